@@ -1,0 +1,181 @@
+//! Working days: weekends off, public holidays off, official swap Saturdays worked.
+//! Years come from official data when the province has it, otherwise from the rules.
+
+pub mod lunar;
+mod rules;
+
+use crate::error::FieldError;
+use chrono::{Datelike, Days, NaiveDate, Weekday};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+pub use rules::year_from_rules;
+
+/// Where a year's days off come from; shown to people so an estimate is never mistaken for law.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CalendarSource {
+    /// Published by the Government / Ministry of Home Affairs for civil servants.
+    Official,
+    /// Computed from the Labour Code rules and the lunar calendar.
+    Rules,
+    /// Edited by a province admin.
+    Edited,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamedDay {
+    pub date: NaiveDate,
+    pub name: String,
+}
+
+/// One year's exceptions to the Monday-to-Friday week. This is the shape of the data files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct YearCalendar {
+    pub year: i32,
+    pub source: CalendarSource,
+    #[serde(default)]
+    pub basis: String,
+    pub days_off: Vec<NamedDay>,
+    #[serde(default)]
+    pub swap_workdays: Vec<NamedDay>,
+}
+
+impl YearCalendar {
+    /// Checks that every date lies in the year and that swap days are weekend days.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        let wrong_year = self
+            .days_off
+            .iter()
+            .chain(&self.swap_workdays)
+            .find(|d| d.date.year() != self.year);
+        if let Some(d) = wrong_year {
+            return Err(FieldError::new(
+                "days",
+                "calendar_wrong_year",
+                format!(
+                    "Ngày {} không thuộc năm {}",
+                    d.date.format("%d/%m/%Y"),
+                    self.year
+                ),
+                format!("{} is not in {}", d.date, self.year),
+            ));
+        }
+        if let Some(d) = self.swap_workdays.iter().find(|d| !is_weekend(d.date)) {
+            return Err(FieldError::new(
+                "swap_workdays",
+                "calendar_swap_not_weekend",
+                format!(
+                    "Ngày làm bù {} phải là thứ Bảy hoặc Chủ nhật",
+                    d.date.format("%d/%m/%Y")
+                ),
+                format!("swap working day {} must be a Saturday or Sunday", d.date),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn is_weekend(d: NaiveDate) -> bool {
+    matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+/// Years covered by the rules when no data is given; outside it only weekends are off.
+const RULE_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// The working-day calendar of a province.
+#[derive(Debug, Clone)]
+pub struct WorkingCalendar {
+    years: BTreeMap<i32, YearCalendar>,
+    off: HashMap<NaiveDate, usize>,
+    swap: HashSet<NaiveDate>,
+}
+
+impl WorkingCalendar {
+    /// Rules for every year, overridden by the given years (official data or admin edits).
+    pub fn new(overrides: impl IntoIterator<Item = YearCalendar>) -> Self {
+        let mut years: BTreeMap<i32, YearCalendar> =
+            RULE_YEARS.map(|y| (y, year_from_rules(y))).collect();
+        for y in overrides {
+            years.insert(y.year, y);
+        }
+        let mut cal = Self {
+            years,
+            off: HashMap::new(),
+            swap: HashSet::new(),
+        };
+        cal.reindex();
+        cal
+    }
+
+    fn reindex(&mut self) {
+        self.off.clear();
+        self.swap.clear();
+        for y in self.years.values() {
+            for (i, d) in y.days_off.iter().enumerate() {
+                self.off.insert(d.date, i);
+            }
+            self.swap.extend(y.swap_workdays.iter().map(|d| d.date));
+        }
+    }
+
+    /// Replaces one year (an admin's edit).
+    pub fn set_year(&mut self, year: YearCalendar) {
+        self.years.insert(year.year, year);
+        self.reindex();
+    }
+
+    pub fn year(&self, year: i32) -> YearCalendar {
+        self.years
+            .get(&year)
+            .cloned()
+            .unwrap_or_else(|| YearCalendar {
+                year,
+                source: CalendarSource::Rules,
+                basis: String::new(),
+                days_off: Vec::new(),
+                swap_workdays: Vec::new(),
+            })
+    }
+
+    pub fn is_working_day(&self, d: NaiveDate) -> bool {
+        if self.swap.contains(&d) {
+            return true;
+        }
+        !is_weekend(d) && !self.off.contains_key(&d)
+    }
+
+    /// The date `n` working days after `received`: counting starts the next working day
+    /// after receipt, so `n = 1` is the first working day after it. `n = 0` is the receipt day.
+    pub fn due_date(&self, received: NaiveDate, n: u32) -> Option<NaiveDate> {
+        let mut d = received;
+        let mut left = n;
+        while left > 0 {
+            d = d.checked_add_days(Days::new(1))?;
+            if self.is_working_day(d) {
+                left -= 1;
+            }
+        }
+        Some(d)
+    }
+
+    /// Working days in `(from, to]`: how far a date lies past another, in the calendar's terms.
+    pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> i64 {
+        let (a, b, sign) = if from <= to {
+            (from, to, 1)
+        } else {
+            (to, from, -1)
+        };
+        let count = a
+            .iter_days()
+            .skip(1)
+            .take_while(|d| *d <= b)
+            .filter(|d| self.is_working_day(*d))
+            .count();
+        sign * count as i64
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,137 @@
+use super::*;
+use proptest::prelude::*;
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()
+}
+
+fn official() -> Vec<YearCalendar> {
+    let y2025 = YearCalendar {
+        year: 2025,
+        source: CalendarSource::Official,
+        basis: String::new(),
+        days_off: [
+            (1, 1),
+            (1, 25),
+            (1, 27),
+            (1, 28),
+            (1, 29),
+            (1, 30),
+            (1, 31),
+            (4, 7),
+            (4, 30),
+            (5, 1),
+            (5, 2),
+        ]
+        .iter()
+        .map(|&(m, dd)| NamedDay {
+            date: d(2025, m, dd),
+            name: String::new(),
+        })
+        .collect(),
+        swap_workdays: vec![NamedDay {
+            date: d(2025, 4, 26),
+            name: String::new(),
+        }],
+    };
+    vec![y2025]
+}
+
+#[test]
+fn counting_starts_the_next_working_day() {
+    let cal = WorkingCalendar::new(official());
+    // Received Friday 24 Jan 2025, the last day before Tết: 3 working days end Wed 5 Feb.
+    assert_eq!(cal.due_date(d(2025, 1, 24), 3), Some(d(2025, 2, 5)));
+    // Received Thursday 24 Apr: Fri 25, Sat 26 (swap day worked) are days 1 and 2.
+    assert_eq!(cal.due_date(d(2025, 4, 24), 2), Some(d(2025, 4, 26)));
+    // Received Tuesday 29 Apr: Wed 30, Thu 1, Fri 2 off, then Mon 5 May.
+    assert_eq!(cal.due_date(d(2025, 4, 29), 1), Some(d(2025, 5, 5)));
+    assert_eq!(cal.due_date(d(2025, 3, 3), 0), Some(d(2025, 3, 3)));
+}
+
+#[test]
+fn rules_reproduce_recent_official_tet_breaks() {
+    let days = |y: i32| -> Vec<NaiveDate> {
+        year_from_rules(y)
+            .days_off
+            .into_iter()
+            .filter(|n| n.name == "Tết Nguyên đán")
+            .map(|n| n.date)
+            .collect()
+    };
+    let span = |a: NaiveDate, b: NaiveDate| -> Vec<NaiveDate> {
+        a.iter_days().take_while(|x| *x <= b).collect()
+    };
+    assert_eq!(days(2024), span(d(2024, 2, 8), d(2024, 2, 14)));
+    assert_eq!(days(2025), span(d(2025, 1, 25), d(2025, 2, 2)));
+    assert_eq!(days(2026), span(d(2026, 2, 14), d(2026, 2, 22)));
+}
+
+#[test]
+fn rules_give_compensatory_days() {
+    let off: Vec<NaiveDate> = year_from_rules(2026)
+        .days_off
+        .into_iter()
+        .map(|n| n.date)
+        .collect();
+    // Hùng Kings day 2026 is Sunday 26 April: Monday 27 April is off instead.
+    assert!(off.contains(&d(2026, 4, 26)) && off.contains(&d(2026, 4, 27)));
+    let y2024: Vec<NaiveDate> = year_from_rules(2024)
+        .days_off
+        .into_iter()
+        .map(|n| n.date)
+        .collect();
+    // 2 Sep 2024 is a Monday: 3 Sep joins it, as the official calendar had.
+    assert!(y2024.contains(&d(2024, 9, 2)) && y2024.contains(&d(2024, 9, 3)));
+    let y2025: Vec<NaiveDate> = year_from_rules(2025)
+        .days_off
+        .into_iter()
+        .map(|n| n.date)
+        .collect();
+    assert!(y2025.contains(&d(2025, 9, 1)) && y2025.contains(&d(2025, 9, 2)));
+}
+
+#[test]
+fn validate_rejects_weekday_swap_and_wrong_year() {
+    let mut y = official().remove(0);
+    assert!(y.validate().is_ok());
+    y.swap_workdays.push(NamedDay {
+        date: d(2025, 4, 28),
+        name: String::new(),
+    });
+    assert!(y.validate().is_err());
+    let mut y = official().remove(0);
+    y.days_off.push(NamedDay {
+        date: d(2024, 4, 28),
+        name: String::new(),
+    });
+    assert!(y.validate().is_err());
+}
+
+#[test]
+fn working_days_between_counts_like_due_date() {
+    let cal = WorkingCalendar::new(official());
+    let due = cal.due_date(d(2025, 1, 20), 10).unwrap_or_default();
+    assert_eq!(cal.working_days_between(d(2025, 1, 20), due), 10);
+    assert_eq!(cal.working_days_between(due, d(2025, 1, 20)), -10);
+}
+
+fn any_date() -> impl Strategy<Value = NaiveDate> {
+    (0i64..(365 * 30)).prop_map(|n| d(2010, 1, 1) + chrono::Duration::days(n))
+}
+
+proptest! {
+    #[test]
+    fn due_date_is_a_working_day(start in any_date(), n in 1u32..120) {
+        let cal = WorkingCalendar::new(official());
+        let due = cal.due_date(start, n);
+        prop_assert!(due.is_some_and(|x| cal.is_working_day(x) && x > start));
+    }
+
+    #[test]
+    fn due_dates_grow_with_n(start in any_date(), n in 0u32..120) {
+        let cal = WorkingCalendar::new(official());
+        prop_assert!(cal.due_date(start, n) < cal.due_date(start, n + 1));
+        prop_assert_eq!(cal.working_days_between(start, cal.due_date(start, n).unwrap_or(start)), i64::from(n));
+    }
+}

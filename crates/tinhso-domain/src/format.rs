@@ -1,0 +1,41 @@
+//! Vietnamese display conventions: "1.234.567", dates dd/mm/yyyy.
+
+use chrono::{Datelike, NaiveDate, Weekday};
+
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub fn date_vi(d: NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
+pub fn weekday_vi(d: NaiveDate) -> &'static str {
+    match d.weekday() {
+        Weekday::Mon => "Thứ Hai",
+        Weekday::Tue => "Thứ Ba",
+        Weekday::Wed => "Thứ Tư",
+        Weekday::Thu => "Thứ Năm",
+        Weekday::Fri => "Thứ Sáu",
+        Weekday::Sat => "Thứ Bảy",
+        Weekday::Sun => "Chủ nhật",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(135000), "135.000");
+        assert_eq!(super::thousands(1234567), "1.234.567");
+    }
+}

@@ -1,0 +1,334 @@
+//! Identifiers that parse instead of validate: once built, they are known good.
+
+use crate::error::FieldError;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! string_newtype {
+    ($name:ident) => {
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+/// Số định danh cá nhân: 12 digits; the first three are the province of birth registration
+/// and the fourth encodes century and sex (0-3 covers births 1900-2099).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PersonalId(String);
+string_newtype!(PersonalId);
+
+/// Province codes used in the first three digits of personal ID numbers (the 63-province list).
+const ID_PROVINCE_CODES: [u16; 63] = [
+    1, 2, 4, 6, 8, 10, 11, 12, 14, 15, 17, 19, 20, 22, 24, 25, 26, 27, 30, 31, 33, 34, 35, 36, 37,
+    38, 40, 42, 44, 45, 46, 48, 49, 51, 52, 54, 56, 58, 60, 62, 64, 66, 67, 68, 70, 72, 74, 75, 77,
+    79, 80, 82, 83, 84, 86, 87, 89, 91, 92, 93, 94, 95, 96,
+];
+
+impl PersonalId {
+    pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
+        let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+        let bad = || {
+            FieldError::new(
+                field,
+                "invalid_personal_id",
+                "Nhập số định danh cá nhân gồm 12 chữ số, in trên thẻ căn cước",
+                "Enter the 12-digit personal ID number printed on the ID card",
+            )
+        };
+        if s.len() != 12 || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let province: u16 = s[0..3].parse().map_err(|_| bad())?;
+        let century = s.as_bytes()[3] - b'0';
+        if !ID_PROVINCE_CODES.contains(&province) || century > 3 {
+            return Err(bad());
+        }
+        Ok(Self(s))
+    }
+}
+
+impl TryFrom<String> for PersonalId {
+    type Error = FieldError;
+    fn try_from(s: String) -> Result<Self, FieldError> {
+        Self::parse("personal_id", &s)
+    }
+}
+impl From<PersonalId> for String {
+    fn from(v: PersonalId) -> String {
+        v.0
+    }
+}
+
+/// A Vietnamese phone number in national form: mobile `0[35789]xxxxxxxx` or landline `02xxxxxxxxx`.
+/// `+84` and `84` prefixes, spaces, dots and dashes are accepted on input.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Phone(String);
+string_newtype!(Phone);
+
+impl Phone {
+    pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
+        let mut digits: String = s
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')'))
+            .collect();
+        if let Some(rest) = digits
+            .strip_prefix("+84")
+            .or_else(|| digits.strip_prefix("84").filter(|r| r.len() >= 9))
+        {
+            digits = format!("0{rest}");
+        }
+        let ok = digits.bytes().all(|b| b.is_ascii_digit())
+            && ((digits.len() == 10 && matches!(&digits[..2], "03" | "05" | "07" | "08" | "09"))
+                || (digits.len() == 11 && digits.starts_with("02")));
+        if ok {
+            Ok(Self(digits))
+        } else {
+            Err(FieldError::new(
+                field,
+                "invalid_phone",
+                "Nhập số điện thoại gồm 10 chữ số, ví dụ 0912345678",
+                "Enter a 10-digit phone number, for example 0912345678",
+            ))
+        }
+    }
+}
+impl TryFrom<String> for Phone {
+    type Error = FieldError;
+    fn try_from(s: String) -> Result<Self, FieldError> {
+        Self::parse("phone", &s)
+    }
+}
+impl From<Phone> for String {
+    fn from(v: Phone) -> String {
+        v.0
+    }
+}
+
+/// An email address, lower-cased; checked for shape only (delivery proves the rest).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Email(String);
+string_newtype!(Email);
+
+impl Email {
+    pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
+        let s = s.trim().to_lowercase();
+        let ok = s.len() <= 254
+            && !s.chars().any(char::is_whitespace)
+            && s.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            });
+        if ok {
+            Ok(Self(s))
+        } else {
+            Err(FieldError::new(
+                field,
+                "invalid_email",
+                "Nhập địa chỉ thư điện tử đúng dạng, ví dụ ten@example.vn",
+                "Enter an email address like name@example.vn",
+            ))
+        }
+    }
+}
+impl TryFrom<String> for Email {
+    type Error = FieldError;
+    fn try_from(s: String) -> Result<Self, FieldError> {
+        Self::parse("email", &s)
+    }
+}
+impl From<Email> for String {
+    fn from(v: Email) -> String {
+        v.0
+    }
+}
+
+/// What a person logs in with: a phone number or an email address, in canonical form.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Login {
+    Phone(Phone),
+    Email(Email),
+}
+
+impl Login {
+    pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
+        if s.contains('@') {
+            return Email::parse(field, s).map(Login::Email);
+        }
+        Phone::parse(field, s).map(Login::Phone).map_err(|_| {
+            FieldError::new(
+                field,
+                "invalid_login",
+                "Nhập số điện thoại (10 chữ số) hoặc địa chỉ thư điện tử",
+                "Enter a phone number (10 digits) or an email address",
+            )
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Login::Phone(p) => p.as_str(),
+            Login::Email(e) => e.as_str(),
+        }
+    }
+}
+
+/// A national procedure code such as `1.001193`: digit groups joined by dots.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ProcedureCode(String);
+string_newtype!(ProcedureCode);
+
+impl ProcedureCode {
+    pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
+        let s = s.trim();
+        let parts: Vec<&str> = s.split('.').collect();
+        let ok = (2..=6).contains(&parts.len())
+            && s.len() <= 40
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric()))
+            && parts[0].bytes().all(|b| b.is_ascii_digit())
+            && parts[1].len() == 6
+            && parts[1].bytes().all(|b| b.is_ascii_digit());
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(FieldError::new(
+                field,
+                "invalid_procedure_code",
+                "Nhập mã thủ tục theo Cơ sở dữ liệu quốc gia, ví dụ 1.001193",
+                "Enter the national procedure code, for example 1.001193",
+            ))
+        }
+    }
+}
+impl TryFrom<String> for ProcedureCode {
+    type Error = FieldError;
+    fn try_from(s: String) -> Result<Self, FieldError> {
+        Self::parse("code", &s)
+    }
+}
+impl From<ProcedureCode> for String {
+    fn from(v: ProcedureCode) -> String {
+        v.0
+    }
+}
+
+/// Mã định danh of an agency (Decision 20/2020/QĐ-TTg), e.g. `000.00.12.H59`: dot-separated
+/// upper-case letters and digits. Dossier codes start with it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct AgencyCode(String);
+string_newtype!(AgencyCode);
+
+impl AgencyCode {
+    pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
+        let s = s.trim().to_uppercase();
+        let ok = (2..=40).contains(&s.len())
+            && s.split('.')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric()));
+        if ok {
+            Ok(Self(s))
+        } else {
+            Err(FieldError::new(
+                field,
+                "invalid_agency_code",
+                "Nhập mã định danh cơ quan gồm chữ in hoa và số, ngăn cách bằng dấu chấm, ví dụ 000.00.12.H59",
+                "Enter the agency identifier code: capitals and digits separated by dots, e.g. 000.00.12.H59",
+            ))
+        }
+    }
+}
+impl TryFrom<String> for AgencyCode {
+    type Error = FieldError;
+    fn try_from(s: String) -> Result<Self, FieldError> {
+        Self::parse("agency", &s)
+    }
+}
+impl From<AgencyCode> for String {
+    fn from(v: AgencyCode) -> String {
+        v.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn personal_id() {
+        assert!(PersonalId::parse("id", "001099012345").is_ok());
+        assert!(PersonalId::parse("id", "008 2030 12345").is_ok());
+        assert!(PersonalId::parse("id", "00109901234").is_err(), "11 digits");
+        assert!(
+            PersonalId::parse("id", "003099012345").is_err(),
+            "003 is no province"
+        );
+        assert!(
+            PersonalId::parse("id", "001999012345").is_err(),
+            "century digit 9"
+        );
+        assert!(PersonalId::parse("id", "00109901234a").is_err());
+    }
+
+    #[test]
+    fn phone() {
+        assert_eq!(
+            Phone::parse("p", "0912 345 678").map(|p| p.0),
+            Ok("0912345678".into())
+        );
+        assert_eq!(
+            Phone::parse("p", "+84912345678").map(|p| p.0),
+            Ok("0912345678".into())
+        );
+        assert_eq!(
+            Phone::parse("p", "02073822222").map(|p| p.0),
+            Ok("02073822222".into())
+        );
+        assert!(Phone::parse("p", "0112345678").is_err());
+        assert!(Phone::parse("p", "091234567").is_err());
+    }
+
+    #[test]
+    fn login_and_email() {
+        assert!(
+            matches!(Login::parse("l", "A@B.VN"), Ok(Login::Email(e)) if e.as_str() == "a@b.vn")
+        );
+        assert!(Login::parse("l", "a@b").is_err());
+        assert!(matches!(
+            Login::parse("l", "0987654321"),
+            Ok(Login::Phone(_))
+        ));
+    }
+
+    #[test]
+    fn codes() {
+        assert!(ProcedureCode::parse("c", "1.001193").is_ok());
+        assert!(ProcedureCode::parse("c", "1.1193").is_err());
+        assert!(ProcedureCode::parse("c", "abc").is_err());
+        assert_eq!(
+            AgencyCode::parse("a", "000.00.12.h59").map(|c| c.0),
+            Ok("000.00.12.H59".into())
+        );
+        assert!(AgencyCode::parse("a", "000..12").is_err());
+    }
+}
