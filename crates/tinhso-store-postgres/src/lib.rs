@@ -1,0 +1,398 @@
+//! PostgreSQL backend: a connection pool, migrations under an advisory lock so that
+//! several `tinhso serve` processes can start against one database at once.
+
+mod rows;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use tinhso_domain::calendar::YearCalendar;
+use tinhso_domain::catalogue::Procedure;
+use tinhso_domain::province::{Agency, Province, Unit};
+use tinhso_store::codec::{from_json, key, to_json};
+use tinhso_store::{Account, NewAccount, ProvinceSetup, Result, Session, Store, StoreError};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::Json;
+use tokio_postgres::NoTls;
+
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_foundation.sql"))];
+/// Arbitrary key of the advisory lock that serialises migrations.
+const MIGRATION_LOCK: i64 = 0x7469_6e68_736f;
+
+pub struct PgStore {
+    pool: Pool,
+}
+
+fn map_err(e: tokio_postgres::Error) -> StoreError {
+    if e.code() == Some(&SqlState::UNIQUE_VIOLATION) {
+        StoreError::Conflict(e.to_string())
+    } else {
+        StoreError::Backend(e.to_string())
+    }
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+impl PgStore {
+    /// Connects with a `postgres://` URL and migrates.
+    pub async fn connect(url: &str, max_connections: usize) -> Result<Self> {
+        let config: tokio_postgres::Config = url.parse().map_err(backend)?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(max_connections)
+            .build()
+            .map_err(backend)?;
+        let store = Self { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object> {
+        self.pool.get().await.map_err(backend)
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let mut client = self.client().await?;
+        client
+            .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+            .await
+            .map_err(map_err)?;
+        let result = async {
+            client
+                .batch_execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migration (version BIGINT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)",
+                )
+                .await
+                .map_err(map_err)?;
+            for (version, sql) in MIGRATIONS {
+                let tx = client.transaction().await.map_err(map_err)?;
+                let done = tx
+                    .query_opt("SELECT 1 FROM schema_migration WHERE version = $1", &[version])
+                    .await
+                    .map_err(map_err)?
+                    .is_some();
+                if !done {
+                    tx.batch_execute(sql).await.map_err(map_err)?;
+                    tx.execute("INSERT INTO schema_migration VALUES ($1, now())", &[version]).await.map_err(map_err)?;
+                }
+                tx.commit().await.map_err(map_err)?;
+            }
+            Ok(())
+        }
+        .await;
+        client
+            .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
+            .await
+            .map_err(map_err)?;
+        result
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.client()
+            .await?
+            .execute("SELECT 1", &[])
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn province(&self) -> Result<Option<Province>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT code, name, division_type, agency_code_suffix FROM province",
+                &[],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(row.map(|r| Province {
+            code: rows::u32_at(&r, 0),
+            name: r.get(1),
+            division_type: r.get(2),
+            agency_code_suffix: r.get(3),
+        }))
+    }
+
+    async fn setup_province(&self, setup: &ProvinceSetup) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        // Serialise concurrent set-ups; the loser sees the winner's province.
+        tx.execute("LOCK TABLE province IN EXCLUSIVE MODE", &[])
+            .await
+            .map_err(map_err)?;
+        if tx
+            .query_opt("SELECT 1 FROM province", &[])
+            .await
+            .map_err(map_err)?
+            .is_some()
+        {
+            return Err(StoreError::Conflict("a province is already set up".into()));
+        }
+        let p = &setup.province;
+        tx.execute(
+            "INSERT INTO province (code, name, division_type, agency_code_suffix) VALUES ($1, $2, $3, $4)",
+            &[&(p.code as i32), &p.name, &p.division_type, &p.agency_code_suffix],
+        )
+        .await
+        .map_err(map_err)?;
+        let unit = tx
+            .prepare("INSERT INTO unit (code, valid_from, valid_to, name, division_type, province_code) VALUES ($1, $2, $3, $4, $5, $6)")
+            .await
+            .map_err(map_err)?;
+        for u in &setup.units {
+            tx.execute(
+                &unit,
+                &[
+                    &(u.code as i32),
+                    &u.valid_from,
+                    &u.valid_to,
+                    &u.name,
+                    &u.division_type.key(),
+                    &(u.province_code as i32),
+                ],
+            )
+            .await
+            .map_err(map_err)?;
+        }
+        let mut agencies = setup.agencies.clone();
+        agencies.sort_by_key(|a| a.parent.is_some());
+        let agency = tx
+            .prepare("INSERT INTO agency (code, name, level, kind, parent, unit_code) VALUES ($1, $2, $3, $4, $5, $6)")
+            .await
+            .map_err(map_err)?;
+        for a in &agencies {
+            tx.execute(
+                &agency,
+                &[
+                    &a.code.as_str(),
+                    &a.name,
+                    &key(&a.level)?,
+                    &key(&a.kind)?,
+                    &a.parent.as_ref().map(|p| p.as_str()),
+                    &a.unit_code.map(|c| c as i32),
+                ],
+            )
+            .await
+            .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn units(&self, on: NaiveDate) -> Result<Vec<Unit>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT code, name, division_type, province_code, valid_from, valid_to FROM unit
+                 WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1) ORDER BY code",
+                &[&on],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(rows::unit).collect()
+    }
+
+    async fn agencies(&self) -> Result<Vec<Agency>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT code, name, level, kind, parent, unit_code FROM agency ORDER BY code",
+                &[],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(rows::agency).collect()
+    }
+
+    async fn create_account(&self, a: &NewAccount) -> Result<i64> {
+        let row = self
+            .client()
+            .await?
+            .query_one(
+                "INSERT INTO account (login, full_name, password_hash, role, agency_code, personal_id, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, now()) RETURNING id",
+                &[&a.login, &a.full_name, &a.password_hash, &a.role.key(), &a.agency.as_ref().map(|c| c.as_str()), &a.personal_id],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(row.get(0))
+    }
+
+    async fn account_by_login(&self, login: &str) -> Result<Option<Account>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                &format!(
+                    "SELECT {} FROM account WHERE login = $1",
+                    rows::ACCOUNT_COLUMNS
+                ),
+                &[&login],
+            )
+            .await
+            .map_err(map_err)?;
+        row.map(|r| rows::account_at(&r, 0)).transpose()
+    }
+
+    async fn accounts(&self) -> Result<Vec<Account>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                &format!("SELECT {} FROM account ORDER BY id", rows::ACCOUNT_COLUMNS),
+                &[],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(|r| rows::account_at(r, 0)).collect()
+    }
+
+    async fn create_session(&self, s: &Session) -> Result<()> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO session (token_hash, account_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                &[&s.token_hash, &s.account_id, &s.csrf_token, &s.created_at, &s.expires_at],
+            )
+            .await
+            .map_err(map_err)?;
+        client
+            .execute(
+                "DELETE FROM session WHERE expires_at <= $1",
+                &[&s.created_at],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn session(
+        &self,
+        token_hash: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Session, Account)>> {
+        let cols: String = rows::ACCOUNT_COLUMNS
+            .split(", ")
+            .map(|c| format!("a.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                &format!(
+                    "SELECT s.token_hash, s.account_id, s.csrf_token, s.created_at, s.expires_at, {cols}
+                     FROM session s JOIN account a ON a.id = s.account_id
+                     WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT a.disabled"
+                ),
+                &[&token_hash, &now],
+            )
+            .await
+            .map_err(map_err)?;
+        row.map(|r| {
+            let session = Session {
+                token_hash: r.get(0),
+                account_id: r.get(1),
+                csrf_token: r.get(2),
+                created_at: r.get(3),
+                expires_at: r.get(4),
+            };
+            Ok((session, rows::account_at(&r, 5)?))
+        })
+        .transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &[u8]) -> Result<()> {
+        self.client()
+            .await?
+            .execute("DELETE FROM session WHERE token_hash = $1", &[&token_hash])
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn procedures(&self) -> Result<Vec<Procedure>> {
+        let rows = self
+            .client()
+            .await?
+            .query("SELECT body::text FROM procedure ORDER BY code", &[])
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| from_json(r.get::<_, &str>(0)))
+            .collect()
+    }
+
+    async fn upsert_procedures(&self, procedures: &[Procedure]) -> Result<usize> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        let st = tx
+            .prepare(
+                "INSERT INTO procedure (code, name, field, online_level, body, updated_at) VALUES ($1, $2, $3, $4, $5::text::jsonb, now())
+                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, field = excluded.field,
+                 online_level = excluded.online_level, body = excluded.body, updated_at = excluded.updated_at",
+            )
+            .await
+            .map_err(map_err)?;
+        for p in procedures {
+            let body = to_json(p)?;
+            tx.execute(
+                &st,
+                &[
+                    &p.code.as_str(),
+                    &p.name,
+                    &p.field,
+                    &p.online_level.key(),
+                    &body,
+                ],
+            )
+            .await
+            .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(procedures.len())
+    }
+
+    async fn calendar_years(&self) -> Result<Vec<YearCalendar>> {
+        let rows = self
+            .client()
+            .await?
+            .query("SELECT body::text FROM calendar_year ORDER BY year", &[])
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| from_json(r.get::<_, &str>(0)))
+            .collect()
+    }
+
+    async fn put_calendar_year(&self, year: &YearCalendar) -> Result<()> {
+        let body = Json(year);
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO calendar_year (year, body, updated_at) VALUES ($1, $2, now())
+                 ON CONFLICT (year) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+                &[&year.year, &body],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+}

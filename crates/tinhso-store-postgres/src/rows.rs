@@ -1,0 +1,55 @@
+//! Row to record mapping.
+
+use tinhso_domain::province::{Agency, DivisionType, Unit};
+use tinhso_store::{codec, Account, Result, StoreError};
+use tokio_postgres::Row;
+
+pub const ACCOUNT_COLUMNS: &str =
+    "id, login, full_name, password_hash, role, agency_code, personal_id, created_at, disabled";
+
+/// Codes are INTEGER columns holding non-negative values.
+pub fn u32_at(r: &Row, i: usize) -> u32 {
+    u32::try_from(r.get::<_, i32>(i)).unwrap_or_default()
+}
+
+pub fn unit(r: &Row) -> Result<Unit> {
+    let kind: &str = r.get(2);
+    Ok(Unit {
+        code: u32_at(r, 0),
+        name: r.get(1),
+        division_type: DivisionType::parse(kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("division type {kind}")))?,
+        province_code: u32_at(r, 3),
+        valid_from: r.get(4),
+        valid_to: r.get(5),
+    })
+}
+
+pub fn agency(r: &Row) -> Result<Agency> {
+    Ok(Agency {
+        code: codec::agency(Some(r.get(0)))?
+            .ok_or_else(|| StoreError::Corrupt("agency code".into()))?,
+        name: r.get(1),
+        level: codec::from_key(r.get(2))?,
+        kind: codec::from_key(r.get(3))?,
+        parent: codec::agency(r.get(4))?,
+        unit_code: r
+            .get::<_, Option<i32>>(5)
+            .and_then(|c| u32::try_from(c).ok()),
+    })
+}
+
+/// An account whose columns start at `o` (after a join).
+pub fn account_at(r: &Row, o: usize) -> Result<Account> {
+    Ok(Account {
+        id: r.get(o),
+        login: r.get(o + 1),
+        full_name: r.get(o + 2),
+        password_hash: r.get(o + 3),
+        role: codec::role(r.get(o + 4))?,
+        agency: codec::agency(r.get(o + 5))?,
+        personal_id: r.get(o + 6),
+        created_at: r.get(o + 7),
+        disabled: r.get(o + 8),
+    })
+}

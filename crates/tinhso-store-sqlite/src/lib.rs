@@ -1,0 +1,394 @@
+//! The embedded default: SQLite in WAL mode with `synchronous=FULL`, so a commit that
+//! returned is on disk. One writer connection (SQLite allows one writer anyway) and a
+//! small pool of readers; every call runs on tokio's blocking pool.
+
+mod migrate;
+mod rows;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use tinhso_domain::calendar::YearCalendar;
+use tinhso_domain::catalogue::Procedure;
+use tinhso_domain::province::{Agency, Province, Unit};
+use tinhso_store::codec::{key, to_json};
+use tinhso_store::{Account, NewAccount, ProvinceSetup, Result, Session, Store, StoreError};
+
+const MAX_IDLE_READERS: usize = 8;
+
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Arc<Mutex<Connection>>,
+    readers: Arc<Mutex<Vec<Connection>>>,
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+fn map_err(e: rusqlite::Error) -> StoreError {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            StoreError::Conflict(e.to_string())
+        }
+        _ => backend(e),
+    }
+}
+
+fn open(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
+    )?;
+    Ok(conn)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub async fn open(path: impl Into<PathBuf>) -> Result<Self> {
+        let path = path.into();
+        let p = path.clone();
+        let writer = tokio::task::spawn_blocking(move || -> Result<Connection> {
+            let mut conn = open(&p).map_err(backend)?;
+            migrate::run(&mut conn).map_err(backend)?;
+            Ok(conn)
+        })
+        .await
+        .map_err(backend)??;
+        Ok(Self {
+            path,
+            writer: Arc::new(Mutex::new(writer)),
+            readers: Arc::new(Mutex::new(Vec::new())),
+        })
+    }
+
+    async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let readers = self.readers.clone();
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = readers.lock().map_err(backend)?.pop();
+            let conn = match pooled {
+                Some(c) => c,
+                None => open(&path).map_err(backend)?,
+            };
+            let out = f(&conn).map_err(map_err);
+            let mut pool = readers.lock().map_err(backend)?;
+            if pool.len() < MAX_IDLE_READERS {
+                pool.push(conn);
+            }
+            out
+        })
+        .await
+        .map_err(backend)?
+    }
+
+    /// Runs `f` in one IMMEDIATE transaction on the writer; commits only if it succeeds.
+    async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T> + Send + 'static,
+    {
+        let writer = self.writer.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = writer.lock().map_err(backend)?;
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(map_err)?;
+            let out = f(&tx)?;
+            tx.commit().map_err(map_err)?;
+            Ok(out)
+        })
+        .await
+        .map_err(backend)?
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.read(|c| c.query_row("SELECT 1", [], |_| Ok(()))).await
+    }
+
+    async fn province(&self) -> Result<Option<Province>> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT code, name, division_type, agency_code_suffix FROM province",
+                [],
+                |r| {
+                    Ok(Province {
+                        code: r.get(0)?,
+                        name: r.get(1)?,
+                        division_type: r.get(2)?,
+                        agency_code_suffix: r.get(3)?,
+                    })
+                },
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn setup_province(&self, setup: &ProvinceSetup) -> Result<()> {
+        let setup = setup.clone();
+        self.write(move |tx| {
+            let exists: bool = tx.query_row("SELECT EXISTS(SELECT 1 FROM province)", [], |r| r.get(0)).map_err(map_err)?;
+            if exists {
+                return Err(StoreError::Conflict("a province is already set up".into()));
+            }
+            let p = &setup.province;
+            tx.execute(
+                "INSERT INTO province (code, name, division_type, agency_code_suffix) VALUES (?1, ?2, ?3, ?4)",
+                params![p.code, p.name, p.division_type, p.agency_code_suffix],
+            )
+            .map_err(map_err)?;
+            let mut unit = tx
+                .prepare("INSERT INTO unit (code, valid_from, valid_to, name, division_type, province_code) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+                .map_err(map_err)?;
+            for u in &setup.units {
+                unit.execute(params![u.code, u.valid_from, u.valid_to, u.name, u.division_type.key(), u.province_code])
+                    .map_err(map_err)?;
+            }
+            // Parents first, so the foreign key holds whatever order the caller used.
+            let mut agencies = setup.agencies.clone();
+            agencies.sort_by_key(|a| a.parent.is_some());
+            let mut agency = tx
+                .prepare("INSERT INTO agency (code, name, level, kind, parent, unit_code) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+                .map_err(map_err)?;
+            for a in &agencies {
+                agency
+                    .execute(params![
+                        a.code.as_str(),
+                        a.name,
+                        key(&a.level)?,
+                        key(&a.kind)?,
+                        a.parent.as_ref().map(|p| p.as_str().to_owned()),
+                        a.unit_code
+                    ])
+                    .map_err(map_err)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn units(&self, on: NaiveDate) -> Result<Vec<Unit>> {
+        self.read(move |c| {
+            let mut st = c.prepare(
+                "SELECT code, name, division_type, province_code, valid_from, valid_to FROM unit
+                 WHERE valid_from <= ?1 AND (valid_to IS NULL OR valid_to > ?1) ORDER BY code",
+            )?;
+            let rows = st.query_map([on], rows::unit)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn agencies(&self) -> Result<Vec<Agency>> {
+        self.read(|c| {
+            let mut st = c.prepare(
+                "SELECT code, name, level, kind, parent, unit_code FROM agency ORDER BY code",
+            )?;
+            let rows = st.query_map([], rows::agency)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn create_account(&self, a: &NewAccount) -> Result<i64> {
+        let a = a.clone();
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO account (login, full_name, password_hash, role, agency_code, personal_id, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    a.login,
+                    a.full_name,
+                    a.password_hash,
+                    a.role.key(),
+                    a.agency.as_ref().map(|c| c.as_str().to_owned()),
+                    a.personal_id,
+                    Utc::now()
+                ],
+            )
+            .map_err(map_err)?;
+            Ok(tx.last_insert_rowid())
+        })
+        .await
+    }
+
+    async fn account_by_login(&self, login: &str) -> Result<Option<Account>> {
+        let login = login.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                &format!(
+                    "SELECT {} FROM account WHERE login = ?1",
+                    rows::ACCOUNT_COLUMNS
+                ),
+                [login],
+                rows::account,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn accounts(&self) -> Result<Vec<Account>> {
+        self.read(|c| {
+            let mut st = c.prepare(&format!(
+                "SELECT {} FROM account ORDER BY id",
+                rows::ACCOUNT_COLUMNS
+            ))?;
+            let rows = st.query_map([], rows::account)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn create_session(&self, s: &Session) -> Result<()> {
+        let s = s.clone();
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO session (token_hash, account_id, csrf_token, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![s.token_hash, s.account_id, s.csrf_token, s.created_at, s.expires_at],
+            )
+            .map_err(map_err)?;
+            // Sweep expired sessions while we hold the writer anyway.
+            tx.execute("DELETE FROM session WHERE expires_at <= ?1", [s.created_at]).map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session(
+        &self,
+        token_hash: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Session, Account)>> {
+        let token_hash = token_hash.to_vec();
+        self.read(move |c| {
+            let cols: String =
+                rows::ACCOUNT_COLUMNS.split(", ").map(|col| format!("a.{col}")).collect::<Vec<_>>().join(", ");
+            c.query_row(
+                &format!(
+                    "SELECT s.token_hash, s.account_id, s.csrf_token, s.created_at, s.expires_at, {cols}
+                     FROM session s JOIN account a ON a.id = s.account_id
+                     WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND a.disabled = 0"
+                ),
+                params![token_hash, now],
+                |r| {
+                    let session = Session {
+                        token_hash: r.get(0)?,
+                        account_id: r.get(1)?,
+                        csrf_token: r.get(2)?,
+                        created_at: r.get(3)?,
+                        expires_at: r.get(4)?,
+                    };
+                    Ok((session, rows::account_at(r, 5)?))
+                },
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn delete_session(&self, token_hash: &[u8]) -> Result<()> {
+        let token_hash = token_hash.to_vec();
+        self.write(move |tx| {
+            tx.execute("DELETE FROM session WHERE token_hash = ?1", [token_hash])
+                .map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn procedures(&self) -> Result<Vec<Procedure>> {
+        let bodies: Vec<String> = self
+            .read(|c| {
+                let mut st = c.prepare("SELECT body FROM procedure ORDER BY code")?;
+                let rows = st.query_map([], |r| r.get(0))?;
+                rows.collect()
+            })
+            .await?;
+        bodies
+            .iter()
+            .map(|b| tinhso_store::codec::from_json(b))
+            .collect()
+    }
+
+    async fn upsert_procedures(&self, procedures: &[Procedure]) -> Result<usize> {
+        let rows: Vec<(String, String, String, String, String)> = procedures
+            .iter()
+            .map(|p| {
+                Ok((
+                    p.code.to_string(),
+                    p.name.clone(),
+                    p.field.clone(),
+                    p.online_level.key().to_owned(),
+                    to_json(p)?,
+                ))
+            })
+            .collect::<Result<_>>()?;
+        self.write(move |tx| {
+            let now = Utc::now();
+            let mut st = tx
+                .prepare(
+                    "INSERT INTO procedure (code, name, field, online_level, body, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (code) DO UPDATE SET name = excluded.name, field = excluded.field,
+                     online_level = excluded.online_level, body = excluded.body, updated_at = excluded.updated_at",
+                )
+                .map_err(map_err)?;
+            for (code, name, field, online, body) in &rows {
+                st.execute(params![code, name, field, online, body, now]).map_err(map_err)?;
+            }
+            Ok(rows.len())
+        })
+        .await
+    }
+
+    async fn calendar_years(&self) -> Result<Vec<YearCalendar>> {
+        let bodies: Vec<String> = self
+            .read(|c| {
+                let mut st = c.prepare("SELECT body FROM calendar_year ORDER BY year")?;
+                let rows = st.query_map([], |r| r.get(0))?;
+                rows.collect()
+            })
+            .await?;
+        bodies
+            .iter()
+            .map(|b| tinhso_store::codec::from_json(b))
+            .collect()
+    }
+
+    async fn put_calendar_year(&self, year: &YearCalendar) -> Result<()> {
+        let body = to_json(year)?;
+        let y = year.year;
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO calendar_year (year, body, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (year) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+                params![y, body, Utc::now()],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+}

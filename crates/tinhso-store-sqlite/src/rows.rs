@@ -1,0 +1,68 @@
+//! Row to record mapping.
+
+use rusqlite::types::Type;
+use rusqlite::Row;
+use tinhso_domain::province::{Agency, DivisionType, Unit};
+use tinhso_store::codec;
+use tinhso_store::Account;
+
+pub const ACCOUNT_COLUMNS: &str =
+    "id, login, full_name, password_hash, role, agency_code, personal_id, created_at, disabled";
+
+fn corrupt(col: usize, e: tinhso_store::StoreError) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(col, Type::Text, Box::new(e))
+}
+
+pub fn unit(r: &Row<'_>) -> rusqlite::Result<Unit> {
+    let kind: String = r.get(2)?;
+    Ok(Unit {
+        code: r.get(0)?,
+        name: r.get(1)?,
+        division_type: DivisionType::parse(&kind).ok_or_else(|| {
+            corrupt(
+                2,
+                tinhso_store::StoreError::Corrupt(format!("division type {kind}")),
+            )
+        })?,
+        province_code: r.get(3)?,
+        valid_from: r.get(4)?,
+        valid_to: r.get(5)?,
+    })
+}
+
+pub fn agency(r: &Row<'_>) -> rusqlite::Result<Agency> {
+    let code: String = r.get(0)?;
+    let parent: Option<String> = r.get(4)?;
+    let level: String = r.get(2)?;
+    let kind: String = r.get(3)?;
+    Ok(Agency {
+        code: codec::agency(Some(code))
+            .map_err(|e| corrupt(0, e))?
+            .ok_or_else(|| rusqlite::Error::InvalidQuery)?,
+        name: r.get(1)?,
+        level: codec::from_key(&level).map_err(|e| corrupt(2, e))?,
+        kind: codec::from_key(&kind).map_err(|e| corrupt(3, e))?,
+        parent: codec::agency(parent).map_err(|e| corrupt(4, e))?,
+        unit_code: r.get(5)?,
+    })
+}
+
+pub fn account(r: &Row<'_>) -> rusqlite::Result<Account> {
+    account_at(r, 0)
+}
+
+/// An account whose columns start at `o` (after a join).
+pub fn account_at(r: &Row<'_>, o: usize) -> rusqlite::Result<Account> {
+    let role: String = r.get(o + 4)?;
+    Ok(Account {
+        id: r.get(o)?,
+        login: r.get(o + 1)?,
+        full_name: r.get(o + 2)?,
+        password_hash: r.get(o + 3)?,
+        role: codec::role(&role).map_err(|e| corrupt(o + 4, e))?,
+        agency: codec::agency(r.get(o + 5)?).map_err(|e| corrupt(o + 5, e))?,
+        personal_id: r.get(o + 6)?,
+        created_at: r.get(o + 7)?,
+        disabled: r.get(o + 8)?,
+    })
+}

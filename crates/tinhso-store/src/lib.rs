@@ -1,0 +1,142 @@
+//! The storage boundary. The web layer and the CLI talk to `dyn Store`; each backend
+//! (SQLite, PostgreSQL) lives in its own crate with its own migrations.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use tinhso_domain::calendar::YearCalendar;
+use tinhso_domain::catalogue::Procedure;
+use tinhso_domain::ids::AgencyCode;
+use tinhso_domain::policy::Role;
+use tinhso_domain::province::{Agency, Province, Unit};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique key already exists (an account login, a province already set up).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The database refused or failed; the message is for operators' logs.
+    #[error("database: {0}")]
+    Backend(String),
+    /// Stored data that no longer parses (a bug or a manual edit).
+    #[error("corrupt record: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Everything `init` writes in one transaction: a province is set up whole or not at all.
+#[derive(Debug, Clone)]
+pub struct ProvinceSetup {
+    pub province: Province,
+    pub units: Vec<Unit>,
+    pub agencies: Vec<Agency>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: i64,
+    /// Canonical phone number or lower-case email.
+    pub login: String,
+    pub full_name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub agency: Option<AgencyCode>,
+    pub personal_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub login: String,
+    pub full_name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub agency: Option<AgencyCode>,
+    pub personal_id: Option<String>,
+}
+
+/// A login session. Only the SHA-256 of the cookie token is stored.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token_hash: Vec<u8>,
+    pub account_id: i64,
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which backend, for logs and `/healthz`.
+    fn backend(&self) -> &'static str;
+    /// A cheap round trip to the database.
+    async fn ping(&self) -> Result<()>;
+
+    async fn province(&self) -> Result<Option<Province>>;
+    /// Writes the province, its units and agencies; `Conflict` if a province exists.
+    async fn setup_province(&self, setup: &ProvinceSetup) -> Result<()>;
+    /// Units valid on `on`, ordered by code.
+    async fn units(&self, on: NaiveDate) -> Result<Vec<Unit>>;
+    async fn agencies(&self) -> Result<Vec<Agency>>;
+
+    async fn create_account(&self, account: &NewAccount) -> Result<i64>;
+    async fn account_by_login(&self, login: &str) -> Result<Option<Account>>;
+    async fn accounts(&self) -> Result<Vec<Account>>;
+
+    async fn create_session(&self, session: &Session) -> Result<()>;
+    /// The live session with this token hash and its account (expired ones are not returned).
+    async fn session(
+        &self,
+        token_hash: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Session, Account)>>;
+    async fn delete_session(&self, token_hash: &[u8]) -> Result<()>;
+
+    async fn procedures(&self) -> Result<Vec<Procedure>>;
+    /// Inserts or replaces all given procedures in one transaction; returns how many.
+    async fn upsert_procedures(&self, procedures: &[Procedure]) -> Result<usize>;
+
+    async fn calendar_years(&self) -> Result<Vec<YearCalendar>>;
+    async fn put_calendar_year(&self, year: &YearCalendar) -> Result<()>;
+}
+
+/// Helpers the backends share to move domain values through text columns.
+pub mod codec {
+    use super::{Result, StoreError};
+    use tinhso_domain::ids::AgencyCode;
+    use tinhso_domain::policy::Role;
+
+    pub fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
+        serde_json_string(v)
+    }
+
+    fn serde_json_string<T: serde::Serialize>(v: &T) -> Result<String> {
+        serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    pub fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
+        serde_json::from_str(s).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    pub fn role(s: &str) -> Result<Role> {
+        Role::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown role {s}")))
+    }
+
+    pub fn agency(s: Option<String>) -> Result<Option<AgencyCode>> {
+        s.map(|s| AgencyCode::parse("agency", &s).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .transpose()
+    }
+
+    pub fn key<T: serde::Serialize>(v: &T) -> Result<String> {
+        match serde_json::to_value(v).map_err(|e| StoreError::Corrupt(e.to_string()))? {
+            serde_json::Value::String(s) => Ok(s),
+            other => Err(StoreError::Corrupt(format!("not a string key: {other}"))),
+        }
+    }
+
+    pub fn from_key<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
+        serde_json::from_value(serde_json::Value::String(s.to_owned()))
+            .map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+}

@@ -1,0 +1,170 @@
+//! JSON API v1 (documented in `openapi.json`).
+
+use crate::error::{ApiResult, AppError};
+use crate::form::ApiQuery;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use tinhso_domain::catalogue::{CompetentAgency, Procedure};
+
+pub const MAX_LIMIT: usize = 100;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcedureQuery {
+    q: Option<String>,
+    field: Option<String>,
+    level: Option<String>,
+    agency: Option<String>,
+    online: Option<String>,
+    limit: Option<usize>,
+    offset: Option<usize>,
+}
+
+fn limit(l: Option<usize>, default: usize) -> Result<usize, AppError> {
+    match l {
+        None => Ok(default),
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        Some(_) => Err(AppError::bad_request(
+            "invalid_limit",
+            format!("limit phải từ 1 đến {MAX_LIMIT}"),
+            format!("limit must be between 1 and {MAX_LIMIT}"),
+        )),
+    }
+}
+
+#[derive(Serialize)]
+struct AgencyRef {
+    code: Option<String>,
+    name: String,
+}
+
+fn agency_ref(state: &AppState, a: &CompetentAgency) -> AgencyRef {
+    match a {
+        CompetentAgency::CommuneCommittee => AgencyRef {
+            code: None,
+            name: "Ủy ban nhân dân xã, phường, đặc khu".to_owned(),
+        },
+        CompetentAgency::Agency(c) => AgencyRef {
+            code: Some(c.to_string()),
+            name: state
+                .agency_name(c.as_str())
+                .unwrap_or(c.as_str())
+                .to_owned(),
+        },
+    }
+}
+
+fn summary(state: &AppState, p: &Procedure) -> Value {
+    json!({
+        "code": p.code,
+        "name": p.name,
+        "field": p.field,
+        "levels": p.levels,
+        "online_level": p.online_level,
+        "processing_time": p.processing_time,
+        "processing_time_estimated": p.processing_time_estimated,
+        "fee_vnd": p.fee.amount_vnd,
+        "competent_agency": agency_ref(state, &p.competent_agency),
+    })
+}
+
+pub async fn procedures(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<ProcedureQuery>,
+) -> ApiResult<Json<Value>> {
+    let filters = crate::search::filters(&state, &q.field, &q.level, &q.agency, &q.online)?;
+    let limit = limit(q.limit, 20)?;
+    let catalogue = state.catalogue();
+    let hits = catalogue.search(
+        q.q.as_deref().unwrap_or(""),
+        &filters,
+        q.offset.unwrap_or(0),
+        limit,
+    );
+    let items: Vec<Value> = hits.items.iter().map(|p| summary(&state, p)).collect();
+    Ok(Json(json!({ "items": items, "total": hits.total })))
+}
+
+pub async fn procedure(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let catalogue = state.catalogue();
+    let p = catalogue.get(&code).ok_or(AppError::NotFound)?;
+    let mut v = serde_json::to_value(p.as_ref()).map_err(|e| AppError::Internal(e.to_string()))?;
+    v["competent_agency_detail"] =
+        serde_json::to_value(agency_ref(&state, &p.competent_agency)).unwrap_or_default();
+    Ok(Json(v))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitQuery {
+    limit: Option<usize>,
+    offset: Option<usize>,
+}
+
+pub async fn units(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<UnitQuery>,
+) -> ApiResult<Json<Value>> {
+    let offset = q.offset.unwrap_or(0);
+    let take = match q.limit {
+        None => usize::MAX,
+        some => limit(some, 0)?,
+    };
+    let items: Vec<Value> = state
+        .units
+        .iter()
+        .skip(offset)
+        .take(take)
+        .map(|u| {
+            json!({
+                "code": u.code,
+                "name": u.name,
+                "division_type": u.division_type,
+                "valid_from": u.valid_from,
+                "valid_to": u.valid_to,
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "province": { "code": state.province.code, "name": state.province.name },
+        "items": items,
+        "total": state.units.len(),
+    })))
+}
+
+pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.store.ping().await {
+        Ok(()) => (
+            StatusCode::OK,
+            Json(
+                json!({ "status": "ok", "database": state.store.backend(), "procedures": state.catalogue().len() }),
+            ),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "database": state.store.backend() })),
+            )
+        }
+    }
+}
+
+pub async fn openapi() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("../openapi.json"),
+    )
+}
+
+pub async fn not_found() -> ApiResult<()> {
+    Err(AppError::NotFound.into())
+}

@@ -1,0 +1,173 @@
+//! One error type for the web layer. API routes answer `{"code","message"}` JSON; pages
+//! answer a Vietnamese (or English) error page. Both carry the same stable code.
+
+use crate::i18n::Locale;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use tinhso_domain::FieldError;
+use tinhso_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error("bad request: {code}")]
+    BadRequest {
+        code: &'static str,
+        vi: String,
+        en: String,
+    },
+    #[error("login required")]
+    Unauthenticated,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("csrf check failed")]
+    Csrf,
+    #[error("too many attempts")]
+    Throttled,
+    #[error("body too large")]
+    TooLarge,
+    #[error("conflict: {code}")]
+    Conflict {
+        code: &'static str,
+        vi: String,
+        en: String,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn bad_request(code: &'static str, vi: impl Into<String>, en: impl Into<String>) -> Self {
+        Self::BadRequest {
+            code,
+            vi: vi.into(),
+            en: en.into(),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Invalid(_) | Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::Throttled => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Conflict { .. } | Self::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
+            Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound => "not_found",
+            Self::Invalid(_) => "invalid_input",
+            Self::BadRequest { code, .. } | Self::Conflict { code, .. } => code,
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden => "forbidden",
+            Self::Csrf => "csrf_failed",
+            Self::Throttled => "too_many_attempts",
+            Self::TooLarge => "body_too_large",
+            Self::Store(StoreError::Conflict(_)) => "conflict",
+            Self::Store(_) | Self::Internal(_) => "internal_error",
+        }
+    }
+
+    pub fn message(&self, locale: Locale) -> String {
+        let vi = locale == Locale::Vi;
+        let pick = |v: &str, e: &str| if vi { v.to_owned() } else { e.to_owned() };
+        match self {
+            Self::NotFound => pick(
+                "Không tìm thấy trang hoặc dữ liệu bạn yêu cầu.",
+                "The page or record was not found.",
+            ),
+            Self::Invalid(errs) => errs
+                .iter()
+                .map(|e| {
+                    if vi {
+                        e.message.clone()
+                    } else {
+                        e.message_en.clone()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+            Self::BadRequest { vi: v, en, .. } | Self::Conflict { vi: v, en, .. } => pick(v, en),
+            Self::Unauthenticated => pick(
+                "Bạn cần đăng nhập để tiếp tục.",
+                "Please log in to continue.",
+            ),
+            Self::Forbidden => pick(
+                "Tài khoản của bạn không có quyền thực hiện việc này.",
+                "Your account may not do this.",
+            ),
+            Self::Csrf => pick(
+                "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và gửi lại.",
+                "The form expired or is not valid. Reload the page and send it again.",
+            ),
+            Self::Throttled => pick(
+                "Bạn đã thử quá nhiều lần. Vui lòng thử lại sau 15 phút.",
+                "Too many attempts. Please try again in 15 minutes.",
+            ),
+            Self::TooLarge => pick("Dữ liệu gửi lên quá lớn.", "The request body is too large."),
+            Self::Store(StoreError::Conflict(_)) => {
+                pick("Dữ liệu đã tồn tại.", "The record already exists.")
+            }
+            Self::Store(_) | Self::Internal(_) => pick(
+                "Hệ thống gặp lỗi. Dữ liệu của bạn chưa bị thay đổi; vui lòng thử lại sau ít phút.",
+                "Something went wrong on our side. Nothing was changed; please try again shortly.",
+            ),
+        }
+    }
+
+    fn log(&self) {
+        if self.status().is_server_error() {
+            tracing::error!(error = %self, detail = ?self, "request failed");
+        }
+    }
+}
+
+/// An error answered as JSON: `{"code": "...", "message": "...", "errors": [...]}`.
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        Self(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.0.log();
+        let mut body =
+            serde_json::json!({ "code": self.0.code(), "message": self.0.message(Locale::Vi) });
+        if let AppError::Invalid(errs) = &self.0 {
+            body["errors"] = serde_json::to_value(errs).unwrap_or_default();
+        }
+        (self.0.status(), axum::Json(body)).into_response()
+    }
+}
+
+/// An error answered as a page in the visitor's language.
+pub struct PageError {
+    pub error: AppError,
+    pub locale: Locale,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        self.error.log();
+        if matches!(self.error, AppError::Unauthenticated) {
+            return axum::response::Redirect::to("/dang-nhap").into_response();
+        }
+        let page = crate::views::ErrorPage::new(self.locale, &self.error);
+        (self.error.status(), crate::views::render(&page)).into_response()
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

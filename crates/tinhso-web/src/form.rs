@@ -1,0 +1,128 @@
+//! Request input: urlencoded forms with repeated keys, and API query strings that refuse
+//! unknown parameters. Both answer bad input with our own error, never axum's plain text.
+
+use crate::error::{ApiError, AppError, PageError};
+use crate::i18n::Locale;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+/// Largest form body accepted (the procedure editor is the biggest form).
+pub const FORM_LIMIT: usize = 256 * 1024;
+
+pub struct FormData {
+    pairs: Vec<(String, String)>,
+}
+
+impl FormData {
+    pub fn parse(body: &[u8]) -> Self {
+        Self {
+            pairs: form_urlencoded::parse(body).into_owned().collect(),
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value trimmed, or "" when absent.
+    pub fn text(&self, key: &str) -> String {
+        self.get(key)
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_default()
+    }
+
+    pub fn all(&self, key: &str) -> Vec<&str> {
+        self.pairs
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// Refuses fields the form does not have: a typo or a tampered form, not data to drop silently.
+    pub fn only(&self, known: &[&str]) -> Result<(), AppError> {
+        match self
+            .pairs
+            .iter()
+            .find(|(k, _)| k != "csrf" && !known.contains(&k.as_str()))
+        {
+            Some((k, _)) => Err(AppError::bad_request(
+                "unknown_field",
+                format!("Biểu mẫu có trường không hợp lệ: {k}"),
+                format!("The form has an unknown field: {k}"),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for FormData {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let locale = Locale::from_headers(req.headers());
+        let is_form = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if !is_form {
+            let error = AppError::bad_request(
+                "unsupported_media_type",
+                "Biểu mẫu phải được gửi dạng application/x-www-form-urlencoded",
+                "Forms must be sent as application/x-www-form-urlencoded",
+            );
+            return Err(PageError { error, locale });
+        }
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| PageError {
+                error: AppError::TooLarge,
+                locale,
+            })?;
+        Ok(Self::parse(&body))
+    }
+}
+
+/// A query string parsed into `T`; `T` should `deny_unknown_fields`.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or_default();
+        serde_urlencoded::from_str(q).map(ApiQuery).map_err(|e| {
+            ApiError(AppError::bad_request(
+                "invalid_query",
+                format!("Tham số truy vấn không hợp lệ: {e}"),
+                format!("Invalid query parameters: {e}"),
+            ))
+        })
+    }
+}
+
+/// A query string for pages: unknown or malformed parameters give an error page.
+pub struct PageQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for PageQuery<T> {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let locale = Locale::from_headers(&parts.headers);
+        let q = parts.uri.query().unwrap_or_default();
+        serde_urlencoded::from_str(q).map(PageQuery).map_err(|e| PageError {
+            error: AppError::bad_request(
+                "invalid_query",
+                format!("Địa chỉ trang có tham số không hợp lệ ({e}). Hãy tìm kiếm lại từ trang chủ."),
+                format!("The page address has an invalid parameter ({e}). Search again from the home page."),
+            ),
+            locale,
+        })
+    }
+}

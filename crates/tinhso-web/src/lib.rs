@@ -1,0 +1,115 @@
+//! Tỉnh Số HTTP core: the JSON API and the server-rendered pages, over one `AppState`.
+//! Flow: request -> extractor (input parsing) -> policy (`Viewer::require`) -> domain -> store.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod form;
+pub mod i18n;
+pub mod pages;
+pub mod search;
+pub mod state;
+pub mod views;
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{header, HeaderValue};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+use std::future::Future;
+use std::net::SocketAddr;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use state::{AppState, WebConfig};
+
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+                   frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../static/site.css"),
+    )
+}
+
+async fn fallback(req: Request) -> axum::response::Response {
+    let locale = i18n::Locale::from_headers(req.headers());
+    if req.uri().path().starts_with("/api/") {
+        error::ApiError(error::AppError::NotFound).into_response()
+    } else {
+        error::PageError {
+            error: error::AppError::NotFound,
+            locale,
+        }
+        .into_response()
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    use pages::{account, admin, portal};
+    Router::new()
+        .route("/", get(portal::home))
+        .route("/thu-tuc", get(portal::search))
+        .route("/thu-tuc/{code}", get(portal::procedure))
+        .route("/ngon-ngu/{lang}", get(portal::language))
+        .route("/dang-nhap", get(account::login_form).post(account::login))
+        .route("/dang-xuat", post(account::logout))
+        .route(
+            "/dang-ky",
+            get(account::register_form).post(account::register),
+        )
+        .route("/tai-khoan", get(account::account))
+        .route("/quan-tri", get(admin::home))
+        .route("/quan-tri/thu-tuc", post(admin::create))
+        .route("/quan-tri/thu-tuc/moi", get(admin::new_form))
+        .route(
+            "/quan-tri/thu-tuc/{code}",
+            get(admin::edit_form).post(admin::update),
+        )
+        .route(
+            "/quan-tri/lich/{year}",
+            get(admin::calendar_form).post(admin::calendar_save),
+        )
+        .route("/static/site.css", get(stylesheet))
+        .route("/healthz", get(api::healthz))
+        .route("/api/openapi.json", get(api::openapi))
+        .route("/api/v1/procedures", get(api::procedures))
+        .route("/api/v1/procedures/{code}", get(api::procedure))
+        .route("/api/v1/units", get(api::units))
+        .fallback(fallback)
+        .layer(DefaultBodyLimit::max(form::FORM_LIMIT))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

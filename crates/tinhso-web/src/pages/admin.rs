@@ -1,0 +1,674 @@
+//! Province admin: the procedure catalogue and the working-day calendar.
+
+use super::{page_err, PageResult};
+use crate::auth::Viewer;
+use crate::error::AppError;
+use crate::form::FormData;
+use crate::state::AppState;
+use crate::views::{error_for, render, Choice, Layout};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use chrono::{Datelike, NaiveDate};
+use tinhso_domain::calendar::{CalendarSource, NamedDay, YearCalendar};
+use tinhso_domain::catalogue::{
+    CompetentAgency, Component, CopyKind, Fee, FieldType, FormField, Level, OnlineLevel, Procedure,
+    ProcessingTime,
+};
+use tinhso_domain::error::Errors;
+use tinhso_domain::ids::{AgencyCode, ProcedureCode};
+use tinhso_domain::policy::Action;
+use tinhso_domain::text::fold;
+use tinhso_domain::FieldError;
+
+#[derive(Template)]
+#[template(path = "admin/home.html")]
+pub struct AdminHome {
+    pub layout: Layout,
+    pub procedures: Vec<(String, String, String, bool)>,
+    pub year: i32,
+}
+
+#[derive(Template)]
+#[template(path = "admin/procedure.html")]
+pub struct ProcedureForm {
+    pub layout: Layout,
+    pub is_new: bool,
+    pub errors: Vec<FieldError>,
+    pub v: ProcedureFormValues,
+    pub agencies: Vec<Choice>,
+    pub levels: Vec<Choice>,
+    pub online: Vec<Choice>,
+}
+
+impl ProcedureForm {
+    pub fn err(&self, field: &str) -> Option<&str> {
+        error_for(&self.errors, field, self.layout.en)
+    }
+}
+
+/// The form's values as typed, so a failed save shows them again.
+#[derive(Default)]
+pub struct ProcedureFormValues {
+    pub code: String,
+    pub name: String,
+    pub field: String,
+    pub levels: Vec<String>,
+    pub agency: String,
+    pub time_value: String,
+    pub time_unit: String,
+    pub estimated: bool,
+    pub fee: String,
+    pub fee_note: String,
+    pub online: String,
+    pub components: String,
+    pub form_fields: String,
+    pub legal_basis: String,
+    pub result_type: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/calendar.html")]
+pub struct CalendarForm {
+    pub layout: Layout,
+    pub year: i32,
+    pub source: &'static str,
+    pub days_off: String,
+    pub swap_days: String,
+    pub errors: Vec<FieldError>,
+}
+
+pub async fn home(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    let err = page_err(&viewer);
+    if viewer.account.is_none() {
+        return Err(err(AppError::Unauthenticated));
+    }
+    if !viewer.may(&Action::ManageCatalogue) {
+        // Staff roles have their own workspaces in later releases; here they see their account.
+        return Ok(Redirect::to("/tai-khoan").into_response());
+    }
+    let procedures = state
+        .catalogue()
+        .all()
+        .iter()
+        .map(|p| {
+            (
+                p.code.to_string(),
+                p.name.clone(),
+                p.field.clone(),
+                p.processing_time_estimated,
+            )
+        })
+        .collect();
+    let page = AdminHome {
+        layout: Layout::new(&state, &viewer, "Quản trị"),
+        procedures,
+        year: chrono::Utc::now().year(),
+    };
+    Ok(viewer.finish(render(&page)))
+}
+
+fn form_page(
+    state: &AppState,
+    viewer: &Viewer,
+    is_new: bool,
+    v: ProcedureFormValues,
+    errors: Vec<FieldError>,
+) -> ProcedureForm {
+    let pick = |value: &str, label: &str, current: &str| Choice {
+        value: value.to_owned(),
+        label: label.to_owned(),
+        selected: value == current,
+    };
+    let mut agencies = vec![pick(
+        "commune_committee",
+        "UBND xã, phường, đặc khu (nơi người nộp chọn)",
+        &v.agency,
+    )];
+    agencies.extend(
+        state
+            .agencies
+            .iter()
+            .filter(|a| a.level == tinhso_domain::province::AgencyLevel::Province)
+            .map(|a| pick(a.code.as_str(), &a.name, &v.agency)),
+    );
+    let levels = Level::ALL
+        .iter()
+        .map(|l| Choice {
+            value: l.key().into(),
+            label: l.label_vi().into(),
+            selected: v.levels.iter().any(|x| x == l.key()),
+        })
+        .collect();
+    let online = OnlineLevel::ALL
+        .iter()
+        .map(|o| pick(o.key(), o.label_vi(), &v.online))
+        .collect();
+    let title = if is_new {
+        "Thêm thủ tục".to_owned()
+    } else {
+        format!("Sửa thủ tục {}", v.code)
+    };
+    ProcedureForm {
+        layout: Layout::new(state, viewer, title),
+        is_new,
+        errors,
+        v,
+        agencies,
+        levels,
+        online,
+    }
+}
+
+fn values_of(p: &Procedure) -> ProcedureFormValues {
+    let (time_value, time_unit) = match p.processing_time {
+        Some(ProcessingTime::WorkingDays(n)) => (n.to_string(), "days"),
+        Some(ProcessingTime::WorkingHours(n)) => (n.to_string(), "hours"),
+        None => (String::new(), "days"),
+    };
+    ProcedureFormValues {
+        code: p.code.to_string(),
+        name: p.name.clone(),
+        field: p.field.clone(),
+        levels: p.levels.iter().map(|l| l.key().to_owned()).collect(),
+        agency: match &p.competent_agency {
+            CompetentAgency::CommuneCommittee => "commune_committee".into(),
+            CompetentAgency::Agency(c) => c.to_string(),
+        },
+        time_value,
+        time_unit: time_unit.into(),
+        estimated: p.processing_time_estimated,
+        fee: p.fee.amount_vnd.map(|n| n.to_string()).unwrap_or_default(),
+        fee_note: p.fee.note.clone(),
+        online: p.online_level.key().into(),
+        components: p
+            .components
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} | {} | {}",
+                    c.name,
+                    c.copy_kind.label_vi().to_lowercase(),
+                    if c.mandatory {
+                        "bắt buộc"
+                    } else {
+                        "không bắt buộc"
+                    }
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        form_fields: p
+            .form_fields
+            .iter()
+            .map(|f| {
+                let mut line = format!(
+                    "{} | {} | {} | {}",
+                    f.key,
+                    f.label,
+                    f.field_type.key(),
+                    if f.required {
+                        "bắt buộc"
+                    } else {
+                        "không bắt buộc"
+                    }
+                );
+                if !f.options.is_empty() {
+                    line.push_str(" | ");
+                    line.push_str(&f.options.join("; "));
+                }
+                line
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        legal_basis: p.legal_basis.clone(),
+        result_type: p.result_type.clone(),
+    }
+}
+
+pub async fn new_form(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    viewer
+        .require(&Action::ManageCatalogue)
+        .map_err(page_err(&viewer))?;
+    let v = ProcedureFormValues {
+        time_unit: "days".into(),
+        online: "partly_online".into(),
+        ..Default::default()
+    };
+    Ok(viewer.finish(render(&form_page(&state, &viewer, true, v, Vec::new()))))
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(code): Path<String>,
+) -> PageResult {
+    let err = page_err(&viewer);
+    viewer.require(&Action::ManageCatalogue).map_err(&err)?;
+    let catalogue = state.catalogue();
+    let p = catalogue
+        .get(&code)
+        .ok_or(AppError::NotFound)
+        .map_err(&err)?;
+    Ok(viewer.finish(render(&form_page(
+        &state,
+        &viewer,
+        false,
+        values_of(p),
+        Vec::new(),
+    ))))
+}
+
+fn is_yes(s: &str) -> bool {
+    !matches!(
+        fold(s.trim()).as_str(),
+        "khong bat buoc" | "khong" | "optional" | "no"
+    )
+}
+
+/// `Tên | bản chính | bắt buộc`, one per line.
+fn parse_components(text: &str, errs: &mut Errors) -> Vec<Component> {
+    let mut out = Vec::new();
+    for (i, line) in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .enumerate()
+    {
+        let parts: Vec<&str> = line.split('|').map(str::trim).collect();
+        let copy_kind = match parts.get(1).map(|k| fold(k)) {
+            None => Some(CopyKind::Original),
+            Some(k) if k.is_empty() || k == "ban chinh" || k == "original" => {
+                Some(CopyKind::Original)
+            }
+            Some(k) if k == "ban sao" || k == "copy" => Some(CopyKind::Copy),
+            Some(k) if k == "ban dien tu" || k == "electronic" => Some(CopyKind::Electronic),
+            Some(_) => None,
+        };
+        let Some(copy_kind) = copy_kind else {
+            errs.push(FieldError::new(
+                "components",
+                "invalid_copy_kind",
+                format!(
+                    "Dòng {}: loại bản phải là bản chính, bản sao hoặc bản điện tử",
+                    i + 1
+                ),
+                format!(
+                    "Line {}: the kind must be original, copy or electronic",
+                    i + 1
+                ),
+            ));
+            continue;
+        };
+        out.push(Component {
+            name: parts.first().copied().unwrap_or_default().to_owned(),
+            copy_kind,
+            mandatory: parts.get(2).is_none_or(|m| is_yes(m)),
+        });
+    }
+    out
+}
+
+/// `khoa | Nhãn | kiểu | bắt buộc | lựa chọn 1; lựa chọn 2`, one per line.
+fn parse_form_fields(text: &str, errs: &mut Errors) -> Vec<FormField> {
+    let mut out = Vec::new();
+    for (i, line) in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .enumerate()
+    {
+        let parts: Vec<&str> = line.split('|').map(str::trim).collect();
+        let Some(field_type) = parts.get(2).and_then(|t| FieldType::parse(t)) else {
+            let kinds = FieldType::ALL
+                .iter()
+                .map(|t| t.key())
+                .collect::<Vec<_>>()
+                .join(", ");
+            errs.push(FieldError::new(
+                "form_fields",
+                "invalid_field_type",
+                format!("Dòng {}: kiểu trường phải là một trong: {kinds}", i + 1),
+                format!("Line {}: the type must be one of: {kinds}", i + 1),
+            ));
+            continue;
+        };
+        out.push(FormField {
+            key: parts.first().copied().unwrap_or_default().to_owned(),
+            label: parts.get(1).copied().unwrap_or_default().to_owned(),
+            field_type,
+            required: parts.get(3).is_none_or(|m| is_yes(m)),
+            options: parts
+                .get(4)
+                .map(|o| o.split(';').map(|s| s.trim().to_owned()).collect())
+                .unwrap_or_default(),
+        });
+    }
+    out
+}
+
+fn parse_procedure(
+    f: &FormData,
+    fixed_code: Option<&str>,
+) -> (ProcedureFormValues, Result<Procedure, Vec<FieldError>>) {
+    let v = ProcedureFormValues {
+        code: fixed_code
+            .map(str::to_owned)
+            .unwrap_or_else(|| f.text("code")),
+        name: f.text("name"),
+        field: f.text("field"),
+        levels: f.all("levels").into_iter().map(str::to_owned).collect(),
+        agency: f.text("agency"),
+        time_value: f.text("time_value"),
+        time_unit: f.text("time_unit"),
+        estimated: f.get("estimated").is_some(),
+        fee: f.text("fee"),
+        fee_note: f.text("fee_note"),
+        online: f.text("online"),
+        components: f.text("components"),
+        form_fields: f.text("form_fields"),
+        legal_basis: f.text("legal_basis"),
+        result_type: f.text("result_type"),
+    };
+    let mut errs = Errors::default();
+    let code = errs.take(ProcedureCode::parse("code", &v.code));
+    let levels: Vec<Level> = v.levels.iter().filter_map(|l| Level::parse(l)).collect();
+    let agency = if v.agency == "commune_committee" {
+        Some(CompetentAgency::CommuneCommittee)
+    } else {
+        errs.take(AgencyCode::parse("agency", &v.agency))
+            .map(CompetentAgency::Agency)
+    };
+    let processing_time = if v.time_value.is_empty() {
+        None
+    } else {
+        match v.time_value.parse::<u16>() {
+            Ok(n) if v.time_unit == "hours" => Some(ProcessingTime::WorkingHours(n)),
+            Ok(n) => Some(ProcessingTime::WorkingDays(n)),
+            Err(_) => {
+                errs.push(FieldError::new(
+                    "time_value",
+                    "invalid_number",
+                    "Nhập thời hạn giải quyết bằng số, ví dụ 5",
+                    "Enter the time limit as a number, e.g. 5",
+                ));
+                None
+            }
+        }
+    };
+    let fee = if v.fee.is_empty() {
+        None
+    } else {
+        match v.fee.replace(['.', ' '], "").parse::<u64>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                errs.push(FieldError::new(
+                    "fee",
+                    "invalid_number",
+                    "Nhập lệ phí bằng số đồng, ví dụ 135000; để trống nếu do HĐND tỉnh quy định",
+                    "Enter the fee in dong, e.g. 135000; leave empty if set by the provincial council",
+                ));
+                None
+            }
+        }
+    };
+    let online = OnlineLevel::parse(&v.online);
+    if online.is_none() {
+        errs.push(FieldError::new(
+            "online",
+            "required",
+            "Chọn mức độ dịch vụ công trực tuyến",
+            "Choose the online level",
+        ));
+    }
+    let components = parse_components(&v.components, &mut errs);
+    let form_fields = parse_form_fields(&v.form_fields, &mut errs);
+    let result = match (code, agency, online, errs.is_empty()) {
+        (Some(code), Some(competent_agency), Some(online_level), true) => Procedure {
+            code,
+            name: v.name.clone(),
+            field: v.field.clone(),
+            levels,
+            competent_agency,
+            processing_time,
+            processing_time_estimated: v.estimated && processing_time.is_some(),
+            fee: Fee {
+                amount_vnd: fee,
+                note: v.fee_note.clone(),
+            },
+            online_level,
+            components,
+            form_fields,
+            legal_basis: v.legal_basis.clone(),
+            result_type: v.result_type.clone(),
+        }
+        .normalise(),
+        _ => Err(errs.0),
+    };
+    (v, result)
+}
+
+const PROCEDURE_FIELDS: &[&str] = &[
+    "code",
+    "name",
+    "field",
+    "levels",
+    "agency",
+    "time_value",
+    "time_unit",
+    "estimated",
+    "fee",
+    "fee_note",
+    "online",
+    "components",
+    "form_fields",
+    "legal_basis",
+    "result_type",
+];
+
+async fn save(
+    state: AppState,
+    viewer: Viewer,
+    form: FormData,
+    fixed_code: Option<String>,
+) -> PageResult {
+    let err = page_err(&viewer);
+    viewer.require(&Action::ManageCatalogue).map_err(&err)?;
+    viewer.check_csrf(form.get("csrf")).map_err(&err)?;
+    form.only(PROCEDURE_FIELDS).map_err(&err)?;
+    let is_new = fixed_code.is_none();
+    let (values, parsed) = parse_procedure(&form, fixed_code.as_deref());
+    let parsed = parsed.and_then(|p| {
+        let exists = state.catalogue().get(p.code.as_str()).is_some();
+        if let CompetentAgency::Agency(code) = &p.competent_agency {
+            if state.agency_name(code.as_str()).is_none() {
+                return Err(vec![FieldError::new(
+                    "agency",
+                    "unknown_agency",
+                    "Chọn cơ quan có trong danh sách",
+                    "Choose an agency from the list",
+                )]);
+            }
+        }
+        if is_new && exists {
+            return Err(vec![FieldError::new(
+                "code",
+                "duplicate_code",
+                format!(
+                    "Mã thủ tục {} đã có trong danh mục; hãy sửa thủ tục đó",
+                    p.code
+                ),
+                format!(
+                    "Procedure {} is already in the catalogue; edit it instead",
+                    p.code
+                ),
+            )]);
+        }
+        Ok(p)
+    });
+    match parsed {
+        Ok(p) => {
+            state
+                .store
+                .upsert_procedures(std::slice::from_ref(&p))
+                .await
+                .map_err(|e| err(e.into()))?;
+            state.reload_catalogue().await.map_err(|e| err(e.into()))?;
+            Ok(Redirect::to(&format!("/thu-tuc/{}", p.code)).into_response())
+        }
+        Err(errors) => {
+            let page = form_page(&state, &viewer, is_new, values, errors);
+            Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
+        }
+    }
+}
+
+pub async fn create(State(state): State<AppState>, viewer: Viewer, form: FormData) -> PageResult {
+    save(state, viewer, form, None).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(code): Path<String>,
+    form: FormData,
+) -> PageResult {
+    if state.catalogue().get(&code).is_none() {
+        return Err(page_err(&viewer)(AppError::NotFound));
+    }
+    save(state, viewer, form, Some(code)).await
+}
+
+fn days_text(days: &[NamedDay]) -> String {
+    days.iter()
+        .map(|d| format!("{} | {}", d.date.format("%d/%m/%Y"), d.name))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn source_label(s: CalendarSource) -> &'static str {
+    match s {
+        CalendarSource::Official => "Lịch chính thức do Chính phủ công bố",
+        CalendarSource::Rules => {
+            "Tính theo quy định (Bộ luật Lao động, âm lịch) – cần đối chiếu thông báo chính thức"
+        }
+        CalendarSource::Edited => "Đã được quản trị tỉnh chỉnh sửa",
+    }
+}
+
+fn year_of(s: &str, viewer: &Viewer) -> Result<i32, crate::error::PageError> {
+    s.parse::<i32>()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y))
+        .ok_or_else(|| {
+            page_err(viewer)(AppError::bad_request(
+                "invalid_year",
+                "Năm phải từ 2000 đến 2100",
+                "The year must be between 2000 and 2100",
+            ))
+        })
+}
+
+pub async fn calendar_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(year): Path<String>,
+) -> PageResult {
+    viewer
+        .require(&Action::ManageCalendar)
+        .map_err(page_err(&viewer))?;
+    let year = year_of(&year, &viewer)?;
+    let y = state.calendar().year(year);
+    let page = CalendarForm {
+        layout: Layout::new(&state, &viewer, format!("Lịch làm việc năm {year}")),
+        year,
+        source: source_label(y.source),
+        days_off: days_text(&y.days_off),
+        swap_days: days_text(&y.swap_workdays),
+        errors: Vec::new(),
+    };
+    Ok(viewer.finish(render(&page)))
+}
+
+/// `dd/mm/yyyy | tên` (or ISO dates), one per line.
+fn parse_days(field: &str, text: &str, errs: &mut Errors) -> Vec<NamedDay> {
+    let mut out = Vec::new();
+    for (i, line) in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .enumerate()
+    {
+        let (date, name) = line
+            .split_once('|')
+            .map(|(d, n)| (d.trim(), n.trim()))
+            .unwrap_or((line, ""));
+        match NaiveDate::parse_from_str(date, "%d/%m/%Y")
+            .or_else(|_| NaiveDate::parse_from_str(date, "%Y-%m-%d"))
+        {
+            Ok(date) => out.push(NamedDay {
+                date,
+                name: tinhso_domain::text::clean(name),
+            }),
+            Err(_) => errs.push(FieldError::new(
+                field,
+                "invalid_date",
+                format!(
+                    "Dòng {}: nhập ngày dạng dd/mm/yyyy, ví dụ 02/09/2026",
+                    i + 1
+                ),
+                format!(
+                    "Line {}: enter the date as dd/mm/yyyy, e.g. 02/09/2026",
+                    i + 1
+                ),
+            )),
+        }
+    }
+    out.sort_by_key(|d| d.date);
+    out
+}
+
+pub async fn calendar_save(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(year): Path<String>,
+    form: FormData,
+) -> PageResult {
+    let err = page_err(&viewer);
+    viewer.require(&Action::ManageCalendar).map_err(&err)?;
+    viewer.check_csrf(form.get("csrf")).map_err(&err)?;
+    form.only(&["days_off", "swap_days"]).map_err(&err)?;
+    let year = year_of(&year, &viewer)?;
+    let mut errs = Errors::default();
+    let days_off = parse_days("days_off", &form.text("days_off"), &mut errs);
+    let swap_workdays = parse_days("swap_days", &form.text("swap_days"), &mut errs);
+    let cal = YearCalendar {
+        year,
+        source: CalendarSource::Edited,
+        basis: "Quản trị tỉnh chỉnh sửa".into(),
+        days_off,
+        swap_workdays,
+    };
+    if errs.is_empty() {
+        errs.take(cal.validate());
+    }
+    if errs.is_empty() {
+        state
+            .store
+            .put_calendar_year(&cal)
+            .await
+            .map_err(|e| err(e.into()))?;
+        state.reload_calendar().await.map_err(|e| err(e.into()))?;
+        return Ok(Redirect::to(&format!("/quan-tri/lich/{year}")).into_response());
+    }
+    let page = CalendarForm {
+        layout: Layout::new(&state, &viewer, format!("Lịch làm việc năm {year}")),
+        year,
+        source: source_label(CalendarSource::Edited),
+        days_off: form.text("days_off"),
+        swap_days: form.text("swap_days"),
+        errors: errs.0,
+    };
+    Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
+}

@@ -1,0 +1,18 @@
+//! Server-rendered pages. Every page works without JavaScript; forms post and redirect.
+
+pub mod account;
+pub mod admin;
+pub mod portal;
+
+use crate::auth::Viewer;
+use crate::error::{AppError, PageError};
+
+/// Attaches the viewer's locale to an error so it renders as a page in their language.
+pub fn page_err(viewer: &Viewer) -> impl Fn(AppError) -> PageError + '_ {
+    move |error| PageError {
+        error,
+        locale: viewer.locale,
+    }
+}
+
+pub type PageResult = Result<axum::response::Response, PageError>;

@@ -1,0 +1,202 @@
+//! The public portal: home, procedure search with filters, procedure detail.
+
+use super::{page_err, PageResult};
+use crate::auth::Viewer;
+use crate::error::AppError;
+use crate::form::PageQuery;
+use crate::i18n::Locale;
+use crate::state::AppState;
+use crate::views::{
+    render, Choice, FieldLink, HomePage, Layout, ProcedurePage, ProcedureView, SearchPage,
+};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use tinhso_domain::catalogue::{Level, OnlineLevel};
+use tinhso_domain::policy::Action;
+use tinhso_domain::text::fold;
+
+const PAGE_SIZE: usize = 20;
+
+fn encode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+pub async fn home(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    let catalogue = state.catalogue();
+    let mut counts: BTreeMap<String, (String, usize)> = BTreeMap::new();
+    for p in catalogue.all() {
+        counts
+            .entry(fold(&p.field))
+            .or_insert_with(|| (p.field.clone(), 0))
+            .1 += 1;
+    }
+    let fields = counts
+        .into_values()
+        .map(|(name, count)| FieldLink {
+            href: format!("/thu-tuc?field={}", encode(&name)),
+            name,
+            count,
+        })
+        .collect();
+    let title = viewer.locale.texts().home_title;
+    let page = HomePage {
+        layout: Layout::new(&state, &viewer, title),
+        total: catalogue.len(),
+        fields,
+    };
+    Ok(viewer.finish(render(&page)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchParams {
+    q: Option<String>,
+    field: Option<String>,
+    level: Option<String>,
+    agency: Option<String>,
+    online: Option<String>,
+    page: Option<usize>,
+}
+
+impl SearchParams {
+    fn href(&self, page: usize) -> String {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("q", &self.q),
+            ("field", &self.field),
+            ("level", &self.level),
+            ("agency", &self.agency),
+            ("online", &self.online),
+        ] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                s.append_pair(k, v);
+            }
+        }
+        s.append_pair("page", &page.to_string());
+        format!("/thu-tuc?{}", s.finish())
+    }
+}
+
+fn choice(value: &str, label: &str, current: &Option<String>) -> Choice {
+    Choice {
+        value: value.to_owned(),
+        label: label.to_owned(),
+        selected: current.as_deref() == Some(value),
+    }
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    PageQuery(q): PageQuery<SearchParams>,
+) -> PageResult {
+    let err = page_err(&viewer);
+    let filters =
+        crate::search::filters(&state, &q.field, &q.level, &q.agency, &q.online).map_err(&err)?;
+    let page = q.page.unwrap_or(1).max(1);
+    let catalogue = state.catalogue();
+    let hits = catalogue.search(
+        q.q.as_deref().unwrap_or(""),
+        &filters,
+        (page - 1) * PAGE_SIZE,
+        PAGE_SIZE,
+    );
+    let pages = hits.total.div_ceil(PAGE_SIZE).max(1);
+    let en = viewer.locale == Locale::En;
+    let t = viewer.locale.texts();
+    let mut agencies = vec![choice(
+        crate::search::COMMUNE_COMMITTEE,
+        t.commune_committee,
+        &q.agency,
+    )];
+    agencies.extend(
+        state
+            .agencies
+            .iter()
+            .filter(|a| a.level == tinhso_domain::province::AgencyLevel::Province)
+            .map(|a| choice(a.code.as_str(), &a.name, &q.agency)),
+    );
+    let view = SearchPage {
+        layout: Layout::new(&state, &viewer, t.results_title),
+        q: q.q.clone().unwrap_or_default(),
+        total: hits.total,
+        results: hits
+            .items
+            .iter()
+            .map(|p| ProcedureView::new(&state, viewer.locale, p))
+            .collect(),
+        fields: catalogue
+            .fields()
+            .into_iter()
+            .map(|f| choice(f, f, &q.field))
+            .collect(),
+        levels: Level::ALL
+            .iter()
+            .map(|l| {
+                choice(
+                    l.key(),
+                    if en { l.label_en() } else { l.label_vi() },
+                    &q.level,
+                )
+            })
+            .collect(),
+        agencies,
+        online: OnlineLevel::ALL
+            .iter()
+            .map(|o| {
+                choice(
+                    o.key(),
+                    if en { o.label_en() } else { o.label_vi() },
+                    &q.online,
+                )
+            })
+            .collect(),
+        page,
+        pages,
+        prev_href: (page > 1).then(|| q.href(page - 1)),
+        next_href: (page < pages).then(|| q.href(page + 1)),
+    };
+    Ok(viewer.finish(render(&view)))
+}
+
+pub async fn procedure(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(code): Path<String>,
+) -> PageResult {
+    let catalogue = state.catalogue();
+    let p = catalogue
+        .get(&code)
+        .ok_or(AppError::NotFound)
+        .map_err(page_err(&viewer))?;
+    let view = ProcedurePage {
+        layout: Layout::new(&state, &viewer, p.name.clone()),
+        p: ProcedureView::new(&state, viewer.locale, p),
+        can_edit: viewer.may(&Action::ManageCatalogue),
+    };
+    Ok(viewer.finish(render(&view)))
+}
+
+/// Sets the language cookie and goes back where the visitor was.
+pub async fn language(Path(lang): Path<String>, headers: HeaderMap) -> impl IntoResponse {
+    let lang = if lang == "en" { "en" } else { "vi" };
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|r| r.to_str().ok())
+        .and_then(|r| {
+            r.split_once("://")
+                .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_owned()))
+        })
+        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+        .unwrap_or_else(|| "/".to_owned());
+    let mut resp = Redirect::to(&back).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "lang={lang}; Path=/; Max-Age=31536000; SameSite=Lax"
+    )) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}

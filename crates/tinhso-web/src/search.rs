@@ -1,0 +1,66 @@
+//! Turning request parameters into search filters, shared by the API and the portal.
+
+use crate::error::AppError;
+use crate::state::AppState;
+use tinhso_domain::catalogue::{CompetentAgency, Level, OnlineLevel};
+use tinhso_domain::ids::AgencyCode;
+use tinhso_domain::search::Filters;
+
+/// Value meaning "the commune People's Committee" in the agency filter.
+pub const COMMUNE_COMMITTEE: &str = "commune_committee";
+
+fn non_empty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+pub fn filters(
+    state: &AppState,
+    field: &Option<String>,
+    level: &Option<String>,
+    agency: &Option<String>,
+    online: &Option<String>,
+) -> Result<Filters, AppError> {
+    let level = non_empty(level)
+        .map(|l| {
+            Level::parse(l).ok_or_else(|| {
+                AppError::bad_request(
+                    "invalid_level",
+                    "Cấp thực hiện phải là province, commune, ministry hoặc other",
+                    "level must be province, commune, ministry or other",
+                )
+            })
+        })
+        .transpose()?;
+    let online_level = non_empty(online)
+        .map(|o| {
+            OnlineLevel::parse(o).ok_or_else(|| {
+                AppError::bad_request(
+                    "invalid_online_level",
+                    "Mức độ trực tuyến phải là fully_online, partly_online hoặc in_person",
+                    "online must be fully_online, partly_online or in_person",
+                )
+            })
+        })
+        .transpose()?;
+    let agency = match non_empty(agency) {
+        None => None,
+        Some(COMMUNE_COMMITTEE) => Some(CompetentAgency::CommuneCommittee),
+        Some(code) => {
+            let code = AgencyCode::parse("agency", code).map_err(|e| AppError::Invalid(vec![e]))?;
+            if state.agency_name(code.as_str()).is_none() {
+                return Err(AppError::bad_request(
+                    "unknown_agency",
+                    format!("Không có cơ quan mã {code} trong tỉnh"),
+                    format!("No agency with code {code} in this province"),
+                ));
+            }
+            Some(CompetentAgency::Agency(code))
+        }
+    };
+    Ok(Filters {
+        field: non_empty(field).map(str::to_owned),
+        level,
+        agency,
+        online_level,
+    })
+}

@@ -1,0 +1,101 @@
+//! Shared state: the store, plus the read models kept in memory (catalogue index,
+//! calendar, province) that pages and the API read without touching the database.
+
+use crate::auth::Throttle;
+use std::sync::{Arc, RwLock};
+use tinhso_domain::calendar::WorkingCalendar;
+use tinhso_domain::catalogue::Procedure;
+use tinhso_domain::province::{Agency, Province, Unit};
+use tinhso_domain::search::SearchIndex;
+use tinhso_store::{Store, StoreError};
+
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Set `Secure` and `__Host-` cookies; on whenever the platform is served over HTTPS.
+    pub secure_cookies: bool,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub config: WebConfig,
+    pub province: Arc<Province>,
+    pub units: Arc<Vec<Unit>>,
+    pub agencies: Arc<Vec<Agency>>,
+    catalogue: Arc<RwLock<Arc<SearchIndex>>>,
+    calendar: Arc<RwLock<Arc<WorkingCalendar>>>,
+    pub throttle: Arc<Throttle>,
+}
+
+impl AppState {
+    /// Loads the read models from the store. Fails if no province is set up.
+    pub async fn load(store: Arc<dyn Store>, config: WebConfig) -> Result<Self, StoreError> {
+        let province = store.province().await?.ok_or_else(|| {
+            StoreError::Corrupt("no province is set up: run `tinhso init`".into())
+        })?;
+        let units = store.units(chrono::Utc::now().date_naive()).await?;
+        let agencies = store.agencies().await?;
+        let procedures = store.procedures().await?;
+        let calendar = WorkingCalendar::new(store.calendar_years().await?);
+        Ok(Self {
+            store,
+            config,
+            province: Arc::new(province),
+            units: Arc::new(units),
+            agencies: Arc::new(agencies),
+            catalogue: Arc::new(RwLock::new(Arc::new(SearchIndex::new(
+                procedures.into_iter().map(Arc::new).collect(),
+            )))),
+            calendar: Arc::new(RwLock::new(Arc::new(calendar))),
+            throttle: Arc::new(Throttle::default()),
+        })
+    }
+
+    /// The current catalogue; cheap (an `Arc` clone), never blocks on a rebuild.
+    pub fn catalogue(&self) -> Arc<SearchIndex> {
+        match self.catalogue.read() {
+            Ok(g) => g.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub fn calendar(&self) -> Arc<WorkingCalendar> {
+        match self.calendar.read() {
+            Ok(g) => g.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Re-reads the catalogue from the store after a change and swaps the index.
+    pub async fn reload_catalogue(&self) -> Result<(), StoreError> {
+        let procedures: Vec<Arc<Procedure>> = self
+            .store
+            .procedures()
+            .await?
+            .into_iter()
+            .map(Arc::new)
+            .collect();
+        let index = Arc::new(SearchIndex::new(procedures));
+        match self.catalogue.write() {
+            Ok(mut g) => *g = index,
+            Err(poisoned) => *poisoned.into_inner() = index,
+        }
+        Ok(())
+    }
+
+    pub async fn reload_calendar(&self) -> Result<(), StoreError> {
+        let cal = Arc::new(WorkingCalendar::new(self.store.calendar_years().await?));
+        match self.calendar.write() {
+            Ok(mut g) => *g = cal,
+            Err(poisoned) => *poisoned.into_inner() = cal,
+        }
+        Ok(())
+    }
+
+    pub fn agency_name(&self, code: &str) -> Option<&str> {
+        self.agencies
+            .iter()
+            .find(|a| a.code.as_str() == code)
+            .map(|a| a.name.as_str())
+    }
+}

@@ -1,0 +1,268 @@
+//! Page models: the templates receive precomputed, localised strings, so they hold no logic
+//! beyond loops and conditions.
+
+use crate::auth::Viewer;
+use crate::error::AppError;
+use crate::i18n::{Locale, Texts};
+use crate::state::AppState;
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use tinhso_domain::catalogue::{CompetentAgency, Procedure};
+use tinhso_domain::policy::Action;
+use tinhso_domain::FieldError;
+
+pub fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Lỗi hiển thị trang / page rendering failed",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// What every page's frame needs.
+pub struct Layout {
+    pub t: &'static Texts,
+    pub lang: &'static str,
+    pub en: bool,
+    pub province: String,
+    pub user: Option<String>,
+    pub is_admin: bool,
+    pub csrf: String,
+    pub title: String,
+}
+
+impl Layout {
+    pub fn new(state: &AppState, viewer: &Viewer, title: impl Into<String>) -> Self {
+        let en = viewer.locale == Locale::En;
+        Self {
+            t: viewer.locale.texts(),
+            lang: viewer.locale.code(),
+            en,
+            province: state.province.name.clone(),
+            user: viewer.account.as_ref().map(|a| a.full_name.clone()),
+            is_admin: viewer.may(&Action::ManageCatalogue),
+            csrf: viewer.csrf.clone(),
+            title: title.into(),
+        }
+    }
+
+    /// For error pages rendered before a viewer could be read.
+    pub fn bare(locale: Locale, title: impl Into<String>) -> Self {
+        Self {
+            t: locale.texts(),
+            lang: locale.code(),
+            en: locale == Locale::En,
+            province: String::new(),
+            user: None,
+            is_admin: false,
+            csrf: String::new(),
+            title: title.into(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub layout: Layout,
+    pub code: &'static str,
+    pub message: String,
+    pub errors: Vec<FieldError>,
+}
+
+impl ErrorPage {
+    pub fn new(locale: Locale, e: &AppError) -> Self {
+        let errors = match e {
+            AppError::Invalid(errs) => errs.clone(),
+            _ => Vec::new(),
+        };
+        let message = e.message(locale);
+        Self {
+            layout: Layout::bare(locale, locale.texts().error_title),
+            code: e.code(),
+            message,
+            errors,
+        }
+    }
+}
+
+/// One procedure as pages show it.
+pub struct ProcedureView {
+    pub code: String,
+    pub name: String,
+    pub field: String,
+    pub levels: String,
+    pub agency: String,
+    pub processing: String,
+    pub estimated: bool,
+    pub fee: String,
+    pub online: String,
+    pub fully_online: bool,
+    pub components: Vec<ComponentView>,
+    pub legal_basis: String,
+    pub result_type: String,
+}
+
+pub struct ComponentView {
+    pub name: String,
+    pub kind: &'static str,
+    pub mandatory: bool,
+}
+
+impl ProcedureView {
+    pub fn new(state: &AppState, locale: Locale, p: &Procedure) -> Self {
+        let en = locale == Locale::En;
+        let t = locale.texts();
+        Self {
+            code: p.code.to_string(),
+            name: p.name.clone(),
+            field: p.field.clone(),
+            levels: p
+                .levels
+                .iter()
+                .map(|l| if en { l.label_en() } else { l.label_vi() })
+                .collect::<Vec<_>>()
+                .join(", "),
+            agency: match &p.competent_agency {
+                CompetentAgency::CommuneCommittee => t.commune_committee.to_owned(),
+                CompetentAgency::Agency(c) => state
+                    .agency_name(c.as_str())
+                    .unwrap_or(c.as_str())
+                    .to_owned(),
+            },
+            processing: match p.processing_time {
+                Some(pt) if en => pt.label_en(),
+                Some(pt) => pt.label_vi(),
+                None => t.not_published.to_owned(),
+            },
+            estimated: p.processing_time_estimated,
+            fee: if en {
+                p.fee_label_en()
+            } else {
+                p.fee_label_vi()
+            },
+            online: if en {
+                p.online_level.label_en()
+            } else {
+                p.online_level.label_vi()
+            }
+            .to_owned(),
+            fully_online: p.online_level == tinhso_domain::catalogue::OnlineLevel::FullyOnline,
+            components: p
+                .components
+                .iter()
+                .map(|c| ComponentView {
+                    name: c.name.clone(),
+                    kind: if en {
+                        c.copy_kind.label_en()
+                    } else {
+                        c.copy_kind.label_vi()
+                    },
+                    mandatory: c.mandatory,
+                })
+                .collect(),
+            legal_basis: p.legal_basis.clone(),
+            result_type: p.result_type.clone(),
+        }
+    }
+}
+
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub struct FieldLink {
+    pub name: String,
+    pub href: String,
+    pub count: usize,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    pub layout: Layout,
+    pub total: usize,
+    pub fields: Vec<FieldLink>,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+pub struct SearchPage {
+    pub layout: Layout,
+    pub q: String,
+    pub total: usize,
+    pub results: Vec<ProcedureView>,
+    pub fields: Vec<Choice>,
+    pub levels: Vec<Choice>,
+    pub agencies: Vec<Choice>,
+    pub online: Vec<Choice>,
+    pub page: usize,
+    pub pages: usize,
+    pub prev_href: Option<String>,
+    pub next_href: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "procedure.html")]
+pub struct ProcedurePage {
+    pub layout: Layout,
+    pub p: ProcedureView,
+    pub can_edit: bool,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub layout: Layout,
+    pub login: String,
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+pub struct RegisterPage {
+    pub layout: Layout,
+    pub full_name: String,
+    pub login: String,
+    pub personal_id: String,
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+pub struct AccountPage {
+    pub layout: Layout,
+    pub full_name: String,
+    pub login: String,
+    pub role: String,
+    pub agency: String,
+}
+
+/// The message of the first error on `field`, for display beside it.
+pub fn error_for<'a>(errors: &'a [FieldError], field: &str, en: bool) -> Option<&'a str> {
+    errors
+        .iter()
+        .find(|e| e.field == field || e.field.starts_with(&format!("{field}[")))
+        .map(|e| {
+            if en {
+                e.message_en.as_str()
+            } else {
+                e.message.as_str()
+            }
+        })
+}
+
+impl RegisterPage {
+    pub fn err(&self, field: &str) -> Option<&str> {
+        error_for(&self.errors, field, self.layout.en)
+    }
+}

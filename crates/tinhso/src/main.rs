@@ -1,0 +1,254 @@
+//! `tinhso`: the daemon and the operators' command line.
+
+mod catalogue_io;
+mod db;
+mod seed;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use tinhso_store::Store;
+
+#[derive(Parser)]
+#[command(
+    name = "tinhso",
+    version,
+    about = "Tỉnh Số: nền tảng chính quyền số cấp tỉnh / provincial digital-government platform"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the platform's data lives; every command that reads it takes these.
+#[derive(Args, Clone)]
+pub struct DataArgs {
+    /// Data directory (the SQLite database and stored files).
+    #[arg(long, default_value = "./data", env = "TINHSO_DATA")]
+    data: PathBuf,
+    /// Database URL: empty for SQLite in the data directory, or postgres://user:pass@host/db.
+    #[arg(long, env = "TINHSO_DATABASE")]
+    database: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the platform. On an empty data directory, sets up the demo province (Tuyên Quang).
+    Serve {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080", env = "TINHSO_LISTEN")]
+        listen: SocketAddr,
+        /// Mark cookies Secure (__Host- prefix). Use whenever the platform is reached over HTTPS.
+        #[arg(long, env = "TINHSO_SECURE_COOKIES")]
+        secure_cookies: bool,
+        /// Do not seed the demo province on an empty database.
+        #[arg(long)]
+        no_demo: bool,
+    },
+    /// Set up a province (any of the 34) without demo data, with one province admin account.
+    Init {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Province name, with or without diacritics: "Tuyên Quang", "ha noi".
+        #[arg(long)]
+        province: String,
+        /// Login (phone or email) of the first province admin.
+        #[arg(long, default_value = "quantri@tinhso.local")]
+        admin: String,
+    },
+    /// Import or export the procedure catalogue.
+    Catalogue {
+        #[command(subcommand)]
+        action: CatalogueCommand,
+    },
+    /// The working-day calendar.
+    Calendar {
+        #[command(subcommand)]
+        action: CalendarCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogueCommand {
+    /// Import procedures from JSON or CSV; nothing is imported if any row is invalid.
+    Import {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The file (.json or .csv).
+        file: PathBuf,
+    },
+    /// Export the catalogue as JSON or CSV (by the file's extension).
+    Export {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The file to write (.json or .csv).
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Print the date N working days after DATE (counting starts the next working day).
+    Due {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Receipt date, YYYY-MM-DD.
+        date: chrono::NaiveDate,
+        /// Number of working days.
+        days: u32,
+    },
+    /// List the days off and swap working days of a year.
+    Year {
+        #[command(flatten)]
+        data: DataArgs,
+        year: i32,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("lỗi / error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("lỗi / error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Serve {
+            data,
+            listen,
+            secure_cookies,
+            no_demo,
+        } => serve(data, listen, secure_cookies, no_demo).await,
+        Command::Init {
+            data,
+            province,
+            admin,
+        } => {
+            let store = db::open(&data).await?;
+            seed::init_province(store.as_ref(), &province, &admin).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Catalogue {
+            action: CatalogueCommand::Import { data, file },
+        } => {
+            let store = db::open(&data).await?;
+            catalogue_io::import(store.as_ref(), &file).await
+        }
+        Command::Catalogue {
+            action: CatalogueCommand::Export { data, file },
+        } => {
+            let store = db::open(&data).await?;
+            catalogue_io::export(store.as_ref(), &file).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Calendar {
+            action: CalendarCommand::Due { data, date, days },
+        } => {
+            let cal = calendar(&data).await?;
+            let due = cal.due_date(date, days).context("date out of range")?;
+            println!("{}", due.format("%Y-%m-%d"));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Calendar {
+            action: CalendarCommand::Year { data, year },
+        } => {
+            if !(1900..=2200).contains(&year) {
+                bail!("năm phải từ 1900 đến 2200 / year must be 1900-2200");
+            }
+            let y = calendar(&data).await?.year(year);
+            eprintln!("# {year}: {:?} — {}", y.source, y.basis);
+            for d in &y.days_off {
+                println!("{}\tnghỉ\t{}", d.date, d.name);
+            }
+            for d in &y.swap_workdays {
+                println!("{}\tlàm bù\t{}", d.date, d.name);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn calendar(data: &DataArgs) -> Result<tinhso_domain::calendar::WorkingCalendar> {
+    let store = db::open(data).await?;
+    let mut years = seed::official_calendar_years()?;
+    years.extend(store.calendar_years().await?);
+    Ok(tinhso_domain::calendar::WorkingCalendar::new(years))
+}
+
+async fn serve(
+    data: DataArgs,
+    listen: SocketAddr,
+    secure_cookies: bool,
+    no_demo: bool,
+) -> Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let store: Arc<dyn Store> = db::open(&data).await?;
+    if store.province().await?.is_none() {
+        if no_demo {
+            bail!("chưa thiết lập tỉnh: chạy `tinhso init --province \"<tên tỉnh>\"` / no province: run `tinhso init`");
+        }
+        seed::demo(store.as_ref()).await?;
+    }
+    let state =
+        tinhso_web::AppState::load(store.clone(), tinhso_web::WebConfig { secure_cookies }).await?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    seed::print_demo_accounts(store.as_ref()).await?;
+    println!(
+        "Tỉnh Số: {} ({} xã/phường, {} thủ tục) trên {} — sẵn sàng tại http://{addr} sau {} ms",
+        state.province.name,
+        state.units.len(),
+        state.catalogue().len(),
+        store.backend(),
+        started.elapsed().as_millis()
+    );
+    tinhso_web::serve(listener, state, shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

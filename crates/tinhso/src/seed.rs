@@ -1,0 +1,691 @@
+//! Province set-up from the shipped national data, and the demo province.
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde::Deserialize;
+use tinhso_domain::calendar::YearCalendar;
+use tinhso_domain::catalogue::{
+    CompetentAgency, Component, CopyKind, Fee, FieldType, FormField, Level, OnlineLevel, Procedure,
+    ProcessingTime,
+};
+use tinhso_domain::ids::{AgencyCode, ProcedureCode};
+use tinhso_domain::policy::Role;
+use tinhso_domain::province::{
+    reform_date, Agency, AgencyKind, AgencyLevel, DivisionType, Province, Unit,
+};
+use tinhso_domain::text::fold;
+use tinhso_store::{NewAccount, ProvinceSetup, Store, StoreError};
+
+const DIVISIONS: &str = include_str!("../data/divisions-2025.json");
+const PROCEDURES: &str = include_str!("../data/procedures-sample.json");
+const CALENDARS: [&str; 3] = [
+    include_str!("../data/calendar/2024.json"),
+    include_str!("../data/calendar/2025.json"),
+    include_str!("../data/calendar/2026.json"),
+];
+
+pub const DEMO_PROVINCE: &str = "Tuyên Quang";
+pub const DEMO_PASSWORD: &str = "TuyenQuang-demo-2025";
+const DEMO_CITIZEN: &str = "0912345678";
+
+#[derive(Deserialize)]
+struct RawProvince {
+    name: String,
+    code: u32,
+    division_type: String,
+    wards: Vec<RawWard>,
+}
+
+#[derive(Deserialize)]
+struct RawWard {
+    name: String,
+    code: u32,
+    division_type: String,
+}
+
+pub fn official_calendar_years() -> Result<Vec<YearCalendar>> {
+    CALENDARS
+        .iter()
+        .map(|s| {
+            let y: YearCalendar = serde_json::from_str(s).context("shipped calendar file")?;
+            y.validate()
+                .map_err(|e| anyhow!("shipped calendar {}: {e}", y.year))?;
+            Ok(y)
+        })
+        .collect()
+}
+
+fn find_province(name: &str) -> Result<RawProvince> {
+    let all: Vec<RawProvince> =
+        serde_json::from_str(DIVISIONS).context("shipped divisions file")?;
+    let strip = |s: &str| {
+        let f = fold(s);
+        f.strip_prefix("thanh pho ")
+            .or_else(|| f.strip_prefix("tinh "))
+            .unwrap_or(&f)
+            .trim()
+            .to_owned()
+    };
+    let wanted = strip(name);
+    let names: Vec<String> = all.iter().map(|p| p.name.clone()).collect();
+    all.into_iter()
+        .find(|p| strip(&p.name) == wanted)
+        .ok_or_else(|| {
+            anyhow!(
+                "không có tỉnh \"{name}\" / no province named \"{name}\"; one of: {}",
+                names.join(", ")
+            )
+        })
+}
+
+fn code(s: &str) -> Result<AgencyCode> {
+    AgencyCode::parse("agency", s).map_err(|e| anyhow!("{e}"))
+}
+
+/// Provincial departments after the 2025 reorganisation, with the part of their identifier code.
+const DEPARTMENTS: &[(&str, &str)] = &[
+    ("01", "Văn phòng Ủy ban nhân dân tỉnh"),
+    ("02", "Sở Nội vụ"),
+    ("03", "Sở Tư pháp"),
+    ("04", "Sở Tài chính"),
+    ("05", "Sở Công Thương"),
+    ("06", "Sở Nông nghiệp và Môi trường"),
+    ("07", "Sở Xây dựng"),
+    ("08", "Sở Khoa học và Công nghệ"),
+    ("09", "Sở Giáo dục và Đào tạo"),
+    ("10", "Sở Y tế"),
+    ("11", "Sở Văn hóa, Thể thao và Du lịch"),
+    ("12", "Sở Dân tộc và Tôn giáo"),
+    ("13", "Thanh tra tỉnh"),
+    ("20", "Công an tỉnh"),
+    ("21", "Bảo hiểm xã hội tỉnh"),
+    ("22", "Bộ Chỉ huy Quân sự tỉnh"),
+];
+
+/// Identifier codes follow the Decision 20/2020/QĐ-TTg shape `000.00.NN.Hxx`. The province part
+/// is derived from the statistics code as a placeholder until the province enters its own.
+fn suffix(province_code: u32) -> String {
+    format!("H{province_code:02}")
+}
+
+pub fn province_agency(province_code: u32) -> String {
+    format!("000.00.00.{}", suffix(province_code))
+}
+
+pub fn department(province_code: u32, part: &str) -> String {
+    format!("000.00.{part}.{}", suffix(province_code))
+}
+
+pub fn service_centre(province_code: u32) -> String {
+    format!("000.00.90.{}", suffix(province_code))
+}
+
+/// Commune People's Committees: `000.AA.BB.Hxx` with AA from 20 up, in the order of the list.
+pub fn commune_committee(province_code: u32, index: usize) -> String {
+    let n = index + 1;
+    format!(
+        "000.{:02}.{:02}.{}",
+        20 + n / 100,
+        n % 100,
+        suffix(province_code)
+    )
+}
+
+fn setup_for(raw: &RawProvince) -> Result<ProvinceSetup> {
+    let pc = raw.code;
+    let province = Province {
+        code: pc,
+        name: raw.name.clone(),
+        division_type: raw.division_type.clone(),
+        agency_code_suffix: suffix(pc),
+    };
+    let units = raw
+        .wards
+        .iter()
+        .map(|w| {
+            Ok(Unit {
+                code: w.code,
+                name: w.name.clone(),
+                division_type: DivisionType::from_label(&w.division_type)
+                    .ok_or_else(|| anyhow!("unknown division type {}", w.division_type))?,
+                province_code: pc,
+                valid_from: reform_date(),
+                valid_to: None,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let top = code(&province_agency(pc))?;
+    let mut agencies = vec![Agency {
+        code: top.clone(),
+        name: format!("Ủy ban nhân dân {}", formal_name(raw)),
+        level: AgencyLevel::Province,
+        kind: AgencyKind::PeoplesCommittee,
+        parent: None,
+        unit_code: None,
+    }];
+    for (part, name) in DEPARTMENTS {
+        agencies.push(Agency {
+            code: code(&department(pc, part))?,
+            name: (*name).to_owned(),
+            level: AgencyLevel::Province,
+            kind: AgencyKind::Department,
+            parent: Some(top.clone()),
+            unit_code: None,
+        });
+    }
+    agencies.push(Agency {
+        code: code(&service_centre(pc))?,
+        name: format!("Trung tâm Phục vụ hành chính công {}", formal_name(raw)),
+        level: AgencyLevel::Province,
+        kind: AgencyKind::ServiceCentre,
+        parent: Some(top.clone()),
+        unit_code: None,
+    });
+    for (i, u) in units.iter().enumerate() {
+        agencies.push(Agency {
+            code: code(&commune_committee(pc, i))?,
+            name: format!("Ủy ban nhân dân {}", lower_first(&u.name)),
+            level: AgencyLevel::Commune,
+            kind: AgencyKind::PeoplesCommittee,
+            parent: Some(top.clone()),
+            unit_code: Some(u.code),
+        });
+    }
+    Ok(ProvinceSetup {
+        province,
+        units,
+        agencies,
+    })
+}
+
+/// The province as it reads inside an agency's name: "tỉnh Tuyên Quang", "thành phố Huế".
+fn formal_name(raw: &RawProvince) -> String {
+    if fold(&raw.name).starts_with("thanh pho ") {
+        lower_first(&raw.name)
+    } else {
+        format!("{} {}", raw.division_type, raw.name)
+    }
+}
+
+/// "Xã Minh Xuân" -> "xã Minh Xuân", as it reads inside a name.
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_lowercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+async fn put_calendars(store: &dyn Store) -> Result<()> {
+    for y in official_calendar_years()? {
+        store.put_calendar_year(&y).await?;
+    }
+    Ok(())
+}
+
+/// `tinhso init`: a province without demo data, and its first admin.
+pub async fn init_province(store: &dyn Store, name: &str, admin: &str) -> Result<()> {
+    if let Some(p) = store.province().await? {
+        bail!(
+            "cơ sở dữ liệu đã thiết lập {} / the database already holds {}",
+            p.name,
+            p.name
+        );
+    }
+    let raw = find_province(name)?;
+    let setup = setup_for(&raw)?;
+    let login = tinhso_domain::ids::Login::parse("admin", admin)
+        .map_err(|e| anyhow!("--admin: {}", e.message))?;
+    store.setup_province(&setup).await?;
+    put_calendars(store).await?;
+    let password = tinhso_web::auth::random_token().map_err(|e| anyhow!("{e}"))?;
+    let hash = tinhso_web::auth::hash_password(&password).map_err(|e| anyhow!("{e}"))?;
+    store
+        .create_account(&NewAccount {
+            login: login.as_str().to_owned(),
+            full_name: "Quản trị tỉnh".to_owned(),
+            password_hash: hash,
+            role: Role::ProvinceAdmin,
+            agency: Some(code(&province_agency(raw.code))?),
+            personal_id: None,
+        })
+        .await?;
+    println!(
+        "Đã thiết lập {} với {} đơn vị hành chính cấp xã và {} cơ quan.",
+        setup.province.name,
+        setup.units.len(),
+        setup.agencies.len()
+    );
+    println!(
+        "Tài khoản quản trị tỉnh: {}  mật khẩu: {password}  (chỉ hiển thị một lần)",
+        login.as_str()
+    );
+    println!("Nhập danh mục thủ tục: tinhso catalogue import <tệp.json|tệp.csv>");
+    Ok(())
+}
+
+struct DemoAccount {
+    login: &'static str,
+    name: &'static str,
+    role: Role,
+    agency: Option<String>,
+}
+
+fn demo_accounts(pc: u32) -> Vec<DemoAccount> {
+    let justice = Some(department(pc, "03"));
+    vec![
+        DemoAccount {
+            login: DEMO_CITIZEN,
+            name: "Nguyễn Văn An",
+            role: Role::Citizen,
+            agency: None,
+        },
+        DemoAccount {
+            login: "tiepnhan@tinhso.local",
+            name: "Hoàng Thị Lan",
+            role: Role::Receptionist,
+            agency: Some(service_centre(pc)),
+        },
+        DemoAccount {
+            login: "chuyenvien@tinhso.local",
+            name: "Lý Văn Hùng",
+            role: Role::Specialist,
+            agency: justice.clone(),
+        },
+        DemoAccount {
+            login: "pheduyet@tinhso.local",
+            name: "Ma Thị Hạnh",
+            role: Role::Approver,
+            agency: justice.clone(),
+        },
+        DemoAccount {
+            login: "quantri.coquan@tinhso.local",
+            name: "Triệu Văn Minh",
+            role: Role::AgencyAdmin,
+            agency: justice,
+        },
+        DemoAccount {
+            login: "quantri@tinhso.local",
+            name: "Nông Thị Thu",
+            role: Role::ProvinceAdmin,
+            agency: Some(province_agency(pc)),
+        },
+        DemoAccount {
+            login: "lanhdao@tinhso.local",
+            name: "Phạm Văn Quang",
+            role: Role::Leader,
+            agency: Some(province_agency(pc)),
+        },
+        DemoAccount {
+            login: "kiemtra@tinhso.local",
+            name: "Đặng Thị Mai",
+            role: Role::Auditor,
+            agency: None,
+        },
+    ]
+}
+
+/// The demo province: Tuyên Quang with its communes, agencies, demo accounts for every role,
+/// the sample national catalogue and the official calendars.
+pub async fn demo(store: &dyn Store) -> Result<()> {
+    let raw = find_province(DEMO_PROVINCE)?;
+    let setup = setup_for(&raw)?;
+    match store.setup_province(&setup).await {
+        Ok(()) => {}
+        // Another process seeded it first (two servers starting on one PostgreSQL).
+        Err(StoreError::Conflict(_)) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    }
+    put_calendars(store).await?;
+    let hash = tinhso_web::auth::hash_password(DEMO_PASSWORD).map_err(|e| anyhow!("{e}"))?;
+    for a in demo_accounts(raw.code) {
+        let new = NewAccount {
+            login: a.login.to_owned(),
+            full_name: a.name.to_owned(),
+            password_hash: hash.clone(),
+            role: a.role,
+            agency: a.agency.as_deref().map(code).transpose()?,
+            personal_id: (a.role == Role::Citizen).then(|| "008090001234".to_owned()),
+        };
+        match store.create_account(&new).await {
+            Ok(_) | Err(StoreError::Conflict(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let catalogue = demo_catalogue(raw.code)?;
+    store.upsert_procedures(&catalogue).await?;
+    tracing::info!(
+        procedures = catalogue.len(),
+        units = setup.units.len(),
+        "demo province seeded"
+    );
+    Ok(())
+}
+
+pub async fn print_demo_accounts(store: &dyn Store) -> Result<()> {
+    let Some(p) = store.province().await? else {
+        return Ok(());
+    };
+    if store.account_by_login(DEMO_CITIZEN).await?.is_none() {
+        return Ok(());
+    }
+    println!("Tài khoản dùng thử (mật khẩu chung: {DEMO_PASSWORD}):");
+    for a in demo_accounts(p.code) {
+        if let Some(acc) = store.account_by_login(a.login).await? {
+            println!("  {:<30} {}", acc.login, acc.role.label_vi());
+        }
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct SampleProcedure {
+    code: String,
+    name: String,
+    field: String,
+    level: Option<String>,
+    processing_days: Option<u16>,
+    fee_vnd: Option<u64>,
+    online_full: Option<bool>,
+    components: Vec<String>,
+}
+
+/// The department that decides procedures of a field (folded label), after the 2025 reorganisation.
+fn department_for(field: &str) -> &'static str {
+    let f = fold(field);
+    let has = |keys: &[&str]| keys.iter().any(|k| f.contains(k));
+    if f == "dien" || has(&["cong thuong"]) {
+        "05"
+    } else if has(&["ho tich", "chung thuc", "nuoi con nuoi", "ly lich tu phap"]) {
+        "03"
+    } else if has(&[
+        "dat dai",
+        "bien phap bao dam",
+        "moi truong",
+        "tai nguyen",
+        "thu y",
+        "trong trot",
+        "lam nghiep",
+        "thuy loi",
+        "nong lam san",
+        "giam ngheo",
+    ]) {
+        "06"
+    } else if has(&[
+        "cu tru",
+        "can cuoc",
+        "phuong tien giao thong",
+        "giay phep lai xe",
+        "dinh danh",
+    ]) {
+        "20"
+    } else if has(&["xay dung", "nha o", "bat dong san", "dang kiem"]) {
+        "07"
+    } else if has(&["viec lam", "nguoi co cong"]) {
+        "02"
+    } else if has(&["bhxh", "bao hiem"]) {
+        "21"
+    } else if has(&[
+        "bao tro xa hoi",
+        "kham benh",
+        "duoc pham",
+        "an toan thuc pham",
+        "phong benh",
+    ]) {
+        "10"
+    } else if has(&["giao duc", "van bang", "tuyen sinh"]) {
+        "09"
+    } else if has(&["doanh nghiep", "hop tac xa"]) {
+        "04"
+    } else if has(&["di san", "my thuat", "the duc the thao", "du lich"]) {
+        "11"
+    } else if has(&["tin nguong", "ton giao"]) {
+        "12"
+    } else if has(&["vien thong"]) {
+        "08"
+    } else if has(&["nghia vu quan su"]) {
+        "22"
+    } else {
+        "01"
+    }
+}
+
+/// Working days used where the national catalogue gives no single figure; shown as estimates.
+fn estimated_days(field: &str, commune_only: bool) -> u16 {
+    let f = fold(field);
+    if f.contains("ho tich") || f.contains("chung thuc") {
+        3
+    } else if f.contains("dat dai") {
+        20
+    } else if f.contains("xay dung") {
+        15
+    } else if commune_only {
+        5
+    } else {
+        10
+    }
+}
+
+fn generic_form() -> Vec<FormField> {
+    let f = |key: &str, label: &str, field_type, required| FormField {
+        key: key.into(),
+        label: label.into(),
+        field_type,
+        required,
+        options: Vec::new(),
+    };
+    vec![
+        f("ho_ten", "Họ và tên người nộp", FieldType::Text, true),
+        f(
+            "so_dinh_danh",
+            "Số định danh cá nhân",
+            FieldType::PersonalId,
+            true,
+        ),
+        f("so_dien_thoai", "Số điện thoại", FieldType::Phone, true),
+        f("dia_chi", "Địa chỉ liên hệ", FieldType::Address, true),
+        f("noi_dung", "Nội dung yêu cầu", FieldType::LongText, false),
+    ]
+}
+
+fn birth_registration_form() -> Vec<FormField> {
+    let mut form = generic_form();
+    form.extend([
+        FormField {
+            key: "ten_tre".into(),
+            label: "Họ, chữ đệm và tên của trẻ".into(),
+            field_type: FieldType::Text,
+            required: true,
+            options: vec![],
+        },
+        FormField {
+            key: "ngay_sinh".into(),
+            label: "Ngày sinh của trẻ".into(),
+            field_type: FieldType::Date,
+            required: true,
+            options: vec![],
+        },
+        FormField {
+            key: "gioi_tinh".into(),
+            label: "Giới tính".into(),
+            field_type: FieldType::Select,
+            required: true,
+            options: vec!["Nam".into(), "Nữ".into()],
+        },
+        FormField {
+            key: "noi_sinh".into(),
+            label: "Nơi sinh".into(),
+            field_type: FieldType::Address,
+            required: true,
+            options: vec![],
+        },
+    ]);
+    form
+}
+
+/// Fees charged per page, copy or case (see the sample's README).
+const PER_UNIT_FEES: &[&str] = &[
+    "2.000815", "2.000884", "2.000942", "2.001019", "2.001035", "2.001406", "2.000635",
+];
+
+pub fn demo_catalogue(province_code: u32) -> Result<Vec<Procedure>> {
+    let raw: Vec<SampleProcedure> =
+        serde_json::from_str(PROCEDURES).context("shipped procedure sample")?;
+    raw.into_iter()
+        .map(|s| {
+            let mut levels = s
+                .level
+                .as_deref()
+                .map(Level::parse_portal_list)
+                .unwrap_or_default();
+            if levels.is_empty() {
+                levels.push(Level::Province);
+            }
+            let competent_agency = if !levels.contains(&Level::Province)
+                && levels.contains(&Level::Commune)
+            {
+                CompetentAgency::CommuneCommittee
+            } else {
+                CompetentAgency::Agency(code(&department(province_code, department_for(&s.field)))?)
+            };
+            let commune = competent_agency == CompetentAgency::CommuneCommittee;
+            let online_level = match s.online_full {
+                Some(true) => OnlineLevel::FullyOnline,
+                Some(false) => OnlineLevel::PartlyOnline,
+                None if commune && s.fee_vnd == Some(0) => OnlineLevel::FullyOnline,
+                None => OnlineLevel::PartlyOnline,
+            };
+            let components = s
+                .components
+                .iter()
+                .map(|c| {
+                    let lc = c.to_lowercase();
+                    Component {
+                        name: c.clone(),
+                        copy_kind: if lc.starts_with("bản sao") {
+                            CopyKind::Copy
+                        } else if lc.contains("điện tử") && !lc.contains("căn cước điện tử")
+                        {
+                            CopyKind::Electronic
+                        } else {
+                            CopyKind::Original
+                        },
+                        mandatory: !(lc.contains("ủy quyền")
+                            || lc.starts_with("trường hợp")
+                            || lc.contains("(nếu có)")),
+                    }
+                })
+                .collect();
+            let is_birth = s.code == "1.001193";
+            let p = Procedure {
+                code: ProcedureCode::parse("code", &s.code)
+                    .map_err(|e| anyhow!("{}: {e}", s.code))?,
+                name: s.name,
+                processing_time: Some(ProcessingTime::WorkingDays(
+                    s.processing_days
+                        .unwrap_or_else(|| estimated_days(&s.field, commune)),
+                )),
+                processing_time_estimated: s.processing_days.is_none(),
+                field: s.field,
+                levels,
+                competent_agency,
+                fee: Fee {
+                    amount_vnd: s.fee_vnd,
+                    note: if PER_UNIT_FEES.contains(&s.code.as_str()) {
+                        "Tính theo trang, bản hoặc việc".into()
+                    } else {
+                        String::new()
+                    },
+                },
+                online_level,
+                components,
+                form_fields: if is_birth {
+                    birth_registration_form()
+                } else {
+                    generic_form()
+                },
+                legal_basis: if is_birth {
+                    "Luật Hộ tịch năm 2014; Nghị định số 123/2015/NĐ-CP".into()
+                } else {
+                    String::new()
+                },
+                result_type: if is_birth {
+                    "Giấy khai sinh (bản chính và bản điện tử)".into()
+                } else {
+                    String::new()
+                },
+            };
+            p.normalise().map_err(|errs| {
+                anyhow!(
+                    "{}",
+                    errs.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tuyen_quang_has_124_communes_and_its_agencies() {
+        let raw = find_province("tuyen quang").unwrap();
+        let setup = setup_for(&raw).unwrap();
+        assert_eq!(setup.units.len(), 124);
+        assert_eq!(
+            setup
+                .agencies
+                .iter()
+                .filter(|a| a.level == AgencyLevel::Commune)
+                .count(),
+            124
+        );
+        assert!(setup
+            .agencies
+            .iter()
+            .any(|a| a.kind == AgencyKind::ServiceCentre));
+        assert_eq!(setup.agencies[0].name, "Ủy ban nhân dân tỉnh Tuyên Quang");
+        assert!(setup
+            .agencies
+            .iter()
+            .any(|a| a.name.starts_with("Ủy ban nhân dân xã ")));
+        let codes: std::collections::HashSet<_> =
+            setup.agencies.iter().map(|a| a.code.clone()).collect();
+        assert_eq!(codes.len(), setup.agencies.len(), "agency codes are unique");
+    }
+
+    #[test]
+    fn every_province_sets_up() {
+        let all: Vec<RawProvince> = serde_json::from_str(DIVISIONS).unwrap();
+        assert_eq!(all.len(), 34);
+        assert_eq!(all.iter().map(|p| p.wards.len()).sum::<usize>(), 3321);
+        for p in &all {
+            setup_for(p).unwrap();
+        }
+        assert!(find_province("Thành phố Hà Nội").is_ok() && find_province("ha noi").is_ok());
+        assert!(
+            find_province("Hà Giang").is_err(),
+            "merged into Tuyên Quang in 2025"
+        );
+    }
+
+    #[test]
+    fn demo_catalogue_holds_all_144_and_marks_estimates() {
+        let c = demo_catalogue(8).unwrap();
+        assert_eq!(c.len(), 144);
+        assert!(c.iter().all(|p| p.processing_time.is_some()));
+        assert_eq!(c.iter().filter(|p| p.processing_time_estimated).count(), 72);
+    }
+
+    #[test]
+    fn shipped_calendars_are_valid() {
+        let years = official_calendar_years().unwrap();
+        assert_eq!(
+            years.iter().map(|y| y.year).collect::<Vec<_>>(),
+            vec![2024, 2025, 2026]
+        );
+    }
+}
