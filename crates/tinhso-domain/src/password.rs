@@ -47,7 +47,7 @@ pub fn check(field: &str, password: &str, personal: &[&str]) -> Result<(), Field
         ));
     }
     let folded = fold(password);
-    let all_same = password.chars().all(|c| Some(c) == password.chars().next());
+    let all_same = password.chars().all(|c| password.starts_with(c));
     let personal_hit = personal
         .iter()
         .any(|p| p.chars().count() >= 4 && folded.contains(&fold(p)));

@@ -101,8 +101,7 @@ pub fn year_from_rules(year: i32) -> YearCalendar {
     // A holiday on a weekend gives the next working day off (Labour Code art. 112.3).
     for h in single.iter().filter(|h| is_weekend(h.date)) {
         let mut d = h.date;
-        loop {
-            let Some(n) = next(d) else { break };
+        while let Some(n) = next(d) {
             d = n;
             if !is_weekend(d) && !off.iter().any(|o| o.date == d) {
                 off.push(named(d, &format!("Nghỉ bù {}", h.name)));

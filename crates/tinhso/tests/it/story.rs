@@ -1,0 +1,444 @@
+//! The backend-agnostic story: a citizen finds procedures, registers and logs in; a province
+//! admin edits the catalogue and the calendar; bad input is refused and changes nothing.
+
+use crate::server;
+use reqwest::StatusCode;
+use serde_json::Value;
+use tinhso_testkit::{Backend, TestServer};
+
+#[tokio::test]
+async fn story_on_sqlite() {
+    story(server(Backend::Sqlite).await).await;
+}
+
+#[tokio::test]
+async fn story_on_postgres() {
+    if std::env::var("TINHSO_SKIP_PG").is_ok_and(|v| v == "1") {
+        eprintln!("TINHSO_SKIP_PG=1: PostgreSQL story skipped");
+        return;
+    }
+    story(server(Backend::Postgres).await).await;
+}
+
+async fn get_json(c: &reqwest::Client, url: &str) -> (StatusCode, Value) {
+    let r = c.get(url).send().await.unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap())
+}
+
+async fn first_codes(s: &TestServer, q: &str) -> Vec<String> {
+    let c = s.client();
+    let url = format!("{}/api/v1/procedures?q={}&limit=5", s.url, urlencode(q));
+    let (status, v) = get_json(&c, &url).await;
+    assert_eq!(status, StatusCode::OK, "{q}: {v}");
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The CSRF token in a page's forms.
+fn csrf(html: &str) -> String {
+    let at = html
+        .find("name=\"csrf\" value=\"")
+        .expect("page has a csrf field")
+        + 19;
+    html[at..].split('"').next().unwrap().to_owned()
+}
+
+async fn page(c: &reqwest::Client, url: &str) -> (StatusCode, String) {
+    let r = c.get(url).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+async fn login(s: &TestServer, login: &str, password: &str) -> reqwest::Client {
+    let c = s.client();
+    let (_, html) = page(&c, &format!("{}/dang-nhap", s.url)).await;
+    let r = c
+        .post(format!("{}/dang-nhap", s.url))
+        .form(&[
+            ("csrf", csrf(&html).as_str()),
+            ("login", login),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "login {login}");
+    c
+}
+
+async fn story(s: TestServer) {
+    let c = s.client();
+    let backend = match s.backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+
+    // Health and the province model.
+    let (status, health) = get_json(&c, &format!("{}/healthz", s.url)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(health["database"], backend);
+    assert_eq!(health["procedures"], 144);
+    assert!(
+        s.banner.contains("quantri@tinhso.local"),
+        "demo accounts are printed at start-up"
+    );
+    let (_, units) = get_json(&c, &format!("{}/api/v1/units", s.url)).await;
+    assert_eq!(units["total"], 124);
+    assert_eq!(units["items"].as_array().unwrap().len(), 124);
+    assert_eq!(units["province"]["name"], "Tuyên Quang");
+    assert!(
+        units["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["name"] == "Phường Hà Giang 1"),
+        "former Hà Giang is in"
+    );
+    let (_, some) = get_json(&c, &format!("{}/api/v1/units?limit=10&offset=120", s.url)).await;
+    assert_eq!(some["items"].as_array().unwrap().len(), 4);
+
+    // Search: with or without diacritics, any case and spacing; the right procedure first.
+    assert_eq!(first_codes(&s, "dang ky khai sinh").await[0], "1.001193");
+    assert_eq!(first_codes(&s, "khai sinh").await[0], "1.001193");
+    assert_eq!(
+        first_codes(&s, "  Đăng   KÝ khai sinh ").await[0],
+        "1.001193"
+    );
+    for q in ["giấy phép xây dựng", "GIAY PHEP XAY DUNG"] {
+        let codes = first_codes(&s, q).await;
+        let (_, top) = get_json(&c, &format!("{}/api/v1/procedures/{}", s.url, codes[0])).await;
+        let name = top["name"].as_str().unwrap().to_lowercase();
+        assert!(name.contains("giấy phép xây dựng"), "{q}: first is {name}");
+    }
+    let (_, v) = get_json(
+        &c,
+        &format!(
+            "{}/api/v1/procedures?q=ho%20tich&level=province&limit=100",
+            s.url
+        ),
+    )
+    .await;
+    let total = v["total"].as_u64().unwrap();
+    assert!(
+        total >= 1
+            && v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|i| i["levels"].as_array().unwrap().contains(&"province".into()))
+    );
+    let (_, v) = get_json(
+        &c,
+        &format!(
+            "{}/api/v1/procedures?online=fully_online&agency=commune_committee&limit=100",
+            s.url
+        ),
+    )
+    .await;
+    assert!(v["total"].as_u64().unwrap() > 0);
+    let (_, p) = get_json(&c, &format!("{}/api/v1/procedures/1.001193", s.url)).await;
+    assert_eq!(p["name"], "Thủ tục đăng ký khai sinh");
+    assert_eq!(p["form_fields"].as_array().unwrap().len(), 9);
+
+    // Bad API input: stable codes, 4xx.
+    for (url, status, code) in [
+        ("/api/v1/procedures?colour=red", 400, "invalid_query"),
+        ("/api/v1/procedures?limit=0", 400, "invalid_limit"),
+        ("/api/v1/procedures?limit=abc", 400, "invalid_query"),
+        ("/api/v1/procedures?level=district", 400, "invalid_level"),
+        (
+            "/api/v1/procedures?agency=000.00.99.H08",
+            400,
+            "unknown_agency",
+        ),
+        ("/api/v1/procedures/9.999999", 404, "not_found"),
+        ("/api/v1/nothing", 404, "not_found"),
+        ("/api/v1/units?limit=1000", 400, "invalid_limit"),
+    ] {
+        let (st, v) = get_json(&c, &format!("{}{url}", s.url)).await;
+        assert_eq!(st.as_u16(), status, "{url}: {v}");
+        assert_eq!(v["code"], code, "{url}");
+        assert!(!v["message"].as_str().unwrap().is_empty());
+    }
+    let (_, spec) = get_json(&c, &format!("{}/api/openapi.json", s.url)).await;
+    assert_eq!(spec["openapi"], "3.1.0");
+    for path in [
+        "/api/v1/procedures",
+        "/api/v1/procedures/{code}",
+        "/api/v1/units",
+        "/healthz",
+    ] {
+        assert!(spec["paths"].get(path).is_some(), "{path} documented");
+    }
+
+    // The portal, without JavaScript.
+    let (st, home) = page(&c, &format!("{}/", s.url)).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(home.contains("Tìm thủ tục hành chính") && home.contains("lang=\"vi\""));
+    let (_, results) = page(&c, &format!("{}/thu-tuc?q=dang+ky+khai+sinh", s.url)).await;
+    let first = results.find("/thu-tuc/1.001193").expect("khai sinh listed");
+    assert!(
+        results
+            .find("/thu-tuc/1.004884")
+            .is_none_or(|other| first < other),
+        "exact procedure first"
+    );
+    let (_, detail) = page(&c, &format!("{}/thu-tuc/1.001193", s.url)).await;
+    assert!(detail.contains("Giấy chứng sinh") && detail.contains("Miễn phí"));
+    let (st, missing) = page(&c, &format!("{}/thu-tuc/9.999999", s.url)).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    assert!(missing.contains("Không tìm thấy"));
+    let (st, bad) = page(&c, &format!("{}/thu-tuc?page=abc", s.url)).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert!(bad.contains("không hợp lệ"));
+    // English as the second locale.
+    let en = s.client();
+    en.get(format!("{}/ngon-ngu/en", s.url))
+        .send()
+        .await
+        .unwrap();
+    let (_, en_home) = page(&en, &format!("{}/", s.url)).await;
+    assert!(
+        en_home.contains("Find an administrative procedure") && en_home.contains("lang=\"en\"")
+    );
+
+    // Registration: every problem reported, nothing written.
+    let (_, form) = page(&c, &format!("{}/dang-ky", s.url)).await;
+    let token = csrf(&form);
+    let r = c
+        .post(format!("{}/dang-ky", s.url))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("full_name", ""),
+            ("login", "0112"),
+            ("personal_id", "123"),
+            ("password", "short"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    for msg in [
+        "Nhập họ và tên",
+        "Nhập số điện thoại",
+        "12 chữ số",
+        "ít nhất 10 ký tự",
+    ] {
+        assert!(html.contains(msg), "register error {msg}");
+    }
+    // Without the CSRF token: refused.
+    let r = c
+        .post(format!("{}/dang-ky", s.url))
+        .form(&[
+            ("full_name", "Vàng Thị Mỷ"),
+            ("login", "0987654321"),
+            ("personal_id", "008190012345"),
+            ("password", "núi đá tai mèo"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = c
+        .post(format!("{}/dang-ky", s.url))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("full_name", "Vàng Thị Mỷ"),
+            ("login", "0987 654 321"),
+            ("personal_id", "008190012345"),
+            ("password", "núi đá tai mèo"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.url().path().ends_with("/tai-khoan"));
+    assert!(r.text().await.unwrap().contains("Vàng Thị Mỷ"));
+    let citizen = login(&s, "0987654321", "núi đá tai mèo").await;
+    let (st, _) = page(&citizen, &format!("{}/quan-tri/thu-tuc/moi", s.url)).await;
+    assert_eq!(
+        st,
+        StatusCode::FORBIDDEN,
+        "a citizen cannot edit the catalogue"
+    );
+
+    // Login throttling: five wrong passwords lock the login, even for the right one.
+    let t = s.client();
+    let (_, form) = page(&t, &format!("{}/dang-nhap", s.url)).await;
+    let token = csrf(&form);
+    for _ in 0..5 {
+        let r = t
+            .post(format!("{}/dang-nhap", s.url))
+            .form(&[
+                ("csrf", token.as_str()),
+                ("login", "lanhdao@tinhso.local"),
+                ("password", "wrong password!"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = t
+        .post(format!("{}/dang-nhap", s.url))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("login", "lanhdao@tinhso.local"),
+            ("password", "TuyenQuang-demo-2025"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    // A province admin edits the catalogue; invalid input changes nothing.
+    let admin = login(&s, "quantri@tinhso.local", "TuyenQuang-demo-2025").await;
+    let (st, form) = page(&admin, &format!("{}/quan-tri/thu-tuc/moi", s.url)).await;
+    assert_eq!(st, StatusCode::OK);
+    let token = csrf(&form);
+    let bad = [
+        ("csrf", token.as_str()),
+        ("code", "2.999999"),
+        ("name", ""),
+        ("field", "Hộ tịch"),
+        ("agency", "commune_committee"),
+        ("time_value", "năm"),
+        ("time_unit", "days"),
+        ("fee", "0"),
+        ("online", "fully_online"),
+    ];
+    let r = admin
+        .post(format!("{}/quan-tri/thu-tuc", s.url))
+        .form(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Nhập thời hạn giải quyết bằng số") && html.contains("Có lỗi cần sửa"));
+    let (st, _) = get_json(&c, &format!("{}/api/v1/procedures/2.999999", s.url)).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "nothing written");
+    let good = [
+        ("csrf", token.as_str()),
+        ("code", "2.999999"),
+        ("name", "Thủ tục thử nghiệm cấp giấy xác nhận đường thôn"),
+        ("field", "Giao thông nông thôn"),
+        ("levels", "commune"),
+        ("agency", "commune_committee"),
+        ("time_value", "4"),
+        ("time_unit", "days"),
+        ("fee", "15.000"),
+        ("online", "fully_online"),
+        ("components", "Đơn đề nghị | bản chính | bắt buộc\nBản sao sổ hộ khẩu | bản sao | không bắt buộc"),
+        ("form_fields", "ho_ten | Họ và tên | text | bắt buộc\nthon | Thôn | select | bắt buộc | Thôn Nà Lừa; Thôn Bản Mán"),
+    ];
+    let r = admin
+        .post(format!("{}/quan-tri/thu-tuc", s.url))
+        .form(&good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.url().path().ends_with("/thu-tuc/2.999999"));
+    assert_eq!(first_codes(&s, "duong thon").await[0], "2.999999");
+    let (_, p) = get_json(&c, &format!("{}/api/v1/procedures/2.999999", s.url)).await;
+    assert_eq!(p["fee"]["amount_vnd"], 15000);
+    assert_eq!(p["components"][1]["copy_kind"], "copy");
+    assert_eq!(p["form_fields"][1]["options"][1], "Thôn Bản Mán");
+    let r = admin
+        .post(format!("{}/quan-tri/thu-tuc", s.url))
+        .form(&good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::BAD_REQUEST,
+        "a second create of the same code is refused"
+    );
+
+    // Oversized bodies are refused.
+    let huge = "x".repeat(300 * 1024);
+    let r = admin
+        .post(format!("{}/quan-tri/thu-tuc", s.url))
+        .form(&[("csrf", token.as_str()), ("name", huge.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    // The calendar: a province admin adds a day off; due dates follow.
+    let (_, cal) = page(&admin, &format!("{}/quan-tri/lich/2027", s.url)).await;
+    assert!(cal.contains("Tết Nguyên đán") && cal.contains("cần đối chiếu"));
+    let days_off = format!(
+        "{}\n02/03/2027 | Ngày nghỉ của tỉnh",
+        extract_textarea(&cal, "days_off")
+    );
+    let r = admin
+        .post(format!("{}/quan-tri/lich/2027", s.url))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("days_off", days_off.as_str()),
+            ("swap_days", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let (code, out, _) = tinhso_testkit::server::run_cli(
+        crate::bin(),
+        &[
+            vec![
+                "calendar".into(),
+                "due".into(),
+                "2027-03-01".into(),
+                "1".into(),
+            ],
+            s.data_args(),
+        ]
+        .concat(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (code, out.trim()),
+        (0, "2027-03-03"),
+        "the edited day off is skipped"
+    );
+    let r = admin
+        .post(format!("{}/quan-tri/lich/2027", s.url))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("days_off", "31/02/2027 | sai"),
+            ("swap_days", "01/03/2027 | thứ Hai"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+
+    s.stop().await.unwrap();
+}
+
+fn extract_textarea(html: &str, id: &str) -> String {
+    let start = html.find(&format!("id=\"{id}\"")).unwrap();
+    let open = html[start..].find('>').unwrap() + start + 1;
+    let close = html[open..].find("</textarea>").unwrap() + open;
+    html[open..close]
+        .replace("&#124;", "|")
+        .replace("&#47;", "/")
+}
