@@ -4,8 +4,21 @@ use crate::error::FieldError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// Accessors, `Display`, and serde conversions that go through `parse` (so JSON input is
+/// checked like form input; `$field` names the value in error messages).
 macro_rules! string_newtype {
-    ($name:ident) => {
+    ($name:ident, $field:literal) => {
+        impl TryFrom<String> for $name {
+            type Error = FieldError;
+            fn try_from(s: String) -> Result<Self, FieldError> {
+                Self::parse($field, &s)
+            }
+        }
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.0
+            }
+        }
         impl $name {
             pub fn as_str(&self) -> &str {
                 &self.0
@@ -29,7 +42,7 @@ macro_rules! string_newtype {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct PersonalId(String);
-string_newtype!(PersonalId);
+string_newtype!(PersonalId, "personal_id");
 
 /// Province codes used in the first three digits of personal ID numbers (the 63-province list).
 const ID_PROVINCE_CODES: [u16; 63] = [
@@ -61,24 +74,12 @@ impl PersonalId {
     }
 }
 
-impl TryFrom<String> for PersonalId {
-    type Error = FieldError;
-    fn try_from(s: String) -> Result<Self, FieldError> {
-        Self::parse("personal_id", &s)
-    }
-}
-impl From<PersonalId> for String {
-    fn from(v: PersonalId) -> String {
-        v.0
-    }
-}
-
 /// A Vietnamese phone number in national form: mobile `0[35789]xxxxxxxx` or landline `02xxxxxxxxx`.
 /// `+84` and `84` prefixes, spaces, dots and dashes are accepted on input.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Phone(String);
-string_newtype!(Phone);
+string_newtype!(Phone, "phone");
 
 impl Phone {
     pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
@@ -107,23 +108,12 @@ impl Phone {
         }
     }
 }
-impl TryFrom<String> for Phone {
-    type Error = FieldError;
-    fn try_from(s: String) -> Result<Self, FieldError> {
-        Self::parse("phone", &s)
-    }
-}
-impl From<Phone> for String {
-    fn from(v: Phone) -> String {
-        v.0
-    }
-}
 
 /// An email address, lower-cased; checked for shape only (delivery proves the rest).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Email(String);
-string_newtype!(Email);
+string_newtype!(Email, "email");
 
 impl Email {
     pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
@@ -147,17 +137,6 @@ impl Email {
                 "Enter an email address like name@example.vn",
             ))
         }
-    }
-}
-impl TryFrom<String> for Email {
-    type Error = FieldError;
-    fn try_from(s: String) -> Result<Self, FieldError> {
-        Self::parse("email", &s)
-    }
-}
-impl From<Email> for String {
-    fn from(v: Email) -> String {
-        v.0
     }
 }
 
@@ -195,7 +174,7 @@ impl Login {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct ProcedureCode(String);
-string_newtype!(ProcedureCode);
+string_newtype!(ProcedureCode, "code");
 
 impl ProcedureCode {
     pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
@@ -221,24 +200,13 @@ impl ProcedureCode {
         }
     }
 }
-impl TryFrom<String> for ProcedureCode {
-    type Error = FieldError;
-    fn try_from(s: String) -> Result<Self, FieldError> {
-        Self::parse("code", &s)
-    }
-}
-impl From<ProcedureCode> for String {
-    fn from(v: ProcedureCode) -> String {
-        v.0
-    }
-}
 
 /// Mã định danh of an agency (Decision 20/2020/QĐ-TTg), e.g. `000.00.12.H59`: dot-separated
 /// upper-case letters and digits. Dossier codes start with it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct AgencyCode(String);
-string_newtype!(AgencyCode);
+string_newtype!(AgencyCode, "agency");
 
 impl AgencyCode {
     pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
@@ -256,17 +224,6 @@ impl AgencyCode {
                 "Enter the agency identifier code: capitals and digits separated by dots, e.g. 000.00.12.H59",
             ))
         }
-    }
-}
-impl TryFrom<String> for AgencyCode {
-    type Error = FieldError;
-    fn try_from(s: String) -> Result<Self, FieldError> {
-        Self::parse("agency", &s)
-    }
-}
-impl From<AgencyCode> for String {
-    fn from(v: AgencyCode) -> String {
-        v.0
     }
 }
 

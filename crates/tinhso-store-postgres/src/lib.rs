@@ -59,6 +59,19 @@ impl PgStore {
         self.pool.get().await.map_err(backend)
     }
 
+    /// Records stored as one JSON `body` column, in the query's order.
+    async fn json_bodies<T: serde::de::DeserializeOwned>(&self, sql: &str) -> Result<Vec<T>> {
+        let rows = self
+            .client()
+            .await?
+            .query(sql, &[])
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| from_json(r.get::<_, &str>(0)))
+            .collect()
+    }
+
     async fn migrate(&self) -> Result<()> {
         let mut client = self.client().await?;
         client
@@ -329,15 +342,8 @@ impl Store for PgStore {
     }
 
     async fn procedures(&self) -> Result<Vec<Procedure>> {
-        let rows = self
-            .client()
-            .await?
-            .query("SELECT body::text FROM procedure ORDER BY code", &[])
+        self.json_bodies("SELECT body::text FROM procedure ORDER BY code")
             .await
-            .map_err(map_err)?;
-        rows.iter()
-            .map(|r| from_json(r.get::<_, &str>(0)))
-            .collect()
     }
 
     async fn upsert_procedures(&self, procedures: &[Procedure]) -> Result<usize> {
@@ -371,15 +377,8 @@ impl Store for PgStore {
     }
 
     async fn calendar_years(&self) -> Result<Vec<YearCalendar>> {
-        let rows = self
-            .client()
-            .await?
-            .query("SELECT body::text FROM calendar_year ORDER BY year", &[])
+        self.json_bodies("SELECT body::text FROM calendar_year ORDER BY year")
             .await
-            .map_err(map_err)?;
-        rows.iter()
-            .map(|r| from_json(r.get::<_, &str>(0)))
-            .collect()
     }
 
     async fn put_calendar_year(&self, year: &YearCalendar) -> Result<()> {

@@ -96,6 +96,24 @@ impl SqliteStore {
         .map_err(backend)?
     }
 
+    /// Records stored as one JSON `body` column, in the query's order.
+    async fn json_bodies<T: serde::de::DeserializeOwned>(
+        &self,
+        sql: &'static str,
+    ) -> Result<Vec<T>> {
+        let bodies: Vec<String> = self
+            .read(move |c| {
+                let mut st = c.prepare(sql)?;
+                let rows = st.query_map([], |r| r.get(0))?;
+                rows.collect()
+            })
+            .await?;
+        bodies
+            .iter()
+            .map(|b| tinhso_store::codec::from_json(b))
+            .collect()
+    }
+
     /// Runs `f` in one IMMEDIATE transaction on the writer; commits only if it succeeds.
     async fn write<T, F>(&self, f: F) -> Result<T>
     where
@@ -320,17 +338,8 @@ impl Store for SqliteStore {
     }
 
     async fn procedures(&self) -> Result<Vec<Procedure>> {
-        let bodies: Vec<String> = self
-            .read(|c| {
-                let mut st = c.prepare("SELECT body FROM procedure ORDER BY code")?;
-                let rows = st.query_map([], |r| r.get(0))?;
-                rows.collect()
-            })
-            .await?;
-        bodies
-            .iter()
-            .map(|b| tinhso_store::codec::from_json(b))
-            .collect()
+        self.json_bodies("SELECT body FROM procedure ORDER BY code")
+            .await
     }
 
     async fn upsert_procedures(&self, procedures: &[Procedure]) -> Result<usize> {
@@ -364,17 +373,8 @@ impl Store for SqliteStore {
     }
 
     async fn calendar_years(&self) -> Result<Vec<YearCalendar>> {
-        let bodies: Vec<String> = self
-            .read(|c| {
-                let mut st = c.prepare("SELECT body FROM calendar_year ORDER BY year")?;
-                let rows = st.query_map([], |r| r.get(0))?;
-                rows.collect()
-            })
-            .await?;
-        bodies
-            .iter()
-            .map(|b| tinhso_store::codec::from_json(b))
-            .collect()
+        self.json_bodies("SELECT body FROM calendar_year ORDER BY year")
+            .await
     }
 
     async fn put_calendar_year(&self, year: &YearCalendar) -> Result<()> {
