@@ -2,6 +2,7 @@
 //! several `tinhso serve` processes can start against one database at once.
 
 mod rows;
+mod write;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -9,10 +10,9 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tinhso_domain::calendar::YearCalendar;
 use tinhso_domain::catalogue::Procedure;
 use tinhso_domain::province::{Agency, Province, Unit};
-use tinhso_store::codec::{from_json, key, to_json};
+use tinhso_store::codec::from_json;
 use tinhso_store::{Account, NewAccount, ProvinceSetup, Result, Session, Store, StoreError};
 use tokio_postgres::error::SqlState;
-use tokio_postgres::types::Json;
 use tokio_postgres::NoTls;
 
 const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_foundation.sql"))];
@@ -145,66 +145,9 @@ impl Store for PgStore {
     async fn setup_province(&self, setup: &ProvinceSetup) -> Result<()> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
-        // Serialise concurrent set-ups; the loser sees the winner's province.
-        tx.execute("LOCK TABLE province IN EXCLUSIVE MODE", &[])
-            .await
-            .map_err(map_err)?;
-        if tx
-            .query_opt("SELECT 1 FROM province", &[])
-            .await
-            .map_err(map_err)?
-            .is_some()
-        {
-            return Err(StoreError::Conflict("a province is already set up".into()));
-        }
-        let p = &setup.province;
-        tx.execute(
-            "INSERT INTO province (code, name, division_type, agency_code_suffix) VALUES ($1, $2, $3, $4)",
-            &[&(p.code as i32), &p.name, &p.division_type, &p.agency_code_suffix],
-        )
-        .await
-        .map_err(map_err)?;
-        let unit = tx
-            .prepare("INSERT INTO unit (code, valid_from, valid_to, name, division_type, province_code) VALUES ($1, $2, $3, $4, $5, $6)")
-            .await
-            .map_err(map_err)?;
-        for u in &setup.units {
-            tx.execute(
-                &unit,
-                &[
-                    &(u.code as i32),
-                    &u.valid_from,
-                    &u.valid_to,
-                    &u.name,
-                    &u.division_type.key(),
-                    &(u.province_code as i32),
-                ],
-            )
-            .await
-            .map_err(map_err)?;
-        }
-        let mut agencies = setup.agencies.clone();
-        agencies.sort_by_key(|a| a.parent.is_some());
-        let agency = tx
-            .prepare("INSERT INTO agency (code, name, level, kind, parent, unit_code) VALUES ($1, $2, $3, $4, $5, $6)")
-            .await
-            .map_err(map_err)?;
-        for a in &agencies {
-            tx.execute(
-                &agency,
-                &[
-                    &a.code.as_str(),
-                    &a.name,
-                    &key(&a.level)?,
-                    &key(&a.kind)?,
-                    &a.parent.as_ref().map(|p| p.as_str()),
-                    &a.unit_code.map(|c| c as i32),
-                ],
-            )
-            .await
-            .map_err(map_err)?;
-        }
-        tx.commit().await.map_err(map_err)
+        let out = write::setup(&tx, setup).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(out)
     }
 
     async fn units(&self, on: NaiveDate) -> Result<Vec<Unit>> {
@@ -235,17 +178,11 @@ impl Store for PgStore {
     }
 
     async fn create_account(&self, a: &NewAccount) -> Result<i64> {
-        let row = self
-            .client()
-            .await?
-            .query_one(
-                "INSERT INTO account (login, full_name, password_hash, role, agency_code, personal_id, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, now()) RETURNING id",
-                &[&a.login, &a.full_name, &a.password_hash, &a.role.key(), &a.agency.as_ref().map(|c| c.as_str()), &a.personal_id],
-            )
-            .await
-            .map_err(map_err)?;
-        Ok(row.get(0))
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        let out = write::insert_account(&tx, a).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(out)
     }
 
     async fn account_by_login(&self, login: &str) -> Result<Option<Account>> {
@@ -349,31 +286,9 @@ impl Store for PgStore {
     async fn upsert_procedures(&self, procedures: &[Procedure]) -> Result<usize> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
-        let st = tx
-            .prepare(
-                "INSERT INTO procedure (code, name, field, online_level, body, updated_at) VALUES ($1, $2, $3, $4, $5::text::jsonb, now())
-                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, field = excluded.field,
-                 online_level = excluded.online_level, body = excluded.body, updated_at = excluded.updated_at",
-            )
-            .await
-            .map_err(map_err)?;
-        for p in procedures {
-            let body = to_json(p)?;
-            tx.execute(
-                &st,
-                &[
-                    &p.code.as_str(),
-                    &p.name,
-                    &p.field,
-                    &p.online_level.key(),
-                    &body,
-                ],
-            )
-            .await
-            .map_err(map_err)?;
-        }
+        let out = write::upsert_procedures(&tx, procedures).await?;
         tx.commit().await.map_err(map_err)?;
-        Ok(procedures.len())
+        Ok(out)
     }
 
     async fn calendar_years(&self) -> Result<Vec<YearCalendar>> {
@@ -381,17 +296,25 @@ impl Store for PgStore {
             .await
     }
 
-    async fn put_calendar_year(&self, year: &YearCalendar) -> Result<()> {
-        let body = Json(year);
-        self.client()
+    async fn read_model_revision(&self) -> Result<String> {
+        let row = self
+            .client()
             .await?
-            .execute(
-                "INSERT INTO calendar_year (year, body, updated_at) VALUES ($1, $2, now())
-                 ON CONFLICT (year) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
-                &[&year.year, &body],
+            .query_one(
+                "SELECT (SELECT count(*) || '/' || coalesce(max(updated_at)::text, '') FROM procedure)
+                 || '/' || (SELECT count(*) || '/' || coalesce(max(updated_at)::text, '') FROM calendar_year)",
+                &[],
             )
             .await
             .map_err(map_err)?;
-        Ok(())
+        Ok(row.get(0))
+    }
+
+    async fn put_calendar_year(&self, year: &YearCalendar) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        let out = write::put_calendar_year(&tx, year).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(out)
     }
 }

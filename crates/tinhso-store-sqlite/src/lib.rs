@@ -4,6 +4,7 @@
 
 mod migrate;
 mod rows;
+mod write;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -13,10 +14,12 @@ use std::sync::{Arc, Mutex};
 use tinhso_domain::calendar::YearCalendar;
 use tinhso_domain::catalogue::Procedure;
 use tinhso_domain::province::{Agency, Province, Unit};
-use tinhso_store::codec::{key, to_json};
 use tinhso_store::{Account, NewAccount, ProvinceSetup, Result, Session, Store, StoreError};
 
 const MAX_IDLE_READERS: usize = 8;
+const REVISION_SQL: &str =
+    "SELECT (SELECT count(*) || '/' || coalesce(max(updated_at), '') FROM procedure)
+     || '/' || (SELECT count(*) || '/' || coalesce(max(updated_at), '') FROM calendar_year)";
 
 pub struct SqliteStore {
     path: PathBuf,
@@ -166,45 +169,7 @@ impl Store for SqliteStore {
 
     async fn setup_province(&self, setup: &ProvinceSetup) -> Result<()> {
         let setup = setup.clone();
-        self.write(move |tx| {
-            let exists: bool = tx.query_row("SELECT EXISTS(SELECT 1 FROM province)", [], |r| r.get(0)).map_err(map_err)?;
-            if exists {
-                return Err(StoreError::Conflict("a province is already set up".into()));
-            }
-            let p = &setup.province;
-            tx.execute(
-                "INSERT INTO province (code, name, division_type, agency_code_suffix) VALUES (?1, ?2, ?3, ?4)",
-                params![p.code, p.name, p.division_type, p.agency_code_suffix],
-            )
-            .map_err(map_err)?;
-            let mut unit = tx
-                .prepare("INSERT INTO unit (code, valid_from, valid_to, name, division_type, province_code) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-                .map_err(map_err)?;
-            for u in &setup.units {
-                unit.execute(params![u.code, u.valid_from, u.valid_to, u.name, u.division_type.key(), u.province_code])
-                    .map_err(map_err)?;
-            }
-            // Parents first, so the foreign key holds whatever order the caller used.
-            let mut agencies = setup.agencies.clone();
-            agencies.sort_by_key(|a| a.parent.is_some());
-            let mut agency = tx
-                .prepare("INSERT INTO agency (code, name, level, kind, parent, unit_code) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-                .map_err(map_err)?;
-            for a in &agencies {
-                agency
-                    .execute(params![
-                        a.code.as_str(),
-                        a.name,
-                        key(&a.level)?,
-                        key(&a.kind)?,
-                        a.parent.as_ref().map(|p| p.as_str().to_owned()),
-                        a.unit_code
-                    ])
-                    .map_err(map_err)?;
-            }
-            Ok(())
-        })
-        .await
+        self.write(move |tx| write::setup(tx, &setup)).await
     }
 
     async fn units(&self, on: NaiveDate) -> Result<Vec<Unit>> {
@@ -232,24 +197,7 @@ impl Store for SqliteStore {
 
     async fn create_account(&self, a: &NewAccount) -> Result<i64> {
         let a = a.clone();
-        self.write(move |tx| {
-            tx.execute(
-                "INSERT INTO account (login, full_name, password_hash, role, agency_code, personal_id, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    a.login,
-                    a.full_name,
-                    a.password_hash,
-                    a.role.key(),
-                    a.agency.as_ref().map(|c| c.as_str().to_owned()),
-                    a.personal_id,
-                    Utc::now()
-                ],
-            )
-            .map_err(map_err)?;
-            Ok(tx.last_insert_rowid())
-        })
-        .await
+        self.write(move |tx| write::insert_account(tx, &a)).await
     }
 
     async fn account_by_login(&self, login: &str) -> Result<Option<Account>> {
@@ -343,33 +291,9 @@ impl Store for SqliteStore {
     }
 
     async fn upsert_procedures(&self, procedures: &[Procedure]) -> Result<usize> {
-        let rows: Vec<(String, String, String, String, String)> = procedures
-            .iter()
-            .map(|p| {
-                Ok((
-                    p.code.to_string(),
-                    p.name.clone(),
-                    p.field.clone(),
-                    p.online_level.key().to_owned(),
-                    to_json(p)?,
-                ))
-            })
-            .collect::<Result<_>>()?;
-        self.write(move |tx| {
-            let now = Utc::now();
-            let mut st = tx
-                .prepare(
-                    "INSERT INTO procedure (code, name, field, online_level, body, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                     ON CONFLICT (code) DO UPDATE SET name = excluded.name, field = excluded.field,
-                     online_level = excluded.online_level, body = excluded.body, updated_at = excluded.updated_at",
-                )
-                .map_err(map_err)?;
-            for (code, name, field, online, body) in &rows {
-                st.execute(params![code, name, field, online, body, now]).map_err(map_err)?;
-            }
-            Ok(rows.len())
-        })
-        .await
+        let procedures = procedures.to_vec();
+        self.write(move |tx| write::upsert_procedures(tx, &procedures))
+            .await
     }
 
     async fn calendar_years(&self) -> Result<Vec<YearCalendar>> {
@@ -377,18 +301,14 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn read_model_revision(&self) -> Result<String> {
+        self.read(|c| c.query_row(REVISION_SQL, [], |r| r.get(0)))
+            .await
+    }
+
     async fn put_calendar_year(&self, year: &YearCalendar) -> Result<()> {
-        let body = to_json(year)?;
-        let y = year.year;
-        self.write(move |tx| {
-            tx.execute(
-                "INSERT INTO calendar_year (year, body, updated_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (year) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
-                params![y, body, Utc::now()],
-            )
-            .map_err(map_err)?;
-            Ok(())
-        })
-        .await
+        let year = year.clone();
+        self.write(move |tx| write::put_calendar_year(tx, &year))
+            .await
     }
 }

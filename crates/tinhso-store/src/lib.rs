@@ -24,12 +24,16 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// Everything `init` writes in one transaction: a province is set up whole or not at all.
+/// Everything a province starts with, written in one transaction: a province is set up
+/// whole or not at all, and a second server starting at the same time sees all or nothing.
 #[derive(Debug, Clone)]
 pub struct ProvinceSetup {
     pub province: Province,
     pub units: Vec<Unit>,
     pub agencies: Vec<Agency>,
+    pub accounts: Vec<NewAccount>,
+    pub procedures: Vec<Procedure>,
+    pub calendar_years: Vec<YearCalendar>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,7 +78,7 @@ pub trait Store: Send + Sync + 'static {
     async fn ping(&self) -> Result<()>;
 
     async fn province(&self) -> Result<Option<Province>>;
-    /// Writes the province, its units and agencies; `Conflict` if a province exists.
+    /// Writes the whole set-up in one transaction; `Conflict` if a province exists.
     async fn setup_province(&self, setup: &ProvinceSetup) -> Result<()>;
     /// Units valid on `on`, ordered by code.
     async fn units(&self, on: NaiveDate) -> Result<Vec<Unit>>;
@@ -98,6 +102,9 @@ pub trait Store: Send + Sync + 'static {
     async fn upsert_procedures(&self, procedures: &[Procedure]) -> Result<usize>;
 
     async fn calendar_years(&self) -> Result<Vec<YearCalendar>>;
+    /// A fingerprint of the catalogue and calendar that changes whenever either does, so
+    /// each server process can refresh its in-memory copies after another process's edit.
+    async fn read_model_revision(&self) -> Result<String>;
     async fn put_calendar_year(&self, year: &YearCalendar) -> Result<()>;
 }
 

@@ -156,6 +156,22 @@ impl Browser {
             .to_owned())
     }
 
+    /// Waits until the current URL contains `part` (a click that submits a form navigates
+    /// asynchronously); returns the URL.
+    pub async fn wait_for_url(&self, part: &str) -> Result<String> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let url = self.url().await?;
+            if url.contains(part) {
+                return Ok(url);
+            }
+            if std::time::Instant::now() > deadline {
+                bail!("still at {url}, waiting for {part}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Saves a PNG screenshot (for a person to look at when a test fails).
     pub async fn screenshot(&self, path: &std::path::Path) -> Result<()> {
         let v = self.call(reqwest::Method::GET, "/screenshot", None).await?;

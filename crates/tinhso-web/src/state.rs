@@ -92,6 +92,31 @@ impl AppState {
         Ok(())
     }
 
+    /// Reloads the catalogue and calendar whenever the store's revision moves: edits made
+    /// through another server process (scale-out on PostgreSQL) show here within `every`.
+    pub async fn follow_store(self, every: std::time::Duration) {
+        let mut seen = self.store.read_model_revision().await.ok();
+        loop {
+            tokio::time::sleep(every).await;
+            match self.store.read_model_revision().await {
+                Ok(rev) if seen.as_ref() != Some(&rev) => {
+                    if let Err(e) = async {
+                        self.reload_catalogue().await?;
+                        self.reload_calendar().await
+                    }
+                    .await
+                    {
+                        tracing::warn!(error = %e, "reloading read models failed; will retry");
+                        continue;
+                    }
+                    seen = Some(rev);
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot read the store revision; will retry"),
+            }
+        }
+    }
+
     pub fn agency_name(&self, code: &str) -> Option<&str> {
         self.agencies
             .iter()

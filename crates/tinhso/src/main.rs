@@ -218,6 +218,11 @@ async fn serve(
     }
     let state =
         tinhso_web::AppState::load(store.clone(), tinhso_web::WebConfig { secure_cookies }).await?;
+    tokio::spawn(
+        state
+            .clone()
+            .follow_store(std::time::Duration::from_secs(2)),
+    );
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;

@@ -194,6 +194,9 @@ fn setup_for(raw: &RawProvince) -> Result<ProvinceSetup> {
         province,
         units,
         agencies,
+        accounts: Vec::new(),
+        procedures: Vec::new(),
+        calendar_years: official_calendar_years()?,
     })
 }
 
@@ -214,13 +217,6 @@ fn lower_first(s: &str) -> String {
         .unwrap_or_default()
 }
 
-async fn put_calendars(store: &dyn Store) -> Result<()> {
-    for y in official_calendar_years()? {
-        store.put_calendar_year(&y).await?;
-    }
-    Ok(())
-}
-
 /// `tinhso init`: a province without demo data, and its first admin.
 pub async fn init_province(store: &dyn Store, name: &str, admin: &str) -> Result<()> {
     if let Some(p) = store.province().await? {
@@ -231,23 +227,20 @@ pub async fn init_province(store: &dyn Store, name: &str, admin: &str) -> Result
         );
     }
     let raw = find_province(name)?;
-    let setup = setup_for(&raw)?;
+    let mut setup = setup_for(&raw)?;
     let login = tinhso_domain::ids::Login::parse("admin", admin)
         .map_err(|e| anyhow!("--admin: {}", e.message))?;
-    store.setup_province(&setup).await?;
-    put_calendars(store).await?;
     let password = tinhso_web::auth::random_token().map_err(|e| anyhow!("{e}"))?;
     let hash = tinhso_web::auth::hash_password(&password).map_err(|e| anyhow!("{e}"))?;
-    store
-        .create_account(&NewAccount {
-            login: login.as_str().to_owned(),
-            full_name: "Quản trị tỉnh".to_owned(),
-            password_hash: hash,
-            role: Role::ProvinceAdmin,
-            agency: Some(code(&province_agency(raw.code))?),
-            personal_id: None,
-        })
-        .await?;
+    setup.accounts.push(NewAccount {
+        login: login.as_str().to_owned(),
+        full_name: "Quản trị tỉnh".to_owned(),
+        password_hash: hash,
+        role: Role::ProvinceAdmin,
+        agency: Some(code(&province_agency(raw.code))?),
+        personal_id: None,
+    });
+    store.setup_province(&setup).await?;
     println!(
         "Đã thiết lập {} với {} đơn vị hành chính cấp xã và {} cơ quan.",
         setup.province.name,
@@ -327,37 +320,33 @@ fn demo_accounts(pc: u32) -> Vec<DemoAccount> {
 /// the sample national catalogue and the official calendars.
 pub async fn demo(store: &dyn Store) -> Result<()> {
     let raw = find_province(DEMO_PROVINCE)?;
-    let setup = setup_for(&raw)?;
-    match store.setup_province(&setup).await {
-        Ok(()) => {}
-        // Another process seeded it first (two servers starting on one PostgreSQL).
-        Err(StoreError::Conflict(_)) => return Ok(()),
-        Err(e) => return Err(e.into()),
-    }
-    put_calendars(store).await?;
+    let mut setup = setup_for(&raw)?;
     let hash = tinhso_web::auth::hash_password(DEMO_PASSWORD).map_err(|e| anyhow!("{e}"))?;
     for a in demo_accounts(raw.code) {
-        let new = NewAccount {
+        setup.accounts.push(NewAccount {
             login: a.login.to_owned(),
             full_name: a.name.to_owned(),
             password_hash: hash.clone(),
             role: a.role,
             agency: a.agency.as_deref().map(code).transpose()?,
             personal_id: (a.role == Role::Citizen).then(|| "008090001234".to_owned()),
-        };
-        match store.create_account(&new).await {
-            Ok(_) | Err(StoreError::Conflict(_)) => {}
-            Err(e) => return Err(e.into()),
-        }
+        });
     }
-    let catalogue = demo_catalogue(raw.code)?;
-    store.upsert_procedures(&catalogue).await?;
-    tracing::info!(
-        procedures = catalogue.len(),
-        units = setup.units.len(),
-        "demo province seeded"
-    );
-    Ok(())
+    setup.procedures = demo_catalogue(raw.code)?;
+    match store.setup_province(&setup).await {
+        Ok(()) => {
+            tracing::info!(
+                procedures = setup.procedures.len(),
+                units = setup.units.len(),
+                "demo province seeded"
+            );
+            Ok(())
+        }
+        // Another process set it up first (two servers starting on one PostgreSQL): its
+        // transaction committed everything, so there is nothing left to do.
+        Err(StoreError::Conflict(_)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn print_demo_accounts(store: &dyn Store) -> Result<()> {

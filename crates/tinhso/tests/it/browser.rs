@@ -31,6 +31,7 @@ async fn citizen_searches_and_opens_a_procedure() {
         "first result: {title}"
     );
     b.click(&first).await.unwrap();
+    b.wait_for_url("/thu-tuc/").await.unwrap();
     let h1 = b.text(&b.find("h1").await.unwrap()).await.unwrap();
     assert_eq!(h1, title);
     let facts = b.text(&b.find("dl.facts").await.unwrap()).await.unwrap();

@@ -50,10 +50,12 @@ fn urlencode(s: &str) -> String {
 
 /// The CSRF token in a page's forms.
 fn csrf(html: &str) -> String {
-    let at = html
-        .find("name=\"csrf\" value=\"")
-        .expect("page has a csrf field")
-        + 19;
+    let Some(at) = html.find("name=\"csrf\" value=\"").map(|i| i + 19) else {
+        panic!(
+            "page has no csrf field: {}",
+            html.split("<main").nth(1).unwrap_or(html)
+        );
+    };
     html[at..].split('"').next().unwrap().to_owned()
 }
 
@@ -441,4 +443,62 @@ fn extract_textarea(html: &str, id: &str) -> String {
     html[open..close]
         .replace("&#124;", "|")
         .replace("&#47;", "/")
+}
+
+/// Two `tinhso serve` processes on one PostgreSQL database: both start on the empty database at
+/// once (one seeds, the other waits for it), and a catalogue edit through one shows on the other.
+#[tokio::test]
+async fn two_servers_share_one_postgres() {
+    if std::env::var("TINHSO_SKIP_PG").is_ok_and(|v| v == "1") {
+        eprintln!("TINHSO_SKIP_PG=1: scale-out test skipped");
+        return;
+    }
+    let db = tinhso_testkit::server::fresh_pg_database().await.unwrap();
+    let start = |db: String| async move {
+        let data = tinhso_testkit::server::fresh_data_dir().unwrap();
+        TestServer::start_on(Backend::Postgres, crate::bin(), data, Some(db), &[])
+            .await
+            .unwrap()
+    };
+    let (a, b) = tokio::join!(start(db.clone()), start(db));
+    for s in [&a, &b] {
+        let (_, units) = get_json(&s.client(), &format!("{}/api/v1/units", s.url)).await;
+        assert_eq!(units["total"], 124);
+    }
+    let admin = login(&a, "quantri@tinhso.local", "TuyenQuang-demo-2025").await;
+    let (_, form) = page(&admin, &format!("{}/quan-tri/thu-tuc/1.001193", a.url)).await;
+    let token = csrf(&form);
+    let r = admin
+        .post(format!("{}/quan-tri/thu-tuc/1.001193", a.url))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("name", "Thủ tục đăng ký khai sinh (đã cập nhật)"),
+            ("field", "Hộ tịch"),
+            ("levels", "commune"),
+            ("agency", "commune_committee"),
+            ("time_value", "1"),
+            ("time_unit", "days"),
+            ("fee", "0"),
+            ("online", "fully_online"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let c = b.client();
+    let mut seen = String::new();
+    for _ in 0..50 {
+        let (_, p) = get_json(&c, &format!("{}/api/v1/procedures/1.001193", b.url)).await;
+        seen = p["name"].as_str().unwrap_or_default().to_owned();
+        if seen.ends_with("(đã cập nhật)") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        seen, "Thủ tục đăng ký khai sinh (đã cập nhật)",
+        "server B follows A's edit"
+    );
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
 }

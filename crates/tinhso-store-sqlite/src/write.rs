@@ -1,0 +1,118 @@
+//! Writes, as functions over one open transaction, so that set-up can compose them.
+
+use crate::map_err;
+use chrono::Utc;
+use rusqlite::{params, Transaction};
+use tinhso_domain::calendar::YearCalendar;
+use tinhso_domain::catalogue::Procedure;
+use tinhso_store::codec::{key, to_json};
+use tinhso_store::{NewAccount, ProvinceSetup, Result, StoreError};
+
+pub fn setup(tx: &Transaction<'_>, setup: &ProvinceSetup) -> Result<()> {
+    let exists: bool = tx
+        .query_row("SELECT EXISTS(SELECT 1 FROM province)", [], |r| r.get(0))
+        .map_err(map_err)?;
+    if exists {
+        return Err(StoreError::Conflict("a province is already set up".into()));
+    }
+    let p = &setup.province;
+    tx.execute(
+        "INSERT INTO province (code, name, division_type, agency_code_suffix) VALUES (?1, ?2, ?3, ?4)",
+        params![p.code, p.name, p.division_type, p.agency_code_suffix],
+    )
+    .map_err(map_err)?;
+    let mut unit = tx
+        .prepare(
+            "INSERT INTO unit (code, valid_from, valid_to, name, division_type, province_code)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .map_err(map_err)?;
+    for u in &setup.units {
+        unit.execute(params![
+            u.code,
+            u.valid_from,
+            u.valid_to,
+            u.name,
+            u.division_type.key(),
+            u.province_code
+        ])
+        .map_err(map_err)?;
+    }
+    // Parents first, so the foreign key holds whatever order the caller used.
+    let mut agencies = setup.agencies.clone();
+    agencies.sort_by_key(|a| a.parent.is_some());
+    let mut agency = tx
+        .prepare("INSERT INTO agency (code, name, level, kind, parent, unit_code) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+        .map_err(map_err)?;
+    for a in &agencies {
+        agency
+            .execute(params![
+                a.code.as_str(),
+                a.name,
+                key(&a.level)?,
+                key(&a.kind)?,
+                a.parent.as_ref().map(|p| p.as_str().to_owned()),
+                a.unit_code
+            ])
+            .map_err(map_err)?;
+    }
+    for a in &setup.accounts {
+        insert_account(tx, a)?;
+    }
+    upsert_procedures(tx, &setup.procedures)?;
+    for y in &setup.calendar_years {
+        put_calendar_year(tx, y)?;
+    }
+    Ok(())
+}
+
+pub fn insert_account(tx: &Transaction<'_>, a: &NewAccount) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO account (login, full_name, password_hash, role, agency_code, personal_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            a.login,
+            a.full_name,
+            a.password_hash,
+            a.role.key(),
+            a.agency.as_ref().map(|c| c.as_str().to_owned()),
+            a.personal_id,
+            Utc::now()
+        ],
+    )
+    .map_err(map_err)?;
+    Ok(tx.last_insert_rowid())
+}
+
+pub fn upsert_procedures(tx: &Transaction<'_>, procedures: &[Procedure]) -> Result<usize> {
+    let now = Utc::now();
+    let mut st = tx
+        .prepare(
+            "INSERT INTO procedure (code, name, field, online_level, body, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name, field = excluded.field,
+             online_level = excluded.online_level, body = excluded.body, updated_at = excluded.updated_at",
+        )
+        .map_err(map_err)?;
+    for p in procedures {
+        st.execute(params![
+            p.code.as_str(),
+            p.name,
+            p.field,
+            p.online_level.key(),
+            to_json(p)?,
+            now
+        ])
+        .map_err(map_err)?;
+    }
+    Ok(procedures.len())
+}
+
+pub fn put_calendar_year(tx: &Transaction<'_>, year: &YearCalendar) -> Result<()> {
+    tx.execute(
+        "INSERT INTO calendar_year (year, body, updated_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (year) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+        params![year.year, to_json(year)?, Utc::now()],
+    )
+    .map_err(map_err)?;
+    Ok(())
+}
