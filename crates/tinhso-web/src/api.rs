@@ -5,11 +5,11 @@ use crate::form::ApiQuery;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use tinhso_domain::catalogue::{CompetentAgency, Procedure};
+use tinhso_domain::catalogue::{CompetentAgency, Level, OnlineLevel, ProcessingTime};
 
 pub const MAX_LIMIT: usize = 100;
 
@@ -38,45 +38,53 @@ fn limit(l: Option<usize>, default: usize) -> Result<usize, AppError> {
 }
 
 #[derive(Serialize)]
-struct AgencyRef {
-    code: Option<String>,
-    name: String,
+struct AgencyRef<'a> {
+    code: Option<&'a str>,
+    name: &'a str,
 }
 
-fn agency_ref(state: &AppState, a: &CompetentAgency) -> AgencyRef {
+fn agency_ref<'a>(state: &'a AppState, a: &'a CompetentAgency) -> AgencyRef<'a> {
     match a {
         CompetentAgency::CommuneCommittee => AgencyRef {
             code: None,
-            name: "Ủy ban nhân dân xã, phường, đặc khu".to_owned(),
+            name: "Ủy ban nhân dân xã, phường, đặc khu",
         },
         CompetentAgency::Agency(c) => AgencyRef {
-            code: Some(c.to_string()),
-            name: state
-                .agency_name(c.as_str())
-                .unwrap_or(c.as_str())
-                .to_owned(),
+            code: Some(c.as_str()),
+            name: state.agency_name(c.as_str()).unwrap_or(c.as_str()),
         },
     }
 }
 
-fn summary(state: &AppState, p: &Procedure) -> Value {
-    json!({
-        "code": p.code,
-        "name": p.name,
-        "field": p.field,
-        "levels": p.levels,
-        "online_level": p.online_level,
-        "processing_time": p.processing_time,
-        "processing_time_estimated": p.processing_time_estimated,
-        "fee_vnd": p.fee.amount_vnd,
-        "competent_agency": agency_ref(state, &p.competent_agency),
-    })
+/// One search hit: what a result list needs, not the whole procedure.
+#[derive(Serialize)]
+struct Summary<'a> {
+    code: &'a str,
+    name: &'a str,
+    field: &'a str,
+    levels: &'a [Level],
+    online_level: OnlineLevel,
+    processing_time: Option<ProcessingTime>,
+    processing_time_estimated: bool,
+    fee_vnd: Option<u64>,
+    competent_agency: AgencyRef<'a>,
+}
+
+#[derive(Serialize)]
+struct SearchPage<'a> {
+    items: Vec<Summary<'a>>,
+    total: usize,
+}
+
+fn json_bytes<T: Serialize>(v: &T) -> ApiResult<Response> {
+    let body = serde_json::to_vec(v).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 pub async fn procedures(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ProcedureQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let filters = crate::search::filters(&state, &q.field, &q.level, &q.agency, &q.online)?;
     let limit = limit(q.limit, 20)?;
     let catalogue = state.catalogue();
@@ -86,8 +94,25 @@ pub async fn procedures(
         q.offset.unwrap_or(0),
         limit,
     );
-    let items: Vec<Value> = hits.items.iter().map(|p| summary(&state, p)).collect();
-    Ok(Json(json!({ "items": items, "total": hits.total })))
+    let items = hits
+        .items
+        .iter()
+        .map(|p| Summary {
+            code: p.code.as_str(),
+            name: &p.name,
+            field: &p.field,
+            levels: &p.levels,
+            online_level: p.online_level,
+            processing_time: p.processing_time,
+            processing_time_estimated: p.processing_time_estimated,
+            fee_vnd: p.fee.amount_vnd,
+            competent_agency: agency_ref(&state, &p.competent_agency),
+        })
+        .collect();
+    json_bytes(&SearchPage {
+        items,
+        total: hits.total,
+    })
 }
 
 pub async fn procedure(

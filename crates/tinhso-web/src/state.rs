@@ -2,6 +2,7 @@
 //! calendar, province) that pages and the API read without touching the database.
 
 use crate::auth::Throttle;
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use tinhso_domain::calendar::WorkingCalendar;
 use tinhso_domain::catalogue::Procedure;
@@ -22,6 +23,7 @@ pub struct AppState {
     pub province: Arc<Province>,
     pub units: Arc<Vec<Unit>>,
     pub agencies: Arc<Vec<Agency>>,
+    agency_names: Arc<HashMap<String, String>>,
     catalogue: Arc<RwLock<Arc<SearchIndex>>>,
     calendar: Arc<RwLock<Arc<WorkingCalendar>>>,
     pub throttle: Arc<Throttle>,
@@ -37,12 +39,17 @@ impl AppState {
         let agencies = store.agencies().await?;
         let procedures = store.procedures().await?;
         let calendar = WorkingCalendar::new(store.calendar_years().await?);
+        let agency_names = agencies
+            .iter()
+            .map(|a| (a.code.to_string(), a.name.clone()))
+            .collect();
         Ok(Self {
             store,
             config,
             province: Arc::new(province),
             units: Arc::new(units),
             agencies: Arc::new(agencies),
+            agency_names: Arc::new(agency_names),
             catalogue: Arc::new(RwLock::new(Arc::new(SearchIndex::new(
                 procedures.into_iter().map(Arc::new).collect(),
             )))),
@@ -118,9 +125,6 @@ impl AppState {
     }
 
     pub fn agency_name(&self, code: &str) -> Option<&str> {
-        self.agencies
-            .iter()
-            .find(|a| a.code.as_str() == code)
-            .map(|a| a.name.as_str())
+        self.agency_names.get(code).map(String::as_str)
     }
 }

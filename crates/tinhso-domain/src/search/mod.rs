@@ -5,15 +5,22 @@
 
 use crate::catalogue::{CompetentAgency, Level, OnlineLevel, Procedure};
 use crate::text::{fold, lower_exact, words};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
 use std::sync::Arc;
 
+/// A document with its words interned: scoring compares integers, not strings.
 struct Doc {
     code: String,
-    name_fold: Vec<String>,
-    name_exact: Vec<String>,
+    /// Folded words of the name, as ids into `folded`.
+    name_fold: Vec<u32>,
+    /// Lower-cased words of the name with their marks, as ids into `exact`.
+    name_exact: Vec<u32>,
+    /// The folded name without spaces, for queries typed with glued words.
     name_glued: String,
-    field_fold: Vec<String>,
+    field_fold: Vec<u32>,
+    /// The whole folded field, for the field filter.
+    field_key: String,
 }
 
 /// Filters besides the text; `None` means any.
@@ -35,50 +42,82 @@ pub struct Hits<'a> {
 pub struct SearchIndex {
     procedures: Vec<Arc<Procedure>>,
     docs: Vec<Doc>,
-    postings: BTreeMap<String, Vec<u32>>,
+    /// Folded word -> id; ordered so a prefix is a range.
+    folded: BTreeMap<String, u32>,
+    /// Documents holding each folded word (index = word id), ascending.
+    postings: Vec<Vec<u32>>,
+    /// Exact (marked) word -> id.
+    exact: HashMap<String, u32>,
+}
+
+fn intern(map: &mut BTreeMap<String, u32>, word: &str) -> u32 {
+    let next = map.len() as u32;
+    *map.entry(word.to_owned()).or_insert(next)
+}
+
+/// One query word: the folded word ids it matches, and the id of its exact spelling.
+struct QueryWord {
+    /// Ids of the word itself (or, for a prefix, every word it starts), ascending.
+    ids: Vec<u32>,
+    /// Id of the folded word itself, if any document has it.
+    whole: Option<u32>,
+    exact: Option<u32>,
+}
+
+impl QueryWord {
+    fn matches(&self, id: u32) -> bool {
+        self.ids.binary_search(&id).is_ok()
+    }
 }
 
 impl SearchIndex {
     pub fn new(mut procedures: Vec<Arc<Procedure>>) -> Self {
         procedures.sort_by(|a, b| a.code.cmp(&b.code));
-        let mut postings: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        let mut folded: BTreeMap<String, u32> = BTreeMap::new();
+        let mut exact_ids: BTreeMap<String, u32> = BTreeMap::new();
+        let mut postings: Vec<Vec<u32>> = Vec::new();
         let mut docs = Vec::with_capacity(procedures.len());
         for (i, p) in procedures.iter().enumerate() {
-            let name_folded = fold(&p.name);
-            let name_fold: Vec<String> =
-                words(&name_folded).into_iter().map(str::to_owned).collect();
-            let name_exact: Vec<String> = words(&lower_exact(&p.name))
-                .into_iter()
-                .map(str::to_owned)
-                .collect();
-            let field_fold: Vec<String> = words(&fold(&p.field))
-                .into_iter()
-                .map(str::to_owned)
-                .collect();
-            let code = p.code.as_str().to_owned();
             let id = u32::try_from(i).unwrap_or(u32::MAX);
-            for t in name_fold
-                .iter()
-                .chain(&field_fold)
-                .chain(std::iter::once(&code))
-            {
-                let list = postings.entry(t.clone()).or_default();
-                if list.last() != Some(&id) {
-                    list.push(id);
+            let name_folded = fold(&p.name);
+            let name_words = words(&name_folded);
+            let field_folded = fold(&p.field);
+            let field_words = words(&field_folded);
+            let code = p.code.as_str().to_owned();
+            let mut add = |w: &str| -> u32 {
+                let wid = intern(&mut folded, w);
+                if postings.len() <= wid as usize {
+                    postings.resize_with(wid as usize + 1, Vec::new);
                 }
-            }
+                if let Some(list) = postings.get_mut(wid as usize) {
+                    if list.last() != Some(&id) {
+                        list.push(id);
+                    }
+                }
+                wid
+            };
+            let name_fold: Vec<u32> = name_words.iter().map(|w| add(w)).collect();
+            let field_fold: Vec<u32> = field_words.iter().map(|w| add(w)).collect();
+            add(&code);
+            let name_exact = words(&lower_exact(&p.name))
+                .into_iter()
+                .map(|w| intern(&mut exact_ids, w))
+                .collect();
             docs.push(Doc {
                 code,
-                name_glued: name_fold.concat(),
+                name_glued: name_words.concat(),
                 name_fold,
                 name_exact,
                 field_fold,
+                field_key: field_folded.trim().to_owned(),
             });
         }
         Self {
             procedures,
             docs,
+            folded,
             postings,
+            exact: exact_ids.into_iter().collect(),
         }
     }
 
@@ -109,19 +148,36 @@ impl SearchIndex {
         f
     }
 
-    /// Documents holding a word equal to `t`, or starting with it when `prefix`.
-    fn matching(&self, t: &str, prefix: bool) -> Vec<u32> {
-        if !prefix {
-            return self.postings.get(t).cloned().unwrap_or_default();
+    fn query_word(&self, folded: &str, exact: Option<&str>, prefix: bool) -> QueryWord {
+        let whole = self.folded.get(folded).copied();
+        let mut ids: Vec<u32> = if prefix {
+            self.folded
+                .range::<str, _>((Bound::Included(folded), Bound::Unbounded))
+                .take_while(|(k, _)| k.starts_with(folded))
+                .map(|(_, v)| *v)
+                .collect()
+        } else {
+            whole.into_iter().collect()
+        };
+        ids.sort_unstable();
+        QueryWord {
+            ids,
+            whole,
+            exact: exact.and_then(|e| self.exact.get(e).copied()),
         }
-        let mut out: Vec<u32> = self
-            .postings
-            .range(t.to_owned()..)
-            .take_while(|(k, _)| k.starts_with(t))
-            .flat_map(|(_, v)| v.iter().copied())
+    }
+
+    /// Documents matching any of `ids`, ascending.
+    fn documents(&self, ids: &[u32]) -> Vec<u32> {
+        let mut out: Vec<u32> = ids
+            .iter()
+            .filter_map(|&i| self.postings.get(i as usize))
+            .flat_map(|v| v.iter().copied())
             .collect();
-        out.sort_unstable();
-        out.dedup();
+        if ids.len() > 1 {
+            out.sort_unstable();
+            out.dedup();
+        }
         out
     }
 
@@ -130,11 +186,15 @@ impl SearchIndex {
         let q_fold: Vec<&str> = words(&folded);
         let exact = lower_exact(query);
         let q_exact: Vec<&str> = words(&exact);
+        let qwords: Vec<QueryWord> = q_fold
+            .iter()
+            .enumerate()
+            .map(|(i, w)| self.query_word(w, q_exact.get(i).copied(), i + 1 == q_fold.len()))
+            .collect();
 
         let mut candidates: Option<Vec<u32>> = None;
-        for (i, t) in q_fold.iter().enumerate() {
-            let last = i + 1 == q_fold.len();
-            let set = self.matching(t, last);
+        for qw in &qwords {
+            let set = self.documents(&qw.ids);
             candidates = Some(match candidates {
                 None => set,
                 Some(c) => intersect(&c, &set),
@@ -155,21 +215,24 @@ impl SearchIndex {
             Some(c) => c,
         };
 
+        let field = filters.field.as_deref().map(|f| fold(f).trim().to_owned());
+        let code_query = folded.trim();
         let mut scored: Vec<(i64, u32)> = ids
             .into_iter()
-            .filter(|&i| {
-                self.procedures
-                    .get(i as usize)
-                    .is_some_and(|p| passes(p, filters))
-            })
             .filter_map(|i| {
-                self.docs
-                    .get(i as usize)
-                    .map(|d| (score(d, &folded, &q_fold, &q_exact), i))
+                let d = self.docs.get(i as usize)?;
+                let p = self.procedures.get(i as usize)?;
+                passes(d, p, field.as_deref(), filters).then(|| (score(d, code_query, &qwords), i))
             })
             .collect();
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         let total = scored.len();
+        let wanted = offset.saturating_add(limit).min(total);
+        let order = |a: &(i64, u32), b: &(i64, u32)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+        if wanted > 0 && wanted < total {
+            scored.select_nth_unstable_by(wanted - 1, order);
+            scored.truncate(wanted);
+        }
+        scored.sort_unstable_by(order);
         let items = scored
             .into_iter()
             .skip(offset)
@@ -180,8 +243,8 @@ impl SearchIndex {
     }
 }
 
-fn passes(p: &Procedure, f: &Filters) -> bool {
-    f.field.as_deref().is_none_or(|x| fold(x) == fold(&p.field))
+fn passes(d: &Doc, p: &Procedure, field: Option<&str>, f: &Filters) -> bool {
+    field.is_none_or(|x| x == d.field_key)
         && f.level.is_none_or(|l| p.levels.contains(&l))
         && f.agency.as_ref().is_none_or(|a| *a == p.competent_agency)
         && f.online_level.is_none_or(|o| o == p.online_level)
@@ -203,55 +266,50 @@ fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
     out
 }
 
-/// Where `q` occurs in `hay` as consecutive words; the last word may be a prefix.
-fn phrase_at<S: AsRef<str>>(hay: &[S], q: &[&str]) -> Option<usize> {
-    if q.is_empty() || q.len() > hay.len() {
+/// Where the query occurs in `hay` as consecutive words, by `matches(word, k)`.
+fn phrase_at(hay: &[u32], n: usize, matches: impl Fn(u32, usize) -> bool) -> Option<usize> {
+    if n == 0 || n > hay.len() {
         return None;
     }
-    (0..=hay.len() - q.len()).find(|&s| {
-        q.iter().enumerate().all(|(k, t)| {
-            hay.get(s + k).is_some_and(|h| {
-                let h = h.as_ref();
-                if k + 1 == q.len() {
-                    h.starts_with(t)
-                } else {
-                    h == *t
-                }
-            })
-        })
-    })
+    (0..=hay.len() - n).find(|&s| (0..n).all(|k| hay.get(s + k).is_some_and(|&w| matches(w, k))))
 }
 
-fn score(d: &Doc, folded_query: &str, q_fold: &[&str], q_exact: &[&str]) -> i64 {
-    if q_fold.is_empty() {
+fn score(d: &Doc, code_query: &str, q: &[QueryWord]) -> i64 {
+    if q.is_empty() {
         return 0;
     }
     let mut s: i64 = 0;
-    if d.code == folded_query.trim() {
+    if d.code == code_query {
         s += 10_000;
     }
-    if let Some(at) = phrase_at(&d.name_fold, q_fold) {
+    // The last word may be a prefix (people are still typing it).
+    if let Some(at) = phrase_at(&d.name_fold, q.len(), |w, k| {
+        q.get(k).is_some_and(|qw| qw.matches(w))
+    }) {
         s += 400 - at.min(20) as i64;
-        if phrase_at(&d.name_exact, q_exact).is_some() {
+        let exact_phrase = phrase_at(&d.name_exact, q.len(), |w, k| {
+            q.get(k).is_some_and(|qw| qw.exact == Some(w))
+        })
+        .is_some();
+        if exact_phrase {
             s += 200;
         }
     }
     let mut in_name = 0;
-    for (k, t) in q_fold.iter().enumerate() {
-        if d.name_fold.iter().any(|w| w == t) {
-            in_name += 1;
-            s += 10;
-            if q_exact
-                .get(k)
-                .is_some_and(|e| d.name_exact.iter().any(|w| w == e))
-            {
-                s += 20;
+    for qw in q {
+        match qw.whole {
+            Some(id) if d.name_fold.contains(&id) => {
+                in_name += 1;
+                s += 10;
+                if qw.exact.is_some_and(|e| d.name_exact.contains(&e)) {
+                    s += 20;
+                }
             }
-        } else if d.field_fold.iter().any(|w| w == t) {
-            s += 2;
+            Some(id) if d.field_fold.contains(&id) => s += 2,
+            _ => {}
         }
     }
-    if in_name == q_fold.len() {
+    if in_name == q.len() {
         s += 100;
     }
     s - d.name_fold.len() as i64
