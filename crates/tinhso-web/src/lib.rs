@@ -49,7 +49,7 @@ async fn fallback(req: Request) -> axum::response::Response {
 }
 
 pub fn router(state: AppState) -> Router {
-    use pages::{account, admin, portal};
+    use pages::{account, admin, portal, staff};
     Router::new()
         .route("/", get(portal::home))
         .route("/thu-tuc", get(portal::search))
@@ -69,6 +69,7 @@ pub fn router(state: AppState) -> Router {
             "/quan-tri/thu-tuc/{code}",
             get(admin::edit_form).post(admin::update),
         )
+        .route("/quan-tri/tai-khoan", get(staff::list).post(staff::create))
         .route(
             "/quan-tri/lich/{year}",
             get(admin::calendar_form).post(admin::calendar_save),

@@ -85,8 +85,18 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> PageResult {
         return Err(err(AppError::Unauthenticated));
     }
     if !viewer.may(&Action::ManageCatalogue) {
-        // Staff roles have their own workspaces in later releases; here they see their account.
-        return Ok(Redirect::to("/tai-khoan").into_response());
+        // Agency admins manage their staff; other staff roles get their workspaces with the
+        // dossier lifecycle, and see their account meanwhile.
+        let agency_admin = viewer
+            .account
+            .as_ref()
+            .is_some_and(|a| a.role == tinhso_domain::policy::Role::AgencyAdmin);
+        let to = if agency_admin {
+            "/quan-tri/tai-khoan"
+        } else {
+            "/tai-khoan"
+        };
+        return Ok(Redirect::to(to).into_response());
     }
     let procedures = state
         .catalogue()

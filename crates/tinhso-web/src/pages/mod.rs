@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod portal;
+pub mod staff;
 
 use crate::auth::Viewer;
 use crate::error::{AppError, PageError};

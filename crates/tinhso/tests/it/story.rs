@@ -373,6 +373,48 @@ async fn story(s: TestServer) {
         "a second create of the same code is refused"
     );
 
+    // Staff accounts: an agency admin adds staff to their own agency only, and no province-wide role.
+    let agency_admin = login(&s, "quantri.coquan@tinhso.local", "TuyenQuang-demo-2025").await;
+    let (st, staff_page) = page(&agency_admin, &format!("{}/quan-tri/tai-khoan", s.url)).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        staff_page.contains("Lý Văn Hùng"),
+        "lists the agency's staff"
+    );
+    let t = csrf(&staff_page);
+    let add = |login: &'static str, role: &'static str, agency: &'static str| {
+        let t = t.clone();
+        let c = agency_admin.clone();
+        let url = format!("{}/quan-tri/tai-khoan", s.url);
+        async move {
+            c.post(url)
+                .form(&[
+                    ("csrf", t.as_str()),
+                    ("full_name", "Hà Văn Thành"),
+                    ("login", login),
+                    ("role", role),
+                    ("agency", agency),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = add("0977000111", "specialist", "000.00.10.H08").await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "another agency's staff");
+    let r = add("0977000111", "leader", "000.00.03.H08").await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "a province-wide role");
+    let r = add("0977000111", "specialist", "000.00.03.H08").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    let at = html.find("id=\"new-password\">").unwrap() + 18;
+    let password = html[at..].split('<').next().unwrap().to_owned();
+    let specialist = login(&s, "0977000111", &password).await;
+    let (_, me) = page(&specialist, &format!("{}/tai-khoan", s.url)).await;
+    assert!(me.contains("Chuyên viên xử lý") && me.contains("Sở Tư pháp"));
+    let (st, _) = page(&specialist, &format!("{}/quan-tri/tai-khoan", s.url)).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "a specialist manages no staff");
+
     // Oversized bodies are refused.
     let huge = "x".repeat(300 * 1024);
     let r = admin

@@ -1,0 +1,232 @@
+//! Staff accounts: province admins manage every agency's staff, agency admins their own.
+
+use super::{page_err, PageResult};
+use crate::auth::{self, Viewer};
+use crate::error::AppError;
+use crate::form::FormData;
+use crate::state::AppState;
+use crate::views::{error_for, render, Choice, Layout};
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use tinhso_domain::error::Errors;
+use tinhso_domain::ids::{AgencyCode, Login};
+use tinhso_domain::policy::{Action, Role};
+use tinhso_domain::{text, FieldError};
+use tinhso_store::{NewAccount, StoreError};
+
+pub struct StaffRow {
+    pub full_name: String,
+    pub login: String,
+    pub role: &'static str,
+    pub agency: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/staff.html")]
+pub struct StaffPage {
+    pub layout: Layout,
+    pub staff: Vec<StaffRow>,
+    pub roles: Vec<Choice>,
+    pub agencies: Vec<Choice>,
+    pub full_name: String,
+    pub login: String,
+    pub errors: Vec<FieldError>,
+    /// Set once, right after an account is created: the one-time password to hand over.
+    pub created: Option<(String, String)>,
+}
+
+impl StaffPage {
+    pub fn err(&self, field: &str) -> Option<&str> {
+        error_for(&self.errors, field, self.layout.en)
+    }
+}
+
+/// The agencies whose staff the viewer may manage.
+fn manageable<'a>(
+    state: &'a AppState,
+    viewer: &Viewer,
+) -> Vec<&'a tinhso_domain::province::Agency> {
+    state
+        .agencies
+        .iter()
+        .filter(|a| {
+            viewer.may(&Action::ManageStaff {
+                agency: a.code.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Roles the viewer may give: agency roles to anyone managing staff; province-wide roles only
+/// to those who manage the province.
+fn grantable(viewer: &Viewer) -> Vec<Role> {
+    Role::ALL
+        .into_iter()
+        .filter(|r| *r != Role::Citizen)
+        .filter(|r| r.is_agency_scoped() || viewer.may(&Action::ManageProvince))
+        .collect()
+}
+
+async fn page(
+    state: &AppState,
+    viewer: &Viewer,
+    form: (&str, &str, &str, &str),
+    errors: Vec<FieldError>,
+    created: Option<(String, String)>,
+) -> Result<StaffPage, AppError> {
+    let agencies = manageable(state, viewer);
+    let codes: std::collections::HashSet<&str> = agencies.iter().map(|a| a.code.as_str()).collect();
+    let staff = state
+        .store
+        .accounts()
+        .await?
+        .into_iter()
+        .filter(|a| a.role != Role::Citizen)
+        .filter(|a| match &a.agency {
+            Some(c) => codes.contains(c.as_str()),
+            None => viewer.may(&Action::ManageProvince),
+        })
+        .map(|a| StaffRow {
+            agency: a
+                .agency
+                .as_ref()
+                .and_then(|c| state.agency_name(c.as_str()))
+                .unwrap_or_default()
+                .to_owned(),
+            full_name: a.full_name,
+            login: a.login,
+            role: a.role.label_vi(),
+        })
+        .collect();
+    let (full_name, login, role, agency) = form;
+    Ok(StaffPage {
+        layout: Layout::new(state, viewer, "Tài khoản cán bộ"),
+        staff,
+        roles: grantable(viewer)
+            .into_iter()
+            .map(|r| Choice {
+                value: r.key().into(),
+                label: r.label_vi().into(),
+                selected: r.key() == role,
+            })
+            .collect(),
+        agencies: agencies
+            .into_iter()
+            .map(|a| Choice {
+                value: a.code.to_string(),
+                label: a.name.clone(),
+                selected: a.code.as_str() == agency,
+            })
+            .collect(),
+        full_name: full_name.to_owned(),
+        login: login.to_owned(),
+        errors,
+        created,
+    })
+}
+
+pub async fn list(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    let err = page_err(&viewer);
+    if viewer.account.is_none() {
+        return Err(err(AppError::Unauthenticated));
+    }
+    if manageable(&state, &viewer).is_empty() {
+        return Err(err(AppError::Forbidden));
+    }
+    let p = page(&state, &viewer, ("", "", "", ""), Vec::new(), None)
+        .await
+        .map_err(&err)?;
+    Ok(viewer.finish(render(&p)))
+}
+
+pub async fn create(State(state): State<AppState>, viewer: Viewer, form: FormData) -> PageResult {
+    let err = page_err(&viewer);
+    viewer.check_csrf(form.get("csrf")).map_err(&err)?;
+    form.only(&["full_name", "login", "role", "agency"])
+        .map_err(&err)?;
+    let (full_name, raw_login, raw_role, raw_agency) = (
+        text::clean(&form.text("full_name")),
+        form.text("login"),
+        form.text("role"),
+        form.text("agency"),
+    );
+    let mut errs = Errors::default();
+    if full_name.is_empty() {
+        errs.push(FieldError::new(
+            "full_name",
+            "required",
+            "Nhập họ và tên cán bộ",
+            "Enter the staff member's name",
+        ));
+    }
+    let login = errs.take(Login::parse("login", &raw_login));
+    let role = Role::parse(&raw_role).filter(|r| grantable(&viewer).contains(r));
+    if role.is_none() {
+        errs.push(FieldError::new(
+            "role",
+            "invalid_role",
+            "Chọn vai trò trong danh sách",
+            "Choose a role from the list",
+        ));
+    }
+    let agency = errs.take(AgencyCode::parse("agency", &raw_agency));
+    // The policy decides whether this viewer may add staff to that agency.
+    if let Some(a) = &agency {
+        viewer
+            .require(&Action::ManageStaff { agency: a.clone() })
+            .map_err(&err)?;
+    }
+    let new = match (login, role, agency, errs.is_empty()) {
+        (Some(login), Some(role), Some(agency), true) => Some((login, role, agency)),
+        _ => None,
+    };
+    let (errors, created) = match new {
+        None => (errs.0, None),
+        Some((login, role, agency)) => {
+            let password = auth::random_token().map_err(&err)?;
+            let hash = {
+                let p = password.clone();
+                tokio::task::spawn_blocking(move || auth::hash_password(&p))
+                    .await
+                    .map_err(|e| err(AppError::Internal(e.to_string())))?
+                    .map_err(&err)?
+            };
+            let account = NewAccount {
+                login: login.as_str().to_owned(),
+                full_name: full_name.clone(),
+                password_hash: hash,
+                role,
+                agency: Some(agency),
+                personal_id: None,
+            };
+            match state.store.create_account(&account).await {
+                Ok(_) => (Vec::new(), Some((account.login, password))),
+                Err(StoreError::Conflict(_)) => (
+                    vec![FieldError::new(
+                        "login",
+                        "login_taken",
+                        "Số điện thoại hoặc thư điện tử này đã có tài khoản",
+                        "This phone number or email already has an account",
+                    )],
+                    None,
+                ),
+                Err(e) => return Err(err(e.into())),
+            }
+        }
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let keep = if created.is_some() {
+        ("", "", "", "")
+    } else {
+        (&*full_name, &*raw_login, &*raw_role, &*raw_agency)
+    };
+    let p = page(&state, &viewer, keep, errors, created)
+        .await
+        .map_err(&err)?;
+    Ok(viewer.finish((status, render(&p))))
+}
