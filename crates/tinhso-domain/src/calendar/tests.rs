@@ -5,6 +5,13 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()
 }
 
+/// Built once: a calendar covers a century of years.
+fn shared() -> &'static WorkingCalendar {
+    static CAL: std::sync::LazyLock<WorkingCalendar> =
+        std::sync::LazyLock::new(|| WorkingCalendar::new(official()));
+    &CAL
+}
+
 fn official() -> Vec<YearCalendar> {
     let y2025 = YearCalendar {
         year: 2025,
@@ -123,14 +130,14 @@ fn any_date() -> impl Strategy<Value = NaiveDate> {
 proptest! {
     #[test]
     fn due_date_is_a_working_day(start in any_date(), n in 1u32..120) {
-        let cal = WorkingCalendar::new(official());
+        let cal = shared();
         let due = cal.due_date(start, n);
         prop_assert!(due.is_some_and(|x| cal.is_working_day(x) && x > start));
     }
 
     #[test]
     fn due_dates_grow_with_n(start in any_date(), n in 0u32..120) {
-        let cal = WorkingCalendar::new(official());
+        let cal = shared();
         prop_assert!(cal.due_date(start, n) < cal.due_date(start, n + 1));
         prop_assert_eq!(cal.working_days_between(start, cal.due_date(start, n).unwrap_or(start)), i64::from(n));
     }

@@ -1,0 +1,521 @@
+//! The lifecycle: `decide(dossier, command)` yields the event or a refusal; `apply` folds it.
+
+use super::deadline::{extend_for_pause, local_date, timeliness, Timeliness};
+use super::{ApplicantType, Channel, DossierState, Rating, ReturnMethod};
+use crate::calendar::WorkingCalendar;
+use crate::ids::{AgencyCode, ProcedureCode};
+use crate::text;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use DossierState as S;
+
+/// Who issues a command. Which staff role and agency may do it is the policy module's call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    Applicant,
+    Staff,
+}
+
+/// What someone asks to do to an existing dossier.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Command {
+    Receive,
+    Refuse {
+        reason: String,
+    },
+    RequestSupplement {
+        items: Vec<String>,
+        reason: String,
+    },
+    Supplement {
+        note: String,
+    },
+    RequestPayment {
+        amount_vnd: u64,
+    },
+    RecordPayment {
+        online: bool,
+    },
+    StartProcessing,
+    CompleteStep {
+        note: String,
+    },
+    Transfer {
+        to_agency: AgencyCode,
+        note: String,
+    },
+    Approve {
+        electronic_result: bool,
+    },
+    Return {
+        method: ReturnMethod,
+    },
+    Withdraw {
+        reason: String,
+    },
+    Stop {
+        reason: String,
+    },
+    Apologise {
+        reason: String,
+        new_due_on: NaiveDate,
+    },
+    Rate {
+        rating: Rating,
+        comment: String,
+    },
+}
+
+impl Command {
+    pub fn key(&self) -> &'static str {
+        match self {
+            Self::Receive => "receive",
+            Self::Refuse { .. } => "refuse",
+            Self::RequestSupplement { .. } => "request_supplement",
+            Self::Supplement { .. } => "supplement",
+            Self::RequestPayment { .. } => "request_payment",
+            Self::RecordPayment { .. } => "record_payment",
+            Self::StartProcessing => "start_processing",
+            Self::CompleteStep { .. } => "complete_step",
+            Self::Transfer { .. } => "transfer",
+            Self::Approve { .. } => "approve",
+            Self::Return { .. } => "return",
+            Self::Withdraw { .. } => "withdraw",
+            Self::Stop { .. } => "stop",
+            Self::Apologise { .. } => "apologise",
+            Self::Rate { .. } => "rate",
+        }
+    }
+}
+
+/// Everything that can happen to a dossier; stored as the event's payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum EventKind {
+    Submitted {
+        procedure: ProcedureCode,
+        applicant: i64,
+        applicant_type: ApplicantType,
+        channel: Channel,
+        receiving_agency: AgencyCode,
+        competent_agency: AgencyCode,
+        processing_days: u16,
+        fee_vnd: Option<u64>,
+    },
+    Received {
+        due_on: NaiveDate,
+    },
+    Refused {
+        reason: String,
+    },
+    SupplementRequested {
+        items: Vec<String>,
+        reason: String,
+    },
+    Supplemented {
+        note: String,
+        due_on: Option<NaiveDate>,
+    },
+    PaymentRequested {
+        amount_vnd: u64,
+    },
+    PaymentRecorded {
+        online: bool,
+    },
+    ProcessingStarted,
+    StepCompleted {
+        step: u16,
+        note: String,
+    },
+    Transferred {
+        to_agency: AgencyCode,
+        note: String,
+    },
+    Approved {
+        electronic_result: bool,
+        timeliness: Timeliness,
+    },
+    Returned {
+        method: ReturnMethod,
+    },
+    Withdrawn {
+        reason: String,
+    },
+    Stopped {
+        reason: String,
+    },
+    ApologySent {
+        reason: String,
+        new_due_on: NaiveDate,
+    },
+    Rated {
+        rating: Rating,
+        comment: String,
+    },
+}
+
+impl EventKind {
+    pub fn key(&self) -> &'static str {
+        match self {
+            Self::Submitted { .. } => "submitted",
+            Self::Received { .. } => "received",
+            Self::Refused { .. } => "refused",
+            Self::SupplementRequested { .. } => "supplement_requested",
+            Self::Supplemented { .. } => "supplemented",
+            Self::PaymentRequested { .. } => "payment_requested",
+            Self::PaymentRecorded { .. } => "payment_recorded",
+            Self::ProcessingStarted => "processing_started",
+            Self::StepCompleted { .. } => "step_completed",
+            Self::Transferred { .. } => "transferred",
+            Self::Approved { .. } => "approved",
+            Self::Returned { .. } => "returned",
+            Self::Withdrawn { .. } => "withdrawn",
+            Self::Stopped { .. } => "stopped",
+            Self::ApologySent { .. } => "apology_sent",
+            Self::Rated { .. } => "rated",
+        }
+    }
+
+    /// Whether the applicant sees this event in their history (internal steps and
+    /// transfers between agencies are staff-only).
+    pub fn is_public(&self) -> bool {
+        !matches!(self, Self::StepCompleted { .. } | Self::Transferred { .. })
+    }
+}
+
+/// One event as it happened: what, when, by whom.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub kind: EventKind,
+    pub at: DateTime<Utc>,
+    pub actor: i64,
+}
+
+/// A dossier as its events make it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dossier {
+    pub code: String,
+    pub procedure: ProcedureCode,
+    pub applicant: i64,
+    pub applicant_type: ApplicantType,
+    pub channel: Channel,
+    pub receiving_agency: AgencyCode,
+    pub competent_agency: AgencyCode,
+    pub processing_days: u16,
+    pub fee_vnd: Option<u64>,
+    pub state: DossierState,
+    pub submitted_on: NaiveDate,
+    pub received_on: Option<NaiveDate>,
+    pub due_on: Option<NaiveDate>,
+    /// Supplement requests so far; more than one makes the dossier late.
+    pub supplement_requests: u8,
+    /// While waiting for a supplement after receipt: since when (the clock is paused).
+    pub paused_on: Option<NaiveDate>,
+    /// The state a supplement or a payment returns the dossier to.
+    pub resume_state: Option<DossierState>,
+    pub apology_due_on: Option<NaiveDate>,
+    pub step: u16,
+    pub paid_online: Option<bool>,
+    pub finished_on: Option<NaiveDate>,
+    pub timeliness: Option<Timeliness>,
+    pub electronic_result: bool,
+    pub returned_on: Option<NaiveDate>,
+    pub rating: Option<Rating>,
+    /// Events applied so far.
+    pub version: u32,
+}
+
+/// Why a command was refused; nothing changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: &'static str,
+    pub vi: String,
+    pub en: String,
+}
+
+fn illegal(cmd: &Command, state: DossierState) -> Refusal {
+    Refusal {
+        code: "illegal_transition",
+        vi: format!(
+            "Không thể thực hiện \"{}\" khi hồ sơ đang ở trạng thái \"{}\"",
+            cmd.key(),
+            state.label_vi()
+        ),
+        en: format!(
+            "Cannot {} a dossier that is {}",
+            cmd.key(),
+            state.label_en().to_lowercase()
+        ),
+    }
+}
+
+fn wrong_party(cmd: &Command) -> Refusal {
+    Refusal {
+        code: "forbidden",
+        vi: format!("Bạn không thể thực hiện \"{}\" trên hồ sơ này", cmd.key()),
+        en: format!("You cannot {} this dossier", cmd.key()),
+    }
+}
+
+fn required(field: &str, vi: &str) -> Refusal {
+    Refusal {
+        code: "invalid_input",
+        vi: vi.to_owned(),
+        en: format!("{field} is required"),
+    }
+}
+
+fn text_needed(s: &str, field: &str, vi: &str) -> Result<String, Refusal> {
+    let s = text::clean(s);
+    if s.is_empty() || s.chars().count() > 2000 {
+        Err(required(field, vi))
+    } else {
+        Ok(s)
+    }
+}
+
+/// Decides what a command does to `d` today; refuses illegal transitions.
+pub fn decide(
+    d: &Dossier,
+    cmd: &Command,
+    party: Party,
+    now: DateTime<Utc>,
+    cal: &WorkingCalendar,
+) -> Result<EventKind, Refusal> {
+    use Command as C;
+    let today = local_date(now);
+    let staff = party == Party::Staff;
+    let applicant = party == Party::Applicant;
+    let state = d.state;
+    let open_after_receipt = matches!(
+        state,
+        S::Received | S::Processing | S::SupplementRequested | S::PaymentRequested
+    );
+    let allowed = match cmd {
+        C::Receive | C::Refuse { .. } => staff && state == S::Submitted,
+        C::RequestSupplement { .. } => {
+            staff && matches!(state, S::Submitted | S::Received | S::Processing)
+        }
+        C::Supplement { .. } => applicant && state == S::SupplementRequested,
+        C::RequestPayment { .. } => staff && matches!(state, S::Received | S::Processing),
+        C::RecordPayment { .. } => state == S::PaymentRequested,
+        C::StartProcessing => staff && state == S::Received,
+        C::CompleteStep { .. } | C::Transfer { .. } | C::Approve { .. } => {
+            staff && state == S::Processing
+        }
+        C::Return { .. } => staff && state == S::ResultReady,
+        C::Withdraw { .. } => applicant && (state == S::Submitted || open_after_receipt),
+        C::Stop { .. } => staff && open_after_receipt,
+        C::Apologise { .. } => staff && open_after_receipt,
+        C::Rate { .. } => applicant && state == S::Returned && d.rating.is_none(),
+    };
+    if !allowed {
+        let party_ok = match cmd {
+            C::Supplement { .. } | C::Withdraw { .. } | C::Rate { .. } => applicant,
+            C::RecordPayment { .. } => true,
+            _ => staff,
+        };
+        return Err(if party_ok {
+            illegal(cmd, state)
+        } else {
+            wrong_party(cmd)
+        });
+    }
+    Ok(match cmd {
+        C::Receive => {
+            let due_on = cal
+                .due_date(today, u32::from(d.processing_days))
+                .ok_or_else(|| illegal(cmd, state))?;
+            EventKind::Received { due_on }
+        }
+        C::Refuse { reason } => EventKind::Refused {
+            reason: text_needed(reason, "reason", "Nhập lý do từ chối tiếp nhận")?,
+        },
+        C::RequestSupplement { items, reason } => {
+            let items: Vec<String> = items
+                .iter()
+                .map(|i| text::clean(i))
+                .filter(|i| !i.is_empty())
+                .collect();
+            if items.is_empty() {
+                return Err(required("items", "Nêu rõ giấy tờ cần bổ sung, hoàn thiện"));
+            }
+            EventKind::SupplementRequested {
+                items,
+                reason: text_needed(reason, "reason", "Nêu lý do yêu cầu bổ sung")?,
+            }
+        }
+        C::Supplement { note } => {
+            let due_on = match (d.due_on, d.paused_on) {
+                (Some(due), Some(paused)) => Some(extend_for_pause(cal, due, paused, today)),
+                (due, _) => due,
+            };
+            EventKind::Supplemented {
+                note: text::clean(note),
+                due_on,
+            }
+        }
+        C::RequestPayment { amount_vnd } => {
+            if *amount_vnd == 0 {
+                return Err(required("amount_vnd", "Nhập số tiền phí, lệ phí lớn hơn 0"));
+            }
+            EventKind::PaymentRequested {
+                amount_vnd: *amount_vnd,
+            }
+        }
+        C::RecordPayment { online } => EventKind::PaymentRecorded { online: *online },
+        C::StartProcessing => EventKind::ProcessingStarted,
+        C::CompleteStep { note } => EventKind::StepCompleted {
+            step: d.step + 1,
+            note: text::clean(note),
+        },
+        C::Transfer { to_agency, note } => EventKind::Transferred {
+            to_agency: to_agency.clone(),
+            note: text::clean(note),
+        },
+        C::Approve { electronic_result } => {
+            let due = d.due_on.ok_or_else(|| illegal(cmd, state))?;
+            EventKind::Approved {
+                electronic_result: *electronic_result,
+                timeliness: timeliness(due, today, d.supplement_requests),
+            }
+        }
+        C::Return { method } => EventKind::Returned { method: *method },
+        C::Withdraw { reason } => EventKind::Withdrawn {
+            reason: text::clean(reason),
+        },
+        C::Stop { reason } => EventKind::Stopped {
+            reason: text_needed(reason, "reason", "Nhập lý do dừng xử lý")?,
+        },
+        C::Apologise { reason, new_due_on } => {
+            let due = d.due_on.ok_or_else(|| illegal(cmd, state))?;
+            if today > due {
+                return Err(Refusal {
+                    code: "apology_too_late",
+                    vi: "Phiếu xin lỗi phải gửi trước ngày hẹn trả kết quả".into(),
+                    en: "The apology letter must be sent before the due date".into(),
+                });
+            }
+            if *new_due_on <= due || !cal.is_working_day(*new_due_on) {
+                return Err(Refusal {
+                    code: "invalid_new_due_date",
+                    vi: "Ngày hẹn mới phải là ngày làm việc sau ngày hẹn cũ".into(),
+                    en: "The new date must be a working day after the current due date".into(),
+                });
+            }
+            EventKind::ApologySent {
+                reason: text_needed(reason, "reason", "Nêu lý do chậm trả kết quả")?,
+                new_due_on: *new_due_on,
+            }
+        }
+        C::Rate { rating, comment } => EventKind::Rated {
+            rating: *rating,
+            comment: text::clean(comment),
+        },
+    })
+}
+
+/// Folds one event into the dossier. `Submitted` starts a dossier; any other event needs one.
+pub fn apply(d: Option<Dossier>, code: &str, e: &Event) -> Option<Dossier> {
+    let today = local_date(e.at);
+    if let EventKind::Submitted {
+        procedure,
+        applicant,
+        applicant_type,
+        channel,
+        receiving_agency,
+        competent_agency,
+        processing_days,
+        fee_vnd,
+    } = &e.kind
+    {
+        return Some(Dossier {
+            code: code.to_owned(),
+            procedure: procedure.clone(),
+            applicant: *applicant,
+            applicant_type: *applicant_type,
+            channel: *channel,
+            receiving_agency: receiving_agency.clone(),
+            competent_agency: competent_agency.clone(),
+            processing_days: *processing_days,
+            fee_vnd: *fee_vnd,
+            state: S::Submitted,
+            submitted_on: today,
+            received_on: None,
+            due_on: None,
+            supplement_requests: 0,
+            paused_on: None,
+            resume_state: None,
+            apology_due_on: None,
+            step: 0,
+            paid_online: None,
+            finished_on: None,
+            timeliness: None,
+            electronic_result: false,
+            returned_on: None,
+            rating: None,
+            version: 1,
+        });
+    }
+    let mut d = d?;
+    d.version += 1;
+    match &e.kind {
+        EventKind::Submitted { .. } => {}
+        EventKind::Received { due_on } => {
+            d.state = S::Received;
+            d.received_on = Some(today);
+            d.due_on = Some(*due_on);
+        }
+        EventKind::Refused { .. } => d.state = S::Refused,
+        EventKind::SupplementRequested { .. } => {
+            d.resume_state = Some(if d.state == S::Submitted {
+                S::Submitted
+            } else {
+                S::Processing
+            });
+            if d.received_on.is_some() {
+                d.paused_on = Some(today);
+            }
+            d.supplement_requests = d.supplement_requests.saturating_add(1);
+            d.state = S::SupplementRequested;
+        }
+        EventKind::Supplemented { due_on, .. } => {
+            d.state = d.resume_state.take().unwrap_or(S::Processing);
+            d.paused_on = None;
+            d.due_on = *due_on;
+        }
+        EventKind::PaymentRequested { .. } => {
+            d.resume_state = Some(S::Processing);
+            d.state = S::PaymentRequested;
+        }
+        EventKind::PaymentRecorded { online } => {
+            d.paid_online = Some(*online);
+            d.state = d.resume_state.take().unwrap_or(S::Processing);
+        }
+        EventKind::ProcessingStarted => d.state = S::Processing,
+        EventKind::StepCompleted { step, .. } => d.step = *step,
+        EventKind::Transferred { .. } => {}
+        EventKind::Approved {
+            electronic_result,
+            timeliness,
+        } => {
+            d.state = S::ResultReady;
+            d.finished_on = Some(today);
+            d.timeliness = Some(*timeliness);
+            d.electronic_result = *electronic_result;
+        }
+        EventKind::Returned { .. } => {
+            d.state = S::Returned;
+            d.returned_on = Some(today);
+        }
+        EventKind::Withdrawn { .. } => d.state = S::Withdrawn,
+        EventKind::Stopped { .. } => d.state = S::Stopped,
+        EventKind::ApologySent { new_due_on, .. } => d.apology_due_on = Some(*new_due_on),
+        EventKind::Rated { rating, .. } => d.rating = Some(*rating),
+    }
+    Some(d)
+}
+
+#[cfg(test)]
+mod tests;
