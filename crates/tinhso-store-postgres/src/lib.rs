@@ -1,6 +1,7 @@
 //! PostgreSQL backend: a connection pool, migrations under an advisory lock so that
 //! several `tinhso serve` processes can start against one database at once.
 
+mod dossier;
 mod rows;
 mod write;
 
@@ -9,13 +10,20 @@ use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tinhso_domain::calendar::YearCalendar;
 use tinhso_domain::catalogue::Procedure;
+use tinhso_domain::dossier::{Dossier, Event};
 use tinhso_domain::province::{Agency, Province, Unit};
 use tinhso_store::codec::from_json;
-use tinhso_store::{Account, NewAccount, ProvinceSetup, Result, Session, Store, StoreError};
+use tinhso_store::{
+    event_from_link, Account, AuditChain, DossierQuery, DossierRecord, InboxMessage, NewAccount,
+    NewDossier, Notification, ProvinceSetup, Result, Session, Store, StoreError, StoredEvent,
+};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_foundation.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_foundation.sql")),
+    (2, include_str!("../migrations/0002_dossiers.sql")),
+];
 /// Arbitrary key of the advisory lock that serialises migrations.
 const MIGRATION_LOCK: i64 = 0x7469_6e68_736f;
 
@@ -316,5 +324,159 @@ impl Store for PgStore {
         let out = write::put_calendar_year(&tx, year).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(out)
+    }
+
+    async fn submit_dossier(&self, new: &NewDossier) -> Result<Dossier> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        let d = dossier::submit(&tx, new).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(d)
+    }
+
+    async fn append_event(
+        &self,
+        code: &str,
+        expected_version: u32,
+        event: &Event,
+        next: &Dossier,
+        notify: &[Notification],
+    ) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        dossier::append(&tx, code, expected_version, event, next, notify).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn dossier(&self, code: &str) -> Result<Option<DossierRecord>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT body::text, form::text, applicant_phone FROM dossier WHERE code = $1",
+                &[&code],
+            )
+            .await
+            .map_err(map_err)?;
+        row.map(|r| {
+            Ok(DossierRecord {
+                dossier: from_json(r.get::<_, &str>(0))?,
+                form: from_json(r.get::<_, &str>(1))?,
+                applicant_phone: r.get(2),
+            })
+        })
+        .transpose()
+    }
+
+    async fn dossier_events(&self, code: &str) -> Result<Vec<StoredEvent>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                &format!(
+                    "SELECT {} FROM dossier_event WHERE dossier_code = $1 ORDER BY id",
+                    dossier::LINK_COLUMNS
+                ),
+                &[&code],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                let (link, _, public) = dossier::link(r);
+                Ok(StoredEvent {
+                    id: link.id,
+                    event: event_from_link(&link)?,
+                    dossier: link.dossier,
+                    public,
+                })
+            })
+            .collect()
+    }
+
+    async fn dossiers(&self, q: &DossierQuery) -> Result<Vec<Dossier>> {
+        let states: Vec<&str> = q.states.iter().map(|s| s.key()).collect();
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT body::text FROM dossier
+                 WHERE ($1::bigint IS NULL OR applicant_id = $1)
+                   AND ($2::text IS NULL OR receiving_agency = $2 OR competent_agency = $2)
+                   AND (cardinality($3::text[]) = 0 OR state = ANY($3))
+                 ORDER BY submitted_at DESC, code DESC LIMIT $4 OFFSET $5",
+                &[
+                    &q.applicant,
+                    &q.agency.as_ref().map(|a| a.as_str()),
+                    &states,
+                    &(q.limit.max(1) as i64),
+                    &(q.offset as i64),
+                ],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| from_json(r.get::<_, &str>(0)))
+            .collect()
+    }
+
+    async fn audit_chain(&self) -> Result<AuditChain> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT {} FROM dossier_event ORDER BY id",
+                    dossier::LINK_COLUMNS
+                ),
+                &[],
+            )
+            .await
+            .map_err(map_err)?;
+        let links = rows.iter().map(|r| {
+            let (l, h, _) = dossier::link(r);
+            (l, h)
+        });
+        let head = client
+            .query_opt("SELECT last_id, hash FROM chain_head WHERE one = 1", &[])
+            .await
+            .map_err(map_err)?
+            .map(|r| (r.get(0), r.get(1)));
+        let checkpoints = client
+            .query(
+                "SELECT event_id, hash FROM chain_checkpoint ORDER BY event_id",
+                &[],
+            )
+            .await
+            .map_err(map_err)?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        Ok(AuditChain {
+            links: links.collect(),
+            head,
+            checkpoints,
+        })
+    }
+
+    async fn inbox(&self, account_id: i64) -> Result<Vec<InboxMessage>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT id, dossier_code, subject, body, created_at FROM outbox WHERE account_id = $1 ORDER BY id DESC LIMIT 200",
+                &[&account_id],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(rows
+            .iter()
+            .map(|r| InboxMessage {
+                id: r.get(0),
+                dossier: r.get(1),
+                subject: r.get(2),
+                body: r.get(3),
+                created_at: r.get(4),
+            })
+            .collect())
     }
 }

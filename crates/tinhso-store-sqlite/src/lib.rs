@@ -2,6 +2,7 @@
 //! returned is on disk. One writer connection (SQLite allows one writer anyway) and a
 //! small pool of readers; every call runs on tokio's blocking pool.
 
+mod dossier;
 mod migrate;
 mod rows;
 mod write;
@@ -13,8 +14,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use tinhso_domain::calendar::YearCalendar;
 use tinhso_domain::catalogue::Procedure;
+use tinhso_domain::dossier::{Dossier, Event};
 use tinhso_domain::province::{Agency, Province, Unit};
-use tinhso_store::{Account, NewAccount, ProvinceSetup, Result, Session, Store, StoreError};
+use tinhso_store::{
+    event_from_link, Account, AuditChain, DossierQuery, DossierRecord, InboxMessage, NewAccount,
+    NewDossier, Notification, ProvinceSetup, Result, Session, Store, StoreError, StoredEvent,
+};
 
 const MAX_IDLE_READERS: usize = 8;
 const REVISION_SQL: &str =
@@ -310,5 +315,134 @@ impl Store for SqliteStore {
         let year = year.clone();
         self.write(move |tx| write::put_calendar_year(tx, &year))
             .await
+    }
+
+    async fn submit_dossier(&self, new: &NewDossier) -> Result<Dossier> {
+        let new = new.clone();
+        self.write(move |tx| dossier::submit(tx, &new)).await
+    }
+
+    async fn append_event(
+        &self,
+        code: &str,
+        expected_version: u32,
+        event: &Event,
+        next: &Dossier,
+        notify: &[Notification],
+    ) -> Result<()> {
+        let (code, event, next, notify) = (
+            code.to_owned(),
+            event.clone(),
+            next.clone(),
+            notify.to_vec(),
+        );
+        self.write(move |tx| dossier::append(tx, &code, expected_version, &event, &next, &notify))
+            .await
+    }
+
+    async fn dossier(&self, code: &str) -> Result<Option<DossierRecord>> {
+        let code = code.to_owned();
+        let row = self.read(move |c| dossier::record(c, &code)).await?;
+        row.map(dossier::to_record).transpose()
+    }
+
+    async fn dossier_events(&self, code: &str) -> Result<Vec<StoredEvent>> {
+        let code = code.to_owned();
+        let links = self.read(move |c| dossier::links(c, Some(&code))).await?;
+        links
+            .into_iter()
+            .map(|(link, _, public)| {
+                Ok(StoredEvent {
+                    id: link.id,
+                    event: event_from_link(&link)?,
+                    dossier: link.dossier,
+                    public,
+                })
+            })
+            .collect()
+    }
+
+    async fn dossiers(&self, q: &DossierQuery) -> Result<Vec<Dossier>> {
+        let q = q.clone();
+        let bodies: Vec<String> = self
+            .read(move |c| {
+                let mut sql = String::from("SELECT body FROM dossier WHERE 1 = 1");
+                let mut args: Vec<rusqlite::types::Value> = Vec::new();
+                if let Some(a) = q.applicant {
+                    args.push(a.into());
+                    sql.push_str(&format!(" AND applicant_id = ?{}", args.len()));
+                }
+                if let Some(agency) = &q.agency {
+                    args.push(agency.as_str().to_owned().into());
+                    let n = args.len();
+                    sql.push_str(&format!(
+                        " AND (receiving_agency = ?{n} OR competent_agency = ?{n})"
+                    ));
+                }
+                if !q.states.is_empty() {
+                    let marks: Vec<String> = q
+                        .states
+                        .iter()
+                        .map(|s| {
+                            args.push(s.key().to_owned().into());
+                            format!("?{}", args.len())
+                        })
+                        .collect();
+                    sql.push_str(&format!(" AND state IN ({})", marks.join(", ")));
+                }
+                sql.push_str(&format!(
+                    " ORDER BY submitted_at DESC, code DESC LIMIT {} OFFSET {}",
+                    q.limit.max(1),
+                    q.offset
+                ));
+                let mut st = c.prepare(&sql)?;
+                let rows = st.query_map(rusqlite::params_from_iter(args), |r| r.get(0))?;
+                rows.collect()
+            })
+            .await?;
+        bodies
+            .iter()
+            .map(|b| tinhso_store::codec::from_json(b))
+            .collect()
+    }
+
+    async fn audit_chain(&self) -> Result<AuditChain> {
+        self.read(|c| {
+            let links = dossier::links(c, None)?
+                .into_iter()
+                .map(|(l, h, _)| (l, h))
+                .collect();
+            let head = c
+                .query_row(
+                    "SELECT last_id, hash FROM chain_head WHERE one = 1",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let mut st =
+                c.prepare("SELECT event_id, hash FROM chain_checkpoint ORDER BY event_id")?;
+            let checkpoints = st
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(AuditChain {
+                links,
+                head,
+                checkpoints,
+            })
+        })
+        .await
+    }
+
+    async fn inbox(&self, account_id: i64) -> Result<Vec<InboxMessage>> {
+        self.read(move |c| {
+            let mut st = c.prepare(
+                "SELECT id, dossier_code, subject, body, created_at FROM outbox WHERE account_id = ?1 ORDER BY id DESC LIMIT 200",
+            )?;
+            let rows = st.query_map([account_id], |r| {
+                Ok(InboxMessage { id: r.get(0)?, dossier: r.get(1)?, subject: r.get(2)?, body: r.get(3)?, created_at: r.get(4)? })
+            })?;
+            rows.collect()
+        })
+        .await
     }
 }

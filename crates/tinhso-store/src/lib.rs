@@ -5,6 +5,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use tinhso_domain::calendar::YearCalendar;
 use tinhso_domain::catalogue::Procedure;
+use tinhso_domain::dossier::chain::Link;
+use tinhso_domain::dossier::{Dossier, DossierState, Event};
 use tinhso_domain::ids::AgencyCode;
 use tinhso_domain::policy::Role;
 use tinhso_domain::province::{Agency, Province, Unit};
@@ -70,6 +72,68 @@ pub struct Session {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A dossier to create: its `Submitted` event and its form data. The store allocates the code.
+#[derive(Debug, Clone)]
+pub struct NewDossier {
+    pub submitted: Event,
+    pub form: serde_json::Value,
+    /// The applicant's phone, for the public lookup by code and phone.
+    pub applicant_phone: Option<String>,
+    /// `{code}` in their subject and body is replaced by the allocated dossier code.
+    pub notify: Vec<Notification>,
+}
+
+/// A message to deliver after commit: always to the in-app inbox, and by email when configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub account_id: i64,
+    pub subject: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    pub id: i64,
+    pub dossier: String,
+    pub event: Event,
+    pub public: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DossierRecord {
+    pub dossier: Dossier,
+    pub form: serde_json::Value,
+    pub applicant_phone: Option<String>,
+}
+
+/// Which dossiers to list, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct DossierQuery {
+    pub applicant: Option<i64>,
+    /// Dossiers received by, or to be decided by, this agency.
+    pub agency: Option<AgencyCode>,
+    pub states: Vec<DossierState>,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+/// Everything `tinhso audit verify` reads.
+#[derive(Debug, Clone, Default)]
+pub struct AuditChain {
+    pub links: Vec<(Link, Vec<u8>)>,
+    pub head: Option<(i64, Vec<u8>)>,
+    pub checkpoints: Vec<(i64, Vec<u8>)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxMessage {
+    pub id: i64,
+    pub dossier: Option<String>,
+    pub subject: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Which backend, for logs and `/healthz`.
@@ -106,6 +170,64 @@ pub trait Store: Send + Sync + 'static {
     /// each server process can refresh its in-memory copies after another process's edit.
     async fn read_model_revision(&self) -> Result<String>;
     async fn put_calendar_year(&self, year: &YearCalendar) -> Result<()>;
+
+    /// Allocates the dossier code (gap-free per receiving agency per day), writes the dossier,
+    /// its first event on the audit chain and its notifications, in one transaction.
+    async fn submit_dossier(&self, new: &NewDossier) -> Result<Dossier>;
+    /// Appends `event` to dossier `code` if it is still at `expected_version`, with the folded
+    /// result `next` and notifications, in one transaction; `Conflict` if it moved meanwhile.
+    async fn append_event(
+        &self,
+        code: &str,
+        expected_version: u32,
+        event: &Event,
+        next: &Dossier,
+        notify: &[Notification],
+    ) -> Result<()>;
+    async fn dossier(&self, code: &str) -> Result<Option<DossierRecord>>;
+    async fn dossier_events(&self, code: &str) -> Result<Vec<StoredEvent>>;
+    async fn dossiers(&self, query: &DossierQuery) -> Result<Vec<Dossier>>;
+    async fn audit_chain(&self) -> Result<AuditChain>;
+    async fn inbox(&self, account_id: i64) -> Result<Vec<InboxMessage>>;
+}
+
+impl Notification {
+    /// The notification with `{code}` filled in.
+    pub fn for_code(&self, code: &str) -> Notification {
+        Notification {
+            account_id: self.account_id,
+            subject: self.subject.replace("{code}", code),
+            body: self.body.replace("{code}", code),
+        }
+    }
+}
+
+/// Every this many events the chain's hash is also kept as a checkpoint.
+pub const CHECKPOINT_EVERY: i64 = 1000;
+
+/// How an event is written on the chain: the exact text the hash covers.
+pub fn chain_link(id: i64, dossier: &str, event: &Event) -> Result<Link> {
+    Ok(Link {
+        id,
+        dossier: dossier.to_owned(),
+        at: event
+            .at
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        actor: event.actor,
+        payload: codec::to_json(&event.kind)?,
+    })
+}
+
+/// Reads an event back from its chain text.
+pub fn event_from_link(link: &Link) -> Result<Event> {
+    let at = DateTime::parse_from_rfc3339(&link.at)
+        .map_err(|e| StoreError::Corrupt(format!("event #{} time: {e}", link.id)))?
+        .with_timezone(&Utc);
+    Ok(Event {
+        kind: codec::from_json(&link.payload)?,
+        at,
+        actor: link.actor,
+    })
 }
 
 /// Helpers the backends share to move domain values through text columns.

@@ -190,3 +190,22 @@ pub async fn run_cli(bin: &Path, args: &[String]) -> Result<(i32, String, String
         String::from_utf8_lossy(&out.stderr).into_owned(),
     ))
 }
+
+impl TestServer {
+    /// Runs SQL directly on the server's database, behind the platform's back (to test that
+    /// tampering is detected).
+    pub async fn exec_sql(&self, sql: &str) -> Result<u64> {
+        match &self.database {
+            Some(url) => {
+                let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+                tokio::spawn(conn);
+                Ok(client.execute(sql, &[]).await?)
+            }
+            None => {
+                let conn = rusqlite::Connection::open(self.data.join("tinhso.db"))?;
+                conn.busy_timeout(Duration::from_secs(5))?;
+                Ok(conn.execute(sql, [])? as u64)
+            }
+        }
+    }
+}

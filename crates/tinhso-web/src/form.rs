@@ -126,3 +126,36 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for PageQuery<T> {
         })
     }
 }
+
+/// A JSON body parsed into `T` (which should `deny_unknown_fields`); wrong types, unknown
+/// fields, a wrong content type or an oversized body give `{code, message}`.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if !is_json {
+            return Err(ApiError(AppError::bad_request(
+                "unsupported_media_type",
+                "Dữ liệu phải gửi dạng application/json",
+                "The body must be application/json",
+            )));
+        }
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| ApiError(AppError::TooLarge))?;
+        serde_json::from_slice(&body).map(ApiJson).map_err(|e| {
+            ApiError(AppError::bad_request(
+                "invalid_body",
+                format!("Dữ liệu gửi lên không hợp lệ: {e}"),
+                format!("Invalid body: {e}"),
+            ))
+        })
+    }
+}

@@ -2,7 +2,9 @@
 //! Flow: request -> extractor (input parsing) -> policy (`Viewer::require`) -> domain -> store.
 
 pub mod api;
+pub mod api_dossiers;
 pub mod auth;
+pub mod dossiers;
 pub mod error;
 pub mod form;
 pub mod i18n;
@@ -80,6 +82,19 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/procedures", get(api::procedures))
         .route("/api/v1/procedures/{code}", get(api::procedure))
         .route("/api/v1/units", get(api::units))
+        .route(
+            "/api/v1/session",
+            post(api_dossiers::login).delete(api_dossiers::logout),
+        )
+        .route(
+            "/api/v1/dossiers",
+            get(api_dossiers::list).post(api_dossiers::submit),
+        )
+        .route("/api/v1/dossiers/{code}", get(api_dossiers::get))
+        .route("/api/v1/dossiers/{code}/events", get(api_dossiers::events))
+        .route("/api/v1/dossiers/{code}/actions", post(api_dossiers::act))
+        .route("/api/v1/lookup", get(api_dossiers::lookup))
+        .route("/api/v1/notifications", get(api_dossiers::notifications))
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(form::FORM_LIMIT))
         .layer(SetResponseHeaderLayer::overriding(

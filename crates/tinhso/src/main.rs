@@ -71,6 +71,21 @@ enum Command {
         #[command(subcommand)]
         action: CalendarCommand,
     },
+    /// The tamper-evident history of dossiers.
+    Audit {
+        #[command(subcommand)]
+        action: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain of every dossier event; exit 1 and name what broke if any event
+    /// was edited, deleted or reordered in the database, 0 otherwise.
+    Verify {
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -167,6 +182,36 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let store = db::open(&data).await?;
             catalogue_io::export(store.as_ref(), &file).await?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            action: AuditCommand::Verify { data },
+        } => {
+            let store = db::open(&data).await?;
+            let chain = store.audit_chain().await?;
+            let dossiers: std::collections::HashSet<&str> = chain
+                .links
+                .iter()
+                .map(|(l, _)| l.dossier.as_str())
+                .collect();
+            let dossiers = dossiers.len();
+            match tinhso_domain::dossier::chain::verify(
+                chain.links.clone(),
+                chain.head,
+                &chain.checkpoints,
+            ) {
+                Ok(n) => {
+                    println!("Chuỗi nhật ký toàn vẹn: {n} sự kiện của {dossiers} hồ sơ / audit chain intact: {n} events");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(b) => {
+                    println!(
+                        "CHUỖI NHẬT KÝ BỊ PHÁ VỠ: {} / AUDIT CHAIN BROKEN: {}",
+                        b.describe_vi(),
+                        b.describe_en()
+                    );
+                    Ok(ExitCode::FAILURE)
+                }
+            }
         }
         Command::Calendar {
             action: CalendarCommand::Due { data, date, days },

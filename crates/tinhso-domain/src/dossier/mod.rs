@@ -7,6 +7,7 @@
 pub mod chain;
 pub mod code;
 pub mod deadline;
+pub mod form;
 mod machine;
 
 pub use machine::{apply, decide, Command, Dossier, Event, EventKind, Party, Refusal};

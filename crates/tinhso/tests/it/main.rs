@@ -4,6 +4,7 @@
 
 mod browser;
 mod cli;
+mod dossier;
 mod story;
 
 use std::path::Path;

@@ -1,0 +1,162 @@
+//! Dossier writes and reads.
+
+use crate::map_err;
+use deadpool_postgres::Transaction;
+use tinhso_domain::dossier::chain::{self, Hash, Link};
+use tinhso_domain::dossier::code::dossier_code;
+use tinhso_domain::dossier::deadline::local_date;
+use tinhso_domain::dossier::{apply, Dossier, Event, EventKind};
+use tinhso_store::codec::to_json;
+use tinhso_store::{chain_link, NewDossier, Notification, Result, StoreError, CHECKPOINT_EVERY};
+use tokio_postgres::Row;
+
+/// Appends one event to the chain. The head row is locked until commit, so concurrent
+/// servers append one at a time and ids stay gap-free.
+async fn chain_append(tx: &Transaction<'_>, code: &str, event: &Event) -> Result<i64> {
+    let head = tx
+        .query_one(
+            "SELECT last_id, hash FROM chain_head WHERE one = 1 FOR UPDATE",
+            &[],
+        )
+        .await
+        .map_err(map_err)?;
+    let last: i64 = head.get(0);
+    let prev: Hash = head
+        .get::<_, Vec<u8>>(1)
+        .as_slice()
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("chain head hash".into()))?;
+    let id = last + 1;
+    let link = chain_link(id, code, event)?;
+    let hash = chain::hash(&prev, &link).to_vec();
+    tx.execute(
+        "INSERT INTO dossier_event (id, dossier_code, at, actor, kind, public, payload, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        &[&id, &code, &link.at, &link.actor, &event.kind.key(), &event.kind.is_public(), &link.payload, &hash],
+    )
+    .await
+    .map_err(map_err)?;
+    tx.execute(
+        "UPDATE chain_head SET last_id = $1, hash = $2 WHERE one = 1",
+        &[&id, &hash],
+    )
+    .await
+    .map_err(map_err)?;
+    if id % CHECKPOINT_EVERY == 0 {
+        tx.execute(
+            "INSERT INTO chain_checkpoint (event_id, hash, created_at) VALUES ($1, $2, now())",
+            &[&id, &hash],
+        )
+        .await
+        .map_err(map_err)?;
+    }
+    Ok(id)
+}
+
+async fn notify(
+    tx: &Transaction<'_>,
+    code: &str,
+    event_id: i64,
+    notes: &[Notification],
+) -> Result<()> {
+    for n in notes.iter().map(|n| n.for_code(code)) {
+        tx.execute(
+            "INSERT INTO outbox (account_id, dossier_code, event_id, subject, body, created_at) VALUES ($1, $2, $3, $4, $5, now())",
+            &[&n.account_id, &code, &event_id, &n.subject, &n.body],
+        )
+        .await
+        .map_err(map_err)?;
+    }
+    Ok(())
+}
+
+pub async fn submit(tx: &Transaction<'_>, new: &NewDossier) -> Result<Dossier> {
+    let EventKind::Submitted {
+        receiving_agency, ..
+    } = &new.submitted.kind
+    else {
+        return Err(StoreError::Corrupt(
+            "a dossier starts with a Submitted event".into(),
+        ));
+    };
+    let day = local_date(new.submitted.at);
+    let row = tx
+        .query_one(
+            "INSERT INTO dossier_sequence (agency, day, last) VALUES ($1, $2, 1)
+             ON CONFLICT (agency, day) DO UPDATE SET last = dossier_sequence.last + 1 RETURNING last",
+            &[&receiving_agency.as_str(), &day],
+        )
+        .await
+        .map_err(map_err)?;
+    let seq = u32::try_from(row.get::<_, i32>(0)).unwrap_or(0);
+    let code = dossier_code(receiving_agency, day, seq).ok_or_else(|| {
+        StoreError::Conflict(format!(
+            "{receiving_agency} received more than 9999 dossiers on {day}"
+        ))
+    })?;
+    let dossier = apply(None, &code, &new.submitted)
+        .ok_or_else(|| StoreError::Corrupt("submitted event".into()))?;
+    tx.execute(
+        "INSERT INTO dossier (code, procedure_code, applicant_id, applicant_phone, receiving_agency, competent_agency,
+                              state, due_on, submitted_at, version, body, form)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::text::jsonb, $12::text::jsonb)",
+        &[
+            &code,
+            &dossier.procedure.as_str(),
+            &dossier.applicant,
+            &new.applicant_phone,
+            &dossier.receiving_agency.as_str(),
+            &dossier.competent_agency.as_str(),
+            &dossier.state.key(),
+            &dossier.due_on,
+            &new.submitted.at,
+            &(dossier.version as i32),
+            &to_json(&dossier)?,
+            &to_json(&new.form)?,
+        ],
+    )
+    .await
+    .map_err(map_err)?;
+    let id = chain_append(tx, &code, &new.submitted).await?;
+    notify(tx, &code, id, &new.notify).await?;
+    Ok(dossier)
+}
+
+pub async fn append(
+    tx: &Transaction<'_>,
+    code: &str,
+    expected: u32,
+    event: &Event,
+    next: &Dossier,
+    notes: &[Notification],
+) -> Result<()> {
+    let changed = tx
+        .execute(
+            "UPDATE dossier SET state = $1, due_on = $2, version = $3, body = $4::text::jsonb WHERE code = $5 AND version = $6",
+            &[&next.state.key(), &next.due_on, &(next.version as i32), &to_json(next)?, &code, &(expected as i32)],
+        )
+        .await
+        .map_err(map_err)?;
+    if changed != 1 {
+        return Err(StoreError::Conflict(format!(
+            "dossier {code} changed meanwhile"
+        )));
+    }
+    let id = chain_append(tx, code, event).await?;
+    notify(tx, code, id, notes).await
+}
+
+pub const LINK_COLUMNS: &str = "id, dossier_code, at, actor, payload, hash, public";
+
+pub fn link(r: &Row) -> (Link, Vec<u8>, bool) {
+    (
+        Link {
+            id: r.get(0),
+            dossier: r.get(1),
+            at: r.get(2),
+            actor: r.get(3),
+            payload: r.get(4),
+        },
+        r.get(5),
+        r.get(6),
+    )
+}

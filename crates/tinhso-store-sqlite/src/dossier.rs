@@ -1,0 +1,190 @@
+//! Dossier writes and reads over one connection or transaction.
+
+use crate::map_err;
+use chrono::Utc;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use tinhso_domain::dossier::chain::{self, Hash, Link, GENESIS};
+use tinhso_domain::dossier::code::dossier_code;
+use tinhso_domain::dossier::deadline::local_date;
+use tinhso_domain::dossier::{apply, Dossier, Event, EventKind};
+use tinhso_store::codec::{from_json, to_json};
+use tinhso_store::{
+    chain_link, DossierRecord, NewDossier, Notification, Result, StoreError, CHECKPOINT_EVERY,
+};
+
+/// Appends one event to the chain; the caller holds the write transaction (SQLite's single
+/// writer serialises appends, so ids stay gap-free).
+fn chain_append(tx: &Transaction<'_>, code: &str, event: &Event) -> Result<i64> {
+    let head: Option<(i64, Vec<u8>)> = tx
+        .query_row(
+            "SELECT last_id, hash FROM chain_head WHERE one = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(map_err)?;
+    let (last, prev): (i64, Hash) = match head {
+        Some((id, h)) => (
+            id,
+            h.as_slice()
+                .try_into()
+                .map_err(|_| StoreError::Corrupt("chain head hash".into()))?,
+        ),
+        None => (0, GENESIS),
+    };
+    let id = last + 1;
+    let link = chain_link(id, code, event)?;
+    let hash = chain::hash(&prev, &link);
+    tx.execute(
+        "INSERT INTO dossier_event (id, dossier_code, at, actor, kind, public, payload, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![id, code, link.at, link.actor, event.kind.key(), event.kind.is_public(), link.payload, hash.to_vec()],
+    )
+    .map_err(map_err)?;
+    tx.execute(
+        "INSERT INTO chain_head (one, last_id, hash) VALUES (1, ?1, ?2)
+         ON CONFLICT (one) DO UPDATE SET last_id = excluded.last_id, hash = excluded.hash",
+        params![id, hash.to_vec()],
+    )
+    .map_err(map_err)?;
+    if id % CHECKPOINT_EVERY == 0 {
+        tx.execute(
+            "INSERT INTO chain_checkpoint (event_id, hash, created_at) VALUES (?1, ?2, ?3)",
+            params![id, hash.to_vec(), Utc::now()],
+        )
+        .map_err(map_err)?;
+    }
+    Ok(id)
+}
+
+fn notify(tx: &Transaction<'_>, code: &str, event_id: i64, notes: &[Notification]) -> Result<()> {
+    for n in notes.iter().map(|n| n.for_code(code)) {
+        tx.execute(
+            "INSERT INTO outbox (account_id, dossier_code, event_id, subject, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![n.account_id, code, event_id, n.subject, n.body, Utc::now()],
+        )
+        .map_err(map_err)?;
+    }
+    Ok(())
+}
+
+pub fn submit(tx: &Transaction<'_>, new: &NewDossier) -> Result<Dossier> {
+    let EventKind::Submitted {
+        receiving_agency, ..
+    } = &new.submitted.kind
+    else {
+        return Err(StoreError::Corrupt(
+            "a dossier starts with a Submitted event".into(),
+        ));
+    };
+    let day = local_date(new.submitted.at);
+    let seq: u32 = tx
+        .query_row(
+            "INSERT INTO dossier_sequence (agency, day, last) VALUES (?1, ?2, 1)
+             ON CONFLICT (agency, day) DO UPDATE SET last = last + 1 RETURNING last",
+            params![receiving_agency.as_str(), day],
+            |r| r.get(0),
+        )
+        .map_err(map_err)?;
+    let code = dossier_code(receiving_agency, day, seq).ok_or_else(|| {
+        StoreError::Conflict(format!(
+            "{receiving_agency} received more than 9999 dossiers on {day}"
+        ))
+    })?;
+    let dossier = apply(None, &code, &new.submitted)
+        .ok_or_else(|| StoreError::Corrupt("submitted event".into()))?;
+    tx.execute(
+        "INSERT INTO dossier (code, procedure_code, applicant_id, applicant_phone, receiving_agency, competent_agency,
+                              state, due_on, submitted_at, version, body, form)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            code,
+            dossier.procedure.as_str(),
+            dossier.applicant,
+            new.applicant_phone,
+            dossier.receiving_agency.as_str(),
+            dossier.competent_agency.as_str(),
+            dossier.state.key(),
+            dossier.due_on,
+            new.submitted.at,
+            dossier.version,
+            to_json(&dossier)?,
+            to_json(&new.form)?
+        ],
+    )
+    .map_err(map_err)?;
+    let id = chain_append(tx, &code, &new.submitted)?;
+    notify(tx, &code, id, &new.notify)?;
+    Ok(dossier)
+}
+
+pub fn append(
+    tx: &Transaction<'_>,
+    code: &str,
+    expected: u32,
+    event: &Event,
+    next: &Dossier,
+    notes: &[Notification],
+) -> Result<()> {
+    let changed = tx
+        .execute(
+            "UPDATE dossier SET state = ?1, due_on = ?2, version = ?3, body = ?4 WHERE code = ?5 AND version = ?6",
+            params![next.state.key(), next.due_on, next.version, to_json(next)?, code, expected],
+        )
+        .map_err(map_err)?;
+    if changed != 1 {
+        return Err(StoreError::Conflict(format!(
+            "dossier {code} changed meanwhile"
+        )));
+    }
+    let id = chain_append(tx, code, event)?;
+    notify(tx, code, id, notes)
+}
+
+pub fn record(
+    c: &Connection,
+    code: &str,
+) -> rusqlite::Result<Option<(String, String, Option<String>)>> {
+    c.query_row(
+        "SELECT body, form, applicant_phone FROM dossier WHERE code = ?1",
+        [code],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .optional()
+}
+
+pub fn to_record((body, form, phone): (String, String, Option<String>)) -> Result<DossierRecord> {
+    Ok(DossierRecord {
+        dossier: from_json(&body)?,
+        form: from_json(&form)?,
+        applicant_phone: phone,
+    })
+}
+
+pub fn links(c: &Connection, code: Option<&str>) -> rusqlite::Result<Vec<(Link, Vec<u8>, bool)>> {
+    let sql = "SELECT id, dossier_code, at, actor, payload, hash, public FROM dossier_event";
+    let map = |r: &rusqlite::Row<'_>| {
+        Ok((
+            Link {
+                id: r.get(0)?,
+                dossier: r.get(1)?,
+                at: r.get(2)?,
+                actor: r.get(3)?,
+                payload: r.get(4)?,
+            },
+            r.get::<_, Vec<u8>>(5)?,
+            r.get::<_, bool>(6)?,
+        ))
+    };
+    match code {
+        Some(code) => {
+            let mut st = c.prepare(&format!("{sql} WHERE dossier_code = ?1 ORDER BY id"))?;
+            let rows = st.query_map([code], map)?;
+            rows.collect()
+        }
+        None => {
+            let mut st = c.prepare(&format!("{sql} ORDER BY id"))?;
+            let rows = st.query_map([], map)?;
+            rows.collect()
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! JSON API for the dossier lifecycle and API sessions. Same service, same authorization as
+//! the pages. Writes need the session's CSRF token in `X-CSRF-Token`.
+
+use crate::auth::{self, cookie, session_cookie, token_hash};
+use crate::dossiers::{self, SubmitInput};
+use crate::error::{ApiError, ApiResult, AppError};
+use crate::form::{ApiJson, ApiQuery};
+use crate::state::AppState;
+use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use tinhso_domain::dossier::deadline::{due_status, local_date};
+use tinhso_domain::dossier::{Command, Dossier, DossierState};
+use tinhso_domain::ids::Login;
+use tinhso_domain::policy::Role;
+use tinhso_store::{Account, DossierQuery, Session};
+
+/// The logged-in caller of an API route.
+pub struct ApiUser {
+    pub account: Account,
+    pub session: Session,
+}
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = cookie(&parts.headers, session_cookie(state.config.secure_cookies))
+            .ok_or(AppError::Unauthenticated)?;
+        let (session, account) = state
+            .store
+            .session(&token_hash(&token), Utc::now())
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        if parts.method != Method::GET && parts.method != Method::HEAD {
+            let sent = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            if sent.is_empty() || sent != session.csrf_token {
+                return Err(AppError::Csrf.into());
+            }
+        }
+        Ok(ApiUser { account, session })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginInput {
+    login: String,
+    password: String,
+}
+
+/// `POST /api/v1/session`: logs in; answers the CSRF token to send with writes.
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ApiJson(input): ApiJson<LoginInput>,
+) -> ApiResult<Response> {
+    let login = Login::parse("login", &input.login).map_err(|e| AppError::Invalid(vec![e]))?;
+    let (login_key, addr_key) = (
+        format!("login:{}", login.as_str()),
+        format!("addr:{}", addr.ip()),
+    );
+    if state.throttle.blocked(&login_key, 5) || state.throttle.blocked(&addr_key, 50) {
+        return Err(AppError::Throttled.into());
+    }
+    let account = state.store.account_by_login(login.as_str()).await?;
+    let hash = account
+        .as_ref()
+        .map(|a| a.password_hash.clone())
+        .unwrap_or_else(|| auth::DUMMY_HASH.to_owned());
+    let password = input.password;
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&hash, &password))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let Some(account) = account.filter(|a| ok && !a.disabled) else {
+        state.throttle.fail(&login_key);
+        state.throttle.fail(&addr_key);
+        return Err(AppError::bad_request(
+            "login_failed",
+            "Số điện thoại, thư điện tử hoặc mật khẩu không đúng",
+            "Wrong login or password",
+        )
+        .into());
+    };
+    state.throttle.clear(&login_key);
+    let token = auth::start_session(&state, &account).await?;
+    let session = state
+        .store
+        .session(&token_hash(&token), Utc::now())
+        .await?
+        .ok_or(AppError::Unauthenticated)?
+        .0;
+    let mut resp = Json(json!({
+        "csrf_token": session.csrf_token,
+        "account": { "id": account.id, "full_name": account.full_name, "role": account.role, "agency": account.agency },
+    }))
+    .into_response();
+    if let Ok(v) = HeaderValue::from_str(&auth::set_session_cookie(
+        &token,
+        state.config.secure_cookies,
+    )) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+/// `DELETE /api/v1/session`.
+pub async fn logout(State(state): State<AppState>, user: ApiUser) -> ApiResult<StatusCode> {
+    state.store.delete_session(&user.session.token_hash).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A dossier as the API shows it, with where it stands today.
+pub fn dossier_json(state: &AppState, d: &Dossier) -> Value {
+    let today = local_date(Utc::now());
+    let status = due_status(
+        &state.calendar(),
+        d.apology_due_on.or(d.due_on),
+        today,
+        d.state == DossierState::SupplementRequested && d.paused_on.is_some(),
+        d.state.is_final() || d.state == DossierState::ResultReady,
+    );
+    let mut v = serde_json::to_value(d).unwrap_or_default();
+    v["state_code"] = json!(d.state.code());
+    v["state_label"] = json!(d.state.label_vi());
+    v["due_status"] = json!(status);
+    v
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(input): ApiJson<SubmitInput>,
+) -> ApiResult<Response> {
+    let d = dossiers::submit(&state, &user.account, input).await?;
+    Ok((StatusCode::CREATED, Json(dossier_json(&state, &d))).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    state: Option<String>,
+    limit: Option<usize>,
+    offset: Option<usize>,
+}
+
+/// Citizens list their own dossiers; staff their agency's; leaders and auditors name none and
+/// see the province's.
+pub async fn list(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Value>> {
+    let states = match q.state.as_deref().filter(|s| !s.is_empty()) {
+        None => Vec::new(),
+        Some(s) => vec![DossierState::parse(s).ok_or_else(|| {
+            AppError::bad_request(
+                "invalid_state",
+                "Trạng thái hồ sơ không hợp lệ",
+                "Unknown dossier state",
+            )
+        })?],
+    };
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(AppError::bad_request(
+            "invalid_limit",
+            "limit phải từ 1 đến 200",
+            "limit must be 1-200",
+        )
+        .into());
+    }
+    let a = &user.account;
+    let query = match a.role {
+        Role::Citizen => DossierQuery {
+            applicant: Some(a.id),
+            ..Default::default()
+        },
+        Role::Leader | Role::Auditor | Role::ProvinceAdmin => DossierQuery::default(),
+        _ => DossierQuery {
+            agency: Some(a.agency.clone().ok_or(AppError::Forbidden)?),
+            ..Default::default()
+        },
+    };
+    let found = state
+        .store
+        .dossiers(&DossierQuery {
+            states,
+            limit,
+            offset: q.offset.unwrap_or(0),
+            ..query
+        })
+        .await?;
+    let items: Vec<Value> = found.iter().map(|d| dossier_json(&state, d)).collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let rec = dossiers::load(&state, &user.account, &code).await?;
+    let mut v = dossier_json(&state, &rec.dossier);
+    v["form"] = rec.form;
+    Ok(Json(v))
+}
+
+/// The history: applicants see the public events, staff all of them.
+pub async fn events(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let rec = dossiers::load(&state, &user.account, &code).await?;
+    let staff = user.account.id != rec.dossier.applicant;
+    let items: Vec<Value> = state
+        .store
+        .dossier_events(&code)
+        .await?
+        .into_iter()
+        .filter(|e| staff || e.public)
+        .map(|e| json!({ "id": e.id, "at": e.event.at, "actor": e.event.actor, "public": e.public, "event": e.event.kind }))
+        .collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+pub async fn act(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(code): Path<String>,
+    ApiJson(cmd): ApiJson<Command>,
+) -> ApiResult<Json<Value>> {
+    let d = dossiers::act(&state, &user.account, &code, cmd).await?;
+    Ok(Json(dossier_json(&state, &d)))
+}
+
+/// `GET /api/v1/notifications`: the caller's in-app inbox, newest first.
+pub async fn notifications(State(state): State<AppState>, user: ApiUser) -> ApiResult<Json<Value>> {
+    let items: Vec<Value> = state
+        .store
+        .inbox(user.account.id)
+        .await?
+        .into_iter()
+        .map(|m| json!({ "id": m.id, "dossier": m.dossier, "subject": m.subject, "body": m.body, "created_at": m.created_at }))
+        .collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LookupQuery {
+    code: String,
+    phone: String,
+}
+
+/// Public lookup by code and phone, no login: state and due date only; rate-limited per address.
+pub async fn lookup(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ApiQuery(q): ApiQuery<LookupQuery>,
+) -> ApiResult<Json<Value>> {
+    let key = format!("lookup:{}", addr.ip());
+    if state.throttle.blocked(&key, 30) {
+        return Err(AppError::Throttled.into());
+    }
+    state.throttle.fail(&key);
+    let phone = tinhso_domain::ids::Phone::parse("phone", &q.phone)
+        .map_err(|e| AppError::Invalid(vec![e]))?;
+    let rec = state
+        .store
+        .dossier(q.code.trim())
+        .await?
+        .filter(|r| r.applicant_phone.as_deref() == Some(phone.as_str()));
+    let rec = rec.ok_or(AppError::NotFound)?;
+    let d = rec.dossier;
+    Ok(Json(json!({
+        "code": d.code,
+        "state": d.state,
+        "state_code": d.state.code(),
+        "state_label": d.state.label_vi(),
+        "due_on": d.apology_due_on.or(d.due_on),
+    })))
+}

@@ -1,0 +1,524 @@
+//! The dossier lifecycle over the JSON API, on SQLite and PostgreSQL: submit, receive,
+//! supplement, pay, process, approve, return, rate; who may see and do what; the audit chain.
+
+use crate::{bin, server};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tinhso_testkit::server::run_cli;
+use tinhso_testkit::{Backend, TestServer};
+
+const PASSWORD: &str = "TuyenQuang-demo-2025";
+/// Cấp bản sao trích lục hộ tịch: provincial (Sở Tư pháp decides), received at the service centre.
+const PROVINCIAL: &str = "2.000635";
+const BIRTH: &str = "1.001193";
+
+/// An API caller: a cookie jar plus the session's CSRF token.
+struct Caller {
+    c: reqwest::Client,
+    csrf: String,
+    base: String,
+}
+
+impl Caller {
+    async fn login(s: &TestServer, login: &str, password: &str) -> Caller {
+        let c = s.client();
+        let r = c
+            .post(format!("{}/api/v1/session", s.url))
+            .json(&json!({ "login": login, "password": password }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "login {login}");
+        let v: Value = r.json().await.unwrap();
+        Caller {
+            c,
+            csrf: v["csrf_token"].as_str().unwrap().to_owned(),
+            base: s.url.clone(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let r = self
+            .c
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let r = self
+            .c
+            .post(format!("{}{path}", self.base))
+            .header("x-csrf-token", &self.csrf)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn act(&self, code: &str, body: Value) -> (StatusCode, Value) {
+        self.post(&format!("/api/v1/dossiers/{code}/actions"), body)
+            .await
+    }
+}
+
+fn generic_form(commune: u64) -> Value {
+    json!({
+        "ho_ten": "Nguyễn Văn An",
+        "so_dinh_danh": "008090001234",
+        "so_dien_thoai": "0912 345 678",
+        "dia_chi": { "detail": "Thôn Nà Lừa", "commune": commune },
+        "noi_dung": "Xin cấp 2 bản sao trích lục khai sinh",
+    })
+}
+
+#[tokio::test]
+async fn lifecycle_on_sqlite() {
+    lifecycle(server(Backend::Sqlite).await).await;
+}
+
+#[tokio::test]
+async fn lifecycle_on_postgres() {
+    if std::env::var("TINHSO_SKIP_PG").is_ok_and(|v| v == "1") {
+        return;
+    }
+    lifecycle(server(Backend::Postgres).await).await;
+}
+
+async fn lifecycle(s: TestServer) {
+    let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
+    let desk = Caller::login(&s, "tiepnhan@tinhso.local", PASSWORD).await;
+    let specialist = Caller::login(&s, "chuyenvien@tinhso.local", PASSWORD).await;
+    let approver = Caller::login(&s, "pheduyet@tinhso.local", PASSWORD).await;
+    let (_, units) = citizen.get("/api/v1/units?limit=1").await;
+    let commune = units["items"][0]["code"].as_u64().unwrap();
+
+    // Bad submissions change nothing and say why.
+    let r = citizen
+        .c
+        .post(format!("{}/api/v1/dossiers", s.url))
+        .json(&json!({ "procedure": PROVINCIAL }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "no CSRF header");
+    let (st, v) = citizen
+        .post(
+            "/api/v1/dossiers",
+            json!({ "procedure": PROVINCIAL, "colour": "red" }),
+        )
+        .await;
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_body"))
+    );
+    let mut bad = generic_form(commune);
+    bad["so_dinh_danh"] = json!("123");
+    bad["la"] = json!("?");
+    let (st, v) = citizen
+        .post(
+            "/api/v1/dossiers",
+            json!({ "procedure": PROVINCIAL, "form": bad }),
+        )
+        .await;
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_input"))
+    );
+    let fields: Vec<&str> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, vec!["form.la", "form.so_dinh_danh"]);
+    let (_, mine) = citizen.get("/api/v1/dossiers").await;
+    assert_eq!(
+        mine["items"].as_array().unwrap().len(),
+        0,
+        "nothing written"
+    );
+    let anonymous = s
+        .client()
+        .get(format!("{}/api/v1/dossiers", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+
+    // Submission: routed to the service centre, decided by the Department of Justice.
+    let (st, d) = citizen
+        .post(
+            "/api/v1/dossiers",
+            json!({ "procedure": PROVINCIAL, "form": generic_form(commune) }),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{d}");
+    let code = d["code"].as_str().unwrap().to_owned();
+    assert!(
+        code.starts_with("000.00.90.H08-") && code.ends_with("-0001"),
+        "{code}"
+    );
+    assert_eq!(
+        (d["state_code"].as_u64(), d["competent_agency"].as_str()),
+        (Some(1), Some("000.00.03.H08"))
+    );
+    let (_, second) = citizen
+        .post(
+            "/api/v1/dossiers",
+            json!({ "procedure": PROVINCIAL, "form": generic_form(commune) }),
+        )
+        .await;
+    assert!(
+        second["code"].as_str().unwrap().ends_with("-0002"),
+        "daily sequence"
+    );
+    // A commune-level procedure goes to the commune's People's Committee.
+    let mut birth = generic_form(commune);
+    birth.as_object_mut().unwrap().extend([
+        ("ten_tre".to_owned(), json!("Nguyễn Minh Khôi")),
+        ("ngay_sinh".to_owned(), json!("2025-03-01")),
+        ("gioi_tinh".to_owned(), json!("Nam")),
+        (
+            "noi_sinh".to_owned(),
+            json!({ "detail": "Trạm y tế", "commune": commune }),
+        ),
+    ]);
+    let (st, b) = citizen
+        .post(
+            "/api/v1/dossiers",
+            json!({ "procedure": BIRTH, "commune": commune, "form": birth }),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    assert_eq!(b["receiving_agency"], b["competent_agency"]);
+    let birth_code = b["code"].as_str().unwrap().to_owned();
+
+    // Staff of another agency cannot see or act on it: not found, so codes cannot be probed.
+    let (st, _) = specialist
+        .get(&format!("/api/v1/dossiers/{birth_code}"))
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, _) = specialist
+        .act(&birth_code, json!({ "action": "receive" }))
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+
+    // The desk receives; the wrong role or a repeated step is refused and changes nothing.
+    let (st, _) = specialist.act(&code, json!({ "action": "receive" })).await;
+    assert_eq!(
+        st,
+        StatusCode::FORBIDDEN,
+        "a specialist of the deciding agency does not receive at the centre"
+    );
+    let (st, d) = desk.act(&code, json!({ "action": "receive" })).await;
+    assert_eq!((st, d["state_code"].as_u64()), (StatusCode::OK, Some(2)));
+    assert!(d["due_on"].is_string());
+    let (st, v) = desk.act(&code, json!({ "action": "receive" })).await;
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("illegal_transition"))
+    );
+    let (st, _) = desk
+        .act(
+            &code,
+            json!({ "action": "approve", "electronic_result": true }),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, v) = desk.act(&code, json!({ "action": "fly" })).await;
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_body"))
+    );
+
+    // Processing with one supplement and a fee paid online.
+    let (_, d) = specialist
+        .act(&code, json!({ "action": "start_processing" }))
+        .await;
+    assert_eq!(d["state_code"], 4);
+    let (_, d) = specialist
+        .act(&code, json!({ "action": "request_supplement", "items": ["Bản sao giấy khai sinh"], "reason": "Bản chụp không rõ" }))
+        .await;
+    assert_eq!(d["state_code"], 5);
+    let (st, _) = desk
+        .act(&code, json!({ "action": "supplement", "note": "x" }))
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "only the applicant supplements");
+    let (_, d) = citizen
+        .act(
+            &code,
+            json!({ "action": "supplement", "note": "Đã tải lên bản rõ" }),
+        )
+        .await;
+    assert_eq!(d["state_code"], 4);
+    let (_, d) = specialist
+        .act(
+            &code,
+            json!({ "action": "request_payment", "amount_vnd": 8000 }),
+        )
+        .await;
+    assert_eq!(d["state_code"], 6);
+    let (_, d) = citizen
+        .act(&code, json!({ "action": "record_payment", "online": true }))
+        .await;
+    assert_eq!(
+        (d["state_code"].as_u64(), d["paid_online"].as_bool()),
+        (Some(4), Some(true))
+    );
+    let (_, d) = specialist
+        .act(
+            &code,
+            json!({ "action": "complete_step", "note": "Đã đối chiếu sổ hộ tịch" }),
+        )
+        .await;
+    assert_eq!(d["step"], 1);
+    let (st, _) = specialist
+        .act(
+            &code,
+            json!({ "action": "approve", "electronic_result": true }),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "approval is the approver's");
+    let (_, d) = approver
+        .act(
+            &code,
+            json!({ "action": "approve", "electronic_result": true }),
+        )
+        .await;
+    assert_eq!(
+        (d["state_code"].as_u64(), d["timeliness"].as_str()),
+        (Some(9), Some("early"))
+    );
+    let (_, d) = desk
+        .act(&code, json!({ "action": "return", "method": "online" }))
+        .await;
+    assert_eq!(d["state_code"], 10);
+    let (_, d) = citizen
+        .act(
+            &code,
+            json!({ "action": "rate", "rating": "very_satisfied", "comment": "Nhanh, gọn" }),
+        )
+        .await;
+    assert_eq!(d["rating"], "very_satisfied");
+
+    // History: the applicant sees the public part, staff all of it.
+    let (_, mine) = citizen
+        .get(&format!("/api/v1/dossiers/{code}/events"))
+        .await;
+    let (_, all) = specialist
+        .get(&format!("/api/v1/dossiers/{code}/events"))
+        .await;
+    let kinds = |v: &Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["event"]["kind"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(kinds(&all).len(), 11);
+    assert!(
+        kinds(&all).contains(&"step_completed".to_owned())
+            && !kinds(&mine).contains(&"step_completed".to_owned())
+    );
+    assert_eq!(kinds(&mine).len(), 10);
+
+    // Notifications reached the applicant's in-app inbox with the dossier code.
+    let (_, inbox) = citizen.get("/api/v1/notifications").await;
+    let subjects: Vec<&str> = inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["subject"].as_str().unwrap())
+        .collect();
+    assert!(
+        subjects.contains(&format!("Hồ sơ {code}: đã tiếp nhận").as_str()),
+        "{subjects:?}"
+    );
+    assert!(
+        subjects.contains(&format!("Hồ sơ {code}: đã nộp").as_str()),
+        "{subjects:?}"
+    );
+
+    // Public lookup by code and phone, no login.
+    let anon = s.client();
+    let r = anon
+        .get(format!(
+            "{}/api/v1/lookup?code={code}&phone=0912345678",
+            s.url
+        ))
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!((v["state_code"].as_u64(), v.get("form")), (Some(10), None));
+    let r = anon
+        .get(format!(
+            "{}/api/v1/lookup?code={code}&phone=0987654321",
+            s.url
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    // Another citizen cannot read or act on it.
+    let (_, form) = {
+        let r = anon.get(format!("{}/dang-ky", s.url)).send().await.unwrap();
+        (r.status(), r.text().await.unwrap())
+    };
+    let at = form.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let token = form[at..].split('"').next().unwrap().to_owned();
+    let r = anon
+        .post(format!("{}/dang-ky", s.url))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("full_name", "Lò Văn Páo"),
+            ("login", "0966111222"),
+            ("personal_id", "008095001111"),
+            ("password", "ruộng bậc thang"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let other = Caller::login(&s, "0966111222", "ruộng bậc thang").await;
+    let (st, _) = other.get(&format!("/api/v1/dossiers/{code}")).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, _) = other
+        .act(&code, json!({ "action": "withdraw", "reason": "" }))
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (_, theirs) = other.get("/api/v1/dossiers").await;
+    assert_eq!(theirs["items"].as_array().unwrap().len(), 0);
+
+    // The audit chain verifies.
+    let (code_, out, err) = run_cli(
+        bin(),
+        &[vec!["audit".into(), "verify".into()], s.data_args()].concat(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(code_, 0, "{out}{err}");
+    assert!(out.contains("13 sự kiện của 3 hồ sơ"), "{out}");
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn tampering_is_detected_on_sqlite() {
+    tampering(server(Backend::Sqlite).await).await;
+}
+
+#[tokio::test]
+async fn tampering_is_detected_on_postgres() {
+    if std::env::var("TINHSO_SKIP_PG").is_ok_and(|v| v == "1") {
+        return;
+    }
+    tampering(server(Backend::Postgres).await).await;
+}
+
+async fn verify(s: &TestServer) -> (i32, String) {
+    let (code, out, err) = run_cli(
+        bin(),
+        &[vec!["audit".into(), "verify".into()], s.data_args()].concat(),
+    )
+    .await
+    .unwrap();
+    (code, format!("{out}{err}"))
+}
+
+async fn tampering(s: TestServer) {
+    let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
+    let desk = Caller::login(&s, "tiepnhan@tinhso.local", PASSWORD).await;
+    let (_, units) = citizen.get("/api/v1/units?limit=1").await;
+    let commune = units["items"][0]["code"].as_u64().unwrap();
+    for _ in 0..3 {
+        let (_, d) = citizen
+            .post(
+                "/api/v1/dossiers",
+                json!({ "procedure": PROVINCIAL, "form": generic_form(commune) }),
+            )
+            .await;
+        desk.act(d["code"].as_str().unwrap(), json!({ "action": "receive" }))
+            .await;
+    }
+    assert_eq!(verify(&s).await.0, 0);
+
+    // Edit: a reason rewritten in place.
+    s.exec_sql(
+        "UPDATE dossier_event SET payload = replace(payload, 'received', 'receivedX') WHERE id = 2",
+    )
+    .await
+    .unwrap();
+    let (code, out) = verify(&s).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("#2") && out.contains("đã bị sửa"), "{out}");
+    s.exec_sql(
+        "UPDATE dossier_event SET payload = replace(payload, 'receivedX', 'received') WHERE id = 2",
+    )
+    .await
+    .unwrap();
+    assert_eq!(verify(&s).await.0, 0, "restored");
+
+    // Reorder: two events swap their ids.
+    s.exec_sql("UPDATE dossier_event SET id = 1000 WHERE id = 3")
+        .await
+        .unwrap();
+    s.exec_sql("UPDATE dossier_event SET id = 3 WHERE id = 4")
+        .await
+        .unwrap();
+    s.exec_sql("UPDATE dossier_event SET id = 4 WHERE id = 1000")
+        .await
+        .unwrap();
+    let (code, out) = verify(&s).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("#3"), "{out}");
+    s.exec_sql("UPDATE dossier_event SET id = 1000 WHERE id = 3")
+        .await
+        .unwrap();
+    s.exec_sql("UPDATE dossier_event SET id = 3 WHERE id = 4")
+        .await
+        .unwrap();
+    s.exec_sql("UPDATE dossier_event SET id = 4 WHERE id = 1000")
+        .await
+        .unwrap();
+    assert_eq!(verify(&s).await.0, 0, "restored");
+
+    // Delete in the middle, then the newest.
+    s.exec_sql("DELETE FROM dossier_event WHERE id = 5")
+        .await
+        .unwrap();
+    let (code, out) = verify(&s).await;
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("#4") && out.contains("#6") && out.contains("xóa"),
+        "{out}"
+    );
+    s.stop().await.unwrap();
+
+    let s2 = server(Backend::Sqlite).await;
+    let citizen = Caller::login(&s2, "0912345678", PASSWORD).await;
+    citizen
+        .post(
+            "/api/v1/dossiers",
+            json!({ "procedure": PROVINCIAL, "form": generic_form(commune) }),
+        )
+        .await;
+    citizen
+        .post(
+            "/api/v1/dossiers",
+            json!({ "procedure": PROVINCIAL, "form": generic_form(commune) }),
+        )
+        .await;
+    s2.exec_sql("DELETE FROM dossier_event WHERE id = 2")
+        .await
+        .unwrap();
+    let (code, out) = verify(&s2).await;
+    assert_eq!(code, 1);
+    assert!(out.contains("mới nhất đã bị xóa"), "{out}");
+    s2.stop().await.unwrap();
+}
