@@ -36,10 +36,7 @@ pub async fn run(urls: &[String], connections: usize, measure: Duration) -> Resu
         let urls = urls.to_vec();
         tasks.push(tokio::spawn(async move {
             // One client per task: one connection each, as separate users would have.
-            let client = reqwest::Client::builder()
-                .pool_max_idle_per_host(1)
-                .build()
-                .unwrap_or_default();
+            let client = reqwest::Client::builder().pool_max_idle_per_host(1).build().unwrap_or_default();
             let mut lat = Vec::with_capacity(100_000);
             let mut errors = 0usize;
             let mut i = c;
@@ -73,12 +70,7 @@ pub async fn run(urls: &[String], connections: usize, measure: Duration) -> Resu
         errors += e;
     }
     latencies_us.sort_unstable();
-    Ok(Outcome {
-        requests: latencies_us.len(),
-        errors,
-        elapsed: measure,
-        latencies_us,
-    })
+    Ok(Outcome { requests: latencies_us.len(), errors, elapsed: measure, latencies_us })
 }
 
 /// The ceiling: the smallest useful HTTP server on the same stack (tokio, hyper via axum),

@@ -73,28 +73,14 @@ async fn start(bin: &Path, data: &Path) -> Result<Server> {
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
         .spawn()
-        .with_context(|| {
-            format!(
-                "start {} (build it with cargo build --release)",
-                bin.display()
-            )
-        })?;
-    let mut lines =
-        BufReader::new(child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?).lines();
+        .with_context(|| format!("start {} (build it with cargo build --release)", bin.display()))?;
+    let mut lines = BufReader::new(child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?).lines();
     while let Some(line) = lines.next_line().await? {
         if let Some(i) = line.find("http://") {
-            let url = line[i..]
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_owned();
+            let url = line[i..].split_whitespace().next().unwrap_or_default().to_owned();
             let ready_after = t.elapsed();
             tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-            return Ok(Server {
-                child,
-                url,
-                ready_after,
-            });
+            return Ok(Server { child, url, ready_after });
         }
     }
     bail!("server exited before it was ready")
@@ -107,17 +93,9 @@ async fn start_hello() -> Result<Server> {
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()?;
-    let mut lines =
-        BufReader::new(child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?).lines();
-    let url = lines
-        .next_line()
-        .await?
-        .ok_or_else(|| anyhow!("hello server said nothing"))?;
-    Ok(Server {
-        child,
-        url,
-        ready_after: t.elapsed(),
-    })
+    let mut lines = BufReader::new(child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?).lines();
+    let url = lines.next_line().await?.ok_or_else(|| anyhow!("hello server said nothing"))?;
+    Ok(Server { child, url, ready_after: t.elapsed() })
 }
 
 fn rss_kib(pid: Option<u32>) -> Result<u64> {
@@ -132,11 +110,7 @@ fn rss_kib(pid: Option<u32>) -> Result<u64> {
 }
 
 async fn cli(bin: &Path, args: &[&str]) -> Result<()> {
-    let out = Command::new(bin)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .await?;
+    let out = Command::new(bin).args(args).env("RUST_LOG", "warn").output().await?;
     if !out.status.success() {
         bail!("{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
@@ -147,10 +121,7 @@ async fn cli(bin: &Path, args: &[&str]) -> Result<()> {
 fn synthetic(base: &[Procedure], n: usize) -> Result<Vec<Procedure>> {
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
-        let mut p = base
-            .get(i % base.len())
-            .ok_or_else(|| anyhow!("empty catalogue"))?
-            .clone();
+        let mut p = base.get(i % base.len()).ok_or_else(|| anyhow!("empty catalogue"))?.clone();
         let round = i / base.len();
         if round > 0 {
             p.code = serde_json::from_value(serde_json::json!(format!("9.{i:06}")))?;
@@ -165,25 +136,17 @@ fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|c| {
-            c.lines().find_map(|l| {
-                l.strip_prefix("model name")
-                    .map(|m| m.trim_start_matches([' ', '\t', ':']).to_owned())
-            })
+            c.lines()
+                .find_map(|l| l.strip_prefix("model name").map(|m| m.trim_start_matches([' ', '\t', ':']).to_owned()))
         })
         .unwrap_or_else(|| "unknown CPU".into());
     let mem = std::fs::read_to_string("/proc/meminfo")
         .ok()
-        .and_then(|m| {
-            m.lines()
-                .next()
-                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_owned())
-        })
+        .and_then(|m| m.lines().next().map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_owned()))
         .and_then(|k| k.parse::<u64>().ok())
         .map(|k| format!("{:.1} GiB", k as f64 / 1024.0 / 1024.0))
         .unwrap_or_default();
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     format!("{cores} cores ({cpu}), {mem} RAM")
 }
 
@@ -203,46 +166,20 @@ async fn main() -> Result<()> {
     drop(first);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let export = args.work.join("demo.json");
-    cli(
-        &args.tinhso,
-        &[
-            "catalogue",
-            "export",
-            &export.display().to_string(),
-            "--data",
-            &data_s,
-        ],
-    )
-    .await?;
+    cli(&args.tinhso, &["catalogue", "export", &export.display().to_string(), "--data", &data_s]).await?;
     let base: Vec<Procedure> = serde_json::from_slice(&std::fs::read(&export)?)?;
     let catalogue = synthetic(&base, args.procedures)?;
     let big = args.work.join("catalogue.json");
     std::fs::write(&big, serde_json::to_vec(&catalogue)?)?;
-    cli(
-        &args.tinhso,
-        &[
-            "catalogue",
-            "import",
-            &big.display().to_string(),
-            "--data",
-            &data_s,
-        ],
-    )
-    .await?;
+    cli(&args.tinhso, &["catalogue", "import", &big.display().to_string(), "--data", &data_s]).await?;
 
     // In-process search cost, without HTTP.
     let index = SearchIndex::new(catalogue.iter().cloned().map(Arc::new).collect());
-    let texts: Vec<String> = [
-        "dang ky khai sinh",
-        "khai sinh",
-        "giấy phép xây dựng",
-        "GIAY PHEP XAY DUNG",
-        "chung thuc",
-        "can cuoc",
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect();
+    let texts: Vec<String> =
+        ["dang ky khai sinh", "khai sinh", "giấy phép xây dựng", "GIAY PHEP XAY DUNG", "chung thuc", "can cuoc"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
     let rounds = 2000;
     let t = Instant::now();
     let mut found = 0;
@@ -267,21 +204,14 @@ async fn main() -> Result<()> {
 
     // HTTP search under load, then the ceiling with the same generator.
     let server = start(&args.tinhso, &data).await?;
-    let urls: Vec<String> = QUERIES
-        .iter()
-        .map(|q| format!("{}/api/v1/procedures?{q}", server.url))
-        .collect();
+    let urls: Vec<String> = QUERIES.iter().map(|q| format!("{}/api/v1/procedures?{q}", server.url)).collect();
     let search = load::run(&urls, args.connections, Duration::from_secs(args.seconds)).await?;
     let loaded_rss = rss_kib(server.child.id())?;
     drop(server);
     // The ceiling runs as its own process, as the product does.
     let hello = start_hello().await?;
-    let ceiling = load::run(
-        &[format!("{}/hello", hello.url)],
-        args.connections,
-        Duration::from_secs(args.seconds),
-    )
-    .await?;
+    let ceiling =
+        load::run(&[format!("{}/hello", hello.url)], args.connections, Duration::from_secs(args.seconds)).await?;
     drop(hello);
 
     let date = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC");
@@ -310,24 +240,15 @@ async fn main() -> Result<()> {
         search.p(99.0) / ceiling.p(99.0)
     );
     println!("| search in process (no HTTP), per query | {per_search_us:.1} µs | | | |");
-    println!(
-        "| errors during load | {} | 0 | {} | |",
-        search.errors, ceiling.errors
-    );
+    println!("| errors during load | {} | 0 | {} | |", search.errors, ceiling.errors);
     println!(
         "| start-up to ready, existing data dir (median of 5; min, max) | {} ms ({} – {} ms) | < 1,000 ms | | |",
         startups[2].as_millis(),
         startups[0].as_millis(),
         startups[4].as_millis()
     );
-    println!(
-        "| RSS idle after start-up | {:.1} MB | < 100 MB | | |",
-        idle_rss as f64 / 1024.0
-    );
-    println!(
-        "| RSS after the search load | {:.1} MB | | | |",
-        loaded_rss as f64 / 1024.0
-    );
+    println!("| RSS idle after start-up | {:.1} MB | < 100 MB | | |", idle_rss as f64 / 1024.0);
+    println!("| RSS after the search load | {:.1} MB | | | |", loaded_rss as f64 / 1024.0);
     eprintln!("({found} hits in the in-process loop)");
     Ok(())
 }

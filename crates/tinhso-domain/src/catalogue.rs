@@ -282,30 +282,15 @@ pub struct Procedure {
     pub result_type: String,
 }
 
-fn required_text(
-    errs: &mut Errors,
-    field: &str,
-    value: &mut String,
-    label_vi: &str,
-    label_en: &str,
-    max: usize,
-) {
+fn required_text(errs: &mut Errors, field: &str, value: &mut String, label_vi: &str, label_en: &str, max: usize) {
     *value = text::clean(value);
     if value.is_empty() {
-        errs.push(FieldError::new(
-            field,
-            "required",
-            format!("Nhập {label_vi}"),
-            format!("Enter the {label_en}"),
-        ));
+        errs.push(FieldError::new(field, "required", format!("Nhập {label_vi}"), format!("Enter the {label_en}")));
     } else if value.chars().count() > max {
         errs.push(FieldError::new(
             field,
             "too_long",
-            format!(
-                "{label_vi} dài quá {max} ký tự",
-                label_vi = capitalise(label_vi)
-            ),
+            format!("{label_vi} dài quá {max} ký tự", label_vi = capitalise(label_vi)),
             format!("The {label_en} is longer than {max} characters"),
         ));
     }
@@ -313,31 +298,15 @@ fn required_text(
 
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 impl Procedure {
     /// Normalises text to NFC and checks what serde cannot: lengths, non-empty lists, unique keys.
     pub fn normalise(mut self) -> Result<Self, Vec<FieldError>> {
         let mut errs = Errors::default();
-        required_text(
-            &mut errs,
-            "name",
-            &mut self.name,
-            "tên thủ tục",
-            "procedure name",
-            1000,
-        );
-        required_text(
-            &mut errs,
-            "field",
-            &mut self.field,
-            "lĩnh vực",
-            "field",
-            200,
-        );
+        required_text(&mut errs, "name", &mut self.name, "tên thủ tục", "procedure name", 1000);
+        required_text(&mut errs, "field", &mut self.field, "lĩnh vực", "field", 200);
         self.legal_basis = text::clean(&self.legal_basis);
         self.result_type = text::clean(&self.result_type);
         self.fee.note = text::clean(&self.fee.note);
@@ -352,14 +321,12 @@ impl Procedure {
         self.levels.sort();
         self.levels.dedup();
         match self.processing_time {
-            Some(ProcessingTime::WorkingDays(0) | ProcessingTime::WorkingHours(0)) => {
-                errs.push(FieldError::new(
-                    "processing_time",
-                    "out_of_range",
-                    "Thời hạn giải quyết phải lớn hơn 0",
-                    "Processing time must be above 0",
-                ))
-            }
+            Some(ProcessingTime::WorkingDays(0) | ProcessingTime::WorkingHours(0)) => errs.push(FieldError::new(
+                "processing_time",
+                "out_of_range",
+                "Thời hạn giải quyết phải lớn hơn 0",
+                "Processing time must be above 0",
+            )),
             Some(ProcessingTime::WorkingDays(d)) if d > 365 => errs.push(FieldError::new(
                 "processing_time",
                 "out_of_range",
@@ -390,9 +357,7 @@ impl Procedure {
             );
             let key_ok = !f.key.is_empty()
                 && f.key.len() <= 64
-                && f.key
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+                && f.key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
             if !key_ok {
                 errs.push(FieldError::new(
                     format!("form_fields[{i}].key"),
@@ -436,9 +401,7 @@ impl Procedure {
         match self.fee.amount_vnd {
             Some(0) => "Miễn phí".to_owned(),
             Some(n) => format!("{} đồng", crate::format::thousands(n)),
-            None if self.fee.note.is_empty() => {
-                "Theo quy định của Hội đồng nhân dân tỉnh".to_owned()
-            }
+            None if self.fee.note.is_empty() => "Theo quy định của Hội đồng nhân dân tỉnh".to_owned(),
             None => self.fee.note.clone(),
         }
     }
@@ -502,10 +465,7 @@ mod tests {
 
     #[test]
     fn portal_levels() {
-        assert_eq!(
-            Level::parse_portal_list("cấp tỉnh, cấp xã"),
-            vec![Level::Province, Level::Commune]
-        );
+        assert_eq!(Level::parse_portal_list("cấp tỉnh, cấp xã"), vec![Level::Province, Level::Commune]);
         assert_eq!(Level::parse_portal_list("cơ quan khác"), vec![Level::Other]);
     }
 }

@@ -13,18 +13,8 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(
-        field: impl Into<String>,
-        code: &'static str,
-        vi: impl Into<String>,
-        en: impl Into<String>,
-    ) -> Self {
-        Self {
-            field: field.into(),
-            code,
-            message: vi.into(),
-            message_en: en.into(),
-        }
+    pub fn new(field: impl Into<String>, code: &'static str, vi: impl Into<String>, en: impl Into<String>) -> Self {
+        Self { field: field.into(), code, message: vi.into(), message_en: en.into() }
     }
 
     /// The same error reported under another field name (e.g. a CSV column or row).

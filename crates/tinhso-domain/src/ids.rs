@@ -46,9 +46,9 @@ string_newtype!(PersonalId, "personal_id");
 
 /// Province codes used in the first three digits of personal ID numbers (the 63-province list).
 const ID_PROVINCE_CODES: [u16; 63] = [
-    1, 2, 4, 6, 8, 10, 11, 12, 14, 15, 17, 19, 20, 22, 24, 25, 26, 27, 30, 31, 33, 34, 35, 36, 37,
-    38, 40, 42, 44, 45, 46, 48, 49, 51, 52, 54, 56, 58, 60, 62, 64, 66, 67, 68, 70, 72, 74, 75, 77,
-    79, 80, 82, 83, 84, 86, 87, 89, 91, 92, 93, 94, 95, 96,
+    1, 2, 4, 6, 8, 10, 11, 12, 14, 15, 17, 19, 20, 22, 24, 25, 26, 27, 30, 31, 33, 34, 35, 36, 37, 38, 40, 42, 44, 45,
+    46, 48, 49, 51, 52, 54, 56, 58, 60, 62, 64, 66, 67, 68, 70, 72, 74, 75, 77, 79, 80, 82, 83, 84, 86, 87, 89, 91, 92,
+    93, 94, 95, 96,
 ];
 
 impl PersonalId {
@@ -83,14 +83,8 @@ string_newtype!(Phone, "phone");
 
 impl Phone {
     pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
-        let mut digits: String = s
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')'))
-            .collect();
-        if let Some(rest) = digits
-            .strip_prefix("+84")
-            .or_else(|| digits.strip_prefix("84").filter(|r| r.len() >= 9))
-        {
+        let mut digits: String = s.chars().filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')')).collect();
+        if let Some(rest) = digits.strip_prefix("+84").or_else(|| digits.strip_prefix("84").filter(|r| r.len() >= 9)) {
             digits = format!("0{rest}");
         }
         let ok = digits.bytes().all(|b| b.is_ascii_digit())
@@ -182,9 +176,7 @@ impl ProcedureCode {
         let parts: Vec<&str> = s.split('.').collect();
         let ok = (2..=6).contains(&parts.len())
             && s.len() <= 40
-            && parts
-                .iter()
-                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric()))
+            && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric()))
             && parts[0].bytes().all(|b| b.is_ascii_digit())
             && parts[1].len() == 6
             && parts[1].bytes().all(|b| b.is_ascii_digit());
@@ -212,8 +204,7 @@ impl AgencyCode {
     pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
         let s = s.trim().to_uppercase();
         let ok = (2..=40).contains(&s.len())
-            && s.split('.')
-                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric()));
+            && s.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric()));
         if ok {
             Ok(Self(s))
         } else {
@@ -236,45 +227,25 @@ mod tests {
         assert!(PersonalId::parse("id", "001099012345").is_ok());
         assert!(PersonalId::parse("id", "008 2030 12345").is_ok());
         assert!(PersonalId::parse("id", "00109901234").is_err(), "11 digits");
-        assert!(
-            PersonalId::parse("id", "003099012345").is_err(),
-            "003 is no province"
-        );
-        assert!(
-            PersonalId::parse("id", "001999012345").is_err(),
-            "century digit 9"
-        );
+        assert!(PersonalId::parse("id", "003099012345").is_err(), "003 is no province");
+        assert!(PersonalId::parse("id", "001999012345").is_err(), "century digit 9");
         assert!(PersonalId::parse("id", "00109901234a").is_err());
     }
 
     #[test]
     fn phone() {
-        assert_eq!(
-            Phone::parse("p", "0912 345 678").map(|p| p.0),
-            Ok("0912345678".into())
-        );
-        assert_eq!(
-            Phone::parse("p", "+84912345678").map(|p| p.0),
-            Ok("0912345678".into())
-        );
-        assert_eq!(
-            Phone::parse("p", "02073822222").map(|p| p.0),
-            Ok("02073822222".into())
-        );
+        assert_eq!(Phone::parse("p", "0912 345 678").map(|p| p.0), Ok("0912345678".into()));
+        assert_eq!(Phone::parse("p", "+84912345678").map(|p| p.0), Ok("0912345678".into()));
+        assert_eq!(Phone::parse("p", "02073822222").map(|p| p.0), Ok("02073822222".into()));
         assert!(Phone::parse("p", "0112345678").is_err());
         assert!(Phone::parse("p", "091234567").is_err());
     }
 
     #[test]
     fn login_and_email() {
-        assert!(
-            matches!(Login::parse("l", "A@B.VN"), Ok(Login::Email(e)) if e.as_str() == "a@b.vn")
-        );
+        assert!(matches!(Login::parse("l", "A@B.VN"), Ok(Login::Email(e)) if e.as_str() == "a@b.vn"));
         assert!(Login::parse("l", "a@b").is_err());
-        assert!(matches!(
-            Login::parse("l", "0987654321"),
-            Ok(Login::Phone(_))
-        ));
+        assert!(matches!(Login::parse("l", "0987654321"), Ok(Login::Phone(_))));
     }
 
     #[test]
@@ -282,10 +253,7 @@ mod tests {
         assert!(ProcedureCode::parse("c", "1.001193").is_ok());
         assert!(ProcedureCode::parse("c", "1.1193").is_err());
         assert!(ProcedureCode::parse("c", "abc").is_err());
-        assert_eq!(
-            AgencyCode::parse("a", "000.00.12.h59").map(|c| c.0),
-            Ok("000.00.12.H59".into())
-        );
+        assert_eq!(AgencyCode::parse("a", "000.00.12.h59").map(|c| c.0), Ok("000.00.12.H59".into()));
         assert!(AgencyCode::parse("a", "000..12").is_err());
     }
 }

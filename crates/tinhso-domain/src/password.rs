@@ -48,9 +48,7 @@ pub fn check(field: &str, password: &str, personal: &[&str]) -> Result<(), Field
     }
     let folded = fold(password);
     let all_same = password.chars().all(|c| password.starts_with(c));
-    let personal_hit = personal
-        .iter()
-        .any(|p| p.chars().count() >= 4 && folded.contains(&fold(p)));
+    let personal_hit = personal.iter().any(|p| p.chars().count() >= 4 && folded.contains(&fold(p)));
     if all_same || COMMON.contains(&folded.as_str()) || personal_hit {
         return Err(FieldError::new(
             field,

@@ -73,10 +73,7 @@ impl Role {
 
     /// Staff roles act for one agency; the others are province-wide or personal.
     pub fn is_agency_scoped(self) -> bool {
-        matches!(
-            self,
-            Self::Receptionist | Self::Specialist | Self::Approver | Self::AgencyAdmin
-        )
+        matches!(self, Self::Receptionist | Self::Specialist | Self::Approver | Self::AgencyAdmin)
     }
 }
 
@@ -117,19 +114,15 @@ pub fn decide(actor: &Actor, action: &Action) -> Decision {
     use Action as A;
     use Role as R;
     let allow = match (actor.role, action) {
-        (
-            R::ProvinceAdmin,
-            A::ManageCatalogue | A::ManageCalendar | A::ManageProvince | A::ManageStaff { .. },
-        ) => true,
+        (R::ProvinceAdmin, A::ManageCatalogue | A::ManageCalendar | A::ManageProvince | A::ManageStaff { .. }) => true,
         (R::AgencyAdmin, A::ManageStaff { agency }) => own(actor, agency),
         (R::ProvinceAdmin | R::Auditor, A::ViewAuditLog) => true,
         (R::Leader | R::ProvinceAdmin, A::ViewOperationsCentre) => true,
         (R::Citizen, A::SubmitDossier) => true,
         (R::Leader | R::Auditor, A::ViewAgencyDossiers { .. }) => true,
-        (
-            R::Receptionist | R::Specialist | R::Approver | R::AgencyAdmin,
-            A::ViewAgencyDossiers { agency },
-        ) => own(actor, agency),
+        (R::Receptionist | R::Specialist | R::Approver | R::AgencyAdmin, A::ViewAgencyDossiers { agency }) => {
+            own(actor, agency)
+        }
         (R::Receptionist, A::ReceiveDossier { agency }) => own(actor, agency),
         (R::Specialist, A::ProcessDossier { agency }) => own(actor, agency),
         (R::Approver, A::ApproveDossier { agency }) => own(actor, agency),
@@ -191,16 +184,9 @@ mod tests {
         for (name, own_row, other_row) in TABLE {
             for (target, row) in [(&mine, own_row), (&theirs, other_row)] {
                 for (role, want) in Role::ALL.iter().zip(row.chars()) {
-                    let actor = Actor {
-                        role: *role,
-                        agency: role.is_agency_scoped().then(|| mine.clone()),
-                    };
+                    let actor = Actor { role: *role, agency: role.is_agency_scoped().then(|| mine.clone()) };
                     let got = decide(&actor, &action(name, target));
-                    let expected = if want == 'Y' {
-                        Decision::Allow
-                    } else {
-                        Decision::Deny
-                    };
+                    let expected = if want == 'Y' { Decision::Allow } else { Decision::Deny };
                     assert_eq!(got, expected, "{role:?} {name} on {target}");
                 }
             }
@@ -210,13 +196,7 @@ mod tests {
     #[test]
     fn staff_without_agency_get_nothing_agency_bound() {
         let agency = AgencyCode::parse("a", "000.00.01.H59").unwrap();
-        let actor = Actor {
-            role: Role::Receptionist,
-            agency: None,
-        };
-        assert_eq!(
-            decide(&actor, &Action::ReceiveDossier { agency }),
-            Decision::Deny
-        );
+        let actor = Actor { role: Role::Receptionist, agency: None };
+        assert_eq!(decide(&actor, &Action::ReceiveDossier { agency }), Decision::Deny);
     }
 }

@@ -37,9 +37,7 @@ impl DivisionType {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Commune, Self::Ward, Self::SpecialZone]
-            .into_iter()
-            .find(|d| d.key() == s)
+        [Self::Commune, Self::Ward, Self::SpecialZone].into_iter().find(|d| d.key() == s)
     }
 
     pub fn label_vi(self) -> &'static str {

@@ -74,9 +74,6 @@ mod tests {
 
     #[test]
     fn words_keep_codes() {
-        assert_eq!(
-            words("Mã 1.001193, khai-sinh."),
-            vec!["Mã", "1.001193", "khai", "sinh"]
-        );
+        assert_eq!(words("Mã 1.001193, khai-sinh."), vec!["Mã", "1.001193", "khai", "sinh"]);
     }
 }

@@ -13,19 +13,11 @@ use tokio_postgres::Row;
 /// Appends one event to the chain. The head row is locked until commit, so concurrent
 /// servers append one at a time and ids stay gap-free.
 async fn chain_append(tx: &Transaction<'_>, code: &str, event: &Event) -> Result<i64> {
-    let head = tx
-        .query_one(
-            "SELECT last_id, hash FROM chain_head WHERE one = 1 FOR UPDATE",
-            &[],
-        )
-        .await
-        .map_err(map_err)?;
+    let head =
+        tx.query_one("SELECT last_id, hash FROM chain_head WHERE one = 1 FOR UPDATE", &[]).await.map_err(map_err)?;
     let last: i64 = head.get(0);
-    let prev: Hash = head
-        .get::<_, Vec<u8>>(1)
-        .as_slice()
-        .try_into()
-        .map_err(|_| StoreError::Corrupt("chain head hash".into()))?;
+    let prev: Hash =
+        head.get::<_, Vec<u8>>(1).as_slice().try_into().map_err(|_| StoreError::Corrupt("chain head hash".into()))?;
     let id = last + 1;
     let link = chain_link(id, code, event)?;
     let hash = chain::hash(&prev, &link).to_vec();
@@ -35,29 +27,16 @@ async fn chain_append(tx: &Transaction<'_>, code: &str, event: &Event) -> Result
     )
     .await
     .map_err(map_err)?;
-    tx.execute(
-        "UPDATE chain_head SET last_id = $1, hash = $2 WHERE one = 1",
-        &[&id, &hash],
-    )
-    .await
-    .map_err(map_err)?;
+    tx.execute("UPDATE chain_head SET last_id = $1, hash = $2 WHERE one = 1", &[&id, &hash]).await.map_err(map_err)?;
     if id % CHECKPOINT_EVERY == 0 {
-        tx.execute(
-            "INSERT INTO chain_checkpoint (event_id, hash, created_at) VALUES ($1, $2, now())",
-            &[&id, &hash],
-        )
-        .await
-        .map_err(map_err)?;
+        tx.execute("INSERT INTO chain_checkpoint (event_id, hash, created_at) VALUES ($1, $2, now())", &[&id, &hash])
+            .await
+            .map_err(map_err)?;
     }
     Ok(id)
 }
 
-async fn notify(
-    tx: &Transaction<'_>,
-    code: &str,
-    event_id: i64,
-    notes: &[Notification],
-) -> Result<()> {
+async fn notify(tx: &Transaction<'_>, code: &str, event_id: i64, notes: &[Notification]) -> Result<()> {
     for n in notes.iter().map(|n| n.for_code(code)) {
         tx.execute(
             "INSERT INTO outbox (account_id, dossier_code, event_id, subject, body, created_at) VALUES ($1, $2, $3, $4, $5, now())",
@@ -70,13 +49,8 @@ async fn notify(
 }
 
 pub async fn submit(tx: &Transaction<'_>, new: &NewDossier) -> Result<Dossier> {
-    let EventKind::Submitted {
-        receiving_agency, ..
-    } = &new.submitted.kind
-    else {
-        return Err(StoreError::Corrupt(
-            "a dossier starts with a Submitted event".into(),
-        ));
+    let EventKind::Submitted { receiving_agency, .. } = &new.submitted.kind else {
+        return Err(StoreError::Corrupt("a dossier starts with a Submitted event".into()));
     };
     let day = local_date(new.submitted.at);
     let row = tx
@@ -88,13 +62,9 @@ pub async fn submit(tx: &Transaction<'_>, new: &NewDossier) -> Result<Dossier> {
         .await
         .map_err(map_err)?;
     let seq = u32::try_from(row.get::<_, i32>(0)).unwrap_or(0);
-    let code = dossier_code(receiving_agency, day, seq).ok_or_else(|| {
-        StoreError::Conflict(format!(
-            "{receiving_agency} received more than 9999 dossiers on {day}"
-        ))
-    })?;
-    let dossier = apply(None, &code, &new.submitted)
-        .ok_or_else(|| StoreError::Corrupt("submitted event".into()))?;
+    let code = dossier_code(receiving_agency, day, seq)
+        .ok_or_else(|| StoreError::Conflict(format!("{receiving_agency} received more than 9999 dossiers on {day}")))?;
+    let dossier = apply(None, &code, &new.submitted).ok_or_else(|| StoreError::Corrupt("submitted event".into()))?;
     tx.execute(
         "INSERT INTO dossier (code, procedure_code, applicant_id, applicant_phone, receiving_agency, competent_agency,
                               state, due_on, submitted_at, version, body, form)
@@ -137,9 +107,7 @@ pub async fn append(
         .await
         .map_err(map_err)?;
     if changed != 1 {
-        return Err(StoreError::Conflict(format!(
-            "dossier {code} changed meanwhile"
-        )));
+        return Err(StoreError::Conflict(format!("dossier {code} changed meanwhile")));
     }
     let id = chain_append(tx, code, event).await?;
     notify(tx, code, id, notes).await
@@ -148,15 +116,5 @@ pub async fn append(
 pub const LINK_COLUMNS: &str = "id, dossier_code, at, actor, payload, hash, public";
 
 pub fn link(r: &Row) -> (Link, Vec<u8>, bool) {
-    (
-        Link {
-            id: r.get(0),
-            dossier: r.get(1),
-            at: r.get(2),
-            actor: r.get(3),
-            payload: r.get(4),
-        },
-        r.get(5),
-        r.get(6),
-    )
+    (Link { id: r.get(0), dossier: r.get(1), at: r.get(2), actor: r.get(3), payload: r.get(4) }, r.get(5), r.get(6))
 }

@@ -14,16 +14,14 @@ use tinhso_domain::dossier::{Dossier, Event};
 use tinhso_domain::province::{Agency, Province, Unit};
 use tinhso_store::codec::from_json;
 use tinhso_store::{
-    event_from_link, Account, AuditChain, DossierQuery, DossierRecord, InboxMessage, NewAccount,
-    NewDossier, Notification, ProvinceSetup, Result, Session, Store, StoreError, StoredEvent,
+    event_from_link, Account, AuditChain, DossierQuery, DossierRecord, InboxMessage, NewAccount, NewDossier,
+    Notification, ProvinceSetup, Result, Session, Store, StoreError, StoredEvent,
 };
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
-const MIGRATIONS: &[(i64, &str)] = &[
-    (1, include_str!("../migrations/0001_foundation.sql")),
-    (2, include_str!("../migrations/0002_dossiers.sql")),
-];
+const MIGRATIONS: &[(i64, &str)] =
+    &[(1, include_str!("../migrations/0001_foundation.sql")), (2, include_str!("../migrations/0002_dossiers.sql"))];
 /// Arbitrary key of the advisory lock that serialises migrations.
 const MIGRATION_LOCK: i64 = 0x7469_6e68_736f;
 
@@ -47,17 +45,8 @@ impl PgStore {
     /// Connects with a `postgres://` URL and migrates.
     pub async fn connect(url: &str, max_connections: usize) -> Result<Self> {
         let config: tokio_postgres::Config = url.parse().map_err(backend)?;
-        let manager = Manager::from_config(
-            config,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(max_connections)
-            .build()
-            .map_err(backend)?;
+        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool = Pool::builder(manager).max_size(max_connections).build().map_err(backend)?;
         let store = Self { pool };
         store.migrate().await?;
         Ok(store)
@@ -69,23 +58,13 @@ impl PgStore {
 
     /// Records stored as one JSON `body` column, in the query's order.
     async fn json_bodies<T: serde::de::DeserializeOwned>(&self, sql: &str) -> Result<Vec<T>> {
-        let rows = self
-            .client()
-            .await?
-            .query(sql, &[])
-            .await
-            .map_err(map_err)?;
-        rows.iter()
-            .map(|r| from_json(r.get::<_, &str>(0)))
-            .collect()
+        let rows = self.client().await?.query(sql, &[]).await.map_err(map_err)?;
+        rows.iter().map(|r| from_json(r.get::<_, &str>(0))).collect()
     }
 
     async fn migrate(&self) -> Result<()> {
         let mut client = self.client().await?;
-        client
-            .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
-            .await
-            .map_err(map_err)?;
+        client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK]).await.map_err(map_err)?;
         let result = async {
             client
                 .batch_execute(
@@ -109,10 +88,7 @@ impl PgStore {
             Ok(())
         }
         .await;
-        client
-            .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
-            .await
-            .map_err(map_err)?;
+        client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]).await.map_err(map_err)?;
         result
     }
 }
@@ -124,11 +100,7 @@ impl Store for PgStore {
     }
 
     async fn ping(&self) -> Result<()> {
-        self.client()
-            .await?
-            .execute("SELECT 1", &[])
-            .await
-            .map_err(map_err)?;
+        self.client().await?.execute("SELECT 1", &[]).await.map_err(map_err)?;
         Ok(())
     }
 
@@ -136,10 +108,7 @@ impl Store for PgStore {
         let row = self
             .client()
             .await?
-            .query_opt(
-                "SELECT code, name, division_type, agency_code_suffix FROM province",
-                &[],
-            )
+            .query_opt("SELECT code, name, division_type, agency_code_suffix FROM province", &[])
             .await
             .map_err(map_err)?;
         Ok(row.map(|r| Province {
@@ -176,10 +145,7 @@ impl Store for PgStore {
         let rows = self
             .client()
             .await?
-            .query(
-                "SELECT code, name, level, kind, parent, unit_code FROM agency ORDER BY code",
-                &[],
-            )
+            .query("SELECT code, name, level, kind, parent, unit_code FROM agency ORDER BY code", &[])
             .await
             .map_err(map_err)?;
         rows.iter().map(rows::agency).collect()
@@ -197,13 +163,7 @@ impl Store for PgStore {
         let row = self
             .client()
             .await?
-            .query_opt(
-                &format!(
-                    "SELECT {} FROM account WHERE login = $1",
-                    rows::ACCOUNT_COLUMNS
-                ),
-                &[&login],
-            )
+            .query_opt(&format!("SELECT {} FROM account WHERE login = $1", rows::ACCOUNT_COLUMNS), &[&login])
             .await
             .map_err(map_err)?;
         row.map(|r| rows::account_at(&r, 0)).transpose()
@@ -213,10 +173,7 @@ impl Store for PgStore {
         let rows = self
             .client()
             .await?
-            .query(
-                &format!("SELECT {} FROM account ORDER BY id", rows::ACCOUNT_COLUMNS),
-                &[],
-            )
+            .query(&format!("SELECT {} FROM account ORDER BY id", rows::ACCOUNT_COLUMNS), &[])
             .await
             .map_err(map_err)?;
         rows.iter().map(|r| rows::account_at(r, 0)).collect()
@@ -231,26 +188,12 @@ impl Store for PgStore {
             )
             .await
             .map_err(map_err)?;
-        client
-            .execute(
-                "DELETE FROM session WHERE expires_at <= $1",
-                &[&s.created_at],
-            )
-            .await
-            .map_err(map_err)?;
+        client.execute("DELETE FROM session WHERE expires_at <= $1", &[&s.created_at]).await.map_err(map_err)?;
         Ok(())
     }
 
-    async fn session(
-        &self,
-        token_hash: &[u8],
-        now: DateTime<Utc>,
-    ) -> Result<Option<(Session, Account)>> {
-        let cols: String = rows::ACCOUNT_COLUMNS
-            .split(", ")
-            .map(|c| format!("a.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+    async fn session(&self, token_hash: &[u8], now: DateTime<Utc>) -> Result<Option<(Session, Account)>> {
+        let cols: String = rows::ACCOUNT_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ");
         let row = self
             .client()
             .await?
@@ -287,8 +230,7 @@ impl Store for PgStore {
     }
 
     async fn procedures(&self) -> Result<Vec<Procedure>> {
-        self.json_bodies("SELECT body::text FROM procedure ORDER BY code")
-            .await
+        self.json_bodies("SELECT body::text FROM procedure ORDER BY code").await
     }
 
     async fn upsert_procedures(&self, procedures: &[Procedure]) -> Result<usize> {
@@ -300,8 +242,7 @@ impl Store for PgStore {
     }
 
     async fn calendar_years(&self) -> Result<Vec<YearCalendar>> {
-        self.json_bodies("SELECT body::text FROM calendar_year ORDER BY year")
-            .await
+        self.json_bodies("SELECT body::text FROM calendar_year ORDER BY year").await
     }
 
     async fn read_model_revision(&self) -> Result<String> {
@@ -352,10 +293,7 @@ impl Store for PgStore {
         let row = self
             .client()
             .await?
-            .query_opt(
-                "SELECT body::text, form::text, applicant_phone FROM dossier WHERE code = $1",
-                &[&code],
-            )
+            .query_opt("SELECT body::text, form::text, applicant_phone FROM dossier WHERE code = $1", &[&code])
             .await
             .map_err(map_err)?;
         row.map(|r| {
@@ -373,10 +311,7 @@ impl Store for PgStore {
             .client()
             .await?
             .query(
-                &format!(
-                    "SELECT {} FROM dossier_event WHERE dossier_code = $1 ORDER BY id",
-                    dossier::LINK_COLUMNS
-                ),
+                &format!("SELECT {} FROM dossier_event WHERE dossier_code = $1 ORDER BY id", dossier::LINK_COLUMNS),
                 &[&code],
             )
             .await
@@ -384,12 +319,7 @@ impl Store for PgStore {
         rows.iter()
             .map(|r| {
                 let (link, _, public) = dossier::link(r);
-                Ok(StoredEvent {
-                    id: link.id,
-                    event: event_from_link(&link)?,
-                    dossier: link.dossier,
-                    public,
-                })
+                Ok(StoredEvent { id: link.id, event: event_from_link(&link)?, dossier: link.dossier, public })
             })
             .collect()
     }
@@ -415,21 +345,13 @@ impl Store for PgStore {
             )
             .await
             .map_err(map_err)?;
-        rows.iter()
-            .map(|r| from_json(r.get::<_, &str>(0)))
-            .collect()
+        rows.iter().map(|r| from_json(r.get::<_, &str>(0))).collect()
     }
 
     async fn audit_chain(&self) -> Result<AuditChain> {
         let client = self.client().await?;
         let rows = client
-            .query(
-                &format!(
-                    "SELECT {} FROM dossier_event ORDER BY id",
-                    dossier::LINK_COLUMNS
-                ),
-                &[],
-            )
+            .query(&format!("SELECT {} FROM dossier_event ORDER BY id", dossier::LINK_COLUMNS), &[])
             .await
             .map_err(map_err)?;
         let links = rows.iter().map(|r| {
@@ -442,20 +364,13 @@ impl Store for PgStore {
             .map_err(map_err)?
             .map(|r| (r.get(0), r.get(1)));
         let checkpoints = client
-            .query(
-                "SELECT event_id, hash FROM chain_checkpoint ORDER BY event_id",
-                &[],
-            )
+            .query("SELECT event_id, hash FROM chain_checkpoint ORDER BY event_id", &[])
             .await
             .map_err(map_err)?
             .iter()
             .map(|r| (r.get(0), r.get(1)))
             .collect();
-        Ok(AuditChain {
-            links: links.collect(),
-            head,
-            checkpoints,
-        })
+        Ok(AuditChain { links: links.collect(), head, checkpoints })
     }
 
     async fn inbox(&self, account_id: i64) -> Result<Vec<InboxMessage>> {

@@ -17,8 +17,7 @@ pub fn unit(r: &Row) -> Result<Unit> {
     Ok(Unit {
         code: u32_at(r, 0),
         name: r.get(1),
-        division_type: DivisionType::parse(kind)
-            .ok_or_else(|| StoreError::Corrupt(format!("division type {kind}")))?,
+        division_type: DivisionType::parse(kind).ok_or_else(|| StoreError::Corrupt(format!("division type {kind}")))?,
         province_code: u32_at(r, 3),
         valid_from: r.get(4),
         valid_to: r.get(5),
@@ -27,15 +26,12 @@ pub fn unit(r: &Row) -> Result<Unit> {
 
 pub fn agency(r: &Row) -> Result<Agency> {
     Ok(Agency {
-        code: codec::agency(Some(r.get(0)))?
-            .ok_or_else(|| StoreError::Corrupt("agency code".into()))?,
+        code: codec::agency(Some(r.get(0)))?.ok_or_else(|| StoreError::Corrupt("agency code".into()))?,
         name: r.get(1),
         level: codec::from_key(r.get(2))?,
         kind: codec::from_key(r.get(3))?,
         parent: codec::agency(r.get(4))?,
-        unit_code: r
-            .get::<_, Option<i32>>(5)
-            .and_then(|c| u32::try_from(c).ok()),
+        unit_code: r.get::<_, Option<i32>>(5).and_then(|c| u32::try_from(c).ok()),
     })
 }
 

@@ -10,15 +10,8 @@ use tokio_postgres::types::Json;
 
 pub async fn setup(tx: &Transaction<'_>, setup: &ProvinceSetup) -> Result<()> {
     // Serialise concurrent set-ups; the loser sees the winner's province.
-    tx.execute("LOCK TABLE province IN EXCLUSIVE MODE", &[])
-        .await
-        .map_err(map_err)?;
-    if tx
-        .query_opt("SELECT 1 FROM province", &[])
-        .await
-        .map_err(map_err)?
-        .is_some()
-    {
+    tx.execute("LOCK TABLE province IN EXCLUSIVE MODE", &[]).await.map_err(map_err)?;
+    if tx.query_opt("SELECT 1 FROM province", &[]).await.map_err(map_err)?.is_some() {
         return Err(StoreError::Conflict("a province is already set up".into()));
     }
     let p = &setup.province;
@@ -38,14 +31,7 @@ pub async fn setup(tx: &Transaction<'_>, setup: &ProvinceSetup) -> Result<()> {
     for u in &setup.units {
         tx.execute(
             &unit,
-            &[
-                &(u.code as i32),
-                &u.valid_from,
-                &u.valid_to,
-                &u.name,
-                &u.division_type.key(),
-                &(u.province_code as i32),
-            ],
+            &[&(u.code as i32), &u.valid_from, &u.valid_to, &u.name, &u.division_type.key(), &(u.province_code as i32)],
         )
         .await
         .map_err(map_err)?;
@@ -86,7 +72,14 @@ pub async fn insert_account(tx: &Transaction<'_>, a: &NewAccount) -> Result<i64>
         .query_one(
             "INSERT INTO account (login, full_name, password_hash, role, agency_code, personal_id, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, now()) RETURNING id",
-            &[&a.login, &a.full_name, &a.password_hash, &a.role.key(), &a.agency.as_ref().map(|c| c.as_str()), &a.personal_id],
+            &[
+                &a.login,
+                &a.full_name,
+                &a.password_hash,
+                &a.role.key(),
+                &a.agency.as_ref().map(|c| c.as_str()),
+                &a.personal_id,
+            ],
         )
         .await
         .map_err(map_err)?;
@@ -105,18 +98,7 @@ pub async fn upsert_procedures(tx: &Transaction<'_>, procedures: &[Procedure]) -
         .map_err(map_err)?;
     for p in procedures {
         let body = to_json(p)?;
-        tx.execute(
-            &st,
-            &[
-                &p.code.as_str(),
-                &p.name,
-                &p.field,
-                &p.online_level.key(),
-                &body,
-            ],
-        )
-        .await
-        .map_err(map_err)?;
+        tx.execute(&st, &[&p.code.as_str(), &p.name, &p.field, &p.online_level.key(), &body]).await.map_err(map_err)?;
     }
     Ok(procedures.len())
 }

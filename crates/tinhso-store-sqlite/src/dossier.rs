@@ -8,28 +8,17 @@ use tinhso_domain::dossier::code::dossier_code;
 use tinhso_domain::dossier::deadline::local_date;
 use tinhso_domain::dossier::{apply, Dossier, Event, EventKind};
 use tinhso_store::codec::{from_json, to_json};
-use tinhso_store::{
-    chain_link, DossierRecord, NewDossier, Notification, Result, StoreError, CHECKPOINT_EVERY,
-};
+use tinhso_store::{chain_link, DossierRecord, NewDossier, Notification, Result, StoreError, CHECKPOINT_EVERY};
 
 /// Appends one event to the chain; the caller holds the write transaction (SQLite's single
 /// writer serialises appends, so ids stay gap-free).
 fn chain_append(tx: &Transaction<'_>, code: &str, event: &Event) -> Result<i64> {
     let head: Option<(i64, Vec<u8>)> = tx
-        .query_row(
-            "SELECT last_id, hash FROM chain_head WHERE one = 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .query_row("SELECT last_id, hash FROM chain_head WHERE one = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()
         .map_err(map_err)?;
     let (last, prev): (i64, Hash) = match head {
-        Some((id, h)) => (
-            id,
-            h.as_slice()
-                .try_into()
-                .map_err(|_| StoreError::Corrupt("chain head hash".into()))?,
-        ),
+        Some((id, h)) => (id, h.as_slice().try_into().map_err(|_| StoreError::Corrupt("chain head hash".into()))?),
         None => (0, GENESIS),
     };
     let id = last + 1;
@@ -68,13 +57,8 @@ fn notify(tx: &Transaction<'_>, code: &str, event_id: i64, notes: &[Notification
 }
 
 pub fn submit(tx: &Transaction<'_>, new: &NewDossier) -> Result<Dossier> {
-    let EventKind::Submitted {
-        receiving_agency, ..
-    } = &new.submitted.kind
-    else {
-        return Err(StoreError::Corrupt(
-            "a dossier starts with a Submitted event".into(),
-        ));
+    let EventKind::Submitted { receiving_agency, .. } = &new.submitted.kind else {
+        return Err(StoreError::Corrupt("a dossier starts with a Submitted event".into()));
     };
     let day = local_date(new.submitted.at);
     let seq: u32 = tx
@@ -85,13 +69,9 @@ pub fn submit(tx: &Transaction<'_>, new: &NewDossier) -> Result<Dossier> {
             |r| r.get(0),
         )
         .map_err(map_err)?;
-    let code = dossier_code(receiving_agency, day, seq).ok_or_else(|| {
-        StoreError::Conflict(format!(
-            "{receiving_agency} received more than 9999 dossiers on {day}"
-        ))
-    })?;
-    let dossier = apply(None, &code, &new.submitted)
-        .ok_or_else(|| StoreError::Corrupt("submitted event".into()))?;
+    let code = dossier_code(receiving_agency, day, seq)
+        .ok_or_else(|| StoreError::Conflict(format!("{receiving_agency} received more than 9999 dossiers on {day}")))?;
+    let dossier = apply(None, &code, &new.submitted).ok_or_else(|| StoreError::Corrupt("submitted event".into()))?;
     tx.execute(
         "INSERT INTO dossier (code, procedure_code, applicant_id, applicant_phone, receiving_agency, competent_agency,
                               state, due_on, submitted_at, version, body, form)
@@ -132,45 +112,28 @@ pub fn append(
         )
         .map_err(map_err)?;
     if changed != 1 {
-        return Err(StoreError::Conflict(format!(
-            "dossier {code} changed meanwhile"
-        )));
+        return Err(StoreError::Conflict(format!("dossier {code} changed meanwhile")));
     }
     let id = chain_append(tx, code, event)?;
     notify(tx, code, id, notes)
 }
 
-pub fn record(
-    c: &Connection,
-    code: &str,
-) -> rusqlite::Result<Option<(String, String, Option<String>)>> {
-    c.query_row(
-        "SELECT body, form, applicant_phone FROM dossier WHERE code = ?1",
-        [code],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )
+pub fn record(c: &Connection, code: &str) -> rusqlite::Result<Option<(String, String, Option<String>)>> {
+    c.query_row("SELECT body, form, applicant_phone FROM dossier WHERE code = ?1", [code], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })
     .optional()
 }
 
 pub fn to_record((body, form, phone): (String, String, Option<String>)) -> Result<DossierRecord> {
-    Ok(DossierRecord {
-        dossier: from_json(&body)?,
-        form: from_json(&form)?,
-        applicant_phone: phone,
-    })
+    Ok(DossierRecord { dossier: from_json(&body)?, form: from_json(&form)?, applicant_phone: phone })
 }
 
 pub fn links(c: &Connection, code: Option<&str>) -> rusqlite::Result<Vec<(Link, Vec<u8>, bool)>> {
     let sql = "SELECT id, dossier_code, at, actor, payload, hash, public FROM dossier_event";
     let map = |r: &rusqlite::Row<'_>| {
         Ok((
-            Link {
-                id: r.get(0)?,
-                dossier: r.get(1)?,
-                at: r.get(2)?,
-                actor: r.get(3)?,
-                payload: r.get(4)?,
-            },
+            Link { id: r.get(0)?, dossier: r.get(1)?, at: r.get(2)?, actor: r.get(3)?, payload: r.get(4)? },
             r.get::<_, Vec<u8>>(5)?,
             r.get::<_, bool>(6)?,
         ))

@@ -17,13 +17,12 @@ use tinhso_domain::catalogue::Procedure;
 use tinhso_domain::dossier::{Dossier, Event};
 use tinhso_domain::province::{Agency, Province, Unit};
 use tinhso_store::{
-    event_from_link, Account, AuditChain, DossierQuery, DossierRecord, InboxMessage, NewAccount,
-    NewDossier, Notification, ProvinceSetup, Result, Session, Store, StoreError, StoredEvent,
+    event_from_link, Account, AuditChain, DossierQuery, DossierRecord, InboxMessage, NewAccount, NewDossier,
+    Notification, ProvinceSetup, Result, Session, Store, StoreError, StoredEvent,
 };
 
 const MAX_IDLE_READERS: usize = 8;
-const REVISION_SQL: &str =
-    "SELECT (SELECT count(*) || '/' || coalesce(max(updated_at), '') FROM procedure)
+const REVISION_SQL: &str = "SELECT (SELECT count(*) || '/' || coalesce(max(updated_at), '') FROM procedure)
      || '/' || (SELECT count(*) || '/' || coalesce(max(updated_at), '') FROM calendar_year)";
 
 pub struct SqliteStore {
@@ -38,9 +37,7 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
 
 fn map_err(e: rusqlite::Error) -> StoreError {
     match &e {
-        rusqlite::Error::SqliteFailure(f, _)
-            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-        {
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
             StoreError::Conflict(e.to_string())
         }
         _ => backend(e),
@@ -50,9 +47,7 @@ fn map_err(e: rusqlite::Error) -> StoreError {
 fn open(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.execute_batch(
@@ -73,11 +68,7 @@ impl SqliteStore {
         })
         .await
         .map_err(backend)??;
-        Ok(Self {
-            path,
-            writer: Arc::new(Mutex::new(writer)),
-            readers: Arc::new(Mutex::new(Vec::new())),
-        })
+        Ok(Self { path, writer: Arc::new(Mutex::new(writer)), readers: Arc::new(Mutex::new(Vec::new())) })
     }
 
     async fn read<T, F>(&self, f: F) -> Result<T>
@@ -105,10 +96,7 @@ impl SqliteStore {
     }
 
     /// Records stored as one JSON `body` column, in the query's order.
-    async fn json_bodies<T: serde::de::DeserializeOwned>(
-        &self,
-        sql: &'static str,
-    ) -> Result<Vec<T>> {
+    async fn json_bodies<T: serde::de::DeserializeOwned>(&self, sql: &'static str) -> Result<Vec<T>> {
         let bodies: Vec<String> = self
             .read(move |c| {
                 let mut st = c.prepare(sql)?;
@@ -116,10 +104,7 @@ impl SqliteStore {
                 rows.collect()
             })
             .await?;
-        bodies
-            .iter()
-            .map(|b| tinhso_store::codec::from_json(b))
-            .collect()
+        bodies.iter().map(|b| tinhso_store::codec::from_json(b)).collect()
     }
 
     /// Runs `f` in one IMMEDIATE transaction on the writer; commits only if it succeeds.
@@ -131,9 +116,7 @@ impl SqliteStore {
         let writer = self.writer.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = writer.lock().map_err(backend)?;
-            let tx = conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .map_err(map_err)?;
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(map_err)?;
             let out = f(&tx)?;
             tx.commit().map_err(map_err)?;
             Ok(out)
@@ -155,18 +138,14 @@ impl Store for SqliteStore {
 
     async fn province(&self) -> Result<Option<Province>> {
         self.read(|c| {
-            c.query_row(
-                "SELECT code, name, division_type, agency_code_suffix FROM province",
-                [],
-                |r| {
-                    Ok(Province {
-                        code: r.get(0)?,
-                        name: r.get(1)?,
-                        division_type: r.get(2)?,
-                        agency_code_suffix: r.get(3)?,
-                    })
-                },
-            )
+            c.query_row("SELECT code, name, division_type, agency_code_suffix FROM province", [], |r| {
+                Ok(Province {
+                    code: r.get(0)?,
+                    name: r.get(1)?,
+                    division_type: r.get(2)?,
+                    agency_code_suffix: r.get(3)?,
+                })
+            })
             .optional()
         })
         .await
@@ -191,9 +170,7 @@ impl Store for SqliteStore {
 
     async fn agencies(&self) -> Result<Vec<Agency>> {
         self.read(|c| {
-            let mut st = c.prepare(
-                "SELECT code, name, level, kind, parent, unit_code FROM agency ORDER BY code",
-            )?;
+            let mut st = c.prepare("SELECT code, name, level, kind, parent, unit_code FROM agency ORDER BY code")?;
             let rows = st.query_map([], rows::agency)?;
             rows.collect()
         })
@@ -209,10 +186,7 @@ impl Store for SqliteStore {
         let login = login.to_owned();
         self.read(move |c| {
             c.query_row(
-                &format!(
-                    "SELECT {} FROM account WHERE login = ?1",
-                    rows::ACCOUNT_COLUMNS
-                ),
+                &format!("SELECT {} FROM account WHERE login = ?1", rows::ACCOUNT_COLUMNS),
                 [login],
                 rows::account,
             )
@@ -223,10 +197,7 @@ impl Store for SqliteStore {
 
     async fn accounts(&self) -> Result<Vec<Account>> {
         self.read(|c| {
-            let mut st = c.prepare(&format!(
-                "SELECT {} FROM account ORDER BY id",
-                rows::ACCOUNT_COLUMNS
-            ))?;
+            let mut st = c.prepare(&format!("SELECT {} FROM account ORDER BY id", rows::ACCOUNT_COLUMNS))?;
             let rows = st.query_map([], rows::account)?;
             rows.collect()
         })
@@ -248,11 +219,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn session(
-        &self,
-        token_hash: &[u8],
-        now: DateTime<Utc>,
-    ) -> Result<Option<(Session, Account)>> {
+    async fn session(&self, token_hash: &[u8], now: DateTime<Utc>) -> Result<Option<(Session, Account)>> {
         let token_hash = token_hash.to_vec();
         self.read(move |c| {
             let cols: String =
@@ -283,38 +250,32 @@ impl Store for SqliteStore {
     async fn delete_session(&self, token_hash: &[u8]) -> Result<()> {
         let token_hash = token_hash.to_vec();
         self.write(move |tx| {
-            tx.execute("DELETE FROM session WHERE token_hash = ?1", [token_hash])
-                .map_err(map_err)?;
+            tx.execute("DELETE FROM session WHERE token_hash = ?1", [token_hash]).map_err(map_err)?;
             Ok(())
         })
         .await
     }
 
     async fn procedures(&self) -> Result<Vec<Procedure>> {
-        self.json_bodies("SELECT body FROM procedure ORDER BY code")
-            .await
+        self.json_bodies("SELECT body FROM procedure ORDER BY code").await
     }
 
     async fn upsert_procedures(&self, procedures: &[Procedure]) -> Result<usize> {
         let procedures = procedures.to_vec();
-        self.write(move |tx| write::upsert_procedures(tx, &procedures))
-            .await
+        self.write(move |tx| write::upsert_procedures(tx, &procedures)).await
     }
 
     async fn calendar_years(&self) -> Result<Vec<YearCalendar>> {
-        self.json_bodies("SELECT body FROM calendar_year ORDER BY year")
-            .await
+        self.json_bodies("SELECT body FROM calendar_year ORDER BY year").await
     }
 
     async fn read_model_revision(&self) -> Result<String> {
-        self.read(|c| c.query_row(REVISION_SQL, [], |r| r.get(0)))
-            .await
+        self.read(|c| c.query_row(REVISION_SQL, [], |r| r.get(0))).await
     }
 
     async fn put_calendar_year(&self, year: &YearCalendar) -> Result<()> {
         let year = year.clone();
-        self.write(move |tx| write::put_calendar_year(tx, &year))
-            .await
+        self.write(move |tx| write::put_calendar_year(tx, &year)).await
     }
 
     async fn submit_dossier(&self, new: &NewDossier) -> Result<Dossier> {
@@ -330,14 +291,8 @@ impl Store for SqliteStore {
         next: &Dossier,
         notify: &[Notification],
     ) -> Result<()> {
-        let (code, event, next, notify) = (
-            code.to_owned(),
-            event.clone(),
-            next.clone(),
-            notify.to_vec(),
-        );
-        self.write(move |tx| dossier::append(tx, &code, expected_version, &event, &next, &notify))
-            .await
+        let (code, event, next, notify) = (code.to_owned(), event.clone(), next.clone(), notify.to_vec());
+        self.write(move |tx| dossier::append(tx, &code, expected_version, &event, &next, &notify)).await
     }
 
     async fn dossier(&self, code: &str) -> Result<Option<DossierRecord>> {
@@ -352,12 +307,7 @@ impl Store for SqliteStore {
         links
             .into_iter()
             .map(|(link, _, public)| {
-                Ok(StoredEvent {
-                    id: link.id,
-                    event: event_from_link(&link)?,
-                    dossier: link.dossier,
-                    public,
-                })
+                Ok(StoredEvent { id: link.id, event: event_from_link(&link)?, dossier: link.dossier, public })
             })
             .collect()
     }
@@ -375,9 +325,7 @@ impl Store for SqliteStore {
                 if let Some(agency) = &q.agency {
                     args.push(agency.as_str().to_owned().into());
                     let n = args.len();
-                    sql.push_str(&format!(
-                        " AND (receiving_agency = ?{n} OR competent_agency = ?{n})"
-                    ));
+                    sql.push_str(&format!(" AND (receiving_agency = ?{n} OR competent_agency = ?{n})"));
                 }
                 if !q.states.is_empty() {
                     let marks: Vec<String> = q
@@ -400,35 +348,18 @@ impl Store for SqliteStore {
                 rows.collect()
             })
             .await?;
-        bodies
-            .iter()
-            .map(|b| tinhso_store::codec::from_json(b))
-            .collect()
+        bodies.iter().map(|b| tinhso_store::codec::from_json(b)).collect()
     }
 
     async fn audit_chain(&self) -> Result<AuditChain> {
         self.read(|c| {
-            let links = dossier::links(c, None)?
-                .into_iter()
-                .map(|(l, h, _)| (l, h))
-                .collect();
+            let links = dossier::links(c, None)?.into_iter().map(|(l, h, _)| (l, h)).collect();
             let head = c
-                .query_row(
-                    "SELECT last_id, hash FROM chain_head WHERE one = 1",
-                    [],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
+                .query_row("SELECT last_id, hash FROM chain_head WHERE one = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
-            let mut st =
-                c.prepare("SELECT event_id, hash FROM chain_checkpoint ORDER BY event_id")?;
-            let checkpoints = st
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?;
-            Ok(AuditChain {
-                links,
-                head,
-                checkpoints,
-            })
+            let mut st = c.prepare("SELECT event_id, hash FROM chain_checkpoint ORDER BY event_id")?;
+            let checkpoints = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+            Ok(AuditChain { links, head, checkpoints })
         })
         .await
     }

@@ -2,20 +2,17 @@
 
 use rusqlite::Connection;
 
-const MIGRATIONS: &[(i64, &str)] = &[
-    (1, include_str!("../migrations/0001_foundation.sql")),
-    (2, include_str!("../migrations/0002_dossiers.sql")),
-];
+const MIGRATIONS: &[(i64, &str)] =
+    &[(1, include_str!("../migrations/0001_foundation.sql")), (2, include_str!("../migrations/0002_dossiers.sql"))];
 
 pub fn run(conn: &mut Connection) -> rusqlite::Result<()> {
-    conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")?;
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+    )?;
     for (version, sql) in MIGRATIONS {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let done: bool = tx.query_row(
-            "SELECT EXISTS(SELECT 1 FROM schema_migration WHERE version = ?1)",
-            [version],
-            |r| r.get(0),
-        )?;
+        let done: bool =
+            tx.query_row("SELECT EXISTS(SELECT 1 FROM schema_migration WHERE version = ?1)", [version], |r| r.get(0))?;
         if !done {
             tx.execute_batch(sql)?;
             tx.execute(

@@ -18,12 +18,8 @@ pub fn unit(r: &Row<'_>) -> rusqlite::Result<Unit> {
     Ok(Unit {
         code: r.get(0)?,
         name: r.get(1)?,
-        division_type: DivisionType::parse(&kind).ok_or_else(|| {
-            corrupt(
-                2,
-                tinhso_store::StoreError::Corrupt(format!("division type {kind}")),
-            )
-        })?,
+        division_type: DivisionType::parse(&kind)
+            .ok_or_else(|| corrupt(2, tinhso_store::StoreError::Corrupt(format!("division type {kind}"))))?,
         province_code: r.get(3)?,
         valid_from: r.get(4)?,
         valid_to: r.get(5)?,
@@ -36,9 +32,7 @@ pub fn agency(r: &Row<'_>) -> rusqlite::Result<Agency> {
     let level: String = r.get(2)?;
     let kind: String = r.get(3)?;
     Ok(Agency {
-        code: codec::agency(Some(code))
-            .map_err(|e| corrupt(0, e))?
-            .ok_or_else(|| rusqlite::Error::InvalidQuery)?,
+        code: codec::agency(Some(code)).map_err(|e| corrupt(0, e))?.ok_or_else(|| rusqlite::Error::InvalidQuery)?,
         name: r.get(1)?,
         level: codec::from_key(&level).map_err(|e| corrupt(2, e))?,
         kind: codec::from_key(&kind).map_err(|e| corrupt(3, e))?,

@@ -9,9 +9,7 @@ use tinhso_store::codec::{key, to_json};
 use tinhso_store::{NewAccount, ProvinceSetup, Result, StoreError};
 
 pub fn setup(tx: &Transaction<'_>, setup: &ProvinceSetup) -> Result<()> {
-    let exists: bool = tx
-        .query_row("SELECT EXISTS(SELECT 1 FROM province)", [], |r| r.get(0))
-        .map_err(map_err)?;
+    let exists: bool = tx.query_row("SELECT EXISTS(SELECT 1 FROM province)", [], |r| r.get(0)).map_err(map_err)?;
     if exists {
         return Err(StoreError::Conflict("a province is already set up".into()));
     }
@@ -28,15 +26,8 @@ pub fn setup(tx: &Transaction<'_>, setup: &ProvinceSetup) -> Result<()> {
         )
         .map_err(map_err)?;
     for u in &setup.units {
-        unit.execute(params![
-            u.code,
-            u.valid_from,
-            u.valid_to,
-            u.name,
-            u.division_type.key(),
-            u.province_code
-        ])
-        .map_err(map_err)?;
+        unit.execute(params![u.code, u.valid_from, u.valid_to, u.name, u.division_type.key(), u.province_code])
+            .map_err(map_err)?;
     }
     // Parents first, so the foreign key holds whatever order the caller used.
     let mut agencies = setup.agencies.clone();
@@ -94,15 +85,8 @@ pub fn upsert_procedures(tx: &Transaction<'_>, procedures: &[Procedure]) -> Resu
         )
         .map_err(map_err)?;
     for p in procedures {
-        st.execute(params![
-            p.code.as_str(),
-            p.name,
-            p.field,
-            p.online_level.key(),
-            to_json(p)?,
-            now
-        ])
-        .map_err(map_err)?;
+        st.execute(params![p.code.as_str(), p.name, p.field, p.online_level.key(), to_json(p)?, now])
+            .map_err(map_err)?;
     }
     Ok(procedures.len())
 }

@@ -154,11 +154,7 @@ pub trait Store: Send + Sync + 'static {
 
     async fn create_session(&self, session: &Session) -> Result<()>;
     /// The live session with this token hash and its account (expired ones are not returned).
-    async fn session(
-        &self,
-        token_hash: &[u8],
-        now: DateTime<Utc>,
-    ) -> Result<Option<(Session, Account)>>;
+    async fn session(&self, token_hash: &[u8], now: DateTime<Utc>) -> Result<Option<(Session, Account)>>;
     async fn delete_session(&self, token_hash: &[u8]) -> Result<()>;
 
     async fn procedures(&self) -> Result<Vec<Procedure>>;
@@ -210,9 +206,7 @@ pub fn chain_link(id: i64, dossier: &str, event: &Event) -> Result<Link> {
     Ok(Link {
         id,
         dossier: dossier.to_owned(),
-        at: event
-            .at
-            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        at: event.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         actor: event.actor,
         payload: codec::to_json(&event.kind)?,
     })
@@ -223,11 +217,7 @@ pub fn event_from_link(link: &Link) -> Result<Event> {
     let at = DateTime::parse_from_rfc3339(&link.at)
         .map_err(|e| StoreError::Corrupt(format!("event #{} time: {e}", link.id)))?
         .with_timezone(&Utc);
-    Ok(Event {
-        kind: codec::from_json(&link.payload)?,
-        at,
-        actor: link.actor,
-    })
+    Ok(Event { kind: codec::from_json(&link.payload)?, at, actor: link.actor })
 }
 
 /// Helpers the backends share to move domain values through text columns.
@@ -253,8 +243,7 @@ pub mod codec {
     }
 
     pub fn agency(s: Option<String>) -> Result<Option<AgencyCode>> {
-        s.map(|s| AgencyCode::parse("agency", &s).map_err(|e| StoreError::Corrupt(e.to_string())))
-            .transpose()
+        s.map(|s| AgencyCode::parse("agency", &s).map_err(|e| StoreError::Corrupt(e.to_string()))).transpose()
     }
 
     pub fn key<T: serde::Serialize>(v: &T) -> Result<String> {
@@ -265,7 +254,6 @@ pub mod codec {
     }
 
     pub fn from_key<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
-        serde_json::from_value(serde_json::Value::String(s.to_owned()))
-            .map_err(|e| StoreError::Corrupt(e.to_string()))
+        serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(|e| StoreError::Corrupt(e.to_string()))
     }
 }

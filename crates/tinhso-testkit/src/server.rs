@@ -18,25 +18,16 @@ impl Backend {
     /// The backends the suite covers. PostgreSQL needs `TINHSO_TEST_PG` (set by `scripts/test`);
     /// without it the suite fails rather than silently testing less, unless `TINHSO_SKIP_PG=1`.
     pub fn pg_admin_url() -> Option<String> {
-        std::env::var("TINHSO_TEST_PG")
-            .ok()
-            .filter(|u| !u.is_empty())
+        std::env::var("TINHSO_TEST_PG").ok().filter(|u| !u.is_empty())
     }
 }
 
 fn unique(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!(
-        "{prefix}_{}_{}_{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed),
-        nanos
-    )
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    format!("{prefix}_{}_{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed), nanos)
 }
 
 /// Creates an empty PostgreSQL database and returns its URL.
@@ -46,24 +37,14 @@ pub async fn fresh_pg_database() -> Result<String> {
         None if std::env::var("TINHSO_SKIP_PG").is_ok_and(|v| v == "1") => {
             bail!("PostgreSQL tests skipped")
         }
-        None => bail!(
-            "TINHSO_TEST_PG is not set: run the tests with scripts/test, which starts PostgreSQL"
-        ),
+        None => bail!("TINHSO_TEST_PG is not set: run the tests with scripts/test, which starts PostgreSQL"),
     };
-    let (client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
-        .await
-        .context("connect to TINHSO_TEST_PG")?;
+    let (client, conn) =
+        tokio_postgres::connect(&admin, tokio_postgres::NoTls).await.context("connect to TINHSO_TEST_PG")?;
     tokio::spawn(conn);
     let name = unique("tinhso_test");
-    client
-        .batch_execute(&format!(
-            "CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"
-        ))
-        .await?;
-    let base = admin
-        .rsplit_once('/')
-        .map(|(b, _)| b)
-        .ok_or_else(|| anyhow!("bad TINHSO_TEST_PG"))?;
+    client.batch_execute(&format!("CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0")).await?;
+    let base = admin.rsplit_once('/').map(|(b, _)| b).ok_or_else(|| anyhow!("bad TINHSO_TEST_PG"))?;
     Ok(format!("{base}/{name}"))
 }
 
@@ -104,22 +85,12 @@ impl TestServer {
         extra: &[&str],
     ) -> Result<Self> {
         let mut cmd = Command::new(bin);
-        cmd.arg("serve")
-            .arg("--listen")
-            .arg("127.0.0.1:0")
-            .arg("--data")
-            .arg(&data)
-            .args(extra);
+        cmd.arg("serve").arg("--listen").arg("127.0.0.1:0").arg("--data").arg(&data).args(extra);
         if let Some(db) = &database {
             cmd.arg("--database").arg(db);
         }
-        cmd.env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true);
-        let mut child = cmd
-            .spawn()
-            .with_context(|| format!("spawn {}", bin.display()))?;
+        cmd.env("RUST_LOG", "warn").stdout(Stdio::piped()).stderr(Stdio::inherit()).kill_on_drop(true);
+        let mut child = cmd.spawn().with_context(|| format!("spawn {}", bin.display()))?;
         let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
         let mut lines = BufReader::new(stdout).lines();
         let mut banner = String::new();
@@ -128,11 +99,7 @@ impl TestServer {
                 banner.push_str(&line);
                 banner.push('\n');
                 if let Some(i) = line.find("http://") {
-                    let url = line[i..]
-                        .split_whitespace()
-                        .next()
-                        .unwrap_or_default()
-                        .to_owned();
+                    let url = line[i..].split_whitespace().next().unwrap_or_default().to_owned();
                     return Ok::<String, anyhow::Error>(url);
                 }
             }
@@ -142,23 +109,12 @@ impl TestServer {
         .context("server did not start within 60 s")??;
         // Keep draining stdout so the server never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Ok(Self {
-            url,
-            data,
-            database,
-            backend,
-            child,
-            banner,
-        })
+        Ok(Self { url, data, database, backend, child, banner })
     }
 
     /// A client with its own cookie jar, as one browser would have.
     pub fn client(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .timeout(Duration::from_secs(30))
-            .build()
-            .unwrap_or_default()
+        reqwest::Client::builder().cookie_store(true).timeout(Duration::from_secs(30)).build().unwrap_or_default()
     }
 
     /// Arguments that point a CLI command at this server's data.
@@ -179,11 +135,7 @@ impl TestServer {
 
 /// Runs the `tinhso` CLI to completion; returns (exit code, stdout, stderr).
 pub async fn run_cli(bin: &Path, args: &[String]) -> Result<(i32, String, String)> {
-    let out = Command::new(bin)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .await?;
+    let out = Command::new(bin).args(args).env("RUST_LOG", "warn").output().await?;
     Ok((
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -20,18 +20,14 @@ pub struct Browser {
 pub struct Element(String);
 
 fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 impl Browser {
     pub async fn start() -> Result<Self> {
-        let driver_bin = which("chromedriver").ok_or_else(|| {
-            anyhow!("chromedriver not found: run scripts/test, which installs chromium-driver")
-        })?;
-        let chromium =
-            which("chromium").ok_or_else(|| anyhow!("chromium not found: run scripts/test"))?;
+        let driver_bin = which("chromedriver")
+            .ok_or_else(|| anyhow!("chromedriver not found: run scripts/test, which installs chromium-driver"))?;
+        let chromium = which("chromium").ok_or_else(|| anyhow!("chromium not found: run scripts/test"))?;
         let port = free_port()?;
         let driver = Command::new(driver_bin)
             .arg(format!("--port={port}"))
@@ -40,9 +36,7 @@ impl Browser {
             .kill_on_drop(true)
             .spawn()
             .context("start chromedriver")?;
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()?;
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?;
         let base = format!("http://127.0.0.1:{port}");
         for _ in 0..100 {
             if http.get(format!("{base}/status")).send().await.is_ok() {
@@ -50,8 +44,7 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let profile =
-            std::env::temp_dir().join(format!("tinhso-chromium-{}-{port}", std::process::id()));
+        let profile = std::env::temp_dir().join(format!("tinhso-chromium-{}-{port}", std::process::id()));
         let caps = json!({ "capabilities": { "alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {
@@ -61,30 +54,12 @@ impl Browser {
                          "--disable-sync", "--window-size=412,915", format!("--user-data-dir={}", profile.display())]
             }
         }}});
-        let v: Value = http
-            .post(format!("{base}/session"))
-            .json(&caps)
-            .send()
-            .await?
-            .json()
-            .await?;
-        let id = v["value"]["sessionId"]
-            .as_str()
-            .ok_or_else(|| anyhow!("no session: {v}"))?;
-        Ok(Self {
-            http,
-            base: format!("{base}/session/{id}"),
-            _driver: driver,
-            _profile: profile,
-        })
+        let v: Value = http.post(format!("{base}/session")).json(&caps).send().await?.json().await?;
+        let id = v["value"]["sessionId"].as_str().ok_or_else(|| anyhow!("no session: {v}"))?;
+        Ok(Self { http, base: format!("{base}/session/{id}"), _driver: driver, _profile: profile })
     }
 
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> Result<Value> {
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value> {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(b) = body {
             req = req.json(&b);
@@ -97,63 +72,33 @@ impl Browser {
     }
 
     pub async fn goto(&self, url: &str) -> Result<()> {
-        self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
-            .await
-            .map(|_| ())
+        self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url }))).await.map(|_| ())
     }
 
     pub async fn find(&self, css: &str) -> Result<Element> {
         let v = self
-            .call(
-                reqwest::Method::POST,
-                "/element",
-                Some(json!({ "using": "css selector", "value": css })),
-            )
+            .call(reqwest::Method::POST, "/element", Some(json!({ "using": "css selector", "value": css })))
             .await?;
-        v[ELEMENT_KEY]
-            .as_str()
-            .map(|s| Element(s.to_owned()))
-            .ok_or_else(|| anyhow!("no element {css}"))
+        v[ELEMENT_KEY].as_str().map(|s| Element(s.to_owned())).ok_or_else(|| anyhow!("no element {css}"))
     }
 
     pub async fn type_into(&self, e: &Element, text: &str) -> Result<()> {
-        self.call(
-            reqwest::Method::POST,
-            &format!("/element/{}/value", e.0),
-            Some(json!({ "text": text })),
-        )
-        .await
-        .map(|_| ())
+        self.call(reqwest::Method::POST, &format!("/element/{}/value", e.0), Some(json!({ "text": text })))
+            .await
+            .map(|_| ())
     }
 
     pub async fn click(&self, e: &Element) -> Result<()> {
-        self.call(
-            reqwest::Method::POST,
-            &format!("/element/{}/click", e.0),
-            Some(json!({})),
-        )
-        .await
-        .map(|_| ())
+        self.call(reqwest::Method::POST, &format!("/element/{}/click", e.0), Some(json!({}))).await.map(|_| ())
     }
 
     pub async fn text(&self, e: &Element) -> Result<String> {
-        let v = self
-            .call(
-                reqwest::Method::GET,
-                &format!("/element/{}/text", e.0),
-                None,
-            )
-            .await?;
+        let v = self.call(reqwest::Method::GET, &format!("/element/{}/text", e.0), None).await?;
         Ok(v.as_str().unwrap_or_default().to_owned())
     }
 
     pub async fn url(&self) -> Result<String> {
-        Ok(self
-            .call(reqwest::Method::GET, "/url", None)
-            .await?
-            .as_str()
-            .unwrap_or_default()
-            .to_owned())
+        Ok(self.call(reqwest::Method::GET, "/url", None).await?.as_str().unwrap_or_default().to_owned())
     }
 
     /// Waits until the current URL contains `part` (a click that submits a form navigates
@@ -175,16 +120,13 @@ impl Browser {
     /// Saves a PNG screenshot (for a person to look at when a test fails).
     pub async fn screenshot(&self, path: &std::path::Path) -> Result<()> {
         let v = self.call(reqwest::Method::GET, "/screenshot", None).await?;
-        let png =
-            base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap_or_default())?;
+        let png = base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap_or_default())?;
         std::fs::write(path, png)?;
         Ok(())
     }
 
     pub async fn quit(self) -> Result<()> {
-        self.call(reqwest::Method::DELETE, "", None)
-            .await
-            .map(|_| ())
+        self.call(reqwest::Method::DELETE, "", None).await.map(|_| ())
     }
 }
 

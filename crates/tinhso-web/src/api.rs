@@ -45,14 +45,12 @@ struct AgencyRef<'a> {
 
 fn agency_ref<'a>(state: &'a AppState, a: &'a CompetentAgency) -> AgencyRef<'a> {
     match a {
-        CompetentAgency::CommuneCommittee => AgencyRef {
-            code: None,
-            name: "Ủy ban nhân dân xã, phường, đặc khu",
-        },
-        CompetentAgency::Agency(c) => AgencyRef {
-            code: Some(c.as_str()),
-            name: state.agency_name(c.as_str()).unwrap_or(c.as_str()),
-        },
+        CompetentAgency::CommuneCommittee => {
+            AgencyRef { code: None, name: "Ủy ban nhân dân xã, phường, đặc khu" }
+        }
+        CompetentAgency::Agency(c) => {
+            AgencyRef { code: Some(c.as_str()), name: state.agency_name(c.as_str()).unwrap_or(c.as_str()) }
+        }
     }
 }
 
@@ -81,19 +79,11 @@ fn json_bytes<T: Serialize>(v: &T) -> ApiResult<Response> {
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
-pub async fn procedures(
-    State(state): State<AppState>,
-    ApiQuery(q): ApiQuery<ProcedureQuery>,
-) -> ApiResult<Response> {
+pub async fn procedures(State(state): State<AppState>, ApiQuery(q): ApiQuery<ProcedureQuery>) -> ApiResult<Response> {
     let filters = crate::search::filters(&state, &q.field, &q.level, &q.agency, &q.online)?;
     let limit = limit(q.limit, 20)?;
     let catalogue = state.catalogue();
-    let hits = catalogue.search(
-        q.q.as_deref().unwrap_or(""),
-        &filters,
-        q.offset.unwrap_or(0),
-        limit,
-    );
+    let hits = catalogue.search(q.q.as_deref().unwrap_or(""), &filters, q.offset.unwrap_or(0), limit);
     let items = hits
         .items
         .iter()
@@ -109,21 +99,14 @@ pub async fn procedures(
             competent_agency: agency_ref(&state, &p.competent_agency),
         })
         .collect();
-    json_bytes(&SearchPage {
-        items,
-        total: hits.total,
-    })
+    json_bytes(&SearchPage { items, total: hits.total })
 }
 
-pub async fn procedure(
-    State(state): State<AppState>,
-    Path(code): Path<String>,
-) -> ApiResult<Json<Value>> {
+pub async fn procedure(State(state): State<AppState>, Path(code): Path<String>) -> ApiResult<Json<Value>> {
     let catalogue = state.catalogue();
     let p = catalogue.get(&code).ok_or(AppError::NotFound)?;
     let mut v = serde_json::to_value(p.as_ref()).map_err(|e| AppError::Internal(e.to_string()))?;
-    v["competent_agency_detail"] =
-        serde_json::to_value(agency_ref(&state, &p.competent_agency)).unwrap_or_default();
+    v["competent_agency_detail"] = serde_json::to_value(agency_ref(&state, &p.competent_agency)).unwrap_or_default();
     Ok(Json(v))
 }
 
@@ -134,10 +117,7 @@ pub struct UnitQuery {
     offset: Option<usize>,
 }
 
-pub async fn units(
-    State(state): State<AppState>,
-    ApiQuery(q): ApiQuery<UnitQuery>,
-) -> ApiResult<Json<Value>> {
+pub async fn units(State(state): State<AppState>, ApiQuery(q): ApiQuery<UnitQuery>) -> ApiResult<Json<Value>> {
     let offset = q.offset.unwrap_or(0);
     let take = match q.limit {
         None => usize::MAX,
@@ -169,9 +149,7 @@ pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     match state.store.ping().await {
         Ok(()) => (
             StatusCode::OK,
-            Json(
-                json!({ "status": "ok", "database": state.store.backend(), "procedures": state.catalogue().len() }),
-            ),
+            Json(json!({ "status": "ok", "database": state.store.backend(), "procedures": state.catalogue().len() })),
         ),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
@@ -184,10 +162,7 @@ pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 pub async fn openapi() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        include_str!("../openapi.json"),
-    )
+    ([(header::CONTENT_TYPE, "application/json")], include_str!("../openapi.json"))
 }
 
 pub async fn not_found() -> ApiResult<()> {

@@ -30,23 +30,13 @@ pub struct ApiUser {
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let token = cookie(&parts.headers, session_cookie(state.config.secure_cookies))
-            .ok_or(AppError::Unauthenticated)?;
-        let (session, account) = state
-            .store
-            .session(&token_hash(&token), Utc::now())
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token =
+            cookie(&parts.headers, session_cookie(state.config.secure_cookies)).ok_or(AppError::Unauthenticated)?;
+        let (session, account) =
+            state.store.session(&token_hash(&token), Utc::now()).await?.ok_or(AppError::Unauthenticated)?;
         if parts.method != Method::GET && parts.method != Method::HEAD {
-            let sent = parts
-                .headers
-                .get("x-csrf-token")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
+            let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
             if sent.is_empty() || sent != session.csrf_token {
                 return Err(AppError::Csrf.into());
             }
@@ -69,18 +59,12 @@ pub async fn login(
     ApiJson(input): ApiJson<LoginInput>,
 ) -> ApiResult<Response> {
     let login = Login::parse("login", &input.login).map_err(|e| AppError::Invalid(vec![e]))?;
-    let (login_key, addr_key) = (
-        format!("login:{}", login.as_str()),
-        format!("addr:{}", addr.ip()),
-    );
+    let (login_key, addr_key) = (format!("login:{}", login.as_str()), format!("addr:{}", addr.ip()));
     if state.throttle.blocked(&login_key, 5) || state.throttle.blocked(&addr_key, 50) {
         return Err(AppError::Throttled.into());
     }
     let account = state.store.account_by_login(login.as_str()).await?;
-    let hash = account
-        .as_ref()
-        .map(|a| a.password_hash.clone())
-        .unwrap_or_else(|| auth::DUMMY_HASH.to_owned());
+    let hash = account.as_ref().map(|a| a.password_hash.clone()).unwrap_or_else(|| auth::DUMMY_HASH.to_owned());
     let password = input.password;
     let ok = tokio::task::spawn_blocking(move || auth::verify_password(&hash, &password))
         .await
@@ -97,21 +81,13 @@ pub async fn login(
     };
     state.throttle.clear(&login_key);
     let token = auth::start_session(&state, &account).await?;
-    let session = state
-        .store
-        .session(&token_hash(&token), Utc::now())
-        .await?
-        .ok_or(AppError::Unauthenticated)?
-        .0;
+    let session = state.store.session(&token_hash(&token), Utc::now()).await?.ok_or(AppError::Unauthenticated)?.0;
     let mut resp = Json(json!({
         "csrf_token": session.csrf_token,
         "account": { "id": account.id, "full_name": account.full_name, "role": account.role, "agency": account.agency },
     }))
     .into_response();
-    if let Ok(v) = HeaderValue::from_str(&auth::set_session_cookie(
-        &token,
-        state.config.secure_cookies,
-    )) {
+    if let Ok(v) = HeaderValue::from_str(&auth::set_session_cookie(&token, state.config.secure_cookies)) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(resp)
@@ -167,52 +143,25 @@ pub async fn list(
     let states = match q.state.as_deref().filter(|s| !s.is_empty()) {
         None => Vec::new(),
         Some(s) => vec![DossierState::parse(s).ok_or_else(|| {
-            AppError::bad_request(
-                "invalid_state",
-                "Trạng thái hồ sơ không hợp lệ",
-                "Unknown dossier state",
-            )
+            AppError::bad_request("invalid_state", "Trạng thái hồ sơ không hợp lệ", "Unknown dossier state")
         })?],
     };
     let limit = q.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
-        return Err(AppError::bad_request(
-            "invalid_limit",
-            "limit phải từ 1 đến 200",
-            "limit must be 1-200",
-        )
-        .into());
+        return Err(AppError::bad_request("invalid_limit", "limit phải từ 1 đến 200", "limit must be 1-200").into());
     }
     let a = &user.account;
     let query = match a.role {
-        Role::Citizen => DossierQuery {
-            applicant: Some(a.id),
-            ..Default::default()
-        },
+        Role::Citizen => DossierQuery { applicant: Some(a.id), ..Default::default() },
         Role::Leader | Role::Auditor | Role::ProvinceAdmin => DossierQuery::default(),
-        _ => DossierQuery {
-            agency: Some(a.agency.clone().ok_or(AppError::Forbidden)?),
-            ..Default::default()
-        },
+        _ => DossierQuery { agency: Some(a.agency.clone().ok_or(AppError::Forbidden)?), ..Default::default() },
     };
-    let found = state
-        .store
-        .dossiers(&DossierQuery {
-            states,
-            limit,
-            offset: q.offset.unwrap_or(0),
-            ..query
-        })
-        .await?;
+    let found = state.store.dossiers(&DossierQuery { states, limit, offset: q.offset.unwrap_or(0), ..query }).await?;
     let items: Vec<Value> = found.iter().map(|d| dossier_json(&state, d)).collect();
     Ok(Json(json!({ "items": items })))
 }
 
-pub async fn get(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(code): Path<String>,
-) -> ApiResult<Json<Value>> {
+pub async fn get(State(state): State<AppState>, user: ApiUser, Path(code): Path<String>) -> ApiResult<Json<Value>> {
     let rec = dossiers::load(&state, &user.account, &code).await?;
     let mut v = dossier_json(&state, &rec.dossier);
     v["form"] = rec.form;
@@ -220,11 +169,7 @@ pub async fn get(
 }
 
 /// The history: applicants see the public events, staff all of them.
-pub async fn events(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(code): Path<String>,
-) -> ApiResult<Json<Value>> {
+pub async fn events(State(state): State<AppState>, user: ApiUser, Path(code): Path<String>) -> ApiResult<Json<Value>> {
     let rec = dossiers::load(&state, &user.account, &code).await?;
     let staff = user.account.id != rec.dossier.applicant;
     let items: Vec<Value> = state
@@ -278,13 +223,9 @@ pub async fn lookup(
         return Err(AppError::Throttled.into());
     }
     state.throttle.fail(&key);
-    let phone = tinhso_domain::ids::Phone::parse("phone", &q.phone)
-        .map_err(|e| AppError::Invalid(vec![e]))?;
-    let rec = state
-        .store
-        .dossier(q.code.trim())
-        .await?
-        .filter(|r| r.applicant_phone.as_deref() == Some(phone.as_str()));
+    let phone = tinhso_domain::ids::Phone::parse("phone", &q.phone).map_err(|e| AppError::Invalid(vec![e]))?;
+    let rec =
+        state.store.dossier(q.code.trim()).await?.filter(|r| r.applicant_phone.as_deref() == Some(phone.as_str()));
     let rec = rec.ok_or(AppError::NotFound)?;
     let d = rec.dossier;
     Ok(Json(json!({

@@ -55,11 +55,7 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
 }
 
 pub fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
 /// A hash of a password nobody has, verified when the login is unknown so that the answer
@@ -85,8 +81,7 @@ impl Throttle {
         let Ok(map) = self.failures.lock() else {
             return true;
         };
-        map.get(key)
-            .is_some_and(|(n, since)| *n >= limit && since.elapsed().as_secs() < Self::WINDOW_SECS)
+        map.get(key).is_some_and(|(n, since)| *n >= limit && since.elapsed().as_secs() < Self::WINDOW_SECS)
     }
 
     pub fn fail(&self, key: &str) {
@@ -122,19 +117,13 @@ pub struct Viewer {
 
 impl Viewer {
     pub fn actor(&self) -> Option<Actor> {
-        self.account.as_ref().map(|a| Actor {
-            role: a.role,
-            agency: a.agency.clone(),
-        })
+        self.account.as_ref().map(|a| Actor { role: a.role, agency: a.agency.clone() })
     }
 
     /// Ok when logged in and the policy allows `action`.
     pub fn require(&self, action: &Action) -> Result<&Account, AppError> {
         let account = self.account.as_ref().ok_or(AppError::Unauthenticated)?;
-        let actor = Actor {
-            role: account.role,
-            agency: account.agency.clone(),
-        };
+        let actor = Actor { role: account.role, agency: account.agency.clone() };
         match decide(&actor, action) {
             Decision::Allow => Ok(account),
             Decision::Deny => Err(AppError::Forbidden),
@@ -142,8 +131,7 @@ impl Viewer {
     }
 
     pub fn may(&self, action: &Action) -> bool {
-        self.actor()
-            .is_some_and(|a| decide(&a, action) == Decision::Allow)
+        self.actor().is_some_and(|a| decide(&a, action) == Decision::Allow)
     }
 
     pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), AppError> {
@@ -205,11 +193,7 @@ pub fn set_session_cookie(token: &str, secure: bool) -> String {
 }
 
 pub fn clear_session_cookie(secure: bool) -> String {
-    format!(
-        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
-        session_cookie(secure),
-        secure_attr(secure)
-    )
+    format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}", session_cookie(secure), secure_attr(secure))
 }
 
 /// Starts a session for `account`; returns the cookie token.
@@ -230,10 +214,7 @@ pub async fn start_session(state: &AppState, account: &Account) -> Result<String
 impl FromRequestParts<AppState> for Viewer {
     type Rejection = crate::error::PageError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let locale = Locale::from_headers(&parts.headers);
         let secure = state.config.secure_cookies;
         let found = match cookie(&parts.headers, session_cookie(secure)) {
@@ -241,32 +222,18 @@ impl FromRequestParts<AppState> for Viewer {
                 .store
                 .session(&token_hash(&token), Utc::now())
                 .await
-                .map_err(|e| crate::error::PageError {
-                    error: e.into(),
-                    locale,
-                })?,
+                .map_err(|e| crate::error::PageError { error: e.into(), locale })?,
             None => None,
         };
         let (account, session) = match found {
             Some((s, a)) => (Some(a), Some(s)),
             None => (None, None),
         };
-        let (csrf, new_csrf_cookie) = match (&session, cookie(&parts.headers, csrf_cookie(secure)))
-        {
+        let (csrf, new_csrf_cookie) = match (&session, cookie(&parts.headers, csrf_cookie(secure))) {
             (Some(s), _) => (s.csrf_token.clone(), false),
             (None, Some(c)) if c.len() >= 32 => (c, false),
-            (None, _) => (
-                random_token().map_err(|error| crate::error::PageError { error, locale })?,
-                true,
-            ),
+            (None, _) => (random_token().map_err(|error| crate::error::PageError { error, locale })?, true),
         };
-        Ok(Viewer {
-            account,
-            session,
-            locale,
-            csrf,
-            new_csrf_cookie,
-            secure,
-        })
+        Ok(Viewer { account, session, locale, csrf, new_csrf_cookie, secure })
     }
 }

@@ -7,9 +7,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use tinhso_domain::catalogue::{CompetentAgency, ProcessingTime};
-use tinhso_domain::dossier::{
-    self, ApplicantType, Channel, Command, Dossier, Event, EventKind, Party,
-};
+use tinhso_domain::dossier::{self, ApplicantType, Channel, Command, Dossier, Event, EventKind, Party};
 use tinhso_domain::ids::AgencyCode;
 use tinhso_domain::policy::{decide as policy, Action, Actor, Decision, Role};
 use tinhso_domain::province::{AgencyKind, AgencyLevel};
@@ -32,10 +30,7 @@ fn citizen() -> ApplicantType {
 }
 
 fn actor(a: &Account) -> Actor {
-    Actor {
-        role: a.role,
-        agency: a.agency.clone(),
-    }
+    Actor { role: a.role, agency: a.agency.clone() }
 }
 
 fn allowed(a: &Account, action: &Action) -> bool {
@@ -51,11 +46,7 @@ fn commune_committee(state: &AppState, commune: u32) -> Option<AgencyCode> {
 }
 
 fn service_centre(state: &AppState) -> Option<AgencyCode> {
-    state
-        .agencies
-        .iter()
-        .find(|a| a.kind == AgencyKind::ServiceCentre)
-        .map(|a| a.code.clone())
+    state.agencies.iter().find(|a| a.kind == AgencyKind::ServiceCentre).map(|a| a.code.clone())
 }
 
 /// Working days a procedure allows; hours count as whole working days of 8 hours.
@@ -70,46 +61,24 @@ fn processing_days(t: Option<ProcessingTime>) -> u16 {
 fn message(code: &str, event: &EventKind) -> Option<(String, String)> {
     let subject = |what: &str| format!("Hồ sơ {code}: {what}");
     Some(match event {
-        EventKind::Submitted { .. } => (
-            subject("đã nộp"),
-            "Hồ sơ đã được gửi, chờ cán bộ tiếp nhận.".into(),
-        ),
-        EventKind::Received { due_on } => (
-            subject("đã tiếp nhận"),
-            format!(
-                "Ngày hẹn trả kết quả: {}.",
-                tinhso_domain::format::date_vi(*due_on)
-            ),
-        ),
-        EventKind::Refused { reason } => {
-            (subject("không được tiếp nhận"), format!("Lý do: {reason}"))
+        EventKind::Submitted { .. } => (subject("đã nộp"), "Hồ sơ đã được gửi, chờ cán bộ tiếp nhận.".into()),
+        EventKind::Received { due_on } => {
+            (subject("đã tiếp nhận"), format!("Ngày hẹn trả kết quả: {}.", tinhso_domain::format::date_vi(*due_on)))
         }
-        EventKind::SupplementRequested { items, reason } => (
-            subject("cần bổ sung giấy tờ"),
-            format!("Cần bổ sung: {}. Lý do: {reason}", items.join("; ")),
-        ),
+        EventKind::Refused { reason } => (subject("không được tiếp nhận"), format!("Lý do: {reason}")),
+        EventKind::SupplementRequested { items, reason } => {
+            (subject("cần bổ sung giấy tờ"), format!("Cần bổ sung: {}. Lý do: {reason}", items.join("; ")))
+        }
         EventKind::PaymentRequested { amount_vnd } => (
             subject("cần nộp phí, lệ phí"),
-            format!(
-                "Số tiền: {} đồng.",
-                tinhso_domain::format::thousands(*amount_vnd)
-            ),
+            format!("Số tiền: {} đồng.", tinhso_domain::format::thousands(*amount_vnd)),
         ),
-        EventKind::Approved { .. } => (
-            subject("đã có kết quả"),
-            "Kết quả đã sẵn sàng để trả.".into(),
-        ),
-        EventKind::Returned { .. } => (
-            subject("đã trả kết quả"),
-            "Mời ông/bà đánh giá mức độ hài lòng.".into(),
-        ),
+        EventKind::Approved { .. } => (subject("đã có kết quả"), "Kết quả đã sẵn sàng để trả.".into()),
+        EventKind::Returned { .. } => (subject("đã trả kết quả"), "Mời ông/bà đánh giá mức độ hài lòng.".into()),
         EventKind::Stopped { reason } => (subject("dừng xử lý"), format!("Lý do: {reason}")),
         EventKind::ApologySent { reason, new_due_on } => (
             subject("xin lỗi và hẹn lại ngày trả"),
-            format!(
-                "Lý do: {reason}. Ngày hẹn mới: {}.",
-                tinhso_domain::format::date_vi(*new_due_on)
-            ),
+            format!("Lý do: {reason}. Ngày hẹn mới: {}.", tinhso_domain::format::date_vi(*new_due_on)),
         ),
         _ => return None,
     })
@@ -117,29 +86,15 @@ fn message(code: &str, event: &EventKind) -> Option<(String, String)> {
 
 fn notifications(applicant: i64, code: &str, event: &EventKind) -> Vec<Notification> {
     message(code, event)
-        .map(|(subject, body)| {
-            vec![Notification {
-                account_id: applicant,
-                subject,
-                body,
-            }]
-        })
+        .map(|(subject, body)| vec![Notification { account_id: applicant, subject, body }])
         .unwrap_or_default()
 }
 
 /// Submits a dossier for `account`: online for applicants, at the desk for receptionists.
-pub async fn submit(
-    state: &AppState,
-    account: &Account,
-    input: SubmitInput,
-) -> Result<Dossier, AppError> {
+pub async fn submit(state: &AppState, account: &Account, input: SubmitInput) -> Result<Dossier, AppError> {
     let catalogue = state.catalogue();
     let procedure = catalogue.get(input.procedure.trim()).ok_or_else(|| {
-        AppError::bad_request(
-            "unknown_procedure",
-            "Không có thủ tục này trong danh mục",
-            "No such procedure",
-        )
+        AppError::bad_request("unknown_procedure", "Không có thủ tục này trong danh mục", "No such procedure")
     })?;
     let (channel, desk) = match account.role {
         Role::Citizen => (Channel::Online, None),
@@ -148,43 +103,30 @@ pub async fn submit(
     };
     let competent = match &procedure.competent_agency {
         CompetentAgency::Agency(c) => c.clone(),
-        CompetentAgency::CommuneCommittee => input
-            .commune
-            .and_then(|c| commune_committee(state, c))
-            .ok_or_else(|| {
+        CompetentAgency::CommuneCommittee => {
+            input.commune.and_then(|c| commune_committee(state, c)).ok_or_else(|| {
                 AppError::Invalid(vec![tinhso_domain::FieldError::new(
                     "commune",
                     "required",
                     "Chọn xã, phường, đặc khu giải quyết hồ sơ",
                     "Choose the commune that decides the dossier",
                 )])
-            })?,
+            })?
+        }
     };
     // Decree 118/2025: any desk receives any procedure; online dossiers go to the desk of the
     // deciding commune, or to the provincial service centre for provincial procedures.
     let receiving = match desk {
         Some(d) => d,
-        None if matches!(
-            procedure.competent_agency,
-            CompetentAgency::CommuneCommittee
-        ) =>
-        {
-            competent.clone()
-        }
+        None if matches!(procedure.competent_agency, CompetentAgency::CommuneCommittee) => competent.clone(),
         None => service_centre(state).unwrap_or_else(|| competent.clone()),
     };
     let units = state.units.clone();
-    let form = dossier::form::validate(&procedure.form_fields, &input.form, &|c| {
-        units.iter().any(|u| u.code == c)
-    })
-    .map_err(AppError::Invalid)?;
-    let phone = form.values().find_map(|v| {
-        v.as_str()
-            .filter(|s| tinhso_domain::ids::Phone::parse("p", s).is_ok())
-    });
-    let applicant_phone = phone
-        .map(str::to_owned)
-        .or_else(|| (!account.login.contains('@')).then(|| account.login.clone()));
+    let form = dossier::form::validate(&procedure.form_fields, &input.form, &|c| units.iter().any(|u| u.code == c))
+        .map_err(AppError::Invalid)?;
+    let phone = form.values().find_map(|v| v.as_str().filter(|s| tinhso_domain::ids::Phone::parse("p", s).is_ok()));
+    let applicant_phone =
+        phone.map(str::to_owned).or_else(|| (!account.login.contains('@')).then(|| account.login.clone()));
     let kind = EventKind::Submitted {
         procedure: procedure.code.clone(),
         applicant: account.id,
@@ -195,37 +137,18 @@ pub async fn submit(
         processing_days: processing_days(procedure.processing_time),
         fee_vnd: procedure.fee.amount_vnd,
     };
-    let submitted = Event {
-        kind,
-        at: Utc::now(),
-        actor: account.id,
-    };
+    let submitted = Event { kind, at: Utc::now(), actor: account.id };
     // The store allocates the code and writes it where the notification says `{code}`.
     let notify = notifications(account.id, "{code}", &submitted.kind);
-    let new = NewDossier {
-        submitted,
-        form: Value::Object(form),
-        applicant_phone,
-        notify,
-    };
+    let new = NewDossier { submitted, form: Value::Object(form), applicant_phone, notify };
     Ok(state.store.submit_dossier(&new).await?)
 }
 
 /// Whether `account` may see `d` at all (owners and staff of the two agencies, leaders, auditors).
 pub fn can_view(account: &Account, d: &Dossier) -> bool {
     account.id == d.applicant
-        || allowed(
-            account,
-            &Action::ViewAgencyDossiers {
-                agency: d.receiving_agency.clone(),
-            },
-        )
-        || allowed(
-            account,
-            &Action::ViewAgencyDossiers {
-                agency: d.competent_agency.clone(),
-            },
-        )
+        || allowed(account, &Action::ViewAgencyDossiers { agency: d.receiving_agency.clone() })
+        || allowed(account, &Action::ViewAgencyDossiers { agency: d.competent_agency.clone() })
 }
 
 /// The policy action a staff command needs on this dossier.
@@ -233,16 +156,13 @@ fn staff_action(cmd: &Command, d: &Dossier) -> Action {
     let receiving = d.receiving_agency.clone();
     let competent = d.competent_agency.clone();
     match cmd {
-        Command::Receive
-        | Command::Refuse { .. }
-        | Command::Return { .. }
-        | Command::RecordPayment { .. } => Action::ReceiveDossier { agency: receiving },
+        Command::Receive | Command::Refuse { .. } | Command::Return { .. } | Command::RecordPayment { .. } => {
+            Action::ReceiveDossier { agency: receiving }
+        }
         Command::RequestSupplement { .. } if d.state == dossier::DossierState::Submitted => {
             Action::ReceiveDossier { agency: receiving }
         }
-        Command::Approve { .. } | Command::Stop { .. } => {
-            Action::ApproveDossier { agency: competent }
-        }
+        Command::Approve { .. } | Command::Stop { .. } => Action::ApproveDossier { agency: competent },
         _ => Action::ProcessDossier { agency: competent },
     }
 }
@@ -250,19 +170,12 @@ fn staff_action(cmd: &Command, d: &Dossier) -> Action {
 fn is_applicant_command(cmd: &Command) -> bool {
     matches!(
         cmd,
-        Command::Supplement { .. }
-            | Command::Withdraw { .. }
-            | Command::Rate { .. }
-            | Command::RecordPayment { .. }
+        Command::Supplement { .. } | Command::Withdraw { .. } | Command::Rate { .. } | Command::RecordPayment { .. }
     )
 }
 
 /// Loads a dossier `account` may see; others get "not found", so codes cannot be probed.
-pub async fn load(
-    state: &AppState,
-    account: &Account,
-    code: &str,
-) -> Result<DossierRecord, AppError> {
+pub async fn load(state: &AppState, account: &Account, code: &str) -> Result<DossierRecord, AppError> {
     let rec = state.store.dossier(code).await?.ok_or(AppError::NotFound)?;
     if !can_view(account, &rec.dossier) {
         return Err(AppError::NotFound);
@@ -271,12 +184,7 @@ pub async fn load(
 }
 
 /// Carries out `cmd` on dossier `code` for `account`.
-pub async fn act(
-    state: &AppState,
-    account: &Account,
-    code: &str,
-    cmd: Command,
-) -> Result<Dossier, AppError> {
+pub async fn act(state: &AppState, account: &Account, code: &str, cmd: Command) -> Result<Dossier, AppError> {
     let d = load(state, account, code).await?.dossier;
     let party = if account.id == d.applicant && is_applicant_command(&cmd) {
         Party::Applicant
@@ -290,11 +198,7 @@ pub async fn act(
     };
     if let Command::Transfer { to_agency, .. } = &cmd {
         if state.agency_name(to_agency.as_str()).is_none() {
-            return Err(AppError::bad_request(
-                "unknown_agency",
-                "Không có cơ quan này trong tỉnh",
-                "No such agency",
-            ));
+            return Err(AppError::bad_request("unknown_agency", "Không có cơ quan này trong tỉnh", "No such agency"));
         }
     }
     let now = Utc::now();
@@ -302,32 +206,16 @@ pub async fn act(
         if r.code == "forbidden" {
             AppError::Forbidden
         } else if r.code == "illegal_transition" {
-            AppError::Conflict {
-                code: r.code,
-                vi: r.vi,
-                en: r.en,
-            }
+            AppError::Conflict { code: r.code, vi: r.vi, en: r.en }
         } else {
-            AppError::BadRequest {
-                code: r.code,
-                vi: r.vi,
-                en: r.en,
-            }
+            AppError::BadRequest { code: r.code, vi: r.vi, en: r.en }
         }
     })?;
-    let event = Event {
-        kind,
-        at: now,
-        actor: account.id,
-    };
+    let event = Event { kind, at: now, actor: account.id };
     let next = dossier::apply(Some(d.clone()), &d.code, &event)
         .ok_or_else(|| AppError::Internal("event did not apply".into()))?;
     let notify = notifications(d.applicant, &d.code, &event.kind);
-    match state
-        .store
-        .append_event(&d.code, d.version, &event, &next, &notify)
-        .await
-    {
+    match state.store.append_event(&d.code, d.version, &event, &next, &notify).await {
         Ok(()) => Ok(next),
         Err(StoreError::Conflict(_)) => Err(AppError::Conflict {
             code: "concurrent_change",

@@ -14,11 +14,7 @@ pub enum AppError {
     #[error("invalid input")]
     Invalid(Vec<FieldError>),
     #[error("bad request: {code}")]
-    BadRequest {
-        code: &'static str,
-        vi: String,
-        en: String,
-    },
+    BadRequest { code: &'static str, vi: String, en: String },
     #[error("login required")]
     Unauthenticated,
     #[error("forbidden")]
@@ -30,11 +26,7 @@ pub enum AppError {
     #[error("body too large")]
     TooLarge,
     #[error("conflict: {code}")]
-    Conflict {
-        code: &'static str,
-        vi: String,
-        en: String,
-    },
+    Conflict { code: &'static str, vi: String, en: String },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("internal: {0}")]
@@ -43,11 +35,7 @@ pub enum AppError {
 
 impl AppError {
     pub fn bad_request(code: &'static str, vi: impl Into<String>, en: impl Into<String>) -> Self {
-        Self::BadRequest {
-            code,
-            vi: vi.into(),
-            en: en.into(),
-        }
+        Self::BadRequest { code, vi: vi.into(), en: en.into() }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -82,30 +70,19 @@ impl AppError {
         let vi = locale == Locale::Vi;
         let pick = |v: &str, e: &str| if vi { v.to_owned() } else { e.to_owned() };
         match self {
-            Self::NotFound => pick(
-                "Không tìm thấy trang hoặc dữ liệu bạn yêu cầu.",
-                "The page or record was not found.",
-            ),
+            Self::NotFound => {
+                pick("Không tìm thấy trang hoặc dữ liệu bạn yêu cầu.", "The page or record was not found.")
+            }
             Self::Invalid(errs) => errs
                 .iter()
-                .map(|e| {
-                    if vi {
-                        e.message.clone()
-                    } else {
-                        e.message_en.clone()
-                    }
-                })
+                .map(|e| if vi { e.message.clone() } else { e.message_en.clone() })
                 .collect::<Vec<_>>()
                 .join("; "),
             Self::BadRequest { vi: v, en, .. } | Self::Conflict { vi: v, en, .. } => pick(v, en),
-            Self::Unauthenticated => pick(
-                "Bạn cần đăng nhập để tiếp tục.",
-                "Please log in to continue.",
-            ),
-            Self::Forbidden => pick(
-                "Tài khoản của bạn không có quyền thực hiện việc này.",
-                "Your account may not do this.",
-            ),
+            Self::Unauthenticated => pick("Bạn cần đăng nhập để tiếp tục.", "Please log in to continue."),
+            Self::Forbidden => {
+                pick("Tài khoản của bạn không có quyền thực hiện việc này.", "Your account may not do this.")
+            }
             Self::Csrf => pick(
                 "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và gửi lại.",
                 "The form expired or is not valid. Reload the page and send it again.",
@@ -115,9 +92,7 @@ impl AppError {
                 "Too many attempts. Please try again in 15 minutes.",
             ),
             Self::TooLarge => pick("Dữ liệu gửi lên quá lớn.", "The request body is too large."),
-            Self::Store(StoreError::Conflict(_)) => {
-                pick("Dữ liệu đã tồn tại.", "The record already exists.")
-            }
+            Self::Store(StoreError::Conflict(_)) => pick("Dữ liệu đã tồn tại.", "The record already exists."),
             Self::Store(_) | Self::Internal(_) => pick(
                 "Hệ thống gặp lỗi. Dữ liệu của bạn chưa bị thay đổi; vui lòng thử lại sau ít phút.",
                 "Something went wrong on our side. Nothing was changed; please try again shortly.",
@@ -144,8 +119,7 @@ impl<E: Into<AppError>> From<E> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.0.log();
-        let mut body =
-            serde_json::json!({ "code": self.0.code(), "message": self.0.message(Locale::Vi) });
+        let mut body = serde_json::json!({ "code": self.0.code(), "message": self.0.message(Locale::Vi) });
         if let AppError::Invalid(errs) = &self.0 {
             body["errors"] = serde_json::to_value(errs).unwrap_or_default();
         }

@@ -17,40 +17,25 @@ pub struct FormData {
 
 impl FormData {
     pub fn parse(body: &[u8]) -> Self {
-        Self {
-            pairs: form_urlencoded::parse(body).into_owned().collect(),
-        }
+        Self { pairs: form_urlencoded::parse(body).into_owned().collect() }
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        self.pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 
     /// The value trimmed, or "" when absent.
     pub fn text(&self, key: &str) -> String {
-        self.get(key)
-            .map(|s| s.trim().to_owned())
-            .unwrap_or_default()
+        self.get(key).map(|s| s.trim().to_owned()).unwrap_or_default()
     }
 
     pub fn all(&self, key: &str) -> Vec<&str> {
-        self.pairs
-            .iter()
-            .filter(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-            .collect()
+        self.pairs.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect()
     }
 
     /// Refuses fields the form does not have: a typo or a tampered form, not data to drop silently.
     pub fn only(&self, known: &[&str]) -> Result<(), AppError> {
-        match self
-            .pairs
-            .iter()
-            .find(|(k, _)| k != "csrf" && !known.contains(&k.as_str()))
-        {
+        match self.pairs.iter().find(|(k, _)| k != "csrf" && !known.contains(&k.as_str())) {
             Some((k, _)) => Err(AppError::bad_request(
                 "unknown_field",
                 format!("Biểu mẫu có trường không hợp lệ: {k}"),
@@ -79,12 +64,8 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
             );
             return Err(PageError { error, locale });
         }
-        let body = Bytes::from_request(req, state)
-            .await
-            .map_err(|_| PageError {
-                error: AppError::TooLarge,
-                locale,
-            })?;
+        let body =
+            Bytes::from_request(req, state).await.map_err(|_| PageError { error: AppError::TooLarge, locale })?;
         Ok(Self::parse(&body))
     }
 }
@@ -147,9 +128,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 "The body must be application/json",
             )));
         }
-        let body = Bytes::from_request(req, state)
-            .await
-            .map_err(|_| ApiError(AppError::TooLarge))?;
+        let body = Bytes::from_request(req, state).await.map_err(|_| ApiError(AppError::TooLarge))?;
         serde_json::from_slice(&body).map(ApiJson).map_err(|e| {
             ApiError(AppError::bad_request(
                 "invalid_body",

@@ -150,7 +150,8 @@ pub static VI: Texts = Texts {
     result_type: "Kết quả",
     what_you_need: "Bạn cần chuẩn bị",
     start_online: "Nộp hồ sơ trực tuyến",
-    start_online_soon: "Chức năng nộp hồ sơ trực tuyến sẽ mở trong thời gian tới; hiện bạn có thể nộp tại Bộ phận Một cửa.",
+    start_online_soon:
+        "Chức năng nộp hồ sơ trực tuyến sẽ mở trong thời gian tới; hiện bạn có thể nộp tại Bộ phận Một cửa.",
     login_title: "Đăng nhập",
     login_id: "Số điện thoại hoặc thư điện tử",
     login_id_hint: "Ví dụ: 0912345678",
@@ -184,7 +185,8 @@ pub static EN: Texts = Texts {
     home_title: "Find an administrative procedure",
     home_lead: "Look up procedures, the documents to prepare, fees and time limits; apply online.",
     search_label: "What do you need to do?",
-    search_hint: "With or without Vietnamese marks, e.g. đăng ký khai sinh, giay phep xay dung, or a code like 1.001193",
+    search_hint:
+        "With or without Vietnamese marks, e.g. đăng ký khai sinh, giay phep xay dung, or a code like 1.001193",
     search_button: "Search",
     browse_by_field: "Browse by field",
     results_title: "Search results",

@@ -29,10 +29,7 @@ const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; s
 
 async fn stylesheet() -> impl IntoResponse {
     (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
-        ],
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=86400")],
         include_str!("../static/site.css"),
     )
 }
@@ -42,11 +39,7 @@ async fn fallback(req: Request) -> axum::response::Response {
     if req.uri().path().starts_with("/api/") {
         error::ApiError(error::AppError::NotFound).into_response()
     } else {
-        error::PageError {
-            error: error::AppError::NotFound,
-            locale,
-        }
-        .into_response()
+        error::PageError { error: error::AppError::NotFound, locale }.into_response()
     }
 }
 
@@ -59,37 +52,22 @@ pub fn router(state: AppState) -> Router {
         .route("/ngon-ngu/{lang}", get(portal::language))
         .route("/dang-nhap", get(account::login_form).post(account::login))
         .route("/dang-xuat", post(account::logout))
-        .route(
-            "/dang-ky",
-            get(account::register_form).post(account::register),
-        )
+        .route("/dang-ky", get(account::register_form).post(account::register))
         .route("/tai-khoan", get(account::account))
         .route("/quan-tri", get(admin::home))
         .route("/quan-tri/thu-tuc", post(admin::create))
         .route("/quan-tri/thu-tuc/moi", get(admin::new_form))
-        .route(
-            "/quan-tri/thu-tuc/{code}",
-            get(admin::edit_form).post(admin::update),
-        )
+        .route("/quan-tri/thu-tuc/{code}", get(admin::edit_form).post(admin::update))
         .route("/quan-tri/tai-khoan", get(staff::list).post(staff::create))
-        .route(
-            "/quan-tri/lich/{year}",
-            get(admin::calendar_form).post(admin::calendar_save),
-        )
+        .route("/quan-tri/lich/{year}", get(admin::calendar_form).post(admin::calendar_save))
         .route("/static/site.css", get(stylesheet))
         .route("/healthz", get(api::healthz))
         .route("/api/openapi.json", get(api::openapi))
         .route("/api/v1/procedures", get(api::procedures))
         .route("/api/v1/procedures/{code}", get(api::procedure))
         .route("/api/v1/units", get(api::units))
-        .route(
-            "/api/v1/session",
-            post(api_dossiers::login).delete(api_dossiers::logout),
-        )
-        .route(
-            "/api/v1/dossiers",
-            get(api_dossiers::list).post(api_dossiers::submit),
-        )
+        .route("/api/v1/session", post(api_dossiers::login).delete(api_dossiers::logout))
+        .route("/api/v1/dossiers", get(api_dossiers::list).post(api_dossiers::submit))
         .route("/api/v1/dossiers/{code}", get(api_dossiers::get))
         .route("/api/v1/dossiers/{code}/events", get(api_dossiers::events))
         .route("/api/v1/dossiers/{code}/actions", post(api_dossiers::act))
@@ -97,22 +75,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/notifications", get(api_dossiers::notifications))
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(form::FORM_LIMIT))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .with_state(state)
 }
 
@@ -122,10 +88,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -57,10 +57,5 @@ pub fn filters(
             Some(CompetentAgency::Agency(code))
         }
     };
-    Ok(Filters {
-        field: non_empty(field).map(str::to_owned),
-        level,
-        agency,
-        online_level,
-    })
+    Ok(Filters { field: non_empty(field).map(str::to_owned), level, agency, online_level })
 }

@@ -32,17 +32,15 @@ pub struct AppState {
 impl AppState {
     /// Loads the read models from the store. Fails if no province is set up.
     pub async fn load(store: Arc<dyn Store>, config: WebConfig) -> Result<Self, StoreError> {
-        let province = store.province().await?.ok_or_else(|| {
-            StoreError::Corrupt("no province is set up: run `tinhso init`".into())
-        })?;
+        let province = store
+            .province()
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("no province is set up: run `tinhso init`".into()))?;
         let units = store.units(chrono::Utc::now().date_naive()).await?;
         let agencies = store.agencies().await?;
         let procedures = store.procedures().await?;
         let calendar = WorkingCalendar::new(store.calendar_years().await?);
-        let agency_names = agencies
-            .iter()
-            .map(|a| (a.code.to_string(), a.name.clone()))
-            .collect();
+        let agency_names = agencies.iter().map(|a| (a.code.to_string(), a.name.clone())).collect();
         Ok(Self {
             store,
             config,
@@ -75,13 +73,7 @@ impl AppState {
 
     /// Re-reads the catalogue from the store after a change and swaps the index.
     pub async fn reload_catalogue(&self) -> Result<(), StoreError> {
-        let procedures: Vec<Arc<Procedure>> = self
-            .store
-            .procedures()
-            .await?
-            .into_iter()
-            .map(Arc::new)
-            .collect();
+        let procedures: Vec<Arc<Procedure>> = self.store.procedures().await?.into_iter().map(Arc::new).collect();
         let index = Arc::new(SearchIndex::new(procedures));
         match self.catalogue.write() {
             Ok(mut g) => *g = index,

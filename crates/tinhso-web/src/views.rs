@@ -17,11 +17,7 @@ pub fn render<T: Template>(t: &T) -> Response {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Lỗi hiển thị trang / page rendering failed",
-            )
-                .into_response()
+            (StatusCode::INTERNAL_SERVER_ERROR, "Lỗi hiển thị trang / page rendering failed").into_response()
         }
     }
 }
@@ -84,12 +80,7 @@ impl ErrorPage {
             _ => Vec::new(),
         };
         let message = e.message(locale);
-        Self {
-            layout: Layout::bare(locale, locale.texts().error_title),
-            code: e.code(),
-            message,
-            errors,
-        }
+        Self { layout: Layout::bare(locale, locale.texts().error_title), code: e.code(), message, errors }
     }
 }
 
@@ -132,10 +123,7 @@ impl ProcedureView {
                 .join(", "),
             agency: match &p.competent_agency {
                 CompetentAgency::CommuneCommittee => t.commune_committee.to_owned(),
-                CompetentAgency::Agency(c) => state
-                    .agency_name(c.as_str())
-                    .unwrap_or(c.as_str())
-                    .to_owned(),
+                CompetentAgency::Agency(c) => state.agency_name(c.as_str()).unwrap_or(c.as_str()).to_owned(),
             },
             processing: match p.processing_time {
                 Some(pt) if en => pt.label_en(),
@@ -143,28 +131,15 @@ impl ProcedureView {
                 None => t.not_published.to_owned(),
             },
             estimated: p.processing_time_estimated,
-            fee: if en {
-                p.fee_label_en()
-            } else {
-                p.fee_label_vi()
-            },
-            online: if en {
-                p.online_level.label_en()
-            } else {
-                p.online_level.label_vi()
-            }
-            .to_owned(),
+            fee: if en { p.fee_label_en() } else { p.fee_label_vi() },
+            online: if en { p.online_level.label_en() } else { p.online_level.label_vi() }.to_owned(),
             fully_online: p.online_level == tinhso_domain::catalogue::OnlineLevel::FullyOnline,
             components: p
                 .components
                 .iter()
                 .map(|c| ComponentView {
                     name: c.name.clone(),
-                    kind: if en {
-                        c.copy_kind.label_en()
-                    } else {
-                        c.copy_kind.label_vi()
-                    },
+                    kind: if en { c.copy_kind.label_en() } else { c.copy_kind.label_vi() },
                     mandatory: c.mandatory,
                 })
                 .collect(),
@@ -249,16 +224,13 @@ pub struct AccountPage {
 
 /// The message of the first error on `field`, for display beside it.
 pub fn error_for<'a>(errors: &'a [FieldError], field: &str, en: bool) -> Option<&'a str> {
-    errors
-        .iter()
-        .find(|e| e.field == field || e.field.starts_with(&format!("{field}[")))
-        .map(|e| {
-            if en {
-                e.message_en.as_str()
-            } else {
-                e.message.as_str()
-            }
-        })
+    errors.iter().find(|e| e.field == field || e.field.starts_with(&format!("{field}["))).map(|e| {
+        if en {
+            e.message_en.as_str()
+        } else {
+            e.message.as_str()
+        }
+    })
 }
 
 impl RegisterPage {

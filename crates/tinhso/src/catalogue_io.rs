@@ -44,12 +44,7 @@ enum Format {
 }
 
 fn format_of(path: &Path) -> Result<Format> {
-    match path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
+    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
         Some("json") => Ok(Format::Json),
         Some("csv") => Ok(Format::Csv),
         _ => bail!("tệp phải có đuôi .json hoặc .csv / the file must end in .json or .csv"),
@@ -66,12 +61,7 @@ fn to_row(p: &Procedure) -> Result<CsvRow> {
         code: p.code.to_string(),
         name: p.name.clone(),
         field: p.field.clone(),
-        levels: p
-            .levels
-            .iter()
-            .map(|l| l.key())
-            .collect::<Vec<_>>()
-            .join(";"),
+        levels: p.levels.iter().map(|l| l.key()).collect::<Vec<_>>().join(";"),
         competent_agency: match &p.competent_agency {
             CompetentAgency::CommuneCommittee => "commune_committee".into(),
             CompetentAgency::Agency(c) => c.to_string(),
@@ -91,35 +81,20 @@ fn to_row(p: &Procedure) -> Result<CsvRow> {
 
 /// A CSV row as the JSON value a procedure deserialises from, so both formats share one parser.
 fn row_value(r: CsvRow) -> std::result::Result<serde_json::Value, String> {
-    let levels: Vec<&str> = r
-        .levels
-        .split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
+    let levels: Vec<&str> = r.levels.split(';').map(str::trim).filter(|s| !s.is_empty()).collect();
     if let Some(bad) = levels.iter().find(|l| Level::parse(l).is_none()) {
-        return Err(format!(
-            "levels: \"{bad}\" không phải province, commune, ministry hoặc other"
-        ));
+        return Err(format!("levels: \"{bad}\" không phải province, commune, ministry hoặc other"));
     }
-    let processing_time = match (
-        r.processing_time_unit.trim(),
-        r.processing_time_value.trim(),
-    ) {
+    let processing_time = match (r.processing_time_unit.trim(), r.processing_time_value.trim()) {
         ("", "") => serde_json::Value::Null,
         (unit, value) => {
-            let n: u16 = value
-                .parse()
-                .map_err(|_| format!("processing_time_value: \"{value}\" không phải số"))?;
+            let n: u16 = value.parse().map_err(|_| format!("processing_time_value: \"{value}\" không phải số"))?;
             serde_json::json!({ "unit": unit, "value": n })
         }
     };
     let fee = match r.fee_vnd.trim() {
         "" => serde_json::Value::Null,
-        v => serde_json::Value::from(
-            v.parse::<u64>()
-                .map_err(|_| format!("fee_vnd: \"{v}\" không phải số đồng"))?,
-        ),
+        v => serde_json::Value::from(v.parse::<u64>().map_err(|_| format!("fee_vnd: \"{v}\" không phải số đồng"))?),
     };
     let json_cell = |name: &str, s: &str| -> std::result::Result<serde_json::Value, String> {
         if s.trim().is_empty() {
@@ -150,8 +125,7 @@ fn row_value(r: CsvRow) -> std::result::Result<serde_json::Value, String> {
 
 /// Rows as (label, JSON value or a parse error), in file order.
 fn read_rows(path: &Path) -> Result<Vec<(String, std::result::Result<serde_json::Value, String>)>> {
-    let bytes =
-        std::fs::read(path).with_context(|| format!("không đọc được tệp {}", path.display()))?;
+    let bytes = std::fs::read(path).with_context(|| format!("không đọc được tệp {}", path.display()))?;
     match format_of(path)? {
         Format::Json => {
             let v: serde_json::Value =
@@ -166,11 +140,7 @@ fn read_rows(path: &Path) -> Result<Vec<(String, std::result::Result<serde_json:
                 },
                 _ => bail!("JSON phải là một mảng thủ tục / JSON must be an array of procedures"),
             };
-            Ok(items
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| (format!("mục {}", i + 1), Ok(v)))
-                .collect())
+            Ok(items.into_iter().enumerate().map(|(i, v)| (format!("mục {}", i + 1), Ok(v))).collect())
         }
         Format::Csv => {
             let mut reader = csv::Reader::from_reader(bytes.as_slice());
@@ -180,11 +150,7 @@ fn read_rows(path: &Path) -> Result<Vec<(String, std::result::Result<serde_json:
                 .map(|(i, r)| {
                     // Line numbers count the header as line 1.
                     let label = format!("dòng {}", i + 2);
-                    (
-                        label,
-                        r.map_err(|e| format!("cột không đúng: {e}"))
-                            .and_then(row_value),
-                    )
+                    (label, r.map_err(|e| format!("cột không đúng: {e}")).and_then(row_value))
                 })
                 .collect())
         }
@@ -193,16 +159,9 @@ fn read_rows(path: &Path) -> Result<Vec<(String, std::result::Result<serde_json:
 
 pub async fn import(store: &dyn Store, path: &Path) -> Result<ExitCode> {
     let rows = read_rows(path)?;
-    let agencies: HashSet<String> = store
-        .agencies()
-        .await?
-        .into_iter()
-        .map(|a| a.code.to_string())
-        .collect();
+    let agencies: HashSet<String> = store.agencies().await?.into_iter().map(|a| a.code.to_string()).collect();
     if agencies.is_empty() {
-        bail!(
-            "chưa thiết lập tỉnh: chạy `tinhso init` trước / no province: run `tinhso init` first"
-        );
+        bail!("chưa thiết lập tỉnh: chạy `tinhso init` trước / no province: run `tinhso init` first");
     }
     let bar = ProgressBar::new(rows.len() as u64);
     bar.set_style(
@@ -218,17 +177,11 @@ pub async fn import(store: &dyn Store, path: &Path) -> Result<ExitCode> {
         bar.inc(1);
         let parsed = value.and_then(|v| {
             let p: Procedure = serde_json::from_value(v).map_err(|e| e.to_string())?;
-            let p = p.normalise().map_err(|errs| {
-                errs.iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            })?;
+            let p =
+                p.normalise().map_err(|errs| errs.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))?;
             if let CompetentAgency::Agency(c) = &p.competent_agency {
                 if !agencies.contains(c.as_str()) {
-                    return Err(format!(
-                        "competent_agency: không có cơ quan mã {c} trong tỉnh"
-                    ));
+                    return Err(format!("competent_agency: không có cơ quan mã {c} trong tỉnh"));
                 }
             }
             if !seen.insert(p.code.clone()) {
@@ -288,11 +241,7 @@ pub async fn export(store: &dyn Store, path: &Path) -> Result<()> {
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, out).with_context(|| format!("không ghi được {}", tmp.display()))?;
     std::fs::rename(&tmp, path)?;
-    println!(
-        "Đã xuất {} thủ tục ra {} / exported",
-        procedures.len(),
-        path.display()
-    );
+    println!("Đã xuất {} thủ tục ra {} / exported", procedures.len(), path.display());
     Ok(())
 }
 

@@ -8,9 +8,8 @@ use tinhso_store::Store;
 pub async fn open(args: &DataArgs) -> Result<Arc<dyn Store>> {
     match args.database.as_deref() {
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-            let store = tinhso_store_postgres::PgStore::connect(url, 16)
-                .await
-                .context("cannot connect to PostgreSQL")?;
+            let store =
+                tinhso_store_postgres::PgStore::connect(url, 16).await.context("cannot connect to PostgreSQL")?;
             Ok(Arc::new(store))
         }
         Some(url) if !url.is_empty() && !url.starts_with("sqlite:") => {
@@ -20,9 +19,8 @@ pub async fn open(args: &DataArgs) -> Result<Arc<dyn Store>> {
             let path = match other.and_then(|u| u.strip_prefix("sqlite:")) {
                 Some(p) if !p.is_empty() => std::path::PathBuf::from(p.trim_start_matches("//")),
                 _ => {
-                    std::fs::create_dir_all(&args.data).with_context(|| {
-                        format!("cannot create data directory {}", args.data.display())
-                    })?;
+                    std::fs::create_dir_all(&args.data)
+                        .with_context(|| format!("cannot create data directory {}", args.data.display()))?;
                     args.data.join("tinhso.db")
                 }
             };

@@ -128,16 +128,12 @@ enum CalendarCommand {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("lỗi / error: cannot start the runtime: {e}");
@@ -155,75 +151,47 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Serve {
-            data,
-            listen,
-            secure_cookies,
-            no_demo,
-        } => serve(data, listen, secure_cookies, no_demo).await,
-        Command::Init {
-            data,
-            province,
-            admin,
-        } => {
+        Command::Serve { data, listen, secure_cookies, no_demo } => serve(data, listen, secure_cookies, no_demo).await,
+        Command::Init { data, province, admin } => {
             let store = db::open(&data).await?;
             seed::init_province(store.as_ref(), &province, &admin).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Catalogue {
-            action: CatalogueCommand::Import { data, file },
-        } => {
+        Command::Catalogue { action: CatalogueCommand::Import { data, file } } => {
             let store = db::open(&data).await?;
             catalogue_io::import(store.as_ref(), &file).await
         }
-        Command::Catalogue {
-            action: CatalogueCommand::Export { data, file },
-        } => {
+        Command::Catalogue { action: CatalogueCommand::Export { data, file } } => {
             let store = db::open(&data).await?;
             catalogue_io::export(store.as_ref(), &file).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit {
-            action: AuditCommand::Verify { data },
-        } => {
+        Command::Audit { action: AuditCommand::Verify { data } } => {
             let store = db::open(&data).await?;
             let chain = store.audit_chain().await?;
-            let dossiers: std::collections::HashSet<&str> = chain
-                .links
-                .iter()
-                .map(|(l, _)| l.dossier.as_str())
-                .collect();
+            let dossiers: std::collections::HashSet<&str> =
+                chain.links.iter().map(|(l, _)| l.dossier.as_str()).collect();
             let dossiers = dossiers.len();
-            match tinhso_domain::dossier::chain::verify(
-                chain.links.clone(),
-                chain.head,
-                &chain.checkpoints,
-            ) {
+            match tinhso_domain::dossier::chain::verify(chain.links.clone(), chain.head, &chain.checkpoints) {
                 Ok(n) => {
-                    println!("Chuỗi nhật ký toàn vẹn: {n} sự kiện của {dossiers} hồ sơ / audit chain intact: {n} events");
+                    println!(
+                        "Chuỗi nhật ký toàn vẹn: {n} sự kiện của {dossiers} hồ sơ / audit chain intact: {n} events"
+                    );
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(b) => {
-                    println!(
-                        "CHUỖI NHẬT KÝ BỊ PHÁ VỠ: {} / AUDIT CHAIN BROKEN: {}",
-                        b.describe_vi(),
-                        b.describe_en()
-                    );
+                    println!("CHUỖI NHẬT KÝ BỊ PHÁ VỠ: {} / AUDIT CHAIN BROKEN: {}", b.describe_vi(), b.describe_en());
                     Ok(ExitCode::FAILURE)
                 }
             }
         }
-        Command::Calendar {
-            action: CalendarCommand::Due { data, date, days },
-        } => {
+        Command::Calendar { action: CalendarCommand::Due { data, date, days } } => {
             let cal = calendar(&data).await?;
             let due = cal.due_date(date, days).context("date out of range")?;
             println!("{}", due.format("%Y-%m-%d"));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Calendar {
-            action: CalendarCommand::Year { data, year },
-        } => {
+        Command::Calendar { action: CalendarCommand::Year { data, year } } => {
             if !(1900..=2200).contains(&year) {
                 bail!("năm phải từ 1900 đến 2200 / year must be 1900-2200");
             }
@@ -247,12 +215,7 @@ async fn calendar(data: &DataArgs) -> Result<tinhso_domain::calendar::WorkingCal
     Ok(tinhso_domain::calendar::WorkingCalendar::new(years))
 }
 
-async fn serve(
-    data: DataArgs,
-    listen: SocketAddr,
-    secure_cookies: bool,
-    no_demo: bool,
-) -> Result<ExitCode> {
+async fn serve(data: DataArgs, listen: SocketAddr, secure_cookies: bool, no_demo: bool) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     let store: Arc<dyn Store> = db::open(&data).await?;
     if store.province().await?.is_none() {
@@ -261,16 +224,9 @@ async fn serve(
         }
         seed::demo(store.as_ref()).await?;
     }
-    let state =
-        tinhso_web::AppState::load(store.clone(), tinhso_web::WebConfig { secure_cookies }).await?;
-    tokio::spawn(
-        state
-            .clone()
-            .follow_store(std::time::Duration::from_secs(2)),
-    );
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("cannot listen on {listen}"))?;
+    let state = tinhso_web::AppState::load(store.clone(), tinhso_web::WebConfig { secure_cookies }).await?;
+    tokio::spawn(state.clone().follow_store(std::time::Duration::from_secs(2)));
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     seed::print_demo_accounts(store.as_ref()).await?;
     println!(

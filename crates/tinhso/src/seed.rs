@@ -4,14 +4,11 @@ use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
 use tinhso_domain::calendar::YearCalendar;
 use tinhso_domain::catalogue::{
-    CompetentAgency, Component, CopyKind, Fee, FieldType, FormField, Level, OnlineLevel, Procedure,
-    ProcessingTime,
+    CompetentAgency, Component, CopyKind, Fee, FieldType, FormField, Level, OnlineLevel, Procedure, ProcessingTime,
 };
 use tinhso_domain::ids::{AgencyCode, ProcedureCode};
 use tinhso_domain::policy::Role;
-use tinhso_domain::province::{
-    reform_date, Agency, AgencyKind, AgencyLevel, DivisionType, Province, Unit,
-};
+use tinhso_domain::province::{reform_date, Agency, AgencyKind, AgencyLevel, DivisionType, Province, Unit};
 use tinhso_domain::text::fold;
 use tinhso_store::{NewAccount, ProvinceSetup, Store, StoreError};
 
@@ -47,34 +44,23 @@ pub fn official_calendar_years() -> Result<Vec<YearCalendar>> {
         .iter()
         .map(|s| {
             let y: YearCalendar = serde_json::from_str(s).context("shipped calendar file")?;
-            y.validate()
-                .map_err(|e| anyhow!("shipped calendar {}: {e}", y.year))?;
+            y.validate().map_err(|e| anyhow!("shipped calendar {}: {e}", y.year))?;
             Ok(y)
         })
         .collect()
 }
 
 fn find_province(name: &str) -> Result<RawProvince> {
-    let all: Vec<RawProvince> =
-        serde_json::from_str(DIVISIONS).context("shipped divisions file")?;
+    let all: Vec<RawProvince> = serde_json::from_str(DIVISIONS).context("shipped divisions file")?;
     let strip = |s: &str| {
         let f = fold(s);
-        f.strip_prefix("thanh pho ")
-            .or_else(|| f.strip_prefix("tinh "))
-            .unwrap_or(&f)
-            .trim()
-            .to_owned()
+        f.strip_prefix("thanh pho ").or_else(|| f.strip_prefix("tinh ")).unwrap_or(&f).trim().to_owned()
     };
     let wanted = strip(name);
     let names: Vec<String> = all.iter().map(|p| p.name.clone()).collect();
     all.into_iter()
         .find(|p| strip(&p.name) == wanted)
-        .ok_or_else(|| {
-            anyhow!(
-                "không có tỉnh \"{name}\" / no province named \"{name}\"; one of: {}",
-                names.join(", ")
-            )
-        })
+        .ok_or_else(|| anyhow!("không có tỉnh \"{name}\" / no province named \"{name}\"; one of: {}", names.join(", ")))
 }
 
 fn code(s: &str) -> Result<AgencyCode> {
@@ -122,12 +108,7 @@ pub fn service_centre(province_code: u32) -> String {
 /// Commune People's Committees: `000.AA.BB.Hxx` with AA from 20 up, in the order of the list.
 pub fn commune_committee(province_code: u32, index: usize) -> String {
     let n = index + 1;
-    format!(
-        "000.{:02}.{:02}.{}",
-        20 + n / 100,
-        n % 100,
-        suffix(province_code)
-    )
+    format!("000.{:02}.{:02}.{}", 20 + n / 100, n % 100, suffix(province_code))
 }
 
 fn setup_for(raw: &RawProvince) -> Result<ProvinceSetup> {
@@ -212,24 +193,17 @@ fn formal_name(raw: &RawProvince) -> String {
 /// "Xã Minh Xuân" -> "xã Minh Xuân", as it reads inside a name.
 fn lower_first(s: &str) -> String {
     let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_lowercase().chain(c).collect())
-        .unwrap_or_default()
+    c.next().map(|f| f.to_lowercase().chain(c).collect()).unwrap_or_default()
 }
 
 /// `tinhso init`: a province without demo data, and its first admin.
 pub async fn init_province(store: &dyn Store, name: &str, admin: &str) -> Result<()> {
     if let Some(p) = store.province().await? {
-        bail!(
-            "cơ sở dữ liệu đã thiết lập {} / the database already holds {}",
-            p.name,
-            p.name
-        );
+        bail!("cơ sở dữ liệu đã thiết lập {} / the database already holds {}", p.name, p.name);
     }
     let raw = find_province(name)?;
     let mut setup = setup_for(&raw)?;
-    let login = tinhso_domain::ids::Login::parse("admin", admin)
-        .map_err(|e| anyhow!("--admin: {}", e.message))?;
+    let login = tinhso_domain::ids::Login::parse("admin", admin).map_err(|e| anyhow!("--admin: {}", e.message))?;
     let password = tinhso_web::auth::random_token().map_err(|e| anyhow!("{e}"))?;
     let hash = tinhso_web::auth::hash_password(&password).map_err(|e| anyhow!("{e}"))?;
     setup.accounts.push(NewAccount {
@@ -247,10 +221,7 @@ pub async fn init_province(store: &dyn Store, name: &str, admin: &str) -> Result
         setup.units.len(),
         setup.agencies.len()
     );
-    println!(
-        "Tài khoản quản trị tỉnh: {}  mật khẩu: {password}  (chỉ hiển thị một lần)",
-        login.as_str()
-    );
+    println!("Tài khoản quản trị tỉnh: {}  mật khẩu: {password}  (chỉ hiển thị một lần)", login.as_str());
     println!("Nhập danh mục thủ tục: tinhso catalogue import <tệp.json|tệp.csv>");
     Ok(())
 }
@@ -265,12 +236,7 @@ struct DemoAccount {
 fn demo_accounts(pc: u32) -> Vec<DemoAccount> {
     let justice = Some(department(pc, "03"));
     vec![
-        DemoAccount {
-            login: DEMO_CITIZEN,
-            name: "Nguyễn Văn An",
-            role: Role::Citizen,
-            agency: None,
-        },
+        DemoAccount { login: DEMO_CITIZEN, name: "Nguyễn Văn An", role: Role::Citizen, agency: None },
         DemoAccount {
             login: "tiepnhan@tinhso.local",
             name: "Hoàng Thị Lan",
@@ -307,12 +273,7 @@ fn demo_accounts(pc: u32) -> Vec<DemoAccount> {
             role: Role::Leader,
             agency: Some(province_agency(pc)),
         },
-        DemoAccount {
-            login: "kiemtra@tinhso.local",
-            name: "Đặng Thị Mai",
-            role: Role::Auditor,
-            agency: None,
-        },
+        DemoAccount { login: "kiemtra@tinhso.local", name: "Đặng Thị Mai", role: Role::Auditor, agency: None },
     ]
 }
 
@@ -335,11 +296,7 @@ pub async fn demo(store: &dyn Store) -> Result<()> {
     setup.procedures = demo_catalogue(raw.code)?;
     match store.setup_province(&setup).await {
         Ok(()) => {
-            tracing::info!(
-                procedures = setup.procedures.len(),
-                units = setup.units.len(),
-                "demo province seeded"
-            );
+            tracing::info!(procedures = setup.procedures.len(), units = setup.units.len(), "demo province seeded");
             Ok(())
         }
         // Another process set it up first (two servers starting on one PostgreSQL): its
@@ -398,13 +355,7 @@ fn department_for(field: &str) -> &'static str {
         "giam ngheo",
     ]) {
         "06"
-    } else if has(&[
-        "cu tru",
-        "can cuoc",
-        "phuong tien giao thong",
-        "giay phep lai xe",
-        "dinh danh",
-    ]) {
+    } else if has(&["cu tru", "can cuoc", "phuong tien giao thong", "giay phep lai xe", "dinh danh"]) {
         "20"
     } else if has(&["xay dung", "nha o", "bat dong san", "dang kiem"]) {
         "07"
@@ -412,13 +363,7 @@ fn department_for(field: &str) -> &'static str {
         "02"
     } else if has(&["bhxh", "bao hiem"]) {
         "21"
-    } else if has(&[
-        "bao tro xa hoi",
-        "kham benh",
-        "duoc pham",
-        "an toan thuc pham",
-        "phong benh",
-    ]) {
+    } else if has(&["bao tro xa hoi", "kham benh", "duoc pham", "an toan thuc pham", "phong benh"]) {
         "10"
     } else if has(&["giao duc", "van bang", "tuyen sinh"]) {
         "09"
@@ -463,12 +408,7 @@ fn generic_form() -> Vec<FormField> {
     };
     vec![
         f("ho_ten", "Họ và tên người nộp", FieldType::Text, true),
-        f(
-            "so_dinh_danh",
-            "Số định danh cá nhân",
-            FieldType::PersonalId,
-            true,
-        ),
+        f("so_dinh_danh", "Số định danh cá nhân", FieldType::PersonalId, true),
         f("so_dien_thoai", "Số điện thoại", FieldType::Phone, true),
         f("dia_chi", "Địa chỉ liên hệ", FieldType::Address, true),
         f("noi_dung", "Nội dung yêu cầu", FieldType::LongText, false),
@@ -511,26 +451,17 @@ fn birth_registration_form() -> Vec<FormField> {
 }
 
 /// Fees charged per page, copy or case (see the sample's README).
-const PER_UNIT_FEES: &[&str] = &[
-    "2.000815", "2.000884", "2.000942", "2.001019", "2.001035", "2.001406", "2.000635",
-];
+const PER_UNIT_FEES: &[&str] = &["2.000815", "2.000884", "2.000942", "2.001019", "2.001035", "2.001406", "2.000635"];
 
 pub fn demo_catalogue(province_code: u32) -> Result<Vec<Procedure>> {
-    let raw: Vec<SampleProcedure> =
-        serde_json::from_str(PROCEDURES).context("shipped procedure sample")?;
+    let raw: Vec<SampleProcedure> = serde_json::from_str(PROCEDURES).context("shipped procedure sample")?;
     raw.into_iter()
         .map(|s| {
-            let mut levels = s
-                .level
-                .as_deref()
-                .map(Level::parse_portal_list)
-                .unwrap_or_default();
+            let mut levels = s.level.as_deref().map(Level::parse_portal_list).unwrap_or_default();
             if levels.is_empty() {
                 levels.push(Level::Province);
             }
-            let competent_agency = if !levels.contains(&Level::Province)
-                && levels.contains(&Level::Commune)
-            {
+            let competent_agency = if !levels.contains(&Level::Province) && levels.contains(&Level::Commune) {
                 CompetentAgency::CommuneCommittee
             } else {
                 CompetentAgency::Agency(code(&department(province_code, department_for(&s.field)))?)
@@ -551,8 +482,7 @@ pub fn demo_catalogue(province_code: u32) -> Result<Vec<Procedure>> {
                         name: c.clone(),
                         copy_kind: if lc.starts_with("bản sao") {
                             CopyKind::Copy
-                        } else if lc.contains("điện tử") && !lc.contains("căn cước điện tử")
-                        {
+                        } else if lc.contains("điện tử") && !lc.contains("căn cước điện tử") {
                             CopyKind::Electronic
                         } else {
                             CopyKind::Original
@@ -565,12 +495,10 @@ pub fn demo_catalogue(province_code: u32) -> Result<Vec<Procedure>> {
                 .collect();
             let is_birth = s.code == "1.001193";
             let p = Procedure {
-                code: ProcedureCode::parse("code", &s.code)
-                    .map_err(|e| anyhow!("{}: {e}", s.code))?,
+                code: ProcedureCode::parse("code", &s.code).map_err(|e| anyhow!("{}: {e}", s.code))?,
                 name: s.name,
                 processing_time: Some(ProcessingTime::WorkingDays(
-                    s.processing_days
-                        .unwrap_or_else(|| estimated_days(&s.field, commune)),
+                    s.processing_days.unwrap_or_else(|| estimated_days(&s.field, commune)),
                 )),
                 processing_time_estimated: s.processing_days.is_none(),
                 field: s.field,
@@ -586,11 +514,7 @@ pub fn demo_catalogue(province_code: u32) -> Result<Vec<Procedure>> {
                 },
                 online_level,
                 components,
-                form_fields: if is_birth {
-                    birth_registration_form()
-                } else {
-                    generic_form()
-                },
+                form_fields: if is_birth { birth_registration_form() } else { generic_form() },
                 legal_basis: if is_birth {
                     "Luật Hộ tịch năm 2014; Nghị định số 123/2015/NĐ-CP".into()
                 } else {
@@ -602,15 +526,8 @@ pub fn demo_catalogue(province_code: u32) -> Result<Vec<Procedure>> {
                     String::new()
                 },
             };
-            p.normalise().map_err(|errs| {
-                anyhow!(
-                    "{}",
-                    errs.iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                )
-            })
+            p.normalise()
+                .map_err(|errs| anyhow!("{}", errs.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))
         })
         .collect()
 }
@@ -624,25 +541,11 @@ mod tests {
         let raw = find_province("tuyen quang").unwrap();
         let setup = setup_for(&raw).unwrap();
         assert_eq!(setup.units.len(), 124);
-        assert_eq!(
-            setup
-                .agencies
-                .iter()
-                .filter(|a| a.level == AgencyLevel::Commune)
-                .count(),
-            124
-        );
-        assert!(setup
-            .agencies
-            .iter()
-            .any(|a| a.kind == AgencyKind::ServiceCentre));
+        assert_eq!(setup.agencies.iter().filter(|a| a.level == AgencyLevel::Commune).count(), 124);
+        assert!(setup.agencies.iter().any(|a| a.kind == AgencyKind::ServiceCentre));
         assert_eq!(setup.agencies[0].name, "Ủy ban nhân dân tỉnh Tuyên Quang");
-        assert!(setup
-            .agencies
-            .iter()
-            .any(|a| a.name.starts_with("Ủy ban nhân dân xã ")));
-        let codes: std::collections::HashSet<_> =
-            setup.agencies.iter().map(|a| a.code.clone()).collect();
+        assert!(setup.agencies.iter().any(|a| a.name.starts_with("Ủy ban nhân dân xã ")));
+        let codes: std::collections::HashSet<_> = setup.agencies.iter().map(|a| a.code.clone()).collect();
         assert_eq!(codes.len(), setup.agencies.len(), "agency codes are unique");
     }
 
@@ -655,10 +558,7 @@ mod tests {
             setup_for(p).unwrap();
         }
         assert!(find_province("Thành phố Hà Nội").is_ok() && find_province("ha noi").is_ok());
-        assert!(
-            find_province("Hà Giang").is_err(),
-            "merged into Tuyên Quang in 2025"
-        );
+        assert!(find_province("Hà Giang").is_err(), "merged into Tuyên Quang in 2025");
     }
 
     #[test]
@@ -672,9 +572,6 @@ mod tests {
     #[test]
     fn shipped_calendars_are_valid() {
         let years = official_calendar_years().unwrap();
-        assert_eq!(
-            years.iter().map(|y| y.year).collect::<Vec<_>>(),
-            vec![2024, 2025, 2026]
-        );
+        assert_eq!(years.iter().map(|y| y.year).collect::<Vec<_>>(), vec![2024, 2025, 2026]);
     }
 }

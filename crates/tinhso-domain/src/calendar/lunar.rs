@@ -63,11 +63,7 @@ fn lunar_month_11(year: i32) -> Option<i64> {
     let off = jdn(NaiveDate::from_ymd_opt(year, 12, 31)?) - 2415021;
     let k = (off as f64 / 29.530588853).floor() as i64;
     let nm = new_moon_day(k);
-    Some(if sun_sector(nm) >= 9 {
-        new_moon_day(k - 1)
-    } else {
-        nm
-    })
+    Some(if sun_sector(nm) >= 9 { new_moon_day(k - 1) } else { nm })
 }
 
 /// Index of the leap month after month 11 starting at `a11`.

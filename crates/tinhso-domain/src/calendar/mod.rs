@@ -45,20 +45,12 @@ pub struct YearCalendar {
 impl YearCalendar {
     /// Checks that every date lies in the year and that swap days are weekend days.
     pub fn validate(&self) -> Result<(), FieldError> {
-        let wrong_year = self
-            .days_off
-            .iter()
-            .chain(&self.swap_workdays)
-            .find(|d| d.date.year() != self.year);
+        let wrong_year = self.days_off.iter().chain(&self.swap_workdays).find(|d| d.date.year() != self.year);
         if let Some(d) = wrong_year {
             return Err(FieldError::new(
                 "days",
                 "calendar_wrong_year",
-                format!(
-                    "Ngày {} không thuộc năm {}",
-                    d.date.format("%d/%m/%Y"),
-                    self.year
-                ),
+                format!("Ngày {} không thuộc năm {}", d.date.format("%d/%m/%Y"), self.year),
                 format!("{} is not in {}", d.date, self.year),
             ));
         }
@@ -66,10 +58,7 @@ impl YearCalendar {
             return Err(FieldError::new(
                 "swap_workdays",
                 "calendar_swap_not_weekend",
-                format!(
-                    "Ngày làm bù {} phải là thứ Bảy hoặc Chủ nhật",
-                    d.date.format("%d/%m/%Y")
-                ),
+                format!("Ngày làm bù {} phải là thứ Bảy hoặc Chủ nhật", d.date.format("%d/%m/%Y")),
                 format!("swap working day {} must be a Saturday or Sunday", d.date),
             ));
         }
@@ -95,16 +84,11 @@ pub struct WorkingCalendar {
 impl WorkingCalendar {
     /// Rules for every year, overridden by the given years (official data or admin edits).
     pub fn new(overrides: impl IntoIterator<Item = YearCalendar>) -> Self {
-        let mut years: BTreeMap<i32, YearCalendar> =
-            RULE_YEARS.map(|y| (y, year_from_rules(y))).collect();
+        let mut years: BTreeMap<i32, YearCalendar> = RULE_YEARS.map(|y| (y, year_from_rules(y))).collect();
         for y in overrides {
             years.insert(y.year, y);
         }
-        let mut cal = Self {
-            years,
-            off: HashMap::new(),
-            swap: HashSet::new(),
-        };
+        let mut cal = Self { years, off: HashMap::new(), swap: HashSet::new() };
         cal.reindex();
         cal
     }
@@ -127,16 +111,13 @@ impl WorkingCalendar {
     }
 
     pub fn year(&self, year: i32) -> YearCalendar {
-        self.years
-            .get(&year)
-            .cloned()
-            .unwrap_or_else(|| YearCalendar {
-                year,
-                source: CalendarSource::Rules,
-                basis: String::new(),
-                days_off: Vec::new(),
-                swap_workdays: Vec::new(),
-            })
+        self.years.get(&year).cloned().unwrap_or_else(|| YearCalendar {
+            year,
+            source: CalendarSource::Rules,
+            basis: String::new(),
+            days_off: Vec::new(),
+            swap_workdays: Vec::new(),
+        })
     }
 
     pub fn is_working_day(&self, d: NaiveDate) -> bool {
@@ -162,17 +143,8 @@ impl WorkingCalendar {
 
     /// Working days in `(from, to]`: how far a date lies past another, in the calendar's terms.
     pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> i64 {
-        let (a, b, sign) = if from <= to {
-            (from, to, 1)
-        } else {
-            (to, from, -1)
-        };
-        let count = a
-            .iter_days()
-            .skip(1)
-            .take_while(|d| *d <= b)
-            .filter(|d| self.is_working_day(*d))
-            .count();
+        let (a, b, sign) = if from <= to { (from, to, 1) } else { (to, from, -1) };
+        let count = a.iter_days().skip(1).take_while(|d| *d <= b).filter(|d| self.is_working_day(*d)).count();
         sign * count as i64
     }
 }

@@ -44,33 +44,19 @@ fn tet_break(year: i32) -> Vec<NaiveDate> {
         d = n;
     }
     // Join the weekend before a Monday start and after a Friday end.
-    if let Some(first) = days
-        .first()
-        .copied()
-        .filter(|f| f.weekday() == Weekday::Mon)
-    {
-        let before: Vec<NaiveDate> = [prev(first).and_then(prev), prev(first)]
-            .into_iter()
-            .flatten()
-            .collect();
+    if let Some(first) = days.first().copied().filter(|f| f.weekday() == Weekday::Mon) {
+        let before: Vec<NaiveDate> = [prev(first).and_then(prev), prev(first)].into_iter().flatten().collect();
         days.splice(0..0, before);
     }
     if let Some(last) = days.last().copied().filter(|l| l.weekday() == Weekday::Fri) {
-        days.extend(
-            [next(last), next(last).and_then(next)]
-                .into_iter()
-                .flatten(),
-        );
+        days.extend([next(last), next(last).and_then(next)].into_iter().flatten());
     }
     days
 }
 
 pub fn year_from_rules(year: i32) -> YearCalendar {
     let mut off: Vec<NamedDay> = Vec::new();
-    let named = |d: NaiveDate, name: &str| NamedDay {
-        date: d,
-        name: name.to_owned(),
-    };
+    let named = |d: NaiveDate, name: &str| NamedDay { date: d, name: name.to_owned() };
 
     // Tết of this solar year; a late-January new year can pull the break back into December
     // of the previous year, so the next lunar year is checked too.
@@ -88,11 +74,7 @@ pub fn year_from_rules(year: i32) -> YearCalendar {
     if let Some(sep2) = day(year, 9, 2) {
         single.push(named(sep2, "Quốc khánh"));
         // The extra National Day holiday: the day that makes the longer break with a weekend.
-        let adjacent = if matches!(sep2.weekday(), Weekday::Mon | Weekday::Thu) {
-            next(sep2)
-        } else {
-            prev(sep2)
-        };
+        let adjacent = if matches!(sep2.weekday(), Weekday::Mon | Weekday::Thu) { next(sep2) } else { prev(sep2) };
         single.extend(adjacent.map(|d| named(d, "Quốc khánh (ngày liền kề)")));
     }
     single.sort_by_key(|d| d.date);

@@ -7,8 +7,7 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
 
 /// Built once: a calendar covers a century of years.
 fn shared() -> &'static WorkingCalendar {
-    static CAL: std::sync::LazyLock<WorkingCalendar> =
-        std::sync::LazyLock::new(|| WorkingCalendar::new(official()));
+    static CAL: std::sync::LazyLock<WorkingCalendar> = std::sync::LazyLock::new(|| WorkingCalendar::new(official()));
     &CAL
 }
 
@@ -17,29 +16,11 @@ fn official() -> Vec<YearCalendar> {
         year: 2025,
         source: CalendarSource::Official,
         basis: String::new(),
-        days_off: [
-            (1, 1),
-            (1, 25),
-            (1, 27),
-            (1, 28),
-            (1, 29),
-            (1, 30),
-            (1, 31),
-            (4, 7),
-            (4, 30),
-            (5, 1),
-            (5, 2),
-        ]
-        .iter()
-        .map(|&(m, dd)| NamedDay {
-            date: d(2025, m, dd),
-            name: String::new(),
-        })
-        .collect(),
-        swap_workdays: vec![NamedDay {
-            date: d(2025, 4, 26),
-            name: String::new(),
-        }],
+        days_off: [(1, 1), (1, 25), (1, 27), (1, 28), (1, 29), (1, 30), (1, 31), (4, 7), (4, 30), (5, 1), (5, 2)]
+            .iter()
+            .map(|&(m, dd)| NamedDay { date: d(2025, m, dd), name: String::new() })
+            .collect(),
+        swap_workdays: vec![NamedDay { date: d(2025, 4, 26), name: String::new() }],
     };
     vec![y2025]
 }
@@ -59,16 +40,9 @@ fn counting_starts_the_next_working_day() {
 #[test]
 fn rules_reproduce_recent_official_tet_breaks() {
     let days = |y: i32| -> Vec<NaiveDate> {
-        year_from_rules(y)
-            .days_off
-            .into_iter()
-            .filter(|n| n.name == "Tết Nguyên đán")
-            .map(|n| n.date)
-            .collect()
+        year_from_rules(y).days_off.into_iter().filter(|n| n.name == "Tết Nguyên đán").map(|n| n.date).collect()
     };
-    let span = |a: NaiveDate, b: NaiveDate| -> Vec<NaiveDate> {
-        a.iter_days().take_while(|x| *x <= b).collect()
-    };
+    let span = |a: NaiveDate, b: NaiveDate| -> Vec<NaiveDate> { a.iter_days().take_while(|x| *x <= b).collect() };
     assert_eq!(days(2024), span(d(2024, 2, 8), d(2024, 2, 14)));
     assert_eq!(days(2025), span(d(2025, 1, 25), d(2025, 2, 2)));
     assert_eq!(days(2026), span(d(2026, 2, 14), d(2026, 2, 22)));
@@ -76,25 +50,13 @@ fn rules_reproduce_recent_official_tet_breaks() {
 
 #[test]
 fn rules_give_compensatory_days() {
-    let off: Vec<NaiveDate> = year_from_rules(2026)
-        .days_off
-        .into_iter()
-        .map(|n| n.date)
-        .collect();
+    let off: Vec<NaiveDate> = year_from_rules(2026).days_off.into_iter().map(|n| n.date).collect();
     // Hùng Kings day 2026 is Sunday 26 April: Monday 27 April is off instead.
     assert!(off.contains(&d(2026, 4, 26)) && off.contains(&d(2026, 4, 27)));
-    let y2024: Vec<NaiveDate> = year_from_rules(2024)
-        .days_off
-        .into_iter()
-        .map(|n| n.date)
-        .collect();
+    let y2024: Vec<NaiveDate> = year_from_rules(2024).days_off.into_iter().map(|n| n.date).collect();
     // 2 Sep 2024 is a Monday: 3 Sep joins it, as the official calendar had.
     assert!(y2024.contains(&d(2024, 9, 2)) && y2024.contains(&d(2024, 9, 3)));
-    let y2025: Vec<NaiveDate> = year_from_rules(2025)
-        .days_off
-        .into_iter()
-        .map(|n| n.date)
-        .collect();
+    let y2025: Vec<NaiveDate> = year_from_rules(2025).days_off.into_iter().map(|n| n.date).collect();
     assert!(y2025.contains(&d(2025, 9, 1)) && y2025.contains(&d(2025, 9, 2)));
 }
 
@@ -102,16 +64,10 @@ fn rules_give_compensatory_days() {
 fn validate_rejects_weekday_swap_and_wrong_year() {
     let mut y = official().remove(0);
     assert!(y.validate().is_ok());
-    y.swap_workdays.push(NamedDay {
-        date: d(2025, 4, 28),
-        name: String::new(),
-    });
+    y.swap_workdays.push(NamedDay { date: d(2025, 4, 28), name: String::new() });
     assert!(y.validate().is_err());
     let mut y = official().remove(0);
-    y.days_off.push(NamedDay {
-        date: d(2024, 4, 28),
-        name: String::new(),
-    });
+    y.days_off.push(NamedDay { date: d(2024, 4, 28), name: String::new() });
     assert!(y.validate().is_err());
 }
 

@@ -84,7 +84,9 @@ impl Break {
                 format!("event #{id} follows #{after}: the order was changed")
             }
             Self::Truncated { last, expected } => {
-                format!("the chain ends at event #{last} but its head records #{expected}: the newest events were deleted")
+                format!(
+                    "the chain ends at event #{last} but its head records #{expected}: the newest events were deleted"
+                )
             }
             Self::Checkpoint { id } => format!("the checkpoint at event #{id} does not match"),
         }
@@ -104,23 +106,14 @@ pub fn verify(
     let mut cps = checkpoints.iter().peekable();
     for (link, stored) in links {
         if link.id <= last_id {
-            return Err(Break::OutOfOrder {
-                id: link.id,
-                after: last_id,
-            });
+            return Err(Break::OutOfOrder { id: link.id, after: last_id });
         }
         if link.id != last_id + 1 {
-            return Err(Break::Missing {
-                after: last_id,
-                next: link.id,
-            });
+            return Err(Break::Missing { after: last_id, next: link.id });
         }
         let h = hash(&prev, &link);
         if stored.as_slice() != h.as_slice() {
-            return Err(Break::Altered {
-                id: link.id,
-                dossier: link.dossier,
-            });
+            return Err(Break::Altered { id: link.id, dossier: link.dossier });
         }
         while let Some((cid, chash)) = cps.peek() {
             if *cid > link.id {
@@ -136,16 +129,10 @@ pub fn verify(
         count += 1;
     }
     if let Some((cid, _)) = cps.next() {
-        return Err(Break::Truncated {
-            last: last_id,
-            expected: *cid,
-        });
+        return Err(Break::Truncated { last: last_id, expected: *cid });
     }
     match head {
-        Some((id, _)) if id != last_id => Err(Break::Truncated {
-            last: last_id,
-            expected: id,
-        }),
+        Some((id, _)) if id != last_id => Err(Break::Truncated { last: last_id, expected: id }),
         Some((id, h)) if h.as_slice() != prev.as_slice() => Err(Break::Checkpoint { id }),
         _ => Ok(count),
     }
@@ -190,24 +177,15 @@ mod tests {
         let h = head(&c);
         let mut edited = c.clone();
         edited[3].0.payload = "{\"kind\":\"forged\"}".into();
-        assert!(matches!(
-            verify(edited, h.clone(), &[]),
-            Err(Break::Altered { id: 4, .. })
-        ));
+        assert!(matches!(verify(edited, h.clone(), &[]), Err(Break::Altered { id: 4, .. })));
 
         let mut deleted = c.clone();
         deleted.remove(5);
-        assert_eq!(
-            verify(deleted, h.clone(), &[]),
-            Err(Break::Missing { after: 5, next: 7 })
-        );
+        assert_eq!(verify(deleted, h.clone(), &[]), Err(Break::Missing { after: 5, next: 7 }));
 
         let mut swapped = c.clone();
         swapped.swap(2, 3);
-        assert_eq!(
-            verify(swapped, h.clone(), &[]),
-            Err(Break::Missing { after: 2, next: 4 })
-        );
+        assert_eq!(verify(swapped, h.clone(), &[]), Err(Break::Missing { after: 2, next: 4 }));
 
         let mut renumbered = c.clone();
         let (a, b) = (renumbered[2].0.id, renumbered[3].0.id);
@@ -216,13 +194,7 @@ mod tests {
         assert!(verify(renumbered, h.clone(), &[]).is_err());
 
         let truncated: Vec<_> = c[..8].to_vec();
-        assert_eq!(
-            verify(truncated, h.clone(), &[]),
-            Err(Break::Truncated {
-                last: 8,
-                expected: 10
-            })
-        );
+        assert_eq!(verify(truncated, h.clone(), &[]), Err(Break::Truncated { last: 8, expected: 10 }));
 
         // Rewriting the whole tail with fresh hashes is caught by the head.
         let mut rewritten = c.clone();

@@ -7,9 +7,7 @@ pub const MAX_DAILY: u32 = 9999;
 
 /// The code of the `seq`-th dossier (from 1) received by `agency` on `day`.
 pub fn dossier_code(agency: &AgencyCode, day: NaiveDate, seq: u32) -> Option<String> {
-    (1..=MAX_DAILY)
-        .contains(&seq)
-        .then(|| format!("{agency}-{}-{seq:04}", day.format("%y%m%d")))
+    (1..=MAX_DAILY).contains(&seq).then(|| format!("{agency}-{}-{seq:04}", day.format("%y%m%d")))
 }
 
 /// Splits a dossier code into agency, day and sequence; `None` if it has another shape.
@@ -38,10 +36,6 @@ mod tests {
         assert_eq!(code, "H15.50.05.13-261008-0975");
         assert_eq!(parse(&code), Some((a.clone(), d, 975)));
         assert!(dossier_code(&a, d, 0).is_none() && dossier_code(&a, d, 10_000).is_none());
-        assert!(
-            parse("H15-2610-0001").is_none()
-                && parse("x").is_none()
-                && parse("H15-261008-0000").is_none()
-        );
+        assert!(parse("H15-2610-0001").is_none() && parse("x").is_none() && parse("H15-261008-0000").is_none());
     }
 }

@@ -76,9 +76,7 @@ pub fn due_status(
         _ if paused => DueStatus::Paused,
         None => DueStatus::NotStarted,
         Some(due) if today > due => DueStatus::Overdue,
-        Some(due) if cal.working_days_between(today, due) <= DUE_SOON_WORKING_DAYS => {
-            DueStatus::DueSoon
-        }
+        Some(due) if cal.working_days_between(today, due) <= DUE_SOON_WORKING_DAYS => DueStatus::DueSoon,
         Some(_) => DueStatus::OnTrack,
     }
 }
@@ -92,8 +90,7 @@ pub fn extend_for_pause(
     resumed_on: NaiveDate,
 ) -> NaiveDate {
     let paused = cal.working_days_between(paused_on, resumed_on).max(0);
-    cal.due_date(due, u32::try_from(paused).unwrap_or(0))
-        .unwrap_or(due)
+    cal.due_date(due, u32::try_from(paused).unwrap_or(0)).unwrap_or(due)
 }
 
 #[cfg(test)]
@@ -109,11 +106,7 @@ mod tests {
         assert_eq!(timeliness(d(3, 10), d(3, 7), 0), Timeliness::Early);
         assert_eq!(timeliness(d(3, 10), d(3, 10), 1), Timeliness::OnTime);
         assert_eq!(timeliness(d(3, 10), d(3, 11), 0), Timeliness::Late);
-        assert_eq!(
-            timeliness(d(3, 10), d(3, 7), 2),
-            Timeliness::Late,
-            "two supplement requests"
-        );
+        assert_eq!(timeliness(d(3, 10), d(3, 7), 2), Timeliness::Late, "two supplement requests");
     }
 
     #[test]
@@ -127,33 +120,16 @@ mod tests {
     #[test]
     fn status() {
         let cal = WorkingCalendar::new([]);
-        assert_eq!(
-            due_status(&cal, Some(d(3, 14)), d(3, 3), false, false),
-            DueStatus::OnTrack
-        );
-        assert_eq!(
-            due_status(&cal, Some(d(3, 14)), d(3, 12), false, false),
-            DueStatus::DueSoon
-        );
-        assert_eq!(
-            due_status(&cal, Some(d(3, 14)), d(3, 17), false, false),
-            DueStatus::Overdue
-        );
-        assert_eq!(
-            due_status(&cal, Some(d(3, 14)), d(3, 17), true, false),
-            DueStatus::Paused
-        );
-        assert_eq!(
-            due_status(&cal, None, d(3, 17), false, false),
-            DueStatus::NotStarted
-        );
+        assert_eq!(due_status(&cal, Some(d(3, 14)), d(3, 3), false, false), DueStatus::OnTrack);
+        assert_eq!(due_status(&cal, Some(d(3, 14)), d(3, 12), false, false), DueStatus::DueSoon);
+        assert_eq!(due_status(&cal, Some(d(3, 14)), d(3, 17), false, false), DueStatus::Overdue);
+        assert_eq!(due_status(&cal, Some(d(3, 14)), d(3, 17), true, false), DueStatus::Paused);
+        assert_eq!(due_status(&cal, None, d(3, 17), false, false), DueStatus::NotStarted);
     }
 
     #[test]
     fn local_date_is_utc_plus_7() {
-        let at = DateTime::parse_from_rfc3339("2025-03-03T18:30:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
+        let at = DateTime::parse_from_rfc3339("2025-03-03T18:30:00Z").unwrap().with_timezone(&Utc);
         assert_eq!(local_date(at), d(3, 4));
     }
 }

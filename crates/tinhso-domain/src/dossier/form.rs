@@ -54,9 +54,7 @@ pub fn validate(
     }
     let mut out = Map::new();
     for f in fields {
-        let v = values
-            .get(&f.key)
-            .filter(|v| !v.is_null() && v.as_str().is_none_or(|s| !s.trim().is_empty()));
+        let v = values.get(&f.key).filter(|v| !v.is_null() && v.as_str().is_none_or(|s| !s.trim().is_empty()));
         let Some(v) = v else {
             if f.required {
                 errs.push(missing(f));
@@ -66,14 +64,9 @@ pub fn validate(
         let checked: Result<Value, FieldError> = match f.field_type {
             FieldType::Address => {
                 let detail = v.get("detail").and_then(as_text).unwrap_or_default();
-                let commune = v.get("commune").and_then(|c| {
-                    c.as_u64()
-                        .or_else(|| c.as_str().and_then(|s| s.parse().ok()))
-                });
-                match commune
-                    .and_then(|c| u32::try_from(c).ok())
-                    .filter(|c| is_commune(*c))
-                {
+                let commune =
+                    v.get("commune").and_then(|c| c.as_u64().or_else(|| c.as_str().and_then(|s| s.parse().ok())));
+                match commune.and_then(|c| u32::try_from(c).ok()).filter(|c| is_commune(*c)) {
                     Some(c) if !detail.is_empty() && detail.chars().count() <= 500 => {
                         Ok(serde_json::json!({ "detail": detail, "commune": c }))
                     }
@@ -90,11 +83,9 @@ pub fn validate(
                     FieldType::Text if s.chars().count() > 500 => {
                         Err(invalid(f, "không quá 500 ký tự", "at most 500 characters"))
                     }
-                    FieldType::LongText if s.chars().count() > 5000 => Err(invalid(
-                        f,
-                        "không quá 5.000 ký tự",
-                        "at most 5,000 characters",
-                    )),
+                    FieldType::LongText if s.chars().count() > 5000 => {
+                        Err(invalid(f, "không quá 5.000 ký tự", "at most 5,000 characters"))
+                    }
                     FieldType::Text | FieldType::LongText => Ok(Value::String(s)),
                     FieldType::Number => s
                         .replace('.', "")
@@ -108,21 +99,20 @@ pub fn validate(
                     FieldType::Date => NaiveDate::parse_from_str(&s, "%Y-%m-%d")
                         .or_else(|_| NaiveDate::parse_from_str(&s, "%d/%m/%Y"))
                         .map(|d| Value::String(d.format("%Y-%m-%d").to_string()))
-                        .map_err(|_| {
-                            invalid(f, "nhập ngày dạng dd/mm/yyyy", "enter a date as dd/mm/yyyy")
-                        }),
+                        .map_err(|_| invalid(f, "nhập ngày dạng dd/mm/yyyy", "enter a date as dd/mm/yyyy")),
                     FieldType::Select if f.options.contains(&s) => Ok(Value::String(s)),
-                    FieldType::Select => Err(invalid(
-                        f,
-                        "chọn một lựa chọn trong danh sách",
-                        "choose one of the options",
-                    )),
-                    FieldType::PersonalId => PersonalId::parse(&format!("form.{}", f.key), &s)
-                        .map(|p| Value::String(p.to_string())),
-                    FieldType::Phone => Phone::parse(&format!("form.{}", f.key), &s)
-                        .map(|p| Value::String(p.to_string())),
-                    FieldType::Email => Email::parse(&format!("form.{}", f.key), &s)
-                        .map(|p| Value::String(p.to_string())),
+                    FieldType::Select => {
+                        Err(invalid(f, "chọn một lựa chọn trong danh sách", "choose one of the options"))
+                    }
+                    FieldType::PersonalId => {
+                        PersonalId::parse(&format!("form.{}", f.key), &s).map(|p| Value::String(p.to_string()))
+                    }
+                    FieldType::Phone => {
+                        Phone::parse(&format!("form.{}", f.key), &s).map(|p| Value::String(p.to_string()))
+                    }
+                    FieldType::Email => {
+                        Email::parse(&format!("form.{}", f.key), &s).map(|p| Value::String(p.to_string()))
+                    }
                     FieldType::Address => Err(invalid(f, "", "")),
                 },
             },
@@ -175,15 +165,7 @@ mod tests {
         let got: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             got,
-            vec![
-                "form.la",
-                "form.ho_ten",
-                "form.cccd",
-                "form.sdt",
-                "form.ngay",
-                "form.gioi",
-                "form.dia_chi"
-            ]
+            vec!["form.la", "form.ho_ten", "form.cccd", "form.sdt", "form.ngay", "form.gioi", "form.dia_chi"]
         );
     }
 }

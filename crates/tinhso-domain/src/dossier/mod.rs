@@ -115,10 +115,7 @@ impl DossierState {
 
     /// No command moves a dossier out of these (a rating after return is not a move).
     pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            Self::Refused | Self::Withdrawn | Self::Stopped | Self::Returned
-        )
+        matches!(self, Self::Refused | Self::Withdrawn | Self::Stopped | Self::Returned)
     }
 }
 

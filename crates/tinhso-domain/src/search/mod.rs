@@ -99,10 +99,7 @@ impl SearchIndex {
             let name_fold: Vec<u32> = name_words.iter().map(|w| add(w)).collect();
             let field_fold: Vec<u32> = field_words.iter().map(|w| add(w)).collect();
             add(&code);
-            let name_exact = words(&lower_exact(&p.name))
-                .into_iter()
-                .map(|w| intern(&mut exact_ids, w))
-                .collect();
+            let name_exact = words(&lower_exact(&p.name)).into_iter().map(|w| intern(&mut exact_ids, w)).collect();
             docs.push(Doc {
                 code,
                 name_glued: name_words.concat(),
@@ -112,13 +109,7 @@ impl SearchIndex {
                 field_key: field_folded.trim().to_owned(),
             });
         }
-        Self {
-            procedures,
-            docs,
-            folded,
-            postings,
-            exact: exact_ids.into_iter().collect(),
-        }
+        Self { procedures, docs, folded, postings, exact: exact_ids.into_iter().collect() }
     }
 
     pub fn len(&self) -> usize {
@@ -130,10 +121,7 @@ impl SearchIndex {
     }
 
     pub fn get(&self, code: &str) -> Option<&Arc<Procedure>> {
-        self.procedures
-            .binary_search_by(|p| p.code.as_str().cmp(code))
-            .ok()
-            .and_then(|i| self.procedures.get(i))
+        self.procedures.binary_search_by(|p| p.code.as_str().cmp(code)).ok().and_then(|i| self.procedures.get(i))
     }
 
     pub fn all(&self) -> &[Arc<Procedure>] {
@@ -160,20 +148,13 @@ impl SearchIndex {
             whole.into_iter().collect()
         };
         ids.sort_unstable();
-        QueryWord {
-            ids,
-            whole,
-            exact: exact.and_then(|e| self.exact.get(e).copied()),
-        }
+        QueryWord { ids, whole, exact: exact.and_then(|e| self.exact.get(e).copied()) }
     }
 
     /// Documents matching any of `ids`, ascending.
     fn documents(&self, ids: &[u32]) -> Vec<u32> {
-        let mut out: Vec<u32> = ids
-            .iter()
-            .filter_map(|&i| self.postings.get(i as usize))
-            .flat_map(|v| v.iter().copied())
-            .collect();
+        let mut out: Vec<u32> =
+            ids.iter().filter_map(|&i| self.postings.get(i as usize)).flat_map(|v| v.iter().copied()).collect();
         if ids.len() > 1 {
             out.sort_unstable();
             out.dedup();
@@ -205,11 +186,7 @@ impl SearchIndex {
             Some(c) if c.is_empty() => {
                 let glued = q_fold.concat();
                 (0..self.docs.len() as u32)
-                    .filter(|&i| {
-                        self.docs
-                            .get(i as usize)
-                            .is_some_and(|d| d.name_glued.contains(&glued))
-                    })
+                    .filter(|&i| self.docs.get(i as usize).is_some_and(|d| d.name_glued.contains(&glued)))
                     .collect()
             }
             Some(c) => c,
@@ -233,12 +210,8 @@ impl SearchIndex {
             scored.truncate(wanted);
         }
         scored.sort_unstable_by(order);
-        let items = scored
-            .into_iter()
-            .skip(offset)
-            .take(limit)
-            .filter_map(|(_, i)| self.procedures.get(i as usize))
-            .collect();
+        let items =
+            scored.into_iter().skip(offset).take(limit).filter_map(|(_, i)| self.procedures.get(i as usize)).collect();
         Hits { total, items }
     }
 }
@@ -283,14 +256,10 @@ fn score(d: &Doc, code_query: &str, q: &[QueryWord]) -> i64 {
         s += 10_000;
     }
     // The last word may be a prefix (people are still typing it).
-    if let Some(at) = phrase_at(&d.name_fold, q.len(), |w, k| {
-        q.get(k).is_some_and(|qw| qw.matches(w))
-    }) {
+    if let Some(at) = phrase_at(&d.name_fold, q.len(), |w, k| q.get(k).is_some_and(|qw| qw.matches(w))) {
         s += 400 - at.min(20) as i64;
-        let exact_phrase = phrase_at(&d.name_exact, q.len(), |w, k| {
-            q.get(k).is_some_and(|qw| qw.exact == Some(w))
-        })
-        .is_some();
+        let exact_phrase =
+            phrase_at(&d.name_exact, q.len(), |w, k| q.get(k).is_some_and(|qw| qw.exact == Some(w))).is_some();
         if exact_phrase {
             s += 200;
         }

@@ -31,11 +31,7 @@ pub async fn login_form(State(state): State<AppState>, viewer: Viewer) -> PageRe
         return Ok(Redirect::to("/tai-khoan").into_response());
     }
     let layout = Layout::new(&state, &viewer, viewer.locale.texts().login_title);
-    Ok(viewer.finish(render(&LoginPage {
-        layout,
-        login: String::new(),
-        errors: Vec::new(),
-    })))
+    Ok(viewer.finish(render(&LoginPage { layout, login: String::new(), errors: Vec::new() })))
 }
 
 pub async fn login(
@@ -50,31 +46,16 @@ pub async fn login(
     let raw_login = form.text("login");
     let password = form.get("password").unwrap_or_default().to_owned();
     let login = Login::parse("login", &raw_login);
-    let login_key = format!(
-        "login:{}",
-        login
-            .as_ref()
-            .map(|l| l.as_str().to_owned())
-            .unwrap_or(raw_login.clone())
-    );
+    let login_key = format!("login:{}", login.as_ref().map(|l| l.as_str().to_owned()).unwrap_or(raw_login.clone()));
     let addr_key = format!("addr:{}", addr.ip());
-    if state.throttle.blocked(&login_key, LOGIN_LIMIT)
-        || state.throttle.blocked(&addr_key, ADDRESS_LIMIT)
-    {
+    if state.throttle.blocked(&login_key, LOGIN_LIMIT) || state.throttle.blocked(&addr_key, ADDRESS_LIMIT) {
         return Err(err(AppError::Throttled));
     }
     let account = match &login {
-        Ok(l) => state
-            .store
-            .account_by_login(l.as_str())
-            .await
-            .map_err(|e| err(e.into()))?,
+        Ok(l) => state.store.account_by_login(l.as_str()).await.map_err(|e| err(e.into()))?,
         Err(_) => None,
     };
-    let hash = account
-        .as_ref()
-        .map(|a| a.password_hash.clone())
-        .unwrap_or_else(|| auth::DUMMY_HASH.to_owned());
+    let hash = account.as_ref().map(|a| a.password_hash.clone()).unwrap_or_else(|| auth::DUMMY_HASH.to_owned());
     let ok = tokio::task::spawn_blocking(move || auth::verify_password(&hash, &password))
         .await
         .map_err(|e| err(AppError::Internal(e.to_string())))?;
@@ -82,11 +63,7 @@ pub async fn login(
         Some(account) => {
             state.throttle.clear(&login_key);
             let token = auth::start_session(&state, &account).await.map_err(&err)?;
-            let target = if account.role == Role::Citizen {
-                "/tai-khoan"
-            } else {
-                "/quan-tri"
-            };
+            let target = if account.role == Role::Citizen { "/tai-khoan" } else { "/quan-tri" };
             Ok(with_cookie(
                 Redirect::to(target).into_response(),
                 &auth::set_session_cookie(&token, state.config.secure_cookies),
@@ -102,11 +79,7 @@ pub async fn login(
                 "The phone number, email or password is not correct",
             );
             let layout = Layout::new(&state, &viewer, viewer.locale.texts().login_title);
-            let page = LoginPage {
-                layout,
-                login: raw_login,
-                errors: vec![e],
-            };
+            let page = LoginPage { layout, login: raw_login, errors: vec![e] };
             Ok(viewer.finish((StatusCode::UNAUTHORIZED, render(&page))))
         }
     }
@@ -116,16 +89,9 @@ pub async fn logout(State(state): State<AppState>, viewer: Viewer, form: FormDat
     let err = page_err(&viewer);
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
     if let Some(s) = &viewer.session {
-        state
-            .store
-            .delete_session(&s.token_hash)
-            .await
-            .map_err(|e| err(e.into()))?;
+        state.store.delete_session(&s.token_hash).await.map_err(|e| err(e.into()))?;
     }
-    Ok(with_cookie(
-        Redirect::to("/").into_response(),
-        &auth::clear_session_cookie(state.config.secure_cookies),
-    ))
+    Ok(with_cookie(Redirect::to("/").into_response(), &auth::clear_session_cookie(state.config.secure_cookies)))
 }
 
 pub async fn register_form(State(state): State<AppState>, viewer: Viewer) -> PageResult {
@@ -143,8 +109,7 @@ pub async fn register_form(State(state): State<AppState>, viewer: Viewer) -> Pag
 pub async fn register(State(state): State<AppState>, viewer: Viewer, form: FormData) -> PageResult {
     let err = page_err(&viewer);
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
-    form.only(&["full_name", "login", "personal_id", "password"])
-        .map_err(&err)?;
+    form.only(&["full_name", "login", "personal_id", "password"]).map_err(&err)?;
     let full_name = text::clean(&form.text("full_name"));
     let raw_login = form.text("login");
     let raw_id = form.text("personal_id");
@@ -207,41 +172,21 @@ pub async fn register(State(state): State<AppState>, viewer: Viewer, form: FormD
         }
         Err(errors) => {
             let layout = Layout::new(&state, &viewer, viewer.locale.texts().register_title);
-            let page = RegisterPage {
-                layout,
-                full_name,
-                login: raw_login,
-                personal_id: raw_id,
-                errors,
-            };
+            let page = RegisterPage { layout, full_name, login: raw_login, personal_id: raw_id, errors };
             Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
         }
     }
 }
 
 pub async fn account(State(state): State<AppState>, viewer: Viewer) -> PageResult {
-    let a = viewer
-        .account
-        .as_ref()
-        .ok_or(AppError::Unauthenticated)
-        .map_err(page_err(&viewer))?;
+    let a = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(page_err(&viewer))?;
     let en = viewer.locale == crate::i18n::Locale::En;
     let page = AccountPage {
         layout: Layout::new(&state, &viewer, viewer.locale.texts().account_title),
         full_name: a.full_name.clone(),
         login: a.login.clone(),
-        role: if en {
-            a.role.label_en()
-        } else {
-            a.role.label_vi()
-        }
-        .to_owned(),
-        agency: a
-            .agency
-            .as_ref()
-            .and_then(|c| state.agency_name(c.as_str()))
-            .unwrap_or_default()
-            .to_owned(),
+        role: if en { a.role.label_en() } else { a.role.label_vi() }.to_owned(),
+        agency: a.agency.as_ref().and_then(|c| state.agency_name(c.as_str())).unwrap_or_default().to_owned(),
     };
     Ok(viewer.finish(render(&page)))
 }

@@ -13,8 +13,7 @@ use axum::response::{IntoResponse, Redirect};
 use chrono::{Datelike, NaiveDate};
 use tinhso_domain::calendar::{CalendarSource, NamedDay, YearCalendar};
 use tinhso_domain::catalogue::{
-    CompetentAgency, Component, CopyKind, Fee, FieldType, FormField, Level, OnlineLevel, Procedure,
-    ProcessingTime,
+    CompetentAgency, Component, CopyKind, Fee, FieldType, FormField, Level, OnlineLevel, Procedure, ProcessingTime,
 };
 use tinhso_domain::error::Errors;
 use tinhso_domain::ids::{AgencyCode, ProcedureCode};
@@ -87,35 +86,18 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> PageResult {
     if !viewer.may(&Action::ManageCatalogue) {
         // Agency admins manage their staff; other staff roles get their workspaces with the
         // dossier lifecycle, and see their account meanwhile.
-        let agency_admin = viewer
-            .account
-            .as_ref()
-            .is_some_and(|a| a.role == tinhso_domain::policy::Role::AgencyAdmin);
-        let to = if agency_admin {
-            "/quan-tri/tai-khoan"
-        } else {
-            "/tai-khoan"
-        };
+        let agency_admin = viewer.account.as_ref().is_some_and(|a| a.role == tinhso_domain::policy::Role::AgencyAdmin);
+        let to = if agency_admin { "/quan-tri/tai-khoan" } else { "/tai-khoan" };
         return Ok(Redirect::to(to).into_response());
     }
     let procedures = state
         .catalogue()
         .all()
         .iter()
-        .map(|p| {
-            (
-                p.code.to_string(),
-                p.name.clone(),
-                p.field.clone(),
-                p.processing_time_estimated,
-            )
-        })
+        .map(|p| (p.code.to_string(), p.name.clone(), p.field.clone(), p.processing_time_estimated))
         .collect();
-    let page = AdminHome {
-        layout: Layout::new(&state, &viewer, "Quản trị"),
-        procedures,
-        year: chrono::Utc::now().year(),
-    };
+    let page =
+        AdminHome { layout: Layout::new(&state, &viewer, "Quản trị"), procedures, year: chrono::Utc::now().year() };
     Ok(viewer.finish(render(&page)))
 }
 
@@ -131,11 +113,7 @@ fn form_page(
         label: label.to_owned(),
         selected: value == current,
     };
-    let mut agencies = vec![pick(
-        "commune_committee",
-        "UBND xã, phường, đặc khu (nơi người nộp chọn)",
-        &v.agency,
-    )];
+    let mut agencies = vec![pick("commune_committee", "UBND xã, phường, đặc khu (nơi người nộp chọn)", &v.agency)];
     agencies.extend(
         state
             .agencies
@@ -151,24 +129,9 @@ fn form_page(
             selected: v.levels.iter().any(|x| x == l.key()),
         })
         .collect();
-    let online = OnlineLevel::ALL
-        .iter()
-        .map(|o| pick(o.key(), o.label_vi(), &v.online))
-        .collect();
-    let title = if is_new {
-        "Thêm thủ tục".to_owned()
-    } else {
-        format!("Sửa thủ tục {}", v.code)
-    };
-    ProcedureForm {
-        layout: Layout::new(state, viewer, title),
-        is_new,
-        errors,
-        v,
-        agencies,
-        levels,
-        online,
-    }
+    let online = OnlineLevel::ALL.iter().map(|o| pick(o.key(), o.label_vi(), &v.online)).collect();
+    let title = if is_new { "Thêm thủ tục".to_owned() } else { format!("Sửa thủ tục {}", v.code) };
+    ProcedureForm { layout: Layout::new(state, viewer, title), is_new, errors, v, agencies, levels, online }
 }
 
 fn values_of(p: &Procedure) -> ProcedureFormValues {
@@ -200,11 +163,7 @@ fn values_of(p: &Procedure) -> ProcedureFormValues {
                     "{} | {} | {}",
                     c.name,
                     c.copy_kind.label_vi().to_lowercase(),
-                    if c.mandatory {
-                        "bắt buộc"
-                    } else {
-                        "không bắt buộc"
-                    }
+                    if c.mandatory { "bắt buộc" } else { "không bắt buộc" }
                 )
             })
             .collect::<Vec<_>>()
@@ -218,11 +177,7 @@ fn values_of(p: &Procedure) -> ProcedureFormValues {
                     f.key,
                     f.label,
                     f.field_type.key(),
-                    if f.required {
-                        "bắt buộc"
-                    } else {
-                        "không bắt buộc"
-                    }
+                    if f.required { "bắt buộc" } else { "không bắt buộc" }
                 );
                 if !f.options.is_empty() {
                     line.push_str(" | ");
@@ -238,60 +193,31 @@ fn values_of(p: &Procedure) -> ProcedureFormValues {
 }
 
 pub async fn new_form(State(state): State<AppState>, viewer: Viewer) -> PageResult {
-    viewer
-        .require(&Action::ManageCatalogue)
-        .map_err(page_err(&viewer))?;
-    let v = ProcedureFormValues {
-        time_unit: "days".into(),
-        online: "partly_online".into(),
-        ..Default::default()
-    };
+    viewer.require(&Action::ManageCatalogue).map_err(page_err(&viewer))?;
+    let v = ProcedureFormValues { time_unit: "days".into(), online: "partly_online".into(), ..Default::default() };
     Ok(viewer.finish(render(&form_page(&state, &viewer, true, v, Vec::new()))))
 }
 
-pub async fn edit_form(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(code): Path<String>,
-) -> PageResult {
+pub async fn edit_form(State(state): State<AppState>, viewer: Viewer, Path(code): Path<String>) -> PageResult {
     let err = page_err(&viewer);
     viewer.require(&Action::ManageCatalogue).map_err(&err)?;
     let catalogue = state.catalogue();
-    let p = catalogue
-        .get(&code)
-        .ok_or(AppError::NotFound)
-        .map_err(&err)?;
-    Ok(viewer.finish(render(&form_page(
-        &state,
-        &viewer,
-        false,
-        values_of(p),
-        Vec::new(),
-    ))))
+    let p = catalogue.get(&code).ok_or(AppError::NotFound).map_err(&err)?;
+    Ok(viewer.finish(render(&form_page(&state, &viewer, false, values_of(p), Vec::new()))))
 }
 
 fn is_yes(s: &str) -> bool {
-    !matches!(
-        fold(s.trim()).as_str(),
-        "khong bat buoc" | "khong" | "optional" | "no"
-    )
+    !matches!(fold(s.trim()).as_str(), "khong bat buoc" | "khong" | "optional" | "no")
 }
 
 /// `Tên | bản chính | bắt buộc`, one per line.
 fn parse_components(text: &str, errs: &mut Errors) -> Vec<Component> {
     let mut out = Vec::new();
-    for (i, line) in text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .enumerate()
-    {
+    for (i, line) in text.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
         let parts: Vec<&str> = line.split('|').map(str::trim).collect();
         let copy_kind = match parts.get(1).map(|k| fold(k)) {
             None => Some(CopyKind::Original),
-            Some(k) if k.is_empty() || k == "ban chinh" || k == "original" => {
-                Some(CopyKind::Original)
-            }
+            Some(k) if k.is_empty() || k == "ban chinh" || k == "original" => Some(CopyKind::Original),
             Some(k) if k == "ban sao" || k == "copy" => Some(CopyKind::Copy),
             Some(k) if k == "ban dien tu" || k == "electronic" => Some(CopyKind::Electronic),
             Some(_) => None,
@@ -300,14 +226,8 @@ fn parse_components(text: &str, errs: &mut Errors) -> Vec<Component> {
             errs.push(FieldError::new(
                 "components",
                 "invalid_copy_kind",
-                format!(
-                    "Dòng {}: loại bản phải là bản chính, bản sao hoặc bản điện tử",
-                    i + 1
-                ),
-                format!(
-                    "Line {}: the kind must be original, copy or electronic",
-                    i + 1
-                ),
+                format!("Dòng {}: loại bản phải là bản chính, bản sao hoặc bản điện tử", i + 1),
+                format!("Line {}: the kind must be original, copy or electronic", i + 1),
             ));
             continue;
         };
@@ -323,19 +243,10 @@ fn parse_components(text: &str, errs: &mut Errors) -> Vec<Component> {
 /// `khoa | Nhãn | kiểu | bắt buộc | lựa chọn 1; lựa chọn 2`, one per line.
 fn parse_form_fields(text: &str, errs: &mut Errors) -> Vec<FormField> {
     let mut out = Vec::new();
-    for (i, line) in text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .enumerate()
-    {
+    for (i, line) in text.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
         let parts: Vec<&str> = line.split('|').map(str::trim).collect();
         let Some(field_type) = parts.get(2).and_then(|t| FieldType::parse(t)) else {
-            let kinds = FieldType::ALL
-                .iter()
-                .map(|t| t.key())
-                .collect::<Vec<_>>()
-                .join(", ");
+            let kinds = FieldType::ALL.iter().map(|t| t.key()).collect::<Vec<_>>().join(", ");
             errs.push(FieldError::new(
                 "form_fields",
                 "invalid_field_type",
@@ -349,10 +260,7 @@ fn parse_form_fields(text: &str, errs: &mut Errors) -> Vec<FormField> {
             label: parts.get(1).copied().unwrap_or_default().to_owned(),
             field_type,
             required: parts.get(3).is_none_or(|m| is_yes(m)),
-            options: parts
-                .get(4)
-                .map(|o| o.split(';').map(|s| s.trim().to_owned()).collect())
-                .unwrap_or_default(),
+            options: parts.get(4).map(|o| o.split(';').map(|s| s.trim().to_owned()).collect()).unwrap_or_default(),
         });
     }
     out
@@ -363,9 +271,7 @@ fn parse_procedure(
     fixed_code: Option<&str>,
 ) -> (ProcedureFormValues, Result<Procedure, Vec<FieldError>>) {
     let v = ProcedureFormValues {
-        code: fixed_code
-            .map(str::to_owned)
-            .unwrap_or_else(|| f.text("code")),
+        code: fixed_code.map(str::to_owned).unwrap_or_else(|| f.text("code")),
         name: f.text("name"),
         field: f.text("field"),
         levels: f.all("levels").into_iter().map(str::to_owned).collect(),
@@ -387,8 +293,7 @@ fn parse_procedure(
     let agency = if v.agency == "commune_committee" {
         Some(CompetentAgency::CommuneCommittee)
     } else {
-        errs.take(AgencyCode::parse("agency", &v.agency))
-            .map(CompetentAgency::Agency)
+        errs.take(AgencyCode::parse("agency", &v.agency)).map(CompetentAgency::Agency)
     };
     let processing_time = if v.time_value.is_empty() {
         None
@@ -443,10 +348,7 @@ fn parse_procedure(
             competent_agency,
             processing_time,
             processing_time_estimated: v.estimated && processing_time.is_some(),
-            fee: Fee {
-                amount_vnd: fee,
-                note: v.fee_note.clone(),
-            },
+            fee: Fee { amount_vnd: fee, note: v.fee_note.clone() },
             online_level,
             components,
             form_fields,
@@ -477,12 +379,7 @@ const PROCEDURE_FIELDS: &[&str] = &[
     "result_type",
 ];
 
-async fn save(
-    state: AppState,
-    viewer: Viewer,
-    form: FormData,
-    fixed_code: Option<String>,
-) -> PageResult {
+async fn save(state: AppState, viewer: Viewer, form: FormData, fixed_code: Option<String>) -> PageResult {
     let err = page_err(&viewer);
     viewer.require(&Action::ManageCatalogue).map_err(&err)?;
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
@@ -505,25 +402,15 @@ async fn save(
             return Err(vec![FieldError::new(
                 "code",
                 "duplicate_code",
-                format!(
-                    "Mã thủ tục {} đã có trong danh mục; hãy sửa thủ tục đó",
-                    p.code
-                ),
-                format!(
-                    "Procedure {} is already in the catalogue; edit it instead",
-                    p.code
-                ),
+                format!("Mã thủ tục {} đã có trong danh mục; hãy sửa thủ tục đó", p.code),
+                format!("Procedure {} is already in the catalogue; edit it instead", p.code),
             )]);
         }
         Ok(p)
     });
     match parsed {
         Ok(p) => {
-            state
-                .store
-                .upsert_procedures(std::slice::from_ref(&p))
-                .await
-                .map_err(|e| err(e.into()))?;
+            state.store.upsert_procedures(std::slice::from_ref(&p)).await.map_err(|e| err(e.into()))?;
             state.reload_catalogue().await.map_err(|e| err(e.into()))?;
             Ok(Redirect::to(&format!("/thu-tuc/{}", p.code)).into_response())
         }
@@ -551,43 +438,29 @@ pub async fn update(
 }
 
 fn days_text(days: &[NamedDay]) -> String {
-    days.iter()
-        .map(|d| format!("{} | {}", d.date.format("%d/%m/%Y"), d.name))
-        .collect::<Vec<_>>()
-        .join("\n")
+    days.iter().map(|d| format!("{} | {}", d.date.format("%d/%m/%Y"), d.name)).collect::<Vec<_>>().join("\n")
 }
 
 fn source_label(s: CalendarSource) -> &'static str {
     match s {
         CalendarSource::Official => "Lịch chính thức do Chính phủ công bố",
-        CalendarSource::Rules => {
-            "Tính theo quy định (Bộ luật Lao động, âm lịch) – cần đối chiếu thông báo chính thức"
-        }
+        CalendarSource::Rules => "Tính theo quy định (Bộ luật Lao động, âm lịch) – cần đối chiếu thông báo chính thức",
         CalendarSource::Edited => "Đã được quản trị tỉnh chỉnh sửa",
     }
 }
 
 fn year_of(s: &str, viewer: &Viewer) -> Result<i32, crate::error::PageError> {
-    s.parse::<i32>()
-        .ok()
-        .filter(|y| (2000..=2100).contains(y))
-        .ok_or_else(|| {
-            page_err(viewer)(AppError::bad_request(
-                "invalid_year",
-                "Năm phải từ 2000 đến 2100",
-                "The year must be between 2000 and 2100",
-            ))
-        })
+    s.parse::<i32>().ok().filter(|y| (2000..=2100).contains(y)).ok_or_else(|| {
+        page_err(viewer)(AppError::bad_request(
+            "invalid_year",
+            "Năm phải từ 2000 đến 2100",
+            "The year must be between 2000 and 2100",
+        ))
+    })
 }
 
-pub async fn calendar_form(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(year): Path<String>,
-) -> PageResult {
-    viewer
-        .require(&Action::ManageCalendar)
-        .map_err(page_err(&viewer))?;
+pub async fn calendar_form(State(state): State<AppState>, viewer: Viewer, Path(year): Path<String>) -> PageResult {
+    viewer.require(&Action::ManageCalendar).map_err(page_err(&viewer))?;
     let year = year_of(&year, &viewer)?;
     let y = state.calendar().year(year);
     let page = CalendarForm {
@@ -604,34 +477,15 @@ pub async fn calendar_form(
 /// `dd/mm/yyyy | tên` (or ISO dates), one per line.
 fn parse_days(field: &str, text: &str, errs: &mut Errors) -> Vec<NamedDay> {
     let mut out = Vec::new();
-    for (i, line) in text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .enumerate()
-    {
-        let (date, name) = line
-            .split_once('|')
-            .map(|(d, n)| (d.trim(), n.trim()))
-            .unwrap_or((line, ""));
-        match NaiveDate::parse_from_str(date, "%d/%m/%Y")
-            .or_else(|_| NaiveDate::parse_from_str(date, "%Y-%m-%d"))
-        {
-            Ok(date) => out.push(NamedDay {
-                date,
-                name: tinhso_domain::text::clean(name),
-            }),
+    for (i, line) in text.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
+        let (date, name) = line.split_once('|').map(|(d, n)| (d.trim(), n.trim())).unwrap_or((line, ""));
+        match NaiveDate::parse_from_str(date, "%d/%m/%Y").or_else(|_| NaiveDate::parse_from_str(date, "%Y-%m-%d")) {
+            Ok(date) => out.push(NamedDay { date, name: tinhso_domain::text::clean(name) }),
             Err(_) => errs.push(FieldError::new(
                 field,
                 "invalid_date",
-                format!(
-                    "Dòng {}: nhập ngày dạng dd/mm/yyyy, ví dụ 02/09/2026",
-                    i + 1
-                ),
-                format!(
-                    "Line {}: enter the date as dd/mm/yyyy, e.g. 02/09/2026",
-                    i + 1
-                ),
+                format!("Dòng {}: nhập ngày dạng dd/mm/yyyy, ví dụ 02/09/2026", i + 1),
+                format!("Line {}: enter the date as dd/mm/yyyy, e.g. 02/09/2026", i + 1),
             )),
         }
     }
@@ -664,11 +518,7 @@ pub async fn calendar_save(
         errs.take(cal.validate());
     }
     if errs.is_empty() {
-        state
-            .store
-            .put_calendar_year(&cal)
-            .await
-            .map_err(|e| err(e.into()))?;
+        state.store.put_calendar_year(&cal).await.map_err(|e| err(e.into()))?;
         state.reload_calendar().await.map_err(|e| err(e.into()))?;
         return Ok(Redirect::to(&format!("/quan-tri/lich/{year}")).into_response());
     }

@@ -10,10 +10,7 @@ use crate::error::{AppError, PageError};
 
 /// Attaches the viewer's locale to an error so it renders as a page in their language.
 pub fn page_err(viewer: &Viewer) -> impl Fn(AppError) -> PageError + '_ {
-    move |error| PageError {
-        error,
-        locale: viewer.locale,
-    }
+    move |error| PageError { error, locale: viewer.locale }
 }
 
 pub type PageResult = Result<axum::response::Response, PageError>;

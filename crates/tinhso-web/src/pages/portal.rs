@@ -6,9 +6,7 @@ use crate::error::AppError;
 use crate::form::PageQuery;
 use crate::i18n::Locale;
 use crate::state::AppState;
-use crate::views::{
-    render, Choice, FieldLink, HomePage, Layout, ProcedurePage, ProcedureView, SearchPage,
-};
+use crate::views::{render, Choice, FieldLink, HomePage, Layout, ProcedurePage, ProcedureView, SearchPage};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect};
@@ -28,25 +26,14 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> PageResult {
     let catalogue = state.catalogue();
     let mut counts: BTreeMap<String, (String, usize)> = BTreeMap::new();
     for p in catalogue.all() {
-        counts
-            .entry(fold(&p.field))
-            .or_insert_with(|| (p.field.clone(), 0))
-            .1 += 1;
+        counts.entry(fold(&p.field)).or_insert_with(|| (p.field.clone(), 0)).1 += 1;
     }
     let fields = counts
         .into_values()
-        .map(|(name, count)| FieldLink {
-            href: format!("/thu-tuc?field={}", encode(&name)),
-            name,
-            count,
-        })
+        .map(|(name, count)| FieldLink { href: format!("/thu-tuc?field={}", encode(&name)), name, count })
         .collect();
     let title = viewer.locale.texts().home_title;
-    let page = HomePage {
-        layout: Layout::new(&state, &viewer, title),
-        total: catalogue.len(),
-        fields,
-    };
+    let page = HomePage { layout: Layout::new(&state, &viewer, title), total: catalogue.len(), fields };
     Ok(viewer.finish(render(&page)))
 }
 
@@ -81,11 +68,7 @@ impl SearchParams {
 }
 
 fn choice(value: &str, label: &str, current: &Option<String>) -> Choice {
-    Choice {
-        value: value.to_owned(),
-        label: label.to_owned(),
-        selected: current.as_deref() == Some(value),
-    }
+    Choice { value: value.to_owned(), label: label.to_owned(), selected: current.as_deref() == Some(value) }
 }
 
 pub async fn search(
@@ -94,24 +77,14 @@ pub async fn search(
     PageQuery(q): PageQuery<SearchParams>,
 ) -> PageResult {
     let err = page_err(&viewer);
-    let filters =
-        crate::search::filters(&state, &q.field, &q.level, &q.agency, &q.online).map_err(&err)?;
+    let filters = crate::search::filters(&state, &q.field, &q.level, &q.agency, &q.online).map_err(&err)?;
     let page = q.page.unwrap_or(1).max(1);
     let catalogue = state.catalogue();
-    let hits = catalogue.search(
-        q.q.as_deref().unwrap_or(""),
-        &filters,
-        (page - 1) * PAGE_SIZE,
-        PAGE_SIZE,
-    );
+    let hits = catalogue.search(q.q.as_deref().unwrap_or(""), &filters, (page - 1) * PAGE_SIZE, PAGE_SIZE);
     let pages = hits.total.div_ceil(PAGE_SIZE).max(1);
     let en = viewer.locale == Locale::En;
     let t = viewer.locale.texts();
-    let mut agencies = vec![choice(
-        crate::search::COMMUNE_COMMITTEE,
-        t.commune_committee,
-        &q.agency,
-    )];
+    let mut agencies = vec![choice(crate::search::COMMUNE_COMMITTEE, t.commune_committee, &q.agency)];
     agencies.extend(
         state
             .agencies
@@ -123,36 +96,16 @@ pub async fn search(
         layout: Layout::new(&state, &viewer, t.results_title),
         q: q.q.clone().unwrap_or_default(),
         total: hits.total,
-        results: hits
-            .items
-            .iter()
-            .map(|p| ProcedureView::new(&state, viewer.locale, p))
-            .collect(),
-        fields: catalogue
-            .fields()
-            .into_iter()
-            .map(|f| choice(f, f, &q.field))
-            .collect(),
+        results: hits.items.iter().map(|p| ProcedureView::new(&state, viewer.locale, p)).collect(),
+        fields: catalogue.fields().into_iter().map(|f| choice(f, f, &q.field)).collect(),
         levels: Level::ALL
             .iter()
-            .map(|l| {
-                choice(
-                    l.key(),
-                    if en { l.label_en() } else { l.label_vi() },
-                    &q.level,
-                )
-            })
+            .map(|l| choice(l.key(), if en { l.label_en() } else { l.label_vi() }, &q.level))
             .collect(),
         agencies,
         online: OnlineLevel::ALL
             .iter()
-            .map(|o| {
-                choice(
-                    o.key(),
-                    if en { o.label_en() } else { o.label_vi() },
-                    &q.online,
-                )
-            })
+            .map(|o| choice(o.key(), if en { o.label_en() } else { o.label_vi() }, &q.online))
             .collect(),
         page,
         pages,
@@ -162,16 +115,9 @@ pub async fn search(
     Ok(viewer.finish(render(&view)))
 }
 
-pub async fn procedure(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(code): Path<String>,
-) -> PageResult {
+pub async fn procedure(State(state): State<AppState>, viewer: Viewer, Path(code): Path<String>) -> PageResult {
     let catalogue = state.catalogue();
-    let p = catalogue
-        .get(&code)
-        .ok_or(AppError::NotFound)
-        .map_err(page_err(&viewer))?;
+    let p = catalogue.get(&code).ok_or(AppError::NotFound).map_err(page_err(&viewer))?;
     let view = ProcedurePage {
         layout: Layout::new(&state, &viewer, p.name.clone()),
         p: ProcedureView::new(&state, viewer.locale, p),
@@ -186,16 +132,11 @@ pub async fn language(Path(lang): Path<String>, headers: HeaderMap) -> impl Into
     let back = headers
         .get(header::REFERER)
         .and_then(|r| r.to_str().ok())
-        .and_then(|r| {
-            r.split_once("://")
-                .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_owned()))
-        })
+        .and_then(|r| r.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_owned())))
         .filter(|p| p.starts_with('/') && !p.starts_with("//"))
         .unwrap_or_else(|| "/".to_owned());
     let mut resp = Redirect::to(&back).into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "lang={lang}; Path=/; Max-Age=31536000; SameSite=Lax"
-    )) {
+    if let Ok(v) = HeaderValue::from_str(&format!("lang={lang}; Path=/; Max-Age=31536000; SameSite=Lax")) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     resp

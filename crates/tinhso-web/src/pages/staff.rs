@@ -43,19 +43,8 @@ impl StaffPage {
 }
 
 /// The agencies whose staff the viewer may manage.
-fn manageable<'a>(
-    state: &'a AppState,
-    viewer: &Viewer,
-) -> Vec<&'a tinhso_domain::province::Agency> {
-    state
-        .agencies
-        .iter()
-        .filter(|a| {
-            viewer.may(&Action::ManageStaff {
-                agency: a.code.clone(),
-            })
-        })
-        .collect()
+fn manageable<'a>(state: &'a AppState, viewer: &Viewer) -> Vec<&'a tinhso_domain::province::Agency> {
+    state.agencies.iter().filter(|a| viewer.may(&Action::ManageStaff { agency: a.code.clone() })).collect()
 }
 
 /// Roles the viewer may give: agency roles to anyone managing staff; province-wide roles only
@@ -88,12 +77,7 @@ async fn page(
             None => viewer.may(&Action::ManageProvince),
         })
         .map(|a| StaffRow {
-            agency: a
-                .agency
-                .as_ref()
-                .and_then(|c| state.agency_name(c.as_str()))
-                .unwrap_or_default()
-                .to_owned(),
+            agency: a.agency.as_ref().and_then(|c| state.agency_name(c.as_str())).unwrap_or_default().to_owned(),
             full_name: a.full_name,
             login: a.login,
             role: a.role.label_vi(),
@@ -105,19 +89,11 @@ async fn page(
         staff,
         roles: grantable(viewer)
             .into_iter()
-            .map(|r| Choice {
-                value: r.key().into(),
-                label: r.label_vi().into(),
-                selected: r.key() == role,
-            })
+            .map(|r| Choice { value: r.key().into(), label: r.label_vi().into(), selected: r.key() == role })
             .collect(),
         agencies: agencies
             .into_iter()
-            .map(|a| Choice {
-                value: a.code.to_string(),
-                label: a.name.clone(),
-                selected: a.code.as_str() == agency,
-            })
+            .map(|a| Choice { value: a.code.to_string(), label: a.name.clone(), selected: a.code.as_str() == agency })
             .collect(),
         full_name: full_name.to_owned(),
         login: login.to_owned(),
@@ -134,31 +110,19 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer) -> PageResult {
     if manageable(&state, &viewer).is_empty() {
         return Err(err(AppError::Forbidden));
     }
-    let p = page(&state, &viewer, ("", "", "", ""), Vec::new(), None)
-        .await
-        .map_err(&err)?;
+    let p = page(&state, &viewer, ("", "", "", ""), Vec::new(), None).await.map_err(&err)?;
     Ok(viewer.finish(render(&p)))
 }
 
 pub async fn create(State(state): State<AppState>, viewer: Viewer, form: FormData) -> PageResult {
     let err = page_err(&viewer);
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
-    form.only(&["full_name", "login", "role", "agency"])
-        .map_err(&err)?;
-    let (full_name, raw_login, raw_role, raw_agency) = (
-        text::clean(&form.text("full_name")),
-        form.text("login"),
-        form.text("role"),
-        form.text("agency"),
-    );
+    form.only(&["full_name", "login", "role", "agency"]).map_err(&err)?;
+    let (full_name, raw_login, raw_role, raw_agency) =
+        (text::clean(&form.text("full_name")), form.text("login"), form.text("role"), form.text("agency"));
     let mut errs = Errors::default();
     if full_name.is_empty() {
-        errs.push(FieldError::new(
-            "full_name",
-            "required",
-            "Nhập họ và tên cán bộ",
-            "Enter the staff member's name",
-        ));
+        errs.push(FieldError::new("full_name", "required", "Nhập họ và tên cán bộ", "Enter the staff member's name"));
     }
     let login = errs.take(Login::parse("login", &raw_login));
     let role = Role::parse(&raw_role).filter(|r| grantable(&viewer).contains(r));
@@ -173,9 +137,7 @@ pub async fn create(State(state): State<AppState>, viewer: Viewer, form: FormDat
     let agency = errs.take(AgencyCode::parse("agency", &raw_agency));
     // The policy decides whether this viewer may add staff to that agency.
     if let Some(a) = &agency {
-        viewer
-            .require(&Action::ManageStaff { agency: a.clone() })
-            .map_err(&err)?;
+        viewer.require(&Action::ManageStaff { agency: a.clone() }).map_err(&err)?;
     }
     let new = match (login, role, agency, errs.is_empty()) {
         (Some(login), Some(role), Some(agency), true) => Some((login, role, agency)),
@@ -215,18 +177,8 @@ pub async fn create(State(state): State<AppState>, viewer: Viewer, form: FormDat
             }
         }
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    let keep = if created.is_some() {
-        ("", "", "", "")
-    } else {
-        (&*full_name, &*raw_login, &*raw_role, &*raw_agency)
-    };
-    let p = page(&state, &viewer, keep, errors, created)
-        .await
-        .map_err(&err)?;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let keep = if created.is_some() { ("", "", "", "") } else { (&*full_name, &*raw_login, &*raw_role, &*raw_agency) };
+    let p = page(&state, &viewer, keep, errors, created).await.map_err(&err)?;
     Ok(viewer.finish((status, render(&p))))
 }

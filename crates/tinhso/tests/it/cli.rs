@@ -13,28 +13,18 @@ fn args(v: &[&str], data: &std::path::Path) -> Vec<String> {
 #[tokio::test]
 async fn calendar_commands() {
     let data = fresh_data_dir().unwrap();
-    let (code, out, _) = run_cli(bin(), &args(&["calendar", "due", "2025-01-24", "3"], &data))
-        .await
-        .unwrap();
+    let (code, out, _) = run_cli(bin(), &args(&["calendar", "due", "2025-01-24", "3"], &data)).await.unwrap();
     assert_eq!((code, out.as_str()), (0, "2025-02-05\n"));
     // Swap Saturday 26 Apr 2025 is a working day.
-    let (_, out, _) = run_cli(bin(), &args(&["calendar", "due", "2025-04-24", "2"], &data))
-        .await
-        .unwrap();
+    let (_, out, _) = run_cli(bin(), &args(&["calendar", "due", "2025-04-24", "2"], &data)).await.unwrap();
     assert_eq!(out.trim(), "2025-04-26");
-    let (code, out, _) = run_cli(bin(), &args(&["calendar", "year", "2025"], &data))
-        .await
-        .unwrap();
+    let (code, out, _) = run_cli(bin(), &args(&["calendar", "year", "2025"], &data)).await.unwrap();
     assert_eq!(code, 0);
     assert!(out.contains("2025-01-29\tnghỉ\tTết Nguyên đán") && out.contains("2025-04-26\tlàm bù"));
     // A year without official data comes from the rules, lunar dates included.
-    let (_, out, _) = run_cli(bin(), &args(&["calendar", "year", "2030"], &data))
-        .await
-        .unwrap();
+    let (_, out, _) = run_cli(bin(), &args(&["calendar", "year", "2030"], &data)).await.unwrap();
     assert!(out.contains("Giỗ Tổ Hùng Vương") && out.contains("Tết Nguyên đán"));
-    let (code, _, err) = run_cli(bin(), &args(&["calendar", "due", "2025-13-01", "3"], &data))
-        .await
-        .unwrap();
+    let (code, _, err) = run_cli(bin(), &args(&["calendar", "due", "2025-13-01", "3"], &data)).await.unwrap();
     assert_ne!(code, 0);
     assert!(err.contains("invalid"), "{err}");
 }
@@ -42,50 +32,22 @@ async fn calendar_commands() {
 #[tokio::test]
 async fn init_any_province_without_demo() {
     let data = fresh_data_dir().unwrap();
-    let (code, out, err) = run_cli(bin(), &args(&["init", "--province", "ha noi"], &data))
-        .await
-        .unwrap();
+    let (code, out, err) = run_cli(bin(), &args(&["init", "--province", "ha noi"], &data)).await.unwrap();
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("Thành phố Hà Nội") && out.contains("mật khẩu"));
-    let (code, _, err) = run_cli(bin(), &args(&["init", "--province", "Cao Bằng"], &data))
-        .await
-        .unwrap();
+    let (code, _, err) = run_cli(bin(), &args(&["init", "--province", "Cao Bằng"], &data)).await.unwrap();
     assert_ne!(code, 0, "a second init is refused");
     assert!(err.contains("Hà Nội"));
-    let s = TestServer::start_on(Backend::Sqlite, bin(), data, None, &["--no-demo"])
-        .await
-        .unwrap();
-    let v: serde_json::Value = s
-        .client()
-        .get(format!("{}/api/v1/units", s.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let s = TestServer::start_on(Backend::Sqlite, bin(), data, None, &["--no-demo"]).await.unwrap();
+    let v: serde_json::Value =
+        s.client().get(format!("{}/api/v1/units", s.url)).send().await.unwrap().json().await.unwrap();
     assert_eq!(v["total"], 126);
-    let h: serde_json::Value = s
-        .client()
-        .get(format!("{}/healthz", s.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let h: serde_json::Value = s.client().get(format!("{}/healthz", s.url)).send().await.unwrap().json().await.unwrap();
     assert_eq!(h["procedures"], 0, "no demo catalogue");
     assert!(!s.banner.contains("0912345678"), "no demo accounts");
     s.stop().await.unwrap();
-    let (code, _, err) = run_cli(
-        bin(),
-        &args(
-            &["init", "--province", "Hà Giang"],
-            &fresh_data_dir().unwrap(),
-        ),
-    )
-    .await
-    .unwrap();
+    let (code, _, err) =
+        run_cli(bin(), &args(&["init", "--province", "Hà Giang"], &fresh_data_dir().unwrap())).await.unwrap();
     assert_ne!(code, 0);
     assert!(err.contains("Tuyên Quang"), "lists the provinces: {err}");
 }
@@ -95,35 +57,22 @@ async fn catalogue_export_import_round_trip_and_all_or_nothing() {
     let s = server(Backend::Sqlite).await;
     let dir = fresh_data_dir().unwrap();
     let data = s.data_args();
-    let with = |v: &[&str]| -> Vec<String> {
-        [
-            v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>(),
-            data.clone(),
-        ]
-        .concat()
-    };
+    let with =
+        |v: &[&str]| -> Vec<String> { [v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>(), data.clone()].concat() };
     let json = dir.join("catalogue.json");
     let csv = dir.join("catalogue.csv");
     for f in [&json, &csv] {
-        let (code, out, err) = run_cli(
-            bin(),
-            &with(&["catalogue", "export", &f.display().to_string()]),
-        )
-        .await
-        .unwrap();
+        let (code, out, err) = run_cli(bin(), &with(&["catalogue", "export", &f.display().to_string()])).await.unwrap();
         assert_eq!(code, 0, "{err}");
         assert!(out.contains("144"));
     }
-    let exported: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let exported: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     assert_eq!(exported.as_array().unwrap().len(), 144);
 
     // A CSV with one bad row among good ones imports nothing.
     let text = std::fs::read_to_string(&csv).unwrap();
     let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
-    let renamed = lines[1]
-        .replacen("1.", "7.", 1)
-        .replace("Thủ tục", "Thủ tục mới");
+    let renamed = lines[1].replacen("1.", "7.", 1).replace("Thủ tục", "Thủ tục mới");
     lines.push(renamed);
     lines.push(
         lines[2]
@@ -133,48 +82,22 @@ async fn catalogue_export_import_round_trip_and_all_or_nothing() {
     );
     let bad = dir.join("bad.csv");
     std::fs::write(&bad, lines.join("\n")).unwrap();
-    let (code, _, err) = run_cli(
-        bin(),
-        &with(&["catalogue", "import", &bad.display().to_string()]),
-    )
-    .await
-    .unwrap();
+    let (code, _, err) = run_cli(bin(), &with(&["catalogue", "import", &bad.display().to_string()])).await.unwrap();
     assert_eq!(code, 1);
-    assert!(
-        err.contains("dòng 147") && err.contains("Không nhập thủ tục nào"),
-        "{err}"
-    );
-    let h: serde_json::Value = s
-        .client()
-        .get(format!("{}/healthz", s.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    assert!(err.contains("dòng 147") && err.contains("Không nhập thủ tục nào"), "{err}");
+    let h: serde_json::Value = s.client().get(format!("{}/healthz", s.url)).send().await.unwrap().json().await.unwrap();
     assert_eq!(h["procedures"], 144);
 
     // Without the bad row it imports, in one transaction.
     lines.pop();
     std::fs::write(&bad, lines.join("\n")).unwrap();
-    let (code, out, err) = run_cli(
-        bin(),
-        &with(&["catalogue", "import", &bad.display().to_string()]),
-    )
-    .await
-    .unwrap();
+    let (code, out, err) = run_cli(bin(), &with(&["catalogue", "import", &bad.display().to_string()])).await.unwrap();
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("145"));
     // JSON that is not a list of procedures is refused with a clear message.
     let junk = dir.join("junk.json");
     std::fs::write(&junk, "{\"x\": 1}").unwrap();
-    let (code, _, err) = run_cli(
-        bin(),
-        &with(&["catalogue", "import", &junk.display().to_string()]),
-    )
-    .await
-    .unwrap();
+    let (code, _, err) = run_cli(bin(), &with(&["catalogue", "import", &junk.display().to_string()])).await.unwrap();
     assert_ne!(code, 0);
     assert!(err.contains("mảng thủ tục"));
     s.stop().await.unwrap();
@@ -185,18 +108,9 @@ async fn restart_on_existing_data_keeps_everything() {
     let s = server(Backend::Sqlite).await;
     let data = s.data.clone();
     s.stop().await.unwrap();
-    let again = TestServer::start_on(Backend::Sqlite, bin(), data, None, &[])
-        .await
-        .unwrap();
-    let h: serde_json::Value = again
-        .client()
-        .get(format!("{}/healthz", again.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let again = TestServer::start_on(Backend::Sqlite, bin(), data, None, &[]).await.unwrap();
+    let h: serde_json::Value =
+        again.client().get(format!("{}/healthz", again.url)).send().await.unwrap().json().await.unwrap();
     assert_eq!(h["procedures"], 144);
     again.stop().await.unwrap();
 }

@@ -30,20 +30,11 @@ impl Caller {
             .unwrap();
         assert_eq!(r.status(), StatusCode::OK, "login {login}");
         let v: Value = r.json().await.unwrap();
-        Caller {
-            c,
-            csrf: v["csrf_token"].as_str().unwrap().to_owned(),
-            base: s.url.clone(),
-        }
+        Caller { c, csrf: v["csrf_token"].as_str().unwrap().to_owned(), base: s.url.clone() }
     }
 
     async fn get(&self, path: &str) -> (StatusCode, Value) {
-        let r = self
-            .c
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap();
+        let r = self.c.get(format!("{}{path}", self.base)).send().await.unwrap();
         (r.status(), r.json().await.unwrap_or(Value::Null))
     }
 
@@ -60,8 +51,7 @@ impl Caller {
     }
 
     async fn act(&self, code: &str, body: Value) -> (StatusCode, Value) {
-        self.post(&format!("/api/v1/dossiers/{code}/actions"), body)
-            .await
+        self.post(&format!("/api/v1/dossiers/{code}/actions"), body).await
     }
 }
 
@@ -105,265 +95,115 @@ async fn lifecycle(s: TestServer) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN, "no CSRF header");
-    let (st, v) = citizen
-        .post(
-            "/api/v1/dossiers",
-            json!({ "procedure": PROVINCIAL, "colour": "red" }),
-        )
-        .await;
-    assert_eq!(
-        (st, v["code"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("invalid_body"))
-    );
+    let (st, v) = citizen.post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "colour": "red" })).await;
+    assert_eq!((st, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_body")));
     let mut bad = generic_form(commune);
     bad["so_dinh_danh"] = json!("123");
     bad["la"] = json!("?");
-    let (st, v) = citizen
-        .post(
-            "/api/v1/dossiers",
-            json!({ "procedure": PROVINCIAL, "form": bad }),
-        )
-        .await;
-    assert_eq!(
-        (st, v["code"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("invalid_input"))
-    );
-    let fields: Vec<&str> = v["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let (st, v) = citizen.post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "form": bad })).await;
+    assert_eq!((st, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_input")));
+    let fields: Vec<&str> = v["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, vec!["form.la", "form.so_dinh_danh"]);
     let (_, mine) = citizen.get("/api/v1/dossiers").await;
-    assert_eq!(
-        mine["items"].as_array().unwrap().len(),
-        0,
-        "nothing written"
-    );
-    let anonymous = s
-        .client()
-        .get(format!("{}/api/v1/dossiers", s.url))
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(mine["items"].as_array().unwrap().len(), 0, "nothing written");
+    let anonymous = s.client().get(format!("{}/api/v1/dossiers", s.url)).send().await.unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 
     // Submission: routed to the service centre, decided by the Department of Justice.
-    let (st, d) = citizen
-        .post(
-            "/api/v1/dossiers",
-            json!({ "procedure": PROVINCIAL, "form": generic_form(commune) }),
-        )
-        .await;
+    let (st, d) =
+        citizen.post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "form": generic_form(commune) })).await;
     assert_eq!(st, StatusCode::CREATED, "{d}");
     let code = d["code"].as_str().unwrap().to_owned();
-    assert!(
-        code.starts_with("000.00.90.H08-") && code.ends_with("-0001"),
-        "{code}"
-    );
-    assert_eq!(
-        (d["state_code"].as_u64(), d["competent_agency"].as_str()),
-        (Some(1), Some("000.00.03.H08"))
-    );
-    let (_, second) = citizen
-        .post(
-            "/api/v1/dossiers",
-            json!({ "procedure": PROVINCIAL, "form": generic_form(commune) }),
-        )
-        .await;
-    assert!(
-        second["code"].as_str().unwrap().ends_with("-0002"),
-        "daily sequence"
-    );
+    assert!(code.starts_with("000.00.90.H08-") && code.ends_with("-0001"), "{code}");
+    assert_eq!((d["state_code"].as_u64(), d["competent_agency"].as_str()), (Some(1), Some("000.00.03.H08")));
+    let (_, second) =
+        citizen.post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "form": generic_form(commune) })).await;
+    assert!(second["code"].as_str().unwrap().ends_with("-0002"), "daily sequence");
     // A commune-level procedure goes to the commune's People's Committee.
     let mut birth = generic_form(commune);
     birth.as_object_mut().unwrap().extend([
         ("ten_tre".to_owned(), json!("Nguyễn Minh Khôi")),
         ("ngay_sinh".to_owned(), json!("2025-03-01")),
         ("gioi_tinh".to_owned(), json!("Nam")),
-        (
-            "noi_sinh".to_owned(),
-            json!({ "detail": "Trạm y tế", "commune": commune }),
-        ),
+        ("noi_sinh".to_owned(), json!({ "detail": "Trạm y tế", "commune": commune })),
     ]);
-    let (st, b) = citizen
-        .post(
-            "/api/v1/dossiers",
-            json!({ "procedure": BIRTH, "commune": commune, "form": birth }),
-        )
-        .await;
+    let (st, b) =
+        citizen.post("/api/v1/dossiers", json!({ "procedure": BIRTH, "commune": commune, "form": birth })).await;
     assert_eq!(st, StatusCode::CREATED, "{b}");
     assert_eq!(b["receiving_agency"], b["competent_agency"]);
     let birth_code = b["code"].as_str().unwrap().to_owned();
 
     // Staff of another agency cannot see or act on it: not found, so codes cannot be probed.
-    let (st, _) = specialist
-        .get(&format!("/api/v1/dossiers/{birth_code}"))
-        .await;
+    let (st, _) = specialist.get(&format!("/api/v1/dossiers/{birth_code}")).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
-    let (st, _) = specialist
-        .act(&birth_code, json!({ "action": "receive" }))
-        .await;
+    let (st, _) = specialist.act(&birth_code, json!({ "action": "receive" })).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
 
     // The desk receives; the wrong role or a repeated step is refused and changes nothing.
     let (st, _) = specialist.act(&code, json!({ "action": "receive" })).await;
-    assert_eq!(
-        st,
-        StatusCode::FORBIDDEN,
-        "a specialist of the deciding agency does not receive at the centre"
-    );
+    assert_eq!(st, StatusCode::FORBIDDEN, "a specialist of the deciding agency does not receive at the centre");
     let (st, d) = desk.act(&code, json!({ "action": "receive" })).await;
     assert_eq!((st, d["state_code"].as_u64()), (StatusCode::OK, Some(2)));
     assert!(d["due_on"].is_string());
     let (st, v) = desk.act(&code, json!({ "action": "receive" })).await;
-    assert_eq!(
-        (st, v["code"].as_str()),
-        (StatusCode::CONFLICT, Some("illegal_transition"))
-    );
-    let (st, _) = desk
-        .act(
-            &code,
-            json!({ "action": "approve", "electronic_result": true }),
-        )
-        .await;
+    assert_eq!((st, v["code"].as_str()), (StatusCode::CONFLICT, Some("illegal_transition")));
+    let (st, _) = desk.act(&code, json!({ "action": "approve", "electronic_result": true })).await;
     assert_eq!(st, StatusCode::FORBIDDEN);
     let (st, v) = desk.act(&code, json!({ "action": "fly" })).await;
-    assert_eq!(
-        (st, v["code"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("invalid_body"))
-    );
+    assert_eq!((st, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_body")));
 
     // Processing with one supplement and a fee paid online.
-    let (_, d) = specialist
-        .act(&code, json!({ "action": "start_processing" }))
-        .await;
+    let (_, d) = specialist.act(&code, json!({ "action": "start_processing" })).await;
     assert_eq!(d["state_code"], 4);
     let (_, d) = specialist
         .act(&code, json!({ "action": "request_supplement", "items": ["Bản sao giấy khai sinh"], "reason": "Bản chụp không rõ" }))
         .await;
     assert_eq!(d["state_code"], 5);
-    let (st, _) = desk
-        .act(&code, json!({ "action": "supplement", "note": "x" }))
-        .await;
+    let (st, _) = desk.act(&code, json!({ "action": "supplement", "note": "x" })).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "only the applicant supplements");
-    let (_, d) = citizen
-        .act(
-            &code,
-            json!({ "action": "supplement", "note": "Đã tải lên bản rõ" }),
-        )
-        .await;
+    let (_, d) = citizen.act(&code, json!({ "action": "supplement", "note": "Đã tải lên bản rõ" })).await;
     assert_eq!(d["state_code"], 4);
-    let (_, d) = specialist
-        .act(
-            &code,
-            json!({ "action": "request_payment", "amount_vnd": 8000 }),
-        )
-        .await;
+    let (_, d) = specialist.act(&code, json!({ "action": "request_payment", "amount_vnd": 8000 })).await;
     assert_eq!(d["state_code"], 6);
-    let (_, d) = citizen
-        .act(&code, json!({ "action": "record_payment", "online": true }))
-        .await;
-    assert_eq!(
-        (d["state_code"].as_u64(), d["paid_online"].as_bool()),
-        (Some(4), Some(true))
-    );
-    let (_, d) = specialist
-        .act(
-            &code,
-            json!({ "action": "complete_step", "note": "Đã đối chiếu sổ hộ tịch" }),
-        )
-        .await;
+    let (st, _) = citizen.act(&code, json!({ "action": "record_payment", "online": true })).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "an applicant cannot declare the fee paid");
+    let (_, d) = desk.act(&code, json!({ "action": "record_payment", "online": false })).await;
+    assert_eq!((d["state_code"].as_u64(), d["paid_online"].as_bool()), (Some(4), Some(false)));
+    let (_, d) = specialist.act(&code, json!({ "action": "complete_step", "note": "Đã đối chiếu sổ hộ tịch" })).await;
     assert_eq!(d["step"], 1);
-    let (st, _) = specialist
-        .act(
-            &code,
-            json!({ "action": "approve", "electronic_result": true }),
-        )
-        .await;
+    let (st, _) = specialist.act(&code, json!({ "action": "approve", "electronic_result": true })).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "approval is the approver's");
-    let (_, d) = approver
-        .act(
-            &code,
-            json!({ "action": "approve", "electronic_result": true }),
-        )
-        .await;
-    assert_eq!(
-        (d["state_code"].as_u64(), d["timeliness"].as_str()),
-        (Some(9), Some("early"))
-    );
-    let (_, d) = desk
-        .act(&code, json!({ "action": "return", "method": "online" }))
-        .await;
+    let (_, d) = approver.act(&code, json!({ "action": "approve", "electronic_result": true })).await;
+    assert_eq!((d["state_code"].as_u64(), d["timeliness"].as_str()), (Some(9), Some("early")));
+    let (_, d) = desk.act(&code, json!({ "action": "return", "method": "online" })).await;
     assert_eq!(d["state_code"], 10);
-    let (_, d) = citizen
-        .act(
-            &code,
-            json!({ "action": "rate", "rating": "very_satisfied", "comment": "Nhanh, gọn" }),
-        )
-        .await;
+    let (_, d) =
+        citizen.act(&code, json!({ "action": "rate", "rating": "very_satisfied", "comment": "Nhanh, gọn" })).await;
     assert_eq!(d["rating"], "very_satisfied");
 
     // History: the applicant sees the public part, staff all of it.
-    let (_, mine) = citizen
-        .get(&format!("/api/v1/dossiers/{code}/events"))
-        .await;
-    let (_, all) = specialist
-        .get(&format!("/api/v1/dossiers/{code}/events"))
-        .await;
+    let (_, mine) = citizen.get(&format!("/api/v1/dossiers/{code}/events")).await;
+    let (_, all) = specialist.get(&format!("/api/v1/dossiers/{code}/events")).await;
     let kinds = |v: &Value| -> Vec<String> {
-        v["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["event"]["kind"].as_str().unwrap().to_owned())
-            .collect()
+        v["items"].as_array().unwrap().iter().map(|e| e["event"]["kind"].as_str().unwrap().to_owned()).collect()
     };
     assert_eq!(kinds(&all).len(), 11);
-    assert!(
-        kinds(&all).contains(&"step_completed".to_owned())
-            && !kinds(&mine).contains(&"step_completed".to_owned())
-    );
+    assert!(kinds(&all).contains(&"step_completed".to_owned()) && !kinds(&mine).contains(&"step_completed".to_owned()));
     assert_eq!(kinds(&mine).len(), 10);
 
     // Notifications reached the applicant's in-app inbox with the dossier code.
     let (_, inbox) = citizen.get("/api/v1/notifications").await;
-    let subjects: Vec<&str> = inbox["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["subject"].as_str().unwrap())
-        .collect();
-    assert!(
-        subjects.contains(&format!("Hồ sơ {code}: đã tiếp nhận").as_str()),
-        "{subjects:?}"
-    );
-    assert!(
-        subjects.contains(&format!("Hồ sơ {code}: đã nộp").as_str()),
-        "{subjects:?}"
-    );
+    let subjects: Vec<&str> =
+        inbox["items"].as_array().unwrap().iter().map(|m| m["subject"].as_str().unwrap()).collect();
+    assert!(subjects.contains(&format!("Hồ sơ {code}: đã tiếp nhận").as_str()), "{subjects:?}");
+    assert!(subjects.contains(&format!("Hồ sơ {code}: đã nộp").as_str()), "{subjects:?}");
 
     // Public lookup by code and phone, no login.
     let anon = s.client();
-    let r = anon
-        .get(format!(
-            "{}/api/v1/lookup?code={code}&phone=0912345678",
-            s.url
-        ))
-        .send()
-        .await
-        .unwrap();
+    let r = anon.get(format!("{}/api/v1/lookup?code={code}&phone=0912345678", s.url)).send().await.unwrap();
     let v: Value = r.json().await.unwrap();
     assert_eq!((v["state_code"].as_u64(), v.get("form")), (Some(10), None));
-    let r = anon
-        .get(format!(
-            "{}/api/v1/lookup?code={code}&phone=0987654321",
-            s.url
-        ))
-        .send()
-        .await
-        .unwrap();
+    let r = anon.get(format!("{}/api/v1/lookup?code={code}&phone=0987654321", s.url)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 
     // Another citizen cannot read or act on it.
@@ -389,20 +229,14 @@ async fn lifecycle(s: TestServer) {
     let other = Caller::login(&s, "0966111222", "ruộng bậc thang").await;
     let (st, _) = other.get(&format!("/api/v1/dossiers/{code}")).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
-    let (st, _) = other
-        .act(&code, json!({ "action": "withdraw", "reason": "" }))
-        .await;
+    let (st, _) = other.act(&code, json!({ "action": "withdraw", "reason": "" })).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
     let (_, theirs) = other.get("/api/v1/dossiers").await;
     assert_eq!(theirs["items"].as_array().unwrap().len(), 0);
 
     // The audit chain verifies.
-    let (code_, out, err) = run_cli(
-        bin(),
-        &[vec!["audit".into(), "verify".into()], s.data_args()].concat(),
-    )
-    .await
-    .unwrap();
+    let (code_, out, err) =
+        run_cli(bin(), &[vec!["audit".into(), "verify".into()], s.data_args()].concat()).await.unwrap();
     assert_eq!(code_, 0, "{out}{err}");
     assert!(out.contains("13 sự kiện của 3 hồ sơ"), "{out}");
     s.stop().await.unwrap();
@@ -422,12 +256,8 @@ async fn tampering_is_detected_on_postgres() {
 }
 
 async fn verify(s: &TestServer) -> (i32, String) {
-    let (code, out, err) = run_cli(
-        bin(),
-        &[vec!["audit".into(), "verify".into()], s.data_args()].concat(),
-    )
-    .await
-    .unwrap();
+    let (code, out, err) =
+        run_cli(bin(), &[vec!["audit".into(), "verify".into()], s.data_args()].concat()).await.unwrap();
     (code, format!("{out}{err}"))
 }
 
@@ -437,86 +267,48 @@ async fn tampering(s: TestServer) {
     let (_, units) = citizen.get("/api/v1/units?limit=1").await;
     let commune = units["items"][0]["code"].as_u64().unwrap();
     for _ in 0..3 {
-        let (_, d) = citizen
-            .post(
-                "/api/v1/dossiers",
-                json!({ "procedure": PROVINCIAL, "form": generic_form(commune) }),
-            )
-            .await;
-        desk.act(d["code"].as_str().unwrap(), json!({ "action": "receive" }))
-            .await;
+        let (_, d) =
+            citizen.post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "form": generic_form(commune) })).await;
+        desk.act(d["code"].as_str().unwrap(), json!({ "action": "receive" })).await;
     }
     assert_eq!(verify(&s).await.0, 0);
 
     // Edit: a reason rewritten in place.
-    s.exec_sql(
-        "UPDATE dossier_event SET payload = replace(payload, 'received', 'receivedX') WHERE id = 2",
-    )
-    .await
-    .unwrap();
+    s.exec_sql("UPDATE dossier_event SET payload = replace(payload, 'received', 'receivedX') WHERE id = 2")
+        .await
+        .unwrap();
     let (code, out) = verify(&s).await;
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("#2") && out.contains("đã bị sửa"), "{out}");
-    s.exec_sql(
-        "UPDATE dossier_event SET payload = replace(payload, 'receivedX', 'received') WHERE id = 2",
-    )
-    .await
-    .unwrap();
+    s.exec_sql("UPDATE dossier_event SET payload = replace(payload, 'receivedX', 'received') WHERE id = 2")
+        .await
+        .unwrap();
     assert_eq!(verify(&s).await.0, 0, "restored");
 
     // Reorder: two events swap their ids.
-    s.exec_sql("UPDATE dossier_event SET id = 1000 WHERE id = 3")
-        .await
-        .unwrap();
-    s.exec_sql("UPDATE dossier_event SET id = 3 WHERE id = 4")
-        .await
-        .unwrap();
-    s.exec_sql("UPDATE dossier_event SET id = 4 WHERE id = 1000")
-        .await
-        .unwrap();
+    s.exec_sql("UPDATE dossier_event SET id = 1000 WHERE id = 3").await.unwrap();
+    s.exec_sql("UPDATE dossier_event SET id = 3 WHERE id = 4").await.unwrap();
+    s.exec_sql("UPDATE dossier_event SET id = 4 WHERE id = 1000").await.unwrap();
     let (code, out) = verify(&s).await;
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("#3"), "{out}");
-    s.exec_sql("UPDATE dossier_event SET id = 1000 WHERE id = 3")
-        .await
-        .unwrap();
-    s.exec_sql("UPDATE dossier_event SET id = 3 WHERE id = 4")
-        .await
-        .unwrap();
-    s.exec_sql("UPDATE dossier_event SET id = 4 WHERE id = 1000")
-        .await
-        .unwrap();
+    s.exec_sql("UPDATE dossier_event SET id = 1000 WHERE id = 3").await.unwrap();
+    s.exec_sql("UPDATE dossier_event SET id = 3 WHERE id = 4").await.unwrap();
+    s.exec_sql("UPDATE dossier_event SET id = 4 WHERE id = 1000").await.unwrap();
     assert_eq!(verify(&s).await.0, 0, "restored");
 
     // Delete in the middle, then the newest.
-    s.exec_sql("DELETE FROM dossier_event WHERE id = 5")
-        .await
-        .unwrap();
+    s.exec_sql("DELETE FROM dossier_event WHERE id = 5").await.unwrap();
     let (code, out) = verify(&s).await;
     assert_eq!(code, 1);
-    assert!(
-        out.contains("#4") && out.contains("#6") && out.contains("xóa"),
-        "{out}"
-    );
+    assert!(out.contains("#4") && out.contains("#6") && out.contains("xóa"), "{out}");
     s.stop().await.unwrap();
 
     let s2 = server(Backend::Sqlite).await;
     let citizen = Caller::login(&s2, "0912345678", PASSWORD).await;
-    citizen
-        .post(
-            "/api/v1/dossiers",
-            json!({ "procedure": PROVINCIAL, "form": generic_form(commune) }),
-        )
-        .await;
-    citizen
-        .post(
-            "/api/v1/dossiers",
-            json!({ "procedure": PROVINCIAL, "form": generic_form(commune) }),
-        )
-        .await;
-    s2.exec_sql("DELETE FROM dossier_event WHERE id = 2")
-        .await
-        .unwrap();
+    citizen.post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "form": generic_form(commune) })).await;
+    citizen.post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "form": generic_form(commune) })).await;
+    s2.exec_sql("DELETE FROM dossier_event WHERE id = 2").await.unwrap();
     let (code, out) = verify(&s2).await;
     assert_eq!(code, 1);
     assert!(out.contains("mới nhất đã bị xóa"), "{out}");
@@ -540,10 +332,7 @@ async fn two_servers_take_concurrent_submissions() {
     )
     .await
     .unwrap();
-    let (_, units) = Caller::login(&a, "0912345678", PASSWORD)
-        .await
-        .get("/api/v1/units?limit=1")
-        .await;
+    let (_, units) = Caller::login(&a, "0912345678", PASSWORD).await.get("/api/v1/units?limit=1").await;
     let commune = units["items"][0]["code"].as_u64().unwrap();
     const PER_CLIENT: usize = 10;
     let mut tasks = Vec::new();
@@ -554,10 +343,7 @@ async fn two_servers_take_concurrent_submissions() {
             let mut codes = Vec::new();
             for _ in 0..PER_CLIENT {
                 let (st, d) = caller
-                    .post(
-                        "/api/v1/dossiers",
-                        json!({ "procedure": PROVINCIAL, "form": generic_form(commune) }),
-                    )
+                    .post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "form": generic_form(commune) }))
                     .await;
                 assert_eq!(st, StatusCode::CREATED, "client {i}: {d}");
                 let code = d["code"].as_str().unwrap().to_owned();
@@ -572,26 +358,12 @@ async fn two_servers_take_concurrent_submissions() {
     for t in tasks {
         codes.extend(t.await.unwrap());
     }
-    let mut seqs: Vec<u32> = codes
-        .iter()
-        .map(|c| c.rsplit('-').next().unwrap().parse().unwrap())
-        .collect();
+    let mut seqs: Vec<u32> = codes.iter().map(|c| c.rsplit('-').next().unwrap().parse().unwrap()).collect();
     seqs.sort_unstable();
-    assert_eq!(
-        seqs,
-        (1..=(4 * PER_CLIENT) as u32).collect::<Vec<_>>(),
-        "unique and gap-free"
-    );
+    assert_eq!(seqs, (1..=(4 * PER_CLIENT) as u32).collect::<Vec<_>>(), "unique and gap-free");
     let (code, out) = verify(&a).await;
     assert_eq!(code, 0, "{out}");
-    assert!(
-        out.contains(&format!(
-            "{} sự kiện của {} hồ sơ",
-            8 * PER_CLIENT,
-            4 * PER_CLIENT
-        )),
-        "{out}"
-    );
+    assert!(out.contains(&format!("{} sự kiện của {} hồ sơ", 8 * PER_CLIENT, 4 * PER_CLIENT)), "{out}");
     a.stop().await.unwrap();
     b.stop().await.unwrap();
 }
@@ -601,10 +373,7 @@ async fn two_servers_take_concurrent_submissions() {
 #[tokio::test]
 async fn acknowledged_submissions_survive_kill_9() {
     let s = server(Backend::Sqlite).await;
-    let (_, units) = Caller::login(&s, "0912345678", PASSWORD)
-        .await
-        .get("/api/v1/units?limit=1")
-        .await;
+    let (_, units) = Caller::login(&s, "0912345678", PASSWORD).await.get("/api/v1/units?limit=1").await;
     let commune = units["items"][0]["code"].as_u64().unwrap();
     let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let mut streams = Vec::new();
@@ -628,10 +397,7 @@ async fn acknowledged_submissions_survive_kill_9() {
                 let Ok(v) = r.json::<Value>().await else {
                     break;
                 };
-                acked
-                    .lock()
-                    .unwrap()
-                    .push(v["code"].as_str().unwrap().to_owned());
+                acked.lock().unwrap().push(v["code"].as_str().unwrap().to_owned());
             }
         }));
     }
@@ -644,20 +410,12 @@ async fn acknowledged_submissions_survive_kill_9() {
         t.await.unwrap();
     }
     let acked = acked.lock().unwrap().clone();
-    let again = TestServer::start_on(Backend::Sqlite, bin(), data, None, &[])
-        .await
-        .unwrap();
+    let again = TestServer::start_on(Backend::Sqlite, bin(), data, None, &[]).await.unwrap();
     let citizen = Caller::login(&again, "0912345678", PASSWORD).await;
     for code in &acked {
         let (st, d) = citizen.get(&format!("/api/v1/dossiers/{code}")).await;
-        assert_eq!(
-            (st, d["state_code"].as_u64()),
-            (StatusCode::OK, Some(1)),
-            "{code} lost after kill -9"
-        );
-        let (_, events) = citizen
-            .get(&format!("/api/v1/dossiers/{code}/events"))
-            .await;
+        assert_eq!((st, d["state_code"].as_u64()), (StatusCode::OK, Some(1)), "{code} lost after kill -9");
+        let (_, events) = citizen.get(&format!("/api/v1/dossiers/{code}/events")).await;
         assert_eq!(events["items"].as_array().unwrap().len(), 1, "{code}");
     }
     let (code, out) = verify(&again).await;

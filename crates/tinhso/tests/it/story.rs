@@ -31,12 +31,7 @@ async fn first_codes(s: &TestServer, q: &str) -> Vec<String> {
     let url = format!("{}/api/v1/procedures?q={}&limit=5", s.url, urlencode(q));
     let (status, v) = get_json(&c, &url).await;
     assert_eq!(status, StatusCode::OK, "{q}: {v}");
-    v["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["code"].as_str().unwrap().to_owned())
-        .collect()
+    v["items"].as_array().unwrap().iter().map(|i| i["code"].as_str().unwrap().to_owned()).collect()
 }
 
 fn urlencode(s: &str) -> String {
@@ -51,10 +46,7 @@ fn urlencode(s: &str) -> String {
 /// The CSRF token in a page's forms.
 fn csrf(html: &str) -> String {
     let Some(at) = html.find("name=\"csrf\" value=\"").map(|i| i + 19) else {
-        panic!(
-            "page has no csrf field: {}",
-            html.split("<main").nth(1).unwrap_or(html)
-        );
+        panic!("page has no csrf field: {}", html.split("<main").nth(1).unwrap_or(html));
     };
     html[at..].split('"').next().unwrap().to_owned()
 }
@@ -69,11 +61,7 @@ async fn login(s: &TestServer, login: &str, password: &str) -> reqwest::Client {
     let (_, html) = page(&c, &format!("{}/dang-nhap", s.url)).await;
     let r = c
         .post(format!("{}/dang-nhap", s.url))
-        .form(&[
-            ("csrf", csrf(&html).as_str()),
-            ("login", login),
-            ("password", password),
-        ])
+        .form(&[("csrf", csrf(&html).as_str()), ("login", login), ("password", password)])
         .send()
         .await
         .unwrap();
@@ -93,20 +81,13 @@ async fn story(s: TestServer) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(health["database"], backend);
     assert_eq!(health["procedures"], 144);
-    assert!(
-        s.banner.contains("quantri@tinhso.local"),
-        "demo accounts are printed at start-up"
-    );
+    assert!(s.banner.contains("quantri@tinhso.local"), "demo accounts are printed at start-up");
     let (_, units) = get_json(&c, &format!("{}/api/v1/units", s.url)).await;
     assert_eq!(units["total"], 124);
     assert_eq!(units["items"].as_array().unwrap().len(), 124);
     assert_eq!(units["province"]["name"], "Tuyên Quang");
     assert!(
-        units["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|u| u["name"] == "Phường Hà Giang 1"),
+        units["items"].as_array().unwrap().iter().any(|u| u["name"] == "Phường Hà Giang 1"),
         "former Hà Giang is in"
     );
     let (_, some) = get_json(&c, &format!("{}/api/v1/units?limit=10&offset=120", s.url)).await;
@@ -115,24 +96,14 @@ async fn story(s: TestServer) {
     // Search: with or without diacritics, any case and spacing; the right procedure first.
     assert_eq!(first_codes(&s, "dang ky khai sinh").await[0], "1.001193");
     assert_eq!(first_codes(&s, "khai sinh").await[0], "1.001193");
-    assert_eq!(
-        first_codes(&s, "  Đăng   KÝ khai sinh ").await[0],
-        "1.001193"
-    );
+    assert_eq!(first_codes(&s, "  Đăng   KÝ khai sinh ").await[0], "1.001193");
     for q in ["giấy phép xây dựng", "GIAY PHEP XAY DUNG"] {
         let codes = first_codes(&s, q).await;
         let (_, top) = get_json(&c, &format!("{}/api/v1/procedures/{}", s.url, codes[0])).await;
         let name = top["name"].as_str().unwrap().to_lowercase();
         assert!(name.contains("giấy phép xây dựng"), "{q}: first is {name}");
     }
-    let (_, v) = get_json(
-        &c,
-        &format!(
-            "{}/api/v1/procedures?q=ho%20tich&level=province&limit=100",
-            s.url
-        ),
-    )
-    .await;
+    let (_, v) = get_json(&c, &format!("{}/api/v1/procedures?q=ho%20tich&level=province&limit=100", s.url)).await;
     let total = v["total"].as_u64().unwrap();
     assert!(
         total >= 1
@@ -142,14 +113,9 @@ async fn story(s: TestServer) {
                 .iter()
                 .all(|i| i["levels"].as_array().unwrap().contains(&"province".into()))
     );
-    let (_, v) = get_json(
-        &c,
-        &format!(
-            "{}/api/v1/procedures?online=fully_online&agency=commune_committee&limit=100",
-            s.url
-        ),
-    )
-    .await;
+    let (_, v) =
+        get_json(&c, &format!("{}/api/v1/procedures?online=fully_online&agency=commune_committee&limit=100", s.url))
+            .await;
     assert!(v["total"].as_u64().unwrap() > 0);
     let (_, p) = get_json(&c, &format!("{}/api/v1/procedures/1.001193", s.url)).await;
     assert_eq!(p["name"], "Thủ tục đăng ký khai sinh");
@@ -161,11 +127,7 @@ async fn story(s: TestServer) {
         ("/api/v1/procedures?limit=0", 400, "invalid_limit"),
         ("/api/v1/procedures?limit=abc", 400, "invalid_query"),
         ("/api/v1/procedures?level=district", 400, "invalid_level"),
-        (
-            "/api/v1/procedures?agency=000.00.99.H08",
-            400,
-            "unknown_agency",
-        ),
+        ("/api/v1/procedures?agency=000.00.99.H08", 400, "unknown_agency"),
         ("/api/v1/procedures/9.999999", 404, "not_found"),
         ("/api/v1/nothing", 404, "not_found"),
         ("/api/v1/units?limit=1000", 400, "invalid_limit"),
@@ -177,12 +139,7 @@ async fn story(s: TestServer) {
     }
     let (_, spec) = get_json(&c, &format!("{}/api/openapi.json", s.url)).await;
     assert_eq!(spec["openapi"], "3.1.0");
-    for path in [
-        "/api/v1/procedures",
-        "/api/v1/procedures/{code}",
-        "/api/v1/units",
-        "/healthz",
-    ] {
+    for path in ["/api/v1/procedures", "/api/v1/procedures/{code}", "/api/v1/units", "/healthz"] {
         assert!(spec["paths"].get(path).is_some(), "{path} documented");
     }
 
@@ -192,12 +149,7 @@ async fn story(s: TestServer) {
     assert!(home.contains("Tìm thủ tục hành chính") && home.contains("lang=\"vi\""));
     let (_, results) = page(&c, &format!("{}/thu-tuc?q=dang+ky+khai+sinh", s.url)).await;
     let first = results.find("/thu-tuc/1.001193").expect("khai sinh listed");
-    assert!(
-        results
-            .find("/thu-tuc/1.004884")
-            .is_none_or(|other| first < other),
-        "exact procedure first"
-    );
+    assert!(results.find("/thu-tuc/1.004884").is_none_or(|other| first < other), "exact procedure first");
     let (_, detail) = page(&c, &format!("{}/thu-tuc/1.001193", s.url)).await;
     assert!(detail.contains("Giấy chứng sinh") && detail.contains("Miễn phí"));
     let (st, missing) = page(&c, &format!("{}/thu-tuc/9.999999", s.url)).await;
@@ -208,14 +160,9 @@ async fn story(s: TestServer) {
     assert!(bad.contains("không hợp lệ"));
     // English as the second locale.
     let en = s.client();
-    en.get(format!("{}/ngon-ngu/en", s.url))
-        .send()
-        .await
-        .unwrap();
+    en.get(format!("{}/ngon-ngu/en", s.url)).send().await.unwrap();
     let (_, en_home) = page(&en, &format!("{}/", s.url)).await;
-    assert!(
-        en_home.contains("Find an administrative procedure") && en_home.contains("lang=\"en\"")
-    );
+    assert!(en_home.contains("Find an administrative procedure") && en_home.contains("lang=\"en\""));
 
     // Registration: every problem reported, nothing written.
     let (_, form) = page(&c, &format!("{}/dang-ky", s.url)).await;
@@ -234,12 +181,7 @@ async fn story(s: TestServer) {
         .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let html = r.text().await.unwrap();
-    for msg in [
-        "Nhập họ và tên",
-        "Nhập số điện thoại",
-        "12 chữ số",
-        "ít nhất 10 ký tự",
-    ] {
+    for msg in ["Nhập họ và tên", "Nhập số điện thoại", "12 chữ số", "ít nhất 10 ký tự"] {
         assert!(html.contains(msg), "register error {msg}");
     }
     // Without the CSRF token: refused.
@@ -272,11 +214,7 @@ async fn story(s: TestServer) {
     assert!(r.text().await.unwrap().contains("Vàng Thị Mỷ"));
     let citizen = login(&s, "0987654321", "núi đá tai mèo").await;
     let (st, _) = page(&citizen, &format!("{}/quan-tri/thu-tuc/moi", s.url)).await;
-    assert_eq!(
-        st,
-        StatusCode::FORBIDDEN,
-        "a citizen cannot edit the catalogue"
-    );
+    assert_eq!(st, StatusCode::FORBIDDEN, "a citizen cannot edit the catalogue");
 
     // Login throttling: five wrong passwords lock the login, even for the right one.
     let t = s.client();
@@ -285,11 +223,7 @@ async fn story(s: TestServer) {
     for _ in 0..5 {
         let r = t
             .post(format!("{}/dang-nhap", s.url))
-            .form(&[
-                ("csrf", token.as_str()),
-                ("login", "lanhdao@tinhso.local"),
-                ("password", "wrong password!"),
-            ])
+            .form(&[("csrf", token.as_str()), ("login", "lanhdao@tinhso.local"), ("password", "wrong password!")])
             .send()
             .await
             .unwrap();
@@ -297,11 +231,7 @@ async fn story(s: TestServer) {
     }
     let r = t
         .post(format!("{}/dang-nhap", s.url))
-        .form(&[
-            ("csrf", token.as_str()),
-            ("login", "lanhdao@tinhso.local"),
-            ("password", "TuyenQuang-demo-2025"),
-        ])
+        .form(&[("csrf", token.as_str()), ("login", "lanhdao@tinhso.local"), ("password", "TuyenQuang-demo-2025")])
         .send()
         .await
         .unwrap();
@@ -323,12 +253,7 @@ async fn story(s: TestServer) {
         ("fee", "0"),
         ("online", "fully_online"),
     ];
-    let r = admin
-        .post(format!("{}/quan-tri/thu-tuc", s.url))
-        .form(&bad)
-        .send()
-        .await
-        .unwrap();
+    let r = admin.post(format!("{}/quan-tri/thu-tuc", s.url)).form(&bad).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let html = r.text().await.unwrap();
     assert!(html.contains("Nhập thời hạn giải quyết bằng số") && html.contains("Có lỗi cần sửa"));
@@ -346,14 +271,12 @@ async fn story(s: TestServer) {
         ("fee", "15.000"),
         ("online", "fully_online"),
         ("components", "Đơn đề nghị | bản chính | bắt buộc\nBản sao sổ hộ khẩu | bản sao | không bắt buộc"),
-        ("form_fields", "ho_ten | Họ và tên | text | bắt buộc\nthon | Thôn | select | bắt buộc | Thôn Nà Lừa; Thôn Bản Mán"),
+        (
+            "form_fields",
+            "ho_ten | Họ và tên | text | bắt buộc\nthon | Thôn | select | bắt buộc | Thôn Nà Lừa; Thôn Bản Mán",
+        ),
     ];
-    let r = admin
-        .post(format!("{}/quan-tri/thu-tuc", s.url))
-        .form(&good)
-        .send()
-        .await
-        .unwrap();
+    let r = admin.post(format!("{}/quan-tri/thu-tuc", s.url)).form(&good).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.url().path().ends_with("/thu-tuc/2.999999"));
     assert_eq!(first_codes(&s, "duong thon").await[0], "2.999999");
@@ -361,26 +284,14 @@ async fn story(s: TestServer) {
     assert_eq!(p["fee"]["amount_vnd"], 15000);
     assert_eq!(p["components"][1]["copy_kind"], "copy");
     assert_eq!(p["form_fields"][1]["options"][1], "Thôn Bản Mán");
-    let r = admin
-        .post(format!("{}/quan-tri/thu-tuc", s.url))
-        .form(&good)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        r.status(),
-        StatusCode::BAD_REQUEST,
-        "a second create of the same code is refused"
-    );
+    let r = admin.post(format!("{}/quan-tri/thu-tuc", s.url)).form(&good).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "a second create of the same code is refused");
 
     // Staff accounts: an agency admin adds staff to their own agency only, and no province-wide role.
     let agency_admin = login(&s, "quantri.coquan@tinhso.local", "TuyenQuang-demo-2025").await;
     let (st, staff_page) = page(&agency_admin, &format!("{}/quan-tri/tai-khoan", s.url)).await;
     assert_eq!(st, StatusCode::OK);
-    assert!(
-        staff_page.contains("Lý Văn Hùng"),
-        "lists the agency's staff"
-    );
+    assert!(staff_page.contains("Lý Văn Hùng"), "lists the agency's staff");
     let t = csrf(&staff_page);
     let add = |login: &'static str, role: &'static str, agency: &'static str| {
         let t = t.clone();
@@ -428,48 +339,24 @@ async fn story(s: TestServer) {
     // The calendar: a province admin adds a day off; due dates follow.
     let (_, cal) = page(&admin, &format!("{}/quan-tri/lich/2027", s.url)).await;
     assert!(cal.contains("Tết Nguyên đán") && cal.contains("cần đối chiếu"));
-    let days_off = format!(
-        "{}\n02/03/2027 | Ngày nghỉ của tỉnh",
-        extract_textarea(&cal, "days_off")
-    );
+    let days_off = format!("{}\n02/03/2027 | Ngày nghỉ của tỉnh", extract_textarea(&cal, "days_off"));
     let r = admin
         .post(format!("{}/quan-tri/lich/2027", s.url))
-        .form(&[
-            ("csrf", token.as_str()),
-            ("days_off", days_off.as_str()),
-            ("swap_days", ""),
-        ])
+        .form(&[("csrf", token.as_str()), ("days_off", days_off.as_str()), ("swap_days", "")])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let (code, out, _) = tinhso_testkit::server::run_cli(
         crate::bin(),
-        &[
-            vec![
-                "calendar".into(),
-                "due".into(),
-                "2027-03-01".into(),
-                "1".into(),
-            ],
-            s.data_args(),
-        ]
-        .concat(),
+        &[vec!["calendar".into(), "due".into(), "2027-03-01".into(), "1".into()], s.data_args()].concat(),
     )
     .await
     .unwrap();
-    assert_eq!(
-        (code, out.trim()),
-        (0, "2027-03-03"),
-        "the edited day off is skipped"
-    );
+    assert_eq!((code, out.trim()), (0, "2027-03-03"), "the edited day off is skipped");
     let r = admin
         .post(format!("{}/quan-tri/lich/2027", s.url))
-        .form(&[
-            ("csrf", token.as_str()),
-            ("days_off", "31/02/2027 | sai"),
-            ("swap_days", "01/03/2027 | thứ Hai"),
-        ])
+        .form(&[("csrf", token.as_str()), ("days_off", "31/02/2027 | sai"), ("swap_days", "01/03/2027 | thứ Hai")])
         .send()
         .await
         .unwrap();
@@ -482,9 +369,7 @@ fn extract_textarea(html: &str, id: &str) -> String {
     let start = html.find(&format!("id=\"{id}\"")).unwrap();
     let open = html[start..].find('>').unwrap() + start + 1;
     let close = html[open..].find("</textarea>").unwrap() + open;
-    html[open..close]
-        .replace("&#124;", "|")
-        .replace("&#47;", "/")
+    html[open..close].replace("&#124;", "|").replace("&#47;", "/")
 }
 
 /// Two `tinhso serve` processes on one PostgreSQL database: both start on the empty database at
@@ -498,9 +383,7 @@ async fn two_servers_share_one_postgres() {
     let db = tinhso_testkit::server::fresh_pg_database().await.unwrap();
     let start = |db: String| async move {
         let data = tinhso_testkit::server::fresh_data_dir().unwrap();
-        TestServer::start_on(Backend::Postgres, crate::bin(), data, Some(db), &[])
-            .await
-            .unwrap()
+        TestServer::start_on(Backend::Postgres, crate::bin(), data, Some(db), &[]).await.unwrap()
     };
     let (a, b) = tokio::join!(start(db.clone()), start(db));
     for s in [&a, &b] {
@@ -537,10 +420,7 @@ async fn two_servers_share_one_postgres() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    assert_eq!(
-        seen, "Thủ tục đăng ký khai sinh (đã cập nhật)",
-        "server B follows A's edit"
-    );
+    assert_eq!(seen, "Thủ tục đăng ký khai sinh (đã cập nhật)", "server B follows A's edit");
     a.stop().await.unwrap();
     b.stop().await.unwrap();
 }

@@ -21,50 +21,20 @@ pub enum Party {
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
     Receive,
-    Refuse {
-        reason: String,
-    },
-    RequestSupplement {
-        items: Vec<String>,
-        reason: String,
-    },
-    Supplement {
-        note: String,
-    },
-    RequestPayment {
-        amount_vnd: u64,
-    },
-    RecordPayment {
-        online: bool,
-    },
+    Refuse { reason: String },
+    RequestSupplement { items: Vec<String>, reason: String },
+    Supplement { note: String },
+    RequestPayment { amount_vnd: u64 },
+    RecordPayment { online: bool },
     StartProcessing,
-    CompleteStep {
-        note: String,
-    },
-    Transfer {
-        to_agency: AgencyCode,
-        note: String,
-    },
-    Approve {
-        electronic_result: bool,
-    },
-    Return {
-        method: ReturnMethod,
-    },
-    Withdraw {
-        reason: String,
-    },
-    Stop {
-        reason: String,
-    },
-    Apologise {
-        reason: String,
-        new_due_on: NaiveDate,
-    },
-    Rate {
-        rating: Rating,
-        comment: String,
-    },
+    CompleteStep { note: String },
+    Transfer { to_agency: AgencyCode, note: String },
+    Approve { electronic_result: bool },
+    Return { method: ReturnMethod },
+    Withdraw { reason: String },
+    Stop { reason: String },
+    Apologise { reason: String, new_due_on: NaiveDate },
+    Rate { rating: Rating, comment: String },
 }
 
 impl Command {
@@ -237,16 +207,8 @@ pub struct Refusal {
 fn illegal(cmd: &Command, state: DossierState) -> Refusal {
     Refusal {
         code: "illegal_transition",
-        vi: format!(
-            "Không thể thực hiện \"{}\" khi hồ sơ đang ở trạng thái \"{}\"",
-            cmd.key(),
-            state.label_vi()
-        ),
-        en: format!(
-            "Cannot {} a dossier that is {}",
-            cmd.key(),
-            state.label_en().to_lowercase()
-        ),
+        vi: format!("Không thể thực hiện \"{}\" khi hồ sơ đang ở trạng thái \"{}\"", cmd.key(), state.label_vi()),
+        en: format!("Cannot {} a dossier that is {}", cmd.key(), state.label_en().to_lowercase()),
     }
 }
 
@@ -259,11 +221,7 @@ fn wrong_party(cmd: &Command) -> Refusal {
 }
 
 fn required(field: &str, vi: &str) -> Refusal {
-    Refusal {
-        code: "invalid_input",
-        vi: vi.to_owned(),
-        en: format!("{field} is required"),
-    }
+    Refusal { code: "invalid_input", vi: vi.to_owned(), en: format!("{field} is required") }
 }
 
 fn text_needed(s: &str, field: &str, vi: &str) -> Result<String, Refusal> {
@@ -288,22 +246,18 @@ pub fn decide(
     let staff = party == Party::Staff;
     let applicant = party == Party::Applicant;
     let state = d.state;
-    let open_after_receipt = matches!(
-        state,
-        S::Received | S::Processing | S::SupplementRequested | S::PaymentRequested
-    );
+    let open_after_receipt =
+        matches!(state, S::Received | S::Processing | S::SupplementRequested | S::PaymentRequested);
     let allowed = match cmd {
         C::Receive | C::Refuse { .. } => staff && state == S::Submitted,
-        C::RequestSupplement { .. } => {
-            staff && matches!(state, S::Submitted | S::Received | S::Processing)
-        }
+        C::RequestSupplement { .. } => staff && matches!(state, S::Submitted | S::Received | S::Processing),
         C::Supplement { .. } => applicant && state == S::SupplementRequested,
         C::RequestPayment { .. } => staff && matches!(state, S::Received | S::Processing),
-        C::RecordPayment { .. } => state == S::PaymentRequested,
+        // Staff record payments at the desk; online payments will arrive through a payment
+        // gateway's signed callback, never from the applicant's own word.
+        C::RecordPayment { .. } => staff && state == S::PaymentRequested,
         C::StartProcessing => staff && state == S::Received,
-        C::CompleteStep { .. } | C::Transfer { .. } | C::Approve { .. } => {
-            staff && state == S::Processing
-        }
+        C::CompleteStep { .. } | C::Transfer { .. } | C::Approve { .. } => staff && state == S::Processing,
         C::Return { .. } => staff && state == S::ResultReady,
         C::Withdraw { .. } => applicant && (state == S::Submitted || open_after_receipt),
         C::Stop { .. } => staff && open_after_receipt,
@@ -313,31 +267,20 @@ pub fn decide(
     if !allowed {
         let party_ok = match cmd {
             C::Supplement { .. } | C::Withdraw { .. } | C::Rate { .. } => applicant,
-            C::RecordPayment { .. } => true,
             _ => staff,
         };
-        return Err(if party_ok {
-            illegal(cmd, state)
-        } else {
-            wrong_party(cmd)
-        });
+        return Err(if party_ok { illegal(cmd, state) } else { wrong_party(cmd) });
     }
     Ok(match cmd {
         C::Receive => {
-            let due_on = cal
-                .due_date(today, u32::from(d.processing_days))
-                .ok_or_else(|| illegal(cmd, state))?;
+            let due_on = cal.due_date(today, u32::from(d.processing_days)).ok_or_else(|| illegal(cmd, state))?;
             EventKind::Received { due_on }
         }
-        C::Refuse { reason } => EventKind::Refused {
-            reason: text_needed(reason, "reason", "Nhập lý do từ chối tiếp nhận")?,
-        },
+        C::Refuse { reason } => {
+            EventKind::Refused { reason: text_needed(reason, "reason", "Nhập lý do từ chối tiếp nhận")? }
+        }
         C::RequestSupplement { items, reason } => {
-            let items: Vec<String> = items
-                .iter()
-                .map(|i| text::clean(i))
-                .filter(|i| !i.is_empty())
-                .collect();
+            let items: Vec<String> = items.iter().map(|i| text::clean(i)).filter(|i| !i.is_empty()).collect();
             if items.is_empty() {
                 return Err(required("items", "Nêu rõ giấy tờ cần bổ sung, hoàn thiện"));
             }
@@ -351,29 +294,20 @@ pub fn decide(
                 (Some(due), Some(paused)) => Some(extend_for_pause(cal, due, paused, today)),
                 (due, _) => due,
             };
-            EventKind::Supplemented {
-                note: text::clean(note),
-                due_on,
-            }
+            EventKind::Supplemented { note: text::clean(note), due_on }
         }
         C::RequestPayment { amount_vnd } => {
             if *amount_vnd == 0 {
                 return Err(required("amount_vnd", "Nhập số tiền phí, lệ phí lớn hơn 0"));
             }
-            EventKind::PaymentRequested {
-                amount_vnd: *amount_vnd,
-            }
+            EventKind::PaymentRequested { amount_vnd: *amount_vnd }
         }
         C::RecordPayment { online } => EventKind::PaymentRecorded { online: *online },
         C::StartProcessing => EventKind::ProcessingStarted,
-        C::CompleteStep { note } => EventKind::StepCompleted {
-            step: d.step + 1,
-            note: text::clean(note),
-        },
-        C::Transfer { to_agency, note } => EventKind::Transferred {
-            to_agency: to_agency.clone(),
-            note: text::clean(note),
-        },
+        C::CompleteStep { note } => EventKind::StepCompleted { step: d.step + 1, note: text::clean(note) },
+        C::Transfer { to_agency, note } => {
+            EventKind::Transferred { to_agency: to_agency.clone(), note: text::clean(note) }
+        }
         C::Approve { electronic_result } => {
             let due = d.due_on.ok_or_else(|| illegal(cmd, state))?;
             EventKind::Approved {
@@ -382,12 +316,10 @@ pub fn decide(
             }
         }
         C::Return { method } => EventKind::Returned { method: *method },
-        C::Withdraw { reason } => EventKind::Withdrawn {
-            reason: text::clean(reason),
-        },
-        C::Stop { reason } => EventKind::Stopped {
-            reason: text_needed(reason, "reason", "Nhập lý do dừng xử lý")?,
-        },
+        C::Withdraw { reason } => EventKind::Withdrawn { reason: text::clean(reason) },
+        C::Stop { reason } => {
+            EventKind::Stopped { reason: text_needed(reason, "reason", "Nhập lý do dừng xử lý")? }
+        }
         C::Apologise { reason, new_due_on } => {
             let due = d.due_on.ok_or_else(|| illegal(cmd, state))?;
             if today > due {
@@ -409,10 +341,7 @@ pub fn decide(
                 new_due_on: *new_due_on,
             }
         }
-        C::Rate { rating, comment } => EventKind::Rated {
-            rating: *rating,
-            comment: text::clean(comment),
-        },
+        C::Rate { rating, comment } => EventKind::Rated { rating: *rating, comment: text::clean(comment) },
     })
 }
 
@@ -469,11 +398,7 @@ pub fn apply(d: Option<Dossier>, code: &str, e: &Event) -> Option<Dossier> {
         }
         EventKind::Refused { .. } => d.state = S::Refused,
         EventKind::SupplementRequested { .. } => {
-            d.resume_state = Some(if d.state == S::Submitted {
-                S::Submitted
-            } else {
-                S::Processing
-            });
+            d.resume_state = Some(if d.state == S::Submitted { S::Submitted } else { S::Processing });
             if d.received_on.is_some() {
                 d.paused_on = Some(today);
             }
@@ -496,10 +421,7 @@ pub fn apply(d: Option<Dossier>, code: &str, e: &Event) -> Option<Dossier> {
         EventKind::ProcessingStarted => d.state = S::Processing,
         EventKind::StepCompleted { step, .. } => d.step = *step,
         EventKind::Transferred { .. } => {}
-        EventKind::Approved {
-            electronic_result,
-            timeliness,
-        } => {
+        EventKind::Approved { electronic_result, timeliness } => {
             d.state = S::ResultReady;
             d.finished_on = Some(today);
             d.timeliness = Some(*timeliness);

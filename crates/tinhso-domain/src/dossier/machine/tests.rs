@@ -5,16 +5,13 @@ use proptest::prelude::*;
 
 /// Built once: a calendar covers a century of years.
 fn cal() -> &'static WorkingCalendar {
-    static CAL: std::sync::LazyLock<WorkingCalendar> =
-        std::sync::LazyLock::new(|| WorkingCalendar::new([]));
+    static CAL: std::sync::LazyLock<WorkingCalendar> = std::sync::LazyLock::new(|| WorkingCalendar::new([]));
     &CAL
 }
 
 /// 09:00 in Vietnam on 2025-03-DD.
 fn at(day: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2025, 3, day, 2, 0, 0)
-        .single()
-        .unwrap()
+    Utc.with_ymd_and_hms(2025, 3, day, 2, 0, 0).single().unwrap()
 }
 
 fn submitted(days: u16) -> Dossier {
@@ -39,16 +36,7 @@ fn submitted(days: u16) -> Dossier {
 fn step(d: Dossier, cmd: Command, party: Party, day: u32) -> Result<Dossier, Refusal> {
     let kind = decide(&d, &cmd, party, at(day), cal())?;
     let code = d.code.clone();
-    Ok(apply(
-        Some(d),
-        &code,
-        &Event {
-            kind,
-            at: at(day),
-            actor: 1,
-        },
-    )
-    .unwrap())
+    Ok(apply(Some(d), &code, &Event { kind, at: at(day), actor: 1 }).unwrap())
 }
 
 fn d(day: u32) -> NaiveDate {
@@ -64,98 +52,33 @@ fn full_lifecycle_with_one_supplement_is_on_time() {
     let x = step(x, Command::StartProcessing, Party::Staff, 4).unwrap();
     let x = step(
         x,
-        Command::RequestSupplement {
-            items: vec!["Giấy chứng sinh".into()],
-            reason: "Bản chụp mờ".into(),
-        },
+        Command::RequestSupplement { items: vec!["Giấy chứng sinh".into()], reason: "Bản chụp mờ".into() },
         Party::Staff,
         4,
     )
     .unwrap();
     assert_eq!((x.state.code(), x.paused_on), (5, Some(d(4))));
     // The applicant takes Wed 5 to Thu 6: two working days added back.
-    let x = step(
-        x,
-        Command::Supplement {
-            note: "Đã chụp lại".into(),
-        },
-        Party::Applicant,
-        6,
-    )
-    .unwrap();
+    let x = step(x, Command::Supplement { note: "Đã chụp lại".into() }, Party::Applicant, 6).unwrap();
     assert_eq!((x.state, x.due_on), (DossierState::Processing, Some(d(12))));
-    let x = step(
-        x,
-        Command::RequestPayment { amount_vnd: 8000 },
-        Party::Staff,
-        7,
-    )
-    .unwrap();
+    let x = step(x, Command::RequestPayment { amount_vnd: 8000 }, Party::Staff, 7).unwrap();
     assert_eq!(x.state.code(), 6);
-    let x = step(
-        x,
-        Command::RecordPayment { online: true },
-        Party::Applicant,
-        7,
-    )
-    .unwrap();
     assert_eq!(
-        (x.state, x.paid_online),
-        (DossierState::Processing, Some(true))
+        step(x.clone(), Command::RecordPayment { online: true }, Party::Applicant, 7).unwrap_err().code,
+        "forbidden",
+        "an applicant cannot declare their own fee paid"
     );
-    let x = step(
-        x,
-        Command::CompleteStep {
-            note: "Thẩm định xong".into(),
-        },
-        Party::Staff,
-        10,
-    )
-    .unwrap();
-    let x = step(
-        x,
-        Command::Approve {
-            electronic_result: true,
-        },
-        Party::Staff,
-        12,
-    )
-    .unwrap();
-    assert_eq!(
-        (x.state.code(), x.timeliness),
-        (9, Some(Timeliness::OnTime))
-    );
-    let x = step(
-        x,
-        Command::Return {
-            method: ReturnMethod::Online,
-        },
-        Party::Staff,
-        12,
-    )
-    .unwrap();
+    let x = step(x, Command::RecordPayment { online: false }, Party::Staff, 7).unwrap();
+    assert_eq!((x.state, x.paid_online), (DossierState::Processing, Some(false)));
+    let x = step(x, Command::CompleteStep { note: "Thẩm định xong".into() }, Party::Staff, 10).unwrap();
+    let x = step(x, Command::Approve { electronic_result: true }, Party::Staff, 12).unwrap();
+    assert_eq!((x.state.code(), x.timeliness), (9, Some(Timeliness::OnTime)));
+    let x = step(x, Command::Return { method: ReturnMethod::Online }, Party::Staff, 12).unwrap();
     assert_eq!(x.state.code(), 10);
-    let x = step(
-        x,
-        Command::Rate {
-            rating: Rating::VerySatisfied,
-            comment: String::new(),
-        },
-        Party::Applicant,
-        13,
-    )
-    .unwrap();
+    let x =
+        step(x, Command::Rate { rating: Rating::VerySatisfied, comment: String::new() }, Party::Applicant, 13).unwrap();
     assert_eq!(x.rating, Some(Rating::VerySatisfied));
-    assert!(step(
-        x,
-        Command::Rate {
-            rating: Rating::Satisfied,
-            comment: String::new()
-        },
-        Party::Applicant,
-        14
-    )
-    .is_err());
+    assert!(step(x, Command::Rate { rating: Rating::Satisfied, comment: String::new() }, Party::Applicant, 14).is_err());
 }
 
 #[test]
@@ -165,89 +88,33 @@ fn a_second_supplement_request_makes_it_late() {
     for day in [4, 5] {
         x = step(
             x,
-            Command::RequestSupplement {
-                items: vec!["Tờ khai".into()],
-                reason: "Thiếu chữ ký".into(),
-            },
+            Command::RequestSupplement { items: vec!["Tờ khai".into()], reason: "Thiếu chữ ký".into() },
             Party::Staff,
             day,
         )
         .unwrap();
-        x = step(
-            x,
-            Command::Supplement {
-                note: String::new(),
-            },
-            Party::Applicant,
-            day,
-        )
-        .unwrap();
+        x = step(x, Command::Supplement { note: String::new() }, Party::Applicant, day).unwrap();
     }
-    x = step(
-        x,
-        Command::Approve {
-            electronic_result: false,
-        },
-        Party::Staff,
-        6,
-    )
-    .unwrap();
+    x = step(x, Command::Approve { electronic_result: false }, Party::Staff, 6).unwrap();
     assert_eq!(x.timeliness, Some(Timeliness::Late));
 }
 
 #[test]
 fn illegal_transitions_are_refused() {
     let x = submitted(5);
-    let e = step(
-        x.clone(),
-        Command::Approve {
-            electronic_result: true,
-        },
-        Party::Staff,
-        3,
-    )
-    .unwrap_err();
+    let e = step(x.clone(), Command::Approve { electronic_result: true }, Party::Staff, 3).unwrap_err();
     assert_eq!(e.code, "illegal_transition");
     assert!(e.vi.contains("Mới đăng ký"));
+    assert_eq!(step(x.clone(), Command::Receive, Party::Applicant, 3).unwrap_err().code, "forbidden");
     assert_eq!(
-        step(x.clone(), Command::Receive, Party::Applicant, 3)
-            .unwrap_err()
-            .code,
+        step(x.clone(), Command::Withdraw { reason: String::new() }, Party::Staff, 3).unwrap_err().code,
         "forbidden"
     );
     assert_eq!(
-        step(
-            x.clone(),
-            Command::Withdraw {
-                reason: String::new()
-            },
-            Party::Staff,
-            3
-        )
-        .unwrap_err()
-        .code,
-        "forbidden"
-    );
-    assert_eq!(
-        step(
-            x.clone(),
-            Command::Refuse { reason: " ".into() },
-            Party::Staff,
-            3
-        )
-        .unwrap_err()
-        .code,
+        step(x.clone(), Command::Refuse { reason: " ".into() }, Party::Staff, 3).unwrap_err().code,
         "invalid_input"
     );
-    let refused = step(
-        x,
-        Command::Refuse {
-            reason: "Không thuộc thẩm quyền".into(),
-        },
-        Party::Staff,
-        3,
-    )
-    .unwrap();
+    let refused = step(x, Command::Refuse { reason: "Không thuộc thẩm quyền".into() }, Party::Staff, 3).unwrap();
     assert_eq!(refused.state.code(), 3);
     assert!(step(refused, Command::Receive, Party::Staff, 3).is_err());
 }
@@ -256,24 +123,10 @@ fn illegal_transitions_are_refused() {
 fn apology_before_the_due_date_only() {
     let x = step(submitted(2), Command::Receive, Party::Staff, 3).unwrap();
     assert_eq!(x.due_on, Some(d(5)));
-    let late = Command::Apologise {
-        reason: "Chờ xác minh".into(),
-        new_due_on: d(10),
-    };
-    assert_eq!(
-        step(x.clone(), late.clone(), Party::Staff, 6)
-            .unwrap_err()
-            .code,
-        "apology_too_late"
-    );
-    let bad_day = Command::Apologise {
-        reason: "Chờ xác minh".into(),
-        new_due_on: d(8),
-    };
-    assert_eq!(
-        step(x.clone(), bad_day, Party::Staff, 4).unwrap_err().code,
-        "invalid_new_due_date"
-    );
+    let late = Command::Apologise { reason: "Chờ xác minh".into(), new_due_on: d(10) };
+    assert_eq!(step(x.clone(), late.clone(), Party::Staff, 6).unwrap_err().code, "apology_too_late");
+    let bad_day = Command::Apologise { reason: "Chờ xác minh".into(), new_due_on: d(8) };
+    assert_eq!(step(x.clone(), bad_day, Party::Staff, 4).unwrap_err().code, "invalid_new_due_date");
     let x = step(x, late, Party::Staff, 4).unwrap();
     assert_eq!(x.apology_due_on, Some(d(10)));
 }
@@ -281,38 +134,18 @@ fn apology_before_the_due_date_only() {
 fn any_command() -> impl Strategy<Value = (Command, bool)> {
     let cmd = prop_oneof![
         Just(Command::Receive),
-        Just(Command::Refuse {
-            reason: "lý do".into()
-        }),
-        Just(Command::RequestSupplement {
-            items: vec!["giấy".into()],
-            reason: "thiếu".into()
-        }),
-        Just(Command::Supplement {
-            note: String::new()
-        }),
+        Just(Command::Refuse { reason: "lý do".into() }),
+        Just(Command::RequestSupplement { items: vec!["giấy".into()], reason: "thiếu".into() }),
+        Just(Command::Supplement { note: String::new() }),
         Just(Command::RequestPayment { amount_vnd: 1000 }),
         Just(Command::RecordPayment { online: false }),
         Just(Command::StartProcessing),
-        Just(Command::CompleteStep {
-            note: String::new()
-        }),
-        Just(Command::Approve {
-            electronic_result: true
-        }),
-        Just(Command::Return {
-            method: ReturnMethod::Desk
-        }),
-        Just(Command::Withdraw {
-            reason: String::new()
-        }),
-        Just(Command::Stop {
-            reason: "dừng".into()
-        }),
-        Just(Command::Rate {
-            rating: Rating::Satisfied,
-            comment: String::new()
-        }),
+        Just(Command::CompleteStep { note: String::new() }),
+        Just(Command::Approve { electronic_result: true }),
+        Just(Command::Return { method: ReturnMethod::Desk }),
+        Just(Command::Withdraw { reason: String::new() }),
+        Just(Command::Stop { reason: "dừng".into() }),
+        Just(Command::Rate { rating: Rating::Satisfied, comment: String::new() }),
     ];
     (cmd, any::<bool>())
 }
