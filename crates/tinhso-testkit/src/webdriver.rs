@@ -117,6 +117,25 @@ impl Browser {
         }
     }
 
+    /// Waits until the element `css` shows text for which `ok` holds (pages load and replace
+    /// each other asynchronously); returns the text.
+    pub async fn wait_for_text(&self, css: &str, ok: impl Fn(&str) -> bool) -> Result<String> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = match self.find(css).await {
+                Ok(e) => self.text(&e).await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if ok(&text) {
+                return Ok(text);
+            }
+            if std::time::Instant::now() > deadline {
+                bail!("{css} still shows {text:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Saves a PNG screenshot (for a person to look at when a test fails).
     pub async fn screenshot(&self, path: &std::path::Path) -> Result<()> {
         let v = self.call(reqwest::Method::GET, "/screenshot", None).await?;

@@ -16,15 +16,13 @@ async fn citizen_searches_and_opens_a_procedure() {
     b.type_into(&q, "giay phep xay dung").await.unwrap();
     b.click(&b.find("form.search button[type=submit]").await.unwrap()).await.unwrap();
     assert!(b.url().await.unwrap().contains("/thu-tuc?q=giay+phep+xay+dung"));
-    let count = b.text(&b.find("#count").await.unwrap()).await.unwrap();
-    assert!(count.contains("thủ tục"), "{count}");
+    b.wait_for_text("#count", |t| t.contains("thủ tục")).await.unwrap();
     let first = b.find("ol.results li a.result-title").await.unwrap();
     let title = b.text(&first).await.unwrap();
     assert!(title.to_lowercase().contains("giấy phép xây dựng"), "first result: {title}");
     b.click(&first).await.unwrap();
     b.wait_for_url("/thu-tuc/").await.unwrap();
-    let h1 = b.text(&b.find("h1").await.unwrap()).await.unwrap();
-    assert_eq!(h1, title);
+    b.wait_for_text("h1", |t| t == title).await.unwrap();
     let facts = b.text(&b.find("dl.facts").await.unwrap()).await.unwrap();
     assert!(facts.contains("Cơ quan có thẩm quyền") && facts.contains("Thời hạn giải quyết"));
     let shot = std::env::temp_dir().join("tinhso-procedure.png");
