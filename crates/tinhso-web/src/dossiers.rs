@@ -167,6 +167,25 @@ fn staff_action(cmd: &Command, d: &Dossier) -> Action {
     }
 }
 
+/// Whether a staff account may issue the command `key` on `d` (for listing actions).
+pub fn staff_may(account: &Account, key: &str, d: &Dossier) -> bool {
+    let cmd = match key {
+        "receive" => Command::Receive,
+        "refuse" => Command::Refuse { reason: String::new() },
+        "request_supplement" => Command::RequestSupplement { items: Vec::new(), reason: String::new() },
+        "request_payment" => Command::RequestPayment { amount_vnd: 0 },
+        "record_payment" => Command::RecordPayment { online: false },
+        "start_processing" => Command::StartProcessing,
+        "complete_step" => Command::CompleteStep { note: String::new() },
+        "approve" => Command::Approve { electronic_result: false },
+        "return" => Command::Return { method: dossier::ReturnMethod::Desk },
+        "stop" => Command::Stop { reason: String::new() },
+        "apologise" | "transfer" => Command::CompleteStep { note: String::new() },
+        _ => return false,
+    };
+    account.role != Role::Citizen && allowed(account, &staff_action(&cmd, d))
+}
+
 fn is_applicant_command(cmd: &Command) -> bool {
     matches!(
         cmd,

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod api_dossiers;
 pub mod auth;
+pub mod dossier_views;
 pub mod dossiers;
 pub mod error;
 pub mod form;
@@ -44,12 +45,18 @@ async fn fallback(req: Request) -> axum::response::Response {
 }
 
 pub fn router(state: AppState) -> Router {
-    use pages::{account, admin, portal, staff};
+    use pages::{account, admin, dossier, portal, staff};
     Router::new()
         .route("/", get(portal::home))
         .route("/thu-tuc", get(portal::search))
         .route("/thu-tuc/{code}", get(portal::procedure))
         .route("/ngon-ngu/{lang}", get(portal::language))
+        .route("/thu-tuc/{code}/nop", get(dossier::apply_form).post(dossier::apply))
+        .route("/ho-so", get(dossier::list))
+        .route("/ho-so/{code}", get(dossier::show))
+        .route("/ho-so/{code}/hanh-dong", post(dossier::act))
+        .route("/ho-so/{code}/phieu/{kind}", get(dossier::slip))
+        .route("/tra-cuu", get(dossier::lookup))
         .route("/dang-nhap", get(account::login_form).post(account::login))
         .route("/dang-xuat", post(account::logout))
         .route("/dang-ky", get(account::register_form).post(account::register))

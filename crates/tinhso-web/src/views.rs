@@ -192,6 +192,8 @@ pub struct ProcedurePage {
     pub layout: Layout,
     pub p: ProcedureView,
     pub can_edit: bool,
+    /// Whether the procedure can be applied for online (fully or partly online).
+    pub online_possible: bool,
 }
 
 #[derive(Template)]

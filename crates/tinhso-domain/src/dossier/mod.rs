@@ -10,7 +10,7 @@ pub mod deadline;
 pub mod form;
 mod machine;
 
-pub use machine::{apply, decide, Command, Dossier, Event, EventKind, Party, Refusal};
+pub use machine::{apply, available, decide, permits, Command, Dossier, Event, EventKind, Party, Refusal, COMMANDS};
 
 use serde::{Deserialize, Serialize};
 

@@ -63,7 +63,11 @@ pub async fn login(
         Some(account) => {
             state.throttle.clear(&login_key);
             let token = auth::start_session(&state, &account).await.map_err(&err)?;
-            let target = if account.role == Role::Citizen { "/tai-khoan" } else { "/quan-tri" };
+            let target = match account.role {
+                Role::ProvinceAdmin => "/quan-tri",
+                Role::AgencyAdmin => "/quan-tri/tai-khoan",
+                _ => "/ho-so",
+            };
             Ok(with_cookie(
                 Redirect::to(target).into_response(),
                 &auth::set_session_cookie(&token, state.config.secure_cookies),

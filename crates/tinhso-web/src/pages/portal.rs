@@ -122,6 +122,7 @@ pub async fn procedure(State(state): State<AppState>, viewer: Viewer, Path(code)
         layout: Layout::new(&state, &viewer, p.name.clone()),
         p: ProcedureView::new(&state, viewer.locale, p),
         can_edit: viewer.may(&Action::ManageCatalogue),
+        online_possible: p.online_level != OnlineLevel::InPerson,
     };
     Ok(viewer.finish(render(&view)))
 }

@@ -31,3 +31,37 @@ async fn citizen_searches_and_opens_a_procedure() {
     b.quit().await.unwrap();
     s.stop().await.unwrap();
 }
+
+/// A citizen logs in, applies online for a procedure, and lands on the dossier's page.
+#[tokio::test]
+async fn citizen_applies_online() {
+    let s = server(Backend::Sqlite).await;
+    let b = Browser::start().await.unwrap_or_else(|e| panic!("{e:#}"));
+    b.goto(&format!("{}/dang-nhap", s.url)).await.unwrap();
+    b.type_into(&b.find("#login").await.unwrap(), "0912345678").await.unwrap();
+    b.type_into(&b.find("#password").await.unwrap(), "TuyenQuang-demo-2025").await.unwrap();
+    b.click(&b.find("form.narrow button").await.unwrap()).await.unwrap();
+    b.wait_for_url("/ho-so").await.unwrap();
+    b.goto(&format!("{}/thu-tuc/2.000635", s.url)).await.unwrap();
+    b.click(&b.find("a.button[href$='/nop']").await.unwrap()).await.unwrap();
+    b.wait_for_url("/nop").await.unwrap();
+    for (id, text) in [
+        ("#form\\.ho_ten", "Nguyễn Văn An"),
+        ("#form\\.so_dinh_danh", "008090001234"),
+        ("#form\\.so_dien_thoai", "0912345678"),
+        ("#form\\.dia_chi", "Thôn Nà Lừa"),
+    ] {
+        b.type_into(&b.find(id).await.unwrap(), text).await.unwrap();
+    }
+    // Choose the second commune in the picker (the first option is the prompt).
+    b.click(&b.find("#form\\.dia_chi\\.commune option:nth-child(3)").await.unwrap()).await.unwrap();
+    b.click(&b.find("form.narrow button[type=submit]").await.unwrap()).await.unwrap();
+    let url = b.wait_for_url("/ho-so/000.00.90.H08-").await.unwrap();
+    let code = url.rsplit('/').next().unwrap().to_owned();
+    b.wait_for_text("h1", |t| t.contains(&code)).await.unwrap();
+    let facts = b.text(&b.find("dl.facts").await.unwrap()).await.unwrap();
+    assert!(facts.contains("Mới đăng ký") && facts.contains("Sở Tư pháp"), "{facts}");
+    b.screenshot(&std::env::temp_dir().join("tinhso-applied.png")).await.unwrap();
+    b.quit().await.unwrap();
+    s.stop().await.unwrap();
+}

@@ -422,3 +422,114 @@ async fn acknowledged_submissions_survive_kill_9() {
     assert_eq!(code, 0, "{out}");
     again.stop().await.unwrap();
 }
+
+/// The same lifecycle through the pages a person uses (forms, redirects, slips, lookup).
+#[tokio::test]
+async fn lifecycle_through_the_pages() {
+    let s = server(Backend::Sqlite).await;
+    let page = |c: reqwest::Client, url: String| async move {
+        let r = c.get(url).send().await.unwrap();
+        (r.status(), r.url().path().to_owned(), r.text().await.unwrap())
+    };
+    let login = |login: &'static str| {
+        let s = &s;
+        async move {
+            let c = s.client();
+            let (_, _, html) = page(c.clone(), format!("{}/dang-nhap", s.url)).await;
+            let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+            let token = html[at..].split('"').next().unwrap().to_owned();
+            let r = c
+                .post(format!("{}/dang-nhap", s.url))
+                .form(&[("csrf", token.as_str()), ("login", login), ("password", PASSWORD)])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+            let html = r.text().await.unwrap();
+            let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+            (c, html[at..].split('"').next().unwrap().to_owned())
+        }
+    };
+    let (citizen, token) = login("0912345678").await;
+    let (_, _, detail) = page(citizen.clone(), format!("{}/thu-tuc/{PROVINCIAL}", s.url)).await;
+    assert!(detail.contains(&format!("/thu-tuc/{PROVINCIAL}/nop")), "the procedure page offers to apply");
+    let apply = format!("{}/thu-tuc/{PROVINCIAL}/nop", s.url);
+    let r = citizen.post(&apply).form(&[("csrf", token.as_str()), ("form.ho_ten", "")]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Có lỗi cần sửa") && html.contains("Nhập số định danh cá nhân"));
+    let (_, _, mine) = page(citizen.clone(), format!("{}/ho-so", s.url)).await;
+    assert!(mine.contains("Chưa có hồ sơ nào"), "nothing written");
+    let (_, units) = Caller::login(&s, "0912345678", PASSWORD).await.get("/api/v1/units?limit=1").await;
+    let commune = units["items"][0]["code"].as_u64().unwrap().to_string();
+    let r = citizen
+        .post(&apply)
+        .form(&[
+            ("csrf", token.as_str()),
+            ("form.ho_ten", "Nguyễn Văn An"),
+            ("form.so_dinh_danh", "008090001234"),
+            ("form.so_dien_thoai", "0912345678"),
+            ("form.dia_chi", "Thôn Nà Lừa"),
+            ("form.dia_chi.commune", commune.as_str()),
+            ("form.noi_dung", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let code = r.url().path().rsplit('/').next().unwrap().to_owned();
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Mới đăng ký") && html.contains("Chờ cán bộ Một cửa tiếp nhận"),
+        "state in words and the next step"
+    );
+
+    // The desk receives through its inbox; the receipt slip carries the code and a QR code.
+    let (desk, desk_token) = login("tiepnhan@tinhso.local").await;
+    let (_, _, inbox) = page(desk.clone(), format!("{}/ho-so", s.url)).await;
+    assert!(inbox.contains(&code) && inbox.contains("Mới đăng ký"));
+    let act = format!("{}/ho-so/{code}/hanh-dong", s.url);
+    let r = desk.post(&act).form(&[("csrf", desk_token.as_str()), ("action", "receive")]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("Đã tiếp nhận"));
+    let (st, _, slip) = page(desk.clone(), format!("{}/ho-so/{code}/phieu/tiep-nhan", s.url)).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(slip.contains(&code) && slip.contains("<svg") && slip.contains("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"));
+    assert!(slip.contains(&format!("/tra-cuu?ma={code}")));
+    let r = desk.post(&act).form(&[("csrf", desk_token.as_str()), ("action", "receive")]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT, "a repeated step is refused on the page too");
+
+    // The specialist asks for a supplement (Mẫu 02); the citizen supplements from their page.
+    let (specialist, sp_token) = login("chuyenvien@tinhso.local").await;
+    for form in [
+        vec![("action", "start_processing")],
+        vec![("action", "request_supplement"), ("items", "Bản sao giấy khai sinh"), ("reason", "Bản chụp mờ")],
+    ] {
+        let mut f = vec![("csrf", sp_token.as_str())];
+        f.extend(form);
+        let r = specialist.post(&act).form(&f).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let (_, _, mine) = page(citizen.clone(), format!("{}/ho-so/{code}", s.url)).await;
+    assert!(mine.contains("Cần bổ sung:") && mine.contains("Bản sao giấy khai sinh"));
+    let (st, _, form2) = page(citizen.clone(), format!("{}/ho-so/{code}/phieu/bo-sung", s.url)).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(form2.contains("YÊU CẦU BỔ SUNG") && form2.contains("Bản chụp mờ"));
+    let r = citizen
+        .post(&act)
+        .form(&[("csrf", token.as_str()), ("action", "supplement"), ("note", "Đã nộp bản rõ tại quầy")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("Đang xử lý"));
+
+    // Anyone can track it with the code and the phone, and nothing more.
+    let anon = s.client();
+    let (_, _, found) = page(anon.clone(), format!("{}/tra-cuu?ma={code}&sdt=0912345678", s.url)).await;
+    assert!(found.contains("Đang xử lý") && !found.contains("Nguyễn Văn An"));
+    let (st, _, nope) = page(anon, format!("{}/tra-cuu?ma={code}&sdt=0987654321", s.url)).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert!(nope.contains("Không tìm thấy hồ sơ"));
+    s.stop().await.unwrap();
+}

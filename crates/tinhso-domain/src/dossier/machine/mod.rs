@@ -233,6 +233,61 @@ fn text_needed(s: &str, field: &str, vi: &str) -> Result<String, Refusal> {
     }
 }
 
+/// Commands only the applicant issues; every other command is staff's.
+pub const APPLICANT_COMMANDS: [&str; 3] = ["supplement", "withdraw", "rate"];
+
+/// Every command key, in the order pages offer them.
+pub const COMMANDS: [&str; 15] = [
+    "receive",
+    "refuse",
+    "request_supplement",
+    "supplement",
+    "request_payment",
+    "record_payment",
+    "start_processing",
+    "complete_step",
+    "transfer",
+    "approve",
+    "return",
+    "withdraw",
+    "stop",
+    "apologise",
+    "rate",
+];
+
+/// Whether the command `key` is legal for `party` in the dossier's current state: the one
+/// table of the state machine, used by `decide` and by pages listing the possible actions.
+pub fn permits(d: &Dossier, key: &str, party: Party) -> bool {
+    let state = d.state;
+    let staff = party == Party::Staff;
+    let open_after_receipt =
+        matches!(state, S::Received | S::Processing | S::SupplementRequested | S::PaymentRequested);
+    if APPLICANT_COMMANDS.contains(&key) == staff {
+        return false;
+    }
+    match key {
+        "receive" | "refuse" => state == S::Submitted,
+        "request_supplement" => matches!(state, S::Submitted | S::Received | S::Processing),
+        "supplement" => state == S::SupplementRequested,
+        "request_payment" => matches!(state, S::Received | S::Processing),
+        // Staff record payments at the desk; online payments will arrive through a payment
+        // gateway's signed callback, never from the applicant's own word.
+        "record_payment" => state == S::PaymentRequested,
+        "start_processing" => state == S::Received,
+        "complete_step" | "transfer" | "approve" => state == S::Processing,
+        "return" => state == S::ResultReady,
+        "withdraw" => state == S::Submitted || open_after_receipt,
+        "stop" | "apologise" => open_after_receipt,
+        "rate" => state == S::Returned && d.rating.is_none(),
+        _ => false,
+    }
+}
+
+/// The commands `party` may issue on `d` now.
+pub fn available(d: &Dossier, party: Party) -> Vec<&'static str> {
+    COMMANDS.into_iter().filter(|k| permits(d, k, party)).collect()
+}
+
 /// Decides what a command does to `d` today; refuses illegal transitions.
 pub fn decide(
     d: &Dossier,
@@ -243,32 +298,9 @@ pub fn decide(
 ) -> Result<EventKind, Refusal> {
     use Command as C;
     let today = local_date(now);
-    let staff = party == Party::Staff;
-    let applicant = party == Party::Applicant;
     let state = d.state;
-    let open_after_receipt =
-        matches!(state, S::Received | S::Processing | S::SupplementRequested | S::PaymentRequested);
-    let allowed = match cmd {
-        C::Receive | C::Refuse { .. } => staff && state == S::Submitted,
-        C::RequestSupplement { .. } => staff && matches!(state, S::Submitted | S::Received | S::Processing),
-        C::Supplement { .. } => applicant && state == S::SupplementRequested,
-        C::RequestPayment { .. } => staff && matches!(state, S::Received | S::Processing),
-        // Staff record payments at the desk; online payments will arrive through a payment
-        // gateway's signed callback, never from the applicant's own word.
-        C::RecordPayment { .. } => staff && state == S::PaymentRequested,
-        C::StartProcessing => staff && state == S::Received,
-        C::CompleteStep { .. } | C::Transfer { .. } | C::Approve { .. } => staff && state == S::Processing,
-        C::Return { .. } => staff && state == S::ResultReady,
-        C::Withdraw { .. } => applicant && (state == S::Submitted || open_after_receipt),
-        C::Stop { .. } => staff && open_after_receipt,
-        C::Apologise { .. } => staff && open_after_receipt,
-        C::Rate { .. } => applicant && state == S::Returned && d.rating.is_none(),
-    };
-    if !allowed {
-        let party_ok = match cmd {
-            C::Supplement { .. } | C::Withdraw { .. } | C::Rate { .. } => applicant,
-            _ => staff,
-        };
+    if !permits(d, cmd.key(), party) {
+        let party_ok = APPLICANT_COMMANDS.contains(&cmd.key()) == (party == Party::Applicant);
         return Err(if party_ok { illegal(cmd, state) } else { wrong_party(cmd) });
     }
     Ok(match cmd {

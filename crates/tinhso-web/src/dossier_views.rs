@@ -1,0 +1,197 @@
+//! How dossiers read on pages: localised, precomputed strings for the templates.
+
+use crate::state::AppState;
+use chrono::Utc;
+use tinhso_domain::catalogue::{FieldType, Procedure};
+use tinhso_domain::dossier::deadline::{due_status, local_date, DueStatus};
+use tinhso_domain::dossier::{Channel, Dossier, DossierState, EventKind, ReturnMethod};
+use tinhso_domain::format::{date_vi, thousands};
+use tinhso_store::StoredEvent;
+
+/// A dossier in a list or at the top of its page.
+pub struct DossierSummary {
+    pub code: String,
+    pub procedure: String,
+    pub state_code: u8,
+    pub state_key: &'static str,
+    pub state: &'static str,
+    pub due: String,
+    pub due_status: &'static str,
+    pub due_status_key: &'static str,
+    pub submitted: String,
+    pub received: String,
+    pub channel: &'static str,
+    pub receiving: String,
+    pub competent: String,
+    pub next_step: String,
+}
+
+fn status_key(s: DueStatus) -> &'static str {
+    match s {
+        DueStatus::NotStarted => "not-started",
+        DueStatus::OnTrack => "on-track",
+        DueStatus::DueSoon => "due-soon",
+        DueStatus::Overdue => "overdue",
+        DueStatus::Paused => "paused",
+        DueStatus::Closed => "closed",
+    }
+}
+
+pub fn status_of(state: &AppState, d: &Dossier) -> DueStatus {
+    due_status(
+        &state.calendar(),
+        d.apology_due_on.or(d.due_on),
+        local_date(Utc::now()),
+        d.state == DossierState::SupplementRequested && d.paused_on.is_some(),
+        d.state.is_final() || d.state == DossierState::ResultReady,
+    )
+}
+
+fn next_step(d: &Dossier) -> String {
+    match d.state {
+        DossierState::Submitted => "Chờ cán bộ Một cửa tiếp nhận".into(),
+        DossierState::Received | DossierState::Processing => {
+            "Cơ quan đang giải quyết; ông/bà không cần làm gì thêm".into()
+        }
+        DossierState::SupplementRequested => "Ông/bà cần bổ sung giấy tờ theo yêu cầu bên dưới".into(),
+        DossierState::PaymentRequested => "Ông/bà cần nộp phí, lệ phí tại Bộ phận Một cửa".into(),
+        DossierState::ResultReady => "Kết quả đã có, chờ trả".into(),
+        DossierState::Returned if d.rating.is_none() => "Mời ông/bà đánh giá mức độ hài lòng".into(),
+        _ => String::new(),
+    }
+}
+
+pub fn summary(state: &AppState, d: &Dossier) -> DossierSummary {
+    let catalogue = state.catalogue();
+    let status = status_of(state, d);
+    DossierSummary {
+        code: d.code.clone(),
+        procedure: catalogue
+            .get(d.procedure.as_str())
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| d.procedure.to_string()),
+        state_code: d.state.code(),
+        state_key: d.state.key(),
+        state: d.state.label_vi(),
+        due: match (d.apology_due_on, d.due_on) {
+            (Some(new), Some(old)) => format!("{} (hẹn lại, hẹn cũ {})", date_vi(new), date_vi(old)),
+            (_, Some(due)) => date_vi(due),
+            _ => "Chưa có".into(),
+        },
+        due_status: status.label_vi(),
+        due_status_key: status_key(status),
+        submitted: date_vi(d.submitted_on),
+        received: d.received_on.map(date_vi).unwrap_or_default(),
+        channel: match d.channel {
+            Channel::Online => "Trực tuyến",
+            Channel::InPerson => "Trực tiếp",
+            Channel::Postal => "Bưu chính công ích",
+        },
+        receiving: state.agency_name(d.receiving_agency.as_str()).unwrap_or_default().to_owned(),
+        competent: state.agency_name(d.competent_agency.as_str()).unwrap_or_default().to_owned(),
+        next_step: next_step(d),
+    }
+}
+
+pub struct HistoryRow {
+    pub when: String,
+    pub title: String,
+    pub detail: String,
+    pub internal: bool,
+}
+
+fn method_vi(m: ReturnMethod) -> &'static str {
+    match m {
+        ReturnMethod::Online => "trực tuyến",
+        ReturnMethod::Desk => "tại Bộ phận Một cửa",
+        ReturnMethod::Post => "qua bưu chính công ích",
+    }
+}
+
+pub fn event_text(state: &AppState, kind: &EventKind) -> (String, String) {
+    match kind {
+        EventKind::Submitted { .. } => ("Nộp hồ sơ".into(), String::new()),
+        EventKind::Received { due_on } => {
+            ("Tiếp nhận hồ sơ".into(), format!("Hẹn trả kết quả ngày {}", date_vi(*due_on)))
+        }
+        EventKind::Refused { reason } => ("Từ chối tiếp nhận".into(), reason.clone()),
+        EventKind::SupplementRequested { items, reason } => {
+            ("Yêu cầu bổ sung, hoàn thiện hồ sơ".into(), format!("{}. Lý do: {reason}", items.join("; ")))
+        }
+        EventKind::Supplemented { note, due_on } => (
+            "Công dân bổ sung hồ sơ".into(),
+            match due_on {
+                Some(d) => format!("{note} Hẹn trả mới: {}", date_vi(*d)).trim().to_owned(),
+                None => note.clone(),
+            },
+        ),
+        EventKind::PaymentRequested { amount_vnd } => {
+            ("Yêu cầu nộp phí, lệ phí".into(), format!("{} đồng", thousands(*amount_vnd)))
+        }
+        EventKind::PaymentRecorded { online } => {
+            ("Đã nộp phí, lệ phí".into(), if *online { "Thanh toán trực tuyến" } else { "Nộp tại quầy" }.into())
+        }
+        EventKind::ProcessingStarted => ("Bắt đầu xử lý".into(), String::new()),
+        EventKind::StepCompleted { step, note } => (format!("Hoàn thành bước {step}"), note.clone()),
+        EventKind::Transferred { to_agency, note } => (
+            "Chuyển xin ý kiến".into(),
+            format!("{}: {note}", state.agency_name(to_agency.as_str()).unwrap_or(to_agency.as_str())),
+        ),
+        EventKind::Approved { electronic_result, .. } => {
+            ("Phê duyệt, có kết quả".into(), if *electronic_result { "Kết quả điện tử" } else { "Kết quả giấy" }.into())
+        }
+        EventKind::Returned { method } => ("Trả kết quả".into(), method_vi(*method).into()),
+        EventKind::Withdrawn { reason } => ("Công dân rút hồ sơ".into(), reason.clone()),
+        EventKind::Stopped { reason } => ("Dừng xử lý".into(), reason.clone()),
+        EventKind::ApologySent { reason, new_due_on } => {
+            ("Gửi phiếu xin lỗi, hẹn lại".into(), format!("{reason}. Hẹn lại ngày {}", date_vi(*new_due_on)))
+        }
+        EventKind::Rated { rating, comment } => {
+            ("Đánh giá".into(), format!("{} {comment}", rating.label_vi()).trim().into())
+        }
+    }
+}
+
+pub fn history(state: &AppState, events: &[StoredEvent], staff: bool) -> Vec<HistoryRow> {
+    events
+        .iter()
+        .filter(|e| staff || e.public)
+        .map(|e| {
+            let (title, detail) = event_text(state, &e.event.kind);
+            let local = e.event.at + chrono::Duration::hours(7);
+            HistoryRow { when: local.format("%d/%m/%Y %H:%M").to_string(), title, detail, internal: !e.public }
+        })
+        .collect()
+}
+
+/// One filled-in form field, as label and display value.
+pub fn form_rows(state: &AppState, p: Option<&Procedure>, form: &serde_json::Value) -> Vec<(String, String)> {
+    let Some(p) = p else { return Vec::new() };
+    p.form_fields
+        .iter()
+        .filter_map(|f| {
+            let v = form.get(&f.key)?;
+            let shown = match f.field_type {
+                FieldType::Address => {
+                    let commune = v
+                        .get("commune")
+                        .and_then(|c| c.as_u64())
+                        .and_then(|c| state.units.iter().find(|u| u64::from(u.code) == c).map(|u| u.name.clone()));
+                    format!(
+                        "{}, {}, {}",
+                        v.get("detail").and_then(|d| d.as_str()).unwrap_or_default(),
+                        commune.unwrap_or_default(),
+                        state.province.name
+                    )
+                }
+                FieldType::Date => v
+                    .as_str()
+                    .and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+                    .map(date_vi)
+                    .unwrap_or_default(),
+                _ => v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()),
+            };
+            Some((f.label.clone(), shown))
+        })
+        .collect()
+}

@@ -1,0 +1,612 @@
+//! Dossier pages: applying online, my dossiers, the staff inbox, the dossier page with the
+//! actions its viewer may take, printable slips, and the public lookup.
+
+use super::{page_err, PageResult};
+use crate::auth::Viewer;
+use crate::dossier_views::{form_rows, history, status_of, summary, DossierSummary, HistoryRow};
+use crate::dossiers::{self, SubmitInput};
+use crate::error::AppError;
+use crate::form::{FormData, PageQuery};
+use crate::state::AppState;
+use crate::views::{render, Choice, Layout};
+use askama::Template;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use std::net::SocketAddr;
+use tinhso_domain::catalogue::{CompetentAgency, FieldType, OnlineLevel};
+use tinhso_domain::dossier::deadline::DueStatus;
+use tinhso_domain::dossier::{available, Command, Dossier, DossierState, EventKind, Party, Rating, ReturnMethod};
+use tinhso_domain::format::{date_vi, thousands};
+use tinhso_domain::ids::AgencyCode;
+use tinhso_domain::policy::Role;
+use tinhso_domain::FieldError;
+use tinhso_store::DossierQuery;
+
+/// One e-form field as the submission page renders it.
+pub struct FieldView {
+    pub id: String,
+    pub label: String,
+    pub kind: &'static str,
+    pub required: bool,
+    pub value: String,
+    pub commune: String,
+    pub options: Vec<Choice>,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "dossier/apply.html")]
+pub struct ApplyPage {
+    pub layout: Layout,
+    pub code: String,
+    pub name: String,
+    pub needs_commune: bool,
+    pub commune: String,
+    pub communes: Vec<Choice>,
+    pub fields: Vec<FieldView>,
+    pub components: Vec<String>,
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Template)]
+#[template(path = "dossier/list.html")]
+pub struct ListPage {
+    pub layout: Layout,
+    pub staff: bool,
+    pub items: Vec<DossierSummary>,
+    pub counters: Vec<(String, &'static str, usize, bool)>,
+}
+
+#[derive(Template)]
+#[template(path = "dossier/show.html")]
+pub struct ShowPage {
+    pub layout: Layout,
+    pub d: DossierSummary,
+    pub staff: bool,
+    pub form: Vec<(String, String)>,
+    pub history: Vec<HistoryRow>,
+    pub actions: Vec<&'static str>,
+    pub supplement_items: String,
+    pub amount_due: String,
+    pub agencies: Vec<Choice>,
+    pub slips: Vec<(&'static str, &'static str)>,
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Template)]
+#[template(path = "dossier/slip.html")]
+pub struct SlipPage {
+    pub layout: Layout,
+    pub kind: &'static str,
+    pub title: &'static str,
+    pub issuer: String,
+    pub place_date: String,
+    pub d: DossierSummary,
+    pub applicant: String,
+    pub id_number: String,
+    pub phone: String,
+    pub components: Vec<String>,
+    pub lines: Vec<String>,
+    pub qr_svg: String,
+    pub lookup_url: String,
+}
+
+#[derive(Template)]
+#[template(path = "dossier/lookup.html")]
+pub struct LookupPage {
+    pub layout: Layout,
+    pub code: String,
+    pub phone: String,
+    pub found: Option<(String, &'static str, &'static str, String)>,
+    pub errors: Vec<FieldError>,
+}
+
+fn communes(state: &AppState, selected: &str) -> Vec<Choice> {
+    state
+        .units
+        .iter()
+        .map(|u| Choice { value: u.code.to_string(), label: u.name.clone(), selected: u.code.to_string() == selected })
+        .collect()
+}
+
+fn apply_page(
+    state: &AppState,
+    viewer: &Viewer,
+    code: &str,
+    values: &FormData,
+    errors: Vec<FieldError>,
+) -> Result<ApplyPage, AppError> {
+    let catalogue = state.catalogue();
+    let p = catalogue.get(code).ok_or(AppError::NotFound)?;
+    let err_for = |id: &str| errors.iter().find(|e| e.field == id).map(|e| e.message.clone());
+    let fields = p
+        .form_fields
+        .iter()
+        .map(|f| {
+            let id = format!("form.{}", f.key);
+            FieldView {
+                value: values.text(&id),
+                commune: values.text(&format!("{id}.commune")),
+                error: err_for(&id),
+                kind: match f.field_type {
+                    FieldType::Text => "text",
+                    FieldType::LongText => "textarea",
+                    FieldType::Number => "number",
+                    FieldType::Date => "date",
+                    FieldType::Select => "select",
+                    FieldType::PersonalId => "personal_id",
+                    FieldType::Phone => "tel",
+                    FieldType::Email => "email",
+                    FieldType::Address => "address",
+                },
+                options: f
+                    .options
+                    .iter()
+                    .map(|o| Choice { value: o.clone(), label: o.clone(), selected: values.text(&id) == *o })
+                    .collect(),
+                label: f.label.clone(),
+                required: f.required,
+                id,
+            }
+        })
+        .collect();
+    let commune = values.text("commune");
+    Ok(ApplyPage {
+        layout: Layout::new(state, viewer, format!("Nộp hồ sơ: {}", p.name)),
+        code: p.code.to_string(),
+        name: p.name.clone(),
+        needs_commune: p.competent_agency == CompetentAgency::CommuneCommittee,
+        communes: communes(state, &commune),
+        commune,
+        fields,
+        components: p.components.iter().map(|c| c.name.clone()).collect(),
+        errors,
+    })
+}
+
+fn must_be_citizen(viewer: &Viewer) -> Result<(), AppError> {
+    match &viewer.account {
+        None => Err(AppError::Unauthenticated),
+        Some(a) if a.role == Role::Citizen => Ok(()),
+        Some(_) => Err(AppError::Forbidden),
+    }
+}
+
+pub async fn apply_form(State(state): State<AppState>, viewer: Viewer, Path(code): Path<String>) -> PageResult {
+    let err = page_err(&viewer);
+    must_be_citizen(&viewer).map_err(&err)?;
+    if state.catalogue().get(&code).is_some_and(|p| p.online_level == OnlineLevel::InPerson) {
+        return Err(err(AppError::bad_request(
+            "not_online",
+            "Thủ tục này chỉ nộp trực tiếp tại Bộ phận Một cửa",
+            "This procedure is only done in person",
+        )));
+    }
+    let page = apply_page(&state, &viewer, &code, &FormData::parse(b""), Vec::new()).map_err(&err)?;
+    Ok(viewer.finish(render(&page)))
+}
+
+/// The e-form's HTML fields as the JSON the domain checks (`form.KEY`, `form.KEY.commune`).
+fn form_json(state: &AppState, code: &str, f: &FormData) -> Map<String, Value> {
+    let catalogue = state.catalogue();
+    let mut out = Map::new();
+    let Some(p) = catalogue.get(code) else { return out };
+    for field in &p.form_fields {
+        let id = format!("form.{}", field.key);
+        let value = match field.field_type {
+            FieldType::Address => {
+                let (detail, commune) = (f.text(&id), f.text(&format!("{id}.commune")));
+                if detail.is_empty() && commune.is_empty() {
+                    continue;
+                }
+                json!({ "detail": detail, "commune": commune })
+            }
+            _ => Value::String(f.text(&id)),
+        };
+        out.insert(field.key.clone(), value);
+    }
+    out
+}
+
+pub async fn apply(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(code): Path<String>,
+    form: FormData,
+) -> PageResult {
+    let err = page_err(&viewer);
+    must_be_citizen(&viewer).map_err(&err)?;
+    viewer.check_csrf(form.get("csrf")).map_err(&err)?;
+    let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
+    let input = SubmitInput {
+        procedure: code.clone(),
+        applicant_type: tinhso_domain::dossier::ApplicantType::Citizen,
+        commune: form.text("commune").parse().ok(),
+        form: form_json(&state, &code, &form),
+    };
+    match dossiers::submit(&state, account, input).await {
+        Ok(d) => Ok(Redirect::to(&format!("/ho-so/{}", d.code)).into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let page = apply_page(&state, &viewer, &code, &form, errors).map_err(&err)?;
+            Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
+        }
+        Err(e) => Err(err(e)),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    #[serde(rename = "trang-thai")]
+    state: Option<String>,
+    han: Option<String>,
+}
+
+/// Citizens see their dossiers; staff their agency's inbox, most urgent first.
+pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): PageQuery<ListParams>) -> PageResult {
+    let err = page_err(&viewer);
+    let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
+    let staff = account.role != Role::Citizen;
+    let query = match account.role {
+        Role::Citizen => DossierQuery { applicant: Some(account.id), limit: 500, ..Default::default() },
+        Role::Leader | Role::Auditor | Role::ProvinceAdmin => DossierQuery { limit: 500, ..Default::default() },
+        _ => DossierQuery {
+            agency: Some(account.agency.clone().ok_or(AppError::Forbidden).map_err(&err)?),
+            limit: 500,
+            ..Default::default()
+        },
+    };
+    let all = state.store.dossiers(&query).await.map_err(|e| err(e.into()))?;
+    let want_state = q.state.as_deref().filter(|s| !s.is_empty()).and_then(DossierState::parse);
+    let want_due = q.han.as_deref().filter(|s| !s.is_empty());
+    let mut counters: Vec<(String, &'static str, usize, bool)> = Vec::new();
+    for s in DossierState::ALL {
+        let n = all.iter().filter(|d| d.state == s).count();
+        if n > 0 {
+            counters.push((format!("/ho-so?trang-thai={}", s.key()), s.label_vi(), n, want_state == Some(s)));
+        }
+    }
+    let overdue = all.iter().filter(|d| status_of(&state, d) == DueStatus::Overdue).count();
+    let soon = all.iter().filter(|d| status_of(&state, d) == DueStatus::DueSoon).count();
+    counters.push(("/ho-so?han=qua-han".into(), "Quá hạn", overdue, want_due == Some("qua-han")));
+    counters.push(("/ho-so?han=sap-den-han".into(), "Sắp đến hạn", soon, want_due == Some("sap-den-han")));
+    let mut items: Vec<&Dossier> = all
+        .iter()
+        .filter(|d| want_state.is_none_or(|s| d.state == s))
+        .filter(|d| match want_due {
+            Some("qua-han") => status_of(&state, d) == DueStatus::Overdue,
+            Some("sap-den-han") => status_of(&state, d) == DueStatus::DueSoon,
+            _ => true,
+        })
+        .collect();
+    if staff {
+        // Oldest due first; dossiers without a due date (not yet received) lead.
+        items.sort_by_key(|d| (d.state.is_final(), d.apology_due_on.or(d.due_on)));
+    }
+    let page = ListPage {
+        layout: Layout::new(&state, &viewer, if staff { "Hồ sơ của cơ quan" } else { "Hồ sơ của tôi" }),
+        staff,
+        items: items.into_iter().map(|d| summary(&state, d)).collect(),
+        counters,
+    };
+    Ok(viewer.finish(render(&page)))
+}
+
+fn slips_for(d: &Dossier) -> Vec<(&'static str, &'static str)> {
+    let mut s = Vec::new();
+    if d.received_on.is_some() {
+        s.push(("tiep-nhan", "Phiếu tiếp nhận và hẹn trả kết quả (Mẫu 01)"));
+    }
+    if d.supplement_requests > 0 {
+        s.push(("bo-sung", "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02)"));
+    }
+    if d.state == DossierState::Refused {
+        s.push(("tu-choi", "Phiếu từ chối tiếp nhận"));
+    }
+    if d.apology_due_on.is_some() {
+        s.push(("xin-loi", "Phiếu xin lỗi và hẹn lại ngày trả kết quả"));
+    }
+    s
+}
+
+async fn show_page(
+    state: &AppState,
+    viewer: &Viewer,
+    code: &str,
+    errors: Vec<FieldError>,
+) -> Result<ShowPage, AppError> {
+    let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated)?;
+    let rec = dossiers::load(state, account, code).await?;
+    let d = &rec.dossier;
+    let owner = account.id == d.applicant;
+    let events = state.store.dossier_events(code).await?;
+    let catalogue = state.catalogue();
+    let party = if owner { Party::Applicant } else { Party::Staff };
+    let actions = available(d, party).into_iter().filter(|k| owner || dossiers::staff_may(account, k, d)).collect();
+    let supplement_items = events
+        .iter()
+        .rev()
+        .find_map(|e| match &e.event.kind {
+            EventKind::SupplementRequested { items, reason } => Some(format!("{}. Lý do: {reason}", items.join("; "))),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let amount_due = events
+        .iter()
+        .rev()
+        .find_map(|e| match &e.event.kind {
+            EventKind::PaymentRequested { amount_vnd } => Some(format!("{} đồng", thousands(*amount_vnd))),
+            _ => None,
+        })
+        .unwrap_or_default();
+    Ok(ShowPage {
+        layout: Layout::new(state, viewer, format!("Hồ sơ {code}")),
+        d: summary(state, d),
+        staff: !owner,
+        form: form_rows(state, catalogue.get(d.procedure.as_str()).map(|p| p.as_ref()), &rec.form),
+        history: history(state, &events, !owner),
+        actions,
+        supplement_items,
+        amount_due,
+        agencies: state
+            .agencies
+            .iter()
+            .filter(|a| a.code != d.competent_agency)
+            .map(|a| Choice { value: a.code.to_string(), label: a.name.clone(), selected: false })
+            .collect(),
+        slips: slips_for(d),
+        errors,
+    })
+}
+
+pub async fn show(State(state): State<AppState>, viewer: Viewer, Path(code): Path<String>) -> PageResult {
+    let page = show_page(&state, &viewer, &code, Vec::new()).await.map_err(page_err(&viewer))?;
+    Ok(viewer.finish(render(&page)))
+}
+
+fn need(f: &FormData, key: &str) -> String {
+    f.text(key)
+}
+
+/// Builds the domain command from an action form.
+fn command_of(f: &FormData) -> Result<Command, AppError> {
+    let bad = |vi: &str, en: &str| AppError::bad_request("invalid_input", vi, en);
+    Ok(match f.text("action").as_str() {
+        "receive" => Command::Receive,
+        "refuse" => Command::Refuse { reason: need(f, "reason") },
+        "request_supplement" => Command::RequestSupplement {
+            items: need(f, "items").lines().map(str::to_owned).collect(),
+            reason: need(f, "reason"),
+        },
+        "supplement" => Command::Supplement { note: need(f, "note") },
+        "request_payment" => Command::RequestPayment {
+            amount_vnd: need(f, "amount")
+                .replace(['.', ' '], "")
+                .parse()
+                .map_err(|_| bad("Nhập số tiền bằng số đồng", "Enter the amount in dong"))?,
+        },
+        "record_payment" => Command::RecordPayment { online: false },
+        "start_processing" => Command::StartProcessing,
+        "complete_step" => Command::CompleteStep { note: need(f, "note") },
+        "transfer" => Command::Transfer {
+            to_agency: AgencyCode::parse("to_agency", &need(f, "to_agency")).map_err(|e| AppError::Invalid(vec![e]))?,
+            note: need(f, "note"),
+        },
+        "approve" => Command::Approve { electronic_result: f.get("electronic_result").is_some() },
+        "return" => Command::Return {
+            method: match f.text("method").as_str() {
+                "desk" => ReturnMethod::Desk,
+                "post" => ReturnMethod::Post,
+                _ => ReturnMethod::Online,
+            },
+        },
+        "withdraw" => Command::Withdraw { reason: need(f, "reason") },
+        "stop" => Command::Stop { reason: need(f, "reason") },
+        "apologise" => Command::Apologise {
+            reason: need(f, "reason"),
+            new_due_on: chrono::NaiveDate::parse_from_str(&need(f, "new_due_on"), "%Y-%m-%d")
+                .or_else(|_| chrono::NaiveDate::parse_from_str(&need(f, "new_due_on"), "%d/%m/%Y"))
+                .map_err(|_| bad("Nhập ngày hẹn mới dạng dd/mm/yyyy", "Enter the new date as dd/mm/yyyy"))?,
+        },
+        "rate" => Command::Rate {
+            rating: match f.text("rating").as_str() {
+                "dissatisfied" => Rating::Dissatisfied,
+                "satisfied" => Rating::Satisfied,
+                "very_satisfied" => Rating::VerySatisfied,
+                _ => return Err(bad("Chọn mức độ hài lòng", "Choose a rating")),
+            },
+            comment: need(f, "comment"),
+        },
+        _ => return Err(bad("Thao tác không hợp lệ", "Unknown action")),
+    })
+}
+
+pub async fn act(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(code): Path<String>,
+    form: FormData,
+) -> PageResult {
+    let err = page_err(&viewer);
+    viewer.check_csrf(form.get("csrf")).map_err(&err)?;
+    form.only(&[
+        "action",
+        "reason",
+        "items",
+        "note",
+        "amount",
+        "to_agency",
+        "electronic_result",
+        "method",
+        "new_due_on",
+        "rating",
+        "comment",
+    ])
+    .map_err(&err)?;
+    let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
+    let result = match command_of(&form) {
+        Ok(cmd) => dossiers::act(&state, account, &code, cmd).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/ho-so/{code}")).into_response()),
+        Err(e @ (AppError::BadRequest { .. } | AppError::Conflict { .. } | AppError::Invalid(_))) => {
+            let status = e.status();
+            let errors = match e {
+                AppError::Invalid(errs) => errs,
+                other => vec![FieldError::new(
+                    "action",
+                    other.code(),
+                    other.message(viewer.locale),
+                    other.message(crate::i18n::Locale::En),
+                )],
+            };
+            let page = show_page(&state, &viewer, &code, errors).await.map_err(&err)?;
+            Ok(viewer.finish((status, render(&page))))
+        }
+        Err(e) => Err(err(e)),
+    }
+}
+
+fn qr_svg(text: &str) -> String {
+    match qrcode::QrCode::new(text.as_bytes()) {
+        Ok(code) => code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(140, 140).quiet_zone(true).build(),
+        Err(_) => String::new(),
+    }
+}
+
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let proto = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
+    format!("{proto}://{host}")
+}
+
+pub async fn slip(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path((code, kind)): Path<(String, String)>,
+) -> PageResult {
+    let err = page_err(&viewer);
+    let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
+    let rec = dossiers::load(&state, account, &code).await.map_err(&err)?;
+    let d = &rec.dossier;
+    let (kind, title) = slips_for(d).into_iter().find(|(k, _)| *k == kind).ok_or(AppError::NotFound).map_err(&err)?;
+    let events = state.store.dossier_events(&code).await.map_err(|e| err(e.into()))?;
+    let last = |pick: &dyn Fn(&EventKind) -> Option<Vec<String>>| {
+        events.iter().rev().find_map(|e| pick(&e.event.kind)).unwrap_or_default()
+    };
+    let lines = match kind {
+        "bo-sung" => last(&|k| match k {
+            EventKind::SupplementRequested { items, reason } => {
+                Some(items.iter().map(|i| format!("Bổ sung: {i}")).chain([format!("Lý do: {reason}")]).collect())
+            }
+            _ => None,
+        }),
+        "tu-choi" => last(&|k| match k {
+            EventKind::Refused { reason } => Some(vec![format!("Lý do từ chối: {reason}")]),
+            _ => None,
+        }),
+        "xin-loi" => last(&|k| match k {
+            EventKind::ApologySent { reason, new_due_on } => Some(vec![
+                format!("Lý do chậm trả kết quả: {reason}"),
+                format!("Ngày hẹn trả kết quả mới: {}", date_vi(*new_due_on)),
+                "Cơ quan chân thành xin lỗi ông/bà vì sự chậm trễ này.".to_owned(),
+            ]),
+            _ => None,
+        }),
+        _ => Vec::new(),
+    };
+    let form = &rec.form;
+    let text = |k: &str| form.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+    let lookup_url = format!("{}/tra-cuu?ma={}", base_url(&headers), d.code);
+    let issuer = state.agency_name(d.receiving_agency.as_str()).unwrap_or_default().to_owned();
+    let day = d.received_on.unwrap_or(d.submitted_on);
+    let page = SlipPage {
+        layout: Layout::new(&state, &viewer, title),
+        kind,
+        title,
+        issuer,
+        place_date: format!(
+            "{}, ngày {} tháng {} năm {}",
+            state.province.name,
+            chrono::Datelike::day(&day),
+            chrono::Datelike::month(&day),
+            chrono::Datelike::year(&day)
+        ),
+        d: summary(&state, d),
+        applicant: text("ho_ten"),
+        id_number: text("so_dinh_danh"),
+        phone: rec.applicant_phone.clone().unwrap_or_default(),
+        components: state
+            .catalogue()
+            .get(d.procedure.as_str())
+            .map(|p| {
+                p.components.iter().map(|c| format!("{} ({})", c.name, c.copy_kind.label_vi().to_lowercase())).collect()
+            })
+            .unwrap_or_default(),
+        lines,
+        qr_svg: qr_svg(&lookup_url),
+        lookup_url,
+    };
+    Ok(viewer.finish(render(&page)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LookupParams {
+    ma: Option<String>,
+    sdt: Option<String>,
+}
+
+/// Public lookup: code and phone give state and due date only; rate-limited per address.
+pub async fn lookup(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    PageQuery(q): PageQuery<LookupParams>,
+) -> PageResult {
+    let err = page_err(&viewer);
+    let code = q.ma.unwrap_or_default().trim().to_owned();
+    let phone = q.sdt.unwrap_or_default().trim().to_owned();
+    let mut errors = Vec::new();
+    let mut found = None;
+    if !code.is_empty() && !phone.is_empty() {
+        let key = format!("lookup:{}", addr.ip());
+        if state.throttle.blocked(&key, 30) {
+            return Err(err(AppError::Throttled));
+        }
+        state.throttle.fail(&key);
+        match tinhso_domain::ids::Phone::parse("sdt", &phone) {
+            Err(e) => errors.push(e),
+            Ok(p) => {
+                let rec = state.store.dossier(&code).await.map_err(|e| err(e.into()))?;
+                match rec.filter(|r| r.applicant_phone.as_deref() == Some(p.as_str())) {
+                    Some(r) => {
+                        let s = summary(&state, &r.dossier);
+                        found = Some((s.code, s.state, s.state_key, s.due));
+                    }
+                    None => errors.push(FieldError::new(
+                        "ma",
+                        "not_found",
+                        "Không tìm thấy hồ sơ với mã và số điện thoại này. Kiểm tra lại mã trên phiếu hẹn.",
+                        "No dossier with this code and phone number",
+                    )),
+                }
+            }
+        }
+    } else if !code.is_empty() || !phone.is_empty() {
+        errors.push(FieldError::new(
+            "ma",
+            "required",
+            "Nhập cả mã hồ sơ và số điện thoại",
+            "Enter both the code and the phone",
+        ));
+    }
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let page = LookupPage { layout: Layout::new(&state, &viewer, "Tra cứu hồ sơ"), code, phone, found, errors };
+    Ok(viewer.finish((status, render(&page))))
+}
