@@ -91,6 +91,18 @@ pub async fn submit(tx: &Transaction<'_>, new: &NewDossier) -> Result<Dossier> {
     Ok(dossier)
 }
 
+/// A whole history: submit, then each event folded and appended.
+pub async fn import(tx: &Transaction<'_>, new: &NewDossier, events: &[Event]) -> Result<()> {
+    let mut d = submit(tx, new).await?;
+    for e in events {
+        let next =
+            apply(Some(d.clone()), &d.code, e).ok_or_else(|| StoreError::Corrupt("event did not apply".into()))?;
+        append(tx, &d.code, d.version, e, &next, &[]).await?;
+        d = next;
+    }
+    Ok(())
+}
+
 pub async fn append(
     tx: &Transaction<'_>,
     code: &str,

@@ -289,6 +289,16 @@ impl Store for PgStore {
         tx.commit().await.map_err(map_err)
     }
 
+    async fn import_dossiers(&self, items: &[(NewDossier, Vec<Event>)]) -> Result<usize> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        for (new, events) in items {
+            dossier::import(&tx, new, events).await?;
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(items.len())
+    }
+
     async fn dossier(&self, code: &str) -> Result<Option<DossierRecord>> {
         let row = self
             .client()

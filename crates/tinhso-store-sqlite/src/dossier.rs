@@ -97,6 +97,18 @@ pub fn submit(tx: &Transaction<'_>, new: &NewDossier) -> Result<Dossier> {
     Ok(dossier)
 }
 
+/// A whole history: submit, then each event folded and appended.
+pub fn import(tx: &Transaction<'_>, new: &NewDossier, events: &[Event]) -> Result<()> {
+    let mut d = submit(tx, new)?;
+    for e in events {
+        let next =
+            apply(Some(d.clone()), &d.code, e).ok_or_else(|| StoreError::Corrupt("event did not apply".into()))?;
+        append(tx, &d.code, d.version, e, &next, &[])?;
+        d = next;
+    }
+    Ok(())
+}
+
 pub fn append(
     tx: &Transaction<'_>,
     code: &str,

@@ -295,6 +295,17 @@ impl Store for SqliteStore {
         self.write(move |tx| dossier::append(tx, &code, expected_version, &event, &next, &notify)).await
     }
 
+    async fn import_dossiers(&self, items: &[(NewDossier, Vec<Event>)]) -> Result<usize> {
+        let items = items.to_vec();
+        self.write(move |tx| {
+            for (new, events) in &items {
+                dossier::import(tx, new, events)?;
+            }
+            Ok(items.len())
+        })
+        .await
+    }
+
     async fn dossier(&self, code: &str) -> Result<Option<DossierRecord>> {
         let code = code.to_owned();
         let row = self.read(move |c| dossier::record(c, &code)).await?;

@@ -180,6 +180,9 @@ pub trait Store: Send + Sync + 'static {
         next: &Dossier,
         notify: &[Notification],
     ) -> Result<()>;
+    /// Imports whole histories (a `Submitted` event, then the rest) in one transaction: for
+    /// demo data and migrations from other one-stop systems. Each goes through the same chain.
+    async fn import_dossiers(&self, items: &[(NewDossier, Vec<Event>)]) -> Result<usize>;
     async fn dossier(&self, code: &str) -> Result<Option<DossierRecord>>;
     async fn dossier_events(&self, code: &str) -> Result<Vec<StoredEvent>>;
     async fn dossiers(&self, query: &DossierQuery) -> Result<Vec<Dossier>>;

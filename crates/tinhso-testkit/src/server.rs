@@ -89,7 +89,12 @@ impl TestServer {
         if let Some(db) = &database {
             cmd.arg("--database").arg(db);
         }
-        cmd.env("RUST_LOG", "warn").stdout(Stdio::piped()).stderr(Stdio::inherit()).kill_on_drop(true);
+        // No demo history unless a test asks for it with --demo-dossiers: stories count events.
+        cmd.env("RUST_LOG", "warn")
+            .env("TINHSO_DEMO_DOSSIERS", "0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
         let mut child = cmd.spawn().with_context(|| format!("spawn {}", bin.display()))?;
         let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
         let mut lines = BufReader::new(stdout).lines();

@@ -2,6 +2,7 @@
 
 mod catalogue_io;
 mod db;
+mod demo;
 mod seed;
 
 use anyhow::{bail, Context, Result};
@@ -49,6 +50,9 @@ enum Command {
         /// Do not seed the demo province on an empty database.
         #[arg(long)]
         no_demo: bool,
+        /// How many dossiers of demo history (the past year) to create with the demo province.
+        #[arg(long, default_value_t = 1500, env = "TINHSO_DEMO_DOSSIERS")]
+        demo_dossiers: usize,
     },
     /// Set up a province (any of the 34) without demo data, with one province admin account.
     Init {
@@ -151,7 +155,10 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Serve { data, listen, secure_cookies, no_demo } => serve(data, listen, secure_cookies, no_demo).await,
+        Command::Serve { data, listen, secure_cookies, no_demo, demo_dossiers } => {
+            let demo = if no_demo { None } else { Some(demo_dossiers) };
+            serve(data, listen, secure_cookies, demo).await
+        }
         Command::Init { data, province, admin } => {
             let store = db::open(&data).await?;
             seed::init_province(store.as_ref(), &province, &admin).await?;
@@ -215,14 +222,16 @@ async fn calendar(data: &DataArgs) -> Result<tinhso_domain::calendar::WorkingCal
     Ok(tinhso_domain::calendar::WorkingCalendar::new(years))
 }
 
-async fn serve(data: DataArgs, listen: SocketAddr, secure_cookies: bool, no_demo: bool) -> Result<ExitCode> {
+/// `demo`: how many dossiers of demo history to seed on an empty database, or `None` for no
+/// demo province at all.
+async fn serve(data: DataArgs, listen: SocketAddr, secure_cookies: bool, demo: Option<usize>) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     let store: Arc<dyn Store> = db::open(&data).await?;
     if store.province().await?.is_none() {
-        if no_demo {
+        let Some(dossiers) = demo else {
             bail!("chưa thiết lập tỉnh: chạy `tinhso init --province \"<tên tỉnh>\"` / no province: run `tinhso init`");
-        }
-        seed::demo(store.as_ref()).await?;
+        };
+        seed::demo(store.as_ref(), dossiers).await?;
     }
     let state = tinhso_web::AppState::load(store.clone(), tinhso_web::WebConfig { secure_cookies }).await?;
     tokio::spawn(state.clone().follow_store(std::time::Duration::from_secs(2)));

@@ -279,31 +279,138 @@ fn demo_accounts(pc: u32) -> Vec<DemoAccount> {
 
 /// The demo province: Tuyên Quang with its communes, agencies, demo accounts for every role,
 /// the sample national catalogue and the official calendars.
-pub async fn demo(store: &dyn Store) -> Result<()> {
+pub async fn demo(store: &dyn Store, dossiers: usize) -> Result<()> {
     let raw = find_province(DEMO_PROVINCE)?;
     let mut setup = setup_for(&raw)?;
     let hash = tinhso_web::auth::hash_password(DEMO_PASSWORD).map_err(|e| anyhow!("{e}"))?;
-    for a in demo_accounts(raw.code) {
-        setup.accounts.push(NewAccount {
-            login: a.login.to_owned(),
-            full_name: a.name.to_owned(),
+    let account = |login: String, name: String, role: Role, agency: Option<String>| -> Result<NewAccount> {
+        Ok(NewAccount {
+            login,
+            full_name: name,
             password_hash: hash.clone(),
-            role: a.role,
-            agency: a.agency.as_deref().map(code).transpose()?,
-            personal_id: (a.role == Role::Citizen).then(|| "008090001234".to_owned()),
-        });
+            role,
+            agency: agency.as_deref().map(code).transpose()?,
+            personal_id: None,
+        })
+    };
+    for a in demo_accounts(raw.code) {
+        let mut new = account(a.login.to_owned(), a.name.to_owned(), a.role, a.agency)?;
+        new.personal_id = (a.role == Role::Citizen).then(|| "008090001234".to_owned());
+        setup.accounts.push(new);
     }
-    setup.procedures = demo_catalogue(raw.code)?;
+    // Staff behind the demo history: every department decides, ten communes run desks.
+    let pc = raw.code;
+    for (part, name) in DEPARTMENTS {
+        let dept = Some(department(pc, part));
+        setup.accounts.push(account(
+            format!("cv.{part}@tinhso.local"),
+            format!("Chuyên viên {name}"),
+            Role::Specialist,
+            dept.clone(),
+        )?);
+        setup.accounts.push(account(
+            format!("ld.{part}@tinhso.local"),
+            format!("Lãnh đạo {name}"),
+            Role::Approver,
+            dept,
+        )?);
+    }
+    for (i, w) in raw.wards.iter().take(DEMO_COMMUNES).enumerate() {
+        let c = Some(commune_committee(pc, i));
+        for (prefix, role) in [("motcua", Role::Receptionist), ("cv", Role::Specialist), ("ld", Role::Approver)] {
+            setup.accounts.push(account(
+                format!("{prefix}.{}@tinhso.local", w.code),
+                format!("{} {}", role.label_vi(), w.name),
+                role,
+                c.clone(),
+            )?);
+        }
+    }
+    for (i, name) in demo_citizen_names().into_iter().enumerate() {
+        let mut a = account(format!("09130000{i:02}"), name, Role::Citizen, None)?;
+        a.personal_id = Some(format!("0080{:02}{:06}", 70 + i % 30, 100 + i));
+        setup.accounts.push(a);
+    }
+    setup.procedures = demo_catalogue(pc)?;
     match store.setup_province(&setup).await {
         Ok(()) => {
-            tracing::info!(procedures = setup.procedures.len(), units = setup.units.len(), "demo province seeded");
-            Ok(())
+            tracing::info!(procedures = setup.procedures.len(), units = setup.units.len(), "demo province seeded")
         }
         // Another process set it up first (two servers starting on one PostgreSQL): its
         // transaction committed everything, so there is nothing left to do.
-        Err(StoreError::Conflict(_)) => Ok(()),
-        Err(e) => Err(e.into()),
+        Err(StoreError::Conflict(_)) => return Ok(()),
+        Err(e) => return Err(e.into()),
     }
+    if dossiers > 0 {
+        let started = std::time::Instant::now();
+        let n = demo_history(store, &raw, &setup, dossiers).await?;
+        tracing::info!(dossiers = n, ms = started.elapsed().as_millis() as u64, "demo history imported");
+    }
+    Ok(())
+}
+
+/// Communes with demo desks and staff.
+const DEMO_COMMUNES: usize = 10;
+
+fn demo_citizen_names() -> Vec<String> {
+    let family =
+        ["Nguyễn", "Hoàng", "Nông", "Ma", "Triệu", "Lý", "Đặng", "Vàng", "Sùng", "Giàng", "Lò", "Hà", "Phạm", "Trần"];
+    let middle = ["Văn", "Thị", "Minh", "Thanh", "Đức"];
+    let given = [
+        "An", "Bình", "Chiến", "Dung", "Giang", "Hạnh", "Hùng", "Khánh", "Lan", "Mai", "Nga", "Phúc", "Quỳnh", "Sơn",
+        "Tâm", "Thảo", "Tuấn", "Vân", "Xuân", "Yến",
+    ];
+    (0..40)
+        .map(|i| format!("{} {} {}", family[i % family.len()], middle[i % middle.len()], given[(i * 7) % given.len()]))
+        .collect()
+}
+
+async fn demo_history(store: &dyn Store, raw: &RawProvince, setup: &ProvinceSetup, n: usize) -> Result<usize> {
+    let pc = raw.code;
+    let ids: std::collections::HashMap<String, i64> =
+        store.accounts().await?.into_iter().map(|a| (a.login, a.id)).collect();
+    let id = |login: &str| ids.get(login).copied().ok_or_else(|| anyhow!("demo account {login} missing"));
+    let mut staff = crate::demo::Staff::default();
+    let centre = code(&service_centre(pc))?;
+    staff.receptionist.insert(centre.clone(), id("tiepnhan@tinhso.local")?);
+    for (part, _) in DEPARTMENTS {
+        let dept = code(&department(pc, part))?;
+        staff.specialist.insert(dept.clone(), id(&format!("cv.{part}@tinhso.local"))?);
+        staff.approver.insert(dept, id(&format!("ld.{part}@tinhso.local"))?);
+    }
+    let mut communes = Vec::new();
+    for (i, w) in raw.wards.iter().take(DEMO_COMMUNES).enumerate() {
+        let c = code(&commune_committee(pc, i))?;
+        staff.receptionist.insert(c.clone(), id(&format!("motcua.{}@tinhso.local", w.code))?);
+        staff.specialist.insert(c.clone(), id(&format!("cv.{}@tinhso.local", w.code))?);
+        staff.approver.insert(c.clone(), id(&format!("ld.{}@tinhso.local", w.code))?);
+        communes.push((w.code, c));
+    }
+    let citizens: Vec<crate::demo::Citizen> = setup
+        .accounts
+        .iter()
+        .filter(|a| a.role == Role::Citizen && a.login.starts_with("0913"))
+        .map(|a| {
+            Ok(crate::demo::Citizen {
+                id: id(&a.login)?,
+                name: a.full_name.clone(),
+                phone: a.login.clone(),
+                personal_id: a.personal_id.clone().unwrap_or_default(),
+            })
+        })
+        .collect::<Result<_>>()?;
+    let calendar = tinhso_domain::calendar::WorkingCalendar::new(official_calendar_years()?);
+    let world = crate::demo::World {
+        calendar: &calendar,
+        procedures: &setup.procedures,
+        citizens: &citizens,
+        staff: &staff,
+        service_centre: centre,
+        communes: &communes,
+        now: chrono::Utc::now(),
+    };
+    let history = crate::demo::history(&world, n);
+    Ok(store.import_dossiers(&history).await?)
 }
 
 pub async fn print_demo_accounts(store: &dyn Store) -> Result<()> {

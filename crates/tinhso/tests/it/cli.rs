@@ -114,3 +114,32 @@ async fn restart_on_existing_data_keeps_everything() {
     assert_eq!(h["procedures"], 144);
     again.stop().await.unwrap();
 }
+
+/// The demo history is made by the real state machine: the chain verifies and the mix of
+/// outcomes is there for pages and dashboards.
+#[tokio::test]
+async fn demo_history_is_real_history() {
+    let data = fresh_data_dir().unwrap();
+    let s =
+        TestServer::start_on(Backend::Sqlite, bin(), data.clone(), None, &["--demo-dossiers", "300"]).await.unwrap();
+    let (code, out, _) = run_cli(bin(), &args(&["audit", "verify"], &data)).await.unwrap();
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("của 300 hồ sơ"), "{out}");
+    let c = s.client();
+    let r = c
+        .post(format!("{}/api/v1/session", s.url))
+        .json(&serde_json::json!({ "login": "lanhdao@tinhso.local", "password": "TuyenQuang-demo-2025" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: serde_json::Value =
+        c.get(format!("{}/api/v1/dossiers?limit=200", s.url)).send().await.unwrap().json().await.unwrap();
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 200);
+    let states: std::collections::HashSet<&str> = items.iter().map(|d| d["state"].as_str().unwrap()).collect();
+    assert!(states.contains("returned") && states.len() >= 3, "{states:?}");
+    let late = items.iter().filter(|d| d["timeliness"] == "late").count();
+    assert!(late > 0, "some dossiers are late");
+    s.stop().await.unwrap();
+}
