@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod dossier;
 pub mod error;
+pub mod files;
 pub mod format;
 pub mod ids;
 pub mod password;

@@ -7,7 +7,7 @@ use tinhso_domain::dossier::code::dossier_code;
 use tinhso_domain::dossier::deadline::local_date;
 use tinhso_domain::dossier::{apply, Dossier, Event, EventKind};
 use tinhso_store::codec::to_json;
-use tinhso_store::{chain_link, NewDossier, Notification, Result, StoreError, CHECKPOINT_EVERY};
+use tinhso_store::{chain_link, Attachment, NewDossier, Notification, Result, StoreError, CHECKPOINT_EVERY};
 use tokio_postgres::Row;
 
 /// Appends one event to the chain. The head row is locked until commit, so concurrent
@@ -41,6 +41,18 @@ async fn notify(tx: &Transaction<'_>, code: &str, event_id: i64, notes: &[Notifi
         tx.execute(
             "INSERT INTO outbox (account_id, dossier_code, event_id, subject, body, created_at) VALUES ($1, $2, $3, $4, $5, now())",
             &[&n.account_id, &code, &event_id, &n.subject, &n.body],
+        )
+        .await
+        .map_err(map_err)?;
+    }
+    Ok(())
+}
+
+async fn attach(tx: &Transaction<'_>, code: &str, files: &[Attachment]) -> Result<()> {
+    for f in files {
+        tx.execute(
+            "INSERT INTO dossier_file (dossier_code, sha256, name, purpose, component, created_at) VALUES ($1, $2, $3, $4, $5, now())",
+            &[&code, &f.sha256, &f.name, &f.purpose.key(), &f.component.map(i32::from)],
         )
         .await
         .map_err(map_err)?;
@@ -86,6 +98,7 @@ pub async fn submit(tx: &Transaction<'_>, new: &NewDossier) -> Result<Dossier> {
     )
     .await
     .map_err(map_err)?;
+    attach(tx, &code, &new.files).await?;
     let id = chain_append(tx, &code, &new.submitted).await?;
     notify(tx, &code, id, &new.notify).await?;
     Ok(dossier)
@@ -97,7 +110,7 @@ pub async fn import(tx: &Transaction<'_>, new: &NewDossier, events: &[Event]) ->
     for e in events {
         let next =
             apply(Some(d.clone()), &d.code, e).ok_or_else(|| StoreError::Corrupt("event did not apply".into()))?;
-        append(tx, &d.code, d.version, e, &next, &[]).await?;
+        append(tx, &d.code, d.version, e, &next, &[], &[]).await?;
         d = next;
     }
     Ok(())
@@ -110,6 +123,7 @@ pub async fn append(
     event: &Event,
     next: &Dossier,
     notes: &[Notification],
+    files: &[Attachment],
 ) -> Result<()> {
     let changed = tx
         .execute(
@@ -121,6 +135,7 @@ pub async fn append(
     if changed != 1 {
         return Err(StoreError::Conflict(format!("dossier {code} changed meanwhile")));
     }
+    attach(tx, code, files).await?;
     let id = chain_append(tx, code, event).await?;
     notify(tx, code, id, notes).await
 }

@@ -14,14 +14,18 @@ use tinhso_domain::dossier::{Dossier, Event};
 use tinhso_domain::province::{Agency, Province, Unit};
 use tinhso_store::codec::from_json;
 use tinhso_store::{
-    event_from_link, Account, AuditChain, DossierQuery, DossierRecord, InboxMessage, NewAccount, NewDossier,
-    Notification, ProvinceSetup, Result, Session, Store, StoreError, StoredEvent,
+    event_from_link, file_kind, file_purpose, Account, AttachedFile, Attachment, AuditChain, Document, DossierQuery,
+    DossierRecord, InboxMessage, NewAccount, NewDossier, Notification, ProvinceSetup, Result, Session, Store,
+    StoreError, StoredEvent, StoredFile,
 };
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
-const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("../migrations/0001_foundation.sql")), (2, include_str!("../migrations/0002_dossiers.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_foundation.sql")),
+    (2, include_str!("../migrations/0002_dossiers.sql")),
+    (3, include_str!("../migrations/0003_files.sql")),
+];
 /// Arbitrary key of the advisory lock that serialises migrations.
 const MIGRATION_LOCK: i64 = 0x7469_6e68_736f;
 
@@ -282,10 +286,11 @@ impl Store for PgStore {
         event: &Event,
         next: &Dossier,
         notify: &[Notification],
+        files: &[Attachment],
     ) -> Result<()> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
-        dossier::append(&tx, code, expected_version, event, next, notify).await?;
+        dossier::append(&tx, code, expected_version, event, next, notify, files).await?;
         tx.commit().await.map_err(map_err)
     }
 
@@ -403,5 +408,76 @@ impl Store for PgStore {
                 created_at: r.get(4),
             })
             .collect())
+    }
+
+    async fn add_document(&self, account_id: i64, file: &StoredFile, name: &str) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        tx.execute(
+            "INSERT INTO file_blob (sha256, size, mime, created_at) VALUES ($1, $2, $3, now()) ON CONFLICT (sha256) DO NOTHING",
+            &[&file.sha256, &(file.size as i64), &file.kind.mime()],
+        )
+        .await
+        .map_err(map_err)?;
+        tx.execute(
+            "INSERT INTO document (account_id, sha256, name, created_at) VALUES ($1, $2, $3, now())
+             ON CONFLICT (account_id, sha256) DO UPDATE SET name = excluded.name",
+            &[&account_id, &file.sha256, &name],
+        )
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn documents(&self, account_id: i64) -> Result<Vec<Document>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT d.sha256, d.name, b.size, b.mime, d.created_at FROM document d
+                 JOIN file_blob b ON b.sha256 = d.sha256 WHERE d.account_id = $1 ORDER BY d.created_at DESC",
+                &[&account_id],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Document {
+                    sha256: r.get(0),
+                    name: r.get(1),
+                    size: r.get::<_, i64>(2) as u64,
+                    kind: file_kind(r.get(3))?,
+                    created_at: r.get(4),
+                })
+            })
+            .collect()
+    }
+
+    async fn dossier_files(&self, code: &str) -> Result<Vec<AttachedFile>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT f.sha256, f.name, f.purpose, f.component, b.size, b.mime, f.created_at FROM dossier_file f
+                 JOIN file_blob b ON b.sha256 = f.sha256 WHERE f.dossier_code = $1 ORDER BY f.id",
+                &[&code],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(AttachedFile {
+                    attachment: Attachment {
+                        sha256: r.get(0),
+                        name: r.get(1),
+                        purpose: file_purpose(r.get(2))?,
+                        component: r.get::<_, Option<i32>>(3).and_then(|c| u16::try_from(c).ok()),
+                    },
+                    size: r.get::<_, i64>(4) as u64,
+                    kind: file_kind(r.get(5))?,
+                    created_at: r.get(6),
+                })
+            })
+            .collect()
     }
 }

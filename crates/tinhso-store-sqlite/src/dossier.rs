@@ -8,7 +8,9 @@ use tinhso_domain::dossier::code::dossier_code;
 use tinhso_domain::dossier::deadline::local_date;
 use tinhso_domain::dossier::{apply, Dossier, Event, EventKind};
 use tinhso_store::codec::{from_json, to_json};
-use tinhso_store::{chain_link, DossierRecord, NewDossier, Notification, Result, StoreError, CHECKPOINT_EVERY};
+use tinhso_store::{
+    chain_link, Attachment, DossierRecord, NewDossier, Notification, Result, StoreError, CHECKPOINT_EVERY,
+};
 
 /// Appends one event to the chain; the caller holds the write transaction (SQLite's single
 /// writer serialises appends, so ids stay gap-free).
@@ -56,6 +58,17 @@ fn notify(tx: &Transaction<'_>, code: &str, event_id: i64, notes: &[Notification
     Ok(())
 }
 
+fn attach(tx: &Transaction<'_>, code: &str, files: &[Attachment]) -> Result<()> {
+    for f in files {
+        tx.execute(
+            "INSERT INTO dossier_file (dossier_code, sha256, name, purpose, component, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![code, f.sha256, f.name, f.purpose.key(), f.component, Utc::now()],
+        )
+        .map_err(map_err)?;
+    }
+    Ok(())
+}
+
 pub fn submit(tx: &Transaction<'_>, new: &NewDossier) -> Result<Dossier> {
     let EventKind::Submitted { receiving_agency, .. } = &new.submitted.kind else {
         return Err(StoreError::Corrupt("a dossier starts with a Submitted event".into()));
@@ -92,6 +105,7 @@ pub fn submit(tx: &Transaction<'_>, new: &NewDossier) -> Result<Dossier> {
         ],
     )
     .map_err(map_err)?;
+    attach(tx, &code, &new.files)?;
     let id = chain_append(tx, &code, &new.submitted)?;
     notify(tx, &code, id, &new.notify)?;
     Ok(dossier)
@@ -103,7 +117,7 @@ pub fn import(tx: &Transaction<'_>, new: &NewDossier, events: &[Event]) -> Resul
     for e in events {
         let next =
             apply(Some(d.clone()), &d.code, e).ok_or_else(|| StoreError::Corrupt("event did not apply".into()))?;
-        append(tx, &d.code, d.version, e, &next, &[])?;
+        append(tx, &d.code, d.version, e, &next, &[], &[])?;
         d = next;
     }
     Ok(())
@@ -116,6 +130,7 @@ pub fn append(
     event: &Event,
     next: &Dossier,
     notes: &[Notification],
+    files: &[Attachment],
 ) -> Result<()> {
     let changed = tx
         .execute(
@@ -126,6 +141,7 @@ pub fn append(
     if changed != 1 {
         return Err(StoreError::Conflict(format!("dossier {code} changed meanwhile")));
     }
+    attach(tx, code, files)?;
     let id = chain_append(tx, code, event)?;
     notify(tx, code, id, notes)
 }

@@ -17,8 +17,9 @@ use tinhso_domain::catalogue::Procedure;
 use tinhso_domain::dossier::{Dossier, Event};
 use tinhso_domain::province::{Agency, Province, Unit};
 use tinhso_store::{
-    event_from_link, Account, AuditChain, DossierQuery, DossierRecord, InboxMessage, NewAccount, NewDossier,
-    Notification, ProvinceSetup, Result, Session, Store, StoreError, StoredEvent,
+    event_from_link, file_kind, file_purpose, Account, AttachedFile, Attachment, AuditChain, Document, DossierQuery,
+    DossierRecord, InboxMessage, NewAccount, NewDossier, Notification, ProvinceSetup, Result, Session, Store,
+    StoreError, StoredEvent, StoredFile,
 };
 
 const MAX_IDLE_READERS: usize = 8;
@@ -290,9 +291,11 @@ impl Store for SqliteStore {
         event: &Event,
         next: &Dossier,
         notify: &[Notification],
+        files: &[Attachment],
     ) -> Result<()> {
-        let (code, event, next, notify) = (code.to_owned(), event.clone(), next.clone(), notify.to_vec());
-        self.write(move |tx| dossier::append(tx, &code, expected_version, &event, &next, &notify)).await
+        let (code, event, next, notify, files) =
+            (code.to_owned(), event.clone(), next.clone(), notify.to_vec(), files.to_vec());
+        self.write(move |tx| dossier::append(tx, &code, expected_version, &event, &next, &notify, &files)).await
     }
 
     async fn import_dossiers(&self, items: &[(NewDossier, Vec<Event>)]) -> Result<usize> {
@@ -386,5 +389,71 @@ impl Store for SqliteStore {
             rows.collect()
         })
         .await
+    }
+
+    async fn add_document(&self, account_id: i64, file: &StoredFile, name: &str) -> Result<()> {
+        let (file, name) = (file.clone(), name.to_owned());
+        self.write(move |tx| {
+            let now = Utc::now();
+            tx.execute(
+                "INSERT INTO file_blob (sha256, size, mime, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (sha256) DO NOTHING",
+                params![file.sha256, file.size as i64, file.kind.mime(), now],
+            )
+            .map_err(map_err)?;
+            tx.execute(
+                "INSERT INTO document (account_id, sha256, name, created_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (account_id, sha256) DO UPDATE SET name = excluded.name",
+                params![account_id, file.sha256, name, now],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn documents(&self, account_id: i64) -> Result<Vec<Document>> {
+        let rows: Vec<(String, String, i64, String, DateTime<Utc>)> = self
+            .read(move |c| {
+                let mut st = c.prepare(
+                    "SELECT d.sha256, d.name, b.size, b.mime, d.created_at FROM document d
+                     JOIN file_blob b ON b.sha256 = d.sha256 WHERE d.account_id = ?1 ORDER BY d.created_at DESC",
+                )?;
+                let rows =
+                    st.query_map([account_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
+                rows.collect()
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(sha256, name, size, mime, created_at)| {
+                Ok(Document { sha256, name, size: size as u64, kind: file_kind(&mime)?, created_at })
+            })
+            .collect()
+    }
+
+    async fn dossier_files(&self, code: &str) -> Result<Vec<AttachedFile>> {
+        let code = code.to_owned();
+        type Row = (String, String, String, Option<u16>, i64, String, DateTime<Utc>);
+        let rows: Vec<Row> = self
+            .read(move |c| {
+                let mut st = c.prepare(
+                    "SELECT f.sha256, f.name, f.purpose, f.component, b.size, b.mime, f.created_at FROM dossier_file f
+                     JOIN file_blob b ON b.sha256 = f.sha256 WHERE f.dossier_code = ?1 ORDER BY f.id",
+                )?;
+                let rows = st.query_map([code], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+                })?;
+                rows.collect()
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(sha256, name, purpose, component, size, mime, created_at)| {
+                Ok(AttachedFile {
+                    attachment: Attachment { sha256, name, purpose: file_purpose(&purpose)?, component },
+                    size: size as u64,
+                    kind: file_kind(&mime)?,
+                    created_at,
+                })
+            })
+            .collect()
     }
 }

@@ -7,6 +7,7 @@ use tinhso_domain::calendar::YearCalendar;
 use tinhso_domain::catalogue::Procedure;
 use tinhso_domain::dossier::chain::Link;
 use tinhso_domain::dossier::{Dossier, DossierState, Event};
+use tinhso_domain::files::{FileKind, FilePurpose};
 use tinhso_domain::ids::AgencyCode;
 use tinhso_domain::policy::Role;
 use tinhso_domain::province::{Agency, Province, Unit};
@@ -79,8 +80,46 @@ pub struct NewDossier {
     pub form: serde_json::Value,
     /// The applicant's phone, for the public lookup by code and phone.
     pub applicant_phone: Option<String>,
+    /// Files attached at submission (the citizen's own documents).
+    pub files: Vec<Attachment>,
     /// `{code}` in their subject and body is replaced by the allocated dossier code.
     pub notify: Vec<Notification>,
+}
+
+/// A file's content, stored once under its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    pub sha256: String,
+    pub size: u64,
+    pub kind: FileKind,
+}
+
+/// A file attached to a dossier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub sha256: String,
+    pub name: String,
+    pub purpose: FilePurpose,
+    /// Index of the procedure component it stands for.
+    pub component: Option<u16>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachedFile {
+    pub attachment: Attachment,
+    pub size: u64,
+    pub kind: FileKind,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A file in a citizen's document store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub sha256: String,
+    pub name: String,
+    pub size: u64,
+    pub kind: FileKind,
+    pub created_at: DateTime<Utc>,
 }
 
 /// A message to deliver after commit: always to the in-app inbox, and by email when configured.
@@ -179,6 +218,7 @@ pub trait Store: Send + Sync + 'static {
         event: &Event,
         next: &Dossier,
         notify: &[Notification],
+        files: &[Attachment],
     ) -> Result<()>;
     /// Imports whole histories (a `Submitted` event, then the rest) in one transaction: for
     /// demo data and migrations from other one-stop systems. Each goes through the same chain.
@@ -188,6 +228,11 @@ pub trait Store: Send + Sync + 'static {
     async fn dossiers(&self, query: &DossierQuery) -> Result<Vec<Dossier>>;
     async fn audit_chain(&self) -> Result<AuditChain>;
     async fn inbox(&self, account_id: i64) -> Result<Vec<InboxMessage>>;
+
+    /// Records a file (once per content) in `account_id`'s document store.
+    async fn add_document(&self, account_id: i64, file: &StoredFile, name: &str) -> Result<()>;
+    async fn documents(&self, account_id: i64) -> Result<Vec<Document>>;
+    async fn dossier_files(&self, code: &str) -> Result<Vec<AttachedFile>>;
 }
 
 impl Notification {
@@ -199,6 +244,15 @@ impl Notification {
             body: self.body.replace("{code}", code),
         }
     }
+}
+
+/// Reads a stored MIME type back.
+pub fn file_kind(mime: &str) -> Result<FileKind> {
+    FileKind::from_mime(mime).ok_or_else(|| StoreError::Corrupt(format!("file type {mime}")))
+}
+
+pub fn file_purpose(s: &str) -> Result<FilePurpose> {
+    FilePurpose::parse(s).ok_or_else(|| StoreError::Corrupt(format!("file purpose {s}")))
 }
 
 /// Every this many events the chain's hash is also kept as a checkpoint.

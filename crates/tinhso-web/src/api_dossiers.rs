@@ -236,3 +236,102 @@ pub async fn lookup(
         "due_on": d.apology_due_on.or(d.due_on),
     })))
 }
+
+/// `POST /api/v1/files`: the body is the file itself; `X-File-Name` (percent-encoded) names it.
+/// The type is judged from the content. The file joins the caller's document store.
+pub async fn upload(
+    State(state): State<AppState>,
+    user: ApiUser,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
+) -> ApiResult<Response> {
+    let limit = tinhso_domain::files::MAX_FILE_BYTES;
+    let bytes = axum::body::to_bytes(body, limit + 1).await.map_err(|_| AppError::TooLarge)?;
+    let raw_name = headers.get("x-file-name").and_then(|v| v.to_str().ok()).unwrap_or("tep");
+    let name = tinhso_domain::files::clean_name(&percent_decode(raw_name));
+    let files = state.files.clone();
+    let stored = tokio::task::spawn_blocking(move || files.put(&bytes))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+    state.store.add_document(user.account.id, &stored, &name).await?;
+    let body = json!({ "sha256": stored.sha256, "size": stored.size, "kind": stored.kind, "name": name });
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+fn percent_decode(s: &str) -> String {
+    form_urlencoded::parse(format!("n={s}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
+}
+
+/// `GET /api/v1/documents`: the caller's document store.
+pub async fn documents(State(state): State<AppState>, user: ApiUser) -> ApiResult<Json<Value>> {
+    let items: Vec<Value> = state
+        .store
+        .documents(user.account.id)
+        .await?
+        .into_iter()
+        .map(|d| json!({ "sha256": d.sha256, "name": d.name, "size": d.size, "kind": d.kind, "created_at": d.created_at }))
+        .collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+/// `GET /api/v1/dossiers/{code}/files`.
+pub async fn dossier_files(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Value>> {
+    dossiers::load(&state, &user.account, &code).await?;
+    let items: Vec<Value> = state
+        .store
+        .dossier_files(&code)
+        .await?
+        .into_iter()
+        .map(|f| {
+            json!({
+                "sha256": f.attachment.sha256, "name": f.attachment.name, "purpose": f.attachment.purpose,
+                "component": f.attachment.component, "size": f.size, "kind": f.kind, "created_at": f.created_at,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+/// A file attached to a dossier the account may see, as a download.
+pub async fn attached_file(
+    state: &AppState,
+    account: &Account,
+    code: &str,
+    sha256: &str,
+) -> Result<Response, AppError> {
+    dossiers::load(state, account, code).await?;
+    let file = state
+        .store
+        .dossier_files(code)
+        .await?
+        .into_iter()
+        .find(|f| f.attachment.sha256 == sha256)
+        .ok_or(AppError::NotFound)?;
+    let bytes = state.files.read(sha256).await?;
+    let ascii: String =
+        file.attachment.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '_' }).collect();
+    let utf8: String =
+        form_urlencoded::byte_serialize(file.attachment.name.as_bytes()).collect::<String>().replace('+', "%20");
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{utf8}");
+    let mut resp = bytes.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(file.kind.mime()));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    Ok(resp)
+}
+
+/// `GET /api/v1/dossiers/{code}/files/{sha256}`.
+pub async fn download(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((code, sha256)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    Ok(attached_file(&state, &user.account, &code, &sha256).await?)
+}

@@ -118,7 +118,7 @@ pub fn event_text(state: &AppState, kind: &EventKind) -> (String, String) {
         EventKind::SupplementRequested { items, reason } => {
             ("Yêu cầu bổ sung, hoàn thiện hồ sơ".into(), format!("{}. Lý do: {reason}", items.join("; ")))
         }
-        EventKind::Supplemented { note, due_on } => (
+        EventKind::Supplemented { note, due_on, .. } => (
             "Công dân bổ sung hồ sơ".into(),
             match due_on {
                 Some(d) => format!("{note} Hẹn trả mới: {}", date_vi(*d)).trim().to_owned(),

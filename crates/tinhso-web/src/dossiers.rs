@@ -7,11 +7,13 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use tinhso_domain::catalogue::{CompetentAgency, ProcessingTime};
+use tinhso_domain::dossier::FileRef;
 use tinhso_domain::dossier::{self, ApplicantType, Channel, Command, Dossier, Event, EventKind, Party};
+use tinhso_domain::files::FilePurpose;
 use tinhso_domain::ids::AgencyCode;
 use tinhso_domain::policy::{decide as policy, Action, Actor, Decision, Role};
 use tinhso_domain::province::{AgencyKind, AgencyLevel};
-use tinhso_store::{Account, DossierRecord, NewDossier, Notification, StoreError};
+use tinhso_store::{Account, Attachment, DossierRecord, NewDossier, Notification, StoreError};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -23,6 +25,40 @@ pub struct SubmitInput {
     pub commune: Option<u32>,
     #[serde(default)]
     pub form: Map<String, Value>,
+    /// Files from the applicant's document store, one per component.
+    #[serde(default)]
+    pub files: Vec<FileInput>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileInput {
+    pub component: u16,
+    pub sha256: String,
+}
+
+/// Resolves files the actor names to their own documents; others' files cannot be attached.
+async fn own_documents(
+    state: &AppState,
+    account: &Account,
+    hashes: &[String],
+) -> Result<Vec<tinhso_store::Document>, AppError> {
+    if hashes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let docs = state.store.documents(account.id).await?;
+    hashes
+        .iter()
+        .map(|h| {
+            docs.iter().find(|d| &d.sha256 == h).cloned().ok_or_else(|| {
+                AppError::bad_request(
+                    "unknown_file",
+                    "Tệp không có trong kho dữ liệu của ông/bà; hãy tải tệp lên trước",
+                    "That file is not in your document store; upload it first",
+                )
+            })
+        })
+        .collect()
 }
 
 fn citizen() -> ApplicantType {
@@ -127,6 +163,45 @@ pub async fn submit(state: &AppState, account: &Account, input: SubmitInput) -> 
     let phone = form.values().find_map(|v| v.as_str().filter(|s| tinhso_domain::ids::Phone::parse("p", s).is_ok()));
     let applicant_phone =
         phone.map(str::to_owned).or_else(|| (!account.login.contains('@')).then(|| account.login.clone()));
+    let docs = own_documents(state, account, &input.files.iter().map(|f| f.sha256.clone()).collect::<Vec<_>>()).await?;
+    let mut errors = Vec::new();
+    for f in &input.files {
+        if usize::from(f.component) >= procedure.components.len() {
+            errors.push(tinhso_domain::FieldError::new(
+                format!("files.{}", f.component),
+                "unknown_component",
+                "Thủ tục không có thành phần hồ sơ này",
+                "The procedure has no such component",
+            ));
+        }
+    }
+    // Fully online means every required document arrives as a file (Decree 42/2022).
+    if channel == Channel::Online && procedure.online_level == tinhso_domain::catalogue::OnlineLevel::FullyOnline {
+        for (i, c) in procedure.components.iter().enumerate() {
+            if c.mandatory && !input.files.iter().any(|f| usize::from(f.component) == i) {
+                errors.push(tinhso_domain::FieldError::new(
+                    format!("files.{i}"),
+                    "required",
+                    format!("Tải lên {}", c.name.to_lowercase()),
+                    format!("Upload: {}", c.name),
+                ));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let attachments: Vec<Attachment> = input
+        .files
+        .iter()
+        .zip(&docs)
+        .map(|(f, d)| Attachment {
+            sha256: d.sha256.clone(),
+            name: d.name.clone(),
+            purpose: FilePurpose::Component,
+            component: Some(f.component),
+        })
+        .collect();
     let kind = EventKind::Submitted {
         procedure: procedure.code.clone(),
         applicant: account.id,
@@ -136,11 +211,12 @@ pub async fn submit(state: &AppState, account: &Account, input: SubmitInput) -> 
         competent_agency: competent,
         processing_days: processing_days(procedure.processing_time),
         fee_vnd: procedure.fee.amount_vnd,
+        files: attachments.iter().map(|a| FileRef { sha256: a.sha256.clone(), component: a.component }).collect(),
     };
     let submitted = Event { kind, at: Utc::now(), actor: account.id };
     // The store allocates the code and writes it where the notification says `{code}`.
     let notify = notifications(account.id, "{code}", &submitted.kind);
-    let new = NewDossier { submitted, form: Value::Object(form), applicant_phone, notify };
+    let new = NewDossier { submitted, form: Value::Object(form), applicant_phone, files: attachments, notify };
     Ok(state.store.submit_dossier(&new).await?)
 }
 
@@ -177,7 +253,7 @@ pub fn staff_may(account: &Account, key: &str, d: &Dossier) -> bool {
         "record_payment" => Command::RecordPayment { online: false },
         "start_processing" => Command::StartProcessing,
         "complete_step" => Command::CompleteStep { note: String::new() },
-        "approve" => Command::Approve { electronic_result: false },
+        "approve" => Command::Approve { electronic_result: false, result: None },
         "return" => Command::Return { method: dossier::ReturnMethod::Desk },
         "stop" => Command::Stop { reason: String::new() },
         "apologise" | "transfer" => Command::CompleteStep { note: String::new() },
@@ -220,6 +296,16 @@ pub async fn act(state: &AppState, account: &Account, code: &str, cmd: Command) 
             return Err(AppError::bad_request("unknown_agency", "Không có cơ quan này trong tỉnh", "No such agency"));
         }
     }
+    let (hashes, purpose) = match &cmd {
+        Command::Supplement { files, .. } => (files.clone(), FilePurpose::Supplement),
+        Command::Approve { result: Some(r), .. } => (vec![r.clone()], FilePurpose::Result),
+        _ => (Vec::new(), FilePurpose::Supplement),
+    };
+    let attachments: Vec<Attachment> = own_documents(state, account, &hashes)
+        .await?
+        .into_iter()
+        .map(|d| Attachment { sha256: d.sha256, name: d.name, purpose, component: None })
+        .collect();
     let now = Utc::now();
     let kind = dossier::decide(&d, &cmd, party, now, &state.calendar()).map_err(|r| {
         if r.code == "forbidden" {
@@ -234,7 +320,7 @@ pub async fn act(state: &AppState, account: &Account, code: &str, cmd: Command) 
     let next = dossier::apply(Some(d.clone()), &d.code, &event)
         .ok_or_else(|| AppError::Internal("event did not apply".into()))?;
     let notify = notifications(d.applicant, &d.code, &event.kind);
-    match state.store.append_event(&d.code, d.version, &event, &next, &notify).await {
+    match state.store.append_event(&d.code, d.version, &event, &next, &notify, &attachments).await {
         Ok(()) => Ok(next),
         Err(StoreError::Conflict(_)) => Err(AppError::Conflict {
             code: "concurrent_change",

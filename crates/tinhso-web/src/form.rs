@@ -138,3 +138,56 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         })
     }
 }
+
+/// One uploaded file from a multipart form.
+pub struct Upload {
+    pub field: String,
+    pub name: String,
+    pub bytes: Bytes,
+}
+
+/// A form that may carry files: multipart (file inputs) or urlencoded (no files).
+pub struct FormWithFiles {
+    pub form: FormData,
+    pub files: Vec<Upload>,
+}
+
+/// Largest multipart body: a handful of scanned documents.
+pub const MULTIPART_LIMIT: usize = 40 * 1024 * 1024;
+
+impl<S: Send + Sync> FromRequest<S> for FormWithFiles {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let locale = Locale::from_headers(req.headers());
+        let multipart = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        if !multipart {
+            let form = FormData::from_request(req, state).await?;
+            return Ok(Self { form, files: Vec::new() });
+        }
+        let too_large = |_| PageError { error: AppError::TooLarge, locale };
+        let mut mp = axum::extract::Multipart::from_request(req, state).await.map_err(|_| PageError {
+            error: AppError::bad_request("invalid_form", "Biểu mẫu gửi lên không hợp lệ", "Invalid form"),
+            locale,
+        })?;
+        let mut pairs = Vec::new();
+        let mut files = Vec::new();
+        while let Some(field) = mp.next_field().await.map_err(too_large)? {
+            let key = field.name().unwrap_or_default().to_owned();
+            match field.file_name().map(str::to_owned) {
+                Some(name) => {
+                    let bytes = field.bytes().await.map_err(too_large)?;
+                    if !bytes.is_empty() {
+                        files.push(Upload { field: key, name, bytes });
+                    }
+                }
+                None => pairs.push((key, field.text().await.map_err(too_large)?)),
+            }
+        }
+        Ok(Self { form: FormData { pairs }, files })
+    }
+}

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod dossier_views;
 pub mod dossiers;
 pub mod error;
+pub mod files;
 pub mod form;
 pub mod i18n;
 pub mod pages;
@@ -51,10 +52,18 @@ pub fn router(state: AppState) -> Router {
         .route("/thu-tuc", get(portal::search))
         .route("/thu-tuc/{code}", get(portal::procedure))
         .route("/ngon-ngu/{lang}", get(portal::language))
-        .route("/thu-tuc/{code}/nop", get(dossier::apply_form).post(dossier::apply))
+        .route(
+            "/thu-tuc/{code}/nop",
+            get(dossier::apply_form).post(dossier::apply).layer(DefaultBodyLimit::max(form::MULTIPART_LIMIT)),
+        )
         .route("/ho-so", get(dossier::list))
         .route("/ho-so/{code}", get(dossier::show))
-        .route("/ho-so/{code}/hanh-dong", post(dossier::act))
+        .route("/ho-so/{code}/hanh-dong", post(dossier::act).layer(DefaultBodyLimit::max(form::MULTIPART_LIMIT)))
+        .route("/ho-so/{code}/tep/{sha256}", get(dossier::file))
+        .route(
+            "/kho-du-lieu",
+            get(dossier::documents).post(dossier::add_document).layer(DefaultBodyLimit::max(form::MULTIPART_LIMIT)),
+        )
         .route("/ho-so/{code}/phieu/{kind}", get(dossier::slip))
         .route("/tra-cuu", get(dossier::lookup))
         .route("/dang-nhap", get(account::login_form).post(account::login))
@@ -80,6 +89,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/dossiers/{code}/actions", post(api_dossiers::act))
         .route("/api/v1/lookup", get(api_dossiers::lookup))
         .route("/api/v1/notifications", get(api_dossiers::notifications))
+        .route("/api/v1/documents", get(api_dossiers::documents))
+        .route("/api/v1/dossiers/{code}/files", get(api_dossiers::dossier_files))
+        .route("/api/v1/dossiers/{code}/files/{sha256}", get(api_dossiers::download))
+        .route(
+            "/api/v1/files",
+            post(api_dossiers::upload).layer(DefaultBodyLimit::max(tinhso_domain::files::MAX_FILE_BYTES + 1)),
+        )
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(form::FORM_LIMIT))
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))

@@ -14,6 +14,8 @@ use tinhso_store::{Store, StoreError};
 pub struct WebConfig {
     /// Set `Secure` and `__Host-` cookies; on whenever the platform is served over HTTPS.
     pub secure_cookies: bool,
+    /// Where uploaded files live (shared storage when several servers run).
+    pub files_dir: std::path::PathBuf,
 }
 
 #[derive(Clone)]
@@ -27,6 +29,7 @@ pub struct AppState {
     catalogue: Arc<RwLock<Arc<SearchIndex>>>,
     calendar: Arc<RwLock<Arc<WorkingCalendar>>>,
     pub throttle: Arc<Throttle>,
+    pub files: crate::files::FileStore,
 }
 
 impl AppState {
@@ -41,6 +44,7 @@ impl AppState {
         let procedures = store.procedures().await?;
         let calendar = WorkingCalendar::new(store.calendar_years().await?);
         let agency_names = agencies.iter().map(|a| (a.code.to_string(), a.name.clone())).collect();
+        let files = crate::files::FileStore::new(config.files_dir.clone());
         Ok(Self {
             store,
             config,
@@ -53,6 +57,7 @@ impl AppState {
             )))),
             calendar: Arc::new(RwLock::new(Arc::new(calendar))),
             throttle: Arc::new(Throttle::default()),
+            files,
         })
     }
 

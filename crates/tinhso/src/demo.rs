@@ -161,6 +161,7 @@ fn dossier(world: &World<'_>, rng: &mut Rng, day: NaiveDate) -> Option<(NewDossi
             competent_agency: competent,
             processing_days: days,
             fee_vnd: p.fee.amount_vnd,
+            files: Vec::new(),
         },
         at: submitted_at,
         actor: c.id,
@@ -214,7 +215,7 @@ fn dossier(world: &World<'_>, rng: &mut Rng, day: NaiveDate) -> Option<(NewDossi
                 cursor = working_day_after(cal, cursor, 1 + rng.below(4) as u32);
                 if !asked
                     || !run.step(
-                        Command::Supplement { note: "Đã bổ sung".into() },
+                        Command::Supplement { note: "Đã bổ sung".into(), files: Vec::new() },
                         Party::Applicant,
                         c.id,
                         at(cursor, 120),
@@ -251,7 +252,7 @@ fn dossier(world: &World<'_>, rng: &mut Rng, day: NaiveDate) -> Option<(NewDossi
                     at(finish, 0),
                 );
                 if run.step(
-                    Command::Approve { electronic_result: rng.chance(85) },
+                    Command::Approve { electronic_result: rng.chance(85), result: None },
                     Party::Staff,
                     approver,
                     at(finish, 240),
@@ -279,8 +280,13 @@ fn dossier(world: &World<'_>, rng: &mut Rng, day: NaiveDate) -> Option<(NewDossi
             }
         }
     }
-    let new =
-        NewDossier { submitted, form: form(c, commune, p), applicant_phone: Some(c.phone.clone()), notify: Vec::new() };
+    let new = NewDossier {
+        submitted,
+        form: form(c, commune, p),
+        applicant_phone: Some(c.phone.clone()),
+        files: Vec::new(),
+        notify: Vec::new(),
+    };
     Some((new, run.events))
 }
 

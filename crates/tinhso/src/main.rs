@@ -233,7 +233,11 @@ async fn serve(data: DataArgs, listen: SocketAddr, secure_cookies: bool, demo: O
         };
         seed::demo(store.as_ref(), dossiers).await?;
     }
-    let state = tinhso_web::AppState::load(store.clone(), tinhso_web::WebConfig { secure_cookies }).await?;
+    let state = tinhso_web::AppState::load(
+        store.clone(),
+        tinhso_web::WebConfig { secure_cookies, files_dir: data.data.join("files") },
+    )
+    .await?;
     tokio::spawn(state.clone().follow_store(std::time::Duration::from_secs(2)));
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;

@@ -594,9 +594,8 @@ pub fn demo_catalogue(province_code: u32) -> Result<Vec<Procedure>> {
                         } else {
                             CopyKind::Original
                         },
-                        mandatory: !(lc.contains("ủy quyền")
-                            || lc.starts_with("trường hợp")
-                            || lc.contains("(nếu có)")),
+                        // Conditional documents (representation, special cases) are optional.
+                        mandatory: !["ủy quyền", "bỏ rơi", "(nếu có)", "trường hợp"].iter().any(|k| lc.contains(k)),
                     }
                 })
                 .collect();

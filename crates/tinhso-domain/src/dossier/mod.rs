@@ -10,7 +10,9 @@ pub mod deadline;
 pub mod form;
 mod machine;
 
-pub use machine::{apply, available, decide, permits, Command, Dossier, Event, EventKind, Party, Refusal, COMMANDS};
+pub use machine::{
+    apply, available, decide, permits, Command, Dossier, Event, EventKind, FileRef, Party, Refusal, COMMANDS,
+};
 
 use serde::{Deserialize, Serialize};
 

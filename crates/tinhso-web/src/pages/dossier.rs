@@ -6,7 +6,7 @@ use crate::auth::Viewer;
 use crate::dossier_views::{form_rows, history, status_of, summary, DossierSummary, HistoryRow};
 use crate::dossiers::{self, SubmitInput};
 use crate::error::AppError;
-use crate::form::{FormData, PageQuery};
+use crate::form::{FormData, FormWithFiles, PageQuery, Upload};
 use crate::state::AppState;
 use crate::views::{render, Choice, Layout};
 use askama::Template;
@@ -47,8 +47,17 @@ pub struct ApplyPage {
     pub commune: String,
     pub communes: Vec<Choice>,
     pub fields: Vec<FieldView>,
-    pub components: Vec<String>,
+    pub components: Vec<ComponentInput>,
+    pub documents: Vec<Choice>,
     pub errors: Vec<FieldError>,
+}
+
+/// One required document on the apply page: upload it, or reuse one already in the store.
+pub struct ComponentInput {
+    pub index: usize,
+    pub name: String,
+    pub mandatory: bool,
+    pub error: Option<String>,
 }
 
 #[derive(Template)]
@@ -73,6 +82,8 @@ pub struct ShowPage {
     pub amount_due: String,
     pub agencies: Vec<Choice>,
     pub slips: Vec<(&'static str, &'static str)>,
+    /// Attached files: (sha256, name, what for, size).
+    pub files: Vec<(String, String, &'static str, String)>,
     pub errors: Vec<FieldError>,
 }
 
@@ -117,6 +128,7 @@ fn apply_page(
     viewer: &Viewer,
     code: &str,
     values: &FormData,
+    documents: &[tinhso_store::Document],
     errors: Vec<FieldError>,
 ) -> Result<ApplyPage, AppError> {
     let catalogue = state.catalogue();
@@ -162,7 +174,21 @@ fn apply_page(
         communes: communes(state, &commune),
         commune,
         fields,
-        components: p.components.iter().map(|c| c.name.clone()).collect(),
+        components: p
+            .components
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ComponentInput {
+                index: i,
+                name: c.name.clone(),
+                mandatory: c.mandatory,
+                error: errors.iter().find(|e| e.field == format!("files.{i}")).map(|e| e.message.clone()),
+            })
+            .collect(),
+        documents: documents
+            .iter()
+            .map(|d| Choice { value: d.sha256.clone(), label: d.name.clone(), selected: false })
+            .collect(),
         errors,
     })
 }
@@ -185,7 +211,9 @@ pub async fn apply_form(State(state): State<AppState>, viewer: Viewer, Path(code
             "This procedure is only done in person",
         )));
     }
-    let page = apply_page(&state, &viewer, &code, &FormData::parse(b""), Vec::new()).map_err(&err)?;
+    let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
+    let docs = state.store.documents(account.id).await.map_err(|e| err(e.into()))?;
+    let page = apply_page(&state, &viewer, &code, &FormData::parse(b""), &docs, Vec::new()).map_err(&err)?;
     Ok(viewer.finish(render(&page)))
 }
 
@@ -211,26 +239,76 @@ fn form_json(state: &AppState, code: &str, f: &FormData) -> Map<String, Value> {
     out
 }
 
+/// Stores uploaded files in the account's document store; returns (field, sha256) pairs, and
+/// errors under `files.N` for the component inputs they came from.
+async fn store_uploads(
+    state: &AppState,
+    account_id: i64,
+    uploads: Vec<Upload>,
+) -> Result<(Vec<(String, String)>, Vec<FieldError>), AppError> {
+    let mut stored = Vec::new();
+    let mut errors = Vec::new();
+    for up in uploads {
+        let files = state.files.clone();
+        let bytes = up.bytes;
+        let put = tokio::task::spawn_blocking(move || files.put(&bytes))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        match put {
+            Ok(f) => {
+                state.store.add_document(account_id, &f, &tinhso_domain::files::clean_name(&up.name)).await?;
+                stored.push((up.field, f.sha256));
+            }
+            Err(e) => errors.push(FieldError::new(
+                up.field.replace("file.", "files."),
+                e.code(),
+                e.message(crate::i18n::Locale::Vi),
+                e.message(crate::i18n::Locale::En),
+            )),
+        }
+    }
+    Ok((stored, errors))
+}
+
 pub async fn apply(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(code): Path<String>,
-    form: FormData,
+    body: FormWithFiles,
 ) -> PageResult {
     let err = page_err(&viewer);
     must_be_citizen(&viewer).map_err(&err)?;
+    let form = body.form;
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
+    let (uploaded, mut upload_errors) = store_uploads(&state, account.id, body.files).await.map_err(&err)?;
+    let components = state.catalogue().get(&code).map(|p| p.components.len()).unwrap_or(0);
+    let mut files = Vec::new();
+    for i in 0..components {
+        let fresh = uploaded.iter().find(|(f, _)| *f == format!("file.{i}")).map(|(_, h)| h.clone());
+        let reused = Some(form.text(&format!("reuse.{i}"))).filter(|h| !h.is_empty());
+        if let Some(sha256) = fresh.or(reused) {
+            files.push(dossiers::FileInput { component: i as u16, sha256 });
+        }
+    }
     let input = SubmitInput {
         procedure: code.clone(),
         applicant_type: tinhso_domain::dossier::ApplicantType::Citizen,
         commune: form.text("commune").parse().ok(),
         form: form_json(&state, &code, &form),
+        files,
     };
-    match dossiers::submit(&state, account, input).await {
+    let result = if upload_errors.is_empty() {
+        dossiers::submit(&state, account, input).await
+    } else {
+        Err(AppError::Invalid(Vec::new()))
+    };
+    match result {
         Ok(d) => Ok(Redirect::to(&format!("/ho-so/{}", d.code)).into_response()),
-        Err(AppError::Invalid(errors)) => {
-            let page = apply_page(&state, &viewer, &code, &form, errors).map_err(&err)?;
+        Err(AppError::Invalid(mut errors)) => {
+            errors.append(&mut upload_errors);
+            let docs = state.store.documents(account.id).await.map_err(|e| err(e.into()))?;
+            let page = apply_page(&state, &viewer, &code, &form, &docs, errors).map_err(&err)?;
             Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
         }
         Err(e) => Err(err(e)),
@@ -358,6 +436,21 @@ async fn show_page(
             .map(|a| Choice { value: a.code.to_string(), label: a.name.clone(), selected: false })
             .collect(),
         slips: slips_for(d),
+        files: state
+            .store
+            .dossier_files(code)
+            .await?
+            .into_iter()
+            .map(|f| {
+                let what = match f.attachment.purpose {
+                    tinhso_domain::files::FilePurpose::Component => "Thành phần hồ sơ",
+                    tinhso_domain::files::FilePurpose::Supplement => "Bổ sung",
+                    tinhso_domain::files::FilePurpose::Result => "Kết quả giải quyết",
+                };
+                let size = format!("{} KB", thousands(f.size.div_ceil(1024)));
+                (f.attachment.sha256, f.attachment.name, what, size)
+            })
+            .collect(),
         errors,
     })
 }
@@ -381,7 +474,7 @@ fn command_of(f: &FormData) -> Result<Command, AppError> {
             items: need(f, "items").lines().map(str::to_owned).collect(),
             reason: need(f, "reason"),
         },
-        "supplement" => Command::Supplement { note: need(f, "note") },
+        "supplement" => Command::Supplement { note: need(f, "note"), files: Vec::new() },
         "request_payment" => Command::RequestPayment {
             amount_vnd: need(f, "amount")
                 .replace(['.', ' '], "")
@@ -395,7 +488,7 @@ fn command_of(f: &FormData) -> Result<Command, AppError> {
             to_agency: AgencyCode::parse("to_agency", &need(f, "to_agency")).map_err(|e| AppError::Invalid(vec![e]))?,
             note: need(f, "note"),
         },
-        "approve" => Command::Approve { electronic_result: f.get("electronic_result").is_some() },
+        "approve" => Command::Approve { electronic_result: f.get("electronic_result").is_some(), result: None },
         "return" => Command::Return {
             method: match f.text("method").as_str() {
                 "desk" => ReturnMethod::Desk,
@@ -428,9 +521,10 @@ pub async fn act(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(code): Path<String>,
-    form: FormData,
+    body: FormWithFiles,
 ) -> PageResult {
     let err = page_err(&viewer);
+    let form = body.form;
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
     form.only(&[
         "action",
@@ -447,9 +541,19 @@ pub async fn act(
     ])
     .map_err(&err)?;
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
-    let result = match command_of(&form) {
-        Ok(cmd) => dossiers::act(&state, account, &code, cmd).await,
-        Err(e) => Err(e),
+    let (uploaded, upload_errors) = store_uploads(&state, account.id, body.files).await.map_err(&err)?;
+    let hashes: Vec<String> = uploaded.into_iter().map(|(_, h)| h).collect();
+    let result = match (upload_errors.is_empty(), command_of(&form)) {
+        (false, _) => Err(AppError::Invalid(upload_errors)),
+        (true, Ok(mut cmd)) => {
+            match &mut cmd {
+                Command::Supplement { files, .. } => *files = hashes,
+                Command::Approve { result, .. } => *result = hashes.into_iter().next(),
+                _ => {}
+            }
+            dossiers::act(&state, account, &code, cmd).await
+        }
+        (true, Err(e)) => Err(e),
     };
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/ho-so/{code}")).into_response()),
@@ -469,6 +573,55 @@ pub async fn act(
         }
         Err(e) => Err(err(e)),
     }
+}
+
+/// A file attached to the dossier, for those who may see the dossier.
+pub async fn file(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((code, sha256)): Path<(String, String)>,
+) -> PageResult {
+    let err = page_err(&viewer);
+    let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
+    crate::api_dossiers::attached_file(&state, account, &code, &sha256).await.map_err(err)
+}
+
+#[derive(Template)]
+#[template(path = "dossier/documents.html")]
+pub struct DocumentsPage {
+    pub layout: Layout,
+    pub documents: Vec<(String, String, String)>,
+    pub errors: Vec<FieldError>,
+}
+
+async fn documents_page(state: &AppState, viewer: &Viewer, errors: Vec<FieldError>) -> Result<DocumentsPage, AppError> {
+    let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated)?;
+    let documents = state
+        .store
+        .documents(account.id)
+        .await?
+        .into_iter()
+        .map(|d| (d.name, d.kind.mime().to_owned(), format!("{} KB", thousands(d.size.div_ceil(1024)))))
+        .collect();
+    Ok(DocumentsPage { layout: Layout::new(state, viewer, "Kho dữ liệu của tôi"), documents, errors })
+}
+
+/// The citizen's document store: files uploaded once, reusable in any dossier.
+pub async fn documents(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    let page = documents_page(&state, &viewer, Vec::new()).await.map_err(page_err(&viewer))?;
+    Ok(viewer.finish(render(&page)))
+}
+
+pub async fn add_document(State(state): State<AppState>, viewer: Viewer, body: FormWithFiles) -> PageResult {
+    let err = page_err(&viewer);
+    viewer.check_csrf(body.form.get("csrf")).map_err(&err)?;
+    let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
+    let (_, errors) = store_uploads(&state, account.id, body.files).await.map_err(&err)?;
+    if errors.is_empty() {
+        return Ok(Redirect::to("/kho-du-lieu").into_response());
+    }
+    let page = documents_page(&state, &viewer, errors).await.map_err(&err)?;
+    Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
 }
 
 fn qr_svg(text: &str) -> String {

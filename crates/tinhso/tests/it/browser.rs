@@ -53,6 +53,10 @@ async fn citizen_applies_online() {
     ] {
         b.type_into(&b.find(id).await.unwrap(), text).await.unwrap();
     }
+    // Attach the request form as a PDF, as a person picks a file on their phone.
+    let pdf = std::env::temp_dir().join(format!("to-khai-{}.pdf", std::process::id()));
+    std::fs::write(&pdf, b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n").unwrap();
+    b.type_into(&b.find("input[type=file][name='file.0']").await.unwrap(), &pdf.display().to_string()).await.unwrap();
     // Choose the second commune in the picker (the first option is the prompt).
     b.click(&b.find("#form\\.dia_chi\\.commune option:nth-child(3)").await.unwrap()).await.unwrap();
     b.click(&b.find("form.narrow button[type=submit]").await.unwrap()).await.unwrap();
@@ -61,6 +65,8 @@ async fn citizen_applies_online() {
     b.wait_for_text("h1", |t| t.contains(&code)).await.unwrap();
     let facts = b.text(&b.find("dl.facts").await.unwrap()).await.unwrap();
     assert!(facts.contains("Mới đăng ký") && facts.contains("Sở Tư pháp"), "{facts}");
+    let attached = b.wait_for_text("main", |t| t.contains("Tệp đính kèm")).await.unwrap();
+    assert!(attached.contains(&pdf.file_name().unwrap().to_string_lossy().to_string()), "the uploaded file is listed");
     b.screenshot(&std::env::temp_dir().join("tinhso-applied.png")).await.unwrap();
     b.quit().await.unwrap();
     s.stop().await.unwrap();

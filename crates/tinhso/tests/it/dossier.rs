@@ -533,3 +533,129 @@ async fn lifecycle_through_the_pages() {
     assert!(nope.contains("Không tìm thấy hồ sơ"));
     s.stop().await.unwrap();
 }
+
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0\x90wS\xde";
+const JPEG: &[u8] = b"\xff\xd8\xff\xe0\0\x10JFIF\0\x01\x01\0\0\x01\0\x01\0\0\xff\xd9";
+
+impl Caller {
+    async fn upload(&self, name: &str, bytes: &[u8]) -> (StatusCode, Value) {
+        let encoded: String = name.bytes().map(|b| format!("%{b:02X}")).collect();
+        let r = self
+            .c
+            .post(format!("{}/api/v1/files", self.base))
+            .header("x-csrf-token", &self.csrf)
+            .header("x-file-name", encoded)
+            .body(bytes.to_vec())
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap_or(Value::Null))
+    }
+}
+
+#[tokio::test]
+async fn files_on_sqlite() {
+    files(server(Backend::Sqlite).await).await;
+}
+
+#[tokio::test]
+async fn files_on_postgres() {
+    if std::env::var("TINHSO_SKIP_PG").is_ok_and(|v| v == "1") {
+        return;
+    }
+    files(server(Backend::Postgres).await).await;
+}
+
+/// Uploads checked by content, the document store reused, fully-online submission needing
+/// every mandatory component, supplements and the result as files, downloads authorized.
+async fn files(s: TestServer) {
+    const COMMUNE: u64 = 2269; // Xã Thượng Lâm, which has demo staff
+    let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
+    let (st, v) = citizen.upload("virus.pdf", b"MZ\x90\0\x03\0\0\0").await;
+    assert_eq!((st, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_file")));
+    let (st, _) = citizen.upload("rong.pdf", b"").await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let mut hashes = Vec::new();
+    for (name, bytes) in [("Tờ khai đăng ký khai sinh.pdf", PDF), ("Giấy chứng sinh.png", PNG), ("CCCD mẹ.jpg", JPEG)]
+    {
+        let (st, v) = citizen.upload(name, bytes).await;
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+        assert_eq!(v["name"], name);
+        hashes.push(v["sha256"].as_str().unwrap().to_owned());
+    }
+    let (_, docs) = citizen.get("/api/v1/documents").await;
+    assert_eq!(docs["items"].as_array().unwrap().len(), 3);
+
+    let mut birth = generic_form(COMMUNE);
+    birth.as_object_mut().unwrap().extend([
+        ("ten_tre".to_owned(), json!("Nguyễn Minh Khôi")),
+        ("ngay_sinh".to_owned(), json!("2025-03-01")),
+        ("gioi_tinh".to_owned(), json!("Nam")),
+        ("noi_sinh".to_owned(), json!({ "detail": "Trạm y tế", "commune": COMMUNE })),
+    ]);
+    let submit =
+        |files: Value| json!({ "procedure": BIRTH, "commune": COMMUNE, "form": birth.clone(), "files": files });
+    let (st, v) = citizen.post("/api/v1/dossiers", submit(json!([]))).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "a fully online procedure needs its documents as files");
+    let missing: Vec<&str> = v["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(missing, vec!["files.0", "files.1", "files.2", "files.3"]);
+    let attach = json!([
+        { "component": 0, "sha256": hashes[0] }, { "component": 1, "sha256": hashes[1] },
+        { "component": 2, "sha256": hashes[2] }, { "component": 3, "sha256": hashes[0] },
+    ]);
+    let (st, d) = citizen.post("/api/v1/dossiers", submit(attach.clone())).await;
+    assert_eq!(st, StatusCode::CREATED, "{d}");
+    let code = d["code"].as_str().unwrap().to_owned();
+    // The document store is reused: a second dossier names the same files, nothing re-uploaded.
+    let (st, _) = citizen.post("/api/v1/dossiers", submit(attach)).await;
+    assert_eq!(st, StatusCode::CREATED);
+
+    // Someone else's file cannot be attached even with its hash.
+    let other = Caller::login(&s, "0913000001", PASSWORD).await;
+    let (st, v) = other
+        .post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "form": generic_form(COMMUNE), "files": [{ "component": 0, "sha256": hashes[0] }] }))
+        .await;
+    assert_eq!((st, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("unknown_file")));
+
+    let (_, list) = citizen.get(&format!("/api/v1/dossiers/{code}/files")).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 4);
+    let r = citizen.c.get(format!("{}/api/v1/dossiers/{code}/files/{}", s.url, hashes[1])).send().await.unwrap();
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("filename*=UTF-8''Gi%E1%BA%A5y"));
+    assert_eq!(r.bytes().await.unwrap().as_ref(), PNG);
+    let (st, _) = other.get(&format!("/api/v1/dossiers/{code}/files/{}", hashes[1])).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+
+    // The commune processes it: a supplement arrives as a file, the result is a signed PDF.
+    let desk = Caller::login(&s, "motcua.2269@tinhso.local", PASSWORD).await;
+    let specialist = Caller::login(&s, "cv.2269@tinhso.local", PASSWORD).await;
+    let approver = Caller::login(&s, "ld.2269@tinhso.local", PASSWORD).await;
+    assert_eq!(desk.act(&code, json!({ "action": "receive" })).await.0, StatusCode::OK);
+    assert_eq!(specialist.act(&code, json!({ "action": "start_processing" })).await.0, StatusCode::OK);
+    let ask = json!({ "action": "request_supplement", "items": ["Giấy chứng sinh rõ nét"], "reason": "Ảnh mờ" });
+    assert_eq!(specialist.act(&code, ask).await.0, StatusCode::OK);
+    let (_, clearer) = citizen.upload("Giấy chứng sinh (rõ).png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x02").await;
+    let clearer = clearer["sha256"].as_str().unwrap().to_owned();
+    let (st, _) =
+        citizen.act(&code, json!({ "action": "supplement", "note": "Ảnh chụp lại", "files": [clearer] })).await;
+    assert_eq!(st, StatusCode::OK);
+    let (_, result) = approver.upload("Giấy khai sinh điện tử.pdf", b"%PDF-1.7\n% signed result\n%%EOF").await;
+    let result = result["sha256"].as_str().unwrap().to_owned();
+    let (st, d) =
+        approver.act(&code, json!({ "action": "approve", "electronic_result": true, "result": result })).await;
+    assert_eq!((st, d["electronic_result"].as_bool()), (StatusCode::OK, Some(true)));
+    let (_, list) = citizen.get(&format!("/api/v1/dossiers/{code}/files")).await;
+    let purposes: Vec<&str> =
+        list["items"].as_array().unwrap().iter().map(|f| f["purpose"].as_str().unwrap()).collect();
+    assert_eq!(purposes, vec!["component", "component", "component", "component", "supplement", "result"]);
+    let r = citizen.c.get(format!("{}/api/v1/dossiers/{code}/files/{result}", s.url)).send().await.unwrap();
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"%PDF-1.7\n% signed result\n%%EOF");
+    // The chain names the files: the supplement's and the result's hashes are in the events.
+    let (_, events) = specialist.get(&format!("/api/v1/dossiers/{code}/events")).await;
+    let text = events.to_string();
+    assert!(text.contains(&clearer) && text.contains(&result) && text.contains(&hashes[2]));
+    let (code_, out) = verify(&s).await;
+    assert_eq!(code_, 0, "{out}");
+    s.stop().await.unwrap();
+}

@@ -21,20 +21,56 @@ pub enum Party {
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
     Receive,
-    Refuse { reason: String },
-    RequestSupplement { items: Vec<String>, reason: String },
-    Supplement { note: String },
-    RequestPayment { amount_vnd: u64 },
-    RecordPayment { online: bool },
+    Refuse {
+        reason: String,
+    },
+    RequestSupplement {
+        items: Vec<String>,
+        reason: String,
+    },
+    Supplement {
+        note: String,
+        /// SHA-256 of files from the applicant's document store sent with the supplement.
+        #[serde(default)]
+        files: Vec<String>,
+    },
+    RequestPayment {
+        amount_vnd: u64,
+    },
+    RecordPayment {
+        online: bool,
+    },
     StartProcessing,
-    CompleteStep { note: String },
-    Transfer { to_agency: AgencyCode, note: String },
-    Approve { electronic_result: bool },
-    Return { method: ReturnMethod },
-    Withdraw { reason: String },
-    Stop { reason: String },
-    Apologise { reason: String, new_due_on: NaiveDate },
-    Rate { rating: Rating, comment: String },
+    CompleteStep {
+        note: String,
+    },
+    Transfer {
+        to_agency: AgencyCode,
+        note: String,
+    },
+    Approve {
+        electronic_result: bool,
+        /// SHA-256 of the signed result file, when issued electronically.
+        #[serde(default)]
+        result: Option<String>,
+    },
+    Return {
+        method: ReturnMethod,
+    },
+    Withdraw {
+        reason: String,
+    },
+    Stop {
+        reason: String,
+    },
+    Apologise {
+        reason: String,
+        new_due_on: NaiveDate,
+    },
+    Rate {
+        rating: Rating,
+        comment: String,
+    },
 }
 
 impl Command {
@@ -72,6 +108,9 @@ pub enum EventKind {
         competent_agency: AgencyCode,
         processing_days: u16,
         fee_vnd: Option<u64>,
+        /// Files attached at submission: SHA-256 and the component each stands for.
+        #[serde(default)]
+        files: Vec<FileRef>,
     },
     Received {
         due_on: NaiveDate,
@@ -86,6 +125,8 @@ pub enum EventKind {
     Supplemented {
         note: String,
         due_on: Option<NaiveDate>,
+        #[serde(default)]
+        files: Vec<String>,
     },
     PaymentRequested {
         amount_vnd: u64,
@@ -105,6 +146,8 @@ pub enum EventKind {
     Approved {
         electronic_result: bool,
         timeliness: Timeliness,
+        #[serde(default)]
+        result: Option<String>,
     },
     Returned {
         method: ReturnMethod,
@@ -152,6 +195,14 @@ impl EventKind {
     pub fn is_public(&self) -> bool {
         !matches!(self, Self::StepCompleted { .. } | Self::Transferred { .. })
     }
+}
+
+/// A file named in an event: the chain then proves which bytes were supplied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileRef {
+    pub sha256: String,
+    pub component: Option<u16>,
 }
 
 /// One event as it happened: what, when, by whom.
@@ -321,12 +372,12 @@ pub fn decide(
                 reason: text_needed(reason, "reason", "Nêu lý do yêu cầu bổ sung")?,
             }
         }
-        C::Supplement { note } => {
+        C::Supplement { note, files } => {
             let due_on = match (d.due_on, d.paused_on) {
                 (Some(due), Some(paused)) => Some(extend_for_pause(cal, due, paused, today)),
                 (due, _) => due,
             };
-            EventKind::Supplemented { note: text::clean(note), due_on }
+            EventKind::Supplemented { note: text::clean(note), due_on, files: files.clone() }
         }
         C::RequestPayment { amount_vnd } => {
             if *amount_vnd == 0 {
@@ -340,11 +391,12 @@ pub fn decide(
         C::Transfer { to_agency, note } => {
             EventKind::Transferred { to_agency: to_agency.clone(), note: text::clean(note) }
         }
-        C::Approve { electronic_result } => {
+        C::Approve { electronic_result, result } => {
             let due = d.due_on.ok_or_else(|| illegal(cmd, state))?;
             EventKind::Approved {
-                electronic_result: *electronic_result,
+                electronic_result: *electronic_result || result.is_some(),
                 timeliness: timeliness(due, today, d.supplement_requests),
+                result: result.clone(),
             }
         }
         C::Return { method } => EventKind::Returned { method: *method },
@@ -389,6 +441,7 @@ pub fn apply(d: Option<Dossier>, code: &str, e: &Event) -> Option<Dossier> {
         competent_agency,
         processing_days,
         fee_vnd,
+        ..
     } = &e.kind
     {
         return Some(Dossier {
@@ -453,7 +506,7 @@ pub fn apply(d: Option<Dossier>, code: &str, e: &Event) -> Option<Dossier> {
         EventKind::ProcessingStarted => d.state = S::Processing,
         EventKind::StepCompleted { step, .. } => d.step = *step,
         EventKind::Transferred { .. } => {}
-        EventKind::Approved { electronic_result, timeliness } => {
+        EventKind::Approved { electronic_result, timeliness, .. } => {
             d.state = S::ResultReady;
             d.finished_on = Some(today);
             d.timeliness = Some(*timeliness);

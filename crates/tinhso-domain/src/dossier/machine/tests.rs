@@ -25,6 +25,7 @@ fn submitted(days: u16) -> Dossier {
             competent_agency: AgencyCode::parse("a", "000.20.01.H08").unwrap(),
             processing_days: days,
             fee_vnd: Some(0),
+            files: Vec::new(),
         },
         at: at(3),
         actor: 7,
@@ -59,7 +60,8 @@ fn full_lifecycle_with_one_supplement_is_on_time() {
     .unwrap();
     assert_eq!((x.state.code(), x.paused_on), (5, Some(d(4))));
     // The applicant takes Wed 5 to Thu 6: two working days added back.
-    let x = step(x, Command::Supplement { note: "Đã chụp lại".into() }, Party::Applicant, 6).unwrap();
+    let x =
+        step(x, Command::Supplement { note: "Đã chụp lại".into(), files: Vec::new() }, Party::Applicant, 6).unwrap();
     assert_eq!((x.state, x.due_on), (DossierState::Processing, Some(d(12))));
     let x = step(x, Command::RequestPayment { amount_vnd: 8000 }, Party::Staff, 7).unwrap();
     assert_eq!(x.state.code(), 6);
@@ -71,7 +73,7 @@ fn full_lifecycle_with_one_supplement_is_on_time() {
     let x = step(x, Command::RecordPayment { online: false }, Party::Staff, 7).unwrap();
     assert_eq!((x.state, x.paid_online), (DossierState::Processing, Some(false)));
     let x = step(x, Command::CompleteStep { note: "Thẩm định xong".into() }, Party::Staff, 10).unwrap();
-    let x = step(x, Command::Approve { electronic_result: true }, Party::Staff, 12).unwrap();
+    let x = step(x, Command::Approve { electronic_result: true, result: None }, Party::Staff, 12).unwrap();
     assert_eq!((x.state.code(), x.timeliness), (9, Some(Timeliness::OnTime)));
     let x = step(x, Command::Return { method: ReturnMethod::Online }, Party::Staff, 12).unwrap();
     assert_eq!(x.state.code(), 10);
@@ -93,16 +95,16 @@ fn a_second_supplement_request_makes_it_late() {
             day,
         )
         .unwrap();
-        x = step(x, Command::Supplement { note: String::new() }, Party::Applicant, day).unwrap();
+        x = step(x, Command::Supplement { note: String::new(), files: Vec::new() }, Party::Applicant, day).unwrap();
     }
-    x = step(x, Command::Approve { electronic_result: false }, Party::Staff, 6).unwrap();
+    x = step(x, Command::Approve { electronic_result: false, result: None }, Party::Staff, 6).unwrap();
     assert_eq!(x.timeliness, Some(Timeliness::Late));
 }
 
 #[test]
 fn illegal_transitions_are_refused() {
     let x = submitted(5);
-    let e = step(x.clone(), Command::Approve { electronic_result: true }, Party::Staff, 3).unwrap_err();
+    let e = step(x.clone(), Command::Approve { electronic_result: true, result: None }, Party::Staff, 3).unwrap_err();
     assert_eq!(e.code, "illegal_transition");
     assert!(e.vi.contains("Mới đăng ký"));
     assert_eq!(step(x.clone(), Command::Receive, Party::Applicant, 3).unwrap_err().code, "forbidden");
@@ -136,12 +138,12 @@ fn any_command() -> impl Strategy<Value = (Command, bool)> {
         Just(Command::Receive),
         Just(Command::Refuse { reason: "lý do".into() }),
         Just(Command::RequestSupplement { items: vec!["giấy".into()], reason: "thiếu".into() }),
-        Just(Command::Supplement { note: String::new() }),
+        Just(Command::Supplement { note: String::new(), files: Vec::new() }),
         Just(Command::RequestPayment { amount_vnd: 1000 }),
         Just(Command::RecordPayment { online: false }),
         Just(Command::StartProcessing),
         Just(Command::CompleteStep { note: String::new() }),
-        Just(Command::Approve { electronic_result: true }),
+        Just(Command::Approve { electronic_result: true, result: None }),
         Just(Command::Return { method: ReturnMethod::Desk }),
         Just(Command::Withdraw { reason: String::new() }),
         Just(Command::Stop { reason: "dừng".into() }),

@@ -1,0 +1,74 @@
+//! Content-addressed file storage under the data directory: `files/ab/cd/<sha256>`.
+//! Bytes are written and synced before the database row that names them is committed, so a
+//! committed record never points at a missing file; a crash can leave only unreferenced files.
+
+use crate::error::AppError;
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use tinhso_domain::files::{FileKind, MAX_FILE_BYTES};
+use tinhso_store::StoredFile;
+
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    root: PathBuf,
+}
+
+fn invalid_file(vi: &str, en: &str) -> AppError {
+    AppError::bad_request("invalid_file", vi, en)
+}
+
+impl FileStore {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    fn path(&self, sha256: &str) -> Option<PathBuf> {
+        let ok = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+        ok.then(|| self.root.join(&sha256[0..2]).join(&sha256[2..4]).join(sha256))
+    }
+
+    /// Checks and stores `bytes`; returns what was stored. Runs blocking IO: call it off the
+    /// async threads.
+    pub fn put(&self, bytes: &[u8]) -> Result<StoredFile, AppError> {
+        if bytes.is_empty() {
+            return Err(invalid_file("Tệp rỗng", "The file is empty"));
+        }
+        if bytes.len() > MAX_FILE_BYTES {
+            return Err(invalid_file(
+                &format!("Tệp lớn hơn {} MB", MAX_FILE_BYTES / 1024 / 1024),
+                &format!("The file is larger than {} MB", MAX_FILE_BYTES / 1024 / 1024),
+            ));
+        }
+        let kind = FileKind::sniff(bytes).ok_or_else(|| {
+            invalid_file("Chỉ nhận tệp PDF, JPEG hoặc PNG", "Only PDF, JPEG or PNG files are accepted")
+        })?;
+        let sha256 = hex::encode(Sha256::digest(bytes));
+        let path = self.path(&sha256).ok_or_else(|| AppError::Internal("bad hash".into()))?;
+        if !path.exists() {
+            write_durably(&self.root, &path, bytes).map_err(|e| AppError::Internal(format!("storing a file: {e}")))?;
+        }
+        Ok(StoredFile { sha256, size: bytes.len() as u64, kind })
+    }
+
+    pub async fn read(&self, sha256: &str) -> Result<Vec<u8>, AppError> {
+        let path = self.path(sha256).ok_or(AppError::NotFound)?;
+        tokio::fs::read(&path).await.map_err(|_| AppError::NotFound)
+    }
+}
+
+/// Writes to a temporary file, syncs it, renames it into place and syncs the directory.
+fn write_durably(root: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(root);
+    std::fs::create_dir_all(dir)?;
+    let tmp_dir = root.join("tmp");
+    std::fs::create_dir_all(&tmp_dir)?;
+    let mut nonce = [0u8; 8];
+    getrandom::getrandom(&mut nonce).map_err(std::io::Error::other)?;
+    let tmp = tmp_dir.join(hex::encode(nonce));
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    std::fs::File::open(dir)?.sync_all()
+}
