@@ -127,8 +127,13 @@ async fn lifecycle(s: TestServer) {
         ("gioi_tinh".to_owned(), json!("Nam")),
         ("noi_sinh".to_owned(), json!({ "detail": "Trạm y tế", "commune": commune })),
     ]);
-    let (st, b) =
-        citizen.post("/api/v1/dossiers", json!({ "procedure": BIRTH, "commune": commune, "form": birth })).await;
+    // A fully online procedure: its mandatory documents go up as files first.
+    let (_, doc) = citizen.upload("Giấy tờ.pdf", PDF).await;
+    let sha = doc["sha256"].as_str().unwrap().to_owned();
+    let files: Vec<Value> = (0..4).map(|i| json!({ "component": i, "sha256": sha })).collect();
+    let (st, b) = citizen
+        .post("/api/v1/dossiers", json!({ "procedure": BIRTH, "commune": commune, "form": birth, "files": files }))
+        .await;
     assert_eq!(st, StatusCode::CREATED, "{b}");
     assert_eq!(b["receiving_agency"], b["competent_agency"]);
     let birth_code = b["code"].as_str().unwrap().to_owned();
