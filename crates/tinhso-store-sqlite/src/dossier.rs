@@ -2,7 +2,7 @@
 
 use crate::map_err;
 use chrono::Utc;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 use tinhso_domain::dossier::chain::{self, Hash, Link, GENESIS};
 use tinhso_domain::dossier::code::dossier_code;
 use tinhso_domain::dossier::deadline::local_date;
@@ -14,7 +14,7 @@ use tinhso_store::{
 
 /// Appends one event to the chain; the caller holds the write transaction (SQLite's single
 /// writer serialises appends, so ids stay gap-free).
-fn chain_append(tx: &Transaction<'_>, code: &str, event: &Event) -> Result<i64> {
+fn chain_append(tx: &Connection, code: &str, event: &Event) -> Result<i64> {
     let head: Option<(i64, Vec<u8>)> = tx
         .query_row("SELECT last_id, hash FROM chain_head WHERE one = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()
@@ -47,7 +47,7 @@ fn chain_append(tx: &Transaction<'_>, code: &str, event: &Event) -> Result<i64> 
     Ok(id)
 }
 
-fn notify(tx: &Transaction<'_>, code: &str, event_id: i64, notes: &[Notification]) -> Result<()> {
+fn notify(tx: &Connection, code: &str, event_id: i64, notes: &[Notification]) -> Result<()> {
     for n in notes.iter().map(|n| n.for_code(code)) {
         tx.execute(
             "INSERT INTO outbox (account_id, dossier_code, event_id, subject, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -58,7 +58,7 @@ fn notify(tx: &Transaction<'_>, code: &str, event_id: i64, notes: &[Notification
     Ok(())
 }
 
-fn attach(tx: &Transaction<'_>, code: &str, files: &[Attachment]) -> Result<()> {
+fn attach(tx: &Connection, code: &str, files: &[Attachment]) -> Result<()> {
     for f in files {
         tx.execute(
             "INSERT INTO dossier_file (dossier_code, sha256, name, purpose, component, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -69,7 +69,7 @@ fn attach(tx: &Transaction<'_>, code: &str, files: &[Attachment]) -> Result<()> 
     Ok(())
 }
 
-pub fn submit(tx: &Transaction<'_>, new: &NewDossier) -> Result<Dossier> {
+pub fn submit(tx: &Connection, new: &NewDossier) -> Result<Dossier> {
     let EventKind::Submitted { receiving_agency, .. } = &new.submitted.kind else {
         return Err(StoreError::Corrupt("a dossier starts with a Submitted event".into()));
     };
@@ -112,7 +112,7 @@ pub fn submit(tx: &Transaction<'_>, new: &NewDossier) -> Result<Dossier> {
 }
 
 /// A whole history: submit, then each event folded and appended.
-pub fn import(tx: &Transaction<'_>, new: &NewDossier, events: &[Event]) -> Result<()> {
+pub fn import(tx: &Connection, new: &NewDossier, events: &[Event]) -> Result<()> {
     let mut d = submit(tx, new)?;
     for e in events {
         let next =
@@ -124,7 +124,7 @@ pub fn import(tx: &Transaction<'_>, new: &NewDossier, events: &[Event]) -> Resul
 }
 
 pub fn append(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     code: &str,
     expected: u32,
     event: &Event,

@@ -6,6 +6,7 @@ mod dossier;
 mod migrate;
 mod rows;
 mod write;
+mod writer;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -28,7 +29,7 @@ const REVISION_SQL: &str = "SELECT (SELECT count(*) || '/' || coalesce(max(updat
 
 pub struct SqliteStore {
     path: PathBuf,
-    writer: Arc<Mutex<Connection>>,
+    writer: writer::Writer,
     readers: Arc<Mutex<Vec<Connection>>>,
 }
 
@@ -69,7 +70,8 @@ impl SqliteStore {
         })
         .await
         .map_err(backend)??;
-        Ok(Self { path, writer: Arc::new(Mutex::new(writer)), readers: Arc::new(Mutex::new(Vec::new())) })
+        let writer = writer::Writer::start(writer).map_err(backend)?;
+        Ok(Self { path, writer, readers: Arc::new(Mutex::new(Vec::new())) })
     }
 
     async fn read<T, F>(&self, f: F) -> Result<T>
@@ -108,22 +110,13 @@ impl SqliteStore {
         bodies.iter().map(|b| tinhso_store::codec::from_json(b)).collect()
     }
 
-    /// Runs `f` in one IMMEDIATE transaction on the writer; commits only if it succeeds.
+    /// Runs `f` atomically in the next group commit; resolves once it is durable.
     async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
-        let writer = self.writer.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = writer.lock().map_err(backend)?;
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(map_err)?;
-            let out = f(&tx)?;
-            tx.commit().map_err(map_err)?;
-            Ok(out)
-        })
-        .await
-        .map_err(backend)?
+        self.writer.write(f).await
     }
 }
 
@@ -455,5 +448,53 @@ impl Store for SqliteStore {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tinhso_domain::policy::Role;
+
+    fn account(login: &str) -> NewAccount {
+        NewAccount {
+            login: login.to_owned(),
+            full_name: "Thử nghiệm".to_owned(),
+            password_hash: "x".to_owned(),
+            role: Role::Citizen,
+            agency: None,
+            personal_id: None,
+        }
+    }
+
+    /// Concurrent writes share commits; one that fails (a duplicate login) undoes only itself.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn group_commit_isolates_failed_writes() {
+        let dir = std::env::temp_dir().join(format!("tinhso-gc-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = std::sync::Arc::new(SqliteStore::open(dir.join("t.db")).await.unwrap());
+        let mut tasks = Vec::new();
+        for i in 0..300 {
+            let store = store.clone();
+            // Every tenth login repeats the one before it.
+            let login = if i % 10 == 9 { format!("{}@x.vn", i - 1) } else { format!("{i}@x.vn") };
+            tasks.push(tokio::spawn(async move { store.create_account(&account(&login)).await }));
+        }
+        let mut ok = 0;
+        let mut conflicts = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(_) => ok += 1,
+                Err(StoreError::Conflict(_)) => conflicts += 1,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert_eq!((ok, conflicts), (270, 30));
+        assert_eq!(store.accounts().await.unwrap().len(), 270);
+        // Reopened from disk, everything acknowledged is there.
+        drop(store);
+        let again = SqliteStore::open(dir.join("t.db")).await.unwrap();
+        assert_eq!(again.accounts().await.unwrap().len(), 270);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

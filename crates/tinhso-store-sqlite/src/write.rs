@@ -2,13 +2,13 @@
 
 use crate::map_err;
 use chrono::Utc;
-use rusqlite::{params, Transaction};
+use rusqlite::{params, Connection};
 use tinhso_domain::calendar::YearCalendar;
 use tinhso_domain::catalogue::Procedure;
 use tinhso_store::codec::{key, to_json};
 use tinhso_store::{NewAccount, ProvinceSetup, Result, StoreError};
 
-pub fn setup(tx: &Transaction<'_>, setup: &ProvinceSetup) -> Result<()> {
+pub fn setup(tx: &Connection, setup: &ProvinceSetup) -> Result<()> {
     let exists: bool = tx.query_row("SELECT EXISTS(SELECT 1 FROM province)", [], |r| r.get(0)).map_err(map_err)?;
     if exists {
         return Err(StoreError::Conflict("a province is already set up".into()));
@@ -57,7 +57,7 @@ pub fn setup(tx: &Transaction<'_>, setup: &ProvinceSetup) -> Result<()> {
     Ok(())
 }
 
-pub fn insert_account(tx: &Transaction<'_>, a: &NewAccount) -> Result<i64> {
+pub fn insert_account(tx: &Connection, a: &NewAccount) -> Result<i64> {
     tx.execute(
         "INSERT INTO account (login, full_name, password_hash, role, agency_code, personal_id, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -75,7 +75,7 @@ pub fn insert_account(tx: &Transaction<'_>, a: &NewAccount) -> Result<i64> {
     Ok(tx.last_insert_rowid())
 }
 
-pub fn upsert_procedures(tx: &Transaction<'_>, procedures: &[Procedure]) -> Result<usize> {
+pub fn upsert_procedures(tx: &Connection, procedures: &[Procedure]) -> Result<usize> {
     let now = Utc::now();
     let mut st = tx
         .prepare(
@@ -91,7 +91,7 @@ pub fn upsert_procedures(tx: &Transaction<'_>, procedures: &[Procedure]) -> Resu
     Ok(procedures.len())
 }
 
-pub fn put_calendar_year(tx: &Transaction<'_>, year: &YearCalendar) -> Result<()> {
+pub fn put_calendar_year(tx: &Connection, year: &YearCalendar) -> Result<()> {
     tx.execute(
         "INSERT INTO calendar_year (year, body, updated_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (year) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",

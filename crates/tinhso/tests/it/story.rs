@@ -139,7 +139,19 @@ async fn story(s: TestServer) {
     }
     let (_, spec) = get_json(&c, &format!("{}/api/openapi.json", s.url)).await;
     assert_eq!(spec["openapi"], "3.1.0");
-    for path in ["/api/v1/procedures", "/api/v1/procedures/{code}", "/api/v1/units", "/healthz"] {
+    for path in [
+        "/api/v1/procedures",
+        "/api/v1/procedures/{code}",
+        "/api/v1/units",
+        "/healthz",
+        "/api/v1/session",
+        "/api/v1/dossiers",
+        "/api/v1/dossiers/{code}",
+        "/api/v1/dossiers/{code}/events",
+        "/api/v1/dossiers/{code}/actions",
+        "/api/v1/files",
+        "/api/v1/lookup",
+    ] {
         assert!(spec["paths"].get(path).is_some(), "{path} documented");
     }
 
