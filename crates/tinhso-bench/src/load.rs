@@ -26,31 +26,52 @@ impl Outcome {
     }
 }
 
+/// GETs of `urls`, cycled, one keep-alive connection per task.
 pub async fn run(urls: &[String], connections: usize, measure: Duration) -> Result<Outcome> {
+    let urls = std::sync::Arc::new(urls.to_vec());
+    let clients = (0..connections).map(|_| client()).collect();
+    run_with(clients, measure, move |c, conn, i| {
+        let urls = urls.clone();
+        async move {
+            let url = &urls[(conn + i as usize) % urls.len()];
+            match c.get(url).send().await {
+                Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
+                _ => false,
+            }
+        }
+    })
+    .await
+}
+
+/// A client holding one connection (and its own cookies), as one user's device would.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().pool_max_idle_per_host(1).cookie_store(true).build().unwrap_or_default()
+}
+
+/// Runs `op(client, connection index, request number)` in a loop on every client for 2 s of
+/// warm-up and `measure` seconds; `op` says whether the request succeeded.
+pub async fn run_with<F, Fut>(clients: Vec<reqwest::Client>, measure: Duration, op: F) -> Result<Outcome>
+where
+    F: Fn(reqwest::Client, usize, u64) -> Fut + Send + Sync + Clone + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
     let warmup = Duration::from_secs(2);
-    let start = Instant::now();
-    let measure_from = start + warmup;
+    let measure_from = Instant::now() + warmup;
     let end = measure_from + measure;
     let mut tasks = Vec::new();
-    for c in 0..connections {
-        let urls = urls.to_vec();
+    for (conn, client) in clients.into_iter().enumerate() {
+        let op = op.clone();
         tasks.push(tokio::spawn(async move {
-            // One client per task: one connection each, as separate users would have.
-            let client = reqwest::Client::builder().pool_max_idle_per_host(1).build().unwrap_or_default();
             let mut lat = Vec::with_capacity(100_000);
             let mut errors = 0usize;
-            let mut i = c;
+            let mut i = 0u64;
             loop {
                 let now = Instant::now();
                 if now >= end {
                     break;
                 }
-                let url = &urls[i % urls.len()];
+                let ok = op(client.clone(), conn, i).await;
                 i += 1;
-                let ok = match client.get(url).send().await {
-                    Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
-                    Err(_) => false,
-                };
                 if now >= measure_from {
                     if ok {
                         lat.push(u32::try_from(now.elapsed().as_micros()).unwrap_or(u32::MAX));
@@ -71,14 +92,4 @@ pub async fn run(urls: &[String], connections: usize, measure: Duration) -> Resu
     }
     latencies_us.sort_unstable();
     Ok(Outcome { requests: latencies_us.len(), errors, elapsed: measure, latencies_us })
-}
-
-/// The ceiling: the smallest useful HTTP server on the same stack (tokio, hyper via axum),
-/// answering a constant. Prints its base URL, then serves until killed.
-pub async fn hello_server() -> Result<()> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    println!("http://{}", listener.local_addr()?);
-    let app = axum::Router::new().route("/hello", axum::routing::get(|| async { "xin chào" }));
-    axum::serve(listener, app).await?;
-    Ok(())
 }

@@ -2,6 +2,8 @@
 //! the machine's ceiling with the same load generator against a minimal program kept here.
 //! Prints a Markdown report for BENCHMARKS.md.
 
+mod ceiling;
+mod dossiers;
 mod load;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -16,6 +18,40 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 #[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    command: Bench,
+}
+
+#[derive(clap::Subcommand)]
+enum Bench {
+    /// Issue 2: catalogue search, start-up, idle RSS.
+    Search(Args),
+    /// Issue 3: the dossier lifecycle with many dossiers stored.
+    Dossiers {
+        #[arg(long, default_value = "target/release/tinhso")]
+        tinhso: PathBuf,
+        #[arg(long, default_value = "bench-out")]
+        work: PathBuf,
+        /// Dossiers stored before measuring.
+        #[arg(long, default_value_t = 1_000_000)]
+        stored: usize,
+        #[arg(long, default_value_t = 32)]
+        connections: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
+    /// Internal: the ceiling programs' server (the harness starts itself this way).
+    #[command(hide = true)]
+    CeilingServer {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 50_000)]
+        rows: i64,
+    },
+}
+
+#[derive(clap::Args)]
 struct Args {
     /// The release `tinhso` binary.
     #[arg(long, default_value = "target/release/tinhso")]
@@ -32,9 +68,6 @@ struct Args {
     /// Measured seconds per scenario (after 2 s of warm-up).
     #[arg(long, default_value_t = 10)]
     seconds: u64,
-    /// Internal: run only the ceiling's hello server (the harness starts itself this way).
-    #[arg(long, hide = true)]
-    hello_server: bool,
 }
 
 /// Queries people type, with and without marks, codes and filters.
@@ -57,17 +90,18 @@ const QUERIES: &[&str] = &[
     "q=xac+nhan&online=fully_online",
 ];
 
-struct Server {
-    child: Child,
-    url: String,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) url: String,
     ready_after: Duration,
 }
 
-async fn start(bin: &Path, data: &Path) -> Result<Server> {
+pub(crate) async fn start(bin: &Path, data: &Path, extra: &[&str]) -> Result<Server> {
     let t = Instant::now();
     let mut child = Command::new(bin)
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(data)
+        .args(extra)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -86,19 +120,22 @@ async fn start(bin: &Path, data: &Path) -> Result<Server> {
     bail!("server exited before it was ready")
 }
 
-async fn start_hello() -> Result<Server> {
+/// Starts the ceiling programs' server as a child process, as the product runs.
+pub(crate) async fn start_ceiling(dir: &Path) -> Result<Server> {
     let t = Instant::now();
     let mut child = Command::new(std::env::current_exe()?)
-        .arg("--hello-server")
+        .arg("ceiling-server")
+        .arg("--dir")
+        .arg(dir)
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()?;
     let mut lines = BufReader::new(child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?).lines();
-    let url = lines.next_line().await?.ok_or_else(|| anyhow!("hello server said nothing"))?;
+    let url = lines.next_line().await?.ok_or_else(|| anyhow!("ceiling server said nothing"))?;
     Ok(Server { child, url, ready_after: t.elapsed() })
 }
 
-fn rss_kib(pid: Option<u32>) -> Result<u64> {
+pub(crate) fn rss_kib(pid: Option<u32>) -> Result<u64> {
     let pid = pid.ok_or_else(|| anyhow!("no pid"))?;
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     status
@@ -109,7 +146,7 @@ fn rss_kib(pid: Option<u32>) -> Result<u64> {
         .ok_or_else(|| anyhow!("no VmRSS"))
 }
 
-async fn cli(bin: &Path, args: &[&str]) -> Result<()> {
+pub(crate) async fn cli(bin: &Path, args: &[&str]) -> Result<()> {
     let out = Command::new(bin).args(args).env("RUST_LOG", "warn").output().await?;
     if !out.status.success() {
         bail!("{args:?}: {}", String::from_utf8_lossy(&out.stderr));
@@ -132,7 +169,7 @@ fn synthetic(base: &[Procedure], n: usize) -> Result<Vec<Procedure>> {
     Ok(out)
 }
 
-fn machine() -> String {
+pub(crate) fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|c| {
@@ -152,17 +189,25 @@ fn machine() -> String {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let args = Args::parse();
-    if args.hello_server {
-        return load::hello_server().await;
+    match Cli::parse().command {
+        Bench::Search(args) => search(args).await,
+        Bench::Dossiers { tinhso, work, stored, connections, seconds } => {
+            let _ = std::fs::remove_dir_all(&work);
+            std::fs::create_dir_all(&work)?;
+            dossiers::run(dossiers::Args { tinhso: &tinhso, work: &work, stored, connections, seconds }).await
+        }
+        Bench::CeilingServer { dir, rows } => ceiling::serve(dir, rows).await,
     }
+}
+
+async fn search(args: Args) -> Result<()> {
     let _ = std::fs::remove_dir_all(&args.work);
     std::fs::create_dir_all(&args.work)?;
     let data = args.work.join("data");
     let data_s = data.display().to_string();
 
     // A data directory with the demo province, then the catalogue grown to N procedures.
-    let first = start(&args.tinhso, &data).await?;
+    let first = start(&args.tinhso, &data, &["--demo-dossiers", "0"]).await?;
     drop(first);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let export = args.work.join("demo.json");
@@ -193,7 +238,7 @@ async fn main() -> Result<()> {
     let mut startups = Vec::new();
     let mut idle_rss = 0;
     for _ in 0..5 {
-        let s = start(&args.tinhso, &data).await?;
+        let s = start(&args.tinhso, &data, &[]).await?;
         startups.push(s.ready_after);
         tokio::time::sleep(Duration::from_millis(500)).await;
         idle_rss = rss_kib(s.child.id())?;
@@ -203,13 +248,13 @@ async fn main() -> Result<()> {
     startups.sort();
 
     // HTTP search under load, then the ceiling with the same generator.
-    let server = start(&args.tinhso, &data).await?;
+    let server = start(&args.tinhso, &data, &[]).await?;
     let urls: Vec<String> = QUERIES.iter().map(|q| format!("{}/api/v1/procedures?{q}", server.url)).collect();
     let search = load::run(&urls, args.connections, Duration::from_secs(args.seconds)).await?;
     let loaded_rss = rss_kib(server.child.id())?;
     drop(server);
     // The ceiling runs as its own process, as the product does.
-    let hello = start_hello().await?;
+    let hello = start_ceiling(&args.work).await?;
     let ceiling =
         load::run(&[format!("{}/hello", hello.url)], args.connections, Duration::from_secs(args.seconds)).await?;
     drop(hello);

@@ -25,6 +25,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_foundation.sql")),
     (2, include_str!("../migrations/0002_dossiers.sql")),
     (3, include_str!("../migrations/0003_files.sql")),
+    (4, include_str!("../migrations/0004_inbox.sql")),
 ];
 /// Arbitrary key of the advisory lock that serialises migrations.
 const MIGRATION_LOCK: i64 = 0x7469_6e68_736f;
@@ -479,5 +480,22 @@ impl Store for PgStore {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every file in migrations/ is registered, in order.
+    #[test]
+    fn all_migration_files_are_registered() {
+        let mut files: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        assert_eq!(files.len(), super::MIGRATIONS.len());
+        for (i, f) in files.iter().enumerate() {
+            assert!(f.starts_with(&format!("{:04}_", i + 1)), "{f}");
+        }
     }
 }

@@ -6,6 +6,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_foundation.sql")),
     (2, include_str!("../migrations/0002_dossiers.sql")),
     (3, include_str!("../migrations/0003_files.sql")),
+    (4, include_str!("../migrations/0004_inbox.sql")),
 ];
 
 pub fn run(conn: &mut Connection) -> rusqlite::Result<()> {
@@ -26,4 +27,21 @@ pub fn run(conn: &mut Connection) -> rusqlite::Result<()> {
         tx.commit()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every file in migrations/ is registered, in order.
+    #[test]
+    fn all_migration_files_are_registered() {
+        let mut files: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        assert_eq!(files.len(), super::MIGRATIONS.len());
+        for (i, f) in files.iter().enumerate() {
+            assert!(f.starts_with(&format!("{:04}_", i + 1)), "{f}");
+        }
+    }
 }

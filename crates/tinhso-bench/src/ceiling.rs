@@ -1,0 +1,114 @@
+//! The machine's ceilings, measured with the same load generator as the product: minimal
+//! programs on the same stack (tokio, axum, SQLite in WAL with synchronous=FULL). Not product code.
+
+use anyhow::Result;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use rusqlite::{params, Connection};
+use std::io::Write;
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Raw fsync/s of one thread rewriting one byte and calling fdatasync, for `secs`.
+pub fn fsync_per_second(dir: &std::path::Path, secs: u64) -> Result<f64> {
+    let path = dir.join("fsync-probe");
+    let mut f = std::fs::OpenOptions::new().create(true).write(true).truncate(true).open(&path)?;
+    let start = Instant::now();
+    let mut n = 0u64;
+    while start.elapsed() < Duration::from_secs(secs) {
+        f.write_all(b"x")?;
+        f.sync_data()?;
+        n += 1;
+    }
+    std::fs::remove_file(&path)?;
+    Ok(n as f64 / start.elapsed().as_secs_f64())
+}
+
+fn open(path: &std::path::Path) -> rusqlite::Result<Connection> {
+    let c = Connection::open(path)?;
+    c.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;")?;
+    Ok(c)
+}
+
+type Pending = (String, tokio::sync::oneshot::Sender<bool>);
+
+/// `POST /insert`: one durable row per request, acknowledged after a group commit.
+async fn insert(State(tx): State<mpsc::Sender<Pending>>, body: String) -> StatusCode {
+    let (ack, done) = tokio::sync::oneshot::channel();
+    if tx.send((body, ack)).is_err() {
+        return StatusCode::INTERNAL_SERVER_ERROR;
+    }
+    match done.await {
+        Ok(true) => StatusCode::CREATED,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+type Readers = Arc<(std::path::PathBuf, Mutex<Vec<Connection>>)>;
+
+/// `GET /read/{id}`: one row by primary key, from a pool of read connections.
+async fn read(State(pool): State<Readers>, Path(id): Path<i64>) -> Result<String, StatusCode> {
+    tokio::task::spawn_blocking(move || {
+        let conn = pool.1.lock().ok().and_then(|mut p| p.pop());
+        let conn = match conn {
+            Some(c) => c,
+            None => open(&pool.0).map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?,
+        };
+        let row: rusqlite::Result<String> =
+            conn.query_row("SELECT payload FROM item WHERE id = ?1", [id], |r| r.get(0));
+        if let Ok(mut p) = pool.1.lock() {
+            p.push(conn);
+        }
+        row.map_err(|_| StatusCode::NOT_FOUND)
+    })
+    .await
+    .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?
+}
+
+/// Runs the ceiling server on port 0 with a database in `dir`; prints its URL.
+pub async fn serve(dir: std::path::PathBuf, rows: i64) -> Result<()> {
+    let db = dir.join("ceiling.db");
+    let _ = std::fs::remove_file(&db);
+    let mut conn = open(&db)?;
+    conn.execute_batch("CREATE TABLE item (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)")?;
+    {
+        let tx = conn.transaction()?;
+        for i in 1..=rows {
+            tx.execute("INSERT INTO item (id, payload) VALUES (?1, ?2)", params![i, format!("row {i} ").repeat(8)])?;
+        }
+        tx.commit()?;
+    }
+    let (tx, rx) = mpsc::channel::<Pending>();
+    std::thread::spawn(move || {
+        while let Ok(first) = rx.recv() {
+            let mut batch = vec![first];
+            while let Ok(p) = rx.try_recv() {
+                batch.push(p);
+                if batch.len() >= 512 {
+                    break;
+                }
+            }
+            let ok = (|| -> rusqlite::Result<()> {
+                let t = conn.transaction()?;
+                for (payload, _) in &batch {
+                    t.execute("INSERT INTO item (payload) VALUES (?1)", [payload])?;
+                }
+                t.commit()
+            })()
+            .is_ok();
+            for (_, ack) in batch {
+                let _ = ack.send(ok);
+            }
+        }
+    });
+    let readers: Readers = Arc::new((db, Mutex::new(Vec::new())));
+    let app = axum::Router::new()
+        .route("/hello", get(|| async { "xin chào" }))
+        .route("/insert", post(insert).with_state(tx))
+        .route("/read/{id}", get(read).with_state(readers));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    println!("http://{}", listener.local_addr()?);
+    axum::serve(listener, app).await?;
+    Ok(())
+}
