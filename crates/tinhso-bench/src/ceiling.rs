@@ -25,6 +25,39 @@ pub fn fsync_per_second(dir: &std::path::Path, secs: u64) -> Result<f64> {
     Ok(n as f64 / start.elapsed().as_secs_f64())
 }
 
+/// Durable writes of a `size`-byte file per second, as an upload does: write, fsync, rename,
+/// fsync the directory; `threads` at once.
+pub fn file_writes_per_second(dir: &std::path::Path, size: usize, threads: usize, secs: u64) -> Result<f64> {
+    let stop = Instant::now() + Duration::from_secs(secs);
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let dir = dir.join(format!("files-probe-{t}"));
+            std::thread::spawn(move || -> std::io::Result<u64> {
+                std::fs::create_dir_all(&dir)?;
+                let mut n = 0u64;
+                let mut bytes = vec![b'0'; size];
+                while Instant::now() < stop {
+                    bytes[..8].copy_from_slice(&n.to_le_bytes());
+                    let tmp = dir.join("tmp");
+                    let mut f = std::fs::File::create(&tmp)?;
+                    f.write_all(&bytes)?;
+                    f.sync_all()?;
+                    std::fs::rename(&tmp, dir.join(format!("f{n}")))?;
+                    std::fs::File::open(&dir)?.sync_all()?;
+                    n += 1;
+                }
+                std::fs::remove_dir_all(&dir)?;
+                Ok(n)
+            })
+        })
+        .collect();
+    let mut total = 0;
+    for h in handles {
+        total += h.join().map_err(|_| anyhow::anyhow!("probe thread panicked"))??;
+    }
+    Ok(total as f64 / secs as f64)
+}
+
 fn open(path: &std::path::Path) -> rusqlite::Result<Connection> {
     let c = Connection::open(path)?;
     c.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;")?;

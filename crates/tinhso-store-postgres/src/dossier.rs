@@ -75,7 +75,7 @@ pub async fn submit(tx: &Transaction<'_>, new: &NewDossier) -> Result<Dossier> {
         .map_err(map_err)?;
     let seq = u32::try_from(row.get::<_, i32>(0)).unwrap_or(0);
     let code = dossier_code(receiving_agency, day, seq)
-        .ok_or_else(|| StoreError::Conflict(format!("{receiving_agency} received more than 9999 dossiers on {day}")))?;
+        .ok_or_else(|| StoreError::DailyCodesExhausted(format!("{receiving_agency} on {day}")))?;
     let dossier = apply(None, &code, &new.submitted).ok_or_else(|| StoreError::Corrupt("submitted event".into()))?;
     tx.execute(
         "INSERT INTO dossier (code, procedure_code, applicant_id, applicant_phone, receiving_agency, competent_agency,

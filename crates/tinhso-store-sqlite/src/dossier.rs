@@ -83,7 +83,7 @@ pub fn submit(tx: &Connection, new: &NewDossier) -> Result<Dossier> {
         )
         .map_err(map_err)?;
     let code = dossier_code(receiving_agency, day, seq)
-        .ok_or_else(|| StoreError::Conflict(format!("{receiving_agency} received more than 9999 dossiers on {day}")))?;
+        .ok_or_else(|| StoreError::DailyCodesExhausted(format!("{receiving_agency} on {day}")))?;
     let dossier = apply(None, &code, &new.submitted).ok_or_else(|| StoreError::Corrupt("submitted event".into()))?;
     tx.execute(
         "INSERT INTO dossier (code, procedure_code, applicant_id, applicant_phone, receiving_agency, competent_agency,

@@ -20,6 +20,9 @@ pub enum StoreError {
     /// The database refused or failed; the message is for operators' logs.
     #[error("database: {0}")]
     Backend(String),
+    /// A receiving desk has used all 9,999 dossier codes of a day (the national code format).
+    #[error("daily dossier codes exhausted: {0}")]
+    DailyCodesExhausted(String),
     /// Stored data that no longer parses (a bug or a manual edit).
     #[error("corrupt record: {0}")]
     Corrupt(String),

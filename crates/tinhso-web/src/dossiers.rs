@@ -217,7 +217,15 @@ pub async fn submit(state: &AppState, account: &Account, input: SubmitInput) -> 
     // The store allocates the code and writes it where the notification says `{code}`.
     let notify = notifications(account.id, "{code}", &submitted.kind);
     let new = NewDossier { submitted, form: Value::Object(form), applicant_phone, files: attachments, notify };
-    Ok(state.store.submit_dossier(&new).await?)
+    match state.store.submit_dossier(&new).await {
+        Ok(d) => Ok(d),
+        Err(StoreError::DailyCodesExhausted(_)) => Err(AppError::Conflict {
+            code: "daily_limit_reached",
+            vi: "Nơi tiếp nhận đã nhận đủ 9.999 hồ sơ trong ngày theo định dạng mã hồ sơ quốc gia. Vui lòng nộp lại vào ngày làm việc tiếp theo hoặc chọn nơi tiếp nhận khác.".into(),
+            en: "This desk has received 9,999 dossiers today, the most the national code format allows. Submit on the next working day or at another desk.".into(),
+        }),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Whether `account` may see `d` at all (owners and staff of the two agencies, leaders, auditors).
