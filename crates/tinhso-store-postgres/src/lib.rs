@@ -351,7 +351,7 @@ impl Store for PgStore {
             Some(agency) => {
                 let side = |col: &str| {
                     format!(
-                        "(SELECT code, submitted_at, body FROM dossier WHERE {col} = $3 AND {filter} {order} LIMIT $4 + $5)"
+                        "(SELECT code, submitted_at, body FROM dossier WHERE {col} = $3::text AND {filter} {order} LIMIT $4::bigint + $5::bigint)"
                     )
                 };
                 let sql = format!(
