@@ -460,6 +460,30 @@ impl Store for PgStore {
             .collect()
     }
 
+    async fn documents_named(&self, account_id: i64, hashes: &[String]) -> Result<Vec<Document>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT d.sha256, d.name, b.size, b.mime, d.created_at FROM document d
+                 JOIN file_blob b ON b.sha256 = d.sha256 WHERE d.account_id = $1 AND d.sha256 = ANY($2)",
+                &[&account_id, &hashes],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Document {
+                    sha256: r.get(0),
+                    name: r.get(1),
+                    size: r.get::<_, i64>(2) as u64,
+                    kind: file_kind(r.get(3))?,
+                    created_at: r.get(4),
+                })
+            })
+            .collect()
+    }
+
     async fn dossier_files(&self, code: &str) -> Result<Vec<AttachedFile>> {
         let rows = self
             .client()

@@ -24,7 +24,7 @@ use tinhso_store::{
 };
 
 /// Read connections kept open; about the number of requests served at once.
-const MAX_IDLE_READERS: usize = 48;
+const MAX_IDLE_READERS: usize = 32;
 const REVISION_SQL: &str = "SELECT (SELECT count(*) || '/' || coalesce(max(updated_at), '') FROM procedure)
      || '/' || (SELECT count(*) || '/' || coalesce(max(updated_at), '') FROM calendar_year)";
 
@@ -63,7 +63,7 @@ fn open(path: &Path) -> rusqlite::Result<Connection> {
 fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    conn.execute_batch("PRAGMA cache_size = -4000; PRAGMA temp_store = MEMORY;")?;
+    conn.execute_batch("PRAGMA cache_size = -2000; PRAGMA temp_store = MEMORY;")?;
     Ok(conn)
 }
 
@@ -443,6 +443,35 @@ impl Store for SqliteStore {
                 let rows =
                     st.query_map([account_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
                 rows.collect()
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(sha256, name, size, mime, created_at)| {
+                Ok(Document { sha256, name, size: size as u64, kind: file_kind(&mime)?, created_at })
+            })
+            .collect()
+    }
+
+    async fn documents_named(&self, account_id: i64, hashes: &[String]) -> Result<Vec<Document>> {
+        let hashes = hashes.to_vec();
+        let rows: Vec<(String, String, i64, String, DateTime<Utc>)> = self
+            .read(move |c| {
+                let mut st = c.prepare(
+                    "SELECT d.sha256, d.name, b.size, b.mime, d.created_at FROM document d
+                     JOIN file_blob b ON b.sha256 = d.sha256 WHERE d.account_id = ?1 AND d.sha256 = ?2",
+                )?;
+                let mut out = Vec::new();
+                for h in &hashes {
+                    if let Some(r) = st
+                        .query_row(params![account_id, h], |r| {
+                            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                        })
+                        .optional()?
+                    {
+                        out.push(r);
+                    }
+                }
+                Ok(out)
             })
             .await?;
         rows.into_iter()

@@ -235,6 +235,8 @@ pub trait Store: Send + Sync + 'static {
     /// Records a file (once per content) in `account_id`'s document store.
     async fn add_document(&self, account_id: i64, file: &StoredFile, name: &str) -> Result<()>;
     async fn documents(&self, account_id: i64) -> Result<Vec<Document>>;
+    /// Those of `hashes` that are in `account_id`'s document store.
+    async fn documents_named(&self, account_id: i64, hashes: &[String]) -> Result<Vec<Document>>;
     async fn dossier_files(&self, code: &str) -> Result<Vec<AttachedFile>>;
 }
 

@@ -33,8 +33,7 @@ impl FromRequestParts<AppState> for ApiUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token =
             cookie(&parts.headers, session_cookie(state.config.secure_cookies)).ok_or(AppError::Unauthenticated)?;
-        let (session, account) =
-            state.store.session(&token_hash(&token), Utc::now()).await?.ok_or(AppError::Unauthenticated)?;
+        let (session, account) = state.session(&token_hash(&token)).await?.ok_or(AppError::Unauthenticated)?;
         if parts.method != Method::GET && parts.method != Method::HEAD {
             let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
             if sent.is_empty() || sent != session.csrf_token {
@@ -95,7 +94,7 @@ pub async fn login(
 
 /// `DELETE /api/v1/session`.
 pub async fn logout(State(state): State<AppState>, user: ApiUser) -> ApiResult<StatusCode> {
-    state.store.delete_session(&user.session.token_hash).await?;
+    state.end_session(&user.session.token_hash).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -219,8 +219,7 @@ impl FromRequestParts<AppState> for Viewer {
         let secure = state.config.secure_cookies;
         let found = match cookie(&parts.headers, session_cookie(secure)) {
             Some(token) => state
-                .store
-                .session(&token_hash(&token), Utc::now())
+                .session(&token_hash(&token))
                 .await
                 .map_err(|e| crate::error::PageError { error: e.into(), locale })?,
             None => None,

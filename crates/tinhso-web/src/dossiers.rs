@@ -46,7 +46,7 @@ async fn own_documents(
     if hashes.is_empty() {
         return Ok(Vec::new());
     }
-    let docs = state.store.documents(account.id).await?;
+    let docs = state.store.documents_named(account.id, hashes).await?;
     hashes
         .iter()
         .map(|h| {

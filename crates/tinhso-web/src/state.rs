@@ -8,7 +8,7 @@ use tinhso_domain::calendar::WorkingCalendar;
 use tinhso_domain::catalogue::Procedure;
 use tinhso_domain::province::{Agency, Province, Unit};
 use tinhso_domain::search::SearchIndex;
-use tinhso_store::{Store, StoreError};
+use tinhso_store::{Account, Session, Store, StoreError};
 
 #[derive(Debug, Clone)]
 pub struct WebConfig {
@@ -30,7 +30,15 @@ pub struct AppState {
     calendar: Arc<RwLock<Arc<WorkingCalendar>>>,
     pub throttle: Arc<Throttle>,
     pub files: crate::files::FileStore,
+    sessions: Arc<std::sync::Mutex<SessionCache>>,
 }
+
+/// Sessions by token hash, with when they were read from the store.
+type SessionCache = HashMap<Vec<u8>, (std::time::Instant, Session, Account)>;
+
+/// How long a looked-up session is trusted without asking the store again. Logging out here
+/// drops it at once; a logout or a disabled account on another server shows within this time.
+const SESSION_CACHE_SECS: u64 = 10;
 
 impl AppState {
     /// Loads the read models from the store. Fails if no province is set up.
@@ -58,6 +66,7 @@ impl AppState {
             calendar: Arc::new(RwLock::new(Arc::new(calendar))),
             throttle: Arc::new(Throttle::default()),
             files,
+            sessions: Arc::new(std::sync::Mutex::new(HashMap::new())),
         })
     }
 
@@ -119,6 +128,34 @@ impl AppState {
                 Err(e) => tracing::warn!(error = %e, "cannot read the store revision; will retry"),
             }
         }
+    }
+
+    /// The live session with this token hash, from a short-lived cache or the store.
+    pub async fn session(&self, token_hash: &[u8]) -> Result<Option<(Session, Account)>, StoreError> {
+        let now = chrono::Utc::now();
+        if let Ok(cache) = self.sessions.lock() {
+            if let Some((at, s, a)) = cache.get(token_hash) {
+                if at.elapsed().as_secs() < SESSION_CACHE_SECS && s.expires_at > now {
+                    return Ok(Some((s.clone(), a.clone())));
+                }
+            }
+        }
+        let found = self.store.session(token_hash, now).await?;
+        if let (Some((s, a)), Ok(mut cache)) = (&found, self.sessions.lock()) {
+            if cache.len() > 50_000 {
+                cache.retain(|_, (at, _, _)| at.elapsed().as_secs() < SESSION_CACHE_SECS);
+            }
+            cache.insert(token_hash.to_vec(), (std::time::Instant::now(), s.clone(), a.clone()));
+        }
+        Ok(found)
+    }
+
+    /// Ends a session here and in the store.
+    pub async fn end_session(&self, token_hash: &[u8]) -> Result<(), StoreError> {
+        if let Ok(mut cache) = self.sessions.lock() {
+            cache.remove(token_hash);
+        }
+        self.store.delete_session(token_hash).await
     }
 
     pub fn agency_name(&self, code: &str) -> Option<&str> {

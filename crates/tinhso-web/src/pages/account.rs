@@ -93,7 +93,7 @@ pub async fn logout(State(state): State<AppState>, viewer: Viewer, form: FormDat
     let err = page_err(&viewer);
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
     if let Some(s) = &viewer.session {
-        state.store.delete_session(&s.token_hash).await.map_err(|e| err(e.into()))?;
+        state.end_session(&s.token_hash).await.map_err(|e| err(e.into()))?;
     }
     Ok(with_cookie(Redirect::to("/").into_response(), &auth::clear_session_cookie(state.config.secure_cookies)))
 }
