@@ -244,14 +244,9 @@ pub async fn upload(
     headers: axum::http::HeaderMap,
     body: axum::body::Body,
 ) -> ApiResult<Response> {
-    let limit = tinhso_domain::files::MAX_FILE_BYTES;
-    let bytes = axum::body::to_bytes(body, limit + 1).await.map_err(|_| AppError::TooLarge)?;
     let raw_name = headers.get("x-file-name").and_then(|v| v.to_str().ok()).unwrap_or("tep");
     let name = tinhso_domain::files::clean_name(&percent_decode(raw_name));
-    let files = state.files.clone();
-    let stored = tokio::task::spawn_blocking(move || files.put(&bytes))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))??;
+    let stored = state.files.put_stream(body).await?;
     state.store.add_document(user.account.id, &stored, &name).await?;
     let body = json!({ "sha256": stored.sha256, "size": stored.size, "kind": stored.kind, "name": name });
     Ok((StatusCode::CREATED, Json(body)).into_response())

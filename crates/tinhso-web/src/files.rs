@@ -51,6 +51,73 @@ impl FileStore {
         Ok(StoredFile { sha256, size: bytes.len() as u64, kind })
     }
 
+    /// Streams a request body to disk while hashing it, so an upload never sits whole in
+    /// memory; checks size and type, then syncs and moves it into place.
+    pub async fn put_stream(&self, body: axum::body::Body) -> Result<StoredFile, AppError> {
+        use http_body_util::BodyExt;
+        use tokio::io::AsyncWriteExt;
+        let io = |e: std::io::Error| AppError::Internal(format!("storing a file: {e}"));
+        let tmp_dir = self.root.join("tmp");
+        tokio::fs::create_dir_all(&tmp_dir).await.map_err(io)?;
+        let mut nonce = [0u8; 8];
+        getrandom::getrandom(&mut nonce).map_err(|e| AppError::Internal(e.to_string()))?;
+        let tmp = tmp_dir.join(hex::encode(nonce));
+        let result = async {
+            let mut file = tokio::fs::File::create(&tmp).await.map_err(io)?;
+            let mut hasher = Sha256::new();
+            let mut head: Vec<u8> = Vec::with_capacity(16);
+            let mut size = 0usize;
+            let mut body = body;
+            while let Some(frame) = body.frame().await {
+                let frame = frame.map_err(|_| AppError::TooLarge)?;
+                let Ok(chunk) = frame.into_data() else { continue };
+                size += chunk.len();
+                if size > MAX_FILE_BYTES {
+                    return Err(invalid_file(
+                        &format!("Tệp lớn hơn {} MB", MAX_FILE_BYTES / 1024 / 1024),
+                        &format!("The file is larger than {} MB", MAX_FILE_BYTES / 1024 / 1024),
+                    ));
+                }
+                if head.len() < 16 {
+                    head.extend(chunk.iter().take(16 - head.len()));
+                }
+                hasher.update(&chunk);
+                file.write_all(&chunk).await.map_err(io)?;
+            }
+            if size == 0 {
+                return Err(invalid_file("Tệp rỗng", "The file is empty"));
+            }
+            let kind = FileKind::sniff(&head).ok_or_else(|| {
+                invalid_file("Chỉ nhận tệp PDF, JPEG hoặc PNG", "Only PDF, JPEG or PNG files are accepted")
+            })?;
+            file.sync_all().await.map_err(io)?;
+            Ok((hex::encode(hasher.finalize()), size, kind))
+        }
+        .await;
+        let (sha256, size, kind) = match result {
+            Ok(v) => v,
+            Err(e) => {
+                let _ = tokio::fs::remove_file(&tmp).await;
+                return Err(e);
+            }
+        };
+        let path = self.path(&sha256).ok_or_else(|| AppError::Internal("bad hash".into()))?;
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            if path.exists() {
+                return std::fs::remove_file(&tmp);
+            }
+            let dir = path.parent().unwrap_or(&root);
+            std::fs::create_dir_all(dir)?;
+            std::fs::rename(&tmp, &path)?;
+            std::fs::File::open(dir)?.sync_all()
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(io)?;
+        Ok(StoredFile { sha256, size: size as u64, kind })
+    }
+
     pub async fn read(&self, sha256: &str) -> Result<Vec<u8>, AppError> {
         let path = self.path(sha256).ok_or(AppError::NotFound)?;
         tokio::fs::read(&path).await.map_err(|_| AppError::NotFound)
