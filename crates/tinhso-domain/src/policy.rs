@@ -90,14 +90,26 @@ pub enum Action {
     ManageCatalogue,
     ManageCalendar,
     ManageProvince,
-    ManageStaff { agency: AgencyCode },
+    ManageStaff {
+        agency: AgencyCode,
+    },
     ViewAuditLog,
     ViewOperationsCentre,
     SubmitDossier,
-    ViewAgencyDossiers { agency: AgencyCode },
-    ReceiveDossier { agency: AgencyCode },
-    ProcessDossier { agency: AgencyCode },
-    ApproveDossier { agency: AgencyCode },
+    /// Every agency's dossiers, province-wide (steering and inspection).
+    ViewAllDossiers,
+    ViewAgencyDossiers {
+        agency: AgencyCode,
+    },
+    ReceiveDossier {
+        agency: AgencyCode,
+    },
+    ProcessDossier {
+        agency: AgencyCode,
+    },
+    ApproveDossier {
+        agency: AgencyCode,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,7 +131,7 @@ pub fn decide(actor: &Actor, action: &Action) -> Decision {
         (R::ProvinceAdmin | R::Auditor, A::ViewAuditLog) => true,
         (R::Leader | R::ProvinceAdmin, A::ViewOperationsCentre) => true,
         (R::Citizen, A::SubmitDossier) => true,
-        (R::Leader | R::Auditor, A::ViewAgencyDossiers { .. }) => true,
+        (R::Leader | R::Auditor, A::ViewAgencyDossiers { .. } | A::ViewAllDossiers) => true,
         (R::Receptionist | R::Specialist | R::Approver | R::AgencyAdmin, A::ViewAgencyDossiers { agency }) => {
             own(actor, agency)
         }
@@ -154,6 +166,7 @@ mod tests {
         ("view_operations", "-----YY-", "-----YY-"),
         ("submit_dossier", "Y-------", "Y-------"),
         ("view_dossiers", "-YYYY-YY", "------YY"),
+        ("view_all_dossiers", "------YY", "------YY"),
         ("receive_dossier", "-Y------", "--------"),
         ("process_dossier", "--Y-----", "--------"),
         ("approve_dossier", "---Y----", "--------"),
@@ -170,6 +183,7 @@ mod tests {
             "view_operations" => Action::ViewOperationsCentre,
             "submit_dossier" => Action::SubmitDossier,
             "view_dossiers" => Action::ViewAgencyDossiers { agency },
+            "view_all_dossiers" => Action::ViewAllDossiers,
             "receive_dossier" => Action::ReceiveDossier { agency },
             "process_dossier" => Action::ProcessDossier { agency },
             "approve_dossier" => Action::ApproveDossier { agency },

@@ -447,17 +447,7 @@ impl Store for PgStore {
             )
             .await
             .map_err(map_err)?;
-        rows.iter()
-            .map(|r| {
-                Ok(Document {
-                    sha256: r.get(0),
-                    name: r.get(1),
-                    size: r.get::<_, i64>(2) as u64,
-                    kind: file_kind(r.get(3))?,
-                    created_at: r.get(4),
-                })
-            })
-            .collect()
+        rows.iter().map(rows::document).collect()
     }
 
     async fn documents_named(&self, account_id: i64, hashes: &[String]) -> Result<Vec<Document>> {
@@ -471,17 +461,7 @@ impl Store for PgStore {
             )
             .await
             .map_err(map_err)?;
-        rows.iter()
-            .map(|r| {
-                Ok(Document {
-                    sha256: r.get(0),
-                    name: r.get(1),
-                    size: r.get::<_, i64>(2) as u64,
-                    kind: file_kind(r.get(3))?,
-                    created_at: r.get(4),
-                })
-            })
-            .collect()
+        rows.iter().map(rows::document).collect()
     }
 
     async fn dossier_files(&self, code: &str) -> Result<Vec<AttachedFile>> {

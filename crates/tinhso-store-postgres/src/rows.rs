@@ -1,7 +1,7 @@
 //! Row to record mapping.
 
 use tinhso_domain::province::{Agency, DivisionType, Unit};
-use tinhso_store::{codec, Account, Result, StoreError};
+use tinhso_store::{codec, file_kind, Account, Document, Result, StoreError};
 use tokio_postgres::Row;
 
 pub const ACCOUNT_COLUMNS: &str =
@@ -47,5 +47,16 @@ pub fn account_at(r: &Row, o: usize) -> Result<Account> {
         personal_id: r.get(o + 6),
         created_at: r.get(o + 7),
         disabled: r.get(o + 8),
+    })
+}
+
+/// A document row: sha256, name, size, mime, created_at.
+pub fn document(r: &Row) -> Result<Document> {
+    Ok(Document {
+        sha256: r.get(0),
+        name: r.get(1),
+        size: r.get::<_, i64>(2) as u64,
+        kind: file_kind(r.get(3))?,
+        created_at: r.get(4),
     })
 }

@@ -18,7 +18,6 @@ use std::net::SocketAddr;
 use tinhso_domain::dossier::deadline::{due_status, local_date};
 use tinhso_domain::dossier::{Command, Dossier, DossierState};
 use tinhso_domain::ids::Login;
-use tinhso_domain::policy::Role;
 use tinhso_store::{Account, DossierQuery, Session};
 
 /// The logged-in caller of an API route.
@@ -150,11 +149,7 @@ pub async fn list(
         return Err(AppError::bad_request("invalid_limit", "limit phải từ 1 đến 200", "limit must be 1-200").into());
     }
     let a = &user.account;
-    let query = match a.role {
-        Role::Citizen => DossierQuery { applicant: Some(a.id), ..Default::default() },
-        Role::Leader | Role::Auditor | Role::ProvinceAdmin => DossierQuery::default(),
-        _ => DossierQuery { agency: Some(a.agency.clone().ok_or(AppError::Forbidden)?), ..Default::default() },
-    };
+    let query = dossiers::visible(a)?;
     let found = state.store.dossiers(&DossierQuery { states, limit, offset: q.offset.unwrap_or(0), ..query }).await?;
     let items: Vec<Value> = found.iter().map(|d| dossier_json(&state, d)).collect();
     Ok(Json(json!({ "items": items })))

@@ -13,7 +13,7 @@ use tinhso_domain::files::FilePurpose;
 use tinhso_domain::ids::AgencyCode;
 use tinhso_domain::policy::{decide as policy, Action, Actor, Decision, Role};
 use tinhso_domain::province::{AgencyKind, AgencyLevel};
-use tinhso_store::{Account, Attachment, DossierRecord, NewDossier, Notification, StoreError};
+use tinhso_store::{Account, Attachment, DossierQuery, DossierRecord, NewDossier, Notification, StoreError};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -225,6 +225,23 @@ pub async fn submit(state: &AppState, account: &Account, input: SubmitInput) -> 
             en: "This desk has received 9,999 dossiers today, the most the national code format allows. Submit on the next working day or at another desk.".into(),
         }),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// Which dossiers `account` may list: a citizen their own, province-wide roles every agency's,
+/// staff their agency's. The pages and the API both ask here.
+pub fn visible(account: &Account) -> Result<DossierQuery, AppError> {
+    if account.role == Role::Citizen {
+        return Ok(DossierQuery { applicant: Some(account.id), ..Default::default() });
+    }
+    if allowed(account, &Action::ViewAllDossiers) {
+        return Ok(DossierQuery::default());
+    }
+    match &account.agency {
+        Some(agency) if allowed(account, &Action::ViewAgencyDossiers { agency: agency.clone() }) => {
+            Ok(DossierQuery { agency: Some(agency.clone()), ..Default::default() })
+        }
+        _ => Err(AppError::Forbidden),
     }
 }
 

@@ -328,15 +328,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
     let err = page_err(&viewer);
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
     let staff = account.role != Role::Citizen;
-    let query = match account.role {
-        Role::Citizen => DossierQuery { applicant: Some(account.id), limit: 500, ..Default::default() },
-        Role::Leader | Role::Auditor | Role::ProvinceAdmin => DossierQuery { limit: 500, ..Default::default() },
-        _ => DossierQuery {
-            agency: Some(account.agency.clone().ok_or(AppError::Forbidden).map_err(&err)?),
-            limit: 500,
-            ..Default::default()
-        },
-    };
+    let query = DossierQuery { limit: 500, ..dossiers::visible(account).map_err(&err)? };
     let all = state.store.dossiers(&query).await.map_err(|e| err(e.into()))?;
     let want_state = q.state.as_deref().filter(|s| !s.is_empty()).and_then(DossierState::parse);
     let want_due = q.han.as_deref().filter(|s| !s.is_empty());
