@@ -15,8 +15,8 @@ use tinhso_domain::province::{Agency, Province, Unit};
 use tinhso_store::codec::from_json;
 use tinhso_store::{
     event_from_link, file_kind, file_purpose, Account, AttachedFile, Attachment, AuditChain, Document, DossierQuery,
-    DossierRecord, InboxMessage, NewAccount, NewDossier, Notification, ProvinceSetup, Result, Session, Store,
-    StoreError, StoredEvent, StoredFile,
+    DossierRecord, InboxMessage, NewAccount, NewDossier, Notification, PendingEmail, ProvinceSetup, Result, Session,
+    Store, StoreError, StoredEvent, StoredFile,
 };
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
@@ -26,6 +26,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_dossiers.sql")),
     (3, include_str!("../migrations/0003_files.sql")),
     (4, include_str!("../migrations/0004_inbox.sql")),
+    (5, include_str!("../migrations/0005_email.sql")),
 ];
 /// Arbitrary key of the advisory lock that serialises migrations.
 const MIGRATION_LOCK: i64 = 0x7469_6e68_736f;
@@ -490,6 +491,75 @@ impl Store for PgStore {
                 })
             })
             .collect()
+    }
+
+    async fn claim_emails(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<PendingEmail>> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "UPDATE outbox SET email_state = 'no_address' WHERE email_state = 'pending'
+                 AND account_id IN (SELECT id FROM account WHERE position('@' in login) = 0)",
+                &[],
+            )
+            .await
+            .map_err(map_err)?;
+        // SKIP LOCKED: servers claiming at once take different rows.
+        let rows = client
+            .query(
+                "WITH due AS (
+                    SELECT id FROM outbox WHERE email_state = 'pending'
+                    AND (next_attempt_at IS NULL OR next_attempt_at <= $2)
+                    AND (claimed_until IS NULL OR claimed_until <= $2)
+                    ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+                 UPDATE outbox o SET claimed_until = $1 FROM due, account a
+                 WHERE o.id = due.id AND a.id = o.account_id
+                 RETURNING o.id, a.login, a.full_name, o.subject, o.body, o.attempts",
+                &[&lease_until, &now, &(limit as i64)],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(rows
+            .iter()
+            .map(|r| PendingEmail {
+                id: r.get(0),
+                to: r.get(1),
+                full_name: r.get(2),
+                subject: r.get(3),
+                body: r.get(4),
+                attempts: u32::try_from(r.get::<_, i32>(5)).unwrap_or(0),
+            })
+            .collect())
+    }
+
+    async fn email_sent(&self, id: i64) -> Result<()> {
+        self.client()
+            .await?
+            .execute(
+                "UPDATE outbox SET email_state = 'sent', email_sent_at = now(), attempts = attempts + 1 WHERE id = $1",
+                &[&id],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn email_failed(&self, id: i64, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<()> {
+        let error: String = error.chars().take(500).collect();
+        self.client()
+            .await?
+            .execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, claimed_until = NULL,
+                 email_state = CASE WHEN $2::timestamptz IS NULL THEN 'failed' ELSE 'pending' END WHERE id = $3",
+                &[&error, &retry_at, &id],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(())
     }
 }
 

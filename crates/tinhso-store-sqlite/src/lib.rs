@@ -19,8 +19,8 @@ use tinhso_domain::dossier::{Dossier, Event};
 use tinhso_domain::province::{Agency, Province, Unit};
 use tinhso_store::{
     event_from_link, file_kind, file_purpose, Account, AttachedFile, Attachment, AuditChain, Document, DossierQuery,
-    DossierRecord, InboxMessage, NewAccount, NewDossier, Notification, ProvinceSetup, Result, Session, Store,
-    StoreError, StoredEvent, StoredFile,
+    DossierRecord, InboxMessage, NewAccount, NewDossier, Notification, PendingEmail, ProvinceSetup, Result, Session,
+    Store, StoreError, StoredEvent, StoredFile,
 };
 
 /// Read connections kept open; about the number of requests served at once.
@@ -506,6 +506,84 @@ impl Store for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    async fn claim_emails(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<PendingEmail>> {
+        self.write(move |c| {
+            c.execute(
+                "UPDATE outbox SET email_state = 'no_address' WHERE email_state = 'pending'
+                 AND account_id IN (SELECT id FROM account WHERE instr(login, '@') = 0)",
+                [],
+            )
+            .map_err(map_err)?;
+            let mut st = c
+                .prepare(
+                    "UPDATE outbox SET claimed_until = ?1 WHERE id IN (
+                        SELECT id FROM outbox WHERE email_state = 'pending'
+                        AND (next_attempt_at IS NULL OR next_attempt_at <= ?2)
+                        AND (claimed_until IS NULL OR claimed_until <= ?2) ORDER BY id LIMIT ?3)
+                     RETURNING id",
+                )
+                .map_err(map_err)?;
+            let ids: Vec<i64> = st
+                .query_map(params![lease_until, now, limit as i64], |r| r.get(0))
+                .map_err(map_err)?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(map_err)?;
+            let mut get = c
+                .prepare(
+                    "SELECT o.id, a.login, a.full_name, o.subject, o.body, o.attempts FROM outbox o
+                     JOIN account a ON a.id = o.account_id WHERE o.id = ?1",
+                )
+                .map_err(map_err)?;
+            ids.iter()
+                .map(|id| {
+                    get.query_row([id], |r| {
+                        Ok(PendingEmail {
+                            id: r.get(0)?,
+                            to: r.get(1)?,
+                            full_name: r.get(2)?,
+                            subject: r.get(3)?,
+                            body: r.get(4)?,
+                            attempts: r.get(5)?,
+                        })
+                    })
+                    .map_err(map_err)
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn email_sent(&self, id: i64) -> Result<()> {
+        self.write(move |c| {
+            c.execute(
+                "UPDATE outbox SET email_state = 'sent', email_sent_at = ?1, attempts = attempts + 1 WHERE id = ?2",
+                params![Utc::now(), id],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn email_failed(&self, id: i64, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<()> {
+        let error = error.chars().take(500).collect::<String>();
+        self.write(move |c| {
+            c.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?1, next_attempt_at = ?2, claimed_until = NULL,
+                 email_state = CASE WHEN ?2 IS NULL THEN 'failed' ELSE 'pending' END WHERE id = ?3",
+                params![error, retry_at, id],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+        .await
     }
 }
 

@@ -7,6 +7,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_dossiers.sql")),
     (3, include_str!("../migrations/0003_files.sql")),
     (4, include_str!("../migrations/0004_inbox.sql")),
+    (5, include_str!("../migrations/0005_email.sql")),
 ];
 
 pub fn run(conn: &mut Connection) -> rusqlite::Result<()> {

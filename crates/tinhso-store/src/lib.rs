@@ -167,6 +167,17 @@ pub struct AuditChain {
     pub checkpoints: Vec<(i64, Vec<u8>)>,
 }
 
+/// A notification to email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingEmail {
+    pub id: i64,
+    pub to: String,
+    pub full_name: String,
+    pub subject: String,
+    pub body: String,
+    pub attempts: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InboxMessage {
     pub id: i64,
@@ -231,6 +242,19 @@ pub trait Store: Send + Sync + 'static {
     async fn dossiers(&self, query: &DossierQuery) -> Result<Vec<Dossier>>;
     async fn audit_chain(&self) -> Result<AuditChain>;
     async fn inbox(&self, account_id: i64) -> Result<Vec<InboxMessage>>;
+
+    /// Leases up to `limit` notifications due for email until `lease_until`, so that several
+    /// servers never send the same one; notifications to accounts without an email address
+    /// are set aside.
+    async fn claim_emails(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<PendingEmail>>;
+    async fn email_sent(&self, id: i64) -> Result<()>;
+    /// Records a failed attempt: retried at `retry_at`, or given up when `None`.
+    async fn email_failed(&self, id: i64, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<()>;
 
     /// Records a file (once per content) in `account_id`'s document store.
     async fn add_document(&self, account_id: i64, file: &StoredFile, name: &str) -> Result<()>;

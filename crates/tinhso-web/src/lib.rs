@@ -10,6 +10,7 @@ pub mod error;
 pub mod files;
 pub mod form;
 pub mod i18n;
+pub mod mail;
 pub mod pages;
 pub mod search;
 pub mod state;

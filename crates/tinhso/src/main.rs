@@ -53,6 +53,15 @@ enum Command {
         /// How many dossiers of demo history (the past year) to create with the demo province.
         #[arg(long, default_value_t = 1500, env = "TINHSO_DEMO_DOSSIERS")]
         demo_dossiers: usize,
+        /// SMTP relay for notification emails, e.g. smtp://mail.tinh.gov.vn:25 (none: in-app only).
+        #[arg(long, env = "TINHSO_SMTP_URL")]
+        smtp_url: Option<url::Url>,
+        /// Sender of notification emails.
+        #[arg(long, env = "TINHSO_SMTP_FROM", default_value = "Cổng Dịch vụ công <no-reply@localhost>")]
+        smtp_from: String,
+        /// First retry delay of a failed email, in seconds (doubled per attempt).
+        #[arg(long, default_value_t = 30, hide = true)]
+        smtp_retry_secs: u64,
     },
     /// Set up a province (any of the 34) without demo data, with one province admin account.
     Init {
@@ -157,9 +166,20 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Serve { data, listen, secure_cookies, no_demo, demo_dossiers } => {
+        Command::Serve {
+            data,
+            listen,
+            secure_cookies,
+            no_demo,
+            demo_dossiers,
+            smtp_url,
+            smtp_from,
+            smtp_retry_secs,
+        } => {
             let demo = if no_demo { None } else { Some(demo_dossiers) };
-            serve(data, listen, secure_cookies, demo).await
+            let smtp =
+                smtp_url.map(|url| tinhso_web::mail::SmtpConfig { url, from: smtp_from, retry_secs: smtp_retry_secs });
+            serve(data, listen, secure_cookies, demo, smtp).await
         }
         Command::Init { data, province, admin } => {
             let store = db::open(&data).await?;
@@ -226,7 +246,13 @@ async fn calendar(data: &DataArgs) -> Result<tinhso_domain::calendar::WorkingCal
 
 /// `demo`: how many dossiers of demo history to seed on an empty database, or `None` for no
 /// demo province at all.
-async fn serve(data: DataArgs, listen: SocketAddr, secure_cookies: bool, demo: Option<usize>) -> Result<ExitCode> {
+async fn serve(
+    data: DataArgs,
+    listen: SocketAddr,
+    secure_cookies: bool,
+    demo: Option<usize>,
+    smtp: Option<tinhso_web::mail::SmtpConfig>,
+) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     let store: Arc<dyn Store> = db::open(&data).await?;
     if store.province().await?.is_none() {
@@ -241,6 +267,9 @@ async fn serve(data: DataArgs, listen: SocketAddr, secure_cookies: bool, demo: O
     )
     .await?;
     tokio::spawn(state.clone().follow_store(std::time::Duration::from_secs(2)));
+    if let Some(smtp) = smtp {
+        tokio::spawn(tinhso_web::mail::deliver(state.clone(), smtp));
+    }
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     seed::print_demo_accounts(store.as_ref()).await?;

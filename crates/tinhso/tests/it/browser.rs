@@ -15,7 +15,7 @@ async fn citizen_searches_and_opens_a_procedure() {
     let q = b.find("#q").await.unwrap();
     b.type_into(&q, "giay phep xay dung").await.unwrap();
     b.click(&b.find("form.search button[type=submit]").await.unwrap()).await.unwrap();
-    assert!(b.url().await.unwrap().contains("/thu-tuc?q=giay+phep+xay+dung"));
+    b.wait_for_url("/thu-tuc?q=giay+phep+xay+dung").await.unwrap();
     b.wait_for_text("#count", |t| t.contains("thủ tục")).await.unwrap();
     let first = b.find("ol.results li a.result-title").await.unwrap();
     let title = b.text(&first).await.unwrap();

@@ -5,6 +5,7 @@
 mod browser;
 mod cli;
 mod dossier;
+mod mail;
 mod story;
 
 use std::path::Path;

@@ -1,0 +1,82 @@
+//! Email delivery of the notification outbox: rows are written with their event, leased here
+//! after commit, sent through SMTP and retried with a growing delay. The in-app inbox always
+//! has them, whether or not email works.
+
+use crate::state::AppState;
+use chrono::Utc;
+use lettre::message::header::ContentType;
+use lettre::message::Mailbox;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::time::Duration;
+use tinhso_store::PendingEmail;
+
+/// Attempts before a notification's email is given up (it stays in the in-app inbox).
+const MAX_ATTEMPTS: u32 = 10;
+/// A lease outlives any SMTP exchange, so a crashed server's claims come back.
+const LEASE_SECS: i64 = 120;
+
+#[derive(Debug, Clone)]
+pub struct SmtpConfig {
+    /// `smtp://host:port` of the relay (plain SMTP inside the government network).
+    pub url: url::Url,
+    pub from: String,
+    /// First retry delay; doubled per attempt, capped at an hour.
+    pub retry_secs: u64,
+}
+
+fn message(cfg: &SmtpConfig, e: &PendingEmail) -> Result<Message, String> {
+    let from: Mailbox = cfg.from.parse().map_err(|err| format!("sender {}: {err}", cfg.from))?;
+    let to: Mailbox = format!("{} <{}>", e.full_name.replace(['<', '>', '"'], ""), e.to)
+        .parse()
+        .map_err(|err| format!("recipient {}: {err}", e.to))?;
+    Message::builder()
+        .from(from)
+        .to(to)
+        .subject(&e.subject)
+        .header(ContentType::TEXT_PLAIN)
+        .body(format!("{}\n\n{}\n\n-- \nCổng Dịch vụ công. Thư tự động, vui lòng không trả lời.", e.subject, e.body))
+        .map_err(|err| err.to_string())
+}
+
+/// Delivers forever; call once per server process.
+pub async fn deliver(state: AppState, cfg: SmtpConfig) {
+    let host = cfg.url.host_str().unwrap_or("localhost").to_owned();
+    let port = cfg.url.port().unwrap_or(25);
+    let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).port(port).build();
+    loop {
+        let now = Utc::now();
+        let claimed = state.store.claim_emails(now, now + chrono::Duration::seconds(LEASE_SECS), 20).await;
+        let batch = match claimed {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the outbox; will retry");
+                Vec::new()
+            }
+        };
+        let idle = batch.is_empty();
+        for e in batch {
+            let sent = match message(&cfg, &e) {
+                Ok(m) => transport.send(m).await.map(|_| ()).map_err(|err| err.to_string()),
+                Err(err) => Err(err),
+            };
+            let recorded = match sent {
+                Ok(()) => state.store.email_sent(e.id).await,
+                Err(err) => {
+                    let attempt = e.attempts + 1;
+                    let retry = (attempt < MAX_ATTEMPTS).then(|| {
+                        let delay = cfg.retry_secs.saturating_mul(1 << attempt.min(12)).min(3600);
+                        Utc::now() + chrono::Duration::seconds(delay as i64)
+                    });
+                    tracing::warn!(id = e.id, attempt, error = %err, "email not sent");
+                    state.store.email_failed(e.id, &err, retry).await
+                }
+            };
+            if let Err(err) = recorded {
+                tracing::warn!(error = %err, "cannot record an email's delivery");
+            }
+        }
+        if idle {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+}
