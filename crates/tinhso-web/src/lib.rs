@@ -47,7 +47,7 @@ async fn fallback(req: Request) -> axum::response::Response {
 }
 
 pub fn router(state: AppState) -> Router {
-    use pages::{account, admin, dossier, portal, staff};
+    use pages::{account, admin, documents, dossier, portal, slips, staff};
     Router::new()
         .route("/", get(portal::home))
         .route("/thu-tuc", get(portal::search))
@@ -63,9 +63,9 @@ pub fn router(state: AppState) -> Router {
         .route("/ho-so/{code}/tep/{sha256}", get(dossier::file))
         .route(
             "/kho-du-lieu",
-            get(dossier::documents).post(dossier::add_document).layer(DefaultBodyLimit::max(form::MULTIPART_LIMIT)),
+            get(documents::documents).post(documents::add_document).layer(DefaultBodyLimit::max(form::MULTIPART_LIMIT)),
         )
-        .route("/ho-so/{code}/phieu/{kind}", get(dossier::slip))
+        .route("/ho-so/{code}/phieu/{kind}", get(slips::slip))
         .route("/tra-cuu", get(dossier::lookup))
         .route("/dang-nhap", get(account::login_form).post(account::login))
         .route("/dang-xuat", post(account::logout))

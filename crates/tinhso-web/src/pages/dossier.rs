@@ -1,6 +1,7 @@
 //! Dossier pages: applying online, my dossiers, the staff inbox, the dossier page with the
 //! actions its viewer may take, printable slips, and the public lookup.
 
+use super::slips::slips_for;
 use super::{page_err, PageResult};
 use crate::auth::Viewer;
 use crate::dossier_views::{form_rows, history, status_of, summary, DossierSummary, HistoryRow};
@@ -11,7 +12,7 @@ use crate::state::AppState;
 use crate::views::{render, Choice, Layout};
 use askama::Template;
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -19,7 +20,7 @@ use std::net::SocketAddr;
 use tinhso_domain::catalogue::{CompetentAgency, FieldType, OnlineLevel};
 use tinhso_domain::dossier::deadline::DueStatus;
 use tinhso_domain::dossier::{available, Command, Dossier, DossierState, EventKind, Party, Rating, ReturnMethod};
-use tinhso_domain::format::{date_vi, thousands};
+use tinhso_domain::format::thousands;
 use tinhso_domain::ids::AgencyCode;
 use tinhso_domain::policy::Role;
 use tinhso_domain::FieldError;
@@ -85,24 +86,6 @@ pub struct ShowPage {
     /// Attached files: (sha256, name, what for, size).
     pub files: Vec<(String, String, &'static str, String)>,
     pub errors: Vec<FieldError>,
-}
-
-#[derive(Template)]
-#[template(path = "dossier/slip.html")]
-pub struct SlipPage {
-    pub layout: Layout,
-    pub kind: &'static str,
-    pub title: &'static str,
-    pub issuer: String,
-    pub place_date: String,
-    pub d: DossierSummary,
-    pub applicant: String,
-    pub id_number: String,
-    pub phone: String,
-    pub components: Vec<String>,
-    pub lines: Vec<String>,
-    pub qr_svg: String,
-    pub lookup_url: String,
 }
 
 #[derive(Template)]
@@ -241,7 +224,7 @@ fn form_json(state: &AppState, code: &str, f: &FormData) -> Map<String, Value> {
 
 /// Stores uploaded files in the account's document store; returns (field, sha256) pairs, and
 /// errors under `files.N` for the component inputs they came from.
-async fn store_uploads(
+pub(crate) async fn store_uploads(
     state: &AppState,
     account_id: i64,
     uploads: Vec<Upload>,
@@ -363,23 +346,6 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
         counters,
     };
     Ok(viewer.finish(render(&page)))
-}
-
-fn slips_for(d: &Dossier) -> Vec<(&'static str, &'static str)> {
-    let mut s = Vec::new();
-    if d.received_on.is_some() {
-        s.push(("tiep-nhan", "Phiếu tiếp nhận và hẹn trả kết quả (Mẫu 01)"));
-    }
-    if d.supplement_requests > 0 {
-        s.push(("bo-sung", "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02)"));
-    }
-    if d.state == DossierState::Refused {
-        s.push(("tu-choi", "Phiếu từ chối tiếp nhận"));
-    }
-    if d.apology_due_on.is_some() {
-        s.push(("xin-loi", "Phiếu xin lỗi và hẹn lại ngày trả kết quả"));
-    }
-    s
 }
 
 async fn show_page(
@@ -576,128 +542,6 @@ pub async fn file(
     let err = page_err(&viewer);
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
     crate::api_dossiers::attached_file(&state, account, &code, &sha256).await.map_err(err)
-}
-
-#[derive(Template)]
-#[template(path = "dossier/documents.html")]
-pub struct DocumentsPage {
-    pub layout: Layout,
-    pub documents: Vec<(String, String, String)>,
-    pub errors: Vec<FieldError>,
-}
-
-async fn documents_page(state: &AppState, viewer: &Viewer, errors: Vec<FieldError>) -> Result<DocumentsPage, AppError> {
-    let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated)?;
-    let documents = state
-        .store
-        .documents(account.id)
-        .await?
-        .into_iter()
-        .map(|d| (d.name, d.kind.mime().to_owned(), format!("{} KB", thousands(d.size.div_ceil(1024)))))
-        .collect();
-    Ok(DocumentsPage { layout: Layout::new(state, viewer, "Kho dữ liệu của tôi"), documents, errors })
-}
-
-/// The citizen's document store: files uploaded once, reusable in any dossier.
-pub async fn documents(State(state): State<AppState>, viewer: Viewer) -> PageResult {
-    let page = documents_page(&state, &viewer, Vec::new()).await.map_err(page_err(&viewer))?;
-    Ok(viewer.finish(render(&page)))
-}
-
-pub async fn add_document(State(state): State<AppState>, viewer: Viewer, body: FormWithFiles) -> PageResult {
-    let err = page_err(&viewer);
-    viewer.check_csrf(body.form.get("csrf")).map_err(&err)?;
-    let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
-    let (_, errors) = store_uploads(&state, account.id, body.files).await.map_err(&err)?;
-    if errors.is_empty() {
-        return Ok(Redirect::to("/kho-du-lieu").into_response());
-    }
-    let page = documents_page(&state, &viewer, errors).await.map_err(&err)?;
-    Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
-}
-
-fn qr_svg(text: &str) -> String {
-    match qrcode::QrCode::new(text.as_bytes()) {
-        Ok(code) => code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(140, 140).quiet_zone(true).build(),
-        Err(_) => String::new(),
-    }
-}
-
-fn base_url(headers: &HeaderMap) -> String {
-    let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let proto = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
-    format!("{proto}://{host}")
-}
-
-pub async fn slip(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    headers: HeaderMap,
-    Path((code, kind)): Path<(String, String)>,
-) -> PageResult {
-    let err = page_err(&viewer);
-    let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
-    let rec = dossiers::load(&state, account, &code).await.map_err(&err)?;
-    let d = &rec.dossier;
-    let (kind, title) = slips_for(d).into_iter().find(|(k, _)| *k == kind).ok_or(AppError::NotFound).map_err(&err)?;
-    let events = state.store.dossier_events(&code).await.map_err(|e| err(e.into()))?;
-    let last = |pick: &dyn Fn(&EventKind) -> Option<Vec<String>>| {
-        events.iter().rev().find_map(|e| pick(&e.event.kind)).unwrap_or_default()
-    };
-    let lines = match kind {
-        "bo-sung" => last(&|k| match k {
-            EventKind::SupplementRequested { items, reason } => {
-                Some(items.iter().map(|i| format!("Bổ sung: {i}")).chain([format!("Lý do: {reason}")]).collect())
-            }
-            _ => None,
-        }),
-        "tu-choi" => last(&|k| match k {
-            EventKind::Refused { reason } => Some(vec![format!("Lý do từ chối: {reason}")]),
-            _ => None,
-        }),
-        "xin-loi" => last(&|k| match k {
-            EventKind::ApologySent { reason, new_due_on } => Some(vec![
-                format!("Lý do chậm trả kết quả: {reason}"),
-                format!("Ngày hẹn trả kết quả mới: {}", date_vi(*new_due_on)),
-                "Cơ quan chân thành xin lỗi ông/bà vì sự chậm trễ này.".to_owned(),
-            ]),
-            _ => None,
-        }),
-        _ => Vec::new(),
-    };
-    let form = &rec.form;
-    let text = |k: &str| form.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-    let lookup_url = format!("{}/tra-cuu?ma={}", base_url(&headers), d.code);
-    let issuer = state.agency_name(d.receiving_agency.as_str()).unwrap_or_default().to_owned();
-    let day = d.received_on.unwrap_or(d.submitted_on);
-    let page = SlipPage {
-        layout: Layout::new(&state, &viewer, title),
-        kind,
-        title,
-        issuer,
-        place_date: format!(
-            "{}, ngày {} tháng {} năm {}",
-            state.province.name,
-            chrono::Datelike::day(&day),
-            chrono::Datelike::month(&day),
-            chrono::Datelike::year(&day)
-        ),
-        d: summary(&state, d),
-        applicant: text("ho_ten"),
-        id_number: text("so_dinh_danh"),
-        phone: rec.applicant_phone.clone().unwrap_or_default(),
-        components: state
-            .catalogue()
-            .get(d.procedure.as_str())
-            .map(|p| {
-                p.components.iter().map(|c| format!("{} ({})", c.name, c.copy_kind.label_vi().to_lowercase())).collect()
-            })
-            .unwrap_or_default(),
-        lines,
-        qr_svg: qr_svg(&lookup_url),
-        lookup_url,
-    };
-    Ok(viewer.finish(render(&page)))
 }
 
 #[derive(Deserialize)]

@@ -2,8 +2,10 @@
 
 pub mod account;
 pub mod admin;
+pub mod documents;
 pub mod dossier;
 pub mod portal;
+pub mod slips;
 pub mod staff;
 
 use crate::auth::Viewer;

@@ -1,0 +1,53 @@
+//! The citizen's document store page: files uploaded once, reused in any dossier.
+
+use super::dossier::store_uploads;
+use super::{page_err, PageResult};
+use crate::auth::Viewer;
+use crate::error::AppError;
+use crate::form::FormWithFiles;
+use crate::state::AppState;
+use crate::views::{render, Layout};
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use tinhso_domain::format::thousands;
+use tinhso_domain::FieldError;
+
+#[derive(Template)]
+#[template(path = "dossier/documents.html")]
+pub struct DocumentsPage {
+    pub layout: Layout,
+    pub documents: Vec<(String, String, String)>,
+    pub errors: Vec<FieldError>,
+}
+
+async fn documents_page(state: &AppState, viewer: &Viewer, errors: Vec<FieldError>) -> Result<DocumentsPage, AppError> {
+    let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated)?;
+    let documents = state
+        .store
+        .documents(account.id)
+        .await?
+        .into_iter()
+        .map(|d| (d.name, d.kind.mime().to_owned(), format!("{} KB", thousands(d.size.div_ceil(1024)))))
+        .collect();
+    Ok(DocumentsPage { layout: Layout::new(state, viewer, "Kho dữ liệu của tôi"), documents, errors })
+}
+
+/// The citizen's document store: files uploaded once, reusable in any dossier.
+pub async fn documents(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    let page = documents_page(&state, &viewer, Vec::new()).await.map_err(page_err(&viewer))?;
+    Ok(viewer.finish(render(&page)))
+}
+
+pub async fn add_document(State(state): State<AppState>, viewer: Viewer, body: FormWithFiles) -> PageResult {
+    let err = page_err(&viewer);
+    viewer.check_csrf(body.form.get("csrf")).map_err(&err)?;
+    let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
+    let (_, errors) = store_uploads(&state, account.id, body.files).await.map_err(&err)?;
+    if errors.is_empty() {
+        return Ok(Redirect::to("/kho-du-lieu").into_response());
+    }
+    let page = documents_page(&state, &viewer, errors).await.map_err(&err)?;
+    Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
+}
