@@ -326,9 +326,12 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
     let soon = all.iter().filter(|d| status_of(&state, d) == DueStatus::DueSoon).count();
     counters.push(("/ho-so?han=qua-han".into(), "Quá hạn", overdue, want_due == Some("qua-han")));
     counters.push(("/ho-so?han=sap-den-han".into(), "Sắp đến hạn", soon, want_due == Some("sap-den-han")));
+    // Staff see the open work by default; closed dossiers are one click away ("Tất cả").
+    let everything = q.state.as_deref() == Some("tat-ca");
     let mut items: Vec<&Dossier> = all
         .iter()
         .filter(|d| want_state.is_none_or(|s| d.state == s))
+        .filter(|d| !staff || everything || want_state.is_some() || !d.state.is_final())
         .filter(|d| match want_due {
             Some("qua-han") => status_of(&state, d) == DueStatus::Overdue,
             Some("sap-den-han") => status_of(&state, d) == DueStatus::DueSoon,
