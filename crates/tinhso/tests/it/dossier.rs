@@ -529,6 +529,33 @@ async fn lifecycle_through_the_pages() {
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.text().await.unwrap().contains("Đang xử lý"));
 
+    // A refused dossier leaves the desk's default list of open work, and stays under "Tất cả".
+    let r = citizen
+        .post(&apply)
+        .form(&[
+            ("csrf", token.as_str()),
+            ("form.ho_ten", "Nguyễn Văn An"),
+            ("form.so_dinh_danh", "008090001234"),
+            ("form.so_dien_thoai", "0912345678"),
+            ("form.dia_chi", "Thôn Nà Lừa"),
+            ("form.dia_chi.commune", commune.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let refused = r.url().path().rsplit('/').next().unwrap().to_owned();
+    let r = desk
+        .post(format!("{}/ho-so/{refused}/hanh-dong", s.url))
+        .form(&[("csrf", desk_token.as_str()), ("action", "refuse"), ("reason", "Nộp nhầm thủ tục")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let (_, _, open) = page(desk.clone(), format!("{}/ho-so", s.url)).await;
+    assert!(open.contains(&code) && !open.contains(&refused), "open work only");
+    let (_, _, all) = page(desk.clone(), format!("{}/ho-so?trang-thai=tat-ca", s.url)).await;
+    assert!(all.contains(&refused) && all.contains("Không được tiếp nhận"));
+
     // Anyone can track it with the code and the phone, and nothing more.
     let anon = s.client();
     let (_, _, found) = page(anon.clone(), format!("{}/tra-cuu?ma={code}&sdt=0912345678", s.url)).await;
