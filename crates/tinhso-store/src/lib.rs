@@ -275,6 +275,23 @@ impl Notification {
     }
 }
 
+/// Checks that a backend's `migrations/` folder holds exactly `registered` files named
+/// `0001_…`, `0002_…` in order: a new file that was not registered would silently not run.
+pub fn check_migration_files(dir: &std::path::Path, registered: usize) -> std::result::Result<(), String> {
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect();
+    files.sort();
+    if files.len() != registered {
+        return Err(format!("{} migration files, {registered} registered: {files:?}", files.len()));
+    }
+    match files.iter().enumerate().find(|(i, f)| !f.starts_with(&format!("{:04}_", i + 1))) {
+        Some((_, f)) => Err(format!("{f} is out of sequence")),
+        None => Ok(()),
+    }
+}
+
 /// Reads a stored MIME type back.
 pub fn file_kind(mime: &str) -> Result<FileKind> {
     FileKind::from_mime(mime).ok_or_else(|| StoreError::Corrupt(format!("file type {mime}")))

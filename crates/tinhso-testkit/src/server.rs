@@ -166,3 +166,33 @@ impl TestServer {
         }
     }
 }
+
+/// Registers a citizen through the registration form, as a person would; returns the client,
+/// logged in.
+pub async fn register_citizen(
+    base: &str,
+    full_name: &str,
+    login: &str,
+    personal_id: &str,
+    password: &str,
+) -> Result<reqwest::Client> {
+    let c = reqwest::Client::builder().cookie_store(true).timeout(Duration::from_secs(30)).build()?;
+    let html = c.get(format!("{base}/dang-ky")).send().await?.text().await?;
+    let at = html.find("name=\"csrf\" value=\"").ok_or_else(|| anyhow!("no csrf field"))? + 19;
+    let token = html[at..].split('"').next().unwrap_or_default().to_owned();
+    let r = c
+        .post(format!("{base}/dang-ky"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("full_name", full_name),
+            ("login", login),
+            ("personal_id", personal_id),
+            ("password", password),
+        ])
+        .send()
+        .await?;
+    if !r.status().is_success() {
+        bail!("registration of {login} answered {}", r.status());
+    }
+    Ok(c)
+}

@@ -212,25 +212,9 @@ async fn lifecycle(s: TestServer) {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 
     // Another citizen cannot read or act on it.
-    let (_, form) = {
-        let r = anon.get(format!("{}/dang-ky", s.url)).send().await.unwrap();
-        (r.status(), r.text().await.unwrap())
-    };
-    let at = form.find("name=\"csrf\" value=\"").unwrap() + 19;
-    let token = form[at..].split('"').next().unwrap().to_owned();
-    let r = anon
-        .post(format!("{}/dang-ky", s.url))
-        .form(&[
-            ("csrf", token.as_str()),
-            ("full_name", "Lò Văn Páo"),
-            ("login", "0966111222"),
-            ("personal_id", "008095001111"),
-            ("password", "ruộng bậc thang"),
-        ])
-        .send()
+    tinhso_testkit::server::register_citizen(&s.url, "Lò Văn Páo", "0966111222", "008095001111", "ruộng bậc thang")
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
     let other = Caller::login(&s, "0966111222", "ruộng bậc thang").await;
     let (st, _) = other.get(&format!("/api/v1/dossiers/{code}")).await;
     assert_eq!(st, StatusCode::NOT_FOUND);

@@ -52,23 +52,15 @@ async fn emailed(backend: Backend) {
     .unwrap();
 
     // A citizen who logs in with an email address.
-    let c = s.client();
-    let html = c.get(format!("{}/dang-ky", s.url)).send().await.unwrap().text().await.unwrap();
-    let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
-    let token = html[at..].split('"').next().unwrap().to_owned();
-    let r = c
-        .post(format!("{}/dang-ky", s.url))
-        .form(&[
-            ("csrf", token.as_str()),
-            ("full_name", "Hà Thị Thu"),
-            ("login", "thu.ha@example.vn"),
-            ("personal_id", "008185004321"),
-            ("password", "chè Shan tuyết cổ thụ"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    let c = tinhso_testkit::server::register_citizen(
+        &s.url,
+        "Hà Thị Thu",
+        "thu.ha@example.vn",
+        "008185004321",
+        "chè Shan tuyết cổ thụ",
+    )
+    .await
+    .unwrap();
     let v: Value = c
         .post(format!("{}/api/v1/session", s.url))
         .json(&json!({ "login": "thu.ha@example.vn", "password": "chè Shan tuyết cổ thụ" }))
