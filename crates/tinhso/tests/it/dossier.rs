@@ -65,18 +65,7 @@ fn generic_form(commune: u64) -> Value {
     })
 }
 
-#[tokio::test]
-async fn lifecycle_on_sqlite() {
-    lifecycle(server(Backend::Sqlite).await).await;
-}
-
-#[tokio::test]
-async fn lifecycle_on_postgres() {
-    if std::env::var("TINHSO_SKIP_PG").is_ok_and(|v| v == "1") {
-        return;
-    }
-    lifecycle(server(Backend::Postgres).await).await;
-}
+on_both_backends!(lifecycle_on_sqlite, lifecycle_on_postgres, lifecycle);
 
 async fn lifecycle(s: TestServer) {
     let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
@@ -231,18 +220,7 @@ async fn lifecycle(s: TestServer) {
     s.stop().await.unwrap();
 }
 
-#[tokio::test]
-async fn tampering_is_detected_on_sqlite() {
-    tampering(server(Backend::Sqlite).await).await;
-}
-
-#[tokio::test]
-async fn tampering_is_detected_on_postgres() {
-    if std::env::var("TINHSO_SKIP_PG").is_ok_and(|v| v == "1") {
-        return;
-    }
-    tampering(server(Backend::Postgres).await).await;
-}
+on_both_backends!(tampering_is_detected_on_sqlite, tampering_is_detected_on_postgres, tampering);
 
 async fn verify(s: &TestServer) -> (i32, String) {
     let (code, out, err) =
@@ -308,7 +286,7 @@ async fn tampering(s: TestServer) {
 /// gap-free per agency and day, no event is lost or duplicated, and the chain verifies.
 #[tokio::test]
 async fn two_servers_take_concurrent_submissions() {
-    if std::env::var("TINHSO_SKIP_PG").is_ok_and(|v| v == "1") {
+    if crate::skip_pg() {
         return;
     }
     let a = server(Backend::Postgres).await;
@@ -570,18 +548,7 @@ impl Caller {
     }
 }
 
-#[tokio::test]
-async fn files_on_sqlite() {
-    files(server(Backend::Sqlite).await).await;
-}
-
-#[tokio::test]
-async fn files_on_postgres() {
-    if std::env::var("TINHSO_SKIP_PG").is_ok_and(|v| v == "1") {
-        return;
-    }
-    files(server(Backend::Postgres).await).await;
-}
+on_both_backends!(files_on_sqlite, files_on_postgres, files);
 
 /// Uploads checked by content, the document store reused, fully-online submission needing
 /// every mandatory component, supplements and the result as files, downloads authorized.

@@ -28,7 +28,7 @@ async fn notifications_are_emailed_with_retries_on_sqlite() {
 
 #[tokio::test]
 async fn notifications_are_emailed_with_retries_on_postgres() {
-    if std::env::var("TINHSO_SKIP_PG").is_ok_and(|v| v == "1") {
+    if crate::skip_pg() {
         return;
     }
     emailed(Backend::Postgres).await;

@@ -2,6 +2,26 @@
 //! The one integration-test binary. Every test starts the real `tinhso` binary on port 0
 //! with a fresh database; the same story runs on SQLite and on PostgreSQL.
 
+/// Runs one backend-agnostic story as two tests: on SQLite, and on a real PostgreSQL unless
+/// `TINHSO_SKIP_PG=1` says none is available.
+macro_rules! on_both_backends {
+    ($sqlite:ident, $postgres:ident, $story:ident) => {
+        #[tokio::test]
+        async fn $sqlite() {
+            $story(crate::server(tinhso_testkit::Backend::Sqlite).await).await;
+        }
+
+        #[tokio::test]
+        async fn $postgres() {
+            if crate::skip_pg() {
+                eprintln!("TINHSO_SKIP_PG=1: {} skipped", stringify!($postgres));
+                return;
+            }
+            $story(crate::server(tinhso_testkit::Backend::Postgres).await).await;
+        }
+    };
+}
+
 mod browser;
 mod cli;
 mod dossier;
@@ -10,6 +30,10 @@ mod story;
 
 use std::path::Path;
 use tinhso_testkit::{Backend, TestServer};
+
+pub fn skip_pg() -> bool {
+    std::env::var("TINHSO_SKIP_PG").is_ok_and(|v| v == "1")
+}
 
 pub fn bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_tinhso"))

@@ -1,24 +1,11 @@
 //! The backend-agnostic story: a citizen finds procedures, registers and logs in; a province
 //! admin edits the catalogue and the calendar; bad input is refused and changes nothing.
 
-use crate::server;
 use reqwest::StatusCode;
 use serde_json::Value;
 use tinhso_testkit::{Backend, TestServer};
 
-#[tokio::test]
-async fn story_on_sqlite() {
-    story(server(Backend::Sqlite).await).await;
-}
-
-#[tokio::test]
-async fn story_on_postgres() {
-    if std::env::var("TINHSO_SKIP_PG").is_ok_and(|v| v == "1") {
-        eprintln!("TINHSO_SKIP_PG=1: PostgreSQL story skipped");
-        return;
-    }
-    story(server(Backend::Postgres).await).await;
-}
+on_both_backends!(story_on_sqlite, story_on_postgres, story);
 
 async fn get_json(c: &reqwest::Client, url: &str) -> (StatusCode, Value) {
     let r = c.get(url).send().await.unwrap();
@@ -388,7 +375,7 @@ fn extract_textarea(html: &str, id: &str) -> String {
 /// once (one seeds, the other waits for it), and a catalogue edit through one shows on the other.
 #[tokio::test]
 async fn two_servers_share_one_postgres() {
-    if std::env::var("TINHSO_SKIP_PG").is_ok_and(|v| v == "1") {
+    if crate::skip_pg() {
         eprintln!("TINHSO_SKIP_PG=1: scale-out test skipped");
         return;
     }
