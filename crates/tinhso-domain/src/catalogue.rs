@@ -3,6 +3,7 @@
 use crate::error::{Errors, FieldError};
 use crate::ids::{AgencyCode, ProcedureCode};
 use crate::text;
+use crate::workflow::WorkflowStep;
 use serde::{Deserialize, Serialize};
 
 /// Decree 42/2022 online levels.
@@ -280,6 +281,9 @@ pub struct Procedure {
     pub legal_basis: String,
     #[serde(default)]
     pub result_type: String,
+    /// The internal process; empty means the default two steps (`workflow::default_steps`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<WorkflowStep>,
 }
 
 fn required_text(errs: &mut Errors, field: &str, value: &mut String, label_vi: &str, label_en: &str, max: usize) {
@@ -393,7 +397,17 @@ impl Procedure {
                 ));
             }
         }
+        crate::workflow::normalise(&mut self.steps, self.processing_time, &mut errs);
         errs.into_result(|| self)
+    }
+
+    /// The steps a dossier of this procedure goes through at the competent agency.
+    pub fn workflow(&self) -> Vec<WorkflowStep> {
+        if self.steps.is_empty() {
+            crate::workflow::default_steps(self.processing_time)
+        } else {
+            self.steps.clone()
+        }
     }
 
     /// Fee as people read it.

@@ -13,5 +13,6 @@ pub mod policy;
 pub mod province;
 pub mod search;
 pub mod text;
+pub mod workflow;
 
 pub use error::FieldError;

@@ -11,6 +11,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tinhso_domain::calendar::YearCalendar;
 use tinhso_domain::catalogue::Procedure;
 use tinhso_domain::dossier::{Dossier, Event};
+use tinhso_domain::ids::AgencyCode;
 use tinhso_domain::province::{Agency, Province, Unit};
 use tinhso_store::codec::from_json;
 use tinhso_store::{
@@ -27,6 +28,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/0003_files.sql")),
     (4, include_str!("../migrations/0004_inbox.sql")),
     (5, include_str!("../migrations/0005_email.sql")),
+    (6, include_str!("../migrations/0006_accounts.sql")),
 ];
 /// Arbitrary key of the advisory lock that serialises migrations.
 const MIGRATION_LOCK: i64 = 0x7469_6e68_736f;
@@ -182,6 +184,15 @@ impl Store for PgStore {
             .query(&format!("SELECT {} FROM account ORDER BY id", rows::ACCOUNT_COLUMNS), &[])
             .await
             .map_err(map_err)?;
+        rows.iter().map(|r| rows::account_at(r, 0)).collect()
+    }
+
+    async fn staff(&self, agency: &AgencyCode) -> Result<Vec<Account>> {
+        let sql = format!(
+            "SELECT {} FROM account WHERE agency_code = $1 AND role <> 'citizen' ORDER BY full_name, id",
+            rows::ACCOUNT_COLUMNS
+        );
+        let rows = self.client().await?.query(&sql, &[&agency.as_str()]).await.map_err(map_err)?;
         rows.iter().map(|r| rows::account_at(r, 0)).collect()
     }
 

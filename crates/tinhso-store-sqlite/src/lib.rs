@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use tinhso_domain::calendar::YearCalendar;
 use tinhso_domain::catalogue::Procedure;
 use tinhso_domain::dossier::{Dossier, Event};
+use tinhso_domain::ids::AgencyCode;
 use tinhso_domain::province::{Agency, Province, Unit};
 use tinhso_store::{
     event_from_link, file_kind, file_purpose, Account, AttachedFile, Attachment, AuditChain, Document, DossierQuery,
@@ -202,6 +203,20 @@ impl Store for SqliteStore {
         self.read(|c| {
             let mut st = c.prepare(&format!("SELECT {} FROM account ORDER BY id", rows::ACCOUNT_COLUMNS))?;
             let rows = st.query_map([], rows::account)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn staff(&self, agency: &AgencyCode) -> Result<Vec<Account>> {
+        let agency = agency.to_string();
+        self.read(move |c| {
+            let sql = format!(
+                "SELECT {} FROM account WHERE agency_code = ?1 AND role <> 'citizen' ORDER BY full_name, id",
+                rows::ACCOUNT_COLUMNS
+            );
+            let mut st = c.prepare(&sql)?;
+            let rows = st.query_map([agency], rows::account)?;
             rows.collect()
         })
         .await

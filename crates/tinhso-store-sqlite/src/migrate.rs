@@ -8,6 +8,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/0003_files.sql")),
     (4, include_str!("../migrations/0004_inbox.sql")),
     (5, include_str!("../migrations/0005_email.sql")),
+    (6, include_str!("../migrations/0006_accounts.sql")),
 ];
 
 pub fn run(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -204,6 +204,8 @@ pub trait Store: Send + Sync + 'static {
     async fn create_account(&self, account: &NewAccount) -> Result<i64>;
     async fn account_by_login(&self, login: &str) -> Result<Option<Account>>;
     async fn accounts(&self) -> Result<Vec<Account>>;
+    /// Staff of one agency (every role but citizen), by name: assignees for workflow steps.
+    async fn staff(&self, agency: &AgencyCode) -> Result<Vec<Account>>;
 
     async fn create_session(&self, session: &Session) -> Result<()>;
     /// The live session with this token hash and its account (expired ones are not returned).

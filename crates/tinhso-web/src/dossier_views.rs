@@ -108,7 +108,10 @@ fn method_vi(m: ReturnMethod) -> &'static str {
     }
 }
 
-pub fn event_text(state: &AppState, kind: &EventKind) -> (String, String) {
+/// Account ids to the names shown in histories and step tables.
+pub type Names = std::collections::HashMap<i64, String>;
+
+pub fn event_text(state: &AppState, kind: &EventKind, names: &Names) -> (String, String) {
     match kind {
         EventKind::Submitted { .. } => ("Nộp hồ sơ".into(), String::new()),
         EventKind::Received { due_on } => {
@@ -132,7 +135,16 @@ pub fn event_text(state: &AppState, kind: &EventKind) -> (String, String) {
             ("Đã nộp phí, lệ phí".into(), if *online { "Thanh toán trực tuyến" } else { "Nộp tại quầy" }.into())
         }
         EventKind::ProcessingStarted => ("Bắt đầu xử lý".into(), String::new()),
-        EventKind::StepCompleted { step, note } => (format!("Hoàn thành bước {step}"), note.clone()),
+        EventKind::StepCompleted { step, note, next_assignee } => (
+            format!("Hoàn thành bước {step}"),
+            match next_assignee.and_then(|a| names.get(&a)) {
+                Some(who) => format!("{note} Chuyển bước tiếp theo cho {who}.").trim().to_owned(),
+                None => note.clone(),
+            },
+        ),
+        EventKind::StepAssigned { step, assignee } => {
+            (format!("Giao bước {step}"), names.get(assignee).cloned().unwrap_or_else(|| format!("Cán bộ #{assignee}")))
+        }
         EventKind::Transferred { to_agency, note } => (
             "Chuyển xin ý kiến".into(),
             format!("{}: {note}", state.agency_name(to_agency.as_str()).unwrap_or(to_agency.as_str())),
@@ -152,12 +164,12 @@ pub fn event_text(state: &AppState, kind: &EventKind) -> (String, String) {
     }
 }
 
-pub fn history(state: &AppState, events: &[StoredEvent], staff: bool) -> Vec<HistoryRow> {
+pub fn history(state: &AppState, events: &[StoredEvent], staff: bool, names: &Names) -> Vec<HistoryRow> {
     events
         .iter()
         .filter(|e| staff || e.public)
         .map(|e| {
-            let (title, detail) = event_text(state, &e.event.kind);
+            let (title, detail) = event_text(state, &e.event.kind, names);
             let local = e.event.at + chrono::Duration::hours(7);
             HistoryRow { when: local.format("%d/%m/%Y %H:%M").to_string(), title, detail, internal: !e.public }
         })
@@ -192,6 +204,71 @@ pub fn form_rows(state: &AppState, p: Option<&Procedure>, form: &serde_json::Val
                 _ => v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()),
             };
             Some((f.label.clone(), shown))
+        })
+        .collect()
+}
+
+/// One step of the dossier's process as the workspace shows it.
+pub struct StepRow {
+    pub no: usize,
+    pub name: String,
+    pub role: &'static str,
+    pub budget: String,
+    pub holder: String,
+    pub started: String,
+    pub due: String,
+    pub done: String,
+    pub status: &'static str,
+    pub status_key: &'static str,
+    pub current: bool,
+}
+
+fn budget_label(hours: u16) -> String {
+    let day = tinhso_domain::workflow::HOURS_PER_DAY;
+    if hours.is_multiple_of(day) {
+        format!("{} ngày", hours / day)
+    } else {
+        format!("{hours} giờ")
+    }
+}
+
+/// The process table: each step's holder, dates and whether it kept to its budget.
+pub fn step_rows(state: &AppState, d: &Dossier, events: &[StoredEvent], names: &Names) -> Vec<StepRow> {
+    let today = local_date(Utc::now());
+    let progress =
+        tinhso_domain::dossier::steps::progress(&d.steps, events.iter().map(|e| &e.event), &state.calendar());
+    let open = d.state == DossierState::Processing;
+    let date = |d: Option<chrono::NaiveDate>| d.map(date_vi).unwrap_or_default();
+    progress
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let late = p.is_late(today);
+            let (status, status_key) = match (p.started_on, p.done_on) {
+                (_, Some(_)) if late => ("Hoàn thành trễ hạn", "overdue"),
+                (_, Some(_)) => ("Hoàn thành đúng hạn", "on-track"),
+                (Some(_), None) if !open => ("Tạm dừng", "paused"),
+                (Some(_), None) if late => ("Quá hạn", "overdue"),
+                (Some(_), None) => ("Đang xử lý", "due-soon"),
+                (None, None) => ("Chưa đến", "not-started"),
+            };
+            StepRow {
+                no: i + 1,
+                name: p.step.name.clone(),
+                role: p.step.role.label_vi(),
+                budget: budget_label(p.step.budget_hours),
+                holder: match p.holder {
+                    Some(id) => names.get(&id).cloned().unwrap_or_else(|| format!("Cán bộ #{id}")),
+                    None if p.started_on.is_some() => "Chưa giao (mọi cán bộ cùng vai trò)".into(),
+                    None => String::new(),
+                },
+                started: date(p.started_on),
+                due: date(p.due_on),
+                done: date(p.done_on),
+                status,
+                status_key,
+                current: open && p.started_on.is_some() && p.done_on.is_none(),
+            }
         })
         .collect()
 }

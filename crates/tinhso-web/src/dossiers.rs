@@ -13,6 +13,7 @@ use tinhso_domain::files::FilePurpose;
 use tinhso_domain::ids::AgencyCode;
 use tinhso_domain::policy::{decide as policy, Action, Actor, Decision, Role};
 use tinhso_domain::province::{AgencyKind, AgencyLevel};
+use tinhso_domain::workflow::StepRole;
 use tinhso_store::{Account, Attachment, DossierQuery, DossierRecord, NewDossier, Notification, StoreError};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -212,6 +213,7 @@ pub async fn submit(state: &AppState, account: &Account, input: SubmitInput) -> 
         processing_days: processing_days(procedure.processing_time),
         fee_vnd: procedure.fee.amount_vnd,
         files: attachments.iter().map(|a| FileRef { sha256: a.sha256.clone(), component: a.component }).collect(),
+        steps: procedure.workflow(),
     };
     let submitted = Event { kind, at: Utc::now(), actor: account.id };
     // The store allocates the code and writes it where the notification says `{code}`.
@@ -252,39 +254,32 @@ pub fn can_view(account: &Account, d: &Dossier) -> bool {
         || allowed(account, &Action::ViewAgencyDossiers { agency: d.competent_agency.clone() })
 }
 
-/// The policy action a staff command needs on this dossier.
-fn staff_action(cmd: &Command, d: &Dossier) -> Action {
+/// The policy action a staff command (by key) needs on this dossier.
+fn staff_action(key: &str, d: &Dossier) -> Action {
     let receiving = d.receiving_agency.clone();
     let competent = d.competent_agency.clone();
-    match cmd {
-        Command::Receive | Command::Refuse { .. } | Command::Return { .. } | Command::RecordPayment { .. } => {
+    let approver_step = dossier::current_step(d).is_some_and(|s| s.role == StepRole::Approver);
+    match key {
+        "receive" | "refuse" | "return" | "record_payment" => Action::ReceiveDossier { agency: receiving },
+        "request_supplement" if d.state == dossier::DossierState::Submitted => {
             Action::ReceiveDossier { agency: receiving }
         }
-        Command::RequestSupplement { .. } if d.state == dossier::DossierState::Submitted => {
-            Action::ReceiveDossier { agency: receiving }
-        }
-        Command::Approve { .. } | Command::Stop { .. } => Action::ApproveDossier { agency: competent },
+        "approve" | "stop" | "assign" => Action::ApproveDossier { agency: competent },
+        "complete_step" if approver_step => Action::ApproveDossier { agency: competent },
         _ => Action::ProcessDossier { agency: competent },
     }
 }
 
+/// Commands that finish the current step, which only its holder may do.
+fn finishes_step(key: &str) -> bool {
+    matches!(key, "complete_step" | "approve")
+}
+
 /// Whether a staff account may issue the command `key` on `d` (for listing actions).
 pub fn staff_may(account: &Account, key: &str, d: &Dossier) -> bool {
-    let cmd = match key {
-        "receive" => Command::Receive,
-        "refuse" => Command::Refuse { reason: String::new() },
-        "request_supplement" => Command::RequestSupplement { items: Vec::new(), reason: String::new() },
-        "request_payment" => Command::RequestPayment { amount_vnd: 0 },
-        "record_payment" => Command::RecordPayment { online: false },
-        "start_processing" => Command::StartProcessing,
-        "complete_step" => Command::CompleteStep { note: String::new() },
-        "approve" => Command::Approve { electronic_result: false, result: None },
-        "return" => Command::Return { method: dossier::ReturnMethod::Desk },
-        "stop" => Command::Stop { reason: String::new() },
-        "apologise" | "transfer" => Command::CompleteStep { note: String::new() },
-        _ => return false,
-    };
-    account.role != Role::Citizen && allowed(account, &staff_action(&cmd, d))
+    account.role != Role::Citizen
+        && allowed(account, &staff_action(key, d))
+        && (!finishes_step(key) || dossier::holds_step(d, account.id))
 }
 
 fn is_applicant_command(cmd: &Command) -> bool {
@@ -292,6 +287,24 @@ fn is_applicant_command(cmd: &Command) -> bool {
         cmd,
         Command::Supplement { .. } | Command::Withdraw { .. } | Command::Rate { .. } | Command::RecordPayment { .. }
     )
+}
+
+/// Staff of the competent agency who may hold step `index` (its role; leaders may always).
+pub async fn step_candidates(state: &AppState, d: &Dossier, index: usize) -> Result<Vec<Account>, AppError> {
+    let role = d.steps.get(index).map(|s| s.role.role()).unwrap_or(Role::Specialist);
+    let staff = state.store.staff(&d.competent_agency).await?;
+    Ok(staff.into_iter().filter(|a| !a.disabled && (a.role == role || a.role == Role::Approver)).collect())
+}
+
+async fn check_assignee(state: &AppState, d: &Dossier, index: usize, who: i64) -> Result<(), AppError> {
+    if step_candidates(state, d, index).await?.iter().any(|a| a.id == who) {
+        return Ok(());
+    }
+    Err(AppError::bad_request(
+        "unknown_assignee",
+        "Chọn cán bộ của cơ quan giải quyết có vai trò phù hợp với bước xử lý",
+        "Choose a staff member of the deciding agency with the step's role",
+    ))
 }
 
 /// Loads a dossier `account` may see; others get "not found", so codes cannot be probed.
@@ -311,11 +324,25 @@ pub async fn act(state: &AppState, account: &Account, code: &str, cmd: Command) 
     } else if account.role == Role::Citizen {
         return Err(AppError::Forbidden);
     } else {
-        if !allowed(account, &staff_action(&cmd, &d)) {
+        if !allowed(account, &staff_action(cmd.key(), &d)) {
             return Err(AppError::Forbidden);
+        }
+        if finishes_step(cmd.key()) && !dossier::holds_step(&d, account.id) {
+            return Err(AppError::Conflict {
+                code: "step_held_by_other",
+                vi: "Bước xử lý này đã được giao cho cán bộ khác. Lãnh đạo có thể giao lại.".into(),
+                en: "This step is assigned to someone else. A leader can reassign it.".into(),
+            });
         }
         Party::Staff
     };
+    match &cmd {
+        Command::Assign { assignee } => check_assignee(state, &d, usize::from(d.step), *assignee).await?,
+        Command::CompleteStep { next_assignee: Some(a), .. } => {
+            check_assignee(state, &d, usize::from(d.step) + 1, *a).await?
+        }
+        _ => {}
+    }
     if let Command::Transfer { to_agency, .. } = &cmd {
         if state.agency_name(to_agency.as_str()).is_none() {
             return Err(AppError::bad_request("unknown_agency", "Không có cơ quan này trong tỉnh", "No such agency"));

@@ -36,6 +36,9 @@ struct CsvRow {
     form_fields: String,
     legal_basis: String,
     result_type: String,
+    /// JSON array of workflow steps; empty for the default process (files without the column load).
+    #[serde(default)]
+    steps: String,
 }
 
 enum Format {
@@ -76,6 +79,7 @@ fn to_row(p: &Procedure) -> Result<CsvRow> {
         form_fields: serde_json::to_string(&p.form_fields)?,
         legal_basis: p.legal_basis.clone(),
         result_type: p.result_type.clone(),
+        steps: if p.steps.is_empty() { String::new() } else { serde_json::to_string(&p.steps)? },
     })
 }
 
@@ -120,6 +124,7 @@ fn row_value(r: CsvRow) -> std::result::Result<serde_json::Value, String> {
         "form_fields": json_cell("form_fields", &r.form_fields)?,
         "legal_basis": r.legal_basis,
         "result_type": r.result_type,
+        "steps": json_cell("steps", &r.steps)?,
     }))
 }
 
@@ -252,10 +257,13 @@ mod tests {
 
     #[test]
     fn csv_row_round_trips() {
-        let p = crate::seed::demo_catalogue(8).unwrap().remove(0);
-        let row = to_row(&p).unwrap();
-        let back: Procedure = serde_json::from_value(row_value(row).unwrap()).unwrap();
-        assert_eq!(back.normalise().unwrap(), p);
+        let catalogue = crate::seed::demo_catalogue(8).unwrap();
+        let with_steps = catalogue.iter().find(|p| !p.steps.is_empty()).unwrap();
+        for p in [&catalogue[0], with_steps] {
+            let row = to_row(p).unwrap();
+            let back: Procedure = serde_json::from_value(row_value(row).unwrap()).unwrap();
+            assert_eq!(&back.normalise().unwrap(), p);
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ use tinhso_domain::dossier::{
     apply, decide, ApplicantType, Channel, Command, Dossier, Event, EventKind, Party, Rating, ReturnMethod,
 };
 use tinhso_domain::ids::AgencyCode;
+use tinhso_domain::workflow::StepRole;
 use tinhso_store::NewDossier;
 
 /// A small deterministic generator (xorshift64*), so every demo install has the same history.
@@ -162,6 +163,7 @@ fn dossier(world: &World<'_>, rng: &mut Rng, day: NaiveDate) -> Option<(NewDossi
             processing_days: days,
             fee_vnd: p.fee.amount_vnd,
             files: Vec::new(),
+            steps: p.workflow(),
         },
         at: submitted_at,
         actor: c.id,
@@ -245,12 +247,18 @@ fn dossier(world: &World<'_>, rng: &mut Rng, day: NaiveDate) -> Option<(NewDossi
                         at(due, 0),
                     );
                 }
-                run.step(
-                    Command::CompleteStep { note: "Thẩm định hồ sơ".into() },
-                    Party::Staff,
-                    specialist,
-                    at(finish, 0),
-                );
+                // Every step but the last (the approval) is completed, handing over as it goes.
+                let steps = run.d.steps.clone();
+                for (i, next) in steps.iter().enumerate().skip(1) {
+                    let holder = if steps[i - 1].role == StepRole::Approver { approver } else { specialist };
+                    let next_assignee = Some(if next.role == StepRole::Approver { approver } else { specialist });
+                    run.step(
+                        Command::CompleteStep { note: steps[i - 1].name.clone(), next_assignee },
+                        Party::Staff,
+                        holder,
+                        at(finish, i as u64 * 10),
+                    );
+                }
                 if run.step(
                     Command::Approve { electronic_result: rng.chance(85), result: None },
                     Party::Staff,

@@ -10,6 +10,7 @@ use tinhso_domain::ids::{AgencyCode, ProcedureCode};
 use tinhso_domain::policy::Role;
 use tinhso_domain::province::{reform_date, Agency, AgencyKind, AgencyLevel, DivisionType, Province, Unit};
 use tinhso_domain::text::fold;
+use tinhso_domain::workflow::{StepRole, WorkflowStep};
 use tinhso_store::{NewAccount, ProvinceSetup, Store, StoreError};
 
 const DIVISIONS: &str = include_str!("../data/divisions-2025.json");
@@ -631,11 +632,23 @@ pub fn demo_catalogue(province_code: u32) -> Result<Vec<Procedure>> {
                 } else {
                     String::new()
                 },
+                steps: if is_birth { birth_registration_steps() } else { Vec::new() },
             };
             p.normalise()
                 .map_err(|errs| anyhow!("{}", errs.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))
         })
         .collect()
+}
+
+/// The birth registration's own process (Luật Hộ tịch: within the day): a worked example of
+/// a configured process; other procedures use the default two steps.
+fn birth_registration_steps() -> Vec<WorkflowStep> {
+    let step = |name: &str, role, budget_hours| WorkflowStep { name: name.into(), role, budget_hours };
+    vec![
+        step("Kiểm tra, đối chiếu giấy tờ", StepRole::Specialist, 3),
+        step("Ghi Sổ hộ tịch, in Giấy khai sinh", StepRole::Specialist, 2),
+        step("Ký Giấy khai sinh", StepRole::Approver, 3),
+    ]
 }
 
 #[cfg(test)]

@@ -9,9 +9,11 @@ pub mod code;
 pub mod deadline;
 pub mod form;
 mod machine;
+pub mod steps;
 
 pub use machine::{
-    apply, available, decide, permits, Command, Dossier, Event, EventKind, FileRef, Party, Refusal, COMMANDS,
+    apply, available, current_step, decide, holds_step, permits, Command, Dossier, Event, EventKind, FileRef, Party,
+    Refusal, COMMANDS,
 };
 
 use serde::{Deserialize, Serialize};

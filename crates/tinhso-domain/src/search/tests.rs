@@ -17,6 +17,7 @@ fn proc(code: &str, name: &str, field: &str, level: Level) -> Arc<Procedure> {
         form_fields: vec![],
         legal_basis: String::new(),
         result_type: String::new(),
+        steps: Vec::new(),
     })
 }
 

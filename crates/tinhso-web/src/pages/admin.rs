@@ -19,6 +19,7 @@ use tinhso_domain::error::Errors;
 use tinhso_domain::ids::{AgencyCode, ProcedureCode};
 use tinhso_domain::policy::Action;
 use tinhso_domain::text::fold;
+use tinhso_domain::workflow::{StepRole, WorkflowStep};
 use tinhso_domain::FieldError;
 
 #[derive(Template)]
@@ -63,6 +64,7 @@ pub struct ProcedureFormValues {
     pub online: String,
     pub components: String,
     pub form_fields: String,
+    pub steps: String,
     pub legal_basis: String,
     pub result_type: String,
 }
@@ -187,6 +189,12 @@ fn values_of(p: &Procedure) -> ProcedureFormValues {
             })
             .collect::<Vec<_>>()
             .join("\n"),
+        steps: p
+            .steps
+            .iter()
+            .map(|s| format!("{} | {} | {} giờ", s.name, s.role.label_vi().to_lowercase(), s.budget_hours))
+            .collect::<Vec<_>>()
+            .join("\n"),
         legal_basis: p.legal_basis.clone(),
         result_type: p.result_type.clone(),
     }
@@ -266,6 +274,43 @@ fn parse_form_fields(text: &str, errs: &mut Errors) -> Vec<FormField> {
     out
 }
 
+/// `Tên bước | chuyên viên or lãnh đạo | 16 giờ or 2 ngày`, one per line.
+fn parse_steps(text: &str, errs: &mut Errors) -> Vec<WorkflowStep> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
+        let parts: Vec<&str> = line.split('|').map(str::trim).collect();
+        let role = match parts.get(1).map(|r| fold(r)) {
+            Some(r) if r.starts_with("chuyen vien") || r == "specialist" => Some(StepRole::Specialist),
+            Some(r) if r.starts_with("lanh dao") || r == "approver" => Some(StepRole::Approver),
+            _ => None,
+        };
+        let budget = parts.get(2).map(|b| fold(b)).and_then(|b| {
+            let digits: String = b.chars().take_while(char::is_ascii_digit).collect();
+            let n: u16 = digits.parse().ok()?;
+            let unit = b[digits.len()..].trim();
+            match unit {
+                "" | "gio" | "h" | "hours" => Some(n),
+                "ngay" | "days" => n.checked_mul(tinhso_domain::workflow::HOURS_PER_DAY),
+                _ => None,
+            }
+        });
+        match (role, budget) {
+            (Some(role), Some(budget_hours)) => out.push(WorkflowStep {
+                name: parts.first().copied().unwrap_or_default().to_owned(),
+                role,
+                budget_hours,
+            }),
+            _ => errs.push(FieldError::new(
+                "steps",
+                "invalid_step",
+                format!("Dòng {}: ghi theo mẫu \"Tên bước | chuyên viên hoặc lãnh đạo | 16 giờ hoặc 2 ngày\"", i + 1),
+                format!("Line {}: write \"Step name | specialist or approver | 16 hours or 2 days\"", i + 1),
+            )),
+        }
+    }
+    out
+}
+
 fn parse_procedure(
     f: &FormData,
     fixed_code: Option<&str>,
@@ -284,6 +329,7 @@ fn parse_procedure(
         online: f.text("online"),
         components: f.text("components"),
         form_fields: f.text("form_fields"),
+        steps: f.text("steps"),
         legal_basis: f.text("legal_basis"),
         result_type: f.text("result_type"),
     };
@@ -339,6 +385,7 @@ fn parse_procedure(
     }
     let components = parse_components(&v.components, &mut errs);
     let form_fields = parse_form_fields(&v.form_fields, &mut errs);
+    let steps = parse_steps(&v.steps, &mut errs);
     let result = match (code, agency, online, errs.is_empty()) {
         (Some(code), Some(competent_agency), Some(online_level), true) => Procedure {
             code,
@@ -354,6 +401,7 @@ fn parse_procedure(
             form_fields,
             legal_basis: v.legal_basis.clone(),
             result_type: v.result_type.clone(),
+            steps,
         }
         .normalise(),
         _ => Err(errs.0),
@@ -375,6 +423,7 @@ const PROCEDURE_FIELDS: &[&str] = &[
     "online",
     "components",
     "form_fields",
+    "steps",
     "legal_basis",
     "result_type",
 ];

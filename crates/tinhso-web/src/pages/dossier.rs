@@ -4,7 +4,9 @@
 use super::slips::slips_for;
 use super::{page_err, PageResult};
 use crate::auth::Viewer;
-use crate::dossier_views::{form_rows, history, status_of, summary, DossierSummary, HistoryRow};
+use crate::dossier_views::{
+    form_rows, history, status_of, step_rows, summary, DossierSummary, HistoryRow, Names, StepRow,
+};
 use crate::dossiers::{self, SubmitInput};
 use crate::error::AppError;
 use crate::form::{FormData, FormWithFiles, PageQuery, Upload};
@@ -78,6 +80,10 @@ pub struct ShowPage {
     pub staff: bool,
     pub form: Vec<(String, String)>,
     pub history: Vec<HistoryRow>,
+    pub steps: Vec<StepRow>,
+    /// Who may take the current step (for `assign`) and the next one (for `complete_step`).
+    pub assignees_now: Vec<Choice>,
+    pub assignees_next: Vec<Choice>,
     pub actions: Vec<&'static str>,
     pub supplement_items: String,
     pub amount_due: String,
@@ -381,12 +387,31 @@ async fn show_page(
             _ => None,
         })
         .unwrap_or_default();
+    let staff = if owner { Vec::new() } else { state.store.staff(&d.competent_agency).await? };
+    let names: Names = staff.iter().map(|a| (a.id, a.full_name.clone())).collect();
+    let choices = |list: Vec<tinhso_store::Account>| {
+        list.into_iter()
+            .map(|a| Choice { value: a.id.to_string(), label: a.full_name, selected: false })
+            .collect::<Vec<_>>()
+    };
+    let (assignees_now, assignees_next) = if owner || d.state != DossierState::Processing {
+        (Vec::new(), Vec::new())
+    } else {
+        let now = usize::from(d.step);
+        (
+            choices(dossiers::step_candidates(state, d, now).await?),
+            choices(dossiers::step_candidates(state, d, now + 1).await?),
+        )
+    };
     Ok(ShowPage {
         layout: Layout::new(state, viewer, format!("Hồ sơ {code}")),
+        steps: if owner { Vec::new() } else { step_rows(state, d, &events, &names) },
+        assignees_now,
+        assignees_next,
         d: summary(state, d),
         staff: !owner,
         form: form_rows(state, catalogue.get(d.procedure.as_str()).map(|p| p.as_ref()), &rec.form),
-        history: history(state, &events, !owner),
+        history: history(state, &events, !owner, &names),
         actions,
         supplement_items,
         amount_due,
@@ -425,6 +450,16 @@ fn need(f: &FormData, key: &str) -> String {
     f.text(key)
 }
 
+fn assignee(f: &FormData, key: &str) -> Result<Option<i64>, AppError> {
+    let v = f.text(key);
+    if v.is_empty() {
+        return Ok(None);
+    }
+    v.parse()
+        .map(Some)
+        .map_err(|_| AppError::bad_request("invalid_input", "Chọn cán bộ trong danh sách", "Choose from the list"))
+}
+
 /// Builds the domain command from an action form.
 fn command_of(f: &FormData) -> Result<Command, AppError> {
     let bad = |vi: &str, en: &str| AppError::bad_request("invalid_input", vi, en);
@@ -444,7 +479,12 @@ fn command_of(f: &FormData) -> Result<Command, AppError> {
         },
         "record_payment" => Command::RecordPayment { online: false },
         "start_processing" => Command::StartProcessing,
-        "complete_step" => Command::CompleteStep { note: need(f, "note") },
+        "complete_step" => {
+            Command::CompleteStep { note: need(f, "note"), next_assignee: assignee(f, "next_assignee")? }
+        }
+        "assign" => Command::Assign {
+            assignee: assignee(f, "assignee")?.ok_or_else(|| bad("Chọn cán bộ được giao", "Choose a staff member"))?,
+        },
         "transfer" => Command::Transfer {
             to_agency: AgencyCode::parse("to_agency", &need(f, "to_agency")).map_err(|e| AppError::Invalid(vec![e]))?,
             note: need(f, "note"),
@@ -494,6 +534,8 @@ pub async fn act(
         "note",
         "amount",
         "to_agency",
+        "assignee",
+        "next_assignee",
         "electronic_result",
         "method",
         "new_due_on",

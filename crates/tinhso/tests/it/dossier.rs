@@ -15,6 +15,7 @@ const BIRTH: &str = "1.001193";
 /// An API caller: a cookie jar plus the session's CSRF token.
 struct Caller {
     c: reqwest::Client,
+    id: i64,
     csrf: String,
     base: String,
 }
@@ -30,7 +31,8 @@ impl Caller {
             .unwrap();
         assert_eq!(r.status(), StatusCode::OK, "login {login}");
         let v: Value = r.json().await.unwrap();
-        Caller { c, csrf: v["csrf_token"].as_str().unwrap().to_owned(), base: s.url.clone() }
+        let id = v["account"]["id"].as_i64().unwrap();
+        Caller { c, id, csrf: v["csrf_token"].as_str().unwrap().to_owned(), base: s.url.clone() }
     }
 
     async fn get(&self, path: &str) -> (StatusCode, Value) {
@@ -146,9 +148,11 @@ async fn lifecycle(s: TestServer) {
     let (st, v) = desk.act(&code, json!({ "action": "fly" })).await;
     assert_eq!((st, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_body")));
 
-    // Processing with one supplement and a fee paid online.
+    // Processing with one supplement and a fee paid at the desk. Whoever starts holds step 1
+    // of the procedure's process (default: examine, then approve).
     let (_, d) = specialist.act(&code, json!({ "action": "start_processing" })).await;
-    assert_eq!(d["state_code"], 4);
+    assert_eq!((d["state_code"].as_u64(), d["assignee"].as_i64()), (Some(4), Some(specialist.id)));
+    assert_eq!(d["steps"].as_array().unwrap().len(), 2);
     let (_, d) = specialist
         .act(&code, json!({ "action": "request_supplement", "items": ["Bản sao giấy khai sinh"], "reason": "Bản chụp không rõ" }))
         .await;
@@ -163,8 +167,21 @@ async fn lifecycle(s: TestServer) {
     assert_eq!(st, StatusCode::FORBIDDEN, "an applicant cannot declare the fee paid");
     let (_, d) = desk.act(&code, json!({ "action": "record_payment", "online": false })).await;
     assert_eq!((d["state_code"].as_u64(), d["paid_online"].as_bool()), (Some(4), Some(false)));
-    let (_, d) = specialist.act(&code, json!({ "action": "complete_step", "note": "Đã đối chiếu sổ hộ tịch" })).await;
-    assert_eq!(d["step"], 1);
+    // A step is its holder's: a colleague is refused until a leader reassigns it.
+    let colleague = Caller::login(&s, "cv.03@tinhso.local", PASSWORD).await;
+    let (st, v) = colleague.act(&code, json!({ "action": "complete_step", "note": "x" })).await;
+    assert_eq!((st, v["code"].as_str()), (StatusCode::CONFLICT, Some("step_held_by_other")));
+    let (st, _) = colleague.act(&code, json!({ "action": "assign", "assignee": colleague.id })).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "leaders assign work");
+    let (st, v) = approver.act(&code, json!({ "action": "assign", "assignee": 999_999 })).await;
+    assert_eq!((st, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("unknown_assignee")));
+    let (st, d) = approver.act(&code, json!({ "action": "assign", "assignee": colleague.id })).await;
+    assert_eq!((st, d["assignee"].as_i64()), (StatusCode::OK, Some(colleague.id)));
+    let (st, _) = specialist.act(&code, json!({ "action": "complete_step", "note": "x" })).await;
+    assert_eq!(st, StatusCode::CONFLICT, "no longer the holder");
+    let next = json!({ "action": "complete_step", "note": "Đã đối chiếu sổ hộ tịch", "next_assignee": approver.id });
+    let (_, d) = colleague.act(&code, next).await;
+    assert_eq!((d["step"].as_u64(), d["assignee"].as_i64()), (Some(1), Some(approver.id)));
     let (st, _) = specialist.act(&code, json!({ "action": "approve", "electronic_result": true })).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "approval is the approver's");
     let (_, d) = approver.act(&code, json!({ "action": "approve", "electronic_result": true })).await;
@@ -181,7 +198,7 @@ async fn lifecycle(s: TestServer) {
     let kinds = |v: &Value| -> Vec<String> {
         v["items"].as_array().unwrap().iter().map(|e| e["event"]["kind"].as_str().unwrap().to_owned()).collect()
     };
-    assert_eq!(kinds(&all).len(), 11);
+    assert_eq!(kinds(&all).len(), 12);
     assert!(kinds(&all).contains(&"step_completed".to_owned()) && !kinds(&mine).contains(&"step_completed".to_owned()));
     assert_eq!(kinds(&mine).len(), 10);
 
@@ -216,7 +233,7 @@ async fn lifecycle(s: TestServer) {
     let (code_, out, err) =
         run_cli(bin(), &[vec!["audit".into(), "verify".into()], s.data_args()].concat()).await.unwrap();
     assert_eq!(code_, 0, "{out}{err}");
-    assert!(out.contains("13 sự kiện của 3 hồ sơ"), "{out}");
+    assert!(out.contains("14 sự kiện của 3 hồ sơ"), "{out}");
     s.stop().await.unwrap();
 }
 
@@ -623,6 +640,11 @@ async fn files(s: TestServer) {
     let (st, _) =
         citizen.act(&code, json!({ "action": "supplement", "note": "Ảnh chụp lại", "files": [clearer] })).await;
     assert_eq!(st, StatusCode::OK);
+    // Birth registration has its own three-step process: two specialist steps, then signing.
+    for _ in 0..2 {
+        let (st, _) = specialist.act(&code, json!({ "action": "complete_step", "note": "Xong" })).await;
+        assert_eq!(st, StatusCode::OK);
+    }
     let (_, result) = approver.upload("Giấy khai sinh điện tử.pdf", b"%PDF-1.7\n% signed result\n%%EOF").await;
     let result = result["sha256"].as_str().unwrap().to_owned();
     let (st, d) =

@@ -5,6 +5,7 @@ use super::{ApplicantType, Channel, DossierState, Rating, ReturnMethod};
 use crate::calendar::WorkingCalendar;
 use crate::ids::{AgencyCode, ProcedureCode};
 use crate::text;
+use crate::workflow::WorkflowStep;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use DossierState as S;
@@ -43,6 +44,13 @@ pub enum Command {
     StartProcessing,
     CompleteStep {
         note: String,
+        /// Who takes the next step; anyone with its role at the agency when absent.
+        #[serde(default)]
+        next_assignee: Option<i64>,
+    },
+    /// A leader (re)assigns the current step.
+    Assign {
+        assignee: i64,
     },
     Transfer {
         to_agency: AgencyCode,
@@ -84,6 +92,7 @@ impl Command {
             Self::RecordPayment { .. } => "record_payment",
             Self::StartProcessing => "start_processing",
             Self::CompleteStep { .. } => "complete_step",
+            Self::Assign { .. } => "assign",
             Self::Transfer { .. } => "transfer",
             Self::Approve { .. } => "approve",
             Self::Return { .. } => "return",
@@ -111,6 +120,9 @@ pub enum EventKind {
         /// Files attached at submission: SHA-256 and the component each stands for.
         #[serde(default)]
         files: Vec<FileRef>,
+        /// The procedure's process as it stood at submission.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        steps: Vec<WorkflowStep>,
     },
     Received {
         due_on: NaiveDate,
@@ -138,6 +150,12 @@ pub enum EventKind {
     StepCompleted {
         step: u16,
         note: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next_assignee: Option<i64>,
+    },
+    StepAssigned {
+        step: u16,
+        assignee: i64,
     },
     Transferred {
         to_agency: AgencyCode,
@@ -180,6 +198,7 @@ impl EventKind {
             Self::PaymentRecorded { .. } => "payment_recorded",
             Self::ProcessingStarted => "processing_started",
             Self::StepCompleted { .. } => "step_completed",
+            Self::StepAssigned { .. } => "step_assigned",
             Self::Transferred { .. } => "transferred",
             Self::Approved { .. } => "approved",
             Self::Returned { .. } => "returned",
@@ -193,7 +212,7 @@ impl EventKind {
     /// Whether the applicant sees this event in their history (internal steps and
     /// transfers between agencies are staff-only).
     pub fn is_public(&self) -> bool {
-        !matches!(self, Self::StepCompleted { .. } | Self::Transferred { .. })
+        !matches!(self, Self::StepCompleted { .. } | Self::StepAssigned { .. } | Self::Transferred { .. })
     }
 }
 
@@ -236,7 +255,15 @@ pub struct Dossier {
     /// The state a supplement or a payment returns the dossier to.
     pub resume_state: Option<DossierState>,
     pub apology_due_on: Option<NaiveDate>,
+    /// Steps of the process completed so far.
     pub step: u16,
+    #[serde(default)]
+    pub steps: Vec<WorkflowStep>,
+    /// Who holds the current step; `None` leaves it to anyone with the step's role.
+    #[serde(default)]
+    pub assignee: Option<i64>,
+    #[serde(default)]
+    pub step_started_on: Option<NaiveDate>,
     pub paid_online: Option<bool>,
     pub finished_on: Option<NaiveDate>,
     pub timeliness: Option<Timeliness>,
@@ -288,7 +315,7 @@ fn text_needed(s: &str, field: &str, vi: &str) -> Result<String, Refusal> {
 pub const APPLICANT_COMMANDS: [&str; 3] = ["supplement", "withdraw", "rate"];
 
 /// Every command key, in the order pages offer them.
-pub const COMMANDS: [&str; 15] = [
+pub const COMMANDS: [&str; 16] = [
     "receive",
     "refuse",
     "request_supplement",
@@ -297,6 +324,7 @@ pub const COMMANDS: [&str; 15] = [
     "record_payment",
     "start_processing",
     "complete_step",
+    "assign",
     "transfer",
     "approve",
     "return",
@@ -325,13 +353,27 @@ pub fn permits(d: &Dossier, key: &str, party: Party) -> bool {
         // gateway's signed callback, never from the applicant's own word.
         "record_payment" => state == S::PaymentRequested,
         "start_processing" => state == S::Received,
-        "complete_step" | "transfer" | "approve" => state == S::Processing,
+        // With a configured process, the last step is the approval itself.
+        "complete_step" => state == S::Processing && (d.steps.is_empty() || usize::from(d.step) + 1 < d.steps.len()),
+        "approve" => state == S::Processing && usize::from(d.step) + 1 >= d.steps.len(),
+        "assign" | "transfer" => state == S::Processing,
         "return" => state == S::ResultReady,
         "withdraw" => state == S::Submitted || open_after_receipt,
         "stop" | "apologise" => open_after_receipt,
         "rate" => state == S::Returned && d.rating.is_none(),
         _ => false,
     }
+}
+
+/// Whether staff member `actor` may complete the current step or approve: the step's holder,
+/// or anyone with its role when nobody holds it. Leaders reassign with `assign` first.
+pub fn holds_step(d: &Dossier, actor: i64) -> bool {
+    d.assignee.is_none_or(|a| a == actor)
+}
+
+/// The role the current step needs, when the dossier follows a configured process.
+pub fn current_step(d: &Dossier) -> Option<&WorkflowStep> {
+    d.steps.get(usize::from(d.step))
 }
 
 /// The commands `party` may issue on `d` now.
@@ -387,7 +429,10 @@ pub fn decide(
         }
         C::RecordPayment { online } => EventKind::PaymentRecorded { online: *online },
         C::StartProcessing => EventKind::ProcessingStarted,
-        C::CompleteStep { note } => EventKind::StepCompleted { step: d.step + 1, note: text::clean(note) },
+        C::CompleteStep { note, next_assignee } => {
+            EventKind::StepCompleted { step: d.step + 1, note: text::clean(note), next_assignee: *next_assignee }
+        }
+        C::Assign { assignee } => EventKind::StepAssigned { step: d.step + 1, assignee: *assignee },
         C::Transfer { to_agency, note } => {
             EventKind::Transferred { to_agency: to_agency.clone(), note: text::clean(note) }
         }
@@ -441,6 +486,7 @@ pub fn apply(d: Option<Dossier>, code: &str, e: &Event) -> Option<Dossier> {
         competent_agency,
         processing_days,
         fee_vnd,
+        steps,
         ..
     } = &e.kind
     {
@@ -463,6 +509,9 @@ pub fn apply(d: Option<Dossier>, code: &str, e: &Event) -> Option<Dossier> {
             resume_state: None,
             apology_due_on: None,
             step: 0,
+            steps: steps.clone(),
+            assignee: None,
+            step_started_on: None,
             paid_online: None,
             finished_on: None,
             timeliness: None,
@@ -503,11 +552,23 @@ pub fn apply(d: Option<Dossier>, code: &str, e: &Event) -> Option<Dossier> {
             d.paid_online = Some(*online);
             d.state = d.resume_state.take().unwrap_or(S::Processing);
         }
-        EventKind::ProcessingStarted => d.state = S::Processing,
-        EventKind::StepCompleted { step, .. } => d.step = *step,
+        EventKind::ProcessingStarted => {
+            // Whoever starts processing holds the first step.
+            d.state = S::Processing;
+            d.assignee = Some(e.actor);
+            d.step_started_on = Some(today);
+        }
+        EventKind::StepCompleted { step, next_assignee, .. } => {
+            d.step = *step;
+            d.assignee = *next_assignee;
+            d.step_started_on = Some(today);
+        }
+        EventKind::StepAssigned { assignee, .. } => d.assignee = Some(*assignee),
         EventKind::Transferred { .. } => {}
         EventKind::Approved { electronic_result, timeliness, .. } => {
             d.state = S::ResultReady;
+            d.step = u16::try_from(d.steps.len()).unwrap_or(d.step);
+            d.assignee = None;
             d.finished_on = Some(today);
             d.timeliness = Some(*timeliness);
             d.electronic_result = *electronic_result;

@@ -26,6 +26,7 @@ fn submitted(days: u16) -> Dossier {
             processing_days: days,
             fee_vnd: Some(0),
             files: Vec::new(),
+            steps: crate::workflow::default_steps(Some(crate::catalogue::ProcessingTime::WorkingDays(days))),
         },
         at: at(3),
         actor: 7,
@@ -72,7 +73,8 @@ fn full_lifecycle_with_one_supplement_is_on_time() {
     );
     let x = step(x, Command::RecordPayment { online: false }, Party::Staff, 7).unwrap();
     assert_eq!((x.state, x.paid_online), (DossierState::Processing, Some(false)));
-    let x = step(x, Command::CompleteStep { note: "Thẩm định xong".into() }, Party::Staff, 10).unwrap();
+    let x = step(x, Command::CompleteStep { note: "Thẩm định xong".into(), next_assignee: None }, Party::Staff, 10)
+        .unwrap();
     let x = step(x, Command::Approve { electronic_result: true, result: None }, Party::Staff, 12).unwrap();
     assert_eq!((x.state.code(), x.timeliness), (9, Some(Timeliness::OnTime)));
     let x = step(x, Command::Return { method: ReturnMethod::Online }, Party::Staff, 12).unwrap();
@@ -97,6 +99,7 @@ fn a_second_supplement_request_makes_it_late() {
         .unwrap();
         x = step(x, Command::Supplement { note: String::new(), files: Vec::new() }, Party::Applicant, day).unwrap();
     }
+    x = step(x, Command::CompleteStep { note: String::new(), next_assignee: None }, Party::Staff, 6).unwrap();
     x = step(x, Command::Approve { electronic_result: false, result: None }, Party::Staff, 6).unwrap();
     assert_eq!(x.timeliness, Some(Timeliness::Late));
 }
@@ -133,6 +136,29 @@ fn apology_before_the_due_date_only() {
     assert_eq!(x.apology_due_on, Some(d(10)));
 }
 
+#[test]
+fn processing_follows_the_configured_steps() {
+    let x = step(submitted(5), Command::Receive, Party::Staff, 3).unwrap();
+    let x = step(x, Command::StartProcessing, Party::Staff, 4).unwrap();
+    // The one who starts processing holds the first step; its budget runs from today.
+    assert_eq!((x.step, x.assignee, x.step_started_on), (0, Some(1), Some(d(4))));
+    assert_eq!(current_step(&x).map(|s| s.role), Some(crate::workflow::StepRole::Specialist));
+    assert!(holds_step(&x, 1) && !holds_step(&x, 2));
+    let approve = Command::Approve { electronic_result: true, result: None };
+    assert_eq!(step(x.clone(), approve.clone(), Party::Staff, 4).unwrap_err().code, "illegal_transition");
+    let x = step(x, Command::Assign { assignee: 2 }, Party::Staff, 4).unwrap();
+    assert!(holds_step(&x, 2) && !holds_step(&x, 1));
+    let x = step(x, Command::CompleteStep { note: "Đủ điều kiện".into(), next_assignee: Some(5) }, Party::Staff, 5)
+        .unwrap();
+    assert_eq!((x.step, x.assignee, x.step_started_on), (1, Some(5), Some(d(5))));
+    assert_eq!(current_step(&x).map(|s| s.role), Some(crate::workflow::StepRole::Approver));
+    // The last step is the approval itself: it cannot be "completed" any other way.
+    let more = Command::CompleteStep { note: String::new(), next_assignee: None };
+    assert_eq!(step(x.clone(), more, Party::Staff, 5).unwrap_err().code, "illegal_transition");
+    let x = step(x, approve, Party::Staff, 6).unwrap();
+    assert_eq!((x.state, x.step, x.assignee), (DossierState::ResultReady, 2, None));
+}
+
 fn any_command() -> impl Strategy<Value = (Command, bool)> {
     let cmd = prop_oneof![
         Just(Command::Receive),
@@ -142,7 +168,8 @@ fn any_command() -> impl Strategy<Value = (Command, bool)> {
         Just(Command::RequestPayment { amount_vnd: 1000 }),
         Just(Command::RecordPayment { online: false }),
         Just(Command::StartProcessing),
-        Just(Command::CompleteStep { note: String::new() }),
+        Just(Command::CompleteStep { note: String::new(), next_assignee: None }),
+        Just(Command::Assign { assignee: 9 }),
         Just(Command::Approve { electronic_result: true, result: None }),
         Just(Command::Return { method: ReturnMethod::Desk }),
         Just(Command::Withdraw { reason: String::new() }),
@@ -173,6 +200,10 @@ proptest! {
                     x = next;
                 }
                 Err(_) => prop_assert_eq!(&x, &before),
+            }
+            prop_assert!(usize::from(x.step) <= x.steps.len());
+            if x.state == DossierState::ResultReady {
+                prop_assert_eq!(usize::from(x.step), x.steps.len());
             }
             if x.supplement_requests > 1 && x.timeliness.is_some() {
                 prop_assert_eq!(x.timeliness, Some(Timeliness::Late));
