@@ -67,6 +67,7 @@ async fn bulk_load(db: &Path, n: usize) -> Result<(u64, Vec<String>)> {
                         processing_days: 3,
                         fee_vnd: Some(0),
                         files: Vec::new(),
+                        paper_components: Vec::new(),
                         steps: tinhso_domain::workflow::default_steps(Some(
                             tinhso_domain::catalogue::ProcessingTime::WorkingDays(3),
                         )),

@@ -187,6 +187,28 @@ impl Store for PgStore {
         rows.iter().map(|r| rows::account_at(r, 0)).collect()
     }
 
+    async fn citizen_by_personal_id(&self, personal_id: &str) -> Result<Option<Account>> {
+        let sql = format!(
+            "SELECT {} FROM account WHERE personal_id = $1 AND role = 'citizen' ORDER BY id LIMIT 1",
+            rows::ACCOUNT_COLUMNS
+        );
+        let row = self.client().await?.query_opt(&sql, &[&personal_id]).await.map_err(map_err)?;
+        row.map(|r| rows::account_at(&r, 0)).transpose()
+    }
+
+    async fn claim_account(&self, id: i64, password_hash: &str, full_name: &str) -> Result<bool> {
+        let n = self
+            .client()
+            .await?
+            .execute(
+                "UPDATE account SET password_hash = $1, full_name = $2 WHERE id = $3 AND password_hash = ''",
+                &[&password_hash, &full_name, &id],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(n == 1)
+    }
+
     async fn staff(&self, agency: &AgencyCode) -> Result<Vec<Account>> {
         let sql = format!(
             "SELECT {} FROM account WHERE agency_code = $1 AND role <> 'citizen' ORDER BY full_name, id",

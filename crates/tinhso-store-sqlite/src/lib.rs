@@ -208,6 +208,32 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn citizen_by_personal_id(&self, personal_id: &str) -> Result<Option<Account>> {
+        let pid = personal_id.to_owned();
+        self.read(move |c| {
+            let sql = format!(
+                "SELECT {} FROM account WHERE personal_id = ?1 AND role = 'citizen' ORDER BY id LIMIT 1",
+                rows::ACCOUNT_COLUMNS
+            );
+            c.query_row(&sql, [pid], rows::account).optional()
+        })
+        .await
+    }
+
+    async fn claim_account(&self, id: i64, password_hash: &str, full_name: &str) -> Result<bool> {
+        let (hash, name) = (password_hash.to_owned(), full_name.to_owned());
+        self.write(move |tx| {
+            let n = tx
+                .execute(
+                    "UPDATE account SET password_hash = ?1, full_name = ?2 WHERE id = ?3 AND password_hash = ''",
+                    rusqlite::params![hash, name, id],
+                )
+                .map_err(map_err)?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
     async fn staff(&self, agency: &AgencyCode) -> Result<Vec<Account>> {
         let agency = agency.to_string();
         self.read(move |c| {

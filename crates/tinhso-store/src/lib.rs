@@ -204,6 +204,11 @@ pub trait Store: Send + Sync + 'static {
     async fn create_account(&self, account: &NewAccount) -> Result<i64>;
     async fn account_by_login(&self, login: &str) -> Result<Option<Account>>;
     async fn accounts(&self) -> Result<Vec<Account>>;
+    /// The citizen account holding a personal identification number, if any.
+    async fn citizen_by_personal_id(&self, personal_id: &str) -> Result<Option<Account>>;
+    /// Gives an account the desk created for a walk-in applicant its password and name;
+    /// false when the account already has a password (someone claimed it).
+    async fn claim_account(&self, id: i64, password_hash: &str, full_name: &str) -> Result<bool>;
     /// Staff of one agency (every role but citizen), by name: assignees for workflow steps.
     async fn staff(&self, agency: &AgencyCode) -> Result<Vec<Account>>;
 

@@ -26,9 +26,91 @@ pub struct SubmitInput {
     pub commune: Option<u32>,
     #[serde(default)]
     pub form: Map<String, Value>,
-    /// Files from the applicant's document store, one per component.
+    /// Files from the applicant's document store, one per component (at the desk: scans the
+    /// receptionist uploaded).
     #[serde(default)]
     pub files: Vec<FileInput>,
+    /// Required when a receptionist registers a dossier at the one-stop desk; refused otherwise.
+    #[serde(default)]
+    pub desk: Option<DeskIntake>,
+}
+
+/// The applicant in front of the desk (or whose envelope arrived), and what they handed in.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeskIntake {
+    pub full_name: String,
+    pub personal_id: String,
+    pub phone: String,
+    #[serde(default = "in_person")]
+    pub channel: Channel,
+    /// Components received on paper.
+    #[serde(default)]
+    pub paper_components: Vec<u16>,
+}
+
+fn in_person() -> Channel {
+    Channel::InPerson
+}
+
+/// Finds the citizen a desk dossier belongs to, or creates an account for them without a
+/// password: they claim it by registering with the same phone and personal ID.
+async fn walk_in_applicant(state: &AppState, intake: &DeskIntake) -> Result<Account, AppError> {
+    let mut errs = tinhso_domain::error::Errors::default();
+    let full_name = tinhso_domain::text::clean(&intake.full_name);
+    if full_name.is_empty() || full_name.chars().count() > 200 {
+        errs.push(tinhso_domain::FieldError::new(
+            "desk.full_name",
+            "required",
+            "Nhập họ và tên người nộp hồ sơ",
+            "Enter the applicant's full name",
+        ));
+    }
+    let pid = errs.take(tinhso_domain::ids::PersonalId::parse("desk.personal_id", &intake.personal_id));
+    let phone = errs.take(tinhso_domain::ids::Phone::parse("desk.phone", &intake.phone));
+    if !matches!(intake.channel, Channel::InPerson | Channel::Postal) {
+        errs.push(tinhso_domain::FieldError::new(
+            "desk.channel",
+            "invalid_channel",
+            "Hồ sơ tại quầy là trực tiếp hoặc qua bưu chính",
+            "A desk dossier arrives in person or by post",
+        ));
+    }
+    let (Some(pid), Some(phone), true) = (pid, phone, errs.is_empty()) else {
+        return Err(AppError::Invalid(errs.0));
+    };
+    let taken = || {
+        AppError::Invalid(vec![tinhso_domain::FieldError::new(
+            "desk.phone",
+            "phone_taken",
+            "Số điện thoại này đã đăng ký cho người khác (số định danh khác). Kiểm tra lại với người nộp.",
+            "This phone number belongs to someone with another personal ID",
+        )])
+    };
+    for _ in 0..2 {
+        if let Some(a) = state.store.account_by_login(phone.as_str()).await? {
+            if a.role != Role::Citizen || a.personal_id.as_deref().is_some_and(|p| p != pid.as_str()) {
+                return Err(taken());
+            }
+            return Ok(a);
+        }
+        if let Some(a) = state.store.citizen_by_personal_id(pid.as_str()).await? {
+            return Ok(a);
+        }
+        let new = tinhso_store::NewAccount {
+            login: phone.as_str().to_owned(),
+            full_name: full_name.clone(),
+            password_hash: String::new(),
+            role: Role::Citizen,
+            agency: None,
+            personal_id: Some(pid.as_str().to_owned()),
+        };
+        match state.store.create_account(&new).await {
+            Ok(_) | Err(StoreError::Conflict(_)) => continue, // read back what won
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::Internal("walk-in applicant could not be resolved".into()))
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -127,15 +209,40 @@ fn notifications(applicant: i64, code: &str, event: &EventKind) -> Vec<Notificat
         .unwrap_or_default()
 }
 
-/// Submits a dossier for `account`: online for applicants, at the desk for receptionists.
+/// Submits a dossier: online for a citizen; at the desk, a receptionist registers it for the
+/// applicant in front of them and receives it at once.
 pub async fn submit(state: &AppState, account: &Account, input: SubmitInput) -> Result<Dossier, AppError> {
     let catalogue = state.catalogue();
     let procedure = catalogue.get(input.procedure.trim()).ok_or_else(|| {
         AppError::bad_request("unknown_procedure", "Không có thủ tục này trong danh mục", "No such procedure")
     })?;
-    let (channel, desk) = match account.role {
-        Role::Citizen => (Channel::Online, None),
-        Role::Receptionist => (Channel::InPerson, account.agency.clone()),
+    let (channel, desk, applicant, paper) = match (account.role, &input.desk) {
+        (Role::Citizen, None) => (Channel::Online, None, account.clone(), Vec::new()),
+        (Role::Receptionist, Some(intake)) => {
+            let agency = account.agency.clone().ok_or(AppError::Forbidden)?;
+            if !allowed(account, &Action::ReceiveDossier { agency: agency.clone() }) {
+                return Err(AppError::Forbidden);
+            }
+            let applicant = walk_in_applicant(state, intake).await?;
+            let mut paper = intake.paper_components.clone();
+            paper.sort_unstable();
+            paper.dedup();
+            (intake.channel, Some(agency), applicant, paper)
+        }
+        (Role::Receptionist, None) => {
+            return Err(AppError::bad_request(
+                "desk_intake_required",
+                "Nhập thông tin người nộp hồ sơ (họ tên, số định danh, số điện thoại)",
+                "A desk dossier needs the applicant's name, personal ID and phone (`desk`)",
+            ))
+        }
+        (Role::Citizen, Some(_)) => {
+            return Err(AppError::bad_request(
+                "desk_only",
+                "Chỉ cán bộ Một cửa mới tiếp nhận hồ sơ tại quầy",
+                "Only one-stop desk staff register desk dossiers",
+            ))
+        }
         _ => return Err(AppError::Forbidden),
     };
     let competent = match &procedure.competent_agency {
@@ -153,8 +260,8 @@ pub async fn submit(state: &AppState, account: &Account, input: SubmitInput) -> 
     };
     // Decree 118/2025: any desk receives any procedure; online dossiers go to the desk of the
     // deciding commune, or to the provincial service centre for provincial procedures.
-    let receiving = match desk {
-        Some(d) => d,
+    let receiving = match &desk {
+        Some(d) => d.clone(),
         None if matches!(procedure.competent_agency, CompetentAgency::CommuneCommittee) => competent.clone(),
         None => service_centre(state).unwrap_or_else(|| competent.clone()),
     };
@@ -162,10 +269,37 @@ pub async fn submit(state: &AppState, account: &Account, input: SubmitInput) -> 
     let form = dossier::form::validate(&procedure.form_fields, &input.form, &|c| units.iter().any(|u| u.code == c))
         .map_err(AppError::Invalid)?;
     let phone = form.values().find_map(|v| v.as_str().filter(|s| tinhso_domain::ids::Phone::parse("p", s).is_ok()));
-    let applicant_phone =
-        phone.map(str::to_owned).or_else(|| (!account.login.contains('@')).then(|| account.login.clone()));
+    let applicant_phone = match &input.desk {
+        Some(_) => Some(applicant.login.clone()).filter(|l| !l.contains('@')),
+        None => phone.map(str::to_owned).or_else(|| (!account.login.contains('@')).then(|| account.login.clone())),
+    };
     let docs = own_documents(state, account, &input.files.iter().map(|f| f.sha256.clone()).collect::<Vec<_>>()).await?;
     let mut errors = Vec::new();
+    for (i, c) in paper.iter().enumerate() {
+        if usize::from(*c) >= procedure.components.len() {
+            errors.push(tinhso_domain::FieldError::new(
+                format!("desk.paper_components.{i}"),
+                "unknown_component",
+                "Thủ tục không có thành phần hồ sơ này",
+                "The procedure has no such component",
+            ));
+        }
+    }
+    if desk.is_some() {
+        // The desk checks the paper dossier before receiving it: every mandatory document is
+        // there on paper or as a scan.
+        for (i, c) in procedure.components.iter().enumerate() {
+            let have = paper.contains(&(i as u16)) || input.files.iter().any(|f| usize::from(f.component) == i);
+            if c.mandatory && !have {
+                errors.push(tinhso_domain::FieldError::new(
+                    format!("files.{i}"),
+                    "required",
+                    format!("Chưa nhận: {}", c.name),
+                    format!("Not received: {}", c.name),
+                ));
+            }
+        }
+    }
     for f in &input.files {
         if usize::from(f.component) >= procedure.components.len() {
             errors.push(tinhso_domain::FieldError::new(
@@ -205,7 +339,7 @@ pub async fn submit(state: &AppState, account: &Account, input: SubmitInput) -> 
         .collect();
     let kind = EventKind::Submitted {
         procedure: procedure.code.clone(),
-        applicant: account.id,
+        applicant: applicant.id,
         applicant_type: input.applicant_type,
         channel,
         receiving_agency: receiving,
@@ -213,13 +347,22 @@ pub async fn submit(state: &AppState, account: &Account, input: SubmitInput) -> 
         processing_days: processing_days(procedure.processing_time),
         fee_vnd: procedure.fee.amount_vnd,
         files: attachments.iter().map(|a| FileRef { sha256: a.sha256.clone(), component: a.component }).collect(),
+        paper_components: paper,
         steps: procedure.workflow(),
     };
+    if desk.is_some() {
+        // Scans made at the desk join the applicant's document store, for reuse next time.
+        for d in &docs {
+            let file = tinhso_store::StoredFile { sha256: d.sha256.clone(), size: d.size, kind: d.kind };
+            state.store.add_document(applicant.id, &file, &d.name).await?;
+        }
+    }
     let submitted = Event { kind, at: Utc::now(), actor: account.id };
     // The store allocates the code and writes it where the notification says `{code}`.
-    let notify = notifications(account.id, "{code}", &submitted.kind);
+    let notify = notifications(applicant.id, "{code}", &submitted.kind);
     let new = NewDossier { submitted, form: Value::Object(form), applicant_phone, files: attachments, notify };
     match state.store.submit_dossier(&new).await {
+        Ok(d) if desk.is_some() => act(state, account, &d.code, Command::Receive).await,
         Ok(d) => Ok(d),
         Err(StoreError::DailyCodesExhausted(_)) => Err(AppError::Conflict {
             code: "daily_limit_reached",

@@ -47,7 +47,7 @@ async fn fallback(req: Request) -> axum::response::Response {
 }
 
 pub fn router(state: AppState) -> Router {
-    use pages::{account, admin, documents, dossier, portal, slips, staff};
+    use pages::{account, admin, desk, documents, dossier, portal, slips, staff};
     Router::new()
         .route("/", get(portal::home))
         .route("/thu-tuc", get(portal::search))
@@ -67,6 +67,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/ho-so/{code}/phieu/{kind}", get(slips::slip))
         .route("/tra-cuu", get(dossier::lookup))
+        .route("/mot-cua", get(desk::desk))
+        .route("/mot-cua/{code}", post(desk::register).layer(DefaultBodyLimit::max(form::MULTIPART_LIMIT)))
         .route("/dang-nhap", get(account::login_form).post(account::login))
         .route("/dang-xuat", post(account::logout))
         .route("/dang-ky", get(account::register_form).post(account::register))

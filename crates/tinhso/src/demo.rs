@@ -163,6 +163,12 @@ fn dossier(world: &World<'_>, rng: &mut Rng, day: NaiveDate) -> Option<(NewDossi
             processing_days: days,
             fee_vnd: p.fee.amount_vnd,
             files: Vec::new(),
+            // At the desk the mandatory documents arrive on paper.
+            paper_components: if channel == Channel::Online {
+                Vec::new()
+            } else {
+                (0..p.components.len() as u16).filter(|i| p.components[usize::from(*i)].mandatory).collect()
+            },
             steps: p.workflow(),
         },
         at: submitted_at,

@@ -147,14 +147,41 @@ pub async fn register(State(state): State<AppState>, viewer: Viewer, form: FormD
                 agency: None,
                 personal_id: personal_id.map(|p| p.to_string()),
             };
-            match state.store.create_account(&new).await {
-                Ok(_) => Ok(new.login),
-                Err(StoreError::Conflict(_)) => Err(vec![FieldError::new(
+            let taken = || {
+                vec![FieldError::new(
                     "login",
                     "login_taken",
                     "Số điện thoại hoặc thư điện tử này đã có tài khoản. Hãy đăng nhập.",
                     "This phone number or email already has an account. Please log in.",
-                )]),
+                )]
+            };
+            match state.store.create_account(&new).await {
+                Ok(_) => Ok(new.login),
+                Err(StoreError::Conflict(_)) => {
+                    // An account the one-stop desk opened for this person (same phone and
+                    // personal ID, no password yet) becomes theirs, with its dossiers.
+                    let existing = state.store.account_by_login(&new.login).await.map_err(|e| err(e.into()))?;
+                    match existing {
+                        Some(a)
+                            if a.password_hash.is_empty()
+                                && a.role == Role::Citizen
+                                && a.personal_id.is_some()
+                                && a.personal_id == new.personal_id =>
+                        {
+                            let claimed = state
+                                .store
+                                .claim_account(a.id, &new.password_hash, &new.full_name)
+                                .await
+                                .map_err(|e| err(e.into()))?;
+                            if claimed {
+                                Ok(new.login)
+                            } else {
+                                Err(taken())
+                            }
+                        }
+                        _ => Err(taken()),
+                    }
+                }
                 Err(e) => return Err(err(e.into())),
             }
         }

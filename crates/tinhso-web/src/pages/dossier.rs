@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::net::SocketAddr;
-use tinhso_domain::catalogue::{CompetentAgency, FieldType, OnlineLevel};
+use tinhso_domain::catalogue::{CompetentAgency, FieldType, OnlineLevel, Procedure};
 use tinhso_domain::dossier::deadline::DueStatus;
 use tinhso_domain::dossier::{available, Command, Dossier, DossierState, EventKind, Party, Rating, ReturnMethod};
 use tinhso_domain::format::thousands;
@@ -68,6 +68,8 @@ pub struct ComponentInput {
 pub struct ListPage {
     pub layout: Layout,
     pub staff: bool,
+    /// A one-stop receptionist: the list links to the desk screen.
+    pub desk: bool,
     pub items: Vec<DossierSummary>,
     pub counters: Vec<(String, &'static str, usize, bool)>,
 }
@@ -104,7 +106,7 @@ pub struct LookupPage {
     pub errors: Vec<FieldError>,
 }
 
-fn communes(state: &AppState, selected: &str) -> Vec<Choice> {
+pub(crate) fn communes(state: &AppState, selected: &str) -> Vec<Choice> {
     state
         .units
         .iter()
@@ -112,19 +114,10 @@ fn communes(state: &AppState, selected: &str) -> Vec<Choice> {
         .collect()
 }
 
-fn apply_page(
-    state: &AppState,
-    viewer: &Viewer,
-    code: &str,
-    values: &FormData,
-    documents: &[tinhso_store::Document],
-    errors: Vec<FieldError>,
-) -> Result<ApplyPage, AppError> {
-    let catalogue = state.catalogue();
-    let p = catalogue.get(code).ok_or(AppError::NotFound)?;
+/// The e-form's fields as inputs, with the values typed so far and their errors.
+pub(crate) fn field_views(p: &Procedure, values: &FormData, errors: &[FieldError]) -> Vec<FieldView> {
     let err_for = |id: &str| errors.iter().find(|e| e.field == id).map(|e| e.message.clone());
-    let fields = p
-        .form_fields
+    p.form_fields
         .iter()
         .map(|f| {
             let id = format!("form.{}", f.key);
@@ -153,7 +146,33 @@ fn apply_page(
                 id,
             }
         })
-        .collect();
+        .collect()
+}
+
+/// The procedure's components, each with the error under `files.N`.
+pub(crate) fn component_inputs(p: &Procedure, errors: &[FieldError]) -> Vec<ComponentInput> {
+    p.components
+        .iter()
+        .enumerate()
+        .map(|(i, c)| ComponentInput {
+            index: i,
+            name: c.name.clone(),
+            mandatory: c.mandatory,
+            error: errors.iter().find(|e| e.field == format!("files.{i}")).map(|e| e.message.clone()),
+        })
+        .collect()
+}
+
+fn apply_page(
+    state: &AppState,
+    viewer: &Viewer,
+    code: &str,
+    values: &FormData,
+    documents: &[tinhso_store::Document],
+    errors: Vec<FieldError>,
+) -> Result<ApplyPage, AppError> {
+    let catalogue = state.catalogue();
+    let p = catalogue.get(code).ok_or(AppError::NotFound)?;
     let commune = values.text("commune");
     Ok(ApplyPage {
         layout: Layout::new(state, viewer, format!("Nộp hồ sơ: {}", p.name)),
@@ -162,18 +181,8 @@ fn apply_page(
         needs_commune: p.competent_agency == CompetentAgency::CommuneCommittee,
         communes: communes(state, &commune),
         commune,
-        fields,
-        components: p
-            .components
-            .iter()
-            .enumerate()
-            .map(|(i, c)| ComponentInput {
-                index: i,
-                name: c.name.clone(),
-                mandatory: c.mandatory,
-                error: errors.iter().find(|e| e.field == format!("files.{i}")).map(|e| e.message.clone()),
-            })
-            .collect(),
+        fields: field_views(p, values, &errors),
+        components: component_inputs(p, &errors),
         documents: documents
             .iter()
             .map(|d| Choice { value: d.sha256.clone(), label: d.name.clone(), selected: false })
@@ -207,7 +216,7 @@ pub async fn apply_form(State(state): State<AppState>, viewer: Viewer, Path(code
 }
 
 /// The e-form's HTML fields as the JSON the domain checks (`form.KEY`, `form.KEY.commune`).
-fn form_json(state: &AppState, code: &str, f: &FormData) -> Map<String, Value> {
+pub(crate) fn form_json(state: &AppState, code: &str, f: &FormData) -> Map<String, Value> {
     let catalogue = state.catalogue();
     let mut out = Map::new();
     let Some(p) = catalogue.get(code) else { return out };
@@ -286,6 +295,7 @@ pub async fn apply(
         commune: form.text("commune").parse().ok(),
         form: form_json(&state, &code, &form),
         files,
+        desk: None,
     };
     let result = if upload_errors.is_empty() {
         dossiers::submit(&state, account, input).await
@@ -351,6 +361,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
     let page = ListPage {
         layout: Layout::new(&state, &viewer, if staff { "Hồ sơ của cơ quan" } else { "Hồ sơ của tôi" }),
         staff,
+        desk: account.role == Role::Receptionist,
         items: items.into_iter().map(|d| summary(&state, d)).collect(),
         counters,
     };

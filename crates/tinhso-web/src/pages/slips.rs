@@ -13,6 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use tinhso_domain::dossier::{Dossier, DossierState, EventKind};
 use tinhso_domain::format::date_vi;
+use tinhso_store::StoredEvent;
 
 #[derive(Template)]
 #[template(path = "dossier/slip.html")]
@@ -60,6 +61,39 @@ fn base_url(headers: &HeaderMap) -> String {
     let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     let proto = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
     format!("{proto}://{host}")
+}
+
+/// What the applicant handed in: components received as files or on paper, with how; every
+/// component when the submission named none (older online dossiers).
+fn received_components(state: &AppState, d: &Dossier, events: &[StoredEvent]) -> Vec<String> {
+    let catalogue = state.catalogue();
+    let Some(p) = catalogue.get(d.procedure.as_str()) else { return Vec::new() };
+    let (files, paper): (Vec<u16>, Vec<u16>) = events
+        .iter()
+        .find_map(|e| match &e.event.kind {
+            EventKind::Submitted { files, paper_components, .. } => {
+                Some((files.iter().filter_map(|f| f.component).collect(), paper_components.clone()))
+            }
+            _ => None,
+        })
+        .unwrap_or_default();
+    let named = !files.is_empty() || !paper.is_empty();
+    p.components
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let i = i as u16;
+            let how = match (paper.contains(&i), files.contains(&i)) {
+                (true, true) => "bản giấy và bản điện tử",
+                (true, false) => "bản giấy",
+                (false, true) => "bản điện tử",
+                (false, false) if named => return None,
+                (false, false) => "",
+            };
+            let kind = c.copy_kind.label_vi().to_lowercase();
+            Some(if how.is_empty() { format!("{} ({kind})", c.name) } else { format!("{} ({kind}; {how})", c.name) })
+        })
+        .collect()
 }
 
 pub async fn slip(
@@ -119,13 +153,7 @@ pub async fn slip(
         applicant: text("ho_ten"),
         id_number: text("so_dinh_danh"),
         phone: rec.applicant_phone.clone().unwrap_or_default(),
-        components: state
-            .catalogue()
-            .get(d.procedure.as_str())
-            .map(|p| {
-                p.components.iter().map(|c| format!("{} ({})", c.name, c.copy_kind.label_vi().to_lowercase())).collect()
-            })
-            .unwrap_or_default(),
+        components: received_components(&state, d, &events),
         lines,
         qr_svg: qr_svg(&lookup_url),
         lookup_url,

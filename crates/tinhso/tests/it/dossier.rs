@@ -7,21 +7,21 @@ use serde_json::{json, Value};
 use tinhso_testkit::server::run_cli;
 use tinhso_testkit::{Backend, TestServer};
 
-const PASSWORD: &str = "TuyenQuang-demo-2025";
+pub(crate) const PASSWORD: &str = "TuyenQuang-demo-2025";
 /// Cấp bản sao trích lục hộ tịch: provincial (Sở Tư pháp decides), received at the service centre.
-const PROVINCIAL: &str = "2.000635";
+pub(crate) const PROVINCIAL: &str = "2.000635";
 const BIRTH: &str = "1.001193";
 
 /// An API caller: a cookie jar plus the session's CSRF token.
-struct Caller {
-    c: reqwest::Client,
-    id: i64,
+pub(crate) struct Caller {
+    pub c: reqwest::Client,
+    pub id: i64,
     csrf: String,
     base: String,
 }
 
 impl Caller {
-    async fn login(s: &TestServer, login: &str, password: &str) -> Caller {
+    pub async fn login(s: &TestServer, login: &str, password: &str) -> Caller {
         let c = s.client();
         let r = c
             .post(format!("{}/api/v1/session", s.url))
@@ -35,12 +35,12 @@ impl Caller {
         Caller { c, id, csrf: v["csrf_token"].as_str().unwrap().to_owned(), base: s.url.clone() }
     }
 
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
         let r = self.c.get(format!("{}{path}", self.base)).send().await.unwrap();
         (r.status(), r.json().await.unwrap_or(Value::Null))
     }
 
-    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
         let r = self
             .c
             .post(format!("{}{path}", self.base))
@@ -52,12 +52,12 @@ impl Caller {
         (r.status(), r.json().await.unwrap_or(Value::Null))
     }
 
-    async fn act(&self, code: &str, body: Value) -> (StatusCode, Value) {
+    pub async fn act(&self, code: &str, body: Value) -> (StatusCode, Value) {
         self.post(&format!("/api/v1/dossiers/{code}/actions"), body).await
     }
 }
 
-fn generic_form(commune: u64) -> Value {
+pub(crate) fn generic_form(commune: u64) -> Value {
     json!({
         "ho_ten": "Nguyễn Văn An",
         "so_dinh_danh": "008090001234",
@@ -550,7 +550,7 @@ const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0
 const JPEG: &[u8] = b"\xff\xd8\xff\xe0\0\x10JFIF\0\x01\x01\0\0\x01\0\x01\0\0\xff\xd9";
 
 impl Caller {
-    async fn upload(&self, name: &str, bytes: &[u8]) -> (StatusCode, Value) {
+    pub async fn upload(&self, name: &str, bytes: &[u8]) -> (StatusCode, Value) {
         let encoded: String = name.bytes().map(|b| format!("%{b:02X}")).collect();
         let r = self
             .c

@@ -24,6 +24,7 @@ macro_rules! on_both_backends {
 
 mod browser;
 mod cli;
+mod desk;
 mod dossier;
 mod mail;
 mod story;

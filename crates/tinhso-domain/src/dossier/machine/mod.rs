@@ -120,6 +120,9 @@ pub enum EventKind {
         /// Files attached at submission: SHA-256 and the component each stands for.
         #[serde(default)]
         files: Vec<FileRef>,
+        /// Components the desk received on paper (in-person and postal dossiers).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        paper_components: Vec<u16>,
         /// The procedure's process as it stood at submission.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         steps: Vec<WorkflowStep>,

@@ -26,6 +26,7 @@ fn submitted(days: u16) -> Dossier {
             processing_days: days,
             fee_vnd: Some(0),
             files: Vec::new(),
+            paper_components: Vec::new(),
             steps: crate::workflow::default_steps(Some(crate::catalogue::ProcessingTime::WorkingDays(days))),
         },
         at: at(3),

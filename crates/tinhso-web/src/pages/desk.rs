@@ -1,0 +1,185 @@
+//! The one-stop desk screen: a receptionist registers an in-person or postal dossier for the
+//! applicant in front of them, ticks the papers received, scans what should be digitised, and
+//! prints the receipt slip (Mẫu 01). The dossier is received in the same motion.
+
+use super::dossier::{communes, component_inputs, field_views, form_json, store_uploads, ComponentInput, FieldView};
+use super::{page_err, PageResult};
+use crate::auth::Viewer;
+use crate::dossiers::{self, DeskIntake, FileInput, SubmitInput};
+use crate::error::AppError;
+use crate::form::{FormData, FormWithFiles, PageQuery};
+use crate::state::AppState;
+use crate::views::{render, Choice, Layout};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
+use tinhso_domain::catalogue::CompetentAgency;
+use tinhso_domain::dossier::{ApplicantType, Channel};
+use tinhso_domain::ids::AgencyCode;
+use tinhso_domain::policy::{Action, Role};
+use tinhso_domain::search::Filters;
+use tinhso_domain::FieldError;
+
+#[derive(Template)]
+#[template(path = "dossier/desk.html")]
+pub struct DeskPage {
+    pub layout: Layout,
+    pub desk: String,
+    pub q: String,
+    /// Search results: (code, name, field).
+    pub found: Vec<(String, String, String)>,
+    pub procedure: Option<(String, String)>,
+    pub needs_commune: bool,
+    pub communes: Vec<Choice>,
+    pub fields: Vec<FieldView>,
+    pub components: Vec<ComponentInput>,
+    /// Components ticked as received on paper.
+    pub paper: Vec<usize>,
+    pub applicant: (String, String, String),
+    pub postal: bool,
+    pub business: bool,
+    pub errors: Vec<FieldError>,
+}
+
+impl DeskPage {
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeskParams {
+    q: Option<String>,
+    #[serde(rename = "thu-tuc")]
+    procedure: Option<String>,
+}
+
+/// The receptionist's desk, or 403 for anyone else.
+fn desk_of(viewer: &Viewer) -> Result<AgencyCode, AppError> {
+    let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated)?;
+    match &account.agency {
+        Some(agency) if account.role == Role::Receptionist => {
+            viewer.require(&Action::ReceiveDossier { agency: agency.clone() })?;
+            Ok(agency.clone())
+        }
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+fn page(
+    state: &AppState,
+    viewer: &Viewer,
+    desk: &AgencyCode,
+    q: &str,
+    code: Option<&str>,
+    values: &FormData,
+    errors: Vec<FieldError>,
+) -> Result<DeskPage, AppError> {
+    let catalogue = state.catalogue();
+    let found = if code.is_none() && !q.trim().is_empty() {
+        let hits = catalogue.search(q, &Filters::default(), 0, 20);
+        hits.items.iter().map(|p| (p.code.to_string(), p.name.clone(), p.field.clone())).collect()
+    } else {
+        Vec::new()
+    };
+    let p = match code {
+        Some(c) => Some(catalogue.get(c).ok_or(AppError::NotFound)?),
+        None => None,
+    };
+    let commune = values.text("commune");
+    Ok(DeskPage {
+        layout: Layout::new(state, viewer, "Tiếp nhận hồ sơ tại Bộ phận Một cửa"),
+        desk: state.agency_name(desk.as_str()).unwrap_or(desk.as_str()).to_owned(),
+        q: q.to_owned(),
+        found,
+        procedure: p.map(|p| (p.code.to_string(), p.name.clone())),
+        needs_commune: p.is_some_and(|p| p.competent_agency == CompetentAgency::CommuneCommittee),
+        communes: communes(state, &commune),
+        fields: p.map(|p| field_views(p, values, &errors)).unwrap_or_default(),
+        components: p.map(|p| component_inputs(p, &errors)).unwrap_or_default(),
+        paper: p
+            .map(|p| (0..p.components.len()).filter(|i| values.get(&format!("paper.{i}")).is_some()).collect())
+            .unwrap_or_default(),
+        applicant: (values.text("desk.full_name"), values.text("desk.personal_id"), values.text("desk.phone")),
+        postal: values.text("desk.channel") == "postal",
+        business: values.text("applicant_type") == "business",
+        errors,
+    })
+}
+
+pub async fn desk(State(state): State<AppState>, viewer: Viewer, PageQuery(q): PageQuery<DeskParams>) -> PageResult {
+    let err = page_err(&viewer);
+    let desk = desk_of(&viewer).map_err(&err)?;
+    let code = q.procedure.as_deref().filter(|c| !c.is_empty());
+    let view = page(&state, &viewer, &desk, q.q.as_deref().unwrap_or(""), code, &FormData::parse(b""), Vec::new())
+        .map_err(&err)?;
+    Ok(viewer.finish(render(&view)))
+}
+
+pub async fn register(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(code): Path<String>,
+    body: FormWithFiles,
+) -> PageResult {
+    let err = page_err(&viewer);
+    let desk = desk_of(&viewer).map_err(&err)?;
+    let form = body.form;
+    viewer.check_csrf(form.get("csrf")).map_err(&err)?;
+    let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
+    let components =
+        state.catalogue().get(&code).map(|p| p.components.len()).ok_or(AppError::NotFound).map_err(&err)?;
+    // Scans go to the receptionist's store first; submission copies them to the applicant's.
+    let (uploaded, upload_errors) = store_uploads(&state, account.id, body.files).await.map_err(&err)?;
+    let files = (0..components)
+        .filter_map(|i| {
+            let key = format!("file.{i}");
+            let sha = uploaded.iter().find(|(f, _)| *f == key).map(|(_, h)| h.clone())?;
+            Some(FileInput { component: i as u16, sha256: sha })
+        })
+        .collect();
+    let input = SubmitInput {
+        procedure: code.clone(),
+        applicant_type: if form.text("applicant_type") == "business" {
+            ApplicantType::Business
+        } else {
+            ApplicantType::Citizen
+        },
+        commune: form.text("commune").parse().ok(),
+        form: form_json(&state, &code, &form),
+        files,
+        desk: Some(DeskIntake {
+            full_name: form.text("desk.full_name"),
+            personal_id: form.text("desk.personal_id"),
+            phone: form.text("desk.phone"),
+            channel: if form.text("desk.channel") == "postal" { Channel::Postal } else { Channel::InPerson },
+            paper_components: (0..components as u16).filter(|i| form.get(&format!("paper.{i}")).is_some()).collect(),
+        }),
+    };
+    let result = if upload_errors.is_empty() {
+        dossiers::submit(&state, account, input).await
+    } else {
+        Err(AppError::Invalid(upload_errors))
+    };
+    match result {
+        Ok(d) => Ok(Redirect::to(&format!("/ho-so/{}/phieu/tiep-nhan", d.code)).into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let view = page(&state, &viewer, &desk, "", Some(&code), &form, errors).map_err(&err)?;
+            Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&view))))
+        }
+        Err(e @ (AppError::BadRequest { .. } | AppError::Conflict { .. })) => {
+            let errors = vec![FieldError::new(
+                "desk",
+                e.code(),
+                e.message(crate::i18n::Locale::Vi),
+                e.message(crate::i18n::Locale::En),
+            )];
+            let view = page(&state, &viewer, &desk, "", Some(&code), &form, errors).map_err(&err)?;
+            Ok(viewer.finish((e.status(), render(&view))))
+        }
+        Err(e) => Err(err(e)),
+    }
+}
