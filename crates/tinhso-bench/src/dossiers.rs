@@ -3,7 +3,7 @@
 //! machine's ceiling measured in the same run with the same load generator.
 
 use crate::load::{self, Outcome};
-use crate::{cli, rss_kib, start, start_ceiling};
+use crate::{cli, rss_kib, rss_parts, start, start_ceiling};
 use anyhow::{anyhow, Result};
 use chrono::{Days, Utc};
 use serde_json::{json, Value};
@@ -233,10 +233,15 @@ pub async fn run(a: Args<'_>) -> Result<()> {
             .map(|a| a.iter().filter_map(|u| u["code"].as_u64().map(|c| c as u32)).collect())
             .unwrap_or_default(),
     );
+    let pid = server.child.id();
+    eprintln!("  rss at start: {}", rss_parts(pid));
     let plain = submissions(&base, communes.clone(), a.connections, measure, false).await?;
+    eprintln!("  rss after submissions: {}", rss_parts(pid));
     let attached = submissions(&base, communes, a.connections, measure, true).await?;
+    eprintln!("  rss after attachments: {}", rss_parts(pid));
     let lookups: Vec<String> = codes.iter().map(|c| format!("{base}/api/v1/dossiers/{c}")).collect();
     let lookup = authed_gets(&base, CITIZEN, lookups, a.connections, measure).await?;
+    eprintln!("  rss after lookups: {}", rss_parts(pid));
     let inbox =
         authed_gets(&base, DESK, vec![format!("{base}/api/v1/dossiers?limit=50")], a.connections, measure).await?;
     let rss = rss_kib(server.child.id())? as f64 / 1024.0;

@@ -146,6 +146,18 @@ pub(crate) fn rss_kib(pid: Option<u32>) -> Result<u64> {
         .ok_or_else(|| anyhow!("no VmRSS"))
 }
 
+/// Anonymous and file-backed resident memory, for telling heap from mapped files.
+pub(crate) fn rss_parts(pid: Option<u32>) -> String {
+    let Some(pid) = pid else { return String::new() };
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .filter(|l| l.starts_with("RssAnon:") || l.starts_with("RssFile:") || l.starts_with("RssShmem:"))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub(crate) async fn cli(bin: &Path, args: &[&str]) -> Result<()> {
     let out = Command::new(bin).args(args).env("RUST_LOG", "warn").output().await?;
     if !out.status.success() {

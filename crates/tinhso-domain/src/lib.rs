@@ -8,6 +8,7 @@ pub mod error;
 pub mod files;
 pub mod format;
 pub mod ids;
+pub mod ioc;
 pub mod password;
 pub mod policy;
 pub mod province;

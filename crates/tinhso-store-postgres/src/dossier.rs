@@ -2,12 +2,14 @@
 
 use crate::map_err;
 use deadpool_postgres::Transaction;
+use std::collections::BTreeMap;
 use tinhso_domain::dossier::chain::{self, Hash, Link};
 use tinhso_domain::dossier::code::dossier_code;
 use tinhso_domain::dossier::deadline::local_date;
 use tinhso_domain::dossier::{apply, Dossier, Event, EventKind};
+use tinhso_domain::ioc;
 use tinhso_store::codec::to_json;
-use tinhso_store::{chain_link, Attachment, NewDossier, Notification, Result, StoreError, CHECKPOINT_EVERY};
+use tinhso_store::{chain_link, Attachment, Grain, NewDossier, Notification, Result, StoreError, CHECKPOINT_EVERY};
 use tokio_postgres::Row;
 
 /// Appends one event to the chain. The head row is locked until commit, so concurrent
@@ -101,22 +103,67 @@ pub async fn submit(tx: &Transaction<'_>, new: &NewDossier) -> Result<Dossier> {
     attach(tx, &code, &new.files).await?;
     let id = chain_append(tx, &code, &new.submitted).await?;
     notify(tx, &code, id, &new.notify).await?;
+    apply_facts(tx, &ioc::facts(&dossier)).await?;
     Ok(dossier)
+}
+
+/// Adds counter deltas to the day and month buckets in one statement, rows in one global
+/// order so that concurrent transactions cannot deadlock on them.
+pub async fn apply_facts(tx: &Transaction<'_>, facts: &ioc::Facts) -> Result<()> {
+    if facts.is_empty() {
+        return Ok(());
+    }
+    let mut rows: BTreeMap<(&str, String, &str, &str), i64> = BTreeMap::new();
+    for (k, v) in facts {
+        for grain in [Grain::Day, Grain::Month] {
+            *rows.entry((grain.key(), grain.bucket(k.day), k.agency.as_str(), k.measure.key())).or_default() += v;
+        }
+    }
+    let (mut g, mut b, mut a, mut m, mut v) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for ((grain, bucket, agency, measure), value) in rows {
+        g.push(grain);
+        b.push(bucket);
+        a.push(agency);
+        m.push(measure);
+        v.push(value);
+    }
+    tx.execute(
+        "INSERT INTO ioc_aggregate (grain, bucket, agency, measure, value)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+         ON CONFLICT (grain, bucket, agency, measure) DO UPDATE SET value = ioc_aggregate.value + excluded.value",
+        &[&g, &b, &a, &m, &v],
+    )
+    .await
+    .map_err(map_err)?;
+    Ok(())
 }
 
 /// A whole history: submit, then each event folded and appended.
 pub async fn import(tx: &Transaction<'_>, new: &NewDossier, events: &[Event]) -> Result<()> {
-    let mut d = submit(tx, new).await?;
+    let first = submit(tx, new).await?;
+    let mut d = first.clone();
     for e in events {
         let next =
             apply(Some(d.clone()), &d.code, e).ok_or_else(|| StoreError::Corrupt("event did not apply".into()))?;
-        append(tx, &d.code, d.version, e, &next, &[], &[]).await?;
+        append_row(tx, &d.code, d.version, e, &next, &[], &[]).await?;
         d = next;
     }
-    Ok(())
+    apply_facts(tx, &ioc::delta(Some(&first), &d)).await
 }
 
 pub async fn append(
+    tx: &Transaction<'_>,
+    before: &Dossier,
+    event: &Event,
+    next: &Dossier,
+    notes: &[Notification],
+    files: &[Attachment],
+) -> Result<()> {
+    append_row(tx, &before.code, before.version, event, next, notes, files).await?;
+    apply_facts(tx, &ioc::delta(Some(before), next)).await
+}
+
+async fn append_row(
     tx: &Transaction<'_>,
     code: &str,
     expected: u32,

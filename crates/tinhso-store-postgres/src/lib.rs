@@ -12,12 +12,13 @@ use tinhso_domain::calendar::YearCalendar;
 use tinhso_domain::catalogue::Procedure;
 use tinhso_domain::dossier::{Dossier, Event};
 use tinhso_domain::ids::AgencyCode;
+use tinhso_domain::ioc::Measure;
 use tinhso_domain::province::{Agency, Province, Unit};
 use tinhso_store::codec::from_json;
 use tinhso_store::{
-    event_from_link, file_kind, file_purpose, Account, AttachedFile, Attachment, AuditChain, Document, DossierQuery,
-    DossierRecord, InboxMessage, NewAccount, NewDossier, Notification, PendingEmail, ProvinceSetup, Result, Session,
-    Store, StoreError, StoredEvent, StoredFile,
+    event_from_link, file_kind, file_purpose, ioc_key, ioc_rows, Account, AttachedFile, Attachment, AuditChain,
+    Document, DossierQuery, DossierRecord, Grain, InboxMessage, IocEntry, NewAccount, NewDossier, Notification,
+    PendingEmail, ProvinceSetup, Result, Session, Store, StoreError, StoredEvent, StoredFile,
 };
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
@@ -29,6 +30,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/0004_inbox.sql")),
     (5, include_str!("../migrations/0005_email.sql")),
     (6, include_str!("../migrations/0006_accounts.sql")),
+    (7, include_str!("../migrations/0007_ioc.sql")),
 ];
 /// Arbitrary key of the advisory lock that serialises migrations.
 const MIGRATION_LOCK: i64 = 0x7469_6e68_736f;
@@ -316,8 +318,7 @@ impl Store for PgStore {
 
     async fn append_event(
         &self,
-        code: &str,
-        expected_version: u32,
+        before: &Dossier,
         event: &Event,
         next: &Dossier,
         notify: &[Notification],
@@ -325,8 +326,101 @@ impl Store for PgStore {
     ) -> Result<()> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
-        dossier::append(&tx, code, expected_version, event, next, notify, files).await?;
+        dossier::append(&tx, before, event, next, notify, files).await?;
         tx.commit().await.map_err(map_err)
+    }
+
+    async fn ioc_totals(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(AgencyCode, Measure, i64)>> {
+        let client = self.client().await?;
+        let mut out = Vec::new();
+        for (grain, a, b) in tinhso_store::period_ranges(from, to) {
+            let rows = client
+                .query(
+                    "SELECT agency, measure, SUM(value)::bigint FROM ioc_aggregate
+                     WHERE grain = $1 AND bucket BETWEEN $2 AND $3 GROUP BY agency, measure",
+                    &[&grain.key(), &a, &b],
+                )
+                .await
+                .map_err(map_err)?;
+            out.extend(rows.iter().map(|r| (r.get::<_, String>(0), r.get::<_, String>(1), r.get::<_, i64>(2))));
+        }
+        ioc_rows(out)
+    }
+
+    async fn ioc_buckets(&self, grain: Grain) -> Result<Vec<(Grain, String, AgencyCode, Measure, i64)>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT bucket, agency, measure, value FROM ioc_aggregate WHERE grain = $1 AND value <> 0",
+                &[&grain.key()],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                let (a, m) = ioc_key(r.get(1), r.get(2))?;
+                Ok((grain, r.get(0), a, m, r.get(3)))
+            })
+            .collect()
+    }
+
+    async fn overdue_counts(&self, today: NaiveDate) -> Result<Vec<(AgencyCode, i64)>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT competent_agency, COUNT(*) FROM dossier
+                 WHERE state IN ('received', 'processing', 'payment_requested') AND due_on < $1
+                 GROUP BY competent_agency",
+                &[&today],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                let a: String = r.get(0);
+                Ok((AgencyCode::parse("agency", &a).map_err(|e| StoreError::Corrupt(e.to_string()))?, r.get(1)))
+            })
+            .collect()
+    }
+
+    async fn ioc_entries(&self) -> Result<Vec<IocEntry>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT indicator, unit, rate, evidence, entered_by, entered_at FROM ioc_entry ORDER BY indicator, unit",
+                &[],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(rows
+            .iter()
+            .map(|r| IocEntry {
+                indicator: r.get(0),
+                unit: r.get(1),
+                rate: r.get(2),
+                evidence: r.get(3),
+                entered_by: r.get(4),
+                entered_at: r.get(5),
+            })
+            .collect())
+    }
+
+    async fn put_ioc_entry(&self, e: &IocEntry) -> Result<()> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO ioc_entry (indicator, unit, rate, evidence, entered_by, entered_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (indicator, unit) DO UPDATE SET rate = excluded.rate, evidence = excluded.evidence,
+                 entered_by = excluded.entered_by, entered_at = excluded.entered_at",
+                &[&e.indicator, &e.unit, &e.rate, &e.evidence, &e.entered_by, &e.entered_at],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(())
     }
 
     async fn import_dossiers(&self, items: &[(NewDossier, Vec<Event>)]) -> Result<usize> {

@@ -7,9 +7,10 @@ use tinhso_domain::dossier::chain::{self, Hash, Link, GENESIS};
 use tinhso_domain::dossier::code::dossier_code;
 use tinhso_domain::dossier::deadline::local_date;
 use tinhso_domain::dossier::{apply, Dossier, Event, EventKind};
+use tinhso_domain::ioc;
 use tinhso_store::codec::{from_json, to_json};
 use tinhso_store::{
-    chain_link, Attachment, DossierRecord, NewDossier, Notification, Result, StoreError, CHECKPOINT_EVERY,
+    chain_link, Attachment, DossierRecord, Grain, NewDossier, Notification, Result, StoreError, CHECKPOINT_EVERY,
 };
 
 /// Appends one event to the chain; the caller holds the write transaction (SQLite's single
@@ -108,22 +109,57 @@ pub fn submit(tx: &Connection, new: &NewDossier) -> Result<Dossier> {
     attach(tx, &code, &new.files)?;
     let id = chain_append(tx, &code, &new.submitted)?;
     notify(tx, &code, id, &new.notify)?;
+    apply_facts(tx, &ioc::facts(&dossier))?;
     Ok(dossier)
 }
 
-/// A whole history: submit, then each event folded and appended.
-pub fn import(tx: &Connection, new: &NewDossier, events: &[Event]) -> Result<()> {
-    let mut d = submit(tx, new)?;
-    for e in events {
-        let next =
-            apply(Some(d.clone()), &d.code, e).ok_or_else(|| StoreError::Corrupt("event did not apply".into()))?;
-        append(tx, &d.code, d.version, e, &next, &[], &[])?;
-        d = next;
+/// Adds counter deltas to the day and month buckets, in the caller's transaction.
+pub fn apply_facts(tx: &Connection, facts: &ioc::Facts) -> Result<()> {
+    if facts.is_empty() {
+        return Ok(());
+    }
+    let mut st = tx
+        .prepare_cached(
+            "INSERT INTO ioc_aggregate (grain, bucket, agency, measure, value) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (grain, bucket, agency, measure) DO UPDATE SET value = value + excluded.value",
+        )
+        .map_err(map_err)?;
+    for (k, v) in facts {
+        for grain in [Grain::Day, Grain::Month] {
+            st.execute(params![grain.key(), grain.bucket(k.day), k.agency.as_str(), k.measure.key(), v])
+                .map_err(map_err)?;
+        }
     }
     Ok(())
 }
 
+/// A whole history: submit, then each event folded and appended.
+pub fn import(tx: &Connection, new: &NewDossier, events: &[Event]) -> Result<()> {
+    let first = submit(tx, new)?;
+    let mut d = first.clone();
+    for e in events {
+        let next =
+            apply(Some(d.clone()), &d.code, e).ok_or_else(|| StoreError::Corrupt("event did not apply".into()))?;
+        append_row(tx, &d.code, d.version, e, &next, &[], &[])?;
+        d = next;
+    }
+    // One aggregate update for the whole history rather than one per event.
+    apply_facts(tx, &ioc::delta(Some(&first), &d))
+}
+
 pub fn append(
+    tx: &Connection,
+    before: &Dossier,
+    event: &Event,
+    next: &Dossier,
+    notes: &[Notification],
+    files: &[Attachment],
+) -> Result<()> {
+    append_row(tx, &before.code, before.version, event, next, notes, files)?;
+    apply_facts(tx, &ioc::delta(Some(before), next))
+}
+
+fn append_row(
     tx: &Connection,
     code: &str,
     expected: u32,

@@ -17,11 +17,12 @@ use tinhso_domain::calendar::YearCalendar;
 use tinhso_domain::catalogue::Procedure;
 use tinhso_domain::dossier::{Dossier, Event};
 use tinhso_domain::ids::AgencyCode;
+use tinhso_domain::ioc::Measure;
 use tinhso_domain::province::{Agency, Province, Unit};
 use tinhso_store::{
-    event_from_link, file_kind, file_purpose, Account, AttachedFile, Attachment, AuditChain, Document, DossierQuery,
-    DossierRecord, InboxMessage, NewAccount, NewDossier, Notification, PendingEmail, ProvinceSetup, Result, Session,
-    Store, StoreError, StoredEvent, StoredFile,
+    event_from_link, file_kind, file_purpose, ioc_key, ioc_rows, Account, AttachedFile, Attachment, AuditChain,
+    Document, DossierQuery, DossierRecord, Grain, InboxMessage, IocEntry, NewAccount, NewDossier, Notification,
+    PendingEmail, ProvinceSetup, Result, Session, Store, StoreError, StoredEvent, StoredFile,
 };
 
 /// Read connections kept open; about the number of requests served at once.
@@ -329,16 +330,107 @@ impl Store for SqliteStore {
 
     async fn append_event(
         &self,
-        code: &str,
-        expected_version: u32,
+        before: &Dossier,
         event: &Event,
         next: &Dossier,
         notify: &[Notification],
         files: &[Attachment],
     ) -> Result<()> {
-        let (code, event, next, notify, files) =
-            (code.to_owned(), event.clone(), next.clone(), notify.to_vec(), files.to_vec());
-        self.write(move |tx| dossier::append(tx, &code, expected_version, &event, &next, &notify, &files)).await
+        let (before, event, next, notify, files) =
+            (before.clone(), event.clone(), next.clone(), notify.to_vec(), files.to_vec());
+        self.write(move |tx| dossier::append(tx, &before, &event, &next, &notify, &files)).await
+    }
+
+    async fn ioc_totals(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(AgencyCode, Measure, i64)>> {
+        let ranges = tinhso_store::period_ranges(from, to);
+        let rows: Vec<(String, String, i64)> = self
+            .read(move |c| {
+                let mut st = c.prepare_cached(
+                    "SELECT agency, measure, SUM(value) FROM ioc_aggregate
+                     WHERE grain = ?1 AND bucket BETWEEN ?2 AND ?3 GROUP BY agency, measure",
+                )?;
+                let mut out = Vec::new();
+                for (grain, a, b) in &ranges {
+                    let rows = st.query_map(params![grain.key(), a, b], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                    for r in rows {
+                        out.push(r?);
+                    }
+                }
+                Ok(out)
+            })
+            .await?;
+        ioc_rows(rows)
+    }
+
+    async fn ioc_buckets(&self, grain: Grain) -> Result<Vec<(Grain, String, AgencyCode, Measure, i64)>> {
+        let rows: Vec<(String, String, String, i64)> = self
+            .read(move |c| {
+                let mut st = c.prepare(
+                    "SELECT bucket, agency, measure, value FROM ioc_aggregate WHERE grain = ?1 AND value <> 0",
+                )?;
+                let rows = st.query_map([grain.key()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+                rows.collect()
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(bucket, agency, measure, v)| {
+                let (a, m) = ioc_key(&agency, &measure)?;
+                Ok((grain, bucket, a, m, v))
+            })
+            .collect()
+    }
+
+    async fn overdue_counts(&self, today: NaiveDate) -> Result<Vec<(AgencyCode, i64)>> {
+        let rows: Vec<(String, i64)> = self
+            .read(move |c| {
+                let mut st = c.prepare_cached(
+                    "SELECT competent_agency, COUNT(*) FROM dossier
+                     WHERE state IN ('received', 'processing', 'payment_requested') AND due_on < ?1
+                     GROUP BY competent_agency",
+                )?;
+                let rows = st.query_map([today], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                rows.collect()
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(a, n)| Ok((AgencyCode::parse("agency", &a).map_err(|e| StoreError::Corrupt(e.to_string()))?, n)))
+            .collect()
+    }
+
+    async fn ioc_entries(&self) -> Result<Vec<IocEntry>> {
+        self.read(|c| {
+            let mut st = c.prepare(
+                "SELECT indicator, unit, rate, evidence, entered_by, entered_at FROM ioc_entry ORDER BY indicator, unit",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok(IocEntry {
+                    indicator: r.get(0)?,
+                    unit: r.get(1)?,
+                    rate: r.get(2)?,
+                    evidence: r.get(3)?,
+                    entered_by: r.get(4)?,
+                    entered_at: r.get(5)?,
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn put_ioc_entry(&self, e: &IocEntry) -> Result<()> {
+        let e = e.clone();
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO ioc_entry (indicator, unit, rate, evidence, entered_by, entered_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (indicator, unit) DO UPDATE SET rate = excluded.rate, evidence = excluded.evidence,
+                 entered_by = excluded.entered_by, entered_at = excluded.entered_at",
+                params![e.indicator, e.unit, e.rate, e.evidence, e.entered_by, e.entered_at],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+        .await
     }
 
     async fn import_dossiers(&self, items: &[(NewDossier, Vec<Event>)]) -> Result<usize> {

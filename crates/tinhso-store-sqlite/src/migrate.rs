@@ -9,6 +9,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/0004_inbox.sql")),
     (5, include_str!("../migrations/0005_email.sql")),
     (6, include_str!("../migrations/0006_accounts.sql")),
+    (7, include_str!("../migrations/0007_ioc.sql")),
 ];
 
 pub fn run(conn: &mut Connection) -> rusqlite::Result<()> {

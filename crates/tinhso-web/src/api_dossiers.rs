@@ -64,9 +64,7 @@ pub async fn login(
     let account = state.store.account_by_login(login.as_str()).await?;
     let hash = account.as_ref().map(|a| a.password_hash.clone()).unwrap_or_else(|| auth::DUMMY_HASH.to_owned());
     let password = input.password;
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&hash, &password))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let ok = auth::verify_password_bounded(hash, password).await?;
     let Some(account) = account.filter(|a| ok && !a.disabled) else {
         state.throttle.fail(&login_key);
         state.throttle.fail(&addr_key);

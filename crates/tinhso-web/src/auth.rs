@@ -58,6 +58,27 @@ pub fn verify_password(hash: &str, password: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
+/// Each argon2 run holds 19 MiB. Unbounded, a burst of 32 logins held ~600 MB (and glibc kept
+/// it afterwards); one run per core keeps the peak near 40 MB and throttles login floods.
+static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
+});
+
+async fn with_hashing_permit<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    let _permit = HASHING.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
+    tokio::task::spawn_blocking(f).await.map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// `verify_password` off the async threads, at most one per core at a time.
+pub async fn verify_password_bounded(hash: String, password: String) -> Result<bool, AppError> {
+    with_hashing_permit(move || verify_password(&hash, &password)).await
+}
+
+/// `hash_password` off the async threads, at most one per core at a time.
+pub async fn hash_password_bounded(password: String) -> Result<String, AppError> {
+    with_hashing_permit(move || hash_password(&password)).await?
+}
+
 /// A hash of a password nobody has, verified when the login is unknown so that the answer
 /// takes as long as for a real account.
 pub static DUMMY_HASH: &str =

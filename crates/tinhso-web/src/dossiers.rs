@@ -346,7 +346,17 @@ pub async fn submit(state: &AppState, account: &Account, input: SubmitInput) -> 
         competent_agency: competent,
         processing_days: processing_days(procedure.processing_time),
         fee_vnd: procedure.fee.amount_vnd,
-        files: attachments.iter().map(|a| FileRef { sha256: a.sha256.clone(), component: a.component }).collect(),
+        files: attachments
+            .iter()
+            .zip(&docs)
+            .map(|(a, d)| FileRef {
+                sha256: a.sha256.clone(),
+                component: a.component,
+                // Uploaded for this dossier, or already in the store: documents older than an
+                // hour count as reused data (the upload-then-submit of one sitting does not).
+                reused: desk.is_none() && d.created_at < Utc::now() - chrono::Duration::hours(1),
+            })
+            .collect(),
         paper_components: paper,
         steps: procedure.workflow(),
     };
@@ -515,7 +525,7 @@ pub async fn act(state: &AppState, account: &Account, code: &str, cmd: Command) 
     let next = dossier::apply(Some(d.clone()), &d.code, &event)
         .ok_or_else(|| AppError::Internal("event did not apply".into()))?;
     let notify = notifications(d.applicant, &d.code, &event.kind);
-    match state.store.append_event(&d.code, d.version, &event, &next, &notify, &attachments).await {
+    match state.store.append_event(&d, &event, &next, &notify, &attachments).await {
         Ok(()) => Ok(next),
         Err(StoreError::Conflict(_)) => Err(AppError::Conflict {
             code: "concurrent_change",

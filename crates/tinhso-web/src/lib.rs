@@ -3,13 +3,17 @@
 
 pub mod api;
 pub mod api_dossiers;
+pub mod api_ioc;
 pub mod auth;
+pub mod charts;
 pub mod dossier_views;
 pub mod dossiers;
 pub mod error;
+pub mod export;
 pub mod files;
 pub mod form;
 pub mod i18n;
+pub mod ioc;
 pub mod mail;
 pub mod pages;
 pub mod search;
@@ -47,7 +51,7 @@ async fn fallback(req: Request) -> axum::response::Response {
 }
 
 pub fn router(state: AppState) -> Router {
-    use pages::{account, admin, desk, documents, dossier, portal, slips, staff};
+    use pages::{account, admin, desk, documents, dossier, ioc as ioc_pages, portal, slips, staff};
     Router::new()
         .route("/", get(portal::home))
         .route("/thu-tuc", get(portal::search))
@@ -67,6 +71,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/ho-so/{code}/phieu/{kind}", get(slips::slip))
         .route("/tra-cuu", get(dossier::lookup))
+        .route("/dieu-hanh", get(ioc_pages::dashboard))
+        .route("/dieu-hanh/xep-hang", get(ioc_pages::ranking_export))
+        .route("/dieu-hanh/chi-so", get(ioc_pages::unit))
+        .route("/dieu-hanh/chi-so/{key}", get(ioc_pages::indicator))
+        .route("/dieu-hanh/ho-so", get(ioc_pages::dossiers))
+        .route("/minh-bach", get(ioc_pages::public))
         .route("/mot-cua", get(desk::desk))
         .route("/mot-cua/{code}", post(desk::register).layer(DefaultBodyLimit::max(form::MULTIPART_LIMIT)))
         .route("/dang-nhap", get(account::login_form).post(account::login))
@@ -91,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/dossiers/{code}/events", get(api_dossiers::events))
         .route("/api/v1/dossiers/{code}/actions", post(api_dossiers::act))
         .route("/api/v1/lookup", get(api_dossiers::lookup))
+        .route("/api/v1/ioc/index", get(api_ioc::index))
         .route("/api/v1/notifications", get(api_dossiers::notifications))
         .route("/api/v1/documents", get(api_dossiers::documents))
         .route("/api/v1/dossiers/{code}/files", get(api_dossiers::dossier_files))

@@ -16,6 +16,8 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// Where uploaded files live (shared storage when several servers run).
     pub files_dir: std::path::PathBuf,
+    /// Decision 766 point splits (the shipped file, or the province's edited copy).
+    pub ioc_weights: Arc<tinhso_domain::ioc::index::Weights>,
 }
 
 #[derive(Clone)]
@@ -156,6 +158,10 @@ impl AppState {
             cache.remove(token_hash);
         }
         self.store.delete_session(token_hash).await
+    }
+
+    pub fn ioc_weights(&self) -> Arc<tinhso_domain::ioc::index::Weights> {
+        self.config.ioc_weights.clone()
     }
 
     pub fn agency_name(&self, code: &str) -> Option<&str> {

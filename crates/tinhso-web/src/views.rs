@@ -30,6 +30,8 @@ pub struct Layout {
     pub province: String,
     pub user: Option<String>,
     pub is_admin: bool,
+    /// Leaders and province admins see the operations centre.
+    pub is_leader: bool,
     pub csrf: String,
     pub title: String,
 }
@@ -44,6 +46,7 @@ impl Layout {
             province: state.province.name.clone(),
             user: viewer.account.as_ref().map(|a| a.full_name.clone()),
             is_admin: viewer.may(&Action::ManageCatalogue),
+            is_leader: viewer.may(&Action::ViewOperationsCentre),
             csrf: viewer.csrf.clone(),
             title: title.into(),
         }
@@ -58,6 +61,7 @@ impl Layout {
             province: String::new(),
             user: None,
             is_admin: false,
+            is_leader: false,
             csrf: String::new(),
             title: title.into(),
         }

@@ -3,6 +3,7 @@
 mod catalogue_io;
 mod db;
 mod demo;
+mod ioc;
 mod seed;
 
 use anyhow::{bail, Context, Result};
@@ -89,6 +90,21 @@ enum Command {
         #[command(subcommand)]
         action: AuditCommand,
     },
+    /// The operations centre's Decision 766 aggregates.
+    Ioc {
+        #[command(subcommand)]
+        action: IocCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum IocCommand {
+    /// Recompute every aggregate from the dossier events and compare with the stored ones;
+    /// exit 1 and list the differences if any.
+    Check {
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -139,6 +155,7 @@ enum CalendarCommand {
 }
 
 fn main() -> ExitCode {
+    tinhso_alloc::tune_malloc();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into()),
@@ -194,6 +211,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let store = db::open(&data).await?;
             catalogue_io::export(store.as_ref(), &file).await?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Ioc { action: IocCommand::Check { data } } => {
+            let store = db::open(&data).await?;
+            ioc::check(store.as_ref()).await
         }
         Command::Audit { action: AuditCommand::Verify { data } } => {
             let store = db::open(&data).await?;
@@ -261,9 +282,10 @@ async fn serve(
         };
         seed::demo(store.as_ref(), dossiers).await?;
     }
+    let ioc_weights = Arc::new(ioc::weights(&data.data)?);
     let state = tinhso_web::AppState::load(
         store.clone(),
-        tinhso_web::WebConfig { secure_cookies, files_dir: data.data.join("files") },
+        tinhso_web::WebConfig { secure_cookies, files_dir: data.data.join("files"), ioc_weights },
     )
     .await?;
     tokio::spawn(state.clone().follow_store(std::time::Duration::from_secs(2)));

@@ -98,6 +98,7 @@ mod tests {
                     electronic_result: true,
                     timeliness: crate::dossier::deadline::Timeliness::OnTime,
                     result: None,
+                    working_days: Some(5),
                 },
             ),
         ];

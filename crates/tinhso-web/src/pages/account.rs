@@ -56,9 +56,7 @@ pub async fn login(
         Err(_) => None,
     };
     let hash = account.as_ref().map(|a| a.password_hash.clone()).unwrap_or_else(|| auth::DUMMY_HASH.to_owned());
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&hash, &password))
-        .await
-        .map_err(|e| err(AppError::Internal(e.to_string())))?;
+    let ok = auth::verify_password_bounded(hash, password).await.map_err(&err)?;
     match account.filter(|a| ok && !a.disabled) {
         Some(account) => {
             state.throttle.clear(&login_key);
@@ -135,10 +133,7 @@ pub async fn register(State(state): State<AppState>, viewer: Viewer, form: FormD
 
     let result = match (login, errs.is_empty()) {
         (Some(login), true) => {
-            let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
-                .await
-                .map_err(|e| err(AppError::Internal(e.to_string())))?
-                .map_err(&err)?;
+            let hash = auth::hash_password_bounded(password).await.map_err(&err)?;
             let new = NewAccount {
                 login: login.as_str().to_owned(),
                 full_name: full_name.clone(),

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod desk;
 pub mod documents;
 pub mod dossier;
+pub mod ioc;
 pub mod portal;
 pub mod slips;
 pub mod staff;

@@ -147,13 +147,7 @@ pub async fn create(State(state): State<AppState>, viewer: Viewer, form: FormDat
         None => (errs.0, None),
         Some((login, role, agency)) => {
             let password = auth::random_token().map_err(&err)?;
-            let hash = {
-                let p = password.clone();
-                tokio::task::spawn_blocking(move || auth::hash_password(&p))
-                    .await
-                    .map_err(|e| err(AppError::Internal(e.to_string())))?
-                    .map_err(&err)?
-            };
+            let hash = auth::hash_password_bounded(password.clone()).await.map_err(&err)?;
             let account = NewAccount {
                 login: login.as_str().to_owned(),
                 full_name: full_name.clone(),

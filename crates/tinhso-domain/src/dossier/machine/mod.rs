@@ -169,6 +169,9 @@ pub enum EventKind {
         timeliness: Timeliness,
         #[serde(default)]
         result: Option<String>,
+        /// Working days from receipt to result, supplement time excluded (average processing time).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        working_days: Option<u16>,
     },
     Returned {
         method: ReturnMethod,
@@ -225,6 +228,10 @@ impl EventKind {
 pub struct FileRef {
     pub sha256: String,
     pub component: Option<u16>,
+    /// Taken from the applicant's document store rather than uploaded for this dossier
+    /// (Decision 766's "digitised data reused").
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reused: bool,
 }
 
 /// One event as it happened: what, when, by whom.
@@ -268,6 +275,17 @@ pub struct Dossier {
     #[serde(default)]
     pub step_started_on: Option<NaiveDate>,
     pub paid_online: Option<bool>,
+    #[serde(default)]
+    pub paid_on: Option<NaiveDate>,
+    /// Components that arrived as files, and how many of those were reused.
+    #[serde(default)]
+    pub component_files: u16,
+    #[serde(default)]
+    pub reused_files: u16,
+    #[serde(default)]
+    pub working_days: Option<u16>,
+    #[serde(default)]
+    pub rated_on: Option<NaiveDate>,
     pub finished_on: Option<NaiveDate>,
     pub timeliness: Option<Timeliness>,
     pub electronic_result: bool,
@@ -445,6 +463,7 @@ pub fn decide(
                 electronic_result: *electronic_result || result.is_some(),
                 timeliness: timeliness(due, today, d.supplement_requests),
                 result: result.clone(),
+                working_days: d.received_on.map(|r| working_days_used(cal, r, today, d.processing_days, due)),
             }
         }
         C::Return { method } => EventKind::Returned { method: *method },
@@ -477,6 +496,19 @@ pub fn decide(
     })
 }
 
+/// Working days between receipt and `finished`, less the days supplements added to the due date.
+fn working_days_used(
+    cal: &WorkingCalendar,
+    received: NaiveDate,
+    finished: NaiveDate,
+    days: u16,
+    due: NaiveDate,
+) -> u16 {
+    let elapsed = cal.working_days_between(received, finished);
+    let paused = cal.due_date(received, u32::from(days)).map(|orig| cal.working_days_between(orig, due)).unwrap_or(0);
+    u16::try_from((elapsed - paused.max(0)).max(0)).unwrap_or(u16::MAX)
+}
+
 /// Folds one event into the dossier. `Submitted` starts a dossier; any other event needs one.
 pub fn apply(d: Option<Dossier>, code: &str, e: &Event) -> Option<Dossier> {
     let today = local_date(e.at);
@@ -490,6 +522,7 @@ pub fn apply(d: Option<Dossier>, code: &str, e: &Event) -> Option<Dossier> {
         processing_days,
         fee_vnd,
         steps,
+        files,
         ..
     } = &e.kind
     {
@@ -516,6 +549,12 @@ pub fn apply(d: Option<Dossier>, code: &str, e: &Event) -> Option<Dossier> {
             assignee: None,
             step_started_on: None,
             paid_online: None,
+            paid_on: None,
+            component_files: u16::try_from(files.iter().filter(|f| f.component.is_some()).count()).unwrap_or(u16::MAX),
+            reused_files: u16::try_from(files.iter().filter(|f| f.component.is_some() && f.reused).count())
+                .unwrap_or(u16::MAX),
+            working_days: None,
+            rated_on: None,
             finished_on: None,
             timeliness: None,
             electronic_result: false,
@@ -553,6 +592,7 @@ pub fn apply(d: Option<Dossier>, code: &str, e: &Event) -> Option<Dossier> {
         }
         EventKind::PaymentRecorded { online } => {
             d.paid_online = Some(*online);
+            d.paid_on = Some(today);
             d.state = d.resume_state.take().unwrap_or(S::Processing);
         }
         EventKind::ProcessingStarted => {
@@ -568,7 +608,8 @@ pub fn apply(d: Option<Dossier>, code: &str, e: &Event) -> Option<Dossier> {
         }
         EventKind::StepAssigned { assignee, .. } => d.assignee = Some(*assignee),
         EventKind::Transferred { .. } => {}
-        EventKind::Approved { electronic_result, timeliness, .. } => {
+        EventKind::Approved { electronic_result, timeliness, working_days, .. } => {
+            d.working_days = *working_days;
             d.state = S::ResultReady;
             d.step = u16::try_from(d.steps.len()).unwrap_or(d.step);
             d.assignee = None;
@@ -583,7 +624,10 @@ pub fn apply(d: Option<Dossier>, code: &str, e: &Event) -> Option<Dossier> {
         EventKind::Withdrawn { .. } => d.state = S::Withdrawn,
         EventKind::Stopped { .. } => d.state = S::Stopped,
         EventKind::ApologySent { new_due_on, .. } => d.apology_due_on = Some(*new_due_on),
-        EventKind::Rated { rating, .. } => d.rating = Some(*rating),
+        EventKind::Rated { rating, .. } => {
+            d.rating = Some(*rating);
+            d.rated_on = Some(today);
+        }
     }
     Some(d)
 }

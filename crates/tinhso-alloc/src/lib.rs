@@ -1,0 +1,19 @@
+//! Fixes glibc malloc's thresholds before the server starts.
+//!
+//! glibc raises its mmap threshold to the size of any large block freed (up to 32 MiB) and
+//! its trim threshold to twice that. One argon2 login frees a 19 MiB block, after which every
+//! malloc arena may keep ~38 MiB of freed memory: measured, 3,200 submissions grew the server
+//! from 13 MB to 270 MB. Setting the thresholds explicitly turns that adjustment off; the same
+//! load then stays at 18 MB.
+
+/// Large blocks (256 KiB and up) go straight to mmap and back to the system when freed; arenas
+/// give memory back once 1 MiB sits free at their top. No-op outside glibc.
+pub fn tune_malloc() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets allocator parameters; it is called once, at start-up, before any
+    // other thread exists, with constant in-range values.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 1024 * 1024);
+    }
+}

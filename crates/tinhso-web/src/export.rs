@@ -1,0 +1,86 @@
+//! Every dashboard table as CSV (UTF-8 with a byte-order mark, so spreadsheet programs read the
+//! diacritics) or XLSX.
+
+use crate::error::AppError;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+/// A cell: text, or a number kept numeric in XLSX.
+pub enum Cell {
+    Text(String),
+    Number(f64),
+    Empty,
+}
+
+pub struct Table {
+    /// File name without extension, ASCII.
+    pub name: &'static str,
+    pub headers: Vec<&'static str>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+pub fn format_of(s: Option<&str>) -> Result<Option<Format>, AppError> {
+    match s.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some("csv") => Ok(Some(Format::Csv)),
+        Some("xlsx") => Ok(Some(Format::Xlsx)),
+        Some(_) => {
+            Err(AppError::bad_request("invalid_format", "Định dạng phải là csv hoặc xlsx", "Format is csv or xlsx"))
+        }
+    }
+}
+
+fn text(c: &Cell) -> String {
+    match c {
+        Cell::Text(s) => s.clone(),
+        Cell::Number(n) => format!("{}", (n * 10_000.0).round() / 10_000.0),
+        Cell::Empty => String::new(),
+    }
+}
+
+pub fn csv(t: &Table) -> Result<Vec<u8>, AppError> {
+    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    w.write_record(&t.headers).map_err(|e| AppError::Internal(e.to_string()))?;
+    for row in &t.rows {
+        w.write_record(row.iter().map(text)).map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    w.into_inner().map_err(|e| AppError::Internal(e.to_string()))
+}
+
+pub fn xlsx(t: &Table) -> Result<Vec<u8>, AppError> {
+    let err = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for (c, h) in t.headers.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &bold).map_err(err)?;
+    }
+    for (r, row) in t.rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        for (c, cell) in row.iter().enumerate() {
+            let c = c as u16;
+            match cell {
+                Cell::Text(s) => sheet.write_string(r, c, s).map(|_| ()).map_err(err)?,
+                Cell::Number(n) => sheet.write_number(r, c, *n).map(|_| ()).map_err(err)?,
+                Cell::Empty => {}
+            }
+        }
+    }
+    book.save_to_buffer().map_err(err)
+}
+
+/// The table as a download in `format`.
+pub fn download(t: &Table, format: Format) -> Result<Response, AppError> {
+    let (bytes, mime, ext) = match format {
+        Format::Csv => (csv(t)?, "text/csv; charset=utf-8", "csv"),
+        Format::Xlsx => (xlsx(t)?, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    };
+    let disposition = format!("attachment; filename=\"{}.{ext}\"", t.name);
+    Ok(([(header::CONTENT_TYPE, mime.to_owned()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+}

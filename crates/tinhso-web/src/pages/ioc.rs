@@ -1,0 +1,436 @@
+//! Leaders' operations centre: the province's Decision 766 score and trend, the ranking of
+//! agencies and communes, each indicator explained down to its dossiers, alerts; and the
+//! public transparency page.
+
+use super::{page_err, PageResult};
+use crate::auth::Viewer;
+use crate::charts;
+use crate::dossier_views::{summary, DossierSummary};
+use crate::error::AppError;
+use crate::export::{self, Cell, Table};
+use crate::form::PageQuery;
+use crate::ioc::{self, parse_period, parse_unit, rates, unit_name, Period, Unit};
+use crate::state::AppState;
+use crate::views::{render, Layout};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::IntoResponse;
+use serde::Deserialize;
+use tinhso_domain::ioc::index::{IndicatorResult, Source};
+use tinhso_domain::ioc::Measure;
+use tinhso_domain::policy::Action;
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct IocParams {
+    tu: Option<String>,
+    den: Option<String>,
+    #[serde(rename = "don-vi")]
+    unit: Option<String>,
+    #[serde(rename = "so-lieu")]
+    measure: Option<String>,
+    #[serde(rename = "che-do")]
+    mode: Option<String>,
+    #[serde(rename = "dinh-dang")]
+    format: Option<String>,
+}
+
+/// A percentage as Vietnamese write it: "85,3%"; a dash when nothing happened.
+pub fn pct(r: Option<f64>) -> String {
+    r.map(|r| format!("{:.1}%", r * 100.0).replace('.', ",")).unwrap_or_else(|| "–".into())
+}
+
+fn points(x: f64) -> String {
+    format!("{x:.2}").replace('.', ",")
+}
+
+/// The query string that keeps the period (and unit) in links.
+fn keep(period: Period, unit: &Unit) -> String {
+    format!("tu={}&den={}&don-vi={}", period.from, period.to, unit.key())
+}
+
+pub struct RankRow {
+    pub rank: usize,
+    pub unit: String,
+    pub name: String,
+    pub score: String,
+    pub score_value: f64,
+    pub on_time: String,
+    pub online: String,
+    pub satisfied: String,
+    pub overdue: i64,
+    pub submitted: i64,
+}
+
+#[derive(Template)]
+#[template(path = "ioc/dashboard.html")]
+pub struct DashboardPage {
+    pub layout: Layout,
+    pub wall: bool,
+    pub from: String,
+    pub to: String,
+    pub from_iso: String,
+    pub to_iso: String,
+    pub query: String,
+    pub score: String,
+    pub groups_svg: String,
+    pub trend_svg: String,
+    pub on_time: String,
+    pub online: String,
+    pub satisfied: String,
+    pub overdue: i64,
+    pub departments: Vec<RankRow>,
+    pub communes: Vec<RankRow>,
+}
+
+fn require_ioc(viewer: &Viewer) -> Result<(), AppError> {
+    viewer.require(&Action::ViewOperationsCentre).map(|_| ())
+}
+
+/// Every ranked unit's row, best first, departments and communes apart.
+async fn ranking(state: &AppState, period: Period) -> Result<(Vec<RankRow>, Vec<RankRow>), AppError> {
+    let snap = ioc::snapshot(state, period).await?;
+    let overdue = ioc::overdue(state).await?;
+    let (mut departments, mut communes) = (Vec::new(), Vec::new());
+    for (unit, name, commune) in ioc::ranked_units(state) {
+        let report = snap.report(state, &unit);
+        let r = rates(&snap.totals(&unit));
+        let code = match &unit {
+            Unit::Agency(a) => a.clone(),
+            Unit::Province => continue,
+        };
+        let row = RankRow {
+            rank: 0,
+            unit: unit.key(),
+            name,
+            score: points(report.total),
+            score_value: report.total,
+            on_time: pct(r.on_time),
+            online: pct(r.online),
+            satisfied: pct(r.satisfied),
+            overdue: overdue.get(&code).copied().unwrap_or(0),
+            submitted: r.submitted,
+        };
+        if commune {
+            communes.push(row);
+        } else {
+            departments.push(row);
+        }
+    }
+    for list in [&mut departments, &mut communes] {
+        list.sort_by(|a, b| b.score_value.total_cmp(&a.score_value).then_with(|| a.name.cmp(&b.name)));
+        for (i, r) in list.iter_mut().enumerate() {
+            r.rank = i + 1;
+        }
+    }
+    Ok((departments, communes))
+}
+
+pub async fn dashboard(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    PageQuery(q): PageQuery<IocParams>,
+) -> PageResult {
+    let err = page_err(&viewer);
+    require_ioc(&viewer).map_err(&err)?;
+    let period = parse_period(q.tu.as_deref(), q.den.as_deref()).map_err(&err)?;
+    let snap = ioc::snapshot(&state, period).await.map_err(&err)?;
+    let report = snap.report(&state, &Unit::Province);
+    let r = rates(&snap.totals(&Unit::Province));
+    let (departments, communes) = ranking(&state, period).await.map_err(&err)?;
+    let trend = ioc::trend(&state, period.to, 12).await.map_err(&err)?;
+    let groups: Vec<(String, f64, f64)> = report.groups.iter().map(|g| (g.name.clone(), g.points, g.max)).collect();
+    let page = DashboardPage {
+        layout: Layout::new(&state, &viewer, "Trung tâm điều hành"),
+        wall: q.mode.as_deref() == Some("tuong"),
+        from: period.from.format("%d/%m/%Y").to_string(),
+        to: period.to.format("%d/%m/%Y").to_string(),
+        from_iso: period.from.to_string(),
+        to_iso: period.to.to_string(),
+        query: keep(period, &Unit::Province),
+        score: points(report.total),
+        groups_svg: charts::bars("Điểm theo nhóm chỉ số", &groups),
+        trend_svg: charts::line("Điểm toàn tỉnh 12 tháng gần nhất", &trend, 100.0),
+        on_time: pct(r.on_time),
+        online: pct(r.online),
+        satisfied: pct(r.satisfied),
+        overdue: departments.iter().chain(&communes).map(|r| r.overdue).sum(),
+        departments,
+        communes,
+    };
+    Ok(viewer.finish(render(&page)))
+}
+
+/// The ranking as CSV or XLSX.
+pub async fn ranking_export(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    PageQuery(q): PageQuery<IocParams>,
+) -> PageResult {
+    let err = page_err(&viewer);
+    require_ioc(&viewer).map_err(&err)?;
+    let period = parse_period(q.tu.as_deref(), q.den.as_deref()).map_err(&err)?;
+    let format = export::format_of(q.format.as_deref()).map_err(&err)?.unwrap_or(export::Format::Csv);
+    let (departments, communes) = ranking(&state, period).await.map_err(&err)?;
+    let rows = departments
+        .iter()
+        .map(|r| ("Sở, ngành", r))
+        .chain(communes.iter().map(|r| ("Xã, phường", r)))
+        .map(|(kind, r)| {
+            vec![
+                Cell::Text(kind.into()),
+                Cell::Number(r.rank as f64),
+                Cell::Text(r.unit.clone()),
+                Cell::Text(r.name.clone()),
+                Cell::Number(r.score_value),
+                Cell::Text(r.on_time.clone()),
+                Cell::Text(r.online.clone()),
+                Cell::Text(r.satisfied.clone()),
+                Cell::Number(r.overdue as f64),
+                Cell::Number(r.submitted as f64),
+            ]
+        })
+        .collect();
+    let table = Table {
+        name: "xep-hang-766",
+        headers: vec![
+            "Loại",
+            "Hạng",
+            "Mã",
+            "Đơn vị",
+            "Điểm 766",
+            "Đúng hạn",
+            "Trực tuyến",
+            "Hài lòng",
+            "Quá hạn đang mở",
+            "Hồ sơ tiếp nhận",
+        ],
+        rows,
+    };
+    export::download(&table, format).map_err(err)
+}
+
+pub struct IndicatorRow {
+    pub key: String,
+    pub name: &'static str,
+    pub rate: String,
+    pub points: String,
+    pub max: String,
+    pub source: &'static str,
+}
+
+pub struct GroupView {
+    pub name: String,
+    pub points: String,
+    pub max: String,
+    pub indicators: Vec<IndicatorRow>,
+}
+
+#[derive(Template)]
+#[template(path = "ioc/unit.html")]
+pub struct UnitPage {
+    pub layout: Layout,
+    pub unit_name: String,
+    pub period: String,
+    pub query: String,
+    pub total: String,
+    pub groups: Vec<GroupView>,
+}
+
+fn source_vi(s: Source) -> &'static str {
+    match s {
+        Source::Computed => "Tính từ dữ liệu",
+        Source::NotApplicable => "Không phát sinh (đủ điểm)",
+        Source::Entered => "Quản trị nhập, có minh chứng",
+        Source::Missing => "Chưa nhập",
+    }
+}
+
+fn period_vi(p: Period) -> String {
+    format!("từ {} đến {}", p.from.format("%d/%m/%Y"), p.to.format("%d/%m/%Y"))
+}
+
+/// The whole index of one unit: every group and indicator, each linking to its explanation.
+pub async fn unit(State(state): State<AppState>, viewer: Viewer, PageQuery(q): PageQuery<IocParams>) -> PageResult {
+    let err = page_err(&viewer);
+    require_ioc(&viewer).map_err(&err)?;
+    let unit = parse_unit(&state, q.unit.as_deref()).map_err(&err)?;
+    let period = parse_period(q.tu.as_deref(), q.den.as_deref()).map_err(&err)?;
+    let report = ioc::snapshot(&state, period).await.map_err(&err)?.report(&state, &unit);
+    let page = UnitPage {
+        layout: Layout::new(&state, &viewer, format!("Chỉ số 766: {}", unit_name(&state, &unit))),
+        unit_name: unit_name(&state, &unit),
+        period: period_vi(period),
+        query: keep(period, &unit),
+        total: points(report.total),
+        groups: report
+            .groups
+            .iter()
+            .map(|g| GroupView {
+                name: g.name.clone(),
+                points: points(g.points),
+                max: points(g.max),
+                indicators: g
+                    .indicators
+                    .iter()
+                    .map(|i| IndicatorRow {
+                        key: i.key.clone(),
+                        name: i.name,
+                        rate: pct(i.rate),
+                        points: points(i.points),
+                        max: points(i.max),
+                        source: source_vi(i.source),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    Ok(viewer.finish(render(&page)))
+}
+
+#[derive(Template)]
+#[template(path = "ioc/indicator.html")]
+pub struct IndicatorPage {
+    pub layout: Layout,
+    pub unit_name: String,
+    pub period: String,
+    pub query: String,
+    pub i: IndicatorResult,
+    pub rate: String,
+    pub full_at: String,
+    pub points: String,
+    pub source: &'static str,
+    /// (label, value, drill-down link when the input counts dossiers).
+    pub inputs: Vec<(&'static str, String, Option<String>)>,
+}
+
+/// One indicator explained: formula, inputs (each count links to its dossiers), value, points.
+pub async fn indicator(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    PageQuery(q): PageQuery<IocParams>,
+) -> PageResult {
+    let err = page_err(&viewer);
+    require_ioc(&viewer).map_err(&err)?;
+    let unit = parse_unit(&state, q.unit.as_deref()).map_err(&err)?;
+    let period = parse_period(q.tu.as_deref(), q.den.as_deref()).map_err(&err)?;
+    let report = ioc::snapshot(&state, period).await.map_err(&err)?.report(&state, &unit);
+    let i = report
+        .groups
+        .into_iter()
+        .flat_map(|g| g.indicators)
+        .find(|i| i.key == key)
+        .ok_or(AppError::NotFound)
+        .map_err(&err)?;
+    let query = keep(period, &unit);
+    let page = IndicatorPage {
+        layout: Layout::new(&state, &viewer, format!("Chỉ số {}: {}", i.key, i.name)),
+        unit_name: unit_name(&state, &unit),
+        period: period_vi(period),
+        rate: pct(i.rate),
+        full_at: pct(Some(i.full_at)),
+        points: format!("{} / {}", points(i.points), points(i.max)),
+        source: source_vi(i.source),
+        inputs: i
+            .inputs
+            .iter()
+            .map(|x| {
+                let value = tinhso_domain::format::thousands(x.value.max(0.0) as u64);
+                (x.label, value, x.measure.map(|m| format!("/dieu-hanh/ho-so?{query}&so-lieu={m}")))
+            })
+            .collect(),
+        query,
+        i,
+    };
+    Ok(viewer.finish(render(&page)))
+}
+
+#[derive(Template)]
+#[template(path = "ioc/dossiers.html")]
+pub struct DrillPage {
+    pub layout: Layout,
+    pub unit_name: String,
+    pub period: String,
+    pub measure: &'static str,
+    pub query: String,
+    pub items: Vec<DossierSummary>,
+    pub truncated: bool,
+    pub limit: usize,
+}
+
+/// The dossiers behind one number.
+pub async fn dossiers(State(state): State<AppState>, viewer: Viewer, PageQuery(q): PageQuery<IocParams>) -> PageResult {
+    let err = page_err(&viewer);
+    require_ioc(&viewer).map_err(&err)?;
+    let unit = parse_unit(&state, q.unit.as_deref()).map_err(&err)?;
+    let period = parse_period(q.tu.as_deref(), q.den.as_deref()).map_err(&err)?;
+    let measure = q
+        .measure
+        .as_deref()
+        .and_then(Measure::parse)
+        .ok_or_else(|| AppError::bad_request("unknown_measure", "Không có số liệu này", "No such measure"))
+        .map_err(&err)?;
+    let (items, truncated) = ioc::dossiers_behind(&state, &unit, period, measure).await.map_err(&err)?;
+    let page = DrillPage {
+        layout: Layout::new(&state, &viewer, format!("{}: {}", measure.label_vi(), unit_name(&state, &unit))),
+        unit_name: unit_name(&state, &unit),
+        period: period_vi(period),
+        measure: measure.label_vi(),
+        query: keep(period, &unit),
+        items: items.iter().map(|d| summary(&state, d)).collect(),
+        truncated,
+        limit: ioc::DRILL_LIMIT,
+    };
+    Ok(viewer.finish(render(&page)))
+}
+
+#[derive(Template)]
+#[template(path = "ioc/public.html")]
+pub struct PublicPage {
+    pub layout: Layout,
+    pub period: String,
+    pub query: String,
+    pub province: (String, String, String, i64),
+    pub rows: Vec<(String, String, String, String, i64)>,
+}
+
+/// On-time rate, online share and satisfaction by agency and commune, for everyone.
+pub async fn public(State(state): State<AppState>, viewer: Viewer, PageQuery(q): PageQuery<IocParams>) -> PageResult {
+    let err = page_err(&viewer);
+    let period = parse_period(q.tu.as_deref(), q.den.as_deref()).map_err(&err)?;
+    let snap = ioc::snapshot(&state, period).await.map_err(&err)?;
+    let mut rows = Vec::new();
+    for (unit, name, _) in ioc::ranked_units(&state) {
+        let r = rates(&snap.totals(&unit));
+        rows.push((name, pct(r.on_time), pct(r.online), pct(r.satisfied), r.submitted));
+    }
+    if let Some(format) = export::format_of(q.format.as_deref()).map_err(&err)? {
+        let table = Table {
+            name: "minh-bach",
+            headers: vec!["Đơn vị", "Đúng hạn", "Trực tuyến", "Hài lòng", "Hồ sơ tiếp nhận"],
+            rows: rows
+                .iter()
+                .map(|(n, a, b, c, s)| {
+                    vec![
+                        Cell::Text(n.clone()),
+                        Cell::Text(a.clone()),
+                        Cell::Text(b.clone()),
+                        Cell::Text(c.clone()),
+                        Cell::Number(*s as f64),
+                    ]
+                })
+                .collect(),
+        };
+        return Ok(export::download(&table, format).map_err(&err)?.into_response());
+    }
+    let p = rates(&snap.totals(&Unit::Province));
+    let page = PublicPage {
+        layout: Layout::new(&state, &viewer, "Công khai kết quả giải quyết hồ sơ"),
+        period: period_vi(period),
+        query: format!("tu={}&den={}", period.from, period.to),
+        province: (pct(p.on_time), pct(p.online), pct(p.satisfied), p.submitted),
+        rows,
+    };
+    Ok(viewer.finish(render(&page)))
+}

@@ -1,0 +1,85 @@
+//! `tinhso ioc`: the Decision 766 weights file and the check that recomputes every aggregate
+//! from the chained events.
+
+use anyhow::{anyhow, Result};
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::ExitCode;
+use tinhso_domain::dossier::{apply, Dossier};
+use tinhso_domain::ioc::index::{Weights, DEFAULT_WEIGHTS};
+use tinhso_domain::ioc::{accumulate, differences, facts, FactKey, Facts};
+use tinhso_store::{event_from_link, Grain, Store};
+
+/// File name of the province's edited point splits, inside the data directory.
+pub const WEIGHTS_FILE: &str = "ioc-766.json";
+
+/// The province's weights file if there is one (checked), else the shipped splits.
+pub fn weights(data: &Path) -> Result<Weights> {
+    let path = data.join(WEIGHTS_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Weights::parse(&text).map_err(|e| anyhow!("{}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Weights::parse(DEFAULT_WEIGHTS).map_err(|e| anyhow!("shipped weights: {e}"))
+        }
+        Err(e) => Err(anyhow!("{}: {e}", path.display())),
+    }
+}
+
+/// Recomputes the aggregates from the events (fold every dossier, sum its facts) and compares
+/// them with the stored day and month buckets. Exit 1 on any difference.
+pub async fn check(store: &dyn Store) -> Result<ExitCode> {
+    let chain = store.audit_chain().await?;
+    let mut dossiers: HashMap<String, Dossier> = HashMap::new();
+    for (link, _) in &chain.links {
+        let event = event_from_link(link)?;
+        let before = dossiers.remove(&link.dossier);
+        let next = apply(before, &link.dossier, &event)
+            .ok_or_else(|| anyhow!("event {} of {} does not apply", link.id, link.dossier))?;
+        dossiers.insert(link.dossier.clone(), next);
+    }
+    let mut recomputed = Facts::new();
+    for d in dossiers.values() {
+        accumulate(&mut recomputed, facts(d));
+    }
+    let mut monthly: std::collections::BTreeMap<(String, String, &'static str), i64> = Default::default();
+    for (k, v) in &recomputed {
+        *monthly.entry((Grain::Month.bucket(k.day), k.agency.to_string(), k.measure.key())).or_default() += v;
+    }
+    let mut stored_days = Facts::new();
+    for (_, bucket, agency, measure, v) in store.ioc_buckets(Grain::Day).await? {
+        let day = chrono::NaiveDate::parse_from_str(&bucket, "%Y-%m-%d")?;
+        stored_days.insert(FactKey { agency, day, measure }, v);
+    }
+    let mut problems: Vec<String> = differences(&stored_days, &recomputed)
+        .into_iter()
+        .map(|(k, stored, want)| format!("{} {} {}: lưu {stored}, tính lại {want}", k.agency, k.day, k.measure.key()))
+        .collect();
+    let mut stored_months: std::collections::BTreeMap<(String, String, &'static str), i64> = Default::default();
+    for (_, bucket, agency, measure, v) in store.ioc_buckets(Grain::Month).await? {
+        stored_months.insert((bucket, agency.to_string(), measure.key()), v);
+    }
+    for key in stored_months.keys().chain(monthly.keys()).collect::<std::collections::BTreeSet<_>>() {
+        let (a, b) = (stored_months.get(key).copied().unwrap_or(0), monthly.get(key).copied().unwrap_or(0));
+        if a != b {
+            problems.push(format!("{} {} {}: lưu {a}, tính lại {b}", key.1, key.0, key.2));
+        }
+    }
+    if problems.is_empty() {
+        println!(
+            "Số liệu tổng hợp khớp với {} sự kiện của {} hồ sơ ({} ô số liệu theo ngày) / aggregates match the events",
+            chain.links.len(),
+            dossiers.len(),
+            recomputed.len()
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("Số liệu tổng hợp lệch so với sự kiện ({} ô) / aggregates differ from the events:", problems.len());
+        for p in problems.iter().take(50) {
+            eprintln!("  {p}");
+        }
+        if problems.len() > 50 {
+            eprintln!("  … và {} ô khác", problems.len() - 50);
+        }
+        Ok(ExitCode::from(1))
+    }
+}

@@ -1,0 +1,163 @@
+//! The operations centre on SQLite and PostgreSQL: aggregates kept with the events, the
+//! Decision 766 API with known answers, the check command, dashboards, exports, transparency.
+
+use crate::bin;
+use crate::dossier::{generic_form, Caller, PASSWORD, PROVINCIAL};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tinhso_testkit::server::{fresh_data_dir, run_cli};
+use tinhso_testkit::{Backend, TestServer};
+
+const JUSTICE: &str = "000.00.03.H08";
+
+fn indicator<'a>(v: &'a Value, key: &str) -> &'a Value {
+    v["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["indicators"].as_array().unwrap())
+        .find(|i| i["key"] == key)
+        .unwrap()
+}
+
+fn input(i: &Value, measure: &str) -> f64 {
+    i["inputs"].as_array().unwrap().iter().find(|x| x["measure"] == measure).unwrap()["value"].as_f64().unwrap()
+}
+
+async fn check(s: &TestServer) -> (i32, String) {
+    let (code, out, err) = run_cli(bin(), &[vec!["ioc".into(), "check".into()], s.data_args()].concat()).await.unwrap();
+    (code, format!("{out}{err}"))
+}
+
+on_both_backends!(index_on_sqlite, index_on_postgres, index_story);
+
+async fn index_story(s: TestServer) {
+    let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
+    let desk = Caller::login(&s, "tiepnhan@tinhso.local", PASSWORD).await;
+    let specialist = Caller::login(&s, "chuyenvien@tinhso.local", PASSWORD).await;
+    let approver = Caller::login(&s, "pheduyet@tinhso.local", PASSWORD).await;
+    let submit = || citizen.post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "form": generic_form(2269) }));
+    // Three online dossiers at the Department of Justice: one finished early with an electronic
+    // result, paid online and rated dissatisfied; one withdrawn; one refused at the desk.
+    let codes: Vec<String> = {
+        let mut v = Vec::new();
+        for _ in 0..3 {
+            v.push(submit().await.1["code"].as_str().unwrap().to_owned());
+        }
+        v
+    };
+    let (done, withdrawn, refused) = (&codes[0], &codes[1], &codes[2]);
+    for code in [done, withdrawn] {
+        assert_eq!(desk.act(code, json!({ "action": "receive" })).await.0, StatusCode::OK);
+    }
+    assert_eq!(desk.act(refused, json!({ "action": "refuse", "reason": "Sai thẩm quyền" })).await.0, StatusCode::OK);
+    assert_eq!(citizen.act(withdrawn, json!({ "action": "withdraw", "reason": "" })).await.0, StatusCode::OK);
+    specialist.act(done, json!({ "action": "start_processing" })).await;
+    specialist.act(done, json!({ "action": "request_payment", "amount_vnd": 8000 })).await;
+    desk.act(done, json!({ "action": "record_payment", "online": true })).await;
+    specialist.act(done, json!({ "action": "complete_step", "note": "Đủ điều kiện" })).await;
+    let (st, d) = approver.act(done, json!({ "action": "approve", "electronic_result": true })).await;
+    assert_eq!((st, d["timeliness"].as_str()), (StatusCode::OK, Some("early")));
+    desk.act(done, json!({ "action": "return", "method": "online" })).await;
+    citizen.act(done, json!({ "action": "rate", "rating": "dissatisfied", "comment": "Chờ lâu" })).await;
+
+    // The index from the aggregates, with known answers.
+    let anon = s.client();
+    let get = |q: String| {
+        let anon = anon.clone();
+        let url = format!("{}/api/v1/ioc/index?{q}", s.url);
+        async move {
+            let r = anon.get(url).send().await.unwrap();
+            (r.status(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (st, v) = get(format!("unit={JUSTICE}")).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["unit_name"], "Sở Tư pháp");
+    let on_time = indicator(&v, "2.1");
+    assert_eq!((input(on_time, "on_time"), input(on_time, "finished")), (1.0, 1.0));
+    assert_eq!((on_time["rate"].as_f64(), on_time["points"].as_f64()), (Some(1.0), Some(14.0)));
+    let online = indicator(&v, "3.3");
+    assert_eq!((input(online, "online"), input(online, "submitted")), (3.0, 3.0));
+    let paid = indicator(&v, "3.6");
+    assert_eq!((input(paid, "paid_online"), input(paid, "paid"), paid["points"].as_f64()), (1.0, 1.0, Some(5.0)));
+    assert_eq!(indicator(&v, "4.1")["rate"].as_f64(), Some(1.0));
+    // 5.4: 1 - (0 late + 1 dissatisfied) / 1 finished = 0.
+    assert_eq!(indicator(&v, "5.4")["points"].as_f64(), Some(0.0));
+    assert_eq!(indicator(&v, "1.2")["source"], "missing");
+    let sum: f64 = v["groups"].as_array().unwrap().iter().map(|g| g["points"].as_f64().unwrap()).sum();
+    assert!((v["total"].as_f64().unwrap() - sum).abs() < 0.01);
+    // The province adds up the same dossiers; a commune with none is "not applicable".
+    let (_, p) = get("unit=province".into()).await;
+    assert_eq!(input(indicator(&p, "3.3"), "submitted"), 3.0);
+    let (_, c) = get("unit=2269".into()).await;
+    assert_eq!(indicator(&c, "2.1")["source"], "not_applicable");
+    // A period before the dossiers has none of them.
+    let (_, old) = get(format!("unit={JUSTICE}&from=2024-01-01&to=2024-12-31")).await;
+    assert_eq!(input(indicator(&old, "3.3"), "submitted"), 0.0);
+    // Bad input: a clear {code, message}.
+    for (q, code) in [
+        ("from=2026-02-30", "invalid_date"),
+        ("from=2026-05-01&to=2026-01-01", "invalid_period"),
+        ("unit=000.00.99.H08", "unknown_unit"),
+        ("colour=red", "invalid_query"),
+    ] {
+        let (st, v) = get(q.into()).await;
+        assert_eq!((st, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some(code)), "{q}: {v}");
+        assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+
+    // The check recomputes from the events; a tampered counter is named.
+    let (code, out) = check(&s).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("khớp") && out.contains("3 hồ sơ"), "{out}");
+    s.exec_sql("UPDATE ioc_aggregate SET value = value + 5 WHERE grain = 'd' AND measure = 'online'").await.unwrap();
+    let (code, out) = check(&s).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(JUSTICE) && out.contains("online") && out.contains("lưu 8, tính lại 3"), "{out}");
+    s.stop().await.unwrap();
+}
+
+/// The demo's year of history passes the check, and the pages leaders and the public use work.
+#[tokio::test]
+async fn demo_history_dashboards_and_exports() {
+    let data = fresh_data_dir().unwrap();
+    let s = TestServer::start_on(Backend::Sqlite, bin(), data, None, &["--demo-dossiers", "400"]).await.unwrap();
+    let (code, out) = check(&s).await;
+    assert_eq!(code, 0, "{out}");
+    // Public transparency page and its exports, no login.
+    let anon = s.client();
+    let html = anon.get(format!("{}/minh-bach", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Công khai kết quả giải quyết") && html.contains("Sở Tư pháp") && html.contains("%"));
+    let r = anon.get(format!("{}/minh-bach?dinh-dang=csv", s.url)).send().await.unwrap();
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let csv = r.text().await.unwrap();
+    assert!(csv.starts_with('\u{feff}') && csv.contains("Đúng hạn") && csv.lines().count() > 100, "{csv:.200}");
+    let r = anon.get(format!("{}/minh-bach?dinh-dang=xlsx", s.url)).send().await.unwrap();
+    let xlsx = r.bytes().await.unwrap();
+    // Read back with openpyxl, a real XLSX reader: Vietnamese headers and numeric counts.
+    let path = s.data.join("minh-bach.xlsx");
+    std::fs::write(&path, &xlsx).unwrap();
+    let script = "import openpyxl,sys; ws=openpyxl.load_workbook(sys.argv[1]).active; \
+                  print(ws.cell(1,1).value, ws.cell(1,2).value, ws.max_row, type(ws.cell(2,5).value).__name__)";
+    let out = std::process::Command::new("python3").args(["-c", script]).arg(&path).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let parts: Vec<&str> = text.split_whitespace().collect();
+    assert_eq!((parts[0], parts[1], parts[2]), ("Đơn", "vị", "Đúng"), "{text}");
+    assert!(parts[4].parse::<usize>().unwrap() > 100 && (parts[5] == "int" || parts[5] == "float"), "{text}");
+    let r = anon.get(format!("{}/minh-bach?dinh-dang=pdf", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    // The dashboard is for leaders.
+    let r = anon.get(format!("{}/dieu-hanh", s.url)).send().await.unwrap();
+    assert!(r.url().path().starts_with("/dang-nhap") || r.status() == StatusCode::UNAUTHORIZED, "{}", r.url());
+    let leader = Caller::login(&s, "lanhdao@tinhso.local", PASSWORD).await;
+    let html = leader.c.get(format!("{}/dieu-hanh", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Xếp hạng sở, ngành") && html.contains("<svg") && !html.contains("<script"));
+    let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
+    let r = citizen.c.get(format!("{}/dieu-hanh", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = leader.c.get(format!("{}/dieu-hanh/xep-hang?dinh-dang=xlsx", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    s.stop().await.unwrap();
+}
