@@ -4,6 +4,7 @@
 
 mod ceiling;
 mod dossiers;
+mod ioc;
 mod load;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -40,6 +41,23 @@ enum Bench {
         connections: usize,
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+    },
+    /// Issue 4: the operations centre with many dossiers stored.
+    Ioc {
+        #[arg(long, default_value = "target/release/tinhso")]
+        tinhso: PathBuf,
+        #[arg(long, default_value = "bench-out")]
+        work: PathBuf,
+        /// Dossiers stored before measuring.
+        #[arg(long, default_value_t = 10_000_000)]
+        stored: usize,
+        #[arg(long, default_value_t = 8)]
+        connections: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Keep the data directory of an earlier run instead of loading again.
+        #[arg(long)]
+        reuse: bool,
     },
     /// Internal: the ceiling programs' server (the harness starts itself this way).
     #[command(hide = true)]
@@ -207,6 +225,10 @@ async fn main() -> Result<()> {
             let _ = std::fs::remove_dir_all(&work);
             std::fs::create_dir_all(&work)?;
             dossiers::run(dossiers::Args { tinhso: &tinhso, work: &work, stored, connections, seconds }).await
+        }
+        Bench::Ioc { tinhso, work, stored, connections, seconds, reuse } => {
+            std::fs::create_dir_all(&work)?;
+            ioc::run(ioc::Args { tinhso: &tinhso, work: &work, stored, connections, seconds, reuse }).await
         }
         Bench::CeilingServer { dir, rows } => ceiling::serve(dir, rows).await,
     }

@@ -143,12 +143,29 @@ pub async fn import(tx: &Transaction<'_>, new: &NewDossier, events: &[Event]) ->
     let first = submit(tx, new).await?;
     let mut d = first.clone();
     for e in events {
-        let next =
-            apply(Some(d.clone()), &d.code, e).ok_or_else(|| StoreError::Corrupt("event did not apply".into()))?;
-        append_row(tx, &d.code, d.version, e, &next, &[], &[]).await?;
-        d = next;
+        d = apply(Some(d), &first.code, e).ok_or_else(|| StoreError::Corrupt("event did not apply".into()))?;
+        chain_append(tx, &first.code, e).await?;
     }
+    if d.version == first.version {
+        return Ok(());
+    }
+    // The folded dossier and the aggregates once for the whole history, not once per event.
+    set_state(tx, &first.code, first.version, &d).await?;
     apply_facts(tx, &ioc::delta(Some(&first), &d)).await
+}
+
+async fn set_state(tx: &Transaction<'_>, code: &str, expected: u32, next: &Dossier) -> Result<()> {
+    let changed = tx
+        .execute(
+            "UPDATE dossier SET state = $1, due_on = $2, version = $3, body = $4::text::jsonb WHERE code = $5 AND version = $6",
+            &[&next.state.key(), &next.due_on, &(next.version as i32), &to_json(next)?, &code, &(expected as i32)],
+        )
+        .await
+        .map_err(map_err)?;
+    if changed != 1 {
+        return Err(StoreError::Conflict(format!("dossier {code} changed meanwhile")));
+    }
+    Ok(())
 }
 
 pub async fn append(
@@ -172,16 +189,7 @@ async fn append_row(
     notes: &[Notification],
     files: &[Attachment],
 ) -> Result<()> {
-    let changed = tx
-        .execute(
-            "UPDATE dossier SET state = $1, due_on = $2, version = $3, body = $4::text::jsonb WHERE code = $5 AND version = $6",
-            &[&next.state.key(), &next.due_on, &(next.version as i32), &to_json(next)?, &code, &(expected as i32)],
-        )
-        .await
-        .map_err(map_err)?;
-    if changed != 1 {
-        return Err(StoreError::Conflict(format!("dossier {code} changed meanwhile")));
-    }
+    set_state(tx, code, expected, next).await?;
     attach(tx, code, files).await?;
     let id = chain_append(tx, code, event).await?;
     notify(tx, code, id, notes).await

@@ -13,12 +13,13 @@ use tinhso_domain::catalogue::Procedure;
 use tinhso_domain::dossier::{Dossier, Event};
 use tinhso_domain::ids::AgencyCode;
 use tinhso_domain::ioc::Measure;
+use tinhso_domain::policy::Role;
 use tinhso_domain::province::{Agency, Province, Unit};
 use tinhso_store::codec::from_json;
 use tinhso_store::{
-    event_from_link, file_kind, file_purpose, ioc_key, ioc_rows, Account, AttachedFile, Attachment, AuditChain,
-    Document, DossierQuery, DossierRecord, Grain, InboxMessage, IocEntry, NewAccount, NewDossier, Notification,
-    PendingEmail, ProvinceSetup, Result, Session, Store, StoreError, StoredEvent, StoredFile,
+    event_from_link, file_kind, file_purpose, group_links, ioc_key, ioc_rows, monthly_rows, Account, AttachedFile,
+    Attachment, AuditChain, Document, DossierQuery, DossierRecord, Grain, InboxMessage, IocEntry, NewAccount,
+    NewDossier, Notification, PendingEmail, ProvinceSetup, Result, Session, Store, StoreError, StoredEvent, StoredFile,
 };
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
@@ -31,6 +32,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/0005_email.sql")),
     (6, include_str!("../migrations/0006_accounts.sql")),
     (7, include_str!("../migrations/0007_ioc.sql")),
+    (8, include_str!("../migrations/0008_alerts.sql")),
 ];
 /// Arbitrary key of the advisory lock that serialises migrations.
 const MIGRATION_LOCK: i64 = 0x7469_6e68_736f;
@@ -347,6 +349,20 @@ impl Store for PgStore {
         ioc_rows(out)
     }
 
+    async fn ioc_monthly(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(String, Measure, i64)>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT bucket, measure, SUM(value)::bigint FROM ioc_aggregate
+                 WHERE grain = 'm' AND bucket BETWEEN $1 AND $2 GROUP BY bucket, measure",
+                &[&Grain::Month.bucket(from), &Grain::Month.bucket(to)],
+            )
+            .await
+            .map_err(map_err)?;
+        monthly_rows(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+    }
+
     async fn ioc_buckets(&self, grain: Grain) -> Result<Vec<(Grain, String, AgencyCode, Measure, i64)>> {
         let rows = self
             .client()
@@ -370,10 +386,9 @@ impl Store for PgStore {
             .client()
             .await?
             .query(
-                "SELECT competent_agency, COUNT(*) FROM dossier
-                 WHERE state IN ('received', 'processing', 'payment_requested') AND due_on < $1
-                 GROUP BY competent_agency",
-                &[&today],
+                "SELECT agency, SUM(value)::bigint FROM ioc_aggregate
+                 WHERE measure = 'open_due' AND grain = 'd' AND bucket < $1 GROUP BY agency HAVING SUM(value) <> 0",
+                &[&Grain::Day.bucket(today)],
             )
             .await
             .map_err(map_err)?;
@@ -383,6 +398,75 @@ impl Store for PgStore {
                 Ok((AgencyCode::parse("agency", &a).map_err(|e| StoreError::Corrupt(e.to_string()))?, r.get(1)))
             })
             .collect()
+    }
+
+    async fn events_by_dossier(&self, after: Option<&str>, dossiers: usize) -> Result<Vec<(String, Vec<Event>)>> {
+        let client = self.client().await?;
+        let codes = client
+            .query(
+                "SELECT code FROM dossier WHERE code > $1 ORDER BY code LIMIT $2",
+                &[&after.unwrap_or(""), &(dossiers as i64)],
+            )
+            .await
+            .map_err(map_err)?;
+        let (Some(first), Some(last)) = (codes.first(), codes.last()) else { return Ok(Vec::new()) };
+        let (first, last): (String, String) = (first.get(0), last.get(0));
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT {} FROM dossier_event WHERE dossier_code BETWEEN $1 AND $2 ORDER BY dossier_code, id",
+                    dossier::LINK_COLUMNS
+                ),
+                &[&first, &last],
+            )
+            .await
+            .map_err(map_err)?;
+        group_links(rows.iter().map(|r| dossier::link(r).0).collect())
+    }
+
+    async fn open_dossiers_due(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT body::text FROM dossier
+                 WHERE state IN ('received', 'processing', 'payment_requested') AND due_on <= $1
+                 ORDER BY due_on LIMIT $2",
+                &[&until, &(limit as i64)],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(|r| from_json(r.get::<_, &str>(0))).collect()
+    }
+
+    async fn staff_with_role(&self, role: Role) -> Result<Vec<Account>> {
+        let sql = format!("SELECT {} FROM account WHERE role = $1 ORDER BY id", rows::ACCOUNT_COLUMNS);
+        let rows = self.client().await?.query(&sql, &[&role.key()]).await.map_err(map_err)?;
+        rows.iter().map(|r| rows::account_at(r, 0)).collect()
+    }
+
+    async fn send_alert(&self, key: &str, notes: &[Notification]) -> Result<bool> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        let fresh = tx
+            .execute(
+                "INSERT INTO ioc_alert (key, created_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+                &[&key, &Utc::now().to_rfc3339()],
+            )
+            .await
+            .map_err(map_err)?;
+        if fresh == 1 {
+            for n in notes {
+                tx.execute(
+                    "INSERT INTO outbox (account_id, subject, body, created_at) VALUES ($1, $2, $3, $4)",
+                    &[&n.account_id, &n.subject, &n.body, &Utc::now()],
+                )
+                .await
+                .map_err(map_err)?;
+            }
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(fresh == 1)
     }
 
     async fn ioc_entries(&self) -> Result<Vec<IocEntry>> {

@@ -138,13 +138,29 @@ pub fn import(tx: &Connection, new: &NewDossier, events: &[Event]) -> Result<()>
     let first = submit(tx, new)?;
     let mut d = first.clone();
     for e in events {
-        let next =
-            apply(Some(d.clone()), &d.code, e).ok_or_else(|| StoreError::Corrupt("event did not apply".into()))?;
-        append_row(tx, &d.code, d.version, e, &next, &[], &[])?;
-        d = next;
+        d = apply(Some(d), &first.code, e).ok_or_else(|| StoreError::Corrupt("event did not apply".into()))?;
+        chain_append(tx, &first.code, e)?;
     }
-    // One aggregate update for the whole history rather than one per event.
+    if d.version == first.version {
+        return Ok(());
+    }
+    // The folded dossier and the aggregates once for the whole history, not once per event.
+    set_state(tx, &first.code, first.version, &d)?;
     apply_facts(tx, &ioc::delta(Some(&first), &d))
+}
+
+/// Stores the folded dossier if it is still at version `expected`.
+fn set_state(tx: &Connection, code: &str, expected: u32, next: &Dossier) -> Result<()> {
+    let changed = tx
+        .execute(
+            "UPDATE dossier SET state = ?1, due_on = ?2, version = ?3, body = ?4 WHERE code = ?5 AND version = ?6",
+            params![next.state.key(), next.due_on, next.version, to_json(next)?, code, expected],
+        )
+        .map_err(map_err)?;
+    if changed != 1 {
+        return Err(StoreError::Conflict(format!("dossier {code} changed meanwhile")));
+    }
+    Ok(())
 }
 
 pub fn append(
@@ -168,15 +184,7 @@ fn append_row(
     notes: &[Notification],
     files: &[Attachment],
 ) -> Result<()> {
-    let changed = tx
-        .execute(
-            "UPDATE dossier SET state = ?1, due_on = ?2, version = ?3, body = ?4 WHERE code = ?5 AND version = ?6",
-            params![next.state.key(), next.due_on, next.version, to_json(next)?, code, expected],
-        )
-        .map_err(map_err)?;
-    if changed != 1 {
-        return Err(StoreError::Conflict(format!("dossier {code} changed meanwhile")));
-    }
+    set_state(tx, code, expected, next)?;
     attach(tx, code, files)?;
     let id = chain_append(tx, code, event)?;
     notify(tx, code, id, notes)
@@ -191,6 +199,18 @@ pub fn record(c: &Connection, code: &str) -> rusqlite::Result<Option<(String, St
 
 pub fn to_record((body, form, phone): (String, String, Option<String>)) -> Result<DossierRecord> {
     Ok(DossierRecord { dossier: from_json(&body)?, form: from_json(&form)?, applicant_phone: phone })
+}
+
+/// Links of the dossiers with codes in `[first, last]`, by dossier then chain order.
+pub fn links_between(c: &Connection, first: &str, last: &str) -> rusqlite::Result<Vec<Link>> {
+    let mut st = c.prepare_cached(
+        "SELECT id, dossier_code, at, actor, payload FROM dossier_event INDEXED BY dossier_event_by_dossier
+         WHERE dossier_code BETWEEN ?1 AND ?2 ORDER BY dossier_code, id",
+    )?;
+    let rows = st.query_map([first, last], |r| {
+        Ok(Link { id: r.get(0)?, dossier: r.get(1)?, at: r.get(2)?, actor: r.get(3)?, payload: r.get(4)? })
+    })?;
+    rows.collect()
 }
 
 pub fn links(c: &Connection, code: Option<&str>) -> rusqlite::Result<Vec<(Link, Vec<u8>, bool)>> {

@@ -18,11 +18,12 @@ use tinhso_domain::catalogue::Procedure;
 use tinhso_domain::dossier::{Dossier, Event};
 use tinhso_domain::ids::AgencyCode;
 use tinhso_domain::ioc::Measure;
+use tinhso_domain::policy::Role;
 use tinhso_domain::province::{Agency, Province, Unit};
 use tinhso_store::{
-    event_from_link, file_kind, file_purpose, ioc_key, ioc_rows, Account, AttachedFile, Attachment, AuditChain,
-    Document, DossierQuery, DossierRecord, Grain, InboxMessage, IocEntry, NewAccount, NewDossier, Notification,
-    PendingEmail, ProvinceSetup, Result, Session, Store, StoreError, StoredEvent, StoredFile,
+    event_from_link, file_kind, file_purpose, group_links, ioc_key, ioc_rows, monthly_rows, Account, AttachedFile,
+    Attachment, AuditChain, Document, DossierQuery, DossierRecord, Grain, InboxMessage, IocEntry, NewAccount,
+    NewDossier, Notification, PendingEmail, ProvinceSetup, Result, Session, Store, StoreError, StoredEvent, StoredFile,
 };
 
 /// Read connections kept open; about the number of requests served at once.
@@ -362,6 +363,21 @@ impl Store for SqliteStore {
         ioc_rows(rows)
     }
 
+    async fn ioc_monthly(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(String, Measure, i64)>> {
+        let (a, b) = (Grain::Month.bucket(from), Grain::Month.bucket(to));
+        let rows: Vec<(String, String, i64)> = self
+            .read(move |c| {
+                let mut st = c.prepare_cached(
+                    "SELECT bucket, measure, SUM(value) FROM ioc_aggregate
+                     WHERE grain = 'm' AND bucket BETWEEN ?1 AND ?2 GROUP BY bucket, measure",
+                )?;
+                let rows = st.query_map([a, b], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                rows.collect()
+            })
+            .await?;
+        monthly_rows(rows)
+    }
+
     async fn ioc_buckets(&self, grain: Grain) -> Result<Vec<(Grain, String, AgencyCode, Measure, i64)>> {
         let rows: Vec<(String, String, String, i64)> = self
             .read(move |c| {
@@ -383,18 +399,83 @@ impl Store for SqliteStore {
     async fn overdue_counts(&self, today: NaiveDate) -> Result<Vec<(AgencyCode, i64)>> {
         let rows: Vec<(String, i64)> = self
             .read(move |c| {
+                // The open_due stock summed over due dates before today: no dossier is read.
                 let mut st = c.prepare_cached(
-                    "SELECT competent_agency, COUNT(*) FROM dossier
-                     WHERE state IN ('received', 'processing', 'payment_requested') AND due_on < ?1
-                     GROUP BY competent_agency",
+                    "SELECT agency, SUM(value) FROM ioc_aggregate INDEXED BY ioc_aggregate_measure
+                     WHERE measure = 'open_due' AND grain = 'd' AND bucket < ?1 GROUP BY agency HAVING SUM(value) <> 0",
                 )?;
-                let rows = st.query_map([today], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                let rows = st.query_map([Grain::Day.bucket(today)], |r| Ok((r.get(0)?, r.get(1)?)))?;
                 rows.collect()
             })
             .await?;
         rows.into_iter()
             .map(|(a, n)| Ok((AgencyCode::parse("agency", &a).map_err(|e| StoreError::Corrupt(e.to_string()))?, n)))
             .collect()
+    }
+
+    async fn events_by_dossier(&self, after: Option<&str>, dossiers: usize) -> Result<Vec<(String, Vec<Event>)>> {
+        let after = after.unwrap_or("").to_owned();
+        let links = self
+            .read(move |c| {
+                let codes: Vec<String> = {
+                    let mut st = c.prepare_cached("SELECT code FROM dossier WHERE code > ?1 ORDER BY code LIMIT ?2")?;
+                    let rows = st.query_map(params![after, dossiers as i64], |r| r.get(0))?;
+                    rows.collect::<rusqlite::Result<_>>()?
+                };
+                let (Some(first), Some(last)) = (codes.first(), codes.last()) else { return Ok(Vec::new()) };
+                dossier::links_between(c, first, last)
+            })
+            .await?;
+        group_links(links)
+    }
+
+    async fn open_dossiers_due(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {
+        let bodies: Vec<String> = self
+            .read(move |c| {
+                let mut st = c.prepare_cached(
+                    "SELECT body FROM dossier INDEXED BY dossier_open_due
+                     WHERE state IN ('received', 'processing', 'payment_requested') AND due_on <= ?1
+                     ORDER BY due_on LIMIT ?2",
+                )?;
+                let rows = st.query_map(params![until, limit as i64], |r| r.get(0))?;
+                rows.collect()
+            })
+            .await?;
+        bodies.iter().map(|b| tinhso_store::codec::from_json(b)).collect()
+    }
+
+    async fn staff_with_role(&self, role: Role) -> Result<Vec<Account>> {
+        let role = role.key().to_owned();
+        self.read(move |c| {
+            let sql = format!("SELECT {} FROM account WHERE role = ?1 ORDER BY id", rows::ACCOUNT_COLUMNS);
+            let mut st = c.prepare(&sql)?;
+            let rows = st.query_map([role], rows::account)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn send_alert(&self, key: &str, notes: &[Notification]) -> Result<bool> {
+        let (key, notes) = (key.to_owned(), notes.to_vec());
+        self.write(move |tx| {
+            let fresh = tx
+                .execute(
+                    "INSERT INTO ioc_alert (key, created_at) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+                    params![key, Utc::now()],
+                )
+                .map_err(map_err)?;
+            if fresh == 1 {
+                for n in &notes {
+                    tx.execute(
+                        "INSERT INTO outbox (account_id, subject, body, created_at) VALUES (?1, ?2, ?3, ?4)",
+                        params![n.account_id, n.subject, n.body, Utc::now()],
+                    )
+                    .map_err(map_err)?;
+                }
+            }
+            Ok(fresh == 1)
+        })
+        .await
     }
 
     async fn ioc_entries(&self) -> Result<Vec<IocEntry>> {

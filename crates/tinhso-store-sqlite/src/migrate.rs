@@ -10,6 +10,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/0005_email.sql")),
     (6, include_str!("../migrations/0006_accounts.sql")),
     (7, include_str!("../migrations/0007_ioc.sql")),
+    (8, include_str!("../migrations/0008_alerts.sql")),
 ];
 
 pub fn run(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -124,6 +124,29 @@ pub fn period_ranges(from: NaiveDate, to: NaiveDate) -> Vec<(Grain, String, Stri
     out
 }
 
+/// Links in dossier order, grouped per dossier as events.
+pub fn group_links(links: Vec<Link>) -> Result<Vec<(String, Vec<Event>)>> {
+    let mut out: Vec<(String, Vec<Event>)> = Vec::new();
+    for link in links {
+        let event = event_from_link(&link)?;
+        match out.last_mut() {
+            Some((code, events)) if *code == link.dossier => events.push(event),
+            _ => out.push((link.dossier, vec![event])),
+        }
+    }
+    Ok(out)
+}
+
+/// Typed monthly rows.
+pub fn monthly_rows(rows: Vec<(String, String, i64)>) -> Result<Vec<(String, Measure, i64)>> {
+    rows.into_iter()
+        .map(|(month, m, v)| {
+            let m = Measure::parse(&m).ok_or_else(|| StoreError::Corrupt(format!("unknown measure {m}")))?;
+            Ok((month, m, v))
+        })
+        .collect()
+}
+
 /// Parses a stored (agency, measure) pair.
 pub fn ioc_key(agency: &str, measure: &str) -> Result<(AgencyCode, Measure)> {
     let a = AgencyCode::parse("agency", agency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -335,16 +358,29 @@ pub trait Store: Send + Sync + 'static {
     async fn dossier_events(&self, code: &str) -> Result<Vec<StoredEvent>>;
     async fn dossiers(&self, query: &DossierQuery) -> Result<Vec<Dossier>>;
     async fn audit_chain(&self) -> Result<AuditChain>;
+    /// The events of up to `dossiers` dossiers whose codes sort after `after`, each dossier's
+    /// in chain order: for refolding every dossier without holding the whole chain in memory.
+    async fn events_by_dossier(&self, after: Option<&str>, dossiers: usize) -> Result<Vec<(String, Vec<Event>)>>;
     async fn inbox(&self, account_id: i64) -> Result<Vec<InboxMessage>>;
 
     /// Decision 766 totals per deciding agency and measure over `[from, to]`.
     async fn ioc_totals(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(AgencyCode, Measure, i64)>>;
+    /// Province-wide totals per month (`YYYY-MM`) and measure, months `from` to `to` inclusive.
+    async fn ioc_monthly(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(String, Measure, i64)>>;
     /// Every stored counter of one grain (`'d'` or `'m'`), for `tinhso ioc check`.
     async fn ioc_buckets(&self, grain: Grain) -> Result<Vec<(Grain, String, AgencyCode, Measure, i64)>>;
     async fn ioc_entries(&self) -> Result<Vec<IocEntry>>;
     /// Open dossiers (received, processing, awaiting payment) past their due date on `today`,
-    /// per deciding agency.
+    /// per deciding agency, from the `open_due` aggregate.
     async fn overdue_counts(&self, today: NaiveDate) -> Result<Vec<(AgencyCode, i64)>>;
+    /// Open dossiers (received, processing, awaiting payment) due on or before `until`, most
+    /// urgent first.
+    async fn open_dossiers_due(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>>;
+    /// Staff accounts with one role, across agencies.
+    async fn staff_with_role(&self, role: Role) -> Result<Vec<Account>>;
+    /// Writes an alert's notifications to the outbox unless an alert with `key` was already
+    /// sent; returns whether it was sent now.
+    async fn send_alert(&self, key: &str, notes: &[Notification]) -> Result<bool>;
     async fn put_ioc_entry(&self, entry: &IocEntry) -> Result<()>;
 
     /// Leases up to `limit` notifications due for email until `lease_until`, so that several

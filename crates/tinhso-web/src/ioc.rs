@@ -187,15 +187,24 @@ pub fn rates(t: &Totals) -> Rates {
     }
 }
 
-/// The province's score month by month, for the trend chart: one aggregate query a month.
+/// The province's score month by month, for the trend chart: one query over month buckets.
 pub async fn trend(state: &AppState, to: NaiveDate, months: u32) -> Result<Vec<(String, f64)>, AppError> {
-    let mut out = Vec::new();
     let last = NaiveDate::from_ymd_opt(to.year(), to.month(), 1).unwrap_or(to);
+    let first = last.checked_sub_months(chrono::Months::new(months.saturating_sub(1))).unwrap_or(last);
+    let mut per_month: BTreeMap<String, Totals> = BTreeMap::new();
+    for (month, measure, v) in state.store.ioc_monthly(first, to).await? {
+        *per_month.entry(month).or_default().entry(measure).or_default() += v;
+    }
+    let snap = Snapshot { totals: HashMap::new(), entries: state.store.ioc_entries().await? };
+    let catalogue = state.catalogue();
+    let stats = catalogue_stats(procedures_of(state, &Unit::Province, catalogue.all()));
+    let entered = snap.entered(&Unit::Province);
+    let weights = state.ioc_weights();
+    let mut out = Vec::new();
     for back in (0..months).rev() {
         let Some(start) = last.checked_sub_months(chrono::Months::new(back)) else { continue };
-        let end = start.checked_add_months(chrono::Months::new(1)).and_then(|d| d.pred_opt()).unwrap_or(start).min(to);
-        let snap = snapshot(state, Period { from: start, to: end }).await?;
-        out.push((start.format("%m/%Y").to_string(), snap.report(state, &Unit::Province).total));
+        let totals = per_month.remove(&start.format("%Y-%m").to_string()).unwrap_or_default();
+        out.push((start.format("%m/%Y").to_string(), compute(&weights, &totals, &stats, &entered).total));
     }
     Ok(out)
 }
@@ -234,4 +243,114 @@ pub async fn dossiers_behind(
         })
         .collect();
     Ok((hits, truncated))
+}
+
+/// The open dossiers a leader should act on today.
+pub struct Alerts {
+    /// Due within the next `days` working days (today included), not yet overdue.
+    pub due_soon: Vec<Dossier>,
+    /// Past their due date with no apology letter sent before it.
+    pub overdue_unexcused: Vec<Dossier>,
+    /// Deciding agencies whose on-time rate over the last 30 days is under the threshold:
+    /// (agency, rate, finished).
+    pub slipping: Vec<(AgencyCode, f64, i64)>,
+}
+
+/// How many open dossiers the alert lists read at most.
+pub const ALERT_LIMIT: usize = 5_000;
+
+pub async fn alerts(state: &AppState, days: u32, threshold: f64) -> Result<Alerts, AppError> {
+    let today = local_date(Utc::now());
+    let cal = state.calendar();
+    let horizon = cal.due_date(today, days).unwrap_or(today);
+    let open = state.store.open_dossiers_due(horizon, ALERT_LIMIT).await?;
+    let (overdue, soon): (Vec<Dossier>, Vec<Dossier>) =
+        open.into_iter().partition(|d| d.due_on.is_some_and(|due| due < today));
+    let overdue_unexcused = overdue.into_iter().filter(|d| d.apology_due_on.is_none()).collect();
+    let from = today.checked_sub_days(chrono::Days::new(30)).unwrap_or(today);
+    let snap = snapshot(state, Period { from, to: today }).await?;
+    let mut slipping: Vec<(AgencyCode, f64, i64)> = ranked_units(state)
+        .into_iter()
+        .filter_map(|(unit, _, _)| {
+            let r = rates(&snap.totals(&unit));
+            match (unit, r.on_time) {
+                (Unit::Agency(a), Some(rate)) if rate < threshold => Some((a, rate, r.finished)),
+                _ => None,
+            }
+        })
+        .collect();
+    slipping.sort_by(|a, b| a.1.total_cmp(&b.1));
+    Ok(Alerts { due_soon: soon, overdue_unexcused, slipping })
+}
+
+/// Sends today's alerts through the outbox, once per agency and day whatever the number of
+/// servers: each deciding agency's leaders get its overdue dossiers without an apology; the
+/// province's leaders get the agencies under the on-time threshold.
+pub async fn send_alerts(state: &AppState, threshold: f64) -> Result<usize, AppError> {
+    use tinhso_domain::policy::Role;
+    use tinhso_store::Notification;
+    let today = local_date(Utc::now());
+    let a = alerts(state, 0, threshold).await?;
+    let mut per_agency: BTreeMap<AgencyCode, Vec<&Dossier>> = BTreeMap::new();
+    for d in &a.overdue_unexcused {
+        per_agency.entry(d.competent_agency.clone()).or_default().push(d);
+    }
+    let mut sent = 0;
+    for (agency, list) in per_agency {
+        let leaders = state.store.staff(&agency).await?;
+        let notes: Vec<Notification> = leaders
+            .iter()
+            .filter(|l| matches!(l.role, Role::Approver | Role::AgencyAdmin) && !l.disabled)
+            .map(|l| Notification {
+                account_id: l.id,
+                subject: format!("Cảnh báo: {} hồ sơ quá hạn chưa có phiếu xin lỗi", list.len()),
+                body: list.iter().take(20).map(|d| d.code.as_str()).collect::<Vec<_>>().join(", "),
+            })
+            .collect();
+        if state.store.send_alert(&format!("overdue:{agency}:{today}"), &notes).await? {
+            sent += notes.len();
+        }
+    }
+    if !a.slipping.is_empty() {
+        let lines: Vec<String> = a
+            .slipping
+            .iter()
+            .map(|(ag, rate, n)| {
+                format!(
+                    "{}: {:.1}% đúng hạn ({n} hồ sơ)",
+                    state.agency_name(ag.as_str()).unwrap_or(ag.as_str()),
+                    rate * 100.0
+                )
+            })
+            .collect();
+        let leaders = state.store.staff_with_role(Role::Leader).await?;
+        let notes: Vec<Notification> = leaders
+            .iter()
+            .filter(|l| !l.disabled)
+            .map(|l| Notification {
+                account_id: l.id,
+                subject: format!("Cảnh báo: {} cơ quan dưới ngưỡng đúng hạn 30 ngày qua", lines.len()),
+                body: lines.join("; "),
+            })
+            .collect();
+        if state.store.send_alert(&format!("slipping:{today}"), &notes).await? {
+            sent += notes.len();
+        }
+    }
+    Ok(sent)
+}
+
+/// The on-time rate under which an agency is flagged.
+pub const ON_TIME_THRESHOLD: f64 = 0.8;
+
+/// Checks for alerts every `every`, forever (one pass right after start-up).
+pub async fn alert_loop(state: AppState, every: std::time::Duration) {
+    loop {
+        match send_alerts(&state, ON_TIME_THRESHOLD).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(notifications = n, "operations centre alerts sent"),
+            Err(e) => tracing::warn!(error = %e, "operations centre alerts failed"),
+        }
+        tokio::time::sleep(every).await;
+    }
 }

@@ -235,7 +235,8 @@ fn dossier(world: &World<'_>, rng: &mut Rng, day: NaiveDate) -> Option<(NewDossi
             if let Some(fee) = p.fee.amount_vnd.filter(|f| *f > 0) {
                 cursor = working_day_after(cal, cursor, 1);
                 run.step(Command::RequestPayment { amount_vnd: fee }, Party::Staff, specialist, at(cursor, 30));
-                run.step(Command::RecordPayment { online: false }, Party::Staff, desk, at(cursor, 200));
+                // Four in ten pay online (recorded from the gateway's confirmation), the rest at the desk.
+                run.step(Command::RecordPayment { online: rng.chance(40) }, Party::Staff, desk, at(cursor, 200));
             }
             if let Some(due) = run.d.due_on {
                 // Most finish early or on the day; some are late, half of those apologise in time.

@@ -289,6 +289,7 @@ async fn serve(
     )
     .await?;
     tokio::spawn(state.clone().follow_store(std::time::Duration::from_secs(2)));
+    tokio::spawn(tinhso_web::ioc::alert_loop(state.clone(), std::time::Duration::from_secs(15 * 60)));
     if let Some(smtp) = smtp {
         tokio::spawn(tinhso_web::mail::deliver(state.clone(), smtp));
     }

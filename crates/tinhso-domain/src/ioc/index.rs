@@ -116,6 +116,11 @@ fn definition(key: &str) -> Option<&'static Definition> {
     DEFINITIONS.iter().find(|d| d.key == key)
 }
 
+/// Indicators an admin enters (the platform cannot measure them yet): key and name.
+pub fn entered_indicators() -> Vec<(&'static str, &'static str)> {
+    DEFINITIONS.iter().filter(|d| d.rule == Rule::Entered).map(|d| (d.key, d.name)).collect()
+}
+
 /// What the catalogue says, for the publication and online-service indicators.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CatalogueStats {

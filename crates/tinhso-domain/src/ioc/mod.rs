@@ -6,7 +6,7 @@
 pub mod index;
 
 use crate::dossier::deadline::Timeliness;
-use crate::dossier::{Channel, Dossier, Rating};
+use crate::dossier::{Channel, Dossier, DossierState, Rating};
 use crate::ids::AgencyCode;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -31,10 +31,13 @@ pub enum Measure {
     PaidOnline,
     Rated,
     Dissatisfied,
+    /// Open dossiers (received, processing, awaiting payment) by due date: not a flow over a
+    /// period but a stock, so "overdue now" is a sum over due dates before today.
+    OpenDue,
 }
 
 impl Measure {
-    pub const ALL: [Measure; 14] = [
+    pub const ALL: [Measure; 15] = [
         Self::Submitted,
         Self::Online,
         Self::Digitised,
@@ -49,6 +52,7 @@ impl Measure {
         Self::PaidOnline,
         Self::Rated,
         Self::Dissatisfied,
+        Self::OpenDue,
     ];
 
     pub fn key(self) -> &'static str {
@@ -67,6 +71,7 @@ impl Measure {
             Self::PaidOnline => "paid_online",
             Self::Rated => "rated",
             Self::Dissatisfied => "dissatisfied",
+            Self::OpenDue => "open_due",
         }
     }
 
@@ -90,6 +95,7 @@ impl Measure {
             Self::PaidOnline => "Nộp phí trực tuyến",
             Self::Rated => "Lượt đánh giá",
             Self::Dissatisfied => "Đánh giá không hài lòng",
+            Self::OpenDue => "Hồ sơ đang giải quyết theo ngày hẹn",
         }
     }
 }
@@ -134,6 +140,11 @@ pub fn facts(d: &Dossier) -> Facts {
     if let (Some(p), Some(online)) = (d.paid_on, d.paid_online) {
         add(p, Measure::Paid, 1);
         add(p, Measure::PaidOnline, i64::from(online));
+    }
+    if matches!(d.state, DossierState::Received | DossierState::Processing | DossierState::PaymentRequested) {
+        if let Some(due) = d.due_on {
+            add(due, Measure::OpenDue, 1);
+        }
     }
     if let (Some(r), Some(rating)) = (d.rated_on, d.rating) {
         add(r, Measure::Rated, 1);

@@ -163,6 +163,24 @@ fn hand_built_scenarios_give_known_answers() {
 }
 
 #[test]
+fn open_dossiers_are_a_stock_by_due_date() {
+    let due = |r: &Run| facts(&r.d).into_iter().filter(|(k, _)| k.measure == Measure::OpenDue).collect::<Vec<_>>();
+    let r = Run::submit(Channel::Online, Vec::new());
+    assert!(due(&r).is_empty(), "not received: no due date yet");
+    let r = r.received();
+    let monday = NaiveDate::from_ymd_opt(2025, 3, 10).unwrap();
+    assert_eq!(due(&r), vec![(FactKey { agency: agency(), day: monday, measure: Measure::OpenDue }, 1)]);
+    let paused =
+        r.then(Command::RequestSupplement { items: vec!["Tờ khai".into()], reason: "Thiếu".into() }, Party::Staff, 4);
+    assert!(due(&paused).is_empty(), "waiting for the applicant: the clock is paused");
+    let back = paused.then(Command::Supplement { note: String::new(), files: Vec::new() }, Party::Applicant, 5);
+    assert_eq!(due(&back)[0].0.day, NaiveDate::from_ymd_opt(2025, 3, 11).unwrap(), "due date moved by the pause");
+    let done = back.finish(7);
+    assert!(due(&done).is_empty());
+    assert_eq!(done.incremental, facts(&done.d));
+}
+
+#[test]
 fn shipped_weights_are_valid_and_edits_are_checked() {
     let w = Weights::default_766();
     assert_eq!(w.groups.len(), 6);

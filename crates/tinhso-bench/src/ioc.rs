@@ -1,0 +1,198 @@
+//! Issue 4's benchmark: with N dossiers stored (histories spread over a year, across the
+//! Department of Justice and the communes), the province's Decision 766 index for the year
+//! over the API, a dashboard page's p99 under load, and `tinhso ioc check`'s full
+//! recomputation, beside the hello ceiling of the same generator.
+
+use crate::load;
+use crate::{cli, start, start_ceiling};
+use anyhow::{anyhow, Result};
+use chrono::{Datelike, Days, Utc};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::time::{Duration, Instant};
+use tinhso_domain::dossier::deadline::Timeliness;
+use tinhso_domain::dossier::{ApplicantType, Channel, Event, EventKind, Rating, ReturnMethod};
+use tinhso_domain::ids::{AgencyCode, ProcedureCode};
+use tinhso_store::{NewDossier, Store};
+
+const LEADER: &str = "lanhdao@tinhso.local";
+const PASSWORD: &str = "TuyenQuang-demo-2025";
+
+/// Stores `n` dossiers with short real histories (submitted, received, approved with a
+/// timeliness, returned, some rated) through the store, so aggregates are kept as in
+/// production. Returns seconds taken.
+async fn bulk_load(db: &Path, n: usize) -> Result<u64> {
+    let store = tinhso_store_sqlite::SqliteStore::open(db).await?;
+    let accounts = store.accounts().await?;
+    let citizen = accounts.iter().find(|a| a.login == "0912345678").ok_or_else(|| anyhow!("no citizen"))?.id;
+    let agencies = store.agencies().await?;
+    let centre =
+        agencies.iter().find(|a| a.name.starts_with("Trung tâm")).ok_or_else(|| anyhow!("no centre"))?.code.clone();
+    let justice = agencies.iter().find(|a| a.name == "Sở Tư pháp").ok_or_else(|| anyhow!("no justice"))?.code.clone();
+    let communes: Vec<AgencyCode> = agencies.iter().filter(|a| a.unit_code.is_some()).map(|a| a.code.clone()).collect();
+    let provincial = ProcedureCode::parse("c", "2.000635").map_err(|e| anyhow!("{e}"))?;
+    let commune_level = ProcedureCode::parse("c", "1.001193").map_err(|e| anyhow!("{e}"))?;
+    let start = Utc::now().checked_sub_days(Days::new(365)).ok_or_else(|| anyhow!("date"))?;
+    let started = Instant::now();
+    let (batch, mut done) = (20_000, 0);
+    while done < n {
+        let items: Vec<(NewDossier, Vec<Event>)> = (done..(done + batch).min(n))
+            .map(|i| {
+                let at = start + chrono::Duration::seconds((i as i64 * 31_536_000) / n as i64);
+                let (procedure, receiving, competent) = if i % 2 == 0 {
+                    (provincial.clone(), centre.clone(), justice.clone())
+                } else {
+                    let c = &communes[i % communes.len()];
+                    (commune_level.clone(), c.clone(), c.clone())
+                };
+                let ev = |kind, hours: i64| Event { kind, at: at + chrono::Duration::hours(hours), actor: citizen };
+                let submitted = ev(
+                    EventKind::Submitted {
+                        procedure,
+                        applicant: citizen,
+                        applicant_type: ApplicantType::Citizen,
+                        channel: if i % 10 < 7 { Channel::Online } else { Channel::InPerson },
+                        receiving_agency: receiving,
+                        competent_agency: competent,
+                        processing_days: 3,
+                        fee_vnd: Some(0),
+                        files: Vec::new(),
+                        paper_components: Vec::new(),
+                        steps: Vec::new(),
+                    },
+                    0,
+                );
+                let mut events =
+                    vec![ev(EventKind::Received { due_on: (at + chrono::Duration::days(5)).date_naive() }, 1)];
+                if i % 20 != 0 {
+                    let late = i % 9 == 0;
+                    events.push(ev(EventKind::ProcessingStarted, 2));
+                    events.push(ev(
+                        EventKind::Approved {
+                            electronic_result: i % 4 != 0,
+                            timeliness: if late { Timeliness::Late } else { Timeliness::OnTime },
+                            result: None,
+                            working_days: Some(if late { 5 } else { 3 }),
+                        },
+                        if late { 24 * 7 } else { 48 },
+                    ));
+                    events.push(ev(EventKind::Returned { method: ReturnMethod::Online }, 24 * 8));
+                    if i % 3 == 0 {
+                        let rating = if i % 30 == 0 { Rating::Dissatisfied } else { Rating::VerySatisfied };
+                        events.push(ev(EventKind::Rated { rating, comment: String::new() }, 24 * 8 + 1));
+                    }
+                }
+                let new = NewDossier {
+                    submitted,
+                    form: json!({}),
+                    applicant_phone: None,
+                    files: Vec::new(),
+                    notify: Vec::new(),
+                };
+                (new, events)
+            })
+            .collect();
+        done += store.import_dossiers(&items).await?;
+        if done % 500_000 == 0 || done == n {
+            eprintln!("  stored {done} dossiers ({:.0} s)", started.elapsed().as_secs_f64());
+        }
+    }
+    Ok(started.elapsed().as_secs())
+}
+
+pub struct Args<'a> {
+    pub tinhso: &'a Path,
+    pub work: &'a Path,
+    pub stored: usize,
+    pub connections: usize,
+    pub seconds: u64,
+    /// Reuse a data directory loaded by an earlier run (the load of 10 M takes long).
+    pub reuse: bool,
+}
+
+pub async fn run(a: Args<'_>) -> Result<()> {
+    let data = a.work.join("data-ioc");
+    let data_s = data.display().to_string();
+    let measure = Duration::from_secs(a.seconds);
+    let ceiling = start_ceiling(a.work).await?;
+    let hello = load::run(&[format!("{}/hello", ceiling.url)], a.connections, measure).await?;
+    drop(ceiling);
+
+    let load_secs = if a.reuse && data.join("tinhso.db").exists() {
+        None
+    } else {
+        let _ = std::fs::remove_dir_all(&data);
+        drop(start(a.tinhso, &data, &["--demo-dossiers", "0"]).await?);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        Some(bulk_load(&data.join("tinhso.db"), a.stored).await?)
+    };
+    let db_bytes = std::fs::metadata(data.join("tinhso.db")).map(|m| m.len()).unwrap_or(0);
+    let server = start(a.tinhso, &data, &[]).await?;
+    let base = server.url.clone();
+    let year = Utc::now().year();
+    let (from, to) = (format!("{}-{:02}-{:02}", year - 1, Utc::now().month(), 1), Utc::now().date_naive().to_string());
+
+    // One request at a time: the province's index for the last year over the API.
+    let client = load::client();
+    let url = format!("{base}/api/v1/ioc/index?unit=province&from={from}&to={to}");
+    let v: Value = client.get(&url).send().await?.json().await?;
+    let submitted = v["groups"][2]["indicators"][2]["inputs"][1]["value"].as_f64().unwrap_or(0.0);
+    let mut times = Vec::new();
+    for _ in 0..200 {
+        let t = Instant::now();
+        let r = client.get(&url).send().await?;
+        r.bytes().await?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    let (p50, p99) = (times[times.len() / 2], times[times.len() * 99 / 100]);
+
+    // The leaders' dashboard (index of the province, every agency, 12-month trend) under load.
+    let mut clients = Vec::new();
+    for _ in 0..a.connections {
+        let c = load::client();
+        let r = c
+            .post(format!("{base}/api/v1/session"))
+            .json(&json!({ "login": LEADER, "password": PASSWORD }))
+            .send()
+            .await?;
+        if !r.status().is_success() {
+            return Err(anyhow!("leader login failed: {}", r.status()));
+        }
+        clients.push(c);
+    }
+    let page = format!("{base}/dieu-hanh?tu={from}&den={to}");
+    let dashboard = load::run_with(clients, measure, move |c, _, _| {
+        let page = page.clone();
+        async move { matches!(c.get(page).send().await, Ok(r) if r.status().is_success()) }
+    })
+    .await?;
+    drop(server);
+
+    let t = Instant::now();
+    cli(a.tinhso, &["ioc", "check", "--data", &data_s]).await?;
+    let check_secs = t.elapsed().as_secs_f64();
+
+    println!("### Operations centre, {} dossiers stored ({})\n", a.stored, Utc::now().format("%Y-%m-%d %H:%M UTC"));
+    println!("Machine: {}. Database {:.1} GB.\n", crate::machine(), db_bytes as f64 / 1e9);
+    println!("| measure | result | target | ceiling (same run) |");
+    println!("|---|---|---|---|");
+    println!(
+        "| province index for a year, `GET /api/v1/ioc/index` one at a time | p50 {p50:.1} ms, p99 {p99:.1} ms ({submitted:.0} dossiers in the period) | < 50 ms | |"
+    );
+    println!(
+        "| dashboard page `/dieu-hanh` ({} connections) | {:.0}/s, p50 {:.1} ms, p99 {:.1} ms, {} errors | | hello {:.0}/s, p99 {:.2} ms |",
+        a.connections,
+        dashboard.rate(),
+        dashboard.p(50.0),
+        dashboard.p(99.0),
+        dashboard.errors,
+        hello.rate(),
+        hello.p(99.0)
+    );
+    println!("| `tinhso ioc check`: full recomputation from the events | {check_secs:.1} s | | |");
+    if let Some(s) = load_secs {
+        println!("| bulk load through the store (aggregates kept) | {s} s | | |");
+    }
+    Ok(())
+}
