@@ -39,8 +39,12 @@ async fn bulk_load(db: &Path, n: usize) -> Result<u64> {
         let items: Vec<(NewDossier, Vec<Event>)> = (done..(done + batch).min(n))
             .map(|i| {
                 let at = start + chrono::Duration::seconds((i as i64 * 31_536_000) / n as i64);
+                // A desk's national code space is 9,999 a day: provincial dossiers are received at
+                // the centre or (Decree 118) at any commune desk, as at ten million a year they must be.
+                let desk = &communes[(i / 2) % communes.len()];
                 let (procedure, receiving, competent) = if i % 2 == 0 {
-                    (provincial.clone(), centre.clone(), justice.clone())
+                    let receiving = if i % 4 == 0 { centre.clone() } else { desk.clone() };
+                    (provincial.clone(), receiving, justice.clone())
                 } else {
                     let c = &communes[i % communes.len()];
                     (commune_level.clone(), c.clone(), c.clone())

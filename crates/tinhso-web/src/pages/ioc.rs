@@ -257,6 +257,30 @@ pub async fn unit(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
     let unit = parse_unit(&state, q.unit.as_deref()).map_err(&err)?;
     let period = parse_period(q.tu.as_deref(), q.den.as_deref()).map_err(&err)?;
     let report = ioc::snapshot(&state, period).await.map_err(&err)?.report(&state, &unit);
+    if let Some(format) = export::format_of(q.format.as_deref()).map_err(&err)? {
+        let rows = report
+            .groups
+            .iter()
+            .flat_map(|g| g.indicators.iter().map(move |i| (g, i)))
+            .map(|(g, i)| {
+                vec![
+                    Cell::Text(g.name.clone()),
+                    Cell::Text(i.key.clone()),
+                    Cell::Text(i.name.into()),
+                    i.rate.map(Cell::Number).unwrap_or(Cell::Empty),
+                    Cell::Number(i.points),
+                    Cell::Number(i.max),
+                    Cell::Text(source_vi(i.source).into()),
+                ]
+            })
+            .collect();
+        let table = Table {
+            name: "chi-so-766",
+            headers: vec!["Nhóm", "Chỉ số", "Tên", "Tỷ lệ", "Điểm", "Điểm tối đa", "Nguồn"],
+            rows,
+        };
+        return export::download(&table, format).map_err(err);
+    }
     let page = UnitPage {
         layout: Layout::new(&state, &viewer, format!("Chỉ số 766: {}", unit_name(&state, &unit))),
         unit_name: unit_name(&state, &unit),
@@ -353,6 +377,7 @@ pub struct DrillPage {
     pub unit_name: String,
     pub period: String,
     pub measure: &'static str,
+    pub measure_key: &'static str,
     pub query: String,
     pub items: Vec<DossierSummary>,
     pub truncated: bool,
@@ -372,11 +397,15 @@ pub async fn dossiers(State(state): State<AppState>, viewer: Viewer, PageQuery(q
         .ok_or_else(|| AppError::bad_request("unknown_measure", "Không có số liệu này", "No such measure"))
         .map_err(&err)?;
     let (items, truncated) = ioc::dossiers_behind(&state, &unit, period, measure).await.map_err(&err)?;
+    if let Some(format) = export::format_of(q.format.as_deref()).map_err(&err)? {
+        return export::download(&dossier_table("ho-so", &state, &items), format).map_err(err);
+    }
     let page = DrillPage {
         layout: Layout::new(&state, &viewer, format!("{}: {}", measure.label_vi(), unit_name(&state, &unit))),
         unit_name: unit_name(&state, &unit),
         period: period_vi(period),
         measure: measure.label_vi(),
+        measure_key: measure.key(),
         query: keep(period, &unit),
         items: items.iter().map(|d| summary(&state, d)).collect(),
         truncated,
@@ -440,6 +469,34 @@ pub async fn public(State(state): State<AppState>, viewer: Viewer, PageQuery(q):
 pub struct AlertParams {
     ngay: Option<u32>,
     nguong: Option<f64>,
+    /// Which table to export: qua-han, sap-den-han, co-quan.
+    bang: Option<String>,
+    #[serde(rename = "dinh-dang")]
+    format: Option<String>,
+}
+
+/// A list of dossiers as an export table.
+fn dossier_table(name: &'static str, state: &AppState, items: &[tinhso_domain::dossier::Dossier]) -> Table {
+    let rows = items
+        .iter()
+        .map(|d| {
+            let s = summary(state, d);
+            vec![
+                Cell::Text(s.code),
+                Cell::Text(s.procedure),
+                Cell::Text(s.competent),
+                Cell::Text(s.state.into()),
+                Cell::Text(d.submitted_on.to_string()),
+                d.due_on.map(|x| Cell::Text(x.to_string())).unwrap_or(Cell::Empty),
+                d.finished_on.map(|x| Cell::Text(x.to_string())).unwrap_or(Cell::Empty),
+            ]
+        })
+        .collect();
+    Table {
+        name,
+        headers: vec!["Mã hồ sơ", "Thủ tục", "Cơ quan giải quyết", "Trạng thái", "Ngày nộp", "Hẹn trả", "Có kết quả"],
+        rows,
+    }
 }
 
 #[derive(Template)]
@@ -461,6 +518,41 @@ pub async fn alerts(State(state): State<AppState>, viewer: Viewer, PageQuery(q):
     let days = q.ngay.unwrap_or(2).min(30);
     let threshold = q.nguong.unwrap_or(ioc::ON_TIME_THRESHOLD * 100.0).clamp(0.0, 100.0) / 100.0;
     let a = ioc::alerts(&state, days, threshold).await.map_err(&err)?;
+    match (q.bang.as_deref(), export::format_of(q.format.as_deref()).map_err(&err)?) {
+        (Some("qua-han"), Some(f)) => {
+            return export::download(&dossier_table("qua-han", &state, &a.overdue_unexcused), f).map_err(err)
+        }
+        (Some("sap-den-han"), Some(f)) => {
+            return export::download(&dossier_table("sap-den-han", &state, &a.due_soon), f).map_err(err)
+        }
+        (Some("co-quan"), Some(f)) => {
+            let rows = a
+                .slipping
+                .iter()
+                .map(|(ag, rate, n)| {
+                    vec![
+                        Cell::Text(ag.to_string()),
+                        Cell::Text(state.agency_name(ag.as_str()).unwrap_or(ag.as_str()).to_owned()),
+                        Cell::Number(*rate),
+                        Cell::Number(*n as f64),
+                    ]
+                })
+                .collect();
+            let table =
+                Table {
+                    name: "duoi-nguong", headers: vec!["Mã", "Cơ quan", "Tỷ lệ đúng hạn", "Đã giải quyết"], rows
+                };
+            return export::download(&table, f).map_err(err);
+        }
+        (_, Some(_)) => {
+            return Err(err(AppError::bad_request(
+                "unknown_table",
+                "Chọn bảng: qua-han, sap-den-han hoặc co-quan",
+                "Choose a table: qua-han, sap-den-han or co-quan",
+            )))
+        }
+        _ => {}
+    }
     let page = AlertsPage {
         layout: Layout::new(&state, &viewer, "Cảnh báo"),
         days,

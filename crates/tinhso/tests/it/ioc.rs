@@ -159,5 +159,63 @@ async fn demo_history_dashboards_and_exports() {
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let r = leader.c.get(format!("{}/dieu-hanh/xep-hang?dinh-dang=xlsx", s.url)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
+    // Every table exports: the index of a unit, the dossiers behind a number, the alert lists.
+    for (path, header) in [
+        ("/dieu-hanh/chi-so?don-vi=province&dinh-dang=csv", "Nhóm,Chỉ số,Tên,Tỷ lệ,Điểm"),
+        ("/dieu-hanh/ho-so?don-vi=province&so-lieu=submitted&dinh-dang=csv", "Mã hồ sơ,Thủ tục"),
+        ("/dieu-hanh/canh-bao?bang=qua-han&dinh-dang=csv", "Mã hồ sơ,Thủ tục"),
+        ("/dieu-hanh/canh-bao?bang=co-quan&dinh-dang=csv", "Mã,Cơ quan,Tỷ lệ đúng hạn"),
+    ] {
+        let r = leader.c.get(format!("{}{path}", s.url)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let text = r.text().await.unwrap();
+        assert!(text.trim_start_matches('\u{feff}').starts_with(header), "{path}: {text:.200}");
+    }
+    let r = leader.c.get(format!("{}/dieu-hanh/canh-bao?bang=x&dinh-dang=csv", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    s.stop().await.unwrap();
+}
+
+/// Alerts: an overdue dossier without an apology letter reaches its agency's leaders through
+/// the outbox once, shows on the alerts page, and a restart does not send it again.
+#[tokio::test]
+async fn overdue_alerts_reach_the_agency_leaders_once() {
+    let s = crate::server(Backend::Sqlite).await;
+    let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
+    let desk = Caller::login(&s, "tiepnhan@tinhso.local", PASSWORD).await;
+    let (_, d) = citizen.post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "form": generic_form(2269) })).await;
+    let code = d["code"].as_str().unwrap().to_owned();
+    desk.act(&code, json!({ "action": "receive" })).await;
+    // Time travel for the test: the due date moves to a Monday long past.
+    s.exec_sql(&format!(
+        "UPDATE dossier SET due_on = '2025-03-10', body = json_set(body, '$.due_on', '2025-03-10') WHERE code = '{code}'"
+    ))
+    .await
+    .unwrap();
+    let data = s.data.clone();
+    s.stop().await.unwrap();
+    // The alert pass runs at start-up.
+    let s = TestServer::start_on(Backend::Sqlite, bin(), data.clone(), None, &[]).await.unwrap();
+    let leader = Caller::login(&s, "pheduyet@tinhso.local", PASSWORD).await;
+    let mut subjects = Vec::new();
+    for _ in 0..50 {
+        let (_, inbox) = leader.get("/api/v1/notifications").await;
+        subjects =
+            inbox["items"].as_array().unwrap().iter().map(|m| m["subject"].as_str().unwrap().to_owned()).collect();
+        if !subjects.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(subjects, vec!["Cảnh báo: 1 hồ sơ quá hạn chưa có phiếu xin lỗi".to_owned()]);
+    let boss = Caller::login(&s, "lanhdao@tinhso.local", PASSWORD).await;
+    let html = boss.c.get(format!("{}/dieu-hanh/canh-bao", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Quá hạn, chưa có phiếu xin lỗi (1)") && html.contains(&code), "{html}");
+    s.stop().await.unwrap();
+    let s = TestServer::start_on(Backend::Sqlite, bin(), data, None, &[]).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let leader = Caller::login(&s, "pheduyet@tinhso.local", PASSWORD).await;
+    let (_, inbox) = leader.get("/api/v1/notifications").await;
+    assert_eq!(inbox["items"].as_array().unwrap().len(), 1, "sent once a day, whatever the restarts");
     s.stop().await.unwrap();
 }
