@@ -13,12 +13,18 @@ use tinhso_store::{
     chain_link, Attachment, DossierRecord, Grain, NewDossier, Notification, Result, StoreError, CHECKPOINT_EVERY,
 };
 
+/// Runs a statement through the connection's statement cache: the write path repeats a few
+/// statements thousands of times a second, and parsing them each time showed in profiles.
+fn exec(tx: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<usize> {
+    tx.prepare_cached(sql).and_then(|mut st| st.execute(params)).map_err(map_err)
+}
+
 /// Appends one event to the chain; the caller holds the write transaction (SQLite's single
 /// writer serialises appends, so ids stay gap-free).
 fn chain_append(tx: &Connection, code: &str, event: &Event) -> Result<i64> {
     let head: Option<(i64, Vec<u8>)> = tx
-        .query_row("SELECT last_id, hash FROM chain_head WHERE one = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()
+        .prepare_cached("SELECT last_id, hash FROM chain_head WHERE one = 1")
+        .and_then(|mut st| st.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional())
         .map_err(map_err)?;
     let (last, prev): (i64, Hash) = match head {
         Some((id, h)) => (id, h.as_slice().try_into().map_err(|_| StoreError::Corrupt("chain head hash".into()))?),
@@ -27,45 +33,42 @@ fn chain_append(tx: &Connection, code: &str, event: &Event) -> Result<i64> {
     let id = last + 1;
     let link = chain_link(id, code, event)?;
     let hash = chain::hash(&prev, &link);
-    tx.execute(
+    exec(tx,
         "INSERT INTO dossier_event (id, dossier_code, at, actor, kind, public, payload, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![id, code, link.at, link.actor, event.kind.key(), event.kind.is_public(), link.payload, hash.to_vec()],
-    )
-    .map_err(map_err)?;
-    tx.execute(
+    )?;
+    exec(
+        tx,
         "INSERT INTO chain_head (one, last_id, hash) VALUES (1, ?1, ?2)
          ON CONFLICT (one) DO UPDATE SET last_id = excluded.last_id, hash = excluded.hash",
         params![id, hash.to_vec()],
-    )
-    .map_err(map_err)?;
+    )?;
     if id % CHECKPOINT_EVERY == 0 {
-        tx.execute(
+        exec(
+            tx,
             "INSERT INTO chain_checkpoint (event_id, hash, created_at) VALUES (?1, ?2, ?3)",
             params![id, hash.to_vec(), Utc::now()],
-        )
-        .map_err(map_err)?;
+        )?;
     }
     Ok(id)
 }
 
 fn notify(tx: &Connection, code: &str, event_id: i64, notes: &[Notification]) -> Result<()> {
     for n in notes.iter().map(|n| n.for_code(code)) {
-        tx.execute(
+        exec(tx,
             "INSERT INTO outbox (account_id, dossier_code, event_id, subject, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![n.account_id, code, event_id, n.subject, n.body, Utc::now()],
-        )
-        .map_err(map_err)?;
+        )?;
     }
     Ok(())
 }
 
 fn attach(tx: &Connection, code: &str, files: &[Attachment]) -> Result<()> {
     for f in files {
-        tx.execute(
+        exec(tx,
             "INSERT INTO dossier_file (dossier_code, sha256, name, purpose, component, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![code, f.sha256, f.name, f.purpose.key(), f.component, Utc::now()],
-        )
-        .map_err(map_err)?;
+        )?;
     }
     Ok(())
 }
@@ -76,17 +79,17 @@ pub fn submit(tx: &Connection, new: &NewDossier) -> Result<Dossier> {
     };
     let day = local_date(new.submitted.at);
     let seq: u32 = tx
-        .query_row(
+        .prepare_cached(
             "INSERT INTO dossier_sequence (agency, day, last) VALUES (?1, ?2, 1)
              ON CONFLICT (agency, day) DO UPDATE SET last = last + 1 RETURNING last",
-            params![receiving_agency.as_str(), day],
-            |r| r.get(0),
         )
+        .and_then(|mut st| st.query_row(params![receiving_agency.as_str(), day], |r| r.get(0)))
         .map_err(map_err)?;
     let code = dossier_code(receiving_agency, day, seq)
         .ok_or_else(|| StoreError::DailyCodesExhausted(format!("{receiving_agency} on {day}")))?;
     let dossier = apply(None, &code, &new.submitted).ok_or_else(|| StoreError::Corrupt("submitted event".into()))?;
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO dossier (code, procedure_code, applicant_id, applicant_phone, receiving_agency, competent_agency,
                               state, due_on, submitted_at, version, body, form)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -104,8 +107,7 @@ pub fn submit(tx: &Connection, new: &NewDossier) -> Result<Dossier> {
             to_json(&dossier)?,
             to_json(&new.form)?
         ],
-    )
-    .map_err(map_err)?;
+    )?;
     attach(tx, &code, &new.files)?;
     let id = chain_append(tx, &code, &new.submitted)?;
     notify(tx, &code, id, &new.notify)?;
@@ -191,10 +193,9 @@ fn append_row(
 }
 
 pub fn record(c: &Connection, code: &str) -> rusqlite::Result<Option<(String, String, Option<String>)>> {
-    c.query_row("SELECT body, form, applicant_phone FROM dossier WHERE code = ?1", [code], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-    })
-    .optional()
+    c.prepare_cached("SELECT body, form, applicant_phone FROM dossier WHERE code = ?1")?
+        .query_row([code], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()
 }
 
 pub fn to_record((body, form, phone): (String, String, Option<String>)) -> Result<DossierRecord> {

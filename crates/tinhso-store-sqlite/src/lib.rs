@@ -56,6 +56,8 @@ fn open(path: &Path) -> rusqlite::Result<Connection> {
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // Room for every statement of the write path (rusqlite keeps 16 by default).
+    conn.set_prepared_statement_cache_capacity(64);
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
     )?;
@@ -66,6 +68,7 @@ fn open(path: &Path) -> rusqlite::Result<Connection> {
 fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.set_prepared_statement_cache_capacity(64);
     conn.execute_batch("PRAGMA cache_size = -2000; PRAGMA temp_store = MEMORY;")?;
     Ok(conn)
 }
@@ -593,7 +596,7 @@ impl Store for SqliteStore {
                         format!("SELECT body FROM dossier WHERE 1 = 1{filter} {order} LIMIT {limit} OFFSET {offset}")
                     }
                 };
-                let mut st = c.prepare(&sql)?;
+                let mut st = c.prepare_cached(&sql)?;
                 let rows = st.query_map(rusqlite::params_from_iter(args), |r| r.get(0))?;
                 rows.collect()
             })
