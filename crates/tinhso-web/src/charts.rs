@@ -3,18 +3,25 @@
 
 use std::fmt::Write;
 
+/// A number as Vietnamese write it: decimal comma.
+fn vi(x: f64, decimals: usize) -> String {
+    format!("{x:.decimals$}").replace('.', ",")
+}
+
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// Horizontal bars: (label, value, max), value printed at the end of each bar.
-pub fn bars(title: &str, items: &[(String, f64, f64)]) -> String {
+/// Horizontal bars: (label, value, max), value and unit printed at the end of each bar;
+/// `summary` is read out by screen readers.
+pub fn bars(title: &str, summary: &str, unit: &str, items: &[(String, f64, f64)]) -> String {
     let (row, label_w, bar_w) = (26.0, 230.0, 300.0);
     let height = row * items.len() as f64 + 8.0;
     let mut svg = format!(
-        "<svg class=\"chart\" viewBox=\"0 0 {w} {height}\" role=\"img\" aria-label=\"{t}\" xmlns=\"http://www.w3.org/2000/svg\"><title>{t}</title>",
-        w = label_w + bar_w + 90.0,
-        t = esc(title)
+        "<svg class=\"chart\" viewBox=\"0 0 {w} {height}\" role=\"img\" aria-label=\"{t}\" xmlns=\"http://www.w3.org/2000/svg\"><title>{t}</title><desc>{d}</desc>",
+        w = label_w + bar_w + 120.0,
+        t = esc(title),
+        d = esc(summary)
     );
     for (i, (label, value, max)) in items.iter().enumerate() {
         let y = i as f64 * row + 4.0;
@@ -24,30 +31,43 @@ pub fn bars(title: &str, items: &[(String, f64, f64)]) -> String {
             "<text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\" class=\"chart-label\">{label}</text>\
              <rect x=\"{label_w}\" y=\"{y}\" width=\"{bar_w}\" height=\"18\" class=\"chart-track\"/>\
              <rect x=\"{label_w}\" y=\"{y}\" width=\"{fill:.1}\" height=\"18\" class=\"chart-bar\"/>\
-             <text x=\"{vx}\" y=\"{ty}\" class=\"chart-value\">{value:.2} / {max:.0}</text>",
+             <text x=\"{vx}\" y=\"{ty}\" class=\"chart-value\">{v} / {m} {u}</text>",
             lx = label_w - 8.0,
             ty = y + 14.0,
             label = esc(label),
             fill = bar_w * share,
             vx = label_w + bar_w + 6.0,
+            v = vi(*value, 2),
+            m = vi(*max, 0),
+            u = esc(unit),
         );
     }
     svg.push_str("</svg>");
     svg
 }
 
-/// A line over labelled points (0 to `max`), each point's value printed above it.
-pub fn line(title: &str, points: &[(String, f64)], max: f64) -> String {
+/// A line over labelled points (0 to `max`), each point's value printed above it, the y axis
+/// named with its unit; `summary` is read out by screen readers.
+pub fn line(title: &str, summary: &str, y_label: &str, points: &[(String, f64)], max: f64) -> String {
     let (w, h, pad) = (640.0, 220.0, 36.0);
     let n = points.len().max(2) as f64;
     let x = |i: usize| pad + (w - 2.0 * pad) * i as f64 / (n - 1.0);
     let y = |v: f64| h - pad - (h - 2.0 * pad) * (v / max).clamp(0.0, 1.0);
     let mut svg = format!(
-        "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{t}\" xmlns=\"http://www.w3.org/2000/svg\"><title>{t}</title>\
-         <line x1=\"{pad}\" y1=\"{b}\" x2=\"{r}\" y2=\"{b}\" class=\"chart-axis\"/>",
+        "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{t}\" xmlns=\"http://www.w3.org/2000/svg\"><title>{t}</title><desc>{d}</desc>\
+         <line x1=\"{pad}\" y1=\"{b}\" x2=\"{r}\" y2=\"{b}\" class=\"chart-axis\"/>\
+         <line x1=\"{pad}\" y1=\"{pad}\" x2=\"{pad}\" y2=\"{b}\" class=\"chart-axis\"/>\
+         <text x=\"4\" y=\"14\" class=\"chart-label\">{yl}</text>\
+         <text x=\"{lx}\" y=\"{b}\" text-anchor=\"end\" class=\"chart-label\">0</text>\
+         <text x=\"{lx}\" y=\"{top}\" text-anchor=\"end\" class=\"chart-label\">{m}</text>",
         t = esc(title),
+        d = esc(summary),
+        yl = esc(y_label),
         b = h - pad,
-        r = w - pad
+        r = w - pad,
+        lx = pad - 4.0,
+        top = pad + 4.0,
+        m = vi(max, 0)
     );
     let path: Vec<String> = points.iter().enumerate().map(|(i, (_, v))| format!("{:.1},{:.1}", x(i), y(*v))).collect();
     let _ = write!(svg, "<polyline points=\"{}\" class=\"chart-line\"/>", path.join(" "));
@@ -55,11 +75,12 @@ pub fn line(title: &str, points: &[(String, f64)], max: f64) -> String {
         let _ = write!(
             svg,
             "<circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"4\" class=\"chart-dot\"/>\
-             <text x=\"{cx:.1}\" y=\"{vy:.1}\" text-anchor=\"middle\" class=\"chart-value\">{v:.1}</text>\
+             <text x=\"{cx:.1}\" y=\"{vy:.1}\" text-anchor=\"middle\" class=\"chart-value\">{v}</text>\
              <text x=\"{cx:.1}\" y=\"{ly}\" text-anchor=\"middle\" class=\"chart-label\">{label}</text>",
             cx = x(i),
             cy = y(*v),
             vy = y(*v) - 9.0,
+            v = vi(*v, 1),
             ly = h - pad + 18.0,
             label = esc(label),
         );
@@ -74,11 +95,12 @@ mod tests {
 
     #[test]
     fn charts_escape_labels_and_print_values() {
-        let svg = bars("Nhóm", &[("Công khai <&>".into(), 9.0, 18.0)]);
+        let svg = bars("Nhóm", "Tóm tắt", "điểm", &[("Công khai <&>".into(), 9.0, 18.0)]);
+        assert!(svg.contains("Công khai &lt;&amp;&gt;") && svg.contains("9,00 / 18 điểm"));
+        assert!(svg.contains("width=\"150.0\"") && svg.contains("<desc>Tóm tắt</desc>"));
+        let svg = line("Xu hướng", "Tóm tắt", "Điểm", &[("01/2026".into(), 80.0), ("02/2026".into(), 90.5)], 100.0);
         assert!(
-            svg.contains("Công khai &lt;&amp;&gt;") && svg.contains("9.00 / 18") && svg.contains("width=\"150.0\"")
+            svg.contains("<polyline") && svg.contains(">90,5<") && svg.starts_with("<svg") && svg.contains(">Điểm<")
         );
-        let svg = line("Xu hướng", &[("01/2026".into(), 80.0), ("02/2026".into(), 90.0)], 100.0);
-        assert!(svg.contains("<polyline") && svg.contains(">90.0<") && svg.starts_with("<svg"));
     }
 }

@@ -75,12 +75,30 @@ pub struct DashboardPage {
     pub score: String,
     pub groups_svg: String,
     pub trend_svg: String,
+    /// The tables behind the charts: (group, points, max) and (month, score).
+    pub groups: Vec<(String, String, String)>,
+    pub trend: Vec<(String, String)>,
     pub on_time: String,
     pub online: String,
     pub satisfied: String,
     pub overdue: i64,
     pub departments: Vec<RankRow>,
     pub communes: Vec<RankRow>,
+}
+
+fn groups_summary(groups: &[(String, f64, f64)]) -> String {
+    groups
+        .iter()
+        .map(|(n, v, m)| format!("{n}: {} trên {} điểm", points(*v), points(*m)))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn trend_summary(trend: &[(String, f64)]) -> String {
+    match (trend.first(), trend.last()) {
+        (Some((a, x)), Some((b, y))) => format!("Tháng {a}: {} điểm; tháng {b}: {} điểm", points(*x), points(*y)),
+        _ => "Chưa có số liệu".into(),
+    }
 }
 
 fn require_ioc(viewer: &Viewer) -> Result<(), AppError> {
@@ -148,8 +166,16 @@ pub async fn dashboard(
         to_iso: period.to.to_string(),
         query: keep(period, &Unit::Province),
         score: points(report.total),
-        groups_svg: charts::bars("Điểm theo nhóm chỉ số", &groups),
-        trend_svg: charts::line("Điểm toàn tỉnh 12 tháng gần nhất", &trend, 100.0),
+        groups_svg: charts::bars("Điểm theo nhóm chỉ số", &groups_summary(&groups), "điểm", &groups),
+        trend_svg: charts::line(
+            "Điểm toàn tỉnh 12 tháng gần nhất",
+            &trend_summary(&trend),
+            "Điểm (trên 100)",
+            &trend,
+            100.0,
+        ),
+        groups: groups.iter().map(|(n, v, m)| (n.clone(), points(*v), points(*m))).collect(),
+        trend: trend.iter().map(|(m, v)| (m.clone(), points(*v))).collect(),
         on_time: pct(r.on_time),
         online: pct(r.online),
         satisfied: pct(r.satisfied),

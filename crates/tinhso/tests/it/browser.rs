@@ -94,6 +94,9 @@ async fn leader_drills_down_from_the_index_to_dossiers() {
     b.wait_for_text("h1", |t| t == "Trung tâm điều hành").await.unwrap();
     let chart = b.find("svg.chart").await.unwrap();
     assert!(b.text(&chart).await.unwrap().contains("Tiến độ giải quyết"));
+    let shot = std::env::temp_dir().join("tinhso-dashboard.png");
+    b.screenshot(&shot).await.unwrap();
+    assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
     b.click(&b.find("a[href*='don-vi=000.00.03.H08']").await.unwrap()).await.unwrap();
     b.wait_for_url("don-vi=000.00.03.H08").await.unwrap();
     b.wait_for_text("h1", |t| t == "Sở Tư pháp").await.unwrap();
