@@ -17,11 +17,42 @@ const LEASE_SECS: i64 = 120;
 
 #[derive(Debug, Clone)]
 pub struct SmtpConfig {
-    /// `smtp://host:port` of the relay (plain SMTP inside the government network).
+    /// The relay: `smtp://host:port` (plain, inside the government network),
+    /// `smtp://host:port?tls=starttls` (STARTTLS required) or `smtps://host:port` (TLS from the
+    /// first byte).
     pub url: url::Url,
     pub from: String,
     /// First retry delay; doubled per attempt, capped at an hour.
     pub retry_secs: u64,
+    /// PEM of a certificate authority to trust besides the public ones (a provincial CA).
+    pub ca_pem: Option<Vec<u8>>,
+}
+
+/// The transport the URL asks for; refuses unknown schemes and `tls=` values.
+pub fn transport(cfg: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+    use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+    let host = cfg.url.host_str().ok_or("the SMTP URL has no host")?.to_owned();
+    let mode = cfg.url.query_pairs().find(|(k, _)| k == "tls").map(|(_, v)| v.into_owned());
+    let params = || -> Result<TlsParameters, String> {
+        let mut b = TlsParameters::builder(host.clone());
+        if let Some(pem) = &cfg.ca_pem {
+            b = b.add_root_certificate(Certificate::from_pem(pem).map_err(|e| format!("CA certificate: {e}"))?);
+        }
+        b.build_rustls().map_err(|e| e.to_string())
+    };
+    let (tls, default_port) = match (cfg.url.scheme(), mode.as_deref()) {
+        ("smtp", None | Some("none")) => (Tls::None, 25),
+        ("smtp", Some("starttls")) => (Tls::Required(params()?), 587),
+        ("smtps", None) => (Tls::Wrapper(params()?), 465),
+        (scheme, mode) => {
+            return Err(format!(
+                "unsupported SMTP URL {scheme}:// with tls={}: use smtp://, smtp://…?tls=starttls or smtps://",
+                mode.unwrap_or("")
+            ))
+        }
+    };
+    let port = cfg.url.port().unwrap_or(default_port);
+    Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).port(port).tls(tls).build())
 }
 
 fn message(cfg: &SmtpConfig, e: &PendingEmail) -> Result<Message, String> {
@@ -40,9 +71,13 @@ fn message(cfg: &SmtpConfig, e: &PendingEmail) -> Result<Message, String> {
 
 /// Delivers forever; call once per server process.
 pub async fn deliver(state: AppState, cfg: SmtpConfig) {
-    let host = cfg.url.host_str().unwrap_or("localhost").to_owned();
-    let port = cfg.url.port().unwrap_or(25);
-    let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).port(port).build();
+    let transport = match transport(&cfg) {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(error = %e, "email delivery is off");
+            return;
+        }
+    };
     loop {
         let now = Utc::now();
         let claimed = state.store.claim_emails(now, now + chrono::Duration::seconds(LEASE_SECS), 20).await;

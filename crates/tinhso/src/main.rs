@@ -54,9 +54,14 @@ enum Command {
         /// How many dossiers of demo history (the past year) to create with the demo province.
         #[arg(long, default_value_t = 1500, env = "TINHSO_DEMO_DOSSIERS")]
         demo_dossiers: usize,
-        /// SMTP relay for notification emails, e.g. smtp://mail.tinh.gov.vn:25 (none: in-app only).
+        /// SMTP relay for notification emails (none: in-app only): smtp://mail.tinh.gov.vn:25,
+        /// smtp://mail.tinh.gov.vn:587?tls=starttls or smtps://mail.tinh.gov.vn:465.
         #[arg(long, env = "TINHSO_SMTP_URL")]
         smtp_url: Option<url::Url>,
+        /// PEM file of a certificate authority the relay's certificate chains to, besides the
+        /// public ones (a provincial CA).
+        #[arg(long, env = "TINHSO_SMTP_CA")]
+        smtp_ca: Option<PathBuf>,
         /// Sender of notification emails.
         #[arg(long, env = "TINHSO_SMTP_FROM", default_value = "Cổng Dịch vụ công <no-reply@localhost>")]
         smtp_from: String,
@@ -192,10 +197,23 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             smtp_url,
             smtp_from,
             smtp_retry_secs,
+            smtp_ca,
         } => {
             let demo = if no_demo { None } else { Some(demo_dossiers) };
-            let smtp =
-                smtp_url.map(|url| tinhso_web::mail::SmtpConfig { url, from: smtp_from, retry_secs: smtp_retry_secs });
+            let ca_pem = match smtp_ca {
+                Some(p) => Some(std::fs::read(&p).with_context(|| format!("cannot read {}", p.display()))?),
+                None => None,
+            };
+            let smtp = match smtp_url {
+                Some(url) => {
+                    let cfg =
+                        tinhso_web::mail::SmtpConfig { url, from: smtp_from, retry_secs: smtp_retry_secs, ca_pem };
+                    // A wrong URL or CA fails at start-up, not silently at the first email.
+                    tinhso_web::mail::transport(&cfg).map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?;
+                    Some(cfg)
+                }
+                None => None,
+            };
             serve(data, listen, secure_cookies, demo, smtp).await
         }
         Command::Init { data, province, admin } => {

@@ -110,3 +110,155 @@ async fn emailed(backend: Backend) {
     relay.kill().await.unwrap();
     s.stop().await.unwrap();
 }
+
+/// Generates a CA and a certificate for `localhost` signed by it (openssl CLI); returns the
+/// paths of the CA certificate, the leaf certificate and its key.
+fn certificates(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl").args(args).current_dir(dir).output().unwrap();
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Tinh So test CA",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "relay.key",
+        "-out",
+        "relay.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "relay.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "relay.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]);
+    (dir.join("ca.pem"), dir.join("relay.pem"), dir.join("relay.key"))
+}
+
+/// STARTTLS to a relay whose certificate chains to a provincial CA given with --smtp-ca; a
+/// URL the platform cannot honour stops start-up with a clear message.
+#[tokio::test]
+async fn notifications_go_over_starttls_with_a_provincial_ca() {
+    let dir = fresh_data_dir().unwrap();
+    let (ca, cert, key) = certificates(&dir);
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let maildir = dir.join("mail");
+    let script = "import asyncio,ssl,sys\nfrom aiosmtpd.controller import Controller\nfrom aiosmtpd.handlers import Mailbox\n\
+ctx=ssl.create_default_context(ssl.Purpose.CLIENT_AUTH); ctx.load_cert_chain(sys.argv[1], sys.argv[2])\n\
+c=Controller(Mailbox(sys.argv[3]), hostname='127.0.0.1', port=int(sys.argv[4]), tls_context=ctx, require_starttls=True)\n\
+c.start()\nimport time\nwhile True: time.sleep(1)\n";
+    let mut relay = tokio::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&cert)
+        .arg(&key)
+        .arg(&maildir)
+        .arg(port.to_string())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let smtp = format!("smtp://localhost:{port}?tls=starttls");
+    let ca = ca.display().to_string();
+    let s = TestServer::start_on(
+        Backend::Sqlite,
+        bin(),
+        fresh_data_dir().unwrap(),
+        None,
+        &["--smtp-url", &smtp, "--smtp-ca", &ca, "--smtp-retry-secs", "1"],
+    )
+    .await
+    .unwrap();
+    tinhso_testkit::server::register_citizen(
+        &s.url,
+        "Ma Thị Lan",
+        "lan.ma@example.vn",
+        "008185004322",
+        "nương ngô bậc thang",
+    )
+    .await
+    .unwrap();
+    let c = s.client();
+    let v: Value = c
+        .post(format!("{}/api/v1/session", s.url))
+        .json(&json!({ "login": "lan.ma@example.vn", "password": "nương ngô bậc thang" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let form = json!({
+        "ho_ten": "Ma Thị Lan", "so_dinh_danh": "008185004322", "so_dien_thoai": "0977123457",
+        "dia_chi": { "detail": "Bản Phiêng", "commune": 2269 }, "noi_dung": "",
+    });
+    let r = c
+        .post(format!("{}/api/v1/dossiers", s.url))
+        .header("x-csrf-token", v["csrf_token"].as_str().unwrap())
+        .json(&json!({ "procedure": "2.000635", "form": form }))
+        .send()
+        .await
+        .unwrap();
+    let code = r.json::<Value>().await.unwrap()["code"].as_str().unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let messages: Vec<String> = std::fs::read_dir(maildir.join("new"))
+            .map(|d| d.filter_map(|e| e.ok()).filter_map(|e| std::fs::read_to_string(e.path()).ok()).collect())
+            .unwrap_or_default();
+        if messages.iter().map(|m| readable(m)).any(|m| m.contains(&code) && m.contains("lan.ma@example.vn")) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no email over STARTTLS for {code}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    relay.kill().await.unwrap();
+    s.stop().await.unwrap();
+
+    let (code, _, err) = tinhso_testkit::server::run_cli(
+        bin(),
+        &[
+            "serve".into(),
+            "--data".into(),
+            fresh_data_dir().unwrap().display().to_string(),
+            "--smtp-url".into(),
+            "ftp://mail.example.vn".into(),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_ne!(code, 0);
+    assert!(err.contains("--smtp-url") && err.contains("smtps://"), "{err}");
+}
