@@ -283,19 +283,62 @@ pub async fn alerts(state: &AppState, days: u32, threshold: f64) -> Result<Alert
     Ok(Alerts { due_soon: soon, overdue_unexcused, slipping })
 }
 
-/// Sends today's alerts through the outbox, once per agency and day whatever the number of
-/// servers: each deciding agency's leaders get its overdue dossiers without an apology; the
-/// province's leaders get the agencies under the on-time threshold.
+/// Working days ahead a dossier's holder is reminded of its due date.
+pub const DUE_SOON_DAYS: u32 = 2;
+
+/// Sends today's alerts through the outbox, once per recipient and day whatever the number of
+/// servers: whoever holds a dossier due within two working days (its agency's leaders when
+/// nobody holds it) gets a reminder; each deciding agency's leaders get its overdue dossiers
+/// without an apology; the province's leaders get the agencies under the on-time threshold.
 pub async fn send_alerts(state: &AppState, threshold: f64) -> Result<usize, AppError> {
     use tinhso_domain::policy::Role;
     use tinhso_store::Notification;
     let today = local_date(Utc::now());
-    let a = alerts(state, 0, threshold).await?;
+    let a = alerts(state, DUE_SOON_DAYS, threshold).await?;
+    let mut leaders_of: HashMap<AgencyCode, Vec<i64>> = HashMap::new();
+    let mut reminders: BTreeMap<i64, Vec<&Dossier>> = BTreeMap::new();
+    for d in &a.due_soon {
+        let to = match d.assignee {
+            Some(holder) => vec![holder],
+            None => {
+                if !leaders_of.contains_key(&d.competent_agency) {
+                    let staff = state.store.staff(&d.competent_agency).await?;
+                    let ids = staff
+                        .iter()
+                        .filter(|l| matches!(l.role, Role::Approver | Role::AgencyAdmin) && !l.disabled)
+                        .map(|l| l.id)
+                        .collect();
+                    leaders_of.insert(d.competent_agency.clone(), ids);
+                }
+                leaders_of.get(&d.competent_agency).cloned().unwrap_or_default()
+            }
+        };
+        for id in to {
+            reminders.entry(id).or_default().push(d);
+        }
+    }
+    let mut sent = 0;
+    for (account_id, list) in reminders {
+        let note = Notification {
+            account_id,
+            subject: format!("Nhắc việc: {} hồ sơ đến hạn trong {DUE_SOON_DAYS} ngày làm việc", list.len()),
+            body: list
+                .iter()
+                .take(20)
+                .map(|d| {
+                    format!("{} (hẹn {})", d.code, d.due_on.map(tinhso_domain::format::date_vi).unwrap_or_default())
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        if state.store.send_alert(&format!("due:{account_id}:{today}"), std::slice::from_ref(&note)).await? {
+            sent += 1;
+        }
+    }
     let mut per_agency: BTreeMap<AgencyCode, Vec<&Dossier>> = BTreeMap::new();
     for d in &a.overdue_unexcused {
         per_agency.entry(d.competent_agency.clone()).or_default().push(d);
     }
-    let mut sent = 0;
     for (agency, list) in per_agency {
         let leaders = state.store.staff(&agency).await?;
         let notes: Vec<Notification> = leaders

@@ -186,12 +186,22 @@ async fn overdue_alerts_reach_the_agency_leaders_once() {
     let (_, d) = citizen.post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "form": generic_form(2269) })).await;
     let code = d["code"].as_str().unwrap().to_owned();
     desk.act(&code, json!({ "action": "receive" })).await;
-    // Time travel for the test: the due date moves to a Monday long past.
-    s.exec_sql(&format!(
-        "UPDATE dossier SET due_on = '2025-03-10', body = json_set(body, '$.due_on', '2025-03-10') WHERE code = '{code}'"
-    ))
-    .await
-    .unwrap();
+    // A second one, taken by a specialist, falls due today.
+    let (_, d2) =
+        citizen.post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "form": generic_form(2269) })).await;
+    let soon = d2["code"].as_str().unwrap().to_owned();
+    desk.act(&soon, json!({ "action": "receive" })).await;
+    let specialist = Caller::login(&s, "chuyenvien@tinhso.local", PASSWORD).await;
+    specialist.act(&soon, json!({ "action": "start_processing" })).await;
+    // Time travel for the test: the first due date moves to a Monday long past, the second to today.
+    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+    for (c, day) in [(code.clone(), "2025-03-10".to_owned()), (soon.clone(), today.to_string())] {
+        s.exec_sql(&format!(
+            "UPDATE dossier SET due_on = '{day}', body = json_set(body, '$.due_on', '{day}') WHERE code = '{c}'"
+        ))
+        .await
+        .unwrap();
+    }
     let data = s.data.clone();
     s.stop().await.unwrap();
     // The alert pass runs at start-up.
@@ -208,6 +218,12 @@ async fn overdue_alerts_reach_the_agency_leaders_once() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(subjects, vec!["Cảnh báo: 1 hồ sơ quá hạn chưa có phiếu xin lỗi".to_owned()]);
+    // The holder of the dossier due today is reminded.
+    let specialist = Caller::login(&s, "chuyenvien@tinhso.local", PASSWORD).await;
+    let (_, inbox) = specialist.get("/api/v1/notifications").await;
+    let reminder =
+        inbox["items"].as_array().unwrap().iter().find(|m| m["subject"].as_str().unwrap().starts_with("Nhắc việc"));
+    assert!(reminder.is_some_and(|m| m["body"].as_str().unwrap().contains(&soon)), "{inbox}");
     let boss = Caller::login(&s, "lanhdao@tinhso.local", PASSWORD).await;
     let html = boss.c.get(format!("{}/dieu-hanh/canh-bao", s.url)).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("Quá hạn, chưa có phiếu xin lỗi (1)") && html.contains(&code), "{html}");
