@@ -12,7 +12,7 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Utc;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use tinhso_domain::dossier::deadline::{due_status, local_date};
@@ -96,20 +96,40 @@ pub async fn logout(State(state): State<AppState>, user: ApiUser) -> ApiResult<S
 }
 
 /// A dossier as the API shows it, with where it stands today.
-pub fn dossier_json(state: &AppState, d: &Dossier) -> Value {
-    let today = local_date(Utc::now());
+/// A dossier as the API shows it: its folded state plus the national code, the label and the
+/// due status; serialised straight to the response (no intermediate JSON tree: lookups and
+/// inbox pages are the hottest reads).
+#[derive(Serialize)]
+pub struct DossierView<'a> {
+    #[serde(flatten)]
+    dossier: &'a Dossier,
+    state_code: u8,
+    state_label: &'static str,
+    due_status: tinhso_domain::dossier::deadline::DueStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    form: Option<&'a Value>,
+}
+
+pub fn dossier_view<'a>(state: &AppState, d: &'a Dossier) -> DossierView<'a> {
     let status = due_status(
         &state.calendar(),
         d.apology_due_on.or(d.due_on),
-        today,
+        local_date(Utc::now()),
         d.state == DossierState::SupplementRequested && d.paused_on.is_some(),
         d.state.is_final() || d.state == DossierState::ResultReady,
     );
-    let mut v = serde_json::to_value(d).unwrap_or_default();
-    v["state_code"] = json!(d.state.code());
-    v["state_label"] = json!(d.state.label_vi());
-    v["due_status"] = json!(status);
-    v
+    DossierView {
+        dossier: d,
+        state_code: d.state.code(),
+        state_label: d.state.label_vi(),
+        due_status: status,
+        form: None,
+    }
+}
+
+#[derive(Serialize)]
+struct Items<T> {
+    items: Vec<T>,
 }
 
 pub async fn submit(
@@ -118,7 +138,7 @@ pub async fn submit(
     ApiJson(input): ApiJson<SubmitInput>,
 ) -> ApiResult<Response> {
     let d = dossiers::submit(&state, &user.account, input).await?;
-    Ok((StatusCode::CREATED, Json(dossier_json(&state, &d))).into_response())
+    Ok((StatusCode::CREATED, Json(dossier_view(&state, &d))).into_response())
 }
 
 #[derive(Deserialize)]
@@ -135,7 +155,7 @@ pub async fn list(
     State(state): State<AppState>,
     user: ApiUser,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let states = match q.state.as_deref().filter(|s| !s.is_empty()) {
         None => Vec::new(),
         Some(s) => vec![DossierState::parse(s).ok_or_else(|| {
@@ -149,15 +169,12 @@ pub async fn list(
     let a = &user.account;
     let query = dossiers::visible(a)?;
     let found = state.store.dossiers(&DossierQuery { states, limit, offset: q.offset.unwrap_or(0), ..query }).await?;
-    let items: Vec<Value> = found.iter().map(|d| dossier_json(&state, d)).collect();
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Items { items: found.iter().map(|d| dossier_view(&state, d)).collect() }).into_response())
 }
 
-pub async fn get(State(state): State<AppState>, user: ApiUser, Path(code): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn get(State(state): State<AppState>, user: ApiUser, Path(code): Path<String>) -> ApiResult<Response> {
     let rec = dossiers::load(&state, &user.account, &code).await?;
-    let mut v = dossier_json(&state, &rec.dossier);
-    v["form"] = rec.form;
-    Ok(Json(v))
+    Ok(Json(DossierView { form: Some(&rec.form), ..dossier_view(&state, &rec.dossier) }).into_response())
 }
 
 /// The history: applicants see the public events, staff all of them.
@@ -180,9 +197,9 @@ pub async fn act(
     user: ApiUser,
     Path(code): Path<String>,
     ApiJson(cmd): ApiJson<Command>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let d = dossiers::act(&state, &user.account, &code, cmd).await?;
-    Ok(Json(dossier_json(&state, &d)))
+    Ok(Json(dossier_view(&state, &d)).into_response())
 }
 
 /// `GET /api/v1/notifications`: the caller's in-app inbox, newest first.
