@@ -71,6 +71,8 @@ pub struct DashboardPage {
     pub to: String,
     pub from_iso: String,
     pub to_iso: String,
+    /// This month, quarter and year, and the last twelve months: (label, link).
+    pub presets: Vec<(&'static str, String)>,
     pub query: String,
     pub score: String,
     pub groups_svg: String,
@@ -84,6 +86,20 @@ pub struct DashboardPage {
     pub overdue: i64,
     pub departments: Vec<RankRow>,
     pub communes: Vec<RankRow>,
+}
+
+/// Links to the usual periods, ending today.
+fn presets(wall: bool) -> Vec<(&'static str, String)> {
+    use chrono::Datelike;
+    let today = tinhso_domain::dossier::deadline::local_date(chrono::Utc::now());
+    let first = |m: u32| chrono::NaiveDate::from_ymd_opt(today.year(), m, 1).unwrap_or(today);
+    let quarter = first((today.month() - 1) / 3 * 3 + 1);
+    let year_ago = today.checked_sub_days(chrono::Days::new(364)).unwrap_or(today);
+    let mode = if wall { "&che-do=tuong" } else { "" };
+    [("Tháng này", first(today.month())), ("Quý này", quarter), ("Năm nay", first(1)), ("12 tháng qua", year_ago)]
+        .into_iter()
+        .map(|(label, from)| (label, format!("/dieu-hanh?tu={from}&den={today}{mode}")))
+        .collect()
 }
 
 fn groups_summary(groups: &[(String, f64, f64)]) -> String {
@@ -164,6 +180,7 @@ pub async fn dashboard(
         to: period.to.format("%d/%m/%Y").to_string(),
         from_iso: period.from.to_string(),
         to_iso: period.to.to_string(),
+        presets: presets(q.mode.as_deref() == Some("tuong")),
         query: keep(period, &Unit::Province),
         score: points(report.total),
         groups_svg: charts::bars("Điểm theo nhóm chỉ số", &groups_summary(&groups), "điểm", &groups),
