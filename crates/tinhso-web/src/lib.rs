@@ -51,7 +51,7 @@ async fn fallback(req: Request) -> axum::response::Response {
 }
 
 pub fn router(state: AppState) -> Router {
-    use pages::{account, admin, desk, documents, dossier, ioc as ioc_pages, portal, slips, staff};
+    use pages::{account, admin, alerts, desk, documents, dossier, ioc as ioc_pages, portal, slips, staff};
     Router::new()
         .route("/", get(portal::home))
         .route("/thu-tuc", get(portal::search))
@@ -76,8 +76,8 @@ pub fn router(state: AppState) -> Router {
         .route("/dieu-hanh/chi-so", get(ioc_pages::unit))
         .route("/dieu-hanh/chi-so/{key}", get(ioc_pages::indicator))
         .route("/dieu-hanh/ho-so", get(ioc_pages::dossiers))
-        .route("/dieu-hanh/canh-bao", get(ioc_pages::alerts))
-        .route("/dieu-hanh/nhap-chi-so", get(ioc_pages::entries).post(ioc_pages::save_entry))
+        .route("/dieu-hanh/canh-bao", get(alerts::alerts))
+        .route("/dieu-hanh/nhap-chi-so", get(alerts::entries).post(alerts::save_entry))
         .route("/minh-bach", get(ioc_pages::public))
         .route("/mot-cua", get(desk::desk))
         .route("/mot-cua/{code}", post(desk::register).layer(DefaultBodyLimit::max(form::MULTIPART_LIMIT)))

@@ -1,0 +1,215 @@
+//! Alerts (due soon, overdue without an apology, agencies under the on-time threshold) and
+//! the admin's entry of the Decision 766 indicators the platform cannot measure yet.
+
+use super::ioc::{dossier_table, pct, require_ioc};
+use super::{page_err, PageResult};
+use crate::auth::Viewer;
+use crate::dossier_views::{summary, DossierSummary};
+use crate::error::AppError;
+use crate::export::{self, Cell, Table};
+use crate::form::PageQuery;
+use crate::ioc::{self, parse_unit, unit_name, Unit};
+use crate::state::AppState;
+use crate::views::{render, Layout};
+use askama::Template;
+use axum::extract::State;
+use axum::response::IntoResponse;
+use serde::Deserialize;
+use tinhso_domain::policy::Action;
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AlertParams {
+    ngay: Option<u32>,
+    nguong: Option<f64>,
+    /// Which table to export: qua-han, sap-den-han, co-quan.
+    bang: Option<String>,
+    #[serde(rename = "dinh-dang")]
+    format: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "ioc/alerts.html")]
+pub struct AlertsPage {
+    pub layout: Layout,
+    pub days: u32,
+    pub threshold: String,
+    pub due_soon: Vec<DossierSummary>,
+    pub overdue: Vec<DossierSummary>,
+    /// (name, unit key, rate, finished)
+    pub slipping: Vec<(String, String, String, i64)>,
+}
+
+/// Due soon, overdue without an apology letter, agencies under the on-time threshold.
+pub async fn alerts(State(state): State<AppState>, viewer: Viewer, PageQuery(q): PageQuery<AlertParams>) -> PageResult {
+    let err = page_err(&viewer);
+    require_ioc(&viewer).map_err(&err)?;
+    let days = q.ngay.unwrap_or(2).min(30);
+    let threshold = q.nguong.unwrap_or(ioc::ON_TIME_THRESHOLD * 100.0).clamp(0.0, 100.0) / 100.0;
+    let a = ioc::alerts(&state, days, threshold).await.map_err(&err)?;
+    match (q.bang.as_deref(), export::format_of(q.format.as_deref()).map_err(&err)?) {
+        (Some("qua-han"), Some(f)) => {
+            return export::download(&dossier_table("qua-han", &state, &a.overdue_unexcused), f).map_err(err)
+        }
+        (Some("sap-den-han"), Some(f)) => {
+            return export::download(&dossier_table("sap-den-han", &state, &a.due_soon), f).map_err(err)
+        }
+        (Some("co-quan"), Some(f)) => {
+            let rows = a
+                .slipping
+                .iter()
+                .map(|(ag, rate, n)| {
+                    vec![
+                        Cell::Text(ag.to_string()),
+                        Cell::Text(state.agency_name(ag.as_str()).unwrap_or(ag.as_str()).to_owned()),
+                        Cell::Number(*rate),
+                        Cell::Number(*n as f64),
+                    ]
+                })
+                .collect();
+            let table =
+                Table {
+                    name: "duoi-nguong", headers: vec!["Mã", "Cơ quan", "Tỷ lệ đúng hạn", "Đã giải quyết"], rows
+                };
+            return export::download(&table, f).map_err(err);
+        }
+        (_, Some(_)) => {
+            return Err(err(AppError::bad_request(
+                "unknown_table",
+                "Chọn bảng: qua-han, sap-den-han hoặc co-quan",
+                "Choose a table: qua-han, sap-den-han or co-quan",
+            )))
+        }
+        _ => {}
+    }
+    let page = AlertsPage {
+        layout: Layout::new(&state, &viewer, "Cảnh báo"),
+        days,
+        threshold: pct(Some(threshold)),
+        due_soon: a.due_soon.iter().map(|d| summary(&state, d)).collect(),
+        overdue: a.overdue_unexcused.iter().map(|d| summary(&state, d)).collect(),
+        slipping: a
+            .slipping
+            .iter()
+            .map(|(ag, rate, n)| {
+                (state.agency_name(ag.as_str()).unwrap_or(ag.as_str()).to_owned(), ag.to_string(), pct(Some(*rate)), *n)
+            })
+            .collect(),
+    };
+    Ok(viewer.finish(render(&page)))
+}
+
+#[derive(Template)]
+#[template(path = "ioc/entries.html")]
+pub struct EntriesPage {
+    pub layout: Layout,
+    /// (indicator, unit, rate, evidence, by, at)
+    pub entries: Vec<(String, String, String, String, String, String)>,
+    pub indicators: Vec<crate::views::Choice>,
+    pub units: Vec<crate::views::Choice>,
+    pub errors: Vec<tinhso_domain::FieldError>,
+}
+
+async fn entries_page(
+    state: &AppState,
+    viewer: &Viewer,
+    errors: Vec<tinhso_domain::FieldError>,
+) -> Result<EntriesPage, AppError> {
+    use crate::views::Choice;
+    let entries = state.store.ioc_entries().await?;
+    let name_of = |key: &str| match parse_unit(state, Some(key)) {
+        Ok(u) => unit_name(state, &u),
+        Err(_) => key.to_owned(),
+    };
+    let mut units =
+        vec![Choice { value: "province".into(), label: unit_name(state, &Unit::Province), selected: false }];
+    units.extend(ioc::ranked_units(state).into_iter().map(|(u, name, _)| Choice {
+        value: u.key(),
+        label: name,
+        selected: false,
+    }));
+    Ok(EntriesPage {
+        layout: Layout::new(state, viewer, "Nhập chỉ số chưa đo được"),
+        entries: entries
+            .into_iter()
+            .map(|e| {
+                (
+                    e.indicator,
+                    name_of(&e.unit),
+                    pct(Some(e.rate)),
+                    e.evidence,
+                    e.entered_by,
+                    (e.entered_at + chrono::Duration::hours(7)).format("%d/%m/%Y %H:%M").to_string(),
+                )
+            })
+            .collect(),
+        indicators: tinhso_domain::ioc::index::entered_indicators()
+            .into_iter()
+            .map(|(k, n)| Choice { value: k.into(), label: format!("{k} {n}"), selected: false })
+            .collect(),
+        units,
+        errors,
+    })
+}
+
+pub async fn entries(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    let err = page_err(&viewer);
+    viewer.require(&Action::ManageProvince).map_err(&err)?;
+    let page = entries_page(&state, &viewer, Vec::new()).await.map_err(&err)?;
+    Ok(viewer.finish(render(&page)))
+}
+
+/// Saves an admin's value for an indicator the platform cannot measure, with its evidence.
+pub async fn save_entry(State(state): State<AppState>, viewer: Viewer, form: crate::form::FormData) -> PageResult {
+    use tinhso_domain::FieldError;
+    let err = page_err(&viewer);
+    let account = viewer.require(&Action::ManageProvince).map_err(&err)?.clone();
+    viewer.check_csrf(form.get("csrf")).map_err(&err)?;
+    form.only(&["indicator", "unit", "rate", "evidence"]).map_err(&err)?;
+    let mut errors = Vec::new();
+    let indicator = form.text("indicator");
+    if !tinhso_domain::ioc::index::entered_indicators().iter().any(|(k, _)| *k == indicator) {
+        errors.push(FieldError::new("indicator", "required", "Chọn chỉ số cần nhập", "Choose an indicator"));
+    }
+    let unit = parse_unit(&state, Some(&form.text("unit")));
+    if unit.is_err() {
+        errors.push(FieldError::new("unit", "unknown_unit", "Chọn đơn vị trong danh sách", "Choose a unit"));
+    }
+    let rate = form.text("rate").replace(',', ".").trim_end_matches('%').trim().parse::<f64>().ok();
+    let rate = rate.filter(|r| (0.0..=100.0).contains(r));
+    if rate.is_none() {
+        errors.push(FieldError::new(
+            "rate",
+            "out_of_range",
+            "Nhập tỷ lệ từ 0 đến 100 (%)",
+            "Enter a rate from 0 to 100",
+        ));
+    }
+    let evidence = tinhso_domain::text::clean(&form.text("evidence"));
+    if evidence.is_empty() || evidence.chars().count() > 2000 {
+        errors.push(FieldError::new(
+            "evidence",
+            "required",
+            "Nêu minh chứng: văn bản, số liệu hoặc đường dẫn (tối đa 2.000 ký tự)",
+            "Give the evidence (at most 2,000 characters)",
+        ));
+    }
+    match (unit, rate, errors.is_empty()) {
+        (Ok(unit), Some(rate), true) => {
+            let entry = tinhso_store::IocEntry {
+                indicator,
+                unit: unit.key(),
+                rate: rate / 100.0,
+                evidence,
+                entered_by: account.full_name.clone(),
+                entered_at: chrono::Utc::now(),
+            };
+            state.store.put_ioc_entry(&entry).await.map_err(|e| err(e.into()))?;
+            Ok(axum::response::Redirect::to("/dieu-hanh/nhap-chi-so").into_response())
+        }
+        _ => {
+            let page = entries_page(&state, &viewer, errors).await.map_err(&err)?;
+            Ok(viewer.finish((axum::http::StatusCode::BAD_REQUEST, render(&page))))
+        }
+    }
+}
