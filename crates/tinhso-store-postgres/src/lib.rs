@@ -2,6 +2,7 @@
 //! several `tinhso serve` processes can start against one database at once.
 
 mod dossier;
+mod ioc;
 mod rows;
 mod write;
 
@@ -17,9 +18,9 @@ use tinhso_domain::policy::Role;
 use tinhso_domain::province::{Agency, Province, Unit};
 use tinhso_store::codec::from_json;
 use tinhso_store::{
-    event_from_link, file_kind, file_purpose, group_links, ioc_key, ioc_rows, monthly_rows, Account, AttachedFile,
-    Attachment, AuditChain, Document, DossierQuery, DossierRecord, Grain, InboxMessage, IocEntry, NewAccount,
-    NewDossier, Notification, PendingEmail, ProvinceSetup, Result, Session, Store, StoreError, StoredEvent, StoredFile,
+    event_from_link, file_kind, file_purpose, Account, AttachedFile, Attachment, AuditChain, Document, DossierQuery,
+    DossierRecord, Grain, InboxMessage, IocEntry, NewAccount, NewDossier, Notification, PendingEmail, ProvinceSetup,
+    Result, Session, Store, StoreError, StoredEvent, StoredFile,
 };
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
@@ -333,178 +334,43 @@ impl Store for PgStore {
     }
 
     async fn ioc_totals(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(AgencyCode, Measure, i64)>> {
-        let client = self.client().await?;
-        let mut out = Vec::new();
-        for (grain, a, b) in tinhso_store::period_ranges(from, to) {
-            let rows = client
-                .query(
-                    "SELECT agency, measure, SUM(value)::bigint FROM ioc_aggregate
-                     WHERE grain = $1 AND bucket BETWEEN $2 AND $3 GROUP BY agency, measure",
-                    &[&grain.key(), &a, &b],
-                )
-                .await
-                .map_err(map_err)?;
-            out.extend(rows.iter().map(|r| (r.get::<_, String>(0), r.get::<_, String>(1), r.get::<_, i64>(2))));
-        }
-        ioc_rows(out)
+        self.ioc_totals_q(from, to).await
     }
 
     async fn ioc_monthly(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(String, Measure, i64)>> {
-        let rows = self
-            .client()
-            .await?
-            .query(
-                "SELECT bucket, measure, SUM(value)::bigint FROM ioc_aggregate
-                 WHERE grain = 'm' AND bucket BETWEEN $1 AND $2 GROUP BY bucket, measure",
-                &[&Grain::Month.bucket(from), &Grain::Month.bucket(to)],
-            )
-            .await
-            .map_err(map_err)?;
-        monthly_rows(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+        self.ioc_monthly_q(from, to).await
     }
 
     async fn ioc_buckets(&self, grain: Grain) -> Result<Vec<(Grain, String, AgencyCode, Measure, i64)>> {
-        let rows = self
-            .client()
-            .await?
-            .query(
-                "SELECT bucket, agency, measure, value FROM ioc_aggregate WHERE grain = $1 AND value <> 0",
-                &[&grain.key()],
-            )
-            .await
-            .map_err(map_err)?;
-        rows.iter()
-            .map(|r| {
-                let (a, m) = ioc_key(r.get(1), r.get(2))?;
-                Ok((grain, r.get(0), a, m, r.get(3)))
-            })
-            .collect()
+        self.ioc_buckets_q(grain).await
     }
 
     async fn overdue_counts(&self, today: NaiveDate) -> Result<Vec<(AgencyCode, i64)>> {
-        let rows = self
-            .client()
-            .await?
-            .query(
-                "SELECT agency, SUM(value)::bigint FROM ioc_aggregate
-                 WHERE measure = 'open_due' AND grain = 'd' AND bucket < $1 GROUP BY agency HAVING SUM(value) <> 0",
-                &[&Grain::Day.bucket(today)],
-            )
-            .await
-            .map_err(map_err)?;
-        rows.iter()
-            .map(|r| {
-                let a: String = r.get(0);
-                Ok((AgencyCode::parse("agency", &a).map_err(|e| StoreError::Corrupt(e.to_string()))?, r.get(1)))
-            })
-            .collect()
+        self.overdue_counts_q(today).await
     }
 
     async fn events_by_dossier(&self, after: Option<&str>, dossiers: usize) -> Result<Vec<(String, Vec<Event>)>> {
-        let client = self.client().await?;
-        let codes = client
-            .query(
-                "SELECT code FROM dossier WHERE code > $1 ORDER BY code LIMIT $2",
-                &[&after.unwrap_or(""), &(dossiers as i64)],
-            )
-            .await
-            .map_err(map_err)?;
-        let (Some(first), Some(last)) = (codes.first(), codes.last()) else { return Ok(Vec::new()) };
-        let (first, last): (String, String) = (first.get(0), last.get(0));
-        let rows = client
-            .query(
-                &format!(
-                    "SELECT {} FROM dossier_event WHERE dossier_code BETWEEN $1 AND $2 ORDER BY dossier_code, id",
-                    dossier::LINK_COLUMNS
-                ),
-                &[&first, &last],
-            )
-            .await
-            .map_err(map_err)?;
-        group_links(rows.iter().map(|r| dossier::link(r).0).collect())
+        self.events_by_dossier_q(after, dossiers).await
     }
 
     async fn open_dossiers_due(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {
-        let rows = self
-            .client()
-            .await?
-            .query(
-                "SELECT body::text FROM dossier
-                 WHERE state IN ('received', 'processing', 'payment_requested') AND due_on <= $1
-                 ORDER BY due_on LIMIT $2",
-                &[&until, &(limit as i64)],
-            )
-            .await
-            .map_err(map_err)?;
-        rows.iter().map(|r| from_json(r.get::<_, &str>(0))).collect()
+        self.open_dossiers_due_q(until, limit).await
     }
 
     async fn staff_with_role(&self, role: Role) -> Result<Vec<Account>> {
-        let sql = format!("SELECT {} FROM account WHERE role = $1 ORDER BY id", rows::ACCOUNT_COLUMNS);
-        let rows = self.client().await?.query(&sql, &[&role.key()]).await.map_err(map_err)?;
-        rows.iter().map(|r| rows::account_at(r, 0)).collect()
+        self.staff_with_role_q(role).await
     }
 
     async fn send_alert(&self, key: &str, notes: &[Notification]) -> Result<bool> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(map_err)?;
-        let fresh = tx
-            .execute(
-                "INSERT INTO ioc_alert (key, created_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
-                &[&key, &Utc::now().to_rfc3339()],
-            )
-            .await
-            .map_err(map_err)?;
-        if fresh == 1 {
-            for n in notes {
-                tx.execute(
-                    "INSERT INTO outbox (account_id, subject, body, created_at) VALUES ($1, $2, $3, $4)",
-                    &[&n.account_id, &n.subject, &n.body, &Utc::now()],
-                )
-                .await
-                .map_err(map_err)?;
-            }
-        }
-        tx.commit().await.map_err(map_err)?;
-        Ok(fresh == 1)
+        self.send_alert_q(key, notes).await
     }
 
     async fn ioc_entries(&self) -> Result<Vec<IocEntry>> {
-        let rows = self
-            .client()
-            .await?
-            .query(
-                "SELECT indicator, unit, rate, evidence, entered_by, entered_at FROM ioc_entry ORDER BY indicator, unit",
-                &[],
-            )
-            .await
-            .map_err(map_err)?;
-        Ok(rows
-            .iter()
-            .map(|r| IocEntry {
-                indicator: r.get(0),
-                unit: r.get(1),
-                rate: r.get(2),
-                evidence: r.get(3),
-                entered_by: r.get(4),
-                entered_at: r.get(5),
-            })
-            .collect())
+        self.ioc_entries_q().await
     }
 
     async fn put_ioc_entry(&self, e: &IocEntry) -> Result<()> {
-        self.client()
-            .await?
-            .execute(
-                "INSERT INTO ioc_entry (indicator, unit, rate, evidence, entered_by, entered_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)
-                 ON CONFLICT (indicator, unit) DO UPDATE SET rate = excluded.rate, evidence = excluded.evidence,
-                 entered_by = excluded.entered_by, entered_at = excluded.entered_at",
-                &[&e.indicator, &e.unit, &e.rate, &e.evidence, &e.entered_by, &e.entered_at],
-            )
-            .await
-            .map_err(map_err)?;
-        Ok(())
+        self.put_ioc_entry_q(e).await
     }
 
     async fn import_dossiers(&self, items: &[(NewDossier, Vec<Event>)]) -> Result<usize> {

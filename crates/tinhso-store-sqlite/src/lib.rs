@@ -3,6 +3,7 @@
 //! small pool of readers; every call runs on tokio's blocking pool.
 
 mod dossier;
+mod ioc;
 mod migrate;
 mod rows;
 mod write;
@@ -21,9 +22,9 @@ use tinhso_domain::ioc::Measure;
 use tinhso_domain::policy::Role;
 use tinhso_domain::province::{Agency, Province, Unit};
 use tinhso_store::{
-    event_from_link, file_kind, file_purpose, group_links, ioc_key, ioc_rows, monthly_rows, Account, AttachedFile,
-    Attachment, AuditChain, Document, DossierQuery, DossierRecord, Grain, InboxMessage, IocEntry, NewAccount,
-    NewDossier, Notification, PendingEmail, ProvinceSetup, Result, Session, Store, StoreError, StoredEvent, StoredFile,
+    event_from_link, file_kind, file_purpose, Account, AttachedFile, Attachment, AuditChain, Document, DossierQuery,
+    DossierRecord, Grain, InboxMessage, IocEntry, NewAccount, NewDossier, Notification, PendingEmail, ProvinceSetup,
+    Result, Session, Store, StoreError, StoredEvent, StoredFile,
 };
 
 /// Read connections kept open; about the number of requests served at once.
@@ -346,175 +347,43 @@ impl Store for SqliteStore {
     }
 
     async fn ioc_totals(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(AgencyCode, Measure, i64)>> {
-        let ranges = tinhso_store::period_ranges(from, to);
-        let rows: Vec<(String, String, i64)> = self
-            .read(move |c| {
-                let mut st = c.prepare_cached(
-                    "SELECT agency, measure, SUM(value) FROM ioc_aggregate
-                     WHERE grain = ?1 AND bucket BETWEEN ?2 AND ?3 GROUP BY agency, measure",
-                )?;
-                let mut out = Vec::new();
-                for (grain, a, b) in &ranges {
-                    let rows = st.query_map(params![grain.key(), a, b], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-                    for r in rows {
-                        out.push(r?);
-                    }
-                }
-                Ok(out)
-            })
-            .await?;
-        ioc_rows(rows)
+        self.ioc_totals_q(from, to).await
     }
 
     async fn ioc_monthly(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(String, Measure, i64)>> {
-        let (a, b) = (Grain::Month.bucket(from), Grain::Month.bucket(to));
-        let rows: Vec<(String, String, i64)> = self
-            .read(move |c| {
-                let mut st = c.prepare_cached(
-                    "SELECT bucket, measure, SUM(value) FROM ioc_aggregate
-                     WHERE grain = 'm' AND bucket BETWEEN ?1 AND ?2 GROUP BY bucket, measure",
-                )?;
-                let rows = st.query_map([a, b], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-                rows.collect()
-            })
-            .await?;
-        monthly_rows(rows)
+        self.ioc_monthly_q(from, to).await
     }
 
     async fn ioc_buckets(&self, grain: Grain) -> Result<Vec<(Grain, String, AgencyCode, Measure, i64)>> {
-        let rows: Vec<(String, String, String, i64)> = self
-            .read(move |c| {
-                let mut st = c.prepare(
-                    "SELECT bucket, agency, measure, value FROM ioc_aggregate WHERE grain = ?1 AND value <> 0",
-                )?;
-                let rows = st.query_map([grain.key()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-                rows.collect()
-            })
-            .await?;
-        rows.into_iter()
-            .map(|(bucket, agency, measure, v)| {
-                let (a, m) = ioc_key(&agency, &measure)?;
-                Ok((grain, bucket, a, m, v))
-            })
-            .collect()
+        self.ioc_buckets_q(grain).await
     }
 
     async fn overdue_counts(&self, today: NaiveDate) -> Result<Vec<(AgencyCode, i64)>> {
-        let rows: Vec<(String, i64)> = self
-            .read(move |c| {
-                // The open_due stock summed over due dates before today: no dossier is read.
-                let mut st = c.prepare_cached(
-                    "SELECT agency, SUM(value) FROM ioc_aggregate INDEXED BY ioc_aggregate_measure
-                     WHERE measure = 'open_due' AND grain = 'd' AND bucket < ?1 GROUP BY agency HAVING SUM(value) <> 0",
-                )?;
-                let rows = st.query_map([Grain::Day.bucket(today)], |r| Ok((r.get(0)?, r.get(1)?)))?;
-                rows.collect()
-            })
-            .await?;
-        rows.into_iter()
-            .map(|(a, n)| Ok((AgencyCode::parse("agency", &a).map_err(|e| StoreError::Corrupt(e.to_string()))?, n)))
-            .collect()
+        self.overdue_counts_q(today).await
     }
 
     async fn events_by_dossier(&self, after: Option<&str>, dossiers: usize) -> Result<Vec<(String, Vec<Event>)>> {
-        let after = after.unwrap_or("").to_owned();
-        let links = self
-            .read(move |c| {
-                let codes: Vec<String> = {
-                    let mut st = c.prepare_cached("SELECT code FROM dossier WHERE code > ?1 ORDER BY code LIMIT ?2")?;
-                    let rows = st.query_map(params![after, dossiers as i64], |r| r.get(0))?;
-                    rows.collect::<rusqlite::Result<_>>()?
-                };
-                let (Some(first), Some(last)) = (codes.first(), codes.last()) else { return Ok(Vec::new()) };
-                dossier::links_between(c, first, last)
-            })
-            .await?;
-        group_links(links)
+        self.events_by_dossier_q(after, dossiers).await
     }
 
     async fn open_dossiers_due(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {
-        let bodies: Vec<String> = self
-            .read(move |c| {
-                let mut st = c.prepare_cached(
-                    "SELECT body FROM dossier INDEXED BY dossier_open_due
-                     WHERE state IN ('received', 'processing', 'payment_requested') AND due_on <= ?1
-                     ORDER BY due_on LIMIT ?2",
-                )?;
-                let rows = st.query_map(params![until, limit as i64], |r| r.get(0))?;
-                rows.collect()
-            })
-            .await?;
-        bodies.iter().map(|b| tinhso_store::codec::from_json(b)).collect()
+        self.open_dossiers_due_q(until, limit).await
     }
 
     async fn staff_with_role(&self, role: Role) -> Result<Vec<Account>> {
-        let role = role.key().to_owned();
-        self.read(move |c| {
-            let sql = format!("SELECT {} FROM account WHERE role = ?1 ORDER BY id", rows::ACCOUNT_COLUMNS);
-            let mut st = c.prepare(&sql)?;
-            let rows = st.query_map([role], rows::account)?;
-            rows.collect()
-        })
-        .await
+        self.staff_with_role_q(role).await
     }
 
     async fn send_alert(&self, key: &str, notes: &[Notification]) -> Result<bool> {
-        let (key, notes) = (key.to_owned(), notes.to_vec());
-        self.write(move |tx| {
-            let fresh = tx
-                .execute(
-                    "INSERT INTO ioc_alert (key, created_at) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
-                    params![key, Utc::now()],
-                )
-                .map_err(map_err)?;
-            if fresh == 1 {
-                for n in &notes {
-                    tx.execute(
-                        "INSERT INTO outbox (account_id, subject, body, created_at) VALUES (?1, ?2, ?3, ?4)",
-                        params![n.account_id, n.subject, n.body, Utc::now()],
-                    )
-                    .map_err(map_err)?;
-                }
-            }
-            Ok(fresh == 1)
-        })
-        .await
+        self.send_alert_q(key, notes).await
     }
 
     async fn ioc_entries(&self) -> Result<Vec<IocEntry>> {
-        self.read(|c| {
-            let mut st = c.prepare(
-                "SELECT indicator, unit, rate, evidence, entered_by, entered_at FROM ioc_entry ORDER BY indicator, unit",
-            )?;
-            let rows = st.query_map([], |r| {
-                Ok(IocEntry {
-                    indicator: r.get(0)?,
-                    unit: r.get(1)?,
-                    rate: r.get(2)?,
-                    evidence: r.get(3)?,
-                    entered_by: r.get(4)?,
-                    entered_at: r.get(5)?,
-                })
-            })?;
-            rows.collect()
-        })
-        .await
+        self.ioc_entries_q().await
     }
 
     async fn put_ioc_entry(&self, e: &IocEntry) -> Result<()> {
-        let e = e.clone();
-        self.write(move |tx| {
-            tx.execute(
-                "INSERT INTO ioc_entry (indicator, unit, rate, evidence, entered_by, entered_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (indicator, unit) DO UPDATE SET rate = excluded.rate, evidence = excluded.evidence,
-                 entered_by = excluded.entered_by, entered_at = excluded.entered_at",
-                params![e.indicator, e.unit, e.rate, e.evidence, e.entered_by, e.entered_at],
-            )
-            .map_err(map_err)?;
-            Ok(())
-        })
-        .await
+        self.put_ioc_entry_q(e).await
     }
 
     async fn import_dossiers(&self, items: &[(NewDossier, Vec<Event>)]) -> Result<usize> {
@@ -805,49 +674,4 @@ impl Store for SqliteStore {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use tinhso_domain::policy::Role;
-
-    fn account(login: &str) -> NewAccount {
-        NewAccount {
-            login: login.to_owned(),
-            full_name: "Thử nghiệm".to_owned(),
-            password_hash: "x".to_owned(),
-            role: Role::Citizen,
-            agency: None,
-            personal_id: None,
-        }
-    }
-
-    /// Concurrent writes share commits; one that fails (a duplicate login) undoes only itself.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn group_commit_isolates_failed_writes() {
-        let dir = std::env::temp_dir().join(format!("tinhso-gc-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let store = std::sync::Arc::new(SqliteStore::open(dir.join("t.db")).await.unwrap());
-        let mut tasks = Vec::new();
-        for i in 0..300 {
-            let store = store.clone();
-            // Every tenth login repeats the one before it.
-            let login = if i % 10 == 9 { format!("{}@x.vn", i - 1) } else { format!("{i}@x.vn") };
-            tasks.push(tokio::spawn(async move { store.create_account(&account(&login)).await }));
-        }
-        let mut ok = 0;
-        let mut conflicts = 0;
-        for t in tasks {
-            match t.await.unwrap() {
-                Ok(_) => ok += 1,
-                Err(StoreError::Conflict(_)) => conflicts += 1,
-                Err(e) => panic!("{e}"),
-            }
-        }
-        assert_eq!((ok, conflicts), (270, 30));
-        assert_eq!(store.accounts().await.unwrap().len(), 270);
-        // Reopened from disk, everything acknowledged is there.
-        drop(store);
-        let again = SqliteStore::open(dir.join("t.db")).await.unwrap();
-        assert_eq!(again.accounts().await.unwrap().len(), 270);
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-}
+mod tests;

@@ -1,0 +1,193 @@
+//! The operations centre's queries and alert writes: aggregates, open dossiers, entries.
+
+use crate::{dossier, map_err, rows, PgStore};
+use chrono::{NaiveDate, Utc};
+use tinhso_domain::dossier::{Dossier, Event};
+use tinhso_domain::ids::AgencyCode;
+use tinhso_domain::ioc::Measure;
+use tinhso_domain::policy::Role;
+use tinhso_store::codec::from_json;
+use tinhso_store::{
+    group_links, ioc_key, ioc_rows, monthly_rows, Account, Grain, IocEntry, Notification, Result, StoreError,
+};
+
+impl PgStore {
+    pub(crate) async fn ioc_totals_q(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(AgencyCode, Measure, i64)>> {
+        let client = self.client().await?;
+        let mut out = Vec::new();
+        for (grain, a, b) in tinhso_store::period_ranges(from, to) {
+            let rows = client
+                .query(
+                    "SELECT agency, measure, SUM(value)::bigint FROM ioc_aggregate
+                     WHERE grain = $1 AND bucket BETWEEN $2 AND $3 GROUP BY agency, measure",
+                    &[&grain.key(), &a, &b],
+                )
+                .await
+                .map_err(map_err)?;
+            out.extend(rows.iter().map(|r| (r.get::<_, String>(0), r.get::<_, String>(1), r.get::<_, i64>(2))));
+        }
+        ioc_rows(out)
+    }
+
+    pub(crate) async fn ioc_monthly_q(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(String, Measure, i64)>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT bucket, measure, SUM(value)::bigint FROM ioc_aggregate
+                 WHERE grain = 'm' AND bucket BETWEEN $1 AND $2 GROUP BY bucket, measure",
+                &[&Grain::Month.bucket(from), &Grain::Month.bucket(to)],
+            )
+            .await
+            .map_err(map_err)?;
+        monthly_rows(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+    }
+
+    pub(crate) async fn ioc_buckets_q(&self, grain: Grain) -> Result<Vec<(Grain, String, AgencyCode, Measure, i64)>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT bucket, agency, measure, value FROM ioc_aggregate WHERE grain = $1 AND value <> 0",
+                &[&grain.key()],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                let (a, m) = ioc_key(r.get(1), r.get(2))?;
+                Ok((grain, r.get(0), a, m, r.get(3)))
+            })
+            .collect()
+    }
+
+    pub(crate) async fn overdue_counts_q(&self, today: NaiveDate) -> Result<Vec<(AgencyCode, i64)>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT agency, SUM(value)::bigint FROM ioc_aggregate
+                 WHERE measure = 'open_due' AND grain = 'd' AND bucket < $1 GROUP BY agency HAVING SUM(value) <> 0",
+                &[&Grain::Day.bucket(today)],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                let a: String = r.get(0);
+                Ok((AgencyCode::parse("agency", &a).map_err(|e| StoreError::Corrupt(e.to_string()))?, r.get(1)))
+            })
+            .collect()
+    }
+
+    pub(crate) async fn events_by_dossier_q(
+        &self,
+        after: Option<&str>,
+        dossiers: usize,
+    ) -> Result<Vec<(String, Vec<Event>)>> {
+        let client = self.client().await?;
+        let codes = client
+            .query(
+                "SELECT code FROM dossier WHERE code > $1 ORDER BY code LIMIT $2",
+                &[&after.unwrap_or(""), &(dossiers as i64)],
+            )
+            .await
+            .map_err(map_err)?;
+        let (Some(first), Some(last)) = (codes.first(), codes.last()) else { return Ok(Vec::new()) };
+        let (first, last): (String, String) = (first.get(0), last.get(0));
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT {} FROM dossier_event WHERE dossier_code BETWEEN $1 AND $2 ORDER BY dossier_code, id",
+                    dossier::LINK_COLUMNS
+                ),
+                &[&first, &last],
+            )
+            .await
+            .map_err(map_err)?;
+        group_links(rows.iter().map(|r| dossier::link(r).0).collect())
+    }
+
+    pub(crate) async fn open_dossiers_due_q(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT body::text FROM dossier
+                 WHERE state IN ('received', 'processing', 'payment_requested') AND due_on <= $1
+                 ORDER BY due_on LIMIT $2",
+                &[&until, &(limit as i64)],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(|r| from_json(r.get::<_, &str>(0))).collect()
+    }
+
+    pub(crate) async fn staff_with_role_q(&self, role: Role) -> Result<Vec<Account>> {
+        let sql = format!("SELECT {} FROM account WHERE role = $1 ORDER BY id", rows::ACCOUNT_COLUMNS);
+        let rows = self.client().await?.query(&sql, &[&role.key()]).await.map_err(map_err)?;
+        rows.iter().map(|r| rows::account_at(r, 0)).collect()
+    }
+
+    pub(crate) async fn send_alert_q(&self, key: &str, notes: &[Notification]) -> Result<bool> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        let fresh = tx
+            .execute(
+                "INSERT INTO ioc_alert (key, created_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+                &[&key, &Utc::now().to_rfc3339()],
+            )
+            .await
+            .map_err(map_err)?;
+        if fresh == 1 {
+            for n in notes {
+                tx.execute(
+                    "INSERT INTO outbox (account_id, subject, body, created_at) VALUES ($1, $2, $3, $4)",
+                    &[&n.account_id, &n.subject, &n.body, &Utc::now()],
+                )
+                .await
+                .map_err(map_err)?;
+            }
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(fresh == 1)
+    }
+
+    pub(crate) async fn ioc_entries_q(&self) -> Result<Vec<IocEntry>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT indicator, unit, rate, evidence, entered_by, entered_at FROM ioc_entry ORDER BY indicator, unit",
+                &[],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(rows
+            .iter()
+            .map(|r| IocEntry {
+                indicator: r.get(0),
+                unit: r.get(1),
+                rate: r.get(2),
+                evidence: r.get(3),
+                entered_by: r.get(4),
+                entered_at: r.get(5),
+            })
+            .collect())
+    }
+
+    pub(crate) async fn put_ioc_entry_q(&self, e: &IocEntry) -> Result<()> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO ioc_entry (indicator, unit, rate, evidence, entered_by, entered_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (indicator, unit) DO UPDATE SET rate = excluded.rate, evidence = excluded.evidence,
+                 entered_by = excluded.entered_by, entered_at = excluded.entered_at",
+                &[&e.indicator, &e.unit, &e.rate, &e.evidence, &e.entered_by, &e.entered_at],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+}

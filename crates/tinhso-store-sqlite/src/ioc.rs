@@ -1,0 +1,190 @@
+//! The operations centre's queries and alert writes: aggregates, open dossiers, entries.
+
+use crate::{dossier, map_err, rows, SqliteStore};
+use chrono::{NaiveDate, Utc};
+use rusqlite::params;
+use tinhso_domain::dossier::{Dossier, Event};
+use tinhso_domain::ids::AgencyCode;
+use tinhso_domain::ioc::Measure;
+use tinhso_domain::policy::Role;
+use tinhso_store::{
+    group_links, ioc_key, ioc_rows, monthly_rows, Account, Grain, IocEntry, Notification, Result, StoreError,
+};
+
+impl SqliteStore {
+    pub(crate) async fn ioc_totals_q(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(AgencyCode, Measure, i64)>> {
+        let ranges = tinhso_store::period_ranges(from, to);
+        let rows: Vec<(String, String, i64)> = self
+            .read(move |c| {
+                let mut st = c.prepare_cached(
+                    "SELECT agency, measure, SUM(value) FROM ioc_aggregate
+                     WHERE grain = ?1 AND bucket BETWEEN ?2 AND ?3 GROUP BY agency, measure",
+                )?;
+                let mut out = Vec::new();
+                for (grain, a, b) in &ranges {
+                    let rows = st.query_map(params![grain.key(), a, b], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                    for r in rows {
+                        out.push(r?);
+                    }
+                }
+                Ok(out)
+            })
+            .await?;
+        ioc_rows(rows)
+    }
+
+    pub(crate) async fn ioc_monthly_q(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(String, Measure, i64)>> {
+        let (a, b) = (Grain::Month.bucket(from), Grain::Month.bucket(to));
+        let rows: Vec<(String, String, i64)> = self
+            .read(move |c| {
+                let mut st = c.prepare_cached(
+                    "SELECT bucket, measure, SUM(value) FROM ioc_aggregate
+                     WHERE grain = 'm' AND bucket BETWEEN ?1 AND ?2 GROUP BY bucket, measure",
+                )?;
+                let rows = st.query_map([a, b], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                rows.collect()
+            })
+            .await?;
+        monthly_rows(rows)
+    }
+
+    pub(crate) async fn ioc_buckets_q(&self, grain: Grain) -> Result<Vec<(Grain, String, AgencyCode, Measure, i64)>> {
+        let rows: Vec<(String, String, String, i64)> = self
+            .read(move |c| {
+                let mut st = c.prepare(
+                    "SELECT bucket, agency, measure, value FROM ioc_aggregate WHERE grain = ?1 AND value <> 0",
+                )?;
+                let rows = st.query_map([grain.key()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+                rows.collect()
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(bucket, agency, measure, v)| {
+                let (a, m) = ioc_key(&agency, &measure)?;
+                Ok((grain, bucket, a, m, v))
+            })
+            .collect()
+    }
+
+    pub(crate) async fn overdue_counts_q(&self, today: NaiveDate) -> Result<Vec<(AgencyCode, i64)>> {
+        let rows: Vec<(String, i64)> = self
+            .read(move |c| {
+                // The open_due stock summed over due dates before today: no dossier is read.
+                let mut st = c.prepare_cached(
+                    "SELECT agency, SUM(value) FROM ioc_aggregate INDEXED BY ioc_aggregate_measure
+                     WHERE measure = 'open_due' AND grain = 'd' AND bucket < ?1 GROUP BY agency HAVING SUM(value) <> 0",
+                )?;
+                let rows = st.query_map([Grain::Day.bucket(today)], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                rows.collect()
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(a, n)| Ok((AgencyCode::parse("agency", &a).map_err(|e| StoreError::Corrupt(e.to_string()))?, n)))
+            .collect()
+    }
+
+    pub(crate) async fn events_by_dossier_q(
+        &self,
+        after: Option<&str>,
+        dossiers: usize,
+    ) -> Result<Vec<(String, Vec<Event>)>> {
+        let after = after.unwrap_or("").to_owned();
+        let links = self
+            .read(move |c| {
+                let codes: Vec<String> = {
+                    let mut st = c.prepare_cached("SELECT code FROM dossier WHERE code > ?1 ORDER BY code LIMIT ?2")?;
+                    let rows = st.query_map(params![after, dossiers as i64], |r| r.get(0))?;
+                    rows.collect::<rusqlite::Result<_>>()?
+                };
+                let (Some(first), Some(last)) = (codes.first(), codes.last()) else { return Ok(Vec::new()) };
+                dossier::links_between(c, first, last)
+            })
+            .await?;
+        group_links(links)
+    }
+
+    pub(crate) async fn open_dossiers_due_q(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {
+        let bodies: Vec<String> = self
+            .read(move |c| {
+                let mut st = c.prepare_cached(
+                    "SELECT body FROM dossier INDEXED BY dossier_open_due
+                     WHERE state IN ('received', 'processing', 'payment_requested') AND due_on <= ?1
+                     ORDER BY due_on LIMIT ?2",
+                )?;
+                let rows = st.query_map(params![until, limit as i64], |r| r.get(0))?;
+                rows.collect()
+            })
+            .await?;
+        bodies.iter().map(|b| tinhso_store::codec::from_json(b)).collect()
+    }
+
+    pub(crate) async fn staff_with_role_q(&self, role: Role) -> Result<Vec<Account>> {
+        let role = role.key().to_owned();
+        self.read(move |c| {
+            let sql = format!("SELECT {} FROM account WHERE role = ?1 ORDER BY id", rows::ACCOUNT_COLUMNS);
+            let mut st = c.prepare(&sql)?;
+            let rows = st.query_map([role], rows::account)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    pub(crate) async fn send_alert_q(&self, key: &str, notes: &[Notification]) -> Result<bool> {
+        let (key, notes) = (key.to_owned(), notes.to_vec());
+        self.write(move |tx| {
+            let fresh = tx
+                .execute(
+                    "INSERT INTO ioc_alert (key, created_at) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+                    params![key, Utc::now()],
+                )
+                .map_err(map_err)?;
+            if fresh == 1 {
+                for n in &notes {
+                    tx.execute(
+                        "INSERT INTO outbox (account_id, subject, body, created_at) VALUES (?1, ?2, ?3, ?4)",
+                        params![n.account_id, n.subject, n.body, Utc::now()],
+                    )
+                    .map_err(map_err)?;
+                }
+            }
+            Ok(fresh == 1)
+        })
+        .await
+    }
+
+    pub(crate) async fn ioc_entries_q(&self) -> Result<Vec<IocEntry>> {
+        self.read(|c| {
+            let mut st = c.prepare(
+                "SELECT indicator, unit, rate, evidence, entered_by, entered_at FROM ioc_entry ORDER BY indicator, unit",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok(IocEntry {
+                    indicator: r.get(0)?,
+                    unit: r.get(1)?,
+                    rate: r.get(2)?,
+                    evidence: r.get(3)?,
+                    entered_by: r.get(4)?,
+                    entered_at: r.get(5)?,
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    pub(crate) async fn put_ioc_entry_q(&self, e: &IocEntry) -> Result<()> {
+        let e = e.clone();
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO ioc_entry (indicator, unit, rate, evidence, entered_by, entered_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (indicator, unit) DO UPDATE SET rate = excluded.rate, evidence = excluded.evidence,
+                 entered_by = excluded.entered_by, entered_at = excluded.entered_at",
+                params![e.indicator, e.unit, e.rate, e.evidence, e.entered_by, e.entered_at],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+}
