@@ -2,13 +2,13 @@
 
 use crate::{dossier, map_err, rows, PgStore};
 use chrono::{NaiveDate, Utc};
-use tinhso_domain::dossier::{Dossier, Event};
+use tinhso_domain::dossier::Dossier;
 use tinhso_domain::ids::AgencyCode;
 use tinhso_domain::ioc::Measure;
 use tinhso_domain::policy::Role;
 use tinhso_store::codec::from_json;
 use tinhso_store::{
-    group_links, ioc_key, ioc_rows, monthly_rows, Account, Grain, IocEntry, Notification, Result, StoreError,
+    group_links, ioc_key, ioc_rows, monthly_rows, Account, EventPage, Grain, IocEntry, Notification, Result, StoreError,
 };
 
 impl PgStore {
@@ -80,11 +80,7 @@ impl PgStore {
             .collect()
     }
 
-    pub(crate) async fn events_by_dossier_q(
-        &self,
-        after: Option<&str>,
-        dossiers: usize,
-    ) -> Result<Vec<(String, Vec<Event>)>> {
+    pub(crate) async fn events_by_dossier_q(&self, after: Option<&str>, dossiers: usize) -> Result<EventPage> {
         let client = self.client().await?;
         let codes = client
             .query(
@@ -93,7 +89,9 @@ impl PgStore {
             )
             .await
             .map_err(map_err)?;
-        let (Some(first), Some(last)) = (codes.first(), codes.last()) else { return Ok(Vec::new()) };
+        let (Some(first), Some(last)) = (codes.first(), codes.last()) else {
+            return Ok(EventPage { dossiers: Vec::new(), next: None });
+        };
         let (first, last): (String, String) = (first.get(0), last.get(0));
         let rows = client
             .query(
@@ -105,7 +103,8 @@ impl PgStore {
             )
             .await
             .map_err(map_err)?;
-        group_links(rows.iter().map(|r| dossier::link(r).0).collect())
+        let dossiers = group_links(rows.iter().map(|r| dossier::link(r).0).collect())?;
+        Ok(EventPage { dossiers, next: Some(last) })
     }
 
     pub(crate) async fn open_dossiers_due_q(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {

@@ -202,13 +202,14 @@ pub fn to_record((body, form, phone): (String, String, Option<String>)) -> Resul
     Ok(DossierRecord { dossier: from_json(&body)?, form: from_json(&form)?, applicant_phone: phone })
 }
 
-/// Links of the dossiers with codes in `[first, last]`, by dossier then chain order.
-pub fn links_between(c: &Connection, first: &str, last: &str) -> rusqlite::Result<Vec<Link>> {
+/// Links of the dossiers with rowids in `(after, last]`, by dossier then chain order.
+pub fn links_of_rowids(c: &Connection, after: i64, last: i64) -> rusqlite::Result<Vec<Link>> {
     let mut st = c.prepare_cached(
-        "SELECT id, dossier_code, at, actor, payload FROM dossier_event INDEXED BY dossier_event_by_dossier
-         WHERE dossier_code BETWEEN ?1 AND ?2 ORDER BY dossier_code, id",
+        "SELECT e.id, e.dossier_code, e.at, e.actor, e.payload
+         FROM dossier d JOIN dossier_event e INDEXED BY dossier_event_by_dossier ON e.dossier_code = d.code
+         WHERE d.rowid > ?1 AND d.rowid <= ?2 ORDER BY e.dossier_code, e.id",
     )?;
-    let rows = st.query_map([first, last], |r| {
+    let rows = st.query_map([after, last], |r| {
         Ok(Link { id: r.get(0)?, dossier: r.get(1)?, at: r.get(2)?, actor: r.get(3)?, payload: r.get(4)? })
     })?;
     rows.collect()

@@ -3,12 +3,12 @@
 use crate::{dossier, map_err, rows, SqliteStore};
 use chrono::{NaiveDate, Utc};
 use rusqlite::params;
-use tinhso_domain::dossier::{Dossier, Event};
+use tinhso_domain::dossier::Dossier;
 use tinhso_domain::ids::AgencyCode;
 use tinhso_domain::ioc::Measure;
 use tinhso_domain::policy::Role;
 use tinhso_store::{
-    group_links, ioc_key, ioc_rows, monthly_rows, Account, Grain, IocEntry, Notification, Result, StoreError,
+    group_links, ioc_key, ioc_rows, monthly_rows, Account, EventPage, Grain, IocEntry, Notification, Result, StoreError,
 };
 
 impl SqliteStore {
@@ -83,24 +83,22 @@ impl SqliteStore {
             .collect()
     }
 
-    pub(crate) async fn events_by_dossier_q(
-        &self,
-        after: Option<&str>,
-        dossiers: usize,
-    ) -> Result<Vec<(String, Vec<Event>)>> {
-        let after = after.unwrap_or("").to_owned();
-        let links = self
+    pub(crate) async fn events_by_dossier_q(&self, after: Option<&str>, dossiers: usize) -> Result<EventPage> {
+        // Pages follow insertion order (rowid): a page's events were written at about the same
+        // time, so reading them is nearly sequential even when the file outgrows the page cache.
+        let after: i64 = after.and_then(|a| a.parse().ok()).unwrap_or(0);
+        let (links, last) = self
             .read(move |c| {
-                let codes: Vec<String> = {
-                    let mut st = c.prepare_cached("SELECT code FROM dossier WHERE code > ?1 ORDER BY code LIMIT ?2")?;
-                    let rows = st.query_map(params![after, dossiers as i64], |r| r.get(0))?;
-                    rows.collect::<rusqlite::Result<_>>()?
-                };
-                let (Some(first), Some(last)) = (codes.first(), codes.last()) else { return Ok(Vec::new()) };
-                dossier::links_between(c, first, last)
+                let last: Option<i64> = c
+                    .prepare_cached(
+                        "SELECT MAX(rowid) FROM (SELECT rowid FROM dossier WHERE rowid > ?1 ORDER BY rowid LIMIT ?2)",
+                    )?
+                    .query_row(params![after, dossiers as i64], |r| r.get(0))?;
+                let Some(last) = last else { return Ok((Vec::new(), None)) };
+                Ok((dossier::links_of_rowids(c, after, last)?, Some(last)))
             })
             .await?;
-        group_links(links)
+        Ok(EventPage { dossiers: group_links(links)?, next: last.map(|l| l.to_string()) })
     }
 
     pub(crate) async fn open_dossiers_due_q(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {

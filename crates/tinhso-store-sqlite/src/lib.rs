@@ -362,7 +362,7 @@ impl Store for SqliteStore {
         self.overdue_counts_q(today).await
     }
 
-    async fn events_by_dossier(&self, after: Option<&str>, dossiers: usize) -> Result<Vec<(String, Vec<Event>)>> {
+    async fn events_by_dossier(&self, after: Option<&str>, dossiers: usize) -> Result<tinhso_store::EventPage> {
         self.events_by_dossier_q(after, dossiers).await
     }
 

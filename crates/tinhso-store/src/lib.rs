@@ -124,6 +124,14 @@ pub fn period_ranges(from: NaiveDate, to: NaiveDate) -> Vec<(Grain, String, Stri
     out
 }
 
+/// One page of `events_by_dossier`.
+#[derive(Debug, Clone)]
+pub struct EventPage {
+    pub dossiers: Vec<(String, Vec<Event>)>,
+    /// Where the next page starts; None after the last.
+    pub next: Option<String>,
+}
+
 /// Links in dossier order, grouped per dossier as events.
 pub fn group_links(links: Vec<Link>) -> Result<Vec<(String, Vec<Event>)>> {
     let mut out: Vec<(String, Vec<Event>)> = Vec::new();
@@ -358,9 +366,11 @@ pub trait Store: Send + Sync + 'static {
     async fn dossier_events(&self, code: &str) -> Result<Vec<StoredEvent>>;
     async fn dossiers(&self, query: &DossierQuery) -> Result<Vec<Dossier>>;
     async fn audit_chain(&self) -> Result<AuditChain>;
-    /// The events of up to `dossiers` dossiers whose codes sort after `after`, each dossier's
-    /// in chain order: for refolding every dossier without holding the whole chain in memory.
-    async fn events_by_dossier(&self, after: Option<&str>, dossiers: usize) -> Result<Vec<(String, Vec<Event>)>>;
+    /// The events of the next `dossiers` dossiers after the cursor `after` (None: from the start),
+    /// each dossier's in chain order: for refolding every dossier without holding the whole
+    /// chain in memory. The cursor is the backend's own (insertion order where it has one, so
+    /// that a page's events lie together on disk).
+    async fn events_by_dossier(&self, after: Option<&str>, dossiers: usize) -> Result<EventPage>;
     async fn inbox(&self, account_id: i64) -> Result<Vec<InboxMessage>>;
 
     /// Decision 766 totals per deciding agency and measure over `[from, to]`.

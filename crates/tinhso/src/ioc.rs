@@ -33,9 +33,11 @@ pub async fn check(store: &dyn Store) -> Result<ExitCode> {
     let mut after: Option<String> = None;
     loop {
         let page = store.events_by_dossier(after.as_deref(), 2_000).await?;
-        let Some((last, _)) = page.last() else { break };
-        after = Some(last.clone());
-        for (code, list) in page {
+        if page.dossiers.is_empty() {
+            break;
+        }
+        after = page.next;
+        for (code, list) in page.dossiers {
             let mut d: Option<Dossier> = None;
             for e in &list {
                 d = Some(apply(d, &code, e).ok_or_else(|| anyhow!("an event of {code} does not apply"))?);
