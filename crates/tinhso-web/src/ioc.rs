@@ -106,13 +106,16 @@ pub fn ranked_units(state: &AppState) -> Vec<(Unit, String, bool)> {
 }
 
 fn procedures_of<'a>(state: &AppState, unit: &Unit, all: &'a [std::sync::Arc<Procedure>]) -> Vec<&'a Procedure> {
-    let commune = |a: &AgencyCode| state.agencies.iter().any(|x| &x.code == a && x.level == AgencyLevel::Commune);
+    // Whether the unit is a commune's committee, once per unit rather than once per procedure
+    // (the dashboard asks for every unit on each page).
+    let commune = matches!(unit, Unit::Agency(a)
+        if state.agencies.iter().any(|x| &x.code == a && x.level == AgencyLevel::Commune));
     all.iter()
         .map(|p| p.as_ref())
         .filter(|p| match (unit, &p.competent_agency) {
             (Unit::Province, _) => true,
             (Unit::Agency(a), CompetentAgency::Agency(c)) => a == c,
-            (Unit::Agency(a), CompetentAgency::CommuneCommittee) => commune(a),
+            (Unit::Agency(_), CompetentAgency::CommuneCommittee) => commune,
         })
         .collect()
 }
