@@ -2,11 +2,13 @@
 //! 200 KB attachment), status lookups/s, the staff inbox p99 and RSS, each beside the
 //! machine's ceiling measured in the same run with the same load generator.
 
+use crate::http1::{self, Conn};
 use crate::load::{self, Outcome};
 use crate::{cli, rss_kib, rss_parts, start, start_ceiling};
 use anyhow::{anyhow, Result};
 use chrono::{Days, Utc};
 use serde_json::{json, Value};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -105,83 +107,98 @@ async fn bulk_load(db: &Path, n: usize) -> Result<(u64, Vec<String>)> {
     Ok((started.elapsed().as_secs(), codes))
 }
 
-/// Logged-in clients, each with its CSRF token.
-async fn sessions(base: &str, login: &str, n: usize) -> Result<Vec<(reqwest::Client, String)>> {
-    let mut out = Vec::new();
-    for _ in 0..n {
-        let c = load::client();
-        let v: Value = c
-            .post(format!("{base}/api/v1/session"))
-            .json(&json!({ "login": login, "password": PASSWORD }))
-            .send()
-            .await?
-            .json()
-            .await?;
-        let csrf = v["csrf_token"].as_str().ok_or_else(|| anyhow!("login failed: {v}"))?.to_owned();
-        out.push((c, csrf));
-    }
-    Ok(out)
-}
-
 async fn submissions(
-    base: &str,
+    addr: SocketAddr,
     communes: Arc<Vec<u32>>,
     connections: usize,
     measure: Duration,
     attachment: bool,
 ) -> Result<Outcome> {
-    let sessions = Arc::new(sessions(base, CITIZEN, connections).await?);
-    let clients = sessions.iter().map(|(c, _)| c.clone()).collect();
-    let base = base.to_owned();
-    load::run_with(clients, measure, move |c, conn, i| {
-        let (base, sessions, communes) = (base.clone(), sessions.clone(), communes.clone());
+    load::run(addr, connections, measure, login(CITIZEN), move |mut c, conn, i| {
+        let communes = communes.clone();
         async move {
-            let csrf = &sessions[conn].1;
             let commune = communes[(conn * 7 + i as usize) % communes.len()];
             let mut body = json!({ "procedure": COMMUNE_PROCEDURE, "commune": commune, "form": form(commune) });
             if attachment {
                 // 200 KB of distinct content each time, so every upload is really written.
                 let mut pdf = format!("%PDF-1.4\n% {conn}-{i}\n").into_bytes();
                 pdf.resize(200 * 1024, b'0' + (i % 10) as u8);
-                let up = c
-                    .post(format!("{base}/api/v1/files"))
-                    .header("x-csrf-token", csrf)
-                    .header("x-file-name", "to-khai.pdf")
-                    .body(pdf)
-                    .send()
-                    .await;
-                let Ok(up) = up else { return false };
-                let Ok(v) = up.json::<Value>().await else { return false };
-                let Some(sha) = v["sha256"].as_str() else { return false };
+                let mut req = c.build("POST", "/api/v1/files", Some("application/pdf"), &pdf);
+                // The file's name travels in a header; insert it before the blank line.
+                let at = req.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(0) + 2;
+                req.splice(at..at, b"X-File-Name: to-khai.pdf\r\n".iter().copied());
+                let sha = match c.send(&req).await.and_then(|r| r.json()) {
+                    Ok(v) => v["sha256"].as_str().map(str::to_owned),
+                    Err(_) => None,
+                };
+                let Some(sha) = sha else { return (c, false) };
                 body["files"] = json!([{ "component": 0, "sha256": sha }]);
             }
-            let r = c.post(format!("{base}/api/v1/dossiers")).header("x-csrf-token", csrf).json(&body).send().await;
-            matches!(r, Ok(r) if r.status().as_u16() == 201)
+            let ok = match serde_json::to_vec(&body) {
+                Ok(b) => matches!(c.post_json("/api/v1/dossiers", &b).await, Ok(r) if r.status == 201),
+                Err(_) => false,
+            };
+            (c, ok)
         }
     })
     .await
 }
 
-async fn authed_gets(
-    base: &str,
-    login: &str,
-    urls: Vec<String>,
-    connections: usize,
-    measure: Duration,
-) -> Result<Outcome> {
-    let clients = sessions(base, login, connections).await?.into_iter().map(|(c, _)| c).collect();
-    let urls = Arc::new(urls);
-    load::run_with(clients, measure, move |c, conn, i| {
-        let urls = urls.clone();
-        async move {
-            let url = &urls[(conn * 131 + i as usize) % urls.len()];
-            match c.get(url).send().await {
-                Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
-                _ => false,
-            }
+/// Logs each connection in as `login` before the load starts.
+fn login(login: &'static str) -> impl Fn(Conn, usize) -> BoxFuture + Send + Clone + 'static {
+    move |mut c, _| {
+        Box::pin(async move {
+            c.login(login, PASSWORD).await?;
+            Ok(c)
+        })
+    }
+}
+
+type BoxFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Conn>>>>;
+
+/// The province's commune codes, which submissions spread over.
+async fn communes(base: &str) -> Result<Arc<Vec<u32>>> {
+    let units: Value = reqwest::get(format!("{base}/api/v1/units")).await?.json().await?;
+    Ok(Arc::new(
+        units["items"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|u| u["code"].as_u64().map(|c| c as u32)).collect())
+            .unwrap_or_default(),
+    ))
+}
+
+/// One scenario against a running server, for profiling it (`tinhso-bench drive`).
+pub async fn drive(base: &str, scenario: &str, connections: usize, seconds: u64) -> Result<()> {
+    let addr = http1::addr_of(base)?;
+    let measure = Duration::from_secs(seconds);
+    let communes = communes(base).await?;
+    let out = match scenario {
+        "submit" => submissions(addr, communes, connections, measure, false).await?,
+        "attach" => submissions(addr, communes, connections, measure, true).await?,
+        "lookup" => {
+            let mut c = Conn::connect(addr).await?;
+            c.login(CITIZEN, PASSWORD).await?;
+            let v = c.get("/api/v1/dossiers?limit=200").await?.json()?;
+            let paths = v["items"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|d| d["code"].as_str().map(|c| format!("/api/v1/dossiers/{c}"))).collect())
+                .unwrap_or_default();
+            load::authed_gets(addr, CITIZEN, PASSWORD, paths, connections, measure).await?
         }
-    })
-    .await
+        "inbox" => {
+            let paths = vec!["/api/v1/dossiers?limit=50".to_owned()];
+            load::authed_gets(addr, DESK, PASSWORD, paths, connections, measure).await?
+        }
+        other => return Err(anyhow!("unknown scenario {other}: submit, attach, lookup, inbox")),
+    };
+    println!(
+        "{scenario}: {:.0}/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
+        out.rate(),
+        out.p(50.0),
+        out.p(99.0),
+        out.errors
+    );
+    Ok(())
 }
 
 pub struct Args<'a> {
@@ -190,6 +207,21 @@ pub struct Args<'a> {
     pub stored: usize,
     pub connections: usize,
     pub seconds: u64,
+    /// Measure on the data an earlier run loaded instead of loading again.
+    pub reuse: bool,
+}
+
+/// The demo citizen's dossier codes in an earlier run's data directory, if `reuse` and it has one.
+async fn reuse_codes(data: &Path, reuse: bool) -> Result<Option<Vec<String>>> {
+    let db = data.join("tinhso.db");
+    if !reuse || !db.exists() {
+        return Ok(None);
+    }
+    let store = tinhso_store_sqlite::SqliteStore::open(&db).await?;
+    let accounts = store.accounts().await?;
+    let citizen = accounts.iter().find(|a| a.login == CITIZEN).ok_or_else(|| anyhow!("no demo citizen"))?.id;
+    let q = tinhso_store::DossierQuery { applicant: Some(citizen), limit: 2000, ..Default::default() };
+    Ok(Some(store.dossiers(&q).await?.into_iter().map(|d| d.code).collect()))
 }
 
 pub async fn run(a: Args<'_>) -> Result<()> {
@@ -200,50 +232,57 @@ pub async fn run(a: Args<'_>) -> Result<()> {
     let fsync = crate::ceiling::fsync_per_second(a.work, 5)?;
     let file_writes = crate::ceiling::file_writes_per_second(a.work, 200 * 1024, a.connections.min(16), 5)?;
     let ceiling = start_ceiling(a.work).await?;
-    let c_url = ceiling.url.clone();
-    let insert_ceiling =
-        load::run_with((0..a.connections).map(|_| load::client()).collect(), measure, move |c, conn, i| {
-            let url = format!("{c_url}/insert");
+    let c_addr = http1::addr_of(&ceiling.url)?;
+    let pad = "x".repeat(400);
+    let insert_ceiling = load::run(
+        c_addr,
+        a.connections,
+        measure,
+        |c, _| async { Ok(c) },
+        move |mut c, conn, i| {
+            let body = format!("{{\"n\":{conn},\"i\":{i},\"pad\":\"{pad}\"}}");
             async move {
-                let r = c
-                    .post(url)
-                    .body(format!("{{\"n\":{conn},\"i\":{i},\"pad\":\"{}\"}}", "x".repeat(400)))
-                    .send()
-                    .await;
-                matches!(r, Ok(r) if r.status().as_u16() == 201)
+                let ok = matches!(c.post_json("/insert", body.as_bytes()).await, Ok(r) if r.status == 201);
+                (c, ok)
             }
-        })
-        .await?;
-    let reads: Vec<String> = (1..=50_000).step_by(7).map(|i| format!("{}/read/{i}", ceiling.url)).collect();
-    let read_ceiling = load::run(&reads, a.connections, measure).await?;
-    let hello_ceiling = load::run(&[format!("{}/hello", ceiling.url)], a.connections, measure).await?;
+        },
+    )
+    .await?;
+    let reads: Vec<String> = (1..=50_000).step_by(7).map(|i| format!("/read/{i}")).collect();
+    let read_ceiling = load::gets(c_addr, reads, a.connections, measure).await?;
+    let hello_ceiling = load::gets(c_addr, vec!["/hello".into()], a.connections, measure).await?;
     drop(ceiling);
 
-    // The platform with `stored` dossiers.
-    let first = start(a.tinhso, &data, &["--demo-dossiers", "0"]).await?;
-    drop(first);
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let (load_secs, codes) = bulk_load(&data.join("tinhso.db"), a.stored).await?;
+    // The platform with `stored` dossiers (or an earlier run's, kept with --reuse).
+    let codes = match reuse_codes(&data, a.reuse).await? {
+        Some(codes) => {
+            eprintln!("  reusing {} with {} of the citizen's dossiers", data.display(), codes.len());
+            (None, codes)
+        }
+        None => {
+            let _ = std::fs::remove_dir_all(&data);
+            drop(start(a.tinhso, &data, &["--demo-dossiers", "0"]).await?);
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let (secs, codes) = bulk_load(&data.join("tinhso.db"), a.stored).await?;
+            (Some(secs), codes)
+        }
+    };
+    let (load_secs, codes) = codes;
     let server = start(a.tinhso, &data, &[]).await?;
     let base = server.url.clone();
-    let units: Value = reqwest::get(format!("{base}/api/v1/units")).await?.json().await?;
-    let communes: Arc<Vec<u32>> = Arc::new(
-        units["items"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|u| u["code"].as_u64().map(|c| c as u32)).collect())
-            .unwrap_or_default(),
-    );
+    let addr = http1::addr_of(&base)?;
+    let communes = communes(&base).await?;
     let pid = server.child.id();
     eprintln!("  rss at start: {}", rss_parts(pid));
-    let plain = submissions(&base, communes.clone(), a.connections, measure, false).await?;
+    let plain = submissions(addr, communes.clone(), a.connections, measure, false).await?;
     eprintln!("  rss after submissions: {}", rss_parts(pid));
-    let attached = submissions(&base, communes, a.connections, measure, true).await?;
+    let attached = submissions(addr, communes, a.connections, measure, true).await?;
     eprintln!("  rss after attachments: {}", rss_parts(pid));
-    let lookups: Vec<String> = codes.iter().map(|c| format!("{base}/api/v1/dossiers/{c}")).collect();
-    let lookup = authed_gets(&base, CITIZEN, lookups, a.connections, measure).await?;
+    let lookups: Vec<String> = codes.iter().map(|c| format!("/api/v1/dossiers/{c}")).collect();
+    let lookup = load::authed_gets(addr, CITIZEN, PASSWORD, lookups, a.connections, measure).await?;
     eprintln!("  rss after lookups: {}", rss_parts(pid));
-    let inbox =
-        authed_gets(&base, DESK, vec![format!("{base}/api/v1/dossiers?limit=50")], a.connections, measure).await?;
+    let inbox_path = vec!["/api/v1/dossiers?limit=50".to_owned()];
+    let inbox = load::authed_gets(addr, DESK, PASSWORD, inbox_path, a.connections, measure).await?;
     let rss = rss_kib(server.child.id())? as f64 / 1024.0;
     drop(server);
     let verify = Instant::now();
@@ -293,7 +332,9 @@ pub async fn run(a: Args<'_>) -> Result<()> {
         hello_ceiling.errors
     );
     println!("| RSS after the load | {rss:.0} MB | < 300 MB | | |");
-    println!("| bulk load of {} dossiers through the store | {load_secs} s | | | |", a.stored);
+    if let Some(secs) = load_secs {
+        println!("| bulk load of {} dossiers through the store | {secs} s | | | |", a.stored);
+    }
     println!("| `tinhso audit verify` over the whole chain | {verify_secs:.1} s | | | |");
     Ok(())
 }

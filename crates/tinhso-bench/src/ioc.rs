@@ -3,11 +3,12 @@
 //! over the API, a dashboard page's p99 under load, and `tinhso ioc check`'s full
 //! recomputation, beside the hello ceiling of the same generator.
 
+use crate::http1::{self, Conn};
 use crate::load;
 use crate::{cli, start, start_ceiling};
 use anyhow::{anyhow, Result};
 use chrono::{Datelike, Days, Utc};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use tinhso_domain::dossier::deadline::Timeliness;
@@ -119,7 +120,7 @@ pub async fn run(a: Args<'_>) -> Result<()> {
     let data_s = data.display().to_string();
     let measure = Duration::from_secs(a.seconds);
     let ceiling = start_ceiling(a.work).await?;
-    let hello = load::run(&[format!("{}/hello", ceiling.url)], a.connections, measure).await?;
+    let hello = load::gets(http1::addr_of(&ceiling.url)?, vec!["/hello".into()], a.connections, measure).await?;
     drop(ceiling);
 
     let load_secs = if a.reuse && data.join("tinhso.db").exists() {
@@ -137,40 +138,26 @@ pub async fn run(a: Args<'_>) -> Result<()> {
     let (from, to) = (format!("{}-{:02}-{:02}", year - 1, Utc::now().month(), 1), Utc::now().date_naive().to_string());
 
     // One request at a time: the province's index for the last year over the API.
-    let client = load::client();
-    let url = format!("{base}/api/v1/ioc/index?unit=province&from={from}&to={to}");
-    let v: Value = client.get(&url).send().await?.json().await?;
+    let addr = http1::addr_of(&base)?;
+    let path = format!("/api/v1/ioc/index?unit=province&from={from}&to={to}");
+    let mut conn = Conn::connect(addr).await?;
+    let v = conn.get(&path).await?.json()?;
     let submitted = v["groups"][2]["indicators"][2]["inputs"][1]["value"].as_f64().unwrap_or(0.0);
     let mut times = Vec::new();
     for _ in 0..200 {
         let t = Instant::now();
-        let r = client.get(&url).send().await?;
-        r.bytes().await?;
+        let r = conn.get(&path).await?;
+        if r.status != 200 {
+            return Err(anyhow!("index: HTTP {}", r.status));
+        }
         times.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     times.sort_by(f64::total_cmp);
     let (p50, p99) = (times[times.len() / 2], times[times.len() * 99 / 100]);
 
     // The leaders' dashboard (index of the province, every agency, 12-month trend) under load.
-    let mut clients = Vec::new();
-    for _ in 0..a.connections {
-        let c = load::client();
-        let r = c
-            .post(format!("{base}/api/v1/session"))
-            .json(&json!({ "login": LEADER, "password": PASSWORD }))
-            .send()
-            .await?;
-        if !r.status().is_success() {
-            return Err(anyhow!("leader login failed: {}", r.status()));
-        }
-        clients.push(c);
-    }
-    let page = format!("{base}/dieu-hanh?tu={from}&den={to}");
-    let dashboard = load::run_with(clients, measure, move |c, _, _| {
-        let page = page.clone();
-        async move { matches!(c.get(page).send().await, Ok(r) if r.status().is_success()) }
-    })
-    .await?;
+    let page = vec![format!("/dieu-hanh?tu={from}&den={to}")];
+    let dashboard = load::authed_gets(addr, LEADER, PASSWORD, page, a.connections, measure).await?;
     drop(server);
 
     // The table first: the full recomputation below reads the whole chain and can take long.

@@ -1,7 +1,11 @@
-//! The load generator: `connections` tasks, each with its own keep-alive connection, cycling
-//! through the URLs for a fixed time and recording every latency. And the ceiling program.
+//! The load generator: `connections` keep-alive connections driven by one thread of its own
+//! (like `wrk -t1`), each cycling through its requests for a fixed time and recording every
+//! latency. The same generator loads the product and the ceiling programs.
 
-use anyhow::Result;
+use crate::http1::Conn;
+use anyhow::{anyhow, Result};
+use std::future::Future;
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 pub struct Outcome {
@@ -26,52 +30,125 @@ impl Outcome {
     }
 }
 
-/// GETs of `urls`, cycled, one keep-alive connection per task.
-pub async fn run(urls: &[String], connections: usize, measure: Duration) -> Result<Outcome> {
-    let urls = std::sync::Arc::new(urls.to_vec());
-    let clients = (0..connections).map(|_| client()).collect();
-    run_with(clients, measure, move |c, conn, i| {
-        let urls = urls.clone();
+/// GETs of `paths`, cycled, on anonymous connections.
+pub async fn gets(addr: SocketAddr, paths: Vec<String>, connections: usize, measure: Duration) -> Result<Outcome> {
+    get_paths(addr, None, paths, connections, measure).await
+}
+
+/// GETs of `paths`, cycled, each connection logged in as `login`.
+pub async fn authed_gets(
+    addr: SocketAddr,
+    login: &'static str,
+    password: &'static str,
+    paths: Vec<String>,
+    connections: usize,
+    measure: Duration,
+) -> Result<Outcome> {
+    get_paths(addr, Some((login, password)), paths, connections, measure).await
+}
+
+async fn get_paths(
+    addr: SocketAddr,
+    login: Option<(&'static str, &'static str)>,
+    paths: Vec<String>,
+    connections: usize,
+    measure: Duration,
+) -> Result<Outcome> {
+    let paths = std::sync::Arc::new(paths);
+    let setup = move |mut c: Conn, _| async move {
+        if let Some((login, password)) = login {
+            c.login(login, password).await?;
+        }
+        Ok(c)
+    };
+    run(addr, connections, measure, setup, move |mut c, conn, i| {
+        let paths = paths.clone();
         async move {
-            let url = &urls[(conn + i as usize) % urls.len()];
-            match c.get(url).send().await {
-                Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
-                _ => false,
-            }
+            let path = &paths[(conn * 131 + i as usize) % paths.len()];
+            let ok = matches!(c.get(path).await, Ok(r) if r.status == 200);
+            (c, ok)
         }
     })
     .await
 }
 
-/// A client holding one connection (and its own cookies), as one user's device would.
-pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().pool_max_idle_per_host(1).cookie_store(true).build().unwrap_or_default()
+/// Opens `connections` connections, prepares each with `setup` (say, a login), then runs
+/// `op(connection, connection index, request number)` in a loop on each for 2 s of warm-up
+/// and `measure`; `op` hands the connection back and says whether the request succeeded. A
+/// connection that broke is reopened (and set up again). Everything runs on one thread with a
+/// runtime of its own, so the generator never takes more than one core from the server.
+pub async fn run<S, SF, F, Fut>(
+    addr: SocketAddr,
+    connections: usize,
+    measure: Duration,
+    setup: S,
+    op: F,
+) -> Result<Outcome>
+where
+    S: Fn(Conn, usize) -> SF + Send + Clone + 'static,
+    SF: Future<Output = Result<Conn>>,
+    F: Fn(Conn, usize, u64) -> Fut + Send + Clone + 'static,
+    Fut: Future<Output = (Conn, bool)>,
+{
+    let (done, result) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new().name("load-generator".into()).spawn(move || {
+        let out =
+            tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(anyhow::Error::from).and_then(
+                |rt| tokio::task::LocalSet::new().block_on(&rt, drive(addr, connections, measure, setup, op)),
+            );
+        let _ = done.send(out);
+    })?;
+    result.await.map_err(|_| anyhow!("the load generator thread stopped"))?
 }
 
-/// Runs `op(client, connection index, request number)` in a loop on every client for 2 s of
-/// warm-up and `measure` seconds; `op` says whether the request succeeded.
-pub async fn run_with<F, Fut>(clients: Vec<reqwest::Client>, measure: Duration, op: F) -> Result<Outcome>
+async fn drive<S, SF, F, Fut>(
+    addr: SocketAddr,
+    connections: usize,
+    measure: Duration,
+    setup: S,
+    op: F,
+) -> Result<Outcome>
 where
-    F: Fn(reqwest::Client, usize, u64) -> Fut + Send + Sync + Clone + 'static,
-    Fut: std::future::Future<Output = bool> + Send,
+    S: Fn(Conn, usize) -> SF + Clone + 'static,
+    SF: Future<Output = Result<Conn>>,
+    F: Fn(Conn, usize, u64) -> Fut + Clone + 'static,
+    Fut: Future<Output = (Conn, bool)>,
 {
+    let mut ready = Vec::with_capacity(connections);
+    for conn in 0..connections {
+        ready.push(setup(Conn::connect(addr).await?, conn).await?);
+    }
     let warmup = Duration::from_secs(2);
     let measure_from = Instant::now() + warmup;
     let end = measure_from + measure;
     let mut tasks = Vec::new();
-    for (conn, client) in clients.into_iter().enumerate() {
-        let op = op.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut lat = Vec::with_capacity(100_000);
+    for (conn, c) in ready.into_iter().enumerate() {
+        let (op, setup) = (op.clone(), setup.clone());
+        tasks.push(tokio::task::spawn_local(async move {
+            let mut lat = Vec::with_capacity(200_000);
             let mut errors = 0usize;
             let mut i = 0u64;
+            let mut c = Some(c);
             loop {
                 let now = Instant::now();
                 if now >= end {
                     break;
                 }
-                let ok = op(client.clone(), conn, i).await;
+                let current = match c.take() {
+                    Some(c) => c,
+                    None => match reopen(addr, &setup, conn).await {
+                        Ok(c) => c,
+                        Err(_) => {
+                            errors += 1;
+                            tokio::time::sleep(Duration::from_millis(10)).await;
+                            continue;
+                        }
+                    },
+                };
+                let (back, ok) = op(current, conn, i).await;
                 i += 1;
+                // A failed request may leave a half-read response behind: start afresh.
+                c = ok.then_some(back);
                 if now >= measure_from {
                     if ok {
                         lat.push(u32::try_from(now.elapsed().as_micros()).unwrap_or(u32::MAX));
@@ -92,4 +169,12 @@ where
     }
     latencies_us.sort_unstable();
     Ok(Outcome { requests: latencies_us.len(), errors, elapsed: measure, latencies_us })
+}
+
+async fn reopen<S, SF>(addr: SocketAddr, setup: &S, conn: usize) -> Result<Conn>
+where
+    S: Fn(Conn, usize) -> SF,
+    SF: Future<Output = Result<Conn>>,
+{
+    setup(Conn::connect(addr).await?, conn).await
 }

@@ -4,6 +4,7 @@
 
 mod ceiling;
 mod dossiers;
+mod http1;
 mod ioc;
 mod load;
 
@@ -41,6 +42,9 @@ enum Bench {
         connections: usize,
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+        /// Keep the data directory of an earlier run instead of loading again.
+        #[arg(long)]
+        reuse: bool,
     },
     /// Issue 4: the operations centre with many dossiers stored.
     Ioc {
@@ -58,6 +62,17 @@ enum Bench {
         /// Keep the data directory of an earlier run instead of loading again.
         #[arg(long)]
         reuse: bool,
+    },
+    /// One issue-3 scenario (submit, attach, lookup, inbox) against a running server, to profile it.
+    Drive {
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        scenario: String,
+        #[arg(long, default_value_t = 32)]
+        connections: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
     },
     /// Internal: the ceiling programs' server (the harness starts itself this way).
     #[command(hide = true)]
@@ -221,14 +236,16 @@ pub(crate) fn machine() -> String {
 async fn main() -> Result<()> {
     match Cli::parse().command {
         Bench::Search(args) => search(args).await,
-        Bench::Dossiers { tinhso, work, stored, connections, seconds } => {
-            let _ = std::fs::remove_dir_all(&work);
+        Bench::Dossiers { tinhso, work, stored, connections, seconds, reuse } => {
             std::fs::create_dir_all(&work)?;
-            dossiers::run(dossiers::Args { tinhso: &tinhso, work: &work, stored, connections, seconds }).await
+            dossiers::run(dossiers::Args { tinhso: &tinhso, work: &work, stored, connections, seconds, reuse }).await
         }
         Bench::Ioc { tinhso, work, stored, connections, seconds, reuse } => {
             std::fs::create_dir_all(&work)?;
             ioc::run(ioc::Args { tinhso: &tinhso, work: &work, stored, connections, seconds, reuse }).await
+        }
+        Bench::Drive { url, scenario, connections, seconds } => {
+            dossiers::drive(&url, &scenario, connections, seconds).await
         }
         Bench::CeilingServer { dir, rows } => ceiling::serve(dir, rows).await,
     }
@@ -283,14 +300,15 @@ async fn search(args: Args) -> Result<()> {
 
     // HTTP search under load, then the ceiling with the same generator.
     let server = start(&args.tinhso, &data, &[]).await?;
-    let urls: Vec<String> = QUERIES.iter().map(|q| format!("{}/api/v1/procedures?{q}", server.url)).collect();
-    let search = load::run(&urls, args.connections, Duration::from_secs(args.seconds)).await?;
+    let paths: Vec<String> = QUERIES.iter().map(|q| format!("/api/v1/procedures?{q}")).collect();
+    let search =
+        load::gets(http1::addr_of(&server.url)?, paths, args.connections, Duration::from_secs(args.seconds)).await?;
     let loaded_rss = rss_kib(server.child.id())?;
     drop(server);
     // The ceiling runs as its own process, as the product does.
     let hello = start_ceiling(&args.work).await?;
-    let ceiling =
-        load::run(&[format!("{}/hello", hello.url)], args.connections, Duration::from_secs(args.seconds)).await?;
+    let measure = Duration::from_secs(args.seconds);
+    let ceiling = load::gets(http1::addr_of(&hello.url)?, vec!["/hello".into()], args.connections, measure).await?;
     drop(hello);
 
     let date = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC");

@@ -18,9 +18,9 @@ use tinhso_domain::policy::Role;
 use tinhso_domain::province::{Agency, Province, Unit};
 use tinhso_store::codec::from_json;
 use tinhso_store::{
-    event_from_link, file_kind, file_purpose, Account, AttachedFile, Attachment, AuditChain, Document, DossierQuery,
-    DossierRecord, Grain, InboxMessage, IocEntry, NewAccount, NewDossier, Notification, PendingEmail, ProvinceSetup,
-    Result, Session, Store, StoreError, StoredEvent, StoredFile,
+    event_from_link, file_kind, file_purpose, Account, AttachedFile, Attachment, AuditAnchors, AuditRow, Document,
+    DossierQuery, DossierRecord, Grain, InboxMessage, IocEntry, NewAccount, NewDossier, Notification, PendingEmail,
+    ProvinceSetup, Result, Session, Store, StoreError, StoredEvent, StoredFile,
 };
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
@@ -34,6 +34,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_accounts.sql")),
     (7, include_str!("../migrations/0007_ioc.sql")),
     (8, include_str!("../migrations/0008_alerts.sql")),
+    (9, include_str!("../migrations/0009_lean_writes.sql")),
 ];
 /// Arbitrary key of the advisory lock that serialises migrations.
 const MIGRATION_LOCK: i64 = 0x7469_6e68_736f;
@@ -448,16 +449,27 @@ impl Store for PgStore {
         rows.iter().map(|r| from_json(r.get::<_, &str>(0))).collect()
     }
 
-    async fn audit_chain(&self) -> Result<AuditChain> {
+    async fn audit_page(&self, after: i64, limit: usize) -> Result<Vec<AuditRow>> {
         let client = self.client().await?;
         let rows = client
-            .query(&format!("SELECT {} FROM dossier_event ORDER BY id", dossier::LINK_COLUMNS), &[])
+            .query(
+                "SELECT id, dossier_code, at, actor, payload, hash, public, kind FROM dossier_event
+                 WHERE id > $1 ORDER BY id LIMIT $2",
+                &[&after, &(limit as i64)],
+            )
             .await
             .map_err(map_err)?;
-        let links = rows.iter().map(|r| {
-            let (l, h, _) = dossier::link(r);
-            (l, h)
-        });
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let (link, hash, public) = dossier::link(r);
+                AuditRow { link, hash, kind: r.get(7), public }
+            })
+            .collect())
+    }
+
+    async fn audit_anchors(&self) -> Result<AuditAnchors> {
+        let client = self.client().await?;
         let head = client
             .query_opt("SELECT last_id, hash FROM chain_head WHERE one = 1", &[])
             .await
@@ -470,7 +482,7 @@ impl Store for PgStore {
             .iter()
             .map(|r| (r.get(0), r.get(1)))
             .collect();
-        Ok(AuditChain { links: links.collect(), head, checkpoints })
+        Ok(AuditAnchors { head, checkpoints })
     }
 
     async fn inbox(&self, account_id: i64) -> Result<Vec<InboxMessage>> {

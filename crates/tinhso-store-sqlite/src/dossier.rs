@@ -1,6 +1,6 @@
 //! Dossier writes and reads over one connection or transaction.
 
-use crate::map_err;
+use crate::{map_err, rows};
 use chrono::Utc;
 use rusqlite::{params, Connection, OptionalExtension};
 use tinhso_domain::dossier::chain::{self, Hash, Link, GENESIS};
@@ -19,17 +19,27 @@ fn exec(tx: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<usi
     tx.prepare_cached(sql).and_then(|mut st| st.execute(params)).map_err(map_err)
 }
 
-/// Appends one event to the chain; the caller holds the write transaction (SQLite's single
-/// writer serialises appends, so ids stay gap-free).
-fn chain_append(tx: &Connection, code: &str, event: &Event) -> Result<i64> {
+/// The chain's last event id and hash; the caller holds the write transaction (SQLite's
+/// single writer serialises appends, so ids stay gap-free).
+fn chain_head(tx: &Connection) -> Result<(i64, Hash)> {
     let head: Option<(i64, Vec<u8>)> = tx
         .prepare_cached("SELECT last_id, hash FROM chain_head WHERE one = 1")
         .and_then(|mut st| st.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional())
         .map_err(map_err)?;
-    let (last, prev): (i64, Hash) = match head {
-        Some((id, h)) => (id, h.as_slice().try_into().map_err(|_| StoreError::Corrupt("chain head hash".into()))?),
-        None => (0, GENESIS),
-    };
+    match head {
+        Some((id, h)) => Ok((id, h.as_slice().try_into().map_err(|_| StoreError::Corrupt("chain head hash".into()))?)),
+        None => Ok((0, GENESIS)),
+    }
+}
+
+/// Appends one event to the chain.
+fn chain_append(tx: &Connection, code: &str, event: &Event) -> Result<i64> {
+    let head = chain_head(tx)?;
+    chain_write(tx, head, code, event)
+}
+
+/// Writes `event` as the link after `head`; returns its id.
+fn chain_write(tx: &Connection, (last, prev): (i64, Hash), code: &str, event: &Event) -> Result<i64> {
     let id = last + 1;
     let link = chain_link(id, code, event)?;
     let hash = chain::hash(&prev, &link);
@@ -88,11 +98,13 @@ pub fn submit(tx: &Connection, new: &NewDossier) -> Result<Dossier> {
     let code = dossier_code(receiving_agency, day, seq)
         .ok_or_else(|| StoreError::DailyCodesExhausted(format!("{receiving_agency} on {day}")))?;
     let dossier = apply(None, &code, &new.submitted).ok_or_else(|| StoreError::Corrupt("submitted event".into()))?;
+    // The dossier row names its first event, which is therefore not indexed by dossier.
+    let head = chain_head(tx)?;
     exec(
         tx,
         "INSERT INTO dossier (code, procedure_code, applicant_id, applicant_phone, receiving_agency, competent_agency,
-                              state, due_on, submitted_at, version, body, form)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                              state, due_on, submitted_at, version, body, form, first_event)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             code,
             dossier.procedure.as_str(),
@@ -105,11 +117,12 @@ pub fn submit(tx: &Connection, new: &NewDossier) -> Result<Dossier> {
             new.submitted.at,
             dossier.version,
             to_json(&dossier)?,
-            to_json(&new.form)?
+            to_json(&new.form)?,
+            head.0 + 1
         ],
     )?;
     attach(tx, &code, &new.files)?;
-    let id = chain_append(tx, &code, &new.submitted)?;
+    let id = chain_write(tx, head, &code, &new.submitted)?;
     notify(tx, &code, id, &new.notify)?;
     apply_facts(tx, &ioc::facts(&dossier))?;
     Ok(dossier)
@@ -202,38 +215,31 @@ pub fn to_record((body, form, phone): (String, String, Option<String>)) -> Resul
     Ok(DossierRecord { dossier: from_json(&body)?, form: from_json(&form)?, applicant_phone: phone })
 }
 
-/// Links of the dossiers with rowids in `(after, last]`, by dossier then chain order.
+/// Links of the dossiers with rowids in `(after, last]`, by dossier then chain order: each
+/// dossier's first event through the dossier row, the others through their index.
 pub fn links_of_rowids(c: &Connection, after: i64, last: i64) -> rusqlite::Result<Vec<Link>> {
     let mut st = c.prepare_cached(
         "SELECT e.id, e.dossier_code, e.at, e.actor, e.payload
-         FROM dossier d JOIN dossier_event e INDEXED BY dossier_event_by_dossier ON e.dossier_code = d.code
-         WHERE d.rowid > ?1 AND d.rowid <= ?2 ORDER BY e.dossier_code, e.id",
+         FROM dossier d JOIN dossier_event e ON e.id = d.first_event
+         WHERE d.rowid > ?1 AND d.rowid <= ?2
+         UNION ALL
+         SELECT e.id, e.dossier_code, e.at, e.actor, e.payload
+         FROM dossier d JOIN dossier_event e INDEXED BY dossier_event_later
+             ON e.dossier_code = d.code AND e.kind <> 'submitted'
+         WHERE d.rowid > ?1 AND d.rowid <= ?2 ORDER BY 2, 1",
     )?;
-    let rows = st.query_map([after, last], |r| {
-        Ok(Link { id: r.get(0)?, dossier: r.get(1)?, at: r.get(2)?, actor: r.get(3)?, payload: r.get(4)? })
-    })?;
+    let rows = st.query_map([after, last], rows::link)?;
     rows.collect()
 }
 
-pub fn links(c: &Connection, code: Option<&str>) -> rusqlite::Result<Vec<(Link, Vec<u8>, bool)>> {
-    let sql = "SELECT id, dossier_code, at, actor, payload, hash, public FROM dossier_event";
-    let map = |r: &rusqlite::Row<'_>| {
-        Ok((
-            Link { id: r.get(0)?, dossier: r.get(1)?, at: r.get(2)?, actor: r.get(3)?, payload: r.get(4)? },
-            r.get::<_, Vec<u8>>(5)?,
-            r.get::<_, bool>(6)?,
-        ))
-    };
-    match code {
-        Some(code) => {
-            let mut st = c.prepare(&format!("{sql} WHERE dossier_code = ?1 ORDER BY id"))?;
-            let rows = st.query_map([code], map)?;
-            rows.collect()
-        }
-        None => {
-            let mut st = c.prepare(&format!("{sql} ORDER BY id"))?;
-            let rows = st.query_map([], map)?;
-            rows.collect()
-        }
-    }
+/// One dossier's events with their visibility, in chain order.
+pub fn links(c: &Connection, code: &str) -> rusqlite::Result<Vec<(Link, bool)>> {
+    let sql = "SELECT id, dossier_code, at, actor, payload, public FROM dossier_event";
+    let mut st = c.prepare_cached(&format!(
+        "{sql} WHERE id = (SELECT first_event FROM dossier WHERE code = ?1) \
+         UNION ALL {sql} INDEXED BY dossier_event_later WHERE dossier_code = ?1 AND kind <> 'submitted' \
+         ORDER BY id"
+    ))?;
+    let rows = st.query_map([code], |r| Ok((rows::link(r)?, r.get::<_, bool>(5)?)))?;
+    rows.collect()
 }

@@ -94,11 +94,13 @@ impl SqliteStore {
                         "SELECT MAX(rowid) FROM (SELECT rowid FROM dossier WHERE rowid > ?1 ORDER BY rowid LIMIT ?2)",
                     )?
                     .query_row(params![after, dossiers as i64], |r| r.get(0))?;
-                let Some(last) = last else { return Ok((Vec::new(), None)) };
-                Ok((dossier::links_of_rowids(c, after, last)?, Some(last)))
+                let Some(last) = last else { return Ok((Ok(Vec::new()), None)) };
+                // Parsed here, on the blocking thread, so the caller can fold one page while
+                // the next is read.
+                Ok((group_links(dossier::links_of_rowids(c, after, last)?), Some(last)))
             })
             .await?;
-        Ok(EventPage { dossiers: group_links(links)?, next: last.map(|l| l.to_string()) })
+        Ok(EventPage { dossiers: links?, next: last.map(|l| l.to_string()) })
     }
 
     pub(crate) async fn open_dossiers_due_q(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {

@@ -22,11 +22,13 @@ use tinhso_domain::ioc::Measure;
 use tinhso_domain::policy::Role;
 use tinhso_domain::province::{Agency, Province, Unit};
 use tinhso_store::{
-    event_from_link, file_kind, file_purpose, Account, AttachedFile, Attachment, AuditChain, Document, DossierQuery,
-    DossierRecord, Grain, InboxMessage, IocEntry, NewAccount, NewDossier, Notification, PendingEmail, ProvinceSetup,
-    Result, Session, Store, StoreError, StoredEvent, StoredFile,
+    event_from_link, file_kind, file_purpose, Account, AttachedFile, Attachment, AuditAnchors, AuditRow, Document,
+    DossierQuery, DossierRecord, Grain, InboxMessage, IocEntry, NewAccount, NewDossier, Notification, PendingEmail,
+    ProvinceSetup, Result, Session, Store, StoreError, StoredEvent, StoredFile,
 };
 
+/// Page cache of the write connection, in KiB.
+const WRITER_CACHE_KIB: u32 = 64 * 1024;
 /// Read connections kept open; about the number of requests served at once.
 const MAX_IDLE_READERS: usize = 32;
 const REVISION_SQL: &str = "SELECT (SELECT count(*) || '/' || coalesce(max(updated_at), '') FROM procedure)
@@ -79,14 +81,17 @@ impl SqliteStore {
     pub async fn open(path: impl Into<PathBuf>) -> Result<Self> {
         let path = path.into();
         let p = path.clone();
-        let writer = tokio::task::spawn_blocking(move || -> Result<Connection> {
+        let (writer, checkpointer) = tokio::task::spawn_blocking(move || -> Result<(Connection, Connection)> {
             let mut conn = open(&p).map_err(backend)?;
             migrate::run(&mut conn).map_err(backend)?;
-            Ok(conn)
+            // The writer's own pages (index tails, aggregates, chain head) stay in its cache
+            // instead of being read back from the file on every batch.
+            conn.execute_batch(&format!("PRAGMA cache_size = -{WRITER_CACHE_KIB};")).map_err(backend)?;
+            Ok((conn, open(&p).map_err(backend)?))
         })
         .await
         .map_err(backend)??;
-        let writer = writer::Writer::start(writer).map_err(backend)?;
+        let writer = writer::Writer::start(writer, checkpointer, &path).map_err(backend)?;
         Ok(Self { path, writer, readers: Arc::new(Mutex::new(Vec::new())) })
     }
 
@@ -126,11 +131,12 @@ impl SqliteStore {
         bodies.iter().map(|b| tinhso_store::codec::from_json(b)).collect()
     }
 
-    /// Runs `f` atomically in the next group commit; resolves once it is durable.
+    /// Runs `f` atomically in the next group commit; resolves once it is durable. `f` may run
+    /// more than once (only the last run counts) if another write of its batch fails.
     async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+        F: Fn(&Connection) -> Result<T> + Send + 'static,
     {
         self.writer.write(f).await
     }
@@ -300,7 +306,7 @@ impl Store for SqliteStore {
     async fn delete_session(&self, token_hash: &[u8]) -> Result<()> {
         let token_hash = token_hash.to_vec();
         self.write(move |tx| {
-            tx.execute("DELETE FROM session WHERE token_hash = ?1", [token_hash]).map_err(map_err)?;
+            tx.execute("DELETE FROM session WHERE token_hash = ?1", [&token_hash]).map_err(map_err)?;
             Ok(())
         })
         .await
@@ -405,10 +411,10 @@ impl Store for SqliteStore {
 
     async fn dossier_events(&self, code: &str) -> Result<Vec<StoredEvent>> {
         let code = code.to_owned();
-        let links = self.read(move |c| dossier::links(c, Some(&code))).await?;
+        let links = self.read(move |c| dossier::links(c, &code)).await?;
         links
             .into_iter()
-            .map(|(link, _, public)| {
+            .map(|(link, public)| {
                 Ok(StoredEvent { id: link.id, event: event_from_link(&link)?, dossier: link.dossier, public })
             })
             .collect()
@@ -440,21 +446,24 @@ impl Store for SqliteStore {
                 // Indexes are named so the planner walks them in order instead of sorting a
                 // whole desk (newer SQLite preferred the state index and sorted).
                 let sql = match &q.agency {
-                    // Two index-ordered scans, each cut at limit + offset, then merged.
+                    // A desk's dossiers through their codes ({desk}-{yymmdd}-{nnnn}, newest last),
+                    // the agency's dossiers received elsewhere through their own index; each side
+                    // cut at limit + offset in index order, then merged.
                     Some(agency) => {
+                        args.push(format!("{agency}-").into());
+                        args.push(format!("{agency}.").into());
                         args.push(agency.as_str().to_owned().into());
-                        let n = args.len();
+                        let (lo, hi, n) = (args.len() - 2, args.len() - 1, args.len());
                         let cut = limit + offset;
-                        let side = |col: &str, index: &str| {
-                            format!(
-                                "SELECT * FROM (SELECT code, submitted_at, body FROM dossier INDEXED BY {index} \
-                                 WHERE {col} = ?{n}{filter} {order} LIMIT {cut})"
-                            )
-                        };
                         format!(
-                            "SELECT body FROM ({} UNION {}) {order} LIMIT {limit} OFFSET {offset}",
-                            side("receiving_agency", "dossier_receiving_time"),
-                            side("competent_agency", "dossier_competent_time")
+                            "SELECT body FROM (\
+                             SELECT * FROM (SELECT code, submitted_at, body FROM dossier \
+                               WHERE code >= ?{lo} AND code < ?{hi}{filter} ORDER BY code DESC LIMIT {cut}) \
+                             UNION ALL \
+                             SELECT * FROM (SELECT code, submitted_at, body FROM dossier INDEXED BY dossier_decided_elsewhere \
+                               WHERE competent_agency = ?{n} AND competent_agency <> receiving_agency{filter} \
+                               {order} LIMIT {cut})\
+                             ) {order} LIMIT {limit} OFFSET {offset}"
                         )
                     }
                     None if q.applicant.is_some() => format!(
@@ -462,7 +471,10 @@ impl Store for SqliteStore {
                          LIMIT {limit} OFFSET {offset}"
                     ),
                     None => {
-                        format!("SELECT body FROM dossier WHERE 1 = 1{filter} {order} LIMIT {limit} OFFSET {offset}")
+                        format!(
+                            "SELECT body FROM dossier INDEXED BY dossier_time WHERE 1 = 1{filter} {order} \
+                             LIMIT {limit} OFFSET {offset}"
+                        )
                     }
                 };
                 let mut st = c.prepare_cached(&sql)?;
@@ -473,15 +485,40 @@ impl Store for SqliteStore {
         bodies.iter().map(|b| tinhso_store::codec::from_json(b)).collect()
     }
 
-    async fn audit_chain(&self) -> Result<AuditChain> {
+    async fn audit_page(&self, after: i64, limit: usize) -> Result<Vec<AuditRow>> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT id, dossier_code, at, actor, payload, hash, kind, public FROM dossier_event
+                 WHERE id > ?1 ORDER BY id LIMIT ?2",
+            )?;
+            let rows = st.query_map(params![after, limit as i64], |r| {
+                Ok(AuditRow { link: rows::link(r)?, hash: r.get(5)?, kind: r.get(6)?, public: r.get(7)? })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn audit_anchors(&self) -> Result<AuditAnchors> {
         self.read(|c| {
-            let links = dossier::links(c, None)?.into_iter().map(|(l, h, _)| (l, h)).collect();
             let head = c
                 .query_row("SELECT last_id, hash FROM chain_head WHERE one = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
             let mut st = c.prepare("SELECT event_id, hash FROM chain_checkpoint ORDER BY event_id")?;
             let checkpoints = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
-            Ok(AuditChain { links, head, checkpoints })
+            Ok(AuditAnchors { head, checkpoints })
+        })
+        .await
+    }
+
+    async fn audit_unlinked(&self) -> Result<Vec<String>> {
+        self.read(|c| {
+            let mut st = c.prepare(
+                "SELECT d.code FROM dossier d LEFT JOIN dossier_event e ON e.id = d.first_event
+                 WHERE e.id IS NULL OR e.dossier_code <> d.code OR e.kind <> 'submitted' ORDER BY d.code LIMIT 100",
+            )?;
+            let rows = st.query_map([], |r| r.get(0))?;
+            rows.collect()
         })
         .await
     }

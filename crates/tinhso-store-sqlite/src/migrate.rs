@@ -11,6 +11,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_accounts.sql")),
     (7, include_str!("../migrations/0007_ioc.sql")),
     (8, include_str!("../migrations/0008_alerts.sql")),
+    (9, include_str!("../migrations/0009_lean_writes.sql")),
+    (10, include_str!("../migrations/0010_append_only_submissions.sql")),
 ];
 
 pub fn run(conn: &mut Connection) -> rusqlite::Result<()> {

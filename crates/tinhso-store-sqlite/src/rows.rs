@@ -60,3 +60,14 @@ pub fn account_at(r: &Row<'_>, o: usize) -> rusqlite::Result<Account> {
         disabled: r.get(o + 8)?,
     })
 }
+
+/// A chain link from the first five columns: id, dossier_code, at, actor, payload.
+pub fn link(r: &Row<'_>) -> rusqlite::Result<tinhso_domain::dossier::chain::Link> {
+    Ok(tinhso_domain::dossier::chain::Link {
+        id: r.get(0)?,
+        dossier: r.get(1)?,
+        at: r.get(2)?,
+        actor: r.get(3)?,
+        payload: r.get(4)?,
+    })
+}

@@ -276,10 +276,19 @@ pub struct DossierQuery {
     pub offset: usize,
 }
 
-/// Everything `tinhso audit verify` reads.
+/// One stored link of the chain with its stored hash, and the kind and visibility columns the
+/// history pages read (outside the hash, so `audit verify` checks them against the payload).
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    pub link: Link,
+    pub hash: Vec<u8>,
+    pub kind: String,
+    pub public: bool,
+}
+
+/// What the chain must end at: the recorded head and the checkpoints along the way.
 #[derive(Debug, Clone, Default)]
-pub struct AuditChain {
-    pub links: Vec<(Link, Vec<u8>)>,
+pub struct AuditAnchors {
     pub head: Option<(i64, Vec<u8>)>,
     pub checkpoints: Vec<(i64, Vec<u8>)>,
 }
@@ -365,7 +374,15 @@ pub trait Store: Send + Sync + 'static {
     async fn dossier(&self, code: &str) -> Result<Option<DossierRecord>>;
     async fn dossier_events(&self, code: &str) -> Result<Vec<StoredEvent>>;
     async fn dossiers(&self, query: &DossierQuery) -> Result<Vec<Dossier>>;
-    async fn audit_chain(&self) -> Result<AuditChain>;
+    /// Chain links with ids above `after`, in id order, at most `limit` (`tinhso audit verify`
+    /// streams the chain through this).
+    async fn audit_page(&self, after: i64, limit: usize) -> Result<Vec<AuditRow>>;
+    async fn audit_anchors(&self) -> Result<AuditAnchors>;
+    /// Dossiers whose row does not point to their first event (a backend that finds first events
+    /// through such a pointer checks it; others have none).
+    async fn audit_unlinked(&self) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
     /// The events of the next `dossiers` dossiers after the cursor `after` (None: from the start),
     /// each dossier's in chain order: for refolding every dossier without holding the whole
     /// chain in memory. The cursor is the backend's own (insertion order where it has one, so

@@ -9,6 +9,9 @@ use tinhso_domain::ioc::index::{Weights, DEFAULT_WEIGHTS};
 use tinhso_domain::ioc::{accumulate, differences, facts, FactKey, Facts};
 use tinhso_store::{Grain, Store};
 
+/// Dossiers per page of the recomputation.
+const PAGE: usize = 5_000;
+
 /// File name of the province's edited point splits, inside the data directory.
 pub const WEIGHTS_FILE: &str = "ioc-766.json";
 
@@ -27,27 +30,34 @@ pub fn weights(data: &Path) -> Result<Weights> {
 /// Recomputes the aggregates from the events (fold every dossier, sum its facts) and compares
 /// them with the stored day and month buckets. Exit 1 on any difference.
 pub async fn check(store: &dyn Store) -> Result<ExitCode> {
-    // Dossier by dossier, a page at a time: memory holds one page and the counters, never the
-    // whole chain (ten million dossiers are ~70 million events).
+    // Dossier by dossier, a page at a time: memory holds two pages and the counters, never the
+    // whole chain (ten million dossiers are ~45 million events). The next page is read (and its
+    // events parsed, on the store's blocking thread) while this one is folded.
     let (mut recomputed, mut events, mut dossiers) = (Facts::new(), 0usize, 0usize);
-    let mut after: Option<String> = None;
-    loop {
-        let page = store.events_by_dossier(after.as_deref(), 2_000).await?;
-        if page.dossiers.is_empty() {
-            break;
-        }
-        after = page.next;
-        for (code, list) in page.dossiers {
-            let mut d: Option<Dossier> = None;
-            for e in &list {
-                d = Some(apply(d, &code, e).ok_or_else(|| anyhow!("an event of {code} does not apply"))?);
+    let mut page = store.events_by_dossier(None, PAGE).await?;
+    while !page.dossiers.is_empty() {
+        let next = page.next.clone();
+        let fold = async {
+            let mut out = (Facts::new(), 0usize, 0usize);
+            for (code, list) in page.dossiers {
+                let mut d: Option<Dossier> = None;
+                for e in &list {
+                    d = Some(apply(d, &code, e).ok_or_else(|| anyhow!("an event of {code} does not apply"))?);
+                }
+                if let Some(d) = d {
+                    accumulate(&mut out.0, facts(&d));
+                }
+                out.1 += list.len();
+                out.2 += 1;
             }
-            if let Some(d) = d {
-                accumulate(&mut recomputed, facts(&d));
-            }
-            events += list.len();
-            dossiers += 1;
-        }
+            Ok::<_, anyhow::Error>(out)
+        };
+        let (fetched, folded) = tokio::join!(store.events_by_dossier(next.as_deref(), PAGE), fold);
+        let (part, n_events, n_dossiers) = folded?;
+        accumulate(&mut recomputed, part);
+        events += n_events;
+        dossiers += n_dossiers;
+        page = fetched?;
     }
     let mut monthly: std::collections::BTreeMap<(String, String, &'static str), i64> = Default::default();
     for (k, v) in &recomputed {

@@ -1,5 +1,6 @@
 //! `tinhso`: the daemon and the operators' command line.
 
+mod audit;
 mod catalogue_io;
 mod db;
 mod demo;
@@ -236,14 +237,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Audit { action: AuditCommand::Verify { data } } => {
             let store = db::open(&data).await?;
-            let chain = store.audit_chain().await?;
-            let dossiers: std::collections::HashSet<&str> =
-                chain.links.iter().map(|(l, _)| l.dossier.as_str()).collect();
-            let dossiers = dossiers.len();
-            match tinhso_domain::dossier::chain::verify(chain.links.clone(), chain.head, &chain.checkpoints) {
-                Ok(n) => {
+            match audit::verify(store.as_ref()).await? {
+                Ok((events, dossiers)) => {
                     println!(
-                        "Chuỗi nhật ký toàn vẹn: {n} sự kiện của {dossiers} hồ sơ / audit chain intact: {n} events"
+                        "Chuỗi nhật ký toàn vẹn: {events} sự kiện của {dossiers} hồ sơ / audit chain intact: {events} events"
                     );
                     Ok(ExitCode::SUCCESS)
                 }

@@ -51,6 +51,11 @@ pub enum Break {
     Truncated { last: i64, expected: i64 },
     /// A checkpoint's hash differs from the recomputed chain at that event.
     Checkpoint { id: i64 },
+    /// The event's kind or visibility column (outside the hash, read by the history pages)
+    /// disagrees with its hashed payload: an event hidden from a history, or shown to the wrong eyes.
+    Mislabelled { id: i64, dossier: String },
+    /// A dossier's row no longer points to its first event, so its history would start wrong.
+    Unlinked { dossier: String },
 }
 
 impl Break {
@@ -69,6 +74,10 @@ impl Break {
                 format!("chuỗi dừng ở sự kiện #{last} nhưng đầu chuỗi ghi #{expected}: các sự kiện mới nhất đã bị xóa")
             }
             Self::Checkpoint { id } => format!("điểm kiểm tra tại sự kiện #{id} không khớp"),
+            Self::Mislabelled { id, dossier } => {
+                format!("loại hoặc phạm vi công khai của sự kiện #{id} (hồ sơ {dossier}) đã bị sửa")
+            }
+            Self::Unlinked { dossier } => format!("hồ sơ {dossier} không còn trỏ tới sự kiện đầu tiên của nó"),
         }
     }
 
@@ -89,53 +98,83 @@ impl Break {
                 )
             }
             Self::Checkpoint { id } => format!("the checkpoint at event #{id} does not match"),
+            Self::Mislabelled { id, dossier } => {
+                format!("the kind or visibility column of event #{id} (dossier {dossier}) was edited")
+            }
+            Self::Unlinked { dossier } => format!("dossier {dossier} no longer points to its first event"),
         }
     }
 }
 
-/// Walks the chain. `links` in stored order with their stored hashes; `head` the recorded last
-/// id and hash; `checkpoints` (id, hash) pairs recorded along the way. Returns the count.
-pub fn verify(
-    links: impl IntoIterator<Item = (Link, Vec<u8>)>,
-    head: Option<(i64, Vec<u8>)>,
-    checkpoints: &[(i64, Vec<u8>)],
-) -> Result<u64, Break> {
-    let mut prev = GENESIS;
-    let mut last_id = 0i64;
-    let mut count = 0u64;
-    let mut cps = checkpoints.iter().peekable();
-    for (link, stored) in links {
-        if link.id <= last_id {
-            return Err(Break::OutOfOrder { id: link.id, after: last_id });
+/// Walks the chain one link at a time, so a chain of any length is checked in constant memory.
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    prev: Hash,
+    last_id: i64,
+    count: u64,
+    /// Recorded checkpoints not yet reached, in id order.
+    checkpoints: std::collections::VecDeque<(i64, Vec<u8>)>,
+}
+
+impl Verifier {
+    /// `checkpoints`: the (id, hash) pairs recorded along the way, in any order.
+    pub fn new(mut checkpoints: Vec<(i64, Vec<u8>)>) -> Self {
+        checkpoints.sort_by_key(|(id, _)| *id);
+        Self { prev: GENESIS, last_id: 0, count: 0, checkpoints: checkpoints.into() }
+    }
+
+    /// The next link in stored order with its stored hash.
+    pub fn push(&mut self, link: &Link, stored: &[u8]) -> Result<(), Break> {
+        if link.id <= self.last_id {
+            return Err(Break::OutOfOrder { id: link.id, after: self.last_id });
         }
-        if link.id != last_id + 1 {
-            return Err(Break::Missing { after: last_id, next: link.id });
+        if link.id != self.last_id + 1 {
+            return Err(Break::Missing { after: self.last_id, next: link.id });
         }
-        let h = hash(&prev, &link);
-        if stored.as_slice() != h.as_slice() {
-            return Err(Break::Altered { id: link.id, dossier: link.dossier });
+        let h = hash(&self.prev, link);
+        if stored != h.as_slice() {
+            return Err(Break::Altered { id: link.id, dossier: link.dossier.clone() });
         }
-        while let Some((cid, chash)) = cps.peek() {
+        while let Some((cid, chash)) = self.checkpoints.front() {
             if *cid > link.id {
                 break;
             }
             if *cid == link.id && chash.as_slice() != h.as_slice() {
                 return Err(Break::Checkpoint { id: *cid });
             }
-            cps.next();
+            self.checkpoints.pop_front();
         }
-        prev = h;
-        last_id = link.id;
-        count += 1;
+        self.prev = h;
+        self.last_id = link.id;
+        self.count += 1;
+        Ok(())
     }
-    if let Some((cid, _)) = cps.next() {
-        return Err(Break::Truncated { last: last_id, expected: *cid });
+
+    /// After the last link: the recorded head must name it. Returns the count.
+    pub fn finish(mut self, head: Option<(i64, Vec<u8>)>) -> Result<u64, Break> {
+        if let Some((cid, _)) = self.checkpoints.pop_front() {
+            return Err(Break::Truncated { last: self.last_id, expected: cid });
+        }
+        match head {
+            Some((id, _)) if id != self.last_id => Err(Break::Truncated { last: self.last_id, expected: id }),
+            Some((id, h)) if h.as_slice() != self.prev.as_slice() => Err(Break::Checkpoint { id }),
+            _ => Ok(self.count),
+        }
     }
-    match head {
-        Some((id, _)) if id != last_id => Err(Break::Truncated { last: last_id, expected: id }),
-        Some((id, h)) if h.as_slice() != prev.as_slice() => Err(Break::Checkpoint { id }),
-        _ => Ok(count),
+}
+
+/// Walks a whole chain. `links` in stored order with their stored hashes; `head` the recorded
+/// last id and hash; `checkpoints` (id, hash) pairs recorded along the way. Returns the count.
+pub fn verify(
+    links: impl IntoIterator<Item = (Link, Vec<u8>)>,
+    head: Option<(i64, Vec<u8>)>,
+    checkpoints: &[(i64, Vec<u8>)],
+) -> Result<u64, Break> {
+    let mut v = Verifier::new(checkpoints.to_vec());
+    for (link, stored) in links {
+        v.push(&link, &stored)?;
     }
+    v.finish(head)
 }
 
 #[cfg(test)]

@@ -281,6 +281,29 @@ async fn tampering(s: TestServer) {
     s.exec_sql("UPDATE dossier_event SET id = 4 WHERE id = 1000").await.unwrap();
     assert_eq!(verify(&s).await.0, 0, "restored");
 
+    // The columns the history pages read beside the hashed payload: visibility, then kind
+    // (which would hide the event from the dossier's history).
+    s.exec_sql("UPDATE dossier_event SET public = NOT public WHERE id = 2").await.unwrap();
+    let (code, out) = verify(&s).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("#2") && out.contains("công khai"), "{out}");
+    s.exec_sql("UPDATE dossier_event SET public = NOT public WHERE id = 2").await.unwrap();
+    s.exec_sql("UPDATE dossier_event SET kind = 'submitted' WHERE id = 2").await.unwrap();
+    let (code, out) = verify(&s).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("#2"), "{out}");
+    s.exec_sql("UPDATE dossier_event SET kind = 'received' WHERE id = 2").await.unwrap();
+    assert_eq!(verify(&s).await.0, 0, "restored");
+    if s.backend == Backend::Sqlite {
+        // SQLite finds a dossier's first event through its row.
+        s.exec_sql("UPDATE dossier SET first_event = 3 WHERE first_event = 1").await.unwrap();
+        let (code, out) = verify(&s).await;
+        assert_eq!(code, 1, "{out}");
+        assert!(out.contains("không còn trỏ"), "{out}");
+        s.exec_sql("UPDATE dossier SET first_event = 1 WHERE first_event = 3 AND code <> (SELECT dossier_code FROM dossier_event WHERE id = 3)").await.unwrap();
+        assert_eq!(verify(&s).await.0, 0, "restored");
+    }
+
     // Delete in the middle, then the newest.
     s.exec_sql("DELETE FROM dossier_event WHERE id = 5").await.unwrap();
     let (code, out) = verify(&s).await;

@@ -218,7 +218,17 @@ impl EventKind {
     /// Whether the applicant sees this event in their history (internal steps and
     /// transfers between agencies are staff-only).
     pub fn is_public(&self) -> bool {
-        !matches!(self, Self::StepCompleted { .. } | Self::StepAssigned { .. } | Self::Transferred { .. })
+        Self::is_public_key(self.key())
+    }
+
+    /// `is_public` by the event's key, as stores keep it in a column beside the payload.
+    pub fn is_public_key(key: &str) -> bool {
+        !matches!(key, "step_completed" | "step_assigned" | "transferred")
+    }
+
+    /// The key of a stored payload (serialised with its `kind` tag first), without parsing the rest.
+    pub fn key_of_payload(payload: &str) -> Option<&str> {
+        payload.strip_prefix("{\"kind\":\"")?.split('"').next()
     }
 }
 
