@@ -42,3 +42,45 @@ async fn group_commit_isolates_failed_writes() {
     assert_eq!(again.accounts().await.unwrap().len(), 270);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A write that fails after it has written leaves nothing behind, and the writes batched with
+/// it (run again each alone) all land, each once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_failing_half_way_undoes_only_itself() {
+    let dir = std::env::temp_dir().join(format!("tinhso-half-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = std::sync::Arc::new(SqliteStore::open(dir.join("t.db")).await.unwrap());
+    store.write(|c| c.execute_batch("CREATE TABLE scratch (n INTEGER PRIMARY KEY)").map_err(map_err)).await.unwrap();
+    let mut tasks = Vec::new();
+    for n in 0..200i64 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .write(move |c| {
+                    c.execute("INSERT INTO scratch (n) VALUES (?1)", [n]).map_err(map_err)?;
+                    if n % 7 == 3 {
+                        return Err(StoreError::Conflict(format!("{n} fails after writing")));
+                    }
+                    c.execute("INSERT INTO scratch (n) VALUES (?1)", [n + 1000]).map_err(map_err)?;
+                    Ok(n)
+                })
+                .await
+        }));
+    }
+    let mut failed = Vec::new();
+    for t in tasks {
+        if let Err(e) = t.await.unwrap() {
+            failed.push(e.to_string());
+        }
+    }
+    assert_eq!(failed.len(), (0..200).filter(|n| n % 7 == 3).count(), "{failed:?}");
+    let rows: Vec<i64> = store
+        .read(|c| c.prepare("SELECT n FROM scratch ORDER BY n")?.query_map([], |r| r.get(0))?.collect())
+        .await
+        .unwrap();
+    let want: Vec<i64> =
+        (0..200).filter(|n| n % 7 != 3).chain((0..200).filter(|n| n % 7 != 3).map(|n| n + 1000)).collect();
+    assert_eq!(rows, want);
+    drop(store);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
