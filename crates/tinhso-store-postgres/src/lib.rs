@@ -19,8 +19,8 @@ use tinhso_domain::province::{Agency, Province, Unit};
 use tinhso_store::codec::from_json;
 use tinhso_store::{
     event_from_link, file_kind, file_purpose, Account, AttachedFile, Attachment, AuditAnchors, AuditRow, Document,
-    DossierQuery, DossierRecord, Grain, InboxMessage, IocEntry, NewAccount, NewDossier, Notification, PendingEmail,
-    ProvinceSetup, Result, Session, Store, StoreError, StoredEvent, StoredFile,
+    DossierQuery, Grain, InboxMessage, IocEntry, NewAccount, NewDossier, Notification, PendingEmail, ProvinceSetup,
+    RawDossier, Result, Session, Store, StoreError, StoredEvent, StoredFile,
 };
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
@@ -384,21 +384,14 @@ impl Store for PgStore {
         Ok(items.len())
     }
 
-    async fn dossier(&self, code: &str) -> Result<Option<DossierRecord>> {
+    async fn dossier_raw(&self, code: &str) -> Result<Option<RawDossier>> {
         let row = self
             .client()
             .await?
             .query_opt("SELECT body::text, form::text, applicant_phone FROM dossier WHERE code = $1", &[&code])
             .await
             .map_err(map_err)?;
-        row.map(|r| {
-            Ok(DossierRecord {
-                dossier: from_json(r.get::<_, &str>(0))?,
-                form: from_json(r.get::<_, &str>(1))?,
-                applicant_phone: r.get(2),
-            })
-        })
-        .transpose()
+        row.map(|r| Ok(RawDossier { body: r.get(0), form: r.get(1), applicant_phone: r.get(2) })).transpose()
     }
 
     async fn dossier_events(&self, code: &str) -> Result<Vec<StoredEvent>> {
@@ -419,7 +412,7 @@ impl Store for PgStore {
             .collect()
     }
 
-    async fn dossiers(&self, q: &DossierQuery) -> Result<Vec<Dossier>> {
+    async fn dossier_bodies(&self, q: &DossierQuery) -> Result<Vec<String>> {
         let states: Vec<&str> = q.states.iter().map(|s| s.key()).collect();
         let (limit, offset) = (q.limit.max(1) as i64, q.offset as i64);
         let filter = "($1::bigint IS NULL OR applicant_id = $1) AND (cardinality($2::text[]) = 0 OR state = ANY($2))";
@@ -446,7 +439,7 @@ impl Store for PgStore {
             }
         }
         .map_err(map_err)?;
-        rows.iter().map(|r| from_json(r.get::<_, &str>(0))).collect()
+        Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
     async fn audit_page(&self, after: i64, limit: usize) -> Result<Vec<AuditRow>> {

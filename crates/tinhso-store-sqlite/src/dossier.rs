@@ -8,9 +8,9 @@ use tinhso_domain::dossier::code::dossier_code;
 use tinhso_domain::dossier::deadline::local_date;
 use tinhso_domain::dossier::{apply, Dossier, Event, EventKind};
 use tinhso_domain::ioc;
-use tinhso_store::codec::{from_json, to_json};
+use tinhso_store::codec::to_json;
 use tinhso_store::{
-    chain_link, Attachment, DossierRecord, Grain, NewDossier, Notification, Result, StoreError, CHECKPOINT_EVERY,
+    chain_link, Attachment, Grain, NewDossier, Notification, RawDossier, Result, StoreError, CHECKPOINT_EVERY,
 };
 
 /// Runs a statement through the connection's statement cache: the write path repeats a few
@@ -205,14 +205,10 @@ fn append_row(
     notify(tx, code, id, notes)
 }
 
-pub fn record(c: &Connection, code: &str) -> rusqlite::Result<Option<(String, String, Option<String>)>> {
+pub fn record(c: &Connection, code: &str) -> rusqlite::Result<Option<RawDossier>> {
     c.prepare_cached("SELECT body, form, applicant_phone FROM dossier WHERE code = ?1")?
-        .query_row([code], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_row([code], |r| Ok(RawDossier { body: r.get(0)?, form: r.get(1)?, applicant_phone: r.get(2)? }))
         .optional()
-}
-
-pub fn to_record((body, form, phone): (String, String, Option<String>)) -> Result<DossierRecord> {
-    Ok(DossierRecord { dossier: from_json(&body)?, form: from_json(&form)?, applicant_phone: phone })
 }
 
 /// Links of the dossiers with rowids in `(after, last]`, by dossier then chain order: each

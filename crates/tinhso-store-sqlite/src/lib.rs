@@ -4,6 +4,7 @@
 
 mod dossier;
 mod ioc;
+mod list;
 mod migrate;
 mod rows;
 mod write;
@@ -23,8 +24,8 @@ use tinhso_domain::policy::Role;
 use tinhso_domain::province::{Agency, Province, Unit};
 use tinhso_store::{
     event_from_link, file_kind, file_purpose, Account, AttachedFile, Attachment, AuditAnchors, AuditRow, Document,
-    DossierQuery, DossierRecord, Grain, InboxMessage, IocEntry, NewAccount, NewDossier, Notification, PendingEmail,
-    ProvinceSetup, Result, Session, Store, StoreError, StoredEvent, StoredFile,
+    DossierQuery, Grain, InboxMessage, IocEntry, NewAccount, NewDossier, Notification, PendingEmail, ProvinceSetup,
+    RawDossier, Result, Session, Store, StoreError, StoredEvent, StoredFile,
 };
 
 /// Page cache of the write connection, in KiB.
@@ -403,10 +404,9 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn dossier(&self, code: &str) -> Result<Option<DossierRecord>> {
+    async fn dossier_raw(&self, code: &str) -> Result<Option<RawDossier>> {
         let code = code.to_owned();
-        let row = self.read(move |c| dossier::record(c, &code)).await?;
-        row.map(dossier::to_record).transpose()
+        self.read(move |c| dossier::record(c, &code)).await
     }
 
     async fn dossier_events(&self, code: &str) -> Result<Vec<StoredEvent>> {
@@ -420,69 +420,9 @@ impl Store for SqliteStore {
             .collect()
     }
 
-    async fn dossiers(&self, q: &DossierQuery) -> Result<Vec<Dossier>> {
+    async fn dossier_bodies(&self, q: &DossierQuery) -> Result<Vec<String>> {
         let q = q.clone();
-        let bodies: Vec<String> = self
-            .read(move |c| {
-                let mut args: Vec<rusqlite::types::Value> = Vec::new();
-                let mut filter = String::new();
-                if let Some(a) = q.applicant {
-                    args.push(a.into());
-                    filter.push_str(&format!(" AND applicant_id = ?{}", args.len()));
-                }
-                if !q.states.is_empty() {
-                    let marks: Vec<String> = q
-                        .states
-                        .iter()
-                        .map(|s| {
-                            args.push(s.key().to_owned().into());
-                            format!("?{}", args.len())
-                        })
-                        .collect();
-                    filter.push_str(&format!(" AND state IN ({})", marks.join(", ")));
-                }
-                let (limit, offset) = (q.limit.max(1), q.offset);
-                let order = "ORDER BY submitted_at DESC, code DESC";
-                // Indexes are named so the planner walks them in order instead of sorting a
-                // whole desk (newer SQLite preferred the state index and sorted).
-                let sql = match &q.agency {
-                    // A desk's dossiers through their codes ({desk}-{yymmdd}-{nnnn}, newest last),
-                    // the agency's dossiers received elsewhere through their own index; each side
-                    // cut at limit + offset in index order, then merged.
-                    Some(agency) => {
-                        args.push(format!("{agency}-").into());
-                        args.push(format!("{agency}.").into());
-                        args.push(agency.as_str().to_owned().into());
-                        let (lo, hi, n) = (args.len() - 2, args.len() - 1, args.len());
-                        let cut = limit + offset;
-                        format!(
-                            "SELECT body FROM (\
-                             SELECT * FROM (SELECT code, submitted_at, body FROM dossier \
-                               WHERE code >= ?{lo} AND code < ?{hi}{filter} ORDER BY code DESC LIMIT {cut}) \
-                             UNION ALL \
-                             SELECT * FROM (SELECT code, submitted_at, body FROM dossier INDEXED BY dossier_decided_elsewhere \
-                               WHERE competent_agency = ?{n} AND competent_agency <> receiving_agency{filter} \
-                               {order} LIMIT {cut})\
-                             ) {order} LIMIT {limit} OFFSET {offset}"
-                        )
-                    }
-                    None if q.applicant.is_some() => format!(
-                        "SELECT body FROM dossier INDEXED BY dossier_applicant_time WHERE 1 = 1{filter} {order} \
-                         LIMIT {limit} OFFSET {offset}"
-                    ),
-                    None => {
-                        format!(
-                            "SELECT body FROM dossier INDEXED BY dossier_time WHERE 1 = 1{filter} {order} \
-                             LIMIT {limit} OFFSET {offset}"
-                        )
-                    }
-                };
-                let mut st = c.prepare_cached(&sql)?;
-                let rows = st.query_map(rusqlite::params_from_iter(args), |r| r.get(0))?;
-                rows.collect()
-            })
-            .await?;
-        bodies.iter().map(|b| tinhso_store::codec::from_json(b)).collect()
+        self.read(move |c| list::bodies(c, &q)).await
     }
 
     async fn audit_page(&self, after: i64, limit: usize) -> Result<Vec<AuditRow>> {

@@ -258,6 +258,25 @@ pub struct StoredEvent {
     pub public: bool,
 }
 
+/// A dossier as stored: its folded state and its e-form as JSON text, for reads that pass them
+/// on without building them (lookups and lists are the hottest reads).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawDossier {
+    pub body: String,
+    pub form: String,
+    pub applicant_phone: Option<String>,
+}
+
+impl RawDossier {
+    pub fn parse(&self) -> Result<DossierRecord> {
+        Ok(DossierRecord {
+            dossier: codec::from_json(&self.body)?,
+            form: codec::from_json(&self.form)?,
+            applicant_phone: self.applicant_phone.clone(),
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct DossierRecord {
     pub dossier: Dossier,
@@ -371,9 +390,16 @@ pub trait Store: Send + Sync + 'static {
     /// Imports whole histories (a `Submitted` event, then the rest) in one transaction: for
     /// demo data and migrations from other one-stop systems. Each goes through the same chain.
     async fn import_dossiers(&self, items: &[(NewDossier, Vec<Event>)]) -> Result<usize>;
-    async fn dossier(&self, code: &str) -> Result<Option<DossierRecord>>;
+    async fn dossier_raw(&self, code: &str) -> Result<Option<RawDossier>>;
+    async fn dossier(&self, code: &str) -> Result<Option<DossierRecord>> {
+        self.dossier_raw(code).await?.map(|r| r.parse()).transpose()
+    }
     async fn dossier_events(&self, code: &str) -> Result<Vec<StoredEvent>>;
-    async fn dossiers(&self, query: &DossierQuery) -> Result<Vec<Dossier>>;
+    /// The folded dossiers a query finds, as stored JSON, newest first.
+    async fn dossier_bodies(&self, query: &DossierQuery) -> Result<Vec<String>>;
+    async fn dossiers(&self, query: &DossierQuery) -> Result<Vec<Dossier>> {
+        self.dossier_bodies(query).await?.iter().map(|b| codec::from_json(b)).collect()
+    }
     /// Chain links with ids above `after`, in id order, at most `limit` (`tinhso audit verify`
     /// streams the chain through this).
     async fn audit_page(&self, after: i64, limit: usize) -> Result<Vec<AuditRow>>;

@@ -2,6 +2,7 @@
 //! the pages. Writes need the session's CSRF token in `X-CSRF-Token`.
 
 use crate::auth::{self, cookie, session_cookie, token_hash};
+use crate::dossier_json;
 use crate::dossiers::{self, SubmitInput};
 use crate::error::{ApiError, ApiResult, AppError};
 use crate::form::{ApiJson, ApiQuery};
@@ -15,7 +16,6 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
-use tinhso_domain::dossier::deadline::{due_status, local_date};
 use tinhso_domain::dossier::{Command, Dossier, DossierState};
 use tinhso_domain::ids::Login;
 use tinhso_store::{Account, DossierQuery, Session};
@@ -111,13 +111,7 @@ pub struct DossierView<'a> {
 }
 
 pub fn dossier_view<'a>(state: &AppState, d: &'a Dossier) -> DossierView<'a> {
-    let status = due_status(
-        &state.calendar(),
-        d.apology_due_on.or(d.due_on),
-        local_date(Utc::now()),
-        d.state == DossierState::SupplementRequested && d.paused_on.is_some(),
-        d.state.is_final() || d.state == DossierState::ResultReady,
-    );
+    let status = dossier_json::standing(state, d.state, d.due_on, d.apology_due_on, d.paused_on);
     DossierView {
         dossier: d,
         state_code: d.state.code(),
@@ -125,11 +119,6 @@ pub fn dossier_view<'a>(state: &AppState, d: &'a Dossier) -> DossierView<'a> {
         due_status: status,
         form: None,
     }
-}
-
-#[derive(Serialize)]
-struct Items<T> {
-    items: Vec<T>,
 }
 
 pub async fn submit(
@@ -168,13 +157,31 @@ pub async fn list(
     }
     let a = &user.account;
     let query = dossiers::visible(a)?;
-    let found = state.store.dossiers(&DossierQuery { states, limit, offset: q.offset.unwrap_or(0), ..query }).await?;
-    Ok(Json(Items { items: found.iter().map(|d| dossier_view(&state, d)).collect() }).into_response())
+    let q = DossierQuery { states, limit, offset: q.offset.unwrap_or(0), ..query };
+    let bodies = state.store.dossier_bodies(&q).await?;
+    let mut out = String::with_capacity(bodies.iter().map(|b| b.len() + 96).sum::<usize>() + 16);
+    out.push_str("{\"items\":[");
+    for (i, body) in bodies.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        dossier_json::append_view(&mut out, &state, body, &dossier_json::Head::parse(body)?, None)?;
+    }
+    out.push_str("]}");
+    Ok(dossier_json::json_response(out))
 }
 
+/// One dossier with its e-form, for its applicant and the staff who may see it; "not found"
+/// for anyone else, so codes cannot be probed.
 pub async fn get(State(state): State<AppState>, user: ApiUser, Path(code): Path<String>) -> ApiResult<Response> {
-    let rec = dossiers::load(&state, &user.account, &code).await?;
-    Ok(Json(DossierView { form: Some(&rec.form), ..dossier_view(&state, &rec.dossier) }).into_response())
+    let raw = state.store.dossier_raw(&code).await?.ok_or(AppError::NotFound)?;
+    let head = dossier_json::Head::parse(&raw.body)?;
+    if !dossiers::may_view(&user.account, head.applicant, &head.receiving_agency, &head.competent_agency) {
+        return Err(AppError::NotFound.into());
+    }
+    let mut out = String::with_capacity(raw.body.len() + raw.form.len() + 128);
+    dossier_json::append_view(&mut out, &state, &raw.body, &head, Some(&raw.form))?;
+    Ok(dossier_json::json_response(out))
 }
 
 /// The history: applicants see the public events, staff all of them.

@@ -402,9 +402,14 @@ pub fn visible(account: &Account) -> Result<DossierQuery, AppError> {
 
 /// Whether `account` may see `d` at all (owners and staff of the two agencies, leaders, auditors).
 pub fn can_view(account: &Account, d: &Dossier) -> bool {
-    account.id == d.applicant
-        || allowed(account, &Action::ViewAgencyDossiers { agency: d.receiving_agency.clone() })
-        || allowed(account, &Action::ViewAgencyDossiers { agency: d.competent_agency.clone() })
+    may_view(account, d.applicant, &d.receiving_agency, &d.competent_agency)
+}
+
+/// `can_view` from the three facts it depends on.
+pub fn may_view(account: &Account, applicant: i64, receiving: &AgencyCode, competent: &AgencyCode) -> bool {
+    account.id == applicant
+        || allowed(account, &Action::ViewAgencyDossiers { agency: receiving.clone() })
+        || allowed(account, &Action::ViewAgencyDossiers { agency: competent.clone() })
 }
 
 /// The policy action a staff command (by key) needs on this dossier.
