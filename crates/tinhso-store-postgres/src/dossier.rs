@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use tinhso_domain::dossier::chain::{self, Hash, Link};
 use tinhso_domain::dossier::code::dossier_code;
 use tinhso_domain::dossier::deadline::local_date;
-use tinhso_domain::dossier::{apply, Dossier, Event, EventKind};
+use tinhso_domain::dossier::{apply, tally, Dossier, Event, EventKind};
 use tinhso_domain::ioc;
 use tinhso_store::codec::to_json;
 use tinhso_store::{chain_link, Attachment, Grain, NewDossier, Notification, Result, StoreError, CHECKPOINT_EVERY};
@@ -103,8 +103,44 @@ pub async fn submit(tx: &Transaction<'_>, new: &NewDossier) -> Result<Dossier> {
     attach(tx, &code, &new.files).await?;
     let id = chain_append(tx, &code, &new.submitted).await?;
     notify(tx, &code, id, &new.notify).await?;
-    apply_facts(tx, &ioc::facts(&dossier)).await?;
+    apply_counts(tx, None, &dossier).await?;
     Ok(dossier)
+}
+
+/// Everything counted about dossiers, moved from `before` to `after`: the operations centre's
+/// aggregates and the staff inboxes' counters.
+pub async fn apply_counts(tx: &Transaction<'_>, before: Option<&Dossier>, after: &Dossier) -> Result<()> {
+    apply_facts(tx, &ioc::delta(before, after)).await?;
+    apply_tally(tx, &tally::delta(before, after)).await
+}
+
+/// Adds inbox counter deltas in one statement (rows in the tally's global order, so concurrent
+/// transactions cannot deadlock), then removes counters back at zero.
+async fn apply_tally(tx: &Transaction<'_>, t: &tally::Tally) -> Result<()> {
+    if t.is_empty() {
+        return Ok(());
+    }
+    let (mut a, mut k, mut v) = (Vec::new(), Vec::new(), Vec::new());
+    for ((agency, key), n) in t {
+        a.push(agency.as_str());
+        k.push(key.key());
+        v.push(*n);
+    }
+    tx.execute(
+        "INSERT INTO inbox_tally (agency, key, n) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
+         ON CONFLICT (agency, key) DO UPDATE SET n = inbox_tally.n + excluded.n",
+        &[&a, &k, &v],
+    )
+    .await
+    .map_err(map_err)?;
+    tx.execute(
+        "DELETE FROM inbox_tally t USING unnest($1::text[], $2::text[]) AS u(agency, key)
+         WHERE t.agency = u.agency AND t.key = u.key AND t.n = 0",
+        &[&a, &k],
+    )
+    .await
+    .map_err(map_err)?;
+    Ok(())
 }
 
 /// Adds counter deltas to the day and month buckets in one statement, rows in one global
@@ -149,9 +185,9 @@ pub async fn import(tx: &Transaction<'_>, new: &NewDossier, events: &[Event]) ->
     if d.version == first.version {
         return Ok(());
     }
-    // The folded dossier and the aggregates once for the whole history, not once per event.
+    // The folded dossier and the counters once for the whole history, not once per event.
     set_state(tx, &first.code, first.version, &d).await?;
-    apply_facts(tx, &ioc::delta(Some(&first), &d)).await
+    apply_counts(tx, Some(&first), &d).await
 }
 
 async fn set_state(tx: &Transaction<'_>, code: &str, expected: u32, next: &Dossier) -> Result<()> {
@@ -177,7 +213,7 @@ pub async fn append(
     files: &[Attachment],
 ) -> Result<()> {
     append_row(tx, &before.code, before.version, event, next, notes, files).await?;
-    apply_facts(tx, &ioc::delta(Some(before), next)).await
+    apply_counts(tx, Some(before), next).await
 }
 
 async fn append_row(

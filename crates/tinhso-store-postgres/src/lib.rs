@@ -2,6 +2,7 @@
 //! several `tinhso serve` processes can start against one database at once.
 
 mod dossier;
+mod inbox;
 mod ioc;
 mod rows;
 mod write;
@@ -11,6 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tinhso_domain::calendar::YearCalendar;
 use tinhso_domain::catalogue::Procedure;
+use tinhso_domain::dossier::tally::{Tally, TallyKey};
 use tinhso_domain::dossier::{Dossier, Event};
 use tinhso_domain::ids::AgencyCode;
 use tinhso_domain::ioc::Measure;
@@ -35,6 +37,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../migrations/0007_ioc.sql")),
     (8, include_str!("../migrations/0008_alerts.sql")),
     (9, include_str!("../migrations/0009_lean_writes.sql")),
+    (10, include_str!("../migrations/0010_inbox_tally.sql")),
 ];
 /// Arbitrary key of the advisory lock that serialises migrations.
 const MIGRATION_LOCK: i64 = 0x7469_6e68_736f;
@@ -352,6 +355,18 @@ impl Store for PgStore {
 
     async fn events_by_dossier(&self, after: Option<&str>, dossiers: usize) -> Result<tinhso_store::EventPage> {
         self.events_by_dossier_q(after, dossiers).await
+    }
+
+    async fn open_dossiers_of(&self, agency: &AgencyCode, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {
+        self.open_dossiers_of_q(agency, until, limit).await
+    }
+
+    async fn inbox_counts(&self, agency: Option<&AgencyCode>) -> Result<Vec<(TallyKey, i64)>> {
+        self.inbox_counts_q(agency).await
+    }
+
+    async fn inbox_tally(&self) -> Result<Tally> {
+        self.inbox_tally_q().await
     }
 
     async fn open_dossiers_due(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {

@@ -6,7 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use tinhso_domain::dossier::chain::{self, Hash, Link, GENESIS};
 use tinhso_domain::dossier::code::dossier_code;
 use tinhso_domain::dossier::deadline::local_date;
-use tinhso_domain::dossier::{apply, Dossier, Event, EventKind};
+use tinhso_domain::dossier::{apply, tally, Dossier, Event, EventKind};
 use tinhso_domain::ioc;
 use tinhso_store::codec::to_json;
 use tinhso_store::{
@@ -124,8 +124,32 @@ pub fn submit(tx: &Connection, new: &NewDossier) -> Result<Dossier> {
     attach(tx, &code, &new.files)?;
     let id = chain_write(tx, head, &code, &new.submitted)?;
     notify(tx, &code, id, &new.notify)?;
-    apply_facts(tx, &ioc::facts(&dossier))?;
+    apply_counts(tx, None, &dossier)?;
     Ok(dossier)
+}
+
+/// Everything counted about dossiers, moved from `before` to `after`: the operations centre's
+/// aggregates and the staff inboxes' counters.
+pub fn apply_counts(tx: &Connection, before: Option<&Dossier>, after: &Dossier) -> Result<()> {
+    apply_facts(tx, &ioc::delta(before, after))?;
+    apply_tally(tx, &tally::delta(before, after))
+}
+
+/// Adds inbox counter deltas; a counter back at zero is removed.
+fn apply_tally(tx: &Connection, t: &tally::Tally) -> Result<()> {
+    for ((agency, key), v) in t {
+        let n: i64 = tx
+            .prepare_cached(
+                "INSERT INTO inbox_tally (agency, key, n) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (agency, key) DO UPDATE SET n = n + excluded.n RETURNING n",
+            )
+            .and_then(|mut st| st.query_row(params![agency.as_str(), key.key(), v], |r| r.get(0)))
+            .map_err(map_err)?;
+        if n == 0 {
+            exec(tx, "DELETE FROM inbox_tally WHERE agency = ?1 AND key = ?2", params![agency.as_str(), key.key()])?;
+        }
+    }
+    Ok(())
 }
 
 /// Adds counter deltas to the day and month buckets, in the caller's transaction.
@@ -159,9 +183,9 @@ pub fn import(tx: &Connection, new: &NewDossier, events: &[Event]) -> Result<()>
     if d.version == first.version {
         return Ok(());
     }
-    // The folded dossier and the aggregates once for the whole history, not once per event.
+    // The folded dossier and the counters once for the whole history, not once per event.
     set_state(tx, &first.code, first.version, &d)?;
-    apply_facts(tx, &ioc::delta(Some(&first), &d))
+    apply_counts(tx, Some(&first), &d)
 }
 
 /// Stores the folded dossier if it is still at version `expected`.
@@ -187,7 +211,7 @@ pub fn append(
     files: &[Attachment],
 ) -> Result<()> {
     append_row(tx, &before.code, before.version, event, next, notes, files)?;
-    apply_facts(tx, &ioc::delta(Some(before), next))
+    apply_counts(tx, Some(before), next)
 }
 
 fn append_row(

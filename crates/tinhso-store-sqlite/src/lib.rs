@@ -3,6 +3,7 @@
 //! small pool of readers; every call runs on tokio's blocking pool.
 
 mod dossier;
+mod inbox;
 mod ioc;
 mod list;
 mod migrate;
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use tinhso_domain::calendar::YearCalendar;
 use tinhso_domain::catalogue::Procedure;
+use tinhso_domain::dossier::tally::{Tally, TallyKey};
 use tinhso_domain::dossier::{Dossier, Event};
 use tinhso_domain::ids::AgencyCode;
 use tinhso_domain::ioc::Measure;
@@ -371,6 +373,18 @@ impl Store for SqliteStore {
 
     async fn events_by_dossier(&self, after: Option<&str>, dossiers: usize) -> Result<tinhso_store::EventPage> {
         self.events_by_dossier_q(after, dossiers).await
+    }
+
+    async fn open_dossiers_of(&self, agency: &AgencyCode, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {
+        self.open_dossiers_of_q(agency, until, limit).await
+    }
+
+    async fn inbox_counts(&self, agency: Option<&AgencyCode>) -> Result<Vec<(TallyKey, i64)>> {
+        self.inbox_counts_q(agency).await
+    }
+
+    async fn inbox_tally(&self) -> Result<Tally> {
+        self.inbox_tally_q().await
     }
 
     async fn open_dossiers_due(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {

@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/0008_alerts.sql")),
     (9, include_str!("../migrations/0009_lean_writes.sql")),
     (10, include_str!("../migrations/0010_append_only_submissions.sql")),
+    (11, include_str!("../migrations/0011_inbox_tally.sql")),
 ];
 
 pub fn run(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use tinhso_domain::calendar::YearCalendar;
 use tinhso_domain::catalogue::Procedure;
 use tinhso_domain::dossier::chain::Link;
+use tinhso_domain::dossier::tally::{Tally, TallyKey};
 use tinhso_domain::dossier::{Dossier, DossierState, Event};
 use tinhso_domain::files::{FileKind, FilePurpose};
 use tinhso_domain::ids::AgencyCode;
@@ -429,6 +430,14 @@ pub trait Store: Send + Sync + 'static {
     /// Open dossiers (received, processing, awaiting payment) due on or before `until`, most
     /// urgent first.
     async fn open_dossiers_due(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>>;
+    /// Open dossiers (the clock running) an agency works on, as the deciding agency or the desk
+    /// that received them, due on or before `until` (by `due_on`), most urgent first.
+    async fn open_dossiers_of(&self, agency: &AgencyCode, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>>;
+    /// An inbox's stored counters: one agency's (both sides), or with `None` the province's
+    /// (every agency's deciding side, so that each dossier counts once).
+    async fn inbox_counts(&self, agency: Option<&AgencyCode>) -> Result<Vec<(TallyKey, i64)>>;
+    /// Every stored inbox counter, for `tinhso ioc check`.
+    async fn inbox_tally(&self) -> Result<Tally>;
     /// Staff accounts with one role, across agencies.
     async fn staff_with_role(&self, role: Role) -> Result<Vec<Account>>;
     /// Writes an alert's notifications to the outbox unless an alert with `key` was already
@@ -517,6 +526,26 @@ pub fn event_from_link(link: &Link) -> Result<Event> {
 }
 
 /// Helpers the backends share to move domain values through text columns.
+/// Stored inbox counter rows, parsed.
+pub fn tally_rows(rows: Vec<(String, String, i64)>) -> Result<Tally> {
+    rows.into_iter()
+        .map(|(agency, key, n)| {
+            let a = AgencyCode::parse("agency", &agency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let k = TallyKey::parse(&key).ok_or_else(|| StoreError::Corrupt(format!("inbox counter {key}")))?;
+            Ok(((a, k), n))
+        })
+        .collect()
+}
+
+/// Stored (key, count) rows of one inbox, parsed.
+pub fn count_rows(rows: Vec<(String, i64)>) -> Result<Vec<(TallyKey, i64)>> {
+    rows.into_iter()
+        .map(|(key, n)| {
+            TallyKey::parse(&key).map(|k| (k, n)).ok_or_else(|| StoreError::Corrupt(format!("inbox counter {key}")))
+        })
+        .collect()
+}
+
 pub mod codec {
     use super::{Result, StoreError};
     use tinhso_domain::ids::AgencyCode;

@@ -52,7 +52,7 @@ async fn fallback(req: Request) -> axum::response::Response {
 }
 
 pub fn router(state: AppState) -> Router {
-    use pages::{account, admin, alerts, desk, documents, dossier, ioc as ioc_pages, portal, slips, staff};
+    use pages::{account, admin, alerts, desk, documents, dossier, inbox, ioc as ioc_pages, portal, slips, staff};
     Router::new()
         .route("/", get(portal::home))
         .route("/thu-tuc", get(portal::search))
@@ -62,7 +62,7 @@ pub fn router(state: AppState) -> Router {
             "/thu-tuc/{code}/nop",
             get(dossier::apply_form).post(dossier::apply).layer(DefaultBodyLimit::max(form::MULTIPART_LIMIT)),
         )
-        .route("/ho-so", get(dossier::list))
+        .route("/ho-so", get(inbox::list))
         .route("/ho-so/{code}", get(dossier::show))
         .route("/ho-so/{code}/hanh-dong", post(dossier::act).layer(DefaultBodyLimit::max(form::MULTIPART_LIMIT)))
         .route("/ho-so/{code}/tep/{sha256}", get(dossier::file))

@@ -195,6 +195,11 @@ fn dossier(world: &World<'_>, rng: &mut Rng, day: NaiveDate) -> Option<(NewDossi
             specialist,
             later(received, 0, rng) + chrono::Duration::minutes(5),
         );
+        // A few recent dossiers stall with their holder, as some always do: the overdue lists,
+        // alerts and apology letters have real work to show. (Decided from the submission time,
+        // so the rest of the history does not depend on it.)
+        let recent = world.now - submitted_at < chrono::Duration::days(40);
+        let stalls = recent && submitted_at.timestamp().rem_euclid(100) < 10;
         if rng.chance(2) {
             run.step(
                 Command::Withdraw { reason: "Không còn nhu cầu".into() },
@@ -202,6 +207,8 @@ fn dossier(world: &World<'_>, rng: &mut Rng, day: NaiveDate) -> Option<(NewDossi
                 c.id,
                 later(received, 2, rng),
             );
+        } else if stalls {
+            // Received and taken up, then nothing: it falls due and then overdue.
         } else {
             let supplements = match rng.below(100) {
                 0..=2 => 2,

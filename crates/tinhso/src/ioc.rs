@@ -1,9 +1,10 @@
 //! `tinhso ioc`: the Decision 766 weights file and the check that recomputes every aggregate
-//! from the chained events.
+//! (the operations centre's and the staff inboxes' counters) from the chained events.
 
 use anyhow::{anyhow, Result};
 use std::path::Path;
 use std::process::ExitCode;
+use tinhso_domain::dossier::tally::{self, Tally};
 use tinhso_domain::dossier::{apply, Dossier};
 use tinhso_domain::ioc::index::{Weights, DEFAULT_WEIGHTS};
 use tinhso_domain::ioc::{accumulate, differences, facts, FactKey, Facts};
@@ -34,11 +35,12 @@ pub async fn check(store: &dyn Store) -> Result<ExitCode> {
     // whole chain (ten million dossiers are ~45 million events). The next page is read (and its
     // events parsed, on the store's blocking thread) while this one is folded.
     let (mut recomputed, mut events, mut dossiers) = (Facts::new(), 0usize, 0usize);
+    let mut inbox = Tally::new();
     let mut page = store.events_by_dossier(None, PAGE).await?;
     while !page.dossiers.is_empty() {
         let next = page.next.clone();
         let fold = async {
-            let mut out = (Facts::new(), 0usize, 0usize);
+            let mut out = (Facts::new(), 0usize, 0usize, Tally::new());
             for (code, list) in page.dossiers {
                 let mut d: Option<Dossier> = None;
                 for e in &list {
@@ -46,6 +48,7 @@ pub async fn check(store: &dyn Store) -> Result<ExitCode> {
                 }
                 if let Some(d) = d {
                     accumulate(&mut out.0, facts(&d));
+                    tally::accumulate(&mut out.3, tally::tally(&d));
                 }
                 out.1 += list.len();
                 out.2 += 1;
@@ -53,8 +56,9 @@ pub async fn check(store: &dyn Store) -> Result<ExitCode> {
             Ok::<_, anyhow::Error>(out)
         };
         let (fetched, folded) = tokio::join!(store.events_by_dossier(next.as_deref(), PAGE), fold);
-        let (part, n_events, n_dossiers) = folded?;
+        let (part, n_events, n_dossiers, part_inbox) = folded?;
         accumulate(&mut recomputed, part);
+        tally::accumulate(&mut inbox, part_inbox);
         events += n_events;
         dossiers += n_dossiers;
         page = fetched?;
@@ -80,6 +84,14 @@ pub async fn check(store: &dyn Store) -> Result<ExitCode> {
         let (a, b) = (stored_months.get(key).copied().unwrap_or(0), monthly.get(key).copied().unwrap_or(0));
         if a != b {
             problems.push(format!("{} {} {}: lưu {a}, tính lại {b}", key.1, key.0, key.2));
+        }
+    }
+    // The staff inboxes' counters, recomputed the same way.
+    let stored_inbox = store.inbox_tally().await?;
+    for key in stored_inbox.keys().chain(inbox.keys()).collect::<std::collections::BTreeSet<_>>() {
+        let (a, b) = (stored_inbox.get(key).copied().unwrap_or(0), inbox.get(key).copied().unwrap_or(0));
+        if a != b {
+            problems.push(format!("hộp việc {} {}: lưu {a}, tính lại {b}", key.0, key.1.key()));
         }
     }
     if problems.is_empty() {

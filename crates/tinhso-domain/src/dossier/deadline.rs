@@ -64,6 +64,13 @@ impl DueStatus {
     }
 }
 
+/// The last due date `due_status` calls "due soon" on `today` (any later one is on track), so
+/// that counters can sum due dates instead of judging dossiers one by one.
+pub fn due_soon_until(cal: &WorkingCalendar, today: NaiveDate) -> NaiveDate {
+    let n = u32::try_from(DUE_SOON_WORKING_DAYS + 1).unwrap_or(3);
+    cal.due_date(today, n).and_then(|d| d.pred_opt()).unwrap_or(today)
+}
+
 pub fn due_status(
     cal: &WorkingCalendar,
     due: Option<NaiveDate>,
@@ -125,6 +132,19 @@ mod tests {
         assert_eq!(due_status(&cal, Some(d(3, 14)), d(3, 17), false, false), DueStatus::Overdue);
         assert_eq!(due_status(&cal, Some(d(3, 14)), d(3, 17), true, false), DueStatus::Paused);
         assert_eq!(due_status(&cal, None, d(3, 17), false, false), DueStatus::NotStarted);
+    }
+
+    #[test]
+    fn due_soon_until_matches_due_status() {
+        let cal = WorkingCalendar::new([]);
+        // Every day of March 2025 as "today", every due date within the next three weeks.
+        for today in d(3, 1).iter_days().take(31) {
+            let until = due_soon_until(&cal, today);
+            for due in today.iter_days().take(21) {
+                let soon = due_status(&cal, Some(due), today, false, false) == DueStatus::DueSoon;
+                assert_eq!(soon, due <= until, "today {today}, due {due}, until {until}");
+            }
+        }
     }
 
     #[test]

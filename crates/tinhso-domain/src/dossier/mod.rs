@@ -10,6 +10,7 @@ pub mod deadline;
 pub mod form;
 mod machine;
 pub mod steps;
+pub mod tally;
 
 pub use machine::{
     apply, available, current_step, decide, holds_step, permits, Command, Dossier, Event, EventKind, FileRef, Party,
@@ -19,7 +20,7 @@ pub use machine::{
 use serde::{Deserialize, Serialize};
 
 /// National sync codes for dossier state (REGULATIONS.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DossierState {
     Submitted,

@@ -215,7 +215,8 @@ fn any_command() -> impl Strategy<Value = (Command, bool, u32)> {
 
 proptest! {
     /// Random histories through both paths: deltas summed event by event equal the facts
-    /// recomputed from the final dossier, and no counter goes negative.
+    /// recomputed from the final dossier, and no counter goes negative; likewise the staff
+    /// inbox counters.
     #[test]
     fn incremental_aggregates_equal_recomputation(
         cmds in proptest::collection::vec(any_command(), 1..30),
@@ -223,6 +224,7 @@ proptest! {
     ) {
         let channel = if online { Channel::Online } else { Channel::InPerson };
         let mut run = Run::submit(channel, Vec::new());
+        let mut inbox = crate::dossier::tally::delta(None, &run.d);
         let mut day = 3;
         for (cmd, by_applicant, step) in cmds {
             day = (day + step % 3).min(28);
@@ -230,8 +232,11 @@ proptest! {
             let Ok(kind) = decide(&run.d, &cmd, party, at(day), cal()) else { continue };
             let next = apply(Some(run.d.clone()), "X", &Event { kind, at: at(day), actor: 1 }).unwrap();
             accumulate(&mut run.incremental, delta(Some(&run.d), &next));
+            crate::dossier::tally::accumulate(&mut inbox, crate::dossier::tally::delta(Some(&run.d), &next));
             run.d = next;
         }
+        prop_assert_eq!(&inbox, &crate::dossier::tally::tally(&run.d));
+        prop_assert!(inbox.values().all(|v| *v == 1));
         prop_assert_eq!(&run.incremental, &facts(&run.d));
         prop_assert!(run.incremental.values().all(|v| *v > 0));
         prop_assert!(differences(&run.incremental, &facts(&run.d)).is_empty());

@@ -4,9 +4,7 @@
 use super::slips::slips_for;
 use super::{page_err, PageResult};
 use crate::auth::Viewer;
-use crate::dossier_views::{
-    form_rows, history, status_of, step_rows, summary, DossierSummary, HistoryRow, Names, StepRow,
-};
+use crate::dossier_views::{form_rows, history, step_rows, summary, DossierSummary, HistoryRow, Names, StepRow};
 use crate::dossiers::{self, SubmitInput};
 use crate::error::AppError;
 use crate::form::{FormData, FormWithFiles, PageQuery, Upload};
@@ -20,13 +18,11 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::net::SocketAddr;
 use tinhso_domain::catalogue::{CompetentAgency, FieldType, OnlineLevel, Procedure};
-use tinhso_domain::dossier::deadline::DueStatus;
-use tinhso_domain::dossier::{available, Command, Dossier, DossierState, EventKind, Party, Rating, ReturnMethod};
+use tinhso_domain::dossier::{available, Command, DossierState, EventKind, Party, Rating, ReturnMethod};
 use tinhso_domain::format::thousands;
 use tinhso_domain::ids::AgencyCode;
 use tinhso_domain::policy::Role;
 use tinhso_domain::FieldError;
-use tinhso_store::DossierQuery;
 
 /// One e-form field as the submission page renders it.
 pub struct FieldView {
@@ -61,17 +57,6 @@ pub struct ComponentInput {
     pub name: String,
     pub mandatory: bool,
     pub error: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "dossier/list.html")]
-pub struct ListPage {
-    pub layout: Layout,
-    pub staff: bool,
-    /// A one-stop receptionist: the list links to the desk screen.
-    pub desk: bool,
-    pub items: Vec<DossierSummary>,
-    pub counters: Vec<(String, &'static str, usize, bool)>,
 }
 
 #[derive(Template)]
@@ -312,60 +297,6 @@ pub async fn apply(
         }
         Err(e) => Err(err(e)),
     }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListParams {
-    #[serde(rename = "trang-thai")]
-    state: Option<String>,
-    han: Option<String>,
-}
-
-/// Citizens see their dossiers; staff their agency's inbox, most urgent first.
-pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): PageQuery<ListParams>) -> PageResult {
-    let err = page_err(&viewer);
-    let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
-    let staff = account.role != Role::Citizen;
-    let query = DossierQuery { limit: 500, ..dossiers::visible(account).map_err(&err)? };
-    let all = state.store.dossiers(&query).await.map_err(|e| err(e.into()))?;
-    let want_state = q.state.as_deref().filter(|s| !s.is_empty()).and_then(DossierState::parse);
-    let want_due = q.han.as_deref().filter(|s| !s.is_empty());
-    let mut counters: Vec<(String, &'static str, usize, bool)> = Vec::new();
-    for s in DossierState::ALL {
-        let n = all.iter().filter(|d| d.state == s).count();
-        if n > 0 {
-            counters.push((format!("/ho-so?trang-thai={}", s.key()), s.label_vi(), n, want_state == Some(s)));
-        }
-    }
-    let overdue = all.iter().filter(|d| status_of(&state, d) == DueStatus::Overdue).count();
-    let soon = all.iter().filter(|d| status_of(&state, d) == DueStatus::DueSoon).count();
-    counters.push(("/ho-so?han=qua-han".into(), "Quá hạn", overdue, want_due == Some("qua-han")));
-    counters.push(("/ho-so?han=sap-den-han".into(), "Sắp đến hạn", soon, want_due == Some("sap-den-han")));
-    // Staff see the open work by default; closed dossiers are one click away ("Tất cả").
-    let everything = q.state.as_deref() == Some("tat-ca");
-    let mut items: Vec<&Dossier> = all
-        .iter()
-        .filter(|d| want_state.is_none_or(|s| d.state == s))
-        .filter(|d| !staff || everything || want_state.is_some() || !d.state.is_final())
-        .filter(|d| match want_due {
-            Some("qua-han") => status_of(&state, d) == DueStatus::Overdue,
-            Some("sap-den-han") => status_of(&state, d) == DueStatus::DueSoon,
-            _ => true,
-        })
-        .collect();
-    if staff {
-        // Oldest due first; dossiers without a due date (not yet received) lead.
-        items.sort_by_key(|d| (d.state.is_final(), d.apology_due_on.or(d.due_on)));
-    }
-    let page = ListPage {
-        layout: Layout::new(&state, &viewer, if staff { "Hồ sơ của cơ quan" } else { "Hồ sơ của tôi" }),
-        staff,
-        desk: account.role == Role::Receptionist,
-        items: items.into_iter().map(|d| summary(&state, d)).collect(),
-        counters,
-    };
-    Ok(viewer.finish(render(&page)))
 }
 
 async fn show_page(

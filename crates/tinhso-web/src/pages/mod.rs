@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod desk;
 pub mod documents;
 pub mod dossier;
+pub mod inbox;
 pub mod ioc;
 pub mod portal;
 pub mod slips;

@@ -26,6 +26,7 @@ mod browser;
 mod cli;
 mod desk;
 mod dossier;
+mod inbox;
 mod ioc;
 mod mail;
 mod story;
