@@ -3,6 +3,7 @@
 
 pub mod calendar;
 pub mod catalogue;
+pub mod counters;
 pub mod dossier;
 pub mod error;
 pub mod files;

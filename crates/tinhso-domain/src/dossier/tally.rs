@@ -78,25 +78,12 @@ pub fn tally(d: &Dossier) -> Tally {
 
 /// The change one event makes: `tally(after) - tally(before)`, without zeros.
 pub fn delta(before: Option<&Dossier>, after: &Dossier) -> Tally {
-    let mut out = tally(after);
-    if let Some(b) = before {
-        for (k, v) in tally(b) {
-            *out.entry(k).or_default() -= v;
-        }
-    }
-    out.retain(|_, v| *v != 0);
-    out
+    crate::counters::delta(before.map(tally), tally(after))
 }
 
 /// Adds `more` into running totals, dropping counters that come back to zero.
 pub fn accumulate(into: &mut Tally, more: Tally) {
-    for (k, v) in more {
-        let n = into.entry(k.clone()).or_default();
-        *n += v;
-        if *n == 0 {
-            into.remove(&k);
-        }
-    }
+    crate::counters::accumulate(into, more)
 }
 
 /// An inbox's counters for today, from the stored counters of the agency (or of the province).

@@ -155,35 +155,12 @@ pub fn facts(d: &Dossier) -> Facts {
 
 /// The change one event makes: `facts(after) - facts(before)`, without zeros.
 pub fn delta(before: Option<&Dossier>, after: &Dossier) -> Facts {
-    let mut out = facts(after);
-    if let Some(b) = before {
-        for (k, v) in facts(b) {
-            *out.entry(k).or_default() -= v;
-        }
-    }
-    out.retain(|_, v| *v != 0);
-    out
+    crate::counters::delta(before.map(facts), facts(after))
 }
 
-/// Adds facts into running totals (the recomputation path of `ioc check`); a counter that
-/// comes back to zero is dropped. Costs the facts added, not the totals' size (ten million
-/// dossiers add up to about a million counters).
-pub fn accumulate(into: &mut Facts, facts: Facts) {
-    use std::collections::btree_map::Entry;
-    for (k, v) in facts {
-        match into.entry(k) {
-            Entry::Occupied(mut e) => {
-                *e.get_mut() += v;
-                if *e.get() == 0 {
-                    e.remove();
-                }
-            }
-            Entry::Vacant(e) if v != 0 => {
-                e.insert(v);
-            }
-            Entry::Vacant(_) => {}
-        }
-    }
+/// Adds facts into running totals (the recomputation path of `ioc check`).
+pub fn accumulate(into: &mut Facts, more: Facts) {
+    crate::counters::accumulate(into, more)
 }
 
 /// Differences between stored aggregates and a recomputation: (key, stored, recomputed).
