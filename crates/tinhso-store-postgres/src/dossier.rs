@@ -111,7 +111,57 @@ pub async fn submit(tx: &Transaction<'_>, new: &NewDossier) -> Result<Dossier> {
 /// aggregates and the staff inboxes' counters.
 pub async fn apply_counts(tx: &Transaction<'_>, before: Option<&Dossier>, after: &Dossier) -> Result<()> {
     apply_facts(tx, &ioc::delta(before, after)).await?;
+    apply_members(tx, &after.code, &ioc::membership(before, after)).await?;
     apply_tally(tx, &tally::delta(before, after)).await
+}
+
+/// Moves the dossier between the counters it is behind (the drill-down's index). Rows are the
+/// dossier's own, so concurrent transactions never wait on each other here.
+async fn apply_members(tx: &Transaction<'_>, code: &str, m: &ioc::Membership) -> Result<()> {
+    fn columns(keys: &[ioc::FactKey]) -> (Vec<&str>, Vec<&'static str>, Vec<chrono::NaiveDate>) {
+        let agencies = keys.iter().map(|k| k.agency.as_str()).collect();
+        let measures = keys.iter().map(|k| k.measure.key()).collect();
+        (agencies, measures, keys.iter().map(|k| k.day).collect())
+    }
+    if !m.left.is_empty() {
+        let (a, ms, d) = columns(&m.left);
+        tx.execute(
+            "DELETE FROM ioc_member t USING unnest($1::text[], $2::text[], $3::date[]) AS u(agency, measure, day)
+             WHERE t.agency = u.agency AND t.measure = u.measure AND t.day = u.day AND t.code = $4",
+            &[&a, &ms, &d, &code],
+        )
+        .await
+        .map_err(map_err)?;
+    }
+    if !m.joined.is_empty() {
+        let (a, ms, d) = columns(&m.joined);
+        tx.execute(
+            "INSERT INTO ioc_member (agency, measure, day, code)
+             SELECT agency, measure, day, $4 FROM unnest($1::text[], $2::text[], $3::date[]) AS u(agency, measure, day)",
+            &[&a, &ms, &d, &code],
+        )
+        .await
+        .map_err(map_err)?;
+    }
+    Ok(())
+}
+
+/// Migration 11's Rust step: `ioc_member` filled from the dossiers already stored, a page at
+/// a time so that memory stays flat.
+pub async fn members_of_stored_dossiers(tx: &Transaction<'_>) -> Result<()> {
+    let mut after = String::new();
+    loop {
+        let rows = tx
+            .query("SELECT code, body::text FROM dossier WHERE code > $1 ORDER BY code LIMIT 5000", &[&after])
+            .await
+            .map_err(map_err)?;
+        let Some(last) = rows.last() else { return Ok(()) };
+        after = last.get(0);
+        for r in &rows {
+            let d: Dossier = tinhso_store::codec::from_json(r.get::<_, &str>(1))?;
+            apply_members(tx, r.get(0), &ioc::membership(None, &d)).await?;
+        }
+    }
 }
 
 /// Adds inbox counter deltas in one statement (rows in the tally's global order, so concurrent

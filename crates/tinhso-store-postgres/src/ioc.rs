@@ -4,14 +4,72 @@ use crate::{dossier, map_err, rows, PgStore};
 use chrono::{NaiveDate, Utc};
 use tinhso_domain::dossier::Dossier;
 use tinhso_domain::ids::AgencyCode;
-use tinhso_domain::ioc::Measure;
+use tinhso_domain::ioc::{FactKey, Measure};
 use tinhso_domain::policy::Role;
 use tinhso_store::codec::from_json;
 use tinhso_store::{
-    group_links, ioc_key, ioc_rows, monthly_rows, Account, EventPage, Grain, IocEntry, Notification, Result, StoreError,
+    group_links, ioc_key, ioc_rows, monthly_rows, Account, EventPage, Grain, IocEntry, MemberQuery, Notification,
+    Result, StoreError,
 };
 
 impl PgStore {
+    pub(crate) async fn ioc_members_q(&self, q: &MemberQuery) -> Result<Vec<(NaiveDate, String)>> {
+        let limit = q.limit as i64;
+        let rows = match &q.after {
+            None => {
+                self.client()
+                    .await?
+                    .query(
+                        "SELECT day, code FROM ioc_member WHERE agency = $1 AND measure = $2 AND day BETWEEN $3 AND $4
+                         ORDER BY day DESC, code DESC LIMIT $5",
+                        &[&q.agency.as_str(), &q.measure.key(), &q.from, &q.to, &limit],
+                    )
+                    .await
+            }
+            Some((day, code)) => {
+                let until = (*day).min(q.to);
+                self.client()
+                    .await?
+                    .query(
+                        "SELECT day, code FROM ioc_member WHERE agency = $1 AND measure = $2 AND day >= $3
+                         AND (day, code) < ($4, $5) ORDER BY day DESC, code DESC LIMIT $6",
+                        &[&q.agency.as_str(), &q.measure.key(), &q.from, &until, code, &limit],
+                    )
+                    .await
+            }
+        }
+        .map_err(map_err)?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    pub(crate) async fn ioc_member_count_q(&self, q: &MemberQuery) -> Result<i64> {
+        let row = self
+            .client()
+            .await?
+            .query_one(
+                "SELECT count(*) FROM ioc_member WHERE agency = $1 AND measure = $2 AND day BETWEEN $3 AND $4",
+                &[&q.agency.as_str(), &q.measure.key(), &q.from, &q.to],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(row.get(0))
+    }
+
+    pub(crate) async fn ioc_member_counts_q(&self) -> Result<Vec<(FactKey, i64)>> {
+        let rows = self
+            .client()
+            .await?
+            .query("SELECT agency, measure, day, count(*) FROM ioc_member GROUP BY agency, measure, day", &[])
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                let (agency, measure) = ioc_key(r.get(0), r.get(1))?;
+                Ok((FactKey { agency, day: r.get(2), measure }, r.get(3)))
+            })
+            .collect()
+    }
+
     pub(crate) async fn ioc_totals_q(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(AgencyCode, Measure, i64)>> {
         let client = self.client().await?;
         let mut out = Vec::new();

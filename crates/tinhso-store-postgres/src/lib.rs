@@ -15,14 +15,14 @@ use tinhso_domain::catalogue::Procedure;
 use tinhso_domain::dossier::tally::{Tally, TallyKey};
 use tinhso_domain::dossier::{Dossier, Event};
 use tinhso_domain::ids::AgencyCode;
-use tinhso_domain::ioc::Measure;
+use tinhso_domain::ioc::{FactKey, Measure};
 use tinhso_domain::policy::Role;
 use tinhso_domain::province::{Agency, Province, Unit};
 use tinhso_store::codec::from_json;
 use tinhso_store::{
     event_from_link, file_kind, file_purpose, Account, AttachedFile, Attachment, AuditAnchors, AuditRow, Document,
-    DossierQuery, Grain, InboxMessage, IocEntry, NewAccount, NewDossier, Notification, PendingEmail, ProvinceSetup,
-    RawDossier, Result, Session, Store, StoreError, StoredEvent, StoredFile,
+    DossierQuery, Grain, InboxMessage, IocEntry, MemberQuery, NewAccount, NewDossier, Notification, PendingEmail,
+    ProvinceSetup, RawDossier, Result, Session, Store, StoreError, StoredEvent, StoredFile,
 };
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
@@ -38,6 +38,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/0008_alerts.sql")),
     (9, include_str!("../migrations/0009_lean_writes.sql")),
     (10, include_str!("../migrations/0010_inbox_tally.sql")),
+    (11, include_str!("../migrations/0011_ioc_members.sql")),
 ];
 /// Arbitrary key of the advisory lock that serialises migrations.
 const MIGRATION_LOCK: i64 = 0x7469_6e68_736f;
@@ -98,6 +99,9 @@ impl PgStore {
                     .is_some();
                 if !done {
                     tx.batch_execute(sql).await.map_err(map_err)?;
+                    if *version == 11 {
+                        dossier::members_of_stored_dossiers(&tx).await?;
+                    }
                     tx.execute("INSERT INTO schema_migration VALUES ($1, now())", &[version]).await.map_err(map_err)?;
                 }
                 tx.commit().await.map_err(map_err)?;
@@ -351,6 +355,18 @@ impl Store for PgStore {
 
     async fn overdue_counts(&self, today: NaiveDate) -> Result<Vec<(AgencyCode, i64)>> {
         self.overdue_counts_q(today).await
+    }
+
+    async fn ioc_members(&self, q: &MemberQuery) -> Result<Vec<(NaiveDate, String)>> {
+        self.ioc_members_q(q).await
+    }
+
+    async fn ioc_member_count(&self, q: &MemberQuery) -> Result<i64> {
+        self.ioc_member_count_q(q).await
+    }
+
+    async fn ioc_member_counts(&self) -> Result<Vec<(FactKey, i64)>> {
+        self.ioc_member_counts_q().await
     }
 
     async fn events_by_dossier(&self, after: Option<&str>, dossiers: usize) -> Result<tinhso_store::EventPage> {

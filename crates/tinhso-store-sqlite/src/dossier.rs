@@ -132,7 +132,21 @@ pub fn submit(tx: &Connection, new: &NewDossier) -> Result<Dossier> {
 /// aggregates and the staff inboxes' counters.
 pub fn apply_counts(tx: &Connection, before: Option<&Dossier>, after: &Dossier) -> Result<()> {
     apply_facts(tx, &ioc::delta(before, after))?;
+    apply_members(tx, &after.code, &ioc::membership(before, after))?;
     apply_tally(tx, &tally::delta(before, after))
+}
+
+/// Moves the dossier between the counters it is behind (the drill-down's index).
+fn apply_members(tx: &Connection, code: &str, m: &ioc::Membership) -> Result<()> {
+    for k in &m.left {
+        let sql = "DELETE FROM ioc_member WHERE agency = ?1 AND measure = ?2 AND day = ?3 AND code = ?4";
+        exec(tx, sql, params![k.agency.as_str(), k.measure.key(), k.day, code])?;
+    }
+    for k in &m.joined {
+        let sql = "INSERT INTO ioc_member (agency, measure, day, code) VALUES (?1, ?2, ?3, ?4)";
+        exec(tx, sql, params![k.agency.as_str(), k.measure.key(), k.day, code])?;
+    }
+    Ok(())
 }
 
 /// Adds inbox counter deltas; a counter back at zero is removed.

@@ -5,13 +5,60 @@ use chrono::{NaiveDate, Utc};
 use rusqlite::params;
 use tinhso_domain::dossier::Dossier;
 use tinhso_domain::ids::AgencyCode;
-use tinhso_domain::ioc::Measure;
+use tinhso_domain::ioc::{FactKey, Measure};
 use tinhso_domain::policy::Role;
 use tinhso_store::{
-    group_links, ioc_key, ioc_rows, monthly_rows, Account, EventPage, Grain, IocEntry, Notification, Result, StoreError,
+    group_links, ioc_key, ioc_rows, monthly_rows, Account, EventPage, Grain, IocEntry, MemberQuery, Notification,
+    Result, StoreError,
 };
 
+/// A code above every dossier code (they are ASCII digits, letters, dots and dashes).
+const CODE_MAX: &str = "~";
+
 impl SqliteStore {
+    pub(crate) async fn ioc_members_q(&self, q: &MemberQuery) -> Result<Vec<(NaiveDate, String)>> {
+        let (agency, measure, from, limit) = (q.agency.to_string(), q.measure.key(), q.from, q.limit as i64);
+        let (until, below) = q.after.clone().unwrap_or_else(|| (q.to, CODE_MAX.to_owned()));
+        let until = until.min(q.to);
+        self.read(move |c| {
+            // One range of the primary key, read backwards: no sorter, whatever the volume.
+            let mut st = c.prepare_cached(
+                "SELECT day, code FROM ioc_member
+                 WHERE agency = ?1 AND measure = ?2 AND day >= ?3 AND day <= ?4 AND (day < ?4 OR code < ?5)
+                 ORDER BY day DESC, code DESC LIMIT ?6",
+            )?;
+            let rows =
+                st.query_map(params![agency, measure, from, until, below, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect()
+        })
+        .await
+    }
+
+    pub(crate) async fn ioc_member_count_q(&self, q: &MemberQuery) -> Result<i64> {
+        let (agency, measure, from, to) = (q.agency.to_string(), q.measure.key(), q.from, q.to);
+        self.read(move |c| {
+            c.prepare_cached(
+                "SELECT count(*) FROM ioc_member WHERE agency = ?1 AND measure = ?2 AND day BETWEEN ?3 AND ?4",
+            )?
+            .query_row(params![agency, measure, from, to], |r| r.get(0))
+        })
+        .await
+    }
+
+    pub(crate) async fn ioc_member_counts_q(&self) -> Result<Vec<(FactKey, i64)>> {
+        let rows: Vec<(String, String, NaiveDate, i64)> = self
+            .read(move |c| {
+                let mut st =
+                    c.prepare("SELECT agency, measure, day, count(*) FROM ioc_member GROUP BY agency, measure, day")?;
+                let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+                rows.collect()
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(a, m, day, n)| ioc_key(&a, &m).map(|(agency, measure)| (FactKey { agency, day, measure }, n)))
+            .collect()
+    }
+
     pub(crate) async fn ioc_totals_q(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(AgencyCode, Measure, i64)>> {
         let ranges = tinhso_store::period_ranges(from, to);
         let rows: Vec<(String, String, i64)> = self

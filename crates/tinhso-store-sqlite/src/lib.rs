@@ -21,13 +21,13 @@ use tinhso_domain::catalogue::Procedure;
 use tinhso_domain::dossier::tally::{Tally, TallyKey};
 use tinhso_domain::dossier::{Dossier, Event};
 use tinhso_domain::ids::AgencyCode;
-use tinhso_domain::ioc::Measure;
+use tinhso_domain::ioc::{FactKey, Measure};
 use tinhso_domain::policy::Role;
 use tinhso_domain::province::{Agency, Province, Unit};
 use tinhso_store::{
     event_from_link, file_kind, file_purpose, Account, AttachedFile, Attachment, AuditAnchors, AuditRow, Document,
-    DossierQuery, Grain, InboxMessage, IocEntry, NewAccount, NewDossier, Notification, PendingEmail, ProvinceSetup,
-    RawDossier, Result, Session, Store, StoreError, StoredEvent, StoredFile,
+    DossierQuery, Grain, InboxMessage, IocEntry, MemberQuery, NewAccount, NewDossier, Notification, PendingEmail,
+    ProvinceSetup, RawDossier, Result, Session, Store, StoreError, StoredEvent, StoredFile,
 };
 
 /// Page cache of the write connection, in KiB.
@@ -369,6 +369,18 @@ impl Store for SqliteStore {
 
     async fn overdue_counts(&self, today: NaiveDate) -> Result<Vec<(AgencyCode, i64)>> {
         self.overdue_counts_q(today).await
+    }
+
+    async fn ioc_members(&self, q: &MemberQuery) -> Result<Vec<(NaiveDate, String)>> {
+        self.ioc_members_q(q).await
+    }
+
+    async fn ioc_member_count(&self, q: &MemberQuery) -> Result<i64> {
+        self.ioc_member_count_q(q).await
+    }
+
+    async fn ioc_member_counts(&self) -> Result<Vec<(FactKey, i64)>> {
+        self.ioc_member_counts_q().await
     }
 
     async fn events_by_dossier(&self, after: Option<&str>, dossiers: usize) -> Result<tinhso_store::EventPage> {

@@ -10,7 +10,7 @@ use tinhso_domain::dossier::tally::{Tally, TallyKey};
 use tinhso_domain::dossier::{Dossier, DossierState, Event};
 use tinhso_domain::files::{FileKind, FilePurpose};
 use tinhso_domain::ids::AgencyCode;
-use tinhso_domain::ioc::Measure;
+use tinhso_domain::ioc::{FactKey, Measure};
 use tinhso_domain::policy::Role;
 use tinhso_domain::province::{Agency, Province, Unit};
 
@@ -296,6 +296,18 @@ pub struct DossierQuery {
     pub offset: usize,
 }
 
+/// The dossiers behind one agency's counter over a period, newest day first (then code
+/// descending): a page of at most `limit` strictly after the cursor `after`.
+#[derive(Debug, Clone)]
+pub struct MemberQuery {
+    pub agency: AgencyCode,
+    pub measure: Measure,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub after: Option<(NaiveDate, String)>,
+    pub limit: usize,
+}
+
 /// One stored link of the chain with its stored hash, and the kind and visibility columns the
 /// history pages read (outside the hash, so `audit verify` checks them against the payload).
 #[derive(Debug, Clone)]
@@ -424,6 +436,13 @@ pub trait Store: Send + Sync + 'static {
     /// Every stored counter of one grain (`'d'` or `'m'`), for `tinhso ioc check`.
     async fn ioc_buckets(&self, grain: Grain) -> Result<Vec<(Grain, String, AgencyCode, Measure, i64)>>;
     async fn ioc_entries(&self) -> Result<Vec<IocEntry>>;
+    /// The dossiers behind a counter: (day, code), in the query's order.
+    async fn ioc_members(&self, q: &MemberQuery) -> Result<Vec<(NaiveDate, String)>>;
+    /// How many dossiers are behind an agency's counter over `[from, to]` (`after`, `limit`
+    /// ignored).
+    async fn ioc_member_count(&self, q: &MemberQuery) -> Result<i64>;
+    /// How many dossiers are behind each counter of each day, for `tinhso ioc check`.
+    async fn ioc_member_counts(&self) -> Result<Vec<(FactKey, i64)>>;
     /// Open dossiers (received, processing, awaiting payment) past their due date on `today`,
     /// per deciding agency, from the `open_due` aggregate.
     async fn overdue_counts(&self, today: NaiveDate) -> Result<Vec<(AgencyCode, i64)>>;

@@ -11,9 +11,8 @@ use tinhso_domain::dossier::deadline::local_date;
 use tinhso_domain::dossier::Dossier;
 use tinhso_domain::ids::AgencyCode;
 use tinhso_domain::ioc::index::{catalogue_stats, compute, Entered, IndexReport};
-use tinhso_domain::ioc::{facts, Measure, Totals};
+use tinhso_domain::ioc::{Measure, Totals};
 use tinhso_domain::province::{AgencyKind, AgencyLevel};
-use tinhso_store::DossierQuery;
 
 /// The province as a whole, or one deciding agency (a department or a commune's committee).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,6 +134,11 @@ pub async fn snapshot(state: &AppState, period: Period) -> Result<Snapshot, AppE
 }
 
 impl Snapshot {
+    /// Each deciding agency's totals.
+    pub fn per_agency(&self) -> impl Iterator<Item = (&AgencyCode, &Totals)> {
+        self.totals.iter()
+    }
+
     pub fn totals(&self, unit: &Unit) -> Totals {
         match unit {
             Unit::Agency(a) => self.totals.get(a).cloned().unwrap_or_default(),
@@ -215,37 +219,6 @@ pub async fn trend(state: &AppState, to: NaiveDate, months: u32) -> Result<Vec<(
 /// Open dossiers past their due date, per deciding agency.
 pub async fn overdue(state: &AppState) -> Result<BTreeMap<AgencyCode, i64>, AppError> {
     Ok(state.store.overdue_counts(local_date(Utc::now())).await?.into_iter().collect())
-}
-
-/// How many dossiers a drill-down reads at most: it filters the unit's dossiers by their facts.
-pub const DRILL_LIMIT: usize = 20_000;
-
-/// The dossiers behind one number: those whose facts put `measure` in the period for the unit.
-pub async fn dossiers_behind(
-    state: &AppState,
-    unit: &Unit,
-    period: Period,
-    measure: Measure,
-) -> Result<(Vec<Dossier>, bool), AppError> {
-    let query = match unit {
-        Unit::Province => DossierQuery { limit: DRILL_LIMIT, ..Default::default() },
-        Unit::Agency(a) => DossierQuery { agency: Some(a.clone()), limit: DRILL_LIMIT, ..Default::default() },
-    };
-    let all = state.store.dossiers(&query).await?;
-    let truncated = all.len() >= DRILL_LIMIT;
-    let hits = all
-        .into_iter()
-        .filter(|d| {
-            facts(d).iter().any(|(k, v)| {
-                *v > 0
-                    && k.measure == measure
-                    && k.day >= period.from
-                    && k.day <= period.to
-                    && (matches!(unit, Unit::Province) || matches!(unit, Unit::Agency(a) if *a == k.agency))
-            })
-        })
-        .collect();
-    Ok((hits, truncated))
 }
 
 /// The open dossiers a leader should act on today.

@@ -9,6 +9,7 @@ pub mod charts;
 pub mod dossier_json;
 pub mod dossier_views;
 pub mod dossiers;
+pub mod drill;
 pub mod error;
 pub mod export;
 pub mod files;
@@ -105,6 +106,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/dossiers/{code}/actions", post(api_dossiers::act))
         .route("/api/v1/lookup", get(api_dossiers::lookup))
         .route("/api/v1/ioc/index", get(api_ioc::index))
+        .route("/api/v1/ioc/dossiers", get(api_ioc::dossiers))
         .route("/api/v1/notifications", get(api_dossiers::notifications))
         .route("/api/v1/documents", get(api_dossiers::documents))
         .route("/api/v1/dossiers/{code}/files", get(api_dossiers::dossier_files))

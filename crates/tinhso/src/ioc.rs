@@ -1,5 +1,6 @@
 //! `tinhso ioc`: the Decision 766 weights file and the check that recomputes every aggregate
-//! (the operations centre's and the staff inboxes' counters) from the chained events.
+//! (the operations centre's counters, the dossiers behind each, and the staff inboxes'
+//! counters) from the chained events.
 
 use anyhow::{anyhow, Result};
 use std::path::Path;
@@ -36,18 +37,22 @@ pub async fn check(store: &dyn Store) -> Result<ExitCode> {
     // events parsed, on the store's blocking thread) while this one is folded.
     let (mut recomputed, mut events, mut dossiers) = (Facts::new(), 0usize, 0usize);
     let mut inbox = Tally::new();
+    // How many dossiers are behind each counter: the drill-down's index must list exactly them.
+    let mut members = Facts::new();
     let mut page = store.events_by_dossier(None, PAGE).await?;
     while !page.dossiers.is_empty() {
         let next = page.next.clone();
         let fold = async {
-            let mut out = (Facts::new(), 0usize, 0usize, Tally::new());
+            let mut out = (Facts::new(), 0usize, 0usize, Tally::new(), Facts::new());
             for (code, list) in page.dossiers {
                 let mut d: Option<Dossier> = None;
                 for e in &list {
                     d = Some(apply(d, &code, e).ok_or_else(|| anyhow!("an event of {code} does not apply"))?);
                 }
                 if let Some(d) = d {
-                    accumulate(&mut out.0, facts(&d));
+                    let f = facts(&d);
+                    accumulate(&mut out.4, f.keys().map(|k| (k.clone(), 1)).collect());
+                    accumulate(&mut out.0, f);
                     tally::accumulate(&mut out.3, tally::tally(&d));
                 }
                 out.1 += list.len();
@@ -56,8 +61,9 @@ pub async fn check(store: &dyn Store) -> Result<ExitCode> {
             Ok::<_, anyhow::Error>(out)
         };
         let (fetched, folded) = tokio::join!(store.events_by_dossier(next.as_deref(), PAGE), fold);
-        let (part, n_events, n_dossiers, part_inbox) = folded?;
+        let (part, n_events, n_dossiers, part_inbox, part_members) = folded?;
         accumulate(&mut recomputed, part);
+        accumulate(&mut members, part_members);
         tally::accumulate(&mut inbox, part_inbox);
         events += n_events;
         dossiers += n_dossiers;
@@ -86,6 +92,10 @@ pub async fn check(store: &dyn Store) -> Result<ExitCode> {
             problems.push(format!("{} {} {}: lưu {a}, tính lại {b}", key.1, key.0, key.2));
         }
     }
+    let stored_members: Facts = store.ioc_member_counts().await?.into_iter().collect();
+    problems.extend(differences(&stored_members, &members).into_iter().map(|(k, stored, want)| {
+        format!("hồ sơ chi tiết {} {} {}: lưu {stored}, tính lại {want}", k.agency, k.day, k.measure.key())
+    }));
     // The staff inboxes' counters, recomputed the same way.
     let stored_inbox = store.inbox_tally().await?;
     for key in stored_inbox.keys().chain(inbox.keys()).collect::<std::collections::BTreeSet<_>>() {

@@ -158,6 +158,28 @@ pub fn delta(before: Option<&Dossier>, after: &Dossier) -> Facts {
     crate::counters::delta(before.map(facts), facts(after))
 }
 
+/// How one event moves a dossier between counters: the keys it joins and the keys it leaves.
+/// Stores keep, per counter, the dossiers behind it, so every number drills down exactly.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Membership {
+    pub joined: Vec<FactKey>,
+    pub left: Vec<FactKey>,
+}
+
+pub fn membership(before: Option<&Dossier>, after: &Dossier) -> Membership {
+    let (old, new) = (before.map(facts).unwrap_or_default(), facts(after));
+    Membership {
+        joined: new.keys().filter(|k| !old.contains_key(*k)).cloned().collect(),
+        left: old.keys().filter(|k| !new.contains_key(*k)).cloned().collect(),
+    }
+}
+
+/// Whether each dossier behind a counter adds one to it (a count), or some amount (a sum of
+/// working days), in which case a drill-down counts its dossiers itself.
+pub fn is_count(m: Measure) -> bool {
+    !matches!(m, Measure::WorkingDays | Measure::AllowedDays)
+}
+
 /// Adds facts into running totals (the recomputation path of `ioc check`).
 pub fn accumulate(into: &mut Facts, more: Facts) {
     crate::counters::accumulate(into, more)

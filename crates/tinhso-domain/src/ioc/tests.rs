@@ -181,6 +181,27 @@ fn open_dossiers_are_a_stock_by_due_date() {
 }
 
 #[test]
+fn a_dossier_joins_and_leaves_the_counters_behind_its_facts() {
+    let key =
+        |day: u32, measure| FactKey { agency: agency(), day: NaiveDate::from_ymd_opt(2025, 3, day).unwrap(), measure };
+    let r = Run::submit(Channel::Online, Vec::new());
+    let first = membership(None, &r.d);
+    assert_eq!(first.joined, vec![key(3, Measure::Submitted), key(3, Measure::Online)]);
+    assert!(first.left.is_empty());
+    let received = r.received();
+    let before = received.d.clone();
+    let done = received.finish(7);
+    let m = membership(Some(&before), &done.d);
+    assert_eq!(m.left, vec![key(10, Measure::OpenDue)], "no longer open");
+    for measure in [Measure::Finished, Measure::OnTime, Measure::WorkingDays, Measure::ElectronicResult] {
+        assert!(m.joined.contains(&key(7, measure)), "{measure:?}");
+    }
+    assert!(!m.joined.contains(&key(7, Measure::Late)), "a zero fact has no dossiers behind it");
+    assert_eq!(membership(Some(&done.d), &done.d), Membership::default());
+    assert!(is_count(Measure::OnTime) && !is_count(Measure::WorkingDays));
+}
+
+#[test]
 fn shipped_weights_are_valid_and_edits_are_checked() {
     let w = Weights::default_766();
     assert_eq!(w.groups.len(), 6);
@@ -215,7 +236,8 @@ fn any_command() -> impl Strategy<Value = (Command, bool, u32)> {
 
 proptest! {
     /// Random histories through both paths: deltas summed event by event equal the facts
-    /// recomputed from the final dossier, and no counter goes negative; likewise the staff
+    /// recomputed from the final dossier, and no counter goes negative; the counters the
+    /// dossier joined and left along the way are those of its final facts; likewise the staff
     /// inbox counters.
     #[test]
     fn incremental_aggregates_equal_recomputation(
@@ -225,6 +247,7 @@ proptest! {
         let channel = if online { Channel::Online } else { Channel::InPerson };
         let mut run = Run::submit(channel, Vec::new());
         let mut inbox = crate::dossier::tally::delta(None, &run.d);
+        let mut members: std::collections::BTreeSet<FactKey> = membership(None, &run.d).joined.into_iter().collect();
         let mut day = 3;
         for (cmd, by_applicant, step) in cmds {
             day = (day + step % 3).min(28);
@@ -232,6 +255,9 @@ proptest! {
             let Ok(kind) = decide(&run.d, &cmd, party, at(day), cal()) else { continue };
             let next = apply(Some(run.d.clone()), "X", &Event { kind, at: at(day), actor: 1 }).unwrap();
             accumulate(&mut run.incremental, delta(Some(&run.d), &next));
+            let m = membership(Some(&run.d), &next);
+            members.retain(|k| !m.left.contains(k));
+            members.extend(m.joined);
             crate::dossier::tally::accumulate(&mut inbox, crate::dossier::tally::delta(Some(&run.d), &next));
             run.d = next;
         }
@@ -240,5 +266,6 @@ proptest! {
         prop_assert_eq!(&run.incremental, &facts(&run.d));
         prop_assert!(run.incremental.values().all(|v| *v > 0));
         prop_assert!(differences(&run.incremental, &facts(&run.d)).is_empty());
+        prop_assert_eq!(members, facts(&run.d).into_keys().collect());
     }
 }

@@ -6,6 +6,7 @@ use super::{page_err, PageResult};
 use crate::auth::Viewer;
 use crate::charts;
 use crate::dossier_views::{summary, DossierSummary};
+use crate::drill;
 use crate::error::AppError;
 use crate::export::{self, Cell, Table};
 use crate::form::PageQuery;
@@ -33,6 +34,8 @@ pub struct IocParams {
     mode: Option<String>,
     #[serde(rename = "dinh-dang")]
     format: Option<String>,
+    /// A drill-down's next page starts after this (day, code).
+    sau: Option<String>,
 }
 
 /// A percentage as Vietnamese write it: "85,3%"; a dash when nothing happened.
@@ -423,8 +426,12 @@ pub struct DrillPage {
     pub measure_key: &'static str,
     pub query: String,
     pub items: Vec<DossierSummary>,
-    pub truncated: bool,
-    pub limit: usize,
+    /// Dossiers behind the number in all, written the Vietnamese way.
+    pub total: String,
+    pub paged: bool,
+    /// The next page's link parameter, if there is one.
+    pub next: Option<String>,
+    pub export_limit: String,
 }
 
 /// The dossiers behind one number.
@@ -439,10 +446,13 @@ pub async fn dossiers(State(state): State<AppState>, viewer: Viewer, PageQuery(q
         .and_then(Measure::parse)
         .ok_or_else(|| AppError::bad_request("unknown_measure", "Không có số liệu này", "No such measure"))
         .map_err(&err)?;
-    let (items, truncated) = ioc::dossiers_behind(&state, &unit, period, measure).await.map_err(&err)?;
+    let after = drill::parse_after(q.sau.as_deref()).map_err(&err)?;
     if let Some(format) = export::format_of(q.format.as_deref()).map_err(&err)? {
-        return export::download(&dossier_table("ho-so", &state, &items), format).map_err(err);
+        let all = drill::behind(&state, &unit, period, measure, None, drill::EXPORT).await.map_err(&err)?;
+        return export::download(&dossier_table("ho-so", &state, &all.dossiers), format).map_err(err);
     }
+    let paged = after.is_some();
+    let behind = drill::behind(&state, &unit, period, measure, after, drill::PAGE).await.map_err(&err)?;
     let page = DrillPage {
         layout: Layout::new(&state, &viewer, format!("{}: {}", measure.label_vi(), unit_name(&state, &unit))),
         unit_name: unit_name(&state, &unit),
@@ -450,9 +460,11 @@ pub async fn dossiers(State(state): State<AppState>, viewer: Viewer, PageQuery(q
         measure: measure.label_vi(),
         measure_key: measure.key(),
         query: keep(period, &unit),
-        items: items.iter().map(|d| summary(&state, d)).collect(),
-        truncated,
-        limit: ioc::DRILL_LIMIT,
+        items: behind.dossiers.iter().map(|d| summary(&state, d)).collect(),
+        total: tinhso_domain::format::thousands(behind.total.max(0) as u64),
+        paged,
+        next: behind.next.as_ref().map(drill::cursor_param),
+        export_limit: tinhso_domain::format::thousands(drill::EXPORT as u64),
     };
     Ok(viewer.finish(render(&page)))
 }

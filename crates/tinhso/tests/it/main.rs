@@ -22,6 +22,25 @@ macro_rules! on_both_backends {
     };
 }
 
+/// The same, each server with `--demo-dossiers 400` of history.
+macro_rules! on_both_backends_with_demo {
+    ($sqlite:ident, $postgres:ident, $story:ident) => {
+        #[tokio::test]
+        async fn $sqlite() {
+            $story(crate::demo_server(tinhso_testkit::Backend::Sqlite, 400).await).await;
+        }
+
+        #[tokio::test]
+        async fn $postgres() {
+            if crate::skip_pg() {
+                eprintln!("TINHSO_SKIP_PG=1: {} skipped", stringify!($postgres));
+                return;
+            }
+            $story(crate::demo_server(tinhso_testkit::Backend::Postgres, 400).await).await;
+        }
+    };
+}
+
 mod browser;
 mod cli;
 mod desk;
@@ -40,6 +59,20 @@ pub fn skip_pg() -> bool {
 
 pub fn bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_tinhso"))
+}
+
+/// A server with `dossiers` of demo history.
+pub async fn demo_server(backend: Backend, dossiers: u32) -> TestServer {
+    let database = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(tinhso_testkit::server::fresh_pg_database().await.unwrap()),
+    };
+    let data = tinhso_testkit::server::fresh_data_dir().unwrap();
+    let n = dossiers.to_string();
+    match TestServer::start_on(backend, bin(), data, database, &["--demo-dossiers", &n]).await {
+        Ok(s) => s,
+        Err(e) => panic!("cannot start a {backend:?} server: {e:#}"),
+    }
 }
 
 pub async fn server(backend: Backend) -> TestServer {

@@ -138,6 +138,8 @@ async fn story(s: TestServer) {
         "/api/v1/dossiers/{code}/actions",
         "/api/v1/files",
         "/api/v1/lookup",
+        "/api/v1/ioc/index",
+        "/api/v1/ioc/dossiers",
     ] {
         assert!(spec["paths"].get(path).is_some(), "{path} documented");
     }
