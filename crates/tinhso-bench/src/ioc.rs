@@ -155,6 +155,34 @@ pub async fn run(a: Args<'_>) -> Result<()> {
     times.sort_by(f64::total_cmp);
     let (p50, p99) = (times[times.len() / 2], times[times.len() * 99 / 100]);
 
+    // Drill-down: the dossiers behind the province's year of submissions (all of them), the
+    // first page and then page after page, one request at a time, as a leader.
+    let mut leader = Conn::connect(addr).await?;
+    leader.login(LEADER, PASSWORD).await?;
+    let drill = format!("/api/v1/ioc/dossiers?unit=province&measure=submitted&from={from}&to={to}&limit=100");
+    let (mut first, mut next_pages, mut after, mut drill_total) = (Vec::new(), Vec::new(), String::new(), 0.0);
+    for i in 0..150 {
+        let path = if i < 100 { drill.clone() } else { format!("{drill}&after={after}") };
+        let t = Instant::now();
+        let r = leader.get(&path).await?;
+        let ms = t.elapsed().as_secs_f64() * 1000.0;
+        if r.status != 200 {
+            return Err(anyhow!("drill-down: HTTP {}", r.status));
+        }
+        let v = r.json()?;
+        drill_total = v["total"].as_f64().unwrap_or(0.0);
+        if i < 100 {
+            first.push(ms);
+        } else {
+            next_pages.push(ms);
+        }
+        if i >= 99 {
+            after = v["next"].as_str().unwrap_or_default().to_owned();
+        }
+    }
+    first.sort_by(f64::total_cmp);
+    next_pages.sort_by(f64::total_cmp);
+
     // The leaders' dashboard (index of the province, every agency, 12-month trend) under load.
     let page = vec![format!("/dieu-hanh?tu={from}&den={to}")];
     let dashboard = load::authed_gets(addr, LEADER, PASSWORD, page, a.connections, measure).await?;
@@ -177,6 +205,13 @@ pub async fn run(a: Args<'_>) -> Result<()> {
         dashboard.errors,
         hello.rate(),
         hello.p(99.0)
+    );
+    println!(
+        "| dossiers behind the year's submissions, `GET /api/v1/ioc/dossiers` (100 a page, {drill_total:.0} in all) | first page p50 {:.1} ms, p99 {:.1} ms; 50 following pages p50 {:.1} ms, max {:.1} ms | | |",
+        first[first.len() / 2],
+        first[first.len() * 99 / 100],
+        next_pages[next_pages.len() / 2],
+        next_pages[next_pages.len() - 1]
     );
     if let Some(s) = load_secs {
         println!("| bulk load through the store (aggregates kept) | {s} s | | |");

@@ -86,10 +86,11 @@ impl SqliteStore {
         let p = path.clone();
         let (writer, checkpointer) = tokio::task::spawn_blocking(move || -> Result<(Connection, Connection)> {
             let mut conn = open(&p).map_err(backend)?;
-            migrate::run(&mut conn).map_err(backend)?;
             // The writer's own pages (index tails, aggregates, chain head) stay in its cache
-            // instead of being read back from the file on every batch.
+            // instead of being read back from the file on every batch; a migration that fills
+            // an index from stored rows needs the same.
             conn.execute_batch(&format!("PRAGMA cache_size = -{WRITER_CACHE_KIB};")).map_err(backend)?;
+            migrate::run(&mut conn).map_err(backend)?;
             Ok((conn, open(&p).map_err(backend)?))
         })
         .await
