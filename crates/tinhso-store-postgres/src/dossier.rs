@@ -110,8 +110,9 @@ pub async fn submit(tx: &Transaction<'_>, new: &NewDossier) -> Result<Dossier> {
 /// Everything counted about dossiers, moved from `before` to `after`: the operations centre's
 /// aggregates and the staff inboxes' counters.
 pub async fn apply_counts(tx: &Transaction<'_>, before: Option<&Dossier>, after: &Dossier) -> Result<()> {
-    apply_facts(tx, &ioc::delta(before, after)).await?;
-    apply_members(tx, &after.code, &ioc::membership(before, after)).await?;
+    let (delta, membership) = ioc::change(before, after);
+    apply_facts(tx, &delta).await?;
+    apply_members(tx, &after.code, &membership).await?;
     apply_tally(tx, &tally::delta(before, after)).await
 }
 

@@ -131,8 +131,9 @@ pub fn submit(tx: &Connection, new: &NewDossier) -> Result<Dossier> {
 /// Everything counted about dossiers, moved from `before` to `after`: the operations centre's
 /// aggregates and the staff inboxes' counters.
 pub fn apply_counts(tx: &Connection, before: Option<&Dossier>, after: &Dossier) -> Result<()> {
-    apply_facts(tx, &ioc::delta(before, after))?;
-    apply_members(tx, &after.code, &ioc::membership(before, after))?;
+    let (delta, membership) = ioc::change(before, after);
+    apply_facts(tx, &delta)?;
+    apply_members(tx, &after.code, &membership)?;
     apply_tally(tx, &tally::delta(before, after))
 }
 

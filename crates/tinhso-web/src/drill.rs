@@ -3,11 +3,12 @@
 //! and the sides are merged newest first, so a page costs what it shows at any volume.
 
 use crate::error::AppError;
-use crate::ioc::{snapshot, Period, Unit};
+use crate::ioc::{Period, Unit};
 use crate::state::AppState;
 use chrono::NaiveDate;
 use std::collections::VecDeque;
 use tinhso_domain::dossier::Dossier;
+use tinhso_domain::ids::AgencyCode;
 use tinhso_domain::ioc::{is_count, Measure};
 use tinhso_store::MemberQuery;
 
@@ -45,22 +46,26 @@ pub async fn behind(
     limit: usize,
 ) -> Result<Behind, AppError> {
     let limit = limit.max(1);
-    let snap = snapshot(state, period).await?;
-    // Only agencies whose counter is not zero have dossiers behind it.
-    let agencies: Vec<_> = match unit {
-        Unit::Agency(a) => vec![a.clone()],
-        Unit::Province => snap
-            .per_agency()
-            .filter(|(_, t)| t.get(&measure).is_some_and(|v| *v != 0))
-            .map(|(a, _)| a.clone())
-            .collect(),
+    // The counter per agency in the unit; only agencies whose counter is not zero have
+    // dossiers behind it.
+    let in_unit = |a: &AgencyCode| match unit {
+        Unit::Province => true,
+        Unit::Agency(u) => u == a,
     };
-    let chunk = (limit + 1).min(1_000);
-    let mut sides: Vec<Side> = agencies
+    let counters: Vec<(AgencyCode, i64)> = state
+        .store
+        .ioc_totals(period.from, period.to)
+        .await?
         .into_iter()
-        .map(|agency| Side {
+        .filter(|(a, m, v)| *m == measure && *v != 0 && in_unit(a))
+        .map(|(a, _, v)| (a, v))
+        .collect();
+    let chunk = (limit + 1).min(1_000);
+    let mut sides: Vec<Side> = counters
+        .iter()
+        .map(|(agency, _)| Side {
             query: MemberQuery {
-                agency,
+                agency: agency.clone(),
                 measure,
                 from: period.from,
                 to: period.to,
@@ -72,7 +77,7 @@ pub async fn behind(
         })
         .collect();
     let total = if is_count(measure) {
-        snap.totals(unit).get(&measure).copied().unwrap_or(0)
+        counters.iter().map(|(_, v)| v).sum()
     } else {
         let mut n = 0;
         for side in &sides {

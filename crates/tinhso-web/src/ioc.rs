@@ -134,11 +134,6 @@ pub async fn snapshot(state: &AppState, period: Period) -> Result<Snapshot, AppE
 }
 
 impl Snapshot {
-    /// Each deciding agency's totals.
-    pub fn per_agency(&self) -> impl Iterator<Item = (&AgencyCode, &Totals)> {
-        self.totals.iter()
-    }
-
     pub fn totals(&self, unit: &Unit) -> Totals {
         match unit {
             Unit::Agency(a) => self.totals.get(a).cloned().unwrap_or_default(),

@@ -167,11 +167,18 @@ pub struct Membership {
 }
 
 pub fn membership(before: Option<&Dossier>, after: &Dossier) -> Membership {
+    change(before, after).1
+}
+
+/// Both things an event changes, from one computation of each side's facts (stores call this
+/// on the write path): the counters' delta and the dossier's membership.
+pub fn change(before: Option<&Dossier>, after: &Dossier) -> (Facts, Membership) {
     let (old, new) = (before.map(facts).unwrap_or_default(), facts(after));
-    Membership {
+    let membership = Membership {
         joined: new.keys().filter(|k| !old.contains_key(*k)).cloned().collect(),
         left: old.keys().filter(|k| !new.contains_key(*k)).cloned().collect(),
-    }
+    };
+    (crate::counters::delta(Some(old), new), membership)
 }
 
 /// Whether each dossier behind a counter adds one to it (a count), or some amount (a sum of
