@@ -156,7 +156,7 @@ fn apply_tally(tx: &Connection, t: &tally::Tally) -> Result<()> {
         let n: i64 = tx
             .prepare_cached(
                 "INSERT INTO inbox_tally (agency, key, n) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (agency, key) DO UPDATE SET n = n + excluded.n RETURNING n",
+                 ON CONFLICT (key, agency) DO UPDATE SET n = n + excluded.n RETURNING n",
             )
             .and_then(|mut st| st.query_row(params![agency.as_str(), key.key(), v], |r| r.get(0)))
             .map_err(map_err)?;

@@ -18,6 +18,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("../migrations/0010_append_only_submissions.sql")),
     (11, include_str!("../migrations/0011_inbox_tally.sql")),
     (12, include_str!("../migrations/0012_ioc_members.sql")),
+    (13, include_str!("../migrations/0013_tally_by_counter.sql")),
 ];
 
 /// What a migration needs beyond SQL: rules of the domain applied to rows already stored, in
