@@ -87,8 +87,9 @@ const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(1
 /// WAL frames (pages) after which the writer lets the WAL start over from its beginning (270 MB
 /// of WAL file with 4 KiB pages; about a second and a half of writes at full load).
 const RESTART_FRAMES: i32 = 65_536;
-/// The WAL file size kept when the WAL starts over: room for `RESTART_FRAMES` and a last batch.
-const WAL_KEPT_BYTES: i64 = 288 * 1024 * 1024;
+/// The WAL file size kept when the WAL starts over: `RESTART_FRAMES` frames (a 24-byte header and
+/// a 4 KiB page each) and room for a last batch.
+const WAL_KEPT_BYTES: i64 = RESTART_FRAMES as i64 * (24 + 4096) + 32 * 1024 * 1024;
 
 thread_local! {
     /// Frames in the WAL after the writer thread's last commit (SQLite's WAL hook says).
