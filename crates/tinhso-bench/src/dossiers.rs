@@ -33,7 +33,7 @@ const COMMUNE_PROCEDURE: &str = "1.004884";
 
 /// Stores `n` dossiers through the real store (codes, chained events), spread over a year.
 async fn bulk_load(db: &Path, n: usize) -> Result<(u64, Vec<String>)> {
-    let store = tinhso_store_sqlite::SqliteStore::open(db).await?;
+    let store = tinhso_store_sqlite::SqliteStore::open(db, tinhso_store::projections::standard()).await?;
     let accounts = store.accounts().await?;
     let citizen = accounts.iter().find(|a| a.login == CITIZEN).ok_or_else(|| anyhow!("no demo citizen"))?.id;
     let agencies = store.agencies().await?;
@@ -217,7 +217,7 @@ async fn reuse_codes(data: &Path, reuse: bool) -> Result<Option<Vec<String>>> {
     if !reuse || !db.exists() {
         return Ok(None);
     }
-    let store = tinhso_store_sqlite::SqliteStore::open(&db).await?;
+    let store = tinhso_store_sqlite::SqliteStore::open(&db, tinhso_store::projections::standard()).await?;
     let accounts = store.accounts().await?;
     let citizen = accounts.iter().find(|a| a.login == CITIZEN).ok_or_else(|| anyhow!("no demo citizen"))?.id;
     let q = tinhso_store::DossierQuery { applicant: Some(citizen), limit: 2000, ..Default::default() };

@@ -23,7 +23,7 @@ const PASSWORD: &str = "TuyenQuang-demo-2025";
 /// timeliness, returned, some rated) through the store, so aggregates are kept as in
 /// production. Returns seconds taken.
 async fn bulk_load(db: &Path, n: usize) -> Result<u64> {
-    let store = tinhso_store_sqlite::SqliteStore::open(db).await?;
+    let store = tinhso_store_sqlite::SqliteStore::open(db, tinhso_store::projections::standard()).await?;
     let accounts = store.accounts().await?;
     let citizen = accounts.iter().find(|a| a.login == "0912345678").ok_or_else(|| anyhow!("no citizen"))?.id;
     let agencies = store.agencies().await?;

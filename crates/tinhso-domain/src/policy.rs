@@ -110,6 +110,10 @@ pub enum Action {
     ApproveDossier {
         agency: AgencyCode,
     },
+    /// What an applicant does on a dossier (supplement, withdraw, rate): only on their own.
+    ActAsApplicant {
+        own: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,6 +142,8 @@ pub fn decide(actor: &Actor, action: &Action) -> Decision {
         (R::Receptionist, A::ReceiveDossier { agency }) => own(actor, agency),
         (R::Specialist, A::ProcessDossier { agency }) => own(actor, agency),
         (R::Approver, A::ApproveDossier { agency }) => own(actor, agency),
+        // Any account may act as the applicant of its own dossier (staff submit as citizens too).
+        (_, A::ActAsApplicant { own }) => *own,
         _ => false,
     };
     if allow {
@@ -145,6 +151,13 @@ pub fn decide(actor: &Actor, action: &Action) -> Decision {
     } else {
         Decision::Deny
     }
+}
+
+/// The roles `actor` may give to a staff account: agency staff roles to whoever manages
+/// staff, province-wide roles only to whoever manages the province.
+pub fn grantable_roles(actor: &Actor) -> Vec<Role> {
+    let province = decide(actor, &Action::ManageProvince) == Decision::Allow;
+    Role::ALL.into_iter().filter(|r| *r != Role::Citizen && (r.is_agency_scoped() || province)).collect()
 }
 
 #[cfg(test)]
@@ -170,6 +183,8 @@ mod tests {
         ("receive_dossier", "-Y------", "--------"),
         ("process_dossier", "--Y-----", "--------"),
         ("approve_dossier", "---Y----", "--------"),
+        ("act_as_applicant_own", "YYYYYYYY", "YYYYYYYY"),
+        ("act_as_applicant_other", "--------", "--------"),
     ];
 
     fn action(name: &str, agency: &AgencyCode) -> Action {
@@ -187,6 +202,8 @@ mod tests {
             "receive_dossier" => Action::ReceiveDossier { agency },
             "process_dossier" => Action::ProcessDossier { agency },
             "approve_dossier" => Action::ApproveDossier { agency },
+            "act_as_applicant_own" => Action::ActAsApplicant { own: true },
+            "act_as_applicant_other" => Action::ActAsApplicant { own: false },
             other => panic!("unknown action {other}"),
         }
     }

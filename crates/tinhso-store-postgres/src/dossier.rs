@@ -6,10 +6,13 @@ use std::collections::BTreeMap;
 use tinhso_domain::dossier::chain::{self, Hash, Link};
 use tinhso_domain::dossier::code::dossier_code;
 use tinhso_domain::dossier::deadline::local_date;
-use tinhso_domain::dossier::{apply, tally, Dossier, Event, EventKind};
-use tinhso_domain::ioc;
+use tinhso_domain::dossier::{Dossier, Event, EventKind};
 use tinhso_store::codec::to_json;
-use tinhso_store::{chain_link, Attachment, Grain, NewDossier, Notification, Result, StoreError, CHECKPOINT_EVERY};
+use tinhso_store::plan::{
+    self, ColumnType, CounterTable, DossierPlan, DossierProjection, RowOp, RowWrite, SetTable, Value,
+};
+use tinhso_store::projections::OperationsCentre;
+use tinhso_store::{chain_link, NewDossier, Result, StoreError, CHECKPOINT_EVERY};
 use tokio_postgres::Row;
 
 /// Appends one event to the chain. The head row is locked until commit, so concurrent
@@ -38,35 +41,12 @@ async fn chain_append(tx: &Transaction<'_>, code: &str, event: &Event) -> Result
     Ok(id)
 }
 
-async fn notify(tx: &Transaction<'_>, code: &str, event_id: i64, notes: &[Notification]) -> Result<()> {
-    for n in notes.iter().map(|n| n.for_code(code)) {
-        tx.execute(
-            "INSERT INTO outbox (account_id, dossier_code, event_id, subject, body, created_at) VALUES ($1, $2, $3, $4, $5, now())",
-            &[&n.account_id, &code, &event_id, &n.subject, &n.body],
-        )
-        .await
-        .map_err(map_err)?;
-    }
-    Ok(())
-}
-
-async fn attach(tx: &Transaction<'_>, code: &str, files: &[Attachment]) -> Result<()> {
-    for f in files {
-        tx.execute(
-            "INSERT INTO dossier_file (dossier_code, sha256, name, purpose, component, created_at) VALUES ($1, $2, $3, $4, $5, now())",
-            &[&code, &f.sha256, &f.name, &f.purpose.key(), &f.component.map(i32::from)],
-        )
-        .await
-        .map_err(map_err)?;
-    }
-    Ok(())
-}
-
-pub async fn submit(tx: &Transaction<'_>, new: &NewDossier) -> Result<Dossier> {
-    let EventKind::Submitted { receiving_agency, .. } = &new.submitted.kind else {
+/// Allocates the next dossier code of the receiving desk's day (gap-free, national format).
+async fn allocate_code(tx: &Transaction<'_>, submitted: &Event) -> Result<String> {
+    let EventKind::Submitted { receiving_agency, .. } = &submitted.kind else {
         return Err(StoreError::Corrupt("a dossier starts with a Submitted event".into()));
     };
-    let day = local_date(new.submitted.at);
+    let day = local_date(submitted.at);
     let row = tx
         .query_one(
             "INSERT INTO dossier_sequence (agency, day, last) VALUES ($1, $2, 1)
@@ -76,73 +56,217 @@ pub async fn submit(tx: &Transaction<'_>, new: &NewDossier) -> Result<Dossier> {
         .await
         .map_err(map_err)?;
     let seq = u32::try_from(row.get::<_, i32>(0)).unwrap_or(0);
-    let code = dossier_code(receiving_agency, day, seq)
-        .ok_or_else(|| StoreError::DailyCodesExhausted(format!("{receiving_agency} on {day}")))?;
-    let dossier = apply(None, &code, &new.submitted).ok_or_else(|| StoreError::Corrupt("submitted event".into()))?;
-    tx.execute(
-        "INSERT INTO dossier (code, procedure_code, applicant_id, applicant_phone, receiving_agency, competent_agency,
-                              state, due_on, submitted_at, version, body, form)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::text::jsonb, $12::text::jsonb)",
-        &[
-            &code,
-            &dossier.procedure.as_str(),
-            &dossier.applicant,
-            &new.applicant_phone,
-            &dossier.receiving_agency.as_str(),
-            &dossier.competent_agency.as_str(),
-            &dossier.state.key(),
-            &dossier.due_on,
-            &new.submitted.at,
-            &(dossier.version as i32),
-            &to_json(&dossier)?,
-            &to_json(&new.form)?,
-        ],
-    )
-    .await
-    .map_err(map_err)?;
-    attach(tx, &code, &new.files).await?;
-    let id = chain_append(tx, &code, &new.submitted).await?;
-    notify(tx, &code, id, &new.notify).await?;
-    apply_counts(tx, None, &dossier).await?;
-    Ok(dossier)
+    dossier_code(receiving_agency, day, seq)
+        .ok_or_else(|| StoreError::DailyCodesExhausted(format!("{receiving_agency} on {day}")))
 }
 
-/// Everything counted about dossiers, moved from `before` to `after`: the operations centre's
-/// aggregates and the staff inboxes' counters.
-pub async fn apply_counts(tx: &Transaction<'_>, before: Option<&Dossier>, after: &Dossier) -> Result<()> {
-    let (delta, membership) = ioc::change(before, after);
-    apply_facts(tx, &delta).await?;
-    apply_members(tx, &after.code, &membership).await?;
-    apply_tally(tx, &tally::delta(before, after)).await
+pub async fn submit(
+    tx: &Transaction<'_>,
+    new: &NewDossier,
+    projections: &[Box<dyn DossierProjection>],
+) -> Result<Dossier> {
+    let code = allocate_code(tx, &new.submitted).await?;
+    let p = plan::submit(new, &code, projections)?;
+    execute(tx, &p).await?;
+    Ok(p.dossier)
 }
 
-/// Moves the dossier between the counters it is behind (the drill-down's index). Rows are the
-/// dossier's own, so concurrent transactions never wait on each other here.
-async fn apply_members(tx: &Transaction<'_>, code: &str, m: &ioc::Membership) -> Result<()> {
-    fn columns(keys: &[ioc::FactKey]) -> (Vec<&str>, Vec<&'static str>, Vec<chrono::NaiveDate>) {
-        let agencies = keys.iter().map(|k| k.agency.as_str()).collect();
-        let measures = keys.iter().map(|k| k.measure.key()).collect();
-        (agencies, measures, keys.iter().map(|k| k.day).collect())
+/// A whole history: one plan, one row, every event chained.
+pub async fn import(
+    tx: &Transaction<'_>,
+    new: &NewDossier,
+    events: &[Event],
+    projections: &[Box<dyn DossierProjection>],
+) -> Result<()> {
+    let code = allocate_code(tx, &new.submitted).await?;
+    execute(tx, &plan::history(new, events, &code, projections)?).await
+}
+
+/// Carries out a write plan in the caller's transaction.
+pub async fn execute(tx: &Transaction<'_>, p: &DossierPlan) -> Result<()> {
+    let d = &p.dossier;
+    let body = to_json(d)?;
+    match &p.row {
+        RowWrite::Insert { form, applicant_phone } => {
+            let submitted_at = p.events.first().map(|e| e.at).ok_or_else(|| StoreError::Corrupt("no event".into()))?;
+            tx.execute(
+                "INSERT INTO dossier (code, procedure_code, applicant_id, applicant_phone, receiving_agency, competent_agency,
+                                      state, due_on, submitted_at, version, body, form)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::text::jsonb, $12::text::jsonb)",
+                &[
+                    &d.code,
+                    &d.procedure.as_str(),
+                    &d.applicant,
+                    applicant_phone,
+                    &d.receiving_agency.as_str(),
+                    &d.competent_agency.as_str(),
+                    &d.state.key(),
+                    &d.due_on,
+                    &submitted_at,
+                    &i32::try_from(d.version).map_err(|_| StoreError::Corrupt("version".into()))?,
+                    &body,
+                    &to_json(form)?,
+                ],
+            )
+            .await
+            .map_err(map_err)?;
+        }
+        RowWrite::Update { expected } => {
+            let version = |v: u32| i32::try_from(v).map_err(|_| StoreError::Corrupt("version".into()));
+            let changed = tx
+                .execute(
+                    "UPDATE dossier SET state = $1, due_on = $2, version = $3, body = $4::text::jsonb WHERE code = $5 AND version = $6",
+                    &[&d.state.key(), &d.due_on, &version(d.version)?, &body, &d.code, &version(*expected)?],
+                )
+                .await
+                .map_err(map_err)?;
+            if changed != 1 {
+                return Err(StoreError::Conflict(format!("dossier {} changed meanwhile", d.code)));
+            }
+        }
     }
-    if !m.left.is_empty() {
-        let (a, ms, d) = columns(&m.left);
+    for f in &p.files {
         tx.execute(
-            "DELETE FROM ioc_member t USING unnest($1::text[], $2::text[], $3::date[]) AS u(agency, measure, day)
-             WHERE t.agency = u.agency AND t.measure = u.measure AND t.day = u.day AND t.code = $4",
-            &[&a, &ms, &d, &code],
+            "INSERT INTO dossier_file (dossier_code, sha256, name, purpose, component, created_at) VALUES ($1, $2, $3, $4, $5, now())",
+            &[&d.code, &f.sha256, &f.name, &f.purpose.key(), &f.component.map(i32::from)],
         )
         .await
         .map_err(map_err)?;
     }
-    if !m.joined.is_empty() {
-        let (a, ms, d) = columns(&m.joined);
+    let mut ids = Vec::with_capacity(p.events.len());
+    for e in &p.events {
+        ids.push(chain_append(tx, &d.code, e).await?);
+    }
+    for (i, n) in &p.notify {
+        let event_id = ids.get(*i).copied().ok_or_else(|| StoreError::Corrupt("notification of no event".into()))?;
         tx.execute(
-            "INSERT INTO ioc_member (agency, measure, day, code)
-             SELECT agency, measure, day, $4 FROM unnest($1::text[], $2::text[], $3::date[]) AS u(agency, measure, day)",
-            &[&a, &ms, &d, &code],
+            "INSERT INTO outbox (account_id, dossier_code, event_id, subject, body, created_at) VALUES ($1, $2, $3, $4, $5, now())",
+            &[&n.account_id, &d.code, &event_id, &n.subject, &n.body],
         )
         .await
         .map_err(map_err)?;
+    }
+    row_ops(tx, &p.rows).await
+}
+
+/// A column of values bound as one array parameter.
+enum Column {
+    Text(Vec<String>),
+    Int(Vec<i64>),
+    Date(Vec<chrono::NaiveDate>),
+}
+
+impl Column {
+    fn new(t: ColumnType) -> Self {
+        match t {
+            ColumnType::Text => Self::Text(Vec::new()),
+            ColumnType::Int => Self::Int(Vec::new()),
+            ColumnType::Date => Self::Date(Vec::new()),
+        }
+    }
+
+    fn push(&mut self, v: &Value) -> Result<()> {
+        match (self, v) {
+            (Self::Text(c), Value::Text(s)) => c.push(s.clone()),
+            (Self::Int(c), Value::Int(i)) => c.push(*i),
+            (Self::Date(c), Value::Date(d)) => c.push(*d),
+            _ => return Err(StoreError::Corrupt("a projection row does not match its table".into())),
+        }
+        Ok(())
+    }
+
+    fn param(&self) -> &(dyn tokio_postgres::types::ToSql + Sync) {
+        match self {
+            Self::Text(c) => c,
+            Self::Int(c) => c,
+            Self::Date(c) => c,
+        }
+    }
+
+    fn cast(t: ColumnType) -> &'static str {
+        match t {
+            ColumnType::Text => "text[]",
+            ColumnType::Int => "bigint[]",
+            ColumnType::Date => "date[]",
+        }
+    }
+}
+
+fn columns<'a>(types: &[(&str, ColumnType)], rows: impl Iterator<Item = &'a [Value]>) -> Result<Vec<Column>> {
+    let mut cols: Vec<Column> = types.iter().map(|(_, t)| Column::new(*t)).collect();
+    for row in rows {
+        for (c, v) in cols.iter_mut().zip(row) {
+            c.push(v)?;
+        }
+    }
+    Ok(cols)
+}
+
+fn unnest(types: &[(&str, ColumnType)], first: usize) -> String {
+    let args: Vec<String> =
+        types.iter().enumerate().map(|(i, (_, t))| format!("${}::{}", first + i, Column::cast(*t))).collect();
+    let names: Vec<&str> = types.iter().map(|(c, _)| *c).collect();
+    format!("unnest({}) AS u({})", args.join(", "), names.join(", "))
+}
+
+fn matches(types: &[(&str, ColumnType)]) -> String {
+    types.iter().map(|(c, _)| format!("t.{c} = u.{c}")).collect::<Vec<_>>().join(" AND ")
+}
+
+/// Rows to insert into (or delete from) one set table.
+type SetRows<'a> = (&'a SetTable, Vec<&'a [Value]>);
+
+/// The projections' row changes, one statement per table and kind, rows in one global order
+/// (so concurrent transactions cannot deadlock on them) and counters of one key summed first.
+async fn row_ops(tx: &Transaction<'_>, ops: &[RowOp]) -> Result<()> {
+    let mut adds: BTreeMap<&str, (&CounterTable, BTreeMap<&[Value], i64>)> = BTreeMap::new();
+    let mut sets: BTreeMap<(&str, bool), SetRows> = BTreeMap::new();
+    for op in ops {
+        match op {
+            RowOp::Add { table, key, n } => {
+                *adds.entry(table.name).or_insert((table, BTreeMap::new())).1.entry(key).or_default() += n
+            }
+            RowOp::Insert { table, row } => sets.entry((table.name, true)).or_insert((table, Vec::new())).1.push(row),
+            RowOp::Delete { table, row } => sets.entry((table.name, false)).or_insert((table, Vec::new())).1.push(row),
+        }
+    }
+    for (table, rows) in adds.into_values() {
+        let mut types = table.key.to_vec();
+        types.push((table.count, ColumnType::Int));
+        let values: Vec<Vec<Value>> =
+            rows.iter().map(|(k, n)| k.iter().cloned().chain([Value::Int(*n)]).collect()).collect();
+        let cols = columns(&types, values.iter().map(Vec::as_slice))?;
+        let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = cols.iter().map(Column::param).collect();
+        let key: Vec<&str> = table.key.iter().map(|(c, _)| *c).collect();
+        let (t, c) = (table.name, table.count);
+        let names: Vec<&str> = types.iter().map(|(c, _)| *c).collect();
+        let sql = format!(
+            "INSERT INTO {t} ({}) SELECT * FROM {} ON CONFLICT ({}) DO UPDATE SET {c} = {t}.{c} + excluded.{c}",
+            names.join(", "),
+            unnest(&types, 1),
+            key.join(", ")
+        );
+        tx.execute(sql.as_str(), &params).await.map_err(map_err)?;
+        if table.drop_zero {
+            let sql =
+                format!("DELETE FROM {t} t USING {} WHERE {} AND t.{c} = 0", unnest(table.key, 1), matches(table.key));
+            tx.execute(sql.as_str(), &params[..table.key.len()]).await.map_err(map_err)?;
+        }
+    }
+    // Deletes before inserts: a row never leaves and joins in one change, but keep it so.
+    let mut sets: Vec<_> = sets.into_iter().collect();
+    sets.sort_by_key(|((name, insert), _)| (*insert, *name));
+    for ((_, insert), (table, mut rows)) in sets {
+        rows.sort();
+        let cols = columns(table.columns, rows.into_iter())?;
+        let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = cols.iter().map(Column::param).collect();
+        let sql = if insert {
+            let names: Vec<&str> = table.columns.iter().map(|(c, _)| *c).collect();
+            format!("INSERT INTO {} ({}) SELECT * FROM {}", table.name, names.join(", "), unnest(table.columns, 1))
+        } else {
+            format!("DELETE FROM {} t USING {} WHERE {}", table.name, unnest(table.columns, 1), matches(table.columns))
+        };
+        tx.execute(sql.as_str(), &params).await.map_err(map_err)?;
     }
     Ok(())
 }
@@ -158,128 +282,13 @@ pub async fn members_of_stored_dossiers(tx: &Transaction<'_>) -> Result<()> {
             .map_err(map_err)?;
         let Some(last) = rows.last() else { return Ok(()) };
         after = last.get(0);
+        let mut ops = Vec::new();
         for r in &rows {
             let d: Dossier = tinhso_store::codec::from_json(r.get::<_, &str>(1))?;
-            apply_members(tx, r.get(0), &ioc::membership(None, &d)).await?;
+            ops.extend(OperationsCentre.members(&d));
         }
+        row_ops(tx, &ops).await?;
     }
-}
-
-/// Adds inbox counter deltas in one statement (rows in the tally's global order, so concurrent
-/// transactions cannot deadlock), then removes counters back at zero.
-async fn apply_tally(tx: &Transaction<'_>, t: &tally::Tally) -> Result<()> {
-    if t.is_empty() {
-        return Ok(());
-    }
-    let (mut a, mut k, mut v) = (Vec::new(), Vec::new(), Vec::new());
-    for ((agency, key), n) in t {
-        a.push(agency.as_str());
-        k.push(key.key());
-        v.push(*n);
-    }
-    tx.execute(
-        "INSERT INTO inbox_tally (agency, key, n) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
-         ON CONFLICT (agency, key) DO UPDATE SET n = inbox_tally.n + excluded.n",
-        &[&a, &k, &v],
-    )
-    .await
-    .map_err(map_err)?;
-    tx.execute(
-        "DELETE FROM inbox_tally t USING unnest($1::text[], $2::text[]) AS u(agency, key)
-         WHERE t.agency = u.agency AND t.key = u.key AND t.n = 0",
-        &[&a, &k],
-    )
-    .await
-    .map_err(map_err)?;
-    Ok(())
-}
-
-/// Adds counter deltas to the day and month buckets in one statement, rows in one global
-/// order so that concurrent transactions cannot deadlock on them.
-pub async fn apply_facts(tx: &Transaction<'_>, facts: &ioc::Facts) -> Result<()> {
-    if facts.is_empty() {
-        return Ok(());
-    }
-    let mut rows: BTreeMap<(&str, String, &str, &str), i64> = BTreeMap::new();
-    for (k, v) in facts {
-        for grain in [Grain::Day, Grain::Month] {
-            *rows.entry((grain.key(), grain.bucket(k.day), k.agency.as_str(), k.measure.key())).or_default() += v;
-        }
-    }
-    let (mut g, mut b, mut a, mut m, mut v) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for ((grain, bucket, agency, measure), value) in rows {
-        g.push(grain);
-        b.push(bucket);
-        a.push(agency);
-        m.push(measure);
-        v.push(value);
-    }
-    tx.execute(
-        "INSERT INTO ioc_aggregate (grain, bucket, agency, measure, value)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])
-         ON CONFLICT (grain, bucket, agency, measure) DO UPDATE SET value = ioc_aggregate.value + excluded.value",
-        &[&g, &b, &a, &m, &v],
-    )
-    .await
-    .map_err(map_err)?;
-    Ok(())
-}
-
-/// A whole history: submit, then each event folded and appended.
-pub async fn import(tx: &Transaction<'_>, new: &NewDossier, events: &[Event]) -> Result<()> {
-    let first = submit(tx, new).await?;
-    let mut d = first.clone();
-    for e in events {
-        d = apply(Some(d), &first.code, e).ok_or_else(|| StoreError::Corrupt("event did not apply".into()))?;
-        chain_append(tx, &first.code, e).await?;
-    }
-    if d.version == first.version {
-        return Ok(());
-    }
-    // The folded dossier and the counters once for the whole history, not once per event.
-    set_state(tx, &first.code, first.version, &d).await?;
-    apply_counts(tx, Some(&first), &d).await
-}
-
-async fn set_state(tx: &Transaction<'_>, code: &str, expected: u32, next: &Dossier) -> Result<()> {
-    let changed = tx
-        .execute(
-            "UPDATE dossier SET state = $1, due_on = $2, version = $3, body = $4::text::jsonb WHERE code = $5 AND version = $6",
-            &[&next.state.key(), &next.due_on, &(next.version as i32), &to_json(next)?, &code, &(expected as i32)],
-        )
-        .await
-        .map_err(map_err)?;
-    if changed != 1 {
-        return Err(StoreError::Conflict(format!("dossier {code} changed meanwhile")));
-    }
-    Ok(())
-}
-
-pub async fn append(
-    tx: &Transaction<'_>,
-    before: &Dossier,
-    event: &Event,
-    next: &Dossier,
-    notes: &[Notification],
-    files: &[Attachment],
-) -> Result<()> {
-    append_row(tx, &before.code, before.version, event, next, notes, files).await?;
-    apply_counts(tx, Some(before), next).await
-}
-
-async fn append_row(
-    tx: &Transaction<'_>,
-    code: &str,
-    expected: u32,
-    event: &Event,
-    next: &Dossier,
-    notes: &[Notification],
-    files: &[Attachment],
-) -> Result<()> {
-    set_state(tx, code, expected, next).await?;
-    attach(tx, code, files).await?;
-    let id = chain_append(tx, code, event).await?;
-    notify(tx, code, id, notes).await
 }
 
 pub const LINK_COLUMNS: &str = "id, dossier_code, at, actor, payload, hash, public";

@@ -19,6 +19,7 @@ use tinhso_domain::ioc::{FactKey, Measure};
 use tinhso_domain::policy::Role;
 use tinhso_domain::province::{Agency, Province, Unit};
 use tinhso_store::codec::from_json;
+use tinhso_store::plan::Projections;
 use tinhso_store::{
     event_from_link, file_kind, file_purpose, Account, AttachedFile, Attachment, AuditAnchors, AuditRow, Document,
     DossierQuery, Grain, InboxMessage, IocEntry, MemberQuery, NewAccount, NewDossier, Notification, PendingEmail,
@@ -45,6 +46,8 @@ const MIGRATION_LOCK: i64 = 0x7469_6e68_736f;
 
 pub struct PgStore {
     pool: Pool,
+    /// Read models kept in each dossier write's transaction, as the composition root registered them.
+    projections: Projections,
 }
 
 fn map_err(e: tokio_postgres::Error) -> StoreError {
@@ -60,12 +63,13 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
 }
 
 impl PgStore {
-    /// Connects with a `postgres://` URL and migrates.
-    pub async fn connect(url: &str, max_connections: usize) -> Result<Self> {
+    /// Connects with a `postgres://` URL and migrates; every dossier write keeps `projections`
+    /// in its transaction.
+    pub async fn connect(url: &str, max_connections: usize, projections: Projections) -> Result<Self> {
         let config: tokio_postgres::Config = url.parse().map_err(backend)?;
         let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager).max_size(max_connections).build().map_err(backend)?;
-        let store = Self { pool };
+        let store = Self { pool, projections };
         store.migrate().await?;
         Ok(store)
     }
@@ -322,7 +326,7 @@ impl Store for PgStore {
     async fn submit_dossier(&self, new: &NewDossier) -> Result<Dossier> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
-        let d = dossier::submit(&tx, new).await?;
+        let d = dossier::submit(&tx, new, &self.projections).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(d)
     }
@@ -335,9 +339,10 @@ impl Store for PgStore {
         notify: &[Notification],
         files: &[Attachment],
     ) -> Result<()> {
+        let plan = tinhso_store::plan::append(before, event, next, notify, files, &self.projections);
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
-        dossier::append(&tx, before, event, next, notify, files).await?;
+        dossier::execute(&tx, &plan).await?;
         tx.commit().await.map_err(map_err)
     }
 
@@ -409,7 +414,7 @@ impl Store for PgStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
         for (new, events) in items {
-            dossier::import(&tx, new, events).await?;
+            dossier::import(&tx, new, events, &self.projections).await?;
         }
         tx.commit().await.map_err(map_err)?;
         Ok(items.len())

@@ -6,12 +6,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 use tinhso_domain::dossier::chain::{self, Hash, Link, GENESIS};
 use tinhso_domain::dossier::code::dossier_code;
 use tinhso_domain::dossier::deadline::local_date;
-use tinhso_domain::dossier::{apply, tally, Dossier, Event, EventKind};
-use tinhso_domain::ioc;
+use tinhso_domain::dossier::{Dossier, Event, EventKind};
 use tinhso_store::codec::to_json;
-use tinhso_store::{
-    chain_link, Attachment, Grain, NewDossier, Notification, RawDossier, Result, StoreError, CHECKPOINT_EVERY,
-};
+use tinhso_store::plan::{self, ColumnType, DossierPlan, DossierProjection, RowOp, RowWrite, Value};
+use tinhso_store::{chain_link, NewDossier, RawDossier, Result, StoreError, CHECKPOINT_EVERY};
 
 /// Runs a statement through the connection's statement cache: the write path repeats a few
 /// statements thousands of times a second, and parsing them each time showed in profiles.
@@ -32,14 +30,8 @@ fn chain_head(tx: &Connection) -> Result<(i64, Hash)> {
     }
 }
 
-/// Appends one event to the chain.
-fn chain_append(tx: &Connection, code: &str, event: &Event) -> Result<i64> {
-    let head = chain_head(tx)?;
-    chain_write(tx, head, code, event)
-}
-
-/// Writes `event` as the link after `head`; returns its id.
-fn chain_write(tx: &Connection, (last, prev): (i64, Hash), code: &str, event: &Event) -> Result<i64> {
+/// Writes `event` as the link after `head`; returns the new head.
+fn chain_write(tx: &Connection, (last, prev): (i64, Hash), code: &str, event: &Event) -> Result<(i64, Hash)> {
     let id = last + 1;
     let link = chain_link(id, code, event)?;
     let hash = chain::hash(&prev, &link);
@@ -60,34 +52,15 @@ fn chain_write(tx: &Connection, (last, prev): (i64, Hash), code: &str, event: &E
             params![id, hash.to_vec(), Utc::now()],
         )?;
     }
-    Ok(id)
+    Ok((id, hash))
 }
 
-fn notify(tx: &Connection, code: &str, event_id: i64, notes: &[Notification]) -> Result<()> {
-    for n in notes.iter().map(|n| n.for_code(code)) {
-        exec(tx,
-            "INSERT INTO outbox (account_id, dossier_code, event_id, subject, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![n.account_id, code, event_id, n.subject, n.body, Utc::now()],
-        )?;
-    }
-    Ok(())
-}
-
-fn attach(tx: &Connection, code: &str, files: &[Attachment]) -> Result<()> {
-    for f in files {
-        exec(tx,
-            "INSERT INTO dossier_file (dossier_code, sha256, name, purpose, component, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![code, f.sha256, f.name, f.purpose.key(), f.component, Utc::now()],
-        )?;
-    }
-    Ok(())
-}
-
-pub fn submit(tx: &Connection, new: &NewDossier) -> Result<Dossier> {
-    let EventKind::Submitted { receiving_agency, .. } = &new.submitted.kind else {
+/// Allocates the next dossier code of the receiving desk's day (gap-free, national format).
+fn allocate_code(tx: &Connection, submitted: &Event) -> Result<String> {
+    let EventKind::Submitted { receiving_agency, .. } = &submitted.kind else {
         return Err(StoreError::Corrupt("a dossier starts with a Submitted event".into()));
     };
-    let day = local_date(new.submitted.at);
+    let day = local_date(submitted.at);
     let seq: u32 = tx
         .prepare_cached(
             "INSERT INTO dossier_sequence (agency, day, last) VALUES (?1, ?2, 1)
@@ -95,153 +68,151 @@ pub fn submit(tx: &Connection, new: &NewDossier) -> Result<Dossier> {
         )
         .and_then(|mut st| st.query_row(params![receiving_agency.as_str(), day], |r| r.get(0)))
         .map_err(map_err)?;
-    let code = dossier_code(receiving_agency, day, seq)
-        .ok_or_else(|| StoreError::DailyCodesExhausted(format!("{receiving_agency} on {day}")))?;
-    let dossier = apply(None, &code, &new.submitted).ok_or_else(|| StoreError::Corrupt("submitted event".into()))?;
-    // The dossier row names its first event, which is therefore not indexed by dossier.
+    dossier_code(receiving_agency, day, seq)
+        .ok_or_else(|| StoreError::DailyCodesExhausted(format!("{receiving_agency} on {day}")))
+}
+
+pub fn submit(tx: &Connection, new: &NewDossier, projections: &[Box<dyn DossierProjection>]) -> Result<Dossier> {
+    let code = allocate_code(tx, &new.submitted)?;
+    let p = plan::submit(new, &code, projections)?;
+    execute(tx, &p)?;
+    Ok(p.dossier)
+}
+
+/// A whole history: one plan, one row, every event chained.
+pub fn import(
+    tx: &Connection,
+    new: &NewDossier,
+    events: &[Event],
+    projections: &[Box<dyn DossierProjection>],
+) -> Result<()> {
+    let code = allocate_code(tx, &new.submitted)?;
+    execute(tx, &plan::history(new, events, &code, projections)?)
+}
+
+/// Carries out a write plan in the caller's transaction.
+pub fn execute(tx: &Connection, p: &DossierPlan) -> Result<()> {
+    let d = &p.dossier;
     let head = chain_head(tx)?;
-    exec(
-        tx,
-        "INSERT INTO dossier (code, procedure_code, applicant_id, applicant_phone, receiving_agency, competent_agency,
-                              state, due_on, submitted_at, version, body, form, first_event)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        params![
-            code,
-            dossier.procedure.as_str(),
-            dossier.applicant,
-            new.applicant_phone,
-            dossier.receiving_agency.as_str(),
-            dossier.competent_agency.as_str(),
-            dossier.state.key(),
-            dossier.due_on,
-            new.submitted.at,
-            dossier.version,
-            to_json(&dossier)?,
-            to_json(&new.form)?,
-            head.0 + 1
-        ],
-    )?;
-    attach(tx, &code, &new.files)?;
-    let id = chain_write(tx, head, &code, &new.submitted)?;
-    notify(tx, &code, id, &new.notify)?;
-    apply_counts(tx, None, &dossier)?;
-    Ok(dossier)
-}
-
-/// Everything counted about dossiers, moved from `before` to `after`: the operations centre's
-/// aggregates and the staff inboxes' counters.
-pub fn apply_counts(tx: &Connection, before: Option<&Dossier>, after: &Dossier) -> Result<()> {
-    let (delta, membership) = ioc::change(before, after);
-    apply_facts(tx, &delta)?;
-    apply_members(tx, &after.code, &membership)?;
-    apply_tally(tx, &tally::delta(before, after))
-}
-
-/// Moves the dossier between the counters it is behind (the drill-down's index).
-fn apply_members(tx: &Connection, code: &str, m: &ioc::Membership) -> Result<()> {
-    for k in &m.left {
-        let sql = "DELETE FROM ioc_member WHERE agency = ?1 AND measure = ?2 AND day = ?3 AND code = ?4";
-        exec(tx, sql, params![k.agency.as_str(), k.measure.key(), k.day, code])?;
-    }
-    for k in &m.joined {
-        let sql = "INSERT INTO ioc_member (agency, measure, day, code) VALUES (?1, ?2, ?3, ?4)";
-        exec(tx, sql, params![k.agency.as_str(), k.measure.key(), k.day, code])?;
-    }
-    Ok(())
-}
-
-/// Adds inbox counter deltas; a counter back at zero is removed.
-fn apply_tally(tx: &Connection, t: &tally::Tally) -> Result<()> {
-    for ((agency, key), v) in t {
-        let n: i64 = tx
-            .prepare_cached(
-                "INSERT INTO inbox_tally (agency, key, n) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (key, agency) DO UPDATE SET n = n + excluded.n RETURNING n",
-            )
-            .and_then(|mut st| st.query_row(params![agency.as_str(), key.key(), v], |r| r.get(0)))
-            .map_err(map_err)?;
-        if n == 0 {
-            exec(tx, "DELETE FROM inbox_tally WHERE agency = ?1 AND key = ?2", params![agency.as_str(), key.key()])?;
+    match &p.row {
+        // The dossier row names its first event, which is therefore not indexed by dossier.
+        RowWrite::Insert { form, applicant_phone } => {
+            let submitted_at = p.events.first().map(|e| e.at).ok_or_else(|| StoreError::Corrupt("no event".into()))?;
+            exec(
+                tx,
+                "INSERT INTO dossier (code, procedure_code, applicant_id, applicant_phone, receiving_agency, competent_agency,
+                                      state, due_on, submitted_at, version, body, form, first_event)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                params![
+                    d.code,
+                    d.procedure.as_str(),
+                    d.applicant,
+                    applicant_phone,
+                    d.receiving_agency.as_str(),
+                    d.competent_agency.as_str(),
+                    d.state.key(),
+                    d.due_on,
+                    submitted_at,
+                    d.version,
+                    to_json(d)?,
+                    to_json(form)?,
+                    head.0 + 1
+                ],
+            )?;
         }
+        RowWrite::Update { expected } => set_state(tx, &d.code, *expected, d)?,
+    }
+    for f in &p.files {
+        exec(tx,
+            "INSERT INTO dossier_file (dossier_code, sha256, name, purpose, component, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![d.code, f.sha256, f.name, f.purpose.key(), f.component, Utc::now()],
+        )?;
+    }
+    let mut ids = Vec::with_capacity(p.events.len());
+    let mut at = head;
+    for e in &p.events {
+        at = chain_write(tx, at, &d.code, e)?;
+        ids.push(at.0);
+    }
+    for (i, n) in &p.notify {
+        let event_id = ids.get(*i).copied().ok_or_else(|| StoreError::Corrupt("notification of no event".into()))?;
+        exec(tx,
+            "INSERT INTO outbox (account_id, dossier_code, event_id, subject, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![n.account_id, d.code, event_id, n.subject, n.body, Utc::now()],
+        )?;
+    }
+    for op in &p.rows {
+        row_op(tx, op)?;
     }
     Ok(())
 }
 
-/// Adds counter deltas to the day and month buckets, in the caller's transaction.
-pub fn apply_facts(tx: &Connection, facts: &ioc::Facts) -> Result<()> {
-    if facts.is_empty() {
-        return Ok(());
+fn placeholders(n: usize) -> String {
+    (1..=n).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
+}
+
+fn names(cols: &[(&str, ColumnType)]) -> String {
+    cols.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ")
+}
+
+fn sql_value(v: &Value) -> rusqlite::types::Value {
+    match v {
+        Value::Text(s) => rusqlite::types::Value::Text(s.clone()),
+        Value::Int(i) => rusqlite::types::Value::Integer(*i),
+        // As rusqlite's chrono support writes a date.
+        Value::Date(d) => rusqlite::types::Value::Text(d.format("%F").to_string()),
     }
-    let mut st = tx
-        .prepare_cached(
-            "INSERT INTO ioc_aggregate (grain, bucket, agency, measure, value) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (grain, bucket, agency, measure) DO UPDATE SET value = value + excluded.value",
-        )
-        .map_err(map_err)?;
-    for (k, v) in facts {
-        for grain in [Grain::Day, Grain::Month] {
-            st.execute(params![grain.key(), grain.bucket(k.day), k.agency.as_str(), k.measure.key(), v])
+}
+
+/// One projection row change, through the statement cache.
+fn row_op(tx: &Connection, op: &RowOp) -> Result<()> {
+    match op {
+        RowOp::Add { table, key, n } => {
+            let cols = names(table.key);
+            let sql = format!(
+                "INSERT INTO {t} ({cols}, {c}) VALUES ({p}) ON CONFLICT ({cols}) DO UPDATE SET {c} = {c} + excluded.{c} RETURNING {c}",
+                t = table.name,
+                c = table.count,
+                p = placeholders(key.len() + 1)
+            );
+            let mut values: Vec<rusqlite::types::Value> = key.iter().map(sql_value).collect();
+            values.push(rusqlite::types::Value::Integer(*n));
+            let now: i64 = tx
+                .prepare_cached(&sql)
+                .and_then(|mut st| st.query_row(rusqlite::params_from_iter(values.iter()), |r| r.get(0)))
                 .map_err(map_err)?;
+            if now == 0 && table.drop_zero {
+                let wher = table.key.iter().enumerate().map(|(i, (c, _))| format!("{c} = ?{}", i + 1));
+                let sql = format!("DELETE FROM {} WHERE {}", table.name, wher.collect::<Vec<_>>().join(" AND "));
+                exec(tx, &sql, rusqlite::params_from_iter(values.iter().take(key.len())))?;
+            }
+        }
+        RowOp::Insert { table, row } => {
+            let sql =
+                format!("INSERT INTO {} ({}) VALUES ({})", table.name, names(table.columns), placeholders(row.len()));
+            exec(tx, &sql, rusqlite::params_from_iter(row.iter().map(sql_value)))?;
+        }
+        RowOp::Delete { table, row } => {
+            let wher = table.columns.iter().enumerate().map(|(i, (c, _))| format!("{c} = ?{}", i + 1));
+            let sql = format!("DELETE FROM {} WHERE {}", table.name, wher.collect::<Vec<_>>().join(" AND "));
+            exec(tx, &sql, rusqlite::params_from_iter(row.iter().map(sql_value)))?;
         }
     }
     Ok(())
-}
-
-/// A whole history: submit, then each event folded and appended.
-pub fn import(tx: &Connection, new: &NewDossier, events: &[Event]) -> Result<()> {
-    let first = submit(tx, new)?;
-    let mut d = first.clone();
-    for e in events {
-        d = apply(Some(d), &first.code, e).ok_or_else(|| StoreError::Corrupt("event did not apply".into()))?;
-        chain_append(tx, &first.code, e)?;
-    }
-    if d.version == first.version {
-        return Ok(());
-    }
-    // The folded dossier and the counters once for the whole history, not once per event.
-    set_state(tx, &first.code, first.version, &d)?;
-    apply_counts(tx, Some(&first), &d)
 }
 
 /// Stores the folded dossier if it is still at version `expected`.
 fn set_state(tx: &Connection, code: &str, expected: u32, next: &Dossier) -> Result<()> {
-    let changed = tx
-        .execute(
-            "UPDATE dossier SET state = ?1, due_on = ?2, version = ?3, body = ?4 WHERE code = ?5 AND version = ?6",
-            params![next.state.key(), next.due_on, next.version, to_json(next)?, code, expected],
-        )
-        .map_err(map_err)?;
+    let body = to_json(next)?;
+    let changed = exec(
+        tx,
+        "UPDATE dossier SET state = ?1, due_on = ?2, version = ?3, body = ?4 WHERE code = ?5 AND version = ?6",
+        params![next.state.key(), next.due_on, next.version, body, code, expected],
+    )?;
     if changed != 1 {
         return Err(StoreError::Conflict(format!("dossier {code} changed meanwhile")));
     }
     Ok(())
-}
-
-pub fn append(
-    tx: &Connection,
-    before: &Dossier,
-    event: &Event,
-    next: &Dossier,
-    notes: &[Notification],
-    files: &[Attachment],
-) -> Result<()> {
-    append_row(tx, &before.code, before.version, event, next, notes, files)?;
-    apply_counts(tx, Some(before), next)
-}
-
-fn append_row(
-    tx: &Connection,
-    code: &str,
-    expected: u32,
-    event: &Event,
-    next: &Dossier,
-    notes: &[Notification],
-    files: &[Attachment],
-) -> Result<()> {
-    set_state(tx, code, expected, next)?;
-    attach(tx, code, files)?;
-    let id = chain_append(tx, code, event)?;
-    notify(tx, code, id, notes)
 }
 
 pub fn record(c: &Connection, code: &str) -> rusqlite::Result<Option<RawDossier>> {

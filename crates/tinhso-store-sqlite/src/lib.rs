@@ -24,6 +24,7 @@ use tinhso_domain::ids::AgencyCode;
 use tinhso_domain::ioc::{FactKey, Measure};
 use tinhso_domain::policy::Role;
 use tinhso_domain::province::{Agency, Province, Unit};
+use tinhso_store::plan::Projections;
 use tinhso_store::{
     event_from_link, file_kind, file_purpose, Account, AttachedFile, Attachment, AuditAnchors, AuditRow, Document,
     DossierQuery, Grain, InboxMessage, IocEntry, MemberQuery, NewAccount, NewDossier, Notification, PendingEmail,
@@ -39,6 +40,8 @@ const REVISION_SQL: &str = "SELECT (SELECT count(*) || '/' || coalesce(max(updat
 
 pub struct SqliteStore {
     path: PathBuf,
+    /// Read models kept in each dossier write's transaction, as the composition root registered them.
+    projections: Projections,
     writer: writer::Writer,
     readers: Arc<Mutex<Vec<Connection>>>,
 }
@@ -80,8 +83,9 @@ fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) and migrates the database at `path`.
-    pub async fn open(path: impl Into<PathBuf>) -> Result<Self> {
+    /// Opens (creating if needed) and migrates the database at `path`; every dossier write
+    /// keeps `projections` in its transaction.
+    pub async fn open(path: impl Into<PathBuf>, projections: Projections) -> Result<Self> {
         let path = path.into();
         let p = path.clone();
         let (writer, checkpointer) = tokio::task::spawn_blocking(move || -> Result<(Connection, Connection)> {
@@ -96,7 +100,7 @@ impl SqliteStore {
         .await
         .map_err(backend)??;
         let writer = writer::Writer::start(writer, checkpointer, &path).map_err(backend)?;
-        Ok(Self { path, writer, readers: Arc::new(Mutex::new(Vec::new())) })
+        Ok(Self { path, projections, writer, readers: Arc::new(Mutex::new(Vec::new())) })
     }
 
     async fn read<T, F>(&self, f: F) -> Result<T>
@@ -340,7 +344,8 @@ impl Store for SqliteStore {
 
     async fn submit_dossier(&self, new: &NewDossier) -> Result<Dossier> {
         let new = new.clone();
-        self.write(move |tx| dossier::submit(tx, &new)).await
+        let projections = self.projections.clone();
+        self.write(move |tx| dossier::submit(tx, &new, &projections)).await
     }
 
     async fn append_event(
@@ -351,9 +356,8 @@ impl Store for SqliteStore {
         notify: &[Notification],
         files: &[Attachment],
     ) -> Result<()> {
-        let (before, event, next, notify, files) =
-            (before.clone(), event.clone(), next.clone(), notify.to_vec(), files.to_vec());
-        self.write(move |tx| dossier::append(tx, &before, &event, &next, &notify, &files)).await
+        let plan = tinhso_store::plan::append(before, event, next, notify, files, &self.projections);
+        self.write(move |tx| dossier::execute(tx, &plan)).await
     }
 
     async fn ioc_totals(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(AgencyCode, Measure, i64)>> {
@@ -422,9 +426,10 @@ impl Store for SqliteStore {
 
     async fn import_dossiers(&self, items: &[(NewDossier, Vec<Event>)]) -> Result<usize> {
         let items = items.to_vec();
+        let projections = self.projections.clone();
         self.write(move |tx| {
             for (new, events) in &items {
-                dossier::import(tx, new, events)?;
+                dossier::import(tx, new, events, &projections)?;
             }
             Ok(items.len())
         })

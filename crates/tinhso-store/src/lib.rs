@@ -1,6 +1,9 @@
 //! The storage boundary. The web layer and the CLI talk to `dyn Store`; each backend
 //! (SQLite, PostgreSQL) lives in its own crate with its own migrations.
 
+pub mod plan;
+pub mod projections;
+
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use tinhso_domain::calendar::YearCalendar;

@@ -203,8 +203,9 @@ pub async fn act(
     State(state): State<AppState>,
     user: ApiUser,
     Path(code): Path<String>,
-    ApiJson(cmd): ApiJson<Command>,
+    ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<Response> {
+    let cmd = Command::from_json(body).map_err(|r| AppError::BadRequest { code: r.code, vi: r.vi, en: r.en })?;
     let d = dossiers::act(&state, &user.account, &code, cmd).await?;
     Ok(Json(dossier_view(&state, &d)).into_response())
 }

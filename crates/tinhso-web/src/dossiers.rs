@@ -1,19 +1,20 @@
-//! The dossier service shared by the API and the pages: routing, authorization per command,
-//! the domain's decision, one store transaction.
+//! The dossier service shared by the API and the pages: it gathers what the domain's rules
+//! need (the catalogue, the applicant's documents, the dossier as stored), lets the domain
+//! decide (`dossier::intake` for routing and documents, `dossier::access` for who may issue a
+//! command, `dossier::decide` for the state machine, `dossier::notice` for what the applicant
+//! is told) and hands the result to the store in one transaction. No rule lives here.
 
 use crate::error::AppError;
 use crate::state::AppState;
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use tinhso_domain::catalogue::{CompetentAgency, ProcessingTime};
+use tinhso_domain::dossier::access::Denied;
 use tinhso_domain::dossier::FileRef;
-use tinhso_domain::dossier::{self, ApplicantType, Channel, Command, Dossier, Event, EventKind, Party};
+use tinhso_domain::dossier::{self, ApplicantType, Channel, Command, CommandKind, Dossier, Event, EventKind};
 use tinhso_domain::files::FilePurpose;
 use tinhso_domain::ids::AgencyCode;
 use tinhso_domain::policy::{decide as policy, Action, Actor, Decision, Role};
-use tinhso_domain::province::{AgencyKind, AgencyLevel};
-use tinhso_domain::workflow::StepRole;
 use tinhso_store::{Account, Attachment, DossierQuery, DossierRecord, NewDossier, Notification, StoreError};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -156,55 +157,8 @@ fn allowed(a: &Account, action: &Action) -> bool {
     policy(&actor(a), action) == Decision::Allow
 }
 
-fn commune_committee(state: &AppState, commune: u32) -> Option<AgencyCode> {
-    state
-        .agencies
-        .iter()
-        .find(|a| a.level == AgencyLevel::Commune && a.unit_code == Some(commune))
-        .map(|a| a.code.clone())
-}
-
-fn service_centre(state: &AppState) -> Option<AgencyCode> {
-    state.agencies.iter().find(|a| a.kind == AgencyKind::ServiceCentre).map(|a| a.code.clone())
-}
-
-/// Working days a procedure allows; hours count as whole working days of 8 hours.
-fn processing_days(t: Option<ProcessingTime>) -> u16 {
-    match t {
-        Some(ProcessingTime::WorkingDays(d)) => d,
-        Some(ProcessingTime::WorkingHours(h)) => h.div_ceil(8).max(1),
-        None => 15,
-    }
-}
-
-fn message(code: &str, event: &EventKind) -> Option<(String, String)> {
-    let subject = |what: &str| format!("Hồ sơ {code}: {what}");
-    Some(match event {
-        EventKind::Submitted { .. } => (subject("đã nộp"), "Hồ sơ đã được gửi, chờ cán bộ tiếp nhận.".into()),
-        EventKind::Received { due_on } => {
-            (subject("đã tiếp nhận"), format!("Ngày hẹn trả kết quả: {}.", tinhso_domain::format::date_vi(*due_on)))
-        }
-        EventKind::Refused { reason } => (subject("không được tiếp nhận"), format!("Lý do: {reason}")),
-        EventKind::SupplementRequested { items, reason } => {
-            (subject("cần bổ sung giấy tờ"), format!("Cần bổ sung: {}. Lý do: {reason}", items.join("; ")))
-        }
-        EventKind::PaymentRequested { amount_vnd } => (
-            subject("cần nộp phí, lệ phí"),
-            format!("Số tiền: {} đồng.", tinhso_domain::format::thousands(*amount_vnd)),
-        ),
-        EventKind::Approved { .. } => (subject("đã có kết quả"), "Kết quả đã sẵn sàng để trả.".into()),
-        EventKind::Returned { .. } => (subject("đã trả kết quả"), "Mời ông/bà đánh giá mức độ hài lòng.".into()),
-        EventKind::Stopped { reason } => (subject("dừng xử lý"), format!("Lý do: {reason}")),
-        EventKind::ApologySent { reason, new_due_on } => (
-            subject("xin lỗi và hẹn lại ngày trả"),
-            format!("Lý do: {reason}. Ngày hẹn mới: {}.", tinhso_domain::format::date_vi(*new_due_on)),
-        ),
-        _ => return None,
-    })
-}
-
 fn notifications(applicant: i64, code: &str, event: &EventKind) -> Vec<Notification> {
-    message(code, event)
+    dossier::notice::message(code, event)
         .map(|(subject, body)| vec![Notification { account_id: applicant, subject, body }])
         .unwrap_or_default()
 }
@@ -245,26 +199,9 @@ pub async fn submit(state: &AppState, account: &Account, input: SubmitInput) -> 
         }
         _ => return Err(AppError::Forbidden),
     };
-    let competent = match &procedure.competent_agency {
-        CompetentAgency::Agency(c) => c.clone(),
-        CompetentAgency::CommuneCommittee => {
-            input.commune.and_then(|c| commune_committee(state, c)).ok_or_else(|| {
-                AppError::Invalid(vec![tinhso_domain::FieldError::new(
-                    "commune",
-                    "required",
-                    "Chọn xã, phường, đặc khu giải quyết hồ sơ",
-                    "Choose the commune that decides the dossier",
-                )])
-            })?
-        }
-    };
-    // Decree 118/2025: any desk receives any procedure; online dossiers go to the desk of the
-    // deciding commune, or to the provincial service centre for provincial procedures.
-    let receiving = match &desk {
-        Some(d) => d.clone(),
-        None if matches!(procedure.competent_agency, CompetentAgency::CommuneCommittee) => competent.clone(),
-        None => service_centre(state).unwrap_or_else(|| competent.clone()),
-    };
+    let competent = dossier::intake::competent_agency(procedure, input.commune, &state.agencies)
+        .map_err(|e| AppError::Invalid(vec![e]))?;
+    let receiving = dossier::intake::receiving_agency(procedure, desk.as_ref(), &competent, &state.agencies);
     let units = state.units.clone();
     let form = dossier::form::validate(&procedure.form_fields, &input.form, &|c| units.iter().any(|u| u.code == c))
         .map_err(AppError::Invalid)?;
@@ -274,55 +211,11 @@ pub async fn submit(state: &AppState, account: &Account, input: SubmitInput) -> 
         None => phone.map(str::to_owned).or_else(|| (!account.login.contains('@')).then(|| account.login.clone())),
     };
     let docs = own_documents(state, account, &input.files.iter().map(|f| f.sha256.clone()).collect::<Vec<_>>()).await?;
-    let mut errors = Vec::new();
-    for (i, c) in paper.iter().enumerate() {
-        if usize::from(*c) >= procedure.components.len() {
-            errors.push(tinhso_domain::FieldError::new(
-                format!("desk.paper_components.{i}"),
-                "unknown_component",
-                "Thủ tục không có thành phần hồ sơ này",
-                "The procedure has no such component",
-            ));
-        }
-    }
-    if desk.is_some() {
-        // The desk checks the paper dossier before receiving it: every mandatory document is
-        // there on paper or as a scan.
-        for (i, c) in procedure.components.iter().enumerate() {
-            let have = paper.contains(&(i as u16)) || input.files.iter().any(|f| usize::from(f.component) == i);
-            if c.mandatory && !have {
-                errors.push(tinhso_domain::FieldError::new(
-                    format!("files.{i}"),
-                    "required",
-                    format!("Chưa nhận: {}", c.name),
-                    format!("Not received: {}", c.name),
-                ));
-            }
-        }
-    }
-    for f in &input.files {
-        if usize::from(f.component) >= procedure.components.len() {
-            errors.push(tinhso_domain::FieldError::new(
-                format!("files.{}", f.component),
-                "unknown_component",
-                "Thủ tục không có thành phần hồ sơ này",
-                "The procedure has no such component",
-            ));
-        }
-    }
-    // Fully online means every required document arrives as a file (Decree 42/2022).
-    if channel == Channel::Online && procedure.online_level == tinhso_domain::catalogue::OnlineLevel::FullyOnline {
-        for (i, c) in procedure.components.iter().enumerate() {
-            if c.mandatory && !input.files.iter().any(|f| usize::from(f.component) == i) {
-                errors.push(tinhso_domain::FieldError::new(
-                    format!("files.{i}"),
-                    "required",
-                    format!("Tải lên {}", c.name.to_lowercase()),
-                    format!("Upload: {}", c.name),
-                ));
-            }
-        }
-    }
+    let file_components: Vec<u16> = input.files.iter().map(|f| f.component).collect();
+    let errors = dossier::intake::document_errors(
+        procedure,
+        &dossier::intake::Arrived { channel, at_desk: desk.is_some(), paper: &paper, files: &file_components },
+    );
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
@@ -337,6 +230,7 @@ pub async fn submit(state: &AppState, account: &Account, input: SubmitInput) -> 
             component: Some(f.component),
         })
         .collect();
+    let now = Utc::now();
     let kind = EventKind::Submitted {
         procedure: procedure.code.clone(),
         applicant: applicant.id,
@@ -344,7 +238,7 @@ pub async fn submit(state: &AppState, account: &Account, input: SubmitInput) -> 
         channel,
         receiving_agency: receiving,
         competent_agency: competent,
-        processing_days: processing_days(procedure.processing_time),
+        processing_days: dossier::intake::processing_days(procedure.processing_time),
         fee_vnd: procedure.fee.amount_vnd,
         files: attachments
             .iter()
@@ -352,9 +246,7 @@ pub async fn submit(state: &AppState, account: &Account, input: SubmitInput) -> 
             .map(|(a, d)| FileRef {
                 sha256: a.sha256.clone(),
                 component: a.component,
-                // Uploaded for this dossier, or already in the store: documents older than an
-                // hour count as reused data (the upload-then-submit of one sitting does not).
-                reused: desk.is_none() && d.created_at < Utc::now() - chrono::Duration::hours(1),
+                reused: dossier::intake::is_reused(d.created_at, now, desk.is_some()),
             })
             .collect(),
         paper_components: paper,
@@ -367,7 +259,7 @@ pub async fn submit(state: &AppState, account: &Account, input: SubmitInput) -> 
             state.store.add_document(applicant.id, &file, &d.name).await?;
         }
     }
-    let submitted = Event { kind, at: Utc::now(), actor: account.id };
+    let submitted = Event { kind, at: now, actor: account.id };
     // The store allocates the code and writes it where the notification says `{code}`.
     let notify = notifications(applicant.id, "{code}", &submitted.kind);
     let new = NewDossier { submitted, form: Value::Object(form), applicant_phone, files: attachments, notify };
@@ -412,39 +304,9 @@ pub fn may_view(account: &Account, applicant: i64, receiving: &AgencyCode, compe
         || allowed(account, &Action::ViewAgencyDossiers { agency: competent.clone() })
 }
 
-/// The policy action a staff command (by key) needs on this dossier.
-fn staff_action(key: &str, d: &Dossier) -> Action {
-    let receiving = d.receiving_agency.clone();
-    let competent = d.competent_agency.clone();
-    let approver_step = dossier::current_step(d).is_some_and(|s| s.role == StepRole::Approver);
-    match key {
-        "receive" | "refuse" | "return" | "record_payment" => Action::ReceiveDossier { agency: receiving },
-        "request_supplement" if d.state == dossier::DossierState::Submitted => {
-            Action::ReceiveDossier { agency: receiving }
-        }
-        "approve" | "stop" | "assign" => Action::ApproveDossier { agency: competent },
-        "complete_step" if approver_step => Action::ApproveDossier { agency: competent },
-        _ => Action::ProcessDossier { agency: competent },
-    }
-}
-
-/// Commands that finish the current step, which only its holder may do.
-fn finishes_step(key: &str) -> bool {
-    matches!(key, "complete_step" | "approve")
-}
-
-/// Whether a staff account may issue the command `key` on `d` (for listing actions).
-pub fn staff_may(account: &Account, key: &str, d: &Dossier) -> bool {
-    account.role != Role::Citizen
-        && allowed(account, &staff_action(key, d))
-        && (!finishes_step(key) || dossier::holds_step(d, account.id))
-}
-
-fn is_applicant_command(cmd: &Command) -> bool {
-    matches!(
-        cmd,
-        Command::Supplement { .. } | Command::Withdraw { .. } | Command::Rate { .. } | Command::RecordPayment { .. }
-    )
+/// Whether `account` may issue `kind` on `d` now (for listing the actions a page offers).
+pub fn may_issue(account: &Account, kind: CommandKind, d: &Dossier) -> bool {
+    dossier::access::authorize(&actor(account), account.id, kind, d).is_ok()
 }
 
 /// Staff of the competent agency who may hold step `index` (its role; leaders may always).
@@ -477,23 +339,15 @@ pub async fn load(state: &AppState, account: &Account, code: &str) -> Result<Dos
 /// Carries out `cmd` on dossier `code` for `account`.
 pub async fn act(state: &AppState, account: &Account, code: &str, cmd: Command) -> Result<Dossier, AppError> {
     let d = load(state, account, code).await?.dossier;
-    let party = if account.id == d.applicant && is_applicant_command(&cmd) {
-        Party::Applicant
-    } else if account.role == Role::Citizen {
-        return Err(AppError::Forbidden);
-    } else {
-        if !allowed(account, &staff_action(cmd.key(), &d)) {
-            return Err(AppError::Forbidden);
-        }
-        if finishes_step(cmd.key()) && !dossier::holds_step(&d, account.id) {
-            return Err(AppError::Conflict {
+    let party =
+        dossier::access::authorize(&actor(account), account.id, cmd.kind(), &d).map_err(|denied| match denied {
+            Denied::Forbidden => AppError::Forbidden,
+            Denied::StepHeldByOther => AppError::Conflict {
                 code: "step_held_by_other",
                 vi: "Bước xử lý này đã được giao cho cán bộ khác. Lãnh đạo có thể giao lại.".into(),
                 en: "This step is assigned to someone else. A leader can reassign it.".into(),
-            });
-        }
-        Party::Staff
-    };
+            },
+        })?;
     match &cmd {
         Command::Assign { assignee } => check_assignee(state, &d, usize::from(d.step), *assignee).await?,
         Command::CompleteStep { next_assignee: Some(a), .. } => {

@@ -29,6 +29,11 @@ impl FormData {
         self.get(key).map(|s| s.trim().to_owned()).unwrap_or_default()
     }
 
+    /// Every field in the order sent.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     pub fn all(&self, key: &str) -> Vec<&str> {
         self.pairs.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect()
     }

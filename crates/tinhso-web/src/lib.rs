@@ -6,6 +6,7 @@ pub mod api_dossiers;
 pub mod api_ioc;
 pub mod auth;
 pub mod charts;
+pub mod command_form;
 pub mod dossier_json;
 pub mod dossier_views;
 pub mod dossiers;

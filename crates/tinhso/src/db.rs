@@ -3,13 +3,22 @@
 use crate::DataArgs;
 use anyhow::{bail, Context, Result};
 use std::sync::Arc;
+use tinhso_store::plan::Projections;
 use tinhso_store::Store;
+
+/// The read models every dossier write keeps in its own transaction: the operations centre's
+/// aggregates and drill-down index, and the staff inboxes' counters. A module that wants a
+/// projection of dossiers adds it here; the dossier write path never names them.
+pub fn projections() -> Projections {
+    tinhso_store::projections::standard()
+}
 
 pub async fn open(args: &DataArgs) -> Result<Arc<dyn Store>> {
     match args.database.as_deref() {
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-            let store =
-                tinhso_store_postgres::PgStore::connect(url, 16).await.context("cannot connect to PostgreSQL")?;
+            let store = tinhso_store_postgres::PgStore::connect(url, 16, projections())
+                .await
+                .context("cannot connect to PostgreSQL")?;
             Ok(Arc::new(store))
         }
         Some(url) if !url.is_empty() && !url.starts_with("sqlite:") => {
@@ -24,7 +33,7 @@ pub async fn open(args: &DataArgs) -> Result<Arc<dyn Store>> {
                     args.data.join("tinhso.db")
                 }
             };
-            let store = tinhso_store_sqlite::SqliteStore::open(&path)
+            let store = tinhso_store_sqlite::SqliteStore::open(&path, projections())
                 .await
                 .with_context(|| format!("cannot open {}", path.display()))?;
             Ok(Arc::new(store))

@@ -4,17 +4,20 @@
 //! The dossier is event-sourced: `decide` turns a command into an event (or refuses it),
 //! `apply` folds events into the dossier. Stores persist both; the fold is the truth.
 
+pub mod access;
 pub mod chain;
 pub mod code;
 pub mod deadline;
 pub mod form;
+pub mod intake;
 mod machine;
+pub mod notice;
 pub mod steps;
 pub mod tally;
 
 pub use machine::{
-    apply, available, current_step, decide, holds_step, permits, Command, Dossier, Event, EventKind, FileRef, Party,
-    Refusal, COMMANDS,
+    apply, available, current_step, decide, holds_step, permits, Command, CommandKind, Dossier, Event, EventKind,
+    FileRef, Party, Refusal,
 };
 
 use serde::{Deserialize, Serialize};

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use tinhso_domain::catalogue::CompetentAgency;
 use tinhso_domain::dossier::{ApplicantType, Channel};
 use tinhso_domain::ids::AgencyCode;
-use tinhso_domain::policy::{Action, Role};
+use tinhso_domain::policy::Action;
 use tinhso_domain::search::Filters;
 use tinhso_domain::FieldError;
 
@@ -60,13 +60,9 @@ pub struct DeskParams {
 /// The receptionist's desk, or 403 for anyone else.
 fn desk_of(viewer: &Viewer) -> Result<AgencyCode, AppError> {
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated)?;
-    match &account.agency {
-        Some(agency) if account.role == Role::Receptionist => {
-            viewer.require(&Action::ReceiveDossier { agency: agency.clone() })?;
-            Ok(agency.clone())
-        }
-        _ => Err(AppError::Forbidden),
-    }
+    let agency = account.agency.clone().ok_or(AppError::Forbidden)?;
+    viewer.require(&Action::ReceiveDossier { agency: agency.clone() })?;
+    Ok(agency)
 }
 
 fn page(

@@ -18,10 +18,9 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::net::SocketAddr;
 use tinhso_domain::catalogue::{CompetentAgency, FieldType, OnlineLevel, Procedure};
-use tinhso_domain::dossier::{available, Command, DossierState, EventKind, Party, Rating, ReturnMethod};
+use tinhso_domain::dossier::{available, Command, CommandKind, DossierState, EventKind, Party};
 use tinhso_domain::format::thousands;
-use tinhso_domain::ids::AgencyCode;
-use tinhso_domain::policy::Role;
+use tinhso_domain::policy::Action;
 use tinhso_domain::FieldError;
 
 /// One e-form field as the submission page renders it.
@@ -176,12 +175,9 @@ fn apply_page(
     })
 }
 
+/// Applying online is the citizen's `SubmitDossier` right (desk staff register at the desk).
 fn must_be_citizen(viewer: &Viewer) -> Result<(), AppError> {
-    match &viewer.account {
-        None => Err(AppError::Unauthenticated),
-        Some(a) if a.role == Role::Citizen => Ok(()),
-        Some(_) => Err(AppError::Forbidden),
-    }
+    viewer.require(&Action::SubmitDossier).map(|_| ())
 }
 
 pub async fn apply_form(State(state): State<AppState>, viewer: Viewer, Path(code): Path<String>) -> PageResult {
@@ -312,7 +308,11 @@ async fn show_page(
     let events = state.store.dossier_events(code).await?;
     let catalogue = state.catalogue();
     let party = if owner { Party::Applicant } else { Party::Staff };
-    let actions = available(d, party).into_iter().filter(|k| owner || dossiers::staff_may(account, k, d)).collect();
+    let actions = available(d, party)
+        .into_iter()
+        .filter(|k| owner || dossiers::may_issue(account, *k, d))
+        .map(CommandKind::key)
+        .collect();
     let supplement_items = events
         .iter()
         .rev()
@@ -388,78 +388,6 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, Path(code): Pat
     Ok(viewer.finish(render(&page)))
 }
 
-fn need(f: &FormData, key: &str) -> String {
-    f.text(key)
-}
-
-fn assignee(f: &FormData, key: &str) -> Result<Option<i64>, AppError> {
-    let v = f.text(key);
-    if v.is_empty() {
-        return Ok(None);
-    }
-    v.parse()
-        .map(Some)
-        .map_err(|_| AppError::bad_request("invalid_input", "Chọn cán bộ trong danh sách", "Choose from the list"))
-}
-
-/// Builds the domain command from an action form.
-fn command_of(f: &FormData) -> Result<Command, AppError> {
-    let bad = |vi: &str, en: &str| AppError::bad_request("invalid_input", vi, en);
-    Ok(match f.text("action").as_str() {
-        "receive" => Command::Receive,
-        "refuse" => Command::Refuse { reason: need(f, "reason") },
-        "request_supplement" => Command::RequestSupplement {
-            items: need(f, "items").lines().map(str::to_owned).collect(),
-            reason: need(f, "reason"),
-        },
-        "supplement" => Command::Supplement { note: need(f, "note"), files: Vec::new() },
-        "request_payment" => Command::RequestPayment {
-            amount_vnd: need(f, "amount")
-                .replace(['.', ' '], "")
-                .parse()
-                .map_err(|_| bad("Nhập số tiền bằng số đồng", "Enter the amount in dong"))?,
-        },
-        "record_payment" => Command::RecordPayment { online: false },
-        "start_processing" => Command::StartProcessing,
-        "complete_step" => {
-            Command::CompleteStep { note: need(f, "note"), next_assignee: assignee(f, "next_assignee")? }
-        }
-        "assign" => Command::Assign {
-            assignee: assignee(f, "assignee")?.ok_or_else(|| bad("Chọn cán bộ được giao", "Choose a staff member"))?,
-        },
-        "transfer" => Command::Transfer {
-            to_agency: AgencyCode::parse("to_agency", &need(f, "to_agency")).map_err(|e| AppError::Invalid(vec![e]))?,
-            note: need(f, "note"),
-        },
-        "approve" => Command::Approve { electronic_result: f.get("electronic_result").is_some(), result: None },
-        "return" => Command::Return {
-            method: match f.text("method").as_str() {
-                "desk" => ReturnMethod::Desk,
-                "post" => ReturnMethod::Post,
-                _ => ReturnMethod::Online,
-            },
-        },
-        "withdraw" => Command::Withdraw { reason: need(f, "reason") },
-        "stop" => Command::Stop { reason: need(f, "reason") },
-        "apologise" => Command::Apologise {
-            reason: need(f, "reason"),
-            new_due_on: chrono::NaiveDate::parse_from_str(&need(f, "new_due_on"), "%Y-%m-%d")
-                .or_else(|_| chrono::NaiveDate::parse_from_str(&need(f, "new_due_on"), "%d/%m/%Y"))
-                .map_err(|_| bad("Nhập ngày hẹn mới dạng dd/mm/yyyy", "Enter the new date as dd/mm/yyyy"))?,
-        },
-        "rate" => Command::Rate {
-            rating: match f.text("rating").as_str() {
-                "dissatisfied" => Rating::Dissatisfied,
-                "satisfied" => Rating::Satisfied,
-                "very_satisfied" => Rating::VerySatisfied,
-                _ => return Err(bad("Chọn mức độ hài lòng", "Choose a rating")),
-            },
-            comment: need(f, "comment"),
-        },
-        _ => return Err(bad("Thao tác không hợp lệ", "Unknown action")),
-    })
-}
-
 pub async fn act(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -488,7 +416,7 @@ pub async fn act(
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
     let (uploaded, upload_errors) = store_uploads(&state, account.id, body.files).await.map_err(&err)?;
     let hashes: Vec<String> = uploaded.into_iter().map(|(_, h)| h).collect();
-    let result = match (upload_errors.is_empty(), command_of(&form)) {
+    let result = match (upload_errors.is_empty(), crate::command_form::command(&form)) {
         (false, _) => Err(AppError::Invalid(upload_errors)),
         (true, Ok(mut cmd)) => {
             match &mut cmd {

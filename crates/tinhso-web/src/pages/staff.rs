@@ -50,11 +50,7 @@ fn manageable<'a>(state: &'a AppState, viewer: &Viewer) -> Vec<&'a tinhso_domain
 /// Roles the viewer may give: agency roles to anyone managing staff; province-wide roles only
 /// to those who manage the province.
 fn grantable(viewer: &Viewer) -> Vec<Role> {
-    Role::ALL
-        .into_iter()
-        .filter(|r| *r != Role::Citizen)
-        .filter(|r| r.is_agency_scoped() || viewer.may(&Action::ManageProvince))
-        .collect()
+    viewer.actor().map(|a| tinhso_domain::policy::grantable_roles(&a)).unwrap_or_default()
 }
 
 async fn page(

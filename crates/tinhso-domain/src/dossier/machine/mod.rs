@@ -82,25 +82,144 @@ pub enum Command {
 }
 
 impl Command {
+    pub fn kind(&self) -> CommandKind {
+        use CommandKind as K;
+        match self {
+            Self::Receive => K::Receive,
+            Self::Refuse { .. } => K::Refuse,
+            Self::RequestSupplement { .. } => K::RequestSupplement,
+            Self::Supplement { .. } => K::Supplement,
+            Self::RequestPayment { .. } => K::RequestPayment,
+            Self::RecordPayment { .. } => K::RecordPayment,
+            Self::StartProcessing => K::StartProcessing,
+            Self::CompleteStep { .. } => K::CompleteStep,
+            Self::Assign { .. } => K::Assign,
+            Self::Transfer { .. } => K::Transfer,
+            Self::Approve { .. } => K::Approve,
+            Self::Return { .. } => K::Return,
+            Self::Withdraw { .. } => K::Withdraw,
+            Self::Stop { .. } => K::Stop,
+            Self::Apologise { .. } => K::Apologise,
+            Self::Rate { .. } => K::Rate,
+        }
+    }
+
     pub fn key(&self) -> &'static str {
+        self.kind().key()
+    }
+
+    /// The one parser of commands: the API's JSON body and the pages' forms (turned into the
+    /// same JSON by `tinhso_web::command_form`) both come through here, so a value the API
+    /// refuses is refused on a page too, and nothing is coerced to a default.
+    pub fn from_json(v: serde_json::Value) -> Result<Command, Refusal> {
+        let refuse = |e: &dyn std::fmt::Display| Refusal {
+            code: "invalid_body",
+            vi: format!("Thao tác hoặc dữ liệu kèm theo không hợp lệ ({e})"),
+            en: format!("Invalid action or action data ({e})"),
+        };
+        let sent: Vec<String> = v.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
+        let cmd: Command = serde_json::from_value(v).map_err(|e| refuse(&e))?;
+        // serde lets a data-less command (`receive`) carry any other field; refuse those too.
+        let known = serde_json::to_value(&cmd).map_err(|e| refuse(&e))?;
+        match sent.iter().find(|k| known.get(k.as_str()).is_none()) {
+            Some(k) => Err(refuse(&format!("unknown field `{k}`"))),
+            None => Ok(cmd),
+        }
+    }
+}
+
+/// Which command, without its data: the state machine's and the policy's tables are keyed by
+/// it, and every match over it is exhaustive, so a new command cannot slip through either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CommandKind {
+    Receive,
+    Refuse,
+    RequestSupplement,
+    Supplement,
+    RequestPayment,
+    RecordPayment,
+    StartProcessing,
+    CompleteStep,
+    Assign,
+    Transfer,
+    Approve,
+    Return,
+    Withdraw,
+    Stop,
+    Apologise,
+    Rate,
+}
+
+impl CommandKind {
+    /// Every command, in the order pages offer them.
+    pub const ALL: [CommandKind; 16] = [
+        Self::Receive,
+        Self::Refuse,
+        Self::RequestSupplement,
+        Self::Supplement,
+        Self::RequestPayment,
+        Self::RecordPayment,
+        Self::StartProcessing,
+        Self::CompleteStep,
+        Self::Assign,
+        Self::Transfer,
+        Self::Approve,
+        Self::Return,
+        Self::Withdraw,
+        Self::Stop,
+        Self::Apologise,
+        Self::Rate,
+    ];
+
+    /// The wire name (the `action` tag of a command).
+    pub fn key(self) -> &'static str {
         match self {
             Self::Receive => "receive",
-            Self::Refuse { .. } => "refuse",
-            Self::RequestSupplement { .. } => "request_supplement",
-            Self::Supplement { .. } => "supplement",
-            Self::RequestPayment { .. } => "request_payment",
-            Self::RecordPayment { .. } => "record_payment",
+            Self::Refuse => "refuse",
+            Self::RequestSupplement => "request_supplement",
+            Self::Supplement => "supplement",
+            Self::RequestPayment => "request_payment",
+            Self::RecordPayment => "record_payment",
             Self::StartProcessing => "start_processing",
-            Self::CompleteStep { .. } => "complete_step",
-            Self::Assign { .. } => "assign",
-            Self::Transfer { .. } => "transfer",
-            Self::Approve { .. } => "approve",
-            Self::Return { .. } => "return",
-            Self::Withdraw { .. } => "withdraw",
-            Self::Stop { .. } => "stop",
-            Self::Apologise { .. } => "apologise",
-            Self::Rate { .. } => "rate",
+            Self::CompleteStep => "complete_step",
+            Self::Assign => "assign",
+            Self::Transfer => "transfer",
+            Self::Approve => "approve",
+            Self::Return => "return",
+            Self::Withdraw => "withdraw",
+            Self::Stop => "stop",
+            Self::Apologise => "apologise",
+            Self::Rate => "rate",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.key() == s)
+    }
+
+    /// Who issues it: the applicant (on their own dossier) or staff.
+    pub fn party(self) -> Party {
+        match self {
+            Self::Supplement | Self::Withdraw | Self::Rate => Party::Applicant,
+            Self::Receive
+            | Self::Refuse
+            | Self::RequestSupplement
+            | Self::RequestPayment
+            | Self::RecordPayment
+            | Self::StartProcessing
+            | Self::CompleteStep
+            | Self::Assign
+            | Self::Transfer
+            | Self::Approve
+            | Self::Return
+            | Self::Stop
+            | Self::Apologise => Party::Staff,
+        }
+    }
+
+    /// Finishes the current step of the process, which only the step's holder may do.
+    pub fn finishes_step(self) -> bool {
+        matches!(self, Self::CompleteStep | Self::Approve)
     }
 }
 
@@ -342,57 +461,33 @@ fn text_needed(s: &str, field: &str, vi: &str) -> Result<String, Refusal> {
     }
 }
 
-/// Commands only the applicant issues; every other command is staff's.
-pub const APPLICANT_COMMANDS: [&str; 3] = ["supplement", "withdraw", "rate"];
-
-/// Every command key, in the order pages offer them.
-pub const COMMANDS: [&str; 16] = [
-    "receive",
-    "refuse",
-    "request_supplement",
-    "supplement",
-    "request_payment",
-    "record_payment",
-    "start_processing",
-    "complete_step",
-    "assign",
-    "transfer",
-    "approve",
-    "return",
-    "withdraw",
-    "stop",
-    "apologise",
-    "rate",
-];
-
-/// Whether the command `key` is legal for `party` in the dossier's current state: the one
-/// table of the state machine, used by `decide` and by pages listing the possible actions.
-pub fn permits(d: &Dossier, key: &str, party: Party) -> bool {
+/// Whether the command is legal for `party` in the dossier's current state: the one table of
+/// the state machine, used by `decide` and by pages listing the possible actions.
+pub fn permits(d: &Dossier, kind: CommandKind, party: Party) -> bool {
+    use CommandKind as K;
     let state = d.state;
-    let staff = party == Party::Staff;
     let open_after_receipt =
         matches!(state, S::Received | S::Processing | S::SupplementRequested | S::PaymentRequested);
-    if APPLICANT_COMMANDS.contains(&key) == staff {
+    if kind.party() != party {
         return false;
     }
-    match key {
-        "receive" | "refuse" => state == S::Submitted,
-        "request_supplement" => matches!(state, S::Submitted | S::Received | S::Processing),
-        "supplement" => state == S::SupplementRequested,
-        "request_payment" => matches!(state, S::Received | S::Processing),
+    match kind {
+        K::Receive | K::Refuse => state == S::Submitted,
+        K::RequestSupplement => matches!(state, S::Submitted | S::Received | S::Processing),
+        K::Supplement => state == S::SupplementRequested,
+        K::RequestPayment => matches!(state, S::Received | S::Processing),
         // Staff record payments at the desk; online payments will arrive through a payment
         // gateway's signed callback, never from the applicant's own word.
-        "record_payment" => state == S::PaymentRequested,
-        "start_processing" => state == S::Received,
+        K::RecordPayment => state == S::PaymentRequested,
+        K::StartProcessing => state == S::Received,
         // With a configured process, the last step is the approval itself.
-        "complete_step" => state == S::Processing && (d.steps.is_empty() || usize::from(d.step) + 1 < d.steps.len()),
-        "approve" => state == S::Processing && usize::from(d.step) + 1 >= d.steps.len(),
-        "assign" | "transfer" => state == S::Processing,
-        "return" => state == S::ResultReady,
-        "withdraw" => state == S::Submitted || open_after_receipt,
-        "stop" | "apologise" => open_after_receipt,
-        "rate" => state == S::Returned && d.rating.is_none(),
-        _ => false,
+        K::CompleteStep => state == S::Processing && (d.steps.is_empty() || usize::from(d.step) + 1 < d.steps.len()),
+        K::Approve => state == S::Processing && usize::from(d.step) + 1 >= d.steps.len(),
+        K::Assign | K::Transfer => state == S::Processing,
+        K::Return => state == S::ResultReady,
+        K::Withdraw => state == S::Submitted || open_after_receipt,
+        K::Stop | K::Apologise => open_after_receipt,
+        K::Rate => state == S::Returned && d.rating.is_none(),
     }
 }
 
@@ -408,8 +503,8 @@ pub fn current_step(d: &Dossier) -> Option<&WorkflowStep> {
 }
 
 /// The commands `party` may issue on `d` now.
-pub fn available(d: &Dossier, party: Party) -> Vec<&'static str> {
-    COMMANDS.into_iter().filter(|k| permits(d, k, party)).collect()
+pub fn available(d: &Dossier, party: Party) -> Vec<CommandKind> {
+    CommandKind::ALL.into_iter().filter(|k| permits(d, *k, party)).collect()
 }
 
 /// Decides what a command does to `d` today; refuses illegal transitions.
@@ -423,8 +518,8 @@ pub fn decide(
     use Command as C;
     let today = local_date(now);
     let state = d.state;
-    if !permits(d, cmd.key(), party) {
-        let party_ok = APPLICANT_COMMANDS.contains(&cmd.key()) == (party == Party::Applicant);
+    if !permits(d, cmd.kind(), party) {
+        let party_ok = cmd.kind().party() == party;
         return Err(if party_ok { illegal(cmd, state) } else { wrong_party(cmd) });
     }
     Ok(match cmd {

@@ -1,0 +1,167 @@
+//! Write plans: everything one dossier write does, computed once here (pure, no IO) and only
+//! executed by each backend. A plan names the events to chain, the dossier row to store, the
+//! files to attach, the messages to queue and the projections' row changes; the backends
+//! (`tinhso-store-sqlite`, `tinhso-store-postgres`) turn each part into their SQL, in one
+//! transaction, and decide nothing themselves.
+//!
+//! Projections are registered, not called: the composition root hands each store the list of
+//! [`DossierProjection`]s to keep in the same transaction as every dossier write (the
+//! operations centre's aggregates and drill-down index, the staff inbox counters), so the
+//! dossier write path never names them.
+
+use crate::{Attachment, NewDossier, Notification, Result, StoreError};
+use chrono::NaiveDate;
+use std::sync::Arc;
+use tinhso_domain::dossier::{apply, Dossier, Event};
+
+/// A column's type, so a backend can bind a whole column at once (PostgreSQL's `unnest`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    Text,
+    Int,
+    Date,
+}
+
+/// One value of a projection row.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Value {
+    Text(String),
+    Int(i64),
+    Date(NaiveDate),
+}
+
+/// A table of counters: rows keyed by `key` columns with one count column `count`.
+#[derive(Debug)]
+pub struct CounterTable {
+    pub name: &'static str,
+    pub key: &'static [(&'static str, ColumnType)],
+    pub count: &'static str,
+    /// Remove a row whose count comes back to zero (kept otherwise: history buckets stay).
+    pub drop_zero: bool,
+}
+
+/// A table of set members: a row is there or not.
+#[derive(Debug)]
+pub struct SetTable {
+    pub name: &'static str,
+    pub columns: &'static [(&'static str, ColumnType)],
+}
+
+/// One change a projection makes to its own table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowOp {
+    /// Adds `n` to the counter at `key` (a missing row counts as zero).
+    Add {
+        table: &'static CounterTable,
+        key: Vec<Value>,
+        n: i64,
+    },
+    Insert {
+        table: &'static SetTable,
+        row: Vec<Value>,
+    },
+    Delete {
+        table: &'static SetTable,
+        row: Vec<Value>,
+    },
+}
+
+impl PartialEq for CounterTable {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl PartialEq for SetTable {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+/// A read model kept in the same transaction as each dossier write.
+pub trait DossierProjection: Send + Sync {
+    /// The row changes of the dossier's move from `before` (None: new) to `after`.
+    fn changes(&self, before: Option<&Dossier>, after: &Dossier, out: &mut Vec<RowOp>);
+}
+
+/// The projections a store keeps, as the composition root registered them.
+pub type Projections = Arc<[Box<dyn DossierProjection>]>;
+
+/// How the dossier row is written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowWrite {
+    /// A new dossier: insert the row with its e-form and the phone the public lookup checks.
+    Insert { form: serde_json::Value, applicant_phone: Option<String> },
+    /// An existing dossier: update it if it is still at `expected` (optimistic concurrency).
+    Update { expected: u32 },
+}
+
+/// Everything one dossier write does, in the order a backend does it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DossierPlan {
+    /// The dossier as it will be stored.
+    pub dossier: Dossier,
+    pub row: RowWrite,
+    /// Events to append to the chain, in order.
+    pub events: Vec<Event>,
+    pub files: Vec<Attachment>,
+    /// Messages to queue, each with the index in `events` of the event it is about.
+    pub notify: Vec<(usize, Notification)>,
+    pub rows: Vec<RowOp>,
+}
+
+fn project(projections: &[Box<dyn DossierProjection>], before: Option<&Dossier>, after: &Dossier) -> Vec<RowOp> {
+    let mut rows = Vec::new();
+    for p in projections {
+        p.changes(before, after, &mut rows);
+    }
+    rows
+}
+
+/// A new dossier under the code the backend allocated in the same transaction.
+pub fn submit(new: &NewDossier, code: &str, projections: &[Box<dyn DossierProjection>]) -> Result<DossierPlan> {
+    history(new, &[], code, projections)
+}
+
+/// A whole history at once (demo data, migrations from other one-stop systems): its events go
+/// through the same chain, the row and the projections take the folded result once.
+pub fn history(
+    new: &NewDossier,
+    events: &[Event],
+    code: &str,
+    projections: &[Box<dyn DossierProjection>],
+) -> Result<DossierPlan> {
+    let mut dossier = apply(None, code, &new.submitted)
+        .ok_or_else(|| StoreError::Corrupt("a dossier starts with a Submitted event".into()))?;
+    for e in events {
+        dossier = apply(Some(dossier), code, e).ok_or_else(|| StoreError::Corrupt("event did not apply".into()))?;
+    }
+    let rows = project(projections, None, &dossier);
+    Ok(DossierPlan {
+        row: RowWrite::Insert { form: new.form.clone(), applicant_phone: new.applicant_phone.clone() },
+        events: std::iter::once(new.submitted.clone()).chain(events.iter().cloned()).collect(),
+        files: new.files.clone(),
+        notify: new.notify.iter().map(|n| (0, n.for_code(code))).collect(),
+        rows,
+        dossier,
+    })
+}
+
+/// `event` appended to `before`, giving `next` (the domain's `decide` and `apply` made both).
+pub fn append(
+    before: &Dossier,
+    event: &Event,
+    next: &Dossier,
+    notify: &[Notification],
+    files: &[Attachment],
+    projections: &[Box<dyn DossierProjection>],
+) -> DossierPlan {
+    DossierPlan {
+        dossier: next.clone(),
+        row: RowWrite::Update { expected: before.version },
+        events: vec![event.clone()],
+        files: files.to_vec(),
+        notify: notify.iter().map(|n| (0, n.for_code(&before.code))).collect(),
+        rows: project(projections, Some(before), next),
+    }
+}
