@@ -117,7 +117,7 @@ async fn submissions(
     load::run(addr, connections, measure, login(CITIZEN), move |mut c, conn, i| {
         let communes = communes.clone();
         async move {
-            let commune = communes[(conn * 7 + i as usize) % communes.len()];
+            let commune = communes[usize::try_from((conn as u64 * 7 + i) % communes.len() as u64).unwrap_or(0)];
             let mut body = json!({ "procedure": COMMUNE_PROCEDURE, "commune": commune, "form": form(commune) });
             if attachment {
                 // 200 KB of distinct content each time, so every upload is really written.
@@ -162,7 +162,7 @@ async fn communes(base: &str) -> Result<Arc<Vec<u32>>> {
     Ok(Arc::new(
         units["items"]
             .as_array()
-            .map(|a| a.iter().filter_map(|u| u["code"].as_u64().map(|c| c as u32)).collect())
+            .map(|a| a.iter().filter_map(|u| u["code"].as_u64().and_then(|c| u32::try_from(c).ok())).collect())
             .unwrap_or_default(),
     ))
 }

@@ -25,7 +25,9 @@ impl Outcome {
         if self.latencies_us.is_empty() {
             return f64::NAN;
         }
-        let i = ((pct / 100.0) * (self.latencies_us.len() - 1) as f64).round() as usize;
+        // A rank inside the sorted latencies: between 0 and len - 1, so the cast cannot truncate.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let i = ((pct.clamp(0.0, 100.0) / 100.0) * (self.latencies_us.len() - 1) as f64).round() as usize;
         f64::from(self.latencies_us[i.min(self.latencies_us.len() - 1)]) / 1000.0
     }
 }
@@ -64,7 +66,7 @@ async fn get_paths(
     run(addr, connections, measure, setup, move |mut c, conn, i| {
         let paths = paths.clone();
         async move {
-            let path = &paths[(conn * 131 + i as usize) % paths.len()];
+            let path = &paths[usize::try_from((conn as u64 * 131 + i) % paths.len() as u64).unwrap_or(0)];
             let ok = matches!(c.get(path).await, Ok(r) if r.status == 200);
             (c, ok)
         }

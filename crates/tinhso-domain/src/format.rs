@@ -2,6 +2,14 @@
 
 use chrono::{Datelike, NaiveDate, Weekday};
 
+/// A count held as a float (an indicator's input), shown whole with thousands separators;
+/// negative or non-finite values show as 0.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // clamped to [0, u64::MAX] first; `as` saturates
+pub fn count(x: f64) -> String {
+    let x = if x.is_finite() { x.max(0.0).round() } else { 0.0 };
+    thousands(x as u64)
+}
+
 pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);

@@ -1,3 +1,4 @@
+#![allow(clippy::disallowed_methods)] // test set-up
 use super::*;
 use tinhso_domain::policy::Role;
 

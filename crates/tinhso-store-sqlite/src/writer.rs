@@ -148,7 +148,9 @@ fn syncs(wal: PathBuf, committed: mpsc::Receiver<Committed>, writer: mpsc::Sende
     }
 }
 
-/// fdatasync of the WAL file, reopened if SQLite has replaced it since the last call.
+/// fdatasync of the WAL file, reopened if SQLite has replaced it since the last call. Runs on
+/// the sync thread, never on the async runtime.
+#[allow(clippy::disallowed_methods)]
 fn sync_wal(path: &Path, file: &mut Option<std::fs::File>) -> std::io::Result<()> {
     use std::os::unix::fs::MetadataExt;
     let current = std::fs::metadata(path)?.ino();

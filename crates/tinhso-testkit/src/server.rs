@@ -51,6 +51,7 @@ pub async fn fresh_pg_database() -> Result<String> {
 /// A fresh, empty data directory under the system temp dir.
 pub fn fresh_data_dir() -> Result<PathBuf> {
     let dir = std::env::temp_dir().join(unique("tinhso-data"));
+    #[allow(clippy::disallowed_methods)] // test set-up, before any server runs
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }

@@ -140,7 +140,7 @@ impl Browser {
     pub async fn screenshot(&self, path: &std::path::Path) -> Result<()> {
         let v = self.call(reqwest::Method::GET, "/screenshot", None).await?;
         let png = base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap_or_default())?;
-        std::fs::write(path, png)?;
+        tokio::fs::write(path, png).await?;
         Ok(())
     }
 

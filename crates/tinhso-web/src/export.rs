@@ -58,13 +58,16 @@ pub fn xlsx(t: &Table) -> Result<Vec<u8>, AppError> {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     let bold = rust_xlsxwriter::Format::new().set_bold();
+    // A sheet has 16,384 columns and 1,048,576 rows; a bigger table is refused, not cut.
+    let column = |c: usize| u16::try_from(c).map_err(|_| AppError::Internal("too many columns for a sheet".into()));
+    let line = |r: usize| u32::try_from(r + 1).map_err(|_| AppError::Internal("too many rows for a sheet".into()));
     for (c, h) in t.headers.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, *h, &bold).map_err(err)?;
+        sheet.write_string_with_format(0, column(c)?, *h, &bold).map_err(err)?;
     }
     for (r, row) in t.rows.iter().enumerate() {
-        let r = r as u32 + 1;
+        let r = line(r)?;
         for (c, cell) in row.iter().enumerate() {
-            let c = c as u16;
+            let c = column(c)?;
             match cell {
                 Cell::Text(s) => sheet.write_string(r, c, s).map(|_| ()).map_err(err)?,
                 Cell::Number(n) => sheet.write_number(r, c, *n).map(|_| ()).map_err(err)?,

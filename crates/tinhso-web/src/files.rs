@@ -103,18 +103,10 @@ impl FileStore {
         };
         let path = self.path(&sha256).ok_or_else(|| AppError::Internal("bad hash".into()))?;
         let root = self.root.clone();
-        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-            if path.exists() {
-                return std::fs::remove_file(&tmp);
-            }
-            let dir = path.parent().unwrap_or(&root);
-            std::fs::create_dir_all(dir)?;
-            std::fs::rename(&tmp, &path)?;
-            std::fs::File::open(dir)?.sync_all()
-        })
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(io)?;
+        tokio::task::spawn_blocking(move || move_into_place(&tmp, &path, &root))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .map_err(io)?;
         Ok(StoredFile { sha256, size: size as u64, kind })
     }
 
@@ -125,6 +117,8 @@ impl FileStore {
 }
 
 /// Writes to a temporary file, syncs it, renames it into place and syncs the directory.
+/// Blocking: callers run it in `spawn_blocking`.
+#[allow(clippy::disallowed_methods)]
 fn write_durably(root: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(root);
     std::fs::create_dir_all(dir)?;
@@ -137,5 +131,18 @@ fn write_durably(root: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> 
     f.write_all(bytes)?;
     f.sync_all()?;
     std::fs::rename(&tmp, path)?;
+    std::fs::File::open(dir)?.sync_all()
+}
+
+/// Renames a synced temporary file to its content address (or drops it when the content is
+/// already stored) and syncs the directory. Blocking: callers run it in `spawn_blocking`.
+#[allow(clippy::disallowed_methods)]
+fn move_into_place(tmp: &Path, path: &Path, root: &Path) -> std::io::Result<()> {
+    if path.exists() {
+        return std::fs::remove_file(tmp);
+    }
+    let dir = path.parent().unwrap_or(root);
+    std::fs::create_dir_all(dir)?;
+    std::fs::rename(tmp, path)?;
     std::fs::File::open(dir)?.sync_all()
 }

@@ -128,7 +128,9 @@ fn row_value(r: CsvRow) -> std::result::Result<serde_json::Value, String> {
     }))
 }
 
-/// Rows as (label, JSON value or a parse error), in file order.
+/// Rows as (label, JSON value or a parse error), in file order. A one-shot CLI command:
+/// nothing else runs on the runtime while it reads.
+#[allow(clippy::disallowed_methods)]
 fn read_rows(path: &Path) -> Result<Vec<(String, std::result::Result<serde_json::Value, String>)>> {
     let bytes = std::fs::read(path).with_context(|| format!("không đọc được tệp {}", path.display()))?;
     match format_of(path)? {
@@ -244,8 +246,8 @@ pub async fn export(store: &dyn Store, path: &Path) -> Result<()> {
     bar.finish_and_clear();
     // Write beside the target and rename, so a failed export never leaves half a file.
     let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, out).with_context(|| format!("không ghi được {}", tmp.display()))?;
-    std::fs::rename(&tmp, path)?;
+    tokio::fs::write(&tmp, out).await.with_context(|| format!("không ghi được {}", tmp.display()))?;
+    tokio::fs::rename(&tmp, path).await?;
     println!("Đã xuất {} thủ tục ra {} / exported", procedures.len(), path.display());
     Ok(())
 }

@@ -28,7 +28,8 @@ pub async fn open(args: &DataArgs) -> Result<Arc<dyn Store>> {
             let path = match other.and_then(|u| u.strip_prefix("sqlite:")) {
                 Some(p) if !p.is_empty() => std::path::PathBuf::from(p.trim_start_matches("//")),
                 _ => {
-                    std::fs::create_dir_all(&args.data)
+                    tokio::fs::create_dir_all(&args.data)
+                        .await
                         .with_context(|| format!("cannot create data directory {}", args.data.display()))?;
                     args.data.join("tinhso.db")
                 }

@@ -41,8 +41,18 @@ impl Rng {
         self.below(100) < percent
     }
 
+    /// An index in `0..len`.
+    pub fn index(&mut self, len: usize) -> usize {
+        usize::try_from(self.below(len as u64)).unwrap_or(0)
+    }
+
+    /// A small number in `0..n`.
+    pub fn days(&mut self, n: u32) -> u32 {
+        u32::try_from(self.below(u64::from(n))).unwrap_or(0)
+    }
+
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
-        items.get(self.below(items.len() as u64) as usize)
+        items.get(self.index(items.len()))
     }
 }
 
@@ -167,7 +177,9 @@ fn dossier(world: &World<'_>, rng: &mut Rng, day: NaiveDate) -> Option<(NewDossi
             paper_components: if channel == Channel::Online {
                 Vec::new()
             } else {
-                (0..p.components.len() as u16).filter(|i| p.components[usize::from(*i)].mandatory).collect()
+                (0..u16::try_from(p.components.len()).unwrap_or(u16::MAX))
+                    .filter(|i| p.components.get(usize::from(*i)).is_some_and(|c| c.mandatory))
+                    .collect()
             },
             steps: p.workflow(),
         },
@@ -217,7 +229,7 @@ fn dossier(world: &World<'_>, rng: &mut Rng, day: NaiveDate) -> Option<(NewDossi
             };
             let mut cursor = received;
             for _ in 0..supplements {
-                cursor = working_day_after(cal, cursor, 1 + rng.below(2) as u32);
+                cursor = working_day_after(cal, cursor, 1 + rng.days(2));
                 let asked = run.step(
                     Command::RequestSupplement {
                         items: vec!["Bản sao giấy tờ tùy thân".into()],
@@ -227,7 +239,7 @@ fn dossier(world: &World<'_>, rng: &mut Rng, day: NaiveDate) -> Option<(NewDossi
                     specialist,
                     at(cursor, 60),
                 );
-                cursor = working_day_after(cal, cursor, 1 + rng.below(4) as u32);
+                cursor = working_day_after(cal, cursor, 1 + rng.days(4));
                 if !asked
                     || !run.step(
                         Command::Supplement { note: "Đã bổ sung".into(), files: Vec::new() },
@@ -250,7 +262,7 @@ fn dossier(world: &World<'_>, rng: &mut Rng, day: NaiveDate) -> Option<(NewDossi
                 let finish = match rng.below(100) {
                     0..=74 => cal.due_date(cursor.max(due - Days::new(4)), 1).unwrap_or(due).min(due),
                     75..=86 => due,
-                    _ => working_day_after(cal, due, 1 + rng.below(5) as u32),
+                    _ => working_day_after(cal, due, 1 + rng.days(5)),
                 };
                 if finish > due && rng.chance(50) {
                     let new_due = working_day_after(cal, due, 6);
@@ -284,7 +296,7 @@ fn dossier(world: &World<'_>, rng: &mut Rng, day: NaiveDate) -> Option<(NewDossi
                         60..=94 => ReturnMethod::Desk,
                         _ => ReturnMethod::Post,
                     };
-                    let returned = working_day_after(cal, finish, rng.below(3) as u32);
+                    let returned = working_day_after(cal, finish, rng.days(3));
                     if run.step(Command::Return { method }, Party::Staff, desk, at(returned, 300)) && rng.chance(55) {
                         let rating = match rng.below(100) {
                             0..=69 => Rating::VerySatisfied,
@@ -327,7 +339,7 @@ pub fn history(world: &World<'_>, n: usize) -> Vec<(NewDossier, Vec<Event>)> {
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
         // The later of two uniform picks: more dossiers in recent months, as online use grows.
-        let idx = rng.below(days.len() as u64).max(rng.below(days.len() as u64)) as usize;
+        let idx = rng.index(days.len()).max(rng.index(days.len()));
         let Some(day) = days.get(idx).copied() else { continue };
         if let Some(d) = dossier(world, &mut rng, day) {
             out.push(d);

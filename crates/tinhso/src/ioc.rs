@@ -17,7 +17,9 @@ const PAGE: usize = 5_000;
 /// File name of the province's edited point splits, inside the data directory.
 pub const WEIGHTS_FILE: &str = "ioc-766.json";
 
-/// The province's weights file if there is one (checked), else the shipped splits.
+/// The province's weights file if there is one (checked), else the shipped splits. Read once
+/// at start-up, before anything is served.
+#[allow(clippy::disallowed_methods)]
 pub fn weights(data: &Path) -> Result<Weights> {
     let path = data.join(WEIGHTS_FILE);
     match std::fs::read_to_string(&path) {

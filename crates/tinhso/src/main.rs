@@ -202,7 +202,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let demo = if no_demo { None } else { Some(demo_dossiers) };
             let ca_pem = match smtp_ca {
-                Some(p) => Some(std::fs::read(&p).with_context(|| format!("cannot read {}", p.display()))?),
+                Some(p) => Some(tokio::fs::read(&p).await.with_context(|| format!("cannot read {}", p.display()))?),
                 None => None,
             };
             let smtp = match smtp_url {

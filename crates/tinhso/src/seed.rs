@@ -345,7 +345,11 @@ pub async fn demo(store: &dyn Store, dossiers: usize) -> Result<()> {
     if dossiers > 0 {
         let started = std::time::Instant::now();
         let n = demo_history(store, &raw, &setup, dossiers).await?;
-        tracing::info!(dossiers = n, ms = started.elapsed().as_millis() as u64, "demo history imported");
+        tracing::info!(
+            dossiers = n,
+            ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            "demo history imported"
+        );
     }
     Ok(())
 }

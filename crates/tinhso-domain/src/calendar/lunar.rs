@@ -2,6 +2,10 @@
 //! (Hồ Ngọc Đức's algorithm: mean new moons with periodic terms, sun longitude by sector).
 //! Good to the day for 1900-2100, which is all a working-day calendar needs.
 
+// Julian day numbers and new-moon indices (millions at most) floored from the formulas' f64:
+// far inside i64, so the float-to-integer casts below cannot truncate.
+#![allow(clippy::cast_possible_truncation)]
+
 use chrono::NaiveDate;
 use std::f64::consts::PI;
 

@@ -51,7 +51,8 @@ pub struct SearchIndex {
 }
 
 fn intern(map: &mut BTreeMap<String, u32>, word: &str) -> u32 {
-    let next = map.len() as u32;
+    // Word ids: a catalogue holds thousands of words, never 2^32.
+    let next = u32::try_from(map.len()).unwrap_or(u32::MAX);
     *map.entry(word.to_owned()).or_insert(next)
 }
 
@@ -71,6 +72,11 @@ impl QueryWord {
 }
 
 impl SearchIndex {
+    /// Documents are numbered by u32 (postings stay small); a catalogue has thousands.
+    fn doc_count(&self) -> u32 {
+        u32::try_from(self.docs.len()).unwrap_or(u32::MAX)
+    }
+
     pub fn new(mut procedures: Vec<Arc<Procedure>>) -> Self {
         procedures.sort_by(|a, b| a.code.cmp(&b.code));
         let mut folded: BTreeMap<String, u32> = BTreeMap::new();
@@ -182,10 +188,10 @@ impl SearchIndex {
             });
         }
         let ids: Vec<u32> = match candidates {
-            None => (0..self.docs.len() as u32).collect(),
+            None => (0..self.doc_count()).collect(),
             Some(c) if c.is_empty() => {
                 let glued = q_fold.concat();
-                (0..self.docs.len() as u32)
+                (0..self.doc_count())
                     .filter(|&i| self.docs.get(i as usize).is_some_and(|d| d.name_glued.contains(&glued)))
                     .collect()
             }

@@ -65,6 +65,28 @@ fn desk_of(viewer: &Viewer) -> Result<AgencyCode, AppError> {
     Ok(agency)
 }
 
+/// One of a select's options; the first when nothing was chosen. A value the select does not
+/// offer is an error, never quietly the first option.
+fn choice<T: Copy>(form: &FormData, key: &str, options: &[(&str, T)], errors: &mut Vec<FieldError>) -> T {
+    let sent = form.text(key);
+    let first = options[0].1;
+    if sent.is_empty() {
+        return first;
+    }
+    match options.iter().find(|(k, _)| *k == sent) {
+        Some((_, v)) => *v,
+        None => {
+            errors.push(FieldError::new(
+                key,
+                "invalid_choice",
+                "Chọn một giá trị trong danh sách",
+                "Choose a listed value",
+            ));
+            first
+        }
+    }
+}
+
 fn page(
     state: &AppState,
     viewer: &Viewer,
@@ -134,16 +156,25 @@ pub async fn register(
         .filter_map(|i| {
             let key = format!("file.{i}");
             let sha = uploaded.iter().find(|(f, _)| *f == key).map(|(_, h)| h.clone())?;
-            Some(FileInput { component: i as u16, sha256: sha })
+            Some(FileInput { component: u16::try_from(i).ok()?, sha256: sha })
         })
         .collect();
+    let mut choice_errors = Vec::new();
+    let applicant_type = choice(
+        &form,
+        "applicant_type",
+        &[("citizen", ApplicantType::Citizen), ("business", ApplicantType::Business)],
+        &mut choice_errors,
+    );
+    let channel = choice(
+        &form,
+        "desk.channel",
+        &[("in_person", Channel::InPerson), ("postal", Channel::Postal)],
+        &mut choice_errors,
+    );
     let input = SubmitInput {
         procedure: code.clone(),
-        applicant_type: if form.text("applicant_type") == "business" {
-            ApplicantType::Business
-        } else {
-            ApplicantType::Citizen
-        },
+        applicant_type,
         commune: form.text("commune").parse().ok(),
         form: form_json(&state, &code, &form),
         files,
@@ -151,14 +182,16 @@ pub async fn register(
             full_name: form.text("desk.full_name"),
             personal_id: form.text("desk.personal_id"),
             phone: form.text("desk.phone"),
-            channel: if form.text("desk.channel") == "postal" { Channel::Postal } else { Channel::InPerson },
-            paper_components: (0..components as u16).filter(|i| form.get(&format!("paper.{i}")).is_some()).collect(),
+            channel,
+            paper_components: (0..u16::try_from(components).unwrap_or(u16::MAX))
+                .filter(|i| form.get(&format!("paper.{i}")).is_some())
+                .collect(),
         }),
     };
-    let result = if upload_errors.is_empty() {
+    let result = if upload_errors.is_empty() && choice_errors.is_empty() {
         dossiers::submit(&state, account, input).await
     } else {
-        Err(AppError::Invalid(upload_errors))
+        Err(AppError::Invalid(upload_errors.into_iter().chain(choice_errors).collect()))
     };
     match result {
         Ok(d) => Ok(Redirect::to(&format!("/ho-so/{}/phieu/tiep-nhan", d.code)).into_response()),

@@ -266,8 +266,8 @@ pub async fn apply(
     for i in 0..components {
         let fresh = uploaded.iter().find(|(f, _)| *f == format!("file.{i}")).map(|(_, h)| h.clone());
         let reused = Some(form.text(&format!("reuse.{i}"))).filter(|h| !h.is_empty());
-        if let Some(sha256) = fresh.or(reused) {
-            files.push(dossiers::FileInput { component: i as u16, sha256 });
+        if let (Some(sha256), Ok(component)) = (fresh.or(reused), u16::try_from(i)) {
+            files.push(dossiers::FileInput { component, sha256 });
         }
     }
     let input = SubmitInput {

@@ -406,7 +406,7 @@ pub async fn indicator(
             .inputs
             .iter()
             .map(|x| {
-                let value = tinhso_domain::format::thousands(x.value.max(0.0) as u64);
+                let value = tinhso_domain::format::count(x.value);
                 (x.label, value, x.measure.map(|m| format!("/dieu-hanh/ho-so?{query}&so-lieu={m}")))
             })
             .collect(),

@@ -82,7 +82,7 @@ fn received_components(state: &AppState, d: &Dossier, events: &[StoredEvent]) ->
         .iter()
         .enumerate()
         .filter_map(|(i, c)| {
-            let i = i as u16;
+            let i = u16::try_from(i).ok()?;
             let how = match (paper.contains(&i), files.contains(&i)) {
                 (true, true) => "bản giấy và bản điện tử",
                 (true, false) => "bản giấy",

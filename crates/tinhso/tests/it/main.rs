@@ -1,4 +1,7 @@
+// Tests set up files and fixtures before and beside the servers they start; blocking IO and
+// narrowing casts of small test values are fine here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::disallowed_methods, clippy::cast_possible_truncation)]
 //! The one integration-test binary. Every test starts the real `tinhso` binary on port 0
 //! with a fresh database; the same story runs on SQLite and on PostgreSQL.
 
