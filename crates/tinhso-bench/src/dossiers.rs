@@ -12,8 +12,8 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tinhso_domain::dossier::{ApplicantType, Channel, Event, EventKind};
-use tinhso_domain::ids::{AgencyCode, ProcedureCode};
+use tinhso_dossier::{ApplicantType, Channel, Event, EventKind};
+use tinhso_kernel::ids::{AgencyCode, ProcedureCode};
 use tinhso_store::{NewDossier, Store};
 
 const CITIZEN: &str = "0912345678";
@@ -70,8 +70,8 @@ async fn bulk_load(db: &Path, n: usize) -> Result<(u64, Vec<String>)> {
                         fee_vnd: Some(0),
                         files: Vec::new(),
                         paper_components: Vec::new(),
-                        steps: tinhso_domain::workflow::default_steps(Some(
-                            tinhso_domain::catalogue::ProcessingTime::WorkingDays(3),
+                        steps: tinhso_catalogue::workflow::default_steps(Some(
+                            tinhso_catalogue::procedure::ProcessingTime::WorkingDays(3),
                         )),
                     },
                     at,

@@ -11,9 +11,9 @@ use chrono::{Datelike, Days, Utc};
 use serde_json::json;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use tinhso_domain::dossier::deadline::Timeliness;
-use tinhso_domain::dossier::{ApplicantType, Channel, Event, EventKind, Rating, ReturnMethod};
-use tinhso_domain::ids::{AgencyCode, ProcedureCode};
+use tinhso_dossier::deadline::Timeliness;
+use tinhso_dossier::{ApplicantType, Channel, Event, EventKind, Rating, ReturnMethod};
+use tinhso_kernel::ids::{AgencyCode, ProcedureCode};
 use tinhso_store::{NewDossier, Store};
 
 const LEADER: &str = "lanhdao@tinhso.local";

@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tinhso_domain::catalogue::Procedure;
-use tinhso_domain::search::{Filters, SearchIndex};
+use tinhso_catalogue::procedure::Procedure;
+use tinhso_catalogue::search::{Filters, SearchIndex};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 

@@ -3,10 +3,10 @@
 use crate::map_err;
 use deadpool_postgres::Transaction;
 use std::collections::BTreeMap;
-use tinhso_domain::dossier::chain::{self, Hash, Link};
-use tinhso_domain::dossier::code::dossier_code;
-use tinhso_domain::dossier::deadline::local_date;
-use tinhso_domain::dossier::{Dossier, Event, EventKind};
+use tinhso_dossier::code::dossier_code;
+use tinhso_dossier::deadline::local_date;
+use tinhso_dossier::{Dossier, Event, EventKind};
+use tinhso_ledger::chain::{self, Hash, Link};
 use tinhso_store::codec::to_json;
 use tinhso_store::plan::{
     self, ColumnType, CounterTable, DossierPlan, DossierProjection, RowOp, RowWrite, SetTable, Value,

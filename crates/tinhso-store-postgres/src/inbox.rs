@@ -2,9 +2,9 @@
 
 use crate::{map_err, PgStore};
 use chrono::NaiveDate;
-use tinhso_domain::dossier::tally::{Tally, TallyKey};
-use tinhso_domain::dossier::Dossier;
-use tinhso_domain::ids::AgencyCode;
+use tinhso_dossier::tally::{Tally, TallyKey};
+use tinhso_dossier::Dossier;
+use tinhso_kernel::ids::AgencyCode;
 use tinhso_store::codec::from_json;
 use tinhso_store::{count_rows, tally_rows, Result};
 

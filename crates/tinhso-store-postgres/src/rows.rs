@@ -1,6 +1,6 @@
 //! Row to record mapping.
 
-use tinhso_domain::province::{Agency, DivisionType, Unit};
+use tinhso_kernel::province::{Agency, DivisionType, Unit};
 use tinhso_store::{codec, file_kind, Account, Document, Result, StoreError};
 use tokio_postgres::Row;
 

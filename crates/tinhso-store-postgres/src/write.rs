@@ -2,8 +2,8 @@
 
 use crate::map_err;
 use deadpool_postgres::Transaction;
-use tinhso_domain::calendar::YearCalendar;
-use tinhso_domain::catalogue::Procedure;
+use tinhso_catalogue::procedure::Procedure;
+use tinhso_kernel::calendar::YearCalendar;
 use tinhso_store::codec::{key, to_json};
 use tinhso_store::{NewAccount, ProvinceSetup, Result, StoreError};
 use tokio_postgres::types::Json;

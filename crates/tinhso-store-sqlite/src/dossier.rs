@@ -3,10 +3,10 @@
 use crate::{map_err, rows};
 use chrono::Utc;
 use rusqlite::{params, Connection, OptionalExtension};
-use tinhso_domain::dossier::chain::{self, Hash, Link, GENESIS};
-use tinhso_domain::dossier::code::dossier_code;
-use tinhso_domain::dossier::deadline::local_date;
-use tinhso_domain::dossier::{Dossier, Event, EventKind};
+use tinhso_dossier::code::dossier_code;
+use tinhso_dossier::deadline::local_date;
+use tinhso_dossier::{Dossier, Event, EventKind};
+use tinhso_ledger::chain::{self, Hash, Link, GENESIS};
 use tinhso_store::codec::to_json;
 use tinhso_store::plan::{self, ColumnType, DossierPlan, DossierProjection, RowOp, RowWrite, Value};
 use tinhso_store::{chain_link, NewDossier, RawDossier, Result, StoreError, CHECKPOINT_EVERY};

@@ -3,9 +3,9 @@
 use crate::SqliteStore;
 use chrono::NaiveDate;
 use rusqlite::params;
-use tinhso_domain::dossier::tally::{Tally, TallyKey};
-use tinhso_domain::dossier::Dossier;
-use tinhso_domain::ids::AgencyCode;
+use tinhso_dossier::tally::{Tally, TallyKey};
+use tinhso_dossier::Dossier;
+use tinhso_kernel::ids::AgencyCode;
 use tinhso_store::{count_rows, tally_rows, Result};
 
 const OPEN: &str = "state IN ('received', 'processing', 'payment_requested')";

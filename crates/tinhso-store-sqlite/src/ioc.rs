@@ -3,10 +3,10 @@
 use crate::{dossier, map_err, rows, SqliteStore};
 use chrono::{NaiveDate, Utc};
 use rusqlite::params;
-use tinhso_domain::dossier::Dossier;
-use tinhso_domain::ids::AgencyCode;
-use tinhso_domain::ioc::{FactKey, Measure};
-use tinhso_domain::policy::Role;
+use tinhso_dossier::Dossier;
+use tinhso_ioc::{FactKey, Measure};
+use tinhso_kernel::ids::AgencyCode;
+use tinhso_policy::Role;
 use tinhso_store::{
     group_links, ioc_key, ioc_rows, monthly_rows, Account, EventPage, Grain, IocEntry, MemberQuery, Notification,
     Result, StoreError,

@@ -16,14 +16,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use tinhso_domain::calendar::YearCalendar;
-use tinhso_domain::catalogue::Procedure;
-use tinhso_domain::dossier::tally::{Tally, TallyKey};
-use tinhso_domain::dossier::{Dossier, Event};
-use tinhso_domain::ids::AgencyCode;
-use tinhso_domain::ioc::{FactKey, Measure};
-use tinhso_domain::policy::Role;
-use tinhso_domain::province::{Agency, Province, Unit};
+use tinhso_catalogue::procedure::Procedure;
+use tinhso_dossier::tally::{Tally, TallyKey};
+use tinhso_dossier::{Dossier, Event};
+use tinhso_ioc::{FactKey, Measure};
+use tinhso_kernel::calendar::YearCalendar;
+use tinhso_kernel::ids::AgencyCode;
+use tinhso_kernel::province::{Agency, Province, Unit};
+use tinhso_policy::Role;
 use tinhso_store::plan::Projections;
 use tinhso_store::{
     event_from_link, file_kind, file_purpose, Account, AttachedFile, Attachment, AuditAnchors, AuditRow, Document,

@@ -2,8 +2,8 @@
 //! any Rust step the version needs).
 
 use rusqlite::{params, Connection, Transaction};
-use tinhso_domain::dossier::Dossier;
-use tinhso_domain::ioc::facts;
+use tinhso_dossier::Dossier;
+use tinhso_ioc::facts;
 
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_foundation.sql")),

@@ -2,7 +2,7 @@
 
 use rusqlite::types::Type;
 use rusqlite::Row;
-use tinhso_domain::province::{Agency, DivisionType, Unit};
+use tinhso_kernel::province::{Agency, DivisionType, Unit};
 use tinhso_store::codec;
 use tinhso_store::Account;
 
@@ -62,8 +62,8 @@ pub fn account_at(r: &Row<'_>, o: usize) -> rusqlite::Result<Account> {
 }
 
 /// A chain link from the first five columns: id, dossier_code, at, actor, payload.
-pub fn link(r: &Row<'_>) -> rusqlite::Result<tinhso_domain::dossier::chain::Link> {
-    Ok(tinhso_domain::dossier::chain::Link {
+pub fn link(r: &Row<'_>) -> rusqlite::Result<tinhso_ledger::chain::Link> {
+    Ok(tinhso_ledger::chain::Link {
         id: r.get(0)?,
         dossier: r.get(1)?,
         at: r.get(2)?,

@@ -1,6 +1,6 @@
 #![allow(clippy::disallowed_methods)] // test set-up
 use super::*;
-use tinhso_domain::policy::Role;
+use tinhso_policy::Role;
 
 fn account(login: &str) -> NewAccount {
     NewAccount {

@@ -3,8 +3,8 @@
 use crate::map_err;
 use chrono::Utc;
 use rusqlite::{params, Connection};
-use tinhso_domain::calendar::YearCalendar;
-use tinhso_domain::catalogue::Procedure;
+use tinhso_catalogue::procedure::Procedure;
+use tinhso_kernel::calendar::YearCalendar;
 use tinhso_store::codec::{key, to_json};
 use tinhso_store::{NewAccount, ProvinceSetup, Result, StoreError};
 

@@ -6,16 +6,16 @@ pub mod projections;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use tinhso_domain::calendar::YearCalendar;
-use tinhso_domain::catalogue::Procedure;
-use tinhso_domain::dossier::chain::Link;
-use tinhso_domain::dossier::tally::{Tally, TallyKey};
-use tinhso_domain::dossier::{Dossier, DossierState, Event};
-use tinhso_domain::files::{FileKind, FilePurpose};
-use tinhso_domain::ids::AgencyCode;
-use tinhso_domain::ioc::{FactKey, Measure};
-use tinhso_domain::policy::Role;
-use tinhso_domain::province::{Agency, Province, Unit};
+use tinhso_catalogue::procedure::Procedure;
+use tinhso_dossier::tally::{Tally, TallyKey};
+use tinhso_dossier::{Dossier, DossierState, Event};
+use tinhso_ioc::{FactKey, Measure};
+use tinhso_kernel::calendar::YearCalendar;
+use tinhso_kernel::files::{FileKind, FilePurpose};
+use tinhso_kernel::ids::AgencyCode;
+use tinhso_kernel::province::{Agency, Province, Unit};
+use tinhso_ledger::chain::Link;
+use tinhso_policy::Role;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -571,8 +571,8 @@ pub fn count_rows(rows: Vec<(String, i64)>) -> Result<Vec<(TallyKey, i64)>> {
 
 pub mod codec {
     use super::{Result, StoreError};
-    use tinhso_domain::ids::AgencyCode;
-    use tinhso_domain::policy::Role;
+    use tinhso_kernel::ids::AgencyCode;
+    use tinhso_policy::Role;
 
     pub fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
         serde_json_string(v)

@@ -12,7 +12,7 @@
 use crate::{Attachment, NewDossier, Notification, Result, StoreError};
 use chrono::NaiveDate;
 use std::sync::Arc;
-use tinhso_domain::dossier::{apply, Dossier, Event};
+use tinhso_dossier::{apply, Dossier, Event};
 
 /// A column's type, so a backend can bind a whole column at once (PostgreSQL's `unnest`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

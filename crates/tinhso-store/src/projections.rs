@@ -5,8 +5,8 @@
 
 use crate::plan::{ColumnType as T, CounterTable, DossierProjection, Projections, RowOp, SetTable, Value};
 use crate::Grain;
-use tinhso_domain::dossier::{tally, Dossier};
-use tinhso_domain::ioc;
+use tinhso_dossier::{tally, Dossier};
+use tinhso_ioc as ioc;
 
 pub static IOC_AGGREGATE: CounterTable = CounterTable {
     name: "ioc_aggregate",

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use tinhso_domain::catalogue::{CompetentAgency, Level, OnlineLevel, ProcessingTime};
+use tinhso_catalogue::procedure::{CompetentAgency, Level, OnlineLevel, ProcessingTime};
 
 pub const MAX_LIMIT: usize = 100;
 

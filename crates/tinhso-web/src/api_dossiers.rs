@@ -16,8 +16,8 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
-use tinhso_domain::dossier::{Command, Dossier, DossierState};
-use tinhso_domain::ids::Login;
+use tinhso_dossier::{Command, Dossier, DossierState};
+use tinhso_kernel::ids::Login;
 use tinhso_store::{Account, DossierQuery, Session};
 
 /// The logged-in caller of an API route.
@@ -105,7 +105,7 @@ pub struct DossierView<'a> {
     dossier: &'a Dossier,
     state_code: u8,
     state_label: &'static str,
-    due_status: tinhso_domain::dossier::deadline::DueStatus,
+    due_status: tinhso_dossier::deadline::DueStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     form: Option<&'a Value>,
 }
@@ -240,7 +240,7 @@ pub async fn lookup(
         return Err(AppError::Throttled.into());
     }
     state.throttle.fail(&key);
-    let phone = tinhso_domain::ids::Phone::parse("phone", &q.phone).map_err(|e| AppError::Invalid(vec![e]))?;
+    let phone = tinhso_kernel::ids::Phone::parse("phone", &q.phone).map_err(|e| AppError::Invalid(vec![e]))?;
     let rec =
         state.store.dossier(q.code.trim()).await?.filter(|r| r.applicant_phone.as_deref() == Some(phone.as_str()));
     let rec = rec.ok_or(AppError::NotFound)?;
@@ -263,7 +263,7 @@ pub async fn upload(
     body: axum::body::Body,
 ) -> ApiResult<Response> {
     let raw_name = headers.get("x-file-name").and_then(|v| v.to_str().ok()).unwrap_or("tep");
-    let name = tinhso_domain::files::clean_name(&percent_decode(raw_name));
+    let name = tinhso_kernel::files::clean_name(&percent_decode(raw_name));
     let stored = state.files.put_stream(body).await?;
     state.store.add_document(user.account.id, &stored, &name).await?;
     let body = json!({ "sha256": stored.sha256, "size": stored.size, "kind": stored.kind, "name": name });

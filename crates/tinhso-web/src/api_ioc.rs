@@ -11,8 +11,8 @@ use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tinhso_domain::ioc::Measure;
-use tinhso_domain::policy::{decide, Action, Actor, Decision};
+use tinhso_ioc::Measure;
+use tinhso_policy::{decide, Action, Actor, Decision};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
-use tinhso_domain::policy::{decide, Action, Actor, Decision};
+use tinhso_policy::{decide, Action, Actor, Decision};
 use tinhso_store::{Account, Session};
 
 pub const SESSION_DAYS: i64 = 7;

@@ -7,8 +7,8 @@
 use crate::error::AppError;
 use crate::form::FormData;
 use serde_json::{Map, Value};
-use tinhso_domain::dossier::{Command, CommandKind};
-use tinhso_domain::FieldError;
+use tinhso_dossier::{Command, CommandKind};
+use tinhso_kernel::FieldError;
 
 fn invalid(field: &str, vi: &str, en: &str) -> FieldError {
     FieldError::new(field, "invalid_input", vi, en)
@@ -99,7 +99,7 @@ pub fn command(f: &FormData) -> Result<Command, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tinhso_domain::dossier::{Rating, ReturnMethod};
+    use tinhso_dossier::{Rating, ReturnMethod};
 
     fn form(pairs: &[(&str, &str)]) -> FormData {
         let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();

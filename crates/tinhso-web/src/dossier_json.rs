@@ -8,9 +8,9 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
-use tinhso_domain::dossier::deadline::{due_status, local_date, DueStatus};
-use tinhso_domain::dossier::DossierState;
-use tinhso_domain::ids::AgencyCode;
+use tinhso_dossier::deadline::{due_status, local_date, DueStatus};
+use tinhso_dossier::DossierState;
+use tinhso_kernel::ids::AgencyCode;
 
 /// What a list or lookup needs of a stored dossier: who may see it and where it stands.
 #[derive(Debug, Deserialize)]

@@ -2,10 +2,10 @@
 
 use crate::state::AppState;
 use chrono::Utc;
-use tinhso_domain::catalogue::{FieldType, Procedure};
-use tinhso_domain::dossier::deadline::{due_status, local_date, DueStatus};
-use tinhso_domain::dossier::{Channel, Dossier, DossierState, EventKind, ReturnMethod};
-use tinhso_domain::format::{date_vi, thousands};
+use tinhso_catalogue::procedure::{FieldType, Procedure};
+use tinhso_dossier::deadline::{due_status, local_date, DueStatus};
+use tinhso_dossier::{Channel, Dossier, DossierState, EventKind, ReturnMethod};
+use tinhso_kernel::format::{date_vi, thousands};
 use tinhso_store::StoredEvent;
 
 /// A dossier in a list or at the top of its page.
@@ -224,7 +224,7 @@ pub struct StepRow {
 }
 
 fn budget_label(hours: u16) -> String {
-    let day = tinhso_domain::workflow::HOURS_PER_DAY;
+    let day = tinhso_catalogue::workflow::HOURS_PER_DAY;
     if hours.is_multiple_of(day) {
         format!("{} ngày", hours / day)
     } else {
@@ -235,8 +235,7 @@ fn budget_label(hours: u16) -> String {
 /// The process table: each step's holder, dates and whether it kept to its budget.
 pub fn step_rows(state: &AppState, d: &Dossier, events: &[StoredEvent], names: &Names) -> Vec<StepRow> {
     let today = local_date(Utc::now());
-    let progress =
-        tinhso_domain::dossier::steps::progress(&d.steps, events.iter().map(|e| &e.event), &state.calendar());
+    let progress = tinhso_dossier::steps::progress(&d.steps, events.iter().map(|e| &e.event), &state.calendar());
     let open = d.state == DossierState::Processing;
     let date = |d: Option<chrono::NaiveDate>| d.map(date_vi).unwrap_or_default();
     progress

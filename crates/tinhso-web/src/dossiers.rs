@@ -9,12 +9,12 @@ use crate::state::AppState;
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use tinhso_domain::dossier::access::Denied;
-use tinhso_domain::dossier::FileRef;
-use tinhso_domain::dossier::{self, ApplicantType, Channel, Command, CommandKind, Dossier, Event, EventKind};
-use tinhso_domain::files::FilePurpose;
-use tinhso_domain::ids::AgencyCode;
-use tinhso_domain::policy::{decide as policy, Action, Actor, Decision, Role};
+use tinhso_dossier::access::Denied;
+use tinhso_dossier::FileRef;
+use tinhso_dossier::{self as dossier, ApplicantType, Channel, Command, CommandKind, Dossier, Event, EventKind};
+use tinhso_kernel::files::FilePurpose;
+use tinhso_kernel::ids::AgencyCode;
+use tinhso_policy::{decide as policy, Action, Actor, Decision, Role};
 use tinhso_store::{Account, Attachment, DossierQuery, DossierRecord, NewDossier, Notification, StoreError};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -57,20 +57,20 @@ fn in_person() -> Channel {
 /// Finds the citizen a desk dossier belongs to, or creates an account for them without a
 /// password: they claim it by registering with the same phone and personal ID.
 async fn walk_in_applicant(state: &AppState, intake: &DeskIntake) -> Result<Account, AppError> {
-    let mut errs = tinhso_domain::error::Errors::default();
-    let full_name = tinhso_domain::text::clean(&intake.full_name);
+    let mut errs = tinhso_kernel::error::Errors::default();
+    let full_name = tinhso_kernel::text::clean(&intake.full_name);
     if full_name.is_empty() || full_name.chars().count() > 200 {
-        errs.push(tinhso_domain::FieldError::new(
+        errs.push(tinhso_kernel::FieldError::new(
             "desk.full_name",
             "required",
             "Nhập họ và tên người nộp hồ sơ",
             "Enter the applicant's full name",
         ));
     }
-    let pid = errs.take(tinhso_domain::ids::PersonalId::parse("desk.personal_id", &intake.personal_id));
-    let phone = errs.take(tinhso_domain::ids::Phone::parse("desk.phone", &intake.phone));
+    let pid = errs.take(tinhso_kernel::ids::PersonalId::parse("desk.personal_id", &intake.personal_id));
+    let phone = errs.take(tinhso_kernel::ids::Phone::parse("desk.phone", &intake.phone));
     if !matches!(intake.channel, Channel::InPerson | Channel::Postal) {
-        errs.push(tinhso_domain::FieldError::new(
+        errs.push(tinhso_kernel::FieldError::new(
             "desk.channel",
             "invalid_channel",
             "Hồ sơ tại quầy là trực tiếp hoặc qua bưu chính",
@@ -81,7 +81,7 @@ async fn walk_in_applicant(state: &AppState, intake: &DeskIntake) -> Result<Acco
         return Err(AppError::Invalid(errs.0));
     };
     let taken = || {
-        AppError::Invalid(vec![tinhso_domain::FieldError::new(
+        AppError::Invalid(vec![tinhso_kernel::FieldError::new(
             "desk.phone",
             "phone_taken",
             "Số điện thoại này đã đăng ký cho người khác (số định danh khác). Kiểm tra lại với người nộp.",
@@ -205,7 +205,7 @@ pub async fn submit(state: &AppState, account: &Account, input: SubmitInput) -> 
     let units = state.units.clone();
     let form = dossier::form::validate(&procedure.form_fields, &input.form, &|c| units.iter().any(|u| u.code == c))
         .map_err(AppError::Invalid)?;
-    let phone = form.values().find_map(|v| v.as_str().filter(|s| tinhso_domain::ids::Phone::parse("p", s).is_ok()));
+    let phone = form.values().find_map(|v| v.as_str().filter(|s| tinhso_kernel::ids::Phone::parse("p", s).is_ok()));
     let applicant_phone = match &input.desk {
         Some(_) => Some(applicant.login.clone()).filter(|l| !l.contains('@')),
         None => phone.map(str::to_owned).or_else(|| (!account.login.contains('@')).then(|| account.login.clone())),

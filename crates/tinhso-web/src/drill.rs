@@ -7,9 +7,9 @@ use crate::ioc::{Period, Unit};
 use crate::state::AppState;
 use chrono::NaiveDate;
 use std::collections::VecDeque;
-use tinhso_domain::dossier::Dossier;
-use tinhso_domain::ids::AgencyCode;
-use tinhso_domain::ioc::{is_count, Measure};
+use tinhso_dossier::Dossier;
+use tinhso_ioc::{is_count, Measure};
+use tinhso_kernel::ids::AgencyCode;
 use tinhso_store::MemberQuery;
 
 /// Dossiers on one drill-down page.

@@ -4,7 +4,7 @@
 use crate::i18n::Locale;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use tinhso_domain::FieldError;
+use tinhso_kernel::FieldError;
 use tinhso_store::StoreError;
 
 #[derive(Debug, thiserror::Error)]

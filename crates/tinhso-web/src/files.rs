@@ -6,7 +6,7 @@ use crate::error::AppError;
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use tinhso_domain::files::{FileKind, MAX_FILE_BYTES};
+use tinhso_kernel::files::{FileKind, MAX_FILE_BYTES};
 use tinhso_store::StoredFile;
 
 #[derive(Debug, Clone)]

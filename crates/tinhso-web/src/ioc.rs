@@ -6,13 +6,13 @@ use crate::error::AppError;
 use crate::state::AppState;
 use chrono::{Datelike, NaiveDate, Utc};
 use std::collections::{BTreeMap, HashMap};
-use tinhso_domain::catalogue::{CompetentAgency, Procedure};
-use tinhso_domain::dossier::deadline::local_date;
-use tinhso_domain::dossier::Dossier;
-use tinhso_domain::ids::AgencyCode;
-use tinhso_domain::ioc::index::{catalogue_stats, compute, Entered, IndexReport};
-use tinhso_domain::ioc::{Measure, Totals};
-use tinhso_domain::province::{AgencyKind, AgencyLevel};
+use tinhso_catalogue::procedure::{CompetentAgency, Procedure};
+use tinhso_dossier::deadline::local_date;
+use tinhso_dossier::Dossier;
+use tinhso_ioc::index::{catalogue_stats, compute, Entered, IndexReport};
+use tinhso_ioc::{Measure, Totals};
+use tinhso_kernel::ids::AgencyCode;
+use tinhso_kernel::province::{AgencyKind, AgencyLevel};
 
 /// The province as a whole, or one deciding agency (a department or a commune's committee).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -262,7 +262,7 @@ pub const DUE_SOON_DAYS: u32 = 2;
 /// nobody holds it) gets a reminder; each deciding agency's leaders get its overdue dossiers
 /// without an apology; the province's leaders get the agencies under the on-time threshold.
 pub async fn send_alerts(state: &AppState, threshold: f64) -> Result<usize, AppError> {
-    use tinhso_domain::policy::Role;
+    use tinhso_policy::Role;
     use tinhso_store::Notification;
     let today = local_date(Utc::now());
     let a = alerts(state, DUE_SOON_DAYS, threshold).await?;
@@ -297,7 +297,7 @@ pub async fn send_alerts(state: &AppState, threshold: f64) -> Result<usize, AppE
                 .iter()
                 .take(20)
                 .map(|d| {
-                    format!("{} (hẹn {})", d.code, d.due_on.map(tinhso_domain::format::date_vi).unwrap_or_default())
+                    format!("{} (hẹn {})", d.code, d.due_on.map(tinhso_kernel::format::date_vi).unwrap_or_default())
                 })
                 .collect::<Vec<_>>()
                 .join(", "),

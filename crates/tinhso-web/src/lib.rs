@@ -114,7 +114,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/dossiers/{code}/files/{sha256}", get(api_dossiers::download))
         .route(
             "/api/v1/files",
-            post(api_dossiers::upload).layer(DefaultBodyLimit::max(tinhso_domain::files::MAX_FILE_BYTES + 1)),
+            post(api_dossiers::upload).layer(DefaultBodyLimit::max(tinhso_kernel::files::MAX_FILE_BYTES + 1)),
         )
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(form::FORM_LIMIT))

@@ -2,9 +2,9 @@
 
 use crate::error::AppError;
 use crate::state::AppState;
-use tinhso_domain::catalogue::{CompetentAgency, Level, OnlineLevel};
-use tinhso_domain::ids::AgencyCode;
-use tinhso_domain::search::Filters;
+use tinhso_catalogue::procedure::{CompetentAgency, Level, OnlineLevel};
+use tinhso_catalogue::search::Filters;
+use tinhso_kernel::ids::AgencyCode;
 
 /// Value meaning "the commune People's Committee" in the agency filter.
 pub const COMMUNE_COMMITTEE: &str = "commune_committee";

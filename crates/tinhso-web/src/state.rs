@@ -4,10 +4,10 @@
 use crate::auth::Throttle;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
-use tinhso_domain::calendar::WorkingCalendar;
-use tinhso_domain::catalogue::Procedure;
-use tinhso_domain::province::{Agency, Province, Unit};
-use tinhso_domain::search::SearchIndex;
+use tinhso_catalogue::procedure::Procedure;
+use tinhso_catalogue::search::SearchIndex;
+use tinhso_kernel::calendar::WorkingCalendar;
+use tinhso_kernel::province::{Agency, Province, Unit};
 use tinhso_store::{Account, Session, Store, StoreError};
 
 #[derive(Debug, Clone)]
@@ -17,7 +17,7 @@ pub struct WebConfig {
     /// Where uploaded files live (shared storage when several servers run).
     pub files_dir: std::path::PathBuf,
     /// Decision 766 point splits (the shipped file, or the province's edited copy).
-    pub ioc_weights: Arc<tinhso_domain::ioc::index::Weights>,
+    pub ioc_weights: Arc<tinhso_ioc::index::Weights>,
 }
 
 #[derive(Clone)]
@@ -160,7 +160,7 @@ impl AppState {
         self.store.delete_session(token_hash).await
     }
 
-    pub fn ioc_weights(&self) -> Arc<tinhso_domain::ioc::index::Weights> {
+    pub fn ioc_weights(&self) -> Arc<tinhso_ioc::index::Weights> {
         self.config.ioc_weights.clone()
     }
 

@@ -8,9 +8,9 @@ use crate::state::AppState;
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use tinhso_domain::catalogue::{CompetentAgency, Procedure};
-use tinhso_domain::policy::Action;
-use tinhso_domain::FieldError;
+use tinhso_catalogue::procedure::{CompetentAgency, Procedure};
+use tinhso_kernel::FieldError;
+use tinhso_policy::Action;
 
 pub fn render<T: Template>(t: &T) -> Response {
     match t.render() {
@@ -137,7 +137,7 @@ impl ProcedureView {
             estimated: p.processing_time_estimated,
             fee: if en { p.fee_label_en() } else { p.fee_label_vi() },
             online: if en { p.online_level.label_en() } else { p.online_level.label_vi() }.to_owned(),
-            fully_online: p.online_level == tinhso_domain::catalogue::OnlineLevel::FullyOnline,
+            fully_online: p.online_level == tinhso_catalogue::procedure::OnlineLevel::FullyOnline,
             components: p
                 .components
                 .iter()

@@ -3,8 +3,8 @@
 //! read beside the hashed payload.
 
 use anyhow::Result;
-use tinhso_domain::dossier::chain::{Break, Verifier};
-use tinhso_domain::dossier::EventKind;
+use tinhso_dossier::EventKind;
+use tinhso_ledger::chain::{Break, Verifier};
 use tinhso_store::Store;
 
 const PAGE: usize = 20_000;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::path::Path;
 use std::process::ExitCode;
-use tinhso_domain::catalogue::{CompetentAgency, Level, Procedure, ProcessingTime};
+use tinhso_catalogue::procedure::{CompetentAgency, Level, Procedure, ProcessingTime};
 use tinhso_store::Store;
 
 /// Most row errors printed before "and N more".
@@ -255,7 +255,7 @@ pub async fn export(store: &dyn Store, path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tinhso_domain::catalogue::OnlineLevel;
+    use tinhso_catalogue::procedure::OnlineLevel;
 
     #[test]
     fn csv_row_round_trips() {

@@ -3,13 +3,13 @@
 
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use std::collections::HashMap;
-use tinhso_domain::calendar::WorkingCalendar;
-use tinhso_domain::catalogue::{CompetentAgency, Procedure, ProcessingTime};
-use tinhso_domain::dossier::{
+use tinhso_catalogue::procedure::{CompetentAgency, Procedure, ProcessingTime};
+use tinhso_catalogue::workflow::StepRole;
+use tinhso_dossier::{
     apply, decide, ApplicantType, Channel, Command, Dossier, Event, EventKind, Party, Rating, ReturnMethod,
 };
-use tinhso_domain::ids::AgencyCode;
-use tinhso_domain::workflow::StepRole;
+use tinhso_kernel::calendar::WorkingCalendar;
+use tinhso_kernel::ids::AgencyCode;
 use tinhso_store::NewDossier;
 
 /// A small deterministic generator (xorshift64*), so every demo install has the same history.
@@ -327,7 +327,7 @@ fn dossier(world: &World<'_>, rng: &mut Rng, day: NaiveDate) -> Option<(NewDossi
 /// About `n` dossiers spread over the working days of the year before `now`.
 pub fn history(world: &World<'_>, n: usize) -> Vec<(NewDossier, Vec<Event>)> {
     let mut rng = Rng::new(0x7475_7965_6e71_7561);
-    let today = tinhso_domain::dossier::deadline::local_date(world.now);
+    let today = tinhso_dossier::deadline::local_date(world.now);
     let days: Vec<NaiveDate> = (1..=365)
         .rev()
         .filter_map(|back| today.checked_sub_days(Days::new(back)))

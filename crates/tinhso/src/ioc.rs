@@ -5,10 +5,10 @@
 use anyhow::{anyhow, Result};
 use std::path::Path;
 use std::process::ExitCode;
-use tinhso_domain::dossier::tally::{self, Tally};
-use tinhso_domain::dossier::{apply, Dossier};
-use tinhso_domain::ioc::index::{Weights, DEFAULT_WEIGHTS};
-use tinhso_domain::ioc::{accumulate, differences, facts, FactKey, Facts};
+use tinhso_dossier::tally::{self, Tally};
+use tinhso_dossier::{apply, Dossier};
+use tinhso_ioc::index::{Weights, DEFAULT_WEIGHTS};
+use tinhso_ioc::{accumulate, differences, facts, FactKey, Facts};
 use tinhso_store::{Grain, Store};
 
 /// Dossiers per page of the recomputation.

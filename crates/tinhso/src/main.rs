@@ -273,11 +273,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-async fn calendar(data: &DataArgs) -> Result<tinhso_domain::calendar::WorkingCalendar> {
+async fn calendar(data: &DataArgs) -> Result<tinhso_kernel::calendar::WorkingCalendar> {
     let store = db::open(data).await?;
     let mut years = seed::official_calendar_years()?;
     years.extend(store.calendar_years().await?);
-    Ok(tinhso_domain::calendar::WorkingCalendar::new(years))
+    Ok(tinhso_kernel::calendar::WorkingCalendar::new(years))
 }
 
 /// `demo`: how many dossiers of demo history to seed on an empty database, or `None` for no

@@ -2,15 +2,15 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
-use tinhso_domain::calendar::YearCalendar;
-use tinhso_domain::catalogue::{
+use tinhso_catalogue::procedure::{
     CompetentAgency, Component, CopyKind, Fee, FieldType, FormField, Level, OnlineLevel, Procedure, ProcessingTime,
 };
-use tinhso_domain::ids::{AgencyCode, ProcedureCode};
-use tinhso_domain::policy::Role;
-use tinhso_domain::province::{reform_date, Agency, AgencyKind, AgencyLevel, DivisionType, Province, Unit};
-use tinhso_domain::text::fold;
-use tinhso_domain::workflow::{StepRole, WorkflowStep};
+use tinhso_catalogue::workflow::{StepRole, WorkflowStep};
+use tinhso_kernel::calendar::YearCalendar;
+use tinhso_kernel::ids::{AgencyCode, ProcedureCode};
+use tinhso_kernel::province::{reform_date, Agency, AgencyKind, AgencyLevel, DivisionType, Province, Unit};
+use tinhso_kernel::text::fold;
+use tinhso_policy::Role;
 use tinhso_store::{NewAccount, ProvinceSetup, Store, StoreError};
 
 const DIVISIONS: &str = include_str!("../data/divisions-2025.json");
@@ -204,7 +204,7 @@ pub async fn init_province(store: &dyn Store, name: &str, admin: &str) -> Result
     }
     let raw = find_province(name)?;
     let mut setup = setup_for(&raw)?;
-    let login = tinhso_domain::ids::Login::parse("admin", admin).map_err(|e| anyhow!("--admin: {}", e.message))?;
+    let login = tinhso_kernel::ids::Login::parse("admin", admin).map_err(|e| anyhow!("--admin: {}", e.message))?;
     let password = tinhso_web::auth::random_token().map_err(|e| anyhow!("{e}"))?;
     let hash = tinhso_web::auth::hash_password(&password).map_err(|e| anyhow!("{e}"))?;
     setup.accounts.push(NewAccount {
@@ -404,7 +404,7 @@ async fn demo_history(store: &dyn Store, raw: &RawProvince, setup: &ProvinceSetu
             })
         })
         .collect::<Result<_>>()?;
-    let calendar = tinhso_domain::calendar::WorkingCalendar::new(official_calendar_years()?);
+    let calendar = tinhso_kernel::calendar::WorkingCalendar::new(official_calendar_years()?);
     let world = crate::demo::World {
         calendar: &calendar,
         procedures: &setup.procedures,

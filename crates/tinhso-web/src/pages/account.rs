@@ -10,10 +10,10 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::net::SocketAddr;
-use tinhso_domain::error::Errors;
-use tinhso_domain::ids::{Login, PersonalId};
-use tinhso_domain::policy::Role;
-use tinhso_domain::{password, text, FieldError};
+use tinhso_kernel::error::Errors;
+use tinhso_kernel::ids::{Login, PersonalId};
+use tinhso_kernel::{password, text, FieldError};
+use tinhso_policy::Role;
 use tinhso_store::{NewAccount, StoreError};
 
 const LOGIN_LIMIT: u32 = 5;

@@ -11,16 +11,16 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use chrono::{Datelike, NaiveDate};
-use tinhso_domain::calendar::{CalendarSource, NamedDay, YearCalendar};
-use tinhso_domain::catalogue::{
+use tinhso_catalogue::procedure::{
     CompetentAgency, Component, CopyKind, Fee, FieldType, FormField, Level, OnlineLevel, Procedure, ProcessingTime,
 };
-use tinhso_domain::error::Errors;
-use tinhso_domain::ids::{AgencyCode, ProcedureCode};
-use tinhso_domain::policy::Action;
-use tinhso_domain::text::fold;
-use tinhso_domain::workflow::{StepRole, WorkflowStep};
-use tinhso_domain::FieldError;
+use tinhso_catalogue::workflow::{StepRole, WorkflowStep};
+use tinhso_kernel::calendar::{CalendarSource, NamedDay, YearCalendar};
+use tinhso_kernel::error::Errors;
+use tinhso_kernel::ids::{AgencyCode, ProcedureCode};
+use tinhso_kernel::text::fold;
+use tinhso_kernel::FieldError;
+use tinhso_policy::Action;
 
 #[derive(Template)]
 #[template(path = "admin/home.html")]
@@ -88,7 +88,7 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> PageResult {
     if !viewer.may(&Action::ManageCatalogue) {
         // Agency admins manage their staff; other staff roles get their workspaces with the
         // dossier lifecycle, and see their account meanwhile.
-        let agency_admin = viewer.account.as_ref().is_some_and(|a| a.role == tinhso_domain::policy::Role::AgencyAdmin);
+        let agency_admin = viewer.account.as_ref().is_some_and(|a| a.role == tinhso_policy::Role::AgencyAdmin);
         let to = if agency_admin { "/quan-tri/tai-khoan" } else { "/tai-khoan" };
         return Ok(Redirect::to(to).into_response());
     }
@@ -120,7 +120,7 @@ fn form_page(
         state
             .agencies
             .iter()
-            .filter(|a| a.level == tinhso_domain::province::AgencyLevel::Province)
+            .filter(|a| a.level == tinhso_kernel::province::AgencyLevel::Province)
             .map(|a| pick(a.code.as_str(), &a.name, &v.agency)),
     );
     let levels = Level::ALL
@@ -290,7 +290,7 @@ fn parse_steps(text: &str, errs: &mut Errors) -> Vec<WorkflowStep> {
             let unit = b[digits.len()..].trim();
             match unit {
                 "" | "gio" | "h" | "hours" => Some(n),
-                "ngay" | "days" => n.checked_mul(tinhso_domain::workflow::HOURS_PER_DAY),
+                "ngay" | "days" => n.checked_mul(tinhso_catalogue::workflow::HOURS_PER_DAY),
                 _ => None,
             }
         });
@@ -529,7 +529,7 @@ fn parse_days(field: &str, text: &str, errs: &mut Errors) -> Vec<NamedDay> {
     for (i, line) in text.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
         let (date, name) = line.split_once('|').map(|(d, n)| (d.trim(), n.trim())).unwrap_or((line, ""));
         match NaiveDate::parse_from_str(date, "%d/%m/%Y").or_else(|_| NaiveDate::parse_from_str(date, "%Y-%m-%d")) {
-            Ok(date) => out.push(NamedDay { date, name: tinhso_domain::text::clean(name) }),
+            Ok(date) => out.push(NamedDay { date, name: tinhso_kernel::text::clean(name) }),
             Err(_) => errs.push(FieldError::new(
                 field,
                 "invalid_date",

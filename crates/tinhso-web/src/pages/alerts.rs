@@ -15,7 +15,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::IntoResponse;
 use serde::Deserialize;
-use tinhso_domain::policy::Action;
+use tinhso_policy::Action;
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -107,13 +107,13 @@ pub struct EntriesPage {
     pub entries: Vec<(String, String, String, String, String, String)>,
     pub indicators: Vec<crate::views::Choice>,
     pub units: Vec<crate::views::Choice>,
-    pub errors: Vec<tinhso_domain::FieldError>,
+    pub errors: Vec<tinhso_kernel::FieldError>,
 }
 
 async fn entries_page(
     state: &AppState,
     viewer: &Viewer,
-    errors: Vec<tinhso_domain::FieldError>,
+    errors: Vec<tinhso_kernel::FieldError>,
 ) -> Result<EntriesPage, AppError> {
     use crate::views::Choice;
     let entries = state.store.ioc_entries().await?;
@@ -143,7 +143,7 @@ async fn entries_page(
                 )
             })
             .collect(),
-        indicators: tinhso_domain::ioc::index::entered_indicators()
+        indicators: tinhso_ioc::index::entered_indicators()
             .into_iter()
             .map(|(k, n)| Choice { value: k.into(), label: format!("{k} {n}"), selected: false })
             .collect(),
@@ -161,14 +161,14 @@ pub async fn entries(State(state): State<AppState>, viewer: Viewer) -> PageResul
 
 /// Saves an admin's value for an indicator the platform cannot measure, with its evidence.
 pub async fn save_entry(State(state): State<AppState>, viewer: Viewer, form: crate::form::FormData) -> PageResult {
-    use tinhso_domain::FieldError;
+    use tinhso_kernel::FieldError;
     let err = page_err(&viewer);
     let account = viewer.require(&Action::ManageProvince).map_err(&err)?.clone();
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
     form.only(&["indicator", "unit", "rate", "evidence"]).map_err(&err)?;
     let mut errors = Vec::new();
     let indicator = form.text("indicator");
-    if !tinhso_domain::ioc::index::entered_indicators().iter().any(|(k, _)| *k == indicator) {
+    if !tinhso_ioc::index::entered_indicators().iter().any(|(k, _)| *k == indicator) {
         errors.push(FieldError::new("indicator", "required", "Chọn chỉ số cần nhập", "Choose an indicator"));
     }
     let unit = parse_unit(&state, Some(&form.text("unit")));
@@ -185,7 +185,7 @@ pub async fn save_entry(State(state): State<AppState>, viewer: Viewer, form: cra
             "Enter a rate from 0 to 100",
         ));
     }
-    let evidence = tinhso_domain::text::clean(&form.text("evidence"));
+    let evidence = tinhso_kernel::text::clean(&form.text("evidence"));
     if evidence.is_empty() || evidence.chars().count() > 2000 {
         errors.push(FieldError::new(
             "evidence",

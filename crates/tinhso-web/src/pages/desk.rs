@@ -15,12 +15,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use tinhso_domain::catalogue::CompetentAgency;
-use tinhso_domain::dossier::{ApplicantType, Channel};
-use tinhso_domain::ids::AgencyCode;
-use tinhso_domain::policy::Action;
-use tinhso_domain::search::Filters;
-use tinhso_domain::FieldError;
+use tinhso_catalogue::procedure::CompetentAgency;
+use tinhso_catalogue::search::Filters;
+use tinhso_dossier::{ApplicantType, Channel};
+use tinhso_kernel::ids::AgencyCode;
+use tinhso_kernel::FieldError;
+use tinhso_policy::Action;
 
 #[derive(Template)]
 #[template(path = "dossier/desk.html")]

@@ -11,8 +11,8 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use tinhso_domain::format::thousands;
-use tinhso_domain::FieldError;
+use tinhso_kernel::format::thousands;
+use tinhso_kernel::FieldError;
 
 #[derive(Template)]
 #[template(path = "dossier/documents.html")]

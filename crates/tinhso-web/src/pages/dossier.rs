@@ -17,11 +17,11 @@ use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::net::SocketAddr;
-use tinhso_domain::catalogue::{CompetentAgency, FieldType, OnlineLevel, Procedure};
-use tinhso_domain::dossier::{available, Command, CommandKind, DossierState, EventKind, Party};
-use tinhso_domain::format::thousands;
-use tinhso_domain::policy::Action;
-use tinhso_domain::FieldError;
+use tinhso_catalogue::procedure::{CompetentAgency, FieldType, OnlineLevel, Procedure};
+use tinhso_dossier::{available, Command, CommandKind, DossierState, EventKind, Party};
+use tinhso_kernel::format::thousands;
+use tinhso_kernel::FieldError;
+use tinhso_policy::Action;
 
 /// One e-form field as the submission page renders it.
 pub struct FieldView {
@@ -235,7 +235,7 @@ pub(crate) async fn store_uploads(
             .map_err(|e| AppError::Internal(e.to_string()))?;
         match put {
             Ok(f) => {
-                state.store.add_document(account_id, &f, &tinhso_domain::files::clean_name(&up.name)).await?;
+                state.store.add_document(account_id, &f, &tinhso_kernel::files::clean_name(&up.name)).await?;
                 stored.push((up.field, f.sha256));
             }
             Err(e) => errors.push(FieldError::new(
@@ -272,7 +272,7 @@ pub async fn apply(
     }
     let input = SubmitInput {
         procedure: code.clone(),
-        applicant_type: tinhso_domain::dossier::ApplicantType::Citizen,
+        applicant_type: tinhso_dossier::ApplicantType::Citizen,
         commune: form.text("commune").parse().ok(),
         form: form_json(&state, &code, &form),
         files,
@@ -371,9 +371,9 @@ async fn show_page(
             .into_iter()
             .map(|f| {
                 let what = match f.attachment.purpose {
-                    tinhso_domain::files::FilePurpose::Component => "Thành phần hồ sơ",
-                    tinhso_domain::files::FilePurpose::Supplement => "Bổ sung",
-                    tinhso_domain::files::FilePurpose::Result => "Kết quả giải quyết",
+                    tinhso_kernel::files::FilePurpose::Component => "Thành phần hồ sơ",
+                    tinhso_kernel::files::FilePurpose::Supplement => "Bổ sung",
+                    tinhso_kernel::files::FilePurpose::Result => "Kết quả giải quyết",
                 };
                 let size = format!("{} KB", thousands(f.size.div_ceil(1024)));
                 (f.attachment.sha256, f.attachment.name, what, size)
@@ -484,7 +484,7 @@ pub async fn lookup(
             return Err(err(AppError::Throttled));
         }
         state.throttle.fail(&key);
-        match tinhso_domain::ids::Phone::parse("sdt", &phone) {
+        match tinhso_kernel::ids::Phone::parse("sdt", &phone) {
             Err(e) => errors.push(e),
             Ok(p) => {
                 let rec = state.store.dossier(&code).await.map_err(|e| err(e.into()))?;

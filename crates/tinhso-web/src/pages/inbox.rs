@@ -15,10 +15,10 @@ use askama::Template;
 use axum::extract::State;
 use chrono::Utc;
 use serde::Deserialize;
-use tinhso_domain::dossier::deadline::{due_soon_until, local_date, DueStatus};
-use tinhso_domain::dossier::tally::InboxCounts;
-use tinhso_domain::dossier::{Dossier, DossierState};
-use tinhso_domain::policy::Role;
+use tinhso_dossier::deadline::{due_soon_until, local_date, DueStatus};
+use tinhso_dossier::tally::InboxCounts;
+use tinhso_dossier::{Dossier, DossierState};
+use tinhso_policy::Role;
 use tinhso_store::DossierQuery;
 
 /// Most dossiers one inbox page lists.

@@ -17,9 +17,9 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use serde::Deserialize;
-use tinhso_domain::ioc::index::{IndicatorResult, Source};
-use tinhso_domain::ioc::Measure;
-use tinhso_domain::policy::Action;
+use tinhso_ioc::index::{IndicatorResult, Source};
+use tinhso_ioc::Measure;
+use tinhso_policy::Action;
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -94,7 +94,7 @@ pub struct DashboardPage {
 /// Links to the usual periods, ending today.
 fn presets(wall: bool) -> Vec<(&'static str, String)> {
     use chrono::Datelike;
-    let today = tinhso_domain::dossier::deadline::local_date(chrono::Utc::now());
+    let today = tinhso_dossier::deadline::local_date(chrono::Utc::now());
     let first = |m: u32| chrono::NaiveDate::from_ymd_opt(today.year(), m, 1).unwrap_or(today);
     let quarter = first((today.month() - 1) / 3 * 3 + 1);
     let year_ago = today.checked_sub_days(chrono::Days::new(364)).unwrap_or(today);
@@ -406,7 +406,7 @@ pub async fn indicator(
             .inputs
             .iter()
             .map(|x| {
-                let value = tinhso_domain::format::count(x.value);
+                let value = tinhso_kernel::format::count(x.value);
                 (x.label, value, x.measure.map(|m| format!("/dieu-hanh/ho-so?{query}&so-lieu={m}")))
             })
             .collect(),
@@ -461,10 +461,10 @@ pub async fn dossiers(State(state): State<AppState>, viewer: Viewer, PageQuery(q
         measure_key: measure.key(),
         query: keep(period, &unit),
         items: behind.dossiers.iter().map(|d| summary(&state, d)).collect(),
-        total: tinhso_domain::format::thousands(behind.total.max(0) as u64),
+        total: tinhso_kernel::format::thousands(behind.total.max(0) as u64),
         paged,
         next: behind.next.as_ref().map(drill::cursor_param),
-        export_limit: tinhso_domain::format::thousands(drill::EXPORT as u64),
+        export_limit: tinhso_kernel::format::thousands(drill::EXPORT as u64),
     };
     Ok(viewer.finish(render(&page)))
 }
@@ -520,7 +520,7 @@ pub async fn public(State(state): State<AppState>, viewer: Viewer, PageQuery(q):
 }
 
 /// A list of dossiers as an export table.
-pub(super) fn dossier_table(name: &'static str, state: &AppState, items: &[tinhso_domain::dossier::Dossier]) -> Table {
+pub(super) fn dossier_table(name: &'static str, state: &AppState, items: &[tinhso_dossier::Dossier]) -> Table {
     let rows = items
         .iter()
         .map(|d| {

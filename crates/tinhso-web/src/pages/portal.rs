@@ -12,9 +12,9 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use tinhso_domain::catalogue::{Level, OnlineLevel};
-use tinhso_domain::policy::Action;
-use tinhso_domain::text::fold;
+use tinhso_catalogue::procedure::{Level, OnlineLevel};
+use tinhso_kernel::text::fold;
+use tinhso_policy::Action;
 
 const PAGE_SIZE: usize = 20;
 
@@ -89,7 +89,7 @@ pub async fn search(
         state
             .agencies
             .iter()
-            .filter(|a| a.level == tinhso_domain::province::AgencyLevel::Province)
+            .filter(|a| a.level == tinhso_kernel::province::AgencyLevel::Province)
             .map(|a| choice(a.code.as_str(), &a.name, &q.agency)),
     );
     let view = SearchPage {

@@ -11,8 +11,8 @@ use crate::views::{render, Layout};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use tinhso_domain::dossier::{Dossier, DossierState, EventKind};
-use tinhso_domain::format::date_vi;
+use tinhso_dossier::{Dossier, DossierState, EventKind};
+use tinhso_kernel::format::date_vi;
 use tinhso_store::StoredEvent;
 
 #[derive(Template)]

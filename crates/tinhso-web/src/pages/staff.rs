@@ -9,10 +9,10 @@ use crate::views::{error_for, render, Choice, Layout};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use tinhso_domain::error::Errors;
-use tinhso_domain::ids::{AgencyCode, Login};
-use tinhso_domain::policy::{Action, Role};
-use tinhso_domain::{text, FieldError};
+use tinhso_kernel::error::Errors;
+use tinhso_kernel::ids::{AgencyCode, Login};
+use tinhso_kernel::{text, FieldError};
+use tinhso_policy::{Action, Role};
 use tinhso_store::{NewAccount, StoreError};
 
 pub struct StaffRow {
@@ -43,14 +43,14 @@ impl StaffPage {
 }
 
 /// The agencies whose staff the viewer may manage.
-fn manageable<'a>(state: &'a AppState, viewer: &Viewer) -> Vec<&'a tinhso_domain::province::Agency> {
+fn manageable<'a>(state: &'a AppState, viewer: &Viewer) -> Vec<&'a tinhso_kernel::province::Agency> {
     state.agencies.iter().filter(|a| viewer.may(&Action::ManageStaff { agency: a.code.clone() })).collect()
 }
 
 /// Roles the viewer may give: agency roles to anyone managing staff; province-wide roles only
 /// to those who manage the province.
 fn grantable(viewer: &Viewer) -> Vec<Role> {
-    viewer.actor().map(|a| tinhso_domain::policy::grantable_roles(&a)).unwrap_or_default()
+    viewer.actor().map(|a| tinhso_policy::grantable_roles(&a)).unwrap_or_default()
 }
 
 async fn page(

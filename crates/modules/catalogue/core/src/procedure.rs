@@ -1,0 +1,485 @@
+//! The procedure catalogue in the national catalogue's shape (Cơ sở dữ liệu quốc gia về TTHC).
+
+use crate::workflow::WorkflowStep;
+use serde::{Deserialize, Serialize};
+use tinhso_kernel::error::{Errors, FieldError};
+use tinhso_kernel::ids::{AgencyCode, ProcedureCode};
+use tinhso_kernel::text;
+
+/// Decree 42/2022 online levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnlineLevel {
+    FullyOnline,
+    PartlyOnline,
+    InPerson,
+}
+
+impl OnlineLevel {
+    pub const ALL: [OnlineLevel; 3] = [Self::FullyOnline, Self::PartlyOnline, Self::InPerson];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::FullyOnline => "fully_online",
+            Self::PartlyOnline => "partly_online",
+            Self::InPerson => "in_person",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.key() == s)
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Self::FullyOnline => "Dịch vụ công trực tuyến toàn trình",
+            Self::PartlyOnline => "Dịch vụ công trực tuyến một phần",
+            Self::InPerson => "Nộp trực tiếp",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::FullyOnline => "Fully online",
+            Self::PartlyOnline => "Partly online",
+            Self::InPerson => "In person",
+        }
+    }
+}
+
+/// Cấp thực hiện: which tier carries the procedure out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    Ministry,
+    Province,
+    Commune,
+    Other,
+}
+
+impl Level {
+    pub const ALL: [Level; 4] = [Self::Province, Self::Commune, Self::Ministry, Self::Other];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Ministry => "ministry",
+            Self::Province => "province",
+            Self::Commune => "commune",
+            Self::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.key() == s)
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Self::Ministry => "Cấp bộ",
+            Self::Province => "Cấp tỉnh",
+            Self::Commune => "Cấp xã",
+            Self::Other => "Cơ quan khác",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Ministry => "Ministry",
+            Self::Province => "Province",
+            Self::Commune => "Commune",
+            Self::Other => "Other body",
+        }
+    }
+
+    /// Reads the national portal's labels ("cấp tỉnh, cấp xã").
+    pub fn parse_portal_list(s: &str) -> Vec<Level> {
+        let mut out: Vec<Level> = s
+            .split(',')
+            .filter_map(|p| match text::fold(p.trim()).as_str() {
+                "cap bo" => Some(Level::Ministry),
+                "cap tinh" => Some(Level::Province),
+                "cap xa" => Some(Level::Commune),
+                "co quan khac" => Some(Level::Other),
+                _ => None,
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// Thời hạn giải quyết.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "unit", content = "value", rename_all = "snake_case")]
+pub enum ProcessingTime {
+    WorkingDays(u16),
+    WorkingHours(u16),
+}
+
+impl ProcessingTime {
+    pub fn label_vi(self) -> String {
+        match self {
+            Self::WorkingDays(n) => format!("{n} ngày làm việc"),
+            Self::WorkingHours(n) => format!("{n} giờ làm việc"),
+        }
+    }
+
+    pub fn label_en(self) -> String {
+        match self {
+            Self::WorkingDays(n) => format!("{n} working days"),
+            Self::WorkingHours(n) => format!("{n} working hours"),
+        }
+    }
+}
+
+/// Bản chính / bản sao / bản điện tử, with the national sync code 0 / 1 / 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CopyKind {
+    Original,
+    Copy,
+    Electronic,
+}
+
+impl CopyKind {
+    pub fn sync_code(self) -> u8 {
+        match self {
+            Self::Original => 0,
+            Self::Copy => 1,
+            Self::Electronic => 2,
+        }
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Self::Original => "Bản chính",
+            Self::Copy => "Bản sao",
+            Self::Electronic => "Bản điện tử",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Original => "Original",
+            Self::Copy => "Copy",
+            Self::Electronic => "Electronic",
+        }
+    }
+}
+
+/// Thành phần hồ sơ.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Component {
+    pub name: String,
+    pub copy_kind: CopyKind,
+    pub mandatory: bool,
+}
+
+/// The type of an e-form field; the web layer renders and checks each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    Text,
+    LongText,
+    Number,
+    Date,
+    /// One of the field's `options`.
+    Select,
+    PersonalId,
+    Phone,
+    Email,
+    /// Street address plus a commune chosen from the province's communes.
+    Address,
+}
+
+impl FieldType {
+    pub const ALL: [FieldType; 9] = [
+        Self::Text,
+        Self::LongText,
+        Self::Number,
+        Self::Date,
+        Self::Select,
+        Self::PersonalId,
+        Self::Phone,
+        Self::Email,
+        Self::Address,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::LongText => "long_text",
+            Self::Number => "number",
+            Self::Date => "date",
+            Self::Select => "select",
+            Self::PersonalId => "personal_id",
+            Self::Phone => "phone",
+            Self::Email => "email",
+            Self::Address => "address",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.key() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormField {
+    /// Stable key of the value in a dossier's form data (`ho_ten`, `ngay_sinh`).
+    pub key: String,
+    pub label: String,
+    #[serde(rename = "type")]
+    pub field_type: FieldType,
+    pub required: bool,
+    /// The choices of a `select` field; empty for every other type.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+}
+
+/// Cơ quan có thẩm quyền: one provincial agency, or the People's Committee of whichever
+/// commune the applicant belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CompetentAgency {
+    Agency(AgencyCode),
+    CommuneCommittee,
+}
+
+/// Phí, lệ phí. `amount_vnd` is `None` when the amount is set by the provincial council or varies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fee {
+    pub amount_vnd: Option<u64>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A procedure as the province publishes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Procedure {
+    pub code: ProcedureCode,
+    pub name: String,
+    pub field: String,
+    pub levels: Vec<Level>,
+    pub competent_agency: CompetentAgency,
+    pub processing_time: Option<ProcessingTime>,
+    /// True when `processing_time` is an estimate filled in for a missing official value.
+    #[serde(default)]
+    pub processing_time_estimated: bool,
+    pub fee: Fee,
+    pub online_level: OnlineLevel,
+    #[serde(default)]
+    pub components: Vec<Component>,
+    #[serde(default)]
+    pub form_fields: Vec<FormField>,
+    #[serde(default)]
+    pub legal_basis: String,
+    #[serde(default)]
+    pub result_type: String,
+    /// The internal process; empty means the default two steps (`workflow::default_steps`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<WorkflowStep>,
+}
+
+fn required_text(errs: &mut Errors, field: &str, value: &mut String, label_vi: &str, label_en: &str, max: usize) {
+    *value = text::clean(value);
+    if value.is_empty() {
+        errs.push(FieldError::new(field, "required", format!("Nhập {label_vi}"), format!("Enter the {label_en}")));
+    } else if value.chars().count() > max {
+        errs.push(FieldError::new(
+            field,
+            "too_long",
+            format!("{label_vi} dài quá {max} ký tự", label_vi = capitalise(label_vi)),
+            format!("The {label_en} is longer than {max} characters"),
+        ));
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+impl Procedure {
+    /// Normalises text to NFC and checks what serde cannot: lengths, non-empty lists, unique keys.
+    pub fn normalise(mut self) -> Result<Self, Vec<FieldError>> {
+        let mut errs = Errors::default();
+        required_text(&mut errs, "name", &mut self.name, "tên thủ tục", "procedure name", 1000);
+        required_text(&mut errs, "field", &mut self.field, "lĩnh vực", "field", 200);
+        self.legal_basis = text::clean(&self.legal_basis);
+        self.result_type = text::clean(&self.result_type);
+        self.fee.note = text::clean(&self.fee.note);
+        if self.levels.is_empty() {
+            errs.push(FieldError::new(
+                "levels",
+                "required",
+                "Chọn ít nhất một cấp thực hiện",
+                "Choose at least one level",
+            ));
+        }
+        self.levels.sort();
+        self.levels.dedup();
+        match self.processing_time {
+            Some(ProcessingTime::WorkingDays(0) | ProcessingTime::WorkingHours(0)) => errs.push(FieldError::new(
+                "processing_time",
+                "out_of_range",
+                "Thời hạn giải quyết phải lớn hơn 0",
+                "Processing time must be above 0",
+            )),
+            Some(ProcessingTime::WorkingDays(d)) if d > 365 => errs.push(FieldError::new(
+                "processing_time",
+                "out_of_range",
+                "Thời hạn giải quyết không quá 365 ngày làm việc",
+                "Processing time is at most 365 working days",
+            )),
+            _ => {}
+        }
+        for (i, c) in self.components.iter_mut().enumerate() {
+            required_text(
+                &mut errs,
+                &format!("components[{i}].name"),
+                &mut c.name,
+                "tên thành phần hồ sơ",
+                "component name",
+                500,
+            );
+        }
+        let mut keys = std::collections::HashSet::new();
+        for (i, f) in self.form_fields.iter_mut().enumerate() {
+            required_text(
+                &mut errs,
+                &format!("form_fields[{i}].label"),
+                &mut f.label,
+                "nhãn của trường",
+                "field label",
+                200,
+            );
+            let key_ok = !f.key.is_empty()
+                && f.key.len() <= 64
+                && f.key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            if !key_ok {
+                errs.push(FieldError::new(
+                    format!("form_fields[{i}].key"),
+                    "invalid_key",
+                    "Khóa của trường chỉ gồm chữ thường không dấu, số và dấu gạch dưới, ví dụ ho_ten",
+                    "A field key uses lower-case ASCII letters, digits and underscores, e.g. ho_ten",
+                ));
+            } else if !keys.insert(f.key.clone()) {
+                errs.push(FieldError::new(
+                    format!("form_fields[{i}].key"),
+                    "duplicate_key",
+                    format!("Khóa {} bị trùng", f.key),
+                    format!("Key {} is used twice", f.key),
+                ));
+            }
+            f.options.iter_mut().for_each(|o| *o = text::clean(o));
+            f.options.retain(|o| !o.is_empty());
+            if f.field_type == FieldType::Select {
+                if f.options.is_empty() {
+                    errs.push(FieldError::new(
+                        format!("form_fields[{i}].options"),
+                        "required",
+                        "Trường lựa chọn cần ít nhất một lựa chọn",
+                        "A select field needs at least one option",
+                    ));
+                }
+            } else if !f.options.is_empty() {
+                errs.push(FieldError::new(
+                    format!("form_fields[{i}].options"),
+                    "unexpected_options",
+                    "Chỉ trường lựa chọn mới có danh sách lựa chọn",
+                    "Only select fields have options",
+                ));
+            }
+        }
+        crate::workflow::normalise(&mut self.steps, self.processing_time, &mut errs);
+        errs.into_result(|| self)
+    }
+
+    /// The steps a dossier of this procedure goes through at the competent agency.
+    pub fn workflow(&self) -> Vec<WorkflowStep> {
+        if self.steps.is_empty() {
+            crate::workflow::default_steps(self.processing_time)
+        } else {
+            self.steps.clone()
+        }
+    }
+
+    /// Fee as people read it.
+    pub fn fee_label_vi(&self) -> String {
+        match self.fee.amount_vnd {
+            Some(0) => "Miễn phí".to_owned(),
+            Some(n) => format!("{} đồng", tinhso_kernel::format::thousands(n)),
+            None if self.fee.note.is_empty() => "Theo quy định của Hội đồng nhân dân tỉnh".to_owned(),
+            None => self.fee.note.clone(),
+        }
+    }
+
+    pub fn fee_label_en(&self) -> String {
+        match self.fee.amount_vnd {
+            Some(0) => "Free".to_owned(),
+            Some(n) => format!("{} VND", tinhso_kernel::format::thousands(n)),
+            None => "Set by the provincial council".to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> serde_json::Value {
+        serde_json::json!({
+            "code": "1.001193", "name": " Thủ tục  đăng ký khai sinh", "field": "Hộ tịch",
+            "levels": ["commune"], "competent_agency": "commune_committee",
+            "processing_time": {"unit": "working_days", "value": 3}, "fee": {"amount_vnd": 0},
+            "online_level": "fully_online",
+            "components": [{"name": "Tờ khai", "copy_kind": "original", "mandatory": true}],
+            "form_fields": [
+                {"key": "ho_ten", "label": "Họ và tên", "type": "text", "required": true},
+                {"key": "gioi_tinh", "label": "Giới tính", "type": "select", "options": ["Nam", "Nữ"], "required": true}
+            ]
+        })
+    }
+
+    #[test]
+    fn parses_and_normalises() {
+        let p: Procedure = serde_json::from_value(sample()).unwrap();
+        let p = p.normalise().unwrap();
+        assert_eq!(p.name, "Thủ tục đăng ký khai sinh");
+        assert_eq!(p.fee_label_vi(), "Miễn phí");
+    }
+
+    #[test]
+    fn unknown_fields_and_bad_codes_are_refused() {
+        let mut v = sample();
+        v["colour"] = "red".into();
+        assert!(serde_json::from_value::<Procedure>(v).is_err());
+        let mut v = sample();
+        v["code"] = "1.11".into();
+        assert!(serde_json::from_value::<Procedure>(v).is_err());
+    }
+
+    #[test]
+    fn reports_every_problem() {
+        let mut v = sample();
+        v["name"] = " ".into();
+        v["levels"] = serde_json::json!([]);
+        v["form_fields"][1]["key"] = "ho_ten".into();
+        let p: Procedure = serde_json::from_value(v).unwrap();
+        let errs = p.normalise().unwrap_err();
+        let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, vec!["name", "levels", "form_fields[1].key"]);
+    }
+
+    #[test]
+    fn portal_levels() {
+        assert_eq!(Level::parse_portal_list("cấp tỉnh, cấp xã"), vec![Level::Province, Level::Commune]);
+        assert_eq!(Level::parse_portal_list("cơ quan khác"), vec![Level::Other]);
+    }
+}

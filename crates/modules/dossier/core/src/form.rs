@@ -1,0 +1,171 @@
+//! E-form data checked against the procedure's typed fields. Values arrive as JSON (the API)
+//! or as strings (HTML forms); what is stored is the normalised JSON.
+
+use chrono::NaiveDate;
+use serde_json::{Map, Value};
+use tinhso_catalogue::procedure::{FieldType, FormField};
+use tinhso_kernel::error::{Errors, FieldError};
+use tinhso_kernel::ids::{Email, PersonalId, Phone};
+use tinhso_kernel::text;
+
+fn as_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(text::clean(s)),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn missing(f: &FormField) -> FieldError {
+    FieldError::new(
+        format!("form.{}", f.key),
+        "required",
+        format!("Nhập {}", f.label.to_lowercase()),
+        format!("Enter {}", f.label),
+    )
+}
+
+fn invalid(f: &FormField, vi: &str, en: &str) -> FieldError {
+    FieldError::new(
+        format!("form.{}", f.key),
+        "invalid_value",
+        format!("{}: {vi}", f.label),
+        format!("{}: {en}", f.label),
+    )
+}
+
+/// Checks `values` against `fields`; `is_commune` says whether a unit code is a commune of
+/// the province (for address fields). Returns the normalised values or every problem.
+pub fn validate(
+    fields: &[FormField],
+    values: &Map<String, Value>,
+    is_commune: &dyn Fn(u32) -> bool,
+) -> Result<Map<String, Value>, Vec<FieldError>> {
+    let mut errs = Errors::default();
+    for k in values.keys() {
+        if !fields.iter().any(|f| &f.key == k) {
+            errs.push(FieldError::new(
+                format!("form.{k}"),
+                "unknown_field",
+                format!("Tờ khai không có trường {k}"),
+                format!("The form has no field {k}"),
+            ));
+        }
+    }
+    let mut out = Map::new();
+    for f in fields {
+        let v = values.get(&f.key).filter(|v| !v.is_null() && v.as_str().is_none_or(|s| !s.trim().is_empty()));
+        let Some(v) = v else {
+            if f.required {
+                errs.push(missing(f));
+            }
+            continue;
+        };
+        let checked: Result<Value, FieldError> = match f.field_type {
+            FieldType::Address => {
+                let detail = v.get("detail").and_then(as_text).unwrap_or_default();
+                let commune =
+                    v.get("commune").and_then(|c| c.as_u64().or_else(|| c.as_str().and_then(|s| s.parse().ok())));
+                match commune.and_then(|c| u32::try_from(c).ok()).filter(|c| is_commune(*c)) {
+                    Some(c) if !detail.is_empty() && detail.chars().count() <= 500 => {
+                        Ok(serde_json::json!({ "detail": detail, "commune": c }))
+                    }
+                    _ => Err(invalid(
+                        f,
+                        "ghi số nhà, thôn/xóm và chọn xã, phường trong tỉnh",
+                        "give the street and choose a commune of the province",
+                    )),
+                }
+            }
+            _ => match as_text(v) {
+                None => Err(invalid(f, "giá trị không đúng kiểu", "wrong type")),
+                Some(s) => match f.field_type {
+                    FieldType::Text if s.chars().count() > 500 => {
+                        Err(invalid(f, "không quá 500 ký tự", "at most 500 characters"))
+                    }
+                    FieldType::LongText if s.chars().count() > 5000 => {
+                        Err(invalid(f, "không quá 5.000 ký tự", "at most 5,000 characters"))
+                    }
+                    FieldType::Text | FieldType::LongText => Ok(Value::String(s)),
+                    FieldType::Number => s
+                        .replace('.', "")
+                        .replace(',', ".")
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|n| n.is_finite())
+                        .and_then(serde_json::Number::from_f64)
+                        .map(Value::Number)
+                        .ok_or_else(|| invalid(f, "nhập một số", "enter a number")),
+                    FieldType::Date => NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                        .or_else(|_| NaiveDate::parse_from_str(&s, "%d/%m/%Y"))
+                        .map(|d| Value::String(d.format("%Y-%m-%d").to_string()))
+                        .map_err(|_| invalid(f, "nhập ngày dạng dd/mm/yyyy", "enter a date as dd/mm/yyyy")),
+                    FieldType::Select if f.options.contains(&s) => Ok(Value::String(s)),
+                    FieldType::Select => {
+                        Err(invalid(f, "chọn một lựa chọn trong danh sách", "choose one of the options"))
+                    }
+                    FieldType::PersonalId => {
+                        PersonalId::parse(&format!("form.{}", f.key), &s).map(|p| Value::String(p.to_string()))
+                    }
+                    FieldType::Phone => {
+                        Phone::parse(&format!("form.{}", f.key), &s).map(|p| Value::String(p.to_string()))
+                    }
+                    FieldType::Email => {
+                        Email::parse(&format!("form.{}", f.key), &s).map(|p| Value::String(p.to_string()))
+                    }
+                    FieldType::Address => Err(invalid(f, "", "")),
+                },
+            },
+        };
+        if let Some(v) = errs.take(checked) {
+            out.insert(f.key.clone(), v);
+        }
+    }
+    errs.into_result(|| out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(key: &str, t: FieldType, required: bool) -> FormField {
+        FormField {
+            key: key.into(),
+            label: key.into(),
+            field_type: t,
+            required,
+            options: vec!["Nam".into(), "Nữ".into()],
+        }
+    }
+
+    #[test]
+    fn checks_each_type_and_reports_all() {
+        let fields = vec![
+            field("ho_ten", FieldType::Text, true),
+            field("cccd", FieldType::PersonalId, true),
+            field("sdt", FieldType::Phone, true),
+            field("ngay", FieldType::Date, true),
+            field("gioi", FieldType::Select, true),
+            field("dia_chi", FieldType::Address, true),
+            field("ghi_chu", FieldType::LongText, false),
+        ];
+        let ok = serde_json::json!({
+            "ho_ten": " Nguyễn  Văn An ", "cccd": "008090001234", "sdt": "+84912345678", "ngay": "05/03/2025",
+            "gioi": "Nữ", "dia_chi": {"detail": "Thôn Nà Lừa", "commune": 2269}
+        });
+        let out = validate(&fields, ok.as_object().unwrap(), &|c| c == 2269).unwrap();
+        assert_eq!(out["ho_ten"], "Nguyễn Văn An");
+        assert_eq!(out["sdt"], "0912345678");
+        assert_eq!(out["ngay"], "2025-03-05");
+        let bad = serde_json::json!({
+            "cccd": "123", "sdt": "12", "ngay": "2025-02-30", "gioi": "Khác",
+            "dia_chi": {"detail": "x", "commune": 1}, "la": 1
+        });
+        let errs = validate(&fields, bad.as_object().unwrap(), &|c| c == 2269).unwrap_err();
+        let got: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            got,
+            vec!["form.la", "form.ho_ten", "form.cccd", "form.sdt", "form.ngay", "form.gioi", "form.dia_chi"]
+        );
+    }
+}

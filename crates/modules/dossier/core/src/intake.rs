@@ -1,0 +1,201 @@
+//! The rules of taking a dossier in: which agency decides it and which desk receives it
+//! (Decree 118/2025), how long it may take, which documents must arrive and how (Decree
+//! 42/2022's fully online rule, the desk's paper check), and what counts as reused data.
+
+use super::Channel;
+use chrono::{DateTime, Duration, Utc};
+use tinhso_catalogue::procedure::{CompetentAgency, OnlineLevel, Procedure, ProcessingTime};
+use tinhso_kernel::error::FieldError;
+use tinhso_kernel::ids::AgencyCode;
+use tinhso_kernel::province::{Agency, AgencyKind, AgencyLevel};
+
+/// The People's Committee of commune `commune`.
+pub fn commune_committee(agencies: &[Agency], commune: u32) -> Option<AgencyCode> {
+    agencies.iter().find(|a| a.level == AgencyLevel::Commune && a.unit_code == Some(commune)).map(|a| a.code.clone())
+}
+
+/// The provincial public administration service centre.
+pub fn service_centre(agencies: &[Agency]) -> Option<AgencyCode> {
+    agencies.iter().find(|a| a.kind == AgencyKind::ServiceCentre).map(|a| a.code.clone())
+}
+
+/// The agency that decides: the procedure's own, or the chosen commune's committee.
+pub fn competent_agency(p: &Procedure, commune: Option<u32>, agencies: &[Agency]) -> Result<AgencyCode, FieldError> {
+    match &p.competent_agency {
+        CompetentAgency::Agency(c) => Ok(c.clone()),
+        CompetentAgency::CommuneCommittee => commune.and_then(|c| commune_committee(agencies, c)).ok_or_else(|| {
+            FieldError::new(
+                "commune",
+                "required",
+                "Chọn xã, phường, đặc khu giải quyết hồ sơ",
+                "Choose the commune that decides the dossier",
+            )
+        }),
+    }
+}
+
+/// Decree 118/2025: any desk receives any procedure; online dossiers go to the desk of the
+/// deciding commune, or to the provincial service centre for provincial procedures.
+pub fn receiving_agency(
+    p: &Procedure,
+    desk: Option<&AgencyCode>,
+    competent: &AgencyCode,
+    agencies: &[Agency],
+) -> AgencyCode {
+    match desk {
+        Some(d) => d.clone(),
+        None if matches!(p.competent_agency, CompetentAgency::CommuneCommittee) => competent.clone(),
+        None => service_centre(agencies).unwrap_or_else(|| competent.clone()),
+    }
+}
+
+/// Working days a procedure allows; hours count as whole working days of 8 hours, and a
+/// procedure without a published time gets the general 15 days.
+pub fn processing_days(t: Option<ProcessingTime>) -> u16 {
+    match t {
+        Some(ProcessingTime::WorkingDays(d)) => d,
+        Some(ProcessingTime::WorkingHours(h)) => h.div_ceil(8).max(1),
+        None => 15,
+    }
+}
+
+/// A document is reused data (Decision 766) when it was in the applicant's store before this
+/// sitting: uploaded more than this long before the submission. Scans the desk makes are not.
+pub const REUSED_AFTER: Duration = Duration::hours(1);
+
+pub fn is_reused(stored_at: DateTime<Utc>, submitted_at: DateTime<Utc>, at_desk: bool) -> bool {
+    !at_desk && stored_at < submitted_at - REUSED_AFTER
+}
+
+/// What arrived with a dossier: the components received on paper (at a desk) and the
+/// components that came as files.
+pub struct Arrived<'a> {
+    pub channel: Channel,
+    pub at_desk: bool,
+    pub paper: &'a [u16],
+    pub files: &'a [u16],
+}
+
+/// Every problem with the documents of a dossier at once: unknown components; at the desk, a
+/// mandatory document neither on paper nor scanned; online for a fully online procedure, a
+/// mandatory document not uploaded (Decree 42/2022: fully online means every document is a file).
+pub fn document_errors(p: &Procedure, a: &Arrived<'_>) -> Vec<FieldError> {
+    let unknown = |field: String| {
+        FieldError::new(
+            field,
+            "unknown_component",
+            "Thủ tục không có thành phần hồ sơ này",
+            "The procedure has no such component",
+        )
+    };
+    let mut errors = Vec::new();
+    for (i, c) in a.paper.iter().enumerate() {
+        if usize::from(*c) >= p.components.len() {
+            errors.push(unknown(format!("desk.paper_components.{i}")));
+        }
+    }
+    let has_file = |i: usize| a.files.iter().any(|f| usize::from(*f) == i);
+    if a.at_desk {
+        for (i, c) in p.components.iter().enumerate() {
+            let on_paper = a.paper.iter().any(|x| usize::from(*x) == i);
+            if c.mandatory && !on_paper && !has_file(i) {
+                errors.push(FieldError::new(
+                    format!("files.{i}"),
+                    "required",
+                    format!("Chưa nhận: {}", c.name),
+                    format!("Not received: {}", c.name),
+                ));
+            }
+        }
+    }
+    for f in a.files {
+        if usize::from(*f) >= p.components.len() {
+            errors.push(unknown(format!("files.{f}")));
+        }
+    }
+    if a.channel == Channel::Online && p.online_level == OnlineLevel::FullyOnline {
+        for (i, c) in p.components.iter().enumerate() {
+            if c.mandatory && !has_file(i) {
+                errors.push(FieldError::new(
+                    format!("files.{i}"),
+                    "required",
+                    format!("Tải lên {}", c.name.to_lowercase()),
+                    format!("Upload: {}", c.name),
+                ));
+            }
+        }
+    }
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use tinhso_catalogue::procedure::{Component, CopyKind};
+
+    fn procedure(level: OnlineLevel) -> Procedure {
+        let mut p: Procedure = serde_json::from_value(serde_json::json!({
+            "code": "1.001193", "name": "Đăng ký khai sinh", "field": "Hộ tịch", "levels": ["commune"],
+            "competent_agency": "commune_committee", "processing_time": null,
+            "fee": { "amount_vnd": null }, "online_level": "fully_online"
+        }))
+        .unwrap();
+        p.online_level = level;
+        p.components = vec![
+            Component { name: "Tờ khai".into(), copy_kind: CopyKind::Original, mandatory: true },
+            Component { name: "Giấy chứng sinh".into(), copy_kind: CopyKind::Original, mandatory: true },
+            Component { name: "Giấy ủy quyền".into(), copy_kind: CopyKind::Original, mandatory: false },
+        ];
+        p
+    }
+
+    fn fields(errors: &[FieldError]) -> Vec<&str> {
+        errors.iter().map(|e| e.field.as_str()).collect()
+    }
+
+    #[test]
+    fn fully_online_needs_every_mandatory_document_as_a_file() {
+        let p = procedure(OnlineLevel::FullyOnline);
+        let online = |files: &[u16]| {
+            document_errors(&p, &Arrived { channel: Channel::Online, at_desk: false, paper: &[], files })
+        };
+        assert_eq!(fields(&online(&[0])), ["files.1"]);
+        assert!(online(&[0, 1]).is_empty());
+        assert_eq!(fields(&online(&[0, 1, 7])), ["files.7"]);
+        // A partly online procedure takes the rest on paper later.
+        let partly = procedure(OnlineLevel::PartlyOnline);
+        assert!(document_errors(
+            &partly,
+            &Arrived { channel: Channel::Online, at_desk: false, paper: &[], files: &[] }
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn the_desk_checks_paper_and_scans_together() {
+        let p = procedure(OnlineLevel::FullyOnline);
+        let desk = |paper: &[u16], files: &[u16]| {
+            document_errors(&p, &Arrived { channel: Channel::InPerson, at_desk: true, paper, files })
+        };
+        assert_eq!(fields(&desk(&[0], &[])), ["files.1"]);
+        assert!(desk(&[0], &[1]).is_empty());
+        assert_eq!(fields(&desk(&[0, 1, 9], &[])), ["desk.paper_components.2"]);
+    }
+
+    #[test]
+    fn hours_round_up_to_working_days() {
+        assert_eq!(processing_days(Some(ProcessingTime::WorkingHours(4))), 1);
+        assert_eq!(processing_days(Some(ProcessingTime::WorkingHours(12))), 2);
+        assert_eq!(processing_days(Some(ProcessingTime::WorkingDays(3))), 3);
+        assert_eq!(processing_days(None), 15);
+    }
+
+    #[test]
+    fn documents_from_an_earlier_sitting_are_reused() {
+        let now = Utc.with_ymd_and_hms(2025, 3, 3, 2, 0, 0).single().unwrap();
+        assert!(is_reused(now - Duration::hours(2), now, false));
+        assert!(!is_reused(now - Duration::minutes(10), now, false));
+        assert!(!is_reused(now - Duration::days(30), now, true));
+    }
+}

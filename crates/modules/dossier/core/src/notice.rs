@@ -1,0 +1,52 @@
+//! What the applicant is told when their dossier moves: the subject and body of the message
+//! that goes to their in-app inbox (and by email when they have an address).
+
+use super::EventKind;
+use tinhso_kernel::format::{date_vi, thousands};
+
+/// The message for `event` on dossier `code`; `None` for internal steps the applicant does not see.
+pub fn message(code: &str, event: &EventKind) -> Option<(String, String)> {
+    let subject = |what: &str| format!("Hồ sơ {code}: {what}");
+    Some(match event {
+        EventKind::Submitted { .. } => (subject("đã nộp"), "Hồ sơ đã được gửi, chờ cán bộ tiếp nhận.".into()),
+        EventKind::Received { due_on } => {
+            (subject("đã tiếp nhận"), format!("Ngày hẹn trả kết quả: {}.", date_vi(*due_on)))
+        }
+        EventKind::Refused { reason } => (subject("không được tiếp nhận"), format!("Lý do: {reason}")),
+        EventKind::SupplementRequested { items, reason } => {
+            (subject("cần bổ sung giấy tờ"), format!("Cần bổ sung: {}. Lý do: {reason}", items.join("; ")))
+        }
+        EventKind::PaymentRequested { amount_vnd } => {
+            (subject("cần nộp phí, lệ phí"), format!("Số tiền: {} đồng.", thousands(*amount_vnd)))
+        }
+        EventKind::Approved { .. } => (subject("đã có kết quả"), "Kết quả đã sẵn sàng để trả.".into()),
+        EventKind::Returned { .. } => (subject("đã trả kết quả"), "Mời ông/bà đánh giá mức độ hài lòng.".into()),
+        EventKind::Stopped { reason } => (subject("dừng xử lý"), format!("Lý do: {reason}")),
+        EventKind::ApologySent { reason, new_due_on } => (
+            subject("xin lỗi và hẹn lại ngày trả"),
+            format!("Lý do: {reason}. Ngày hẹn mới: {}.", date_vi(*new_due_on)),
+        ),
+        EventKind::Supplemented { .. }
+        | EventKind::PaymentRecorded { .. }
+        | EventKind::ProcessingStarted
+        | EventKind::StepCompleted { .. }
+        | EventKind::StepAssigned { .. }
+        | EventKind::Transferred { .. }
+        | EventKind::Withdrawn { .. }
+        | EventKind::Rated { .. } => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn applicants_hear_of_public_moves_only() {
+        let (s, b) = message("X-1", &EventKind::PaymentRequested { amount_vnd: 1_500_000 }).unwrap();
+        assert_eq!(s, "Hồ sơ X-1: cần nộp phí, lệ phí");
+        assert_eq!(b, "Số tiền: 1.500.000 đồng.");
+        assert!(message("X-1", &EventKind::ProcessingStarted).is_none());
+        assert!(message("X-1", &EventKind::StepAssigned { step: 1, assignee: 3 }).is_none());
+    }
+}

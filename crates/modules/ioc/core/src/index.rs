@@ -1,0 +1,321 @@
+//! Decision 766's service index: 100 points in six groups, each indicator computed by its
+//! rule from the totals and the catalogue, or entered by an admin with evidence when the
+//! platform cannot measure it yet. Point splits and thresholds come from a data file.
+
+use super::{Measure, Totals};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use tinhso_catalogue::procedure::{OnlineLevel, Procedure};
+
+/// The editable data file: groups, their indicators' points and the rate that earns full points.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Weights {
+    #[serde(default)]
+    pub basis: String,
+    pub groups: Vec<GroupWeights>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupWeights {
+    pub key: String,
+    pub name: String,
+    pub points: f64,
+    pub indicators: Vec<IndicatorWeight>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorWeight {
+    pub key: String,
+    pub points: f64,
+    /// The rate at or above which the indicator earns all its points (0.8 = 80%).
+    pub full_at: f64,
+}
+
+pub const DEFAULT_WEIGHTS: &str = include_str!("weights-766.json");
+
+impl Weights {
+    /// Parses and checks a weights file: known indicators, each once, groups adding up.
+    pub fn parse(json: &str) -> Result<Self, String> {
+        let w: Weights = serde_json::from_str(json).map_err(|e| format!("tệp trọng số không hợp lệ: {e}"))?;
+        let mut seen = Vec::new();
+        for g in &w.groups {
+            let sum: f64 = g.indicators.iter().map(|i| i.points).sum();
+            if (sum - g.points).abs() > 1e-6 {
+                return Err(format!("nhóm {}: tổng điểm các chỉ số {sum} khác điểm nhóm {}", g.key, g.points));
+            }
+            for i in &g.indicators {
+                if definition(&i.key).is_none() {
+                    return Err(format!("chỉ số {} không có trong Quyết định 766", i.key));
+                }
+                if !(i.full_at > 0.0 && i.full_at <= 1.0) || i.points < 0.0 {
+                    return Err(format!("chỉ số {}: full_at trong (0, 1], điểm không âm", i.key));
+                }
+                if seen.contains(&i.key) {
+                    return Err(format!("chỉ số {} xuất hiện hai lần", i.key));
+                }
+                seen.push(i.key.clone());
+            }
+        }
+        let total: f64 = w.groups.iter().map(|g| g.points).sum();
+        if (total - 100.0).abs() > 1e-6 {
+            return Err(format!("tổng điểm các nhóm là {total}, phải là 100"));
+        }
+        Ok(w)
+    }
+
+    pub fn default_766() -> Self {
+        // The shipped file is checked by a test; an invalid edit of it cannot build silently.
+        Self::parse(DEFAULT_WEIGHTS).unwrap_or(Weights { basis: String::new(), groups: Vec::new() })
+    }
+}
+
+/// How an indicator is obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    /// numerator / denominator of two measures.
+    Ratio(Measure, Measure),
+    /// allowed / used days: at or under the legal time earns full points.
+    Speed,
+    /// 1 - (late + dissatisfied) / finished.
+    Satisfaction,
+    /// From the catalogue.
+    Complete,
+    OfferedOnline,
+    /// Not measurable by the platform yet.
+    Entered,
+}
+
+struct Definition {
+    key: &'static str,
+    name: &'static str,
+    formula: &'static str,
+    rule: Rule,
+}
+
+const DEFINITIONS: [Definition; 14] = [
+    Definition { key: "1.1", name: "Thủ tục công khai đầy đủ", formula: "Thủ tục công khai đủ 7 bộ phận / tổng số thủ tục", rule: Rule::Complete },
+    Definition { key: "1.2", name: "Đồng bộ hồ sơ lên Cổng Dịch vụ công quốc gia", formula: "Hồ sơ đồng bộ / hồ sơ phát sinh (nhập kèm minh chứng)", rule: Rule::Entered },
+    Definition { key: "2.1", name: "Giải quyết đúng hạn", formula: "Hồ sơ giải quyết đúng hoặc trước hạn / hồ sơ đã giải quyết (không tính thời gian bổ sung; bổ sung quá một lần tính trễ hạn)", rule: Rule::Ratio(Measure::OnTime, Measure::Finished) },
+    Definition { key: "2.2", name: "Thời gian giải quyết trung bình", formula: "Tổng ngày theo quy định / tổng ngày thực tế (không quá 100%)", rule: Rule::Speed },
+    Definition { key: "3.1", name: "Thủ tục cung cấp trực tuyến", formula: "Thủ tục trực tuyến toàn trình hoặc một phần / tổng số thủ tục (đủ điểm từ ngưỡng)", rule: Rule::OfferedOnline },
+    Definition { key: "3.2", name: "Dịch vụ công trực tuyến có phát sinh hồ sơ", formula: "Dịch vụ trực tuyến có hồ sơ / dịch vụ trực tuyến (nhập kèm minh chứng)", rule: Rule::Entered },
+    Definition { key: "3.3", name: "Hồ sơ nộp trực tuyến", formula: "Hồ sơ nộp trực tuyến / hồ sơ tiếp nhận (đủ điểm từ ngưỡng)", rule: Rule::Ratio(Measure::Online, Measure::Submitted) },
+    Definition { key: "3.5", name: "Thủ tục có phí thanh toán trực tuyến được", formula: "Thủ tục có phí thanh toán trực tuyến được / thủ tục có phí (nhập kèm minh chứng đến khi có cổng thanh toán)", rule: Rule::Entered },
+    Definition { key: "3.6", name: "Hồ sơ thanh toán trực tuyến", formula: "Hồ sơ nộp phí trực tuyến / hồ sơ đã nộp phí", rule: Rule::Ratio(Measure::PaidOnline, Measure::Paid) },
+    Definition { key: "4.1", name: "Kết quả giải quyết điện tử", formula: "Hồ sơ có kết quả điện tử / hồ sơ đã giải quyết", rule: Rule::Ratio(Measure::ElectronicResult, Measure::Finished) },
+    Definition { key: "4.2", name: "Số hóa hồ sơ", formula: "Hồ sơ có thành phần là tệp số hóa / hồ sơ tiếp nhận", rule: Rule::Ratio(Measure::Digitised, Measure::Submitted) },
+    Definition { key: "4.3", name: "Tái sử dụng dữ liệu số hóa", formula: "Hồ sơ dùng lại giấy tờ đã có trong kho dữ liệu (tải lên trước hơn 1 giờ) / hồ sơ tiếp nhận", rule: Rule::Ratio(Measure::Reused, Measure::Submitted) },
+    Definition { key: "5.1-5.3", name: "Tiếp nhận, xử lý phản ánh, kiến nghị", formula: "Theo kết quả xử lý phản ánh, kiến nghị (nhập kèm minh chứng)", rule: Rule::Entered },
+    Definition { key: "5.4", name: "Mức độ hài lòng", formula: "100% − (tỷ lệ trễ hạn + tỷ lệ không hài lòng), trên hồ sơ đã giải quyết", rule: Rule::Satisfaction },
+];
+
+fn definition(key: &str) -> Option<&'static Definition> {
+    DEFINITIONS.iter().find(|d| d.key == key)
+}
+
+/// Indicators an admin enters (the platform cannot measure them yet): key and name.
+pub fn entered_indicators() -> Vec<(&'static str, &'static str)> {
+    DEFINITIONS.iter().filter(|d| d.rule == Rule::Entered).map(|d| (d.key, d.name)).collect()
+}
+
+/// What the catalogue says, for the publication and online-service indicators.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CatalogueStats {
+    pub procedures: u64,
+    /// Procedures published with all seven parts (name, sequence, method, components,
+    /// official time limit, applicant, agency).
+    pub complete: u64,
+    pub offered_online: u64,
+}
+
+pub fn catalogue_stats<'a>(procedures: impl IntoIterator<Item = &'a Procedure>) -> CatalogueStats {
+    let mut s = CatalogueStats::default();
+    for p in procedures {
+        s.procedures += 1;
+        let complete = !p.name.is_empty()
+            && !p.workflow().is_empty()
+            && !p.components.is_empty()
+            && p.processing_time.is_some()
+            && !p.processing_time_estimated
+            && !p.levels.is_empty();
+        s.complete += u64::from(complete);
+        s.offered_online += u64::from(p.online_level != OnlineLevel::InPerson);
+    }
+    s
+}
+
+/// An admin's value for an indicator the platform cannot measure, with its evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entered {
+    /// 0.0 to 1.0.
+    pub rate: f64,
+    pub evidence: String,
+    pub by: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Computed,
+    /// Nothing happened in the period (no dossier finished, say): full points, as the
+    /// national portal does for "không phát sinh".
+    NotApplicable,
+    Entered,
+    Missing,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Input {
+    pub label: &'static str,
+    /// The measure's key when the input is a dossier count one can drill into.
+    pub measure: Option<&'static str>,
+    pub value: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicatorResult {
+    pub key: String,
+    pub name: &'static str,
+    pub formula: &'static str,
+    pub inputs: Vec<Input>,
+    pub rate: Option<f64>,
+    pub full_at: f64,
+    pub points: f64,
+    pub max: f64,
+    pub source: Source,
+    pub evidence: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupResult {
+    pub key: String,
+    pub name: String,
+    pub points: f64,
+    pub max: f64,
+    pub indicators: Vec<IndicatorResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndexReport {
+    pub total: f64,
+    pub groups: Vec<GroupResult>,
+}
+
+fn count(t: &Totals, m: Measure) -> f64 {
+    t.get(&m).copied().unwrap_or(0) as f64
+}
+
+fn input(t: &Totals, m: Measure) -> Input {
+    Input { label: m.label_vi(), measure: Some(m.key()), value: count(t, m) }
+}
+
+fn ratio(n: f64, d: f64) -> Option<f64> {
+    (d > 0.0).then(|| (n / d).clamp(0.0, 1.0))
+}
+
+/// The rate and the inputs behind one indicator.
+fn evaluate(rule: Rule, t: &Totals, c: &CatalogueStats) -> (Option<f64>, Vec<Input>) {
+    match rule {
+        Rule::Ratio(n, d) => (ratio(count(t, n), count(t, d)), vec![input(t, n), input(t, d)]),
+        Rule::Speed => {
+            let (allowed, used) = (count(t, Measure::AllowedDays), count(t, Measure::WorkingDays));
+            let rate = if count(t, Measure::Finished) == 0.0 {
+                None
+            } else if used <= allowed {
+                Some(1.0)
+            } else {
+                Some(allowed / used)
+            };
+            (rate, vec![input(t, Measure::AllowedDays), input(t, Measure::WorkingDays), input(t, Measure::Finished)])
+        }
+        Rule::Satisfaction => {
+            let finished = count(t, Measure::Finished);
+            let rate = (finished > 0.0).then(|| {
+                (1.0 - (count(t, Measure::Late) + count(t, Measure::Dissatisfied)) / finished).clamp(0.0, 1.0)
+            });
+            (rate, vec![input(t, Measure::Late), input(t, Measure::Dissatisfied), input(t, Measure::Finished)])
+        }
+        Rule::Complete => (
+            ratio(c.complete as f64, c.procedures as f64),
+            vec![
+                Input { label: "Thủ tục công khai đầy đủ", measure: None, value: c.complete as f64 },
+                Input { label: "Tổng số thủ tục", measure: None, value: c.procedures as f64 },
+            ],
+        ),
+        Rule::OfferedOnline => (
+            ratio(c.offered_online as f64, c.procedures as f64),
+            vec![
+                Input { label: "Thủ tục cung cấp trực tuyến", measure: None, value: c.offered_online as f64 },
+                Input { label: "Tổng số thủ tục", measure: None, value: c.procedures as f64 },
+            ],
+        ),
+        Rule::Entered => (None, Vec::new()),
+    }
+}
+
+/// The index for one unit and period from its totals.
+pub fn compute(
+    w: &Weights,
+    totals: &Totals,
+    catalogue: &CatalogueStats,
+    entered: &HashMap<String, Entered>,
+) -> IndexReport {
+    let groups: Vec<GroupResult> = w
+        .groups
+        .iter()
+        .map(|g| {
+            let indicators: Vec<IndicatorResult> = g
+                .indicators
+                .iter()
+                .filter_map(|iw| {
+                    let def = definition(&iw.key)?;
+                    let (mut rate, inputs) = evaluate(def.rule, totals, catalogue);
+                    let mut evidence = None;
+                    let source = match (def.rule, rate) {
+                        (Rule::Entered, _) => match entered.get(def.key) {
+                            Some(e) => {
+                                rate = Some(e.rate.clamp(0.0, 1.0));
+                                evidence = Some(format!("{} ({})", e.evidence, e.by));
+                                Source::Entered
+                            }
+                            None => Source::Missing,
+                        },
+                        (_, Some(_)) => Source::Computed,
+                        (_, None) => Source::NotApplicable,
+                    };
+                    let earned = match source {
+                        Source::NotApplicable => 1.0,
+                        _ => rate.map(|r| (r / iw.full_at).min(1.0)).unwrap_or(0.0),
+                    };
+                    Some(IndicatorResult {
+                        key: iw.key.clone(),
+                        name: def.name,
+                        formula: def.formula,
+                        inputs,
+                        rate,
+                        full_at: iw.full_at,
+                        points: round2(iw.points * earned),
+                        max: iw.points,
+                        source,
+                        evidence,
+                    })
+                })
+                .collect();
+            GroupResult {
+                key: g.key.clone(),
+                name: g.name.clone(),
+                points: round2(indicators.iter().map(|i| i.points).sum()),
+                max: g.points,
+                indicators,
+            }
+        })
+        .collect();
+    IndexReport { total: round2(groups.iter().map(|g| g.points).sum()), groups }
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}

@@ -1,0 +1,8 @@
+//! The ledger: one hash chain that every change of the platform is appended to, in one global
+//! order with gap-free ids, so that editing, deleting or reordering an entry, or cutting off the
+//! newest ones, is found by `tinhso audit verify` at a place it names.
+//!
+//! May depend on: nothing of ours (pure: hashing and the streaming verifier). Storage of the
+//! chain is each backend's; modules append through their write plans.
+
+pub mod chain;

@@ -1,0 +1,237 @@
+//! Who may do what: every authorization decision of the platform is made here, by one table of
+//! role x action (`decide`), tested for every role. Modules map their commands to these
+//! actions exhaustively (the dossier module in `tinhso_dossier::access`).
+//!
+//! May depend on: the kernel.
+
+use serde::{Deserialize, Serialize};
+use tinhso_kernel::ids::AgencyCode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Citizen,
+    Receptionist,
+    Specialist,
+    Approver,
+    AgencyAdmin,
+    ProvinceAdmin,
+    Leader,
+    Auditor,
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Self::Citizen,
+        Self::Receptionist,
+        Self::Specialist,
+        Self::Approver,
+        Self::AgencyAdmin,
+        Self::ProvinceAdmin,
+        Self::Leader,
+        Self::Auditor,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Citizen => "citizen",
+            Self::Receptionist => "receptionist",
+            Self::Specialist => "specialist",
+            Self::Approver => "approver",
+            Self::AgencyAdmin => "agency_admin",
+            Self::ProvinceAdmin => "province_admin",
+            Self::Leader => "leader",
+            Self::Auditor => "auditor",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.key() == s)
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Self::Citizen => "Công dân, doanh nghiệp",
+            Self::Receptionist => "Cán bộ tiếp nhận (Một cửa)",
+            Self::Specialist => "Chuyên viên xử lý",
+            Self::Approver => "Lãnh đạo phê duyệt",
+            Self::AgencyAdmin => "Quản trị cơ quan",
+            Self::ProvinceAdmin => "Quản trị tỉnh",
+            Self::Leader => "Lãnh đạo (Trung tâm điều hành)",
+            Self::Auditor => "Kiểm tra, giám sát",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Citizen => "Citizen or business",
+            Self::Receptionist => "One-stop receptionist",
+            Self::Specialist => "Specialist",
+            Self::Approver => "Approver",
+            Self::AgencyAdmin => "Agency admin",
+            Self::ProvinceAdmin => "Province admin",
+            Self::Leader => "Leader",
+            Self::Auditor => "Auditor",
+        }
+    }
+
+    /// Staff roles act for one agency; the others are province-wide or personal.
+    pub fn is_agency_scoped(self) -> bool {
+        matches!(self, Self::Receptionist | Self::Specialist | Self::Approver | Self::AgencyAdmin)
+    }
+}
+
+/// The person acting. Staff carry the agency they belong to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub role: Role,
+    pub agency: Option<AgencyCode>,
+}
+
+/// What someone wants to do; agency-bound actions name the agency they touch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    ManageCatalogue,
+    ManageCalendar,
+    ManageProvince,
+    ManageStaff {
+        agency: AgencyCode,
+    },
+    ViewAuditLog,
+    ViewOperationsCentre,
+    SubmitDossier,
+    /// Every agency's dossiers, province-wide (steering and inspection).
+    ViewAllDossiers,
+    ViewAgencyDossiers {
+        agency: AgencyCode,
+    },
+    ReceiveDossier {
+        agency: AgencyCode,
+    },
+    ProcessDossier {
+        agency: AgencyCode,
+    },
+    ApproveDossier {
+        agency: AgencyCode,
+    },
+    /// What an applicant does on a dossier (supplement, withdraw, rate): only on their own.
+    ActAsApplicant {
+        own: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    Deny,
+}
+
+fn own(actor: &Actor, agency: &AgencyCode) -> bool {
+    actor.agency.as_ref() == Some(agency)
+}
+
+pub fn decide(actor: &Actor, action: &Action) -> Decision {
+    use Action as A;
+    use Role as R;
+    let allow = match (actor.role, action) {
+        (R::ProvinceAdmin, A::ManageCatalogue | A::ManageCalendar | A::ManageProvince | A::ManageStaff { .. }) => true,
+        (R::AgencyAdmin, A::ManageStaff { agency }) => own(actor, agency),
+        (R::ProvinceAdmin | R::Auditor, A::ViewAuditLog) => true,
+        (R::Leader | R::ProvinceAdmin, A::ViewOperationsCentre) => true,
+        (R::Citizen, A::SubmitDossier) => true,
+        (R::Leader | R::Auditor, A::ViewAgencyDossiers { .. } | A::ViewAllDossiers) => true,
+        (R::Receptionist | R::Specialist | R::Approver | R::AgencyAdmin, A::ViewAgencyDossiers { agency }) => {
+            own(actor, agency)
+        }
+        (R::Receptionist, A::ReceiveDossier { agency }) => own(actor, agency),
+        (R::Specialist, A::ProcessDossier { agency }) => own(actor, agency),
+        (R::Approver, A::ApproveDossier { agency }) => own(actor, agency),
+        // Any account may act as the applicant of its own dossier (staff submit as citizens too).
+        (_, A::ActAsApplicant { own }) => *own,
+        _ => false,
+    };
+    if allow {
+        Decision::Allow
+    } else {
+        Decision::Deny
+    }
+}
+
+/// The roles `actor` may give to a staff account: agency staff roles to whoever manages
+/// staff, province-wide roles only to whoever manages the province.
+pub fn grantable_roles(actor: &Actor) -> Vec<Role> {
+    let province = decide(actor, &Action::ManageProvince) == Decision::Allow;
+    Role::ALL.into_iter().filter(|r| *r != Role::Citizen && (r.is_agency_scoped() || province)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One row per action; one column per role in `Role::ALL` order:
+    /// citizen, receptionist, specialist, approver, agency admin, province admin, leader, auditor.
+    /// `Y` allowed on the actor's own agency (and province-wide actions), `-` denied.
+    /// Agency-bound actions are also checked against another agency, where only
+    /// province-wide roles may keep a `Y`.
+    const TABLE: &[(&str, &str, &str)] = &[
+        // action                own agency    other agency
+        ("manage_catalogue", "-----Y--", "-----Y--"),
+        ("manage_calendar", "-----Y--", "-----Y--"),
+        ("manage_province", "-----Y--", "-----Y--"),
+        ("manage_staff", "----YY--", "-----Y--"),
+        ("view_audit_log", "-----Y-Y", "-----Y-Y"),
+        ("view_operations", "-----YY-", "-----YY-"),
+        ("submit_dossier", "Y-------", "Y-------"),
+        ("view_dossiers", "-YYYY-YY", "------YY"),
+        ("view_all_dossiers", "------YY", "------YY"),
+        ("receive_dossier", "-Y------", "--------"),
+        ("process_dossier", "--Y-----", "--------"),
+        ("approve_dossier", "---Y----", "--------"),
+        ("act_as_applicant_own", "YYYYYYYY", "YYYYYYYY"),
+        ("act_as_applicant_other", "--------", "--------"),
+    ];
+
+    fn action(name: &str, agency: &AgencyCode) -> Action {
+        let agency = agency.clone();
+        match name {
+            "manage_catalogue" => Action::ManageCatalogue,
+            "manage_calendar" => Action::ManageCalendar,
+            "manage_province" => Action::ManageProvince,
+            "manage_staff" => Action::ManageStaff { agency },
+            "view_audit_log" => Action::ViewAuditLog,
+            "view_operations" => Action::ViewOperationsCentre,
+            "submit_dossier" => Action::SubmitDossier,
+            "view_dossiers" => Action::ViewAgencyDossiers { agency },
+            "view_all_dossiers" => Action::ViewAllDossiers,
+            "receive_dossier" => Action::ReceiveDossier { agency },
+            "process_dossier" => Action::ProcessDossier { agency },
+            "approve_dossier" => Action::ApproveDossier { agency },
+            "act_as_applicant_own" => Action::ActAsApplicant { own: true },
+            "act_as_applicant_other" => Action::ActAsApplicant { own: false },
+            other => panic!("unknown action {other}"),
+        }
+    }
+
+    #[test]
+    fn role_by_action_table() {
+        let mine = AgencyCode::parse("a", "000.00.01.H59").unwrap();
+        let theirs = AgencyCode::parse("a", "000.00.02.H59").unwrap();
+        for (name, own_row, other_row) in TABLE {
+            for (target, row) in [(&mine, own_row), (&theirs, other_row)] {
+                for (role, want) in Role::ALL.iter().zip(row.chars()) {
+                    let actor = Actor { role: *role, agency: role.is_agency_scoped().then(|| mine.clone()) };
+                    let got = decide(&actor, &action(name, target));
+                    let expected = if want == 'Y' { Decision::Allow } else { Decision::Deny };
+                    assert_eq!(got, expected, "{role:?} {name} on {target}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn staff_without_agency_get_nothing_agency_bound() {
+        let agency = AgencyCode::parse("a", "000.00.01.H59").unwrap();
+        let actor = Actor { role: Role::Receptionist, agency: None };
+        assert_eq!(decide(&actor, &Action::ReceiveDossier { agency }), Decision::Deny);
+    }
+}
