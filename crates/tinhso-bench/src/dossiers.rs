@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tinhso_dossier::{ApplicantType, Channel, Event, EventKind};
 use tinhso_kernel::ids::{AgencyCode, ProcedureCode};
-use tinhso_store::{NewDossier, Store};
+use tinhso_store::{DossierStore, IdentityStore, NewDossier, ProvinceStore};
 
 const CITIZEN: &str = "0912345678";
 const DESK: &str = "tiepnhan@tinhso.local";

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use tinhso_dossier::deadline::Timeliness;
 use tinhso_dossier::{ApplicantType, Channel, Event, EventKind, Rating, ReturnMethod};
 use tinhso_kernel::ids::{AgencyCode, ProcedureCode};
-use tinhso_store::{NewDossier, Store};
+use tinhso_store::{DossierStore, IdentityStore, NewDossier, ProvinceStore};
 
 const LEADER: &str = "lanhdao@tinhso.local";
 const PASSWORD: &str = "TuyenQuang-demo-2025";

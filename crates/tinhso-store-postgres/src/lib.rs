@@ -21,9 +21,10 @@ use tinhso_policy::Role;
 use tinhso_store::codec::from_json;
 use tinhso_store::plan::Projections;
 use tinhso_store::{
-    event_from_link, file_kind, file_purpose, Account, AttachedFile, Attachment, AuditAnchors, AuditRow, Document,
-    DossierQuery, Grain, InboxMessage, IocEntry, MemberQuery, NewAccount, NewDossier, Notification, PendingEmail,
-    ProvinceSetup, RawDossier, Result, Session, Store, StoreError, StoredEvent, StoredFile,
+    event_from_link, file_kind, file_purpose, Account, AttachedFile, Attachment, AuditAnchors, AuditRow,
+    CatalogueStore, Document, DocumentStore, DossierQuery, DossierStore, Grain, Health, IdentityStore, InboxMessage,
+    IocEntry, IocStore, LedgerStore, MemberQuery, NewAccount, NewDossier, Notification, NotifyStore, PendingEmail,
+    ProvinceSetup, ProvinceStore, RawDossier, Result, Session, StoreError, StoredEvent, StoredFile,
 };
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
@@ -119,7 +120,7 @@ impl PgStore {
 }
 
 #[async_trait]
-impl Store for PgStore {
+impl Health for PgStore {
     fn backend(&self) -> &'static str {
         "postgres"
     }
@@ -128,7 +129,10 @@ impl Store for PgStore {
         self.client().await?.execute("SELECT 1", &[]).await.map_err(map_err)?;
         Ok(())
     }
+}
 
+#[async_trait]
+impl ProvinceStore for PgStore {
     async fn province(&self) -> Result<Option<Province>> {
         let row = self
             .client()
@@ -175,7 +179,10 @@ impl Store for PgStore {
             .map_err(map_err)?;
         rows.iter().map(rows::agency).collect()
     }
+}
 
+#[async_trait]
+impl IdentityStore for PgStore {
     async fn create_account(&self, a: &NewAccount) -> Result<i64> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
@@ -285,6 +292,13 @@ impl Store for PgStore {
         Ok(())
     }
 
+    async fn staff_with_role(&self, role: Role) -> Result<Vec<Account>> {
+        self.staff_with_role_q(role).await
+    }
+}
+
+#[async_trait]
+impl CatalogueStore for PgStore {
     async fn procedures(&self) -> Result<Vec<Procedure>> {
         self.json_bodies("SELECT body::text FROM procedure ORDER BY code").await
     }
@@ -322,7 +336,10 @@ impl Store for PgStore {
         tx.commit().await.map_err(map_err)?;
         Ok(out)
     }
+}
 
+#[async_trait]
+impl DossierStore for PgStore {
     async fn submit_dossier(&self, new: &NewDossier) -> Result<Dossier> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
@@ -346,34 +363,6 @@ impl Store for PgStore {
         tx.commit().await.map_err(map_err)
     }
 
-    async fn ioc_totals(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(AgencyCode, Measure, i64)>> {
-        self.ioc_totals_q(from, to).await
-    }
-
-    async fn ioc_monthly(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(String, Measure, i64)>> {
-        self.ioc_monthly_q(from, to).await
-    }
-
-    async fn ioc_buckets(&self, grain: Grain) -> Result<Vec<(Grain, String, AgencyCode, Measure, i64)>> {
-        self.ioc_buckets_q(grain).await
-    }
-
-    async fn overdue_counts(&self, today: NaiveDate) -> Result<Vec<(AgencyCode, i64)>> {
-        self.overdue_counts_q(today).await
-    }
-
-    async fn ioc_members(&self, q: &MemberQuery) -> Result<Vec<(NaiveDate, String)>> {
-        self.ioc_members_q(q).await
-    }
-
-    async fn ioc_member_count(&self, q: &MemberQuery) -> Result<i64> {
-        self.ioc_member_count_q(q).await
-    }
-
-    async fn ioc_member_counts(&self) -> Result<Vec<(FactKey, i64)>> {
-        self.ioc_member_counts_q().await
-    }
-
     async fn events_by_dossier(&self, after: Option<&str>, dossiers: usize) -> Result<tinhso_store::EventPage> {
         self.events_by_dossier_q(after, dossiers).await
     }
@@ -388,26 +377,6 @@ impl Store for PgStore {
 
     async fn inbox_tally(&self) -> Result<Tally> {
         self.inbox_tally_q().await
-    }
-
-    async fn open_dossiers_due(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {
-        self.open_dossiers_due_q(until, limit).await
-    }
-
-    async fn staff_with_role(&self, role: Role) -> Result<Vec<Account>> {
-        self.staff_with_role_q(role).await
-    }
-
-    async fn send_alert(&self, key: &str, notes: &[Notification]) -> Result<bool> {
-        self.send_alert_q(key, notes).await
-    }
-
-    async fn ioc_entries(&self) -> Result<Vec<IocEntry>> {
-        self.ioc_entries_q().await
-    }
-
-    async fn put_ioc_entry(&self, e: &IocEntry) -> Result<()> {
-        self.put_ioc_entry_q(e).await
     }
 
     async fn import_dossiers(&self, items: &[(NewDossier, Vec<Event>)]) -> Result<usize> {
@@ -478,6 +447,37 @@ impl Store for PgStore {
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
+    async fn dossier_files(&self, code: &str) -> Result<Vec<AttachedFile>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT f.sha256, f.name, f.purpose, f.component, b.size, b.mime, f.created_at FROM dossier_file f
+                 JOIN file_blob b ON b.sha256 = f.sha256 WHERE f.dossier_code = $1 ORDER BY f.id",
+                &[&code],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(AttachedFile {
+                    attachment: Attachment {
+                        sha256: r.get(0),
+                        name: r.get(1),
+                        purpose: file_purpose(r.get(2))?,
+                        component: r.get::<_, Option<i32>>(3).and_then(|c| u16::try_from(c).ok()),
+                    },
+                    size: r.get::<_, i64>(4) as u64,
+                    kind: file_kind(r.get(5))?,
+                    created_at: r.get(6),
+                })
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl LedgerStore for PgStore {
     async fn audit_page(&self, after: i64, limit: usize) -> Result<Vec<AuditRow>> {
         let client = self.client().await?;
         let rows = client
@@ -513,6 +513,13 @@ impl Store for PgStore {
             .collect();
         Ok(AuditAnchors { head, checkpoints })
     }
+}
+
+#[async_trait]
+impl NotifyStore for PgStore {
+    async fn send_alert(&self, key: &str, notes: &[Notification]) -> Result<bool> {
+        self.send_alert_q(key, notes).await
+    }
 
     async fn inbox(&self, account_id: i64) -> Result<Vec<InboxMessage>> {
         let rows = self
@@ -534,81 +541,6 @@ impl Store for PgStore {
                 created_at: r.get(4),
             })
             .collect())
-    }
-
-    async fn add_document(&self, account_id: i64, file: &StoredFile, name: &str) -> Result<()> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(map_err)?;
-        tx.execute(
-            "INSERT INTO file_blob (sha256, size, mime, created_at) VALUES ($1, $2, $3, now()) ON CONFLICT (sha256) DO NOTHING",
-            &[&file.sha256, &(file.size as i64), &file.kind.mime()],
-        )
-        .await
-        .map_err(map_err)?;
-        tx.execute(
-            "INSERT INTO document (account_id, sha256, name, created_at) VALUES ($1, $2, $3, now())
-             ON CONFLICT (account_id, sha256) DO UPDATE SET name = excluded.name",
-            &[&account_id, &file.sha256, &name],
-        )
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)
-    }
-
-    async fn documents(&self, account_id: i64) -> Result<Vec<Document>> {
-        let rows = self
-            .client()
-            .await?
-            .query(
-                "SELECT d.sha256, d.name, b.size, b.mime, d.created_at FROM document d
-                 JOIN file_blob b ON b.sha256 = d.sha256 WHERE d.account_id = $1 ORDER BY d.created_at DESC",
-                &[&account_id],
-            )
-            .await
-            .map_err(map_err)?;
-        rows.iter().map(rows::document).collect()
-    }
-
-    async fn documents_named(&self, account_id: i64, hashes: &[String]) -> Result<Vec<Document>> {
-        let rows = self
-            .client()
-            .await?
-            .query(
-                "SELECT d.sha256, d.name, b.size, b.mime, d.created_at FROM document d
-                 JOIN file_blob b ON b.sha256 = d.sha256 WHERE d.account_id = $1 AND d.sha256 = ANY($2)",
-                &[&account_id, &hashes],
-            )
-            .await
-            .map_err(map_err)?;
-        rows.iter().map(rows::document).collect()
-    }
-
-    async fn dossier_files(&self, code: &str) -> Result<Vec<AttachedFile>> {
-        let rows = self
-            .client()
-            .await?
-            .query(
-                "SELECT f.sha256, f.name, f.purpose, f.component, b.size, b.mime, f.created_at FROM dossier_file f
-                 JOIN file_blob b ON b.sha256 = f.sha256 WHERE f.dossier_code = $1 ORDER BY f.id",
-                &[&code],
-            )
-            .await
-            .map_err(map_err)?;
-        rows.iter()
-            .map(|r| {
-                Ok(AttachedFile {
-                    attachment: Attachment {
-                        sha256: r.get(0),
-                        name: r.get(1),
-                        purpose: file_purpose(r.get(2))?,
-                        component: r.get::<_, Option<i32>>(3).and_then(|c| u16::try_from(c).ok()),
-                    },
-                    size: r.get::<_, i64>(4) as u64,
-                    kind: file_kind(r.get(5))?,
-                    created_at: r.get(6),
-                })
-            })
-            .collect()
     }
 
     async fn claim_emails(
@@ -678,6 +610,99 @@ impl Store for PgStore {
             .await
             .map_err(map_err)?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl DocumentStore for PgStore {
+    async fn add_document(&self, account_id: i64, file: &StoredFile, name: &str) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        tx.execute(
+            "INSERT INTO file_blob (sha256, size, mime, created_at) VALUES ($1, $2, $3, now()) ON CONFLICT (sha256) DO NOTHING",
+            &[&file.sha256, &(file.size as i64), &file.kind.mime()],
+        )
+        .await
+        .map_err(map_err)?;
+        tx.execute(
+            "INSERT INTO document (account_id, sha256, name, created_at) VALUES ($1, $2, $3, now())
+             ON CONFLICT (account_id, sha256) DO UPDATE SET name = excluded.name",
+            &[&account_id, &file.sha256, &name],
+        )
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn documents(&self, account_id: i64) -> Result<Vec<Document>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT d.sha256, d.name, b.size, b.mime, d.created_at FROM document d
+                 JOIN file_blob b ON b.sha256 = d.sha256 WHERE d.account_id = $1 ORDER BY d.created_at DESC",
+                &[&account_id],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(rows::document).collect()
+    }
+
+    async fn documents_named(&self, account_id: i64, hashes: &[String]) -> Result<Vec<Document>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT d.sha256, d.name, b.size, b.mime, d.created_at FROM document d
+                 JOIN file_blob b ON b.sha256 = d.sha256 WHERE d.account_id = $1 AND d.sha256 = ANY($2)",
+                &[&account_id, &hashes],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(rows::document).collect()
+    }
+}
+
+#[async_trait]
+impl IocStore for PgStore {
+    async fn ioc_totals(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(AgencyCode, Measure, i64)>> {
+        self.ioc_totals_q(from, to).await
+    }
+
+    async fn ioc_monthly(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(String, Measure, i64)>> {
+        self.ioc_monthly_q(from, to).await
+    }
+
+    async fn ioc_buckets(&self, grain: Grain) -> Result<Vec<(Grain, String, AgencyCode, Measure, i64)>> {
+        self.ioc_buckets_q(grain).await
+    }
+
+    async fn overdue_counts(&self, today: NaiveDate) -> Result<Vec<(AgencyCode, i64)>> {
+        self.overdue_counts_q(today).await
+    }
+
+    async fn ioc_members(&self, q: &MemberQuery) -> Result<Vec<(NaiveDate, String)>> {
+        self.ioc_members_q(q).await
+    }
+
+    async fn ioc_member_count(&self, q: &MemberQuery) -> Result<i64> {
+        self.ioc_member_count_q(q).await
+    }
+
+    async fn ioc_member_counts(&self) -> Result<Vec<(FactKey, i64)>> {
+        self.ioc_member_counts_q().await
+    }
+
+    async fn open_dossiers_due(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {
+        self.open_dossiers_due_q(until, limit).await
+    }
+
+    async fn ioc_entries(&self) -> Result<Vec<IocEntry>> {
+        self.ioc_entries_q().await
+    }
+
+    async fn put_ioc_entry(&self, e: &IocEntry) -> Result<()> {
+        self.put_ioc_entry_q(e).await
     }
 }
 

@@ -26,9 +26,10 @@ use tinhso_kernel::province::{Agency, Province, Unit};
 use tinhso_policy::Role;
 use tinhso_store::plan::Projections;
 use tinhso_store::{
-    event_from_link, file_kind, file_purpose, Account, AttachedFile, Attachment, AuditAnchors, AuditRow, Document,
-    DossierQuery, Grain, InboxMessage, IocEntry, MemberQuery, NewAccount, NewDossier, Notification, PendingEmail,
-    ProvinceSetup, RawDossier, Result, Session, Store, StoreError, StoredEvent, StoredFile,
+    event_from_link, file_kind, file_purpose, Account, AttachedFile, Attachment, AuditAnchors, AuditRow,
+    CatalogueStore, Document, DocumentStore, DossierQuery, DossierStore, Grain, Health, IdentityStore, InboxMessage,
+    IocEntry, IocStore, LedgerStore, MemberQuery, NewAccount, NewDossier, Notification, NotifyStore, PendingEmail,
+    ProvinceSetup, ProvinceStore, RawDossier, Result, Session, StoreError, StoredEvent, StoredFile,
 };
 
 /// Page cache of the write connection, in KiB.
@@ -151,7 +152,7 @@ impl SqliteStore {
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl Health for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
     }
@@ -159,7 +160,10 @@ impl Store for SqliteStore {
     async fn ping(&self) -> Result<()> {
         self.read(|c| c.query_row("SELECT 1", [], |_| Ok(()))).await
     }
+}
 
+#[async_trait]
+impl ProvinceStore for SqliteStore {
     async fn province(&self) -> Result<Option<Province>> {
         self.read(|c| {
             c.query_row("SELECT code, name, division_type, agency_code_suffix FROM province", [], |r| {
@@ -200,7 +204,10 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
 
+#[async_trait]
+impl IdentityStore for SqliteStore {
     async fn create_account(&self, a: &NewAccount) -> Result<i64> {
         let a = a.clone();
         self.write(move |tx| write::insert_account(tx, &a)).await
@@ -320,6 +327,13 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn staff_with_role(&self, role: Role) -> Result<Vec<Account>> {
+        self.staff_with_role_q(role).await
+    }
+}
+
+#[async_trait]
+impl CatalogueStore for SqliteStore {
     async fn procedures(&self) -> Result<Vec<Procedure>> {
         self.json_bodies("SELECT body FROM procedure ORDER BY code").await
     }
@@ -341,7 +355,10 @@ impl Store for SqliteStore {
         let year = year.clone();
         self.write(move |tx| write::put_calendar_year(tx, &year)).await
     }
+}
 
+#[async_trait]
+impl DossierStore for SqliteStore {
     async fn submit_dossier(&self, new: &NewDossier) -> Result<Dossier> {
         let new = new.clone();
         let projections = self.projections.clone();
@@ -360,34 +377,6 @@ impl Store for SqliteStore {
         self.write(move |tx| dossier::execute(tx, &plan)).await
     }
 
-    async fn ioc_totals(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(AgencyCode, Measure, i64)>> {
-        self.ioc_totals_q(from, to).await
-    }
-
-    async fn ioc_monthly(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(String, Measure, i64)>> {
-        self.ioc_monthly_q(from, to).await
-    }
-
-    async fn ioc_buckets(&self, grain: Grain) -> Result<Vec<(Grain, String, AgencyCode, Measure, i64)>> {
-        self.ioc_buckets_q(grain).await
-    }
-
-    async fn overdue_counts(&self, today: NaiveDate) -> Result<Vec<(AgencyCode, i64)>> {
-        self.overdue_counts_q(today).await
-    }
-
-    async fn ioc_members(&self, q: &MemberQuery) -> Result<Vec<(NaiveDate, String)>> {
-        self.ioc_members_q(q).await
-    }
-
-    async fn ioc_member_count(&self, q: &MemberQuery) -> Result<i64> {
-        self.ioc_member_count_q(q).await
-    }
-
-    async fn ioc_member_counts(&self) -> Result<Vec<(FactKey, i64)>> {
-        self.ioc_member_counts_q().await
-    }
-
     async fn events_by_dossier(&self, after: Option<&str>, dossiers: usize) -> Result<tinhso_store::EventPage> {
         self.events_by_dossier_q(after, dossiers).await
     }
@@ -402,26 +391,6 @@ impl Store for SqliteStore {
 
     async fn inbox_tally(&self) -> Result<Tally> {
         self.inbox_tally_q().await
-    }
-
-    async fn open_dossiers_due(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {
-        self.open_dossiers_due_q(until, limit).await
-    }
-
-    async fn staff_with_role(&self, role: Role) -> Result<Vec<Account>> {
-        self.staff_with_role_q(role).await
-    }
-
-    async fn send_alert(&self, key: &str, notes: &[Notification]) -> Result<bool> {
-        self.send_alert_q(key, notes).await
-    }
-
-    async fn ioc_entries(&self) -> Result<Vec<IocEntry>> {
-        self.ioc_entries_q().await
-    }
-
-    async fn put_ioc_entry(&self, e: &IocEntry) -> Result<()> {
-        self.put_ioc_entry_q(e).await
     }
 
     async fn import_dossiers(&self, items: &[(NewDossier, Vec<Event>)]) -> Result<usize> {
@@ -457,6 +426,36 @@ impl Store for SqliteStore {
         self.read(move |c| list::bodies(c, &q)).await
     }
 
+    async fn dossier_files(&self, code: &str) -> Result<Vec<AttachedFile>> {
+        let code = code.to_owned();
+        type Row = (String, String, String, Option<u16>, i64, String, DateTime<Utc>);
+        let rows: Vec<Row> = self
+            .read(move |c| {
+                let mut st = c.prepare(
+                    "SELECT f.sha256, f.name, f.purpose, f.component, b.size, b.mime, f.created_at FROM dossier_file f
+                     JOIN file_blob b ON b.sha256 = f.sha256 WHERE f.dossier_code = ?1 ORDER BY f.id",
+                )?;
+                let rows = st.query_map([code], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+                })?;
+                rows.collect()
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(sha256, name, purpose, component, size, mime, created_at)| {
+                Ok(AttachedFile {
+                    attachment: Attachment { sha256, name, purpose: file_purpose(&purpose)?, component },
+                    size: size as u64,
+                    kind: file_kind(&mime)?,
+                    created_at,
+                })
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl LedgerStore for SqliteStore {
     async fn audit_page(&self, after: i64, limit: usize) -> Result<Vec<AuditRow>> {
         self.read(move |c| {
             let mut st = c.prepare_cached(
@@ -494,6 +493,13 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
+
+#[async_trait]
+impl NotifyStore for SqliteStore {
+    async fn send_alert(&self, key: &str, notes: &[Notification]) -> Result<bool> {
+        self.send_alert_q(key, notes).await
+    }
 
     async fn inbox(&self, account_id: i64) -> Result<Vec<InboxMessage>> {
         self.read(move |c| {
@@ -506,101 +512,6 @@ impl Store for SqliteStore {
             rows.collect()
         })
         .await
-    }
-
-    async fn add_document(&self, account_id: i64, file: &StoredFile, name: &str) -> Result<()> {
-        let (file, name) = (file.clone(), name.to_owned());
-        self.write(move |tx| {
-            let now = Utc::now();
-            tx.execute(
-                "INSERT INTO file_blob (sha256, size, mime, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (sha256) DO NOTHING",
-                params![file.sha256, file.size as i64, file.kind.mime(), now],
-            )
-            .map_err(map_err)?;
-            tx.execute(
-                "INSERT INTO document (account_id, sha256, name, created_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (account_id, sha256) DO UPDATE SET name = excluded.name",
-                params![account_id, file.sha256, name, now],
-            )
-            .map_err(map_err)?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn documents(&self, account_id: i64) -> Result<Vec<Document>> {
-        let rows: Vec<(String, String, i64, String, DateTime<Utc>)> = self
-            .read(move |c| {
-                let mut st = c.prepare(
-                    "SELECT d.sha256, d.name, b.size, b.mime, d.created_at FROM document d
-                     JOIN file_blob b ON b.sha256 = d.sha256 WHERE d.account_id = ?1 ORDER BY d.created_at DESC",
-                )?;
-                let rows =
-                    st.query_map([account_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
-                rows.collect()
-            })
-            .await?;
-        rows.into_iter()
-            .map(|(sha256, name, size, mime, created_at)| {
-                Ok(Document { sha256, name, size: size as u64, kind: file_kind(&mime)?, created_at })
-            })
-            .collect()
-    }
-
-    async fn documents_named(&self, account_id: i64, hashes: &[String]) -> Result<Vec<Document>> {
-        let hashes = hashes.to_vec();
-        let rows: Vec<(String, String, i64, String, DateTime<Utc>)> = self
-            .read(move |c| {
-                let mut st = c.prepare(
-                    "SELECT d.sha256, d.name, b.size, b.mime, d.created_at FROM document d
-                     JOIN file_blob b ON b.sha256 = d.sha256 WHERE d.account_id = ?1 AND d.sha256 = ?2",
-                )?;
-                let mut out = Vec::new();
-                for h in &hashes {
-                    if let Some(r) = st
-                        .query_row(params![account_id, h], |r| {
-                            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-                        })
-                        .optional()?
-                    {
-                        out.push(r);
-                    }
-                }
-                Ok(out)
-            })
-            .await?;
-        rows.into_iter()
-            .map(|(sha256, name, size, mime, created_at)| {
-                Ok(Document { sha256, name, size: size as u64, kind: file_kind(&mime)?, created_at })
-            })
-            .collect()
-    }
-
-    async fn dossier_files(&self, code: &str) -> Result<Vec<AttachedFile>> {
-        let code = code.to_owned();
-        type Row = (String, String, String, Option<u16>, i64, String, DateTime<Utc>);
-        let rows: Vec<Row> = self
-            .read(move |c| {
-                let mut st = c.prepare(
-                    "SELECT f.sha256, f.name, f.purpose, f.component, b.size, b.mime, f.created_at FROM dossier_file f
-                     JOIN file_blob b ON b.sha256 = f.sha256 WHERE f.dossier_code = ?1 ORDER BY f.id",
-                )?;
-                let rows = st.query_map([code], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
-                })?;
-                rows.collect()
-            })
-            .await?;
-        rows.into_iter()
-            .map(|(sha256, name, purpose, component, size, mime, created_at)| {
-                Ok(AttachedFile {
-                    attachment: Attachment { sha256, name, purpose: file_purpose(&purpose)?, component },
-                    size: size as u64,
-                    kind: file_kind(&mime)?,
-                    created_at,
-                })
-            })
-            .collect()
     }
 
     async fn claim_emails(
@@ -679,6 +590,120 @@ impl Store for SqliteStore {
             Ok(())
         })
         .await
+    }
+}
+
+#[async_trait]
+impl DocumentStore for SqliteStore {
+    async fn add_document(&self, account_id: i64, file: &StoredFile, name: &str) -> Result<()> {
+        let (file, name) = (file.clone(), name.to_owned());
+        self.write(move |tx| {
+            let now = Utc::now();
+            tx.execute(
+                "INSERT INTO file_blob (sha256, size, mime, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (sha256) DO NOTHING",
+                params![file.sha256, file.size as i64, file.kind.mime(), now],
+            )
+            .map_err(map_err)?;
+            tx.execute(
+                "INSERT INTO document (account_id, sha256, name, created_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (account_id, sha256) DO UPDATE SET name = excluded.name",
+                params![account_id, file.sha256, name, now],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn documents(&self, account_id: i64) -> Result<Vec<Document>> {
+        let rows: Vec<(String, String, i64, String, DateTime<Utc>)> = self
+            .read(move |c| {
+                let mut st = c.prepare(
+                    "SELECT d.sha256, d.name, b.size, b.mime, d.created_at FROM document d
+                     JOIN file_blob b ON b.sha256 = d.sha256 WHERE d.account_id = ?1 ORDER BY d.created_at DESC",
+                )?;
+                let rows =
+                    st.query_map([account_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
+                rows.collect()
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(sha256, name, size, mime, created_at)| {
+                Ok(Document { sha256, name, size: size as u64, kind: file_kind(&mime)?, created_at })
+            })
+            .collect()
+    }
+
+    async fn documents_named(&self, account_id: i64, hashes: &[String]) -> Result<Vec<Document>> {
+        let hashes = hashes.to_vec();
+        let rows: Vec<(String, String, i64, String, DateTime<Utc>)> = self
+            .read(move |c| {
+                let mut st = c.prepare(
+                    "SELECT d.sha256, d.name, b.size, b.mime, d.created_at FROM document d
+                     JOIN file_blob b ON b.sha256 = d.sha256 WHERE d.account_id = ?1 AND d.sha256 = ?2",
+                )?;
+                let mut out = Vec::new();
+                for h in &hashes {
+                    if let Some(r) = st
+                        .query_row(params![account_id, h], |r| {
+                            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                        })
+                        .optional()?
+                    {
+                        out.push(r);
+                    }
+                }
+                Ok(out)
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(sha256, name, size, mime, created_at)| {
+                Ok(Document { sha256, name, size: size as u64, kind: file_kind(&mime)?, created_at })
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl IocStore for SqliteStore {
+    async fn ioc_totals(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(AgencyCode, Measure, i64)>> {
+        self.ioc_totals_q(from, to).await
+    }
+
+    async fn ioc_monthly(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(String, Measure, i64)>> {
+        self.ioc_monthly_q(from, to).await
+    }
+
+    async fn ioc_buckets(&self, grain: Grain) -> Result<Vec<(Grain, String, AgencyCode, Measure, i64)>> {
+        self.ioc_buckets_q(grain).await
+    }
+
+    async fn overdue_counts(&self, today: NaiveDate) -> Result<Vec<(AgencyCode, i64)>> {
+        self.overdue_counts_q(today).await
+    }
+
+    async fn ioc_members(&self, q: &MemberQuery) -> Result<Vec<(NaiveDate, String)>> {
+        self.ioc_members_q(q).await
+    }
+
+    async fn ioc_member_count(&self, q: &MemberQuery) -> Result<i64> {
+        self.ioc_member_count_q(q).await
+    }
+
+    async fn ioc_member_counts(&self) -> Result<Vec<(FactKey, i64)>> {
+        self.ioc_member_counts_q().await
+    }
+
+    async fn open_dossiers_due(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {
+        self.open_dossiers_due_q(until, limit).await
+    }
+
+    async fn ioc_entries(&self) -> Result<Vec<IocEntry>> {
+        self.ioc_entries_q().await
+    }
+
+    async fn put_ioc_entry(&self, e: &IocEntry) -> Result<()> {
+        self.put_ioc_entry_q(e).await
     }
 }
 

@@ -146,16 +146,18 @@ pub async fn units(State(state): State<AppState>, ApiQuery(q): ApiQuery<UnitQuer
 }
 
 pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.store.ping().await {
+    match state.store.health.ping().await {
         Ok(()) => (
             StatusCode::OK,
-            Json(json!({ "status": "ok", "database": state.store.backend(), "procedures": state.catalogue().len() })),
+            Json(
+                json!({ "status": "ok", "database": state.store.health.backend(), "procedures": state.catalogue().len() }),
+            ),
         ),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable", "database": state.store.backend() })),
+                Json(json!({ "status": "unavailable", "database": state.store.health.backend() })),
             )
         }
     }

@@ -61,7 +61,7 @@ pub async fn login(
     if state.throttle.blocked(&login_key, 5) || state.throttle.blocked(&addr_key, 50) {
         return Err(AppError::Throttled.into());
     }
-    let account = state.store.account_by_login(login.as_str()).await?;
+    let account = state.store.identity.account_by_login(login.as_str()).await?;
     let hash = account.as_ref().map(|a| a.password_hash.clone()).unwrap_or_else(|| auth::DUMMY_HASH.to_owned());
     let password = input.password;
     let ok = auth::verify_password_bounded(hash, password).await?;
@@ -77,7 +77,8 @@ pub async fn login(
     };
     state.throttle.clear(&login_key);
     let token = auth::start_session(&state, &account).await?;
-    let session = state.store.session(&token_hash(&token), Utc::now()).await?.ok_or(AppError::Unauthenticated)?.0;
+    let session =
+        state.store.identity.session(&token_hash(&token), Utc::now()).await?.ok_or(AppError::Unauthenticated)?.0;
     let mut resp = Json(json!({
         "csrf_token": session.csrf_token,
         "account": { "id": account.id, "full_name": account.full_name, "role": account.role, "agency": account.agency },
@@ -158,7 +159,7 @@ pub async fn list(
     let a = &user.account;
     let query = dossiers::visible(a)?;
     let q = DossierQuery { states, limit, offset: q.offset.unwrap_or(0), ..query };
-    let bodies = state.store.dossier_bodies(&q).await?;
+    let bodies = state.store.dossiers.dossier_bodies(&q).await?;
     let mut out = String::with_capacity(bodies.iter().map(|b| b.len() + 96).sum::<usize>() + 16);
     out.push_str("{\"items\":[");
     for (i, body) in bodies.iter().enumerate() {
@@ -174,7 +175,7 @@ pub async fn list(
 /// One dossier with its e-form, for its applicant and the staff who may see it; "not found"
 /// for anyone else, so codes cannot be probed.
 pub async fn get(State(state): State<AppState>, user: ApiUser, Path(code): Path<String>) -> ApiResult<Response> {
-    let raw = state.store.dossier_raw(&code).await?.ok_or(AppError::NotFound)?;
+    let raw = state.store.dossiers.dossier_raw(&code).await?.ok_or(AppError::NotFound)?;
     let head = dossier_json::Head::parse(&raw.body)?;
     if !dossiers::may_view(&user.account, head.applicant, &head.receiving_agency, &head.competent_agency) {
         return Err(AppError::NotFound.into());
@@ -190,6 +191,7 @@ pub async fn events(State(state): State<AppState>, user: ApiUser, Path(code): Pa
     let staff = user.account.id != rec.dossier.applicant;
     let items: Vec<Value> = state
         .store
+        .dossiers
         .dossier_events(&code)
         .await?
         .into_iter()
@@ -214,6 +216,7 @@ pub async fn act(
 pub async fn notifications(State(state): State<AppState>, user: ApiUser) -> ApiResult<Json<Value>> {
     let items: Vec<Value> = state
         .store
+        .notify
         .inbox(user.account.id)
         .await?
         .into_iter()
@@ -241,8 +244,12 @@ pub async fn lookup(
     }
     state.throttle.fail(&key);
     let phone = tinhso_kernel::ids::Phone::parse("phone", &q.phone).map_err(|e| AppError::Invalid(vec![e]))?;
-    let rec =
-        state.store.dossier(q.code.trim()).await?.filter(|r| r.applicant_phone.as_deref() == Some(phone.as_str()));
+    let rec = state
+        .store
+        .dossiers
+        .dossier(q.code.trim())
+        .await?
+        .filter(|r| r.applicant_phone.as_deref() == Some(phone.as_str()));
     let rec = rec.ok_or(AppError::NotFound)?;
     let d = rec.dossier;
     Ok(Json(json!({
@@ -265,7 +272,7 @@ pub async fn upload(
     let raw_name = headers.get("x-file-name").and_then(|v| v.to_str().ok()).unwrap_or("tep");
     let name = tinhso_kernel::files::clean_name(&percent_decode(raw_name));
     let stored = state.files.put_stream(body).await?;
-    state.store.add_document(user.account.id, &stored, &name).await?;
+    state.store.documents.add_document(user.account.id, &stored, &name).await?;
     let body = json!({ "sha256": stored.sha256, "size": stored.size, "kind": stored.kind, "name": name });
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
@@ -278,6 +285,7 @@ fn percent_decode(s: &str) -> String {
 pub async fn documents(State(state): State<AppState>, user: ApiUser) -> ApiResult<Json<Value>> {
     let items: Vec<Value> = state
         .store
+        .documents
         .documents(user.account.id)
         .await?
         .into_iter()
@@ -295,6 +303,7 @@ pub async fn dossier_files(
     dossiers::load(&state, &user.account, &code).await?;
     let items: Vec<Value> = state
         .store
+        .dossiers
         .dossier_files(&code)
         .await?
         .into_iter()
@@ -318,6 +327,7 @@ pub async fn attached_file(
     dossiers::load(state, account, code).await?;
     let file = state
         .store
+        .dossiers
         .dossier_files(code)
         .await?
         .into_iter()

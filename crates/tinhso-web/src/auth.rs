@@ -228,7 +228,7 @@ pub async fn start_session(state: &AppState, account: &Account) -> Result<String
         created_at: now,
         expires_at: now + Duration::days(SESSION_DAYS),
     };
-    state.store.create_session(&session).await?;
+    state.store.identity.create_session(&session).await?;
     Ok(token)
 }
 

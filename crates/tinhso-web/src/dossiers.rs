@@ -89,13 +89,13 @@ async fn walk_in_applicant(state: &AppState, intake: &DeskIntake) -> Result<Acco
         )])
     };
     for _ in 0..2 {
-        if let Some(a) = state.store.account_by_login(phone.as_str()).await? {
+        if let Some(a) = state.store.identity.account_by_login(phone.as_str()).await? {
             if a.role != Role::Citizen || a.personal_id.as_deref().is_some_and(|p| p != pid.as_str()) {
                 return Err(taken());
             }
             return Ok(a);
         }
-        if let Some(a) = state.store.citizen_by_personal_id(pid.as_str()).await? {
+        if let Some(a) = state.store.identity.citizen_by_personal_id(pid.as_str()).await? {
             return Ok(a);
         }
         let new = tinhso_store::NewAccount {
@@ -106,7 +106,7 @@ async fn walk_in_applicant(state: &AppState, intake: &DeskIntake) -> Result<Acco
             agency: None,
             personal_id: Some(pid.as_str().to_owned()),
         };
-        match state.store.create_account(&new).await {
+        match state.store.identity.create_account(&new).await {
             Ok(_) | Err(StoreError::Conflict(_)) => continue, // read back what won
             Err(e) => return Err(e.into()),
         }
@@ -130,7 +130,7 @@ async fn own_documents(
     if hashes.is_empty() {
         return Ok(Vec::new());
     }
-    let docs = state.store.documents_named(account.id, hashes).await?;
+    let docs = state.store.documents.documents_named(account.id, hashes).await?;
     hashes
         .iter()
         .map(|h| {
@@ -256,14 +256,14 @@ pub async fn submit(state: &AppState, account: &Account, input: SubmitInput) -> 
         // Scans made at the desk join the applicant's document store, for reuse next time.
         for d in &docs {
             let file = tinhso_store::StoredFile { sha256: d.sha256.clone(), size: d.size, kind: d.kind };
-            state.store.add_document(applicant.id, &file, &d.name).await?;
+            state.store.documents.add_document(applicant.id, &file, &d.name).await?;
         }
     }
     let submitted = Event { kind, at: now, actor: account.id };
     // The store allocates the code and writes it where the notification says `{code}`.
     let notify = notifications(applicant.id, "{code}", &submitted.kind);
     let new = NewDossier { submitted, form: Value::Object(form), applicant_phone, files: attachments, notify };
-    match state.store.submit_dossier(&new).await {
+    match state.store.dossiers.submit_dossier(&new).await {
         Ok(d) if desk.is_some() => act(state, account, &d.code, Command::Receive).await,
         Ok(d) => Ok(d),
         Err(StoreError::DailyCodesExhausted(_)) => Err(AppError::Conflict {
@@ -312,7 +312,7 @@ pub fn may_issue(account: &Account, kind: CommandKind, d: &Dossier) -> bool {
 /// Staff of the competent agency who may hold step `index` (its role; leaders may always).
 pub async fn step_candidates(state: &AppState, d: &Dossier, index: usize) -> Result<Vec<Account>, AppError> {
     let role = d.steps.get(index).map(|s| s.role.role()).unwrap_or(Role::Specialist);
-    let staff = state.store.staff(&d.competent_agency).await?;
+    let staff = state.store.identity.staff(&d.competent_agency).await?;
     Ok(staff.into_iter().filter(|a| !a.disabled && (a.role == role || a.role == Role::Approver)).collect())
 }
 
@@ -329,7 +329,7 @@ async fn check_assignee(state: &AppState, d: &Dossier, index: usize, who: i64) -
 
 /// Loads a dossier `account` may see; others get "not found", so codes cannot be probed.
 pub async fn load(state: &AppState, account: &Account, code: &str) -> Result<DossierRecord, AppError> {
-    let rec = state.store.dossier(code).await?.ok_or(AppError::NotFound)?;
+    let rec = state.store.dossiers.dossier(code).await?.ok_or(AppError::NotFound)?;
     if !can_view(account, &rec.dossier) {
         return Err(AppError::NotFound);
     }
@@ -384,7 +384,7 @@ pub async fn act(state: &AppState, account: &Account, code: &str, cmd: Command) 
     let next = dossier::apply(Some(d.clone()), &d.code, &event)
         .ok_or_else(|| AppError::Internal("event did not apply".into()))?;
     let notify = notifications(d.applicant, &d.code, &event.kind);
-    match state.store.append_event(&d, &event, &next, &notify, &attachments).await {
+    match state.store.dossiers.append_event(&d, &event, &next, &notify, &attachments).await {
         Ok(()) => Ok(next),
         Err(StoreError::Conflict(_)) => Err(AppError::Conflict {
             code: "concurrent_change",

@@ -54,6 +54,7 @@ pub async fn behind(
     };
     let counters: Vec<(AgencyCode, i64)> = state
         .store
+        .ioc
         .ioc_totals(period.from, period.to)
         .await?
         .into_iter()
@@ -81,14 +82,14 @@ pub async fn behind(
     } else {
         let mut n = 0;
         for side in &sides {
-            n += state.store.ioc_member_count(&side.query).await?;
+            n += state.store.ioc.ioc_member_count(&side.query).await?;
         }
         n
     };
     let mut keys = Vec::with_capacity(limit + 1);
     while keys.len() <= limit {
         for side in sides.iter_mut().filter(|s| s.buffer.is_empty() && !s.exhausted) {
-            let rows = state.store.ioc_members(&side.query).await?;
+            let rows = state.store.ioc.ioc_members(&side.query).await?;
             side.exhausted = rows.len() < side.query.limit;
             if let Some(last) = rows.last() {
                 side.query.after = Some(last.clone());
@@ -105,7 +106,7 @@ pub async fn behind(
     keys.truncate(limit);
     let mut dossiers = Vec::with_capacity(keys.len());
     for (_, code) in &keys {
-        if let Some(record) = state.store.dossier(code).await? {
+        if let Some(record) = state.store.dossiers.dossier(code).await? {
             dossiers.push(record.dossier);
         }
     }

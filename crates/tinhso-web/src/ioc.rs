@@ -127,10 +127,10 @@ pub struct Snapshot {
 
 pub async fn snapshot(state: &AppState, period: Period) -> Result<Snapshot, AppError> {
     let mut totals: HashMap<AgencyCode, Totals> = HashMap::new();
-    for (agency, measure, v) in state.store.ioc_totals(period.from, period.to).await? {
+    for (agency, measure, v) in state.store.ioc.ioc_totals(period.from, period.to).await? {
         *totals.entry(agency).or_default().entry(measure).or_default() += v;
     }
-    Ok(Snapshot { totals, entries: state.store.ioc_entries().await? })
+    Ok(Snapshot { totals, entries: state.store.ioc.ioc_entries().await? })
 }
 
 impl Snapshot {
@@ -194,10 +194,10 @@ pub async fn trend(state: &AppState, to: NaiveDate, months: u32) -> Result<Vec<(
     let last = NaiveDate::from_ymd_opt(to.year(), to.month(), 1).unwrap_or(to);
     let first = last.checked_sub_months(chrono::Months::new(months.saturating_sub(1))).unwrap_or(last);
     let mut per_month: BTreeMap<String, Totals> = BTreeMap::new();
-    for (month, measure, v) in state.store.ioc_monthly(first, to).await? {
+    for (month, measure, v) in state.store.ioc.ioc_monthly(first, to).await? {
         *per_month.entry(month).or_default().entry(measure).or_default() += v;
     }
-    let snap = Snapshot { totals: HashMap::new(), entries: state.store.ioc_entries().await? };
+    let snap = Snapshot { totals: HashMap::new(), entries: state.store.ioc.ioc_entries().await? };
     let catalogue = state.catalogue();
     let stats = catalogue_stats(procedures_of(state, &Unit::Province, catalogue.all()));
     let entered = snap.entered(&Unit::Province);
@@ -213,7 +213,7 @@ pub async fn trend(state: &AppState, to: NaiveDate, months: u32) -> Result<Vec<(
 
 /// Open dossiers past their due date, per deciding agency.
 pub async fn overdue(state: &AppState) -> Result<BTreeMap<AgencyCode, i64>, AppError> {
-    Ok(state.store.overdue_counts(local_date(Utc::now())).await?.into_iter().collect())
+    Ok(state.store.ioc.overdue_counts(local_date(Utc::now())).await?.into_iter().collect())
 }
 
 /// The open dossiers a leader should act on today.
@@ -234,7 +234,7 @@ pub async fn alerts(state: &AppState, days: u32, threshold: f64) -> Result<Alert
     let today = local_date(Utc::now());
     let cal = state.calendar();
     let horizon = cal.due_date(today, days).unwrap_or(today);
-    let open = state.store.open_dossiers_due(horizon, ALERT_LIMIT).await?;
+    let open = state.store.ioc.open_dossiers_due(horizon, ALERT_LIMIT).await?;
     let (overdue, soon): (Vec<Dossier>, Vec<Dossier>) =
         open.into_iter().partition(|d| d.due_on.is_some_and(|due| due < today));
     let overdue_unexcused = overdue.into_iter().filter(|d| d.apology_due_on.is_none()).collect();
@@ -273,7 +273,7 @@ pub async fn send_alerts(state: &AppState, threshold: f64) -> Result<usize, AppE
             Some(holder) => vec![holder],
             None => {
                 if !leaders_of.contains_key(&d.competent_agency) {
-                    let staff = state.store.staff(&d.competent_agency).await?;
+                    let staff = state.store.identity.staff(&d.competent_agency).await?;
                     let ids = staff
                         .iter()
                         .filter(|l| matches!(l.role, Role::Approver | Role::AgencyAdmin) && !l.disabled)
@@ -302,7 +302,7 @@ pub async fn send_alerts(state: &AppState, threshold: f64) -> Result<usize, AppE
                 .collect::<Vec<_>>()
                 .join(", "),
         };
-        if state.store.send_alert(&format!("due:{account_id}:{today}"), std::slice::from_ref(&note)).await? {
+        if state.store.notify.send_alert(&format!("due:{account_id}:{today}"), std::slice::from_ref(&note)).await? {
             sent += 1;
         }
     }
@@ -311,7 +311,7 @@ pub async fn send_alerts(state: &AppState, threshold: f64) -> Result<usize, AppE
         per_agency.entry(d.competent_agency.clone()).or_default().push(d);
     }
     for (agency, list) in per_agency {
-        let leaders = state.store.staff(&agency).await?;
+        let leaders = state.store.identity.staff(&agency).await?;
         let notes: Vec<Notification> = leaders
             .iter()
             .filter(|l| matches!(l.role, Role::Approver | Role::AgencyAdmin) && !l.disabled)
@@ -321,7 +321,7 @@ pub async fn send_alerts(state: &AppState, threshold: f64) -> Result<usize, AppE
                 body: list.iter().take(20).map(|d| d.code.as_str()).collect::<Vec<_>>().join(", "),
             })
             .collect();
-        if state.store.send_alert(&format!("overdue:{agency}:{today}"), &notes).await? {
+        if state.store.notify.send_alert(&format!("overdue:{agency}:{today}"), &notes).await? {
             sent += notes.len();
         }
     }
@@ -337,7 +337,7 @@ pub async fn send_alerts(state: &AppState, threshold: f64) -> Result<usize, AppE
                 )
             })
             .collect();
-        let leaders = state.store.staff_with_role(Role::Leader).await?;
+        let leaders = state.store.identity.staff_with_role(Role::Leader).await?;
         let notes: Vec<Notification> = leaders
             .iter()
             .filter(|l| !l.disabled)
@@ -347,7 +347,7 @@ pub async fn send_alerts(state: &AppState, threshold: f64) -> Result<usize, AppE
                 body: lines.join("; "),
             })
             .collect();
-        if state.store.send_alert(&format!("slipping:{today}"), &notes).await? {
+        if state.store.notify.send_alert(&format!("slipping:{today}"), &notes).await? {
             sent += notes.len();
         }
     }

@@ -80,7 +80,7 @@ pub async fn deliver(state: AppState, cfg: SmtpConfig) {
     };
     loop {
         let now = Utc::now();
-        let claimed = state.store.claim_emails(now, now + chrono::Duration::seconds(LEASE_SECS), 20).await;
+        let claimed = state.store.notify.claim_emails(now, now + chrono::Duration::seconds(LEASE_SECS), 20).await;
         let batch = match claimed {
             Ok(b) => b,
             Err(e) => {
@@ -95,7 +95,7 @@ pub async fn deliver(state: AppState, cfg: SmtpConfig) {
                 Err(err) => Err(err),
             };
             let recorded = match sent {
-                Ok(()) => state.store.email_sent(e.id).await,
+                Ok(()) => state.store.notify.email_sent(e.id).await,
                 Err(err) => {
                     let attempt = e.attempts + 1;
                     let retry = (attempt < MAX_ATTEMPTS).then(|| {
@@ -103,7 +103,7 @@ pub async fn deliver(state: AppState, cfg: SmtpConfig) {
                         Utc::now() + chrono::Duration::seconds(delay as i64)
                     });
                     tracing::warn!(id = e.id, attempt, error = %err, "email not sent");
-                    state.store.email_failed(e.id, &err, retry).await
+                    state.store.notify.email_failed(e.id, &err, retry).await
                 }
             };
             if let Err(err) = recorded {

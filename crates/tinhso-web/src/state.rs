@@ -8,7 +8,7 @@ use tinhso_catalogue::procedure::Procedure;
 use tinhso_catalogue::search::SearchIndex;
 use tinhso_kernel::calendar::WorkingCalendar;
 use tinhso_kernel::province::{Agency, Province, Unit};
-use tinhso_store::{Account, Session, Store, StoreError};
+use tinhso_store::{Account, Session, StoreError, Stores};
 
 #[derive(Debug, Clone)]
 pub struct WebConfig {
@@ -22,7 +22,7 @@ pub struct WebConfig {
 
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<dyn Store>,
+    pub store: Stores,
     pub config: WebConfig,
     pub province: Arc<Province>,
     pub units: Arc<Vec<Unit>>,
@@ -44,15 +44,16 @@ const SESSION_CACHE_SECS: u64 = 10;
 
 impl AppState {
     /// Loads the read models from the store. Fails if no province is set up.
-    pub async fn load(store: Arc<dyn Store>, config: WebConfig) -> Result<Self, StoreError> {
+    pub async fn load(store: Stores, config: WebConfig) -> Result<Self, StoreError> {
         let province = store
+            .province
             .province()
             .await?
             .ok_or_else(|| StoreError::Corrupt("no province is set up: run `tinhso init`".into()))?;
-        let units = store.units(chrono::Utc::now().date_naive()).await?;
-        let agencies = store.agencies().await?;
-        let procedures = store.procedures().await?;
-        let calendar = WorkingCalendar::new(store.calendar_years().await?);
+        let units = store.province.units(chrono::Utc::now().date_naive()).await?;
+        let agencies = store.province.agencies().await?;
+        let procedures = store.catalogue.procedures().await?;
+        let calendar = WorkingCalendar::new(store.catalogue.calendar_years().await?);
         let agency_names = agencies.iter().map(|a| (a.code.to_string(), a.name.clone())).collect();
         let files = crate::files::FileStore::new(config.files_dir.clone());
         Ok(Self {
@@ -89,7 +90,8 @@ impl AppState {
 
     /// Re-reads the catalogue from the store after a change and swaps the index.
     pub async fn reload_catalogue(&self) -> Result<(), StoreError> {
-        let procedures: Vec<Arc<Procedure>> = self.store.procedures().await?.into_iter().map(Arc::new).collect();
+        let procedures: Vec<Arc<Procedure>> =
+            self.store.catalogue.procedures().await?.into_iter().map(Arc::new).collect();
         let index = Arc::new(SearchIndex::new(procedures));
         match self.catalogue.write() {
             Ok(mut g) => *g = index,
@@ -99,7 +101,7 @@ impl AppState {
     }
 
     pub async fn reload_calendar(&self) -> Result<(), StoreError> {
-        let cal = Arc::new(WorkingCalendar::new(self.store.calendar_years().await?));
+        let cal = Arc::new(WorkingCalendar::new(self.store.catalogue.calendar_years().await?));
         match self.calendar.write() {
             Ok(mut g) => *g = cal,
             Err(poisoned) => *poisoned.into_inner() = cal,
@@ -110,10 +112,10 @@ impl AppState {
     /// Reloads the catalogue and calendar whenever the store's revision moves: edits made
     /// through another server process (scale-out on PostgreSQL) show here within `every`.
     pub async fn follow_store(self, every: std::time::Duration) {
-        let mut seen = self.store.read_model_revision().await.ok();
+        let mut seen = self.store.catalogue.read_model_revision().await.ok();
         loop {
             tokio::time::sleep(every).await;
-            match self.store.read_model_revision().await {
+            match self.store.catalogue.read_model_revision().await {
                 Ok(rev) if seen.as_ref() != Some(&rev) => {
                     if let Err(e) = async {
                         self.reload_catalogue().await?;
@@ -142,7 +144,7 @@ impl AppState {
                 }
             }
         }
-        let found = self.store.session(token_hash, now).await?;
+        let found = self.store.identity.session(token_hash, now).await?;
         if let (Some((s, a)), Ok(mut cache)) = (&found, self.sessions.lock()) {
             if cache.len() > 50_000 {
                 cache.retain(|_, (at, _, _)| at.elapsed().as_secs() < SESSION_CACHE_SECS);
@@ -157,7 +159,7 @@ impl AppState {
         if let Ok(mut cache) = self.sessions.lock() {
             cache.remove(token_hash);
         }
-        self.store.delete_session(token_hash).await
+        self.store.identity.delete_session(token_hash).await
     }
 
     pub fn ioc_weights(&self) -> Arc<tinhso_ioc::index::Weights> {

@@ -5,17 +5,17 @@
 use anyhow::Result;
 use tinhso_dossier::EventKind;
 use tinhso_ledger::chain::{Break, Verifier};
-use tinhso_store::Store;
+use tinhso_store::Stores;
 
 const PAGE: usize = 20_000;
 
 /// `Ok(Ok((events, dossiers)))` when intact, `Ok(Err(break))` naming the first break.
-pub async fn verify(store: &dyn Store) -> Result<std::result::Result<(u64, u64), Break>> {
-    let anchors = store.audit_anchors().await?;
+pub async fn verify(store: &Stores) -> Result<std::result::Result<(u64, u64), Break>> {
+    let anchors = store.ledger.audit_anchors().await?;
     let mut v = Verifier::new(anchors.checkpoints);
     let (mut after, mut dossiers) = (0i64, 0u64);
     loop {
-        let page = store.audit_page(after, PAGE).await?;
+        let page = store.ledger.audit_page(after, PAGE).await?;
         let Some(last) = page.last() else { break };
         after = last.link.id;
         for row in &page {
@@ -33,7 +33,7 @@ pub async fn verify(store: &dyn Store) -> Result<std::result::Result<(u64, u64),
         Ok(n) => n,
         Err(b) => return Ok(Err(b)),
     };
-    if let Some(code) = store.audit_unlinked().await?.into_iter().next() {
+    if let Some(code) = store.ledger.audit_unlinked().await?.into_iter().next() {
         return Ok(Err(Break::Unlinked { dossier: code }));
     }
     Ok(Ok((events, dossiers)))

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::process::ExitCode;
 use tinhso_catalogue::procedure::{CompetentAgency, Level, Procedure, ProcessingTime};
-use tinhso_store::Store;
+use tinhso_store::Stores;
 
 /// Most row errors printed before "and N more".
 const SHOWN_ERRORS: usize = 50;
@@ -164,9 +164,9 @@ fn read_rows(path: &Path) -> Result<Vec<(String, std::result::Result<serde_json:
     }
 }
 
-pub async fn import(store: &dyn Store, path: &Path) -> Result<ExitCode> {
+pub async fn import(store: &Stores, path: &Path) -> Result<ExitCode> {
     let rows = read_rows(path)?;
-    let agencies: HashSet<String> = store.agencies().await?.into_iter().map(|a| a.code.to_string()).collect();
+    let agencies: HashSet<String> = store.province.agencies().await?.into_iter().map(|a| a.code.to_string()).collect();
     if agencies.is_empty() {
         bail!("chưa thiết lập tỉnh: chạy `tinhso init` trước / no province: run `tinhso init` first");
     }
@@ -219,14 +219,14 @@ pub async fn import(store: &dyn Store, path: &Path) -> Result<ExitCode> {
     let spinner = ProgressBar::new_spinner();
     spinner.set_message(format!("Ghi {} thủ tục trong một giao dịch…", good.len()));
     spinner.enable_steady_tick(std::time::Duration::from_millis(100));
-    let n = store.upsert_procedures(&good).await?;
+    let n = store.catalogue.upsert_procedures(&good).await?;
     spinner.finish_and_clear();
     println!("Đã nhập {n} thủ tục / imported {n} procedures");
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn export(store: &dyn Store, path: &Path) -> Result<()> {
-    let procedures = store.procedures().await?;
+pub async fn export(store: &Stores, path: &Path) -> Result<()> {
+    let procedures = store.catalogue.procedures().await?;
     let format = format_of(path)?;
     let bar = ProgressBar::new(procedures.len() as u64);
     let out = match format {

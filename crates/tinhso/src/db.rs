@@ -4,7 +4,7 @@ use crate::DataArgs;
 use anyhow::{bail, Context, Result};
 use std::sync::Arc;
 use tinhso_store::plan::Projections;
-use tinhso_store::Store;
+use tinhso_store::Stores;
 
 /// The read models every dossier write keeps in its own transaction: the operations centre's
 /// aggregates and drill-down index, and the staff inboxes' counters. A module that wants a
@@ -13,13 +13,13 @@ pub fn projections() -> Projections {
     tinhso_store::projections::standard()
 }
 
-pub async fn open(args: &DataArgs) -> Result<Arc<dyn Store>> {
+pub async fn open(args: &DataArgs) -> Result<Stores> {
     match args.database.as_deref() {
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
             let store = tinhso_store_postgres::PgStore::connect(url, 16, projections())
                 .await
                 .context("cannot connect to PostgreSQL")?;
-            Ok(Arc::new(store))
+            Ok(Stores::of(Arc::new(store)))
         }
         Some(url) if !url.is_empty() && !url.starts_with("sqlite:") => {
             bail!("--database must be a postgres:// URL, or empty for SQLite in the data directory")
@@ -37,7 +37,7 @@ pub async fn open(args: &DataArgs) -> Result<Arc<dyn Store>> {
             let store = tinhso_store_sqlite::SqliteStore::open(&path, projections())
                 .await
                 .with_context(|| format!("cannot open {}", path.display()))?;
-            Ok(Arc::new(store))
+            Ok(Stores::of(Arc::new(store)))
         }
     }
 }

@@ -9,7 +9,7 @@ use tinhso_dossier::tally::{self, Tally};
 use tinhso_dossier::{apply, Dossier};
 use tinhso_ioc::index::{Weights, DEFAULT_WEIGHTS};
 use tinhso_ioc::{accumulate, differences, facts, FactKey, Facts};
-use tinhso_store::{Grain, Store};
+use tinhso_store::{Grain, Stores};
 
 /// Dossiers per page of the recomputation.
 const PAGE: usize = 5_000;
@@ -33,7 +33,7 @@ pub fn weights(data: &Path) -> Result<Weights> {
 
 /// Recomputes the aggregates from the events (fold every dossier, sum its facts) and compares
 /// them with the stored day and month buckets. Exit 1 on any difference.
-pub async fn check(store: &dyn Store) -> Result<ExitCode> {
+pub async fn check(store: &Stores) -> Result<ExitCode> {
     // Dossier by dossier, a page at a time: memory holds two pages and the counters, never the
     // whole chain (ten million dossiers are ~45 million events). The next page is read (and its
     // events parsed, on the store's blocking thread) while this one is folded.
@@ -41,7 +41,7 @@ pub async fn check(store: &dyn Store) -> Result<ExitCode> {
     let mut inbox = Tally::new();
     // How many dossiers are behind each counter: the drill-down's index must list exactly them.
     let mut members = Facts::new();
-    let mut page = store.events_by_dossier(None, PAGE).await?;
+    let mut page = store.dossiers.events_by_dossier(None, PAGE).await?;
     while !page.dossiers.is_empty() {
         let next = page.next.clone();
         let fold = async {
@@ -62,7 +62,7 @@ pub async fn check(store: &dyn Store) -> Result<ExitCode> {
             }
             Ok::<_, anyhow::Error>(out)
         };
-        let (fetched, folded) = tokio::join!(store.events_by_dossier(next.as_deref(), PAGE), fold);
+        let (fetched, folded) = tokio::join!(store.dossiers.events_by_dossier(next.as_deref(), PAGE), fold);
         let (part, n_events, n_dossiers, part_inbox, part_members) = folded?;
         accumulate(&mut recomputed, part);
         accumulate(&mut members, part_members);
@@ -76,7 +76,7 @@ pub async fn check(store: &dyn Store) -> Result<ExitCode> {
         *monthly.entry((Grain::Month.bucket(k.day), k.agency.to_string(), k.measure.key())).or_default() += v;
     }
     let mut stored_days = Facts::new();
-    for (_, bucket, agency, measure, v) in store.ioc_buckets(Grain::Day).await? {
+    for (_, bucket, agency, measure, v) in store.ioc.ioc_buckets(Grain::Day).await? {
         let day = chrono::NaiveDate::parse_from_str(&bucket, "%Y-%m-%d")?;
         stored_days.insert(FactKey { agency, day, measure }, v);
     }
@@ -85,7 +85,7 @@ pub async fn check(store: &dyn Store) -> Result<ExitCode> {
         .map(|(k, stored, want)| format!("{} {} {}: lưu {stored}, tính lại {want}", k.agency, k.day, k.measure.key()))
         .collect();
     let mut stored_months: std::collections::BTreeMap<(String, String, &'static str), i64> = Default::default();
-    for (_, bucket, agency, measure, v) in store.ioc_buckets(Grain::Month).await? {
+    for (_, bucket, agency, measure, v) in store.ioc.ioc_buckets(Grain::Month).await? {
         stored_months.insert((bucket, agency.to_string(), measure.key()), v);
     }
     for key in stored_months.keys().chain(monthly.keys()).collect::<std::collections::BTreeSet<_>>() {
@@ -94,12 +94,12 @@ pub async fn check(store: &dyn Store) -> Result<ExitCode> {
             problems.push(format!("{} {} {}: lưu {a}, tính lại {b}", key.1, key.0, key.2));
         }
     }
-    let stored_members: Facts = store.ioc_member_counts().await?.into_iter().collect();
+    let stored_members: Facts = store.ioc.ioc_member_counts().await?.into_iter().collect();
     problems.extend(differences(&stored_members, &members).into_iter().map(|(k, stored, want)| {
         format!("hồ sơ chi tiết {} {} {}: lưu {stored}, tính lại {want}", k.agency, k.day, k.measure.key())
     }));
     // The staff inboxes' counters, recomputed the same way.
-    let stored_inbox = store.inbox_tally().await?;
+    let stored_inbox = store.dossiers.inbox_tally().await?;
     for key in stored_inbox.keys().chain(inbox.keys()).collect::<std::collections::BTreeSet<_>>() {
         let (a, b) = (stored_inbox.get(key).copied().unwrap_or(0), inbox.get(key).copied().unwrap_or(0));
         if a != b {

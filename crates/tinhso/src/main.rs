@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use tinhso_store::Store;
+use tinhso_store::Stores;
 
 #[derive(Parser)]
 #[command(
@@ -219,25 +219,25 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Init { data, province, admin } => {
             let store = db::open(&data).await?;
-            seed::init_province(store.as_ref(), &province, &admin).await?;
+            seed::init_province(&store, &province, &admin).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Catalogue { action: CatalogueCommand::Import { data, file } } => {
             let store = db::open(&data).await?;
-            catalogue_io::import(store.as_ref(), &file).await
+            catalogue_io::import(&store, &file).await
         }
         Command::Catalogue { action: CatalogueCommand::Export { data, file } } => {
             let store = db::open(&data).await?;
-            catalogue_io::export(store.as_ref(), &file).await?;
+            catalogue_io::export(&store, &file).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Ioc { action: IocCommand::Check { data } } => {
             let store = db::open(&data).await?;
-            ioc::check(store.as_ref()).await
+            ioc::check(&store).await
         }
         Command::Audit { action: AuditCommand::Verify { data } } => {
             let store = db::open(&data).await?;
-            match audit::verify(store.as_ref()).await? {
+            match audit::verify(&store).await? {
                 Ok((events, dossiers)) => {
                     println!(
                         "Chuỗi nhật ký toàn vẹn: {events} sự kiện của {dossiers} hồ sơ / audit chain intact: {events} events"
@@ -276,7 +276,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 async fn calendar(data: &DataArgs) -> Result<tinhso_kernel::calendar::WorkingCalendar> {
     let store = db::open(data).await?;
     let mut years = seed::official_calendar_years()?;
-    years.extend(store.calendar_years().await?);
+    years.extend(store.catalogue.calendar_years().await?);
     Ok(tinhso_kernel::calendar::WorkingCalendar::new(years))
 }
 
@@ -290,12 +290,12 @@ async fn serve(
     smtp: Option<tinhso_web::mail::SmtpConfig>,
 ) -> Result<ExitCode> {
     let started = std::time::Instant::now();
-    let store: Arc<dyn Store> = db::open(&data).await?;
-    if store.province().await?.is_none() {
+    let store: Stores = db::open(&data).await?;
+    if store.province.province().await?.is_none() {
         let Some(dossiers) = demo else {
             bail!("chưa thiết lập tỉnh: chạy `tinhso init --province \"<tên tỉnh>\"` / no province: run `tinhso init`");
         };
-        seed::demo(store.as_ref(), dossiers).await?;
+        seed::demo(&store, dossiers).await?;
     }
     let ioc_weights = Arc::new(ioc::weights(&data.data)?);
     let state = tinhso_web::AppState::load(
@@ -310,13 +310,13 @@ async fn serve(
     }
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
-    seed::print_demo_accounts(store.as_ref()).await?;
+    seed::print_demo_accounts(&store).await?;
     println!(
         "Tỉnh Số: {} ({} xã/phường, {} thủ tục) trên {} — sẵn sàng tại http://{addr} sau {} ms",
         state.province.name,
         state.units.len(),
         state.catalogue().len(),
-        store.backend(),
+        store.health.backend(),
         started.elapsed().as_millis()
     );
     tinhso_web::serve(listener, state, shutdown_signal()).await?;

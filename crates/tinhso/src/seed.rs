@@ -11,7 +11,7 @@ use tinhso_kernel::ids::{AgencyCode, ProcedureCode};
 use tinhso_kernel::province::{reform_date, Agency, AgencyKind, AgencyLevel, DivisionType, Province, Unit};
 use tinhso_kernel::text::fold;
 use tinhso_policy::Role;
-use tinhso_store::{NewAccount, ProvinceSetup, Store, StoreError};
+use tinhso_store::{NewAccount, ProvinceSetup, StoreError, Stores};
 
 const DIVISIONS: &str = include_str!("../data/divisions-2025.json");
 const PROCEDURES: &str = include_str!("../data/procedures-sample.json");
@@ -198,8 +198,8 @@ fn lower_first(s: &str) -> String {
 }
 
 /// `tinhso init`: a province without demo data, and its first admin.
-pub async fn init_province(store: &dyn Store, name: &str, admin: &str) -> Result<()> {
-    if let Some(p) = store.province().await? {
+pub async fn init_province(store: &Stores, name: &str, admin: &str) -> Result<()> {
+    if let Some(p) = store.province.province().await? {
         bail!("cơ sở dữ liệu đã thiết lập {} / the database already holds {}", p.name, p.name);
     }
     let raw = find_province(name)?;
@@ -215,7 +215,7 @@ pub async fn init_province(store: &dyn Store, name: &str, admin: &str) -> Result
         agency: Some(code(&province_agency(raw.code))?),
         personal_id: None,
     });
-    store.setup_province(&setup).await?;
+    store.province.setup_province(&setup).await?;
     println!(
         "Đã thiết lập {} với {} đơn vị hành chính cấp xã và {} cơ quan.",
         setup.province.name,
@@ -280,7 +280,7 @@ fn demo_accounts(pc: u32) -> Vec<DemoAccount> {
 
 /// The demo province: Tuyên Quang with its communes, agencies, demo accounts for every role,
 /// the sample national catalogue and the official calendars.
-pub async fn demo(store: &dyn Store, dossiers: usize) -> Result<()> {
+pub async fn demo(store: &Stores, dossiers: usize) -> Result<()> {
     let raw = find_province(DEMO_PROVINCE)?;
     let mut setup = setup_for(&raw)?;
     let hash = tinhso_web::auth::hash_password(DEMO_PASSWORD).map_err(|e| anyhow!("{e}"))?;
@@ -333,7 +333,7 @@ pub async fn demo(store: &dyn Store, dossiers: usize) -> Result<()> {
         setup.accounts.push(a);
     }
     setup.procedures = demo_catalogue(pc)?;
-    match store.setup_province(&setup).await {
+    match store.province.setup_province(&setup).await {
         Ok(()) => {
             tracing::info!(procedures = setup.procedures.len(), units = setup.units.len(), "demo province seeded")
         }
@@ -370,10 +370,10 @@ fn demo_citizen_names() -> Vec<String> {
         .collect()
 }
 
-async fn demo_history(store: &dyn Store, raw: &RawProvince, setup: &ProvinceSetup, n: usize) -> Result<usize> {
+async fn demo_history(store: &Stores, raw: &RawProvince, setup: &ProvinceSetup, n: usize) -> Result<usize> {
     let pc = raw.code;
     let ids: std::collections::HashMap<String, i64> =
-        store.accounts().await?.into_iter().map(|a| (a.login, a.id)).collect();
+        store.identity.accounts().await?.into_iter().map(|a| (a.login, a.id)).collect();
     let id = |login: &str| ids.get(login).copied().ok_or_else(|| anyhow!("demo account {login} missing"));
     let mut staff = crate::demo::Staff::default();
     let centre = code(&service_centre(pc))?;
@@ -415,19 +415,19 @@ async fn demo_history(store: &dyn Store, raw: &RawProvince, setup: &ProvinceSetu
         now: chrono::Utc::now(),
     };
     let history = crate::demo::history(&world, n);
-    Ok(store.import_dossiers(&history).await?)
+    Ok(store.dossiers.import_dossiers(&history).await?)
 }
 
-pub async fn print_demo_accounts(store: &dyn Store) -> Result<()> {
-    let Some(p) = store.province().await? else {
+pub async fn print_demo_accounts(store: &Stores) -> Result<()> {
+    let Some(p) = store.province.province().await? else {
         return Ok(());
     };
-    if store.account_by_login(DEMO_CITIZEN).await?.is_none() {
+    if store.identity.account_by_login(DEMO_CITIZEN).await?.is_none() {
         return Ok(());
     }
     println!("Tài khoản dùng thử (mật khẩu chung: {DEMO_PASSWORD}):");
     for a in demo_accounts(p.code) {
-        if let Some(acc) = store.account_by_login(a.login).await? {
+        if let Some(acc) = store.identity.account_by_login(a.login).await? {
             println!("  {:<30} {}", acc.login, acc.role.label_vi());
         }
     }

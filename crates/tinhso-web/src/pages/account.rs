@@ -52,7 +52,7 @@ pub async fn login(
         return Err(err(AppError::Throttled));
     }
     let account = match &login {
-        Ok(l) => state.store.account_by_login(l.as_str()).await.map_err(|e| err(e.into()))?,
+        Ok(l) => state.store.identity.account_by_login(l.as_str()).await.map_err(|e| err(e.into()))?,
         Err(_) => None,
     };
     let hash = account.as_ref().map(|a| a.password_hash.clone()).unwrap_or_else(|| auth::DUMMY_HASH.to_owned());
@@ -150,12 +150,13 @@ pub async fn register(State(state): State<AppState>, viewer: Viewer, form: FormD
                     "This phone number or email already has an account. Please log in.",
                 )]
             };
-            match state.store.create_account(&new).await {
+            match state.store.identity.create_account(&new).await {
                 Ok(_) => Ok(new.login),
                 Err(StoreError::Conflict(_)) => {
                     // An account the one-stop desk opened for this person (same phone and
                     // personal ID, no password yet) becomes theirs, with its dossiers.
-                    let existing = state.store.account_by_login(&new.login).await.map_err(|e| err(e.into()))?;
+                    let existing =
+                        state.store.identity.account_by_login(&new.login).await.map_err(|e| err(e.into()))?;
                     match existing {
                         Some(a)
                             if a.password_hash.is_empty()
@@ -165,6 +166,7 @@ pub async fn register(State(state): State<AppState>, viewer: Viewer, form: FormD
                         {
                             let claimed = state
                                 .store
+                                .identity
                                 .claim_account(a.id, &new.password_hash, &new.full_name)
                                 .await
                                 .map_err(|e| err(e.into()))?;
@@ -186,6 +188,7 @@ pub async fn register(State(state): State<AppState>, viewer: Viewer, form: FormD
         Ok(login) => {
             let account = state
                 .store
+                .identity
                 .account_by_login(&login)
                 .await
                 .map_err(|e| err(e.into()))?

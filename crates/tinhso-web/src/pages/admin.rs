@@ -459,7 +459,7 @@ async fn save(state: AppState, viewer: Viewer, form: FormData, fixed_code: Optio
     });
     match parsed {
         Ok(p) => {
-            state.store.upsert_procedures(std::slice::from_ref(&p)).await.map_err(|e| err(e.into()))?;
+            state.store.catalogue.upsert_procedures(std::slice::from_ref(&p)).await.map_err(|e| err(e.into()))?;
             state.reload_catalogue().await.map_err(|e| err(e.into()))?;
             Ok(Redirect::to(&format!("/thu-tuc/{}", p.code)).into_response())
         }
@@ -567,7 +567,7 @@ pub async fn calendar_save(
         errs.take(cal.validate());
     }
     if errs.is_empty() {
-        state.store.put_calendar_year(&cal).await.map_err(|e| err(e.into()))?;
+        state.store.catalogue.put_calendar_year(&cal).await.map_err(|e| err(e.into()))?;
         state.reload_calendar().await.map_err(|e| err(e.into()))?;
         return Ok(Redirect::to(&format!("/quan-tri/lich/{year}")).into_response());
     }

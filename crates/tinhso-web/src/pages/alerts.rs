@@ -116,7 +116,7 @@ async fn entries_page(
     errors: Vec<tinhso_kernel::FieldError>,
 ) -> Result<EntriesPage, AppError> {
     use crate::views::Choice;
-    let entries = state.store.ioc_entries().await?;
+    let entries = state.store.ioc.ioc_entries().await?;
     let name_of = |key: &str| match parse_unit(state, Some(key)) {
         Ok(u) => unit_name(state, &u),
         Err(_) => key.to_owned(),
@@ -204,7 +204,7 @@ pub async fn save_entry(State(state): State<AppState>, viewer: Viewer, form: cra
                 entered_by: account.full_name.clone(),
                 entered_at: chrono::Utc::now(),
             };
-            state.store.put_ioc_entry(&entry).await.map_err(|e| err(e.into()))?;
+            state.store.ioc.put_ioc_entry(&entry).await.map_err(|e| err(e.into()))?;
             Ok(axum::response::Redirect::to("/dieu-hanh/nhap-chi-so").into_response())
         }
         _ => {

@@ -26,6 +26,7 @@ async fn documents_page(state: &AppState, viewer: &Viewer, errors: Vec<FieldErro
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated)?;
     let documents = state
         .store
+        .documents
         .documents(account.id)
         .await?
         .into_iter()

@@ -191,7 +191,7 @@ pub async fn apply_form(State(state): State<AppState>, viewer: Viewer, Path(code
         )));
     }
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
-    let docs = state.store.documents(account.id).await.map_err(|e| err(e.into()))?;
+    let docs = state.store.documents.documents(account.id).await.map_err(|e| err(e.into()))?;
     let page = apply_page(&state, &viewer, &code, &FormData::parse(b""), &docs, Vec::new()).map_err(&err)?;
     Ok(viewer.finish(render(&page)))
 }
@@ -235,7 +235,7 @@ pub(crate) async fn store_uploads(
             .map_err(|e| AppError::Internal(e.to_string()))?;
         match put {
             Ok(f) => {
-                state.store.add_document(account_id, &f, &tinhso_kernel::files::clean_name(&up.name)).await?;
+                state.store.documents.add_document(account_id, &f, &tinhso_kernel::files::clean_name(&up.name)).await?;
                 stored.push((up.field, f.sha256));
             }
             Err(e) => errors.push(FieldError::new(
@@ -287,7 +287,7 @@ pub async fn apply(
         Ok(d) => Ok(Redirect::to(&format!("/ho-so/{}", d.code)).into_response()),
         Err(AppError::Invalid(mut errors)) => {
             errors.append(&mut upload_errors);
-            let docs = state.store.documents(account.id).await.map_err(|e| err(e.into()))?;
+            let docs = state.store.documents.documents(account.id).await.map_err(|e| err(e.into()))?;
             let page = apply_page(&state, &viewer, &code, &form, &docs, errors).map_err(&err)?;
             Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
         }
@@ -305,7 +305,7 @@ async fn show_page(
     let rec = dossiers::load(state, account, code).await?;
     let d = &rec.dossier;
     let owner = account.id == d.applicant;
-    let events = state.store.dossier_events(code).await?;
+    let events = state.store.dossiers.dossier_events(code).await?;
     let catalogue = state.catalogue();
     let party = if owner { Party::Applicant } else { Party::Staff };
     let actions = available(d, party)
@@ -329,7 +329,7 @@ async fn show_page(
             _ => None,
         })
         .unwrap_or_default();
-    let staff = if owner { Vec::new() } else { state.store.staff(&d.competent_agency).await? };
+    let staff = if owner { Vec::new() } else { state.store.identity.staff(&d.competent_agency).await? };
     let names: Names = staff.iter().map(|a| (a.id, a.full_name.clone())).collect();
     let choices = |list: Vec<tinhso_store::Account>| {
         list.into_iter()
@@ -366,6 +366,7 @@ async fn show_page(
         slips: slips_for(d),
         files: state
             .store
+            .dossiers
             .dossier_files(code)
             .await?
             .into_iter()
@@ -487,7 +488,7 @@ pub async fn lookup(
         match tinhso_kernel::ids::Phone::parse("sdt", &phone) {
             Err(e) => errors.push(e),
             Ok(p) => {
-                let rec = state.store.dossier(&code).await.map_err(|e| err(e.into()))?;
+                let rec = state.store.dossiers.dossier(&code).await.map_err(|e| err(e.into()))?;
                 match rec.filter(|r| r.applicant_phone.as_deref() == Some(p.as_str())) {
                     Some(r) => {
                         let s = summary(&state, &r.dossier);

@@ -76,12 +76,13 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
     let today = local_date(Utc::now());
     let soon = due_soon_until(&state.calendar(), today);
     let (items, counts) = if staff {
-        let rows = state.store.inbox_counts(visible.agency.as_ref()).await.map_err(|e| err(e.into()))?;
+        let rows = state.store.dossiers.inbox_counts(visible.agency.as_ref()).await.map_err(|e| err(e.into()))?;
         let items = staff_items(&state, &visible, slice, today, soon).await.map_err(&err)?;
         (items, InboxCounts::from_rows(rows, today, soon))
     } else {
         // A citizen has few dossiers: all of them, counted here.
-        let all = state.store.dossiers(&DossierQuery { limit: 500, ..visible }).await.map_err(|e| err(e.into()))?;
+        let all =
+            state.store.dossiers.dossiers(&DossierQuery { limit: 500, ..visible }).await.map_err(|e| err(e.into()))?;
         let counts = own_counts(&state, &all);
         let items = all.into_iter().filter(|d| in_slice(&state, d, slice)).collect();
         (items, counts)
@@ -114,13 +115,13 @@ async fn staff_items(
     let newest = |states: Vec<DossierState>| DossierQuery { states, limit: PAGE, ..visible.clone() };
     let open_until = |until| async move {
         match &visible.agency {
-            Some(a) => state.store.open_dossiers_of(a, until, PAGE).await,
-            None => state.store.open_dossiers_due(until, PAGE).await,
+            Some(a) => state.store.dossiers.open_dossiers_of(a, until, PAGE).await,
+            None => state.store.ioc.open_dossiers_due(until, PAGE).await,
         }
     };
     let mut items = match slice {
-        Slice::Everything => return Ok(state.store.dossiers(&newest(Vec::new())).await?),
-        Slice::State(s) => return Ok(state.store.dossiers(&newest(vec![s])).await?),
+        Slice::Everything => return Ok(state.store.dossiers.dossiers(&newest(Vec::new())).await?),
+        Slice::State(s) => return Ok(state.store.dossiers.dossiers(&newest(vec![s])).await?),
         // By the original due date, then judged with any apology's new one.
         Slice::Overdue => open_until(today.pred_opt().unwrap_or(today)).await?,
         Slice::DueSoon => open_until(soon).await?,
@@ -128,7 +129,7 @@ async fn staff_items(
             // Waiting at the desk (to receive, for the applicant, to hand back), then the
             // open work by due date.
             let waiting = vec![DossierState::Submitted, DossierState::SupplementRequested, DossierState::ResultReady];
-            let mut items = state.store.dossiers(&newest(waiting)).await?;
+            let mut items = state.store.dossiers.dossiers(&newest(waiting)).await?;
             items.extend(open_until(chrono::NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(today)).await?);
             items
         }

@@ -64,6 +64,7 @@ async fn page(
     let codes: std::collections::HashSet<&str> = agencies.iter().map(|a| a.code.as_str()).collect();
     let staff = state
         .store
+        .identity
         .accounts()
         .await?
         .into_iter()
@@ -152,7 +153,7 @@ pub async fn create(State(state): State<AppState>, viewer: Viewer, form: FormDat
                 agency: Some(agency),
                 personal_id: None,
             };
-            match state.store.create_account(&account).await {
+            match state.store.identity.create_account(&account).await {
                 Ok(_) => (Vec::new(), Some((account.login, password))),
                 Err(StoreError::Conflict(_)) => (
                     vec![FieldError::new(
