@@ -51,6 +51,7 @@ mod dossier;
 mod inbox;
 mod ioc;
 mod mail;
+mod ports;
 mod story;
 
 use std::path::Path;

@@ -1,0 +1,445 @@
+//! One conformance suite per storage port, run on SQLite and on a real PostgreSQL: each port
+//! promises the same behaviour whichever backend keeps it (ordering, conflicts, what a write
+//! leaves behind when it is refused), so a module never needs to know which one runs.
+
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use serde_json::json;
+use std::sync::Arc;
+use tinhso_dossier::{apply, decide, Command, DossierState, Event, EventKind, Party};
+use tinhso_kernel::calendar::WorkingCalendar;
+use tinhso_kernel::ids::{AgencyCode, ProcedureCode};
+use tinhso_kernel::province::{Agency, AgencyKind, AgencyLevel, DivisionType, Province, Unit};
+use tinhso_policy::Role;
+use tinhso_store::{
+    DossierQuery, MemberQuery, NewAccount, NewDossier, Notification, ProvinceSetup, Session, StoreError, StoredFile,
+    Stores,
+};
+
+/// Opens a fresh store of each backend through the same constructors the composition root uses.
+async fn sqlite() -> Stores {
+    let dir = tinhso_testkit::server::fresh_data_dir().unwrap();
+    let store =
+        tinhso_store_sqlite::SqliteStore::open(dir.join("t.db"), tinhso_store::projections::standard()).await.unwrap();
+    Stores::of(Arc::new(store))
+}
+
+async fn postgres() -> Stores {
+    let url = tinhso_testkit::server::fresh_pg_database().await.unwrap();
+    let store = tinhso_store_postgres::PgStore::connect(&url, 4, tinhso_store::projections::standard()).await.unwrap();
+    Stores::of(Arc::new(store))
+}
+
+macro_rules! port_suite {
+    ($sqlite:ident, $postgres:ident, $suite:ident) => {
+        #[tokio::test]
+        async fn $sqlite() {
+            $suite(sqlite().await).await;
+        }
+
+        #[tokio::test]
+        async fn $postgres() {
+            if crate::skip_pg() {
+                eprintln!("TINHSO_SKIP_PG=1: {} skipped", stringify!($postgres));
+                return;
+            }
+            $suite(postgres().await).await;
+        }
+    };
+}
+
+port_suite!(health_sqlite, health_postgres, health);
+port_suite!(province_sqlite, province_postgres, province);
+port_suite!(identity_sqlite, identity_postgres, identity);
+port_suite!(catalogue_sqlite, catalogue_postgres, catalogue);
+port_suite!(dossiers_sqlite, dossiers_postgres, dossiers);
+port_suite!(ledger_notify_sqlite, ledger_notify_postgres, ledger_and_notify);
+port_suite!(documents_sqlite, documents_postgres, documents);
+port_suite!(ioc_sqlite, ioc_postgres, ioc);
+
+const DESK: &str = "000.00.90.H08";
+const DEPT: &str = "000.20.01.H08";
+const COMMUNE: &str = "000.00.11.H08";
+const PROCEDURE: &str = "1.001193";
+
+fn agency(code: &str) -> AgencyCode {
+    AgencyCode::parse("a", code).unwrap()
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn setup() -> ProvinceSetup {
+    let unit = |code, name: &str, to| Unit {
+        code,
+        name: name.into(),
+        division_type: DivisionType::Commune,
+        province_code: 8,
+        valid_from: day(2025, 7, 1),
+        valid_to: to,
+    };
+    let a = |code: &str, name: &str, level, kind, unit_code| Agency {
+        code: agency(code),
+        name: name.into(),
+        level,
+        kind,
+        parent: None,
+        unit_code,
+    };
+    let procedure = serde_json::from_value(json!({
+        "code": PROCEDURE, "name": "Đăng ký khai sinh", "field": "Hộ tịch", "levels": ["province"],
+        "competent_agency": {"agency": DEPT}, "processing_time": {"unit": "working_days", "value": 3},
+        "fee": {"amount_vnd": 0}, "online_level": "fully_online"
+    }))
+    .unwrap();
+    ProvinceSetup {
+        province: Province {
+            code: 8,
+            name: "Tuyên Quang".into(),
+            division_type: "tỉnh".into(),
+            agency_code_suffix: "H08".into(),
+        },
+        units: vec![unit(2269, "Xã Yên Sơn", None), unit(2270, "Xã Cũ", Some(day(2025, 8, 1)))],
+        agencies: vec![
+            a(DEPT, "Sở Tư pháp", AgencyLevel::Province, AgencyKind::Department, None),
+            a(DESK, "Trung tâm Phục vụ hành chính công", AgencyLevel::Province, AgencyKind::ServiceCentre, None),
+            a(COMMUNE, "UBND xã Yên Sơn", AgencyLevel::Commune, AgencyKind::PeoplesCommittee, Some(2269)),
+        ],
+        accounts: Vec::new(),
+        procedures: vec![procedure],
+        calendar_years: Vec::new(),
+    }
+}
+
+fn account(login: &str, name: &str, role: Role, agency_code: Option<&str>, pid: Option<&str>) -> NewAccount {
+    NewAccount {
+        login: login.into(),
+        full_name: name.into(),
+        password_hash: "hash".into(),
+        role,
+        agency: agency_code.map(agency),
+        personal_id: pid.map(str::to_owned),
+    }
+}
+
+/// A province with its agencies and one citizen; returns the citizen's id.
+async fn province_with_citizen(s: &Stores) -> i64 {
+    s.province.setup_province(&setup()).await.unwrap();
+    s.identity
+        .create_account(&account("0912345678", "Nguyễn Văn An", Role::Citizen, None, Some("001090000001")))
+        .await
+        .unwrap()
+}
+
+/// 09:00 in Vietnam on 2025-09-DD.
+fn at(d: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 9, d, 2, 0, 0).single().unwrap()
+}
+
+fn new_dossier(applicant: i64, on: u32) -> NewDossier {
+    NewDossier {
+        submitted: Event {
+            kind: EventKind::Submitted {
+                procedure: ProcedureCode::parse("p", PROCEDURE).unwrap(),
+                applicant,
+                applicant_type: tinhso_dossier::ApplicantType::Citizen,
+                channel: tinhso_dossier::Channel::Online,
+                receiving_agency: agency(DESK),
+                competent_agency: agency(DEPT),
+                processing_days: 3,
+                fee_vnd: Some(0),
+                files: Vec::new(),
+                paper_components: Vec::new(),
+                steps: Vec::new(),
+            },
+            at: at(on),
+            actor: applicant,
+        },
+        form: json!({ "ho_ten": "Nguyễn Văn An" }),
+        applicant_phone: Some("0912345678".into()),
+        files: Vec::new(),
+        notify: vec![Notification {
+            account_id: applicant,
+            subject: "Hồ sơ {code}: đã nộp".into(),
+            body: "{code}".into(),
+        }],
+    }
+}
+
+/// Receives a stored dossier the way the service does: decide, apply, append.
+async fn receive(s: &Stores, code: &str, by: i64) -> tinhso_dossier::Dossier {
+    let d = s.dossiers.dossier(code).await.unwrap().unwrap().dossier;
+    let cal = WorkingCalendar::new([]);
+    let now = d.submitted_on.and_hms_opt(3, 0, 0).unwrap().and_utc();
+    let kind = decide(&d, &Command::Receive, Party::Staff, now, &cal).unwrap();
+    let e = Event { kind, at: now, actor: by };
+    let next = apply(Some(d.clone()), code, &e).unwrap();
+    s.dossiers.append_event(&d, &e, &next, &[], &[]).await.unwrap();
+    next
+}
+
+async fn health(s: Stores) {
+    s.health.ping().await.unwrap();
+    assert!(["sqlite", "postgres"].contains(&s.health.backend()));
+}
+
+async fn province(s: Stores) {
+    assert_eq!(s.province.province().await.unwrap(), None);
+    s.province.setup_province(&setup()).await.unwrap();
+    assert_eq!(s.province.province().await.unwrap().map(|p| p.name), Some("Tuyên Quang".into()));
+    // A province is set up once: a second set-up is refused and changes nothing.
+    let mut again = setup();
+    again.province.name = "Khác".into();
+    assert!(matches!(s.province.setup_province(&again).await, Err(StoreError::Conflict(_))));
+    assert_eq!(s.province.province().await.unwrap().map(|p| p.name), Some("Tuyên Quang".into()));
+    // Units valid on a day: the one closed on 2025-08-01 is gone after it.
+    let names = |units: Vec<Unit>| units.into_iter().map(|u| u.name).collect::<Vec<_>>();
+    assert_eq!(names(s.province.units(day(2025, 7, 15)).await.unwrap()), ["Xã Yên Sơn", "Xã Cũ"]);
+    assert_eq!(names(s.province.units(day(2025, 9, 1)).await.unwrap()), ["Xã Yên Sơn"]);
+    let codes: Vec<String> = s.province.agencies().await.unwrap().into_iter().map(|a| a.code.to_string()).collect();
+    assert_eq!(codes, [COMMUNE, DESK, DEPT], "agencies by code");
+}
+
+async fn identity(s: Stores) {
+    let citizen = province_with_citizen(&s).await;
+    let dup = s.identity.create_account(&account("0912345678", "Khác", Role::Citizen, None, None)).await;
+    assert!(matches!(dup, Err(StoreError::Conflict(_))), "a login is unique");
+    assert_eq!(s.identity.account_by_login("0912345678").await.unwrap().map(|a| a.id), Some(citizen));
+    assert_eq!(s.identity.account_by_login("0999999999").await.unwrap(), None);
+    assert_eq!(s.identity.citizen_by_personal_id("001090000001").await.unwrap().map(|a| a.id), Some(citizen));
+    // Staff of an agency, by name; citizens are never staff.
+    s.identity.create_account(&account("b@x.vn", "Trần Bình", Role::Specialist, Some(DEPT), None)).await.unwrap();
+    s.identity.create_account(&account("a@x.vn", "Lê An", Role::Approver, Some(DEPT), None)).await.unwrap();
+    s.identity.create_account(&account("c@x.vn", "Phạm Cúc", Role::Receptionist, Some(DESK), None)).await.unwrap();
+    let staff: Vec<String> = s.identity.staff(&agency(DEPT)).await.unwrap().into_iter().map(|a| a.full_name).collect();
+    assert_eq!(staff, ["Lê An", "Trần Bình"]);
+    assert_eq!(s.identity.staff_with_role(Role::Receptionist).await.unwrap().len(), 1);
+    // A desk-made account (no password) is claimed once.
+    let walk_in = s
+        .identity
+        .create_account(&NewAccount {
+            password_hash: String::new(),
+            ..account("0987654321", "Khách", Role::Citizen, None, None)
+        })
+        .await
+        .unwrap();
+    assert!(s.identity.claim_account(walk_in, "h1", "Hoàng Khách").await.unwrap());
+    assert!(!s.identity.claim_account(walk_in, "h2", "Kẻ khác").await.unwrap(), "a claimed account stays claimed");
+    assert_eq!(s.identity.account_by_login("0987654321").await.unwrap().map(|a| a.password_hash), Some("h1".into()));
+    // Sessions: found while live, gone when expired or deleted.
+    let now = Utc::now();
+    let live = Session {
+        token_hash: vec![1; 32],
+        account_id: citizen,
+        csrf_token: "c".into(),
+        created_at: now,
+        expires_at: now + Duration::days(1),
+    };
+    let old = Session { token_hash: vec![2; 32], expires_at: now - Duration::seconds(1), ..live.clone() };
+    s.identity.create_session(&live).await.unwrap();
+    s.identity.create_session(&old).await.unwrap();
+    assert_eq!(s.identity.session(&[1; 32], now).await.unwrap().map(|(_, a)| a.id), Some(citizen));
+    assert!(s.identity.session(&[2; 32], now).await.unwrap().is_none(), "an expired session is not returned");
+    s.identity.delete_session(&[1; 32]).await.unwrap();
+    assert!(s.identity.session(&[1; 32], now).await.unwrap().is_none());
+}
+
+async fn catalogue(s: Stores) {
+    s.province.setup_province(&setup()).await.unwrap();
+    let before = s.catalogue.read_model_revision().await.unwrap();
+    let mut p = s.catalogue.procedures().await.unwrap().remove(0);
+    p.name = "Đăng ký khai sinh (sửa)".into();
+    assert_eq!(s.catalogue.upsert_procedures(&[p.clone()]).await.unwrap(), 1);
+    assert_eq!(s.catalogue.procedures().await.unwrap(), vec![p], "replaced, not added");
+    let after = s.catalogue.read_model_revision().await.unwrap();
+    assert_ne!(before, after, "an edit moves the revision other servers follow");
+    let year = tinhso_kernel::calendar::YearCalendar {
+        year: 2027,
+        source: tinhso_kernel::calendar::CalendarSource::Rules,
+        basis: String::new(),
+        days_off: vec![tinhso_kernel::calendar::NamedDay {
+            date: day(2027, 1, 1), name: "Tết Dương lịch".into()
+        }],
+        swap_workdays: Vec::new(),
+    };
+    s.catalogue.put_calendar_year(&year).await.unwrap();
+    assert_eq!(s.catalogue.calendar_years().await.unwrap(), vec![year]);
+    assert_ne!(s.catalogue.read_model_revision().await.unwrap(), after);
+}
+
+async fn dossiers(s: Stores) {
+    let citizen = province_with_citizen(&s).await;
+    let desk =
+        s.identity.create_account(&account("c@x.vn", "Phạm Cúc", Role::Receptionist, Some(DESK), None)).await.unwrap();
+    // Codes are gap-free per desk and day, in the national format.
+    let mut codes = Vec::new();
+    for on in [3, 3, 4] {
+        codes.push(s.dossiers.submit_dossier(&new_dossier(citizen, on)).await.unwrap().code);
+    }
+    assert_eq!(codes, [format!("{DESK}-250903-0001"), format!("{DESK}-250903-0002"), format!("{DESK}-250904-0001")]);
+    // A write on a stale version is refused and leaves nothing behind.
+    let d = s.dossiers.dossier(&codes[0]).await.unwrap().unwrap().dossier;
+    let received = receive(&s, &codes[0], desk).await;
+    assert_eq!(received.state, DossierState::Received);
+    let e = Event { kind: EventKind::Refused { reason: "x".into() }, at: at(3), actor: desk };
+    let next = apply(Some(d.clone()), &codes[0], &e).unwrap();
+    let stale = s.dossiers.append_event(&d, &e, &next, &[], &[]).await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+    let events = s.dossiers.dossier_events(&codes[0]).await.unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.event.kind.key()).collect();
+    assert_eq!(kinds, ["submitted", "received"], "the refused write added no event");
+    assert!(events.windows(2).all(|w| w[0].id < w[1].id));
+    assert_eq!(s.dossiers.dossier(&codes[0]).await.unwrap().unwrap().dossier.state, DossierState::Received);
+    // Lists: newest first, by applicant, by agency (either side), by state.
+    let mine =
+        s.dossiers.dossiers(&DossierQuery { applicant: Some(citizen), limit: 10, ..Default::default() }).await.unwrap();
+    let listed: Vec<&str> = mine.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(listed, [codes[2].as_str(), codes[1].as_str(), codes[0].as_str()]);
+    for side in [DESK, DEPT] {
+        let q = DossierQuery {
+            agency: Some(agency(side)),
+            states: vec![DossierState::Submitted],
+            limit: 10,
+            ..Default::default()
+        };
+        assert_eq!(s.dossiers.dossiers(&q).await.unwrap().len(), 2, "{side}");
+    }
+    let none = DossierQuery { agency: Some(agency(COMMUNE)), limit: 10, ..Default::default() };
+    assert!(s.dossiers.dossiers(&none).await.unwrap().is_empty());
+    // The inbox counters follow every write, for the deciding agency and the desk.
+    let counts = s.dossiers.inbox_counts(Some(&agency(DEPT))).await.unwrap();
+    let n = |k: &str| counts.iter().find(|(key, _)| key.key() == k).map(|(_, n)| *n).unwrap_or(0);
+    assert_eq!((n("s:submitted"), n("s:received")), (2, 1));
+    let tally = s.dossiers.inbox_tally().await.unwrap();
+    assert!(tally.values().all(|n| *n > 0), "counters back at zero are removed");
+    // Open dossiers of an agency by due date, on either side.
+    let due = received.due_on.unwrap();
+    assert_eq!(s.dossiers.open_dossiers_of(&agency(DESK), due, 10).await.unwrap().len(), 1);
+    assert!(s.dossiers.open_dossiers_of(&agency(DESK), due - Duration::days(1), 10).await.unwrap().is_empty());
+    // A whole history imports as one dossier with every event chained.
+    let history_of = |d: &tinhso_dossier::Dossier| {
+        let now = at(10);
+        let kind = decide(d, &Command::Receive, Party::Staff, now, &WorkingCalendar::new([])).unwrap();
+        vec![Event { kind, at: now, actor: desk }]
+    };
+    let first = apply(None, "tmp", &new_dossier(citizen, 10).submitted).unwrap();
+    assert_eq!(s.dossiers.import_dossiers(&[(new_dossier(citizen, 10), history_of(&first))]).await.unwrap(), 1);
+    let imported =
+        s.dossiers.dossiers(&DossierQuery { applicant: Some(citizen), limit: 1, ..Default::default() }).await.unwrap();
+    assert_eq!((imported[0].state, imported[0].version), (DossierState::Received, 2));
+    assert_eq!(s.dossiers.dossier_events(&imported[0].code).await.unwrap().len(), 2);
+    // Every dossier's events, a page at a time, each dossier's in chain order.
+    let page = s.dossiers.events_by_dossier(None, 100).await.unwrap();
+    assert_eq!(page.dossiers.len(), 4);
+    assert!(page.dossiers.iter().all(|(_, evs)| matches!(evs[0].kind, EventKind::Submitted { .. })));
+}
+
+async fn ledger_and_notify(s: Stores) {
+    let citizen = province_with_citizen(&s).await;
+    let desk =
+        s.identity.create_account(&account("c@x.vn", "Phạm Cúc", Role::Receptionist, Some(DESK), None)).await.unwrap();
+    let code = s.dossiers.submit_dossier(&new_dossier(citizen, 3)).await.unwrap().code;
+    receive(&s, &code, desk).await;
+    s.dossiers.submit_dossier(&new_dossier(citizen, 4)).await.unwrap();
+    // The chain as stored verifies, and its head names the last link.
+    let anchors = s.ledger.audit_anchors().await.unwrap();
+    let mut v = tinhso_ledger::chain::Verifier::new(anchors.checkpoints.clone());
+    let rows = s.ledger.audit_page(0, 100).await.unwrap();
+    for r in &rows {
+        v.push(&r.link, &r.hash).unwrap();
+    }
+    assert_eq!(v.finish(anchors.head.clone()), Ok(3));
+    assert_eq!(anchors.head.map(|(id, _)| id), rows.last().map(|r| r.link.id));
+    assert_eq!(s.ledger.audit_page(rows[1].link.id, 100).await.unwrap().len(), 1, "pages start after the cursor");
+    assert!(s.ledger.audit_unlinked().await.unwrap().is_empty());
+    // The applicant's inbox has the message with the allocated code, newest first.
+    let inbox = s.notify.inbox(citizen).await.unwrap();
+    assert_eq!(inbox.len(), 2);
+    assert!(inbox[1].subject.contains(&code) && inbox[1].dossier.as_deref() == Some(code.as_str()));
+    // Email: citizens without an address are set aside; an alert is sent once per key.
+    let now = Utc::now();
+    assert!(s.notify.claim_emails(now, now + Duration::minutes(5), 10).await.unwrap().is_empty());
+    let staff_mail = vec![Notification { account_id: desk, subject: "Cảnh báo".into(), body: "Quá hạn".into() }];
+    assert!(s.notify.send_alert("overdue:2025-09-03", &staff_mail).await.unwrap());
+    assert!(!s.notify.send_alert("overdue:2025-09-03", &staff_mail).await.unwrap(), "sent once per key");
+    let leased = s.notify.claim_emails(now, now + Duration::minutes(5), 10).await.unwrap();
+    assert_eq!(leased.len(), 1);
+    assert_eq!(leased[0].to, "c@x.vn");
+    assert!(s.notify.claim_emails(now, now + Duration::minutes(5), 10).await.unwrap().is_empty(), "leased");
+    s.notify.email_failed(leased[0].id, "421 busy", Some(now)).await.unwrap();
+    let again = s.notify.claim_emails(now, now + Duration::minutes(5), 10).await.unwrap();
+    assert_eq!(again.iter().map(|e| e.attempts).collect::<Vec<_>>(), [1], "retried after a failure");
+    s.notify.email_sent(again[0].id).await.unwrap();
+    let later = now + Duration::hours(1);
+    assert!(s.notify.claim_emails(later, later + Duration::minutes(5), 10).await.unwrap().is_empty(), "sent once");
+}
+
+async fn documents(s: Stores) {
+    let citizen = province_with_citizen(&s).await;
+    let other = s.identity.create_account(&account("0900000001", "Khác", Role::Citizen, None, None)).await.unwrap();
+    let file = |b: u8| StoredFile {
+        sha256: format!("{b:02x}").repeat(32),
+        size: 100,
+        kind: tinhso_kernel::files::FileKind::Pdf,
+    };
+    s.documents.add_document(citizen, &file(1), "giay-khai-sinh.pdf").await.unwrap();
+    s.documents.add_document(citizen, &file(1), "Giấy khai sinh.pdf").await.unwrap();
+    s.documents.add_document(citizen, &file(2), "cccd.pdf").await.unwrap();
+    let names: Vec<String> = s.documents.documents(citizen).await.unwrap().into_iter().map(|d| d.name).collect();
+    assert_eq!(names.len(), 2, "one entry per content: {names:?}");
+    assert!(names.contains(&"Giấy khai sinh.pdf".to_owned()), "the last name given wins");
+    let wanted = [file(2).sha256, file(3).sha256];
+    let named = s.documents.documents_named(citizen, &wanted).await.unwrap();
+    assert_eq!(named.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(), ["cccd.pdf"]);
+    assert!(s.documents.documents_named(other, &wanted).await.unwrap().is_empty(), "another's files are not theirs");
+}
+
+async fn ioc(s: Stores) {
+    let citizen = province_with_citizen(&s).await;
+    let desk =
+        s.identity.create_account(&account("c@x.vn", "Phạm Cúc", Role::Receptionist, Some(DESK), None)).await.unwrap();
+    let code = s.dossiers.submit_dossier(&new_dossier(citizen, 3)).await.unwrap().code;
+    receive(&s, &code, desk).await;
+    let totals = s.ioc.ioc_totals(day(2025, 9, 1), day(2025, 9, 30)).await.unwrap();
+    assert!(totals.iter().all(|(a, _, _)| a.as_str() == DEPT), "counted for the deciding agency: {totals:?}");
+    let (_, measure, n) = totals.iter().find(|(_, _, n)| *n == 1).cloned().unwrap();
+    assert_eq!(n, 1);
+    // Outside the period nothing counts; the month buckets agree with the days.
+    assert!(s.ioc.ioc_totals(day(2025, 10, 1), day(2025, 10, 31)).await.unwrap().iter().all(|(_, _, n)| *n == 0));
+    let months = s.ioc.ioc_monthly(day(2025, 9, 1), day(2025, 9, 30)).await.unwrap();
+    assert!(months.iter().any(|(m, ms, v)| m == "2025-09" && *ms == measure && *v == 1), "{months:?}");
+    // Every counter drills down to exactly its dossiers.
+    let q = MemberQuery {
+        agency: agency(DEPT),
+        measure,
+        from: day(2025, 9, 1),
+        to: day(2025, 9, 30),
+        after: None,
+        limit: 10,
+    };
+    let members = s.ioc.ioc_members(&q).await.unwrap();
+    assert_eq!(members.iter().map(|(_, c)| c.as_str()).collect::<Vec<_>>(), [code.as_str()]);
+    assert_eq!(s.ioc.ioc_member_count(&q).await.unwrap(), 1);
+    let by_day: i64 = s.ioc.ioc_member_counts().await.unwrap().iter().map(|(_, n)| n).sum();
+    let stored: i64 =
+        s.ioc.ioc_buckets(tinhso_store::Grain::Day).await.unwrap().iter().filter(|b| b.4 != 0).map(|_| 1).sum();
+    assert!(by_day >= 1 && stored >= 1);
+    // Open dossiers due soon, and overdue per deciding agency once the due date has passed.
+    let due = s.dossiers.dossier(&code).await.unwrap().unwrap().dossier.due_on.unwrap();
+    assert_eq!(s.ioc.open_dossiers_due(due, 10).await.unwrap().len(), 1);
+    assert!(s.ioc.overdue_counts(due).await.unwrap().iter().all(|(_, n)| *n == 0));
+    let late = s.ioc.overdue_counts(due + Duration::days(1)).await.unwrap();
+    assert_eq!(late.iter().map(|(a, n)| (a.to_string(), *n)).collect::<Vec<_>>(), [(DEPT.to_owned(), 1)]);
+    // Indicator entries: one per indicator and unit, replaced by a later entry.
+    let entry = |rate| tinhso_store::IocEntry {
+        indicator: "5.1".into(),
+        unit: "province".into(),
+        rate,
+        evidence: "Báo cáo số 12".into(),
+        entered_by: "quantri".into(),
+        entered_at: Utc::now(),
+    };
+    s.ioc.put_ioc_entry(&entry(0.5)).await.unwrap();
+    s.ioc.put_ioc_entry(&entry(0.75)).await.unwrap();
+    assert_eq!(s.ioc.ioc_entries().await.unwrap().iter().map(|e| e.rate).collect::<Vec<_>>(), [0.75]);
+}
