@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 /// One problem with one input field. `field` names the form field or the JSON key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub code: &'static str,

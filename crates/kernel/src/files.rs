@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 /// Largest single file accepted (a scanned multi-page PDF fits).
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum FileKind {
     Pdf,
@@ -41,7 +41,7 @@ impl FileKind {
 }
 
 /// What an attached file is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FilePurpose {
     /// One of the procedure's required components (by index).

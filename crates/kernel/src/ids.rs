@@ -39,7 +39,7 @@ macro_rules! string_newtype {
 
 /// Số định danh cá nhân: 12 digits; the first three are the province of birth registration
 /// and the fourth encodes century and sex (0-3 covers births 1900-2099).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
 pub struct PersonalId(String);
 string_newtype!(PersonalId, "personal_id");
@@ -76,7 +76,7 @@ impl PersonalId {
 
 /// A Vietnamese phone number in national form: mobile `0[35789]xxxxxxxx` or landline `02xxxxxxxxx`.
 /// `+84` and `84` prefixes, spaces, dots and dashes are accepted on input.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
 pub struct Phone(String);
 string_newtype!(Phone, "phone");
@@ -104,7 +104,7 @@ impl Phone {
 }
 
 /// An email address, lower-cased; checked for shape only (delivery proves the rest).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
 pub struct Email(String);
 string_newtype!(Email, "email");
@@ -165,7 +165,7 @@ impl Login {
 }
 
 /// A national procedure code such as `1.001193`: digit groups joined by dots.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
 pub struct ProcedureCode(String);
 string_newtype!(ProcedureCode, "code");
@@ -195,7 +195,7 @@ impl ProcedureCode {
 
 /// Mã định danh of an agency (Decision 20/2020/QĐ-TTg), e.g. `000.00.12.H59`: dot-separated
 /// upper-case letters and digits. Dossier codes start with it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
 pub struct AgencyCode(String);
 string_newtype!(AgencyCode, "agency");

@@ -1,4 +1,5 @@
-//! JSON API v1 (documented in `openapi.json`).
+//! JSON API v1: the catalogue, the communes, health and the OpenAPI document, which is generated
+//! from the API's types and these routes' annotations (`crate::openapi`).
 
 use crate::error::{ApiResult, AppError};
 use crate::form::ApiQuery;
@@ -7,23 +8,15 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
-use tinhso_catalogue::procedure::{CompetentAgency, Level, OnlineLevel, ProcessingTime};
+use serde::Serialize;
+use tinhso_api::catalogue::{
+    AgencyRef, ProcedureDetail, ProcedurePage, ProcedureQuery, ProcedureSummary, ProvinceRef, UnitItem, UnitPage,
+    UnitQuery,
+};
+use tinhso_api::{ErrorBody, Health};
+use tinhso_catalogue::procedure::CompetentAgency;
 
 pub const MAX_LIMIT: usize = 100;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProcedureQuery {
-    q: Option<String>,
-    field: Option<String>,
-    level: Option<String>,
-    agency: Option<String>,
-    online: Option<String>,
-    limit: Option<usize>,
-    offset: Option<usize>,
-}
 
 fn limit(l: Option<usize>, default: usize) -> Result<usize, AppError> {
     match l {
@@ -37,12 +30,6 @@ fn limit(l: Option<usize>, default: usize) -> Result<usize, AppError> {
     }
 }
 
-#[derive(Serialize)]
-struct AgencyRef<'a> {
-    code: Option<&'a str>,
-    name: &'a str,
-}
-
 fn agency_ref<'a>(state: &'a AppState, a: &'a CompetentAgency) -> AgencyRef<'a> {
     match a {
         CompetentAgency::CommuneCommittee => {
@@ -54,31 +41,14 @@ fn agency_ref<'a>(state: &'a AppState, a: &'a CompetentAgency) -> AgencyRef<'a> 
     }
 }
 
-/// One search hit: what a result list needs, not the whole procedure.
-#[derive(Serialize)]
-struct Summary<'a> {
-    code: &'a str,
-    name: &'a str,
-    field: &'a str,
-    levels: &'a [Level],
-    online_level: OnlineLevel,
-    processing_time: Option<ProcessingTime>,
-    processing_time_estimated: bool,
-    fee_vnd: Option<u64>,
-    competent_agency: AgencyRef<'a>,
-}
-
-#[derive(Serialize)]
-struct SearchPage<'a> {
-    items: Vec<Summary<'a>>,
-    total: usize,
-}
-
-fn json_bytes<T: Serialize>(v: &T) -> ApiResult<Response> {
+pub(crate) fn json_bytes<T: Serialize>(status: StatusCode, v: &T) -> ApiResult<Response> {
     let body = serde_json::to_vec(v).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+    Ok((status, [(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
+/// Search the catalogue.
+#[utoipa::path(get, path = "/api/v1/procedures", tag = "catalogue", params(ProcedureQuery),
+    responses((status = 200, body = ProcedurePage), (status = 400, body = ErrorBody)))]
 pub async fn procedures(State(state): State<AppState>, ApiQuery(q): ApiQuery<ProcedureQuery>) -> ApiResult<Response> {
     let filters = crate::search::filters(&state, &q.field, &q.level, &q.agency, &q.online)?;
     let limit = limit(q.limit, 20)?;
@@ -87,7 +57,7 @@ pub async fn procedures(State(state): State<AppState>, ApiQuery(q): ApiQuery<Pro
     let items = hits
         .items
         .iter()
-        .map(|p| Summary {
+        .map(|p| ProcedureSummary {
             code: p.code.as_str(),
             name: &p.name,
             field: &p.field,
@@ -99,72 +69,68 @@ pub async fn procedures(State(state): State<AppState>, ApiQuery(q): ApiQuery<Pro
             competent_agency: agency_ref(&state, &p.competent_agency),
         })
         .collect();
-    json_bytes(&SearchPage { items, total: hits.total })
+    json_bytes(StatusCode::OK, &ProcedurePage { items, total: hits.total })
 }
 
-pub async fn procedure(State(state): State<AppState>, Path(code): Path<String>) -> ApiResult<Json<Value>> {
+/// One procedure, whole.
+#[utoipa::path(get, path = "/api/v1/procedures/{code}", tag = "catalogue",
+    params(("code" = String, Path, description = "National procedure code", example = "1.001193")),
+    responses((status = 200, body = ProcedureDetail), (status = 404, body = ErrorBody)))]
+pub async fn procedure(State(state): State<AppState>, Path(code): Path<String>) -> ApiResult<Response> {
     let catalogue = state.catalogue();
     let p = catalogue.get(&code).ok_or(AppError::NotFound)?;
-    let mut v = serde_json::to_value(p.as_ref()).map_err(|e| AppError::Internal(e.to_string()))?;
-    v["competent_agency_detail"] = serde_json::to_value(agency_ref(&state, &p.competent_agency)).unwrap_or_default();
-    Ok(Json(v))
+    let detail =
+        ProcedureDetail { procedure: p.as_ref(), competent_agency_detail: agency_ref(&state, &p.competent_agency) };
+    json_bytes(StatusCode::OK, &detail)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UnitQuery {
-    limit: Option<usize>,
-    offset: Option<usize>,
-}
-
-pub async fn units(State(state): State<AppState>, ApiQuery(q): ApiQuery<UnitQuery>) -> ApiResult<Json<Value>> {
+/// The province's communes, wards and special zones valid today.
+#[utoipa::path(get, path = "/api/v1/units", tag = "catalogue", params(UnitQuery),
+    responses((status = 200, body = UnitPage), (status = 400, body = ErrorBody)))]
+pub async fn units(State(state): State<AppState>, ApiQuery(q): ApiQuery<UnitQuery>) -> ApiResult<Response> {
     let offset = q.offset.unwrap_or(0);
     let take = match q.limit {
         None => usize::MAX,
         some => limit(some, 0)?,
     };
-    let items: Vec<Value> = state
+    let items = state
         .units
         .iter()
         .skip(offset)
         .take(take)
-        .map(|u| {
-            json!({
-                "code": u.code,
-                "name": u.name,
-                "division_type": u.division_type,
-                "valid_from": u.valid_from,
-                "valid_to": u.valid_to,
-            })
+        .map(|u| UnitItem {
+            code: u.code,
+            name: &u.name,
+            division_type: u.division_type,
+            valid_from: u.valid_from,
+            valid_to: u.valid_to,
         })
         .collect();
-    Ok(Json(json!({
-        "province": { "code": state.province.code, "name": state.province.name },
-        "items": items,
-        "total": state.units.len(),
-    })))
+    let page = UnitPage {
+        province: ProvinceRef { code: state.province.code, name: &state.province.name },
+        items,
+        total: state.units.len(),
+    };
+    json_bytes(StatusCode::OK, &page)
 }
 
+/// Whether the server and its database answer.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    let database = state.store.health.backend();
     match state.store.health.ping().await {
-        Ok(()) => (
-            StatusCode::OK,
-            Json(
-                json!({ "status": "ok", "database": state.store.health.backend(), "procedures": state.catalogue().len() }),
-            ),
-        ),
+        Ok(()) => (StatusCode::OK, Json(Health { status: "ok", database, procedures: Some(state.catalogue().len()) })),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable", "database": state.store.health.backend() })),
-            )
+            (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "unavailable", database, procedures: None }))
         }
     }
 }
 
+/// This document.
 pub async fn openapi() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], include_str!("../openapi.json"))
+    ([(header::CONTENT_TYPE, "application/json")], crate::openapi::document())
 }
 
 pub async fn not_found() -> ApiResult<()> {

@@ -1,21 +1,27 @@
 //! JSON API for the dossier lifecycle and API sessions. Same service, same authorization as
 //! the pages. Writes need the session's CSRF token in `X-CSRF-Token`.
 
+use crate::api::json_bytes;
 use crate::auth::{self, cookie, session_cookie, token_hash};
 use crate::dossier_json;
 use crate::dossiers::{self, SubmitInput};
 use crate::error::{ApiError, ApiResult, AppError};
 use crate::form::{ApiJson, ApiQuery};
+use crate::openapi::{Csrf, DossierCode};
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use chrono::Utc;
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::net::SocketAddr;
+use tinhso_api::dossiers::{
+    AttachedFileItem, AttachedFilePage, DocumentItem, DocumentPage, DossierPage, DossierView, EventItem, EventPage,
+    ListQuery, LookupAnswer, LookupQuery, NotificationItem, NotificationPage, StoredFileAnswer,
+};
+use tinhso_api::session::{AccountBrief, LoginAnswer, LoginInput};
+use tinhso_api::ErrorBody;
 use tinhso_dossier::{Command, Dossier, DossierState};
 use tinhso_kernel::ids::Login;
 use tinhso_store::{Account, DossierQuery, Session};
@@ -43,14 +49,9 @@ impl FromRequestParts<AppState> for ApiUser {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LoginInput {
-    login: String,
-    password: String,
-}
-
-/// `POST /api/v1/session`: logs in; answers the CSRF token to send with writes.
+/// Log in: sets the session cookie and answers the CSRF token to send with writes.
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginInput,
+    responses((status = 200, body = LoginAnswer), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -79,36 +80,29 @@ pub async fn login(
     let token = auth::start_session(&state, &account).await?;
     let session =
         state.store.identity.session(&token_hash(&token), Utc::now()).await?.ok_or(AppError::Unauthenticated)?.0;
-    let mut resp = Json(json!({
-        "csrf_token": session.csrf_token,
-        "account": { "id": account.id, "full_name": account.full_name, "role": account.role, "agency": account.agency },
-    }))
-    .into_response();
+    let answer = LoginAnswer {
+        csrf_token: &session.csrf_token,
+        account: AccountBrief {
+            id: account.id,
+            full_name: &account.full_name,
+            role: account.role,
+            agency: account.agency.as_ref(),
+        },
+    };
+    let mut resp = json_bytes(StatusCode::OK, &answer)?;
     if let Ok(v) = HeaderValue::from_str(&auth::set_session_cookie(&token, state.config.secure_cookies)) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(resp)
 }
 
-/// `DELETE /api/v1/session`.
+/// Log out: ends the session.
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session", params(Csrf),
+    responses((status = 204, description = "Logged out"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("session" = [])))]
 pub async fn logout(State(state): State<AppState>, user: ApiUser) -> ApiResult<StatusCode> {
     state.end_session(&user.session.token_hash).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// A dossier as the API shows it, with where it stands today.
-/// A dossier as the API shows it: its folded state plus the national code, the label and the
-/// due status; serialised straight to the response (no intermediate JSON tree: lookups and
-/// inbox pages are the hottest reads).
-#[derive(Serialize)]
-pub struct DossierView<'a> {
-    #[serde(flatten)]
-    dossier: &'a Dossier,
-    state_code: u8,
-    state_label: &'static str,
-    due_status: tinhso_dossier::deadline::DueStatus,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    form: Option<&'a Value>,
 }
 
 pub fn dossier_view<'a>(state: &AppState, d: &'a Dossier) -> DossierView<'a> {
@@ -122,25 +116,26 @@ pub fn dossier_view<'a>(state: &AppState, d: &'a Dossier) -> DossierView<'a> {
     }
 }
 
+/// Submit a dossier (a citizen online; a receptionist at the desk, with `desk`).
+#[utoipa::path(post, path = "/api/v1/dossiers", tag = "dossiers", params(Csrf), request_body = SubmitInput,
+    responses((status = 201, body = DossierView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("session" = [])))]
 pub async fn submit(
     State(state): State<AppState>,
     user: ApiUser,
     ApiJson(input): ApiJson<SubmitInput>,
 ) -> ApiResult<Response> {
     let d = dossiers::submit(&state, &user.account, input).await?;
-    Ok((StatusCode::CREATED, Json(dossier_view(&state, &d))).into_response())
+    json_bytes(StatusCode::CREATED, &dossier_view(&state, &d))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListQuery {
-    state: Option<String>,
-    limit: Option<usize>,
-    offset: Option<usize>,
-}
-
-/// Citizens list their own dossiers; staff their agency's; leaders and auditors name none and
-/// see the province's.
+/// List dossiers, newest first: citizens their own; staff their agency's; leaders and auditors
+/// the province's.
+#[utoipa::path(get, path = "/api/v1/dossiers", tag = "dossiers", params(ListQuery),
+    responses((status = 200, body = DossierPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)),
+    security(("session" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     user: ApiUser,
@@ -174,6 +169,9 @@ pub async fn list(
 
 /// One dossier with its e-form, for its applicant and the staff who may see it; "not found"
 /// for anyone else, so codes cannot be probed.
+#[utoipa::path(get, path = "/api/v1/dossiers/{code}", tag = "dossiers", params(DossierCode),
+    responses((status = 200, body = DossierView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("session" = [])))]
 pub async fn get(State(state): State<AppState>, user: ApiUser, Path(code): Path<String>) -> ApiResult<Response> {
     let raw = state.store.dossiers.dossier_raw(&code).await?.ok_or(AppError::NotFound)?;
     let head = dossier_json::Head::parse(&raw.body)?;
@@ -186,21 +184,28 @@ pub async fn get(State(state): State<AppState>, user: ApiUser, Path(code): Path<
 }
 
 /// The history: applicants see the public events, staff all of them.
-pub async fn events(State(state): State<AppState>, user: ApiUser, Path(code): Path<String>) -> ApiResult<Json<Value>> {
+#[utoipa::path(get, path = "/api/v1/dossiers/{code}/events", tag = "dossiers", params(DossierCode),
+    responses((status = 200, body = EventPage), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("session" = [])))]
+pub async fn events(State(state): State<AppState>, user: ApiUser, Path(code): Path<String>) -> ApiResult<Response> {
     let rec = dossiers::load(&state, &user.account, &code).await?;
     let staff = user.account.id != rec.dossier.applicant;
-    let items: Vec<Value> = state
-        .store
-        .dossiers
-        .dossier_events(&code)
-        .await?
-        .into_iter()
+    let stored = state.store.dossiers.dossier_events(&code).await?;
+    let items = stored
+        .iter()
         .filter(|e| staff || e.public)
-        .map(|e| json!({ "id": e.id, "at": e.event.at, "actor": e.event.actor, "public": e.public, "event": e.event.kind }))
+        .map(|e| EventItem { id: e.id, at: e.event.at, actor: e.event.actor, public: e.public, event: &e.event.kind })
         .collect();
-    Ok(Json(json!({ "items": items })))
+    json_bytes(StatusCode::OK, &EventPage { items })
 }
 
+/// Act on a dossier: one command of the state machine. Illegal transitions answer 409 and
+/// change nothing; a step held by someone else answers 409 `step_held_by_other`.
+#[utoipa::path(post, path = "/api/v1/dossiers/{code}/actions", tag = "dossiers", params(DossierCode, Csrf),
+    request_body = Command,
+    responses((status = 200, body = DossierView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("session" = [])))]
 pub async fn act(
     State(state): State<AppState>,
     user: ApiUser,
@@ -209,35 +214,37 @@ pub async fn act(
 ) -> ApiResult<Response> {
     let cmd = Command::from_json(body).map_err(|r| AppError::BadRequest { code: r.code, vi: r.vi, en: r.en })?;
     let d = dossiers::act(&state, &user.account, &code, cmd).await?;
-    Ok(Json(dossier_view(&state, &d)).into_response())
+    json_bytes(StatusCode::OK, &dossier_view(&state, &d))
 }
 
-/// `GET /api/v1/notifications`: the caller's in-app inbox, newest first.
-pub async fn notifications(State(state): State<AppState>, user: ApiUser) -> ApiResult<Json<Value>> {
-    let items: Vec<Value> = state
-        .store
-        .notify
-        .inbox(user.account.id)
-        .await?
-        .into_iter()
-        .map(|m| json!({ "id": m.id, "dossier": m.dossier, "subject": m.subject, "body": m.body, "created_at": m.created_at }))
+/// The caller's in-app inbox, newest first.
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "dossiers",
+    responses((status = 200, body = NotificationPage), (status = 401, body = ErrorBody)),
+    security(("session" = [])))]
+pub async fn notifications(State(state): State<AppState>, user: ApiUser) -> ApiResult<Response> {
+    let inbox = state.store.notify.inbox(user.account.id).await?;
+    let items = inbox
+        .iter()
+        .map(|m| NotificationItem {
+            id: m.id,
+            dossier: m.dossier.as_deref(),
+            subject: &m.subject,
+            body: &m.body,
+            created_at: m.created_at,
+        })
         .collect();
-    Ok(Json(json!({ "items": items })))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LookupQuery {
-    code: String,
-    phone: String,
+    json_bytes(StatusCode::OK, &NotificationPage { items })
 }
 
 /// Public lookup by code and phone, no login: state and due date only; rate-limited per address.
+#[utoipa::path(get, path = "/api/v1/lookup", tag = "dossiers", params(LookupQuery),
+    responses((status = 200, body = LookupAnswer), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
 pub async fn lookup(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     ApiQuery(q): ApiQuery<LookupQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let key = format!("lookup:{}", addr.ip());
     if state.throttle.blocked(&key, 30) {
         return Err(AppError::Throttled.into());
@@ -252,17 +259,24 @@ pub async fn lookup(
         .filter(|r| r.applicant_phone.as_deref() == Some(phone.as_str()));
     let rec = rec.ok_or(AppError::NotFound)?;
     let d = rec.dossier;
-    Ok(Json(json!({
-        "code": d.code,
-        "state": d.state,
-        "state_code": d.state.code(),
-        "state_label": d.state.label_vi(),
-        "due_on": d.apology_due_on.or(d.due_on),
-    })))
+    let answer = LookupAnswer {
+        code: &d.code,
+        state: d.state,
+        state_code: d.state.code(),
+        state_label: d.state.label_vi(),
+        due_on: d.apology_due_on.or(d.due_on),
+    };
+    json_bytes(StatusCode::OK, &answer)
 }
 
-/// `POST /api/v1/files`: the body is the file itself; `X-File-Name` (percent-encoded) names it.
-/// The type is judged from the content. The file joins the caller's document store.
+/// Upload a file: the body is the file itself; `X-File-Name` (percent-encoded) names it. The
+/// type is judged from the content (PDF, JPEG, PNG). The file joins the caller's document store.
+#[utoipa::path(post, path = "/api/v1/files", tag = "files", params(Csrf,
+        ("X-File-Name" = Option<String>, Header, description = "The file's name, percent-encoded")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = StoredFileAnswer), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 413, body = ErrorBody)),
+    security(("session" = [])))]
 pub async fn upload(
     State(state): State<AppState>,
     user: ApiUser,
@@ -273,48 +287,57 @@ pub async fn upload(
     let name = tinhso_kernel::files::clean_name(&percent_decode(raw_name));
     let stored = state.files.put_stream(body).await?;
     state.store.documents.add_document(user.account.id, &stored, &name).await?;
-    let body = json!({ "sha256": stored.sha256, "size": stored.size, "kind": stored.kind, "name": name });
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    let answer = StoredFileAnswer { sha256: &stored.sha256, size: stored.size, kind: stored.kind, name: &name };
+    json_bytes(StatusCode::CREATED, &answer)
 }
 
 fn percent_decode(s: &str) -> String {
     form_urlencoded::parse(format!("n={s}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
 }
 
-/// `GET /api/v1/documents`: the caller's document store.
-pub async fn documents(State(state): State<AppState>, user: ApiUser) -> ApiResult<Json<Value>> {
-    let items: Vec<Value> = state
-        .store
-        .documents
-        .documents(user.account.id)
-        .await?
-        .into_iter()
-        .map(|d| json!({ "sha256": d.sha256, "name": d.name, "size": d.size, "kind": d.kind, "created_at": d.created_at }))
+/// The caller's document store, newest first.
+#[utoipa::path(get, path = "/api/v1/documents", tag = "files",
+    responses((status = 200, body = DocumentPage), (status = 401, body = ErrorBody)),
+    security(("session" = [])))]
+pub async fn documents(State(state): State<AppState>, user: ApiUser) -> ApiResult<Response> {
+    let docs = state.store.documents.documents(user.account.id).await?;
+    let items = docs
+        .iter()
+        .map(|d| DocumentItem {
+            sha256: &d.sha256,
+            name: &d.name,
+            size: d.size,
+            kind: d.kind,
+            created_at: d.created_at,
+        })
         .collect();
-    Ok(Json(json!({ "items": items })))
+    json_bytes(StatusCode::OK, &DocumentPage { items })
 }
 
-/// `GET /api/v1/dossiers/{code}/files`.
+/// The files attached to a dossier.
+#[utoipa::path(get, path = "/api/v1/dossiers/{code}/files", tag = "files", params(DossierCode),
+    responses((status = 200, body = AttachedFilePage), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("session" = [])))]
 pub async fn dossier_files(
     State(state): State<AppState>,
     user: ApiUser,
     Path(code): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     dossiers::load(&state, &user.account, &code).await?;
-    let items: Vec<Value> = state
-        .store
-        .dossiers
-        .dossier_files(&code)
-        .await?
-        .into_iter()
-        .map(|f| {
-            json!({
-                "sha256": f.attachment.sha256, "name": f.attachment.name, "purpose": f.attachment.purpose,
-                "component": f.attachment.component, "size": f.size, "kind": f.kind, "created_at": f.created_at,
-            })
+    let files = state.store.dossiers.dossier_files(&code).await?;
+    let items = files
+        .iter()
+        .map(|f| AttachedFileItem {
+            sha256: &f.attachment.sha256,
+            name: &f.attachment.name,
+            purpose: f.attachment.purpose,
+            component: f.attachment.component,
+            size: f.size,
+            kind: f.kind,
+            created_at: f.created_at,
         })
         .collect();
-    Ok(Json(json!({ "items": items })))
+    json_bytes(StatusCode::OK, &AttachedFilePage { items })
 }
 
 /// A file attached to a dossier the account may see, as a download.
@@ -349,7 +372,13 @@ pub async fn attached_file(
     Ok(resp)
 }
 
-/// `GET /api/v1/dossiers/{code}/files/{sha256}`.
+/// One attached file, as a download.
+#[utoipa::path(get, path = "/api/v1/dossiers/{code}/files/{sha256}", tag = "files",
+    params(DossierCode, ("sha256" = String, Path, description = "SHA-256 of the file, hex")),
+    responses((status = 200, description = "The file", content(
+            (Vec<u8> = "application/pdf"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"))),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("session" = [])))]
 pub async fn download(
     State(state): State<AppState>,
     user: ApiUser,

@@ -1,6 +1,7 @@
 //! The operations centre over JSON: the Decision 766 index of a unit for a period, and the
 //! dossiers behind any of its numbers.
 
+use crate::api::json_bytes;
 use crate::api_dossiers::ApiUser;
 use crate::drill;
 use crate::error::{ApiResult, AppError};
@@ -8,56 +9,45 @@ use crate::form::ApiQuery;
 use crate::ioc::{self, parse_period, parse_unit, unit_name};
 use crate::state::AppState;
 use axum::extract::State;
-use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use axum::http::StatusCode;
+use axum::response::Response;
+use tinhso_api::ioc::{BehindAnswer, BehindItem, BehindQuery, IndexAnswer, IndexQuery};
+use tinhso_api::ErrorBody;
 use tinhso_ioc::Measure;
 use tinhso_policy::{decide, Action, Actor, Decision};
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IndexQuery {
-    from: Option<String>,
-    to: Option<String>,
-    unit: Option<String>,
-}
-
-/// `GET /api/v1/ioc/index`: public, like the national portal's index. The total, each group
-/// and each indicator with its formula, inputs, rate, points and where the value came from.
-pub async fn index(State(state): State<AppState>, ApiQuery(q): ApiQuery<IndexQuery>) -> ApiResult<Json<Value>> {
+/// A unit's Decision 766 index: public, like the national portal's. The total, each group and
+/// each indicator with its formula, inputs, rate, points and where the value came from.
+#[utoipa::path(get, path = "/api/v1/ioc/index", tag = "ioc", params(IndexQuery),
+    responses((status = 200, body = IndexAnswer), (status = 400, body = ErrorBody)))]
+pub async fn index(State(state): State<AppState>, ApiQuery(q): ApiQuery<IndexQuery>) -> ApiResult<Response> {
     let unit = parse_unit(&state, q.unit.as_deref())?;
     let period = parse_period(q.from.as_deref(), q.to.as_deref())?;
     let snapshot = ioc::snapshot(&state, period).await?;
     let report = snapshot.report(&state, &unit);
-    Ok(Json(json!({
-        "unit": unit.key(),
-        "unit_name": unit_name(&state, &unit),
-        "from": period.from,
-        "to": period.to,
-        "total": report.total,
-        "max": 100,
-        "groups": report.groups,
-    })))
+    let answer = IndexAnswer {
+        unit: unit.key(),
+        unit_name: unit_name(&state, &unit),
+        from: period.from,
+        to: period.to,
+        total: report.total,
+        max: 100,
+        groups: &report.groups,
+    };
+    json_bytes(StatusCode::OK, &answer)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BehindQuery {
-    from: Option<String>,
-    to: Option<String>,
-    unit: Option<String>,
-    measure: String,
-    after: Option<String>,
-    limit: Option<usize>,
-}
-
-/// `GET /api/v1/ioc/dossiers`: the dossiers behind one number (leaders and province admins),
-/// newest first, a page at a time; `next` is the `after` of the following page.
+/// The dossiers behind one number of the index (leaders and province admins), newest first, a
+/// page at a time; `next` is the `after` of the following page.
+#[utoipa::path(get, path = "/api/v1/ioc/dossiers", tag = "ioc", params(BehindQuery),
+    responses((status = 200, body = BehindAnswer), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)),
+    security(("session" = [])))]
 pub async fn dossiers(
     State(state): State<AppState>,
     user: ApiUser,
     ApiQuery(q): ApiQuery<BehindQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let actor = Actor { role: user.account.role, agency: user.account.agency.clone() };
     if decide(&actor, &Action::ViewOperationsCentre) == Decision::Deny {
         return Err(AppError::Forbidden.into());
@@ -72,29 +62,28 @@ pub async fn dossiers(
     }
     let after = drill::parse_after(q.after.as_deref())?;
     let behind = drill::behind(&state, &unit, period, measure, after, limit).await?;
-    let items: Vec<Value> = behind
+    let items = behind
         .dossiers
         .iter()
-        .map(|d| {
-            json!({
-                "code": d.code,
-                "procedure": d.procedure.as_str(),
-                "state": d.state.key(),
-                "state_code": d.state.code(),
-                "competent_agency": d.competent_agency.as_str(),
-                "submitted_on": d.submitted_on,
-                "due_on": d.due_on,
-                "finished_on": d.finished_on,
-            })
+        .map(|d| BehindItem {
+            code: &d.code,
+            procedure: d.procedure.as_str(),
+            state: d.state.key(),
+            state_code: d.state.code(),
+            competent_agency: d.competent_agency.as_str(),
+            submitted_on: d.submitted_on,
+            due_on: d.due_on,
+            finished_on: d.finished_on,
         })
         .collect();
-    Ok(Json(json!({
-        "unit": unit.key(),
-        "measure": measure.key(),
-        "from": period.from,
-        "to": period.to,
-        "total": behind.total,
-        "items": items,
-        "next": behind.next.as_ref().map(drill::cursor_param),
-    })))
+    let answer = BehindAnswer {
+        unit: unit.key(),
+        measure: measure.key(),
+        from: period.from,
+        to: period.to,
+        total: behind.total,
+        items,
+        next: behind.next.as_ref().map(drill::cursor_param),
+    };
+    json_bytes(StatusCode::OK, &answer)
 }

@@ -7,52 +7,16 @@
 use crate::error::AppError;
 use crate::state::AppState;
 use chrono::Utc;
-use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use tinhso_dossier::access::Denied;
 use tinhso_dossier::FileRef;
-use tinhso_dossier::{self as dossier, ApplicantType, Channel, Command, CommandKind, Dossier, Event, EventKind};
+use tinhso_dossier::{self as dossier, Channel, Command, CommandKind, Dossier, Event, EventKind};
 use tinhso_kernel::files::FilePurpose;
 use tinhso_kernel::ids::AgencyCode;
 use tinhso_policy::{decide as policy, Action, Actor, Decision, Role};
 use tinhso_store::{Account, Attachment, DossierQuery, DossierRecord, NewDossier, Notification, StoreError};
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SubmitInput {
-    pub procedure: String,
-    #[serde(default = "citizen")]
-    pub applicant_type: ApplicantType,
-    /// The commune whose People's Committee decides, for commune-level procedures.
-    pub commune: Option<u32>,
-    #[serde(default)]
-    pub form: Map<String, Value>,
-    /// Files from the applicant's document store, one per component (at the desk: scans the
-    /// receptionist uploaded).
-    #[serde(default)]
-    pub files: Vec<FileInput>,
-    /// Required when a receptionist registers a dossier at the one-stop desk; refused otherwise.
-    #[serde(default)]
-    pub desk: Option<DeskIntake>,
-}
-
-/// The applicant in front of the desk (or whose envelope arrived), and what they handed in.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeskIntake {
-    pub full_name: String,
-    pub personal_id: String,
-    pub phone: String,
-    #[serde(default = "in_person")]
-    pub channel: Channel,
-    /// Components received on paper.
-    #[serde(default)]
-    pub paper_components: Vec<u16>,
-}
-
-fn in_person() -> Channel {
-    Channel::InPerson
-}
+pub use tinhso_api::dossiers::{DeskIntake, FileInput, SubmitInput};
 
 /// Finds the citizen a desk dossier belongs to, or creates an account for them without a
 /// password: they claim it by registering with the same phone and personal ID.
@@ -114,13 +78,6 @@ async fn walk_in_applicant(state: &AppState, intake: &DeskIntake) -> Result<Acco
     Err(AppError::Internal("walk-in applicant could not be resolved".into()))
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileInput {
-    pub component: u16,
-    pub sha256: String,
-}
-
 /// Resolves files the actor names to their own documents; others' files cannot be attached.
 async fn own_documents(
     state: &AppState,
@@ -143,10 +100,6 @@ async fn own_documents(
             })
         })
         .collect()
-}
-
-fn citizen() -> ApplicantType {
-    ApplicantType::Citizen
 }
 
 fn actor(a: &Account) -> Actor {

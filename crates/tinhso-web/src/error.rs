@@ -119,10 +119,14 @@ impl<E: Into<AppError>> From<E> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.0.log();
-        let mut body = serde_json::json!({ "code": self.0.code(), "message": self.0.message(Locale::Vi) });
-        if let AppError::Invalid(errs) = &self.0 {
-            body["errors"] = serde_json::to_value(errs).unwrap_or_default();
-        }
+        let body = tinhso_api::ErrorBody {
+            code: self.0.code(),
+            message: self.0.message(Locale::Vi),
+            errors: match &self.0 {
+                AppError::Invalid(errs) => Some(errs.clone()),
+                _ => None,
+            },
+        };
         (self.0.status(), axum::Json(body)).into_response()
     }
 }

@@ -18,6 +18,7 @@ pub mod form;
 pub mod i18n;
 pub mod ioc;
 pub mod mail;
+pub mod openapi;
 pub mod pages;
 pub mod search;
 pub mod state;

@@ -46,6 +46,7 @@ macro_rules! on_both_backends_with_demo {
 
 mod browser;
 mod cli;
+mod contract;
 mod desk;
 mod dossier;
 mod inbox;

@@ -7,7 +7,7 @@ use tinhso_kernel::ids::{AgencyCode, ProcedureCode};
 use tinhso_kernel::text;
 
 /// Decree 42/2022 online levels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OnlineLevel {
     FullyOnline,
@@ -48,7 +48,7 @@ impl OnlineLevel {
 }
 
 /// Cấp thực hiện: which tier carries the procedure out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     Ministry,
@@ -110,7 +110,7 @@ impl Level {
 }
 
 /// Thời hạn giải quyết.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "unit", content = "value", rename_all = "snake_case")]
 pub enum ProcessingTime {
     WorkingDays(u16),
@@ -134,7 +134,7 @@ impl ProcessingTime {
 }
 
 /// Bản chính / bản sao / bản điện tử, with the national sync code 0 / 1 / 2.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CopyKind {
     Original,
@@ -169,7 +169,7 @@ impl CopyKind {
 }
 
 /// Thành phần hồ sơ.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Component {
     pub name: String,
@@ -178,7 +178,7 @@ pub struct Component {
 }
 
 /// The type of an e-form field; the web layer renders and checks each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldType {
     Text,
@@ -226,7 +226,7 @@ impl FieldType {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FormField {
     /// Stable key of the value in a dossier's form data (`ho_ten`, `ngay_sinh`).
@@ -242,7 +242,7 @@ pub struct FormField {
 
 /// Cơ quan có thẩm quyền: one provincial agency, or the People's Committee of whichever
 /// commune the applicant belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CompetentAgency {
     Agency(AgencyCode),
@@ -250,7 +250,7 @@ pub enum CompetentAgency {
 }
 
 /// Phí, lệ phí. `amount_vnd` is `None` when the amount is set by the provincial council or varies.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Fee {
     pub amount_vnd: Option<u64>,
@@ -259,7 +259,7 @@ pub struct Fee {
 }
 
 /// A procedure as the province publishes it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Procedure {
     pub code: ProcedureCode,

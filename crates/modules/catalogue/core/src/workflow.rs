@@ -11,7 +11,7 @@ use tinhso_kernel::text;
 use tinhso_policy::Role;
 
 /// Who does a step: a specialist examines, a leader signs off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StepRole {
     Specialist,
@@ -48,7 +48,7 @@ impl StepRole {
 }
 
 /// One step: its name, who does it, and how many working hours it may take (8 to a day).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkflowStep {
     pub name: String,

@@ -16,7 +16,7 @@ pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
 }
 
 /// How a finished dossier did against its due date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Timeliness {
     Early,
@@ -37,7 +37,7 @@ pub fn timeliness(due: NaiveDate, finished: NaiveDate, supplement_requests: u8) 
 }
 
 /// Where an open dossier stands today, for lists and alerts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DueStatus {
     /// Not yet received: no clock.

@@ -26,7 +26,7 @@ pub use machine::{
 use serde::{Deserialize, Serialize};
 
 /// National sync codes for dossier state (REGULATIONS.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DossierState {
     Submitted,
@@ -131,7 +131,7 @@ impl DossierState {
 }
 
 /// Kênh nộp, with the national codes 1 / 2 / 3.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     InPerson,
@@ -150,7 +150,7 @@ impl Channel {
 }
 
 /// Người nộp: công dân / doanh nghiệp / hộ kinh doanh, national codes 0 / 1 / 2.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ApplicantType {
     Citizen,
@@ -169,7 +169,7 @@ impl ApplicantType {
 }
 
 /// How the result is handed over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReturnMethod {
     Online,
@@ -178,7 +178,7 @@ pub enum ReturnMethod {
 }
 
 /// Đánh giá mức độ hài lòng.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Rating {
     Dissatisfied,

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use tinhso_catalogue::procedure::{OnlineLevel, Procedure};
 
 /// The editable data file: groups, their indicators' points and the rate that earns full points.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Weights {
     #[serde(default)]
@@ -16,7 +16,7 @@ pub struct Weights {
     pub groups: Vec<GroupWeights>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GroupWeights {
     pub key: String,
@@ -25,7 +25,7 @@ pub struct GroupWeights {
     pub indicators: Vec<IndicatorWeight>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IndicatorWeight {
     pub key: String,
@@ -148,7 +148,7 @@ pub fn catalogue_stats<'a>(procedures: impl IntoIterator<Item = &'a Procedure>) 
 }
 
 /// An admin's value for an indicator the platform cannot measure, with its evidence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Entered {
     /// 0.0 to 1.0.
     pub rate: f64,
@@ -156,7 +156,7 @@ pub struct Entered {
     pub by: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     Computed,
@@ -167,7 +167,7 @@ pub enum Source {
     Missing,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Input {
     pub label: &'static str,
     /// The measure's key when the input is a dossier count one can drill into.
@@ -175,7 +175,7 @@ pub struct Input {
     pub value: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct IndicatorResult {
     pub key: String,
     pub name: &'static str,
@@ -189,7 +189,7 @@ pub struct IndicatorResult {
     pub evidence: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct GroupResult {
     pub key: String,
     pub name: String,
@@ -198,7 +198,7 @@ pub struct GroupResult {
     pub indicators: Vec<IndicatorResult>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct IndexReport {
     pub total: f64,
     pub groups: Vec<GroupResult>,

@@ -14,7 +14,7 @@ use tinhso_kernel::ids::AgencyCode;
 
 /// What is counted. Each measure is dated by the event it follows (submission, result,
 /// payment, rating), so a period's figures add up from daily buckets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Measure {
     Submitted,

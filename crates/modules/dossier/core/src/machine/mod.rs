@@ -18,7 +18,7 @@ pub enum Party {
 }
 
 /// What someone asks to do to an existing dossier.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
     Receive,
@@ -224,7 +224,7 @@ impl CommandKind {
 }
 
 /// Everything that can happen to a dossier; stored as the event's payload.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum EventKind {
     Submitted {
@@ -352,7 +352,7 @@ impl EventKind {
 }
 
 /// A file named in an event: the chain then proves which bytes were supplied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FileRef {
     pub sha256: String,
@@ -364,7 +364,7 @@ pub struct FileRef {
 }
 
 /// One event as it happened: what, when, by whom.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Event {
     pub kind: EventKind,
     pub at: DateTime<Utc>,
@@ -372,7 +372,7 @@ pub struct Event {
 }
 
 /// A dossier as its events make it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Dossier {
     pub code: String,
     pub procedure: ProcedureCode,

@@ -1,0 +1,132 @@
+//! The OpenAPI 3.1 document of `/api/v1`, generated from the API's types (`tinhso-api` and the
+//! domain types that derive their schemas) and the routes' `#[utoipa::path]` annotations, built
+//! once and served at `/api/openapi.json`. A route added without its annotation is caught by
+//! the router test that every `/api/` route is in the document.
+
+use std::sync::LazyLock;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi};
+
+/// The session's CSRF token (from `POST /api/v1/session`), required on every write.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // read by the derive only
+pub struct Csrf {
+    /// The `csrf_token` returned by `POST /api/v1/session`.
+    #[param(rename = "X-CSRF-Token")]
+    x_csrf_token: String,
+}
+
+/// A dossier code in a path.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)] // read by the derive only
+pub struct DossierCode {
+    /// The national dossier code: receiving agency, day, number.
+    #[param(example = "000.00.90.H08-261126-0001")]
+    code: String,
+}
+
+struct SessionCookie;
+
+/// `Procedure` refuses unknown fields where it is read (catalogue files), which its schema says
+/// with `additionalProperties: false`; the API only writes it, flattened into
+/// `ProcedureDetail` beside `competent_agency_detail`, so that restriction must not reach the
+/// document (JSON Schema would then refuse the detail's own field).
+struct FlattenedInResponses;
+
+impl Modify for FlattenedInResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::Schema;
+        use utoipa::openapi::RefOr;
+        let Some(components) = openapi.components.as_mut() else { return };
+        if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut("Procedure") {
+            o.additional_properties = None;
+        }
+    }
+}
+
+impl Modify for SessionCookie {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "tinhso_session",
+                "Set by POST /api/v1/session (`__Host-tinhso_session` behind HTTPS)",
+            ))),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Tỉnh Số API",
+        version = "1",
+        description = "Public services of a Vietnamese province: the procedure catalogue, dossiers from submission to result, the operations centre's Decision 766 index. Errors are `{code, message}` with a Vietnamese message; invalid input lists every field error at once. Writes need the session cookie and the session's CSRF token in `X-CSRF-Token`.",
+        license(name = "Apache-2.0")
+    ),
+    paths(
+        crate::api::healthz,
+        crate::api::procedures,
+        crate::api::procedure,
+        crate::api::units,
+        crate::api_dossiers::login,
+        crate::api_dossiers::logout,
+        crate::api_dossiers::list,
+        crate::api_dossiers::submit,
+        crate::api_dossiers::get,
+        crate::api_dossiers::events,
+        crate::api_dossiers::act,
+        crate::api_dossiers::notifications,
+        crate::api_dossiers::lookup,
+        crate::api_dossiers::upload,
+        crate::api_dossiers::documents,
+        crate::api_dossiers::dossier_files,
+        crate::api_dossiers::download,
+        crate::api_ioc::index,
+        crate::api_ioc::dossiers,
+    ),
+    modifiers(&SessionCookie, &FlattenedInResponses),
+    tags(
+        (name = "catalogue", description = "Procedures and communes"),
+        (name = "session", description = "Logging in and out"),
+        (name = "dossiers", description = "Dossiers from submission to result"),
+        (name = "files", description = "Uploads, the document store, attached files"),
+        (name = "ioc", description = "The operations centre"),
+        (name = "operations", description = "Health"),
+    )
+)]
+pub struct ApiDoc;
+
+static DOCUMENT: LazyLock<String> =
+    LazyLock::new(|| ApiDoc::openapi().to_json().unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")));
+
+/// The document as served.
+pub fn document() -> &'static str {
+    DOCUMENT.as_str()
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every route the router serves under `/api/` (and `/healthz`) is in the document, and
+    /// nothing else is: the router's source is the list.
+    #[test]
+    fn every_api_route_is_documented() {
+        let doc: serde_json::Value = serde_json::from_str(super::document()).unwrap();
+        assert_eq!(doc["openapi"], "3.1.0");
+        let documented: std::collections::BTreeSet<String> =
+            doc["paths"].as_object().unwrap().keys().cloned().collect();
+        let router = include_str!("lib.rs");
+        let served: std::collections::BTreeSet<String> = router
+            .split(".route(")
+            .skip(1)
+            .filter_map(|r| r.trim_start().strip_prefix('"')?.split('"').next())
+            .filter(|p| (p.starts_with("/api/") && *p != "/api/openapi.json") || *p == "/healthz")
+            .map(str::to_owned)
+            .collect();
+        assert!(!served.is_empty());
+        assert_eq!(documented, served);
+    }
+}
