@@ -218,9 +218,96 @@ impl AgencyCode {
     }
 }
 
+/// A SHA-256 digest as 64 lower-case hex digits: the name of a stored file's content.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, pattern = "^[0-9a-f]{64}$")]
+pub struct Sha256(String);
+string_newtype!(Sha256, "sha256");
+
+impl Sha256 {
+    pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
+        let s = s.trim().to_ascii_lowercase();
+        if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Ok(Self(s))
+        } else {
+            Err(FieldError::new(
+                field,
+                "invalid_sha256",
+                "Mã tệp không hợp lệ (cần 64 ký tự thập lục phân)",
+                "Not a file hash (64 hex digits)",
+            ))
+        }
+    }
+
+    /// The digest of `bytes` as computed here.
+    pub fn of_digest(digest: &[u8]) -> Option<Self> {
+        (digest.len() == 32).then(|| Self(digest.iter().map(|b| format!("{b:02x}")).collect()))
+    }
+}
+
+/// A dossier code in the national format: the receiving agency's code, the day (yymmdd) and
+/// a four-digit number of that day, e.g. `000.00.90.H08-261126-0001`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, example = "000.00.90.H08-261126-0001")]
+pub struct DossierCode(String);
+string_newtype!(DossierCode, "code");
+
+impl DossierCode {
+    pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
+        let s = s.trim().to_uppercase();
+        let mut parts = s.rsplitn(3, '-');
+        let (seq, day, agency) = (parts.next(), parts.next(), parts.next());
+        let digits =
+            |p: Option<&str>, n: usize| p.is_some_and(|p| p.len() == n && p.bytes().all(|b| b.is_ascii_digit()));
+        if digits(seq, 4) && digits(day, 6) && agency.is_some_and(|a| AgencyCode::parse(field, a).is_ok()) {
+            Ok(Self(s))
+        } else {
+            Err(FieldError::new(
+                field,
+                "invalid_dossier_code",
+                "Mã hồ sơ không đúng dạng, ví dụ 000.00.90.H08-261126-0001",
+                "Not a dossier code, e.g. 000.00.90.H08-261126-0001",
+            ))
+        }
+    }
+
+    /// The code of number `seq` received by `agency` on `day` (1 to 9,999).
+    pub fn new(agency: &AgencyCode, day: chrono::NaiveDate, seq: u32) -> Option<Self> {
+        (1..=9999).contains(&seq).then(|| Self(format!("{agency}-{}-{seq:04}", day.format("%y%m%d"))))
+    }
+}
+
+/// An account's number, as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(transparent)]
+pub struct AccountId(pub i64);
+
+impl fmt::Display for AccountId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hashes_and_dossier_codes() {
+        let h = "AB".repeat(32);
+        assert_eq!(Sha256::parse("f", &h).map(|x| x.0), Ok("ab".repeat(32)));
+        assert!(Sha256::parse("f", "../../etc/passwd").is_err());
+        assert!(Sha256::parse("f", &"g".repeat(64)).is_err());
+        let code = DossierCode::parse("c", "000.00.90.h08-261126-0001").unwrap();
+        assert_eq!(code.as_str(), "000.00.90.H08-261126-0001");
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        assert_eq!(DossierCode::new(&AgencyCode::parse("a", "000.00.90.H08").unwrap(), day, 1), Some(code));
+        for bad in ["000.00.90.H08-261126-1", "000.00.90.H08-2611-0001", "-261126-0001", "x", "' OR 1=1 --"] {
+            assert!(DossierCode::parse("c", bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn personal_id() {

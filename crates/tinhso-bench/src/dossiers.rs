@@ -102,7 +102,7 @@ async fn bulk_load(db: &Path, n: usize) -> Result<(u64, Vec<String>)> {
         .dossiers(&tinhso_store::DossierQuery { applicant: Some(citizen), limit: 2000, ..Default::default() })
         .await?
         .into_iter()
-        .map(|d| d.code)
+        .map(|d| d.code.to_string())
         .collect();
     Ok((started.elapsed().as_secs(), codes))
 }
@@ -221,7 +221,7 @@ async fn reuse_codes(data: &Path, reuse: bool) -> Result<Option<Vec<String>>> {
     let accounts = store.accounts().await?;
     let citizen = accounts.iter().find(|a| a.login == CITIZEN).ok_or_else(|| anyhow!("no demo citizen"))?.id;
     let q = tinhso_store::DossierQuery { applicant: Some(citizen), limit: 2000, ..Default::default() };
-    Ok(Some(store.dossiers(&q).await?.into_iter().map(|d| d.code).collect()))
+    Ok(Some(store.dossiers(&q).await?.into_iter().map(|d| d.code.to_string()).collect()))
 }
 
 pub async fn run(a: Args<'_>) -> Result<()> {

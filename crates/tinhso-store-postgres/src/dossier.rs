@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use tinhso_dossier::code::dossier_code;
 use tinhso_dossier::deadline::local_date;
 use tinhso_dossier::{Dossier, Event, EventKind};
+use tinhso_kernel::ids::DossierCode;
 use tinhso_ledger::chain::{self, Hash, Link};
 use tinhso_store::codec::to_json;
 use tinhso_store::plan::{
@@ -42,7 +43,7 @@ async fn chain_append(tx: &Transaction<'_>, code: &str, event: &Event) -> Result
 }
 
 /// Allocates the next dossier code of the receiving desk's day (gap-free, national format).
-async fn allocate_code(tx: &Transaction<'_>, submitted: &Event) -> Result<String> {
+async fn allocate_code(tx: &Transaction<'_>, submitted: &Event) -> Result<DossierCode> {
     let EventKind::Submitted { receiving_agency, .. } = &submitted.kind else {
         return Err(StoreError::Corrupt("a dossier starts with a Submitted event".into()));
     };
@@ -94,7 +95,7 @@ pub async fn execute(tx: &Transaction<'_>, p: &DossierPlan) -> Result<()> {
                                       state, due_on, submitted_at, version, body, form)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::text::jsonb, $12::text::jsonb)",
                 &[
-                    &d.code,
+                    &d.code.as_str(),
                     &d.procedure.as_str(),
                     &d.applicant,
                     applicant_phone,
@@ -116,7 +117,7 @@ pub async fn execute(tx: &Transaction<'_>, p: &DossierPlan) -> Result<()> {
             let changed = tx
                 .execute(
                     "UPDATE dossier SET state = $1, due_on = $2, version = $3, body = $4::text::jsonb WHERE code = $5 AND version = $6",
-                    &[&d.state.key(), &d.due_on, &version(d.version)?, &body, &d.code, &version(*expected)?],
+                    &[&d.state.key(), &d.due_on, &version(d.version)?, &body, &d.code.as_str(), &version(*expected)?],
                 )
                 .await
                 .map_err(map_err)?;
@@ -128,20 +129,20 @@ pub async fn execute(tx: &Transaction<'_>, p: &DossierPlan) -> Result<()> {
     for f in &p.files {
         tx.execute(
             "INSERT INTO dossier_file (dossier_code, sha256, name, purpose, component, created_at) VALUES ($1, $2, $3, $4, $5, now())",
-            &[&d.code, &f.sha256, &f.name, &f.purpose.key(), &f.component.map(i32::from)],
+            &[&d.code.as_str(), &f.sha256, &f.name, &f.purpose.key(), &f.component.map(i32::from)],
         )
         .await
         .map_err(map_err)?;
     }
     let mut ids = Vec::with_capacity(p.events.len());
     for e in &p.events {
-        ids.push(chain_append(tx, &d.code, e).await?);
+        ids.push(chain_append(tx, d.code.as_str(), e).await?);
     }
     for (i, n) in &p.notify {
         let event_id = ids.get(*i).copied().ok_or_else(|| StoreError::Corrupt("notification of no event".into()))?;
         tx.execute(
             "INSERT INTO outbox (account_id, dossier_code, event_id, subject, body, created_at) VALUES ($1, $2, $3, $4, $5, now())",
-            &[&n.account_id, &d.code, &event_id, &n.subject, &n.body],
+            &[&n.account_id, &d.code.as_str(), &event_id, &n.subject, &n.body],
         )
         .await
         .map_err(map_err)?;

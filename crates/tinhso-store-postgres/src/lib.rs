@@ -15,7 +15,7 @@ use tinhso_dossier::tally::{Tally, TallyKey};
 use tinhso_dossier::{Dossier, Event};
 use tinhso_ioc::{FactKey, Measure};
 use tinhso_kernel::calendar::YearCalendar;
-use tinhso_kernel::ids::AgencyCode;
+use tinhso_kernel::ids::{AgencyCode, DossierCode};
 use tinhso_kernel::province::{Agency, Province, Unit};
 use tinhso_policy::Role;
 use tinhso_store::codec::from_json;
@@ -389,7 +389,8 @@ impl DossierStore for PgStore {
         Ok(items.len())
     }
 
-    async fn dossier_raw(&self, code: &str) -> Result<Option<RawDossier>> {
+    async fn dossier_raw(&self, code: &DossierCode) -> Result<Option<RawDossier>> {
+        let code = code.as_str();
         let row = self
             .client()
             .await?
@@ -399,7 +400,8 @@ impl DossierStore for PgStore {
         row.map(|r| Ok(RawDossier { body: r.get(0), form: r.get(1), applicant_phone: r.get(2) })).transpose()
     }
 
-    async fn dossier_events(&self, code: &str) -> Result<Vec<StoredEvent>> {
+    async fn dossier_events(&self, code: &DossierCode) -> Result<Vec<StoredEvent>> {
+        let code = code.as_str();
         let rows = self
             .client()
             .await?
@@ -447,7 +449,8 @@ impl DossierStore for PgStore {
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
-    async fn dossier_files(&self, code: &str) -> Result<Vec<AttachedFile>> {
+    async fn dossier_files(&self, code: &DossierCode) -> Result<Vec<AttachedFile>> {
+        let code = code.as_str();
         let rows = self
             .client()
             .await?

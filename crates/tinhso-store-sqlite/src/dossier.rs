@@ -6,6 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use tinhso_dossier::code::dossier_code;
 use tinhso_dossier::deadline::local_date;
 use tinhso_dossier::{Dossier, Event, EventKind};
+use tinhso_kernel::ids::DossierCode;
 use tinhso_ledger::chain::{self, Hash, Link, GENESIS};
 use tinhso_store::codec::to_json;
 use tinhso_store::plan::{self, ColumnType, DossierPlan, DossierProjection, RowOp, RowWrite, Value};
@@ -56,7 +57,7 @@ fn chain_write(tx: &Connection, (last, prev): (i64, Hash), code: &str, event: &E
 }
 
 /// Allocates the next dossier code of the receiving desk's day (gap-free, national format).
-fn allocate_code(tx: &Connection, submitted: &Event) -> Result<String> {
+fn allocate_code(tx: &Connection, submitted: &Event) -> Result<DossierCode> {
     let EventKind::Submitted { receiving_agency, .. } = &submitted.kind else {
         return Err(StoreError::Corrupt("a dossier starts with a Submitted event".into()));
     };
@@ -104,7 +105,7 @@ pub fn execute(tx: &Connection, p: &DossierPlan) -> Result<()> {
                                       state, due_on, submitted_at, version, body, form, first_event)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 params![
-                    d.code,
+                    d.code.as_str(),
                     d.procedure.as_str(),
                     d.applicant,
                     applicant_phone,
@@ -120,25 +121,25 @@ pub fn execute(tx: &Connection, p: &DossierPlan) -> Result<()> {
                 ],
             )?;
         }
-        RowWrite::Update { expected } => set_state(tx, &d.code, *expected, d)?,
+        RowWrite::Update { expected } => set_state(tx, d.code.as_str(), *expected, d)?,
     }
     for f in &p.files {
         exec(tx,
             "INSERT INTO dossier_file (dossier_code, sha256, name, purpose, component, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![d.code, f.sha256, f.name, f.purpose.key(), f.component, Utc::now()],
+            params![d.code.as_str(), f.sha256, f.name, f.purpose.key(), f.component, Utc::now()],
         )?;
     }
     let mut ids = Vec::with_capacity(p.events.len());
     let mut at = head;
     for e in &p.events {
-        at = chain_write(tx, at, &d.code, e)?;
+        at = chain_write(tx, at, d.code.as_str(), e)?;
         ids.push(at.0);
     }
     for (i, n) in &p.notify {
         let event_id = ids.get(*i).copied().ok_or_else(|| StoreError::Corrupt("notification of no event".into()))?;
         exec(tx,
             "INSERT INTO outbox (account_id, dossier_code, event_id, subject, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![n.account_id, d.code, event_id, n.subject, n.body, Utc::now()],
+            params![n.account_id, d.code.as_str(), event_id, n.subject, n.body, Utc::now()],
         )?;
     }
     for op in &p.rows {

@@ -21,7 +21,7 @@ use tinhso_dossier::tally::{Tally, TallyKey};
 use tinhso_dossier::{Dossier, Event};
 use tinhso_ioc::{FactKey, Measure};
 use tinhso_kernel::calendar::YearCalendar;
-use tinhso_kernel::ids::AgencyCode;
+use tinhso_kernel::ids::{AgencyCode, DossierCode};
 use tinhso_kernel::province::{Agency, Province, Unit};
 use tinhso_policy::Role;
 use tinhso_store::plan::Projections;
@@ -405,13 +405,13 @@ impl DossierStore for SqliteStore {
         .await
     }
 
-    async fn dossier_raw(&self, code: &str) -> Result<Option<RawDossier>> {
-        let code = code.to_owned();
+    async fn dossier_raw(&self, code: &DossierCode) -> Result<Option<RawDossier>> {
+        let code = code.to_string();
         self.read(move |c| dossier::record(c, &code)).await
     }
 
-    async fn dossier_events(&self, code: &str) -> Result<Vec<StoredEvent>> {
-        let code = code.to_owned();
+    async fn dossier_events(&self, code: &DossierCode) -> Result<Vec<StoredEvent>> {
+        let code = code.to_string();
         let links = self.read(move |c| dossier::links(c, &code)).await?;
         links
             .into_iter()
@@ -426,8 +426,8 @@ impl DossierStore for SqliteStore {
         self.read(move |c| list::bodies(c, &q)).await
     }
 
-    async fn dossier_files(&self, code: &str) -> Result<Vec<AttachedFile>> {
-        let code = code.to_owned();
+    async fn dossier_files(&self, code: &DossierCode) -> Result<Vec<AttachedFile>> {
+        let code = code.to_string();
         type Row = (String, String, String, Option<u16>, i64, String, DateTime<Utc>);
         let rows: Vec<Row> = self
             .read(move |c| {

@@ -13,7 +13,7 @@ use tinhso_dossier::{Dossier, DossierState, Event};
 use tinhso_ioc::{FactKey, Measure};
 use tinhso_kernel::calendar::YearCalendar;
 use tinhso_kernel::files::{FileKind, FilePurpose};
-use tinhso_kernel::ids::AgencyCode;
+use tinhso_kernel::ids::{AgencyCode, DossierCode};
 use tinhso_kernel::province::{Agency, Province, Unit};
 use tinhso_ledger::chain::Link;
 use tinhso_policy::Role;
@@ -427,11 +427,11 @@ pub trait DossierStore: Send + Sync + 'static {
     /// Imports whole histories (a `Submitted` event, then the rest) in one transaction: for
     /// demo data and migrations from other one-stop systems. Each goes through the same chain.
     async fn import_dossiers(&self, items: &[(NewDossier, Vec<Event>)]) -> Result<usize>;
-    async fn dossier_raw(&self, code: &str) -> Result<Option<RawDossier>>;
-    async fn dossier(&self, code: &str) -> Result<Option<DossierRecord>> {
+    async fn dossier_raw(&self, code: &DossierCode) -> Result<Option<RawDossier>>;
+    async fn dossier(&self, code: &DossierCode) -> Result<Option<DossierRecord>> {
         self.dossier_raw(code).await?.map(|r| r.parse()).transpose()
     }
-    async fn dossier_events(&self, code: &str) -> Result<Vec<StoredEvent>>;
+    async fn dossier_events(&self, code: &DossierCode) -> Result<Vec<StoredEvent>>;
     /// The folded dossiers a query finds, as stored JSON, newest first.
     async fn dossier_bodies(&self, query: &DossierQuery) -> Result<Vec<String>>;
     async fn dossiers(&self, query: &DossierQuery) -> Result<Vec<Dossier>> {
@@ -450,7 +450,7 @@ pub trait DossierStore: Send + Sync + 'static {
     async fn inbox_counts(&self, agency: Option<&AgencyCode>) -> Result<Vec<(TallyKey, i64)>>;
     /// Every stored inbox counter, for `tinhso ioc check`.
     async fn inbox_tally(&self) -> Result<Tally>;
-    async fn dossier_files(&self, code: &str) -> Result<Vec<AttachedFile>>;
+    async fn dossier_files(&self, code: &DossierCode) -> Result<Vec<AttachedFile>>;
 }
 
 /// The hash chain as stored, for `tinhso audit verify` (platform: ledger).

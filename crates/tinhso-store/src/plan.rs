@@ -13,6 +13,7 @@ use crate::{Attachment, NewDossier, Notification, Result, StoreError};
 use chrono::NaiveDate;
 use std::sync::Arc;
 use tinhso_dossier::{apply, Dossier, Event};
+use tinhso_kernel::ids::DossierCode;
 
 /// A column's type, so a backend can bind a whole column at once (PostgreSQL's `unnest`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,7 +120,7 @@ fn project(projections: &[Box<dyn DossierProjection>], before: Option<&Dossier>,
 }
 
 /// A new dossier under the code the backend allocated in the same transaction.
-pub fn submit(new: &NewDossier, code: &str, projections: &[Box<dyn DossierProjection>]) -> Result<DossierPlan> {
+pub fn submit(new: &NewDossier, code: &DossierCode, projections: &[Box<dyn DossierProjection>]) -> Result<DossierPlan> {
     history(new, &[], code, projections)
 }
 
@@ -128,7 +129,7 @@ pub fn submit(new: &NewDossier, code: &str, projections: &[Box<dyn DossierProjec
 pub fn history(
     new: &NewDossier,
     events: &[Event],
-    code: &str,
+    code: &DossierCode,
     projections: &[Box<dyn DossierProjection>],
 ) -> Result<DossierPlan> {
     let mut dossier = apply(None, code, &new.submitted)
@@ -141,7 +142,7 @@ pub fn history(
         row: RowWrite::Insert { form: new.form.clone(), applicant_phone: new.applicant_phone.clone() },
         events: std::iter::once(new.submitted.clone()).chain(events.iter().cloned()).collect(),
         files: new.files.clone(),
-        notify: new.notify.iter().map(|n| (0, n.for_code(code))).collect(),
+        notify: new.notify.iter().map(|n| (0, n.for_code(code.as_str()))).collect(),
         rows,
         dossier,
     })
@@ -161,7 +162,7 @@ pub fn append(
         row: RowWrite::Update { expected: before.version },
         events: vec![event.clone()],
         files: files.to_vec(),
-        notify: notify.iter().map(|n| (0, n.for_code(&before.code))).collect(),
+        notify: notify.iter().map(|n| (0, n.for_code(before.code.as_str()))).collect(),
         rows: project(projections, Some(before), next),
     }
 }

@@ -58,7 +58,7 @@ impl DossierProjection for OperationsCentre {
                 Value::Text(k.agency.to_string()),
                 Value::Text(k.measure.key().to_owned()),
                 Value::Date(k.day),
-                Value::Text(after.code.clone()),
+                Value::Text(after.code.to_string()),
             ]
         };
         out.extend(membership.left.iter().map(|k| RowOp::Delete { table: &IOC_MEMBER, row: member(k) }));

@@ -173,7 +173,7 @@ pub async fn list(
     responses((status = 200, body = DossierView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("session" = [])))]
 pub async fn get(State(state): State<AppState>, user: ApiUser, Path(code): Path<String>) -> ApiResult<Response> {
-    let raw = state.store.dossiers.dossier_raw(&code).await?.ok_or(AppError::NotFound)?;
+    let raw = state.store.dossiers.dossier_raw(&dossiers::code_of(&code)?).await?.ok_or(AppError::NotFound)?;
     let head = dossier_json::Head::parse(&raw.body)?;
     if !dossiers::may_view(&user.account, head.applicant, &head.receiving_agency, &head.competent_agency) {
         return Err(AppError::NotFound.into());
@@ -190,7 +190,7 @@ pub async fn get(State(state): State<AppState>, user: ApiUser, Path(code): Path<
 pub async fn events(State(state): State<AppState>, user: ApiUser, Path(code): Path<String>) -> ApiResult<Response> {
     let rec = dossiers::load(&state, &user.account, &code).await?;
     let staff = user.account.id != rec.dossier.applicant;
-    let stored = state.store.dossiers.dossier_events(&code).await?;
+    let stored = state.store.dossiers.dossier_events(&rec.dossier.code).await?;
     let items = stored
         .iter()
         .filter(|e| staff || e.public)
@@ -254,13 +254,13 @@ pub async fn lookup(
     let rec = state
         .store
         .dossiers
-        .dossier(q.code.trim())
+        .dossier(&dossiers::code_of(&q.code)?)
         .await?
         .filter(|r| r.applicant_phone.as_deref() == Some(phone.as_str()));
     let rec = rec.ok_or(AppError::NotFound)?;
     let d = rec.dossier;
     let answer = LookupAnswer {
-        code: &d.code,
+        code: d.code.as_str(),
         state: d.state,
         state_code: d.state.code(),
         state_label: d.state.label_vi(),
@@ -323,8 +323,8 @@ pub async fn dossier_files(
     user: ApiUser,
     Path(code): Path<String>,
 ) -> ApiResult<Response> {
-    dossiers::load(&state, &user.account, &code).await?;
-    let files = state.store.dossiers.dossier_files(&code).await?;
+    let rec = dossiers::load(&state, &user.account, &code).await?;
+    let files = state.store.dossiers.dossier_files(&rec.dossier.code).await?;
     let items = files
         .iter()
         .map(|f| AttachedFileItem {
@@ -347,11 +347,11 @@ pub async fn attached_file(
     code: &str,
     sha256: &str,
 ) -> Result<Response, AppError> {
-    dossiers::load(state, account, code).await?;
+    let rec = dossiers::load(state, account, code).await?;
     let file = state
         .store
         .dossiers
-        .dossier_files(code)
+        .dossier_files(&rec.dossier.code)
         .await?
         .into_iter()
         .find(|f| f.attachment.sha256 == sha256)

@@ -66,7 +66,7 @@ pub async fn dossiers(
         .dossiers
         .iter()
         .map(|d| BehindItem {
-            code: &d.code,
+            code: d.code.as_str(),
             procedure: d.procedure.as_str(),
             state: d.state.key(),
             state_code: d.state.code(),

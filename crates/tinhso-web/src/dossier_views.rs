@@ -65,7 +65,7 @@ pub fn summary(state: &AppState, d: &Dossier) -> DossierSummary {
     let catalogue = state.catalogue();
     let status = status_of(state, d);
     DossierSummary {
-        code: d.code.clone(),
+        code: d.code.to_string(),
         procedure: catalogue
             .get(d.procedure.as_str())
             .map(|p| p.name.clone())

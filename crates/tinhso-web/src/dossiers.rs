@@ -12,7 +12,7 @@ use tinhso_dossier::access::Denied;
 use tinhso_dossier::FileRef;
 use tinhso_dossier::{self as dossier, Channel, Command, CommandKind, Dossier, Event, EventKind};
 use tinhso_kernel::files::FilePurpose;
-use tinhso_kernel::ids::AgencyCode;
+use tinhso_kernel::ids::{AgencyCode, DossierCode};
 use tinhso_policy::{decide as policy, Action, Actor, Decision, Role};
 use tinhso_store::{Account, Attachment, DossierQuery, DossierRecord, NewDossier, Notification, StoreError};
 
@@ -217,7 +217,7 @@ pub async fn submit(state: &AppState, account: &Account, input: SubmitInput) -> 
     let notify = notifications(applicant.id, "{code}", &submitted.kind);
     let new = NewDossier { submitted, form: Value::Object(form), applicant_phone, files: attachments, notify };
     match state.store.dossiers.submit_dossier(&new).await {
-        Ok(d) if desk.is_some() => act(state, account, &d.code, Command::Receive).await,
+        Ok(d) if desk.is_some() => act(state, account, d.code.as_str(), Command::Receive).await,
         Ok(d) => Ok(d),
         Err(StoreError::DailyCodesExhausted(_)) => Err(AppError::Conflict {
             code: "daily_limit_reached",
@@ -282,11 +282,18 @@ async fn check_assignee(state: &AppState, d: &Dossier, index: usize, who: i64) -
 
 /// Loads a dossier `account` may see; others get "not found", so codes cannot be probed.
 pub async fn load(state: &AppState, account: &Account, code: &str) -> Result<DossierRecord, AppError> {
-    let rec = state.store.dossiers.dossier(code).await?.ok_or(AppError::NotFound)?;
+    let code = code_of(code)?;
+    let rec = state.store.dossiers.dossier(&code).await?.ok_or(AppError::NotFound)?;
     if !can_view(account, &rec.dossier) {
         return Err(AppError::NotFound);
     }
     Ok(rec)
+}
+
+/// A dossier code from a path or a form: one that cannot be a code is "not found", like a code
+/// nobody may see, so codes cannot be probed by their shape either.
+pub fn code_of(code: &str) -> Result<DossierCode, AppError> {
+    DossierCode::parse("code", code).map_err(|_| AppError::NotFound)
 }
 
 /// Carries out `cmd` on dossier `code` for `account`.
@@ -336,7 +343,7 @@ pub async fn act(state: &AppState, account: &Account, code: &str, cmd: Command) 
     let event = Event { kind, at: now, actor: account.id };
     let next = dossier::apply(Some(d.clone()), &d.code, &event)
         .ok_or_else(|| AppError::Internal("event did not apply".into()))?;
-    let notify = notifications(d.applicant, &d.code, &event.kind);
+    let notify = notifications(d.applicant, d.code.as_str(), &event.kind);
     match state.store.dossiers.append_event(&d, &event, &next, &notify, &attachments).await {
         Ok(()) => Ok(next),
         Err(StoreError::Conflict(_)) => Err(AppError::Conflict {

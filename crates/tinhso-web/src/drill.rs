@@ -106,7 +106,9 @@ pub async fn behind(
     keys.truncate(limit);
     let mut dossiers = Vec::with_capacity(keys.len());
     for (_, code) in &keys {
-        if let Some(record) = state.store.dossiers.dossier(code).await? {
+        let code = tinhso_kernel::ids::DossierCode::parse("code", code)
+            .map_err(|e| AppError::Internal(format!("drill-down index holds a bad code: {e}")))?;
+        if let Some(record) = state.store.dossiers.dossier(&code).await? {
             dossiers.push(record.dossier);
         }
     }

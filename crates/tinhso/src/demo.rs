@@ -187,7 +187,13 @@ fn dossier(world: &World<'_>, rng: &mut Rng, day: NaiveDate) -> Option<(NewDossi
         actor: c.id,
     };
     // The code is allocated at import; the fold only needs a placeholder meanwhile.
-    let d = apply(None, "demo", &submitted)?;
+    let placeholder = match &submitted.kind {
+        EventKind::Submitted { receiving_agency, .. } => {
+            tinhso_kernel::ids::DossierCode::new(receiving_agency, submitted_at.date_naive(), 1)?
+        }
+        _ => return None,
+    };
+    let d = apply(None, &placeholder, &submitted)?;
     let mut run = Run { world, d, events: Vec::new() };
     let cal = world.calendar;
     let later = |base: NaiveDate, n: u32, rng: &mut Rng| at(working_day_after(cal, base, n), rng.below(8 * 60));

@@ -48,6 +48,8 @@ pub async fn check(store: &Stores) -> Result<ExitCode> {
             let mut out = (Facts::new(), 0usize, 0usize, Tally::new(), Facts::new());
             for (code, list) in page.dossiers {
                 let mut d: Option<Dossier> = None;
+                let code = tinhso_kernel::ids::DossierCode::parse("code", &code)
+                    .map_err(|e| anyhow!("stored dossier code {code}: {e}"))?;
                 for e in &list {
                     d = Some(apply(d, &code, e).ok_or_else(|| anyhow!("an event of {code} does not apply"))?);
                 }

@@ -305,7 +305,7 @@ async fn show_page(
     let rec = dossiers::load(state, account, code).await?;
     let d = &rec.dossier;
     let owner = account.id == d.applicant;
-    let events = state.store.dossiers.dossier_events(code).await?;
+    let events = state.store.dossiers.dossier_events(&d.code).await?;
     let catalogue = state.catalogue();
     let party = if owner { Party::Applicant } else { Party::Staff };
     let actions = available(d, party)
@@ -367,7 +367,7 @@ async fn show_page(
         files: state
             .store
             .dossiers
-            .dossier_files(code)
+            .dossier_files(&d.code)
             .await?
             .into_iter()
             .map(|f| {
@@ -488,7 +488,10 @@ pub async fn lookup(
         match tinhso_kernel::ids::Phone::parse("sdt", &phone) {
             Err(e) => errors.push(e),
             Ok(p) => {
-                let rec = state.store.dossiers.dossier(&code).await.map_err(|e| err(e.into()))?;
+                let rec = match dossiers::code_of(&code) {
+                    Ok(c) => state.store.dossiers.dossier(&c).await.map_err(|e| err(e.into()))?,
+                    Err(_) => None,
+                };
                 match rec.filter(|r| r.applicant_phone.as_deref() == Some(p.as_str())) {
                     Some(r) => {
                         let s = summary(&state, &r.dossier);

@@ -107,7 +107,7 @@ pub async fn slip(
     let rec = dossiers::load(&state, account, &code).await.map_err(&err)?;
     let d = &rec.dossier;
     let (kind, title) = slips_for(d).into_iter().find(|(k, _)| *k == kind).ok_or(AppError::NotFound).map_err(&err)?;
-    let events = state.store.dossiers.dossier_events(&code).await.map_err(|e| err(e.into()))?;
+    let events = state.store.dossiers.dossier_events(&d.code).await.map_err(|e| err(e.into()))?;
     let last = |pick: &dyn Fn(&EventKind) -> Option<Vec<String>>| {
         events.iter().rev().find_map(|e| pick(&e.event.kind)).unwrap_or_default()
     };

@@ -7,7 +7,7 @@ use serde_json::json;
 use std::sync::Arc;
 use tinhso_dossier::{apply, decide, Command, DossierState, Event, EventKind, Party};
 use tinhso_kernel::calendar::WorkingCalendar;
-use tinhso_kernel::ids::{AgencyCode, ProcedureCode};
+use tinhso_kernel::ids::{AgencyCode, DossierCode, ProcedureCode};
 use tinhso_kernel::province::{Agency, AgencyKind, AgencyLevel, DivisionType, Province, Unit};
 use tinhso_policy::Role;
 use tinhso_store::{
@@ -167,7 +167,7 @@ fn new_dossier(applicant: i64, on: u32) -> NewDossier {
 }
 
 /// Receives a stored dossier the way the service does: decide, apply, append.
-async fn receive(s: &Stores, code: &str, by: i64) -> tinhso_dossier::Dossier {
+async fn receive(s: &Stores, code: &DossierCode, by: i64) -> tinhso_dossier::Dossier {
     let d = s.dossiers.dossier(code).await.unwrap().unwrap().dossier;
     let cal = WorkingCalendar::new([]);
     let now = d.submitted_on.and_hms_opt(3, 0, 0).unwrap().and_utc();
@@ -276,7 +276,11 @@ async fn dossiers(s: Stores) {
     for on in [3, 3, 4] {
         codes.push(s.dossiers.submit_dossier(&new_dossier(citizen, on)).await.unwrap().code);
     }
-    assert_eq!(codes, [format!("{DESK}-250903-0001"), format!("{DESK}-250903-0002"), format!("{DESK}-250904-0001")]);
+    let codes_text: Vec<String> = codes.iter().map(|c| c.to_string()).collect();
+    assert_eq!(
+        codes_text,
+        [format!("{DESK}-250903-0001"), format!("{DESK}-250903-0002"), format!("{DESK}-250904-0001")]
+    );
     // A write on a stale version is refused and leaves nothing behind.
     let d = s.dossiers.dossier(&codes[0]).await.unwrap().unwrap().dossier;
     let received = receive(&s, &codes[0], desk).await;
@@ -322,7 +326,12 @@ async fn dossiers(s: Stores) {
         let kind = decide(d, &Command::Receive, Party::Staff, now, &WorkingCalendar::new([])).unwrap();
         vec![Event { kind, at: now, actor: desk }]
     };
-    let first = apply(None, "tmp", &new_dossier(citizen, 10).submitted).unwrap();
+    let first = apply(
+        None,
+        &tinhso_kernel::ids::DossierCode::parse("code", "000.00.90.H08-250910-0001").unwrap(),
+        &new_dossier(citizen, 10).submitted,
+    )
+    .unwrap();
     assert_eq!(s.dossiers.import_dossiers(&[(new_dossier(citizen, 10), history_of(&first))]).await.unwrap(), 1);
     let imported =
         s.dossiers.dossiers(&DossierQuery { applicant: Some(citizen), limit: 1, ..Default::default() }).await.unwrap();
@@ -355,7 +364,7 @@ async fn ledger_and_notify(s: Stores) {
     // The applicant's inbox has the message with the allocated code, newest first.
     let inbox = s.notify.inbox(citizen).await.unwrap();
     assert_eq!(inbox.len(), 2);
-    assert!(inbox[1].subject.contains(&code) && inbox[1].dossier.as_deref() == Some(code.as_str()));
+    assert!(inbox[1].subject.contains(code.as_str()) && inbox[1].dossier.as_deref() == Some(code.as_str()));
     // Email: citizens without an address are set aside; an alert is sent once per key.
     let now = Utc::now();
     assert!(s.notify.claim_emails(now, now + Duration::minutes(5), 10).await.unwrap().is_empty());

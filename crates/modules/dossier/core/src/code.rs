@@ -1,13 +1,13 @@
 //! Dossier codes: `{receiving agency unit code}-{yymmdd}-{4-digit daily sequence}`.
 
 use chrono::NaiveDate;
-use tinhso_kernel::ids::AgencyCode;
+use tinhso_kernel::ids::{AgencyCode, DossierCode};
 
 pub const MAX_DAILY: u32 = 9999;
 
 /// The code of the `seq`-th dossier (from 1) received by `agency` on `day`.
-pub fn dossier_code(agency: &AgencyCode, day: NaiveDate, seq: u32) -> Option<String> {
-    (1..=MAX_DAILY).contains(&seq).then(|| format!("{agency}-{}-{seq:04}", day.format("%y%m%d")))
+pub fn dossier_code(agency: &AgencyCode, day: NaiveDate, seq: u32) -> Option<DossierCode> {
+    DossierCode::new(agency, day, seq).filter(|_| seq <= MAX_DAILY)
 }
 
 /// Splits a dossier code into agency, day and sequence; `None` if it has another shape.
@@ -33,8 +33,8 @@ mod tests {
         let a = AgencyCode::parse("a", "H15.50.05.13").unwrap();
         let d = NaiveDate::from_ymd_opt(2026, 10, 8).unwrap();
         let code = dossier_code(&a, d, 975).unwrap();
-        assert_eq!(code, "H15.50.05.13-261008-0975");
-        assert_eq!(parse(&code), Some((a.clone(), d, 975)));
+        assert_eq!(code.as_str(), "H15.50.05.13-261008-0975");
+        assert_eq!(parse(code.as_str()), Some((a.clone(), d, 975)));
         assert!(dossier_code(&a, d, 0).is_none() && dossier_code(&a, d, 10_000).is_none());
         assert!(parse("H15-2610-0001").is_none() && parse("x").is_none() && parse("H15-261008-0000").is_none());
     }

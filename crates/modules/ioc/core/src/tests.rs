@@ -48,14 +48,15 @@ impl Run {
             at: at(3),
             actor: 7,
         };
-        let d = apply(None, "X-250303-0001", &e).unwrap();
+        let d = apply(None, &tinhso_kernel::ids::DossierCode::parse("code", "000.00.90.H08-250303-0001").unwrap(), &e)
+            .unwrap();
         let incremental = delta(None, &d);
         Run { d, incremental }
     }
 
     fn then(mut self, cmd: Command, party: Party, day: u32) -> Run {
         let kind = decide(&self.d, &cmd, party, at(day), cal()).unwrap();
-        let next = apply(Some(self.d.clone()), "X-250303-0001", &Event { kind, at: at(day), actor: 1 }).unwrap();
+        let next = apply(Some(self.d.clone()), &self.d.code.clone(), &Event { kind, at: at(day), actor: 1 }).unwrap();
         accumulate(&mut self.incremental, delta(Some(&self.d), &next));
         self.d = next;
         self
@@ -253,7 +254,7 @@ proptest! {
             day = (day + step % 3).min(28);
             let party = if by_applicant { Party::Applicant } else { Party::Staff };
             let Ok(kind) = decide(&run.d, &cmd, party, at(day), cal()) else { continue };
-            let next = apply(Some(run.d.clone()), "X", &Event { kind, at: at(day), actor: 1 }).unwrap();
+            let next = apply(Some(run.d.clone()), &run.d.code.clone(), &Event { kind, at: at(day), actor: 1 }).unwrap();
             accumulate(&mut run.incremental, delta(Some(&run.d), &next));
             let m = membership(Some(&run.d), &next);
             members.retain(|k| !m.left.contains(k));

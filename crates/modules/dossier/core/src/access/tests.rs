@@ -36,7 +36,8 @@ fn dossier(state: DossierState, step_role: StepRole) -> Dossier {
         at: Utc.with_ymd_and_hms(2025, 3, 3, 2, 0, 0).single().unwrap(),
         actor: APPLICANT,
     };
-    let mut d = apply(None, "000.00.90.H08-250303-0001", &e).unwrap();
+    let mut d =
+        apply(None, &tinhso_kernel::ids::DossierCode::parse("code", "000.00.90.H08-250303-0001").unwrap(), &e).unwrap();
     d.state = state;
     d
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use tinhso_catalogue::workflow::WorkflowStep;
 use tinhso_kernel::calendar::WorkingCalendar;
-use tinhso_kernel::ids::{AgencyCode, ProcedureCode};
+use tinhso_kernel::ids::{AgencyCode, DossierCode, ProcedureCode};
 use tinhso_kernel::text;
 use DossierState as S;
 
@@ -374,7 +374,7 @@ pub struct Event {
 /// A dossier as its events make it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Dossier {
-    pub code: String,
+    pub code: DossierCode,
     pub procedure: ProcedureCode,
     pub applicant: i64,
     pub applicant_type: ApplicantType,
@@ -615,7 +615,7 @@ fn working_days_used(
 }
 
 /// Folds one event into the dossier. `Submitted` starts a dossier; any other event needs one.
-pub fn apply(d: Option<Dossier>, code: &str, e: &Event) -> Option<Dossier> {
+pub fn apply(d: Option<Dossier>, code: &DossierCode, e: &Event) -> Option<Dossier> {
     let today = local_date(e.at);
     if let EventKind::Submitted {
         procedure,
@@ -632,7 +632,7 @@ pub fn apply(d: Option<Dossier>, code: &str, e: &Event) -> Option<Dossier> {
     } = &e.kind
     {
         return Some(Dossier {
-            code: code.to_owned(),
+            code: code.clone(),
             procedure: procedure.clone(),
             applicant: *applicant,
             applicant_type: *applicant_type,

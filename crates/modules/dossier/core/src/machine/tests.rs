@@ -34,7 +34,7 @@ fn submitted(days: u16) -> Dossier {
         at: at(3),
         actor: 7,
     };
-    apply(None, "000.00.90.H08-250303-0001", &e).unwrap()
+    apply(None, &tinhso_kernel::ids::DossierCode::parse("code", "000.00.90.H08-250303-0001").unwrap(), &e).unwrap()
 }
 
 /// Decides and applies, as a store would.
