@@ -62,7 +62,7 @@ pub struct FileInput {
     /// Index of the procedure component the file stands for.
     pub component: u16,
     /// SHA-256 (hex) of a file in the caller's document store (`POST /api/v1/files`).
-    pub sha256: String,
+    pub sha256: tinhso_kernel::ids::Sha256,
 }
 
 /// A dossier as the API shows it: its folded state plus the national state code, the label and

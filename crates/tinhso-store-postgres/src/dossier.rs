@@ -129,7 +129,7 @@ pub async fn execute(tx: &Transaction<'_>, p: &DossierPlan) -> Result<()> {
     for f in &p.files {
         tx.execute(
             "INSERT INTO dossier_file (dossier_code, sha256, name, purpose, component, created_at) VALUES ($1, $2, $3, $4, $5, now())",
-            &[&d.code.as_str(), &f.sha256, &f.name, &f.purpose.key(), &f.component.map(i32::from)],
+            &[&d.code.as_str(), &f.sha256.as_str(), &f.name, &f.purpose.key(), &f.component.map(i32::from)],
         )
         .await
         .map_err(map_err)?;

@@ -15,7 +15,7 @@ use tinhso_dossier::tally::{Tally, TallyKey};
 use tinhso_dossier::{Dossier, Event};
 use tinhso_ioc::{FactKey, Measure};
 use tinhso_kernel::calendar::YearCalendar;
-use tinhso_kernel::ids::{AgencyCode, DossierCode};
+use tinhso_kernel::ids::{AgencyCode, DossierCode, Sha256};
 use tinhso_kernel::province::{Agency, Province, Unit};
 use tinhso_policy::Role;
 use tinhso_store::codec::from_json;
@@ -465,7 +465,7 @@ impl DossierStore for PgStore {
             .map(|r| {
                 Ok(AttachedFile {
                     attachment: Attachment {
-                        sha256: r.get(0),
+                        sha256: tinhso_store::sha256(r.get(0))?,
                         name: r.get(1),
                         purpose: file_purpose(r.get(2))?,
                         component: r.get::<_, Option<i32>>(3).and_then(|c| u16::try_from(c).ok()),
@@ -623,14 +623,14 @@ impl DocumentStore for PgStore {
         let tx = client.transaction().await.map_err(map_err)?;
         tx.execute(
             "INSERT INTO file_blob (sha256, size, mime, created_at) VALUES ($1, $2, $3, now()) ON CONFLICT (sha256) DO NOTHING",
-            &[&file.sha256, &(file.size as i64), &file.kind.mime()],
+            &[&file.sha256.as_str(), &(file.size as i64), &file.kind.mime()],
         )
         .await
         .map_err(map_err)?;
         tx.execute(
             "INSERT INTO document (account_id, sha256, name, created_at) VALUES ($1, $2, $3, now())
              ON CONFLICT (account_id, sha256) DO UPDATE SET name = excluded.name",
-            &[&account_id, &file.sha256, &name],
+            &[&account_id, &file.sha256.as_str(), &name],
         )
         .await
         .map_err(map_err)?;
@@ -651,14 +651,14 @@ impl DocumentStore for PgStore {
         rows.iter().map(rows::document).collect()
     }
 
-    async fn documents_named(&self, account_id: i64, hashes: &[String]) -> Result<Vec<Document>> {
+    async fn documents_named(&self, account_id: i64, hashes: &[Sha256]) -> Result<Vec<Document>> {
         let rows = self
             .client()
             .await?
             .query(
                 "SELECT d.sha256, d.name, b.size, b.mime, d.created_at FROM document d
                  JOIN file_blob b ON b.sha256 = d.sha256 WHERE d.account_id = $1 AND d.sha256 = ANY($2)",
-                &[&account_id, &hashes],
+                &[&account_id, &hashes.iter().map(Sha256::as_str).collect::<Vec<_>>()],
             )
             .await
             .map_err(map_err)?;

@@ -53,7 +53,7 @@ pub fn account_at(r: &Row, o: usize) -> Result<Account> {
 /// A document row: sha256, name, size, mime, created_at.
 pub fn document(r: &Row) -> Result<Document> {
     Ok(Document {
-        sha256: r.get(0),
+        sha256: tinhso_store::sha256(r.get(0))?,
         name: r.get(1),
         size: r.get::<_, i64>(2) as u64,
         kind: file_kind(r.get(3))?,

@@ -126,7 +126,7 @@ pub fn execute(tx: &Connection, p: &DossierPlan) -> Result<()> {
     for f in &p.files {
         exec(tx,
             "INSERT INTO dossier_file (dossier_code, sha256, name, purpose, component, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![d.code.as_str(), f.sha256, f.name, f.purpose.key(), f.component, Utc::now()],
+            params![d.code.as_str(), f.sha256.as_str(), f.name, f.purpose.key(), f.component, Utc::now()],
         )?;
     }
     let mut ids = Vec::with_capacity(p.events.len());

@@ -21,7 +21,7 @@ use tinhso_dossier::tally::{Tally, TallyKey};
 use tinhso_dossier::{Dossier, Event};
 use tinhso_ioc::{FactKey, Measure};
 use tinhso_kernel::calendar::YearCalendar;
-use tinhso_kernel::ids::{AgencyCode, DossierCode};
+use tinhso_kernel::ids::{AgencyCode, DossierCode, Sha256};
 use tinhso_kernel::province::{Agency, Province, Unit};
 use tinhso_policy::Role;
 use tinhso_store::plan::Projections;
@@ -444,7 +444,12 @@ impl DossierStore for SqliteStore {
         rows.into_iter()
             .map(|(sha256, name, purpose, component, size, mime, created_at)| {
                 Ok(AttachedFile {
-                    attachment: Attachment { sha256, name, purpose: file_purpose(&purpose)?, component },
+                    attachment: Attachment {
+                        sha256: tinhso_store::sha256(&sha256)?,
+                        name,
+                        purpose: file_purpose(&purpose)?,
+                        component,
+                    },
                     size: size as u64,
                     kind: file_kind(&mime)?,
                     created_at,
@@ -601,13 +606,13 @@ impl DocumentStore for SqliteStore {
             let now = Utc::now();
             tx.execute(
                 "INSERT INTO file_blob (sha256, size, mime, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (sha256) DO NOTHING",
-                params![file.sha256, file.size as i64, file.kind.mime(), now],
+                params![file.sha256.as_str(), file.size as i64, file.kind.mime(), now],
             )
             .map_err(map_err)?;
             tx.execute(
                 "INSERT INTO document (account_id, sha256, name, created_at) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (account_id, sha256) DO UPDATE SET name = excluded.name",
-                params![account_id, file.sha256, name, now],
+                params![account_id, file.sha256.as_str(), name, now],
             )
             .map_err(map_err)?;
             Ok(())
@@ -629,12 +634,18 @@ impl DocumentStore for SqliteStore {
             .await?;
         rows.into_iter()
             .map(|(sha256, name, size, mime, created_at)| {
-                Ok(Document { sha256, name, size: size as u64, kind: file_kind(&mime)?, created_at })
+                Ok(Document {
+                    sha256: tinhso_store::sha256(&sha256)?,
+                    name,
+                    size: size as u64,
+                    kind: file_kind(&mime)?,
+                    created_at,
+                })
             })
             .collect()
     }
 
-    async fn documents_named(&self, account_id: i64, hashes: &[String]) -> Result<Vec<Document>> {
+    async fn documents_named(&self, account_id: i64, hashes: &[Sha256]) -> Result<Vec<Document>> {
         let hashes = hashes.to_vec();
         let rows: Vec<(String, String, i64, String, DateTime<Utc>)> = self
             .read(move |c| {
@@ -645,7 +656,7 @@ impl DocumentStore for SqliteStore {
                 let mut out = Vec::new();
                 for h in &hashes {
                     if let Some(r) = st
-                        .query_row(params![account_id, h], |r| {
+                        .query_row(params![account_id, h.as_str()], |r| {
                             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
                         })
                         .optional()?
@@ -658,7 +669,13 @@ impl DocumentStore for SqliteStore {
             .await?;
         rows.into_iter()
             .map(|(sha256, name, size, mime, created_at)| {
-                Ok(Document { sha256, name, size: size as u64, kind: file_kind(&mime)?, created_at })
+                Ok(Document {
+                    sha256: tinhso_store::sha256(&sha256)?,
+                    name,
+                    size: size as u64,
+                    kind: file_kind(&mime)?,
+                    created_at,
+                })
             })
             .collect()
     }

@@ -13,7 +13,7 @@ use tinhso_dossier::{Dossier, DossierState, Event};
 use tinhso_ioc::{FactKey, Measure};
 use tinhso_kernel::calendar::YearCalendar;
 use tinhso_kernel::files::{FileKind, FilePurpose};
-use tinhso_kernel::ids::{AgencyCode, DossierCode};
+use tinhso_kernel::ids::{AgencyCode, DossierCode, Sha256};
 use tinhso_kernel::province::{Agency, Province, Unit};
 use tinhso_ledger::chain::Link;
 use tinhso_policy::Role;
@@ -214,7 +214,7 @@ pub struct NewDossier {
 /// A file's content, stored once under its SHA-256.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredFile {
-    pub sha256: String,
+    pub sha256: Sha256,
     pub size: u64,
     pub kind: FileKind,
 }
@@ -222,7 +222,7 @@ pub struct StoredFile {
 /// A file attached to a dossier.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attachment {
-    pub sha256: String,
+    pub sha256: Sha256,
     pub name: String,
     pub purpose: FilePurpose,
     /// Index of the procedure component it stands for.
@@ -240,7 +240,7 @@ pub struct AttachedFile {
 /// A file in a citizen's document store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document {
-    pub sha256: String,
+    pub sha256: Sha256,
     pub name: String,
     pub size: u64,
     pub kind: FileKind,
@@ -496,7 +496,7 @@ pub trait DocumentStore: Send + Sync + 'static {
     async fn add_document(&self, account_id: i64, file: &StoredFile, name: &str) -> Result<()>;
     async fn documents(&self, account_id: i64) -> Result<Vec<Document>>;
     /// Those of `hashes` that are in `account_id`'s document store.
-    async fn documents_named(&self, account_id: i64, hashes: &[String]) -> Result<Vec<Document>>;
+    async fn documents_named(&self, account_id: i64, hashes: &[Sha256]) -> Result<Vec<Document>>;
 }
 
 /// Decision 766 aggregates, the drill-down index, indicator entries (module: ioc).
@@ -612,6 +612,11 @@ pub fn check_migration_files(dir: &std::path::Path, registered: usize) -> std::r
         Some((_, f)) => Err(format!("{f} is out of sequence")),
         None => Ok(()),
     }
+}
+
+/// Reads a stored file hash back.
+pub fn sha256(s: &str) -> Result<Sha256> {
+    Sha256::parse("sha256", s).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// Reads a stored MIME type back.

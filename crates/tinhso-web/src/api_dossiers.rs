@@ -287,7 +287,7 @@ pub async fn upload(
     let name = tinhso_kernel::files::clean_name(&percent_decode(raw_name));
     let stored = state.files.put_stream(body).await?;
     state.store.documents.add_document(user.account.id, &stored, &name).await?;
-    let answer = StoredFileAnswer { sha256: &stored.sha256, size: stored.size, kind: stored.kind, name: &name };
+    let answer = StoredFileAnswer { sha256: stored.sha256.as_str(), size: stored.size, kind: stored.kind, name: &name };
     json_bytes(StatusCode::CREATED, &answer)
 }
 
@@ -304,7 +304,7 @@ pub async fn documents(State(state): State<AppState>, user: ApiUser) -> ApiResul
     let items = docs
         .iter()
         .map(|d| DocumentItem {
-            sha256: &d.sha256,
+            sha256: d.sha256.as_str(),
             name: &d.name,
             size: d.size,
             kind: d.kind,
@@ -328,7 +328,7 @@ pub async fn dossier_files(
     let items = files
         .iter()
         .map(|f| AttachedFileItem {
-            sha256: &f.attachment.sha256,
+            sha256: f.attachment.sha256.as_str(),
             name: &f.attachment.name,
             purpose: f.attachment.purpose,
             component: f.attachment.component,
@@ -348,6 +348,7 @@ pub async fn attached_file(
     sha256: &str,
 ) -> Result<Response, AppError> {
     let rec = dossiers::load(state, account, code).await?;
+    let sha256 = tinhso_kernel::ids::Sha256::parse("sha256", sha256).map_err(|_| AppError::NotFound)?;
     let file = state
         .store
         .dossiers
@@ -356,7 +357,7 @@ pub async fn attached_file(
         .into_iter()
         .find(|f| f.attachment.sha256 == sha256)
         .ok_or(AppError::NotFound)?;
-    let bytes = state.files.read(sha256).await?;
+    let bytes = state.files.read(&sha256).await?;
     let ascii: String =
         file.attachment.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '_' }).collect();
     let utf8: String =

@@ -12,7 +12,7 @@ use tinhso_dossier::access::Denied;
 use tinhso_dossier::FileRef;
 use tinhso_dossier::{self as dossier, Channel, Command, CommandKind, Dossier, Event, EventKind};
 use tinhso_kernel::files::FilePurpose;
-use tinhso_kernel::ids::{AgencyCode, DossierCode};
+use tinhso_kernel::ids::{AgencyCode, DossierCode, Sha256};
 use tinhso_policy::{decide as policy, Action, Actor, Decision, Role};
 use tinhso_store::{Account, Attachment, DossierQuery, DossierRecord, NewDossier, Notification, StoreError};
 
@@ -82,7 +82,7 @@ async fn walk_in_applicant(state: &AppState, intake: &DeskIntake) -> Result<Acco
 async fn own_documents(
     state: &AppState,
     account: &Account,
-    hashes: &[String],
+    hashes: &[Sha256],
 ) -> Result<Vec<tinhso_store::Document>, AppError> {
     if hashes.is_empty() {
         return Ok(Vec::new());

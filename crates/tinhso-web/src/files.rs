@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use tinhso_kernel::files::{FileKind, MAX_FILE_BYTES};
+use tinhso_kernel::ids::Sha256 as Hash;
 use tinhso_store::StoredFile;
 
 #[derive(Debug, Clone)]
@@ -23,9 +24,11 @@ impl FileStore {
         Self { root: root.into() }
     }
 
-    fn path(&self, sha256: &str) -> Option<PathBuf> {
-        let ok = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
-        ok.then(|| self.root.join(&sha256[0..2]).join(&sha256[2..4]).join(sha256))
+    /// Where content `sha256` lives: `ab/cd/abcd…` (a parsed hash is 64 lower-case hex digits,
+    /// so it can never name a path outside the store).
+    fn path(&self, sha256: &Hash) -> PathBuf {
+        let h = sha256.as_str();
+        self.root.join(&h[0..2]).join(&h[2..4]).join(h)
     }
 
     /// Checks and stores `bytes`; returns what was stored. Runs blocking IO: call it off the
@@ -43,8 +46,8 @@ impl FileStore {
         let kind = FileKind::sniff(bytes).ok_or_else(|| {
             invalid_file("Chỉ nhận tệp PDF, JPEG hoặc PNG", "Only PDF, JPEG or PNG files are accepted")
         })?;
-        let sha256 = hex::encode(Sha256::digest(bytes));
-        let path = self.path(&sha256).ok_or_else(|| AppError::Internal("bad hash".into()))?;
+        let sha256 = Hash::of_digest(&Sha256::digest(bytes)).ok_or_else(|| AppError::Internal("bad hash".into()))?;
+        let path = self.path(&sha256);
         if !path.exists() {
             write_durably(&self.root, &path, bytes).map_err(|e| AppError::Internal(format!("storing a file: {e}")))?;
         }
@@ -91,7 +94,8 @@ impl FileStore {
                 invalid_file("Chỉ nhận tệp PDF, JPEG hoặc PNG", "Only PDF, JPEG or PNG files are accepted")
             })?;
             file.sync_all().await.map_err(io)?;
-            Ok((hex::encode(hasher.finalize()), size, kind))
+            let sha256 = Hash::of_digest(&hasher.finalize()).ok_or_else(|| AppError::Internal("bad hash".into()))?;
+            Ok((sha256, size, kind))
         }
         .await;
         let (sha256, size, kind) = match result {
@@ -101,7 +105,7 @@ impl FileStore {
                 return Err(e);
             }
         };
-        let path = self.path(&sha256).ok_or_else(|| AppError::Internal("bad hash".into()))?;
+        let path = self.path(&sha256);
         let root = self.root.clone();
         tokio::task::spawn_blocking(move || move_into_place(&tmp, &path, &root))
             .await
@@ -110,8 +114,8 @@ impl FileStore {
         Ok(StoredFile { sha256, size: size as u64, kind })
     }
 
-    pub async fn read(&self, sha256: &str) -> Result<Vec<u8>, AppError> {
-        let path = self.path(sha256).ok_or(AppError::NotFound)?;
+    pub async fn read(&self, sha256: &Hash) -> Result<Vec<u8>, AppError> {
+        let path = self.path(sha256);
         tokio::fs::read(&path).await.map_err(|_| AppError::NotFound)
     }
 }

@@ -20,6 +20,7 @@ use std::net::SocketAddr;
 use tinhso_catalogue::procedure::{CompetentAgency, FieldType, OnlineLevel, Procedure};
 use tinhso_dossier::{available, Command, CommandKind, DossierState, EventKind, Party};
 use tinhso_kernel::format::thousands;
+use tinhso_kernel::ids::Sha256;
 use tinhso_kernel::FieldError;
 use tinhso_policy::Action;
 
@@ -169,7 +170,7 @@ fn apply_page(
         components: component_inputs(p, &errors),
         documents: documents
             .iter()
-            .map(|d| Choice { value: d.sha256.clone(), label: d.name.clone(), selected: false })
+            .map(|d| Choice { value: d.sha256.to_string(), label: d.name.clone(), selected: false })
             .collect(),
         errors,
     })
@@ -224,7 +225,7 @@ pub(crate) async fn store_uploads(
     state: &AppState,
     account_id: i64,
     uploads: Vec<Upload>,
-) -> Result<(Vec<(String, String)>, Vec<FieldError>), AppError> {
+) -> Result<(Vec<(String, Sha256)>, Vec<FieldError>), AppError> {
     let mut stored = Vec::new();
     let mut errors = Vec::new();
     for up in uploads {
@@ -265,7 +266,17 @@ pub async fn apply(
     let mut files = Vec::new();
     for i in 0..components {
         let fresh = uploaded.iter().find(|(f, _)| *f == format!("file.{i}")).map(|(_, h)| h.clone());
-        let reused = Some(form.text(&format!("reuse.{i}"))).filter(|h| !h.is_empty());
+        let chosen = form.text(&format!("reuse.{i}"));
+        let reused = match chosen.as_str() {
+            "" => None,
+            h => match Sha256::parse(&format!("files.{i}"), h) {
+                Ok(h) => Some(h),
+                Err(e) => {
+                    upload_errors.push(e);
+                    None
+                }
+            },
+        };
         if let (Some(sha256), Ok(component)) = (fresh.or(reused), u16::try_from(i)) {
             files.push(dossiers::FileInput { component, sha256 });
         }
@@ -377,7 +388,7 @@ async fn show_page(
                     tinhso_kernel::files::FilePurpose::Result => "Kết quả giải quyết",
                 };
                 let size = format!("{} KB", thousands(f.size.div_ceil(1024)));
-                (f.attachment.sha256, f.attachment.name, what, size)
+                (f.attachment.sha256.to_string(), f.attachment.name, what, size)
             })
             .collect(),
         errors,
@@ -416,7 +427,7 @@ pub async fn act(
     .map_err(&err)?;
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
     let (uploaded, upload_errors) = store_uploads(&state, account.id, body.files).await.map_err(&err)?;
-    let hashes: Vec<String> = uploaded.into_iter().map(|(_, h)| h).collect();
+    let hashes: Vec<Sha256> = uploaded.into_iter().map(|(_, h)| h).collect();
     let result = match (upload_errors.is_empty(), crate::command_form::command(&form)) {
         (false, _) => Err(AppError::Invalid(upload_errors)),
         (true, Ok(mut cmd)) => {

@@ -387,7 +387,7 @@ async fn documents(s: Stores) {
     let citizen = province_with_citizen(&s).await;
     let other = s.identity.create_account(&account("0900000001", "Khác", Role::Citizen, None, None)).await.unwrap();
     let file = |b: u8| StoredFile {
-        sha256: format!("{b:02x}").repeat(32),
+        sha256: tinhso_kernel::ids::Sha256::parse("sha256", &format!("{b:02x}").repeat(32)).unwrap(),
         size: 100,
         kind: tinhso_kernel::files::FileKind::Pdf,
     };

@@ -98,7 +98,11 @@ fn total(runs: &[Run]) -> Totals {
 
 #[test]
 fn hand_built_scenarios_give_known_answers() {
-    let file = |reused| FileRef { sha256: "ab".repeat(32), component: Some(0), reused };
+    let file = |reused| FileRef {
+        sha256: tinhso_kernel::ids::Sha256::parse("f", &"ab".repeat(32)).unwrap(),
+        component: Some(0),
+        reused,
+    };
     let runs = vec![
         // Early (Friday 7th against Monday 10th), online, digitised with a reused file, paid online, rated.
         Run::submit(Channel::Online, vec![file(true)])

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use tinhso_catalogue::workflow::WorkflowStep;
 use tinhso_kernel::calendar::WorkingCalendar;
-use tinhso_kernel::ids::{AgencyCode, DossierCode, ProcedureCode};
+use tinhso_kernel::ids::{AgencyCode, DossierCode, ProcedureCode, Sha256};
 use tinhso_kernel::text;
 use DossierState as S;
 
@@ -33,7 +33,7 @@ pub enum Command {
         note: String,
         /// SHA-256 of files from the applicant's document store sent with the supplement.
         #[serde(default)]
-        files: Vec<String>,
+        files: Vec<Sha256>,
     },
     RequestPayment {
         amount_vnd: u64,
@@ -60,7 +60,7 @@ pub enum Command {
         electronic_result: bool,
         /// SHA-256 of the signed result file, when issued electronically.
         #[serde(default)]
-        result: Option<String>,
+        result: Option<Sha256>,
     },
     Return {
         method: ReturnMethod,
@@ -260,7 +260,7 @@ pub enum EventKind {
         note: String,
         due_on: Option<NaiveDate>,
         #[serde(default)]
-        files: Vec<String>,
+        files: Vec<Sha256>,
     },
     PaymentRequested {
         amount_vnd: u64,
@@ -287,7 +287,7 @@ pub enum EventKind {
         electronic_result: bool,
         timeliness: Timeliness,
         #[serde(default)]
-        result: Option<String>,
+        result: Option<Sha256>,
         /// Working days from receipt to result, supplement time excluded (average processing time).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         working_days: Option<u16>,
@@ -355,7 +355,7 @@ impl EventKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FileRef {
-    pub sha256: String,
+    pub sha256: Sha256,
     pub component: Option<u16>,
     /// Taken from the applicant's document store rather than uploaded for this dossier
     /// (Decision 766's "digitised data reused").
