@@ -86,7 +86,7 @@ async fn bulk_load(db: &Path, n: usize) -> Result<(u64, Vec<String>)> {
                 let new = NewDossier {
                     submitted,
                     form: form(2269),
-                    applicant_phone: Some(CITIZEN.into()),
+                    applicant_phone: tinhso_kernel::ids::Phone::parse("phone", CITIZEN).ok(),
                     files: Vec::new(),
                     notify: Vec::new(),
                 };

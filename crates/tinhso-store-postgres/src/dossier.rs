@@ -98,7 +98,7 @@ pub async fn execute(tx: &Transaction<'_>, p: &DossierPlan) -> Result<()> {
                     &d.code.as_str(),
                     &d.procedure.as_str(),
                     &d.applicant,
-                    applicant_phone,
+                    &applicant_phone.as_ref().map(|p| p.as_str()),
                     &d.receiving_agency.as_str(),
                     &d.competent_agency.as_str(),
                     &d.state.key(),

@@ -15,7 +15,7 @@ use tinhso_dossier::tally::{Tally, TallyKey};
 use tinhso_dossier::{Dossier, Event};
 use tinhso_ioc::{FactKey, Measure};
 use tinhso_kernel::calendar::YearCalendar;
-use tinhso_kernel::ids::{AgencyCode, DossierCode, Sha256};
+use tinhso_kernel::ids::{AgencyCode, DossierCode, PersonalId, Sha256};
 use tinhso_kernel::province::{Agency, Province, Unit};
 use tinhso_policy::Role;
 use tinhso_store::codec::from_json;
@@ -211,7 +211,8 @@ impl IdentityStore for PgStore {
         rows.iter().map(|r| rows::account_at(r, 0)).collect()
     }
 
-    async fn citizen_by_personal_id(&self, personal_id: &str) -> Result<Option<Account>> {
+    async fn citizen_by_personal_id(&self, personal_id: &PersonalId) -> Result<Option<Account>> {
+        let personal_id = personal_id.as_str();
         let sql = format!(
             "SELECT {} FROM account WHERE personal_id = $1 AND role = 'citizen' ORDER BY id LIMIT 1",
             rows::ACCOUNT_COLUMNS

@@ -44,7 +44,7 @@ pub fn account_at(r: &Row, o: usize) -> Result<Account> {
         password_hash: r.get(o + 3),
         role: codec::role(r.get(o + 4))?,
         agency: codec::agency(r.get(o + 5))?,
-        personal_id: r.get(o + 6),
+        personal_id: codec::personal_id(r.get(o + 6))?,
         created_at: r.get(o + 7),
         disabled: r.get(o + 8),
     })

@@ -78,7 +78,7 @@ pub async fn insert_account(tx: &Transaction<'_>, a: &NewAccount) -> Result<i64>
                 &a.password_hash,
                 &a.role.key(),
                 &a.agency.as_ref().map(|c| c.as_str()),
-                &a.personal_id,
+                &a.personal_id.as_ref().map(|p| p.as_str()),
             ],
         )
         .await

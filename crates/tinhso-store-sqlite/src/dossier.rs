@@ -108,7 +108,7 @@ pub fn execute(tx: &Connection, p: &DossierPlan) -> Result<()> {
                     d.code.as_str(),
                     d.procedure.as_str(),
                     d.applicant,
-                    applicant_phone,
+                    applicant_phone.as_ref().map(|p| p.as_str()),
                     d.receiving_agency.as_str(),
                     d.competent_agency.as_str(),
                     d.state.key(),

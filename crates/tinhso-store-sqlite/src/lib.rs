@@ -21,7 +21,7 @@ use tinhso_dossier::tally::{Tally, TallyKey};
 use tinhso_dossier::{Dossier, Event};
 use tinhso_ioc::{FactKey, Measure};
 use tinhso_kernel::calendar::YearCalendar;
-use tinhso_kernel::ids::{AgencyCode, DossierCode, Sha256};
+use tinhso_kernel::ids::{AgencyCode, DossierCode, PersonalId, Sha256};
 use tinhso_kernel::province::{Agency, Province, Unit};
 use tinhso_policy::Role;
 use tinhso_store::plan::Projections;
@@ -235,8 +235,8 @@ impl IdentityStore for SqliteStore {
         .await
     }
 
-    async fn citizen_by_personal_id(&self, personal_id: &str) -> Result<Option<Account>> {
-        let pid = personal_id.to_owned();
+    async fn citizen_by_personal_id(&self, personal_id: &PersonalId) -> Result<Option<Account>> {
+        let pid = personal_id.to_string();
         self.read(move |c| {
             let sql = format!(
                 "SELECT {} FROM account WHERE personal_id = ?1 AND role = 'citizen' ORDER BY id LIMIT 1",

@@ -55,7 +55,7 @@ pub fn account_at(r: &Row<'_>, o: usize) -> rusqlite::Result<Account> {
         password_hash: r.get(o + 3)?,
         role: codec::role(&role).map_err(|e| corrupt(o + 4, e))?,
         agency: codec::agency(r.get(o + 5)?).map_err(|e| corrupt(o + 5, e))?,
-        personal_id: r.get(o + 6)?,
+        personal_id: codec::personal_id(r.get(o + 6)?).map_err(|e| corrupt(o + 6, e))?,
         created_at: r.get(o + 7)?,
         disabled: r.get(o + 8)?,
     })

@@ -67,7 +67,7 @@ pub fn insert_account(tx: &Connection, a: &NewAccount) -> Result<i64> {
             a.password_hash,
             a.role.key(),
             a.agency.as_ref().map(|c| c.as_str().to_owned()),
-            a.personal_id,
+            a.personal_id.as_ref().map(|p| p.as_str()),
             Utc::now()
         ],
     )

@@ -13,7 +13,7 @@ use tinhso_dossier::{Dossier, DossierState, Event};
 use tinhso_ioc::{FactKey, Measure};
 use tinhso_kernel::calendar::YearCalendar;
 use tinhso_kernel::files::{FileKind, FilePurpose};
-use tinhso_kernel::ids::{AgencyCode, DossierCode, Sha256};
+use tinhso_kernel::ids::{AgencyCode, DossierCode, PersonalId, Phone, Sha256};
 use tinhso_kernel::province::{Agency, Province, Unit};
 use tinhso_ledger::chain::Link;
 use tinhso_policy::Role;
@@ -57,7 +57,7 @@ pub struct Account {
     pub password_hash: String,
     pub role: Role,
     pub agency: Option<AgencyCode>,
-    pub personal_id: Option<String>,
+    pub personal_id: Option<PersonalId>,
     pub created_at: DateTime<Utc>,
     pub disabled: bool,
 }
@@ -69,7 +69,7 @@ pub struct NewAccount {
     pub password_hash: String,
     pub role: Role,
     pub agency: Option<AgencyCode>,
-    pub personal_id: Option<String>,
+    pub personal_id: Option<PersonalId>,
 }
 
 /// Aggregate buckets: days, and months kept alongside so that long periods sum few rows.
@@ -204,7 +204,7 @@ pub struct NewDossier {
     pub submitted: Event,
     pub form: serde_json::Value,
     /// The applicant's phone, for the public lookup by code and phone.
-    pub applicant_phone: Option<String>,
+    pub applicant_phone: Option<Phone>,
     /// Files attached at submission (the citizen's own documents).
     pub files: Vec<Attachment>,
     /// `{code}` in their subject and body is replaced by the allocated dossier code.
@@ -277,7 +277,11 @@ impl RawDossier {
         Ok(DossierRecord {
             dossier: codec::from_json(&self.body)?,
             form: codec::from_json(&self.form)?,
-            applicant_phone: self.applicant_phone.clone(),
+            applicant_phone: self
+                .applicant_phone
+                .as_deref()
+                .map(|p| Phone::parse("applicant_phone", p).map_err(|e| StoreError::Corrupt(e.to_string())))
+                .transpose()?,
         })
     }
 }
@@ -286,7 +290,7 @@ impl RawDossier {
 pub struct DossierRecord {
     pub dossier: Dossier,
     pub form: serde_json::Value,
-    pub applicant_phone: Option<String>,
+    pub applicant_phone: Option<Phone>,
 }
 
 /// Which dossiers to list, newest first.
@@ -376,7 +380,7 @@ pub trait IdentityStore: Send + Sync + 'static {
     async fn account_by_login(&self, login: &str) -> Result<Option<Account>>;
     async fn accounts(&self) -> Result<Vec<Account>>;
     /// The citizen account holding a personal identification number, if any.
-    async fn citizen_by_personal_id(&self, personal_id: &str) -> Result<Option<Account>>;
+    async fn citizen_by_personal_id(&self, personal_id: &PersonalId) -> Result<Option<Account>>;
     /// Gives an account the desk created for a walk-in applicant its password and name;
     /// false when the account already has a password (someone claimed it).
     async fn claim_account(&self, id: i64, password_hash: &str, full_name: &str) -> Result<bool>;
@@ -690,6 +694,13 @@ pub mod codec {
 
     pub fn role(s: &str) -> Result<Role> {
         Role::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown role {s}")))
+    }
+
+    pub fn personal_id(s: Option<String>) -> Result<Option<tinhso_kernel::ids::PersonalId>> {
+        s.map(|s| {
+            tinhso_kernel::ids::PersonalId::parse("personal_id", &s).map_err(|e| StoreError::Corrupt(e.to_string()))
+        })
+        .transpose()
     }
 
     pub fn agency(s: Option<String>) -> Result<Option<AgencyCode>> {

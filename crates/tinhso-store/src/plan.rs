@@ -92,7 +92,7 @@ pub type Projections = Arc<[Box<dyn DossierProjection>]>;
 #[derive(Debug, Clone, PartialEq)]
 pub enum RowWrite {
     /// A new dossier: insert the row with its e-form and the phone the public lookup checks.
-    Insert { form: serde_json::Value, applicant_phone: Option<String> },
+    Insert { form: serde_json::Value, applicant_phone: Option<tinhso_kernel::ids::Phone> },
     /// An existing dossier: update it if it is still at `expected` (optimistic concurrency).
     Update { expected: u32 },
 }

@@ -256,7 +256,7 @@ pub async fn lookup(
         .dossiers
         .dossier(&dossiers::code_of(&q.code)?)
         .await?
-        .filter(|r| r.applicant_phone.as_deref() == Some(phone.as_str()));
+        .filter(|r| r.applicant_phone.as_ref() == Some(&phone));
     let rec = rec.ok_or(AppError::NotFound)?;
     let d = rec.dossier;
     let answer = LookupAnswer {

@@ -12,7 +12,7 @@ use tinhso_dossier::access::Denied;
 use tinhso_dossier::FileRef;
 use tinhso_dossier::{self as dossier, Channel, Command, CommandKind, Dossier, Event, EventKind};
 use tinhso_kernel::files::FilePurpose;
-use tinhso_kernel::ids::{AgencyCode, DossierCode, Sha256};
+use tinhso_kernel::ids::{AgencyCode, DossierCode, Phone, Sha256};
 use tinhso_policy::{decide as policy, Action, Actor, Decision, Role};
 use tinhso_store::{Account, Attachment, DossierQuery, DossierRecord, NewDossier, Notification, StoreError};
 
@@ -54,12 +54,12 @@ async fn walk_in_applicant(state: &AppState, intake: &DeskIntake) -> Result<Acco
     };
     for _ in 0..2 {
         if let Some(a) = state.store.identity.account_by_login(phone.as_str()).await? {
-            if a.role != Role::Citizen || a.personal_id.as_deref().is_some_and(|p| p != pid.as_str()) {
+            if a.role != Role::Citizen || a.personal_id.as_ref().is_some_and(|p| *p != pid) {
                 return Err(taken());
             }
             return Ok(a);
         }
-        if let Some(a) = state.store.identity.citizen_by_personal_id(pid.as_str()).await? {
+        if let Some(a) = state.store.identity.citizen_by_personal_id(&pid).await? {
             return Ok(a);
         }
         let new = tinhso_store::NewAccount {
@@ -68,7 +68,7 @@ async fn walk_in_applicant(state: &AppState, intake: &DeskIntake) -> Result<Acco
             password_hash: String::new(),
             role: Role::Citizen,
             agency: None,
-            personal_id: Some(pid.as_str().to_owned()),
+            personal_id: Some(pid.clone()),
         };
         match state.store.identity.create_account(&new).await {
             Ok(_) | Err(StoreError::Conflict(_)) => continue, // read back what won
@@ -158,10 +158,12 @@ pub async fn submit(state: &AppState, account: &Account, input: SubmitInput) -> 
     let units = state.units.clone();
     let form = dossier::form::validate(&procedure.form_fields, &input.form, &|c| units.iter().any(|u| u.code == c))
         .map_err(AppError::Invalid)?;
-    let phone = form.values().find_map(|v| v.as_str().filter(|s| tinhso_kernel::ids::Phone::parse("p", s).is_ok()));
+    // The phone the public lookup asks for: the e-form's, else the account's when its login is one.
+    let as_phone = |s: &str| Phone::parse("phone", s).ok();
+    let form_phone = form.values().find_map(|v| v.as_str().and_then(as_phone));
     let applicant_phone = match &input.desk {
-        Some(_) => Some(applicant.login.clone()).filter(|l| !l.contains('@')),
-        None => phone.map(str::to_owned).or_else(|| (!account.login.contains('@')).then(|| account.login.clone())),
+        Some(_) => as_phone(&applicant.login),
+        None => form_phone.or_else(|| as_phone(&account.login)),
     };
     let docs = own_documents(state, account, &input.files.iter().map(|f| f.sha256.clone()).collect::<Vec<_>>()).await?;
     let file_components: Vec<u16> = input.files.iter().map(|f| f.component).collect();

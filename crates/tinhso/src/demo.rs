@@ -323,7 +323,7 @@ fn dossier(world: &World<'_>, rng: &mut Rng, day: NaiveDate) -> Option<(NewDossi
     let new = NewDossier {
         submitted,
         form: form(c, commune, p),
-        applicant_phone: Some(c.phone.clone()),
+        applicant_phone: tinhso_kernel::ids::Phone::parse("phone", &c.phone).ok(),
         files: Vec::new(),
         notify: Vec::new(),
     };

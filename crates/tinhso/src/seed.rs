@@ -7,7 +7,7 @@ use tinhso_catalogue::procedure::{
 };
 use tinhso_catalogue::workflow::{StepRole, WorkflowStep};
 use tinhso_kernel::calendar::YearCalendar;
-use tinhso_kernel::ids::{AgencyCode, ProcedureCode};
+use tinhso_kernel::ids::{AgencyCode, PersonalId, ProcedureCode};
 use tinhso_kernel::province::{reform_date, Agency, AgencyKind, AgencyLevel, DivisionType, Province, Unit};
 use tinhso_kernel::text::fold;
 use tinhso_policy::Role;
@@ -296,7 +296,8 @@ pub async fn demo(store: &Stores, dossiers: usize) -> Result<()> {
     };
     for a in demo_accounts(raw.code) {
         let mut new = account(a.login.to_owned(), a.name.to_owned(), a.role, a.agency)?;
-        new.personal_id = (a.role == Role::Citizen).then(|| "008090001234".to_owned());
+        new.personal_id =
+            (a.role == Role::Citizen).then(|| PersonalId::parse("personal_id", "008090001234")).transpose()?;
         setup.accounts.push(new);
     }
     // Staff behind the demo history: every department decides, ten communes run desks.
@@ -329,7 +330,7 @@ pub async fn demo(store: &Stores, dossiers: usize) -> Result<()> {
     }
     for (i, name) in demo_citizen_names().into_iter().enumerate() {
         let mut a = account(format!("09130000{i:02}"), name, Role::Citizen, None)?;
-        a.personal_id = Some(format!("0080{:02}{:06}", 70 + i % 30, 100 + i));
+        a.personal_id = Some(PersonalId::parse("personal_id", &format!("0080{:02}{:06}", 70 + i % 30, 100 + i))?);
         setup.accounts.push(a);
     }
     setup.procedures = demo_catalogue(pc)?;
@@ -400,7 +401,7 @@ async fn demo_history(store: &Stores, raw: &RawProvince, setup: &ProvinceSetup, 
                 id: id(&a.login)?,
                 name: a.full_name.clone(),
                 phone: a.login.clone(),
-                personal_id: a.personal_id.clone().unwrap_or_default(),
+                personal_id: a.personal_id.as_ref().map(|p| p.to_string()).unwrap_or_default(),
             })
         })
         .collect::<Result<_>>()?;

@@ -140,7 +140,7 @@ pub async fn register(State(state): State<AppState>, viewer: Viewer, form: FormD
                 password_hash: hash,
                 role: Role::Citizen,
                 agency: None,
-                personal_id: personal_id.map(|p| p.to_string()),
+                personal_id,
             };
             let taken = || {
                 vec![FieldError::new(

@@ -503,7 +503,7 @@ pub async fn lookup(
                     Ok(c) => state.store.dossiers.dossier(&c).await.map_err(|e| err(e.into()))?,
                     Err(_) => None,
                 };
-                match rec.filter(|r| r.applicant_phone.as_deref() == Some(p.as_str())) {
+                match rec.filter(|r| r.applicant_phone.as_ref() == Some(&p)) {
                     Some(r) => {
                         let s = summary(&state, &r.dossier);
                         found = Some((s.code, s.state, s.state_key, s.due));

@@ -152,7 +152,7 @@ pub async fn slip(
         d: summary(&state, d),
         applicant: text("ho_ten"),
         id_number: text("so_dinh_danh"),
-        phone: rec.applicant_phone.clone().unwrap_or_default(),
+        phone: rec.applicant_phone.as_ref().map(|p| p.to_string()).unwrap_or_default(),
         components: received_components(&state, d, &events),
         lines,
         qr_svg: qr_svg(&lookup_url),

@@ -118,7 +118,7 @@ fn account(login: &str, name: &str, role: Role, agency_code: Option<&str>, pid: 
         password_hash: "hash".into(),
         role,
         agency: agency_code.map(agency),
-        personal_id: pid.map(str::to_owned),
+        personal_id: pid.map(|p| tinhso_kernel::ids::PersonalId::parse("personal_id", p).unwrap()),
     }
 }
 
@@ -156,7 +156,7 @@ fn new_dossier(applicant: i64, on: u32) -> NewDossier {
             actor: applicant,
         },
         form: json!({ "ho_ten": "Nguyễn Văn An" }),
-        applicant_phone: Some("0912345678".into()),
+        applicant_phone: tinhso_kernel::ids::Phone::parse("phone", "0912345678").ok(),
         files: Vec::new(),
         notify: vec![Notification {
             account_id: applicant,
@@ -206,7 +206,8 @@ async fn identity(s: Stores) {
     assert!(matches!(dup, Err(StoreError::Conflict(_))), "a login is unique");
     assert_eq!(s.identity.account_by_login("0912345678").await.unwrap().map(|a| a.id), Some(citizen));
     assert_eq!(s.identity.account_by_login("0999999999").await.unwrap(), None);
-    assert_eq!(s.identity.citizen_by_personal_id("001090000001").await.unwrap().map(|a| a.id), Some(citizen));
+    let pid = tinhso_kernel::ids::PersonalId::parse("personal_id", "001090000001").unwrap();
+    assert_eq!(s.identity.citizen_by_personal_id(&pid).await.unwrap().map(|a| a.id), Some(citizen));
     // Staff of an agency, by name; citizens are never staff.
     s.identity.create_account(&account("b@x.vn", "Trần Bình", Role::Specialist, Some(DEPT), None)).await.unwrap();
     s.identity.create_account(&account("a@x.vn", "Lê An", Role::Approver, Some(DEPT), None)).await.unwrap();
