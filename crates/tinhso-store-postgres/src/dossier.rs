@@ -169,6 +169,7 @@ impl Column {
     fn push(&mut self, v: &Value) -> Result<()> {
         match (self, v) {
             (Self::Text(c), Value::Text(s)) => c.push(s.clone()),
+            (Self::Text(c), Value::Static(s)) => c.push((*s).to_owned()),
             (Self::Int(c), Value::Int(i)) => c.push(*i),
             (Self::Date(c), Value::Date(d)) => c.push(*d),
             _ => return Err(StoreError::Corrupt("a projection row does not match its table".into())),

@@ -27,6 +27,8 @@ pub enum ColumnType {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Value {
     Text(String),
+    /// Text known at compile time (a measure's key, a grain): no allocation on the write path.
+    Static(&'static str),
     Int(i64),
     Date(NaiveDate),
 }

@@ -44,10 +44,10 @@ impl DossierProjection for OperationsCentre {
                 out.push(RowOp::Add {
                     table: &IOC_AGGREGATE,
                     key: vec![
-                        Value::Text(grain.key().to_owned()),
+                        Value::Static(grain.key()),
                         Value::Text(grain.bucket(k.day)),
                         Value::Text(k.agency.to_string()),
-                        Value::Text(k.measure.key().to_owned()),
+                        Value::Static(k.measure.key()),
                     ],
                     n,
                 });
@@ -56,7 +56,7 @@ impl DossierProjection for OperationsCentre {
         let member = |k: &ioc::FactKey| {
             vec![
                 Value::Text(k.agency.to_string()),
-                Value::Text(k.measure.key().to_owned()),
+                Value::Static(k.measure.key()),
                 Value::Date(k.day),
                 Value::Text(after.code.to_string()),
             ]
