@@ -9,6 +9,7 @@
 //! `apply` folds events into the dossier. Stores persist both; the fold is the truth.
 
 pub mod access;
+pub mod audit;
 pub mod code;
 pub mod deadline;
 pub mod form;
