@@ -102,7 +102,7 @@ pub struct ListQuery {
 pub struct EventItem<'a> {
     pub id: i64,
     pub at: DateTime<Utc>,
-    pub actor: i64,
+    pub actor: tinhso_kernel::ids::AccountId,
     /// Whether the applicant sees it (internal steps and transfers are staff-only).
     pub public: bool,
     pub event: &'a EventKind,

@@ -16,7 +16,7 @@ pub struct LoginInput {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccountBrief<'a> {
-    pub id: i64,
+    pub id: tinhso_kernel::ids::AccountId,
     pub full_name: &'a str,
     pub role: Role,
     pub agency: Option<&'a AgencyCode>,

@@ -284,6 +284,48 @@ impl DossierCode {
 #[serde(transparent)]
 pub struct AccountId(pub i64);
 
+#[cfg(feature = "rusqlite")]
+impl rusqlite::ToSql for AccountId {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(rusqlite::types::ToSqlOutput::Owned(rusqlite::types::Value::Integer(self.0)))
+    }
+}
+
+#[cfg(feature = "rusqlite")]
+impl rusqlite::types::FromSql for AccountId {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        i64::column_result(v).map(AccountId)
+    }
+}
+
+#[cfg(feature = "postgres-types")]
+impl postgres_types::ToSql for AccountId {
+    fn to_sql(
+        &self,
+        ty: &postgres_types::Type,
+        out: &mut postgres_types::private::BytesMut,
+    ) -> Result<postgres_types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        self.0.to_sql(ty, out)
+    }
+
+    fn accepts(ty: &postgres_types::Type) -> bool {
+        <i64 as postgres_types::ToSql>::accepts(ty)
+    }
+
+    postgres_types::to_sql_checked!();
+}
+
+#[cfg(feature = "postgres-types")]
+impl<'a> postgres_types::FromSql<'a> for AccountId {
+    fn from_sql(ty: &postgres_types::Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        i64::from_sql(ty, raw).map(AccountId)
+    }
+
+    fn accepts(ty: &postgres_types::Type) -> bool {
+        <i64 as postgres_types::FromSql>::accepts(ty)
+    }
+}
+
 impl fmt::Display for AccountId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)

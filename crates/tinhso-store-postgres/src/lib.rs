@@ -15,7 +15,7 @@ use tinhso_dossier::tally::{Tally, TallyKey};
 use tinhso_dossier::{Dossier, Event};
 use tinhso_ioc::{FactKey, Measure};
 use tinhso_kernel::calendar::YearCalendar;
-use tinhso_kernel::ids::{AgencyCode, DossierCode, PersonalId, Sha256};
+use tinhso_kernel::ids::{AccountId, AgencyCode, DossierCode, PersonalId, Sha256};
 use tinhso_kernel::province::{Agency, Province, Unit};
 use tinhso_policy::Role;
 use tinhso_store::codec::from_json;
@@ -183,7 +183,7 @@ impl ProvinceStore for PgStore {
 
 #[async_trait]
 impl IdentityStore for PgStore {
-    async fn create_account(&self, a: &NewAccount) -> Result<i64> {
+    async fn create_account(&self, a: &NewAccount) -> Result<AccountId> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
         let out = write::insert_account(&tx, a).await?;
@@ -221,7 +221,7 @@ impl IdentityStore for PgStore {
         row.map(|r| rows::account_at(&r, 0)).transpose()
     }
 
-    async fn claim_account(&self, id: i64, password_hash: &str, full_name: &str) -> Result<bool> {
+    async fn claim_account(&self, id: AccountId, password_hash: &str, full_name: &str) -> Result<bool> {
         let n = self
             .client()
             .await?
@@ -525,7 +525,7 @@ impl NotifyStore for PgStore {
         self.send_alert_q(key, notes).await
     }
 
-    async fn inbox(&self, account_id: i64) -> Result<Vec<InboxMessage>> {
+    async fn inbox(&self, account_id: AccountId) -> Result<Vec<InboxMessage>> {
         let rows = self
             .client()
             .await?
@@ -619,7 +619,7 @@ impl NotifyStore for PgStore {
 
 #[async_trait]
 impl DocumentStore for PgStore {
-    async fn add_document(&self, account_id: i64, file: &StoredFile, name: &str) -> Result<()> {
+    async fn add_document(&self, account_id: AccountId, file: &StoredFile, name: &str) -> Result<()> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
         tx.execute(
@@ -638,7 +638,7 @@ impl DocumentStore for PgStore {
         tx.commit().await.map_err(map_err)
     }
 
-    async fn documents(&self, account_id: i64) -> Result<Vec<Document>> {
+    async fn documents(&self, account_id: AccountId) -> Result<Vec<Document>> {
         let rows = self
             .client()
             .await?
@@ -652,7 +652,7 @@ impl DocumentStore for PgStore {
         rows.iter().map(rows::document).collect()
     }
 
-    async fn documents_named(&self, account_id: i64, hashes: &[Sha256]) -> Result<Vec<Document>> {
+    async fn documents_named(&self, account_id: AccountId, hashes: &[Sha256]) -> Result<Vec<Document>> {
         let rows = self
             .client()
             .await?

@@ -4,6 +4,7 @@ use crate::map_err;
 use deadpool_postgres::Transaction;
 use tinhso_catalogue::procedure::Procedure;
 use tinhso_kernel::calendar::YearCalendar;
+use tinhso_kernel::ids::AccountId;
 use tinhso_store::codec::{key, to_json};
 use tinhso_store::{NewAccount, ProvinceSetup, Result, StoreError};
 use tokio_postgres::types::Json;
@@ -67,7 +68,7 @@ pub async fn setup(tx: &Transaction<'_>, setup: &ProvinceSetup) -> Result<()> {
     Ok(())
 }
 
-pub async fn insert_account(tx: &Transaction<'_>, a: &NewAccount) -> Result<i64> {
+pub async fn insert_account(tx: &Transaction<'_>, a: &NewAccount) -> Result<AccountId> {
     let row = tx
         .query_one(
             "INSERT INTO account (login, full_name, password_hash, role, agency_code, personal_id, created_at)

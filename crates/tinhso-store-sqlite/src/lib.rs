@@ -21,7 +21,7 @@ use tinhso_dossier::tally::{Tally, TallyKey};
 use tinhso_dossier::{Dossier, Event};
 use tinhso_ioc::{FactKey, Measure};
 use tinhso_kernel::calendar::YearCalendar;
-use tinhso_kernel::ids::{AgencyCode, DossierCode, PersonalId, Sha256};
+use tinhso_kernel::ids::{AccountId, AgencyCode, DossierCode, PersonalId, Sha256};
 use tinhso_kernel::province::{Agency, Province, Unit};
 use tinhso_policy::Role;
 use tinhso_store::plan::Projections;
@@ -208,7 +208,7 @@ impl ProvinceStore for SqliteStore {
 
 #[async_trait]
 impl IdentityStore for SqliteStore {
-    async fn create_account(&self, a: &NewAccount) -> Result<i64> {
+    async fn create_account(&self, a: &NewAccount) -> Result<AccountId> {
         let a = a.clone();
         self.write(move |tx| write::insert_account(tx, &a)).await
     }
@@ -247,7 +247,7 @@ impl IdentityStore for SqliteStore {
         .await
     }
 
-    async fn claim_account(&self, id: i64, password_hash: &str, full_name: &str) -> Result<bool> {
+    async fn claim_account(&self, id: AccountId, password_hash: &str, full_name: &str) -> Result<bool> {
         let (hash, name) = (password_hash.to_owned(), full_name.to_owned());
         self.write(move |tx| {
             let n = tx
@@ -506,7 +506,7 @@ impl NotifyStore for SqliteStore {
         self.send_alert_q(key, notes).await
     }
 
-    async fn inbox(&self, account_id: i64) -> Result<Vec<InboxMessage>> {
+    async fn inbox(&self, account_id: AccountId) -> Result<Vec<InboxMessage>> {
         self.read(move |c| {
             let mut st = c.prepare(
                 "SELECT id, dossier_code, subject, body, created_at FROM outbox WHERE account_id = ?1 ORDER BY id DESC LIMIT 200",
@@ -600,7 +600,7 @@ impl NotifyStore for SqliteStore {
 
 #[async_trait]
 impl DocumentStore for SqliteStore {
-    async fn add_document(&self, account_id: i64, file: &StoredFile, name: &str) -> Result<()> {
+    async fn add_document(&self, account_id: AccountId, file: &StoredFile, name: &str) -> Result<()> {
         let (file, name) = (file.clone(), name.to_owned());
         self.write(move |tx| {
             let now = Utc::now();
@@ -620,7 +620,7 @@ impl DocumentStore for SqliteStore {
         .await
     }
 
-    async fn documents(&self, account_id: i64) -> Result<Vec<Document>> {
+    async fn documents(&self, account_id: AccountId) -> Result<Vec<Document>> {
         let rows: Vec<(String, String, i64, String, DateTime<Utc>)> = self
             .read(move |c| {
                 let mut st = c.prepare(
@@ -645,7 +645,7 @@ impl DocumentStore for SqliteStore {
             .collect()
     }
 
-    async fn documents_named(&self, account_id: i64, hashes: &[Sha256]) -> Result<Vec<Document>> {
+    async fn documents_named(&self, account_id: AccountId, hashes: &[Sha256]) -> Result<Vec<Document>> {
         let hashes = hashes.to_vec();
         let rows: Vec<(String, String, i64, String, DateTime<Utc>)> = self
             .read(move |c| {

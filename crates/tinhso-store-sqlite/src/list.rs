@@ -11,7 +11,7 @@ pub fn bodies(c: &Connection, q: &DossierQuery) -> rusqlite::Result<Vec<String>>
     let mut args: Vec<Value> = Vec::new();
     let mut filter = String::new();
     if let Some(a) = q.applicant {
-        args.push(a.into());
+        args.push(a.0.into());
         filter.push_str(&format!(" AND applicant_id = ?{}", args.len()));
     }
     if !q.states.is_empty() {

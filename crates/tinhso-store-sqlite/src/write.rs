@@ -5,6 +5,7 @@ use chrono::Utc;
 use rusqlite::{params, Connection};
 use tinhso_catalogue::procedure::Procedure;
 use tinhso_kernel::calendar::YearCalendar;
+use tinhso_kernel::ids::AccountId;
 use tinhso_store::codec::{key, to_json};
 use tinhso_store::{NewAccount, ProvinceSetup, Result, StoreError};
 
@@ -57,7 +58,7 @@ pub fn setup(tx: &Connection, setup: &ProvinceSetup) -> Result<()> {
     Ok(())
 }
 
-pub fn insert_account(tx: &Connection, a: &NewAccount) -> Result<i64> {
+pub fn insert_account(tx: &Connection, a: &NewAccount) -> Result<AccountId> {
     tx.execute(
         "INSERT INTO account (login, full_name, password_hash, role, agency_code, personal_id, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -72,7 +73,7 @@ pub fn insert_account(tx: &Connection, a: &NewAccount) -> Result<i64> {
         ],
     )
     .map_err(map_err)?;
-    Ok(tx.last_insert_rowid())
+    Ok(AccountId(tx.last_insert_rowid()))
 }
 
 pub fn upsert_procedures(tx: &Connection, procedures: &[Procedure]) -> Result<usize> {

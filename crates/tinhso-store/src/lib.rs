@@ -13,7 +13,7 @@ use tinhso_dossier::{Dossier, DossierState, Event};
 use tinhso_ioc::{FactKey, Measure};
 use tinhso_kernel::calendar::YearCalendar;
 use tinhso_kernel::files::{FileKind, FilePurpose};
-use tinhso_kernel::ids::{AgencyCode, DossierCode, PersonalId, Phone, Sha256};
+use tinhso_kernel::ids::{AccountId, AgencyCode, DossierCode, PersonalId, Phone, Sha256};
 use tinhso_kernel::province::{Agency, Province, Unit};
 use tinhso_ledger::chain::Link;
 use tinhso_policy::Role;
@@ -50,7 +50,7 @@ pub struct ProvinceSetup {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
-    pub id: i64,
+    pub id: AccountId,
     /// Canonical phone number or lower-case email.
     pub login: String,
     pub full_name: String,
@@ -192,7 +192,7 @@ pub struct IocEntry {
 #[derive(Debug, Clone)]
 pub struct Session {
     pub token_hash: Vec<u8>,
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub csrf_token: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -250,7 +250,7 @@ pub struct Document {
 /// A message to deliver after commit: always to the in-app inbox, and by email when configured.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub subject: String,
     pub body: String,
 }
@@ -296,7 +296,7 @@ pub struct DossierRecord {
 /// Which dossiers to list, newest first.
 #[derive(Debug, Clone, Default)]
 pub struct DossierQuery {
-    pub applicant: Option<i64>,
+    pub applicant: Option<AccountId>,
     /// Dossiers received by, or to be decided by, this agency.
     pub agency: Option<AgencyCode>,
     pub states: Vec<DossierState>,
@@ -376,14 +376,14 @@ pub trait ProvinceStore: Send + Sync + 'static {
 /// Accounts and login sessions (platform: identity).
 #[async_trait]
 pub trait IdentityStore: Send + Sync + 'static {
-    async fn create_account(&self, account: &NewAccount) -> Result<i64>;
+    async fn create_account(&self, account: &NewAccount) -> Result<AccountId>;
     async fn account_by_login(&self, login: &str) -> Result<Option<Account>>;
     async fn accounts(&self) -> Result<Vec<Account>>;
     /// The citizen account holding a personal identification number, if any.
     async fn citizen_by_personal_id(&self, personal_id: &PersonalId) -> Result<Option<Account>>;
     /// Gives an account the desk created for a walk-in applicant its password and name;
     /// false when the account already has a password (someone claimed it).
-    async fn claim_account(&self, id: i64, password_hash: &str, full_name: &str) -> Result<bool>;
+    async fn claim_account(&self, id: AccountId, password_hash: &str, full_name: &str) -> Result<bool>;
     /// Staff of one agency (every role but citizen), by name: assignees for workflow steps.
     async fn staff(&self, agency: &AgencyCode) -> Result<Vec<Account>>;
 
@@ -474,7 +474,7 @@ pub trait LedgerStore: Send + Sync + 'static {
 /// The outbox: in-app messages, email delivery, alerts sent once (platform: notify).
 #[async_trait]
 pub trait NotifyStore: Send + Sync + 'static {
-    async fn inbox(&self, account_id: i64) -> Result<Vec<InboxMessage>>;
+    async fn inbox(&self, account_id: AccountId) -> Result<Vec<InboxMessage>>;
     /// Writes an alert's notifications to the outbox unless an alert with `key` was already
     /// sent; returns whether it was sent now.
     async fn send_alert(&self, key: &str, notes: &[Notification]) -> Result<bool>;
@@ -497,10 +497,10 @@ pub trait NotifyStore: Send + Sync + 'static {
 #[async_trait]
 pub trait DocumentStore: Send + Sync + 'static {
     /// Records a file (once per content) in `account_id`'s document store.
-    async fn add_document(&self, account_id: i64, file: &StoredFile, name: &str) -> Result<()>;
-    async fn documents(&self, account_id: i64) -> Result<Vec<Document>>;
+    async fn add_document(&self, account_id: AccountId, file: &StoredFile, name: &str) -> Result<()>;
+    async fn documents(&self, account_id: AccountId) -> Result<Vec<Document>>;
     /// Those of `hashes` that are in `account_id`'s document store.
-    async fn documents_named(&self, account_id: i64, hashes: &[Sha256]) -> Result<Vec<Document>>;
+    async fn documents_named(&self, account_id: AccountId, hashes: &[Sha256]) -> Result<Vec<Document>>;
 }
 
 /// Decision 766 aggregates, the drill-down index, indicator entries (module: ioc).
@@ -641,7 +641,7 @@ pub fn chain_link(id: i64, dossier: &str, event: &Event) -> Result<Link> {
         id,
         dossier: dossier.to_owned(),
         at: event.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        actor: event.actor,
+        actor: event.actor.0,
         payload: codec::to_json(&event.kind)?,
     })
 }
@@ -651,7 +651,7 @@ pub fn event_from_link(link: &Link) -> Result<Event> {
     let at = DateTime::parse_from_rfc3339(&link.at)
         .map_err(|e| StoreError::Corrupt(format!("event #{} time: {e}", link.id)))?
         .with_timezone(&Utc);
-    Ok(Event { kind: codec::from_json(&link.payload)?, at, actor: link.actor })
+    Ok(Event { kind: codec::from_json(&link.payload)?, at, actor: AccountId(link.actor) })
 }
 
 /// Helpers the backends share to move domain values through text columns.

@@ -15,7 +15,7 @@ use tinhso_kernel::ids::AgencyCode;
 /// What a list or lookup needs of a stored dossier: who may see it and where it stands.
 #[derive(Debug, Deserialize)]
 pub struct Head {
-    pub applicant: i64,
+    pub applicant: tinhso_kernel::ids::AccountId,
     pub receiving_agency: AgencyCode,
     pub competent_agency: AgencyCode,
     pub state: DossierState,

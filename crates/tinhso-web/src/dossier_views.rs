@@ -109,7 +109,7 @@ fn method_vi(m: ReturnMethod) -> &'static str {
 }
 
 /// Account ids to the names shown in histories and step tables.
-pub type Names = std::collections::HashMap<i64, String>;
+pub type Names = std::collections::HashMap<tinhso_kernel::ids::AccountId, String>;
 
 pub fn event_text(state: &AppState, kind: &EventKind, names: &Names) -> (String, String) {
     match kind {

@@ -12,7 +12,7 @@ use tinhso_dossier::access::Denied;
 use tinhso_dossier::FileRef;
 use tinhso_dossier::{self as dossier, Channel, Command, CommandKind, Dossier, Event, EventKind};
 use tinhso_kernel::files::FilePurpose;
-use tinhso_kernel::ids::{AgencyCode, DossierCode, Phone, Sha256};
+use tinhso_kernel::ids::{AccountId, AgencyCode, DossierCode, Phone, Sha256};
 use tinhso_policy::{decide as policy, Action, Actor, Decision, Role};
 use tinhso_store::{Account, Attachment, DossierQuery, DossierRecord, NewDossier, Notification, StoreError};
 
@@ -110,7 +110,7 @@ fn allowed(a: &Account, action: &Action) -> bool {
     policy(&actor(a), action) == Decision::Allow
 }
 
-fn notifications(applicant: i64, code: &str, event: &EventKind) -> Vec<Notification> {
+fn notifications(applicant: AccountId, code: &str, event: &EventKind) -> Vec<Notification> {
     dossier::notice::message(code, event)
         .map(|(subject, body)| vec![Notification { account_id: applicant, subject, body }])
         .unwrap_or_default()
@@ -253,7 +253,7 @@ pub fn can_view(account: &Account, d: &Dossier) -> bool {
 }
 
 /// `can_view` from the three facts it depends on.
-pub fn may_view(account: &Account, applicant: i64, receiving: &AgencyCode, competent: &AgencyCode) -> bool {
+pub fn may_view(account: &Account, applicant: AccountId, receiving: &AgencyCode, competent: &AgencyCode) -> bool {
     account.id == applicant
         || allowed(account, &Action::ViewAgencyDossiers { agency: receiving.clone() })
         || allowed(account, &Action::ViewAgencyDossiers { agency: competent.clone() })
@@ -271,7 +271,7 @@ pub async fn step_candidates(state: &AppState, d: &Dossier, index: usize) -> Res
     Ok(staff.into_iter().filter(|a| !a.disabled && (a.role == role || a.role == Role::Approver)).collect())
 }
 
-async fn check_assignee(state: &AppState, d: &Dossier, index: usize, who: i64) -> Result<(), AppError> {
+async fn check_assignee(state: &AppState, d: &Dossier, index: usize, who: AccountId) -> Result<(), AppError> {
     if step_candidates(state, d, index).await?.iter().any(|a| a.id == who) {
         return Ok(());
     }

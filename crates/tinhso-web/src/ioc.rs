@@ -266,8 +266,8 @@ pub async fn send_alerts(state: &AppState, threshold: f64) -> Result<usize, AppE
     use tinhso_store::Notification;
     let today = local_date(Utc::now());
     let a = alerts(state, DUE_SOON_DAYS, threshold).await?;
-    let mut leaders_of: HashMap<AgencyCode, Vec<i64>> = HashMap::new();
-    let mut reminders: BTreeMap<i64, Vec<&Dossier>> = BTreeMap::new();
+    let mut leaders_of: HashMap<AgencyCode, Vec<tinhso_kernel::ids::AccountId>> = HashMap::new();
+    let mut reminders: BTreeMap<tinhso_kernel::ids::AccountId, Vec<&Dossier>> = BTreeMap::new();
     for d in &a.due_soon {
         let to = match d.assignee {
             Some(holder) => vec![holder],

@@ -9,6 +9,7 @@ use tinhso_dossier::{
     apply, decide, ApplicantType, Channel, Command, Dossier, Event, EventKind, Party, Rating, ReturnMethod,
 };
 use tinhso_kernel::calendar::WorkingCalendar;
+use tinhso_kernel::ids::AccountId;
 use tinhso_kernel::ids::AgencyCode;
 use tinhso_store::NewDossier;
 
@@ -57,7 +58,7 @@ impl Rng {
 }
 
 pub struct Citizen {
-    pub id: i64,
+    pub id: AccountId,
     pub name: String,
     pub phone: String,
     pub personal_id: String,
@@ -66,9 +67,9 @@ pub struct Citizen {
 /// Who acts for each agency in the demo.
 #[derive(Default)]
 pub struct Staff {
-    pub receptionist: HashMap<AgencyCode, i64>,
-    pub specialist: HashMap<AgencyCode, i64>,
-    pub approver: HashMap<AgencyCode, i64>,
+    pub receptionist: HashMap<AgencyCode, AccountId>,
+    pub specialist: HashMap<AgencyCode, AccountId>,
+    pub approver: HashMap<AgencyCode, AccountId>,
 }
 
 pub struct World<'a> {
@@ -100,7 +101,7 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    fn step(&mut self, cmd: Command, party: Party, actor: i64, when: DateTime<Utc>) -> bool {
+    fn step(&mut self, cmd: Command, party: Party, actor: AccountId, when: DateTime<Utc>) -> bool {
         if when >= self.world.now {
             return false;
         }

@@ -373,7 +373,7 @@ fn demo_citizen_names() -> Vec<String> {
 
 async fn demo_history(store: &Stores, raw: &RawProvince, setup: &ProvinceSetup, n: usize) -> Result<usize> {
     let pc = raw.code;
-    let ids: std::collections::HashMap<String, i64> =
+    let ids: std::collections::HashMap<String, tinhso_kernel::ids::AccountId> =
         store.identity.accounts().await?.into_iter().map(|a| (a.login, a.id)).collect();
     let id = |login: &str| ids.get(login).copied().ok_or_else(|| anyhow!("demo account {login} missing"));
     let mut staff = crate::demo::Staff::default();

@@ -223,7 +223,7 @@ pub(crate) fn form_json(state: &AppState, code: &str, f: &FormData) -> Map<Strin
 /// errors under `files.N` for the component inputs they came from.
 pub(crate) async fn store_uploads(
     state: &AppState,
-    account_id: i64,
+    account_id: tinhso_kernel::ids::AccountId,
     uploads: Vec<Upload>,
 ) -> Result<(Vec<(String, Sha256)>, Vec<FieldError>), AppError> {
     let mut stored = Vec::new();

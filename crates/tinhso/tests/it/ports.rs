@@ -7,7 +7,7 @@ use serde_json::json;
 use std::sync::Arc;
 use tinhso_dossier::{apply, decide, Command, DossierState, Event, EventKind, Party};
 use tinhso_kernel::calendar::WorkingCalendar;
-use tinhso_kernel::ids::{AgencyCode, DossierCode, ProcedureCode};
+use tinhso_kernel::ids::{AccountId, AgencyCode, DossierCode, ProcedureCode};
 use tinhso_kernel::province::{Agency, AgencyKind, AgencyLevel, DivisionType, Province, Unit};
 use tinhso_policy::Role;
 use tinhso_store::{
@@ -123,7 +123,7 @@ fn account(login: &str, name: &str, role: Role, agency_code: Option<&str>, pid: 
 }
 
 /// A province with its agencies and one citizen; returns the citizen's id.
-async fn province_with_citizen(s: &Stores) -> i64 {
+async fn province_with_citizen(s: &Stores) -> AccountId {
     s.province.setup_province(&setup()).await.unwrap();
     s.identity
         .create_account(&account("0912345678", "Nguyễn Văn An", Role::Citizen, None, Some("001090000001")))
@@ -136,7 +136,7 @@ fn at(d: u32) -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 9, d, 2, 0, 0).single().unwrap()
 }
 
-fn new_dossier(applicant: i64, on: u32) -> NewDossier {
+fn new_dossier(applicant: AccountId, on: u32) -> NewDossier {
     NewDossier {
         submitted: Event {
             kind: EventKind::Submitted {
@@ -167,7 +167,7 @@ fn new_dossier(applicant: i64, on: u32) -> NewDossier {
 }
 
 /// Receives a stored dossier the way the service does: decide, apply, append.
-async fn receive(s: &Stores, code: &DossierCode, by: i64) -> tinhso_dossier::Dossier {
+async fn receive(s: &Stores, code: &DossierCode, by: AccountId) -> tinhso_dossier::Dossier {
     let d = s.dossiers.dossier(code).await.unwrap().unwrap().dossier;
     let cal = WorkingCalendar::new([]);
     let now = d.submitted_on.and_hms_opt(3, 0, 0).unwrap().and_utc();

@@ -47,6 +47,8 @@ mod tests {
         assert_eq!(s, "Hồ sơ X-1: cần nộp phí, lệ phí");
         assert_eq!(b, "Số tiền: 1.500.000 đồng.");
         assert!(message("X-1", &EventKind::ProcessingStarted).is_none());
-        assert!(message("X-1", &EventKind::StepAssigned { step: 1, assignee: 3 }).is_none());
+        assert!(
+            message("X-1", &EventKind::StepAssigned { step: 1, assignee: tinhso_kernel::ids::AccountId(3) }).is_none()
+        );
     }
 }

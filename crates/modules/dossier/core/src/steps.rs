@@ -6,12 +6,13 @@ use super::{Event, EventKind};
 use chrono::NaiveDate;
 use tinhso_catalogue::workflow::{step_due_on, WorkflowStep};
 use tinhso_kernel::calendar::WorkingCalendar;
+use tinhso_kernel::ids::AccountId;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepProgress {
     pub step: WorkflowStep,
     /// Who holds or held the step; `None` while it is open to anyone with its role.
-    pub holder: Option<i64>,
+    pub holder: Option<AccountId>,
     pub started_on: Option<NaiveDate>,
     pub done_on: Option<NaiveDate>,
     pub due_on: Option<NaiveDate>,
@@ -34,7 +35,7 @@ pub fn progress<'a>(
         .iter()
         .map(|s| StepProgress { step: s.clone(), holder: None, started_on: None, done_on: None, due_on: None })
         .collect();
-    let start = |out: &mut Vec<StepProgress>, i: usize, on: NaiveDate, holder: Option<i64>| {
+    let start = |out: &mut Vec<StepProgress>, i: usize, on: NaiveDate, holder: Option<AccountId>| {
         if let Some(p) = out.get_mut(i) {
             p.started_on = Some(on);
             p.holder = holder;
@@ -77,7 +78,11 @@ mod tests {
     use tinhso_catalogue::workflow::StepRole;
 
     fn ev(day: u32, actor: i64, kind: EventKind) -> Event {
-        Event { kind, at: Utc.with_ymd_and_hms(2025, 3, day, 2, 0, 0).single().unwrap(), actor }
+        Event {
+            kind,
+            at: Utc.with_ymd_and_hms(2025, 3, day, 2, 0, 0).single().unwrap(),
+            actor: tinhso_kernel::ids::AccountId(actor),
+        }
     }
 
     #[test]
@@ -89,8 +94,16 @@ mod tests {
         let cal = WorkingCalendar::new([]);
         let events = [
             ev(3, 11, EventKind::ProcessingStarted),
-            ev(4, 12, EventKind::StepAssigned { step: 1, assignee: 13 }),
-            ev(7, 13, EventKind::StepCompleted { step: 1, note: String::new(), next_assignee: Some(20) }),
+            ev(4, 12, EventKind::StepAssigned { step: 1, assignee: tinhso_kernel::ids::AccountId(13) }),
+            ev(
+                7,
+                13,
+                EventKind::StepCompleted {
+                    step: 1,
+                    note: String::new(),
+                    next_assignee: Some(tinhso_kernel::ids::AccountId(20)),
+                },
+            ),
             ev(
                 10,
                 20,
@@ -105,10 +118,13 @@ mod tests {
         let p = progress(&steps, &events, &cal);
         let d = |day| NaiveDate::from_ymd_opt(2025, 3, day);
         // Started Monday 3rd with two days: due Wednesday 5th; done Friday 7th, late.
-        assert_eq!((p[0].holder, p[0].started_on, p[0].due_on, p[0].done_on), (Some(13), d(3), d(5), d(7)));
+        assert_eq!(
+            (p[0].holder, p[0].started_on, p[0].due_on, p[0].done_on),
+            (Some(tinhso_kernel::ids::AccountId(13)), d(3), d(5), d(7))
+        );
         assert!(p[0].is_late(NaiveDate::MAX));
         // Half a day from Friday: due Monday 10th, done that day.
-        assert_eq!((p[1].holder, p[1].due_on, p[1].done_on), (Some(20), d(10), d(10)));
+        assert_eq!((p[1].holder, p[1].due_on, p[1].done_on), (Some(tinhso_kernel::ids::AccountId(20)), d(10), d(10)));
         assert!(!p[1].is_late(NaiveDate::MAX));
     }
 }

@@ -34,7 +34,7 @@ impl Run {
         let e = Event {
             kind: EventKind::Submitted {
                 procedure: ProcedureCode::parse("p", "2.000635").unwrap(),
-                applicant: 7,
+                applicant: tinhso_kernel::ids::AccountId(7),
                 applicant_type: ApplicantType::Citizen,
                 channel,
                 receiving_agency: AgencyCode::parse("a", "000.00.90.H08").unwrap(),
@@ -46,7 +46,7 @@ impl Run {
                 steps: tinhso_catalogue::workflow::default_steps(Some(ProcessingTime::WorkingDays(5))),
             },
             at: at(3),
-            actor: 7,
+            actor: tinhso_kernel::ids::AccountId(7),
         };
         let d = apply(None, &tinhso_kernel::ids::DossierCode::parse("code", "000.00.90.H08-250303-0001").unwrap(), &e)
             .unwrap();
@@ -56,7 +56,12 @@ impl Run {
 
     fn then(mut self, cmd: Command, party: Party, day: u32) -> Run {
         let kind = decide(&self.d, &cmd, party, at(day), cal()).unwrap();
-        let next = apply(Some(self.d.clone()), &self.d.code.clone(), &Event { kind, at: at(day), actor: 1 }).unwrap();
+        let next = apply(
+            Some(self.d.clone()),
+            &self.d.code.clone(),
+            &Event { kind, at: at(day), actor: tinhso_kernel::ids::AccountId(1) },
+        )
+        .unwrap();
         accumulate(&mut self.incremental, delta(Some(&self.d), &next));
         self.d = next;
         self
@@ -258,7 +263,7 @@ proptest! {
             day = (day + step % 3).min(28);
             let party = if by_applicant { Party::Applicant } else { Party::Staff };
             let Ok(kind) = decide(&run.d, &cmd, party, at(day), cal()) else { continue };
-            let next = apply(Some(run.d.clone()), &run.d.code.clone(), &Event { kind, at: at(day), actor: 1 }).unwrap();
+            let next = apply(Some(run.d.clone()), &run.d.code.clone(), &Event { kind, at: at(day), actor: tinhso_kernel::ids::AccountId(1) }).unwrap();
             accumulate(&mut run.incremental, delta(Some(&run.d), &next));
             let m = membership(Some(&run.d), &next);
             members.retain(|k| !m.left.contains(k));

@@ -5,10 +5,11 @@
 use super::machine::{current_step, holds_step, CommandKind, Dossier, Party};
 use super::DossierState;
 use tinhso_catalogue::workflow::StepRole;
+use tinhso_kernel::ids::AccountId;
 use tinhso_policy::{decide, Action, Actor, Decision};
 
 /// The policy action `kind` needs on `d`, for the account `actor_id`.
-pub fn required_action(kind: CommandKind, d: &Dossier, actor_id: i64) -> Action {
+pub fn required_action(kind: CommandKind, d: &Dossier, actor_id: AccountId) -> Action {
     use CommandKind as K;
     let receiving = || d.receiving_agency.clone();
     let competent = || d.competent_agency.clone();
@@ -40,7 +41,7 @@ pub enum Denied {
 }
 
 /// Whether `actor` (account `actor_id`) may issue `kind` on `d`, and as which party.
-pub fn authorize(actor: &Actor, actor_id: i64, kind: CommandKind, d: &Dossier) -> Result<Party, Denied> {
+pub fn authorize(actor: &Actor, actor_id: AccountId, kind: CommandKind, d: &Dossier) -> Result<Party, Denied> {
     if decide(actor, &required_action(kind, d, actor_id)) == Decision::Deny {
         return Err(Denied::Forbidden);
     }

@@ -3,11 +3,12 @@ use crate::machine::{apply, Event, EventKind};
 use crate::{ApplicantType, Channel};
 use chrono::{TimeZone, Utc};
 use tinhso_catalogue::workflow::{StepRole, WorkflowStep};
+use tinhso_kernel::ids::AccountId;
 use tinhso_kernel::ids::{AgencyCode, ProcedureCode};
 use tinhso_policy::Role;
 
-const APPLICANT: i64 = 7;
-const ME: i64 = 42;
+const APPLICANT: AccountId = AccountId(7);
+const ME: AccountId = AccountId(42);
 
 fn agency(s: &str) -> AgencyCode {
     AgencyCode::parse("a", s).unwrap()
@@ -103,7 +104,7 @@ fn role_by_command_table() {
 fn the_step_holder_alone_finishes_a_step() {
     let mut d = dossier(DossierState::Processing, StepRole::Specialist);
     let actor = Actor { role: Role::Specialist, agency: Some(agency("000.20.01.H08")) };
-    d.assignee = Some(ME + 1);
+    d.assignee = Some(AccountId(43));
     assert_eq!(authorize(&actor, ME, CommandKind::CompleteStep, &d), Err(Denied::StepHeldByOther));
     // Anything else the specialist may do stays open to them.
     assert_eq!(authorize(&actor, ME, CommandKind::Transfer, &d), Ok(Party::Staff));

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use tinhso_catalogue::workflow::WorkflowStep;
 use tinhso_kernel::calendar::WorkingCalendar;
-use tinhso_kernel::ids::{AgencyCode, DossierCode, ProcedureCode, Sha256};
+use tinhso_kernel::ids::{AccountId, AgencyCode, DossierCode, ProcedureCode, Sha256};
 use tinhso_kernel::text;
 use DossierState as S;
 
@@ -46,11 +46,11 @@ pub enum Command {
         note: String,
         /// Who takes the next step; anyone with its role at the agency when absent.
         #[serde(default)]
-        next_assignee: Option<i64>,
+        next_assignee: Option<AccountId>,
     },
     /// A leader (re)assigns the current step.
     Assign {
-        assignee: i64,
+        assignee: AccountId,
     },
     Transfer {
         to_agency: AgencyCode,
@@ -229,7 +229,7 @@ impl CommandKind {
 pub enum EventKind {
     Submitted {
         procedure: ProcedureCode,
-        applicant: i64,
+        applicant: AccountId,
         applicant_type: ApplicantType,
         channel: Channel,
         receiving_agency: AgencyCode,
@@ -273,11 +273,11 @@ pub enum EventKind {
         step: u16,
         note: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        next_assignee: Option<i64>,
+        next_assignee: Option<AccountId>,
     },
     StepAssigned {
         step: u16,
-        assignee: i64,
+        assignee: AccountId,
     },
     Transferred {
         to_agency: AgencyCode,
@@ -368,7 +368,7 @@ pub struct FileRef {
 pub struct Event {
     pub kind: EventKind,
     pub at: DateTime<Utc>,
-    pub actor: i64,
+    pub actor: AccountId,
 }
 
 /// A dossier as its events make it.
@@ -376,7 +376,7 @@ pub struct Event {
 pub struct Dossier {
     pub code: DossierCode,
     pub procedure: ProcedureCode,
-    pub applicant: i64,
+    pub applicant: AccountId,
     pub applicant_type: ApplicantType,
     pub channel: Channel,
     pub receiving_agency: AgencyCode,
@@ -400,7 +400,7 @@ pub struct Dossier {
     pub steps: Vec<WorkflowStep>,
     /// Who holds the current step; `None` leaves it to anyone with the step's role.
     #[serde(default)]
-    pub assignee: Option<i64>,
+    pub assignee: Option<AccountId>,
     #[serde(default)]
     pub step_started_on: Option<NaiveDate>,
     pub paid_online: Option<bool>,
@@ -493,7 +493,7 @@ pub fn permits(d: &Dossier, kind: CommandKind, party: Party) -> bool {
 
 /// Whether staff member `actor` may complete the current step or approve: the step's holder,
 /// or anyone with its role when nobody holds it. Leaders reassign with `assign` first.
-pub fn holds_step(d: &Dossier, actor: i64) -> bool {
+pub fn holds_step(d: &Dossier, actor: AccountId) -> bool {
     d.assignee.is_none_or(|a| a == actor)
 }
 

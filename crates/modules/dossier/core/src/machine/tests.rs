@@ -18,7 +18,7 @@ fn submitted(days: u16) -> Dossier {
     let e = Event {
         kind: EventKind::Submitted {
             procedure: ProcedureCode::parse("p", "1.001193").unwrap(),
-            applicant: 7,
+            applicant: tinhso_kernel::ids::AccountId(7),
             applicant_type: ApplicantType::Citizen,
             channel: Channel::Online,
             receiving_agency: AgencyCode::parse("a", "000.00.90.H08").unwrap(),
@@ -32,7 +32,7 @@ fn submitted(days: u16) -> Dossier {
             )),
         },
         at: at(3),
-        actor: 7,
+        actor: tinhso_kernel::ids::AccountId(7),
     };
     apply(None, &tinhso_kernel::ids::DossierCode::parse("code", "000.00.90.H08-250303-0001").unwrap(), &e).unwrap()
 }
@@ -41,7 +41,7 @@ fn submitted(days: u16) -> Dossier {
 fn step(d: Dossier, cmd: Command, party: Party, day: u32) -> Result<Dossier, Refusal> {
     let kind = decide(&d, &cmd, party, at(day), cal())?;
     let code = d.code.clone();
-    Ok(apply(Some(d), &code, &Event { kind, at: at(day), actor: 1 }).unwrap())
+    Ok(apply(Some(d), &code, &Event { kind, at: at(day), actor: tinhso_kernel::ids::AccountId(1) }).unwrap())
 }
 
 fn d(day: u32) -> NaiveDate {
@@ -144,16 +144,23 @@ fn processing_follows_the_configured_steps() {
     let x = step(submitted(5), Command::Receive, Party::Staff, 3).unwrap();
     let x = step(x, Command::StartProcessing, Party::Staff, 4).unwrap();
     // The one who starts processing holds the first step; its budget runs from today.
-    assert_eq!((x.step, x.assignee, x.step_started_on), (0, Some(1), Some(d(4))));
+    assert_eq!((x.step, x.assignee, x.step_started_on), (0, Some(tinhso_kernel::ids::AccountId(1)), Some(d(4))));
     assert_eq!(current_step(&x).map(|s| s.role), Some(tinhso_catalogue::workflow::StepRole::Specialist));
-    assert!(holds_step(&x, 1) && !holds_step(&x, 2));
+    assert!(holds_step(&x, tinhso_kernel::ids::AccountId(1)) && !holds_step(&x, tinhso_kernel::ids::AccountId(2)));
     let approve = Command::Approve { electronic_result: true, result: None };
     assert_eq!(step(x.clone(), approve.clone(), Party::Staff, 4).unwrap_err().code, "illegal_transition");
-    let x = step(x, Command::Assign { assignee: 2 }, Party::Staff, 4).unwrap();
-    assert!(holds_step(&x, 2) && !holds_step(&x, 1));
-    let x = step(x, Command::CompleteStep { note: "Đủ điều kiện".into(), next_assignee: Some(5) }, Party::Staff, 5)
-        .unwrap();
-    assert_eq!((x.step, x.assignee, x.step_started_on), (1, Some(5), Some(d(5))));
+    let x = step(x, Command::Assign { assignee: tinhso_kernel::ids::AccountId(2) }, Party::Staff, 4).unwrap();
+    assert!(holds_step(&x, tinhso_kernel::ids::AccountId(2)) && !holds_step(&x, tinhso_kernel::ids::AccountId(1)));
+    let x = step(
+        x,
+        Command::CompleteStep {
+            note: "Đủ điều kiện".into(), next_assignee: Some(tinhso_kernel::ids::AccountId(5))
+        },
+        Party::Staff,
+        5,
+    )
+    .unwrap();
+    assert_eq!((x.step, x.assignee, x.step_started_on), (1, Some(tinhso_kernel::ids::AccountId(5)), Some(d(5))));
     assert_eq!(current_step(&x).map(|s| s.role), Some(tinhso_catalogue::workflow::StepRole::Approver));
     // The last step is the approval itself: it cannot be "completed" any other way.
     let more = Command::CompleteStep { note: String::new(), next_assignee: None };
@@ -172,7 +179,7 @@ fn any_command() -> impl Strategy<Value = (Command, bool)> {
         Just(Command::RecordPayment { online: false }),
         Just(Command::StartProcessing),
         Just(Command::CompleteStep { note: String::new(), next_assignee: None }),
-        Just(Command::Assign { assignee: 9 }),
+        Just(Command::Assign { assignee: tinhso_kernel::ids::AccountId(9) }),
         Just(Command::Approve { electronic_result: true, result: None }),
         Just(Command::Return { method: ReturnMethod::Desk }),
         Just(Command::Withdraw { reason: String::new() }),
