@@ -54,6 +54,7 @@ mod ioc;
 mod mail;
 mod ports;
 mod story;
+mod upgrade;
 
 use std::path::Path;
 use tinhso_testkit::{Backend, TestServer};
