@@ -8,136 +8,11 @@ use tinhso_kernel::ids::AgencyCode;
 use tinhso_policy::Role;
 use tinhso_store::codec::from_json;
 use tinhso_store::{
-    group_links, ioc_key, ioc_rows, monthly_rows, Account, EventPage, Grain, IocEntry, MemberQuery, Notification,
-    Result, StoreError,
+    group_links, ioc_key, ioc_rows, monthly_rows, Account, EventPage, Grain, IocEntry, IocStore, MemberQuery,
+    Notification, Result, StoreError,
 };
 
 impl PgStore {
-    pub(crate) async fn ioc_members_q(&self, q: &MemberQuery) -> Result<Vec<(NaiveDate, String)>> {
-        let limit = q.limit as i64;
-        let rows = match &q.after {
-            None => {
-                self.client()
-                    .await?
-                    .query(
-                        "SELECT day, code FROM ioc_member WHERE agency = $1 AND measure = $2 AND day BETWEEN $3 AND $4
-                         ORDER BY day DESC, code DESC LIMIT $5",
-                        &[&q.agency.as_str(), &q.measure.key(), &q.from, &q.to, &limit],
-                    )
-                    .await
-            }
-            Some((day, code)) => {
-                let until = (*day).min(q.to);
-                self.client()
-                    .await?
-                    .query(
-                        "SELECT day, code FROM ioc_member WHERE agency = $1 AND measure = $2 AND day >= $3
-                         AND (day, code) < ($4, $5) ORDER BY day DESC, code DESC LIMIT $6",
-                        &[&q.agency.as_str(), &q.measure.key(), &q.from, &until, code, &limit],
-                    )
-                    .await
-            }
-        }
-        .map_err(map_err)?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
-    }
-
-    pub(crate) async fn ioc_member_count_q(&self, q: &MemberQuery) -> Result<i64> {
-        let row = self
-            .client()
-            .await?
-            .query_one(
-                "SELECT count(*) FROM ioc_member WHERE agency = $1 AND measure = $2 AND day BETWEEN $3 AND $4",
-                &[&q.agency.as_str(), &q.measure.key(), &q.from, &q.to],
-            )
-            .await
-            .map_err(map_err)?;
-        Ok(row.get(0))
-    }
-
-    pub(crate) async fn ioc_member_counts_q(&self) -> Result<Vec<(FactKey, i64)>> {
-        let rows = self
-            .client()
-            .await?
-            .query("SELECT agency, measure, day, count(*) FROM ioc_member GROUP BY agency, measure, day", &[])
-            .await
-            .map_err(map_err)?;
-        rows.iter()
-            .map(|r| {
-                let (agency, measure) = ioc_key(r.get(0), r.get(1))?;
-                Ok((FactKey { agency, day: r.get(2), measure }, r.get(3)))
-            })
-            .collect()
-    }
-
-    pub(crate) async fn ioc_totals_q(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(AgencyCode, Measure, i64)>> {
-        let client = self.client().await?;
-        let mut out = Vec::new();
-        for (grain, a, b) in tinhso_store::period_ranges(from, to) {
-            let rows = client
-                .query(
-                    "SELECT agency, measure, SUM(value)::bigint FROM ioc_aggregate
-                     WHERE grain = $1 AND bucket BETWEEN $2 AND $3 GROUP BY agency, measure",
-                    &[&grain.key(), &a, &b],
-                )
-                .await
-                .map_err(map_err)?;
-            out.extend(rows.iter().map(|r| (r.get::<_, String>(0), r.get::<_, String>(1), r.get::<_, i64>(2))));
-        }
-        ioc_rows(out)
-    }
-
-    pub(crate) async fn ioc_monthly_q(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(String, Measure, i64)>> {
-        let rows = self
-            .client()
-            .await?
-            .query(
-                "SELECT bucket, measure, SUM(value)::bigint FROM ioc_aggregate
-                 WHERE grain = 'm' AND bucket BETWEEN $1 AND $2 GROUP BY bucket, measure",
-                &[&Grain::Month.bucket(from), &Grain::Month.bucket(to)],
-            )
-            .await
-            .map_err(map_err)?;
-        monthly_rows(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
-    }
-
-    pub(crate) async fn ioc_buckets_q(&self, grain: Grain) -> Result<Vec<(Grain, String, AgencyCode, Measure, i64)>> {
-        let rows = self
-            .client()
-            .await?
-            .query(
-                "SELECT bucket, agency, measure, value FROM ioc_aggregate WHERE grain = $1 AND value <> 0",
-                &[&grain.key()],
-            )
-            .await
-            .map_err(map_err)?;
-        rows.iter()
-            .map(|r| {
-                let (a, m) = ioc_key(r.get(1), r.get(2))?;
-                Ok((grain, r.get(0), a, m, r.get(3)))
-            })
-            .collect()
-    }
-
-    pub(crate) async fn overdue_counts_q(&self, today: NaiveDate) -> Result<Vec<(AgencyCode, i64)>> {
-        let rows = self
-            .client()
-            .await?
-            .query(
-                "SELECT agency, SUM(value)::bigint FROM ioc_aggregate
-                 WHERE measure = 'open_due' AND grain = 'd' AND bucket < $1 GROUP BY agency HAVING SUM(value) <> 0",
-                &[&Grain::Day.bucket(today)],
-            )
-            .await
-            .map_err(map_err)?;
-        rows.iter()
-            .map(|r| {
-                let a: String = r.get(0);
-                Ok((AgencyCode::parse("agency", &a).map_err(|e| StoreError::Corrupt(e.to_string()))?, r.get(1)))
-            })
-            .collect()
-    }
-
     pub(crate) async fn events_by_dossier_q(&self, after: Option<&str>, dossiers: usize) -> Result<EventPage> {
         let client = self.client().await?;
         let codes = client
@@ -163,21 +38,6 @@ impl PgStore {
             .map_err(map_err)?;
         let dossiers = group_links(rows.iter().map(|r| dossier::link(r).0).collect())?;
         Ok(EventPage { dossiers, next: Some(last) })
-    }
-
-    pub(crate) async fn open_dossiers_due_q(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {
-        let rows = self
-            .client()
-            .await?
-            .query(
-                "SELECT body::text FROM dossier
-                 WHERE state IN ('received', 'processing', 'payment_requested') AND due_on <= $1
-                 ORDER BY due_on LIMIT $2",
-                &[&until, &(limit as i64)],
-            )
-            .await
-            .map_err(map_err)?;
-        rows.iter().map(|r| from_json(r.get::<_, &str>(0))).collect()
     }
 
     pub(crate) async fn staff_with_role_q(&self, role: Role) -> Result<Vec<Account>> {
@@ -209,8 +69,153 @@ impl PgStore {
         tx.commit().await.map_err(map_err)?;
         Ok(fresh == 1)
     }
+}
 
-    pub(crate) async fn ioc_entries_q(&self) -> Result<Vec<IocEntry>> {
+/// The operations centre's port, on this backend: Decision 766 aggregates, the drill-down
+/// index, open dossiers by due date, indicator entries.
+#[async_trait::async_trait]
+impl IocStore for PgStore {
+    async fn ioc_members(&self, q: &MemberQuery) -> Result<Vec<(NaiveDate, String)>> {
+        let limit = q.limit as i64;
+        let rows = match &q.after {
+            None => {
+                self.client()
+                    .await?
+                    .query(
+                        "SELECT day, code FROM ioc_member WHERE agency = $1 AND measure = $2 AND day BETWEEN $3 AND $4
+                         ORDER BY day DESC, code DESC LIMIT $5",
+                        &[&q.agency.as_str(), &q.measure.key(), &q.from, &q.to, &limit],
+                    )
+                    .await
+            }
+            Some((day, code)) => {
+                let until = (*day).min(q.to);
+                self.client()
+                    .await?
+                    .query(
+                        "SELECT day, code FROM ioc_member WHERE agency = $1 AND measure = $2 AND day >= $3
+                         AND (day, code) < ($4, $5) ORDER BY day DESC, code DESC LIMIT $6",
+                        &[&q.agency.as_str(), &q.measure.key(), &q.from, &until, code, &limit],
+                    )
+                    .await
+            }
+        }
+        .map_err(map_err)?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    async fn ioc_member_count(&self, q: &MemberQuery) -> Result<i64> {
+        let row = self
+            .client()
+            .await?
+            .query_one(
+                "SELECT count(*) FROM ioc_member WHERE agency = $1 AND measure = $2 AND day BETWEEN $3 AND $4",
+                &[&q.agency.as_str(), &q.measure.key(), &q.from, &q.to],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(row.get(0))
+    }
+
+    async fn ioc_member_counts(&self) -> Result<Vec<(FactKey, i64)>> {
+        let rows = self
+            .client()
+            .await?
+            .query("SELECT agency, measure, day, count(*) FROM ioc_member GROUP BY agency, measure, day", &[])
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                let (agency, measure) = ioc_key(r.get(0), r.get(1))?;
+                Ok((FactKey { agency, day: r.get(2), measure }, r.get(3)))
+            })
+            .collect()
+    }
+
+    async fn ioc_totals(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(AgencyCode, Measure, i64)>> {
+        let client = self.client().await?;
+        let mut out = Vec::new();
+        for (grain, a, b) in tinhso_store::period_ranges(from, to) {
+            let rows = client
+                .query(
+                    "SELECT agency, measure, SUM(value)::bigint FROM ioc_aggregate
+                     WHERE grain = $1 AND bucket BETWEEN $2 AND $3 GROUP BY agency, measure",
+                    &[&grain.key(), &a, &b],
+                )
+                .await
+                .map_err(map_err)?;
+            out.extend(rows.iter().map(|r| (r.get::<_, String>(0), r.get::<_, String>(1), r.get::<_, i64>(2))));
+        }
+        ioc_rows(out)
+    }
+
+    async fn ioc_monthly(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(String, Measure, i64)>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT bucket, measure, SUM(value)::bigint FROM ioc_aggregate
+                 WHERE grain = 'm' AND bucket BETWEEN $1 AND $2 GROUP BY bucket, measure",
+                &[&Grain::Month.bucket(from), &Grain::Month.bucket(to)],
+            )
+            .await
+            .map_err(map_err)?;
+        monthly_rows(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+    }
+
+    async fn ioc_buckets(&self, grain: Grain) -> Result<Vec<(Grain, String, AgencyCode, Measure, i64)>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT bucket, agency, measure, value FROM ioc_aggregate WHERE grain = $1 AND value <> 0",
+                &[&grain.key()],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                let (a, m) = ioc_key(r.get(1), r.get(2))?;
+                Ok((grain, r.get(0), a, m, r.get(3)))
+            })
+            .collect()
+    }
+
+    async fn overdue_counts(&self, today: NaiveDate) -> Result<Vec<(AgencyCode, i64)>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT agency, SUM(value)::bigint FROM ioc_aggregate
+                 WHERE measure = 'open_due' AND grain = 'd' AND bucket < $1 GROUP BY agency HAVING SUM(value) <> 0",
+                &[&Grain::Day.bucket(today)],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                let a: String = r.get(0);
+                Ok((AgencyCode::parse("agency", &a).map_err(|e| StoreError::Corrupt(e.to_string()))?, r.get(1)))
+            })
+            .collect()
+    }
+
+    async fn open_dossiers_due(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT body::text FROM dossier
+                 WHERE state IN ('received', 'processing', 'payment_requested') AND due_on <= $1
+                 ORDER BY due_on LIMIT $2",
+                &[&until, &(limit as i64)],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(|r| from_json(r.get::<_, &str>(0))).collect()
+    }
+
+    async fn ioc_entries(&self) -> Result<Vec<IocEntry>> {
         let rows = self
             .client()
             .await?
@@ -233,7 +238,7 @@ impl PgStore {
             .collect())
     }
 
-    pub(crate) async fn put_ioc_entry_q(&self, e: &IocEntry) -> Result<()> {
+    async fn put_ioc_entry(&self, e: &IocEntry) -> Result<()> {
         self.client()
             .await?
             .execute(

@@ -8,128 +8,14 @@ use tinhso_ioc::{FactKey, Measure};
 use tinhso_kernel::ids::AgencyCode;
 use tinhso_policy::Role;
 use tinhso_store::{
-    group_links, ioc_key, ioc_rows, monthly_rows, Account, EventPage, Grain, IocEntry, MemberQuery, Notification,
-    Result, StoreError,
+    group_links, ioc_key, ioc_rows, monthly_rows, Account, EventPage, Grain, IocEntry, IocStore, MemberQuery,
+    Notification, Result, StoreError,
 };
 
 /// A code above every dossier code (they are ASCII digits, letters, dots and dashes).
 const CODE_MAX: &str = "~";
 
 impl SqliteStore {
-    pub(crate) async fn ioc_members_q(&self, q: &MemberQuery) -> Result<Vec<(NaiveDate, String)>> {
-        let (agency, measure, from, limit) = (q.agency.to_string(), q.measure.key(), q.from, q.limit as i64);
-        let (until, below) = q.after.clone().unwrap_or_else(|| (q.to, CODE_MAX.to_owned()));
-        let until = until.min(q.to);
-        self.read(move |c| {
-            // One range of the primary key, read backwards: no sorter, whatever the volume.
-            let mut st = c.prepare_cached(
-                "SELECT day, code FROM ioc_member
-                 WHERE agency = ?1 AND measure = ?2 AND day >= ?3 AND day <= ?4 AND (day < ?4 OR code < ?5)
-                 ORDER BY day DESC, code DESC LIMIT ?6",
-            )?;
-            let rows =
-                st.query_map(params![agency, measure, from, until, below, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            rows.collect()
-        })
-        .await
-    }
-
-    pub(crate) async fn ioc_member_count_q(&self, q: &MemberQuery) -> Result<i64> {
-        let (agency, measure, from, to) = (q.agency.to_string(), q.measure.key(), q.from, q.to);
-        self.read(move |c| {
-            c.prepare_cached(
-                "SELECT count(*) FROM ioc_member WHERE agency = ?1 AND measure = ?2 AND day BETWEEN ?3 AND ?4",
-            )?
-            .query_row(params![agency, measure, from, to], |r| r.get(0))
-        })
-        .await
-    }
-
-    pub(crate) async fn ioc_member_counts_q(&self) -> Result<Vec<(FactKey, i64)>> {
-        let rows: Vec<(String, String, NaiveDate, i64)> = self
-            .read(move |c| {
-                let mut st =
-                    c.prepare("SELECT agency, measure, day, count(*) FROM ioc_member GROUP BY agency, measure, day")?;
-                let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-                rows.collect()
-            })
-            .await?;
-        rows.into_iter()
-            .map(|(a, m, day, n)| ioc_key(&a, &m).map(|(agency, measure)| (FactKey { agency, day, measure }, n)))
-            .collect()
-    }
-
-    pub(crate) async fn ioc_totals_q(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(AgencyCode, Measure, i64)>> {
-        let ranges = tinhso_store::period_ranges(from, to);
-        let rows: Vec<(String, String, i64)> = self
-            .read(move |c| {
-                let mut st = c.prepare_cached(
-                    "SELECT agency, measure, SUM(value) FROM ioc_aggregate
-                     WHERE grain = ?1 AND bucket BETWEEN ?2 AND ?3 GROUP BY agency, measure",
-                )?;
-                let mut out = Vec::new();
-                for (grain, a, b) in &ranges {
-                    let rows = st.query_map(params![grain.key(), a, b], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-                    for r in rows {
-                        out.push(r?);
-                    }
-                }
-                Ok(out)
-            })
-            .await?;
-        ioc_rows(rows)
-    }
-
-    pub(crate) async fn ioc_monthly_q(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(String, Measure, i64)>> {
-        let (a, b) = (Grain::Month.bucket(from), Grain::Month.bucket(to));
-        let rows: Vec<(String, String, i64)> = self
-            .read(move |c| {
-                let mut st = c.prepare_cached(
-                    "SELECT bucket, measure, SUM(value) FROM ioc_aggregate
-                     WHERE grain = 'm' AND bucket BETWEEN ?1 AND ?2 GROUP BY bucket, measure",
-                )?;
-                let rows = st.query_map([a, b], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-                rows.collect()
-            })
-            .await?;
-        monthly_rows(rows)
-    }
-
-    pub(crate) async fn ioc_buckets_q(&self, grain: Grain) -> Result<Vec<(Grain, String, AgencyCode, Measure, i64)>> {
-        let rows: Vec<(String, String, String, i64)> = self
-            .read(move |c| {
-                let mut st = c.prepare(
-                    "SELECT bucket, agency, measure, value FROM ioc_aggregate WHERE grain = ?1 AND value <> 0",
-                )?;
-                let rows = st.query_map([grain.key()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-                rows.collect()
-            })
-            .await?;
-        rows.into_iter()
-            .map(|(bucket, agency, measure, v)| {
-                let (a, m) = ioc_key(&agency, &measure)?;
-                Ok((grain, bucket, a, m, v))
-            })
-            .collect()
-    }
-
-    pub(crate) async fn overdue_counts_q(&self, today: NaiveDate) -> Result<Vec<(AgencyCode, i64)>> {
-        let rows: Vec<(String, i64)> = self
-            .read(move |c| {
-                // The open_due stock summed over due dates before today: no dossier is read.
-                let mut st = c.prepare_cached(
-                    "SELECT agency, SUM(value) FROM ioc_aggregate INDEXED BY ioc_aggregate_measure
-                     WHERE measure = 'open_due' AND grain = 'd' AND bucket < ?1 GROUP BY agency HAVING SUM(value) <> 0",
-                )?;
-                let rows = st.query_map([Grain::Day.bucket(today)], |r| Ok((r.get(0)?, r.get(1)?)))?;
-                rows.collect()
-            })
-            .await?;
-        rows.into_iter()
-            .map(|(a, n)| Ok((AgencyCode::parse("agency", &a).map_err(|e| StoreError::Corrupt(e.to_string()))?, n)))
-            .collect()
-    }
-
     pub(crate) async fn events_by_dossier_q(&self, after: Option<&str>, dossiers: usize) -> Result<EventPage> {
         // Pages follow insertion order (rowid): a page's events were written at about the same
         // time, so reading them is nearly sequential even when the file outgrows the page cache.
@@ -148,21 +34,6 @@ impl SqliteStore {
             })
             .await?;
         Ok(EventPage { dossiers: links?, next: last.map(|l| l.to_string()) })
-    }
-
-    pub(crate) async fn open_dossiers_due_q(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {
-        let bodies: Vec<String> = self
-            .read(move |c| {
-                let mut st = c.prepare_cached(
-                    "SELECT body FROM dossier INDEXED BY dossier_open_due
-                     WHERE state IN ('received', 'processing', 'payment_requested') AND due_on <= ?1
-                     ORDER BY due_on LIMIT ?2",
-                )?;
-                let rows = st.query_map(params![until, limit as i64], |r| r.get(0))?;
-                rows.collect()
-            })
-            .await?;
-        bodies.iter().map(|b| tinhso_store::codec::from_json(b)).collect()
     }
 
     pub(crate) async fn staff_with_role_q(&self, role: Role) -> Result<Vec<Account>> {
@@ -198,8 +69,142 @@ impl SqliteStore {
         })
         .await
     }
+}
 
-    pub(crate) async fn ioc_entries_q(&self) -> Result<Vec<IocEntry>> {
+/// The operations centre's port, on this backend: Decision 766 aggregates, the drill-down
+/// index, open dossiers by due date, indicator entries.
+#[async_trait::async_trait]
+impl IocStore for SqliteStore {
+    async fn ioc_members(&self, q: &MemberQuery) -> Result<Vec<(NaiveDate, String)>> {
+        let (agency, measure, from, limit) = (q.agency.to_string(), q.measure.key(), q.from, q.limit as i64);
+        let (until, below) = q.after.clone().unwrap_or_else(|| (q.to, CODE_MAX.to_owned()));
+        let until = until.min(q.to);
+        self.read(move |c| {
+            // One range of the primary key, read backwards: no sorter, whatever the volume.
+            let mut st = c.prepare_cached(
+                "SELECT day, code FROM ioc_member
+                 WHERE agency = ?1 AND measure = ?2 AND day >= ?3 AND day <= ?4 AND (day < ?4 OR code < ?5)
+                 ORDER BY day DESC, code DESC LIMIT ?6",
+            )?;
+            let rows =
+                st.query_map(params![agency, measure, from, until, below, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn ioc_member_count(&self, q: &MemberQuery) -> Result<i64> {
+        let (agency, measure, from, to) = (q.agency.to_string(), q.measure.key(), q.from, q.to);
+        self.read(move |c| {
+            c.prepare_cached(
+                "SELECT count(*) FROM ioc_member WHERE agency = ?1 AND measure = ?2 AND day BETWEEN ?3 AND ?4",
+            )?
+            .query_row(params![agency, measure, from, to], |r| r.get(0))
+        })
+        .await
+    }
+
+    async fn ioc_member_counts(&self) -> Result<Vec<(FactKey, i64)>> {
+        let rows: Vec<(String, String, NaiveDate, i64)> = self
+            .read(move |c| {
+                let mut st =
+                    c.prepare("SELECT agency, measure, day, count(*) FROM ioc_member GROUP BY agency, measure, day")?;
+                let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+                rows.collect()
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(a, m, day, n)| ioc_key(&a, &m).map(|(agency, measure)| (FactKey { agency, day, measure }, n)))
+            .collect()
+    }
+
+    async fn ioc_totals(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(AgencyCode, Measure, i64)>> {
+        let ranges = tinhso_store::period_ranges(from, to);
+        let rows: Vec<(String, String, i64)> = self
+            .read(move |c| {
+                let mut st = c.prepare_cached(
+                    "SELECT agency, measure, SUM(value) FROM ioc_aggregate
+                     WHERE grain = ?1 AND bucket BETWEEN ?2 AND ?3 GROUP BY agency, measure",
+                )?;
+                let mut out = Vec::new();
+                for (grain, a, b) in &ranges {
+                    let rows = st.query_map(params![grain.key(), a, b], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                    for r in rows {
+                        out.push(r?);
+                    }
+                }
+                Ok(out)
+            })
+            .await?;
+        ioc_rows(rows)
+    }
+
+    async fn ioc_monthly(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(String, Measure, i64)>> {
+        let (a, b) = (Grain::Month.bucket(from), Grain::Month.bucket(to));
+        let rows: Vec<(String, String, i64)> = self
+            .read(move |c| {
+                let mut st = c.prepare_cached(
+                    "SELECT bucket, measure, SUM(value) FROM ioc_aggregate
+                     WHERE grain = 'm' AND bucket BETWEEN ?1 AND ?2 GROUP BY bucket, measure",
+                )?;
+                let rows = st.query_map([a, b], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                rows.collect()
+            })
+            .await?;
+        monthly_rows(rows)
+    }
+
+    async fn ioc_buckets(&self, grain: Grain) -> Result<Vec<(Grain, String, AgencyCode, Measure, i64)>> {
+        let rows: Vec<(String, String, String, i64)> = self
+            .read(move |c| {
+                let mut st = c.prepare(
+                    "SELECT bucket, agency, measure, value FROM ioc_aggregate WHERE grain = ?1 AND value <> 0",
+                )?;
+                let rows = st.query_map([grain.key()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+                rows.collect()
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(bucket, agency, measure, v)| {
+                let (a, m) = ioc_key(&agency, &measure)?;
+                Ok((grain, bucket, a, m, v))
+            })
+            .collect()
+    }
+
+    async fn overdue_counts(&self, today: NaiveDate) -> Result<Vec<(AgencyCode, i64)>> {
+        let rows: Vec<(String, i64)> = self
+            .read(move |c| {
+                // The open_due stock summed over due dates before today: no dossier is read.
+                let mut st = c.prepare_cached(
+                    "SELECT agency, SUM(value) FROM ioc_aggregate INDEXED BY ioc_aggregate_measure
+                     WHERE measure = 'open_due' AND grain = 'd' AND bucket < ?1 GROUP BY agency HAVING SUM(value) <> 0",
+                )?;
+                let rows = st.query_map([Grain::Day.bucket(today)], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                rows.collect()
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(a, n)| Ok((AgencyCode::parse("agency", &a).map_err(|e| StoreError::Corrupt(e.to_string()))?, n)))
+            .collect()
+    }
+
+    async fn open_dossiers_due(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {
+        let bodies: Vec<String> = self
+            .read(move |c| {
+                let mut st = c.prepare_cached(
+                    "SELECT body FROM dossier INDEXED BY dossier_open_due
+                     WHERE state IN ('received', 'processing', 'payment_requested') AND due_on <= ?1
+                     ORDER BY due_on LIMIT ?2",
+                )?;
+                let rows = st.query_map(params![until, limit as i64], |r| r.get(0))?;
+                rows.collect()
+            })
+            .await?;
+        bodies.iter().map(|b| tinhso_store::codec::from_json(b)).collect()
+    }
+
+    async fn ioc_entries(&self) -> Result<Vec<IocEntry>> {
         self.read(|c| {
             let mut st = c.prepare(
                 "SELECT indicator, unit, rate, evidence, entered_by, entered_at FROM ioc_entry ORDER BY indicator, unit",
@@ -219,7 +224,7 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn put_ioc_entry_q(&self, e: &IocEntry) -> Result<()> {
+    async fn put_ioc_entry(&self, e: &IocEntry) -> Result<()> {
         let e = e.clone();
         self.write(move |tx| {
             tx.execute(

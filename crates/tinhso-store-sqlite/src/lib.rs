@@ -19,7 +19,6 @@ use std::sync::{Arc, Mutex};
 use tinhso_catalogue::procedure::Procedure;
 use tinhso_dossier::tally::{Tally, TallyKey};
 use tinhso_dossier::{Dossier, Event};
-use tinhso_ioc::{FactKey, Measure};
 use tinhso_kernel::calendar::YearCalendar;
 use tinhso_kernel::ids::{AccountId, AgencyCode, DossierCode, PersonalId, Sha256};
 use tinhso_kernel::province::{Agency, Province, Unit};
@@ -27,9 +26,9 @@ use tinhso_policy::Role;
 use tinhso_store::plan::Projections;
 use tinhso_store::{
     event_from_link, file_kind, file_purpose, Account, AttachedFile, Attachment, AuditAnchors, AuditRow,
-    CatalogueStore, Document, DocumentStore, DossierQuery, DossierStore, Grain, Health, IdentityStore, InboxMessage,
-    IocEntry, IocStore, LedgerStore, MemberQuery, NewAccount, NewDossier, Notification, NotifyStore, PendingEmail,
-    ProvinceSetup, ProvinceStore, RawDossier, Result, Session, StoreError, StoredEvent, StoredFile,
+    CatalogueStore, Document, DocumentStore, DossierQuery, DossierStore, Health, IdentityStore, InboxMessage,
+    LedgerStore, NewAccount, NewDossier, Notification, NotifyStore, PendingEmail, ProvinceSetup, ProvinceStore,
+    RawDossier, Result, Session, StoreError, StoredEvent, StoredFile,
 };
 
 /// Page cache of the write connection, in KiB.
@@ -678,49 +677,6 @@ impl DocumentStore for SqliteStore {
                 })
             })
             .collect()
-    }
-}
-
-#[async_trait]
-impl IocStore for SqliteStore {
-    async fn ioc_totals(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(AgencyCode, Measure, i64)>> {
-        self.ioc_totals_q(from, to).await
-    }
-
-    async fn ioc_monthly(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(String, Measure, i64)>> {
-        self.ioc_monthly_q(from, to).await
-    }
-
-    async fn ioc_buckets(&self, grain: Grain) -> Result<Vec<(Grain, String, AgencyCode, Measure, i64)>> {
-        self.ioc_buckets_q(grain).await
-    }
-
-    async fn overdue_counts(&self, today: NaiveDate) -> Result<Vec<(AgencyCode, i64)>> {
-        self.overdue_counts_q(today).await
-    }
-
-    async fn ioc_members(&self, q: &MemberQuery) -> Result<Vec<(NaiveDate, String)>> {
-        self.ioc_members_q(q).await
-    }
-
-    async fn ioc_member_count(&self, q: &MemberQuery) -> Result<i64> {
-        self.ioc_member_count_q(q).await
-    }
-
-    async fn ioc_member_counts(&self) -> Result<Vec<(FactKey, i64)>> {
-        self.ioc_member_counts_q().await
-    }
-
-    async fn open_dossiers_due(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {
-        self.open_dossiers_due_q(until, limit).await
-    }
-
-    async fn ioc_entries(&self) -> Result<Vec<IocEntry>> {
-        self.ioc_entries_q().await
-    }
-
-    async fn put_ioc_entry(&self, e: &IocEntry) -> Result<()> {
-        self.put_ioc_entry_q(e).await
     }
 }
 
