@@ -50,7 +50,7 @@ pub struct PgStore {
     projections: Projections,
 }
 
-fn map_err(e: tokio_postgres::Error) -> StoreError {
+pub fn map_err(e: tokio_postgres::Error) -> StoreError {
     if e.code() == Some(&SqlState::UNIQUE_VIOLATION) {
         StoreError::Conflict(e.to_string())
     } else {
@@ -74,7 +74,7 @@ impl PgStore {
         Ok(store)
     }
 
-    async fn client(&self) -> Result<deadpool_postgres::Object> {
+    pub async fn client(&self) -> Result<deadpool_postgres::Object> {
         self.pool.get().await.map_err(backend)
     }
 
@@ -476,6 +476,21 @@ impl DossierStore for PgStore {
                 })
             })
             .collect()
+    }
+
+    async fn open_dossiers_due(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT body::text FROM dossier
+                 WHERE state IN ('received', 'processing', 'payment_requested') AND due_on <= $1
+                 ORDER BY due_on LIMIT $2",
+                &[&until, &(limit as i64)],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(|r| from_json(r.get::<_, &str>(0))).collect()
     }
 }
 

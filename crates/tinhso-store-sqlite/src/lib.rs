@@ -50,7 +50,7 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
-fn map_err(e: rusqlite::Error) -> StoreError {
+pub fn map_err(e: rusqlite::Error) -> StoreError {
     match &e {
         rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
             StoreError::Conflict(e.to_string())
@@ -103,7 +103,7 @@ impl SqliteStore {
         Ok(Self { path, projections, writer, readers: Arc::new(Mutex::new(Vec::new())) })
     }
 
-    async fn read<T, F>(&self, f: F) -> Result<T>
+    pub async fn read<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
@@ -141,7 +141,7 @@ impl SqliteStore {
 
     /// Runs `f` atomically in the next group commit; resolves once it is durable. `f` may run
     /// more than once (only the last run counts) if another write of its batch fails.
-    async fn write<T, F>(&self, f: F) -> Result<T>
+    pub async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: Fn(&Connection) -> Result<T> + Send + 'static,
@@ -455,6 +455,21 @@ impl DossierStore for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    async fn open_dossiers_due(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {
+        let bodies: Vec<String> = self
+            .read(move |c| {
+                let mut st = c.prepare_cached(
+                    "SELECT body FROM dossier INDEXED BY dossier_open_due
+                     WHERE state IN ('received', 'processing', 'payment_requested') AND due_on <= ?1
+                     ORDER BY due_on LIMIT ?2",
+                )?;
+                let rows = st.query_map(params![until, limit as i64], |r| r.get(0))?;
+                rows.collect()
+            })
+            .await?;
+        bodies.iter().map(|b| tinhso_store::codec::from_json(b)).collect()
     }
 }
 

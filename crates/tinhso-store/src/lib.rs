@@ -455,6 +455,9 @@ pub trait DossierStore: Send + Sync + 'static {
     /// Every stored inbox counter, for `tinhso ioc check`.
     async fn inbox_tally(&self) -> Result<Tally>;
     async fn dossier_files(&self, code: &DossierCode) -> Result<Vec<AttachedFile>>;
+    /// Open dossiers (received, processing, awaiting payment) due on or before `until`, most
+    /// urgent first.
+    async fn open_dossiers_due(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>>;
 }
 
 /// The hash chain as stored, for `tinhso audit verify` (platform: ledger).
@@ -523,9 +526,6 @@ pub trait IocStore: Send + Sync + 'static {
     /// Open dossiers (received, processing, awaiting payment) past their due date on `today`,
     /// per deciding agency, from the `open_due` aggregate.
     async fn overdue_counts(&self, today: NaiveDate) -> Result<Vec<(AgencyCode, i64)>>;
-    /// Open dossiers (received, processing, awaiting payment) due on or before `until`, most
-    /// urgent first.
-    async fn open_dossiers_due(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>>;
     async fn put_ioc_entry(&self, entry: &IocEntry) -> Result<()>;
 }
 
@@ -533,15 +533,7 @@ pub trait IocStore: Send + Sync + 'static {
 /// into [`Stores`] for the modules. Nothing above the backends names this trait's methods
 /// through it: each module holds only the ports it uses.
 pub trait Store:
-    Health
-    + ProvinceStore
-    + IdentityStore
-    + CatalogueStore
-    + DossierStore
-    + LedgerStore
-    + NotifyStore
-    + DocumentStore
-    + IocStore
+    Health + ProvinceStore + IdentityStore + CatalogueStore + DossierStore + LedgerStore + NotifyStore + DocumentStore
 {
 }
 
@@ -554,7 +546,6 @@ impl<T> Store for T where
         + LedgerStore
         + NotifyStore
         + DocumentStore
-        + IocStore
 {
 }
 
@@ -574,7 +565,9 @@ pub struct Stores {
 }
 
 impl Stores {
-    pub fn of<S: Store>(backend: Arc<S>) -> Self {
+    /// The platform's ports from one backend, and the modules' ports that live in their own
+    /// store crates (the operations centre's, `tinhso-ioc-store`) on the same engine.
+    pub fn of<S: Store>(backend: Arc<S>, ioc: Arc<dyn IocStore>) -> Self {
         Self {
             health: backend.clone(),
             province: backend.clone(),
@@ -583,8 +576,8 @@ impl Stores {
             dossiers: backend.clone(),
             ledger: backend.clone(),
             notify: backend.clone(),
-            documents: backend.clone(),
-            ioc: backend,
+            documents: backend,
+            ioc,
         }
     }
 }

@@ -234,7 +234,7 @@ pub async fn alerts(state: &AppState, days: u32, threshold: f64) -> Result<Alert
     let today = local_date(Utc::now());
     let cal = state.calendar();
     let horizon = cal.due_date(today, days).unwrap_or(today);
-    let open = state.store.ioc.open_dossiers_due(horizon, ALERT_LIMIT).await?;
+    let open = state.store.dossiers.open_dossiers_due(horizon, ALERT_LIMIT).await?;
     let (overdue, soon): (Vec<Dossier>, Vec<Dossier>) =
         open.into_iter().partition(|d| d.due_on.is_some_and(|due| due < today));
     let overdue_unexcused = overdue.into_iter().filter(|d| d.apology_due_on.is_none()).collect();

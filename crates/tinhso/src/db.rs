@@ -19,7 +19,8 @@ pub async fn open(args: &DataArgs) -> Result<Stores> {
             let store = tinhso_store_postgres::PgStore::connect(url, 16, projections())
                 .await
                 .context("cannot connect to PostgreSQL")?;
-            Ok(Stores::of(Arc::new(store)))
+            let store = Arc::new(store);
+            Ok(Stores::of(store.clone(), Arc::new(tinhso_ioc_store::IocPg::new(store))))
         }
         Some(url) if !url.is_empty() && !url.starts_with("sqlite:") => {
             bail!("--database must be a postgres:// URL, or empty for SQLite in the data directory")
@@ -37,7 +38,8 @@ pub async fn open(args: &DataArgs) -> Result<Stores> {
             let store = tinhso_store_sqlite::SqliteStore::open(&path, projections())
                 .await
                 .with_context(|| format!("cannot open {}", path.display()))?;
-            Ok(Stores::of(Arc::new(store)))
+            let store = Arc::new(store);
+            Ok(Stores::of(store.clone(), Arc::new(tinhso_ioc_store::IocSqlite::new(store))))
         }
     }
 }

@@ -116,7 +116,7 @@ async fn staff_items(
     let open_until = |until| async move {
         match &visible.agency {
             Some(a) => state.store.dossiers.open_dossiers_of(a, until, PAGE).await,
-            None => state.store.ioc.open_dossiers_due(until, PAGE).await,
+            None => state.store.dossiers.open_dossiers_due(until, PAGE).await,
         }
     };
     let mut items = match slice {

@@ -20,13 +20,15 @@ async fn sqlite() -> Stores {
     let dir = tinhso_testkit::server::fresh_data_dir().unwrap();
     let store =
         tinhso_store_sqlite::SqliteStore::open(dir.join("t.db"), tinhso_store::projections::standard()).await.unwrap();
-    Stores::of(Arc::new(store))
+    let store = Arc::new(store);
+    Stores::of(store.clone(), Arc::new(tinhso_ioc_store::IocSqlite::new(store)))
 }
 
 async fn postgres() -> Stores {
     let url = tinhso_testkit::server::fresh_pg_database().await.unwrap();
     let store = tinhso_store_postgres::PgStore::connect(&url, 4, tinhso_store::projections::standard()).await.unwrap();
-    Stores::of(Arc::new(store))
+    let store = Arc::new(store);
+    Stores::of(store.clone(), Arc::new(tinhso_ioc_store::IocPg::new(store)))
 }
 
 macro_rules! port_suite {
@@ -436,7 +438,7 @@ async fn ioc(s: Stores) {
     assert!(by_day >= 1 && stored >= 1);
     // Open dossiers due soon, and overdue per deciding agency once the due date has passed.
     let due = s.dossiers.dossier(&code).await.unwrap().unwrap().dossier.due_on.unwrap();
-    assert_eq!(s.ioc.open_dossiers_due(due, 10).await.unwrap().len(), 1);
+    assert_eq!(s.dossiers.open_dossiers_due(due, 10).await.unwrap().len(), 1);
     assert!(s.ioc.overdue_counts(due).await.unwrap().iter().all(|(_, n)| *n == 0));
     let late = s.ioc.overdue_counts(due + Duration::days(1)).await.unwrap();
     assert_eq!(late.iter().map(|(a, n)| (a.to_string(), *n)).collect::<Vec<_>>(), [(DEPT.to_owned(), 1)]);
