@@ -635,7 +635,7 @@ impl DocumentStore for SqliteStore {
     }
 
     async fn documents(&self, account_id: AccountId) -> Result<Vec<Document>> {
-        let rows: Vec<(String, String, i64, String, DateTime<Utc>)> = self
+        let rows: Vec<DocumentRow> = self
             .read(move |c| {
                 let mut st = c.prepare(
                     "SELECT d.sha256, d.name, b.size, b.mime, d.created_at FROM document d
@@ -646,22 +646,12 @@ impl DocumentStore for SqliteStore {
                 rows.collect()
             })
             .await?;
-        rows.into_iter()
-            .map(|(sha256, name, size, mime, created_at)| {
-                Ok(Document {
-                    sha256: tinhso_store::sha256(&sha256)?,
-                    name,
-                    size: size as u64,
-                    kind: file_kind(&mime)?,
-                    created_at,
-                })
-            })
-            .collect()
+        rows.into_iter().map(document).collect()
     }
 
     async fn documents_named(&self, account_id: AccountId, hashes: &[Sha256]) -> Result<Vec<Document>> {
         let hashes = hashes.to_vec();
-        let rows: Vec<(String, String, i64, String, DateTime<Utc>)> = self
+        let rows: Vec<DocumentRow> = self
             .read(move |c| {
                 let mut st = c.prepare(
                     "SELECT d.sha256, d.name, b.size, b.mime, d.created_at FROM document d
@@ -681,18 +671,21 @@ impl DocumentStore for SqliteStore {
                 Ok(out)
             })
             .await?;
-        rows.into_iter()
-            .map(|(sha256, name, size, mime, created_at)| {
-                Ok(Document {
-                    sha256: tinhso_store::sha256(&sha256)?,
-                    name,
-                    size: size as u64,
-                    kind: file_kind(&mime)?,
-                    created_at,
-                })
-            })
-            .collect()
+        rows.into_iter().map(document).collect()
     }
+}
+
+/// A document row (sha256, name, size, mime, created_at) as the port returns it.
+type DocumentRow = (String, String, i64, String, DateTime<Utc>);
+
+fn document((sha256, name, size, mime, created_at): DocumentRow) -> Result<Document> {
+    Ok(Document {
+        sha256: tinhso_store::sha256(&sha256)?,
+        name,
+        size: u64::try_from(size).map_err(|_| StoreError::Corrupt(format!("document size {size}")))?,
+        kind: file_kind(&mime)?,
+        created_at,
+    })
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ pub enum Backend {
 
 impl Backend {
     /// The backends the suite covers. PostgreSQL needs `TINHSO_TEST_PG` (set by `scripts/test`);
-    /// without it the suite fails rather than silently testing less, unless `TINHSO_SKIP_PG=1`.
+    /// without it the suite fails rather than silently testing less.
     pub fn pg_admin_url() -> Option<String> {
         std::env::var("TINHSO_TEST_PG").ok().filter(|u| !u.is_empty())
     }
@@ -34,9 +34,6 @@ fn unique(prefix: &str) -> String {
 pub async fn fresh_pg_database() -> Result<String> {
     let admin = match Backend::pg_admin_url() {
         Some(u) => u,
-        None if std::env::var("TINHSO_SKIP_PG").is_ok_and(|v| v == "1") => {
-            bail!("PostgreSQL tests skipped")
-        }
         None => bail!("TINHSO_TEST_PG is not set: run the tests with scripts/test, which starts PostgreSQL"),
     };
     let (client, conn) =

@@ -5,6 +5,7 @@ mod catalogue_io;
 mod db;
 mod demo;
 mod ioc;
+mod sample_catalogue;
 mod seed;
 
 use anyhow::{bail, Context, Result};

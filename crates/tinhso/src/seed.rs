@@ -1,20 +1,16 @@
 //! Province set-up from the shipped national data, and the demo province.
 
+pub use crate::sample_catalogue::demo_catalogue;
 use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
-use tinhso_catalogue::procedure::{
-    CompetentAgency, Component, CopyKind, Fee, FieldType, FormField, Level, OnlineLevel, Procedure, ProcessingTime,
-};
-use tinhso_catalogue::workflow::{StepRole, WorkflowStep};
 use tinhso_kernel::calendar::YearCalendar;
-use tinhso_kernel::ids::{AgencyCode, PersonalId, ProcedureCode};
+use tinhso_kernel::ids::{AgencyCode, PersonalId};
 use tinhso_kernel::province::{reform_date, Agency, AgencyKind, AgencyLevel, DivisionType, Province, Unit};
 use tinhso_kernel::text::fold;
 use tinhso_policy::Role;
 use tinhso_store::{NewAccount, ProvinceSetup, StoreError, Stores};
 
 const DIVISIONS: &str = include_str!("../data/divisions-2025.json");
-const PROCEDURES: &str = include_str!("../data/procedures-sample.json");
 const CALENDARS: [&str; 3] = [
     include_str!("../data/calendar/2024.json"),
     include_str!("../data/calendar/2025.json"),
@@ -64,7 +60,7 @@ fn find_province(name: &str) -> Result<RawProvince> {
         .ok_or_else(|| anyhow!("không có tỉnh \"{name}\" / no province named \"{name}\"; one of: {}", names.join(", ")))
 }
 
-fn code(s: &str) -> Result<AgencyCode> {
+pub(crate) fn code(s: &str) -> Result<AgencyCode> {
     AgencyCode::parse("agency", s).map_err(|e| anyhow!("{e}"))
 }
 
@@ -435,227 +431,6 @@ pub async fn print_demo_accounts(store: &Stores) -> Result<()> {
     Ok(())
 }
 
-#[derive(Deserialize)]
-struct SampleProcedure {
-    code: String,
-    name: String,
-    field: String,
-    level: Option<String>,
-    processing_days: Option<u16>,
-    fee_vnd: Option<u64>,
-    online_full: Option<bool>,
-    components: Vec<String>,
-}
-
-/// The department that decides procedures of a field (folded label), after the 2025 reorganisation.
-fn department_for(field: &str) -> &'static str {
-    let f = fold(field);
-    let has = |keys: &[&str]| keys.iter().any(|k| f.contains(k));
-    if f == "dien" || has(&["cong thuong"]) {
-        "05"
-    } else if has(&["ho tich", "chung thuc", "nuoi con nuoi", "ly lich tu phap"]) {
-        "03"
-    } else if has(&[
-        "dat dai",
-        "bien phap bao dam",
-        "moi truong",
-        "tai nguyen",
-        "thu y",
-        "trong trot",
-        "lam nghiep",
-        "thuy loi",
-        "nong lam san",
-        "giam ngheo",
-    ]) {
-        "06"
-    } else if has(&["cu tru", "can cuoc", "phuong tien giao thong", "giay phep lai xe", "dinh danh"]) {
-        "20"
-    } else if has(&["xay dung", "nha o", "bat dong san", "dang kiem"]) {
-        "07"
-    } else if has(&["viec lam", "nguoi co cong"]) {
-        "02"
-    } else if has(&["bhxh", "bao hiem"]) {
-        "21"
-    } else if has(&["bao tro xa hoi", "kham benh", "duoc pham", "an toan thuc pham", "phong benh"]) {
-        "10"
-    } else if has(&["giao duc", "van bang", "tuyen sinh"]) {
-        "09"
-    } else if has(&["doanh nghiep", "hop tac xa"]) {
-        "04"
-    } else if has(&["di san", "my thuat", "the duc the thao", "du lich"]) {
-        "11"
-    } else if has(&["tin nguong", "ton giao"]) {
-        "12"
-    } else if has(&["vien thong"]) {
-        "08"
-    } else if has(&["nghia vu quan su"]) {
-        "22"
-    } else {
-        "01"
-    }
-}
-
-/// Working days used where the national catalogue gives no single figure; shown as estimates.
-fn estimated_days(field: &str, commune_only: bool) -> u16 {
-    let f = fold(field);
-    if f.contains("ho tich") || f.contains("chung thuc") {
-        3
-    } else if f.contains("dat dai") {
-        20
-    } else if f.contains("xay dung") {
-        15
-    } else if commune_only {
-        5
-    } else {
-        10
-    }
-}
-
-fn generic_form() -> Vec<FormField> {
-    let f = |key: &str, label: &str, field_type, required| FormField {
-        key: key.into(),
-        label: label.into(),
-        field_type,
-        required,
-        options: Vec::new(),
-    };
-    vec![
-        f("ho_ten", "Họ và tên người nộp", FieldType::Text, true),
-        f("so_dinh_danh", "Số định danh cá nhân", FieldType::PersonalId, true),
-        f("so_dien_thoai", "Số điện thoại", FieldType::Phone, true),
-        f("dia_chi", "Địa chỉ liên hệ", FieldType::Address, true),
-        f("noi_dung", "Nội dung yêu cầu", FieldType::LongText, false),
-    ]
-}
-
-fn birth_registration_form() -> Vec<FormField> {
-    let mut form = generic_form();
-    form.extend([
-        FormField {
-            key: "ten_tre".into(),
-            label: "Họ, chữ đệm và tên của trẻ".into(),
-            field_type: FieldType::Text,
-            required: true,
-            options: vec![],
-        },
-        FormField {
-            key: "ngay_sinh".into(),
-            label: "Ngày sinh của trẻ".into(),
-            field_type: FieldType::Date,
-            required: true,
-            options: vec![],
-        },
-        FormField {
-            key: "gioi_tinh".into(),
-            label: "Giới tính".into(),
-            field_type: FieldType::Select,
-            required: true,
-            options: vec!["Nam".into(), "Nữ".into()],
-        },
-        FormField {
-            key: "noi_sinh".into(),
-            label: "Nơi sinh".into(),
-            field_type: FieldType::Address,
-            required: true,
-            options: vec![],
-        },
-    ]);
-    form
-}
-
-/// Fees charged per page, copy or case (see the sample's README).
-const PER_UNIT_FEES: &[&str] = &["2.000815", "2.000884", "2.000942", "2.001019", "2.001035", "2.001406", "2.000635"];
-
-pub fn demo_catalogue(province_code: u32) -> Result<Vec<Procedure>> {
-    let raw: Vec<SampleProcedure> = serde_json::from_str(PROCEDURES).context("shipped procedure sample")?;
-    raw.into_iter()
-        .map(|s| {
-            let mut levels = s.level.as_deref().map(Level::parse_portal_list).unwrap_or_default();
-            if levels.is_empty() {
-                levels.push(Level::Province);
-            }
-            let competent_agency = if !levels.contains(&Level::Province) && levels.contains(&Level::Commune) {
-                CompetentAgency::CommuneCommittee
-            } else {
-                CompetentAgency::Agency(code(&department(province_code, department_for(&s.field)))?)
-            };
-            let commune = competent_agency == CompetentAgency::CommuneCommittee;
-            let online_level = match s.online_full {
-                Some(true) => OnlineLevel::FullyOnline,
-                Some(false) => OnlineLevel::PartlyOnline,
-                None if commune && s.fee_vnd == Some(0) => OnlineLevel::FullyOnline,
-                None => OnlineLevel::PartlyOnline,
-            };
-            let components = s
-                .components
-                .iter()
-                .map(|c| {
-                    let lc = c.to_lowercase();
-                    Component {
-                        name: c.clone(),
-                        copy_kind: if lc.starts_with("bản sao") {
-                            CopyKind::Copy
-                        } else if lc.contains("điện tử") && !lc.contains("căn cước điện tử") {
-                            CopyKind::Electronic
-                        } else {
-                            CopyKind::Original
-                        },
-                        // Conditional documents (representation, special cases) are optional.
-                        mandatory: !["ủy quyền", "bỏ rơi", "(nếu có)", "trường hợp"].iter().any(|k| lc.contains(k)),
-                    }
-                })
-                .collect();
-            let is_birth = s.code == "1.001193";
-            let p = Procedure {
-                code: ProcedureCode::parse("code", &s.code).map_err(|e| anyhow!("{}: {e}", s.code))?,
-                name: s.name,
-                processing_time: Some(ProcessingTime::WorkingDays(
-                    s.processing_days.unwrap_or_else(|| estimated_days(&s.field, commune)),
-                )),
-                processing_time_estimated: s.processing_days.is_none(),
-                field: s.field,
-                levels,
-                competent_agency,
-                fee: Fee {
-                    amount_vnd: s.fee_vnd,
-                    note: if PER_UNIT_FEES.contains(&s.code.as_str()) {
-                        "Tính theo trang, bản hoặc việc".into()
-                    } else {
-                        String::new()
-                    },
-                },
-                online_level,
-                components,
-                form_fields: if is_birth { birth_registration_form() } else { generic_form() },
-                legal_basis: if is_birth {
-                    "Luật Hộ tịch năm 2014; Nghị định số 123/2015/NĐ-CP".into()
-                } else {
-                    String::new()
-                },
-                result_type: if is_birth {
-                    "Giấy khai sinh (bản chính và bản điện tử)".into()
-                } else {
-                    String::new()
-                },
-                steps: if is_birth { birth_registration_steps() } else { Vec::new() },
-            };
-            p.normalise()
-                .map_err(|errs| anyhow!("{}", errs.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))
-        })
-        .collect()
-}
-
-/// The birth registration's own process (Luật Hộ tịch: within the day): a worked example of
-/// a configured process; other procedures use the default two steps.
-fn birth_registration_steps() -> Vec<WorkflowStep> {
-    let step = |name: &str, role, budget_hours| WorkflowStep { name: name.into(), role, budget_hours };
-    vec![
-        step("Kiểm tra, đối chiếu giấy tờ", StepRole::Specialist, 3),
-        step("Ghi Sổ hộ tịch, in Giấy khai sinh", StepRole::Specialist, 2),
-        step("Ký Giấy khai sinh", StepRole::Approver, 3),
-    ]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -683,14 +458,6 @@ mod tests {
         }
         assert!(find_province("Thành phố Hà Nội").is_ok() && find_province("ha noi").is_ok());
         assert!(find_province("Hà Giang").is_err(), "merged into Tuyên Quang in 2025");
-    }
-
-    #[test]
-    fn demo_catalogue_holds_all_144_and_marks_estimates() {
-        let c = demo_catalogue(8).unwrap();
-        assert_eq!(c.len(), 144);
-        assert!(c.iter().all(|p| p.processing_time.is_some()));
-        assert_eq!(c.iter().filter(|p| p.processing_time_estimated).count(), 72);
     }
 
     #[test]

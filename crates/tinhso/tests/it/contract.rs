@@ -75,9 +75,5 @@ async fn api_keeps_its_document_sqlite() {
 
 #[tokio::test]
 async fn api_keeps_its_document_postgres() {
-    if crate::skip_pg() {
-        eprintln!("TINHSO_SKIP_PG=1: api_keeps_its_document_postgres skipped");
-        return;
-    }
     contract(crate::demo_server(tinhso_testkit::Backend::Postgres, 60).await).await;
 }

@@ -326,9 +326,6 @@ async fn tampering(s: TestServer) {
 /// gap-free per agency and day, no event is lost or duplicated, and the chain verifies.
 #[tokio::test]
 async fn two_servers_take_concurrent_submissions() {
-    if crate::skip_pg() {
-        return;
-    }
     let a = server(Backend::Postgres).await;
     let b = TestServer::start_on(
         Backend::Postgres,

@@ -79,8 +79,5 @@ async fn inbox_counters_match_the_dossiers_on_sqlite() {
 
 #[tokio::test]
 async fn inbox_counters_match_the_dossiers_on_postgres() {
-    if crate::skip_pg() {
-        return;
-    }
     counters_match(Backend::Postgres).await;
 }

@@ -28,9 +28,6 @@ async fn notifications_are_emailed_with_retries_on_sqlite() {
 
 #[tokio::test]
 async fn notifications_are_emailed_with_retries_on_postgres() {
-    if crate::skip_pg() {
-        return;
-    }
     emailed(Backend::Postgres).await;
 }
 

@@ -5,8 +5,8 @@
 //! The one integration-test binary. Every test starts the real `tinhso` binary on port 0
 //! with a fresh database; the same story runs on SQLite and on PostgreSQL.
 
-/// Runs one backend-agnostic story as two tests: on SQLite, and on a real PostgreSQL unless
-/// `TINHSO_SKIP_PG=1` says none is available.
+/// Runs one backend-agnostic story as two tests: on SQLite, and on a real PostgreSQL (a
+/// missing PostgreSQL fails the second: nothing is skipped).
 macro_rules! on_both_backends {
     ($sqlite:ident, $postgres:ident, $story:ident) => {
         #[tokio::test]
@@ -16,10 +16,6 @@ macro_rules! on_both_backends {
 
         #[tokio::test]
         async fn $postgres() {
-            if crate::skip_pg() {
-                eprintln!("TINHSO_SKIP_PG=1: {} skipped", stringify!($postgres));
-                return;
-            }
             $story(crate::server(tinhso_testkit::Backend::Postgres).await).await;
         }
     };
@@ -35,10 +31,6 @@ macro_rules! on_both_backends_with_demo {
 
         #[tokio::test]
         async fn $postgres() {
-            if crate::skip_pg() {
-                eprintln!("TINHSO_SKIP_PG=1: {} skipped", stringify!($postgres));
-                return;
-            }
             $story(crate::demo_server(tinhso_testkit::Backend::Postgres, 400).await).await;
         }
     };
@@ -58,10 +50,6 @@ mod upgrade;
 
 use std::path::Path;
 use tinhso_testkit::{Backend, TestServer};
-
-pub fn skip_pg() -> bool {
-    std::env::var("TINHSO_SKIP_PG").is_ok_and(|v| v == "1")
-}
 
 pub fn bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_tinhso"))

@@ -40,10 +40,6 @@ macro_rules! port_suite {
 
         #[tokio::test]
         async fn $postgres() {
-            if crate::skip_pg() {
-                eprintln!("TINHSO_SKIP_PG=1: {} skipped", stringify!($postgres));
-                return;
-            }
             $suite(postgres().await).await;
         }
     };

@@ -377,10 +377,6 @@ fn extract_textarea(html: &str, id: &str) -> String {
 /// once (one seeds, the other waits for it), and a catalogue edit through one shows on the other.
 #[tokio::test]
 async fn two_servers_share_one_postgres() {
-    if crate::skip_pg() {
-        eprintln!("TINHSO_SKIP_PG=1: scale-out test skipped");
-        return;
-    }
     let db = tinhso_testkit::server::fresh_pg_database().await.unwrap();
     let start = |db: String| async move {
         let data = tinhso_testkit::server::fresh_data_dir().unwrap();

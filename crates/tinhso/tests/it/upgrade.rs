@@ -55,10 +55,6 @@ async fn data_made_before_the_module_layout_upgrades_in_place_sqlite() {
 
 #[tokio::test]
 async fn data_made_before_the_module_layout_upgrades_in_place_postgres() {
-    if crate::skip_pg() {
-        eprintln!("TINHSO_SKIP_PG=1: upgrade on PostgreSQL skipped");
-        return;
-    }
     let url = fresh_pg_database().await.unwrap();
     let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
     tokio::spawn(conn);

@@ -1,0 +1,237 @@
+//! The storage ports: one small trait per concern, each implemented by every backend (or, for a
+//! module that keeps its own store crate, by that crate on each engine), and the bundle the
+//! composition root hands the modules.
+
+use crate::*;
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use std::sync::Arc;
+
+/// Which backend answers, and whether it does.
+#[async_trait]
+pub trait Health: Send + Sync + 'static {
+    /// Which backend, for logs and `/healthz`.
+    fn backend(&self) -> &'static str;
+    /// A cheap round trip to the database.
+    async fn ping(&self) -> Result<()>;
+}
+
+/// The province model: the province, its communes and agencies (platform: province).
+#[async_trait]
+pub trait ProvinceStore: Send + Sync + 'static {
+    async fn province(&self) -> Result<Option<Province>>;
+    /// Writes the whole set-up in one transaction; `Conflict` if a province exists.
+    async fn setup_province(&self, setup: &ProvinceSetup) -> Result<()>;
+    /// Units valid on `on`, ordered by code.
+    async fn units(&self, on: NaiveDate) -> Result<Vec<Unit>>;
+    async fn agencies(&self) -> Result<Vec<Agency>>;
+}
+
+/// Accounts and login sessions (platform: identity).
+#[async_trait]
+pub trait IdentityStore: Send + Sync + 'static {
+    async fn create_account(&self, account: &NewAccount) -> Result<AccountId>;
+    async fn account_by_login(&self, login: &str) -> Result<Option<Account>>;
+    async fn accounts(&self) -> Result<Vec<Account>>;
+    /// The citizen account holding a personal identification number, if any.
+    async fn citizen_by_personal_id(&self, personal_id: &PersonalId) -> Result<Option<Account>>;
+    /// Gives an account the desk created for a walk-in applicant its password and name;
+    /// false when the account already has a password (someone claimed it).
+    async fn claim_account(&self, id: AccountId, password_hash: &str, full_name: &str) -> Result<bool>;
+    /// Staff of one agency (every role but citizen), by name: assignees for workflow steps.
+    async fn staff(&self, agency: &AgencyCode) -> Result<Vec<Account>>;
+
+    async fn create_session(&self, session: &Session) -> Result<()>;
+    /// The live session with this token hash and its account (expired ones are not returned).
+    async fn session(&self, token_hash: &[u8], now: DateTime<Utc>) -> Result<Option<(Session, Account)>>;
+    async fn delete_session(&self, token_hash: &[u8]) -> Result<()>;
+    /// Staff accounts with one role, across agencies.
+    async fn staff_with_role(&self, role: Role) -> Result<Vec<Account>>;
+}
+
+/// Procedures and the working-day calendar (module: catalogue).
+#[async_trait]
+pub trait CatalogueStore: Send + Sync + 'static {
+    async fn procedures(&self) -> Result<Vec<Procedure>>;
+    /// Inserts or replaces all given procedures in one transaction; returns how many.
+    async fn upsert_procedures(&self, procedures: &[Procedure]) -> Result<usize>;
+
+    async fn calendar_years(&self) -> Result<Vec<YearCalendar>>;
+    /// A fingerprint of the catalogue and calendar that changes whenever either does, so
+    /// each server process can refresh its in-memory copies after another process's edit.
+    async fn read_model_revision(&self) -> Result<String>;
+    async fn put_calendar_year(&self, year: &YearCalendar) -> Result<()>;
+}
+
+/// Dossiers, their events, files and inbox counters (module: dossier). Writes go through
+/// [`plan`]: computed once, executed by each backend.
+#[async_trait]
+pub trait DossierStore: Send + Sync + 'static {
+    /// Allocates the dossier code (gap-free per receiving agency per day), writes the dossier,
+    /// its first event on the audit chain and its notifications, in one transaction.
+    async fn submit_dossier(&self, new: &NewDossier) -> Result<Dossier>;
+    /// Appends `event` to dossier `code` if it is still at `expected_version`, with the folded
+    /// result `next` and notifications, in one transaction; `Conflict` if it moved meanwhile.
+    /// Appends `event` to the dossier as it was (`before`, whose version must still be the
+    /// stored one), storing `next`, the notifications, files and the 766 aggregates' delta.
+    async fn append_event(
+        &self,
+        before: &Dossier,
+        event: &Event,
+        next: &Dossier,
+        notify: &[Notification],
+        files: &[Attachment],
+    ) -> Result<()>;
+    /// Imports whole histories (a `Submitted` event, then the rest) in one transaction: for
+    /// demo data and migrations from other one-stop systems. Each goes through the same chain.
+    async fn import_dossiers(&self, items: &[(NewDossier, Vec<Event>)]) -> Result<usize>;
+    async fn dossier_raw(&self, code: &DossierCode) -> Result<Option<RawDossier>>;
+    async fn dossier(&self, code: &DossierCode) -> Result<Option<DossierRecord>> {
+        self.dossier_raw(code).await?.map(|r| r.parse()).transpose()
+    }
+    async fn dossier_events(&self, code: &DossierCode) -> Result<Vec<StoredEvent>>;
+    /// The folded dossiers a query finds, as stored JSON, newest first.
+    async fn dossier_bodies(&self, query: &DossierQuery) -> Result<Vec<String>>;
+    async fn dossiers(&self, query: &DossierQuery) -> Result<Vec<Dossier>> {
+        self.dossier_bodies(query).await?.iter().map(|b| codec::from_json(b)).collect()
+    }
+    /// The events of the next `dossiers` dossiers after the cursor `after` (None: from the start),
+    /// each dossier's in chain order: for refolding every dossier without holding the whole
+    /// chain in memory. The cursor is the backend's own (insertion order where it has one, so
+    /// that a page's events lie together on disk).
+    async fn events_by_dossier(&self, after: Option<&str>, dossiers: usize) -> Result<EventPage>;
+    /// Open dossiers (the clock running) an agency works on, as the deciding agency or the desk
+    /// that received them, due on or before `until` (by `due_on`), most urgent first.
+    async fn open_dossiers_of(&self, agency: &AgencyCode, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>>;
+    /// An inbox's stored counters: one agency's (both sides), or with `None` the province's
+    /// (every agency's deciding side, so that each dossier counts once).
+    async fn inbox_counts(&self, agency: Option<&AgencyCode>) -> Result<Vec<(TallyKey, i64)>>;
+    /// Every stored inbox counter, for `tinhso ioc check`.
+    async fn inbox_tally(&self) -> Result<Tally>;
+    async fn dossier_files(&self, code: &DossierCode) -> Result<Vec<AttachedFile>>;
+    /// Open dossiers (received, processing, awaiting payment) due on or before `until`, most
+    /// urgent first.
+    async fn open_dossiers_due(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>>;
+}
+
+/// The hash chain as stored, for `tinhso audit verify` (platform: ledger).
+#[async_trait]
+pub trait LedgerStore: Send + Sync + 'static {
+    /// Chain links with ids above `after`, in id order, at most `limit` (`tinhso audit verify`
+    /// streams the chain through this).
+    async fn audit_page(&self, after: i64, limit: usize) -> Result<Vec<AuditRow>>;
+    async fn audit_anchors(&self) -> Result<AuditAnchors>;
+    /// Dossiers whose row does not point to their first event (a backend that finds first events
+    /// through such a pointer checks it; others have none).
+    async fn audit_unlinked(&self) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
+}
+
+/// The outbox: in-app messages, email delivery, alerts sent once (platform: notify).
+#[async_trait]
+pub trait NotifyStore: Send + Sync + 'static {
+    async fn inbox(&self, account_id: AccountId) -> Result<Vec<InboxMessage>>;
+    /// Writes an alert's notifications to the outbox unless an alert with `key` was already
+    /// sent; returns whether it was sent now.
+    async fn send_alert(&self, key: &str, notes: &[Notification]) -> Result<bool>;
+
+    /// Leases up to `limit` notifications due for email until `lease_until`, so that several
+    /// servers never send the same one; notifications to accounts without an email address
+    /// are set aside.
+    async fn claim_emails(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<PendingEmail>>;
+    async fn email_sent(&self, id: i64) -> Result<()>;
+    /// Records a failed attempt: retried at `retry_at`, or given up when `None`.
+    async fn email_failed(&self, id: i64, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<()>;
+}
+
+/// A citizen's document store: files kept for reuse (platform: files).
+#[async_trait]
+pub trait DocumentStore: Send + Sync + 'static {
+    /// Records a file (once per content) in `account_id`'s document store.
+    async fn add_document(&self, account_id: AccountId, file: &StoredFile, name: &str) -> Result<()>;
+    async fn documents(&self, account_id: AccountId) -> Result<Vec<Document>>;
+    /// Those of `hashes` that are in `account_id`'s document store.
+    async fn documents_named(&self, account_id: AccountId, hashes: &[Sha256]) -> Result<Vec<Document>>;
+}
+
+/// Decision 766 aggregates, the drill-down index, indicator entries (module: ioc).
+#[async_trait]
+pub trait IocStore: Send + Sync + 'static {
+    /// Decision 766 totals per deciding agency and measure over `[from, to]`.
+    async fn ioc_totals(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(AgencyCode, Measure, i64)>>;
+    /// Province-wide totals per month (`YYYY-MM`) and measure, months `from` to `to` inclusive.
+    async fn ioc_monthly(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(String, Measure, i64)>>;
+    /// Every stored counter of one grain (`'d'` or `'m'`), for `tinhso ioc check`.
+    async fn ioc_buckets(&self, grain: Grain) -> Result<Vec<(Grain, String, AgencyCode, Measure, i64)>>;
+    async fn ioc_entries(&self) -> Result<Vec<IocEntry>>;
+    /// The dossiers behind a counter: (day, code), in the query's order.
+    async fn ioc_members(&self, q: &MemberQuery) -> Result<Vec<(NaiveDate, String)>>;
+    /// How many dossiers are behind an agency's counter over `[from, to]` (`after`, `limit`
+    /// ignored).
+    async fn ioc_member_count(&self, q: &MemberQuery) -> Result<i64>;
+    /// How many dossiers are behind each counter of each day, for `tinhso ioc check`.
+    async fn ioc_member_counts(&self) -> Result<Vec<(FactKey, i64)>>;
+    /// Open dossiers (received, processing, awaiting payment) past their due date on `today`,
+    /// per deciding agency, from the `open_due` aggregate.
+    async fn overdue_counts(&self, today: NaiveDate) -> Result<Vec<(AgencyCode, i64)>>;
+    async fn put_ioc_entry(&self, entry: &IocEntry) -> Result<()>;
+}
+
+/// Every port of one backend: what a backend implements, and what the composition root splits
+/// into [`Stores`] for the modules. Nothing above the backends names this trait's methods
+/// through it: each module holds only the ports it uses.
+pub trait Store:
+    Health + ProvinceStore + IdentityStore + CatalogueStore + DossierStore + LedgerStore + NotifyStore + DocumentStore
+{
+}
+
+impl<T> Store for T where
+    T: Health
+        + ProvinceStore
+        + IdentityStore
+        + CatalogueStore
+        + DossierStore
+        + LedgerStore
+        + NotifyStore
+        + DocumentStore
+{
+}
+
+/// The ports of one backend, each held on its own so that a module's state holds what that
+/// module uses. Made once by the composition root.
+#[derive(Clone)]
+pub struct Stores {
+    pub health: Arc<dyn Health>,
+    pub province: Arc<dyn ProvinceStore>,
+    pub identity: Arc<dyn IdentityStore>,
+    pub catalogue: Arc<dyn CatalogueStore>,
+    pub dossiers: Arc<dyn DossierStore>,
+    pub ledger: Arc<dyn LedgerStore>,
+    pub notify: Arc<dyn NotifyStore>,
+    pub documents: Arc<dyn DocumentStore>,
+    pub ioc: Arc<dyn IocStore>,
+}
+
+impl Stores {
+    /// The platform's ports from one backend, and the modules' ports that live in their own
+    /// store crates (the operations centre's, `tinhso-ioc-store`) on the same engine.
+    pub fn of<S: Store>(backend: Arc<S>, ioc: Arc<dyn IocStore>) -> Self {
+        Self {
+            health: backend.clone(),
+            province: backend.clone(),
+            identity: backend.clone(),
+            catalogue: backend.clone(),
+            dossiers: backend.clone(),
+            ledger: backend.clone(),
+            notify: backend.clone(),
+            documents: backend,
+            ioc,
+        }
+    }
+}
