@@ -273,9 +273,12 @@ impl DossierCode {
         }
     }
 
-    /// The code of number `seq` received by `agency` on `day` (1 to 9,999).
+    /// A desk's numbers per day: the national format has four digits.
+    pub const MAX_DAILY: u32 = 9999;
+
+    /// The code of number `seq` received by `agency` on `day` (1 to `MAX_DAILY`).
     pub fn new(agency: &AgencyCode, day: chrono::NaiveDate, seq: u32) -> Option<Self> {
-        (1..=9999).contains(&seq).then(|| Self(format!("{agency}-{}-{seq:04}", day.format("%y%m%d"))))
+        (1..=Self::MAX_DAILY).contains(&seq).then(|| Self(format!("{agency}-{}-{seq:04}", day.format("%y%m%d"))))
     }
 }
 

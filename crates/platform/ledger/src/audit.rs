@@ -4,7 +4,7 @@
 //! ledger checks that the stored columns agree, so hiding an event from a history or showing an
 //! internal one is found like an edit.
 
-use crate::chain::{Break, Hash, Link, Verifier};
+use crate::chain::{Break, Link, Verifier};
 
 /// What a module's payloads say about themselves.
 pub trait Labels {
@@ -51,13 +51,10 @@ impl<L: Labels> Audit<L> {
     }
 }
 
-/// The hash the chain starts from, for stores that keep a head row.
-pub const START: Hash = crate::chain::GENESIS;
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chain::hash;
+    use crate::chain::{hash, GENESIS};
 
     /// Payloads are `{"kind":"…"}`; `secret` events are internal.
     struct Kinds;
@@ -73,7 +70,7 @@ mod tests {
     }
 
     fn chain(kinds: &[&str]) -> Vec<(Link, Vec<u8>)> {
-        let mut prev = START;
+        let mut prev = GENESIS;
         kinds
             .iter()
             .enumerate()

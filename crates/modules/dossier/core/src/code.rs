@@ -3,11 +3,9 @@
 use chrono::NaiveDate;
 use tinhso_kernel::ids::{AgencyCode, DossierCode};
 
-pub const MAX_DAILY: u32 = 9999;
-
 /// The code of the `seq`-th dossier (from 1) received by `agency` on `day`.
 pub fn dossier_code(agency: &AgencyCode, day: NaiveDate, seq: u32) -> Option<DossierCode> {
-    DossierCode::new(agency, day, seq).filter(|_| seq <= MAX_DAILY)
+    DossierCode::new(agency, day, seq)
 }
 
 /// Splits a dossier code into agency, day and sequence; `None` if it has another shape.
