@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tinhso_dossier::{ApplicantType, Channel, Event, EventKind};
 use tinhso_kernel::ids::{AgencyCode, ProcedureCode};
-use tinhso_store::{DossierStore, IdentityStore, NewDossier, ProvinceStore};
+use tinhso_store::NewDossier;
 
 const CITIZEN: &str = "0912345678";
 const DESK: &str = "tiepnhan@tinhso.local";
@@ -33,10 +33,10 @@ const COMMUNE_PROCEDURE: &str = "1.004884";
 
 /// Stores `n` dossiers through the real store (codes, chained events), spread over a year.
 async fn bulk_load(db: &Path, n: usize) -> Result<(u64, Vec<String>)> {
-    let store = tinhso_store_sqlite::SqliteStore::open(db, tinhso_store::projections::standard()).await?;
-    let accounts = store.accounts().await?;
+    let store = tinhso::db::sqlite(db).await?;
+    let accounts = store.identity.accounts().await?;
     let citizen = accounts.iter().find(|a| a.login == CITIZEN).ok_or_else(|| anyhow!("no demo citizen"))?.id;
-    let agencies = store.agencies().await?;
+    let agencies = store.province.agencies().await?;
     let centre =
         agencies.iter().find(|a| a.name.starts_with("Trung tâm")).ok_or_else(|| anyhow!("no centre"))?.code.clone();
     let justice = agencies.iter().find(|a| a.name == "Sở Tư pháp").ok_or_else(|| anyhow!("no justice"))?.code.clone();
@@ -93,12 +93,13 @@ async fn bulk_load(db: &Path, n: usize) -> Result<(u64, Vec<String>)> {
                 (new, events)
             })
             .collect();
-        done += store.import_dossiers(&items).await?;
+        done += store.dossiers.import_dossiers(&items).await?;
         if done % 100_000 == 0 || done == n {
             eprintln!("  stored {done} dossiers ({:.0} s)", started.elapsed().as_secs_f64());
         }
     }
     let codes = store
+        .dossiers
         .dossiers(&tinhso_store::DossierQuery { applicant: Some(citizen), limit: 2000, ..Default::default() })
         .await?
         .into_iter()
@@ -217,11 +218,11 @@ async fn reuse_codes(data: &Path, reuse: bool) -> Result<Option<Vec<String>>> {
     if !reuse || !db.exists() {
         return Ok(None);
     }
-    let store = tinhso_store_sqlite::SqliteStore::open(&db, tinhso_store::projections::standard()).await?;
-    let accounts = store.accounts().await?;
+    let store = tinhso::db::sqlite(&db).await?;
+    let accounts = store.identity.accounts().await?;
     let citizen = accounts.iter().find(|a| a.login == CITIZEN).ok_or_else(|| anyhow!("no demo citizen"))?.id;
     let q = tinhso_store::DossierQuery { applicant: Some(citizen), limit: 2000, ..Default::default() };
-    Ok(Some(store.dossiers(&q).await?.into_iter().map(|d| d.code.to_string()).collect()))
+    Ok(Some(store.dossiers.dossiers(&q).await?.into_iter().map(|d| d.code.to_string()).collect()))
 }
 
 pub async fn run(a: Args<'_>) -> Result<()> {

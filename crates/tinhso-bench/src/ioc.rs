@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use tinhso_dossier::deadline::Timeliness;
 use tinhso_dossier::{ApplicantType, Channel, Event, EventKind, Rating, ReturnMethod};
 use tinhso_kernel::ids::{AgencyCode, ProcedureCode};
-use tinhso_store::{DossierStore, IdentityStore, NewDossier, ProvinceStore};
+use tinhso_store::NewDossier;
 
 const LEADER: &str = "lanhdao@tinhso.local";
 const PASSWORD: &str = "TuyenQuang-demo-2025";
@@ -23,10 +23,10 @@ const PASSWORD: &str = "TuyenQuang-demo-2025";
 /// timeliness, returned, some rated) through the store, so aggregates are kept as in
 /// production. Returns seconds taken.
 async fn bulk_load(db: &Path, n: usize) -> Result<u64> {
-    let store = tinhso_store_sqlite::SqliteStore::open(db, tinhso_store::projections::standard()).await?;
-    let accounts = store.accounts().await?;
+    let store = tinhso::db::sqlite(db).await?;
+    let accounts = store.identity.accounts().await?;
     let citizen = accounts.iter().find(|a| a.login == "0912345678").ok_or_else(|| anyhow!("no citizen"))?.id;
-    let agencies = store.agencies().await?;
+    let agencies = store.province.agencies().await?;
     let centre =
         agencies.iter().find(|a| a.name.starts_with("Trung tâm")).ok_or_else(|| anyhow!("no centre"))?.code.clone();
     let justice = agencies.iter().find(|a| a.name == "Sở Tư pháp").ok_or_else(|| anyhow!("no justice"))?.code.clone();
@@ -97,7 +97,7 @@ async fn bulk_load(db: &Path, n: usize) -> Result<u64> {
                 (new, events)
             })
             .collect();
-        done += store.import_dossiers(&items).await?;
+        done += store.dossiers.import_dossiers(&items).await?;
         if done % 500_000 == 0 || done == n {
             eprintln!("  stored {done} dossiers ({:.0} s)", started.elapsed().as_secs_f64());
         }

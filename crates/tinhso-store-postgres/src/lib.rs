@@ -1,53 +1,37 @@
-//! PostgreSQL backend: a connection pool, migrations under an advisory lock so that
-//! several `tinhso serve` processes can start against one database at once.
+//! The scale-out engine: PostgreSQL through a connection pool (`client`), migrations under an
+//! advisory lock so that several `tinhso serve` processes can start against one database at
+//! once. Module stores build on `client` and the platform's in-transaction writes
+//! (`ledger::append`, `outbox::enqueue`). Implements the platform's ports (province,
+//! identity, files, notify, ledger reads) itself.
+//!
+//! May depend on: the kernel, the policy, the ledger, the storage vocabulary; the dossier and
+//! ioc cores only for the one Rust step of the frozen pre-module migration sequence.
 
-mod dossier;
-mod inbox;
-mod ioc;
+mod alerts;
+pub mod ledger;
+pub mod migrate;
+pub mod outbox;
 mod rows;
 mod write;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use tinhso_catalogue::procedure::Procedure;
-use tinhso_dossier::tally::{Tally, TallyKey};
-use tinhso_dossier::{Dossier, Event};
-use tinhso_kernel::calendar::YearCalendar;
-use tinhso_kernel::ids::{AccountId, AgencyCode, DossierCode, PersonalId, Sha256};
+use tinhso_kernel::ids::{AccountId, AgencyCode, PersonalId, Sha256};
 use tinhso_kernel::province::{Agency, Province, Unit};
 use tinhso_policy::Role;
 use tinhso_store::codec::from_json;
-use tinhso_store::plan::Projections;
+use tinhso_store::migrate::Migrations;
 use tinhso_store::{
-    event_from_link, file_kind, file_purpose, Account, AttachedFile, Attachment, AuditAnchors, AuditRow,
-    CatalogueStore, Document, DocumentStore, DossierQuery, DossierStore, Health, IdentityStore, InboxMessage,
-    LedgerStore, NewAccount, NewDossier, Notification, NotifyStore, PendingEmail, ProvinceSetup, ProvinceStore,
-    RawDossier, Result, Session, StoreError, StoredEvent, StoredFile,
+    Account, AuditAnchors, AuditRow, Document, DocumentStore, Health, IdentityStore, InboxMessage, LedgerStore,
+    NewAccount, Notification, NotifyStore, PendingEmail, ProvinceSetup, ProvinceStore, Result, Session, StoreError,
+    StoredFile,
 };
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
-const MIGRATIONS: &[(i64, &str)] = &[
-    (1, include_str!("../migrations/0001_foundation.sql")),
-    (2, include_str!("../migrations/0002_dossiers.sql")),
-    (3, include_str!("../migrations/0003_files.sql")),
-    (4, include_str!("../migrations/0004_inbox.sql")),
-    (5, include_str!("../migrations/0005_email.sql")),
-    (6, include_str!("../migrations/0006_accounts.sql")),
-    (7, include_str!("../migrations/0007_ioc.sql")),
-    (8, include_str!("../migrations/0008_alerts.sql")),
-    (9, include_str!("../migrations/0009_lean_writes.sql")),
-    (10, include_str!("../migrations/0010_inbox_tally.sql")),
-    (11, include_str!("../migrations/0011_ioc_members.sql")),
-];
-/// Arbitrary key of the advisory lock that serialises migrations.
-const MIGRATION_LOCK: i64 = 0x7469_6e68_736f;
-
 pub struct PgStore {
     pool: Pool,
-    /// Read models kept in each dossier write's transaction, as the composition root registered them.
-    projections: Projections,
 }
 
 pub fn map_err(e: tokio_postgres::Error) -> StoreError {
@@ -63,14 +47,14 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
 }
 
 impl PgStore {
-    /// Connects with a `postgres://` URL and migrates; every dossier write keeps `projections`
-    /// in its transaction.
-    pub async fn connect(url: &str, max_connections: usize, projections: Projections) -> Result<Self> {
+    /// Connects with a `postgres://` URL and applies `schema`: the platform's and the modules'
+    /// migrations, in the order the composition root lists them.
+    pub async fn connect(url: &str, max_connections: usize, schema: Vec<Migrations>) -> Result<Self> {
         let config: tokio_postgres::Config = url.parse().map_err(backend)?;
         let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager).max_size(max_connections).build().map_err(backend)?;
-        let store = Self { pool, projections };
-        store.migrate().await?;
+        let store = Self { pool };
+        migrate::run(&mut store.client().await?, &schema).await?;
         Ok(store)
     }
 
@@ -79,42 +63,9 @@ impl PgStore {
     }
 
     /// Records stored as one JSON `body` column, in the query's order.
-    async fn json_bodies<T: serde::de::DeserializeOwned>(&self, sql: &str) -> Result<Vec<T>> {
+    pub async fn json_bodies<T: serde::de::DeserializeOwned>(&self, sql: &str) -> Result<Vec<T>> {
         let rows = self.client().await?.query(sql, &[]).await.map_err(map_err)?;
         rows.iter().map(|r| from_json(r.get::<_, &str>(0))).collect()
-    }
-
-    async fn migrate(&self) -> Result<()> {
-        let mut client = self.client().await?;
-        client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK]).await.map_err(map_err)?;
-        let result = async {
-            client
-                .batch_execute(
-                    "CREATE TABLE IF NOT EXISTS schema_migration (version BIGINT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)",
-                )
-                .await
-                .map_err(map_err)?;
-            for (version, sql) in MIGRATIONS {
-                let tx = client.transaction().await.map_err(map_err)?;
-                let done = tx
-                    .query_opt("SELECT 1 FROM schema_migration WHERE version = $1", &[version])
-                    .await
-                    .map_err(map_err)?
-                    .is_some();
-                if !done {
-                    tx.batch_execute(sql).await.map_err(map_err)?;
-                    if *version == 11 {
-                        dossier::members_of_stored_dossiers(&tx).await?;
-                    }
-                    tx.execute("INSERT INTO schema_migration VALUES ($1, now())", &[version]).await.map_err(map_err)?;
-                }
-                tx.commit().await.map_err(map_err)?;
-            }
-            Ok(())
-        }
-        .await;
-        client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]).await.map_err(map_err)?;
-        result
     }
 }
 
@@ -298,203 +249,6 @@ impl IdentityStore for PgStore {
 }
 
 #[async_trait]
-impl CatalogueStore for PgStore {
-    async fn procedures(&self) -> Result<Vec<Procedure>> {
-        self.json_bodies("SELECT body::text FROM procedure ORDER BY code").await
-    }
-
-    async fn upsert_procedures(&self, procedures: &[Procedure]) -> Result<usize> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(map_err)?;
-        let out = write::upsert_procedures(&tx, procedures).await?;
-        tx.commit().await.map_err(map_err)?;
-        Ok(out)
-    }
-
-    async fn calendar_years(&self) -> Result<Vec<YearCalendar>> {
-        self.json_bodies("SELECT body::text FROM calendar_year ORDER BY year").await
-    }
-
-    async fn read_model_revision(&self) -> Result<String> {
-        let row = self
-            .client()
-            .await?
-            .query_one(
-                "SELECT (SELECT count(*) || '/' || coalesce(max(updated_at)::text, '') FROM procedure)
-                 || '/' || (SELECT count(*) || '/' || coalesce(max(updated_at)::text, '') FROM calendar_year)",
-                &[],
-            )
-            .await
-            .map_err(map_err)?;
-        Ok(row.get(0))
-    }
-
-    async fn put_calendar_year(&self, year: &YearCalendar) -> Result<()> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(map_err)?;
-        let out = write::put_calendar_year(&tx, year).await?;
-        tx.commit().await.map_err(map_err)?;
-        Ok(out)
-    }
-}
-
-#[async_trait]
-impl DossierStore for PgStore {
-    async fn submit_dossier(&self, new: &NewDossier) -> Result<Dossier> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(map_err)?;
-        let d = dossier::submit(&tx, new, &self.projections).await?;
-        tx.commit().await.map_err(map_err)?;
-        Ok(d)
-    }
-
-    async fn append_event(
-        &self,
-        before: &Dossier,
-        event: &Event,
-        next: &Dossier,
-        notify: &[Notification],
-        files: &[Attachment],
-    ) -> Result<()> {
-        let plan = tinhso_store::plan::append(before, event, next, notify, files, &self.projections);
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(map_err)?;
-        dossier::execute(&tx, &plan).await?;
-        tx.commit().await.map_err(map_err)
-    }
-
-    async fn events_by_dossier(&self, after: Option<&str>, dossiers: usize) -> Result<tinhso_store::EventPage> {
-        self.events_by_dossier_q(after, dossiers).await
-    }
-
-    async fn open_dossiers_of(&self, agency: &AgencyCode, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {
-        self.open_dossiers_of_q(agency, until, limit).await
-    }
-
-    async fn inbox_counts(&self, agency: Option<&AgencyCode>) -> Result<Vec<(TallyKey, i64)>> {
-        self.inbox_counts_q(agency).await
-    }
-
-    async fn inbox_tally(&self) -> Result<Tally> {
-        self.inbox_tally_q().await
-    }
-
-    async fn import_dossiers(&self, items: &[(NewDossier, Vec<Event>)]) -> Result<usize> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(map_err)?;
-        for (new, events) in items {
-            dossier::import(&tx, new, events, &self.projections).await?;
-        }
-        tx.commit().await.map_err(map_err)?;
-        Ok(items.len())
-    }
-
-    async fn dossier_raw(&self, code: &DossierCode) -> Result<Option<RawDossier>> {
-        let code = code.as_str();
-        let row = self
-            .client()
-            .await?
-            .query_opt("SELECT body::text, form::text, applicant_phone FROM dossier WHERE code = $1", &[&code])
-            .await
-            .map_err(map_err)?;
-        row.map(|r| Ok(RawDossier { body: r.get(0), form: r.get(1), applicant_phone: r.get(2) })).transpose()
-    }
-
-    async fn dossier_events(&self, code: &DossierCode) -> Result<Vec<StoredEvent>> {
-        let code = code.as_str();
-        let rows = self
-            .client()
-            .await?
-            .query(
-                &format!("SELECT {} FROM dossier_event WHERE dossier_code = $1 ORDER BY id", dossier::LINK_COLUMNS),
-                &[&code],
-            )
-            .await
-            .map_err(map_err)?;
-        rows.iter()
-            .map(|r| {
-                let (link, _, public) = dossier::link(r);
-                Ok(StoredEvent { id: link.id, event: event_from_link(&link)?, dossier: link.dossier, public })
-            })
-            .collect()
-    }
-
-    async fn dossier_bodies(&self, q: &DossierQuery) -> Result<Vec<String>> {
-        let states: Vec<&str> = q.states.iter().map(|s| s.key()).collect();
-        let (limit, offset) = (q.limit.max(1) as i64, q.offset as i64);
-        let filter = "($1::bigint IS NULL OR applicant_id = $1) AND (cardinality($2::text[]) = 0 OR state = ANY($2))";
-        let order = "ORDER BY submitted_at DESC, code DESC";
-        let client = self.client().await?;
-        let rows = match &q.agency {
-            // Two index-ordered scans cut at limit + offset, merged: no sort of a whole desk.
-            Some(agency) => {
-                let side = |col: &str| {
-                    format!(
-                        "(SELECT code, submitted_at, body FROM dossier WHERE {col} = $3::text AND {filter} {order} LIMIT $4::bigint + $5::bigint)"
-                    )
-                };
-                let sql = format!(
-                    "SELECT body::text FROM ({} UNION {}) d {order} LIMIT $4 OFFSET $5",
-                    side("receiving_agency"),
-                    side("competent_agency")
-                );
-                client.query(&sql, &[&q.applicant, &states, &agency.as_str(), &limit, &offset]).await
-            }
-            None => {
-                let sql = format!("SELECT body::text FROM dossier WHERE {filter} {order} LIMIT $3 OFFSET $4");
-                client.query(&sql, &[&q.applicant, &states, &limit, &offset]).await
-            }
-        }
-        .map_err(map_err)?;
-        Ok(rows.iter().map(|r| r.get(0)).collect())
-    }
-
-    async fn dossier_files(&self, code: &DossierCode) -> Result<Vec<AttachedFile>> {
-        let code = code.as_str();
-        let rows = self
-            .client()
-            .await?
-            .query(
-                "SELECT f.sha256, f.name, f.purpose, f.component, b.size, b.mime, f.created_at FROM dossier_file f
-                 JOIN file_blob b ON b.sha256 = f.sha256 WHERE f.dossier_code = $1 ORDER BY f.id",
-                &[&code],
-            )
-            .await
-            .map_err(map_err)?;
-        rows.iter()
-            .map(|r| {
-                Ok(AttachedFile {
-                    attachment: Attachment {
-                        sha256: tinhso_store::sha256(r.get(0))?,
-                        name: r.get(1),
-                        purpose: file_purpose(r.get(2))?,
-                        component: r.get::<_, Option<i32>>(3).and_then(|c| u16::try_from(c).ok()),
-                    },
-                    size: r.get::<_, i64>(4) as u64,
-                    kind: file_kind(r.get(5))?,
-                    created_at: r.get(6),
-                })
-            })
-            .collect()
-    }
-
-    async fn open_dossiers_due(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {
-        let rows = self
-            .client()
-            .await?
-            .query(
-                "SELECT body::text FROM dossier
-                 WHERE state IN ('received', 'processing', 'payment_requested') AND due_on <= $1
-                 ORDER BY due_on LIMIT $2",
-                &[&until, &(limit as i64)],
-            )
-            .await
-            .map_err(map_err)?;
-        rows.iter().map(|r| from_json(r.get::<_, &str>(0))).collect()
-    }
-}
-
-#[async_trait]
 impl LedgerStore for PgStore {
     async fn audit_page(&self, after: i64, limit: usize) -> Result<Vec<AuditRow>> {
         let client = self.client().await?;
@@ -509,7 +263,7 @@ impl LedgerStore for PgStore {
         Ok(rows
             .iter()
             .map(|r| {
-                let (link, hash, public) = dossier::link(r);
+                let (link, hash, public) = rows::link(r);
                 AuditRow { link, hash, kind: r.get(7), public }
             })
             .collect())
@@ -678,15 +432,5 @@ impl DocumentStore for PgStore {
             .await
             .map_err(map_err)?;
         rows.iter().map(rows::document).collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    /// Every file in migrations/ is registered, in order.
-    #[test]
-    fn all_migration_files_are_registered() {
-        let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"));
-        assert_eq!(tinhso_store::check_migration_files(dir, super::MIGRATIONS.len()), Ok(()));
     }
 }

@@ -60,3 +60,18 @@ pub fn document(r: &Row) -> Result<Document> {
         created_at: r.get(4),
     })
 }
+
+/// A ledger entry: its link, stored hash and visibility.
+pub fn link(r: &tokio_postgres::Row) -> (tinhso_ledger::chain::Link, Vec<u8>, bool) {
+    (
+        tinhso_ledger::chain::Link {
+            id: r.get(0),
+            dossier: r.get(1),
+            at: r.get(2),
+            actor: r.get(3),
+            payload: r.get(4),
+        },
+        r.get(5),
+        r.get(6),
+    )
+}

@@ -2,12 +2,9 @@
 
 use crate::map_err;
 use deadpool_postgres::Transaction;
-use tinhso_catalogue::procedure::Procedure;
-use tinhso_kernel::calendar::YearCalendar;
 use tinhso_kernel::ids::AccountId;
-use tinhso_store::codec::{key, to_json};
+use tinhso_store::codec::key;
 use tinhso_store::{NewAccount, ProvinceSetup, Result, StoreError};
-use tokio_postgres::types::Json;
 
 pub async fn setup(tx: &Transaction<'_>, setup: &ProvinceSetup) -> Result<()> {
     // Serialise concurrent set-ups; the loser sees the winner's province.
@@ -61,10 +58,6 @@ pub async fn setup(tx: &Transaction<'_>, setup: &ProvinceSetup) -> Result<()> {
     for a in &setup.accounts {
         insert_account(tx, a).await?;
     }
-    upsert_procedures(tx, &setup.procedures).await?;
-    for y in &setup.calendar_years {
-        put_calendar_year(tx, y).await?;
-    }
     Ok(())
 }
 
@@ -85,32 +78,4 @@ pub async fn insert_account(tx: &Transaction<'_>, a: &NewAccount) -> Result<Acco
         .await
         .map_err(map_err)?;
     Ok(row.get(0))
-}
-
-pub async fn upsert_procedures(tx: &Transaction<'_>, procedures: &[Procedure]) -> Result<usize> {
-    let st = tx
-        .prepare(
-            "INSERT INTO procedure (code, name, field, online_level, body, updated_at)
-             VALUES ($1, $2, $3, $4, $5::text::jsonb, clock_timestamp())
-             ON CONFLICT (code) DO UPDATE SET name = excluded.name, field = excluded.field,
-             online_level = excluded.online_level, body = excluded.body, updated_at = excluded.updated_at",
-        )
-        .await
-        .map_err(map_err)?;
-    for p in procedures {
-        let body = to_json(p)?;
-        tx.execute(&st, &[&p.code.as_str(), &p.name, &p.field, &p.online_level.key(), &body]).await.map_err(map_err)?;
-    }
-    Ok(procedures.len())
-}
-
-pub async fn put_calendar_year(tx: &Transaction<'_>, year: &YearCalendar) -> Result<()> {
-    tx.execute(
-        "INSERT INTO calendar_year (year, body, updated_at) VALUES ($1, $2, clock_timestamp())
-         ON CONFLICT (year) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
-        &[&year.year, &Json(year)],
-    )
-    .await
-    .map_err(map_err)?;
-    Ok(())
 }

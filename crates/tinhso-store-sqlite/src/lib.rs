@@ -1,12 +1,18 @@
-//! The embedded default: SQLite in WAL mode with `synchronous=FULL`, so a commit that
-//! returned is on disk. One writer connection (SQLite allows one writer anyway) and a
-//! small pool of readers; every call runs on tokio's blocking pool.
+//! The embedded engine (the default): SQLite in WAL mode with `synchronous=FULL`, so a commit
+//! that returned is on disk. One writer connection (SQLite allows one writer anyway) with
+//! group commit (`write`), a small pool of readers (`read`); every call runs on tokio's
+//! blocking pool. Module stores build on `read`, `write`, `exec`, and the platform's
+//! in-transaction writes (`ledger::append`, `outbox::enqueue`); the migration runner applies
+//! the schema the composition root lists. Implements the platform's ports (province,
+//! identity, files, notify, ledger reads) itself.
+//!
+//! May depend on: the kernel, the policy, the ledger, the storage vocabulary; the dossier and
+//! ioc cores only for the one Rust step of the frozen pre-module migration sequence.
 
-mod dossier;
-mod inbox;
-mod ioc;
-mod list;
-mod migrate;
+mod alerts;
+pub mod ledger;
+pub mod migrate;
+pub mod outbox;
 mod rows;
 mod write;
 mod writer;
@@ -16,38 +22,35 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use tinhso_catalogue::procedure::Procedure;
-use tinhso_dossier::tally::{Tally, TallyKey};
-use tinhso_dossier::{Dossier, Event};
-use tinhso_kernel::calendar::YearCalendar;
-use tinhso_kernel::ids::{AccountId, AgencyCode, DossierCode, PersonalId, Sha256};
+use tinhso_kernel::ids::{AccountId, AgencyCode, PersonalId, Sha256};
 use tinhso_kernel::province::{Agency, Province, Unit};
 use tinhso_policy::Role;
-use tinhso_store::plan::Projections;
+use tinhso_store::migrate::Migrations;
 use tinhso_store::{
-    event_from_link, file_kind, file_purpose, Account, AttachedFile, Attachment, AuditAnchors, AuditRow,
-    CatalogueStore, Document, DocumentStore, DossierQuery, DossierStore, Health, IdentityStore, InboxMessage,
-    LedgerStore, NewAccount, NewDossier, Notification, NotifyStore, PendingEmail, ProvinceSetup, ProvinceStore,
-    RawDossier, Result, Session, StoreError, StoredEvent, StoredFile,
+    file_kind, Account, AuditAnchors, AuditRow, Document, DocumentStore, Health, IdentityStore, InboxMessage,
+    LedgerStore, NewAccount, Notification, NotifyStore, PendingEmail, ProvinceSetup, ProvinceStore, Result, Session,
+    StoreError, StoredFile,
 };
 
 /// Page cache of the write connection, in KiB.
 const WRITER_CACHE_KIB: u32 = 64 * 1024;
 /// Read connections kept open; about the number of requests served at once.
 const MAX_IDLE_READERS: usize = 32;
-const REVISION_SQL: &str = "SELECT (SELECT count(*) || '/' || coalesce(max(updated_at), '') FROM procedure)
-     || '/' || (SELECT count(*) || '/' || coalesce(max(updated_at), '') FROM calendar_year)";
 
 pub struct SqliteStore {
     path: PathBuf,
-    /// Read models kept in each dossier write's transaction, as the composition root registered them.
-    projections: Projections,
     writer: writer::Writer,
     readers: Arc<Mutex<Vec<Connection>>>,
 }
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
+}
+
+/// Runs a statement through the connection's statement cache: write paths repeat a few
+/// statements thousands of times a second, and parsing them each time showed in profiles.
+pub fn exec(tx: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<usize> {
+    tx.prepare_cached(sql).and_then(|mut st| st.execute(params)).map_err(map_err)
 }
 
 pub fn map_err(e: rusqlite::Error) -> StoreError {
@@ -83,9 +86,9 @@ fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) and migrates the database at `path`; every dossier write
-    /// keeps `projections` in its transaction.
-    pub async fn open(path: impl Into<PathBuf>, projections: Projections) -> Result<Self> {
+    /// Opens (creating if needed) the database at `path` and applies `schema`: the platform's
+    /// and the modules' migrations, in the order the composition root lists them.
+    pub async fn open(path: impl Into<PathBuf>, schema: Vec<Migrations>) -> Result<Self> {
         let path = path.into();
         let p = path.clone();
         let (writer, checkpointer) = tokio::task::spawn_blocking(move || -> Result<(Connection, Connection)> {
@@ -94,13 +97,13 @@ impl SqliteStore {
             // instead of being read back from the file on every batch; a migration that fills
             // an index from stored rows needs the same.
             conn.execute_batch(&format!("PRAGMA cache_size = -{WRITER_CACHE_KIB};")).map_err(backend)?;
-            migrate::run(&mut conn).map_err(backend)?;
+            migrate::run(&mut conn, &schema)?;
             Ok((conn, open(&p).map_err(backend)?))
         })
         .await
         .map_err(backend)??;
         let writer = writer::Writer::start(writer, checkpointer, &path).map_err(backend)?;
-        Ok(Self { path, projections, writer, readers: Arc::new(Mutex::new(Vec::new())) })
+        Ok(Self { path, writer, readers: Arc::new(Mutex::new(Vec::new())) })
     }
 
     pub async fn read<T, F>(&self, f: F) -> Result<T>
@@ -128,7 +131,7 @@ impl SqliteStore {
     }
 
     /// Records stored as one JSON `body` column, in the query's order.
-    async fn json_bodies<T: serde::de::DeserializeOwned>(&self, sql: &'static str) -> Result<Vec<T>> {
+    pub async fn json_bodies<T: serde::de::DeserializeOwned>(&self, sql: &'static str) -> Result<Vec<T>> {
         let bodies: Vec<String> = self
             .read(move |c| {
                 let mut st = c.prepare(sql)?;
@@ -328,148 +331,6 @@ impl IdentityStore for SqliteStore {
 
     async fn staff_with_role(&self, role: Role) -> Result<Vec<Account>> {
         self.staff_with_role_q(role).await
-    }
-}
-
-#[async_trait]
-impl CatalogueStore for SqliteStore {
-    async fn procedures(&self) -> Result<Vec<Procedure>> {
-        self.json_bodies("SELECT body FROM procedure ORDER BY code").await
-    }
-
-    async fn upsert_procedures(&self, procedures: &[Procedure]) -> Result<usize> {
-        let procedures = procedures.to_vec();
-        self.write(move |tx| write::upsert_procedures(tx, &procedures)).await
-    }
-
-    async fn calendar_years(&self) -> Result<Vec<YearCalendar>> {
-        self.json_bodies("SELECT body FROM calendar_year ORDER BY year").await
-    }
-
-    async fn read_model_revision(&self) -> Result<String> {
-        self.read(|c| c.query_row(REVISION_SQL, [], |r| r.get(0))).await
-    }
-
-    async fn put_calendar_year(&self, year: &YearCalendar) -> Result<()> {
-        let year = year.clone();
-        self.write(move |tx| write::put_calendar_year(tx, &year)).await
-    }
-}
-
-#[async_trait]
-impl DossierStore for SqliteStore {
-    async fn submit_dossier(&self, new: &NewDossier) -> Result<Dossier> {
-        let new = new.clone();
-        let projections = self.projections.clone();
-        self.write(move |tx| dossier::submit(tx, &new, &projections)).await
-    }
-
-    async fn append_event(
-        &self,
-        before: &Dossier,
-        event: &Event,
-        next: &Dossier,
-        notify: &[Notification],
-        files: &[Attachment],
-    ) -> Result<()> {
-        let plan = tinhso_store::plan::append(before, event, next, notify, files, &self.projections);
-        self.write(move |tx| dossier::execute(tx, &plan)).await
-    }
-
-    async fn events_by_dossier(&self, after: Option<&str>, dossiers: usize) -> Result<tinhso_store::EventPage> {
-        self.events_by_dossier_q(after, dossiers).await
-    }
-
-    async fn open_dossiers_of(&self, agency: &AgencyCode, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {
-        self.open_dossiers_of_q(agency, until, limit).await
-    }
-
-    async fn inbox_counts(&self, agency: Option<&AgencyCode>) -> Result<Vec<(TallyKey, i64)>> {
-        self.inbox_counts_q(agency).await
-    }
-
-    async fn inbox_tally(&self) -> Result<Tally> {
-        self.inbox_tally_q().await
-    }
-
-    async fn import_dossiers(&self, items: &[(NewDossier, Vec<Event>)]) -> Result<usize> {
-        let items = items.to_vec();
-        let projections = self.projections.clone();
-        self.write(move |tx| {
-            for (new, events) in &items {
-                dossier::import(tx, new, events, &projections)?;
-            }
-            Ok(items.len())
-        })
-        .await
-    }
-
-    async fn dossier_raw(&self, code: &DossierCode) -> Result<Option<RawDossier>> {
-        let code = code.to_string();
-        self.read(move |c| dossier::record(c, &code)).await
-    }
-
-    async fn dossier_events(&self, code: &DossierCode) -> Result<Vec<StoredEvent>> {
-        let code = code.to_string();
-        let links = self.read(move |c| dossier::links(c, &code)).await?;
-        links
-            .into_iter()
-            .map(|(link, public)| {
-                Ok(StoredEvent { id: link.id, event: event_from_link(&link)?, dossier: link.dossier, public })
-            })
-            .collect()
-    }
-
-    async fn dossier_bodies(&self, q: &DossierQuery) -> Result<Vec<String>> {
-        let q = q.clone();
-        self.read(move |c| list::bodies(c, &q)).await
-    }
-
-    async fn dossier_files(&self, code: &DossierCode) -> Result<Vec<AttachedFile>> {
-        let code = code.to_string();
-        type Row = (String, String, String, Option<u16>, i64, String, DateTime<Utc>);
-        let rows: Vec<Row> = self
-            .read(move |c| {
-                let mut st = c.prepare(
-                    "SELECT f.sha256, f.name, f.purpose, f.component, b.size, b.mime, f.created_at FROM dossier_file f
-                     JOIN file_blob b ON b.sha256 = f.sha256 WHERE f.dossier_code = ?1 ORDER BY f.id",
-                )?;
-                let rows = st.query_map([code], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
-                })?;
-                rows.collect()
-            })
-            .await?;
-        rows.into_iter()
-            .map(|(sha256, name, purpose, component, size, mime, created_at)| {
-                Ok(AttachedFile {
-                    attachment: Attachment {
-                        sha256: tinhso_store::sha256(&sha256)?,
-                        name,
-                        purpose: file_purpose(&purpose)?,
-                        component,
-                    },
-                    size: size as u64,
-                    kind: file_kind(&mime)?,
-                    created_at,
-                })
-            })
-            .collect()
-    }
-
-    async fn open_dossiers_due(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {
-        let bodies: Vec<String> = self
-            .read(move |c| {
-                let mut st = c.prepare_cached(
-                    "SELECT body FROM dossier INDEXED BY dossier_open_due
-                     WHERE state IN ('received', 'processing', 'payment_requested') AND due_on <= ?1
-                     ORDER BY due_on LIMIT ?2",
-                )?;
-                let rows = st.query_map(params![until, limit as i64], |r| r.get(0))?;
-                rows.collect()
-            })
-            .await?;
-        bodies.iter().map(|b| tinhso_store::codec::from_json(b)).collect()
     }
 }
 

@@ -1,79 +1,80 @@
-//! Forward-only migrations embedded in the binary, applied in one transaction each (SQL, then
-//! any Rust step the version needs).
+//! The migration runner: each module's forward-only migrations, in the order the composition
+//! root lists the modules, one transaction per migration, recorded as `(module, version)` in
+//! `module_migration`. A database made when the whole schema was one sequence is adopted once
+//! (see [`legacy`]).
 
-use rusqlite::{params, Connection, Transaction};
-use tinhso_dossier::Dossier;
-use tinhso_ioc::facts;
+mod legacy;
 
-const MIGRATIONS: &[(i64, &str)] = &[
-    (1, include_str!("../migrations/0001_foundation.sql")),
-    (2, include_str!("../migrations/0002_dossiers.sql")),
-    (3, include_str!("../migrations/0003_files.sql")),
-    (4, include_str!("../migrations/0004_inbox.sql")),
-    (5, include_str!("../migrations/0005_email.sql")),
-    (6, include_str!("../migrations/0006_accounts.sql")),
-    (7, include_str!("../migrations/0007_ioc.sql")),
-    (8, include_str!("../migrations/0008_alerts.sql")),
-    (9, include_str!("../migrations/0009_lean_writes.sql")),
-    (10, include_str!("../migrations/0010_append_only_submissions.sql")),
-    (11, include_str!("../migrations/0011_inbox_tally.sql")),
-    (12, include_str!("../migrations/0012_ioc_members.sql")),
-    (13, include_str!("../migrations/0013_tally_by_counter.sql")),
-];
+use crate::map_err;
+use rusqlite::{params, Connection, TransactionBehavior};
+use tinhso_store::migrate::{check_applied, check_sequence, Migration, Migrations};
+use tinhso_store::{Result, StoreError};
 
-/// What a migration needs beyond SQL: rules of the domain applied to rows already stored, in
-/// the migration's own transaction.
-fn rust_step(version: i64, tx: &Transaction) -> rusqlite::Result<()> {
-    match version {
-        12 => members_of_stored_dossiers(tx),
-        _ => Ok(()),
-    }
-}
-
-/// Fills `ioc_member` from the folded dossiers: the keys of each one's facts.
-fn members_of_stored_dossiers(tx: &Transaction) -> rusqlite::Result<()> {
-    let mut read = tx.prepare("SELECT code, body FROM dossier")?;
-    let mut insert = tx.prepare("INSERT INTO ioc_member (agency, measure, day, code) VALUES (?1, ?2, ?3, ?4)")?;
-    let mut rows = read.query([])?;
-    while let Some(row) = rows.next()? {
-        let code: String = row.get(0)?;
-        let body: String = row.get(1)?;
-        let d: Dossier =
-            serde_json::from_str(&body).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-        for k in facts(&d).keys() {
-            insert.execute(params![k.agency.as_str(), k.measure.key(), k.day, code])?;
+/// A platform piece whose tables are one migration so far.
+macro_rules! piece {
+    ($module:literal) => {
+        Migrations {
+            module: $module,
+            steps: &[Migration {
+                version: 1,
+                name: $module,
+                sql: include_str!(concat!("../migrations/", $module, "/0001_", $module, ".sql")),
+            }],
         }
-    }
-    Ok(())
+    };
 }
 
-pub fn run(conn: &mut Connection) -> rusqlite::Result<()> {
+/// The platform pieces' tables on this engine, in the order they depend on each other. The
+/// composition root lists them before the modules'.
+pub const PLATFORM: [Migrations; 5] =
+    [piece!("province"), piece!("identity"), piece!("files"), piece!("notify"), piece!("ledger")];
+
+pub fn run(conn: &mut Connection, modules: &[Migrations]) -> Result<()> {
+    for m in modules {
+        check_sequence(m).map_err(StoreError::Backend)?;
+    }
     conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
-    )?;
-    for (version, sql) in MIGRATIONS {
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let done: bool =
-            tx.query_row("SELECT EXISTS(SELECT 1 FROM schema_migration WHERE version = ?1)", [version], |r| r.get(0))?;
-        if !done {
-            tx.execute_batch(sql)?;
-            rust_step(*version, &tx)?;
+        "CREATE TABLE IF NOT EXISTS module_migration (
+             module TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, applied_at TEXT NOT NULL,
+             PRIMARY KEY (module, version))",
+    )
+    .map_err(map_err)?;
+    legacy::adopt(conn)?;
+    for m in modules {
+        let applied: Vec<u32> = {
+            let mut st = conn
+                .prepare("SELECT version FROM module_migration WHERE module = ?1 ORDER BY version")
+                .map_err(map_err)?;
+            let rows = st.query_map([m.module], |r| r.get(0)).map_err(map_err)?;
+            rows.collect::<rusqlite::Result<_>>().map_err(map_err)?
+        };
+        check_applied(m, &applied).map_err(StoreError::Backend)?;
+        for step in m.steps.iter().filter(|s| !applied.contains(&s.version)) {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(map_err)?;
+            tx.execute_batch(step.sql).map_err(|e| {
+                StoreError::Backend(format!("migration {} {:04}_{}: {e}", m.module, step.version, step.name))
+            })?;
             tx.execute(
-                "INSERT INTO schema_migration (version, applied_at) VALUES (?1, ?2)",
-                params![version, chrono::Utc::now().to_rfc3339()],
-            )?;
+                "INSERT INTO module_migration (module, version, name, applied_at) VALUES (?1, ?2, ?3, ?4)",
+                params![m.module, step.version, step.name, chrono::Utc::now().to_rfc3339()],
+            )
+            .map_err(map_err)?;
+            tx.commit().map_err(map_err)?;
         }
-        tx.commit()?;
     }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
-    /// Every file in migrations/ is registered, in order.
+    use super::PLATFORM;
+
+    /// Every file in each platform piece's folder is registered, in order, under its name.
     #[test]
     fn all_migration_files_are_registered() {
-        let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"));
-        assert_eq!(tinhso_store::check_migration_files(dir, super::MIGRATIONS.len()), Ok(()));
+        for m in &PLATFORM {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(m.module);
+            assert_eq!(tinhso_store::migrate::check_migration_files(&dir, m), Ok(()));
+        }
     }
 }

@@ -19,7 +19,7 @@ async fn group_commit_isolates_failed_writes() {
     let dir = std::env::temp_dir().join(format!("tinhso-gc-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let store =
-        std::sync::Arc::new(SqliteStore::open(dir.join("t.db"), tinhso_store::projections::standard()).await.unwrap());
+        std::sync::Arc::new(SqliteStore::open(dir.join("t.db"), crate::migrate::PLATFORM.to_vec()).await.unwrap());
     let mut tasks = Vec::new();
     for i in 0..300 {
         let store = store.clone();
@@ -40,7 +40,7 @@ async fn group_commit_isolates_failed_writes() {
     assert_eq!(store.accounts().await.unwrap().len(), 270);
     // Reopened from disk, everything acknowledged is there.
     drop(store);
-    let again = SqliteStore::open(dir.join("t.db"), tinhso_store::projections::standard()).await.unwrap();
+    let again = SqliteStore::open(dir.join("t.db"), crate::migrate::PLATFORM.to_vec()).await.unwrap();
     assert_eq!(again.accounts().await.unwrap().len(), 270);
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -52,7 +52,7 @@ async fn a_write_failing_half_way_undoes_only_itself() {
     let dir = std::env::temp_dir().join(format!("tinhso-half-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let store =
-        std::sync::Arc::new(SqliteStore::open(dir.join("t.db"), tinhso_store::projections::standard()).await.unwrap());
+        std::sync::Arc::new(SqliteStore::open(dir.join("t.db"), crate::migrate::PLATFORM.to_vec()).await.unwrap());
     store.write(|c| c.execute_batch("CREATE TABLE scratch (n INTEGER PRIMARY KEY)").map_err(map_err)).await.unwrap();
     let mut tasks = Vec::new();
     for n in 0..200i64 {

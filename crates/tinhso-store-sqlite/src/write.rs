@@ -3,10 +3,8 @@
 use crate::map_err;
 use chrono::Utc;
 use rusqlite::{params, Connection};
-use tinhso_catalogue::procedure::Procedure;
-use tinhso_kernel::calendar::YearCalendar;
 use tinhso_kernel::ids::AccountId;
-use tinhso_store::codec::{key, to_json};
+use tinhso_store::codec::key;
 use tinhso_store::{NewAccount, ProvinceSetup, Result, StoreError};
 
 pub fn setup(tx: &Connection, setup: &ProvinceSetup) -> Result<()> {
@@ -51,10 +49,6 @@ pub fn setup(tx: &Connection, setup: &ProvinceSetup) -> Result<()> {
     for a in &setup.accounts {
         insert_account(tx, a)?;
     }
-    upsert_procedures(tx, &setup.procedures)?;
-    for y in &setup.calendar_years {
-        put_calendar_year(tx, y)?;
-    }
     Ok(())
 }
 
@@ -74,30 +68,4 @@ pub fn insert_account(tx: &Connection, a: &NewAccount) -> Result<AccountId> {
     )
     .map_err(map_err)?;
     Ok(AccountId(tx.last_insert_rowid()))
-}
-
-pub fn upsert_procedures(tx: &Connection, procedures: &[Procedure]) -> Result<usize> {
-    let now = Utc::now();
-    let mut st = tx
-        .prepare(
-            "INSERT INTO procedure (code, name, field, online_level, body, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (code) DO UPDATE SET name = excluded.name, field = excluded.field,
-             online_level = excluded.online_level, body = excluded.body, updated_at = excluded.updated_at",
-        )
-        .map_err(map_err)?;
-    for p in procedures {
-        st.execute(params![p.code.as_str(), p.name, p.field, p.online_level.key(), to_json(p)?, now])
-            .map_err(map_err)?;
-    }
-    Ok(procedures.len())
-}
-
-pub fn put_calendar_year(tx: &Connection, year: &YearCalendar) -> Result<()> {
-    tx.execute(
-        "INSERT INTO calendar_year (year, body, updated_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (year) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
-        params![year.year, to_json(year)?, Utc::now()],
-    )
-    .map_err(map_err)?;
-    Ok(())
 }

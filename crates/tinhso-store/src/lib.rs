@@ -1,8 +1,12 @@
-//! The storage boundary. The web layer and the CLI talk to `dyn Store`; each backend
-//! (SQLite, PostgreSQL) lives in its own crate with its own migrations.
+//! The storage vocabulary: the ports (one small trait per platform piece and module, bundled
+//! as `Stores`), the records they carry, the write plans computed once for both engines, and
+//! the migration vocabulary. The engines (`tinhso-store-sqlite`, `tinhso-store-postgres`)
+//! implement the platform's ports; each module's store crate implements its own.
+//!
+//! May depend on: the kernel, the policy, the ledger and the modules' pure cores.
 
+pub mod migrate;
 pub mod plan;
-pub mod projections;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use tinhso_catalogue::procedure::Procedure;
@@ -42,8 +46,6 @@ pub struct ProvinceSetup {
     pub units: Vec<Unit>,
     pub agencies: Vec<Agency>,
     pub accounts: Vec<NewAccount>,
-    pub procedures: Vec<Procedure>,
-    pub calendar_years: Vec<YearCalendar>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -362,24 +364,6 @@ impl Notification {
             subject: self.subject.replace("{code}", code),
             body: self.body.replace("{code}", code),
         }
-    }
-}
-
-/// Checks that a backend's `migrations/` folder holds exactly `registered` files named
-/// `0001_…`, `0002_…` in order: a new file that was not registered would silently not run.
-#[allow(clippy::disallowed_methods)] // called by the backends' unit tests, never on the runtime
-pub fn check_migration_files(dir: &std::path::Path, registered: usize) -> std::result::Result<(), String> {
-    let mut files: Vec<String> = std::fs::read_dir(dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
-        .collect();
-    files.sort();
-    if files.len() != registered {
-        return Err(format!("{} migration files, {registered} registered: {files:?}", files.len()));
-    }
-    match files.iter().enumerate().find(|(i, f)| !f.starts_with(&format!("{:04}_", i + 1))) {
-        Some((_, f)) => Err(format!("{f} is out of sequence")),
-        None => Ok(()),
     }
 }
 

@@ -183,27 +183,21 @@ pub trait IocStore: Send + Sync + 'static {
     async fn put_ioc_entry(&self, entry: &IocEntry) -> Result<()>;
 }
 
-/// Every port of one backend: what a backend implements, and what the composition root splits
-/// into [`Stores`] for the modules. Nothing above the backends names this trait's methods
-/// through it: each module holds only the ports it uses.
-pub trait Store:
-    Health + ProvinceStore + IdentityStore + CatalogueStore + DossierStore + LedgerStore + NotifyStore + DocumentStore
-{
+/// The platform's ports one engine implements: what the composition root splits into
+/// [`Stores`], with the modules' ports from their own store crates. Nothing above the engines
+/// names this trait's methods through it: each module holds only the ports it uses.
+pub trait Platform: Health + ProvinceStore + IdentityStore + LedgerStore + NotifyStore + DocumentStore {}
+
+impl<T> Platform for T where T: Health + ProvinceStore + IdentityStore + LedgerStore + NotifyStore + DocumentStore {}
+
+/// The modules' ports, each from its module's store crate on the same engine.
+pub struct ModulePorts {
+    pub catalogue: Arc<dyn CatalogueStore>,
+    pub dossiers: Arc<dyn DossierStore>,
+    pub ioc: Arc<dyn IocStore>,
 }
 
-impl<T> Store for T where
-    T: Health
-        + ProvinceStore
-        + IdentityStore
-        + CatalogueStore
-        + DossierStore
-        + LedgerStore
-        + NotifyStore
-        + DocumentStore
-{
-}
-
-/// The ports of one backend, each held on its own so that a module's state holds what that
+/// The ports of one engine, each held on its own so that a module's state holds what that
 /// module uses. Made once by the composition root.
 #[derive(Clone)]
 pub struct Stores {
@@ -219,19 +213,18 @@ pub struct Stores {
 }
 
 impl Stores {
-    /// The platform's ports from one backend, and the modules' ports that live in their own
-    /// store crates (the operations centre's, `tinhso-ioc-store`) on the same engine.
-    pub fn of<S: Store>(backend: Arc<S>, ioc: Arc<dyn IocStore>) -> Self {
+    /// The platform's ports from one engine and the modules' ports on the same engine.
+    pub fn of<P: Platform>(platform: Arc<P>, modules: ModulePorts) -> Self {
         Self {
-            health: backend.clone(),
-            province: backend.clone(),
-            identity: backend.clone(),
-            catalogue: backend.clone(),
-            dossiers: backend.clone(),
-            ledger: backend.clone(),
-            notify: backend.clone(),
-            documents: backend,
-            ioc,
+            health: platform.clone(),
+            province: platform.clone(),
+            identity: platform.clone(),
+            ledger: platform.clone(),
+            notify: platform.clone(),
+            documents: platform,
+            catalogue: modules.catalogue,
+            dossiers: modules.dossiers,
+            ioc: modules.ioc,
         }
     }
 }

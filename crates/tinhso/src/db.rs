@@ -1,45 +1,94 @@
-//! Opens the store the options name: SQLite in the data directory by default, PostgreSQL by URL.
+//! Opens the store the options name: SQLite in the data directory by default, PostgreSQL by
+//! URL. This is where modules are registered with an engine: their migrations (after the
+//! platform's, in dependency order), their ports, and the projections of dossiers that other
+//! modules keep in each dossier write's transaction.
 
-use crate::DataArgs;
 use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tinhso_store::plan::Projections;
-use tinhso_store::Stores;
+use tinhso_store::migrate::Migrations;
+use tinhso_store::plan::{DossierProjection, Projections};
+use tinhso_store::{ModulePorts, Stores};
+use tinhso_store_postgres::PgStore;
+use tinhso_store_sqlite::SqliteStore;
 
 /// The read models every dossier write keeps in its own transaction: the operations centre's
 /// aggregates and drill-down index, and the staff inboxes' counters. A module that wants a
 /// projection of dossiers adds it here; the dossier write path never names them.
 pub fn projections() -> Projections {
-    tinhso_store::projections::standard()
+    Arc::from(vec![
+        Box::new(tinhso_ioc_store::OperationsCentre) as Box<dyn DossierProjection>,
+        Box::new(tinhso_dossier_store::InboxTally),
+    ])
 }
 
-pub async fn open(args: &DataArgs) -> Result<Stores> {
-    match args.database.as_deref() {
-        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-            let store = tinhso_store_postgres::PgStore::connect(url, 16, projections())
-                .await
-                .context("cannot connect to PostgreSQL")?;
-            let store = Arc::new(store);
-            Ok(Stores::of(store.clone(), Arc::new(tinhso_ioc_store::IocPg::new(store))))
-        }
+/// Every table of the platform on SQLite: the platform pieces', then each module's.
+pub fn sqlite_schema() -> Vec<Migrations> {
+    let mut out = tinhso_store_sqlite::migrate::PLATFORM.to_vec();
+    out.extend([
+        tinhso_catalogue_store::sqlite::MIGRATIONS,
+        tinhso_dossier_store::sqlite::MIGRATIONS,
+        tinhso_ioc_store::sqlite::MIGRATIONS,
+    ]);
+    out
+}
+
+/// Every table of the platform on PostgreSQL: the platform pieces', then each module's.
+pub fn postgres_schema() -> Vec<Migrations> {
+    let mut out = tinhso_store_postgres::migrate::PLATFORM.to_vec();
+    out.extend([
+        tinhso_catalogue_store::postgres::MIGRATIONS,
+        tinhso_dossier_store::postgres::MIGRATIONS,
+        tinhso_ioc_store::postgres::MIGRATIONS,
+    ]);
+    out
+}
+
+/// The platform on the SQLite database at `path` (created and migrated if needed).
+pub async fn sqlite(path: &Path) -> Result<Stores> {
+    let db = Arc::new(
+        SqliteStore::open(path, sqlite_schema()).await.with_context(|| format!("cannot open {}", path.display()))?,
+    );
+    let modules = ModulePorts {
+        catalogue: Arc::new(tinhso_catalogue_store::CatalogueSqlite::new(db.clone())),
+        dossiers: Arc::new(tinhso_dossier_store::DossierSqlite::new(db.clone(), projections())),
+        ioc: Arc::new(tinhso_ioc_store::IocSqlite::new(db.clone())),
+    };
+    Ok(Stores::of(db, modules))
+}
+
+/// The platform on the PostgreSQL database at `url` (migrated if needed), with a pool of
+/// `connections`.
+pub async fn postgres(url: &str, connections: usize) -> Result<Stores> {
+    let db =
+        Arc::new(PgStore::connect(url, connections, postgres_schema()).await.context("cannot connect to PostgreSQL")?);
+    let modules = ModulePorts {
+        catalogue: Arc::new(tinhso_catalogue_store::CataloguePg::new(db.clone())),
+        dossiers: Arc::new(tinhso_dossier_store::DossierPg::new(db.clone(), projections())),
+        ioc: Arc::new(tinhso_ioc_store::IocPg::new(db.clone())),
+    };
+    Ok(Stores::of(db, modules))
+}
+
+/// The store the command line names: `database` a `postgres://` URL, or empty (or
+/// `sqlite:<path>`) for SQLite, by default `tinhso.db` in the data directory `data`.
+pub async fn open(database: Option<&str>, data: &Path) -> Result<Stores> {
+    match database {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => postgres(url, 16).await,
         Some(url) if !url.is_empty() && !url.starts_with("sqlite:") => {
             bail!("--database must be a postgres:// URL, or empty for SQLite in the data directory")
         }
         other => {
             let path = match other.and_then(|u| u.strip_prefix("sqlite:")) {
-                Some(p) if !p.is_empty() => std::path::PathBuf::from(p.trim_start_matches("//")),
+                Some(p) if !p.is_empty() => PathBuf::from(p.trim_start_matches("//")),
                 _ => {
-                    tokio::fs::create_dir_all(&args.data)
+                    tokio::fs::create_dir_all(data)
                         .await
-                        .with_context(|| format!("cannot create data directory {}", args.data.display()))?;
-                    args.data.join("tinhso.db")
+                        .with_context(|| format!("cannot create data directory {}", data.display()))?;
+                    data.join("tinhso.db")
                 }
             };
-            let store = tinhso_store_sqlite::SqliteStore::open(&path, projections())
-                .await
-                .with_context(|| format!("cannot open {}", path.display()))?;
-            let store = Arc::new(store);
-            Ok(Stores::of(store.clone(), Arc::new(tinhso_ioc_store::IocSqlite::new(store))))
+            sqlite(&path).await
         }
     }
 }

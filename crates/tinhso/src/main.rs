@@ -2,7 +2,6 @@
 
 mod audit;
 mod catalogue_io;
-mod db;
 mod demo;
 mod ioc;
 mod sample_catalogue;
@@ -219,25 +218,25 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             serve(data, listen, secure_cookies, demo, smtp).await
         }
         Command::Init { data, province, admin } => {
-            let store = db::open(&data).await?;
+            let store = tinhso::db::open(data.database.as_deref(), &data.data).await?;
             seed::init_province(&store, &province, &admin).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Catalogue { action: CatalogueCommand::Import { data, file } } => {
-            let store = db::open(&data).await?;
+            let store = tinhso::db::open(data.database.as_deref(), &data.data).await?;
             catalogue_io::import(&store, &file).await
         }
         Command::Catalogue { action: CatalogueCommand::Export { data, file } } => {
-            let store = db::open(&data).await?;
+            let store = tinhso::db::open(data.database.as_deref(), &data.data).await?;
             catalogue_io::export(&store, &file).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Ioc { action: IocCommand::Check { data } } => {
-            let store = db::open(&data).await?;
+            let store = tinhso::db::open(data.database.as_deref(), &data.data).await?;
             ioc::check(&store).await
         }
         Command::Audit { action: AuditCommand::Verify { data } } => {
-            let store = db::open(&data).await?;
+            let store = tinhso::db::open(data.database.as_deref(), &data.data).await?;
             match audit::verify(&store).await? {
                 Ok((events, dossiers)) => {
                     println!(
@@ -275,7 +274,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 async fn calendar(data: &DataArgs) -> Result<tinhso_kernel::calendar::WorkingCalendar> {
-    let store = db::open(data).await?;
+    let store = tinhso::db::open(data.database.as_deref(), &data.data).await?;
     let mut years = seed::official_calendar_years()?;
     years.extend(store.catalogue.calendar_years().await?);
     Ok(tinhso_kernel::calendar::WorkingCalendar::new(years))
@@ -291,7 +290,7 @@ async fn serve(
     smtp: Option<tinhso_web::mail::SmtpConfig>,
 ) -> Result<ExitCode> {
     let started = std::time::Instant::now();
-    let store: Stores = db::open(&data).await?;
+    let store: Stores = tinhso::db::open(data.database.as_deref(), &data.data).await?;
     if store.province.province().await?.is_none() {
         let Some(dossiers) = demo else {
             bail!("chưa thiết lập tỉnh: chạy `tinhso init --province \"<tên tỉnh>\"` / no province: run `tinhso init`");

@@ -3,6 +3,7 @@
 pub use crate::sample_catalogue::demo_catalogue;
 use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
+use tinhso_catalogue::procedure::Procedure;
 use tinhso_kernel::calendar::YearCalendar;
 use tinhso_kernel::ids::{AgencyCode, PersonalId};
 use tinhso_kernel::province::{reform_date, Agency, AgencyKind, AgencyLevel, DivisionType, Province, Unit};
@@ -168,14 +169,7 @@ fn setup_for(raw: &RawProvince) -> Result<ProvinceSetup> {
             unit_code: Some(u.code),
         });
     }
-    Ok(ProvinceSetup {
-        province,
-        units,
-        agencies,
-        accounts: Vec::new(),
-        procedures: Vec::new(),
-        calendar_years: official_calendar_years()?,
-    })
+    Ok(ProvinceSetup { province, units, agencies, accounts: Vec::new() })
 }
 
 /// The province as it reads inside an agency's name: "tỉnh Tuyên Quang", "thành phố Huế".
@@ -191,6 +185,17 @@ fn formal_name(raw: &RawProvince) -> String {
 fn lower_first(s: &str) -> String {
     let mut c = s.chars();
     c.next().map(|f| f.to_lowercase().chain(c).collect()).unwrap_or_default()
+}
+
+/// Sets a province up: the catalogue's calendar and procedures first (idempotent upserts),
+/// the province model and its accounts last, in one transaction. The province existing is
+/// thus the sign that all of it was written; a set-up cut short is redone whole.
+async fn set_up(store: &Stores, setup: &ProvinceSetup, procedures: &[Procedure]) -> Result<(), StoreError> {
+    for year in official_calendar_years().map_err(|e| StoreError::Corrupt(e.to_string()))? {
+        store.catalogue.put_calendar_year(&year).await?;
+    }
+    store.catalogue.upsert_procedures(procedures).await?;
+    store.province.setup_province(setup).await
 }
 
 /// `tinhso init`: a province without demo data, and its first admin.
@@ -211,7 +216,7 @@ pub async fn init_province(store: &Stores, name: &str, admin: &str) -> Result<()
         agency: Some(code(&province_agency(raw.code))?),
         personal_id: None,
     });
-    store.province.setup_province(&setup).await?;
+    set_up(store, &setup, &[]).await?;
     println!(
         "Đã thiết lập {} với {} đơn vị hành chính cấp xã và {} cơ quan.",
         setup.province.name,
@@ -329,11 +334,9 @@ pub async fn demo(store: &Stores, dossiers: usize) -> Result<()> {
         a.personal_id = Some(PersonalId::parse("personal_id", &format!("0080{:02}{:06}", 70 + i % 30, 100 + i))?);
         setup.accounts.push(a);
     }
-    setup.procedures = demo_catalogue(pc)?;
-    match store.province.setup_province(&setup).await {
-        Ok(()) => {
-            tracing::info!(procedures = setup.procedures.len(), units = setup.units.len(), "demo province seeded")
-        }
+    let procedures = demo_catalogue(pc)?;
+    match set_up(store, &setup, &procedures).await {
+        Ok(()) => tracing::info!(procedures = procedures.len(), units = setup.units.len(), "demo province seeded"),
         // Another process set it up first (two servers starting on one PostgreSQL): its
         // transaction committed everything, so there is nothing left to do.
         Err(StoreError::Conflict(_)) => return Ok(()),
@@ -341,7 +344,7 @@ pub async fn demo(store: &Stores, dossiers: usize) -> Result<()> {
     }
     if dossiers > 0 {
         let started = std::time::Instant::now();
-        let n = demo_history(store, &raw, &setup, dossiers).await?;
+        let n = demo_history(store, &raw, &setup, &procedures, dossiers).await?;
         tracing::info!(
             dossiers = n,
             ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
@@ -367,7 +370,13 @@ fn demo_citizen_names() -> Vec<String> {
         .collect()
 }
 
-async fn demo_history(store: &Stores, raw: &RawProvince, setup: &ProvinceSetup, n: usize) -> Result<usize> {
+async fn demo_history(
+    store: &Stores,
+    raw: &RawProvince,
+    setup: &ProvinceSetup,
+    procedures: &[Procedure],
+    n: usize,
+) -> Result<usize> {
     let pc = raw.code;
     let ids: std::collections::HashMap<String, tinhso_kernel::ids::AccountId> =
         store.identity.accounts().await?.into_iter().map(|a| (a.login, a.id)).collect();
@@ -404,7 +413,7 @@ async fn demo_history(store: &Stores, raw: &RawProvince, setup: &ProvinceSetup, 
     let calendar = tinhso_kernel::calendar::WorkingCalendar::new(official_calendar_years()?);
     let world = crate::demo::World {
         calendar: &calendar,
-        procedures: &setup.procedures,
+        procedures,
         citizens: &citizens,
         staff: &staff,
         service_centre: centre,

@@ -4,7 +4,7 @@
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use serde_json::json;
-use std::sync::Arc;
+use tinhso_catalogue::procedure::Procedure;
 use tinhso_dossier::{apply, decide, Command, DossierState, Event, EventKind, Party};
 use tinhso_kernel::calendar::WorkingCalendar;
 use tinhso_kernel::ids::{AccountId, AgencyCode, DossierCode, ProcedureCode};
@@ -15,20 +15,15 @@ use tinhso_store::{
     Stores,
 };
 
-/// Opens a fresh store of each backend through the same constructors the composition root uses.
+/// Opens a fresh store of each backend through the composition root, as the server does.
 async fn sqlite() -> Stores {
     let dir = tinhso_testkit::server::fresh_data_dir().unwrap();
-    let store =
-        tinhso_store_sqlite::SqliteStore::open(dir.join("t.db"), tinhso_store::projections::standard()).await.unwrap();
-    let store = Arc::new(store);
-    Stores::of(store.clone(), Arc::new(tinhso_ioc_store::IocSqlite::new(store)))
+    tinhso::db::sqlite(&dir.join("t.db")).await.unwrap()
 }
 
 async fn postgres() -> Stores {
     let url = tinhso_testkit::server::fresh_pg_database().await.unwrap();
-    let store = tinhso_store_postgres::PgStore::connect(&url, 4, tinhso_store::projections::standard()).await.unwrap();
-    let store = Arc::new(store);
-    Stores::of(store.clone(), Arc::new(tinhso_ioc_store::IocPg::new(store)))
+    tinhso::db::postgres(&url, 4).await.unwrap()
 }
 
 macro_rules! port_suite {
@@ -84,12 +79,6 @@ fn setup() -> ProvinceSetup {
         parent: None,
         unit_code,
     };
-    let procedure = serde_json::from_value(json!({
-        "code": PROCEDURE, "name": "Đăng ký khai sinh", "field": "Hộ tịch", "levels": ["province"],
-        "competent_agency": {"agency": DEPT}, "processing_time": {"unit": "working_days", "value": 3},
-        "fee": {"amount_vnd": 0}, "online_level": "fully_online"
-    }))
-    .unwrap();
     ProvinceSetup {
         province: Province {
             code: 8,
@@ -104,9 +93,17 @@ fn setup() -> ProvinceSetup {
             a(COMMUNE, "UBND xã Yên Sơn", AgencyLevel::Commune, AgencyKind::PeoplesCommittee, Some(2269)),
         ],
         accounts: Vec::new(),
-        procedures: vec![procedure],
-        calendar_years: Vec::new(),
     }
+}
+
+/// The one procedure of the tests' catalogue, decided by the department.
+fn procedure() -> Procedure {
+    serde_json::from_value(json!({
+        "code": PROCEDURE, "name": "Đăng ký khai sinh", "field": "Hộ tịch", "levels": ["province"],
+        "competent_agency": {"agency": DEPT}, "processing_time": {"unit": "working_days", "value": 3},
+        "fee": {"amount_vnd": 0}, "online_level": "fully_online"
+    }))
+    .unwrap()
 }
 
 fn account(login: &str, name: &str, role: Role, agency_code: Option<&str>, pid: Option<&str>) -> NewAccount {
@@ -245,6 +242,7 @@ async fn identity(s: Stores) {
 
 async fn catalogue(s: Stores) {
     s.province.setup_province(&setup()).await.unwrap();
+    assert_eq!(s.catalogue.upsert_procedures(&[procedure()]).await.unwrap(), 1);
     let before = s.catalogue.read_model_revision().await.unwrap();
     let mut p = s.catalogue.procedures().await.unwrap().remove(0);
     p.name = "Đăng ký khai sinh (sửa)".into();

@@ -2,6 +2,10 @@
 //! their chained events, aggregates, member index and inbox tally; `tests/fixtures`, dumped from
 //! that release's SQLite file and PostgreSQL database) is opened by this build with no manual
 //! step: `tinhso audit verify` and `tinhso ioc check` pass on it, and the server serves it.
+//! The single migration sequence it was made with is adopted once by the per-module runner:
+//! the schema it ends with is compared, table by table, column by column, index by index and
+//! constraint by constraint, with the schema a fresh database gets from the modules'
+//! migrations.
 
 use tinhso_testkit::server::{fresh_data_dir, fresh_pg_database, run_cli};
 use tinhso_testkit::{Backend, TestServer};
@@ -50,7 +54,77 @@ async fn data_made_before_the_module_layout_upgrades_in_place_sqlite() {
     assert_eq!(broken, 0);
     conn.execute_batch("PRAGMA journal_mode = WAL;").unwrap();
     drop(conn);
-    upgraded(Backend::Sqlite, data, None).await;
+    upgraded(Backend::Sqlite, data.clone(), None).await;
+    let fresh = fresh_data_dir().unwrap().join("tinhso.db");
+    tinhso::db::sqlite(&fresh).await.unwrap();
+    let (old, new) = (sqlite_schema(&data.join("tinhso.db")), sqlite_schema(&fresh));
+    assert!(new.len() > 60, "the schema read is the whole schema: {new:#?}");
+    assert_same(&old, &new);
+    assert_eq!(sqlite_modules(&data.join("tinhso.db")), sqlite_modules(&fresh));
+}
+
+/// The two schemas list the same things; the failure names only what differs.
+fn assert_same(adopted: &[String], fresh: &[String]) {
+    let only_adopted: Vec<&String> = adopted.iter().filter(|l| !fresh.contains(l)).collect();
+    let only_fresh: Vec<&String> = fresh.iter().filter(|l| !adopted.contains(l)).collect();
+    assert!(
+        only_adopted.is_empty() && only_fresh.is_empty() && adopted.len() == fresh.len(),
+        "adopted and fresh schemas differ\nonly after adoption: {only_adopted:#?}\nonly when fresh: {only_fresh:#?}"
+    );
+}
+
+/// Tables (with columns, keys, foreign keys and rowid-ness) and indexes (with their
+/// definitions), whitespace-normalised, without the migration bookkeeping.
+fn sqlite_schema(path: &std::path::Path) -> Vec<String> {
+    let c = rusqlite::Connection::open(path).unwrap();
+    let rows = |sql: &str| -> Vec<String> {
+        let mut st = c.prepare(sql).unwrap();
+        let out = st
+            .query_map([], |r| {
+                let n = r.as_ref().column_count();
+                (0..n)
+                    .map(|i| {
+                        r.get::<_, rusqlite::types::Value>(i).map(|v| match v {
+                            rusqlite::types::Value::Null => "NULL".to_owned(),
+                            rusqlite::types::Value::Integer(i) => i.to_string(),
+                            rusqlite::types::Value::Real(f) => f.to_string(),
+                            rusqlite::types::Value::Text(t) => t,
+                            rusqlite::types::Value::Blob(b) => format!("{b:?}"),
+                        })
+                    })
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map(|v| v.join(" | "))
+            })
+            .unwrap();
+        out.map(|r| r.unwrap().split_whitespace().collect::<Vec<_>>().join(" ")).collect()
+    };
+    let tables = "m.type = 'table' AND m.name NOT IN ('module_migration') AND m.name NOT LIKE 'sqlite_%'";
+    let mut out = rows(&format!(
+        "SELECT 'table', m.name, m.sql LIKE '%WITHOUT ROWID' FROM sqlite_master m WHERE {tables} ORDER BY 2"
+    ));
+    out.extend(rows(&format!(
+        "SELECT 'column', m.name, p.cid, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk \
+         FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE {tables} ORDER BY 2, 3"
+    )));
+    out.extend(rows(&format!(
+        "SELECT 'fk', m.name, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete \
+         FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f WHERE {tables} ORDER BY 2, 3, 4"
+    )));
+    out.extend(rows(&format!(
+        "SELECT 'index', m.name, i.name, i.\"unique\", i.origin, i.partial \
+         FROM sqlite_master m JOIN pragma_index_list(m.name) i WHERE {tables} ORDER BY 2, 3"
+    )));
+    out.extend(rows(
+        "SELECT 'index sql', name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY 2",
+    ));
+    out
+}
+
+fn sqlite_modules(path: &std::path::Path) -> Vec<(String, i64)> {
+    let c = rusqlite::Connection::open(path).unwrap();
+    let mut st = c.prepare("SELECT module, version FROM module_migration ORDER BY module, version").unwrap();
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    rows.map(Result::unwrap).collect()
 }
 
 #[tokio::test]
@@ -60,5 +134,73 @@ async fn data_made_before_the_module_layout_upgrades_in_place_postgres() {
     tokio::spawn(conn);
     client.batch_execute(POSTGRES_DUMP).await.unwrap();
     drop(client);
-    upgraded(Backend::Postgres, fresh_data_dir().unwrap(), Some(url)).await;
+    upgraded(Backend::Postgres, fresh_data_dir().unwrap(), Some(url.clone())).await;
+    let fresh = fresh_pg_database().await.unwrap();
+    tinhso::db::postgres(&fresh, 2).await.unwrap();
+    let (old, new) = (postgres_schema(&url).await, postgres_schema(&fresh).await);
+    assert!(new.len() > 100, "the schema read is the whole schema: {new:#?}");
+    assert_same(&old, &new);
+    let legacy_table = "SELECT (to_regclass('schema_migration') IS NULL)::text";
+    assert_eq!(postgres_rows(&url, legacy_table).await, ["true"], "the old bookkeeping is dropped");
+    let modules = "SELECT module || ' ' || version FROM module_migration ORDER BY 1";
+    assert_eq!(postgres_rows(&url, modules).await, postgres_rows(&fresh, modules).await);
+}
+
+/// The first column of each row, as text.
+async fn postgres_rows(url: &str, sql: &str) -> Vec<String> {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(conn);
+    let rows = client.query(sql, &[]).await.unwrap();
+    rows.iter().map(|r| r.get::<_, Option<String>>(0).unwrap_or_default()).collect()
+}
+
+/// Columns, indexes (their definitions) and constraints (their definitions), without the
+/// migration bookkeeping.
+async fn postgres_schema(url: &str) -> Vec<String> {
+    let mut out = postgres_rows(
+        url,
+        "SELECT concat_ws(' | ', 'column', table_name, column_name, data_type, is_nullable, column_default)
+         FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> 'module_migration'
+         ORDER BY table_name, column_name",
+    )
+    .await;
+    out.extend(
+        postgres_rows(
+            url,
+            "SELECT concat_ws(' | ', 'index', indexname, indexdef) FROM pg_indexes
+             WHERE schemaname = 'public' AND tablename <> 'module_migration' ORDER BY indexname",
+        )
+        .await,
+    );
+    out.extend(
+        postgres_rows(
+            url,
+            "SELECT concat_ws(' | ', 'constraint', conrelid::regclass::text, conname, pg_get_constraintdef(oid))
+             FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+               AND conrelid::regclass::text <> 'module_migration' ORDER BY 1",
+        )
+        .await,
+    );
+    out
+}
+
+/// A database a newer build migrated (a module version this build does not know) is refused
+/// with the reason, not opened and guessed at.
+#[tokio::test]
+async fn a_database_from_a_newer_version_is_refused() {
+    let path = fresh_data_dir().unwrap().join("tinhso.db");
+    tinhso::db::sqlite(&path).await.unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute("INSERT INTO module_migration VALUES ('dossier', 2, 'future', '2030-01-01')", []).unwrap();
+    drop(conn);
+    let err = tinhso::db::sqlite(&path).await.err().map(|e| format!("{e:#}")).unwrap_or_default();
+    assert!(err.contains("dossier migration 2") && err.contains("newer"), "{err}");
+
+    let url = fresh_pg_database().await.unwrap();
+    tinhso::db::postgres(&url, 2).await.unwrap();
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(conn);
+    client.execute("INSERT INTO module_migration VALUES ('ioc', 7, 'future', now())", &[]).await.unwrap();
+    let err = tinhso::db::postgres(&url, 2).await.err().map(|e| format!("{e:#}")).unwrap_or_default();
+    assert!(err.contains("ioc migration 7") && err.contains("newer"), "{err}");
 }

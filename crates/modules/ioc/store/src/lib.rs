@@ -1,13 +1,32 @@
 //! The operations centre's storage (the `ioc` module's store): its port, `IocStore`, on each
-//! engine. Its tables (day and month aggregates, the drill-down member index, indicator entries)
-//! are written in each dossier write's transaction by the registered `OperationsCentre`
-//! projection and read here; nothing here touches another module's tables.
+//! engine, its tables' migrations, and its projection of dossiers. Its tables (day and month
+//! aggregates, the drill-down member index, indicator entries) are written in each dossier
+//! write's transaction by the `OperationsCentre` projection, which the composition root
+//! registers with the dossier store, and read here; nothing here touches another module's
+//! tables.
 //!
-//! May depend on: the kernel, the ioc core, the storage vocabulary (`tinhso-store`) and the
+//! May depend on: the kernel, the ioc and dossier cores, the storage vocabulary (`tinhso-store`) and the
 //! engines (`tinhso-store-sqlite`, `tinhso-store-postgres`).
 
 pub mod postgres;
+pub mod projection;
 pub mod sqlite;
 
 pub use postgres::IocPg;
+pub use projection::OperationsCentre;
 pub use sqlite::IocSqlite;
+
+/// The module's name in the migration ledger.
+pub const MODULE: &str = "ioc";
+
+#[cfg(test)]
+mod tests {
+    /// Every file in each engine's migrations folder is registered, in order, under its name.
+    #[test]
+    fn all_migration_files_are_registered() {
+        for (engine, m) in [("sqlite", crate::sqlite::MIGRATIONS), ("postgres", crate::postgres::MIGRATIONS)] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(engine);
+            assert_eq!(tinhso_store::migrate::check_migration_files(&dir, &m), Ok(()), "{engine}");
+        }
+    }
+}

@@ -8,6 +8,16 @@ use tinhso_store::{ioc_key, ioc_rows, monthly_rows, Grain, IocEntry, IocStore, M
 use tinhso_store_postgres::{map_err, PgStore};
 
 /// The operations centre's port on a PostgreSQL engine.
+/// The module's tables on PostgreSQL, oldest first.
+pub const MIGRATIONS: tinhso_store::migrate::Migrations = tinhso_store::migrate::Migrations {
+    module: crate::MODULE,
+    steps: &[tinhso_store::migrate::Migration {
+        version: 1,
+        name: "ioc",
+        sql: include_str!("../migrations/postgres/0001_ioc.sql"),
+    }],
+};
+
 pub struct IocPg {
     db: Arc<PgStore>,
 }

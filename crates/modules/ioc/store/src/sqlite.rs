@@ -13,6 +13,16 @@ use tinhso_store_sqlite::{map_err, SqliteStore};
 const CODE_MAX: &str = "~";
 
 /// The operations centre's port on an SQLite engine.
+/// The module's tables on SQLite, oldest first.
+pub const MIGRATIONS: tinhso_store::migrate::Migrations = tinhso_store::migrate::Migrations {
+    module: crate::MODULE,
+    steps: &[tinhso_store::migrate::Migration {
+        version: 1,
+        name: "ioc",
+        sql: include_str!("../migrations/sqlite/0001_ioc.sql"),
+    }],
+};
+
 pub struct IocSqlite {
     db: Arc<SqliteStore>,
 }

@@ -1,60 +1,17 @@
-//! Dossier writes and reads over one connection or transaction.
+//! Dossier writes over one transaction: a plan computed once by `tinhso_store::plan`,
+//! carried out here as SQL. The chain and the outbox are the platform's (its `ledger` and
+//! `outbox` write functions, in this same transaction).
 
-use crate::{map_err, rows};
 use chrono::Utc;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 use tinhso_dossier::code::dossier_code;
 use tinhso_dossier::deadline::local_date;
 use tinhso_dossier::{Dossier, Event, EventKind};
 use tinhso_kernel::ids::DossierCode;
-use tinhso_ledger::chain::{self, Hash, Link, GENESIS};
 use tinhso_store::codec::to_json;
 use tinhso_store::plan::{self, ColumnType, DossierPlan, DossierProjection, RowOp, RowWrite, Value};
-use tinhso_store::{chain_link, NewDossier, RawDossier, Result, StoreError, CHECKPOINT_EVERY};
-
-/// Runs a statement through the connection's statement cache: the write path repeats a few
-/// statements thousands of times a second, and parsing them each time showed in profiles.
-fn exec(tx: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<usize> {
-    tx.prepare_cached(sql).and_then(|mut st| st.execute(params)).map_err(map_err)
-}
-
-/// The chain's last event id and hash; the caller holds the write transaction (SQLite's
-/// single writer serialises appends, so ids stay gap-free).
-fn chain_head(tx: &Connection) -> Result<(i64, Hash)> {
-    let head: Option<(i64, Vec<u8>)> = tx
-        .prepare_cached("SELECT last_id, hash FROM chain_head WHERE one = 1")
-        .and_then(|mut st| st.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional())
-        .map_err(map_err)?;
-    match head {
-        Some((id, h)) => Ok((id, h.as_slice().try_into().map_err(|_| StoreError::Corrupt("chain head hash".into()))?)),
-        None => Ok((0, GENESIS)),
-    }
-}
-
-/// Writes `event` as the link after `head`; returns the new head.
-fn chain_write(tx: &Connection, (last, prev): (i64, Hash), code: &str, event: &Event) -> Result<(i64, Hash)> {
-    let id = last + 1;
-    let link = chain_link(id, code, event)?;
-    let hash = chain::hash(&prev, &link);
-    exec(tx,
-        "INSERT INTO dossier_event (id, dossier_code, at, actor, kind, public, payload, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![id, code, link.at, link.actor, event.kind.key(), event.kind.is_public(), link.payload, hash.to_vec()],
-    )?;
-    exec(
-        tx,
-        "INSERT INTO chain_head (one, last_id, hash) VALUES (1, ?1, ?2)
-         ON CONFLICT (one) DO UPDATE SET last_id = excluded.last_id, hash = excluded.hash",
-        params![id, hash.to_vec()],
-    )?;
-    if id % CHECKPOINT_EVERY == 0 {
-        exec(
-            tx,
-            "INSERT INTO chain_checkpoint (event_id, hash, created_at) VALUES (?1, ?2, ?3)",
-            params![id, hash.to_vec(), Utc::now()],
-        )?;
-    }
-    Ok((id, hash))
-}
+use tinhso_store::{chain_link, NewDossier, Result, StoreError};
+use tinhso_store_sqlite::{exec, ledger, map_err, outbox};
 
 /// Allocates the next dossier code of the receiving desk's day (gap-free, national format).
 fn allocate_code(tx: &Connection, submitted: &Event) -> Result<DossierCode> {
@@ -94,7 +51,7 @@ pub fn import(
 /// Carries out a write plan in the caller's transaction.
 pub fn execute(tx: &Connection, p: &DossierPlan) -> Result<()> {
     let d = &p.dossier;
-    let head = chain_head(tx)?;
+    let head = ledger::head(tx)?;
     match &p.row {
         // The dossier row names its first event, which is therefore not indexed by dossier.
         RowWrite::Insert { form, applicant_phone } => {
@@ -132,15 +89,13 @@ pub fn execute(tx: &Connection, p: &DossierPlan) -> Result<()> {
     let mut ids = Vec::with_capacity(p.events.len());
     let mut at = head;
     for e in &p.events {
-        at = chain_write(tx, at, d.code.as_str(), e)?;
+        let link = chain_link(at.0 + 1, d.code.as_str(), e)?;
+        at = ledger::append(tx, at, e.kind.key(), e.kind.is_public(), &link)?;
         ids.push(at.0);
     }
     for (i, n) in &p.notify {
         let event_id = ids.get(*i).copied().ok_or_else(|| StoreError::Corrupt("notification of no event".into()))?;
-        exec(tx,
-            "INSERT INTO outbox (account_id, dossier_code, event_id, subject, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![n.account_id, d.code.as_str(), event_id, n.subject, n.body, Utc::now()],
-        )?;
+        outbox::enqueue(tx, n, Some(d.code.as_str()), Some(event_id))?;
     }
     for op in &p.rows {
         row_op(tx, op)?;
@@ -262,39 +217,4 @@ fn set_state(tx: &Connection, code: &str, expected: u32, next: &Dossier) -> Resu
         return Err(StoreError::Conflict(format!("dossier {code} changed meanwhile")));
     }
     Ok(())
-}
-
-pub fn record(c: &Connection, code: &str) -> rusqlite::Result<Option<RawDossier>> {
-    c.prepare_cached("SELECT body, form, applicant_phone FROM dossier WHERE code = ?1")?
-        .query_row([code], |r| Ok(RawDossier { body: r.get(0)?, form: r.get(1)?, applicant_phone: r.get(2)? }))
-        .optional()
-}
-
-/// Links of the dossiers with rowids in `(after, last]`, by dossier then chain order: each
-/// dossier's first event through the dossier row, the others through their index.
-pub fn links_of_rowids(c: &Connection, after: i64, last: i64) -> rusqlite::Result<Vec<Link>> {
-    let mut st = c.prepare_cached(
-        "SELECT e.id, e.dossier_code, e.at, e.actor, e.payload
-         FROM dossier d JOIN dossier_event e ON e.id = d.first_event
-         WHERE d.rowid > ?1 AND d.rowid <= ?2
-         UNION ALL
-         SELECT e.id, e.dossier_code, e.at, e.actor, e.payload
-         FROM dossier d JOIN dossier_event e INDEXED BY dossier_event_later
-             ON e.dossier_code = d.code AND e.kind <> 'submitted'
-         WHERE d.rowid > ?1 AND d.rowid <= ?2 ORDER BY 2, 1",
-    )?;
-    let rows = st.query_map([after, last], rows::link)?;
-    rows.collect()
-}
-
-/// One dossier's events with their visibility, in chain order.
-pub fn links(c: &Connection, code: &str) -> rusqlite::Result<Vec<(Link, bool)>> {
-    let sql = "SELECT id, dossier_code, at, actor, payload, public FROM dossier_event";
-    let mut st = c.prepare_cached(&format!(
-        "{sql} WHERE id = (SELECT first_event FROM dossier WHERE code = ?1) \
-         UNION ALL {sql} INDEXED BY dossier_event_later WHERE dossier_code = ?1 AND kind <> 'submitted' \
-         ORDER BY id"
-    ))?;
-    let rows = st.query_map([code], |r| Ok((rows::link(r)?, r.get::<_, bool>(5)?)))?;
-    rows.collect()
 }

@@ -1,46 +1,20 @@
-//! Dossier writes and reads.
+//! Dossier writes over one transaction: a plan computed once by `tinhso_store::plan`,
+//! carried out here as SQL, projection rows batched per table in a global order (so that
+//! concurrent writers lock rows in the same order). The chain and the outbox are the
+//! platform's (its `ledger` and `outbox` write functions, in this same transaction).
 
-use crate::map_err;
 use deadpool_postgres::Transaction;
 use std::collections::BTreeMap;
 use tinhso_dossier::code::dossier_code;
 use tinhso_dossier::deadline::local_date;
 use tinhso_dossier::{Dossier, Event, EventKind};
 use tinhso_kernel::ids::DossierCode;
-use tinhso_ledger::chain::{self, Hash, Link};
 use tinhso_store::codec::to_json;
 use tinhso_store::plan::{
     self, ColumnType, CounterTable, DossierPlan, DossierProjection, RowOp, RowWrite, SetTable, Value,
 };
-use tinhso_store::projections::OperationsCentre;
-use tinhso_store::{chain_link, NewDossier, Result, StoreError, CHECKPOINT_EVERY};
-use tokio_postgres::Row;
-
-/// Appends one event to the chain. The head row is locked until commit, so concurrent
-/// servers append one at a time and ids stay gap-free.
-async fn chain_append(tx: &Transaction<'_>, code: &str, event: &Event) -> Result<i64> {
-    let head =
-        tx.query_one("SELECT last_id, hash FROM chain_head WHERE one = 1 FOR UPDATE", &[]).await.map_err(map_err)?;
-    let last: i64 = head.get(0);
-    let prev: Hash =
-        head.get::<_, Vec<u8>>(1).as_slice().try_into().map_err(|_| StoreError::Corrupt("chain head hash".into()))?;
-    let id = last + 1;
-    let link = chain_link(id, code, event)?;
-    let hash = chain::hash(&prev, &link).to_vec();
-    tx.execute(
-        "INSERT INTO dossier_event (id, dossier_code, at, actor, kind, public, payload, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        &[&id, &code, &link.at, &link.actor, &event.kind.key(), &event.kind.is_public(), &link.payload, &hash],
-    )
-    .await
-    .map_err(map_err)?;
-    tx.execute("UPDATE chain_head SET last_id = $1, hash = $2 WHERE one = 1", &[&id, &hash]).await.map_err(map_err)?;
-    if id % CHECKPOINT_EVERY == 0 {
-        tx.execute("INSERT INTO chain_checkpoint (event_id, hash, created_at) VALUES ($1, $2, now())", &[&id, &hash])
-            .await
-            .map_err(map_err)?;
-    }
-    Ok(id)
-}
+use tinhso_store::{chain_link, NewDossier, Result, StoreError};
+use tinhso_store_postgres::{ledger, map_err, outbox};
 
 /// Allocates the next dossier code of the receiving desk's day (gap-free, national format).
 async fn allocate_code(tx: &Transaction<'_>, submitted: &Event) -> Result<DossierCode> {
@@ -136,16 +110,12 @@ pub async fn execute(tx: &Transaction<'_>, p: &DossierPlan) -> Result<()> {
     }
     let mut ids = Vec::with_capacity(p.events.len());
     for e in &p.events {
-        ids.push(chain_append(tx, d.code.as_str(), e).await?);
+        let code = d.code.as_str();
+        ids.push(ledger::append(tx, e.kind.key(), e.kind.is_public(), |id| chain_link(id, code, e)).await?);
     }
     for (i, n) in &p.notify {
         let event_id = ids.get(*i).copied().ok_or_else(|| StoreError::Corrupt("notification of no event".into()))?;
-        tx.execute(
-            "INSERT INTO outbox (account_id, dossier_code, event_id, subject, body, created_at) VALUES ($1, $2, $3, $4, $5, now())",
-            &[&n.account_id, &d.code.as_str(), &event_id, &n.subject, &n.body],
-        )
-        .await
-        .map_err(map_err)?;
+        outbox::enqueue(tx, n, Some(d.code.as_str()), Some(event_id)).await?;
     }
     row_ops(tx, &p.rows).await
 }
@@ -271,30 +241,4 @@ async fn row_ops(tx: &Transaction<'_>, ops: &[RowOp]) -> Result<()> {
         tx.execute(sql.as_str(), &params).await.map_err(map_err)?;
     }
     Ok(())
-}
-
-/// Migration 11's Rust step: `ioc_member` filled from the dossiers already stored, a page at
-/// a time so that memory stays flat.
-pub async fn members_of_stored_dossiers(tx: &Transaction<'_>) -> Result<()> {
-    let mut after = String::new();
-    loop {
-        let rows = tx
-            .query("SELECT code, body::text FROM dossier WHERE code > $1 ORDER BY code LIMIT 5000", &[&after])
-            .await
-            .map_err(map_err)?;
-        let Some(last) = rows.last() else { return Ok(()) };
-        after = last.get(0);
-        let mut ops = Vec::new();
-        for r in &rows {
-            let d: Dossier = tinhso_store::codec::from_json(r.get::<_, &str>(1))?;
-            ops.extend(OperationsCentre.members(&d));
-        }
-        row_ops(tx, &ops).await?;
-    }
-}
-
-pub const LINK_COLUMNS: &str = "id, dossier_code, at, actor, payload, hash, public";
-
-pub fn link(r: &Row) -> (Link, Vec<u8>, bool) {
-    (Link { id: r.get(0), dossier: r.get(1), at: r.get(2), actor: r.get(3), payload: r.get(4) }, r.get(5), r.get(6))
 }

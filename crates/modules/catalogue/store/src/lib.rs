@@ -1,0 +1,28 @@
+//! The procedure catalogue's storage (the `catalogue` module's store): its port,
+//! `CatalogueStore`, on each engine, and its tables' migrations. Its tables are `procedure`
+//! and `calendar_year` (the working-day calendar the catalogue's deadlines count on); nothing
+//! here touches another module's tables.
+//!
+//! May depend on: the kernel, the catalogue core, the storage vocabulary (`tinhso-store`) and
+//! the engines (`tinhso-store-sqlite`, `tinhso-store-postgres`).
+
+pub mod postgres;
+pub mod sqlite;
+
+pub use postgres::CataloguePg;
+pub use sqlite::CatalogueSqlite;
+
+/// The module's name in the migration ledger.
+pub const MODULE: &str = "catalogue";
+
+#[cfg(test)]
+mod tests {
+    /// Every file in each engine's migrations folder is registered, in order, under its name.
+    #[test]
+    fn all_migration_files_are_registered() {
+        for (engine, m) in [("sqlite", crate::sqlite::MIGRATIONS), ("postgres", crate::postgres::MIGRATIONS)] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(engine);
+            assert_eq!(tinhso_store::migrate::check_migration_files(&dir, &m), Ok(()), "{engine}");
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! `CatalogueStore` on the scale-out engine.
+
+use async_trait::async_trait;
+use deadpool_postgres::Transaction;
+use std::sync::Arc;
+use tinhso_catalogue::procedure::Procedure;
+use tinhso_kernel::calendar::YearCalendar;
+use tinhso_store::codec::to_json;
+use tinhso_store::migrate::{Migration, Migrations};
+use tinhso_store::{CatalogueStore, Result};
+use tinhso_store_postgres::{map_err, PgStore};
+use tokio_postgres::types::Json;
+
+/// The module's tables on PostgreSQL, oldest first.
+pub const MIGRATIONS: Migrations = Migrations {
+    module: crate::MODULE,
+    steps: &[Migration {
+        version: 1,
+        name: "catalogue",
+        sql: include_str!("../migrations/postgres/0001_catalogue.sql"),
+    }],
+};
+
+pub struct CataloguePg {
+    db: Arc<PgStore>,
+}
+
+impl CataloguePg {
+    pub fn new(db: Arc<PgStore>) -> Self {
+        Self { db }
+    }
+}
+
+async fn upsert_procedures(tx: &Transaction<'_>, procedures: &[Procedure]) -> Result<usize> {
+    let st = tx
+        .prepare(
+            "INSERT INTO procedure (code, name, field, online_level, body, updated_at)
+             VALUES ($1, $2, $3, $4, $5::text::jsonb, clock_timestamp())
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name, field = excluded.field,
+             online_level = excluded.online_level, body = excluded.body, updated_at = excluded.updated_at",
+        )
+        .await
+        .map_err(map_err)?;
+    for p in procedures {
+        let body = to_json(p)?;
+        tx.execute(&st, &[&p.code.as_str(), &p.name, &p.field, &p.online_level.key(), &body]).await.map_err(map_err)?;
+    }
+    Ok(procedures.len())
+}
+
+#[async_trait]
+impl CatalogueStore for CataloguePg {
+    async fn procedures(&self) -> Result<Vec<Procedure>> {
+        self.db.json_bodies("SELECT body::text FROM procedure ORDER BY code").await
+    }
+
+    async fn upsert_procedures(&self, procedures: &[Procedure]) -> Result<usize> {
+        let mut client = self.db.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        let out = upsert_procedures(&tx, procedures).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(out)
+    }
+
+    async fn calendar_years(&self) -> Result<Vec<YearCalendar>> {
+        self.db.json_bodies("SELECT body::text FROM calendar_year ORDER BY year").await
+    }
+
+    async fn read_model_revision(&self) -> Result<String> {
+        let row = self
+            .db
+            .client()
+            .await?
+            .query_one(
+                "SELECT (SELECT count(*) || '/' || coalesce(max(updated_at)::text, '') FROM procedure)
+                 || '/' || (SELECT count(*) || '/' || coalesce(max(updated_at)::text, '') FROM calendar_year)",
+                &[],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(row.get(0))
+    }
+
+    async fn put_calendar_year(&self, year: &YearCalendar) -> Result<()> {
+        self.db
+            .client()
+            .await?
+            .execute(
+                "INSERT INTO calendar_year (year, body, updated_at) VALUES ($1, $2, clock_timestamp())
+                 ON CONFLICT (year) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+                &[&year.year, &Json(year)],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+}

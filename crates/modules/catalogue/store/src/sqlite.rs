@@ -1,0 +1,82 @@
+//! `CatalogueStore` on the embedded engine.
+
+use async_trait::async_trait;
+use chrono::Utc;
+use rusqlite::{params, Connection};
+use std::sync::Arc;
+use tinhso_catalogue::procedure::Procedure;
+use tinhso_kernel::calendar::YearCalendar;
+use tinhso_store::codec::to_json;
+use tinhso_store::migrate::{Migration, Migrations};
+use tinhso_store::{CatalogueStore, Result};
+use tinhso_store_sqlite::{map_err, SqliteStore};
+
+/// The module's tables on SQLite, oldest first.
+pub const MIGRATIONS: Migrations = Migrations {
+    module: crate::MODULE,
+    steps: &[Migration { version: 1, name: "catalogue", sql: include_str!("../migrations/sqlite/0001_catalogue.sql") }],
+};
+
+const REVISION_SQL: &str = "SELECT (SELECT count(*) || '/' || coalesce(max(updated_at), '') FROM procedure)
+     || '/' || (SELECT count(*) || '/' || coalesce(max(updated_at), '') FROM calendar_year)";
+
+pub struct CatalogueSqlite {
+    db: Arc<SqliteStore>,
+}
+
+impl CatalogueSqlite {
+    pub fn new(db: Arc<SqliteStore>) -> Self {
+        Self { db }
+    }
+}
+
+fn upsert_procedures(tx: &Connection, procedures: &[Procedure]) -> Result<usize> {
+    let now = Utc::now();
+    let mut st = tx
+        .prepare(
+            "INSERT INTO procedure (code, name, field, online_level, body, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name, field = excluded.field,
+             online_level = excluded.online_level, body = excluded.body, updated_at = excluded.updated_at",
+        )
+        .map_err(map_err)?;
+    for p in procedures {
+        st.execute(params![p.code.as_str(), p.name, p.field, p.online_level.key(), to_json(p)?, now])
+            .map_err(map_err)?;
+    }
+    Ok(procedures.len())
+}
+
+fn put_calendar_year(tx: &Connection, year: &YearCalendar) -> Result<()> {
+    tx.execute(
+        "INSERT INTO calendar_year (year, body, updated_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (year) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+        params![year.year, to_json(year)?, Utc::now()],
+    )
+    .map_err(map_err)?;
+    Ok(())
+}
+
+#[async_trait]
+impl CatalogueStore for CatalogueSqlite {
+    async fn procedures(&self) -> Result<Vec<Procedure>> {
+        self.db.json_bodies("SELECT body FROM procedure ORDER BY code").await
+    }
+
+    async fn upsert_procedures(&self, procedures: &[Procedure]) -> Result<usize> {
+        let procedures = procedures.to_vec();
+        self.db.write(move |tx| upsert_procedures(tx, &procedures)).await
+    }
+
+    async fn calendar_years(&self) -> Result<Vec<YearCalendar>> {
+        self.db.json_bodies("SELECT body FROM calendar_year ORDER BY year").await
+    }
+
+    async fn read_model_revision(&self) -> Result<String> {
+        self.db.read(|c| c.query_row(REVISION_SQL, [], |r| r.get(0))).await
+    }
+
+    async fn put_calendar_year(&self, year: &YearCalendar) -> Result<()> {
+        let year = year.clone();
+        self.db.write(move |tx| put_calendar_year(tx, &year)).await
+    }
+}

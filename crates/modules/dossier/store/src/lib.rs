@@ -1,0 +1,33 @@
+//! The dossier module's storage: its port, `DossierStore`, on each engine; its tables'
+//! migrations (`dossier`, `dossier_sequence`, `dossier_event` — the dossier stream of the
+//! ledger —, `dossier_file`, `inbox_tally`); and its own projection, the staff inboxes'
+//! counters. A write is a plan computed once (`tinhso_store::plan`) that each engine's half
+//! only carries out; the chain and the outbox are written through the platform's functions
+//! (`ledger`, `outbox`) in the same transaction; other modules' read models of dossiers plug
+//! in as registered projections, never named here.
+//!
+//! May depend on: the kernel, the ledger, the dossier core, the storage vocabulary
+//! (`tinhso-store`) and the engines (`tinhso-store-sqlite`, `tinhso-store-postgres`).
+
+pub mod postgres;
+pub mod projection;
+pub mod sqlite;
+
+pub use postgres::DossierPg;
+pub use projection::InboxTally;
+pub use sqlite::DossierSqlite;
+
+/// The module's name in the migration ledger.
+pub const MODULE: &str = "dossier";
+
+#[cfg(test)]
+mod tests {
+    /// Every file in each engine's migrations folder is registered, in order, under its name.
+    #[test]
+    fn all_migration_files_are_registered() {
+        for (engine, m) in [("sqlite", crate::sqlite::MIGRATIONS), ("postgres", crate::postgres::MIGRATIONS)] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(engine);
+            assert_eq!(tinhso_store::migrate::check_migration_files(&dir, &m), Ok(()), "{engine}");
+        }
+    }
+}

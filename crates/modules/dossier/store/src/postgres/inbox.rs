@@ -1,0 +1,52 @@
+//! Staff inboxes: their counters and their open work by due date.
+
+use chrono::NaiveDate;
+use tinhso_dossier::tally::{Tally, TallyKey};
+use tinhso_dossier::Dossier;
+use tinhso_kernel::ids::AgencyCode;
+use tinhso_store::codec::from_json;
+use tinhso_store::{count_rows, tally_rows, Result};
+use tinhso_store_postgres::{map_err, PgStore};
+
+pub async fn open_dossiers_of(
+    db: &PgStore,
+    agency: &AgencyCode,
+    until: NaiveDate,
+    limit: usize,
+) -> Result<Vec<Dossier>> {
+    let rows = db
+            .client()
+            .await?
+            .query(
+                "SELECT body::text FROM (
+                   (SELECT due_on, body FROM dossier WHERE competent_agency = $1
+                      AND state IN ('received', 'processing', 'payment_requested') AND due_on <= $2
+                    ORDER BY due_on LIMIT $3)
+                   UNION ALL
+                   (SELECT due_on, body FROM dossier WHERE receiving_agency = $1 AND receiving_agency <> competent_agency
+                      AND state IN ('received', 'processing', 'payment_requested') AND due_on <= $2
+                    ORDER BY due_on LIMIT $3)
+                 ) d ORDER BY due_on LIMIT $3",
+                &[&agency.as_str(), &until, &(limit as i64)],
+            )
+            .await
+            .map_err(map_err)?;
+    rows.iter().map(|r| from_json(r.get::<_, &str>(0))).collect()
+}
+
+pub async fn counts(db: &PgStore, agency: Option<&AgencyCode>) -> Result<Vec<(TallyKey, i64)>> {
+    let client = db.client().await?;
+    let rows = match agency {
+        Some(a) => client.query("SELECT key, n FROM inbox_tally WHERE agency = $1", &[&a.as_str()]).await,
+        None => {
+            client.query("SELECT key, SUM(n)::bigint FROM inbox_tally WHERE key NOT LIKE 'r%' GROUP BY key", &[]).await
+        }
+    }
+    .map_err(map_err)?;
+    count_rows(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+pub async fn tally(db: &PgStore) -> Result<Tally> {
+    let rows = db.client().await?.query("SELECT agency, key, n FROM inbox_tally", &[]).await.map_err(map_err)?;
+    tally_rows(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+}

@@ -1,0 +1,228 @@
+//! `DossierStore` on the scale-out engine: each write is one plan in one transaction.
+
+mod inbox;
+mod write;
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use std::sync::Arc;
+use tinhso_dossier::tally::{Tally, TallyKey};
+use tinhso_dossier::{Dossier, Event};
+use tinhso_kernel::ids::{AgencyCode, DossierCode};
+use tinhso_ledger::chain::Link;
+use tinhso_store::codec::from_json;
+use tinhso_store::migrate::{Migration, Migrations};
+use tinhso_store::plan::Projections;
+use tinhso_store::{
+    event_from_link, file_kind, file_purpose, group_links, AttachedFile, Attachment, DossierQuery, DossierStore,
+    EventPage, NewDossier, Notification, RawDossier, Result, StoredEvent,
+};
+use tinhso_store_postgres::{map_err, PgStore};
+use tokio_postgres::Row;
+
+/// The module's tables on PostgreSQL, oldest first.
+pub const MIGRATIONS: Migrations = Migrations {
+    module: crate::MODULE,
+    steps: &[Migration {
+        version: 1,
+        name: "dossier",
+        sql: include_str!("../../migrations/postgres/0001_dossier.sql"),
+    }],
+};
+
+const LINK_COLUMNS: &str = "id, dossier_code, at, actor, payload, public";
+
+fn link(r: &Row) -> (Link, bool) {
+    (Link { id: r.get(0), dossier: r.get(1), at: r.get(2), actor: r.get(3), payload: r.get(4) }, r.get(5))
+}
+
+pub struct DossierPg {
+    db: Arc<PgStore>,
+    /// Read models kept in each dossier write's transaction, as the composition root registered them.
+    projections: Projections,
+}
+
+impl DossierPg {
+    pub fn new(db: Arc<PgStore>, projections: Projections) -> Self {
+        Self { db, projections }
+    }
+}
+
+#[async_trait]
+impl DossierStore for DossierPg {
+    async fn submit_dossier(&self, new: &NewDossier) -> Result<Dossier> {
+        let mut client = self.db.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        let d = write::submit(&tx, new, &self.projections).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(d)
+    }
+
+    async fn append_event(
+        &self,
+        before: &Dossier,
+        event: &Event,
+        next: &Dossier,
+        notify: &[Notification],
+        files: &[Attachment],
+    ) -> Result<()> {
+        let plan = tinhso_store::plan::append(before, event, next, notify, files, &self.projections);
+        let mut client = self.db.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        write::execute(&tx, &plan).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn events_by_dossier(&self, after: Option<&str>, dossiers: usize) -> Result<EventPage> {
+        let client = self.db.client().await?;
+        let codes = client
+            .query(
+                "SELECT code FROM dossier WHERE code > $1 ORDER BY code LIMIT $2",
+                &[&after.unwrap_or(""), &(dossiers as i64)],
+            )
+            .await
+            .map_err(map_err)?;
+        let (Some(first), Some(last)) = (codes.first(), codes.last()) else {
+            return Ok(EventPage { dossiers: Vec::new(), next: None });
+        };
+        let (first, last): (String, String) = (first.get(0), last.get(0));
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT {LINK_COLUMNS} FROM dossier_event WHERE dossier_code BETWEEN $1 AND $2 ORDER BY dossier_code, id"
+                ),
+                &[&first, &last],
+            )
+            .await
+            .map_err(map_err)?;
+        let dossiers = group_links(rows.iter().map(|r| link(r).0).collect())?;
+        Ok(EventPage { dossiers, next: Some(last) })
+    }
+
+    async fn open_dossiers_of(&self, agency: &AgencyCode, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {
+        inbox::open_dossiers_of(&self.db, agency, until, limit).await
+    }
+
+    async fn inbox_counts(&self, agency: Option<&AgencyCode>) -> Result<Vec<(TallyKey, i64)>> {
+        inbox::counts(&self.db, agency).await
+    }
+
+    async fn inbox_tally(&self) -> Result<Tally> {
+        inbox::tally(&self.db).await
+    }
+
+    async fn import_dossiers(&self, items: &[(NewDossier, Vec<Event>)]) -> Result<usize> {
+        let mut client = self.db.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        for (new, events) in items {
+            write::import(&tx, new, events, &self.projections).await?;
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(items.len())
+    }
+
+    async fn dossier_raw(&self, code: &DossierCode) -> Result<Option<RawDossier>> {
+        let code = code.as_str();
+        let row = self
+            .db
+            .client()
+            .await?
+            .query_opt("SELECT body::text, form::text, applicant_phone FROM dossier WHERE code = $1", &[&code])
+            .await
+            .map_err(map_err)?;
+        row.map(|r| Ok(RawDossier { body: r.get(0), form: r.get(1), applicant_phone: r.get(2) })).transpose()
+    }
+
+    async fn dossier_events(&self, code: &DossierCode) -> Result<Vec<StoredEvent>> {
+        let code = code.as_str();
+        let rows = self
+            .db
+            .client()
+            .await?
+            .query(&format!("SELECT {LINK_COLUMNS} FROM dossier_event WHERE dossier_code = $1 ORDER BY id"), &[&code])
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                let (link, public) = link(r);
+                Ok(StoredEvent { id: link.id, event: event_from_link(&link)?, dossier: link.dossier, public })
+            })
+            .collect()
+    }
+
+    async fn dossier_bodies(&self, q: &DossierQuery) -> Result<Vec<String>> {
+        let states: Vec<&str> = q.states.iter().map(|s| s.key()).collect();
+        let (limit, offset) = (q.limit.max(1) as i64, q.offset as i64);
+        let filter = "($1::bigint IS NULL OR applicant_id = $1) AND (cardinality($2::text[]) = 0 OR state = ANY($2))";
+        let order = "ORDER BY submitted_at DESC, code DESC";
+        let client = self.db.client().await?;
+        let rows = match &q.agency {
+            // Two index-ordered scans cut at limit + offset, merged: no sort of a whole desk.
+            Some(agency) => {
+                let side = |col: &str| {
+                    format!(
+                        "(SELECT code, submitted_at, body FROM dossier WHERE {col} = $3::text AND {filter} {order} LIMIT $4::bigint + $5::bigint)"
+                    )
+                };
+                let sql = format!(
+                    "SELECT body::text FROM ({} UNION {}) d {order} LIMIT $4 OFFSET $5",
+                    side("receiving_agency"),
+                    side("competent_agency")
+                );
+                client.query(&sql, &[&q.applicant, &states, &agency.as_str(), &limit, &offset]).await
+            }
+            None => {
+                let sql = format!("SELECT body::text FROM dossier WHERE {filter} {order} LIMIT $3 OFFSET $4");
+                client.query(&sql, &[&q.applicant, &states, &limit, &offset]).await
+            }
+        }
+        .map_err(map_err)?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn dossier_files(&self, code: &DossierCode) -> Result<Vec<AttachedFile>> {
+        let code = code.as_str();
+        let rows = self
+            .db
+            .client()
+            .await?
+            .query(
+                "SELECT f.sha256, f.name, f.purpose, f.component, b.size, b.mime, f.created_at FROM dossier_file f
+                 JOIN file_blob b ON b.sha256 = f.sha256 WHERE f.dossier_code = $1 ORDER BY f.id",
+                &[&code],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(AttachedFile {
+                    attachment: Attachment {
+                        sha256: tinhso_store::sha256(r.get(0))?,
+                        name: r.get(1),
+                        purpose: file_purpose(r.get(2))?,
+                        component: r.get::<_, Option<i32>>(3).and_then(|c| u16::try_from(c).ok()),
+                    },
+                    size: r.get::<_, i64>(4) as u64,
+                    kind: file_kind(r.get(5))?,
+                    created_at: r.get(6),
+                })
+            })
+            .collect()
+    }
+
+    async fn open_dossiers_due(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {
+        let rows = self
+            .db
+            .client()
+            .await?
+            .query(
+                "SELECT body::text FROM dossier
+                 WHERE state IN ('received', 'processing', 'payment_requested') AND due_on <= $1
+                 ORDER BY due_on LIMIT $2",
+                &[&until, &(limit as i64)],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(|r| from_json(r.get::<_, &str>(0))).collect()
+    }
+}

@@ -1,0 +1,93 @@
+//! The migration runner: each module's forward-only migrations, in the order the composition
+//! root lists the modules, one transaction per migration, recorded as `(module, version)` in
+//! `module_migration`, all under an advisory lock so that several servers can start against
+//! one database at once. A database made when the whole schema was one sequence is adopted
+//! once (see [`legacy`]).
+
+mod legacy;
+
+use crate::map_err;
+use deadpool_postgres::Object;
+use tinhso_store::migrate::{check_applied, check_sequence, Migration, Migrations};
+use tinhso_store::{Result, StoreError};
+
+/// Arbitrary key of the advisory lock that serialises migrations.
+const MIGRATION_LOCK: i64 = 0x7469_6e68_736f;
+
+/// A platform piece whose tables are one migration so far.
+macro_rules! piece {
+    ($module:literal) => {
+        Migrations {
+            module: $module,
+            steps: &[Migration {
+                version: 1,
+                name: $module,
+                sql: include_str!(concat!("../migrations/", $module, "/0001_", $module, ".sql")),
+            }],
+        }
+    };
+}
+
+/// The platform pieces' tables on this engine, in the order they depend on each other. The
+/// composition root lists them before the modules'.
+pub const PLATFORM: [Migrations; 5] =
+    [piece!("province"), piece!("identity"), piece!("files"), piece!("notify"), piece!("ledger")];
+
+pub async fn run(client: &mut Object, modules: &[Migrations]) -> Result<()> {
+    for m in modules {
+        check_sequence(m).map_err(StoreError::Backend)?;
+    }
+    client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK]).await.map_err(map_err)?;
+    let result = locked(client, modules).await;
+    client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]).await.map_err(map_err)?;
+    result
+}
+
+async fn locked(client: &mut Object, modules: &[Migrations]) -> Result<()> {
+    client
+        .batch_execute(
+            "CREATE TABLE IF NOT EXISTS module_migration (
+                 module TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL,
+                 PRIMARY KEY (module, version))",
+        )
+        .await
+        .map_err(map_err)?;
+    legacy::adopt(client).await?;
+    for m in modules {
+        let rows = client
+            .query("SELECT version FROM module_migration WHERE module = $1 ORDER BY version", &[&m.module])
+            .await
+            .map_err(map_err)?;
+        let applied: Vec<u32> = rows.iter().filter_map(|r| u32::try_from(r.get::<_, i32>(0)).ok()).collect();
+        check_applied(m, &applied).map_err(StoreError::Backend)?;
+        for step in m.steps.iter().filter(|s| !applied.contains(&s.version)) {
+            let tx = client.transaction().await.map_err(map_err)?;
+            tx.batch_execute(step.sql).await.map_err(|e| {
+                StoreError::Backend(format!("migration {} {:04}_{}: {e}", m.module, step.version, step.name))
+            })?;
+            let version = i32::try_from(step.version).map_err(|_| StoreError::Backend("migration version".into()))?;
+            tx.execute(
+                "INSERT INTO module_migration (module, version, name, applied_at) VALUES ($1, $2, $3, now())",
+                &[&m.module, &version, &step.name],
+            )
+            .await
+            .map_err(map_err)?;
+            tx.commit().await.map_err(map_err)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PLATFORM;
+
+    /// Every file in each platform piece's folder is registered, in order, under its name.
+    #[test]
+    fn all_migration_files_are_registered() {
+        for m in &PLATFORM {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(m.module);
+            assert_eq!(tinhso_store::migrate::check_migration_files(&dir, m), Ok(()));
+        }
+    }
+}
