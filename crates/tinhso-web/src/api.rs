@@ -41,7 +41,7 @@ fn agency_ref<'a>(state: &'a AppState, a: &'a CompetentAgency) -> AgencyRef<'a> 
     }
 }
 
-pub(crate) fn json_bytes<T: Serialize>(status: StatusCode, v: &T) -> ApiResult<Response> {
+pub fn json_bytes<T: Serialize>(status: StatusCode, v: &T) -> ApiResult<Response> {
     let body = serde_json::to_vec(v).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok((status, [(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
@@ -129,10 +129,6 @@ pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// This document.
-pub async fn openapi() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], crate::openapi::document())
-}
-
 pub async fn not_found() -> ApiResult<()> {
     Err(AppError::NotFound.into())
 }

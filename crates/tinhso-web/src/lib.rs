@@ -1,22 +1,23 @@
-//! Tỉnh Số HTTP core: the JSON API and the server-rendered pages, over one `AppState`.
+//! Tỉnh Số HTTP core: the platform's HTTP plumbing (state, sessions and CSRF, the viewer,
+//! errors, extractors, layout, i18n, exports, charts, mail), and the pages and API of the
+//! modules whose web half has not moved to its module folder yet (catalogue, dossier). A
+//! module's web crate (`crates/modules/<m>/web`) hands the composition root a [`WebModule`]:
+//! its routes over [`AppState`] and its part of the OpenAPI document; [`router`] merges them.
 //! Flow: request -> extractor (input parsing) -> policy (`Viewer::require`) -> domain -> store.
 
 pub mod api;
 pub mod api_dossiers;
-pub mod api_ioc;
 pub mod auth;
 pub mod charts;
 pub mod command_form;
 pub mod dossier_json;
 pub mod dossier_views;
 pub mod dossiers;
-pub mod drill;
 pub mod error;
 pub mod export;
 pub mod files;
 pub mod form;
 pub mod i18n;
-pub mod ioc;
 pub mod mail;
 pub mod openapi;
 pub mod pages;
@@ -54,9 +55,21 @@ async fn fallback(req: Request) -> axum::response::Response {
     }
 }
 
-pub fn router(state: AppState) -> Router {
-    use pages::{account, admin, alerts, desk, documents, dossier, inbox, ioc as ioc_pages, portal, slips, staff};
-    Router::new()
+/// What a module's web half contributes: its pages' and API's routes, and its part of the
+/// OpenAPI document.
+pub struct WebModule {
+    pub routes: Router<AppState>,
+    pub api: utoipa::openapi::OpenApi,
+}
+
+pub fn router(state: AppState, modules: Vec<WebModule>) -> Router {
+    use pages::{account, admin, desk, documents, dossier, inbox, portal, slips, staff};
+    let document = openapi::document(modules.iter().map(|m| m.api.clone()));
+    let served_document = move || {
+        let document = document.clone();
+        async move { ([(header::CONTENT_TYPE, "application/json")], document) }
+    };
+    let mut router = Router::new()
         .route("/", get(portal::home))
         .route("/thu-tuc", get(portal::search))
         .route("/thu-tuc/{code}", get(portal::procedure))
@@ -75,14 +88,6 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/ho-so/{code}/phieu/{kind}", get(slips::slip))
         .route("/tra-cuu", get(dossier::lookup))
-        .route("/dieu-hanh", get(ioc_pages::dashboard))
-        .route("/dieu-hanh/xep-hang", get(ioc_pages::ranking_export))
-        .route("/dieu-hanh/chi-so", get(ioc_pages::unit))
-        .route("/dieu-hanh/chi-so/{key}", get(ioc_pages::indicator))
-        .route("/dieu-hanh/ho-so", get(ioc_pages::dossiers))
-        .route("/dieu-hanh/canh-bao", get(alerts::alerts))
-        .route("/dieu-hanh/nhap-chi-so", get(alerts::entries).post(alerts::save_entry))
-        .route("/minh-bach", get(ioc_pages::public))
         .route("/mot-cua", get(desk::desk))
         .route("/mot-cua/{code}", post(desk::register).layer(DefaultBodyLimit::max(form::MULTIPART_LIMIT)))
         .route("/dang-nhap", get(account::login_form).post(account::login))
@@ -97,7 +102,7 @@ pub fn router(state: AppState) -> Router {
         .route("/quan-tri/lich/{year}", get(admin::calendar_form).post(admin::calendar_save))
         .route("/static/site.css", get(stylesheet))
         .route("/healthz", get(api::healthz))
-        .route("/api/openapi.json", get(api::openapi))
+        .route("/api/openapi.json", get(served_document))
         .route("/api/v1/procedures", get(api::procedures))
         .route("/api/v1/procedures/{code}", get(api::procedure))
         .route("/api/v1/units", get(api::units))
@@ -107,8 +112,6 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/dossiers/{code}/events", get(api_dossiers::events))
         .route("/api/v1/dossiers/{code}/actions", post(api_dossiers::act))
         .route("/api/v1/lookup", get(api_dossiers::lookup))
-        .route("/api/v1/ioc/index", get(api_ioc::index))
-        .route("/api/v1/ioc/dossiers", get(api_ioc::dossiers))
         .route("/api/v1/notifications", get(api_dossiers::notifications))
         .route("/api/v1/documents", get(api_dossiers::documents))
         .route("/api/v1/dossiers/{code}/files", get(api_dossiers::dossier_files))
@@ -116,7 +119,11 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/files",
             post(api_dossiers::upload).layer(DefaultBodyLimit::max(tinhso_kernel::files::MAX_FILE_BYTES + 1)),
-        )
+        );
+    for m in modules {
+        router = router.merge(m.routes);
+    }
+    router
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(form::FORM_LIMIT))
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
@@ -130,9 +137,10 @@ pub fn router(state: AppState) -> Router {
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
+    modules: Vec<WebModule>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+    axum::serve(listener, router(state, modules).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await
 }

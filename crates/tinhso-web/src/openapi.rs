@@ -3,7 +3,7 @@
 //! once and served at `/api/openapi.json`. A route added without its annotation is caught by
 //! the router test that every `/api/` route is in the document.
 
-use std::sync::LazyLock;
+use std::collections::BTreeSet;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi};
 
@@ -85,8 +85,6 @@ impl Modify for SessionCookie {
         crate::api_dossiers::documents,
         crate::api_dossiers::dossier_files,
         crate::api_dossiers::download,
-        crate::api_ioc::index,
-        crate::api_ioc::dossiers,
     ),
     modifiers(&SessionCookie, &FlattenedInResponses),
     tags(
@@ -94,39 +92,50 @@ impl Modify for SessionCookie {
         (name = "session", description = "Logging in and out"),
         (name = "dossiers", description = "Dossiers from submission to result"),
         (name = "files", description = "Uploads, the document store, attached files"),
-        (name = "ioc", description = "The operations centre"),
         (name = "operations", description = "Health"),
     )
 )]
 pub struct ApiDoc;
 
-static DOCUMENT: LazyLock<String> =
-    LazyLock::new(|| ApiDoc::openapi().to_json().unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")));
+/// The document as served: the platform's part merged with each module's, as JSON.
+pub fn document(modules: impl IntoIterator<Item = utoipa::openapi::OpenApi>) -> String {
+    let mut doc = ApiDoc::openapi();
+    for m in modules {
+        doc.merge(m);
+    }
+    doc.to_json().unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
 
-/// The document as served.
-pub fn document() -> &'static str {
-    DOCUMENT.as_str()
+/// The paths a document (or a part of one) describes.
+pub fn paths_of(doc: &utoipa::openapi::OpenApi) -> BTreeSet<String> {
+    doc.paths.paths.keys().cloned().collect()
+}
+
+/// The `/api/` routes (and `/healthz`) a router's source registers with `.route("…"`, for the
+/// tests that check each part of the document against the routes it belongs to.
+pub fn api_routes_in(router_source: &str) -> BTreeSet<String> {
+    router_source
+        .split(".route(")
+        .skip(1)
+        .filter_map(|r| r.trim_start().strip_prefix('"')?.split('"').next())
+        .filter(|p| (p.starts_with("/api/") && *p != "/api/openapi.json") || *p == "/healthz")
+        .map(str::to_owned)
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
-    /// Every route the router serves under `/api/` (and `/healthz`) is in the document, and
-    /// nothing else is: the router's source is the list.
+    use utoipa::OpenApi;
+
+    /// Every route the platform's router serves under `/api/` (and `/healthz`) is in its part
+    /// of the document, and nothing else is: the router's source is the list. (Each module's
+    /// web crate checks its own part the same way.)
     #[test]
     fn every_api_route_is_documented() {
-        let doc: serde_json::Value = serde_json::from_str(super::document()).unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&super::document([])).unwrap();
         assert_eq!(doc["openapi"], "3.1.0");
-        let documented: std::collections::BTreeSet<String> =
-            doc["paths"].as_object().unwrap().keys().cloned().collect();
-        let router = include_str!("lib.rs");
-        let served: std::collections::BTreeSet<String> = router
-            .split(".route(")
-            .skip(1)
-            .filter_map(|r| r.trim_start().strip_prefix('"')?.split('"').next())
-            .filter(|p| (p.starts_with("/api/") && *p != "/api/openapi.json") || *p == "/healthz")
-            .map(str::to_owned)
-            .collect();
+        let served = super::api_routes_in(include_str!("lib.rs"));
         assert!(!served.is_empty());
-        assert_eq!(documented, served);
+        assert_eq!(super::paths_of(&super::ApiDoc::openapi()), served);
     }
 }

@@ -1,5 +1,12 @@
 //! The composition root's library half: how the platform's pieces and the modules are put
-//! together on one engine (`db`). The binary (`main.rs`) uses it, and so do the benchmarks
-//! and the integration tests, so that every harness runs the platform as it ships.
+//! together: on one engine (`db`: migrations, ports, projections) and on the HTTP server
+//! ([`web_modules`]: each module's routes and part of the API document). The binary
+//! (`main.rs`) uses it, and so do the benchmarks and the integration tests, so that every
+//! harness runs the platform as it ships.
 
 pub mod db;
+
+/// The modules' web halves the server mounts beside the platform's routes.
+pub fn web_modules() -> Vec<tinhso_web::WebModule> {
+    vec![tinhso_ioc_web::module()]
+}

@@ -304,7 +304,7 @@ async fn serve(
     )
     .await?;
     tokio::spawn(state.clone().follow_store(std::time::Duration::from_secs(2)));
-    tokio::spawn(tinhso_web::ioc::alert_loop(state.clone(), std::time::Duration::from_secs(15 * 60)));
+    tokio::spawn(tinhso_ioc_web::alert_loop(state.clone(), std::time::Duration::from_secs(15 * 60)));
     if let Some(smtp) = smtp {
         tokio::spawn(tinhso_web::mail::deliver(state.clone(), smtp));
     }
@@ -319,7 +319,7 @@ async fn serve(
         store.health.backend(),
         started.elapsed().as_millis()
     );
-    tinhso_web::serve(listener, state, shutdown_signal()).await?;
+    tinhso_web::serve(listener, state, tinhso::web_modules(), shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -2,12 +2,10 @@
 
 pub mod account;
 pub mod admin;
-pub mod alerts;
 pub mod desk;
 pub mod documents;
 pub mod dossier;
 pub mod inbox;
-pub mod ioc;
 pub mod portal;
 pub mod slips;
 pub mod staff;

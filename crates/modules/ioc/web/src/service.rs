@@ -2,8 +2,6 @@
 //! the Decision 766 index of each unit from the stored aggregates (O(agencies × buckets),
 //! never O(dossiers)), the ranking, the trend and the dossiers behind a number.
 
-use crate::error::AppError;
-use crate::state::AppState;
 use chrono::{Datelike, NaiveDate, Utc};
 use std::collections::{BTreeMap, HashMap};
 use tinhso_catalogue::procedure::{CompetentAgency, Procedure};
@@ -13,6 +11,8 @@ use tinhso_ioc::index::{catalogue_stats, compute, Entered, IndexReport};
 use tinhso_ioc::{Measure, Totals};
 use tinhso_kernel::ids::AgencyCode;
 use tinhso_kernel::province::{AgencyKind, AgencyLevel};
+use tinhso_web::error::AppError;
+use tinhso_web::state::AppState;
 
 /// The province as a whole, or one deciding agency (a department or a commune's committee).
 #[derive(Debug, Clone, PartialEq, Eq)]

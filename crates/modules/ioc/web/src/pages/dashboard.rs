@@ -2,17 +2,8 @@
 //! agencies and communes, each indicator explained down to its dossiers, alerts; and the
 //! public transparency page.
 
-use super::{page_err, PageResult};
-use crate::auth::Viewer;
-use crate::charts;
-use crate::dossier_views::{summary, DossierSummary};
 use crate::drill;
-use crate::error::AppError;
-use crate::export::{self, Cell, Table};
-use crate::form::PageQuery;
-use crate::ioc::{self, parse_period, parse_unit, rates, unit_name, Period, Unit};
-use crate::state::AppState;
-use crate::views::{render, Layout};
+use crate::service::{self as ioc, parse_period, parse_unit, rates, unit_name, Period, Unit};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
@@ -20,6 +11,15 @@ use serde::Deserialize;
 use tinhso_ioc::index::{IndicatorResult, Source};
 use tinhso_ioc::Measure;
 use tinhso_policy::Action;
+use tinhso_web::auth::Viewer;
+use tinhso_web::charts;
+use tinhso_web::dossier_views::{summary, DossierSummary};
+use tinhso_web::error::AppError;
+use tinhso_web::export::{self, Cell, Table};
+use tinhso_web::form::PageQuery;
+use tinhso_web::pages::{page_err, PageResult};
+use tinhso_web::state::AppState;
+use tinhso_web::views::{render, Layout};
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]

@@ -1,13 +1,8 @@
 //! The operations centre over JSON: the Decision 766 index of a unit for a period, and the
 //! dossiers behind any of its numbers.
 
-use crate::api::json_bytes;
-use crate::api_dossiers::ApiUser;
 use crate::drill;
-use crate::error::{ApiResult, AppError};
-use crate::form::ApiQuery;
-use crate::ioc::{self, parse_period, parse_unit, unit_name};
-use crate::state::AppState;
+use crate::service::{self as ioc, parse_period, parse_unit, unit_name};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -15,6 +10,11 @@ use tinhso_api::ioc::{BehindAnswer, BehindItem, BehindQuery, IndexAnswer, IndexQ
 use tinhso_api::ErrorBody;
 use tinhso_ioc::Measure;
 use tinhso_policy::{decide, Action, Actor, Decision};
+use tinhso_web::api::json_bytes;
+use tinhso_web::api_dossiers::ApiUser;
+use tinhso_web::error::{ApiResult, AppError};
+use tinhso_web::form::ApiQuery;
+use tinhso_web::state::AppState;
 
 /// A unit's Decision 766 index: public, like the national portal's. The total, each group and
 /// each indicator with its formula, inputs, rate, points and where the value came from.

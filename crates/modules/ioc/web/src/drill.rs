@@ -2,15 +2,15 @@
 //! each deciding agency's side is a range of the store's member index, read a chunk at a time,
 //! and the sides are merged newest first, so a page costs what it shows at any volume.
 
-use crate::error::AppError;
-use crate::ioc::{Period, Unit};
-use crate::state::AppState;
+use crate::service::{Period, Unit};
 use chrono::NaiveDate;
 use std::collections::VecDeque;
 use tinhso_dossier::Dossier;
 use tinhso_ioc::{is_count, Measure};
 use tinhso_kernel::ids::AgencyCode;
 use tinhso_store::MemberQuery;
+use tinhso_web::error::AppError;
+use tinhso_web::state::AppState;
 
 /// Dossiers on one drill-down page.
 pub const PAGE: usize = 100;

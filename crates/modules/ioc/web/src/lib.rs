@@ -1,0 +1,58 @@
+//! The operations centre's web half (the `ioc` module's pages and API): the Decision 766
+//! dashboard, rankings and trend, the dossiers behind every number, alerts and their job,
+//! indicator entries, the public transparency page, and `/api/v1/ioc/*`. It registers its
+//! routes and its part of the OpenAPI document with the composition root through
+//! [`module`]; the HTTP plumbing (state, viewer, errors, layout, exports, charts) is the
+//! platform's (`tinhso-web`).
+//!
+//! May depend on: the platform's HTTP crate, the API types, the ioc, dossier and catalogue
+//! cores, the policy and the storage ports.
+
+pub mod api;
+pub mod drill;
+pub mod pages;
+pub mod service;
+
+pub use service::alert_loop;
+
+use axum::routing::get;
+use axum::Router;
+use tinhso_web::WebModule;
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(api::index, api::dossiers),
+    tags((name = "ioc", description = "The operations centre"))
+)]
+pub struct ApiDoc;
+
+/// The module's routes and its part of the API document.
+pub fn module() -> WebModule {
+    use pages::{alerts, dashboard};
+    let routes = Router::new()
+        .route("/dieu-hanh", get(dashboard::dashboard))
+        .route("/dieu-hanh/xep-hang", get(dashboard::ranking_export))
+        .route("/dieu-hanh/chi-so", get(dashboard::unit))
+        .route("/dieu-hanh/chi-so/{key}", get(dashboard::indicator))
+        .route("/dieu-hanh/ho-so", get(dashboard::dossiers))
+        .route("/dieu-hanh/canh-bao", get(alerts::alerts))
+        .route("/dieu-hanh/nhap-chi-so", get(alerts::entries).post(alerts::save_entry))
+        .route("/minh-bach", get(dashboard::public))
+        .route("/api/v1/ioc/index", get(api::index))
+        .route("/api/v1/ioc/dossiers", get(api::dossiers));
+    WebModule { routes, api: ApiDoc::openapi() }
+}
+
+#[cfg(test)]
+mod tests {
+    use utoipa::OpenApi;
+
+    /// Every `/api/` route this module serves is in its part of the document, and nothing else.
+    #[test]
+    fn every_api_route_is_documented() {
+        let served = tinhso_web::openapi::api_routes_in(include_str!("lib.rs"));
+        assert!(!served.is_empty());
+        assert_eq!(tinhso_web::openapi::paths_of(&super::ApiDoc::openapi()), served);
+    }
+}
