@@ -1,24 +1,22 @@
-//! JSON API v1: the catalogue, the communes, health and the OpenAPI document, which is generated
-//! from the API's types and these routes' annotations (`crate::openapi`).
+//! The platform's JSON API: the province's communes, health; `json_bytes` for every module's
+//! handlers. The OpenAPI document is generated from the API's types and the routes'
+//! annotations (`crate::openapi`).
 
 use crate::error::{ApiResult, AppError};
 use crate::form::ApiQuery;
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
-use tinhso_api::catalogue::{
-    AgencyRef, ProcedureDetail, ProcedurePage, ProcedureQuery, ProcedureSummary, ProvinceRef, UnitItem, UnitPage,
-    UnitQuery,
-};
+use tinhso_api::catalogue::{ProvinceRef, UnitItem, UnitPage, UnitQuery};
 use tinhso_api::{ErrorBody, Health};
-use tinhso_catalogue::procedure::CompetentAgency;
 
 pub const MAX_LIMIT: usize = 100;
 
-fn limit(l: Option<usize>, default: usize) -> Result<usize, AppError> {
+/// A page size from a query: `default` when absent, refused outside 1 to [`MAX_LIMIT`].
+pub fn limit(l: Option<usize>, default: usize) -> Result<usize, AppError> {
     match l {
         None => Ok(default),
         Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
@@ -30,58 +28,9 @@ fn limit(l: Option<usize>, default: usize) -> Result<usize, AppError> {
     }
 }
 
-fn agency_ref<'a>(state: &'a AppState, a: &'a CompetentAgency) -> AgencyRef<'a> {
-    match a {
-        CompetentAgency::CommuneCommittee => {
-            AgencyRef { code: None, name: "Ủy ban nhân dân xã, phường, đặc khu" }
-        }
-        CompetentAgency::Agency(c) => {
-            AgencyRef { code: Some(c.as_str()), name: state.agency_name(c.as_str()).unwrap_or(c.as_str()) }
-        }
-    }
-}
-
 pub fn json_bytes<T: Serialize>(status: StatusCode, v: &T) -> ApiResult<Response> {
     let body = serde_json::to_vec(v).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok((status, [(header::CONTENT_TYPE, "application/json")], body).into_response())
-}
-
-/// Search the catalogue.
-#[utoipa::path(get, path = "/api/v1/procedures", tag = "catalogue", params(ProcedureQuery),
-    responses((status = 200, body = ProcedurePage), (status = 400, body = ErrorBody)))]
-pub async fn procedures(State(state): State<AppState>, ApiQuery(q): ApiQuery<ProcedureQuery>) -> ApiResult<Response> {
-    let filters = crate::search::filters(&state, &q.field, &q.level, &q.agency, &q.online)?;
-    let limit = limit(q.limit, 20)?;
-    let catalogue = state.catalogue();
-    let hits = catalogue.search(q.q.as_deref().unwrap_or(""), &filters, q.offset.unwrap_or(0), limit);
-    let items = hits
-        .items
-        .iter()
-        .map(|p| ProcedureSummary {
-            code: p.code.as_str(),
-            name: &p.name,
-            field: &p.field,
-            levels: &p.levels,
-            online_level: p.online_level,
-            processing_time: p.processing_time,
-            processing_time_estimated: p.processing_time_estimated,
-            fee_vnd: p.fee.amount_vnd,
-            competent_agency: agency_ref(&state, &p.competent_agency),
-        })
-        .collect();
-    json_bytes(StatusCode::OK, &ProcedurePage { items, total: hits.total })
-}
-
-/// One procedure, whole.
-#[utoipa::path(get, path = "/api/v1/procedures/{code}", tag = "catalogue",
-    params(("code" = String, Path, description = "National procedure code", example = "1.001193")),
-    responses((status = 200, body = ProcedureDetail), (status = 404, body = ErrorBody)))]
-pub async fn procedure(State(state): State<AppState>, Path(code): Path<String>) -> ApiResult<Response> {
-    let catalogue = state.catalogue();
-    let p = catalogue.get(&code).ok_or(AppError::NotFound)?;
-    let detail =
-        ProcedureDetail { procedure: p.as_ref(), competent_agency_detail: agency_ref(&state, &p.competent_agency) };
-    json_bytes(StatusCode::OK, &detail)
 }
 
 /// The province's communes, wards and special zones valid today.

@@ -1,18 +1,18 @@
-//! Tỉnh Số HTTP core: the platform's HTTP plumbing (state, sessions and CSRF, the viewer,
-//! errors, extractors, layout, i18n, exports, charts, mail), and the pages and API of the
-//! modules whose web half has not moved to its module folder yet (catalogue, dossier). A
-//! module's web crate (`crates/modules/<m>/web`) hands the composition root a [`WebModule`]:
-//! its routes over [`AppState`] and its part of the OpenAPI document; [`router`] merges them.
+//! Tỉnh Số's HTTP platform: state, sessions and CSRF, the viewer, errors, extractors, layout
+//! and i18n, exports, charts, mail, files on disk; the platform's own pages (log in, register,
+//! the account, staff accounts, the language switch) and API (session, notifications,
+//! uploads and the document store, communes, health, the OpenAPI document). Each module's web
+//! crate (`crates/modules/<m>/web`) hands the composition root a [`WebModule`]: its routes over
+//! [`AppState`] and its part of the OpenAPI document; [`router`] merges them.
+//!
+//! May depend on: the kernel, the policy, the API types, the storage ports, and the modules'
+//! pure cores for the read models the state keeps (the catalogue's search index).
 //! Flow: request -> extractor (input parsing) -> policy (`Viewer::require`) -> domain -> store.
 
 pub mod api;
-pub mod api_dossiers;
+pub mod api_session;
 pub mod auth;
 pub mod charts;
-pub mod command_form;
-pub mod dossier_json;
-pub mod dossier_views;
-pub mod dossiers;
 pub mod error;
 pub mod export;
 pub mod files;
@@ -21,7 +21,6 @@ pub mod i18n;
 pub mod mail;
 pub mod openapi;
 pub mod pages;
-pub mod search;
 pub mod state;
 pub mod views;
 
@@ -63,62 +62,29 @@ pub struct WebModule {
 }
 
 pub fn router(state: AppState, modules: Vec<WebModule>) -> Router {
-    use pages::{account, admin, desk, documents, dossier, inbox, portal, slips, staff};
+    use pages::{account, locale, staff};
     let document = openapi::document(modules.iter().map(|m| m.api.clone()));
     let served_document = move || {
         let document = document.clone();
         async move { ([(header::CONTENT_TYPE, "application/json")], document) }
     };
     let mut router = Router::new()
-        .route("/", get(portal::home))
-        .route("/thu-tuc", get(portal::search))
-        .route("/thu-tuc/{code}", get(portal::procedure))
-        .route("/ngon-ngu/{lang}", get(portal::language))
-        .route(
-            "/thu-tuc/{code}/nop",
-            get(dossier::apply_form).post(dossier::apply).layer(DefaultBodyLimit::max(form::MULTIPART_LIMIT)),
-        )
-        .route("/ho-so", get(inbox::list))
-        .route("/ho-so/{code}", get(dossier::show))
-        .route("/ho-so/{code}/hanh-dong", post(dossier::act).layer(DefaultBodyLimit::max(form::MULTIPART_LIMIT)))
-        .route("/ho-so/{code}/tep/{sha256}", get(dossier::file))
-        .route(
-            "/kho-du-lieu",
-            get(documents::documents).post(documents::add_document).layer(DefaultBodyLimit::max(form::MULTIPART_LIMIT)),
-        )
-        .route("/ho-so/{code}/phieu/{kind}", get(slips::slip))
-        .route("/tra-cuu", get(dossier::lookup))
-        .route("/mot-cua", get(desk::desk))
-        .route("/mot-cua/{code}", post(desk::register).layer(DefaultBodyLimit::max(form::MULTIPART_LIMIT)))
+        .route("/ngon-ngu/{lang}", get(locale::language))
         .route("/dang-nhap", get(account::login_form).post(account::login))
         .route("/dang-xuat", post(account::logout))
         .route("/dang-ky", get(account::register_form).post(account::register))
         .route("/tai-khoan", get(account::account))
-        .route("/quan-tri", get(admin::home))
-        .route("/quan-tri/thu-tuc", post(admin::create))
-        .route("/quan-tri/thu-tuc/moi", get(admin::new_form))
-        .route("/quan-tri/thu-tuc/{code}", get(admin::edit_form).post(admin::update))
         .route("/quan-tri/tai-khoan", get(staff::list).post(staff::create))
-        .route("/quan-tri/lich/{year}", get(admin::calendar_form).post(admin::calendar_save))
         .route("/static/site.css", get(stylesheet))
         .route("/healthz", get(api::healthz))
         .route("/api/openapi.json", get(served_document))
-        .route("/api/v1/procedures", get(api::procedures))
-        .route("/api/v1/procedures/{code}", get(api::procedure))
         .route("/api/v1/units", get(api::units))
-        .route("/api/v1/session", post(api_dossiers::login).delete(api_dossiers::logout))
-        .route("/api/v1/dossiers", get(api_dossiers::list).post(api_dossiers::submit))
-        .route("/api/v1/dossiers/{code}", get(api_dossiers::get))
-        .route("/api/v1/dossiers/{code}/events", get(api_dossiers::events))
-        .route("/api/v1/dossiers/{code}/actions", post(api_dossiers::act))
-        .route("/api/v1/lookup", get(api_dossiers::lookup))
-        .route("/api/v1/notifications", get(api_dossiers::notifications))
-        .route("/api/v1/documents", get(api_dossiers::documents))
-        .route("/api/v1/dossiers/{code}/files", get(api_dossiers::dossier_files))
-        .route("/api/v1/dossiers/{code}/files/{sha256}", get(api_dossiers::download))
+        .route("/api/v1/session", post(api_session::login).delete(api_session::logout))
+        .route("/api/v1/notifications", get(api_session::notifications))
+        .route("/api/v1/documents", get(api_session::documents))
         .route(
             "/api/v1/files",
-            post(api_dossiers::upload).layer(DefaultBodyLimit::max(tinhso_kernel::files::MAX_FILE_BYTES + 1)),
+            post(api_session::upload).layer(DefaultBodyLimit::max(tinhso_kernel::files::MAX_FILE_BYTES + 1)),
         );
     for m in modules {
         router = router.merge(m.routes);

@@ -17,16 +17,6 @@ pub struct Csrf {
     x_csrf_token: String,
 }
 
-/// A dossier code in a path.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Path)]
-#[allow(dead_code)] // read by the derive only
-pub struct DossierCode {
-    /// The national dossier code: receiving agency, day, number.
-    #[param(example = "000.00.90.H08-261126-0001")]
-    code: String,
-}
-
 struct SessionCookie;
 
 /// `Procedure` refuses unknown fields where it is read (catalogue files), which its schema says
@@ -69,28 +59,17 @@ impl Modify for SessionCookie {
     ),
     paths(
         crate::api::healthz,
-        crate::api::procedures,
-        crate::api::procedure,
         crate::api::units,
-        crate::api_dossiers::login,
-        crate::api_dossiers::logout,
-        crate::api_dossiers::list,
-        crate::api_dossiers::submit,
-        crate::api_dossiers::get,
-        crate::api_dossiers::events,
-        crate::api_dossiers::act,
-        crate::api_dossiers::notifications,
-        crate::api_dossiers::lookup,
-        crate::api_dossiers::upload,
-        crate::api_dossiers::documents,
-        crate::api_dossiers::dossier_files,
-        crate::api_dossiers::download,
+        crate::api_session::login,
+        crate::api_session::logout,
+        crate::api_session::notifications,
+        crate::api_session::upload,
+        crate::api_session::documents,
     ),
     modifiers(&SessionCookie, &FlattenedInResponses),
     tags(
         (name = "catalogue", description = "Procedures and communes"),
         (name = "session", description = "Logging in and out"),
-        (name = "dossiers", description = "Dossiers from submission to result"),
         (name = "files", description = "Uploads, the document store, attached files"),
         (name = "operations", description = "Health"),
     )
@@ -103,6 +82,9 @@ pub fn document(modules: impl IntoIterator<Item = utoipa::openapi::OpenApi>) -> 
     for m in modules {
         doc.merge(m);
     }
+    // Again on the whole: the schemas and routes they touch may come from the modules.
+    SessionCookie.modify(&mut doc);
+    FlattenedInResponses.modify(&mut doc);
     doc.to_json().unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
 }
 

@@ -8,7 +8,6 @@ use crate::state::AppState;
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use tinhso_catalogue::procedure::{CompetentAgency, Procedure};
 use tinhso_kernel::FieldError;
 use tinhso_policy::Action;
 
@@ -88,116 +87,10 @@ impl ErrorPage {
     }
 }
 
-/// One procedure as pages show it.
-pub struct ProcedureView {
-    pub code: String,
-    pub name: String,
-    pub field: String,
-    pub levels: String,
-    pub agency: String,
-    pub processing: String,
-    pub estimated: bool,
-    pub fee: String,
-    pub online: String,
-    pub fully_online: bool,
-    pub components: Vec<ComponentView>,
-    pub legal_basis: String,
-    pub result_type: String,
-}
-
-pub struct ComponentView {
-    pub name: String,
-    pub kind: &'static str,
-    pub mandatory: bool,
-}
-
-impl ProcedureView {
-    pub fn new(state: &AppState, locale: Locale, p: &Procedure) -> Self {
-        let en = locale == Locale::En;
-        let t = locale.texts();
-        Self {
-            code: p.code.to_string(),
-            name: p.name.clone(),
-            field: p.field.clone(),
-            levels: p
-                .levels
-                .iter()
-                .map(|l| if en { l.label_en() } else { l.label_vi() })
-                .collect::<Vec<_>>()
-                .join(", "),
-            agency: match &p.competent_agency {
-                CompetentAgency::CommuneCommittee => t.commune_committee.to_owned(),
-                CompetentAgency::Agency(c) => state.agency_name(c.as_str()).unwrap_or(c.as_str()).to_owned(),
-            },
-            processing: match p.processing_time {
-                Some(pt) if en => pt.label_en(),
-                Some(pt) => pt.label_vi(),
-                None => t.not_published.to_owned(),
-            },
-            estimated: p.processing_time_estimated,
-            fee: if en { p.fee_label_en() } else { p.fee_label_vi() },
-            online: if en { p.online_level.label_en() } else { p.online_level.label_vi() }.to_owned(),
-            fully_online: p.online_level == tinhso_catalogue::procedure::OnlineLevel::FullyOnline,
-            components: p
-                .components
-                .iter()
-                .map(|c| ComponentView {
-                    name: c.name.clone(),
-                    kind: if en { c.copy_kind.label_en() } else { c.copy_kind.label_vi() },
-                    mandatory: c.mandatory,
-                })
-                .collect(),
-            legal_basis: p.legal_basis.clone(),
-            result_type: p.result_type.clone(),
-        }
-    }
-}
-
 pub struct Choice {
     pub value: String,
     pub label: String,
     pub selected: bool,
-}
-
-pub struct FieldLink {
-    pub name: String,
-    pub href: String,
-    pub count: usize,
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-pub struct HomePage {
-    pub layout: Layout,
-    pub total: usize,
-    pub fields: Vec<FieldLink>,
-}
-
-#[derive(Template)]
-#[template(path = "search.html")]
-pub struct SearchPage {
-    pub layout: Layout,
-    pub q: String,
-    pub total: usize,
-    pub results: Vec<ProcedureView>,
-    pub fields: Vec<Choice>,
-    pub levels: Vec<Choice>,
-    pub agencies: Vec<Choice>,
-    pub online: Vec<Choice>,
-    pub page: usize,
-    pub pages: usize,
-    pub prev_href: Option<String>,
-    pub next_href: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "procedure.html")]
-pub struct ProcedurePage {
-    pub layout: Layout,
-    pub p: ProcedureView,
-    pub can_edit: bool,
-    /// Whether the procedure can be applied for online (fully or partly online).
-    pub online_possible: bool,
 }
 
 #[derive(Template)]

@@ -8,5 +8,5 @@ pub mod db;
 
 /// The modules' web halves the server mounts beside the platform's routes.
 pub fn web_modules() -> Vec<tinhso_web::WebModule> {
-    vec![tinhso_ioc_web::module()]
+    vec![tinhso_catalogue_web::module(), tinhso_dossier_web::module(), tinhso_ioc_web::module()]
 }

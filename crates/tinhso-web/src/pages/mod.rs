@@ -1,13 +1,7 @@
 //! Server-rendered pages. Every page works without JavaScript; forms post and redirect.
 
 pub mod account;
-pub mod admin;
-pub mod desk;
-pub mod documents;
-pub mod dossier;
-pub mod inbox;
-pub mod portal;
-pub mod slips;
+pub mod locale;
 pub mod staff;
 
 use crate::auth::Viewer;

@@ -11,7 +11,7 @@ use tinhso_api::ErrorBody;
 use tinhso_ioc::Measure;
 use tinhso_policy::{decide, Action, Actor, Decision};
 use tinhso_web::api::json_bytes;
-use tinhso_web::api_dossiers::ApiUser;
+use tinhso_web::api_session::ApiUser;
 use tinhso_web::error::{ApiResult, AppError};
 use tinhso_web::form::ApiQuery;
 use tinhso_web::state::AppState;

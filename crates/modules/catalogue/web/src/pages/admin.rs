@@ -1,11 +1,5 @@
 //! Province admin: the procedure catalogue and the working-day calendar.
 
-use super::{page_err, PageResult};
-use crate::auth::Viewer;
-use crate::error::AppError;
-use crate::form::FormData;
-use crate::state::AppState;
-use crate::views::{error_for, render, Choice, Layout};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -21,6 +15,12 @@ use tinhso_kernel::ids::{AgencyCode, ProcedureCode};
 use tinhso_kernel::text::fold;
 use tinhso_kernel::FieldError;
 use tinhso_policy::Action;
+use tinhso_web::auth::Viewer;
+use tinhso_web::error::AppError;
+use tinhso_web::form::FormData;
+use tinhso_web::pages::{page_err, PageResult};
+use tinhso_web::state::AppState;
+use tinhso_web::views::{error_for, render, Choice, Layout};
 
 #[derive(Template)]
 #[template(path = "admin/home.html")]
@@ -498,7 +498,7 @@ fn source_label(s: CalendarSource) -> &'static str {
     }
 }
 
-fn year_of(s: &str, viewer: &Viewer) -> Result<i32, crate::error::PageError> {
+fn year_of(s: &str, viewer: &Viewer) -> Result<i32, tinhso_web::error::PageError> {
     s.parse::<i32>().ok().filter(|y| (2000..=2100).contains(y)).ok_or_else(|| {
         page_err(viewer)(AppError::bad_request(
             "invalid_year",

@@ -4,8 +4,6 @@
 //! command, `dossier::decide` for the state machine, `dossier::notice` for what the applicant
 //! is told) and hands the result to the store in one transaction. No rule lives here.
 
-use crate::error::AppError;
-use crate::state::AppState;
 use chrono::Utc;
 use serde_json::Value;
 use tinhso_dossier::access::Denied;
@@ -15,6 +13,8 @@ use tinhso_kernel::files::FilePurpose;
 use tinhso_kernel::ids::{AccountId, AgencyCode, DossierCode, Phone, Sha256};
 use tinhso_policy::{decide as policy, Action, Actor, Decision, Role};
 use tinhso_store::{Account, Attachment, DossierQuery, DossierRecord, NewDossier, Notification, StoreError};
+use tinhso_web::error::AppError;
+use tinhso_web::state::AppState;
 
 pub use tinhso_api::dossiers::{DeskIntake, FileInput, SubmitInput};
 

@@ -4,11 +4,11 @@
 //! What only a form needs is done here: numbers typed with thousands separators, a date typed
 //! dd/mm/yyyy, a list typed one item per line, a checkbox, an empty optional choice.
 
-use crate::error::AppError;
-use crate::form::FormData;
 use serde_json::{Map, Value};
 use tinhso_dossier::{Command, CommandKind};
 use tinhso_kernel::FieldError;
+use tinhso_web::error::AppError;
+use tinhso_web::form::FormData;
 
 fn invalid(field: &str, vi: &str, en: &str) -> FieldError {
     FieldError::new(field, "invalid_input", vi, en)

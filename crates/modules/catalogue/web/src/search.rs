@@ -1,10 +1,10 @@
 //! Turning request parameters into search filters, shared by the API and the portal.
 
-use crate::error::AppError;
-use crate::state::AppState;
 use tinhso_catalogue::procedure::{CompetentAgency, Level, OnlineLevel};
 use tinhso_catalogue::search::Filters;
 use tinhso_kernel::ids::AgencyCode;
+use tinhso_web::error::AppError;
+use tinhso_web::state::AppState;
 
 /// Value meaning "the commune People's Committee" in the agency filter.
 pub const COMMUNE_COMMITTEE: &str = "commune_committee";

@@ -1,18 +1,18 @@
 //! The citizen's document store page: files uploaded once, reused in any dossier.
 
 use super::dossier::store_uploads;
-use super::{page_err, PageResult};
-use crate::auth::Viewer;
-use crate::error::AppError;
-use crate::form::FormWithFiles;
-use crate::state::AppState;
-use crate::views::{render, Layout};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use tinhso_kernel::format::thousands;
 use tinhso_kernel::FieldError;
+use tinhso_web::auth::Viewer;
+use tinhso_web::error::AppError;
+use tinhso_web::form::FormWithFiles;
+use tinhso_web::pages::{page_err, PageResult};
+use tinhso_web::state::AppState;
+use tinhso_web::views::{render, Layout};
 
 #[derive(Template)]
 #[template(path = "dossier/documents.html")]

@@ -3,13 +3,7 @@
 //! prints the receipt slip (Mẫu 01). The dossier is received in the same motion.
 
 use super::dossier::{communes, component_inputs, field_views, form_json, store_uploads, ComponentInput, FieldView};
-use super::{page_err, PageResult};
-use crate::auth::Viewer;
-use crate::dossiers::{self, DeskIntake, FileInput, SubmitInput};
-use crate::error::AppError;
-use crate::form::{FormData, FormWithFiles, PageQuery};
-use crate::state::AppState;
-use crate::views::{render, Choice, Layout};
+use crate::service::{self as dossiers, DeskIntake, FileInput, SubmitInput};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -21,6 +15,12 @@ use tinhso_dossier::{ApplicantType, Channel};
 use tinhso_kernel::ids::AgencyCode;
 use tinhso_kernel::FieldError;
 use tinhso_policy::Action;
+use tinhso_web::auth::Viewer;
+use tinhso_web::error::AppError;
+use tinhso_web::form::{FormData, FormWithFiles, PageQuery};
+use tinhso_web::pages::{page_err, PageResult};
+use tinhso_web::state::AppState;
+use tinhso_web::views::{render, Choice, Layout};
 
 #[derive(Template)]
 #[template(path = "dossier/desk.html")]
@@ -203,8 +203,8 @@ pub async fn register(
             let errors = vec![FieldError::new(
                 "desk",
                 e.code(),
-                e.message(crate::i18n::Locale::Vi),
-                e.message(crate::i18n::Locale::En),
+                e.message(tinhso_web::i18n::Locale::Vi),
+                e.message(tinhso_web::i18n::Locale::En),
             )];
             let view = page(&state, &viewer, &desk, "", Some(&code), &form, errors).map_err(&err)?;
             Ok(viewer.finish((e.status(), render(&view))))

@@ -1,109 +1,28 @@
-//! JSON API for the dossier lifecycle and API sessions. Same service, same authorization as
-//! the pages. Writes need the session's CSRF token in `X-CSRF-Token`.
+//! The dossier lifecycle over JSON: submit, list, read, act, look up, attached files. Same
+//! service, same authorization as the pages. Writes need the session's CSRF token in
+//! `X-CSRF-Token` (checked by the platform's `ApiUser`).
 
-use crate::api::json_bytes;
-use crate::auth::{self, cookie, session_cookie, token_hash};
-use crate::dossier_json;
-use crate::dossiers::{self, SubmitInput};
-use crate::error::{ApiError, ApiResult, AppError};
-use crate::form::{ApiJson, ApiQuery};
-use crate::openapi::{Csrf, DossierCode};
-use crate::state::AppState;
-use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
-use axum::http::request::Parts;
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use crate::json as dossier_json;
+use crate::service::{self as dossiers, SubmitInput};
+use crate::DossierCode;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use serde_json::Value;
 use std::net::SocketAddr;
 use tinhso_api::dossiers::{
-    AttachedFileItem, AttachedFilePage, DocumentItem, DocumentPage, DossierPage, DossierView, EventItem, EventPage,
-    ListQuery, LookupAnswer, LookupQuery, NotificationItem, NotificationPage, StoredFileAnswer,
+    AttachedFileItem, AttachedFilePage, DossierPage, DossierView, EventItem, EventPage, ListQuery, LookupAnswer,
+    LookupQuery,
 };
-use tinhso_api::session::{AccountBrief, LoginAnswer, LoginInput};
 use tinhso_api::ErrorBody;
 use tinhso_dossier::{Command, Dossier, DossierState};
-use tinhso_kernel::ids::Login;
-use tinhso_store::{Account, DossierQuery, Session};
-
-/// The logged-in caller of an API route.
-pub struct ApiUser {
-    pub account: Account,
-    pub session: Session,
-}
-
-impl FromRequestParts<AppState> for ApiUser {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token =
-            cookie(&parts.headers, session_cookie(state.config.secure_cookies)).ok_or(AppError::Unauthenticated)?;
-        let (session, account) = state.session(&token_hash(&token)).await?.ok_or(AppError::Unauthenticated)?;
-        if parts.method != Method::GET && parts.method != Method::HEAD {
-            let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
-            if sent.is_empty() || sent != session.csrf_token {
-                return Err(AppError::Csrf.into());
-            }
-        }
-        Ok(ApiUser { account, session })
-    }
-}
-
-/// Log in: sets the session cookie and answers the CSRF token to send with writes.
-#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginInput,
-    responses((status = 200, body = LoginAnswer), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn login(
-    State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    ApiJson(input): ApiJson<LoginInput>,
-) -> ApiResult<Response> {
-    let login = Login::parse("login", &input.login).map_err(|e| AppError::Invalid(vec![e]))?;
-    let (login_key, addr_key) = (format!("login:{}", login.as_str()), format!("addr:{}", addr.ip()));
-    if state.throttle.blocked(&login_key, 5) || state.throttle.blocked(&addr_key, 50) {
-        return Err(AppError::Throttled.into());
-    }
-    let account = state.store.identity.account_by_login(login.as_str()).await?;
-    let hash = account.as_ref().map(|a| a.password_hash.clone()).unwrap_or_else(|| auth::DUMMY_HASH.to_owned());
-    let password = input.password;
-    let ok = auth::verify_password_bounded(hash, password).await?;
-    let Some(account) = account.filter(|a| ok && !a.disabled) else {
-        state.throttle.fail(&login_key);
-        state.throttle.fail(&addr_key);
-        return Err(AppError::bad_request(
-            "login_failed",
-            "Số điện thoại, thư điện tử hoặc mật khẩu không đúng",
-            "Wrong login or password",
-        )
-        .into());
-    };
-    state.throttle.clear(&login_key);
-    let token = auth::start_session(&state, &account).await?;
-    let session =
-        state.store.identity.session(&token_hash(&token), Utc::now()).await?.ok_or(AppError::Unauthenticated)?.0;
-    let answer = LoginAnswer {
-        csrf_token: &session.csrf_token,
-        account: AccountBrief {
-            id: account.id,
-            full_name: &account.full_name,
-            role: account.role,
-            agency: account.agency.as_ref(),
-        },
-    };
-    let mut resp = json_bytes(StatusCode::OK, &answer)?;
-    if let Ok(v) = HeaderValue::from_str(&auth::set_session_cookie(&token, state.config.secure_cookies)) {
-        resp.headers_mut().append(header::SET_COOKIE, v);
-    }
-    Ok(resp)
-}
-
-/// Log out: ends the session.
-#[utoipa::path(delete, path = "/api/v1/session", tag = "session", params(Csrf),
-    responses((status = 204, description = "Logged out"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
-    security(("session" = [])))]
-pub async fn logout(State(state): State<AppState>, user: ApiUser) -> ApiResult<StatusCode> {
-    state.end_session(&user.session.token_hash).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
+use tinhso_store::{Account, DossierQuery};
+use tinhso_web::api::json_bytes;
+use tinhso_web::api_session::ApiUser;
+use tinhso_web::error::{ApiResult, AppError};
+use tinhso_web::form::{ApiJson, ApiQuery};
+use tinhso_web::openapi::Csrf;
+use tinhso_web::state::AppState;
 
 pub fn dossier_view<'a>(state: &AppState, d: &'a Dossier) -> DossierView<'a> {
     let status = dossier_json::standing(state, d.state, d.due_on, d.apology_due_on, d.paused_on);
@@ -217,25 +136,6 @@ pub async fn act(
     json_bytes(StatusCode::OK, &dossier_view(&state, &d))
 }
 
-/// The caller's in-app inbox, newest first.
-#[utoipa::path(get, path = "/api/v1/notifications", tag = "dossiers",
-    responses((status = 200, body = NotificationPage), (status = 401, body = ErrorBody)),
-    security(("session" = [])))]
-pub async fn notifications(State(state): State<AppState>, user: ApiUser) -> ApiResult<Response> {
-    let inbox = state.store.notify.inbox(user.account.id).await?;
-    let items = inbox
-        .iter()
-        .map(|m| NotificationItem {
-            id: m.id,
-            dossier: m.dossier.as_deref(),
-            subject: &m.subject,
-            body: &m.body,
-            created_at: m.created_at,
-        })
-        .collect();
-    json_bytes(StatusCode::OK, &NotificationPage { items })
-}
-
 /// Public lookup by code and phone, no login: state and due date only; rate-limited per address.
 #[utoipa::path(get, path = "/api/v1/lookup", tag = "dossiers", params(LookupQuery),
     responses((status = 200, body = LookupAnswer), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -267,51 +167,6 @@ pub async fn lookup(
         due_on: d.apology_due_on.or(d.due_on),
     };
     json_bytes(StatusCode::OK, &answer)
-}
-
-/// Upload a file: the body is the file itself; `X-File-Name` (percent-encoded) names it. The
-/// type is judged from the content (PDF, JPEG, PNG). The file joins the caller's document store.
-#[utoipa::path(post, path = "/api/v1/files", tag = "files", params(Csrf,
-        ("X-File-Name" = Option<String>, Header, description = "The file's name, percent-encoded")),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, body = StoredFileAnswer), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 413, body = ErrorBody)),
-    security(("session" = [])))]
-pub async fn upload(
-    State(state): State<AppState>,
-    user: ApiUser,
-    headers: axum::http::HeaderMap,
-    body: axum::body::Body,
-) -> ApiResult<Response> {
-    let raw_name = headers.get("x-file-name").and_then(|v| v.to_str().ok()).unwrap_or("tep");
-    let name = tinhso_kernel::files::clean_name(&percent_decode(raw_name));
-    let stored = state.files.put_stream(body).await?;
-    state.store.documents.add_document(user.account.id, &stored, &name).await?;
-    let answer = StoredFileAnswer { sha256: stored.sha256.as_str(), size: stored.size, kind: stored.kind, name: &name };
-    json_bytes(StatusCode::CREATED, &answer)
-}
-
-fn percent_decode(s: &str) -> String {
-    form_urlencoded::parse(format!("n={s}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
-}
-
-/// The caller's document store, newest first.
-#[utoipa::path(get, path = "/api/v1/documents", tag = "files",
-    responses((status = 200, body = DocumentPage), (status = 401, body = ErrorBody)),
-    security(("session" = [])))]
-pub async fn documents(State(state): State<AppState>, user: ApiUser) -> ApiResult<Response> {
-    let docs = state.store.documents.documents(user.account.id).await?;
-    let items = docs
-        .iter()
-        .map(|d| DocumentItem {
-            sha256: d.sha256.as_str(),
-            name: &d.name,
-            size: d.size,
-            kind: d.kind,
-            created_at: d.created_at,
-        })
-        .collect();
-    json_bytes(StatusCode::OK, &DocumentPage { items })
 }
 
 /// The files attached to a dossier.

@@ -1,19 +1,19 @@
 //! Printable slips: Mẫu 01 receipt with a QR code to the public lookup, Mẫu 02 supplement
 //! request, refusal notice, apology letter; in the national format for state documents.
 
-use super::{page_err, PageResult};
-use crate::auth::Viewer;
-use crate::dossier_views::{summary, DossierSummary};
-use crate::dossiers;
-use crate::error::AppError;
-use crate::state::AppState;
-use crate::views::{render, Layout};
+use crate::service as dossiers;
+use crate::views::{summary, DossierSummary};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use tinhso_dossier::{Dossier, DossierState, EventKind};
 use tinhso_kernel::format::date_vi;
 use tinhso_store::StoredEvent;
+use tinhso_web::auth::Viewer;
+use tinhso_web::error::AppError;
+use tinhso_web::pages::{page_err, PageResult};
+use tinhso_web::state::AppState;
+use tinhso_web::views::{render, Layout};
 
 #[derive(Template)]
 #[template(path = "dossier/slip.html")]

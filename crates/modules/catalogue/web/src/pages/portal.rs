@@ -1,20 +1,19 @@
 //! The public portal: home, procedure search with filters, procedure detail.
 
-use super::{page_err, PageResult};
-use crate::auth::Viewer;
-use crate::error::AppError;
-use crate::form::PageQuery;
-use crate::i18n::Locale;
-use crate::state::AppState;
-use crate::views::{render, Choice, FieldLink, HomePage, Layout, ProcedurePage, ProcedureView, SearchPage};
+use crate::views::{FieldLink, HomePage, ProcedurePage, ProcedureView, SearchPage};
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue};
-use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use tinhso_catalogue::procedure::{Level, OnlineLevel};
 use tinhso_kernel::text::fold;
 use tinhso_policy::Action;
+use tinhso_web::auth::Viewer;
+use tinhso_web::error::AppError;
+use tinhso_web::form::PageQuery;
+use tinhso_web::i18n::Locale;
+use tinhso_web::pages::{page_err, PageResult};
+use tinhso_web::state::AppState;
+use tinhso_web::views::{render, Choice, Layout};
 
 const PAGE_SIZE: usize = 20;
 
@@ -125,20 +124,4 @@ pub async fn procedure(State(state): State<AppState>, viewer: Viewer, Path(code)
         online_possible: p.online_level != OnlineLevel::InPerson,
     };
     Ok(viewer.finish(render(&view)))
-}
-
-/// Sets the language cookie and goes back where the visitor was.
-pub async fn language(Path(lang): Path<String>, headers: HeaderMap) -> impl IntoResponse {
-    let lang = if lang == "en" { "en" } else { "vi" };
-    let back = headers
-        .get(header::REFERER)
-        .and_then(|r| r.to_str().ok())
-        .and_then(|r| r.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_owned())))
-        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
-        .unwrap_or_else(|| "/".to_owned());
-    let mut resp = Redirect::to(&back).into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("lang={lang}; Path=/; Max-Age=31536000; SameSite=Lax")) {
-        resp.headers_mut().append(header::SET_COOKIE, v);
-    }
-    resp
 }

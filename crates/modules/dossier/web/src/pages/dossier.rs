@@ -2,14 +2,8 @@
 //! actions its viewer may take, printable slips, and the public lookup.
 
 use super::slips::slips_for;
-use super::{page_err, PageResult};
-use crate::auth::Viewer;
-use crate::dossier_views::{form_rows, history, step_rows, summary, DossierSummary, HistoryRow, Names, StepRow};
-use crate::dossiers::{self, SubmitInput};
-use crate::error::AppError;
-use crate::form::{FormData, FormWithFiles, PageQuery, Upload};
-use crate::state::AppState;
-use crate::views::{render, Choice, Layout};
+use crate::service::{self as dossiers, SubmitInput};
+use crate::views::{form_rows, history, step_rows, summary, DossierSummary, HistoryRow, Names, StepRow};
 use askama::Template;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
@@ -23,6 +17,12 @@ use tinhso_kernel::format::thousands;
 use tinhso_kernel::ids::Sha256;
 use tinhso_kernel::FieldError;
 use tinhso_policy::Action;
+use tinhso_web::auth::Viewer;
+use tinhso_web::error::AppError;
+use tinhso_web::form::{FormData, FormWithFiles, PageQuery, Upload};
+use tinhso_web::pages::{page_err, PageResult};
+use tinhso_web::state::AppState;
+use tinhso_web::views::{render, Choice, Layout};
 
 /// One e-form field as the submission page renders it.
 pub struct FieldView {
@@ -242,8 +242,8 @@ pub(crate) async fn store_uploads(
             Err(e) => errors.push(FieldError::new(
                 up.field.replace("file.", "files."),
                 e.code(),
-                e.message(crate::i18n::Locale::Vi),
-                e.message(crate::i18n::Locale::En),
+                e.message(tinhso_web::i18n::Locale::Vi),
+                e.message(tinhso_web::i18n::Locale::En),
             )),
         }
     }
@@ -450,7 +450,7 @@ pub async fn act(
                     "action",
                     other.code(),
                     other.message(viewer.locale),
-                    other.message(crate::i18n::Locale::En),
+                    other.message(tinhso_web::i18n::Locale::En),
                 )],
             };
             let page = show_page(&state, &viewer, &code, errors).await.map_err(&err)?;
@@ -468,7 +468,7 @@ pub async fn file(
 ) -> PageResult {
     let err = page_err(&viewer);
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
-    crate::api_dossiers::attached_file(&state, account, &code, &sha256).await.map_err(err)
+    crate::api::attached_file(&state, account, &code, &sha256).await.map_err(err)
 }
 
 #[derive(Deserialize)]

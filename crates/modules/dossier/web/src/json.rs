@@ -2,8 +2,6 @@
 //! added. Lookups and lists are what integrators and the mobile app call most; they never build
 //! a whole `Dossier` only to write it out again (that was most of a list's cost).
 
-use crate::error::AppError;
-use crate::state::AppState;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, Utc};
@@ -11,6 +9,8 @@ use serde::Deserialize;
 use tinhso_dossier::deadline::{due_status, local_date, DueStatus};
 use tinhso_dossier::DossierState;
 use tinhso_kernel::ids::AgencyCode;
+use tinhso_web::error::AppError;
+use tinhso_web::state::AppState;
 
 /// What a list or lookup needs of a stored dossier: who may see it and where it stands.
 #[derive(Debug, Deserialize)]

@@ -3,14 +3,8 @@
 //! tally the store keeps in every event's transaction, so they are exact at any volume; the
 //! lists are index reads of at most a few hundred dossiers.
 
-use super::{page_err, PageResult};
-use crate::auth::Viewer;
-use crate::dossier_views::{status_of, summary, DossierSummary};
-use crate::dossiers;
-use crate::error::AppError;
-use crate::form::PageQuery;
-use crate::state::AppState;
-use crate::views::{render, Layout};
+use crate::service as dossiers;
+use crate::views::{status_of, summary, DossierSummary};
 use askama::Template;
 use axum::extract::State;
 use chrono::Utc;
@@ -20,6 +14,12 @@ use tinhso_dossier::tally::InboxCounts;
 use tinhso_dossier::{Dossier, DossierState};
 use tinhso_policy::Role;
 use tinhso_store::DossierQuery;
+use tinhso_web::auth::Viewer;
+use tinhso_web::error::AppError;
+use tinhso_web::form::PageQuery;
+use tinhso_web::pages::{page_err, PageResult};
+use tinhso_web::state::AppState;
+use tinhso_web::views::{render, Layout};
 
 /// Most dossiers one inbox page lists.
 const PAGE: usize = 200;

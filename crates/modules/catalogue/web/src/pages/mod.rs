@@ -1,0 +1,5 @@
+//! The catalogue's pages: the public portal (home, search, a procedure) and its
+//! administration (the procedure editor, the working-day calendar).
+
+pub mod admin;
+pub mod portal;

@@ -1,0 +1,88 @@
+//! The dossier module's web half: the dossier service the pages and the API share (gathering
+//! what a command needs, letting the module's rules decide, handing one plan to the store:
+//! `service`), the pages (applying online, following a dossier, the one-stop desk, inboxes,
+//! slips, the document store) and `/api/v1/dossiers*` and `/api/v1/lookup`. Forms become the
+//! API's command JSON (`command_form`) so both are parsed by `Command::from_json`. It
+//! registers its routes and its part of the OpenAPI document with the composition root
+//! through [`module`].
+//!
+//! May depend on: the platform's HTTP crate, the API types, the dossier and catalogue cores,
+//! the kernel, the policy and the storage ports.
+
+pub mod api;
+pub mod command_form;
+pub mod json;
+pub mod pages;
+pub mod service;
+pub mod views;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use tinhso_web::form::MULTIPART_LIMIT;
+use tinhso_web::WebModule;
+use utoipa::{IntoParams, OpenApi};
+
+/// A dossier code in a path.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)] // read by the derive only
+pub struct DossierCode {
+    /// The national dossier code: receiving agency, day, number.
+    #[param(example = "000.00.90.H08-261126-0001")]
+    code: String,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        api::list,
+        api::submit,
+        api::get,
+        api::events,
+        api::act,
+        api::lookup,
+        api::dossier_files,
+        api::download,
+    ),
+    tags((name = "dossiers", description = "Dossiers from submission to result"))
+)]
+pub struct ApiDoc;
+
+/// The module's routes and its part of the API document.
+pub fn module() -> WebModule {
+    use pages::{desk, documents, dossier, inbox, slips};
+    let uploads = || DefaultBodyLimit::max(MULTIPART_LIMIT);
+    let routes = Router::new()
+        .route("/thu-tuc/{code}/nop", get(dossier::apply_form).post(dossier::apply).layer(uploads()))
+        .route("/ho-so", get(inbox::list))
+        .route("/ho-so/{code}", get(dossier::show))
+        .route("/ho-so/{code}/hanh-dong", post(dossier::act).layer(uploads()))
+        .route("/ho-so/{code}/tep/{sha256}", get(dossier::file))
+        .route("/ho-so/{code}/phieu/{kind}", get(slips::slip))
+        .route("/kho-du-lieu", get(documents::documents).post(documents::add_document).layer(uploads()))
+        .route("/tra-cuu", get(dossier::lookup))
+        .route("/mot-cua", get(desk::desk))
+        .route("/mot-cua/{code}", post(desk::register).layer(uploads()))
+        .route("/api/v1/dossiers", get(api::list).post(api::submit))
+        .route("/api/v1/dossiers/{code}", get(api::get))
+        .route("/api/v1/dossiers/{code}/events", get(api::events))
+        .route("/api/v1/dossiers/{code}/actions", post(api::act))
+        .route("/api/v1/lookup", get(api::lookup))
+        .route("/api/v1/dossiers/{code}/files", get(api::dossier_files))
+        .route("/api/v1/dossiers/{code}/files/{sha256}", get(api::download));
+    WebModule { routes, api: ApiDoc::openapi() }
+}
+
+#[cfg(test)]
+mod tests {
+    use utoipa::OpenApi;
+
+    /// Every `/api/` route this module serves is in its part of the document, and nothing else.
+    #[test]
+    fn every_api_route_is_documented() {
+        let served = tinhso_web::openapi::api_routes_in(include_str!("lib.rs"));
+        assert!(!served.is_empty());
+        assert_eq!(tinhso_web::openapi::paths_of(&super::ApiDoc::openapi()), served);
+    }
+}

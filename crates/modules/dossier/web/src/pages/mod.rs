@@ -1,0 +1,9 @@
+//! The dossier's pages: applying online and following a dossier (dossier.rs), the one-stop
+//! desk (desk.rs), staff inboxes (inbox.rs), receipts and slips (slips.rs), the citizen's
+//! document store reused when applying (documents.rs).
+
+pub mod desk;
+pub mod documents;
+pub mod dossier;
+pub mod inbox;
+pub mod slips;

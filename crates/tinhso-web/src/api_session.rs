@@ -1,0 +1,164 @@
+//! The platform's JSON API for sessions, notifications and files: logging in and out (the
+//! `ApiUser` extractor every module's API uses, with its CSRF check on writes), the caller's
+//! notifications, uploads into the caller's document store and that store's list.
+
+use crate::api::json_bytes;
+use crate::auth::{self, cookie, session_cookie, token_hash};
+use crate::error::{ApiError, ApiResult, AppError};
+use crate::form::ApiJson;
+use crate::openapi::Csrf;
+use crate::state::AppState;
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::response::Response;
+use chrono::Utc;
+use std::net::SocketAddr;
+use tinhso_api::dossiers::{DocumentItem, DocumentPage, NotificationItem, NotificationPage, StoredFileAnswer};
+use tinhso_api::session::{AccountBrief, LoginAnswer, LoginInput};
+use tinhso_api::ErrorBody;
+use tinhso_kernel::ids::Login;
+use tinhso_store::{Account, Session};
+
+/// The logged-in caller of an API route.
+pub struct ApiUser {
+    pub account: Account,
+    pub session: Session,
+}
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token =
+            cookie(&parts.headers, session_cookie(state.config.secure_cookies)).ok_or(AppError::Unauthenticated)?;
+        let (session, account) = state.session(&token_hash(&token)).await?.ok_or(AppError::Unauthenticated)?;
+        if parts.method != Method::GET && parts.method != Method::HEAD {
+            let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
+            if sent.is_empty() || sent != session.csrf_token {
+                return Err(AppError::Csrf.into());
+            }
+        }
+        Ok(ApiUser { account, session })
+    }
+}
+
+/// Log in: sets the session cookie and answers the CSRF token to send with writes.
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginInput,
+    responses((status = 200, body = LoginAnswer), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ApiJson(input): ApiJson<LoginInput>,
+) -> ApiResult<Response> {
+    let login = Login::parse("login", &input.login).map_err(|e| AppError::Invalid(vec![e]))?;
+    let (login_key, addr_key) = (format!("login:{}", login.as_str()), format!("addr:{}", addr.ip()));
+    if state.throttle.blocked(&login_key, 5) || state.throttle.blocked(&addr_key, 50) {
+        return Err(AppError::Throttled.into());
+    }
+    let account = state.store.identity.account_by_login(login.as_str()).await?;
+    let hash = account.as_ref().map(|a| a.password_hash.clone()).unwrap_or_else(|| auth::DUMMY_HASH.to_owned());
+    let password = input.password;
+    let ok = auth::verify_password_bounded(hash, password).await?;
+    let Some(account) = account.filter(|a| ok && !a.disabled) else {
+        state.throttle.fail(&login_key);
+        state.throttle.fail(&addr_key);
+        return Err(AppError::bad_request(
+            "login_failed",
+            "Số điện thoại, thư điện tử hoặc mật khẩu không đúng",
+            "Wrong login or password",
+        )
+        .into());
+    };
+    state.throttle.clear(&login_key);
+    let token = auth::start_session(&state, &account).await?;
+    let session =
+        state.store.identity.session(&token_hash(&token), Utc::now()).await?.ok_or(AppError::Unauthenticated)?.0;
+    let answer = LoginAnswer {
+        csrf_token: &session.csrf_token,
+        account: AccountBrief {
+            id: account.id,
+            full_name: &account.full_name,
+            role: account.role,
+            agency: account.agency.as_ref(),
+        },
+    };
+    let mut resp = json_bytes(StatusCode::OK, &answer)?;
+    if let Ok(v) = HeaderValue::from_str(&auth::set_session_cookie(&token, state.config.secure_cookies)) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+/// Log out: ends the session.
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session", params(Csrf),
+    responses((status = 204, description = "Logged out"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("session" = [])))]
+pub async fn logout(State(state): State<AppState>, user: ApiUser) -> ApiResult<StatusCode> {
+    state.end_session(&user.session.token_hash).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller's in-app inbox, newest first.
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "dossiers",
+    responses((status = 200, body = NotificationPage), (status = 401, body = ErrorBody)),
+    security(("session" = [])))]
+pub async fn notifications(State(state): State<AppState>, user: ApiUser) -> ApiResult<Response> {
+    let inbox = state.store.notify.inbox(user.account.id).await?;
+    let items = inbox
+        .iter()
+        .map(|m| NotificationItem {
+            id: m.id,
+            dossier: m.dossier.as_deref(),
+            subject: &m.subject,
+            body: &m.body,
+            created_at: m.created_at,
+        })
+        .collect();
+    json_bytes(StatusCode::OK, &NotificationPage { items })
+}
+
+/// Upload a file: the body is the file itself; `X-File-Name` (percent-encoded) names it. The
+/// type is judged from the content (PDF, JPEG, PNG). The file joins the caller's document store.
+#[utoipa::path(post, path = "/api/v1/files", tag = "files", params(Csrf,
+        ("X-File-Name" = Option<String>, Header, description = "The file's name, percent-encoded")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = StoredFileAnswer), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 413, body = ErrorBody)),
+    security(("session" = [])))]
+pub async fn upload(
+    State(state): State<AppState>,
+    user: ApiUser,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
+) -> ApiResult<Response> {
+    let raw_name = headers.get("x-file-name").and_then(|v| v.to_str().ok()).unwrap_or("tep");
+    let name = tinhso_kernel::files::clean_name(&percent_decode(raw_name));
+    let stored = state.files.put_stream(body).await?;
+    state.store.documents.add_document(user.account.id, &stored, &name).await?;
+    let answer = StoredFileAnswer { sha256: stored.sha256.as_str(), size: stored.size, kind: stored.kind, name: &name };
+    json_bytes(StatusCode::CREATED, &answer)
+}
+
+fn percent_decode(s: &str) -> String {
+    form_urlencoded::parse(format!("n={s}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
+}
+
+/// The caller's document store, newest first.
+#[utoipa::path(get, path = "/api/v1/documents", tag = "files",
+    responses((status = 200, body = DocumentPage), (status = 401, body = ErrorBody)),
+    security(("session" = [])))]
+pub async fn documents(State(state): State<AppState>, user: ApiUser) -> ApiResult<Response> {
+    let docs = state.store.documents.documents(user.account.id).await?;
+    let items = docs
+        .iter()
+        .map(|d| DocumentItem {
+            sha256: d.sha256.as_str(),
+            name: &d.name,
+            size: d.size,
+            kind: d.kind,
+            created_at: d.created_at,
+        })
+        .collect();
+    json_bytes(StatusCode::OK, &DocumentPage { items })
+}
