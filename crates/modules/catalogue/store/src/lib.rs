@@ -4,7 +4,7 @@
 //! here touches another module's tables.
 //!
 //! May depend on: the kernel, the catalogue core, the storage vocabulary (`tinhso-store`) and
-//! the engines (`tinhso-store-sqlite`, `tinhso-store-postgres`).
+//! the engines (`tinhso-sqlite`, `tinhso-postgres`).
 
 pub mod postgres;
 pub mod sqlite;

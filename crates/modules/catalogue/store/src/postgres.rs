@@ -5,10 +5,10 @@ use deadpool_postgres::Transaction;
 use std::sync::Arc;
 use tinhso_catalogue::procedure::Procedure;
 use tinhso_kernel::calendar::YearCalendar;
+use tinhso_postgres::{map_err, PgStore};
 use tinhso_store::codec::to_json;
 use tinhso_store::migrate::{Migration, Migrations};
 use tinhso_store::{CatalogueStore, Result};
-use tinhso_store_postgres::{map_err, PgStore};
 use tokio_postgres::types::Json;
 
 /// The module's tables on PostgreSQL, oldest first.

@@ -6,10 +6,10 @@ use rusqlite::{params, Connection};
 use std::sync::Arc;
 use tinhso_catalogue::procedure::Procedure;
 use tinhso_kernel::calendar::YearCalendar;
+use tinhso_sqlite::{map_err, SqliteStore};
 use tinhso_store::codec::to_json;
 use tinhso_store::migrate::{Migration, Migrations};
 use tinhso_store::{CatalogueStore, Result};
-use tinhso_store_sqlite::{map_err, SqliteStore};
 
 /// The module's tables on SQLite, oldest first.
 pub const MIGRATIONS: Migrations = Migrations {

@@ -6,10 +6,10 @@ use axum::response::Response;
 use tinhso_api::catalogue::{AgencyRef, ProcedureDetail, ProcedurePage, ProcedureQuery, ProcedureSummary};
 use tinhso_api::ErrorBody;
 use tinhso_catalogue::procedure::CompetentAgency;
-use tinhso_web::api::{json_bytes, limit};
-use tinhso_web::error::{ApiResult, AppError};
-use tinhso_web::form::ApiQuery;
-use tinhso_web::state::AppState;
+use tinhso_http::api::{json_bytes, limit};
+use tinhso_http::error::{ApiResult, AppError};
+use tinhso_http::form::ApiQuery;
+use tinhso_http::state::AppState;
 
 fn agency_ref<'a>(state: &'a AppState, a: &'a CompetentAgency) -> AgencyRef<'a> {
     match a {

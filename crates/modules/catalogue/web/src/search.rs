@@ -2,9 +2,9 @@
 
 use tinhso_catalogue::procedure::{CompetentAgency, Level, OnlineLevel};
 use tinhso_catalogue::search::Filters;
+use tinhso_http::error::AppError;
+use tinhso_http::state::AppState;
 use tinhso_kernel::ids::AgencyCode;
-use tinhso_web::error::AppError;
-use tinhso_web::state::AppState;
 
 /// Value meaning "the commune People's Committee" in the agency filter.
 pub const COMMUNE_COMMITTEE: &str = "commune_committee";

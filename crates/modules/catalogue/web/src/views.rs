@@ -2,9 +2,9 @@
 
 use askama::Template;
 use tinhso_catalogue::procedure::{CompetentAgency, Procedure};
-use tinhso_web::i18n::Locale;
-use tinhso_web::state::AppState;
-use tinhso_web::views::{Choice, Layout};
+use tinhso_http::i18n::Locale;
+use tinhso_http::state::AppState;
+use tinhso_http::views::{Choice, Layout};
 
 /// One procedure as pages show it.
 pub struct ProcedureView {

@@ -7,7 +7,7 @@
 //! in as registered projections, never named here.
 //!
 //! May depend on: the kernel, the ledger, the dossier core, the storage vocabulary
-//! (`tinhso-store`) and the engines (`tinhso-store-sqlite`, `tinhso-store-postgres`).
+//! (`tinhso-store`) and the engines (`tinhso-sqlite`, `tinhso-postgres`).
 
 pub mod postgres;
 pub mod projection;

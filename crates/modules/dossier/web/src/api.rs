@@ -16,13 +16,13 @@ use tinhso_api::dossiers::{
 };
 use tinhso_api::ErrorBody;
 use tinhso_dossier::{Command, Dossier, DossierState};
+use tinhso_http::api::json_bytes;
+use tinhso_http::api_session::ApiUser;
+use tinhso_http::error::{ApiResult, AppError};
+use tinhso_http::form::{ApiJson, ApiQuery};
+use tinhso_http::openapi::Csrf;
+use tinhso_http::state::AppState;
 use tinhso_store::{Account, DossierQuery};
-use tinhso_web::api::json_bytes;
-use tinhso_web::api_session::ApiUser;
-use tinhso_web::error::{ApiResult, AppError};
-use tinhso_web::form::{ApiJson, ApiQuery};
-use tinhso_web::openapi::Csrf;
-use tinhso_web::state::AppState;
 
 pub fn dossier_view<'a>(state: &AppState, d: &'a Dossier) -> DossierView<'a> {
     let status = dossier_json::standing(state, d.state, d.due_on, d.apology_due_on, d.paused_on);

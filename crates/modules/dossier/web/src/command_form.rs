@@ -6,9 +6,9 @@
 
 use serde_json::{Map, Value};
 use tinhso_dossier::{Command, CommandKind};
+use tinhso_http::error::AppError;
+use tinhso_http::form::FormData;
 use tinhso_kernel::FieldError;
-use tinhso_web::error::AppError;
-use tinhso_web::form::FormData;
 
 fn invalid(field: &str, vi: &str, en: &str) -> FieldError {
     FieldError::new(field, "invalid_input", vi, en)

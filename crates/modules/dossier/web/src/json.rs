@@ -8,9 +8,9 @@ use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 use tinhso_dossier::deadline::{due_status, local_date, DueStatus};
 use tinhso_dossier::DossierState;
+use tinhso_http::error::AppError;
+use tinhso_http::state::AppState;
 use tinhso_kernel::ids::AgencyCode;
-use tinhso_web::error::AppError;
-use tinhso_web::state::AppState;
 
 /// What a list or lookup needs of a stored dossier: who may see it and where it stands.
 #[derive(Debug, Deserialize)]

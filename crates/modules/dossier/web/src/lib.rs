@@ -19,8 +19,8 @@ pub mod views;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
-use tinhso_web::form::MULTIPART_LIMIT;
-use tinhso_web::WebModule;
+use tinhso_http::form::MULTIPART_LIMIT;
+use tinhso_http::WebModule;
 use utoipa::{IntoParams, OpenApi};
 
 /// A dossier code in a path.
@@ -81,8 +81,8 @@ mod tests {
     /// Every `/api/` route this module serves is in its part of the document, and nothing else.
     #[test]
     fn every_api_route_is_documented() {
-        let served = tinhso_web::openapi::api_routes_in(include_str!("lib.rs"));
+        let served = tinhso_http::openapi::api_routes_in(include_str!("lib.rs"));
         assert!(!served.is_empty());
-        assert_eq!(tinhso_web::openapi::paths_of(&super::ApiDoc::openapi()), served);
+        assert_eq!(tinhso_http::openapi::paths_of(&super::ApiDoc::openapi()), served);
     }
 }

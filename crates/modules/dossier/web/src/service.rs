@@ -9,12 +9,12 @@ use serde_json::Value;
 use tinhso_dossier::access::Denied;
 use tinhso_dossier::FileRef;
 use tinhso_dossier::{self as dossier, Channel, Command, CommandKind, Dossier, Event, EventKind};
+use tinhso_http::error::AppError;
+use tinhso_http::state::AppState;
 use tinhso_kernel::files::FilePurpose;
 use tinhso_kernel::ids::{AccountId, AgencyCode, DossierCode, Phone, Sha256};
 use tinhso_policy::{decide as policy, Action, Actor, Decision, Role};
 use tinhso_store::{Account, Attachment, DossierQuery, DossierRecord, NewDossier, Notification, StoreError};
-use tinhso_web::error::AppError;
-use tinhso_web::state::AppState;
 
 pub use tinhso_api::dossiers::{DeskIntake, FileInput, SubmitInput};
 

@@ -4,9 +4,9 @@ use chrono::Utc;
 use tinhso_catalogue::procedure::{FieldType, Procedure};
 use tinhso_dossier::deadline::{due_status, local_date, DueStatus};
 use tinhso_dossier::{Channel, Dossier, DossierState, EventKind, ReturnMethod};
+use tinhso_http::state::AppState;
 use tinhso_kernel::format::{date_vi, thousands};
 use tinhso_store::StoredEvent;
-use tinhso_web::state::AppState;
 
 /// A dossier in a list or at the top of its page.
 pub struct DossierSummary {

@@ -6,7 +6,7 @@
 //! tables.
 //!
 //! May depend on: the kernel, the ioc and dossier cores, the storage vocabulary (`tinhso-store`) and the
-//! engines (`tinhso-store-sqlite`, `tinhso-store-postgres`).
+//! engines (`tinhso-sqlite`, `tinhso-postgres`).
 
 pub mod postgres;
 pub mod projection;

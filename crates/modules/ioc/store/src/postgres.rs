@@ -4,8 +4,8 @@ use chrono::NaiveDate;
 use std::sync::Arc;
 use tinhso_ioc::{FactKey, Measure};
 use tinhso_kernel::ids::AgencyCode;
+use tinhso_postgres::{map_err, PgStore};
 use tinhso_store::{ioc_key, ioc_rows, monthly_rows, Grain, IocEntry, IocStore, MemberQuery, Result, StoreError};
-use tinhso_store_postgres::{map_err, PgStore};
 
 /// The operations centre's port on a PostgreSQL engine.
 /// The module's tables on PostgreSQL, oldest first.

@@ -6,8 +6,8 @@ use rusqlite::params;
 use std::sync::Arc;
 use tinhso_ioc::{FactKey, Measure};
 use tinhso_kernel::ids::AgencyCode;
+use tinhso_sqlite::{map_err, SqliteStore};
 use tinhso_store::{ioc_key, ioc_rows, monthly_rows, Grain, IocEntry, IocStore, MemberQuery, Result, StoreError};
-use tinhso_store_sqlite::{map_err, SqliteStore};
 
 /// A code above every dossier code (they are ASCII digits, letters, dots and dashes).
 const CODE_MAX: &str = "~";

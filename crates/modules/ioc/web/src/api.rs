@@ -8,13 +8,13 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use tinhso_api::ioc::{BehindAnswer, BehindItem, BehindQuery, IndexAnswer, IndexQuery};
 use tinhso_api::ErrorBody;
+use tinhso_http::api::json_bytes;
+use tinhso_http::api_session::ApiUser;
+use tinhso_http::error::{ApiResult, AppError};
+use tinhso_http::form::ApiQuery;
+use tinhso_http::state::AppState;
 use tinhso_ioc::Measure;
 use tinhso_policy::{decide, Action, Actor, Decision};
-use tinhso_web::api::json_bytes;
-use tinhso_web::api_session::ApiUser;
-use tinhso_web::error::{ApiResult, AppError};
-use tinhso_web::form::ApiQuery;
-use tinhso_web::state::AppState;
 
 /// A unit's Decision 766 index: public, like the national portal's. The total, each group and
 /// each indicator with its formula, inputs, rate, points and where the value came from.

@@ -6,11 +6,11 @@ use crate::service::{Period, Unit};
 use chrono::NaiveDate;
 use std::collections::VecDeque;
 use tinhso_dossier::Dossier;
+use tinhso_http::error::AppError;
+use tinhso_http::state::AppState;
 use tinhso_ioc::{is_count, Measure};
 use tinhso_kernel::ids::AgencyCode;
 use tinhso_store::MemberQuery;
-use tinhso_web::error::AppError;
-use tinhso_web::state::AppState;
 
 /// Dossiers on one drill-down page.
 pub const PAGE: usize = 100;

@@ -3,7 +3,7 @@
 //! indicator entries, the public transparency page, and `/api/v1/ioc/*`. It registers its
 //! routes and its part of the OpenAPI document with the composition root through
 //! [`module`]; the HTTP plumbing (state, viewer, errors, layout, exports, charts) is the
-//! platform's (`tinhso-web`).
+//! platform's (`tinhso-http`).
 //!
 //! May depend on: the platform's HTTP crate, the API types, the ioc, dossier and catalogue
 //! cores, the policy and the storage ports.
@@ -17,7 +17,7 @@ pub use service::alert_loop;
 
 use axum::routing::get;
 use axum::Router;
-use tinhso_web::WebModule;
+use tinhso_http::WebModule;
 use utoipa::OpenApi;
 
 #[derive(OpenApi)]
@@ -51,8 +51,8 @@ mod tests {
     /// Every `/api/` route this module serves is in its part of the document, and nothing else.
     #[test]
     fn every_api_route_is_documented() {
-        let served = tinhso_web::openapi::api_routes_in(include_str!("lib.rs"));
+        let served = tinhso_http::openapi::api_routes_in(include_str!("lib.rs"));
         assert!(!served.is_empty());
-        assert_eq!(tinhso_web::openapi::paths_of(&super::ApiDoc::openapi()), served);
+        assert_eq!(tinhso_http::openapi::paths_of(&super::ApiDoc::openapi()), served);
     }
 }

@@ -7,12 +7,12 @@ use std::collections::{BTreeMap, HashMap};
 use tinhso_catalogue::procedure::{CompetentAgency, Procedure};
 use tinhso_dossier::deadline::local_date;
 use tinhso_dossier::Dossier;
+use tinhso_http::error::AppError;
+use tinhso_http::state::AppState;
 use tinhso_ioc::index::{catalogue_stats, compute, Entered, IndexReport};
 use tinhso_ioc::{Measure, Totals};
 use tinhso_kernel::ids::AgencyCode;
 use tinhso_kernel::province::{AgencyKind, AgencyLevel};
-use tinhso_web::error::AppError;
-use tinhso_web::state::AppState;
 
 /// The province as a whole, or one deciding agency (a department or a commune's committee).
 #[derive(Debug, Clone, PartialEq, Eq)]

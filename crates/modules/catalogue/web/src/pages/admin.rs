@@ -9,18 +9,18 @@ use tinhso_catalogue::procedure::{
     CompetentAgency, Component, CopyKind, Fee, FieldType, FormField, Level, OnlineLevel, Procedure, ProcessingTime,
 };
 use tinhso_catalogue::workflow::{StepRole, WorkflowStep};
+use tinhso_http::auth::Viewer;
+use tinhso_http::error::AppError;
+use tinhso_http::form::FormData;
+use tinhso_http::pages::{page_err, PageResult};
+use tinhso_http::state::AppState;
+use tinhso_http::views::{error_for, render, Choice, Layout};
 use tinhso_kernel::calendar::{CalendarSource, NamedDay, YearCalendar};
 use tinhso_kernel::error::Errors;
 use tinhso_kernel::ids::{AgencyCode, ProcedureCode};
 use tinhso_kernel::text::fold;
 use tinhso_kernel::FieldError;
 use tinhso_policy::Action;
-use tinhso_web::auth::Viewer;
-use tinhso_web::error::AppError;
-use tinhso_web::form::FormData;
-use tinhso_web::pages::{page_err, PageResult};
-use tinhso_web::state::AppState;
-use tinhso_web::views::{error_for, render, Choice, Layout};
 
 #[derive(Template)]
 #[template(path = "admin/home.html")]
@@ -498,7 +498,7 @@ fn source_label(s: CalendarSource) -> &'static str {
     }
 }
 
-fn year_of(s: &str, viewer: &Viewer) -> Result<i32, tinhso_web::error::PageError> {
+fn year_of(s: &str, viewer: &Viewer) -> Result<i32, tinhso_http::error::PageError> {
     s.parse::<i32>().ok().filter(|y| (2000..=2100).contains(y)).ok_or_else(|| {
         page_err(viewer)(AppError::bad_request(
             "invalid_year",

@@ -5,15 +5,15 @@ use axum::extract::{Path, State};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use tinhso_catalogue::procedure::{Level, OnlineLevel};
+use tinhso_http::auth::Viewer;
+use tinhso_http::error::AppError;
+use tinhso_http::form::PageQuery;
+use tinhso_http::i18n::Locale;
+use tinhso_http::pages::{page_err, PageResult};
+use tinhso_http::state::AppState;
+use tinhso_http::views::{render, Choice, Layout};
 use tinhso_kernel::text::fold;
 use tinhso_policy::Action;
-use tinhso_web::auth::Viewer;
-use tinhso_web::error::AppError;
-use tinhso_web::form::PageQuery;
-use tinhso_web::i18n::Locale;
-use tinhso_web::pages::{page_err, PageResult};
-use tinhso_web::state::AppState;
-use tinhso_web::views::{render, Choice, Layout};
 
 const PAGE_SIZE: usize = 20;
 

@@ -106,7 +106,7 @@ impl Command {
     }
 
     /// The one parser of commands: the API's JSON body and the pages' forms (turned into the
-    /// same JSON by `tinhso_web::command_form`) both come through here, so a value the API
+    /// same JSON by `tinhso_http::command_form`) both come through here, so a value the API
     /// refuses is refused on a page too, and nothing is coerced to a default.
     pub fn from_json(v: serde_json::Value) -> Result<Command, Refusal> {
         let refuse = |e: &dyn std::fmt::Display| Refusal {

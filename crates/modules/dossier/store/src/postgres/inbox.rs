@@ -4,9 +4,9 @@ use chrono::NaiveDate;
 use tinhso_dossier::tally::{Tally, TallyKey};
 use tinhso_dossier::Dossier;
 use tinhso_kernel::ids::AgencyCode;
+use tinhso_postgres::{map_err, PgStore};
 use tinhso_store::codec::from_json;
 use tinhso_store::{count_rows, tally_rows, Result};
-use tinhso_store_postgres::{map_err, PgStore};
 
 pub async fn open_dossiers_of(
     db: &PgStore,

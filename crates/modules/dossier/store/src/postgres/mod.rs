@@ -10,6 +10,7 @@ use tinhso_dossier::tally::{Tally, TallyKey};
 use tinhso_dossier::{Dossier, Event};
 use tinhso_kernel::ids::{AgencyCode, DossierCode};
 use tinhso_ledger::chain::Link;
+use tinhso_postgres::{map_err, PgStore};
 use tinhso_store::codec::from_json;
 use tinhso_store::migrate::{Migration, Migrations};
 use tinhso_store::plan::Projections;
@@ -17,7 +18,6 @@ use tinhso_store::{
     event_from_link, file_kind, file_purpose, group_links, AttachedFile, Attachment, DossierQuery, DossierStore,
     EventPage, NewDossier, Notification, RawDossier, Result, StoredEvent,
 };
-use tinhso_store_postgres::{map_err, PgStore};
 use tokio_postgres::Row;
 
 /// The module's tables on PostgreSQL, oldest first.

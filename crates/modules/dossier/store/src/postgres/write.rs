@@ -9,12 +9,12 @@ use tinhso_dossier::code::dossier_code;
 use tinhso_dossier::deadline::local_date;
 use tinhso_dossier::{Dossier, Event, EventKind};
 use tinhso_kernel::ids::DossierCode;
+use tinhso_postgres::{ledger, map_err, outbox};
 use tinhso_store::codec::to_json;
 use tinhso_store::plan::{
     self, ColumnType, CounterTable, DossierPlan, DossierProjection, RowOp, RowWrite, SetTable, Value,
 };
 use tinhso_store::{chain_link, NewDossier, Result, StoreError};
-use tinhso_store_postgres::{ledger, map_err, outbox};
 
 /// Allocates the next dossier code of the receiving desk's day (gap-free, national format).
 async fn allocate_code(tx: &Transaction<'_>, submitted: &Event) -> Result<DossierCode> {

@@ -5,8 +5,8 @@ use rusqlite::params;
 use tinhso_dossier::tally::{Tally, TallyKey};
 use tinhso_dossier::Dossier;
 use tinhso_kernel::ids::AgencyCode;
+use tinhso_sqlite::SqliteStore;
 use tinhso_store::{count_rows, tally_rows, Result};
-use tinhso_store_sqlite::SqliteStore;
 
 const OPEN: &str = "state IN ('received', 'processing', 'payment_requested')";
 

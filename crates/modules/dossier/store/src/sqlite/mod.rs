@@ -13,13 +13,13 @@ use std::sync::Arc;
 use tinhso_dossier::tally::{Tally, TallyKey};
 use tinhso_dossier::{Dossier, Event};
 use tinhso_kernel::ids::{AgencyCode, DossierCode};
+use tinhso_sqlite::SqliteStore;
 use tinhso_store::migrate::{Migration, Migrations};
 use tinhso_store::plan::Projections;
 use tinhso_store::{
     event_from_link, file_kind, file_purpose, group_links, AttachedFile, Attachment, DossierQuery, DossierStore,
     EventPage, NewDossier, Notification, RawDossier, Result, StoredEvent,
 };
-use tinhso_store_sqlite::SqliteStore;
 
 /// The module's tables on SQLite, oldest first.
 pub const MIGRATIONS: Migrations = Migrations {

@@ -8,10 +8,10 @@ use tinhso_dossier::code::dossier_code;
 use tinhso_dossier::deadline::local_date;
 use tinhso_dossier::{Dossier, Event, EventKind};
 use tinhso_kernel::ids::DossierCode;
+use tinhso_sqlite::{exec, ledger, map_err, outbox};
 use tinhso_store::codec::to_json;
 use tinhso_store::plan::{self, ColumnType, DossierPlan, DossierProjection, RowOp, RowWrite, Value};
 use tinhso_store::{chain_link, NewDossier, Result, StoreError};
-use tinhso_store_sqlite::{exec, ledger, map_err, outbox};
 
 /// Allocates the next dossier code of the receiving desk's day (gap-free, national format).
 fn allocate_code(tx: &Connection, submitted: &Event) -> Result<DossierCode> {

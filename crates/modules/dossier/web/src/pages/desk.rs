@@ -12,15 +12,15 @@ use serde::Deserialize;
 use tinhso_catalogue::procedure::CompetentAgency;
 use tinhso_catalogue::search::Filters;
 use tinhso_dossier::{ApplicantType, Channel};
+use tinhso_http::auth::Viewer;
+use tinhso_http::error::AppError;
+use tinhso_http::form::{FormData, FormWithFiles, PageQuery};
+use tinhso_http::pages::{page_err, PageResult};
+use tinhso_http::state::AppState;
+use tinhso_http::views::{render, Choice, Layout};
 use tinhso_kernel::ids::AgencyCode;
 use tinhso_kernel::FieldError;
 use tinhso_policy::Action;
-use tinhso_web::auth::Viewer;
-use tinhso_web::error::AppError;
-use tinhso_web::form::{FormData, FormWithFiles, PageQuery};
-use tinhso_web::pages::{page_err, PageResult};
-use tinhso_web::state::AppState;
-use tinhso_web::views::{render, Choice, Layout};
 
 #[derive(Template)]
 #[template(path = "dossier/desk.html")]
@@ -203,8 +203,8 @@ pub async fn register(
             let errors = vec![FieldError::new(
                 "desk",
                 e.code(),
-                e.message(tinhso_web::i18n::Locale::Vi),
-                e.message(tinhso_web::i18n::Locale::En),
+                e.message(tinhso_http::i18n::Locale::Vi),
+                e.message(tinhso_http::i18n::Locale::En),
             )];
             let view = page(&state, &viewer, &desk, "", Some(&code), &form, errors).map_err(&err)?;
             Ok(viewer.finish((e.status(), render(&view))))

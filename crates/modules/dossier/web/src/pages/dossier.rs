@@ -13,16 +13,16 @@ use serde_json::{json, Map, Value};
 use std::net::SocketAddr;
 use tinhso_catalogue::procedure::{CompetentAgency, FieldType, OnlineLevel, Procedure};
 use tinhso_dossier::{available, Command, CommandKind, DossierState, EventKind, Party};
+use tinhso_http::auth::Viewer;
+use tinhso_http::error::AppError;
+use tinhso_http::form::{FormData, FormWithFiles, PageQuery, Upload};
+use tinhso_http::pages::{page_err, PageResult};
+use tinhso_http::state::AppState;
+use tinhso_http::views::{render, Choice, Layout};
 use tinhso_kernel::format::thousands;
 use tinhso_kernel::ids::Sha256;
 use tinhso_kernel::FieldError;
 use tinhso_policy::Action;
-use tinhso_web::auth::Viewer;
-use tinhso_web::error::AppError;
-use tinhso_web::form::{FormData, FormWithFiles, PageQuery, Upload};
-use tinhso_web::pages::{page_err, PageResult};
-use tinhso_web::state::AppState;
-use tinhso_web::views::{render, Choice, Layout};
 
 /// One e-form field as the submission page renders it.
 pub struct FieldView {
@@ -242,8 +242,8 @@ pub(crate) async fn store_uploads(
             Err(e) => errors.push(FieldError::new(
                 up.field.replace("file.", "files."),
                 e.code(),
-                e.message(tinhso_web::i18n::Locale::Vi),
-                e.message(tinhso_web::i18n::Locale::En),
+                e.message(tinhso_http::i18n::Locale::Vi),
+                e.message(tinhso_http::i18n::Locale::En),
             )),
         }
     }
@@ -450,7 +450,7 @@ pub async fn act(
                     "action",
                     other.code(),
                     other.message(viewer.locale),
-                    other.message(tinhso_web::i18n::Locale::En),
+                    other.message(tinhso_http::i18n::Locale::En),
                 )],
             };
             let page = show_page(&state, &viewer, &code, errors).await.map_err(&err)?;

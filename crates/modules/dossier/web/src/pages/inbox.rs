@@ -12,14 +12,14 @@ use serde::Deserialize;
 use tinhso_dossier::deadline::{due_soon_until, local_date, DueStatus};
 use tinhso_dossier::tally::InboxCounts;
 use tinhso_dossier::{Dossier, DossierState};
+use tinhso_http::auth::Viewer;
+use tinhso_http::error::AppError;
+use tinhso_http::form::PageQuery;
+use tinhso_http::pages::{page_err, PageResult};
+use tinhso_http::state::AppState;
+use tinhso_http::views::{render, Layout};
 use tinhso_policy::Role;
 use tinhso_store::DossierQuery;
-use tinhso_web::auth::Viewer;
-use tinhso_web::error::AppError;
-use tinhso_web::form::PageQuery;
-use tinhso_web::pages::{page_err, PageResult};
-use tinhso_web::state::AppState;
-use tinhso_web::views::{render, Layout};
 
 /// Most dossiers one inbox page lists.
 const PAGE: usize = 200;

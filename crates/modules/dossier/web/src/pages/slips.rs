@@ -7,13 +7,13 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use tinhso_dossier::{Dossier, DossierState, EventKind};
+use tinhso_http::auth::Viewer;
+use tinhso_http::error::AppError;
+use tinhso_http::pages::{page_err, PageResult};
+use tinhso_http::state::AppState;
+use tinhso_http::views::{render, Layout};
 use tinhso_kernel::format::date_vi;
 use tinhso_store::StoredEvent;
-use tinhso_web::auth::Viewer;
-use tinhso_web::error::AppError;
-use tinhso_web::pages::{page_err, PageResult};
-use tinhso_web::state::AppState;
-use tinhso_web::views::{render, Layout};
 
 #[derive(Template)]
 #[template(path = "dossier/slip.html")]

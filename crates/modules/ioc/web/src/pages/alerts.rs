@@ -8,14 +8,14 @@ use axum::extract::State;
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use tinhso_dossier_web::views::{summary, DossierSummary};
+use tinhso_http::auth::Viewer;
+use tinhso_http::error::AppError;
+use tinhso_http::export::{self, Cell, Table};
+use tinhso_http::form::PageQuery;
+use tinhso_http::pages::{page_err, PageResult};
+use tinhso_http::state::AppState;
+use tinhso_http::views::{render, Layout};
 use tinhso_policy::Action;
-use tinhso_web::auth::Viewer;
-use tinhso_web::error::AppError;
-use tinhso_web::export::{self, Cell, Table};
-use tinhso_web::form::PageQuery;
-use tinhso_web::pages::{page_err, PageResult};
-use tinhso_web::state::AppState;
-use tinhso_web::views::{render, Layout};
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -105,8 +105,8 @@ pub struct EntriesPage {
     pub layout: Layout,
     /// (indicator, unit, rate, evidence, by, at)
     pub entries: Vec<(String, String, String, String, String, String)>,
-    pub indicators: Vec<tinhso_web::views::Choice>,
-    pub units: Vec<tinhso_web::views::Choice>,
+    pub indicators: Vec<tinhso_http::views::Choice>,
+    pub units: Vec<tinhso_http::views::Choice>,
     pub errors: Vec<tinhso_kernel::FieldError>,
 }
 
@@ -115,7 +115,7 @@ async fn entries_page(
     viewer: &Viewer,
     errors: Vec<tinhso_kernel::FieldError>,
 ) -> Result<EntriesPage, AppError> {
-    use tinhso_web::views::Choice;
+    use tinhso_http::views::Choice;
     let entries = state.store.ioc.ioc_entries().await?;
     let name_of = |key: &str| match parse_unit(state, Some(key)) {
         Ok(u) => unit_name(state, &u),
@@ -160,7 +160,11 @@ pub async fn entries(State(state): State<AppState>, viewer: Viewer) -> PageResul
 }
 
 /// Saves an admin's value for an indicator the platform cannot measure, with its evidence.
-pub async fn save_entry(State(state): State<AppState>, viewer: Viewer, form: tinhso_web::form::FormData) -> PageResult {
+pub async fn save_entry(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    form: tinhso_http::form::FormData,
+) -> PageResult {
     use tinhso_kernel::FieldError;
     let err = page_err(&viewer);
     let account = viewer.require(&Action::ManageProvince).map_err(&err)?.clone();

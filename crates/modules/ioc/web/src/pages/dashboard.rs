@@ -9,17 +9,17 @@ use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use tinhso_dossier_web::views::{summary, DossierSummary};
+use tinhso_http::auth::Viewer;
+use tinhso_http::charts;
+use tinhso_http::error::AppError;
+use tinhso_http::export::{self, Cell, Table};
+use tinhso_http::form::PageQuery;
+use tinhso_http::pages::{page_err, PageResult};
+use tinhso_http::state::AppState;
+use tinhso_http::views::{render, Layout};
 use tinhso_ioc::index::{IndicatorResult, Source};
 use tinhso_ioc::Measure;
 use tinhso_policy::Action;
-use tinhso_web::auth::Viewer;
-use tinhso_web::charts;
-use tinhso_web::error::AppError;
-use tinhso_web::export::{self, Cell, Table};
-use tinhso_web::form::PageQuery;
-use tinhso_web::pages::{page_err, PageResult};
-use tinhso_web::state::AppState;
-use tinhso_web::views::{render, Layout};
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]

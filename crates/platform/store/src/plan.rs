@@ -1,7 +1,7 @@
 //! Write plans: everything one dossier write does, computed once here (pure, no IO) and only
 //! executed by each backend. A plan names the events to chain, the dossier row to store, the
 //! files to attach, the messages to queue and the projections' row changes; the backends
-//! (`tinhso-store-sqlite`, `tinhso-store-postgres`) turn each part into their SQL, in one
+//! (`tinhso-sqlite`, `tinhso-postgres`) turn each part into their SQL, in one
 //! transaction, and decide nothing themselves.
 //!
 //! Projections are registered, not called: the composition root hands each store the list of

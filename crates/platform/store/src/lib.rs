@@ -1,6 +1,6 @@
 //! The storage vocabulary: the ports (one small trait per platform piece and module, bundled
 //! as `Stores`), the records they carry, the write plans computed once for both engines, and
-//! the migration vocabulary. The engines (`tinhso-store-sqlite`, `tinhso-store-postgres`)
+//! the migration vocabulary. The engines (`tinhso-sqlite`, `tinhso-postgres`)
 //! implement the platform's ports; each module's store crate implements its own.
 //!
 //! May depend on: the kernel, the policy, the ledger and the modules' pure cores.

@@ -6,11 +6,11 @@
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use tinhso_postgres::PgStore;
+use tinhso_sqlite::SqliteStore;
 use tinhso_store::migrate::Migrations;
 use tinhso_store::plan::{DossierProjection, Projections};
 use tinhso_store::{ModulePorts, Stores};
-use tinhso_store_postgres::PgStore;
-use tinhso_store_sqlite::SqliteStore;
 
 /// The read models every dossier write keeps in its own transaction: the operations centre's
 /// aggregates and drill-down index, and the staff inboxes' counters. A module that wants a
@@ -24,7 +24,7 @@ pub fn projections() -> Projections {
 
 /// Every table of the platform on SQLite: the platform pieces', then each module's.
 pub fn sqlite_schema() -> Vec<Migrations> {
-    let mut out = tinhso_store_sqlite::migrate::PLATFORM.to_vec();
+    let mut out = tinhso_sqlite::migrate::PLATFORM.to_vec();
     out.extend([
         tinhso_catalogue_store::sqlite::MIGRATIONS,
         tinhso_dossier_store::sqlite::MIGRATIONS,
@@ -35,7 +35,7 @@ pub fn sqlite_schema() -> Vec<Migrations> {
 
 /// Every table of the platform on PostgreSQL: the platform pieces', then each module's.
 pub fn postgres_schema() -> Vec<Migrations> {
-    let mut out = tinhso_store_postgres::migrate::PLATFORM.to_vec();
+    let mut out = tinhso_postgres::migrate::PLATFORM.to_vec();
     out.extend([
         tinhso_catalogue_store::postgres::MIGRATIONS,
         tinhso_dossier_store::postgres::MIGRATIONS,

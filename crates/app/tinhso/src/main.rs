@@ -208,9 +208,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let smtp = match smtp_url {
                 Some(url) => {
                     let cfg =
-                        tinhso_web::mail::SmtpConfig { url, from: smtp_from, retry_secs: smtp_retry_secs, ca_pem };
+                        tinhso_http::mail::SmtpConfig { url, from: smtp_from, retry_secs: smtp_retry_secs, ca_pem };
                     // A wrong URL or CA fails at start-up, not silently at the first email.
-                    tinhso_web::mail::transport(&cfg).map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?;
+                    tinhso_http::mail::transport(&cfg).map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?;
                     Some(cfg)
                 }
                 None => None,
@@ -287,7 +287,7 @@ async fn serve(
     listen: SocketAddr,
     secure_cookies: bool,
     demo: Option<usize>,
-    smtp: Option<tinhso_web::mail::SmtpConfig>,
+    smtp: Option<tinhso_http::mail::SmtpConfig>,
 ) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     let store: Stores = tinhso::db::open(data.database.as_deref(), &data.data).await?;
@@ -298,15 +298,15 @@ async fn serve(
         seed::demo(&store, dossiers).await?;
     }
     let ioc_weights = Arc::new(ioc::weights(&data.data)?);
-    let state = tinhso_web::AppState::load(
+    let state = tinhso_http::AppState::load(
         store.clone(),
-        tinhso_web::WebConfig { secure_cookies, files_dir: data.data.join("files"), ioc_weights },
+        tinhso_http::WebConfig { secure_cookies, files_dir: data.data.join("files"), ioc_weights },
     )
     .await?;
     tokio::spawn(state.clone().follow_store(std::time::Duration::from_secs(2)));
     tokio::spawn(tinhso_ioc_web::alert_loop(state.clone(), std::time::Duration::from_secs(15 * 60)));
     if let Some(smtp) = smtp {
-        tokio::spawn(tinhso_web::mail::deliver(state.clone(), smtp));
+        tokio::spawn(tinhso_http::mail::deliver(state.clone(), smtp));
     }
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
@@ -319,7 +319,7 @@ async fn serve(
         store.health.backend(),
         started.elapsed().as_millis()
     );
-    tinhso_web::serve(listener, state, tinhso::web_modules(), shutdown_signal()).await?;
+    tinhso_http::serve(listener, state, tinhso::web_modules(), shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
 
