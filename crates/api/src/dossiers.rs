@@ -127,15 +127,16 @@ pub struct NotificationPage<'a> {
     pub items: Vec<NotificationItem<'a>>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+/// The public lookup's question, in a POST body so that the phone number stays out of
+/// addresses, logs and browser history.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct LookupQuery {
+pub struct LookupInput {
     /// The dossier code on the receipt.
-    #[param(min_length = 1, example = "000.00.90.H08-261126-0001")]
+    #[schema(min_length = 1, example = "000.00.90.H08-261126-0001")]
     pub code: String,
     /// The applicant's phone number.
-    #[param(pattern = "^0[0-9]{9}$", example = "0912345678")]
+    #[schema(example = "0912345678")]
     pub phone: String,
 }
 
@@ -146,8 +147,14 @@ pub struct LookupAnswer<'a> {
     pub state: DossierState,
     pub state_code: u8,
     pub state_label: &'static str,
+    /// Where the dossier stands, in plain words.
+    pub status: &'static str,
+    /// What is expected of the applicant now, if anything.
+    pub next_step: &'static str,
     /// The due date an apology letter set, else the original one.
     pub due_on: Option<NaiveDate>,
+    /// Where the result is handed over (the receiving desk), once there is one.
+    pub collect_at: Option<&'a str>,
 }
 
 /// A file now in the caller's document store.

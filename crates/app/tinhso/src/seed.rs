@@ -437,6 +437,18 @@ pub async fn print_demo_accounts(store: &Stores) -> Result<()> {
             println!("  {:<30} {}", acc.login, acc.role.label_vi());
         }
     }
+    // Commune dossiers (birth registration, residence...) are received and decided at the
+    // commune: its desk, specialist and leader, for the first communes of the demo.
+    println!("Cán bộ cấp xã dùng thử (cùng mật khẩu):");
+    let raw = find_province(DEMO_PROVINCE)?;
+    for w in raw.wards.iter().take(3) {
+        for (prefix, role) in [("motcua", Role::Receptionist), ("cv", Role::Specialist), ("ld", Role::Approver)] {
+            let login = format!("{prefix}.{}@tinhso.local", w.code);
+            if store.identity.account_by_login(&login).await?.is_some() {
+                println!("  {login:<30} {} — {}", role.label_vi(), w.name);
+            }
+        }
+    }
     Ok(())
 }
 

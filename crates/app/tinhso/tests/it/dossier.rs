@@ -211,11 +211,17 @@ async fn lifecycle(s: TestServer) {
 
     // Public lookup by code and phone, no login.
     let anon = s.client();
-    let r = anon.get(format!("{}/api/v1/lookup?code={code}&phone=0912345678", s.url)).send().await.unwrap();
+    let lookup = |phone: &str| json!({ "code": code, "phone": phone });
+    let r = anon.post(format!("{}/api/v1/lookup", s.url)).json(&lookup("0912345678")).send().await.unwrap();
     let v: Value = r.json().await.unwrap();
     assert_eq!((v["state_code"].as_u64(), v.get("form")), (Some(10), None));
-    let r = anon.get(format!("{}/api/v1/lookup?code={code}&phone=0987654321", s.url)).send().await.unwrap();
+    assert_eq!(v["status"], "Đã nhận kết quả", "in plain words: {v}");
+    assert!(v["next_step"].as_str().unwrap().contains("đánh giá"), "{v}");
+    let r = anon.post(format!("{}/api/v1/lookup", s.url)).json(&lookup("0987654321")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // The phone never travels in the address.
+    let r = anon.get(format!("{}/api/v1/lookup?code={code}&phone=0912345678", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
 
     // Another citizen cannot read or act on it.
     tinhso_testkit::server::register_citizen(&s.url, "Lò Văn Páo", "0966111222", "008095001111", "ruộng bậc thang")
@@ -556,12 +562,31 @@ async fn lifecycle_through_the_pages() {
     assert!(all.contains(&refused) && all.contains("Không được tiếp nhận"));
 
     // Anyone can track it with the code and the phone, and nothing more.
+    // The receipt's QR link fills the code in; the phone is posted, never in the address.
     let anon = s.client();
-    let (_, _, found) = page(anon.clone(), format!("{}/tra-cuu?ma={code}&sdt=0912345678", s.url)).await;
-    assert!(found.contains("Đang xử lý") && !found.contains("Nguyễn Văn An"));
-    let (st, _, nope) = page(anon, format!("{}/tra-cuu?ma={code}&sdt=0987654321", s.url)).await;
+    let (st, _, form) = page(anon.clone(), format!("{}/tra-cuu?ma={code}", s.url)).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(form.contains(&format!("value=\"{code}\"")) && form.contains("method=\"post\""));
+    let at = form.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let token = form[at..].split('"').next().unwrap().to_owned();
+    let ask = |phone: &'static str| {
+        let (anon, url, code, token) = (anon.clone(), format!("{}/tra-cuu", s.url), code.clone(), token.clone());
+        async move {
+            let r =
+                anon.post(url).form(&[("csrf", token.as_str()), ("ma", code.as_str()), ("sdt", phone)]).send().await;
+            let r = r.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let (st, found) = ask("0912345678").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(found.contains("Đang giải quyết") && found.contains("không cần làm gì thêm"), "plain words");
+    assert!(!found.contains("Nguyễn Văn An"), "nothing personal");
+    let (st, nope) = ask("0987654321").await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
     assert!(nope.contains("Không tìm thấy hồ sơ"));
+    let (st, _, _) = page(anon, format!("{}/tra-cuu?ma={code}&sdt=0912345678", s.url)).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "a phone in the address is refused, not used");
     s.stop().await.unwrap();
 }
 

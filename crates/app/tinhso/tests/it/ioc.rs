@@ -265,6 +265,25 @@ async fn demo_history_dashboards_and_exports() {
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let r = leader.c.get(format!("{}/dieu-hanh/xep-hang?dinh-dang=xlsx", s.url)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
+    // Units that received fewer dossiers than the settings' minimum (10) are not ranked: they
+    // are listed apart, without a rank, and no ranked unit is below the minimum.
+    assert!(html.contains("Chưa đủ dữ liệu để xếp hạng"), "idle units are listed apart");
+    let csv = leader.c.get(format!("{}/dieu-hanh/xep-hang?dinh-dang=csv", s.url)).send().await.unwrap();
+    let csv = csv.text().await.unwrap();
+    let mut rows = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let (mut ranked, mut apart) = (0, 0);
+    for row in rows.records() {
+        let row = row.unwrap();
+        let received: i64 = row[9].parse().unwrap();
+        if &row[0] == "Chưa đủ dữ liệu" {
+            assert!(received < 10 && row[1].is_empty(), "{row:?}");
+            apart += 1;
+        } else {
+            assert!(received >= 10 && !row[1].is_empty(), "{row:?}");
+            ranked += 1;
+        }
+    }
+    assert!(ranked > 0 && apart > 0, "{ranked} ranked, {apart} apart");
     // Every table exports: the index of a unit, the dossiers behind a number, the alert lists.
     for (path, header) in [
         ("/dieu-hanh/chi-so?don-vi=province&dinh-dang=csv", "Nhóm,Chỉ số,Tên,Tỷ lệ,Điểm"),

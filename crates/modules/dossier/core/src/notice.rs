@@ -1,8 +1,35 @@
 //! What the applicant is told when their dossier moves: the subject and body of the message
 //! that goes to their in-app inbox (and by email when they have an address).
 
-use super::EventKind;
+use super::{DossierState, EventKind};
 use tinhso_kernel::format::{date_vi, thousands};
+
+/// Where a dossier stands, in the applicant's words, and what (if anything) is expected of
+/// them: what the public lookup and the applicant's own pages say instead of state codes.
+pub fn for_applicant(state: DossierState) -> (&'static str, &'static str) {
+    use DossierState as S;
+    match state {
+        S::Submitted => {
+            ("Đã gửi, chờ cán bộ tiếp nhận", "Cán bộ một cửa sẽ kiểm tra và tiếp nhận; ông/bà sẽ nhận được thông báo.")
+        }
+        S::Received => {
+            ("Đã tiếp nhận, đang chờ giải quyết", "Ông/bà không cần làm gì thêm; kết quả được hẹn trả vào ngày hẹn.")
+        }
+        S::Processing => ("Đang giải quyết", "Ông/bà không cần làm gì thêm; kết quả được hẹn trả vào ngày hẹn."),
+        S::SupplementRequested => (
+            "Cần bổ sung giấy tờ",
+            "Bổ sung giấy tờ theo thông báo đã gửi; thời gian chờ bổ sung không tính vào thời hạn giải quyết.",
+        ),
+        S::PaymentRequested => {
+            ("Cần nộp phí, lệ phí", "Nộp phí, lệ phí theo thông báo để hồ sơ được tiếp tục giải quyết.")
+        }
+        S::ResultReady => ("Đã có kết quả", "Mời ông/bà nhận kết quả theo hình thức đã chọn khi nộp hồ sơ."),
+        S::Returned => ("Đã nhận kết quả", "Mời ông/bà đánh giá mức độ hài lòng với việc giải quyết hồ sơ."),
+        S::Refused => ("Không được tiếp nhận", "Xem lý do trong thông báo; có thể nộp lại khi hồ sơ đủ điều kiện."),
+        S::Withdrawn => ("Đã rút hồ sơ", "Ông/bà không cần làm gì thêm."),
+        S::Stopped => ("Đã dừng giải quyết", "Xem lý do trong thông báo đã gửi."),
+    }
+}
 
 /// The message for `event` on dossier `code`; `None` for internal steps the applicant does not see.
 pub fn message(code: &str, event: &EventKind) -> Option<(String, String)> {

@@ -12,7 +12,7 @@ use serde_json::Value;
 use std::net::SocketAddr;
 use tinhso_api::dossiers::{
     AttachedFileItem, AttachedFilePage, DossierPage, DossierView, EventItem, EventPage, ListQuery, LookupAnswer,
-    LookupQuery,
+    LookupInput,
 };
 use tinhso_api::ErrorBody;
 use tinhso_dossier::{Command, Dossier, DossierState};
@@ -136,14 +136,16 @@ pub async fn act(
     json_bytes(StatusCode::OK, &dossier_view(&state, &d))
 }
 
-/// Public lookup by code and phone, no login: state and due date only; rate-limited per address.
-#[utoipa::path(get, path = "/api/v1/lookup", tag = "dossiers", params(LookupQuery),
+/// Public lookup by code and phone, no login: where the dossier stands, what is expected of the
+/// applicant, the due date and where the result is handed over; nothing more personal. The
+/// phone travels in the body. Rate-limited per address.
+#[utoipa::path(post, path = "/api/v1/lookup", tag = "dossiers", request_body = LookupInput,
     responses((status = 200, body = LookupAnswer), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 429, body = ErrorBody)))]
 pub async fn lookup(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    ApiQuery(q): ApiQuery<LookupQuery>,
+    ApiJson(q): ApiJson<LookupInput>,
 ) -> ApiResult<Response> {
     let key = format!("lookup:{}", addr.ip());
     if state.throttle.blocked(&key, 30) {
@@ -159,12 +161,18 @@ pub async fn lookup(
         .filter(|r| r.applicant_phone.as_ref() == Some(&phone));
     let rec = rec.ok_or(AppError::NotFound)?;
     let d = rec.dossier;
+    let (status, next_step) = tinhso_dossier::notice::for_applicant(d.state);
+    let collect_at = (d.state == DossierState::ResultReady)
+        .then(|| state.agency_name(d.receiving_agency.as_str()).unwrap_or(d.receiving_agency.as_str()));
     let answer = LookupAnswer {
         code: d.code.as_str(),
         state: d.state,
         state_code: d.state.code(),
         state_label: d.state.label_vi(),
+        status,
+        next_step,
         due_on: d.apology_due_on.or(d.due_on),
+        collect_at,
     };
     json_bytes(StatusCode::OK, &answer)
 }

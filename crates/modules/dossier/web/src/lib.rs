@@ -61,14 +61,14 @@ pub fn module() -> WebModule {
         .route("/ho-so/{code}/tep/{sha256}", get(dossier::file))
         .route("/ho-so/{code}/phieu/{kind}", get(slips::slip))
         .route("/kho-du-lieu", get(documents::documents).post(documents::add_document).layer(uploads()))
-        .route("/tra-cuu", get(dossier::lookup))
+        .route("/tra-cuu", get(dossier::lookup_form).post(dossier::lookup))
         .route("/mot-cua", get(desk::desk))
         .route("/mot-cua/{code}", post(desk::register).layer(uploads()))
         .route("/api/v1/dossiers", get(api::list).post(api::submit))
         .route("/api/v1/dossiers/{code}", get(api::get))
         .route("/api/v1/dossiers/{code}/events", get(api::events))
         .route("/api/v1/dossiers/{code}/actions", post(api::act))
-        .route("/api/v1/lookup", get(api::lookup))
+        .route("/api/v1/lookup", post(api::lookup))
         .route("/api/v1/dossiers/{code}/files", get(api::dossier_files))
         .route("/api/v1/dossiers/{code}/files/{sha256}", get(api::download));
     WebModule { routes, api: ApiDoc::openapi() }

@@ -336,7 +336,7 @@ pub async fn act(state: &AppState, account: &Account, code: &str, cmd: Command) 
     let kind = dossier::decide(&d, &cmd, party, now, &state.calendar()).map_err(|r| {
         if r.code == "forbidden" {
             AppError::Forbidden
-        } else if r.code == "illegal_transition" {
+        } else if r.code == "illegal_transition" || r.code == "out_of_order" {
             AppError::Conflict { code: r.code, vi: r.vi, en: r.en }
         } else {
             AppError::BadRequest { code: r.code, vi: r.vi, en: r.en }

@@ -13,7 +13,15 @@ use tinhso_catalogue::procedure::{OnlineLevel, Procedure};
 pub struct Weights {
     #[serde(default)]
     pub basis: String,
+    /// Dossiers a unit must have received in the period to be ranked: below it a unit's index
+    /// rests on too little (an idle unit would otherwise rank on "not applicable" full points).
+    #[serde(default = "default_min_dossiers")]
+    pub min_dossiers: i64,
     pub groups: Vec<GroupWeights>,
+}
+
+fn default_min_dossiers() -> i64 {
+    10
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -63,12 +71,20 @@ impl Weights {
         if (total - 100.0).abs() > 1e-6 {
             return Err(format!("tổng điểm các nhóm là {total}, phải là 100"));
         }
+        if w.min_dossiers < 0 {
+            return Err("min_dossiers không được âm".into());
+        }
         Ok(w)
     }
 
     pub fn default_766() -> Self {
         // The shipped file is checked by a test; an invalid edit of it cannot build silently.
-        Self::parse(DEFAULT_WEIGHTS).unwrap_or(Weights { basis: String::new(), groups: Vec::new() })
+        Self::parse(DEFAULT_WEIGHTS).unwrap_or(Weights { basis: String::new(), min_dossiers: 0, groups: Vec::new() })
+    }
+
+    /// Whether a unit that received `received` dossiers in the period is ranked.
+    pub fn ranks(&self, received: i64) -> bool {
+        received >= self.min_dossiers
     }
 }
 
@@ -204,49 +220,91 @@ pub struct IndexReport {
     pub groups: Vec<GroupResult>,
 }
 
-fn count(t: &Totals, m: Measure) -> f64 {
-    t.get(&m).copied().unwrap_or(0) as f64
+fn count(t: &Totals, m: Measure) -> u64 {
+    u64::try_from(t.get(&m).copied().unwrap_or(0)).unwrap_or(0)
 }
 
 fn input(t: &Totals, m: Measure) -> Input {
-    Input { label: m.label_vi(), measure: Some(m.key()), value: count(t, m) }
+    Input { label: m.label_vi(), measure: Some(m.key()), value: count(t, m) as f64 }
 }
 
-fn ratio(n: f64, d: f64) -> Option<f64> {
-    (d > 0.0).then(|| (n / d).clamp(0.0, 1.0))
+/// A rate kept as the fraction it is, so that points are computed exactly: 3 of 10 paid
+/// online at 5 points for 80% is 5 × 3 / (10 × 0.8) = 1.875 points, shown 1.88, where
+/// floating point gave 1.87.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Fraction {
+    num: u128,
+    den: u128,
+}
+
+impl Fraction {
+    /// `n / d` clamped to [0, 1]; none when nothing was counted.
+    fn of(n: u64, d: u64) -> Option<Self> {
+        (d > 0).then(|| Self { num: u128::from(n.min(d)), den: u128::from(d) })
+    }
+
+    /// A rate from an admin's entry, to six places.
+    fn decimal(x: f64) -> Self {
+        Self { num: micros(x.clamp(0.0, 1.0)), den: 1_000_000 }
+    }
+
+    fn to_f64(self) -> f64 {
+        self.num as f64 / self.den as f64
+    }
+}
+
+/// A decimal of the settings file (points up to 100, thresholds up to 1) in millionths: to six
+/// places is exact for the values such a file holds.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // clamped to [0, 1e8] and rounded first
+fn micros(x: f64) -> u128 {
+    (x.clamp(0.0, 100.0) * 1e6).round() as u128
+}
+
+/// Hundredths of a point, rounded half up: `points × min(rate / full_at, 1)`.
+fn earned_hundredths(points: f64, full_at: f64, rate: Fraction) -> u128 {
+    let (p, f) = (micros(points), micros(full_at.min(1.0)).max(1));
+    // rate / full_at = (num / den) / (f / 1e6); at or above 1 earns the whole.
+    let (num, den) = if rate.num * 1_000_000 >= f * rate.den.max(1) {
+        (p * 100, 1_000_000)
+    } else {
+        // (p / 1e6) × (num / den) / (f / 1e6), in hundredths.
+        (p * 100 * rate.num, rate.den * f)
+    };
+    (2 * num + den) / (2 * den)
 }
 
 /// The rate and the inputs behind one indicator.
-fn evaluate(rule: Rule, t: &Totals, c: &CatalogueStats) -> (Option<f64>, Vec<Input>) {
+fn evaluate(rule: Rule, t: &Totals, c: &CatalogueStats) -> (Option<Fraction>, Vec<Input>) {
     match rule {
-        Rule::Ratio(n, d) => (ratio(count(t, n), count(t, d)), vec![input(t, n), input(t, d)]),
+        Rule::Ratio(n, d) => (Fraction::of(count(t, n), count(t, d)), vec![input(t, n), input(t, d)]),
         Rule::Speed => {
             let (allowed, used) = (count(t, Measure::AllowedDays), count(t, Measure::WorkingDays));
-            let rate = if count(t, Measure::Finished) == 0.0 {
+            let rate = if count(t, Measure::Finished) == 0 {
                 None
             } else if used <= allowed {
-                Some(1.0)
+                Some(Fraction { num: 1, den: 1 })
             } else {
-                Some(allowed / used)
+                Fraction::of(allowed, used)
             };
             (rate, vec![input(t, Measure::AllowedDays), input(t, Measure::WorkingDays), input(t, Measure::Finished)])
         }
         Rule::Satisfaction => {
             let finished = count(t, Measure::Finished);
-            let rate = (finished > 0.0).then(|| {
-                (1.0 - (count(t, Measure::Late) + count(t, Measure::Dissatisfied)) / finished).clamp(0.0, 1.0)
-            });
-            (rate, vec![input(t, Measure::Late), input(t, Measure::Dissatisfied), input(t, Measure::Finished)])
+            let bad = count(t, Measure::Late).saturating_add(count(t, Measure::Dissatisfied));
+            (
+                Fraction::of(finished.saturating_sub(bad), finished),
+                vec![input(t, Measure::Late), input(t, Measure::Dissatisfied), input(t, Measure::Finished)],
+            )
         }
         Rule::Complete => (
-            ratio(c.complete as f64, c.procedures as f64),
+            Fraction::of(c.complete, c.procedures),
             vec![
                 Input { label: "Thủ tục công khai đầy đủ", measure: None, value: c.complete as f64 },
                 Input { label: "Tổng số thủ tục", measure: None, value: c.procedures as f64 },
             ],
         ),
         Rule::OfferedOnline => (
-            ratio(c.offered_online as f64, c.procedures as f64),
+            Fraction::of(c.offered_online, c.procedures),
             vec![
                 Input { label: "Thủ tục cung cấp trực tuyến", measure: None, value: c.offered_online as f64 },
                 Input { label: "Tổng số thủ tục", measure: None, value: c.procedures as f64 },
@@ -256,18 +314,20 @@ fn evaluate(rule: Rule, t: &Totals, c: &CatalogueStats) -> (Option<f64>, Vec<Inp
     }
 }
 
-/// The index for one unit and period from its totals.
+/// The index for one unit and period from its totals. Each indicator's points are rounded half
+/// up to hundredths from the exact fraction; groups and the total add those hundredths, so the
+/// figures shown add up.
 pub fn compute(
     w: &Weights,
     totals: &Totals,
     catalogue: &CatalogueStats,
     entered: &HashMap<String, Entered>,
 ) -> IndexReport {
-    let groups: Vec<GroupResult> = w
+    let groups: Vec<(GroupResult, u128)> = w
         .groups
         .iter()
         .map(|g| {
-            let indicators: Vec<IndicatorResult> = g
+            let indicators: Vec<(IndicatorResult, u128)> = g
                 .indicators
                 .iter()
                 .filter_map(|iw| {
@@ -277,7 +337,7 @@ pub fn compute(
                     let source = match (def.rule, rate) {
                         (Rule::Entered, _) => match entered.get(def.key) {
                             Some(e) => {
-                                rate = Some(e.rate.clamp(0.0, 1.0));
+                                rate = Some(Fraction::decimal(e.rate));
                                 evidence = Some(format!("{} ({})", e.evidence, e.by));
                                 Source::Entered
                             }
@@ -286,36 +346,37 @@ pub fn compute(
                         (_, Some(_)) => Source::Computed,
                         (_, None) => Source::NotApplicable,
                     };
-                    let earned = match source {
-                        Source::NotApplicable => 1.0,
-                        _ => rate.map(|r| (r / iw.full_at).min(1.0)).unwrap_or(0.0),
+                    let hundredths = match (source, rate) {
+                        (Source::NotApplicable, _) => earned_hundredths(iw.points, 1.0, Fraction { num: 1, den: 1 }),
+                        (_, Some(r)) => earned_hundredths(iw.points, iw.full_at, r),
+                        (_, None) => 0,
                     };
-                    Some(IndicatorResult {
+                    let result = IndicatorResult {
                         key: iw.key.clone(),
                         name: def.name,
                         formula: def.formula,
                         inputs,
-                        rate,
+                        rate: rate.map(Fraction::to_f64),
                         full_at: iw.full_at,
-                        points: round2(iw.points * earned),
+                        points: hundredths as f64 / 100.0,
                         max: iw.points,
                         source,
                         evidence,
-                    })
+                    };
+                    Some((result, hundredths))
                 })
                 .collect();
-            GroupResult {
+            let sum: u128 = indicators.iter().map(|(_, h)| h).sum();
+            let group = GroupResult {
                 key: g.key.clone(),
                 name: g.name.clone(),
-                points: round2(indicators.iter().map(|i| i.points).sum()),
+                points: sum as f64 / 100.0,
                 max: g.points,
-                indicators,
-            }
+                indicators: indicators.into_iter().map(|(i, _)| i).collect(),
+            };
+            (group, sum)
         })
         .collect();
-    IndexReport { total: round2(groups.iter().map(|g| g.points).sum()), groups }
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
+    let total: u128 = groups.iter().map(|(_, h)| h).sum();
+    IndexReport { total: total as f64 / 100.0, groups: groups.into_iter().map(|(g, _)| g).collect() }
 }

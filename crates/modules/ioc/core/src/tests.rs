@@ -172,6 +172,31 @@ fn hand_built_scenarios_give_known_answers() {
     assert!((report.total - sum).abs() < 0.01);
 }
 
+/// Points are computed from the exact fraction and rounded half up to hundredths; groups and
+/// the total add the shown figures, so they agree with a hand calculation to the cent.
+#[test]
+#[allow(clippy::cast_possible_truncation)] // points of at most 100, in cents
+fn points_are_exact_and_rounded_half_up() {
+    let w = Weights::default_766();
+    let mut t = Totals::new();
+    // 3 of 10 paid online, 5 points at 80%: 5 × 0.3 / 0.8 = 1.875 → 1.88 (floating point gave 1.87).
+    t.insert(Measure::Paid, 10);
+    t.insert(Measure::PaidOnline, 3);
+    // 1 of 3 finished on time, 14 points at 100%: 4.666… → 4.67.
+    t.insert(Measure::Finished, 3);
+    t.insert(Measure::OnTime, 1);
+    let report = compute(&w, &t, &catalogue_stats([]), &HashMap::new());
+    let ind = |k: &str| report.groups.iter().flat_map(|g| &g.indicators).find(|i| i.key == k).unwrap().clone();
+    assert_eq!(ind("3.6").points, 1.88);
+    assert_eq!(ind("2.1").points, 4.67);
+    for g in &report.groups {
+        let cents: i64 = g.indicators.iter().map(|i| (i.points * 100.0).round() as i64).sum();
+        assert_eq!((g.points * 100.0).round() as i64, cents, "group {} adds its indicators", g.key);
+    }
+    let cents: i64 = report.groups.iter().map(|g| (g.points * 100.0).round() as i64).sum();
+    assert_eq!((report.total * 100.0).round() as i64, cents);
+}
+
 #[test]
 fn open_dossiers_are_a_stock_by_due_date() {
     let due = |r: &Run| facts(&r.d).into_iter().filter(|(k, _)| k.measure == Measure::OpenDue).collect::<Vec<_>>();

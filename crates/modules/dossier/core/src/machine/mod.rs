@@ -212,6 +212,11 @@ pub struct Dossier {
     pub rating: Option<Rating>,
     /// Events applied so far.
     pub version: u32,
+    /// When the last event happened: a new one may not be dated before it, so a history always
+    /// moves forward. Absent in dossiers stored before it was kept (then not checked until the
+    /// next event sets it).
+    #[serde(default)]
+    pub last_event_at: Option<DateTime<Utc>>,
 }
 
 /// Why a command was refused; nothing changes.
@@ -308,6 +313,13 @@ pub fn decide(
     use Command as C;
     let today = local_date(now);
     let state = d.state;
+    if d.last_event_at.is_some_and(|last| now < last) {
+        return Err(Refusal {
+            code: "out_of_order",
+            vi: "Thời điểm thao tác sớm hơn thao tác trước đó của hồ sơ: không thể ghi lùi thời gian".into(),
+            en: "This action is dated before the dossier's last event: a history cannot go back in time".into(),
+        });
+    }
     if !permits(d, cmd.kind(), party) {
         let party_ok = cmd.kind().party() == party;
         return Err(if party_ok { illegal(cmd, state) } else { wrong_party(cmd) });
@@ -456,10 +468,12 @@ pub fn apply(d: Option<Dossier>, code: &DossierCode, e: &Event) -> Option<Dossie
             returned_on: None,
             rating: None,
             version: 1,
+            last_event_at: Some(e.at),
         });
     }
     let mut d = d?;
     d.version += 1;
+    d.last_event_at = Some(e.at);
     match &e.kind {
         EventKind::Submitted { .. } => {}
         EventKind::Received { due_on } => {

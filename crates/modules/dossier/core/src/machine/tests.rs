@@ -223,3 +223,21 @@ proptest! {
         }
     }
 }
+
+/// A history only moves forward: an action dated before the dossier's last event is refused,
+/// and nothing changes; one at the same moment or later is decided as usual.
+#[test]
+fn an_event_before_the_last_one_is_refused() {
+    let x = step(submitted(5), Command::Receive, Party::Staff, 5).unwrap();
+    assert_eq!(x.last_event_at, Some(at(5)));
+    let e = step(x.clone(), Command::StartProcessing, Party::Staff, 4).unwrap_err();
+    assert_eq!(e.code, "out_of_order");
+    assert!(e.vi.contains("sớm hơn"), "{}", e.vi);
+    let y = step(x, Command::StartProcessing, Party::Staff, 5).unwrap();
+    assert_eq!(y.state, DossierState::Processing);
+    // A dossier stored before the time was kept is decided as before, and keeps it from then on.
+    let mut old = submitted(5);
+    old.last_event_at = None;
+    let old = step(old, Command::Receive, Party::Staff, 2).unwrap();
+    assert_eq!(old.last_event_at, Some(at(2)));
+}

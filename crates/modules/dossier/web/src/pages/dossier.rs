@@ -87,8 +87,19 @@ pub struct LookupPage {
     pub layout: Layout,
     pub code: String,
     pub phone: String,
-    pub found: Option<(String, &'static str, &'static str, String)>,
+    pub found: Option<LookupFound>,
     pub errors: Vec<FieldError>,
+}
+
+/// What the public lookup tells: where the dossier stands in plain words, what is expected of
+/// the applicant, the due date, where the result is handed over.
+pub struct LookupFound {
+    pub code: String,
+    pub status: &'static str,
+    pub state_key: &'static str,
+    pub next_step: &'static str,
+    pub due: String,
+    pub collect_at: Option<String>,
 }
 
 pub(crate) fn communes(state: &AppState, selected: &str) -> Vec<Choice> {
@@ -474,23 +485,49 @@ pub async fn file(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LookupParams {
+    /// The code, as the receipt's QR link carries it; the phone is asked for in the form.
     ma: Option<String>,
-    sdt: Option<String>,
 }
 
-/// Public lookup: code and phone give state and due date only; rate-limited per address.
+/// The public lookup's form, the code filled in when the visitor came from a receipt's QR code.
+pub async fn lookup_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    PageQuery(q): PageQuery<LookupParams>,
+) -> PageResult {
+    let code = q.ma.unwrap_or_default().trim().to_owned();
+    let page = LookupPage {
+        layout: Layout::new(&state, &viewer, "Tra cứu hồ sơ"),
+        code,
+        phone: String::new(),
+        found: None,
+        errors: Vec::new(),
+    };
+    Ok(viewer.finish(render(&page)))
+}
+
+/// Public lookup: code and phone (posted, so that the phone stays out of addresses and logs)
+/// give where the dossier stands and what happens next; rate-limited per address.
 pub async fn lookup(
     State(state): State<AppState>,
     viewer: Viewer,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    PageQuery(q): PageQuery<LookupParams>,
+    form: FormData,
 ) -> PageResult {
     let err = page_err(&viewer);
-    let code = q.ma.unwrap_or_default().trim().to_owned();
-    let phone = q.sdt.unwrap_or_default().trim().to_owned();
+    viewer.check_csrf(form.get("csrf")).map_err(&err)?;
+    form.only(&["ma", "sdt"]).map_err(&err)?;
+    let code = form.text("ma");
+    let phone = form.text("sdt");
     let mut errors = Vec::new();
     let mut found = None;
-    if !code.is_empty() && !phone.is_empty() {
+    if code.is_empty() {
+        errors.push(FieldError::new("ma", "required", "Nhập mã hồ sơ in trên phiếu hẹn", "Enter the dossier code"));
+    }
+    if phone.is_empty() {
+        errors.push(FieldError::new("sdt", "required", "Nhập số điện thoại đã khai khi nộp hồ sơ", "Enter the phone"));
+    }
+    if errors.is_empty() {
         let key = format!("lookup:{}", addr.ip());
         if state.throttle.blocked(&key, 30) {
             return Err(err(AppError::Throttled));
@@ -505,8 +542,23 @@ pub async fn lookup(
                 };
                 match rec.filter(|r| r.applicant_phone.as_ref() == Some(&p)) {
                     Some(r) => {
-                        let s = summary(&state, &r.dossier);
-                        found = Some((s.code, s.state, s.state_key, s.due));
+                        let d = &r.dossier;
+                        let s = summary(&state, d);
+                        let (status, next_step) = tinhso_dossier::notice::for_applicant(d.state);
+                        let collect_at = (d.state == tinhso_dossier::DossierState::ResultReady).then(|| {
+                            state
+                                .agency_name(d.receiving_agency.as_str())
+                                .unwrap_or(d.receiving_agency.as_str())
+                                .to_owned()
+                        });
+                        found = Some(LookupFound {
+                            code: s.code,
+                            status,
+                            state_key: s.state_key,
+                            next_step,
+                            due: s.due,
+                            collect_at,
+                        });
                     }
                     None => errors.push(FieldError::new(
                         "ma",
@@ -517,13 +569,6 @@ pub async fn lookup(
                 }
             }
         }
-    } else if !code.is_empty() || !phone.is_empty() {
-        errors.push(FieldError::new(
-            "ma",
-            "required",
-            "Nhập cả mã hồ sơ và số điện thoại",
-            "Enter both the code and the phone",
-        ));
     }
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     let page = LookupPage { layout: Layout::new(&state, &viewer, "Tra cứu hồ sơ"), code, phone, found, errors };

@@ -89,6 +89,9 @@ pub struct DashboardPage {
     pub overdue: i64,
     pub departments: Vec<RankRow>,
     pub communes: Vec<RankRow>,
+    /// Units below the settings' minimum of dossiers received: shown apart, unranked.
+    pub unranked: Vec<RankRow>,
+    pub min_dossiers: i64,
 }
 
 /// Links to the usual periods, ending today.
@@ -124,10 +127,18 @@ pub(super) fn require_ioc(viewer: &Viewer) -> Result<(), AppError> {
     viewer.require(&Action::ViewOperationsCentre).map(|_| ())
 }
 
-/// Every ranked unit's row, best first, departments and communes apart.
-async fn ranking(state: &AppState, snap: &ioc::Snapshot) -> Result<(Vec<RankRow>, Vec<RankRow>), AppError> {
+/// The dashboard's ranking: departments and communes apart, best first; units that received
+/// fewer dossiers in the period than the settings' minimum are listed apart, unranked.
+pub(super) struct Ranking {
+    pub departments: Vec<RankRow>,
+    pub communes: Vec<RankRow>,
+    pub unranked: Vec<RankRow>,
+}
+
+async fn ranking(state: &AppState, snap: &ioc::Snapshot) -> Result<Ranking, AppError> {
     let overdue = ioc::overdue(state).await?;
-    let (mut departments, mut communes) = (Vec::new(), Vec::new());
+    let weights = state.ioc_weights();
+    let (mut departments, mut communes, mut unranked) = (Vec::new(), Vec::new(), Vec::new());
     for (unit, name, commune) in ioc::ranked_units(state) {
         let report = snap.report(state, &unit);
         let r = rates(&snap.totals(&unit));
@@ -147,7 +158,9 @@ async fn ranking(state: &AppState, snap: &ioc::Snapshot) -> Result<(Vec<RankRow>
             overdue: overdue.get(&code).copied().unwrap_or(0),
             submitted: r.submitted,
         };
-        if commune {
+        if !weights.ranks(r.submitted) {
+            unranked.push(row);
+        } else if commune {
             communes.push(row);
         } else {
             departments.push(row);
@@ -159,7 +172,8 @@ async fn ranking(state: &AppState, snap: &ioc::Snapshot) -> Result<(Vec<RankRow>
             r.rank = i + 1;
         }
     }
-    Ok((departments, communes))
+    unranked.sort_by(|a, b| b.submitted.cmp(&a.submitted).then_with(|| a.name.cmp(&b.name)));
+    Ok(Ranking { departments, communes, unranked })
 }
 
 pub async fn dashboard(
@@ -173,7 +187,7 @@ pub async fn dashboard(
     let snap = ioc::snapshot(&state, period).await.map_err(&err)?;
     let report = snap.report(&state, &Unit::Province);
     let r = rates(&snap.totals(&Unit::Province));
-    let (departments, communes) = ranking(&state, &snap).await.map_err(&err)?;
+    let Ranking { departments, communes, unranked } = ranking(&state, &snap).await.map_err(&err)?;
     let trend = ioc::trend(&state, period.to, 12).await.map_err(&err)?;
     let groups: Vec<(String, f64, f64)> = report.groups.iter().map(|g| (g.name.clone(), g.points, g.max)).collect();
     let page = DashboardPage {
@@ -199,9 +213,11 @@ pub async fn dashboard(
         on_time: pct(r.on_time),
         online: pct(r.online),
         satisfied: pct(r.satisfied),
-        overdue: departments.iter().chain(&communes).map(|r| r.overdue).sum(),
+        overdue: departments.iter().chain(&communes).chain(&unranked).map(|r| r.overdue).sum(),
+        min_dossiers: state.ioc_weights().min_dossiers,
         departments,
         communes,
+        unranked,
     };
     Ok(viewer.finish(render(&page)))
 }
@@ -217,15 +233,16 @@ pub async fn ranking_export(
     let period = parse_period(q.tu.as_deref(), q.den.as_deref()).map_err(&err)?;
     let format = export::format_of(q.format.as_deref()).map_err(&err)?.unwrap_or(export::Format::Csv);
     let snap = ioc::snapshot(&state, period).await.map_err(&err)?;
-    let (departments, communes) = ranking(&state, &snap).await.map_err(&err)?;
+    let Ranking { departments, communes, unranked } = ranking(&state, &snap).await.map_err(&err)?;
     let rows = departments
         .iter()
         .map(|r| ("Sở, ngành", r))
         .chain(communes.iter().map(|r| ("Xã, phường", r)))
+        .chain(unranked.iter().map(|r| ("Chưa đủ dữ liệu", r)))
         .map(|(kind, r)| {
             vec![
                 Cell::Text(kind.into()),
-                Cell::Number(r.rank as f64),
+                if r.rank > 0 { Cell::Number(r.rank as f64) } else { Cell::Empty },
                 Cell::Text(r.unit.clone()),
                 Cell::Text(r.name.clone()),
                 Cell::Number(r.score_value),
