@@ -88,6 +88,12 @@ impl Browser {
             .map(|_| ())
     }
 
+    /// The current value of an input, as the person sees it in the field.
+    pub async fn value(&self, e: &Element) -> Result<String> {
+        let v = self.call(reqwest::Method::GET, &format!("/element/{}/property/value", e.0), None).await?;
+        Ok(v.as_str().unwrap_or_default().to_owned())
+    }
+
     pub async fn click(&self, e: &Element) -> Result<()> {
         self.call(reqwest::Method::POST, &format!("/element/{}/click", e.0), Some(json!({}))).await.map(|_| ())
     }

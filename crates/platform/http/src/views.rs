@@ -97,8 +97,19 @@ pub struct Choice {
 #[template(path = "login.html")]
 pub struct LoginPage {
     pub layout: Layout,
+    /// The page's heading: what logging in leads to when the visitor came from a form.
+    pub heading: String,
     pub login: String,
+    /// Where to go after logging in (a local path), carried through the form and to registration.
+    pub next: String,
     pub errors: Vec<FieldError>,
+}
+
+impl LoginPage {
+    /// The registration link, carrying where to go afterwards.
+    pub fn register_href(&self) -> String {
+        crate::pages::account::with_next("/dang-ky", &self.next)
+    }
 }
 
 #[derive(Template)]
@@ -108,6 +119,8 @@ pub struct RegisterPage {
     pub full_name: String,
     pub login: String,
     pub personal_id: String,
+    /// Where to go once registered (a local path), as for logging in.
+    pub next: String,
     pub errors: Vec<FieldError>,
 }
 

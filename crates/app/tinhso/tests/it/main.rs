@@ -43,6 +43,7 @@ mod desk;
 mod dossier;
 mod inbox;
 mod ioc;
+mod journey;
 mod mail;
 mod ports;
 mod story;

@@ -35,7 +35,8 @@ pub fn command(f: &FormData) -> Result<Command, AppError> {
     let mut json = Map::new();
     json.insert("action".into(), Value::String(key));
     let mut errors = Vec::new();
-    for (name, raw) in f.pairs().filter(|(k, _)| !matches!(*k, "csrf" | "action")) {
+    // `xac_nhan` is the page's own confirmation box (withdrawing), checked by the page.
+    for (name, raw) in f.pairs().filter(|(k, _)| !matches!(*k, "csrf" | "action" | "xac_nhan")) {
         let v = raw.trim();
         let (field, value) = match name {
             "amount" => match amount(v) {

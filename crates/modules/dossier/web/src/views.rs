@@ -24,6 +24,11 @@ pub struct DossierSummary {
     pub receiving: String,
     pub competent: String,
     pub next_step: String,
+    /// Where the dossier stands in the applicant's words (no state codes).
+    pub plain_state: &'static str,
+    /// What is expected of the applicant now, in their words.
+    pub plain_next: &'static str,
+    pub processing_days: u16,
 }
 
 fn status_key(s: DueStatus) -> &'static str {
@@ -64,6 +69,7 @@ fn next_step(d: &Dossier) -> String {
 pub fn summary(state: &AppState, d: &Dossier) -> DossierSummary {
     let catalogue = state.catalogue();
     let status = status_of(state, d);
+    let (plain_state, plain_next) = tinhso_dossier::notice::for_applicant(d.state);
     DossierSummary {
         code: d.code.to_string(),
         procedure: catalogue
@@ -90,6 +96,9 @@ pub fn summary(state: &AppState, d: &Dossier) -> DossierSummary {
         receiving: state.agency_name(d.receiving_agency.as_str()).unwrap_or_default().to_owned(),
         competent: state.agency_name(d.competent_agency.as_str()).unwrap_or_default().to_owned(),
         next_step: next_step(d),
+        plain_state,
+        plain_next,
+        processing_days: d.processing_days,
     }
 }
 

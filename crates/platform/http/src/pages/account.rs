@@ -3,12 +3,13 @@
 use super::{page_err, PageResult};
 use crate::auth::{self, Viewer};
 use crate::error::AppError;
-use crate::form::FormData;
+use crate::form::{FormData, PageQuery};
 use crate::state::AppState;
 use crate::views::{render, AccountPage, Layout, LoginPage, RegisterPage};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
 use std::net::SocketAddr;
 use tinhso_kernel::error::Errors;
 use tinhso_kernel::ids::{Login, PersonalId};
@@ -26,12 +27,55 @@ fn with_cookie(mut resp: Response, cookie: &str) -> Response {
     resp
 }
 
-pub async fn login_form(State(state): State<AppState>, viewer: Viewer) -> PageResult {
-    if viewer.account.is_some() {
-        return Ok(Redirect::to("/tai-khoan").into_response());
+/// Where a login or registration form returns to: `tiep`, a path of this site.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NextParams {
+    tiep: Option<String>,
+}
+
+/// `next` when it is a path of this site (an open redirect elsewhere would help phishing),
+/// else nothing.
+pub fn safe_next(next: &str) -> Option<&str> {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.contains("://")
+        && next.len() <= 300
+        && !next.chars().any(char::is_control);
+    ok.then_some(next)
+}
+
+/// `path` with `?tiep=<next>` when there is somewhere to return to.
+pub fn with_next(path: &str, next: &str) -> String {
+    match safe_next(next) {
+        Some(n) => format!("{path}?tiep={}", form_urlencoded::byte_serialize(n.as_bytes()).collect::<String>()),
+        None => path.to_owned(),
     }
-    let layout = Layout::new(&state, &viewer, viewer.locale.texts().login_title);
-    Ok(viewer.finish(render(&LoginPage { layout, login: String::new(), errors: Vec::new() })))
+}
+
+/// The login heading: "Đăng nhập để nộp hồ sơ: <thủ tục>" when the visitor came from a
+/// procedure's form, so they know why and that they will be taken back.
+fn login_heading(state: &AppState, viewer: &Viewer, next: &str) -> String {
+    let procedure = next.strip_prefix("/thu-tuc/").and_then(|r| r.strip_suffix("/nop"));
+    match procedure.and_then(|code| state.catalogue().get(code).map(|p| p.name.clone())) {
+        Some(name) => format!("Đăng nhập để nộp hồ sơ: {name}"),
+        None => viewer.locale.texts().login_title.to_owned(),
+    }
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    PageQuery(q): PageQuery<NextParams>,
+) -> PageResult {
+    let next = q.tiep.as_deref().and_then(safe_next).unwrap_or_default().to_owned();
+    if viewer.account.is_some() {
+        return Ok(Redirect::to(if next.is_empty() { "/tai-khoan" } else { &next }).into_response());
+    }
+    let heading = login_heading(&state, &viewer, &next);
+    let layout = Layout::new(&state, &viewer, heading.clone());
+    Ok(viewer.finish(render(&LoginPage { layout, heading, login: String::new(), next, errors: Vec::new() })))
 }
 
 pub async fn login(
@@ -42,7 +86,8 @@ pub async fn login(
 ) -> PageResult {
     let err = page_err(&viewer);
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
-    form.only(&["login", "password"]).map_err(&err)?;
+    form.only(&["login", "password", "tiep"]).map_err(&err)?;
+    let next = safe_next(&form.text("tiep")).unwrap_or_default().to_owned();
     let raw_login = form.text("login");
     let password = form.get("password").unwrap_or_default().to_owned();
     let login = Login::parse("login", &raw_login);
@@ -62,6 +107,7 @@ pub async fn login(
             state.throttle.clear(&login_key);
             let token = auth::start_session(&state, &account).await.map_err(&err)?;
             let target = match account.role {
+                _ if !next.is_empty() => next.as_str(),
                 Role::ProvinceAdmin => "/quan-tri",
                 Role::AgencyAdmin => "/quan-tri/tai-khoan",
                 _ => "/ho-so",
@@ -80,8 +126,9 @@ pub async fn login(
                 "Số điện thoại, thư điện tử hoặc mật khẩu không đúng",
                 "The phone number, email or password is not correct",
             );
-            let layout = Layout::new(&state, &viewer, viewer.locale.texts().login_title);
-            let page = LoginPage { layout, login: raw_login, errors: vec![e] };
+            let heading = login_heading(&state, &viewer, &next);
+            let layout = Layout::new(&state, &viewer, heading.clone());
+            let page = LoginPage { layout, heading, login: raw_login, next, errors: vec![e] };
             Ok(viewer.finish((StatusCode::UNAUTHORIZED, render(&page))))
         }
     }
@@ -96,13 +143,18 @@ pub async fn logout(State(state): State<AppState>, viewer: Viewer, form: FormDat
     Ok(with_cookie(Redirect::to("/").into_response(), &auth::clear_session_cookie(state.config.secure_cookies)))
 }
 
-pub async fn register_form(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+pub async fn register_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    PageQuery(q): PageQuery<NextParams>,
+) -> PageResult {
     let layout = Layout::new(&state, &viewer, viewer.locale.texts().register_title);
     let page = RegisterPage {
         layout,
         full_name: String::new(),
         login: String::new(),
         personal_id: String::new(),
+        next: q.tiep.as_deref().and_then(safe_next).unwrap_or_default().to_owned(),
         errors: Vec::new(),
     };
     Ok(viewer.finish(render(&page)))
@@ -111,7 +163,8 @@ pub async fn register_form(State(state): State<AppState>, viewer: Viewer) -> Pag
 pub async fn register(State(state): State<AppState>, viewer: Viewer, form: FormData) -> PageResult {
     let err = page_err(&viewer);
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
-    form.only(&["full_name", "login", "personal_id", "password"]).map_err(&err)?;
+    form.only(&["full_name", "login", "personal_id", "password", "tiep"]).map_err(&err)?;
+    let next = safe_next(&form.text("tiep")).unwrap_or_default().to_owned();
     let full_name = text::clean(&form.text("full_name"));
     let raw_login = form.text("login");
     let raw_id = form.text("personal_id");
@@ -195,13 +248,13 @@ pub async fn register(State(state): State<AppState>, viewer: Viewer, form: FormD
                 .ok_or_else(|| err(AppError::Internal("account vanished after insert".into())))?;
             let token = auth::start_session(&state, &account).await.map_err(&err)?;
             Ok(with_cookie(
-                Redirect::to("/tai-khoan").into_response(),
+                Redirect::to(if next.is_empty() { "/tai-khoan" } else { &next }).into_response(),
                 &auth::set_session_cookie(&token, state.config.secure_cookies),
             ))
         }
         Err(errors) => {
             let layout = Layout::new(&state, &viewer, viewer.locale.texts().register_title);
-            let page = RegisterPage { layout, full_name, login: raw_login, personal_id: raw_id, errors };
+            let page = RegisterPage { layout, full_name, login: raw_login, personal_id: raw_id, next, errors };
             Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
         }
     }

@@ -65,6 +65,10 @@ pub struct ShowPage {
     pub layout: Layout,
     pub d: DossierSummary,
     pub staff: bool,
+    /// The applicant arrives from submitting it: the page opens with the confirmation.
+    pub just_submitted: bool,
+    /// What the action just carried out did, said at the top.
+    pub done: Option<&'static str>,
     pub form: Vec<(String, String)>,
     pub history: Vec<HistoryRow>,
     pub steps: Vec<StepRow>,
@@ -194,6 +198,11 @@ fn must_be_citizen(viewer: &Viewer) -> Result<(), AppError> {
 
 pub async fn apply_form(State(state): State<AppState>, viewer: Viewer, Path(code): Path<String>) -> PageResult {
     let err = page_err(&viewer);
+    if viewer.account.is_none() {
+        // Log in (or register) and come straight back to this form.
+        let back = format!("/thu-tuc/{}/nop", tinhso_kernel::text::clean(&code));
+        return Ok(Redirect::to(&tinhso_http::pages::account::with_next("/dang-nhap", &back)).into_response());
+    }
     must_be_citizen(&viewer).map_err(&err)?;
     if state.catalogue().get(&code).is_some_and(|p| p.online_level == OnlineLevel::InPerson) {
         return Err(err(AppError::bad_request(
@@ -204,8 +213,22 @@ pub async fn apply_form(State(state): State<AppState>, viewer: Viewer, Path(code
     }
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
     let docs = state.store.documents.documents(account.id).await.map_err(|e| err(e.into()))?;
-    let page = apply_page(&state, &viewer, &code, &FormData::parse(b""), &docs, Vec::new()).map_err(&err)?;
+    let page = apply_page(&state, &viewer, &code, &known_of(account), &docs, Vec::new()).map_err(&err)?;
     Ok(viewer.finish(render(&page)))
+}
+
+/// What the platform already knows of the applicant, as the e-form's first values: name,
+/// personal id and phone are never typed again (they stay editable where they differ).
+fn known_of(account: &tinhso_store::Account) -> FormData {
+    let mut known = form_urlencoded::Serializer::new(String::new());
+    known.append_pair("form.ho_ten", &account.full_name);
+    if let Some(id) = &account.personal_id {
+        known.append_pair("form.so_dinh_danh", id.as_str());
+    }
+    if tinhso_kernel::ids::Phone::parse("phone", &account.login).is_ok() {
+        known.append_pair("form.so_dien_thoai", &account.login);
+    }
+    FormData::parse(known.finish().as_bytes())
 }
 
 /// The e-form's HTML fields as the JSON the domain checks (`form.KEY`, `form.KEY.commune`).
@@ -306,7 +329,7 @@ pub async fn apply(
         Err(AppError::Invalid(Vec::new()))
     };
     match result {
-        Ok(d) => Ok(Redirect::to(&format!("/ho-so/{}", d.code)).into_response()),
+        Ok(d) => Ok(Redirect::to(&format!("/ho-so/{}?da-nop=1", d.code)).into_response()),
         Err(AppError::Invalid(mut errors)) => {
             errors.append(&mut upload_errors);
             let docs = state.store.documents.documents(account.id).await.map_err(|e| err(e.into()))?;
@@ -330,11 +353,17 @@ async fn show_page(
     let events = state.store.dossiers.dossier_events(&d.code).await?;
     let catalogue = state.catalogue();
     let party = if owner { Party::Applicant } else { Party::Staff };
-    let actions = available(d, party)
+    let mut actions: Vec<&'static str> = available(d, party)
         .into_iter()
         .filter(|k| owner || dossiers::may_issue(account, *k, d))
         .map(CommandKind::key)
         .collect();
+    // The main action first; those that end or turn a dossier away after it.
+    actions.sort_by_key(|a| match *a {
+        "withdraw" => 2,
+        "refuse" | "stop" => 1,
+        _ => 0,
+    });
     let supplement_items = events
         .iter()
         .rev()
@@ -368,6 +397,8 @@ async fn show_page(
         )
     };
     Ok(ShowPage {
+        just_submitted: false,
+        done: None,
         layout: Layout::new(state, viewer, format!("Hồ sơ {code}")),
         steps: if owner { Vec::new() } else { step_rows(state, d, &events, &names) },
         assignees_now,
@@ -406,8 +437,52 @@ async fn show_page(
     })
 }
 
-pub async fn show(State(state): State<AppState>, viewer: Viewer, Path(code): Path<String>) -> PageResult {
-    let page = show_page(&state, &viewer, &code, Vec::new()).await.map_err(page_err(&viewer))?;
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShowParams {
+    /// Set by the redirect after applying: the page opens with the confirmation.
+    #[serde(rename = "da-nop")]
+    da_nop: Option<String>,
+    /// Set by the redirect after an action: which one was done.
+    xong: Option<String>,
+}
+
+/// The action a redirect reports, as a known key (an unknown one reports nothing).
+fn done_key(action: &str) -> &'static str {
+    CommandKind::parse(action).map(CommandKind::key).unwrap_or("")
+}
+
+/// What the page says after an action was carried out.
+fn done_message(key: &str) -> Option<&'static str> {
+    Some(match CommandKind::parse(key)? {
+        CommandKind::Receive => "Đã tiếp nhận hồ sơ. Phiếu tiếp nhận và hẹn trả kết quả (Mẫu 01) có ở mục Phiếu.",
+        CommandKind::Refuse => "Đã từ chối tiếp nhận; người nộp đã được thông báo lý do.",
+        CommandKind::RequestSupplement => "Đã gửi yêu cầu bổ sung (Mẫu 02) cho người nộp.",
+        CommandKind::Supplement => "Đã gửi giấy tờ bổ sung.",
+        CommandKind::RequestPayment => "Đã gửi yêu cầu nộp phí, lệ phí.",
+        CommandKind::RecordPayment => "Đã ghi nhận nộp phí, lệ phí.",
+        CommandKind::StartProcessing => "Đã nhận xử lý hồ sơ.",
+        CommandKind::CompleteStep => "Đã chuyển bước xử lý.",
+        CommandKind::Assign => "Đã giao bước xử lý.",
+        CommandKind::Transfer => "Đã chuyển hồ sơ.",
+        CommandKind::Approve => "Đã phê duyệt; hồ sơ chờ trả kết quả.",
+        CommandKind::Return => "Đã trả kết quả; hồ sơ đã kết thúc.",
+        CommandKind::Withdraw => "Đã rút hồ sơ.",
+        CommandKind::Stop => "Đã dừng xử lý hồ sơ.",
+        CommandKind::Apologise => "Đã gửi thư xin lỗi và hẹn lại ngày trả.",
+        CommandKind::Rate => "Cảm ơn ông/bà đã đánh giá.",
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(code): Path<String>,
+    PageQuery(q): PageQuery<ShowParams>,
+) -> PageResult {
+    let mut page = show_page(&state, &viewer, &code, Vec::new()).await.map_err(page_err(&viewer))?;
+    page.just_submitted = q.da_nop.is_some() && !page.staff;
+    page.done = q.xong.as_deref().and_then(done_message);
     Ok(viewer.finish(render(&page)))
 }
 
@@ -434,12 +509,22 @@ pub async fn act(
         "new_due_on",
         "rating",
         "comment",
+        "xac_nhan",
     ])
     .map_err(&err)?;
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
     let (uploaded, upload_errors) = store_uploads(&state, account.id, body.files).await.map_err(&err)?;
     let hashes: Vec<Sha256> = uploaded.into_iter().map(|(_, h)| h).collect();
+    let action = form.text("action");
+    // Withdrawing cannot be undone: the page asks for a ticked confirmation (no script needed).
+    let unconfirmed = action == "withdraw" && form.get("xac_nhan") != Some("co");
     let result = match (upload_errors.is_empty(), crate::command_form::command(&form)) {
+        (_, _) if unconfirmed => Err(AppError::Invalid(vec![FieldError::new(
+            "xac_nhan",
+            "confirmation_required",
+            "Đánh dấu ô \"Tôi muốn rút hồ sơ này\" để xác nhận rút hồ sơ",
+            "Tick the box to confirm withdrawing the dossier",
+        )])),
         (false, _) => Err(AppError::Invalid(upload_errors)),
         (true, Ok(mut cmd)) => {
             match &mut cmd {
@@ -452,7 +537,8 @@ pub async fn act(
         (true, Err(e)) => Err(e),
     };
     match result {
-        Ok(_) => Ok(Redirect::to(&format!("/ho-so/{code}")).into_response()),
+        // Back to the dossier, which says what was done (the action's own words, never the input).
+        Ok(_) => Ok(Redirect::to(&format!("/ho-so/{code}?xong={}", done_key(&action))).into_response()),
         Err(e @ (AppError::BadRequest { .. } | AppError::Conflict { .. } | AppError::Invalid(_))) => {
             let status = e.status();
             let errors = match e {

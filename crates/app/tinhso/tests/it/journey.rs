@@ -1,0 +1,273 @@
+//! The citizen's path through the pages as a person takes it (no JavaScript, plain HTTP):
+//! applying while logged out leads through logging in or registering straight back to the
+//! form; the form is prefilled from the account; withdrawing asks for confirmation; every
+//! action ends on the dossier with what was done said at the top.
+
+use crate::dossier::{generic_form, Caller, PASSWORD, PROVINCIAL};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tinhso_testkit::Backend;
+
+fn csrf(html: &str) -> String {
+    let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+    html[at..].split('"').next().unwrap().to_owned()
+}
+
+fn value_of(html: &str, id: &str) -> String {
+    let at = html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no #{id}"));
+    let rest = &html[at..];
+    let v = rest.find("value=\"").unwrap() + 7;
+    rest[v..].split('"').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn applying_while_logged_out_comes_back_to_the_form_prefilled() {
+    let s = crate::server(Backend::Sqlite).await;
+    let c = s.client();
+    let form = format!("{}/thu-tuc/{PROVINCIAL}/nop", s.url);
+    let r = c.get(&form).send().await.unwrap();
+    assert_eq!(r.url().path(), "/dang-nhap", "to the login page first");
+    let login_page = r.text().await.unwrap();
+    assert!(login_page.contains("Đăng nhập để nộp hồ sơ:"), "says why");
+    assert!(login_page.contains("name=\"tiep\" value=\"/thu-tuc/2.000635/nop\""), "carries the way back");
+    assert!(login_page.contains("/dang-ky?tiep=%2Fthu-tuc%2F2.000635%2Fnop"), "registration keeps it too");
+
+    // A new citizen registers from there and lands on the form, name and personal id filled in.
+    let reg = c.get(format!("{}/dang-ky?tiep=%2Fthu-tuc%2F2.000635%2Fnop", s.url)).send().await.unwrap();
+    let reg = reg.text().await.unwrap();
+    let r = c
+        .post(format!("{}/dang-ky", s.url))
+        .form(&[
+            ("csrf", csrf(&reg).as_str()),
+            ("tiep", "/thu-tuc/2.000635/nop"),
+            ("full_name", "Hà Thị Mỷ"),
+            ("login", "0977123456"),
+            ("personal_id", "008195001234"),
+            ("password", "ruộng bậc thang mùa lúa chín"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.url().path(), "/thu-tuc/2.000635/nop", "back at the form");
+    let html = r.text().await.unwrap();
+    assert_eq!(value_of(&html, "form.ho_ten"), "Hà Thị Mỷ");
+    assert_eq!(value_of(&html, "form.so_dinh_danh"), "008195001234");
+    assert_eq!(value_of(&html, "form.so_dien_thoai"), "0977123456");
+
+    // The way back is a path of this site only: another site is never a destination.
+    let anon = s.client();
+    let page = anon.get(format!("{}/dang-nhap?tiep=%2F%2Fevil.example%2Fx", s.url)).send().await.unwrap();
+    let page = page.text().await.unwrap();
+    assert!(!page.contains("evil.example"), "an outside address is dropped");
+    let r = anon
+        .post(format!("{}/dang-nhap", s.url))
+        .form(&[
+            ("csrf", csrf(&page).as_str()),
+            ("login", "0912345678"),
+            ("password", PASSWORD),
+            ("tiep", "https://evil.example/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.url().host_str(), Some("127.0.0.1"));
+    assert_eq!(r.url().path(), "/ho-so");
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn withdrawing_asks_for_confirmation_and_actions_say_what_they_did() {
+    let s = crate::server(Backend::Sqlite).await;
+    let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
+    let (_, units) = citizen.get("/api/v1/units").await;
+    let commune = units["items"][0]["code"].as_u64().unwrap();
+    let (st, d) =
+        citizen.post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "form": generic_form(commune) })).await;
+    assert_eq!(st, StatusCode::CREATED, "{d}");
+    let code = d["code"].as_str().unwrap().to_owned();
+    let show = citizen.c.get(format!("{}/ho-so/{code}", s.url)).send().await.unwrap().text().await.unwrap();
+    // Withdrawing comes after the main actions, behind a confirmation.
+    assert!(show.contains("Tôi muốn rút hồ sơ này"));
+    let token = csrf(&show);
+    let withdraw = |confirm: bool| {
+        let mut fields = vec![("csrf", token.clone()), ("action", "withdraw".to_owned()), ("reason", String::new())];
+        if confirm {
+            fields.push(("xac_nhan", "co".to_owned()));
+        }
+        citizen.c.post(format!("{}/ho-so/{code}/hanh-dong", s.url)).form(&fields).send()
+    };
+    let r = withdraw(false).await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("để xác nhận rút hồ sơ"));
+    let (_, still) = citizen.get(&format!("/api/v1/dossiers/{code}")).await;
+    assert_eq!(still["state_code"], Value::from(1), "nothing changed without the confirmation");
+    let r = withdraw(true).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.url().query(), Some("xong=withdraw"));
+    let html = r.text().await.unwrap();
+    assert!(html.contains("class=\"success\"") && html.contains("Đã rút hồ sơ."), "says what was done");
+    // The message is the platform's own words: a made-up key says nothing.
+    let odd = citizen.c.get(format!("{}/ho-so/{code}?xong=%3Cscript%3E", s.url)).send().await.unwrap();
+    assert!(!odd.text().await.unwrap().contains("class=\"success\""));
+    s.stop().await.unwrap();
+}
+
+/// The whole lifecycle through the pages: the citizen applies, the desk receives, staff
+/// process, and anyone tracks the dossier with its code and phone.
+#[tokio::test]
+async fn lifecycle_through_the_pages() {
+    let s = crate::server(Backend::Sqlite).await;
+    let page = |c: reqwest::Client, url: String| async move {
+        let r = c.get(url).send().await.unwrap();
+        (r.status(), r.url().path().to_owned(), r.text().await.unwrap())
+    };
+    let login = |login: &'static str| {
+        let s = &s;
+        async move {
+            let c = s.client();
+            let (_, _, html) = page(c.clone(), format!("{}/dang-nhap", s.url)).await;
+            let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+            let token = html[at..].split('"').next().unwrap().to_owned();
+            let r = c
+                .post(format!("{}/dang-nhap", s.url))
+                .form(&[("csrf", token.as_str()), ("login", login), ("password", PASSWORD)])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+            let html = r.text().await.unwrap();
+            let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+            (c, html[at..].split('"').next().unwrap().to_owned())
+        }
+    };
+    let (citizen, token) = login("0912345678").await;
+    let (_, _, detail) = page(citizen.clone(), format!("{}/thu-tuc/{PROVINCIAL}", s.url)).await;
+    assert!(detail.contains(&format!("/thu-tuc/{PROVINCIAL}/nop")), "the procedure page offers to apply");
+    let apply = format!("{}/thu-tuc/{PROVINCIAL}/nop", s.url);
+    let r = citizen.post(&apply).form(&[("csrf", token.as_str()), ("form.ho_ten", "")]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Có lỗi cần sửa") && html.contains("Nhập số định danh cá nhân"));
+    let (_, _, mine) = page(citizen.clone(), format!("{}/ho-so", s.url)).await;
+    assert!(mine.contains("Chưa có hồ sơ nào"), "nothing written");
+    let (_, units) = Caller::login(&s, "0912345678", PASSWORD).await.get("/api/v1/units?limit=1").await;
+    let commune = units["items"][0]["code"].as_u64().unwrap().to_string();
+    let r = citizen
+        .post(&apply)
+        .form(&[
+            ("csrf", token.as_str()),
+            ("form.ho_ten", "Nguyễn Văn An"),
+            ("form.so_dinh_danh", "008090001234"),
+            ("form.so_dien_thoai", "0912345678"),
+            ("form.dia_chi", "Thôn Nà Lừa"),
+            ("form.dia_chi.commune", commune.as_str()),
+            ("form.noi_dung", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let code = r.url().path().rsplit('/').next().unwrap().to_owned();
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Đã nộp hồ sơ thành công") && html.contains(&format!("<p class=\"big-code\">{code}</p>")));
+    assert!(
+        html.contains("Đã gửi, chờ cán bộ tiếp nhận") && html.contains("Chờ cán bộ Một cửa tiếp nhận"),
+        "state in plain words and the next step"
+    );
+
+    // The desk receives through its inbox; the receipt slip carries the code and a QR code.
+    let (desk, desk_token) = login("tiepnhan@tinhso.local").await;
+    let (_, _, inbox) = page(desk.clone(), format!("{}/ho-so", s.url)).await;
+    assert!(inbox.contains(&code) && inbox.contains("Mới đăng ký"));
+    let act = format!("{}/ho-so/{code}/hanh-dong", s.url);
+    let r = desk.post(&act).form(&[("csrf", desk_token.as_str()), ("action", "receive")]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("Đã tiếp nhận"));
+    let (st, _, slip) = page(desk.clone(), format!("{}/ho-so/{code}/phieu/tiep-nhan", s.url)).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(slip.contains(&code) && slip.contains("<svg") && slip.contains("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"));
+    assert!(slip.contains(&format!("/tra-cuu?ma={code}")));
+    let r = desk.post(&act).form(&[("csrf", desk_token.as_str()), ("action", "receive")]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT, "a repeated step is refused on the page too");
+
+    // The specialist asks for a supplement (Mẫu 02); the citizen supplements from their page.
+    let (specialist, sp_token) = login("chuyenvien@tinhso.local").await;
+    for form in [
+        vec![("action", "start_processing")],
+        vec![("action", "request_supplement"), ("items", "Bản sao giấy khai sinh"), ("reason", "Bản chụp mờ")],
+    ] {
+        let mut f = vec![("csrf", sp_token.as_str())];
+        f.extend(form);
+        let r = specialist.post(&act).form(&f).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let (_, _, mine) = page(citizen.clone(), format!("{}/ho-so/{code}", s.url)).await;
+    assert!(mine.contains("Cần bổ sung:") && mine.contains("Bản sao giấy khai sinh"));
+    let (st, _, form2) = page(citizen.clone(), format!("{}/ho-so/{code}/phieu/bo-sung", s.url)).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(form2.contains("YÊU CẦU BỔ SUNG") && form2.contains("Bản chụp mờ"));
+    let r = citizen
+        .post(&act)
+        .form(&[("csrf", token.as_str()), ("action", "supplement"), ("note", "Đã nộp bản rõ tại quầy")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Đang giải quyết") && html.contains("Đã gửi giấy tờ bổ sung."), "plain words, what was done");
+
+    // A refused dossier leaves the desk's default list of open work, and stays under "Tất cả".
+    let r = citizen
+        .post(&apply)
+        .form(&[
+            ("csrf", token.as_str()),
+            ("form.ho_ten", "Nguyễn Văn An"),
+            ("form.so_dinh_danh", "008090001234"),
+            ("form.so_dien_thoai", "0912345678"),
+            ("form.dia_chi", "Thôn Nà Lừa"),
+            ("form.dia_chi.commune", commune.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let refused = r.url().path().rsplit('/').next().unwrap().to_owned();
+    let r = desk
+        .post(format!("{}/ho-so/{refused}/hanh-dong", s.url))
+        .form(&[("csrf", desk_token.as_str()), ("action", "refuse"), ("reason", "Nộp nhầm thủ tục")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let (_, _, open) = page(desk.clone(), format!("{}/ho-so", s.url)).await;
+    assert!(open.contains(&code) && !open.contains(&refused), "open work only");
+    let (_, _, all) = page(desk.clone(), format!("{}/ho-so?trang-thai=tat-ca", s.url)).await;
+    assert!(all.contains(&refused) && all.contains("Không được tiếp nhận"));
+
+    // Anyone can track it with the code and the phone, and nothing more.
+    // The receipt's QR link fills the code in; the phone is posted, never in the address.
+    let anon = s.client();
+    let (st, _, form) = page(anon.clone(), format!("{}/tra-cuu?ma={code}", s.url)).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(form.contains(&format!("value=\"{code}\"")) && form.contains("method=\"post\""));
+    let at = form.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let token = form[at..].split('"').next().unwrap().to_owned();
+    let ask = |phone: &'static str| {
+        let (anon, url, code, token) = (anon.clone(), format!("{}/tra-cuu", s.url), code.clone(), token.clone());
+        async move {
+            let r =
+                anon.post(url).form(&[("csrf", token.as_str()), ("ma", code.as_str()), ("sdt", phone)]).send().await;
+            let r = r.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let (st, found) = ask("0912345678").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(found.contains("Đang giải quyết") && found.contains("không cần làm gì thêm"), "plain words");
+    assert!(!found.contains("Nguyễn Văn An"), "nothing personal");
+    let (st, nope) = ask("0987654321").await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert!(nope.contains("Không tìm thấy hồ sơ"));
+    let (st, _, _) = page(anon, format!("{}/tra-cuu?ma={code}&sdt=0912345678", s.url)).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "a phone in the address is refused, not used");
+    s.stop().await.unwrap();
+}
