@@ -77,3 +77,93 @@ mod tests {
         assert_eq!(words("Mã 1.001193, khai-sinh."), vec!["Mã", "1.001193", "khai", "sinh"]);
     }
 }
+
+/// Vietnamese alphabetical order: letters by the Vietnamese alphabet (a ă â b c d đ e ê … o ô ơ
+/// … u ư …), and only where two texts have the same letters, by tone (none, huyền, hỏi, ngã,
+/// sắc, nặng). Case is ignored. Digits come before letters, other characters after, by code.
+pub fn vi_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let (ka, kb) = (vi_key(a), vi_key(b));
+    ka.0.cmp(&kb.0).then_with(|| ka.1.cmp(&kb.1)).then_with(|| a.cmp(b))
+}
+
+/// Primary (letters) and secondary (tones) sort keys of a text.
+fn vi_key(s: &str) -> (Vec<u32>, Vec<u8>) {
+    const ALPHABET: &str = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz";
+    let (mut letters, mut tones) = (Vec::new(), Vec::new());
+    let mut pending: Option<(char, u8)> = None;
+    let push = |base: char, tone: u8, letters: &mut Vec<u32>, tones: &mut Vec<u8>| {
+        let primary = match ALPHABET.chars().position(|c| c == base) {
+            Some(i) => 100 + u32::try_from(i).unwrap_or(0),
+            None if base.is_ascii_digit() => u32::from(base) - u32::from('0'),
+            None if base.is_whitespace() => 10,
+            None => 1000 + u32::from(base),
+        };
+        letters.push(primary);
+        tones.push(tone);
+    };
+    for c in s.nfd().flat_map(char::to_lowercase) {
+        let modified = |base: char, with: char| -> Option<char> {
+            Some(match (base, with) {
+                ('a', '\u{306}') => 'ă',
+                ('a', '\u{302}') => 'â',
+                ('e', '\u{302}') => 'ê',
+                ('o', '\u{302}') => 'ô',
+                ('o', '\u{31b}') => 'ơ',
+                ('u', '\u{31b}') => 'ư',
+                _ => return None,
+            })
+        };
+        let tone = match c {
+            '\u{300}' => Some(1), // huyền
+            '\u{309}' => Some(2), // hỏi
+            '\u{303}' => Some(3), // ngã
+            '\u{301}' => Some(4), // sắc
+            '\u{323}' => Some(5), // nặng
+            _ => None,
+        };
+        match (pending, tone) {
+            (Some((base, _)), Some(t)) => pending = Some((base, t)),
+            (Some((base, t)), None) if is_combining_mark(c) => {
+                pending = Some((modified(base, c).unwrap_or(base), t));
+            }
+            (p, _) => {
+                if let Some((base, t)) = p {
+                    push(base, t, &mut letters, &mut tones);
+                }
+                pending = (!is_combining_mark(c)).then_some((c, 0));
+            }
+        }
+    }
+    if let Some((base, t)) = pending {
+        push(base, t, &mut letters, &mut tones);
+    }
+    (letters, tones)
+}
+
+#[cfg(test)]
+mod vi_order_tests {
+    use super::vi_cmp;
+
+    fn sorted(mut v: Vec<&str>) -> Vec<&str> {
+        v.sort_by(|a, b| vi_cmp(a, b));
+        v
+    }
+
+    #[test]
+    fn vietnamese_alphabet_then_tones() {
+        // đ after d, ă and â after a, ơ after ô, ư after u, whatever the code points say.
+        assert_eq!(
+            sorted(vec!["Đông", "Dương", "Yên Sơn", "An", "Ân", "Ăn", "Bình"]),
+            ["An", "Ăn", "Ân", "Bình", "Dương", "Đông", "Yên Sơn"]
+        );
+        assert_eq!(sorted(vec!["Ơn", "Ôn", "On", "Ưu", "Uy"]), ["On", "Ôn", "Ơn", "Uy", "Ưu"]);
+        // Tones only where the letters are the same: ngang, huyền, hỏi, ngã, sắc, nặng.
+        assert_eq!(sorted(vec!["má", "mạ", "mà", "ma", "mã", "mả"]), ["ma", "mà", "mả", "mã", "má", "mạ"]);
+        assert_eq!(
+            sorted(vec!["Xã Yên Sơn", "Xã Bạch Xa", "Phường Mỹ Lâm", "Xã Ấn"]),
+            ["Phường Mỹ Lâm", "Xã Ấn", "Xã Bạch Xa", "Xã Yên Sơn"]
+        );
+        // Case does not decide, and digits come first.
+        assert_eq!(sorted(vec!["b", "A", "2"]), ["2", "A", "b"]);
+    }
+}

@@ -49,6 +49,10 @@ enum Command {
         /// Mark cookies Secure (__Host- prefix). Use whenever the platform is reached over HTTPS.
         #[arg(long, env = "TINHSO_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// The address citizens reach the platform at (https://dichvucong.tinh.gov.vn), printed in
+        /// the QR codes and links of slips; without it, the address the request came to.
+        #[arg(long, env = "TINHSO_PUBLIC_URL")]
+        public_url: Option<String>,
         /// Do not seed the demo province on an empty database.
         #[arg(long)]
         no_demo: bool,
@@ -193,6 +197,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             data,
             listen,
             secure_cookies,
+            public_url,
             no_demo,
             demo_dossiers,
             smtp_url,
@@ -215,7 +220,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 None => None,
             };
-            serve(data, listen, secure_cookies, demo, smtp).await
+            let public_url = match public_url.as_deref().map(url::Url::parse) {
+                Some(Ok(u)) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
+                    Some(u.as_str().trim_end_matches('/').to_owned())
+                }
+                Some(_) => {
+                    bail!("--public-url must be an http(s) address with a host, such as https://dichvucong.tinh.gov.vn")
+                }
+                None => None,
+            };
+            serve(data, listen, WebOptions { secure_cookies, public_url }, demo, smtp).await
         }
         Command::Init { data, province, admin } => {
             let store = tinhso::db::open(data.database.as_deref(), &data.data).await?;
@@ -282,10 +296,16 @@ async fn calendar(data: &DataArgs) -> Result<tinhso_kernel::calendar::WorkingCal
 
 /// `demo`: how many dossiers of demo history to seed on an empty database, or `None` for no
 /// demo province at all.
+/// How the server is reached: over HTTPS (secure cookies) and at which public address.
+struct WebOptions {
+    secure_cookies: bool,
+    public_url: Option<String>,
+}
+
 async fn serve(
     data: DataArgs,
     listen: SocketAddr,
-    secure_cookies: bool,
+    web: WebOptions,
     demo: Option<usize>,
     smtp: Option<tinhso_http::mail::SmtpConfig>,
 ) -> Result<ExitCode> {
@@ -300,7 +320,12 @@ async fn serve(
     let ioc_weights = Arc::new(ioc::weights(&data.data)?);
     let state = tinhso_http::AppState::load(
         store.clone(),
-        tinhso_http::WebConfig { secure_cookies, files_dir: data.data.join("files"), ioc_weights },
+        tinhso_http::WebConfig {
+            secure_cookies: web.secure_cookies,
+            public_url: web.public_url,
+            files_dir: data.data.join("files"),
+            ioc_weights,
+        },
     )
     .await?;
     tokio::spawn(state.clone().follow_store(std::time::Duration::from_secs(2)));

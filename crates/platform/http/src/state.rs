@@ -14,6 +14,9 @@ use tinhso_store::{Account, Session, StoreError, Stores};
 pub struct WebConfig {
     /// Set `Secure` and `__Host-` cookies; on whenever the platform is served over HTTPS.
     pub secure_cookies: bool,
+    /// The public address (scheme and host, no trailing slash) printed on slips; `None`: the
+    /// address each request came to.
+    pub public_url: Option<String>,
     /// Where uploaded files live (shared storage when several servers run).
     pub files_dir: std::path::PathBuf,
     /// Decision 766 point splits (the shipped file, or the province's edited copy).
@@ -50,8 +53,11 @@ impl AppState {
             .province()
             .await?
             .ok_or_else(|| StoreError::Corrupt("no province is set up: run `tinhso init`".into()))?;
-        let units = store.province.units(chrono::Utc::now().date_naive()).await?;
-        let agencies = store.province.agencies().await?;
+        // Every list a person picks from (communes, agencies) reads in Vietnamese alphabetical order.
+        let mut units = store.province.units(chrono::Utc::now().date_naive()).await?;
+        units.sort_by(|a, b| tinhso_kernel::text::vi_cmp(&a.name, &b.name));
+        let mut agencies = store.province.agencies().await?;
+        agencies.sort_by(|a, b| tinhso_kernel::text::vi_cmp(&a.name, &b.name));
         let procedures = store.catalogue.procedures().await?;
         let calendar = WorkingCalendar::new(store.catalogue.calendar_years().await?);
         let agency_names = agencies.iter().map(|a| (a.code.to_string(), a.name.clone())).collect();

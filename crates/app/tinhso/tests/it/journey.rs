@@ -53,6 +53,17 @@ async fn applying_while_logged_out_comes_back_to_the_form_prefilled() {
     assert_eq!(value_of(&html, "form.ho_ten"), "Hà Thị Mỷ");
     assert_eq!(value_of(&html, "form.so_dinh_danh"), "008195001234");
     assert_eq!(value_of(&html, "form.so_dien_thoai"), "0977123456");
+    // The 124 communes read in Vietnamese alphabetical order (đ after d, ơ after o, …).
+    let picker = html.split("id=\"form.dia_chi.commune\"").nth(1).unwrap().split("</select>").next().unwrap();
+    let names: Vec<&str> = picker
+        .split("<option value=\"")
+        .skip(1)
+        .filter(|o| !o.starts_with('"'))
+        .filter_map(|o| o.split_once('>').and_then(|(_, rest)| rest.split("</option>").next()))
+        .collect();
+    assert_eq!(names.len(), 124, "{names:?}");
+    assert!(names.windows(2).all(|w| tinhso_kernel::text::vi_cmp(w[0], w[1]).is_le()), "{names:?}");
+    assert!(names.first().unwrap().starts_with("Phường") && names.last().unwrap().starts_with("Xã"), "{names:?}");
 
     // The way back is a path of this site only: another site is never a destination.
     let anon = s.client();
@@ -269,5 +280,28 @@ async fn lifecycle_through_the_pages() {
     assert!(nope.contains("Không tìm thấy hồ sơ"));
     let (st, _, _) = page(anon, format!("{}/tra-cuu?ma={code}&sdt=0912345678", s.url)).await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "a phone in the address is refused, not used");
+    s.stop().await.unwrap();
+}
+
+/// Slips carry the public address the province configured, not the address the server was
+/// reached at inside the data centre.
+#[tokio::test]
+async fn slips_print_the_configured_public_address() {
+    let data = tinhso_testkit::server::fresh_data_dir().unwrap();
+    let args = ["--demo-dossiers", "0", "--public-url", "https://dichvucong.tuyenquang.gov.vn/"];
+    let s = tinhso_testkit::TestServer::start_on(Backend::Sqlite, crate::bin(), data, None, &args).await.unwrap();
+    let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
+    let (_, units) = citizen.get("/api/v1/units").await;
+    let commune = units["items"][0]["code"].as_u64().unwrap();
+    let (st, d) =
+        citizen.post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "form": generic_form(commune) })).await;
+    assert_eq!(st, StatusCode::CREATED, "{d}");
+    let code = d["code"].as_str().unwrap().to_owned();
+    let desk = Caller::login(&s, "tiepnhan@tinhso.local", PASSWORD).await;
+    assert_eq!(desk.act(&code, json!({ "action": "receive" })).await.0, StatusCode::OK);
+    let slip = desk.c.get(format!("{}/ho-so/{code}/phieu/tiep-nhan", s.url)).send().await.unwrap();
+    let slip = slip.text().await.unwrap();
+    assert!(slip.contains(&format!("https://dichvucong.tuyenquang.gov.vn/tra-cuu?ma={code}")), "{slip}");
+    assert!(!slip.contains("127.0.0.1"));
     s.stop().await.unwrap();
 }

@@ -134,7 +134,8 @@ pub async fn slip(
     };
     let form = &rec.form;
     let text = |k: &str| form.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-    let lookup_url = format!("{}/tra-cuu?ma={}", base_url(&headers), d.code);
+    let base = state.config.public_url.clone().unwrap_or_else(|| base_url(&headers));
+    let lookup_url = format!("{base}/tra-cuu?ma={}", d.code);
     let issuer = state.agency_name(d.receiving_agency.as_str()).unwrap_or_default().to_owned();
     let day = d.received_on.unwrap_or(d.submitted_on);
     let page = SlipPage {

@@ -167,12 +167,14 @@ async fn ranking(state: &AppState, snap: &ioc::Snapshot) -> Result<Ranking, AppE
         }
     }
     for list in [&mut departments, &mut communes] {
-        list.sort_by(|a, b| b.score_value.total_cmp(&a.score_value).then_with(|| a.name.cmp(&b.name)));
+        list.sort_by(|a, b| {
+            b.score_value.total_cmp(&a.score_value).then_with(|| tinhso_kernel::text::vi_cmp(&a.name, &b.name))
+        });
         for (i, r) in list.iter_mut().enumerate() {
             r.rank = i + 1;
         }
     }
-    unranked.sort_by(|a, b| b.submitted.cmp(&a.submitted).then_with(|| a.name.cmp(&b.name)));
+    unranked.sort_by(|a, b| b.submitted.cmp(&a.submitted).then_with(|| tinhso_kernel::text::vi_cmp(&a.name, &b.name)));
     Ok(Ranking { departments, communes, unranked })
 }
 
