@@ -300,6 +300,8 @@ pub struct DossierQuery {
     /// Dossiers received by, or to be decided by, this agency.
     pub agency: Option<AgencyCode>,
     pub states: Vec<DossierState>,
+    /// Only the dossiers whose applicant gave this phone number (a staff search).
+    pub phone: Option<Phone>,
     pub limit: usize,
     pub offset: usize,
 }

@@ -159,6 +159,12 @@ async fn lifecycle_through_the_pages() {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let html = r.text().await.unwrap();
     assert!(html.contains("Có lỗi cần sửa") && html.contains("Nhập số định danh cá nhân"));
+    // Errors are announced: "Lỗi:" in the title, the summary takes the focus, each field says it
+    // is invalid and which texts (its hint, its error) describe it.
+    assert!(html.contains("<title>Lỗi: "), "{html:.300}");
+    assert!(html.contains("class=\"error-summary\" role=\"alert\" tabindex=\"-1\" autofocus"));
+    assert!(html.contains("aria-describedby=\"form.so_dinh_danh-hint form.so_dinh_danh-error\""));
+    assert!(html.contains("aria-invalid=\"true\""));
     let (_, _, mine) = page(citizen.clone(), format!("{}/ho-so", s.url)).await;
     assert!(mine.contains("Chưa có hồ sơ nào"), "nothing written");
     let (_, units) = Caller::login(&s, "0912345678", PASSWORD).await.get("/api/v1/units?limit=1").await;
@@ -303,5 +309,48 @@ async fn slips_print_the_configured_public_address() {
     let slip = slip.text().await.unwrap();
     assert!(slip.contains(&format!("https://dichvucong.tuyenquang.gov.vn/tra-cuu?ma={code}")), "{slip}");
     assert!(!slip.contains("127.0.0.1"));
+    s.stop().await.unwrap();
+}
+
+/// Staff find a dossier in their inbox by its code or the applicant's phone; a search that can
+/// be neither says so; lists by state page through, and a page number that is not one is refused.
+#[tokio::test]
+async fn staff_search_their_inbox_by_code_or_phone() {
+    let s = crate::server(Backend::Sqlite).await;
+    let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
+    let (_, units) = citizen.get("/api/v1/units").await;
+    let commune = units["items"][0]["code"].as_u64().unwrap();
+    let (st, d) =
+        citizen.post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "form": generic_form(commune) })).await;
+    assert_eq!(st, StatusCode::CREATED, "{d}");
+    let code = d["code"].as_str().unwrap().to_owned();
+    let desk = Caller::login(&s, "tiepnhan@tinhso.local", PASSWORD).await;
+    let get = |q: String| {
+        let c = desk.c.clone();
+        let url = format!("{}/ho-so?{q}", s.url);
+        async move {
+            let r = c.get(url).send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let (st, by_code) = get(format!("tim={code}")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(by_code.contains("1 hồ sơ") && by_code.contains(&format!("/ho-so/{code}\"")), "found by code");
+    let (_, by_phone) = get("tim=0912345678".into()).await;
+    assert!(by_phone.contains(&format!("/ho-so/{code}\"")), "found by the applicant's phone");
+    let (_, other_phone) = get("tim=0987654321".into()).await;
+    assert!(other_phone.contains("0 hồ sơ") && !other_phone.contains(&format!("/ho-so/{code}\"")));
+    let (_, nonsense) = get("tim=abc".into()).await;
+    assert!(nonsense.contains("Nhập mã hồ sơ (in trên phiếu hẹn) hoặc số điện thoại"), "says what it takes");
+    // Another agency's staff do not find it.
+    let other = Caller::login(&s, "motcua.2269@tinhso.local", PASSWORD).await;
+    let r = other.c.get(format!("{}/ho-so?tim={code}", s.url)).send().await.unwrap();
+    assert!(r.text().await.unwrap().contains("0 hồ sơ"), "only what their agency works on");
+    // Paging of a list by state.
+    let (st, page2) = get("trang-thai=submitted&trang=2".into()).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(page2.contains("Trang trước") && !page2.contains(&format!("/ho-so/{code}\"")));
+    let (st, _) = get("trang-thai=submitted&trang=x".into()).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
     s.stop().await.unwrap();
 }

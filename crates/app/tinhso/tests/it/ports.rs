@@ -307,6 +307,15 @@ async fn dossiers(s: Stores) {
     }
     let none = DossierQuery { agency: Some(agency(COMMUNE)), limit: 10, ..Default::default() };
     assert!(s.dossiers.dossiers(&none).await.unwrap().is_empty());
+    // A staff search by the applicant's phone, within an agency or anywhere.
+    let phone = |p: &str| tinhso_kernel::ids::Phone::parse("phone", p).ok();
+    for agency_filter in [Some(agency(DESK)), None] {
+        let q =
+            DossierQuery { agency: agency_filter.clone(), phone: phone("0912345678"), limit: 10, ..Default::default() };
+        assert_eq!(s.dossiers.dossiers(&q).await.unwrap().len(), 3, "{agency_filter:?}");
+        let q = DossierQuery { agency: agency_filter, phone: phone("0987654321"), limit: 10, ..Default::default() };
+        assert!(s.dossiers.dossiers(&q).await.unwrap().is_empty());
+    }
     // The inbox counters follow every write, for the deciding agency and the desk.
     let counts = s.dossiers.inbox_counts(Some(&agency(DEPT))).await.unwrap();
     let n = |k: &str| counts.iter().find(|(key, _)| key.key() == k).map(|(_, n)| *n).unwrap_or(0);

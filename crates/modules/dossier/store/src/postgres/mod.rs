@@ -153,12 +153,20 @@ impl DossierStore for DossierPg {
     async fn dossier_bodies(&self, q: &DossierQuery) -> Result<Vec<String>> {
         let states: Vec<&str> = q.states.iter().map(|s| s.key()).collect();
         let (limit, offset) = (q.limit.max(1) as i64, q.offset as i64);
-        let filter = "($1::bigint IS NULL OR applicant_id = $1) AND (cardinality($2::text[]) = 0 OR state = ANY($2))";
+        let phone = q.phone.as_ref().map(|p| p.as_str());
+        // The phone is the last parameter of either query: $6 beside an agency, $5 without one.
+        let filter = |phone: &str| {
+            format!(
+                "($1::bigint IS NULL OR applicant_id = $1) AND (cardinality($2::text[]) = 0 OR state = ANY($2)) \
+                 AND ({phone}::text IS NULL OR applicant_phone = {phone})"
+            )
+        };
         let order = "ORDER BY submitted_at DESC, code DESC";
         let client = self.db.client().await?;
         let rows = match &q.agency {
             // Two index-ordered scans cut at limit + offset, merged: no sort of a whole desk.
             Some(agency) => {
+                let filter = filter("$6");
                 let side = |col: &str| {
                     format!(
                         "(SELECT code, submitted_at, body FROM dossier WHERE {col} = $3::text AND {filter} {order} LIMIT $4::bigint + $5::bigint)"
@@ -169,11 +177,11 @@ impl DossierStore for DossierPg {
                     side("receiving_agency"),
                     side("competent_agency")
                 );
-                client.query(&sql, &[&q.applicant, &states, &agency.as_str(), &limit, &offset]).await
+                client.query(&sql, &[&q.applicant, &states, &agency.as_str(), &limit, &offset, &phone]).await
             }
             None => {
-                let sql = format!("SELECT body::text FROM dossier WHERE {filter} {order} LIMIT $3 OFFSET $4");
-                client.query(&sql, &[&q.applicant, &states, &limit, &offset]).await
+                let sql = format!("SELECT body::text FROM dossier WHERE {} {order} LIMIT $3 OFFSET $4", filter("$5"));
+                client.query(&sql, &[&q.applicant, &states, &limit, &offset, &phone]).await
             }
         }
         .map_err(map_err)?;

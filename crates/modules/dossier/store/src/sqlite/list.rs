@@ -14,6 +14,10 @@ pub fn bodies(c: &Connection, q: &DossierQuery) -> rusqlite::Result<Vec<String>>
         args.push(a.0.into());
         filter.push_str(&format!(" AND applicant_id = ?{}", args.len()));
     }
+    if let Some(p) = &q.phone {
+        args.push(p.as_str().to_owned().into());
+        filter.push_str(&format!(" AND applicant_phone = ?{}", args.len()));
+    }
     if !q.states.is_empty() {
         let marks: Vec<String> = q
             .states

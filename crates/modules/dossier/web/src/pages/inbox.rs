@@ -30,6 +30,10 @@ pub struct ListParams {
     #[serde(rename = "trang-thai")]
     state: Option<String>,
     han: Option<String>,
+    /// Staff search: a dossier code, or the applicant's phone number.
+    tim: Option<String>,
+    /// Page of a list by state or of everything, from 1.
+    trang: Option<String>,
 }
 
 #[derive(Template)]
@@ -42,6 +46,12 @@ pub struct ListPage {
     pub items: Vec<DossierSummary>,
     /// (link, label, count, selected).
     pub counters: Vec<(String, &'static str, i64, bool)>,
+    /// What was searched for, and what the search says when it cannot be one.
+    pub search: String,
+    pub errors: Vec<tinhso_kernel::FieldError>,
+    /// Links to the previous and next pages of the list, when there are any.
+    pub prev_href: Option<String>,
+    pub next_href: Option<String>,
 }
 
 /// Which slice of the inbox the page shows.
@@ -75,9 +85,27 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
     let slice = Slice::of(&q);
     let today = local_date(Utc::now());
     let soon = due_soon_until(&state.calendar(), today);
+    let search = q.tim.as_deref().map(str::trim).unwrap_or_default().to_owned();
+    let page_no = match q.trang.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        None => 1,
+        Some(t) => t.parse::<usize>().ok().filter(|n| (1..=10_000).contains(n)).ok_or_else(|| {
+            err(AppError::bad_request("invalid_page", "Số trang không hợp lệ", "Invalid page number"))
+        })?,
+    };
+    let mut errors = Vec::new();
     let (items, counts) = if staff {
         let rows = state.store.dossiers.inbox_counts(visible.agency.as_ref()).await.map_err(|e| err(e.into()))?;
-        let items = staff_items(&state, &visible, slice, today, soon).await.map_err(&err)?;
+        let items = if search.is_empty() {
+            staff_items(&state, &visible, slice, today, soon, page_no).await.map_err(&err)?
+        } else {
+            match find(&state, account, &visible, &search).await.map_err(&err)? {
+                Ok(found) => found,
+                Err(e) => {
+                    errors.push(e);
+                    Vec::new()
+                }
+            }
+        };
         (items, InboxCounts::from_rows(rows, today, soon))
     } else {
         // A citizen has few dossiers: all of them, counted here.
@@ -87,6 +115,17 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
         let items = all.into_iter().filter(|d| in_slice(&state, d, slice)).collect();
         (items, counts)
     };
+    // Lists by state, and everything, come a page at a time, newest first.
+    let paged = staff && search.is_empty() && matches!(slice, Slice::Everything | Slice::State(_));
+    let page_href = |n: usize| {
+        let base = match slice {
+            Slice::State(st) => format!("/ho-so?trang-thai={}", st.key()),
+            _ => "/ho-so?trang-thai=tat-ca".to_owned(),
+        };
+        format!("{base}&trang={n}")
+    };
+    let prev_href = (paged && page_no > 1).then(|| page_href(page_no - 1));
+    let next_href = (paged && items.len() == PAGE).then(|| page_href(page_no + 1));
     let mut counters: Vec<(String, &'static str, i64, bool)> = counts
         .by_state
         .iter()
@@ -100,19 +139,57 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
         desk: account.role == Role::Receptionist,
         items: items.iter().map(|d| summary(&state, d)).collect(),
         counters,
+        search,
+        errors,
+        prev_href,
+        next_href,
     };
     Ok(viewer.finish(render(&page)))
 }
 
-/// The dossiers of a staff inbox's slice, most urgent first.
+/// A staff search: a dossier code finds that dossier (if the searcher may see it), a phone
+/// number the dossiers its applicant gave it, among those the searcher's agency works on.
+async fn find(
+    state: &AppState,
+    account: &tinhso_store::Account,
+    visible: &DossierQuery,
+    search: &str,
+) -> Result<Result<Vec<Dossier>, tinhso_kernel::FieldError>, AppError> {
+    if let Ok(code) = tinhso_kernel::ids::DossierCode::parse("tim", search) {
+        return match dossiers::load(state, account, code.as_str()).await {
+            Ok(rec) => Ok(Ok(vec![rec.dossier])),
+            Err(AppError::NotFound) => Ok(Ok(Vec::new())),
+            Err(e) => Err(e),
+        };
+    }
+    if let Ok(phone) = tinhso_kernel::ids::Phone::parse("tim", search) {
+        let q = DossierQuery { phone: Some(phone), limit: PAGE, ..visible.clone() };
+        return Ok(Ok(state.store.dossiers.dossiers(&q).await?));
+    }
+    Ok(Err(tinhso_kernel::FieldError::new(
+        "tim",
+        "invalid_search",
+        "Nhập mã hồ sơ (in trên phiếu hẹn) hoặc số điện thoại của người nộp",
+        "Enter a dossier code or the applicant's phone number",
+    )))
+}
+
+/// The dossiers of a staff inbox's slice, most urgent first; lists by state and of everything
+/// newest first, page `page_no`.
 async fn staff_items(
     state: &AppState,
     visible: &DossierQuery,
     slice: Slice,
     today: chrono::NaiveDate,
     soon: chrono::NaiveDate,
+    page_no: usize,
 ) -> Result<Vec<Dossier>, AppError> {
-    let newest = |states: Vec<DossierState>| DossierQuery { states, limit: PAGE, ..visible.clone() };
+    let newest = |states: Vec<DossierState>| DossierQuery {
+        states,
+        limit: PAGE,
+        offset: (page_no - 1) * PAGE,
+        ..visible.clone()
+    };
     let open_until = |until| async move {
         match &visible.agency {
             Some(a) => state.store.dossiers.open_dossiers_of(a, until, PAGE).await,
