@@ -545,6 +545,13 @@ async fn files(s: TestServer) {
     assert_eq!(purposes, vec!["component", "component", "component", "component", "supplement", "result"]);
     let r = citizen.c.get(format!("{}/api/v1/dossiers/{code}/files/{result}", s.url)).send().await.unwrap();
     assert_eq!(r.bytes().await.unwrap().as_ref(), b"%PDF-1.7\n% signed result\n%%EOF");
+    // The applicant's page opens with the result to download and where a paper one is collected.
+    let page = citizen.c.get(format!("{}/ho-so/{code}", s.url)).send().await.unwrap().text().await.unwrap();
+    let top = page.split("class=\"result\"").nth(1).unwrap_or_default();
+    assert!(
+        top.contains(&format!("/ho-so/{code}/tep/{result}")) && top.contains("Tải kết quả: Giấy khai sinh điện tử.pdf")
+    );
+    assert!(top.contains("Kết quả bản giấy (nếu có) nhận tại"), "{top:.300}");
     // The chain names the files: the supplement's and the result's hashes are in the events.
     let (_, events) = specialist.get(&format!("/api/v1/dossiers/{code}/events")).await;
     let text = events.to_string();

@@ -260,6 +260,11 @@ async fn demo_history_dashboards_and_exports() {
     let leader = Caller::login(&s, "lanhdao@tinhso.local", PASSWORD).await;
     let html = leader.c.get(format!("{}/dieu-hanh", s.url)).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("Xếp hạng sở, ngành") && html.contains("<svg") && !html.contains("<script"));
+    // The period picker speaks dd/mm/yyyy, as people write dates.
+    let r = leader.c.get(format!("{}/dieu-hanh?tu=01%2F01%2F2025&den=31%2F12%2F2025", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let picked = r.text().await.unwrap();
+    assert!(picked.contains("value=\"01/01/2025\"") && picked.contains("từ 01/01/2025 đến 31/12/2025"));
     let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
     let r = citizen.c.get(format!("{}/dieu-hanh", s.url)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
