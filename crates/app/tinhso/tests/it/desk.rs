@@ -52,6 +52,7 @@ async fn desk_story(s: TestServer) {
     let r = desk.c.get(format!("{}/ho-so/{code}/phieu/tiep-nhan", s.url)).send().await.unwrap();
     let slip = r.text().await.unwrap();
     assert!(slip.contains("bản điện tử)") && slip.contains("bản giấy)") && slip.contains(&code), "{slip}");
+    assert!(slip.contains("<main class=\"paper\">"), "the slip is the page's main landmark");
     // Public lookup works with the applicant's phone.
     let lookup = serde_json::json!({ "code": code, "phone": "0977000111" });
     let r = s.client().post(format!("{}/api/v1/lookup", s.url)).json(&lookup).send().await.unwrap();
