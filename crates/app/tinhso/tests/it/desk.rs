@@ -117,6 +117,10 @@ async fn desk_screen() {
     assert!(found.contains(&format!("/mot-cua?thu-tuc={PROVINCIAL}")), "{found}");
     let form = c.get(format!("{}/mot-cua?thu-tuc={PROVINCIAL}", s.url)).send().await.unwrap().text().await.unwrap();
     assert!(form.contains("Đã nhận bản giấy") && form.contains("name=\"desk.personal_id\""));
+    // The applicant is asked for once: the e-form's name, personal id and phone are not asked again.
+    for twice in ["form.ho_ten", "form.so_dinh_danh", "form.so_dien_thoai"] {
+        assert!(!form.contains(&format!("name=\"{twice}\"")), "{twice} asked twice");
+    }
     let token = csrf(&form);
     let post = format!("{}/mot-cua/{PROVINCIAL}", s.url);
     let papers: Vec<String> = (0..8).map(|i| format!("paper.{i}")).collect();
@@ -126,9 +130,6 @@ async fn desk_screen() {
         ("desk.personal_id", "008095003333"),
         ("desk.phone", "0977000222"),
         ("desk.channel", "in_person"),
-        ("form.ho_ten", "Lý Văn Sình"),
-        ("form.so_dinh_danh", "008095003333"),
-        ("form.so_dien_thoai", "0977000222"),
         ("form.dia_chi", "Thôn Khuổi Phìn"),
         ("form.dia_chi.commune", "2269"),
         ("form.noi_dung", "Xin trích lục khai sinh"),
@@ -145,5 +146,19 @@ async fn desk_screen() {
     assert!(r.url().path().ends_with("/phieu/tiep-nhan"), "{}", r.url());
     let slip = r.text().await.unwrap();
     assert!(slip.contains("PHIẾU TIẾP NHẬN") && slip.contains("Lý Văn Sình") && slip.contains("bản giấy"), "{slip}");
+    // The declaration holds what the desk typed once.
+    let code = r_code(&slip);
+    let d: serde_json::Value =
+        c.get(format!("{}/api/v1/dossiers/{code}", s.url)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        (d["form"]["ho_ten"].as_str(), d["form"]["so_dinh_danh"].as_str()),
+        (Some("Lý Văn Sình"), Some("008095003333"))
+    );
     s.stop().await.unwrap();
+}
+
+/// The dossier code printed on a slip.
+fn r_code(slip: &str) -> String {
+    let at = slip.find("id=\"slip-code\">").unwrap() + 15;
+    slip[at..].split('<').next().unwrap().to_owned()
 }

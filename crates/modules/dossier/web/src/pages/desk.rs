@@ -116,7 +116,14 @@ fn page(
         procedure: p.map(|p| (p.code.to_string(), p.name.clone())),
         needs_commune: p.is_some_and(|p| p.competent_agency == CompetentAgency::CommuneCommittee),
         communes: communes(state, &commune),
-        fields: p.map(|p| field_views(p, values, &errors)).unwrap_or_default(),
+        // The applicant's name, personal id and phone are asked once, in the desk's own block.
+        fields: p
+            .map(|p| {
+                let mut f = field_views(p, values, &errors);
+                f.retain(|v| !ASKED_ONCE.iter().any(|(key, _)| v.id == format!("form.{key}")));
+                f
+            })
+            .unwrap_or_default(),
         components: p.map(|p| component_inputs(p, &errors)).unwrap_or_default(),
         paper: p
             .map(|p| (0..p.components.len()).filter(|i| values.get(&format!("paper.{i}")).is_some()).collect())
@@ -127,6 +134,10 @@ fn page(
         errors,
     })
 }
+
+/// E-form fields the desk's applicant block already asks for: (e-form key, desk field).
+const ASKED_ONCE: [(&str, &str); 3] =
+    [("ho_ten", "desk.full_name"), ("so_dinh_danh", "desk.personal_id"), ("so_dien_thoai", "desk.phone")];
 
 pub async fn desk(State(state): State<AppState>, viewer: Viewer, PageQuery(q): PageQuery<DeskParams>) -> PageResult {
     let err = page_err(&viewer);
@@ -172,11 +183,18 @@ pub async fn register(
         &[("in_person", Channel::InPerson), ("postal", Channel::Postal)],
         &mut choice_errors,
     );
+    // The e-form's copies of the applicant's details come from the desk's block, typed once.
+    let mut eform = form_json(&state, &code, &form);
+    for (key, desk_field) in ASKED_ONCE {
+        if eform.contains_key(key) {
+            eform.insert(key.to_owned(), serde_json::Value::String(form.text(desk_field)));
+        }
+    }
     let input = SubmitInput {
         procedure: code.clone(),
         applicant_type,
         commune: form.text("commune").parse().ok(),
-        form: form_json(&state, &code, &form),
+        form: eform,
         files,
         desk: Some(DeskIntake {
             full_name: form.text("desk.full_name"),
@@ -196,7 +214,17 @@ pub async fn register(
     match result {
         Ok(d) => Ok(Redirect::to(&format!("/ho-so/{}/phieu/tiep-nhan", d.code)).into_response()),
         Err(AppError::Invalid(errors)) => {
-            let view = page(&state, &viewer, &desk, "", Some(&code), &form, errors).map_err(&err)?;
+            // An error of the e-form's copy is the desk field's: said once, where it was typed.
+            let mut shown: Vec<FieldError> = Vec::new();
+            for mut e in errors {
+                if let Some((_, desk_field)) = ASKED_ONCE.iter().find(|(key, _)| e.field == format!("form.{key}")) {
+                    e.field = (*desk_field).to_owned();
+                }
+                if !shown.iter().any(|x| x.field == e.field) {
+                    shown.push(e);
+                }
+            }
+            let view = page(&state, &viewer, &desk, "", Some(&code), &form, shown).map_err(&err)?;
             Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&view))))
         }
         Err(e @ (AppError::BadRequest { .. } | AppError::Conflict { .. })) => {
