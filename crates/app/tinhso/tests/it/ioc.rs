@@ -277,9 +277,14 @@ async fn demo_history_dashboards_and_exports() {
     let csv = csv.text().await.unwrap();
     let mut rows = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
     let (mut ranked, mut apart) = (0, 0);
+    let mut overdue: Vec<(String, usize)> = Vec::new();
     for row in rows.records() {
         let row = row.unwrap();
         let received: i64 = row[9].parse().unwrap();
+        let n: usize = row[8].parse().unwrap();
+        if n > 0 {
+            overdue.push((row[2].to_owned(), n));
+        }
         if &row[0] == "Chưa đủ dữ liệu" {
             assert!(received < 10 && row[1].is_empty(), "{row:?}");
             apart += 1;
@@ -289,6 +294,15 @@ async fn demo_history_dashboards_and_exports() {
         }
     }
     assert!(ranked > 0 && apart > 0, "{ranked} ranked, {apart} apart");
+    // A unit's "Quá hạn" opens exactly the dossiers it counts, not the province's list.
+    assert!(!overdue.is_empty(), "the demo has overdue dossiers");
+    for (unit, n) in overdue.iter().take(6) {
+        let url = format!("{}/dieu-hanh/canh-bao?don-vi={unit}&dinh-dang=csv", s.url);
+        let list = leader.c.get(url).send().await.unwrap().text().await.unwrap();
+        assert_eq!(list.trim_start_matches('\u{feff}').lines().count() - 1, *n, "{unit}: {list:.300}");
+        let page = leader.c.get(format!("{}/dieu-hanh/canh-bao?don-vi={unit}", s.url)).send().await.unwrap();
+        assert!(page.text().await.unwrap().contains(&format!("({n})")));
+    }
     // Every table exports: the index of a unit, the dossiers behind a number, the alert lists.
     for (path, header) in [
         ("/dieu-hanh/chi-so?don-vi=province&dinh-dang=csv", "Nhóm,Chỉ số,Tên,Tỷ lệ,Điểm"),

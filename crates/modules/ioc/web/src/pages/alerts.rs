@@ -26,6 +26,10 @@ pub struct AlertParams {
     bang: Option<String>,
     #[serde(rename = "dinh-dang")]
     format: Option<String>,
+    /// One deciding agency (or commune): the page lists its open overdue dossiers, exactly those
+    /// its "Quá hạn" count on the dashboard counts.
+    #[serde(rename = "don-vi")]
+    don_vi: Option<String>,
 }
 
 #[derive(Template)]
@@ -38,6 +42,8 @@ pub struct AlertsPage {
     pub overdue: Vec<DossierSummary>,
     /// (name, unit key, rate, finished)
     pub slipping: Vec<(String, String, String, i64)>,
+    /// One unit's open overdue dossiers, when the page was opened from its count: (name, list).
+    pub unit: Option<(String, Vec<DossierSummary>)>,
 }
 
 /// Due soon, overdue without an apology letter, agencies under the on-time threshold.
@@ -46,6 +52,30 @@ pub async fn alerts(State(state): State<AppState>, viewer: Viewer, PageQuery(q):
     require_ioc(&viewer).map_err(&err)?;
     let days = q.ngay.unwrap_or(2).min(30);
     let threshold = q.nguong.unwrap_or(ioc::ON_TIME_THRESHOLD * 100.0).clamp(0.0, 100.0) / 100.0;
+    if let Some(key) = q.don_vi.as_deref().filter(|k| !k.is_empty()) {
+        let unit = parse_unit(&state, Some(key)).map_err(&err)?;
+        let Unit::Agency(agency) = &unit else {
+            return Err(err(AppError::bad_request(
+                "unit_required",
+                "Chọn một cơ quan hoặc xã, phường",
+                "Choose one agency or commune",
+            )));
+        };
+        let list = unit_overdue(&state, agency).await.map_err(&err)?;
+        if let Some(f) = export::format_of(q.format.as_deref()).map_err(&err)? {
+            return export::download(&dossier_table("qua-han", &state, &list), f).map_err(err);
+        }
+        let page = AlertsPage {
+            layout: Layout::new(&state, &viewer, format!("Quá hạn: {}", unit_name(&state, &unit))),
+            days,
+            threshold: pct(Some(threshold)),
+            due_soon: Vec::new(),
+            overdue: Vec::new(),
+            slipping: Vec::new(),
+            unit: Some((unit_name(&state, &unit), list.iter().map(|d| summary(&state, d)).collect())),
+        };
+        return Ok(viewer.finish(render(&page)));
+    }
     let a = ioc::alerts(&state, days, threshold).await.map_err(&err)?;
     match (q.bang.as_deref(), export::format_of(q.format.as_deref()).map_err(&err)?) {
         (Some("qua-han"), Some(f)) => {
@@ -95,8 +125,22 @@ pub async fn alerts(State(state): State<AppState>, viewer: Viewer, PageQuery(q):
                 (state.agency_name(ag.as_str()).unwrap_or(ag.as_str()).to_owned(), ag.to_string(), pct(Some(*rate)), *n)
             })
             .collect(),
+        unit: None,
     };
     Ok(viewer.finish(render(&page)))
+}
+
+/// The open dossiers `agency` decides that were due before today, by their original due date:
+/// what the dashboard's "Quá hạn" of that unit counts (the open_due stock before today).
+async fn unit_overdue(
+    state: &AppState,
+    agency: &tinhso_kernel::ids::AgencyCode,
+) -> Result<Vec<tinhso_dossier::Dossier>, AppError> {
+    let today = tinhso_dossier::deadline::local_date(chrono::Utc::now());
+    let yesterday = today.pred_opt().unwrap_or(today);
+    let mut list = state.store.dossiers.open_dossiers_of(agency, yesterday, 10_000).await?;
+    list.retain(|d| &d.competent_agency == agency);
+    Ok(list)
 }
 
 #[derive(Template)]
