@@ -354,3 +354,81 @@ async fn staff_search_their_inbox_by_code_or_phone() {
     assert_eq!(st, StatusCode::BAD_REQUEST);
     s.stop().await.unwrap();
 }
+
+/// A multipart body as a browser sends it: text fields, then files.
+fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----tinhso-test-boundary-7d3f";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").bytes(),
+        );
+    }
+    for (name, file, bytes) in files {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// Every problem of an application is said in one pass (the e-form's and a refused upload's),
+/// and a file that was accepted is kept: the corrected form goes through without uploading it again.
+#[tokio::test]
+async fn every_error_at_once_and_accepted_files_are_kept() {
+    let s = crate::server(Backend::Sqlite).await;
+    let c = s.client();
+    let page = c.get(format!("{}/dang-nhap", s.url)).send().await.unwrap().text().await.unwrap();
+    let r = c
+        .post(format!("{}/dang-nhap", s.url))
+        .form(&[("csrf", csrf(&page).as_str()), ("login", "0912345678"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let url = format!("{}/thu-tuc/{PROVINCIAL}/nop", s.url);
+    let form = c.get(&url).send().await.unwrap().text().await.unwrap();
+    let token = csrf(&form);
+    let commune = form.split("<option value=\"").nth(2).and_then(|o| o.split('"').next()).unwrap().to_owned();
+    let pdf: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n";
+    let typed = |id: &'static str| {
+        vec![
+            ("csrf", token.clone()),
+            ("form.ho_ten", "Nguyễn Văn An".to_owned()),
+            ("form.so_dinh_danh", id.to_owned()),
+            ("form.so_dien_thoai", "0912345678".to_owned()),
+            ("form.dia_chi", "Thôn Nà Lừa".to_owned()),
+            ("form.dia_chi.commune", commune.clone()),
+            ("form.noi_dung", String::new()),
+        ]
+    };
+    let fields = typed("");
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (ct, body) =
+        multipart(&fields, &[("file.0", "to-khai.pdf", pdf), ("file.1", "uy-quyen.pdf", b"MZ\x90\0 not a pdf")]);
+    let r = c.post(&url).header("content-type", ct).body(body).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    let summary = html.split("error-summary").nth(1).unwrap().split("</div>").next().unwrap();
+    assert!(summary.contains("Nhập số định danh cá nhân"), "the e-form's error: {summary}");
+    assert!(summary.contains("href=\"#files.1\""), "the refused upload's error, in the same pass: {summary}");
+    assert!(html.contains("Đã tải lên: <strong>to-khai.pdf</strong>"), "the accepted file is kept");
+    let at = html.find("name=\"reuse.0\" value=\"").unwrap() + 22;
+    let kept = html[at..].split('"').next().unwrap().to_owned();
+    assert_eq!(kept.len(), 64);
+
+    // Corrected, without uploading the kept file again.
+    let mut fields = typed("008090001234");
+    fields.push(("reuse.0", kept));
+    let r = c.post(&url).form(&fields).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.url().query() == Some("da-nop=1"), "{}", r.url());
+    s.stop().await.unwrap();
+}

@@ -10,9 +10,11 @@ use tinhso_dossier::access::Denied;
 use tinhso_dossier::FileRef;
 use tinhso_dossier::{self as dossier, Channel, Command, CommandKind, Dossier, Event, EventKind};
 use tinhso_http::error::AppError;
+use tinhso_http::i18n::Locale;
 use tinhso_http::state::AppState;
 use tinhso_kernel::files::FilePurpose;
 use tinhso_kernel::ids::{AccountId, AgencyCode, DossierCode, Phone, Sha256};
+use tinhso_kernel::FieldError;
 use tinhso_policy::{decide as policy, Action, Actor, Decision, Role};
 use tinhso_store::{Account, Attachment, DossierQuery, DossierRecord, NewDossier, Notification, StoreError};
 
@@ -119,6 +121,32 @@ fn notifications(applicant: AccountId, code: &str, event: &EventKind) -> Vec<Not
 /// Submits a dossier: online for a citizen; at the desk, a receptionist registers it for the
 /// applicant in front of them and receives it at once.
 pub async fn submit(state: &AppState, account: &Account, input: SubmitInput) -> Result<Dossier, AppError> {
+    submit_or_check(state, account, input, true)
+        .await?
+        .ok_or_else(|| AppError::Internal("submission not written".into()))
+}
+
+/// Every problem `input` has (the commune, the e-form, the documents), reported at once,
+/// without writing anything: for a page that must also report problems of its own (an
+/// upload refused) in the same pass.
+pub async fn check(state: &AppState, account: &Account, input: SubmitInput) -> Vec<FieldError> {
+    match submit_or_check(state, account, input, false).await {
+        Ok(_) => Vec::new(),
+        Err(AppError::Invalid(errors)) => errors,
+        Err(e) => vec![FieldError::new("procedure", e.code(), e.message(Locale::Vi), e.message(Locale::En))],
+    }
+}
+
+async fn submit_or_check(
+    state: &AppState,
+    account: &Account,
+    input: SubmitInput,
+    write: bool,
+) -> Result<Option<Dossier>, AppError> {
+    if !write && input.desk.is_some() {
+        // A desk check would register the walk-in applicant's account: checks are for citizens.
+        return Err(AppError::Internal("a desk submission cannot be checked without writing".into()));
+    }
     let catalogue = state.catalogue();
     let procedure = catalogue.get(input.procedure.trim()).ok_or_else(|| {
         AppError::bad_request("unknown_procedure", "Không có thủ tục này trong danh mục", "No such procedure")
@@ -152,12 +180,23 @@ pub async fn submit(state: &AppState, account: &Account, input: SubmitInput) -> 
         }
         _ => return Err(AppError::Forbidden),
     };
-    let competent = dossier::intake::competent_agency(procedure, input.commune, &state.agencies)
-        .map_err(|e| AppError::Invalid(vec![e]))?;
-    let receiving = dossier::intake::receiving_agency(procedure, desk.as_ref(), &competent, &state.agencies);
+    // Every problem at once: the commune, the e-form and the documents are checked together.
+    let mut errors = Vec::new();
+    let competent =
+        dossier::intake::competent_agency(procedure, input.commune, &state.agencies).map_err(|e| errors.push(e)).ok();
     let units = state.units.clone();
     let form = dossier::form::validate(&procedure.form_fields, &input.form, &|c| units.iter().any(|u| u.code == c))
-        .map_err(AppError::Invalid)?;
+        .map_err(|mut es| errors.append(&mut es))
+        .ok();
+    let file_components: Vec<u16> = input.files.iter().map(|f| f.component).collect();
+    errors.extend(dossier::intake::document_errors(
+        procedure,
+        &dossier::intake::Arrived { channel, at_desk: desk.is_some(), paper: &paper, files: &file_components },
+    ));
+    let (Some(competent), Some(form), true) = (competent, form, errors.is_empty()) else {
+        return Err(AppError::Invalid(errors));
+    };
+    let receiving = dossier::intake::receiving_agency(procedure, desk.as_ref(), &competent, &state.agencies);
     // The phone the public lookup asks for: the e-form's, else the account's when its login is one.
     let as_phone = |s: &str| Phone::parse("phone", s).ok();
     let form_phone = form.values().find_map(|v| v.as_str().and_then(as_phone));
@@ -166,13 +205,8 @@ pub async fn submit(state: &AppState, account: &Account, input: SubmitInput) -> 
         None => form_phone.or_else(|| as_phone(&account.login)),
     };
     let docs = own_documents(state, account, &input.files.iter().map(|f| f.sha256.clone()).collect::<Vec<_>>()).await?;
-    let file_components: Vec<u16> = input.files.iter().map(|f| f.component).collect();
-    let errors = dossier::intake::document_errors(
-        procedure,
-        &dossier::intake::Arrived { channel, at_desk: desk.is_some(), paper: &paper, files: &file_components },
-    );
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
+    if !write {
+        return Ok(None);
     }
     let attachments: Vec<Attachment> = input
         .files
@@ -219,8 +253,8 @@ pub async fn submit(state: &AppState, account: &Account, input: SubmitInput) -> 
     let notify = notifications(applicant.id, "{code}", &submitted.kind);
     let new = NewDossier { submitted, form: Value::Object(form), applicant_phone, files: attachments, notify };
     match state.store.dossiers.submit_dossier(&new).await {
-        Ok(d) if desk.is_some() => act(state, account, d.code.as_str(), Command::Receive).await,
-        Ok(d) => Ok(d),
+        Ok(d) if desk.is_some() => act(state, account, d.code.as_str(), Command::Receive).await.map(Some),
+        Ok(d) => Ok(Some(d)),
         Err(StoreError::DailyCodesExhausted(_)) => Err(AppError::Conflict {
             code: "daily_limit_reached",
             vi: "Nơi tiếp nhận đã nhận đủ 9.999 hồ sơ trong ngày theo định dạng mã hồ sơ quốc gia. Vui lòng nộp lại vào ngày làm việc tiếp theo hoặc chọn nơi tiếp nhận khác.".into(),

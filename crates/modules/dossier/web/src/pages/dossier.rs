@@ -57,6 +57,8 @@ pub struct ComponentInput {
     pub name: String,
     pub mandatory: bool,
     pub error: Option<String>,
+    /// The file already given for it (sha256, name), kept across an error.
+    pub kept: Option<(String, String)>,
 }
 
 #[derive(Template)]
@@ -159,6 +161,7 @@ pub(crate) fn component_inputs(p: &Procedure, errors: &[FieldError]) -> Vec<Comp
             name: c.name.clone(),
             mandatory: c.mandatory,
             error: errors.iter().find(|e| e.field == format!("files.{i}")).map(|e| e.message.clone()),
+            kept: None,
         })
         .collect()
 }
@@ -323,17 +326,31 @@ pub async fn apply(
         files,
         desk: None,
     };
+    // Files that went up are kept across an error: they are in the applicant's document store
+    // and come back chosen, so nothing is uploaded twice on a 3G line.
+    let kept: Vec<(usize, Sha256)> = (0..components)
+        .filter_map(|i| input.files.iter().find(|f| usize::from(f.component) == i).map(|f| (i, f.sha256.clone())))
+        .collect();
     let result = if upload_errors.is_empty() {
         dossiers::submit(&state, account, input).await
     } else {
-        Err(AppError::Invalid(Vec::new()))
+        // A refused upload and every other problem, said in one pass.
+        let mut errors = dossiers::check(&state, account, input).await;
+        errors.retain(|e| !upload_errors.iter().any(|u| u.field == e.field));
+        Err(AppError::Invalid(errors))
     };
     match result {
         Ok(d) => Ok(Redirect::to(&format!("/ho-so/{}?da-nop=1", d.code)).into_response()),
         Err(AppError::Invalid(mut errors)) => {
             errors.append(&mut upload_errors);
             let docs = state.store.documents.documents(account.id).await.map_err(|e| err(e.into()))?;
-            let page = apply_page(&state, &viewer, &code, &form, &docs, errors).map_err(&err)?;
+            let mut page = apply_page(&state, &viewer, &code, &form, &docs, errors).map_err(&err)?;
+            for (i, sha) in kept {
+                if let Some(c) = page.components.get_mut(i) {
+                    let name = docs.iter().find(|d| d.sha256 == sha).map(|d| d.name.clone()).unwrap_or_default();
+                    c.kept = Some((sha.to_string(), name));
+                }
+            }
             Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
         }
         Err(e) => Err(err(e)),
