@@ -39,6 +39,9 @@ struct CsvRow {
     /// JSON array of workflow steps; empty for the default process (files without the column load).
     #[serde(default)]
     steps: String,
+    /// `true` when the online level is an estimate (files without the column load as published).
+    #[serde(default)]
+    online_level_estimated: String,
 }
 
 enum Format {
@@ -80,6 +83,7 @@ fn to_row(p: &Procedure) -> Result<CsvRow> {
         legal_basis: p.legal_basis.clone(),
         result_type: p.result_type.clone(),
         steps: if p.steps.is_empty() { String::new() } else { serde_json::to_string(&p.steps)? },
+        online_level_estimated: p.online_level_estimated.to_string(),
     })
 }
 
@@ -120,6 +124,7 @@ fn row_value(r: CsvRow) -> std::result::Result<serde_json::Value, String> {
         "processing_time_estimated": matches!(r.processing_time_estimated.trim(), "true" | "1" | "x"),
         "fee": { "amount_vnd": fee, "note": r.fee_note },
         "online_level": r.online_level.trim(),
+        "online_level_estimated": matches!(r.online_level_estimated.trim(), "true" | "1" | "x"),
         "components": json_cell("components", &r.components)?,
         "form_fields": json_cell("form_fields", &r.form_fields)?,
         "legal_basis": r.legal_basis,

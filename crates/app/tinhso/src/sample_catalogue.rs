@@ -204,6 +204,8 @@ pub fn demo_catalogue(province_code: u32) -> Result<Vec<Procedure>> {
                     },
                 },
                 online_level,
+                // The source did not say: the demo's guess is shown as one.
+                online_level_estimated: s.online_full.is_none(),
                 components,
                 form_fields: if is_birth { birth_registration_form() } else { generic_form() },
                 legal_basis: if is_birth {
@@ -245,5 +247,7 @@ mod tests {
         assert_eq!(c.len(), 144);
         assert!(c.iter().all(|p| p.processing_time.is_some()));
         assert_eq!(c.iter().filter(|p| p.processing_time_estimated).count(), 72);
+        // The source gives the online level of 5 procedures; the other 139 are the demo's guess.
+        assert_eq!(c.iter().filter(|p| p.online_level_estimated).count(), 139);
     }
 }

@@ -273,6 +273,10 @@ pub struct Procedure {
     pub processing_time_estimated: bool,
     pub fee: Fee,
     pub online_level: OnlineLevel,
+    /// True when `online_level` was guessed for a procedure the source did not say, not
+    /// published by the province: shown as an estimate, and indicators fed by it say so.
+    #[serde(default)]
+    pub online_level_estimated: bool,
     #[serde(default)]
     pub components: Vec<Component>,
     #[serde(default)]

@@ -18,6 +18,8 @@ pub struct ProcedureView {
     pub fee: String,
     pub online: String,
     pub fully_online: bool,
+    /// The online level is the demo catalogue's guess, not the province's published one.
+    pub online_estimated: bool,
     pub components: Vec<ComponentView>,
     pub legal_basis: String,
     pub result_type: String,
@@ -53,6 +55,7 @@ impl ProcedureView {
                 None => t.not_published.to_owned(),
             },
             estimated: p.processing_time_estimated,
+            online_estimated: p.online_level_estimated,
             fee: if en { p.fee_label_en() } else { p.fee_label_vi() },
             online: if en { p.online_level.label_en() } else { p.online_level.label_vi() }.to_owned(),
             fully_online: p.online_level == tinhso_catalogue::procedure::OnlineLevel::FullyOnline,

@@ -145,6 +145,8 @@ pub struct CatalogueStats {
     /// official time limit, applicant, agency).
     pub complete: u64,
     pub offered_online: u64,
+    /// Of `offered_online`, those whose online level is an estimate, not the province's word.
+    pub offered_online_estimated: u64,
 }
 
 pub fn catalogue_stats<'a>(procedures: impl IntoIterator<Item = &'a Procedure>) -> CatalogueStats {
@@ -158,7 +160,9 @@ pub fn catalogue_stats<'a>(procedures: impl IntoIterator<Item = &'a Procedure>) 
             && !p.processing_time_estimated
             && !p.levels.is_empty();
         s.complete += u64::from(complete);
-        s.offered_online += u64::from(p.online_level != OnlineLevel::InPerson);
+        let online = p.online_level != OnlineLevel::InPerson;
+        s.offered_online += u64::from(online);
+        s.offered_online_estimated += u64::from(online && p.online_level_estimated);
     }
     s
 }
@@ -203,6 +207,9 @@ pub struct IndicatorResult {
     pub max: f64,
     pub source: Source,
     pub evidence: Option<String>,
+    /// Some of the inputs are estimates (online levels guessed for the demo catalogue, say):
+    /// the figure is shown as one.
+    pub estimated: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -362,6 +369,7 @@ pub fn compute(
                         max: iw.points,
                         source,
                         evidence,
+                        estimated: def.rule == Rule::OfferedOnline && catalogue.offered_online_estimated > 0,
                     };
                     Some((result, hundredths))
                 })

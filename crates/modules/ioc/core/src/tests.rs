@@ -188,6 +188,13 @@ fn points_are_exact_and_rounded_half_up() {
     let report = compute(&w, &t, &catalogue_stats([]), &HashMap::new());
     let ind = |k: &str| report.groups.iter().flat_map(|g| &g.indicators).find(|i| i.key == k).unwrap().clone();
     assert_eq!(ind("3.6").points, 1.88);
+    assert!(!ind("3.6").estimated && !ind("3.1").estimated, "no estimate behind these");
+    // Online levels guessed for part of the catalogue: indicator 3.1 says its figure rests on them.
+    let guessed =
+        super::index::CatalogueStats { procedures: 4, complete: 4, offered_online: 3, offered_online_estimated: 2 };
+    let report = compute(&w, &t, &guessed, &HashMap::new());
+    let ind = |k: &str| report.groups.iter().flat_map(|g| &g.indicators).find(|i| i.key == k).unwrap().clone();
+    assert!(ind("3.1").estimated && !ind("1.1").estimated);
     assert_eq!(ind("2.1").points, 4.67);
     for g in &report.groups {
         let cents: i64 = g.indicators.iter().map(|i| (i.points * 100.0).round() as i64).sum();

@@ -11,6 +11,7 @@ fn proc(code: &str, name: &str, field: &str, level: Level) -> Arc<Procedure> {
         competent_agency: CompetentAgency::CommuneCommittee,
         processing_time: Some(ProcessingTime::WorkingDays(3)),
         processing_time_estimated: false,
+        online_level_estimated: false,
         fee: Fee { amount_vnd: Some(0), note: String::new() },
         online_level: OnlineLevel::FullyOnline,
         components: vec![],

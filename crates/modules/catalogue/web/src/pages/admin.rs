@@ -397,6 +397,8 @@ fn parse_procedure(
             processing_time_estimated: v.estimated && processing_time.is_some(),
             fee: Fee { amount_vnd: fee, note: v.fee_note.clone() },
             online_level,
+            // Chosen by the province's admin: no longer an estimate.
+            online_level_estimated: false,
             components,
             form_fields,
             legal_basis: v.legal_basis.clone(),

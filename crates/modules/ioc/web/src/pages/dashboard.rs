@@ -281,7 +281,7 @@ pub struct IndicatorRow {
     pub rate: String,
     pub points: String,
     pub max: String,
-    pub source: &'static str,
+    pub source: String,
 }
 
 pub struct GroupView {
@@ -300,6 +300,16 @@ pub struct UnitPage {
     pub query: String,
     pub total: String,
     pub groups: Vec<GroupView>,
+}
+
+/// Where an indicator's figure comes from, and whether estimates fed it.
+fn source_of(i: &tinhso_ioc::index::IndicatorResult) -> String {
+    let source = source_vi(i.source);
+    if i.estimated {
+        format!("{source} (một phần dựa trên mức độ trực tuyến ước tính của danh mục mẫu)")
+    } else {
+        source.to_owned()
+    }
 }
 
 fn source_vi(s: Source) -> &'static str {
@@ -335,7 +345,7 @@ pub async fn unit(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
                     i.rate.map(Cell::Number).unwrap_or(Cell::Empty),
                     Cell::Number(i.points),
                     Cell::Number(i.max),
-                    Cell::Text(source_vi(i.source).into()),
+                    Cell::Text(source_of(i)),
                 ]
             })
             .collect();
@@ -368,7 +378,7 @@ pub async fn unit(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
                         rate: pct(i.rate),
                         points: points(i.points),
                         max: points(i.max),
-                        source: source_vi(i.source),
+                        source: source_of(i),
                     })
                     .collect(),
             })
@@ -388,7 +398,7 @@ pub struct IndicatorPage {
     pub rate: String,
     pub full_at: String,
     pub points: String,
-    pub source: &'static str,
+    pub source: String,
     /// (label, value, drill-down link when the input counts dossiers).
     pub inputs: Vec<(&'static str, String, Option<String>)>,
 }
@@ -420,7 +430,7 @@ pub async fn indicator(
         rate: pct(i.rate),
         full_at: pct(Some(i.full_at)),
         points: format!("{} / {}", points(i.points), points(i.max)),
-        source: source_vi(i.source),
+        source: source_of(&i),
         inputs: i
             .inputs
             .iter()
