@@ -186,6 +186,9 @@ async fn lifecycle(s: TestServer) {
     assert_eq!(st, StatusCode::FORBIDDEN, "approval is the approver's");
     let (_, d) = approver.act(&code, json!({ "action": "approve", "electronic_result": true })).await;
     assert_eq!((d["state_code"].as_u64(), d["timeliness"].as_str()), (Some(9), Some("early")));
+    // The desk is prompted to hand the result over.
+    let inbox = desk.c.get(format!("{}/ho-so", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(inbox.contains("1 hồ sơ đã có kết quả, chờ trả cho người dân"), "the desk is prompted");
     let (_, d) = desk.act(&code, json!({ "action": "return", "method": "online" })).await;
     assert_eq!(d["state_code"], 10);
     let (_, d) =

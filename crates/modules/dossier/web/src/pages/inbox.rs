@@ -52,6 +52,8 @@ pub struct ListPage {
     /// Links to the previous and next pages of the list, when there are any.
     pub prev_href: Option<String>,
     pub next_href: Option<String>,
+    /// At a desk: how many results wait to be handed over (state 9), prompted at the top.
+    pub to_hand_over: i64,
 }
 
 /// Which slice of the inbox the page shows.
@@ -126,6 +128,11 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
     };
     let prev_href = (paged && page_no > 1).then(|| page_href(page_no - 1));
     let next_href = (paged && items.len() == PAGE).then(|| page_href(page_no + 1));
+    let to_hand_over = if account.role == Role::Receptionist {
+        counts.by_state.get(&DossierState::ResultReady).copied().unwrap_or(0)
+    } else {
+        0
+    };
     let mut counters: Vec<(String, &'static str, i64, bool)> = counts
         .by_state
         .iter()
@@ -143,6 +150,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
         errors,
         prev_href,
         next_href,
+        to_hand_over,
     };
     Ok(viewer.finish(render(&page)))
 }
