@@ -55,9 +55,9 @@ impl AppState {
             .ok_or_else(|| StoreError::Corrupt("no province is set up: run `tinhso init`".into()))?;
         // Every list a person picks from (communes, agencies) reads in Vietnamese alphabetical order.
         let mut units = store.province.units(chrono::Utc::now().date_naive()).await?;
-        units.sort_by(|a, b| tinhso_kernel::text::vi_cmp(&a.name, &b.name));
+        units.sort_by_cached_key(|u| tinhso_kernel::text::vi_key(&u.name));
         let mut agencies = store.province.agencies().await?;
-        agencies.sort_by(|a, b| tinhso_kernel::text::vi_cmp(&a.name, &b.name));
+        agencies.sort_by_cached_key(|a| tinhso_kernel::text::vi_key(&a.name));
         let procedures = store.catalogue.procedures().await?;
         let calendar = WorkingCalendar::new(store.catalogue.calendar_years().await?);
         let agency_names = agencies.iter().map(|a| (a.code.to_string(), a.name.clone())).collect();

@@ -13,6 +13,18 @@ fn csrf(html: &str) -> String {
     html[at..].split('"').next().unwrap().to_owned()
 }
 
+/// The demo citizen, logged in over the API, and the code of a provincial dossier they just submitted.
+async fn submitted(s: &tinhso_testkit::TestServer) -> (Caller, String) {
+    let citizen = Caller::login(s, "0912345678", PASSWORD).await;
+    let (_, units) = citizen.get("/api/v1/units").await;
+    let commune = units["items"][0]["code"].as_u64().unwrap();
+    let (st, d) =
+        citizen.post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "form": generic_form(commune) })).await;
+    assert_eq!(st, StatusCode::CREATED, "{d}");
+    let code = d["code"].as_str().unwrap().to_owned();
+    (citizen, code)
+}
+
 fn value_of(html: &str, id: &str) -> String {
     let at = html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no #{id}"));
     let rest = &html[at..];
@@ -89,13 +101,7 @@ async fn applying_while_logged_out_comes_back_to_the_form_prefilled() {
 #[tokio::test]
 async fn withdrawing_asks_for_confirmation_and_actions_say_what_they_did() {
     let s = crate::server(Backend::Sqlite).await;
-    let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
-    let (_, units) = citizen.get("/api/v1/units").await;
-    let commune = units["items"][0]["code"].as_u64().unwrap();
-    let (st, d) =
-        citizen.post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "form": generic_form(commune) })).await;
-    assert_eq!(st, StatusCode::CREATED, "{d}");
-    let code = d["code"].as_str().unwrap().to_owned();
+    let (citizen, code) = submitted(&s).await;
     let show = citizen.c.get(format!("{}/ho-so/{code}", s.url)).send().await.unwrap().text().await.unwrap();
     // Withdrawing comes after the main actions, behind a confirmation.
     assert!(show.contains("Tôi muốn rút hồ sơ này"));
@@ -296,13 +302,7 @@ async fn slips_print_the_configured_public_address() {
     let data = tinhso_testkit::server::fresh_data_dir().unwrap();
     let args = ["--demo-dossiers", "0", "--public-url", "https://dichvucong.tuyenquang.gov.vn/"];
     let s = tinhso_testkit::TestServer::start_on(Backend::Sqlite, crate::bin(), data, None, &args).await.unwrap();
-    let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
-    let (_, units) = citizen.get("/api/v1/units").await;
-    let commune = units["items"][0]["code"].as_u64().unwrap();
-    let (st, d) =
-        citizen.post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "form": generic_form(commune) })).await;
-    assert_eq!(st, StatusCode::CREATED, "{d}");
-    let code = d["code"].as_str().unwrap().to_owned();
+    let (_, code) = submitted(&s).await;
     let desk = Caller::login(&s, "tiepnhan@tinhso.local", PASSWORD).await;
     assert_eq!(desk.act(&code, json!({ "action": "receive" })).await.0, StatusCode::OK);
     let slip = desk.c.get(format!("{}/ho-so/{code}/phieu/tiep-nhan", s.url)).send().await.unwrap();
@@ -317,13 +317,7 @@ async fn slips_print_the_configured_public_address() {
 #[tokio::test]
 async fn staff_search_their_inbox_by_code_or_phone() {
     let s = crate::server(Backend::Sqlite).await;
-    let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
-    let (_, units) = citizen.get("/api/v1/units").await;
-    let commune = units["items"][0]["code"].as_u64().unwrap();
-    let (st, d) =
-        citizen.post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "form": generic_form(commune) })).await;
-    assert_eq!(st, StatusCode::CREATED, "{d}");
-    let code = d["code"].as_str().unwrap().to_owned();
+    let (_, code) = submitted(&s).await;
     let desk = Caller::login(&s, "tiepnhan@tinhso.local", PASSWORD).await;
     let get = |q: String| {
         let c = desk.c.clone();

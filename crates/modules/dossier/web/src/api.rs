@@ -162,8 +162,7 @@ pub async fn lookup(
     let rec = rec.ok_or(AppError::NotFound)?;
     let d = rec.dossier;
     let (status, next_step) = tinhso_dossier::notice::for_applicant(d.state);
-    let collect_at = (d.state == DossierState::ResultReady)
-        .then(|| state.agency_name(d.receiving_agency.as_str()).unwrap_or(d.receiving_agency.as_str()));
+    let collect_at = dossiers::collect_at(&state, &d);
     let answer = LookupAnswer {
         code: d.code.as_str(),
         state: d.state,

@@ -264,6 +264,13 @@ async fn submit_or_check(
     }
 }
 
+/// Where the applicant collects the result of `d`, once there is one: its receiving desk. What
+/// the public lookup tells, on the page and over the API.
+pub fn collect_at<'a>(state: &'a AppState, d: &'a Dossier) -> Option<&'a str> {
+    (d.state == dossier::DossierState::ResultReady)
+        .then(|| state.agency_name(d.receiving_agency.as_str()).unwrap_or(d.receiving_agency.as_str()))
+}
+
 /// Which dossiers `account` may list: a citizen their own, province-wide roles every agency's,
 /// staff their agency's. The pages and the API both ask here.
 pub fn visible(account: &Account) -> Result<DossierQuery, AppError> {

@@ -648,12 +648,7 @@ pub async fn lookup(
                         let d = &r.dossier;
                         let s = summary(&state, d);
                         let (status, next_step) = tinhso_dossier::notice::for_applicant(d.state);
-                        let collect_at = (d.state == tinhso_dossier::DossierState::ResultReady).then(|| {
-                            state
-                                .agency_name(d.receiving_agency.as_str())
-                                .unwrap_or(d.receiving_agency.as_str())
-                                .to_owned()
-                        });
+                        let collect_at = dossiers::collect_at(&state, d).map(str::to_owned);
                         found = Some(LookupFound {
                             code: s.code,
                             status,
