@@ -193,6 +193,17 @@ impl IdentityStore for PgStore {
         rows.iter().map(|r| rows::account_at(r, 0)).collect()
     }
 
+    async fn account_names(&self, ids: &[AccountId]) -> Result<Vec<(AccountId, String)>> {
+        let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
+        let rows = self
+            .client()
+            .await?
+            .query("SELECT id, full_name FROM account WHERE id = ANY($1)", &[&ids])
+            .await
+            .map_err(map_err)?;
+        Ok(rows.iter().map(|r| (AccountId(r.get(0)), r.get(1))).collect())
+    }
+
     async fn create_session(&self, s: &Session) -> Result<()> {
         let client = self.client().await?;
         client

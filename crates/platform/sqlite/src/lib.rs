@@ -277,6 +277,21 @@ impl IdentityStore for SqliteStore {
         .await
     }
 
+    async fn account_names(&self, ids: &[AccountId]) -> Result<Vec<(AccountId, String)>> {
+        let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
+        self.read(move |c| {
+            let mut st = c.prepare_cached("SELECT id, full_name FROM account WHERE id = ?1")?;
+            let mut names = Vec::with_capacity(ids.len());
+            for id in ids {
+                if let Some(row) = st.query_row([id], |r| Ok((AccountId(r.get(0)?), r.get(1)?))).optional()? {
+                    names.push(row);
+                }
+            }
+            Ok(names)
+        })
+        .await
+    }
+
     async fn create_session(&self, s: &Session) -> Result<()> {
         let s = s.clone();
         self.write(move |tx| {

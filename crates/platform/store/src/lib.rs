@@ -293,7 +293,18 @@ pub struct DossierRecord {
     pub applicant_phone: Option<Phone>,
 }
 
-/// Which dossiers to list, newest first.
+/// The order a dossier list comes in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DossierOrder {
+    /// Newest submission first: read in index order.
+    #[default]
+    Newest,
+    /// Earliest due date first, dossiers without one (not yet received) last: a sort, so
+    /// meant for lists bounded by state (open work), not for a whole archive.
+    DueFirst,
+}
+
+/// Which dossiers to list, and in which order.
 #[derive(Debug, Clone, Default)]
 pub struct DossierQuery {
     pub applicant: Option<AccountId>,
@@ -304,6 +315,7 @@ pub struct DossierQuery {
     pub phone: Option<Phone>,
     pub limit: usize,
     pub offset: usize,
+    pub order: DossierOrder,
 }
 
 /// The dossiers behind one agency's counter over a period, newest day first (then code

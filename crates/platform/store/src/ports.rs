@@ -40,6 +40,8 @@ pub trait IdentityStore: Send + Sync + 'static {
     async fn claim_account(&self, id: AccountId, password_hash: &str, full_name: &str) -> Result<bool>;
     /// Staff of one agency (every role but citizen), by name: assignees for workflow steps.
     async fn staff(&self, agency: &AgencyCode) -> Result<Vec<Account>>;
+    /// The names of these accounts (those that exist), for lists that show who applied.
+    async fn account_names(&self, ids: &[AccountId]) -> Result<Vec<(AccountId, String)>>;
 
     async fn create_session(&self, session: &Session) -> Result<()>;
     /// The live session with this token hash and its account (expired ones are not returned).

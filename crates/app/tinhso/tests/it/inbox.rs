@@ -1,6 +1,6 @@
 //! Staff inboxes: the counters (kept in each event's transaction) equal what the dossiers
 //! themselves say, at a desk, at a deciding agency and province-wide, on both backends, and the
-//! overdue filter lists exactly the overdue dossiers.
+//! overdue filter lists exactly the overdue dossiers, and lists by state sort by due date.
 
 use crate::bin;
 use crate::dossier::{Caller, PASSWORD};
@@ -63,6 +63,9 @@ async fn counters_match(backend: Backend) {
         }
         assert_eq!(listed.matches("href=\"/ho-so/").count(), late.len().min(200), "{login}: only the overdue");
         seen_overdue += overdue;
+        if login != "chuyenvien@tinhso.local" {
+            by_due_date(&s, &caller).await;
+        }
     }
     assert!(seen_overdue > 0, "the demo history has overdue dossiers");
     // The recomputation from the events agrees with the stored counters.
@@ -70,6 +73,33 @@ async fn counters_match(backend: Backend) {
         run_cli(bin(), &[vec!["ioc".to_owned(), "check".to_owned()], s.data_args()].concat()).await.unwrap();
     assert_eq!(code, 0, "{out}{err}");
     s.stop().await.unwrap();
+}
+
+/// A desk's (or the province's) open dossiers of each state, by due date: earliest first, across pages.
+async fn by_due_date(s: &TestServer, caller: &Caller) {
+    let mut listed = 0;
+    for state in ["received", "processing", "payment_requested", "supplement_requested"] {
+        listed += dues_in_order(s, caller, state).await;
+    }
+    assert!(listed > 1, "the demo history has open dossiers here");
+}
+
+async fn dues_in_order(s: &TestServer, caller: &Caller, state: &str) -> usize {
+    let mut dues = Vec::new();
+    for page in 1..=3 {
+        let url = format!("{}/ho-so?trang-thai={state}&sap-xep=han&trang={page}", s.url);
+        let html = caller.c.get(url).send().await.unwrap().text().await.unwrap();
+        assert!(html.contains("<strong>hạn trả sớm trước</strong>"), "the sort in force is shown");
+        for cell in html.split("<td data-label=\"Hẹn trả\">").skip(1) {
+            // Sorted by the due date the law gives; an apology's new date is shown first.
+            let cell = &cell[..cell.find("</td>").unwrap()];
+            let day = cell.split_once("hẹn cũ ").map_or(&cell[..10], |(_, old)| &old[..10]);
+            let (d, m, y) = (&day[0..2], &day[3..5], &day[6..10]);
+            dues.push(format!("{y}{m}{d}"));
+        }
+    }
+    assert!(dues.windows(2).all(|w| w[0] <= w[1]), "{state}: earliest due first: {dues:?}");
+    dues.len()
 }
 
 #[tokio::test]

@@ -312,8 +312,9 @@ async fn slips_print_the_configured_public_address() {
     s.stop().await.unwrap();
 }
 
-/// Staff find a dossier in their inbox by its code or the applicant's phone; a search that can
-/// be neither says so; lists by state page through, and a page number that is not one is refused.
+/// Staff find a dossier in their inbox by its code, the applicant's personal id or phone, and
+/// see who applied; a search that can be none of those says so; lists by state page through
+/// (sorting by due date: `tests/it/inbox.rs`); a page number or sort that is not one is refused.
 #[tokio::test]
 async fn staff_search_their_inbox_by_code_or_phone() {
     let s = crate::server(Backend::Sqlite).await;
@@ -332,10 +333,15 @@ async fn staff_search_their_inbox_by_code_or_phone() {
     assert!(by_code.contains("1 hồ sơ") && by_code.contains(&format!("/ho-so/{code}\"")), "found by code");
     let (_, by_phone) = get("tim=0912345678".into()).await;
     assert!(by_phone.contains(&format!("/ho-so/{code}\"")), "found by the applicant's phone");
+    assert!(by_phone.contains("<td data-label=\"Người nộp\">Nguyễn Văn An</td>"), "who applied is shown");
+    let (_, by_id) = get("tim=008090001234".into()).await;
+    assert!(by_id.contains(&format!("/ho-so/{code}\"")), "found by the applicant's personal id");
+    let (_, unknown_id) = get("tim=008090009999".into()).await;
+    assert!(unknown_id.contains("0 hồ sơ"));
     let (_, other_phone) = get("tim=0987654321".into()).await;
     assert!(other_phone.contains("0 hồ sơ") && !other_phone.contains(&format!("/ho-so/{code}\"")));
     let (_, nonsense) = get("tim=abc".into()).await;
-    assert!(nonsense.contains("Nhập mã hồ sơ (in trên phiếu hẹn) hoặc số điện thoại"), "says what it takes");
+    assert!(nonsense.contains("Nhập mã hồ sơ (in trên phiếu hẹn), số định danh cá nhân"), "says what it takes");
     // Another agency's staff do not find it.
     let other = Caller::login(&s, "motcua.2269@tinhso.local", PASSWORD).await;
     let r = other.c.get(format!("{}/ho-so?tim={code}", s.url)).send().await.unwrap();
@@ -345,6 +351,8 @@ async fn staff_search_their_inbox_by_code_or_phone() {
     assert_eq!(st, StatusCode::OK);
     assert!(page2.contains("Trang trước") && !page2.contains(&format!("/ho-so/{code}\"")));
     let (st, _) = get("trang-thai=submitted&trang=x".into()).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let (st, _) = get("trang-thai=received&sap-xep=ngau-nhien".into()).await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
     s.stop().await.unwrap();
 }

@@ -29,6 +29,8 @@ pub struct DossierSummary {
     /// What is expected of the applicant now, in their words.
     pub plain_next: &'static str,
     pub processing_days: u16,
+    /// Who applied, on staff lists that read it (empty elsewhere).
+    pub applicant: String,
 }
 
 fn status_key(s: DueStatus) -> &'static str {
@@ -82,7 +84,7 @@ pub fn summary(state: &AppState, d: &Dossier) -> DossierSummary {
         due: match (d.apology_due_on, d.due_on) {
             (Some(new), Some(old)) => format!("{} (hẹn lại, hẹn cũ {})", date_vi(new), date_vi(old)),
             (_, Some(due)) => date_vi(due),
-            _ => "Chưa có".into(),
+            _ => "Tính từ khi tiếp nhận".into(),
         },
         due_status: status.label_vi(),
         due_status_key: status_key(status),
@@ -99,6 +101,7 @@ pub fn summary(state: &AppState, d: &Dossier) -> DossierSummary {
         plain_state,
         plain_next,
         processing_days: d.processing_days,
+        applicant: String::new(),
     }
 }
 

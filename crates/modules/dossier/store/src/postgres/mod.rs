@@ -15,7 +15,7 @@ use tinhso_store::codec::from_json;
 use tinhso_store::migrate::{Migration, Migrations};
 use tinhso_store::plan::Projections;
 use tinhso_store::{
-    event_from_link, file_kind, file_purpose, group_links, AttachedFile, Attachment, DossierQuery, DossierStore,
+    event_from_link, file_kind, file_purpose, group_links, AttachedFile, Attachment, DossierOrder, DossierQuery, DossierStore,
     EventPage, NewDossier, Notification, RawDossier, Result, StoredEvent,
 };
 use tokio_postgres::Row;
@@ -161,7 +161,11 @@ impl DossierStore for DossierPg {
                  AND ({phone}::text IS NULL OR applicant_phone = {phone})"
             )
         };
-        let order = "ORDER BY submitted_at DESC, code DESC";
+        let order = match q.order {
+            DossierOrder::Newest => "ORDER BY submitted_at DESC, code DESC",
+            // A sort of what the filter finds: callers bound it by state (open work).
+            DossierOrder::DueFirst => "ORDER BY due_on ASC NULLS LAST, code",
+        };
         let client = self.db.client().await?;
         let rows = match &q.agency {
             // Two index-ordered scans cut at limit + offset, merged: no sort of a whole desk.
@@ -169,7 +173,7 @@ impl DossierStore for DossierPg {
                 let filter = filter("$6");
                 let side = |col: &str| {
                     format!(
-                        "(SELECT code, submitted_at, body FROM dossier WHERE {col} = $3::text AND {filter} {order} LIMIT $4::bigint + $5::bigint)"
+                        "(SELECT code, submitted_at, due_on, body FROM dossier WHERE {col} = $3::text AND {filter} {order} LIMIT $4::bigint + $5::bigint)"
                     )
                 };
                 let sql = format!(

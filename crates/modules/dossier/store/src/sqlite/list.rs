@@ -2,7 +2,7 @@
 
 use rusqlite::types::Value;
 use rusqlite::Connection;
-use tinhso_store::DossierQuery;
+use tinhso_store::{DossierOrder, DossierQuery};
 
 const ORDER: &str = "ORDER BY submitted_at DESC, code DESC";
 
@@ -30,6 +30,21 @@ pub fn bodies(c: &Connection, q: &DossierQuery) -> rusqlite::Result<Vec<String>>
         filter.push_str(&format!(" AND state IN ({})", marks.join(", ")));
     }
     let (limit, offset) = (q.limit.max(1), q.offset);
+    if q.order == DossierOrder::DueFirst {
+        // A sort of what the filter finds: callers bound it by state (open work).
+        if let Some(agency) = &q.agency {
+            args.push(agency.as_str().to_owned().into());
+            let n = args.len();
+            filter.push_str(&format!(" AND (receiving_agency = ?{n} OR competent_agency = ?{n})"));
+        }
+        let sql = format!(
+            "SELECT body FROM dossier WHERE 1 = 1{filter} ORDER BY due_on IS NULL, due_on, code \
+             LIMIT {limit} OFFSET {offset}"
+        );
+        let mut st = c.prepare_cached(&sql)?;
+        let rows = st.query_map(rusqlite::params_from_iter(args), |r| r.get(0))?;
+        return rows.collect();
+    }
     // Indexes are named so the planner walks them in order instead of sorting.
     let sql = match &q.agency {
         Some(agency) => return agency_bodies(c, agency.as_str(), &filter, args, limit, offset),

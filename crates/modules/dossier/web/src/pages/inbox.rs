@@ -19,7 +19,7 @@ use tinhso_http::pages::{page_err, PageResult};
 use tinhso_http::state::AppState;
 use tinhso_http::views::{render, Layout};
 use tinhso_policy::Role;
-use tinhso_store::DossierQuery;
+use tinhso_store::{DossierOrder, DossierQuery};
 
 /// Most dossiers one inbox page lists.
 const PAGE: usize = 200;
@@ -30,10 +30,13 @@ pub struct ListParams {
     #[serde(rename = "trang-thai")]
     state: Option<String>,
     han: Option<String>,
-    /// Staff search: a dossier code, or the applicant's phone number.
+    /// Staff search: a dossier code, the applicant's personal id number or phone number.
     tim: Option<String>,
     /// Page of a list by state or of everything, from 1.
     trang: Option<String>,
+    /// `han`: a list by state sorted by due date, earliest first (default newest first).
+    #[serde(rename = "sap-xep")]
+    sort: Option<String>,
 }
 
 #[derive(Template)]
@@ -54,6 +57,8 @@ pub struct ListPage {
     pub next_href: Option<String>,
     /// At a desk: how many results wait to be handed over (state 9), prompted at the top.
     pub to_hand_over: i64,
+    /// On a list by state: links to sort it newest first and by due date, and which is on.
+    pub sorts: Option<(String, String, bool)>,
 }
 
 /// Which slice of the inbox the page shows.
@@ -94,11 +99,18 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
             err(AppError::bad_request("invalid_page", "Số trang không hợp lệ", "Invalid page number"))
         })?,
     };
+    let order = match (q.sort.as_deref(), slice) {
+        (Some("han"), Slice::State(_)) => DossierOrder::DueFirst,
+        (None | Some("") | Some("moi"), _) => DossierOrder::Newest,
+        (Some(_), _) => {
+            return Err(err(AppError::bad_request("invalid_sort", "Cách sắp xếp không hợp lệ", "Invalid sort order")))
+        }
+    };
     let mut errors = Vec::new();
     let (items, counts) = if staff {
         let rows = state.store.dossiers.inbox_counts(visible.agency.as_ref()).await.map_err(|e| err(e.into()))?;
         let items = if search.is_empty() {
-            staff_items(&state, &visible, slice, today, soon, page_no).await.map_err(&err)?
+            staff_items(&state, &visible, slice, (today, soon), page_no, order).await.map_err(&err)?
         } else {
             match find(&state, account, &visible, &search).await.map_err(&err)? {
                 Ok(found) => found,
@@ -119,13 +131,14 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
     };
     // Lists by state, and everything, come a page at a time, newest first.
     let paged = staff && search.is_empty() && matches!(slice, Slice::Everything | Slice::State(_));
-    let page_href = |n: usize| {
-        let base = match slice {
-            Slice::State(st) => format!("/ho-so?trang-thai={}", st.key()),
-            _ => "/ho-so?trang-thai=tat-ca".to_owned(),
-        };
-        format!("{base}&trang={n}")
+    let base = match slice {
+        Slice::State(st) => format!("/ho-so?trang-thai={}", st.key()),
+        _ => "/ho-so?trang-thai=tat-ca".to_owned(),
     };
+    let sorted = if order == DossierOrder::DueFirst { "&sap-xep=han" } else { "" };
+    let page_href = |n: usize| format!("{base}{sorted}&trang={n}");
+    let sorts = (paged && matches!(slice, Slice::State(_)))
+        .then(|| (base.clone(), format!("{base}&sap-xep=han"), order == DossierOrder::DueFirst));
     let prev_href = (paged && page_no > 1).then(|| page_href(page_no - 1));
     let next_href = (paged && items.len() == PAGE).then(|| page_href(page_no + 1));
     let to_hand_over = if account.role == Role::Receptionist {
@@ -144,19 +157,21 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
         layout: Layout::new(&state, &viewer, if staff { "Hồ sơ của cơ quan" } else { "Hồ sơ của tôi" }),
         staff,
         desk: account.role == Role::Receptionist,
-        items: items.iter().map(|d| summary(&state, d)).collect(),
+        items: with_applicants(&state, &items, staff).await.map_err(&err)?,
         counters,
         search,
         errors,
         prev_href,
         next_href,
         to_hand_over,
+        sorts,
     };
     Ok(viewer.finish(render(&page)))
 }
 
 /// A staff search: a dossier code finds that dossier (if the searcher may see it), a phone
-/// number the dossiers its applicant gave it, among those the searcher's agency works on.
+/// number the dossiers whose applicant gave it, a personal id number the dossiers of the
+/// citizen holding it, among those the searcher's agency works on.
 async fn find(
     state: &AppState,
     account: &tinhso_store::Account,
@@ -174,11 +189,18 @@ async fn find(
         let q = DossierQuery { phone: Some(phone), limit: PAGE, ..visible.clone() };
         return Ok(Ok(state.store.dossiers.dossiers(&q).await?));
     }
+    if let Ok(id) = tinhso_kernel::ids::PersonalId::parse("tim", search) {
+        let Some(applicant) = state.store.identity.citizen_by_personal_id(&id).await? else {
+            return Ok(Ok(Vec::new()));
+        };
+        let q = DossierQuery { applicant: Some(applicant.id), limit: PAGE, ..visible.clone() };
+        return Ok(Ok(state.store.dossiers.dossiers(&q).await?));
+    }
     Ok(Err(tinhso_kernel::FieldError::new(
         "tim",
         "invalid_search",
-        "Nhập mã hồ sơ (in trên phiếu hẹn) hoặc số điện thoại của người nộp",
-        "Enter a dossier code or the applicant's phone number",
+        "Nhập mã hồ sơ (in trên phiếu hẹn), số định danh cá nhân (12 số) hoặc số điện thoại của người nộp",
+        "Enter a dossier code, the applicant's personal id number (12 digits) or phone number",
     )))
 }
 
@@ -188,14 +210,15 @@ async fn staff_items(
     state: &AppState,
     visible: &DossierQuery,
     slice: Slice,
-    today: chrono::NaiveDate,
-    soon: chrono::NaiveDate,
+    (today, soon): (chrono::NaiveDate, chrono::NaiveDate),
     page_no: usize,
+    order: DossierOrder,
 ) -> Result<Vec<Dossier>, AppError> {
     let newest = |states: Vec<DossierState>| DossierQuery {
         states,
         limit: PAGE,
         offset: (page_no - 1) * PAGE,
+        order,
         ..visible.clone()
     };
     let open_until = |until| async move {
@@ -223,6 +246,21 @@ async fn staff_items(
     // Oldest due first; dossiers without a due date (not yet received) lead.
     items.sort_by_key(|d| (d.state.is_final(), d.apology_due_on.or(d.due_on)));
     Ok(items)
+}
+
+/// The list's rows; staff see who applied (names read in one query for the page).
+async fn with_applicants(state: &AppState, items: &[Dossier], staff: bool) -> Result<Vec<DossierSummary>, AppError> {
+    let mut rows: Vec<DossierSummary> = items.iter().map(|d| summary(state, d)).collect();
+    if staff && !items.is_empty() {
+        let mut ids: Vec<_> = items.iter().map(|d| d.applicant).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let names: std::collections::HashMap<_, _> = state.store.identity.account_names(&ids).await?.into_iter().collect();
+        for (row, d) in rows.iter_mut().zip(items) {
+            row.applicant = names.get(&d.applicant).cloned().unwrap_or_default();
+        }
+    }
+    Ok(rows)
 }
 
 fn in_slice(state: &AppState, d: &Dossier, slice: Slice) -> bool {
