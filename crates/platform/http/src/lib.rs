@@ -13,6 +13,7 @@ pub mod api;
 pub mod api_session;
 pub mod auth;
 pub mod charts;
+pub mod choices;
 pub mod error;
 pub mod export;
 pub mod files;

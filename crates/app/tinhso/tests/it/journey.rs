@@ -65,7 +65,8 @@ async fn applying_while_logged_out_comes_back_to_the_form_prefilled() {
     assert_eq!(value_of(&html, "form.ho_ten"), "Hà Thị Mỷ");
     assert_eq!(value_of(&html, "form.so_dinh_danh"), "008195001234");
     assert_eq!(value_of(&html, "form.so_dien_thoai"), "0977123456");
-    // The 124 communes read in Vietnamese alphabetical order (đ after d, ơ after o, …).
+    // The 124 communes in two groups, wards then communes, each in Vietnamese alphabetical
+    // order of the proper name (đ after d, ơ after o, …).
     let picker = html.split("id=\"form.dia_chi.commune\"").nth(1).unwrap().split("</select>").next().unwrap();
     let names: Vec<&str> = picker
         .split("<option value=\"")
@@ -76,6 +77,9 @@ async fn applying_while_logged_out_comes_back_to_the_form_prefilled() {
     assert_eq!(names.len(), 124, "{names:?}");
     assert!(names.windows(2).all(|w| tinhso_kernel::text::vi_cmp(w[0], w[1]).is_le()), "{names:?}");
     assert!(names.first().unwrap().starts_with("Phường") && names.last().unwrap().starts_with("Xã"), "{names:?}");
+    let groups: Vec<&str> =
+        picker.split("<optgroup label=\"").skip(1).filter_map(|g| g.split('"').next()).collect();
+    assert_eq!(groups, ["Phường", "Xã"]);
 
     // The way back is a path of this site only: another site is never a destination.
     let anon = s.client();

@@ -2,7 +2,7 @@
 //! applicant in front of them, ticks the papers received, scans what should be digitised, and
 //! prints the receipt slip (Mẫu 01). The dossier is received in the same motion.
 
-use super::dossier::{communes, component_inputs, field_views, form_json, store_uploads, ComponentInput, FieldView};
+use super::dossier::{component_inputs, field_views, form_json, store_uploads, ComponentInput, FieldView};
 use crate::service::{self as dossiers, DeskIntake, FileInput, SubmitInput};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -13,11 +13,12 @@ use tinhso_catalogue::procedure::CompetentAgency;
 use tinhso_catalogue::search::Filters;
 use tinhso_dossier::{ApplicantType, Channel};
 use tinhso_http::auth::Viewer;
+use tinhso_http::choices::{self, ChoiceGroup};
 use tinhso_http::error::AppError;
 use tinhso_http::form::{FormData, FormWithFiles, PageQuery};
 use tinhso_http::pages::{page_err, PageResult};
 use tinhso_http::state::AppState;
-use tinhso_http::views::{render, Choice, Layout};
+use tinhso_http::views::{render, Layout};
 use tinhso_kernel::ids::AgencyCode;
 use tinhso_kernel::FieldError;
 use tinhso_policy::Action;
@@ -32,7 +33,8 @@ pub struct DeskPage {
     pub found: Vec<(String, String, String)>,
     pub procedure: Option<(String, String)>,
     pub needs_commune: bool,
-    pub communes: Vec<Choice>,
+    pub commune: String,
+    pub communes: Vec<ChoiceGroup>,
     pub fields: Vec<FieldView>,
     pub components: Vec<ComponentInput>,
     /// Components ticked as received on paper.
@@ -115,7 +117,8 @@ fn page(
         found,
         procedure: p.map(|p| (p.code.to_string(), p.name.clone())),
         needs_commune: p.is_some_and(|p| p.competent_agency == CompetentAgency::CommuneCommittee),
-        communes: communes(state, &commune),
+        communes: choices::communes(state),
+        commune,
         // The applicant's name, personal id and phone are asked once, in the desk's own block.
         fields: p
             .map(|p| {

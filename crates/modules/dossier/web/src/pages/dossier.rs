@@ -14,6 +14,7 @@ use std::net::SocketAddr;
 use tinhso_catalogue::procedure::{CompetentAgency, FieldType, OnlineLevel, Procedure};
 use tinhso_dossier::{available, Command, CommandKind, DossierState, EventKind, Party};
 use tinhso_http::auth::Viewer;
+use tinhso_http::choices::{self, ChoiceGroup};
 use tinhso_http::error::AppError;
 use tinhso_http::form::{FormData, FormWithFiles, PageQuery, Upload};
 use tinhso_http::pages::{page_err, PageResult};
@@ -44,7 +45,7 @@ pub struct ApplyPage {
     pub name: String,
     pub needs_commune: bool,
     pub commune: String,
-    pub communes: Vec<Choice>,
+    pub communes: Vec<ChoiceGroup>,
     pub fields: Vec<FieldView>,
     pub components: Vec<ComponentInput>,
     pub documents: Vec<Choice>,
@@ -80,7 +81,7 @@ pub struct ShowPage {
     pub actions: Vec<&'static str>,
     pub supplement_items: String,
     pub amount_due: String,
-    pub agencies: Vec<Choice>,
+    pub agencies: Vec<ChoiceGroup>,
     pub slips: Vec<(&'static str, &'static str)>,
     /// Attached files: (sha256, name, what for, size).
     pub files: Vec<(String, String, &'static str, String)>,
@@ -106,14 +107,6 @@ pub struct LookupFound {
     pub next_step: &'static str,
     pub due: String,
     pub collect_at: Option<String>,
-}
-
-pub(crate) fn communes(state: &AppState, selected: &str) -> Vec<Choice> {
-    state
-        .units
-        .iter()
-        .map(|u| Choice { value: u.code.to_string(), label: u.name.clone(), selected: u.code.to_string() == selected })
-        .collect()
 }
 
 /// The e-form's fields as inputs, with the values typed so far and their errors.
@@ -182,7 +175,7 @@ fn apply_page(
         code: p.code.to_string(),
         name: p.name.clone(),
         needs_commune: p.competent_agency == CompetentAgency::CommuneCommittee,
-        communes: communes(state, &commune),
+        communes: choices::communes(state),
         commune,
         fields: field_views(p, values, &errors),
         components: component_inputs(p, &errors),
@@ -427,12 +420,7 @@ async fn show_page(
         actions,
         supplement_items,
         amount_due,
-        agencies: state
-            .agencies
-            .iter()
-            .filter(|a| a.code != d.competent_agency)
-            .map(|a| Choice { value: a.code.to_string(), label: a.name.clone(), selected: false })
-            .collect(),
+        agencies: choices::agencies(state, |a| a.code != d.competent_agency, ""),
         slips: slips_for(d),
         files: state
             .store
