@@ -181,6 +181,9 @@ pub fn demo_catalogue(province_code: u32) -> Result<Vec<Procedure>> {
                         },
                         // Conditional documents (representation, special cases) are optional.
                         mandatory: !["ủy quyền", "bỏ rơi", "(nếu có)", "trường hợp"].iter().any(|k| lc.contains(k)),
+                        // The sample has no template addresses: the platform's printable
+                        // declaration stands in where the procedure has an e-form.
+                        template: None,
                     }
                 })
                 .collect();

@@ -56,10 +56,13 @@ async fn citizen_applies_online() {
         assert_eq!(b.value(&b.find(id).await.unwrap()).await.unwrap(), known, "{id} prefilled");
     }
     b.type_into(&b.find("#form\\.dia_chi").await.unwrap(), "Thôn Nà Lừa").await.unwrap();
-    // Attach the request form as a PDF, as a person picks a file on their phone.
-    let pdf = std::env::temp_dir().join(format!("to-khai-{}.pdf", std::process::id()));
+    // The declaration is written from the form: nothing to upload for it.
+    let declaration = b.text(&b.find("fieldset.component").await.unwrap()).await.unwrap();
+    assert!(declaration.contains("không cần tải lên"), "{declaration}");
+    // Attach the identity card as a PDF, as a person picks a file on their phone.
+    let pdf = std::env::temp_dir().join(format!("can-cuoc-{}.pdf", std::process::id()));
     std::fs::write(&pdf, b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n").unwrap();
-    b.type_into(&b.find("input[type=file][name='file.0']").await.unwrap(), &pdf.display().to_string()).await.unwrap();
+    b.type_into(&b.find("input[type=file][name='file.2']").await.unwrap(), &pdf.display().to_string()).await.unwrap();
     // Choose the second commune in the picker (the first option is the prompt).
     b.click(&b.find("#form\\.dia_chi\\.commune option:nth-child(3)").await.unwrap()).await.unwrap();
     b.click(&b.find("form.narrow button[type=submit]").await.unwrap()).await.unwrap();

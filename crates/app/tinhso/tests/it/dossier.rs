@@ -491,7 +491,8 @@ async fn files(s: TestServer) {
     let (st, v) = citizen.post("/api/v1/dossiers", submit(json!([]))).await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "a fully online procedure needs its documents as files");
     let missing: Vec<&str> = v["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
-    assert_eq!(missing, vec!["files.0", "files.1", "files.2", "files.3"]);
+    // Not the declaration (files.0): the platform writes it from the e-form.
+    assert_eq!(missing, vec!["files.1", "files.2", "files.3"]);
     let attach = json!([
         { "component": 0, "sha256": hashes[0] }, { "component": 1, "sha256": hashes[1] },
         { "component": 2, "sha256": hashes[2] }, { "component": 3, "sha256": hashes[0] },

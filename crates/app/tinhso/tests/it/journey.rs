@@ -418,23 +418,60 @@ async fn every_error_at_once_and_accepted_files_are_kept() {
     let fields = typed("");
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (ct, body) =
-        multipart(&fields, &[("file.0", "to-khai.pdf", pdf), ("file.1", "uy-quyen.pdf", b"MZ\x90\0 not a pdf")]);
+        multipart(&fields, &[("file.2", "can-cuoc.pdf", pdf), ("file.1", "uy-quyen.pdf", b"MZ\x90\0 not a pdf")]);
     let r = c.post(&url).header("content-type", ct).body(body).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let html = r.text().await.unwrap();
     let summary = html.split("error-summary").nth(1).unwrap().split("</div>").next().unwrap();
     assert!(summary.contains("Nhập số định danh cá nhân"), "the e-form's error: {summary}");
     assert!(summary.contains("href=\"#files.1\""), "the refused upload's error, in the same pass: {summary}");
-    assert!(html.contains("Đã tải lên: <strong>to-khai.pdf</strong>"), "the accepted file is kept");
-    let at = html.find("name=\"reuse.0\" value=\"").unwrap() + 22;
+    assert!(html.contains("Đã tải lên: <strong>can-cuoc.pdf</strong>"), "the accepted file is kept");
+    let at = html.find("name=\"reuse.2\" value=\"").unwrap() + 22;
     let kept = html[at..].split('"').next().unwrap().to_owned();
     assert_eq!(kept.len(), 64);
 
     // Corrected, without uploading the kept file again.
     let mut fields = typed("008090001234");
-    fields.push(("reuse.0", kept));
+    fields.push(("reuse.2", kept));
     let r = c.post(&url).form(&fields).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.url().query() == Some("da-nop=1"), "{}", r.url());
     s.stop().await.unwrap();
+}
+
+/// The declaration is written from the e-form: the procedure's page and the application offer
+/// its blank printout instead of asking for an upload; the dossier shows it filled in, to the
+/// applicant and the staff handling it, and to nobody else.
+#[tokio::test]
+async fn the_declaration_is_written_from_the_form() {
+    let s = crate::server(Backend::Sqlite).await;
+    let anon = s.client();
+    let page = anon.get(format!("{}/thu-tuc/{PROVINCIAL}", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!("href=\"/thu-tuc/{PROVINCIAL}/to-khai\"")), "the form to print is linked");
+    let r = anon.get(format!("{}/thu-tuc/{PROVINCIAL}/to-khai", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let blank = r.text().await.unwrap();
+    assert!(blank.contains("TỜ KHAI ĐỀ NGHỊ BẢN SAO TRÍCH LỤC HỘ TỊCH"), "titled after the component");
+    assert!(blank.contains("Họ và tên") && blank.contains("để trống, điền tay"), "the e-form's fields, blank");
+    // A procedure without an e-form declaration has no such page.
+    let r = anon.get(format!("{}/thu-tuc/9.999999/to-khai", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    let (citizen, code) = submitted(&s).await;
+    let show = citizen.c.get(format!("{}/ho-so/{code}", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(show.contains(&format!("href=\"/ho-so/{code}/to-khai\"")), "linked from the dossier");
+    let filled = citizen.c.get(format!("{}/ho-so/{code}/to-khai", s.url)).send().await.unwrap();
+    assert_eq!(filled.status(), StatusCode::OK);
+    let filled = filled.text().await.unwrap();
+    assert!(filled.contains("Nguyễn Văn An") && filled.contains("008090001234"), "what was declared");
+    assert!(filled.contains("Khai và gửi trực tuyến bằng tài khoản của người khai"), "how it was signed");
+    assert!(filled.contains("Kính gửi: Sở Tư pháp"), "to the deciding agency");
+    let desk = Caller::login(&s, "tiepnhan@tinhso.local", PASSWORD).await;
+    let r = desk.c.get(format!("{}/ho-so/{code}/to-khai", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "the desk handling it reads it");
+    let other = Caller::login(&s, "motcua.2269@tinhso.local", PASSWORD).await;
+    let r = other.c.get(format!("{}/ho-so/{code}/to-khai", s.url)).send().await.unwrap();
+    assert!(matches!(r.status(), StatusCode::NOT_FOUND | StatusCode::FORBIDDEN), "{}", r.status());
+    let r = anon.get(format!("{}/ho-so/{code}/to-khai", s.url)).send().await.unwrap();
+    assert_eq!(r.url().path(), "/dang-nhap", "logged out: to the login page");
 }

@@ -175,6 +175,28 @@ pub struct Component {
     pub name: String,
     pub copy_kind: CopyKind,
     pub mandatory: bool,
+    /// Where the official paper form (mẫu) can be downloaded, when the province links one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+}
+
+impl Component {
+    /// A declaration or application (tờ khai, đơn): what an online e-form states in full, so
+    /// that the platform writes it from the form instead of asking for an upload.
+    pub fn is_declaration(&self) -> bool {
+        const KINDS: [&str; 8] = [
+            "to khai",
+            "don de nghi",
+            "don dang ky",
+            "don yeu cau",
+            "don xin",
+            "don theo mau",
+            "don khieu nai",
+            "mau dien tu tuong tac",
+        ];
+        let name = text::fold(&self.name);
+        KINDS.iter().any(|k| name.starts_with(k))
+    }
 }
 
 /// The type of an e-form field; the web layer renders and checks each.
@@ -310,6 +332,21 @@ fn capitalise(s: &str) -> String {
 }
 
 impl Procedure {
+    /// The components the e-form stands for: the mandatory declarations (a paper tờ khai and
+    /// an "interactive e-form" are often both listed), when the procedure has an e-form.
+    /// Applicants do not upload them; the platform writes the first from the form.
+    pub fn declarations(&self) -> Vec<usize> {
+        if self.form_fields.is_empty() {
+            return Vec::new();
+        }
+        self.components.iter().enumerate().filter(|(_, c)| c.mandatory && c.is_declaration()).map(|(i, _)| i).collect()
+    }
+
+    /// The declaration the platform writes from the e-form, printed under its name.
+    pub fn declaration(&self) -> Option<usize> {
+        self.declarations().first().copied()
+    }
+
     /// Normalises text to NFC and checks what serde cannot: lengths, non-empty lists, unique keys.
     pub fn normalise(mut self) -> Result<Self, Vec<FieldError>> {
         let mut errs = Errors::default();
@@ -352,6 +389,18 @@ impl Procedure {
                 "component name",
                 500,
             );
+            if let Some(t) = &mut c.template {
+                *t = t.trim().to_owned();
+                let web = t.starts_with("https://") || t.starts_with("http://");
+                if !web || t.len() > 1000 || t.chars().any(char::is_whitespace) {
+                    errs.push(FieldError::new(
+                        format!("components[{i}].template"),
+                        "invalid_url",
+                        "Địa chỉ mẫu đơn, tờ khai phải là một địa chỉ web (https://…)",
+                        "A form template's address must be a web address (https://…)",
+                    ));
+                }
+            }
         }
         let mut keys = std::collections::HashSet::new();
         for (i, f) in self.form_fields.iter_mut().enumerate() {
@@ -479,6 +528,41 @@ mod tests {
         let errs = p.normalise().unwrap_err();
         let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["name", "levels", "form_fields[1].key"]);
+    }
+
+    #[test]
+    fn the_e_form_stands_for_the_declaration() {
+        let p: Procedure = serde_json::from_value(sample()).unwrap();
+        assert_eq!(p.declaration(), Some(0));
+        let mut v = sample();
+        v["components"] = serde_json::json!([
+            {"name": "Giấy chứng sinh", "copy_kind": "original", "mandatory": true},
+            {"name": "Đơn đề nghị (nếu ủy quyền)", "copy_kind": "original", "mandatory": false},
+            {"name": "ĐƠN ĐỀ NGHỊ cấp giấy phép", "copy_kind": "original", "mandatory": true}
+        ]);
+        let p: Procedure = serde_json::from_value(v.clone()).unwrap();
+        assert_eq!(p.declaration(), Some(2), "the first mandatory one, whatever its case");
+        v["components"][0]["name"] = "Mẫu điện tử tương tác yêu cầu cấp bản sao Giấy khai sinh".into();
+        let p: Procedure = serde_json::from_value(v.clone()).unwrap();
+        assert_eq!(p.declarations(), [0, 2], "the interactive e-form too");
+        v["form_fields"] = serde_json::json!([]);
+        let p: Procedure = serde_json::from_value(v).unwrap();
+        assert_eq!(p.declaration(), None, "without an e-form the applicant uploads it");
+        let dondoc = Component { name: "Đơn giá".into(), copy_kind: CopyKind::Copy, mandatory: true, template: None };
+        assert!(!dondoc.is_declaration(), "a word that merely starts the same is not one");
+    }
+
+    #[test]
+    fn a_template_is_a_web_address() {
+        let mut v = sample();
+        v["components"][0]["template"] = " https://dichvucong.gov.vn/mau/to-khai-khai-sinh.docx ".into();
+        let p: Procedure = serde_json::from_value(v.clone()).unwrap();
+        let p = p.normalise().unwrap();
+        assert_eq!(p.components[0].template.as_deref(), Some("https://dichvucong.gov.vn/mau/to-khai-khai-sinh.docx"));
+        v["components"][0]["template"] = "javascript:alert(1)".into();
+        let p: Procedure = serde_json::from_value(v).unwrap();
+        let errs = p.normalise().unwrap_err();
+        assert_eq!(errs[0].field, "components[0].template");
     }
 
     #[test]

@@ -29,6 +29,11 @@ pub struct ComponentView {
     pub name: String,
     pub kind: &'static str,
     pub mandatory: bool,
+    /// The paper form to print: the province's template, else the platform's printout of
+    /// the e-form for the declaration it writes.
+    pub template: Option<String>,
+    /// Said of the declaration the e-form stands for: nothing to upload online.
+    pub note: Option<&'static str>,
 }
 
 impl ProcedureView {
@@ -62,10 +67,23 @@ impl ProcedureView {
             components: p
                 .components
                 .iter()
-                .map(|c| ComponentView {
-                    name: c.name.clone(),
-                    kind: if en { c.copy_kind.label_en() } else { c.copy_kind.label_vi() },
-                    mandatory: c.mandatory,
+                .enumerate()
+                .map(|(i, c)| {
+                    let written = p.declarations().contains(&i);
+                    ComponentView {
+                        name: c.name.clone(),
+                        kind: if en { c.copy_kind.label_en() } else { c.copy_kind.label_vi() },
+                        mandatory: c.mandatory,
+                        template: c
+                            .template
+                            .clone()
+                            .or_else(|| written.then(|| format!("/thu-tuc/{}/to-khai", p.code))),
+                        note: written.then_some(if en {
+                            "filled in on the online form: nothing to upload"
+                        } else {
+                            "khai trên biểu mẫu khi nộp trực tuyến, không cần tải lên"
+                        }),
+                    }
                 })
                 .collect(),
             legal_basis: p.legal_basis.clone(),

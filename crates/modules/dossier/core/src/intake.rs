@@ -95,10 +95,14 @@ pub fn document_errors(p: &Procedure, a: &Arrived<'_>) -> Vec<FieldError> {
         }
     }
     let has_file = |i: usize| a.files.iter().any(|f| usize::from(*f) == i);
+    // The declaration is written from the e-form typed with the application (online, or by
+    // the desk for a walk-in), so it is never asked for as a document.
+    let written = p.declarations();
+    let needed = |i: usize, c: &tinhso_catalogue::procedure::Component| c.mandatory && !written.contains(&i);
     if a.at_desk {
         for (i, c) in p.components.iter().enumerate() {
             let on_paper = a.paper.iter().any(|x| usize::from(*x) == i);
-            if c.mandatory && !on_paper && !has_file(i) {
+            if needed(i, c) && !on_paper && !has_file(i) {
                 errors.push(FieldError::new(
                     format!("files.{i}"),
                     "required",
@@ -115,7 +119,7 @@ pub fn document_errors(p: &Procedure, a: &Arrived<'_>) -> Vec<FieldError> {
     }
     if a.channel == Channel::Online && p.online_level == OnlineLevel::FullyOnline {
         for (i, c) in p.components.iter().enumerate() {
-            if c.mandatory && !has_file(i) {
+            if needed(i, c) && !has_file(i) {
                 errors.push(FieldError::new(
                     format!("files.{i}"),
                     "required",
@@ -143,9 +147,9 @@ mod tests {
         .unwrap();
         p.online_level = level;
         p.components = vec![
-            Component { name: "Tờ khai".into(), copy_kind: CopyKind::Original, mandatory: true },
-            Component { name: "Giấy chứng sinh".into(), copy_kind: CopyKind::Original, mandatory: true },
-            Component { name: "Giấy ủy quyền".into(), copy_kind: CopyKind::Original, mandatory: false },
+            Component { name: "Tờ khai".into(), copy_kind: CopyKind::Original, mandatory: true, template: None },
+            Component { name: "Giấy chứng sinh".into(), copy_kind: CopyKind::Original, mandatory: true, template: None },
+            Component { name: "Giấy ủy quyền".into(), copy_kind: CopyKind::Original, mandatory: false, template: None },
         ];
         p
     }
@@ -181,6 +185,19 @@ mod tests {
         assert_eq!(fields(&desk(&[0], &[])), ["files.1"]);
         assert!(desk(&[0], &[1]).is_empty());
         assert_eq!(fields(&desk(&[0, 1, 9], &[])), ["desk.paper_components.2"]);
+    }
+
+    #[test]
+    fn the_e_form_is_the_declaration() {
+        let mut p = procedure(OnlineLevel::FullyOnline);
+        p.form_fields = serde_json::from_value(serde_json::json!([
+            {"key": "ho_ten", "label": "Họ và tên", "type": "text", "required": true}
+        ]))
+        .unwrap();
+        let online = document_errors(&p, &Arrived { channel: Channel::Online, at_desk: false, paper: &[], files: &[1] });
+        assert!(online.is_empty(), "no upload of the declaration: {online:?}");
+        let desk = document_errors(&p, &Arrived { channel: Channel::InPerson, at_desk: true, paper: &[1], files: &[] });
+        assert!(desk.is_empty(), "nor on paper at the desk: {desk:?}");
     }
 
     #[test]

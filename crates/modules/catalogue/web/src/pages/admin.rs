@@ -161,12 +161,16 @@ fn values_of(p: &Procedure) -> ProcedureFormValues {
             .components
             .iter()
             .map(|c| {
-                format!(
+                let line = format!(
                     "{} | {} | {}",
                     c.name,
                     c.copy_kind.label_vi().to_lowercase(),
                     if c.mandatory { "bắt buộc" } else { "không bắt buộc" }
-                )
+                );
+                match &c.template {
+                    Some(t) => format!("{line} | {t}"),
+                    None => line,
+                }
             })
             .collect::<Vec<_>>()
             .join("\n"),
@@ -218,7 +222,7 @@ fn is_yes(s: &str) -> bool {
     !matches!(fold(s.trim()).as_str(), "khong bat buoc" | "khong" | "optional" | "no")
 }
 
-/// `Tên | bản chính | bắt buộc`, one per line.
+/// `Tên | bản chính | bắt buộc | địa chỉ mẫu (không bắt buộc)`, one per line.
 fn parse_components(text: &str, errs: &mut Errors) -> Vec<Component> {
     let mut out = Vec::new();
     for (i, line) in text.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
@@ -243,6 +247,7 @@ fn parse_components(text: &str, errs: &mut Errors) -> Vec<Component> {
             name: parts.first().copied().unwrap_or_default().to_owned(),
             copy_kind,
             mandatory: parts.get(2).is_none_or(|m| is_yes(m)),
+            template: parts.get(3).filter(|t| !t.is_empty()).map(|t| (*t).to_owned()),
         });
     }
     out

@@ -60,6 +60,11 @@ pub struct ComponentInput {
     pub error: Option<String>,
     /// The file already given for it (sha256, name), kept across an error.
     pub kept: Option<(String, String)>,
+    /// The declaration the platform writes from the e-form: nothing to upload.
+    pub written: bool,
+    /// The paper form to print and fill in: the province's linked template, else the
+    /// platform's own printout of the e-form for the declaration.
+    pub template: Option<String>,
 }
 
 #[derive(Template)]
@@ -82,6 +87,8 @@ pub struct ShowPage {
     pub supplement_items: String,
     pub amount_due: String,
     pub agencies: Vec<ChoiceGroup>,
+    /// The declaration written from the e-form, by name, when the procedure has one.
+    pub declaration: Option<String>,
     pub slips: Vec<(&'static str, &'static str)>,
     /// Attached files: (sha256, name, what for, size).
     pub files: Vec<(String, String, &'static str, String)>,
@@ -146,6 +153,7 @@ pub(crate) fn field_views(p: &Procedure, values: &FormData, errors: &[FieldError
 
 /// The procedure's components, each with the error under `files.N`.
 pub(crate) fn component_inputs(p: &Procedure, errors: &[FieldError]) -> Vec<ComponentInput> {
+    let written = p.declarations();
     p.components
         .iter()
         .enumerate()
@@ -155,6 +163,8 @@ pub(crate) fn component_inputs(p: &Procedure, errors: &[FieldError]) -> Vec<Comp
             mandatory: c.mandatory,
             error: errors.iter().find(|e| e.field == format!("files.{i}")).map(|e| e.message.clone()),
             kept: None,
+            written: written.contains(&i),
+            template: c.template.clone().or_else(|| written.contains(&i).then(|| format!("/thu-tuc/{}/to-khai", p.code))),
         })
         .collect()
 }
@@ -422,6 +432,9 @@ async fn show_page(
         amount_due,
         agencies: choices::agencies(state, |a| a.code != d.competent_agency, ""),
         slips: slips_for(d),
+        declaration: catalogue
+            .get(d.procedure.as_str())
+            .and_then(|p| p.declaration().and_then(|i| p.components.get(i)).map(|c| c.name.clone())),
         files: state
             .store
             .dossiers

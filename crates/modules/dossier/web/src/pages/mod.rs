@@ -1,7 +1,9 @@
 //! The dossier's pages: applying online and following a dossier (dossier.rs), the one-stop
 //! desk (desk.rs), staff inboxes (inbox.rs), receipts and slips (slips.rs), the citizen's
-//! document store reused when applying (documents.rs).
+//! document store reused when applying (documents.rs), the declaration written from the
+//! e-form (declaration.rs).
 
+pub mod declaration;
 pub mod desk;
 pub mod documents;
 pub mod dossier;

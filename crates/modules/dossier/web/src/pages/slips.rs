@@ -78,6 +78,7 @@ fn received_components(state: &AppState, d: &Dossier, events: &[StoredEvent]) ->
         })
         .unwrap_or_default();
     let named = !files.is_empty() || !paper.is_empty();
+    let written: Vec<u16> = p.declarations().into_iter().filter_map(|i| u16::try_from(i).ok()).collect();
     p.components
         .iter()
         .enumerate()
@@ -87,6 +88,7 @@ fn received_components(state: &AppState, d: &Dossier, events: &[StoredEvent]) ->
                 (true, true) => "bản giấy và bản điện tử",
                 (true, false) => "bản giấy",
                 (false, true) => "bản điện tử",
+                (false, false) if written.contains(&i) => "lập từ biểu mẫu điện tử",
                 (false, false) if named => return None,
                 (false, false) => "",
             };
