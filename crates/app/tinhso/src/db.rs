@@ -54,7 +54,7 @@ pub async fn sqlite(path: &Path) -> Result<Stores> {
         dossiers: Arc::new(tinhso_dossier_store::DossierSqlite::new(db.clone(), projections())),
         ioc: Arc::new(tinhso_ioc_store::IocSqlite::new(db.clone())),
     };
-    Ok(Stores::of(db, modules))
+    refolded(Stores::of(db, modules)).await
 }
 
 /// The platform on the PostgreSQL database at `url` (migrated if needed), with a pool of
@@ -67,7 +67,18 @@ pub async fn postgres(url: &str, connections: usize) -> Result<Stores> {
         dossiers: Arc::new(tinhso_dossier_store::DossierPg::new(db.clone(), projections())),
         ioc: Arc::new(tinhso_ioc_store::IocPg::new(db.clone())),
     };
-    Ok(Stores::of(db, modules))
+    refolded(Stores::of(db, modules)).await
+}
+
+/// The stores, once every dossier row and projection agrees with this build's fold and
+/// projection revisions (a schema migration's counterpart for derived data).
+async fn refolded(stores: Stores) -> Result<Stores> {
+    if let Some(n) = stores.dossiers.refold_if_stale().await.context("cannot refold the stored dossiers")? {
+        if n > 0 {
+            tracing::info!(dossiers = n, "refolded every dossier and rebuilt the read models from the events");
+        }
+    }
+    Ok(stores)
 }
 
 /// The store the command line names: `database` a `postgres://` URL, or empty (or

@@ -15,14 +15,17 @@ pub struct ChoiceGroup {
 /// The province's communes, wards and special zones valid today, each kind a group ordered by
 /// the name after its prefix ("Xã Bạch Xa" under B).
 pub fn communes(state: &AppState) -> Vec<ChoiceGroup> {
-    let groups = [(DivisionType::Ward, "Phường"), (DivisionType::Commune, "Xã"), (DivisionType::SpecialZone, "Đặc khu")];
+    let groups =
+        [(DivisionType::Ward, "Phường"), (DivisionType::Commune, "Xã"), (DivisionType::SpecialZone, "Đặc khu")];
     groups
         .into_iter()
         .map(|(kind, label)| {
             let mut units: Vec<_> = state.units.iter().filter(|u| u.division_type == kind).collect();
             units.sort_by_cached_key(|u| vi_key(proper_name(&u.name, label)));
-            let choices =
-                units.iter().map(|u| Choice { value: u.code.to_string(), label: u.name.clone(), selected: false }).collect();
+            let choices = units
+                .iter()
+                .map(|u| Choice { value: u.code.to_string(), label: u.name.clone(), selected: false })
+                .collect();
             ChoiceGroup { label, choices }
         })
         .filter(|g| !g.choices.is_empty())
@@ -48,7 +51,11 @@ pub fn agencies(state: &AppState, keep: impl Fn(&Agency) -> bool, selected: &str
                 .agencies
                 .iter()
                 .filter(|a| tier(a) == i && keep(a))
-                .map(|a| Choice { value: a.code.to_string(), label: a.name.clone(), selected: a.code.as_str() == selected })
+                .map(|a| Choice {
+                    value: a.code.to_string(),
+                    label: a.name.clone(),
+                    selected: a.code.as_str() == selected,
+                })
                 .collect(),
         })
         .filter(|g| !g.choices.is_empty())

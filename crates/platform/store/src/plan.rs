@@ -85,6 +85,45 @@ impl PartialEq for SetTable {
 pub trait DossierProjection: Send + Sync {
     /// The row changes of the dossier's move from `before` (None: new) to `after`.
     fn changes(&self, before: Option<&Dossier>, after: &Dossier, out: &mut Vec<RowOp>);
+    /// The tables it alone writes, emptied when every projection is rebuilt.
+    fn tables(&self) -> &'static [&'static str];
+    /// `name:revision`: bump the revision whenever what `changes` derives from a dossier
+    /// changes meaning, so that stores rebuild the tables from the events (see [`refold`]).
+    fn revision(&self) -> &'static str;
+}
+
+/// What the stored rows were computed with: the domain's fold and each projection's revision.
+/// A store whose recorded signature differs refolds every dossier before serving.
+pub fn signature(projections: &[Box<dyn DossierProjection>]) -> String {
+    let mut parts = vec![format!("fold:{}", tinhso_dossier::FOLD_REVISION)];
+    parts.extend(projections.iter().map(|p| p.revision().to_owned()));
+    parts.join(";")
+}
+
+/// The tables a rebuild empties first.
+pub fn rebuilt_tables(projections: &[Box<dyn DossierProjection>]) -> Vec<&'static str> {
+    projections.iter().flat_map(|p| p.tables().iter().copied()).collect()
+}
+
+/// One dossier refolded from its events, its row rewritten and its projection rows added
+/// afresh (the tables were emptied first): no event is appended, nothing is notified.
+pub fn refold(code: &str, events: &[Event], projections: &[Box<dyn DossierProjection>]) -> Result<DossierPlan> {
+    let code = DossierCode::parse("code", code).map_err(|e| StoreError::Corrupt(format!("stored code {code}: {e}")))?;
+    let mut folded: Option<Dossier> = None;
+    for e in events {
+        folded = Some(
+            apply(folded, &code, e).ok_or_else(|| StoreError::Corrupt(format!("an event of {code} does not apply")))?,
+        );
+    }
+    let dossier = folded.ok_or_else(|| StoreError::Corrupt(format!("{code} has no events")))?;
+    Ok(DossierPlan {
+        row: RowWrite::Update { expected: dossier.version },
+        events: Vec::new(),
+        files: Vec::new(),
+        notify: Vec::new(),
+        rows: project(projections, None, &dossier),
+        dossier,
+    })
 }
 
 /// The projections a store keeps, as the composition root registered them.

@@ -102,6 +102,11 @@ pub trait DossierStore: Send + Sync + 'static {
     /// chain in memory. The cursor is the backend's own (insertion order where it has one, so
     /// that a page's events lie together on disk).
     async fn events_by_dossier(&self, after: Option<&str>, dossiers: usize) -> Result<EventPage>;
+    /// When the stored rows were computed with another fold or projection revision
+    /// (`plan::signature`): empties the projections' tables and refolds every dossier from its
+    /// events, then records the signature. Run before serving; returns how many dossiers were
+    /// refolded, or None when nothing was stale. Servers sharing a database do it once.
+    async fn refold_if_stale(&self) -> Result<Option<usize>>;
     /// Open dossiers (the clock running) an agency works on, as the deciding agency or the desk
     /// that received them, due on or before `until` (by `due_on`), most urgent first.
     async fn open_dossiers_of(&self, agency: &AgencyCode, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>>;

@@ -78,7 +78,8 @@ async fn index_story(s: TestServer) {
     assert_eq!((input(on_time, "on_time"), input(on_time, "finished")), (1.0, 1.0));
     assert_eq!((on_time["rate"].as_f64(), on_time["points"].as_f64()), (Some(1.0), Some(14.0)));
     let online = indicator(&v, "3.3");
-    assert_eq!((input(online, "online"), input(online, "submitted")), (3.0, 3.0));
+    // The one refused at the desk was never received.
+    assert_eq!((input(online, "online"), input(online, "received")), (2.0, 2.0));
     let paid = indicator(&v, "3.6");
     assert_eq!((input(paid, "paid_online"), input(paid, "paid"), paid["points"].as_f64()), (1.0, 1.0, Some(5.0)));
     assert_eq!(indicator(&v, "4.1")["rate"].as_f64(), Some(1.0));
@@ -89,12 +90,12 @@ async fn index_story(s: TestServer) {
     assert!((v["total"].as_f64().unwrap() - sum).abs() < 0.01);
     // The province adds up the same dossiers; a commune with none is "not applicable".
     let (_, p) = get("unit=province".into()).await;
-    assert_eq!(input(indicator(&p, "3.3"), "submitted"), 3.0);
+    assert_eq!(input(indicator(&p, "3.3"), "received"), 2.0);
     let (_, c) = get("unit=2269".into()).await;
     assert_eq!(indicator(&c, "2.1")["source"], "not_applicable");
     // A period before the dossiers has none of them.
     let (_, old) = get(format!("unit={JUSTICE}&from=2024-01-01&to=2024-12-31")).await;
-    assert_eq!(input(indicator(&old, "3.3"), "submitted"), 0.0);
+    assert_eq!(input(indicator(&old, "3.3"), "received"), 0.0);
     // Bad input: a clear {code, message}.
     for (q, code) in [
         ("from=2026-02-30", "invalid_date"),
@@ -114,7 +115,7 @@ async fn index_story(s: TestServer) {
     s.exec_sql("UPDATE ioc_aggregate SET value = value + 5 WHERE grain = 'd' AND measure = 'online'").await.unwrap();
     let (code, out) = check(&s).await;
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains(JUSTICE) && out.contains("online") && out.contains("lưu 8, tính lại 3"), "{out}");
+    assert!(out.contains(JUSTICE) && out.contains("online") && out.contains("lưu 7, tính lại 2"), "{out}");
     s.stop().await.unwrap();
 }
 
@@ -152,7 +153,7 @@ async fn drill_story(s: TestServer) {
     let period = format!("tu={}&den={today}", today - chrono::Duration::days(364));
     let mut checked = 0;
     for unit in ["province", JUSTICE] {
-        for measure in ["submitted", "online", "finished", "on_time", "late", "working_days", "rated", "dissatisfied"] {
+        for measure in ["received", "online", "finished", "on_time", "late", "working_days", "rated", "dissatisfied"] {
             let query = format!("{period}&don-vi={unit}&so-lieu={measure}");
             let (total, codes) = drill_all(&leader, &s, &query).await;
             let mut unique = codes.clone();
@@ -167,7 +168,7 @@ async fn drill_story(s: TestServer) {
         }
     }
     assert!(checked > 1_000, "the demo history gives the drill-downs work: {checked}");
-    let (province_total, _) = drill_all(&leader, &s, &format!("{period}&don-vi=province&so-lieu=submitted")).await;
+    let (province_total, _) = drill_all(&leader, &s, &format!("{period}&don-vi=province&so-lieu=received")).await;
     assert!(province_total > 300, "{province_total}");
     // The same over the API, seven at a time, for integrators; leaders only.
     let (from, to) = (today - chrono::Duration::days(364), today);
@@ -219,7 +220,7 @@ async fn drill_story(s: TestServer) {
     let (code, out) = check(&s).await;
     assert_eq!(code, 0, "{out}");
     let leader = Caller::login(&s, "lanhdao@tinhso.local", PASSWORD).await;
-    let (total, codes) = drill_all(&leader, &s, &format!("{period}&don-vi=province&so-lieu=submitted")).await;
+    let (total, codes) = drill_all(&leader, &s, &format!("{period}&don-vi=province&so-lieu=received")).await;
     assert_eq!((total, codes.len()), (province_total, province_total));
     s.stop().await.unwrap();
 }
@@ -306,7 +307,7 @@ async fn demo_history_dashboards_and_exports() {
     // Every table exports: the index of a unit, the dossiers behind a number, the alert lists.
     for (path, header) in [
         ("/dieu-hanh/chi-so?don-vi=province&dinh-dang=csv", "Nhóm,Chỉ số,Tên,Tỷ lệ,Điểm"),
-        ("/dieu-hanh/ho-so?don-vi=province&so-lieu=submitted&dinh-dang=csv", "Mã hồ sơ,Thủ tục"),
+        ("/dieu-hanh/ho-so?don-vi=province&so-lieu=received&dinh-dang=csv", "Mã hồ sơ,Thủ tục"),
         ("/dieu-hanh/canh-bao?bang=qua-han&dinh-dang=csv", "Mã hồ sơ,Thủ tục"),
         ("/dieu-hanh/canh-bao?bang=co-quan&dinh-dang=csv", "Mã,Cơ quan,Tỷ lệ đúng hạn"),
     ] {

@@ -77,8 +77,7 @@ async fn applying_while_logged_out_comes_back_to_the_form_prefilled() {
     assert_eq!(names.len(), 124, "{names:?}");
     assert!(names.windows(2).all(|w| tinhso_kernel::text::vi_cmp(w[0], w[1]).is_le()), "{names:?}");
     assert!(names.first().unwrap().starts_with("Phường") && names.last().unwrap().starts_with("Xã"), "{names:?}");
-    let groups: Vec<&str> =
-        picker.split("<optgroup label=\"").skip(1).filter_map(|g| g.split('"').next()).collect();
+    let groups: Vec<&str> = picker.split("<optgroup label=\"").skip(1).filter_map(|g| g.split('"').next()).collect();
     assert_eq!(groups, ["Phường", "Xã"]);
 
     // The way back is a path of this site only: another site is never a destination.

@@ -548,7 +548,8 @@ mod tests {
         v["form_fields"] = serde_json::json!([]);
         let p: Procedure = serde_json::from_value(v).unwrap();
         assert_eq!(p.declaration(), None, "without an e-form the applicant uploads it");
-        let dondoc = Component { name: "Đơn giá".into(), copy_kind: CopyKind::Copy, mandatory: true, template: None };
+        let dondoc =
+            Component { name: "Đơn giá".into(), copy_kind: CopyKind::Copy, mandatory: true, template: None };
         assert!(!dondoc.is_declaration(), "a word that merely starts the same is not one");
     }
 

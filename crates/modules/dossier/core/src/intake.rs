@@ -148,8 +148,15 @@ mod tests {
         p.online_level = level;
         p.components = vec![
             Component { name: "Tờ khai".into(), copy_kind: CopyKind::Original, mandatory: true, template: None },
-            Component { name: "Giấy chứng sinh".into(), copy_kind: CopyKind::Original, mandatory: true, template: None },
-            Component { name: "Giấy ủy quyền".into(), copy_kind: CopyKind::Original, mandatory: false, template: None },
+            Component {
+                name: "Giấy chứng sinh".into(),
+                copy_kind: CopyKind::Original,
+                mandatory: true,
+                template: None,
+            },
+            Component {
+                name: "Giấy ủy quyền".into(), copy_kind: CopyKind::Original, mandatory: false, template: None
+            },
         ];
         p
     }
@@ -194,7 +201,8 @@ mod tests {
             {"key": "ho_ten", "label": "Họ và tên", "type": "text", "required": true}
         ]))
         .unwrap();
-        let online = document_errors(&p, &Arrived { channel: Channel::Online, at_desk: false, paper: &[], files: &[1] });
+        let online =
+            document_errors(&p, &Arrived { channel: Channel::Online, at_desk: false, paper: &[], files: &[1] });
         assert!(online.is_empty(), "no upload of the declaration: {online:?}");
         let desk = document_errors(&p, &Arrived { channel: Channel::InPerson, at_desk: true, paper: &[1], files: &[] });
         assert!(desk.is_empty(), "nor on paper at the desk: {desk:?}");

@@ -19,6 +19,12 @@ pub mod notice;
 pub mod steps;
 pub mod tally;
 
+/// The revision of `apply`, the fold of events into a dossier. Bump it whenever a fold
+/// changes what a history means (stores then refold every stored dossier before serving):
+/// 2: a supplement or fee request returns the dossier to the state it was in, not to
+/// "processing".
+pub const FOLD_REVISION: u32 = 2;
+
 pub use machine::{
     apply, available, current_step, decide, holds_step, permits, Command, CommandKind, Dossier, Event, EventKind,
     FileRef, Party, Refusal,

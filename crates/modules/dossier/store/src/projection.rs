@@ -21,4 +21,12 @@ impl DossierProjection for InboxTally {
             });
         }
     }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &["inbox_tally"]
+    }
+
+    fn revision(&self) -> &'static str {
+        "inbox:1"
+    }
 }

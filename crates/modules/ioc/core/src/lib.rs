@@ -17,7 +17,9 @@ use tinhso_kernel::ids::AgencyCode;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Measure {
-    Submitted,
+    /// Dossiers received (tiếp nhận), on the day of receipt: not those refused at intake or
+    /// still waiting at the desk.
+    Received,
     Online,
     Digitised,
     Reused,
@@ -38,7 +40,7 @@ pub enum Measure {
 
 impl Measure {
     pub const ALL: [Measure; 15] = [
-        Self::Submitted,
+        Self::Received,
         Self::Online,
         Self::Digitised,
         Self::Reused,
@@ -57,7 +59,7 @@ impl Measure {
 
     pub fn key(self) -> &'static str {
         match self {
-            Self::Submitted => "submitted",
+            Self::Received => "received",
             Self::Online => "online",
             Self::Digitised => "digitised",
             Self::Reused => "reused",
@@ -81,7 +83,7 @@ impl Measure {
 
     pub fn label_vi(self) -> &'static str {
         match self {
-            Self::Submitted => "Hồ sơ tiếp nhận",
+            Self::Received => "Hồ sơ tiếp nhận",
             Self::Online => "Hồ sơ nộp trực tuyến",
             Self::Digitised => "Hồ sơ có thành phần số hóa",
             Self::Reused => "Hồ sơ dùng lại dữ liệu đã số hóa",
@@ -122,11 +124,13 @@ pub fn facts(d: &Dossier) -> Facts {
             *out.entry(FactKey { agency: d.competent_agency.clone(), day, measure }).or_default() += n;
         }
     };
-    let s = d.submitted_on;
-    add(s, Measure::Submitted, 1);
-    add(s, Measure::Online, i64::from(d.channel == Channel::Online));
-    add(s, Measure::Digitised, i64::from(d.component_files > 0));
-    add(s, Measure::Reused, i64::from(d.reused_files > 0));
+    // What was received, on the day of receipt: the denominators of 3.3, 4.2 and 4.3.
+    if let Some(r) = d.received_on {
+        add(r, Measure::Received, 1);
+        add(r, Measure::Online, i64::from(d.channel == Channel::Online));
+        add(r, Measure::Digitised, i64::from(d.component_files > 0));
+        add(r, Measure::Reused, i64::from(d.reused_files > 0));
+    }
     if let (Some(f), Some(t)) = (d.finished_on, d.timeliness) {
         add(f, Measure::Finished, 1);
         add(f, Measure::OnTime, i64::from(t != Timeliness::Late));

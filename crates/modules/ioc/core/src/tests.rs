@@ -1,6 +1,6 @@
 use super::index::{catalogue_stats, compute, Source, Weights};
 use super::*;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, TimeZone, Utc};
 use proptest::prelude::*;
 use std::collections::HashMap;
 use tinhso_catalogue::procedure::ProcessingTime;
@@ -132,7 +132,8 @@ fn hand_built_scenarios_give_known_answers() {
         Run::submit(Channel::Online, Vec::new()).received().supplement(4).finish(11),
         // Supplemented twice: late whatever the date.
         Run::submit(Channel::Online, Vec::new()).received().supplement(4).supplement(5).finish(6),
-        // Withdrawn and refused: counted as received, never finished.
+        // Withdrawn after receipt (counted as received, never finished), and refused at intake
+        // (never received).
         Run::submit(Channel::Online, Vec::new()).received().then(
             Command::Withdraw { reason: String::new() },
             Party::Applicant,
@@ -146,7 +147,8 @@ fn hand_built_scenarios_give_known_answers() {
     ];
     let t = total(&runs);
     let get = |m| t.get(&m).copied().unwrap_or(0);
-    assert_eq!((get(Measure::Submitted), get(Measure::Online)), (7, 5));
+    // The dossier refused at intake was never received.
+    assert_eq!((get(Measure::Received), get(Measure::Online)), (6, 5));
     assert_eq!((get(Measure::Finished), get(Measure::OnTime), get(Measure::Late)), (5, 3, 2));
     assert_eq!((get(Measure::Digitised), get(Measure::Reused)), (2, 1));
     assert_eq!((get(Measure::Paid), get(Measure::PaidOnline)), (2, 1));
@@ -227,10 +229,18 @@ fn a_dossier_joins_and_leaves_the_counters_behind_its_facts() {
     let key =
         |day: u32, measure| FactKey { agency: agency(), day: NaiveDate::from_ymd_opt(2025, 3, day).unwrap(), measure };
     let r = Run::submit(Channel::Online, Vec::new());
-    let first = membership(None, &r.d);
-    assert_eq!(first.joined, vec![key(3, Measure::Submitted), key(3, Measure::Online)]);
-    assert!(first.left.is_empty());
+    assert_eq!(membership(None, &r.d), Membership::default(), "nothing counts before receipt");
+    let submitted = r.d.clone();
     let received = r.received();
+    let day = received.d.received_on.unwrap().day();
+    let first = membership(Some(&submitted), &received.d);
+    for measure in [Measure::Received, Measure::Online, Measure::OpenDue] {
+        assert!(first
+            .joined
+            .iter()
+            .any(|k| k.measure == measure && (measure == Measure::OpenDue || k.day.day() == day)));
+    }
+    assert!(first.left.is_empty());
     let before = received.d.clone();
     let done = received.finish(7);
     let m = membership(Some(&before), &done.d);

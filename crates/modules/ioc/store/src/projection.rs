@@ -51,4 +51,14 @@ impl DossierProjection for OperationsCentre {
         out.extend(membership.left.iter().map(|k| RowOp::Delete { table: &IOC_MEMBER, row: member(k) }));
         out.extend(membership.joined.iter().map(|k| RowOp::Insert { table: &IOC_MEMBER, row: member(k) }));
     }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &["ioc_aggregate", "ioc_member"]
+    }
+
+    fn revision(&self) -> &'static str {
+        // 2: "received" counts dossiers received (not refused or never-received submissions),
+        // on the day of receipt.
+        "ioc:2"
+    }
 }

@@ -178,7 +178,7 @@ pub struct Rates {
     pub online: Option<f64>,
     pub satisfied: Option<f64>,
     pub finished: i64,
-    pub submitted: i64,
+    pub received: i64,
 }
 
 pub fn rates(t: &Totals) -> Rates {
@@ -186,10 +186,10 @@ pub fn rates(t: &Totals) -> Rates {
     let ratio = |n: i64, d: i64| (d > 0).then(|| n as f64 / d as f64);
     Rates {
         on_time: ratio(get(Measure::OnTime), get(Measure::Finished)),
-        online: ratio(get(Measure::Online), get(Measure::Submitted)),
+        online: ratio(get(Measure::Online), get(Measure::Received)),
         satisfied: ratio(get(Measure::Rated) - get(Measure::Dissatisfied), get(Measure::Rated)),
         finished: get(Measure::Finished),
-        submitted: get(Measure::Submitted),
+        received: get(Measure::Received),
     }
 }
 

@@ -483,7 +483,9 @@ pub fn apply(d: Option<Dossier>, code: &DossierCode, e: &Event) -> Option<Dossie
         }
         EventKind::Refused { .. } => d.state = S::Refused,
         EventKind::SupplementRequested { .. } => {
-            d.resume_state = Some(if d.state == S::Submitted { S::Submitted } else { S::Processing });
+            // Back where it was: a request on a dossier nobody has started processing does not
+            // start it.
+            d.resume_state = Some(d.state);
             if d.received_on.is_some() {
                 d.paused_on = Some(today);
             }
@@ -496,7 +498,7 @@ pub fn apply(d: Option<Dossier>, code: &DossierCode, e: &Event) -> Option<Dossie
             d.due_on = *due_on;
         }
         EventKind::PaymentRequested { .. } => {
-            d.resume_state = Some(S::Processing);
+            d.resume_state = Some(d.state);
             d.state = S::PaymentRequested;
         }
         EventKind::PaymentRecorded { online } => {

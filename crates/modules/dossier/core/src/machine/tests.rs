@@ -89,6 +89,22 @@ fn full_lifecycle_with_one_supplement_is_on_time() {
 }
 
 #[test]
+fn requests_before_processing_return_the_dossier_where_it_was() {
+    let received = step(submitted(5), Command::Receive, Party::Staff, 3).unwrap();
+    let supplement = Command::RequestSupplement { items: vec!["Giấy chứng sinh".into()], reason: "Mờ".into() };
+    let x = step(received.clone(), supplement.clone(), Party::Staff, 4).unwrap();
+    let x = step(x, Command::Supplement { note: String::new(), files: Vec::new() }, Party::Applicant, 5).unwrap();
+    assert_eq!(x.state, DossierState::Received, "nobody had started processing it (code 2, not 4)");
+    let x = step(x, Command::RequestPayment { amount_vnd: 8000 }, Party::Staff, 5).unwrap();
+    let x = step(x, Command::RecordPayment { online: false }, Party::Staff, 5).unwrap();
+    assert_eq!(x.state, DossierState::Received, "nor does a fee paid");
+    // Before receipt, a supplement keeps it waiting for the desk.
+    let x = step(submitted(5), supplement, Party::Staff, 3).unwrap();
+    let x = step(x, Command::Supplement { note: String::new(), files: Vec::new() }, Party::Applicant, 4).unwrap();
+    assert_eq!(x.state, DossierState::Submitted);
+}
+
+#[test]
 fn a_second_supplement_request_makes_it_late() {
     let mut x = step(submitted(10), Command::Receive, Party::Staff, 3).unwrap();
     x = step(x, Command::StartProcessing, Party::Staff, 3).unwrap();

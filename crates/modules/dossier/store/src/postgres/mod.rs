@@ -13,22 +13,31 @@ use tinhso_ledger::chain::Link;
 use tinhso_postgres::{map_err, PgStore};
 use tinhso_store::codec::from_json;
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::plan::Projections;
+use tinhso_store::plan::{self, Projections};
 use tinhso_store::{
-    event_from_link, file_kind, file_purpose, group_links, AttachedFile, Attachment, DossierOrder, DossierQuery, DossierStore,
-    EventPage, NewDossier, Notification, RawDossier, Result, StoredEvent,
+    event_from_link, file_kind, file_purpose, group_links, AttachedFile, Attachment, DossierOrder, DossierQuery,
+    DossierStore, EventPage, NewDossier, Notification, RawDossier, Result, StoredEvent,
 };
 use tokio_postgres::Row;
 
 /// The module's tables on PostgreSQL, oldest first.
 pub const MIGRATIONS: Migrations = Migrations {
     module: crate::MODULE,
-    steps: &[Migration {
-        version: 1,
-        name: "dossier",
-        sql: include_str!("../../migrations/postgres/0001_dossier.sql"),
-    }],
+    steps: &[
+        Migration { version: 1, name: "dossier", sql: include_str!("../../migrations/postgres/0001_dossier.sql") },
+        Migration {
+            version: 2,
+            name: "dossier_fold",
+            sql: include_str!("../../migrations/postgres/0002_dossier_fold.sql"),
+        },
+    ],
 };
+
+/// Dossiers per transaction of a refold.
+const REFOLD_PAGE: usize = 2_000;
+
+/// The session lock one server holds while it refolds (others wait, then find it done).
+const REFOLD_LOCK: i64 = 0x7469_6e68_736f_0002;
 
 const LINK_COLUMNS: &str = "id, dossier_code, at, actor, payload, public";
 
@@ -45,6 +54,42 @@ pub struct DossierPg {
 impl DossierPg {
     pub fn new(db: Arc<PgStore>, projections: Projections) -> Self {
         Self { db, projections }
+    }
+}
+
+impl DossierPg {
+    /// `refold_if_stale` under the refold lock.
+    async fn refold_locked(&self) -> Result<Option<usize>> {
+        let want = plan::signature(&self.projections);
+        let client = self.db.client().await?;
+        let have: String =
+            client.query_one("SELECT signature FROM dossier_fold WHERE id = 1", &[]).await.map_err(map_err)?.get(0);
+        drop(client);
+        if have == want {
+            return Ok(None);
+        }
+        // Interrupted, the signature stays stale and the next start begins again.
+        let tables =
+            plan::rebuilt_tables(&self.projections).iter().map(|t| format!("DELETE FROM {t};")).collect::<String>();
+        self.db.client().await?.batch_execute(&tables).await.map_err(map_err)?;
+        let (mut after, mut refolded) = (None::<String>, 0);
+        loop {
+            let page = self.events_by_dossier(after.as_deref(), REFOLD_PAGE).await?;
+            let mut client = self.db.client().await?;
+            let tx = client.transaction().await.map_err(map_err)?;
+            for (code, events) in &page.dossiers {
+                write::execute(&tx, &plan::refold(code, events, &self.projections)?).await?;
+            }
+            tx.commit().await.map_err(map_err)?;
+            refolded += page.dossiers.len();
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        let client = self.db.client().await?;
+        client.execute("UPDATE dossier_fold SET signature = $1 WHERE id = 1", &[&want]).await.map_err(map_err)?;
+        Ok(Some(refolded))
     }
 }
 
@@ -71,6 +116,16 @@ impl DossierStore for DossierPg {
         let tx = client.transaction().await.map_err(map_err)?;
         write::execute(&tx, &plan).await?;
         tx.commit().await.map_err(map_err)
+    }
+
+    async fn refold_if_stale(&self) -> Result<Option<usize>> {
+        let lock = self.db.client().await?;
+        lock.query_one("SELECT pg_advisory_lock($1)::text", &[&REFOLD_LOCK]).await.map_err(map_err)?;
+        let done = self.refold_locked().await;
+        let unlocked = lock.query_one("SELECT pg_advisory_unlock($1)", &[&REFOLD_LOCK]).await.map_err(map_err);
+        let refolded = done?;
+        unlocked?;
+        Ok(refolded)
     }
 
     async fn events_by_dossier(&self, after: Option<&str>, dossiers: usize) -> Result<EventPage> {

@@ -15,7 +15,10 @@ use tinhso_dossier::{Dossier, Event};
 use tinhso_kernel::ids::{AgencyCode, DossierCode};
 use tinhso_sqlite::SqliteStore;
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::plan::Projections;
+use tinhso_store::plan::{self, Projections};
+
+/// Dossiers per transaction of a refold.
+const REFOLD_PAGE: usize = 2_000;
 use tinhso_store::{
     event_from_link, file_kind, file_purpose, group_links, AttachedFile, Attachment, DossierQuery, DossierStore,
     EventPage, NewDossier, Notification, RawDossier, Result, StoredEvent,
@@ -24,7 +27,14 @@ use tinhso_store::{
 /// The module's tables on SQLite, oldest first.
 pub const MIGRATIONS: Migrations = Migrations {
     module: crate::MODULE,
-    steps: &[Migration { version: 1, name: "dossier", sql: include_str!("../../migrations/sqlite/0001_dossier.sql") }],
+    steps: &[
+        Migration { version: 1, name: "dossier", sql: include_str!("../../migrations/sqlite/0001_dossier.sql") },
+        Migration {
+            version: 2,
+            name: "dossier_fold",
+            sql: include_str!("../../migrations/sqlite/0002_dossier_fold.sql"),
+        },
+    ],
 };
 
 pub struct DossierSqlite {
@@ -57,6 +67,44 @@ impl DossierStore for DossierSqlite {
     ) -> Result<()> {
         let plan = tinhso_store::plan::append(before, event, next, notify, files, &self.projections);
         self.db.write(move |tx| write::execute(tx, &plan)).await
+    }
+
+    async fn refold_if_stale(&self) -> Result<Option<usize>> {
+        let want = plan::signature(&self.projections);
+        let have: String =
+            self.db.read(|c| c.query_row("SELECT signature FROM dossier_fold WHERE id = 1", [], |r| r.get(0))).await?;
+        if have == want {
+            return Ok(None);
+        }
+        // Interrupted, the signature stays stale and the next start begins again.
+        let tables = plan::rebuilt_tables(&self.projections);
+        self.db
+            .write(move |tx| {
+                tables.iter().try_for_each(|t| tinhso_sqlite::exec(tx, &format!("DELETE FROM {t}"), []).map(drop))
+            })
+            .await?;
+        let (mut after, mut refolded) = (None::<String>, 0);
+        loop {
+            let page = self.events_by_dossier(after.as_deref(), REFOLD_PAGE).await?;
+            let plans = page
+                .dossiers
+                .iter()
+                .map(|(code, events)| plan::refold(code, events, &self.projections))
+                .collect::<Result<Vec<_>>>()?;
+            refolded += plans.len();
+            self.db.write(move |tx| plans.iter().try_for_each(|p| write::execute(tx, p))).await?;
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        self.db
+            .write(move |tx| {
+                tinhso_sqlite::exec(tx, "UPDATE dossier_fold SET signature = ?1 WHERE id = 1", params![want.clone()])
+                    .map(drop)
+            })
+            .await?;
+        Ok(Some(refolded))
     }
 
     async fn events_by_dossier(&self, after: Option<&str>, dossiers: usize) -> Result<EventPage> {

@@ -35,12 +35,14 @@ pub struct DeclarationPage {
 
 fn title_of(p: &Procedure) -> Result<String, AppError> {
     let i = p.declaration().ok_or(AppError::NotFound)?;
-    Ok(p.components.get(i).map(|c| c.name.clone()).ok_or(AppError::NotFound)?)
+    p.components.get(i).map(|c| c.name.clone()).ok_or(AppError::NotFound)
 }
 
 fn addressee(state: &AppState, p: &Procedure) -> String {
     match &p.competent_agency {
-        tinhso_catalogue::procedure::CompetentAgency::Agency(a) => state.agency_name(a.as_str()).unwrap_or_default().into(),
+        tinhso_catalogue::procedure::CompetentAgency::Agency(a) => {
+            state.agency_name(a.as_str()).unwrap_or_default().into()
+        }
         tinhso_catalogue::procedure::CompetentAgency::CommuneCommittee => "Ủy ban nhân dân xã, phường, đặc khu".into(),
     }
 }

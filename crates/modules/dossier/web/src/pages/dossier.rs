@@ -164,7 +164,10 @@ pub(crate) fn component_inputs(p: &Procedure, errors: &[FieldError]) -> Vec<Comp
             error: errors.iter().find(|e| e.field == format!("files.{i}")).map(|e| e.message.clone()),
             kept: None,
             written: written.contains(&i),
-            template: c.template.clone().or_else(|| written.contains(&i).then(|| format!("/thu-tuc/{}/to-khai", p.code))),
+            template: c
+                .template
+                .clone()
+                .or_else(|| written.contains(&i).then(|| format!("/thu-tuc/{}/to-khai", p.code))),
         })
         .collect()
 }

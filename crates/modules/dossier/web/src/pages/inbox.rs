@@ -255,7 +255,8 @@ async fn with_applicants(state: &AppState, items: &[Dossier], staff: bool) -> Re
         let mut ids: Vec<_> = items.iter().map(|d| d.applicant).collect();
         ids.sort_unstable();
         ids.dedup();
-        let names: std::collections::HashMap<_, _> = state.store.identity.account_names(&ids).await?.into_iter().collect();
+        let names: std::collections::HashMap<_, _> =
+            state.store.identity.account_names(&ids).await?.into_iter().collect();
         for (row, d) in rows.iter_mut().zip(items) {
             row.applicant = names.get(&d.applicant).cloned().unwrap_or_default();
         }

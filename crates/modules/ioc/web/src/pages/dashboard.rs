@@ -62,7 +62,7 @@ pub struct RankRow {
     pub online: String,
     pub satisfied: String,
     pub overdue: i64,
-    pub submitted: i64,
+    pub received: i64,
 }
 
 #[derive(Template)]
@@ -156,9 +156,9 @@ async fn ranking(state: &AppState, snap: &ioc::Snapshot) -> Result<Ranking, AppE
             online: pct(r.online),
             satisfied: pct(r.satisfied),
             overdue: overdue.get(&code).copied().unwrap_or(0),
-            submitted: r.submitted,
+            received: r.received,
         };
-        if !weights.ranks(r.submitted) {
+        if !weights.ranks(r.received) {
             unranked.push(row);
         } else if commune {
             communes.push(row);
@@ -174,7 +174,7 @@ async fn ranking(state: &AppState, snap: &ioc::Snapshot) -> Result<Ranking, AppE
             r.rank = i + 1;
         }
     }
-    unranked.sort_by(|a, b| b.submitted.cmp(&a.submitted).then_with(|| tinhso_kernel::text::vi_cmp(&a.name, &b.name)));
+    unranked.sort_by(|a, b| b.received.cmp(&a.received).then_with(|| tinhso_kernel::text::vi_cmp(&a.name, &b.name)));
     Ok(Ranking { departments, communes, unranked })
 }
 
@@ -252,7 +252,7 @@ pub async fn ranking_export(
                 Cell::Text(r.online.clone()),
                 Cell::Text(r.satisfied.clone()),
                 Cell::Number(r.overdue as f64),
-                Cell::Number(r.submitted as f64),
+                Cell::Number(r.received as f64),
             ]
         })
         .collect();
@@ -516,7 +516,7 @@ pub async fn public(State(state): State<AppState>, viewer: Viewer, PageQuery(q):
     let mut rows = Vec::new();
     for (unit, name, _) in ioc::ranked_units(&state) {
         let r = rates(&snap.totals(&unit));
-        rows.push((name, pct(r.on_time), pct(r.online), pct(r.satisfied), r.submitted));
+        rows.push((name, pct(r.on_time), pct(r.online), pct(r.satisfied), r.received));
     }
     if let Some(format) = export::format_of(q.format.as_deref()).map_err(&err)? {
         let table = Table {
@@ -542,7 +542,7 @@ pub async fn public(State(state): State<AppState>, viewer: Viewer, PageQuery(q):
         layout: Layout::new(&state, &viewer, "Công khai kết quả giải quyết hồ sơ"),
         period: period_vi(period),
         query: format!("tu={}&den={}", period.from, period.to),
-        province: (pct(p.on_time), pct(p.online), pct(p.satisfied), p.submitted),
+        province: (pct(p.on_time), pct(p.online), pct(p.satisfied), p.received),
         rows,
     };
     Ok(viewer.finish(render(&page)))
