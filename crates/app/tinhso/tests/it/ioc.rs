@@ -380,3 +380,102 @@ async fn overdue_alerts_reach_the_agency_leaders_once() {
     assert_eq!(inbox["items"].as_array().unwrap().len(), 1, "sent once a day, whatever the restarts");
     s.stop().await.unwrap();
 }
+
+/// The days a sum's drill-down lists, page after page: (their sum, the dossiers listed).
+async fn days_behind(leader: &Caller, s: &TestServer, query: &str) -> (usize, usize) {
+    let mut url = format!("{}/dieu-hanh/ho-so?{query}", s.url);
+    let (mut days, mut listed) = (0, 0);
+    loop {
+        let html = leader.c.get(&url).send().await.unwrap().text().await.unwrap();
+        let lead = html.split("<strong class=\"sum\">").nth(1).unwrap().split('<').next().unwrap();
+        for cell in html.split("<td class=\"num days\">").skip(1) {
+            days += cell.split('<').next().unwrap().parse::<usize>().unwrap();
+            listed += 1;
+        }
+        match html.split("rel=\"next\" href=\"").nth(1) {
+            Some(next) => {
+                url =
+                    format!("{}{}", s.url, next.split('"').next().unwrap().replace("&#38;", "&").replace("&amp;", "&"))
+            }
+            None => {
+                assert_eq!(lead.replace('.', "").parse::<usize>().unwrap(), days, "the lead's sum: {url}");
+                return (days, listed);
+            }
+        }
+    }
+}
+
+/// The links of a page: (href with its entities decoded, text).
+fn anchors(html: &str) -> Vec<(String, String)> {
+    html.split("<a ")
+        .skip(1)
+        .filter_map(|a| {
+            let href = a.split("href=\"").nth(1)?.split('"').next()?;
+            let text = a.split_once('>')?.1.split("</a>").next()?;
+            Some((href.replace("&#38;", "&").replace("&amp;", "&"), text.trim().to_owned()))
+        })
+        .collect()
+}
+
+/// Every count on the operations centre's pages (the province's dashboard with every unit's
+/// row, and the index pages of the province, one department and one commune with each of
+/// their indicator pages) opens a list of exactly that many dossiers, each listed once.
+#[tokio::test]
+async fn every_count_opens_exactly_its_dossiers() {
+    let s = crate::demo_server(Backend::Sqlite, 400).await;
+    let leader = Caller::login(&s, "lanhdao@tinhso.local", PASSWORD).await;
+    let page = |path: String| {
+        let c = leader.c.clone();
+        let url = format!("{}{path}", s.url);
+        async move {
+            let r = c.get(&url).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{url}");
+            r.text().await.unwrap()
+        }
+    };
+    let today = chrono::Utc::now().date_naive();
+    let period = format!("tu={}&den={today}", today - chrono::Duration::days(364));
+    let dashboard = page(format!("/dieu-hanh?{period}")).await;
+    let communes = dashboard.split("Xếp hạng xã, phường, đặc khu").nth(1).unwrap();
+    let commune = anchors(communes)
+        .into_iter()
+        .find_map(|(href, _)| href.split("don-vi=").nth(1).map(|u| u.split('&').next().unwrap().to_owned()))
+        .unwrap();
+    let units = ["province".to_owned(), JUSTICE.to_owned(), commune];
+    let mut pages = vec![format!("/dieu-hanh?{period}")];
+    pages.extend(units.iter().map(|u| format!("/dieu-hanh/chi-so?{period}&don-vi={u}")));
+    let (mut i, mut lists) = (0, 0);
+    while i < pages.len() {
+        let html = page(pages[i].clone()).await;
+        for (href, text) in anchors(&html) {
+            let of_unit = units.iter().any(|u| href.ends_with(&format!("don-vi={u}")));
+            if href.starts_with("/dieu-hanh/chi-so/") && of_unit && !pages.contains(&href) {
+                pages.push(href.clone());
+            }
+            let Ok(n) = text.replace('.', "").parse::<usize>() else { continue };
+            let sum = href.ends_with("so-lieu=working_days") || href.ends_with("so-lieu=allowed_days");
+            if let (true, Some(query)) = (sum, href.strip_prefix("/dieu-hanh/ho-so?")) {
+                // A sum of days: the listed dossiers' days add up to it.
+                let (days, listed) = days_behind(&leader, &s, query).await;
+                assert_eq!(days, n, "{} -> {href}", pages[i]);
+                assert!(listed > 0 || n == 0);
+                lists += 1;
+            } else if let Some(query) = href.strip_prefix("/dieu-hanh/ho-so?") {
+                let (total, mut codes) = drill_all(&leader, &s, query).await;
+                assert_eq!((total, codes.len()), (n, n), "{} -> {href}", pages[i]);
+                codes.sort();
+                codes.dedup();
+                assert_eq!(codes.len(), n, "each dossier once: {href}");
+                lists += 1;
+            } else if href.starts_with("/dieu-hanh/canh-bao?") {
+                let list = page(href.clone()).await;
+                assert_eq!(list.matches("<td><a href=\"/ho-so/").count(), n, "{} -> {href}", pages[i]);
+                lists += 1;
+            }
+        }
+        i += 1;
+    }
+    assert!(pages.len() > 30, "the indicator pages of each unit were walked: {}", pages.len());
+    assert!(lists > 60, "{lists} lists checked");
+    s.stop().await.unwrap();
+}

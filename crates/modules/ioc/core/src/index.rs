@@ -283,7 +283,15 @@ fn earned_hundredths(points: f64, full_at: f64, rate: Fraction) -> u128 {
 /// The rate and the inputs behind one indicator.
 fn evaluate(rule: Rule, t: &Totals, c: &CatalogueStats) -> (Option<Fraction>, Vec<Input>) {
     match rule {
-        Rule::Ratio(n, d) => (Fraction::of(count(t, n), count(t, d)), vec![input(t, n), input(t, d)]),
+        Rule::Ratio(n, d) => {
+            let mut inputs = vec![input(t, n), input(t, d)];
+            // Finished = on time + late: the late ones are shown too, each count opening its
+            // dossiers.
+            if n == Measure::OnTime {
+                inputs.push(input(t, Measure::Late));
+            }
+            (Fraction::of(count(t, n), count(t, d)), inputs)
+        }
         Rule::Speed => {
             let (allowed, used) = (count(t, Measure::AllowedDays), count(t, Measure::WorkingDays));
             let rate = if count(t, Measure::Finished) == 0 {

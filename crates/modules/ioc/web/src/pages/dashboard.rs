@@ -461,6 +461,16 @@ pub struct DrillPage {
     /// The next page's link parameter, if there is one.
     pub next: Option<String>,
     pub export_limit: String,
+    /// For a sum of working days (not a count): the sum, and each dossier's part of it.
+    pub sum: Option<String>,
+    pub days: Vec<u16>,
+}
+
+impl DrillPage {
+    /// The `i`th listed dossier's days, on a sum's list.
+    fn day(&self, i: impl std::borrow::Borrow<usize>) -> Option<u16> {
+        self.days.get(*i.borrow()).copied()
+    }
 }
 
 /// The dossiers behind one number.
@@ -482,6 +492,19 @@ pub async fn dossiers(State(state): State<AppState>, viewer: Viewer, PageQuery(q
     }
     let paged = after.is_some();
     let behind = drill::behind(&state, &unit, period, measure, after, drill::PAGE).await.map_err(&err)?;
+    // A sum of days lists its dossiers with each one's days, so the figure can be added up.
+    let (sum, days) = match measure {
+        Measure::WorkingDays | Measure::AllowedDays => {
+            let snap = ioc::snapshot(&state, period).await.map_err(&err)?;
+            let sum = snap.totals(&unit).get(&measure).copied().unwrap_or(0);
+            let part = |d: &tinhso_dossier::Dossier| match measure {
+                Measure::WorkingDays => d.working_days.unwrap_or(0),
+                _ => d.processing_days,
+            };
+            (Some(tinhso_kernel::format::thousands(sum.max(0) as u64)), behind.dossiers.iter().map(part).collect())
+        }
+        _ => (None, Vec::new()),
+    };
     let page = DrillPage {
         layout: Layout::new(&state, &viewer, format!("{}: {}", measure.label_vi(), unit_name(&state, &unit))),
         unit_name: unit_name(&state, &unit),
@@ -494,6 +517,8 @@ pub async fn dossiers(State(state): State<AppState>, viewer: Viewer, PageQuery(q
         paged,
         next: behind.next.as_ref().map(drill::cursor_param),
         export_limit: tinhso_kernel::format::thousands(drill::EXPORT as u64),
+        sum,
+        days,
     };
     Ok(viewer.finish(render(&page)))
 }
