@@ -2,6 +2,7 @@
 //! (the `tinhso` binary, PostgreSQL databases, Chromium), nothing is mocked.
 
 pub mod server;
+pub mod walk;
 pub mod webdriver;
 
 pub use server::{Backend, TestServer};

@@ -19,6 +19,13 @@ pub struct Browser {
 
 pub struct Element(String);
 
+impl Element {
+    /// The element as a script argument.
+    pub fn to_json(&self) -> Value {
+        json!({ ELEMENT_KEY: self.0 })
+    }
+}
+
 fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
@@ -147,6 +154,36 @@ impl Browser {
         let v = self.call(reqwest::Method::GET, "/screenshot", None).await?;
         let png = base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap_or_default())?;
         tokio::fs::write(path, png).await?;
+        Ok(())
+    }
+
+    /// Runs `script` (a function body; `arguments` holds `args`) in the page; returns its value.
+    pub async fn execute(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+        self.call(reqwest::Method::POST, "/execute/sync", Some(json!({ "script": script, "args": args }))).await
+    }
+
+    /// Runs `script`, which calls its last argument with the result when done.
+    pub async fn execute_async(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+        self.call(reqwest::Method::POST, "/execute/async", Some(json!({ "script": script, "args": args }))).await
+    }
+
+    /// An element a script returned, if it returned one.
+    pub fn element(v: &Value) -> Option<Element> {
+        v[ELEMENT_KEY].as_str().map(|s| Element(s.to_owned()))
+    }
+
+    /// Makes the page's viewport `width` x `height` CSS pixels (the window's frame is measured
+    /// and added, so a 390 px phone is a 390 px viewport).
+    pub async fn set_viewport(&self, width: u32, height: u32) -> Result<()> {
+        let rect = |w: u32, h: u32| json!({ "width": w, "height": h });
+        self.call(reqwest::Method::POST, "/window/rect", Some(rect(width, height))).await?;
+        let inner = self.execute("return [window.innerWidth, window.innerHeight];", Vec::new()).await?;
+        let px = |v: &Value| v.as_u64().and_then(|n| u32::try_from(n).ok()).unwrap_or(0);
+        let (iw, ih) = (px(&inner[0]), px(&inner[1]));
+        if (iw, ih) != (width, height) {
+            let (w, h) = (width + width.saturating_sub(iw), height + height.saturating_sub(ih));
+            self.call(reqwest::Method::POST, "/window/rect", Some(rect(w, h))).await?;
+        }
         Ok(())
     }
 

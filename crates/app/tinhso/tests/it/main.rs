@@ -48,6 +48,7 @@ mod mail;
 mod ports;
 mod story;
 mod upgrade;
+mod walks;
 
 use std::path::Path;
 use tinhso_testkit::{Backend, TestServer};

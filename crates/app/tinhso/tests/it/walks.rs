@@ -1,0 +1,256 @@
+//! People's journeys in headless Chromium, on a 390 px phone and a 1366 px desk screen, driven
+//! only by what they see (link and button texts, field labels): a citizen's birth registration
+//! at the commune from the home page to the result and the rating, with the commune's
+//! receptionist, specialist and leader doing their steps in between; a walk-in at the commune's
+//! one-stop desk; a leader's drill-down from the index to the dossiers. Every page on the way
+//! passes axe-core (no violation), fits the screen's width, and is kept as a screenshot under
+//! `target/test-artefacts/walks/`.
+
+use crate::dossier::PASSWORD;
+use std::path::{Path, PathBuf};
+use tinhso_testkit::walk::{Person, Screen};
+use tinhso_testkit::{Backend, TestServer};
+
+const COMMUNE: &str = "Xã Thượng Lâm";
+const CITIZEN_PASSWORD: &str = "nương ngô trên đồi cao";
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..")
+}
+
+/// Files a person picks on their device: a scan as PDF, photos as PNG and JPEG.
+fn files(tag: &str) -> (PathBuf, PathBuf, PathBuf) {
+    let dir = tinhso_testkit::server::fresh_data_dir().unwrap();
+    let (pdf, png, jpg) =
+        (dir.join(format!("cu-tru-{tag}.pdf")), dir.join("giay-chung-sinh.png"), dir.join("cccd.jpg"));
+    std::fs::write(&pdf, b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n").unwrap();
+    std::fs::write(&png, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0\x90wS\xde").unwrap();
+    std::fs::write(&jpg, b"\xff\xd8\xff\xe0\0\x10JFIF\0\x01\x01\0\0\x01\0\x01\0\0\xff\xd9").unwrap();
+    (pdf, png, jpg)
+}
+
+async fn person(s: &TestServer, screen: Screen, walk: &'static str) -> Person {
+    match Person::start(&s.url, screen, walk, &workspace()).await {
+        Ok(p) => p,
+        Err(e) => panic!("{e:#}"),
+    }
+}
+
+async fn log_in(p: &mut Person, login: &str) {
+    log_in_with(p, login, PASSWORD).await;
+}
+
+async fn log_in_with(p: &mut Person, login: &str, password: &str) {
+    p.open("/dang-nhap").await.unwrap();
+    p.fill("Số điện thoại hoặc thư điện tử", login).await.unwrap();
+    p.fill("Mật khẩu", password).await.unwrap();
+    p.click("Đăng nhập").await.unwrap();
+}
+
+async fn log_out(p: &mut Person) {
+    p.click("Đăng xuất").await.unwrap();
+}
+
+/// A staff member finds the dossier in their inbox by its code and opens it.
+async fn open_from_inbox(p: &mut Person, code: &str) {
+    p.click("Hồ sơ").await.unwrap();
+    p.fill("Tìm hồ sơ theo mã", code).await.unwrap();
+    p.click("Tìm").await.unwrap();
+    p.click(code).await.unwrap();
+    p.sees(&format!("Hồ sơ {code}")).await.unwrap();
+}
+
+async fn birth_registration(screen: Screen) {
+    let s = crate::demo_server(Backend::Sqlite, 60).await;
+    let mut p = person(&s, screen, "khai-sinh").await;
+    let (pdf, png, jpg) = files(if screen == Screen::Phone { "dt" } else { "mt" });
+    let phone = if screen == Screen::Phone { "0977000390" } else { "0977001366" };
+
+    // From the home page, searching without diacritics.
+    p.open("/").await.unwrap();
+    p.fill("Bạn cần làm thủ tục gì?", "dang ky khai sinh").await.unwrap();
+    p.click("Tìm kiếm").await.unwrap();
+    p.click("Thủ tục đăng ký khai sinh").await.unwrap();
+    p.click("Nộp hồ sơ trực tuyến").await.unwrap();
+    // Logged out: the login page says why, registration brings the person back to the form.
+    p.sees("Đăng nhập để nộp hồ sơ: Thủ tục đăng ký khai sinh").await.unwrap();
+    p.click("Đăng ký tài khoản").await.unwrap();
+    p.fill("Họ và tên", "Lò Thị Mai").await.unwrap();
+    p.fill("Số điện thoại hoặc thư điện tử", phone).await.unwrap();
+    p.fill("Số định danh cá nhân", if screen == Screen::Phone { "008195000390" } else { "008195001366" })
+        .await
+        .unwrap();
+    p.fill("Mật khẩu", CITIZEN_PASSWORD).await.unwrap();
+    p.click("Tạo tài khoản").await.unwrap();
+    assert!(p.path().await.unwrap().starts_with("/thu-tuc/1.001193/nop"), "back at the form");
+    p.sees("Tờ khai đăng ký khai sinh").await.unwrap();
+    p.sees("Lập tự động từ thông tin ông/bà khai ở trên, không cần tải lên.").await.unwrap();
+
+    p.choose("Xã, phường, đặc khu giải quyết hồ sơ", COMMUNE).await.unwrap();
+    p.fill("Địa chỉ liên hệ", "Thôn Nà Lừa").await.unwrap();
+    p.choose("Xã, phường của địa chỉ liên hệ", COMMUNE).await.unwrap();
+    p.fill("Họ, chữ đệm và tên của trẻ", "Lò Minh Khang").await.unwrap();
+    p.choose("Giới tính", "Nam").await.unwrap();
+    p.fill("Nơi sinh", "Trạm y tế xã").await.unwrap();
+    p.choose("Xã, phường của nơi sinh", COMMUNE).await.unwrap();
+    p.attach("Giấy chứng sinh", &png).await.unwrap();
+    p.attach("Hộ chiếu/Thẻ căn cước công dân", &jpg).await.unwrap();
+    p.attach("Giấy tờ có giá trị chứng minh thông tin về cư trú", &pdf).await.unwrap();
+    // The birth date forgotten: said at once, the files already chosen kept.
+    p.click("Gửi hồ sơ").await.unwrap();
+    p.sees("Ngày sinh của trẻ").await.unwrap();
+    p.sees("Đã tải lên: giay-chung-sinh.png").await.unwrap();
+    p.fill("Ngày sinh của trẻ", "01/11/2026").await.unwrap();
+    p.click("Gửi hồ sơ").await.unwrap();
+    p.sees("Đã nộp hồ sơ thành công").await.unwrap();
+    let code = p.text_of(".big-code").await.unwrap();
+    assert!(code.starts_with("000.") && code.len() == 25, "{code}");
+    log_out(&mut p).await;
+
+    // The commune's receptionist receives it; the specialist examines it; the leader signs.
+    log_in(&mut p, "motcua.2269@tinhso.local").await;
+    open_from_inbox(&mut p, &code).await;
+    p.click("Tiếp nhận hồ sơ").await.unwrap();
+    p.sees("Đã tiếp nhận hồ sơ").await.unwrap();
+    log_out(&mut p).await;
+    log_in(&mut p, "cv.2269@tinhso.local").await;
+    open_from_inbox(&mut p, &code).await;
+    p.click("Bắt đầu xử lý").await.unwrap();
+    // The commune's process: check the papers, write the register and print; then the leader signs.
+    p.sees("1. Kiểm tra, đối chiếu giấy tờ").await.unwrap();
+    p.fill("Kết quả bước xử lý", "Giấy tờ đầy đủ, hợp lệ").await.unwrap();
+    p.click("Hoàn thành bước").await.unwrap();
+    p.sees("Đã chuyển bước xử lý").await.unwrap();
+    p.fill("Kết quả bước xử lý", "Đã ghi Sổ hộ tịch, in Giấy khai sinh").await.unwrap();
+    p.click("Hoàn thành bước").await.unwrap();
+    log_out(&mut p).await;
+    log_in(&mut p, "ld.2269@tinhso.local").await;
+    open_from_inbox(&mut p, &code).await;
+    p.attach("Tệp kết quả đã ký số (PDF)", &pdf).await.unwrap();
+    p.click("Phê duyệt kết quả").await.unwrap();
+    log_out(&mut p).await;
+    // The receptionist is prompted to hand the result over, and does so online.
+    log_in(&mut p, "motcua.2269@tinhso.local").await;
+    p.click("Hồ sơ").await.unwrap();
+    p.sees("chờ trả cho người dân").await.unwrap();
+    open_from_inbox(&mut p, &code).await;
+    p.choose("Hình thức trả", "Trực tuyến").await.unwrap();
+    p.click("Trả kết quả").await.unwrap();
+    log_out(&mut p).await;
+
+    // The citizen finds the result at the top of the dossier and rates the service.
+    log_in_with(&mut p, phone, CITIZEN_PASSWORD).await;
+    p.click("Hồ sơ").await.unwrap();
+    p.click(&code).await.unwrap();
+    p.sees("Đã nhận kết quả").await.unwrap();
+    p.sees("Kết quả giải quyết").await.unwrap();
+    p.tick("Rất hài lòng").await.unwrap();
+    p.click("Gửi đánh giá").await.unwrap();
+    p.sees("Cảm ơn").await.unwrap();
+    assert!(p.pages >= 30, "{} pages checked", p.pages);
+    p.quit().await.unwrap();
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn birth_registration_on_a_phone() {
+    birth_registration(Screen::Phone).await;
+}
+
+#[tokio::test]
+async fn birth_registration_at_a_desk_screen() {
+    birth_registration(Screen::Desk).await;
+}
+
+/// A walk-in at the commune's desk: the receptionist finds the procedure, types the
+/// applicant's details once, ticks the papers received and prints the receipt (Mẫu 01).
+async fn walk_in(screen: Screen) {
+    let s = crate::demo_server(Backend::Sqlite, 30).await;
+    let mut p = person(&s, screen, "mot-cua").await;
+    log_in(&mut p, "motcua.2269@tinhso.local").await;
+    p.click("Hồ sơ").await.unwrap();
+    p.click("Tiếp nhận hồ sơ trực tiếp").await.unwrap();
+    p.fill("Tìm thủ tục người dân cần làm", "khai sinh").await.unwrap();
+    p.click("Tìm").await.unwrap();
+    p.click("Thủ tục đăng ký khai sinh").await.unwrap();
+    p.fill("Họ và tên", "Hoàng Văn Páo").await.unwrap();
+    p.fill("Số định danh cá nhân", if screen == Screen::Phone { "008090000390" } else { "008090001366" })
+        .await
+        .unwrap();
+    p.fill("Số điện thoại", if screen == Screen::Phone { "0966000390" } else { "0966001366" }).await.unwrap();
+    p.choose("Xã, phường, đặc khu giải quyết hồ sơ", COMMUNE).await.unwrap();
+    p.fill("Địa chỉ liên hệ", "Bản Nà Hang").await.unwrap();
+    p.choose("Xã, phường của địa chỉ liên hệ", COMMUNE).await.unwrap();
+    p.fill("Họ, chữ đệm và tên của trẻ", "Hoàng Thị Mỷ").await.unwrap();
+    p.fill("Ngày sinh của trẻ", "20/11/2026").await.unwrap();
+    p.choose("Giới tính", "Nữ").await.unwrap();
+    p.fill("Nơi sinh", "Nhà").await.unwrap();
+    p.choose("Xã, phường của nơi sinh", COMMUNE).await.unwrap();
+    p.sees("Lập từ thông tin nhập ở trên").await.unwrap();
+    for paper in
+        ["Giấy chứng sinh", "Hộ chiếu/Thẻ căn cước công dân", "Giấy tờ có giá trị chứng minh thông tin về cư trú"]
+    {
+        p.tick_in(paper, "Đã nhận bản giấy").await.unwrap();
+    }
+    p.click("Tiếp nhận và in phiếu hẹn").await.unwrap();
+    p.sees("PHIẾU TIẾP NHẬN VÀ HẸN TRẢ KẾT QUẢ").await.unwrap();
+    p.sees("Hoàng Văn Páo").await.unwrap();
+    p.sees("Tờ khai đăng ký khai sinh (bản chính; lập từ biểu mẫu điện tử)").await.unwrap();
+    p.sees("Giấy chứng sinh (bản chính; bản giấy)").await.unwrap();
+    let code = p.text_of("#slip-code").await.unwrap();
+    // The declaration the applicant signs, printed from what the desk typed.
+    p.click("← Quay lại hồ sơ").await.unwrap();
+    p.click("Tờ khai đăng ký khai sinh (lập từ biểu mẫu điện tử)").await.unwrap();
+    p.sees("Hoàng Thị Mỷ").await.unwrap();
+    p.sees(&code).await.unwrap();
+    p.quit().await.unwrap();
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn walk_in_on_a_phone() {
+    walk_in(Screen::Phone).await;
+}
+
+#[tokio::test]
+async fn walk_in_at_a_desk_screen() {
+    walk_in(Screen::Desk).await;
+}
+
+/// A leader from the dashboard to a department's index, its on-time indicator, the late
+/// dossiers behind it and one of them: each number opens a list of as many dossiers.
+async fn leader_drill_down(screen: Screen) {
+    let s = crate::demo_server(Backend::Sqlite, 400).await;
+    let mut p = person(&s, screen, "dieu-hanh").await;
+    log_in(&mut p, "lanhdao@tinhso.local").await;
+    p.click("Điều hành").await.unwrap();
+    p.click("12 tháng qua").await.unwrap();
+    p.sees("Xếp hạng sở, ngành").await.unwrap();
+    p.click("Sở Tư pháp").await.unwrap();
+    p.sees("Chỉ số phục vụ (Quyết định 766)").await.unwrap();
+    p.click("2.1 Giải quyết đúng hạn").await.unwrap();
+    for row in ["Giải quyết đúng hoặc trước hạn", "Hồ sơ đã giải quyết", "Giải quyết trễ hạn"]
+    {
+        let n = p.click_in_row(row).await.unwrap();
+        p.sees(&format!(": {n} hồ sơ")).await.unwrap();
+        if row == "Giải quyết trễ hạn" {
+            let code = p.open_first_listed().await.unwrap();
+            p.sees(&format!("Hồ sơ {code}")).await.unwrap();
+        } else {
+            p.click("Sở Tư pháp").await.unwrap();
+            p.click("2.1 Giải quyết đúng hạn").await.unwrap();
+        }
+    }
+    p.quit().await.unwrap();
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn leader_drill_down_on_a_phone() {
+    leader_drill_down(Screen::Phone).await;
+}
+
+#[tokio::test]
+async fn leader_drill_down_at_a_desk_screen() {
+    leader_drill_down(Screen::Desk).await;
+}
