@@ -96,9 +96,10 @@ async fn birth_registration(screen: Screen) {
     p.attach("Giấy chứng sinh", &png).await.unwrap();
     p.attach("Hộ chiếu/Thẻ căn cước công dân", &jpg).await.unwrap();
     p.attach("Giấy tờ có giá trị chứng minh thông tin về cư trú", &pdf).await.unwrap();
-    // The birth date forgotten: said at once, the files already chosen kept.
+    // A birth date that does not exist: what is wrong is said, the files already chosen kept.
+    p.fill("Ngày sinh của trẻ", "31/11/2026").await.unwrap();
     p.click("Gửi hồ sơ").await.unwrap();
-    p.sees("Ngày sinh của trẻ").await.unwrap();
+    p.sees("Ngày sinh của trẻ: tháng 11/2026 không có ngày 31").await.unwrap();
     p.sees("Đã tải lên: giay-chung-sinh.png").await.unwrap();
     p.fill("Ngày sinh của trẻ", "01/11/2026").await.unwrap();
     p.click("Gửi hồ sơ").await.unwrap();
@@ -144,6 +145,7 @@ async fn birth_registration(screen: Screen) {
     p.click(&code).await.unwrap();
     p.sees("Đã nhận kết quả").await.unwrap();
     p.sees("Kết quả giải quyết").await.unwrap();
+    p.sees("Đã trả kết quả trực tuyến ngày").await.unwrap();
     p.tick("Rất hài lòng").await.unwrap();
     p.click("Gửi đánh giá").await.unwrap();
     p.sees("Cảm ơn").await.unwrap();

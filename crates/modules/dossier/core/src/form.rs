@@ -1,7 +1,6 @@
 //! E-form data checked against the procedure's typed fields. Values arrive as JSON (the API)
 //! or as strings (HTML forms); what is stored is the normalised JSON.
 
-use chrono::NaiveDate;
 use serde_json::{Map, Value};
 use tinhso_catalogue::procedure::{FieldType, FormField};
 use tinhso_kernel::error::{Errors, FieldError};
@@ -96,10 +95,9 @@ pub fn validate(
                         .and_then(serde_json::Number::from_f64)
                         .map(Value::Number)
                         .ok_or_else(|| invalid(f, "nhập một số", "enter a number")),
-                    FieldType::Date => NaiveDate::parse_from_str(&s, "%Y-%m-%d")
-                        .or_else(|_| NaiveDate::parse_from_str(&s, "%d/%m/%Y"))
+                    FieldType::Date => tinhso_kernel::format::parse_date(&s)
                         .map(|d| Value::String(d.format("%Y-%m-%d").to_string()))
-                        .map_err(|_| invalid(f, "nhập ngày dạng dd/mm/yyyy", "enter a date as dd/mm/yyyy")),
+                        .map_err(|p| invalid(f, &p.vi, &p.en)),
                     FieldType::Select if f.options.contains(&s) => Ok(Value::String(s)),
                     FieldType::Select => {
                         Err(invalid(f, "chọn một lựa chọn trong danh sách", "choose one of the options"))

@@ -23,10 +23,6 @@ fn amount(s: &str) -> Option<u64> {
     digits.parse().ok()
 }
 
-fn date(s: &str) -> Option<chrono::NaiveDate> {
-    chrono::NaiveDate::parse_from_str(s, "%d/%m/%Y").or_else(|_| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")).ok()
-}
-
 /// The command an action form asks for, every problem of its fields reported at once.
 pub fn command(f: &FormData) -> Result<Command, AppError> {
     let key = f.text("action");
@@ -55,13 +51,13 @@ pub fn command(f: &FormData) -> Result<Command, AppError> {
                     continue;
                 }
             },
-            "new_due_on" => match date(v) {
-                Some(d) => ("new_due_on", Value::String(d.format("%Y-%m-%d").to_string())),
-                None => {
+            "new_due_on" => match tinhso_kernel::format::parse_date(v) {
+                Ok(d) => ("new_due_on", Value::String(d.format("%Y-%m-%d").to_string())),
+                Err(p) => {
                     errors.push(invalid(
                         "new_due_on",
-                        "Nhập ngày hẹn mới dạng dd/mm/yyyy",
-                        "Enter the new date as dd/mm/yyyy",
+                        &format!("Ngày hẹn mới: {}", p.vi),
+                        &format!("New due date: {}", p.en),
                     ));
                     continue;
                 }

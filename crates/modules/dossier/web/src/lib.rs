@@ -51,7 +51,7 @@ pub struct ApiDoc;
 
 /// The module's routes and its part of the API document.
 pub fn module() -> WebModule {
-    use pages::{declaration, desk, documents, dossier, inbox, slips};
+    use pages::{declaration, desk, documents, dossier, inbox, lookup, slips};
     let uploads = || DefaultBodyLimit::max(MULTIPART_LIMIT);
     let routes = Router::new()
         .route("/thu-tuc/{code}/nop", get(dossier::apply_form).post(dossier::apply).layer(uploads()))
@@ -63,7 +63,7 @@ pub fn module() -> WebModule {
         .route("/ho-so/{code}/to-khai", get(declaration::filled))
         .route("/thu-tuc/{code}/to-khai", get(declaration::blank))
         .route("/kho-du-lieu", get(documents::documents).post(documents::add_document).layer(uploads()))
-        .route("/tra-cuu", get(dossier::lookup_form).post(dossier::lookup))
+        .route("/tra-cuu", get(lookup::lookup_form).post(lookup::lookup))
         .route("/mot-cua", get(desk::desk))
         .route("/mot-cua/{code}", post(desk::register).layer(uploads()))
         .route("/api/v1/dossiers", get(api::list).post(api::submit))

@@ -112,7 +112,7 @@ pub struct HistoryRow {
     pub internal: bool,
 }
 
-fn method_vi(m: ReturnMethod) -> &'static str {
+pub(crate) fn method_vi(m: ReturnMethod) -> &'static str {
     match m {
         ReturnMethod::Online => "trực tuyến",
         ReturnMethod::Desk => "tại Bộ phận Một cửa",

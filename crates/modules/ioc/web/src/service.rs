@@ -71,16 +71,13 @@ pub fn parse_period(from: Option<&str>, to: Option<&str>) -> Result<Period, AppE
         match s.map(str::trim).filter(|s| !s.is_empty()) {
             None => Ok(None),
             // People type dd/mm/yyyy; links and the API carry YYYY-MM-DD.
-            Some(s) => NaiveDate::parse_from_str(s, "%d/%m/%Y")
-                .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d"))
-                .map(Some)
-                .map_err(|_| {
-                    AppError::bad_request(
-                        "invalid_date",
-                        format!("Ngày \"{s}\" ({field}) phải có dạng ngày/tháng/năm, ví dụ 01/03/2025"),
-                        format!("{field} must be a date dd/mm/yyyy or YYYY-MM-DD"),
-                    )
-                }),
+            Some(s) => tinhso_kernel::format::parse_date(s).map(Some).map_err(|p| {
+                AppError::bad_request(
+                    "invalid_date",
+                    format!("Ngày \"{s}\" ({field}): {}", p.vi),
+                    format!("{field} \"{s}\": {}", p.en),
+                )
+            }),
         }
     };
     let to = date(to, "to")?.unwrap_or(today);

@@ -4,7 +4,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 use tinhso_catalogue::procedure::{
     CompetentAgency, Component, CopyKind, Fee, FieldType, FormField, Level, OnlineLevel, Procedure, ProcessingTime,
 };
@@ -535,13 +535,13 @@ fn parse_days(field: &str, text: &str, errs: &mut Errors) -> Vec<NamedDay> {
     let mut out = Vec::new();
     for (i, line) in text.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
         let (date, name) = line.split_once('|').map(|(d, n)| (d.trim(), n.trim())).unwrap_or((line, ""));
-        match NaiveDate::parse_from_str(date, "%d/%m/%Y").or_else(|_| NaiveDate::parse_from_str(date, "%Y-%m-%d")) {
+        match tinhso_kernel::format::parse_date(date) {
             Ok(date) => out.push(NamedDay { date, name: tinhso_kernel::text::clean(name) }),
-            Err(_) => errs.push(FieldError::new(
+            Err(p) => errs.push(FieldError::new(
                 field,
                 "invalid_date",
-                format!("Dòng {}: nhập ngày dạng dd/mm/yyyy, ví dụ 02/09/2026", i + 1),
-                format!("Line {}: enter the date as dd/mm/yyyy, e.g. 02/09/2026", i + 1),
+                format!("Dòng {}: {}", i + 1, p.vi),
+                format!("Line {}: {}", i + 1, p.en),
             )),
         }
     }

@@ -1,16 +1,14 @@
-//! Dossier pages: applying online, my dossiers, the staff inbox, the dossier page with the
-//! actions its viewer may take, printable slips, and the public lookup.
+//! Dossier pages: applying online and the dossier page with the actions its viewer may take.
 
 use super::slips::slips_for;
 use crate::service::{self as dossiers, SubmitInput};
 use crate::views::{form_rows, history, step_rows, summary, DossierSummary, HistoryRow, Names, StepRow};
 use askama::Template;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use std::net::SocketAddr;
 use tinhso_catalogue::procedure::{CompetentAgency, FieldType, OnlineLevel, Procedure};
 use tinhso_dossier::{available, Command, CommandKind, DossierState, EventKind, Party};
 use tinhso_http::auth::Viewer;
@@ -87,33 +85,14 @@ pub struct ShowPage {
     pub supplement_items: String,
     pub amount_due: String,
     pub agencies: Vec<ChoiceGroup>,
+    /// How and when the result was handed over, once it was.
+    pub returned: Option<String>,
     /// The declaration written from the e-form, by name, when the procedure has one.
     pub declaration: Option<String>,
     pub slips: Vec<(&'static str, &'static str)>,
     /// Attached files: (sha256, name, what for, size).
     pub files: Vec<(String, String, &'static str, String)>,
     pub errors: Vec<FieldError>,
-}
-
-#[derive(Template)]
-#[template(path = "dossier/lookup.html")]
-pub struct LookupPage {
-    pub layout: Layout,
-    pub code: String,
-    pub phone: String,
-    pub found: Option<LookupFound>,
-    pub errors: Vec<FieldError>,
-}
-
-/// What the public lookup tells: where the dossier stands in plain words, what is expected of
-/// the applicant, the due date, where the result is handed over.
-pub struct LookupFound {
-    pub code: String,
-    pub status: &'static str,
-    pub state_key: &'static str,
-    pub next_step: &'static str,
-    pub due: String,
-    pub collect_at: Option<String>,
 }
 
 /// The e-form's fields as inputs, with the values typed so far and their errors.
@@ -429,6 +408,14 @@ async fn show_page(
         d: summary(state, d),
         staff: !owner,
         form: form_rows(state, catalogue.get(d.procedure.as_str()).map(|p| p.as_ref()), &rec.form),
+        returned: events.iter().rev().find_map(|e| match e.event.kind {
+            tinhso_dossier::EventKind::Returned { method } => Some(format!(
+                "Đã trả kết quả {} ngày {}",
+                crate::views::method_vi(method),
+                tinhso_kernel::format::date_vi(tinhso_dossier::deadline::local_date(e.event.at))
+            )),
+            _ => None,
+        }),
         history: history(state, &events, !owner, &names),
         actions,
         supplement_items,
@@ -587,92 +574,4 @@ pub async fn file(
     let err = page_err(&viewer);
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
     crate::api::attached_file(&state, account, &code, &sha256).await.map_err(err)
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LookupParams {
-    /// The code, as the receipt's QR link carries it; the phone is asked for in the form.
-    ma: Option<String>,
-}
-
-/// The public lookup's form, the code filled in when the visitor came from a receipt's QR code.
-pub async fn lookup_form(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    PageQuery(q): PageQuery<LookupParams>,
-) -> PageResult {
-    let code = q.ma.unwrap_or_default().trim().to_owned();
-    let page = LookupPage {
-        layout: Layout::new(&state, &viewer, "Tra cứu hồ sơ"),
-        code,
-        phone: String::new(),
-        found: None,
-        errors: Vec::new(),
-    };
-    Ok(viewer.finish(render(&page)))
-}
-
-/// Public lookup: code and phone (posted, so that the phone stays out of addresses and logs)
-/// give where the dossier stands and what happens next; rate-limited per address.
-pub async fn lookup(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    form: FormData,
-) -> PageResult {
-    let err = page_err(&viewer);
-    viewer.check_csrf(form.get("csrf")).map_err(&err)?;
-    form.only(&["ma", "sdt"]).map_err(&err)?;
-    let code = form.text("ma");
-    let phone = form.text("sdt");
-    let mut errors = Vec::new();
-    let mut found = None;
-    if code.is_empty() {
-        errors.push(FieldError::new("ma", "required", "Nhập mã hồ sơ in trên phiếu hẹn", "Enter the dossier code"));
-    }
-    if phone.is_empty() {
-        errors.push(FieldError::new("sdt", "required", "Nhập số điện thoại đã khai khi nộp hồ sơ", "Enter the phone"));
-    }
-    if errors.is_empty() {
-        let key = format!("lookup:{}", addr.ip());
-        if state.throttle.blocked(&key, 30) {
-            return Err(err(AppError::Throttled));
-        }
-        state.throttle.fail(&key);
-        match tinhso_kernel::ids::Phone::parse("sdt", &phone) {
-            Err(e) => errors.push(e),
-            Ok(p) => {
-                let rec = match dossiers::code_of(&code) {
-                    Ok(c) => state.store.dossiers.dossier(&c).await.map_err(|e| err(e.into()))?,
-                    Err(_) => None,
-                };
-                match rec.filter(|r| r.applicant_phone.as_ref() == Some(&p)) {
-                    Some(r) => {
-                        let d = &r.dossier;
-                        let s = summary(&state, d);
-                        let (status, next_step) = tinhso_dossier::notice::for_applicant(d.state);
-                        let collect_at = dossiers::collect_at(&state, d).map(str::to_owned);
-                        found = Some(LookupFound {
-                            code: s.code,
-                            status,
-                            state_key: s.state_key,
-                            next_step,
-                            due: s.due,
-                            collect_at,
-                        });
-                    }
-                    None => errors.push(FieldError::new(
-                        "ma",
-                        "not_found",
-                        "Không tìm thấy hồ sơ với mã và số điện thoại này. Kiểm tra lại mã trên phiếu hẹn.",
-                        "No dossier with this code and phone number",
-                    )),
-                }
-            }
-        }
-    }
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-    let page = LookupPage { layout: Layout::new(&state, &viewer, "Tra cứu hồ sơ"), code, phone, found, errors };
-    Ok(viewer.finish((status, render(&page))))
 }

@@ -1,0 +1,127 @@
+//! The public lookup (`/tra-cuu`): a dossier's code and the applicant's phone, posted so
+//! that the phone stays out of addresses and logs, give where the dossier stands in plain
+//! words, what is expected of the applicant and where the result is; nothing more personal.
+
+use crate::service as dossiers;
+use crate::views::summary;
+use askama::Template;
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use tinhso_http::auth::Viewer;
+use tinhso_http::error::AppError;
+use tinhso_http::form::{FormData, PageQuery};
+use tinhso_http::pages::{page_err, PageResult};
+use tinhso_http::state::AppState;
+use tinhso_http::views::{render, Layout};
+use tinhso_kernel::FieldError;
+
+#[derive(Template)]
+#[template(path = "dossier/lookup.html")]
+pub struct LookupPage {
+    pub layout: Layout,
+    pub code: String,
+    pub phone: String,
+    pub found: Option<LookupFound>,
+    pub errors: Vec<FieldError>,
+}
+
+/// What the public lookup tells: where the dossier stands in plain words, what is expected of
+/// the applicant, the due date, where the result is handed over.
+pub struct LookupFound {
+    pub code: String,
+    pub status: &'static str,
+    pub state_key: &'static str,
+    pub next_step: &'static str,
+    pub due: String,
+    pub collect_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LookupParams {
+    /// The code, as the receipt's QR link carries it; the phone is asked for in the form.
+    ma: Option<String>,
+}
+
+/// The public lookup's form, the code filled in when the visitor came from a receipt's QR code.
+pub async fn lookup_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    PageQuery(q): PageQuery<LookupParams>,
+) -> PageResult {
+    let code = q.ma.unwrap_or_default().trim().to_owned();
+    let page = LookupPage {
+        layout: Layout::new(&state, &viewer, "Tra cứu hồ sơ"),
+        code,
+        phone: String::new(),
+        found: None,
+        errors: Vec::new(),
+    };
+    Ok(viewer.finish(render(&page)))
+}
+
+/// Public lookup: code and phone (posted, so that the phone stays out of addresses and logs)
+/// give where the dossier stands and what happens next; rate-limited per address.
+pub async fn lookup(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    form: FormData,
+) -> PageResult {
+    let err = page_err(&viewer);
+    viewer.check_csrf(form.get("csrf")).map_err(&err)?;
+    form.only(&["ma", "sdt"]).map_err(&err)?;
+    let code = form.text("ma");
+    let phone = form.text("sdt");
+    let mut errors = Vec::new();
+    let mut found = None;
+    if code.is_empty() {
+        errors.push(FieldError::new("ma", "required", "Nhập mã hồ sơ in trên phiếu hẹn", "Enter the dossier code"));
+    }
+    if phone.is_empty() {
+        errors.push(FieldError::new("sdt", "required", "Nhập số điện thoại đã khai khi nộp hồ sơ", "Enter the phone"));
+    }
+    if errors.is_empty() {
+        let key = format!("lookup:{}", addr.ip());
+        if state.throttle.blocked(&key, 30) {
+            return Err(err(AppError::Throttled));
+        }
+        state.throttle.fail(&key);
+        match tinhso_kernel::ids::Phone::parse("sdt", &phone) {
+            Err(e) => errors.push(e),
+            Ok(p) => {
+                let rec = match dossiers::code_of(&code) {
+                    Ok(c) => state.store.dossiers.dossier(&c).await.map_err(|e| err(e.into()))?,
+                    Err(_) => None,
+                };
+                match rec.filter(|r| r.applicant_phone.as_ref() == Some(&p)) {
+                    Some(r) => {
+                        let d = &r.dossier;
+                        let s = summary(&state, d);
+                        let (status, next_step) = tinhso_dossier::notice::for_applicant(d.state);
+                        let collect_at = dossiers::collect_at(&state, d).map(str::to_owned);
+                        found = Some(LookupFound {
+                            code: s.code,
+                            status,
+                            state_key: s.state_key,
+                            next_step,
+                            due: s.due,
+                            collect_at,
+                        });
+                    }
+                    None => errors.push(FieldError::new(
+                        "ma",
+                        "not_found",
+                        "Không tìm thấy hồ sơ với mã và số điện thoại này. Kiểm tra lại mã trên phiếu hẹn.",
+                        "No dossier with this code and phone number",
+                    )),
+                }
+            }
+        }
+    }
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let page = LookupPage { layout: Layout::new(&state, &viewer, "Tra cứu hồ sơ"), code, phone, found, errors };
+    Ok(viewer.finish((status, render(&page))))
+}
