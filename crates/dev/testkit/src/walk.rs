@@ -177,19 +177,12 @@ impl Person {
     /// Ticks the checkbox labelled `label` inside the group (fieldset) whose legend starts
     /// with `group`: the same label repeated once per group.
     pub async fn tick_in(&mut self, group: &str, label: &str) -> Result<()> {
-        let v = self
-            .browser
-            .execute(
-                r#"const norm = s => (s || '').replace(/\s+/g, ' ').trim();
-                   const f = [...document.querySelectorAll('fieldset')]
-                     .find(f => f.querySelector('legend') && norm(f.querySelector('legend').innerText).startsWith(arguments[0]));
-                   if (!f) return null;
-                   const l = [...f.querySelectorAll('label')].find(l => norm(l.innerText) === arguments[1]);
-                   return l ? (l.control || l.querySelector('input')) : null;"#,
-                vec![json!(group), json!(label)],
-            )
-            .await?;
-        let e = Browser::element(&v).ok_or_else(|| anyhow!("{}: no {label:?} under {group:?}", self.walk))?;
+        let tail = r#"const l = g && [...g.querySelectorAll('label')].find(l => norm(l.innerText) === arguments[1]);
+                      return l ? (l.control || l.querySelector('input')) : null;"#;
+        let e = self
+            .in_group(group, tail, json!(label))
+            .await?
+            .ok_or_else(|| anyhow!("{}: no {label:?} under {group:?}", self.walk))?;
         self.browser.click(&e).await
     }
 
@@ -223,17 +216,8 @@ impl Person {
     /// Chooses a file for the file input this label names, or the one in the group (a
     /// fieldset) whose legend starts with `label`.
     pub async fn attach(&mut self, label: &str, file: &Path) -> Result<()> {
-        let v = self
-            .browser
-            .execute(
-                r#"const norm = s => (s || '').replace(/\s+/g, ' ').trim();
-                   const f = [...document.querySelectorAll('fieldset')]
-                     .find(f => f.querySelector('legend') && norm(f.querySelector('legend').innerText).startsWith(arguments[0]));
-                   return f ? f.querySelector('input[type=file]') : null;"#,
-                vec![json!(label)],
-            )
-            .await?;
-        let e = match Browser::element(&v) {
+        let found = self.in_group(label, "return g ? g.querySelector('input[type=file]') : null;", Value::Null).await?;
+        let e = match found {
             Some(e) => e,
             None => self.by_label(label).await?,
         };
@@ -268,6 +252,18 @@ impl Person {
 
     pub async fn quit(self) -> Result<()> {
         self.browser.quit().await
+    }
+
+    /// Runs `tail` with `g` bound to the fieldset whose legend starts with `group` (or null)
+    /// and `arguments[1]` to `arg`; returns the element it returns.
+    async fn in_group(&self, group: &str, tail: &str, arg: Value) -> Result<Option<Element>> {
+        let script = format!(
+            r#"const norm = s => (s || '').replace(/\s+/g, ' ').trim();
+               const g = [...document.querySelectorAll('fieldset')]
+                 .find(f => f.querySelector('legend') && norm(f.querySelector('legend').innerText).startsWith(arguments[0]));
+               {tail}"#
+        );
+        Ok(Browser::element(&self.browser.execute(&script, vec![json!(group), arg]).await?))
     }
 
     async fn by_text(&self, text: &str, prefix: bool) -> Result<Element> {
