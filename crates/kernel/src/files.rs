@@ -97,5 +97,7 @@ mod tests {
         assert_eq!(clean_name("../../etc/passwd"), "passwd");
         assert_eq!(clean_name("a\u{0}\"b<>.png"), "ab.png");
         assert_eq!(clean_name(""), "tep");
+        assert_eq!(clean_name("hoa-don\u{202E}fdp.exe"), "hoa-donfdp.exe", "no right-to-left override");
+        assert_eq!(clean_name("\u{200B}\u{FEFF}"), "tep");
     }
 }

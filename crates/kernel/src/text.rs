@@ -5,8 +5,17 @@ use unicode_normalization::UnicodeNormalization;
 
 /// The storage form of every user-supplied text: NFC, trimmed, inner whitespace collapsed.
 pub fn clean(s: &str) -> String {
-    let nfc: String = s.nfc().collect();
+    let nfc: String = s.nfc().filter(|c| !is_invisible_format(*c)).collect();
     nfc.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Unicode format characters that change how text displays without showing themselves:
+/// bidirectional overrides and isolates (U+202E makes "gpj.exe" read "exe.jpg"), zero-width
+/// spaces and joiners, the byte-order mark, the soft hyphen. Vietnamese text needs none of them.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
 }
 
 /// Lower case, no tone or vowel marks, `đ` as `d`: "Đăng ký" and "dang ky" fold alike.

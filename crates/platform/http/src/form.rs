@@ -186,7 +186,9 @@ impl<S: Send + Sync> FromRequest<S> for FormWithFiles {
             match field.file_name().map(str::to_owned) {
                 Some(name) => {
                     let bytes = field.bytes().await.map_err(too_large)?;
-                    if !bytes.is_empty() {
+                    // No file chosen: browsers send an empty part without a name. A named file
+                    // of 0 bytes goes on, to be refused with a message ("Tệp rỗng").
+                    if !bytes.is_empty() || !name.is_empty() {
                         files.push(Upload { field: key, name, bytes });
                     }
                 }

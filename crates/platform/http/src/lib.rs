@@ -55,6 +55,36 @@ async fn fallback(req: Request) -> axum::response::Response {
     }
 }
 
+/// The longest request target served: a longer address is a mistake or a probe.
+const MAX_URI: usize = 2048;
+
+/// Refuses, with the platform's own error answer, request targets that no route can read: too
+/// long, or a path whose percent-escapes are not UTF-8 or hide control characters (axum's
+/// own rejection would be plain text).
+async fn checked_target(req: Request, next: axum::middleware::Next) -> axum::response::Response {
+    let locale = i18n::Locale::from_headers(req.headers());
+    let api = req.uri().path().starts_with("/api/");
+    let uri = req.uri();
+    let problem = if uri.to_string().len() > MAX_URI {
+        Some(error::AppError::bad_request("uri_too_long", "Địa chỉ yêu cầu quá dài", "The request address is too long"))
+    } else {
+        let decoded = percent_encoding::percent_decode_str(uri.path()).decode_utf8();
+        match decoded {
+            Ok(p) if !p.chars().any(char::is_control) => None,
+            _ => Some(error::AppError::bad_request(
+                "invalid_path",
+                "Địa chỉ yêu cầu không hợp lệ",
+                "The request address is not valid",
+            )),
+        }
+    };
+    match problem {
+        None => next.run(req).await,
+        Some(e) if api => error::ApiError(e).into_response(),
+        Some(e) => error::PageError { error: e, locale }.into_response(),
+    }
+}
+
 /// What a module's web half contributes: its pages' and API's routes, and its part of the
 /// OpenAPI document.
 pub struct WebModule {
@@ -93,6 +123,10 @@ pub fn router(state: AppState, modules: Vec<WebModule>) -> Router {
     router
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(form::FORM_LIMIT))
+        .layer(axum::middleware::from_fn(checked_target))
+        // Pages and answers carry personal data: no shared or browser cache keeps them
+        // (the stylesheet sets its own).
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))

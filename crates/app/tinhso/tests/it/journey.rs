@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tinhso_testkit::Backend;
 
-fn csrf(html: &str) -> String {
+pub(crate) fn csrf(html: &str) -> String {
     let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
     html[at..].split('"').next().unwrap().to_owned()
 }
@@ -361,7 +361,7 @@ async fn staff_search_their_inbox_by_code_or_phone() {
 }
 
 /// A multipart body as a browser sends it: text fields, then files.
-fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+pub(crate) fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
     let boundary = "----tinhso-test-boundary-7d3f";
     let mut body = Vec::new();
     for (name, value) in fields {

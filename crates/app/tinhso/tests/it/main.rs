@@ -41,6 +41,7 @@ mod cli;
 mod contract;
 mod desk;
 mod dossier;
+mod hardening;
 mod inbox;
 mod ioc;
 mod journey;

@@ -11,7 +11,8 @@ pub async fn language(Path(lang): Path<String>, headers: HeaderMap) -> impl Into
         .get(header::REFERER)
         .and_then(|r| r.to_str().ok())
         .and_then(|r| r.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_owned())))
-        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+        // A path of this site only: `//host` or `/\host` would leave it.
+        .filter(|p| super::account::safe_next(p).is_some())
         .unwrap_or_else(|| "/".to_owned());
     let mut resp = Redirect::to(&back).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("lang={lang}; Path=/; Max-Age=31536000; SameSite=Lax")) {

@@ -1,0 +1,86 @@
+//! The small holes an attacker or an auditor tries first: request targets no route can read,
+//! caches keeping personal pages, redirects off the site, file names that lie about
+//! themselves, empty files.
+
+use crate::dossier::{Caller, PASSWORD};
+use crate::journey::{csrf, multipart};
+use reqwest::StatusCode;
+use tinhso_testkit::Backend;
+
+#[tokio::test]
+async fn unreadable_targets_get_the_platforms_own_errors() {
+    let s = crate::server(Backend::Sqlite).await;
+    let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
+    // A path whose escapes are not UTF-8: the API's {code, message}, a Vietnamese page.
+    let r = citizen.c.get(format!("{}/api/v1/dossiers/%FF%FE", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["code"], "invalid_path", "{v}");
+    assert!(v["message"].as_str().is_some_and(|m| m.contains("không hợp lệ")));
+    let r = citizen.c.get(format!("{}/ho-so/%FF", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(r.text().await.unwrap().contains("Địa chỉ yêu cầu không hợp lệ"));
+    let r = citizen.c.get(format!("{}/api/v1/dossiers/a%00b", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "a hidden control character");
+    // An address far longer than any the site makes.
+    let long = "x".repeat(3000);
+    let r = citizen.c.get(format!("{}/api/v1/dossiers/{long}", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["code"], "uri_too_long");
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn personal_answers_are_not_cached_and_redirects_stay_on_the_site() {
+    let s = crate::server(Backend::Sqlite).await;
+    let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
+    for path in ["/ho-so", "/tai-khoan", "/api/v1/dossiers", "/api/v1/notifications", "/dang-nhap"] {
+        let r = citizen.c.get(format!("{}{path}", s.url)).send().await.unwrap();
+        assert_eq!(r.headers()["cache-control"], "no-store", "{path}");
+    }
+    let css = citizen.c.get(format!("{}/static/site.css", s.url)).send().await.unwrap();
+    assert!(css.headers()["cache-control"].to_str().unwrap().starts_with("public"), "the stylesheet may be cached");
+    let no_follow = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    for referer in ["https://evil.example/x", "http://h//evil.example/x", "http://h/\\evil.example/x"] {
+        let r = no_follow
+            .get(format!("{}/ngon-ngu/en", s.url))
+            .header("referer", referer.replace("http://h", &s.url))
+            .send()
+            .await
+            .unwrap();
+        let to = r.headers()["location"].to_str().unwrap();
+        assert!(to == "/" || to == "/x", "{referer} -> {to}");
+    }
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn file_names_cannot_hide_their_type_and_empty_files_are_said() {
+    let s = crate::server(Backend::Sqlite).await;
+    let c = s.client();
+    let page = c.get(format!("{}/dang-nhap", s.url)).send().await.unwrap().text().await.unwrap();
+    let r = c
+        .post(format!("{}/dang-nhap", s.url))
+        .form(&[("csrf", csrf(&page).as_str()), ("login", "0912345678"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let store = c.get(format!("{}/kho-du-lieu", s.url)).send().await.unwrap().text().await.unwrap();
+    let token = csrf(&store);
+    let pdf: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n";
+    // "hoa-don<RLO>fdp.exe" reads "hoa-donexe.pdf" on screen: the override is removed.
+    let (ct, body) = multipart(&[("csrf", &token)], &[("file.0", "hoa-don\u{202E}fdp.exe", pdf)]);
+    let r = c.post(format!("{}/kho-du-lieu", s.url)).header("content-type", ct).body(body).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let listed = r.text().await.unwrap();
+    assert!(listed.contains("hoa-donfdp.exe") && !listed.contains('\u{202E}'), "stored without the override");
+    // A chosen file of 0 bytes: said, not silently dropped.
+    let (ct, body) = multipart(&[("csrf", &token)], &[("file.0", "trong.pdf", b"")]);
+    let r = c.post(format!("{}/kho-du-lieu", s.url)).header("content-type", ct).body(body).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("Tệp rỗng"));
+    s.stop().await.unwrap();
+}
