@@ -36,6 +36,26 @@ impl Modify for FlattenedInResponses {
     }
 }
 
+/// Every operation may answer 400 before any handler runs: a request target no route can read
+/// (`invalid_path`: escapes that are not UTF-8, hidden control characters; `uri_too_long`).
+struct UnreadableTarget;
+
+impl Modify for UnreadableTarget {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let response = ResponseBuilder::new()
+            .description("The request cannot be read: `invalid_path`, `uri_too_long` or the operation's own errors")
+            .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [&mut item.get, &mut item.post, &mut item.put, &mut item.delete, &mut item.patch];
+            for op in ops.into_iter().flatten() {
+                op.responses.responses.entry("400".to_owned()).or_insert_with(|| response.clone().into());
+            }
+        }
+    }
+}
+
 impl Modify for SessionCookie {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
@@ -85,6 +105,7 @@ pub fn document(modules: impl IntoIterator<Item = utoipa::openapi::OpenApi>) -> 
     // Again on the whole: the schemas and routes they touch may come from the modules.
     SessionCookie.modify(&mut doc);
     FlattenedInResponses.modify(&mut doc);
+    UnreadableTarget.modify(&mut doc);
     doc.to_json().unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
 }
 
