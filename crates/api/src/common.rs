@@ -25,4 +25,7 @@ pub struct Health {
     /// Procedures in the catalogue (when the database answers).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub procedures: Option<usize>,
+    /// The database holds the demo accounts, whose shared password is published: never true
+    /// on a province's production server.
+    pub demo: bool,
 }

@@ -54,8 +54,13 @@ enum Command {
         #[arg(long, env = "TINHSO_PUBLIC_URL")]
         public_url: Option<String>,
         /// Do not seed the demo province on an empty database.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "demo")]
         no_demo: bool,
+        /// Seed (or keep serving) the demo province, whose accounts share a published password,
+        /// even when listening beyond loopback. Without it, demo accounts are made only for a
+        /// loopback address, and a database holding them is not served to the network.
+        #[arg(long)]
+        demo: bool,
         /// How many dossiers of demo history (the past year) to create with the demo province.
         #[arg(long, default_value_t = 1500, env = "TINHSO_DEMO_DOSSIERS")]
         demo_dossiers: usize,
@@ -199,13 +204,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             secure_cookies,
             public_url,
             no_demo,
+            demo,
             demo_dossiers,
             smtp_url,
             smtp_from,
             smtp_retry_secs,
             smtp_ca,
         } => {
-            let demo = if no_demo { None } else { Some(demo_dossiers) };
+            let demo = Demo { seed: (!no_demo).then_some(demo_dossiers), on_network: demo };
             let ca_pem = match smtp_ca {
                 Some(p) => Some(tokio::fs::read(&p).await.with_context(|| format!("cannot read {}", p.display()))?),
                 None => None,
@@ -297,6 +303,14 @@ async fn calendar(data: &DataArgs) -> Result<tinhso_kernel::calendar::WorkingCal
 /// `demo`: how many dossiers of demo history to seed on an empty database, or `None` for no
 /// demo province at all.
 /// How the server is reached: over HTTPS (secure cookies) and at which public address.
+/// What the operator said of the demo province.
+struct Demo {
+    /// Seed it on an empty database, with this many dossiers of history.
+    seed: Option<usize>,
+    /// `--demo`: also when listening beyond loopback.
+    on_network: bool,
+}
+
 struct WebOptions {
     secure_cookies: bool,
     public_url: Option<String>,
@@ -306,16 +320,33 @@ async fn serve(
     data: DataArgs,
     listen: SocketAddr,
     web: WebOptions,
-    demo: Option<usize>,
+    demo: Demo,
     smtp: Option<tinhso_http::mail::SmtpConfig>,
 ) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     let store: Stores = tinhso::db::open(data.database.as_deref(), &data.data).await?;
+    // Published passwords stay on this machine unless the operator says otherwise.
+    let private = listen.ip().is_loopback() || demo.on_network;
     if store.province.province().await?.is_none() {
-        let Some(dossiers) = demo else {
-            bail!("chưa thiết lập tỉnh: chạy `tinhso init --province \"<tên tỉnh>\"` / no province: run `tinhso init`");
-        };
-        seed::demo(&store, dossiers).await?;
+        match demo.seed {
+            Some(dossiers) if private => seed::demo(&store, dossiers).await?,
+            Some(_) => bail!(
+                "cơ sở dữ liệu trống và máy chủ mở ra mạng ({listen}): không tạo tài khoản dùng thử có mật khẩu công khai. \
+                 Chạy `tinhso init --province \"<tên tỉnh>\"`, hoặc thêm --demo nếu thật sự muốn tỉnh mẫu / \
+                 empty database on a network address: run `tinhso init`, or pass --demo for the demo province"
+            ),
+            None => bail!(
+                "chưa thiết lập tỉnh: chạy `tinhso init --province \"<tên tỉnh>\"` / no province: run `tinhso init`"
+            ),
+        }
+    }
+    let has_demo = seed::has_demo_accounts(&store).await?;
+    if has_demo && !private {
+        bail!(
+            "cơ sở dữ liệu có tài khoản dùng thử với mật khẩu công khai: không phục vụ trên {listen}. \
+             Chỉ nghe trên 127.0.0.1, hoặc thêm --demo nếu đây là máy trình diễn / \
+             the database holds the demo accounts (published password): listen on loopback, or pass --demo"
+        );
     }
     let ioc_weights = Arc::new(ioc::weights(&data.data)?);
     let state = tinhso_http::AppState::load(
@@ -325,6 +356,7 @@ async fn serve(
             public_url: web.public_url,
             files_dir: data.data.join("files"),
             ioc_weights,
+            demo: has_demo,
         },
     )
     .await?;
@@ -335,7 +367,10 @@ async fn serve(
     }
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
-    seed::print_demo_accounts(&store).await?;
+    if has_demo {
+        println!("CẢNH BÁO / WARNING: máy chủ có tài khoản dùng thử, mật khẩu công khai (/healthz: \"demo\": true)");
+        seed::print_demo_accounts(&store).await?;
+    }
     println!(
         "Tỉnh Số: {} ({} xã/phường, {} thủ tục) trên {} — sẵn sàng tại http://{addr} sau {} ms",
         state.province.name,

@@ -424,6 +424,11 @@ async fn demo_history(
     Ok(store.dossiers.import_dossiers(&history).await?)
 }
 
+/// Whether the database holds the demo accounts (whose password is published).
+pub async fn has_demo_accounts(store: &Stores) -> Result<bool> {
+    Ok(store.identity.account_by_login(DEMO_CITIZEN).await?.is_some())
+}
+
 pub async fn print_demo_accounts(store: &Stores) -> Result<()> {
     let Some(p) = store.province.province().await? else {
         return Ok(());

@@ -82,8 +82,20 @@ impl TestServer {
         database: Option<String>,
         extra: &[&str],
     ) -> Result<Self> {
+        Self::start_listening(backend, bin, data, database, "127.0.0.1:0", extra).await
+    }
+
+    /// A server listening on `listen` (port 0: any free port).
+    pub async fn start_listening(
+        backend: Backend,
+        bin: &Path,
+        data: PathBuf,
+        database: Option<String>,
+        listen: &str,
+        extra: &[&str],
+    ) -> Result<Self> {
         let mut cmd = Command::new(bin);
-        cmd.arg("serve").arg("--listen").arg("127.0.0.1:0").arg("--data").arg(&data).args(extra);
+        cmd.arg("serve").arg("--listen").arg(listen).arg("--data").arg(&data).args(extra);
         if let Some(db) = &database {
             cmd.arg("--database").arg(db);
         }

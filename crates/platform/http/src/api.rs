@@ -69,10 +69,14 @@ pub async fn units(State(state): State<AppState>, ApiQuery(q): ApiQuery<UnitQuer
 pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     let database = state.store.health.backend();
     match state.store.health.ping().await {
-        Ok(()) => (StatusCode::OK, Json(Health { status: "ok", database, procedures: Some(state.catalogue().len()) })),
+        Ok(()) => (
+            StatusCode::OK,
+            Json(Health { status: "ok", database, procedures: Some(state.catalogue().len()), demo: state.config.demo }),
+        ),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "unavailable", database, procedures: None }))
+            let body = Health { status: "unavailable", database, procedures: None, demo: state.config.demo };
+            (StatusCode::SERVICE_UNAVAILABLE, Json(body))
         }
     }
 }

@@ -21,6 +21,8 @@ pub struct WebConfig {
     pub files_dir: std::path::PathBuf,
     /// Decision 766 point splits (the shipped file, or the province's edited copy).
     pub ioc_weights: Arc<tinhso_ioc::index::Weights>,
+    /// The database holds the demo accounts, whose password is published: said in `/healthz`.
+    pub demo: bool,
 }
 
 #[derive(Clone)]

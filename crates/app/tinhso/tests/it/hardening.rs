@@ -84,3 +84,68 @@ async fn file_names_cannot_hide_their_type_and_empty_files_are_said() {
     assert!(r.text().await.unwrap().contains("Tệp rỗng"));
     s.stop().await.unwrap();
 }
+
+/// Demo accounts share a published password: they are made only for a loopback server or
+/// when the operator passes `--demo`; a database holding them is not served to the network
+/// without `--demo`; `/healthz` says whether they are there.
+#[tokio::test]
+async fn demo_accounts_stay_off_the_network_unless_asked_for() {
+    use tinhso_testkit::server::{fresh_data_dir, run_cli};
+    let serve = |data: &std::path::Path, extra: &[&str]| {
+        let mut args = vec!["serve".to_owned(), "--listen".to_owned(), "0.0.0.0:0".to_owned()];
+        args.extend(["--data".to_owned(), data.display().to_string()]);
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
+        async move { run_cli(crate::bin(), &args).await.unwrap() }
+    };
+    // An empty database on a network address: no demo province, a message instead.
+    let empty = fresh_data_dir().unwrap();
+    let (code, _, err) = serve(&empty, &[]).await;
+    assert_ne!(code, 0);
+    assert!(err.contains("không tạo tài khoản dùng thử"), "{err}");
+
+    // A demo database, made on loopback: its health says so.
+    let data = fresh_data_dir().unwrap();
+    let s = tinhso_testkit::TestServer::start_on(Backend::Sqlite, crate::bin(), data.clone(), None, &[]).await.unwrap();
+    let health: serde_json::Value =
+        s.client().get(format!("{}/healthz", s.url)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(health["demo"], true, "{health}");
+    assert!(s.banner.contains("CẢNH BÁO"), "{}", s.banner);
+    s.stop().await.unwrap();
+    // The same database is not served to the network...
+    let (code, _, err) = serve(&data, &[]).await;
+    assert_ne!(code, 0);
+    assert!(err.contains("không phục vụ trên 0.0.0.0"), "{err}");
+    // ...unless the operator says so.
+    let s = tinhso_testkit::TestServer::start_listening(
+        Backend::Sqlite,
+        crate::bin(),
+        data,
+        None,
+        "0.0.0.0:0",
+        &["--demo"],
+    )
+    .await
+    .unwrap();
+    let health: serde_json::Value =
+        s.client().get(format!("{}/healthz", s.url)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(health["demo"], true);
+    s.stop().await.unwrap();
+
+    // A province set up with `init` has no demo accounts and serves the network.
+    let real = fresh_data_dir().unwrap();
+    let (code, out, err) = run_cli(
+        crate::bin(),
+        &["init".into(), "--province".into(), "Tuyên Quang".into(), "--data".into(), real.display().to_string()],
+    )
+    .await
+    .unwrap();
+    assert_eq!(code, 0, "{out}{err}");
+    let s = tinhso_testkit::TestServer::start_listening(Backend::Sqlite, crate::bin(), real, None, "0.0.0.0:0", &[])
+        .await
+        .unwrap();
+    let health: serde_json::Value =
+        s.client().get(format!("{}/healthz", s.url)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(health["demo"], false);
+    assert!(!s.banner.contains("CẢNH BÁO"));
+    s.stop().await.unwrap();
+}
