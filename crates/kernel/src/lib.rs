@@ -9,6 +9,7 @@ pub mod counters;
 pub mod error;
 pub mod files;
 pub mod format;
+pub mod guard;
 pub mod ids;
 pub mod password;
 pub mod province;

@@ -56,6 +56,11 @@ enum Command {
         /// Do not seed the demo province on an empty database.
         #[arg(long, conflicts_with = "demo")]
         no_demo: bool,
+        /// A reverse proxy (CIDR or address; repeat, or comma-separate) whose `Forwarded` /
+        /// `X-Forwarded-For` headers name the client. Without it those headers are ignored and
+        /// abuse limits count the connecting address.
+        #[arg(long = "trusted-proxy", env = "TINHSO_TRUSTED_PROXY", value_delimiter = ',')]
+        trusted_proxy: Vec<String>,
         /// Seed (or keep serving) the demo province, whose accounts share a published password,
         /// even when listening beyond loopback. Without it, demo accounts are made only for a
         /// loopback address, and a database holding them is not served to the network.
@@ -205,6 +210,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             public_url,
             no_demo,
             demo,
+            trusted_proxy,
             demo_dossiers,
             smtp_url,
             smtp_from,
@@ -235,7 +241,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 None => None,
             };
-            serve(data, listen, WebOptions { secure_cookies, public_url }, demo, smtp).await
+            let trusted_proxies = tinhso_http::client::parse_trusted(&trusted_proxy).map_err(anyhow::Error::msg)?;
+            serve(data, listen, WebOptions { secure_cookies, public_url, trusted_proxies }, demo, smtp).await
         }
         Command::Init { data, province, admin } => {
             let store = tinhso::db::open(data.database.as_deref(), &data.data).await?;
@@ -314,6 +321,18 @@ struct Demo {
 struct WebOptions {
     secure_cookies: bool,
     public_url: Option<String>,
+    trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// Forgets abuse-limit tallies untouched for a day, hourly.
+async fn sweep_guard(store: Stores) {
+    loop {
+        let day_ago = chrono::Utc::now() - chrono::Duration::days(1);
+        if let Err(e) = store.guard.guard_sweep(day_ago).await {
+            tracing::warn!(error = %e, "cannot sweep the abuse-limit tallies");
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+    }
 }
 
 async fn serve(
@@ -357,10 +376,12 @@ async fn serve(
             files_dir: data.data.join("files"),
             ioc_weights,
             demo: has_demo,
+            trusted_proxies: web.trusted_proxies,
         },
     )
     .await?;
     tokio::spawn(state.clone().follow_store(std::time::Duration::from_secs(2)));
+    tokio::spawn(sweep_guard(store.clone()));
     tokio::spawn(tinhso_ioc_web::alert_loop(state.clone(), std::time::Duration::from_secs(15 * 60)));
     if let Some(smtp) = smtp {
         tokio::spawn(tinhso_http::mail::deliver(state.clone(), smtp));

@@ -188,7 +188,10 @@ impl Browser {
     }
 
     pub async fn quit(self) -> Result<()> {
-        self.call(reqwest::Method::DELETE, "", None).await.map(|_| ())
+        self.call(reqwest::Method::DELETE, "", None).await?;
+        // The profile is this browser's alone; a test run starts hundreds.
+        let _ = tokio::fs::remove_dir_all(&self._profile).await;
+        Ok(())
     }
 }
 

@@ -4,16 +4,16 @@
 
 use crate::api::json_bytes;
 use crate::auth::{self, cookie, session_cookie, token_hash};
+use crate::client::ClientAddr;
 use crate::error::{ApiError, ApiResult, AppError};
 use crate::form::ApiJson;
 use crate::openapi::Csrf;
 use crate::state::AppState;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use chrono::Utc;
-use std::net::SocketAddr;
 use tinhso_api::dossiers::{DocumentItem, DocumentPage, NotificationItem, NotificationPage, StoredFileAnswer};
 use tinhso_api::session::{AccountBrief, LoginAnswer, LoginInput};
 use tinhso_api::ErrorBody;
@@ -48,29 +48,22 @@ impl FromRequestParts<AppState> for ApiUser {
     responses((status = 200, body = LoginAnswer), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     ApiJson(input): ApiJson<LoginInput>,
 ) -> ApiResult<Response> {
     let login = Login::parse("login", &input.login).map_err(|e| AppError::Invalid(vec![e]))?;
-    let (login_key, addr_key) = (format!("login:{}", login.as_str()), format!("addr:{}", addr.ip()));
-    if state.throttle.blocked(&login_key, 5) || state.throttle.blocked(&addr_key, 50) {
-        return Err(AppError::Throttled.into());
-    }
-    let account = state.store.identity.account_by_login(login.as_str()).await?;
-    let hash = account.as_ref().map(|a| a.password_hash.clone()).unwrap_or_else(|| auth::DUMMY_HASH.to_owned());
-    let password = input.password;
-    let ok = auth::verify_password_bounded(hash, password).await?;
-    let Some(account) = account.filter(|a| ok && !a.disabled) else {
-        state.throttle.fail(&login_key);
-        state.throttle.fail(&addr_key);
-        return Err(AppError::bad_request(
-            "login_failed",
-            "Số điện thoại, thư điện tử hoặc mật khẩu không đúng",
-            "Wrong login or password",
-        )
-        .into());
+    let account = match auth::check_login(&state, client, login.as_str(), input.password).await? {
+        Ok(account) => account,
+        Err(auth::LoginRefused::Wait(retry_after)) => return Err(AppError::Throttled { retry_after }.into()),
+        Err(auth::LoginRefused::Wrong) => {
+            return Err(AppError::bad_request(
+                "login_failed",
+                "Số điện thoại, thư điện tử hoặc mật khẩu không đúng",
+                "Wrong login or password",
+            )
+            .into())
+        }
     };
-    state.throttle.clear(&login_key);
     let token = auth::start_session(&state, &account).await?;
     let session =
         state.store.identity.session(&token_hash(&token), Utc::now()).await?.ok_or(AppError::Unauthenticated)?.0;

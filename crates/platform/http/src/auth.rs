@@ -13,11 +13,9 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use chrono::{Duration, Utc};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::Instant;
+use tinhso_kernel::guard::{Rule, Verdict};
 use tinhso_policy::{decide, Action, Actor, Decision};
-use tinhso_store::{Account, Session};
+use tinhso_store::{Account, GuardKey, Session};
 
 pub const SESSION_DAYS: i64 = 7;
 
@@ -79,8 +77,9 @@ pub async fn hash_password_bounded(password: String) -> Result<String, AppError>
     with_hashing_permit(move || hash_password(&password)).await?
 }
 
-/// A hash of a password nobody has, verified when the login is unknown so that the answer
-/// takes as long as for a real account.
+/// A hash of a password nobody has, verified when the login is unknown (or has no password)
+/// so that the answer takes as long as for a real account. A real argon2id hash with the
+/// default parameters, so its verification costs the same (tested).
 pub static DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0V0i2Iqt7D3I3w5pWJ6d0S1z6kYJjvC8s3M0l0J8Jm8";
 
@@ -88,40 +87,60 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Counts failed logins per key (login name, client address) in a sliding window.
-#[derive(Default)]
-pub struct Throttle {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+/// A guard key: the SHA-256 of what is limited, so the database holds no logins or addresses.
+pub fn guard_key(kind: &str, parts: &[&str]) -> GuardKey {
+    let mut h = Sha256::new();
+    h.update(kind.as_bytes());
+    for p in parts {
+        h.update([0u8]);
+        h.update(p.as_bytes());
+    }
+    h.finalize().into()
 }
 
-impl Throttle {
-    pub const WINDOW_SECS: u64 = 15 * 60;
+/// Why a login did not go through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginRefused {
+    /// Too many recent failures: not before this many seconds.
+    Wait(i64),
+    /// Unknown login, wrong password, disabled account, or an account with no password yet:
+    /// one answer for all, so none can be told apart.
+    Wrong,
+}
 
-    /// Whether `key` is locked out (`limit` failures inside the window).
-    pub fn blocked(&self, key: &str, limit: u32) -> bool {
-        let Ok(map) = self.failures.lock() else {
-            return true;
-        };
-        map.get(key).is_some_and(|(n, since)| *n >= limit && since.elapsed().as_secs() < Self::WINDOW_SECS)
+/// A login as every login path checks it. The attempt is counted before the password is
+/// checked (per login at this address, per login, per address), so a burst of concurrent
+/// guesses cannot outrun the limit; only the address that guesses waits long, the owner
+/// elsewhere at most a minute. Unknown logins and accounts without a password (made at the
+/// desk, not yet claimed) verify the dummy hash: every refusal costs the same time.
+pub async fn check_login(
+    state: &AppState,
+    client: std::net::IpAddr,
+    login: &str,
+    password: String,
+) -> Result<Result<Account, LoginRefused>, AppError> {
+    let now = chrono::Utc::now();
+    let address = client.to_string();
+    let at_address = guard_key("login-at", &[login, &address]);
+    let anywhere = guard_key("login", &[login]);
+    let from = guard_key("address", &[&address]);
+    let keys = [(at_address, Rule::LOGIN_AT_ADDRESS), (anywhere, Rule::LOGIN), (from, Rule::ADDRESS)];
+    if let Verdict::Wait(s) = state.store.guard.guard_attempt(&keys, now).await? {
+        return Ok(Err(LoginRefused::Wait(s)));
     }
-
-    pub fn fail(&self, key: &str) {
-        if let Ok(mut map) = self.failures.lock() {
-            if map.len() > 100_000 {
-                map.retain(|_, (_, since)| since.elapsed().as_secs() < Self::WINDOW_SECS);
-            }
-            let e = map.entry(key.to_owned()).or_insert((0, Instant::now()));
-            if e.1.elapsed().as_secs() >= Self::WINDOW_SECS {
-                *e = (0, Instant::now());
-            }
-            e.0 += 1;
+    let account = state.store.identity.account_by_login(login).await?;
+    let hash = account
+        .as_ref()
+        .map(|a| a.password_hash.clone())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| DUMMY_HASH.to_owned());
+    let ok = verify_password_bounded(hash, password).await?;
+    match account.filter(|a| ok && !a.disabled && !a.password_hash.is_empty()) {
+        Some(a) => {
+            state.store.guard.guard_settle(&[at_address, anywhere], &[from], chrono::Utc::now()).await?;
+            Ok(Ok(a))
         }
-    }
-
-    pub fn clear(&self, key: &str) {
-        if let Ok(mut map) = self.failures.lock() {
-            map.remove(key);
-        }
+        None => Ok(Err(LoginRefused::Wrong)),
     }
 }
 

@@ -22,7 +22,10 @@ pub enum AppError {
     #[error("csrf check failed")]
     Csrf,
     #[error("too many attempts")]
-    Throttled,
+    Throttled {
+        /// Seconds until the next attempt is allowed (sent as `Retry-After`).
+        retry_after: i64,
+    },
     #[error("body too large")]
     TooLarge,
     #[error("conflict: {code}")]
@@ -44,7 +47,7 @@ impl AppError {
             Self::Invalid(_) | Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
-            Self::Throttled => StatusCode::TOO_MANY_REQUESTS,
+            Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Conflict { .. } | Self::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
             Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -59,7 +62,7 @@ impl AppError {
             Self::Unauthenticated => "unauthenticated",
             Self::Forbidden => "forbidden",
             Self::Csrf => "csrf_failed",
-            Self::Throttled => "too_many_attempts",
+            Self::Throttled { .. } => "too_many_attempts",
             Self::TooLarge => "body_too_large",
             Self::Store(StoreError::Conflict(_)) => "conflict",
             Self::Store(_) | Self::Internal(_) => "internal_error",
@@ -87,10 +90,14 @@ impl AppError {
                 "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và gửi lại.",
                 "The form expired or is not valid. Reload the page and send it again.",
             ),
-            Self::Throttled => pick(
-                "Bạn đã thử quá nhiều lần. Vui lòng thử lại sau 15 phút.",
-                "Too many attempts. Please try again in 15 minutes.",
-            ),
+            Self::Throttled { retry_after } => {
+                let (vi_wait, en_wait) = wait_words(*retry_after);
+                if vi {
+                    format!("Bạn đã thử quá nhiều lần. Vui lòng thử lại sau {vi_wait}.")
+                } else {
+                    format!("Too many attempts. Please try again in {en_wait}.")
+                }
+            }
             Self::TooLarge => pick("Dữ liệu gửi lên quá lớn.", "The request body is too large."),
             Self::Store(StoreError::Conflict(_)) => pick("Dữ liệu đã tồn tại.", "The record already exists."),
             Self::Store(_) | Self::Internal(_) => pick(
@@ -116,6 +123,26 @@ impl<E: Into<AppError>> From<E> for ApiError {
     }
 }
 
+/// A wait in words: "45 giây", "3 phút".
+fn wait_words(secs: i64) -> (String, String) {
+    if secs < 60 {
+        (format!("{secs} giây"), format!("{secs} seconds"))
+    } else {
+        let m = (secs + 59) / 60;
+        (format!("{m} phút"), format!("{m} minutes"))
+    }
+}
+
+/// `Retry-After` on a 429.
+fn with_retry_after(e: &AppError, mut resp: Response) -> Response {
+    if let AppError::Throttled { retry_after } = e {
+        if let Ok(v) = axum::http::HeaderValue::from_str(&(*retry_after).max(1).to_string()) {
+            resp.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        }
+    }
+    resp
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.0.log();
@@ -127,7 +154,7 @@ impl IntoResponse for ApiError {
                 _ => None,
             },
         };
-        (self.0.status(), axum::Json(body)).into_response()
+        with_retry_after(&self.0, (self.0.status(), axum::Json(body)).into_response())
     }
 }
 
@@ -144,7 +171,7 @@ impl IntoResponse for PageError {
             return axum::response::Redirect::to("/dang-nhap").into_response();
         }
         let page = crate::views::ErrorPage::new(self.locale, &self.error);
-        (self.error.status(), crate::views::render(&page)).into_response()
+        with_retry_after(&self.error, (self.error.status(), crate::views::render(&page)).into_response())
     }
 }
 

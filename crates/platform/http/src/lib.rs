@@ -14,6 +14,7 @@ pub mod api_session;
 pub mod auth;
 pub mod charts;
 pub mod choices;
+pub mod client;
 pub mod error;
 pub mod export;
 pub mod files;

@@ -1,7 +1,6 @@
 //! Shared state: the store, plus the read models kept in memory (catalogue index,
 //! calendar, province) that pages and the API read without touching the database.
 
-use crate::auth::Throttle;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use tinhso_catalogue::procedure::Procedure;
@@ -23,6 +22,8 @@ pub struct WebConfig {
     pub ioc_weights: Arc<tinhso_ioc::index::Weights>,
     /// The database holds the demo accounts, whose password is published: said in `/healthz`.
     pub demo: bool,
+    /// Reverse proxies whose forwarding headers name the client (`--trusted-proxy`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 #[derive(Clone)]
@@ -35,7 +36,6 @@ pub struct AppState {
     agency_names: Arc<HashMap<String, String>>,
     catalogue: Arc<RwLock<Arc<SearchIndex>>>,
     calendar: Arc<RwLock<Arc<WorkingCalendar>>>,
-    pub throttle: Arc<Throttle>,
     pub files: crate::files::FileStore,
     sessions: Arc<std::sync::Mutex<SessionCache>>,
 }
@@ -75,7 +75,6 @@ impl AppState {
                 procedures.into_iter().map(Arc::new).collect(),
             )))),
             calendar: Arc::new(RwLock::new(Arc::new(calendar))),
-            throttle: Arc::new(Throttle::default()),
             files,
             sessions: Arc::new(std::sync::Mutex::new(HashMap::new())),
         })

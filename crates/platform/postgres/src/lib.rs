@@ -8,6 +8,7 @@
 //! ioc cores only for the one Rust step of the frozen pre-module migration sequence.
 
 mod alerts;
+mod guard;
 pub mod ledger;
 pub mod migrate;
 pub mod outbox;

@@ -26,8 +26,8 @@ macro_rules! piece {
 
 /// The platform pieces' tables on this engine, in the order they depend on each other. The
 /// composition root lists them before the modules'.
-pub const PLATFORM: [Migrations; 5] =
-    [piece!("province"), piece!("identity"), piece!("files"), piece!("notify"), piece!("ledger")];
+pub const PLATFORM: [Migrations; 6] =
+    [piece!("province"), piece!("identity"), piece!("files"), piece!("notify"), piece!("ledger"), piece!("guard")];
 
 pub fn run(conn: &mut Connection, modules: &[Migrations]) -> Result<()> {
     for m in modules {

@@ -6,6 +6,7 @@ use crate::*;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::sync::Arc;
+use tinhso_kernel::guard::{Rule, Verdict};
 
 /// Which backend answers, and whether it does.
 #[async_trait]
@@ -193,9 +194,38 @@ pub trait IocStore: Send + Sync + 'static {
 /// The platform's ports one engine implements: what the composition root splits into
 /// [`Stores`], with the modules' ports from their own store crates. Nothing above the engines
 /// names this trait's methods through it: each module holds only the ports it uses.
-pub trait Platform: Health + ProvinceStore + IdentityStore + LedgerStore + NotifyStore + DocumentStore {}
+/// Abuse limits (platform: guard), kept in the database so that every server sees the same
+/// tallies. Keys are SHA-256 digests of what is limited (a login at an address, an address),
+/// never the logins or addresses themselves; the rule is `tinhso_kernel::guard`.
+#[async_trait]
+pub trait GuardStore: Send + Sync + 'static {
+    /// The verdict on an attempt under `key` now, without counting it.
+    async fn guard_check(&self, key: &GuardKey, now: DateTime<Utc>) -> Result<Verdict>;
+    /// Counts an attempt under every key at once, before its outcome is known: `Go` only when
+    /// all of them allow it now (each then counts it as a failure until settled), else the
+    /// longest wait and nothing counted. Concurrent attempts are serialised per key.
+    async fn guard_attempt(&self, keys: &[(GuardKey, Rule)], now: DateTime<Utc>) -> Result<Verdict>;
+    /// Records one failure under `key` (lookups count only what found nothing).
+    async fn guard_fail(&self, key: &GuardKey, rule: Rule, now: DateTime<Utc>) -> Result<()>;
+    /// An attempt counted beforehand succeeded: `clear` forgets those keys' tallies, `forgive`
+    /// uncounts the one attempt.
+    async fn guard_settle(&self, clear: &[GuardKey], forgive: &[GuardKey], now: DateTime<Utc>) -> Result<()>;
+    /// Forgets tallies untouched since `before`; returns how many.
+    async fn guard_sweep(&self, before: DateTime<Utc>) -> Result<u64>;
+}
 
-impl<T> Platform for T where T: Health + ProvinceStore + IdentityStore + LedgerStore + NotifyStore + DocumentStore {}
+/// A guard tally's key: the SHA-256 of what is limited.
+pub type GuardKey = [u8; 32];
+
+pub trait Platform:
+    Health + ProvinceStore + IdentityStore + LedgerStore + NotifyStore + DocumentStore + GuardStore
+{
+}
+
+impl<T> Platform for T where
+    T: Health + ProvinceStore + IdentityStore + LedgerStore + NotifyStore + DocumentStore + GuardStore
+{
+}
 
 /// The modules' ports, each from its module's store crate on the same engine.
 pub struct ModulePorts {
@@ -217,6 +247,7 @@ pub struct Stores {
     pub notify: Arc<dyn NotifyStore>,
     pub documents: Arc<dyn DocumentStore>,
     pub ioc: Arc<dyn IocStore>,
+    pub guard: Arc<dyn GuardStore>,
 }
 
 impl Stores {
@@ -228,6 +259,7 @@ impl Stores {
             identity: platform.clone(),
             ledger: platform.clone(),
             notify: platform.clone(),
+            guard: platform.clone(),
             documents: platform,
             catalogue: modules.catalogue,
             dossiers: modules.dossiers,

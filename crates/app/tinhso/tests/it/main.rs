@@ -36,6 +36,7 @@ macro_rules! on_both_backends_with_demo {
     };
 }
 
+mod abuse;
 mod browser;
 mod cli;
 mod contract;

@@ -217,19 +217,26 @@ async fn story(s: TestServer) {
     let (st, _) = page(&citizen, &format!("{}/quan-tri/thu-tuc/moi", s.url)).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "a citizen cannot edit the catalogue");
 
-    // Login throttling: five wrong passwords lock the login, even for the right one.
+    // Login throttling: after three free wrong passwords each one makes the next wait longer,
+    // and while a wait runs even the right password is refused (429 with Retry-After).
     let t = s.client();
     let (_, form) = page(&t, &format!("{}/dang-nhap", s.url)).await;
     let token = csrf(&form);
-    for _ in 0..5 {
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
         let r = t
             .post(format!("{}/dang-nhap", s.url))
             .form(&[("csrf", token.as_str()), ("login", "lanhdao@tinhso.local"), ("password", "wrong password!")])
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        statuses.push(r.status());
+        if r.status() == StatusCode::TOO_MANY_REQUESTS {
+            break;
+        }
     }
+    assert_eq!(statuses[..3], [StatusCode::UNAUTHORIZED; 3], "three free tries");
+    assert_eq!(statuses.last(), Some(&StatusCode::TOO_MANY_REQUESTS), "then a wait: {statuses:?}");
     let r = t
         .post(format!("{}/dang-nhap", s.url))
         .form(&[("csrf", token.as_str()), ("login", "lanhdao@tinhso.local"), ("password", "TuyenQuang-demo-2025")])
@@ -237,6 +244,8 @@ async fn story(s: TestServer) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers().contains_key("retry-after"));
+    assert!(r.text().await.unwrap().contains("Vui lòng thử lại sau"), "said in words");
 
     // A province admin edits the catalogue; invalid input changes nothing.
     let admin = login(&s, "quantri@tinhso.local", "TuyenQuang-demo-2025").await;

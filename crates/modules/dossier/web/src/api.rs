@@ -5,11 +5,10 @@
 use crate::json as dossier_json;
 use crate::service::{self as dossiers, SubmitInput};
 use crate::DossierCode;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
-use std::net::SocketAddr;
 use tinhso_api::dossiers::{
     AttachedFileItem, AttachedFilePage, DossierPage, DossierView, EventItem, EventPage, ListQuery, LookupAnswer,
     LookupInput,
@@ -18,6 +17,7 @@ use tinhso_api::ErrorBody;
 use tinhso_dossier::{Command, Dossier, DossierState};
 use tinhso_http::api::json_bytes;
 use tinhso_http::api_session::ApiUser;
+use tinhso_http::client::ClientAddr;
 use tinhso_http::error::{ApiResult, AppError};
 use tinhso_http::form::{ApiJson, ApiQuery};
 use tinhso_http::openapi::Csrf;
@@ -138,28 +138,18 @@ pub async fn act(
 
 /// Public lookup by code and phone, no login: where the dossier stands, what is expected of the
 /// applicant, the due date and where the result is handed over; nothing more personal. The
-/// phone travels in the body. Rate-limited per address.
+/// phone travels in the body. Lookups that find nothing are limited per address (429 with
+/// `Retry-After`).
 #[utoipa::path(post, path = "/api/v1/lookup", tag = "dossiers", request_body = LookupInput,
     responses((status = 200, body = LookupAnswer), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 429, body = ErrorBody)))]
 pub async fn lookup(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     ApiJson(q): ApiJson<LookupInput>,
 ) -> ApiResult<Response> {
-    let key = format!("lookup:{}", addr.ip());
-    if state.throttle.blocked(&key, 30) {
-        return Err(AppError::Throttled.into());
-    }
-    state.throttle.fail(&key);
     let phone = tinhso_kernel::ids::Phone::parse("phone", &q.phone).map_err(|e| AppError::Invalid(vec![e]))?;
-    let rec = state
-        .store
-        .dossiers
-        .dossier(&dossiers::code_of(&q.code)?)
-        .await?
-        .filter(|r| r.applicant_phone.as_ref() == Some(&phone));
-    let rec = rec.ok_or(AppError::NotFound)?;
+    let rec = dossiers::look_up(&state, client, &q.code, &phone).await?.ok_or(AppError::NotFound)?;
     let d = rec.dossier;
     let (status, next_step) = tinhso_dossier::notice::for_applicant(d.state);
     let collect_at = dossiers::collect_at(&state, &d);

@@ -264,6 +264,31 @@ async fn submit_or_check(
     }
 }
 
+/// The public lookup, as the page and the API do it: the dossier with this code whose applicant
+/// gave this phone, if any. Lookups that find nothing count against the asking address (a
+/// person mistyping twice is not slowed; someone probing codes soon waits, then longer);
+/// lookups that find their dossier never count.
+pub async fn look_up(
+    state: &AppState,
+    client: std::net::IpAddr,
+    code: &str,
+    phone: &tinhso_kernel::ids::Phone,
+) -> Result<Option<tinhso_store::DossierRecord>, AppError> {
+    let key = tinhso_http::auth::guard_key("lookup-miss", &[&client.to_string()]);
+    let now = Utc::now();
+    if let tinhso_kernel::guard::Verdict::Wait(retry_after) = state.store.guard.guard_check(&key, now).await? {
+        return Err(AppError::Throttled { retry_after });
+    }
+    let found = match DossierCode::parse("code", code.trim()) {
+        Ok(c) => state.store.dossiers.dossier(&c).await?.filter(|r| r.applicant_phone.as_ref() == Some(phone)),
+        Err(_) => None,
+    };
+    if found.is_none() {
+        state.store.guard.guard_fail(&key, tinhso_kernel::guard::Rule::LOOKUP_MISSES, now).await?;
+    }
+    Ok(found)
+}
+
 /// Where the applicant collects the result of `d`, once there is one: its receiving desk. What
 /// the public lookup tells, on the page and over the API.
 pub fn collect_at<'a>(state: &'a AppState, d: &'a Dossier) -> Option<&'a str> {

@@ -1,24 +1,21 @@
 //! Log in, log out, create a citizen account, see one's account.
 
 use super::{page_err, PageResult};
-use crate::auth::{self, Viewer};
+use crate::auth::{self, LoginRefused, Viewer};
+use crate::client::ClientAddr;
 use crate::error::AppError;
 use crate::form::{FormData, PageQuery};
 use crate::state::AppState;
 use crate::views::{render, AccountPage, Layout, LoginPage, RegisterPage};
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use std::net::SocketAddr;
 use tinhso_kernel::error::Errors;
 use tinhso_kernel::ids::{Login, PersonalId};
 use tinhso_kernel::{password, text, FieldError};
 use tinhso_policy::Role;
 use tinhso_store::{NewAccount, StoreError};
-
-const LOGIN_LIMIT: u32 = 5;
-const ADDRESS_LIMIT: u32 = 50;
 
 fn with_cookie(mut resp: Response, cookie: &str) -> Response {
     if let Ok(v) = HeaderValue::from_str(cookie) {
@@ -80,7 +77,7 @@ pub async fn login_form(
 
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     viewer: Viewer,
     form: FormData,
 ) -> PageResult {
@@ -90,21 +87,12 @@ pub async fn login(
     let next = safe_next(&form.text("tiep")).unwrap_or_default().to_owned();
     let raw_login = form.text("login");
     let password = form.get("password").unwrap_or_default().to_owned();
-    let login = Login::parse("login", &raw_login);
-    let login_key = format!("login:{}", login.as_ref().map(|l| l.as_str().to_owned()).unwrap_or(raw_login.clone()));
-    let addr_key = format!("addr:{}", addr.ip());
-    if state.throttle.blocked(&login_key, LOGIN_LIMIT) || state.throttle.blocked(&addr_key, ADDRESS_LIMIT) {
-        return Err(err(AppError::Throttled));
-    }
-    let account = match &login {
-        Ok(l) => state.store.identity.account_by_login(l.as_str()).await.map_err(|e| err(e.into()))?,
-        Err(_) => None,
-    };
-    let hash = account.as_ref().map(|a| a.password_hash.clone()).unwrap_or_else(|| auth::DUMMY_HASH.to_owned());
-    let ok = auth::verify_password_bounded(hash, password).await.map_err(&err)?;
-    match account.filter(|a| ok && !a.disabled) {
-        Some(account) => {
-            state.throttle.clear(&login_key);
+    // An unparseable login is checked (and counted) as typed, so it answers like any other.
+    let login = Login::parse("login", &raw_login).map(|l| l.as_str().to_owned()).unwrap_or(raw_login.clone());
+    let checked = auth::check_login(&state, client, &login, password).await.map_err(&err)?;
+    match checked {
+        Err(LoginRefused::Wait(retry_after)) => Err(err(AppError::Throttled { retry_after })),
+        Ok(account) => {
             let token = auth::start_session(&state, &account).await.map_err(&err)?;
             let target = match account.role {
                 _ if !next.is_empty() => next.as_str(),
@@ -117,9 +105,7 @@ pub async fn login(
                 &auth::set_session_cookie(&token, state.config.secure_cookies),
             ))
         }
-        None => {
-            state.throttle.fail(&login_key);
-            state.throttle.fail(&addr_key);
+        Err(LoginRefused::Wrong) => {
             let e = FieldError::new(
                 "login",
                 "login_failed",

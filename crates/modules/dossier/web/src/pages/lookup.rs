@@ -5,12 +5,11 @@
 use crate::service as dossiers;
 use crate::views::summary;
 use askama::Template;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use std::net::SocketAddr;
 use tinhso_http::auth::Viewer;
-use tinhso_http::error::AppError;
+use tinhso_http::client::ClientAddr;
 use tinhso_http::form::{FormData, PageQuery};
 use tinhso_http::pages::{page_err, PageResult};
 use tinhso_http::state::AppState;
@@ -67,7 +66,7 @@ pub async fn lookup_form(
 pub async fn lookup(
     State(state): State<AppState>,
     viewer: Viewer,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     form: FormData,
 ) -> PageResult {
     let err = page_err(&viewer);
@@ -84,19 +83,11 @@ pub async fn lookup(
         errors.push(FieldError::new("sdt", "required", "Nhập số điện thoại đã khai khi nộp hồ sơ", "Enter the phone"));
     }
     if errors.is_empty() {
-        let key = format!("lookup:{}", addr.ip());
-        if state.throttle.blocked(&key, 30) {
-            return Err(err(AppError::Throttled));
-        }
-        state.throttle.fail(&key);
         match tinhso_kernel::ids::Phone::parse("sdt", &phone) {
             Err(e) => errors.push(e),
             Ok(p) => {
-                let rec = match dossiers::code_of(&code) {
-                    Ok(c) => state.store.dossiers.dossier(&c).await.map_err(|e| err(e.into()))?,
-                    Err(_) => None,
-                };
-                match rec.filter(|r| r.applicant_phone.as_ref() == Some(&p)) {
+                let rec = dossiers::look_up(&state, client, &code, &p).await.map_err(&err)?;
+                match rec {
                     Some(r) => {
                         let d = &r.dossier;
                         let s = summary(&state, d);

@@ -1,0 +1,161 @@
+//! Abuse limits under concurrent bursts, as an attacker would try them: attempts counted
+//! before the password is checked, shared by every server through the database, keyed on the
+//! client's address (forwarding headers read only behind a trusted proxy), slowing the guesser
+//! without locking the owner out; lookups limited by what they fail to find; every 429 with
+//! `Retry-After`.
+
+use crate::dossier::PASSWORD;
+use reqwest::StatusCode;
+use serde_json::json;
+use tinhso_testkit::server::{fresh_data_dir, fresh_pg_database};
+use tinhso_testkit::{Backend, TestServer};
+
+const CITIZEN: &str = "0912345678";
+
+type Answer = (StatusCode, Option<String>);
+
+/// Runs the requests at once (each on its own task, as separate clients would) and waits for all.
+async fn at_once(requests: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = Answer> + Send>>>) -> Vec<Answer> {
+    let tasks: Vec<_> = requests.into_iter().map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
+/// `n` logins at once from `address` with `password`, to the servers in turn.
+async fn guesses(urls: &[&str], n: usize, address: impl Fn(usize) -> String, password: &str) -> Vec<Answer> {
+    at_once(
+        (0..n)
+            .map(|i| {
+                let (url, address, password) = (urls[i % urls.len()].to_owned(), address(i), password.to_owned());
+                Box::pin(async move { login(&url, &address, &password).await }) as _
+            })
+            .collect(),
+    )
+    .await
+}
+
+/// One API login from `address` (sent as X-Forwarded-For); the status and Retry-After.
+async fn login(url: &str, address: &str, password: &str) -> Answer {
+    let r = reqwest::Client::new()
+        .post(format!("{url}/api/v1/session"))
+        .header("x-forwarded-for", address)
+        .json(&json!({ "login": CITIZEN, "password": password }))
+        .send()
+        .await
+        .unwrap();
+    let retry = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+    (r.status(), retry)
+}
+
+/// Of a burst of answers: how many had the password checked (not 429); every 429 says when
+/// to come back.
+fn checked(answers: &[Answer]) -> usize {
+    for (st, retry) in answers {
+        if *st == StatusCode::TOO_MANY_REQUESTS {
+            assert!(
+                retry.as_deref().is_some_and(|s| s.parse::<u64>().is_ok_and(|n| n >= 1)),
+                "429 without Retry-After"
+            );
+        }
+    }
+    answers.iter().filter(|(st, _)| *st != StatusCode::TOO_MANY_REQUESTS).count()
+}
+
+async fn behind_proxy(backend: Backend, database: Option<String>) -> TestServer {
+    let args = ["--trusted-proxy", "127.0.0.1/32"];
+    TestServer::start_on(backend, crate::bin(), fresh_data_dir().unwrap(), database, &args).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_burst_of_guesses_is_checked_a_few_times_and_the_owner_still_logs_in() {
+    let s = behind_proxy(Backend::Sqlite, None).await;
+    let attacker = "203.0.113.9";
+    let burst = guesses(&[&s.url], 200, |_| attacker.to_owned(), "doan-mo-mat-khau").await;
+    let n = checked(&burst);
+    assert!(n <= 5, "{n} of 200 concurrent guesses were checked");
+    // The right password at the end of a burst does not get in from the guessing address...
+    let mut burst = guesses(&[&s.url], 39, |_| attacker.to_owned(), "sai-roi").await;
+    burst.push(login(&s.url, attacker, PASSWORD).await);
+    assert_eq!(burst.last().unwrap().0, StatusCode::TOO_MANY_REQUESTS);
+    checked(&burst);
+    // ...but the owner, from their own address, is not locked out.
+    assert_eq!(login(&s.url, "198.51.100.7", PASSWORD).await.0, StatusCode::OK);
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn forwarding_headers_are_ignored_unless_the_proxy_is_trusted() {
+    let s = crate::server(Backend::Sqlite).await;
+    // Each guess claims another address: without --trusted-proxy they all count as one.
+    let burst = guesses(&[&s.url], 60, |i| format!("198.18.0.{i}"), "sai").await;
+    let n = checked(&burst);
+    assert!(n <= 5, "{n} of 60 guesses with forged addresses were checked");
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn two_servers_share_the_limits() {
+    let database = fresh_pg_database().await.unwrap();
+    let a = behind_proxy(Backend::Postgres, Some(database.clone())).await;
+    let b = behind_proxy(Backend::Postgres, Some(database)).await;
+    let burst = guesses(&[&a.url, &b.url], 100, |_| "203.0.113.50".to_owned(), "sai").await;
+    let n = checked(&burst);
+    assert!(n <= 5, "{n} of 100 guesses spread over two servers were checked");
+    assert_eq!(login(&b.url, "198.51.100.8", PASSWORD).await.0, StatusCode::OK);
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn lookups_are_limited_by_what_they_fail_to_find() {
+    let s = behind_proxy(Backend::Sqlite, None).await;
+    let citizen = crate::dossier::Caller::login(&s, CITIZEN, PASSWORD).await;
+    let (_, units) = citizen.get("/api/v1/units").await;
+    let commune = units["items"][0]["code"].as_u64().unwrap();
+    let form = crate::dossier::generic_form(commune);
+    let (st, d) =
+        citizen.post("/api/v1/dossiers", json!({ "procedure": crate::dossier::PROVINCIAL, "form": form })).await;
+    assert_eq!(st, StatusCode::CREATED, "{d}");
+    let code = d["code"].as_str().unwrap().to_owned();
+    let lookup = |address: &'static str, code: String| {
+        let url = s.url.clone();
+        async move {
+            let r = reqwest::Client::new()
+                .post(format!("{url}/api/v1/lookup"))
+                .header("x-forwarded-for", address)
+                .json(&json!({ "code": code, "phone": CITIZEN }))
+                .send()
+                .await
+                .unwrap();
+            let retry = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+            (r.status(), retry)
+        }
+    };
+    // A citizen following their dossier many times is never slowed.
+    for _ in 0..40 {
+        assert_eq!(lookup("198.51.100.20", code.clone()).await.0, StatusCode::OK);
+    }
+    // Someone probing codes is, after a few misses; their right guesses do not help them.
+    let probe = |i: u32| code.replace(&code[code.len() - 4..], &format!("{:04}", 9000 + i));
+    let mut answers = Vec::new();
+    for i in 0..15 {
+        answers.push(lookup("203.0.113.77", probe(i)).await);
+    }
+    let found_nothing = answers.iter().filter(|(st, _)| *st == StatusCode::NOT_FOUND).count();
+    assert_eq!(found_nothing, 11, "10 free misses and the one that starts the wait: {answers:?}");
+    assert_eq!(checked(&answers), 11);
+    assert_eq!(lookup("203.0.113.77", code.clone()).await.0, StatusCode::TOO_MANY_REQUESTS);
+    // The page says the same in words.
+    let page = reqwest::Client::new()
+        .post(format!("{}/tra-cuu", s.url))
+        .header("x-forwarded-for", "203.0.113.77")
+        .form(&[("ma", code.as_str()), ("sdt", CITIZEN), ("csrf", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert!(page.status() == StatusCode::FORBIDDEN || page.status() == StatusCode::TOO_MANY_REQUESTS);
+    s.stop().await.unwrap();
+}

@@ -1,0 +1,151 @@
+//! Abuse limits as a pure rule: a few failures pass freely, then each one makes the next
+//! attempt wait longer (doubling up to a ceiling), and a quiet spell forgets them. The
+//! platform's guard store keeps one tally per key (a login at an address, an address) in the
+//! database, so every server sees the same, and applies this rule inside one transaction.
+
+use chrono::{DateTime, Duration, Utc};
+
+/// How a kind of attempt is limited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// Failures that cost nothing.
+    pub free: u32,
+    /// The longest wait one failure can impose, in seconds.
+    pub max_wait_secs: i64,
+    /// Failures are forgotten this long after the last wait ended, in seconds.
+    pub forget_after_secs: i64,
+}
+
+impl Rule {
+    /// One login at one address: 3 free tries, then 1 s, 2 s, 4 s… up to 15 minutes. Only
+    /// that address waits: the owner elsewhere is not locked out.
+    pub const LOGIN_AT_ADDRESS: Rule = Rule { free: 3, max_wait_secs: 15 * 60, forget_after_secs: 15 * 60 };
+    /// One login from any address: slows guessing spread over many addresses, at most a
+    /// minute, so nobody can lock an owner out.
+    pub const LOGIN: Rule = Rule { free: 10, max_wait_secs: 60, forget_after_secs: 15 * 60 };
+    /// One address, whatever it tries (many logins, or lookups that find nothing).
+    pub const ADDRESS: Rule = Rule { free: 30, max_wait_secs: 15 * 60, forget_after_secs: 60 * 60 };
+    /// Public lookups from one address that found nothing (a code and phone that do not match).
+    pub const LOOKUP_MISSES: Rule = Rule { free: 10, max_wait_secs: 15 * 60, forget_after_secs: 60 * 60 };
+}
+
+/// What is stored per key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    pub failures: u32,
+    /// No attempt before this instant.
+    pub wait_until: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Whether an attempt may go ahead now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Go,
+    /// Not before this many seconds (for `Retry-After`).
+    Wait(i64),
+}
+
+/// The verdict on an attempt at `now` given the stored tally (read only).
+pub fn check(tally: Option<&Tally>, now: DateTime<Utc>) -> Verdict {
+    match tally {
+        Some(t) if t.wait_until > now => Verdict::Wait((t.wait_until - now).num_seconds().max(1)),
+        _ => Verdict::Go,
+    }
+}
+
+/// A failure (or an attempt counted before it is known to succeed) at `now`: the tally to
+/// store. The wait it sets applies to the next attempt.
+pub fn fail(tally: Option<&Tally>, now: DateTime<Utc>, rule: Rule) -> Tally {
+    let before = match tally {
+        // Forgotten after a quiet spell counted from the end of the last wait.
+        Some(t) if (now - t.wait_until).num_seconds() < rule.forget_after_secs => t.failures,
+        _ => 0,
+    };
+    let failures = before.saturating_add(1);
+    let over = failures.saturating_sub(rule.free);
+    let wait = if over == 0 { 0 } else { 2i64.saturating_pow(over - 1).min(rule.max_wait_secs) };
+    Tally { failures, wait_until: now + Duration::seconds(wait), updated_at: now }
+}
+
+/// An attempt counted under several tallies at once (a login at an address, the login, the
+/// address): allowed only when every tally allows it, and then counted in each (the new
+/// tallies, in order); else the longest wait in seconds, nothing counted.
+pub fn attempt_all(tallies: &[(Option<Tally>, Rule)], now: DateTime<Utc>) -> Result<Vec<Tally>, i64> {
+    let longest = tallies
+        .iter()
+        .filter_map(|(t, _)| match check(t.as_ref(), now) {
+            Verdict::Wait(s) => Some(s),
+            Verdict::Go => None,
+        })
+        .max();
+    match longest {
+        Some(wait) => Err(wait),
+        None => Ok(tallies.iter().map(|(t, rule)| fail(t.as_ref(), now, *rule)).collect()),
+    }
+}
+
+/// An attempt counted beforehand turned out a success: it no longer counts (the wait it set
+/// stays, so a burst cannot slip through by mixing in successes).
+pub fn forgive(tally: &Tally, now: DateTime<Utc>) -> Tally {
+    Tally { failures: tally.failures.saturating_sub(1), wait_until: tally.wait_until, updated_at: now }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 2, 8, 0, 0).single().unwrap()
+    }
+
+    #[test]
+    fn free_failures_then_doubling_waits_up_to_the_ceiling() {
+        let rule = Rule::LOGIN_AT_ADDRESS;
+        let mut tally = None;
+        let mut waits = Vec::new();
+        let mut now = t0();
+        for _ in 0..16 {
+            assert_eq!(check(tally.as_ref(), now), Verdict::Go);
+            let t = fail(tally.as_ref(), now, rule);
+            waits.push((t.wait_until - now).num_seconds());
+            now = t.wait_until;
+            tally = Some(t);
+        }
+        assert_eq!(waits[..8], [0, 0, 0, 1, 2, 4, 8, 16]);
+        assert_eq!(waits[15], 900, "at most 15 minutes");
+    }
+
+    #[test]
+    fn a_wait_is_told_in_seconds_and_a_quiet_spell_forgets() {
+        let rule = Rule::LOGIN_AT_ADDRESS;
+        let mut t = fail(None, t0(), rule);
+        for _ in 0..4 {
+            t = fail(Some(&t), t0(), rule);
+        }
+        assert_eq!(t.failures, 5);
+        assert_eq!(check(Some(&t), t0()), Verdict::Wait(2));
+        assert_eq!(check(Some(&t), t0() + Duration::seconds(2)), Verdict::Go);
+        let later = t0() + Duration::minutes(20);
+        assert_eq!(fail(Some(&t), later, rule).failures, 1, "forgotten after 15 quiet minutes");
+    }
+
+    #[test]
+    fn an_attempt_waits_for_the_slowest_of_its_tallies() {
+        let now = t0();
+        let blocked = Tally { failures: 9, wait_until: now + Duration::seconds(40), updated_at: now };
+        let tallies = [(None, Rule::LOGIN_AT_ADDRESS), (Some(blocked), Rule::LOGIN)];
+        assert_eq!(attempt_all(&tallies, now), Err(40));
+        let counted = attempt_all(&tallies, now + Duration::seconds(40)).unwrap();
+        assert_eq!(counted.iter().map(|t| t.failures).collect::<Vec<_>>(), [1, 10]);
+    }
+
+    #[test]
+    fn successes_do_not_count_but_keep_the_wait() {
+        let t = fail(None, t0(), Rule::LOOKUP_MISSES);
+        let f = forgive(&t, t0());
+        assert_eq!(f.failures, 0);
+        assert_eq!(forgive(&f, t0()).failures, 0);
+    }
+}

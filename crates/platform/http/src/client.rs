@@ -1,0 +1,107 @@
+//! Who is asking: the client's address, for abuse limits. Behind a reverse proxy every
+//! connection comes from the proxy, so `Forwarded` / `X-Forwarded-For` are read, but only when
+//! the connection comes from a proxy the operator named (`--trusted-proxy <CIDR>`): anyone
+//! else could write those headers to pick a fresh address for every guess.
+
+use crate::state::AppState;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use ipnet::IpNet;
+use std::net::{IpAddr, SocketAddr};
+
+/// The client's address as the abuse limits count it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer =
+            parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1]));
+        Ok(Self(address(peer, &parts.headers, &state.config.trusted_proxies)))
+    }
+}
+
+/// The client's address: the peer, or, when the peer is a trusted proxy, the nearest address
+/// in the forwarding chain that is not a trusted proxy (read right to left, as each proxy
+/// appends what it saw).
+pub fn address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let mut chain: Vec<IpAddr> = headers
+        .get_all("forwarded")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|element| element.split(';').find_map(|pair| pair.trim().strip_prefix("for=")).map(node))
+        .flatten()
+        .collect();
+    if chain.is_empty() {
+        chain = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| node(a.trim()))
+            .collect();
+    }
+    chain.into_iter().rev().find(|ip| !is_trusted(ip)).unwrap_or(peer)
+}
+
+/// One node of a forwarding header: `192.0.2.1`, `"[2001:db8::1]:4711"`, `192.0.2.1:80`.
+fn node(raw: &str) -> Option<IpAddr> {
+    let s = raw.trim().trim_matches('"');
+    if let Some(rest) = s.strip_prefix('[') {
+        return rest.split(']').next()?.parse().ok();
+    }
+    s.parse().ok().or_else(|| s.rsplit_once(':').and_then(|(host, _)| host.parse().ok()))
+}
+
+/// `--trusted-proxy` values: CIDRs (`10.0.0.0/8`) or single addresses.
+pub fn parse_trusted(list: &[String]) -> Result<Vec<IpNet>, String> {
+    list.iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            v.parse::<IpNet>()
+                .or_else(|_| v.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| format!("--trusted-proxy {v}: not an address or CIDR"))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn forwarding_headers_count_only_behind_a_trusted_proxy() {
+        let proxy: IpAddr = "10.0.0.5".parse().unwrap();
+        let trusted = parse_trusted(&["10.0.0.0/8".into()]).unwrap();
+        let h = headers(&[("x-forwarded-for", "203.0.113.9, 10.0.0.7")]);
+        assert_eq!(address(proxy, &h, &trusted), "203.0.113.9".parse::<IpAddr>().unwrap());
+        assert_eq!(address(proxy, &h, &[]), proxy, "no trusted proxy: the header is ignored");
+        let stranger: IpAddr = "198.51.100.1".parse().unwrap();
+        assert_eq!(address(stranger, &h, &trusted), stranger, "a client cannot forge its address");
+        // A spoofed entry on the left does not win over what the proxy appended.
+        let h = headers(&[("x-forwarded-for", "1.2.3.4, 203.0.113.9")]);
+        assert_eq!(address(proxy, &h, &trusted), "203.0.113.9".parse::<IpAddr>().unwrap());
+        let h = headers(&[("forwarded", "for=\"[2001:db8::1]:4711\";proto=https, for=10.0.0.9")]);
+        assert_eq!(address(proxy, &h, &trusted), "2001:db8::1".parse::<IpAddr>().unwrap());
+        assert!(parse_trusted(&["not-a-net".into()]).is_err());
+    }
+}

@@ -1,0 +1,107 @@
+//! `GuardStore` on PostgreSQL: each attempt locks its keys' rows (in key order, so that two
+//! attempts never wait on each other crosswise) for one transaction, so concurrent attempts on
+//! one key, from any server, are counted one after another.
+
+use crate::{map_err, PgStore};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use tinhso_kernel::guard::{self, Rule, Tally, Verdict};
+use tinhso_store::{GuardKey, GuardStore, Result};
+use tokio_postgres::Transaction;
+
+fn tally_of(r: &tokio_postgres::Row) -> Result<Tally> {
+    let failures: i32 = r.get(0);
+    Ok(Tally { failures: u32::try_from(failures).unwrap_or(0), wait_until: r.get(1), updated_at: r.get(2) })
+}
+
+/// The key's tally, its row locked until the transaction ends (created empty if missing).
+async fn locked(tx: &Transaction<'_>, key: &GuardKey) -> Result<Option<Tally>> {
+    tx.execute(
+        "INSERT INTO guard_tally (key, failures, wait_until, updated_at) VALUES ($1, 0, 'epoch', 'epoch')
+         ON CONFLICT (key) DO NOTHING",
+        &[&&key[..]],
+    )
+    .await
+    .map_err(map_err)?;
+    let row = tx
+        .query_one("SELECT failures, wait_until, updated_at FROM guard_tally WHERE key = $1 FOR UPDATE", &[&&key[..]])
+        .await
+        .map_err(map_err)?;
+    // A new row (0 failures, waits ended in 1970) reads as no tally at all.
+    Ok(Some(tally_of(&row)?))
+}
+
+async fn store(tx: &Transaction<'_>, key: &GuardKey, t: &Tally) -> Result<()> {
+    let failures = i32::try_from(t.failures).unwrap_or(i32::MAX);
+    tx.execute(
+        "UPDATE guard_tally SET failures = $2, wait_until = $3, updated_at = $4 WHERE key = $1",
+        &[&&key[..], &failures, &t.wait_until, &t.updated_at],
+    )
+    .await
+    .map_err(map_err)
+    .map(drop)
+}
+
+#[async_trait]
+impl GuardStore for PgStore {
+    async fn guard_check(&self, key: &GuardKey, now: DateTime<Utc>) -> Result<Verdict> {
+        let row = self
+            .client()
+            .await?
+            .query_opt("SELECT failures, wait_until, updated_at FROM guard_tally WHERE key = $1", &[&&key[..]])
+            .await
+            .map_err(map_err)?;
+        let t = row.as_ref().map(tally_of).transpose()?;
+        Ok(guard::check(t.as_ref(), now))
+    }
+
+    async fn guard_attempt(&self, keys: &[(GuardKey, Rule)], now: DateTime<Utc>) -> Result<Verdict> {
+        let mut sorted = keys.to_vec();
+        sorted.sort_by_key(|k| k.0);
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        let mut tallies = Vec::with_capacity(sorted.len());
+        for (k, rule) in &sorted {
+            tallies.push((locked(&tx, k).await?, *rule));
+        }
+        let verdict = match guard::attempt_all(&tallies, now) {
+            Err(wait) => Verdict::Wait(wait),
+            Ok(counted) => {
+                for ((k, _), t) in sorted.iter().zip(&counted) {
+                    store(&tx, k, t).await?;
+                }
+                Verdict::Go
+            }
+        };
+        tx.commit().await.map_err(map_err)?;
+        Ok(verdict)
+    }
+
+    async fn guard_fail(&self, key: &GuardKey, rule: Rule, now: DateTime<Utc>) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        let t = locked(&tx, key).await?;
+        store(&tx, key, &guard::fail(t.as_ref(), now, rule)).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn guard_settle(&self, clear: &[GuardKey], forgive: &[GuardKey], now: DateTime<Utc>) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        for k in clear {
+            tx.execute("DELETE FROM guard_tally WHERE key = $1", &[&&k[..]]).await.map_err(map_err)?;
+        }
+        let mut forgive = forgive.to_vec();
+        forgive.sort();
+        for k in &forgive {
+            if let Some(t) = locked(&tx, k).await? {
+                store(&tx, k, &guard::forgive(&t, now)).await?;
+            }
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn guard_sweep(&self, before: DateTime<Utc>) -> Result<u64> {
+        self.client().await?.execute("DELETE FROM guard_tally WHERE updated_at < $1", &[&before]).await.map_err(map_err)
+    }
+}

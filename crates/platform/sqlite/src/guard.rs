@@ -1,0 +1,85 @@
+//! `GuardStore` on the embedded engine: the tallies read and written in the writer's
+//! transaction, so concurrent attempts on one key are counted one after another.
+
+use crate::{exec, map_err, SqliteStore};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use tinhso_kernel::guard::{self, Rule, Tally, Verdict};
+use tinhso_store::{GuardKey, GuardStore, Result};
+
+fn tally(c: &Connection, key: &GuardKey) -> Result<Option<Tally>> {
+    c.prepare_cached("SELECT failures, wait_until, updated_at FROM guard_tally WHERE key = ?1")
+        .and_then(|mut st| {
+            st.query_row([&key[..]], |r| {
+                Ok(Tally { failures: r.get(0)?, wait_until: r.get(1)?, updated_at: r.get(2)? })
+            })
+            .optional()
+        })
+        .map_err(map_err)
+}
+
+fn store(tx: &Connection, key: &GuardKey, t: &Tally) -> Result<()> {
+    exec(
+        tx,
+        "INSERT INTO guard_tally (key, failures, wait_until, updated_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, wait_until = excluded.wait_until,
+                                         updated_at = excluded.updated_at",
+        params![&key[..], t.failures, t.wait_until, t.updated_at],
+    )
+    .map(drop)
+}
+
+#[async_trait]
+impl GuardStore for SqliteStore {
+    async fn guard_check(&self, key: &GuardKey, now: DateTime<Utc>) -> Result<Verdict> {
+        let key = *key;
+        let t = self.read(move |c| Ok(tally(c, &key))).await??;
+        Ok(guard::check(t.as_ref(), now))
+    }
+
+    async fn guard_attempt(&self, keys: &[(GuardKey, Rule)], now: DateTime<Utc>) -> Result<Verdict> {
+        let keys = keys.to_vec();
+        self.write(move |tx| {
+            let tallies = keys.iter().map(|(k, rule)| Ok((tally(tx, k)?, *rule))).collect::<Result<Vec<_>>>()?;
+            match guard::attempt_all(&tallies, now) {
+                Err(wait) => Ok(Verdict::Wait(wait)),
+                Ok(counted) => {
+                    for ((k, _), t) in keys.iter().zip(&counted) {
+                        store(tx, k, t)?;
+                    }
+                    Ok(Verdict::Go)
+                }
+            }
+        })
+        .await
+    }
+
+    async fn guard_fail(&self, key: &GuardKey, rule: Rule, now: DateTime<Utc>) -> Result<()> {
+        let key = *key;
+        self.write(move |tx| store(tx, &key, &guard::fail(tally(tx, &key)?.as_ref(), now, rule))).await
+    }
+
+    async fn guard_settle(&self, clear: &[GuardKey], forgive: &[GuardKey], now: DateTime<Utc>) -> Result<()> {
+        let (clear, forgive) = (clear.to_vec(), forgive.to_vec());
+        self.write(move |tx| {
+            for k in &clear {
+                exec(tx, "DELETE FROM guard_tally WHERE key = ?1", [&k[..]])?;
+            }
+            for k in &forgive {
+                if let Some(t) = tally(tx, k)? {
+                    store(tx, k, &guard::forgive(&t, now))?;
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn guard_sweep(&self, before: DateTime<Utc>) -> Result<u64> {
+        self.write(move |tx| {
+            exec(tx, "DELETE FROM guard_tally WHERE updated_at < ?1", params![before]).map(|n| n as u64)
+        })
+        .await
+    }
+}
