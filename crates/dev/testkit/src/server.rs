@@ -94,8 +94,23 @@ impl TestServer {
         listen: &str,
         extra: &[&str],
     ) -> Result<Self> {
+        Self::start_with_env(backend, bin, data, database, listen, extra, &[]).await
+    }
+
+    /// The same, with environment variables for the server process (a fault-injecting
+    /// `LD_PRELOAD`, say).
+    pub async fn start_with_env(
+        backend: Backend,
+        bin: &Path,
+        data: PathBuf,
+        database: Option<String>,
+        listen: &str,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Self> {
         let mut cmd = Command::new(bin);
         cmd.arg("serve").arg("--listen").arg(listen).arg("--data").arg(&data).args(extra);
+        cmd.envs(env.iter().copied());
         if let Some(db) = &database {
             cmd.arg("--database").arg(db);
         }
@@ -145,6 +160,15 @@ impl TestServer {
     pub async fn stop(mut self) -> Result<()> {
         self.child.kill().await?;
         Ok(())
+    }
+
+    /// Waits up to `within` for the server to exit by itself; its exit code, or None if it
+    /// is still running.
+    pub async fn exited(&mut self, within: Duration) -> Result<Option<i32>> {
+        match tokio::time::timeout(within, self.child.wait()).await {
+            Ok(status) => Ok(Some(status?.code().unwrap_or(-1))),
+            Err(_) => Ok(None),
+        }
     }
 }
 

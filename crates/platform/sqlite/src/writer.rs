@@ -5,22 +5,26 @@
 //! back and the batch's other jobs run again, each in a savepoint of its own, as does every
 //! later job of that batch. So a failing job undoes only itself, and jobs are `Fn`.
 //!
-//! A write is never acknowledged before its commit is on disk: the connection commits into the
-//! WAL without syncing (`synchronous=NORMAL`), and a second thread fsyncs the WAL and only then
-//! answers every job of the batches that fsync covers (as durable as `synchronous=FULL`). While
-//! one fsync is in flight the writer keeps running newly arrived jobs into the next transaction
-//! and commits it when the fsync is done, so a batch is as large as the disk's latency lets it
-//! grow: its shared pages (table and index tails, counters, the chain head) reach the WAL once
-//! per fsync instead of once per small commit. Readers may see a batch a moment before it is
-//! durable; nothing that depends on it is answered before it is.
+//! Durable before visible: the connection commits with `synchronous=FULL`, so SQLite fsyncs
+//! the WAL frames of a commit *before* it publishes them in the WAL index, where readers find
+//! them. No reader, page, export or API answer can show a batch whose commit is not on disk,
+//! and a code or chain id is never shown and then issued again after a power cut. Jobs that
+//! arrive while a commit is syncing queue up and form the next batch, so a batch is as large
+//! as the disk's latency lets it grow (one fsync for many writes).
 //!
-//! Checkpoints (copying the WAL back into the database file, and its fsync) run on a third
+//! An I/O error (a failed fsync, a full or failing disk) stops the writer and the process:
+//! after a failed fsync the kernel may have dropped the pages, and going on could acknowledge
+//! later writes on top of lost ones. Every job of the failed batch and every later job is
+//! answered with an error first; the operator restarts once the disk is sound, and SQLite
+//! recovers the last durable state from the WAL.
+//!
+//! Checkpoints (copying the WAL back into the database file, and its fsync) run on another
 //! thread, so a commit never waits for one; copying a second of WAL at once also writes each
 //! hot page once rather than once per commit.
 
 use crate::map_err;
 use rusqlite::Connection;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::mpsc::{self, TryRecvError};
 use std::sync::Arc;
 use tinhso_store::{Result, StoreError};
@@ -65,10 +69,9 @@ where
     }
 }
 
-/// What the writer thread is told: a job, that an fsync finished, or to stop.
+/// What the writer thread is told: a job, or to stop.
 enum Msg {
     Job(Box<dyn Job>),
-    Synced,
     Stop,
 }
 
@@ -125,73 +128,50 @@ fn restart_when_long(conn: &Connection) {
     }
 }
 
-/// Committed jobs, waiting for the fsync that makes them durable.
-type Committed = Vec<Box<dyn Job>>;
+/// The exit status of a process whose storage failed (`EX_IOERR`).
+pub const EXIT_STORAGE_FAILED: i32 = 74;
 
-/// Fsyncs the WAL once for every batch committed since the last fsync, answers them, and tells
-/// the writer the disk is free again.
-fn syncs(wal: PathBuf, committed: mpsc::Receiver<Committed>, writer: mpsc::Sender<Msg>) {
-    let mut file = None;
-    while let Ok(mut waiting) = committed.recv() {
-        while let Ok(more) = committed.try_recv() {
-            waiting.extend(more);
-        }
-        match sync_wal(&wal, &mut file) {
-            Ok(()) => waiting.into_iter().for_each(|j| j.answer(None)),
-            Err(e) => {
-                tracing::error!(error = %e, wal = %wal.display(), "fsync of the WAL failed");
-                let e = StoreError::Backend(format!("fsync of the WAL failed: {e}"));
-                waiting.into_iter().for_each(|j| j.answer(Some(&e)));
-            }
-        }
-        let _ = writer.send(Msg::Synced);
-    }
+/// Whether an error means the disk cannot be trusted: I/O, a full disk, a file that vanished.
+fn is_storage_failure(e: &rusqlite::Error) -> bool {
+    use rusqlite::ErrorCode as C;
+    matches!(
+        e.sqlite_error_code(),
+        Some(C::SystemIoFailure | C::DiskFull | C::CannotOpen | C::DatabaseCorrupt | C::NotADatabase | C::ReadOnly)
+    )
 }
 
-/// fdatasync of the WAL file, reopened if SQLite has replaced it since the last call. Runs on
-/// the sync thread, never on the async runtime.
-#[allow(clippy::disallowed_methods)]
-fn sync_wal(path: &Path, file: &mut Option<std::fs::File>) -> std::io::Result<()> {
-    use std::os::unix::fs::MetadataExt;
-    let current = std::fs::metadata(path)?.ino();
-    let open = match file {
-        Some(f) => f.metadata()?.ino() == current,
-        None => false,
-    };
-    if !open {
-        *file = Some(std::fs::File::open(path)?);
-    }
-    match file {
-        Some(f) => f.sync_data(),
-        None => Err(std::io::Error::other("WAL file not open")),
-    }
+/// Stops the process after a storage failure, saying why (nothing more is acknowledged).
+fn storage_failed(e: &dyn std::fmt::Display) -> ! {
+    tracing::error!(error = %e, "the database's storage failed: stopping");
+    eprintln!(
+        "LỖI NGHIÊM TRỌNG: ghi cơ sở dữ liệu thất bại ({e}). Máy chủ dừng để không xác nhận dữ liệu chưa lưu bền; \
+         kiểm tra ổ đĩa rồi khởi động lại. / FATAL: database storage failed ({e}); stopping so that nothing \
+         is acknowledged that is not durable; check the disk, then restart."
+    );
+    std::process::exit(EXIT_STORAGE_FAILED)
 }
 
 impl Writer {
     /// Starts the writer thread on `conn`, the WAL's fsync thread and the checkpoint thread on
     /// `checkpointer`; `db` is the database file.
     pub fn start(conn: Connection, checkpointer: Connection, db: &Path) -> std::io::Result<Self> {
-        // The WAL fsync moves to the sync thread. When the WAL starts over, its file is kept at
-        // the size it reaches before a restart, so that commits overwrite blocks the file already
-        // has: truncating it to less made every commit under load grow the file again, and the
-        // filesystem's block allocation took two fifths of the commit's time (measured).
+        // FULL: each commit's WAL frames are synced before readers can see them. When the WAL
+        // starts over, its file is kept at the size it reaches before a restart, so that
+        // commits overwrite blocks the file already has: truncating it to less made every
+        // commit under load grow the file again, and the filesystem's block allocation took two
+        // fifths of the commit's time (measured).
         conn.execute_batch(&format!(
-            "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {WAL_KEPT_BYTES};"
+            "PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {WAL_KEPT_BYTES};"
         ))
         .map_err(std::io::Error::other)?;
-        let mut wal = db.as_os_str().to_owned();
-        wal.push("-wal");
-        let wal = PathBuf::from(wal);
+        let _ = db;
         let alive = Arc::new(());
         let watch = Arc::downgrade(&alive);
         std::thread::Builder::new().name("sqlite-checkpoint".into()).spawn(move || checkpoints(checkpointer, watch))?;
         let (messages, inbox) = mpsc::channel::<Msg>();
-        let (to_sync, committed) = mpsc::channel::<Committed>();
-        let synced = messages.clone();
-        std::thread::Builder::new().name("sqlite-sync".into()).spawn(move || syncs(wal, committed, synced))?;
         std::thread::Builder::new().name("sqlite-writer".into()).spawn(move || {
             let _alive = alive;
-            writes(conn, inbox, to_sync);
+            writes(conn, inbox);
         })?;
         Ok(Self { messages })
     }
@@ -210,49 +190,31 @@ impl Writer {
     }
 }
 
-/// The writer thread: batches jobs into transactions, one commit per fsync the disk can do.
-fn writes(mut conn: Connection, inbox: mpsc::Receiver<Msg>, to_sync: mpsc::Sender<Committed>) {
+/// The writer thread: batches jobs into transactions, one commit (and fsync) per batch; the
+/// jobs that arrive during a commit make the next batch.
+fn writes(mut conn: Connection, inbox: mpsc::Receiver<Msg>) {
     conn.wal_hook(Some(note_wal_frames));
-    // Whether a committed batch is still waiting for its fsync.
-    let mut syncing = false;
     loop {
         let first = match inbox.recv() {
             Ok(Msg::Job(j)) => j,
-            Ok(Msg::Synced) => {
-                syncing = false;
-                continue;
-            }
             Ok(Msg::Stop) | Err(_) => return,
         };
         let mut batch = Batch::begin(&mut conn);
         batch.run(first);
         let mut stop = false;
-        // While the last commit is syncing, every job that arrives joins this batch.
         while batch.done.len() < MAX_BATCH {
-            let msg = if syncing {
-                inbox.recv().ok()
-            } else {
-                match inbox.try_recv() {
-                    Ok(m) => Some(m),
-                    Err(TryRecvError::Empty) => break,
-                    Err(TryRecvError::Disconnected) => None,
-                }
-            };
-            match msg {
-                Some(Msg::Job(j)) => batch.run(j),
-                Some(Msg::Synced) => syncing = false,
-                Some(Msg::Stop) | None => {
+            match inbox.try_recv() {
+                Ok(Msg::Job(j)) => batch.run(j),
+                Err(TryRecvError::Empty) => break,
+                Ok(Msg::Stop) | Err(TryRecvError::Disconnected) => {
                     stop = true;
                     break;
                 }
             }
         }
+        // Durable (FULL) and only then visible: answered at once.
         if let Some(jobs) = batch.commit() {
-            if let Err(mpsc::SendError(jobs)) = to_sync.send(jobs) {
-                let e = StoreError::Backend("the WAL sync thread has stopped".into());
-                jobs.into_iter().for_each(|j| j.answer(Some(&e)));
-            }
-            syncing = true;
+            jobs.into_iter().for_each(|j| j.answer(None));
         }
         restart_when_long(&conn);
         if stop {
@@ -274,7 +236,10 @@ struct Batch<'c> {
 
 impl<'c> Batch<'c> {
     fn begin(conn: &'c mut Connection) -> Self {
-        let broken = conn.execute_batch("BEGIN IMMEDIATE").map_err(map_err).err();
+        let broken = match conn.execute_batch("BEGIN IMMEDIATE") {
+            Err(e) if is_storage_failure(&e) => storage_failed(&e),
+            r => r.map_err(map_err).err(),
+        };
         Self { conn, done: Vec::new(), careful: false, broken }
     }
 
@@ -320,19 +285,24 @@ impl<'c> Batch<'c> {
         }
     }
 
-    /// Commits; returns the jobs to answer once the commit is durable (none if the batch
-    /// failed, whose jobs are answered at once).
-    fn commit(self) -> Option<Committed> {
+    /// Commits; returns the jobs to answer, their commit durable (none if the batch failed,
+    /// whose jobs are answered at once). A storage failure answers them and stops the process.
+    fn commit(self) -> Option<Vec<Box<dyn Job>>> {
         let Batch { conn, done, broken, .. } = self;
         if let Some(e) = broken {
             done.into_iter().for_each(|j| j.answer(Some(&e)));
             return None;
         }
-        match conn.execute_batch("COMMIT").map_err(map_err) {
+        match conn.execute_batch("COMMIT") {
             Ok(()) => Some(done),
             Err(e) => {
+                let (fatal, said) = (is_storage_failure(&e), e.to_string());
                 let _ = conn.execute_batch("ROLLBACK");
-                done.into_iter().for_each(|j| j.answer(Some(&e)));
+                let err = map_err(e);
+                done.into_iter().for_each(|j| j.answer(Some(&err)));
+                if fatal {
+                    storage_failed(&said);
+                }
                 None
             }
         }

@@ -21,6 +21,11 @@ pub(crate) struct Caller {
 }
 
 impl Caller {
+    /// The session's CSRF token, for writes sent by hand.
+    pub fn csrf(&self) -> &str {
+        &self.csrf
+    }
+
     pub async fn login(s: &TestServer, login: &str, password: &str) -> Caller {
         let c = s.client();
         let r = c

@@ -42,6 +42,7 @@ mod cli;
 mod contract;
 mod desk;
 mod dossier;
+mod durability;
 mod hardening;
 mod inbox;
 mod ioc;
