@@ -210,6 +210,18 @@ pub async fn register_citizen(
     personal_id: &str,
     password: &str,
 ) -> Result<reqwest::Client> {
+    register_claiming(base, full_name, login, personal_id, password, "").await
+}
+
+/// The same, with the activation code of an account the desk opened (printed on the receipt).
+pub async fn register_claiming(
+    base: &str,
+    full_name: &str,
+    login: &str,
+    personal_id: &str,
+    password: &str,
+    claim_code: &str,
+) -> Result<reqwest::Client> {
     let c = reqwest::Client::builder().cookie_store(true).timeout(Duration::from_secs(30)).build()?;
     let html = c.get(format!("{base}/dang-ky")).send().await?.text().await?;
     let at = html.find("name=\"csrf\" value=\"").ok_or_else(|| anyhow!("no csrf field"))? + 19;
@@ -222,6 +234,7 @@ pub async fn register_citizen(
             ("login", login),
             ("personal_id", personal_id),
             ("password", password),
+            ("ma_kich_hoat", claim_code),
         ])
         .send()
         .await?;

@@ -87,6 +87,25 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// A one-time claim code for an account the desk opened: 8 characters from an alphabet
+/// without look-alikes (no 0/O, 1/I/L), printed as `XXXX-XXXX` (40 bits).
+pub fn new_claim_code() -> Result<String, AppError> {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789X";
+    let mut bytes = [0u8; 8];
+    getrandom::getrandom(&mut bytes).map_err(|e| AppError::Internal(format!("randomness: {e}")))?;
+    let chars: String = bytes.iter().map(|b| char::from(ALPHABET[usize::from(b % 31)])).collect();
+    Ok(format!("{}-{}", &chars[..4], &chars[4..]))
+}
+
+/// A claim code as typed: case, spaces and dashes do not matter.
+pub fn normalise_claim_code(typed: &str) -> String {
+    let plain: String = typed.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect();
+    match plain.len() {
+        8 => format!("{}-{}", &plain[..4], &plain[4..]),
+        _ => plain,
+    }
+}
+
 /// A guard key: the SHA-256 of what is limited, so the database holds no logins or addresses.
 pub fn guard_key(kind: &str, parts: &[&str]) -> GuardKey {
     let mut h = Sha256::new();

@@ -122,6 +122,8 @@ pub struct RegisterPage {
     /// Where to go once registered (a local path), as for logging in.
     pub next: String,
     pub errors: Vec<FieldError>,
+    /// The activation code typed (for an account the desk opened).
+    pub claim: String,
 }
 
 #[derive(Template)]

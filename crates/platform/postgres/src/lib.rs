@@ -172,17 +172,47 @@ impl IdentityStore for PgStore {
         row.map(|r| rows::account_at(&r, 0)).transpose()
     }
 
-    async fn claim_account(&self, id: AccountId, password_hash: &str, full_name: &str) -> Result<bool> {
-        let n = self
-            .client()
-            .await?
+    async fn claim_account(&self, id: AccountId, code: &str, password_hash: &str, full_name: &str) -> Result<bool> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        let n = tx
             .execute(
-                "UPDATE account SET password_hash = $1, full_name = $2 WHERE id = $3 AND password_hash = ''",
-                &[&password_hash, &full_name, &id],
+                "UPDATE account SET password_hash = $1, full_name = $2 WHERE id = $3 AND password_hash = ''
+                   AND EXISTS (SELECT 1 FROM account_claim WHERE account_id = $3 AND code = $4)",
+                &[&password_hash, &full_name, &id, &code],
             )
             .await
             .map_err(map_err)?;
+        if n == 1 {
+            tx.execute("DELETE FROM account_claim WHERE account_id = $1", &[&id]).await.map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)?;
         Ok(n == 1)
+    }
+
+    async fn issue_claim_code(&self, id: AccountId, code: &str) -> Result<Option<String>> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO account_claim (account_id, code)
+                 SELECT id, $2 FROM account WHERE id = $1 AND password_hash = '' ON CONFLICT (account_id) DO NOTHING",
+                &[&id, &code],
+            )
+            .await
+            .map_err(map_err)?;
+        let row =
+            client.query_opt("SELECT code FROM account_claim WHERE account_id = $1", &[&id]).await.map_err(map_err)?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    async fn claim_code(&self, id: AccountId) -> Result<Option<String>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt("SELECT code FROM account_claim WHERE account_id = $1", &[&id])
+            .await
+            .map_err(map_err)?;
+        Ok(row.map(|r| r.get(0)))
     }
 
     async fn staff(&self, agency: &AgencyCode) -> Result<Vec<Account>> {

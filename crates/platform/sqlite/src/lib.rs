@@ -250,16 +250,43 @@ impl IdentityStore for SqliteStore {
         .await
     }
 
-    async fn claim_account(&self, id: AccountId, password_hash: &str, full_name: &str) -> Result<bool> {
-        let (hash, name) = (password_hash.to_owned(), full_name.to_owned());
+    async fn claim_account(&self, id: AccountId, code: &str, password_hash: &str, full_name: &str) -> Result<bool> {
+        let (code, hash, name) = (code.to_owned(), password_hash.to_owned(), full_name.to_owned());
         self.write(move |tx| {
             let n = tx
                 .execute(
-                    "UPDATE account SET password_hash = ?1, full_name = ?2 WHERE id = ?3 AND password_hash = ''",
-                    rusqlite::params![hash, name, id],
+                    "UPDATE account SET password_hash = ?1, full_name = ?2 WHERE id = ?3 AND password_hash = ''
+                       AND EXISTS (SELECT 1 FROM account_claim WHERE account_id = ?3 AND code = ?4)",
+                    rusqlite::params![hash, name, id, code],
                 )
                 .map_err(map_err)?;
+            if n == 1 {
+                exec(tx, "DELETE FROM account_claim WHERE account_id = ?1", [id])?;
+            }
             Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn issue_claim_code(&self, id: AccountId, code: &str) -> Result<Option<String>> {
+        let code = code.to_owned();
+        self.write(move |tx| {
+            exec(
+                tx,
+                "INSERT INTO account_claim (account_id, code)
+                 SELECT id, ?2 FROM account WHERE id = ?1 AND password_hash = '' ON CONFLICT (account_id) DO NOTHING",
+                rusqlite::params![id, code],
+            )?;
+            tx.query_row("SELECT code FROM account_claim WHERE account_id = ?1", [id], |r| r.get(0))
+                .optional()
+                .map_err(map_err)
+        })
+        .await
+    }
+
+    async fn claim_code(&self, id: AccountId) -> Result<Option<String>> {
+        self.read(move |c| {
+            c.query_row("SELECT code FROM account_claim WHERE account_id = ?1", [id], |r| r.get(0)).optional()
         })
         .await
     }

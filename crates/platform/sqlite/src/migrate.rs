@@ -27,7 +27,20 @@ macro_rules! piece {
 /// The platform pieces' tables on this engine, in the order they depend on each other. The
 /// composition root lists them before the modules'.
 pub const PLATFORM: [Migrations; 6] =
-    [piece!("province"), piece!("identity"), piece!("files"), piece!("notify"), piece!("ledger"), piece!("guard")];
+    [piece!("province"), IDENTITY, piece!("files"), piece!("notify"), piece!("ledger"), piece!("guard")];
+
+/// Accounts and sessions, then the walk-in claim codes.
+const IDENTITY: Migrations = Migrations {
+    module: "identity",
+    steps: &[
+        Migration { version: 1, name: "identity", sql: include_str!("../migrations/identity/0001_identity.sql") },
+        Migration {
+            version: 2,
+            name: "account_claim",
+            sql: include_str!("../migrations/identity/0002_account_claim.sql"),
+        },
+    ],
+};
 
 pub fn run(conn: &mut Connection, modules: &[Migrations]) -> Result<()> {
     for m in modules {

@@ -36,9 +36,15 @@ pub trait IdentityStore: Send + Sync + 'static {
     async fn accounts(&self) -> Result<Vec<Account>>;
     /// The citizen account holding a personal identification number, if any.
     async fn citizen_by_personal_id(&self, personal_id: &PersonalId) -> Result<Option<Account>>;
-    /// Gives an account the desk created for a walk-in applicant its password and name;
-    /// false when the account already has a password (someone claimed it).
-    async fn claim_account(&self, id: AccountId, password_hash: &str, full_name: &str) -> Result<bool>;
+    /// Gives an account the desk created for a walk-in applicant its password and name, when
+    /// `code` is the claim code the desk issued for it (printed on the applicant's receipt);
+    /// false when the code is wrong or the account already has a password.
+    async fn claim_account(&self, id: AccountId, code: &str, password_hash: &str, full_name: &str) -> Result<bool>;
+    /// The claim code of an account without a password: the one issued before, else `code`
+    /// (stored now); None for an account that has a password.
+    async fn issue_claim_code(&self, id: AccountId, code: &str) -> Result<Option<String>>;
+    /// The claim code issued for an account not yet claimed, to print.
+    async fn claim_code(&self, id: AccountId) -> Result<Option<String>>;
     /// Staff of one agency (every role but citizen), by name: assignees for workflow steps.
     async fn staff(&self, agency: &AgencyCode) -> Result<Vec<Account>>;
     /// The names of these accounts (those that exist), for lists that show who applied.

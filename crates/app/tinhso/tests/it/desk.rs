@@ -53,6 +53,9 @@ async fn desk_story(s: TestServer) {
     let slip = r.text().await.unwrap();
     assert!(slip.contains("bản điện tử)") && slip.contains("bản giấy)") && slip.contains(&code), "{slip}");
     assert!(slip.contains("<main class=\"paper\">"), "the slip is the page's main landmark");
+    // It carries the one-time code that lets the applicant take over the account.
+    let claim = slip.split("id=\"claim-code\">").nth(1).unwrap().split('<').next().unwrap().to_owned();
+    assert_eq!(claim.len(), 9, "XXXX-XXXX: {claim}");
     // Public lookup works with the applicant's phone.
     let lookup = serde_json::json!({ "code": code, "phone": "0977000111" });
     let r = s.client().post(format!("{}/api/v1/lookup", s.url)).json(&lookup).send().await.unwrap();
@@ -77,11 +80,16 @@ async fn desk_story(s: TestServer) {
     )
     .await;
     assert!(stranger.is_err(), "registration with another personal ID is refused");
-    // The applicant registers with the same phone and personal ID and finds their dossiers,
-    // with the scan in their document store.
-    tinhso_testkit::server::register_citizen(&s.url, "Hoàng Thị Mai", "0977000111", "008095001111", "chè Shan tuyết")
-        .await
-        .unwrap();
+    // Nor can someone who knows the phone and the personal ID but not the code on the receipt.
+    let (name, phone, pid, pw) = ("Hoàng Thị Mai", "0977000111", "008095001111", "chè Shan tuyết");
+    let guessed = tinhso_testkit::server::register_claiming(&s.url, name, phone, pid, pw, "ABCD-2345").await;
+    assert!(guessed.is_err(), "a wrong activation code is refused");
+    let without = tinhso_testkit::server::register_citizen(&s.url, name, phone, pid, pw).await;
+    assert!(without.is_err(), "so is none at all");
+    // The applicant registers with the same phone and personal ID and the code (typed loosely)
+    // and finds their dossiers, with the scan in their document store.
+    let typed = claim.to_lowercase().replace('-', " ");
+    tinhso_testkit::server::register_claiming(&s.url, name, phone, pid, pw, &typed).await.unwrap();
     let mai = Caller::login(&s, "0977000111", "chè Shan tuyết").await;
     assert_eq!(mai.id, d["applicant"].as_i64().unwrap());
     let (_, list) = mai.get("/api/v1/dossiers").await;

@@ -48,7 +48,13 @@ async fn a_failed_fsync_stops_the_server_and_loses_nothing_acknowledged() {
     // The disk starts failing: the next write is refused (or the connection drops as the
     // server stops), and the server exits with the storage-failure status.
     std::fs::write(&flag, b"").unwrap();
-    let r = citizen.c.post(format!("{}/api/v1/dossiers", s.url)).header("x-csrf-token", citizen.csrf()).json(&submit()).send().await;
+    let r = citizen
+        .c
+        .post(format!("{}/api/v1/dossiers", s.url))
+        .header("x-csrf-token", citizen.csrf())
+        .json(&submit())
+        .send()
+        .await;
     if let Ok(r) = r {
         assert_ne!(r.status(), StatusCode::CREATED, "nothing is acknowledged once fsync fails");
     }

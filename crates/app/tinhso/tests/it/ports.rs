@@ -219,8 +219,15 @@ async fn identity(s: Stores) {
         })
         .await
         .unwrap();
-    assert!(s.identity.claim_account(walk_in, "h1", "Hoàng Khách").await.unwrap());
-    assert!(!s.identity.claim_account(walk_in, "h2", "Kẻ khác").await.unwrap(), "a claimed account stays claimed");
+    // It is claimed with the code the desk issued (once: a second issue keeps the first code).
+    assert_eq!(s.identity.claim_code(walk_in).await.unwrap(), None);
+    assert_eq!(s.identity.issue_claim_code(walk_in, "ABCD-2345").await.unwrap().as_deref(), Some("ABCD-2345"));
+    assert_eq!(s.identity.issue_claim_code(walk_in, "WXYZ-6789").await.unwrap().as_deref(), Some("ABCD-2345"));
+    assert!(!s.identity.claim_account(walk_in, "WXYZ-6789", "h0", "Kẻ đoán").await.unwrap(), "a wrong code");
+    assert!(s.identity.claim_account(walk_in, "ABCD-2345", "h1", "Hoàng Khách").await.unwrap());
+    assert!(!s.identity.claim_account(walk_in, "ABCD-2345", "h2", "Kẻ khác").await.unwrap(), "claimed stays claimed");
+    assert_eq!(s.identity.claim_code(walk_in).await.unwrap(), None, "the code is used up");
+    assert_eq!(s.identity.issue_claim_code(walk_in, "QRST-2345").await.unwrap(), None, "none for a claimed account");
     assert_eq!(s.identity.account_by_login("0987654321").await.unwrap().map(|a| a.password_hash), Some("h1".into()));
     // Sessions: found while live, gone when expired or deleted.
     let now = Utc::now();

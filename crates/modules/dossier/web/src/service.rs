@@ -59,10 +59,10 @@ async fn walk_in_applicant(state: &AppState, intake: &DeskIntake) -> Result<Acco
             if a.role != Role::Citizen || a.personal_id.as_ref().is_some_and(|p| *p != pid) {
                 return Err(taken());
             }
-            return Ok(a);
+            return with_claim_code(state, a).await;
         }
         if let Some(a) = state.store.identity.citizen_by_personal_id(&pid).await? {
-            return Ok(a);
+            return with_claim_code(state, a).await;
         }
         let new = tinhso_store::NewAccount {
             login: phone.as_str().to_owned(),
@@ -287,6 +287,15 @@ pub async fn look_up(
         state.store.guard.guard_fail(&key, tinhso_kernel::guard::Rule::LOOKUP_MISSES, now).await?;
     }
     Ok(found)
+}
+
+/// A walk-in's account, issued a claim code (printed on their receipt) while it has no password:
+/// only the person holding the receipt can make the account theirs.
+async fn with_claim_code(state: &AppState, a: Account) -> Result<Account, AppError> {
+    if a.password_hash.is_empty() {
+        state.store.identity.issue_claim_code(a.id, &tinhso_http::auth::new_claim_code()?).await?;
+    }
+    Ok(a)
 }
 
 /// Where the applicant collects the result of `d`, once there is one: its receiving desk. What

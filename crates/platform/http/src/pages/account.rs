@@ -12,6 +12,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tinhso_kernel::error::Errors;
+use tinhso_kernel::guard::{Rule, Verdict};
 use tinhso_kernel::ids::{Login, PersonalId};
 use tinhso_kernel::{password, text, FieldError};
 use tinhso_policy::Role;
@@ -142,14 +143,21 @@ pub async fn register_form(
         personal_id: String::new(),
         next: q.tiep.as_deref().and_then(safe_next).unwrap_or_default().to_owned(),
         errors: Vec::new(),
+        claim: String::new(),
     };
     Ok(viewer.finish(render(&page)))
 }
 
-pub async fn register(State(state): State<AppState>, viewer: Viewer, form: FormData) -> PageResult {
+pub async fn register(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    viewer: Viewer,
+    form: FormData,
+) -> PageResult {
     let err = page_err(&viewer);
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
-    form.only(&["full_name", "login", "personal_id", "password", "tiep"]).map_err(&err)?;
+    form.only(&["full_name", "login", "personal_id", "password", "tiep", "ma_kich_hoat"]).map_err(&err)?;
+    let claim = auth::normalise_claim_code(&form.text("ma_kich_hoat"));
     let next = safe_next(&form.text("tiep")).unwrap_or_default().to_owned();
     let full_name = text::clean(&form.text("full_name"));
     let raw_login = form.text("login");
@@ -203,16 +211,31 @@ pub async fn register(State(state): State<AppState>, viewer: Viewer, form: FormD
                                 && a.personal_id.is_some()
                                 && a.personal_id == new.personal_id =>
                         {
-                            let claimed = state
+                            // Only the holder of the receipt: the claim code printed on it. Guesses
+                            // count against this login at this address like password guesses.
+                            let key = auth::guard_key("claim-at", &[&new.login, &client.to_string()]);
+                            let now = chrono::Utc::now();
+                            let verdict = state
                                 .store
-                                .identity
-                                .claim_account(a.id, &new.password_hash, &new.full_name)
+                                .guard
+                                .guard_attempt(&[(key, Rule::LOGIN_AT_ADDRESS)], now)
                                 .await
                                 .map_err(|e| err(e.into()))?;
+                            if let Verdict::Wait(retry_after) = verdict {
+                                return Err(err(AppError::Throttled { retry_after }));
+                            }
+                            let claimed = !claim.is_empty()
+                                && state
+                                    .store
+                                    .identity
+                                    .claim_account(a.id, &claim, &new.password_hash, &new.full_name)
+                                    .await
+                                    .map_err(|e| err(e.into()))?;
                             if claimed {
+                                state.store.guard.guard_settle(&[key], &[], now).await.map_err(|e| err(e.into()))?;
                                 Ok(new.login)
                             } else {
-                                Err(taken())
+                                Err(vec![claim_needed(claim.is_empty())])
                             }
                         }
                         _ => Err(taken()),
@@ -240,9 +263,28 @@ pub async fn register(State(state): State<AppState>, viewer: Viewer, form: FormD
         }
         Err(errors) => {
             let layout = Layout::new(&state, &viewer, viewer.locale.texts().register_title);
-            let page = RegisterPage { layout, full_name, login: raw_login, personal_id: raw_id, next, errors };
+            let page = RegisterPage { layout, full_name, login: raw_login, personal_id: raw_id, next, errors, claim };
             Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
         }
+    }
+}
+
+/// Why registering with the phone of an account the desk opened needs the claim code.
+fn claim_needed(missing: bool) -> FieldError {
+    if missing {
+        FieldError::new(
+            "ma_kich_hoat",
+            "claim_code_required",
+            "Bộ phận Một cửa đã mở tài khoản cho số điện thoại này khi ông/bà nộp hồ sơ. Nhập mã kích hoạt in trên phiếu tiếp nhận hồ sơ.",
+            "The one-stop desk opened an account for this phone number. Enter the activation code printed on your receipt.",
+        )
+    } else {
+        FieldError::new(
+            "ma_kich_hoat",
+            "claim_code_wrong",
+            "Mã kích hoạt không đúng. Kiểm tra lại mã in trên phiếu tiếp nhận hồ sơ.",
+            "The activation code is not correct. Check the code printed on your receipt.",
+        )
     }
 }
 

@@ -31,6 +31,9 @@ pub struct SlipPage {
     pub lines: Vec<String>,
     pub qr_svg: String,
     pub lookup_url: String,
+    /// On the receipt the desk prints for a walk-in: the code that lets them take over the
+    /// account the desk opened, and where to do it.
+    pub claim: Option<(String, String)>,
 }
 
 pub fn slips_for(d: &Dossier) -> Vec<(&'static str, &'static str)> {
@@ -140,6 +143,16 @@ pub async fn slip(
     let lookup_url = format!("{base}/tra-cuu?ma={}", d.code);
     let issuer = state.agency_name(d.receiving_agency.as_str()).unwrap_or_default().to_owned();
     let day = d.received_on.unwrap_or(d.submitted_on);
+    let claim = match (kind, account.role) {
+        ("tiep-nhan", r) if r != tinhso_policy::Role::Citizen => state
+            .store
+            .identity
+            .claim_code(d.applicant)
+            .await
+            .map_err(|e| err(e.into()))?
+            .map(|c| (c, format!("{base}/dang-ky"))),
+        _ => None,
+    };
     let page = SlipPage {
         layout: Layout::new(&state, &viewer, title),
         kind,
@@ -160,6 +173,7 @@ pub async fn slip(
         lines,
         qr_svg: qr_svg(&lookup_url),
         lookup_url,
+        claim,
     };
     Ok(viewer.finish(render(&page)))
 }
