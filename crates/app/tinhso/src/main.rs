@@ -1,6 +1,7 @@
 //! `tinhso`: the daemon and the operators' command line.
 
 mod audit;
+mod backup;
 mod catalogue_io;
 mod demo;
 mod ioc;
@@ -38,6 +39,8 @@ pub struct DataArgs {
 }
 
 #[derive(Subcommand)]
+// `serve` has many options and runs once per process: boxing them buys nothing.
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Start the platform. On an empty data directory, sets up the demo province (Tuyên Quang).
     Serve {
@@ -61,6 +64,10 @@ enum Command {
         /// abuse limits count the connecting address.
         #[arg(long = "trusted-proxy", env = "TINHSO_TRUSTED_PROXY", value_delimiter = ',')]
         trusted_proxy: Vec<String>,
+        /// Lets scrapers beyond loopback read /metrics with `Authorization: Bearer <token>`
+        /// (loopback clients need none).
+        #[arg(long, env = "TINHSO_METRICS_TOKEN")]
+        metrics_token: Option<String>,
         /// Seed (or keep serving) the demo province, whose accounts share a published password,
         /// even when listening beyond loopback. Without it, demo accounts are made only for a
         /// loopback address, and a database holding them is not served to the network.
@@ -114,6 +121,23 @@ enum Command {
     Ioc {
         #[command(subcommand)]
         action: IocCommand,
+    },
+    /// Copy the data directory (SQLite database and stored files) into a new directory, online:
+    /// the server may keep running. PostgreSQL: pg_dump, and copy the files directory (README).
+    Backup {
+        /// Data directory (the SQLite database and stored files).
+        #[arg(long, default_value = "./data", env = "TINHSO_DATA")]
+        data: PathBuf,
+        /// Where the backup goes (a new or empty directory).
+        dir: PathBuf,
+    },
+    /// Restore a backup made by `tinhso backup` into a data directory without a database.
+    Restore {
+        /// Data directory to restore into.
+        #[arg(long, default_value = "./data", env = "TINHSO_DATA")]
+        data: PathBuf,
+        /// The backup directory.
+        dir: PathBuf,
     },
 }
 
@@ -211,6 +235,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             no_demo,
             demo,
             trusted_proxy,
+            metrics_token,
             demo_dossiers,
             smtp_url,
             smtp_from,
@@ -242,7 +267,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 None => None,
             };
             let trusted_proxies = tinhso_http::client::parse_trusted(&trusted_proxy).map_err(anyhow::Error::msg)?;
-            serve(data, listen, WebOptions { secure_cookies, public_url, trusted_proxies }, demo, smtp).await
+            let web = WebOptions { secure_cookies, public_url, trusted_proxies, metrics_token };
+            serve(data, listen, web, demo, smtp).await
         }
         Command::Init { data, province, admin } => {
             let store = tinhso::db::open(data.database.as_deref(), &data.data).await?;
@@ -256,6 +282,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Catalogue { action: CatalogueCommand::Export { data, file } } => {
             let store = tinhso::db::open(data.database.as_deref(), &data.data).await?;
             catalogue_io::export(&store, &file).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Backup { data, dir } => {
+            println!("{}", tokio::task::spawn_blocking(move || backup::backup(&data, &dir)).await??);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { data, dir } => {
+            println!("{}", tokio::task::spawn_blocking(move || backup::restore(&dir, &data)).await??);
             Ok(ExitCode::SUCCESS)
         }
         Command::Ioc { action: IocCommand::Check { data } } => {
@@ -322,6 +356,7 @@ struct WebOptions {
     secure_cookies: bool,
     public_url: Option<String>,
     trusted_proxies: Vec<ipnet::IpNet>,
+    metrics_token: Option<String>,
 }
 
 /// Forgets abuse-limit tallies untouched for a day, hourly.
@@ -377,6 +412,7 @@ async fn serve(
             ioc_weights,
             demo: has_demo,
             trusted_proxies: web.trusted_proxies,
+            metrics_token: web.metrics_token.filter(|t| !t.is_empty()),
         },
     )
     .await?;

@@ -83,6 +83,11 @@ pub async fn hash_password_bounded(password: String) -> Result<String, AppError>
 pub static DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0V0i2Iqt7D3I3w5pWJ6d0S1z6kYJjvC8s3M0l0J8Jm8";
 
+/// Whether a secret sent equals the expected one, in time independent of where they differ.
+pub fn same_secret(sent: &str, expected: &str) -> bool {
+    constant_time_eq(sent.as_bytes(), expected.as_bytes())
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
@@ -159,7 +164,10 @@ pub async fn check_login(
             state.store.guard.guard_settle(&[at_address, anywhere], &[from], chrono::Utc::now()).await?;
             Ok(Ok(a))
         }
-        None => Ok(Err(LoginRefused::Wrong)),
+        None => {
+            state.metrics.login_failed();
+            Ok(Err(LoginRefused::Wrong))
+        }
     }
 }
 

@@ -21,6 +21,7 @@ pub mod files;
 pub mod form;
 pub mod i18n;
 pub mod mail;
+pub mod metrics;
 pub mod openapi;
 pub mod pages;
 pub mod state;
@@ -109,6 +110,7 @@ pub fn router(state: AppState, modules: Vec<WebModule>) -> Router {
         .route("/quan-tri/tai-khoan", get(staff::list).post(staff::create))
         .route("/static/site.css", get(stylesheet))
         .route("/healthz", get(api::healthz))
+        .route("/metrics", get(metrics::metrics))
         .route("/api/openapi.json", get(served_document))
         .route("/api/v1/units", get(api::units))
         .route("/api/v1/session", post(api_session::login).delete(api_session::logout))
@@ -122,6 +124,8 @@ pub fn router(state: AppState, modules: Vec<WebModule>) -> Router {
         router = router.merge(m.routes);
     }
     router
+        // Per route pattern (a route layer sees which route matched).
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(form::FORM_LIMIT))
         .layer(axum::middleware::from_fn(checked_target))

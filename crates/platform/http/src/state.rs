@@ -24,6 +24,8 @@ pub struct WebConfig {
     pub demo: bool,
     /// Reverse proxies whose forwarding headers name the client (`--trusted-proxy`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Lets clients beyond loopback read `/metrics` (as a bearer token).
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Clone)]
@@ -38,6 +40,8 @@ pub struct AppState {
     calendar: Arc<RwLock<Arc<WorkingCalendar>>>,
     pub files: crate::files::FileStore,
     sessions: Arc<std::sync::Mutex<SessionCache>>,
+    /// Request latencies and the platform's counters, for `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Sessions by token hash, with when they were read from the store.
@@ -77,6 +81,7 @@ impl AppState {
             calendar: Arc::new(RwLock::new(Arc::new(calendar))),
             files,
             sessions: Arc::new(std::sync::Mutex::new(HashMap::new())),
+            metrics: Arc::new(crate::metrics::Metrics::default()),
         })
     }
 

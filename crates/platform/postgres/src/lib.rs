@@ -47,6 +47,23 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
+/// Refuses a server whose sessions commit without waiting for the WAL flush
+/// (`synchronous_commit = off`, set in postgresql.conf, for the database or for the role):
+/// every acknowledged write could then vanish in a crash, silently voiding the platform's
+/// promise. `on`, `local`, `remote_write` and `remote_apply` all flush locally first.
+async fn durable_commits(client: &tokio_postgres::Client) -> Result<()> {
+    let row = client.query_one("SHOW synchronous_commit", &[]).await.map_err(map_err)?;
+    let setting: String = row.get(0);
+    if setting.eq_ignore_ascii_case("off") {
+        return Err(StoreError::Backend(format!(
+            "PostgreSQL đặt synchronous_commit = {setting}: dữ liệu đã xác nhận có thể mất khi máy chủ CSDL gặp sự cố. \
+             Đặt synchronous_commit = on (postgresql.conf, ALTER DATABASE hoặc ALTER ROLE) rồi khởi động lại. / \
+             synchronous_commit is {setting}: acknowledged writes could be lost in a crash; set it to on"
+        )));
+    }
+    Ok(())
+}
+
 impl PgStore {
     /// Connects with a `postgres://` URL and applies `schema`: the platform's and the modules'
     /// migrations, in the order the composition root lists them.
@@ -55,12 +72,19 @@ impl PgStore {
         let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager).max_size(max_connections).build().map_err(backend)?;
         let store = Self { pool };
-        migrate::run(&mut store.client().await?, &schema).await?;
+        let mut client = store.client().await?;
+        durable_commits(&client).await?;
+        migrate::run(&mut client, &schema).await?;
         Ok(store)
     }
 
     pub async fn client(&self) -> Result<deadpool_postgres::Object> {
         self.pool.get().await.map_err(backend)
+    }
+
+    /// The connection pool's size and waiters, for `/metrics`.
+    pub fn pool_status(&self) -> deadpool_postgres::Status {
+        self.pool.status()
     }
 
     /// Records stored as one JSON `body` column, in the query's order.
@@ -79,6 +103,26 @@ impl Health for PgStore {
     async fn ping(&self) -> Result<()> {
         self.client().await?.execute("SELECT 1", &[]).await.map_err(map_err)?;
         Ok(())
+    }
+
+    fn engine_stats(&self) -> tinhso_store::EngineStats {
+        let status = self.pool_status();
+        tinhso_store::EngineStats {
+            connections: status.size as u64,
+            waiting_for_connection: status.waiting as u64,
+            ..Default::default()
+        }
+    }
+
+    async fn outbox_lag(&self, now: DateTime<Utc>) -> Result<(i64, i64)> {
+        let row = self
+            .client()
+            .await?
+            .query_one("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE email_state = 'pending'", &[])
+            .await
+            .map_err(map_err)?;
+        let oldest: Option<DateTime<Utc>> = row.get(1);
+        Ok((row.get(0), oldest.map_or(0, |t| (now - t).num_seconds().max(0))))
     }
 }
 

@@ -163,6 +163,29 @@ impl Health for SqliteStore {
     async fn ping(&self) -> Result<()> {
         self.read(|c| c.query_row("SELECT 1", [], |_| Ok(()))).await
     }
+
+    fn engine_stats(&self) -> tinhso_store::EngineStats {
+        let (batches, batched_writes, commit_seconds, queued) = self.writer.stats().read();
+        let readers = self.readers.lock().map(|r| r.len() as u64).unwrap_or(0);
+        tinhso_store::EngineStats {
+            batches,
+            batched_writes,
+            commit_seconds,
+            queued,
+            connections: readers + 1,
+            waiting_for_connection: 0,
+        }
+    }
+
+    async fn outbox_lag(&self, now: DateTime<Utc>) -> Result<(i64, i64)> {
+        self.read(move |c| {
+            c.query_row("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE email_state = 'pending'", [], |r| {
+                let oldest: Option<DateTime<Utc>> = r.get(1)?;
+                Ok((r.get(0)?, oldest.map_or(0, |t| (now - t).num_seconds().max(0))))
+            })
+        })
+        .await
+    }
 }
 
 #[async_trait]

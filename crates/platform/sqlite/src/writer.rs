@@ -77,6 +77,25 @@ enum Msg {
 
 pub struct Writer {
     messages: mpsc::Sender<Msg>,
+    stats: Arc<Stats>,
+}
+
+/// The writer's counters (read by `/metrics`).
+#[derive(Default)]
+pub struct Stats {
+    batches: std::sync::atomic::AtomicU64,
+    jobs: std::sync::atomic::AtomicU64,
+    commit_nanos: std::sync::atomic::AtomicU64,
+    queued: std::sync::atomic::AtomicU64,
+}
+
+impl Stats {
+    /// (batches, writes in them, seconds spent committing, writes queued now).
+    pub fn read(&self) -> (u64, u64, f64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let nanos = self.commit_nanos.load(Relaxed);
+        (self.batches.load(Relaxed), self.jobs.load(Relaxed), nanos as f64 / 1e9, self.queued.load(Relaxed))
+    }
 }
 
 impl Drop for Writer {
@@ -152,6 +171,10 @@ fn storage_failed(e: &dyn std::fmt::Display) -> ! {
 }
 
 impl Writer {
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
     /// Starts the writer thread on `conn`, the WAL's fsync thread and the checkpoint thread on
     /// `checkpointer`; `db` is the database file.
     pub fn start(conn: Connection, checkpointer: Connection, db: &Path) -> std::io::Result<Self> {
@@ -169,11 +192,13 @@ impl Writer {
         let watch = Arc::downgrade(&alive);
         std::thread::Builder::new().name("sqlite-checkpoint".into()).spawn(move || checkpoints(checkpointer, watch))?;
         let (messages, inbox) = mpsc::channel::<Msg>();
+        let stats = Arc::new(Stats::default());
+        let counted = stats.clone();
         std::thread::Builder::new().name("sqlite-writer".into()).spawn(move || {
             let _alive = alive;
-            writes(conn, inbox);
+            writes(conn, inbox, &counted);
         })?;
-        Ok(Self { messages })
+        Ok(Self { messages, stats })
     }
 
     /// Queues `f`; resolves after the commit that includes it is durable.
@@ -183,6 +208,7 @@ impl Writer {
         F: Fn(&Connection) -> Result<T> + Send + 'static,
     {
         let (answer, rx) = tokio::sync::oneshot::channel::<Result<T>>();
+        self.stats.queued.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.messages
             .send(Msg::Job(Box::new(WriteJob { f, out: None, answer })))
             .map_err(|_| StoreError::Backend("the writer thread has stopped".into()))?;
@@ -192,19 +218,25 @@ impl Writer {
 
 /// The writer thread: batches jobs into transactions, one commit (and fsync) per batch; the
 /// jobs that arrive during a commit make the next batch.
-fn writes(mut conn: Connection, inbox: mpsc::Receiver<Msg>) {
+fn writes(mut conn: Connection, inbox: mpsc::Receiver<Msg>, stats: &Stats) {
+    use std::sync::atomic::Ordering::Relaxed;
     conn.wal_hook(Some(note_wal_frames));
+    let taken = |n: u64| stats.queued.fetch_sub(n.min(stats.queued.load(Relaxed)), Relaxed);
     loop {
         let first = match inbox.recv() {
             Ok(Msg::Job(j)) => j,
             Ok(Msg::Stop) | Err(_) => return,
         };
+        taken(1);
         let mut batch = Batch::begin(&mut conn);
         batch.run(first);
         let mut stop = false;
         while batch.done.len() < MAX_BATCH {
             match inbox.try_recv() {
-                Ok(Msg::Job(j)) => batch.run(j),
+                Ok(Msg::Job(j)) => {
+                    taken(1);
+                    batch.run(j)
+                }
                 Err(TryRecvError::Empty) => break,
                 Ok(Msg::Stop) | Err(TryRecvError::Disconnected) => {
                     stop = true;
@@ -213,7 +245,12 @@ fn writes(mut conn: Connection, inbox: mpsc::Receiver<Msg>) {
             }
         }
         // Durable (FULL) and only then visible: answered at once.
+        let started = std::time::Instant::now();
         if let Some(jobs) = batch.commit() {
+            stats.batches.fetch_add(1, Relaxed);
+            stats.jobs.fetch_add(jobs.len() as u64, Relaxed);
+            let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+            stats.commit_nanos.fetch_add(nanos, Relaxed);
             jobs.into_iter().for_each(|j| j.answer(None));
         }
         restart_when_long(&conn);

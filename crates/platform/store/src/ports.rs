@@ -15,6 +15,25 @@ pub trait Health: Send + Sync + 'static {
     fn backend(&self) -> &'static str;
     /// A cheap round trip to the database.
     async fn ping(&self) -> Result<()>;
+    /// The engine's own counters, for `/metrics`.
+    fn engine_stats(&self) -> EngineStats;
+    /// Notification emails waiting to be sent: how many, and the age in seconds of the oldest.
+    async fn outbox_lag(&self, now: DateTime<Utc>) -> Result<(i64, i64)>;
+}
+
+/// What an engine counts about its writes and connections.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct EngineStats {
+    /// Commits of batched writes so far, the writes they held, and the time spent committing
+    /// (SQLite's group commit; zero on engines without one).
+    pub batches: u64,
+    pub batched_writes: u64,
+    pub commit_seconds: f64,
+    /// Writes queued for the writer now.
+    pub queued: u64,
+    /// Database connections open, and requests waiting for one (pooled engines).
+    pub connections: u64,
+    pub waiting_for_connection: u64,
 }
 
 /// The province model: the province, its communes and agencies (platform: province).

@@ -27,9 +27,14 @@ impl Caller {
     }
 
     pub async fn login(s: &TestServer, login: &str, password: &str) -> Caller {
-        let c = s.client();
+        Self::login_at(&s.url, login, password).await
+    }
+
+    /// The same against the server at `url` (from a task that does not hold the server).
+    pub async fn login_at(url: &str, login: &str, password: &str) -> Caller {
+        let c = reqwest::Client::builder().cookie_store(true).build().unwrap();
         let r = c
-            .post(format!("{}/api/v1/session", s.url))
+            .post(format!("{url}/api/v1/session"))
             .json(&json!({ "login": login, "password": password }))
             .send()
             .await
@@ -37,7 +42,7 @@ impl Caller {
         assert_eq!(r.status(), StatusCode::OK, "login {login}");
         let v: Value = r.json().await.unwrap();
         let id = v["account"]["id"].as_i64().unwrap();
-        Caller { c, id, csrf: v["csrf_token"].as_str().unwrap().to_owned(), base: s.url.clone() }
+        Caller { c, id, csrf: v["csrf_token"].as_str().unwrap().to_owned(), base: url.to_owned() }
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {

@@ -37,6 +37,7 @@ macro_rules! on_both_backends_with_demo {
 }
 
 mod abuse;
+mod backup;
 mod browser;
 mod cli;
 mod contract;
@@ -48,6 +49,7 @@ mod inbox;
 mod ioc;
 mod journey;
 mod mail;
+mod metrics;
 mod ports;
 mod story;
 mod upgrade;

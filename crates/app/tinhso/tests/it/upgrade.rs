@@ -238,3 +238,18 @@ async fn stale_read_models_are_rebuilt_on_sqlite() {
 async fn stale_read_models_are_rebuilt_on_postgres() {
     stale_read_models_are_rebuilt(crate::demo_server(Backend::Postgres, 120).await).await;
 }
+
+/// A PostgreSQL database whose commits do not wait for the WAL flush is refused with the
+/// reason: acknowledged writes could vanish.
+#[tokio::test]
+async fn postgres_without_durable_commits_is_refused() {
+    let url = fresh_pg_database().await.unwrap();
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(conn);
+    let name = url.rsplit('/').next().unwrap().to_owned();
+    client.batch_execute(&format!("ALTER DATABASE {name} SET synchronous_commit = off")).await.unwrap();
+    let err = tinhso::db::postgres(&url, 2).await.err().map(|e| format!("{e:#}")).unwrap_or_default();
+    assert!(err.contains("synchronous_commit = off"), "{err}");
+    client.batch_execute(&format!("ALTER DATABASE {name} SET synchronous_commit = on")).await.unwrap();
+    assert!(tinhso::db::postgres(&url, 2).await.is_ok());
+}
