@@ -87,6 +87,46 @@ async fn checked_target(req: Request, next: axum::middleware::Next) -> axum::res
     }
 }
 
+/// Multipart bodies (the forms that carry files, up to 40 MiB) are read only for a logged-in
+/// person whose form carries the session's CSRF token in its address (`?csrf=`): checked here,
+/// before a byte of the body is read, so that nobody can make the server read and hold large
+/// bodies anonymously or from another site. The handlers check the body's own token again.
+async fn multipart_guard(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::extract::FromRequestParts;
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/"));
+    if !multipart {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    let locale = i18n::Locale::from_headers(&parts.headers);
+    let viewer = match auth::Viewer::from_request_parts(&mut parts, &state).await {
+        Ok(v) => v,
+        Err(e) => return e.into_response(),
+    };
+    let token = parts
+        .uri
+        .query()
+        .and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "csrf").map(|(_, v)| v.into_owned()));
+    let refused = match (&viewer.account, viewer.check_csrf(token.as_deref())) {
+        (None, _) => Some(error::AppError::Unauthenticated),
+        (Some(_), Err(e)) => Some(e),
+        (Some(_), Ok(())) => None,
+    };
+    match refused {
+        Some(error) if parts.uri.path().starts_with("/api/") => error::ApiError(error).into_response(),
+        Some(error) => error::PageError { error, locale }.into_response(),
+        None => next.run(Request::from_parts(parts, body)).await,
+    }
+}
+
 /// What a module's web half contributes: its pages' and API's routes, and its part of the
 /// OpenAPI document.
 pub struct WebModule {
@@ -128,6 +168,7 @@ pub fn router(state: AppState, modules: Vec<WebModule>) -> Router {
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(form::FORM_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), multipart_guard))
         .layer(axum::middleware::from_fn(checked_target))
         // Pages and answers carry personal data: no shared or browser cache keeps them
         // (the stylesheet sets its own).

@@ -73,13 +73,14 @@ async fn file_names_cannot_hide_their_type_and_empty_files_are_said() {
     let pdf: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n";
     // "hoa-don<RLO>fdp.exe" reads "hoa-donexe.pdf" on screen: the override is removed.
     let (ct, body) = multipart(&[("csrf", &token)], &[("file.0", "hoa-don\u{202E}fdp.exe", pdf)]);
-    let r = c.post(format!("{}/kho-du-lieu", s.url)).header("content-type", ct).body(body).send().await.unwrap();
+    let url = format!("{}/kho-du-lieu?csrf={token}", s.url);
+    let r = c.post(&url).header("content-type", ct).body(body).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let listed = r.text().await.unwrap();
     assert!(listed.contains("hoa-donfdp.exe") && !listed.contains('\u{202E}'), "stored without the override");
     // A chosen file of 0 bytes: said, not silently dropped.
     let (ct, body) = multipart(&[("csrf", &token)], &[("file.0", "trong.pdf", b"")]);
-    let r = c.post(format!("{}/kho-du-lieu", s.url)).header("content-type", ct).body(body).send().await.unwrap();
+    let r = c.post(&url).header("content-type", ct).body(body).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(r.text().await.unwrap().contains("Tệp rỗng"));
     s.stop().await.unwrap();
@@ -147,5 +148,38 @@ async fn demo_accounts_stay_off_the_network_unless_asked_for() {
         s.client().get(format!("{}/healthz", s.url)).send().await.unwrap().json().await.unwrap();
     assert_eq!(health["demo"], false);
     assert!(!s.banner.contains("CẢNH BÁO"));
+    s.stop().await.unwrap();
+}
+
+/// A body that carries files is read only for a logged-in person whose form carries the
+/// session's token in its address: an anonymous 39 MB post, or one from another site, is
+/// refused before the server reads it.
+#[tokio::test]
+async fn large_bodies_are_refused_before_they_are_read() {
+    let s = crate::server(Backend::Sqlite).await;
+    let big = vec![b'x'; 39 * 1024 * 1024];
+    let (ct, body) = multipart(&[("csrf", "x")], &[("file.0", "to.pdf", &big)]);
+    let anon = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r =
+        anon.post(format!("{}/kho-du-lieu", s.url)).header("content-type", ct.clone()).body(body.clone()).send().await;
+    // Refused with a redirect to log in, or the connection closed while the client still sent.
+    if let Ok(r) = r {
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "to the login page");
+    }
+    let api = anon
+        .post(format!("{}/api/v1/dossiers", s.url))
+        .header("content-type", ct.clone())
+        .body(body.clone())
+        .send()
+        .await;
+    if let Ok(r) = api {
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    // Logged in, but the token is missing from the address: refused as a forged form.
+    let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
+    let r = citizen.c.post(format!("{}/kho-du-lieu", s.url)).header("content-type", ct).body(body).send().await;
+    if let Ok(r) = r {
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
     s.stop().await.unwrap();
 }

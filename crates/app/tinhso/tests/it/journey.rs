@@ -418,7 +418,8 @@ async fn every_error_at_once_and_accepted_files_are_kept() {
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (ct, body) =
         multipart(&fields, &[("file.2", "can-cuoc.pdf", pdf), ("file.1", "uy-quyen.pdf", b"MZ\x90\0 not a pdf")]);
-    let r = c.post(&url).header("content-type", ct).body(body).send().await.unwrap();
+    // Forms with files carry the session's token in their address too (checked before the body).
+    let r = c.post(format!("{url}?csrf={token}")).header("content-type", ct).body(body).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let html = r.text().await.unwrap();
     let summary = html.split("error-summary").nth(1).unwrap().split("</div>").next().unwrap();
