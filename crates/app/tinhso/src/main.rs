@@ -200,12 +200,19 @@ enum CalendarCommand {
 
 fn main() -> ExitCode {
     tinhso_alloc::tune_malloc();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    // One JSON object per line with TINHSO_LOG_FORMAT=json (for a log collector), else text.
+    let filter =
+        || tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into());
+    if std::env::var("TINHSO_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_env_filter(filter())
+            .with_writer(std::io::stderr)
+            .init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter()).with_writer(std::io::stderr).init();
+    }
     let cli = Cli::parse();
     // Blocking threads run SQLite calls and file syncs. On two cores 16 keep the disk busy; every
     // extra thread is another allocator arena holding freed memory (measured: RSS doubled).

@@ -169,6 +169,7 @@ pub fn router(state: AppState, modules: Vec<WebModule>) -> Router {
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(form::FORM_LIMIT))
         .layer(axum::middleware::from_fn_with_state(state.clone(), multipart_guard))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::request_id))
         .layer(axum::middleware::from_fn(checked_target))
         // Pages and answers carry personal data: no shared or browser cache keeps them
         // (the stylesheet sets its own).

@@ -82,6 +82,34 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     resp
 }
 
+/// Gives every request an id (the `X-Request-Id` a trusted proxy sent, else a new one), logs
+/// everything the request logs inside a span carrying it, and returns it in `X-Request-Id`, so
+/// that a citizen's complaint, a proxy's log and the server's log can be matched.
+pub async fn request_id(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    use tracing::Instrument;
+    let from_proxy = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .is_some_and(|c| state.config.trusted_proxies.iter().any(|n| n.contains(&c.0.ip())));
+    let sent = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| from_proxy && !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned);
+    let id = sent.unwrap_or_else(|| {
+        let mut bytes = [0u8; 8];
+        let _ = getrandom::getrandom(&mut bytes);
+        hex::encode(bytes)
+    });
+    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
+    let mut resp = next.run(req).instrument(span).await;
+    if let Ok(v) = axum::http::HeaderValue::from_str(&id) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    resp
+}
+
 /// `GET /metrics`.
 pub async fn metrics(State(state): State<AppState>, ClientAddr(client): ClientAddr, headers: HeaderMap) -> Response {
     let token_ok = state.config.metrics_token.as_deref().is_some_and(|t| {

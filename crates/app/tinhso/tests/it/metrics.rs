@@ -111,3 +111,24 @@ async fn metrics_are_prometheus_text_and_count_what_operators_watch() {
     assert_eq!(far(Some("Bearer so-do-bi-mat")).await.unwrap().status(), StatusCode::OK);
     s.stop().await.unwrap();
 }
+
+/// Every answer carries a request id to match logs by; a trusted proxy's own id is kept, an id
+/// sent by anyone else is not.
+#[tokio::test]
+async fn every_answer_has_a_request_id() {
+    let args = ["--trusted-proxy", "127.0.0.1"];
+    let s = TestServer::start_on(Backend::Sqlite, crate::bin(), fresh_data_dir().unwrap(), None, &args).await.unwrap();
+    let c = reqwest::Client::new();
+    let r = c.get(format!("{}/healthz", s.url)).send().await.unwrap();
+    let id = r.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(id.len(), 16, "{id}");
+    let again = c.get(format!("{}/healthz", s.url)).send().await.unwrap();
+    assert_ne!(again.headers()["x-request-id"].to_str().unwrap(), id, "one per request");
+    let r = c.get(format!("{}/khong-co", s.url)).header("x-request-id", "proxy-7f3a").send().await.unwrap();
+    assert_eq!(r.headers()["x-request-id"], "proxy-7f3a", "the proxy's id, kept");
+    s.stop().await.unwrap();
+    let s = crate::server(Backend::Sqlite).await;
+    let r = c.get(format!("{}/healthz", s.url)).header("x-request-id", "toi-tu-dat").send().await.unwrap();
+    assert_ne!(r.headers()["x-request-id"], "toi-tu-dat", "not from an untrusted client");
+    s.stop().await.unwrap();
+}
