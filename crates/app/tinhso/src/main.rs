@@ -64,6 +64,12 @@ enum Command {
         /// abuse limits count the connecting address.
         #[arg(long = "trusted-proxy", env = "TINHSO_TRUSTED_PROXY", value_delimiter = ',')]
         trusted_proxy: Vec<String>,
+        /// Megabytes a citizen may upload per day (0: no limit).
+        #[arg(long, default_value_t = 100, env = "TINHSO_UPLOAD_QUOTA_DAY_MB")]
+        upload_quota_day_mb: u64,
+        /// Megabytes a citizen's document store may hold in all (0: no limit).
+        #[arg(long, default_value_t = 1000, env = "TINHSO_UPLOAD_QUOTA_TOTAL_MB")]
+        upload_quota_total_mb: u64,
         /// Lets scrapers beyond loopback read /metrics with `Authorization: Bearer <token>`
         /// (loopback clients need none).
         #[arg(long, env = "TINHSO_METRICS_TOKEN")]
@@ -243,6 +249,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             demo,
             trusted_proxy,
             metrics_token,
+            upload_quota_day_mb,
+            upload_quota_total_mb,
             demo_dossiers,
             smtp_url,
             smtp_from,
@@ -274,7 +282,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 None => None,
             };
             let trusted_proxies = tinhso_http::client::parse_trusted(&trusted_proxy).map_err(anyhow::Error::msg)?;
-            let web = WebOptions { secure_cookies, public_url, trusted_proxies, metrics_token };
+            let upload_quota =
+                (upload_quota_day_mb > 0 && upload_quota_total_mb > 0).then(|| tinhso_http::files::QuotaLimits {
+                    per_day: upload_quota_day_mb * 1024 * 1024,
+                    total: upload_quota_total_mb * 1024 * 1024,
+                });
+            let web = WebOptions { secure_cookies, public_url, trusted_proxies, metrics_token, upload_quota };
             serve(data, listen, web, demo, smtp).await
         }
         Command::Init { data, province, admin } => {
@@ -364,6 +377,7 @@ struct WebOptions {
     public_url: Option<String>,
     trusted_proxies: Vec<ipnet::IpNet>,
     metrics_token: Option<String>,
+    upload_quota: Option<tinhso_http::files::QuotaLimits>,
 }
 
 /// Forgets abuse-limit tallies untouched for a day, hourly.
@@ -420,6 +434,7 @@ async fn serve(
             demo: has_demo,
             trusted_proxies: web.trusted_proxies,
             metrics_token: web.metrics_token.filter(|t| !t.is_empty()),
+            upload_quota: web.upload_quota,
         },
     )
     .await?;

@@ -150,3 +150,50 @@ fn move_into_place(tmp: &Path, path: &Path, root: &Path) -> std::io::Result<()> 
     std::fs::rename(tmp, path)?;
     std::fs::File::open(dir)?.sync_all()
 }
+
+/// How much one citizen may upload: a day's bytes and the document store's total
+/// (`--upload-quota-day-mb`, `--upload-quota-total-mb`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuotaLimits {
+    pub per_day: u64,
+    pub total: u64,
+}
+
+/// The quota `account`'s uploads are held to now: citizens only (a desk adding an applicant's
+/// scans works for many people).
+pub fn quota_for(limits: Option<QuotaLimits>, account: &tinhso_store::Account) -> Option<tinhso_store::UploadQuota> {
+    let limits = limits?;
+    if account.role != tinhso_policy::Role::Citizen {
+        return None;
+    }
+    // Midnight in Vietnam (UTC+7), as UTC.
+    let local = chrono::Utc::now() + chrono::Duration::hours(7);
+    let midnight = local.date_naive().and_hms_opt(0, 0, 0)?.and_utc() - chrono::Duration::hours(7);
+    Some(tinhso_store::UploadQuota { per_day: limits.per_day, total: limits.total, day_start: midnight })
+}
+
+/// The refusal when a quota would be exceeded, in the person's words.
+pub fn over_quota(limits: Option<QuotaLimits>, today: u64, total: u64) -> AppError {
+    let mb = |b: u64| b.div_ceil(1024 * 1024);
+    let l = limits.unwrap_or(QuotaLimits { per_day: 0, total: 0 });
+    let (vi, en) = if total + 1 > l.total || l.per_day == 0 {
+        (
+            format!(
+                "Kho dữ liệu của ông/bà đã dùng {} MB trên hạn mức {} MB. Hãy dùng lại giấy tờ đã có trong kho, hoặc liên hệ Bộ phận Một cửa.",
+                mb(total),
+                mb(l.total)
+            ),
+            format!("Your document store holds {} MB of its {} MB. Reuse documents already there.", mb(total), mb(l.total)),
+        )
+    } else {
+        (
+            format!(
+                "Hôm nay ông/bà đã tải lên {} MB, hạn mức mỗi ngày là {} MB. Vui lòng tải tiếp vào ngày mai, hoặc dùng lại giấy tờ đã có trong kho.",
+                mb(today),
+                mb(l.per_day)
+            ),
+            format!("You uploaded {} MB today; the daily limit is {} MB. Please continue tomorrow.", mb(today), mb(l.per_day)),
+        )
+    };
+    AppError::bad_request("quota_exceeded", vi, en)
+}

@@ -26,6 +26,8 @@ pub struct WebConfig {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Lets clients beyond loopback read `/metrics` (as a bearer token).
     pub metrics_token: Option<String>,
+    /// What a citizen may upload (None: no limit).
+    pub upload_quota: Option<crate::files::QuotaLimits>,
 }
 
 #[derive(Clone)]

@@ -473,9 +473,34 @@ impl NotifyStore for PgStore {
 
 #[async_trait]
 impl DocumentStore for PgStore {
-    async fn add_document(&self, account_id: AccountId, file: &StoredFile, name: &str) -> Result<()> {
+    async fn add_document(
+        &self,
+        account_id: AccountId,
+        file: &StoredFile,
+        name: &str,
+        quota: Option<&tinhso_store::UploadQuota>,
+    ) -> Result<tinhso_store::Added> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
+        if let Some(q) = quota {
+            // The account's row serialises its concurrent uploads: each sees the others' bytes.
+            tx.execute("SELECT 1 FROM account WHERE id = $1 FOR UPDATE", &[&account_id]).await.map_err(map_err)?;
+            let row = tx
+                .query_one(
+                    "SELECT COALESCE(SUM(CASE WHEN d.created_at >= $2 THEN b.size END), 0)::bigint,
+                            COALESCE(SUM(b.size), 0)::bigint
+                     FROM document d JOIN file_blob b ON b.sha256 = d.sha256
+                     WHERE d.account_id = $1 AND d.sha256 <> $3",
+                    &[&account_id, &q.day_start, &file.sha256.as_str()],
+                )
+                .await
+                .map_err(map_err)?;
+            let (today, total): (i64, i64) = (row.get(0), row.get(1));
+            let (today, total) = (today.max(0) as u64, total.max(0) as u64);
+            if today + file.size > q.per_day || total + file.size > q.total {
+                return Ok(tinhso_store::Added::OverQuota { today, total });
+            }
+        }
         tx.execute(
             "INSERT INTO file_blob (sha256, size, mime, created_at) VALUES ($1, $2, $3, now()) ON CONFLICT (sha256) DO NOTHING",
             &[&file.sha256.as_str(), &(file.size as i64), &file.kind.mime()],
@@ -489,7 +514,8 @@ impl DocumentStore for PgStore {
         )
         .await
         .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)
+        tx.commit().await.map_err(map_err)?;
+        Ok(tinhso_store::Added::Added)
     }
 
     async fn documents(&self, account_id: AccountId) -> Result<Vec<Document>> {

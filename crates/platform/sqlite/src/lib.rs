@@ -541,10 +541,31 @@ impl NotifyStore for SqliteStore {
 
 #[async_trait]
 impl DocumentStore for SqliteStore {
-    async fn add_document(&self, account_id: AccountId, file: &StoredFile, name: &str) -> Result<()> {
-        let (file, name) = (file.clone(), name.to_owned());
+    async fn add_document(
+        &self,
+        account_id: AccountId,
+        file: &StoredFile,
+        name: &str,
+        quota: Option<&tinhso_store::UploadQuota>,
+    ) -> Result<tinhso_store::Added> {
+        let (file, name, quota) = (file.clone(), name.to_owned(), quota.copied());
         self.write(move |tx| {
             let now = Utc::now();
+            if let Some(q) = quota {
+                let (today, total): (i64, i64) = tx
+                    .query_row(
+                        "SELECT COALESCE(SUM(CASE WHEN d.created_at >= ?2 THEN b.size END), 0), COALESCE(SUM(b.size), 0)
+                         FROM document d JOIN file_blob b ON b.sha256 = d.sha256
+                         WHERE d.account_id = ?1 AND d.sha256 <> ?3",
+                        params![account_id, q.day_start, file.sha256.as_str()],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .map_err(map_err)?;
+                let (today, total) = (today.max(0) as u64, total.max(0) as u64);
+                if today + file.size > q.per_day || total + file.size > q.total {
+                    return Ok(tinhso_store::Added::OverQuota { today, total });
+                }
+            }
             tx.execute(
                 "INSERT INTO file_blob (sha256, size, mime, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (sha256) DO NOTHING",
                 params![file.sha256.as_str(), file.size as i64, file.kind.mime(), now],
@@ -556,7 +577,7 @@ impl DocumentStore for SqliteStore {
                 params![account_id, file.sha256.as_str(), name, now],
             )
             .map_err(map_err)?;
-            Ok(())
+            Ok(tinhso_store::Added::Added)
         })
         .await
     }

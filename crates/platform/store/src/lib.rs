@@ -211,6 +211,28 @@ pub struct NewDossier {
     pub notify: Vec<Notification>,
 }
 
+/// How much a citizen may keep in their document store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadQuota {
+    /// Bytes of documents added since `day_start`.
+    pub per_day: u64,
+    /// Bytes of documents in all.
+    pub total: u64,
+    /// The start of today (Vietnam's day).
+    pub day_start: DateTime<Utc>,
+}
+
+/// What adding a document did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Added {
+    Added,
+    /// Refused: the quota would be exceeded. What the account already holds, today and in all.
+    OverQuota {
+        today: u64,
+        total: u64,
+    },
+}
+
 /// A file's content, stored once under its SHA-256.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredFile {

@@ -186,8 +186,16 @@ pub trait NotifyStore: Send + Sync + 'static {
 /// A citizen's document store: files kept for reuse (platform: files).
 #[async_trait]
 pub trait DocumentStore: Send + Sync + 'static {
-    /// Records a file (once per content) in `account_id`'s document store.
-    async fn add_document(&self, account_id: AccountId, file: &StoredFile, name: &str) -> Result<()>;
+    /// Records a file (once per content) in `account_id`'s document store, unless `quota` is
+    /// given and the account's documents would then exceed it (checked in the same
+    /// transaction as the insert, so concurrent uploads cannot slip past together).
+    async fn add_document(
+        &self,
+        account_id: AccountId,
+        file: &StoredFile,
+        name: &str,
+        quota: Option<&UploadQuota>,
+    ) -> Result<Added>;
     async fn documents(&self, account_id: AccountId) -> Result<Vec<Document>>;
     /// Those of `hashes` that are in `account_id`'s document store.
     async fn documents_named(&self, account_id: AccountId, hashes: &[Sha256]) -> Result<Vec<Document>>;

@@ -159,3 +159,62 @@ async fn lookups_are_limited_by_what_they_fail_to_find() {
     assert!(page.status() == StatusCode::FORBIDDEN || page.status() == StatusCode::TOO_MANY_REQUESTS);
     s.stop().await.unwrap();
 }
+
+/// A citizen's uploads are held to a day's quota and a total, checked in the same transaction
+/// as each upload: a burst of concurrent uploads cannot slip past together, and the refusal
+/// says what was used and what to do.
+async fn upload_quota(backend: Backend) {
+    let database = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(fresh_pg_database().await.unwrap()),
+    };
+    let args = ["--upload-quota-day-mb", "1", "--upload-quota-total-mb", "2"];
+    let s = TestServer::start_on(backend, crate::bin(), fresh_data_dir().unwrap(), database, &args).await.unwrap();
+    let citizen = crate::dossier::Caller::login(&s, CITIZEN, PASSWORD).await;
+    // Ten distinct 300 KB PDFs at once: at most three fit in a megabyte.
+    let pdf = |i: u8| {
+        let mut b = b"%PDF-1.4\n".to_vec();
+        b.resize(300 * 1024, i);
+        b
+    };
+    let mut tasks = Vec::new();
+    for i in 0..10u8 {
+        let (c, url, csrf, bytes) = (citizen.c.clone(), s.url.clone(), citizen.csrf().to_owned(), pdf(i));
+        tasks.push(tokio::spawn(async move {
+            let r = c
+                .post(format!("{url}/api/v1/files"))
+                .header("x-csrf-token", csrf)
+                .header("x-file-name", format!("giay-to-{i}.pdf"))
+                .body(bytes)
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.json::<serde_json::Value>().await.unwrap_or_default())
+        }));
+    }
+    let mut accepted = 0;
+    for t in tasks {
+        let (st, v) = t.await.unwrap();
+        match st {
+            StatusCode::CREATED => accepted += 1,
+            _ => {
+                assert_eq!((st, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("quota_exceeded")), "{v}");
+                assert!(v["message"].as_str().unwrap().contains("hạn mức mỗi ngày là 1 MB"), "{v}");
+            }
+        }
+    }
+    assert_eq!(accepted, 3, "exactly what fits in the day's megabyte");
+    let (_, docs) = citizen.get("/api/v1/documents").await;
+    assert_eq!(docs["items"].as_array().unwrap().len(), 3, "and nothing refused was kept");
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn upload_quota_on_sqlite() {
+    upload_quota(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn upload_quota_on_postgres() {
+    upload_quota(Backend::Postgres).await;
+}

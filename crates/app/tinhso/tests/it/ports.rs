@@ -404,9 +404,9 @@ async fn documents(s: Stores) {
         size: 100,
         kind: tinhso_kernel::files::FileKind::Pdf,
     };
-    s.documents.add_document(citizen, &file(1), "giay-khai-sinh.pdf").await.unwrap();
-    s.documents.add_document(citizen, &file(1), "Giấy khai sinh.pdf").await.unwrap();
-    s.documents.add_document(citizen, &file(2), "cccd.pdf").await.unwrap();
+    s.documents.add_document(citizen, &file(1), "giay-khai-sinh.pdf", None).await.unwrap();
+    s.documents.add_document(citizen, &file(1), "Giấy khai sinh.pdf", None).await.unwrap();
+    s.documents.add_document(citizen, &file(2), "cccd.pdf", None).await.unwrap();
     let names: Vec<String> = s.documents.documents(citizen).await.unwrap().into_iter().map(|d| d.name).collect();
     assert_eq!(names.len(), 2, "one entry per content: {names:?}");
     assert!(names.contains(&"Giấy khai sinh.pdf".to_owned()), "the last name given wins");

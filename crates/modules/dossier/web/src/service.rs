@@ -245,7 +245,7 @@ async fn submit_or_check(
         // Scans made at the desk join the applicant's document store, for reuse next time.
         for d in &docs {
             let file = tinhso_store::StoredFile { sha256: d.sha256.clone(), size: d.size, kind: d.kind };
-            state.store.documents.add_document(applicant.id, &file, &d.name).await?;
+            state.store.documents.add_document(applicant.id, &file, &d.name, None).await?;
         }
     }
     let submitted = Event { kind, at: now, actor: account.id };

@@ -165,7 +165,7 @@ pub async fn register(
     let components =
         state.catalogue().get(&code).map(|p| p.components.len()).ok_or(AppError::NotFound).map_err(&err)?;
     // Scans go to the receptionist's store first; submission copies them to the applicant's.
-    let (uploaded, upload_errors) = store_uploads(&state, account.id, body.files).await.map_err(&err)?;
+    let (uploaded, upload_errors) = store_uploads(&state, account, body.files).await.map_err(&err)?;
     let files = (0..components)
         .filter_map(|i| {
             let key = format!("file.{i}");

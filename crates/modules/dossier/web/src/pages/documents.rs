@@ -45,7 +45,7 @@ pub async fn add_document(State(state): State<AppState>, viewer: Viewer, body: F
     let err = page_err(&viewer);
     viewer.check_csrf(body.form.get("csrf")).map_err(&err)?;
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
-    let (_, errors) = store_uploads(&state, account.id, body.files).await.map_err(&err)?;
+    let (_, errors) = store_uploads(&state, account, body.files).await.map_err(&err)?;
     if errors.is_empty() {
         return Ok(Redirect::to("/kho-du-lieu").into_response());
     }

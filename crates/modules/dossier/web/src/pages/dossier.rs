@@ -245,11 +245,13 @@ pub(crate) fn form_json(state: &AppState, code: &str, f: &FormData) -> Map<Strin
 /// errors under `files.N` for the component inputs they came from.
 pub(crate) async fn store_uploads(
     state: &AppState,
-    account_id: tinhso_kernel::ids::AccountId,
+    account: &tinhso_store::Account,
     uploads: Vec<Upload>,
 ) -> Result<(Vec<(String, Sha256)>, Vec<FieldError>), AppError> {
     let mut stored = Vec::new();
     let mut errors = Vec::new();
+    let limits = state.config.upload_quota;
+    let quota = tinhso_http::files::quota_for(limits, account);
     for up in uploads {
         let files = state.files.clone();
         let bytes = up.bytes;
@@ -258,8 +260,19 @@ pub(crate) async fn store_uploads(
             .map_err(|e| AppError::Internal(e.to_string()))?;
         match put {
             Ok(f) => {
-                state.store.documents.add_document(account_id, &f, &tinhso_kernel::files::clean_name(&up.name)).await?;
-                stored.push((up.field, f.sha256));
+                let name = tinhso_kernel::files::clean_name(&up.name);
+                match state.store.documents.add_document(account.id, &f, &name, quota.as_ref()).await? {
+                    tinhso_store::Added::Added => stored.push((up.field, f.sha256)),
+                    tinhso_store::Added::OverQuota { today, total } => {
+                        let e = tinhso_http::files::over_quota(limits, today, total);
+                        errors.push(FieldError::new(
+                            up.field.replace("file.", "files."),
+                            e.code(),
+                            e.message(tinhso_http::i18n::Locale::Vi),
+                            e.message(tinhso_http::i18n::Locale::En),
+                        ));
+                    }
+                }
             }
             Err(e) => errors.push(FieldError::new(
                 up.field.replace("file.", "files."),
@@ -283,7 +296,7 @@ pub async fn apply(
     let form = body.form;
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
-    let (uploaded, mut upload_errors) = store_uploads(&state, account.id, body.files).await.map_err(&err)?;
+    let (uploaded, mut upload_errors) = store_uploads(&state, account, body.files).await.map_err(&err)?;
     let components = state.catalogue().get(&code).map(|p| p.components.len()).unwrap_or(0);
     let mut files = Vec::new();
     for i in 0..components {
@@ -521,7 +534,7 @@ pub async fn act(
     ])
     .map_err(&err)?;
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
-    let (uploaded, upload_errors) = store_uploads(&state, account.id, body.files).await.map_err(&err)?;
+    let (uploaded, upload_errors) = store_uploads(&state, account, body.files).await.map_err(&err)?;
     let hashes: Vec<Sha256> = uploaded.into_iter().map(|(_, h)| h).collect();
     let action = form.text("action");
     // Withdrawing cannot be undone: the page asks for a ticked confirmation (no script needed).
