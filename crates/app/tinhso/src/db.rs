@@ -60,8 +60,16 @@ pub async fn sqlite(path: &Path) -> Result<Stores> {
 /// The platform on the PostgreSQL database at `url` (migrated if needed), with a pool of
 /// `connections`.
 pub async fn postgres(url: &str, connections: usize) -> Result<Stores> {
-    let db =
-        Arc::new(PgStore::connect(url, connections, postgres_schema()).await.context("cannot connect to PostgreSQL")?);
+    postgres_with(url, None, connections).await
+}
+
+/// The same, also trusting the PEM CA certificates `ca_pem` for the server's TLS certificate.
+pub async fn postgres_with(url: &str, ca_pem: Option<&[u8]>, connections: usize) -> Result<Stores> {
+    let db = Arc::new(
+        PgStore::connect_with(url, ca_pem, connections, postgres_schema())
+            .await
+            .context("cannot connect to PostgreSQL")?,
+    );
     let modules = ModulePorts {
         catalogue: Arc::new(tinhso_catalogue_store::CataloguePg::new(db.clone())),
         dossiers: Arc::new(tinhso_dossier_store::DossierPg::new(db.clone(), projections())),
@@ -84,8 +92,15 @@ async fn refolded(stores: Stores) -> Result<Stores> {
 /// The store the command line names: `database` a `postgres://` URL, or empty (or
 /// `sqlite:<path>`) for SQLite, by default `tinhso.db` in the data directory `data`.
 pub async fn open(database: Option<&str>, data: &Path) -> Result<Stores> {
+    open_with(database, None, data).await
+}
+
+/// The same, with a CA certificate (PEM) for PostgreSQL's TLS.
+pub async fn open_with(database: Option<&str>, ca_pem: Option<&[u8]>, data: &Path) -> Result<Stores> {
     match database {
-        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => postgres(url, 16).await,
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            postgres_with(url, ca_pem, 16).await
+        }
         Some(url) if !url.is_empty() && !url.starts_with("sqlite:") => {
             bail!("--database must be a postgres:// URL, or empty for SQLite in the data directory")
         }

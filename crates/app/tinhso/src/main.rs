@@ -33,9 +33,24 @@ pub struct DataArgs {
     /// Data directory (the SQLite database and stored files).
     #[arg(long, default_value = "./data", env = "TINHSO_DATA")]
     data: PathBuf,
-    /// Database URL: empty for SQLite in the data directory, or postgres://user:pass@host/db.
+    /// Database URL: empty for SQLite in the data directory, or postgres://user:pass@host/db
+    /// (`?sslmode=require` or `verify-full` for TLS, always with the certificate verified).
     #[arg(long, env = "TINHSO_DATABASE")]
     database: Option<String>,
+    /// PEM file of a certificate authority PostgreSQL's certificate chains to, besides the
+    /// public ones (a provincial CA).
+    #[arg(long, env = "TINHSO_DATABASE_CA")]
+    database_ca: Option<PathBuf>,
+}
+
+impl DataArgs {
+    async fn open(&self) -> Result<Stores> {
+        let ca = match &self.database_ca {
+            Some(p) => Some(tokio::fs::read(p).await.with_context(|| format!("cannot read {}", p.display()))?),
+            None => None,
+        };
+        tinhso::db::open_with(self.database.as_deref(), ca.as_deref(), &self.data).await
+    }
 }
 
 #[derive(Subcommand)]
@@ -291,16 +306,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             serve(data, listen, web, demo, smtp).await
         }
         Command::Init { data, province, admin } => {
-            let store = tinhso::db::open(data.database.as_deref(), &data.data).await?;
+            let store = data.open().await?;
             seed::init_province(&store, &province, &admin).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Catalogue { action: CatalogueCommand::Import { data, file } } => {
-            let store = tinhso::db::open(data.database.as_deref(), &data.data).await?;
+            let store = data.open().await?;
             catalogue_io::import(&store, &file).await
         }
         Command::Catalogue { action: CatalogueCommand::Export { data, file } } => {
-            let store = tinhso::db::open(data.database.as_deref(), &data.data).await?;
+            let store = data.open().await?;
             catalogue_io::export(&store, &file).await?;
             Ok(ExitCode::SUCCESS)
         }
@@ -313,11 +328,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Ioc { action: IocCommand::Check { data } } => {
-            let store = tinhso::db::open(data.database.as_deref(), &data.data).await?;
+            let store = data.open().await?;
             ioc::check(&store).await
         }
         Command::Audit { action: AuditCommand::Verify { data } } => {
-            let store = tinhso::db::open(data.database.as_deref(), &data.data).await?;
+            let store = data.open().await?;
             match audit::verify(&store).await? {
                 Ok((events, dossiers)) => {
                     println!(
@@ -355,7 +370,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 async fn calendar(data: &DataArgs) -> Result<tinhso_kernel::calendar::WorkingCalendar> {
-    let store = tinhso::db::open(data.database.as_deref(), &data.data).await?;
+    let store = data.open().await?;
     let mut years = seed::official_calendar_years()?;
     years.extend(store.catalogue.calendar_years().await?);
     Ok(tinhso_kernel::calendar::WorkingCalendar::new(years))
@@ -399,7 +414,7 @@ async fn serve(
     smtp: Option<tinhso_http::mail::SmtpConfig>,
 ) -> Result<ExitCode> {
     let started = std::time::Instant::now();
-    let store: Stores = tinhso::db::open(data.database.as_deref(), &data.data).await?;
+    let store: Stores = data.open().await?;
     // Published passwords stay on this machine unless the operator says otherwise.
     let private = listen.ip().is_loopback() || demo.on_network;
     if store.province.province().await?.is_none() {

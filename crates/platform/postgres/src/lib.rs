@@ -13,6 +13,7 @@ pub mod ledger;
 pub mod migrate;
 pub mod outbox;
 mod rows;
+pub mod tls;
 mod write;
 
 use async_trait::async_trait;
@@ -29,7 +30,6 @@ use tinhso_store::{
     StoredFile,
 };
 use tokio_postgres::error::SqlState;
-use tokio_postgres::NoTls;
 
 pub struct PgStore {
     pool: Pool,
@@ -68,8 +68,26 @@ impl PgStore {
     /// Connects with a `postgres://` URL and applies `schema`: the platform's and the modules'
     /// migrations, in the order the composition root lists them.
     pub async fn connect(url: &str, max_connections: usize, schema: Vec<Migrations>) -> Result<Self> {
-        let config: tokio_postgres::Config = url.parse().map_err(backend)?;
-        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        Self::connect_with(url, None, max_connections, schema).await
+    }
+
+    /// The same, trusting the PEM CA certificates in `ca_pem` too for the server's TLS
+    /// certificate (a provincial CA). TLS follows the URL's `sslmode`.
+    pub async fn connect_with(
+        url: &str,
+        ca_pem: Option<&[u8]>,
+        max_connections: usize,
+        schema: Vec<Migrations>,
+    ) -> Result<Self> {
+        let mut config: tokio_postgres::Config = tls::libpq_sslmode(url).parse().map_err(backend)?;
+        // libpq's default `prefer` means TLS without checking whom one talks to; this platform
+        // does not make unverified TLS connections, so `prefer` (or no sslmode) is plain, and
+        // `require` / `verify-ca` / `verify-full` is TLS, always verified.
+        if config.get_ssl_mode() == tokio_postgres::config::SslMode::Prefer {
+            config.ssl_mode(tokio_postgres::config::SslMode::Disable);
+        }
+        let tls = tls::RustlsConnect::new(ca_pem).map_err(StoreError::Backend)?;
+        let manager = Manager::from_config(config, tls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager).max_size(max_connections).build().map_err(backend)?;
         let store = Self { pool };
         let mut client = store.client().await?;

@@ -253,3 +253,41 @@ async fn postgres_without_durable_commits_is_refused() {
     client.batch_execute(&format!("ALTER DATABASE {name} SET synchronous_commit = on")).await.unwrap();
     assert!(tinhso::db::postgres(&url, 2).await.is_ok());
 }
+
+/// PostgreSQL over TLS, the server's certificate verified against the province's CA
+/// (`sslmode=verify-full` as libpq spells it, `--database-ca`); without that CA the
+/// connection is refused, never made unverified.
+#[tokio::test]
+async fn postgres_over_verified_tls() {
+    let ca = std::env::var("TINHSO_TEST_PG_CA").expect("TINHSO_TEST_PG_CA: run scripts/test, which makes the test CA");
+    let url = format!("{}?sslmode=verify-full", fresh_pg_database().await.unwrap());
+    let pem = std::fs::read(&ca).unwrap();
+    let stores = tinhso::db::postgres_with(&url, Some(&pem), 2).await.unwrap();
+    stores.health.ping().await.unwrap();
+    let err = tinhso::db::postgres(&url, 2).await.err().map(|e| format!("{e:#}")).unwrap_or_default();
+    assert!(err.to_lowercase().contains("tls handshake"), "an unknown issuer is refused: {err}");
+    // The server itself, from the command line, over TLS.
+    let data = fresh_data_dir().unwrap();
+    let s = TestServer::start_on(Backend::Postgres, crate::bin(), data, Some(url.clone()), &["--database-ca", &ca])
+        .await
+        .unwrap();
+    let health: serde_json::Value =
+        s.client().get(format!("{}/healthz", s.url)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(health["status"], "ok");
+    s.stop().await.unwrap();
+    // The connection is encrypted: PostgreSQL says so for the server's sessions.
+    let plain = url.split('?').next().unwrap().to_owned();
+    let (client, conn) = tokio_postgres::connect(&plain, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(conn);
+    let db = plain.rsplit('/').next().unwrap().to_owned();
+    let encrypted: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE s.ssl AND a.datname = $1",
+            &[&db],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(encrypted >= 1, "the test's own TLS pool is still open and encrypted");
+    drop(stores);
+}
