@@ -96,7 +96,6 @@ impl TestServer {
     ) -> Result<Self> {
         Self::start_with_env(backend, bin, data, database, listen, extra, &[]).await
     }
-
     /// The same, with environment variables for the server process (a fault-injecting
     /// `LD_PRELOAD`, say).
     pub async fn start_with_env(

@@ -514,9 +514,9 @@ impl DocumentStore for PgStore {
                 .await
                 .map_err(map_err)?;
             let (today, total): (i64, i64) = (row.get(0), row.get(1));
-            let (today, total) = (today.max(0) as u64, total.max(0) as u64);
-            if today + file.size > q.per_day || total + file.size > q.total {
-                return Ok(tinhso_store::Added::OverQuota { today, total });
+            let refused = q.admit(today.max(0) as u64, total.max(0) as u64, file.size);
+            if refused != tinhso_store::Added::Added {
+                return Ok(refused);
             }
         }
         tx.execute(

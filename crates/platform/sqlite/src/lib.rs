@@ -561,9 +561,9 @@ impl DocumentStore for SqliteStore {
                         |r| Ok((r.get(0)?, r.get(1)?)),
                     )
                     .map_err(map_err)?;
-                let (today, total) = (today.max(0) as u64, total.max(0) as u64);
-                if today + file.size > q.per_day || total + file.size > q.total {
-                    return Ok(tinhso_store::Added::OverQuota { today, total });
+                let refused = q.admit(today.max(0) as u64, total.max(0) as u64, file.size);
+                if refused != tinhso_store::Added::Added {
+                    return Ok(refused);
                 }
             }
             tx.execute(

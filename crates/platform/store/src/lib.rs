@@ -222,6 +222,18 @@ pub struct UploadQuota {
     pub day_start: DateTime<Utc>,
 }
 
+impl UploadQuota {
+    /// What adding a file of `size` bytes to an account holding `today` bytes added today and
+    /// `total` in all does: the one rule both engines apply inside their transaction.
+    pub fn admit(&self, today: u64, total: u64, size: u64) -> Added {
+        if today.saturating_add(size) > self.per_day || total.saturating_add(size) > self.total {
+            Added::OverQuota { today, total }
+        } else {
+            Added::Added
+        }
+    }
+}
+
 /// What adding a document did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Added {

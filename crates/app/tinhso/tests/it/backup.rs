@@ -39,6 +39,19 @@ fn keep_submitting(s: &TestServer, commune: u64, stop: Arc<AtomicBool>) -> tokio
     })
 }
 
+/// Five dossiers acknowledged, then a stream of submissions running: (their codes, the switch
+/// that stops the stream, the stream's count of acknowledged submissions).
+async fn acknowledged_then_load(s: &TestServer) -> (Vec<String>, Arc<AtomicBool>, tokio::task::JoinHandle<usize>) {
+    let citizen = Caller::login(s, "0912345678", PASSWORD).await;
+    let (_, units) = citizen.get("/api/v1/units").await;
+    let commune = units["items"][0]["code"].as_u64().unwrap();
+    let before = acknowledged(&citizen, commune, 5).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let load = keep_submitting(s, commune, stop.clone());
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    (before, stop, load)
+}
+
 async fn checks_pass(args: Vec<String>) {
     for check in [["audit", "verify"], ["ioc", "check"]] {
         let all = [check.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>(), args.clone()].concat();
@@ -50,13 +63,7 @@ async fn checks_pass(args: Vec<String>) {
 #[tokio::test]
 async fn sqlite_backup_under_load_restores_every_acknowledged_dossier() {
     let s = crate::demo_server(Backend::Sqlite, 50).await;
-    let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
-    let (_, units) = citizen.get("/api/v1/units").await;
-    let commune = units["items"][0]["code"].as_u64().unwrap();
-    let before = acknowledged(&citizen, commune, 5).await;
-    let stop = Arc::new(AtomicBool::new(false));
-    let load = keep_submitting(&s, commune, stop.clone());
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let (before, stop, load) = acknowledged_then_load(&s).await;
     let dir = fresh_data_dir().unwrap().join("sao-luu");
     let (code, out, err) = run_cli(
         crate::bin(),
@@ -106,13 +113,7 @@ async fn postgres_pg_dump_under_load_restores_every_acknowledged_dossier() {
     )
     .await
     .unwrap();
-    let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
-    let (_, units) = citizen.get("/api/v1/units").await;
-    let commune = units["items"][0]["code"].as_u64().unwrap();
-    let before = acknowledged(&citizen, commune, 5).await;
-    let stop = Arc::new(AtomicBool::new(false));
-    let load = keep_submitting(&s, commune, stop.clone());
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let (before, stop, load) = acknowledged_then_load(&s).await;
     // The README's path: pg_dump (one consistent snapshot), then the files directory.
     let dump = fresh_data_dir().unwrap().join("tinhso.dump");
     let out = tokio::process::Command::new(pg_bin.join("pg_dump"))

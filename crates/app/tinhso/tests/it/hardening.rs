@@ -3,7 +3,7 @@
 //! themselves, empty files.
 
 use crate::dossier::{Caller, PASSWORD};
-use crate::journey::{csrf, multipart};
+use crate::journey::{csrf, multipart, page_login};
 use reqwest::StatusCode;
 use tinhso_testkit::Backend;
 
@@ -59,15 +59,7 @@ async fn personal_answers_are_not_cached_and_redirects_stay_on_the_site() {
 #[tokio::test]
 async fn file_names_cannot_hide_their_type_and_empty_files_are_said() {
     let s = crate::server(Backend::Sqlite).await;
-    let c = s.client();
-    let page = c.get(format!("{}/dang-nhap", s.url)).send().await.unwrap().text().await.unwrap();
-    let r = c
-        .post(format!("{}/dang-nhap", s.url))
-        .form(&[("csrf", csrf(&page).as_str()), ("login", "0912345678"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
+    let c = page_login(&s, "0912345678").await;
     let store = c.get(format!("{}/kho-du-lieu", s.url)).send().await.unwrap().text().await.unwrap();
     let token = csrf(&store);
     let pdf: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n";

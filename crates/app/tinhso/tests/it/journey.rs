@@ -360,6 +360,20 @@ async fn staff_search_their_inbox_by_code_or_phone() {
     s.stop().await.unwrap();
 }
 
+/// A browser (cookie jar) logged in through the login page, as a person does.
+pub(crate) async fn page_login(s: &tinhso_testkit::TestServer, login: &str) -> reqwest::Client {
+    let c = s.client();
+    let page = c.get(format!("{}/dang-nhap", s.url)).send().await.unwrap().text().await.unwrap();
+    let r = c
+        .post(format!("{}/dang-nhap", s.url))
+        .form(&[("csrf", csrf(&page).as_str()), ("login", login), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "login {login}");
+    c
+}
+
 /// A multipart body as a browser sends it: text fields, then files.
 pub(crate) fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
     let boundary = "----tinhso-test-boundary-7d3f";
@@ -389,15 +403,7 @@ pub(crate) fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) 
 #[tokio::test]
 async fn every_error_at_once_and_accepted_files_are_kept() {
     let s = crate::server(Backend::Sqlite).await;
-    let c = s.client();
-    let page = c.get(format!("{}/dang-nhap", s.url)).send().await.unwrap().text().await.unwrap();
-    let r = c
-        .post(format!("{}/dang-nhap", s.url))
-        .form(&[("csrf", csrf(&page).as_str()), ("login", "0912345678"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
+    let c = page_login(&s, "0912345678").await;
     let url = format!("{}/thu-tuc/{PROVINCIAL}/nop", s.url);
     let form = c.get(&url).send().await.unwrap().text().await.unwrap();
     let token = csrf(&form);
