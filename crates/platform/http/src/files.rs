@@ -4,7 +4,6 @@
 
 use crate::error::AppError;
 use sha2::{Digest, Sha256};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use tinhso_kernel::files::{FileKind, MAX_FILE_BYTES};
 use tinhso_kernel::ids::Sha256 as Hash;
@@ -31,33 +30,20 @@ impl FileStore {
         self.root.join(&h[0..2]).join(&h[2..4]).join(h)
     }
 
-    /// Checks and stores `bytes`; returns what was stored. Runs blocking IO: call it off the
-    /// async threads.
-    pub fn put(&self, bytes: &[u8]) -> Result<StoredFile, AppError> {
-        if bytes.is_empty() {
-            return Err(invalid_file("Tệp rỗng", "The file is empty"));
-        }
-        if bytes.len() > MAX_FILE_BYTES {
-            return Err(invalid_file(
-                &format!("Tệp lớn hơn {} MB", MAX_FILE_BYTES / 1024 / 1024),
-                &format!("The file is larger than {} MB", MAX_FILE_BYTES / 1024 / 1024),
-            ));
-        }
-        let kind = FileKind::sniff(bytes).ok_or_else(|| {
-            invalid_file("Chỉ nhận tệp PDF, JPEG hoặc PNG", "Only PDF, JPEG or PNG files are accepted")
-        })?;
-        let sha256 = Hash::of_digest(&Sha256::digest(bytes)).ok_or_else(|| AppError::Internal("bad hash".into()))?;
-        let path = self.path(&sha256);
-        if !path.exists() {
-            write_durably(&self.root, &path, bytes).map_err(|e| AppError::Internal(format!("storing a file: {e}")))?;
-        }
-        Ok(StoredFile { sha256, size: bytes.len() as u64, kind })
-    }
-
     /// Streams a request body to disk while hashing it, so an upload never sits whole in
     /// memory; checks size and type, then syncs and moves it into place.
     pub async fn put_stream(&self, body: axum::body::Body) -> Result<StoredFile, AppError> {
-        use http_body_util::BodyExt;
+        self.put_chunks(body.into_data_stream()).await
+    }
+
+    /// Stores a file arriving as a stream of chunks (a request body, a multipart part): written
+    /// to a temporary file as it comes, hashed on the way, refused past the size cap, never
+    /// held in memory whole.
+    pub async fn put_chunks<S, E>(&self, chunks: S) -> Result<StoredFile, AppError>
+    where
+        S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
+    {
+        use futures_util::StreamExt;
         use tokio::io::AsyncWriteExt;
         let io = |e: std::io::Error| AppError::Internal(format!("storing a file: {e}"));
         let tmp_dir = self.root.join("tmp");
@@ -70,10 +56,9 @@ impl FileStore {
             let mut hasher = Sha256::new();
             let mut head: Vec<u8> = Vec::with_capacity(16);
             let mut size = 0usize;
-            let mut body = body;
-            while let Some(frame) = body.frame().await {
-                let frame = frame.map_err(|_| AppError::TooLarge)?;
-                let Ok(chunk) = frame.into_data() else { continue };
+            let mut chunks = chunks;
+            while let Some(chunk) = chunks.next().await {
+                let chunk = chunk.map_err(|_| AppError::TooLarge)?;
                 size += chunk.len();
                 if size > MAX_FILE_BYTES {
                     return Err(invalid_file(
@@ -118,24 +103,6 @@ impl FileStore {
         let path = self.path(sha256);
         tokio::fs::read(&path).await.map_err(|_| AppError::NotFound)
     }
-}
-
-/// Writes to a temporary file, syncs it, renames it into place and syncs the directory.
-/// Blocking: callers run it in `spawn_blocking`.
-#[allow(clippy::disallowed_methods)]
-fn write_durably(root: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(root);
-    std::fs::create_dir_all(dir)?;
-    let tmp_dir = root.join("tmp");
-    std::fs::create_dir_all(&tmp_dir)?;
-    let mut nonce = [0u8; 8];
-    getrandom::getrandom(&mut nonce).map_err(std::io::Error::other)?;
-    let tmp = tmp_dir.join(hex::encode(nonce));
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)?;
-    std::fs::File::open(dir)?.sync_all()
 }
 
 /// Renames a synced temporary file to its content address (or drops it when the content is

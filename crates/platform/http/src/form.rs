@@ -148,7 +148,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 pub struct Upload {
     pub field: String,
     pub name: String,
-    pub bytes: Bytes,
+    /// The file as stored while the body streamed in (content-addressed, synced), or why it
+    /// was refused (empty, too large, not a PDF/JPEG/PNG).
+    pub stored: Result<tinhso_store::StoredFile, AppError>,
 }
 
 /// A form that may carry files: multipart (file inputs) or urlencoded (no files).
@@ -160,10 +162,10 @@ pub struct FormWithFiles {
 /// Largest multipart body: a handful of scanned documents.
 pub const MULTIPART_LIMIT: usize = 40 * 1024 * 1024;
 
-impl<S: Send + Sync> FromRequest<S> for FormWithFiles {
+impl FromRequest<crate::state::AppState> for FormWithFiles {
     type Rejection = PageError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &crate::state::AppState) -> Result<Self, Self::Rejection> {
         let locale = Locale::from_headers(req.headers());
         let multipart = req
             .headers()
@@ -181,15 +183,17 @@ impl<S: Send + Sync> FromRequest<S> for FormWithFiles {
         })?;
         let mut pairs = Vec::new();
         let mut files = Vec::new();
-        while let Some(field) = mp.next_field().await.map_err(too_large)? {
+        while let Some(mut field) = mp.next_field().await.map_err(too_large)? {
             let key = field.name().unwrap_or_default().to_owned();
             match field.file_name().map(str::to_owned) {
                 Some(name) => {
-                    let bytes = field.bytes().await.map_err(too_large)?;
+                    // Streamed to disk as it arrives (never held whole in memory).
+                    let stored = state.files.put_chunks(&mut field).await;
                     // No file chosen: browsers send an empty part without a name. A named file
                     // of 0 bytes goes on, to be refused with a message ("Tệp rỗng").
-                    if !bytes.is_empty() || !name.is_empty() {
-                        files.push(Upload { field: key, name, bytes });
+                    let nothing_chosen = name.is_empty() && matches!(&stored, Err(AppError::BadRequest { .. }));
+                    if !nothing_chosen {
+                        files.push(Upload { field: key, name, stored });
                     }
                 }
                 None => pairs.push((key, field.text().await.map_err(too_large)?)),

@@ -252,34 +252,25 @@ pub(crate) async fn store_uploads(
     let mut errors = Vec::new();
     let limits = state.config.upload_quota;
     let quota = tinhso_http::files::quota_for(limits, account);
+    // A refusal under the component input it came from (`file.N` -> `files.N`).
+    let refused = |field: &str, e: AppError| {
+        let (vi, en) = (e.message(tinhso_http::i18n::Locale::Vi), e.message(tinhso_http::i18n::Locale::En));
+        FieldError::new(field.replace("file.", "files."), e.code(), vi, en)
+    };
     for up in uploads {
-        let files = state.files.clone();
-        let bytes = up.bytes;
-        let put = tokio::task::spawn_blocking(move || files.put(&bytes))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        match put {
-            Ok(f) => {
-                let name = tinhso_kernel::files::clean_name(&up.name);
-                match state.store.documents.add_document(account.id, &f, &name, quota.as_ref()).await? {
-                    tinhso_store::Added::Added => stored.push((up.field, f.sha256)),
-                    tinhso_store::Added::OverQuota { today, total } => {
-                        let e = tinhso_http::files::over_quota(limits, today, total);
-                        errors.push(FieldError::new(
-                            up.field.replace("file.", "files."),
-                            e.code(),
-                            e.message(tinhso_http::i18n::Locale::Vi),
-                            e.message(tinhso_http::i18n::Locale::En),
-                        ));
-                    }
-                }
+        let f = match up.stored {
+            Ok(f) => f,
+            Err(e) => {
+                errors.push(refused(&up.field, e));
+                continue;
             }
-            Err(e) => errors.push(FieldError::new(
-                up.field.replace("file.", "files."),
-                e.code(),
-                e.message(tinhso_http::i18n::Locale::Vi),
-                e.message(tinhso_http::i18n::Locale::En),
-            )),
+        };
+        let name = tinhso_kernel::files::clean_name(&up.name);
+        match state.store.documents.add_document(account.id, &f, &name, quota.as_ref()).await? {
+            tinhso_store::Added::Added => stored.push((up.field, f.sha256)),
+            tinhso_store::Added::OverQuota { today, total } => {
+                errors.push(refused(&up.field, tinhso_http::files::over_quota(limits, today, total)))
+            }
         }
     }
     Ok((stored, errors))
