@@ -67,11 +67,13 @@ async fn checked_target(req: Request, next: axum::middleware::Next) -> axum::res
     let locale = i18n::Locale::from_headers(req.headers());
     let api = req.uri().path().starts_with("/api/");
     let uri = req.uri();
-    let problem = if uri.to_string().len() > MAX_URI {
+    let path = uri.path();
+    let problem = if path.len() + uri.query().map_or(0, str::len) > MAX_URI {
         Some(error::AppError::bad_request("uri_too_long", "Địa chỉ yêu cầu quá dài", "The request address is too long"))
-    } else {
-        let decoded = percent_encoding::percent_decode_str(uri.path()).decode_utf8();
-        match decoded {
+    } else if path.contains('%') {
+        // Only an escaped path can hide bytes that are not UTF-8 or control characters (a
+        // plain one is ASCII by the HTTP grammar): the common path costs one scan.
+        match percent_encoding::percent_decode_str(path).decode_utf8() {
             Ok(p) if !p.chars().any(char::is_control) => None,
             _ => Some(error::AppError::bad_request(
                 "invalid_path",
@@ -79,6 +81,8 @@ async fn checked_target(req: Request, next: axum::middleware::Next) -> axum::res
                 "The request address is not valid",
             )),
         }
+    } else {
+        None
     };
     match problem {
         None => next.run(req).await,

@@ -12,39 +12,46 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::Mutex;
+use std::sync::RwLock;
 use std::time::Instant;
 
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
 
-#[derive(Default, Clone)]
+/// One route's latencies, updated with atomics (no lock on the request path once the route
+/// has been seen).
+#[derive(Default)]
 struct Histogram {
-    counts: [u64; BUCKETS.len()],
-    count: u64,
-    sum: f64,
+    counts: [AtomicU64; BUCKETS.len()],
+    count: AtomicU64,
+    /// Microseconds, summed.
+    sum_micros: AtomicU64,
 }
 
 impl Histogram {
-    fn observe(&mut self, seconds: f64) {
+    fn observe(&self, elapsed: std::time::Duration) {
+        let seconds = elapsed.as_secs_f64();
         for (i, le) in BUCKETS.iter().enumerate() {
             if seconds <= *le {
-                self.counts[i] += 1;
+                self.counts[i].fetch_add(1, Relaxed);
             }
         }
-        self.count += 1;
-        self.sum += seconds;
+        self.count.fetch_add(1, Relaxed);
+        self.sum_micros.fetch_add(u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX), Relaxed);
     }
 }
+
+/// A series: route pattern, method, status class.
+type Series = (std::sync::Arc<str>, axum::http::Method, &'static str);
 
 /// The platform's own counters.
 #[derive(Default)]
 pub struct Metrics {
     /// (route, method, status class "2xx") -> latency.
-    requests: Mutex<BTreeMap<(String, String, &'static str), Histogram>>,
+    requests: RwLock<HashMap<Series, std::sync::Arc<Histogram>>>,
     login_failures: AtomicU64,
     throttled: AtomicU64,
 }
@@ -54,7 +61,13 @@ impl Metrics {
         self.login_failures.fetch_add(1, Relaxed);
     }
 
-    fn record(&self, route: String, method: String, status: StatusCode, seconds: f64) {
+    fn record(
+        &self,
+        route: std::sync::Arc<str>,
+        method: axum::http::Method,
+        status: StatusCode,
+        took: std::time::Duration,
+    ) {
         if status == StatusCode::TOO_MANY_REQUESTS {
             self.throttled.fetch_add(1, Relaxed);
         }
@@ -65,20 +78,28 @@ impl Metrics {
             400..=499 => "4xx",
             _ => "5xx",
         };
-        if let Ok(mut map) = self.requests.lock() {
-            map.entry((route, method, class)).or_default().observe(seconds);
-        }
+        let key = (route, method, class);
+        let seen = self.requests.read().ok().and_then(|m| m.get(&key).cloned());
+        let h = match seen {
+            Some(h) => h,
+            None => match self.requests.write() {
+                Ok(mut m) => m.entry(key).or_default().clone(),
+                Err(_) => return,
+            },
+        };
+        h.observe(took);
     }
 }
 
 /// Times every request under its route's pattern (`/ho-so/{code}`, never the path itself,
 /// which would make a series per dossier); unmatched paths count as one route.
 pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = req.method().as_str().to_owned();
+    // A route's pattern, shared: one allocation per route for the life of the process.
+    let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".into(), |p| route_name(p.as_str()));
+    let method = req.method().clone();
     let started = Instant::now();
     let resp = next.run(req).await;
-    state.metrics.record(route, method, resp.status(), started.elapsed().as_secs_f64());
+    state.metrics.record(route, method, resp.status(), started.elapsed());
     resp
 }
 
@@ -108,6 +129,19 @@ pub async fn request_id(State(state): State<AppState>, req: Request, next: Next)
         resp.headers_mut().insert("x-request-id", v);
     }
     resp
+}
+
+/// The pattern as a shared string, interned so that a request does not allocate it.
+fn route_name(pattern: &str) -> std::sync::Arc<str> {
+    static NAMES: std::sync::LazyLock<RwLock<HashMap<String, std::sync::Arc<str>>>> =
+        std::sync::LazyLock::new(Default::default);
+    if let Some(n) = NAMES.read().ok().and_then(|m| m.get(pattern).cloned()) {
+        return n;
+    }
+    match NAMES.write() {
+        Ok(mut m) => m.entry(pattern.to_owned()).or_insert_with(|| pattern.into()).clone(),
+        Err(_) => pattern.into(),
+    }
 }
 
 /// `GET /metrics`.
@@ -170,15 +204,18 @@ fn write_requests(out: &mut String, m: &Metrics) -> std::fmt::Result {
     let name = "tinhso_http_request_duration_seconds";
     writeln!(out, "# HELP {name} Time to answer a request, by route pattern, method and status class.")?;
     writeln!(out, "# TYPE {name} histogram")?;
-    let Ok(map) = m.requests.lock() else { return Ok(()) };
-    for ((route, method, class), h) in map.iter() {
+    let Ok(map) = m.requests.read() else { return Ok(()) };
+    let mut series: Vec<_> = map.iter().collect();
+    series.sort_by(|a, b| (&*a.0 .0, a.0 .1.as_str(), a.0 .2).cmp(&(&*b.0 .0, b.0 .1.as_str(), b.0 .2)));
+    for ((route, method, class), h) in series {
         let labels = format!("route=\"{}\",method=\"{method}\",status=\"{class}\"", escape(route));
-        for (le, n) in BUCKETS.iter().zip(h.counts) {
-            writeln!(out, "{name}_bucket{{{labels},le=\"{le}\"}} {n}")?;
+        for (le, n) in BUCKETS.iter().zip(&h.counts) {
+            writeln!(out, "{name}_bucket{{{labels},le=\"{le}\"}} {}", n.load(Relaxed))?;
         }
-        writeln!(out, "{name}_bucket{{{labels},le=\"+Inf\"}} {}", h.count)?;
-        writeln!(out, "{name}_sum{{{labels}}} {}", h.sum)?;
-        writeln!(out, "{name}_count{{{labels}}} {}", h.count)?;
+        let count = h.count.load(Relaxed);
+        writeln!(out, "{name}_bucket{{{labels},le=\"+Inf\"}} {count}")?;
+        writeln!(out, "{name}_sum{{{labels}}} {}", h.sum_micros.load(Relaxed) as f64 / 1e6)?;
+        writeln!(out, "{name}_count{{{labels}}} {count}")?;
     }
     Ok(())
 }
