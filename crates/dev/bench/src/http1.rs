@@ -82,7 +82,18 @@ impl Conn {
     /// Logs in over `POST /api/v1/session` and keeps the session cookie and CSRF token.
     pub async fn login(&mut self, login: &str, password: &str) -> Result<()> {
         let body = serde_json::to_vec(&serde_json::json!({ "login": login, "password": password }))?;
-        let r = self.post_json("/api/v1/session", &body).await?;
+        let mut r = self.post_json("/api/v1/session", &body).await?;
+        // Many connections log in to one account at once: the server's abuse limit counts
+        // each attempt before the password is checked and asks the rest to wait, as a polite
+        // client does.
+        for _ in 0..20 {
+            if r.status != 429 {
+                break;
+            }
+            let wait: u64 = r.header("retry-after").and_then(|v| v.trim().parse().ok()).unwrap_or(1);
+            tokio::time::sleep(std::time::Duration::from_secs(wait.min(5))).await;
+            r = self.post_json("/api/v1/session", &body).await?;
+        }
         if r.status != 200 {
             bail!("login {login}: HTTP {}: {}", r.status, String::from_utf8_lossy(&r.body));
         }

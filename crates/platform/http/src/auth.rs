@@ -133,9 +133,9 @@ pub enum LoginRefused {
 }
 
 /// A login as every login path checks it. The attempt is counted before the password is
-/// checked (per login at this address, per login, per address), so a burst of concurrent
-/// guesses cannot outrun the limit; only the address that guesses waits long, the owner
-/// elsewhere at most a minute. Unknown logins and accounts without a password (made at the
+/// checked (per login at this address, and per login), so a burst of concurrent guesses cannot
+/// outrun the limit; failures also count per address. Only the address that guesses waits
+/// long, the owner elsewhere at most a minute. Unknown logins and accounts without a password (made at the
 /// desk, not yet claimed) verify the dummy hash: every refusal costs the same time.
 pub async fn check_login(
     state: &AppState,
@@ -148,7 +148,12 @@ pub async fn check_login(
     let at_address = guard_key("login-at", &[login, &address]);
     let anywhere = guard_key("login", &[login]);
     let from = guard_key("address", &[&address]);
-    let keys = [(at_address, Rule::LOGIN_AT_ADDRESS), (anywhere, Rule::LOGIN), (from, Rule::ADDRESS)];
+    // The address counts failures only (an office behind one NAT logs in all at once at
+    // opening time); the login's keys count every attempt before its outcome.
+    if let Verdict::Wait(s) = state.store.guard.guard_check(&from, now).await? {
+        return Ok(Err(LoginRefused::Wait(s)));
+    }
+    let keys = [(at_address, Rule::LOGIN_AT_ADDRESS), (anywhere, Rule::LOGIN)];
     if let Verdict::Wait(s) = state.store.guard.guard_attempt(&keys, now).await? {
         return Ok(Err(LoginRefused::Wait(s)));
     }
@@ -161,11 +166,12 @@ pub async fn check_login(
     let ok = verify_password_bounded(hash, password).await?;
     match account.filter(|a| ok && !a.disabled && !a.password_hash.is_empty()) {
         Some(a) => {
-            state.store.guard.guard_settle(&[at_address, anywhere], &[from], chrono::Utc::now()).await?;
+            state.store.guard.guard_settle(&[at_address, anywhere], &[], chrono::Utc::now()).await?;
             Ok(Ok(a))
         }
         None => {
             state.metrics.login_failed();
+            state.store.guard.guard_fail(&from, Rule::ADDRESS, chrono::Utc::now()).await?;
             Ok(Err(LoginRefused::Wrong))
         }
     }

@@ -218,3 +218,40 @@ async fn upload_quota_on_sqlite() {
 async fn upload_quota_on_postgres() {
     upload_quota(Backend::Postgres).await;
 }
+
+/// An office behind one address logs in all at once at opening time: every right password
+/// goes through (the address counts failures, not attempts).
+#[tokio::test]
+async fn an_office_behind_one_address_logs_in_at_once() {
+    let s = crate::server(Backend::Sqlite).await;
+    let mut logins: Vec<String> =
+        ["tiepnhan", "chuyenvien", "pheduyet", "quantri.coquan", "quantri", "lanhdao", "kiemtra"]
+            .iter()
+            .map(|l| format!("{l}@tinhso.local"))
+            .collect();
+    for commune in [2269, 2266, 2302] {
+        logins.extend(["motcua", "cv", "ld"].iter().map(|r| format!("{r}.{commune}@tinhso.local")));
+    }
+    let url = s.url.clone();
+    let answers = at_once(
+        logins
+            .iter()
+            .map(|l| {
+                let (url, l) = (url.clone(), l.clone());
+                Box::pin(async move {
+                    let r = reqwest::Client::new()
+                        .post(format!("{url}/api/v1/session"))
+                        .json(&json!({ "login": l, "password": PASSWORD }))
+                        .send()
+                        .await
+                        .unwrap();
+                    (r.status(), None)
+                }) as _
+            })
+            .collect(),
+    )
+    .await;
+    assert_eq!(answers.len(), 16);
+    assert!(answers.iter().all(|(st, _)| *st == StatusCode::OK), "{answers:?}");
+    s.stop().await.unwrap();
+}
