@@ -137,6 +137,8 @@ pub(crate) async fn start(bin: &Path, data: &Path, extra: &[&str]) -> Result<Ser
     let mut child = Command::new(bin)
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(data)
+        // One benchmark citizen uploads thousands of scans: no per-citizen quota here.
+        .args(["--upload-quota-day-mb", "0", "--upload-quota-total-mb", "0"])
         .args(extra)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
