@@ -96,7 +96,8 @@ async fn checked_target(req: Request, next: axum::middleware::Next) -> axum::res
 /// before a byte of the body is read, so that nobody can make the server read and hold large
 /// bodies anonymously or from another site. The handlers check the body's own token again.
 async fn multipart_guard(
-    axum::extract::State(state): axum::extract::State<AppState>,
+    // Behind an Arc: cloned for every request, used only for the few that carry files.
+    axum::extract::State(state): axum::extract::State<std::sync::Arc<AppState>>,
     req: Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
@@ -169,11 +170,14 @@ pub fn router(state: AppState, modules: Vec<WebModule>) -> Router {
     }
     router
         // Per route pattern (a route layer sees which route matched).
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .route_layer(axum::middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(form::FORM_LIMIT))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), multipart_guard))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::request_id))
+        .layer(axum::middleware::from_fn_with_state(std::sync::Arc::new(state.clone()), multipart_guard))
+        .layer(axum::middleware::from_fn_with_state(
+            std::sync::Arc::new(state.config.trusted_proxies.clone()),
+            metrics::request_id,
+        ))
         .layer(axum::middleware::from_fn(checked_target))
         // Pages and answers carry personal data: no shared or browser cache keeps them
         // (the stylesheet sets its own).

@@ -93,36 +93,37 @@ impl Metrics {
 
 /// Times every request under its route's pattern (`/ho-so/{code}`, never the path itself,
 /// which would make a series per dossier); unmatched paths count as one route.
-pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn track(State(metrics): State<std::sync::Arc<Metrics>>, req: Request, next: Next) -> Response {
     // A route's pattern, shared: one allocation per route for the life of the process.
     let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".into(), |p| route_name(p.as_str()));
     let method = req.method().clone();
     let started = Instant::now();
     let resp = next.run(req).await;
-    state.metrics.record(route, method, resp.status(), started.elapsed());
+    metrics.record(route, method, resp.status(), started.elapsed());
     resp
 }
 
 /// Gives every request an id (the `X-Request-Id` a trusted proxy sent, else a new one), logs
 /// everything the request logs inside a span carrying it, and returns it in `X-Request-Id`, so
 /// that a citizen's complaint, a proxy's log and the server's log can be matched.
-pub async fn request_id(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn request_id(
+    State(trusted): State<std::sync::Arc<Vec<ipnet::IpNet>>>,
+    req: Request,
+    next: Next,
+) -> Response {
     use tracing::Instrument;
-    let from_proxy = req
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .is_some_and(|c| state.config.trusted_proxies.iter().any(|n| n.contains(&c.0.ip())));
+    let from_proxy = !trusted.is_empty()
+        && req
+            .extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .is_some_and(|c| trusted.iter().any(|n| n.contains(&c.0.ip())));
     let sent = req
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .filter(|v| from_proxy && !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()))
         .map(str::to_owned);
-    let id = sent.unwrap_or_else(|| {
-        let mut bytes = [0u8; 8];
-        let _ = getrandom::getrandom(&mut bytes);
-        hex::encode(bytes)
-    });
+    let id = sent.unwrap_or_else(next_id);
     let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
     let mut resp = next.run(req).instrument(span).await;
     if let Ok(v) = axum::http::HeaderValue::from_str(&id) {
@@ -142,6 +143,18 @@ fn route_name(pattern: &str) -> std::sync::Arc<str> {
         Ok(mut m) => m.entry(pattern.to_owned()).or_insert_with(|| pattern.into()).clone(),
         Err(_) => pattern.into(),
     }
+}
+
+/// A new request id: this process's random prefix and a counter (unique without a system
+/// call per request).
+fn next_id() -> String {
+    static PREFIX: std::sync::LazyLock<u32> = std::sync::LazyLock::new(|| {
+        let mut b = [0u8; 4];
+        let _ = getrandom::getrandom(&mut b);
+        u32::from_le_bytes(b)
+    });
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    format!("{:08x}{:08x}", *PREFIX, COUNTER.fetch_add(1, Relaxed) & 0xffff_ffff)
 }
 
 /// `GET /metrics`.
