@@ -103,7 +103,7 @@ impl SqliteStore {
         })
         .await
         .map_err(backend)??;
-        let writer = writer::Writer::start(writer, checkpointer, &path).map_err(backend)?;
+        let writer = writer::Writer::start(writer, checkpointer).map_err(backend)?;
         Ok(Self { path, writer, readers: Arc::new(Mutex::new(Vec::new())) })
     }
 

@@ -24,7 +24,6 @@
 
 use crate::map_err;
 use rusqlite::Connection;
-use std::path::Path;
 use std::sync::mpsc::{self, TryRecvError};
 use std::sync::Arc;
 use tinhso_store::{Result, StoreError};
@@ -175,9 +174,8 @@ impl Writer {
         &self.stats
     }
 
-    /// Starts the writer thread on `conn`, the WAL's fsync thread and the checkpoint thread on
-    /// `checkpointer`; `db` is the database file.
-    pub fn start(conn: Connection, checkpointer: Connection, db: &Path) -> std::io::Result<Self> {
+    /// Starts the writer thread on `conn` and the checkpoint thread on `checkpointer`.
+    pub fn start(conn: Connection, checkpointer: Connection) -> std::io::Result<Self> {
         // FULL: each commit's WAL frames are synced before readers can see them. When the WAL
         // starts over, its file is kept at the size it reaches before a restart, so that
         // commits overwrite blocks the file already has: truncating it to less made every
@@ -187,7 +185,6 @@ impl Writer {
             "PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {WAL_KEPT_BYTES};"
         ))
         .map_err(std::io::Error::other)?;
-        let _ = db;
         let alive = Arc::new(());
         let watch = Arc::downgrade(&alive);
         std::thread::Builder::new().name("sqlite-checkpoint".into()).spawn(move || checkpoints(checkpointer, watch))?;

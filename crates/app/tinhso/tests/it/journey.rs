@@ -178,20 +178,7 @@ async fn lifecycle_through_the_pages() {
     assert!(mine.contains("Chưa có hồ sơ nào"), "nothing written");
     let (_, units) = Caller::login(&s, "0912345678", PASSWORD).await.get("/api/v1/units?limit=1").await;
     let commune = units["items"][0]["code"].as_u64().unwrap().to_string();
-    let r = citizen
-        .post(&apply)
-        .form(&[
-            ("csrf", token.as_str()),
-            ("form.ho_ten", "Nguyễn Văn An"),
-            ("form.so_dinh_danh", "008090001234"),
-            ("form.so_dien_thoai", "0912345678"),
-            ("form.dia_chi", "Thôn Nà Lừa"),
-            ("form.dia_chi.commune", commune.as_str()),
-            ("form.noi_dung", ""),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = citizen.post(&apply).form(&application(&token, &commune)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let code = r.url().path().rsplit('/').next().unwrap().to_owned();
     let html = r.text().await.unwrap();
@@ -243,19 +230,7 @@ async fn lifecycle_through_the_pages() {
     assert!(html.contains("Đang giải quyết") && html.contains("Đã gửi giấy tờ bổ sung."), "plain words, what was done");
 
     // A refused dossier leaves the desk's default list of open work, and stays under "Tất cả".
-    let r = citizen
-        .post(&apply)
-        .form(&[
-            ("csrf", token.as_str()),
-            ("form.ho_ten", "Nguyễn Văn An"),
-            ("form.so_dinh_danh", "008090001234"),
-            ("form.so_dien_thoai", "0912345678"),
-            ("form.dia_chi", "Thôn Nà Lừa"),
-            ("form.dia_chi.commune", commune.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = citizen.post(&apply).form(&application(&token, &commune)).send().await.unwrap();
     let refused = r.url().path().rsplit('/').next().unwrap().to_owned();
     let r = desk
         .post(format!("{}/ho-so/{refused}/hanh-dong", s.url))
@@ -358,6 +333,18 @@ async fn staff_search_their_inbox_by_code_or_phone() {
     let (st, _) = get("trang-thai=received&sap-xep=ngau-nhien".into()).await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
     s.stop().await.unwrap();
+}
+
+/// The provincial procedure's e-form as the demo citizen fills it in on the page.
+fn application<'a>(token: &'a str, commune: &'a str) -> [(&'static str, &'a str); 6] {
+    [
+        ("csrf", token),
+        ("form.ho_ten", "Nguyễn Văn An"),
+        ("form.so_dinh_danh", "008090001234"),
+        ("form.so_dien_thoai", "0912345678"),
+        ("form.dia_chi", "Thôn Nà Lừa"),
+        ("form.dia_chi.commune", commune),
+    ]
 }
 
 /// A browser (cookie jar) logged in through the login page, as a person does.
