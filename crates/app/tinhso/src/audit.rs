@@ -5,15 +5,31 @@
 use anyhow::Result;
 use tinhso_dossier::audit::DossierLabels;
 use tinhso_ledger::audit::Audit;
-use tinhso_ledger::chain::Break;
+use tinhso_ledger::chain::{verify_checkpoints, Break};
 use tinhso_store::Stores;
 
 const PAGE: usize = 20_000;
 
-/// `Ok(Ok((events, dossiers)))` when intact, `Ok(Err(break))` naming the first break.
-pub async fn verify(store: &Stores) -> Result<std::result::Result<(u64, u64), Break>> {
+/// What an intact chain holds, and its latest provincial checkpoint (number, time, hex hash).
+pub struct Intact {
+    pub events: u64,
+    pub dossiers: u64,
+    pub last_checkpoint: Option<(i64, String, String)>,
+}
+
+/// `Ok(Ok(intact))` when intact, `Ok(Err(break))` naming the first break.
+pub async fn verify(store: &Stores) -> Result<std::result::Result<Intact, Break>> {
     let anchors = store.ledger.audit_anchors().await?;
-    let mut audit = Audit::new(anchors.checkpoints, DossierLabels);
+    if let Err(b) = verify_checkpoints(&anchors.checkpoints) {
+        return Ok(Err(b));
+    }
+    let marks = anchors.all_marks();
+    let last_checkpoint = anchors
+        .checkpoints
+        .iter()
+        .max_by_key(|c| c.n)
+        .map(|c| (c.n, c.at.clone(), c.hash.iter().map(|b| format!("{b:02x}")).collect::<String>()));
+    let mut audit = Audit::new(anchors.heads, marks, DossierLabels);
     let mut after = 0i64;
     loop {
         let page = store.ledger.audit_page(after, PAGE).await?;
@@ -25,12 +41,13 @@ pub async fn verify(store: &Stores) -> Result<std::result::Result<(u64, u64), Br
             }
         }
     }
-    let audited = match audit.finish(anchors.head) {
+    // Entries written during the walk were skipped; the heads now must cover them.
+    let audited = match audit.finish(&store.ledger.lane_heads().await?) {
         Ok(a) => a,
         Err(b) => return Ok(Err(b)),
     };
     if let Some(code) = store.ledger.audit_unlinked().await?.into_iter().next() {
         return Ok(Err(Break::Unlinked { dossier: code }));
     }
-    Ok(Ok((audited.entries, audited.subjects)))
+    Ok(Ok(Intact { events: audited.entries, dossiers: audited.subjects, last_checkpoint }))
 }

@@ -180,6 +180,12 @@ enum AuditCommand {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Record a provincial checkpoint of every lane that moved now (the server records one every
+    /// five minutes) and print its number and hash, to be kept outside the database.
+    Checkpoint {
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -334,10 +340,36 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit { action: AuditCommand::Verify { data } } => {
             let store = data.open().await?;
             match audit::verify(&store).await? {
-                Ok((events, dossiers)) => {
+                Ok(intact) => {
+                    let (events, dossiers) = (intact.events, intact.dossiers);
                     println!(
                         "Chuỗi nhật ký toàn vẹn: {events} sự kiện của {dossiers} hồ sơ / audit chain intact: {events} events"
                     );
+                    if let Some((n, at, hash)) = intact.last_checkpoint {
+                        // Kept outside the database (printed, mailed), this pins everything before it.
+                        println!("Điểm kiểm tra mới nhất / latest checkpoint: số {n}, {at}, sha256 {hash}");
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(b) => {
+                    println!("CHUỖI NHẬT KÝ BỊ PHÁ VỠ: {} / AUDIT CHAIN BROKEN: {}", b.describe_vi(), b.describe_en());
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::Audit { action: AuditCommand::Checkpoint { data } } => {
+            let store = data.open().await?;
+            match store.ledger.checkpoint(chrono::Utc::now()).await? {
+                Some(n) => println!("Đã ghi điểm kiểm tra số {n} / checkpoint {n} recorded"),
+                None => println!(
+                    "Không luồng nào thay đổi từ điểm kiểm tra trước / no lane moved since the last checkpoint"
+                ),
+            }
+            match audit::verify(&store).await? {
+                Ok(intact) => {
+                    if let Some((n, at, hash)) = intact.last_checkpoint {
+                        println!("Điểm kiểm tra mới nhất / latest checkpoint: số {n}, {at}, sha256 {hash}");
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(b) => {
@@ -393,6 +425,17 @@ struct WebOptions {
     trusted_proxies: Vec<ipnet::IpNet>,
     metrics_token: Option<String>,
     upload_quota: Option<tinhso_http::files::QuotaLimits>,
+}
+
+/// Records a provincial checkpoint of the ledger's lanes every five minutes (when one moved), so
+/// cutting off a lane's newest entries is found back to at most five minutes before.
+async fn checkpoint_ledger(store: Stores) {
+    loop {
+        if let Err(e) = store.ledger.checkpoint(chrono::Utc::now()).await {
+            tracing::warn!(error = %e, "cannot record a ledger checkpoint");
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(300)).await;
+    }
 }
 
 /// Forgets abuse-limit tallies untouched for a day, hourly.
@@ -455,6 +498,7 @@ async fn serve(
     .await?;
     tokio::spawn(state.clone().follow_store(std::time::Duration::from_secs(2)));
     tokio::spawn(sweep_guard(store.clone()));
+    tokio::spawn(checkpoint_ledger(store.clone()));
     tokio::spawn(tinhso_ioc_web::alert_loop(state.clone(), std::time::Duration::from_secs(15 * 60)));
     if let Some(smtp) = smtp {
         tokio::spawn(tinhso_http::mail::deliver(state.clone(), smtp));

@@ -4,7 +4,7 @@
 //! ledger checks that the stored columns agree, so hiding an event from a history or showing an
 //! internal one is found like an edit.
 
-use crate::chain::{Break, Link, Verifier};
+use crate::chain::{Break, LaneHead, Link, Mark, Verifier};
 
 /// What a module's payloads say about themselves.
 pub trait Labels {
@@ -29,14 +29,16 @@ pub struct Audited {
 }
 
 impl<L: Labels> Audit<L> {
-    /// `checkpoints`: the (id, hash) pairs recorded along the way, in any order.
-    pub fn new(checkpoints: Vec<(i64, Vec<u8>)>, labels: L) -> Self {
-        Self { verifier: Verifier::new(checkpoints), labels, opened: 0 }
+    /// `heads`: every lane's head read before the walk; `marks`: every recorded mark.
+    pub fn new(heads: Vec<LaneHead>, marks: Vec<Mark>, labels: L) -> Self {
+        Self { verifier: Verifier::new(heads, marks), labels, opened: 0 }
     }
 
     /// The next stored link, its stored hash and its stored kind and visibility columns.
     pub fn push(&mut self, link: &Link, hash: &[u8], kind: &str, public: bool) -> Result<(), Break> {
-        self.verifier.push(link, hash)?;
+        if !self.verifier.push(link, hash)? {
+            return Ok(());
+        }
         if self.labels.label(&link.payload) != Some((kind, public)) {
             return Err(Break::Mislabelled { id: link.id, dossier: link.dossier.clone() });
         }
@@ -44,9 +46,10 @@ impl<L: Labels> Audit<L> {
         Ok(())
     }
 
-    /// After the last link: the recorded head must name it.
-    pub fn finish(self, head: Option<(i64, Vec<u8>)>) -> Result<Audited, Break> {
-        let entries = self.verifier.finish(head)?;
+    /// After the last link: the heads read before must name each lane's last entry, and those
+    /// read after (`heads_after`) must cover what was written during the walk.
+    pub fn finish(self, heads_after: &[LaneHead]) -> Result<Audited, Break> {
+        let entries = self.verifier.finish(heads_after)?;
         Ok(Audited { entries, subjects: self.opened })
     }
 }
@@ -78,6 +81,8 @@ mod tests {
                 let id = i64::try_from(i).unwrap() + 1;
                 let link = Link {
                     id,
+                    lane: "l".into(),
+                    seq: id,
                     dossier: "S-1".into(),
                     at: "2026-12-02T00:00:00Z".into(),
                     actor: 1,
@@ -92,19 +97,21 @@ mod tests {
     #[test]
     fn intact_chains_count_entries_and_subjects() {
         let c = chain(&["opened", "secret", "opened", "closed"]);
-        let mut a = Audit::new(Vec::new(), Kinds);
+        let head = c.last().map(|(l, h)| LaneHead { lane: l.lane.clone(), seq: l.seq, id: l.id, hash: h.clone() });
+        let heads: Vec<LaneHead> = head.into_iter().collect();
+        let mut a = Audit::new(heads.clone(), Vec::new(), Kinds);
         for (l, h) in &c {
             let (kind, public) = Kinds.label(&l.payload).unwrap();
             a.push(l, h, kind, public).unwrap();
         }
-        let head = c.last().map(|(l, h)| (l.id, h.clone()));
-        assert_eq!(a.finish(head), Ok(Audited { entries: 4, subjects: 2 }));
+        assert_eq!(a.finish(&heads), Ok(Audited { entries: 4, subjects: 2 }));
     }
 
     #[test]
     fn a_relabelled_column_is_found() {
         let c = chain(&["opened", "secret"]);
-        let mut a = Audit::new(Vec::new(), Kinds);
+        let heads = vec![LaneHead { lane: "l".into(), seq: 2, id: 2, hash: c[1].1.clone() }];
+        let mut a = Audit::new(heads, Vec::new(), Kinds);
         a.push(&c[0].0, &c[0].1, "opened", true).unwrap();
         // The internal event shown to the public: its hash is intact, its column is not.
         assert_eq!(a.push(&c[1].0, &c[1].1, "secret", true), Err(Break::Mislabelled { id: 2, dossier: "S-1".into() }));

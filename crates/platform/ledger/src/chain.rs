@@ -1,18 +1,32 @@
-//! The audit chain: every dossier event, in one global order with gap-free ids, each hashed
-//! over the previous hash and its own content. Editing, deleting or reordering an event, or
-//! cutting off the newest ones, breaks the chain at a place `verify` names.
+//! The audit chain, in lanes. Every entry belongs to one lane (a stream's partition, e.g. the
+//! dossiers one agency receives) and is hashed over the previous hash of its lane, its place
+//! (lane, gap-free sequence number, global id) and its content. Writers of different lanes never
+//! wait for each other, which is what lets several servers on one PostgreSQL write at once; a
+//! provincial checkpoint chain periodically records every lane's head, each checkpoint hashed
+//! over the one before, so cutting off a lane's newest entries is found as far back as the last
+//! checkpoint. Editing, deleting or reordering an entry breaks its lane at a place `verify` names.
+//!
+//! The lane named "" is the single chain of databases made before lanes: its entries keep their
+//! version-1 hashes (over the global id, which was gap-free then).
 
 use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, VecDeque};
 
 pub type Hash = [u8; 32];
 
-/// The hash before the first event.
+/// The hash before the first entry of every lane and before the first checkpoint.
 pub const GENESIS: Hash = [0; 32];
 
-/// The content of one event as stored (text exactly as written; the hash covers these bytes).
+/// The lane of entries written before lanes existed.
+pub const LEGACY_LANE: &str = "";
+
+/// The content of one entry as stored (text exactly as written; the hash covers these bytes).
+/// `id`, `lane` and `seq` are its place, given by the ledger when it is appended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
     pub id: i64,
+    pub lane: String,
+    pub seq: i64,
     pub dossier: String,
     pub at: String,
     pub actor: i64,
@@ -24,12 +38,19 @@ fn put(h: &mut Sha256, s: &[u8]) {
     h.update(s);
 }
 
-/// The hash of `link` following `prev`. Fields are length-prefixed so no two different
-/// events can encode to the same bytes.
+/// The hash of `link` following `prev` in its lane. Fields are length-prefixed so no two
+/// different entries can encode to the same bytes.
 pub fn hash(prev: &Hash, link: &Link) -> Hash {
     let mut h = Sha256::new();
-    h.update(b"tinhso-event-v1");
-    h.update(prev);
+    if link.lane == LEGACY_LANE {
+        h.update(b"tinhso-event-v1");
+        h.update(prev);
+    } else {
+        h.update(b"tinhso-event-v2");
+        h.update(prev);
+        put(&mut h, link.lane.as_bytes());
+        h.update(link.seq.to_be_bytes());
+    }
     h.update(link.id.to_be_bytes());
     put(&mut h, link.dossier.as_bytes());
     put(&mut h, link.at.as_bytes());
@@ -38,24 +59,109 @@ pub fn hash(prev: &Hash, link: &Link) -> Hash {
     h.finalize().into()
 }
 
+/// A lane's newest entry as its head row records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaneHead {
+    pub lane: String,
+    pub seq: i64,
+    pub id: i64,
+    pub hash: Vec<u8>,
+}
+
+/// A lane's hash at one of its entries, as a checkpoint recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    pub lane: String,
+    pub seq: i64,
+    pub hash: Vec<u8>,
+}
+
+/// One link of the provincial checkpoint chain: the heads of the lanes that moved since the
+/// checkpoint before, hashed over that checkpoint's hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub n: i64,
+    pub at: String,
+    pub hash: Vec<u8>,
+    pub marks: Vec<Mark>,
+}
+
+/// The hash of checkpoint `n` following `prev`; `marks` in any order (hashed sorted by lane).
+pub fn checkpoint_hash(prev: &Hash, n: i64, at: &str, marks: &[Mark]) -> Hash {
+    let mut sorted: Vec<&Mark> = marks.iter().collect();
+    sorted.sort_by(|a, b| a.lane.cmp(&b.lane));
+    let mut h = Sha256::new();
+    h.update(b"tinhso-checkpoint-v1");
+    h.update(prev);
+    h.update(n.to_be_bytes());
+    put(&mut h, at.as_bytes());
+    h.update((sorted.len() as u64).to_be_bytes());
+    for m in sorted {
+        put(&mut h, m.lane.as_bytes());
+        h.update(m.seq.to_be_bytes());
+        put(&mut h, &m.hash);
+    }
+    h.finalize().into()
+}
+
+/// The next checkpoint after `last` (number and hash), recording `heads` that differ from what
+/// `recorded` (each lane's latest mark) already holds; `None` when no lane moved.
+pub fn next_checkpoint(
+    last: Option<(i64, Hash)>,
+    recorded: &BTreeMap<String, i64>,
+    heads: &[LaneHead],
+    at: &str,
+) -> Option<Checkpoint> {
+    let marks: Vec<Mark> = heads
+        .iter()
+        .filter(|h| recorded.get(&h.lane) != Some(&h.seq))
+        .map(|h| Mark { lane: h.lane.clone(), seq: h.seq, hash: h.hash.clone() })
+        .collect();
+    if marks.is_empty() {
+        return None;
+    }
+    let (n, prev) = last.map_or((1, GENESIS), |(n, h)| (n + 1, h));
+    Some(Checkpoint { n, at: at.to_owned(), hash: checkpoint_hash(&prev, n, at, &marks).to_vec(), marks })
+}
+
 /// Where the chain breaks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Break {
-    /// The event's content no longer matches its hash (edited), or its hash was replaced.
+    /// The entry's content no longer matches its hash (edited), or its hash was replaced.
     Altered { id: i64, dossier: String },
-    /// Ids jump: events between were deleted.
-    Missing { after: i64, next: i64 },
-    /// Ids go backwards or repeat: events were reordered or duplicated.
+    /// A lane's sequence jumps: entries between were deleted.
+    Missing { lane: String, after: i64, next: i64 },
+    /// Ids go backwards or repeat within a lane: entries were reordered or duplicated.
     OutOfOrder { id: i64, after: i64 },
-    /// The chain head (or a checkpoint) names events that are no longer there.
-    Truncated { last: i64, expected: i64 },
-    /// A checkpoint's hash differs from the recomputed chain at that event.
+    /// A lane's head (or a checkpoint) names entries that are no longer there.
+    Truncated { lane: String, last: i64, expected: i64 },
+    /// A lane's head or a checkpoint's mark differs from the recomputed lane at that entry.
     Checkpoint { id: i64 },
-    /// The event's kind or visibility column (outside the hash, read by the history pages)
-    /// disagrees with its hashed payload: an event hidden from a history, or shown to the wrong eyes.
+    /// The provincial checkpoint chain is broken at checkpoint `n` (edited, removed or reordered).
+    CheckpointChain { n: i64 },
+    /// Entries of a lane that has no head row (the head was deleted).
+    Unanchored { lane: String },
+    /// The entry's kind or visibility column (outside the hash, read by the history pages)
+    /// disagrees with its hashed payload: an entry hidden from a history, or shown to the wrong eyes.
     Mislabelled { id: i64, dossier: String },
-    /// A dossier's row no longer points to its first event, so its history would start wrong.
+    /// A dossier's row no longer points to its first entry, so its history would start wrong.
     Unlinked { dossier: String },
+}
+
+fn lane_vi(lane: &str) -> String {
+    if lane == LEGACY_LANE {
+        "chuỗi trước khi chia luồng".into()
+    } else {
+        format!("luồng {lane}")
+    }
+}
+
+fn lane_en(lane: &str) -> String {
+    if lane == LEGACY_LANE {
+        "the pre-lane chain".into()
+    } else {
+        format!("lane {lane}")
+    }
 }
 
 impl Break {
@@ -64,16 +170,24 @@ impl Break {
             Self::Altered { id, dossier } => {
                 format!("sự kiện #{id} của hồ sơ {dossier} đã bị sửa (mã băm không khớp)")
             }
-            Self::Missing { after, next } => {
-                format!("thiếu sự kiện giữa #{after} và #{next} (đã bị xóa)")
+            Self::Missing { lane, after, next } => {
+                format!("{}: thiếu sự kiện giữa #{after} và #{next} (đã bị xóa)", lane_vi(lane))
             }
             Self::OutOfOrder { id, after } => {
                 format!("sự kiện #{id} đứng sau #{after}: thứ tự đã bị thay đổi")
             }
-            Self::Truncated { last, expected } => {
-                format!("chuỗi dừng ở sự kiện #{last} nhưng đầu chuỗi ghi #{expected}: các sự kiện mới nhất đã bị xóa")
-            }
+            Self::Truncated { lane, last, expected } => format!(
+                "{}: chuỗi dừng ở sự kiện #{last} nhưng đầu chuỗi hoặc điểm kiểm tra ghi #{expected}: \
+                 các sự kiện mới nhất đã bị xóa",
+                lane_vi(lane)
+            ),
             Self::Checkpoint { id } => format!("điểm kiểm tra tại sự kiện #{id} không khớp"),
+            Self::CheckpointChain { n } => {
+                format!("chuỗi điểm kiểm tra của tỉnh bị đứt ở điểm số {n} (đã bị sửa, xóa hoặc đổi thứ tự)")
+            }
+            Self::Unanchored { lane } => {
+                format!("{} có sự kiện nhưng không còn bản ghi đầu chuỗi (đã bị xóa)", lane_vi(lane))
+            }
             Self::Mislabelled { id, dossier } => {
                 format!("loại hoặc phạm vi công khai của sự kiện #{id} (hồ sơ {dossier}) đã bị sửa")
             }
@@ -86,18 +200,22 @@ impl Break {
             Self::Altered { id, dossier } => {
                 format!("event #{id} of dossier {dossier} was edited (hash mismatch)")
             }
-            Self::Missing { after, next } => {
-                format!("events between #{after} and #{next} are missing (deleted)")
+            Self::Missing { lane, after, next } => {
+                format!("{}: events between #{after} and #{next} are missing (deleted)", lane_en(lane))
             }
             Self::OutOfOrder { id, after } => {
                 format!("event #{id} follows #{after}: the order was changed")
             }
-            Self::Truncated { last, expected } => {
-                format!(
-                    "the chain ends at event #{last} but its head records #{expected}: the newest events were deleted"
-                )
-            }
+            Self::Truncated { lane, last, expected } => format!(
+                "{}: the chain ends at event #{last} but its head or a checkpoint records #{expected}: \
+                 the newest events were deleted",
+                lane_en(lane)
+            ),
             Self::Checkpoint { id } => format!("the checkpoint at event #{id} does not match"),
+            Self::CheckpointChain { n } => {
+                format!("the province's checkpoint chain breaks at checkpoint {n} (edited, removed or reordered)")
+            }
+            Self::Unanchored { lane } => format!("{} has events but its head row is gone (deleted)", lane_en(lane)),
             Self::Mislabelled { id, dossier } => {
                 format!("the kind or visibility column of event #{id} (dossier {dossier}) was edited")
             }
@@ -106,140 +224,313 @@ impl Break {
     }
 }
 
-/// Walks the chain one link at a time, so a chain of any length is checked in constant memory.
+/// Checks the provincial checkpoint chain alone: numbered 1, 2, … without gaps, each hashed
+/// over the one before. `checkpoints` in any order.
+pub fn verify_checkpoints(checkpoints: &[Checkpoint]) -> Result<(), Break> {
+    let mut sorted: Vec<&Checkpoint> = checkpoints.iter().collect();
+    sorted.sort_by_key(|c| c.n);
+    let mut prev = GENESIS;
+    for (i, c) in sorted.into_iter().enumerate() {
+        let expected = i64::try_from(i).unwrap_or(i64::MAX).saturating_add(1);
+        let h = checkpoint_hash(&prev, c.n, &c.at, &c.marks);
+        if c.n != expected || c.hash.as_slice() != h.as_slice() {
+            return Err(Break::CheckpointChain { n: expected.min(c.n) });
+        }
+        prev = h;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+struct LaneState {
+    prev: Hash,
+    seq: i64,
+    id: i64,
+    /// The head as read before the walk; `None` for a lane that had none then.
+    head: Option<LaneHead>,
+    /// Marks not yet reached, in sequence order.
+    marks: VecDeque<(i64, Vec<u8>)>,
+    /// The highest sequence number skipped as written after the heads were read.
+    skipped: i64,
+}
+
+impl LaneState {
+    fn new(head: Option<LaneHead>) -> Self {
+        Self { prev: GENESIS, seq: 0, id: 0, head, marks: VecDeque::new(), skipped: 0 }
+    }
+}
+
+/// Walks the lanes one entry at a time in id order, so a chain of any length is checked in
+/// memory proportional to the number of lanes. The heads are read before the walk: entries
+/// written after that (beyond a head, or in a lane that had none) are skipped, and
+/// [`Verifier::finish`] checks them against the heads read after the walk, so a live server
+/// can be audited.
 #[derive(Debug, Clone)]
 pub struct Verifier {
-    prev: Hash,
-    last_id: i64,
+    lanes: BTreeMap<String, LaneState>,
     count: u64,
-    /// Recorded checkpoints not yet reached, in id order.
-    checkpoints: std::collections::VecDeque<(i64, Vec<u8>)>,
 }
 
 impl Verifier {
-    /// `checkpoints`: the (id, hash) pairs recorded along the way, in any order.
-    pub fn new(mut checkpoints: Vec<(i64, Vec<u8>)>) -> Self {
-        checkpoints.sort_by_key(|(id, _)| *id);
-        Self { prev: GENESIS, last_id: 0, count: 0, checkpoints: checkpoints.into() }
+    /// `heads`: every lane's head read before the walk; `marks`: every recorded mark.
+    pub fn new(heads: Vec<LaneHead>, marks: Vec<Mark>) -> Self {
+        let mut lanes: BTreeMap<String, LaneState> =
+            heads.into_iter().map(|h| (h.lane.clone(), LaneState::new(Some(h)))).collect();
+        let mut marks = marks;
+        marks.sort_by_key(|m| m.seq);
+        for m in marks {
+            lanes.entry(m.lane).or_insert_with(|| LaneState::new(None)).marks.push_back((m.seq, m.hash));
+        }
+        Self { lanes, count: 0 }
     }
 
-    /// The next link in stored order with its stored hash.
-    pub fn push(&mut self, link: &Link, stored: &[u8]) -> Result<(), Break> {
-        if link.id <= self.last_id {
-            return Err(Break::OutOfOrder { id: link.id, after: self.last_id });
+    /// The next entry in id order with its stored hash. `Ok(false)` when it was written after
+    /// the heads were read and is left to the next audit.
+    pub fn push(&mut self, link: &Link, stored: &[u8]) -> Result<bool, Break> {
+        let state = self.lanes.entry(link.lane.clone()).or_insert_with(|| LaneState::new(None));
+        let Some(head) = &state.head else {
+            state.skipped = state.skipped.max(link.seq);
+            return Ok(false);
+        };
+        if link.seq > head.seq {
+            state.skipped = state.skipped.max(link.seq);
+            return Ok(false);
         }
-        if link.id != self.last_id + 1 {
-            return Err(Break::Missing { after: self.last_id, next: link.id });
+        if link.seq <= state.seq || link.id <= state.id {
+            return Err(Break::OutOfOrder { id: link.id, after: state.id });
         }
-        let h = hash(&self.prev, link);
+        if link.seq != state.seq + 1 {
+            return Err(Break::Missing { lane: link.lane.clone(), after: state.id, next: link.id });
+        }
+        let h = hash(&state.prev, link);
         if stored != h.as_slice() {
             return Err(Break::Altered { id: link.id, dossier: link.dossier.clone() });
         }
-        while let Some((cid, chash)) = self.checkpoints.front() {
-            if *cid > link.id {
+        while let Some((seq, mark)) = state.marks.front() {
+            if *seq > link.seq {
                 break;
             }
-            if *cid == link.id && chash.as_slice() != h.as_slice() {
-                return Err(Break::Checkpoint { id: *cid });
+            if *seq == link.seq && mark.as_slice() != h.as_slice() {
+                return Err(Break::Checkpoint { id: link.id });
             }
-            self.checkpoints.pop_front();
+            state.marks.pop_front();
         }
-        self.prev = h;
-        self.last_id = link.id;
+        state.prev = h;
+        state.seq = link.seq;
+        state.id = link.id;
         self.count += 1;
-        Ok(())
+        Ok(true)
     }
 
-    /// After the last link: the recorded head must name it. Returns the count.
-    pub fn finish(mut self, head: Option<(i64, Vec<u8>)>) -> Result<u64, Break> {
-        if let Some((cid, _)) = self.checkpoints.pop_front() {
-            return Err(Break::Truncated { last: self.last_id, expected: cid });
+    /// After the last entry: every head read before the walk must name its lane's last entry,
+    /// no mark may lie beyond it, and entries skipped as newer must be covered by the heads read
+    /// after the walk (`heads_after`). Returns the count of entries checked.
+    pub fn finish(self, heads_after: &[LaneHead]) -> Result<u64, Break> {
+        let after: BTreeMap<&str, &LaneHead> = heads_after.iter().map(|h| (h.lane.as_str(), h)).collect();
+        for (lane, state) in self.lanes {
+            match &state.head {
+                Some(head) => {
+                    if state.seq != head.seq {
+                        return Err(Break::Truncated { lane, last: state.id, expected: head.id });
+                    }
+                    if head.hash.as_slice() != state.prev.as_slice() {
+                        return Err(Break::Checkpoint { id: head.id });
+                    }
+                    if let Some((seq, _)) = state.marks.front() {
+                        return Err(Break::Truncated { lane, last: state.id, expected: *seq });
+                    }
+                }
+                None if !state.marks.is_empty() || !after.contains_key(lane.as_str()) => {
+                    return Err(Break::Unanchored { lane });
+                }
+                None => {}
+            }
+            if state.skipped > 0 && after.get(lane.as_str()).is_none_or(|h| h.seq < state.skipped) {
+                return Err(Break::Truncated { lane, last: state.id, expected: state.skipped });
+            }
         }
-        match head {
-            Some((id, _)) if id != self.last_id => Err(Break::Truncated { last: self.last_id, expected: id }),
-            Some((id, h)) if h.as_slice() != self.prev.as_slice() => Err(Break::Checkpoint { id }),
-            _ => Ok(self.count),
-        }
+        Ok(self.count)
     }
 }
 
-/// Walks a whole chain. `links` in stored order with their stored hashes; `head` the recorded
-/// last id and hash; `checkpoints` (id, hash) pairs recorded along the way. Returns the count.
+/// Walks a whole chain read at rest (the heads before and after the walk are the same).
 pub fn verify(
     links: impl IntoIterator<Item = (Link, Vec<u8>)>,
-    head: Option<(i64, Vec<u8>)>,
-    checkpoints: &[(i64, Vec<u8>)],
+    heads: &[LaneHead],
+    marks: Vec<Mark>,
 ) -> Result<u64, Break> {
-    let mut v = Verifier::new(checkpoints.to_vec());
+    let mut v = Verifier::new(heads.to_vec(), marks);
     for (link, stored) in links {
         v.push(&link, &stored)?;
     }
-    v.finish(head)
+    v.finish(heads)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// `n` entries spread over lanes "a" and "b" (every third in "b"), as an append would write them.
     fn chain(n: i64) -> Vec<(Link, Vec<u8>)> {
-        let mut prev = GENESIS;
+        let mut heads: BTreeMap<String, (i64, Hash)> = BTreeMap::new();
         (1..=n)
             .map(|id| {
+                let lane = if id % 3 == 0 { "b" } else { "a" };
+                let (seq, prev) = heads.get(lane).copied().unwrap_or((0, GENESIS));
                 let link = Link {
                     id,
+                    lane: lane.into(),
+                    seq: seq + 1,
                     dossier: format!("X-250101-{:04}", id % 3 + 1),
                     at: format!("2025-01-01T00:00:{id:02}Z"),
                     actor: id * 7,
                     payload: format!("{{\"kind\":\"k{id}\"}}"),
                 };
-                prev = hash(&prev, &link);
-                (link, prev.to_vec())
+                let h = hash(&prev, &link);
+                heads.insert(lane.into(), (seq + 1, h));
+                (link, h.to_vec())
             })
             .collect()
     }
 
-    fn head(c: &[(Link, Vec<u8>)]) -> Option<(i64, Vec<u8>)> {
-        c.last().map(|(l, h)| (l.id, h.clone()))
+    fn heads(c: &[(Link, Vec<u8>)]) -> Vec<LaneHead> {
+        let mut out: BTreeMap<String, LaneHead> = BTreeMap::new();
+        for (l, h) in c {
+            out.insert(l.lane.clone(), LaneHead { lane: l.lane.clone(), seq: l.seq, id: l.id, hash: h.clone() });
+        }
+        out.into_values().collect()
+    }
+
+    fn mark(c: &[(Link, Vec<u8>)], id: i64) -> Mark {
+        let (l, h) = &c[usize::try_from(id - 1).unwrap()];
+        Mark { lane: l.lane.clone(), seq: l.seq, hash: h.clone() }
     }
 
     #[test]
     fn intact_chain_verifies() {
         let c = chain(10);
-        let cps = vec![(5, c[4].1.clone())];
-        assert_eq!(verify(c.clone(), head(&c), &cps), Ok(10));
-        assert_eq!(verify(Vec::new(), None, &[]), Ok(0));
+        assert_eq!(verify(c.clone(), &heads(&c), vec![mark(&c, 5), mark(&c, 6)]), Ok(10));
+        assert_eq!(verify(Vec::new(), &[], Vec::new()), Ok(0));
+    }
+
+    #[test]
+    fn the_same_content_in_another_place_hashes_differently() {
+        let c = chain(1);
+        let mut moved = c[0].0.clone();
+        moved.lane = "b".into();
+        assert_ne!(hash(&GENESIS, &moved).to_vec(), c[0].1);
+        let mut renumbered = c[0].0.clone();
+        renumbered.seq = 2;
+        assert_ne!(hash(&GENESIS, &renumbered).to_vec(), c[0].1);
     }
 
     #[test]
     fn every_tampering_is_named() {
         let c = chain(10);
-        let h = head(&c);
+        let h = heads(&c);
         let mut edited = c.clone();
         edited[3].0.payload = "{\"kind\":\"forged\"}".into();
-        assert!(matches!(verify(edited, h.clone(), &[]), Err(Break::Altered { id: 4, .. })));
+        assert!(matches!(verify(edited, &h, vec![]), Err(Break::Altered { id: 4, .. })));
 
+        // Lane "a" holds 1, 2, 4, 5, 7, 8, 10: deleting 5 leaves a gap between 4 and 7.
         let mut deleted = c.clone();
-        deleted.remove(5);
-        assert_eq!(verify(deleted, h.clone(), &[]), Err(Break::Missing { after: 5, next: 7 }));
-
-        let mut swapped = c.clone();
-        swapped.swap(2, 3);
-        assert_eq!(verify(swapped, h.clone(), &[]), Err(Break::Missing { after: 2, next: 4 }));
+        deleted.remove(4);
+        assert_eq!(verify(deleted, &h, vec![]), Err(Break::Missing { lane: "a".into(), after: 4, next: 7 }));
 
         let mut renumbered = c.clone();
-        let (a, b) = (renumbered[2].0.id, renumbered[3].0.id);
-        renumbered[2].0.id = b;
-        renumbered[3].0.id = a;
-        assert!(verify(renumbered, h.clone(), &[]).is_err());
+        let (a, b) = (renumbered[0].0.id, renumbered[1].0.id);
+        renumbered[0].0.id = b;
+        renumbered[1].0.id = a;
+        renumbered.swap(0, 1);
+        assert!(verify(renumbered, &h, vec![]).is_err());
 
-        let truncated: Vec<_> = c[..8].to_vec();
-        assert_eq!(verify(truncated, h.clone(), &[]), Err(Break::Truncated { last: 8, expected: 10 }));
+        // The newest of lane "a" (10) cut off: its head still names it.
+        let truncated: Vec<_> = c[..9].to_vec();
+        assert_eq!(verify(truncated, &h, vec![]), Err(Break::Truncated { lane: "a".into(), last: 8, expected: 10 }));
+
+        // Cut off and the head rewound too: the checkpoint that recorded entry 10 finds it.
+        let rewound: Vec<_> = c[..9].to_vec();
+        assert!(matches!(
+            verify(rewound.clone(), &heads(&rewound), vec![mark(&c, 10)]),
+            Err(Break::Truncated { last: 8, .. })
+        ));
 
         // Rewriting the whole tail with fresh hashes is caught by the head.
         let mut rewritten = c.clone();
         rewritten[9].0.payload = "{}".into();
-        let prev: Hash = rewritten[8].1.as_slice().try_into().unwrap();
+        let prev: Hash = rewritten[7].1.as_slice().try_into().unwrap();
         rewritten[9].1 = hash(&prev, &rewritten[9].0).to_vec();
-        assert_eq!(verify(rewritten, h, &[]), Err(Break::Checkpoint { id: 10 }));
+        assert_eq!(verify(rewritten, &h, vec![]), Err(Break::Checkpoint { id: 10 }));
+
+        // A lane's head row deleted.
+        let headless: Vec<LaneHead> = h.iter().filter(|x| x.lane != "b").cloned().collect();
+        assert_eq!(verify(c.clone(), &headless, vec![]), Err(Break::Unanchored { lane: "b".into() }));
+
+        // A head rewound to hide newer, edited entries: they are beyond it when read before and after.
+        let mut behind = h.clone();
+        behind[0] = LaneHead { lane: "a".into(), seq: 6, id: 8, hash: c[7].1.clone() };
+        assert!(matches!(verify(c.clone(), &behind, vec![]), Err(Break::Truncated { expected: 7, .. })));
+    }
+
+    #[test]
+    fn entries_written_during_the_walk_are_left_for_the_next_audit() {
+        let c = chain(10);
+        let before = heads(&c[..6]);
+        let mut v = Verifier::new(before, vec![]);
+        for (l, h) in &c {
+            v.push(l, h).unwrap();
+        }
+        assert_eq!(v.clone().finish(&heads(&c)), Ok(6));
+        // The heads read after the walk must cover what was skipped.
+        assert!(v.finish(&heads(&c[..6])).is_err());
+    }
+
+    #[test]
+    fn the_checkpoint_chain_links_and_records_only_moved_lanes() {
+        let c = chain(10);
+        let first = next_checkpoint(None, &BTreeMap::new(), &heads(&c[..4]), "t1").unwrap();
+        assert_eq!((first.n, first.marks.len()), (1, 2));
+        let recorded: BTreeMap<String, i64> = first.marks.iter().map(|m| (m.lane.clone(), m.seq)).collect();
+        assert_eq!(
+            next_checkpoint(Some((1, first.hash.clone().try_into().unwrap())), &recorded, &heads(&c[..4]), "t2"),
+            None
+        );
+        // Entry 5 is in lane "a": only "a" moved.
+        let second =
+            next_checkpoint(Some((1, first.hash.clone().try_into().unwrap())), &recorded, &heads(&c[..5]), "t2")
+                .unwrap();
+        assert_eq!(second.marks.iter().map(|m| m.lane.as_str()).collect::<Vec<_>>(), ["a"]);
+        assert_eq!(verify_checkpoints(&[second.clone(), first.clone()]), Ok(()));
+        let marks: Vec<Mark> = first.marks.iter().chain(&second.marks).cloned().collect();
+        assert_eq!(verify(c.clone(), &heads(&c), marks), Ok(10));
+
+        let mut edited = second.clone();
+        edited.marks[0].seq += 1;
+        assert_eq!(verify_checkpoints(&[first.clone(), edited]), Err(Break::CheckpointChain { n: 2 }));
+        assert_eq!(verify_checkpoints(&[second]), Err(Break::CheckpointChain { n: 1 }));
+    }
+
+    #[test]
+    fn legacy_entries_keep_their_first_hashes() {
+        let link = Link {
+            id: 1,
+            lane: LEGACY_LANE.into(),
+            seq: 1,
+            dossier: "X".into(),
+            at: "t".into(),
+            actor: 1,
+            payload: "{}".into(),
+        };
+        let mut h = Sha256::new();
+        h.update(b"tinhso-event-v1");
+        h.update(GENESIS);
+        h.update(1i64.to_be_bytes());
+        for s in ["X", "t"] {
+            put(&mut h, s.as_bytes());
+        }
+        h.update(1i64.to_be_bytes());
+        put(&mut h, b"{}");
+        let v1: Hash = h.finalize().into();
+        assert_eq!(hash(&GENESIS, &link), v1);
     }
 }

@@ -1,6 +1,8 @@
-//! The ledger: one hash chain that every change of the platform is appended to, in one global
-//! order with gap-free ids, so that editing, deleting or reordering an entry, or cutting off the
-//! newest ones, is found by `tinhso audit verify` at a place it names.
+//! The ledger: the hash chain every change of the platform is appended to, in lanes (one per
+//! stream partition, gap-free within each, so writers of different lanes never wait for each
+//! other) tied together by a provincial checkpoint chain, so that editing, deleting or
+//! reordering an entry, or cutting off the newest ones, is found by `tinhso audit verify` at a
+//! place it names.
 //!
 //! May depend on: nothing of ours (pure: hashing, the streaming verifier, the audit of stored
 //! columns against the module's labels). Storage of the chain is each backend's; modules append

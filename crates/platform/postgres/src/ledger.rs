@@ -1,38 +1,134 @@
 //! The ledger's write side, in the caller's transaction: a module that keeps an auditable
-//! history appends its entries here and never writes the chain's tables itself. The head row
-//! is locked until commit, so concurrent servers append one at a time and ids stay gap-free.
+//! history appends its entries here and never writes the chain's tables itself. Only the
+//! entry's lane head row is locked until commit, so servers appending to different lanes (the
+//! dossiers of different agencies) never wait for each other; within a lane, sequence numbers
+//! stay gap-free and ids (taken after the lock) increase.
 
 use crate::map_err;
-use deadpool_postgres::Transaction;
-use tinhso_ledger::chain::{self, Hash, Link};
-use tinhso_store::{Result, StoreError, CHECKPOINT_EVERY};
+use deadpool_postgres::{GenericClient, Transaction};
+use std::collections::BTreeMap;
+use tinhso_ledger::chain::{self, Checkpoint, Hash, LaneHead, Link, Mark, GENESIS};
+use tinhso_store::{Result, StoreError};
 
-/// Appends the link `make(id)` builds for the next id, with its kind and visibility; returns the id.
-pub async fn append(
-    tx: &Transaction<'_>,
-    kind: &str,
-    public: bool,
-    make: impl FnOnce(i64) -> Result<Link>,
-) -> Result<i64> {
-    let head =
-        tx.query_one("SELECT last_id, hash FROM chain_head WHERE one = 1 FOR UPDATE", &[]).await.map_err(map_err)?;
-    let last: i64 = head.get(0);
-    let prev: Hash =
-        head.get::<_, Vec<u8>>(1).as_slice().try_into().map_err(|_| StoreError::Corrupt("chain head hash".into()))?;
-    let id = last + 1;
-    let link = make(id)?;
-    let hash = chain::hash(&prev, &link).to_vec();
+/// The session-level lock under which one server at a time records a checkpoint.
+const CHECKPOINT_LOCK: i64 = 0x7469_6e68_736f_0003;
+
+fn hash_of(bytes: &[u8], what: &str) -> Result<Hash> {
+    bytes.try_into().map_err(|_| StoreError::Corrupt(format!("{what} hash")))
+}
+
+/// Locks `lane`'s head row (creating it on the lane's first entry) and reads it.
+async fn lock_lane(tx: &Transaction<'_>, lane: &str) -> Result<(i64, Hash)> {
+    let select = "SELECT last_seq, hash FROM chain_lane WHERE lane = $1 FOR UPDATE";
+    let row = match tx.query_opt(select, &[&lane]).await.map_err(map_err)? {
+        Some(row) => row,
+        None => {
+            tx.execute(
+                "INSERT INTO chain_lane (lane, last_seq, last_id, hash) VALUES ($1, 0, 0, $2) ON CONFLICT (lane) DO NOTHING",
+                &[&lane, &GENESIS.to_vec()],
+            )
+            .await
+            .map_err(map_err)?;
+            tx.query_one(select, &[&lane]).await.map_err(map_err)?
+        }
+    };
+    Ok((row.get(0), hash_of(&row.get::<_, Vec<u8>>(1), "lane head")?))
+}
+
+/// Writes `link` (its content; the place is given here) at the end of its lane with its kind
+/// and visibility; returns its id.
+pub async fn append(tx: &Transaction<'_>, kind: &str, public: bool, link: &Link) -> Result<i64> {
+    let (seq, prev) = lock_lane(tx, &link.lane).await?;
+    // Taken after the lock, so ids increase along each lane.
+    let id: i64 = tx.query_one("SELECT nextval('ledger_entry_id')", &[]).await.map_err(map_err)?.get(0);
+    let placed = Link { id, seq: seq + 1, ..link.clone() };
+    let hash = chain::hash(&prev, &placed).to_vec();
     tx.execute(
-        "INSERT INTO dossier_event (id, dossier_code, at, actor, kind, public, payload, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        &[&id, &link.dossier, &link.at, &link.actor, &kind, &public, &link.payload, &hash],
+        "INSERT INTO dossier_event (id, lane, seq, dossier_code, at, actor, kind, public, payload, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        &[
+            &id,
+            &placed.lane,
+            &placed.seq,
+            &placed.dossier,
+            &placed.at,
+            &placed.actor,
+            &kind,
+            &public,
+            &placed.payload,
+            &hash,
+        ],
     )
     .await
     .map_err(map_err)?;
-    tx.execute("UPDATE chain_head SET last_id = $1, hash = $2 WHERE one = 1", &[&id, &hash]).await.map_err(map_err)?;
-    if id % CHECKPOINT_EVERY == 0 {
-        tx.execute("INSERT INTO chain_checkpoint (event_id, hash, created_at) VALUES ($1, $2, now())", &[&id, &hash])
+    tx.execute(
+        "UPDATE chain_lane SET last_seq = $1, last_id = $2, hash = $3 WHERE lane = $4",
+        &[&placed.seq, &id, &hash, &placed.lane],
+    )
+    .await
+    .map_err(map_err)?;
+    Ok(id)
+}
+
+/// Every lane's head.
+pub async fn heads(c: &impl GenericClient) -> Result<Vec<LaneHead>> {
+    let rows =
+        c.query("SELECT lane, last_seq, last_id, hash FROM chain_lane ORDER BY lane", &[]).await.map_err(map_err)?;
+    Ok(rows.iter().map(|r| LaneHead { lane: r.get(0), seq: r.get(1), id: r.get(2), hash: r.get(3) }).collect())
+}
+
+/// Every mark, with the checkpoint that recorded it (`None` for those kept before lanes).
+pub async fn marks(c: &impl GenericClient) -> Result<Vec<(Option<i64>, Mark)>> {
+    let rows = c
+        .query("SELECT checkpoint, lane, seq, hash FROM chain_mark ORDER BY checkpoint, lane", &[])
+        .await
+        .map_err(map_err)?;
+    Ok(rows.iter().map(|r| (r.get(0), Mark { lane: r.get(1), seq: r.get(2), hash: r.get(3) })).collect())
+}
+
+/// Every checkpoint (without marks).
+pub async fn checkpoints(c: &impl GenericClient) -> Result<Vec<Checkpoint>> {
+    let rows = c.query("SELECT n, at, hash FROM chain_checkpoint ORDER BY n", &[]).await.map_err(map_err)?;
+    Ok(rows.iter().map(|r| Checkpoint { n: r.get(0), at: r.get(1), hash: r.get(2), marks: Vec::new() }).collect())
+}
+
+/// Records the next provincial checkpoint if any lane moved since the last; returns its number.
+/// One server at a time (a transaction-level advisory lock), so numbers stay gap-free.
+pub async fn checkpoint(tx: &Transaction<'_>, at: &str) -> Result<Option<i64>> {
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CHECKPOINT_LOCK]).await.map_err(map_err)?;
+    let last = match tx
+        .query_opt("SELECT n, hash FROM chain_checkpoint ORDER BY n DESC LIMIT 1", &[])
+        .await
+        .map_err(map_err)?
+    {
+        Some(r) => Some((r.get::<_, i64>(0), hash_of(&r.get::<_, Vec<u8>>(1), "checkpoint")?)),
+        None => None,
+    };
+    // Each lane's last recorded sequence number is kept on its head row, so a checkpoint reads
+    // one row per lane rather than every mark ever made.
+    let recorded: BTreeMap<String, i64> = tx
+        .query("SELECT lane, marked_seq FROM chain_lane", &[])
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let Some(cp) = chain::next_checkpoint(last, &recorded, &heads(tx).await?, at) else {
+        return Ok(None);
+    };
+    tx.execute("INSERT INTO chain_checkpoint (n, at, hash) VALUES ($1, $2, $3)", &[&cp.n, &cp.at, &cp.hash])
+        .await
+        .map_err(map_err)?;
+    for m in &cp.marks {
+        tx.execute(
+            "INSERT INTO chain_mark (checkpoint, lane, seq, hash) VALUES ($1, $2, $3, $4)",
+            &[&cp.n, &m.lane, &m.seq, &m.hash],
+        )
+        .await
+        .map_err(map_err)?;
+        tx.execute("UPDATE chain_lane SET marked_seq = $1 WHERE lane = $2", &[&m.seq, &m.lane])
             .await
             .map_err(map_err)?;
     }
-    Ok(id)
+    Ok(Some(cp.n))
 }

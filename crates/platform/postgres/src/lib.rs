@@ -21,6 +21,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tinhso_kernel::ids::{AccountId, AgencyCode, PersonalId, Sha256};
 use tinhso_kernel::province::{Agency, Province, Unit};
+use tinhso_ledger::chain::LaneHead;
 use tinhso_policy::Role;
 use tinhso_store::codec::from_json;
 use tinhso_store::migrate::Migrations;
@@ -358,7 +359,7 @@ impl LedgerStore for PgStore {
         let client = self.client().await?;
         let rows = client
             .query(
-                "SELECT id, dossier_code, at, actor, payload, hash, public, kind FROM dossier_event
+                "SELECT id, dossier_code, at, actor, payload, hash, public, kind, lane, seq FROM dossier_event
                  WHERE id > $1 ORDER BY id LIMIT $2",
                 &[&after, &(limit as i64)],
             )
@@ -374,20 +375,32 @@ impl LedgerStore for PgStore {
     }
 
     async fn audit_anchors(&self) -> Result<AuditAnchors> {
-        let client = self.client().await?;
-        let head = client
-            .query_opt("SELECT last_id, hash FROM chain_head WHERE one = 1", &[])
+        let mut client = self.client().await?;
+        // One snapshot, so heads, checkpoints and marks agree with each other.
+        let tx = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
             .await
-            .map_err(map_err)?
-            .map(|r| (r.get(0), r.get(1)));
-        let checkpoints = client
-            .query("SELECT event_id, hash FROM chain_checkpoint ORDER BY event_id", &[])
-            .await
-            .map_err(map_err)?
-            .iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect();
-        Ok(AuditAnchors { head, checkpoints })
+            .map_err(map_err)?;
+        let anchors =
+            AuditAnchors::new(ledger::heads(&tx).await?, ledger::checkpoints(&tx).await?, ledger::marks(&tx).await?);
+        tx.commit().await.map_err(map_err)?;
+        Ok(anchors)
+    }
+
+    async fn lane_heads(&self) -> Result<Vec<LaneHead>> {
+        ledger::heads(&self.client().await?).await
+    }
+
+    async fn checkpoint(&self, at: DateTime<Utc>) -> Result<Option<i64>> {
+        let at = at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        let n = ledger::checkpoint(&tx, &at).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(n)
     }
 }
 

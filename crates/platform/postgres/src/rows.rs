@@ -66,6 +66,8 @@ pub fn link(r: &tokio_postgres::Row) -> (tinhso_ledger::chain::Link, Vec<u8>, bo
     (
         tinhso_ledger::chain::Link {
             id: r.get(0),
+            lane: r.get("lane"),
+            seq: r.get("seq"),
             dossier: r.get(1),
             at: r.get(2),
             actor: r.get(3),

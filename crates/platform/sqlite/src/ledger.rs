@@ -1,54 +1,114 @@
 //! The ledger's write side, in the caller's transaction: a module that keeps an auditable
-//! history appends its entries here and never writes the chain's tables itself. SQLite's
-//! single writer serialises appends, so ids stay gap-free.
+//! history appends its entries here and never writes the chain's tables itself. SQLite's single
+//! writer serialises appends, so ids stay gap-free here too; lanes matter for PostgreSQL, and
+//! both engines keep the same chain so that a database moves between them and audits alike.
 
 use crate::{exec, map_err};
-use chrono::Utc;
 use rusqlite::{params, Connection, OptionalExtension};
-use tinhso_ledger::chain::{self, Hash, Link, GENESIS};
-use tinhso_store::{Result, StoreError, CHECKPOINT_EVERY};
+use tinhso_ledger::chain::{self, Checkpoint, Hash, LaneHead, Link, Mark, GENESIS};
+use tinhso_store::{Result, StoreError};
 
-/// The chain's last entry id and hash.
-pub fn head(tx: &Connection) -> Result<(i64, Hash)> {
+/// The id the next appended entry will get.
+pub fn next_id(tx: &Connection) -> Result<i64> {
+    tx.prepare_cached("SELECT coalesce(max(id), 0) + 1 FROM dossier_event")
+        .and_then(|mut st| st.query_row([], |r| r.get(0)))
+        .map_err(map_err)
+}
+
+/// `lane`'s last sequence number and hash.
+fn lane_head(tx: &Connection, lane: &str) -> Result<(i64, Hash)> {
     let head: Option<(i64, Vec<u8>)> = tx
-        .prepare_cached("SELECT last_id, hash FROM chain_head WHERE one = 1")
-        .and_then(|mut st| st.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+        .prepare_cached("SELECT last_seq, hash FROM chain_lane WHERE lane = ?1")
+        .and_then(|mut st| st.query_row([lane], |r| Ok((r.get(0)?, r.get(1)?))).optional())
         .map_err(map_err)?;
     match head {
-        Some((id, h)) => Ok((id, h.as_slice().try_into().map_err(|_| StoreError::Corrupt("chain head hash".into()))?)),
+        Some((seq, h)) => Ok((seq, h.as_slice().try_into().map_err(|_| StoreError::Corrupt("lane head hash".into()))?)),
         None => Ok((0, GENESIS)),
     }
 }
 
-/// Writes `link` (whose id must follow `head`) with its kind and visibility; returns the new head.
-pub fn append(
-    tx: &Connection,
-    (last, prev): (i64, Hash),
-    kind: &str,
-    public: bool,
-    link: &Link,
-) -> Result<(i64, Hash)> {
-    let id = last + 1;
-    if link.id != id {
-        return Err(StoreError::Corrupt(format!("ledger entry {} appended after {last}", link.id)));
-    }
-    let hash = chain::hash(&prev, link);
-    exec(tx,
-        "INSERT INTO dossier_event (id, dossier_code, at, actor, kind, public, payload, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![id, link.dossier, link.at, link.actor, kind, public, link.payload, hash.to_vec()],
+/// Writes `link` (its content; the place is given here) at the end of its lane with its kind
+/// and visibility; returns its id.
+pub fn append(tx: &Connection, kind: &str, public: bool, link: &Link) -> Result<i64> {
+    let (seq, prev) = lane_head(tx, &link.lane)?;
+    let placed = Link { id: next_id(tx)?, seq: seq + 1, ..link.clone() };
+    let hash = chain::hash(&prev, &placed);
+    exec(
+        tx,
+        "INSERT INTO dossier_event (id, lane, seq, dossier_code, at, actor, kind, public, payload, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            placed.id,
+            placed.lane,
+            placed.seq,
+            placed.dossier,
+            placed.at,
+            placed.actor,
+            kind,
+            public,
+            placed.payload,
+            hash.to_vec()
+        ],
     )?;
     exec(
         tx,
-        "INSERT INTO chain_head (one, last_id, hash) VALUES (1, ?1, ?2)
-         ON CONFLICT (one) DO UPDATE SET last_id = excluded.last_id, hash = excluded.hash",
-        params![id, hash.to_vec()],
+        "INSERT INTO chain_lane (lane, last_seq, last_id, hash) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (lane) DO UPDATE SET last_seq = excluded.last_seq, last_id = excluded.last_id, hash = excluded.hash",
+        params![placed.lane, placed.seq, placed.id, hash.to_vec()],
     )?;
-    if id % CHECKPOINT_EVERY == 0 {
+    Ok(placed.id)
+}
+
+/// Every lane's head.
+pub fn heads(c: &Connection) -> rusqlite::Result<Vec<LaneHead>> {
+    let mut st = c.prepare_cached("SELECT lane, last_seq, last_id, hash FROM chain_lane ORDER BY lane")?;
+    let rows =
+        st.query_map([], |r| Ok(LaneHead { lane: r.get(0)?, seq: r.get(1)?, id: r.get(2)?, hash: r.get(3)? }))?;
+    rows.collect()
+}
+
+/// Every mark, with the checkpoint that recorded it (`None` for those kept before lanes).
+pub fn marks(c: &Connection) -> rusqlite::Result<Vec<(Option<i64>, Mark)>> {
+    let mut st = c.prepare_cached("SELECT checkpoint, lane, seq, hash FROM chain_mark ORDER BY checkpoint, lane")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, Mark { lane: r.get(1)?, seq: r.get(2)?, hash: r.get(3)? })))?;
+    rows.collect()
+}
+
+/// Every checkpoint (without marks).
+pub fn checkpoints(c: &Connection) -> rusqlite::Result<Vec<Checkpoint>> {
+    let mut st = c.prepare_cached("SELECT n, at, hash FROM chain_checkpoint ORDER BY n")?;
+    let rows =
+        st.query_map([], |r| Ok(Checkpoint { n: r.get(0)?, at: r.get(1)?, hash: r.get(2)?, marks: Vec::new() }))?;
+    rows.collect()
+}
+
+/// Records the next provincial checkpoint if any lane moved since the last; returns its number.
+pub fn checkpoint(tx: &Connection, at: &str) -> Result<Option<i64>> {
+    let last: Option<(i64, Vec<u8>)> = tx
+        .query_row("SELECT n, hash FROM chain_checkpoint ORDER BY n DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+        .map_err(map_err)?;
+    let last = match last {
+        Some((n, h)) => Some((n, h.as_slice().try_into().map_err(|_| StoreError::Corrupt("checkpoint hash".into()))?)),
+        None => None,
+    };
+    // Each lane's last recorded sequence number is kept on its head row, so a checkpoint reads
+    // one row per lane rather than every mark ever made.
+    let recorded = tx
+        .prepare_cached("SELECT lane, marked_seq FROM chain_lane")
+        .and_then(|mut st| st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>())
+        .map_err(map_err)?;
+    let Some(cp) = chain::next_checkpoint(last, &recorded, &heads(tx).map_err(map_err)?, at) else {
+        return Ok(None);
+    };
+    exec(tx, "INSERT INTO chain_checkpoint (n, at, hash) VALUES (?1, ?2, ?3)", params![cp.n, cp.at, cp.hash])?;
+    for m in &cp.marks {
         exec(
             tx,
-            "INSERT INTO chain_checkpoint (event_id, hash, created_at) VALUES (?1, ?2, ?3)",
-            params![id, hash.to_vec(), Utc::now()],
+            "INSERT INTO chain_mark (checkpoint, lane, seq, hash) VALUES (?1, ?2, ?3, ?4)",
+            params![cp.n, m.lane, m.seq, m.hash],
         )?;
+        exec(tx, "UPDATE chain_lane SET marked_seq = ?1 WHERE lane = ?2", params![m.seq, m.lane])?;
     }
-    Ok((id, hash))
+    Ok(Some(cp.n))
 }

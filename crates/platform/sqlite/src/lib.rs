@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use tinhso_kernel::ids::{AccountId, AgencyCode, PersonalId, Sha256};
 use tinhso_kernel::province::{Agency, Province, Unit};
+use tinhso_ledger::chain::LaneHead;
 use tinhso_policy::Role;
 use tinhso_store::migrate::Migrations;
 use tinhso_store::{
@@ -405,7 +406,7 @@ impl LedgerStore for SqliteStore {
     async fn audit_page(&self, after: i64, limit: usize) -> Result<Vec<AuditRow>> {
         self.read(move |c| {
             let mut st = c.prepare_cached(
-                "SELECT id, dossier_code, at, actor, payload, hash, kind, public FROM dossier_event
+                "SELECT id, dossier_code, at, actor, payload, hash, kind, public, lane, seq FROM dossier_event
                  WHERE id > ?1 ORDER BY id LIMIT ?2",
             )?;
             let rows = st.query_map(params![after, limit as i64], |r| {
@@ -417,15 +418,16 @@ impl LedgerStore for SqliteStore {
     }
 
     async fn audit_anchors(&self) -> Result<AuditAnchors> {
-        self.read(|c| {
-            let head = c
-                .query_row("SELECT last_id, hash FROM chain_head WHERE one = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?;
-            let mut st = c.prepare("SELECT event_id, hash FROM chain_checkpoint ORDER BY event_id")?;
-            let checkpoints = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
-            Ok(AuditAnchors { head, checkpoints })
-        })
-        .await
+        self.read(|c| Ok(AuditAnchors::new(ledger::heads(c)?, ledger::checkpoints(c)?, ledger::marks(c)?))).await
+    }
+
+    async fn lane_heads(&self) -> Result<Vec<LaneHead>> {
+        self.read(ledger::heads).await
+    }
+
+    async fn checkpoint(&self, at: DateTime<Utc>) -> Result<Option<i64>> {
+        let at = at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        self.write(move |tx| ledger::checkpoint(tx, &at)).await
     }
 
     async fn audit_unlinked(&self) -> Result<Vec<String>> {

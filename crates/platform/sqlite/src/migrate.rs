@@ -27,7 +27,16 @@ macro_rules! piece {
 /// The platform pieces' tables on this engine, in the order they depend on each other. The
 /// composition root lists them before the modules'.
 pub const PLATFORM: [Migrations; 6] =
-    [piece!("province"), IDENTITY, piece!("files"), piece!("notify"), piece!("ledger"), piece!("guard")];
+    [piece!("province"), IDENTITY, piece!("files"), piece!("notify"), LEDGER, piece!("guard")];
+
+/// The chain, then its lanes and the provincial checkpoint chain.
+const LEDGER: Migrations = Migrations {
+    module: "ledger",
+    steps: &[
+        Migration { version: 1, name: "ledger", sql: include_str!("../migrations/ledger/0001_ledger.sql") },
+        Migration { version: 2, name: "lanes", sql: include_str!("../migrations/ledger/0002_lanes.sql") },
+    ],
+};
 
 /// Accounts and sessions, then the walk-in claim codes.
 const IDENTITY: Migrations = Migrations {

@@ -65,6 +65,8 @@ pub fn account_at(r: &Row<'_>, o: usize) -> rusqlite::Result<Account> {
 pub fn link(r: &Row<'_>) -> rusqlite::Result<tinhso_ledger::chain::Link> {
     Ok(tinhso_ledger::chain::Link {
         id: r.get(0)?,
+        lane: r.get("lane")?,
+        seq: r.get("seq")?,
         dossier: r.get(1)?,
         at: r.get(2)?,
         actor: r.get(3)?,

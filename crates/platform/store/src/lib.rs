@@ -17,7 +17,7 @@ use tinhso_kernel::calendar::YearCalendar;
 use tinhso_kernel::files::{FileKind, FilePurpose};
 use tinhso_kernel::ids::{AccountId, AgencyCode, DossierCode, PersonalId, Phone, Sha256};
 use tinhso_kernel::province::{Agency, Province, Unit};
-use tinhso_ledger::chain::Link;
+use tinhso_ledger::chain::{Checkpoint, LaneHead, Link, Mark};
 use tinhso_policy::Role;
 
 #[derive(Debug, thiserror::Error)]
@@ -374,11 +374,36 @@ pub struct AuditRow {
     pub public: bool,
 }
 
-/// What the chain must end at: the recorded head and the checkpoints along the way.
+/// What the chain must end at: each lane's head, the provincial checkpoint chain with the marks
+/// each checkpoint recorded, and the marks kept before checkpoints were chained (lane '').
 #[derive(Debug, Clone, Default)]
 pub struct AuditAnchors {
-    pub head: Option<(i64, Vec<u8>)>,
-    pub checkpoints: Vec<(i64, Vec<u8>)>,
+    pub heads: Vec<LaneHead>,
+    pub checkpoints: Vec<Checkpoint>,
+    pub loose_marks: Vec<Mark>,
+}
+
+impl AuditAnchors {
+    /// Groups marks read as (checkpoint, mark) rows under their checkpoints.
+    pub fn new(heads: Vec<LaneHead>, mut checkpoints: Vec<Checkpoint>, marks: Vec<(Option<i64>, Mark)>) -> Self {
+        let mut loose_marks = Vec::new();
+        let index: std::collections::BTreeMap<i64, usize> =
+            checkpoints.iter().enumerate().map(|(i, c)| (c.n, i)).collect();
+        for (n, m) in marks {
+            match n.and_then(|n| index.get(&n)) {
+                Some(&i) => checkpoints[i].marks.push(m),
+                // A mark whose checkpoint row is gone still binds its lane; the checkpoint
+                // chain's own check names the missing checkpoint.
+                None => loose_marks.push(m),
+            }
+        }
+        Self { heads, checkpoints, loose_marks }
+    }
+
+    /// Every mark, recorded by a checkpoint or not.
+    pub fn all_marks(&self) -> Vec<Mark> {
+        self.checkpoints.iter().flat_map(|c| c.marks.iter().cloned()).chain(self.loose_marks.iter().cloned()).collect()
+    }
 }
 
 /// A notification to email.
@@ -429,13 +454,20 @@ pub fn file_purpose(s: &str) -> Result<FilePurpose> {
     FilePurpose::parse(s).ok_or_else(|| StoreError::Corrupt(format!("file purpose {s}")))
 }
 
-/// Every this many events the chain's hash is also kept as a checkpoint.
-pub const CHECKPOINT_EVERY: i64 = 1000;
+/// The ledger lane a dossier's events go to: the receiving agency's, so that desks of different
+/// agencies never wait for each other's appends (they already serialise per agency on the day's
+/// code sequence and counters).
+pub fn dossier_lane(receiving: &AgencyCode) -> String {
+    format!("dossier/{receiving}")
+}
 
-/// How an event is written on the chain: the exact text the hash covers.
-pub fn chain_link(id: i64, dossier: &str, event: &Event) -> Result<Link> {
+/// How an event is written on the chain: the exact text the hash covers. Its place (id and
+/// sequence number) is given by the ledger when it is appended.
+pub fn chain_link(lane: &str, dossier: &str, event: &Event) -> Result<Link> {
     Ok(Link {
-        id,
+        id: 0,
+        lane: lane.to_owned(),
+        seq: 0,
         dossier: dossier.to_owned(),
         at: event.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         actor: event.actor.0,

@@ -154,6 +154,11 @@ pub trait LedgerStore: Send + Sync + 'static {
     /// streams the chain through this).
     async fn audit_page(&self, after: i64, limit: usize) -> Result<Vec<AuditRow>>;
     async fn audit_anchors(&self) -> Result<AuditAnchors>;
+    /// Every lane's head (read again after an audit's walk).
+    async fn lane_heads(&self) -> Result<Vec<LaneHead>>;
+    /// Records the next provincial checkpoint when a lane moved since the last one, at `at`;
+    /// returns its number. Servers sharing a database take turns.
+    async fn checkpoint(&self, at: DateTime<Utc>) -> Result<Option<i64>>;
     /// Dossiers whose row does not point to their first event (a backend that finds first events
     /// through such a pointer checks it; others have none).
     async fn audit_unlinked(&self) -> Result<Vec<String>> {

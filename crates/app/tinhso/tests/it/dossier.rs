@@ -323,6 +323,27 @@ async fn tampering(s: TestServer) {
         assert_eq!(verify(&s).await.0, 0, "restored");
     }
 
+    // The provincial checkpoint chain: recorded on demand, each checkpoint hashed over the last.
+    let (code, out, _) =
+        run_cli(bin(), &[vec!["audit".into(), "checkpoint".into()], s.data_args()].concat()).await.unwrap();
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("số 1") && out.contains("sha256"), "{out}");
+    s.exec_sql("UPDATE chain_checkpoint SET at = at || 'x'").await.unwrap();
+    let (code, out) = verify(&s).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("điểm kiểm tra") && out.contains("số 1"), "{out}");
+    s.exec_sql("UPDATE chain_checkpoint SET at = substr(at, 1, length(at) - 1)").await.unwrap();
+    assert_eq!(verify(&s).await.0, 0, "restored");
+    // A lane's head row taken away (renamed): its entries are no longer anchored.
+    s.exec_sql("UPDATE chain_lane SET lane = 'khac' WHERE lane <> ''").await.unwrap();
+    let (code, out) = verify(&s).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("không còn bản ghi đầu chuỗi"), "{out}");
+    s.exec_sql("UPDATE chain_lane SET lane = (SELECT lane FROM dossier_event WHERE id = 1) WHERE lane = 'khac'")
+        .await
+        .unwrap();
+    assert_eq!(verify(&s).await.0, 0, "restored");
+
     // Delete in the middle, then the newest.
     s.exec_sql("DELETE FROM dossier_event WHERE id = 5").await.unwrap();
     let (code, out) = verify(&s).await;
@@ -334,7 +355,19 @@ async fn tampering(s: TestServer) {
     let citizen = Caller::login(&s2, "0912345678", PASSWORD).await;
     citizen.post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "form": generic_form(commune) })).await;
     citizen.post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "form": generic_form(commune) })).await;
+    let (code, _, _) =
+        run_cli(bin(), &[vec!["audit".into(), "checkpoint".into()], s2.data_args()].concat()).await.unwrap();
+    assert_eq!(code, 0);
     s2.exec_sql("DELETE FROM dossier_event WHERE id = 2").await.unwrap();
+    let (code, out) = verify(&s2).await;
+    assert_eq!(code, 1);
+    assert!(out.contains("mới nhất đã bị xóa"), "{out}");
+    // The head rewound as well: the checkpoint still names the lost entry.
+    s2.exec_sql(
+        "UPDATE chain_lane SET last_seq = 1, last_id = 1, hash = (SELECT hash FROM dossier_event WHERE id = 1) WHERE lane <> ''",
+    )
+    .await
+    .unwrap();
     let (code, out) = verify(&s2).await;
     assert_eq!(code, 1);
     assert!(out.contains("mới nhất đã bị xóa"), "{out}");

@@ -363,23 +363,38 @@ async fn ledger_and_notify(s: Stores) {
     let code = s.dossiers.submit_dossier(&new_dossier(citizen, 3)).await.unwrap().code;
     receive(&s, &code, desk).await;
     s.dossiers.submit_dossier(&new_dossier(citizen, 4)).await.unwrap();
-    // The chain as stored verifies, and its head names the last link.
+    // The chain as stored verifies, and its lane's head names the last link.
     let anchors = s.ledger.audit_anchors().await.unwrap();
-    let mut v = tinhso_ledger::chain::Verifier::new(anchors.checkpoints.clone());
+    assert!(anchors.checkpoints.is_empty());
+    let mut v = tinhso_ledger::chain::Verifier::new(anchors.heads.clone(), anchors.all_marks());
     let rows = s.ledger.audit_page(0, 100).await.unwrap();
     for r in &rows {
-        v.push(&r.link, &r.hash).unwrap();
+        assert!(v.push(&r.link, &r.hash).unwrap());
     }
-    assert_eq!(v.finish(anchors.head.clone()), Ok(3));
-    assert_eq!(anchors.head.map(|(id, _)| id), rows.last().map(|r| r.link.id));
-    assert_eq!(s.ledger.audit_page(rows[1].link.id, 100).await.unwrap().len(), 1, "pages start after the cursor");
+    assert_eq!(v.finish(&anchors.heads), Ok(3));
+    let lanes: Vec<(String, i64, i64)> = anchors.heads.iter().map(|h| (h.lane.clone(), h.seq, h.id)).collect();
+    let last = rows.last().unwrap();
+    assert_eq!(lanes, [(tinhso_store::dossier_lane(&agency(DESK)), 3, last.link.id)], "one desk, one lane");
+    assert_eq!(rows.iter().map(|r| r.link.seq).collect::<Vec<_>>(), [1, 2, 3]);
+    // The checkpoint chain records lanes that moved, and nothing when none did.
+    let now = chrono::Utc::now();
+    assert_eq!(s.ledger.checkpoint(now).await.unwrap(), Some(1));
+    assert_eq!(s.ledger.checkpoint(now).await.unwrap(), None);
+    s.dossiers.submit_dossier(&new_dossier(citizen, 5)).await.unwrap();
+    assert_eq!(s.ledger.checkpoint(now).await.unwrap(), Some(2));
+    let anchors = s.ledger.audit_anchors().await.unwrap();
+    assert_eq!(tinhso_ledger::chain::verify_checkpoints(&anchors.checkpoints), Ok(()));
+    assert_eq!(anchors.checkpoints.iter().map(|c| c.marks.len()).collect::<Vec<_>>(), [1, 1]);
+    let rows = s.ledger.audit_page(0, 100).await.unwrap();
+    let links = rows.iter().map(|r| (r.link.clone(), r.hash.clone()));
+    assert_eq!(tinhso_ledger::chain::verify(links, &anchors.heads, anchors.all_marks()), Ok(4));
+    assert_eq!(s.ledger.audit_page(rows[2].link.id, 100).await.unwrap().len(), 1, "pages start after the cursor");
     assert!(s.ledger.audit_unlinked().await.unwrap().is_empty());
     // The applicant's inbox has the message with the allocated code, newest first.
     let inbox = s.notify.inbox(citizen).await.unwrap();
-    assert_eq!(inbox.len(), 2);
-    assert!(inbox[1].subject.contains(code.as_str()) && inbox[1].dossier.as_deref() == Some(code.as_str()));
+    assert_eq!(inbox.len(), 3);
+    assert!(inbox[2].subject.contains(code.as_str()) && inbox[2].dossier.as_deref() == Some(code.as_str()));
     // Email: citizens without an address are set aside; an alert is sent once per key.
-    let now = Utc::now();
     assert!(s.notify.claim_emails(now, now + Duration::minutes(5), 10).await.unwrap().is_empty());
     let staff_mail = vec![Notification { account_id: desk, subject: "Cảnh báo".into(), body: "Quá hạn".into() }];
     assert!(s.notify.send_alert("overdue:2025-09-03", &staff_mail).await.unwrap());

@@ -30,6 +30,11 @@ pub const MIGRATIONS: Migrations = Migrations {
             name: "dossier_fold",
             sql: include_str!("../../migrations/postgres/0002_dossier_fold.sql"),
         },
+        Migration {
+            version: 3,
+            name: "event_lanes",
+            sql: include_str!("../../migrations/postgres/0003_event_lanes.sql"),
+        },
     ],
 };
 
@@ -39,10 +44,21 @@ const REFOLD_PAGE: usize = 2_000;
 /// The session lock one server holds while it refolds (others wait, then find it done).
 const REFOLD_LOCK: i64 = 0x7469_6e68_736f_0002;
 
-const LINK_COLUMNS: &str = "id, dossier_code, at, actor, payload, public";
+const LINK_COLUMNS: &str = "id, dossier_code, at, actor, payload, public, lane, seq";
 
 fn link(r: &Row) -> (Link, bool) {
-    (Link { id: r.get(0), dossier: r.get(1), at: r.get(2), actor: r.get(3), payload: r.get(4) }, r.get(5))
+    (
+        Link {
+            id: r.get(0),
+            lane: r.get(6),
+            seq: r.get(7),
+            dossier: r.get(1),
+            at: r.get(2),
+            actor: r.get(3),
+            payload: r.get(4),
+        },
+        r.get(5),
+    )
 }
 
 pub struct DossierPg {

@@ -14,7 +14,7 @@ use tinhso_store::codec::to_json;
 use tinhso_store::plan::{
     self, ColumnType, CounterTable, DossierPlan, DossierProjection, RowOp, RowWrite, SetTable, Value,
 };
-use tinhso_store::{chain_link, NewDossier, Result, StoreError};
+use tinhso_store::{chain_link, dossier_lane, NewDossier, Result, StoreError};
 
 /// Allocates the next dossier code of the receiving desk's day (gap-free, national format).
 async fn allocate_code(tx: &Transaction<'_>, submitted: &Event) -> Result<DossierCode> {
@@ -109,9 +109,10 @@ pub async fn execute(tx: &Transaction<'_>, p: &DossierPlan) -> Result<()> {
         .map_err(map_err)?;
     }
     let mut ids = Vec::with_capacity(p.events.len());
+    let lane = dossier_lane(&d.receiving_agency);
     for e in &p.events {
-        let code = d.code.as_str();
-        ids.push(ledger::append(tx, e.kind.key(), e.kind.is_public(), |id| chain_link(id, code, e)).await?);
+        let link = chain_link(&lane, d.code.as_str(), e)?;
+        ids.push(ledger::append(tx, e.kind.key(), e.kind.is_public(), &link).await?);
     }
     for (i, n) in &p.notify {
         let event_id = ids.get(*i).copied().ok_or_else(|| StoreError::Corrupt("notification of no event".into()))?;

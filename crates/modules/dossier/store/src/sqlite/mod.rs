@@ -34,6 +34,11 @@ pub const MIGRATIONS: Migrations = Migrations {
             name: "dossier_fold",
             sql: include_str!("../../migrations/sqlite/0002_dossier_fold.sql"),
         },
+        Migration {
+            version: 3,
+            name: "event_lanes",
+            sql: include_str!("../../migrations/sqlite/0003_event_lanes.sql"),
+        },
     ],
 };
 

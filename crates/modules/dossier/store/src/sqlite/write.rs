@@ -11,7 +11,7 @@ use tinhso_kernel::ids::DossierCode;
 use tinhso_sqlite::{exec, ledger, map_err, outbox};
 use tinhso_store::codec::to_json;
 use tinhso_store::plan::{self, ColumnType, DossierPlan, DossierProjection, RowOp, RowWrite, Value};
-use tinhso_store::{chain_link, NewDossier, Result, StoreError};
+use tinhso_store::{chain_link, dossier_lane, NewDossier, Result, StoreError};
 
 /// Allocates the next dossier code of the receiving desk's day (gap-free, national format).
 fn allocate_code(tx: &Connection, submitted: &Event) -> Result<DossierCode> {
@@ -51,7 +51,7 @@ pub fn import(
 /// Carries out a write plan in the caller's transaction.
 pub fn execute(tx: &Connection, p: &DossierPlan) -> Result<()> {
     let d = &p.dossier;
-    let head = ledger::head(tx)?;
+    let lane = dossier_lane(&d.receiving_agency);
     match &p.row {
         // The dossier row names its first event, which is therefore not indexed by dossier.
         RowWrite::Insert { form, applicant_phone } => {
@@ -74,7 +74,7 @@ pub fn execute(tx: &Connection, p: &DossierPlan) -> Result<()> {
                     d.version,
                     to_json(d)?,
                     to_json(form)?,
-                    head.0 + 1
+                    ledger::next_id(tx)?
                 ],
             )?;
         }
@@ -87,11 +87,9 @@ pub fn execute(tx: &Connection, p: &DossierPlan) -> Result<()> {
         )?;
     }
     let mut ids = Vec::with_capacity(p.events.len());
-    let mut at = head;
     for e in &p.events {
-        let link = chain_link(at.0 + 1, d.code.as_str(), e)?;
-        at = ledger::append(tx, at, e.kind.key(), e.kind.is_public(), &link)?;
-        ids.push(at.0);
+        let link = chain_link(&lane, d.code.as_str(), e)?;
+        ids.push(ledger::append(tx, e.kind.key(), e.kind.is_public(), &link)?);
     }
     for (i, n) in &p.notify {
         let event_id = ids.get(*i).copied().ok_or_else(|| StoreError::Corrupt("notification of no event".into()))?;
