@@ -232,7 +232,7 @@ pub async fn run(a: Args<'_>) -> Result<()> {
     // The machine first, with nothing else running.
     let fsync = crate::ceiling::fsync_per_second(a.work, 5)?;
     let file_writes = crate::ceiling::file_writes_per_second(a.work, 200 * 1024, a.connections.min(16), 5)?;
-    let ceiling = start_ceiling(a.work).await?;
+    let ceiling = start_ceiling(a.work, 50_000).await?;
     let c_addr = http1::addr_of(&ceiling.url)?;
     let pad = "x".repeat(400);
     let insert_ceiling = load::run(

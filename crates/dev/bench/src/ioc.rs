@@ -119,7 +119,7 @@ pub async fn run(a: Args<'_>) -> Result<()> {
     let data = a.work.join("data-ioc");
     let data_s = data.display().to_string();
     let measure = Duration::from_secs(a.seconds);
-    let ceiling = start_ceiling(a.work).await?;
+    let ceiling = start_ceiling(a.work, 50_000).await?;
     let hello = load::gets(http1::addr_of(&ceiling.url)?, vec!["/hello".into()], a.connections, measure).await?;
     drop(ceiling);
 

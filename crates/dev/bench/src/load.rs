@@ -92,11 +92,28 @@ where
     F: Fn(Conn, usize, u64) -> Fut + Send + Clone + 'static,
     Fut: Future<Output = (Conn, bool)>,
 {
+    run_on(vec![addr], connections, measure, setup, op).await
+}
+
+/// [`run`] over several servers: connection `i` goes to `addrs[i % addrs.len()]`.
+pub async fn run_on<S, SF, F, Fut>(
+    addrs: Vec<SocketAddr>,
+    connections: usize,
+    measure: Duration,
+    setup: S,
+    op: F,
+) -> Result<Outcome>
+where
+    S: Fn(Conn, usize) -> SF + Send + Clone + 'static,
+    SF: Future<Output = Result<Conn>>,
+    F: Fn(Conn, usize, u64) -> Fut + Send + Clone + 'static,
+    Fut: Future<Output = (Conn, bool)>,
+{
     let (done, result) = tokio::sync::oneshot::channel();
     std::thread::Builder::new().name("load-generator".into()).spawn(move || {
         let out =
             tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(anyhow::Error::from).and_then(
-                |rt| tokio::task::LocalSet::new().block_on(&rt, drive(addr, connections, measure, setup, op)),
+                |rt| tokio::task::LocalSet::new().block_on(&rt, drive(addrs, connections, measure, setup, op)),
             );
         let _ = done.send(out);
     })?;
@@ -104,7 +121,7 @@ where
 }
 
 async fn drive<S, SF, F, Fut>(
-    addr: SocketAddr,
+    addrs: Vec<SocketAddr>,
     connections: usize,
     measure: Duration,
     setup: S,
@@ -116,16 +133,17 @@ where
     F: Fn(Conn, usize, u64) -> Fut + Clone + 'static,
     Fut: Future<Output = (Conn, bool)>,
 {
+    let target = |conn: usize| addrs[conn % addrs.len().max(1)];
     let mut ready = Vec::with_capacity(connections);
     for conn in 0..connections {
-        ready.push(setup(Conn::connect(addr).await?, conn).await?);
+        ready.push(setup(Conn::connect(target(conn)).await?, conn).await?);
     }
     let warmup = Duration::from_secs(2);
     let measure_from = Instant::now() + warmup;
     let end = measure_from + measure;
     let mut tasks = Vec::new();
     for (conn, c) in ready.into_iter().enumerate() {
-        let (op, setup) = (op.clone(), setup.clone());
+        let (op, setup, addr) = (op.clone(), setup.clone(), target(conn));
         tasks.push(tokio::task::spawn_local(async move {
             let mut lat = Vec::with_capacity(200_000);
             let mut errors = 0usize;
@@ -179,4 +197,130 @@ where
     SF: Future<Output = Result<Conn>>,
 {
     setup(Conn::connect(addr).await?, conn).await
+}
+
+/// Open-loop load, as wrk2 makes it: request `g` (over all connections) is due at
+/// `start + g / rate`, each connection sends its share in order, and a latency is counted from
+/// when the request was due, not from when it was sent, so a server that falls behind is charged
+/// for the queue it built (no coordinated omission). `rate` is requests per second in total.
+pub async fn run_rate<S, SF, F, Fut>(
+    addrs: Vec<SocketAddr>,
+    connections: usize,
+    rate: f64,
+    measure: Duration,
+    setup: S,
+    op: F,
+) -> Result<Outcome>
+where
+    S: Fn(Conn, usize) -> SF + Send + Clone + 'static,
+    SF: Future<Output = Result<Conn>>,
+    F: Fn(Conn, usize, u64) -> Fut + Send + Clone + 'static,
+    Fut: Future<Output = (Conn, bool)>,
+{
+    let (done, result) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new().name("load-generator".into()).spawn(move || {
+        let out =
+            tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(anyhow::Error::from).and_then(
+                |rt| {
+                    tokio::task::LocalSet::new().block_on(&rt, drive_rate(addrs, connections, rate, measure, setup, op))
+                },
+            );
+        let _ = done.send(out);
+    })?;
+    result.await.map_err(|_| anyhow!("the load generator thread stopped"))?
+}
+
+async fn drive_rate<S, SF, F, Fut>(
+    addrs: Vec<SocketAddr>,
+    connections: usize,
+    rate: f64,
+    measure: Duration,
+    setup: S,
+    op: F,
+) -> Result<Outcome>
+where
+    S: Fn(Conn, usize) -> SF + Clone + 'static,
+    SF: Future<Output = Result<Conn>>,
+    F: Fn(Conn, usize, u64) -> Fut + Clone + 'static,
+    Fut: Future<Output = (Conn, bool)>,
+{
+    let target = |conn: usize| addrs[conn % addrs.len().max(1)];
+    let mut ready = Vec::with_capacity(connections);
+    for conn in 0..connections {
+        ready.push(setup(Conn::connect(target(conn)).await?, conn).await?);
+    }
+    let warmup = Duration::from_secs(2);
+    let start = Instant::now();
+    let measure_from = start + warmup;
+    let end = measure_from + measure;
+    let interval = Duration::from_secs_f64(connections as f64 / rate.max(1.0));
+    let mut tasks = Vec::new();
+    for (conn, c) in ready.into_iter().enumerate() {
+        let (op, setup, addr) = (op.clone(), setup.clone(), target(conn));
+        // Connections are staggered evenly over one interval.
+        let offset = interval.mul_f64(conn as f64 / connections as f64);
+        tasks.push(tokio::task::spawn_local(async move {
+            let mut lat = Vec::with_capacity(100_000);
+            let mut errors = 0usize;
+            let mut c = Some(c);
+            let mut k = 0u64;
+            loop {
+                let due = start + offset + interval.mul_f64(k as f64);
+                if due >= end {
+                    break;
+                }
+                tokio::time::sleep_until(due.into()).await;
+                let current = match c.take() {
+                    Some(c) => c,
+                    None => match reopen(addr, &setup, conn).await {
+                        Ok(c) => c,
+                        Err(_) => {
+                            errors += 1;
+                            k += 1;
+                            continue;
+                        }
+                    },
+                };
+                let (back, ok) = op(current, conn, k).await;
+                c = ok.then_some(back);
+                if due >= measure_from {
+                    if ok {
+                        lat.push(u32::try_from(due.elapsed().as_micros()).unwrap_or(u32::MAX));
+                    } else {
+                        errors += 1;
+                    }
+                }
+                k += 1;
+            }
+            (lat, errors)
+        }));
+    }
+    let mut latencies_us = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await?;
+        latencies_us.extend(l);
+        errors += e;
+    }
+    latencies_us.sort_unstable();
+    Ok(Outcome { requests: latencies_us.len(), errors, elapsed: measure, latencies_us })
+}
+
+/// A small, fast generator (splitmix64) for drawing keys uniformly; seeded per connection.
+pub struct Draw(u64);
+
+impl Draw {
+    pub fn new(seed: u64) -> Self {
+        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03)
+    }
+
+    /// Uniform in `0..n` (n > 0); the modulo bias is below 1e-12 for the sizes used here.
+    pub fn below(&mut self, n: usize) -> usize {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        usize::try_from(z % (n.max(1) as u64)).unwrap_or(0)
+    }
 }

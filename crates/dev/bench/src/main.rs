@@ -10,6 +10,7 @@ mod dossiers;
 mod http1;
 mod ioc;
 mod load;
+mod scale;
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Parser;
@@ -67,6 +68,25 @@ enum Bench {
         reuse: bool,
     },
     /// One issue-3 scenario (submit, attach, lookup, inbox) against a running server, to profile it.
+    /// Issue 13: distinct applicants, uniform lookups over every stored dossier, open-loop
+    /// latency at 50 % and 80 % of the maximum; SQLite, or PostgreSQL with one and two servers.
+    Scale {
+        #[arg(long, default_value = "target/release/tinhso")]
+        tinhso: PathBuf,
+        #[arg(long, default_value = "bench-out")]
+        work: PathBuf,
+        /// A PostgreSQL server's maintenance URL (postgres://user@host:port/postgres); SQLite without.
+        #[arg(long)]
+        postgres: Option<String>,
+        #[arg(long, default_value_t = 1_000_000)]
+        stored: usize,
+        #[arg(long, default_value_t = 100_000)]
+        applicants: usize,
+        #[arg(long, default_value_t = 32)]
+        connections: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
     Drive {
         #[arg(long)]
         url: String,
@@ -159,12 +179,14 @@ pub(crate) async fn start(bin: &Path, data: &Path, extra: &[&str]) -> Result<Ser
 }
 
 /// Starts the ceiling programs' server as a child process, as the product runs.
-pub(crate) async fn start_ceiling(dir: &Path) -> Result<Server> {
+pub(crate) async fn start_ceiling(dir: &Path, rows: i64) -> Result<Server> {
     let t = Instant::now();
     let mut child = Command::new(std::env::current_exe()?)
         .arg("ceiling-server")
         .arg("--dir")
         .arg(dir)
+        .arg("--rows")
+        .arg(rows.to_string())
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()?;
@@ -253,6 +275,9 @@ async fn main() -> Result<()> {
             dossiers::drive(&url, &scenario, connections, seconds).await
         }
         Bench::CeilingServer { dir, rows } => ceiling::serve(dir, rows).await,
+        Bench::Scale { tinhso, work, postgres, stored, applicants, connections, seconds } => {
+            scale::run(scale::Args { tinhso, work, postgres, stored, applicants, connections, seconds }).await
+        }
     }
 }
 
@@ -311,7 +336,7 @@ async fn search(args: Args) -> Result<()> {
     let loaded_rss = rss_kib(server.child.id())?;
     drop(server);
     // The ceiling runs as its own process, as the product does.
-    let hello = start_ceiling(&args.work).await?;
+    let hello = start_ceiling(&args.work, 50_000).await?;
     let measure = Duration::from_secs(args.seconds);
     let ceiling = load::gets(http1::addr_of(&hello.url)?, vec!["/hello".into()], args.connections, measure).await?;
     drop(hello);

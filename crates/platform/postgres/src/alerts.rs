@@ -1,5 +1,6 @@
 //! Staff by role and the alerts' deduplicated notifications (platform: identity, notify).
 
+use crate::Cached;
 use crate::{map_err, rows, PgStore};
 use chrono::Utc;
 use tinhso_policy::Role;
@@ -16,7 +17,7 @@ impl PgStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
         let fresh = tx
-            .execute(
+            .execute_cached(
                 "INSERT INTO ioc_alert (key, created_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
                 &[&key, &Utc::now().to_rfc3339()],
             )
@@ -24,7 +25,7 @@ impl PgStore {
             .map_err(map_err)?;
         if fresh == 1 {
             for n in notes {
-                tx.execute(
+                tx.execute_cached(
                     "INSERT INTO outbox (account_id, subject, body, created_at) VALUES ($1, $2, $3, $4)",
                     &[&n.account_id, &n.subject, &n.body, &Utc::now()],
                 )

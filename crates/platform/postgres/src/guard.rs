@@ -2,12 +2,13 @@
 //! attempts never wait on each other crosswise) for one transaction, so concurrent attempts on
 //! one key, from any server, are counted one after another.
 
+use crate::Cached;
 use crate::{map_err, PgStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use deadpool_postgres::Transaction;
 use tinhso_kernel::guard::{self, Rule, Tally, Verdict};
 use tinhso_store::{GuardKey, GuardStore, Result};
-use tokio_postgres::Transaction;
 
 fn tally_of(r: &tokio_postgres::Row) -> Result<Tally> {
     let failures: i32 = r.get(0);
@@ -16,7 +17,7 @@ fn tally_of(r: &tokio_postgres::Row) -> Result<Tally> {
 
 /// The key's tally, its row locked until the transaction ends (created empty if missing).
 async fn locked(tx: &Transaction<'_>, key: &GuardKey) -> Result<Option<Tally>> {
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO guard_tally (key, failures, wait_until, updated_at) VALUES ($1, 0, 'epoch', 'epoch')
          ON CONFLICT (key) DO NOTHING",
         &[&&key[..]],
@@ -24,7 +25,10 @@ async fn locked(tx: &Transaction<'_>, key: &GuardKey) -> Result<Option<Tally>> {
     .await
     .map_err(map_err)?;
     let row = tx
-        .query_one("SELECT failures, wait_until, updated_at FROM guard_tally WHERE key = $1 FOR UPDATE", &[&&key[..]])
+        .query_one_cached(
+            "SELECT failures, wait_until, updated_at FROM guard_tally WHERE key = $1 FOR UPDATE",
+            &[&&key[..]],
+        )
         .await
         .map_err(map_err)?;
     // A new row (0 failures, waits ended in 1970) reads as no tally at all.
@@ -33,7 +37,7 @@ async fn locked(tx: &Transaction<'_>, key: &GuardKey) -> Result<Option<Tally>> {
 
 async fn store(tx: &Transaction<'_>, key: &GuardKey, t: &Tally) -> Result<()> {
     let failures = i32::try_from(t.failures).unwrap_or(i32::MAX);
-    tx.execute(
+    tx.execute_cached(
         "UPDATE guard_tally SET failures = $2, wait_until = $3, updated_at = $4 WHERE key = $1",
         &[&&key[..], &failures, &t.wait_until, &t.updated_at],
     )
@@ -48,7 +52,7 @@ impl GuardStore for PgStore {
         let row = self
             .client()
             .await?
-            .query_opt("SELECT failures, wait_until, updated_at FROM guard_tally WHERE key = $1", &[&&key[..]])
+            .query_opt_cached("SELECT failures, wait_until, updated_at FROM guard_tally WHERE key = $1", &[&&key[..]])
             .await
             .map_err(map_err)?;
         let t = row.as_ref().map(tally_of).transpose()?;
@@ -89,7 +93,7 @@ impl GuardStore for PgStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
         for k in clear {
-            tx.execute("DELETE FROM guard_tally WHERE key = $1", &[&&k[..]]).await.map_err(map_err)?;
+            tx.execute_cached("DELETE FROM guard_tally WHERE key = $1", &[&&k[..]]).await.map_err(map_err)?;
         }
         let mut forgive = forgive.to_vec();
         forgive.sort();
@@ -102,6 +106,10 @@ impl GuardStore for PgStore {
     }
 
     async fn guard_sweep(&self, before: DateTime<Utc>) -> Result<u64> {
-        self.client().await?.execute("DELETE FROM guard_tally WHERE updated_at < $1", &[&before]).await.map_err(map_err)
+        self.client()
+            .await?
+            .execute_cached("DELETE FROM guard_tally WHERE updated_at < $1", &[&before])
+            .await
+            .map_err(map_err)
     }
 }

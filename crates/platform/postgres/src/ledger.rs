@@ -5,6 +5,7 @@
 //! stay gap-free and ids (taken after the lock) increase.
 
 use crate::map_err;
+use crate::Cached;
 use deadpool_postgres::{GenericClient, Transaction};
 use std::collections::BTreeMap;
 use tinhso_ledger::chain::{self, Checkpoint, Hash, LaneHead, Link, Mark, GENESIS};
@@ -17,35 +18,40 @@ fn hash_of(bytes: &[u8], what: &str) -> Result<Hash> {
     bytes.try_into().map_err(|_| StoreError::Corrupt(format!("{what} hash")))
 }
 
-/// Locks `lane`'s head row (creating it on the lane's first entry) and reads it.
-async fn lock_lane(tx: &Transaction<'_>, lane: &str) -> Result<(i64, Hash)> {
-    let select = "SELECT last_seq, hash FROM chain_lane WHERE lane = $1 FOR UPDATE";
-    let row = match tx.query_opt(select, &[&lane]).await.map_err(map_err)? {
+/// Claims the next place in `lane`: locks its head row (creating it on the lane's first entry),
+/// moves it one on and takes the next id, in one statement; returns (seq, id, previous hash).
+/// The SET expressions are evaluated on the row version this transaction locked (PostgreSQL
+/// re-evaluates them after waiting for a concurrent writer), so ids increase along each lane.
+async fn claim(tx: &Transaction<'_>, lane: &str) -> Result<(i64, i64, Hash)> {
+    let claim = "UPDATE chain_lane SET last_seq = last_seq + 1, last_id = nextval('ledger_entry_id')
+                 WHERE lane = $1 RETURNING last_seq, last_id, hash";
+    let row = match tx.query_opt_cached(claim, &[&lane]).await.map_err(map_err)? {
         Some(row) => row,
         None => {
-            tx.execute(
+            tx.execute_cached(
                 "INSERT INTO chain_lane (lane, last_seq, last_id, hash) VALUES ($1, 0, 0, $2) ON CONFLICT (lane) DO NOTHING",
                 &[&lane, &GENESIS.to_vec()],
             )
             .await
             .map_err(map_err)?;
-            tx.query_one(select, &[&lane]).await.map_err(map_err)?
+            tx.query_one_cached(claim, &[&lane]).await.map_err(map_err)?
         }
     };
-    Ok((row.get(0), hash_of(&row.get::<_, Vec<u8>>(1), "lane head")?))
+    Ok((row.get(0), row.get(1), hash_of(&row.get::<_, Vec<u8>>(2), "lane head")?))
 }
 
 /// Writes `link` (its content; the place is given here) at the end of its lane with its kind
-/// and visibility; returns its id.
+/// and visibility; returns its id. Two statements: the claim, then the entry with the head's
+/// new hash.
 pub async fn append(tx: &Transaction<'_>, kind: &str, public: bool, link: &Link) -> Result<i64> {
-    let (seq, prev) = lock_lane(tx, &link.lane).await?;
-    // Taken after the lock, so ids increase along each lane.
-    let id: i64 = tx.query_one("SELECT nextval('ledger_entry_id')", &[]).await.map_err(map_err)?.get(0);
-    let placed = Link { id, seq: seq + 1, ..link.clone() };
+    let (seq, id, prev) = claim(tx, &link.lane).await?;
+    let placed = Link { id, seq, ..link.clone() };
     let hash = chain::hash(&prev, &placed).to_vec();
-    tx.execute(
-        "INSERT INTO dossier_event (id, lane, seq, dossier_code, at, actor, kind, public, payload, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    tx.execute_cached(
+        "WITH entry AS (
+             INSERT INTO dossier_event (id, lane, seq, dossier_code, at, actor, kind, public, payload, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10))
+         UPDATE chain_lane SET hash = $10 WHERE lane = $2",
         &[
             &id,
             &placed.lane,
@@ -58,12 +64,6 @@ pub async fn append(tx: &Transaction<'_>, kind: &str, public: bool, link: &Link)
             &placed.payload,
             &hash,
         ],
-    )
-    .await
-    .map_err(map_err)?;
-    tx.execute(
-        "UPDATE chain_lane SET last_seq = $1, last_id = $2, hash = $3 WHERE lane = $4",
-        &[&placed.seq, &id, &hash, &placed.lane],
     )
     .await
     .map_err(map_err)?;
@@ -95,9 +95,9 @@ pub async fn checkpoints(c: &impl GenericClient) -> Result<Vec<Checkpoint>> {
 /// Records the next provincial checkpoint if any lane moved since the last; returns its number.
 /// One server at a time (a transaction-level advisory lock), so numbers stay gap-free.
 pub async fn checkpoint(tx: &Transaction<'_>, at: &str) -> Result<Option<i64>> {
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CHECKPOINT_LOCK]).await.map_err(map_err)?;
+    tx.execute_cached("SELECT pg_advisory_xact_lock($1)", &[&CHECKPOINT_LOCK]).await.map_err(map_err)?;
     let last = match tx
-        .query_opt("SELECT n, hash FROM chain_checkpoint ORDER BY n DESC LIMIT 1", &[])
+        .query_opt_cached("SELECT n, hash FROM chain_checkpoint ORDER BY n DESC LIMIT 1", &[])
         .await
         .map_err(map_err)?
     {
@@ -107,7 +107,7 @@ pub async fn checkpoint(tx: &Transaction<'_>, at: &str) -> Result<Option<i64>> {
     // Each lane's last recorded sequence number is kept on its head row, so a checkpoint reads
     // one row per lane rather than every mark ever made.
     let recorded: BTreeMap<String, i64> = tx
-        .query("SELECT lane, marked_seq FROM chain_lane", &[])
+        .query_cached("SELECT lane, marked_seq FROM chain_lane", &[])
         .await
         .map_err(map_err)?
         .iter()
@@ -116,17 +116,17 @@ pub async fn checkpoint(tx: &Transaction<'_>, at: &str) -> Result<Option<i64>> {
     let Some(cp) = chain::next_checkpoint(last, &recorded, &heads(tx).await?, at) else {
         return Ok(None);
     };
-    tx.execute("INSERT INTO chain_checkpoint (n, at, hash) VALUES ($1, $2, $3)", &[&cp.n, &cp.at, &cp.hash])
+    tx.execute_cached("INSERT INTO chain_checkpoint (n, at, hash) VALUES ($1, $2, $3)", &[&cp.n, &cp.at, &cp.hash])
         .await
         .map_err(map_err)?;
     for m in &cp.marks {
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO chain_mark (checkpoint, lane, seq, hash) VALUES ($1, $2, $3, $4)",
             &[&cp.n, &m.lane, &m.seq, &m.hash],
         )
         .await
         .map_err(map_err)?;
-        tx.execute("UPDATE chain_lane SET marked_seq = $1 WHERE lane = $2", &[&m.seq, &m.lane])
+        tx.execute_cached("UPDATE chain_lane SET marked_seq = $1 WHERE lane = $2", &[&m.seq, &m.lane])
             .await
             .map_err(map_err)?;
     }

@@ -8,6 +8,8 @@
 //! ioc cores only for the one Rust step of the frozen pre-module migration sequence.
 
 mod alerts;
+pub mod cached;
+pub use cached::Cached;
 mod guard;
 pub mod ledger;
 pub mod migrate;
@@ -120,7 +122,7 @@ impl Health for PgStore {
     }
 
     async fn ping(&self) -> Result<()> {
-        self.client().await?.execute("SELECT 1", &[]).await.map_err(map_err)?;
+        self.client().await?.execute_cached("SELECT 1", &[]).await.map_err(map_err)?;
         Ok(())
     }
 
@@ -137,7 +139,7 @@ impl Health for PgStore {
         let row = self
             .client()
             .await?
-            .query_one("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE email_state = 'pending'", &[])
+            .query_one_cached("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE email_state = 'pending'", &[])
             .await
             .map_err(map_err)?;
         let oldest: Option<DateTime<Utc>> = row.get(1);
@@ -151,7 +153,7 @@ impl ProvinceStore for PgStore {
         let row = self
             .client()
             .await?
-            .query_opt("SELECT code, name, division_type, agency_code_suffix FROM province", &[])
+            .query_opt_cached("SELECT code, name, division_type, agency_code_suffix FROM province", &[])
             .await
             .map_err(map_err)?;
         Ok(row.map(|r| Province {
@@ -174,7 +176,7 @@ impl ProvinceStore for PgStore {
         let rows = self
             .client()
             .await?
-            .query(
+            .query_cached(
                 "SELECT code, name, division_type, province_code, valid_from, valid_to FROM unit
                  WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1) ORDER BY code",
                 &[&on],
@@ -188,7 +190,7 @@ impl ProvinceStore for PgStore {
         let rows = self
             .client()
             .await?
-            .query("SELECT code, name, level, kind, parent, unit_code FROM agency ORDER BY code", &[])
+            .query_cached("SELECT code, name, level, kind, parent, unit_code FROM agency ORDER BY code", &[])
             .await
             .map_err(map_err)?;
         rows.iter().map(rows::agency).collect()
@@ -239,7 +241,7 @@ impl IdentityStore for PgStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
         let n = tx
-            .execute(
+            .execute_cached(
                 "UPDATE account SET password_hash = $1, full_name = $2 WHERE id = $3 AND password_hash = ''
                    AND EXISTS (SELECT 1 FROM account_claim WHERE account_id = $3 AND code = $4)",
                 &[&password_hash, &full_name, &id, &code],
@@ -247,7 +249,7 @@ impl IdentityStore for PgStore {
             .await
             .map_err(map_err)?;
         if n == 1 {
-            tx.execute("DELETE FROM account_claim WHERE account_id = $1", &[&id]).await.map_err(map_err)?;
+            tx.execute_cached("DELETE FROM account_claim WHERE account_id = $1", &[&id]).await.map_err(map_err)?;
         }
         tx.commit().await.map_err(map_err)?;
         Ok(n == 1)
@@ -256,15 +258,17 @@ impl IdentityStore for PgStore {
     async fn issue_claim_code(&self, id: AccountId, code: &str) -> Result<Option<String>> {
         let client = self.client().await?;
         client
-            .execute(
+            .execute_cached(
                 "INSERT INTO account_claim (account_id, code)
                  SELECT id, $2 FROM account WHERE id = $1 AND password_hash = '' ON CONFLICT (account_id) DO NOTHING",
                 &[&id, &code],
             )
             .await
             .map_err(map_err)?;
-        let row =
-            client.query_opt("SELECT code FROM account_claim WHERE account_id = $1", &[&id]).await.map_err(map_err)?;
+        let row = client
+            .query_opt_cached("SELECT code FROM account_claim WHERE account_id = $1", &[&id])
+            .await
+            .map_err(map_err)?;
         Ok(row.map(|r| r.get(0)))
     }
 
@@ -272,7 +276,7 @@ impl IdentityStore for PgStore {
         let row = self
             .client()
             .await?
-            .query_opt("SELECT code FROM account_claim WHERE account_id = $1", &[&id])
+            .query_opt_cached("SELECT code FROM account_claim WHERE account_id = $1", &[&id])
             .await
             .map_err(map_err)?;
         Ok(row.map(|r| r.get(0)))
@@ -292,7 +296,7 @@ impl IdentityStore for PgStore {
         let rows = self
             .client()
             .await?
-            .query("SELECT id, full_name FROM account WHERE id = ANY($1)", &[&ids])
+            .query_cached("SELECT id, full_name FROM account WHERE id = ANY($1)", &[&ids])
             .await
             .map_err(map_err)?;
         Ok(rows.iter().map(|r| (AccountId(r.get(0)), r.get(1))).collect())
@@ -301,13 +305,13 @@ impl IdentityStore for PgStore {
     async fn create_session(&self, s: &Session) -> Result<()> {
         let client = self.client().await?;
         client
-            .execute(
+            .execute_cached(
                 "INSERT INTO session (token_hash, account_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
                 &[&s.token_hash, &s.account_id, &s.csrf_token, &s.created_at, &s.expires_at],
             )
             .await
             .map_err(map_err)?;
-        client.execute("DELETE FROM session WHERE expires_at <= $1", &[&s.created_at]).await.map_err(map_err)?;
+        client.execute_cached("DELETE FROM session WHERE expires_at <= $1", &[&s.created_at]).await.map_err(map_err)?;
         Ok(())
     }
 
@@ -342,7 +346,7 @@ impl IdentityStore for PgStore {
     async fn delete_session(&self, token_hash: &[u8]) -> Result<()> {
         self.client()
             .await?
-            .execute("DELETE FROM session WHERE token_hash = $1", &[&token_hash])
+            .execute_cached("DELETE FROM session WHERE token_hash = $1", &[&token_hash])
             .await
             .map_err(map_err)?;
         Ok(())
@@ -358,7 +362,7 @@ impl LedgerStore for PgStore {
     async fn audit_page(&self, after: i64, limit: usize) -> Result<Vec<AuditRow>> {
         let client = self.client().await?;
         let rows = client
-            .query(
+            .query_cached(
                 "SELECT id, dossier_code, at, actor, payload, hash, public, kind, lane, seq FROM dossier_event
                  WHERE id > $1 ORDER BY id LIMIT $2",
                 &[&after, &(limit as i64)],
@@ -414,7 +418,7 @@ impl NotifyStore for PgStore {
         let rows = self
             .client()
             .await?
-            .query(
+            .query_cached(
                 "SELECT id, dossier_code, subject, body, created_at FROM outbox WHERE account_id = $1 ORDER BY id DESC LIMIT 200",
                 &[&account_id],
             )
@@ -440,7 +444,7 @@ impl NotifyStore for PgStore {
     ) -> Result<Vec<PendingEmail>> {
         let client = self.client().await?;
         client
-            .execute(
+            .execute_cached(
                 "UPDATE outbox SET email_state = 'no_address' WHERE email_state = 'pending'
                  AND account_id IN (SELECT id FROM account WHERE position('@' in login) = 0)",
                 &[],
@@ -449,7 +453,7 @@ impl NotifyStore for PgStore {
             .map_err(map_err)?;
         // SKIP LOCKED: servers claiming at once take different rows.
         let rows = client
-            .query(
+            .query_cached(
                 "WITH due AS (
                     SELECT id FROM outbox WHERE email_state = 'pending'
                     AND (next_attempt_at IS NULL OR next_attempt_at <= $2)
@@ -478,7 +482,7 @@ impl NotifyStore for PgStore {
     async fn email_sent(&self, id: i64) -> Result<()> {
         self.client()
             .await?
-            .execute(
+            .execute_cached(
                 "UPDATE outbox SET email_state = 'sent', email_sent_at = now(), attempts = attempts + 1 WHERE id = $1",
                 &[&id],
             )
@@ -491,7 +495,7 @@ impl NotifyStore for PgStore {
         let error: String = error.chars().take(500).collect();
         self.client()
             .await?
-            .execute(
+            .execute_cached(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, claimed_until = NULL,
                  email_state = CASE WHEN $2::timestamptz IS NULL THEN 'failed' ELSE 'pending' END WHERE id = $3",
                 &[&error, &retry_at, &id],
@@ -515,9 +519,11 @@ impl DocumentStore for PgStore {
         let tx = client.transaction().await.map_err(map_err)?;
         if let Some(q) = quota {
             // The account's row serialises its concurrent uploads: each sees the others' bytes.
-            tx.execute("SELECT 1 FROM account WHERE id = $1 FOR UPDATE", &[&account_id]).await.map_err(map_err)?;
+            tx.execute_cached("SELECT 1 FROM account WHERE id = $1 FOR UPDATE", &[&account_id])
+                .await
+                .map_err(map_err)?;
             let row = tx
-                .query_one(
+                .query_one_cached(
                     "SELECT COALESCE(SUM(CASE WHEN d.created_at >= $2 THEN b.size END), 0)::bigint,
                             COALESCE(SUM(b.size), 0)::bigint
                      FROM document d JOIN file_blob b ON b.sha256 = d.sha256
@@ -532,13 +538,13 @@ impl DocumentStore for PgStore {
                 return Ok(refused);
             }
         }
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO file_blob (sha256, size, mime, created_at) VALUES ($1, $2, $3, now()) ON CONFLICT (sha256) DO NOTHING",
             &[&file.sha256.as_str(), &(file.size as i64), &file.kind.mime()],
         )
         .await
         .map_err(map_err)?;
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO document (account_id, sha256, name, created_at) VALUES ($1, $2, $3, now())
              ON CONFLICT (account_id, sha256) DO UPDATE SET name = excluded.name",
             &[&account_id, &file.sha256.as_str(), &name],
@@ -553,7 +559,7 @@ impl DocumentStore for PgStore {
         let rows = self
             .client()
             .await?
-            .query(
+            .query_cached(
                 "SELECT d.sha256, d.name, b.size, b.mime, d.created_at FROM document d
                  JOIN file_blob b ON b.sha256 = d.sha256 WHERE d.account_id = $1 ORDER BY d.created_at DESC",
                 &[&account_id],
@@ -567,7 +573,7 @@ impl DocumentStore for PgStore {
         let rows = self
             .client()
             .await?
-            .query(
+            .query_cached(
                 "SELECT d.sha256, d.name, b.size, b.mime, d.created_at FROM document d
                  JOIN file_blob b ON b.sha256 = d.sha256 WHERE d.account_id = $1 AND d.sha256 = ANY($2)",
                 &[&account_id, &hashes.iter().map(Sha256::as_str).collect::<Vec<_>>()],

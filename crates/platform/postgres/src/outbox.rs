@@ -3,6 +3,7 @@
 //! to commits.
 
 use crate::map_err;
+use crate::Cached;
 use deadpool_postgres::Transaction;
 use tinhso_store::{Notification, Result};
 
@@ -13,7 +14,7 @@ pub async fn enqueue(
     dossier: Option<&str>,
     event_id: Option<i64>,
 ) -> Result<()> {
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO outbox (account_id, dossier_code, event_id, subject, body, created_at) VALUES ($1, $2, $3, $4, $5, now())",
         &[&n.account_id, &dossier, &event_id, &n.subject, &n.body],
     )

@@ -1,6 +1,7 @@
 //! Writes, as functions over one open transaction, so that set-up can compose them.
 
 use crate::map_err;
+use crate::Cached;
 use deadpool_postgres::Transaction;
 use tinhso_kernel::ids::AccountId;
 use tinhso_store::codec::key;
@@ -8,12 +9,12 @@ use tinhso_store::{NewAccount, ProvinceSetup, Result, StoreError};
 
 pub async fn setup(tx: &Transaction<'_>, setup: &ProvinceSetup) -> Result<()> {
     // Serialise concurrent set-ups; the loser sees the winner's province.
-    tx.execute("LOCK TABLE province IN EXCLUSIVE MODE", &[]).await.map_err(map_err)?;
-    if tx.query_opt("SELECT 1 FROM province", &[]).await.map_err(map_err)?.is_some() {
+    tx.execute_cached("LOCK TABLE province IN EXCLUSIVE MODE", &[]).await.map_err(map_err)?;
+    if tx.query_opt_cached("SELECT 1 FROM province", &[]).await.map_err(map_err)?.is_some() {
         return Err(StoreError::Conflict("a province is already set up".into()));
     }
     let p = &setup.province;
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO province (code, name, division_type, agency_code_suffix) VALUES ($1, $2, $3, $4)",
         &[&(p.code as i32), &p.name, &p.division_type, &p.agency_code_suffix],
     )
@@ -63,7 +64,7 @@ pub async fn setup(tx: &Transaction<'_>, setup: &ProvinceSetup) -> Result<()> {
 
 pub async fn insert_account(tx: &Transaction<'_>, a: &NewAccount) -> Result<AccountId> {
     let row = tx
-        .query_one(
+        .query_one_cached(
             "INSERT INTO account (login, full_name, password_hash, role, agency_code, personal_id, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, now()) RETURNING id",
             &[

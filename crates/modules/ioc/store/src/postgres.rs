@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use std::sync::Arc;
 use tinhso_ioc::{FactKey, Measure};
 use tinhso_kernel::ids::AgencyCode;
+use tinhso_postgres::Cached;
 use tinhso_postgres::{map_err, PgStore};
 use tinhso_store::{ioc_key, ioc_rows, monthly_rows, Grain, IocEntry, IocStore, MemberQuery, Result, StoreError};
 
@@ -37,7 +38,7 @@ impl IocStore for IocPg {
                 self.db
                     .client()
                     .await?
-                    .query(
+                    .query_cached(
                         "SELECT day, code FROM ioc_member WHERE agency = $1 AND measure = $2 AND day BETWEEN $3 AND $4
                          ORDER BY day DESC, code DESC LIMIT $5",
                         &[&q.agency.as_str(), &q.measure.key(), &q.from, &q.to, &limit],
@@ -49,7 +50,7 @@ impl IocStore for IocPg {
                 self.db
                     .client()
                     .await?
-                    .query(
+                    .query_cached(
                         "SELECT day, code FROM ioc_member WHERE agency = $1 AND measure = $2 AND day >= $3
                          AND (day, code) < ($4, $5) ORDER BY day DESC, code DESC LIMIT $6",
                         &[&q.agency.as_str(), &q.measure.key(), &q.from, &until, code, &limit],
@@ -66,7 +67,7 @@ impl IocStore for IocPg {
             .db
             .client()
             .await?
-            .query_one(
+            .query_one_cached(
                 "SELECT count(*) FROM ioc_member WHERE agency = $1 AND measure = $2 AND day BETWEEN $3 AND $4",
                 &[&q.agency.as_str(), &q.measure.key(), &q.from, &q.to],
             )
@@ -80,7 +81,7 @@ impl IocStore for IocPg {
             .db
             .client()
             .await?
-            .query("SELECT agency, measure, day, count(*) FROM ioc_member GROUP BY agency, measure, day", &[])
+            .query_cached("SELECT agency, measure, day, count(*) FROM ioc_member GROUP BY agency, measure, day", &[])
             .await
             .map_err(map_err)?;
         rows.iter()
@@ -96,7 +97,7 @@ impl IocStore for IocPg {
         let mut out = Vec::new();
         for (grain, a, b) in tinhso_store::period_ranges(from, to) {
             let rows = client
-                .query(
+                .query_cached(
                     "SELECT agency, measure, SUM(value)::bigint FROM ioc_aggregate
                      WHERE grain = $1 AND bucket BETWEEN $2 AND $3 GROUP BY agency, measure",
                     &[&grain.key(), &a, &b],
@@ -113,7 +114,7 @@ impl IocStore for IocPg {
             .db
             .client()
             .await?
-            .query(
+            .query_cached(
                 "SELECT bucket, measure, SUM(value)::bigint FROM ioc_aggregate
                  WHERE grain = 'm' AND bucket BETWEEN $1 AND $2 GROUP BY bucket, measure",
                 &[&Grain::Month.bucket(from), &Grain::Month.bucket(to)],
@@ -128,7 +129,7 @@ impl IocStore for IocPg {
             .db
             .client()
             .await?
-            .query(
+            .query_cached(
                 "SELECT bucket, agency, measure, value FROM ioc_aggregate WHERE grain = $1 AND value <> 0",
                 &[&grain.key()],
             )
@@ -147,7 +148,7 @@ impl IocStore for IocPg {
             .db
             .client()
             .await?
-            .query(
+            .query_cached(
                 "SELECT agency, SUM(value)::bigint FROM ioc_aggregate
                  WHERE measure = 'open_due' AND grain = 'd' AND bucket < $1 GROUP BY agency HAVING SUM(value) <> 0",
                 &[&Grain::Day.bucket(today)],
@@ -167,7 +168,7 @@ impl IocStore for IocPg {
             .db
             .client()
             .await?
-            .query(
+            .query_cached(
                 "SELECT indicator, unit, rate, evidence, entered_by, entered_at FROM ioc_entry ORDER BY indicator, unit",
                 &[],
             )
@@ -190,7 +191,7 @@ impl IocStore for IocPg {
         self.db
             .client()
             .await?
-            .execute(
+            .execute_cached(
                 "INSERT INTO ioc_entry (indicator, unit, rate, evidence, entered_by, entered_at)
                  VALUES ($1, $2, $3, $4, $5, $6)
                  ON CONFLICT (indicator, unit) DO UPDATE SET rate = excluded.rate, evidence = excluded.evidence,

@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use tinhso_dossier::tally::{Tally, TallyKey};
 use tinhso_dossier::Dossier;
 use tinhso_kernel::ids::AgencyCode;
+use tinhso_postgres::Cached;
 use tinhso_postgres::{map_err, PgStore};
 use tinhso_store::codec::from_json;
 use tinhso_store::{count_rows, tally_rows, Result};
@@ -17,7 +18,7 @@ pub async fn open_dossiers_of(
     let rows = db
             .client()
             .await?
-            .query(
+            .query_cached(
                 "SELECT body::text FROM (
                    (SELECT due_on, body FROM dossier WHERE competent_agency = $1
                       AND state IN ('received', 'processing', 'payment_requested') AND due_on <= $2
@@ -37,9 +38,11 @@ pub async fn open_dossiers_of(
 pub async fn counts(db: &PgStore, agency: Option<&AgencyCode>) -> Result<Vec<(TallyKey, i64)>> {
     let client = db.client().await?;
     let rows = match agency {
-        Some(a) => client.query("SELECT key, n FROM inbox_tally WHERE agency = $1", &[&a.as_str()]).await,
+        Some(a) => client.query_cached("SELECT key, n FROM inbox_tally WHERE agency = $1", &[&a.as_str()]).await,
         None => {
-            client.query("SELECT key, SUM(n)::bigint FROM inbox_tally WHERE key NOT LIKE 'r%' GROUP BY key", &[]).await
+            client
+                .query_cached("SELECT key, SUM(n)::bigint FROM inbox_tally WHERE key NOT LIKE 'r%' GROUP BY key", &[])
+                .await
         }
     }
     .map_err(map_err)?;
@@ -47,6 +50,6 @@ pub async fn counts(db: &PgStore, agency: Option<&AgencyCode>) -> Result<Vec<(Ta
 }
 
 pub async fn tally(db: &PgStore) -> Result<Tally> {
-    let rows = db.client().await?.query("SELECT agency, key, n FROM inbox_tally", &[]).await.map_err(map_err)?;
+    let rows = db.client().await?.query_cached("SELECT agency, key, n FROM inbox_tally", &[]).await.map_err(map_err)?;
     tally_rows(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
 }

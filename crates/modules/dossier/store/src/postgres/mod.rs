@@ -10,6 +10,7 @@ use tinhso_dossier::tally::{Tally, TallyKey};
 use tinhso_dossier::{Dossier, Event};
 use tinhso_kernel::ids::{AgencyCode, DossierCode};
 use tinhso_ledger::chain::Link;
+use tinhso_postgres::Cached;
 use tinhso_postgres::{map_err, PgStore};
 use tinhso_store::codec::from_json;
 use tinhso_store::migrate::{Migration, Migrations};
@@ -78,8 +79,11 @@ impl DossierPg {
     async fn refold_locked(&self) -> Result<Option<usize>> {
         let want = plan::signature(&self.projections);
         let client = self.db.client().await?;
-        let have: String =
-            client.query_one("SELECT signature FROM dossier_fold WHERE id = 1", &[]).await.map_err(map_err)?.get(0);
+        let have: String = client
+            .query_one_cached("SELECT signature FROM dossier_fold WHERE id = 1", &[])
+            .await
+            .map_err(map_err)?
+            .get(0);
         drop(client);
         if have == want {
             return Ok(None);
@@ -104,7 +108,10 @@ impl DossierPg {
             }
         }
         let client = self.db.client().await?;
-        client.execute("UPDATE dossier_fold SET signature = $1 WHERE id = 1", &[&want]).await.map_err(map_err)?;
+        client
+            .execute_cached("UPDATE dossier_fold SET signature = $1 WHERE id = 1", &[&want])
+            .await
+            .map_err(map_err)?;
         Ok(Some(refolded))
     }
 }
@@ -136,9 +143,9 @@ impl DossierStore for DossierPg {
 
     async fn refold_if_stale(&self) -> Result<Option<usize>> {
         let lock = self.db.client().await?;
-        lock.query_one("SELECT pg_advisory_lock($1)::text", &[&REFOLD_LOCK]).await.map_err(map_err)?;
+        lock.query_one_cached("SELECT pg_advisory_lock($1)::text", &[&REFOLD_LOCK]).await.map_err(map_err)?;
         let done = self.refold_locked().await;
-        let unlocked = lock.query_one("SELECT pg_advisory_unlock($1)", &[&REFOLD_LOCK]).await.map_err(map_err);
+        let unlocked = lock.query_one_cached("SELECT pg_advisory_unlock($1)", &[&REFOLD_LOCK]).await.map_err(map_err);
         let refolded = done?;
         unlocked?;
         Ok(refolded)
@@ -147,7 +154,7 @@ impl DossierStore for DossierPg {
     async fn events_by_dossier(&self, after: Option<&str>, dossiers: usize) -> Result<EventPage> {
         let client = self.db.client().await?;
         let codes = client
-            .query(
+            .query_cached(
                 "SELECT code FROM dossier WHERE code > $1 ORDER BY code LIMIT $2",
                 &[&after.unwrap_or(""), &(dossiers as i64)],
             )
@@ -198,7 +205,7 @@ impl DossierStore for DossierPg {
             .db
             .client()
             .await?
-            .query_opt("SELECT body::text, form::text, applicant_phone FROM dossier WHERE code = $1", &[&code])
+            .query_opt_cached("SELECT body::text, form::text, applicant_phone FROM dossier WHERE code = $1", &[&code])
             .await
             .map_err(map_err)?;
         row.map(|r| Ok(RawDossier { body: r.get(0), form: r.get(1), applicant_phone: r.get(2) })).transpose()
@@ -269,7 +276,7 @@ impl DossierStore for DossierPg {
             .db
             .client()
             .await?
-            .query(
+            .query_cached(
                 "SELECT f.sha256, f.name, f.purpose, f.component, b.size, b.mime, f.created_at FROM dossier_file f
                  JOIN file_blob b ON b.sha256 = f.sha256 WHERE f.dossier_code = $1 ORDER BY f.id",
                 &[&code],
@@ -298,7 +305,7 @@ impl DossierStore for DossierPg {
             .db
             .client()
             .await?
-            .query(
+            .query_cached(
                 "SELECT body::text FROM dossier
                  WHERE state IN ('received', 'processing', 'payment_requested') AND due_on <= $1
                  ORDER BY due_on LIMIT $2",

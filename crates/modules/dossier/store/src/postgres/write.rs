@@ -9,6 +9,7 @@ use tinhso_dossier::code::dossier_code;
 use tinhso_dossier::deadline::local_date;
 use tinhso_dossier::{Dossier, Event, EventKind};
 use tinhso_kernel::ids::DossierCode;
+use tinhso_postgres::Cached;
 use tinhso_postgres::{ledger, map_err, outbox};
 use tinhso_store::codec::to_json;
 use tinhso_store::plan::{
@@ -23,7 +24,7 @@ async fn allocate_code(tx: &Transaction<'_>, submitted: &Event) -> Result<Dossie
     };
     let day = local_date(submitted.at);
     let row = tx
-        .query_one(
+        .query_one_cached(
             "INSERT INTO dossier_sequence (agency, day, last) VALUES ($1, $2, 1)
              ON CONFLICT (agency, day) DO UPDATE SET last = dossier_sequence.last + 1 RETURNING last",
             &[&receiving_agency.as_str(), &day],
@@ -64,7 +65,7 @@ pub async fn execute(tx: &Transaction<'_>, p: &DossierPlan) -> Result<()> {
     match &p.row {
         RowWrite::Insert { form, applicant_phone } => {
             let submitted_at = p.events.first().map(|e| e.at).ok_or_else(|| StoreError::Corrupt("no event".into()))?;
-            tx.execute(
+            tx.execute_cached(
                 "INSERT INTO dossier (code, procedure_code, applicant_id, applicant_phone, receiving_agency, competent_agency,
                                       state, due_on, submitted_at, version, body, form)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::text::jsonb, $12::text::jsonb)",
@@ -89,7 +90,7 @@ pub async fn execute(tx: &Transaction<'_>, p: &DossierPlan) -> Result<()> {
         RowWrite::Update { expected } => {
             let version = |v: u32| i32::try_from(v).map_err(|_| StoreError::Corrupt("version".into()));
             let changed = tx
-                .execute(
+                .execute_cached(
                     "UPDATE dossier SET state = $1, due_on = $2, version = $3, body = $4::text::jsonb WHERE code = $5 AND version = $6",
                     &[&d.state.key(), &d.due_on, &version(d.version)?, &body, &d.code.as_str(), &version(*expected)?],
                 )
@@ -101,7 +102,7 @@ pub async fn execute(tx: &Transaction<'_>, p: &DossierPlan) -> Result<()> {
         }
     }
     for f in &p.files {
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO dossier_file (dossier_code, sha256, name, purpose, component, created_at) VALUES ($1, $2, $3, $4, $5, now())",
             &[&d.code.as_str(), &f.sha256.as_str(), &f.name, &f.purpose.key(), &f.component.map(i32::from)],
         )

@@ -1,0 +1,544 @@
+//! Issue 13's benchmark, built not to flatter: 100,000 distinct applicants own the stored
+//! dossiers; submissions come from as many distinct logged-in applicants as there are
+//! connections; status lookups draw their (code, phone) uniformly over every stored dossier;
+//! each is measured at its maximum (closed loop), then at fixed arrival rates of 50 % and 80 % of
+//! that maximum (open loop, latency counted from when each request was due). Beside each figure
+//! stands the same run's ceiling of the engine underneath: on SQLite the harness's group-commit
+//! insert and point-read server over a table as large as the product's; on PostgreSQL the
+//! database's own single-row durable inserts and primary-key reads from as many clients. On
+//! PostgreSQL the run is repeated with two servers on the one database, sampling how many
+//! backends wait on a lock.
+
+use crate::http1::{self, Conn};
+use crate::load::{self, Draw, Outcome};
+use crate::{start, start_ceiling, Server};
+use anyhow::{anyhow, Context, Result};
+use chrono::{Days, Utc};
+use serde_json::json;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tinhso_dossier::{ApplicantType, Channel, Event, EventKind};
+use tinhso_kernel::ids::{AccountId, AgencyCode, Phone, ProcedureCode};
+use tinhso_store::{NewAccount, NewDossier, Stores};
+
+const DEMO_CITIZEN: &str = "0912345678";
+const PASSWORD: &str = "TuyenQuang-demo-2025";
+/// Đăng ký lại khai sinh: decided and received by the applicant's commune.
+const COMMUNE_PROCEDURE: &str = "1.004884";
+
+pub struct Args {
+    pub tinhso: PathBuf,
+    pub work: PathBuf,
+    /// `None` for SQLite; a PostgreSQL server's maintenance URL (…/postgres) otherwise.
+    pub postgres: Option<String>,
+    pub stored: usize,
+    pub applicants: usize,
+    pub connections: usize,
+    pub seconds: u64,
+}
+
+/// The phone (and login) of applicant `i`.
+fn phone(i: usize) -> String {
+    format!("098{:07}", i % 10_000_000)
+}
+
+fn form(commune: u32, phone: &str) -> serde_json::Value {
+    json!({
+        "ho_ten": "Nguyễn Văn An", "so_dinh_danh": "008090001234", "so_dien_thoai": phone,
+        "dia_chi": { "detail": "Thôn Nà Lừa", "commune": commune }, "noi_dung": "Xin đăng ký lại khai sinh",
+    })
+}
+
+/// Creates the applicants (the demo citizen's password hash, so the load can log in as any of
+/// them); returns their ids in order.
+async fn applicants(store: &Stores, n: usize) -> Result<Vec<AccountId>> {
+    let hash =
+        store.identity.account_by_login(DEMO_CITIZEN).await?.ok_or_else(|| anyhow!("no demo citizen"))?.password_hash;
+    let mut ids = vec![AccountId(0); n];
+    let started = Instant::now();
+    // 64 at a time, so the writers batch them as they batch real registrations.
+    for chunk in (0..n).collect::<Vec<_>>().chunks(64) {
+        let mut set = tokio::task::JoinSet::new();
+        for &i in chunk {
+            let (store, hash) = (store.clone(), hash.clone());
+            set.spawn(async move {
+                let account = NewAccount {
+                    login: phone(i),
+                    full_name: format!("Người nộp {i}"),
+                    password_hash: hash,
+                    role: tinhso_policy::Role::Citizen,
+                    agency: None,
+                    personal_id: None,
+                };
+                store.identity.create_account(&account).await.map(|id| (i, id))
+            });
+        }
+        while let Some(r) = set.join_next().await {
+            let (i, id) = r??;
+            ids[i] = id;
+        }
+    }
+    eprintln!("  {n} applicants in {:.0} s", started.elapsed().as_secs_f64());
+    Ok(ids)
+}
+
+/// Stores `n` dossiers spread over the applicants, a year and the province's desks.
+async fn dossiers(store: &Stores, owners: &[AccountId], n: usize) -> Result<()> {
+    let agencies = store.province.agencies().await?;
+    let centre =
+        agencies.iter().find(|a| a.name.starts_with("Trung tâm")).ok_or_else(|| anyhow!("no centre"))?.code.clone();
+    let justice = agencies.iter().find(|a| a.name == "Sở Tư pháp").ok_or_else(|| anyhow!("no justice"))?.code.clone();
+    let communes: Vec<AgencyCode> = agencies.iter().filter(|a| a.unit_code.is_some()).map(|a| a.code.clone()).collect();
+    let provincial = ProcedureCode::parse("c", "2.000635").map_err(|e| anyhow!("{e}"))?;
+    let commune_level = ProcedureCode::parse("c", "1.001193").map_err(|e| anyhow!("{e}"))?;
+    let start = Utc::now().checked_sub_days(Days::new(365)).ok_or_else(|| anyhow!("date"))?;
+    let started = Instant::now();
+    let batch = 5_000;
+    let mut done = 0;
+    while done < n {
+        let items: Vec<(NewDossier, Vec<Event>)> = (done..(done + batch).min(n))
+            .map(|i| {
+                let at = start + chrono::Duration::seconds((i as i64 * 31_536_000) / n as i64);
+                let owner = i % owners.len();
+                let (procedure, receiving, competent) = if i % 2 == 0 {
+                    (provincial.clone(), centre.clone(), justice.clone())
+                } else {
+                    let c = &communes[i % communes.len()];
+                    (commune_level.clone(), c.clone(), c.clone())
+                };
+                let submitted = Event {
+                    kind: EventKind::Submitted {
+                        procedure,
+                        applicant: owners[owner],
+                        applicant_type: ApplicantType::Citizen,
+                        channel: Channel::Online,
+                        receiving_agency: receiving,
+                        competent_agency: competent,
+                        processing_days: 3,
+                        fee_vnd: Some(0),
+                        files: Vec::new(),
+                        paper_components: Vec::new(),
+                        steps: tinhso_catalogue::workflow::default_steps(Some(
+                            tinhso_catalogue::procedure::ProcessingTime::WorkingDays(3),
+                        )),
+                    },
+                    at,
+                    actor: owners[owner],
+                };
+                let received = Event {
+                    kind: EventKind::Received { due_on: (at + chrono::Duration::days(5)).date_naive() },
+                    at: at + chrono::Duration::hours(1),
+                    actor: owners[owner],
+                };
+                let events = if i % 10 < 7 { vec![received] } else { Vec::new() };
+                let new = NewDossier {
+                    submitted,
+                    form: form(2269, &phone(owner)),
+                    applicant_phone: Phone::parse("phone", &phone(owner)).ok(),
+                    files: Vec::new(),
+                    notify: Vec::new(),
+                };
+                (new, events)
+            })
+            .collect();
+        done += store.dossiers.import_dossiers(&items).await?;
+        if done % 100_000 == 0 || done == n {
+            eprintln!("  stored {done} dossiers ({:.0} s)", started.elapsed().as_secs_f64());
+        }
+    }
+    Ok(())
+}
+
+/// Every stored dossier's (code, applicant phone), read straight from the database: the keys
+/// lookups draw from.
+async fn keys(engine: &Engine) -> Result<Arc<Vec<(String, String)>>> {
+    let sql = "SELECT code, applicant_phone FROM dossier WHERE applicant_phone IS NOT NULL";
+    let keys: Vec<(String, String)> = match engine {
+        Engine::Sqlite { db } => {
+            let c = rusqlite::Connection::open(db)?;
+            let mut st = c.prepare(sql)?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        }
+        Engine::Postgres { url, .. } => {
+            let c = pg(url).await?;
+            c.query(sql, &[]).await?.iter().map(|r| (r.get(0), r.get(1))).collect()
+        }
+    };
+    Ok(Arc::new(keys))
+}
+
+enum Engine {
+    Sqlite { db: PathBuf },
+    Postgres { url: String, admin: String },
+}
+
+/// A plain client (the harness's own; the product connects through its pool).
+async fn pg(url: &str) -> Result<tokio_postgres::Client> {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.context("connect to PostgreSQL")?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(client)
+}
+
+/// The URL of database `name` on the server of maintenance URL `admin` (…/postgres).
+fn database_url(admin: &str, name: &str) -> Result<String> {
+    let (base, _) = admin.rsplit_once('/').ok_or_else(|| anyhow!("{admin}: no database in the URL"))?;
+    Ok(format!("{base}/{name}"))
+}
+
+async fn recreate(admin: &str, name: &str) -> Result<String> {
+    let c = pg(admin).await?;
+    // One statement each: several in one string run as one transaction, which these refuse.
+    c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
+    c.batch_execute(&format!("CREATE DATABASE {name}")).await?;
+    database_url(admin, name)
+}
+
+/// What the engine itself sustains from `connections` clients: durable single-row inserts
+/// (each its own transaction, synchronous_commit on) and primary-key reads drawn uniformly over
+/// `rows` rows, each for `measure` after 2 s of warm-up.
+async fn pg_ceilings(admin: &str, rows: usize, connections: usize, measure: Duration) -> Result<(f64, f64)> {
+    let url = recreate(admin, "tinhso_ceiling").await?;
+    let c = pg(&url).await?;
+    c.batch_execute(&format!(
+        "CREATE TABLE item (id BIGSERIAL PRIMARY KEY, payload TEXT NOT NULL);
+         INSERT INTO item (payload) SELECT repeat('x', 400) FROM generate_series(1, {rows});
+         ANALYZE item;"
+    ))
+    .await?;
+    let sync: String = c.query_one("SHOW synchronous_commit", &[]).await?.get(0);
+    eprintln!("  ceiling database ready (synchronous_commit = {sync})");
+    let insert = pg_loop(&url, connections, measure, PgOp::Insert).await?;
+    let read = pg_loop(&url, connections, measure, PgOp::Read { rows }).await?;
+    Ok((insert, read))
+}
+
+#[derive(Clone, Copy)]
+enum PgOp {
+    Insert,
+    Read { rows: usize },
+}
+
+/// Runs `op` in a loop on `connections` clients; returns operations per second.
+async fn pg_loop(url: &str, connections: usize, measure: Duration, op: PgOp) -> Result<f64> {
+    let done = Arc::new(AtomicU64::new(0));
+    let counting = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut set = tokio::task::JoinSet::new();
+    for n in 0..connections {
+        let c = pg(url).await?;
+        let (done, counting, stop) = (done.clone(), counting.clone(), stop.clone());
+        set.spawn(async move {
+            let mut i = (n as u64) << 40;
+            while !stop.load(Ordering::Relaxed) {
+                let ok = match op {
+                    PgOp::Insert => {
+                        c.execute("INSERT INTO item (payload) VALUES (repeat('y', 400))", &[]).await.is_ok()
+                    }
+                    PgOp::Read { rows } => {
+                        let id = i64::try_from(Draw::new(i).below(rows) + 1).unwrap_or(1);
+                        c.query_opt("SELECT payload FROM item WHERE id = $1", &[&id]).await.is_ok()
+                    }
+                };
+                if ok && counting.load(Ordering::Relaxed) {
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+                i += 1;
+            }
+        });
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    counting.store(true, Ordering::Relaxed);
+    let t = Instant::now();
+    tokio::time::sleep(measure).await;
+    counting.store(false, Ordering::Relaxed);
+    let rate = done.load(Ordering::Relaxed) as f64 / t.elapsed().as_secs_f64();
+    stop.store(true, Ordering::Relaxed);
+    while set.join_next().await.is_some() {}
+    Ok(rate)
+}
+
+/// Samples, every 50 ms while it runs, how many of the database's backends wait on a lock and
+/// how many are active; `stop` ends it and yields (mean waiting, mean active, samples).
+fn lock_sampler(url: String, stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<Result<(f64, f64, u64)>> {
+    tokio::spawn(async move {
+        let c = pg(&url).await?;
+        let (mut waiting, mut active, mut samples) = (0i64, 0i64, 0u64);
+        while !stop.load(Ordering::Relaxed) {
+            let r = c
+                .query_one(
+                    "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock'), count(*) FILTER (WHERE state = 'active')
+                     FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                    &[],
+                )
+                .await?;
+            waiting += r.get::<_, i64>(0);
+            active += r.get::<_, i64>(1);
+            samples += 1;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let n = samples.max(1) as f64;
+        Ok((waiting as f64 / n, active as f64 / n, samples))
+    })
+}
+
+type BoxFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Conn>>>>;
+
+/// Connection `i` logs in as applicant `i`: every connection is a different person.
+fn as_applicant() -> impl Fn(Conn, usize) -> BoxFuture + Send + Clone + 'static {
+    |mut c, i| {
+        Box::pin(async move {
+            c.login(&phone(i), PASSWORD).await?;
+            Ok(c)
+        })
+    }
+}
+
+fn anonymous() -> impl Fn(Conn, usize) -> BoxFuture + Send + Clone + 'static {
+    |c, _| Box::pin(async move { Ok(c) })
+}
+
+async fn submit(mut c: Conn, conn: usize, i: u64, communes: Arc<Vec<u32>>) -> (Conn, bool) {
+    let commune = communes[usize::try_from((conn as u64 * 7 + i) % communes.len().max(1) as u64).unwrap_or(0)];
+    let body = json!({ "procedure": COMMUNE_PROCEDURE, "commune": commune, "form": form(commune, &phone(conn)) });
+    let ok = match serde_json::to_vec(&body) {
+        Ok(b) => matches!(c.post_json("/api/v1/dossiers", &b).await, Ok(r) if r.status == 201),
+        Err(_) => false,
+    };
+    (c, ok)
+}
+
+async fn look_up(mut c: Conn, conn: usize, i: u64, keys: Arc<Vec<(String, String)>>) -> (Conn, bool) {
+    let (code, phone) = &keys[Draw::new(((conn as u64) << 40) ^ i).below(keys.len())];
+    let body = json!({ "code": code, "phone": phone });
+    let ok = match serde_json::to_vec(&body) {
+        Ok(b) => matches!(c.post_json("/api/v1/lookup", &b).await, Ok(r) if r.status == 200),
+        Err(_) => false,
+    };
+    (c, ok)
+}
+
+/// Closed-loop maximum, then open loop at 50 % and 80 % of it.
+struct Curve {
+    max: Outcome,
+    half: Outcome,
+    eighty: Outcome,
+}
+
+async fn submissions(addrs: &[SocketAddr], communes: Arc<Vec<u32>>, connections: usize, m: Duration) -> Result<Curve> {
+    let c1 = communes.clone();
+    let max =
+        load::run_on(addrs.to_vec(), connections, m, as_applicant(), move |c, conn, i| submit(c, conn, i, c1.clone()))
+            .await?;
+    let mut at = Vec::new();
+    for share in [0.5, 0.8] {
+        let c2 = communes.clone();
+        at.push(
+            load::run_rate(addrs.to_vec(), connections, max.rate() * share, m, as_applicant(), move |c, conn, i| {
+                submit(c, conn, i, c2.clone())
+            })
+            .await?,
+        );
+    }
+    let eighty = at.pop().ok_or_else(|| anyhow!("no run"))?;
+    let half = at.pop().ok_or_else(|| anyhow!("no run"))?;
+    Ok(Curve { max, half, eighty })
+}
+
+async fn lookups(
+    addrs: &[SocketAddr],
+    keys: Arc<Vec<(String, String)>>,
+    connections: usize,
+    m: Duration,
+) -> Result<Curve> {
+    let k1 = keys.clone();
+    let max =
+        load::run_on(addrs.to_vec(), connections, m, anonymous(), move |c, conn, i| look_up(c, conn, i, k1.clone()))
+            .await?;
+    let mut at = Vec::new();
+    for share in [0.5, 0.8] {
+        let k2 = keys.clone();
+        at.push(
+            load::run_rate(addrs.to_vec(), connections, max.rate() * share, m, anonymous(), move |c, conn, i| {
+                look_up(c, conn, i, k2.clone())
+            })
+            .await?,
+        );
+    }
+    let eighty = at.pop().ok_or_else(|| anyhow!("no run"))?;
+    let half = at.pop().ok_or_else(|| anyhow!("no run"))?;
+    Ok(Curve { max, half, eighty })
+}
+
+/// The province's commune codes, which submissions spread over.
+async fn communes(base: &str) -> Result<Arc<Vec<u32>>> {
+    let units: serde_json::Value = reqwest::get(format!("{base}/api/v1/units")).await?.json().await?;
+    Ok(Arc::new(
+        units["items"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|u| u["code"].as_u64().and_then(|c| u32::try_from(c).ok())).collect())
+            .unwrap_or_default(),
+    ))
+}
+
+fn row(name: &str, c: &Curve, ceiling: f64, ceiling_name: &str) {
+    println!(
+        "| {name} | {:.0} (p99 {:.1} ms) | {ceiling_name} {ceiling:.0}/s | **{:.2}** | {:.0}/s: p50 {:.1}, p99 {:.1}, p99.9 {:.1} ms | {:.0}/s: p50 {:.1}, p99 {:.1}, p99.9 {:.1} ms | {} / {} / {} |",
+        c.max.rate(),
+        c.max.p(99.0),
+        c.max.rate() / ceiling,
+        c.half.rate(),
+        c.half.p(50.0),
+        c.half.p(99.0),
+        c.half.p(99.9),
+        c.eighty.rate(),
+        c.eighty.p(50.0),
+        c.eighty.p(99.0),
+        c.eighty.p(99.9),
+        c.max.errors,
+        c.half.errors,
+        c.eighty.errors,
+    );
+}
+
+fn table_head() {
+    println!("| measure | maximum, closed loop | ceiling (same run) | ratio | open loop at 50 % | open loop at 80 % | errors (max / 50 % / 80 %) |");
+    println!("|---|---|---|---|---|---|---|");
+}
+
+async fn servers(a: &Args, data: &Path, extra: &[&str], n: usize) -> Result<Vec<Server>> {
+    let mut out = Vec::new();
+    for _ in 0..n {
+        out.push(start(&a.tinhso, data, extra).await?);
+    }
+    Ok(out)
+}
+
+pub async fn run(a: Args) -> Result<()> {
+    let measure = Duration::from_secs(a.seconds);
+    let data = a.work.join("data-scale");
+    let _ = std::fs::remove_dir_all(&data);
+    std::fs::create_dir_all(&data)?;
+    let (engine, extra): (Engine, Vec<String>) = match &a.postgres {
+        None => (Engine::Sqlite { db: data.join("tinhso.db") }, Vec::new()),
+        Some(admin) => {
+            let url = recreate(admin, "tinhso_scale").await?;
+            (Engine::Postgres { url: url.clone(), admin: admin.clone() }, vec!["--database".into(), url])
+        }
+    };
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+
+    // The engine's ceilings first, with nothing else running.
+    let (insert_ceiling, read_ceiling, ceiling_names) = match &engine {
+        Engine::Sqlite { .. } => {
+            let ceiling = start_ceiling(&a.work, a.stored as i64).await?;
+            let addr = http1::addr_of(&ceiling.url)?;
+            let pad = "x".repeat(400);
+            let insert = load::run(
+                addr,
+                a.connections,
+                measure,
+                |c, _| async { Ok(c) },
+                move |mut c, conn, i| {
+                    let body = format!("{{\"n\":{conn},\"i\":{i},\"pad\":\"{pad}\"}}");
+                    async move {
+                        let ok = matches!(c.post_json("/insert", body.as_bytes()).await, Ok(r) if r.status == 201);
+                        (c, ok)
+                    }
+                },
+            )
+            .await?;
+            let mut draw = Draw::new(7);
+            let reads: Vec<String> = (0..500_000).map(|_| format!("/read/{}", draw.below(a.stored) + 1)).collect();
+            let read = load::gets(addr, reads, a.connections, measure).await?;
+            drop(ceiling);
+            (insert.rate(), read.rate(), ("group-commit insert over HTTP", "point read over HTTP"))
+        }
+        Engine::Postgres { admin, .. } => {
+            let (insert, read) = pg_ceilings(admin, a.stored, a.connections, measure).await?;
+            (insert, read, ("PostgreSQL durable 1-row insert", "PostgreSQL primary-key read"))
+        }
+    };
+    eprintln!("  ceilings: insert {insert_ceiling:.0}/s, read {read_ceiling:.0}/s");
+
+    // The province, its applicants and dossiers, through the real store.
+    drop(start(&a.tinhso, &data, &[&extra[..], &["--demo-dossiers", "0"]].concat()).await?);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let store = match &engine {
+        Engine::Sqlite { db } => tinhso::db::sqlite(db).await?,
+        Engine::Postgres { url, .. } => tinhso::db::postgres(url, 16).await?,
+    };
+    let load_started = Instant::now();
+    let owners = applicants(&store, a.applicants).await?;
+    dossiers(&store, &owners, a.stored).await?;
+    let load_secs = load_started.elapsed().as_secs();
+    drop(store);
+    let keys = keys(&engine).await?;
+    eprintln!("  {} lookup keys", keys.len());
+
+    println!(
+        "### {} stored dossiers of {} applicants on {} ({})\n",
+        a.stored,
+        a.applicants,
+        match engine {
+            Engine::Sqlite { .. } => "SQLite",
+            Engine::Postgres { .. } => "PostgreSQL",
+        },
+        Utc::now().format("%Y-%m-%d %H:%M UTC")
+    );
+    println!(
+        "Machine: {}. {} connections (each submitting connection logged in as a different applicant), {} s per \
+         measure after 2 s of warm-up; the load generator and the database share the machine. Loaded in {load_secs} s.\n",
+        crate::machine(),
+        a.connections,
+        a.seconds
+    );
+    let counts: &[usize] = match engine {
+        Engine::Sqlite { .. } => &[1],
+        Engine::Postgres { .. } => &[1, 2],
+    };
+    for &n in counts {
+        let running = servers(&a, &data, &extra, n).await?;
+        let addrs: Vec<SocketAddr> = running.iter().map(|s| http1::addr_of(&s.url)).collect::<Result<_>>()?;
+        let communes = communes(&running[0].url).await?;
+        let sampler = match &engine {
+            Engine::Postgres { url, .. } => {
+                let stop = Arc::new(AtomicBool::new(false));
+                Some((stop.clone(), lock_sampler(url.clone(), stop)))
+            }
+            Engine::Sqlite { .. } => None,
+        };
+        let sub = submissions(&addrs, communes, a.connections, measure).await?;
+        let locks = match sampler {
+            Some((stop, task)) => {
+                stop.store(true, Ordering::Relaxed);
+                Some(task.await??)
+            }
+            None => None,
+        };
+        let look = lookups(&addrs, keys.clone(), a.connections, measure).await?;
+        drop(running);
+        println!("**{n} server{}**\n", if n == 1 { "" } else { "s" });
+        table_head();
+        row("durable submissions/s", &sub, insert_ceiling, ceiling_names.0);
+        row("status lookups/s (uniform over every stored dossier)", &look, read_ceiling, ceiling_names.1);
+        if let Some((waiting, active, samples)) = locks {
+            println!(
+                "\nDuring the closed-loop submissions, of the product's PostgreSQL backends {active:.1} were active and \
+                 {waiting:.2} waited on a lock, on average over {samples} samples (every 50 ms).\n"
+            );
+        } else {
+            println!();
+        }
+    }
+    if let Engine::Postgres { admin, .. } = &engine {
+        let c = pg(admin).await?;
+        c.batch_execute("DROP DATABASE IF EXISTS tinhso_ceiling WITH (FORCE)").await?;
+    }
+    Ok(())
+}
