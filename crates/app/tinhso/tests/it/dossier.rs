@@ -45,6 +45,11 @@ impl Caller {
         Caller { c, id, csrf: v["csrf_token"].as_str().unwrap().to_owned(), base: url.to_owned() }
     }
 
+    /// The same session against the server now at `url` (restarted on the same data).
+    pub fn at(&self, url: &str) -> Caller {
+        Caller { c: self.c.clone(), id: self.id, csrf: self.csrf.clone(), base: url.to_owned() }
+    }
+
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
         let r = self.c.get(format!("{}{path}", self.base)).send().await.unwrap();
         (r.status(), r.json().await.unwrap_or(Value::Null))

@@ -51,6 +51,7 @@ mod journey;
 mod mail;
 mod metrics;
 mod ports;
+mod powerloss;
 mod story;
 mod upgrade;
 mod walks;
