@@ -75,7 +75,9 @@ pub async fn postgres_with(url: &str, ca_pem: Option<&[u8]>, connections: usize)
         dossiers: Arc::new(tinhso_dossier_store::DossierPg::new(db.clone(), projections())),
         ioc: Arc::new(tinhso_ioc_store::IocPg::new(db.clone())),
     };
-    refolded(Stores::of(db, modules)).await
+    let mut stores = Stores::of(db.clone(), modules);
+    stores.blobs = Some(db);
+    refolded(stores).await
 }
 
 /// The stores, once every dossier row and projection agrees with this build's fold and

@@ -85,6 +85,21 @@ enum Command {
         /// Megabytes a citizen's document store may hold in all (0: no limit).
         #[arg(long, default_value_t = 1000, env = "TINHSO_UPLOAD_QUOTA_TOTAL_MB")]
         upload_quota_total_mb: u64,
+        /// Where file contents live: `disk` (the data directory; the default on SQLite),
+        /// `database` (PostgreSQL's file_content table, shared by every server; the default on
+        /// PostgreSQL), or `s3://bucket[/prefix]` (with --s3-endpoint and the AWS_ACCESS_KEY_ID /
+        /// AWS_SECRET_ACCESS_KEY variables).
+        #[arg(long, env = "TINHSO_FILES")]
+        files: Option<String>,
+        /// The S3-compatible store's address (https://s3.tinh.gov.vn, or http:// inside the data
+        /// centre).
+        #[arg(long, env = "TINHSO_S3_ENDPOINT", default_value = "https://s3.amazonaws.com")]
+        s3_endpoint: String,
+        #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+        s3_region: String,
+        /// PEM file of a certificate authority the S3 store's certificate chains to.
+        #[arg(long, env = "TINHSO_S3_CA")]
+        s3_ca: Option<PathBuf>,
         /// Lets scrapers beyond loopback read /metrics with `Authorization: Bearer <token>`
         /// (loopback clients need none).
         #[arg(long, env = "TINHSO_METRICS_TOKEN")]
@@ -272,6 +287,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             metrics_token,
             upload_quota_day_mb,
             upload_quota_total_mb,
+            files,
+            s3_endpoint,
+            s3_region,
+            s3_ca,
             demo_dossiers,
             smtp_url,
             smtp_from,
@@ -308,7 +327,26 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     per_day: upload_quota_day_mb * 1024 * 1024,
                     total: upload_quota_total_mb * 1024 * 1024,
                 });
-            let web = WebOptions { secure_cookies, public_url, trusted_proxies, metrics_token, upload_quota };
+            let files = match files.as_deref() {
+                None | Some("") => FilesOption::Default,
+                Some("disk") => FilesOption::Disk,
+                Some("database") => FilesOption::Database,
+                Some(url) if url.starts_with("s3://") => {
+                    let ca = match s3_ca {
+                        Some(p) => {
+                            Some(tokio::fs::read(&p).await.with_context(|| format!("cannot read {}", p.display()))?)
+                        }
+                        None => None,
+                    };
+                    let key = std::env::var("AWS_ACCESS_KEY_ID").unwrap_or_default();
+                    let secret = std::env::var("AWS_SECRET_ACCESS_KEY").unwrap_or_default();
+                    let s3 = tinhso_http::s3::S3::new(url, &s3_endpoint, &s3_region, &key, &secret, ca.as_deref())
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    FilesOption::S3(s3)
+                }
+                Some(other) => bail!("--files {other}: expected disk, database or s3://bucket[/prefix]"),
+            };
+            let web = WebOptions { secure_cookies, public_url, trusted_proxies, metrics_token, upload_quota, files };
             serve(data, listen, web, demo, smtp).await
         }
         Command::Init { data, province, admin } => {
@@ -419,7 +457,16 @@ struct Demo {
     on_network: bool,
 }
 
+/// `--files` as given.
+enum FilesOption {
+    Default,
+    Disk,
+    Database,
+    S3(tinhso_http::s3::S3),
+}
+
 struct WebOptions {
+    files: FilesOption,
     secure_cookies: bool,
     public_url: Option<String>,
     trusted_proxies: Vec<ipnet::IpNet>,
@@ -482,12 +529,23 @@ async fn serve(
         );
     }
     let ioc_weights = Arc::new(ioc::weights(&data.data)?);
+    let blobs = match (web.files, &store.blobs) {
+        (FilesOption::Default | FilesOption::Database, Some(db)) => tinhso_http::files::Blobs::Database(db.clone()),
+        (FilesOption::Database, None) => bail!(
+            "--files database: SQLite keeps files in the data directory (--files disk) / \
+             files in the database need PostgreSQL"
+        ),
+        (FilesOption::Default | FilesOption::Disk, _) => tinhso_http::files::Blobs::Disk,
+        (FilesOption::S3(s3), _) => tinhso_http::files::Blobs::S3(s3),
+    };
+    tracing::info!(files = ?blobs, "file contents");
     let state = tinhso_http::AppState::load(
         store.clone(),
         tinhso_http::WebConfig {
             secure_cookies: web.secure_cookies,
             public_url: web.public_url,
             files_dir: data.data.join("files"),
+            blobs,
             ioc_weights,
             demo: has_demo,
             trusted_proxies: web.trusted_proxies,

@@ -1,6 +1,9 @@
-//! Content-addressed file storage under the data directory: `files/ab/cd/<sha256>`.
-//! Bytes are written and synced before the database row that names them is committed, so a
-//! committed record never points at a missing file; a crash can leave only unreferenced files.
+//! Content-addressed file storage: on the data directory's disk (`files/ab/cd/<sha256>`), in
+//! the database (PostgreSQL's `file_content`, so servers share files without a shared disk), or
+//! in an S3-compatible object store. Uploads stream to a local temporary file while hashed and
+//! checked; the bytes are durable in their store before the database row that names them is
+//! committed, so a committed record never points at a missing file; a crash can leave only
+//! unreferenced content.
 
 use crate::error::AppError;
 use sha2::{Digest, Sha256};
@@ -9,9 +12,35 @@ use tinhso_kernel::files::{FileKind, MAX_FILE_BYTES};
 use tinhso_kernel::ids::Sha256 as Hash;
 use tinhso_store::StoredFile;
 
+/// Where file contents live.
+#[derive(Clone)]
+pub enum Blobs {
+    /// Under the data directory (one server, or a shared file system).
+    Disk,
+    /// In the database (PostgreSQL); contents stored on disk by earlier versions are still read.
+    Database(std::sync::Arc<dyn tinhso_store::BlobStore>),
+    /// In an S3-compatible bucket.
+    S3(crate::s3::S3),
+}
+
+impl std::fmt::Debug for Blobs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Disk => f.write_str("disk"),
+            Self::Database(_) => f.write_str("database"),
+            Self::S3(s) => write!(f, "{s:?}"),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct FileStore {
     root: PathBuf,
+    blobs: Blobs,
+}
+
+fn s3_failed(e: crate::s3::S3Error) -> AppError {
+    AppError::Internal(e.to_string())
 }
 
 fn invalid_file(vi: &str, en: &str) -> AppError {
@@ -19,8 +48,15 @@ fn invalid_file(vi: &str, en: &str) -> AppError {
 }
 
 impl FileStore {
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+    /// `root`: the data directory's `files` (contents on disk, and every upload's staging).
+    pub fn new(root: impl Into<PathBuf>, blobs: Blobs) -> Self {
+        Self { root: root.into(), blobs }
+    }
+
+    /// The object key of content `sha256` (the same layout as on disk).
+    fn key(sha256: &Hash) -> String {
+        let h = sha256.as_str();
+        format!("{}/{}/{h}", &h[0..2], &h[2..4])
     }
 
     /// Where content `sha256` lives: `ab/cd/abcd…` (a parsed hash is 64 lower-case hex digits,
@@ -82,7 +118,10 @@ impl FileStore {
             let kind = FileKind::sniff(&head).ok_or_else(|| {
                 invalid_file("Chỉ nhận tệp PDF, JPEG hoặc PNG", "Only PDF, JPEG or PNG files are accepted")
             })?;
-            file.sync_all().await.map_err(io)?;
+            if matches!(self.blobs, Blobs::Disk) {
+                // The staged file becomes the stored one: its bytes must be on disk first.
+                file.sync_all().await.map_err(io)?;
+            }
             let sha256 = Hash::of_digest(&hasher.finalize()).ok_or_else(|| AppError::Internal("bad hash".into()))?;
             Ok((sha256, size, kind))
         }
@@ -94,18 +133,42 @@ impl FileStore {
                 return Err(e);
             }
         };
-        let path = self.path(&sha256);
-        let root = self.root.clone();
-        tokio::task::spawn_blocking(move || move_into_place(&tmp, &path, &root))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?
-            .map_err(io)?;
+        let stored = match &self.blobs {
+            Blobs::Disk => {
+                let path = self.path(&sha256);
+                let root = self.root.clone();
+                let tmp = tmp.clone();
+                tokio::task::spawn_blocking(move || move_into_place(&tmp, &path, &root))
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))?
+                    .map_err(io)
+            }
+            Blobs::Database(db) => match tokio::fs::read(&tmp).await {
+                Ok(bytes) => db.put_blob(&sha256, bytes).await.map_err(AppError::from),
+                Err(e) => Err(io(e)),
+            },
+            Blobs::S3(s3) => match tokio::fs::read(&tmp).await {
+                Ok(bytes) => s3.put(&Self::key(&sha256), &bytes).await.map_err(s3_failed),
+                Err(e) => Err(io(e)),
+            },
+        };
+        if !matches!(self.blobs, Blobs::Disk) || stored.is_err() {
+            let _ = tokio::fs::remove_file(&tmp).await;
+        }
+        stored?;
         Ok(StoredFile { sha256, size: size as u64, kind })
     }
 
     pub async fn read(&self, sha256: &Hash) -> Result<Vec<u8>, AppError> {
-        let path = self.path(sha256);
-        tokio::fs::read(&path).await.map_err(|_| AppError::NotFound)
+        let on_disk = || async { tokio::fs::read(self.path(sha256)).await.map_err(|_| AppError::NotFound) };
+        match &self.blobs {
+            Blobs::Disk => on_disk().await,
+            Blobs::Database(db) => match db.blob(sha256).await? {
+                Some(bytes) => Ok(bytes),
+                None => on_disk().await,
+            },
+            Blobs::S3(s3) => s3.get(&Self::key(sha256)).await.map_err(s3_failed)?.ok_or(AppError::NotFound),
+        }
     }
 }
 

@@ -24,6 +24,7 @@ pub mod mail;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
+pub mod s3;
 pub mod state;
 pub mod views;
 

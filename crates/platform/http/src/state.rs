@@ -16,8 +16,10 @@ pub struct WebConfig {
     /// The public address (scheme and host, no trailing slash) printed on slips; `None`: the
     /// address each request came to.
     pub public_url: Option<String>,
-    /// Where uploaded files live (shared storage when several servers run).
+    /// The data directory's `files`: uploads are staged there, and kept there with `Blobs::Disk`.
     pub files_dir: std::path::PathBuf,
+    /// Where file contents live (`--files`): disk, the database, or an S3 bucket.
+    pub blobs: crate::files::Blobs,
     /// Decision 766 point splits (the shipped file, or the province's edited copy).
     pub ioc_weights: Arc<tinhso_ioc::index::Weights>,
     /// The database holds the demo accounts, whose password is published: said in `/healthz`.
@@ -69,7 +71,7 @@ impl AppState {
         let procedures = store.catalogue.procedures().await?;
         let calendar = WorkingCalendar::new(store.catalogue.calendar_years().await?);
         let agency_names = agencies.iter().map(|a| (a.code.to_string(), a.name.clone())).collect();
-        let files = crate::files::FileStore::new(config.files_dir.clone());
+        let files = crate::files::FileStore::new(config.files_dir.clone(), config.blobs.clone());
         Ok(Self {
             store,
             config,

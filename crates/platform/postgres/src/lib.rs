@@ -8,6 +8,7 @@
 //! ioc cores only for the one Rust step of the frozen pre-module migration sequence.
 
 mod alerts;
+mod blobs;
 pub mod cached;
 pub use cached::Cached;
 mod guard;

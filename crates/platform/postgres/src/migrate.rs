@@ -30,8 +30,16 @@ macro_rules! piece {
 
 /// The platform pieces' tables on this engine, in the order they depend on each other. The
 /// composition root lists them before the modules'.
-pub const PLATFORM: [Migrations; 6] =
-    [piece!("province"), IDENTITY, piece!("files"), piece!("notify"), LEDGER, piece!("guard")];
+pub const PLATFORM: [Migrations; 6] = [piece!("province"), IDENTITY, FILES, piece!("notify"), LEDGER, piece!("guard")];
+
+/// File records, then file contents in the database.
+const FILES: Migrations = Migrations {
+    module: "files",
+    steps: &[
+        Migration { version: 1, name: "files", sql: include_str!("../migrations/files/0001_files.sql") },
+        Migration { version: 2, name: "content", sql: include_str!("../migrations/files/0002_content.sql") },
+    ],
+};
 
 /// The chain, then its lanes and the provincial checkpoint chain.
 const LEDGER: Migrations = Migrations {

@@ -147,6 +147,15 @@ pub trait DossierStore: Send + Sync + 'static {
     async fn open_dossiers_due(&self, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>>;
 }
 
+/// File contents kept in the database (platform: files), on an engine that can hold them for
+/// several servers (PostgreSQL). Content-addressed: storing the same bytes twice is one row.
+#[async_trait]
+pub trait BlobStore: Send + Sync + 'static {
+    /// Stores `bytes` under their hash, durably, before anything that names them is written.
+    async fn put_blob(&self, sha256: &Sha256, bytes: Vec<u8>) -> Result<()>;
+    async fn blob(&self, sha256: &Sha256) -> Result<Option<Vec<u8>>>;
+}
+
 /// The hash chain as stored, for `tinhso audit verify` (platform: ledger).
 #[async_trait]
 pub trait LedgerStore: Send + Sync + 'static {
@@ -286,6 +295,8 @@ pub struct Stores {
     pub documents: Arc<dyn DocumentStore>,
     pub ioc: Arc<dyn IocStore>,
     pub guard: Arc<dyn GuardStore>,
+    /// File contents in the database, when the engine keeps them (PostgreSQL).
+    pub blobs: Option<Arc<dyn BlobStore>>,
 }
 
 impl Stores {
@@ -302,6 +313,7 @@ impl Stores {
             catalogue: modules.catalogue,
             dossiers: modules.dossiers,
             ioc: modules.ioc,
+            blobs: None,
         }
     }
 }

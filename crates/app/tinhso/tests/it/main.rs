@@ -38,6 +38,7 @@ macro_rules! on_both_backends_with_demo {
 
 mod abuse;
 mod backup;
+mod blobs;
 mod browser;
 mod cli;
 mod contract;
