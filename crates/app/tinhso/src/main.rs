@@ -79,7 +79,8 @@ enum Command {
         /// abuse limits count the connecting address.
         #[arg(long = "trusted-proxy", env = "TINHSO_TRUSTED_PROXY", value_delimiter = ',')]
         trusted_proxy: Vec<String>,
-        /// Megabytes a citizen may upload per day (0: no limit).
+        /// Megabytes a citizen may upload per day (0: no limit), until the province admin sets
+        /// the limits on /quan-tri/tai-len.
         #[arg(long, default_value_t = 100, env = "TINHSO_UPLOAD_QUOTA_DAY_MB")]
         upload_quota_day_mb: u64,
         /// Megabytes a citizen's document store may hold in all (0: no limit).
@@ -322,11 +323,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 None => None,
             };
             let trusted_proxies = tinhso_http::client::parse_trusted(&trusted_proxy).map_err(anyhow::Error::msg)?;
-            let upload_quota =
-                (upload_quota_day_mb > 0 && upload_quota_total_mb > 0).then(|| tinhso_http::files::QuotaLimits {
-                    per_day: upload_quota_day_mb * 1024 * 1024,
-                    total: upload_quota_total_mb * 1024 * 1024,
-                });
+            let upload_quota = tinhso_http::files::QuotaLimits::from_mb(upload_quota_day_mb, upload_quota_total_mb);
             let files = match files.as_deref() {
                 None | Some("") => FilesOption::Default,
                 Some("disk") => FilesOption::Disk,

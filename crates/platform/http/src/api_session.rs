@@ -128,11 +128,12 @@ pub async fn upload(
     let raw_name = headers.get("x-file-name").and_then(|v| v.to_str().ok()).unwrap_or("tep");
     let name = tinhso_kernel::files::clean_name(&percent_decode(raw_name));
     let stored = state.files.put_stream(body).await?;
-    let quota = crate::files::quota_for(state.config.upload_quota, &user.account);
+    let limits = state.upload_limits().await?;
+    let quota = crate::files::quota_for(limits, &user.account);
     if let tinhso_store::Added::OverQuota { today, total } =
         state.store.documents.add_document(user.account.id, &stored, &name, quota.as_ref()).await?
     {
-        return Err(crate::files::over_quota(state.config.upload_quota, today, total).into());
+        return Err(crate::files::over_quota(limits, today, total).into());
     }
     let answer = StoredFileAnswer { sha256: stored.sha256.as_str(), size: stored.size, kind: stored.kind, name: &name };
     json_bytes(StatusCode::CREATED, &answer)

@@ -208,6 +208,14 @@ pub struct QuotaLimits {
     pub total: u64,
 }
 
+impl QuotaLimits {
+    /// Limits in megabytes, 0 meaning no limit on that measure; `None` when neither is limited.
+    pub fn from_mb(per_day_mb: u64, total_mb: u64) -> Option<Self> {
+        let bytes = |mb: u64| if mb == 0 { u64::MAX } else { mb.saturating_mul(1024 * 1024) };
+        (per_day_mb > 0 || total_mb > 0).then(|| Self { per_day: bytes(per_day_mb), total: bytes(total_mb) })
+    }
+}
+
 /// The quota `account`'s uploads are held to now: citizens only (a desk adding an applicant's
 /// scans works for many people).
 pub fn quota_for(limits: Option<QuotaLimits>, account: &tinhso_store::Account) -> Option<tinhso_store::UploadQuota> {

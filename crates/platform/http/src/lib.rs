@@ -141,7 +141,7 @@ pub struct WebModule {
 }
 
 pub fn router(state: AppState, modules: Vec<WebModule>) -> Router {
-    use pages::{account, locale, staff};
+    use pages::{account, limits, locale, staff};
     let document = openapi::document(modules.iter().map(|m| m.api.clone()));
     let served_document = move || {
         let document = document.clone();
@@ -154,6 +154,7 @@ pub fn router(state: AppState, modules: Vec<WebModule>) -> Router {
         .route("/dang-ky", get(account::register_form).post(account::register))
         .route("/tai-khoan", get(account::account))
         .route("/quan-tri/tai-khoan", get(staff::list).post(staff::create))
+        .route("/quan-tri/tai-len", get(limits::show).post(limits::save))
         .route("/static/site.css", get(stylesheet))
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(metrics::metrics))

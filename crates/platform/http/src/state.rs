@@ -150,6 +150,15 @@ impl AppState {
         }
     }
 
+    /// What a citizen may upload now: the province admin's setting, or else the server's
+    /// start-up limits.
+    pub async fn upload_limits(&self) -> Result<Option<crate::files::QuotaLimits>, StoreError> {
+        Ok(match self.store.documents.upload_limits().await? {
+            Some((day, total)) => crate::files::QuotaLimits::from_mb(day, total),
+            None => self.config.upload_quota,
+        })
+    }
+
     /// The live session with this token hash, from a short-lived cache or the store.
     pub async fn session(&self, token_hash: &[u8]) -> Result<Option<(Session, Account)>, StoreError> {
         let now = chrono::Utc::now();

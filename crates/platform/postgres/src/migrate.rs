@@ -32,12 +32,17 @@ macro_rules! piece {
 /// composition root lists them before the modules'.
 pub const PLATFORM: [Migrations; 6] = [piece!("province"), IDENTITY, FILES, piece!("notify"), LEDGER, piece!("guard")];
 
-/// File records, then file contents in the database.
+/// File records, file contents in the database, the upload limits the province admin sets.
 const FILES: Migrations = Migrations {
     module: "files",
     steps: &[
         Migration { version: 1, name: "files", sql: include_str!("../migrations/files/0001_files.sql") },
         Migration { version: 2, name: "content", sql: include_str!("../migrations/files/0002_content.sql") },
+        Migration {
+            version: 3,
+            name: "upload_limits",
+            sql: include_str!("../migrations/files/0003_upload_limits.sql"),
+        },
     ],
 };
 

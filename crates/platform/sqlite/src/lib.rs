@@ -543,6 +543,31 @@ impl NotifyStore for SqliteStore {
 
 #[async_trait]
 impl DocumentStore for SqliteStore {
+    async fn upload_limits(&self) -> Result<Option<(u64, u64)>> {
+        self.read(|c| {
+            c.query_row("SELECT per_day_mb, total_mb FROM upload_limit WHERE one = 1", [], |r| {
+                Ok((r.get::<_, i64>(0)?.max(0) as u64, r.get::<_, i64>(1)?.max(0) as u64))
+            })
+            .optional()
+        })
+        .await
+    }
+
+    async fn set_upload_limits(&self, per_day_mb: u64, total_mb: u64, by: AccountId) -> Result<()> {
+        let (day, total) = (i64::try_from(per_day_mb).unwrap_or(i64::MAX), i64::try_from(total_mb).unwrap_or(i64::MAX));
+        self.write(move |tx| {
+            exec(
+                tx,
+                "INSERT INTO upload_limit (one, per_day_mb, total_mb, updated_by, updated_at) VALUES (1, ?1, ?2, ?3, ?4)
+                 ON CONFLICT (one) DO UPDATE SET per_day_mb = excluded.per_day_mb, total_mb = excluded.total_mb,
+                     updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                params![day, total, by.0, Utc::now()],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
     async fn add_document(
         &self,
         account_id: AccountId,

@@ -26,8 +26,20 @@ macro_rules! piece {
 
 /// The platform pieces' tables on this engine, in the order they depend on each other. The
 /// composition root lists them before the modules'.
-pub const PLATFORM: [Migrations; 6] =
-    [piece!("province"), IDENTITY, piece!("files"), piece!("notify"), LEDGER, piece!("guard")];
+pub const PLATFORM: [Migrations; 6] = [piece!("province"), IDENTITY, FILES, piece!("notify"), LEDGER, piece!("guard")];
+
+/// File records, then the upload limits the province admin sets.
+const FILES: Migrations = Migrations {
+    module: "files",
+    steps: &[
+        Migration { version: 1, name: "files", sql: include_str!("../migrations/files/0001_files.sql") },
+        Migration {
+            version: 2,
+            name: "upload_limits",
+            sql: include_str!("../migrations/files/0002_upload_limits.sql"),
+        },
+    ],
+};
 
 /// The chain, then its lanes and the provincial checkpoint chain.
 const LEDGER: Migrations = Migrations {

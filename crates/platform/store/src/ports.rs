@@ -213,6 +213,10 @@ pub trait DocumentStore: Send + Sync + 'static {
     async fn documents(&self, account_id: AccountId) -> Result<Vec<Document>>;
     /// Those of `hashes` that are in `account_id`'s document store.
     async fn documents_named(&self, account_id: AccountId, hashes: &[Sha256]) -> Result<Vec<Document>>;
+    /// The upload limits the province admin set, in megabytes (per day, in all; 0: none), or
+    /// `None` when never set (the server's start-up limits apply).
+    async fn upload_limits(&self) -> Result<Option<(u64, u64)>>;
+    async fn set_upload_limits(&self, per_day_mb: u64, total_mb: u64, by: AccountId) -> Result<()>;
 }
 
 /// Decision 766 aggregates, the drill-down index, indicator entries (module: ioc).

@@ -206,6 +206,47 @@ async fn upload_quota(backend: Backend) {
     assert_eq!(accepted, 3, "exactly what fits in the day's megabyte");
     let (_, docs) = citizen.get("/api/v1/documents").await;
     assert_eq!(docs["items"].as_array().unwrap().len(), 3, "and nothing refused was kept");
+
+    // The province admin sets the limits on a page (kept in the database, so every server
+    // applies them): 2 MB a day, no total. Nobody else may.
+    let page = |c: reqwest::Client| {
+        let url = format!("{}/quan-tri/tai-len", s.url);
+        async move {
+            let r = c.get(&url).send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let (st, _) = page(citizen.c.clone()).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "a citizen cannot see the limits page");
+    let admin = crate::dossier::Caller::login(&s, "quantri@tinhso.local", PASSWORD).await;
+    let (st, html) = page(admin.c.clone()).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("hạn mức mặc định của máy chủ") && html.contains("value=\"1\""), "{html}");
+    let csrf = html.split("name=\"csrf\" value=\"").nth(1).and_then(|t| t.split('"').next()).unwrap().to_owned();
+    let save = |day: &str, total: &str| {
+        let (c, url, csrf) = (admin.c.clone(), format!("{}/quan-tri/tai-len", s.url), csrf.clone());
+        let form = [("csrf", csrf), ("per_day_mb", day.to_owned()), ("total_mb", total.to_owned())];
+        async move {
+            let r = c.post(url).form(&form).send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let (st, html) = save("-1", "nhiều").await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    // Both at once, each in the summary at the top and beside its field.
+    assert_eq!(html.matches("Nhập số nguyên từ 0 đến 100000").count(), 4, "{html}");
+    let (st, html) = save("2", "0").await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    assert!(html.contains("Đã lưu"), "{html}");
+    let mut accepted = 0;
+    for i in 10..14u8 {
+        let (st, v) = citizen.upload(&format!("them-{i}.pdf"), &pdf(i)).await;
+        match st {
+            StatusCode::CREATED => accepted += 1,
+            _ => assert!(v["message"].as_str().unwrap().contains("hạn mức mỗi ngày là 2 MB"), "{v}"),
+        }
+    }
+    assert_eq!(accepted, 3, "six 300 KB files fit in the new 2 MB day, the seventh does not");
     s.stop().await.unwrap();
 }
 

@@ -250,7 +250,7 @@ pub(crate) async fn store_uploads(
 ) -> Result<(Vec<(String, Sha256)>, Vec<FieldError>), AppError> {
     let mut stored = Vec::new();
     let mut errors = Vec::new();
-    let limits = state.config.upload_quota;
+    let limits = state.upload_limits().await?;
     let quota = tinhso_http::files::quota_for(limits, account);
     // A refusal under the component input it came from (`file.N` -> `files.N`).
     let refused = |field: &str, e: AppError| {

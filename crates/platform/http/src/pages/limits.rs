@@ -1,0 +1,107 @@
+//! The province admin's upload limits (`/quan-tri/tai-len`): how many megabytes a citizen may
+//! upload per day and keep in all, stored in the database so every server applies the same.
+
+use super::{page_err, PageResult};
+use crate::auth::Viewer;
+use crate::error::AppError;
+use crate::form::FormData;
+use crate::state::AppState;
+use crate::views::{error_for, render, Layout};
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use tinhso_kernel::error::Errors;
+use tinhso_kernel::FieldError;
+use tinhso_policy::Action;
+
+/// The largest limit accepted, in megabytes (100 GB: beyond any one person's papers).
+const MAX_MB: u64 = 100_000;
+
+#[derive(Template)]
+#[template(path = "admin/upload_limits.html")]
+pub struct LimitsPage {
+    pub layout: Layout,
+    pub per_day_mb: String,
+    pub total_mb: String,
+    /// Set by the province (`true`) or the server's start-up options.
+    pub set_here: bool,
+    pub saved: bool,
+    pub errors: Vec<FieldError>,
+}
+
+impl LimitsPage {
+    pub fn err(&self, field: &str) -> Option<&str> {
+        error_for(&self.errors, field, self.layout.en)
+    }
+}
+
+fn mb(bytes: u64) -> String {
+    if bytes == u64::MAX {
+        "0".into()
+    } else {
+        (bytes / (1024 * 1024)).to_string()
+    }
+}
+
+/// A whole number of megabytes from 0 to MAX_MB.
+fn parse_mb(field: &str, raw: &str) -> Result<u64, FieldError> {
+    match raw.trim().parse::<u64>() {
+        Ok(n) if n <= MAX_MB => Ok(n),
+        _ => Err(FieldError::new(
+            field,
+            "invalid_number",
+            format!("Nhập số nguyên từ 0 đến {MAX_MB} (0 là không giới hạn)"),
+            format!("Enter a whole number from 0 to {MAX_MB} (0 means no limit)"),
+        )),
+    }
+}
+
+pub async fn show(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    let err = page_err(&viewer);
+    viewer.require(&Action::ManageProvince).map_err(&err)?;
+    let set = state.store.documents.upload_limits().await.map_err(|e| err(e.into()))?;
+    let (per_day_mb, total_mb) = match (set, state.config.upload_quota) {
+        (Some((d, t)), _) => (d.to_string(), t.to_string()),
+        (None, Some(l)) => (mb(l.per_day), mb(l.total)),
+        (None, None) => ("0".into(), "0".into()),
+    };
+    let p = LimitsPage {
+        layout: Layout::new(&state, &viewer, "Hạn mức tải tệp"),
+        per_day_mb,
+        total_mb,
+        set_here: set.is_some(),
+        saved: false,
+        errors: Vec::new(),
+    };
+    Ok(viewer.finish(render(&p)))
+}
+
+pub async fn save(State(state): State<AppState>, viewer: Viewer, form: FormData) -> PageResult {
+    let err = page_err(&viewer);
+    viewer.check_csrf(form.get("csrf")).map_err(&err)?;
+    viewer.require(&Action::ManageProvince).map_err(&err)?;
+    form.only(&["per_day_mb", "total_mb"]).map_err(&err)?;
+    let (raw_day, raw_total) = (form.text("per_day_mb"), form.text("total_mb"));
+    let mut errs = Errors::default();
+    let day = errs.take(parse_mb("per_day_mb", &raw_day));
+    let total = errs.take(parse_mb("total_mb", &raw_total));
+    let by = viewer.account.as_ref().map(|a| a.id).ok_or_else(|| err(AppError::Unauthenticated))?;
+    let saved = match (day, total, errs.is_empty()) {
+        (Some(d), Some(t), true) => {
+            state.store.documents.set_upload_limits(d, t, by).await.map_err(|e| err(e.into()))?;
+            tracing::info!(per_day_mb = d, total_mb = t, by = by.0, "upload limits changed");
+            true
+        }
+        _ => false,
+    };
+    let status = if saved { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let p = LimitsPage {
+        layout: Layout::new(&state, &viewer, "Hạn mức tải tệp"),
+        per_day_mb: raw_day,
+        total_mb: raw_total,
+        set_here: saved,
+        saved,
+        errors: errs.0,
+    };
+    Ok(viewer.finish((status, render(&p))))
+}
