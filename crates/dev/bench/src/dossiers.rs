@@ -169,29 +169,53 @@ async fn communes(base: &str) -> Result<Arc<Vec<u32>>> {
 }
 
 /// One scenario against a running server, for profiling it (`tinhso-bench drive`).
-pub async fn drive(base: &str, scenario: &str, connections: usize, seconds: u64) -> Result<()> {
+pub async fn drive(base: &str, scenario: &str, connections: usize, seconds: u64, keys_db: Option<&Path>) -> Result<()> {
     let addr = http1::addr_of(base)?;
     let measure = Duration::from_secs(seconds);
     let communes = communes(base).await?;
-    let out = match scenario {
-        "submit" => submissions(addr, communes, connections, measure, false).await?,
-        "attach" => submissions(addr, communes, connections, measure, true).await?,
-        "lookup" => {
-            let mut c = Conn::connect(addr).await?;
-            c.login(CITIZEN, PASSWORD).await?;
-            let v = c.get("/api/v1/dossiers?limit=200").await?.json()?;
-            let paths = v["items"]
-                .as_array()
-                .map(|a| a.iter().filter_map(|d| d["code"].as_str().map(|c| format!("/api/v1/dossiers/{c}"))).collect())
-                .unwrap_or_default();
-            load::authed_gets(addr, CITIZEN, PASSWORD, paths, connections, measure).await?
-        }
-        "inbox" => {
-            let paths = vec!["/api/v1/dossiers?limit=50".to_owned()];
-            load::authed_gets(addr, DESK, PASSWORD, paths, connections, measure).await?
-        }
-        other => return Err(anyhow!("unknown scenario {other}: submit, attach, lookup, inbox")),
-    };
+    let out =
+        match scenario {
+            "submit" => submissions(addr, communes, connections, measure, false).await?,
+            "attach" => submissions(addr, communes, connections, measure, true).await?,
+            "lookup" => {
+                let mut c = Conn::connect(addr).await?;
+                c.login(CITIZEN, PASSWORD).await?;
+                let v = c.get("/api/v1/dossiers?limit=200").await?.json()?;
+                let paths = v["items"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter().filter_map(|d| d["code"].as_str().map(|c| format!("/api/v1/dossiers/{c}"))).collect()
+                    })
+                    .unwrap_or_default();
+                load::authed_gets(addr, CITIZEN, PASSWORD, paths, connections, measure).await?
+            }
+            "public" => {
+                // The public lookup (code and phone posted), keys drawn uniformly over every dossier
+                // of the server's SQLite database (`--keys-db`).
+                let db = keys_db.ok_or_else(|| anyhow!("the public scenario needs --keys-db <tinhso.db>"))?;
+                let c = rusqlite::Connection::open(db)?;
+                let mut st =
+                    c.prepare("SELECT code, applicant_phone FROM dossier WHERE applicant_phone IS NOT NULL")?;
+                let keys: Vec<(String, String)> =
+                    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+                let keys = Arc::new(keys);
+                load::run(addr, connections, measure, |c, _| async { Ok(c) }, move |mut c, conn, i| {
+                let keys = keys.clone();
+                async move {
+                    let (code, phone) = &keys[load::Draw::new(((conn as u64) << 40) ^ i).below(keys.len())];
+                    let body = format!("{{\"code\":\"{code}\",\"phone\":\"{phone}\"}}");
+                    let ok = matches!(c.post_json("/api/v1/lookup", body.as_bytes()).await, Ok(r) if r.status == 200);
+                    (c, ok)
+                }
+            })
+            .await?
+            }
+            "inbox" => {
+                let paths = vec!["/api/v1/dossiers?limit=50".to_owned()];
+                load::authed_gets(addr, DESK, PASSWORD, paths, connections, measure).await?
+            }
+            other => return Err(anyhow!("unknown scenario {other}: submit, attach, lookup, public, inbox")),
+        };
     println!(
         "{scenario}: {:.0}/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
         out.rate(),

@@ -96,6 +96,9 @@ enum Bench {
         connections: usize,
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+        /// The server's SQLite database, for scenarios that draw keys from it (public).
+        #[arg(long)]
+        keys_db: Option<PathBuf>,
     },
     /// Internal: the ceiling programs' server (the harness starts itself this way).
     #[command(hide = true)]
@@ -271,8 +274,8 @@ async fn main() -> Result<()> {
             std::fs::create_dir_all(&work)?;
             ioc::run(ioc::Args { tinhso: &tinhso, work: &work, stored, connections, seconds, reuse }).await
         }
-        Bench::Drive { url, scenario, connections, seconds } => {
-            dossiers::drive(&url, &scenario, connections, seconds).await
+        Bench::Drive { url, scenario, connections, seconds, keys_db } => {
+            dossiers::drive(&url, &scenario, connections, seconds, keys_db.as_deref()).await
         }
         Bench::CeilingServer { dir, rows } => ceiling::serve(dir, rows).await,
         Bench::Scale { tinhso, work, postgres, stored, applicants, connections, seconds } => {

@@ -34,7 +34,8 @@ fn store(tx: &Connection, key: &GuardKey, t: &Tally) -> Result<()> {
 impl GuardStore for SqliteStore {
     async fn guard_check(&self, key: &GuardKey, now: DateTime<Utc>) -> Result<Verdict> {
         let key = *key;
-        let t = self.read(move |c| Ok(tally(c, &key))).await??;
+        // Every lookup and login asks this first: a point read, on this thread.
+        let t = self.read_now(move |c| Ok(tally(c, &key)))??;
         Ok(guard::check(t.as_ref(), now))
     }
 

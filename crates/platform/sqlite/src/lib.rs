@@ -132,6 +132,27 @@ impl SqliteStore {
         .map_err(backend)?
     }
 
+    /// A point read (one row by its key, microseconds in the page cache) on the calling thread,
+    /// with a pooled reader: handing it to the blocking pool and back costs two thread wake-ups,
+    /// several times the read itself. Only for reads bounded by an index lookup; anything that
+    /// scans goes through [`Self::read`].
+    pub fn read_now<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&Connection) -> rusqlite::Result<T>,
+    {
+        let pooled = self.readers.lock().map_err(backend)?.pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => open_reader(&self.path).map_err(backend)?,
+        };
+        let out = f(&conn).map_err(map_err);
+        let mut pool = self.readers.lock().map_err(backend)?;
+        if pool.len() < MAX_IDLE_READERS {
+            pool.push(conn);
+        }
+        out
+    }
+
     /// Records stored as one JSON `body` column, in the query's order.
     pub async fn json_bodies<T: serde::de::DeserializeOwned>(&self, sql: &'static str) -> Result<Vec<T>> {
         let bodies: Vec<String> = self

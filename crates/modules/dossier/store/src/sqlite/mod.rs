@@ -159,8 +159,8 @@ impl DossierStore for DossierSqlite {
     }
 
     async fn dossier_raw(&self, code: &DossierCode) -> Result<Option<RawDossier>> {
-        let code = code.to_string();
-        self.db.read(move |c| read::record(c, &code)).await
+        // One row by its primary key (every status lookup): on this thread.
+        self.db.read_now(|c| read::record(c, code.as_str()))
     }
 
     async fn dossier_events(&self, code: &DossierCode) -> Result<Vec<StoredEvent>> {
