@@ -18,11 +18,19 @@ fn hash_of(bytes: &[u8], what: &str) -> Result<Hash> {
     bytes.try_into().map_err(|_| StoreError::Corrupt(format!("{what} hash")))
 }
 
+/// An entry's place in its lane, claimed (and the lane's head locked) until commit.
+#[derive(Debug, Clone, Copy)]
+pub struct Place {
+    pub seq: i64,
+    pub id: i64,
+    pub prev: Hash,
+}
+
 /// Claims the next place in `lane`: locks its head row (creating it on the lane's first entry),
-/// moves it one on and takes the next id, in one statement; returns (seq, id, previous hash).
-/// The SET expressions are evaluated on the row version this transaction locked (PostgreSQL
-/// re-evaluates them after waiting for a concurrent writer), so ids increase along each lane.
-async fn claim(tx: &Transaction<'_>, lane: &str) -> Result<(i64, i64, Hash)> {
+/// moves it one on and takes the next id, in one statement. The SET expressions are evaluated
+/// on the row version this transaction locked (PostgreSQL re-evaluates them after waiting for a
+/// concurrent writer), so ids increase along each lane.
+pub async fn claim(tx: &Transaction<'_>, lane: &str) -> Result<Place> {
     let claim = "UPDATE chain_lane SET last_seq = last_seq + 1, last_id = nextval('ledger_entry_id')
                  WHERE lane = $1 RETURNING last_seq, last_id, hash";
     let row = match tx.query_opt_cached(claim, &[&lane]).await.map_err(map_err)? {
@@ -37,23 +45,21 @@ async fn claim(tx: &Transaction<'_>, lane: &str) -> Result<(i64, i64, Hash)> {
             tx.query_one_cached(claim, &[&lane]).await.map_err(map_err)?
         }
     };
-    Ok((row.get(0), row.get(1), hash_of(&row.get::<_, Vec<u8>>(2), "lane head")?))
+    Ok(Place { seq: row.get(0), id: row.get(1), prev: hash_of(&row.get::<_, Vec<u8>>(2), "lane head")? })
 }
 
-/// Writes `link` (its content; the place is given here) at the end of its lane with its kind
-/// and visibility; returns its id. Two statements: the claim, then the entry with the head's
-/// new hash.
-pub async fn append(tx: &Transaction<'_>, kind: &str, public: bool, link: &Link) -> Result<i64> {
-    let (seq, id, prev) = claim(tx, &link.lane).await?;
-    let placed = Link { id, seq, ..link.clone() };
-    let hash = chain::hash(&prev, &placed).to_vec();
+/// Writes `link` (its content) at `place` with its kind and visibility, and moves its lane's
+/// head hash on, in one statement; returns its id.
+pub async fn write_entry(tx: &Transaction<'_>, kind: &str, public: bool, link: &Link, place: Place) -> Result<i64> {
+    let placed = Link { id: place.id, seq: place.seq, ..link.clone() };
+    let hash = chain::hash(&place.prev, &placed).to_vec();
     tx.execute_cached(
         "WITH entry AS (
              INSERT INTO dossier_event (id, lane, seq, dossier_code, at, actor, kind, public, payload, hash)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10))
          UPDATE chain_lane SET hash = $10 WHERE lane = $2",
         &[
-            &id,
+            &placed.id,
             &placed.lane,
             &placed.seq,
             &placed.dossier,
@@ -67,7 +73,13 @@ pub async fn append(tx: &Transaction<'_>, kind: &str, public: bool, link: &Link)
     )
     .await
     .map_err(map_err)?;
-    Ok(id)
+    Ok(placed.id)
+}
+
+/// Appends `link` (its content; the place is given here) at the end of its lane; returns its id.
+pub async fn append(tx: &Transaction<'_>, kind: &str, public: bool, link: &Link) -> Result<i64> {
+    let place = claim(tx, &link.lane).await?;
+    write_entry(tx, kind, public, link, place).await
 }
 
 /// Every lane's head.
