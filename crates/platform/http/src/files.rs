@@ -185,17 +185,32 @@ fn move_into_place(tmp: &Path, path: &Path, root: &Path) -> std::io::Result<()> 
     std::fs::File::open(dir)?.sync_all()
 }
 
-/// Creates `dir` and its missing ancestors, syncing the parent of each one made: a directory
-/// is durable only once its entry in its parent is, and without that a power cut can take the
-/// new directory, and every file renamed into it, away (found by tests/it/powerloss.rs).
+/// Creates `dir` (and missing ancestors, three levels at most: `files/ab/cd`) and makes each
+/// level durable by syncing its parent: a directory survives a power cut only once its entry
+/// in its parent is synced, and without that a cut can take the new directory, and every file
+/// renamed into it, away (found by tests/it/powerloss.rs). "It exists" is not enough: another
+/// upload may have just made it and not synced yet, so each level is synced once per process.
 #[allow(clippy::disallowed_methods)]
 fn create_dir_durably(dir: &Path) -> std::io::Result<()> {
-    let made: Vec<&Path> = dir.ancestors().take_while(|d| !d.exists()).collect();
+    static DURABLE: std::sync::Mutex<std::collections::BTreeSet<PathBuf>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let known = |d: &Path| match DURABLE.lock() {
+        Ok(set) => set.contains(d),
+        Err(poisoned) => poisoned.into_inner().contains(d),
+    };
+    if known(dir) {
+        return Ok(());
+    }
     std::fs::create_dir_all(dir)?;
-    for d in made.iter().rev() {
+    let levels: Vec<&Path> = dir.ancestors().take(3).take_while(|d| !known(d)).collect();
+    for d in levels.into_iter().rev() {
         if let Some(parent) = d.parent() {
             std::fs::File::open(parent)?.sync_all()?;
         }
+        match DURABLE.lock() {
+            Ok(mut set) => set.insert(d.to_path_buf()),
+            Err(poisoned) => poisoned.into_inner().insert(d.to_path_buf()),
+        };
     }
     Ok(())
 }
