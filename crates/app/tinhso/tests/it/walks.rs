@@ -256,3 +256,35 @@ async fn leader_drill_down_on_a_phone() {
 async fn leader_drill_down_at_a_desk_screen() {
     leader_drill_down(Screen::Desk).await;
 }
+
+/// The province admin sets how much a citizen may upload: from the admin home, a wrong number
+/// first (told at once, beside the field), then the new limits, confirmed.
+async fn upload_limits(screen: Screen) {
+    let s = crate::demo_server(Backend::Sqlite, 0).await;
+    let mut p = person(&s, screen, "han-muc-tai-len").await;
+    log_in(&mut p, "quantri@tinhso.local").await;
+    p.click("Quản trị").await.unwrap();
+    p.click("Hạn mức tải tệp của công dân").await.unwrap();
+    p.sees("Đang áp dụng hạn mức mặc định của máy chủ").await.unwrap();
+    p.fill("Mỗi ngày (MB)", "năm mươi").await.unwrap();
+    p.click("Lưu hạn mức").await.unwrap();
+    p.sees("Nhập số nguyên từ 0 đến 100000").await.unwrap();
+    p.fill("Mỗi ngày (MB)", "50").await.unwrap();
+    p.fill("Tổng dung lượng kho của mỗi công dân (MB)", "500").await.unwrap();
+    p.click("Lưu hạn mức").await.unwrap();
+    p.sees("Đã lưu").await.unwrap();
+    p.open("/quan-tri/tai-len").await.unwrap();
+    p.sees("Đang áp dụng hạn mức do tỉnh đặt").await.unwrap();
+    p.quit().await.unwrap();
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn upload_limits_on_a_phone() {
+    upload_limits(Screen::Phone).await;
+}
+
+#[tokio::test]
+async fn upload_limits_at_a_desk_screen() {
+    upload_limits(Screen::Desk).await;
+}
