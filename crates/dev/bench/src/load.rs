@@ -134,10 +134,7 @@ where
     Fut: Future<Output = (Conn, bool)>,
 {
     let target = |conn: usize| addrs[conn % addrs.len().max(1)];
-    let mut ready = Vec::with_capacity(connections);
-    for conn in 0..connections {
-        ready.push(setup(Conn::connect(target(conn)).await?, conn).await?);
-    }
+    let ready = connect_all(&addrs, connections, &setup).await?;
     let warmup = Duration::from_secs(2);
     let measure_from = Instant::now() + warmup;
     let end = measure_from + measure;
@@ -180,6 +177,28 @@ where
             (lat, errors)
         }));
     }
+    gather(tasks, measure).await
+}
+
+/// Opens and sets up every connection before the clock starts; connection `i` goes to
+/// `addrs[i % addrs.len()]`.
+async fn connect_all<S, SF>(addrs: &[SocketAddr], connections: usize, setup: &S) -> Result<Vec<Conn>>
+where
+    S: Fn(Conn, usize) -> SF,
+    SF: Future<Output = Result<Conn>>,
+{
+    let mut ready = Vec::with_capacity(connections);
+    for conn in 0..connections {
+        ready.push(setup(Conn::connect(addrs[conn % addrs.len().max(1)]).await?, conn).await?);
+    }
+    Ok(ready)
+}
+
+/// Every connection's latencies, sorted, and errors.
+async fn gather(
+    tasks: Vec<tokio::task::JoinHandle<(Vec<u32>, usize)>>,
+    measure: Duration,
+) -> Result<Outcome> {
     let mut latencies_us = Vec::new();
     let mut errors = 0;
     for t in tasks {
@@ -245,10 +264,7 @@ where
     Fut: Future<Output = (Conn, bool)>,
 {
     let target = |conn: usize| addrs[conn % addrs.len().max(1)];
-    let mut ready = Vec::with_capacity(connections);
-    for conn in 0..connections {
-        ready.push(setup(Conn::connect(target(conn)).await?, conn).await?);
-    }
+    let ready = connect_all(&addrs, connections, &setup).await?;
     let warmup = Duration::from_secs(2);
     let start = Instant::now();
     let measure_from = start + warmup;
@@ -295,15 +311,7 @@ where
             (lat, errors)
         }));
     }
-    let mut latencies_us = Vec::new();
-    let mut errors = 0;
-    for t in tasks {
-        let (l, e) = t.await?;
-        latencies_us.extend(l);
-        errors += e;
-    }
-    latencies_us.sort_unstable();
-    Ok(Outcome { requests: latencies_us.len(), errors, elapsed: measure, latencies_us })
+    gather(tasks, measure).await
 }
 
 /// A small, fast generator (splitmix64) for drawing keys uniformly; seeded per connection.
