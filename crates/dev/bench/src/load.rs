@@ -195,10 +195,7 @@ where
 }
 
 /// Every connection's latencies, sorted, and errors.
-async fn gather(
-    tasks: Vec<tokio::task::JoinHandle<(Vec<u32>, usize)>>,
-    measure: Duration,
-) -> Result<Outcome> {
+async fn gather(tasks: Vec<tokio::task::JoinHandle<(Vec<u32>, usize)>>, measure: Duration) -> Result<Outcome> {
     let mut latencies_us = Vec::new();
     let mut errors = 0;
     for t in tasks {
