@@ -1,7 +1,9 @@
 //! File contents without a shared disk: in PostgreSQL, two servers with separate data
 //! directories serve each other's uploads; in an S3-compatible store (moto's server mode, from
-//! PyPI, started by the test), contents land in the bucket, not on the server's disk, and a
-//! store that stops answering fails the upload with `{code, message}` instead of acknowledging it.
+//! PyPI, started by the test with AWS's signature checks on), the platform's signed requests
+//! are accepted (and refused with a wrong secret), contents land in the bucket as AWS's own SDK
+//! reads them, not on the server's disk, and a store that stops answering fails the upload with
+//! `{code, message}` instead of acknowledging it.
 
 use crate::dossier::{generic_form, Caller, PASSWORD, PROVINCIAL};
 use reqwest::StatusCode;
@@ -77,10 +79,13 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
     out
 }
 
-/// moto's S3 server on a free port; killed when dropped.
+/// moto's S3 server on a free port, checking signatures as AWS does (IAM authentication on
+/// after the four set-up calls); killed when dropped.
 struct Moto {
     _process: tokio::process::Child,
     url: String,
+    key: String,
+    secret: String,
 }
 
 impl Moto {
@@ -88,6 +93,7 @@ impl Moto {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = tokio::process::Command::new("moto_server")
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .env("INITIAL_NO_AUTH_ACTION_COUNT", "4")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .kill_on_drop(true)
@@ -95,8 +101,28 @@ impl Moto {
             .expect("moto_server (pip install 'moto[server]'; scripts/test installs it)");
         let url = format!("http://127.0.0.1:{port}");
         for _ in 0..100 {
-            if reqwest::get(&url).await.is_ok() {
-                return Moto { _process: child, url };
+            if reqwest::get(format!("{url}/moto-api/")).await.is_ok() {
+                // A user allowed S3, its key, and the bucket: the last unauthenticated calls.
+                let script = format!(
+                    "import boto3, json\n\
+                     iam = boto3.client('iam', endpoint_url='{url}', region_name='us-east-1',\n\
+                         aws_access_key_id='x', aws_secret_access_key='y')\n\
+                     iam.create_user(UserName='tinhso')\n\
+                     k = iam.create_access_key(UserName='tinhso')['AccessKey']\n\
+                     iam.put_user_policy(UserName='tinhso', PolicyName='s3', PolicyDocument=json.dumps(\n\
+                         {{'Version': '2012-10-17', 'Statement': [{{'Effect': 'Allow', 'Action': 's3:*', 'Resource': '*'}}]}}))\n\
+                     s3 = boto3.client('s3', endpoint_url='{url}', region_name='us-east-1',\n\
+                         aws_access_key_id=k['AccessKeyId'], aws_secret_access_key=k['SecretAccessKey'])\n\
+                     s3.create_bucket(Bucket='tinhso-tep')\n\
+                     print(k['AccessKeyId'], k['SecretAccessKey'])"
+                );
+                let out =
+                    std::process::Command::new("python3").args(["-c", &script]).output().expect("python3 with boto3");
+                assert!(out.status.success(), "moto set-up: {}", String::from_utf8_lossy(&out.stderr));
+                let text = String::from_utf8_lossy(&out.stdout).into_owned();
+                let mut parts = text.split_whitespace().map(str::to_owned);
+                let (key, secret) = (parts.next().unwrap(), parts.next().unwrap());
+                return Moto { _process: child, url, key, secret };
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -107,12 +133,27 @@ impl Moto {
 #[tokio::test]
 async fn files_live_in_an_s3_bucket() {
     let moto = Moto::start().await;
-    let http = reqwest::Client::new();
-    let r = http.put(format!("{}/tinhso-tep", moto.url)).send().await.unwrap();
-    assert!(r.status().is_success(), "create bucket: {}", r.status());
-    let data = fresh_data_dir().unwrap();
     let args = ["--files", "s3://tinhso-tep/ho-so", "--s3-endpoint", moto.url.as_str()];
-    let env = [("AWS_ACCESS_KEY_ID", "tinhso"), ("AWS_SECRET_ACCESS_KEY", "bi-mat-thu-nghiem")];
+    // A wrong secret: the store checks signatures, so the upload is refused, not stored.
+    let wrong = [("AWS_ACCESS_KEY_ID", moto.key.as_str()), ("AWS_SECRET_ACCESS_KEY", "sai-bi-mat")];
+    let s = TestServer::start_with_env(
+        Backend::Sqlite,
+        crate::bin(),
+        fresh_data_dir().unwrap(),
+        None,
+        "127.0.0.1:0",
+        &args,
+        &wrong,
+    )
+    .await
+    .unwrap();
+    let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
+    let (st, v) = citizen.upload("don.pdf", &pdf("wrong secret")).await;
+    assert_eq!(st, StatusCode::INTERNAL_SERVER_ERROR, "{v}");
+    s.stop().await.unwrap();
+
+    let data = fresh_data_dir().unwrap();
+    let env = [("AWS_ACCESS_KEY_ID", moto.key.as_str()), ("AWS_SECRET_ACCESS_KEY", moto.secret.as_str())];
     let s = TestServer::start_with_env(Backend::Sqlite, crate::bin(), data.clone(), None, "127.0.0.1:0", &args, &env)
         .await
         .unwrap();
@@ -129,10 +170,10 @@ async fn files_live_in_an_s3_bucket() {
     let script = format!(
         "import boto3, hashlib\n\
          s3 = boto3.client('s3', endpoint_url='{}', region_name='us-east-1',\n\
-             aws_access_key_id='tinhso', aws_secret_access_key='bi-mat-thu-nghiem')\n\
+             aws_access_key_id='{}', aws_secret_access_key='{}')\n\
          body = s3.get_object(Bucket='tinhso-tep', Key='{key}')['Body'].read()\n\
          print(hashlib.sha256(body).hexdigest(), len(body))",
-        moto.url
+        moto.url, moto.key, moto.secret
     );
     let out = std::process::Command::new("python3").args(["-c", &script]).output().expect("python3 with boto3");
     assert!(out.status.success(), "boto3: {}", String::from_utf8_lossy(&out.stderr));
