@@ -165,3 +165,27 @@ pub async fn serve(dir: std::path::PathBuf, rows: i64) -> Result<()> {
     axum::serve(listener, app).await?;
     Ok(())
 }
+
+/// Durable inserts through the ceiling server's `/insert`, a 400-byte row each, closed loop:
+/// the group-commit insert ceiling every write benchmark compares against.
+pub async fn insert_load(
+    addr: std::net::SocketAddr,
+    connections: usize,
+    measure: Duration,
+) -> Result<crate::load::Outcome> {
+    let pad = "x".repeat(400);
+    crate::load::run(
+        addr,
+        connections,
+        measure,
+        |c, _| async { Ok(c) },
+        move |mut c, conn, i| {
+            let body = format!("{{\"n\":{conn},\"i\":{i},\"pad\":\"{pad}\"}}");
+            async move {
+                let ok = matches!(c.post_json("/insert", body.as_bytes()).await, Ok(r) if r.status == 201);
+                (c, ok)
+            }
+        },
+    )
+    .await
+}

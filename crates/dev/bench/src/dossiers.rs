@@ -12,9 +12,6 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tinhso_dossier::{ApplicantType, Channel, Event, EventKind};
-use tinhso_kernel::ids::{AgencyCode, ProcedureCode};
-use tinhso_store::NewDossier;
 
 const CITIZEN: &str = "0912345678";
 const DESK: &str = "tiepnhan@tinhso.local";
@@ -36,68 +33,13 @@ async fn bulk_load(db: &Path, n: usize) -> Result<(u64, Vec<String>)> {
     let store = tinhso::db::sqlite(db).await?;
     let accounts = store.identity.accounts().await?;
     let citizen = accounts.iter().find(|a| a.login == CITIZEN).ok_or_else(|| anyhow!("no demo citizen"))?.id;
-    let agencies = store.province.agencies().await?;
-    let centre =
-        agencies.iter().find(|a| a.name.starts_with("Trung tâm")).ok_or_else(|| anyhow!("no centre"))?.code.clone();
-    let justice = agencies.iter().find(|a| a.name == "Sở Tư pháp").ok_or_else(|| anyhow!("no justice"))?.code.clone();
-    let communes: Vec<AgencyCode> = agencies.iter().filter(|a| a.unit_code.is_some()).map(|a| a.code.clone()).collect();
-    let provincial = ProcedureCode::parse("c", "2.000635").map_err(|e| anyhow!("{e}"))?;
-    let commune_level = ProcedureCode::parse("c", "1.001193").map_err(|e| anyhow!("{e}"))?;
+    let desks = crate::synthetic::Desks::of(&store).await?;
     let start = Utc::now().checked_sub_days(Days::new(365)).ok_or_else(|| anyhow!("date"))?;
     let started = Instant::now();
-    let batch = 10_000;
-    let mut done = 0;
-    while done < n {
-        let items: Vec<(NewDossier, Vec<Event>)> = (done..(done + batch).min(n))
-            .map(|i| {
-                // Spread over the year and across desks so no desk takes 9,999 in a day.
-                let at = start + chrono::Duration::seconds((i as i64 * 31_536_000) / n as i64);
-                let commune = &communes[i % communes.len()];
-                let (procedure, receiving, competent) = if i % 2 == 0 {
-                    (provincial.clone(), centre.clone(), justice.clone())
-                } else {
-                    (commune_level.clone(), commune.clone(), commune.clone())
-                };
-                let submitted = Event {
-                    kind: EventKind::Submitted {
-                        procedure,
-                        applicant: citizen,
-                        applicant_type: ApplicantType::Citizen,
-                        channel: Channel::Online,
-                        receiving_agency: receiving,
-                        competent_agency: competent,
-                        processing_days: 3,
-                        fee_vnd: Some(0),
-                        files: Vec::new(),
-                        paper_components: Vec::new(),
-                        steps: tinhso_catalogue::workflow::default_steps(Some(
-                            tinhso_catalogue::procedure::ProcessingTime::WorkingDays(3),
-                        )),
-                    },
-                    at,
-                    actor: citizen,
-                };
-                let received = Event {
-                    kind: EventKind::Received { due_on: (at + chrono::Duration::days(5)).date_naive() },
-                    at: at + chrono::Duration::hours(1),
-                    actor: citizen,
-                };
-                let events = if i % 10 < 7 { vec![received] } else { Vec::new() };
-                let new = NewDossier {
-                    submitted,
-                    form: form(2269),
-                    applicant_phone: tinhso_kernel::ids::Phone::parse("phone", CITIZEN).ok(),
-                    files: Vec::new(),
-                    notify: Vec::new(),
-                };
-                (new, events)
-            })
-            .collect();
-        done += store.dossiers.import_dossiers(&items).await?;
-        if done % 100_000 == 0 || done == n {
-            eprintln!("  stored {done} dossiers ({:.0} s)", started.elapsed().as_secs_f64());
-        }
-    }
+    crate::synthetic::store_all(&store, n, 10_000, 100_000, |i| {
+        desks.dossier(i, n, start, citizen, CITIZEN, form(2269))
+    })
+    .await?;
     let codes = store
         .dossiers
         .dossiers(&tinhso_store::DossierQuery { applicant: Some(citizen), limit: 2000, ..Default::default() })
@@ -173,49 +115,35 @@ pub async fn drive(base: &str, scenario: &str, connections: usize, seconds: u64,
     let addr = http1::addr_of(base)?;
     let measure = Duration::from_secs(seconds);
     let communes = communes(base).await?;
-    let out =
-        match scenario {
-            "submit" => submissions(addr, communes, connections, measure, false).await?,
-            "attach" => submissions(addr, communes, connections, measure, true).await?,
-            "lookup" => {
-                let mut c = Conn::connect(addr).await?;
-                c.login(CITIZEN, PASSWORD).await?;
-                let v = c.get("/api/v1/dossiers?limit=200").await?.json()?;
-                let paths = v["items"]
-                    .as_array()
-                    .map(|a| {
-                        a.iter().filter_map(|d| d["code"].as_str().map(|c| format!("/api/v1/dossiers/{c}"))).collect()
-                    })
-                    .unwrap_or_default();
-                load::authed_gets(addr, CITIZEN, PASSWORD, paths, connections, measure).await?
-            }
-            "public" => {
-                // The public lookup (code and phone posted), keys drawn uniformly over every dossier
-                // of the server's SQLite database (`--keys-db`).
-                let db = keys_db.ok_or_else(|| anyhow!("the public scenario needs --keys-db <tinhso.db>"))?;
-                let c = rusqlite::Connection::open(db)?;
-                let mut st =
-                    c.prepare("SELECT code, applicant_phone FROM dossier WHERE applicant_phone IS NOT NULL")?;
-                let keys: Vec<(String, String)> =
-                    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
-                let keys = Arc::new(keys);
-                load::run(addr, connections, measure, |c, _| async { Ok(c) }, move |mut c, conn, i| {
-                let keys = keys.clone();
-                async move {
-                    let (code, phone) = &keys[load::Draw::new(((conn as u64) << 40) ^ i).below(keys.len())];
-                    let body = format!("{{\"code\":\"{code}\",\"phone\":\"{phone}\"}}");
-                    let ok = matches!(c.post_json("/api/v1/lookup", body.as_bytes()).await, Ok(r) if r.status == 200);
-                    (c, ok)
-                }
+    let out = match scenario {
+        "submit" => submissions(addr, communes, connections, measure, false).await?,
+        "attach" => submissions(addr, communes, connections, measure, true).await?,
+        "lookup" => {
+            let mut c = Conn::connect(addr).await?;
+            c.login(CITIZEN, PASSWORD).await?;
+            let v = c.get("/api/v1/dossiers?limit=200").await?.json()?;
+            let paths = v["items"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|d| d["code"].as_str().map(|c| format!("/api/v1/dossiers/{c}"))).collect())
+                .unwrap_or_default();
+            load::authed_gets(addr, CITIZEN, PASSWORD, paths, connections, measure).await?
+        }
+        "public" => {
+            // The public lookup (code and phone posted), keys drawn uniformly over every dossier
+            // of the server's SQLite database (`--keys-db`).
+            let db = keys_db.ok_or_else(|| anyhow!("the public scenario needs --keys-db <tinhso.db>"))?;
+            let keys = crate::scale::keys(&crate::scale::Engine::Sqlite { db: db.to_path_buf() }).await?;
+            load::run(addr, connections, measure, crate::scale::anonymous(), move |c, conn, i| {
+                crate::scale::look_up(c, conn, i, keys.clone())
             })
             .await?
-            }
-            "inbox" => {
-                let paths = vec!["/api/v1/dossiers?limit=50".to_owned()];
-                load::authed_gets(addr, DESK, PASSWORD, paths, connections, measure).await?
-            }
-            other => return Err(anyhow!("unknown scenario {other}: submit, attach, lookup, public, inbox")),
-        };
+        }
+        "inbox" => {
+            let paths = vec!["/api/v1/dossiers?limit=50".to_owned()];
+            load::authed_gets(addr, DESK, PASSWORD, paths, connections, measure).await?
+        }
+        other => return Err(anyhow!("unknown scenario {other}: submit, attach, lookup, public, inbox")),
+    };
     println!(
         "{scenario}: {:.0}/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
         out.rate(),
@@ -258,21 +186,7 @@ pub async fn run(a: Args<'_>) -> Result<()> {
     let file_writes = crate::ceiling::file_writes_per_second(a.work, 200 * 1024, a.connections.min(16), 5)?;
     let ceiling = start_ceiling(a.work, 50_000).await?;
     let c_addr = http1::addr_of(&ceiling.url)?;
-    let pad = "x".repeat(400);
-    let insert_ceiling = load::run(
-        c_addr,
-        a.connections,
-        measure,
-        |c, _| async { Ok(c) },
-        move |mut c, conn, i| {
-            let body = format!("{{\"n\":{conn},\"i\":{i},\"pad\":\"{pad}\"}}");
-            async move {
-                let ok = matches!(c.post_json("/insert", body.as_bytes()).await, Ok(r) if r.status == 201);
-                (c, ok)
-            }
-        },
-    )
-    .await?;
+    let insert_ceiling = crate::ceiling::insert_load(c_addr, a.connections, measure).await?;
     let reads: Vec<String> = (1..=50_000).step_by(7).map(|i| format!("/read/{i}")).collect();
     let read_ceiling = load::gets(c_addr, reads, a.connections, measure).await?;
     let hello_ceiling = load::gets(c_addr, vec!["/hello".into()], a.connections, measure).await?;

@@ -13,7 +13,6 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 use tinhso_dossier::deadline::Timeliness;
 use tinhso_dossier::{ApplicantType, Channel, Event, EventKind, Rating, ReturnMethod};
-use tinhso_kernel::ids::{AgencyCode, ProcedureCode};
 use tinhso_store::NewDossier;
 
 const LEADER: &str = "lanhdao@tinhso.local";
@@ -26,13 +25,8 @@ async fn bulk_load(db: &Path, n: usize) -> Result<u64> {
     let store = tinhso::db::sqlite(db).await?;
     let accounts = store.identity.accounts().await?;
     let citizen = accounts.iter().find(|a| a.login == "0912345678").ok_or_else(|| anyhow!("no citizen"))?.id;
-    let agencies = store.province.agencies().await?;
-    let centre =
-        agencies.iter().find(|a| a.name.starts_with("Trung tâm")).ok_or_else(|| anyhow!("no centre"))?.code.clone();
-    let justice = agencies.iter().find(|a| a.name == "Sở Tư pháp").ok_or_else(|| anyhow!("no justice"))?.code.clone();
-    let communes: Vec<AgencyCode> = agencies.iter().filter(|a| a.unit_code.is_some()).map(|a| a.code.clone()).collect();
-    let provincial = ProcedureCode::parse("c", "2.000635").map_err(|e| anyhow!("{e}"))?;
-    let commune_level = ProcedureCode::parse("c", "1.001193").map_err(|e| anyhow!("{e}"))?;
+    let crate::synthetic::Desks { centre, justice, communes, provincial, commune_level } =
+        crate::synthetic::Desks::of(&store).await?;
     let start = Utc::now().checked_sub_days(Days::new(365)).ok_or_else(|| anyhow!("date"))?;
     let started = Instant::now();
     let (batch, mut done) = (20_000, 0);

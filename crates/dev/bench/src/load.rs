@@ -109,110 +109,7 @@ where
     F: Fn(Conn, usize, u64) -> Fut + Send + Clone + 'static,
     Fut: Future<Output = (Conn, bool)>,
 {
-    let (done, result) = tokio::sync::oneshot::channel();
-    std::thread::Builder::new().name("load-generator".into()).spawn(move || {
-        let out =
-            tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(anyhow::Error::from).and_then(
-                |rt| tokio::task::LocalSet::new().block_on(&rt, drive(addrs, connections, measure, setup, op)),
-            );
-        let _ = done.send(out);
-    })?;
-    result.await.map_err(|_| anyhow!("the load generator thread stopped"))?
-}
-
-async fn drive<S, SF, F, Fut>(
-    addrs: Vec<SocketAddr>,
-    connections: usize,
-    measure: Duration,
-    setup: S,
-    op: F,
-) -> Result<Outcome>
-where
-    S: Fn(Conn, usize) -> SF + Clone + 'static,
-    SF: Future<Output = Result<Conn>>,
-    F: Fn(Conn, usize, u64) -> Fut + Clone + 'static,
-    Fut: Future<Output = (Conn, bool)>,
-{
-    let target = |conn: usize| addrs[conn % addrs.len().max(1)];
-    let ready = connect_all(&addrs, connections, &setup).await?;
-    let warmup = Duration::from_secs(2);
-    let measure_from = Instant::now() + warmup;
-    let end = measure_from + measure;
-    let mut tasks = Vec::new();
-    for (conn, c) in ready.into_iter().enumerate() {
-        let (op, setup, addr) = (op.clone(), setup.clone(), target(conn));
-        tasks.push(tokio::task::spawn_local(async move {
-            let mut lat = Vec::with_capacity(200_000);
-            let mut errors = 0usize;
-            let mut i = 0u64;
-            let mut c = Some(c);
-            loop {
-                let now = Instant::now();
-                if now >= end {
-                    break;
-                }
-                let current = match c.take() {
-                    Some(c) => c,
-                    None => match reopen(addr, &setup, conn).await {
-                        Ok(c) => c,
-                        Err(_) => {
-                            errors += 1;
-                            tokio::time::sleep(Duration::from_millis(10)).await;
-                            continue;
-                        }
-                    },
-                };
-                let (back, ok) = op(current, conn, i).await;
-                i += 1;
-                // A failed request may leave a half-read response behind: start afresh.
-                c = ok.then_some(back);
-                if now >= measure_from {
-                    if ok {
-                        lat.push(u32::try_from(now.elapsed().as_micros()).unwrap_or(u32::MAX));
-                    } else {
-                        errors += 1;
-                    }
-                }
-            }
-            (lat, errors)
-        }));
-    }
-    gather(tasks, measure).await
-}
-
-/// Opens and sets up every connection before the clock starts; connection `i` goes to
-/// `addrs[i % addrs.len()]`.
-async fn connect_all<S, SF>(addrs: &[SocketAddr], connections: usize, setup: &S) -> Result<Vec<Conn>>
-where
-    S: Fn(Conn, usize) -> SF,
-    SF: Future<Output = Result<Conn>>,
-{
-    let mut ready = Vec::with_capacity(connections);
-    for conn in 0..connections {
-        ready.push(setup(Conn::connect(addrs[conn % addrs.len().max(1)]).await?, conn).await?);
-    }
-    Ok(ready)
-}
-
-/// Every connection's latencies, sorted, and errors.
-async fn gather(tasks: Vec<tokio::task::JoinHandle<(Vec<u32>, usize)>>, measure: Duration) -> Result<Outcome> {
-    let mut latencies_us = Vec::new();
-    let mut errors = 0;
-    for t in tasks {
-        let (l, e) = t.await?;
-        latencies_us.extend(l);
-        errors += e;
-    }
-    latencies_us.sort_unstable();
-    Ok(Outcome { requests: latencies_us.len(), errors, elapsed: measure, latencies_us })
-}
-
-async fn reopen<S, SF>(addr: SocketAddr, setup: &S, conn: usize) -> Result<Conn>
-where
-    S: Fn(Conn, usize) -> SF,
-    SF: Future<Output = Result<Conn>>,
-{
-    setup(Conn::connect(addr).await?, conn).await
+    on_own_thread(addrs, connections, None, measure, setup, op).await
 }
 
 /// Open-loop load, as wrk2 makes it: request `g` (over all connections) is due at
@@ -233,23 +130,43 @@ where
     F: Fn(Conn, usize, u64) -> Fut + Send + Clone + 'static,
     Fut: Future<Output = (Conn, bool)>,
 {
+    on_own_thread(addrs, connections, Some(rate), measure, setup, op).await
+}
+
+/// Runs [`drive`] on a thread with a single-threaded runtime of its own.
+async fn on_own_thread<S, SF, F, Fut>(
+    addrs: Vec<SocketAddr>,
+    connections: usize,
+    rate: Option<f64>,
+    measure: Duration,
+    setup: S,
+    op: F,
+) -> Result<Outcome>
+where
+    S: Fn(Conn, usize) -> SF + Send + Clone + 'static,
+    SF: Future<Output = Result<Conn>>,
+    F: Fn(Conn, usize, u64) -> Fut + Send + Clone + 'static,
+    Fut: Future<Output = (Conn, bool)>,
+{
     let (done, result) = tokio::sync::oneshot::channel();
     std::thread::Builder::new().name("load-generator".into()).spawn(move || {
         let out =
             tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(anyhow::Error::from).and_then(
-                |rt| {
-                    tokio::task::LocalSet::new().block_on(&rt, drive_rate(addrs, connections, rate, measure, setup, op))
-                },
+                |rt| tokio::task::LocalSet::new().block_on(&rt, drive(addrs, connections, rate, measure, setup, op)),
             );
         let _ = done.send(out);
     })?;
     result.await.map_err(|_| anyhow!("the load generator thread stopped"))?
 }
 
-async fn drive_rate<S, SF, F, Fut>(
+/// The load itself. Without a `rate`, closed loop: each connection sends its next request as
+/// soon as the last is answered, and a latency runs from sending. With one, open loop: request
+/// `k` of connection `c` is due at `start + (k + c / connections) * connections / rate`, and its
+/// latency runs from then.
+async fn drive<S, SF, F, Fut>(
     addrs: Vec<SocketAddr>,
     connections: usize,
-    rate: f64,
+    rate: Option<f64>,
     measure: Duration,
     setup: S,
     op: F,
@@ -260,29 +177,38 @@ where
     F: Fn(Conn, usize, u64) -> Fut + Clone + 'static,
     Fut: Future<Output = (Conn, bool)>,
 {
-    let target = |conn: usize| addrs[conn % addrs.len().max(1)];
-    let ready = connect_all(&addrs, connections, &setup).await?;
-    let warmup = Duration::from_secs(2);
+    let mut ready = Vec::with_capacity(connections);
+    for conn in 0..connections {
+        ready.push(setup(Conn::connect(addrs[conn % addrs.len().max(1)]).await?, conn).await?);
+    }
     let start = Instant::now();
-    let measure_from = start + warmup;
+    let measure_from = start + Duration::from_secs(2);
     let end = measure_from + measure;
-    let interval = Duration::from_secs_f64(connections as f64 / rate.max(1.0));
+    let interval = rate.map(|r| Duration::from_secs_f64(connections as f64 / r.max(1.0)));
     let mut tasks = Vec::new();
     for (conn, c) in ready.into_iter().enumerate() {
-        let (op, setup, addr) = (op.clone(), setup.clone(), target(conn));
-        // Connections are staggered evenly over one interval.
-        let offset = interval.mul_f64(conn as f64 / connections as f64);
+        let (op, setup, addr) = (op.clone(), setup.clone(), addrs[conn % addrs.len().max(1)]);
         tasks.push(tokio::task::spawn_local(async move {
             let mut lat = Vec::with_capacity(100_000);
             let mut errors = 0usize;
             let mut c = Some(c);
             let mut k = 0u64;
             loop {
-                let due = start + offset + interval.mul_f64(k as f64);
+                // When this request counts from: when it is due (open loop), or now.
+                let due = match interval {
+                    Some(every) => {
+                        // Connections are staggered evenly over one interval.
+                        let due = start + every.mul_f64(k as f64 + conn as f64 / connections as f64);
+                        if due < end {
+                            tokio::time::sleep_until(due.into()).await;
+                        }
+                        due
+                    }
+                    None => Instant::now(),
+                };
                 if due >= end {
                     break;
                 }
-                tokio::time::sleep_until(due.into()).await;
                 let current = match c.take() {
                     Some(c) => c,
                     None => match reopen(addr, &setup, conn).await {
@@ -290,11 +216,14 @@ where
                         Err(_) => {
                             errors += 1;
                             k += 1;
+                            tokio::time::sleep(Duration::from_millis(10)).await;
                             continue;
                         }
                     },
                 };
                 let (back, ok) = op(current, conn, k).await;
+                k += 1;
+                // A failed request may leave a half-read response behind: start afresh.
                 c = ok.then_some(back);
                 if due >= measure_from {
                     if ok {
@@ -303,12 +232,27 @@ where
                         errors += 1;
                     }
                 }
-                k += 1;
             }
             (lat, errors)
         }));
     }
-    gather(tasks, measure).await
+    let mut latencies_us = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await?;
+        latencies_us.extend(l);
+        errors += e;
+    }
+    latencies_us.sort_unstable();
+    Ok(Outcome { requests: latencies_us.len(), errors, elapsed: measure, latencies_us })
+}
+
+async fn reopen<S, SF>(addr: SocketAddr, setup: &S, conn: usize) -> Result<Conn>
+where
+    S: Fn(Conn, usize) -> SF,
+    SF: Future<Output = Result<Conn>>,
+{
+    setup(Conn::connect(addr).await?, conn).await
 }
 
 /// A small, fast generator (splitmix64) for drawing keys uniformly; seeded per connection.

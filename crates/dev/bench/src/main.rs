@@ -11,6 +11,7 @@ mod http1;
 mod ioc;
 mod load;
 mod scale;
+mod synthetic;
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Parser;

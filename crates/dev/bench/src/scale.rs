@@ -20,9 +20,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tinhso_dossier::{ApplicantType, Channel, Event, EventKind};
-use tinhso_kernel::ids::{AccountId, AgencyCode, Phone, ProcedureCode};
-use tinhso_store::{NewAccount, NewDossier, Stores};
+use tinhso_kernel::ids::AccountId;
+use tinhso_store::{NewAccount, Stores};
 
 const DEMO_CITIZEN: &str = "0912345678";
 const PASSWORD: &str = "TuyenQuang-demo-2025";
@@ -87,74 +86,18 @@ async fn applicants(store: &Stores, n: usize) -> Result<Vec<AccountId>> {
 
 /// Stores `n` dossiers spread over the applicants, a year and the province's desks.
 async fn dossiers(store: &Stores, owners: &[AccountId], n: usize) -> Result<()> {
-    let agencies = store.province.agencies().await?;
-    let centre =
-        agencies.iter().find(|a| a.name.starts_with("Trung tâm")).ok_or_else(|| anyhow!("no centre"))?.code.clone();
-    let justice = agencies.iter().find(|a| a.name == "Sở Tư pháp").ok_or_else(|| anyhow!("no justice"))?.code.clone();
-    let communes: Vec<AgencyCode> = agencies.iter().filter(|a| a.unit_code.is_some()).map(|a| a.code.clone()).collect();
-    let provincial = ProcedureCode::parse("c", "2.000635").map_err(|e| anyhow!("{e}"))?;
-    let commune_level = ProcedureCode::parse("c", "1.001193").map_err(|e| anyhow!("{e}"))?;
+    let desks = crate::synthetic::Desks::of(store).await?;
     let start = Utc::now().checked_sub_days(Days::new(365)).ok_or_else(|| anyhow!("date"))?;
-    let started = Instant::now();
-    let batch = 5_000;
-    let mut done = 0;
-    while done < n {
-        let items: Vec<(NewDossier, Vec<Event>)> = (done..(done + batch).min(n))
-            .map(|i| {
-                let at = start + chrono::Duration::seconds((i as i64 * 31_536_000) / n as i64);
-                let owner = i % owners.len();
-                let (procedure, receiving, competent) = if i % 2 == 0 {
-                    (provincial.clone(), centre.clone(), justice.clone())
-                } else {
-                    let c = &communes[i % communes.len()];
-                    (commune_level.clone(), c.clone(), c.clone())
-                };
-                let submitted = Event {
-                    kind: EventKind::Submitted {
-                        procedure,
-                        applicant: owners[owner],
-                        applicant_type: ApplicantType::Citizen,
-                        channel: Channel::Online,
-                        receiving_agency: receiving,
-                        competent_agency: competent,
-                        processing_days: 3,
-                        fee_vnd: Some(0),
-                        files: Vec::new(),
-                        paper_components: Vec::new(),
-                        steps: tinhso_catalogue::workflow::default_steps(Some(
-                            tinhso_catalogue::procedure::ProcessingTime::WorkingDays(3),
-                        )),
-                    },
-                    at,
-                    actor: owners[owner],
-                };
-                let received = Event {
-                    kind: EventKind::Received { due_on: (at + chrono::Duration::days(5)).date_naive() },
-                    at: at + chrono::Duration::hours(1),
-                    actor: owners[owner],
-                };
-                let events = if i % 10 < 7 { vec![received] } else { Vec::new() };
-                let new = NewDossier {
-                    submitted,
-                    form: form(2269, &phone(owner)),
-                    applicant_phone: Phone::parse("phone", &phone(owner)).ok(),
-                    files: Vec::new(),
-                    notify: Vec::new(),
-                };
-                (new, events)
-            })
-            .collect();
-        done += store.dossiers.import_dossiers(&items).await?;
-        if done % 100_000 == 0 || done == n {
-            eprintln!("  stored {done} dossiers ({:.0} s)", started.elapsed().as_secs_f64());
-        }
-    }
-    Ok(())
+    crate::synthetic::store_all(store, n, 5_000, 100_000, |i| {
+        let owner = i % owners.len();
+        desks.dossier(i, n, start, owners[owner], &phone(owner), form(2269, &phone(owner)))
+    })
+    .await
 }
 
 /// Every stored dossier's (code, applicant phone), read straight from the database: the keys
 /// lookups draw from.
-async fn keys(engine: &Engine) -> Result<Arc<Vec<(String, String)>>> {
+pub(crate) async fn keys(engine: &Engine) -> Result<Arc<Vec<(String, String)>>> {
     let sql = "SELECT code, applicant_phone FROM dossier WHERE applicant_phone IS NOT NULL";
     let keys: Vec<(String, String)> = match engine {
         Engine::Sqlite { db } => {
@@ -171,7 +114,7 @@ async fn keys(engine: &Engine) -> Result<Arc<Vec<(String, String)>>> {
     Ok(Arc::new(keys))
 }
 
-enum Engine {
+pub(crate) enum Engine {
     Sqlite { db: PathBuf },
     Postgres { url: String, admin: String },
 }
@@ -299,7 +242,7 @@ fn as_applicant() -> impl Fn(Conn, usize) -> BoxFuture + Send + Clone + 'static 
     }
 }
 
-fn anonymous() -> impl Fn(Conn, usize) -> BoxFuture + Send + Clone + 'static {
+pub(crate) fn anonymous() -> impl Fn(Conn, usize) -> BoxFuture + Send + Clone + 'static {
     |c, _| Box::pin(async move { Ok(c) })
 }
 
@@ -313,7 +256,7 @@ async fn submit(mut c: Conn, conn: usize, i: u64, communes: Arc<Vec<u32>>) -> (C
     (c, ok)
 }
 
-async fn look_up(mut c: Conn, conn: usize, i: u64, keys: Arc<Vec<(String, String)>>) -> (Conn, bool) {
+pub(crate) async fn look_up(mut c: Conn, conn: usize, i: u64, keys: Arc<Vec<(String, String)>>) -> (Conn, bool) {
     let (code, phone) = &keys[Draw::new(((conn as u64) << 40) ^ i).below(keys.len())];
     let body = json!({ "code": code, "phone": phone });
     let ok = match serde_json::to_vec(&body) {
@@ -438,21 +381,7 @@ pub async fn run(a: Args) -> Result<()> {
         Engine::Sqlite { .. } => {
             let ceiling = start_ceiling(&a.work, a.stored as i64).await?;
             let addr = http1::addr_of(&ceiling.url)?;
-            let pad = "x".repeat(400);
-            let insert = load::run(
-                addr,
-                a.connections,
-                measure,
-                |c, _| async { Ok(c) },
-                move |mut c, conn, i| {
-                    let body = format!("{{\"n\":{conn},\"i\":{i},\"pad\":\"{pad}\"}}");
-                    async move {
-                        let ok = matches!(c.post_json("/insert", body.as_bytes()).await, Ok(r) if r.status == 201);
-                        (c, ok)
-                    }
-                },
-            )
-            .await?;
+            let insert = crate::ceiling::insert_load(addr, a.connections, measure).await?;
             let mut draw = Draw::new(7);
             let reads: Vec<String> = (0..500_000).map(|_| format!("/read/{}", draw.below(a.stored) + 1)).collect();
             let read = load::gets(addr, reads, a.connections, measure).await?;

@@ -116,16 +116,16 @@ pub async fn checkpoint(tx: &Transaction<'_>, at: &str) -> Result<Option<i64>> {
         Some(r) => Some((r.get::<_, i64>(0), hash_of(&r.get::<_, Vec<u8>>(1), "checkpoint")?)),
         None => None,
     };
-    // Each lane's last recorded sequence number is kept on its head row, so a checkpoint reads
-    // one row per lane rather than every mark ever made.
-    let recorded: BTreeMap<String, i64> = tx
-        .query_cached("SELECT lane, marked_seq FROM chain_lane", &[])
+    // Each lane's head row also keeps the last sequence number a checkpoint recorded, so one
+    // read of the heads says which lanes moved.
+    let rows = tx
+        .query("SELECT lane, last_seq, last_id, hash, marked_seq FROM chain_lane ORDER BY lane", &[])
         .await
-        .map_err(map_err)?
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
-    let Some(cp) = chain::next_checkpoint(last, &recorded, &heads(tx).await?, at) else {
+        .map_err(map_err)?;
+    let recorded: BTreeMap<String, i64> = rows.iter().map(|r| (r.get(0), r.get(4))).collect();
+    let heads: Vec<LaneHead> =
+        rows.iter().map(|r| LaneHead { lane: r.get(0), seq: r.get(1), id: r.get(2), hash: r.get(3) }).collect();
+    let Some(cp) = chain::next_checkpoint(last, &recorded, &heads, at) else {
         return Ok(None);
     };
     tx.execute_cached("INSERT INTO chain_checkpoint (n, at, hash) VALUES ($1, $2, $3)", &[&cp.n, &cp.at, &cp.hash])

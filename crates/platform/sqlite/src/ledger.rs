@@ -92,13 +92,20 @@ pub fn checkpoint(tx: &Connection, at: &str) -> Result<Option<i64>> {
         Some((n, h)) => Some((n, h.as_slice().try_into().map_err(|_| StoreError::Corrupt("checkpoint hash".into()))?)),
         None => None,
     };
-    // Each lane's last recorded sequence number is kept on its head row, so a checkpoint reads
-    // one row per lane rather than every mark ever made.
-    let recorded = tx
-        .prepare_cached("SELECT lane, marked_seq FROM chain_lane")
-        .and_then(|mut st| st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>())
+    // Each lane's head row also keeps the last sequence number a checkpoint recorded, so one
+    // read of the heads says which lanes moved.
+    let mut recorded = std::collections::BTreeMap::new();
+    let heads = tx
+        .prepare_cached("SELECT lane, last_seq, last_id, hash, marked_seq FROM chain_lane ORDER BY lane")
+        .and_then(|mut st| {
+            st.query_map([], |r| {
+                recorded.insert(r.get::<_, String>(0)?, r.get::<_, i64>(4)?);
+                Ok(LaneHead { lane: r.get(0)?, seq: r.get(1)?, id: r.get(2)?, hash: r.get(3)? })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()
+        })
         .map_err(map_err)?;
-    let Some(cp) = chain::next_checkpoint(last, &recorded, &heads(tx).map_err(map_err)?, at) else {
+    let Some(cp) = chain::next_checkpoint(last, &recorded, &heads, at) else {
         return Ok(None);
     };
     exec(tx, "INSERT INTO chain_checkpoint (n, at, hash) VALUES (?1, ?2, ?3)", params![cp.n, cp.at, cp.hash])?;

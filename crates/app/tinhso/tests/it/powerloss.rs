@@ -178,41 +178,22 @@ async fn load(citizen: Caller, url: String, worker: usize, round: usize, acked: 
         let nonce = format!("r{round}-w{worker}-n{i}");
         let mut pdf = format!("%PDF-1.4\n% {nonce}\n").into_bytes();
         pdf.resize(20_000 + (i % 7) * 3_000, b'0' + (i % 10) as u8);
-        let encoded: String = "don.pdf".bytes().map(|b| format!("%{b:02X}")).collect();
-        let Ok(r) = citizen
+        let upload = citizen
             .c
             .post(format!("{url}/api/v1/files"))
             .header("x-csrf-token", citizen.csrf())
-            .header("x-file-name", encoded)
-            .body(pdf.clone())
-            .send()
-            .await
-        else {
-            return;
-        };
-        if r.status() != StatusCode::CREATED {
-            return;
-        }
-        let Ok(v) = r.json::<serde_json::Value>().await else { return };
+            .header("x-file-name", "don.pdf")
+            .body(pdf.clone());
+        // Anything but an answer of 201 (the server was killed meanwhile) ends this worker.
+        let Some(v) = acknowledged(upload).await else { return };
         let sha = v["sha256"].as_str().unwrap().to_owned();
         acked.lock().unwrap().uploads.insert(sha.clone(), pdf.clone());
         let mut form = generic_form(2269);
         form["noi_dung"] = json!(format!("Xin cấp bản sao, lần {nonce}"));
         let body = json!({ "procedure": PROVINCIAL, "form": form, "files": [{ "component": 0, "sha256": sha }] });
-        let Ok(r) = citizen
-            .c
-            .post(format!("{url}/api/v1/dossiers"))
-            .header("x-csrf-token", citizen.csrf())
-            .json(&body)
-            .send()
-            .await
-        else {
-            return;
-        };
-        if r.status() != StatusCode::CREATED {
-            return;
-        }
-        let Ok(d) = r.json::<serde_json::Value>().await else { return };
+        let submit =
+            citizen.c.post(format!("{url}/api/v1/dossiers")).header("x-csrf-token", citizen.csrf()).json(&body);
+        let Some(d) = acknowledged(submit).await else { return };
         let code = d["code"].as_str().unwrap().to_owned();
         let mut a = acked.lock().unwrap();
         if let Some((earlier, _, _)) = a.dossiers.get(&code) {
@@ -220,6 +201,15 @@ async fn load(citizen: Caller, url: String, worker: usize, round: usize, acked: 
         }
         a.dossiers.insert(code, (nonce, sha, pdf));
     }
+}
+
+/// The answer's body when the server acknowledged the request (201).
+async fn acknowledged(request: reqwest::RequestBuilder) -> Option<serde_json::Value> {
+    let r = request.send().await.ok()?;
+    if r.status() != StatusCode::CREATED {
+        return None;
+    }
+    r.json().await.ok()
 }
 
 /// Every acknowledged dossier and file is there, unchanged; the history checks pass.
