@@ -118,6 +118,9 @@ impl FileStore {
             let kind = FileKind::sniff(&head).ok_or_else(|| {
                 invalid_file("Chỉ nhận tệp PDF, JPEG hoặc PNG", "Only PDF, JPEG or PNG files are accepted")
             })?;
+            // tokio hands writes to a background thread: wait until the last one is done, or a
+            // read of the staged file below can see it short (found on PostgreSQL in a clean run).
+            file.flush().await.map_err(io)?;
             if matches!(self.blobs, Blobs::Disk) {
                 // The staged file becomes the stored one: its bytes must be on disk first.
                 file.sync_all().await.map_err(io)?;
@@ -133,6 +136,14 @@ impl FileStore {
                 return Err(e);
             }
         };
+        // The staged bytes, whole, for a store that takes them in one piece.
+        let staged = || async {
+            let bytes = tokio::fs::read(&tmp).await.map_err(io)?;
+            if bytes.len() != size {
+                return Err(AppError::Internal(format!("staged file holds {} of {size} bytes", bytes.len())));
+            }
+            Ok(bytes)
+        };
         let stored = match &self.blobs {
             Blobs::Disk => {
                 let path = self.path(&sha256);
@@ -143,13 +154,13 @@ impl FileStore {
                     .map_err(|e| AppError::Internal(e.to_string()))?
                     .map_err(io)
             }
-            Blobs::Database(db) => match tokio::fs::read(&tmp).await {
+            Blobs::Database(db) => match staged().await {
                 Ok(bytes) => db.put_blob(&sha256, bytes).await.map_err(AppError::from),
-                Err(e) => Err(io(e)),
+                Err(e) => Err(e),
             },
-            Blobs::S3(s3) => match tokio::fs::read(&tmp).await {
+            Blobs::S3(s3) => match staged().await {
                 Ok(bytes) => s3.put(&Self::key(&sha256), &bytes).await.map_err(s3_failed),
-                Err(e) => Err(io(e)),
+                Err(e) => Err(e),
             },
         };
         if !matches!(self.blobs, Blobs::Disk) || stored.is_err() {
