@@ -118,6 +118,21 @@ pub enum Action {
     ActAsApplicant {
         own: bool,
     },
+    /// Handle citizens' feedback and field reports routed to `agency`: triage, answer, close.
+    /// Province-wide steering roles handle any agency's (escalated reports land there).
+    HandleReport {
+        agency: AgencyCode,
+    },
+    /// Hide a report's photo or text from the public, with a reason.
+    ModerateReport {
+        agency: AgencyCode,
+    },
+    /// The province's report categories and routing table (category x commune -> agency).
+    ManageReportRouting,
+    /// What a reporter does on a report (add information, reopen, rate): only on their own.
+    ActAsReporter {
+        own: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,6 +163,13 @@ pub fn decide(actor: &Actor, action: &Action) -> Decision {
         (R::Approver, A::ApproveDossier { agency }) => own(actor, agency),
         // Any account may act as the applicant of its own dossier (staff submit as citizens too).
         (_, A::ActAsApplicant { own }) => *own,
+        (R::Leader | R::ProvinceAdmin, A::HandleReport { .. } | A::ModerateReport { .. }) => true,
+        (R::Receptionist | R::Specialist | R::Approver | R::AgencyAdmin, A::HandleReport { agency }) => {
+            own(actor, agency)
+        }
+        (R::Approver | R::AgencyAdmin, A::ModerateReport { agency }) => own(actor, agency),
+        (R::ProvinceAdmin, A::ManageReportRouting) => true,
+        (_, A::ActAsReporter { own }) => *own,
         _ => false,
     };
     if allow {
@@ -189,6 +211,11 @@ mod tests {
         ("approve_dossier", "---Y----", "--------"),
         ("act_as_applicant_own", "YYYYYYYY", "YYYYYYYY"),
         ("act_as_applicant_other", "--------", "--------"),
+        ("handle_report", "-YYYYYY-", "-----YY-"),
+        ("moderate_report", "---YYYY-", "-----YY-"),
+        ("manage_report_routing", "-----Y--", "-----Y--"),
+        ("act_as_reporter_own", "YYYYYYYY", "YYYYYYYY"),
+        ("act_as_reporter_other", "--------", "--------"),
     ];
 
     fn action(name: &str, agency: &AgencyCode) -> Action {
@@ -208,6 +235,11 @@ mod tests {
             "approve_dossier" => Action::ApproveDossier { agency },
             "act_as_applicant_own" => Action::ActAsApplicant { own: true },
             "act_as_applicant_other" => Action::ActAsApplicant { own: false },
+            "handle_report" => Action::HandleReport { agency },
+            "moderate_report" => Action::ModerateReport { agency },
+            "manage_report_routing" => Action::ManageReportRouting,
+            "act_as_reporter_own" => Action::ActAsReporter { own: true },
+            "act_as_reporter_other" => Action::ActAsReporter { own: false },
             other => panic!("unknown action {other}"),
         }
     }

@@ -29,6 +29,7 @@ pub fn sqlite_schema() -> Vec<Migrations> {
         tinhso_catalogue_store::sqlite::MIGRATIONS,
         tinhso_dossier_store::sqlite::MIGRATIONS,
         tinhso_ioc_store::sqlite::MIGRATIONS,
+        tinhso_reports_store::sqlite::MIGRATIONS,
     ]);
     out
 }
@@ -40,6 +41,7 @@ pub fn postgres_schema() -> Vec<Migrations> {
         tinhso_catalogue_store::postgres::MIGRATIONS,
         tinhso_dossier_store::postgres::MIGRATIONS,
         tinhso_ioc_store::postgres::MIGRATIONS,
+        tinhso_reports_store::postgres::MIGRATIONS,
     ]);
     out
 }
@@ -53,6 +55,7 @@ pub async fn sqlite(path: &Path) -> Result<Stores> {
         catalogue: Arc::new(tinhso_catalogue_store::CatalogueSqlite::new(db.clone())),
         dossiers: Arc::new(tinhso_dossier_store::DossierSqlite::new(db.clone(), projections())),
         ioc: Arc::new(tinhso_ioc_store::IocSqlite::new(db.clone())),
+        reports: Arc::new(tinhso_reports_store::ReportsSqlite::new(db.clone())),
     };
     refolded(Stores::of(db, modules)).await
 }
@@ -74,6 +77,7 @@ pub async fn postgres_with(url: &str, ca_pem: Option<&[u8]>, connections: usize)
         catalogue: Arc::new(tinhso_catalogue_store::CataloguePg::new(db.clone())),
         dossiers: Arc::new(tinhso_dossier_store::DossierPg::new(db.clone(), projections())),
         ioc: Arc::new(tinhso_ioc_store::IocPg::new(db.clone())),
+        reports: Arc::new(tinhso_reports_store::ReportsPg::new(db.clone())),
     };
     let mut stores = Stores::of(db.clone(), modules);
     stores.blobs = Some(db);

@@ -8,5 +8,10 @@ pub mod db;
 
 /// The modules' web halves the server mounts beside the platform's routes.
 pub fn web_modules() -> Vec<tinhso_http::WebModule> {
-    vec![tinhso_catalogue_web::module(), tinhso_dossier_web::module(), tinhso_ioc_web::module()]
+    vec![
+        tinhso_catalogue_web::module(),
+        tinhso_dossier_web::module(),
+        tinhso_ioc_web::module(),
+        tinhso_reports_web::module(),
+    ]
 }

@@ -159,6 +159,11 @@ enum Command {
         #[command(subcommand)]
         action: IocCommand,
     },
+    /// Citizens' feedback and field reports: Open311 clients' API keys.
+    Open311 {
+        #[command(subcommand)]
+        action: Open311Command,
+    },
     /// Copy the data directory (SQLite database and stored files) into a new directory, online:
     /// the server may keep running. PostgreSQL: pg_dump, and copy the files directory (README).
     Backup {
@@ -185,6 +190,24 @@ enum IocCommand {
     Check {
         #[command(flatten)]
         data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum Open311Command {
+    /// Make an API key for an Open311 client (an app posting reports) and print it once; only
+    /// its hash is kept.
+    KeyCreate {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Who the key is for (shown to the province's admins).
+        name: String,
+    },
+    /// Revoke every key of the client `name`.
+    KeyRevoke {
+        #[command(flatten)]
+        data: DataArgs,
+        name: String,
     },
 }
 
@@ -367,6 +390,23 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Restore { data, dir } => {
             println!("{}", tokio::task::spawn_blocking(move || backup::restore(&dir, &data)).await??);
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Open311 { action: Open311Command::KeyCreate { data, name } } => {
+            let store = data.open().await?;
+            let name = name.trim();
+            if name.is_empty() || name.chars().count() > 100 {
+                anyhow::bail!("the client's name must have 1 to 100 characters");
+            }
+            let key = tinhso_http::auth::random_token()?;
+            store.reports.add_open311_key(name, &tinhso_http::auth::token_hash(&key)).await?;
+            println!("{key}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Open311 { action: Open311Command::KeyRevoke { data, name } } => {
+            let store = data.open().await?;
+            let n = store.reports.revoke_open311_keys(name.trim()).await?;
+            println!("Đã thu hồi {n} khoá / revoked {n} keys");
+            Ok(if n == 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
         Command::Ioc { action: IocCommand::Check { data } } => {
             let store = data.open().await?;
@@ -555,6 +595,7 @@ async fn serve(
     tokio::spawn(sweep_guard(store.clone()));
     tokio::spawn(checkpoint_ledger(store.clone()));
     tokio::spawn(tinhso_ioc_web::alert_loop(state.clone(), std::time::Duration::from_secs(15 * 60)));
+    tokio::spawn(tinhso_reports_web::service::escalation_loop(state.clone(), std::time::Duration::from_secs(3600)));
     if let Some(smtp) = smtp {
         tokio::spawn(tinhso_http::mail::deliver(state.clone(), smtp));
     }

@@ -11,6 +11,15 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub use rules::year_from_rules;
 
+/// Vietnam's civil time (UTC+7, no daylight saving): the date an instant belongs to, the one
+/// every deadline counts from.
+pub fn local_date(at: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    match chrono::FixedOffset::east_opt(7 * 3600) {
+        Some(tz) => at.with_timezone(&tz).date_naive(),
+        None => at.date_naive(),
+    }
+}
+
 /// Where a year's days off come from; shown to people so an estimate is never mistaken for law.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -48,16 +48,82 @@ pub async fn claim(tx: &Transaction<'_>, lane: &str) -> Result<Place> {
     Ok(Place { seq: row.get(0), id: row.get(1), prev: hash_of(&row.get::<_, Vec<u8>>(2), "lane head")? })
 }
 
-/// Writes `link` (its content) at `place` with its kind and visibility, and moves its lane's
-/// head hash on, in one statement; returns its id.
+/// Writes a dossier's `link` (its content) at `place` with its kind and visibility, and moves
+/// its lane's head hash on, in one statement; returns its id.
 pub async fn write_entry(tx: &Transaction<'_>, kind: &str, public: bool, link: &Link, place: Place) -> Result<i64> {
-    let placed = Link { id: place.id, seq: place.seq, ..link.clone() };
-    let hash = chain::hash(&place.prev, &placed).to_vec();
-    tx.execute_cached(
+    write_to(
+        tx,
         "WITH entry AS (
              INSERT INTO dossier_event (id, lane, seq, dossier_code, at, actor, kind, public, payload, hash)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10))
          UPDATE chain_lane SET hash = $10 WHERE lane = $2",
+        kind,
+        public,
+        link,
+        place,
+    )
+    .await
+}
+
+/// Appends an entry of any other history (`link.dossier` names its subject, e.g. `PA-12`).
+pub async fn append_entry(tx: &Transaction<'_>, kind: &str, public: bool, link: &Link) -> Result<i64> {
+    let place = claim(tx, &link.lane).await?;
+    write_to(
+        tx,
+        "WITH entry AS (
+             INSERT INTO ledger_entry (id, lane, seq, subject, at, actor, kind, public, payload, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10))
+         UPDATE chain_lane SET hash = $10 WHERE lane = $2",
+        kind,
+        public,
+        link,
+        place,
+    )
+    .await
+}
+
+/// A subject's entries from the general table, in chain order: (link, kind, public).
+pub async fn entries(c: &impl GenericClient, subject: &str) -> Result<Vec<(Link, String, bool)>> {
+    let rows = c
+        .query(
+            "SELECT id, subject, at, actor, payload, lane, seq, kind, public FROM ledger_entry
+             WHERE subject = $1 ORDER BY id",
+            &[&subject],
+        )
+        .await
+        .map_err(map_err)?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            (
+                Link {
+                    id: r.get(0),
+                    dossier: r.get(1),
+                    at: r.get(2),
+                    actor: r.get(3),
+                    payload: r.get(4),
+                    lane: r.get(5),
+                    seq: r.get(6),
+                },
+                r.get(7),
+                r.get(8),
+            )
+        })
+        .collect())
+}
+
+async fn write_to(
+    tx: &Transaction<'_>,
+    statement: &str,
+    kind: &str,
+    public: bool,
+    link: &Link,
+    place: Place,
+) -> Result<i64> {
+    let placed = Link { id: place.id, seq: place.seq, ..link.clone() };
+    let hash = chain::hash(&place.prev, &placed).to_vec();
+    tx.execute_cached(
+        statement,
         &[
             &placed.id,
             &placed.lane,

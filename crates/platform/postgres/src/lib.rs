@@ -364,8 +364,12 @@ impl LedgerStore for PgStore {
         let client = self.client().await?;
         let rows = client
             .query_cached(
-                "SELECT id, dossier_code, at, actor, payload, hash, public, kind, lane, seq FROM dossier_event
-                 WHERE id > $1 ORDER BY id LIMIT $2",
+                "(SELECT id, dossier_code, at, actor, payload, hash, public, kind, lane, seq FROM dossier_event
+                  WHERE id > $1 ORDER BY id LIMIT $2)
+                 UNION ALL
+                 (SELECT id, subject, at, actor, payload, hash, public, kind, lane, seq FROM ledger_entry
+                  WHERE id > $1 ORDER BY id LIMIT $2)
+                 ORDER BY id LIMIT $2",
                 &[&after, &(limit as i64)],
             )
             .await

@@ -10,7 +10,9 @@ use tinhso_store::{Result, StoreError};
 
 /// The id the next appended entry will get.
 pub fn next_id(tx: &Connection) -> Result<i64> {
-    tx.prepare_cached("SELECT coalesce(max(id), 0) + 1 FROM dossier_event")
+    tx.prepare_cached(
+        "SELECT max(coalesce((SELECT max(id) FROM dossier_event), 0), coalesce((SELECT max(id) FROM ledger_entry), 0)) + 1",
+    )
         .and_then(|mut st| st.query_row([], |r| r.get(0)))
         .map_err(map_err)
 }
@@ -27,16 +29,62 @@ fn lane_head(tx: &Connection, lane: &str) -> Result<(i64, Hash)> {
     }
 }
 
-/// Writes `link` (its content; the place is given here) at the end of its lane with its kind
-/// and visibility; returns its id.
+/// Writes a dossier's `link` (its content; the place is given here) at the end of its lane with
+/// its kind and visibility; returns its id.
 pub fn append(tx: &Connection, kind: &str, public: bool, link: &Link) -> Result<i64> {
+    append_to(
+        tx,
+        "INSERT INTO dossier_event (id, lane, seq, dossier_code, at, actor, kind, public, payload, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        kind,
+        public,
+        link,
+    )
+}
+
+/// The same for any other history (`link.dossier` names its subject, e.g. `PA-12`).
+pub fn append_entry(tx: &Connection, kind: &str, public: bool, link: &Link) -> Result<i64> {
+    append_to(
+        tx,
+        "INSERT INTO ledger_entry (id, lane, seq, subject, at, actor, kind, public, payload, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        kind,
+        public,
+        link,
+    )
+}
+
+/// A subject's entries from the general table, in chain order: (link, kind, public).
+pub fn entries(c: &Connection, subject: &str) -> rusqlite::Result<Vec<(Link, String, bool)>> {
+    let mut st = c.prepare_cached(
+        "SELECT id, subject, at, actor, payload, lane, seq, kind, public FROM ledger_entry
+         WHERE subject = ?1 ORDER BY id",
+    )?;
+    let rows = st.query_map([subject], |r| {
+        Ok((
+            Link {
+                id: r.get(0)?,
+                dossier: r.get(1)?,
+                at: r.get(2)?,
+                actor: r.get(3)?,
+                payload: r.get(4)?,
+                lane: r.get(5)?,
+                seq: r.get(6)?,
+            },
+            r.get(7)?,
+            r.get(8)?,
+        ))
+    })?;
+    rows.collect()
+}
+
+fn append_to(tx: &Connection, insert: &str, kind: &str, public: bool, link: &Link) -> Result<i64> {
     let (seq, prev) = lane_head(tx, &link.lane)?;
     let placed = Link { id: next_id(tx)?, seq: seq + 1, ..link.clone() };
     let hash = chain::hash(&prev, &placed);
     exec(
         tx,
-        "INSERT INTO dossier_event (id, lane, seq, dossier_code, at, actor, kind, public, payload, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        insert,
         params![
             placed.id,
             placed.lane,

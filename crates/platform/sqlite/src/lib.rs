@@ -427,8 +427,14 @@ impl LedgerStore for SqliteStore {
     async fn audit_page(&self, after: i64, limit: usize) -> Result<Vec<AuditRow>> {
         self.read(move |c| {
             let mut st = c.prepare_cached(
-                "SELECT id, dossier_code, at, actor, payload, hash, kind, public, lane, seq FROM dossier_event
-                 WHERE id > ?1 ORDER BY id LIMIT ?2",
+                "SELECT * FROM (
+                     SELECT id, dossier_code, at, actor, payload, hash, kind, public, lane, seq FROM dossier_event
+                     WHERE id > ?1 ORDER BY id LIMIT ?2)
+                 UNION ALL
+                 SELECT * FROM (
+                     SELECT id, subject, at, actor, payload, hash, kind, public, lane, seq FROM ledger_entry
+                     WHERE id > ?1 ORDER BY id LIMIT ?2)
+                 ORDER BY id LIMIT ?2",
             )?;
             let rows = st.query_map(params![after, limit as i64], |r| {
                 Ok(AuditRow { link: rows::link(r)?, hash: r.get(5)?, kind: r.get(6)?, public: r.get(7)? })

@@ -242,6 +242,76 @@ pub trait IocStore: Send + Sync + 'static {
     async fn put_ioc_entry(&self, entry: &IocEntry) -> Result<()>;
 }
 
+/// Which reports a list shows (module: reports). Empty fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReportQuery {
+    pub category: Option<String>,
+    pub commune: Option<u32>,
+    pub agency: Option<AgencyCode>,
+    pub states: Vec<tinhso_reports::ReportState>,
+    /// Only reports still being handled (Open311's `open`).
+    pub open_only: bool,
+    /// Words every report must contain, already folded (`tinhso_kernel::text::fold`).
+    pub words: Vec<String>,
+    /// Received on or after / before this instant.
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// Lat/lon box: (min lat, max lat, min lon, max lon).
+    pub bbox: Option<(f64, f64, f64, f64)>,
+    /// Only these ids (Open311's `service_request_id` list).
+    pub ids: Vec<i64>,
+    /// Only reports whose handling due date is before this day (with `open_only`: overdue).
+    pub overdue_on: Option<NaiveDate>,
+    /// Newest first, ids below this one (paging without offsets).
+    pub before_id: Option<i64>,
+    pub limit: usize,
+}
+
+/// One entry of a report's history as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredReportEvent {
+    pub id: i64,
+    pub event: tinhso_reports::Event,
+    pub public: bool,
+}
+
+/// Citizens' feedback and field reports (module: reports): reports and their history on the
+/// ledger, the province's categories and routing table, followers.
+#[async_trait]
+pub trait ReportStore: Send + Sync + 'static {
+    /// Records a new report from its `Submitted` event: numbers it, writes it and its first
+    /// ledger entry, makes its reporter (if any) a follower, in one transaction.
+    async fn create_report(&self, first: &tinhso_reports::Event) -> Result<tinhso_reports::Report>;
+    /// Records `events` on report `id` if it is still at `version`; `StoreError::Conflict`
+    /// otherwise (someone acted first: decide again on the fresh report). `notify` goes to the
+    /// outbox in the same transaction.
+    async fn record_report_events(
+        &self,
+        id: i64,
+        version: i64,
+        events: &[tinhso_reports::Event],
+        notify: &[Notification],
+    ) -> Result<tinhso_reports::Report>;
+    async fn report(&self, id: i64) -> Result<Option<tinhso_reports::Report>>;
+    async fn report_by_token(&self, token: &str) -> Result<Option<i64>>;
+    async fn report_history(&self, id: i64) -> Result<Vec<StoredReportEvent>>;
+    async fn reports(&self, q: &ReportQuery) -> Result<Vec<tinhso_reports::Report>>;
+    async fn report_count(&self, q: &ReportQuery) -> Result<i64>;
+    async fn report_categories(&self) -> Result<Vec<tinhso_reports::Category>>;
+    async fn put_report_category(&self, c: &tinhso_reports::Category) -> Result<()>;
+    async fn report_routes(&self) -> Result<Vec<tinhso_reports::routing::Route>>;
+    /// Replaces the routing table.
+    async fn set_report_routes(&self, routes: &[tinhso_reports::routing::Route]) -> Result<()>;
+    async fn follow_report(&self, id: i64, account: AccountId) -> Result<()>;
+    async fn report_followers(&self, id: i64) -> Result<Vec<AccountId>>;
+    /// Records an Open311 client's key by its SHA-256 `hash`.
+    async fn add_open311_key(&self, name: &str, hash: &[u8]) -> Result<()>;
+    /// The name of the client whose unrevoked key hashes to `hash`.
+    async fn open311_client(&self, hash: &[u8]) -> Result<Option<String>>;
+    /// Revokes every key of client `name`; how many.
+    async fn revoke_open311_keys(&self, name: &str) -> Result<u64>;
+}
+
 /// The platform's ports one engine implements: what the composition root splits into
 /// [`Stores`], with the modules' ports from their own store crates. Nothing above the engines
 /// names this trait's methods through it: each module holds only the ports it uses.
@@ -283,6 +353,7 @@ pub struct ModulePorts {
     pub catalogue: Arc<dyn CatalogueStore>,
     pub dossiers: Arc<dyn DossierStore>,
     pub ioc: Arc<dyn IocStore>,
+    pub reports: Arc<dyn ReportStore>,
 }
 
 /// The ports of one engine, each held on its own so that a module's state holds what that
@@ -298,6 +369,7 @@ pub struct Stores {
     pub notify: Arc<dyn NotifyStore>,
     pub documents: Arc<dyn DocumentStore>,
     pub ioc: Arc<dyn IocStore>,
+    pub reports: Arc<dyn ReportStore>,
     pub guard: Arc<dyn GuardStore>,
     /// File contents in the database, when the engine keeps them (PostgreSQL).
     pub blobs: Option<Arc<dyn BlobStore>>,
@@ -317,6 +389,7 @@ impl Stores {
             catalogue: modules.catalogue,
             dossiers: modules.dossiers,
             ioc: modules.ioc,
+            reports: modules.reports,
             blobs: None,
         }
     }

@@ -1,19 +1,14 @@
 //! Deadlines in working days: due dates, the supplement pause, on time / late.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use tinhso_kernel::calendar::WorkingCalendar;
 
 /// Working days before the due date from which a dossier shows as "due soon".
 pub const DUE_SOON_WORKING_DAYS: i64 = 2;
 
-/// Vietnam's civil time (UTC+7, no daylight saving): the date a dossier event belongs to.
-pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
-    match FixedOffset::east_opt(7 * 3600) {
-        Some(tz) => at.with_timezone(&tz).date_naive(),
-        None => at.date_naive(),
-    }
-}
+/// Vietnam's civil time: the date a dossier event belongs to (now the kernel's, for every module).
+pub use tinhso_kernel::calendar::local_date;
 
 /// How a finished dossier did against its due date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -149,7 +144,7 @@ mod tests {
 
     #[test]
     fn local_date_is_utc_plus_7() {
-        let at = DateTime::parse_from_rfc3339("2025-03-03T18:30:00Z").unwrap().with_timezone(&Utc);
+        let at = chrono::DateTime::parse_from_rfc3339("2025-03-03T18:30:00Z").unwrap().with_timezone(&chrono::Utc);
         assert_eq!(local_date(at), d(3, 4));
     }
 }

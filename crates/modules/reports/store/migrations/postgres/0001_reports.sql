@@ -1,0 +1,71 @@
+-- Citizens' feedback and field reports: the province's categories (seeded with the ones a
+-- province starts with, tinhso_reports::category::defaults), its routing table, the reports
+-- (their folded state as JSON, and the columns lists filter on) and who follows each. Their
+-- history is on the ledger (ledger_entry, lane report/<commune>).
+CREATE TABLE report_category (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    name_en TEXT NOT NULL,
+    public_service BOOLEAN NOT NULL,
+    active BOOLEAN NOT NULL,
+    position INTEGER NOT NULL
+);
+INSERT INTO report_category (code, name, name_en, public_service, active, position) VALUES
+    ('rac-thai', 'Rác thải, vệ sinh môi trường', 'Waste and sanitation', FALSE, TRUE, 0),
+    ('duong-sa', 'Đường sá, giao thông', 'Roads and traffic', FALSE, TRUE, 1),
+    ('chieu-sang', 'Chiếu sáng công cộng', 'Street lighting', FALSE, TRUE, 2),
+    ('cap-nuoc', 'Cấp nước', 'Water supply', FALSE, TRUE, 3),
+    ('thoat-nuoc', 'Thoát nước, ngập úng', 'Drainage and flooding', FALSE, TRUE, 4),
+    ('cay-xanh', 'Cây xanh', 'Trees', FALSE, TRUE, 5),
+    ('dat-dai', 'Đất đai', 'Land', FALSE, TRUE, 6),
+    ('trat-tu-xay-dung', 'Trật tự xây dựng', 'Construction order', FALSE, TRUE, 7),
+    ('an-toan-thuc-pham', 'An toàn thực phẩm', 'Food safety', FALSE, TRUE, 8),
+    ('an-ninh-trat-tu', 'An ninh, trật tự', 'Public order', FALSE, TRUE, 9),
+    ('thu-tuc-hanh-chinh', 'Thủ tục hành chính, dịch vụ công', 'Administrative procedures and public services', TRUE, TRUE, 10),
+    ('khac', 'Khác', 'Other', FALSE, TRUE, 11);
+
+CREATE TABLE report_route (
+    category TEXT NOT NULL,
+    commune BIGINT,
+    agency TEXT NOT NULL
+);
+CREATE UNIQUE INDEX report_route_key ON report_route(category, coalesce(commune, -1));
+
+CREATE SEQUENCE report_id;
+CREATE TABLE report (
+    id BIGINT PRIMARY KEY,
+    lane TEXT NOT NULL,
+    category TEXT NOT NULL,
+    commune BIGINT,
+    agency TEXT NOT NULL,
+    state TEXT NOT NULL,
+    is_open BOOLEAN NOT NULL,
+    lat DOUBLE PRECISION,
+    lon DOUBLE PRECISION,
+    -- description, address and category folded (no diacritics, đ -> d, lower case) for search
+    search TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    handle_due TEXT NOT NULL,
+    client_token TEXT UNIQUE,
+    version BIGINT NOT NULL,
+    body TEXT NOT NULL
+);
+-- Nearby open reports of a category (duplicates at intake): a latitude range, then longitude.
+CREATE INDEX report_open_place ON report(category, lat, lon) WHERE is_open AND lat IS NOT NULL;
+CREATE INDEX report_commune ON report(commune, id);
+CREATE INDEX report_agency ON report(agency, id);
+CREATE INDEX report_open_due ON report(handle_due) WHERE is_open;
+
+CREATE TABLE report_follower (
+    report BIGINT NOT NULL REFERENCES report(id),
+    account BIGINT NOT NULL,
+    PRIMARY KEY (report, account)
+);
+
+-- Keys of Open311 clients allowed to post reports, SHA-256 hashed; shown once when made.
+CREATE TABLE open311_key (
+    hash BYTEA PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+);

@@ -1,0 +1,31 @@
+//! The feedback and field-report module's storage (the `reports` module's store): its port,
+//! `ReportStore`, on each engine, and its tables' migrations. Its tables are `report`,
+//! `report_category`, `report_route` and `report_follower`; a report's history goes on the
+//! platform's ledger (`ledger::append_entry`, lane `report/<commune>`), its messages through the
+//! platform's outbox, both in the report write's transaction. What a write stores is computed
+//! once, in [`plan`]; each engine only executes it.
+//!
+//! May depend on: the kernel, the ledger, the reports core, the storage vocabulary
+//! (`tinhso-store`) and the engines (`tinhso-sqlite`, `tinhso-postgres`).
+
+pub mod plan;
+pub mod postgres;
+pub mod sqlite;
+
+pub use postgres::ReportsPg;
+pub use sqlite::ReportsSqlite;
+
+/// The module's name in the migration ledger.
+pub const MODULE: &str = "reports";
+
+#[cfg(test)]
+mod tests {
+    /// Every file in each engine's migrations folder is registered, in order, under its name.
+    #[test]
+    fn all_migration_files_are_registered() {
+        for (engine, m) in [("sqlite", crate::sqlite::MIGRATIONS), ("postgres", crate::postgres::MIGRATIONS)] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(engine);
+            assert_eq!(tinhso_store::migrate::check_migration_files(&dir, &m), Ok(()), "{engine}");
+        }
+    }
+}

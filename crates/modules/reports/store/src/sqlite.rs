@@ -1,0 +1,330 @@
+//! `ReportStore` on the embedded engine: writes in the single writer's group commit, reads on
+//! the pooled readers.
+
+use crate::plan::{self, Row, Value};
+use async_trait::async_trait;
+use rusqlite::types::ToSqlOutput;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
+use std::sync::Arc;
+use tinhso_kernel::ids::{AccountId, AgencyCode};
+use tinhso_reports::routing::Route;
+use tinhso_reports::{Category, Event, Report};
+use tinhso_sqlite::{exec, ledger, map_err, outbox, SqliteStore};
+use tinhso_store::codec::from_json;
+use tinhso_store::migrate::{Migration, Migrations};
+use tinhso_store::{Notification, ReportQuery, ReportStore, Result, StoreError, StoredReportEvent};
+
+/// The module's tables on SQLite, oldest first.
+pub const MIGRATIONS: Migrations = Migrations {
+    module: crate::MODULE,
+    steps: &[Migration { version: 1, name: "reports", sql: include_str!("../migrations/sqlite/0001_reports.sql") }],
+};
+
+pub struct ReportsSqlite {
+    db: Arc<SqliteStore>,
+}
+
+impl ReportsSqlite {
+    pub fn new(db: Arc<SqliteStore>) -> Self {
+        Self { db }
+    }
+}
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Value::Text(s) => ToSqlOutput::from(s.as_str()),
+            Value::Int(i) => ToSqlOutput::from(*i),
+            Value::Real(f) => ToSqlOutput::from(*f),
+        })
+    }
+}
+
+fn ph(n: usize) -> String {
+    format!("?{n}")
+}
+
+fn put_row(tx: &Connection, r: &Row) -> Result<()> {
+    exec(
+        tx,
+        "INSERT INTO report (id, lane, category, commune, agency, state, is_open, lat, lon, search, received_at,
+                             handle_due, client_token, version, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+         ON CONFLICT (id) DO UPDATE SET category = excluded.category, commune = excluded.commune,
+             agency = excluded.agency, state = excluded.state, is_open = excluded.is_open, lat = excluded.lat,
+             lon = excluded.lon, search = excluded.search, handle_due = excluded.handle_due,
+             version = excluded.version, body = excluded.body",
+        params![
+            r.id,
+            r.lane,
+            r.category,
+            r.commune,
+            r.agency,
+            r.state,
+            r.is_open,
+            r.lat,
+            r.lon,
+            r.search,
+            r.received_at,
+            r.handle_due,
+            r.client_token,
+            r.version,
+            r.body
+        ],
+    )
+    .map(drop)
+}
+
+fn current(c: &Connection, id: i64) -> Result<Option<(String, String)>> {
+    c.prepare_cached("SELECT lane, body FROM report WHERE id = ?1")
+        .and_then(|mut st| st.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+        .map_err(map_err)
+}
+
+fn append(tx: &Connection, id: i64, lane: &str, events: &[Event]) -> Result<()> {
+    for (kind, public, link) in plan::entries(id, lane, events)? {
+        ledger::append_entry(tx, kind, public, &link)?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl ReportStore for ReportsSqlite {
+    async fn create_report(&self, first: &Event) -> Result<Report> {
+        let first = first.clone();
+        self.db
+            .write(move |tx| {
+                let id: i64 = tx
+                    .prepare_cached("SELECT coalesce(max(id), 0) + 1 FROM report")
+                    .and_then(|mut st| st.query_row([], |r| r.get(0)))
+                    .map_err(map_err)?;
+                let r = plan::fold(None, id, std::slice::from_ref(&first))?;
+                let row = plan::row(&r)?;
+                put_row(tx, &row)?;
+                append(tx, id, &row.lane, std::slice::from_ref(&first))?;
+                if let Some(a) = r.reporter {
+                    exec(
+                        tx,
+                        "INSERT OR IGNORE INTO report_follower (report, account) VALUES (?1, ?2)",
+                        params![id, a],
+                    )?;
+                }
+                Ok(r)
+            })
+            .await
+    }
+
+    async fn record_report_events(
+        &self,
+        id: i64,
+        version: i64,
+        events: &[Event],
+        notify: &[Notification],
+    ) -> Result<Report> {
+        let (events, notify) = (events.to_vec(), notify.to_vec());
+        self.db
+            .write(move |tx| {
+                let (lane, body) = current(tx, id)?.ok_or_else(|| StoreError::Conflict(format!("no report {id}")))?;
+                let r: Report = from_json(&body)?;
+                if r.version != version {
+                    return Err(StoreError::Conflict(format!("report {id} changed (version {})", r.version)));
+                }
+                let r = plan::fold(Some(r), id, &events)?;
+                let mut row = plan::row(&r)?;
+                // A report keeps the lane of its first entry, wherever it is moved.
+                row.lane = lane;
+                put_row(tx, &row)?;
+                append(tx, id, &row.lane, &events)?;
+                for n in &notify {
+                    outbox::enqueue(tx, n, None, None)?;
+                }
+                Ok(r)
+            })
+            .await
+    }
+
+    async fn report(&self, id: i64) -> Result<Option<Report>> {
+        let body = self.db.read_now(move |c| {
+            c.prepare_cached("SELECT body FROM report WHERE id = ?1")?
+                .query_row([id], |r| r.get::<_, String>(0))
+                .optional()
+        })?;
+        body.map(|b| from_json(&b)).transpose()
+    }
+
+    async fn report_by_token(&self, token: &str) -> Result<Option<i64>> {
+        let token = token.to_owned();
+        self.db
+            .read(move |c| {
+                c.prepare_cached("SELECT id FROM report WHERE client_token = ?1")?
+                    .query_row([token], |r| r.get(0))
+                    .optional()
+            })
+            .await
+    }
+
+    async fn report_history(&self, id: i64) -> Result<Vec<StoredReportEvent>> {
+        let subject = plan::subject(id);
+        let entries = self.db.read(move |c| ledger::entries(c, &subject)).await?;
+        entries.iter().map(|(link, _, public)| plan::stored_event(link, *public)).collect()
+    }
+
+    async fn reports(&self, q: &ReportQuery) -> Result<Vec<Report>> {
+        let (clause, values) = plan::filter(q, ph, "is_open = 1");
+        let sql = format!("SELECT body FROM report WHERE {clause} ORDER BY id DESC LIMIT {}", plan::limit(q));
+        let bodies: Vec<String> = self
+            .db
+            .read(move |c| {
+                let mut st = c.prepare(&sql)?;
+                let rows = st.query_map(params_from_iter(values.iter()), |r| r.get(0))?;
+                rows.collect()
+            })
+            .await?;
+        bodies.iter().map(|b| from_json(b)).collect()
+    }
+
+    async fn report_count(&self, q: &ReportQuery) -> Result<i64> {
+        let (clause, values) = plan::filter(q, ph, "is_open = 1");
+        let sql = format!("SELECT count(*) FROM report WHERE {clause}");
+        self.db.read(move |c| c.prepare(&sql)?.query_row(params_from_iter(values.iter()), |r| r.get(0))).await
+    }
+
+    async fn report_categories(&self) -> Result<Vec<Category>> {
+        self.db
+            .read(|c| {
+                let mut st = c.prepare(
+                    "SELECT code, name, name_en, public_service, active FROM report_category ORDER BY position, code",
+                )?;
+                let rows = st.query_map([], |r| {
+                    Ok(Category {
+                        code: r.get(0)?,
+                        name: r.get(1)?,
+                        name_en: r.get(2)?,
+                        public_service: r.get(3)?,
+                        active: r.get(4)?,
+                    })
+                })?;
+                rows.collect()
+            })
+            .await
+    }
+
+    async fn put_report_category(&self, cat: &Category) -> Result<()> {
+        let cat = cat.clone();
+        self.db
+            .write(move |tx| {
+                exec(
+                    tx,
+                    "INSERT INTO report_category (code, name, name_en, public_service, active, position)
+                     VALUES (?1, ?2, ?3, ?4, ?5, (SELECT coalesce(max(position), 0) + 1 FROM report_category))
+                     ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en,
+                         public_service = excluded.public_service, active = excluded.active",
+                    params![cat.code, cat.name, cat.name_en, cat.public_service, cat.active],
+                )
+                .map(drop)
+            })
+            .await
+    }
+
+    async fn report_routes(&self) -> Result<Vec<Route>> {
+        let rows: Vec<(String, Option<u32>, String)> = self
+            .db
+            .read(|c| {
+                let mut st =
+                    c.prepare("SELECT category, commune, agency FROM report_route ORDER BY category, commune")?;
+                let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                rows.collect()
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(category, commune, agency)| {
+                Ok(Route {
+                    category,
+                    commune,
+                    agency: AgencyCode::parse("agency", &agency)
+                        .map_err(|_| StoreError::Corrupt(format!("routing agency {agency}")))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn set_report_routes(&self, routes: &[Route]) -> Result<()> {
+        let routes = routes.to_vec();
+        self.db
+            .write(move |tx| {
+                exec(tx, "DELETE FROM report_route", [])?;
+                for r in &routes {
+                    exec(
+                        tx,
+                        "INSERT INTO report_route (category, commune, agency) VALUES (?1, ?2, ?3)",
+                        params![r.category, r.commune, r.agency.to_string()],
+                    )?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    async fn follow_report(&self, id: i64, account: AccountId) -> Result<()> {
+        self.db
+            .write(move |tx| {
+                exec(
+                    tx,
+                    "INSERT OR IGNORE INTO report_follower (report, account) VALUES (?1, ?2)",
+                    params![id, account],
+                )
+                .map(drop)
+            })
+            .await
+    }
+
+    async fn report_followers(&self, id: i64) -> Result<Vec<AccountId>> {
+        self.db
+            .read(move |c| {
+                let mut st =
+                    c.prepare_cached("SELECT account FROM report_follower WHERE report = ?1 ORDER BY account")?;
+                let rows = st.query_map([id], |r| Ok(AccountId(r.get(0)?)))?;
+                rows.collect()
+            })
+            .await
+    }
+
+    async fn add_open311_key(&self, name: &str, hash: &[u8]) -> Result<()> {
+        let (name, hash) = (name.to_owned(), hash.to_vec());
+        self.db
+            .write(move |tx| {
+                exec(
+                    tx,
+                    "INSERT INTO open311_key (hash, name, created_at) VALUES (?1, ?2, ?3)",
+                    params![hash, name, chrono::Utc::now()],
+                )
+                .map(drop)
+            })
+            .await
+    }
+
+    async fn open311_client(&self, hash: &[u8]) -> Result<Option<String>> {
+        let hash = hash.to_vec();
+        self.db
+            .read(move |c| {
+                c.prepare_cached("SELECT name FROM open311_key WHERE hash = ?1 AND revoked_at IS NULL")?
+                    .query_row([hash], |r| r.get(0))
+                    .optional()
+            })
+            .await
+    }
+
+    async fn revoke_open311_keys(&self, name: &str) -> Result<u64> {
+        let name = name.to_owned();
+        self.db
+            .write(move |tx| {
+                exec(
+                    tx,
+                    "UPDATE open311_key SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL",
+                    params![name, chrono::Utc::now()],
+                )
+                .map(|n| n as u64)
+            })
+            .await
+    }
+}

@@ -1,0 +1,40 @@
+//! Citizens' feedback and field reports, the web half (the `reports` module's pages and API):
+//! reporting from a phone or anonymously, the public list and each report's page with its
+//! history, the agencies' handling, a commune's Atom feed, and Open311 GeoReport v2 at
+//! `/open311/v2` (the API of this module; it follows the Open311 spec rather than the
+//! platform's `/api/v1` conventions, so it is not in the OpenAPI document).
+//!
+//! May depend on: the platform's HTTP crate, the API types, the reports core, the kernel, the
+//! policy and the storage ports.
+
+pub mod open311;
+pub mod pages;
+pub mod service;
+pub mod views;
+
+use axum::routing::{get, post};
+use axum::Router;
+use tinhso_http::WebModule;
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi()]
+pub struct ApiDoc;
+
+/// The module's routes.
+pub fn module() -> WebModule {
+    use pages::{feed, public, report, staff};
+    let routes = Router::new()
+        .route("/phan-anh", get(public::list))
+        .route("/phan-anh/gui", get(public::new_form).post(public::create))
+        .route("/phan-anh/{id}", get(report::show))
+        .route("/phan-anh/{id}/hanh-dong", post(report::act))
+        .route("/phan-anh/{id}/theo-doi", post(report::follow))
+        .route("/phan-anh/xa/{code}/atom", get(feed::commune))
+        .route("/can-bo/phan-anh", get(staff::inbox))
+        .route("/open311/v2/{file}", get(open311::get_root).post(open311::post_root))
+        .route("/open311/v2/services/{file}", get(open311::get_service))
+        .route("/open311/v2/requests/{file}", get(open311::get_request))
+        .route("/open311/v2/tokens/{file}", get(open311::get_token));
+    WebModule { routes, api: ApiDoc::openapi() }
+}

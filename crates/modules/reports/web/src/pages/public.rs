@@ -1,0 +1,307 @@
+//! The public list of reports (search without diacritics, filters by category, commune, state
+//! and period) and the reporting form, which offers open reports of the same category nearby
+//! before a new one is made.
+
+use crate::service;
+use crate::views::{view, ReportView};
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
+use tinhso_http::auth::Viewer;
+use tinhso_http::choices::{communes, ChoiceGroup};
+use tinhso_http::error::AppError;
+use tinhso_http::form::{FormData, PageQuery};
+use tinhso_http::pages::{page_err, PageResult};
+use tinhso_http::state::AppState;
+use tinhso_http::views::{render, Choice, Layout};
+use tinhso_kernel::format::parse_date;
+use tinhso_kernel::FieldError;
+use tinhso_reports::intake::Draft;
+use tinhso_reports::ReportState;
+use tinhso_store::ReportQuery;
+
+pub const PAGE_SIZE: usize = 20;
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    q: Option<String>,
+    #[serde(rename = "danh-muc")]
+    category: Option<String>,
+    xa: Option<String>,
+    #[serde(rename = "trang-thai")]
+    state: Option<String>,
+    tu: Option<String>,
+    den: Option<String>,
+    /// Paging: reports numbered below this one.
+    truoc: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "reports/list.html")]
+pub struct ListPage {
+    pub layout: Layout,
+    pub q: String,
+    pub categories: Vec<Choice>,
+    pub communes: Vec<ChoiceGroup>,
+    pub commune: String,
+    pub states: Vec<Choice>,
+    pub from: String,
+    pub to: String,
+    pub total: i64,
+    pub results: Vec<ReportView>,
+    pub next_href: Option<String>,
+    pub feed_href: Option<String>,
+    pub errors: Vec<FieldError>,
+}
+
+fn some(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The query a list's parameters ask for, or what is wrong with them.
+fn query(state: &AppState, p: &ListParams) -> Result<ReportQuery, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut q = ReportQuery { limit: PAGE_SIZE, before_id: p.truoc, ..Default::default() };
+    q.words = some(&p.q)
+        .map(|s| tinhso_kernel::text::words(&tinhso_kernel::text::fold(s)).iter().map(|w| w.to_string()).collect())
+        .unwrap_or_default();
+    q.category = some(&p.category).map(str::to_owned);
+    if let Some(x) = some(&p.xa) {
+        match x.parse::<u32>().ok().filter(|c| state.units.iter().any(|u| u.code == *c)) {
+            Some(c) => q.commune = Some(c),
+            None => errors.push(FieldError::new(
+                "xa",
+                "unknown_commune",
+                "Xã, phường không có trong tỉnh",
+                "Unknown commune",
+            )),
+        }
+    }
+    match some(&p.state) {
+        None => {}
+        Some("mo") => q.open_only = true,
+        Some("dong") => q.states = ReportState::ALL.into_iter().filter(|s| !s.is_open()).collect(),
+        Some(s) => match ReportState::parse(s) {
+            Some(s) => q.states = vec![s],
+            None => {
+                errors.push(FieldError::new("trang-thai", "unknown_state", "Trạng thái không hợp lệ", "Unknown state"))
+            }
+        },
+    }
+    let day = |s: Option<&str>, field: &'static str, errors: &mut Vec<FieldError>| match s {
+        None => None,
+        Some(s) => match parse_date(s) {
+            Ok(d) => d.and_hms_opt(0, 0, 0).map(|t| t.and_utc() - chrono::Duration::hours(7)),
+            Err(_) => {
+                errors.push(FieldError::new(field, "bad_date", "Ngày theo dạng dd/mm/yyyy", "Dates as dd/mm/yyyy"));
+                None
+            }
+        },
+    };
+    q.since = day(some(&p.tu), "tu", &mut errors);
+    q.until = day(some(&p.den), "den", &mut errors).map(|t| t + chrono::Duration::days(1));
+    if errors.is_empty() {
+        Ok(q)
+    } else {
+        Err(errors)
+    }
+}
+
+/// `/phan-anh`: every report, newest first, with the filters.
+pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(p): PageQuery<ListParams>) -> PageResult {
+    let err = page_err(&viewer);
+    let categories = state.store.reports.report_categories().await.map_err(|e| err(e.into()))?;
+    let (results, total, errors, next_href) = match query(&state, &p) {
+        Ok(q) => {
+            let list = state.store.reports.reports(&q).await.map_err(|e| err(e.into()))?;
+            let total = state
+                .store
+                .reports
+                .report_count(&ReportQuery { before_id: None, ..q.clone() })
+                .await
+                .map_err(|e| err(e.into()))?;
+            let next = (list.len() == PAGE_SIZE).then(|| list.last().map(|r| next_page(&p, r.id))).flatten();
+            (list, total, Vec::new(), next)
+        }
+        Err(errors) => (Vec::new(), 0, errors, None),
+    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let chosen_state = some(&p.state).unwrap_or("");
+    let mut states = vec![
+        Choice { value: "mo".into(), label: "Đang xử lý".into(), selected: chosen_state == "mo" },
+        Choice { value: "dong".into(), label: "Đã xử lý xong".into(), selected: chosen_state == "dong" },
+    ];
+    states.extend(ReportState::ALL.iter().map(|s| Choice {
+        value: s.key().into(),
+        label: s.label_vi().into(),
+        selected: chosen_state == s.key(),
+    }));
+    let commune = some(&p.xa).unwrap_or("").to_owned();
+    let page = ListPage {
+        layout: Layout::new(&state, &viewer, "Phản ánh, kiến nghị"),
+        q: p.q.clone().unwrap_or_default(),
+        categories: categories
+            .iter()
+            .map(|c| Choice {
+                value: c.code.clone(),
+                label: c.name.clone(),
+                selected: some(&p.category) == Some(c.code.as_str()),
+            })
+            .collect(),
+        communes: communes(&state),
+        feed_href: (!commune.is_empty() && errors.is_empty()).then(|| format!("/phan-anh/xa/{commune}/atom")),
+        commune,
+        states,
+        from: p.tu.clone().unwrap_or_default(),
+        to: p.den.clone().unwrap_or_default(),
+        total,
+        results: results.iter().map(|r| view(&state, &categories, r)).collect(),
+        next_href,
+        errors,
+    };
+    Ok(viewer.finish((status, render(&page))))
+}
+
+fn next_page(p: &ListParams, before: i64) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in [
+        ("q", &p.q),
+        ("danh-muc", &p.category),
+        ("xa", &p.xa),
+        ("trang-thai", &p.state),
+        ("tu", &p.tu),
+        ("den", &p.den),
+    ] {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            s.append_pair(k, v);
+        }
+    }
+    s.append_pair("truoc", &before.to_string());
+    format!("/phan-anh?{}", s.finish())
+}
+
+#[derive(Template)]
+#[template(path = "reports/new.html")]
+pub struct NewPage {
+    pub layout: Layout,
+    pub d: Draft,
+    pub categories: Vec<Choice>,
+    pub communes: Vec<ChoiceGroup>,
+    /// Open reports of the same category nearby: offered before a new one is made.
+    pub nearby: Vec<(ReportView, String)>,
+    pub errors: Vec<FieldError>,
+    pub signed_in: bool,
+}
+
+impl NewPage {
+    pub fn err(&self, field: &str) -> Option<&str> {
+        tinhso_http::views::error_for(&self.errors, field, self.layout.en)
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct NewParams {
+    #[serde(rename = "danh-muc")]
+    category: Option<String>,
+    #[serde(rename = "ma-ho-so")]
+    dossier: Option<String>,
+}
+
+async fn new_page(
+    state: &AppState,
+    viewer: &Viewer,
+    d: Draft,
+    nearby: Vec<(ReportView, String)>,
+    errors: Vec<FieldError>,
+) -> Result<NewPage, AppError> {
+    let categories = state.store.reports.report_categories().await?;
+    Ok(NewPage {
+        layout: Layout::new(state, viewer, "Gửi phản ánh, kiến nghị"),
+        categories: categories
+            .iter()
+            .filter(|c| c.active)
+            .map(|c| Choice { value: c.code.clone(), label: c.name.clone(), selected: c.code == d.category })
+            .collect(),
+        communes: communes(state),
+        d,
+        nearby,
+        errors,
+        signed_in: viewer.account.is_some(),
+    })
+}
+
+/// `/phan-anh/gui`: the reporting form (the category and dossier code filled in when the
+/// visitor came from a dossier or a category's link).
+pub async fn new_form(State(state): State<AppState>, viewer: Viewer, PageQuery(p): PageQuery<NewParams>) -> PageResult {
+    let err = page_err(&viewer);
+    let d = Draft {
+        category: p.category.unwrap_or_default(),
+        dossier_code: p.dossier.unwrap_or_default(),
+        name: viewer.account.as_ref().map(|a| a.full_name.clone()).unwrap_or_default(),
+        contact: viewer.account.as_ref().map(|a| a.login.clone()).unwrap_or_default(),
+        ..Default::default()
+    };
+    let page = new_page(&state, &viewer, d, Vec::new(), Vec::new()).await.map_err(&err)?;
+    Ok(viewer.finish(render(&page)))
+}
+
+fn draft(form: &FormData) -> Draft {
+    Draft {
+        category: form.text("category"),
+        description: form.text("description"),
+        lat: form.text("lat"),
+        lon: form.text("lon"),
+        commune: form.text("commune"),
+        address: form.text("address"),
+        dossier_code: form.text("dossier_code"),
+        name: form.text("name"),
+        contact: form.text("contact"),
+        show_identity: form.get("show_identity") == Some("1"),
+        client_token: String::new(),
+    }
+}
+
+/// Sends a report; first offers the open reports of its category within 50 m, unless the
+/// reporter already saw them and chose to send anyway.
+pub async fn create(State(state): State<AppState>, viewer: Viewer, form: FormData) -> PageResult {
+    let err = page_err(&viewer);
+    viewer.check_csrf(form.get("csrf")).map_err(&err)?;
+    form.only(&[
+        "category",
+        "description",
+        "lat",
+        "lon",
+        "commune",
+        "address",
+        "dossier_code",
+        "name",
+        "contact",
+        "show_identity",
+        "send_anyway",
+    ])
+    .map_err(&err)?;
+    let d = draft(&form);
+    if form.get("send_anyway") != Some("1") {
+        if let Some(p) = service::draft_point(&d) {
+            let near = service::nearby(&state, d.category.trim(), p).await.map_err(&err)?;
+            if !near.is_empty() {
+                let categories = state.store.reports.report_categories().await.map_err(|e| err(e.into()))?;
+                let nearby = near.iter().map(|(r, m)| (view(&state, &categories, r), format!("{m:.0}"))).collect();
+                let page = new_page(&state, &viewer, d, nearby, Vec::new()).await.map_err(&err)?;
+                return Ok(viewer.finish(render(&page)));
+            }
+        }
+    }
+    match service::submit(&state, viewer.account.as_ref(), &d).await {
+        Ok(r) => Ok(viewer.finish(Redirect::to(&format!("/phan-anh/{}?moi=1", r.id)).into_response())),
+        Err(AppError::Invalid(errors)) => {
+            let page = new_page(&state, &viewer, d, Vec::new(), errors).await.map_err(&err)?;
+            Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
+        }
+        Err(e) => Err(err(e)),
+    }
+}

@@ -1,0 +1,52 @@
+//! `/can-bo/phan-anh`: the reports an agency handles, open ones first with the overdue on top;
+//! province-wide roles see every agency's.
+
+use crate::views::{view, ReportView};
+use askama::Template;
+use axum::extract::State;
+use chrono::Utc;
+use tinhso_http::auth::Viewer;
+use tinhso_http::error::AppError;
+use tinhso_http::pages::{page_err, PageResult};
+use tinhso_http::state::AppState;
+use tinhso_http::views::{render, Layout};
+use tinhso_kernel::calendar::local_date;
+use tinhso_policy::Action;
+use tinhso_store::ReportQuery;
+
+#[derive(Template)]
+#[template(path = "reports/staff.html")]
+pub struct StaffPage {
+    pub layout: Layout,
+    pub agency: String,
+    pub overdue: Vec<ReportView>,
+    pub open: Vec<ReportView>,
+}
+
+pub async fn inbox(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    let err = page_err(&viewer);
+    let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
+    let province_wide = viewer.may(&Action::ViewAllDossiers);
+    let agency = match (&account.agency, province_wide) {
+        (_, true) => None,
+        (Some(a), false) if viewer.may(&Action::HandleReport { agency: a.clone() }) => Some(a.clone()),
+        _ => return Err(err(AppError::Forbidden)),
+    };
+    let categories = state.store.reports.report_categories().await.map_err(|e| err(e.into()))?;
+    let today = local_date(Utc::now());
+    let base = ReportQuery { agency: agency.clone(), open_only: true, limit: 200, ..Default::default() };
+    let overdue = state
+        .store
+        .reports
+        .reports(&ReportQuery { overdue_on: Some(today), ..base.clone() })
+        .await
+        .map_err(|e| err(e.into()))?;
+    let open = state.store.reports.reports(&base).await.map_err(|e| err(e.into()))?;
+    let page = StaffPage {
+        layout: Layout::new(&state, &viewer, "Phản ánh cần xử lý"),
+        agency: agency.map_or_else(|| "Toàn tỉnh".to_owned(), |a| crate::views::agency_name(&state, a.as_str())),
+        overdue: overdue.iter().map(|r| view(&state, &categories, r)).collect(),
+        open: open.iter().filter(|r| r.deadlines.handle_due >= today).map(|r| view(&state, &categories, r)).collect(),
+    };
+    Ok(viewer.finish(render(&page)))
+}

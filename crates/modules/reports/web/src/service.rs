@@ -1,0 +1,214 @@
+//! What the pages and Open311 share: taking a report in (checked, routed, with the open
+//! reports nearby), acting on one (authorized, decided by the core, recorded with its
+//! notifications), and what of a report the public may see.
+
+use chrono::Utc;
+use tinhso_http::error::AppError;
+use tinhso_http::state::AppState;
+use tinhso_kernel::calendar::local_date;
+use tinhso_kernel::ids::AccountId;
+use tinhso_kernel::FieldError;
+use tinhso_policy::Actor;
+use tinhso_reports::geo::{bounding_box, distance_m, Point, DUPLICATE_RADIUS_M};
+use tinhso_reports::intake::{self, Draft};
+use tinhso_reports::{access, machine, routing, Command, Report};
+use tinhso_store::{Account, Notification, ReportQuery, StoreError};
+
+/// The account Open311 and anonymous reports are recorded as acting (no person).
+pub const NOBODY: AccountId = AccountId(0);
+
+fn rejected(r: machine::Rejection) -> AppError {
+    AppError::Conflict { code: r.code, vi: r.vi, en: r.en }
+}
+
+/// Checks `d`, routes it and records it; the first problems found, all at once, otherwise.
+pub async fn submit(state: &AppState, reporter: Option<&Account>, d: &Draft) -> Result<Report, AppError> {
+    let categories = state.store.reports.report_categories().await?;
+    let new =
+        intake::check(d, &categories, &state.units, reporter.map(|a| a.id), Vec::new()).map_err(AppError::Invalid)?;
+    if let Some(token) = &new.client_token {
+        if state.store.reports.report_by_token(token).await?.is_some() {
+            return Err(AppError::Conflict {
+                code: "duplicate_token",
+                vi: "Phản ánh với mã tham chiếu này đã được gửi".into(),
+                en: "A report with this token was already sent".into(),
+            });
+        }
+    }
+    let routes = state.store.reports.report_routes().await?;
+    let agency = routing::route(&routes, &state.agencies, &new.category, new.commune)
+        .ok_or_else(|| AppError::Internal("the province has no agency to route reports to".into()))?;
+    let now = Utc::now();
+    let first =
+        machine::submit(new, agency, &state.calendar(), local_date(now), now, reporter.map_or(NOBODY, |a| a.id))
+            .map_err(rejected)?;
+    match state.store.reports.create_report(&first).await {
+        Err(StoreError::Conflict(_)) => Err(AppError::Conflict {
+            code: "duplicate_token",
+            vi: "Phản ánh với mã tham chiếu này đã được gửi".into(),
+            en: "A report with this token was already sent".into(),
+        }),
+        other => Ok(other?),
+    }
+}
+
+/// Open reports of `category` within the duplicate radius of `p`, nearest first.
+pub async fn nearby(state: &AppState, category: &str, p: Point) -> Result<Vec<(Report, f64)>, AppError> {
+    let q = ReportQuery {
+        category: Some(category.to_owned()),
+        bbox: Some(bounding_box(p, DUPLICATE_RADIUS_M)),
+        open_only: true,
+        limit: 50,
+        ..Default::default()
+    };
+    let mut found: Vec<(Report, f64)> = state
+        .store
+        .reports
+        .reports(&q)
+        .await?
+        .into_iter()
+        .filter_map(|r| {
+            let d = distance_m(p, r.point?);
+            (d <= DUPLICATE_RADIUS_M).then_some((r, d))
+        })
+        .collect();
+    found.sort_by(|a, b| a.1.total_cmp(&b.1));
+    Ok(found)
+}
+
+/// The point a draft gives, if it gives a valid one.
+pub fn draft_point(d: &Draft) -> Option<Point> {
+    Point::new(d.lat.trim().parse().ok()?, d.lon.trim().parse().ok()?)
+}
+
+/// Loads report `id`, or 404.
+pub async fn load(state: &AppState, id: i64) -> Result<Report, AppError> {
+    state.store.reports.report(id).await?.ok_or(AppError::NotFound)
+}
+
+fn actor(a: &Account) -> Actor {
+    Actor { role: a.role, agency: a.agency.clone() }
+}
+
+/// Whether `viewer` handles report `r` (sees its internal side).
+pub fn handles(viewer: Option<&Account>, r: &Report) -> bool {
+    viewer.is_some_and(|a| access::sees_internals(&actor(a), r))
+}
+
+/// `account` issues `cmd` on report `id`: authorized, decided on the report as stored, and
+/// recorded with its notifications (to the reporter and followers, for public changes).
+pub async fn act(state: &AppState, account: &Account, id: i64, cmd: Command) -> Result<Report, AppError> {
+    // Someone may act between our read and our write: decide again on the fresh report.
+    for _ in 0..3 {
+        let r = load(state, id).await?;
+        if !access::allowed(&actor(account), account.id, cmd.kind(), &r) {
+            return Err(AppError::Forbidden);
+        }
+        if let Command::MarkDuplicate { of } = &cmd {
+            let original = state.store.reports.report(*of).await?.ok_or_else(|| {
+                AppError::Invalid(vec![FieldError::new(
+                    "of",
+                    "no_such_report",
+                    "Không có phản ánh gốc với số này",
+                    "No report with that number",
+                )])
+            })?;
+            if !original.state.is_open() && original.duplicate_of.is_some() {
+                return Err(AppError::bad_request(
+                    "original_is_duplicate",
+                    "Phản ánh gốc cũng là bản trùng; gộp vào phản ánh đầu tiên",
+                    "The original is itself a duplicate; merge into the first report",
+                ));
+            }
+        }
+        let now = Utc::now();
+        let e = machine::decide(&r, &cmd, &state.calendar(), local_date(now), now, account.id).map_err(rejected)?;
+        let notify = if e.kind.public() { notices(state, &r, &cmd).await? } else { Vec::new() };
+        match state.store.reports.record_report_events(id, r.version, &[e], &notify).await {
+            Err(StoreError::Conflict(_)) => continue,
+            other => {
+                let done = other?;
+                if let Command::MarkDuplicate { of } = cmd {
+                    // The duplicate's followers now follow the original.
+                    for f in state.store.reports.report_followers(id).await? {
+                        state.store.reports.follow_report(of, f).await?;
+                    }
+                }
+                return Ok(done);
+            }
+        }
+    }
+    Err(AppError::Conflict {
+        code: "busy",
+        vi: "Phản ánh vừa được người khác cập nhật; vui lòng thử lại".into(),
+        en: "The report was just changed by someone else; try again".into(),
+    })
+}
+
+/// The messages a public change of `r` sends: to every follower but the one acting.
+async fn notices(state: &AppState, r: &Report, cmd: &Command) -> Result<Vec<Notification>, AppError> {
+    let id = tinhso_reports::public_id(r.id);
+    let body = match cmd {
+        Command::MarkDuplicate { of } => format!(
+            "Phản ánh {id} trùng với phản ánh {}; bạn sẽ nhận cập nhật của phản ánh đó. Xem: /phan-anh/{of}",
+            tinhso_reports::public_id(*of)
+        ),
+        Command::RequestInfo { question } => {
+            format!(
+                "Cơ quan đề nghị bạn bổ sung thông tin cho phản ánh {id}: {question}. Trả lời tại /phan-anh/{}",
+                r.id
+            )
+        }
+        _ => format!("Phản ánh {id} có cập nhật ({}). Xem tại /phan-anh/{}", cmd.kind().label_vi(), r.id),
+    };
+    let followers = state.store.reports.report_followers(r.id).await?;
+    Ok(followers
+        .into_iter()
+        .map(|account_id| Notification { account_id, subject: format!("Phản ánh {id}"), body: body.clone() })
+        .collect())
+}
+
+/// Open reports whose handling is overdue on `today` and not yet at the province's level go up
+/// to the province's People's Committee (the job the server runs daily). Returns how many.
+pub async fn escalate_overdue(state: &AppState) -> Result<usize, AppError> {
+    let today = local_date(Utc::now());
+    let Some(province) = routing::route(&[], &state.agencies, "", None) else { return Ok(0) };
+    let mut moved = 0;
+    let mut before = None;
+    loop {
+        let q = ReportQuery {
+            overdue_on: Some(today),
+            open_only: true,
+            before_id: before,
+            limit: 500,
+            ..Default::default()
+        };
+        let page = state.store.reports.reports(&q).await?;
+        let Some(last) = page.last() else { break };
+        before = Some(last.id);
+        for r in page.iter().filter(|r| !r.escalated && r.agency != province) {
+            let now = Utc::now();
+            let cmd = Command::Escalate { to: province.clone() };
+            if let Ok(e) = machine::decide(r, &cmd, &state.calendar(), today, now, NOBODY) {
+                match state.store.reports.record_report_events(r.id, r.version, &[e], &[]).await {
+                    Ok(_) => moved += 1,
+                    Err(StoreError::Conflict(_)) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+    }
+    Ok(moved)
+}
+
+/// Escalates overdue reports every `every` (the server runs it hourly).
+pub async fn escalation_loop(state: AppState, every: std::time::Duration) {
+    loop {
+        match escalate_overdue(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(reports = n, "overdue reports escalated to the province"),
+            Err(e) => tracing::warn!(error = %e, "cannot escalate overdue reports"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}

@@ -1,0 +1,156 @@
+//! A report as people see it: the public side (never the reporter's contact, their name only
+//! when they chose to show it, nothing moderation hid) and, for the agencies handling it, the
+//! internal side too.
+
+use chrono::{DateTime, Utc};
+use tinhso_http::state::AppState;
+use tinhso_kernel::calendar::local_date;
+use tinhso_kernel::format::date_vi;
+use tinhso_reports::deadline::Timeliness;
+use tinhso_reports::machine::EventKind;
+use tinhso_reports::Report;
+use tinhso_store::StoredReportEvent;
+
+pub struct ReportView {
+    pub id: i64,
+    pub public_id: String,
+    pub category: String,
+    pub category_code: String,
+    pub state_key: &'static str,
+    pub state: &'static str,
+    pub open: bool,
+    pub description: String,
+    pub hidden: bool,
+    pub place: String,
+    pub commune: String,
+    pub point: Option<(f64, f64)>,
+    pub received: String,
+    pub due: String,
+    pub timeliness: &'static str,
+    pub timeliness_key: &'static str,
+    pub agency: String,
+    pub answer: Option<String>,
+    pub reporter: String,
+    pub dossier_code: Option<String>,
+    pub duplicate_of: Option<i64>,
+    pub awaiting_reporter: bool,
+    pub photos: Vec<String>,
+}
+
+/// Vietnamese date and time (UTC+7).
+pub fn when(t: DateTime<Utc>) -> String {
+    let local = t + chrono::Duration::hours(7);
+    format!("{} {}", date_vi(local.date_naive()), local.format("%H:%M"))
+}
+
+pub fn commune_name(state: &AppState, code: Option<u32>) -> String {
+    code.and_then(|c| state.units.iter().find(|u| u.code == c)).map(|u| u.name.clone()).unwrap_or_default()
+}
+
+pub fn agency_name(state: &AppState, code: &str) -> String {
+    state.agency_name(code).unwrap_or(code).to_owned()
+}
+
+pub fn category_name(categories: &[tinhso_reports::Category], code: &str) -> String {
+    categories.iter().find(|c| c.code == code).map_or_else(|| code.to_owned(), |c| c.name.clone())
+}
+
+/// `r` as the public sees it (`internal` adds nothing personal here; the page adds the
+/// internal side separately).
+pub fn view(state: &AppState, categories: &[tinhso_reports::Category], r: &Report) -> ReportView {
+    let today = local_date(Utc::now());
+    let t = Timeliness::of(r.deadlines.handle_due, r.handled_on, today);
+    let hidden = r.text_hidden.is_some();
+    let commune = commune_name(state, r.commune);
+    let place =
+        [r.address.as_str(), commune.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(", ");
+    ReportView {
+        id: r.id,
+        public_id: tinhso_reports::public_id(r.id),
+        category: category_name(categories, &r.category),
+        category_code: r.category.clone(),
+        state_key: r.state.key(),
+        state: r.state.label_vi(),
+        open: r.state.is_open(),
+        description: if hidden {
+            "Nội dung đã được ẩn theo quy định.".to_owned()
+        } else {
+            r.description.clone()
+        },
+        hidden,
+        place,
+        commune,
+        point: r.point.map(|p| (p.lat, p.lon)),
+        received: when(r.received_at),
+        due: date_vi(r.deadlines.handle_due),
+        timeliness: t.label_vi(),
+        timeliness_key: t.key(),
+        agency: agency_name(state, r.agency.as_str()),
+        answer: r.answer.clone(),
+        reporter: if r.show_identity && !r.reporter_name.is_empty() {
+            r.reporter_name.clone()
+        } else {
+            "Người dân (ẩn danh)".to_owned()
+        },
+        dossier_code: r.dossier_code.clone(),
+        duplicate_of: r.duplicate_of,
+        awaiting_reporter: r.awaiting_reporter_since.is_some(),
+        photos: r.photos.iter().filter(|p| p.hidden.is_none()).map(|p| p.sha256.clone()).collect(),
+    }
+}
+
+/// One line of a report's history.
+pub struct HistoryItem {
+    pub when: String,
+    pub what: String,
+    pub text: Option<String>,
+    pub internal: bool,
+}
+
+/// The history the viewer may see: public entries, and every entry for those handling it.
+pub fn history(state: &AppState, events: &[StoredReportEvent], internal: bool) -> Vec<HistoryItem> {
+    events
+        .iter()
+        .filter(|e| internal || e.public)
+        .map(|e| {
+            let (what, text) = describe(state, &e.event.kind, internal);
+            HistoryItem { when: when(e.event.at), what, text, internal: !e.public }
+        })
+        .collect()
+}
+
+fn describe(state: &AppState, k: &EventKind, internal: bool) -> (String, Option<String>) {
+    let name = |a: &tinhso_kernel::ids::AgencyCode| agency_name(state, a.as_str());
+    match k {
+        EventKind::Submitted { agency, .. } => (format!("Tiếp nhận phản ánh, giao {}", name(agency)), None),
+        EventKind::Accepted { .. } => ("Cơ quan đã tiếp nhận xử lý".into(), None),
+        EventKind::Refused { answer, .. } => ("Không thuộc thẩm quyền".into(), Some(answer.clone())),
+        EventKind::Forwarded { to, reason, .. } => {
+            (format!("Chuyển đến {}", name(to)), internal.then(|| reason.clone()))
+        }
+        EventKind::ContributorAdded { agency } => (format!("Mời {} phối hợp xử lý", name(agency)), None),
+        EventKind::InfoRequested { question, .. } => {
+            ("Đề nghị người phản ánh bổ sung thông tin".into(), Some(question.clone()))
+        }
+        EventKind::InfoProvided { text, .. } => ("Người phản ánh bổ sung thông tin".into(), Some(text.clone())),
+        EventKind::StateSet { state: s, answer, .. } => (s.label_vi().to_owned(), answer.clone()),
+        EventKind::MarkedDuplicate { of, .. } => {
+            (format!("Trùng với phản ánh {}", tinhso_reports::public_id(*of)), None)
+        }
+        EventKind::Updated { text, .. } => ("Cập nhật của cơ quan".into(), Some(text.clone())),
+        EventKind::Noted { text } => ("Ghi chú nội bộ".into(), Some(text.clone())),
+        EventKind::Hidden { photo, reason } => {
+            (if photo.is_some() { "Ẩn một ảnh".into() } else { "Ẩn nội dung phản ánh".into() }, Some(reason.clone()))
+        }
+        EventKind::Escalated { to } => (format!("Quá hạn, chuyển lên {}", name(to)), None),
+        EventKind::Reopened { reason, .. } => ("Người phản ánh phản ánh lại".into(), Some(reason.clone())),
+        EventKind::Rated { satisfied, comment } => (
+            if *satisfied {
+                "Người phản ánh hài lòng".into()
+            } else {
+                "Người phản ánh không hài lòng".into()
+            },
+            (!comment.is_empty()).then(|| comment.clone()),
+        ),
+    }
+}
