@@ -1,14 +1,36 @@
 //! `tinhso audit verify`: streams the whole chain through the ledger's audit, page by page, so
-//! memory stays flat however long the history; the dossier module says how its events are
-//! labelled, the ledger checks hashes, order, anchors and those labels.
+//! memory stays flat however long the history; each module (dossiers, reports) says how the
+//! events of its lanes are labelled, the ledger checks hashes, order, anchors and those labels.
 
 use anyhow::Result;
 use tinhso_dossier::audit::DossierLabels;
-use tinhso_ledger::audit::Audit;
+use tinhso_ledger::audit::{Audit, Labels};
 use tinhso_ledger::chain::{verify_checkpoints, Break};
+use tinhso_reports::audit::{ReportLabels, LANE_PREFIX};
 use tinhso_store::Stores;
 
 const PAGE: usize = 20_000;
+
+/// Each module labels the entries of its own lanes.
+struct ModuleLabels;
+
+impl Labels for ModuleLabels {
+    fn label<'p>(&self, lane: &str, payload: &'p str) -> Option<(&'p str, bool)> {
+        if lane.starts_with(LANE_PREFIX) {
+            ReportLabels.label(lane, payload)
+        } else {
+            DossierLabels.label(lane, payload)
+        }
+    }
+
+    fn opens(&self, lane: &str, kind: &str) -> bool {
+        if lane.starts_with(LANE_PREFIX) {
+            ReportLabels.opens(lane, kind)
+        } else {
+            DossierLabels.opens(lane, kind)
+        }
+    }
+}
 
 /// What an intact chain holds, and its latest provincial checkpoint (number, time, hex hash).
 pub struct Intact {
@@ -29,7 +51,7 @@ pub async fn verify(store: &Stores) -> Result<std::result::Result<Intact, Break>
         .iter()
         .max_by_key(|c| c.n)
         .map(|c| (c.n, c.at.clone(), c.hash.iter().map(|b| format!("{b:02x}")).collect::<String>()));
-    let mut audit = Audit::new(anchors.heads, marks, DossierLabels);
+    let mut audit = Audit::new(anchors.heads, marks, ModuleLabels);
     let mut after = 0i64;
     loop {
         let page = store.ledger.audit_page(after, PAGE).await?;

@@ -418,7 +418,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 Ok(intact) => {
                     let (events, dossiers) = (intact.events, intact.dossiers);
                     println!(
-                        "Chuỗi nhật ký toàn vẹn: {events} sự kiện của {dossiers} hồ sơ / audit chain intact: {events} events"
+                        "Chuỗi nhật ký toàn vẹn: {events} sự kiện của {dossiers} hồ sơ và phản ánh / audit chain intact: {events} events"
                     );
                     if let Some((n, at, hash)) = intact.last_checkpoint {
                         // Kept outside the database (printed, mailed), this pins everything before it.

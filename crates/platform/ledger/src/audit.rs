@@ -8,10 +8,11 @@ use crate::chain::{Break, LaneHead, Link, Mark, Verifier};
 
 /// What a module's payloads say about themselves.
 pub trait Labels {
-    /// The kind and visibility `payload` implies; `None` when it names no kind this module knows.
-    fn label<'p>(&self, payload: &'p str) -> Option<(&'p str, bool)>;
-    /// Whether an entry of `kind` opens a subject (counted as one subject of the audit).
-    fn opens(&self, kind: &str) -> bool;
+    /// The kind and visibility `payload`, written in `lane`, implies; `None` when it names no
+    /// kind the module owning that lane knows.
+    fn label<'p>(&self, lane: &str, payload: &'p str) -> Option<(&'p str, bool)>;
+    /// Whether an entry of `kind` in `lane` opens a subject (counted as one subject of the audit).
+    fn opens(&self, lane: &str, kind: &str) -> bool;
 }
 
 /// A chain audit in progress, fed one stored link at a time.
@@ -39,10 +40,10 @@ impl<L: Labels> Audit<L> {
         if !self.verifier.push(link, hash)? {
             return Ok(());
         }
-        if self.labels.label(&link.payload) != Some((kind, public)) {
+        if self.labels.label(&link.lane, &link.payload) != Some((kind, public)) {
             return Err(Break::Mislabelled { id: link.id, dossier: link.dossier.clone() });
         }
-        self.opened += u64::from(self.labels.opens(kind));
+        self.opened += u64::from(self.labels.opens(&link.lane, kind));
         Ok(())
     }
 
@@ -63,11 +64,11 @@ mod tests {
     struct Kinds;
 
     impl Labels for Kinds {
-        fn label<'p>(&self, payload: &'p str) -> Option<(&'p str, bool)> {
+        fn label<'p>(&self, _lane: &str, payload: &'p str) -> Option<(&'p str, bool)> {
             let kind = payload.strip_prefix("{\"kind\":\"")?.split('"').next()?;
             Some((kind, kind != "secret"))
         }
-        fn opens(&self, kind: &str) -> bool {
+        fn opens(&self, _lane: &str, kind: &str) -> bool {
             kind == "opened"
         }
     }
@@ -101,7 +102,7 @@ mod tests {
         let heads: Vec<LaneHead> = head.into_iter().collect();
         let mut a = Audit::new(heads.clone(), Vec::new(), Kinds);
         for (l, h) in &c {
-            let (kind, public) = Kinds.label(&l.payload).unwrap();
+            let (kind, public) = Kinds.label(&l.lane, &l.payload).unwrap();
             a.push(l, h, kind, public).unwrap();
         }
         assert_eq!(a.finish(&heads), Ok(Audited { entries: 4, subjects: 2 }));

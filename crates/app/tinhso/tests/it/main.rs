@@ -53,6 +53,7 @@ mod mail;
 mod metrics;
 mod ports;
 mod powerloss;
+mod reports;
 mod story;
 mod upgrade;
 mod walks;

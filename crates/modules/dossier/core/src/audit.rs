@@ -8,12 +8,12 @@ use tinhso_ledger::audit::Labels;
 pub struct DossierLabels;
 
 impl Labels for DossierLabels {
-    fn label<'p>(&self, payload: &'p str) -> Option<(&'p str, bool)> {
+    fn label<'p>(&self, _lane: &str, payload: &'p str) -> Option<(&'p str, bool)> {
         let kind = EventKind::key_of_payload(payload)?;
         Some((kind, EventKind::is_public_key(kind)))
     }
 
-    fn opens(&self, kind: &str) -> bool {
+    fn opens(&self, _lane: &str, kind: &str) -> bool {
         kind == "submitted"
     }
 }

@@ -104,7 +104,7 @@ pub struct Event {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventKind {
     Submitted {
         report: Box<NewReport>,
@@ -179,7 +179,12 @@ impl EventKind {
     /// Shown in the report's public history (internal notes, moderation and the reporter's
     /// extra information are not).
     pub fn public(&self) -> bool {
-        !matches!(self, Self::Noted { .. } | Self::Hidden { .. } | Self::InfoProvided { .. })
+        Self::is_public_key(self.key())
+    }
+
+    /// The same, by the kind's key (what the ledger's audit reads).
+    pub fn is_public_key(key: &str) -> bool {
+        !matches!(key, "noted" | "hidden" | "info_provided")
     }
 
     pub fn key(&self) -> &'static str {

@@ -145,7 +145,11 @@ fn request_json(state: &AppState, categories: &[Category], r: &Report, extension
     let mut v = json!({
         "service_request_id": tinhso_reports::public_id(r.id),
         "status": r.state.open311(),
-        "status_notes": r.answer.clone().unwrap_or_else(|| r.state.label_vi().to_owned()),
+        "status_notes": match (r.duplicate_of, &r.answer) {
+            (Some(of), _) => format!("Trùng với phản ánh {}", tinhso_reports::public_id(of)),
+            (None, Some(a)) => a.clone(),
+            (None, None) => r.state.label_vi().to_owned(),
+        },
         "service_name": crate::views::category_name(categories, &r.category),
         "service_code": r.category,
         "description": if r.text_hidden.is_some() { "Nội dung đã được ẩn theo quy định." } else { r.description.as_str() },
@@ -253,7 +257,7 @@ async fn requests(state: &AppState, f: Format, ps: &[(String, String)]) -> Resul
     if until < since {
         return Err(bad("end_date trước start_date"));
     }
-    if until - since > Duration::days(DEFAULT_DAYS) {
+    if start.is_some() && end.is_some() && until - since > Duration::days(DEFAULT_DAYS) {
         return Err(bad("Khoảng thời gian không quá 90 ngày"));
     }
     q.since = Some(since);

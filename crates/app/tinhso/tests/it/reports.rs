@@ -1,0 +1,349 @@
+//! Citizens' feedback and field reports, as a citizen on a phone without JavaScript, an
+//! anonymous visitor, the handling agency, a leader, an Open311 client (raw requests, XML read
+//! by a real parser, and the PyPI client `georeport`) and an auditor would meet them.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use tinhso_testkit::server::run_cli;
+use tinhso_testkit::TestServer;
+
+on_both_backends!(reports_on_sqlite, reports_on_postgres, reports_story);
+
+const PASSWORD: &str = "TuyenQuang-demo-2025";
+
+fn csrf(html: &str) -> String {
+    let at = html.find("name=\"csrf\" value=\"").map(|i| i + 19).expect("csrf field");
+    html[at..].split('"').next().unwrap().to_owned()
+}
+
+async fn page(c: &reqwest::Client, url: &str) -> (StatusCode, String) {
+    let r = c.get(url).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+async fn login(s: &TestServer, login: &str) -> reqwest::Client {
+    let c = s.client();
+    let (_, html) = page(&c, &format!("{}/dang-nhap", s.url)).await;
+    let r = c
+        .post(format!("{}/dang-nhap", s.url))
+        .form(&[("csrf", csrf(&html).as_str()), ("login", login), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "login {login}");
+    c
+}
+
+/// Posts the reporting form as a browser would (fresh CSRF token from the form page).
+async fn send(s: &TestServer, c: &reqwest::Client, fields: &[(&str, &str)]) -> reqwest::Response {
+    let (_, html) = page(c, &format!("{}/phan-anh/gui", s.url)).await;
+    let token = csrf(&html);
+    let mut form: Vec<(&str, &str)> = vec![("csrf", token.as_str())];
+    form.extend_from_slice(fields);
+    c.post(format!("{}/phan-anh/gui", s.url)).form(&form).send().await.unwrap()
+}
+
+/// The report number a redirect after sending names.
+fn sent_id(r: &reqwest::Response) -> i64 {
+    let path = r.url().path().to_owned();
+    path.strip_prefix("/phan-anh/").and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("not a report page: {path}"))
+}
+
+async fn act(s: &TestServer, c: &reqwest::Client, id: i64, fields: &[(&str, &str)]) -> (StatusCode, String) {
+    // Any form of the visitor's carries their token (the report page has none for visitors).
+    let (_, html) = page(c, &format!("{}/phan-anh/gui", s.url)).await;
+    let token = csrf(&html);
+    let mut form: Vec<(&str, &str)> = vec![("csrf", token.as_str())];
+    form.extend_from_slice(fields);
+    let r = c.post(format!("{}/phan-anh/{id}/hanh-dong", s.url)).form(&form).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+async fn json(c: &reqwest::Client, url: &str) -> (StatusCode, Value) {
+    let r = c.get(url).send().await.unwrap();
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or_else(|e| panic!("{url}: {e}: {text}")))
+}
+
+fn python(script: &str) -> String {
+    let out = std::process::Command::new("python3").args(["-c", script]).output().expect("python3");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "python failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    stdout
+}
+
+async fn reports_story(s: TestServer) {
+    let anon = s.client();
+    let (_, units) = json(&anon, &format!("{}/api/v1/units?limit=1", s.url)).await;
+    let commune = units["items"][0]["code"].as_i64().unwrap().to_string();
+    let commune_name = units["items"][0]["name"].as_str().unwrap().to_owned();
+
+    // Every problem at once, nothing stored.
+    let r = send(&s, &anon, &[("category", ""), ("description", "ngắn"), ("lat", "x"), ("lon", "")]).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    for msg in ["Chọn lĩnh vực phản ánh", "ít nhất 10 ký tự", "Toạ độ phải gồm vĩ độ và kinh độ"]
+    {
+        assert!(html.contains(msg), "missing error {msg}");
+    }
+    let (_, count) = json(&anon, &format!("{}/open311/v2/requests.json", s.url)).await;
+    assert_eq!(count.as_array().unwrap().len(), 0, "{count}");
+
+    // An anonymous field report without JavaScript: commune and address; contact kept private.
+    let r = send(
+        &s,
+        &anon,
+        &[
+            ("category", "duong-sa"),
+            ("description", "Ổ gà lớn trước cổng trường tiểu học, xe máy ngã nhiều lần"),
+            ("commune", &commune),
+            ("address", "Đường Lê Lợi, tổ 5"),
+            ("lat", "21.823600"),
+            ("lon", "105.214000"),
+            ("name", "Lê Thị Bình"),
+            ("contact", "0987654321"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let first = sent_id(&r);
+    let html = r.text().await.unwrap();
+    assert!(html.contains(&format!("Đã gửi phản ánh PA-{first}")), "confirmation at the end");
+    assert!(html.contains("Hạn xử lý") && !html.contains("0987654321") && !html.contains("Lê Thị Bình"));
+
+    // The same pothole 20 m away: the open report is offered first, nothing is made.
+    let near = [
+        ("category", "duong-sa"),
+        ("description", "Đường có hố sâu gần trường học"),
+        ("commune", commune.as_str()),
+        ("lat", "21.823780"),
+        ("lon", "105.214000"),
+    ];
+    let r = send(&s, &anon, &near).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Đã có người phản ánh vấn đề này gần đây") && html.contains(&format!("/phan-anh/{first}")));
+    assert!(html.contains("cách khoảng 20 m"), "distance shown");
+    assert!(html.contains("Đường có hố sâu gần trường học"), "nothing retyped");
+    // A different category at the same place is not a duplicate; sending anyway makes a new one.
+    let r = send(&s, &anon, &[&near[..], &[("send_anyway", "1")]].concat()).await;
+    let second = sent_id(&r);
+    assert_eq!(second, first + 1);
+
+    // A citizen logged in reports about a public service; they follow it.
+    let citizen = login(&s, "0912345678").await;
+    let r = send(
+        &s,
+        &citizen,
+        &[("category", "thu-tuc-hanh-chinh"), ("description", "Cán bộ hẹn trả kết quả nhưng đến nơi chưa có")],
+    )
+    .await;
+    let mine = sent_id(&r);
+    assert!(r.text().await.unwrap().contains("Bạn đang theo dõi phản ánh này"));
+
+    // Search without diacritics, filters, the list works without JavaScript.
+    let (status, html) = page(&anon, &format!("{}/phan-anh?q=o+ga+truong&xa={commune}", s.url)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&format!("PA-{first}:")) && !html.contains(&format!("PA-{mine}:")));
+    assert!(html.contains(&format!("/phan-anh/xa/{commune}/atom")));
+    let (status, html) = page(&anon, &format!("{}/phan-anh?trang-thai=fixed", s.url)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Không có phản ánh nào phù hợp"));
+    let (status, html) = page(&anon, &format!("{}/phan-anh?tu=31/02/2026", s.url)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("dd/mm/yyyy"));
+
+    // Another agency's specialist may not act; the leader may (escalated reports land there).
+    let other = login(&s, "chuyenvien@tinhso.local").await;
+    let (status, _) = act(&s, &other, first, &[("lenh", "accept")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let leader = login(&s, "lanhdao@tinhso.local").await;
+    let (_, html) = page(&leader, &format!("{}/phan-anh/{first}", s.url)).await;
+    assert!(html.contains("0987654321") && html.contains("Lê Thị Bình"), "the handling side sees the contact");
+    let (status, _) = act(&s, &leader, first, &[("lenh", "accept")]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, html) = act(&s, &leader, first, &[("lenh", "accept")]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "accepted once");
+    assert!(html.contains("Phản ánh đã được phân loại"));
+    let (status, html) = act(&s, &leader, first, &[("lenh", "fix"), ("noi-dung", "  ")]).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(html.contains("Nhập nội dung trả lời công khai"));
+    act(&s, &leader, first, &[("lenh", "note"), ("noi-dung", "Đội duy tu số 2 xử lý")]).await;
+    let (status, _) =
+        act(&s, &leader, first, &[("lenh", "fix"), ("noi-dung", "Đã vá ổ gà ngày hôm nay bằng bê tông nhựa")]).await;
+    assert_eq!(status, StatusCode::OK);
+    // The duplicate is merged into the first.
+    let (status, _) = act(&s, &leader, second, &[("lenh", "mark_duplicate"), ("so", &format!("PA-{first}"))]).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The public sees the answer and the public history, not the internal note or the contact.
+    let (_, html) = page(&anon, &format!("{}/phan-anh/{first}", s.url)).await;
+    assert!(html.contains("Đã khắc phục") && html.contains("Đã vá ổ gà ngày hôm nay"));
+    assert!(!html.contains("Đội duy tu") && !html.contains("0987654321") && !html.contains("Lê Thị Bình"));
+    let (_, html) = page(&anon, &format!("{}/phan-anh/{second}", s.url)).await;
+    assert!(html.contains(&format!("Trùng với phản ánh PA-{first}")));
+
+    // The reporter of the service feedback: the agency asks for more; they answer; it closes;
+    // they rate it and may complain again.
+    act(&s, &leader, mine, &[("lenh", "request_info"), ("noi-dung", "Xin cho biết mã hồ sơ")]).await;
+    let (_, html) = page(&citizen, &format!("{}/phan-anh/{mine}", s.url)).await;
+    assert!(html.contains("Bổ sung thông tin") && html.contains("Xin cho biết mã hồ sơ"));
+    let (status, _) =
+        act(&s, &citizen, mine, &[("lenh", "provide_info"), ("noi-dung", "Mã hồ sơ đã ghi trên phiếu")]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, html) = act(&s, &anon, mine, &[("lenh", "rate"), ("hai-long", "0")]).await;
+    assert!(html.contains("action=\"/dang-nhap\""), "anonymous visitors are sent to log in, not allowed to rate");
+    let (status, _) = act(&s, &citizen, mine, &[("lenh", "rate"), ("hai-long", "0")]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "not answered yet");
+    act(&s, &leader, mine, &[("lenh", "close"), ("noi-dung", "Đã trả kết quả cho công dân")]).await;
+    let (status, _) = act(&s, &citizen, mine, &[("lenh", "rate"), ("hai-long", "0"), ("noi-dung", "Chậm")]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = act(&s, &citizen, mine, &[("lenh", "reopen"), ("noi-dung", "Vẫn chưa nhận được")]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, html) = page(&anon, &format!("{}/phan-anh/{mine}", s.url)).await;
+    assert!(html.contains("Người phản ánh phản ánh lại") && html.contains("Đã tiếp nhận"));
+    let (status, inbox) = json(&citizen, &format!("{}/api/v1/notifications", s.url)).await;
+    assert_eq!(status, StatusCode::OK);
+    let told =
+        inbox["items"].as_array().unwrap().iter().filter(|m| m["subject"] == format!("Phản ánh PA-{mine}")).count();
+    assert!(told >= 2, "the follower was told of the request and the answer: {inbox}");
+
+    // Moderation: hidden text leaves the public pages and the API, with its reason kept.
+    let (status, _) = act(&s, &leader, second, &[("lenh", "hide"), ("noi-dung", "Nội dung xúc phạm")]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, html) = page(&anon, &format!("{}/phan-anh/{second}", s.url)).await;
+    assert!(html.contains("Nội dung đã được ẩn") && !html.contains("Đường có hố sâu"));
+
+    // The Atom feed of the commune parses as XML and lists its reports.
+    let feed = anon.get(format!("{}/phan-anh/xa/{commune}/atom", s.url)).send().await.unwrap();
+    assert_eq!(feed.headers()["content-type"], "application/atom+xml; charset=utf-8");
+    let xml = feed.text().await.unwrap();
+    let out = python(&format!(
+        "import sys, xml.etree.ElementTree as E\nns={{'a':'http://www.w3.org/2005/Atom'}}\nt=E.fromstring(sys.argv[0] if False else {xml:?})\nprint(t.find('a:title',ns).text)\nprint(len(t.findall('a:entry',ns)))"
+    ));
+    assert!(out.contains(&commune_name) && out.trim_end().ends_with('2'), "{out}");
+
+    open311(&s, first, &commune).await;
+
+    // Every report change is on the ledger the audit verifies; an edited entry is found.
+    let (code, out, _) =
+        run_cli(crate::bin(), &[vec!["audit".into(), "verify".into()], s.data_args()].concat()).await.unwrap();
+    assert_eq!(code, 0, "{out}");
+    s.exec_sql("UPDATE ledger_entry SET payload = replace(payload, 'Đã vá', 'Chưa vá') WHERE kind = 'state_set'")
+        .await
+        .unwrap();
+    let (code, out, err) =
+        run_cli(crate::bin(), &[vec!["audit".into(), "verify".into()], s.data_args()].concat()).await.unwrap();
+    assert_eq!(code, 1, "{out}{err}");
+}
+
+/// Open311 GeoReport v2: raw requests for what `georeport` does not do, then the client.
+async fn open311(s: &TestServer, fixed: i64, commune: &str) {
+    let c = s.client();
+    let base = format!("{}/open311/v2", s.url);
+    // Posting needs a key; errors come in the spec's shape, in the format asked.
+    let r = c.post(format!("{base}/requests.json")).form(&[("service_code", "rac-thai")]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v[0]["code"], 403);
+    assert!(v[0]["description"].as_str().unwrap().contains("api_key"));
+    let r = c.post(format!("{base}/requests.xml")).form(&[("api_key", "wrong")]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let xml = r.text().await.unwrap();
+    let out = python(&format!(
+        "import xml.etree.ElementTree as E\nt=E.fromstring({xml:?}.encode())\nprint(t.tag, t.find('error/code').text)"
+    ));
+    assert_eq!(out.trim(), "errors 403");
+    let (code, key, err) = run_cli(
+        crate::bin(),
+        &[vec!["open311".into(), "key-create".into(), "Ứng dụng iHanoi".into()], s.data_args()].concat(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(code, 0, "{err}");
+    let key = key.trim().to_owned();
+    // A bad request names what is wrong; a good one answers its id and token.
+    let r = c
+        .post(format!("{base}/requests.json"))
+        .form(&[("api_key", key.as_str()), ("service_code", "khong-co"), ("lat", "21.82"), ("long", "105.21")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("category"));
+    let r = c
+        .post(format!("{base}/requests.xml"))
+        .form(&[
+            ("api_key", key.as_str()),
+            ("service_code", "chieu-sang"),
+            ("lat", "21.9"),
+            ("long", "105.3"),
+            ("address_id", commune),
+            ("description", "Đèn đường tắt cả tuần nay"),
+            ("email", "nguoidan@example.vn"),
+            ("first_name", "Trần"),
+            ("last_name", "Văn Cường"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let xml = r.text().await.unwrap();
+    let out = python(&format!(
+        "import xml.etree.ElementTree as E\nt=E.fromstring({xml:?}.encode())\nr=t.find('request')\nprint(t.tag, r.find('service_request_id').text, r.find('token').text)"
+    ));
+    let parts: Vec<&str> = out.split_whitespace().collect();
+    assert_eq!(parts[0], "service_requests");
+    let (id, token) = (parts[1].to_owned(), parts[2].to_owned());
+    let (status, v) = json(&c, &format!("{base}/tokens/{token}.json")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(v[0]["service_request_id"], id.as_str());
+    let (status, v) = json(&c, &format!("{base}/tokens/nope.json")).await;
+    assert_eq!((status, v[0]["code"].as_i64()), (StatusCode::NOT_FOUND, Some(404)));
+    let (status, v) = json(&c, &format!("{base}/requests.json?start_date=yesterday")).await;
+    assert_eq!((status, v[0]["code"].as_i64()), (StatusCode::BAD_REQUEST, Some(400)));
+    let (status, _) =
+        json(&c, &format!("{base}/requests.json?start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "more than 90 days");
+    let (status, v) = json(&c, &format!("{base}/requests/PA-{fixed}.json?extensions=true")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(v[0]["extended_attributes"]["detailed_status"], "FIXED");
+    // No one's name, phone or e-mail ever leaves through Open311.
+    let (_, all) = page(&c, &format!("{base}/requests.json")).await;
+    for private in ["0987654321", "Lê Thị Bình", "nguoidan@example.vn", "Cường"] {
+        assert!(!all.contains(private), "{private} leaked");
+    }
+
+    // The PyPI client, in JSON and in XML.
+    let script = format!(
+        r#"
+import georeport
+for fmt in ("json", "xml"):
+    g = georeport.GeoReport("{base}", output_format=fmt)
+    services = g.get_service_list()
+    codes = [s["service_code"] for s in services]
+    assert "duong-sa" in codes and "thu-tuc-hanh-chinh" in codes, codes
+    d = g.get_service_definition("duong-sa")
+    assert d["service_code"] == "duong-sa", d
+    reqs = g.get_service_requests()
+    reqs = reqs if isinstance(reqs, list) else [reqs]
+    ids = [r["service_request_id"] for r in reqs]
+    assert "{id}" in ids and "PA-{fixed}" in ids, ids
+    closed = g.get_service_requests(status="closed", service_code="duong-sa")
+    closed = closed if isinstance(closed, list) else [closed]
+    by_id = {{r["service_request_id"]: r for r in closed}}
+    assert all(r["status"] == "closed" and r["service_code"] == "duong-sa" for r in closed), closed
+    assert "Đã vá" in by_id["PA-{fixed}"]["status_notes"], closed
+    assert [n for n in by_id if n != "PA-{fixed}"] == [n for n in by_id if "Trùng với phản ánh PA-{fixed}" == by_id[n]["status_notes"]], closed
+    one = g.get_service_request("{id}")
+    one = one[0] if isinstance(one, list) else one
+    assert one["status"] == "open" and one["service_code"] == "chieu-sang", one
+    assert one["description"] == "Đèn đường tắt cả tuần nay", one
+    assert float(one["lat"]) == 21.9 and float(one["long"]) == 105.3, one
+    print(fmt, len(reqs))
+"#
+    );
+    let out = python(&script);
+    assert!(out.contains("json ") && out.contains("xml "), "{out}");
+}
