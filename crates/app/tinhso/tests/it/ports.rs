@@ -534,7 +534,7 @@ async fn reports(s: Stores) {
     // Acting needs the version read; a stale one changes nothing.
     let cal = WorkingCalendar::new([]);
     let e = tinhso_reports::decide(&a, &Command::Accept, &cal, day(2025, 9, 4), at(4), staff).unwrap();
-    let a2 = s.reports.record_report_events(1, a.version, &[e.clone()], &[]).await.unwrap();
+    let a2 = s.reports.record_report_events(1, a.version, std::slice::from_ref(&e), &[]).await.unwrap();
     assert_eq!((a2.state, a2.version), (ReportState::Confirmed, 2));
     let stale = s.reports.record_report_events(1, a.version, &[e], &[]).await;
     assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
