@@ -224,6 +224,7 @@ async fn reports_story(s: TestServer) {
     ));
     assert!(out.contains(&commune_name) && out.trim_end().ends_with('2'), "{out}");
 
+    photos(&s, &citizen, &commune).await;
     open311(&s, first, &commune).await;
 
     // Every report change is on the ledger the audit verifies; an edited entry is found.
@@ -346,4 +347,109 @@ for fmt in ("json", "xml"):
     );
     let out = python(&script);
     assert!(out.contains("json ") && out.contains("xml "), "{out}");
+}
+
+/// A phone photo with its GPS and camera details in EXIF, made by Pillow.
+fn phone_photo(dir: &std::path::Path) -> Vec<u8> {
+    let path = dir.join("pho-to.jpg");
+    python(&format!(
+        r#"
+from PIL import Image
+img = Image.new("RGB", (48, 32), (180, 40, 40))
+exif = Image.Exif()
+exif[0x010F] = "Hãng máy ảnh"
+exif[0x0110] = "Điện thoại X"
+exif[0x0131] = "Phần mềm"
+exif[0x8825] = {{1: "N", 2: (21.0, 49.0, 25.0), 3: "E", 4: (105.0, 12.0, 50.4)}}
+img.save({path:?}, "JPEG", exif=exif, comment=b"Nguyen Van A")
+back = Image.open({path:?}).getexif().get_ifd(0x8825)
+assert back[1] == "N" and float(back[4][2]) == 50.4, back
+"#,
+        path = path.display().to_string()
+    ));
+    std::fs::read(&path).unwrap()
+}
+
+/// Photos: EXIF's location fills the report's, every metadata field is gone from the stored
+/// photo, HEIC and damaged files are refused with the form's other problems, all at once.
+async fn photos(s: &TestServer, citizen: &reqwest::Client, commune: &str) {
+    let dir = tinhso_testkit::server::fresh_data_dir().unwrap();
+    let photo = phone_photo(&dir);
+    let form_page = |c: reqwest::Client| async move { page(&c, &format!("{}/phan-anh/gui", s.url)).await.1 };
+    let html = form_page(citizen.clone()).await;
+    assert!(html.contains("enctype=\"multipart/form-data\""));
+    let token = csrf(&html);
+    let heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec();
+    let (ctype, body) = crate::journey::multipart(
+        &[("csrf", &token), ("category", "cay-xanh"), ("description", "ngắn"), ("commune", commune)],
+        &[("photo", "a.heic", &heic), ("photo", "b.jpg", &photo)],
+    );
+    let r = citizen
+        .post(format!("{}/phan-anh/gui?csrf={token}", s.url))
+        .header("content-type", ctype)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Ảnh HEIC chưa dùng được") && html.contains("ít nhất 10 ký tự"), "every problem at once");
+    assert!(html.contains("Đã nhận 1 ảnh"), "the good photo is kept, not asked again");
+    let kept = html.split("name=\"photo_sha\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    // The page filled the location from the photo's EXIF: the browser sends it back.
+    let value = |id: &str| {
+        html.split(&format!("id=\"{id}\" name=\"{id}\" value=\"")).nth(1).unwrap().split('"').next().unwrap().to_owned()
+    };
+    let (lat, lon) = (value("lat"), value("lon"));
+    assert_eq!((lat.as_str(), lon.as_str()), ("21.823611", "105.214000"));
+    // The corrected form goes through with the photo received before; EXIF gave the place.
+    let (ctype, body) = crate::journey::multipart(
+        &[
+            ("csrf", &token),
+            ("category", "cay-xanh"),
+            ("description", "Cây đổ chắn ngang đường sau bão"),
+            ("commune", commune),
+            ("lat", &lat),
+            ("lon", &lon),
+            ("photo_sha", &kept),
+        ],
+        &[],
+    );
+    let r = citizen
+        .post(format!("{}/phan-anh/gui?csrf={token}", s.url))
+        .header("content-type", ctype)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let id = sent_id(&r);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("21.823611, 105.214"), "location from EXIF");
+    let src = format!("/phan-anh/{id}/anh/{kept}");
+    assert!(html.contains(&src));
+    // Anyone may see the photo; nothing of its EXIF or comment is left, and it still opens.
+    let stored = s.client().get(format!("{}{src}", s.url)).send().await.unwrap();
+    assert_eq!(stored.headers()["content-type"], "image/jpeg");
+    let bytes = stored.bytes().await.unwrap();
+    assert!(!bytes.windows(4).any(|w| w == b"Exif") && !bytes.windows(6).any(|w| w == b"Nguyen"));
+    let path = dir.join("stored.jpg");
+    std::fs::write(&path, &bytes).unwrap();
+    let out = python(&format!(
+        "from PIL import Image\nim = Image.open({p:?})\nim.load()\nprint(im.size, len(im.getexif()), 'comment' in im.info, 'exif' in im.info)",
+        p = path.display().to_string()
+    ));
+    assert_eq!(out.trim(), "(48, 32) 0 False False");
+    // Anonymous multipart is refused before its body is read.
+    let anon = s.client();
+    let token = csrf(&page(&anon, &format!("{}/phan-anh/gui", s.url)).await.1);
+    let (ctype, body) = crate::journey::multipart(&[("csrf", &token)], &[("photo", "b.jpg", &photo)]);
+    let r = anon
+        .post(format!("{}/phan-anh/gui?csrf={token}", s.url))
+        .header("content-type", ctype)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.url().path().starts_with("/dang-nhap"), "{}", r.url());
 }

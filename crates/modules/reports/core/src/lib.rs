@@ -13,6 +13,7 @@ pub mod deadline;
 pub mod geo;
 pub mod intake;
 pub mod machine;
+pub mod photo;
 pub mod routing;
 pub mod state;
 

@@ -9,6 +9,7 @@
 
 pub mod open311;
 pub mod pages;
+pub mod photos;
 pub mod service;
 pub mod views;
 
@@ -30,6 +31,7 @@ pub fn module() -> WebModule {
         .route("/phan-anh/{id}", get(report::show))
         .route("/phan-anh/{id}/hanh-dong", post(report::act))
         .route("/phan-anh/{id}/theo-doi", post(report::follow))
+        .route("/phan-anh/{id}/anh/{sha}", get(report::photo))
         .route("/phan-anh/xa/{code}/atom", get(feed::commune))
         .route("/can-bo/phan-anh", get(staff::inbox))
         .route("/open311/v2/{file}", get(open311::get_root).post(open311::post_root))

@@ -397,7 +397,7 @@ pub async fn post_root(State(state): State<AppState>, Path(file): Path<String>, 
     if d.lat.is_empty() && d.lon.is_empty() && d.commune.is_empty() && d.address.is_empty() {
         return error(StatusCode::BAD_REQUEST, f, "Cần lat và long, hoặc address_string, hoặc address_id");
     }
-    match service::submit(&state, None, &d).await {
+    match service::submit(&state, None, &d, Vec::new()).await {
         Ok(r) => answer(
             StatusCode::CREATED,
             f,

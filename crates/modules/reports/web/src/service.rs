@@ -22,10 +22,14 @@ fn rejected(r: machine::Rejection) -> AppError {
 }
 
 /// Checks `d`, routes it and records it; the first problems found, all at once, otherwise.
-pub async fn submit(state: &AppState, reporter: Option<&Account>, d: &Draft) -> Result<Report, AppError> {
+pub async fn submit(
+    state: &AppState,
+    reporter: Option<&Account>,
+    d: &Draft,
+    photos: Vec<String>,
+) -> Result<Report, AppError> {
     let categories = state.store.reports.report_categories().await?;
-    let new =
-        intake::check(d, &categories, &state.units, reporter.map(|a| a.id), Vec::new()).map_err(AppError::Invalid)?;
+    let new = intake::check(d, &categories, &state.units, reporter.map(|a| a.id), photos).map_err(AppError::Invalid)?;
     if let Some(token) = &new.client_token {
         if state.store.reports.report_by_token(token).await?.is_some() {
             return Err(AppError::Conflict {

@@ -5,7 +5,7 @@
 use crate::service;
 use crate::views::{view, ReportView};
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
@@ -194,6 +194,9 @@ pub struct NewPage {
     pub nearby: Vec<(ReportView, String)>,
     pub errors: Vec<FieldError>,
     pub signed_in: bool,
+    /// Photos already received (kept across a second post of the form).
+    pub photos: Vec<String>,
+    pub max_photos: usize,
 }
 
 impl NewPage {
@@ -217,6 +220,7 @@ async fn new_page(
     d: Draft,
     nearby: Vec<(ReportView, String)>,
     errors: Vec<FieldError>,
+    photos: Vec<String>,
 ) -> Result<NewPage, AppError> {
     let categories = state.store.reports.report_categories().await?;
     Ok(NewPage {
@@ -231,6 +235,8 @@ async fn new_page(
         nearby,
         errors,
         signed_in: viewer.account.is_some(),
+        photos,
+        max_photos: crate::photos::MAX_PHOTOS,
     })
 }
 
@@ -245,7 +251,7 @@ pub async fn new_form(State(state): State<AppState>, viewer: Viewer, PageQuery(p
         contact: viewer.account.as_ref().map(|a| a.login.clone()).unwrap_or_default(),
         ..Default::default()
     };
-    let page = new_page(&state, &viewer, d, Vec::new(), Vec::new()).await.map_err(&err)?;
+    let page = new_page(&state, &viewer, d, Vec::new(), Vec::new(), Vec::new()).await.map_err(&err)?;
     Ok(viewer.finish(render(&page)))
 }
 
@@ -266,9 +272,12 @@ fn draft(form: &FormData) -> Draft {
 }
 
 /// Sends a report; first offers the open reports of its category within 50 m, unless the
-/// reporter already saw them and chose to send anyway.
-pub async fn create(State(state): State<AppState>, viewer: Viewer, form: FormData) -> PageResult {
+/// reporter already saw them and chose to send anyway. Photos (signed-in reporters) are cleaned
+/// of their metadata; the location their EXIF gives fills an empty one.
+pub async fn create(State(state): State<AppState>, viewer: Viewer, req: Request) -> PageResult {
     let err = page_err(&viewer);
+    let sent = crate::photos::read(&state, req).await.map_err(&err)?;
+    let form = sent.form;
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
     form.only(&[
         "category",
@@ -282,24 +291,50 @@ pub async fn create(State(state): State<AppState>, viewer: Viewer, form: FormDat
         "contact",
         "show_identity",
         "send_anyway",
+        "photo_sha",
     ])
     .map_err(&err)?;
-    let d = draft(&form);
+    let mut d = draft(&form);
+    let mut errors = sent.errors;
+    let mut photos = crate::photos::kept(&state, viewer.account.as_ref(), &form).await.map_err(&err)?;
+    if let Some(account) = viewer.account.as_ref() {
+        let (kept, point, refused) = crate::photos::store(&state, account, sent.photos).await.map_err(&err)?;
+        photos.extend(kept);
+        errors.extend(refused);
+        if let (Some(p), true) = (point, d.lat.is_empty() && d.lon.is_empty()) {
+            d.lat = format!("{:.6}", p.lat);
+            d.lon = format!("{:.6}", p.lon);
+        }
+    }
+    photos.dedup();
+    if photos.len() > crate::photos::MAX_PHOTOS {
+        photos.truncate(crate::photos::MAX_PHOTOS);
+        errors.push(FieldError::new("photo", "too_many_photos", "Gửi tối đa 5 ảnh", "At most 5 photos"));
+    }
+    // Every problem at once: the photos' and the form's.
+    if !errors.is_empty() {
+        let categories = state.store.reports.report_categories().await.map_err(|e| err(e.into()))?;
+        if let Err(more) = tinhso_reports::intake::check(&d, &categories, &state.units, None, Vec::new()) {
+            errors.extend(more);
+        }
+        let page = new_page(&state, &viewer, d, Vec::new(), errors, photos).await.map_err(&err)?;
+        return Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))));
+    }
     if form.get("send_anyway") != Some("1") {
         if let Some(p) = service::draft_point(&d) {
             let near = service::nearby(&state, d.category.trim(), p).await.map_err(&err)?;
             if !near.is_empty() {
                 let categories = state.store.reports.report_categories().await.map_err(|e| err(e.into()))?;
                 let nearby = near.iter().map(|(r, m)| (view(&state, &categories, r), format!("{m:.0}"))).collect();
-                let page = new_page(&state, &viewer, d, nearby, Vec::new()).await.map_err(&err)?;
+                let page = new_page(&state, &viewer, d, nearby, Vec::new(), photos).await.map_err(&err)?;
                 return Ok(viewer.finish(render(&page)));
             }
         }
     }
-    match service::submit(&state, viewer.account.as_ref(), &d).await {
+    match service::submit(&state, viewer.account.as_ref(), &d, photos.clone()).await {
         Ok(r) => Ok(viewer.finish(Redirect::to(&format!("/phan-anh/{}?moi=1", r.id)).into_response())),
         Err(AppError::Invalid(errors)) => {
-            let page = new_page(&state, &viewer, d, Vec::new(), errors).await.map_err(&err)?;
+            let page = new_page(&state, &viewer, d, Vec::new(), errors, photos).await.map_err(&err)?;
             Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
         }
         Err(e) => Err(err(e)),

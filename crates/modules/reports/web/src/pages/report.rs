@@ -198,3 +198,27 @@ pub async fn follow(
     state.store.reports.follow_report(r.id, account.id).await.map_err(|e| err(e.into()))?;
     Ok(viewer.finish(Redirect::to(&format!("/phan-anh/{}", r.id)).into_response()))
 }
+
+/// A photo of a report: shown unless moderation hid it (the handling agencies still see it).
+pub async fn photo(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, sha)): Path<(String, String)>,
+) -> PageResult {
+    let err = page_err(&viewer);
+    let r = by_path(&state, &id).await.map_err(&err)?;
+    let handling = service::handles(viewer.account.as_ref(), &r);
+    r.photos
+        .iter()
+        .find(|p| p.sha256 == sha && (p.hidden.is_none() || handling))
+        .ok_or(AppError::NotFound)
+        .map_err(&err)?;
+    let hash = tinhso_kernel::ids::Sha256::parse("sha256", &sha).map_err(|_| err(AppError::NotFound))?;
+    let bytes = state.files.read(&hash).await.map_err(&err)?;
+    let mime = if bytes.starts_with(&[0xff, 0xd8]) { "image/jpeg" } else { "image/png" };
+    let mut resp = bytes.into_response();
+    let h = resp.headers_mut();
+    h.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static(mime));
+    h.insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("private, no-store"));
+    Ok(resp)
+}
