@@ -245,6 +245,7 @@ pub trait IocStore: Send + Sync + 'static {
 /// Which reports a list shows (module: reports). Empty fields do not filter.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportQuery {
+    pub kind: Option<tinhso_reports::ReportKind>,
     pub category: Option<String>,
     pub commune: Option<u32>,
     pub agency: Option<AgencyCode>,
@@ -297,6 +298,15 @@ pub trait ReportStore: Send + Sync + 'static {
     async fn report_history(&self, id: i64) -> Result<Vec<StoredReportEvent>>;
     async fn reports(&self, q: &ReportQuery) -> Result<Vec<tinhso_reports::Report>>;
     async fn report_count(&self, q: &ReportQuery) -> Result<i64>;
+    /// Every report of kind `service` received in `[since, until)`, for Decision 766 group 5.
+    async fn service_feedback(&self, since: DateTime<Utc>, until: DateTime<Utc>)
+        -> Result<Vec<tinhso_reports::Report>>;
+    /// Every report with its history, `limit` at a time after id `after`, for `tinhso ioc check`.
+    async fn reports_with_history(
+        &self,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<(tinhso_reports::Report, Vec<StoredReportEvent>)>>;
     async fn report_categories(&self) -> Result<Vec<tinhso_reports::Category>>;
     async fn put_report_category(&self, c: &tinhso_reports::Category) -> Result<()>;
     async fn report_routes(&self) -> Result<Vec<tinhso_reports::routing::Route>>;

@@ -199,6 +199,15 @@ async fn reports_story(s: TestServer) {
     act(&s, &leader, mine, &[("lenh", "close"), ("noi-dung", "Đã trả kết quả cho công dân")]).await;
     let (status, _) = act(&s, &citizen, mine, &[("lenh", "rate"), ("hai-long", "0"), ("noi-dung", "Chậm")]).await;
     assert_eq!(status, StatusCode::OK);
+    // Decision 766 group 5 counts it, handled on time, and opens onto exactly it.
+    let (status, html) = page(&leader, &format!("{}/dieu-hanh/chi-so/5.1-5.3", s.url)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("100") && html.contains("so-lieu=feedback_due"), "computed, not 'Chưa nhập'");
+    let (status, html) = page(&leader, &format!("{}/dieu-hanh/ho-so?so-lieu=feedback_due", s.url)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&format!(">PA-{mine}<")) && html.contains("<strong>1</strong> phản ánh"), "{html}");
+    let (status, v) = json(&leader, &format!("{}/api/v1/ioc/dossiers?measure=feedback_due", s.url)).await;
+    assert_eq!((status, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("measure_of_reports")));
     let (status, _) = act(&s, &citizen, mine, &[("lenh", "reopen"), ("noi-dung", "Vẫn chưa nhận được")]).await;
     assert_eq!(status, StatusCode::OK);
     let (_, html) = page(&anon, &format!("{}/phan-anh/{mine}", s.url)).await;
@@ -227,6 +236,20 @@ async fn reports_story(s: TestServer) {
     photos(&s, &citizen, &commune).await;
     open311(&s, first, &commune).await;
 
+    // `ioc check` folds every report's history again: the rows agree; an edited row is found.
+    let check = |s: &TestServer| {
+        let args = [vec!["ioc".into(), "check".into()], s.data_args()].concat();
+        async move { run_cli(crate::bin(), &args).await.unwrap() }
+    };
+    let (code, out, err) = check(&s).await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("lịch sử của 5 phản ánh"), "{out}");
+    s.exec_sql(&format!("UPDATE report SET body = replace(body, 'Cây đổ', 'Cây gãy') WHERE id = {}", mine + 1))
+        .await
+        .unwrap();
+    let (code, _, err) = check(&s).await;
+    assert_eq!(code, 1);
+    assert!(err.contains(&format!("phản ánh PA-{}: bản lưu khác lịch sử", mine + 1)), "{err}");
     // Every report change is on the ledger the audit verifies; an edited entry is found.
     let (code, out, _) =
         run_cli(crate::bin(), &[vec!["audit".into(), "verify".into()], s.data_args()].concat()).await.unwrap();

@@ -124,7 +124,7 @@ const DEFINITIONS: [Definition; 14] = [
     Definition { key: "4.1", name: "Kết quả giải quyết điện tử", formula: "Hồ sơ có kết quả điện tử / hồ sơ đã giải quyết", rule: Rule::Ratio(Measure::ElectronicResult, Measure::Finished) },
     Definition { key: "4.2", name: "Số hóa hồ sơ", formula: "Hồ sơ có thành phần là tệp số hóa / hồ sơ tiếp nhận", rule: Rule::Ratio(Measure::Digitised, Measure::Received) },
     Definition { key: "4.3", name: "Tái sử dụng dữ liệu số hóa", formula: "Hồ sơ dùng lại giấy tờ đã có trong kho dữ liệu (tải lên trước hơn 1 giờ) / hồ sơ tiếp nhận", rule: Rule::Ratio(Measure::Reused, Measure::Received) },
-    Definition { key: "5.1-5.3", name: "Tiếp nhận, xử lý phản ánh, kiến nghị", formula: "Theo kết quả xử lý phản ánh, kiến nghị (nhập kèm minh chứng)", rule: Rule::Entered },
+    Definition { key: "5.1-5.3", name: "Tiếp nhận, xử lý phản ánh, kiến nghị", formula: "Phản ánh, kiến nghị về thủ tục, dịch vụ công xử lý đúng hạn / phản ánh đã xử lý hoặc đã đến hạn (không tính phản ánh trùng)", rule: Rule::Ratio(Measure::FeedbackOnTime, Measure::FeedbackDue) },
     Definition { key: "5.4", name: "Mức độ hài lòng", formula: "100% − (tỷ lệ trễ hạn + tỷ lệ không hài lòng), trên hồ sơ đã giải quyết", rule: Rule::Satisfaction },
 ];
 

@@ -36,10 +36,15 @@ pub enum Measure {
     /// Open dossiers (received, processing, awaiting payment) by due date: not a flow over a
     /// period but a stock, so "overdue now" is a sum over due dates before today.
     OpenDue,
+    /// Feedback on public services received in the period and handled, or open past its due
+    /// date (read from the reports module, not stored as dossier counters).
+    FeedbackDue,
+    /// Of those, handled by the due date.
+    FeedbackOnTime,
 }
 
 impl Measure {
-    pub const ALL: [Measure; 15] = [
+    pub const ALL: [Measure; 17] = [
         Self::Received,
         Self::Online,
         Self::Digitised,
@@ -55,6 +60,8 @@ impl Measure {
         Self::Rated,
         Self::Dissatisfied,
         Self::OpenDue,
+        Self::FeedbackDue,
+        Self::FeedbackOnTime,
     ];
 
     pub fn key(self) -> &'static str {
@@ -74,11 +81,18 @@ impl Measure {
             Self::Rated => "rated",
             Self::Dissatisfied => "dissatisfied",
             Self::OpenDue => "open_due",
+            Self::FeedbackDue => "feedback_due",
+            Self::FeedbackOnTime => "feedback_on_time",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|m| m.key() == s)
+    }
+
+    /// Counted from reports (feedback), not from dossiers: its drill-down lists reports.
+    pub fn of_reports(self) -> bool {
+        matches!(self, Self::FeedbackDue | Self::FeedbackOnTime)
     }
 
     pub fn label_vi(self) -> &'static str {
@@ -98,6 +112,8 @@ impl Measure {
             Self::Rated => "Lượt đánh giá",
             Self::Dissatisfied => "Đánh giá không hài lòng",
             Self::OpenDue => "Hồ sơ đang giải quyết theo ngày hẹn",
+            Self::FeedbackDue => "Phản ánh, kiến nghị về thủ tục, dịch vụ công đã xử lý hoặc đến hạn",
+            Self::FeedbackOnTime => "Phản ánh, kiến nghị xử lý đúng hạn",
         }
     }
 }

@@ -56,6 +56,14 @@ pub async fn dossiers(
     let period = parse_period(q.from.as_deref(), q.to.as_deref())?;
     let measure = Measure::parse(&q.measure)
         .ok_or_else(|| AppError::bad_request("unknown_measure", "Không có số liệu này", "No such measure"))?;
+    if measure.of_reports() {
+        return Err(AppError::bad_request(
+            "measure_of_reports",
+            "Số liệu này đếm phản ánh, không phải hồ sơ: xem trang /dieu-hanh/ho-so hoặc Open311 /open311/v2/requests.json",
+            "This measure counts reports, not dossiers: see /dieu-hanh/ho-so or Open311 /open311/v2/requests.json",
+        )
+        .into());
+    }
     let limit = q.limit.unwrap_or(drill::PAGE);
     if !(1..=1000).contains(&limit) {
         return Err(AppError::bad_request("invalid_limit", "limit phải từ 1 đến 1000", "limit must be 1-1000").into());

@@ -120,6 +120,33 @@ fn procedures_of<'a>(state: &AppState, unit: &Unit, all: &'a [std::sync::Arc<Pro
         .collect()
 }
 
+/// The instants a period of local (UTC+7) days spans: `[first day 00:00, day after last 00:00)`.
+pub fn period_instants(period: Period) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
+    let start = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc() - chrono::Duration::hours(7);
+    (start(period.from), start(period.to.succ_opt().unwrap_or(period.to)))
+}
+
+/// Each counted feedback report of the period: its handling agency and whether on time.
+pub async fn feedback_reports(
+    state: &AppState,
+    period: Period,
+) -> Result<Vec<(tinhso_reports::Report, bool)>, AppError> {
+    let (since, until) = period_instants(period);
+    let end = period.to.min(tinhso_kernel::calendar::local_date(chrono::Utc::now()));
+    Ok(state
+        .store
+        .reports
+        .service_feedback(since, until)
+        .await?
+        .into_iter()
+        .filter_map(|r| tinhso_reports::indicators::feedback_766(&r, end).map(|on_time| (r, on_time)))
+        .collect())
+}
+
+async fn feedback(state: &AppState, period: Period) -> Result<Vec<(AgencyCode, bool)>, AppError> {
+    Ok(feedback_reports(state, period).await?.into_iter().map(|(r, on_time)| (r.agency, on_time)).collect())
+}
+
 /// Everything the index of many units needs, read once.
 pub struct Snapshot {
     totals: HashMap<AgencyCode, Totals>,
@@ -130,6 +157,13 @@ pub async fn snapshot(state: &AppState, period: Period) -> Result<Snapshot, AppE
     let mut totals: HashMap<AgencyCode, Totals> = HashMap::new();
     for (agency, measure, v) in state.store.ioc.ioc_totals(period.from, period.to).await? {
         *totals.entry(agency).or_default().entry(measure).or_default() += v;
+    }
+    // Group 5 (5.1-5.3) from the feedback on public services received in the period, as the
+    // reports module judges it at the period's end (or today, for a period not over yet).
+    for (agency, on_time) in feedback(state, period).await? {
+        let t = totals.entry(agency).or_default();
+        *t.entry(Measure::FeedbackDue).or_default() += 1;
+        *t.entry(Measure::FeedbackOnTime).or_default() += i64::from(on_time);
     }
     Ok(Snapshot { totals, entries: state.store.ioc.ioc_entries().await? })
 }

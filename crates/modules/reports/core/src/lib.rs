@@ -11,6 +11,7 @@ pub mod audit;
 pub mod category;
 pub mod deadline;
 pub mod geo;
+pub mod indicators;
 pub mod intake;
 pub mod machine;
 pub mod photo;

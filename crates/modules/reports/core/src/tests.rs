@@ -231,3 +231,24 @@ fn public_ids() {
     assert_eq!(crate::parse_public_id("PA-0"), None);
     assert_eq!(crate::parse_public_id("x"), None);
 }
+
+#[test]
+fn feedback_on_public_services_counts_for_766_once_handled_or_due() {
+    use crate::indicators::feedback_766;
+    let (place, cal) = received();
+    let service = Report { kind: ReportKind::Service, ..place.clone() };
+    // Places never count; open and not due yet does not count; open past due counts as late.
+    assert_eq!(feedback_766(&place, day(2026, 12, 31)), None);
+    assert_eq!(feedback_766(&service, day(2026, 11, 23)), None);
+    assert_eq!(feedback_766(&service, day(2026, 11, 24)), Some(false));
+    let on_time =
+        run(&service, &cal, Command::Fix { answer: "Đã xử lý".into(), photos: vec![] }, day(2026, 11, 20)).unwrap();
+    assert_eq!(feedback_766(&on_time, day(2026, 11, 30)), Some(true));
+    // Judged as of the period's end: handled after it, it is late if the due date had passed.
+    assert_eq!(feedback_766(&on_time, day(2026, 11, 19)), None);
+    let late =
+        run(&service, &cal, Command::Fix { answer: "Đã xử lý".into(), photos: vec![] }, day(2026, 11, 25)).unwrap();
+    assert_eq!(feedback_766(&late, day(2026, 11, 30)), Some(false));
+    let merged = run(&service, &cal, Command::MarkDuplicate { of: 9 }, day(2026, 11, 3)).unwrap();
+    assert_eq!(feedback_766(&merged, day(2026, 12, 31)), None);
+}

@@ -35,6 +35,7 @@ pub fn fold(current: Option<Report>, id: i64, events: &[Event]) -> Result<Report
 pub struct Row {
     pub id: i64,
     pub lane: String,
+    pub kind: &'static str,
     pub category: String,
     pub commune: Option<i64>,
     pub agency: String,
@@ -50,7 +51,8 @@ pub struct Row {
     pub body: String,
 }
 
-fn micros(t: DateTime<Utc>) -> String {
+/// An instant as stored (RFC 3339, microseconds, UTC): text order is time order.
+pub fn micros(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
@@ -58,6 +60,10 @@ pub fn row(r: &Report) -> Result<Row> {
     Ok(Row {
         id: r.id,
         lane: lane(r.commune),
+        kind: match r.kind {
+            tinhso_reports::ReportKind::Place => "place",
+            tinhso_reports::ReportKind::Service => "service",
+        },
         category: r.category.clone(),
         commune: r.commune.map(i64::from),
         agency: r.agency.to_string(),
@@ -126,6 +132,18 @@ fn like_escape(w: &str) -> String {
 /// engine's spelling of "still open", the one its partial indexes name.
 pub fn filter(q: &ReportQuery, ph: fn(usize) -> String, open: &str) -> (String, Vec<Value>) {
     let mut w = Where { parts: Vec::new(), values: Vec::new(), ph };
+    if let Some(k) = q.kind {
+        w.one(
+            "kind = ",
+            Value::Text(
+                match k {
+                    tinhso_reports::ReportKind::Place => "place",
+                    tinhso_reports::ReportKind::Service => "service",
+                }
+                .to_owned(),
+            ),
+        );
+    }
     if let Some(c) = &q.category {
         w.one("category = ", Value::Text(c.clone()));
     }

@@ -3,6 +3,7 @@
 
 use crate::plan::{self, Row, Value};
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use deadpool_postgres::Transaction;
 use std::sync::Arc;
 use tinhso_kernel::ids::{AccountId, AgencyCode};
@@ -50,9 +51,9 @@ fn params(values: &[Value]) -> Vec<Box<dyn ToSql + Sync + Send>> {
 
 async fn put_row(tx: &Transaction<'_>, r: &Row) -> Result<()> {
     tx.execute_cached(
-        "INSERT INTO report (id, lane, category, commune, agency, state, is_open, lat, lon, search, received_at,
+        "INSERT INTO report (id, lane, kind, category, commune, agency, state, is_open, lat, lon, search, received_at,
                              handle_due, client_token, version, body)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+         VALUES ($1, $2, $16, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
          ON CONFLICT (id) DO UPDATE SET category = excluded.category, commune = excluded.commune,
              agency = excluded.agency, state = excluded.state, is_open = excluded.is_open, lat = excluded.lat,
              lon = excluded.lon, search = excluded.search, handle_due = excluded.handle_due,
@@ -73,6 +74,7 @@ async fn put_row(tx: &Transaction<'_>, r: &Row) -> Result<()> {
             &r.client_token,
             &r.version,
             &r.body,
+            &r.kind,
         ],
     )
     .await
@@ -178,6 +180,37 @@ impl ReportStore for ReportsPg {
         let boxed = params(&values);
         let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(|b| b.as_ref() as &(dyn ToSql + Sync)).collect();
         Ok(client.query_one(&sql, &refs).await.map_err(map_err)?.get(0))
+    }
+
+    async fn service_feedback(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<Vec<Report>> {
+        let client = self.db.client().await?;
+        let rows = client
+            .query(
+                "SELECT body FROM report WHERE kind = 'service' AND received_at >= $1 AND received_at < $2 ORDER BY id",
+                &[&plan::micros(since), &plan::micros(until)],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(|r| from_json(&r.get::<_, String>(0))).collect()
+    }
+
+    async fn reports_with_history(&self, after: i64, limit: usize) -> Result<Vec<(Report, Vec<StoredReportEvent>)>> {
+        let client = self.db.client().await?;
+        let rows = client
+            .query("SELECT id, body FROM report WHERE id > $1 ORDER BY id LIMIT $2", &[&after, &(limit as i64)])
+            .await
+            .map_err(map_err)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: i64 = row.get(0);
+            let history = ledger::entries(&client, &plan::subject(id))
+                .await?
+                .iter()
+                .map(|(l, _, public)| plan::stored_event(l, *public))
+                .collect::<Result<Vec<_>>>()?;
+            out.push((from_json(&row.get::<_, String>(1))?, history));
+        }
+        Ok(out)
     }
 
     async fn report_categories(&self) -> Result<Vec<Category>> {

@@ -3,6 +3,7 @@
 
 use crate::plan::{self, Row, Value};
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use rusqlite::types::ToSqlOutput;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use std::sync::Arc;
@@ -47,9 +48,9 @@ fn ph(n: usize) -> String {
 fn put_row(tx: &Connection, r: &Row) -> Result<()> {
     exec(
         tx,
-        "INSERT INTO report (id, lane, category, commune, agency, state, is_open, lat, lon, search, received_at,
+        "INSERT INTO report (id, lane, kind, category, commune, agency, state, is_open, lat, lon, search, received_at,
                              handle_due, client_token, version, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+         VALUES (?1, ?2, ?16, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
          ON CONFLICT (id) DO UPDATE SET category = excluded.category, commune = excluded.commune,
              agency = excluded.agency, state = excluded.state, is_open = excluded.is_open, lat = excluded.lat,
              lon = excluded.lon, search = excluded.search, handle_due = excluded.handle_due,
@@ -69,7 +70,8 @@ fn put_row(tx: &Connection, r: &Row) -> Result<()> {
             r.handle_due,
             r.client_token,
             r.version,
-            r.body
+            r.body,
+            r.kind
         ],
     )
     .map(drop)
@@ -187,6 +189,41 @@ impl ReportStore for ReportsSqlite {
         let (clause, values) = plan::filter(q, ph, "is_open = 1");
         let sql = format!("SELECT count(*) FROM report WHERE {clause}");
         self.db.read(move |c| c.prepare(&sql)?.query_row(params_from_iter(values.iter()), |r| r.get(0))).await
+    }
+
+    async fn service_feedback(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<Vec<Report>> {
+        let (since, until) = (plan::micros(since), plan::micros(until));
+        let bodies: Vec<String> = self
+            .db
+            .read(move |c| {
+                let mut st = c.prepare_cached(
+                    "SELECT body FROM report WHERE kind = 'service' AND received_at >= ?1 AND received_at < ?2 ORDER BY id",
+                )?;
+                let rows = st.query_map([since, until], |r| r.get(0))?;
+                rows.collect()
+            })
+            .await?;
+        bodies.iter().map(|b| from_json(b)).collect()
+    }
+
+    async fn reports_with_history(&self, after: i64, limit: usize) -> Result<Vec<(Report, Vec<StoredReportEvent>)>> {
+        let rows: Vec<(i64, String, Vec<(tinhso_ledger::chain::Link, String, bool)>)> = self
+            .db
+            .read(move |c| {
+                let mut st = c.prepare_cached("SELECT id, body FROM report WHERE id > ?1 ORDER BY id LIMIT ?2")?;
+                let rows: Vec<(i64, String)> = st
+                    .query_map(params![after, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<_>>()?;
+                rows.into_iter().map(|(id, body)| Ok((id, body, ledger::entries(c, &plan::subject(id))?))).collect()
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(_, body, entries)| {
+                let history =
+                    entries.iter().map(|(l, _, public)| plan::stored_event(l, *public)).collect::<Result<Vec<_>>>()?;
+                Ok((from_json(&body)?, history))
+            })
+            .collect()
     }
 
     async fn report_categories(&self) -> Result<Vec<Category>> {

@@ -2,7 +2,7 @@
 //! reports nearby), acting on one (authorized, decided by the core, recorded with its
 //! notifications), and what of a report the public may see.
 
-use chrono::Utc;
+use chrono::{DateTime, SubsecRound, Utc};
 use tinhso_http::error::AppError;
 use tinhso_http::state::AppState;
 use tinhso_kernel::calendar::local_date;
@@ -13,6 +13,12 @@ use tinhso_reports::geo::{bounding_box, distance_m, Point, DUPLICATE_RADIUS_M};
 use tinhso_reports::intake::{self, Draft};
 use tinhso_reports::{access, machine, routing, Command, Report};
 use tinhso_store::{Account, Notification, ReportQuery, StoreError};
+
+/// Now, to the microsecond the ledger keeps (so a report folded again from its history is the
+/// one stored).
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
 
 /// The account Open311 and anonymous reports are recorded as acting (no person).
 pub const NOBODY: AccountId = AccountId(0);
@@ -42,7 +48,7 @@ pub async fn submit(
     let routes = state.store.reports.report_routes().await?;
     let agency = routing::route(&routes, &state.agencies, &new.category, new.commune)
         .ok_or_else(|| AppError::Internal("the province has no agency to route reports to".into()))?;
-    let now = Utc::now();
+    let now = now();
     let first =
         machine::submit(new, agency, &state.calendar(), local_date(now), now, reporter.map_or(NOBODY, |a| a.id))
             .map_err(rejected)?;
@@ -125,7 +131,7 @@ pub async fn act(state: &AppState, account: &Account, id: i64, cmd: Command) -> 
                 ));
             }
         }
-        let now = Utc::now();
+        let now = now();
         let e = machine::decide(&r, &cmd, &state.calendar(), local_date(now), now, account.id).map_err(rejected)?;
         let notify = if e.kind.public() { notices(state, &r, &cmd).await? } else { Vec::new() };
         match state.store.reports.record_report_events(id, r.version, &[e], &notify).await {
@@ -175,7 +181,7 @@ async fn notices(state: &AppState, r: &Report, cmd: &Command) -> Result<Vec<Noti
 /// Open reports whose handling is overdue on `today` and not yet at the province's level go up
 /// to the province's People's Committee (the job the server runs daily). Returns how many.
 pub async fn escalate_overdue(state: &AppState) -> Result<usize, AppError> {
-    let today = local_date(Utc::now());
+    let today = local_date(now());
     let Some(province) = routing::route(&[], &state.agencies, "", None) else { return Ok(0) };
     let mut moved = 0;
     let mut before = None;
@@ -191,7 +197,7 @@ pub async fn escalate_overdue(state: &AppState) -> Result<usize, AppError> {
         let Some(last) = page.last() else { break };
         before = Some(last.id);
         for r in page.iter().filter(|r| !r.escalated && r.agency != province) {
-            let now = Utc::now();
+            let now = now();
             let cmd = Command::Escalate { to: province.clone() };
             if let Ok(e) = machine::decide(r, &cmd, &state.calendar(), today, now, NOBODY) {
                 match state.store.reports.record_report_events(r.id, r.version, &[e], &[]).await {

@@ -485,6 +485,9 @@ pub async fn dossiers(State(state): State<AppState>, viewer: Viewer, PageQuery(q
         .and_then(Measure::parse)
         .ok_or_else(|| AppError::bad_request("unknown_measure", "Không có số liệu này", "No such measure"))
         .map_err(&err)?;
+    if measure.of_reports() {
+        return reports_behind(&state, &viewer, &unit, period, measure).await.map_err(err);
+    }
     let after = drill::parse_after(q.sau.as_deref()).map_err(&err)?;
     if let Some(format) = export::format_of(q.format.as_deref()).map_err(&err)? {
         let all = drill::behind(&state, &unit, period, measure, None, drill::EXPORT).await.map_err(&err)?;
@@ -519,6 +522,58 @@ pub async fn dossiers(State(state): State<AppState>, viewer: Viewer, PageQuery(q
         export_limit: tinhso_kernel::format::thousands(drill::EXPORT as u64),
         sum,
         days,
+    };
+    Ok(viewer.finish(render(&page)))
+}
+
+#[derive(Template)]
+#[template(path = "ioc/reports.html")]
+pub struct ReportsBehindPage {
+    pub layout: Layout,
+    pub unit_name: String,
+    pub period: String,
+    pub measure: &'static str,
+    /// (id, public id, agency, state, received, due, on time)
+    pub items: Vec<(i64, String, String, &'static str, String, String, bool)>,
+}
+
+/// The reports behind a feedback count (Decision 766 group 5): exactly those it counts.
+async fn reports_behind(
+    state: &AppState,
+    viewer: &Viewer,
+    unit: &Unit,
+    period: crate::service::Period,
+    measure: Measure,
+) -> Result<axum::response::Response, AppError> {
+    let items = ioc::feedback_reports(state, period)
+        .await?
+        .into_iter()
+        .filter(|(r, on_time)| {
+            (measure == Measure::FeedbackDue || *on_time)
+                && match unit {
+                    Unit::Agency(a) => &r.agency == a,
+                    Unit::Province => true,
+                }
+        })
+        .map(|(r, on_time)| {
+            let received = tinhso_kernel::format::date_vi(tinhso_kernel::calendar::local_date(r.received_at));
+            (
+                r.id,
+                tinhso_reports::public_id(r.id),
+                state.agency_name(r.agency.as_str()).unwrap_or(r.agency.as_str()).to_owned(),
+                r.state.label_vi(),
+                received,
+                tinhso_kernel::format::date_vi(r.deadlines.handle_due),
+                on_time,
+            )
+        })
+        .collect();
+    let page = ReportsBehindPage {
+        layout: Layout::new(state, viewer, format!("{}: {}", measure.label_vi(), unit_name(state, unit))),
+        unit_name: unit_name(state, unit),
+        period: period_vi(period),
+        measure: measure.label_vi(),
+        items,
     };
     Ok(viewer.finish(render(&page)))
 }

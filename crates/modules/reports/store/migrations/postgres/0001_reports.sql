@@ -35,6 +35,8 @@ CREATE SEQUENCE report_id;
 CREATE TABLE report (
     id BIGINT PRIMARY KEY,
     lane TEXT NOT NULL,
+    -- 'place' or 'service' (feedback on a public service: Decision 766 group 5)
+    kind TEXT NOT NULL,
     category TEXT NOT NULL,
     commune BIGINT,
     agency TEXT NOT NULL,
@@ -54,6 +56,7 @@ CREATE TABLE report (
 CREATE INDEX report_open_place ON report(category, lat, lon) WHERE is_open AND lat IS NOT NULL;
 CREATE INDEX report_commune ON report(commune, id);
 CREATE INDEX report_agency ON report(agency, id);
+CREATE INDEX report_service ON report(kind, received_at) WHERE kind = 'service';
 CREATE INDEX report_open_due ON report(handle_due) WHERE is_open;
 
 CREATE TABLE report_follower (

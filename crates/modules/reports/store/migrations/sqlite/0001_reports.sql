@@ -34,6 +34,8 @@ CREATE UNIQUE INDEX report_route_key ON report_route(category, coalesce(commune,
 CREATE TABLE report (
     id INTEGER PRIMARY KEY,
     lane TEXT NOT NULL,
+    -- 'place' or 'service' (feedback on a public service: Decision 766 group 5)
+    kind TEXT NOT NULL,
     category TEXT NOT NULL,
     commune INTEGER,
     agency TEXT NOT NULL,
@@ -53,6 +55,7 @@ CREATE TABLE report (
 CREATE INDEX report_open_place ON report(category, lat, lon) WHERE is_open = 1 AND lat IS NOT NULL;
 CREATE INDEX report_commune ON report(commune, id);
 CREATE INDEX report_agency ON report(agency, id);
+CREATE INDEX report_service ON report(kind, received_at) WHERE kind = 'service';
 CREATE INDEX report_open_due ON report(handle_due) WHERE is_open = 1;
 
 CREATE TABLE report_follower (
