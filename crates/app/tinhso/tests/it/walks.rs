@@ -2,7 +2,8 @@
 //! only by what they see (link and button texts, field labels): a citizen's birth registration
 //! at the commune from the home page to the result and the rating, with the commune's
 //! receptionist, specialist and leader doing their steps in between; a walk-in at the commune's
-//! one-stop desk; a leader's drill-down from the index to the dossiers. Every page on the way
+//! one-stop desk; a leader's drill-down from the index to the dossiers; a citizen reporting a
+//! pothole with a photo, a leader answering it, the citizen rating the answer. Every page on the way
 //! passes axe-core (no violation), fits the screen's width, and is kept as a screenshot under
 //! `target/test-artefacts/walks/`.
 
@@ -287,4 +288,55 @@ async fn upload_limits_on_a_phone() {
 #[tokio::test]
 async fn upload_limits_at_a_desk_screen() {
     upload_limits(Screen::Desk).await;
+}
+
+/// A citizen reports a pothole from the home page, with a photo, without typing what the
+/// platform knows; the leader answers it from the reports they handle; the citizen rates it.
+async fn field_report(screen: Screen) {
+    let s = crate::server(Backend::Sqlite).await;
+    let (_, _, jpg) = files("phan-anh");
+    let mut p = person(&s, screen, "phan-anh").await;
+    log_in(&mut p, "0912345678").await;
+    p.open("/").await.unwrap();
+    p.click_starting("Phản ánh sự cố nơi bạn sống").await.unwrap();
+    p.sees("Gửi phản ánh, kiến nghị").await.unwrap();
+    p.choose("Lĩnh vực", "Đường sá, giao thông").await.unwrap();
+    p.fill("Nội dung phản ánh", "Ổ gà lớn giữa đường trước chợ, trời mưa rất nguy hiểm").await.unwrap();
+    p.choose("Xã, phường", COMMUNE).await.unwrap();
+    p.fill("Địa chỉ, mô tả vị trí (số nhà, đường, thôn, gần đâu)", "Trước cổng chợ trung tâm").await.unwrap();
+    p.attach("Ảnh chụp (tối đa 5 ảnh JPEG hoặc PNG)", &jpg).await.unwrap();
+    p.click("Gửi phản ánh").await.unwrap();
+    p.sees("Đã gửi phản ánh PA-1").await.unwrap();
+    p.sees("Bạn đang theo dõi phản ánh này").await.unwrap();
+    log_out(&mut p).await;
+
+    log_in(&mut p, "lanhdao@tinhso.local").await;
+    p.click("Phản ánh, kiến nghị").await.unwrap();
+    p.click("Phản ánh cần xử lý").await.unwrap();
+    p.click("PA-1: Đường sá, giao thông").await.unwrap();
+    p.click("Tiếp nhận").await.unwrap();
+    p.sees("Cơ quan đã tiếp nhận xử lý").await.unwrap();
+    p.choose("Thao tác", "Đã khắc phục").await.unwrap();
+    p.fill("Nội dung (trả lời công khai, lý do hoặc ghi chú nội bộ)", "Đã vá ổ gà bằng bê tông nhựa").await.unwrap();
+    p.click("Ghi nhận").await.unwrap();
+    p.sees("Đã vá ổ gà bằng bê tông nhựa").await.unwrap();
+    log_out(&mut p).await;
+
+    log_in(&mut p, "0912345678").await;
+    p.open("/phan-anh/1").await.unwrap();
+    p.tick("Hài lòng").await.unwrap();
+    p.click("Gửi đánh giá").await.unwrap();
+    p.sees("Người phản ánh hài lòng").await.unwrap();
+    p.quit().await.unwrap();
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn field_report_on_a_phone() {
+    field_report(Screen::Phone).await;
+}
+
+#[tokio::test]
+async fn field_report_at_a_desk_screen() {
+    field_report(Screen::Desk).await;
 }

@@ -55,6 +55,8 @@ pub struct ListPage {
     pub next_href: Option<String>,
     pub feed_href: Option<String>,
     pub errors: Vec<FieldError>,
+    /// Staff and leaders: a way to the reports they handle.
+    pub staff: bool,
 }
 
 fn some(s: &Option<String>) -> Option<&str> {
@@ -161,6 +163,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(p): P
         results: results.iter().map(|r| view(&state, &categories, r)).collect(),
         next_href,
         errors,
+        staff: viewer.account.as_ref().is_some_and(|a| a.role != tinhso_policy::Role::Citizen),
     };
     Ok(viewer.finish((status, render(&page))))
 }
