@@ -8,6 +8,7 @@ use tinhso_testkit::server::run_cli;
 use tinhso_testkit::TestServer;
 
 on_both_backends!(reports_on_sqlite, reports_on_postgres, reports_story);
+on_both_backends!(routing_on_sqlite, routing_on_postgres, routing_story);
 
 const PASSWORD: &str = "TuyenQuang-demo-2025";
 
@@ -475,4 +476,100 @@ async fn photos(s: &TestServer, citizen: &reqwest::Client, commune: &str) {
         .await
         .unwrap();
     assert!(r.url().path().starts_with("/dang-nhap"), "{}", r.url());
+}
+
+/// The province admin adds a category and routes it, for one commune, to a department; a
+/// report there goes to that department, elsewhere to the commune's committee; nobody else may
+/// edit the table; bad input is refused whole.
+async fn routing_story(s: TestServer) {
+    let admin = login(&s, "quantri@tinhso.local").await;
+    let (_, units) = json(&admin, &format!("{}/api/v1/units?limit=2", s.url)).await;
+    let (here, there) = (
+        units["items"][0]["code"].as_i64().unwrap().to_string(),
+        units["items"][1]["code"].as_i64().unwrap().to_string(),
+    );
+    let (status, html) = page(&admin, &format!("{}/quan-tri/phan-anh", s.url)).await;
+    assert_eq!(status, StatusCode::OK);
+    let token = csrf(&html);
+    // A department to route to, from the page's own list.
+    let dept = html
+        .split("<option value=\"")
+        .filter_map(|o| o.split_once("\">"))
+        .find(|(_, label)| label.starts_with("Sở Tài nguyên") || label.starts_with("Sở Nông nghiệp"))
+        .map(|(v, l)| (v.to_owned(), l.split('<').next().unwrap().to_owned()))
+        .expect("a department");
+    let post = |path: &'static str, form: Vec<(&'static str, String)>| {
+        let c = admin.clone();
+        let url = format!("{}{path}", s.url);
+        async move {
+            let r = c.post(url).form(&form).send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let (status, html) = post(
+        "/quan-tri/phan-anh/linh-vuc",
+        vec![("csrf", token.clone()), ("code", "Ô nhiễm".into()), ("name", "".into()), ("name_en", "Pollution".into())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("Mã gồm chữ thường không dấu") && html.contains("Nhập tên"), "every problem at once");
+    let (status, _) = post(
+        "/quan-tri/phan-anh/linh-vuc",
+        vec![
+            ("csrf", token.clone()),
+            ("code", "o-nhiem".into()),
+            ("name", "Ô nhiễm môi trường".into()),
+            ("name_en", "Pollution".into()),
+            ("active", "1".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, html) = post(
+        "/quan-tri/phan-anh/phan-cong",
+        vec![
+            ("csrf", token.clone()),
+            ("category", "o-nhiem".into()),
+            ("commune", here.clone()),
+            ("agency", dept.0.clone()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Đã lưu"), "confirmed");
+    let rule = html
+        .split("<li>Ô nhiễm môi trường, ")
+        .nth(1)
+        .expect("the rule is listed")
+        .split("<form")
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(rule.ends_with(&format!(": {}\n    ", dept.1)) || rule.contains(&dept.1), "{rule}");
+    // Reports go where the table says.
+    let anon = s.client();
+    let mut agencies = Vec::new();
+    for commune in [&here, &there] {
+        let r = send(
+            &s,
+            &anon,
+            &[("category", "o-nhiem"), ("description", "Khói đốt rác bốc mùi cả đêm"), ("commune", commune)],
+        )
+        .await;
+        let id = sent_id(&r);
+        let (_, v) = json(&anon, &format!("{}/open311/v2/requests/PA-{id}.json", s.url)).await;
+        agencies.push(v[0]["agency_responsible"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(agencies[0], dept.1);
+    assert!(agencies[1].starts_with("Ủy ban nhân dân"), "{agencies:?}");
+    let (_, services) = json(&anon, &format!("{}/open311/v2/services.json", s.url)).await;
+    assert!(services.as_array().unwrap().iter().any(|v| v["service_code"] == "o-nhiem"));
+    // Removing the rule; other roles may not touch the table.
+    let (status, _) = post("/quan-tri/phan-anh/phan-cong", vec![("csrf", token.clone()), ("remove", "0".into())]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, html) = page(&admin, &format!("{}/quan-tri/phan-anh", s.url)).await;
+    assert!(html.contains("Chưa có quy tắc nào"));
+    let leader = login(&s, "lanhdao@tinhso.local").await;
+    let (status, _) = page(&leader, &format!("{}/quan-tri/phan-anh", s.url)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

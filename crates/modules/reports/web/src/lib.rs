@@ -24,7 +24,7 @@ pub struct ApiDoc;
 
 /// The module's routes.
 pub fn module() -> WebModule {
-    use pages::{feed, public, report, staff};
+    use pages::{admin, feed, public, report, staff};
     let routes = Router::new()
         .route("/phan-anh", get(public::list))
         .route("/phan-anh/gui", get(public::new_form).post(public::create))
@@ -34,6 +34,9 @@ pub fn module() -> WebModule {
         .route("/phan-anh/{id}/anh/{sha}", get(report::photo))
         .route("/phan-anh/xa/{code}/atom", get(feed::commune))
         .route("/can-bo/phan-anh", get(staff::inbox))
+        .route("/quan-tri/phan-anh", get(admin::show))
+        .route("/quan-tri/phan-anh/linh-vuc", post(admin::save_category))
+        .route("/quan-tri/phan-anh/phan-cong", post(admin::save_route))
         .route("/open311/v2/{file}", get(open311::get_root).post(open311::post_root))
         .route("/open311/v2/services/{file}", get(open311::get_service))
         .route("/open311/v2/requests/{file}", get(open311::get_request))

@@ -2,6 +2,7 @@
 //! page with its public history and, for whoever may, the forms to act on it; the staff's list;
 //! a commune's Atom feed.
 
+pub mod admin;
 pub mod feed;
 pub mod public;
 pub mod report;
