@@ -159,6 +159,11 @@ enum Command {
         #[command(subcommand)]
         action: IocCommand,
     },
+    /// The province's communes: their boundaries (so a point on a map says which commune it is in).
+    Units {
+        #[command(subcommand)]
+        action: UnitsCommand,
+    },
     /// Citizens' feedback and field reports: Open311 clients' API keys.
     Open311 {
         #[command(subcommand)]
@@ -190,6 +195,27 @@ enum IocCommand {
     Check {
         #[command(flatten)]
         data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum UnitsCommand {
+    /// Communes' boundaries.
+    Boundaries {
+        #[command(subcommand)]
+        action: BoundariesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BoundariesCommand {
+    /// Replace every commune's boundary with those of a GeoJSON FeatureCollection (each feature's
+    /// `properties.code` a commune code of the province, its geometry a Polygon or MultiPolygon).
+    /// Nothing is stored if any feature is wrong.
+    Import {
+        #[command(flatten)]
+        data: DataArgs,
+        file: PathBuf,
     },
 }
 
@@ -390,6 +416,27 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Restore { data, dir } => {
             println!("{}", tokio::task::spawn_blocking(move || backup::restore(&dir, &data)).await??);
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Units { action: UnitsCommand::Boundaries { action: BoundariesCommand::Import { data, file } } } => {
+            let text =
+                tokio::fs::read_to_string(&file).await.with_context(|| format!("cannot read {}", file.display()))?;
+            let store = data.open().await?;
+            let today = chrono::Utc::now().date_naive();
+            let known: Vec<u32> = store.province.units(today).await?.iter().map(|u| u.code).collect();
+            match tinhso_reports::geo::parse_boundaries(&text, &known) {
+                Ok(b) => {
+                    store.reports.set_commune_boundaries(&b).await?;
+                    println!("Đã nạp ranh giới {} xã, phường / imported {} communes' boundaries", b.len(), b.len());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(problems) => {
+                    eprintln!("Không nạp gì / nothing imported ({} lỗi):", problems.len());
+                    for p in problems.iter().take(50) {
+                        eprintln!("  {p}");
+                    }
+                    Ok(ExitCode::FAILURE)
+                }
+            }
         }
         Command::Open311 { action: Open311Command::KeyCreate { data, name } } => {
             let store = data.open().await?;

@@ -314,6 +314,11 @@ pub trait ReportStore: Send + Sync + 'static {
     async fn set_report_routes(&self, routes: &[tinhso_reports::routing::Route]) -> Result<()>;
     async fn follow_report(&self, id: i64, account: AccountId) -> Result<()>;
     async fn report_followers(&self, id: i64) -> Result<Vec<AccountId>>;
+    /// Replaces every commune's boundary.
+    async fn set_commune_boundaries(&self, b: &[(u32, tinhso_reports::geo::Territory)]) -> Result<()>;
+    async fn commune_boundaries(&self) -> Result<Vec<(u32, tinhso_reports::geo::Territory)>>;
+    /// Moves on with every `set_commune_boundaries`: a cheap way to know a kept copy is stale.
+    async fn commune_boundaries_version(&self) -> Result<i64>;
     /// Records an Open311 client's key by its SHA-256 `hash`.
     async fn add_open311_key(&self, name: &str, hash: &[u8]) -> Result<()>;
     /// The name of the client whose unrevoked key hashes to `hash`.

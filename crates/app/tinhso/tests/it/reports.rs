@@ -564,6 +564,68 @@ async fn routing_story(s: TestServer) {
     assert!(agencies[1].starts_with("Ủy ban nhân dân"), "{agencies:?}");
     let (_, services) = json(&anon, &format!("{}/open311/v2/services.json", s.url)).await;
     assert!(services.as_array().unwrap().iter().any(|v| v["service_code"] == "o-nhiem"));
+    // Boundaries: a generated GeoJSON with a square per commune; a point then names its commune.
+    let dir = tinhso_testkit::server::fresh_data_dir().unwrap();
+    let square = |code: &str, x: f64| {
+        format!(
+            r#"{{"type":"Feature","properties":{{"code":"{code}"}},"geometry":{{"type":"Polygon","coordinates":[[[{x},20.0],[{},20.0],[{},20.1],[{x},20.1],[{x},20.0]]]}}}}"#,
+            x + 0.1,
+            x + 0.1
+        )
+    };
+    let bad = dir.join("bad.geojson");
+    std::fs::write(
+        &bad,
+        format!(r#"{{"type":"FeatureCollection","features":[{},{}]}}"#, square(&here, 104.0), square("99999", 104.2)),
+    )
+    .unwrap();
+    let import = |file: std::path::PathBuf| {
+        let args =
+            [vec!["units".into(), "boundaries".into(), "import".into(), file.display().to_string()], s.data_args()]
+                .concat();
+        async move { run_cli(crate::bin(), &args).await.unwrap() }
+    };
+    let (code, _, err) = import(bad).await;
+    assert_eq!(code, 1);
+    assert!(err.contains("mã 99999 không phải xã, phường của tỉnh"), "{err}");
+    let good = dir.join("ranh-gioi.geojson");
+    std::fs::write(
+        &good,
+        format!(r#"{{"type":"FeatureCollection","features":[{},{}]}}"#, square(&here, 104.0), square(&there, 104.2)),
+    )
+    .unwrap();
+    let (code, out, err) = import(good).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Đã nạp ranh giới 2 xã, phường"), "{out}");
+    let r = send(
+        &s,
+        &anon,
+        &[("category", "o-nhiem"), ("description", "Nước thải đổ ra suối"), ("lat", "20.05"), ("lon", "104.05")],
+    )
+    .await;
+    let id = sent_id(&r);
+    let (_, v) = json(&anon, &format!("{}/open311/v2/requests/PA-{id}.json", s.url)).await;
+    assert_eq!(
+        (v[0]["address_id"].as_str(), v[0]["agency_responsible"].as_str()),
+        (Some(here.as_str()), Some(dept.1.as_str()))
+    );
+    let r = send(
+        &s,
+        &anon,
+        &[("category", "o-nhiem"), ("description", "Nước thải đổ ra suối"), ("lat", "20.05"), ("lon", "104.25")],
+    )
+    .await;
+    let id = sent_id(&r);
+    let (_, v) = json(&anon, &format!("{}/open311/v2/requests/PA-{id}.json", s.url)).await;
+    assert_eq!(v[0]["address_id"].as_str(), Some(there.as_str()));
+    let r = send(
+        &s,
+        &anon,
+        &[("category", "o-nhiem"), ("description", "Nước thải đổ ra suối"), ("lat", "10.0"), ("lon", "106.0")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("nằm ngoài địa bàn tỉnh"));
     // Removing the rule; other roles may not touch the table.
     let (status, _) = post("/quan-tri/phan-anh/phan-cong", vec![("csrf", token.clone()), ("remove", "0".into())]).await;
     assert_eq!(status, StatusCode::OK);

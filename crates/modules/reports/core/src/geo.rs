@@ -41,3 +41,103 @@ pub fn bounding_box(c: Point, radius_m: f64) -> (f64, f64, f64, f64) {
 
 /// How near an open report of the same category must be to be offered as a duplicate.
 pub const DUPLICATE_RADIUS_M: f64 = 50.0;
+
+/// A polygon as GeoJSON gives it: rings of (longitude, latitude), the first the outer boundary,
+/// the others holes.
+pub type Polygon = Vec<Vec<(f64, f64)>>;
+
+/// A commune's territory: one or more polygons (islands, enclaves).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Territory {
+    pub polygons: Vec<Polygon>,
+}
+
+impl Territory {
+    /// Whether `p` lies inside (on the outer ring of a polygon, outside its holes).
+    pub fn contains(&self, p: Point) -> bool {
+        self.polygons.iter().any(|poly| {
+            let mut rings = poly.iter();
+            rings.next().is_some_and(|outer| in_ring(outer, p)) && !rings.any(|hole| in_ring(hole, p))
+        })
+    }
+
+    /// (min lat, max lat, min lon, max lon) of every ring.
+    pub fn bounds(&self) -> Option<(f64, f64, f64, f64)> {
+        let pts = self.polygons.iter().flatten().flatten();
+        pts.fold(None, |b, &(lon, lat)| {
+            Some(match b {
+                None => (lat, lat, lon, lon),
+                Some((a, z, o, w)) => (f64::min(a, lat), f64::max(z, lat), f64::min(o, lon), f64::max(w, lon)),
+            })
+        })
+    }
+}
+
+/// Even-odd ray casting; points on an edge may fall either way (communes share edges).
+fn in_ring(ring: &[(f64, f64)], p: Point) -> bool {
+    let mut inside = false;
+    let n = ring.len();
+    for i in 0..n {
+        let (xi, yi) = ring[i];
+        let (xj, yj) = ring[(i + n - 1) % n];
+        if (yi > p.lat) != (yj > p.lat) && p.lon < (xj - xi) * (p.lat - yi) / (yj - yi) + xi {
+            inside = !inside;
+        }
+    }
+    inside
+}
+
+/// The commune whose territory holds `p`, if one does.
+pub fn commune_at(boundaries: &[(u32, Territory)], p: Point) -> Option<u32> {
+    boundaries.iter().find(|(_, t)| t.contains(p)).map(|(c, _)| *c)
+}
+
+/// Communes' boundaries from a GeoJSON FeatureCollection: each feature's commune code from its
+/// properties (`code`, `ma`, `ma_xa` or `MaXa`, a number or a numeric string), its geometry a
+/// Polygon or MultiPolygon. Every problem is named; nothing is returned unless all are right.
+pub fn parse_boundaries(geojson: &str, known: &[u32]) -> Result<Vec<(u32, Territory)>, Vec<String>> {
+    let v: serde_json::Value = serde_json::from_str(geojson).map_err(|e| vec![format!("không phải JSON: {e}")])?;
+    let Some(features) = v.get("features").and_then(|f| f.as_array()) else {
+        return Err(vec!["cần một FeatureCollection có \"features\"".into()]);
+    };
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for (i, f) in features.iter().enumerate() {
+        let props = f.get("properties");
+        let code = ["code", "ma", "ma_xa", "MaXa"].iter().find_map(|k| {
+            let c = props?.get(*k)?;
+            c.as_u64().and_then(|n| u32::try_from(n).ok()).or_else(|| c.as_str()?.trim().parse().ok())
+        });
+        let Some(code) = code else {
+            problems.push(format!("đối tượng {}: thiếu mã xã (properties.code)", i + 1));
+            continue;
+        };
+        if !known.contains(&code) {
+            problems.push(format!("đối tượng {}: mã {code} không phải xã, phường của tỉnh", i + 1));
+            continue;
+        }
+        let geometry = f.get("geometry");
+        let kind = geometry.and_then(|g| g.get("type")).and_then(|t| t.as_str());
+        let coords = geometry.and_then(|g| g.get("coordinates")).cloned().unwrap_or(serde_json::Value::Null);
+        let polygons: Option<Vec<Polygon>> = match kind {
+            Some("Polygon") => serde_json::from_value::<Vec<Vec<(f64, f64)>>>(coords).ok().map(|p| vec![p]),
+            Some("MultiPolygon") => serde_json::from_value::<Vec<Polygon>>(coords).ok(),
+            _ => None,
+        };
+        match polygons {
+            Some(p) if !p.is_empty() && p.iter().all(|poly| poly.first().is_some_and(|r| r.len() >= 4)) => {
+                if out.iter().any(|(c, _)| *c == code) {
+                    problems.push(format!("đối tượng {}: mã {code} xuất hiện hai lần", i + 1));
+                } else {
+                    out.push((code, Territory { polygons: p }));
+                }
+            }
+            _ => problems.push(format!("đối tượng {}: hình học phải là Polygon hoặc MultiPolygon hợp lệ", i + 1)),
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}

@@ -252,3 +252,36 @@ fn feedback_on_public_services_counts_for_766_once_handled_or_due() {
     let merged = run(&service, &cal, Command::MarkDuplicate { of: 9 }, day(2026, 11, 3)).unwrap();
     assert_eq!(feedback_766(&merged, day(2026, 12, 31)), None);
 }
+
+#[test]
+fn communes_from_boundaries() {
+    use crate::geo::{commune_at, parse_boundaries};
+    let square = |x: f64, y: f64| {
+        format!("[[[{x},{y}],[{},{y}],[{},{}],[{x},{}],[{x},{y}]]]", x + 0.1, x + 0.1, y + 0.1, y + 0.1)
+    };
+    let json = format!(
+        r#"{{"type":"FeatureCollection","features":[
+        {{"type":"Feature","properties":{{"code":2269}},"geometry":{{"type":"Polygon","coordinates":{}}}}},
+        {{"type":"Feature","properties":{{"ma":"2270"}},"geometry":{{"type":"MultiPolygon","coordinates":[{},{}]}}}}]}}"#,
+        square(105.0, 21.0),
+        square(105.1, 21.0),
+        square(106.0, 22.0)
+    );
+    let b = parse_boundaries(&json, &[2269, 2270]).unwrap();
+    assert_eq!(commune_at(&b, Point::new(21.05, 105.05).unwrap()), Some(2269));
+    assert_eq!(commune_at(&b, Point::new(21.05, 105.15).unwrap()), Some(2270));
+    assert_eq!(commune_at(&b, Point::new(22.05, 106.05).unwrap()), Some(2270), "second polygon");
+    assert_eq!(commune_at(&b, Point::new(21.5, 105.5).unwrap()), None);
+    // A hole is outside.
+    let holed = r#"{"features":[{"properties":{"code":1},"geometry":{"type":"Polygon","coordinates":[
+        [[0,0],[4,0],[4,4],[0,4],[0,0]],[[1,1],[3,1],[3,3],[1,3],[1,1]]]}}]}"#;
+    let h = parse_boundaries(holed, &[1]).unwrap();
+    assert_eq!(commune_at(&h, Point::new(2.0, 2.0).unwrap()), None);
+    assert_eq!(commune_at(&h, Point::new(0.5, 0.5).unwrap()), Some(1));
+    // Every problem named, nothing returned.
+    let bad = r#"{"features":[{"properties":{},"geometry":null},{"properties":{"code":9},"geometry":{"type":"Point","coordinates":[1,2]}},
+        {"properties":{"code":1},"geometry":{"type":"LineString","coordinates":[[1,2],[3,4]]}}]}"#;
+    let problems = parse_boundaries(bad, &[1]).unwrap_err();
+    assert_eq!(problems.len(), 3, "{problems:?}");
+    assert!(parse_boundaries("[]", &[1]).is_err() && parse_boundaries("{", &[1]).is_err());
+}

@@ -336,4 +336,40 @@ impl ReportStore for ReportsPg {
             .await
             .map_err(map_err)
     }
+
+    async fn set_commune_boundaries(&self, b: &[(u32, tinhso_reports::geo::Territory)]) -> Result<()> {
+        let mut client = self.db.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        tx.execute("DELETE FROM commune_boundary", &[]).await.map_err(map_err)?;
+        for (code, t) in b {
+            tx.execute(
+                "INSERT INTO commune_boundary (code, territory) VALUES ($1, $2)",
+                &[&i64::from(*code), &tinhso_store::codec::to_json(t)?],
+            )
+            .await
+            .map_err(map_err)?;
+        }
+        tx.execute("UPDATE commune_boundary_version SET version = version + 1", &[]).await.map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn commune_boundaries(&self) -> Result<Vec<(u32, tinhso_reports::geo::Territory)>> {
+        let client = self.db.client().await?;
+        let rows =
+            client.query("SELECT code, territory FROM commune_boundary ORDER BY code", &[]).await.map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                let code: i64 = r.get(0);
+                let code = u32::try_from(code).map_err(|_| StoreError::Corrupt(format!("commune code {code}")))?;
+                Ok((code, from_json(&r.get::<_, String>(1))?))
+            })
+            .collect()
+    }
+
+    async fn commune_boundaries_version(&self) -> Result<i64> {
+        let client = self.db.client().await?;
+        let row =
+            client.query_one_cached("SELECT version FROM commune_boundary_version", &[]).await.map_err(map_err)?;
+        Ok(row.get(0))
+    }
 }

@@ -364,4 +364,38 @@ impl ReportStore for ReportsSqlite {
             })
             .await
     }
+
+    async fn set_commune_boundaries(&self, b: &[(u32, tinhso_reports::geo::Territory)]) -> Result<()> {
+        let rows = b.iter().map(|(c, t)| Ok((*c, tinhso_store::codec::to_json(t)?))).collect::<Result<Vec<_>>>()?;
+        self.db
+            .write(move |tx| {
+                exec(tx, "DELETE FROM commune_boundary", [])?;
+                for (code, territory) in &rows {
+                    exec(
+                        tx,
+                        "INSERT INTO commune_boundary (code, territory) VALUES (?1, ?2)",
+                        params![code, territory],
+                    )?;
+                }
+                exec(tx, "UPDATE commune_boundary_version SET version = version + 1", []).map(drop)
+            })
+            .await
+    }
+
+    async fn commune_boundaries(&self) -> Result<Vec<(u32, tinhso_reports::geo::Territory)>> {
+        let rows: Vec<(u32, String)> = self
+            .db
+            .read(|c| {
+                let mut st = c.prepare("SELECT code, territory FROM commune_boundary ORDER BY code")?;
+                let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                rows.collect()
+            })
+            .await?;
+        rows.into_iter().map(|(c, t)| Ok((c, from_json(&t)?))).collect()
+    }
+
+    async fn commune_boundaries_version(&self) -> Result<i64> {
+        self.db
+            .read_now(|c| c.prepare_cached("SELECT version FROM commune_boundary_version")?.query_row([], |r| r.get(0)))
+    }
 }

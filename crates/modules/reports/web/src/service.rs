@@ -35,7 +35,25 @@ pub async fn submit(
     photos: Vec<String>,
 ) -> Result<Report, AppError> {
     let categories = state.store.reports.report_categories().await?;
-    let new = intake::check(d, &categories, &state.units, reporter.map(|a| a.id), photos).map_err(AppError::Invalid)?;
+    let mut new =
+        intake::check(d, &categories, &state.units, reporter.map(|a| a.id), photos).map_err(AppError::Invalid)?;
+    if let (None, Some(p)) = (new.commune, new.point) {
+        // Placed by the province's boundaries, when it has loaded them.
+        let b = boundaries(state).await?;
+        if !b.is_empty() {
+            match tinhso_reports::geo::commune_at(&b, p) {
+                Some(c) => new.commune = Some(c),
+                None => {
+                    return Err(AppError::Invalid(vec![FieldError::new(
+                        "lat",
+                        "outside_province",
+                        "Vị trí này nằm ngoài địa bàn tỉnh; kiểm tra toạ độ hoặc chọn xã, phường",
+                        "This place is outside the province: check the coordinates or choose the commune",
+                    )]))
+                }
+            }
+        }
+    }
     if let Some(token) = &new.client_token {
         if state.store.reports.report_by_token(token).await?.is_some() {
             return Err(AppError::Conflict {
@@ -60,6 +78,25 @@ pub async fn submit(
         }),
         other => Ok(other?),
     }
+}
+
+type Boundaries = std::sync::Arc<Vec<(u32, tinhso_reports::geo::Territory)>>;
+
+/// The communes' boundaries, kept in memory until an import moves their version on.
+static BOUNDARIES: std::sync::Mutex<Option<(i64, Boundaries)>> = std::sync::Mutex::new(None);
+
+async fn boundaries(state: &AppState) -> Result<Boundaries, AppError> {
+    let version = state.store.reports.commune_boundaries_version().await?;
+    if let Ok(kept) = BOUNDARIES.lock() {
+        if let Some((_, b)) = kept.as_ref().filter(|(v, _)| *v == version) {
+            return Ok(b.clone());
+        }
+    }
+    let b: Boundaries = std::sync::Arc::new(state.store.reports.commune_boundaries().await?);
+    if let Ok(mut kept) = BOUNDARIES.lock() {
+        *kept = Some((version, b.clone()));
+    }
+    Ok(b)
 }
 
 /// Open reports of `category` within the duplicate radius of `p`, nearest first.

@@ -72,3 +72,16 @@ CREATE TABLE open311_key (
     created_at TEXT NOT NULL,
     revoked_at TEXT
 );
+
+-- Communes' boundaries (GeoJSON polygons, loaded with `tinhso units boundaries import`): a point
+-- from a phone or a map pin then says which commune a report is in.
+CREATE TABLE commune_boundary (
+    code BIGINT PRIMARY KEY,
+    territory TEXT NOT NULL
+);
+-- Bumped by every import, so that servers reload the boundaries they keep in memory.
+CREATE TABLE commune_boundary_version (
+    one INTEGER PRIMARY KEY CHECK (one = 1),
+    version BIGINT NOT NULL
+);
+INSERT INTO commune_boundary_version (one, version) VALUES (1, 0);
