@@ -10,6 +10,7 @@ mod dossiers;
 mod http1;
 mod ioc;
 mod load;
+mod reports;
 mod scale;
 mod synthetic;
 
@@ -83,6 +84,19 @@ enum Bench {
         stored: usize,
         #[arg(long, default_value_t = 100_000)]
         applicants: usize,
+        #[arg(long, default_value_t = 32)]
+        connections: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
+    /// Issue 14: field reports (intake with a photo, public list, Open311, nearby duplicates).
+    Reports {
+        #[arg(long, default_value = "target/release/tinhso")]
+        tinhso: PathBuf,
+        #[arg(long, default_value = "bench-out")]
+        work: PathBuf,
+        #[arg(long, default_value_t = 1_000_000)]
+        stored: usize,
         #[arg(long, default_value_t = 32)]
         connections: usize,
         #[arg(long, default_value_t = 10)]
@@ -281,6 +295,9 @@ async fn main() -> Result<()> {
         Bench::CeilingServer { dir, rows } => ceiling::serve(dir, rows).await,
         Bench::Scale { tinhso, work, postgres, stored, applicants, connections, seconds } => {
             scale::run(scale::Args { tinhso, work, postgres, stored, applicants, connections, seconds }).await
+        }
+        Bench::Reports { tinhso, work, stored, connections, seconds } => {
+            reports::run(reports::Args { tinhso, work, stored, connections, seconds }).await
         }
     }
 }

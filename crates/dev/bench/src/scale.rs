@@ -24,7 +24,7 @@ use tinhso_kernel::ids::AccountId;
 use tinhso_store::{NewAccount, Stores};
 
 const DEMO_CITIZEN: &str = "0912345678";
-const PASSWORD: &str = "TuyenQuang-demo-2025";
+pub(crate) const PASSWORD: &str = "TuyenQuang-demo-2025";
 /// Đăng ký lại khai sinh: decided and received by the applicant's commune.
 const COMMUNE_PROCEDURE: &str = "1.004884";
 
@@ -40,7 +40,7 @@ pub struct Args {
 }
 
 /// The phone (and login) of applicant `i`.
-fn phone(i: usize) -> String {
+pub(crate) fn phone(i: usize) -> String {
     format!("098{:07}", i % 10_000_000)
 }
 
@@ -53,7 +53,7 @@ fn form(commune: u32, phone: &str) -> serde_json::Value {
 
 /// Creates the applicants (the demo citizen's password hash, so the load can log in as any of
 /// them); returns their ids in order.
-async fn applicants(store: &Stores, n: usize) -> Result<Vec<AccountId>> {
+pub(crate) async fn applicants(store: &Stores, n: usize) -> Result<Vec<AccountId>> {
     let hash =
         store.identity.account_by_login(DEMO_CITIZEN).await?.ok_or_else(|| anyhow!("no demo citizen"))?.password_hash;
     let mut ids = vec![AccountId(0); n];
@@ -230,10 +230,10 @@ fn lock_sampler(url: String, stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<R
     })
 }
 
-type BoxFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Conn>>>>;
+pub(crate) type BoxFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Conn>>>>;
 
 /// Connection `i` logs in as applicant `i`: every connection is a different person.
-fn as_applicant() -> impl Fn(Conn, usize) -> BoxFuture + Send + Clone + 'static {
+pub(crate) fn as_applicant() -> impl Fn(Conn, usize) -> BoxFuture + Send + Clone + 'static {
     |mut c, i| {
         Box::pin(async move {
             c.login(&phone(i), PASSWORD).await?;
@@ -267,10 +267,10 @@ pub(crate) async fn look_up(mut c: Conn, conn: usize, i: u64, keys: Arc<Vec<(Str
 }
 
 /// Closed-loop maximum, then open loop at 50 % and 80 % of it.
-struct Curve {
-    max: Outcome,
-    half: Outcome,
-    eighty: Outcome,
+pub(crate) struct Curve {
+    pub(crate) max: Outcome,
+    pub(crate) half: Outcome,
+    pub(crate) eighty: Outcome,
 }
 
 async fn submissions(addrs: &[SocketAddr], communes: Arc<Vec<u32>>, connections: usize, m: Duration) -> Result<Curve> {
@@ -329,7 +329,7 @@ async fn communes(base: &str) -> Result<Arc<Vec<u32>>> {
     ))
 }
 
-fn row(name: &str, c: &Curve, ceiling: f64, ceiling_name: &str) {
+pub(crate) fn row(name: &str, c: &Curve, ceiling: f64, ceiling_name: &str) {
     println!(
         "| {name} | {:.0} (p99 {:.1} ms) | {ceiling_name} {ceiling:.0}/s | **{:.2}** | {:.0}/s: p50 {:.1}, p99 {:.1}, p99.9 {:.1} ms | {:.0}/s: p50 {:.1}, p99 {:.1}, p99.9 {:.1} ms | {} / {} / {} |",
         c.max.rate(),
@@ -349,7 +349,7 @@ fn row(name: &str, c: &Curve, ceiling: f64, ceiling_name: &str) {
     );
 }
 
-fn table_head() {
+pub(crate) fn table_head() {
     println!("| measure | maximum, closed loop | ceiling (same run) | ratio | open loop at 50 % | open loop at 80 % | errors (max / 50 % / 80 %) |");
     println!("|---|---|---|---|---|---|---|");
 }

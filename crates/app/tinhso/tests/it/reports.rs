@@ -379,7 +379,8 @@ fn phone_photo(dir: &std::path::Path) -> Vec<u8> {
     python(&format!(
         r#"
 from PIL import Image
-img = Image.new("RGB", (48, 32), (180, 40, 40))
+# A real phone photo's size: noise does not compress, so this is about a megabyte.
+img = Image.effect_noise((1000, 800), 90).convert("RGB")
 exif = Image.Exif()
 exif[0x010F] = "Hãng máy ảnh"
 exif[0x0110] = "Điện thoại X"
@@ -463,7 +464,8 @@ async fn photos(s: &TestServer, citizen: &reqwest::Client, commune: &str) {
         "from PIL import Image\nim = Image.open({p:?})\nim.load()\nprint(im.size, len(im.getexif()), 'comment' in im.info, 'exif' in im.info)",
         p = path.display().to_string()
     ));
-    assert_eq!(out.trim(), "(48, 32) 0 False False");
+    assert_eq!(out.trim(), "(1000, 800) 0 False False");
+    assert!(photo.len() > 400_000 && bytes.len() + 20_000 > photo.len(), "{} -> {}", photo.len(), bytes.len());
     // Anonymous multipart is refused before its body is read.
     let anon = s.client();
     let token = csrf(&page(&anon, &format!("{}/phan-anh/gui", s.url)).await.1);

@@ -13,8 +13,10 @@ pub mod photos;
 pub mod service;
 pub mod views;
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
+use tinhso_http::form::MULTIPART_LIMIT;
 use tinhso_http::WebModule;
 use utoipa::OpenApi;
 
@@ -27,7 +29,11 @@ pub fn module() -> WebModule {
     use pages::{admin, feed, public, report, staff};
     let routes = Router::new()
         .route("/phan-anh", get(public::list))
-        .route("/phan-anh/gui", get(public::new_form).post(public::create))
+        // Up to five phone photos in one post (each under the file cap).
+        .route(
+            "/phan-anh/gui",
+            get(public::new_form).post(public::create).layer(DefaultBodyLimit::max(MULTIPART_LIMIT)),
+        )
         .route("/phan-anh/{id}", get(report::show))
         .route("/phan-anh/{id}/hanh-dong", post(report::act))
         .route("/phan-anh/{id}/theo-doi", post(report::follow))
