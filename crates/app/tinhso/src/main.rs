@@ -642,7 +642,7 @@ async fn serve(
     tokio::spawn(sweep_guard(store.clone()));
     tokio::spawn(checkpoint_ledger(store.clone()));
     tokio::spawn(tinhso_ioc_web::alert_loop(state.clone(), std::time::Duration::from_secs(15 * 60)));
-    tokio::spawn(tinhso_reports_web::service::escalation_loop(state.clone(), std::time::Duration::from_secs(3600)));
+    tokio::spawn(tinhso_reports_web::service::escalation_loop(state.clone(), std::time::Duration::from_secs(15 * 60)));
     if let Some(smtp) = smtp {
         tokio::spawn(tinhso_http::mail::deliver(state.clone(), smtp));
     }

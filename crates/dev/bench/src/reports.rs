@@ -214,7 +214,15 @@ pub async fn run(a: Args) -> Result<()> {
     let reads: Vec<String> = (0..500_000).map(|_| format!("/read/{}", draw.below(a.stored) + 1)).collect();
     let read = load::gets(caddr, reads, a.connections, measure).await?.rate();
     drop(ceiling);
-    eprintln!("  ceilings: insert {insert:.0}/s, read {read:.0}/s");
+    // What storing a 1 MB photo durably costs the machine alone: write, fsync, rename, fsync the
+    // directory, 32 at once (the intake's ceiling; its own insert is small beside it).
+    let work = a.work.clone();
+    let threads = a.connections;
+    let seconds = a.seconds;
+    let photo_writes =
+        tokio::task::spawn_blocking(move || crate::ceiling::file_writes_per_second(&work, 1_000_000, threads, seconds))
+            .await??;
+    eprintln!("  ceilings: insert {insert:.0}/s, read {read:.0}/s, 1 MB durable file writes {photo_writes:.0}/s");
 
     drop(start(&a.tinhso, &data, &["--demo-dossiers", "0"]).await?);
     tokio::time::sleep(Duration::from_millis(500)).await;

@@ -314,6 +314,9 @@ pub trait ReportStore: Send + Sync + 'static {
     async fn set_report_routes(&self, routes: &[tinhso_reports::routing::Route]) -> Result<()>;
     async fn follow_report(&self, id: i64, account: AccountId) -> Result<()>;
     async fn report_followers(&self, id: i64) -> Result<Vec<AccountId>>;
+    /// Starts (`on`) or stops telling `account` of new reports in `commune`.
+    async fn subscribe_commune(&self, commune: u32, account: AccountId, on: bool) -> Result<()>;
+    async fn commune_subscribers(&self, commune: u32) -> Result<Vec<AccountId>>;
     /// Replaces every commune's boundary.
     async fn set_commune_boundaries(&self, b: &[(u32, tinhso_reports::geo::Territory)]) -> Result<()>;
     async fn commune_boundaries(&self) -> Result<Vec<(u32, tinhso_reports::geo::Territory)>>;

@@ -91,6 +91,17 @@ async fn reports_story(s: TestServer) {
     let (_, count) = json(&anon, &format!("{}/open311/v2/requests.json", s.url)).await;
     assert_eq!(count.as_array().unwrap().len(), 0, "{count}");
 
+    // A citizen asks to be told of new reports in their commune.
+    let citizen = login(&s, "0912345678").await;
+    let (_, html) = page(&citizen, &format!("{}/phan-anh?xa={commune}", s.url)).await;
+    assert!(html.contains("Nhận thông báo khi có phản ánh mới ở đây"));
+    let r = citizen
+        .post(format!("{}/phan-anh/xa/{commune}/theo-doi", s.url))
+        .form(&[("csrf", csrf(&html).as_str()), ("bat", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("Bạn đang nhận thông báo khi có phản ánh mới"));
     // An anonymous field report without JavaScript: commune and address; contact kept private.
     let r = send(
         &s,
@@ -132,8 +143,17 @@ async fn reports_story(s: TestServer) {
     let second = sent_id(&r);
     assert_eq!(second, first + 1);
 
+    // The subscriber was told (once per report).
+    let (_, inbox) = json(&citizen, &format!("{}/api/v1/notifications", s.url)).await;
+    let told: Vec<&Value> = inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["subject"].as_str().unwrap().starts_with("Phản ánh mới ở"))
+        .collect();
+    assert_eq!(told.len(), 2, "{inbox}");
+    assert!(told.iter().any(|m| m["body"].as_str().unwrap().contains(&format!("PA-{first}"))));
     // A citizen logged in reports about a public service; they follow it.
-    let citizen = login(&s, "0912345678").await;
     let r = send(
         &s,
         &citizen,
@@ -174,6 +194,11 @@ async fn reports_story(s: TestServer) {
     let (status, _) =
         act(&s, &leader, first, &[("lenh", "fix"), ("noi-dung", "Đã vá ổ gà ngày hôm nay bằng bê tông nhựa")]).await;
     assert_eq!(status, StatusCode::OK);
+    // A standard answer fills an empty text.
+    let (status, html) =
+        act(&s, &leader, first, &[("lenh", "update"), ("noi-dung", ""), ("mau", "da-khac-phuc")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Cơ quan đã kiểm tra và khắc phục xong"));
     // The duplicate is merged into the first.
     let (status, _) = act(&s, &leader, second, &[("lenh", "mark_duplicate"), ("so", &format!("PA-{first}"))]).await;
     assert_eq!(status, StatusCode::OK);

@@ -7,6 +7,7 @@
 //! Pure: no IO, no async. May depend on: the kernel (ids, calendar, text) and the policy.
 
 pub mod access;
+pub mod answers;
 pub mod audit;
 pub mod category;
 pub mod deadline;

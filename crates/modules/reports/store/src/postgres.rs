@@ -372,4 +372,26 @@ impl ReportStore for ReportsPg {
             client.query_one_cached("SELECT version FROM commune_boundary_version", &[]).await.map_err(map_err)?;
         Ok(row.get(0))
     }
+
+    async fn subscribe_commune(&self, commune: u32, account: AccountId, on: bool) -> Result<()> {
+        let client = self.db.client().await?;
+        let sql = if on {
+            "INSERT INTO report_subscription (commune, account) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+        } else {
+            "DELETE FROM report_subscription WHERE commune = $1 AND account = $2"
+        };
+        client.execute(sql, &[&i64::from(commune), &account]).await.map_err(map_err).map(drop)
+    }
+
+    async fn commune_subscribers(&self, commune: u32) -> Result<Vec<AccountId>> {
+        let client = self.db.client().await?;
+        let rows = client
+            .query_cached(
+                "SELECT account FROM report_subscription WHERE commune = $1 ORDER BY account",
+                &[&i64::from(commune)],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(rows.iter().map(|r| AccountId(r.get(0))).collect())
+    }
 }

@@ -398,4 +398,28 @@ impl ReportStore for ReportsSqlite {
         self.db
             .read_now(|c| c.prepare_cached("SELECT version FROM commune_boundary_version")?.query_row([], |r| r.get(0)))
     }
+
+    async fn subscribe_commune(&self, commune: u32, account: AccountId, on: bool) -> Result<()> {
+        self.db
+            .write(move |tx| {
+                let sql = if on {
+                    "INSERT OR IGNORE INTO report_subscription (commune, account) VALUES (?1, ?2)"
+                } else {
+                    "DELETE FROM report_subscription WHERE commune = ?1 AND account = ?2"
+                };
+                exec(tx, sql, params![commune, account]).map(drop)
+            })
+            .await
+    }
+
+    async fn commune_subscribers(&self, commune: u32) -> Result<Vec<AccountId>> {
+        self.db
+            .read(move |c| {
+                let mut st =
+                    c.prepare_cached("SELECT account FROM report_subscription WHERE commune = ?1 ORDER BY account")?;
+                let rows = st.query_map([commune], |r| Ok(AccountId(r.get(0)?)))?;
+                rows.collect()
+            })
+            .await
+    }
 }

@@ -39,6 +39,7 @@ pub fn module() -> WebModule {
         .route("/phan-anh/{id}/theo-doi", post(report::follow))
         .route("/phan-anh/{id}/anh/{sha}", get(report::photo))
         .route("/phan-anh/xa/{code}/atom", get(feed::commune))
+        .route("/phan-anh/xa/{code}/theo-doi", post(public::subscribe))
         .route("/can-bo/phan-anh", get(staff::inbox))
         .route("/quan-tri/phan-anh", get(admin::show))
         .route("/quan-tri/phan-anh/linh-vuc", post(admin::save_category))

@@ -70,14 +70,18 @@ pub async fn submit(
     let first =
         machine::submit(new, agency, &state.calendar(), local_date(now), now, reporter.map_or(NOBODY, |a| a.id))
             .map_err(rejected)?;
-    match state.store.reports.create_report(&first).await {
-        Err(StoreError::Conflict(_)) => Err(AppError::Conflict {
-            code: "duplicate_token",
-            vi: "Phản ánh với mã tham chiếu này đã được gửi".into(),
-            en: "A report with this token was already sent".into(),
-        }),
-        other => Ok(other?),
-    }
+    let r = match state.store.reports.create_report(&first).await {
+        Err(StoreError::Conflict(_)) => {
+            return Err(AppError::Conflict {
+                code: "duplicate_token",
+                vi: "Phản ánh với mã tham chiếu này đã được gửi".into(),
+                en: "A report with this token was already sent".into(),
+            })
+        }
+        other => other?,
+    };
+    tell_subscribers(state, &r).await;
+    Ok(r)
 }
 
 type Boundaries = std::sync::Arc<Vec<(u32, tinhso_reports::geo::Territory)>>;
@@ -97,6 +101,32 @@ async fn boundaries(state: &AppState) -> Result<Boundaries, AppError> {
         *kept = Some((version, b.clone()));
     }
     Ok(b)
+}
+
+/// Tells the people following `r`'s commune of it, once (a key per report), after it is stored.
+/// A failure here is logged, not the reporter's problem: the report is already durable.
+async fn tell_subscribers(state: &AppState, r: &Report) {
+    let Some(commune) = r.commune else { return };
+    let notes = match state.store.reports.commune_subscribers(commune).await {
+        Ok(s) => s
+            .into_iter()
+            .filter(|a| Some(*a) != r.reporter)
+            .map(|account_id| Notification {
+                account_id,
+                subject: format!("Phản ánh mới ở {}", crate::views::commune_name(state, Some(commune))),
+                body: format!("{}: {}. Xem tại /phan-anh/{}", tinhso_reports::public_id(r.id), r.category, r.id),
+            })
+            .collect::<Vec<_>>(),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the commune's subscribers");
+            return;
+        }
+    };
+    if !notes.is_empty() {
+        if let Err(e) = state.store.notify.send_alert(&format!("report-new:{}", r.id), &notes).await {
+            tracing::warn!(error = %e, "cannot tell the commune's subscribers");
+        }
+    }
 }
 
 /// Open reports of `category` within the duplicate radius of `p`, nearest first.
@@ -248,9 +278,61 @@ pub async fn escalate_overdue(state: &AppState) -> Result<usize, AppError> {
     Ok(moved)
 }
 
-/// Escalates overdue reports every `every` (the server runs it hourly).
+/// Working days before its due date from which a report's handlers are reminded.
+pub const REMIND_WORKING_DAYS: u32 = 2;
+
+/// Reminds the staff of the agency handling each open report due within two working days,
+/// once per report and due date (a key in the database, so restarts and several servers do not
+/// repeat it). Returns how many reports were reminded of.
+pub async fn remind_due_soon(state: &AppState) -> Result<usize, AppError> {
+    let today = local_date(now());
+    let Some(soon) = state.calendar().due_date(today, REMIND_WORKING_DAYS) else { return Ok(0) };
+    let mut reminded = 0;
+    let mut before = None;
+    loop {
+        let q = ReportQuery {
+            open_only: true,
+            overdue_on: soon.succ_opt(),
+            before_id: before,
+            limit: 500,
+            ..Default::default()
+        };
+        let page = state.store.reports.reports(&q).await?;
+        let Some(last) = page.last() else { break };
+        before = Some(last.id);
+        for r in page.iter().filter(|r| r.deadlines.handle_due >= today) {
+            let staff = state.store.identity.staff(&r.agency).await?;
+            let notes: Vec<Notification> = staff
+                .iter()
+                .filter(|a| !a.disabled && access::allowed(&actor(a), a.id, tinhso_reports::CommandKind::Fix, r))
+                .map(|a| Notification {
+                    account_id: a.id,
+                    subject: format!("Phản ánh {} sắp đến hạn", tinhso_reports::public_id(r.id)),
+                    body: format!(
+                        "Phản ánh {} phải được xử lý trước ngày {}. Xem tại /phan-anh/{}",
+                        tinhso_reports::public_id(r.id),
+                        tinhso_kernel::format::date_vi(r.deadlines.handle_due),
+                        r.id
+                    ),
+                })
+                .collect();
+            let key = format!("report-due:{}:{}", r.id, r.deadlines.handle_due);
+            if !notes.is_empty() && state.store.notify.send_alert(&key, &notes).await? {
+                reminded += 1;
+            }
+        }
+    }
+    Ok(reminded)
+}
+
+/// Reminds and escalates every `every` (the server runs it every 15 minutes).
 pub async fn escalation_loop(state: AppState, every: std::time::Duration) {
     loop {
+        match remind_due_soon(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(reports = n, "handlers reminded of reports due soon"),
+            Err(e) => tracing::warn!(error = %e, "cannot remind handlers of reports due soon"),
+        }
         match escalate_overdue(&state).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(reports = n, "overdue reports escalated to the province"),

@@ -84,3 +84,10 @@ CREATE TABLE commune_boundary_version (
     version INTEGER NOT NULL
 );
 INSERT INTO commune_boundary_version (one, version) VALUES (1, 0);
+
+-- Who is told of every new report in a commune (in the inbox, and by e-mail when configured).
+CREATE TABLE report_subscription (
+    commune INTEGER NOT NULL,
+    account INTEGER NOT NULL,
+    PRIMARY KEY (commune, account)
+);

@@ -57,6 +57,8 @@ pub struct ListPage {
     pub errors: Vec<FieldError>,
     /// Staff and leaders: a way to the reports they handle.
     pub staff: bool,
+    /// Signed in and the list is one commune's: whether they are told of its new reports.
+    pub subscribed: Option<bool>,
 }
 
 fn some(s: &Option<String>) -> Option<&str> {
@@ -142,6 +144,12 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(p): P
         selected: chosen_state == s.key(),
     }));
     let commune = some(&p.xa).unwrap_or("").to_owned();
+    let subscribed = match (viewer.account.as_ref(), commune.parse::<u32>().ok().filter(|_| errors.is_empty())) {
+        (Some(a), Some(c)) => {
+            Some(state.store.reports.commune_subscribers(c).await.map_err(|e| err(e.into()))?.contains(&a.id))
+        }
+        _ => None,
+    };
     let page = ListPage {
         layout: Layout::new(&state, &viewer, "Phản ánh, kiến nghị"),
         q: p.q.clone().unwrap_or_default(),
@@ -164,6 +172,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(p): P
         next_href,
         errors,
         staff: viewer.account.as_ref().is_some_and(|a| a.role != tinhso_policy::Role::Citizen),
+        subscribed,
     };
     Ok(viewer.finish((status, render(&page))))
 }
@@ -342,4 +351,26 @@ pub async fn create(State(state): State<AppState>, viewer: Viewer, req: Request)
         }
         Err(e) => Err(err(e)),
     }
+}
+
+/// Starts or stops telling the signed-in person of new reports in a commune.
+pub async fn subscribe(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    form: FormData,
+) -> PageResult {
+    let err = page_err(&viewer);
+    viewer.check_csrf(form.get("csrf")).map_err(&err)?;
+    form.only(&["bat"]).map_err(&err)?;
+    let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
+    let commune = code
+        .parse::<u32>()
+        .ok()
+        .filter(|c| state.units.iter().any(|u| u.code == *c))
+        .ok_or(AppError::NotFound)
+        .map_err(&err)?;
+    let on = form.get("bat") == Some("1");
+    state.store.reports.subscribe_commune(commune, account.id, on).await.map_err(|e| err(e.into()))?;
+    Ok(viewer.finish(Redirect::to(&format!("/phan-anh?xa={commune}")).into_response()))
 }

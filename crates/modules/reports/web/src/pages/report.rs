@@ -38,6 +38,7 @@ pub struct ReportPage {
     pub contributors: Vec<String>,
     pub agencies: Vec<ChoiceGroup>,
     pub text_commands: Vec<(&'static str, &'static str)>,
+    pub answers: Vec<(&'static str, &'static str)>,
     pub signed_in: bool,
     pub following: bool,
 }
@@ -106,6 +107,7 @@ async fn page(state: &AppState, viewer: &Viewer, r: &Report, just_sent: bool) ->
         contributors: r.contributors.iter().map(|a| crate::views::agency_name(state, a.as_str())).collect(),
         agencies: if handling { agencies(state, |_| true, "") } else { Vec::new() },
         text_commands: TEXT_COMMANDS.iter().map(|k| (k.key(), k.label_vi())).collect(),
+        answers: tinhso_reports::answers::ANSWERS.iter().map(|(k, l, _)| (*k, *l)).collect(),
         signed_in: account.is_some(),
         following,
         r: v,
@@ -122,7 +124,13 @@ fn agency(form: &FormData) -> Result<AgencyCode, AppError> {
 pub fn command(form: &FormData) -> Result<Command, AppError> {
     let kind = CommandKind::parse(&form.text("lenh"))
         .ok_or_else(|| AppError::bad_request("unknown_command", "Thao tác không hợp lệ", "Unknown command"))?;
-    let text = form.text("noi-dung");
+    // An empty text with a standard answer chosen takes the standard answer's words.
+    let mut text = form.text("noi-dung");
+    if text.is_empty() {
+        if let Some(t) = tinhso_reports::answers::answer(&form.text("mau")) {
+            text = t.to_owned();
+        }
+    }
     use CommandKind as K;
     Ok(match kind {
         K::Accept => Command::Accept,
@@ -176,7 +184,7 @@ pub fn command(form: &FormData) -> Result<Command, AppError> {
 pub async fn act(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>, form: FormData) -> PageResult {
     let err = page_err(&viewer);
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
-    form.only(&["lenh", "noi-dung", "co-quan", "so", "hai-long", "anh"]).map_err(&err)?;
+    form.only(&["lenh", "noi-dung", "mau", "co-quan", "so", "hai-long", "anh"]).map_err(&err)?;
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
     let r = by_path(&state, &id).await.map_err(&err)?;
     let cmd = command(&form).map_err(&err)?;
