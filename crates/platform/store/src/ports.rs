@@ -268,6 +268,22 @@ pub struct ReportQuery {
     pub limit: usize,
 }
 
+/// Reports received in a period with the same category, commune and handling agency, counted
+/// for the operations centre.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportStat {
+    pub category: String,
+    pub commune: Option<u32>,
+    pub agency: String,
+    pub total: i64,
+    pub open: i64,
+    /// Open past their handling due date.
+    pub overdue: i64,
+    pub handled: i64,
+    /// Handled by their due date.
+    pub on_time: i64,
+}
+
 /// One entry of a report's history as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredReportEvent {
@@ -298,6 +314,14 @@ pub trait ReportStore: Send + Sync + 'static {
     async fn report_history(&self, id: i64) -> Result<Vec<StoredReportEvent>>;
     async fn reports(&self, q: &ReportQuery) -> Result<Vec<tinhso_reports::Report>>;
     async fn report_count(&self, q: &ReportQuery) -> Result<i64>;
+    /// Counts of the reports received in `[since, until)` (duplicates left out), grouped by
+    /// category, commune and agency; overdue as of `today`.
+    async fn report_stats(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        today: NaiveDate,
+    ) -> Result<Vec<ReportStat>>;
     /// Every report of kind `service` received in `[since, until)`, for Decision 766 group 5.
     async fn service_feedback(&self, since: DateTime<Utc>, until: DateTime<Utc>)
         -> Result<Vec<tinhso_reports::Report>>;

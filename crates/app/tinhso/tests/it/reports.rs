@@ -232,6 +232,24 @@ async fn reports_story(s: TestServer) {
     let (status, html) = page(&leader, &format!("{}/dieu-hanh/ho-so?so-lieu=feedback_due", s.url)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(&format!(">PA-{mine}<")) && html.contains("<strong>1</strong> phản ánh"), "{html}");
+    // The operations centre's view of reports: by category, agency and commune.
+    let (status, html) = page(&leader, &format!("{}/dieu-hanh/phan-anh", s.url)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("<strong>2</strong> phản ánh, 0 đang xử lý, 0 quá hạn, xử lý đúng hạn 100%"),
+        "duplicates left out: {html}"
+    );
+    let row =
+        html.split("<a href=\"/phan-anh?danh-muc=duong-sa").nth(1).unwrap().split("</tr>").next().unwrap().to_owned();
+    assert!(row.contains("Đường sá, giao thông</a></th><td>1</td><td>0</td><td>0</td><td>100%</td>"), "{row}");
+    assert!(
+        html.contains(&format!("<a href=\"/phan-anh?xa={commune}&")) && html.contains("heat-"),
+        "heat table by commune"
+    );
+    let (status, _) = page(&citizen, &format!("{}/dieu-hanh/phan-anh", s.url)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = page(&leader, &format!("{}/dieu-hanh/phan-anh?tu=99/99/2026", s.url)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, v) = json(&leader, &format!("{}/api/v1/ioc/dossiers?measure=feedback_due", s.url)).await;
     assert_eq!((status, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("measure_of_reports")));
     let (status, _) = act(&s, &citizen, mine, &[("lenh", "reopen"), ("noi-dung", "Vẫn chưa nhận được")]).await;

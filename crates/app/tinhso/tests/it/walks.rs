@@ -320,6 +320,10 @@ async fn field_report(screen: Screen) {
     p.fill("Nội dung (trả lời công khai, lý do hoặc ghi chú nội bộ)", "Đã vá ổ gà bằng bê tông nhựa").await.unwrap();
     p.click("Ghi nhận").await.unwrap();
     p.sees("Đã vá ổ gà bằng bê tông nhựa").await.unwrap();
+    p.open("/dieu-hanh/phan-anh").await.unwrap();
+    p.sees("Theo xã, phường và lĩnh vực").await.unwrap();
+    p.click(COMMUNE).await.unwrap();
+    p.sees("PA-1: Đường sá, giao thông").await.unwrap();
     log_out(&mut p).await;
 
     log_in(&mut p, "0912345678").await;

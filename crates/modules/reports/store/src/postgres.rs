@@ -3,7 +3,7 @@
 
 use crate::plan::{self, Row, Value};
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::Transaction;
 use std::sync::Arc;
 use tinhso_kernel::ids::{AccountId, AgencyCode};
@@ -12,7 +12,7 @@ use tinhso_reports::routing::Route;
 use tinhso_reports::{Category, Event, Report};
 use tinhso_store::codec::from_json;
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::{Notification, ReportQuery, ReportStore, Result, StoreError, StoredReportEvent};
+use tinhso_store::{Notification, ReportQuery, ReportStat, ReportStore, Result, StoreError, StoredReportEvent};
 use tokio_postgres::types::ToSql;
 
 /// The module's tables on PostgreSQL, oldest first.
@@ -52,12 +52,12 @@ fn params(values: &[Value]) -> Vec<Box<dyn ToSql + Sync + Send>> {
 async fn put_row(tx: &Transaction<'_>, r: &Row) -> Result<()> {
     tx.execute_cached(
         "INSERT INTO report (id, lane, kind, category, commune, agency, state, is_open, lat, lon, search, received_at,
-                             handle_due, client_token, version, body)
-         VALUES ($1, $2, $16, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                             handle_due, client_token, version, body, handled_on)
+         VALUES ($1, $2, $16, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $17)
          ON CONFLICT (id) DO UPDATE SET category = excluded.category, commune = excluded.commune,
              agency = excluded.agency, state = excluded.state, is_open = excluded.is_open, lat = excluded.lat,
              lon = excluded.lon, search = excluded.search, handle_due = excluded.handle_due,
-             version = excluded.version, body = excluded.body",
+             version = excluded.version, body = excluded.body, handled_on = excluded.handled_on",
         &[
             &r.id,
             &r.lane,
@@ -75,6 +75,7 @@ async fn put_row(tx: &Transaction<'_>, r: &Row) -> Result<()> {
             &r.version,
             &r.body,
             &r.kind,
+            &r.handled_on,
         ],
     )
     .await
@@ -180,6 +181,40 @@ impl ReportStore for ReportsPg {
         let boxed = params(&values);
         let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(|b| b.as_ref() as &(dyn ToSql + Sync)).collect();
         Ok(client.query_one(&sql, &refs).await.map_err(map_err)?.get(0))
+    }
+
+    async fn report_stats(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        today: NaiveDate,
+    ) -> Result<Vec<ReportStat>> {
+        let client = self.db.client().await?;
+        let rows = client
+            .query(
+                "SELECT category, commune, agency, count(*), sum(CASE WHEN is_open THEN 1 ELSE 0 END),
+                        sum(CASE WHEN is_open AND handle_due < $3 THEN 1 ELSE 0 END),
+                        sum(CASE WHEN handled_on IS NOT NULL THEN 1 ELSE 0 END),
+                        sum(CASE WHEN handled_on IS NOT NULL AND handled_on <= handle_due THEN 1 ELSE 0 END)
+                 FROM report WHERE received_at >= $1 AND received_at < $2 AND state <> 'duplicate'
+                 GROUP BY category, commune, agency",
+                &[&plan::micros(since), &plan::micros(until), &today.to_string()],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(rows
+            .iter()
+            .map(|r| ReportStat {
+                category: r.get(0),
+                commune: r.get::<_, Option<i64>>(1).and_then(|c| u32::try_from(c).ok()),
+                agency: r.get(2),
+                total: r.get(3),
+                open: r.get(4),
+                overdue: r.get(5),
+                handled: r.get(6),
+                on_time: r.get(7),
+            })
+            .collect())
     }
 
     async fn service_feedback(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<Vec<Report>> {

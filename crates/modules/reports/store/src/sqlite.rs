@@ -3,7 +3,7 @@
 
 use crate::plan::{self, Row, Value};
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::types::ToSqlOutput;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use std::sync::Arc;
@@ -13,7 +13,7 @@ use tinhso_reports::{Category, Event, Report};
 use tinhso_sqlite::{exec, ledger, map_err, outbox, SqliteStore};
 use tinhso_store::codec::from_json;
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::{Notification, ReportQuery, ReportStore, Result, StoreError, StoredReportEvent};
+use tinhso_store::{Notification, ReportQuery, ReportStat, ReportStore, Result, StoreError, StoredReportEvent};
 
 /// The module's tables on SQLite, oldest first.
 pub const MIGRATIONS: Migrations = Migrations {
@@ -49,12 +49,12 @@ fn put_row(tx: &Connection, r: &Row) -> Result<()> {
     exec(
         tx,
         "INSERT INTO report (id, lane, kind, category, commune, agency, state, is_open, lat, lon, search, received_at,
-                             handle_due, client_token, version, body)
-         VALUES (?1, ?2, ?16, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                             handle_due, client_token, version, body, handled_on)
+         VALUES (?1, ?2, ?16, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?17)
          ON CONFLICT (id) DO UPDATE SET category = excluded.category, commune = excluded.commune,
              agency = excluded.agency, state = excluded.state, is_open = excluded.is_open, lat = excluded.lat,
              lon = excluded.lon, search = excluded.search, handle_due = excluded.handle_due,
-             version = excluded.version, body = excluded.body",
+             version = excluded.version, body = excluded.body, handled_on = excluded.handled_on",
         params![
             r.id,
             r.lane,
@@ -71,7 +71,8 @@ fn put_row(tx: &Connection, r: &Row) -> Result<()> {
             r.client_token,
             r.version,
             r.body,
-            r.kind
+            r.kind,
+            r.handled_on
         ],
     )
     .map(drop)
@@ -189,6 +190,40 @@ impl ReportStore for ReportsSqlite {
         let (clause, values) = plan::filter(q, ph, "is_open = 1");
         let sql = format!("SELECT count(*) FROM report WHERE {clause}");
         self.db.read(move |c| c.prepare(&sql)?.query_row(params_from_iter(values.iter()), |r| r.get(0))).await
+    }
+
+    async fn report_stats(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        today: NaiveDate,
+    ) -> Result<Vec<ReportStat>> {
+        let (since, until, today) = (plan::micros(since), plan::micros(until), today.to_string());
+        self.db
+            .read(move |c| {
+                let mut st = c.prepare_cached(
+                    "SELECT category, commune, agency, count(*), sum(is_open),
+                            sum(CASE WHEN is_open = 1 AND handle_due < ?3 THEN 1 ELSE 0 END),
+                            sum(CASE WHEN handled_on IS NOT NULL THEN 1 ELSE 0 END),
+                            sum(CASE WHEN handled_on IS NOT NULL AND handled_on <= handle_due THEN 1 ELSE 0 END)
+                     FROM report WHERE received_at >= ?1 AND received_at < ?2 AND state <> 'duplicate'
+                     GROUP BY category, commune, agency",
+                )?;
+                let rows = st.query_map([since, until, today], |r| {
+                    Ok(ReportStat {
+                        category: r.get(0)?,
+                        commune: r.get(1)?,
+                        agency: r.get(2)?,
+                        total: r.get(3)?,
+                        open: r.get(4)?,
+                        overdue: r.get(5)?,
+                        handled: r.get(6)?,
+                        on_time: r.get(7)?,
+                    })
+                })?;
+                rows.collect()
+            })
+            .await
     }
 
     async fn service_feedback(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<Vec<Report>> {

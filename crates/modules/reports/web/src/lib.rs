@@ -26,7 +26,7 @@ pub struct ApiDoc;
 
 /// The module's routes.
 pub fn module() -> WebModule {
-    use pages::{admin, feed, public, report, staff};
+    use pages::{admin, centre, feed, public, report, staff};
     let routes = Router::new()
         .route("/phan-anh", get(public::list))
         // Up to five phone photos in one post (each under the file cap).
@@ -41,6 +41,7 @@ pub fn module() -> WebModule {
         .route("/phan-anh/xa/{code}/atom", get(feed::commune))
         .route("/phan-anh/xa/{code}/theo-doi", post(public::subscribe))
         .route("/can-bo/phan-anh", get(staff::inbox))
+        .route("/dieu-hanh/phan-anh", get(centre::centre))
         .route("/quan-tri/phan-anh", get(admin::show))
         .route("/quan-tri/phan-anh/linh-vuc", post(admin::save_category))
         .route("/quan-tri/phan-anh/phan-cong", post(admin::save_route))

@@ -48,6 +48,8 @@ CREATE TABLE report (
     search TEXT NOT NULL,
     received_at TEXT NOT NULL,
     handle_due TEXT NOT NULL,
+    -- the day it was answered (closed), for on-time counts
+    handled_on TEXT,
     client_token TEXT UNIQUE,
     version BIGINT NOT NULL,
     body TEXT NOT NULL

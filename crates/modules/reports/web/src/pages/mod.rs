@@ -3,6 +3,7 @@
 //! a commune's Atom feed.
 
 pub mod admin;
+pub mod centre;
 pub mod feed;
 pub mod public;
 pub mod report;
