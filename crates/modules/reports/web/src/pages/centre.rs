@@ -36,6 +36,9 @@ pub struct Line {
     pub on_time: String,
 }
 
+/// (commune, its list's address, total, cells: (count, heat level 0-4) per category)
+pub type HeatRow = (String, String, i64, Vec<(i64, u8)>);
+
 #[derive(Template)]
 #[template(path = "reports/centre.html")]
 pub struct CentrePage {
@@ -46,8 +49,7 @@ pub struct CentrePage {
     pub by_category: Vec<Line>,
     pub by_agency: Vec<Line>,
     pub categories: Vec<String>,
-    /// (commune, its list's address, total, cells: (count, heat level 0-4) per category)
-    pub heat: Vec<(String, String, i64, Vec<(i64, u8)>)>,
+    pub heat: Vec<HeatRow>,
 }
 
 fn add(into: &mut Line, s: &ReportStat) {
