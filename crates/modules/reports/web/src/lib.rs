@@ -24,6 +24,17 @@ use utoipa::OpenApi;
 #[openapi()]
 pub struct ApiDoc;
 
+/// The reporting form's location button (progressive enhancement; the form works without it).
+async fn script() -> impl axum::response::IntoResponse {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/phan-anh.js"),
+    )
+}
+
 /// The module's routes.
 pub fn module() -> WebModule {
     use pages::{admin, centre, feed, public, report, staff};
@@ -45,6 +56,7 @@ pub fn module() -> WebModule {
         .route("/quan-tri/phan-anh", get(admin::show))
         .route("/quan-tri/phan-anh/linh-vuc", post(admin::save_category))
         .route("/quan-tri/phan-anh/phan-cong", post(admin::save_route))
+        .route("/static/phan-anh.js", get(script))
         .route("/open311/v2/{file}", get(open311::get_root).post(open311::post_root))
         .route("/open311/v2/services/{file}", get(open311::get_service))
         .route("/open311/v2/requests/{file}", get(open311::get_request))
