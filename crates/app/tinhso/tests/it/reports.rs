@@ -509,6 +509,34 @@ async fn photos(s: &TestServer, citizen: &reqwest::Client, commune: &str) {
     ));
     assert_eq!(out.trim(), "(1000, 800) 0 False False");
     assert!(photo.len() > 400_000 && bytes.len() + 20_000 > photo.len(), "{} -> {}", photo.len(), bytes.len());
+    // Moderation hides a photo from the public (its handlers still see it), the reason kept
+    // in the internal history.
+    let leader = login(s, "lanhdao@tinhso.local").await;
+    let (status, _) = act(s, &leader, id, &[("lenh", "hide"), ("anh", &kept), ("noi-dung", "Ảnh có biển số xe")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(s.client().get(format!("{}{src}", s.url)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(leader.get(format!("{}{src}", s.url)).send().await.unwrap().status(), StatusCode::OK);
+    let (_, public) = page(&s.client(), &format!("{}/phan-anh/{id}", s.url)).await;
+    assert!(!public.contains(&src) && !public.contains("biển số"));
+    let (_, internal) = page(&leader, &format!("{}/phan-anh/{id}", s.url)).await;
+    assert!(internal.contains("Ẩn một ảnh") && internal.contains("Ảnh có biển số xe"));
+    // The agency shows the fix with a photo of it (multipart, the same cleaning).
+    let token = csrf(&page(&leader, &format!("{}/phan-anh/{id}", s.url)).await.1);
+    let (ctype, body) = crate::journey::multipart(
+        &[("csrf", &token), ("lenh", "fix"), ("noi-dung", "Đã cưa và dọn cây đổ")],
+        &[("photo", "sau-khi-don.jpg", &photo)],
+    );
+    let r = leader
+        .post(format!("{}/phan-anh/{id}/hanh-dong?csrf={token}", s.url))
+        .header("content-type", ctype)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let (_, public) = page(&s.client(), &format!("{}/phan-anh/{id}", s.url)).await;
+    assert!(public.contains("Ảnh kết quả xử lý") && public.contains("Đã cưa và dọn cây đổ"));
+    assert!(public.contains(&format!("/phan-anh/{id}/anh/{kept}")), "the same photo, cleaned the same way: one file");
     // Anonymous multipart is refused before its body is read.
     let anon = s.client();
     let token = csrf(&page(&anon, &format!("{}/phan-anh/gui", s.url)).await.1);

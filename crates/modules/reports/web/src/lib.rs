@@ -46,7 +46,7 @@ pub fn module() -> WebModule {
             get(public::new_form).post(public::create).layer(DefaultBodyLimit::max(MULTIPART_LIMIT)),
         )
         .route("/phan-anh/{id}", get(report::show))
-        .route("/phan-anh/{id}/hanh-dong", post(report::act))
+        .route("/phan-anh/{id}/hanh-dong", post(report::act).layer(DefaultBodyLimit::max(MULTIPART_LIMIT)))
         .route("/phan-anh/{id}/theo-doi", post(report::follow))
         .route("/phan-anh/{id}/anh/{sha}", get(report::photo))
         .route("/phan-anh/xa/{code}/atom", get(feed::commune))

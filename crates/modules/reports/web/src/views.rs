@@ -34,7 +34,9 @@ pub struct ReportView {
     pub dossier_code: Option<String>,
     pub duplicate_of: Option<i64>,
     pub awaiting_reporter: bool,
+    /// The reporter's photos, and the agency's of the fix (both without those moderation hid).
     pub photos: Vec<String>,
+    pub fix_photos: Vec<String>,
 }
 
 /// Vietnamese date and time (UTC+7).
@@ -95,7 +97,8 @@ pub fn view(state: &AppState, categories: &[tinhso_reports::Category], r: &Repor
         dossier_code: r.dossier_code.clone(),
         duplicate_of: r.duplicate_of,
         awaiting_reporter: r.awaiting_reporter_since.is_some(),
-        photos: r.photos.iter().filter(|p| p.hidden.is_none()).map(|p| p.sha256.clone()).collect(),
+        photos: r.photos.iter().filter(|p| p.hidden.is_none() && !p.of_fix).map(|p| p.sha256.clone()).collect(),
+        fix_photos: r.photos.iter().filter(|p| p.hidden.is_none() && p.of_fix).map(|p| p.sha256.clone()).collect(),
     }
 }
 

@@ -120,8 +120,8 @@ fn agency(form: &FormData) -> Result<AgencyCode, AppError> {
     })
 }
 
-/// The command a form posts.
-pub fn command(form: &FormData) -> Result<Command, AppError> {
+/// The command a form posts; `photos` (already stored) go with a fix or an update.
+pub fn command(form: &FormData, photos: Vec<String>) -> Result<Command, AppError> {
     let kind = CommandKind::parse(&form.text("lenh"))
         .ok_or_else(|| AppError::bad_request("unknown_command", "Thao tác không hợp lệ", "Unknown command"))?;
     // An empty text with a standard answer chosen takes the standard answer's words.
@@ -142,12 +142,12 @@ pub fn command(form: &FormData) -> Result<Command, AppError> {
         K::Escalate => Command::Escalate { to: agency(form)? },
         K::RequestInfo => Command::RequestInfo { question: text },
         K::Schedule => Command::Schedule { note: text },
-        K::Fix => Command::Fix { answer: text, photos: Vec::new() },
+        K::Fix => Command::Fix { answer: text, photos },
         K::NoFurtherAction => Command::NoFurtherAction { answer: text },
         K::UnableToFix => Command::UnableToFix { answer: text },
         K::InternalReferral => Command::InternalReferral { answer: text },
         K::Close => Command::Close { answer: text },
-        K::Update => Command::Update { text, photos: Vec::new() },
+        K::Update => Command::Update { text, photos },
         K::Note => Command::Note { text },
         K::MarkDuplicate => Command::MarkDuplicate {
             of: tinhso_reports::parse_public_id(&form.text("so")).ok_or_else(|| {
@@ -180,14 +180,28 @@ pub fn command(form: &FormData) -> Result<Command, AppError> {
     })
 }
 
-/// A command on the report, from its page's forms; back to the page once recorded.
-pub async fn act(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>, form: FormData) -> PageResult {
+/// A command on the report, from its page's forms (with photos of the fix, for staff); back to
+/// the page once recorded.
+pub async fn act(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    req: axum::extract::Request,
+) -> PageResult {
     let err = page_err(&viewer);
+    let sent = crate::photos::read(&state, req).await.map_err(&err)?;
+    let form = sent.form;
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
     form.only(&["lenh", "noi-dung", "mau", "co-quan", "so", "hai-long", "anh"]).map_err(&err)?;
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
     let r = by_path(&state, &id).await.map_err(&err)?;
-    let cmd = command(&form).map_err(&err)?;
+    let mut errors = sent.errors;
+    let (photos, _, refused) = crate::photos::store(&state, account, sent.photos).await.map_err(&err)?;
+    errors.extend(refused);
+    if !errors.is_empty() {
+        return Err(err(AppError::Invalid(errors)));
+    }
+    let cmd = command(&form, photos).map_err(&err)?;
     service::act(&state, account, r.id, cmd).await.map_err(&err)?;
     Ok(viewer.finish(Redirect::to(&format!("/phan-anh/{}", r.id)).into_response()))
 }
