@@ -304,6 +304,8 @@ async fn field_report(screen: Screen) {
     p.fill("Nội dung phản ánh", "Ổ gà lớn giữa đường trước chợ, trời mưa rất nguy hiểm").await.unwrap();
     p.choose("Xã, phường", COMMUNE).await.unwrap();
     p.fill("Địa chỉ, mô tả vị trí (số nhà, đường, thôn, gần đâu)", "Trước cổng chợ trung tâm").await.unwrap();
+    p.fill("Vĩ độ", "22.123456").await.unwrap();
+    p.fill("Kinh độ", "105.234567").await.unwrap();
     p.attach("Ảnh chụp (tối đa 5 ảnh JPEG hoặc PNG)", &jpg).await.unwrap();
     p.click("Gửi phản ánh").await.unwrap();
     p.sees("Đã gửi phản ánh PA-1").await.unwrap();
@@ -312,6 +314,7 @@ async fn field_report(screen: Screen) {
 
     log_in(&mut p, "lanhdao@tinhso.local").await;
     p.click("Phản ánh, kiến nghị").await.unwrap();
+    p.sees("Vị trí các phản ánh trên trang này").await.unwrap();
     p.click("Phản ánh cần xử lý").await.unwrap();
     p.click("PA-1: Đường sá, giao thông").await.unwrap();
     p.click("Tiếp nhận").await.unwrap();

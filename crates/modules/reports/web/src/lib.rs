@@ -7,6 +7,7 @@
 //! May depend on: the platform's HTTP crate, the API types, the reports core, the kernel, the
 //! policy and the storage ports.
 
+pub mod map;
 pub mod open311;
 pub mod pages;
 pub mod photos;

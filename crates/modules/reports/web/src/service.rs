@@ -84,12 +84,12 @@ pub async fn submit(
     Ok(r)
 }
 
-type Boundaries = std::sync::Arc<Vec<(u32, tinhso_reports::geo::Territory)>>;
+pub type Boundaries = std::sync::Arc<Vec<(u32, tinhso_reports::geo::Territory)>>;
 
 /// The communes' boundaries, kept in memory until an import moves their version on.
 static BOUNDARIES: std::sync::Mutex<Option<(i64, Boundaries)>> = std::sync::Mutex::new(None);
 
-async fn boundaries(state: &AppState) -> Result<Boundaries, AppError> {
+pub async fn boundaries(state: &AppState) -> Result<Boundaries, AppError> {
     let version = state.store.reports.commune_boundaries_version().await?;
     if let Ok(kept) = BOUNDARIES.lock() {
         if let Some((_, b)) = kept.as_ref().filter(|(v, _)| *v == version) {

@@ -59,6 +59,8 @@ pub struct ListPage {
     pub staff: bool,
     /// Signed in and the list is one commune's: whether they are told of its new reports.
     pub subscribed: Option<bool>,
+    /// The listed reports that have a point, drawn (SVG).
+    pub map: Option<String>,
 }
 
 fn some(s: &Option<String>) -> Option<&str> {
@@ -150,7 +152,29 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(p): P
         }
         _ => None,
     };
+    let points: Vec<(i64, String, tinhso_reports::geo::Point)> = results
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r.id,
+                format!(
+                    "{}: {}",
+                    tinhso_reports::public_id(r.id),
+                    crate::views::category_name(&categories, &r.category)
+                ),
+                r.point?,
+            ))
+        })
+        .collect();
+    let boundaries = crate::service::boundaries(&state).await.map_err(&err)?;
+    let mut shown: Vec<u32> = results.iter().filter_map(|r| r.commune).collect();
+    shown.sort_unstable();
+    shown.dedup();
+    let areas: Vec<&tinhso_reports::geo::Territory> =
+        boundaries.iter().filter(|(c, _)| shown.contains(c)).map(|(_, t)| t).collect();
+    let map = crate::map::svg(&points, &areas);
     let page = ListPage {
+        map,
         layout: Layout::new(&state, &viewer, "Phản ánh, kiến nghị"),
         q: p.q.clone().unwrap_or_default(),
         categories: categories
