@@ -438,6 +438,19 @@ assert back[1] == "N" and float(back[4][2]) == 50.4, back
     std::fs::read(&path).unwrap()
 }
 
+/// Posts a multipart form as a browser does (the token in the address too, for the upload guard).
+async fn post_multipart(
+    s: &TestServer,
+    c: &reqwest::Client,
+    path: &str,
+    token: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &[u8])],
+) -> reqwest::Response {
+    let (ctype, body) = crate::journey::multipart(fields, files);
+    c.post(format!("{}{path}?csrf={token}", s.url)).header("content-type", ctype).body(body).send().await.unwrap()
+}
+
 /// Photos: EXIF's location fills the report's, every metadata field is gone from the stored
 /// photo, HEIC and damaged files are refused with the form's other problems, all at once.
 async fn photos(s: &TestServer, citizen: &reqwest::Client, commune: &str) {
@@ -448,17 +461,15 @@ async fn photos(s: &TestServer, citizen: &reqwest::Client, commune: &str) {
     assert!(html.contains("enctype=\"multipart/form-data\""));
     let token = csrf(&html);
     let heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec();
-    let (ctype, body) = crate::journey::multipart(
+    let r = post_multipart(
+        s,
+        citizen,
+        "/phan-anh/gui",
+        &token,
         &[("csrf", &token), ("category", "cay-xanh"), ("description", "ngắn"), ("commune", commune)],
         &[("photo", "a.heic", &heic), ("photo", "b.jpg", &photo)],
-    );
-    let r = citizen
-        .post(format!("{}/phan-anh/gui?csrf={token}", s.url))
-        .header("content-type", ctype)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let html = r.text().await.unwrap();
     assert!(html.contains("Ảnh HEIC chưa dùng được") && html.contains("ít nhất 10 ký tự"), "every problem at once");
@@ -471,7 +482,11 @@ async fn photos(s: &TestServer, citizen: &reqwest::Client, commune: &str) {
     let (lat, lon) = (value("lat"), value("lon"));
     assert_eq!((lat.as_str(), lon.as_str()), ("21.823611", "105.214000"));
     // The corrected form goes through with the photo received before; EXIF gave the place.
-    let (ctype, body) = crate::journey::multipart(
+    let r = post_multipart(
+        s,
+        citizen,
+        "/phan-anh/gui",
+        &token,
         &[
             ("csrf", &token),
             ("category", "cay-xanh"),
@@ -482,14 +497,8 @@ async fn photos(s: &TestServer, citizen: &reqwest::Client, commune: &str) {
             ("photo_sha", &kept),
         ],
         &[],
-    );
-    let r = citizen
-        .post(format!("{}/phan-anh/gui?csrf={token}", s.url))
-        .header("content-type", ctype)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::OK);
     let id = sent_id(&r);
     let html = r.text().await.unwrap();
@@ -522,17 +531,15 @@ async fn photos(s: &TestServer, citizen: &reqwest::Client, commune: &str) {
     assert!(internal.contains("Ẩn một ảnh") && internal.contains("Ảnh có biển số xe"));
     // The agency shows the fix with a photo of it (multipart, the same cleaning).
     let token = csrf(&page(&leader, &format!("{}/phan-anh/{id}", s.url)).await.1);
-    let (ctype, body) = crate::journey::multipart(
+    let r = post_multipart(
+        s,
+        &leader,
+        &format!("/phan-anh/{id}/hanh-dong"),
+        &token,
         &[("csrf", &token), ("lenh", "fix"), ("noi-dung", "Đã cưa và dọn cây đổ")],
         &[("photo", "sau-khi-don.jpg", &photo)],
-    );
-    let r = leader
-        .post(format!("{}/phan-anh/{id}/hanh-dong?csrf={token}", s.url))
-        .header("content-type", ctype)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::OK);
     let (_, public) = page(&s.client(), &format!("{}/phan-anh/{id}", s.url)).await;
     assert!(public.contains("Ảnh kết quả xử lý") && public.contains("Đã cưa và dọn cây đổ"));
@@ -540,14 +547,7 @@ async fn photos(s: &TestServer, citizen: &reqwest::Client, commune: &str) {
     // Anonymous multipart is refused before its body is read.
     let anon = s.client();
     let token = csrf(&page(&anon, &format!("{}/phan-anh/gui", s.url)).await.1);
-    let (ctype, body) = crate::journey::multipart(&[("csrf", &token)], &[("photo", "b.jpg", &photo)]);
-    let r = anon
-        .post(format!("{}/phan-anh/gui?csrf={token}", s.url))
-        .header("content-type", ctype)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let r = post_multipart(s, &anon, "/phan-anh/gui", &token, &[("csrf", &token)], &[("photo", "b.jpg", &photo)]).await;
     assert!(r.url().path().starts_with("/dang-nhap"), "{}", r.url());
 }
 
