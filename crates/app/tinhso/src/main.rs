@@ -164,6 +164,11 @@ enum Command {
         #[command(subcommand)]
         action: UnitsCommand,
     },
+    /// Citizens' feedback and field reports: the reminder and escalation jobs.
+    Reports {
+        #[command(subcommand)]
+        action: ReportsCommand,
+    },
     /// Citizens' feedback and field reports: Open311 clients' API keys.
     Open311 {
         #[command(subcommand)]
@@ -195,6 +200,19 @@ enum IocCommand {
     Check {
         #[command(flatten)]
         data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportsCommand {
+    /// Run once what the server runs every 15 minutes: remind the handling staff of reports due
+    /// within two working days, escalate overdue ones to the province (each done once).
+    Jobs {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The day to run them for (dd/mm/yyyy), today by default: a catch-up after downtime.
+        #[arg(long)]
+        today: Option<String>,
     },
 }
 
@@ -415,6 +433,31 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Restore { data, dir } => {
             println!("{}", tokio::task::spawn_blocking(move || backup::restore(&dir, &data)).await??);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Reports { action: ReportsCommand::Jobs { data, today } } => {
+            let today = match today {
+                Some(t) => tinhso_kernel::format::parse_date(&t).map_err(|_| anyhow::anyhow!("--today: dd/mm/yyyy"))?,
+                None => tinhso_kernel::calendar::local_date(chrono::Utc::now()),
+            };
+            let store = data.open().await?;
+            let config = tinhso_http::state::WebConfig {
+                secure_cookies: false,
+                public_url: None,
+                files_dir: data.data.join("files"),
+                blobs: tinhso_http::files::Blobs::Disk,
+                ioc_weights: std::sync::Arc::new(ioc::weights(&data.data)?),
+                demo: false,
+                trusted_proxies: Vec::new(),
+                metrics_token: None,
+                upload_quota: None,
+            };
+            let state = tinhso_http::AppState::load(store, config).await?;
+            let reminded = tinhso_reports_web::service::remind_due_soon(&state, today).await?;
+            let escalated = tinhso_reports_web::service::escalate_overdue(&state, today).await?;
+            println!(
+                "Nhắc {reminded} phản ánh sắp đến hạn, chuyển {escalated} phản ánh quá hạn lên cấp tỉnh / reminded {reminded}, escalated {escalated}"
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Units { action: UnitsCommand::Boundaries { action: BoundariesCommand::Import { data, file } } } => {

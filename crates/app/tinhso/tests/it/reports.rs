@@ -9,6 +9,7 @@ use tinhso_testkit::TestServer;
 
 on_both_backends!(reports_on_sqlite, reports_on_postgres, reports_story);
 on_both_backends!(routing_on_sqlite, routing_on_postgres, routing_story);
+on_both_backends!(jobs_on_sqlite, jobs_on_postgres, jobs_story);
 
 const PASSWORD: &str = "TuyenQuang-demo-2025";
 
@@ -544,7 +545,9 @@ async fn photos(s: &TestServer, citizen: &reqwest::Client, commune: &str) {
     let (_, public) = page(&s.client(), &format!("{}/phan-anh/{id}", s.url)).await;
     assert!(public.contains("Ảnh kết quả xử lý") && public.contains("Đã cưa và dọn cây đổ"));
     assert!(public.contains(&format!("/phan-anh/{id}/anh/{kept}")), "the same photo, cleaned the same way: one file");
-    // Anonymous multipart is refused before its body is read.
+    // Anonymous multipart is refused before its body is read (a small photo here: with a large
+    // one the server's early answer races the client still sending it).
+    let photo = b"\xff\xd8\xff\xe0\0\x10JFIF\0\x01\x01\0\0\x01\0\x01\0\0\xff\xd9".to_vec();
     let anon = s.client();
     let token = csrf(&page(&anon, &format!("{}/phan-anh/gui", s.url)).await.1);
     let r = post_multipart(s, &anon, "/phan-anh/gui", &token, &[("csrf", &token)], &[("photo", "b.jpg", &photo)]).await;
@@ -707,4 +710,85 @@ async fn routing_story(s: TestServer) {
     let leader = login(&s, "lanhdao@tinhso.local").await;
     let (status, _) = page(&leader, &format!("{}/quan-tri/phan-anh", s.url)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // A flood of anonymous reports from one address soon waits (429 with Retry-After); nothing
+    // is stored for the refused ones; a signed-in citizen is not slowed by it.
+    let before = json(&anon, &format!("{}/open311/v2/requests.json", s.url)).await.1.as_array().unwrap().len();
+    let mut refused = None;
+    for n in 0..12 {
+        let r =
+            send(&s, &anon, &[("category", "rac-thai"), ("description", "Rác đổ trộm ven đường"), ("commune", &here)])
+                .await;
+        if r.status() == StatusCode::TOO_MANY_REQUESTS {
+            assert!(r.headers().contains_key("retry-after"));
+            refused = Some(n);
+            break;
+        }
+    }
+    let refused = refused.expect("the flood is slowed");
+    let after = json(&anon, &format!("{}/open311/v2/requests.json", s.url)).await.1.as_array().unwrap().len();
+    assert_eq!(after, before + refused, "only the accepted ones are stored");
+    let citizen = login(&s, "0912345678").await;
+    let r =
+        send(&s, &citizen, &[("category", "rac-thai"), ("description", "Rác đổ trộm ven đường"), ("commune", &here)])
+            .await;
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+/// The jobs the server runs every 15 minutes, run for a chosen day: the commune's officer is
+/// reminded two working days before a report is due (once), and an overdue report goes up to
+/// the province's People's Committee (once), which the public history says.
+async fn jobs_story(s: TestServer) {
+    // A commune with an officer among the demo accounts (cv.<commune code>@…).
+    let commune = s.banner.split("cv.").nth(1).and_then(|t| t.split('@').next()).expect("a commune officer").to_owned();
+    let anon = s.client();
+    let r = send(
+        &s,
+        &anon,
+        &[("category", "chieu-sang"), ("description", "Đèn đường hỏng cả dãy phố"), ("commune", &commune)],
+    )
+    .await;
+    let id = sent_id(&r);
+    let (_, v) = json(&anon, &format!("{}/open311/v2/requests/PA-{id}.json", s.url)).await;
+    let due =
+        chrono::NaiveDate::parse_from_str(&v[0]["expected_datetime"].as_str().unwrap()[..10], "%Y-%m-%d").unwrap();
+    let commune_agency = v[0]["agency_responsible"].as_str().unwrap().to_owned();
+    let jobs = |day: chrono::NaiveDate| {
+        let args = [
+            vec!["reports".into(), "jobs".into(), "--today".into(), day.format("%d/%m/%Y").to_string()],
+            s.data_args(),
+        ]
+        .concat();
+        async move {
+            let (code, out, err) = run_cli(crate::bin(), &args).await.unwrap();
+            assert_eq!(code, 0, "{err}");
+            out
+        }
+    };
+    assert!(jobs(due).await.contains("Nhắc 1 phản ánh sắp đến hạn, chuyển 0"));
+    assert!(jobs(due).await.contains("Nhắc 0 phản ánh sắp đến hạn, chuyển 0"), "once");
+    let officer = login(&s, &format!("cv.{commune}@tinhso.local")).await;
+    let (_, inbox) = json(&officer, &format!("{}/api/v1/notifications", s.url)).await;
+    assert!(
+        inbox["items"].as_array().unwrap().iter().any(|m| m["subject"] == format!("Phản ánh PA-{id} sắp đến hạn")),
+        "{inbox}"
+    );
+    let after = due.succ_opt().unwrap();
+    assert!(jobs(after).await.contains("chuyển 1 phản ánh quá hạn"));
+    assert!(jobs(after).await.contains("chuyển 0 phản ánh quá hạn"), "once");
+    let (_, v) = json(&anon, &format!("{}/open311/v2/requests/PA-{id}.json", s.url)).await;
+    let province = v[0]["agency_responsible"].as_str().unwrap();
+    assert!(province.contains("tỉnh") && province != commune_agency, "{province}");
+    let (_, html) = page(&anon, &format!("{}/phan-anh/{id}", s.url)).await;
+    assert!(
+        html.contains(&format!("Quá hạn, chuyển lên {province}")) && html.contains(&commune_agency),
+        "the commune stays as a contributor"
+    );
+    let (status, _, err) = run_cli(
+        crate::bin(),
+        &[vec!["reports".into(), "jobs".into(), "--today".into(), "31/02/2026".into()], s.data_args()].concat(),
+    )
+    .await
+    .unwrap();
+    assert_ne!(status, 0, "{err}");
 }

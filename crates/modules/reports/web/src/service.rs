@@ -200,7 +200,7 @@ pub async fn act(state: &AppState, account: &Account, id: i64, cmd: Command) -> 
         }
         let now = now();
         let e = machine::decide(&r, &cmd, &state.calendar(), local_date(now), now, account.id).map_err(rejected)?;
-        let notify = if e.kind.public() { notices(state, &r, &cmd).await? } else { Vec::new() };
+        let notify = if e.kind.public() { notices(state, &r, &cmd, account.id).await? } else { Vec::new() };
         match state.store.reports.record_report_events(id, r.version, &[e], &notify).await {
             Err(StoreError::Conflict(_)) => continue,
             other => {
@@ -223,7 +223,7 @@ pub async fn act(state: &AppState, account: &Account, id: i64, cmd: Command) -> 
 }
 
 /// The messages a public change of `r` sends: to every follower but the one acting.
-async fn notices(state: &AppState, r: &Report, cmd: &Command) -> Result<Vec<Notification>, AppError> {
+async fn notices(state: &AppState, r: &Report, cmd: &Command, actor: AccountId) -> Result<Vec<Notification>, AppError> {
     let id = tinhso_reports::public_id(r.id);
     let body = match cmd {
         Command::MarkDuplicate { of } => format!(
@@ -241,14 +241,14 @@ async fn notices(state: &AppState, r: &Report, cmd: &Command) -> Result<Vec<Noti
     let followers = state.store.reports.report_followers(r.id).await?;
     Ok(followers
         .into_iter()
+        .filter(|f| *f != actor)
         .map(|account_id| Notification { account_id, subject: format!("Phản ánh {id}"), body: body.clone() })
         .collect())
 }
 
 /// Open reports whose handling is overdue on `today` and not yet at the province's level go up
 /// to the province's People's Committee (the job the server runs daily). Returns how many.
-pub async fn escalate_overdue(state: &AppState) -> Result<usize, AppError> {
-    let today = local_date(now());
+pub async fn escalate_overdue(state: &AppState, today: chrono::NaiveDate) -> Result<usize, AppError> {
     let Some(province) = routing::route(&[], &state.agencies, "", None) else { return Ok(0) };
     let mut moved = 0;
     let mut before = None;
@@ -284,8 +284,7 @@ pub const REMIND_WORKING_DAYS: u32 = 2;
 /// Reminds the staff of the agency handling each open report due within two working days,
 /// once per report and due date (a key in the database, so restarts and several servers do not
 /// repeat it). Returns how many reports were reminded of.
-pub async fn remind_due_soon(state: &AppState) -> Result<usize, AppError> {
-    let today = local_date(now());
+pub async fn remind_due_soon(state: &AppState, today: chrono::NaiveDate) -> Result<usize, AppError> {
     let Some(soon) = state.calendar().due_date(today, REMIND_WORKING_DAYS) else { return Ok(0) };
     let mut reminded = 0;
     let mut before = None;
@@ -328,12 +327,13 @@ pub async fn remind_due_soon(state: &AppState) -> Result<usize, AppError> {
 /// Reminds and escalates every `every` (the server runs it every 15 minutes).
 pub async fn escalation_loop(state: AppState, every: std::time::Duration) {
     loop {
-        match remind_due_soon(&state).await {
+        let today = local_date(now());
+        match remind_due_soon(&state, today).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(reports = n, "handlers reminded of reports due soon"),
             Err(e) => tracing::warn!(error = %e, "cannot remind handlers of reports due soon"),
         }
-        match escalate_overdue(&state).await {
+        match escalate_overdue(&state, today).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(reports = n, "overdue reports escalated to the province"),
             Err(e) => tracing::warn!(error = %e, "cannot escalate overdue reports"),

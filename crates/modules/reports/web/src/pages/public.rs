@@ -310,7 +310,12 @@ fn draft(form: &FormData) -> Draft {
 /// Sends a report; first offers the open reports of its category within 50 m, unless the
 /// reporter already saw them and chose to send anyway. Photos (signed-in reporters) are cleaned
 /// of their metadata; the location their EXIF gives fills an empty one.
-pub async fn create(State(state): State<AppState>, viewer: Viewer, req: Request) -> PageResult {
+pub async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    tinhso_http::client::ClientAddr(client): tinhso_http::client::ClientAddr,
+    req: Request,
+) -> PageResult {
     let err = page_err(&viewer);
     let sent = crate::photos::read(&state, req).await.map_err(&err)?;
     let form = sent.form;
@@ -367,8 +372,29 @@ pub async fn create(State(state): State<AppState>, viewer: Viewer, req: Request)
             }
         }
     }
+    // Without an account, reports count against the sending address (behind a trusted proxy, the
+    // client's).
+    let guard = match viewer.account {
+        Some(_) => None,
+        None => {
+            let key = tinhso_http::auth::guard_key("report-anonymous", &[&client.to_string()]);
+            let now = chrono::Utc::now();
+            if let tinhso_kernel::guard::Verdict::Wait(retry_after) =
+                state.store.guard.guard_check(&key, now).await.map_err(|e| err(e.into()))?
+            {
+                return Err(err(AppError::Throttled { retry_after }));
+            }
+            Some(key)
+        }
+    };
     match service::submit(&state, viewer.account.as_ref(), &d, photos.clone()).await {
-        Ok(r) => Ok(viewer.finish(Redirect::to(&format!("/phan-anh/{}?moi=1", r.id)).into_response())),
+        Ok(r) => {
+            if let Some(key) = guard {
+                let rule = tinhso_kernel::guard::Rule::ANONYMOUS_REPORTS;
+                state.store.guard.guard_fail(&key, rule, chrono::Utc::now()).await.map_err(|e| err(e.into()))?;
+            }
+            Ok(viewer.finish(Redirect::to(&format!("/phan-anh/{}?moi=1", r.id)).into_response()))
+        }
         Err(AppError::Invalid(errors)) => {
             let page = new_page(&state, &viewer, d, Vec::new(), errors, photos).await.map_err(&err)?;
             Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
