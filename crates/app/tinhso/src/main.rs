@@ -105,6 +105,11 @@ enum Command {
         /// (loopback clients need none).
         #[arg(long, env = "TINHSO_METRICS_TOKEN")]
         metrics_token: Option<String>,
+        /// A map tile server for the report pages, as `https://host/{z}/{x}/{y}.png` (off by
+        /// default: pages then draw reports without tiles). Its origin is added to the pages'
+        /// image policy; respect the tile server's usage policy and attribution.
+        #[arg(long, env = "TINHSO_MAP_TILES")]
+        map_tiles: Option<String>,
         /// Seed (or keep serving) the demo province, whose accounts share a published password,
         /// even when listening beyond loopback. Without it, demo accounts are made only for a
         /// loopback address, and a database holding them is not served to the network.
@@ -353,6 +358,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             demo,
             trusted_proxy,
             metrics_token,
+            map_tiles,
             upload_quota_day_mb,
             upload_quota_total_mb,
             files,
@@ -410,7 +416,21 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 Some(other) => bail!("--files {other}: expected disk, database or s3://bucket[/prefix]"),
             };
-            let web = WebOptions { secure_cookies, public_url, trusted_proxies, metrics_token, upload_quota, files };
+            let map_tiles = match map_tiles.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                None => None,
+                Some(t) => {
+                    Some(tinhso_http::state::TileServer::parse(t).map_err(|e| anyhow::anyhow!("--map-tiles: {e}"))?)
+                }
+            };
+            let web = WebOptions {
+                secure_cookies,
+                public_url,
+                trusted_proxies,
+                metrics_token,
+                upload_quota,
+                files,
+                map_tiles,
+            };
             serve(data, listen, web, demo, smtp).await
         }
         Command::Init { data, province, admin } => {
@@ -451,6 +471,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 trusted_proxies: Vec::new(),
                 metrics_token: None,
                 upload_quota: None,
+                map_tiles: None,
             };
             let state = tinhso_http::AppState::load(store, config).await?;
             let reminded = tinhso_reports_web::service::remind_due_soon(&state, today).await?;
@@ -599,6 +620,7 @@ struct WebOptions {
     trusted_proxies: Vec<ipnet::IpNet>,
     metrics_token: Option<String>,
     upload_quota: Option<tinhso_http::files::QuotaLimits>,
+    map_tiles: Option<tinhso_http::state::TileServer>,
 }
 
 /// Records a provincial checkpoint of the ledger's lanes every five minutes (when one moved), so
@@ -678,6 +700,7 @@ async fn serve(
             trusted_proxies: web.trusted_proxies,
             metrics_token: web.metrics_token.filter(|t| !t.is_empty()),
             upload_quota: web.upload_quota,
+            map_tiles: web.map_tiles,
         },
     )
     .await?;

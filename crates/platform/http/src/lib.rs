@@ -42,6 +42,17 @@ pub use state::{AppState, WebConfig};
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
                    frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
 
+/// The content security policy: images from the configured tile server too, if there is one.
+fn csp(config: &WebConfig) -> HeaderValue {
+    match &config.map_tiles {
+        None => HeaderValue::from_static(CSP),
+        Some(t) => {
+            HeaderValue::from_str(&CSP.replace("img-src 'self' data:", &format!("img-src 'self' data: {}", t.origin)))
+                .unwrap_or(HeaderValue::from_static(CSP))
+        }
+    }
+}
+
 async fn stylesheet() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=86400")],
@@ -184,7 +195,7 @@ pub fn router(state: AppState, modules: Vec<WebModule>) -> Router {
         // Pages and answers carry personal data: no shared or browser cache keeps them
         // (the stylesheet sets its own).
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, csp(&state.config)))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))

@@ -30,6 +30,46 @@ pub struct WebConfig {
     pub metrics_token: Option<String>,
     /// What a citizen may upload (None: no limit).
     pub upload_quota: Option<crate::files::QuotaLimits>,
+    /// Map tiles for pages that show places (`--map-tiles`); none by default.
+    pub map_tiles: Option<TileServer>,
+}
+
+/// A map tile server: its URL template (`{z}`, `{x}`, `{y}`) and origin (for the image policy).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TileServer {
+    pub template: String,
+    pub origin: String,
+}
+
+impl TileServer {
+    /// Checks a template: http(s), a host, and the three placeholders; nothing that could break
+    /// out of a header or an attribute.
+    pub fn parse(template: &str) -> Result<Self, String> {
+        let rest = template
+            .strip_prefix("https://")
+            .map(|r| ("https://", r))
+            .or_else(|| template.strip_prefix("http://").map(|r| ("http://", r)));
+        let Some((scheme, rest)) = rest else {
+            return Err("phải bắt đầu bằng https:// hoặc http://".into());
+        };
+        let host = rest.split('/').next().unwrap_or_default();
+        let ok_char = |c: char| c.is_ascii_alphanumeric() || "-._~:/{}?&=%".contains(c);
+        if host.is_empty()
+            || !template.chars().all(ok_char)
+            || !host.chars().all(|c| c.is_ascii_alphanumeric() || "-.:".contains(c))
+        {
+            return Err("địa chỉ máy chủ bản đồ không hợp lệ".into());
+        }
+        if !["{z}", "{x}", "{y}"].iter().all(|p| template.contains(p)) {
+            return Err("cần đủ {z}, {x} và {y}".into());
+        }
+        Ok(Self { template: template.to_owned(), origin: format!("{scheme}{host}") })
+    }
+
+    /// The URL of tile (z, x, y).
+    pub fn url(&self, z: u32, x: u32, y: u32) -> String {
+        self.template.replace("{z}", &z.to_string()).replace("{x}", &x.to_string()).replace("{y}", &y.to_string())
+    }
 }
 
 /// Everything a request handler reads, behind one `Arc`: axum clones the state for every

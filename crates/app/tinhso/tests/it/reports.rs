@@ -792,3 +792,47 @@ async fn jobs_story(s: TestServer) {
     .unwrap();
     assert_ne!(status, 0, "{err}");
 }
+
+/// Map tiles are off by default; with `--map-tiles` a report's page shows its place on them, and
+/// only then may pages load images from that server; a bad template stops the start.
+#[tokio::test]
+async fn map_tiles_only_when_configured() {
+    let plain = crate::server(tinhso_testkit::Backend::Sqlite).await;
+    let anon = plain.client();
+    let r = send(
+        &plain,
+        &anon,
+        &[("category", "cay-xanh"), ("description", "Cây đổ chắn đường"), ("lat", "21.8236"), ("lon", "105.214")],
+    )
+    .await;
+    let csp = r.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("img-src 'self' data:;"), "{csp}");
+    assert!(!r.text().await.unwrap().contains("<image"));
+    let data = tinhso_testkit::server::fresh_data_dir().unwrap();
+    let tiles = ["--map-tiles", "http://127.0.0.1:9/{z}/{x}/{y}.png"];
+    let s = TestServer::start_on(tinhso_testkit::Backend::Sqlite, crate::bin(), data, None, &tiles).await.unwrap();
+    let anon = s.client();
+    let r = send(
+        &s,
+        &anon,
+        &[("category", "cay-xanh"), ("description", "Cây đổ chắn đường"), ("lat", "21.0285"), ("lon", "105.8542")],
+    )
+    .await;
+    let csp = r.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("img-src 'self' data: http://127.0.0.1:9;"), "{csp}");
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(r#"<image href="http://127.0.0.1:9/16/52038/28850.png" x="256" y="256""#),
+        "the point's tile in the middle"
+    );
+    let bad = tinhso_testkit::server::fresh_data_dir().unwrap();
+    let refused = TestServer::start_on(
+        tinhso_testkit::Backend::Sqlite,
+        crate::bin(),
+        bad,
+        None,
+        &["--map-tiles", "javascript:alert(1)"],
+    )
+    .await;
+    assert!(refused.is_err(), "a bad template stops the start");
+}

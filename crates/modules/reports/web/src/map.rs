@@ -69,9 +69,64 @@ pub fn svg(points: &[(i64, String, Point)], areas: &[&Territory]) -> Option<Stri
     Some(out)
 }
 
+/// The zoom of a report's tile map: streets and buildings.
+pub const ZOOM: u32 = 16;
+
+/// Web Mercator tile coordinates of `p` at zoom `z`, with fractions.
+pub fn tile_of(p: Point, z: u32) -> (f64, f64) {
+    let n = f64::from(1u32 << z.min(24));
+    let x = (p.lon + 180.0) / 360.0 * n;
+    let y = (1.0 - p.lat.to_radians().tan().asinh() / std::f64::consts::PI) / 2.0 * n;
+    (x, y)
+}
+
+/// A report's place on the configured tile server: the 3 x 3 tiles around it and a pin.
+pub fn tiles_svg(tiles: &tinhso_http::state::TileServer, p: Point, label: &str) -> String {
+    let (x, y) = tile_of(p, ZOOM);
+    let n = 1u32 << ZOOM;
+    // Whole tile numbers of an in-range point: 0..2^16, so the casts cannot truncate.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let (cx, cy) = (x.floor().clamp(0.0, f64::from(n - 1)) as u32, y.floor().clamp(0.0, f64::from(n - 1)) as u32);
+    let mut out = format!(
+        r#"<svg class="map" viewBox="0 0 768 768" width="360" height="360" role="group" aria-labelledby="tiles-title"><title id="tiles-title">Bản đồ vị trí {}</title>"#,
+        esc(label)
+    );
+    for dy in 0..3u32 {
+        for dx in 0..3u32 {
+            let (tx, ty) = ((cx + n + dx - 1) % n, (cy + dy).saturating_sub(1).min(n - 1));
+            out.push_str(&format!(
+                r#"<image href="{}" x="{}" y="{}" width="256" height="256"/>"#,
+                esc(&tiles.url(ZOOM, tx, ty)),
+                dx * 256,
+                dy * 256
+            ));
+        }
+    }
+    let (px, py) = ((x - f64::from(cx) + 1.0) * 256.0, (y - f64::from(cy) + 1.0) * 256.0);
+    out.push_str(&format!(
+        r##"<circle cx="{px:.1}" cy="{py:.1}" r="14" fill="#d4351c" stroke="#ffffff" stroke-width="4"/></svg>"##
+    ));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tiles_are_those_the_slippy_map_convention_names() {
+        // Hoàn Kiếm lake at zoom 16: 52038.169, 28850.924 by the OpenStreetMap wiki's formula
+        // (x = (lon + 180) / 360 · 2^z, y = (1 − ln(tan φ + sec φ) / π) / 2 · 2^z), computed apart.
+        let (x, y) = tile_of(Point::new(21.0285, 105.8542).unwrap(), 16);
+        assert!((x - 52_038.169).abs() < 1e-3 && (y - 28_850.924).abs() < 1e-3, "{x} {y}");
+        let t = tinhso_http::state::TileServer::parse("https://tile.example.vn/{z}/{x}/{y}.png").unwrap();
+        let svg = tiles_svg(&t, Point::new(21.0285, 105.8542).unwrap(), "PA-1");
+        assert!(svg.contains(r#"href="https://tile.example.vn/16/52038/28850.png" x="256" y="256""#), "{svg}");
+        assert!(svg.contains(r#"href="https://tile.example.vn/16/52037/28849.png" x="0" y="0""#));
+        assert!(tinhso_http::state::TileServer::parse("javascript:alert(1)").is_err());
+        assert!(tinhso_http::state::TileServer::parse("https://x.vn/{z}/{x}.png").is_err());
+        assert!(tinhso_http::state::TileServer::parse("https://x.vn/{z}/{x}/{y}.png\"onload=").is_err());
+    }
 
     #[test]
     fn points_land_inside_the_picture_and_link_to_their_reports() {

@@ -41,6 +41,8 @@ pub struct ReportPage {
     pub answers: Vec<(&'static str, &'static str)>,
     pub signed_in: bool,
     pub following: bool,
+    /// The place on the configured tile server (none without `--map-tiles`).
+    pub tiles: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -110,6 +112,12 @@ async fn page(state: &AppState, viewer: &Viewer, r: &Report, just_sent: bool) ->
         answers: tinhso_reports::answers::ANSWERS.iter().map(|(k, l, _)| (*k, *l)).collect(),
         signed_in: account.is_some(),
         following,
+        tiles: state
+            .config
+            .map_tiles
+            .as_ref()
+            .zip(r.point)
+            .map(|(t, p)| crate::map::tiles_svg(t, p, &tinhso_reports::public_id(r.id))),
         r: v,
     })
 }
