@@ -10,6 +10,7 @@ pub mod access;
 pub mod answers;
 pub mod audit;
 pub mod category;
+pub mod command;
 pub mod deadline;
 pub mod geo;
 pub mod indicators;
