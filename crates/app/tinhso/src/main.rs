@@ -4,6 +4,7 @@ mod audit;
 mod backup;
 mod catalogue_io;
 mod demo;
+mod demo_reports;
 mod ioc;
 mod sample_catalogue;
 mod seed;

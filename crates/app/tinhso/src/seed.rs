@@ -421,7 +421,10 @@ async fn demo_history(
         now: chrono::Utc::now(),
     };
     let history = crate::demo::history(&world, n);
-    Ok(store.dossiers.import_dossiers(&history).await?)
+    let imported = store.dossiers.import_dossiers(&history).await?;
+    // Field reports too, a report for every 25 dossiers (60 with the default history).
+    crate::demo_reports::seed(store, &world, n / 25).await?;
+    Ok(imported)
 }
 
 /// Whether the database holds the demo accounts (whose password is published).

@@ -124,7 +124,8 @@ async fn demo_history_is_real_history() {
         TestServer::start_on(Backend::Sqlite, bin(), data.clone(), None, &["--demo-dossiers", "300"]).await.unwrap();
     let (code, out, _) = run_cli(bin(), &args(&["audit", "verify"], &data)).await.unwrap();
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("của 300 hồ sơ"), "{out}");
+    // 300 dossiers, and a field report for every 25 of them.
+    assert!(out.contains("của 312 hồ sơ và phản ánh"), "{out}");
     let c = s.client();
     let r = c
         .post(format!("{}/api/v1/session", s.url))

@@ -131,6 +131,10 @@ async fn drill_all(leader: &Caller, s: &TestServer, query: &str) -> (usize, Vec<
         let n = lead.split("<strong>").nth(1).and_then(|t| t.split("</strong>").next()).unwrap().replace('.', "");
         assert_eq!(*total.get_or_insert(n.parse::<usize>().unwrap()), n.parse::<usize>().unwrap(), "{lead}");
         codes.extend(html.split("<td><a href=\"/ho-so/").skip(1).map(|c| c.split('"').next().unwrap().to_owned()));
+        // Feedback counts (766 group 5) open onto reports.
+        codes.extend(
+            html.split("<td><a href=\"/phan-anh/").skip(1).map(|c| format!("PA-{}", c.split('"').next().unwrap())),
+        );
         match html.split("rel=\"next\" href=\"").nth(1) {
             Some(next) => {
                 url =
