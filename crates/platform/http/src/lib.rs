@@ -77,7 +77,8 @@ const MAX_URI: usize = 2048;
 /// own rejection would be plain text).
 async fn checked_target(req: Request, next: axum::middleware::Next) -> axum::response::Response {
     let locale = i18n::Locale::from_headers(req.headers());
-    let api = req.uri().path().starts_with("/api/");
+    // Machine clients (the API, Open311) get `{code, message}`; people get a page.
+    let api = ["/api/", "/open311/"].iter().any(|p| req.uri().path().starts_with(p));
     let uri = req.uri();
     let path = uri.path();
     let problem = if path.len() + uri.query().map_or(0, str::len) > MAX_URI {

@@ -370,6 +370,9 @@ async fn open311(s: &TestServer, fixed: i64, commune: &str) {
     assert_eq!(v[0]["service_request_id"], id.as_str());
     let (status, v) = json(&c, &format!("{base}/tokens/nope.json")).await;
     assert_eq!((status, v[0]["code"].as_i64()), (StatusCode::NOT_FOUND, Some(404)));
+    let many: Vec<String> = (1..=1001).map(|i| i.to_string()).collect();
+    let (status, v) = json(&c, &format!("{base}/requests.json?service_request_id={}", many.join(","))).await;
+    assert_eq!((status, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("uri_too_long")), "machine-readable: {v}");
     let (status, v) = json(&c, &format!("{base}/requests.json?start_date=yesterday")).await;
     assert_eq!((status, v[0]["code"].as_i64()), (StatusCode::BAD_REQUEST, Some(400)));
     let (status, _) =

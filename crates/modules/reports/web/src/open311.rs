@@ -233,7 +233,10 @@ async fn requests(state: &AppState, f: Format, ps: &[(String, String)]) -> Resul
     let extensions = param(ps, "extensions").is_some_and(|v| v == "true" || v == "1");
     let mut q = ReportQuery { limit: MAX_REQUESTS, ..Default::default() };
     if let Some(ids) = param(ps, "service_request_id") {
-        // Overrides every other filter.
+        // Overrides every other filter; at most a page's worth.
+        if ids.split(',').count() > MAX_REQUESTS {
+            return Err(bad("service_request_id: tối đa 1000 mã"));
+        }
         q.ids = ids
             .split(',')
             .map(|s| tinhso_reports::parse_public_id(s).ok_or_else(|| bad("service_request_id: mã không hợp lệ")))
