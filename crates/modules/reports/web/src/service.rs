@@ -1,6 +1,8 @@
-//! What the pages and Open311 share: taking a report in (checked, routed, with the open
-//! reports nearby), acting on one (authorized, decided by the core, recorded with its
-//! notifications), and what of a report the public may see.
+//! What the pages, Open311 and the jobs share: taking a report in (checked, placed in its
+//! commune by the loaded boundaries, routed, its commune's subscribers told), the open reports
+//! nearby, acting on one (authorized, decided by the core, recorded with its followers'
+//! notifications), and the jobs that remind handlers of reports due soon and escalate overdue
+//! ones.
 
 use chrono::{DateTime, SubsecRound, Utc};
 use tinhso_http::error::AppError;
@@ -247,7 +249,8 @@ async fn notices(state: &AppState, r: &Report, cmd: &Command, actor: AccountId) 
 }
 
 /// Open reports whose handling is overdue on `today` and not yet at the province's level go up
-/// to the province's People's Committee (the job the server runs daily). Returns how many.
+/// to the province's People's Committee, once each (the job runs every 15 minutes). Returns how
+/// many.
 pub async fn escalate_overdue(state: &AppState, today: chrono::NaiveDate) -> Result<usize, AppError> {
     let Some(province) = routing::route(&[], &state.agencies, "", None) else { return Ok(0) };
     let mut moved = 0;

@@ -57,8 +57,8 @@ pub fn category_name(categories: &[tinhso_reports::Category], code: &str) -> Str
     categories.iter().find(|c| c.code == code).map_or_else(|| code.to_owned(), |c| c.name.clone())
 }
 
-/// `r` as the public sees it (`internal` adds nothing personal here; the page adds the
-/// internal side separately).
+/// `r` as the public sees it: nothing personal unless the reporter chose to show their name (the
+/// report page adds the handling side, contact included, for the agencies handling it).
 pub fn view(state: &AppState, categories: &[tinhso_reports::Category], r: &Report) -> ReportView {
     let today = local_date(Utc::now());
     let t = Timeliness::of(r.deadlines.handle_due, r.handled_on, today);
