@@ -6,6 +6,7 @@ mod catalogue_io;
 mod demo;
 mod demo_reports;
 mod ioc;
+mod reports_cli;
 mod sample_catalogue;
 mod seed;
 
@@ -457,68 +458,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Reports { action: ReportsCommand::Jobs { data, today } } => {
-            let today = match today {
-                Some(t) => tinhso_kernel::format::parse_date(&t).map_err(|_| anyhow::anyhow!("--today: dd/mm/yyyy"))?,
-                None => tinhso_kernel::calendar::local_date(chrono::Utc::now()),
-            };
-            let store = data.open().await?;
-            let config = tinhso_http::state::WebConfig {
-                secure_cookies: false,
-                public_url: None,
-                files_dir: data.data.join("files"),
-                blobs: tinhso_http::files::Blobs::Disk,
-                ioc_weights: std::sync::Arc::new(ioc::weights(&data.data)?),
-                demo: false,
-                trusted_proxies: Vec::new(),
-                metrics_token: None,
-                upload_quota: None,
-                map_tiles: None,
-            };
-            let state = tinhso_http::AppState::load(store, config).await?;
-            let reminded = tinhso_reports_web::service::remind_due_soon(&state, today).await?;
-            let escalated = tinhso_reports_web::service::escalate_overdue(&state, today).await?;
-            println!(
-                "Nhắc {reminded} phản ánh sắp đến hạn, chuyển {escalated} phản ánh quá hạn lên cấp tỉnh / reminded {reminded}, escalated {escalated}"
-            );
-            Ok(ExitCode::SUCCESS)
+            reports_cli::jobs(data.open().await?, &data.data, today.as_deref()).await
         }
         Command::Units { action: UnitsCommand::Boundaries { action: BoundariesCommand::Import { data, file } } } => {
-            let text =
-                tokio::fs::read_to_string(&file).await.with_context(|| format!("cannot read {}", file.display()))?;
-            let store = data.open().await?;
-            let today = chrono::Utc::now().date_naive();
-            let known: Vec<u32> = store.province.units(today).await?.iter().map(|u| u.code).collect();
-            match tinhso_reports::geo::parse_boundaries(&text, &known) {
-                Ok(b) => {
-                    store.reports.set_commune_boundaries(&b).await?;
-                    println!("Đã nạp ranh giới {} xã, phường / imported {} communes' boundaries", b.len(), b.len());
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(problems) => {
-                    eprintln!("Không nạp gì / nothing imported ({} lỗi):", problems.len());
-                    for p in problems.iter().take(50) {
-                        eprintln!("  {p}");
-                    }
-                    Ok(ExitCode::FAILURE)
-                }
-            }
+            reports_cli::import_boundaries(data.open().await?, &file).await
         }
         Command::Open311 { action: Open311Command::KeyCreate { data, name } } => {
-            let store = data.open().await?;
-            let name = name.trim();
-            if name.is_empty() || name.chars().count() > 100 {
-                anyhow::bail!("the client's name must have 1 to 100 characters");
-            }
-            let key = tinhso_http::auth::random_token()?;
-            store.reports.add_open311_key(name, &tinhso_http::auth::token_hash(&key)).await?;
-            println!("{key}");
-            Ok(ExitCode::SUCCESS)
+            reports_cli::create_key(data.open().await?, &name).await
         }
         Command::Open311 { action: Open311Command::KeyRevoke { data, name } } => {
-            let store = data.open().await?;
-            let n = store.reports.revoke_open311_keys(name.trim()).await?;
-            println!("Đã thu hồi {n} khoá / revoked {n} keys");
-            Ok(if n == 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+            reports_cli::revoke_keys(data.open().await?, &name).await
         }
         Command::Ioc { action: IocCommand::Check { data } } => {
             let store = data.open().await?;

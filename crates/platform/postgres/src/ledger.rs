@@ -18,6 +18,21 @@ fn hash_of(bytes: &[u8], what: &str) -> Result<Hash> {
     bytes.try_into().map_err(|_| StoreError::Corrupt(format!("{what} hash")))
 }
 
+/// The statement writing an entry into `$table` (subject column `$subject`) and moving its
+/// lane's head hash on, in one round trip.
+macro_rules! insert_entry {
+    ($table:literal, $subject:literal) => {
+        concat!(
+            "WITH entry AS (INSERT INTO ",
+            $table,
+            " (id, lane, seq, ",
+            $subject,
+            ", at, actor, kind, public, payload, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10))
+             UPDATE chain_lane SET hash = $10 WHERE lane = $2"
+        )
+    };
+}
+
 /// An entry's place in its lane, claimed (and the lane's head locked) until commit.
 #[derive(Debug, Clone, Copy)]
 pub struct Place {
@@ -51,42 +66,20 @@ pub async fn claim(tx: &Transaction<'_>, lane: &str) -> Result<Place> {
 /// Writes a dossier's `link` (its content) at `place` with its kind and visibility, and moves
 /// its lane's head hash on, in one statement; returns its id.
 pub async fn write_entry(tx: &Transaction<'_>, kind: &str, public: bool, link: &Link, place: Place) -> Result<i64> {
-    write_to(
-        tx,
-        "WITH entry AS (
-             INSERT INTO dossier_event (id, lane, seq, dossier_code, at, actor, kind, public, payload, hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10))
-         UPDATE chain_lane SET hash = $10 WHERE lane = $2",
-        kind,
-        public,
-        link,
-        place,
-    )
-    .await
+    write_to(tx, insert_entry!("dossier_event", "dossier_code"), kind, public, link, place).await
 }
 
 /// Appends an entry of any other history (`link.dossier` names its subject, e.g. `PA-12`).
 pub async fn append_entry(tx: &Transaction<'_>, kind: &str, public: bool, link: &Link) -> Result<i64> {
     let place = claim(tx, &link.lane).await?;
-    write_to(
-        tx,
-        "WITH entry AS (
-             INSERT INTO ledger_entry (id, lane, seq, subject, at, actor, kind, public, payload, hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10))
-         UPDATE chain_lane SET hash = $10 WHERE lane = $2",
-        kind,
-        public,
-        link,
-        place,
-    )
-    .await
+    write_to(tx, insert_entry!("ledger_entry", "subject"), kind, public, link, place).await
 }
 
 /// A subject's entries from the general table, in chain order: (link, kind, public).
 pub async fn entries(c: &impl GenericClient, subject: &str) -> Result<Vec<(Link, String, bool)>> {
     let rows = c
         .query(
-            "SELECT id, subject, at, actor, payload, lane, seq, kind, public FROM ledger_entry
+            "SELECT id, subject, at, actor, payload, hash, public, kind, lane, seq FROM ledger_entry
              WHERE subject = $1 ORDER BY id",
             &[&subject],
         )
@@ -95,19 +88,8 @@ pub async fn entries(c: &impl GenericClient, subject: &str) -> Result<Vec<(Link,
     Ok(rows
         .iter()
         .map(|r| {
-            (
-                Link {
-                    id: r.get(0),
-                    dossier: r.get(1),
-                    at: r.get(2),
-                    actor: r.get(3),
-                    payload: r.get(4),
-                    lane: r.get(5),
-                    seq: r.get(6),
-                },
-                r.get(7),
-                r.get(8),
-            )
+            let (link, _, public) = crate::rows::link(r);
+            (link, r.get(7), public)
         })
         .collect())
 }

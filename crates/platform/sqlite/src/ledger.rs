@@ -8,6 +8,19 @@ use rusqlite::{params, Connection, OptionalExtension};
 use tinhso_ledger::chain::{self, Checkpoint, Hash, LaneHead, Link, Mark, GENESIS};
 use tinhso_store::{Result, StoreError};
 
+/// The statement writing an entry into `$table`, whose subject column is `$subject`.
+macro_rules! insert_entry {
+    ($table:literal, $subject:literal) => {
+        concat!(
+            "INSERT INTO ",
+            $table,
+            " (id, lane, seq, ",
+            $subject,
+            ", at, actor, kind, public, payload, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        )
+    };
+}
+
 /// The id the next appended entry will get.
 pub fn next_id(tx: &Connection) -> Result<i64> {
     tx.prepare_cached(
@@ -32,49 +45,21 @@ fn lane_head(tx: &Connection, lane: &str) -> Result<(i64, Hash)> {
 /// Writes a dossier's `link` (its content; the place is given here) at the end of its lane with
 /// its kind and visibility; returns its id.
 pub fn append(tx: &Connection, kind: &str, public: bool, link: &Link) -> Result<i64> {
-    append_to(
-        tx,
-        "INSERT INTO dossier_event (id, lane, seq, dossier_code, at, actor, kind, public, payload, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        kind,
-        public,
-        link,
-    )
+    append_to(tx, insert_entry!("dossier_event", "dossier_code"), kind, public, link)
 }
 
 /// The same for any other history (`link.dossier` names its subject, e.g. `PA-12`).
 pub fn append_entry(tx: &Connection, kind: &str, public: bool, link: &Link) -> Result<i64> {
-    append_to(
-        tx,
-        "INSERT INTO ledger_entry (id, lane, seq, subject, at, actor, kind, public, payload, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        kind,
-        public,
-        link,
-    )
+    append_to(tx, insert_entry!("ledger_entry", "subject"), kind, public, link)
 }
 
 /// A subject's entries from the general table, in chain order: (link, kind, public).
 pub fn entries(c: &Connection, subject: &str) -> rusqlite::Result<Vec<(Link, String, bool)>> {
     let mut st = c.prepare_cached(
-        "SELECT id, subject, at, actor, payload, lane, seq, kind, public FROM ledger_entry
+        "SELECT id, subject, at, actor, payload, kind, public, lane, seq FROM ledger_entry
          WHERE subject = ?1 ORDER BY id",
     )?;
-    let rows = st.query_map([subject], |r| {
-        Ok((
-            Link {
-                id: r.get(0)?,
-                dossier: r.get(1)?,
-                at: r.get(2)?,
-                actor: r.get(3)?,
-                payload: r.get(4)?,
-                lane: r.get(5)?,
-                seq: r.get(6)?,
-            },
-            r.get(7)?,
-            r.get(8)?,
-        ))
-    })?;
+    let rows = st.query_map([subject], |r| Ok((crate::rows::link(r)?, r.get(5)?, r.get(6)?)))?;
     rows.collect()
 }
 

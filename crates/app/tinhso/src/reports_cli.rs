@@ -1,0 +1,75 @@
+//! The reports module's commands: its jobs run once (`tinhso reports jobs`), communes'
+//! boundaries imported (`tinhso units boundaries import`), Open311 clients' keys.
+
+use anyhow::{Context, Result};
+use std::path::Path;
+use std::process::ExitCode;
+use tinhso_store::Stores;
+
+/// Reminders of reports due soon and escalation of overdue ones, as the server runs them, for
+/// `today` (dd/mm/yyyy; today by default).
+pub async fn jobs(store: Stores, data: &Path, today: Option<&str>) -> Result<ExitCode> {
+    let today = match today {
+        Some(t) => tinhso_kernel::format::parse_date(t).map_err(|_| anyhow::anyhow!("--today: dd/mm/yyyy"))?,
+        None => tinhso_kernel::calendar::local_date(chrono::Utc::now()),
+    };
+    let config = tinhso_http::state::WebConfig {
+        secure_cookies: false,
+        public_url: None,
+        files_dir: data.join("files"),
+        blobs: tinhso_http::files::Blobs::Disk,
+        ioc_weights: std::sync::Arc::new(crate::ioc::weights(data)?),
+        demo: false,
+        trusted_proxies: Vec::new(),
+        metrics_token: None,
+        upload_quota: None,
+        map_tiles: None,
+    };
+    let state = tinhso_http::AppState::load(store, config).await?;
+    let reminded = tinhso_reports_web::service::remind_due_soon(&state, today).await?;
+    let escalated = tinhso_reports_web::service::escalate_overdue(&state, today).await?;
+    println!(
+        "Nhắc {reminded} phản ánh sắp đến hạn, chuyển {escalated} phản ánh quá hạn lên cấp tỉnh / reminded {reminded}, escalated {escalated}"
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Replaces every commune's boundary with a GeoJSON file's; nothing unless all of it is right.
+pub async fn import_boundaries(store: Stores, file: &Path) -> Result<ExitCode> {
+    let text = tokio::fs::read_to_string(file).await.with_context(|| format!("cannot read {}", file.display()))?;
+    let today = chrono::Utc::now().date_naive();
+    let known: Vec<u32> = store.province.units(today).await?.iter().map(|u| u.code).collect();
+    match tinhso_reports::geo::parse_boundaries(&text, &known) {
+        Ok(b) => {
+            store.reports.set_commune_boundaries(&b).await?;
+            println!("Đã nạp ranh giới {} xã, phường / imported {} communes' boundaries", b.len(), b.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(problems) => {
+            eprintln!("Không nạp gì / nothing imported ({} lỗi):", problems.len());
+            for p in problems.iter().take(50) {
+                eprintln!("  {p}");
+            }
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// Makes an Open311 client's key and prints it once; only its hash is kept.
+pub async fn create_key(store: Stores, name: &str) -> Result<ExitCode> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        anyhow::bail!("the client's name must have 1 to 100 characters");
+    }
+    let key = tinhso_http::auth::random_token()?;
+    store.reports.add_open311_key(name, &tinhso_http::auth::token_hash(&key)).await?;
+    println!("{key}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Revokes every key of client `name`; fails when it had none.
+pub async fn revoke_keys(store: Stores, name: &str) -> Result<ExitCode> {
+    let n = store.reports.revoke_open311_keys(name.trim()).await?;
+    println!("Đã thu hồi {n} khoá / revoked {n} keys");
+    Ok(if n == 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
