@@ -133,6 +133,16 @@ pub enum Action {
     ActAsReporter {
         own: bool,
     },
+    /// Publish and edit the open-data datasets of `agency` (its organization in the portal).
+    PublishData {
+        agency: AgencyCode,
+    },
+    /// See `agency`'s private datasets and drafts.
+    ViewPrivateData {
+        agency: AgencyCode,
+    },
+    /// The open-data portal itself: themes, harvest sources, every publisher's datasets.
+    ManageDataPortal,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,6 +180,10 @@ pub fn decide(actor: &Actor, action: &Action) -> Decision {
         (R::Approver | R::AgencyAdmin, A::ModerateReport { agency }) => own(actor, agency),
         (R::ProvinceAdmin, A::ManageReportRouting) => true,
         (_, A::ActAsReporter { own }) => *own,
+        (R::ProvinceAdmin, A::PublishData { .. } | A::ViewPrivateData { .. } | A::ManageDataPortal) => true,
+        (R::Specialist | R::AgencyAdmin, A::PublishData { agency }) => own(actor, agency),
+        (R::Leader | R::Auditor, A::ViewPrivateData { .. }) => true,
+        (R::Specialist | R::Approver | R::AgencyAdmin, A::ViewPrivateData { agency }) => own(actor, agency),
         _ => false,
     };
     if allow {
@@ -216,6 +230,9 @@ mod tests {
         ("manage_report_routing", "-----Y--", "-----Y--"),
         ("act_as_reporter_own", "YYYYYYYY", "YYYYYYYY"),
         ("act_as_reporter_other", "--------", "--------"),
+        ("publish_data", "--Y-YY--", "-----Y--"),
+        ("view_private_data", "--YYYYYY", "-----YYY"),
+        ("manage_data_portal", "-----Y--", "-----Y--"),
     ];
 
     fn action(name: &str, agency: &AgencyCode) -> Action {
@@ -240,6 +257,9 @@ mod tests {
             "manage_report_routing" => Action::ManageReportRouting,
             "act_as_reporter_own" => Action::ActAsReporter { own: true },
             "act_as_reporter_other" => Action::ActAsReporter { own: false },
+            "publish_data" => Action::PublishData { agency },
+            "view_private_data" => Action::ViewPrivateData { agency },
+            "manage_data_portal" => Action::ManageDataPortal,
             other => panic!("unknown action {other}"),
         }
     }

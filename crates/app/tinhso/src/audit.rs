@@ -6,6 +6,7 @@ use anyhow::Result;
 use tinhso_dossier::audit::DossierLabels;
 use tinhso_ledger::audit::{Audit, Labels};
 use tinhso_ledger::chain::{verify_checkpoints, Break};
+use tinhso_opendata::audit::{DataLabels, LANE_PREFIX as DATA_LANES};
 use tinhso_reports::audit::{ReportLabels, LANE_PREFIX};
 use tinhso_store::Stores;
 
@@ -18,6 +19,8 @@ impl Labels for ModuleLabels {
     fn label<'p>(&self, lane: &str, payload: &'p str) -> Option<(&'p str, bool)> {
         if lane.starts_with(LANE_PREFIX) {
             ReportLabels.label(lane, payload)
+        } else if lane.starts_with(DATA_LANES) {
+            DataLabels.label(lane, payload)
         } else {
             DossierLabels.label(lane, payload)
         }
@@ -26,6 +29,8 @@ impl Labels for ModuleLabels {
     fn opens(&self, lane: &str, kind: &str) -> bool {
         if lane.starts_with(LANE_PREFIX) {
             ReportLabels.opens(lane, kind)
+        } else if lane.starts_with(DATA_LANES) {
+            DataLabels.opens(lane, kind)
         } else {
             DossierLabels.opens(lane, kind)
         }

@@ -30,6 +30,7 @@ pub fn sqlite_schema() -> Vec<Migrations> {
         tinhso_dossier_store::sqlite::MIGRATIONS,
         tinhso_ioc_store::sqlite::MIGRATIONS,
         tinhso_reports_store::sqlite::MIGRATIONS,
+        tinhso_opendata_store::sqlite::MIGRATIONS,
     ]);
     out
 }
@@ -42,6 +43,7 @@ pub fn postgres_schema() -> Vec<Migrations> {
         tinhso_dossier_store::postgres::MIGRATIONS,
         tinhso_ioc_store::postgres::MIGRATIONS,
         tinhso_reports_store::postgres::MIGRATIONS,
+        tinhso_opendata_store::postgres::MIGRATIONS,
     ]);
     out
 }
@@ -56,6 +58,7 @@ pub async fn sqlite(path: &Path) -> Result<Stores> {
         dossiers: Arc::new(tinhso_dossier_store::DossierSqlite::new(db.clone(), projections())),
         ioc: Arc::new(tinhso_ioc_store::IocSqlite::new(db.clone())),
         reports: Arc::new(tinhso_reports_store::ReportsSqlite::new(db.clone())),
+        opendata: Arc::new(tinhso_opendata_store::OpenDataSqlite::new(db.clone())),
     };
     refolded(Stores::of(db, modules)).await
 }
@@ -78,6 +81,7 @@ pub async fn postgres_with(url: &str, ca_pem: Option<&[u8]>, connections: usize)
         dossiers: Arc::new(tinhso_dossier_store::DossierPg::new(db.clone(), projections())),
         ioc: Arc::new(tinhso_ioc_store::IocPg::new(db.clone())),
         reports: Arc::new(tinhso_reports_store::ReportsPg::new(db.clone())),
+        opendata: Arc::new(tinhso_opendata_store::OpenDataPg::new(db.clone())),
     };
     let mut stores = Stores::of(db.clone(), modules);
     stores.blobs = Some(db);

@@ -13,5 +13,6 @@ pub fn web_modules() -> Vec<tinhso_http::WebModule> {
         tinhso_dossier_web::module(),
         tinhso_ioc_web::module(),
         tinhso_reports_web::module(),
+        tinhso_opendata_web::module(),
     ]
 }

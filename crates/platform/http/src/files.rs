@@ -79,6 +79,31 @@ impl FileStore {
     where
         S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
     {
+        let (sha256, size, kind) = self
+            .put_checked(chunks, |head| {
+                FileKind::sniff(head).map(Some).ok_or_else(|| {
+                    invalid_file("Chỉ nhận tệp PDF, JPEG hoặc PNG", "Only PDF, JPEG or PNG files are accepted")
+                })
+            })
+            .await?;
+        let kind = kind.ok_or_else(|| AppError::Internal("unsniffed file".into()))?;
+        Ok(StoredFile { sha256, size: size as u64, kind })
+    }
+
+    /// Stores a file of any type (open data: CSV, XLSX, JSON...), the same way: streamed,
+    /// hashed, capped, durable before its name is. Returns its hash and size.
+    pub async fn put_any<S, E>(&self, chunks: S) -> Result<(Hash, usize), AppError>
+    where
+        S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
+    {
+        self.put_checked(chunks, |_| Ok(None)).await.map(|(h, n, _)| (h, n))
+    }
+
+    async fn put_checked<S, E, F>(&self, chunks: S, check: F) -> Result<(Hash, usize, Option<FileKind>), AppError>
+    where
+        S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
+        F: Fn(&[u8]) -> Result<Option<FileKind>, AppError>,
+    {
         use futures_util::StreamExt;
         use tokio::io::AsyncWriteExt;
         let io = |e: std::io::Error| AppError::Internal(format!("storing a file: {e}"));
@@ -115,9 +140,7 @@ impl FileStore {
             if size == 0 {
                 return Err(invalid_file("Tệp rỗng", "The file is empty"));
             }
-            let kind = FileKind::sniff(&head).ok_or_else(|| {
-                invalid_file("Chỉ nhận tệp PDF, JPEG hoặc PNG", "Only PDF, JPEG or PNG files are accepted")
-            })?;
+            let kind = check(&head)?;
             // tokio hands writes to a background thread: wait until the last one is done, or a
             // read of the staged file below can see it short (found on PostgreSQL in a clean run).
             file.flush().await.map_err(io)?;
@@ -167,7 +190,7 @@ impl FileStore {
             let _ = tokio::fs::remove_file(&tmp).await;
         }
         stored?;
-        Ok(StoredFile { sha256, size: size as u64, kind })
+        Ok((sha256, size, kind))
     }
 
     pub async fn read(&self, sha256: &Hash) -> Result<Vec<u8>, AppError> {

@@ -110,7 +110,7 @@ async fn checked_target(req: Request, next: axum::middleware::Next) -> axum::res
 /// bodies anonymously or from another site. The handlers check the body's own token again.
 async fn multipart_guard(
     // Behind an Arc: cloned for every request, used only for the few that carry files.
-    axum::extract::State(state): axum::extract::State<std::sync::Arc<AppState>>,
+    axum::extract::State(guard): axum::extract::State<std::sync::Arc<UploadGuard>>,
     req: Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
@@ -120,12 +120,13 @@ async fn multipart_guard(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/"));
-    if !multipart {
+    if !multipart || guard.exempt.iter().any(|p| req.uri().path().starts_with(p)) {
         return next.run(req).await;
     }
+    let state = &guard.state;
     let (mut parts, body) = req.into_parts();
     let locale = i18n::Locale::from_headers(&parts.headers);
-    let viewer = match auth::Viewer::from_request_parts(&mut parts, &state).await {
+    let viewer = match auth::Viewer::from_request_parts(&mut parts, state).await {
         Ok(v) => v,
         Err(e) => return e.into_response(),
     };
@@ -150,6 +151,16 @@ async fn multipart_guard(
 pub struct WebModule {
     pub routes: Router<AppState>,
     pub api: utoipa::openapi::OpenApi,
+    /// Path prefixes whose multipart bodies the module authenticates itself, before it reads
+    /// a byte of them (CKAN's API: by an API token in a header, without a session or CSRF).
+    /// Every other multipart body passes the platform's session-and-CSRF guard first.
+    pub own_upload_auth: &'static [&'static str],
+}
+
+/// What the multipart guard needs: the state, and the prefixes modules authenticate.
+struct UploadGuard {
+    state: AppState,
+    exempt: Vec<&'static str>,
 }
 
 pub fn router(state: AppState, modules: Vec<WebModule>) -> Router {
@@ -179,7 +190,9 @@ pub fn router(state: AppState, modules: Vec<WebModule>) -> Router {
             "/api/v1/files",
             post(api_session::upload).layer(DefaultBodyLimit::max(tinhso_kernel::files::MAX_FILE_BYTES + 1)),
         );
+    let mut exempt = Vec::new();
     for m in modules {
+        exempt.extend_from_slice(m.own_upload_auth);
         router = router.merge(m.routes);
     }
     router
@@ -187,7 +200,10 @@ pub fn router(state: AppState, modules: Vec<WebModule>) -> Router {
         .route_layer(axum::middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(form::FORM_LIMIT))
-        .layer(axum::middleware::from_fn_with_state(std::sync::Arc::new(state.clone()), multipart_guard))
+        .layer(axum::middleware::from_fn_with_state(
+            std::sync::Arc::new(UploadGuard { state: state.clone(), exempt }),
+            multipart_guard,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             std::sync::Arc::new(state.config.trusted_proxies.clone()),
             metrics::request_id,

@@ -98,6 +98,10 @@ pub struct Shared {
     sessions: Arc<std::sync::Mutex<SessionCache>>,
     /// Request latencies and the platform's counters, for `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Each module's own in-memory state on this server (by type), made on first use: a
+    /// module keeps what only it reads (the open-data search index) without the platform
+    /// naming it, and two servers in one process (the tests) never share it.
+    modules: std::sync::Mutex<HashMap<std::any::TypeId, Arc<dyn std::any::Any + Send + Sync>>>,
 }
 
 /// Sessions by token hash, with when they were read from the store.
@@ -138,7 +142,21 @@ impl AppState {
             files,
             sessions: Arc::new(std::sync::Mutex::new(HashMap::new())),
             metrics: Arc::new(crate::metrics::Metrics::default()),
+            modules: std::sync::Mutex::new(HashMap::new()),
         })))
+    }
+
+    /// This server's instance of a module's state `T`, made with `T::default()` on first use.
+    pub fn module_state<T: std::any::Any + Send + Sync + Default>(&self) -> Arc<T> {
+        let mut map = match self.modules.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let any = map.entry(std::any::TypeId::of::<T>()).or_insert_with(|| Arc::new(T::default())).clone();
+        drop(map);
+        // The entry under T's TypeId was made as a T, so the downcast cannot fail; a fresh
+        // value is the harmless answer if it ever did.
+        any.downcast::<T>().unwrap_or_else(|_| Arc::new(T::default()))
     }
 
     /// The current catalogue; cheap (an `Arc` clone), never blocks on a rebuild.

@@ -218,6 +218,16 @@ impl IdentityStore for PgStore {
         row.map(|r| rows::account_at(&r, 0)).transpose()
     }
 
+    async fn account(&self, id: AccountId) -> Result<Option<Account>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(&format!("SELECT {} FROM account WHERE id = $1", rows::ACCOUNT_COLUMNS), &[&id.0])
+            .await
+            .map_err(map_err)?;
+        row.map(|r| rows::account_at(&r, 0)).transpose()
+    }
+
     async fn accounts(&self) -> Result<Vec<Account>> {
         let rows = self
             .client()

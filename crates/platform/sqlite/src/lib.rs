@@ -274,6 +274,14 @@ impl IdentityStore for SqliteStore {
         .await
     }
 
+    async fn account(&self, id: AccountId) -> Result<Option<Account>> {
+        self.read(move |c| {
+            c.query_row(&format!("SELECT {} FROM account WHERE id = ?1", rows::ACCOUNT_COLUMNS), [id.0], rows::account)
+                .optional()
+        })
+        .await
+    }
+
     async fn accounts(&self) -> Result<Vec<Account>> {
         self.read(|c| {
             let mut st = c.prepare(&format!("SELECT {} FROM account ORDER BY id", rows::ACCOUNT_COLUMNS))?;

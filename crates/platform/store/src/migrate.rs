@@ -65,6 +65,27 @@ pub fn check_migration_files(dir: &std::path::Path, m: &Migrations) -> std::resu
     Ok(())
 }
 
+/// The test every module's store crate has: each file in its `migrations/{sqlite,postgres}`
+/// folders is registered, in order, under its name, in `sqlite::MIGRATIONS` and
+/// `postgres::MIGRATIONS`. Expand it at the crate's root.
+// `crate::` is meant: the calling store crate's engine halves.
+#[allow(clippy::crate_in_macro_def)]
+#[macro_export]
+macro_rules! migration_files_test {
+    () => {
+        #[cfg(test)]
+        mod migration_files {
+            #[test]
+            fn all_migration_files_are_registered() {
+                for (engine, m) in [("sqlite", crate::sqlite::MIGRATIONS), ("postgres", crate::postgres::MIGRATIONS)] {
+                    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(engine);
+                    assert_eq!($crate::migrate::check_migration_files(&dir, &m), Ok(()), "{engine}");
+                }
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

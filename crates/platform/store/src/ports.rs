@@ -52,6 +52,7 @@ pub trait ProvinceStore: Send + Sync + 'static {
 pub trait IdentityStore: Send + Sync + 'static {
     async fn create_account(&self, account: &NewAccount) -> Result<AccountId>;
     async fn account_by_login(&self, login: &str) -> Result<Option<Account>>;
+    async fn account(&self, id: AccountId) -> Result<Option<Account>>;
     async fn accounts(&self) -> Result<Vec<Account>>;
     /// The citizen account holding a personal identification number, if any.
     async fn citizen_by_personal_id(&self, personal_id: &PersonalId) -> Result<Option<Account>>;
@@ -354,6 +355,72 @@ pub trait ReportStore: Send + Sync + 'static {
     async fn revoke_open311_keys(&self, name: &str) -> Result<u64>;
 }
 
+/// A kept version of a dataset's metadata (module: opendata).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatasetVersion {
+    pub revision: i64,
+    pub at: String,
+    pub actor: i64,
+}
+
+/// An API token as listed to its owner (module: opendata); its secret is never kept, only
+/// its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: String,
+    pub account: AccountId,
+    pub name: String,
+    pub created: String,
+    pub last_used: Option<String>,
+}
+
+/// The open-data catalogue (module: opendata): organizations (the province's agencies),
+/// themes, datasets with their kept versions, API tokens and download counts. Every dataset
+/// save moves the catalogue's change counter (`seq`) on, so a search index kept in memory
+/// by any server catches up by reading what changed after the counter it last saw.
+#[async_trait]
+pub trait OpenDataStore: Send + Sync + 'static {
+    /// Adds the organizations not yet stored and refreshes the titles of the others.
+    async fn sync_organizations(&self, orgs: &[tinhso_opendata::Organization]) -> Result<()>;
+    async fn organizations(&self) -> Result<Vec<tinhso_opendata::Organization>>;
+    async fn data_groups(&self) -> Result<Vec<tinhso_opendata::Group>>;
+    /// Adds or replaces a theme.
+    async fn put_data_group(&self, g: &tinhso_opendata::Group) -> Result<()>;
+    /// Saves `d` if the stored revision is `expected` (`None`: no dataset with its id may
+    /// exist): the row, its resources' index, a kept version and a ledger entry of `kind`
+    /// by `actor`, in one transaction. `StoreError::Conflict` when someone saved first or
+    /// the name is taken. Returns the catalogue's counter after the save.
+    async fn save_dataset(
+        &self,
+        d: &tinhso_opendata::Dataset,
+        expected: Option<i64>,
+        actor: i64,
+        kind: &'static str,
+    ) -> Result<i64>;
+    /// The dataset with this id or name (deleted ones included).
+    async fn dataset(&self, id_or_name: &str) -> Result<Option<tinhso_opendata::Dataset>>;
+    /// The datasets with these ids, in no particular order.
+    async fn datasets(&self, ids: &[String]) -> Result<Vec<tinhso_opendata::Dataset>>;
+    /// The datasets saved after counter `after`, oldest first, at most `limit`.
+    async fn datasets_changed(&self, after: i64, limit: usize) -> Result<Vec<(i64, tinhso_opendata::Dataset)>>;
+    /// The catalogue's change counter (0 when empty).
+    async fn catalogue_seq(&self) -> Result<i64>;
+    async fn dataset_versions(&self, id: &str) -> Result<Vec<DatasetVersion>>;
+    async fn dataset_version(&self, id: &str, revision: i64) -> Result<Option<tinhso_opendata::Dataset>>;
+    /// The id of the dataset holding resource `id`.
+    async fn resource_dataset(&self, id: &str) -> Result<Option<String>>;
+    /// Records a token by the SHA-256 of its secret.
+    async fn add_api_token(&self, t: &ApiToken, hash: &[u8]) -> Result<()>;
+    /// The account of the unrevoked token whose secret hashes to `hash`.
+    async fn api_token_account(&self, hash: &[u8]) -> Result<Option<AccountId>>;
+    async fn api_tokens(&self, account: AccountId) -> Result<Vec<ApiToken>>;
+    /// Revokes `account`'s token `id`; whether there was one.
+    async fn revoke_api_token(&self, account: AccountId, id: &str) -> Result<bool>;
+    /// Adds downloads per resource id.
+    async fn add_downloads(&self, counts: &[(String, i64)]) -> Result<()>;
+    async fn downloads(&self, resources: &[String]) -> Result<Vec<(String, i64)>>;
+}
+
 /// The platform's ports one engine implements: what the composition root splits into
 /// [`Stores`], with the modules' ports from their own store crates. Nothing above the engines
 /// names this trait's methods through it: each module holds only the ports it uses.
@@ -396,6 +463,7 @@ pub struct ModulePorts {
     pub dossiers: Arc<dyn DossierStore>,
     pub ioc: Arc<dyn IocStore>,
     pub reports: Arc<dyn ReportStore>,
+    pub opendata: Arc<dyn OpenDataStore>,
 }
 
 /// The ports of one engine, each held on its own so that a module's state holds what that
@@ -412,6 +480,7 @@ pub struct Stores {
     pub documents: Arc<dyn DocumentStore>,
     pub ioc: Arc<dyn IocStore>,
     pub reports: Arc<dyn ReportStore>,
+    pub opendata: Arc<dyn OpenDataStore>,
     pub guard: Arc<dyn GuardStore>,
     /// File contents in the database, when the engine keeps them (PostgreSQL).
     pub blobs: Option<Arc<dyn BlobStore>>,
@@ -432,6 +501,7 @@ impl Stores {
             dossiers: modules.dossiers,
             ioc: modules.ioc,
             reports: modules.reports,
+            opendata: modules.opendata,
             blobs: None,
         }
     }

@@ -16,12 +16,12 @@ use tinhso_store::{
 };
 
 /// Opens a fresh store of each backend through the composition root, as the server does.
-async fn sqlite() -> Stores {
+pub(crate) async fn sqlite() -> Stores {
     let dir = tinhso_testkit::server::fresh_data_dir().unwrap();
     tinhso::db::sqlite(&dir.join("t.db")).await.unwrap()
 }
 
-async fn postgres() -> Stores {
+pub(crate) async fn postgres() -> Stores {
     let url = tinhso_testkit::server::fresh_pg_database().await.unwrap();
     tinhso::db::postgres(&url, 4).await.unwrap()
 }
@@ -119,7 +119,7 @@ fn account(login: &str, name: &str, role: Role, agency_code: Option<&str>, pid: 
 }
 
 /// A province with its agencies and one citizen; returns the citizen's id.
-async fn province_with_citizen(s: &Stores) -> AccountId {
+pub(crate) async fn province_with_citizen(s: &Stores) -> AccountId {
     s.province.setup_province(&setup()).await.unwrap();
     s.identity
         .create_account(&account("0912345678", "Nguyễn Văn An", Role::Citizen, None, Some("001090000001")))

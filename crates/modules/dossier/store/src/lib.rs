@@ -20,14 +20,4 @@ pub use sqlite::DossierSqlite;
 /// The module's name in the migration ledger.
 pub const MODULE: &str = "dossier";
 
-#[cfg(test)]
-mod tests {
-    /// Every file in each engine's migrations folder is registered, in order, under its name.
-    #[test]
-    fn all_migration_files_are_registered() {
-        for (engine, m) in [("sqlite", crate::sqlite::MIGRATIONS), ("postgres", crate::postgres::MIGRATIONS)] {
-            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(engine);
-            assert_eq!(tinhso_store::migrate::check_migration_files(&dir, &m), Ok(()), "{engine}");
-        }
-    }
-}
+tinhso_store::migration_files_test!();

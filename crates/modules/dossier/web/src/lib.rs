@@ -73,7 +73,7 @@ pub fn module() -> WebModule {
         .route("/api/v1/lookup", post(api::lookup))
         .route("/api/v1/dossiers/{code}/files", get(api::dossier_files))
         .route("/api/v1/dossiers/{code}/files/{sha256}", get(api::download));
-    WebModule { routes, api: ApiDoc::openapi() }
+    WebModule { routes, api: ApiDoc::openapi(), own_upload_auth: &[] }
 }
 
 #[cfg(test)]

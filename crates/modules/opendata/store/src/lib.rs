@@ -1,0 +1,20 @@
+//! The open-data module's storage (the `opendata` module's store): its port,
+//! `OpenDataStore`, on each engine, and its tables' migrations. A dataset save is planned
+//! once ([`plan`]): the row, its resources' index, the kept version and the ledger entry
+//! (`ledger::append_entry`, lane `data/<publisher id>`); each engine only executes it, in
+//! one transaction, with an optimistic check on the revision.
+//!
+//! May depend on: the kernel, the ledger, the opendata core, the storage vocabulary
+//! (`tinhso-store`) and the engines (`tinhso-sqlite`, `tinhso-postgres`).
+
+pub mod plan;
+pub mod postgres;
+pub mod sqlite;
+
+pub use postgres::OpenDataPg;
+pub use sqlite::OpenDataSqlite;
+
+/// The module's name in the migration ledger.
+pub const MODULE: &str = "opendata";
+
+tinhso_store::migration_files_test!();

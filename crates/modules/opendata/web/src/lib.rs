@@ -1,0 +1,50 @@
+//! The open-data portal and shared data store, the web half (the `opendata` module's pages
+//! and API): the portal's pages, CKAN's Action API (`/api/3/action/*`, the module's API; it
+//! follows CKAN rather than the platform's `/api/v1` conventions, so it is not in the OpenAPI
+//! document), DCAT-AP 3, downloads with their counts, and people's API tokens.
+//!
+//! May depend on: the platform's HTTP crate, the opendata core, the kernel, the policy and
+//! the storage ports.
+
+pub mod access;
+pub mod api;
+pub mod download;
+pub mod pages;
+pub mod rdf;
+pub mod service;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use tinhso_http::form::MULTIPART_LIMIT;
+use tinhso_http::WebModule;
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi()]
+pub struct ApiDoc;
+
+/// The module's routes.
+pub fn module() -> WebModule {
+    use pages::{dataset, home, organization, tokens};
+    let routes = Router::new()
+        .route("/api/3/action/{name}", get(api::action).post(api::action).layer(DefaultBodyLimit::max(MULTIPART_LIMIT)))
+        .route("/api/action/{name}", get(api::action).post(api::action).layer(DefaultBodyLimit::max(MULTIPART_LIMIT)))
+        .route("/catalog", get(rdf::catalogue))
+        .route("/catalog.ttl", get(rdf::catalogue))
+        .route("/catalog.rdf", get(rdf::catalogue))
+        .route("/catalog.xml", get(rdf::catalogue))
+        .route("/catalog.jsonld", get(rdf::catalogue))
+        .route("/dataset/{file}", get(rdf::dataset))
+        .route("/dataset/{id}/resource/{rid}/download/{file}", get(download::file))
+        .route("/du-lieu", get(home::home))
+        .route("/du-lieu/tim", get(home::search))
+        .route("/du-lieu/to-chuc/{name}", get(organization::show))
+        .route("/du-lieu/{name}", get(dataset::show))
+        .route("/du-lieu/{name}/tai-nguyen/{rid}", get(dataset::resource))
+        .route("/tai-khoan/khoa-api", get(tokens::show).post(tokens::create))
+        .route("/tai-khoan/khoa-api/thu-hoi", post(tokens::revoke));
+    // CKAN's clients send files with an API token and no session: the action checks the
+    // token before it reads the body (`api::params`).
+    WebModule { routes, api: ApiDoc::openapi(), own_upload_auth: &["/api/3/action/", "/api/action/"] }
+}

@@ -1,0 +1,233 @@
+//! A dataset's page (what it is, who publishes it, its licence, coverage, resources with
+//! download counts, its RDF and its kept versions) and a resource's page with a preview of
+//! a CSV's first rows.
+
+use super::views::{self, ResourceView};
+use crate::service;
+use askama::Template;
+use axum::extract::{Path, State};
+use tinhso_http::auth::Viewer;
+use tinhso_http::error::AppError;
+use tinhso_http::error::PageError;
+use tinhso_http::pages::{page_err, PageResult};
+use tinhso_http::state::AppState;
+use tinhso_http::views::{render, Layout};
+use tinhso_opendata::{licence, Dataset, State as DsState};
+
+pub struct Fact {
+    pub label: &'static str,
+    pub value: String,
+}
+
+pub struct Version {
+    pub revision: i64,
+    pub at: String,
+}
+
+#[derive(Template)]
+#[template(path = "opendata/dataset.html")]
+pub struct DatasetPage {
+    pub layout: Layout,
+    pub name: String,
+    pub id: String,
+    pub title: String,
+    pub paragraphs: Vec<String>,
+    pub publisher: String,
+    pub publisher_name: String,
+    pub licence: String,
+    pub licence_url: String,
+    pub open: bool,
+    pub private: bool,
+    pub draft: bool,
+    pub tags: Vec<String>,
+    pub themes: Vec<(String, String)>,
+    pub facts: Vec<Fact>,
+    pub resources: Vec<ResourceView>,
+    pub versions: Vec<Version>,
+}
+
+/// The dataset named in the path, if this viewer may see it.
+async fn visible(state: &AppState, viewer: &Viewer, key: &str) -> Result<Dataset, PageError> {
+    let err = page_err(viewer);
+    let d =
+        state.store.opendata.dataset(key).await.map_err(|e| err(e.into()))?.ok_or_else(|| err(AppError::NotFound))?;
+    let portal = service::portal(state);
+    let cat = portal.read(state).await.map_err(|e| err(e.into()))?;
+    if d.state == DsState::Deleted || !service::visible(viewer.actor().as_ref(), &cat, &d) {
+        return Err(err(AppError::NotFound));
+    }
+    Ok(d)
+}
+
+async fn resources(state: &AppState, d: &Dataset) -> Result<Vec<ResourceView>, tinhso_store::StoreError> {
+    let ids: Vec<String> = d.resources.iter().map(|r| r.id.clone()).collect();
+    let counts = state.store.opendata.downloads(&ids).await?;
+    let portal = service::portal(state);
+    Ok(d.resources
+        .iter()
+        .map(|r| {
+            let n = counts.iter().find(|(k, _)| *k == r.id).map_or(0, |x| x.1) + portal.pending_downloads(&r.id);
+            views::resource(d, r, n)
+        })
+        .collect())
+}
+
+pub async fn show(State(state): State<AppState>, viewer: Viewer, Path(name): Path<String>) -> PageResult {
+    let err = page_err(&viewer);
+    let d = visible(&state, &viewer, &name).await?;
+    let portal = service::portal(&state);
+    let (publisher, publisher_name, themes) = {
+        let cat = portal.read(&state).await.map_err(|e| err(e.into()))?;
+        let org = cat.organization(&d.owner_org);
+        let themes = d.groups.iter().filter_map(|g| cat.group(g)).map(|g| (g.name.clone(), g.title.clone())).collect();
+        (org.map(|o| o.title.clone()).unwrap_or_default(), org.map(|o| o.name.clone()).unwrap_or_default(), themes)
+    };
+    let lic = licence::find(&d.license_id);
+    let mut facts = vec![
+        Fact { label: "Cập nhật lần cuối", value: views::date(d.modified) },
+        Fact { label: "Ngày công bố", value: views::date(d.created) },
+    ];
+    if let Some(f) = d.frequency {
+        facts.push(Fact { label: "Tần suất cập nhật", value: f.label().to_owned() });
+    }
+    match (d.temporal_start, d.temporal_end) {
+        (Some(a), Some(b)) => facts.push(Fact {
+            label: "Thời gian dữ liệu",
+            value: format!("{} – {}", a.format("%d/%m/%Y"), b.format("%d/%m/%Y")),
+        }),
+        (Some(a), None) => {
+            facts.push(Fact { label: "Thời gian dữ liệu", value: format!("Từ {}", a.format("%d/%m/%Y")) })
+        }
+        (None, Some(b)) => {
+            facts.push(Fact { label: "Thời gian dữ liệu", value: format!("Đến {}", b.format("%d/%m/%Y")) })
+        }
+        (None, None) => {}
+    }
+    if d.spatial.is_some() {
+        facts.push(Fact { label: "Phạm vi không gian", value: "Có (GeoJSON trong siêu dữ liệu DCAT)".into() });
+    }
+    if !d.contact_name.is_empty() || !d.contact_email.is_empty() {
+        facts.push(Fact {
+            label: "Liên hệ",
+            value: [d.contact_name.as_str(), d.contact_email.as_str()]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" · "),
+        });
+    }
+    if !d.version.is_empty() {
+        facts.push(Fact { label: "Phiên bản", value: d.version.clone() });
+    }
+    if !d.url.is_empty() {
+        facts.push(Fact { label: "Nguồn", value: d.url.clone() });
+    }
+    for e in &d.extras {
+        facts.push(Fact { label: "Thông tin thêm", value: format!("{}: {}", e.key, e.value) });
+    }
+    let versions = state
+        .store
+        .opendata
+        .dataset_versions(&d.id)
+        .await
+        .map_err(|e| err(e.into()))?
+        .into_iter()
+        .take(20)
+        .map(|v| Version {
+            revision: v.revision,
+            at: chrono::DateTime::parse_from_rfc3339(&v.at).map(|t| views::date_time(t.naive_utc())).unwrap_or(v.at),
+        })
+        .collect();
+    let page = DatasetPage {
+        layout: Layout::new(&state, &viewer, d.title.clone()),
+        resources: resources(&state, &d).await.map_err(|e| err(e.into()))?,
+        name: d.name.clone(),
+        id: d.id.clone(),
+        title: d.title.clone(),
+        paragraphs: d.notes.split("\n\n").map(str::to_owned).filter(|p| !p.trim().is_empty()).collect(),
+        publisher,
+        publisher_name,
+        licence: lic.map_or_else(|| d.license_id.clone(), |l| l.title.to_owned()),
+        licence_url: lic.map(|l| l.url.to_owned()).unwrap_or_default(),
+        open: lic.is_some_and(|l| l.open),
+        private: d.private,
+        draft: d.state == DsState::Draft,
+        tags: d.tags.clone(),
+        themes,
+        facts,
+        versions,
+    };
+    Ok(viewer.finish(render(&page)))
+}
+
+/// The first rows of a CSV: at most this many, read from at most this many bytes.
+const PREVIEW_ROWS: usize = 20;
+const PREVIEW_BYTES: usize = 512 * 1024;
+
+pub struct Preview {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// The first rows of a CSV file (UTF-8, with or without a BOM; `,` or `;` separated).
+pub fn preview(bytes: &[u8]) -> Option<Preview> {
+    let bytes = &bytes[..bytes.len().min(PREVIEW_BYTES)];
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let first = bytes.split(|b| *b == b'\n').next().unwrap_or(b"");
+    let delimiter = if first.iter().filter(|b| **b == b';').count() > first.iter().filter(|b| **b == b',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let mut rdr = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(bytes);
+    let headers = rdr.headers().ok()?.iter().map(tinhso_kernel::text::clean).collect();
+    let rows = rdr
+        .records()
+        .take(PREVIEW_ROWS)
+        .filter_map(Result::ok)
+        .map(|r| r.iter().map(|c| c.chars().take(200).collect()).collect())
+        .collect();
+    Some(Preview { headers, rows })
+}
+
+#[derive(Template)]
+#[template(path = "opendata/resource.html")]
+pub struct ResourcePage {
+    pub layout: Layout,
+    pub dataset_name: String,
+    pub dataset_title: String,
+    pub r: ResourceView,
+    pub preview: Option<Preview>,
+}
+
+pub async fn resource(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((name, rid)): Path<(String, String)>,
+) -> PageResult {
+    let err = page_err(&viewer);
+    let d = visible(&state, &viewer, &name).await?;
+    let res = d.resource(&rid).ok_or_else(|| err(AppError::NotFound))?;
+    let preview = match &res.upload {
+        Some(u) if res.format == "CSV" => {
+            let hash = tinhso_kernel::ids::Sha256::parse("sha256", &u.sha256).map_err(|_| err(AppError::NotFound))?;
+            preview(&state.files.read(&hash).await.map_err(&err)?)
+        }
+        _ => None,
+    };
+    let r = resources(&state, &d)
+        .await
+        .map_err(|e| err(e.into()))?
+        .into_iter()
+        .find(|r| r.id == rid)
+        .ok_or_else(|| err(AppError::NotFound))?;
+    let page = ResourcePage {
+        layout: Layout::new(&state, &viewer, format!("{} – {}", r.name, d.title)),
+        dataset_name: d.name.clone(),
+        dataset_title: d.title.clone(),
+        r,
+        preview,
+    };
+    Ok(viewer.finish(render(&page)))
+}
