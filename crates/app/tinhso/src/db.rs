@@ -59,6 +59,7 @@ pub async fn sqlite(path: &Path) -> Result<Stores> {
         ioc: Arc::new(tinhso_ioc_store::IocSqlite::new(db.clone())),
         reports: Arc::new(tinhso_reports_store::ReportsSqlite::new(db.clone())),
         opendata: Arc::new(tinhso_opendata_store::OpenDataSqlite::new(db.clone())),
+        datastore: Arc::new(tinhso_opendata_store::DatastoreSqlite::new(db.clone())),
     };
     refolded(Stores::of(db, modules)).await
 }
@@ -82,6 +83,7 @@ pub async fn postgres_with(url: &str, ca_pem: Option<&[u8]>, connections: usize)
         ioc: Arc::new(tinhso_ioc_store::IocPg::new(db.clone())),
         reports: Arc::new(tinhso_reports_store::ReportsPg::new(db.clone())),
         opendata: Arc::new(tinhso_opendata_store::OpenDataPg::new(db.clone())),
+        datastore: Arc::new(tinhso_opendata_store::DatastorePg::new(db.clone())),
     };
     let mut stores = Stores::of(db.clone(), modules);
     stores.blobs = Some(db);

@@ -6,6 +6,7 @@ mod catalogue_io;
 mod demo;
 mod demo_reports;
 mod ioc;
+mod opendata_cli;
 mod reports_cli;
 mod sample_catalogue;
 mod seed;
@@ -169,17 +170,23 @@ enum Command {
     /// The province's communes: their boundaries (so a point on a map says which commune it is in).
     Units {
         #[command(subcommand)]
-        action: UnitsCommand,
+        action: reports_cli::UnitsCommand,
     },
     /// Citizens' feedback and field reports: the reminder and escalation jobs.
     Reports {
         #[command(subcommand)]
-        action: ReportsCommand,
+        action: reports_cli::ReportsCommand,
     },
     /// Citizens' feedback and field reports: Open311 clients' API keys.
     Open311 {
         #[command(subcommand)]
-        action: Open311Command,
+        action: reports_cli::Open311Command,
+    },
+    /// The open-data portal: load a tabular resource into the data store, API tokens,
+    /// the province's own figures, harvesting another portal's DCAT catalogue.
+    Opendata {
+        #[command(subcommand)]
+        action: opendata_cli::OpenDataCommand,
     },
     /// Copy the data directory (SQLite database and stored files) into a new directory, online:
     /// the server may keep running. PostgreSQL: pg_dump, and copy the files directory (README).
@@ -207,58 +214,6 @@ enum IocCommand {
     Check {
         #[command(flatten)]
         data: DataArgs,
-    },
-}
-
-#[derive(Subcommand)]
-enum ReportsCommand {
-    /// Run once what the server runs every 15 minutes: remind the handling staff of reports due
-    /// within two working days, escalate overdue ones to the province (each done once).
-    Jobs {
-        #[command(flatten)]
-        data: DataArgs,
-        /// The day to run them for (dd/mm/yyyy), today by default: a catch-up after downtime.
-        #[arg(long)]
-        today: Option<String>,
-    },
-}
-
-#[derive(Subcommand)]
-enum UnitsCommand {
-    /// Communes' boundaries.
-    Boundaries {
-        #[command(subcommand)]
-        action: BoundariesCommand,
-    },
-}
-
-#[derive(Subcommand)]
-enum BoundariesCommand {
-    /// Replace every commune's boundary with those of a GeoJSON FeatureCollection (each feature's
-    /// `properties.code` a commune code of the province, its geometry a Polygon or MultiPolygon).
-    /// Nothing is stored if any feature is wrong.
-    Import {
-        #[command(flatten)]
-        data: DataArgs,
-        file: PathBuf,
-    },
-}
-
-#[derive(Subcommand)]
-enum Open311Command {
-    /// Make an API key for an Open311 client (an app posting reports) and print it once; only
-    /// its hash is kept.
-    KeyCreate {
-        #[command(flatten)]
-        data: DataArgs,
-        /// Who the key is for (shown to the province's admins).
-        name: String,
-    },
-    /// Revoke every key of the client `name`.
-    KeyRevoke {
-        #[command(flatten)]
-        data: DataArgs,
-        name: String,
     },
 }
 
@@ -457,18 +412,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             println!("{}", tokio::task::spawn_blocking(move || backup::restore(&dir, &data)).await??);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Reports { action: ReportsCommand::Jobs { data, today } } => {
-            reports_cli::jobs(data.open().await?, &data.data, today.as_deref()).await
-        }
-        Command::Units { action: UnitsCommand::Boundaries { action: BoundariesCommand::Import { data, file } } } => {
-            reports_cli::import_boundaries(data.open().await?, &file).await
-        }
-        Command::Open311 { action: Open311Command::KeyCreate { data, name } } => {
-            reports_cli::create_key(data.open().await?, &name).await
-        }
-        Command::Open311 { action: Open311Command::KeyRevoke { data, name } } => {
-            reports_cli::revoke_keys(data.open().await?, &name).await
-        }
+        Command::Reports { action } => reports_cli::reports(action).await,
+        Command::Units { action } => reports_cli::units(action).await,
+        Command::Open311 { action } => reports_cli::open311(action).await,
+        Command::Opendata { action } => opendata_cli::run(action).await,
         Command::Ioc { action: IocCommand::Check { data } } => {
             let store = data.open().await?;
             ioc::check(&store).await

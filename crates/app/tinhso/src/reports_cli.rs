@@ -1,8 +1,10 @@
 //! The reports module's commands: its jobs run once (`tinhso reports jobs`), communes'
 //! boundaries imported (`tinhso units boundaries import`), Open311 clients' keys.
 
+use crate::DataArgs;
 use anyhow::{Context, Result};
-use std::path::Path;
+use clap::Subcommand;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tinhso_store::Stores;
 
@@ -72,4 +74,77 @@ pub async fn revoke_keys(store: Stores, name: &str) -> Result<ExitCode> {
     let n = store.reports.revoke_open311_keys(name.trim()).await?;
     println!("Đã thu hồi {n} khoá / revoked {n} keys");
     Ok(if n == 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+#[derive(Subcommand)]
+pub enum ReportsCommand {
+    /// Run once what the server runs every 15 minutes: remind the handling staff of reports due
+    /// within two working days, escalate overdue ones to the province (each done once).
+    Jobs {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The day to run them for (dd/mm/yyyy), today by default: a catch-up after downtime.
+        #[arg(long)]
+        today: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum UnitsCommand {
+    /// Communes' boundaries.
+    Boundaries {
+        #[command(subcommand)]
+        action: BoundariesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum BoundariesCommand {
+    /// Replace every commune's boundary with those of a GeoJSON FeatureCollection (each feature's
+    /// `properties.code` a commune code of the province, its geometry a Polygon or MultiPolygon).
+    /// Nothing is stored if any feature is wrong.
+    Import {
+        #[command(flatten)]
+        data: DataArgs,
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum Open311Command {
+    /// Make an API key for an Open311 client (an app posting reports) and print it once; only
+    /// its hash is kept.
+    KeyCreate {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Who the key is for (shown to the province's admins).
+        name: String,
+    },
+    /// Revoke every key of the client `name`.
+    KeyRevoke {
+        #[command(flatten)]
+        data: DataArgs,
+        name: String,
+    },
+}
+
+pub async fn reports(action: ReportsCommand) -> Result<ExitCode> {
+    match action {
+        ReportsCommand::Jobs { data, today } => jobs(data.open().await?, &data.data, today.as_deref()).await,
+    }
+}
+
+pub async fn units(action: UnitsCommand) -> Result<ExitCode> {
+    match action {
+        UnitsCommand::Boundaries { action: BoundariesCommand::Import { data, file } } => {
+            import_boundaries(data.open().await?, &file).await
+        }
+    }
+}
+
+pub async fn open311(action: Open311Command) -> Result<ExitCode> {
+    match action {
+        Open311Command::KeyCreate { data, name } => create_key(data.open().await?, &name).await,
+        Open311Command::KeyRevoke { data, name } => revoke_keys(data.open().await?, &name).await,
+    }
 }

@@ -421,6 +421,80 @@ pub trait OpenDataStore: Send + Sync + 'static {
     async fn downloads(&self, resources: &[String]) -> Result<Vec<(String, i64)>>;
 }
 
+/// A table of the shared data store (module: opendata): a tabular resource loaded into the
+/// platform's database.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatastoreTable {
+    pub resource: String,
+    pub fields: Vec<tinhso_opendata::datastore::Field>,
+    /// `loading`, `ready` or `failed`.
+    pub state: String,
+    pub rows_loaded: i64,
+    pub rows_total: i64,
+    pub error: Option<String>,
+    pub updated: String,
+}
+
+/// What `datastore_search_sql` may spend.
+#[derive(Debug, Clone)]
+pub struct SqlLimits {
+    /// The tables the statement may read (the public resources' tables).
+    pub tables: Vec<String>,
+    pub max_rows: usize,
+    pub timeout: std::time::Duration,
+}
+
+/// A read-only statement's answer: its columns, its rows (at most `max_rows`), and whether
+/// there were more.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SqlAnswer {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<tinhso_opendata::datastore::Cell>>,
+    pub truncated: bool,
+}
+
+/// The shared data store (module: opendata): typed tables loaded from tabular resources,
+/// searched with CKAN's `datastore_search` and read with `datastore_search_sql` in a sandbox
+/// the engine enforces (SQLite: an authorizer and a progress deadline on a read-only
+/// connection; PostgreSQL: a read-only transaction under a role that may read only the data
+/// store's schema, with a statement timeout).
+#[async_trait]
+pub trait DatastoreStore: Send + Sync + 'static {
+    /// Replaces `resource`'s table with an empty one of `fields`, `total` rows expected.
+    async fn datastore_begin(
+        &self,
+        resource: &str,
+        fields: &[tinhso_opendata::datastore::Field],
+        total: i64,
+    ) -> Result<()>;
+    /// Appends rows (cells in field order; `text` the folded words of each row, for `q`),
+    /// numbered from `first_id`, and records `loaded` rows done, in one transaction.
+    async fn datastore_insert(
+        &self,
+        resource: &str,
+        first_id: i64,
+        rows: Vec<(Vec<tinhso_opendata::datastore::Cell>, String)>,
+        loaded: i64,
+    ) -> Result<()>;
+    /// Indexes the `indexes` columns and marks the table ready, or records why loading failed.
+    async fn datastore_finish(&self, resource: &str, indexes: &[String], error: Option<&str>) -> Result<()>;
+    async fn datastore_table(&self, resource: &str) -> Result<Option<DatastoreTable>>;
+    /// The ready tables of resources of active, public datasets: what anyone may query.
+    async fn datastore_public_tables(&self) -> Result<Vec<String>>;
+    /// The rows `search` asks for (`_id` first, then its fields, or all), and the total
+    /// matching when `count`.
+    async fn datastore_search(
+        &self,
+        table: &DatastoreTable,
+        search: &tinhso_opendata::datastore::Search,
+        count: bool,
+    ) -> Result<(Option<i64>, Vec<Vec<tinhso_opendata::datastore::Cell>>)>;
+    /// Runs a statement that passed `datastore::check_sql` in the sandbox; `Ok(Err(why))`
+    /// when the engine refuses it (another table, a forbidden function, the time limit).
+    async fn datastore_sql(&self, sql: &str, limits: &SqlLimits) -> Result<std::result::Result<SqlAnswer, String>>;
+    async fn datastore_delete(&self, resource: &str) -> Result<()>;
+}
+
 /// The platform's ports one engine implements: what the composition root splits into
 /// [`Stores`], with the modules' ports from their own store crates. Nothing above the engines
 /// names this trait's methods through it: each module holds only the ports it uses.
@@ -464,6 +538,7 @@ pub struct ModulePorts {
     pub ioc: Arc<dyn IocStore>,
     pub reports: Arc<dyn ReportStore>,
     pub opendata: Arc<dyn OpenDataStore>,
+    pub datastore: Arc<dyn DatastoreStore>,
 }
 
 /// The ports of one engine, each held on its own so that a module's state holds what that
@@ -481,6 +556,7 @@ pub struct Stores {
     pub ioc: Arc<dyn IocStore>,
     pub reports: Arc<dyn ReportStore>,
     pub opendata: Arc<dyn OpenDataStore>,
+    pub datastore: Arc<dyn DatastoreStore>,
     pub guard: Arc<dyn GuardStore>,
     /// File contents in the database, when the engine keeps them (PostgreSQL).
     pub blobs: Option<Arc<dyn BlobStore>>,
@@ -502,6 +578,7 @@ impl Stores {
             ioc: modules.ioc,
             reports: modules.reports,
             opendata: modules.opendata,
+            datastore: modules.datastore,
             blobs: None,
         }
     }

@@ -52,6 +52,7 @@ mod journey;
 mod mail;
 mod metrics;
 mod opendata;
+mod opendata_datastore;
 mod ports;
 mod ports_opendata;
 mod powerloss;

@@ -18,7 +18,7 @@ on_both_backends!(ckanapi_on_sqlite, ckanapi_on_postgres, ckanapi_story);
 const ORG: &str = "000-00-03-h08";
 
 /// Makes an API token on the person's token page, as they would, and reads the secret shown once.
-async fn token(s: &TestServer, who: &str) -> String {
+pub(crate) async fn token(s: &TestServer, who: &str) -> String {
     let c = crate::journey::page_login(s, who).await;
     let html = c.get(format!("{}/tai-khoan/khoa-api", s.url)).send().await.unwrap().text().await.unwrap();
     let r = c
@@ -143,6 +143,18 @@ async fn catalogue_story(s: TestServer) {
     assert_eq!(r.status(), StatusCode::OK);
     let res: Value = r.json().await.unwrap();
     let download = res["result"]["url"].as_str().unwrap().to_owned();
+    // A CSV goes on into the data store by itself, which the catalogue then records (a version).
+    let rid = res["result"]["id"].as_str().unwrap().to_owned();
+    let mut loaded = false;
+    for _ in 0..100 {
+        let (_, r) = call(&s, None, "resource_show", json!({ "id": rid })).await;
+        if r["result"]["datastore_active"] == true {
+            loaded = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(loaded, "the uploaded CSV was never loaded into the data store");
     assert_eq!(res["result"]["url_type"], "upload");
     assert_eq!(res["result"]["mimetype"], "text/csv");
     let r = anon.get(&download).send().await.unwrap();
@@ -192,10 +204,10 @@ async fn catalogue_story(s: TestServer) {
     let (_, page) = get(&anon, &format!("{}/du-lieu/du-thao-quy-hoach", s.url)).await;
     assert!(!page.contains("Dự thảo quy hoạch"), "the page does not leak it either");
 
-    // Versions kept: a patch makes revision 3 (create, resource, patch); the page lists them.
+    // Versions kept: a patch makes revision 4 (create, resource, loaded, patch); the page lists them.
     let (_, patched) =
         call(&s, Some(&spec), "package_patch", json!({"id": id, "title": "Bảng giá đất năm 2025 (điều chỉnh)"})).await;
-    assert_eq!(patched["result"]["metadata_revision"], 3);
+    assert_eq!(patched["result"]["metadata_revision"], 4);
     assert_eq!(patched["result"]["num_resources"], 2, "a patch keeps what it does not name");
 
     // The portal's pages, without JavaScript.
@@ -209,14 +221,13 @@ async fn catalogue_story(s: TestServer) {
     assert!(results.contains("<strong>0</strong> bộ dữ liệu"));
     let (_, page) = get(&anon, &format!("{}/du-lieu/gia-dat-2025", s.url)).await;
     assert!(
-        page.contains("Sở Tư pháp") && page.contains("Hằng năm") && page.contains("Các phiên bản siêu dữ liệu (3)")
+        page.contains("Sở Tư pháp") && page.contains("Hằng năm") && page.contains("Các phiên bản siêu dữ liệu (4)")
     );
     assert!(page.contains("1 lượt tải"), "the download above is counted on the page at once");
-    let rid = res["result"]["id"].as_str().unwrap();
     let (_, rpage) = get(&anon, &format!("{}/du-lieu/gia-dat-2025/tai-nguyen/{rid}", s.url)).await;
     assert!(
         rpage.contains("<th scope=\"col\">Giá (đồng/m²)</th>") && rpage.contains("<td>Minh Xuân</td>"),
-        "a CSV preview"
+        "the table, from the data store"
     );
     let (_, org_page) = get(&anon, &format!("{}/du-lieu/to-chuc/{ORG}", s.url)).await;
     assert!(org_page.contains("<strong>1</strong> bộ dữ liệu"));

@@ -272,7 +272,9 @@ pub fn resource(
     if !r.errors.is_empty() {
         return Err(r.errors);
     }
-    let changed = existing.is_none_or(|x| x.url != url || x.upload != upload);
+    // An upload keeps its file whatever link a client echoes back (the download address it
+    // was shown); a link changes when its address does.
+    let changed = existing.is_none_or(|x| x.upload != upload || (upload.is_none() && x.url != url));
     Ok(Resource {
         id,
         name: if name.is_empty() { upload.as_ref().map_or_else(|| url.clone(), |u| u.filename.clone()) } else { name },

@@ -10,6 +10,7 @@
 pub mod access;
 pub mod audit;
 pub mod ckan;
+pub mod datastore;
 pub mod dcat;
 pub mod index;
 pub mod input;

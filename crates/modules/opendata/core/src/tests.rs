@@ -101,6 +101,7 @@ fn update_replaces_and_patch_keeps() {
     .unwrap();
     assert_eq!(kept.resources[0].id, rid);
     assert_eq!(kept.resources[0].created, d.resources[0].created);
+    assert_eq!(kept.resources[0].last_modified, d.resources[0].last_modified, "an unchanged link is not modified");
 }
 
 #[test]
@@ -244,5 +245,71 @@ fn every_command_maps_to_the_policy_table() {
         if k != access::CommandKind::ManagePortal {
             assert_eq!(decide(&spec, &access::action(k, &other)), Decision::Deny, "{k:?} other");
         }
+    }
+}
+
+#[test]
+fn datastore_types_are_inferred_from_every_value() {
+    use crate::datastore::{cell, field_ids, narrow, Cell, Type};
+    let infer = |vals: &[&str]| vals.iter().fold(None, |k, v| narrow(k, v));
+    assert_eq!(infer(&["1", "", "20"]), Some(Type::Int));
+    assert_eq!(infer(&["1", "2.5"]), Some(Type::Numeric));
+    assert_eq!(infer(&["001", "002"]), Some(Type::Text), "codes with leading zeros stay text");
+    assert_eq!(infer(&["01/02/2025", "2025-03-04"]), Some(Type::Date));
+    assert_eq!(infer(&["01/02/2025", "12"]), Some(Type::Text));
+    assert_eq!(infer(&["5", "01/02/2025"]), Some(Type::Text));
+    assert_eq!(infer(&["", ""]), None);
+    assert_eq!(cell(Type::Date, "31/12/2025"), Cell::Text("2025-12-31".into()));
+    assert_eq!(cell(Type::Int, " 42 "), Cell::Int(42));
+    assert_eq!(cell(Type::Numeric, ""), Cell::Null);
+    let ids = field_ids(&["Xã".into(), "".into(), "Xã".into(), "_id".into(), "a\"b".into()]);
+    assert_eq!(ids, vec!["Xã", "cot_2", "Xã (2)", "cot_4", "a'b"]);
+}
+
+#[test]
+fn datastore_search_parameters_are_checked_against_the_fields() {
+    use crate::datastore::{search, Field, Type};
+    let fields = vec![Field { id: "Xã".into(), kind: Type::Text }, Field { id: "Dân số".into(), kind: Type::Int }];
+    let p = json!({"filters": {"Xã": ["An Tường", "Minh Xuân"]}, "q": "Đường", "fields": "Xã,_id", "sort": "Dân số desc", "limit": "5"});
+    let s = search(&fields, p.as_object().unwrap()).unwrap();
+    assert_eq!(s.filters, vec![("Xã".to_owned(), vec!["An Tường".to_owned(), "Minh Xuân".to_owned()])]);
+    assert_eq!(s.words, vec!["duong"]);
+    assert_eq!(s.fields, vec!["Xã", "_id"]);
+    assert_eq!(s.sort, vec![("Dân số".to_owned(), true)]);
+    assert_eq!(s.limit, 5);
+    let bad = json!({"filters": {"mat_khau": 1}, "sort": "x", "limit": -1, "fields": ["y"]});
+    let errs = search(&fields, bad.as_object().unwrap()).unwrap_err();
+    let keys: Vec<&str> = errs.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, vec!["filters", "fields", "sort", "limit"]);
+    let garbled = json!({"filters": "{\"Xã\": "});
+    assert!(
+        search(&fields, garbled.as_object().unwrap()).is_err(),
+        "a filter that does not parse is refused, not dropped"
+    );
+}
+
+#[test]
+fn only_one_reading_select_passes_the_sql_gate() {
+    use crate::datastore::check_sql;
+    for ok in [
+        "SELECT * FROM \"abc\" WHERE \"Ghi chú\" = 'xóa; drop'",
+        "select count(*) from \"a\";",
+        "WITH t AS (SELECT 1) SELECT * FROM t",
+    ] {
+        assert!(check_sql(ok).is_ok(), "{ok}");
+    }
+    for bad in [
+        "DELETE FROM x",
+        "SELECT 1; DROP TABLE account",
+        "SELECT * FROM account -- x",
+        "PRAGMA table_info(account)",
+        "SELECT * FROM sqlite_master",
+        "SELECT pg_sleep(10)",
+        "ATTACH DATABASE '/etc/passwd' AS p",
+        "SELECT * INTO x FROM y",
+        "SELECT 'unclosed",
+        "",
+    ] {
+        assert!(check_sql(bad).is_err(), "{bad}");
     }
 }

@@ -7,12 +7,17 @@
 //! May depend on: the kernel, the ledger, the opendata core, the storage vocabulary
 //! (`tinhso-store`) and the engines (`tinhso-sqlite`, `tinhso-postgres`).
 
+pub mod datastore;
 pub mod plan;
 pub mod postgres;
+mod postgres_datastore;
 pub mod sqlite;
+mod sqlite_datastore;
 
 pub use postgres::OpenDataPg;
+pub use postgres_datastore::DatastorePg;
 pub use sqlite::OpenDataSqlite;
+pub use sqlite_datastore::DatastoreSqlite;
 
 /// The module's name in the migration ledger.
 pub const MODULE: &str = "opendata";

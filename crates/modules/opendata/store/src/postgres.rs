@@ -15,7 +15,10 @@ use tinhso_store::{ApiToken, DatasetVersion, OpenDataStore, Result, StoreError};
 
 pub const MIGRATIONS: Migrations = Migrations {
     module: crate::MODULE,
-    steps: &[Migration { version: 1, name: "opendata", sql: include_str!("../migrations/postgres/0001_opendata.sql") }],
+    steps: &[
+        Migration { version: 1, name: "opendata", sql: include_str!("../migrations/postgres/0001_opendata.sql") },
+        Migration { version: 2, name: "datastore", sql: include_str!("../migrations/postgres/0002_datastore.sql") },
+    ],
 };
 
 /// The advisory lock key of catalogue saves ("opendata" in ASCII, as a number).

@@ -13,7 +13,10 @@ use tinhso_store::{ApiToken, DatasetVersion, OpenDataStore, Result, StoreError};
 
 pub const MIGRATIONS: Migrations = Migrations {
     module: crate::MODULE,
-    steps: &[Migration { version: 1, name: "opendata", sql: include_str!("../migrations/sqlite/0001_opendata.sql") }],
+    steps: &[
+        Migration { version: 1, name: "opendata", sql: include_str!("../migrations/sqlite/0001_opendata.sql") },
+        Migration { version: 2, name: "datastore", sql: include_str!("../migrations/sqlite/0002_datastore.sql") },
+    ],
 };
 
 pub struct OpenDataSqlite {

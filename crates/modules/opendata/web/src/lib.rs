@@ -8,7 +8,9 @@
 
 pub mod access;
 pub mod api;
+pub mod datastore;
 pub mod download;
+pub mod dump;
 pub mod pages;
 pub mod rdf;
 pub mod service;
@@ -37,6 +39,7 @@ pub fn module() -> WebModule {
         .route("/catalog.jsonld", get(rdf::catalogue))
         .route("/dataset/{file}", get(rdf::dataset))
         .route("/dataset/{id}/resource/{rid}/download/{file}", get(download::file))
+        .route("/datastore/dump/{rid}", get(dump::dump))
         .route("/du-lieu", get(home::home))
         .route("/du-lieu/tim", get(home::search))
         .route("/du-lieu/to-chuc/{name}", get(organization::show))

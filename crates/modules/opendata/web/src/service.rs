@@ -68,7 +68,21 @@ impl Catalogue {
 #[derive(Default)]
 pub struct Portal {
     catalogue: RwLock<Catalogue>,
+    /// Scans that may take seconds (`datastore_search_sql`, `q` over a table): a few at a
+    /// time, so they never take every database connection the platform's pages need.
+    pub heavy: Heavy,
     downloads: std::sync::Mutex<(HashMap<String, i64>, Option<Instant>)>,
+}
+
+/// At most [`HEAVY_AT_ONCE`] long scans on one server.
+pub struct Heavy(pub tokio::sync::Semaphore);
+
+pub const HEAVY_AT_ONCE: usize = 2;
+
+impl Default for Heavy {
+    fn default() -> Self {
+        Self(tokio::sync::Semaphore::new(HEAVY_AT_ONCE))
+    }
 }
 
 /// The publishers: one per agency of the province model, with an id derived from its code.
@@ -103,7 +117,7 @@ async fn load(state: &AppState) -> Result<Catalogue, StoreError> {
     let mut organizations = store.organizations().await?;
     organizations.sort_by(|a, b| tinhso_kernel::text::vi_cmp(&a.title, &b.title));
     groups.sort_by(|a, b| tinhso_kernel::text::vi_cmp(&a.title, &b.title));
-    let mut c = Catalogue { index: Index::default(), organizations, groups, seq: 0, checked: None };
+    let mut c = Catalogue { organizations, groups, ..Catalogue::default() };
     catch_up(state, &mut c).await?;
     Ok(c)
 }
@@ -123,7 +137,7 @@ async fn catch_up(state: &AppState, c: &mut Catalogue) -> Result<(), StoreError>
     if c.index.needs_rebuild() {
         // Rebuild from scratch: read everything again.
         let (organizations, groups) = (std::mem::take(&mut c.organizations), std::mem::take(&mut c.groups));
-        *c = Catalogue { index: Index::default(), organizations, groups, seq: 0, checked: None };
+        *c = Catalogue { organizations, groups, ..Catalogue::default() };
         Box::pin(catch_up(state, c)).await?;
     }
     c.checked = Some(Instant::now());
@@ -270,8 +284,14 @@ pub fn fresh_id() -> String {
     name::random_id(b)
 }
 
+/// How often a save is tried again over a dataset someone (or the system, recording a
+/// finished data-store load) saved meanwhile.
+const SAVE_ATTEMPTS: usize = 4;
+
 /// Reads `dict` over `existing` (`mode`), checks `actor` may publish for the publisher before
 /// and after, and saves: the kept version, the ledger entry and the index, all or nothing.
+/// As in CKAN, the last call wins: a save that finds the dataset changed since it was read
+/// reads it again and applies the same call to the new version (never a half of each).
 pub async fn save(
     state: &AppState,
     actor: &Actor,
@@ -279,8 +299,38 @@ pub async fn save(
     dict: &serde_json::Map<String, serde_json::Value>,
     existing: Option<&Dataset>,
     mode: Mode,
-    edit: impl FnOnce(&mut Dataset),
+    edit: impl Fn(&mut Dataset),
 ) -> Result<Dataset, SaveError> {
+    let mut current = existing.cloned();
+    for _ in 0..SAVE_ATTEMPTS {
+        match save_once(state, actor, account, dict, current.as_ref(), mode, &edit).await? {
+            Ok(d) => return Ok(d),
+            Err(()) => {
+                let id = current.as_ref().map(|d| d.id.clone()).unwrap_or_default();
+                current = state.store.opendata.dataset(&id).await?;
+                if current.is_none() {
+                    return Err(SaveError::NotFound);
+                }
+            }
+        }
+    }
+    Err(SaveError::Failed(AppError::Conflict {
+        code: "dataset_changed",
+        vi: "Bộ dữ liệu đang được sửa liên tục; hãy thử lại sau.".into(),
+        en: "The dataset keeps being changed; try again later.".into(),
+    }))
+}
+
+/// One attempt: `Ok(Err(()))` when the stored dataset moved on since `existing` was read.
+async fn save_once(
+    state: &AppState,
+    actor: &Actor,
+    account: i64,
+    dict: &serde_json::Map<String, serde_json::Value>,
+    existing: Option<&Dataset>,
+    mode: Mode,
+    edit: &impl Fn(&mut Dataset),
+) -> Result<Result<Dataset, ()>, SaveError> {
     let portal = portal(state);
     let wanted = dict.get("name").and_then(|v| v.as_str()).map(str::to_owned);
     let holder = match &wanted {
@@ -316,23 +366,26 @@ pub async fn save(
     };
     match state.store.opendata.save_dataset(&d, existing.map(|e| e.revision), account, kind).await {
         Ok(_) => {}
-        Err(StoreError::Conflict(_)) if existing.is_none() && holder_exists(state, &d).await => {
-            let mut e = Errors::new();
-            e.insert("name".into(), vec!["Tên định danh hoặc mã này đã được dùng.".into()]);
-            return Err(SaveError::Invalid(e));
-        }
-        Err(StoreError::Conflict(m)) => {
-            tracing::info!(conflict = %m, "a dataset save lost a race");
+        Err(StoreError::Conflict(_)) if existing.is_none() => {
+            if holder_exists(state, &d).await {
+                let mut e = Errors::new();
+                e.insert("name".into(), vec!["Tên định danh hoặc mã này đã được dùng.".into()]);
+                return Err(SaveError::Invalid(e));
+            }
             return Err(SaveError::Failed(AppError::Conflict {
                 code: "dataset_changed",
-                vi: "Bộ dữ liệu vừa được người khác sửa; hãy tải lại rồi sửa tiếp.".into(),
-                en: "The dataset was just changed by someone else; reload it and edit again.".into(),
+                vi: "Không lưu được bộ dữ liệu; hãy thử lại.".into(),
+                en: "The dataset could not be saved; try again.".into(),
             }));
+        }
+        Err(StoreError::Conflict(m)) => {
+            tracing::info!(conflict = %m, "a dataset save met a newer version; applying the call to it");
+            return Ok(Err(()));
         }
         Err(e) => return Err(e.into()),
     }
     portal.refresh(state, true).await?;
-    Ok(d)
+    Ok(Ok(d))
 }
 
 async fn holder_exists(state: &AppState, d: &Dataset) -> bool {

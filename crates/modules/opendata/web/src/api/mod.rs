@@ -6,6 +6,7 @@
 
 mod catalogue;
 mod datasets;
+pub mod datastore;
 mod resources;
 pub mod tokens;
 
@@ -27,6 +28,8 @@ pub enum CkanError {
     Forbidden(String),
     SearchQuery(String),
     BadRequest(String),
+    /// Too many long scans at once: try again in a few seconds.
+    Busy,
     Internal(String),
 }
 
@@ -196,6 +199,13 @@ fn envelope(base: &str, name: &str, answer: Answer) -> Response {
                 CkanError::Internal(m) => {
                     (StatusCode::INTERNAL_SERVER_ERROR, json!({ "__type": "Internal Server Error", "message": m }))
                 }
+                CkanError::Busy => {
+                    let body = json!({ "help": help(base, name), "success": false, "error": {
+                        "__type": "Service Unavailable",
+                        "message": "Máy chủ đang chạy nhiều truy vấn dài; hãy thử lại sau vài giây." } });
+                    let headers = [(header::CACHE_CONTROL, "no-store"), (header::RETRY_AFTER, "5")];
+                    return (StatusCode::SERVICE_UNAVAILABLE, headers, axum::Json(body)).into_response();
+                }
             };
             (status, json!({ "help": help(base, name), "success": false, "error": error }))
         }
@@ -360,6 +370,9 @@ async fn dispatch(name: &str, c: &Call, method: &Method) -> Answer {
         "resource_update" => resources::resource_update(c, false).await,
         "resource_patch" => resources::resource_update(c, true).await,
         "resource_delete" => resources::resource_delete(c).await,
+        "datastore_search" => datastore::datastore_search(c).await,
+        "datastore_search_sql" => datastore::datastore_search_sql(c).await,
+        "datastore_info" => datastore::datastore_info(c).await,
         "api_token_create" => tokens::create(c).await,
         "api_token_revoke" => tokens::revoke(c).await,
         "api_token_list" => tokens::list(c).await,

@@ -54,7 +54,7 @@ fn read(c: &Call, old: Option<&Resource>, patch: bool) -> Result<Resource, CkanE
     })
 }
 
-async fn save_with(c: &Call, d: &Dataset, change: impl FnOnce(&mut Dataset)) -> Result<Dataset, CkanError> {
+async fn save_with(c: &Call, d: &Dataset, change: impl Fn(&mut Dataset)) -> Result<Dataset, CkanError> {
     let (actor, account) = c.require()?;
     Ok(service::save(&c.state, &actor, account, &Map::new(), Some(d), Mode::Patch, change).await?)
 }
@@ -68,7 +68,12 @@ pub async fn resource_create(c: &Call) -> Answer {
         return Err(super::invalid("id", "Mã tài nguyên này đã được dùng."));
     }
     let id = res.id.clone();
-    let saved = save_with(c, &d, |x| x.resources.push(res)).await?;
+    let saved = save_with(c, &d, |x| x.resources.push(res.clone())).await?;
+    if c.upload.is_some() {
+        if let Some(r) = saved.resource(&id) {
+            crate::datastore::spawn_load(&c.state, &saved.id, r);
+        }
+    }
     resource_dict(c, &saved, &id).await
 }
 
@@ -77,13 +82,22 @@ pub async fn resource_update(c: &Call, patch: bool) -> Answer {
     let id = c.required("id")?;
     let d = holder(c, &id).await?;
     let old = d.resource(&id).cloned().ok_or_else(|| CkanError::NotFound("Resource".into()))?;
-    let res = read(c, Some(&old), patch)?;
+    // Checked now, so every problem is told at once; applied again to the version the save
+    // finds (a data-store load may have marked the resource meanwhile).
+    read(c, Some(&old), patch)?;
     let saved = save_with(c, &d, |x| {
-        if let Some(slot) = x.resources.iter_mut().find(|r| r.id == res.id) {
-            *slot = res;
+        if let Some(slot) = x.resources.iter_mut().find(|r| r.id == id) {
+            if let Ok(res) = read(c, Some(slot), patch) {
+                *slot = res;
+            }
         }
     })
     .await?;
+    if c.upload.is_some() {
+        if let Some(r) = saved.resource(&id) {
+            crate::datastore::spawn_load(&c.state, &saved.id, r);
+        }
+    }
     resource_dict(c, &saved, &id).await
 }
 
@@ -92,5 +106,6 @@ pub async fn resource_delete(c: &Call) -> Answer {
     let id = c.required("id")?;
     let d = holder(c, &id).await?;
     save_with(c, &d, |x| x.resources.retain(|r| r.id != id)).await?;
+    c.state.store.datastore.datastore_delete(&id).await?;
     Ok(Value::Null)
 }

@@ -191,6 +191,144 @@ pub fn preview(bytes: &[u8]) -> Option<Preview> {
     Some(Preview { headers, rows })
 }
 
+/// The resource page's filter over its data-store table (every field optional).
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TableQuery {
+    cot: Option<String>,
+    #[serde(rename = "gia-tri")]
+    value: Option<String>,
+    #[serde(rename = "tu-khoa")]
+    q: Option<String>,
+}
+
+/// The data-store side of a resource's page.
+pub struct TableView {
+    /// One line on how loading went ("3 dòng, 5 cột", "Đang nạp: 45%"...).
+    pub status: String,
+    pub ready: bool,
+    pub columns: Vec<(String, bool)>,
+    pub value: String,
+    pub q: String,
+    pub total: i64,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub chart: Option<String>,
+    pub downloads: Vec<(&'static str, String)>,
+    pub error: Option<String>,
+}
+
+fn shown(c: &tinhso_opendata::datastore::Cell, kind: Option<tinhso_opendata::datastore::Type>) -> String {
+    use tinhso_opendata::datastore::{Cell, Type};
+    match (c, kind) {
+        (Cell::Null, _) => String::new(),
+        (Cell::Int(i), _) => i.to_string(),
+        (Cell::Num(f), _) => f.to_string().replace('.', ","),
+        (Cell::Text(t), Some(Type::Date)) => chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+            .map_or_else(|_| t.clone(), |d| d.format("%d/%m/%Y").to_string()),
+        (Cell::Text(t), _) => t.clone(),
+    }
+}
+
+async fn table_view(
+    state: &AppState,
+    rid: &str,
+    q: &TableQuery,
+) -> Result<Option<TableView>, tinhso_store::StoreError> {
+    use tinhso_opendata::datastore::{Cell, Type};
+    let Some(t) = state.store.datastore.datastore_table(rid).await? else { return Ok(None) };
+    let pct = if t.rows_total > 0 { t.rows_loaded * 100 / t.rows_total } else { 100 };
+    let status = match t.state.as_str() {
+        "ready" => format!("Đã nạp vào kho dữ liệu: {} dòng, {} cột.", views::number(t.rows_loaded), t.fields.len()),
+        "loading" => format!(
+            "Đang nạp vào kho dữ liệu: {pct}% ({}/{} dòng). Tải lại trang để xem tiến độ.",
+            views::number(t.rows_loaded),
+            views::number(t.rows_total)
+        ),
+        _ => format!("Nạp vào kho dữ liệu không thành công: {}", t.error.clone().unwrap_or_default()),
+    };
+    let chosen = q.cot.clone().filter(|c| t.fields.iter().any(|f| &f.id == c));
+    let value = q.value.clone().unwrap_or_default();
+    let words = q.q.clone().unwrap_or_default();
+    let mut view = TableView {
+        status,
+        ready: t.state == "ready",
+        columns: t.fields.iter().map(|f| (f.id.clone(), chosen.as_deref() == Some(f.id.as_str()))).collect(),
+        value: value.clone(),
+        q: words.clone(),
+        total: 0,
+        headers: t.fields.iter().map(|f| f.id.clone()).collect(),
+        rows: Vec::new(),
+        chart: None,
+        downloads: Vec::new(),
+        error: None,
+    };
+    if !view.ready {
+        return Ok(Some(view));
+    }
+    let mut params = serde_json::Map::new();
+    if let (Some(c), false) = (&chosen, value.trim().is_empty()) {
+        params.insert("filters".into(), serde_json::json!({ c: value.trim() }));
+    }
+    if !words.trim().is_empty() {
+        params.insert("q".into(), serde_json::Value::String(words.clone()));
+    }
+    params.insert("limit".into(), serde_json::json!(20));
+    let search = match tinhso_opendata::datastore::search(&t.fields, &params) {
+        Ok(s) => s,
+        Err(e) => {
+            view.error = Some(e.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join(" "));
+            return Ok(Some(view));
+        }
+    };
+    let (total, rows) = state.store.datastore.datastore_search(&t, &search, true).await?;
+    view.total = total.unwrap_or(0);
+    let kinds: Vec<Option<Type>> = t.fields.iter().map(|f| Some(f.kind)).collect();
+    view.rows = rows.iter().map(|r| r.iter().skip(1).zip(&kinds).map(|(c, k)| shown(c, *k)).collect()).collect();
+    // A chart when there is something to draw: the first number column by the first text one.
+    let label = t.fields.iter().position(|f| f.kind == Type::Text);
+    let number = t.fields.iter().position(|f| matches!(f.kind, Type::Int | Type::Numeric));
+    if let (Some(l), Some(n)) = (label, number) {
+        let points: Vec<(String, f64)> = rows
+            .iter()
+            .take(12)
+            .filter_map(|r| {
+                let lab = shown(r.get(l + 1)?, Some(Type::Text));
+                let v = match r.get(n + 1)? {
+                    Cell::Int(i) => *i as f64,
+                    Cell::Num(f) => *f,
+                    _ => return None,
+                };
+                Some((lab, v))
+            })
+            .collect();
+        let max = points.iter().map(|p| p.1).fold(0.0, f64::max);
+        if points.len() >= 2 && max > 0.0 {
+            let title = format!("{} theo {}", t.fields[n].id, t.fields[l].id);
+            let items: Vec<(String, f64, f64)> = points.into_iter().map(|(a, v)| (a, v, max)).collect();
+            view.chart = Some(tinhso_http::charts::bars(
+                &title,
+                &format!("{title}, {} dòng đầu của bảng", items.len()),
+                "",
+                &items,
+            ));
+        }
+    }
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    if let Some(f) = params.get("filters") {
+        query.append_pair("filters", &f.to_string());
+    }
+    if !words.trim().is_empty() {
+        query.append_pair("q", &words);
+    }
+    let extra = query.finish();
+    view.downloads = ["csv", "xlsx", "json"]
+        .into_iter()
+        .map(|f| (f, format!("/datastore/dump/{rid}?format={f}{}{extra}", if extra.is_empty() { "" } else { "&" })))
+        .collect();
+    Ok(Some(view))
+}
+
 #[derive(Template)]
 #[template(path = "opendata/resource.html")]
 pub struct ResourcePage {
@@ -199,18 +337,21 @@ pub struct ResourcePage {
     pub dataset_title: String,
     pub r: ResourceView,
     pub preview: Option<Preview>,
+    pub table: Option<TableView>,
 }
 
 pub async fn resource(
     State(state): State<AppState>,
     viewer: Viewer,
     Path((name, rid)): Path<(String, String)>,
+    tinhso_http::form::PageQuery(q): tinhso_http::form::PageQuery<TableQuery>,
 ) -> PageResult {
     let err = page_err(&viewer);
     let d = visible(&state, &viewer, &name).await?;
     let res = d.resource(&rid).ok_or_else(|| err(AppError::NotFound))?;
+    let table = table_view(&state, &rid, &q).await.map_err(|e| err(e.into()))?;
     let preview = match &res.upload {
-        Some(u) if res.format == "CSV" => {
+        Some(u) if res.format == "CSV" && !table.as_ref().is_some_and(|t| t.ready) => {
             let hash = tinhso_kernel::ids::Sha256::parse("sha256", &u.sha256).map_err(|_| err(AppError::NotFound))?;
             preview(&state.files.read(&hash).await.map_err(&err)?)
         }
@@ -228,6 +369,7 @@ pub async fn resource(
         dataset_title: d.title.clone(),
         r,
         preview,
+        table,
     };
     Ok(viewer.finish(render(&page)))
 }

@@ -81,3 +81,20 @@ pub fn resource(d: &Dataset, r: &Resource, downloads: i64) -> ResourceView {
 pub fn licence_title(id: &str) -> String {
     licence::find(id).map_or_else(|| id.to_owned(), |l| l.title.to_owned())
 }
+
+/// A count as Vietnamese write it: dots between thousands.
+pub fn number(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
