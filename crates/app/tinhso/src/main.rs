@@ -113,6 +113,10 @@ enum Command {
         /// image policy; respect the tile server's usage policy and attribution.
         #[arg(long, env = "TINHSO_MAP_TILES")]
         map_tiles: Option<String>,
+        /// Publish the province's own figures as open data at start and then every this many
+        /// hours (0: only by `tinhso opendata publish`).
+        #[arg(long, default_value_t = 24, env = "TINHSO_OPEN_DATA_HOURS")]
+        open_data_hours: u64,
         /// Seed (or keep serving) the demo province, whose accounts share a published password,
         /// even when listening beyond loopback. Without it, demo accounts are made only for a
         /// loopback address, and a database holding them is not served to the network.
@@ -316,6 +320,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             trusted_proxy,
             metrics_token,
             map_tiles,
+            open_data_hours,
             upload_quota_day_mb,
             upload_quota_total_mb,
             files,
@@ -387,6 +392,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 upload_quota,
                 files,
                 map_tiles,
+                open_data_hours,
             };
             serve(data, listen, web, demo, smtp).await
         }
@@ -518,6 +524,7 @@ struct WebOptions {
     metrics_token: Option<String>,
     upload_quota: Option<tinhso_http::files::QuotaLimits>,
     map_tiles: Option<tinhso_http::state::TileServer>,
+    open_data_hours: u64,
 }
 
 /// Records a provincial checkpoint of the ledger's lanes every five minutes (when one moved), so
@@ -606,6 +613,11 @@ async fn serve(
     tokio::spawn(checkpoint_ledger(store.clone()));
     tokio::spawn(tinhso_ioc_web::alert_loop(state.clone(), std::time::Duration::from_secs(15 * 60)));
     tokio::spawn(tinhso_reports_web::service::escalation_loop(state.clone(), std::time::Duration::from_secs(15 * 60)));
+    tokio::spawn(tinhso_opendata_web::harvest::harvest_loop(state.clone()));
+    if web.open_data_hours > 0 {
+        let every = std::time::Duration::from_secs(web.open_data_hours * 3600);
+        tokio::spawn(tinhso_opendata_web::publish::publish_loop(state.clone(), every));
+    }
     if let Some(smtp) = smtp {
         tokio::spawn(tinhso_http::mail::deliver(state.clone(), smtp));
     }

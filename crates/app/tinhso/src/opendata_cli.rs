@@ -24,6 +24,29 @@ pub enum OpenDataCommand {
         #[arg(long)]
         file: Option<PathBuf>,
     },
+    /// Publish the province's own figures now (procedures, dossiers per month, the 766 index,
+    /// field reports), as the server does once a day; only what changed becomes a new version.
+    Publish {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Harvest another portal's DCAT catalogue (Turtle, RDF/XML or JSON-LD, by URL or a file on
+    /// the server) into a publisher, now and then every `--every-hours`.
+    HarvestAdd {
+        #[command(flatten)]
+        data: DataArgs,
+        url: String,
+        /// The publisher (organization name) the harvested datasets go to.
+        #[arg(long)]
+        org: String,
+        #[arg(long, default_value_t = 24)]
+        every_hours: i64,
+    },
+    /// Harvest every source now (whether due or not) and print what each run did.
+    HarvestRun {
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Make an API token for the account `login` and print it once (only its hash is kept).
     TokenCreate {
         #[command(flatten)]
@@ -38,6 +61,26 @@ pub async fn run(action: OpenDataCommand) -> Result<ExitCode> {
     match action {
         OpenDataCommand::Load { data, resource, file } => load(data.open().await?, &data.data, &resource, file).await,
         OpenDataCommand::TokenCreate { data, login, name } => token(data.open().await?, &login, &name).await,
+        OpenDataCommand::HarvestAdd { data, url, org, every_hours } => {
+            let state = crate::reports_cli::cli_state(data.open().await?, &data.data).await?;
+            let s =
+                tinhso_opendata_web::harvest::add(&state, &url, &org, every_hours).await.map_err(anyhow::Error::msg)?;
+            harvest_all(&state.store, &[s]).await
+        }
+        OpenDataCommand::HarvestRun { data } => {
+            let store = data.open().await?;
+            let sources = store.opendata.harvest_sources().await?;
+            harvest_all(&store, &sources).await
+        }
+        OpenDataCommand::Publish { data } => {
+            let state = crate::reports_cli::cli_state(data.open().await?, &data.data).await?;
+            let p = tinhso_opendata_web::publish::publish(&state).await.map_err(anyhow::Error::msg)?;
+            println!(
+                "Tạo {} · cập nhật {} · không đổi {} bộ dữ liệu / created {}, updated {}, unchanged {}",
+                p.created, p.updated, p.unchanged, p.created, p.updated, p.unchanged
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -114,4 +157,21 @@ async fn token(store: Stores, login: &str, name: &str) -> Result<ExitCode> {
     store.opendata.add_api_token(&t, &tinhso_http::auth::token_hash(&secret)).await?;
     println!("{secret}");
     Ok(ExitCode::SUCCESS)
+}
+
+async fn harvest_all(store: &Stores, sources: &[tinhso_store::HarvestSource]) -> Result<ExitCode> {
+    let mut failed = false;
+    for s in sources {
+        match tinhso_opendata_web::harvest::run(store, s).await {
+            Ok(o) => println!(
+                "{}: tạo {} · cập nhật {} · không đổi {} · rút {} / created {}, updated {}, unchanged {}, withdrawn {}",
+                s.url, o.created, o.updated, o.unchanged, o.withdrawn, o.created, o.updated, o.unchanged, o.withdrawn
+            ),
+            Err(e) => {
+                failed = true;
+                eprintln!("{}: {e}", s.url);
+            }
+        }
+    }
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

@@ -15,6 +15,18 @@ pub async fn jobs(store: Stores, data: &Path, today: Option<&str>) -> Result<Exi
         Some(t) => tinhso_kernel::format::parse_date(t).map_err(|_| anyhow::anyhow!("--today: dd/mm/yyyy"))?,
         None => tinhso_kernel::calendar::local_date(chrono::Utc::now()),
     };
+    let state = cli_state(store, data).await?;
+    let reminded = tinhso_reports_web::service::remind_due_soon(&state, today).await?;
+    let escalated = tinhso_reports_web::service::escalate_overdue(&state, today).await?;
+    println!(
+        "Nhắc {reminded} phản ánh sắp đến hạn, chuyển {escalated} phản ánh quá hạn lên cấp tỉnh / reminded {reminded}, escalated {escalated}"
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The web state a command needs to run what the server runs (jobs, publishing), on the
+/// data directory's defaults: files on disk, no mail, no public address.
+pub async fn cli_state(store: Stores, data: &Path) -> Result<tinhso_http::AppState> {
     let config = tinhso_http::state::WebConfig {
         secure_cookies: false,
         public_url: None,
@@ -27,13 +39,7 @@ pub async fn jobs(store: Stores, data: &Path, today: Option<&str>) -> Result<Exi
         upload_quota: None,
         map_tiles: None,
     };
-    let state = tinhso_http::AppState::load(store, config).await?;
-    let reminded = tinhso_reports_web::service::remind_due_soon(&state, today).await?;
-    let escalated = tinhso_reports_web::service::escalate_overdue(&state, today).await?;
-    println!(
-        "Nhắc {reminded} phản ánh sắp đến hạn, chuyển {escalated} phản ánh quá hạn lên cấp tỉnh / reminded {reminded}, escalated {escalated}"
-    );
-    Ok(ExitCode::SUCCESS)
+    Ok(tinhso_http::AppState::load(store, config).await?)
 }
 
 /// Replaces every commune's boundary with a GeoJSON file's; nothing unless all of it is right.

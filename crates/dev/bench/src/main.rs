@@ -10,6 +10,7 @@ mod dossiers;
 mod http1;
 mod ioc;
 mod load;
+mod opendata;
 mod reports;
 mod scale;
 mod synthetic;
@@ -97,6 +98,22 @@ enum Bench {
         work: PathBuf,
         #[arg(long, default_value_t = 1_000_000)]
         stored: usize,
+        #[arg(long, default_value_t = 32)]
+        connections: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
+    /// Issue 15: open data (package_search over 100,000 datasets, datastore_search over a
+    /// 10,000,000-row table, loading that table).
+    Opendata {
+        #[arg(long, default_value = "target/release/tinhso")]
+        tinhso: PathBuf,
+        #[arg(long, default_value = "bench-out")]
+        work: PathBuf,
+        #[arg(long, default_value_t = 100_000)]
+        datasets: usize,
+        #[arg(long, default_value_t = 10_000_000)]
+        rows: usize,
         #[arg(long, default_value_t = 32)]
         connections: usize,
         #[arg(long, default_value_t = 10)]
@@ -298,6 +315,9 @@ async fn main() -> Result<()> {
         }
         Bench::Reports { tinhso, work, stored, connections, seconds } => {
             reports::run(reports::Args { tinhso, work, stored, connections, seconds }).await
+        }
+        Bench::Opendata { tinhso, work, datasets, rows, connections, seconds } => {
+            opendata::run(opendata::Args { tinhso, work, datasets, rows, connections, seconds }).await
         }
     }
 }

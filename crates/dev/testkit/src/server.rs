@@ -116,6 +116,9 @@ impl TestServer {
         // No demo history unless a test asks for it with --demo-dossiers: stories count events.
         cmd.env("RUST_LOG", "warn")
             .env("TINHSO_DEMO_DOSSIERS", "0")
+            // Nor the province's own open data, which adds datasets (and ledger entries) of its
+            // own: the stories that want it ask with --open-data-hours.
+            .env("TINHSO_OPEN_DATA_HOURS", "0")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true);

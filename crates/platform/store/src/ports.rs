@@ -374,6 +374,21 @@ pub struct ApiToken {
     pub last_used: Option<String>,
 }
 
+/// Another portal's DCAT catalogue harvested on a schedule (module: opendata).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HarvestSource {
+    pub id: String,
+    /// An `http(s)://` address or a file path on the server.
+    pub url: String,
+    /// The publisher the harvested datasets go to.
+    pub org: String,
+    pub every_hours: i64,
+    /// The ids of the datasets this source made here.
+    pub datasets: Vec<String>,
+    pub last_run: Option<String>,
+    pub last_result: Option<String>,
+}
+
 /// The open-data catalogue (module: opendata): organizations (the province's agencies),
 /// themes, datasets with their kept versions, API tokens and download counts. Every dataset
 /// save moves the catalogue's change counter (`seq`) on, so a search index kept in memory
@@ -418,6 +433,9 @@ pub trait OpenDataStore: Send + Sync + 'static {
     async fn revoke_api_token(&self, account: AccountId, id: &str) -> Result<bool>;
     /// Adds downloads per resource id.
     async fn add_downloads(&self, counts: &[(String, i64)]) -> Result<()>;
+    async fn harvest_sources(&self) -> Result<Vec<HarvestSource>>;
+    /// Adds or replaces a harvest source (by id).
+    async fn put_harvest_source(&self, s: &HarvestSource) -> Result<()>;
     async fn downloads(&self, resources: &[String]) -> Result<Vec<(String, i64)>>;
 }
 

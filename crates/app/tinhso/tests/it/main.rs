@@ -53,6 +53,7 @@ mod mail;
 mod metrics;
 mod opendata;
 mod opendata_datastore;
+mod opendata_harvest;
 mod ports;
 mod ports_opendata;
 mod powerloss;

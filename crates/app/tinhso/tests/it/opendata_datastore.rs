@@ -272,3 +272,68 @@ async fn datastore_story(s: TestServer) {
     let (_, v) = call(&s, None, "datastore_search", json!({"resource_id": rid, "limit": 0})).await;
     assert_eq!(v["result"]["total"], 12345);
 }
+
+#[tokio::test]
+async fn publish_on_sqlite() {
+    publish_story(publishing(tinhso_testkit::Backend::Sqlite).await).await;
+}
+
+#[tokio::test]
+async fn publish_on_postgres() {
+    publish_story(publishing(tinhso_testkit::Backend::Postgres).await).await;
+}
+
+/// A server that publishes the province's figures as it starts.
+async fn publishing(backend: tinhso_testkit::Backend) -> TestServer {
+    let database = match backend {
+        tinhso_testkit::Backend::Sqlite => None,
+        tinhso_testkit::Backend::Postgres => Some(tinhso_testkit::server::fresh_pg_database().await.unwrap()),
+    };
+    let data = tinhso_testkit::server::fresh_data_dir().unwrap();
+    TestServer::start_on(backend, crate::bin(), data, database, &["--open-data-hours", "24", "--demo-dossiers", "60"])
+        .await
+        .unwrap()
+}
+
+/// The platform publishes its own figures: at start, from the catalogue, the dossiers'
+/// aggregates, the 766 index and the field reports; again only what changed; no personal data.
+async fn publish_story(s: TestServer) {
+    let mut names = Value::Null;
+    for _ in 0..100 {
+        let (_, v) = call(&s, None, "package_list", json!({})).await;
+        names = v["result"].clone();
+        if names.as_array().is_some_and(|a| a.len() == 4) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(names, json!(["chi-so-766", "ho-so-theo-thang", "phan-anh-theo-linh-vuc", "thu-tuc-hanh-chinh"]));
+    // The procedures table agrees with the catalogue's API, procedure by procedure.
+    let (_, p) = call(&s, None, "package_show", json!({"id": "thu-tuc-hanh-chinh"})).await;
+    let rid = p["result"]["resources"][0]["id"].as_str().unwrap().to_owned();
+    assert!(p["result"]["organization"]["title"].as_str().unwrap().contains("Phục vụ hành chính công"), "{p}");
+    let procedures: Value =
+        s.client().get(format!("{}/api/v1/procedures?limit=100", s.url)).send().await.unwrap().json().await.unwrap();
+    let (_, t) = call(&s, None, "datastore_search", json!({"resource_id": rid, "limit": 0})).await;
+    assert_eq!(t["result"]["total"], procedures["total"]);
+    let first = &procedures["items"][0];
+    let code = first["code"].as_str().unwrap();
+    let (_, row) =
+        call(&s, None, "datastore_search", json!({"resource_id": rid, "filters": {"Mã thủ tục": code}})).await;
+    assert_eq!(row["result"]["records"][0]["Tên thủ tục"], first["name"]);
+    // Published again with nothing changed: no new version.
+    let (code_, out, err) =
+        run_cli(crate::bin(), &[vec!["opendata".into(), "publish".into()], s.data_args()].concat()).await.unwrap();
+    assert_eq!(code_, 0, "{out}{err}");
+    assert!(out.contains("không đổi 4"), "{out}");
+    // Nothing personal in any table: no demo citizen's phone, name or personal id.
+    for name in ["ho-so-theo-thang", "chi-so-766", "phan-anh-theo-linh-vuc", "thu-tuc-hanh-chinh"] {
+        let (_, p) = call(&s, None, "package_show", json!({"id": name})).await;
+        let url = p["result"]["resources"][0]["url"].as_str().unwrap().to_owned();
+        let body = s.client().get(&url).send().await.unwrap().text().await.unwrap();
+        assert!(body.lines().count() >= 1, "{name}");
+        for personal in ["0912345678", "Nguyễn Văn An", "001090000001"] {
+            assert!(!body.contains(personal), "{name} holds {personal}");
+        }
+    }
+}

@@ -347,3 +347,57 @@ async fn field_report_on_a_phone() {
 async fn field_report_at_a_desk_screen() {
     field_report(Screen::Desk).await;
 }
+
+/// A visitor finds the province's open data from any page, searches it without diacritics,
+/// opens a dataset and its table, and filters the table; a specialist makes an API token.
+async fn open_data(screen: Screen) {
+    let data = tinhso_testkit::server::fresh_data_dir().unwrap();
+    let s =
+        TestServer::start_on(Backend::Sqlite, crate::bin(), data, None, &["--open-data-hours", "24"]).await.unwrap();
+    // The figures are published (and loaded into the data store) as the server starts.
+    let mut ready = false;
+    for _ in 0..100 {
+        let r = reqwest::get(format!("{}/api/3/action/package_show?id=thu-tuc-hanh-chinh", s.url)).await.unwrap();
+        let v: serde_json::Value = r.json().await.unwrap();
+        if v["result"]["resources"][0]["datastore_active"] == true {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(ready, "the province's figures were not published");
+    let mut p = person(&s, screen, "du-lieu-mo").await;
+    p.open("/").await.unwrap();
+    p.click("Dữ liệu mở").await.unwrap();
+    p.sees("Chủ đề").await.unwrap();
+    p.fill("Tìm bộ dữ liệu (gõ có dấu hay không dấu đều được)", "thu tuc phi le phi").await.unwrap();
+    p.click("Tìm").await.unwrap();
+    p.sees("1 bộ dữ liệu").await.unwrap();
+    p.click("Dịch vụ công").await.unwrap();
+    p.click("Thủ tục hành chính, thời hạn và phí, lệ phí").await.unwrap();
+    p.sees("Giấy phép").await.unwrap();
+    p.click_starting("Thủ tục hành chính, thời hạn và phí, lệ phí").await.unwrap();
+    p.sees("Đã nạp vào kho dữ liệu").await.unwrap();
+    p.choose("Lọc theo cột", "Lĩnh vực").await.unwrap();
+    p.fill("Bằng giá trị", "Hộ tịch").await.unwrap();
+    p.click("Lọc").await.unwrap();
+    p.sees("dòng phù hợp").await.unwrap();
+    p.sees("Thủ tục đăng ký khai sinh").await.unwrap();
+    log_in(&mut p, "chuyenvien@tinhso.local").await;
+    p.open("/tai-khoan/khoa-api").await.unwrap();
+    p.fill("Tên khóa (để bạn nhận ra, ví dụ “Máy chủ báo cáo”)", "Máy chủ thống kê").await.unwrap();
+    p.click("Tạo khóa").await.unwrap();
+    p.sees("Khóa mới của bạn").await.unwrap();
+    p.quit().await.unwrap();
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn open_data_on_a_phone() {
+    open_data(Screen::Phone).await;
+}
+
+#[tokio::test]
+async fn open_data_at_a_desk_screen() {
+    open_data(Screen::Desk).await;
+}

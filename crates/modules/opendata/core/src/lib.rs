@@ -12,6 +12,7 @@ pub mod audit;
 pub mod ckan;
 pub mod datastore;
 pub mod dcat;
+pub mod harvest;
 pub mod index;
 pub mod input;
 pub mod licence;

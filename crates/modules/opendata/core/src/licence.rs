@@ -15,6 +15,8 @@ pub struct Licence {
 }
 
 pub const DEFAULT: &str = "vn-du-lieu-mo";
+/// What a harvested dataset carries when its source names a licence this portal does not list.
+pub const NOT_SPECIFIED: &str = "notspecified";
 
 pub const ALL: &[Licence] = &[
     Licence {

@@ -10,14 +10,16 @@ use std::sync::Arc;
 use tinhso_kernel::ids::AccountId;
 use tinhso_opendata::{Dataset, Group, Organization};
 use tinhso_postgres::{ledger, map_err, Cached, PgStore};
+use tinhso_store::codec::{from_json, to_json};
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::{ApiToken, DatasetVersion, OpenDataStore, Result, StoreError};
+use tinhso_store::{ApiToken, DatasetVersion, HarvestSource, OpenDataStore, Result, StoreError};
 
 pub const MIGRATIONS: Migrations = Migrations {
     module: crate::MODULE,
     steps: &[
         Migration { version: 1, name: "opendata", sql: include_str!("../migrations/postgres/0001_opendata.sql") },
         Migration { version: 2, name: "datastore", sql: include_str!("../migrations/postgres/0002_datastore.sql") },
+        Migration { version: 3, name: "harvest", sql: include_str!("../migrations/postgres/0003_harvest.sql") },
     ],
 };
 
@@ -265,6 +267,47 @@ impl OpenDataStore for OpenDataPg {
                 "INSERT INTO resource_download (resource, count) SELECT * FROM unnest($1::text[], $2::bigint[])
                  ON CONFLICT (resource) DO UPDATE SET count = resource_download.count + excluded.count",
                 &[&ids, &ns],
+            )
+            .await
+            .map_err(map_err)
+            .map(drop)
+    }
+
+    async fn harvest_sources(&self) -> Result<Vec<HarvestSource>> {
+        let client = self.db.client().await?;
+        let rows = client
+            .query_cached(
+                "SELECT id, url, org, every_hours, datasets, last_run, last_result FROM data_harvest_source ORDER BY url",
+                &[],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(HarvestSource {
+                    id: r.get(0),
+                    url: r.get(1),
+                    org: r.get(2),
+                    every_hours: r.get(3),
+                    datasets: from_json(r.get(4))?,
+                    last_run: r.get(5),
+                    last_result: r.get(6),
+                })
+            })
+            .collect()
+    }
+
+    async fn put_harvest_source(&self, h: &HarvestSource) -> Result<()> {
+        let datasets = to_json(&h.datasets)?;
+        let client = self.db.client().await?;
+        client
+            .execute_cached(
+                "INSERT INTO data_harvest_source (id, url, org, every_hours, datasets, last_run, last_result)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (id) DO UPDATE SET url = excluded.url, org = excluded.org,
+                     every_hours = excluded.every_hours, datasets = excluded.datasets,
+                     last_run = excluded.last_run, last_result = excluded.last_result",
+                &[&h.id, &h.url, &h.org, &h.every_hours, &datasets, &h.last_run, &h.last_result],
             )
             .await
             .map_err(map_err)

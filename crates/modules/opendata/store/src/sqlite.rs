@@ -8,14 +8,16 @@ use std::sync::Arc;
 use tinhso_kernel::ids::AccountId;
 use tinhso_opendata::{Dataset, Group, Organization};
 use tinhso_sqlite::{exec, ledger, map_err, SqliteStore};
+use tinhso_store::codec::{from_json, to_json};
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::{ApiToken, DatasetVersion, OpenDataStore, Result, StoreError};
+use tinhso_store::{ApiToken, DatasetVersion, HarvestSource, OpenDataStore, Result, StoreError};
 
 pub const MIGRATIONS: Migrations = Migrations {
     module: crate::MODULE,
     steps: &[
         Migration { version: 1, name: "opendata", sql: include_str!("../migrations/sqlite/0001_opendata.sql") },
         Migration { version: 2, name: "datastore", sql: include_str!("../migrations/sqlite/0002_datastore.sql") },
+        Migration { version: 3, name: "harvest", sql: include_str!("../migrations/sqlite/0003_harvest.sql") },
     ],
 };
 
@@ -290,6 +292,42 @@ impl OpenDataStore for OpenDataSqlite {
                     )?;
                 }
                 Ok(())
+            })
+            .await
+    }
+
+    async fn harvest_sources(&self) -> Result<Vec<HarvestSource>> {
+        let rows: Vec<(String, String, String, i64, String, Option<String>, Option<String>)> = self
+            .db
+            .read(|c| {
+                let mut st = c.prepare_cached(
+                    "SELECT id, url, org, every_hours, datasets, last_run, last_result FROM data_harvest_source ORDER BY url",
+                )?;
+                let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?;
+                rows.collect()
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(id, url, org, every_hours, datasets, last_run, last_result)| {
+                Ok(HarvestSource { id, url, org, every_hours, datasets: from_json(&datasets)?, last_run, last_result })
+            })
+            .collect()
+    }
+
+    async fn put_harvest_source(&self, h: &HarvestSource) -> Result<()> {
+        let (h, datasets) = (h.clone(), to_json(&h.datasets)?);
+        self.db
+            .write(move |tx| {
+                exec(
+                    tx,
+                    "INSERT INTO data_harvest_source (id, url, org, every_hours, datasets, last_run, last_result)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                     ON CONFLICT (id) DO UPDATE SET url = excluded.url, org = excluded.org,
+                         every_hours = excluded.every_hours, datasets = excluded.datasets,
+                         last_run = excluded.last_run, last_result = excluded.last_result",
+                    params![h.id, h.url, h.org, h.every_hours, datasets, h.last_run, h.last_result],
+                )
+                .map(drop)
             })
             .await
     }

@@ -11,7 +11,9 @@ pub mod api;
 pub mod datastore;
 pub mod download;
 pub mod dump;
+pub mod harvest;
 pub mod pages;
+pub mod publish;
 pub mod rdf;
 pub mod service;
 
