@@ -432,7 +432,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 Ok(intact) => {
                     let (events, dossiers) = (intact.events, intact.dossiers);
                     println!(
-                        "Chuỗi nhật ký toàn vẹn: {events} sự kiện của {dossiers} hồ sơ và phản ánh / audit chain intact: {events} events"
+                        "Chuỗi nhật ký toàn vẹn: {events} sự kiện của {dossiers} hồ sơ, phản ánh và bộ dữ liệu / audit chain intact: {events} events"
                     );
                     if let Some((n, at, hash)) = intact.last_checkpoint {
                         // Kept outside the database (printed, mailed), this pins everything before it.
@@ -614,6 +614,7 @@ async fn serve(
     tokio::spawn(tinhso_ioc_web::alert_loop(state.clone(), std::time::Duration::from_secs(15 * 60)));
     tokio::spawn(tinhso_reports_web::service::escalation_loop(state.clone(), std::time::Duration::from_secs(15 * 60)));
     tokio::spawn(tinhso_opendata_web::harvest::harvest_loop(state.clone()));
+    tokio::spawn(tinhso_opendata_web::service::warm(state.clone()));
     if web.open_data_hours > 0 {
         let every = std::time::Duration::from_secs(web.open_data_hours * 3600);
         tokio::spawn(tinhso_opendata_web::publish::publish_loop(state.clone(), every));

@@ -311,7 +311,8 @@ pub async fn run(a: Args) -> Result<()> {
     );
     println!(
         "Machine: {}. {} connections, {} s per measure after 2 s of warm-up; the load generator shares the machine. \
-         {} datasets stored in {load_secs:.0} s; the server then started (index built) in {} ms.\n",
+         {} datasets stored in {load_secs:.0} s; the server was then ready in {} ms (it reads the catalogue into its \
+         search index in the background).\n",
         crate::machine(),
         a.connections,
         a.seconds,

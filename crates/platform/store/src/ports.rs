@@ -142,6 +142,9 @@ pub trait DossierStore: Send + Sync + 'static {
     async fn inbox_counts(&self, agency: Option<&AgencyCode>) -> Result<Vec<(TallyKey, i64)>>;
     /// Every stored inbox counter, for `tinhso ioc check`.
     async fn inbox_tally(&self) -> Result<Tally>;
+    /// Dossiers submitted in `[from, to)`, counted per month of their submission day (Vietnam's
+    /// calendar, `YYYY-MM`), deciding agency, procedure and channel: open data's figures.
+    async fn monthly_counts(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<MonthlyCount>>;
     async fn dossier_files(&self, code: &DossierCode) -> Result<Vec<AttachedFile>>;
     /// Open dossiers (received, processing, awaiting payment) due on or before `until`, most
     /// urgent first.
@@ -372,6 +375,17 @@ pub struct ApiToken {
     pub name: String,
     pub created: String,
     pub last_used: Option<String>,
+}
+
+/// Dossiers of one month, deciding agency, procedure and channel (module: dossier).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthlyCount {
+    pub month: String,
+    pub agency: String,
+    pub procedure: String,
+    /// `in_person`, `online` or `postal`.
+    pub channel: String,
+    pub count: i64,
 }
 
 /// Another portal's DCAT catalogue harvested on a schedule (module: opendata).

@@ -125,7 +125,7 @@ async fn demo_history_is_real_history() {
     let (code, out, _) = run_cli(bin(), &args(&["audit", "verify"], &data)).await.unwrap();
     assert_eq!(code, 0, "{out}");
     // 300 dossiers, and a field report for every 25 of them.
-    assert!(out.contains("của 312 hồ sơ và phản ánh"), "{out}");
+    assert!(out.contains("của 312 hồ sơ, phản ánh và bộ dữ liệu"), "{out}");
     let c = s.client();
     let r = c
         .post(format!("{}/api/v1/session", s.url))

@@ -58,6 +58,7 @@ mod ports;
 mod ports_opendata;
 mod powerloss;
 mod reports;
+mod reports_routing;
 mod story;
 mod upgrade;
 mod walks;

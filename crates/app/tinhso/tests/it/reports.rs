@@ -8,22 +8,20 @@ use tinhso_testkit::server::run_cli;
 use tinhso_testkit::TestServer;
 
 on_both_backends!(reports_on_sqlite, reports_on_postgres, reports_story);
-on_both_backends!(routing_on_sqlite, routing_on_postgres, routing_story);
-on_both_backends!(jobs_on_sqlite, jobs_on_postgres, jobs_story);
 
-const PASSWORD: &str = "TuyenQuang-demo-2025";
+pub(crate) const PASSWORD: &str = "TuyenQuang-demo-2025";
 
-fn csrf(html: &str) -> String {
+pub(crate) fn csrf(html: &str) -> String {
     let at = html.find("name=\"csrf\" value=\"").map(|i| i + 19).expect("csrf field");
     html[at..].split('"').next().unwrap().to_owned()
 }
 
-async fn page(c: &reqwest::Client, url: &str) -> (StatusCode, String) {
+pub(crate) async fn page(c: &reqwest::Client, url: &str) -> (StatusCode, String) {
     let r = c.get(url).send().await.unwrap();
     (r.status(), r.text().await.unwrap())
 }
 
-async fn login(s: &TestServer, login: &str) -> reqwest::Client {
+pub(crate) async fn login(s: &TestServer, login: &str) -> reqwest::Client {
     let c = s.client();
     let (_, html) = page(&c, &format!("{}/dang-nhap", s.url)).await;
     let r = c
@@ -37,7 +35,7 @@ async fn login(s: &TestServer, login: &str) -> reqwest::Client {
 }
 
 /// Posts the reporting form as a browser would (fresh CSRF token from the form page).
-async fn send(s: &TestServer, c: &reqwest::Client, fields: &[(&str, &str)]) -> reqwest::Response {
+pub(crate) async fn send(s: &TestServer, c: &reqwest::Client, fields: &[(&str, &str)]) -> reqwest::Response {
     let (_, html) = page(c, &format!("{}/phan-anh/gui", s.url)).await;
     let token = csrf(&html);
     let mut form: Vec<(&str, &str)> = vec![("csrf", token.as_str())];
@@ -46,12 +44,12 @@ async fn send(s: &TestServer, c: &reqwest::Client, fields: &[(&str, &str)]) -> r
 }
 
 /// The report number a redirect after sending names.
-fn sent_id(r: &reqwest::Response) -> i64 {
+pub(crate) fn sent_id(r: &reqwest::Response) -> i64 {
     let path = r.url().path().to_owned();
     path.strip_prefix("/phan-anh/").and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("not a report page: {path}"))
 }
 
-async fn act(s: &TestServer, c: &reqwest::Client, id: i64, fields: &[(&str, &str)]) -> (StatusCode, String) {
+pub(crate) async fn act(s: &TestServer, c: &reqwest::Client, id: i64, fields: &[(&str, &str)]) -> (StatusCode, String) {
     // Any form of the visitor's carries their token (the report page has none for visitors).
     let (_, html) = page(c, &format!("{}/phan-anh/gui", s.url)).await;
     let token = csrf(&html);
@@ -61,14 +59,14 @@ async fn act(s: &TestServer, c: &reqwest::Client, id: i64, fields: &[(&str, &str
     (r.status(), r.text().await.unwrap())
 }
 
-async fn json(c: &reqwest::Client, url: &str) -> (StatusCode, Value) {
+pub(crate) async fn json(c: &reqwest::Client, url: &str) -> (StatusCode, Value) {
     let r = c.get(url).send().await.unwrap();
     let status = r.status();
     let text = r.text().await.unwrap();
     (status, serde_json::from_str(&text).unwrap_or_else(|e| panic!("{url}: {e}: {text}")))
 }
 
-fn python(script: &str) -> String {
+pub(crate) fn python(script: &str) -> String {
     let out = std::process::Command::new("python3").args(["-c", script]).output().expect("python3");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "python failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
@@ -555,287 +553,4 @@ async fn photos(s: &TestServer, citizen: &reqwest::Client, commune: &str) {
     let token = csrf(&page(&anon, &format!("{}/phan-anh/gui", s.url)).await.1);
     let r = post_multipart(s, &anon, "/phan-anh/gui", &token, &[("csrf", &token)], &[("photo", "b.jpg", &photo)]).await;
     assert!(r.url().path().starts_with("/dang-nhap"), "{}", r.url());
-}
-
-/// The province admin adds a category and routes it, for one commune, to a department; a
-/// report there goes to that department, elsewhere to the commune's committee; nobody else may
-/// edit the table; bad input is refused whole.
-async fn routing_story(s: TestServer) {
-    let admin = login(&s, "quantri@tinhso.local").await;
-    let (_, units) = json(&admin, &format!("{}/api/v1/units?limit=2", s.url)).await;
-    let (here, there) = (
-        units["items"][0]["code"].as_i64().unwrap().to_string(),
-        units["items"][1]["code"].as_i64().unwrap().to_string(),
-    );
-    let (status, html) = page(&admin, &format!("{}/quan-tri/phan-anh", s.url)).await;
-    assert_eq!(status, StatusCode::OK);
-    let token = csrf(&html);
-    // A department to route to, from the page's own list.
-    let dept = html
-        .split("<option value=\"")
-        .filter_map(|o| o.split_once("\">"))
-        .find(|(_, label)| label.starts_with("Sở Tài nguyên") || label.starts_with("Sở Nông nghiệp"))
-        .map(|(v, l)| (v.to_owned(), l.split('<').next().unwrap().to_owned()))
-        .expect("a department");
-    let post = |path: &'static str, form: Vec<(&'static str, String)>| {
-        let c = admin.clone();
-        let url = format!("{}{path}", s.url);
-        async move {
-            let r = c.post(url).form(&form).send().await.unwrap();
-            (r.status(), r.text().await.unwrap())
-        }
-    };
-    let (status, html) = post(
-        "/quan-tri/phan-anh/linh-vuc",
-        vec![("csrf", token.clone()), ("code", "Ô nhiễm".into()), ("name", "".into()), ("name_en", "Pollution".into())],
-    )
-    .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(html.contains("Mã gồm chữ thường không dấu") && html.contains("Nhập tên"), "every problem at once");
-    let (status, _) = post(
-        "/quan-tri/phan-anh/linh-vuc",
-        vec![
-            ("csrf", token.clone()),
-            ("code", "o-nhiem".into()),
-            ("name", "Ô nhiễm môi trường".into()),
-            ("name_en", "Pollution".into()),
-            ("active", "1".into()),
-        ],
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
-    let (status, html) = post(
-        "/quan-tri/phan-anh/phan-cong",
-        vec![
-            ("csrf", token.clone()),
-            ("category", "o-nhiem".into()),
-            ("commune", here.clone()),
-            ("agency", dept.0.clone()),
-        ],
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("Đã lưu"), "confirmed");
-    let rule = html
-        .split("<li>Ô nhiễm môi trường, ")
-        .nth(1)
-        .expect("the rule is listed")
-        .split("<form")
-        .next()
-        .unwrap()
-        .to_owned();
-    assert!(rule.ends_with(&format!(": {}\n    ", dept.1)) || rule.contains(&dept.1), "{rule}");
-    // Reports go where the table says.
-    let anon = s.client();
-    let mut agencies = Vec::new();
-    for commune in [&here, &there] {
-        let r = send(
-            &s,
-            &anon,
-            &[("category", "o-nhiem"), ("description", "Khói đốt rác bốc mùi cả đêm"), ("commune", commune)],
-        )
-        .await;
-        let id = sent_id(&r);
-        let (_, v) = json(&anon, &format!("{}/open311/v2/requests/PA-{id}.json", s.url)).await;
-        agencies.push(v[0]["agency_responsible"].as_str().unwrap().to_owned());
-    }
-    assert_eq!(agencies[0], dept.1);
-    assert!(agencies[1].starts_with("Ủy ban nhân dân"), "{agencies:?}");
-    let (_, services) = json(&anon, &format!("{}/open311/v2/services.json", s.url)).await;
-    assert!(services.as_array().unwrap().iter().any(|v| v["service_code"] == "o-nhiem"));
-    // Boundaries: a generated GeoJSON with a square per commune; a point then names its commune.
-    let dir = tinhso_testkit::server::fresh_data_dir().unwrap();
-    let square = |code: &str, x: f64| {
-        format!(
-            r#"{{"type":"Feature","properties":{{"code":"{code}"}},"geometry":{{"type":"Polygon","coordinates":[[[{x},20.0],[{},20.0],[{},20.1],[{x},20.1],[{x},20.0]]]}}}}"#,
-            x + 0.1,
-            x + 0.1
-        )
-    };
-    let bad = dir.join("bad.geojson");
-    std::fs::write(
-        &bad,
-        format!(r#"{{"type":"FeatureCollection","features":[{},{}]}}"#, square(&here, 104.0), square("99999", 104.2)),
-    )
-    .unwrap();
-    let import = |file: std::path::PathBuf| {
-        let args =
-            [vec!["units".into(), "boundaries".into(), "import".into(), file.display().to_string()], s.data_args()]
-                .concat();
-        async move { run_cli(crate::bin(), &args).await.unwrap() }
-    };
-    let (code, _, err) = import(bad).await;
-    assert_eq!(code, 1);
-    assert!(err.contains("mã 99999 không phải xã, phường của tỉnh"), "{err}");
-    let good = dir.join("ranh-gioi.geojson");
-    std::fs::write(
-        &good,
-        format!(r#"{{"type":"FeatureCollection","features":[{},{}]}}"#, square(&here, 104.0), square(&there, 104.2)),
-    )
-    .unwrap();
-    let (code, out, err) = import(good).await;
-    assert_eq!(code, 0, "{err}");
-    assert!(out.contains("Đã nạp ranh giới 2 xã, phường"), "{out}");
-    let r = send(
-        &s,
-        &anon,
-        &[("category", "o-nhiem"), ("description", "Nước thải đổ ra suối"), ("lat", "20.05"), ("lon", "104.05")],
-    )
-    .await;
-    let id = sent_id(&r);
-    let (_, v) = json(&anon, &format!("{}/open311/v2/requests/PA-{id}.json", s.url)).await;
-    assert_eq!(
-        (v[0]["address_id"].as_str(), v[0]["agency_responsible"].as_str()),
-        (Some(here.as_str()), Some(dept.1.as_str()))
-    );
-    let r = send(
-        &s,
-        &anon,
-        &[("category", "o-nhiem"), ("description", "Nước thải đổ ra suối"), ("lat", "20.05"), ("lon", "104.25")],
-    )
-    .await;
-    let id = sent_id(&r);
-    let (_, v) = json(&anon, &format!("{}/open311/v2/requests/PA-{id}.json", s.url)).await;
-    assert_eq!(v[0]["address_id"].as_str(), Some(there.as_str()));
-    let r = send(
-        &s,
-        &anon,
-        &[("category", "o-nhiem"), ("description", "Nước thải đổ ra suối"), ("lat", "10.0"), ("lon", "106.0")],
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    assert!(r.text().await.unwrap().contains("nằm ngoài địa bàn tỉnh"));
-    // Removing the rule; other roles may not touch the table.
-    let (status, _) = post("/quan-tri/phan-anh/phan-cong", vec![("csrf", token.clone()), ("remove", "0".into())]).await;
-    assert_eq!(status, StatusCode::OK);
-    let (_, html) = page(&admin, &format!("{}/quan-tri/phan-anh", s.url)).await;
-    assert!(html.contains("Chưa có quy tắc nào"));
-    let leader = login(&s, "lanhdao@tinhso.local").await;
-    let (status, _) = page(&leader, &format!("{}/quan-tri/phan-anh", s.url)).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-
-    // A flood of anonymous reports from one address soon waits (429 with Retry-After); nothing
-    // is stored for the refused ones; a signed-in citizen is not slowed by it.
-    let before = json(&anon, &format!("{}/open311/v2/requests.json", s.url)).await.1.as_array().unwrap().len();
-    let mut refused = None;
-    for n in 0..12 {
-        let r =
-            send(&s, &anon, &[("category", "rac-thai"), ("description", "Rác đổ trộm ven đường"), ("commune", &here)])
-                .await;
-        if r.status() == StatusCode::TOO_MANY_REQUESTS {
-            assert!(r.headers().contains_key("retry-after"));
-            refused = Some(n);
-            break;
-        }
-    }
-    let refused = refused.expect("the flood is slowed");
-    let after = json(&anon, &format!("{}/open311/v2/requests.json", s.url)).await.1.as_array().unwrap().len();
-    assert_eq!(after, before + refused, "only the accepted ones are stored");
-    let citizen = login(&s, "0912345678").await;
-    let r =
-        send(&s, &citizen, &[("category", "rac-thai"), ("description", "Rác đổ trộm ven đường"), ("commune", &here)])
-            .await;
-    assert_eq!(r.status(), StatusCode::OK);
-}
-
-/// The jobs the server runs every 15 minutes, run for a chosen day: the commune's officer is
-/// reminded two working days before a report is due (once), and an overdue report goes up to
-/// the province's People's Committee (once), which the public history says.
-async fn jobs_story(s: TestServer) {
-    // A commune with an officer among the demo accounts (cv.<commune code>@…).
-    let commune = s.banner.split("cv.").nth(1).and_then(|t| t.split('@').next()).expect("a commune officer").to_owned();
-    let anon = s.client();
-    let r = send(
-        &s,
-        &anon,
-        &[("category", "chieu-sang"), ("description", "Đèn đường hỏng cả dãy phố"), ("commune", &commune)],
-    )
-    .await;
-    let id = sent_id(&r);
-    let (_, v) = json(&anon, &format!("{}/open311/v2/requests/PA-{id}.json", s.url)).await;
-    let due =
-        chrono::NaiveDate::parse_from_str(&v[0]["expected_datetime"].as_str().unwrap()[..10], "%Y-%m-%d").unwrap();
-    let commune_agency = v[0]["agency_responsible"].as_str().unwrap().to_owned();
-    let jobs = |day: chrono::NaiveDate| {
-        let args = [
-            vec!["reports".into(), "jobs".into(), "--today".into(), day.format("%d/%m/%Y").to_string()],
-            s.data_args(),
-        ]
-        .concat();
-        async move {
-            let (code, out, err) = run_cli(crate::bin(), &args).await.unwrap();
-            assert_eq!(code, 0, "{err}");
-            out
-        }
-    };
-    assert!(jobs(due).await.contains("Nhắc 1 phản ánh sắp đến hạn, chuyển 0"));
-    assert!(jobs(due).await.contains("Nhắc 0 phản ánh sắp đến hạn, chuyển 0"), "once");
-    let officer = login(&s, &format!("cv.{commune}@tinhso.local")).await;
-    let (_, inbox) = json(&officer, &format!("{}/api/v1/notifications", s.url)).await;
-    assert!(
-        inbox["items"].as_array().unwrap().iter().any(|m| m["subject"] == format!("Phản ánh PA-{id} sắp đến hạn")),
-        "{inbox}"
-    );
-    let after = due.succ_opt().unwrap();
-    assert!(jobs(after).await.contains("chuyển 1 phản ánh quá hạn"));
-    assert!(jobs(after).await.contains("chuyển 0 phản ánh quá hạn"), "once");
-    let (_, v) = json(&anon, &format!("{}/open311/v2/requests/PA-{id}.json", s.url)).await;
-    let province = v[0]["agency_responsible"].as_str().unwrap();
-    assert!(province.contains("tỉnh") && province != commune_agency, "{province}");
-    let (_, html) = page(&anon, &format!("{}/phan-anh/{id}", s.url)).await;
-    assert!(
-        html.contains(&format!("Quá hạn, chuyển lên {province}")) && html.contains(&commune_agency),
-        "the commune stays as a contributor"
-    );
-    let (status, _, err) = run_cli(
-        crate::bin(),
-        &[vec!["reports".into(), "jobs".into(), "--today".into(), "31/02/2026".into()], s.data_args()].concat(),
-    )
-    .await
-    .unwrap();
-    assert_ne!(status, 0, "{err}");
-}
-
-/// Map tiles are off by default; with `--map-tiles` a report's page shows its place on them, and
-/// only then may pages load images from that server; a bad template stops the start.
-#[tokio::test]
-async fn map_tiles_only_when_configured() {
-    let plain = crate::server(tinhso_testkit::Backend::Sqlite).await;
-    let anon = plain.client();
-    let r = send(
-        &plain,
-        &anon,
-        &[("category", "cay-xanh"), ("description", "Cây đổ chắn đường"), ("lat", "21.8236"), ("lon", "105.214")],
-    )
-    .await;
-    let csp = r.headers()["content-security-policy"].to_str().unwrap().to_owned();
-    assert!(csp.contains("img-src 'self' data:;"), "{csp}");
-    assert!(!r.text().await.unwrap().contains("<image"));
-    let data = tinhso_testkit::server::fresh_data_dir().unwrap();
-    let tiles = ["--map-tiles", "http://127.0.0.1:9/{z}/{x}/{y}.png"];
-    let s = TestServer::start_on(tinhso_testkit::Backend::Sqlite, crate::bin(), data, None, &tiles).await.unwrap();
-    let anon = s.client();
-    let r = send(
-        &s,
-        &anon,
-        &[("category", "cay-xanh"), ("description", "Cây đổ chắn đường"), ("lat", "21.0285"), ("lon", "105.8542")],
-    )
-    .await;
-    let csp = r.headers()["content-security-policy"].to_str().unwrap().to_owned();
-    assert!(csp.contains("img-src 'self' data: http://127.0.0.1:9;"), "{csp}");
-    let html = r.text().await.unwrap();
-    assert!(
-        html.contains(r#"<image href="http://127.0.0.1:9/16/52038/28850.png" x="256" y="256""#),
-        "the point's tile in the middle"
-    );
-    let bad = tinhso_testkit::server::fresh_data_dir().unwrap();
-    let refused = TestServer::start_on(
-        tinhso_testkit::Backend::Sqlite,
-        crate::bin(),
-        bad,
-        None,
-        &["--map-tiles", "javascript:alert(1)"],
-    )
-    .await;
-    assert!(refused.is_err(), "a bad template stops the start");
 }

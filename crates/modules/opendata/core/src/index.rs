@@ -11,7 +11,7 @@
 use crate::model::{Dataset, State};
 use crate::query::{Field, Filter, Parsed, SortKey};
 use chrono::NaiveDateTime;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// How much a word found in each part of a dataset weighs.
 const TITLE: u16 = 16;
@@ -30,16 +30,20 @@ pub struct Names<'a> {
 
 struct Doc {
     id: String,
+    /// The id's first eight bytes as a number: the last tie-break of numeric sorts, the same on
+    /// every server.
+    id_key: i64,
     private: bool,
     state: State,
     org_id: String,
-    title_key: String,
+    /// The title's key in Vietnamese alphabetical order (đ after d, then tones).
+    title_key: (Vec<u32>, Vec<u8>),
     name: String,
     created: NaiveDateTime,
     modified: NaiveDateTime,
     resources: usize,
     /// Facet values per field, interned.
-    facets: Vec<(Field, u32)>,
+    facets: std::ops::Range<u32>,
 }
 
 /// Who is searching: which organizations' private datasets and drafts they may see.
@@ -81,12 +85,28 @@ pub struct Answer {
     pub facets: Vec<(Field, Vec<(String, usize)>)>,
 }
 
+/// A search's per-slot working arrays, kept per thread between searches (all zero between them).
+#[derive(Default)]
+struct Scratch {
+    total: Vec<u32>,
+    found: Vec<u8>,
+    best: Vec<u32>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
 #[derive(Default)]
 pub struct Index {
     slots: Vec<Option<Doc>>,
     by_id: HashMap<String, usize>,
     empty: usize,
-    tokens: HashMap<String, u32>,
+    /// Every dataset's facet values, one run each (`Doc::facets`), kept together so counting
+    /// reads memory in order.
+    facet_pool: Vec<(Field, u32)>,
+    /// Every word, in order, so a prefix is a range.
+    tokens: BTreeMap<String, u32>,
     postings: Vec<Vec<(u32, u16)>>,
     values: HashMap<String, u32>,
     value_text: Vec<String>,
@@ -113,6 +133,16 @@ impl Index {
 
     fn value_id(&self, field: Field, v: &str) -> Option<u32> {
         self.values.get(&format!("{}\u{0}{v}", field.key())).copied()
+    }
+
+    fn facet_range(&mut self, values: Vec<(Field, u32)>) -> std::ops::Range<u32> {
+        let start = u32::try_from(self.facet_pool.len()).unwrap_or(u32::MAX);
+        self.facet_pool.extend(values);
+        start..u32::try_from(self.facet_pool.len()).unwrap_or(u32::MAX)
+    }
+
+    fn facets_of(&self, d: &Doc) -> &[(Field, u32)] {
+        self.facet_pool.get(d.facets.start as usize..d.facets.end as usize).unwrap_or(&[])
     }
 
     /// Adds or replaces a dataset.
@@ -165,18 +195,23 @@ impl Index {
         if let Some(f) = d.frequency {
             facets.push(self.value(Field::Frequency, f.key()));
         }
-        facets.push(self.value(Field::Name, &d.name));
+        let range = self.facet_range(facets);
+        let mut head = [0u8; 8];
+        for (h, b) in head.iter_mut().zip(d.id.bytes()) {
+            *h = b;
+        }
         self.slots.push(Some(Doc {
+            id_key: i64::from_be_bytes(head),
             id: d.id.clone(),
             private: d.private,
             state: d.state,
             org_id: d.owner_org.clone(),
-            title_key: tinhso_kernel::text::fold(&d.title),
+            title_key: tinhso_kernel::text::vi_key(&d.title),
             name: d.name.clone(),
             created: d.created,
             modified: d.modified,
             resources: d.resources.len(),
-            facets,
+            facets: range,
         }));
         self.by_id.insert(d.id.clone(), slot);
     }
@@ -195,37 +230,67 @@ impl Index {
         self.empty > 1024 && self.empty > self.by_id.len()
     }
 
-    /// Per slot, the best weight each query word found there (`None`: some word is missing).
-    fn scores(&self, words: &[String]) -> Option<HashMap<u32, u32>> {
+    /// The slots holding every query word, with their score (each word's best weight there:
+    /// a whole-word match counts double a prefix match). `None` when the query has no words.
+    fn scores(&self, words: &[String]) -> Option<Vec<(u32, u32)>> {
         if words.is_empty() {
             return None;
         }
-        let mut total: Option<HashMap<u32, u32>> = None;
-        for w in words {
-            let mut best: HashMap<u32, u32> = HashMap::new();
-            for (tok, &t) in &self.tokens {
-                let factor = if tok == w {
-                    2
-                } else if w.chars().count() >= 2 && tok.starts_with(w.as_str()) {
-                    1
-                } else {
-                    continue;
-                };
-                for &(slot, weight) in self.postings.get(t as usize).map_or(&[][..], Vec::as_slice) {
-                    if total.as_ref().is_some_and(|m| !m.contains_key(&slot)) {
-                        continue;
+        SCRATCH.with(|cell| {
+            let mut scratch = cell.borrow_mut();
+            let Scratch { total, found, best } = &mut *scratch;
+            let n = self.slots.len();
+            if total.len() < n {
+                total.resize(n, 0);
+                found.resize(n, 0);
+                best.resize(n, 0);
+            }
+            // Every slot the first word touches (later words touch fewer): what is reset after.
+            let mut first: Vec<u32> = Vec::new();
+            let mut touched: Vec<u32> = Vec::new();
+            for (k, w) in words.iter().enumerate() {
+                let round = u8::try_from(k).unwrap_or(u8::MAX);
+                touched.clear();
+                let prefix = w.chars().count() >= 2;
+                for (tok, &t) in self.tokens.range(w.clone()..) {
+                    let factor = if tok == w {
+                        2
+                    } else if prefix && tok.starts_with(w.as_str()) {
+                        1
+                    } else {
+                        break;
+                    };
+                    for &(slot, weight) in self.postings.get(t as usize).map_or(&[][..], Vec::as_slice) {
+                        let i = slot as usize;
+                        // Only slots that held every earlier word go on.
+                        if found.get(i).copied() != Some(round) {
+                            continue;
+                        }
+                        if best[i] == 0 {
+                            touched.push(slot);
+                        }
+                        best[i] = best[i].max(u32::from(weight) * factor);
                     }
-                    let s = u32::from(weight) * factor;
-                    let e = best.entry(slot).or_insert(0);
-                    *e = (*e).max(s);
+                }
+                for &slot in &touched {
+                    let i = slot as usize;
+                    total[i] += best[i];
+                    best[i] = 0;
+                    found[i] = round.saturating_add(1);
+                }
+                if k == 0 {
+                    first.clone_from(&touched);
                 }
             }
-            total = Some(match total {
-                None => best,
-                Some(prev) => best.into_iter().filter_map(|(k, v)| prev.get(&k).map(|p| (k, p + v))).collect(),
-            });
-        }
-        total
+            let rounds = u8::try_from(words.len()).unwrap_or(u8::MAX);
+            let out =
+                touched.iter().filter(|s| found[**s as usize] == rounds).map(|s| (*s, total[*s as usize])).collect();
+            for &slot in &first {
+                total[slot as usize] = 0;
+                found[slot as usize] = 0;
+            }
+            Some(out)
+        })
     }
 
     fn passes(&self, d: &Doc, f: &Filter, ids: &[Option<u32>]) -> bool {
@@ -234,11 +299,12 @@ impl Index {
             Field::DatasetType => f.values.iter().any(|v| v == "dataset"),
             Field::Id => f.values.contains(&d.id),
             Field::OwnerOrg => f.values.contains(&d.org_id),
+            Field::Name => f.values.contains(&d.name),
             Field::MetadataModified | Field::MetadataCreated => {
                 let t = if f.field == Field::MetadataModified { d.modified } else { d.created };
                 f.range.is_some_and(|(a, b)| a.is_none_or(|a| t >= a) && b.is_none_or(|b| t <= b))
             }
-            field => ids.iter().flatten().any(|id| d.facets.contains(&(field, *id))),
+            field => ids.iter().flatten().any(|id| self.facets_of(d).contains(&(field, *id))),
         };
         hit != f.negate
     }
@@ -266,16 +332,26 @@ impl Index {
                 .then_some(d)
         };
         let mut hits: Vec<(u32, &Doc)> = match &scores {
-            Some(m) => m.iter().filter_map(|(&s, &score)| keep(s as usize).map(|d| (score, d))).collect(),
+            Some(m) => m.iter().filter_map(|&(s, score)| keep(s as usize).map(|d| (score, d))).collect(),
             None => (0..self.slots.len()).filter_map(|s| keep(s).map(|d| (0, d))).collect(),
         };
         let count = hits.len();
-        let mut counts: Vec<(Field, HashMap<u32, usize>)> = req.facets.iter().map(|f| (*f, HashMap::new())).collect();
+        // Counters per requested field, dense over the interned values (a few hundred).
+        let mut counts: Vec<(Field, Vec<usize>)> =
+            req.facets.iter().map(|f| (*f, vec![0usize; self.value_text.len()])).collect();
         if !counts.is_empty() {
+            // Which counter each field goes to, looked up by the field's number.
+            let mut slot_of = [usize::MAX; 16];
+            for (k, (f, _)) in counts.iter().enumerate() {
+                if let Some(x) = slot_of.get_mut(*f as usize) {
+                    *x = k;
+                }
+            }
             for (_, d) in &hits {
-                for (field, v) in &d.facets {
-                    if let Some((_, m)) = counts.iter_mut().find(|(f, _)| f == field) {
-                        *m.entry(*v).or_insert(0) += 1;
+                for (field, v) in self.facets_of(d) {
+                    let k = slot_of.get(*field as usize).copied().unwrap_or(usize::MAX);
+                    if let Some(c) = counts.get_mut(k).and_then(|(_, m)| m.get_mut(*v as usize)) {
+                        *c += 1;
                     }
                 }
             }
@@ -298,7 +374,32 @@ impl Index {
             a.1.id.cmp(&b.1.id)
         };
         let end = req.start.saturating_add(req.rows).min(hits.len());
-        if end > 0 && end < hits.len() {
+        let numeric = req.sort.len() <= 2 && req.sort.iter().all(|(k, _)| !matches!(k, SortKey::Title | SortKey::Name));
+        if numeric && end < hits.len() {
+            // The usual orders (score, times, counts) compare as plain numbers: a key per hit,
+            // then a partial selection, far cheaper than the general comparison on many hits.
+            let key = |h: &(u32, &Doc)| -> [i64; 3] {
+                let mut k = [0i64; 3];
+                for (slot, &(key, desc)) in k.iter_mut().zip(req.sort) {
+                    let v = match key {
+                        SortKey::Score => i64::from(h.0),
+                        SortKey::Modified => h.1.modified.and_utc().timestamp_micros(),
+                        SortKey::Created => h.1.created.and_utc().timestamp_micros(),
+                        SortKey::Resources => i64::try_from(h.1.resources).unwrap_or(i64::MAX),
+                        SortKey::Title | SortKey::Name => 0,
+                    };
+                    *slot = if desc { -v } else { v };
+                }
+                k[2] = h.1.id_key;
+                k
+            };
+            let mut keyed: Vec<([i64; 3], usize)> = hits.iter().enumerate().map(|(i, h)| (key(h), i)).collect();
+            if end > 0 {
+                keyed.select_nth_unstable(end - 1);
+            }
+            keyed.truncate(end);
+            hits = keyed.into_iter().filter_map(|(_, i)| hits.get(i).copied()).collect();
+        } else if end > 0 && end < hits.len() {
             hits.select_nth_unstable_by(end - 1, order);
             hits.truncate(end);
         }
@@ -310,8 +411,9 @@ impl Index {
             .map(|(field, m)| {
                 let mut list: Vec<(String, usize)> = m
                     .into_iter()
-                    .filter(|(_, n)| *n >= req.facet_mincount)
-                    .filter_map(|(v, n)| self.value_text.get(v as usize).map(|t| (t.clone(), n)))
+                    .enumerate()
+                    .filter(|(_, n)| *n >= req.facet_mincount.max(1))
+                    .filter_map(|(v, n)| self.value_text.get(v).map(|t| (t.clone(), n)))
                     .filter(|(t, _)| !t.is_empty())
                     .collect();
                 list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| tinhso_kernel::text::vi_cmp(&a.0, &b.0)));

@@ -189,6 +189,21 @@ fn search_folds_vietnamese_ranks_titles_first_and_counts_facets() {
     assert_eq!(search(&idx, "", "-tags:đất", &public).count, 2);
     assert_eq!(search(&idx, "truong hoc", "", &public).ids, vec!["id-0"], "every word must be found");
     assert_eq!(search(&idx, "truong xyz", "", &public).count, 0);
+    // Titles sort the Vietnamese way: Đ after D.
+    let parsed = query::parse("", "", now()).unwrap();
+    let by_title = query::sort("title_string asc").unwrap();
+    let all = Scope { all: true, ..Scope::default() };
+    let sorted = idx.search(&Request {
+        parsed: &parsed,
+        sort: &by_title,
+        start: 0,
+        rows: 10,
+        facets: &[],
+        facet_limit: 0,
+        facet_mincount: 1,
+        scope: &all,
+    });
+    assert_eq!(sorted.ids, vec!["id-2", "id-0", "id-3", "id-1"], "Báo cáo, Danh sách, Đất, Giá");
     // Prefixes match: "nong" finds "nông".
     assert_eq!(search(&idx, "non", "", &all).ids, vec!["id-3"]);
 }

@@ -7,6 +7,7 @@
 //!   it can be done online;
 //! - `ho-so-theo-thang`: dossiers per month and deciding agency: received, of which online,
 //!   finished, on time, late, and the on-time rate;
+//! - `ho-so-theo-thu-tuc`: dossiers per month, deciding agency, procedure and channel;
 //! - `chi-so-766`: the Decision 766 index per unit (the province and each agency) and month;
 //! - `phan-anh-theo-linh-vuc`: field reports per month, category and commune, with how many
 //!   were handled on time and how many are overdue.
@@ -159,6 +160,52 @@ async fn dossiers(state: &AppState, today: NaiveDate) -> Result<Table, String> {
     })
 }
 
+async fn by_procedure(state: &AppState, today: NaiveDate) -> Result<Table, String> {
+    let span = months(today);
+    let (first, end) = (span[0], span[span.len() - 1]);
+    // The instants around the months (Vietnam is UTC+7; the month is the submission day's).
+    let from = first.and_hms_opt(0, 0, 0).map(|t| t.and_utc() - chrono::Duration::hours(7)).ok_or("date")?;
+    let to = end.and_hms_opt(0, 0, 0).map(|t| t.and_utc() - chrono::Duration::hours(7)).ok_or("date")?;
+    let catalogue = state.catalogue();
+    let mut rows: Vec<Vec<String>> = state
+        .store
+        .dossiers
+        .monthly_counts(from, to)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|m| {
+            let channel = match m.channel.as_str() {
+                "online" => "Trực tuyến",
+                "postal" => "Bưu chính công ích",
+                _ => "Trực tiếp",
+            };
+            let procedure = catalogue.get(&m.procedure).map(|p| p.name.clone()).unwrap_or_default();
+            vec![
+                m.month,
+                m.agency.clone(),
+                state.agency_name(&m.agency).unwrap_or("").to_owned(),
+                m.procedure,
+                procedure,
+                channel.to_owned(),
+                m.count.to_string(),
+            ]
+        })
+        .collect();
+    rows.sort();
+    Ok(Table {
+        name: "ho-so-theo-thu-tuc",
+        title: "Hồ sơ theo tháng, thủ tục và kênh nộp",
+        notes: "Số hồ sơ nộp theo tháng, cơ quan giải quyết, thủ tục hành chính và kênh nộp (trực tiếp, trực tuyến, bưu chính công ích), 12 tháng gần nhất. Số liệu tổng hợp, không chứa thông tin cá nhân.",
+        tags: &["hồ sơ", "thủ tục hành chính", "dịch vụ công trực tuyến"],
+        group: "dich-vu-cong",
+        frequency: Frequency::Daily,
+        file: "ho-so-theo-thu-tuc.csv",
+        header: &["Tháng", "Mã cơ quan", "Cơ quan", "Mã thủ tục", "Thủ tục", "Kênh nộp", "Số hồ sơ"],
+        rows,
+    })
+}
+
 async fn index_766(state: &AppState, today: NaiveDate) -> Result<Table, String> {
     use tinhso_ioc_web::service::{snapshot, Period, Unit};
     let span = months(today);
@@ -254,6 +301,7 @@ pub async fn publish(state: &AppState) -> Result<Published, String> {
     let tables = vec![
         procedures(state),
         dossiers(state, today).await?,
+        by_procedure(state, today).await?,
         index_766(state, today).await?,
         reports(state, today).await?,
     ];

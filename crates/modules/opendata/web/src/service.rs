@@ -225,6 +225,14 @@ impl Portal {
     }
 }
 
+/// Loads the catalogue into memory as the server starts, so the first search does not wait for
+/// it (100,000 datasets take a second or two to read).
+pub async fn warm(state: AppState) {
+    if let Err(e) = portal(&state).refresh(&state, true).await {
+        tracing::warn!(error = %e, "the open-data catalogue could not be loaded");
+    }
+}
+
 /// Who is acting, as the policy sees them, and what they may see.
 pub fn scope(actor: Option<&Actor>, c: &Catalogue, drafts: bool) -> Scope {
     let Some(actor) = actor else { return Scope::default() };

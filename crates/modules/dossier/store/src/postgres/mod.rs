@@ -4,7 +4,7 @@ mod inbox;
 mod write;
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use std::sync::Arc;
 use tinhso_dossier::tally::{Tally, TallyKey};
 use tinhso_dossier::{Dossier, Event};
@@ -17,7 +17,7 @@ use tinhso_store::migrate::{Migration, Migrations};
 use tinhso_store::plan::{self, Projections};
 use tinhso_store::{
     event_from_link, file_kind, file_purpose, group_links, AttachedFile, Attachment, DossierOrder, DossierQuery,
-    DossierStore, EventPage, NewDossier, Notification, RawDossier, Result, StoredEvent,
+    DossierStore, EventPage, MonthlyCount, NewDossier, Notification, RawDossier, Result, StoredEvent,
 };
 use tokio_postgres::Row;
 
@@ -187,6 +187,28 @@ impl DossierStore for DossierPg {
 
     async fn inbox_tally(&self) -> Result<Tally> {
         inbox::tally(&self.db).await
+    }
+
+    async fn monthly_counts(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<MonthlyCount>> {
+        let client = self.db.client().await?;
+        let rows = client
+            .query(
+                "SELECT left(body->>'submitted_on', 7), competent_agency, procedure_code, body->>'channel', count(*)
+                 FROM dossier WHERE submitted_at >= $1 AND submitted_at < $2 GROUP BY 1, 2, 3, 4",
+                &[&from, &to],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(rows
+            .iter()
+            .map(|r| MonthlyCount {
+                month: r.get(0),
+                agency: r.get(1),
+                procedure: r.get(2),
+                channel: r.get(3),
+                count: r.get(4),
+            })
+            .collect())
     }
 
     async fn import_dossiers(&self, items: &[(NewDossier, Vec<Event>)]) -> Result<usize> {

@@ -21,7 +21,7 @@ use tinhso_store::plan::{self, Projections};
 const REFOLD_PAGE: usize = 2_000;
 use tinhso_store::{
     event_from_link, file_kind, file_purpose, group_links, AttachedFile, Attachment, DossierQuery, DossierStore,
-    EventPage, NewDossier, Notification, RawDossier, Result, StoredEvent,
+    EventPage, MonthlyCount, NewDossier, Notification, RawDossier, Result, StoredEvent,
 };
 
 /// The module's tables on SQLite, oldest first.
@@ -143,6 +143,28 @@ impl DossierStore for DossierSqlite {
 
     async fn inbox_tally(&self) -> Result<Tally> {
         inbox::tally(&self.db).await
+    }
+
+    async fn monthly_counts(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<MonthlyCount>> {
+        self.db
+            .read(move |c| {
+                let mut st = c.prepare_cached(
+                    "SELECT substr(json_extract(body, '$.submitted_on'), 1, 7), competent_agency, procedure_code,
+                            json_extract(body, '$.channel'), count(*)
+                     FROM dossier WHERE submitted_at >= ?1 AND submitted_at < ?2 GROUP BY 1, 2, 3, 4",
+                )?;
+                let rows = st.query_map(rusqlite::params![from, to], |r| {
+                    Ok(MonthlyCount {
+                        month: r.get(0)?,
+                        agency: r.get(1)?,
+                        procedure: r.get(2)?,
+                        channel: r.get(3)?,
+                        count: r.get(4)?,
+                    })
+                })?;
+                rows.collect()
+            })
+            .await
     }
 
     async fn import_dossiers(&self, items: &[(NewDossier, Vec<Event>)]) -> Result<usize> {
