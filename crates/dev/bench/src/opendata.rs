@@ -15,7 +15,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tinhso_opendata::{name, Dataset, Frequency, Resource, State};
+use tinhso_opendata::{name, Dataset, Frequency, Resource};
 use tinhso_store::Stores;
 
 pub struct Args {
@@ -99,30 +99,12 @@ async fn load_datasets(store: &Stores, orgs: &[String], groups: &[String], n: us
     for i in 0..n {
         let (t, tags) = title(&mut d, i);
         let org = orgs[d.below(orgs.len())].clone();
+        let id = name::random_id((i as u128 ^ 0x5eed).to_le_bytes());
         let ds = Dataset {
-            id: name::random_id((i as u128 ^ 0x5eed).to_le_bytes()),
-            name: format!("bo-du-lieu-{i}"),
-            title: t.clone(),
             notes: format!("Số liệu {} do cơ quan công bố, cập nhật định kỳ.", tags.join(", ")),
-            owner_org: org,
-            private: false,
-            state: State::Active,
-            license_id: "vn-du-lieu-mo".into(),
             tags,
             groups: vec![groups[d.below(groups.len())].clone()],
-            url: String::new(),
-            version: String::new(),
-            author: String::new(),
-            author_email: String::new(),
-            maintainer: String::new(),
-            maintainer_email: String::new(),
-            contact_name: String::new(),
-            contact_email: String::new(),
-            temporal_start: None,
-            temporal_end: None,
-            spatial: None,
             frequency: Some(Frequency::Annual),
-            extras: Vec::new(),
             resources: vec![Resource {
                 id: name::random_id((i as u128 ^ 0xf11e).to_le_bytes()),
                 name: format!("Bảng {t}"),
@@ -134,10 +116,8 @@ async fn load_datasets(store: &Stores, orgs: &[String], groups: &[String], n: us
                 last_modified: None,
                 datastore_active: false,
             }],
-            created: now,
             modified: now - chrono::Duration::seconds(d.below(10_000_000) as i64),
-            creator: None,
-            revision: 1,
+            ..Dataset::new(id, format!("bo-du-lieu-{i}"), t.clone(), org, now)
         };
         store.opendata.save_dataset(&ds, None, 0, "dataset_created").await?;
     }

@@ -40,7 +40,7 @@ pub(crate) async fn token(s: &TestServer, who: &str) -> String {
     secret
 }
 
-async fn call(s: &TestServer, token: Option<&str>, action: &str, body: Value) -> (StatusCode, Value) {
+pub(crate) async fn call(s: &TestServer, token: Option<&str>, action: &str, body: Value) -> (StatusCode, Value) {
     let mut r = s.client().post(format!("{}/api/3/action/{action}", s.url)).json(&body);
     if let Some(t) = token {
         r = r.header("Authorization", t);

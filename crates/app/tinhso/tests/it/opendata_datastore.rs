@@ -9,20 +9,11 @@ use serde_json::{json, Value};
 use tinhso_testkit::server::run_cli;
 use tinhso_testkit::TestServer;
 
+use crate::opendata::call;
+
 on_both_backends!(datastore_on_sqlite, datastore_on_postgres, datastore_story);
 
 const ORG: &str = "000-00-03-h08";
-
-async fn call(s: &TestServer, token: Option<&str>, action: &str, body: Value) -> (StatusCode, Value) {
-    let mut r = s.client().post(format!("{}/api/3/action/{action}", s.url)).json(&body);
-    if let Some(t) = token {
-        r = r.header("Authorization", t);
-    }
-    let r = r.send().await.unwrap();
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or_else(|e| panic!("{action}: {e}: {text}")))
-}
 
 async fn upload(s: &TestServer, token: &str, dataset: &str, file: &str, bytes: &[u8]) -> String {
     let (ctype, body) =

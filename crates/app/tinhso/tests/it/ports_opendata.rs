@@ -2,7 +2,7 @@
 //! the same answers on both engines (the suites of the other ports are in `ports.rs`).
 
 use crate::ports::{postgres, province_with_citizen, sqlite};
-use tinhso_opendata::{name, Dataset, Group, Organization, State};
+use tinhso_opendata::{name, Dataset, Group, Organization};
 use tinhso_store::{ApiToken, StoreError, Stores};
 
 #[tokio::test]
@@ -18,29 +18,8 @@ async fn opendata_postgres() {
 fn dataset(id: &str, name: &str, org: &str) -> Dataset {
     let now = chrono::NaiveDate::from_ymd_opt(2026, 12, 3).and_then(|d| d.and_hms_opt(8, 0, 0)).unwrap();
     Dataset {
-        id: id.into(),
-        name: name.into(),
-        title: "Giá đất".into(),
-        notes: String::new(),
-        owner_org: org.into(),
-        private: false,
-        state: State::Active,
         license_id: "cc-by-4.0".into(),
         tags: vec!["đất đai".into()],
-        groups: vec![],
-        url: String::new(),
-        version: String::new(),
-        author: String::new(),
-        author_email: String::new(),
-        maintainer: String::new(),
-        maintainer_email: String::new(),
-        contact_name: String::new(),
-        contact_email: String::new(),
-        temporal_start: None,
-        temporal_end: None,
-        spatial: None,
-        frequency: None,
-        extras: vec![],
         resources: vec![tinhso_opendata::Resource {
             id: format!("{id}-r"),
             name: "CSV".into(),
@@ -52,10 +31,7 @@ fn dataset(id: &str, name: &str, org: &str) -> Dataset {
             last_modified: None,
             datastore_active: false,
         }],
-        created: now,
-        modified: now,
-        creator: None,
-        revision: 1,
+        ..Dataset::new(id.into(), name.into(), "Giá đất".into(), org.into(), now)
     }
 }
 

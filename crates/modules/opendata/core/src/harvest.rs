@@ -10,7 +10,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use oxrdfio::{RdfFormat, RdfParser};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
 const DCAT: &str = "http://www.w3.org/ns/dcat#";
@@ -328,11 +328,4 @@ pub fn dataset(r: &Remote, source: &str, org: &str, existing: Option<&Dataset>, 
 /// The hash a harvested dataset was made from.
 pub fn hash_of(d: &Dataset) -> Option<&str> {
     d.extras.iter().find(|e| e.key == "harvest_hash").map(|e| e.value.as_str())
-}
-
-/// What a run should do, by remote IRI.
-pub fn plan<'r>(remote: &'r [Remote], source: &str, known: &[String]) -> (Vec<&'r Remote>, Vec<String>) {
-    let ids: BTreeMap<String, &Remote> = remote.iter().map(|r| (id_of(source, &r.iri), r)).collect();
-    let gone = known.iter().filter(|k| !ids.contains_key(*k)).cloned().collect();
-    (remote.iter().collect(), gone)
 }

@@ -161,6 +161,41 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// A first version with nothing but its identity, publisher and time: the public,
+    /// default-licensed, empty dataset the system (publishing, harvesting, loading) fills in.
+    pub fn new(id: String, name: String, title: String, owner_org: String, now: NaiveDateTime) -> Self {
+        Self {
+            id,
+            name,
+            title,
+            notes: String::new(),
+            owner_org,
+            private: false,
+            state: State::Active,
+            license_id: crate::licence::DEFAULT.to_owned(),
+            tags: Vec::new(),
+            groups: Vec::new(),
+            url: String::new(),
+            version: String::new(),
+            author: String::new(),
+            author_email: String::new(),
+            maintainer: String::new(),
+            maintainer_email: String::new(),
+            contact_name: String::new(),
+            contact_email: String::new(),
+            temporal_start: None,
+            temporal_end: None,
+            spatial: None,
+            frequency: None,
+            extras: Vec::new(),
+            resources: Vec::new(),
+            created: now,
+            modified: now,
+            creator: None,
+            revision: 1,
+        }
+    }
+
     pub fn is_public(&self) -> bool {
         self.state == State::Active && !self.private
     }

@@ -328,3 +328,32 @@ fn only_one_reading_select_passes_the_sql_gate() {
         assert!(check_sql(bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn a_dcat_catalogue_is_read_into_datasets() {
+    use crate::harvest;
+    let ttl = r#"@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+        <https://x.vn/ds/1> a dcat:Dataset ; dct:title "Schools"@en, "Trường học"@vi ; dcat:keyword "giáo dục", "a" ;
+          dct:license <http://creativecommons.org/licenses/by/4.0> ;
+          dct:accrualPeriodicity <http://publications.europa.eu/resource/authority/frequency/MONTHLY> ;
+          dcat:distribution [ dcat:accessURL <https://x.vn/1.csv> ] .
+        <https://x.vn/ds/2> a dcat:Dataset ; dct:description "không có tên" .
+        <https://x.vn/ds/3> a dcat:Dataset ; dct:title "Ba" ; dcat:distribution [ dcat:accessURL <ftp://x.vn/3> ] ."#;
+    let format = harvest::format_of(Some("text/turtle; charset=utf-8"), "catalog").unwrap();
+    let remote = harvest::read(ttl.as_bytes(), format, "https://x.vn/").unwrap();
+    assert_eq!(remote.len(), 2, "a dataset without a title is skipped");
+    let r = &remote[0];
+    assert_eq!(r.title, "Trường học", "Vietnamese first");
+    assert_eq!(r.keywords, vec!["giáo dục"], "a keyword that is not a valid tag is dropped");
+    assert_eq!(r.files.len(), 1);
+    assert_eq!(r.files[0].format, "CSV");
+    assert!(remote[1].files.is_empty(), "only http(s) links are kept");
+    let d = harvest::dataset(r, "src", "org-1", None, now());
+    assert_eq!(d.license_id, "cc-by-4.0");
+    assert_eq!(d.frequency, Some(crate::Frequency::Monthly));
+    assert_eq!(d.id, harvest::id_of("src", "https://x.vn/ds/1"));
+    assert_eq!(harvest::hash_of(&d), Some(r.hash().as_str()));
+    let again = harvest::dataset(r, "src", "org-1", Some(&d), now());
+    assert_eq!((again.name, again.revision), (d.name.clone(), 2), "an update keeps the name");
+    assert!(harvest::read(b"not turtle <", format, "https://x.vn/").is_err());
+}

@@ -363,34 +363,15 @@ pub async fn publish(state: &AppState) -> Result<Published, String> {
             None => {
                 done.created += 1;
                 let d = Dataset {
-                    id: fresh_id(),
-                    name: t.name.to_owned(),
-                    title: t.title.to_owned(),
                     notes: t.notes.to_owned(),
-                    owner_org: org.clone(),
-                    private: false,
-                    state: State::Active,
-                    license_id: tinhso_opendata::licence::DEFAULT.to_owned(),
                     tags: t.tags.iter().map(|s| (*s).to_owned()).collect(),
                     groups: group(t.group).into_iter().collect(),
-                    url: String::new(),
-                    version: String::new(),
-                    author: String::new(),
-                    author_email: String::new(),
-                    maintainer: String::new(),
-                    maintainer_email: String::new(),
                     contact_name: "Trung tâm Phục vụ hành chính công tỉnh".into(),
-                    contact_email: String::new(),
                     temporal_start: months(today).first().copied(),
                     temporal_end: Some(today),
-                    spatial: None,
                     frequency: Some(t.frequency),
-                    extras: Vec::new(),
                     resources: vec![resource(fresh_id(), now)],
-                    created: now,
-                    modified: now,
-                    creator: None,
-                    revision: 1,
+                    ..Dataset::new(fresh_id(), t.name.to_owned(), t.title.to_owned(), org.clone(), now)
                 };
                 (d, None, "dataset_created")
             }
