@@ -232,6 +232,12 @@ async fn catalogue_story(s: TestServer) {
     let (_, org_page) = get(&anon, &format!("{}/du-lieu/to-chuc/{ORG}", s.url)).await;
     assert!(org_page.contains("<strong>1</strong> bộ dữ liệu"));
 
+    // The publishing form is for publishers: a citizen is refused, a visitor asked to log in.
+    let citizen = crate::journey::page_login(&s, "0912345678").await;
+    assert_eq!(citizen.get(format!("{}/du-lieu/moi", s.url)).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    let r = anon.get(format!("{}/du-lieu/moi", s.url)).send().await.unwrap();
+    assert!(r.url().path().starts_with("/dang-nhap"), "{}", r.url());
+
     // DCAT by extension and by negotiation; a browser is sent to the page.
     let r = anon.get(format!("{}/dataset/{id}.ttl", s.url)).send().await.unwrap();
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/turtle"));

@@ -388,6 +388,21 @@ async fn open_data(screen: Screen) {
     p.fill("Tên khóa (để bạn nhận ra, ví dụ “Máy chủ báo cáo”)", "Máy chủ thống kê").await.unwrap();
     p.click("Tạo khóa").await.unwrap();
     p.sees("Khóa mới của bạn").await.unwrap();
+    // ... and publishes a table from the portal, told every problem at once first.
+    let csv = tinhso_testkit::server::fresh_data_dir().unwrap().join("dan-so.csv");
+    std::fs::write(&csv, "Xã;Dân số\nAn Tường;12000\nMinh Xuân;8500\n").unwrap();
+    p.open("/du-lieu").await.unwrap();
+    p.click("Công bố bộ dữ liệu").await.unwrap();
+    p.click("Công bố").await.unwrap();
+    p.sees("Hãy nhập tên bộ dữ liệu").await.unwrap();
+    p.sees("Hãy chọn tệp dữ liệu hoặc nhập đường dẫn").await.unwrap();
+    p.fill("Tên bộ dữ liệu", "Dân số các xã năm 2025").await.unwrap();
+    p.fill("Thẻ (cách nhau bởi dấu phẩy)", "dân số, xã").await.unwrap();
+    p.choose("Chủ đề", "Dân cư và xã hội").await.unwrap();
+    p.attach("Tệp dữ liệu (tối đa 10 MB)", &csv).await.unwrap();
+    p.click("Công bố").await.unwrap();
+    p.sees("Dân số các xã năm 2025").await.unwrap();
+    p.sees("dan-so.csv").await.unwrap();
     p.quit().await.unwrap();
     s.stop().await.unwrap();
 }

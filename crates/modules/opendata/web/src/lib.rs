@@ -30,7 +30,7 @@ pub struct ApiDoc;
 
 /// The module's routes.
 pub fn module() -> WebModule {
-    use pages::{dataset, home, organization, tokens};
+    use pages::{dataset, home, organization, publish_form, tokens};
     let routes = Router::new()
         .route("/api/3/action/{name}", get(api::action).post(api::action).layer(DefaultBodyLimit::max(MULTIPART_LIMIT)))
         .route("/api/action/{name}", get(api::action).post(api::action).layer(DefaultBodyLimit::max(MULTIPART_LIMIT)))
@@ -44,6 +44,10 @@ pub fn module() -> WebModule {
         .route("/datastore/dump/{rid}", get(dump::dump))
         .route("/du-lieu", get(home::home))
         .route("/du-lieu/tim", get(home::search))
+        .route(
+            "/du-lieu/moi",
+            get(publish_form::show).post(publish_form::create).layer(DefaultBodyLimit::max(MULTIPART_LIMIT)),
+        )
         .route("/du-lieu/to-chuc/{name}", get(organization::show))
         .route("/du-lieu/{name}", get(dataset::show))
         .route("/du-lieu/{name}/tai-nguyen/{rid}", get(dataset::resource))

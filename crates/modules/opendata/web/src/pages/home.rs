@@ -38,6 +38,8 @@ pub struct HomePage {
     pub themes: Vec<Theme>,
     pub newest: Vec<DatasetCard>,
     pub publishers: Vec<Publisher>,
+    /// The viewer publishes for some agency: a way to the publishing form.
+    pub can_publish: bool,
 }
 
 fn store_err(viewer: &Viewer) -> impl Fn(FindError) -> tinhso_http::error::PageError + '_ {
@@ -90,7 +92,10 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> PageResult {
         .collect();
     publishers.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| tinhso_kernel::text::vi_cmp(&a.title, &b.title)));
     publishers.truncate(12);
+    let can_publish =
+        viewer.actor().is_some_and(|a| cat.organizations.iter().any(|o| crate::access::may_publish(&a, o)));
     let page = HomePage {
+        can_publish,
         layout: Layout::new(&state, &viewer, "Dữ liệu mở"),
         total: found.count,
         themes,

@@ -4,5 +4,6 @@
 pub mod dataset;
 pub mod home;
 pub mod organization;
+pub mod publish_form;
 pub mod tokens;
 pub mod views;
