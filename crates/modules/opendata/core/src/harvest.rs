@@ -4,7 +4,7 @@
 //! creates what is new, updates what changed, leaves alone what did not, and withdraws what
 //! the source no longer lists.
 
-use crate::model::{Dataset, Extra, Frequency, Resource, State};
+use crate::model::{Dataset, Extra, Frequency, Resource};
 use crate::{licence, name};
 use chrono::{NaiveDate, NaiveDateTime};
 use oxrdfio::{RdfFormat, RdfParser};
@@ -293,35 +293,24 @@ pub fn dataset(r: &Remote, source: &str, org: &str, existing: Option<&Dataset>, 
     if !r.licence.is_empty() && licence_of(&r.licence) == licence::NOT_SPECIFIED {
         extras.push(Extra { key: "license_url".into(), value: r.licence.clone() });
     }
+    let name = existing.map_or_else(|| name_of(r, source, 3), |d| d.name.clone());
     Dataset {
-        id,
-        name: existing.map_or_else(|| name_of(r, source, 3), |d| d.name.clone()),
-        title: r.title.clone(),
         notes: r.description.clone(),
-        owner_org: org.to_owned(),
-        private: false,
-        state: State::Active,
         license_id: if r.licence.is_empty() { licence::NOT_SPECIFIED.to_owned() } else { licence_of(&r.licence) },
         tags: r.keywords.clone(),
         groups: existing.map(|d| d.groups.clone()).unwrap_or_default(),
         url: r.landing_page.clone(),
         version: r.version.clone(),
-        author: String::new(),
-        author_email: String::new(),
-        maintainer: String::new(),
-        maintainer_email: String::new(),
         contact_name: r.contact_name.clone(),
         contact_email: r.contact_email.clone(),
         temporal_start: r.temporal_start,
         temporal_end: r.temporal_end,
-        spatial: None,
         frequency: r.frequency.as_deref().and_then(Frequency::parse),
         extras,
         resources: files,
         created: existing.map_or(now, |d| d.created),
-        modified: now,
-        creator: None,
         revision: existing.map_or(1, |d| d.revision + 1),
+        ..Dataset::new(id, name, r.title.clone(), org.to_owned(), now)
     }
 }
 

@@ -19,6 +19,11 @@ fn typed(kind: Type, v: &str) -> Option<Cell> {
     }
 }
 
+/// The ready tables of resources of active, public datasets (the same text on both engines).
+pub const PUBLIC_TABLES: &str = "SELECT t.resource FROM datastore_table t JOIN dataset_resource r ON r.id = t.resource
+     JOIN dataset d ON d.id = r.dataset
+     WHERE t.state = 'ready' AND d.state = 'active' AND NOT d.private";
+
 pub struct Statement {
     pub select: String,
     pub count: String,

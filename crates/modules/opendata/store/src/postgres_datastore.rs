@@ -267,15 +267,7 @@ impl DatastoreStore for DatastorePg {
 
     async fn datastore_public_tables(&self) -> Result<Vec<String>> {
         let client = self.db.client().await?;
-        let rows = client
-            .query(
-                "SELECT t.resource FROM datastore_table t JOIN dataset_resource r ON r.id = t.resource
-                 JOIN dataset d ON d.id = r.dataset
-                 WHERE t.state = 'ready' AND d.state = 'active' AND NOT d.private",
-                &[],
-            )
-            .await
-            .map_err(map_err)?;
+        let rows = client.query(plan::PUBLIC_TABLES, &[]).await.map_err(map_err)?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 

@@ -305,11 +305,7 @@ impl DatastoreStore for DatastoreSqlite {
     async fn datastore_public_tables(&self) -> Result<Vec<String>> {
         self.db
             .read(|c| {
-                let mut st = c.prepare_cached(
-                    "SELECT t.resource FROM datastore_table t JOIN dataset_resource r ON r.id = t.resource
-                 JOIN dataset d ON d.id = r.dataset
-                 WHERE t.state = 'ready' AND d.state = 'active' AND NOT d.private",
-                )?;
+                let mut st = c.prepare_cached(plan::PUBLIC_TABLES)?;
                 let rows = st.query_map([], |r| r.get(0))?;
                 rows.collect()
             })

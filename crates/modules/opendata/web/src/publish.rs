@@ -30,7 +30,6 @@ struct Table {
     tags: &'static [&'static str],
     group: &'static str,
     frequency: Frequency,
-    file: &'static str,
     header: &'static [&'static str],
     rows: Vec<Vec<String>>,
 }
@@ -110,7 +109,6 @@ fn procedures(state: &AppState) -> Table {
         tags: &["thủ tục hành chính", "dịch vụ công", "phí lệ phí"],
         group: "dich-vu-cong",
         frequency: Frequency::Daily,
-        file: "thu-tuc-hanh-chinh.csv",
         header: &["Mã thủ tục", "Tên thủ tục", "Lĩnh vực", "Cơ quan giải quyết", "Thời hạn (ngày làm việc)", "Phí, lệ phí (đồng)", "Ghi chú phí", "Mức độ trực tuyến"],
         rows,
     }
@@ -154,7 +152,6 @@ async fn dossiers(state: &AppState, today: NaiveDate) -> Result<Table, String> {
         tags: &["hồ sơ", "đúng hạn", "dịch vụ công"],
         group: "dich-vu-cong",
         frequency: Frequency::Daily,
-        file: "ho-so-theo-thang.csv",
         header: &["Tháng", "Mã cơ quan", "Cơ quan", "Tiếp nhận", "Trực tuyến", "Đã giải quyết", "Đúng hạn", "Trễ hạn", "Tỷ lệ đúng hạn (%)"],
         rows,
     })
@@ -200,7 +197,6 @@ async fn by_procedure(state: &AppState, today: NaiveDate) -> Result<Table, Strin
         tags: &["hồ sơ", "thủ tục hành chính", "dịch vụ công trực tuyến"],
         group: "dich-vu-cong",
         frequency: Frequency::Daily,
-        file: "ho-so-theo-thu-tuc.csv",
         header: &["Tháng", "Mã cơ quan", "Cơ quan", "Mã thủ tục", "Thủ tục", "Kênh nộp", "Số hồ sơ"],
         rows,
     })
@@ -235,7 +231,6 @@ async fn index_766(state: &AppState, today: NaiveDate) -> Result<Table, String> 
         tags: &["Quyết định 766", "chỉ số", "chất lượng phục vụ"],
         group: "dich-vu-cong",
         frequency: Frequency::Monthly,
-        file: "chi-so-766.csv",
         header: &["Tháng", "Mã đơn vị", "Đơn vị", "Điểm (trên 100)"],
         rows,
     })
@@ -277,7 +272,6 @@ async fn reports(state: &AppState, today: NaiveDate) -> Result<Table, String> {
         tags: &["phản ánh", "kiến nghị", "hiện trường"],
         group: "phan-anh-kien-nghi",
         frequency: Frequency::Daily,
-        file: "phan-anh-theo-linh-vuc.csv",
         header: &["Tháng", "Lĩnh vực", "Mã xã", "Xã, phường", "Số phản ánh", "Đã xử lý", "Xử lý đúng hạn", "Đang quá hạn"],
         rows,
     })
@@ -329,7 +323,7 @@ pub async fn publish(state: &AppState) -> Result<Published, String> {
         let now = chrono::Utc::now().naive_utc();
         let upload = Upload {
             sha256: stored.to_string(),
-            filename: t.file.to_owned(),
+            filename: format!("{}.csv", t.name),
             size: i64::try_from(size).unwrap_or(0),
             mimetype: "text/csv".into(),
         };

@@ -58,9 +58,7 @@ impl Catalogue {
             organization_title: org.map_or("", |o| o.title.as_str()),
             groups,
         };
-        let mut index = std::mem::take(&mut self.index);
-        index.put(d, &names);
-        self.index = index;
+        self.index.put(d, &names);
     }
 }
 

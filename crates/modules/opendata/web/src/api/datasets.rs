@@ -148,10 +148,8 @@ pub async fn package_search(c: &Call) -> Answer {
     };
     let found = search_with(c, &f).await?;
     let portal = service::portal(&c.state);
-    let (orgs, groups) = {
-        let cat = portal.read(&c.state).await?;
-        (cat.organizations.clone(), cat.groups.clone())
-    };
+    let cat = portal.read(&c.state).await?;
+    let (orgs, groups) = (&cat.organizations, &cat.groups);
     let mut facets = Map::new();
     let mut search_facets = Map::new();
     for (field, values) in &found.facets {
@@ -161,7 +159,7 @@ pub async fn package_search(c: &Call) -> Answer {
         );
         let items: Vec<Value> = values
             .iter()
-            .map(|(v, n)| json!({ "name": v, "display_name": facet_title(*field, v, &orgs, &groups), "count": n }))
+            .map(|(v, n)| json!({ "name": v, "display_name": facet_title(*field, v, orgs, groups), "count": n }))
             .collect();
         search_facets.insert(field.key().into(), json!({ "title": field.key(), "items": items }));
     }
