@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod common;
 pub mod dossiers;
 pub mod ioc;
+pub mod results;
 pub mod session;
 
 pub use common::{ErrorBody, Health};

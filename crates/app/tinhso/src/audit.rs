@@ -8,6 +8,7 @@ use tinhso_ledger::audit::{Audit, Labels};
 use tinhso_ledger::chain::{verify_checkpoints, Break};
 use tinhso_opendata::audit::{DataLabels, LANE_PREFIX as DATA_LANES};
 use tinhso_reports::audit::{ReportLabels, LANE_PREFIX};
+use tinhso_results::audit::{ResultLabels, LANE_PREFIX as RESULT_LANES};
 use tinhso_store::Stores;
 
 const PAGE: usize = 20_000;
@@ -21,6 +22,8 @@ impl Labels for ModuleLabels {
             ReportLabels.label(lane, payload)
         } else if lane.starts_with(DATA_LANES) {
             DataLabels.label(lane, payload)
+        } else if lane.starts_with(RESULT_LANES) {
+            ResultLabels.label(lane, payload)
         } else {
             DossierLabels.label(lane, payload)
         }
@@ -31,6 +34,8 @@ impl Labels for ModuleLabels {
             ReportLabels.opens(lane, kind)
         } else if lane.starts_with(DATA_LANES) {
             DataLabels.opens(lane, kind)
+        } else if lane.starts_with(RESULT_LANES) {
+            ResultLabels.opens(lane, kind)
         } else {
             DossierLabels.opens(lane, kind)
         }

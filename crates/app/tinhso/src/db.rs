@@ -31,6 +31,7 @@ pub fn sqlite_schema() -> Vec<Migrations> {
         tinhso_ioc_store::sqlite::MIGRATIONS,
         tinhso_reports_store::sqlite::MIGRATIONS,
         tinhso_opendata_store::sqlite::MIGRATIONS,
+        tinhso_results_store::sqlite::MIGRATIONS,
     ]);
     out
 }
@@ -44,6 +45,7 @@ pub fn postgres_schema() -> Vec<Migrations> {
         tinhso_ioc_store::postgres::MIGRATIONS,
         tinhso_reports_store::postgres::MIGRATIONS,
         tinhso_opendata_store::postgres::MIGRATIONS,
+        tinhso_results_store::postgres::MIGRATIONS,
     ]);
     out
 }
@@ -60,6 +62,7 @@ pub async fn sqlite(path: &Path) -> Result<Stores> {
         reports: Arc::new(tinhso_reports_store::ReportsSqlite::new(db.clone())),
         opendata: Arc::new(tinhso_opendata_store::OpenDataSqlite::new(db.clone())),
         datastore: Arc::new(tinhso_opendata_store::DatastoreSqlite::new(db.clone())),
+        results: Arc::new(tinhso_results_store::ResultsSqlite::new(db.clone())),
     };
     refolded(Stores::of(db, modules)).await
 }
@@ -84,6 +87,7 @@ pub async fn postgres_with(url: &str, ca_pem: Option<&[u8]>, connections: usize)
         reports: Arc::new(tinhso_reports_store::ReportsPg::new(db.clone())),
         opendata: Arc::new(tinhso_opendata_store::OpenDataPg::new(db.clone())),
         datastore: Arc::new(tinhso_opendata_store::DatastorePg::new(db.clone())),
+        results: Arc::new(tinhso_results_store::ResultsPg::new(db.clone())),
     };
     let mut stores = Stores::of(db.clone(), modules);
     stores.blobs = Some(db);

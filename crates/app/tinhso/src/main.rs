@@ -117,6 +117,13 @@ enum Command {
         /// hours (0: only by `tinhso opendata publish`).
         #[arg(long, default_value_t = 24, env = "TINHSO_OPEN_DATA_HOURS")]
         open_data_hours: u64,
+        /// Agencies' signing keys: `<agency code>.p12`, each password in `<code>.pass` or
+        /// TINHSO_SIGNING_PASSWORD. The demo province makes demo keys in the data directory.
+        #[arg(long, env = "TINHSO_SIGNING_KEYS")]
+        signing_keys: Option<PathBuf>,
+        /// An RFC 3161 timestamp authority: results are then signed PAdES B-T.
+        #[arg(long, env = "TINHSO_TSA_URL")]
+        tsa_url: Option<String>,
         /// Seed (or keep serving) the demo province, whose accounts share a published password,
         /// even when listening beyond loopback. Without it, demo accounts are made only for a
         /// loopback address, and a database holding them is not served to the network.
@@ -321,6 +328,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             metrics_token,
             map_tiles,
             open_data_hours,
+            signing_keys,
+            tsa_url,
             upload_quota_day_mb,
             upload_quota_total_mb,
             files,
@@ -393,6 +402,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 files,
                 map_tiles,
                 open_data_hours,
+                signing: (signing_keys, tsa_url.filter(|u| !u.trim().is_empty())),
             };
             serve(data, listen, web, demo, smtp).await
         }
@@ -525,6 +535,8 @@ struct WebOptions {
     upload_quota: Option<tinhso_http::files::QuotaLimits>,
     map_tiles: Option<tinhso_http::state::TileServer>,
     open_data_hours: u64,
+    /// `--signing-keys` and `--tsa-url`.
+    signing: (Option<PathBuf>, Option<String>),
 }
 
 /// Records a provincial checkpoint of the ledger's lanes every five minutes (when one moved), so
@@ -608,6 +620,7 @@ async fn serve(
         },
     )
     .await?;
+    tinhso::install_modules(&state, &data.data, web.signing, has_demo);
     tokio::spawn(state.clone().follow_store(std::time::Duration::from_secs(2)));
     tokio::spawn(sweep_guard(store.clone()));
     tokio::spawn(checkpoint_ledger(store.clone()));

@@ -30,6 +30,10 @@ pub enum AppError {
     TooLarge,
     #[error("conflict: {code}")]
     Conflict { code: &'static str, vi: String, en: String },
+    /// An outside party the platform depends on (a timestamp authority, a payment gateway)
+    /// did not answer: nothing was changed, try again.
+    #[error("unavailable: {code}")]
+    Unavailable { code: &'static str, vi: String, en: String },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("internal: {0}")]
@@ -50,6 +54,7 @@ impl AppError {
             Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Conflict { .. } | Self::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
+            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -58,7 +63,7 @@ impl AppError {
         match self {
             Self::NotFound => "not_found",
             Self::Invalid(_) => "invalid_input",
-            Self::BadRequest { code, .. } | Self::Conflict { code, .. } => code,
+            Self::BadRequest { code, .. } | Self::Conflict { code, .. } | Self::Unavailable { code, .. } => code,
             Self::Unauthenticated => "unauthenticated",
             Self::Forbidden => "forbidden",
             Self::Csrf => "csrf_failed",
@@ -81,7 +86,9 @@ impl AppError {
                 .map(|e| if vi { e.message.clone() } else { e.message_en.clone() })
                 .collect::<Vec<_>>()
                 .join("; "),
-            Self::BadRequest { vi: v, en, .. } | Self::Conflict { vi: v, en, .. } => pick(v, en),
+            Self::BadRequest { vi: v, en, .. }
+            | Self::Conflict { vi: v, en, .. }
+            | Self::Unavailable { vi: v, en, .. } => pick(v, en),
             Self::Unauthenticated => pick("Bạn cần đăng nhập để tiếp tục.", "Please log in to continue."),
             Self::Forbidden => {
                 pick("Tài khoản của bạn không có quyền thực hiện việc này.", "Your account may not do this.")

@@ -159,6 +159,16 @@ impl AppState {
         any.downcast::<T>().unwrap_or_else(|_| Arc::new(T::default()))
     }
 
+    /// Sets this server's module state `T` (a module's configuration, given by the composition
+    /// root before serving), replacing any made before.
+    pub fn set_module_state<T: std::any::Any + Send + Sync>(&self, value: Arc<T>) {
+        let mut map = match self.modules.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        map.insert(std::any::TypeId::of::<T>(), value);
+    }
+
     /// The current catalogue; cheap (an `Arc` clone), never blocks on a rebuild.
     pub fn catalogue(&self) -> Arc<SearchIndex> {
         match self.catalogue.read() {

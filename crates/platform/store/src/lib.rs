@@ -428,6 +428,8 @@ pub struct InboxMessage {
 
 mod ports;
 pub use ports::*;
+mod ports_results;
+pub use ports_results::*;
 
 impl Notification {
     /// The notification with `{code}` filled in.

@@ -571,6 +571,7 @@ pub struct ModulePorts {
     pub reports: Arc<dyn ReportStore>,
     pub opendata: Arc<dyn OpenDataStore>,
     pub datastore: Arc<dyn DatastoreStore>,
+    pub results: Arc<dyn ResultsStore>,
 }
 
 /// The ports of one engine, each held on its own so that a module's state holds what that
@@ -589,6 +590,7 @@ pub struct Stores {
     pub reports: Arc<dyn ReportStore>,
     pub opendata: Arc<dyn OpenDataStore>,
     pub datastore: Arc<dyn DatastoreStore>,
+    pub results: Arc<dyn ResultsStore>,
     pub guard: Arc<dyn GuardStore>,
     /// File contents in the database, when the engine keeps them (PostgreSQL).
     pub blobs: Option<Arc<dyn BlobStore>>,
@@ -611,6 +613,7 @@ impl Stores {
             reports: modules.reports,
             opendata: modules.opendata,
             datastore: modules.datastore,
+            results: modules.results,
             blobs: None,
         }
     }

@@ -220,6 +220,11 @@ async fn submit_or_check(
         })
         .collect();
     let now = Utc::now();
+    // A result or receipt the platform issued is digitised data by fact, however recently.
+    let mut issued = Vec::with_capacity(docs.len());
+    for d in &docs {
+        issued.push(state.store.results.issued_by_sha256(d.sha256.as_str()).await?.is_some());
+    }
     let kind = EventKind::Submitted {
         procedure: procedure.code.clone(),
         applicant: applicant.id,
@@ -231,11 +236,11 @@ async fn submit_or_check(
         fee_vnd: procedure.fee.amount_vnd,
         files: attachments
             .iter()
-            .zip(&docs)
-            .map(|(a, d)| FileRef {
+            .zip(docs.iter().zip(&issued))
+            .map(|(a, (d, issued))| FileRef {
                 sha256: a.sha256.clone(),
                 component: a.component,
-                reused: dossier::intake::is_reused(d.created_at, now, desk.is_some()),
+                reused: *issued || dossier::intake::is_reused(d.created_at, now, desk.is_some()),
             })
             .collect(),
         paper_components: paper,
@@ -373,6 +378,37 @@ pub fn code_of(code: &str) -> Result<DossierCode, AppError> {
     DossierCode::parse("code", code).map_err(|_| AppError::NotFound)
 }
 
+/// Signs and issues a dossier's electronic result: the results module's, set by the
+/// composition root (`Issuers::set_result`); absent, an approver attaches a signed file.
+#[async_trait::async_trait]
+pub trait ResultIssuer: Send + Sync + 'static {
+    /// Renders, signs and stores the result of `d` approved by `approver`, puts it in the
+    /// applicant's document store, and returns it as the approval's attachment.
+    async fn issue(&self, state: &AppState, d: &Dossier, approver: &Account) -> Result<Attachment, AppError>;
+}
+
+/// The dossier flow's hooks into other modules, on each server.
+#[derive(Default)]
+pub struct Issuers {
+    result: std::sync::RwLock<Option<std::sync::Arc<dyn ResultIssuer>>>,
+}
+
+impl Issuers {
+    pub fn set_result(&self, issuer: std::sync::Arc<dyn ResultIssuer>) {
+        match self.result.write() {
+            Ok(mut g) => *g = Some(issuer),
+            Err(p) => *p.into_inner() = Some(issuer),
+        }
+    }
+
+    pub fn result(&self) -> Option<std::sync::Arc<dyn ResultIssuer>> {
+        match self.result.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+}
+
 /// Carries out `cmd` on dossier `code` for `account`.
 pub async fn act(state: &AppState, account: &Account, code: &str, cmd: Command) -> Result<Dossier, AppError> {
     let d = load(state, account, code).await?.dossier;
@@ -397,7 +433,23 @@ pub async fn act(state: &AppState, account: &Account, code: &str, cmd: Command) 
             return Err(AppError::bad_request("unknown_agency", "Không có cơ quan này trong tỉnh", "No such agency"));
         }
     }
+    // Approving with an electronic result and no file of the approver's: the deciding agency
+    // signs one now (the results module), before the approval that names it is written.
+    let mut cmd = cmd;
+    let mut issued = Vec::new();
+    if let Command::Approve { electronic_result: true, result } = &mut cmd {
+        if result.is_none() {
+            if let Some(issuer) = state.module_state::<Issuers>().result() {
+                if dossier::permits(&d, CommandKind::Approve, party) {
+                    let file = issuer.issue(state, &d, account).await?;
+                    *result = Some(file.sha256.clone());
+                    issued.push(file);
+                }
+            }
+        }
+    }
     let (hashes, purpose) = match &cmd {
+        Command::Approve { result: Some(_), .. } if !issued.is_empty() => (Vec::new(), FilePurpose::Result),
         Command::Supplement { files, .. } => (files.clone(), FilePurpose::Supplement),
         Command::Approve { result: Some(r), .. } => (vec![r.clone()], FilePurpose::Result),
         _ => (Vec::new(), FilePurpose::Supplement),
@@ -406,6 +458,7 @@ pub async fn act(state: &AppState, account: &Account, code: &str, cmd: Command) 
         .await?
         .into_iter()
         .map(|d| Attachment { sha256: d.sha256, name: d.name, purpose, component: None })
+        .chain(issued)
         .collect();
     let now = Utc::now();
     let kind = dossier::decide(&d, &cmd, party, now, &state.calendar()).map_err(|r| {

@@ -74,7 +74,10 @@ impl Run {
     /// Completes the examination step and approves on `day` (due date: Monday 10th).
     fn finish(self, day: u32) -> Run {
         self.then(Command::CompleteStep { note: String::new(), next_assignee: None }, Party::Staff, day).then(
-            Command::Approve { electronic_result: true, result: None },
+            Command::Approve {
+                electronic_result: true,
+                result: Some(tinhso_kernel::ids::Sha256::parse("r", &"cd".repeat(32)).unwrap()),
+            },
             Party::Staff,
             day,
         )
@@ -275,7 +278,10 @@ fn any_command() -> impl Strategy<Value = (Command, bool, u32)> {
         Just(Command::RecordPayment { online: false }),
         Just(Command::StartProcessing),
         Just(Command::CompleteStep { note: String::new(), next_assignee: None }),
-        Just(Command::Approve { electronic_result: true, result: None }),
+        Just(Command::Approve {
+            electronic_result: true,
+            result: Some(tinhso_kernel::ids::Sha256::parse("r", &"cd".repeat(32)).unwrap())
+        }),
         Just(Command::Approve { electronic_result: false, result: None }),
         Just(Command::Return { method: ReturnMethod::Desk }),
         Just(Command::Withdraw { reason: String::new() }),

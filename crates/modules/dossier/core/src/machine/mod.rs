@@ -366,8 +366,17 @@ pub fn decide(
         }
         C::Approve { electronic_result, result } => {
             let due = d.due_on.ok_or_else(|| illegal(cmd, state))?;
+            // Decision 766's 4.1 counts results issued as files, so "electronic" is a fact
+            // (a signed file named here), never a box ticked without one.
+            if *electronic_result && result.is_none() {
+                return Err(Refusal {
+                    code: "result_file_required",
+                    vi: "Kết quả điện tử cần tệp kết quả đã ký số: tải lên tệp đã ký, hoặc bỏ chọn \"Kết quả điện tử\" để trả kết quả giấy".into(),
+                    en: "An electronic result needs the signed result file: attach it, or untick \"electronic result\" for a paper result".into(),
+                });
+            }
             EventKind::Approved {
-                electronic_result: *electronic_result || result.is_some(),
+                electronic_result: result.is_some(),
                 timeliness: timeliness(due, today, d.supplement_requests),
                 result: result.clone(),
                 working_days: d.received_on.map(|r| working_days_used(cal, r, today, d.processing_days, due)),

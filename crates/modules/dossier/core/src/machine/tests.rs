@@ -78,7 +78,8 @@ fn full_lifecycle_with_one_supplement_is_on_time() {
     assert_eq!((x.state, x.paid_online), (DossierState::Processing, Some(false)));
     let x = step(x, Command::CompleteStep { note: "Thẩm định xong".into(), next_assignee: None }, Party::Staff, 10)
         .unwrap();
-    let x = step(x, Command::Approve { electronic_result: true, result: None }, Party::Staff, 12).unwrap();
+    let x =
+        step(x, Command::Approve { electronic_result: true, result: Some(result_file()) }, Party::Staff, 12).unwrap();
     assert_eq!((x.state.code(), x.timeliness), (9, Some(Timeliness::OnTime)));
     let x = step(x, Command::Return { method: ReturnMethod::Online }, Party::Staff, 12).unwrap();
     assert_eq!(x.state.code(), 10);
@@ -126,7 +127,8 @@ fn a_second_supplement_request_makes_it_late() {
 #[test]
 fn illegal_transitions_are_refused() {
     let x = submitted(5);
-    let e = step(x.clone(), Command::Approve { electronic_result: true, result: None }, Party::Staff, 3).unwrap_err();
+    let e = step(x.clone(), Command::Approve { electronic_result: true, result: Some(result_file()) }, Party::Staff, 3)
+        .unwrap_err();
     assert_eq!(e.code, "illegal_transition");
     assert!(e.vi.contains("Mới đăng ký"));
     assert_eq!(step(x.clone(), Command::Receive, Party::Applicant, 3).unwrap_err().code, "forbidden");
@@ -163,7 +165,7 @@ fn processing_follows_the_configured_steps() {
     assert_eq!((x.step, x.assignee, x.step_started_on), (0, Some(tinhso_kernel::ids::AccountId(1)), Some(d(4))));
     assert_eq!(current_step(&x).map(|s| s.role), Some(tinhso_catalogue::workflow::StepRole::Specialist));
     assert!(holds_step(&x, tinhso_kernel::ids::AccountId(1)) && !holds_step(&x, tinhso_kernel::ids::AccountId(2)));
-    let approve = Command::Approve { electronic_result: true, result: None };
+    let approve = Command::Approve { electronic_result: true, result: Some(result_file()) };
     assert_eq!(step(x.clone(), approve.clone(), Party::Staff, 4).unwrap_err().code, "illegal_transition");
     let x = step(x, Command::Assign { assignee: tinhso_kernel::ids::AccountId(2) }, Party::Staff, 4).unwrap();
     assert!(holds_step(&x, tinhso_kernel::ids::AccountId(2)) && !holds_step(&x, tinhso_kernel::ids::AccountId(1)));
@@ -196,7 +198,7 @@ fn any_command() -> impl Strategy<Value = (Command, bool)> {
         Just(Command::StartProcessing),
         Just(Command::CompleteStep { note: String::new(), next_assignee: None }),
         Just(Command::Assign { assignee: tinhso_kernel::ids::AccountId(9) }),
-        Just(Command::Approve { electronic_result: true, result: None }),
+        Just(Command::Approve { electronic_result: true, result: Some(result_file()) }),
         Just(Command::Return { method: ReturnMethod::Desk }),
         Just(Command::Withdraw { reason: String::new() }),
         Just(Command::Stop { reason: "dừng".into() }),
@@ -256,4 +258,21 @@ fn an_event_before_the_last_one_is_refused() {
     old.last_event_at = None;
     let old = step(old, Command::Receive, Party::Staff, 2).unwrap();
     assert_eq!(old.last_event_at, Some(at(2)));
+}
+
+fn result_file() -> Sha256 {
+    Sha256::parse("result", &"ab".repeat(32)).unwrap()
+}
+
+#[test]
+fn an_electronic_result_is_a_file_not_a_ticked_box() {
+    let x = step(submitted(5), Command::Receive, Party::Staff, 3).unwrap();
+    let x = step(x, Command::StartProcessing, Party::Staff, 5).unwrap();
+    let e = step(x.clone(), Command::Approve { electronic_result: true, result: None }, Party::Staff, 6).unwrap_err();
+    assert_eq!(e.code, "result_file_required");
+    let paper = step(x.clone(), Command::Approve { electronic_result: false, result: None }, Party::Staff, 6).unwrap();
+    assert!(!paper.electronic_result);
+    let signed =
+        step(x, Command::Approve { electronic_result: false, result: Some(result_file()) }, Party::Staff, 6).unwrap();
+    assert!(signed.electronic_result, "a named file is an electronic result");
 }

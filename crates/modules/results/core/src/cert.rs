@@ -1,0 +1,78 @@
+//! What a signature needs from an X.509 certificate, read with `der`: who issued it and its
+//! serial (the signer's identifier in CMS), the subject's names, the public key.
+
+use crate::der::{self, children, read, Tlv};
+
+/// A certificate, kept as its DER, with the parts the signatures name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Certificate {
+    pub der: Vec<u8>,
+    /// The encodings of the issuer Name, the serial INTEGER and the SubjectPublicKeyInfo.
+    pub issuer: Vec<u8>,
+    pub serial: Vec<u8>,
+    pub subject: Vec<u8>,
+    pub spki: Vec<u8>,
+}
+
+impl Certificate {
+    pub fn from_der(der: &[u8]) -> Option<Certificate> {
+        let (cert, _) = read(der)?;
+        let parts = children(cert.content)?;
+        let tbs = children(parts.first()?.content)?;
+        // An explicit [0] version comes first in v3 certificates.
+        let off = usize::from(tbs.first()?.tag == 0xa0);
+        let field = |i: usize| tbs.get(off + i).map(|t: &Tlv<'_>| t.raw.to_vec());
+        Some(Certificate {
+            der: cert.raw.to_vec(),
+            serial: field(0)?,
+            issuer: field(2)?,
+            subject: field(4)?,
+            spki: field(5)?,
+        })
+    }
+
+    /// The subject's common name (2.5.4.3).
+    pub fn common_name(&self) -> String {
+        name_part(&self.subject, "2.5.4.3").unwrap_or_default()
+    }
+
+    /// The subject's organisation (2.5.4.10).
+    pub fn organisation(&self) -> Option<String> {
+        name_part(&self.subject, "2.5.4.10")
+    }
+
+    pub fn issuer_common_name(&self) -> String {
+        name_part(&self.issuer, "2.5.4.3").unwrap_or_default()
+    }
+
+    /// SHA-256 of the whole certificate, as ESS's signing-certificate-v2 names it.
+    pub fn sha256(&self) -> [u8; 32] {
+        use sha2::Digest;
+        sha2::Sha256::digest(&self.der).into()
+    }
+
+    /// The key's algorithm OID and the key itself (the BIT STRING's bits).
+    pub fn public_key(&self) -> Option<(String, String, Vec<u8>)> {
+        let (spki, _) = read(&self.spki)?;
+        let parts = children(spki.content)?;
+        let alg = children(parts.first()?.content)?;
+        let alg_oid = der::oid_string(alg.first()?.content);
+        let param = alg.get(1).filter(|t| t.tag == der::OID).map(|t| der::oid_string(t.content)).unwrap_or_default();
+        let bits = parts.get(1)?.content.get(1..)?.to_vec();
+        Some((alg_oid, param, bits))
+    }
+}
+
+/// One attribute of a Name: SEQUENCE OF SET OF SEQUENCE { type, value }.
+fn name_part(name: &[u8], oid: &str) -> Option<String> {
+    let (n, _) = read(name)?;
+    for rdn in children(n.content)? {
+        for atv in children(rdn.content)? {
+            let kv = children(atv.content)?;
+            if der::oid_string(kv.first()?.content) == oid {
+                return String::from_utf8(kv.get(1)?.content.to_vec()).ok();
+            }
+        }
+    }
+    None
+}

@@ -1,0 +1,57 @@
+//! What an official document says, apart from how it is drawn: the national layout for state
+//! documents (issuer and national motto side by side, number, place and date, title, body,
+//! signature block), as Decree 30/2020 lays it out, and a QR code to the public verifier.
+
+/// One block of a document's body, drawn in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    /// A paragraph, wrapped to the page's width.
+    Para(String),
+    /// "Label: value", the label in bold; the value wraps under itself.
+    Field { label: String, value: String },
+    /// A bold line opening a part of the body.
+    Heading(String),
+    /// Numbered items.
+    List(Vec<String>),
+}
+
+/// Who signs, as the signature block shows it. Filled in when the document is signed, so the
+/// block on the page and the signature in the file name the same signer.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SignatureBlock {
+    /// "TM. ỦY BAN NHÂN DÂN", "KT. GIÁM ĐỐC"...: on whose behalf.
+    pub capacity: String,
+    /// The certificate's subject, as the block prints it.
+    pub signer: String,
+    pub agency: String,
+    /// dd/mm/yyyy hh:mm, in Vietnam's time.
+    pub at: String,
+}
+
+/// A state document: a result, a slip, a receipt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OfficialDocument {
+    /// The superior body, above the issuer ("UBND TỈNH TUYÊN QUANG"); may be empty.
+    pub superior: String,
+    pub issuer: String,
+    /// "Số: …"
+    pub number: String,
+    /// "Tuyên Quang, ngày 3 tháng 12 năm 2026"
+    pub place_date: String,
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub body: Vec<Block>,
+    /// Where the QR code leads (the public verifier with the result's code) and the line under it.
+    pub qr: Option<(String, String)>,
+    pub signature: Option<SignatureBlock>,
+    /// Title, subject and keywords of the file's metadata.
+    pub subject: String,
+    /// When it was made: the file's creation date (PDF/A requires one).
+    pub created: chrono::DateTime<chrono::Utc>,
+}
+
+/// "Tuyên Quang, ngày 3 tháng 12 năm 2026": the place and date line of a state document.
+pub fn place_date(place: &str, day: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{place}, ngày {} tháng {} năm {}", day.day(), day.month(), day.year())
+}

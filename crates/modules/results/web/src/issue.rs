@@ -1,0 +1,198 @@
+//! Signing and issuing a document: render it (blocking work off the runtime), sign it with
+//! the agency's key (PAdES B-B, B-T with a timestamp authority), store the file durably, put
+//! it in the citizen's document store, then record it with its ledger entry. Only then is
+//! it named anywhere (the approval, the receipt list), so nothing points at a missing file.
+
+use crate::signer::Signer;
+use crate::Results;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use tinhso_http::error::AppError;
+use tinhso_http::state::AppState;
+use tinhso_kernel::files::FilePurpose;
+use tinhso_kernel::ids::{AccountId, Sha256};
+use tinhso_ledger::chain::Link;
+use tinhso_results::document::{OfficialDocument, SignatureBlock};
+use tinhso_results::pades::SignatureInfo;
+use tinhso_results::{render, sign, verify};
+use tinhso_store::{Attachment, IssuedDocument, StoreError};
+
+/// What to issue: the document (its signature block is filled in here) and whose it is.
+pub struct ToIssue {
+    pub kind: &'static str,
+    pub dossier: String,
+    pub agency: String,
+    pub owner: AccountId,
+    pub actor: AccountId,
+    /// The file's name in the owner's document store.
+    pub name: String,
+    pub code: String,
+    pub year: i32,
+    pub seq: i64,
+    pub doc: OfficialDocument,
+    pub reason: String,
+}
+
+/// Vietnam's time (UTC+7, no daylight saving) as dd/mm/yyyy hh:mm.
+pub fn vn_time(t: DateTime<Utc>) -> String {
+    (t + chrono::Duration::hours(7)).format("%d/%m/%Y %H:%M").to_string()
+}
+
+/// A new verification code: "KQ-" and 12 characters from an alphabet without look-alikes.
+pub fn new_code(prefix: &str) -> Result<String, AppError> {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    let mut raw = [0u8; 12];
+    getrandom::getrandom(&mut raw).map_err(|e| AppError::Internal(e.to_string()))?;
+    let chars: String = raw.iter().map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()])).collect();
+    Ok(format!("{prefix}-{}-{}-{}", &chars[0..4], &chars[4..8], &chars[8..12]))
+}
+
+/// An RFC 3161 token for `signature` from the configured authority.
+async fn timestamp(url: &str, signature: &[u8]) -> Result<Vec<u8>, AppError> {
+    let mut nonce = [0u8; 8];
+    getrandom::getrandom(&mut nonce).map_err(|e| AppError::Internal(e.to_string()))?;
+    let req = tinhso_results::cms::timestamp_request(signature, u64::from_be_bytes(nonce) >> 1);
+    let unavailable = |e: String| AppError::Unavailable {
+        code: "timestamp_unavailable",
+        vi: format!("Máy chủ cấp dấu thời gian không trả lời, thử lại sau ({e})"),
+        en: format!("The timestamp authority did not answer; try again later ({e})"),
+    };
+    let resp = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/timestamp-query")
+        .timeout(std::time::Duration::from_secs(10))
+        .body(req)
+        .send()
+        .await
+        .map_err(|e| unavailable(e.to_string()))?;
+    if !resp.status().is_success() {
+        return Err(unavailable(format!("HTTP {}", resp.status())));
+    }
+    let body = resp.bytes().await.map_err(|e| unavailable(e.to_string()))?;
+    tinhso_results::cms::timestamp_token(&body).map_err(unavailable)
+}
+
+/// Renders and signs `doc` for `agency`; returns the signed file and the signer's name.
+pub async fn signed_pdf(
+    signer: &dyn Signer,
+    tsa: Option<&str>,
+    agency: &str,
+    agency_name: &str,
+    mut doc: OfficialDocument,
+    reason: &str,
+    place: &str,
+) -> Result<(Vec<u8>, String, DateTime<Utc>, bool), AppError> {
+    let (chain, kind) = signer.chain(agency).await?;
+    let cert = chain.first().ok_or_else(|| AppError::Internal("empty certificate chain".into()))?.clone();
+    let now = Utc::now();
+    if let Some(sig) = doc.signature.as_mut() {
+        sig.signer = cert.common_name();
+        sig.at = vn_time(now);
+        agency_name.clone_into(&mut sig.agency);
+    }
+    let info =
+        SignatureInfo { name: cert.common_name(), reason: reason.to_owned(), location: place.to_owned(), at: now };
+    let cert_for_render = cert.clone();
+    let to_sign = tokio::task::spawn_blocking(move || {
+        let rendered = render::render(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
+        sign::begin(&rendered, &cert_for_render, &info).map_err(|e| AppError::Internal(e.to_string()))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))??;
+    let signature = signer.sign(agency, &to_sign.attributes).await?;
+    let token = match tsa {
+        Some(url) => Some(timestamp(url, &signature).await?),
+        None => None,
+    };
+    let pdf = sign::finish(to_sign, &chain, kind, &signature, token.as_deref())
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((pdf, cert.common_name(), now, token.is_some()))
+}
+
+/// Signs, stores and records `what`; the attachment that names it.
+pub async fn issue(
+    state: &AppState,
+    results: &Results,
+    mut what: ToIssue,
+) -> Result<(Attachment, IssuedDocument), AppError> {
+    let signer = results.signer.as_ref().ok_or_else(|| AppError::Conflict {
+        code: "no_signing_key",
+        vi: "Nền tảng chưa được cấu hình khóa ký số (--signing-keys)".into(),
+        en: "No signing keys are configured (--signing-keys)".into(),
+    })?;
+    let agency_name = state.agency_name(&what.agency).unwrap_or(&what.agency).to_owned();
+    if what.doc.signature.is_none() {
+        what.doc.signature = Some(SignatureBlock {
+            capacity: format!("TM. {}", agency_name.to_uppercase()),
+            ..SignatureBlock::default()
+        });
+    }
+    let (pdf, signer_name, at, timestamped) = signed_pdf(
+        signer.as_ref(),
+        results.tsa.as_deref(),
+        &what.agency,
+        &agency_name,
+        what.doc,
+        &what.reason,
+        &state.province.name,
+    )
+    .await?;
+    let check = verify::examine(&pdf);
+    let cert_sha = check.signature.as_ref().map(|s| s.certificate_sha256.clone()).unwrap_or_default();
+    let stored =
+        state.files.put_chunks(futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(pdf))])).await?;
+    state.store.documents.add_document(what.owner, &stored, &what.name, None).await?;
+    let doc = IssuedDocument {
+        code: what.code.clone(),
+        kind: what.kind.to_owned(),
+        dossier: what.dossier.clone(),
+        agency: what.agency.clone(),
+        year: what.year,
+        seq: what.seq,
+        sha256: stored.sha256.as_str().to_owned(),
+        signer: signer_name,
+        certificate_sha256: cert_sha,
+        signed_at: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        timestamped,
+        status: "issued".into(),
+        replaced_by: None,
+        status_note: None,
+        name: what.name.clone(),
+    };
+    // The entry's kind first: the audit labels an entry by its payload's opening.
+    let payload = format!(
+        "{{\"kind\":\"{}_issued\",\"document\":{}}}",
+        what.kind,
+        serde_json::json!({
+            "code": doc.code, "dossier": doc.dossier, "sha256": doc.sha256, "seq": doc.seq, "signer": doc.signer,
+        })
+    );
+    let entry = Link {
+        id: 0,
+        lane: format!("{}{}", tinhso_results::audit::LANE_PREFIX, what.agency),
+        seq: 0,
+        dossier: tinhso_results::audit::subject(&doc.code),
+        at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        actor: what.actor.0,
+        payload,
+    };
+    state.store.results.issue(&doc, &entry).await.map_err(|e| match e {
+        StoreError::Conflict(m) => AppError::Conflict {
+            code: "number_taken",
+            vi: "Số biên lai vừa được cấp cho giao dịch khác; thử lại".into(),
+            en: format!("The receipt number was just taken ({m})"),
+        },
+        e => e.into(),
+    })?;
+    let attachment =
+        Attachment { sha256: stored.sha256.clone(), name: what.name, purpose: FilePurpose::Result, component: None };
+    Ok((attachment, doc))
+}
+
+/// The hex SHA-256 of a stored file's hash, for lookups.
+pub fn hex(sha: &Sha256) -> String {
+    sha.as_str().to_owned()
+}
+
+/// The signer shared by the module's handlers.
+pub type SharedSigner = Arc<dyn Signer>;
