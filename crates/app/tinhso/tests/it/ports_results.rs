@@ -63,7 +63,10 @@ async fn results(s: Stores) {
     assert_eq!(got, doc("KQ-A", "result", 0, 'a'));
     assert_eq!(r.issued_by_sha256(&"b".repeat(64)).await.unwrap().unwrap().code, "BL-1");
     assert_eq!(r.issued_for_dossier("000.00.03.H08-261203-0001").await.unwrap().len(), 2);
-    assert!(r.set_issued_status("KQ-A", "revoked", None, "Sai thông tin", &entry("KQ-A", "document_revoked")).await.unwrap());
+    assert!(r
+        .set_issued_status("KQ-A", "revoked", None, "Sai thông tin", &entry("KQ-A", "document_revoked"))
+        .await
+        .unwrap());
     assert!(
         !r.set_issued_status("KQ-A", "replaced", Some("KQ-B"), "", &entry("KQ-A", "document_replaced")).await.unwrap(),
         "a revoked document stays revoked"

@@ -104,4 +104,3 @@ fn wrapping_keeps_every_word_and_fits() {
     assert!(lines.iter().all(|l| width(l) <= 12.0), "{lines:?}");
     assert_eq!(lines.join(" ").replace(' ', ""), text.replace(' ', ""));
 }
-
