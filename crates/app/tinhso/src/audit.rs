@@ -7,6 +7,7 @@ use tinhso_dossier::audit::DossierLabels;
 use tinhso_ledger::audit::{Audit, Labels};
 use tinhso_ledger::chain::{verify_checkpoints, Break};
 use tinhso_opendata::audit::{DataLabels, LANE_PREFIX as DATA_LANES};
+use tinhso_payments::audit::{PaymentLabels, LANE_PREFIX as PAYMENT_LANES};
 use tinhso_reports::audit::{ReportLabels, LANE_PREFIX};
 use tinhso_results::audit::{ResultLabels, LANE_PREFIX as RESULT_LANES};
 use tinhso_store::Stores;
@@ -24,6 +25,8 @@ impl Labels for ModuleLabels {
             DataLabels.label(lane, payload)
         } else if lane.starts_with(RESULT_LANES) {
             ResultLabels.label(lane, payload)
+        } else if lane.starts_with(PAYMENT_LANES) {
+            PaymentLabels.label(lane, payload)
         } else {
             DossierLabels.label(lane, payload)
         }
@@ -36,6 +39,8 @@ impl Labels for ModuleLabels {
             DataLabels.opens(lane, kind)
         } else if lane.starts_with(RESULT_LANES) {
             ResultLabels.opens(lane, kind)
+        } else if lane.starts_with(PAYMENT_LANES) {
+            PaymentLabels.opens(lane, kind)
         } else {
             DossierLabels.opens(lane, kind)
         }

@@ -32,6 +32,7 @@ pub fn sqlite_schema() -> Vec<Migrations> {
         tinhso_reports_store::sqlite::MIGRATIONS,
         tinhso_opendata_store::sqlite::MIGRATIONS,
         tinhso_results_store::sqlite::MIGRATIONS,
+        tinhso_payments_store::sqlite::MIGRATIONS,
     ]);
     out
 }
@@ -46,6 +47,7 @@ pub fn postgres_schema() -> Vec<Migrations> {
         tinhso_reports_store::postgres::MIGRATIONS,
         tinhso_opendata_store::postgres::MIGRATIONS,
         tinhso_results_store::postgres::MIGRATIONS,
+        tinhso_payments_store::postgres::MIGRATIONS,
     ]);
     out
 }
@@ -63,6 +65,7 @@ pub async fn sqlite(path: &Path) -> Result<Stores> {
         opendata: Arc::new(tinhso_opendata_store::OpenDataSqlite::new(db.clone())),
         datastore: Arc::new(tinhso_opendata_store::DatastoreSqlite::new(db.clone())),
         results: Arc::new(tinhso_results_store::ResultsSqlite::new(db.clone())),
+        payments: Arc::new(tinhso_payments_store::PaymentsSqlite::new(db.clone())),
     };
     refolded(Stores::of(db, modules)).await
 }
@@ -88,6 +91,7 @@ pub async fn postgres_with(url: &str, ca_pem: Option<&[u8]>, connections: usize)
         opendata: Arc::new(tinhso_opendata_store::OpenDataPg::new(db.clone())),
         datastore: Arc::new(tinhso_opendata_store::DatastorePg::new(db.clone())),
         results: Arc::new(tinhso_results_store::ResultsPg::new(db.clone())),
+        payments: Arc::new(tinhso_payments_store::PaymentsPg::new(db.clone())),
     };
     let mut stores = Stores::of(db.clone(), modules);
     stores.blobs = Some(db);

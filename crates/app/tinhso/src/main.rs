@@ -7,6 +7,7 @@ mod demo;
 mod demo_reports;
 mod ioc;
 mod opendata_cli;
+mod payments_cli;
 mod reports_cli;
 mod sample_catalogue;
 mod seed;
@@ -117,13 +118,8 @@ enum Command {
         /// hours (0: only by `tinhso opendata publish`).
         #[arg(long, default_value_t = 24, env = "TINHSO_OPEN_DATA_HOURS")]
         open_data_hours: u64,
-        /// Agencies' signing keys: `<agency code>.p12`, each password in `<code>.pass` or
-        /// TINHSO_SIGNING_PASSWORD. The demo province makes demo keys in the data directory.
-        #[arg(long, env = "TINHSO_SIGNING_KEYS")]
-        signing_keys: Option<PathBuf>,
-        /// An RFC 3161 timestamp authority: results are then signed PAdES B-T.
-        #[arg(long, env = "TINHSO_TSA_URL")]
-        tsa_url: Option<String>,
+        #[command(flatten)]
+        modules: tinhso::options::ModuleOptions,
         /// Seed (or keep serving) the demo province, whose accounts share a published password,
         /// even when listening beyond loopback. Without it, demo accounts are made only for a
         /// loopback address, and a database holding them is not served to the network.
@@ -198,6 +194,11 @@ enum Command {
     Opendata {
         #[command(subcommand)]
         action: opendata_cli::OpenDataCommand,
+    },
+    /// Fees: reconcile a bank statement, check pending payments and refunds now.
+    Payments {
+        #[command(subcommand)]
+        action: payments_cli::PaymentsCommand,
     },
     /// Copy the data directory (SQLite database and stored files) into a new directory, online:
     /// the server may keep running. PostgreSQL: pg_dump, and copy the files directory (README).
@@ -328,8 +329,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             metrics_token,
             map_tiles,
             open_data_hours,
-            signing_keys,
-            tsa_url,
+            modules,
             upload_quota_day_mb,
             upload_quota_total_mb,
             files,
@@ -402,7 +402,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 files,
                 map_tiles,
                 open_data_hours,
-                signing: (signing_keys, tsa_url.filter(|u| !u.trim().is_empty())),
+                modules,
             };
             serve(data, listen, web, demo, smtp).await
         }
@@ -432,6 +432,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Units { action } => reports_cli::units(action).await,
         Command::Open311 { action } => reports_cli::open311(action).await,
         Command::Opendata { action } => opendata_cli::run(action).await,
+        Command::Payments { action } => payments_cli::run(action).await,
         Command::Ioc { action: IocCommand::Check { data } } => {
             let store = data.open().await?;
             ioc::check(&store).await
@@ -535,8 +536,8 @@ struct WebOptions {
     upload_quota: Option<tinhso_http::files::QuotaLimits>,
     map_tiles: Option<tinhso_http::state::TileServer>,
     open_data_hours: u64,
-    /// `--signing-keys` and `--tsa-url`.
-    signing: (Option<PathBuf>, Option<String>),
+    /// Signing, timestamps, payments.
+    modules: tinhso::options::ModuleOptions,
 }
 
 /// Records a provincial checkpoint of the ledger's lanes every five minutes (when one moved), so
@@ -620,7 +621,7 @@ async fn serve(
         },
     )
     .await?;
-    tinhso::install_modules(&state, &data.data, web.signing, has_demo);
+    tinhso::options::install(&state, &data.data, web.modules, has_demo)?;
     tokio::spawn(state.clone().follow_store(std::time::Duration::from_secs(2)));
     tokio::spawn(sweep_guard(store.clone()));
     tokio::spawn(checkpoint_ledger(store.clone()));

@@ -31,7 +31,11 @@ pub async fn cli_state(store: Stores, data: &Path) -> Result<tinhso_http::AppSta
         secure_cookies: false,
         public_url: None,
         files_dir: data.join("files"),
-        blobs: tinhso_http::files::Blobs::Disk,
+        // Where `serve` keeps files by default: the database on PostgreSQL, else the disk.
+        blobs: match &store.blobs {
+            Some(db) => tinhso_http::files::Blobs::Database(db.clone()),
+            None => tinhso_http::files::Blobs::Disk,
+        },
         ioc_weights: std::sync::Arc::new(crate::ioc::weights(data)?),
         demo: false,
         trusted_proxies: Vec::new(),

@@ -430,6 +430,8 @@ mod ports;
 pub use ports::*;
 mod ports_results;
 pub use ports_results::*;
+mod ports_payments;
+pub use ports_payments::*;
 
 impl Notification {
     /// The notification with `{code}` filled in.

@@ -572,6 +572,7 @@ pub struct ModulePorts {
     pub opendata: Arc<dyn OpenDataStore>,
     pub datastore: Arc<dyn DatastoreStore>,
     pub results: Arc<dyn ResultsStore>,
+    pub payments: Arc<dyn PaymentStore>,
 }
 
 /// The ports of one engine, each held on its own so that a module's state holds what that
@@ -591,6 +592,7 @@ pub struct Stores {
     pub opendata: Arc<dyn OpenDataStore>,
     pub datastore: Arc<dyn DatastoreStore>,
     pub results: Arc<dyn ResultsStore>,
+    pub payments: Arc<dyn PaymentStore>,
     pub guard: Arc<dyn GuardStore>,
     /// File contents in the database, when the engine keeps them (PostgreSQL).
     pub blobs: Option<Arc<dyn BlobStore>>,
@@ -614,6 +616,7 @@ impl Stores {
             opendata: modules.opendata,
             datastore: modules.datastore,
             results: modules.results,
+            payments: modules.payments,
             blobs: None,
         }
     }

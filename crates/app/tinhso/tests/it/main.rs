@@ -36,6 +36,22 @@ macro_rules! on_both_backends_with_demo {
     };
 }
 
+macro_rules! on_both_backends_with_gateway {
+    ($sqlite:ident, $postgres:ident, $story:ident) => {
+        #[tokio::test]
+        async fn $sqlite() {
+            let gw = tinhso_testkit::gateway::Gateway::start().await.unwrap();
+            $story(crate::payments_server(tinhso_testkit::Backend::Sqlite, &gw).await, gw).await;
+        }
+
+        #[tokio::test]
+        async fn $postgres() {
+            let gw = tinhso_testkit::gateway::Gateway::start().await.unwrap();
+            $story(crate::payments_server(tinhso_testkit::Backend::Postgres, &gw).await, gw).await;
+        }
+    };
+}
+
 mod abuse;
 mod backup;
 mod blobs;
@@ -54,6 +70,7 @@ mod metrics;
 mod opendata;
 mod opendata_datastore;
 mod opendata_harvest;
+mod payments;
 mod ports;
 mod ports_opendata;
 mod ports_results;
@@ -71,6 +88,8 @@ use tinhso_testkit::{Backend, TestServer};
 pub fn bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_tinhso"))
 }
+
+pub use payments::server as payments_server;
 
 /// A server with `dossiers` of demo history.
 pub async fn demo_server(backend: Backend, dossiers: u32) -> TestServer {

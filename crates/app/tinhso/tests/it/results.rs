@@ -16,7 +16,7 @@ fn fixture() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pdf_signatures.py").display().to_string()
 }
 
-fn run(cmd: &str, args: &[&str]) -> String {
+pub fn run(cmd: &str, args: &[&str]) -> String {
     let out = std::process::Command::new(cmd).args(args).output().unwrap_or_else(|e| panic!("{cmd}: {e}"));
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "{cmd} {args:?} failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
@@ -24,7 +24,7 @@ fn run(cmd: &str, args: &[&str]) -> String {
 }
 
 /// pyHanko's verdicts on `files`, trusting the demo CA (and a TSA root).
-fn pyhanko(ca: &Path, tsa_root: Option<&Path>, files: &[&Path]) -> Vec<Value> {
+pub fn pyhanko(ca: &Path, tsa_root: Option<&Path>, files: &[&Path]) -> Vec<Value> {
     let mut args = vec!["validate".to_owned(), ca.display().to_string()];
     if let Some(t) = tsa_root {
         args.extend(["--tsa-root".to_owned(), t.display().to_string()]);

@@ -193,6 +193,51 @@ pub async fn dossier_files(
 }
 
 /// A file attached to a dossier the account may see, as a download.
+/// A file from `account`'s own document store (results and receipts issued to them among
+/// them), as a download.
+pub async fn own_document(state: &AppState, account: &Account, sha256: &str) -> Result<Response, AppError> {
+    let sha256 = tinhso_kernel::ids::Sha256::parse("sha256", sha256).map_err(|_| AppError::NotFound)?;
+    let doc = state
+        .store
+        .documents
+        .documents_named(account.id, std::slice::from_ref(&sha256))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AppError::NotFound)?;
+    let bytes = state.files.read(&sha256).await?;
+    Ok(download_response(bytes, &doc.name, doc.kind.mime()))
+}
+
+fn download_response(bytes: Vec<u8>, name: &str, mime: &'static str) -> Response {
+    let ascii: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '_' }).collect();
+    let utf8: String = form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>().replace('+', "%20");
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{utf8}");
+    let mut resp = bytes.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    resp
+}
+
+/// One file of the caller's document store, as a download.
+#[utoipa::path(get, path = "/api/v1/documents/{sha256}", tag = "files",
+    params(("sha256" = String, Path, description = "SHA-256 of the file, hex")),
+    responses((status = 200, description = "The file", content(
+            (Vec<u8> = "application/pdf"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"))),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("session" = [])))]
+pub async fn document_download(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(sha256): Path<String>,
+) -> ApiResult<Response> {
+    Ok(own_document(&state, &user.account, &sha256).await?)
+}
+
 pub async fn attached_file(
     state: &AppState,
     account: &Account,
@@ -210,19 +255,7 @@ pub async fn attached_file(
         .find(|f| f.attachment.sha256 == sha256)
         .ok_or(AppError::NotFound)?;
     let bytes = state.files.read(&sha256).await?;
-    let ascii: String =
-        file.attachment.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '_' }).collect();
-    let utf8: String =
-        form_urlencoded::byte_serialize(file.attachment.name.as_bytes()).collect::<String>().replace('+', "%20");
-    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{utf8}");
-    let mut resp = bytes.into_response();
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(file.kind.mime()));
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    Ok(resp)
+    Ok(download_response(bytes, &file.attachment.name, file.kind.mime()))
 }
 
 /// One attached file, as a download.

@@ -44,6 +44,7 @@ pub struct DossierCode {
         api::lookup,
         api::dossier_files,
         api::download,
+        api::document_download,
     ),
     tags((name = "dossiers", description = "Dossiers from submission to result"))
 )]
@@ -72,7 +73,9 @@ pub fn module() -> WebModule {
         .route("/api/v1/dossiers/{code}/actions", post(api::act))
         .route("/api/v1/lookup", post(api::lookup))
         .route("/api/v1/dossiers/{code}/files", get(api::dossier_files))
-        .route("/api/v1/dossiers/{code}/files/{sha256}", get(api::download));
+        .route("/api/v1/dossiers/{code}/files/{sha256}", get(api::download))
+        .route("/api/v1/documents/{sha256}", get(api::document_download))
+        .route("/kho-du-lieu/{sha256}", get(documents::download));
     WebModule { routes, api: ApiDoc::openapi(), own_upload_auth: &[] }
 }
 

@@ -1,7 +1,7 @@
 //! Signing and issuing a document: render it (blocking work off the runtime), sign it with
 //! the agency's key (PAdES B-B, B-T with a timestamp authority), store the file durably, put
-//! it in the citizen's document store, then record it with its ledger entry. Only then is
-//! it named anywhere (the approval, the receipt list), so nothing points at a missing file.
+//! then record it with its ledger entry, and only then put it in the citizen's document store:
+//! nothing names a file that is not durable, and no one sees a document not on record.
 
 use crate::signer::Signer;
 use crate::Results;
@@ -141,7 +141,6 @@ pub async fn issue(
     let cert_sha = check.signature.as_ref().map(|s| s.certificate_sha256.clone()).unwrap_or_default();
     let stored =
         state.files.put_chunks(futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(pdf))])).await?;
-    state.store.documents.add_document(what.owner, &stored, &what.name, None).await?;
     let doc = IssuedDocument {
         code: what.code.clone(),
         kind: what.kind.to_owned(),
@@ -184,6 +183,9 @@ pub async fn issue(
         },
         e => e.into(),
     })?;
+    // Only a recorded document reaches the citizen's store (a receipt whose number was taken
+    // meanwhile is signed again under the next number, and this file stays unnamed).
+    state.store.documents.add_document(what.owner, &stored, &what.name, None).await?;
     let attachment =
         Attachment { sha256: stored.sha256.clone(), name: what.name, purpose: FilePurpose::Result, component: None };
     Ok((attachment, doc))

@@ -18,7 +18,8 @@ use tinhso_kernel::FieldError;
 #[template(path = "dossier/documents.html")]
 pub struct DocumentsPage {
     pub layout: Layout,
-    pub documents: Vec<(String, String, String)>,
+    /// Name, type, size, SHA-256 (the download's address).
+    pub documents: Vec<(String, String, String, String)>,
     pub errors: Vec<FieldError>,
 }
 
@@ -30,7 +31,10 @@ async fn documents_page(state: &AppState, viewer: &Viewer, errors: Vec<FieldErro
         .documents(account.id)
         .await?
         .into_iter()
-        .map(|d| (d.name, d.kind.mime().to_owned(), format!("{} KB", thousands(d.size.div_ceil(1024)))))
+        .map(|d| {
+            let size = format!("{} KB", thousands(d.size.div_ceil(1024)));
+            (d.name, d.kind.mime().to_owned(), size, d.sha256.as_str().to_owned())
+        })
         .collect();
     Ok(DocumentsPage { layout: Layout::new(state, viewer, "Kho dữ liệu của tôi"), documents, errors })
 }
@@ -51,4 +55,15 @@ pub async fn add_document(State(state): State<AppState>, viewer: Viewer, body: F
     }
     let page = documents_page(&state, &viewer, errors).await.map_err(&err)?;
     Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
+}
+
+/// One of the citizen's own documents (a signed result or receipt among them), as a download.
+pub async fn download(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Path(sha256): axum::extract::Path<String>,
+) -> PageResult {
+    let err = page_err(&viewer);
+    let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
+    crate::api::own_document(&state, account, &sha256).await.map_err(&err)
 }

@@ -1,0 +1,55 @@
+//! Online payment, the web half (the `payments` module): the fee page (`/ho-so/{code}/nop-phi`:
+//! the gateway and a VietQR code), the gateway's browser return and signed notification, a
+//! confirmed payment moving the dossier on and earning a signed receipt, refunds when a paid
+//! dossier is stopped, pending payments asked about and expired, and bank statements
+//! reconciled (`tinhso payments reconcile`).
+//!
+//! May depend on: the platform's HTTP crate, the payments core, the dossier core and web
+//! (to record a fee paid), the results web (to sign receipts), the kernel and the ports.
+
+pub mod pages;
+pub mod receipt;
+pub mod reconcile;
+pub mod service;
+
+use axum::routing::get;
+use axum::Router;
+use std::sync::Arc;
+use tinhso_http::state::AppState;
+use tinhso_http::WebModule;
+use tinhso_payments::gateway::Merchant;
+use tinhso_payments::vietqr::Account;
+use utoipa::OpenApi;
+
+/// The module's configuration on a server.
+#[derive(Default, Debug)]
+pub struct Payments {
+    /// The payment gateway (`--gateway-url` with its terminal code and secret).
+    pub gateway: Option<Merchant>,
+    /// The province's collection account for VietQR transfers (`--vietqr-account`).
+    pub vietqr: Option<Account>,
+}
+
+impl Payments {
+    /// Whether a fee can be paid without cash: Decision 766's 3.5 counts fee-bearing
+    /// procedures as payable online when there is a channel.
+    pub fn online(&self) -> bool {
+        self.gateway.is_some() || self.vietqr.is_some()
+    }
+}
+
+pub fn install(state: &AppState, payments: Payments) {
+    state.set_module_state(Arc::new(payments));
+}
+
+#[derive(OpenApi)]
+#[openapi(paths(service::ipn))]
+pub struct ApiDoc;
+
+pub fn module() -> WebModule {
+    let routes = Router::new()
+        .route("/ho-so/{code}/nop-phi", get(pages::fee_page).post(pages::start))
+        .route("/thanh-toan/ket-qua", get(pages::returned))
+        .route("/api/v1/payments/ipn", get(service::ipn));
+    WebModule { routes, api: ApiDoc::openapi(), own_upload_auth: &[] }
+}

@@ -1,0 +1,191 @@
+//! The citizen's fee page (`/ho-so/{code}/nop-phi`): the fee asked, the gateway, a VietQR code
+//! for a banking app with the transfer's content filled in, and the payments so far; the
+//! gateway's return page (`/thanh-toan/ket-qua`), which asks the gateway itself before saying
+//! anything is paid.
+
+use crate::service::{self, fee_due, take_report};
+use crate::Payments;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use std::collections::BTreeMap;
+use tinhso_dossier_web::service as dossiers;
+use tinhso_http::auth::Viewer;
+use tinhso_http::client::ClientAddr;
+use tinhso_http::error::AppError;
+use tinhso_http::form::FormData;
+use tinhso_http::pages::{page_err, PageResult};
+use tinhso_http::state::AppState;
+use tinhso_http::views::{render, Layout};
+use tinhso_kernel::format::thousands;
+use tinhso_payments::gateway::{self, Report};
+use tinhso_payments::{vietqr, State as PayState};
+
+pub struct PaymentRow {
+    pub txn_ref: String,
+    pub amount: String,
+    pub state: &'static str,
+    pub receipt: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "payments/fee.html")]
+pub struct FeePage {
+    pub layout: Layout,
+    pub code: String,
+    pub amount: Option<String>,
+    pub gateway: bool,
+    pub qr_svg: Option<String>,
+    pub transfer: Option<(String, String, String)>,
+    pub payments: Vec<PaymentRow>,
+}
+
+fn qr_svg(text: &str) -> Option<String> {
+    qrcode::QrCode::new(text.as_bytes())
+        .ok()
+        .map(|c| c.render::<qrcode::render::svg::Color<'_>>().min_dimensions(200, 200).quiet_zone(true).build())
+}
+
+async fn fee_page_for(state: &AppState, viewer: &Viewer, code: &str) -> Result<FeePage, AppError> {
+    let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated)?;
+    let rec = dossiers::load(state, account, code).await?;
+    let d = &rec.dossier;
+    let payments = state.module_state::<Payments>();
+    let due = fee_due(state, &d.code).await?;
+    let (qr, transfer) = match (due, payments.vietqr.as_ref()) {
+        (Some(amount), Some(acc)) => {
+            let content = vietqr::memo(d.code.as_str());
+            (
+                qr_svg(&vietqr::payload(acc, amount, &content)),
+                Some((format!("{} ({})", acc.number, acc.bin), acc.name.clone(), content)),
+            )
+        }
+        _ => (None, None),
+    };
+    let rows = state
+        .store
+        .payments
+        .payments_for_dossier(d.code.as_str())
+        .await?
+        .into_iter()
+        .map(|p| PaymentRow {
+            txn_ref: p.txn_ref,
+            amount: format!("{} đồng", thousands(u64::try_from(p.amount_vnd).unwrap_or(0))),
+            state: PayState::parse(&p.state).map(PayState::label_vi).unwrap_or(""),
+            receipt: p.receipt,
+        })
+        .collect();
+    Ok(FeePage {
+        layout: Layout::new(state, viewer, "Nộp phí, lệ phí"),
+        code: d.code.to_string(),
+        amount: due.map(|a| format!("{} đồng", thousands(a))),
+        gateway: payments.gateway.is_some(),
+        qr_svg: qr,
+        transfer,
+        payments: rows,
+    })
+}
+
+pub async fn fee_page(State(state): State<AppState>, viewer: Viewer, Path(code): Path<String>) -> PageResult {
+    let page = fee_page_for(&state, &viewer, &code).await.map_err(page_err(&viewer))?;
+    Ok(viewer.finish(render(&page)))
+}
+
+/// Sends the citizen to the gateway with a new pending payment.
+pub async fn start(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ClientAddr(client): ClientAddr,
+    headers: axum::http::HeaderMap,
+    Path(code): Path<String>,
+    form: FormData,
+) -> PageResult {
+    let err = page_err(&viewer);
+    viewer.check_csrf(form.get("csrf")).map_err(&err)?;
+    let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
+    let rec = dossiers::load(&state, account, &code).await.map_err(&err)?;
+    if rec.dossier.applicant != account.id {
+        return Err(err(AppError::Forbidden));
+    }
+    let payments = state.module_state::<Payments>();
+    let merchant = payments.gateway.as_ref().ok_or(AppError::NotFound).map_err(&err)?;
+    // The gateway sends the browser back here: the public address, or the one this request came to.
+    let base = state.config.public_url.clone().unwrap_or_else(|| {
+        let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+        format!("http://{host}")
+    });
+    let return_url = format!("{base}/thanh-toan/ket-qua");
+    let url = service::start(&state, merchant, &rec.dossier.code, account.id.0, &return_url, &client.to_string())
+        .await
+        .map_err(&err)?;
+    Ok(Redirect::to(&url).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "payments/returned.html")]
+pub struct ReturnedPage {
+    pub layout: Layout,
+    pub heading: &'static str,
+    pub detail: String,
+    pub dossier: Option<String>,
+    pub receipt: Option<String>,
+}
+
+/// The browser back from the gateway: its parameters are only a hint; the page asks the
+/// gateway (a query signed both ways) and shows what the platform then knows.
+pub async fn returned(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(params): Query<BTreeMap<String, String>>,
+) -> PageResult {
+    let err = page_err(&viewer);
+    let payments = state.module_state::<Payments>();
+    let merchant = payments.gateway.as_ref().ok_or(AppError::NotFound).map_err(&err)?;
+    let report = Report::from_params(&params).filter(|_| gateway::verify(&merchant.secret, &params));
+    let Some(report) = report else {
+        let page = ReturnedPage {
+            layout: Layout::new(&state, &viewer, "Kết quả thanh toán"),
+            heading: "Không xác định được giao dịch",
+            detail: "Đường dẫn trở về từ cổng thanh toán không hợp lệ. Nếu đã bị trừ tiền, hệ thống vẫn ghi nhận khi cổng thanh toán báo về; xem lại trang nộp phí của hồ sơ sau ít phút.".into(),
+            dossier: None,
+            receipt: None,
+        };
+        return Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))));
+    };
+    let stored = state.store.payments.payment(&report.txn_ref).await.map_err(|e| err(e.into()))?;
+    let Some(mut p) = stored else { return Err(err(AppError::NotFound)) };
+    if p.state == "pending" {
+        // The gateway's own answer, not the browser's word.
+        match service::query(merchant, &p).await {
+            Ok(Some(r)) => {
+                take_report(&state, &r).await.map_err(&err)?;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(txn = %p.txn_ref, error = %e, "the gateway could not be asked on return"),
+        }
+        if let Some(now) = state.store.payments.payment(&p.txn_ref).await.map_err(|e| err(e.into()))? {
+            p = now;
+        }
+    }
+    let (heading, detail) = match PayState::parse(&p.state) {
+        Some(PayState::Paid) => (
+            "Đã nộp phí, lệ phí",
+            format!("Cổng thanh toán đã xác nhận {} đồng. Biên lai điện tử được gửi vào kho dữ liệu của ông/bà; hồ sơ được chuyển xử lý tiếp.", thousands(u64::try_from(p.amount_vnd).unwrap_or(0))),
+        ),
+        Some(PayState::Cancelled) => ("Đã hủy thanh toán", "Chưa có khoản tiền nào được trừ. Ông/bà có thể thanh toán lại từ trang nộp phí.".into()),
+        Some(PayState::Pending) => (
+            "Đang chờ cổng thanh toán xác nhận",
+            "Hệ thống chưa nhận được xác nhận của cổng thanh toán. Không thanh toán lại; trang nộp phí sẽ cập nhật khi có xác nhận.".into(),
+        ),
+        _ => ("Thanh toán không thành công", "Chưa có khoản tiền nào được ghi nhận. Ông/bà có thể thử lại hoặc chuyển khoản bằng mã VietQR.".into()),
+    };
+    let page = ReturnedPage {
+        layout: Layout::new(&state, &viewer, heading),
+        heading,
+        detail,
+        dossier: Some(p.dossier.clone()),
+        receipt: p.receipt.clone(),
+    };
+    Ok(viewer.finish(render(&page)))
+}

@@ -1,0 +1,76 @@
+//! Electronic receipts (biên lai điện tử): numbered without gaps per collecting agency and
+//! year, signed by the agency, put in the citizen's document store. The number is taken only
+//! when the signed receipt is stored (a unique index), so a failed signing leaves no gap and
+//! two servers numbering at once retry rather than share a number.
+
+use chrono::Utc;
+use tinhso_http::error::AppError;
+use tinhso_http::state::AppState;
+use tinhso_kernel::format::thousands;
+use tinhso_results::document::{place_date, Block, OfficialDocument};
+use tinhso_results_web::issue::{issue, new_code, ToIssue};
+use tinhso_results_web::result::{superior, verify_link};
+use tinhso_results_web::Results;
+use tinhso_store::Payment;
+
+/// Issues the receipt of paid payment `p` (once: a payment with a receipt is left alone).
+pub async fn issue_for(state: &AppState, p: &Payment) -> Result<String, AppError> {
+    if let Some(r) = &p.receipt {
+        return Ok(r.clone());
+    }
+    let results = state.module_state::<Results>();
+    let today = (Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let year = chrono::Datelike::year(&today);
+    let agency_name = state.agency_name(&p.agency).unwrap_or(&p.agency).to_owned();
+    let amount = u64::try_from(p.amount_vnd).unwrap_or(0);
+    for _ in 0..5 {
+        let seq = state.store.results.next_receipt_seq(&p.agency, year).await?;
+        let code = new_code("BL")?;
+        let number = format!("BL-{year}-{seq:06}/{}", p.agency);
+        let method = if p.method == "bank" { "Chuyển khoản (VietQR)" } else { "Cổng thanh toán trực tuyến" };
+        let doc = OfficialDocument {
+            superior: superior(state),
+            issuer: agency_name.to_uppercase(),
+            number: format!("Số: {number}"),
+            place_date: place_date(&state.province.name, today),
+            title: "BIÊN LAI THU PHÍ, LỆ PHÍ ĐIỆN TỬ".into(),
+            subtitle: Some("(Liên giao người nộp)".into()),
+            body: vec![
+                Block::Field { label: "Mã hồ sơ".into(), value: p.dossier.clone() },
+                Block::Field { label: "Số tiền".into(), value: format!("{} đồng", thousands(amount)) },
+                Block::Field { label: "Hình thức thanh toán".into(), value: method.into() },
+                Block::Field { label: "Mã giao dịch".into(), value: p.external_ref.clone().unwrap_or_else(|| p.txn_ref.clone()) },
+                Block::Para(format!(
+                    "{agency_name} đã thu đủ số tiền phí, lệ phí nêu trên. Biên lai điện tử có giá trị như biên lai giấy \
+                     theo Nghị định số 11/2020/NĐ-CP và Thông tư số 32/2025/TT-BTC."
+                )),
+            ],
+            qr: Some(verify_link(state, &code)),
+            signature: None,
+            subject: format!("Biên lai thu phí, lệ phí hồ sơ {}", p.dossier),
+            created: Utc::now(),
+        };
+        let what = ToIssue {
+            kind: "receipt",
+            dossier: p.dossier.clone(),
+            agency: p.agency.clone(),
+            owner: tinhso_kernel::ids::AccountId(p.applicant),
+            actor: tinhso_dossier_web::service::SYSTEM,
+            name: format!("Biên lai {}.pdf", p.dossier),
+            code: code.clone(),
+            year,
+            seq,
+            doc,
+            reason: "Ký biên lai thu phí, lệ phí".into(),
+        };
+        match issue(state, &results, what).await {
+            Ok(_) => {
+                state.store.payments.set_receipt(&p.txn_ref, &code).await?;
+                return Ok(code);
+            }
+            Err(AppError::Conflict { code: "number_taken", .. }) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(AppError::Internal("no receipt number could be taken after 5 tries".into()))
+}

@@ -1,0 +1,376 @@
+//! Payments' service: starting a payment, taking a gateway's report (notification, return,
+//! query), and the sweep that asks about pending payments and refunds stopped dossiers. A
+//! fee counts as paid only on the gateway's signed word or the gateway's answer to a query.
+
+use crate::Payments;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+use tinhso_dossier::{Command, DossierState, EventKind};
+use tinhso_http::error::AppError;
+use tinhso_http::state::AppState;
+use tinhso_kernel::ids::DossierCode;
+use tinhso_ledger::chain::Link;
+use tinhso_payments::gateway::{self, Merchant, Report};
+use tinhso_payments::payment::{decide, PENDING_MINUTES};
+use tinhso_payments::{Decision, State as PayState};
+use tinhso_store::{Payment, StoreError};
+
+/// yyyyMMddHHmmss in Vietnam's time, as the gateway writes dates.
+pub fn gateway_time(t: DateTime<Utc>) -> String {
+    (t + chrono::Duration::hours(7)).format("%Y%m%d%H%M%S").to_string()
+}
+
+fn now_text() -> String {
+    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// A ledger entry of payment `p`: its kind first, as the audit reads it.
+pub fn entry(p: &Payment, kind: &str, detail: serde_json::Value, actor: i64) -> Link {
+    Link {
+        id: 0,
+        lane: format!("{}{}", tinhso_payments::audit::LANE_PREFIX, p.agency),
+        seq: 0,
+        dossier: tinhso_payments::audit::subject(&p.txn_ref),
+        at: now_text(),
+        actor,
+        payload: format!(
+            "{{\"kind\":\"payment_{kind}\",\"payment\":{}}}",
+            serde_json::json!({ "txn_ref": p.txn_ref, "dossier": p.dossier, "amount_vnd": p.amount_vnd, "detail": detail })
+        ),
+    }
+}
+
+/// The fee a dossier waits for now: the amount of its last payment request, while it is in
+/// "waiting for the fee".
+pub async fn fee_due(state: &AppState, code: &DossierCode) -> Result<Option<u64>, AppError> {
+    let Some(rec) = state.store.dossiers.dossier(code).await? else { return Ok(None) };
+    if rec.dossier.state != DossierState::PaymentRequested {
+        return Ok(None);
+    }
+    let events = state.store.dossiers.dossier_events(code).await?;
+    Ok(events.iter().rev().find_map(|e| match &e.event.kind {
+        EventKind::PaymentRequested { amount_vnd } => Some(*amount_vnd),
+        _ => None,
+    }))
+}
+
+fn new_ref() -> Result<String, AppError> {
+    let mut raw = [0u8; 8];
+    getrandom::getrandom(&mut raw).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(format!("TT{}{:016X}", Utc::now().format("%y%m%d"), u64::from_be_bytes(raw)))
+}
+
+/// Makes a pending payment of the fee `code` waits for, and the gateway address to send the
+/// citizen to.
+pub async fn start(
+    state: &AppState,
+    merchant: &Merchant,
+    code: &DossierCode,
+    applicant: i64,
+    return_url: &str,
+    client_ip: &str,
+) -> Result<String, AppError> {
+    let amount = fee_due(state, code).await?.ok_or_else(|| AppError::Conflict {
+        code: "no_fee_due",
+        vi: "Hồ sơ không ở trạng thái chờ nộp phí, lệ phí".into(),
+        en: "This dossier is not waiting for a fee".into(),
+    })?;
+    let rec = state.store.dossiers.dossier(code).await?.ok_or(AppError::NotFound)?;
+    let now = Utc::now();
+    let p = Payment {
+        txn_ref: new_ref()?,
+        dossier: code.to_string(),
+        agency: rec.dossier.competent_agency.to_string(),
+        applicant,
+        amount_vnd: i64::try_from(amount).unwrap_or(i64::MAX),
+        method: "gateway".into(),
+        state: PayState::Pending.key().into(),
+        external_ref: None,
+        created_at: now_text(),
+        updated_at: now_text(),
+        receipt: None,
+    };
+    state.store.payments.create_payment(&p, &entry(&p, "created", serde_json::Value::Null, applicant)).await?;
+    Ok(gateway::pay_url(
+        merchant,
+        &gateway::PayRequest {
+            txn_ref: &p.txn_ref,
+            amount_vnd: amount,
+            order_info: &format!("Nop phi le phi ho so {code}"),
+            return_url,
+            client_ip,
+            create_date: &gateway_time(now),
+            expire_date: &gateway_time(now + chrono::Duration::minutes(PENDING_MINUTES)),
+        },
+    ))
+}
+
+/// What happened to a report: the gateway's response code and, for people, what it means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handled {
+    pub rsp_code: &'static str,
+    pub payment: Option<Payment>,
+}
+
+/// Takes a gateway report (already checked as the gateway's): confirms, ends or ignores.
+pub async fn take_report(state: &AppState, report: &Report) -> Result<Handled, AppError> {
+    let Some(p) = state.store.payments.payment(&report.txn_ref).await? else {
+        return Ok(Handled { rsp_code: "01", payment: None });
+    };
+    let now = PayState::parse(&p.state).unwrap_or(PayState::Pending);
+    let amount = u64::try_from(p.amount_vnd).unwrap_or(0);
+    let detail = serde_json::json!({ "gateway_txn": report.transaction_no, "bank": report.bank_code,
+        "response": report.response_code, "amount_reported": report.amount_vnd });
+    let code = match decide(now, amount, report) {
+        Decision::WrongAmount => {
+            tracing::warn!(txn = %p.txn_ref, asked = amount, reported = report.amount_vnd, "gateway reported another amount");
+            "04"
+        }
+        Decision::AlreadyConfirmed => "02",
+        Decision::Ignore => "02",
+        Decision::End(to) => {
+            let e = entry(&p, to.key(), detail, tinhso_dossier_web::service::SYSTEM.0);
+            state.store.payments.move_payment(&p.txn_ref, now.key(), to.key(), None, &e).await?;
+            "00"
+        }
+        Decision::Confirm => {
+            let e = entry(&p, "paid", detail, tinhso_dossier_web::service::SYSTEM.0);
+            let moved = state
+                .store
+                .payments
+                .move_payment(&p.txn_ref, now.key(), PayState::Paid.key(), Some(&report.transaction_no), &e)
+                .await;
+            match moved {
+                Ok(true) => {
+                    settle(state, &p).await;
+                    "00"
+                }
+                // Another report confirmed it first, or the dossier was paid by another payment.
+                Ok(false) | Err(StoreError::Conflict(_)) => "02",
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let payment = state.store.payments.payment(&p.txn_ref).await?;
+    Ok(Handled { rsp_code: code, payment })
+}
+
+/// After a payment is durably paid: the dossier records the fee as paid online, and the
+/// collecting agency signs a receipt into the citizen's document store. Either may fail
+/// (the dossier moved on, the signer is away) without undoing the payment: the sweep tries
+/// the receipt again, and a paid fee of a dossier that no longer waits for it is refunded.
+pub async fn settle(state: &AppState, p: &Payment) {
+    if let Ok(code) = DossierCode::parse("dossier", &p.dossier) {
+        if let Err(e) =
+            tinhso_dossier_web::service::act_as_platform(state, &code, Command::RecordPayment { online: true }).await
+        {
+            tracing::warn!(txn = %p.txn_ref, error = %e, "a paid fee could not be recorded on its dossier");
+        }
+    }
+    if let Err(e) = crate::receipt::issue_for(state, p).await {
+        tracing::warn!(txn = %p.txn_ref, error = %e, "the receipt could not be issued yet");
+    }
+}
+
+/// The gateway's server-to-server notification (IPN): answered as the gateway expects.
+#[utoipa::path(get, path = "/api/v1/payments/ipn", tag = "payments",
+    params(("vnp_TxnRef" = String, Query, description = "Our reference"),
+           ("vnp_SecureHash" = String, Query, description = "HMAC-SHA512 of the other parameters")),
+    responses((status = 200, description = "`{RspCode, Message}` as the gateway expects")))]
+pub async fn ipn(State(state): State<AppState>, Query(params): Query<BTreeMap<String, String>>) -> Response {
+    let payments = state.module_state::<Payments>();
+    let Some(m) = payments.gateway.as_ref() else {
+        return Json(gateway::ipn_answer("99")).into_response();
+    };
+    if !gateway::verify(&m.secret, &params) || params.get("vnp_TmnCode") != Some(&m.tmn_code) {
+        tracing::warn!("a payment notification with a bad signature was refused");
+        return Json(gateway::ipn_answer("97")).into_response();
+    }
+    let Some(report) = Report::from_params(&params) else {
+        return Json(gateway::ipn_answer("99")).into_response();
+    };
+    match take_report(&state, &report).await {
+        Ok(h) => Json(gateway::ipn_answer(h.rsp_code)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "a payment notification could not be recorded");
+            Json(gateway::ipn_answer("99")).into_response()
+        }
+    }
+}
+
+/// Asks the gateway about `p` (`querydr`), checking its answer's signature.
+pub async fn query(m: &Merchant, p: &Payment) -> Result<Option<Report>, AppError> {
+    let unavailable = |e: String| AppError::Unavailable {
+        code: "gateway_unavailable",
+        vi: format!("Cổng thanh toán chưa trả lời ({e}); hệ thống sẽ hỏi lại sau"),
+        en: format!("The payment gateway did not answer ({e}); it will be asked again"),
+    };
+    let now = gateway_time(Utc::now());
+    let request_id = new_ref()?;
+    let created = p.created_at.get(..19).unwrap_or_default().replace(['-', 'T', ':'], "");
+    let fields =
+        [request_id.as_str(), "2.1.0", "querydr", &m.tmn_code, &p.txn_ref, &created, &now, "127.0.0.1", "query"];
+    let body = serde_json::json!({
+        "vnp_RequestId": request_id, "vnp_Version": "2.1.0", "vnp_Command": "querydr", "vnp_TmnCode": m.tmn_code,
+        "vnp_TxnRef": p.txn_ref, "vnp_OrderInfo": "query", "vnp_TransactionDate": created, "vnp_CreateDate": now,
+        "vnp_IpAddr": "127.0.0.1", "vnp_SecureHash": gateway::api_hash(&m.secret, &fields),
+    });
+    let resp = reqwest::Client::new()
+        .post(&m.api_url)
+        .timeout(std::time::Duration::from_secs(10))
+        .json(&body)
+        .send()
+        .await
+        .map_err(|e| unavailable(e.to_string()))?;
+    let v: serde_json::Value = resp.json().await.map_err(|e| unavailable(e.to_string()))?;
+    let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or_default().to_owned();
+    let answer = [
+        s("vnp_ResponseId"),
+        s("vnp_Command"),
+        s("vnp_ResponseCode"),
+        s("vnp_Message"),
+        s("vnp_TmnCode"),
+        s("vnp_TxnRef"),
+        s("vnp_Amount"),
+        s("vnp_BankCode"),
+        s("vnp_PayDate"),
+        s("vnp_TransactionNo"),
+        s("vnp_TransactionType"),
+        s("vnp_TransactionStatus"),
+        s("vnp_OrderInfo"),
+        s("vnp_PromotionCode"),
+        s("vnp_PromotionAmount"),
+    ];
+    let refs: Vec<&str> = answer.iter().map(String::as_str).collect();
+    if !gateway::api_hash_ok(&m.secret, &refs, &s("vnp_SecureHash")) {
+        return Err(unavailable("the answer's signature is wrong".into()));
+    }
+    if s("vnp_ResponseCode") == "91" {
+        return Ok(None); // the gateway knows no such transaction
+    }
+    if s("vnp_ResponseCode") != "00" {
+        return Err(unavailable(format!("response {}", s("vnp_ResponseCode"))));
+    }
+    let mut params = BTreeMap::new();
+    for k in ["vnp_TxnRef", "vnp_Amount", "vnp_TransactionNo", "vnp_BankCode", "vnp_PayDate", "vnp_TransactionStatus"] {
+        params.insert(k.to_owned(), s(k));
+    }
+    params.insert(
+        "vnp_ResponseCode".into(),
+        if s("vnp_TransactionStatus") == "00" { "00".into() } else { s("vnp_TransactionStatus") },
+    );
+    Ok(Report::from_params(&params))
+}
+
+/// Asks the gateway to refund `p` in full (`refund`), checking its answer's signature.
+pub async fn refund(m: &Merchant, p: &Payment) -> Result<(), AppError> {
+    let unavailable = |e: String| AppError::Unavailable {
+        code: "gateway_unavailable",
+        vi: format!("Cổng thanh toán chưa hoàn tiền ({e}); hệ thống sẽ thử lại"),
+        en: format!("The payment gateway did not refund ({e}); it will be tried again"),
+    };
+    let now = gateway_time(Utc::now());
+    let request_id = new_ref()?;
+    let amount = (p.amount_vnd * 100).to_string();
+    let txn_no = p.external_ref.clone().unwrap_or_default();
+    let created = p.created_at.get(..19).unwrap_or_default().replace(['-', 'T', ':'], "");
+    let fields = [
+        request_id.as_str(),
+        "2.1.0",
+        "refund",
+        &m.tmn_code,
+        "02",
+        &p.txn_ref,
+        &amount,
+        &txn_no,
+        &created,
+        "tinhso",
+        &now,
+        "127.0.0.1",
+        "refund",
+    ];
+    let body = serde_json::json!({
+        "vnp_RequestId": request_id, "vnp_Version": "2.1.0", "vnp_Command": "refund", "vnp_TmnCode": m.tmn_code,
+        "vnp_TransactionType": "02", "vnp_TxnRef": p.txn_ref, "vnp_Amount": amount, "vnp_TransactionNo": txn_no,
+        "vnp_TransactionDate": created, "vnp_CreateBy": "tinhso", "vnp_CreateDate": now, "vnp_IpAddr": "127.0.0.1",
+        "vnp_OrderInfo": "refund", "vnp_SecureHash": gateway::api_hash(&m.secret, &fields),
+    });
+    let resp = reqwest::Client::new()
+        .post(&m.api_url)
+        .timeout(std::time::Duration::from_secs(10))
+        .json(&body)
+        .send()
+        .await
+        .map_err(|e| unavailable(e.to_string()))?;
+    let v: serde_json::Value = resp.json().await.map_err(|e| unavailable(e.to_string()))?;
+    let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or_default().to_owned();
+    let answer = [s("vnp_ResponseId"), s("vnp_Command"), s("vnp_ResponseCode"), s("vnp_TmnCode"), s("vnp_TxnRef")];
+    let refs: Vec<&str> = answer.iter().map(String::as_str).collect();
+    if !gateway::api_hash_ok(&m.secret, &refs, &s("vnp_SecureHash")) {
+        return Err(unavailable("the answer's signature is wrong".into()));
+    }
+    // "94": a refund of this transaction is already under way or done: as good as done.
+    match s("vnp_ResponseCode").as_str() {
+        "00" | "94" => Ok(()),
+        other => Err(unavailable(format!("response {other}"))),
+    }
+}
+
+/// One pass: pending payments older than the gateway's window are asked about (and expired
+/// when the gateway knows nothing of them); paid fees of dossiers stopped or withdrawn are
+/// refunded; receipts that could not be signed are issued.
+pub async fn sweep(state: &AppState) -> Result<(), AppError> {
+    let payments = state.module_state::<Payments>();
+    let cutoff =
+        (Utc::now() - chrono::Duration::minutes(PENDING_MINUTES)).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    if let Some(m) = payments.gateway.as_ref() {
+        for p in state.store.payments.payments_in_state("pending", &cutoff, 200).await? {
+            match query(m, &p).await {
+                Ok(Some(report)) if report.paid() => {
+                    take_report(state, &report).await?;
+                }
+                Ok(_) => {
+                    let e = entry(&p, "expired", serde_json::Value::Null, tinhso_dossier_web::service::SYSTEM.0);
+                    state.store.payments.move_payment(&p.txn_ref, "pending", "expired", None, &e).await?;
+                }
+                Err(e) => tracing::warn!(txn = %p.txn_ref, error = %e, "a pending payment could not be checked"),
+            }
+        }
+    }
+    let now = now_text();
+    for p in state.store.payments.payments_in_state("paid", &now, 500).await? {
+        let code = DossierCode::parse("dossier", &p.dossier).map_err(|_| AppError::NotFound)?;
+        let Some(rec) = state.store.dossiers.dossier(&code).await? else { continue };
+        let ended =
+            matches!(rec.dossier.state, DossierState::Stopped | DossierState::Withdrawn | DossierState::Refused);
+        if ended && p.method == "gateway" {
+            if let Some(m) = payments.gateway.as_ref() {
+                match refund(m, &p).await {
+                    Ok(()) => {
+                        let e = entry(&p, "refunded", serde_json::Value::Null, tinhso_dossier_web::service::SYSTEM.0);
+                        state.store.payments.move_payment(&p.txn_ref, "paid", "refunded", None, &e).await?;
+                    }
+                    Err(e) => tracing::warn!(txn = %p.txn_ref, error = %e, "a refund is still due"),
+                }
+            }
+        } else if p.receipt.is_none() {
+            if let Err(e) = crate::receipt::issue_for(state, &p).await {
+                tracing::warn!(txn = %p.txn_ref, error = %e, "the receipt could not be issued yet");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs `sweep` every `every`.
+pub async fn sweep_loop(state: AppState, every: std::time::Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        if let Err(e) = sweep(&state).await {
+            tracing::warn!(error = %e, "the payments sweep failed; it runs again");
+        }
+    }
+}
