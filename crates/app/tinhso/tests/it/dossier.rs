@@ -257,7 +257,8 @@ async fn lifecycle(s: TestServer) {
     let (code_, out, err) =
         run_cli(bin(), &[vec!["audit".into(), "verify".into()], s.data_args()].concat()).await.unwrap();
     assert_eq!(code_, 0, "{out}{err}");
-    assert!(out.contains("14 sự kiện của 3 hồ sơ"), "{out}");
+    // The dossiers' events and the signed result's own entry (lane kq/<agency>).
+    assert!(out.contains("15 sự kiện của 4 hồ sơ"), "{out}");
     s.stop().await.unwrap();
 }
 

@@ -153,6 +153,32 @@ async fn paid_online_story(s: TestServer, gw: Gateway) {
         .collect();
     assert_eq!(gw.notify(&signed).await["RspCode"], "01");
 
+    // Decision 766 from these facts: 3.5 (fee-bearing procedures payable online: the demo has a
+    // VietQR account and this server a gateway) and 3.6 (dossiers paid online).
+    let v: Value = s
+        .client()
+        .get(format!("{}/api/v1/ioc/index?unit=000.00.03.H08", s.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ind = |key: &str| {
+        v["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|g| g["indicators"].as_array().unwrap())
+            .find(|i| i["key"] == key)
+            .unwrap()
+            .clone()
+    };
+    let payable = ind("3.5");
+    assert_eq!((payable["source"].as_str(), payable["rate"].as_f64()), (Some("computed"), Some(1.0)), "{payable}");
+    let paid = ind("3.6");
+    assert_eq!(paid["rate"].as_f64(), Some(1.0), "{paid}");
+
     // The ledger holds the payment's story and the audit passes.
     let (c, out, err) = run_cli(bin(), &[vec!["audit".into(), "verify".into()], s.data_args()].concat()).await.unwrap();
     assert_eq!(c, 0, "{out}{err}");

@@ -158,6 +158,15 @@ async fn signed_result_story(s: TestServer) {
     assert_eq!(st, StatusCode::CREATED, "{d}");
     assert_eq!(d["reused_files"], 1, "{d}");
 
+    // The slips are PDFs too (Mẫu 01 here), with the text extractable.
+    let r = citizen.c.get(format!("{}/ho-so/{code}/phieu/tiep-nhan/pdf", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let slip = write(&dir, "mau-01.pdf", &r.bytes().await.unwrap());
+    let text = run("pdftotext", &[slip.to_str().unwrap(), "-"]);
+    assert!(text.contains("PHIẾU TIẾP NHẬN VÀ HẸN TRẢ KẾT QUẢ (MẪU 01)") && text.contains(&code), "{text}");
+    assert!(text.contains("Ngày hẹn trả kết quả"), "{text}");
+
     // The issue is on the ledger, and the audit labels it.
     let (code_, out, err) =
         run_cli(bin(), &[vec!["audit".into(), "verify".into()], s.data_args()].concat()).await.unwrap();

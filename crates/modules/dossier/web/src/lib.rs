@@ -61,6 +61,7 @@ pub fn module() -> WebModule {
         .route("/ho-so/{code}/hanh-dong", post(dossier::act).layer(uploads()))
         .route("/ho-so/{code}/tep/{sha256}", get(dossier::file))
         .route("/ho-so/{code}/phieu/{kind}", get(slips::slip))
+        .route("/ho-so/{code}/phieu/{kind}/pdf", get(slips::slip_pdf))
         .route("/ho-so/{code}/to-khai", get(declaration::filled))
         .route("/thu-tuc/{code}/to-khai", get(declaration::blank))
         .route("/kho-du-lieu", get(documents::documents).post(documents::add_document).layer(uploads()))

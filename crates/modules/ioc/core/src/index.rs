@@ -100,6 +100,8 @@ enum Rule {
     /// From the catalogue.
     Complete,
     OfferedOnline,
+    /// Fee-bearing procedures whose fee can be paid online / fee-bearing procedures.
+    PayableOnline,
     /// Not measurable by the platform yet.
     Entered,
 }
@@ -119,7 +121,7 @@ const DEFINITIONS: [Definition; 14] = [
     Definition { key: "3.1", name: "Thủ tục cung cấp trực tuyến", formula: "Thủ tục trực tuyến toàn trình hoặc một phần / tổng số thủ tục (đủ điểm từ ngưỡng)", rule: Rule::OfferedOnline },
     Definition { key: "3.2", name: "Dịch vụ công trực tuyến có phát sinh hồ sơ", formula: "Dịch vụ trực tuyến có hồ sơ / dịch vụ trực tuyến (nhập kèm minh chứng)", rule: Rule::Entered },
     Definition { key: "3.3", name: "Hồ sơ nộp trực tuyến", formula: "Hồ sơ nộp trực tuyến / hồ sơ tiếp nhận (đủ điểm từ ngưỡng)", rule: Rule::Ratio(Measure::Online, Measure::Received) },
-    Definition { key: "3.5", name: "Thủ tục có phí thanh toán trực tuyến được", formula: "Thủ tục có phí thanh toán trực tuyến được / thủ tục có phí (nhập kèm minh chứng đến khi có cổng thanh toán)", rule: Rule::Entered },
+    Definition { key: "3.5", name: "Thủ tục có phí thanh toán trực tuyến được", formula: "Thủ tục có phí, lệ phí thanh toán trực tuyến được (qua cổng thanh toán hoặc VietQR của tỉnh) / thủ tục có phí, lệ phí", rule: Rule::PayableOnline },
     Definition { key: "3.6", name: "Hồ sơ thanh toán trực tuyến", formula: "Hồ sơ nộp phí trực tuyến / hồ sơ đã nộp phí", rule: Rule::Ratio(Measure::PaidOnline, Measure::Paid) },
     Definition { key: "4.1", name: "Kết quả giải quyết điện tử", formula: "Hồ sơ có kết quả điện tử / hồ sơ đã giải quyết", rule: Rule::Ratio(Measure::ElectronicResult, Measure::Finished) },
     Definition { key: "4.2", name: "Số hóa hồ sơ", formula: "Hồ sơ có thành phần là tệp số hóa / hồ sơ tiếp nhận", rule: Rule::Ratio(Measure::Digitised, Measure::Received) },
@@ -147,11 +149,22 @@ pub struct CatalogueStats {
     pub offered_online: u64,
     /// Of `offered_online`, those whose online level is an estimate, not the province's word.
     pub offered_online_estimated: u64,
+    /// Procedures with a fee or charge (lệ phí) above zero.
+    pub fee_bearing: u64,
+    /// Of those, payable online: the province has a payment channel (a gateway or VietQR).
+    pub payable_online: u64,
 }
 
-pub fn catalogue_stats<'a>(procedures: impl IntoIterator<Item = &'a Procedure>) -> CatalogueStats {
+/// What the catalogue says; `online_payment`: whether the platform takes fees online.
+pub fn catalogue_stats<'a>(
+    procedures: impl IntoIterator<Item = &'a Procedure>,
+    online_payment: bool,
+) -> CatalogueStats {
     let mut s = CatalogueStats::default();
     for p in procedures {
+        let fee = p.fee.amount_vnd.is_some_and(|a| a > 0);
+        s.fee_bearing += u64::from(fee);
+        s.payable_online += u64::from(fee && online_payment);
         s.procedures += 1;
         let complete = !p.name.is_empty()
             && !p.workflow().is_empty()
@@ -323,6 +336,17 @@ fn evaluate(rule: Rule, t: &Totals, c: &CatalogueStats) -> (Option<Fraction>, Ve
             vec![
                 Input { label: "Thủ tục cung cấp trực tuyến", measure: None, value: c.offered_online as f64 },
                 Input { label: "Tổng số thủ tục", measure: None, value: c.procedures as f64 },
+            ],
+        ),
+        Rule::PayableOnline => (
+            Fraction::of(c.payable_online, c.fee_bearing),
+            vec![
+                Input {
+                    label: "Thủ tục có phí thanh toán trực tuyến được",
+                    measure: None,
+                    value: c.payable_online as f64,
+                },
+                Input { label: "Thủ tục có phí, lệ phí", measure: None, value: c.fee_bearing as f64 },
             ],
         ),
         Rule::Entered => (None, Vec::new()),

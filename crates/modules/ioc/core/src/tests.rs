@@ -162,7 +162,7 @@ fn hand_built_scenarios_give_known_answers() {
     assert_eq!((get(Measure::WorkingDays), get(Measure::AllowedDays)), (21, 25));
 
     let w = Weights::default_766();
-    let report = compute(&w, &t, &catalogue_stats([]), &HashMap::new());
+    let report = compute(&w, &t, &catalogue_stats([], false), &HashMap::new());
     let ind = |k: &str| report.groups.iter().flat_map(|g| &g.indicators).find(|i| i.key == k).unwrap().clone();
     assert_eq!((ind("2.1").rate, ind("2.1").points), (Some(0.6), 8.4)); // 3/5 of 14
     assert_eq!(ind("2.2").points, 6.0); // 21 used <= 25 allowed
@@ -190,16 +190,25 @@ fn points_are_exact_and_rounded_half_up() {
     // 1 of 3 finished on time, 14 points at 100%: 4.666… → 4.67.
     t.insert(Measure::Finished, 3);
     t.insert(Measure::OnTime, 1);
-    let report = compute(&w, &t, &catalogue_stats([]), &HashMap::new());
+    let report = compute(&w, &t, &catalogue_stats([], false), &HashMap::new());
     let ind = |k: &str| report.groups.iter().flat_map(|g| &g.indicators).find(|i| i.key == k).unwrap().clone();
     assert_eq!(ind("3.6").points, 1.88);
     assert!(!ind("3.6").estimated && !ind("3.1").estimated, "no estimate behind these");
     // Online levels guessed for part of the catalogue: indicator 3.1 says its figure rests on them.
-    let guessed =
-        super::index::CatalogueStats { procedures: 4, complete: 4, offered_online: 3, offered_online_estimated: 2 };
+    let guessed = super::index::CatalogueStats {
+        procedures: 4,
+        complete: 4,
+        offered_online: 3,
+        offered_online_estimated: 2,
+        fee_bearing: 2,
+        payable_online: 1,
+    };
     let report = compute(&w, &t, &guessed, &HashMap::new());
     let ind = |k: &str| report.groups.iter().flat_map(|g| &g.indicators).find(|i| i.key == k).unwrap().clone();
     assert!(ind("3.1").estimated && !ind("1.1").estimated);
+    // 3.5 is computed from the catalogue and the payment channels: 1 of 2 fee-bearing
+    // procedures, 0.5 / 0.8 of 5 points; no entry needed.
+    assert_eq!((ind("3.5").rate, ind("3.5").points, ind("3.5").source), (Some(0.5), 3.13, Source::Computed));
     assert_eq!(ind("2.1").points, 4.67);
     for g in &report.groups {
         let cents: i64 = g.indicators.iter().map(|i| (i.points * 100.0).round() as i64).sum();

@@ -199,8 +199,19 @@ impl Snapshot {
     pub fn report(&self, state: &AppState, unit: &Unit) -> IndexReport {
         let catalogue = state.catalogue();
         let procedures = procedures_of(state, unit, catalogue.all());
-        compute(&state.ioc_weights(), &self.totals(unit), &catalogue_stats(procedures), &self.entered(unit))
+        compute(
+            &state.ioc_weights(),
+            &self.totals(unit),
+            &catalogue_stats(procedures, online_payment(state)),
+            &self.entered(unit),
+        )
     }
+}
+
+/// Whether fees can be paid online on this platform (the payments module's channels): the
+/// fact behind indicator 3.5.
+pub fn online_payment(state: &AppState) -> bool {
+    state.module_state::<tinhso_payments_web::Payments>().online()
 }
 
 /// Rates people read on the dashboard and the public page (None when nothing happened).
@@ -234,7 +245,7 @@ pub async fn trend(state: &AppState, to: NaiveDate, months: u32) -> Result<Vec<(
     }
     let snap = Snapshot { totals: HashMap::new(), entries: state.store.ioc.ioc_entries().await? };
     let catalogue = state.catalogue();
-    let stats = catalogue_stats(procedures_of(state, &Unit::Province, catalogue.all()));
+    let stats = catalogue_stats(procedures_of(state, &Unit::Province, catalogue.all()), online_payment(state));
     let entered = snap.entered(&Unit::Province);
     let weights = state.ioc_weights();
     let mut out = Vec::new();

@@ -187,9 +187,10 @@ pub async fn api_code(State(state): State<AppState>, Path(code): Path<String>) -
     json_bytes(StatusCode::OK, &found)
 }
 
-/// Checks a PDF sent as the request body (`application/pdf`).
+/// Checks a PDF sent as the request body (its bytes as they are; any content type, as
+/// `application/pdf` or `application/octet-stream`).
 #[utoipa::path(post, path = "/api/v1/results/verify", tag = "results",
-    request_body(content = Vec<u8>, content_type = "application/pdf"),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 200, body = FileCheck), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody)))]
 pub async fn api_verify(State(state): State<AppState>, body: Bytes) -> ApiResult<Response> {
     if !body.starts_with(b"%PDF") {

@@ -268,6 +268,7 @@ fn result_file() -> Sha256 {
 fn an_electronic_result_is_a_file_not_a_ticked_box() {
     let x = step(submitted(5), Command::Receive, Party::Staff, 3).unwrap();
     let x = step(x, Command::StartProcessing, Party::Staff, 5).unwrap();
+    let x = step(x, Command::CompleteStep { note: String::new(), next_assignee: None }, Party::Staff, 5).unwrap();
     let e = step(x.clone(), Command::Approve { electronic_result: true, result: None }, Party::Staff, 6).unwrap_err();
     assert_eq!(e.code, "result_file_required");
     let paper = step(x.clone(), Command::Approve { electronic_result: false, result: None }, Party::Staff, 6).unwrap();

@@ -107,7 +107,96 @@ pub async fn slip(
     headers: HeaderMap,
     Path((code, kind)): Path<(String, String)>,
 ) -> PageResult {
+    let page = slip_page(&state, &viewer, &headers, &code, &kind).await?;
+    Ok(viewer.finish(render(&page)))
+}
+
+/// The same slip as a PDF (tagged PDF/A with the embedded Vietnamese font), for the citizen
+/// to keep or print where there is no browser printing.
+pub async fn slip_pdf(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path((code, kind)): Path<(String, String)>,
+) -> PageResult {
     let err = page_err(&viewer);
+    let page = slip_page(&state, &viewer, &headers, &code, &kind).await?;
+    let doc = slip_document(&page);
+    let rendered = tokio::task::spawn_blocking(move || tinhso_results::render::render(&doc))
+        .await
+        .map_err(|e| err(AppError::Internal(e.to_string())))?
+        .map_err(|e| err(AppError::Internal(e.to_string())))?;
+    let name = format!("{}-{}.pdf", page.kind, page.d.code);
+    let mut resp = axum::response::IntoResponse::into_response(rendered.pdf);
+    let h = resp.headers_mut();
+    h.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/pdf"));
+    if let Ok(v) = axum::http::HeaderValue::from_str(&format!("inline; filename=\"{name}\"")) {
+        h.insert(axum::http::header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("private, no-store"));
+    Ok(resp)
+}
+
+/// A slip as a state document: what the printable page says, block by block.
+fn slip_document(p: &SlipPage) -> tinhso_results::OfficialDocument {
+    use tinhso_results::Block;
+    let mut body = vec![Block::Field { label: "Mã hồ sơ".into(), value: p.d.code.clone() }];
+    let mut who = p.applicant.clone();
+    if !p.id_number.is_empty() {
+        who.push_str(&format!(" — Số định danh cá nhân: {}", p.id_number));
+    }
+    if !p.phone.is_empty() {
+        who.push_str(&format!(" — Điện thoại: {}", p.phone));
+    }
+    body.push(Block::Field { label: "Người nộp".into(), value: who });
+    body.push(Block::Field { label: "Nội dung yêu cầu giải quyết".into(), value: p.d.procedure.clone() });
+    if p.kind == "tiep-nhan" {
+        body.push(Block::Heading("Thành phần hồ sơ đã nhận".into()));
+        body.push(Block::List(p.components.clone()));
+        body.push(Block::Para(format!(
+            "Ngày nộp: {}. Ngày tiếp nhận: {}. Hình thức nộp: {}.",
+            p.d.submitted, p.d.received, p.d.channel
+        )));
+        body.push(Block::Field {
+            label: "Ngày hẹn trả kết quả".into(),
+            value: format!("{}, tại {}", p.d.due, p.d.receiving),
+        });
+        body.push(Block::Field { label: "Cơ quan giải quyết".into(), value: p.d.competent.clone() });
+        if let Some((code, url)) = &p.claim {
+            body.push(Block::Para(format!(
+                "Tài khoản dịch vụ công của người nộp: đăng ký tại {url} bằng số điện thoại đã khai và mã kích hoạt {code} (dùng một lần; không đưa mã này cho người khác)."
+            )));
+        }
+    } else {
+        body.push(Block::List(p.lines.clone()));
+    }
+    body.push(Block::Para(
+        "NGƯỜI NỘP HỒ SƠ (ký và ghi rõ họ tên)          NGƯỜI TIẾP NHẬN HỒ SƠ (ký và ghi rõ họ tên)".into(),
+    ));
+    tinhso_results::OfficialDocument {
+        superior: String::new(),
+        issuer: p.issuer.to_uppercase(),
+        number: "Bộ phận Một cửa".into(),
+        place_date: p.place_date.clone(),
+        title: p.title.to_uppercase(),
+        subtitle: None,
+        body,
+        qr: Some((p.lookup_url.clone(), format!("Tra cứu hồ sơ: {}", p.lookup_url))),
+        signature: None,
+        subject: format!("{} – {}", p.title, p.d.code),
+        created: chrono::Utc::now(),
+    }
+}
+
+async fn slip_page(
+    state: &AppState,
+    viewer: &Viewer,
+    headers: &HeaderMap,
+    code: &str,
+    kind: &str,
+) -> Result<SlipPage, tinhso_http::error::PageError> {
+    let (code, kind) = (code.to_owned(), kind.to_owned());
+    let err = page_err(viewer);
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
     let rec = dossiers::load(&state, account, &code).await.map_err(&err)?;
     let d = &rec.dossier;
@@ -175,5 +264,5 @@ pub async fn slip(
         lookup_url,
         claim,
     };
-    Ok(viewer.finish(render(&page)))
+    Ok(page)
 }
