@@ -198,7 +198,7 @@ async fn slip_page(
     let (code, kind) = (code.to_owned(), kind.to_owned());
     let err = page_err(viewer);
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
-    let rec = dossiers::load(&state, account, &code).await.map_err(&err)?;
+    let rec = dossiers::load(state, account, &code).await.map_err(&err)?;
     let d = &rec.dossier;
     let (kind, title) = slips_for(d).into_iter().find(|(k, _)| *k == kind).ok_or(AppError::NotFound).map_err(&err)?;
     let events = state.store.dossiers.dossier_events(&d.code).await.map_err(|e| err(e.into()))?;
@@ -228,7 +228,7 @@ async fn slip_page(
     };
     let form = &rec.form;
     let text = |k: &str| form.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-    let base = state.config.public_url.clone().unwrap_or_else(|| base_url(&headers));
+    let base = state.config.public_url.clone().unwrap_or_else(|| base_url(headers));
     let lookup_url = format!("{base}/tra-cuu?ma={}", d.code);
     let issuer = state.agency_name(d.receiving_agency.as_str()).unwrap_or_default().to_owned();
     let day = d.received_on.unwrap_or(d.submitted_on);
@@ -243,7 +243,7 @@ async fn slip_page(
         _ => None,
     };
     let page = SlipPage {
-        layout: Layout::new(&state, &viewer, title),
+        layout: Layout::new(state, viewer, title),
         kind,
         title,
         issuer,
@@ -254,11 +254,11 @@ async fn slip_page(
             chrono::Datelike::month(&day),
             chrono::Datelike::year(&day)
         ),
-        d: summary(&state, d),
+        d: summary(state, d),
         applicant: text("ho_ten"),
         id_number: text("so_dinh_danh"),
         phone: rec.applicant_phone.as_ref().map(|p| p.to_string()).unwrap_or_default(),
-        components: received_components(&state, d, &events),
+        components: received_components(state, d, &events),
         lines,
         qr_svg: qr_svg(&lookup_url),
         lookup_url,
