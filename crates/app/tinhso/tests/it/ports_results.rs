@@ -74,3 +74,82 @@ async fn results(s: Stores) {
     let got = r.issued_by_code("KQ-A").await.unwrap().unwrap();
     assert_eq!((got.status.as_str(), got.status_note.as_deref()), ("revoked", Some("Sai thông tin")));
 }
+
+#[tokio::test]
+async fn payments_sqlite() {
+    payments(sqlite().await).await;
+}
+
+#[tokio::test]
+async fn payments_postgres() {
+    payments(postgres().await).await;
+}
+
+fn payment(txn: &str, dossier: &str, method: &str, state: &str) -> tinhso_store::Payment {
+    tinhso_store::Payment {
+        txn_ref: txn.into(),
+        dossier: dossier.into(),
+        agency: "000.00.03.H08".into(),
+        applicant: 1,
+        amount_vnd: 8000,
+        method: method.into(),
+        state: state.into(),
+        external_ref: None,
+        created_at: "2026-12-03T08:00:00.000000Z".into(),
+        updated_at: "2026-12-03T08:00:00.000000Z".into(),
+        receipt: None,
+    }
+}
+
+fn pay_entry(txn: &str, kind: &str) -> Link {
+    Link {
+        id: 0,
+        lane: "tt/000.00.03.H08".into(),
+        seq: 0,
+        dossier: format!("payment/{txn}"),
+        at: "2026-12-03T08:00:01.000000Z".into(),
+        actor: 0,
+        payload: format!("{{\"kind\":\"{kind}\"}}"),
+    }
+}
+
+/// Payments: a move is a compare-and-set (of two racing notifications one wins), a dossier
+/// is paid once, and a statement line is recorded once with the payment it makes.
+async fn payments(s: Stores) {
+    let p = s.payments.as_ref();
+    let d = "000.00.03.H08-261203-0001";
+    p.create_payment(&payment("T1", d, "gateway", "pending"), &pay_entry("T1", "payment_created")).await.unwrap();
+    p.create_payment(&payment("T2", d, "gateway", "pending"), &pay_entry("T2", "payment_created")).await.unwrap();
+    let paid = pay_entry("T1", "payment_paid");
+    let (a, b) = tokio::join!(
+        p.move_payment("T1", "pending", "paid", Some("GW1"), &paid),
+        p.move_payment("T1", "pending", "paid", Some("GW1"), &paid),
+    );
+    assert_eq!(u8::from(a.unwrap()) + u8::from(b.unwrap()), 1, "exactly one of two racing confirmations");
+    let got = p.payment("T1").await.unwrap().unwrap();
+    assert_eq!((got.state.as_str(), got.external_ref.as_deref()), ("paid", Some("GW1")));
+    // A second paid payment of the same dossier is refused: a fee is never taken twice.
+    let twice = p.move_payment("T2", "pending", "paid", Some("GW2"), &pay_entry("T2", "payment_paid")).await;
+    assert!(matches!(twice, Err(StoreError::Conflict(_))), "{twice:?}");
+    assert_eq!(p.payment("T2").await.unwrap().unwrap().state, "pending", "nothing half-written");
+    assert_eq!(p.payments_for_dossier(d).await.unwrap().len(), 2);
+    assert_eq!(p.payments_in_state("pending", "2027-01-01T00:00:00Z", 10).await.unwrap().len(), 1);
+    assert!(p.payments_in_state("pending", "2026-01-01T00:00:00Z", 10).await.unwrap().is_empty());
+    p.set_receipt("T1", "BL-AAAA").await.unwrap();
+    assert_eq!(p.payment("T1").await.unwrap().unwrap().receipt.as_deref(), Some("BL-AAAA"));
+    // Bank lines: once by reference, the payment with it.
+    let line = tinhso_store::BankLine {
+        reference: "FT1".into(),
+        date: "03/12/2026".into(),
+        amount_vnd: 8000,
+        content: "000.00.03.H08-261203-0002".into(),
+        outcome: "confirmed".into(),
+        dossier: Some("000.00.03.H08-261203-0002".into()),
+        recorded_at: "2026-12-03T08:00:00Z".into(),
+    };
+    let by_bank = payment("NH-FT1", "000.00.03.H08-261203-0002", "bank", "paid");
+    assert!(p.record_bank_line(&line, Some((&by_bank, &pay_entry("NH-FT1", "payment_reconciled")))).await.unwrap());
+    assert!(!p.record_bank_line(&line, Some((&by_bank, &pay_entry("NH-FT1", "payment_reconciled")))).await.unwrap());
+    assert_eq!(p.bank_lines(10).await.unwrap().len(), 1);
+    assert_eq!(p.payment("NH-FT1").await.unwrap().unwrap().method, "bank");
+}
