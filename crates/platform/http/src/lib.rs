@@ -42,6 +42,14 @@ pub use state::{AppState, WebConfig};
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
                    frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
 
+/// The policy of a page whose form leads to another site (the payment gateway): posting to
+/// `origin` too. The page sets it on its response; the platform's layer leaves it there.
+pub fn csp_with_form_action(config: &WebConfig, origin: &str) -> HeaderValue {
+    let base = csp(config);
+    let text = base.to_str().unwrap_or(CSP).replace("form-action 'self'", &format!("form-action 'self' {origin}"));
+    HeaderValue::from_str(&text).unwrap_or(base)
+}
+
 /// The content security policy: images from the configured tile server too, if there is one.
 fn csp(config: &WebConfig) -> HeaderValue {
     match &config.map_tiles {
@@ -212,7 +220,8 @@ pub fn router(state: AppState, modules: Vec<WebModule>) -> Router {
         // Pages and answers carry personal data: no shared or browser cache keeps them
         // (the stylesheet sets its own).
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, csp(&state.config)))
+        // A page may set a policy of its own (`csp_with_form_action`); every other gets this one.
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, csp(&state.config)))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))

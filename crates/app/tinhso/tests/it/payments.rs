@@ -37,7 +37,7 @@ pub async fn server(backend: Backend, gw: &Gateway) -> TestServer {
 }
 
 /// A dossier waiting for an 8,000 đồng fee; its code.
-async fn awaiting_fee(s: &TestServer, citizen: &Caller) -> String {
+pub async fn awaiting_fee(s: &TestServer, citizen: &Caller) -> String {
     let desk = Caller::login(s, "tiepnhan@tinhso.local", PASSWORD).await;
     let specialist = Caller::login(s, "chuyenvien@tinhso.local", PASSWORD).await;
     let (st, d) =

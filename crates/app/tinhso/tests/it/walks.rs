@@ -416,3 +416,42 @@ async fn open_data_on_a_phone() {
 async fn open_data_at_a_desk_screen() {
     open_data(Screen::Desk).await;
 }
+
+/// A citizen pays a fee from a phone: the dossier's page, the fee page with its VietQR code,
+/// the gateway, back with the payment confirmed, then the receipt checked on the verifier.
+async fn pay_and_verify(screen: Screen) {
+    let gw = tinhso_testkit::gateway::Gateway::start().await.unwrap();
+    let s = crate::payments_server(Backend::Sqlite, &gw).await;
+    let api = crate::dossier::Caller::login(&s, "0912345678", PASSWORD).await;
+    let code = crate::payments::awaiting_fee(&s, &api).await;
+    let mut p = person(&s, screen, "nop-phi").await;
+    log_in(&mut p, "0912345678").await;
+    p.open(&format!("/ho-so/{code}")).await.unwrap();
+    p.click("Nộp phí trực tuyến").await.unwrap();
+    p.sees("Chuyển khoản bằng mã VietQR").await.unwrap();
+    p.sees("Nội dung chuyển khoản").await.unwrap();
+    p.click("Thanh toán 8.000 đồng").await.unwrap();
+    p.sees("Cổng thanh toán (giả lập)").await.unwrap();
+    p.click("Xác nhận thanh toán").await.unwrap();
+    p.sees("Đã nộp phí, lệ phí").await.unwrap();
+    p.click("Trang nộp phí").await.unwrap();
+    p.sees("Đã thanh toán").await.unwrap();
+    p.click_starting("BL-").await.unwrap();
+    p.sees("Văn bản do nền tảng ban hành, đang có hiệu lực").await.unwrap();
+    p.sees("Biên lai thu phí, lệ phí điện tử").await.unwrap();
+    // A code typed wrong is said so, in words.
+    p.fill("Mã xác thực", "KQ-0000-0000-0000").await.unwrap();
+    p.click("Tra mã").await.unwrap();
+    p.sees("Không tìm thấy văn bản có mã").await.unwrap();
+    p.quit().await.unwrap();
+}
+
+#[tokio::test]
+async fn pay_and_verify_on_a_phone() {
+    pay_and_verify(Screen::Phone).await;
+}
+
+#[tokio::test]
+async fn pay_and_verify_at_a_desk_screen() {
+    pay_and_verify(Screen::Desk).await;
+}

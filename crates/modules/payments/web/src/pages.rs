@@ -89,7 +89,16 @@ async fn fee_page_for(state: &AppState, viewer: &Viewer, code: &str) -> Result<F
 
 pub async fn fee_page(State(state): State<AppState>, viewer: Viewer, Path(code): Path<String>) -> PageResult {
     let page = fee_page_for(&state, &viewer, &code).await.map_err(page_err(&viewer))?;
-    Ok(viewer.finish(render(&page)))
+    let mut resp = viewer.finish(render(&page));
+    // The form's answer is a redirect to the gateway: the browser must be allowed to follow it.
+    if let Some(m) = state.module_state::<Payments>().gateway.as_ref() {
+        let origin = m.pay_url.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
+        resp.headers_mut().insert(
+            axum::http::header::CONTENT_SECURITY_POLICY,
+            tinhso_http::csp_with_form_action(&state.config, &origin),
+        );
+    }
+    Ok(resp)
 }
 
 /// Sends the citizen to the gateway with a new pending payment.
