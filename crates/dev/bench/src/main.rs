@@ -12,6 +12,7 @@ mod ioc;
 mod load;
 mod opendata;
 mod reports;
+mod results;
 mod scale;
 mod synthetic;
 
@@ -117,6 +118,21 @@ enum Bench {
         #[arg(long, default_value_t = 32)]
         connections: usize,
         #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
+    /// Issue 16: PDFs rendered and signed, the verifier, gateway notifications.
+    Results {
+        #[arg(long, default_value = "target/release/tinhso")]
+        tinhso: PathBuf,
+        #[arg(long, default_value = "bench-out")]
+        work: PathBuf,
+        #[arg(long, default_value_t = 100_000)]
+        documents: usize,
+        #[arg(long, default_value_t = 3_000)]
+        payments: usize,
+        #[arg(long, default_value_t = 32)]
+        connections: usize,
+        #[arg(long, default_value_t = 5)]
         seconds: u64,
     },
     Drive {
@@ -318,6 +334,9 @@ async fn main() -> Result<()> {
         }
         Bench::Opendata { tinhso, work, datasets, rows, connections, seconds } => {
             opendata::run(opendata::Args { tinhso, work, datasets, rows, connections, seconds }).await
+        }
+        Bench::Results { tinhso, work, documents, payments, connections, seconds } => {
+            results::run(results::Args { tinhso, work, documents, payments, connections, seconds }).await
         }
     }
 }
