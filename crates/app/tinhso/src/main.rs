@@ -9,6 +9,7 @@ mod ioc;
 mod opendata_cli;
 mod payments_cli;
 mod reports_cli;
+mod results_cli;
 mod sample_catalogue;
 mod seed;
 
@@ -194,6 +195,11 @@ enum Command {
     Opendata {
         #[command(subcommand)]
         action: opendata_cli::OpenDataCommand,
+    },
+    /// Signed documents: revoke or replace one.
+    Results {
+        #[command(subcommand)]
+        action: results_cli::ResultsCommand,
     },
     /// Fees: reconcile a bank statement, check pending payments and refunds now.
     Payments {
@@ -433,6 +439,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Open311 { action } => reports_cli::open311(action).await,
         Command::Opendata { action } => opendata_cli::run(action).await,
         Command::Payments { action } => payments_cli::run(action).await,
+        Command::Results { action } => results_cli::run(action).await,
         Command::Ioc { action: IocCommand::Check { data } } => {
             let store = data.open().await?;
             ioc::check(&store).await

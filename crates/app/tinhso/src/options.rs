@@ -66,7 +66,7 @@ pub fn install(state: &tinhso_http::AppState, data: &Path, o: ModuleOptions, dem
         None if demo => Account::parse(DEMO_ACCOUNT).ok(),
         None => None,
     };
-    tinhso_payments_web::install(state, tinhso_payments_web::Payments { gateway, vietqr });
+    tinhso_payments_web::install(state, tinhso_payments_web::Payments::vnpay(gateway, vietqr));
     let every = std::time::Duration::from_secs(o.payment_sweep_secs.max(1));
     tokio::spawn(tinhso_payments_web::service::sweep_loop(state.clone(), every));
     Ok(())

@@ -145,6 +145,7 @@ fn notification(i: usize) -> String {
 }
 
 pub async fn run(a: Args) -> Result<()> {
+    std::fs::create_dir_all(&a.work)?;
     let measure = Duration::from_secs(a.seconds);
     let key = demo_key()?;
 

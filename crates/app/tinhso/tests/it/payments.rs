@@ -87,6 +87,11 @@ async fn paid_online_story(s: TestServer, gw: Gateway) {
     let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
     let code = awaiting_fee(&s, &citizen).await;
 
+    // The receipt slip (Mẫu 01) carries a VietQR code for the procedure's fee while unpaid.
+    let slip =
+        citizen.c.get(format!("{}/ho-so/{code}/phieu/tiep-nhan", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(slip.contains("Mã VietQR nộp 8.000 đồng") && slip.contains("<svg"), "{slip}");
+
     // Paid: the signed notification confirms it before the browser is back.
     let txn = go_to_gateway(&s, &citizen, &code).await;
     let page = pay(&gw, &citizen, &txn, true).await;
@@ -94,6 +99,10 @@ async fn paid_online_story(s: TestServer, gw: Gateway) {
     assert_eq!(gw.sent().last().unwrap().1["RspCode"], "00");
     let d = dossier(&citizen, &code).await;
     assert_eq!((d["state"].as_str(), d["paid_online"].as_bool()), (Some("processing"), Some(true)), "{d}");
+
+    let slip =
+        citizen.c.get(format!("{}/ho-so/{code}/phieu/tiep-nhan", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(!slip.contains("Mã VietQR"), "no code for a fee paid");
 
     // A receipt, numbered 1 for the agency this year, signed, in the citizen's store.
     let fee = citizen.c.get(format!("{}/ho-so/{code}/nop-phi", s.url)).send().await.unwrap().text().await.unwrap();

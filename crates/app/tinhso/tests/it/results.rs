@@ -167,6 +167,21 @@ async fn signed_result_story(s: TestServer) {
     assert!(text.contains("PHIẾU TIẾP NHẬN VÀ HẸN TRẢ KẾT QUẢ (MẪU 01)") && text.contains(&code), "{text}");
     assert!(text.contains("Ngày hẹn trả kết quả"), "{text}");
 
+    // Revoked: the verifier says so by code and by file, and the reason is on the ledger.
+    let args = [
+        vec!["results".into(), "revoke".into(), kq.clone(), "--reason".into(), "Ghi sai ngày sinh".into()],
+        s.data_args(),
+    ]
+    .concat();
+    let (c, out, err) = run_cli(bin(), &args).await.unwrap();
+    assert_eq!(c, 0, "{out}{err}");
+    let r: Value = anon.get(format!("{}/api/v1/results/{kq}", s.url)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(r["status"], "revoked", "{r}");
+    let (_, v) = check(pdf.clone()).await;
+    assert_eq!(v["verdict"], "revoked", "{v}");
+    let (c, _, _) = run_cli(bin(), &args).await.unwrap();
+    assert_ne!(c, 0, "a revoked document is not revoked twice");
+
     // The issue is on the ledger, and the audit labels it.
     let (code_, out, err) =
         run_cli(bin(), &[vec!["audit".into(), "verify".into()], s.data_args()].concat()).await.unwrap();

@@ -211,7 +211,7 @@ impl Snapshot {
 /// Whether fees can be paid online on this platform (the payments module's channels): the
 /// fact behind indicator 3.5.
 pub fn online_payment(state: &AppState) -> bool {
-    state.module_state::<tinhso_payments_web::Payments>().online()
+    state.module_state::<tinhso_payments::Channels>().online
 }
 
 /// Rates people read on the dashboard and the public page (None when nothing happened).

@@ -11,3 +11,12 @@ pub mod reconcile;
 pub mod vietqr;
 
 pub use payment::{Decision, State};
+
+/// What other modules may know of the province's payment channels (set by the payments
+/// module on each server): whether fees can be paid online (Decision 766's 3.5) and the
+/// VietQR account a slip may print a code for.
+#[derive(Debug, Clone, Default)]
+pub struct Channels {
+    pub online: bool,
+    pub vietqr: Option<vietqr::Account>,
+}

@@ -7,6 +7,7 @@
 //! May depend on: the platform's HTTP crate, the payments core, the dossier core and web
 //! (to record a fee paid), the results web (to sign receipts), the kernel and the ports.
 
+pub mod gateway;
 pub mod pages;
 pub mod receipt;
 pub mod reconcile;
@@ -22,12 +23,20 @@ use tinhso_payments::vietqr::Account;
 use utoipa::OpenApi;
 
 /// The module's configuration on a server.
-#[derive(Default, Debug)]
+#[derive(Default)]
 pub struct Payments {
     /// The payment gateway (`--gateway-url` with its terminal code and secret).
-    pub gateway: Option<Merchant>,
+    pub gateway: Option<Arc<dyn gateway::Gateway>>,
     /// The province's collection account for VietQR transfers (`--vietqr-account`).
     pub vietqr: Option<Account>,
+}
+
+impl Payments {
+    /// The VNPay-shaped gateway of `merchant`, with the VietQR account.
+    pub fn vnpay(merchant: Option<Merchant>, vietqr: Option<Account>) -> Self {
+        let gateway = merchant.map(|m| Arc::new(gateway::Vnpay(m)) as Arc<dyn gateway::Gateway>);
+        Self { gateway, vietqr }
+    }
 }
 
 impl Payments {
@@ -39,6 +48,8 @@ impl Payments {
 }
 
 pub fn install(state: &AppState, payments: Payments) {
+    let channels = tinhso_payments::Channels { online: payments.online(), vietqr: payments.vietqr.clone() };
+    state.set_module_state(Arc::new(channels));
     state.set_module_state(Arc::new(payments));
 }
 

@@ -19,7 +19,6 @@ use tinhso_http::pages::{page_err, PageResult};
 use tinhso_http::state::AppState;
 use tinhso_http::views::{render, Layout};
 use tinhso_kernel::format::thousands;
-use tinhso_payments::gateway::{self, Report};
 use tinhso_payments::{vietqr, State as PayState};
 
 pub struct PaymentRow {
@@ -91,8 +90,8 @@ pub async fn fee_page(State(state): State<AppState>, viewer: Viewer, Path(code):
     let page = fee_page_for(&state, &viewer, &code).await.map_err(page_err(&viewer))?;
     let mut resp = viewer.finish(render(&page));
     // The form's answer is a redirect to the gateway: the browser must be allowed to follow it.
-    if let Some(m) = state.module_state::<Payments>().gateway.as_ref() {
-        let origin = m.pay_url.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
+    if let Some(g) = state.module_state::<Payments>().gateway.as_ref() {
+        let origin = g.origin();
         resp.headers_mut().insert(
             axum::http::header::CONTENT_SECURITY_POLICY,
             tinhso_http::csp_with_form_action(&state.config, &origin),
@@ -118,16 +117,17 @@ pub async fn start(
         return Err(err(AppError::Forbidden));
     }
     let payments = state.module_state::<Payments>();
-    let merchant = payments.gateway.as_ref().ok_or(AppError::NotFound).map_err(&err)?;
+    let gateway = payments.gateway.as_ref().ok_or(AppError::NotFound).map_err(&err)?;
     // The gateway sends the browser back here: the public address, or the one this request came to.
     let base = state.config.public_url.clone().unwrap_or_else(|| {
         let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
         format!("http://{host}")
     });
     let return_url = format!("{base}/thanh-toan/ket-qua");
-    let url = service::start(&state, merchant, &rec.dossier.code, account.id.0, &return_url, &client.to_string())
-        .await
-        .map_err(&err)?;
+    let url =
+        service::start(&state, gateway.as_ref(), &rec.dossier.code, account.id.0, &return_url, &client.to_string())
+            .await
+            .map_err(&err)?;
     Ok(Redirect::to(&url).into_response())
 }
 
@@ -150,8 +150,8 @@ pub async fn returned(
 ) -> PageResult {
     let err = page_err(&viewer);
     let payments = state.module_state::<Payments>();
-    let merchant = payments.gateway.as_ref().ok_or(AppError::NotFound).map_err(&err)?;
-    let report = Report::from_params(&params).filter(|_| gateway::verify(&merchant.secret, &params));
+    let gateway = payments.gateway.as_ref().ok_or(AppError::NotFound).map_err(&err)?;
+    let report = gateway.report(&params);
     let Some(report) = report else {
         let page = ReturnedPage {
             layout: Layout::new(&state, &viewer, "Kết quả thanh toán"),
@@ -166,7 +166,7 @@ pub async fn returned(
     let Some(mut p) = stored else { return Err(err(AppError::NotFound)) };
     if p.state == "pending" {
         // The gateway's own answer, not the browser's word.
-        match service::query(merchant, &p).await {
+        match gateway.query(&p).await {
             Ok(Some(r)) => {
                 take_report(&state, &r).await.map_err(&err)?;
             }

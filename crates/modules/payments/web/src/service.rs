@@ -2,6 +2,7 @@
 //! query), and the sweep that asks about pending payments and refunds stopped dossiers. A
 //! fee counts as paid only on the gateway's signed word or the gateway's answer to a query.
 
+use crate::gateway::Gateway;
 use crate::Payments;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
@@ -13,7 +14,7 @@ use tinhso_http::error::AppError;
 use tinhso_http::state::AppState;
 use tinhso_kernel::ids::DossierCode;
 use tinhso_ledger::chain::Link;
-use tinhso_payments::gateway::{self, Merchant, Report};
+use tinhso_payments::gateway::{self, Report};
 use tinhso_payments::payment::{decide, PENDING_MINUTES};
 use tinhso_payments::{Decision, State as PayState};
 use tinhso_store::{Payment, StoreError};
@@ -57,7 +58,7 @@ pub async fn fee_due(state: &AppState, code: &DossierCode) -> Result<Option<u64>
     }))
 }
 
-fn new_ref() -> Result<String, AppError> {
+pub(crate) fn new_ref() -> Result<String, AppError> {
     let mut raw = [0u8; 8];
     getrandom::getrandom(&mut raw).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(format!("TT{}{:016X}", Utc::now().format("%y%m%d"), u64::from_be_bytes(raw)))
@@ -67,7 +68,7 @@ fn new_ref() -> Result<String, AppError> {
 /// citizen to.
 pub async fn start(
     state: &AppState,
-    merchant: &Merchant,
+    gateway: &dyn Gateway,
     code: &DossierCode,
     applicant: i64,
     return_url: &str,
@@ -94,18 +95,15 @@ pub async fn start(
         receipt: None,
     };
     state.store.payments.create_payment(&p, &entry(&p, "created", serde_json::Value::Null, applicant)).await?;
-    Ok(gateway::pay_url(
-        merchant,
-        &gateway::PayRequest {
-            txn_ref: &p.txn_ref,
-            amount_vnd: amount,
-            order_info: &format!("Nop phi le phi ho so {code}"),
-            return_url,
-            client_ip,
-            create_date: &gateway_time(now),
-            expire_date: &gateway_time(now + chrono::Duration::minutes(PENDING_MINUTES)),
-        },
-    ))
+    Ok(gateway.pay_url(&tinhso_payments::gateway::PayRequest {
+        txn_ref: &p.txn_ref,
+        amount_vnd: amount,
+        order_info: &format!("Nop phi le phi ho so {code}"),
+        return_url,
+        client_ip,
+        create_date: &gateway_time(now),
+        expire_date: &gateway_time(now + chrono::Duration::minutes(PENDING_MINUTES)),
+    }))
 }
 
 /// What happened to a report: the gateway's response code and, for people, what it means.
@@ -182,140 +180,19 @@ pub async fn settle(state: &AppState, p: &Payment) {
     responses((status = 200, description = "`{RspCode, Message}` as the gateway expects")))]
 pub async fn ipn(State(state): State<AppState>, Query(params): Query<BTreeMap<String, String>>) -> Response {
     let payments = state.module_state::<Payments>();
-    let Some(m) = payments.gateway.as_ref() else {
+    let Some(g) = payments.gateway.as_ref() else {
         return Json(gateway::ipn_answer("99")).into_response();
     };
-    if !gateway::verify(&m.secret, &params) || params.get("vnp_TmnCode") != Some(&m.tmn_code) {
+    let Some(report) = g.report(&params) else {
         tracing::warn!("a payment notification with a bad signature was refused");
-        return Json(gateway::ipn_answer("97")).into_response();
-    }
-    let Some(report) = Report::from_params(&params) else {
-        return Json(gateway::ipn_answer("99")).into_response();
+        return g.answer("97");
     };
     match take_report(&state, &report).await {
-        Ok(h) => Json(gateway::ipn_answer(h.rsp_code)).into_response(),
+        Ok(h) => g.answer(h.rsp_code),
         Err(e) => {
             tracing::error!(error = %e, "a payment notification could not be recorded");
-            Json(gateway::ipn_answer("99")).into_response()
+            g.answer("99")
         }
-    }
-}
-
-/// Asks the gateway about `p` (`querydr`), checking its answer's signature.
-pub async fn query(m: &Merchant, p: &Payment) -> Result<Option<Report>, AppError> {
-    let unavailable = |e: String| AppError::Unavailable {
-        code: "gateway_unavailable",
-        vi: format!("Cổng thanh toán chưa trả lời ({e}); hệ thống sẽ hỏi lại sau"),
-        en: format!("The payment gateway did not answer ({e}); it will be asked again"),
-    };
-    let now = gateway_time(Utc::now());
-    let request_id = new_ref()?;
-    let created = p.created_at.get(..19).unwrap_or_default().replace(['-', 'T', ':'], "");
-    let fields =
-        [request_id.as_str(), "2.1.0", "querydr", &m.tmn_code, &p.txn_ref, &created, &now, "127.0.0.1", "query"];
-    let body = serde_json::json!({
-        "vnp_RequestId": request_id, "vnp_Version": "2.1.0", "vnp_Command": "querydr", "vnp_TmnCode": m.tmn_code,
-        "vnp_TxnRef": p.txn_ref, "vnp_OrderInfo": "query", "vnp_TransactionDate": created, "vnp_CreateDate": now,
-        "vnp_IpAddr": "127.0.0.1", "vnp_SecureHash": gateway::api_hash(&m.secret, &fields),
-    });
-    let resp = reqwest::Client::new()
-        .post(&m.api_url)
-        .timeout(std::time::Duration::from_secs(10))
-        .json(&body)
-        .send()
-        .await
-        .map_err(|e| unavailable(e.to_string()))?;
-    let v: serde_json::Value = resp.json().await.map_err(|e| unavailable(e.to_string()))?;
-    let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or_default().to_owned();
-    let answer = [
-        s("vnp_ResponseId"),
-        s("vnp_Command"),
-        s("vnp_ResponseCode"),
-        s("vnp_Message"),
-        s("vnp_TmnCode"),
-        s("vnp_TxnRef"),
-        s("vnp_Amount"),
-        s("vnp_BankCode"),
-        s("vnp_PayDate"),
-        s("vnp_TransactionNo"),
-        s("vnp_TransactionType"),
-        s("vnp_TransactionStatus"),
-        s("vnp_OrderInfo"),
-        s("vnp_PromotionCode"),
-        s("vnp_PromotionAmount"),
-    ];
-    let refs: Vec<&str> = answer.iter().map(String::as_str).collect();
-    if !gateway::api_hash_ok(&m.secret, &refs, &s("vnp_SecureHash")) {
-        return Err(unavailable("the answer's signature is wrong".into()));
-    }
-    if s("vnp_ResponseCode") == "91" {
-        return Ok(None); // the gateway knows no such transaction
-    }
-    if s("vnp_ResponseCode") != "00" {
-        return Err(unavailable(format!("response {}", s("vnp_ResponseCode"))));
-    }
-    let mut params = BTreeMap::new();
-    for k in ["vnp_TxnRef", "vnp_Amount", "vnp_TransactionNo", "vnp_BankCode", "vnp_PayDate", "vnp_TransactionStatus"] {
-        params.insert(k.to_owned(), s(k));
-    }
-    params.insert(
-        "vnp_ResponseCode".into(),
-        if s("vnp_TransactionStatus") == "00" { "00".into() } else { s("vnp_TransactionStatus") },
-    );
-    Ok(Report::from_params(&params))
-}
-
-/// Asks the gateway to refund `p` in full (`refund`), checking its answer's signature.
-pub async fn refund(m: &Merchant, p: &Payment) -> Result<(), AppError> {
-    let unavailable = |e: String| AppError::Unavailable {
-        code: "gateway_unavailable",
-        vi: format!("Cổng thanh toán chưa hoàn tiền ({e}); hệ thống sẽ thử lại"),
-        en: format!("The payment gateway did not refund ({e}); it will be tried again"),
-    };
-    let now = gateway_time(Utc::now());
-    let request_id = new_ref()?;
-    let amount = (p.amount_vnd * 100).to_string();
-    let txn_no = p.external_ref.clone().unwrap_or_default();
-    let created = p.created_at.get(..19).unwrap_or_default().replace(['-', 'T', ':'], "");
-    let fields = [
-        request_id.as_str(),
-        "2.1.0",
-        "refund",
-        &m.tmn_code,
-        "02",
-        &p.txn_ref,
-        &amount,
-        &txn_no,
-        &created,
-        "tinhso",
-        &now,
-        "127.0.0.1",
-        "refund",
-    ];
-    let body = serde_json::json!({
-        "vnp_RequestId": request_id, "vnp_Version": "2.1.0", "vnp_Command": "refund", "vnp_TmnCode": m.tmn_code,
-        "vnp_TransactionType": "02", "vnp_TxnRef": p.txn_ref, "vnp_Amount": amount, "vnp_TransactionNo": txn_no,
-        "vnp_TransactionDate": created, "vnp_CreateBy": "tinhso", "vnp_CreateDate": now, "vnp_IpAddr": "127.0.0.1",
-        "vnp_OrderInfo": "refund", "vnp_SecureHash": gateway::api_hash(&m.secret, &fields),
-    });
-    let resp = reqwest::Client::new()
-        .post(&m.api_url)
-        .timeout(std::time::Duration::from_secs(10))
-        .json(&body)
-        .send()
-        .await
-        .map_err(|e| unavailable(e.to_string()))?;
-    let v: serde_json::Value = resp.json().await.map_err(|e| unavailable(e.to_string()))?;
-    let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or_default().to_owned();
-    let answer = [s("vnp_ResponseId"), s("vnp_Command"), s("vnp_ResponseCode"), s("vnp_TmnCode"), s("vnp_TxnRef")];
-    let refs: Vec<&str> = answer.iter().map(String::as_str).collect();
-    if !gateway::api_hash_ok(&m.secret, &refs, &s("vnp_SecureHash")) {
-        return Err(unavailable("the answer's signature is wrong".into()));
-    }
-    // "94": a refund of this transaction is already under way or done: as good as done.
-    match s("vnp_ResponseCode").as_str() {
-        "00" | "94" => Ok(()),
-        other => Err(unavailable(format!("response {other}"))),
     }
 }
 
@@ -326,9 +203,9 @@ pub async fn sweep(state: &AppState) -> Result<(), AppError> {
     let payments = state.module_state::<Payments>();
     let cutoff =
         (Utc::now() - chrono::Duration::minutes(PENDING_MINUTES)).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-    if let Some(m) = payments.gateway.as_ref() {
+    if let Some(g) = payments.gateway.as_ref() {
         for p in state.store.payments.payments_in_state("pending", &cutoff, 200).await? {
-            match query(m, &p).await {
+            match g.query(&p).await {
                 Ok(Some(report)) if report.paid() => {
                     take_report(state, &report).await?;
                 }
@@ -347,8 +224,8 @@ pub async fn sweep(state: &AppState) -> Result<(), AppError> {
         let ended =
             matches!(rec.dossier.state, DossierState::Stopped | DossierState::Withdrawn | DossierState::Refused);
         if ended && p.method == "gateway" {
-            if let Some(m) = payments.gateway.as_ref() {
-                match refund(m, &p).await {
+            if let Some(g) = payments.gateway.as_ref() {
+                match g.refund(&p).await {
                     Ok(()) => {
                         let e = entry(&p, "refunded", serde_json::Value::Null, tinhso_dossier_web::service::SYSTEM.0);
                         state.store.payments.move_payment(&p.txn_ref, "paid", "refunded", None, &e).await?;

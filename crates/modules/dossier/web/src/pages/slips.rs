@@ -34,6 +34,9 @@ pub struct SlipPage {
     /// On the receipt the desk prints for a walk-in: the code that lets them take over the
     /// account the desk opened, and where to do it.
     pub claim: Option<(String, String)>,
+    /// The procedure's fee, not yet paid, as a VietQR code (svg), the amount, the account and
+    /// the transfer content, when the province has a collection account.
+    pub fee_qr: Option<(String, String, String, String)>,
 }
 
 pub fn slips_for(d: &Dossier) -> Vec<(&'static str, &'static str)> {
@@ -162,6 +165,11 @@ fn slip_document(p: &SlipPage) -> tinhso_results::OfficialDocument {
             value: format!("{}, tại {}", p.d.due, p.d.receiving),
         });
         body.push(Block::Field { label: "Cơ quan giải quyết".into(), value: p.d.competent.clone() });
+        if let Some((_, amount, account, content)) = &p.fee_qr {
+            body.push(Block::Para(format!(
+                "Phí, lệ phí: {amount}. Nộp bằng chuyển khoản vào tài khoản {account}, nội dung {content} (mã VietQR trên bản in của phiếu)."
+            )));
+        }
         if let Some((code, url)) = &p.claim {
             body.push(Block::Para(format!(
                 "Tài khoản dịch vụ công của người nộp: đăng ký tại {url} bằng số điện thoại đã khai và mã kích hoạt {code} (dùng một lần; không đưa mã này cho người khác)."
@@ -242,6 +250,16 @@ async fn slip_page(
             .map(|c| (c, format!("{base}/dang-ky"))),
         _ => None,
     };
+    let channels = state.module_state::<tinhso_payments::Channels>();
+    let fee_qr = match (kind, d.fee_vnd, channels.vietqr.as_ref()) {
+        ("tiep-nhan", Some(fee), Some(acc)) if fee > 0 && d.paid_on.is_none() => {
+            let content = tinhso_payments::vietqr::memo(d.code.as_str());
+            let svg = qr_svg(&tinhso_payments::vietqr::payload(acc, fee, &content));
+            let amount = format!("{} đồng", tinhso_kernel::format::thousands(fee));
+            Some((svg, amount, format!("{} ({}), {}", acc.number, acc.bin, acc.name), content))
+        }
+        _ => None,
+    };
     let page = SlipPage {
         layout: Layout::new(state, viewer, title),
         kind,
@@ -263,6 +281,7 @@ async fn slip_page(
         qr_svg: qr_svg(&lookup_url),
         lookup_url,
         claim,
+        fee_qr,
     };
     Ok(page)
 }
