@@ -628,7 +628,8 @@ async fn serve(
         },
     )
     .await?;
-    tinhso::options::install(&state, &data.data, web.modules, has_demo)?;
+    let sweep = tinhso::options::install(&state, &data.data, web.modules, has_demo)?;
+    tokio::spawn(tinhso_payments_web::service::sweep_loop(state.clone(), sweep));
     tokio::spawn(state.clone().follow_store(std::time::Duration::from_secs(2)));
     tokio::spawn(sweep_guard(store.clone()));
     tokio::spawn(checkpoint_ledger(store.clone()));

@@ -40,8 +40,35 @@ pub struct ModuleOptions {
 /// The demo province's collection account (no real bank account).
 const DEMO_ACCOUNT: &str = "970415:113366668888:UBND TINH DEMO";
 
-/// Sets each module up on `state`; starts the payments sweep.
-pub fn install(state: &tinhso_http::AppState, data: &Path, o: ModuleOptions, demo: bool) -> Result<()> {
+/// The options as the environment sets them (for commands that run what the server runs).
+pub fn from_env() -> ModuleOptions {
+    #[derive(clap::Parser)]
+    struct Env {
+        #[command(flatten)]
+        o: ModuleOptions,
+    }
+    match <Env as clap::Parser>::try_parse_from(["tinhso"]) {
+        Ok(e) => e.o,
+        Err(_) => ModuleOptions {
+            signing_keys: None,
+            tsa_url: None,
+            gateway_url: None,
+            gateway_api_url: None,
+            gateway_tmn: None,
+            gateway_secret: None,
+            vietqr_account: None,
+            payment_sweep_secs: 60,
+        },
+    }
+}
+
+/// Sets each module up on `state`; how often the payments sweep should run.
+pub fn install(
+    state: &tinhso_http::AppState,
+    data: &Path,
+    o: ModuleOptions,
+    demo: bool,
+) -> Result<std::time::Duration> {
     let signer: Option<Arc<dyn Signer>> = match o.signing_keys {
         Some(dir) => Some(Arc::new(Pkcs12Signer::new(dir, false))),
         None if demo => Some(Arc::new(Pkcs12Signer::new(data.join("signing-demo"), true))),
@@ -61,13 +88,12 @@ pub fn install(state: &tinhso_http::AppState, data: &Path, o: ModuleOptions, dem
         }
         (Some(_), _, _) => bail!("--gateway-url cần kèm --gateway-tmn và biến môi trường TINHSO_GATEWAY_SECRET / needs --gateway-tmn and TINHSO_GATEWAY_SECRET"),
     };
+    let sweep = o.payment_sweep_secs;
     let vietqr = match o.vietqr_account.filter(|a| !a.is_empty()) {
         Some(a) => Some(Account::parse(&a).map_err(|e| anyhow::anyhow!("--vietqr-account: {e}"))?),
         None if demo => Account::parse(DEMO_ACCOUNT).ok(),
         None => None,
     };
     tinhso_payments_web::install(state, tinhso_payments_web::Payments::vnpay(gateway, vietqr));
-    let every = std::time::Duration::from_secs(o.payment_sweep_secs.max(1));
-    tokio::spawn(tinhso_payments_web::service::sweep_loop(state.clone(), every));
-    Ok(())
+    Ok(std::time::Duration::from_secs(sweep.max(1)))
 }

@@ -35,9 +35,8 @@ pub enum PaymentsCommand {
 }
 
 async fn state(data: &DataArgs, modules: tinhso::options::ModuleOptions) -> Result<tinhso_http::AppState> {
-    let store = data.open().await?;
-    let demo = crate::seed::has_demo_accounts(&store).await?;
-    let state = crate::reports_cli::cli_state(store, &data.data).await?;
+    let state = crate::reports_cli::cli_state(data.open().await?, &data.data).await?;
+    let demo = crate::seed::has_demo_accounts(&state.store).await?;
     tinhso::options::install(&state, &data.data, modules, demo)?;
     Ok(state)
 }

@@ -43,7 +43,12 @@ pub async fn cli_state(store: Stores, data: &Path) -> Result<tinhso_http::AppSta
         upload_quota: None,
         map_tiles: None,
     };
-    Ok(tinhso_http::AppState::load(store, config).await?)
+    let state = tinhso_http::AppState::load(store, config).await?;
+    // The modules configured as the server is (from the environment): the figures a command
+    // publishes use the same facts (the 766 index's payment channels).
+    let demo = crate::seed::has_demo_accounts(&state.store).await?;
+    tinhso::options::install(&state, data, tinhso::options::from_env(), demo)?;
+    Ok(state)
 }
 
 /// Replaces every commune's boundary with a GeoJSON file's; nothing unless all of it is right.
