@@ -88,7 +88,7 @@ fn sign_rate(key: &Arc<LocalKey>, paragraphs: usize, threads: usize, secs: u64) 
                         location: "Tuyên Quang".into(),
                         at: chrono::Utc::now(),
                     };
-                    let ts = tinhso_results::sign::begin(&r, &key.chain[0], &info).map_err(|e| anyhow!("{e}"))?;
+                    let ts = tinhso_results::sign::begin(&r, &key.chain, &info, false).map_err(|e| anyhow!("{e}"))?;
                     let sig = key.sign(&ts.attributes).map_err(|e| anyhow!("{e}"))?;
                     let pdf = tinhso_results::sign::finish(ts, &key.chain, key.kind(), &sig, None)
                         .map_err(|e| anyhow!("{e}"))?;

@@ -355,3 +355,23 @@ async fn a_bank_statement_is_reconciled_once() {
     assert_ne!(c, 0);
     assert!(err.contains("sao kê không có cột \"Credit\""), "{err}");
 }
+
+#[tokio::test]
+async fn a_fee_paid_twice_is_refunded_once() {
+    let gw = Gateway::start().await.unwrap();
+    let s = server(Backend::Sqlite, &gw).await;
+    let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
+    let code = awaiting_fee(&s, &citizen).await;
+    // Two tabs: two payments started, both completed at the gateway.
+    let first = go_to_gateway(&s, &citizen, &code).await;
+    let second = go_to_gateway(&s, &citizen, &code).await;
+    pay(&gw, &citizen, &first, true).await;
+    pay(&gw, &citizen, &second, true).await;
+    assert_eq!(gw.sent().last().unwrap().1["RspCode"], "02");
+    assert!(gw.txn(&second).is_some_and(|t| t.refunded), "the second payment went back");
+    assert!(gw.txn(&first).is_some_and(|t| !t.refunded));
+    let d = dossier(&citizen, &code).await;
+    assert_eq!((d["state"].as_str(), d["paid_online"].as_bool()), (Some("processing"), Some(true)));
+    let page = citizen.c.get(format!("{}/ho-so/{code}/nop-phi", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Đã thanh toán") && page.contains("Đã hoàn tiền"), "{page}");
+}

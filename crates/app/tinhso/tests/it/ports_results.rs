@@ -57,6 +57,11 @@ async fn results(s: Stores) {
     assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
     assert!(r.issued_by_code("BL-2").await.unwrap().is_none(), "nothing half-written");
     assert_eq!(r.next_receipt_seq("000.00.03.H08", 2026).await.unwrap(), 2);
+    // A second receipt for the same dossier (two servers settling one payment) is refused.
+    let mut second = doc("BL-3", "receipt", 2, 'e');
+    second.dossier = "000.00.03.H08-261203-0001".into();
+    let again = r.issue(&second, &entry("BL-3", "receipt_issued")).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
     assert_eq!(r.next_receipt_seq("000.00.03.H08", 2027).await.unwrap(), 1, "numbers start again each year");
     assert_eq!(r.next_receipt_seq("000.00.04.H08", 2026).await.unwrap(), 1, "and per agency");
     let got = r.issued_by_code("KQ-A").await.unwrap().unwrap();

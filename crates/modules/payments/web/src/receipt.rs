@@ -1,7 +1,8 @@
 //! Electronic receipts (biên lai điện tử): numbered without gaps per collecting agency and
 //! year, signed by the agency, put in the citizen's document store. The number is taken only
-//! when the signed receipt is stored (a unique index), so a failed signing leaves no gap and
-//! two servers numbering at once retry rather than share a number.
+//! when the signed receipt is stored (a unique index), so a failed signing leaves no gap. On
+//! one server an agency's receipts are numbered one at a time (a lock per agency), so
+//! concurrent payments queue rather than race for a number; two servers racing retry.
 
 use chrono::Utc;
 use tinhso_http::error::AppError;
@@ -13,10 +14,32 @@ use tinhso_results_web::result::{superior, verify_link};
 use tinhso_results_web::Results;
 use tinhso_store::Payment;
 
+/// One lock per collecting agency, on this server.
+#[derive(Default)]
+pub struct Numbering {
+    agencies: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl Numbering {
+    fn lock_of(&self, agency: &str) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+        let mut map = match self.agencies.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        map.entry(agency.to_owned()).or_default().clone()
+    }
+}
+
 /// Issues the receipt of paid payment `p` (once: a payment with a receipt is left alone).
 pub async fn issue_for(state: &AppState, p: &Payment) -> Result<String, AppError> {
     if let Some(r) = &p.receipt {
         return Ok(r.clone());
+    }
+    let lock = state.module_state::<Numbering>().lock_of(&p.agency);
+    let _numbering = lock.lock().await;
+    // Issued meanwhile by a sweep or another report on this server?
+    if let Some(r) = state.store.payments.payment(&p.txn_ref).await?.and_then(|now| now.receipt) {
+        return Ok(r);
     }
     let results = state.module_state::<Results>();
     let today = (Utc::now() + chrono::Duration::hours(7)).date_naive();
@@ -24,6 +47,12 @@ pub async fn issue_for(state: &AppState, p: &Payment) -> Result<String, AppError
     let agency_name = state.agency_name(&p.agency).unwrap_or(&p.agency).to_owned();
     let amount = u64::try_from(p.amount_vnd).unwrap_or(0);
     for _ in 0..5 {
+        // Issued meanwhile by another server settling the same payment: that one stands.
+        let issued = state.store.results.issued_for_dossier(&p.dossier).await?;
+        if let Some(r) = issued.into_iter().find(|d| d.kind == "receipt") {
+            state.store.payments.set_receipt(&p.txn_ref, &r.code).await?;
+            return Ok(r.code);
+        }
         let seq = state.store.results.next_receipt_seq(&p.agency, year).await?;
         let code = new_code("BL")?;
         let number = format!("BL-{year}-{seq:06}/{}", p.agency);

@@ -146,14 +146,44 @@ pub async fn take_report(state: &AppState, report: &Report) -> Result<Handled, A
                     settle(state, &p).await;
                     "00"
                 }
-                // Another report confirmed it first, or the dossier was paid by another payment.
-                Ok(false) | Err(StoreError::Conflict(_)) => "02",
+                // Another report confirmed it first.
+                Ok(false) => "02",
+                // The dossier's fee was already paid by another payment: this money goes back.
+                Err(StoreError::Conflict(_)) => {
+                    refund_second(state, &p, now, report).await;
+                    "02"
+                }
                 Err(e) => return Err(e.into()),
             }
         }
     };
     let payment = state.store.payments.payment(&p.txn_ref).await?;
     Ok(Handled { rsp_code: code, payment })
+}
+
+/// A second payment of a fee already paid (two tabs, two attempts both completed): refunded
+/// at once; if the gateway cannot refund now it is logged for a person, as the money is not ours.
+async fn refund_second(state: &AppState, p: &Payment, now: PayState, report: &Report) {
+    let payments = state.module_state::<Payments>();
+    let Some(g) = payments.gateway.as_ref() else { return };
+    let taken = Payment { external_ref: Some(report.transaction_no.clone()), ..p.clone() };
+    match g.refund(&taken).await {
+        Ok(()) => {
+            let detail = serde_json::json!({ "gateway_txn": report.transaction_no, "why": "fee already paid" });
+            let e = entry(p, "refunded", detail, tinhso_dossier_web::service::SYSTEM.0);
+            if let Err(err) = state
+                .store
+                .payments
+                .move_payment(&p.txn_ref, now.key(), "refunded", Some(&report.transaction_no), &e)
+                .await
+            {
+                tracing::error!(txn = %p.txn_ref, error = %err, "a second payment was refunded but not recorded");
+            }
+        }
+        Err(e) => {
+            tracing::error!(txn = %p.txn_ref, error = %e, "a second payment of a paid fee must be refunded by hand")
+        }
+    }
 }
 
 /// After a payment is durably paid: the dossier records the fee as paid online, and the

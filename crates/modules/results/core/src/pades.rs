@@ -7,8 +7,13 @@ use crate::render::SignatureArea;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-/// Bytes reserved for the CMS (certificates and a timestamp token fit with room to spare).
-pub const RESERVED: usize = 24 * 1024;
+/// Bytes reserved for the CMS beyond its certificates: the signer info and signed attributes
+/// (under 1 KiB with an RSA-4096 signature), and a timestamp token with its authority's
+/// certificates when one is asked for. Every reserved byte is two hex digits in the file, so
+/// the room is sized to the signature rather than fixed large (a phone on 3G downloads it).
+pub fn reserve(chain_bytes: usize, timestamped: bool) -> usize {
+    chain_bytes + 2048 + if timestamped { 12 * 1024 } else { 0 }
+}
 const BYTE_RANGE_WIDTH: usize = 40;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +40,13 @@ pub struct Prepared {
     pdf: Vec<u8>,
     /// Offsets of the `<` and one past the `>` of /Contents.
     contents: (usize, usize),
+}
+
+impl Prepared {
+    /// How many bytes of CMS fit.
+    pub fn room(&self) -> usize {
+        (self.contents.1 - self.contents.0 - 2) / 2
+    }
 }
 
 /// A PDF text string: ASCII as a literal, anything else as UTF-16BE with its byte-order mark.
@@ -154,7 +166,7 @@ fn page_object(pdf: &[u8], t: &Trailer, page: usize) -> Result<usize, PdfError> 
 }
 
 /// Appends the signature's incremental update to `pdf`, leaving /Contents zeroed.
-pub fn prepare(pdf: &[u8], area: SignatureArea, info: &SignatureInfo) -> Result<Prepared, PdfError> {
+pub fn prepare(pdf: &[u8], area: SignatureArea, info: &SignatureInfo, reserved: usize) -> Result<Prepared, PdfError> {
     let t = trailer(pdf)?;
     if pdf.windows(7).any(|w| w == b"/AcroFo") {
         return Err(PdfError("the PDF already has a form"));
@@ -210,7 +222,7 @@ pub fn prepare(pdf: &[u8], area: SignatureArea, info: &SignatureInfo) -> Result<
     out.extend_from_slice(b"] /Contents ");
     let contents_start = out.len();
     out.push(b'<');
-    out.extend(std::iter::repeat_n(b'0', RESERVED * 2));
+    out.extend(std::iter::repeat_n(b'0', reserved * 2));
     out.push(b'>');
     let contents_end = out.len();
     out.extend_from_slice(b" >>\nendobj\n");
@@ -247,7 +259,7 @@ impl Prepared {
 
     /// Writes the CMS into the reserved place.
     pub fn finish(mut self, cms: &[u8]) -> Result<Vec<u8>, PdfError> {
-        if cms.len() > RESERVED {
+        if cms.len() > self.room() {
             return Err(PdfError("the signature is larger than the room reserved for it"));
         }
         let mut at = self.contents.0 + 1;

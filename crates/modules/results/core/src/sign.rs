@@ -15,9 +15,18 @@ pub struct ToSign {
     pub attributes: Vec<u8>,
 }
 
-pub fn begin(rendered: &Rendered, signer: &Certificate, info: &SignatureInfo) -> Result<ToSign, PdfError> {
+/// Prepares `rendered` for a signature by `chain` (signer first), with room for a timestamp
+/// token when `timestamped`.
+pub fn begin(
+    rendered: &Rendered,
+    chain: &[Certificate],
+    info: &SignatureInfo,
+    timestamped: bool,
+) -> Result<ToSign, PdfError> {
+    let signer = chain.first().ok_or(PdfError("no certificate to sign with"))?;
     let area = rendered.signature.ok_or(PdfError("the document has no signature block"))?;
-    let prepared = pades::prepare(&rendered.pdf, area, info)?;
+    let room = pades::reserve(chain.iter().map(|c| c.der.len()).sum(), timestamped);
+    let prepared = pades::prepare(&rendered.pdf, area, info, room)?;
     let attributes = cms::signed_attributes(&prepared.digest(), signer);
     Ok(ToSign { prepared, attributes })
 }

@@ -59,7 +59,7 @@ fn signed(doc: &OfficialDocument) -> Vec<u8> {
         location: "Tuyên Quang".into(),
         at: chrono::Utc::now(),
     };
-    let ts = sign::begin(&rendered, &k.chain[0], &info).unwrap();
+    let ts = sign::begin(&rendered, &k.chain, &info, false).unwrap();
     let sig = k.sign(&ts.attributes).unwrap();
     sign::finish(ts, &k.chain, k.kind(), &sig, None).unwrap()
 }

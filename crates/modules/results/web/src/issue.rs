@@ -92,10 +92,11 @@ pub async fn signed_pdf(
     }
     let info =
         SignatureInfo { name: cert.common_name(), reason: reason.to_owned(), location: place.to_owned(), at: now };
-    let cert_for_render = cert.clone();
+    let chain_for_render = chain.clone();
+    let timestamped = tsa.is_some();
     let to_sign = tokio::task::spawn_blocking(move || {
         let rendered = render::render(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
-        sign::begin(&rendered, &cert_for_render, &info).map_err(|e| AppError::Internal(e.to_string()))
+        sign::begin(&rendered, &chain_for_render, &info, timestamped).map_err(|e| AppError::Internal(e.to_string()))
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))??;

@@ -15,8 +15,9 @@ CREATE TABLE payment (
 );
 CREATE INDEX payment_dossier ON payment (dossier);
 CREATE INDEX payment_state ON payment (state, updated_at);
--- At most one paid (or refunded) payment per dossier: a fee is never taken twice.
-CREATE UNIQUE INDEX payment_settled ON payment (dossier) WHERE state IN ('paid', 'refunded');
+-- At most one paid payment per dossier: a fee is never counted twice (a second payment the
+-- gateway took anyway is refunded).
+CREATE UNIQUE INDEX payment_settled ON payment (dossier) WHERE state = 'paid';
 -- Bank-statement lines, each recorded once by the bank's reference.
 CREATE TABLE bank_line (
     reference TEXT PRIMARY KEY,

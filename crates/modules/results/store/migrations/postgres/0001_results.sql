@@ -21,3 +21,6 @@ CREATE TABLE issued_document (
 CREATE INDEX issued_document_dossier ON issued_document (dossier);
 -- Receipts' numbers: taken only by a stored receipt, so a failed signing leaves no gap.
 CREATE UNIQUE INDEX issued_receipt_number ON issued_document (agency, year, seq) WHERE kind = 'receipt';
+-- One receipt per dossier (a dossier's fee is paid once): two servers settling the same payment
+-- cannot both issue one.
+CREATE UNIQUE INDEX issued_receipt_dossier ON issued_document (dossier) WHERE kind = 'receipt';
