@@ -412,6 +412,8 @@ pub trait ResultIssuer: Send + Sync + 'static {
     /// Renders, signs and stores the result of `d` approved by `approver`, puts it in the
     /// applicant's document store, and returns it as the approval's attachment.
     async fn issue(&self, state: &AppState, d: &Dossier, approver: &Account) -> Result<Attachment, AppError>;
+    /// Withdraws a result issued for an approval that was then not written.
+    async fn withdraw(&self, state: &AppState, sha256: &Sha256);
 }
 
 /// The dossier flow's hooks into other modules, on each server.
@@ -481,14 +483,41 @@ pub async fn act(state: &AppState, account: &Account, code: &str, cmd: Command) 
         Command::Approve { result: Some(r), .. } => (vec![r.clone()], FilePurpose::Result),
         _ => (Vec::new(), FilePurpose::Supplement),
     };
-    let attachments: Vec<Attachment> = own_documents(state, account, &hashes)
+    let signed: Vec<Sha256> = issued.iter().map(|a| a.sha256.clone()).collect();
+    let outcome = record(state, account, &d, &cmd, party, &hashes, purpose, issued).await;
+    // A result signed for an approval that was not written (refused, or overtaken by another
+    // change) is withdrawn: the verifier then says so rather than vouch for it.
+    if outcome.is_err() {
+        if let Some(issuer) = state.module_state::<Issuers>().result() {
+            for sha in &signed {
+                issuer.withdraw(state, sha).await;
+            }
+        }
+    }
+    outcome
+}
+
+/// Decides `cmd` on `d` and writes the event with its attachments (the account's own
+/// documents named by `hashes`, and files `issued` for it).
+#[allow(clippy::too_many_arguments)]
+async fn record(
+    state: &AppState,
+    account: &Account,
+    d: &Dossier,
+    cmd: &Command,
+    party: dossier::Party,
+    hashes: &[Sha256],
+    purpose: FilePurpose,
+    issued: Vec<Attachment>,
+) -> Result<Dossier, AppError> {
+    let attachments: Vec<Attachment> = own_documents(state, account, hashes)
         .await?
         .into_iter()
         .map(|d| Attachment { sha256: d.sha256, name: d.name, purpose, component: None })
         .chain(issued)
         .collect();
     let now = Utc::now();
-    let kind = dossier::decide(&d, &cmd, party, now, &state.calendar()).map_err(|r| {
+    let kind = dossier::decide(d, cmd, party, now, &state.calendar()).map_err(|r| {
         if r.code == "forbidden" {
             AppError::Forbidden
         } else if r.code == "illegal_transition" || r.code == "out_of_order" {
@@ -501,7 +530,7 @@ pub async fn act(state: &AppState, account: &Account, code: &str, cmd: Command) 
     let next = dossier::apply(Some(d.clone()), &d.code, &event)
         .ok_or_else(|| AppError::Internal("event did not apply".into()))?;
     let notify = notifications(d.applicant, d.code.as_str(), &event.kind);
-    match state.store.dossiers.append_event(&d, &event, &next, &notify, &attachments).await {
+    match state.store.dossiers.append_event(d, &event, &next, &notify, &attachments).await {
         Ok(()) => Ok(next),
         Err(StoreError::Conflict(_)) => Err(AppError::Conflict {
             code: "concurrent_change",

@@ -90,4 +90,24 @@ impl ResultIssuer for Issuer {
         };
         Ok(issue(state, &results, what).await?.0)
     }
+
+    async fn withdraw(&self, state: &AppState, sha256: &tinhso_kernel::ids::Sha256) {
+        let Ok(Some(doc)) = state.store.results.issued_by_sha256(sha256.as_str()).await else { return };
+        let note = "Phê duyệt không được ghi nhận (hồ sơ vừa thay đổi); kết quả này không có giá trị";
+        let entry = tinhso_ledger::chain::Link {
+            id: 0,
+            lane: format!("{}{}", tinhso_results::audit::LANE_PREFIX, doc.agency),
+            seq: 0,
+            dossier: tinhso_results::audit::subject(&doc.code),
+            at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            actor: 0,
+            payload: format!(
+                "{{\"kind\":\"document_revoked\",\"document\":{}}}",
+                serde_json::json!({ "code": doc.code, "reason": note })
+            ),
+        };
+        if let Err(e) = state.store.results.set_issued_status(&doc.code, "revoked", None, note, &entry).await {
+            tracing::error!(code = %doc.code, error = %e, "a result signed for an unwritten approval could not be withdrawn");
+        }
+    }
 }
