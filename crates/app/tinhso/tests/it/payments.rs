@@ -195,10 +195,9 @@ async fn paid_online_story(s: TestServer, gw: Gateway) {
     assert_eq!(c, 0, "{out}{err}");
 }
 
-#[tokio::test]
-async fn faults_change_nothing_they_should_not() {
-    let gw = Gateway::start().await.unwrap();
-    let s = server(Backend::Sqlite, &gw).await;
+on_both_backends_with_gateway!(faults_on_sqlite, faults_on_postgres, faults_change_nothing_they_should_not);
+
+async fn faults_change_nothing_they_should_not(s: TestServer, gw: Gateway) {
     let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
 
     // Cancelled on the gateway: the fee is still due, and a second attempt can pay it.
@@ -283,10 +282,9 @@ async fn faults_change_nothing_they_should_not() {
     assert_eq!(dossier(&citizen, &txn_gone.1).await["state"], "processing");
 }
 
-#[tokio::test]
-async fn a_stopped_dossier_is_refunded() {
-    let gw = Gateway::start().await.unwrap();
-    let s = server(Backend::Sqlite, &gw).await;
+on_both_backends_with_gateway!(refund_on_sqlite, refund_on_postgres, a_stopped_dossier_is_refunded);
+
+async fn a_stopped_dossier_is_refunded(s: TestServer, gw: Gateway) {
     let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
     let code = awaiting_fee(&s, &citizen).await;
     let txn = go_to_gateway(&s, &citizen, &code).await;
@@ -314,10 +312,9 @@ async fn a_stopped_dossier_is_refunded() {
     assert!(page.contains("Đã hoàn tiền"), "{page}");
 }
 
-#[tokio::test]
-async fn a_bank_statement_is_reconciled_once() {
-    let gw = Gateway::start().await.unwrap();
-    let s = server(Backend::Sqlite, &gw).await;
+on_both_backends_with_gateway!(reconcile_on_sqlite, reconcile_on_postgres, a_bank_statement_is_reconciled_once);
+
+async fn a_bank_statement_is_reconciled_once(s: TestServer, _gw: Gateway) {
     let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
     let code = awaiting_fee(&s, &citizen).await;
     let other = awaiting_fee(&s, &citizen).await;
@@ -356,10 +353,9 @@ async fn a_bank_statement_is_reconciled_once() {
     assert!(err.contains("sao kê không có cột \"Credit\""), "{err}");
 }
 
-#[tokio::test]
-async fn a_fee_paid_twice_is_refunded_once() {
-    let gw = Gateway::start().await.unwrap();
-    let s = server(Backend::Sqlite, &gw).await;
+on_both_backends_with_gateway!(paid_twice_on_sqlite, paid_twice_on_postgres, a_fee_paid_twice_is_refunded_once);
+
+async fn a_fee_paid_twice_is_refunded_once(s: TestServer, gw: Gateway) {
     let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
     let code = awaiting_fee(&s, &citizen).await;
     // Two tabs: two payments started, both completed at the gateway.
