@@ -187,6 +187,13 @@ async fn paid_online_story(s: TestServer, gw: Gateway) {
     assert_eq!((payable["source"].as_str(), payable["rate"].as_f64()), (Some("computed"), Some(1.0)), "{payable}");
     let paid = ind("3.6");
     assert_eq!(paid["rate"].as_f64(), Some(1.0), "{paid}");
+    // The leader's drill-down of 3.5 lists the fee-bearing procedures behind the figure.
+    let leader = Caller::login(&s, "lanhdao@tinhso.local", PASSWORD).await;
+    let page = leader.c.get(format!("{}/dieu-hanh/chi-so/3.5?don-vi=000.00.03.H08", s.url)).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = page.text().await.unwrap();
+    let listed = page.matches("thanh toán trực tuyến được</li>").count();
+    assert_eq!(listed as f64, payable["inputs"][1]["value"].as_f64().unwrap(), "{page}");
 
     // The ledger holds the payment's story and the audit passes.
     let (c, out, err) = run_cli(bin(), &[vec!["audit".into(), "verify".into()], s.data_args()].concat()).await.unwrap();

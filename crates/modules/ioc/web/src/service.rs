@@ -105,7 +105,7 @@ pub fn ranked_units(state: &AppState) -> Vec<(Unit, String, bool)> {
         .collect()
 }
 
-fn procedures_of<'a>(state: &AppState, unit: &Unit, all: &'a [std::sync::Arc<Procedure>]) -> Vec<&'a Procedure> {
+pub fn procedures_of<'a>(state: &AppState, unit: &Unit, all: &'a [std::sync::Arc<Procedure>]) -> Vec<&'a Procedure> {
     // Whether the unit is a commune's committee, once per unit rather than once per procedure
     // (the dashboard asks for every unit on each page).
     let commune = matches!(unit, Unit::Agency(a)
@@ -206,6 +206,19 @@ impl Snapshot {
             &self.entered(unit),
         )
     }
+}
+
+/// Indicator 3.5's drill-down: the unit's fee-bearing procedures (code, name, fee in đồng,
+/// payable online), in the Vietnamese order of their names.
+pub fn fee_procedures(state: &AppState, unit: &Unit) -> Vec<(String, String, u64, bool)> {
+    let catalogue = state.catalogue();
+    let online = online_payment(state);
+    let mut out: Vec<(String, String, u64, bool)> = procedures_of(state, unit, catalogue.all())
+        .into_iter()
+        .filter_map(|p| p.fee.amount_vnd.filter(|a| *a > 0).map(|a| (p.code.to_string(), p.name.clone(), a, online)))
+        .collect();
+    out.sort_by(|a, b| tinhso_kernel::text::vi_cmp(&a.1, &b.1));
+    out
 }
 
 /// Whether fees can be paid online on this platform (the payments module's channels): the

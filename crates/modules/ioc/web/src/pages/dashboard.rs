@@ -401,6 +401,8 @@ pub struct IndicatorPage {
     pub source: String,
     /// (label, value, drill-down link when the input counts dossiers).
     pub inputs: Vec<(&'static str, String, Option<String>)>,
+    /// For 3.5: the fee-bearing procedures (code, name, fee, payable online).
+    pub fee_procedures: Vec<(String, String, String, bool)>,
 }
 
 /// One indicator explained: formula, inputs (each count links to its dossiers), value, points.
@@ -439,6 +441,14 @@ pub async fn indicator(
                 (x.label, value, x.measure.map(|m| format!("/dieu-hanh/ho-so?{query}&so-lieu={m}")))
             })
             .collect(),
+        fee_procedures: if i.key == "3.5" {
+            ioc::fee_procedures(&state, &unit)
+                .into_iter()
+                .map(|(c, n, fee, online)| (c, n, format!("{} đồng", tinhso_kernel::format::thousands(fee)), online))
+                .collect()
+        } else {
+            Vec::new()
+        },
         query,
         i,
     };
