@@ -6,11 +6,10 @@
 use crate::signer::Signer;
 use crate::Results;
 use chrono::{DateTime, Utc};
-use std::sync::Arc;
 use tinhso_http::error::AppError;
 use tinhso_http::state::AppState;
 use tinhso_kernel::files::FilePurpose;
-use tinhso_kernel::ids::{AccountId, Sha256};
+use tinhso_kernel::ids::AccountId;
 use tinhso_ledger::chain::Link;
 use tinhso_results::document::{OfficialDocument, SignatureBlock};
 use tinhso_results::pades::SignatureInfo;
@@ -191,11 +190,3 @@ pub async fn issue(
         Attachment { sha256: stored.sha256.clone(), name: what.name, purpose: FilePurpose::Result, component: None };
     Ok((attachment, doc))
 }
-
-/// The hex SHA-256 of a stored file's hash, for lookups.
-pub fn hex(sha: &Sha256) -> String {
-    sha.as_str().to_owned()
-}
-
-/// The signer shared by the module's handlers.
-pub type SharedSigner = Arc<dyn Signer>;
