@@ -10,7 +10,7 @@ use tinhso_testkit::{Backend, TestServer};
 
 const JUSTICE: &str = "000.00.03.H08";
 
-fn indicator<'a>(v: &'a Value, key: &str) -> &'a Value {
+pub(crate) fn indicator<'a>(v: &'a Value, key: &str) -> &'a Value {
     v["groups"]
         .as_array()
         .unwrap()

@@ -36,8 +36,9 @@ pub async fn server(backend: Backend, gw: &Gateway) -> TestServer {
     s
 }
 
-/// A dossier waiting for an 8,000 đồng fee; its code.
-pub async fn awaiting_fee(s: &TestServer, citizen: &Caller) -> String {
+/// A citizen's dossier of the Department of Justice, received and in processing; its code and
+/// the specialist who holds it.
+pub async fn in_processing(s: &TestServer, citizen: &Caller) -> (String, Caller) {
     let desk = Caller::login(s, "tiepnhan@tinhso.local", PASSWORD).await;
     let specialist = Caller::login(s, "chuyenvien@tinhso.local", PASSWORD).await;
     let (st, d) =
@@ -46,6 +47,12 @@ pub async fn awaiting_fee(s: &TestServer, citizen: &Caller) -> String {
     let code = d["code"].as_str().unwrap().to_owned();
     assert_eq!(desk.act(&code, json!({ "action": "receive" })).await.0, StatusCode::OK);
     assert_eq!(specialist.act(&code, json!({ "action": "start_processing" })).await.0, StatusCode::OK);
+    (code, specialist)
+}
+
+/// A dossier waiting for an 8,000 đồng fee; its code.
+pub async fn awaiting_fee(s: &TestServer, citizen: &Caller) -> String {
+    let (code, specialist) = in_processing(s, citizen).await;
     let (st, d) = specialist.act(&code, json!({ "action": "request_payment", "amount_vnd": 8000 })).await;
     assert_eq!((st, d["state"].as_str()), (StatusCode::OK, Some("payment_requested")), "{d}");
     code
@@ -173,16 +180,7 @@ async fn paid_online_story(s: TestServer, gw: Gateway) {
         .json()
         .await
         .unwrap();
-    let ind = |key: &str| {
-        v["groups"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|g| g["indicators"].as_array().unwrap())
-            .find(|i| i["key"] == key)
-            .unwrap()
-            .clone()
-    };
+    let ind = |key: &str| crate::ioc::indicator(&v, key).clone();
     let payable = ind("3.5");
     assert_eq!((payable["source"].as_str(), payable["rate"].as_f64()), (Some("computed"), Some(1.0)), "{payable}");
     let paid = ind("3.6");

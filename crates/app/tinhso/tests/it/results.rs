@@ -41,15 +41,8 @@ pub fn pyhanko(ca: &Path, tsa_root: Option<&Path>, files: &[&Path]) -> Vec<Value
 /// its code and the signed result's bytes (downloaded by the citizen).
 pub async fn approved_with_result(s: &TestServer) -> (String, Vec<u8>, Caller) {
     let citizen = Caller::login(s, "0912345678", PASSWORD).await;
-    let desk = Caller::login(s, "tiepnhan@tinhso.local", PASSWORD).await;
-    let specialist = Caller::login(s, "chuyenvien@tinhso.local", PASSWORD).await;
     let approver = Caller::login(s, "pheduyet@tinhso.local", PASSWORD).await;
-    let (st, d) =
-        citizen.post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "form": generic_form(2269) })).await;
-    assert_eq!(st, StatusCode::CREATED, "{d}");
-    let code = d["code"].as_str().unwrap().to_owned();
-    assert_eq!(desk.act(&code, json!({ "action": "receive" })).await.0, StatusCode::OK);
-    assert_eq!(specialist.act(&code, json!({ "action": "start_processing" })).await.0, StatusCode::OK);
+    let (code, specialist) = crate::payments::in_processing(s, &citizen).await;
     specialist.act(&code, json!({ "action": "complete_step", "note": "Đủ điều kiện" })).await;
     let (st, d) = approver.act(&code, json!({ "action": "approve", "electronic_result": true })).await;
     assert_eq!((st, d["electronic_result"].as_bool()), (StatusCode::OK, Some(true)), "{d}");
