@@ -253,3 +253,45 @@ async fn a_timestamped_result_is_pades_b_t() {
     let (_, d) = approver.get(&format!("/api/v1/dossiers/{code}")).await;
     assert_eq!(d["state"], "processing", "{d}");
 }
+
+/// The public verifier reads a file whole, so it checks at most four at once: a fifth sender
+/// while four are still uploading is told to retry (429 with Retry-After), nothing breaks.
+#[tokio::test]
+async fn the_verifier_reads_four_files_at_a_time() {
+    use tokio::io::AsyncWriteExt;
+    let s = crate::server(Backend::Sqlite).await;
+    let addr = s.url.trim_start_matches("http://").to_owned();
+    let mut slow = Vec::new();
+    for _ in 0..4 {
+        let mut c = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let head = format!(
+            "POST /api/v1/results/verify HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/pdf\r\nContent-Length: 5000000\r\n\r\n%PDF-1.7\n"
+        );
+        c.write_all(head.as_bytes()).await.unwrap();
+        slow.push(c);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let r =
+        s.client().post(format!("{}/api/v1/results/verify", s.url)).body(b"%PDF-1.7\n".to_vec()).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers().contains_key("retry-after"));
+    drop(slow);
+    let mut ok = false;
+    for _ in 0..20 {
+        let r = s
+            .client()
+            .post(format!("{}/api/v1/results/verify", s.url))
+            .body(b"%PDF-1.7\n".to_vec())
+            .send()
+            .await
+            .unwrap();
+        if r.status() == StatusCode::OK {
+            let v: Value = r.json().await.unwrap();
+            assert_eq!(v["verdict"], "unsigned");
+            ok = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(ok, "the verifier answers again once the slow senders are gone");
+}

@@ -23,6 +23,20 @@ use tinhso_store::IssuedDocument;
 /// The largest file the verifier reads (a result is tens of kilobytes; a scan a few MB).
 pub const MAX_PDF: usize = 10 * 1024 * 1024;
 
+/// Files checked at once on a server: the verifier is public and reads a file whole, so at
+/// most this many are in memory (4 × 10 MB); others are asked to retry in a moment.
+pub struct Gate(tokio::sync::Semaphore);
+
+impl Default for Gate {
+    fn default() -> Self {
+        Self(tokio::sync::Semaphore::new(4))
+    }
+}
+
+fn busy() -> AppError {
+    AppError::Throttled { retry_after: 2 }
+}
+
 fn answer(state: &AppState, d: &IssuedDocument) -> IssuedAnswer {
     IssuedAnswer {
         code: d.code.clone(),
@@ -152,6 +166,8 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
 /// A PDF uploaded to the verifier (multipart field `tep`), or a code typed (`ma`).
 pub async fn upload(State(state): State<AppState>, viewer: Viewer, mut form: Multipart) -> PageResult {
     let err = page_err(&viewer);
+    let gate = state.module_state::<Gate>();
+    let _permit = gate.0.try_acquire().map_err(|_| err(busy()))?;
     let mut page = VerifyPage::new(&state, &viewer);
     let mut pdf: Option<Bytes> = None;
     while let Ok(Some(field)) = form.next_field().await {
@@ -191,8 +207,12 @@ pub async fn api_code(State(state): State<AppState>, Path(code): Path<String>) -
 /// `application/pdf` or `application/octet-stream`).
 #[utoipa::path(post, path = "/api/v1/results/verify", tag = "results",
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 200, body = FileCheck), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody)))]
-pub async fn api_verify(State(state): State<AppState>, body: Bytes) -> ApiResult<Response> {
+    responses((status = 200, body = FileCheck), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
+pub async fn api_verify(State(state): State<AppState>, body: axum::body::Body) -> ApiResult<Response> {
+    let gate = state.module_state::<Gate>();
+    let _permit = gate.0.try_acquire().map_err(|_| busy())?;
+    let body = axum::body::to_bytes(body, MAX_PDF).await.map_err(|_| AppError::TooLarge)?;
     if !body.starts_with(b"%PDF") {
         return Err(AppError::bad_request(
             "not_a_pdf",
