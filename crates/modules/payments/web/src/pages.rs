@@ -51,7 +51,7 @@ async fn fee_page_for(state: &AppState, viewer: &Viewer, code: &str) -> Result<F
     let rec = dossiers::load(state, account, code).await?;
     let d = &rec.dossier;
     let payments = state.module_state::<Payments>();
-    let due = fee_due(state, &d.code).await?;
+    let due = fee_due(state, d).await?;
     let (qr, transfer) = match (due, payments.vietqr.as_ref()) {
         (Some(amount), Some(acc)) => {
             let content = vietqr::memo(d.code.as_str());
@@ -119,15 +119,11 @@ pub async fn start(
     let payments = state.module_state::<Payments>();
     let gateway = payments.gateway.as_ref().ok_or(AppError::NotFound).map_err(&err)?;
     // The gateway sends the browser back here: the public address, or the one this request came to.
-    let base = state.config.public_url.clone().unwrap_or_else(|| {
-        let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-        format!("http://{host}")
-    });
+    let base = state.config.public_url.clone().unwrap_or_else(|| tinhso_dossier_web::pages::slips::base_url(&headers));
     let return_url = format!("{base}/thanh-toan/ket-qua");
-    let url =
-        service::start(&state, gateway.as_ref(), &rec.dossier.code, account.id.0, &return_url, &client.to_string())
-            .await
-            .map_err(&err)?;
+    let url = service::start(&state, gateway.as_ref(), &rec.dossier, account.id.0, &return_url, &client.to_string())
+        .await
+        .map_err(&err)?;
     Ok(Redirect::to(&url).into_response())
 }
 

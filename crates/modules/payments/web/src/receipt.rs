@@ -42,7 +42,7 @@ pub async fn issue_for(state: &AppState, p: &Payment) -> Result<String, AppError
         return Ok(r);
     }
     let results = state.module_state::<Results>();
-    let today = (Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let today = tinhso_kernel::calendar::local_date(Utc::now());
     let year = chrono::Datelike::year(&today);
     let agency_name = state.agency_name(&p.agency).unwrap_or(&p.agency).to_owned();
     let amount = u64::try_from(p.amount_vnd).unwrap_or(0);

@@ -33,7 +33,7 @@ async fn due_of(state: &AppState, code: &str) -> Result<Option<Due>, AppError> {
     let Some(rec) = state.store.dossiers.dossier(&c).await? else { return Ok(None) };
     let paid = rec.dossier.paid_on.is_some()
         || state.store.payments.payments_for_dossier(code).await?.iter().any(|p| p.state == "paid");
-    Ok(Some(Due { amount_vnd: fee_due(state, &c).await?, paid }))
+    Ok(Some(Due { amount_vnd: fee_due(state, &rec.dossier).await?, paid }))
 }
 
 pub async fn reconcile(state: &AppState, csv_text: &str, cols: &Columns) -> Result<Vec<Reconciled>, AppError> {

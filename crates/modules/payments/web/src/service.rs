@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
-use tinhso_dossier::{Command, DossierState, EventKind};
+use tinhso_dossier::{Command, Dossier, DossierState, EventKind};
 use tinhso_http::error::AppError;
 use tinhso_http::state::AppState;
 use tinhso_kernel::ids::DossierCode;
@@ -44,14 +44,13 @@ pub fn entry(p: &Payment, kind: &str, detail: serde_json::Value, actor: i64) -> 
     }
 }
 
-/// The fee a dossier waits for now: the amount of its last payment request, while it is in
-/// "waiting for the fee".
-pub async fn fee_due(state: &AppState, code: &DossierCode) -> Result<Option<u64>, AppError> {
-    let Some(rec) = state.store.dossiers.dossier(code).await? else { return Ok(None) };
-    if rec.dossier.state != DossierState::PaymentRequested {
+/// The fee dossier `d` waits for now: the amount of its last payment request, while it is in
+/// "waiting for the fee" (its events are read only then).
+pub async fn fee_due(state: &AppState, d: &Dossier) -> Result<Option<u64>, AppError> {
+    if d.state != DossierState::PaymentRequested {
         return Ok(None);
     }
-    let events = state.store.dossiers.dossier_events(code).await?;
+    let events = state.store.dossiers.dossier_events(&d.code).await?;
     Ok(events.iter().rev().find_map(|e| match &e.event.kind {
         EventKind::PaymentRequested { amount_vnd } => Some(*amount_vnd),
         _ => None,
@@ -69,22 +68,22 @@ pub(crate) fn new_ref() -> Result<String, AppError> {
 pub async fn start(
     state: &AppState,
     gateway: &dyn Gateway,
-    code: &DossierCode,
+    d: &Dossier,
     applicant: i64,
     return_url: &str,
     client_ip: &str,
 ) -> Result<String, AppError> {
-    let amount = fee_due(state, code).await?.ok_or_else(|| AppError::Conflict {
+    let code = &d.code;
+    let amount = fee_due(state, d).await?.ok_or_else(|| AppError::Conflict {
         code: "no_fee_due",
         vi: "Hồ sơ không ở trạng thái chờ nộp phí, lệ phí".into(),
         en: "This dossier is not waiting for a fee".into(),
     })?;
-    let rec = state.store.dossiers.dossier(code).await?.ok_or(AppError::NotFound)?;
     let now = Utc::now();
     let p = Payment {
         txn_ref: new_ref()?,
         dossier: code.to_string(),
-        agency: rec.dossier.competent_agency.to_string(),
+        agency: d.competent_agency.to_string(),
         applicant,
         amount_vnd: i64::try_from(amount).unwrap_or(i64::MAX),
         method: "gateway".into(),
@@ -106,17 +105,12 @@ pub async fn start(
     }))
 }
 
-/// What happened to a report: the gateway's response code and, for people, what it means.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Handled {
-    pub rsp_code: &'static str,
-    pub payment: Option<Payment>,
-}
-
 /// Takes a gateway report (already checked as the gateway's): confirms, ends or ignores.
-pub async fn take_report(state: &AppState, report: &Report) -> Result<Handled, AppError> {
+/// Returns the gateway's response code for it ("00" taken, "01" unknown, "02" already
+/// confirmed or nothing to do, "04" wrong amount).
+pub async fn take_report(state: &AppState, report: &Report) -> Result<&'static str, AppError> {
     let Some(p) = state.store.payments.payment(&report.txn_ref).await? else {
-        return Ok(Handled { rsp_code: "01", payment: None });
+        return Ok("01");
     };
     let now = PayState::parse(&p.state).unwrap_or(PayState::Pending);
     let amount = u64::try_from(p.amount_vnd).unwrap_or(0);
@@ -127,8 +121,7 @@ pub async fn take_report(state: &AppState, report: &Report) -> Result<Handled, A
             tracing::warn!(txn = %p.txn_ref, asked = amount, reported = report.amount_vnd, "gateway reported another amount");
             "04"
         }
-        Decision::AlreadyConfirmed => "02",
-        Decision::Ignore => "02",
+        Decision::AlreadyConfirmed | Decision::Ignore => "02",
         Decision::End(to) => {
             let e = entry(&p, to.key(), detail, tinhso_dossier_web::service::SYSTEM.0);
             state.store.payments.move_payment(&p.txn_ref, now.key(), to.key(), None, &e).await?;
@@ -157,8 +150,7 @@ pub async fn take_report(state: &AppState, report: &Report) -> Result<Handled, A
             }
         }
     };
-    let payment = state.store.payments.payment(&p.txn_ref).await?;
-    Ok(Handled { rsp_code: code, payment })
+    Ok(code)
 }
 
 /// A second payment of a fee already paid (two tabs, two attempts both completed): refunded
@@ -218,7 +210,7 @@ pub async fn ipn(State(state): State<AppState>, Query(params): Query<BTreeMap<St
         return g.answer("97");
     };
     match take_report(&state, &report).await {
-        Ok(h) => g.answer(h.rsp_code),
+        Ok(code) => g.answer(code),
         Err(e) => {
             tracing::error!(error = %e, "a payment notification could not be recorded");
             g.answer("99")

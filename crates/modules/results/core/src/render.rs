@@ -60,18 +60,22 @@ impl std::fmt::Display for RenderError {
 
 struct Face {
     font: Font,
-    data: &'static [u8],
+    /// The same font's tables, read once, for measuring text.
+    tables: skrifa::FontRef<'static>,
+    units_per_em: f32,
 }
 
 impl Face {
     fn load(data: &'static [u8]) -> Option<Face> {
-        Some(Face { font: Font::new(data.into(), 0)?, data })
+        let tables = skrifa::FontRef::new(data).ok()?;
+        let units_per_em = f32::from(tables.metrics(Size::unscaled(), LocationRef::default()).units_per_em);
+        Some(Face { font: Font::new(data.into(), 0)?, tables, units_per_em })
     }
 
     /// Width of `s` at `size` points, from the font's own advances.
     fn width(&self, s: &str, size: f32) -> f32 {
-        let Ok(f) = skrifa::FontRef::new(self.data) else { return 0.0 };
-        let upem = f32::from(f.metrics(Size::unscaled(), LocationRef::default()).units_per_em);
+        let f = &self.tables;
+        let upem = self.units_per_em;
         let map = f.charmap();
         let metrics = f.glyph_metrics(Size::unscaled(), LocationRef::default());
         let units: f32 =

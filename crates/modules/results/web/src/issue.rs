@@ -71,7 +71,17 @@ async fn timestamp(url: &str, signature: &[u8]) -> Result<Vec<u8>, AppError> {
     tinhso_results::cms::timestamp_token(&body).map_err(unavailable)
 }
 
-/// Renders and signs `doc` for `agency`; returns the signed file and the signer's name.
+/// A signed file and who signed it, when.
+pub struct Signed {
+    pub pdf: Vec<u8>,
+    pub signer: String,
+    /// Hex SHA-256 of the signer's certificate.
+    pub certificate_sha256: String,
+    pub at: DateTime<Utc>,
+    pub timestamped: bool,
+}
+
+/// Renders and signs `doc` for `agency`.
 pub async fn signed_pdf(
     signer: &dyn Signer,
     tsa: Option<&str>,
@@ -80,7 +90,7 @@ pub async fn signed_pdf(
     mut doc: OfficialDocument,
     reason: &str,
     place: &str,
-) -> Result<(Vec<u8>, String, DateTime<Utc>, bool), AppError> {
+) -> Result<Signed, AppError> {
     let (chain, kind) = signer.chain(agency).await?;
     let cert = chain.first().ok_or_else(|| AppError::Internal("empty certificate chain".into()))?.clone();
     let now = Utc::now();
@@ -106,7 +116,13 @@ pub async fn signed_pdf(
     };
     let pdf = sign::finish(to_sign, &chain, kind, &signature, token.as_deref())
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok((pdf, cert.common_name(), now, token.is_some()))
+    Ok(Signed {
+        pdf,
+        signer: cert.common_name(),
+        certificate_sha256: verify::hex(&cert.sha256()),
+        at: now,
+        timestamped: token.is_some(),
+    })
 }
 
 /// Signs, stores and records `what`; the attachment that names it.
@@ -127,7 +143,7 @@ pub async fn issue(
             ..SignatureBlock::default()
         });
     }
-    let (pdf, signer_name, at, timestamped) = signed_pdf(
+    let signed = signed_pdf(
         signer.as_ref(),
         results.tsa.as_deref(),
         &what.agency,
@@ -137,10 +153,10 @@ pub async fn issue(
         &state.province.name,
     )
     .await?;
-    let check = verify::examine(&pdf);
-    let cert_sha = check.signature.as_ref().map(|s| s.certificate_sha256.clone()).unwrap_or_default();
-    let stored =
-        state.files.put_chunks(futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(pdf))])).await?;
+    let stored = state
+        .files
+        .put_chunks(futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(signed.pdf))]))
+        .await?;
     let doc = IssuedDocument {
         code: what.code.clone(),
         kind: what.kind.to_owned(),
@@ -149,10 +165,10 @@ pub async fn issue(
         year: what.year,
         seq: what.seq,
         sha256: stored.sha256.as_str().to_owned(),
-        signer: signer_name,
-        certificate_sha256: cert_sha,
-        signed_at: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        timestamped,
+        signer: signed.signer,
+        certificate_sha256: signed.certificate_sha256,
+        signed_at: signed.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        timestamped: signed.timestamped,
         status: "issued".into(),
         replaced_by: None,
         status_note: None,

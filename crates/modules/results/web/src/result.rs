@@ -41,7 +41,7 @@ impl ResultIssuer for Issuer {
         let agency = d.competent_agency.as_str().to_owned();
         let agency_name = state.agency_name(&agency).unwrap_or(&agency).to_owned();
         let code = new_code("KQ")?;
-        let today = (Utc::now() + chrono::Duration::hours(7)).date_naive();
+        let today = tinhso_kernel::calendar::local_date(Utc::now());
         let mut body = vec![
             Block::Field { label: "Mã hồ sơ".into(), value: d.code.to_string() },
             Block::Field { label: "Thủ tục hành chính".into(), value: procedure.clone() },

@@ -71,10 +71,8 @@ async fn by_code(state: &AppState, code: &str) -> Result<Option<IssuedAnswer>, A
     Ok(state.store.results.issued_by_code(&code).await?.map(|d| answer(state, &d)))
 }
 
-async fn check(state: &AppState, pdf: &[u8]) -> Result<FileCheck, AppError> {
-    let bytes = pdf.to_vec();
-    let ex =
-        tokio::task::spawn_blocking(move || examine(&bytes)).await.map_err(|e| AppError::Internal(e.to_string()))?;
+async fn check(state: &AppState, pdf: Bytes) -> Result<FileCheck, AppError> {
+    let ex = tokio::task::spawn_blocking(move || examine(&pdf)).await.map_err(|e| AppError::Internal(e.to_string()))?;
     let sha = tinhso_results::verify::hex(&ex.sha256);
     let issued = state.store.results.issued_by_sha256(&sha).await?;
     let v = verdict(&ex, issued.as_ref().map(|d| d.status.as_str()));
@@ -179,7 +177,7 @@ pub async fn upload(State(state): State<AppState>, viewer: Viewer, mut form: Mul
     }
     match pdf {
         Some(b) if b.starts_with(b"%PDF") => {
-            let f = check(&state, &b).await.map_err(&err)?;
+            let f = check(&state, b).await.map_err(&err)?;
             page.verdict_text = verdict_vi(&f.verdict);
             page.file = Some(f);
         }
@@ -221,5 +219,5 @@ pub async fn api_verify(State(state): State<AppState>, body: axum::body::Body) -
         )
         .into());
     }
-    json_bytes(StatusCode::OK, &check(&state, &body).await?)
+    json_bytes(StatusCode::OK, &check(&state, body).await?)
 }

@@ -63,7 +63,9 @@ fn qr_svg(text: &str) -> String {
     }
 }
 
-fn base_url(headers: &HeaderMap) -> String {
+/// The address a request came to (scheme from a proxy's `X-Forwarded-Proto`), for links a
+/// page prints or an outside party sends the browser back to.
+pub fn base_url(headers: &HeaderMap) -> String {
     let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     let proto = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
     format!("{proto}://{host}")
