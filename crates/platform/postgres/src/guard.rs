@@ -15,6 +15,16 @@ fn tally_of(r: &tokio_postgres::Row) -> Result<Tally> {
     Ok(Tally { failures: u32::try_from(failures).unwrap_or(0), wait_until: r.get(1), updated_at: r.get(2) })
 }
 
+/// The tally under `key`, unlocked: what a check reads, and what a module's read asks for in the
+/// same round trip as its own rows (the public lookup pipelines both on one connection).
+pub async fn tally_read(c: &impl Cached, key: &GuardKey) -> Result<Option<Tally>> {
+    let row = c
+        .query_opt_cached("SELECT failures, wait_until, updated_at FROM guard_tally WHERE key = $1", &[&&key[..]])
+        .await
+        .map_err(map_err)?;
+    row.as_ref().map(tally_of).transpose()
+}
+
 /// The key's tally, its row locked until the transaction ends (created empty if missing).
 async fn locked(tx: &Transaction<'_>, key: &GuardKey) -> Result<Option<Tally>> {
     tx.execute_cached(
@@ -49,13 +59,7 @@ async fn store(tx: &Transaction<'_>, key: &GuardKey, t: &Tally) -> Result<()> {
 #[async_trait]
 impl GuardStore for PgStore {
     async fn guard_check(&self, key: &GuardKey, now: DateTime<Utc>) -> Result<Verdict> {
-        let row = self
-            .client()
-            .await?
-            .query_opt_cached("SELECT failures, wait_until, updated_at FROM guard_tally WHERE key = $1", &[&&key[..]])
-            .await
-            .map_err(map_err)?;
-        let t = row.as_ref().map(tally_of).transpose()?;
+        let t = tally_read(&*self.client().await?, key).await?;
         Ok(guard::check(t.as_ref(), now))
     }
 

@@ -11,7 +11,7 @@ mod alerts;
 mod blobs;
 pub mod cached;
 pub use cached::Cached;
-mod guard;
+pub mod guard;
 pub mod ledger;
 pub mod migrate;
 pub mod outbox;

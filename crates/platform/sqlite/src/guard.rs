@@ -8,15 +8,16 @@ use rusqlite::{params, Connection, OptionalExtension};
 use tinhso_kernel::guard::{self, Rule, Tally, Verdict};
 use tinhso_store::{GuardKey, GuardStore, Result};
 
+/// The tally under `key`, read on `c` inside whatever transaction it is in: for a module's read
+/// that needs the abuse limit and its own rows from one snapshot (the public lookup).
+pub fn tally_in(c: &Connection, key: &GuardKey) -> rusqlite::Result<Option<Tally>> {
+    c.prepare_cached("SELECT failures, wait_until, updated_at FROM guard_tally WHERE key = ?1")?
+        .query_row([&key[..]], |r| Ok(Tally { failures: r.get(0)?, wait_until: r.get(1)?, updated_at: r.get(2)? }))
+        .optional()
+}
+
 fn tally(c: &Connection, key: &GuardKey) -> Result<Option<Tally>> {
-    c.prepare_cached("SELECT failures, wait_until, updated_at FROM guard_tally WHERE key = ?1")
-        .and_then(|mut st| {
-            st.query_row([&key[..]], |r| {
-                Ok(Tally { failures: r.get(0)?, wait_until: r.get(1)?, updated_at: r.get(2)? })
-            })
-            .optional()
-        })
-        .map_err(map_err)
+    tally_in(c, key).map_err(map_err)
 }
 
 fn store(tx: &Connection, key: &GuardKey, t: &Tally) -> Result<()> {

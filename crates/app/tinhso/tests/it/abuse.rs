@@ -110,8 +110,23 @@ async fn two_servers_share_the_limits() {
 }
 
 #[tokio::test]
-async fn lookups_are_limited_by_what_they_fail_to_find() {
-    let s = behind_proxy(Backend::Sqlite, None).await;
+async fn lookups_are_limited_by_what_they_fail_to_find_sqlite() {
+    lookups_are_limited_by_what_they_fail_to_find(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn lookups_are_limited_by_what_they_fail_to_find_postgres() {
+    lookups_are_limited_by_what_they_fail_to_find(Backend::Postgres).await;
+}
+
+/// The tally and the dossier are read together (one transaction on SQLite, one round trip on
+/// PostgreSQL): on both, a throttled address is refused even when its guess is right.
+async fn lookups_are_limited_by_what_they_fail_to_find(backend: Backend) {
+    let database = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(fresh_pg_database().await.unwrap()),
+    };
+    let s = behind_proxy(backend, database).await;
     let citizen = crate::dossier::Caller::login(&s, CITIZEN, PASSWORD).await;
     let (_, units) = citizen.get("/api/v1/units").await;
     let commune = units["items"][0]["code"].as_u64().unwrap();

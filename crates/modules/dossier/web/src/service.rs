@@ -281,12 +281,20 @@ pub async fn look_up(
 ) -> Result<Option<tinhso_store::DossierRecord>, AppError> {
     let key = tinhso_http::auth::guard_key("lookup-miss", &[&client.to_string()]);
     let now = Utc::now();
-    if let tinhso_kernel::guard::Verdict::Wait(retry_after) = state.store.guard.guard_check(&key, now).await? {
+    let (tally, raw) = match DossierCode::parse("code", code.trim()) {
+        Ok(c) => state.store.dossiers.dossier_for_lookup(&c, &key).await?,
+        Err(_) => match state.store.guard.guard_check(&key, now).await? {
+            tinhso_kernel::guard::Verdict::Wait(retry_after) => return Err(AppError::Throttled { retry_after }),
+            tinhso_kernel::guard::Verdict::Go => (None, None),
+        },
+    };
+    if let tinhso_kernel::guard::Verdict::Wait(retry_after) = tinhso_kernel::guard::check(tally.as_ref(), now) {
         return Err(AppError::Throttled { retry_after });
     }
-    let found = match DossierCode::parse("code", code.trim()) {
-        Ok(c) => state.store.dossiers.dossier(&c).await?.filter(|r| r.applicant_phone.as_ref() == Some(phone)),
-        Err(_) => None,
+    // Only a dossier the phone matches is parsed: a miss learns nothing and costs little.
+    let found = match raw {
+        Some(r) if r.applicant_phone.as_deref() == Some(phone.as_str()) => Some(r.parse()?),
+        _ => None,
     };
     if found.is_none() {
         state.store.guard.guard_fail(&key, tinhso_kernel::guard::Rule::LOOKUP_MISSES, now).await?;

@@ -17,7 +17,7 @@ use tinhso_store::migrate::{Migration, Migrations};
 use tinhso_store::plan::{self, Projections};
 use tinhso_store::{
     event_from_link, file_kind, file_purpose, group_links, AttachedFile, Attachment, DossierOrder, DossierQuery,
-    DossierStore, EventPage, MonthlyCount, NewDossier, Notification, RawDossier, Result, StoredEvent,
+    DossierStore, EventPage, GuardKey, MonthlyCount, NewDossier, Notification, RawDossier, Result, StoredEvent,
 };
 use tokio_postgres::Row;
 
@@ -231,6 +231,26 @@ impl DossierStore for DossierPg {
             .await
             .map_err(map_err)?;
         row.map(|r| Ok(RawDossier { body: r.get(0), form: r.get(1), applicant_phone: r.get(2) })).transpose()
+    }
+
+    async fn dossier_for_lookup(
+        &self,
+        code: &DossierCode,
+        guard: &GuardKey,
+    ) -> Result<(Option<tinhso_kernel::guard::Tally>, Option<RawDossier>)> {
+        let client = self.db.client().await?;
+        let code = code.as_str();
+        // Both statements go out before either answer is awaited: one round trip.
+        let (tally, row) = tokio::try_join!(tinhso_postgres::guard::tally_read(&*client, guard), async {
+            client
+                .query_opt_cached(
+                    "SELECT body::text, form::text, applicant_phone FROM dossier WHERE code = $1",
+                    &[&code],
+                )
+                .await
+                .map_err(map_err)
+        })?;
+        Ok((tally, row.map(|r| RawDossier { body: r.get(0), form: r.get(1), applicant_phone: r.get(2) })))
     }
 
     async fn dossier_events(&self, code: &DossierCode) -> Result<Vec<StoredEvent>> {

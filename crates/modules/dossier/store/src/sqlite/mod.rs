@@ -21,7 +21,7 @@ use tinhso_store::plan::{self, Projections};
 const REFOLD_PAGE: usize = 2_000;
 use tinhso_store::{
     event_from_link, file_kind, file_purpose, group_links, AttachedFile, Attachment, DossierQuery, DossierStore,
-    EventPage, MonthlyCount, NewDossier, Notification, RawDossier, Result, StoredEvent,
+    EventPage, GuardKey, MonthlyCount, NewDossier, Notification, RawDossier, Result, StoredEvent,
 };
 
 /// The module's tables on SQLite, oldest first.
@@ -183,6 +183,14 @@ impl DossierStore for DossierSqlite {
     async fn dossier_raw(&self, code: &DossierCode) -> Result<Option<RawDossier>> {
         // One row by its primary key (every status lookup): on this thread.
         self.db.read_now(|c| read::record(c, code.as_str()))
+    }
+
+    async fn dossier_for_lookup(
+        &self,
+        code: &DossierCode,
+        guard: &GuardKey,
+    ) -> Result<(Option<tinhso_kernel::guard::Tally>, Option<RawDossier>)> {
+        self.db.read_now_together(|c| Ok((tinhso_sqlite::guard::tally_in(c, guard)?, read::record(c, code.as_str())?)))
     }
 
     async fn dossier_events(&self, code: &DossierCode) -> Result<Vec<StoredEvent>> {
