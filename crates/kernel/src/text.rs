@@ -5,8 +5,25 @@ use unicode_normalization::UnicodeNormalization;
 
 /// The storage form of every user-supplied text: NFC, trimmed, inner whitespace collapsed.
 pub fn clean(s: &str) -> String {
-    let nfc: String = s.nfc().filter(|c| !is_invisible_format(*c)).collect();
-    nfc.split_whitespace().collect::<Vec<_>>().join(" ")
+    // Most text arrives NFC already (phones send precomposed letters) and holds no format
+    // characters; the quick check answers that without building a normalised copy.
+    let normalised;
+    let text = if unicode_normalization::is_nfc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes
+        && !s.chars().any(is_invisible_format)
+    {
+        s
+    } else {
+        normalised = s.nfc().filter(|c| !is_invisible_format(*c)).collect::<String>();
+        &normalised
+    };
+    let mut out = String::with_capacity(text.len());
+    for w in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
 }
 
 /// Unicode format characters that change how text displays without showing themselves:
@@ -20,15 +37,23 @@ pub fn is_invisible_format(c: char) -> bool {
 
 /// Lower case, no tone or vowel marks, `đ` as `d`: "Đăng ký" and "dang ky" fold alike.
 pub fn fold(s: &str) -> String {
+    // Each character decomposed on its own: NFD would also reorder runs of combining marks,
+    // but every one of them is dropped here, so the order they would come in does not matter.
     let mut out = String::with_capacity(s.len());
-    for c in s.nfd() {
-        if is_combining_mark(c) {
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
             continue;
         }
-        match c {
-            'đ' | 'Đ' => out.push('d'),
-            _ => out.extend(c.to_lowercase()),
-        }
+        unicode_normalization::char::decompose_canonical(c, |d| {
+            if is_combining_mark(d) {
+                return;
+            }
+            match d {
+                'đ' | 'Đ' => out.push('d'),
+                _ => out.extend(d.to_lowercase()),
+            }
+        });
     }
     out
 }
@@ -79,6 +104,66 @@ mod tests {
     fn clean_is_nfc_and_collapses_space() {
         let decomposed = "Tuye\u{0302}n  Quang ";
         assert_eq!(clean(decomposed), "Tuyên Quang");
+    }
+
+    use proptest::prelude::*;
+
+    /// The definitions the fast paths must agree with.
+    fn fold_by_nfd(s: &str) -> String {
+        s.nfd()
+            .filter(|c| !is_combining_mark(*c))
+            .flat_map(|c| if matches!(c, 'đ' | 'Đ') { 'd'.to_lowercase() } else { c.to_lowercase() })
+            .collect()
+    }
+    fn clean_by_nfc(s: &str) -> String {
+        let nfc: String = s.nfc().filter(|c| !is_invisible_format(*c)).collect();
+        nfc.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// Vietnamese letters precomposed and decomposed, marks alone and stacked, format
+    /// characters, other scripts and whitespace of every kind.
+    fn texts() -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            "a",
+            "Đ",
+            "đ",
+            "ệ",
+            "e\u{302}\u{323}",
+            "\u{323}\u{302}",
+            "ƯỚ",
+            "u\u{31b}\u{301}",
+            "\u{301}",
+            " ",
+            "\t",
+            "\u{a0}",
+            "\u{202e}",
+            "\u{200b}",
+            "\u{fb01}",
+            "ﬀ",
+            "İ",
+            "ß",
+            "Ω",
+            "가",
+            "\u{1e9e}",
+            "x",
+            "1.001193",
+            "\u{344}",
+            "\u{f900}",
+        ]);
+        prop::collection::vec(prop_oneof![pieces.prop_map(str::to_owned), any::<char>().prop_map(String::from)], 0..24)
+            .prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn fold_agrees_with_nfd(s in texts()) {
+            prop_assert_eq!(fold(&s), fold_by_nfd(&s));
+        }
+
+        #[test]
+        fn clean_agrees_with_nfc(s in texts()) {
+            prop_assert_eq!(clean(&s), clean_by_nfc(&s));
+        }
     }
 
     #[test]
