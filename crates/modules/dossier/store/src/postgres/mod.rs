@@ -222,15 +222,7 @@ impl DossierStore for DossierPg {
     }
 
     async fn dossier_raw(&self, code: &DossierCode) -> Result<Option<RawDossier>> {
-        let code = code.as_str();
-        let row = self
-            .db
-            .client()
-            .await?
-            .query_opt_cached("SELECT body::text, form::text, applicant_phone FROM dossier WHERE code = $1", &[&code])
-            .await
-            .map_err(map_err)?;
-        row.map(|r| Ok(RawDossier { body: r.get(0), form: r.get(1), applicant_phone: r.get(2) })).transpose()
+        raw_dossier(&*self.db.client().await?, code).await
     }
 
     async fn dossier_for_lookup(
@@ -239,18 +231,8 @@ impl DossierStore for DossierPg {
         guard: &GuardKey,
     ) -> Result<(Option<tinhso_kernel::guard::Tally>, Option<RawDossier>)> {
         let client = self.db.client().await?;
-        let code = code.as_str();
         // Both statements go out before either answer is awaited: one round trip.
-        let (tally, row) = tokio::try_join!(tinhso_postgres::guard::tally_read(&*client, guard), async {
-            client
-                .query_opt_cached(
-                    "SELECT body::text, form::text, applicant_phone FROM dossier WHERE code = $1",
-                    &[&code],
-                )
-                .await
-                .map_err(map_err)
-        })?;
-        Ok((tally, row.map(|r| RawDossier { body: r.get(0), form: r.get(1), applicant_phone: r.get(2) })))
+        tokio::try_join!(tinhso_postgres::guard::tally_read(&*client, guard), raw_dossier(&client, code))
     }
 
     async fn dossier_events(&self, code: &DossierCode) -> Result<Vec<StoredEvent>> {
@@ -357,4 +339,16 @@ impl DossierStore for DossierPg {
             .map_err(map_err)?;
         rows.iter().map(|r| from_json(r.get::<_, &str>(0))).collect()
     }
+}
+
+/// One dossier as stored (folded JSON and e-form as text), by its code.
+async fn raw_dossier(client: &deadpool_postgres::ClientWrapper, code: &DossierCode) -> Result<Option<RawDossier>> {
+    let row = client
+        .query_opt_cached(
+            "SELECT body::text, form::text, applicant_phone FROM dossier WHERE code = $1",
+            &[&code.as_str()],
+        )
+        .await
+        .map_err(map_err)?;
+    Ok(row.map(|r| RawDossier { body: r.get(0), form: r.get(1), applicant_phone: r.get(2) }))
 }
