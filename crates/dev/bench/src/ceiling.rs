@@ -63,7 +63,7 @@ fn open(path: &std::path::Path) -> rusqlite::Result<Connection> {
     // Memory-mapped reads, as the product's readers do.
     c.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; \
-         PRAGMA mmap_size = 2147418112;",
+         PRAGMA mmap_size = 1099511627776;",
     )?;
     Ok(c)
 }
@@ -102,8 +102,36 @@ async fn read(State(pool): State<Readers>, Path(id): Path<i64>) -> Result<String
     row.map_err(|_| StatusCode::NOT_FOUND)
 }
 
-/// Runs the ceiling server on port 0 with a database in `dir`; prints its URL.
-pub async fn serve(dir: std::path::PathBuf, rows: i64) -> Result<()> {
+/// `POST /api/v1/lookup` on the product's own database file: the request the product's public
+/// lookup gets (`{"code", "phone"}` as JSON), the same row found by the same text key through the
+/// same index, its body and phone read as the product reads them, and a fixed short answer when
+/// the phone matches. Nothing else: no abuse tally, no parse of the dossier, no middleware. So it
+/// bounds the product's lookup on the very data the product serves.
+async fn lookup(State(pool): State<Readers>, body: axum::body::Bytes) -> Result<&'static str, StatusCode> {
+    let q: serde_json::Value = serde_json::from_slice(&body).map_err(|_| StatusCode::BAD_REQUEST)?;
+    let (Some(code), Some(phone)) = (q["code"].as_str(), q["phone"].as_str()) else {
+        return Err(StatusCode::BAD_REQUEST);
+    };
+    let conn = pool.1.lock().ok().and_then(|mut p| p.pop());
+    let conn = match conn {
+        Some(c) => c,
+        None => open(&pool.0).map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?,
+    };
+    let row: rusqlite::Result<(String, Option<String>)> = conn
+        .prepare_cached("SELECT body, applicant_phone FROM dossier WHERE code = ?1")
+        .and_then(|mut st| st.query_row([code], |r| Ok((r.get(0)?, r.get(1)?))));
+    if let Ok(mut p) = pool.1.lock() {
+        p.push(conn);
+    }
+    match row {
+        Ok((body, Some(p))) if p == phone && !body.is_empty() => Ok("{\"found\":true}"),
+        _ => Err(StatusCode::NOT_FOUND),
+    }
+}
+
+/// Runs the ceiling server on port 0 with a database in `dir` (and, with `dossiers`, the
+/// product's database for the lookup ceiling); prints its URL.
+pub async fn serve(dir: std::path::PathBuf, rows: i64, dossiers: Option<std::path::PathBuf>) -> Result<()> {
     let db = dir.join("ceiling.db");
     let _ = std::fs::remove_file(&db);
     let mut conn = open(&db)?;
@@ -163,10 +191,14 @@ pub async fn serve(dir: std::path::PathBuf, rows: i64) -> Result<()> {
         }
     });
     let readers: Readers = Arc::new((db, Mutex::new(Vec::new())));
-    let app = axum::Router::new()
+    let mut app = axum::Router::new()
         .route("/hello", get(|| async { "xin chào" }))
         .route("/insert", post(insert).with_state(tx))
         .route("/read/{id}", get(read).with_state(readers));
+    if let Some(path) = dossiers {
+        let pool: Readers = Arc::new((path, Mutex::new(Vec::new())));
+        app = app.route("/api/v1/lookup", post(lookup).with_state(pool));
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     println!("http://{}", listener.local_addr()?);
     axum::serve(listener, app).await?;

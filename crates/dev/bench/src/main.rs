@@ -155,6 +155,9 @@ enum Bench {
         dir: PathBuf,
         #[arg(long, default_value_t = 50_000)]
         rows: i64,
+        /// The product's SQLite database, for the lookup ceiling on the same data.
+        #[arg(long)]
+        dossiers: Option<PathBuf>,
     },
 }
 
@@ -231,16 +234,18 @@ pub(crate) async fn start(bin: &Path, data: &Path, extra: &[&str]) -> Result<Ser
 
 /// Starts the ceiling programs' server as a child process, as the product runs.
 pub(crate) async fn start_ceiling(dir: &Path, rows: i64) -> Result<Server> {
+    start_ceiling_on(dir, rows, None).await
+}
+
+/// The ceiling programs' server, also answering lookups from the product's database `dossiers`.
+pub(crate) async fn start_ceiling_on(dir: &Path, rows: i64, dossiers: Option<&Path>) -> Result<Server> {
     let t = Instant::now();
-    let mut child = Command::new(std::env::current_exe()?)
-        .arg("ceiling-server")
-        .arg("--dir")
-        .arg(dir)
-        .arg("--rows")
-        .arg(rows.to_string())
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()?;
+    let mut cmd = Command::new(std::env::current_exe()?);
+    cmd.arg("ceiling-server").arg("--dir").arg(dir).arg("--rows").arg(rows.to_string());
+    if let Some(db) = dossiers {
+        cmd.arg("--dossiers").arg(db);
+    }
+    let mut child = cmd.stdout(Stdio::piped()).kill_on_drop(true).spawn()?;
     let mut lines = BufReader::new(child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?).lines();
     let url = lines.next_line().await?.ok_or_else(|| anyhow!("ceiling server said nothing"))?;
     Ok(Server { child, url, ready_after: t.elapsed() })
@@ -310,8 +315,13 @@ pub(crate) fn machine() -> String {
     format!("{cores} cores ({cpu}), {mem} RAM")
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
+fn main() -> Result<()> {
+    // The product's allocators, so that the ceiling programs run on the product's stack.
+    tinhso_alloc::tune_malloc();
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run())
+}
+
+async fn run() -> Result<()> {
     match Cli::parse().command {
         Bench::Search(args) => search(args).await,
         Bench::Dossiers { tinhso, work, stored, connections, seconds, reuse } => {
@@ -325,7 +335,7 @@ async fn main() -> Result<()> {
         Bench::Drive { url, scenario, connections, seconds, keys_db } => {
             dossiers::drive(&url, &scenario, connections, seconds, keys_db.as_deref()).await
         }
-        Bench::CeilingServer { dir, rows } => ceiling::serve(dir, rows).await,
+        Bench::CeilingServer { dir, rows, dossiers } => ceiling::serve(dir, rows, dossiers).await,
         Bench::Scale { tinhso, work, postgres, stored, applicants, connections, seconds } => {
             scale::run(scale::Args { tinhso, work, postgres, stored, applicants, connections, seconds }).await
         }

@@ -318,6 +318,20 @@ async fn lookups(
     Ok(Curve { max, half, eighty })
 }
 
+/// The lookup ceiling on the same data: the harness's bare lookup over the product's database
+/// `db` (the product stopped), closed loop, with the keys the product's lookups drew from.
+async fn bare_lookups(
+    work: &Path,
+    db: &Path,
+    keys: Arc<Vec<(String, String)>>,
+    connections: usize,
+    m: Duration,
+) -> Result<Outcome> {
+    let ceiling = crate::start_ceiling_on(work, 1, Some(db)).await?;
+    let addr = http1::addr_of(&ceiling.url)?;
+    load::run_on(vec![addr], connections, m, anonymous(), move |c, conn, i| look_up(c, conn, i, keys.clone())).await
+}
+
 /// The province's commune codes, which submissions spread over.
 async fn communes(base: &str) -> Result<Arc<Vec<u32>>> {
     let units: serde_json::Value = reqwest::get(format!("{base}/api/v1/units")).await?.json().await?;
@@ -452,10 +466,26 @@ pub async fn run(a: Args) -> Result<()> {
         };
         let look = lookups(&addrs, keys.clone(), a.connections, measure).await?;
         drop(running);
+        let bare = match &engine {
+            Engine::Sqlite { db } => Some(bare_lookups(&a.work, db, keys.clone(), a.connections, measure).await?),
+            Engine::Postgres { .. } => None,
+        };
         println!("**{n} server{}**\n", if n == 1 { "" } else { "s" });
         table_head();
         row("durable submissions/s", &sub, insert_ceiling, ceiling_names.0);
         row("status lookups/s (uniform over every stored dossier)", &look, read_ceiling, ceiling_names.1);
+        if let Some(bare) = bare {
+            println!(
+                "\nThe same lookups (same keys, same connections) against the harness's bare lookup on the product's \
+                 own database file (the same request, the same row by the same code through the same index, a fixed \
+                 answer; no abuse tally, no parse, no middleware): {:.0}/s (p99 {:.1} ms), {} errors. The product \
+                 reaches **{:.2}** of it.",
+                bare.rate(),
+                bare.p(99.0),
+                bare.errors,
+                look.max.rate() / bare.rate()
+            );
+        }
         if let Some((waiting, active, samples)) = locks {
             println!(
                 "\nDuring the closed-loop submissions, of the product's PostgreSQL backends {active:.1} were active and \

@@ -8,12 +8,29 @@ use rusqlite::{params, Connection, OptionalExtension};
 use tinhso_kernel::guard::{self, Rule, Tally, Verdict};
 use tinhso_store::{GuardKey, GuardStore, Result};
 
-/// The tally under `key`, read on `c` inside whatever transaction it is in: for a module's read
-/// that needs the abuse limit and its own rows from one snapshot (the public lookup).
-pub fn tally_in(c: &Connection, key: &GuardKey) -> rusqlite::Result<Option<Tally>> {
+/// The tally under `key`, read on `c` inside whatever transaction it is in.
+fn tally_in(c: &Connection, key: &GuardKey) -> rusqlite::Result<Option<Tally>> {
     c.prepare_cached("SELECT failures, wait_until, updated_at FROM guard_tally WHERE key = ?1")?
         .query_row([&key[..]], |r| Ok(Tally { failures: r.get(0)?, wait_until: r.get(1)?, updated_at: r.get(2)? }))
         .optional()
+}
+
+/// For a module's point read that needs the abuse limit too (the public lookup): the tally
+/// joined to the module's own row in ONE statement, so both come from one snapshot without a
+/// read transaction around two statements (BEGIN, the second read and COMMIT were an eighth of a
+/// lookup). The module writes `SELECT {TALLY_COLUMNS}, <its columns> FROM {TALLY_FROM}
+/// LEFT JOIN <its table> ON <its key> = ?2`, binds the tally's key as `?1`, and reads the
+/// tally's three leading columns with `tally_at` (no row of its own gives NULLs after them).
+pub const TALLY_COLUMNS: &str = "g.failures, g.wait_until, g.updated_at";
+/// See `TALLY_COLUMNS`.
+pub const TALLY_FROM: &str = "(SELECT ?1 AS k) q LEFT JOIN guard_tally g ON g.key = q.k";
+
+/// The tally in the three leading columns of a row read with `TALLY_COLUMNS`.
+pub fn tally_at(r: &rusqlite::Row) -> rusqlite::Result<Option<Tally>> {
+    match r.get::<_, Option<u32>>(0)? {
+        None => Ok(None),
+        Some(failures) => Ok(Some(Tally { failures, wait_until: r.get(1)?, updated_at: r.get(2)? })),
+    }
 }
 
 fn tally(c: &Connection, key: &GuardKey) -> Result<Option<Tally>> {

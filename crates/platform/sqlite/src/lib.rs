@@ -83,11 +83,12 @@ fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.set_prepared_statement_cache_capacity(64);
-    // Pages read through a shared memory map (up to SQLite's 2 GiB cap) instead of copied into
+    // Pages read through a shared memory map (up to 1 TiB: the build raises SQLite's 2 GiB cap,
+    // .cargo/config.toml; a build without it maps the first 2 GiB) instead of copied into
     // each reader's own cache by a system call and an allocation per page: with keys drawn over
     // a whole large table, those copies and the allocator's locks were most of a point read.
     // Readers never write, so a map cannot carry unsynced data anywhere.
-    conn.execute_batch("PRAGMA cache_size = -2000; PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 2147418112;")?;
+    conn.execute_batch("PRAGMA cache_size = -2000; PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 1099511627776;")?;
     Ok(conn)
 }
 
@@ -156,24 +157,6 @@ impl SqliteStore {
             pool.push(conn);
         }
         out
-    }
-
-    /// [`Self::read_now`] with `f`'s statements in one read transaction: one snapshot and one
-    /// round of WAL and file locking for several point reads (a second autocommit read would
-    /// take both again). The transaction always ends before the connection goes back.
-    pub fn read_now_together<T, F>(&self, f: F) -> Result<T>
-    where
-        F: FnOnce(&Connection) -> rusqlite::Result<T>,
-    {
-        self.read_now(|c| {
-            c.prepare_cached("BEGIN")?.execute([])?;
-            let out = f(c);
-            let end =
-                c.prepare_cached(if out.is_ok() { "COMMIT" } else { "ROLLBACK" }).and_then(|mut st| st.execute([]));
-            let out = out?;
-            end?;
-            Ok(out)
-        })
     }
 
     /// Records stored as one JSON `body` column, in the query's order.

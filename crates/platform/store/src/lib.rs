@@ -320,6 +320,20 @@ impl RawDossier {
     }
 }
 
+/// A stored dossier's folded state and the phone its applicant gave, without its e-form: what
+/// a public lookup reads. A lookup never shows the form, so it neither reads nor parses it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawStanding {
+    pub body: String,
+    pub applicant_phone: Option<String>,
+}
+
+impl RawStanding {
+    pub fn parse(&self) -> Result<tinhso_dossier::notice::Standing> {
+        codec::from_json(&self.body)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct DossierRecord {
     pub dossier: Dossier,

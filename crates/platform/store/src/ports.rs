@@ -115,14 +115,14 @@ pub trait DossierStore: Send + Sync + 'static {
     /// demo data and migrations from other one-stop systems. Each goes through the same chain.
     async fn import_dossiers(&self, items: &[(NewDossier, Vec<Event>)]) -> Result<usize>;
     async fn dossier_raw(&self, code: &DossierCode) -> Result<Option<RawDossier>>;
-    /// A public lookup's one read: the abuse-limit tally under `guard` and the dossier `code`,
-    /// together (one read transaction on SQLite, one round trip on PostgreSQL), because every
+    /// A public lookup's one read: the abuse-limit tally under `guard` and where the dossier
+    /// `code` stands (its folded state and phone, not its form), together (one read transaction on SQLite, one round trip on PostgreSQL), because every
     /// lookup needs both before it answers. The tally is the platform's, read through its engine.
     async fn dossier_for_lookup(
         &self,
         code: &DossierCode,
         guard: &GuardKey,
-    ) -> Result<(Option<tinhso_kernel::guard::Tally>, Option<RawDossier>)>;
+    ) -> Result<(Option<tinhso_kernel::guard::Tally>, Option<RawStanding>)>;
     async fn dossier(&self, code: &DossierCode) -> Result<Option<DossierRecord>> {
         self.dossier_raw(code).await?.map(|r| r.parse()).transpose()
     }

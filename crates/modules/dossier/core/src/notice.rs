@@ -1,8 +1,36 @@
 //! What the applicant is told when their dossier moves: the subject and body of the message
 //! that goes to their in-app inbox (and by email when they have an address).
 
-use super::{DossierState, EventKind};
+use super::{Dossier, DossierState, EventKind};
+use chrono::NaiveDate;
 use tinhso_kernel::format::{date_vi, thousands};
+use tinhso_kernel::ids::{AgencyCode, DossierCode};
+
+/// Where a dossier stands, as the public lookup tells it: the few fields of a dossier the
+/// lookup shows. Read straight from a stored dossier's JSON, whose other fields (its steps, its
+/// dates, its counters) are skipped rather than built: lookups are the hottest read there is.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct Standing {
+    pub code: DossierCode,
+    pub state: DossierState,
+    /// The desk that received it, where the result is collected.
+    pub receiving_agency: AgencyCode,
+    pub due_on: Option<NaiveDate>,
+    /// The new due date an apology letter gave, if any.
+    pub apology_due_on: Option<NaiveDate>,
+}
+
+impl From<&Dossier> for Standing {
+    fn from(d: &Dossier) -> Self {
+        Self {
+            code: d.code.clone(),
+            state: d.state,
+            receiving_agency: d.receiving_agency.clone(),
+            due_on: d.due_on,
+            apology_due_on: d.apology_due_on,
+        }
+    }
+}
 
 /// Where a dossier stands, in the applicant's words, and what (if anything) is expected of
 /// them: what the public lookup and the applicant's own pages say instead of state codes.

@@ -149,8 +149,7 @@ pub async fn lookup(
     ApiJson(q): ApiJson<LookupInput>,
 ) -> ApiResult<Response> {
     let phone = tinhso_kernel::ids::Phone::parse("phone", &q.phone).map_err(|e| AppError::Invalid(vec![e]))?;
-    let rec = dossiers::look_up(&state, client, &q.code, &phone).await?.ok_or(AppError::NotFound)?;
-    let d = rec.dossier;
+    let d = dossiers::look_up(&state, client, &q.code, &phone).await?.ok_or(AppError::NotFound)?;
     let (status, next_step) = tinhso_dossier::notice::for_applicant(d.state);
     let collect_at = dossiers::collect_at(&state, &d);
     let answer = LookupAnswer {

@@ -278,7 +278,7 @@ pub async fn look_up(
     client: std::net::IpAddr,
     code: &str,
     phone: &tinhso_kernel::ids::Phone,
-) -> Result<Option<tinhso_store::DossierRecord>, AppError> {
+) -> Result<Option<dossier::notice::Standing>, AppError> {
     let key = tinhso_http::auth::guard_key("lookup-miss", &[&client.to_string()]);
     let now = Utc::now();
     let (tally, raw) = match DossierCode::parse("code", code.trim()) {
@@ -313,7 +313,7 @@ async fn with_claim_code(state: &AppState, a: Account) -> Result<Account, AppErr
 
 /// Where the applicant collects the result of `d`, once there is one: its receiving desk. What
 /// the public lookup tells, on the page and over the API.
-pub fn collect_at<'a>(state: &'a AppState, d: &'a Dossier) -> Option<&'a str> {
+pub fn collect_at<'a>(state: &'a AppState, d: &'a dossier::notice::Standing) -> Option<&'a str> {
     (d.state == dossier::DossierState::ResultReady)
         .then(|| state.agency_name(d.receiving_agency.as_str()).unwrap_or(d.receiving_agency.as_str()))
 }

@@ -1,6 +1,6 @@
 //! How dossiers read on pages: localised, precomputed strings for the templates.
 
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use tinhso_catalogue::procedure::{FieldType, Procedure};
 use tinhso_dossier::deadline::{due_status, local_date, DueStatus};
 use tinhso_dossier::{Channel, Dossier, DossierState, EventKind, ReturnMethod};
@@ -68,6 +68,15 @@ fn next_step(d: &Dossier) -> String {
     }
 }
 
+/// The due date as the applicant reads it: the new date after an apology, with the old one.
+pub fn due_vi(apology_due_on: Option<NaiveDate>, due_on: Option<NaiveDate>) -> String {
+    match (apology_due_on, due_on) {
+        (Some(new), Some(old)) => format!("{} (hẹn lại, hẹn cũ {})", date_vi(new), date_vi(old)),
+        (_, Some(due)) => date_vi(due),
+        _ => "Tính từ khi tiếp nhận".into(),
+    }
+}
+
 pub fn summary(state: &AppState, d: &Dossier) -> DossierSummary {
     let catalogue = state.catalogue();
     let status = status_of(state, d);
@@ -81,11 +90,7 @@ pub fn summary(state: &AppState, d: &Dossier) -> DossierSummary {
         state_code: d.state.code(),
         state_key: d.state.key(),
         state: d.state.label_vi(),
-        due: match (d.apology_due_on, d.due_on) {
-            (Some(new), Some(old)) => format!("{} (hẹn lại, hẹn cũ {})", date_vi(new), date_vi(old)),
-            (_, Some(due)) => date_vi(due),
-            _ => "Tính từ khi tiếp nhận".into(),
-        },
+        due: due_vi(d.apology_due_on, d.due_on),
         due_status: status.label_vi(),
         due_status_key: status_key(status),
         submitted: date_vi(d.submitted_on),

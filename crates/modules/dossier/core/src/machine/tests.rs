@@ -157,6 +157,33 @@ fn apology_before_the_due_date_only() {
     assert_eq!(x.apology_due_on, Some(d(10)));
 }
 
+/// The public lookup reads only where a dossier stands from its stored JSON: the same facts as
+/// the whole dossier holds, at every point of a life with an apology and a supplement.
+#[test]
+fn where_a_stored_dossier_stands_reads_as_the_dossier_says() {
+    let mut x = submitted(2);
+    let cmds = [
+        (Command::Receive, 3),
+        (Command::Apologise { reason: "Chờ xác minh".into(), new_due_on: d(10) }, 4),
+        (Command::StartProcessing, 5),
+        (
+            Command::RequestSupplement {
+                items: vec!["Bản sao giấy khai sinh".into()], reason: "Thiếu bản sao".into()
+            },
+            6,
+        ),
+    ];
+    for (cmd, day) in cmds {
+        let stored = serde_json::to_string(&x).unwrap();
+        assert_eq!(serde_json::from_str::<crate::notice::Standing>(&stored).unwrap(), (&x).into());
+        x = step(x, cmd, Party::Staff, day).unwrap();
+    }
+    assert_eq!(x.apology_due_on, Some(d(10)));
+    assert_eq!(x.state, DossierState::SupplementRequested);
+    let stored = serde_json::to_string(&x).unwrap();
+    assert_eq!(serde_json::from_str::<crate::notice::Standing>(&stored).unwrap(), (&x).into());
+}
+
 #[test]
 fn processing_follows_the_configured_steps() {
     let x = step(submitted(5), Command::Receive, Party::Staff, 3).unwrap();

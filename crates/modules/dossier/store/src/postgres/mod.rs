@@ -17,7 +17,8 @@ use tinhso_store::migrate::{Migration, Migrations};
 use tinhso_store::plan::{self, Projections};
 use tinhso_store::{
     event_from_link, file_kind, file_purpose, group_links, AttachedFile, Attachment, DossierOrder, DossierQuery,
-    DossierStore, EventPage, GuardKey, MonthlyCount, NewDossier, Notification, RawDossier, Result, StoredEvent,
+    DossierStore, EventPage, GuardKey, MonthlyCount, NewDossier, Notification, RawDossier, RawStanding, Result,
+    StoredEvent,
 };
 use tokio_postgres::Row;
 
@@ -229,10 +230,17 @@ impl DossierStore for DossierPg {
         &self,
         code: &DossierCode,
         guard: &GuardKey,
-    ) -> Result<(Option<tinhso_kernel::guard::Tally>, Option<RawDossier>)> {
+    ) -> Result<(Option<tinhso_kernel::guard::Tally>, Option<RawStanding>)> {
         let client = self.db.client().await?;
+        let standing = async {
+            let row = client
+                .query_opt_cached("SELECT body::text, applicant_phone FROM dossier WHERE code = $1", &[&code.as_str()])
+                .await
+                .map_err(map_err)?;
+            Ok(row.map(|r| RawStanding { body: r.get(0), applicant_phone: r.get(1) }))
+        };
         // Both statements go out before either answer is awaited: one round trip.
-        tokio::try_join!(tinhso_postgres::guard::tally_read(&*client, guard), raw_dossier(&client, code))
+        tokio::try_join!(tinhso_postgres::guard::tally_read(&*client, guard), standing)
     }
 
     async fn dossier_events(&self, code: &DossierCode) -> Result<Vec<StoredEvent>> {

@@ -21,7 +21,7 @@ use tinhso_store::plan::{self, Projections};
 const REFOLD_PAGE: usize = 2_000;
 use tinhso_store::{
     event_from_link, file_kind, file_purpose, group_links, AttachedFile, Attachment, DossierQuery, DossierStore,
-    EventPage, GuardKey, MonthlyCount, NewDossier, Notification, RawDossier, Result, StoredEvent,
+    EventPage, GuardKey, MonthlyCount, NewDossier, Notification, RawDossier, RawStanding, Result, StoredEvent,
 };
 
 /// The module's tables on SQLite, oldest first.
@@ -189,8 +189,9 @@ impl DossierStore for DossierSqlite {
         &self,
         code: &DossierCode,
         guard: &GuardKey,
-    ) -> Result<(Option<tinhso_kernel::guard::Tally>, Option<RawDossier>)> {
-        self.db.read_now_together(|c| Ok((tinhso_sqlite::guard::tally_in(c, guard)?, read::record(c, code.as_str())?)))
+    ) -> Result<(Option<tinhso_kernel::guard::Tally>, Option<RawStanding>)> {
+        // One statement on this thread: no transaction to open and close around it.
+        self.db.read_now(|c| read::standing(c, guard, code.as_str()))
     }
 
     async fn dossier_events(&self, code: &DossierCode) -> Result<Vec<StoredEvent>> {

@@ -1,8 +1,11 @@
 //! Dossier reads over one connection: the folded row, its ledger entries.
 
-use rusqlite::{Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use std::sync::LazyLock;
+use tinhso_kernel::guard::Tally;
 use tinhso_ledger::chain::Link;
-use tinhso_store::RawDossier;
+use tinhso_sqlite::guard::{tally_at, TALLY_COLUMNS, TALLY_FROM};
+use tinhso_store::{GuardKey, RawDossier, RawStanding};
 
 /// A chain link from the first five columns (id, dossier_code, at, actor, payload) and those
 /// named lane and seq.
@@ -22,6 +25,27 @@ pub fn record(c: &Connection, code: &str) -> rusqlite::Result<Option<RawDossier>
     c.prepare_cached("SELECT body, form, applicant_phone FROM dossier WHERE code = ?1")?
         .query_row([code], |r| Ok(RawDossier { body: r.get(0)?, form: r.get(1)?, applicant_phone: r.get(2)? }))
         .optional()
+}
+
+/// The public lookup's statement: the abuse tally and where the dossier stands, one snapshot.
+static STANDING: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {TALLY_COLUMNS}, d.body, d.applicant_phone FROM {TALLY_FROM} LEFT JOIN dossier d ON d.code = ?2")
+});
+
+/// A public lookup's one read, in one statement: the tally under `guard` and where the dossier
+/// `code` stands (its folded state and phone; not its form, which a lookup never shows).
+pub fn standing(
+    c: &Connection,
+    guard: &GuardKey,
+    code: &str,
+) -> rusqlite::Result<(Option<Tally>, Option<RawStanding>)> {
+    c.prepare_cached(&STANDING)?.query_row(params![&guard[..], code], |r| {
+        let standing = match r.get::<_, Option<String>>(3)? {
+            Some(body) => Some(RawStanding { body, applicant_phone: r.get(4)? }),
+            None => None,
+        };
+        Ok((tally_at(r)?, standing))
+    })
 }
 
 /// Links of the dossiers with rowids in `(after, last]`, by dossier then chain order: each

@@ -3,7 +3,7 @@
 //! words, what is expected of the applicant and where the result is; nothing more personal.
 
 use crate::service as dossiers;
-use crate::views::summary;
+use crate::views::due_vi;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -88,17 +88,15 @@ pub async fn lookup(
             Ok(p) => {
                 let rec = dossiers::look_up(&state, client, &code, &p).await.map_err(&err)?;
                 match rec {
-                    Some(r) => {
-                        let d = &r.dossier;
-                        let s = summary(&state, d);
+                    Some(d) => {
                         let (status, next_step) = tinhso_dossier::notice::for_applicant(d.state);
-                        let collect_at = dossiers::collect_at(&state, d).map(str::to_owned);
+                        let collect_at = dossiers::collect_at(&state, &d).map(str::to_owned);
                         found = Some(LookupFound {
-                            code: s.code,
+                            code: d.code.to_string(),
                             status,
-                            state_key: s.state_key,
+                            state_key: d.state.key(),
                             next_step,
-                            due: s.due,
+                            due: due_vi(d.apology_due_on, d.due_on),
                             collect_at,
                         });
                     }
