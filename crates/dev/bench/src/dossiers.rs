@@ -114,10 +114,9 @@ async fn communes(base: &str) -> Result<Arc<Vec<u32>>> {
 pub async fn drive(base: &str, scenario: &str, connections: usize, seconds: u64, keys_db: Option<&Path>) -> Result<()> {
     let addr = http1::addr_of(base)?;
     let measure = Duration::from_secs(seconds);
-    let communes = communes(base).await?;
     let out = match scenario {
-        "submit" => submissions(addr, communes, connections, measure, false).await?,
-        "attach" => submissions(addr, communes, connections, measure, true).await?,
+        "submit" => submissions(addr, communes(base).await?, connections, measure, false).await?,
+        "attach" => submissions(addr, communes(base).await?, connections, measure, true).await?,
         "lookup" => {
             let mut c = Conn::connect(addr).await?;
             c.login(CITIZEN, PASSWORD).await?;
@@ -130,7 +129,8 @@ pub async fn drive(base: &str, scenario: &str, connections: usize, seconds: u64,
         }
         "public" => {
             // The public lookup (code and phone posted), keys drawn uniformly over every dossier
-            // of the server's SQLite database (`--keys-db`).
+            // of the server's SQLite database (`--keys-db`). Also drives the harness's bare
+            // lookup (`ceiling-server --dossiers`), which answers nothing else.
             let db = keys_db.ok_or_else(|| anyhow!("the public scenario needs --keys-db <tinhso.db>"))?;
             let keys = crate::scale::keys(&crate::scale::Engine::Sqlite { db: db.to_path_buf() }).await?;
             load::run(addr, connections, measure, crate::scale::anonymous(), move |c, conn, i| {
