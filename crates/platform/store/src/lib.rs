@@ -297,8 +297,8 @@ pub struct StoredEvent {
     pub public: bool,
 }
 
-/// A dossier as stored: its folded state and its e-form as JSON text, for reads that pass them
-/// on without building them (lookups and lists are the hottest reads).
+/// A dossier as stored: its folded state and its e-form as JSON text, parsed only by the reads
+/// that need them (a public lookup reads the narrower `RawStanding`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawDossier {
     pub body: String,
