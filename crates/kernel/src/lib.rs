@@ -13,6 +13,7 @@ pub mod guard;
 pub mod ids;
 pub mod password;
 pub mod province;
+pub mod schedule;
 pub mod text;
 
 pub use error::FieldError;

@@ -138,11 +138,13 @@ pub async fn drive(base: &str, scenario: &str, connections: usize, seconds: u64,
             })
             .await?
         }
+        // The harness's group-commit insert ceiling (`ceiling-server`), to interleave with "submit".
+        "insert" => crate::ceiling::insert_load(addr, connections, measure).await?,
         "inbox" => {
             let paths = vec!["/api/v1/dossiers?limit=50".to_owned()];
             load::authed_gets(addr, DESK, PASSWORD, paths, connections, measure).await?
         }
-        other => return Err(anyhow!("unknown scenario {other}: submit, attach, lookup, public, inbox")),
+        other => return Err(anyhow!("unknown scenario {other}: submit, attach, lookup, public, insert, inbox")),
     };
     println!(
         "{scenario}: {:.0}/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",

@@ -25,6 +25,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod pages;
 pub mod s3;
+pub mod schedule;
 pub mod state;
 pub mod views;
 

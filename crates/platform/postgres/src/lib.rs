@@ -16,6 +16,7 @@ pub mod ledger;
 pub mod migrate;
 pub mod outbox;
 mod rows;
+pub mod schedule;
 pub mod tls;
 mod write;
 

@@ -30,7 +30,8 @@ macro_rules! piece {
 
 /// The platform pieces' tables on this engine, in the order they depend on each other. The
 /// composition root lists them before the modules'.
-pub const PLATFORM: [Migrations; 6] = [piece!("province"), IDENTITY, FILES, piece!("notify"), LEDGER, piece!("guard")];
+pub const PLATFORM: [Migrations; 7] =
+    [piece!("province"), IDENTITY, FILES, piece!("notify"), LEDGER, piece!("guard"), piece!("schedule")];
 
 /// File records, file contents in the database, the upload limits the province admin sets.
 const FILES: Migrations = Migrations {

@@ -561,13 +561,24 @@ pub trait GuardStore: Send + Sync + 'static {
 /// A guard tally's key: the SHA-256 of what is limited.
 pub type GuardKey = [u8; 32];
 
+/// Periodic jobs (platform: schedule): each job's last start, shared by every server, so that a
+/// job sweeping the whole province runs once per period, not once per server or per restart.
+#[async_trait]
+pub trait ScheduleStore: Send + Sync + 'static {
+    /// Claims `job`'s run at `now` if it is due (`tinhso_kernel::schedule::due_at`), recording
+    /// `now` as its last start: `None` then, and the caller runs it. Otherwise the instant it
+    /// falls due, and nothing is recorded. Concurrent claims (from any server) are serialised:
+    /// one of them runs the job.
+    async fn claim_run(&self, job: &str, every: chrono::Duration, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>>;
+}
+
 pub trait Platform:
-    Health + ProvinceStore + IdentityStore + LedgerStore + NotifyStore + DocumentStore + GuardStore
+    Health + ProvinceStore + IdentityStore + LedgerStore + NotifyStore + DocumentStore + GuardStore + ScheduleStore
 {
 }
 
 impl<T> Platform for T where
-    T: Health + ProvinceStore + IdentityStore + LedgerStore + NotifyStore + DocumentStore + GuardStore
+    T: Health + ProvinceStore + IdentityStore + LedgerStore + NotifyStore + DocumentStore + GuardStore + ScheduleStore
 {
 }
 
@@ -602,6 +613,7 @@ pub struct Stores {
     pub results: Arc<dyn ResultsStore>,
     pub payments: Arc<dyn PaymentStore>,
     pub guard: Arc<dyn GuardStore>,
+    pub schedule: Arc<dyn ScheduleStore>,
     /// File contents in the database, when the engine keeps them (PostgreSQL).
     pub blobs: Option<Arc<dyn BlobStore>>,
 }
@@ -616,6 +628,7 @@ impl Stores {
             ledger: platform.clone(),
             notify: platform.clone(),
             guard: platform.clone(),
+            schedule: platform.clone(),
             documents: platform,
             catalogue: modules.catalogue,
             dossiers: modules.dossiers,

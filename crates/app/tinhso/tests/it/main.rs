@@ -78,6 +78,7 @@ mod powerloss;
 mod reports;
 mod reports_routing;
 mod results;
+mod schedule;
 mod story;
 mod upgrade;
 mod walks;

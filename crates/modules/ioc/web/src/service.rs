@@ -416,14 +416,15 @@ pub async fn send_alerts(state: &AppState, threshold: f64) -> Result<usize, AppE
 /// The on-time rate under which an agency is flagged.
 pub const ON_TIME_THRESHOLD: f64 = 0.8;
 
-/// Checks for alerts every `every`, forever (one pass right after start-up).
+/// Checks for alerts every `every`, forever, once per period across all servers and restarts.
 pub async fn alert_loop(state: AppState, every: std::time::Duration) {
-    loop {
-        match send_alerts(&state, ON_TIME_THRESHOLD).await {
+    let s = &state;
+    tinhso_http::schedule::every(state.store.schedule.clone(), "ioc.alerts", every, || async move {
+        match send_alerts(s, ON_TIME_THRESHOLD).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(notifications = n, "operations centre alerts sent"),
             Err(e) => tracing::warn!(error = %e, "operations centre alerts failed"),
         }
-        tokio::time::sleep(every).await;
-    }
+    })
+    .await;
 }

@@ -327,20 +327,22 @@ pub async fn remind_due_soon(state: &AppState, today: chrono::NaiveDate) -> Resu
     Ok(reminded)
 }
 
-/// Reminds and escalates every `every` (the server runs it every 15 minutes).
+/// Reminds and escalates every `every` (the server runs it every 15 minutes), once per period
+/// across all servers and restarts.
 pub async fn escalation_loop(state: AppState, every: std::time::Duration) {
-    loop {
+    let s = &state;
+    tinhso_http::schedule::every(state.store.schedule.clone(), "reports.escalation", every, || async move {
         let today = local_date(now());
-        match remind_due_soon(&state, today).await {
+        match remind_due_soon(s, today).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(reports = n, "handlers reminded of reports due soon"),
             Err(e) => tracing::warn!(error = %e, "cannot remind handlers of reports due soon"),
         }
-        match escalate_overdue(&state, today).await {
+        match escalate_overdue(s, today).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(reports = n, "overdue reports escalated to the province"),
             Err(e) => tracing::warn!(error = %e, "cannot escalate overdue reports"),
         }
-        tokio::time::sleep(every).await;
-    }
+    })
+    .await;
 }
