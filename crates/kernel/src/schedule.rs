@@ -13,7 +13,8 @@ pub fn due_at(last: Option<DateTime<Utc>>, every: Duration, now: DateTime<Utc>) 
     if last > now {
         return None;
     }
-    let next = last.checked_add_signed(every)?;
+    // A period too long to add is never over.
+    let next = last.checked_add_signed(every).unwrap_or(DateTime::<Utc>::MAX_UTC);
     (next > now).then_some(next)
 }
 
@@ -37,6 +38,11 @@ mod tests {
         assert_eq!(due_at(Some(at(8, 0)), every, at(8, 14)), Some(at(8, 15)));
         assert_eq!(due_at(Some(at(8, 0)), every, at(8, 15)), None);
         assert_eq!(due_at(Some(at(8, 0)), every, at(9, 40)), None);
+    }
+
+    #[test]
+    fn a_period_too_long_to_count_never_ends() {
+        assert_eq!(due_at(Some(at(8, 0)), Duration::MAX, at(9, 0)), Some(DateTime::<Utc>::MAX_UTC));
     }
 
     #[test]
