@@ -115,8 +115,9 @@ enum Command {
         /// image policy; respect the tile server's usage policy and attribution.
         #[arg(long, env = "TINHSO_MAP_TILES")]
         map_tiles: Option<String>,
-        /// Publish the province's own figures as open data at start and then every this many
-        /// hours (0: only by `tinhso opendata publish`).
+        /// Publish the province's own figures as open data every this many hours, once across all
+        /// servers and restarts (at start when never published or due; 0: only by `tinhso opendata
+        /// publish`).
         #[arg(long, default_value_t = 24, env = "TINHSO_OPEN_DATA_HOURS")]
         open_data_hours: u64,
         #[command(flatten)]
