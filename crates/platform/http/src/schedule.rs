@@ -14,8 +14,8 @@ use tinhso_store::ScheduleStore;
 const RETRY: Duration = Duration::from_secs(60);
 
 /// Runs `turn` every `every` (measured from the job's last start on any server), forever.
-/// A claim is made before the job runs, so a server that dies mid-run leaves the job to the next
-/// period: each job here is a sweep that the next run catches up on.
+/// A claim is made before the job runs and its end recorded after: a server that dies mid-run
+/// holds the job for at most `tinhso_kernel::schedule::LEASE`, then any server runs it again.
 pub async fn every<F, Fut>(schedule: Arc<dyn ScheduleStore>, job: &'static str, every: Duration, mut turn: F)
 where
     F: FnMut() -> Fut,
@@ -48,9 +48,11 @@ where
     Fut: Future<Output = ()>,
 {
     let period = chrono::Duration::from_std(every).unwrap_or(chrono::Duration::MAX);
-    match schedule.claim_run(job, period, Utc::now()).await? {
+    let started_at = Utc::now();
+    match schedule.claim_run(job, period, started_at).await? {
         None => {
             turn().await;
+            schedule.finish_run(job, started_at, Utc::now()).await?;
             Ok(every)
         }
         Some(next) => Ok((next - Utc::now()).to_std().unwrap_or(Duration::ZERO)),

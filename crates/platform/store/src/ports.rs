@@ -566,10 +566,14 @@ pub type GuardKey = [u8; 32];
 #[async_trait]
 pub trait ScheduleStore: Send + Sync + 'static {
     /// Claims `job`'s run at `now` if it is due (`tinhso_kernel::schedule::due_at`), recording
-    /// `now` as its last start: `None` then, and the caller runs it. Otherwise the instant it
+    /// `now` as its last start, not finished: `None` then, and the caller runs it. Otherwise the instant it
     /// falls due, and nothing is recorded. Concurrent claims (from any server) are serialised:
     /// one of them runs the job.
     async fn claim_run(&self, job: &str, every: chrono::Duration, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>>;
+    /// Records that the run of `job` claimed at `started_at` finished at `now` (a run claimed
+    /// since by another server is left as it is). Until then the claim holds the job for at most
+    /// `tinhso_kernel::schedule::LEASE`.
+    async fn finish_run(&self, job: &str, started_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<()>;
 }
 
 pub trait Platform:
