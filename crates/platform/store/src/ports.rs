@@ -535,9 +535,6 @@ pub trait DatastoreStore: Send + Sync + 'static {
     async fn datastore_delete(&self, resource: &str) -> Result<()>;
 }
 
-/// The platform's ports one engine implements: what the composition root splits into
-/// [`Stores`], with the modules' ports from their own store crates. Nothing above the engines
-/// names this trait's methods through it: each module holds only the ports it uses.
 /// Abuse limits (platform: guard), kept in the database so that every server sees the same
 /// tallies. Keys are SHA-256 digests of what is limited (a login at an address, an address),
 /// never the logins or addresses themselves; the rule is `tinhso_kernel::guard`.
@@ -561,14 +558,14 @@ pub trait GuardStore: Send + Sync + 'static {
 /// A guard tally's key: the SHA-256 of what is limited.
 pub type GuardKey = [u8; 32];
 
-/// Periodic jobs (platform: schedule): each job's last start, shared by every server, so that a
+/// Periodic jobs (platform: schedule): each job's last run, shared by every server, so that a
 /// job sweeping the whole province runs once per period, not once per server or per restart.
 #[async_trait]
 pub trait ScheduleStore: Send + Sync + 'static {
     /// Claims `job`'s run at `now` if it is due (`tinhso_kernel::schedule::due_at`), recording
-    /// `now` as its last start, not finished: `None` then, and the caller runs it. Otherwise the instant it
-    /// falls due, and nothing is recorded. Concurrent claims (from any server) are serialised:
-    /// one of them runs the job.
+    /// `now` as its last start, not finished: `None` then, and the caller runs it. Otherwise the
+    /// instant it falls due, and nothing is recorded. Concurrent claims (from any server) are
+    /// serialised: one of them runs the job.
     async fn claim_run(&self, job: &str, every: chrono::Duration, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>>;
     /// Records that the run of `job` claimed at `started_at` finished at `now` (a run claimed
     /// since by another server is left as it is). Until then the claim holds the job for at most
@@ -576,6 +573,9 @@ pub trait ScheduleStore: Send + Sync + 'static {
     async fn finish_run(&self, job: &str, started_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<()>;
 }
 
+/// The platform's ports one engine implements: what the composition root splits into
+/// [`Stores`], with the modules' ports from their own store crates. Nothing above the engines
+/// names this trait's methods through it: each module holds only the ports it uses.
 pub trait Platform:
     Health + ProvinceStore + IdentityStore + LedgerStore + NotifyStore + DocumentStore + GuardStore + ScheduleStore
 {
