@@ -175,7 +175,13 @@ pub async fn metrics(State(state): State<AppState>, ClientAddr(client): ClientAd
     let gauge = |out: &mut String, name: &str, kind: &str, help: &str, v: f64| {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}");
     };
-    gauge(&mut out, "tinhso_writer_batches_total", "counter", "Commits of batched writes (SQLite).", e.batches as f64);
+    gauge(
+        &mut out,
+        "tinhso_writer_batches_total",
+        "counter",
+        "Commits of batched writes (SQLite: all; PostgreSQL: submissions).",
+        e.batches as f64,
+    );
     gauge(&mut out, "tinhso_writer_writes_total", "counter", "Writes committed in batches.", e.batched_writes as f64);
     gauge(
         &mut out,

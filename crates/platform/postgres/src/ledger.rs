@@ -69,6 +69,118 @@ pub async fn write_entry(tx: &Transaction<'_>, kind: &str, public: bool, link: &
     write_to(tx, insert_entry!("dossier_event", "dossier_code"), kind, public, link, place).await
 }
 
+/// A dossier entry with its place in its lane and its hash, ready to be written.
+#[derive(Debug, Clone)]
+pub struct Placed {
+    pub link: Link,
+    pub hash: Hash,
+}
+
+/// Moves each lane's head on by `n` and takes its `n` ids once its row is locked (RETURNING is
+/// evaluated per row after its lock), so ids increase along each lane as with `claim`.
+const CLAIM_MANY: &str = "UPDATE chain_lane c SET last_seq = c.last_seq + u.n
+     FROM unnest($1::text[], $2::bigint[]) AS u(lane, n) WHERE c.lane = u.lane
+     RETURNING c.lane, c.last_seq, c.hash, ARRAY(SELECT nextval('ledger_entry_id') FROM generate_series(1, u.n))";
+const NEW_LANES: &str = "INSERT INTO chain_lane (lane, last_seq, last_id, hash)
+     SELECT l, 0, 0, $2 FROM unnest($1::text[]) AS l ON CONFLICT (lane) DO NOTHING";
+
+/// Places `links` (in order; several may share a lane) at the ends of their lanes, in one
+/// statement when every lane exists. Each link's hash chains on the one before it in its lane.
+pub async fn claim_many(tx: &Transaction<'_>, links: Vec<Link>) -> Result<Vec<Placed>> {
+    if links.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
+    for l in &links {
+        *counts.entry(l.lane.as_str()).or_default() += 1;
+    }
+    let lanes: Vec<&str> = counts.keys().copied().collect();
+    let ns: Vec<i64> = counts.values().copied().collect();
+    let mut heads = tx.query_cached(CLAIM_MANY, &[&lanes, &ns]).await.map_err(map_err)?;
+    if heads.len() < lanes.len() {
+        // A lane's first entry: create the missing heads and claim them.
+        let have: Vec<String> = heads.iter().map(|r| r.get(0)).collect();
+        let (lanes, ns): (Vec<&str>, Vec<i64>) =
+            counts.iter().filter(|(l, _)| !have.iter().any(|h| h == *l)).map(|(l, n)| (*l, *n)).unzip();
+        tx.execute_cached(NEW_LANES, &[&lanes, &GENESIS.to_vec()]).await.map_err(map_err)?;
+        heads.extend(tx.query_cached(CLAIM_MANY, &[&lanes, &ns]).await.map_err(map_err)?);
+    }
+    // Each lane's next seq, the hash its next entry chains on, and its ids still to give.
+    let mut next: BTreeMap<String, (i64, Hash, std::vec::IntoIter<i64>)> = BTreeMap::new();
+    for r in &heads {
+        let lane: String = r.get(0);
+        let ids: Vec<i64> = r.get(3);
+        let n = i64::try_from(ids.len()).unwrap_or(i64::MAX);
+        let first = r.get::<_, i64>(1) - n + 1;
+        next.insert(lane, (first, hash_of(&r.get::<_, Vec<u8>>(2), "lane head")?, ids.into_iter()));
+    }
+    links
+        .into_iter()
+        .map(|link| {
+            let missing = || StoreError::Corrupt(format!("lane {} was not claimed for every entry", link.lane));
+            let (seq, prev, ids) = next.get_mut(&link.lane).ok_or_else(missing)?;
+            let id = ids.next().ok_or_else(missing)?;
+            let link = Link { id, seq: *seq, ..link };
+            let hash = chain::hash(prev, &link);
+            *seq += 1;
+            *prev = hash;
+            Ok(Placed { link, hash })
+        })
+        .collect()
+}
+
+const WRITE_DOSSIER_ENTRIES: &str = "WITH entry AS (
+     INSERT INTO dossier_event (id, lane, seq, dossier_code, at, actor, kind, public, payload, hash)
+     SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::bigint[],
+                          $7::text[], $8::bool[], $9::text[], $10::bytea[]))
+ UPDATE chain_lane c SET hash = u.hash, last_id = u.id
+ FROM unnest($11::text[], $12::bytea[], $13::bigint[]) AS u(lane, hash, id) WHERE c.lane = u.lane";
+
+/// Writes dossier entries placed by `claim_many` (each with its kind and visibility) and moves
+/// their lanes' heads to the last of them, in one statement.
+pub async fn write_dossier_entries(tx: &Transaction<'_>, entries: &[(&str, bool, &Placed)]) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let col = |f: fn(&Placed) -> i64| entries.iter().map(|(_, _, p)| f(p)).collect::<Vec<i64>>();
+    let text = |f: fn(&Placed) -> &str| entries.iter().map(|(_, _, p)| f(p)).collect::<Vec<&str>>();
+    let (ids, seqs, actors) = (col(|p| p.link.id), col(|p| p.link.seq), col(|p| p.link.actor));
+    let (lanes, subjects, ats, payloads) =
+        (text(|p| &p.link.lane), text(|p| &p.link.dossier), text(|p| &p.link.at), text(|p| &p.link.payload));
+    let kinds: Vec<&str> = entries.iter().map(|(k, _, _)| *k).collect();
+    let public: Vec<bool> = entries.iter().map(|(_, p, _)| *p).collect();
+    let hashes: Vec<Vec<u8>> = entries.iter().map(|(_, _, p)| p.hash.to_vec()).collect();
+    // Each lane's new head: its last entry here (entries are in lane order).
+    let mut heads: BTreeMap<&str, &Placed> = BTreeMap::new();
+    for (_, _, p) in entries {
+        heads.insert(&p.link.lane, p);
+    }
+    let head_lanes: Vec<&str> = heads.keys().copied().collect();
+    let head_hashes: Vec<Vec<u8>> = heads.values().map(|p| p.hash.to_vec()).collect();
+    let head_ids: Vec<i64> = heads.values().map(|p| p.link.id).collect();
+    tx.execute_cached(
+        WRITE_DOSSIER_ENTRIES,
+        &[
+            &ids,
+            &lanes,
+            &seqs,
+            &subjects,
+            &ats,
+            &actors,
+            &kinds,
+            &public,
+            &payloads,
+            &hashes,
+            &head_lanes,
+            &head_hashes,
+            &head_ids,
+        ],
+    )
+    .await
+    .map_err(map_err)?;
+    Ok(())
+}
+
 /// Appends an entry of any other history (`link.dossier` names its subject, e.g. `PA-12`).
 pub async fn append_entry(tx: &Transaction<'_>, kind: &str, public: bool, link: &Link) -> Result<i64> {
     let place = claim(tx, &link.lane).await?;

@@ -23,6 +23,7 @@ mod write;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use std::sync::atomic::{AtomicU64, Ordering};
 use tinhso_kernel::ids::{AccountId, AgencyCode, PersonalId, Sha256};
 use tinhso_kernel::province::{Agency, Province, Unit};
 use tinhso_ledger::chain::LaneHead;
@@ -38,6 +39,16 @@ use tokio_postgres::error::SqlState;
 
 pub struct PgStore {
     pool: Pool,
+    /// Writes committed together (a module's batched submissions), for `/metrics`.
+    batches: Batches,
+}
+
+/// Commits of batched writes, the writes they held and the time spent committing.
+#[derive(Default)]
+struct Batches {
+    commits: AtomicU64,
+    writes: AtomicU64,
+    commit_micros: AtomicU64,
 }
 
 pub fn map_err(e: tokio_postgres::Error) -> StoreError {
@@ -94,7 +105,7 @@ impl PgStore {
         let tls = tls::RustlsConnect::new(ca_pem).map_err(StoreError::Backend)?;
         let manager = Manager::from_config(config, tls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager).max_size(max_connections).build().map_err(backend)?;
-        let store = Self { pool };
+        let store = Self { pool, batches: Batches::default() };
         let mut client = store.client().await?;
         durable_commits(&client).await?;
         migrate::run(&mut client, &schema).await?;
@@ -103,6 +114,14 @@ impl PgStore {
 
     pub async fn client(&self) -> Result<deadpool_postgres::Object> {
         self.pool.get().await.map_err(backend)
+    }
+
+    /// Counts a commit of `writes` batched writes that took `commit` (the `COMMIT` itself).
+    pub fn record_batch(&self, writes: usize, commit: std::time::Duration) {
+        self.batches.commits.fetch_add(1, Ordering::Relaxed);
+        self.batches.writes.fetch_add(writes as u64, Ordering::Relaxed);
+        let micros = u64::try_from(commit.as_micros()).unwrap_or(u64::MAX);
+        self.batches.commit_micros.fetch_add(micros, Ordering::Relaxed);
     }
 
     /// The connection pool's size and waiters, for `/metrics`.
@@ -130,10 +149,14 @@ impl Health for PgStore {
 
     fn engine_stats(&self) -> tinhso_store::EngineStats {
         let status = self.pool_status();
+        let b = &self.batches;
         tinhso_store::EngineStats {
+            batches: b.commits.load(Ordering::Relaxed),
+            batched_writes: b.writes.load(Ordering::Relaxed),
+            commit_seconds: b.commit_micros.load(Ordering::Relaxed) as f64 / 1e6,
+            queued: 0,
             connections: status.size as u64,
             waiting_for_connection: status.waiting as u64,
-            ..Default::default()
         }
     }
 

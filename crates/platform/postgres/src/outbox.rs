@@ -22,3 +22,24 @@ pub async fn enqueue(
     .map_err(map_err)?;
     Ok(())
 }
+
+/// Queues several messages in one statement: each with the dossier and ledger entry it is about.
+pub async fn enqueue_many(tx: &Transaction<'_>, items: &[(&Notification, Option<&str>, Option<i64>)]) -> Result<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let accounts: Vec<i64> = items.iter().map(|(n, _, _)| n.account_id.0).collect();
+    let dossiers: Vec<Option<&str>> = items.iter().map(|(_, d, _)| *d).collect();
+    let events: Vec<Option<i64>> = items.iter().map(|(_, _, e)| *e).collect();
+    let subjects: Vec<&str> = items.iter().map(|(n, _, _)| n.subject.as_str()).collect();
+    let bodies: Vec<&str> = items.iter().map(|(n, _, _)| n.body.as_str()).collect();
+    tx.execute_cached(
+        "INSERT INTO outbox (account_id, dossier_code, event_id, subject, body, created_at)
+         SELECT a, d, e, s, b, now() FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[])
+             AS u(a, d, e, s, b)",
+        &[&accounts, &dossiers, &events, &subjects, &bodies],
+    )
+    .await
+    .map_err(map_err)?;
+    Ok(())
+}

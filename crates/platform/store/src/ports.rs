@@ -25,7 +25,7 @@ pub trait Health: Send + Sync + 'static {
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct EngineStats {
     /// Commits of batched writes so far, the writes they held, and the time spent committing
-    /// (SQLite's group commit; zero on engines without one).
+    /// (SQLite's group commit of every write; PostgreSQL's batched submissions).
     pub batches: u64,
     pub batched_writes: u64,
     pub commit_seconds: f64,

@@ -50,7 +50,7 @@ port_suite!(documents_sqlite, documents_postgres, documents);
 port_suite!(ioc_sqlite, ioc_postgres, ioc);
 port_suite!(reports_sqlite, reports_postgres, reports);
 
-const DESK: &str = "000.00.90.H08";
+pub(crate) const DESK: &str = "000.00.90.H08";
 const DEPT: &str = "000.20.01.H08";
 const COMMUNE: &str = "000.00.11.H08";
 const PROCEDURE: &str = "1.001193";
@@ -132,7 +132,7 @@ fn at(d: u32) -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 9, d, 2, 0, 0).single().unwrap()
 }
 
-fn new_dossier(applicant: AccountId, on: u32) -> NewDossier {
+pub(crate) fn new_dossier(applicant: AccountId, on: u32) -> NewDossier {
     NewDossier {
         submitted: Event {
             kind: EventKind::Submitted {

@@ -1,5 +1,6 @@
 //! `DossierStore` on the scale-out engine: each write is one plan in one transaction.
 
+mod batch;
 mod inbox;
 mod write;
 
@@ -67,11 +68,15 @@ pub struct DossierPg {
     db: Arc<PgStore>,
     /// Read models kept in each dossier write's transaction, as the composition root registered them.
     projections: Projections,
+    /// Submissions, written together when they arrive together.
+    submissions: batch::Batcher,
 }
 
 impl DossierPg {
+    /// The store, with its submission workers started on the current Tokio runtime.
     pub fn new(db: Arc<PgStore>, projections: Projections) -> Self {
-        Self { db, projections }
+        let submissions = batch::Batcher::start(db.clone(), projections.clone());
+        Self { db, projections, submissions }
     }
 }
 
@@ -98,9 +103,12 @@ impl DossierPg {
             let page = self.events_by_dossier(after.as_deref(), REFOLD_PAGE).await?;
             let mut client = self.db.client().await?;
             let tx = client.transaction().await.map_err(map_err)?;
-            for (code, events) in &page.dossiers {
-                write::execute(&tx, &plan::refold(code, events, &self.projections)?).await?;
-            }
+            let plans = page
+                .dossiers
+                .iter()
+                .map(|(code, events)| plan::refold(code, events, &self.projections))
+                .collect::<Result<Vec<_>>>()?;
+            write::execute_many(&tx, &plans).await?;
             tx.commit().await.map_err(map_err)?;
             refolded += page.dossiers.len();
             match page.next {
@@ -120,11 +128,7 @@ impl DossierPg {
 #[async_trait]
 impl DossierStore for DossierPg {
     async fn submit_dossier(&self, new: &NewDossier) -> Result<Dossier> {
-        let mut client = self.db.client().await?;
-        let tx = client.transaction().await.map_err(map_err)?;
-        let d = write::submit(&tx, new, &self.projections).await?;
-        tx.commit().await.map_err(map_err)?;
-        Ok(d)
+        self.submissions.submit(new).await
     }
 
     async fn append_event(
@@ -138,7 +142,7 @@ impl DossierStore for DossierPg {
         let plan = tinhso_store::plan::append(before, event, next, notify, files, &self.projections);
         let mut client = self.db.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
-        write::execute(&tx, &plan).await?;
+        write::execute_many(&tx, std::slice::from_ref(&plan)).await?;
         tx.commit().await.map_err(map_err)
     }
 

@@ -3,13 +3,14 @@
 //! concurrent writers lock rows in the same order). The chain and the outbox are the
 //! platform's (its `ledger` and `outbox` write functions, in this same transaction).
 
+use chrono::NaiveDate;
 use deadpool_postgres::Transaction;
 use futures_util::future::try_join_all;
 use std::collections::BTreeMap;
 use tinhso_dossier::code::dossier_code;
 use tinhso_dossier::deadline::local_date;
 use tinhso_dossier::{Dossier, Event, EventKind};
-use tinhso_kernel::ids::DossierCode;
+use tinhso_kernel::ids::{AgencyCode, DossierCode};
 use tinhso_postgres::Cached;
 use tinhso_postgres::{ledger, map_err, outbox};
 use tinhso_store::codec::to_json;
@@ -18,34 +19,66 @@ use tinhso_store::plan::{
 };
 use tinhso_store::{chain_link, dossier_lane, NewDossier, Result, StoreError};
 
-/// Allocates the next dossier code of the receiving desk's day (gap-free, national format).
-async fn allocate_code(tx: &Transaction<'_>, submitted: &Event) -> Result<DossierCode> {
-    let EventKind::Submitted { receiving_agency, .. } = &submitted.kind else {
-        return Err(StoreError::Corrupt("a dossier starts with a Submitted event".into()));
-    };
-    let day = local_date(submitted.at);
-    let row = tx
-        .query_one_cached(
-            "INSERT INTO dossier_sequence (agency, day, last) VALUES ($1, $2, 1)
-             ON CONFLICT (agency, day) DO UPDATE SET last = dossier_sequence.last + 1 RETURNING last",
-            &[&receiving_agency.as_str(), &day],
+/// Allocates the next dossier codes of the receiving desks' days for `submitted` (in order;
+/// gap-free, national format), one statement for all: each desk's day moves on by as many
+/// dossiers as it receives here, its rows locked in one order.
+async fn allocate_codes(tx: &Transaction<'_>, submitted: &[&Event]) -> Result<Vec<DossierCode>> {
+    let mut desks: Vec<(&AgencyCode, NaiveDate)> = Vec::with_capacity(submitted.len());
+    for e in submitted {
+        let EventKind::Submitted { receiving_agency, .. } = &e.kind else {
+            return Err(StoreError::Corrupt("a dossier starts with a Submitted event".into()));
+        };
+        desks.push((receiving_agency, local_date(e.at)));
+    }
+    let mut counts: BTreeMap<(&str, NaiveDate), i32> = BTreeMap::new();
+    for (agency, day) in &desks {
+        *counts.entry((agency.as_str(), *day)).or_default() += 1;
+    }
+    let agencies: Vec<&str> = counts.keys().map(|(a, _)| *a).collect();
+    let days: Vec<NaiveDate> = counts.keys().map(|(_, d)| *d).collect();
+    let ns: Vec<i32> = counts.values().copied().collect();
+    let rows = tx
+        .query_cached(
+            "INSERT INTO dossier_sequence (agency, day, last) SELECT * FROM unnest($1::text[], $2::date[], $3::int[])
+             ON CONFLICT (agency, day) DO UPDATE SET last = dossier_sequence.last + excluded.last
+             RETURNING agency, day, last",
+            &[&agencies, &days, &ns],
         )
         .await
         .map_err(map_err)?;
-    let seq = u32::try_from(row.get::<_, i32>(0)).unwrap_or(0);
-    dossier_code(receiving_agency, day, seq)
-        .ok_or_else(|| StoreError::DailyCodesExhausted(format!("{receiving_agency} on {day}")))
+    // The first number each desk's day gives out here.
+    let mut next: BTreeMap<(String, NaiveDate), i32> = BTreeMap::new();
+    for r in &rows {
+        let key = (r.get::<_, String>(0), r.get::<_, NaiveDate>(1));
+        let n = counts.get(&(key.0.as_str(), key.1)).copied().unwrap_or(0);
+        next.insert(key, r.get::<_, i32>(2) - n + 1);
+    }
+    desks
+        .into_iter()
+        .map(|(agency, day)| {
+            let seq = next
+                .get_mut(&(agency.as_str().to_owned(), day))
+                .ok_or_else(|| StoreError::Corrupt(format!("no code sequence for {agency} on {day}")))?;
+            let code = u32::try_from(*seq).ok().and_then(|n| dossier_code(agency, day, n));
+            *seq += 1;
+            code.ok_or_else(|| StoreError::DailyCodesExhausted(format!("{agency} on {day}")))
+        })
+        .collect()
 }
 
-pub async fn submit(
+/// New dossiers in one transaction: their codes in one statement, then one plan each, carried
+/// out together (`execute_many`). Many citizens submitting at once cost the database a few
+/// statements, not a few per dossier.
+pub async fn submit_many(
     tx: &Transaction<'_>,
-    new: &NewDossier,
+    news: &[NewDossier],
     projections: &[Box<dyn DossierProjection>],
-) -> Result<Dossier> {
-    let code = allocate_code(tx, &new.submitted).await?;
-    let p = plan::submit(new, &code, projections)?;
-    execute(tx, &p).await?;
-    Ok(p.dossier)
+) -> Result<Vec<Dossier>> {
+    let codes = allocate_codes(tx, &news.iter().map(|n| &n.submitted).collect::<Vec<_>>()).await?;
+    let plans =
+        news.iter().zip(&codes).map(|(new, code)| plan::submit(new, code, projections)).collect::<Result<Vec<_>>>()?;
+    execute_many(tx, &plans).await?;
+    Ok(plans.into_iter().map(|p| p.dossier).collect())
 }
 
 /// A whole history: one plan, one row, every event chained.
@@ -55,118 +88,166 @@ pub async fn import(
     events: &[Event],
     projections: &[Box<dyn DossierProjection>],
 ) -> Result<()> {
-    let code = allocate_code(tx, &new.submitted).await?;
-    execute(tx, &plan::history(new, events, &code, projections)?).await
+    let code = allocate_codes(tx, &[&new.submitted])
+        .await?
+        .pop()
+        .ok_or_else(|| StoreError::Corrupt("no code allocated".into()))?;
+    execute_many(tx, &[plan::history(new, events, &code, projections)?]).await
 }
 
-/// Carries out a write plan in the caller's transaction, in two pipelined rounds (statements
-/// sent together, answered together; each round waits only for what it needs from the one
-/// before): first the dossier row, its files and the first entry's place in its lane; then the
-/// entries, the projections' rows and the first entry's notifications. Fewer round trips is
-/// what lets one database serve more servers: its backends stop waking once per statement.
-/// The order statements are sent in is the order locks are taken in, the same for every write
-/// (dossier row, lane head, projection rows in their global order).
-pub async fn execute(tx: &Transaction<'_>, p: &DossierPlan) -> Result<()> {
-    let d = &p.dossier;
-    let code = d.code.as_str();
-    let lane = dossier_lane(&d.receiving_agency);
-    let links = p.events.iter().map(|e| chain_link(&lane, code, e)).collect::<Result<Vec<_>>>()?;
+/// Carries out write plans in the caller's transaction, in two pipelined rounds (statements
+/// sent together, answered together; the second needs the entries' places from the first):
+/// first the dossiers' rows, their files and their entries' places in their lanes; then the
+/// entries, the projections' rows and the notifications. Each kind of row is one statement
+/// over arrays, however many dossiers there are: fewer statements and round trips is what
+/// lets one database serve more servers. The order statements are sent in is the order locks
+/// are taken in, the same for every write (dossier rows, lane heads, projection rows in their
+/// global order).
+pub async fn execute_many(tx: &Transaction<'_>, plans: &[DossierPlan]) -> Result<()> {
+    let mut links = Vec::new();
+    let mut entries = Vec::new();
+    for p in plans {
+        let lane = dossier_lane(&p.dossier.receiving_agency);
+        for e in &p.events {
+            links.push(chain_link(&lane, p.dossier.code.as_str(), e)?);
+            entries.push((e.kind.key(), e.kind.is_public()));
+        }
+    }
     // Statements are sent when first polled, unless they still have to be prepared: prepare
-    // (once per connection) before sending, so the row is written before the files naming it.
-    let row_sql = match p.row {
-        RowWrite::Insert { .. } => INSERT_DOSSIER,
-        RowWrite::Update { .. } => UPDATE_DOSSIER,
-    };
-    tokio::try_join!(tx.prepare_cached(row_sql), tx.prepare_cached(INSERT_FILE)).map_err(map_err)?;
-    let files = try_join_all(p.files.iter().map(|f| async move {
-        tx.execute_cached(
-            INSERT_FILE,
-            &[&code, &f.sha256.as_str(), &f.name, &f.purpose.key(), &f.component.map(i32::from)],
-        )
-        .await
-        .map_err(map_err)
-    }));
-    let first = async {
-        match links.first() {
-            Some(l) => ledger::claim(tx, &l.lane).await.map(Some),
-            None => Ok(None),
-        }
-    };
-    let ((), _, first) = tokio::try_join!(write_row(tx, p), files, first)?;
+    // (once per connection) before sending, so the rows are written before the files naming them.
+    tokio::try_join!(
+        tx.prepare_cached(INSERT_DOSSIERS),
+        tx.prepare_cached(UPDATE_DOSSIERS),
+        tx.prepare_cached(INSERT_FILES)
+    )
+    .map_err(map_err)?;
+    let ((), (), (), placed) = tokio::try_join!(
+        insert_rows(tx, plans),
+        update_rows(tx, plans),
+        insert_files(tx, plans),
+        ledger::claim_many(tx, links)
+    )?;
 
-    let entries = async {
-        let mut ids = Vec::with_capacity(links.len());
-        for (i, (e, link)) in p.events.iter().zip(&links).enumerate() {
-            let place = match (i, first) {
-                (0, Some(place)) => place,
-                _ => ledger::claim(tx, &link.lane).await?,
-            };
-            ids.push(ledger::write_entry(tx, e.kind.key(), e.kind.is_public(), link, place).await?);
+    let entries: Vec<(&str, bool, &ledger::Placed)> =
+        entries.iter().zip(&placed).map(|((kind, public), p)| (*kind, *public, p)).collect();
+    // Each plan's first entry's index in `placed`, for its notifications' event ids.
+    let mut notify = Vec::new();
+    let mut first = 0;
+    for p in plans {
+        for (i, n) in &p.notify {
+            let id = placed.get(first + i).map(|e| e.link.id);
+            if id.is_none() {
+                return Err(StoreError::Corrupt("notification of no event".into()));
+            }
+            notify.push((n, Some(p.dossier.code.as_str()), id));
         }
-        Ok::<_, StoreError>(ids)
-    };
-    // Notifications of the first entry go in this round (its id is known); others after.
-    let first_id = first.map(|place| place.id);
-    let early = try_join_all(
-        p.notify.iter().filter(|(i, _)| *i == 0).map(|(_, n)| outbox::enqueue(tx, n, Some(code), first_id)),
-    );
-    let (ids, (), _) = tokio::try_join!(entries, row_ops(tx, &p.rows), early)?;
-    for (i, n) in p.notify.iter().filter(|(i, _)| *i != 0) {
-        let event_id = ids.get(*i).copied().ok_or_else(|| StoreError::Corrupt("notification of no event".into()))?;
-        outbox::enqueue(tx, n, Some(code), Some(event_id)).await?;
+        first += p.events.len();
+    }
+    let rows: Vec<&RowOp> = plans.iter().flat_map(|p| &p.rows).collect();
+    tokio::try_join!(
+        ledger::write_dossier_entries(tx, &entries),
+        row_ops(tx, &rows),
+        outbox::enqueue_many(tx, &notify)
+    )?;
+    Ok(())
+}
+
+const INSERT_DOSSIERS: &str =
+    "INSERT INTO dossier (code, procedure_code, applicant_id, applicant_phone, receiving_agency, competent_agency,
+                      state, due_on, submitted_at, version, body, form)
+ SELECT code, procedure_code, applicant_id, applicant_phone, receiving_agency, competent_agency,
+        state, due_on, submitted_at, version, body::jsonb, form::jsonb
+ FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::date[],
+             $9::timestamptz[], $10::int[], $11::text[], $12::text[])
+   AS u(code, procedure_code, applicant_id, applicant_phone, receiving_agency, competent_agency,
+        state, due_on, submitted_at, version, body, form)";
+const UPDATE_DOSSIERS: &str =
+    "UPDATE dossier d SET state = u.state, due_on = u.due_on, version = u.version, body = u.body::jsonb
+ FROM unnest($1::text[], $2::text[], $3::date[], $4::int[], $5::text[], $6::int[])
+   AS u(code, state, due_on, version, body, expected)
+ WHERE d.code = u.code AND d.version = u.expected";
+const INSERT_FILES: &str = "INSERT INTO dossier_file (dossier_code, sha256, name, purpose, component, created_at)
+ SELECT c, s, n, p, k, now() FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[]) AS u(c, s, n, p, k)";
+
+fn version(v: u32) -> Result<i32> {
+    i32::try_from(v).map_err(|_| StoreError::Corrupt("version".into()))
+}
+
+/// Inserts the rows of the plans' new dossiers.
+async fn insert_rows(tx: &Transaction<'_>, plans: &[DossierPlan]) -> Result<()> {
+    let (mut code, mut procedure, mut applicant, mut phone, mut receiving, mut competent) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut state, mut due, mut at, mut versions, mut body, mut form) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for p in plans {
+        let RowWrite::Insert { form: f, applicant_phone } = &p.row else { continue };
+        let d = &p.dossier;
+        code.push(d.code.as_str());
+        procedure.push(d.procedure.as_str());
+        applicant.push(d.applicant.0);
+        phone.push(applicant_phone.as_ref().map(|p| p.as_str()));
+        receiving.push(d.receiving_agency.as_str());
+        competent.push(d.competent_agency.as_str());
+        state.push(d.state.key());
+        due.push(d.due_on);
+        at.push(p.events.first().map(|e| e.at).ok_or_else(|| StoreError::Corrupt("no event".into()))?);
+        versions.push(version(d.version)?);
+        body.push(to_json(d)?);
+        form.push(to_json(f)?);
+    }
+    if code.is_empty() {
+        return Ok(());
+    }
+    tx.execute_cached(
+        INSERT_DOSSIERS,
+        &[&code, &procedure, &applicant, &phone, &receiving, &competent, &state, &due, &at, &versions, &body, &form],
+    )
+    .await
+    .map_err(map_err)?;
+    Ok(())
+}
+
+/// Updates the rows of the plans' existing dossiers, each only if it is still at the version
+/// its plan read (optimistic concurrency).
+async fn update_rows(tx: &Transaction<'_>, plans: &[DossierPlan]) -> Result<()> {
+    let (mut code, mut state, mut due, mut versions, mut body, mut expected) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for p in plans {
+        let RowWrite::Update { expected: e } = &p.row else { continue };
+        let d = &p.dossier;
+        code.push(d.code.as_str());
+        state.push(d.state.key());
+        due.push(d.due_on);
+        versions.push(version(d.version)?);
+        body.push(to_json(d)?);
+        expected.push(version(*e)?);
+    }
+    if code.is_empty() {
+        return Ok(());
+    }
+    let changed = tx
+        .execute_cached(UPDATE_DOSSIERS, &[&code, &state, &due, &versions, &body, &expected])
+        .await
+        .map_err(map_err)?;
+    if changed != code.len() as u64 {
+        return Err(StoreError::Conflict(format!("dossier {} changed meanwhile", code.join(", "))));
     }
     Ok(())
 }
 
-const INSERT_DOSSIER: &str =
-    "INSERT INTO dossier (code, procedure_code, applicant_id, applicant_phone, receiving_agency, competent_agency,
-                      state, due_on, submitted_at, version, body, form)
- VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::text::jsonb, $12::text::jsonb)";
-const UPDATE_DOSSIER: &str =
-    "UPDATE dossier SET state = $1, due_on = $2, version = $3, body = $4::text::jsonb WHERE code = $5 AND version = $6";
-const INSERT_FILE: &str = "INSERT INTO dossier_file (dossier_code, sha256, name, purpose, component, created_at) VALUES ($1, $2, $3, $4, $5, now())";
-
-/// Inserts the dossier's row, or updates it if it is still at the version the plan read.
-async fn write_row(tx: &Transaction<'_>, p: &DossierPlan) -> Result<()> {
-    let d = &p.dossier;
-    let body = to_json(d)?;
-    match &p.row {
-        RowWrite::Insert { form, applicant_phone } => {
-            let submitted_at = p.events.first().map(|e| e.at).ok_or_else(|| StoreError::Corrupt("no event".into()))?;
-            tx.execute_cached(
-                INSERT_DOSSIER,
-                &[
-                    &d.code.as_str(),
-                    &d.procedure.as_str(),
-                    &d.applicant,
-                    &applicant_phone.as_ref().map(|p| p.as_str()),
-                    &d.receiving_agency.as_str(),
-                    &d.competent_agency.as_str(),
-                    &d.state.key(),
-                    &d.due_on,
-                    &submitted_at,
-                    &i32::try_from(d.version).map_err(|_| StoreError::Corrupt("version".into()))?,
-                    &body,
-                    &to_json(form)?,
-                ],
-            )
-            .await
-            .map_err(map_err)?;
-        }
-        RowWrite::Update { expected } => {
-            let version = |v: u32| i32::try_from(v).map_err(|_| StoreError::Corrupt("version".into()));
-            let changed = tx
-                .execute_cached(
-                    UPDATE_DOSSIER,
-                    &[&d.state.key(), &d.due_on, &version(d.version)?, &body, &d.code.as_str(), &version(*expected)?],
-                )
-                .await
-                .map_err(map_err)?;
-            if changed != 1 {
-                return Err(StoreError::Conflict(format!("dossier {} changed meanwhile", d.code)));
-            }
-        }
+/// Records the plans' attached files.
+async fn insert_files(tx: &Transaction<'_>, plans: &[DossierPlan]) -> Result<()> {
+    let files: Vec<(&str, &tinhso_store::Attachment)> =
+        plans.iter().flat_map(|p| p.files.iter().map(|f| (p.dossier.code.as_str(), f))).collect();
+    if files.is_empty() {
+        return Ok(());
     }
+    let codes: Vec<&str> = files.iter().map(|(c, _)| *c).collect();
+    let shas: Vec<&str> = files.iter().map(|(_, f)| f.sha256.as_str()).collect();
+    let names: Vec<&str> = files.iter().map(|(_, f)| f.name.as_str()).collect();
+    let purposes: Vec<&str> = files.iter().map(|(_, f)| f.purpose.key()).collect();
+    let components: Vec<Option<i32>> = files.iter().map(|(_, f)| f.component.map(i32::from)).collect();
+    tx.execute_cached(INSERT_FILES, &[&codes, &shas, &names, &purposes, &components]).await.map_err(map_err)?;
     Ok(())
 }
 
@@ -249,7 +330,7 @@ struct Statement {
 /// The projections' row changes, one statement per table and kind, rows in one global order
 /// (so concurrent transactions cannot deadlock on them) and counters of one key summed first;
 /// the statements are sent together, in that order.
-async fn row_ops(tx: &Transaction<'_>, ops: &[RowOp]) -> Result<()> {
+async fn row_ops(tx: &Transaction<'_>, ops: &[&RowOp]) -> Result<()> {
     let mut adds: BTreeMap<&str, (&CounterTable, BTreeMap<&[Value], i64>)> = BTreeMap::new();
     let mut sets: BTreeMap<(&str, bool), SetRows> = BTreeMap::new();
     for op in ops {
