@@ -20,8 +20,11 @@ use tinhso_store::plan::Projections;
 use tinhso_store::{NewDossier, Result, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
-/// Workers per server: desks written at the same time.
-const WORKERS: usize = 4;
+/// Workers per server: desks written at the same time. Few, because a worker's batch grows
+/// with what arrives while the one before it is written (a batch takes a few milliseconds
+/// whatever its size, up to `MOST`), so fewer workers mean fewer statements per dossier; two,
+/// so that one batch waiting on a lock another server holds does not stop every desk.
+const WORKERS: usize = 2;
 /// Dossiers per batch at most: bounds one transaction's locks and a retry's cost.
 const MOST: usize = 64;
 /// Submissions waiting per worker at most; further ones wait to be queued (back-pressure, not

@@ -219,9 +219,7 @@ impl DossierStore for DossierPg {
     async fn import_dossiers(&self, items: &[(NewDossier, Vec<Event>)]) -> Result<usize> {
         let mut client = self.db.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
-        for (new, events) in items {
-            write::import(&tx, new, events, &self.projections).await?;
-        }
+        write::import_many(&tx, items, &self.projections).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(items.len())
     }

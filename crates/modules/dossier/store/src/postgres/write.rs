@@ -82,18 +82,21 @@ pub async fn submit_many(
     Ok(plans.into_iter().map(|p| p.dossier).collect())
 }
 
-/// A whole history: one plan, one row, every event chained.
-pub async fn import(
+/// Whole histories (demo data, migrations from other one-stop systems), each one plan, one
+/// row, every event chained: their codes in one statement, then carried out together.
+pub async fn import_many(
     tx: &Transaction<'_>,
-    new: &NewDossier,
-    events: &[Event],
+    items: &[(NewDossier, Vec<Event>)],
     projections: &[Box<dyn DossierProjection>],
 ) -> Result<()> {
-    let code = allocate_codes(tx, &[&new.submitted])
-        .await?
-        .pop()
-        .ok_or_else(|| StoreError::Corrupt("no code allocated".into()))?;
-    execute_many(tx, &[plan::history(new, events, &code, projections)?]).await
+    let submitted: Vec<&Event> = items.iter().map(|(n, _)| &n.submitted).collect();
+    let ((), codes) = tokio::try_join!(generic_plans(tx), allocate_codes(tx, &submitted))?;
+    let plans = items
+        .iter()
+        .zip(&codes)
+        .map(|((new, events), code)| plan::history(new, events, code, projections))
+        .collect::<Result<Vec<_>>>()?;
+    carry_out(tx, &plans).await
 }
 
 /// Statements of a write transaction keep the plan made once per connection. They are key
