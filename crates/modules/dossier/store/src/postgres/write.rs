@@ -67,28 +67,35 @@ async fn allocate_codes(tx: &Transaction<'_>, submitted: &[&Event]) -> Result<Ve
 }
 
 /// New dossiers in one transaction: their codes in one statement, then one plan each, carried
-/// out together (`execute_many`). Many citizens submitting at once cost the database a few
+/// out together (`carry_out`). Many citizens submitting at once cost the database a few
 /// statements, not a few per dossier.
 pub async fn submit_many(
     tx: &Transaction<'_>,
     news: &[NewDossier],
     projections: &[Box<dyn DossierProjection>],
 ) -> Result<Vec<Dossier>> {
-    let submitted: Vec<&Event> = news.iter().map(|n| &n.submitted).collect();
-    let ((), codes) = tokio::try_join!(generic_plans(tx), allocate_codes(tx, &submitted))?;
-    let plans =
-        news.iter().zip(&codes).map(|(new, code)| plan::submit(new, code, projections)).collect::<Result<Vec<_>>>()?;
-    carry_out(tx, &plans).await?;
+    let plans = write_new(tx, news.iter().map(|n| (n, &[][..])), projections).await?;
     Ok(plans.into_iter().map(|p| p.dossier).collect())
 }
 
 /// Whole histories (demo data, migrations from other one-stop systems), each one plan, one
-/// row, every event chained: their codes in one statement, then carried out together.
+/// row, every event chained, likewise together.
 pub async fn import_many(
     tx: &Transaction<'_>,
     items: &[(NewDossier, Vec<Event>)],
     projections: &[Box<dyn DossierProjection>],
 ) -> Result<()> {
+    write_new(tx, items.iter().map(|(n, events)| (n, events.as_slice())), projections).await?;
+    Ok(())
+}
+
+/// New dossiers, each with the events after its submission: codes, plans, carried out.
+async fn write_new<'a>(
+    tx: &Transaction<'_>,
+    items: impl Iterator<Item = (&'a NewDossier, &'a [Event])>,
+    projections: &[Box<dyn DossierProjection>],
+) -> Result<Vec<DossierPlan>> {
+    let items: Vec<(&NewDossier, &[Event])> = items.collect();
     let submitted: Vec<&Event> = items.iter().map(|(n, _)| &n.submitted).collect();
     let ((), codes) = tokio::try_join!(generic_plans(tx), allocate_codes(tx, &submitted))?;
     let plans = items
@@ -96,7 +103,8 @@ pub async fn import_many(
         .zip(&codes)
         .map(|((new, events), code)| plan::history(new, events, code, projections))
         .collect::<Result<Vec<_>>>()?;
-    carry_out(tx, &plans).await
+    carry_out(tx, &plans).await?;
+    Ok(plans)
 }
 
 /// Statements of a write transaction keep the plan made once per connection. They are key
