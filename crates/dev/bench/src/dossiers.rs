@@ -112,8 +112,15 @@ async fn communes(base: &str) -> Result<Arc<Vec<u32>>> {
 
 /// One scenario against a running server, for profiling it (`tinhso-bench drive`).
 pub async fn drive(base: &str, scenario: &str, connections: usize, seconds: u64, keys_db: Option<&Path>) -> Result<()> {
-    let addr = http1::addr_of(base)?;
     let measure = Duration::from_secs(seconds);
+    if scenario == "pg-insert" {
+        // PostgreSQL's own durable 1-row insert ceiling (`--url postgres://...` of a superuser,
+        // as `scale --postgres`), to interleave with "submit" against servers on that cluster.
+        let rate = crate::scale::pg_insert_ceiling(base, connections, measure).await?;
+        println!("{scenario}: {rate:.0}/s");
+        return Ok(());
+    }
+    let addr = http1::addr_of(base)?;
     let out = match scenario {
         "submit" => submissions(addr, communes(base).await?, connections, measure, false).await?,
         "attach" => submissions(addr, communes(base).await?, connections, measure, true).await?,
@@ -144,7 +151,9 @@ pub async fn drive(base: &str, scenario: &str, connections: usize, seconds: u64,
             let paths = vec!["/api/v1/dossiers?limit=50".to_owned()];
             load::authed_gets(addr, DESK, PASSWORD, paths, connections, measure).await?
         }
-        other => return Err(anyhow!("unknown scenario {other}: submit, attach, lookup, public, insert, inbox")),
+        other => {
+            return Err(anyhow!("unknown scenario {other}: submit, attach, lookup, public, insert, pg-insert, inbox"))
+        }
     };
     println!(
         "{scenario}: {:.0}/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",

@@ -71,7 +71,6 @@ enum Bench {
         #[arg(long)]
         reuse: bool,
     },
-    /// One issue-3 scenario (submit, attach, lookup, inbox) against a running server, to profile it.
     /// Issue 13: distinct applicants, uniform lookups over every stored dossier, open-loop
     /// latency at 50 % and 80 % of the maximum; SQLite, or PostgreSQL with one and two servers.
     Scale {
@@ -135,6 +134,9 @@ enum Bench {
         #[arg(long, default_value_t = 5)]
         seconds: u64,
     },
+    /// One scenario against a running server, to profile it or to interleave it with its
+    /// ceiling: submit, attach, lookup, public, inbox; the harness's ceilings: insert (against
+    /// `ceiling-server`), pg-insert (PostgreSQL's own, `--url` a superuser's postgres:// URL).
     Drive {
         #[arg(long)]
         url: String,

@@ -161,6 +161,13 @@ async fn pg_ceilings(admin: &str, rows: usize, connections: usize, measure: Dura
     Ok((insert, read))
 }
 
+/// The durable 1-row insert ceiling alone, on a fresh ceiling database of the cluster `admin`.
+pub(crate) async fn pg_insert_ceiling(admin: &str, connections: usize, measure: Duration) -> Result<f64> {
+    let url = recreate(admin, "tinhso_ceiling").await?;
+    pg(&url).await?.batch_execute("CREATE TABLE item (id BIGSERIAL PRIMARY KEY, payload TEXT NOT NULL)").await?;
+    pg_loop(&url, connections, measure, PgOp::Insert).await
+}
+
 #[derive(Clone, Copy)]
 enum PgOp {
     Insert,
