@@ -150,7 +150,7 @@ pub async fn write_dossier_entries(tx: &Transaction<'_>, entries: &[(&str, bool,
     let kinds: Vec<&str> = entries.iter().map(|(k, _, _)| *k).collect();
     let public: Vec<bool> = entries.iter().map(|(_, p, _)| *p).collect();
     let hashes: Vec<Vec<u8>> = entries.iter().map(|(_, _, p)| p.hash.to_vec()).collect();
-    // Each lane's new head: its last entry here (entries are in lane order).
+    // Each lane's new head: its last entry here (a lane's entries come in the order of their seqs).
     let mut heads: BTreeMap<&str, &Placed> = BTreeMap::new();
     for (_, _, p) in entries {
         heads.insert(&p.link.lane, p);

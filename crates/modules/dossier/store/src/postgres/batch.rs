@@ -101,7 +101,8 @@ async fn work(db: Arc<PgStore>, projections: Projections, mut rx: mpsc::Receiver
                     let _ = done.send(Err(e));
                 }
             }
-            Err(_) => {
+            Err(e) => {
+                tracing::warn!(dossiers = news.len(), error = %e, "a batch of submissions failed; retrying them one by one");
                 let alone = news.iter().map(|n| write_batch(&db, &projections, std::slice::from_ref(n)));
                 for (done, r) in dones.into_iter().zip(futures_util::future::join_all(alone).await) {
                     let _ =
