@@ -18,57 +18,6 @@ fn hash_of(bytes: &[u8], what: &str) -> Result<Hash> {
     bytes.try_into().map_err(|_| StoreError::Corrupt(format!("{what} hash")))
 }
 
-/// The statement writing an entry into `$table` (subject column `$subject`) and moving its
-/// lane's head hash on, in one round trip.
-macro_rules! insert_entry {
-    ($table:literal, $subject:literal) => {
-        concat!(
-            "WITH entry AS (INSERT INTO ",
-            $table,
-            " (id, lane, seq, ",
-            $subject,
-            ", at, actor, kind, public, payload, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10))
-             UPDATE chain_lane SET hash = $10 WHERE lane = $2"
-        )
-    };
-}
-
-/// An entry's place in its lane, claimed (and the lane's head locked) until commit.
-#[derive(Debug, Clone, Copy)]
-pub struct Place {
-    pub seq: i64,
-    pub id: i64,
-    pub prev: Hash,
-}
-
-/// Claims the next place in `lane`: locks its head row (creating it on the lane's first entry),
-/// moves it one on and takes the next id, in one statement. The SET expressions are evaluated
-/// on the row version this transaction locked (PostgreSQL re-evaluates them after waiting for a
-/// concurrent writer), so ids increase along each lane.
-pub async fn claim(tx: &Transaction<'_>, lane: &str) -> Result<Place> {
-    let claim = "UPDATE chain_lane SET last_seq = last_seq + 1, last_id = nextval('ledger_entry_id')
-                 WHERE lane = $1 RETURNING last_seq, last_id, hash";
-    let row = match tx.query_opt_cached(claim, &[&lane]).await.map_err(map_err)? {
-        Some(row) => row,
-        None => {
-            tx.execute_cached(
-                "INSERT INTO chain_lane (lane, last_seq, last_id, hash) VALUES ($1, 0, 0, $2) ON CONFLICT (lane) DO NOTHING",
-                &[&lane, &GENESIS.to_vec()],
-            )
-            .await
-            .map_err(map_err)?;
-            tx.query_one_cached(claim, &[&lane]).await.map_err(map_err)?
-        }
-    };
-    Ok(Place { seq: row.get(0), id: row.get(1), prev: hash_of(&row.get::<_, Vec<u8>>(2), "lane head")? })
-}
-
-/// Writes a dossier's `link` (its content) at `place` with its kind and visibility, and moves
-/// its lane's head hash on, in one statement; returns its id.
-pub async fn write_entry(tx: &Transaction<'_>, kind: &str, public: bool, link: &Link, place: Place) -> Result<i64> {
-    write_to(tx, insert_entry!("dossier_event", "dossier_code"), kind, public, link, place).await
-}
-
 /// A dossier entry with its place in its lane and its hash, ready to be written.
 #[derive(Debug, Clone)]
 pub struct Placed {
@@ -181,10 +130,33 @@ pub async fn write_dossier_entries(tx: &Transaction<'_>, entries: &[(&str, bool,
     Ok(())
 }
 
-/// Appends an entry of any other history (`link.dossier` names its subject, e.g. `PA-12`).
+/// Appends an entry of any other history (`link.dossier` names its subject, e.g. `PA-12`) at
+/// the end of its lane, moving the lane's head on in the same statement; returns its id.
 pub async fn append_entry(tx: &Transaction<'_>, kind: &str, public: bool, link: &Link) -> Result<i64> {
-    let place = claim(tx, &link.lane).await?;
-    write_to(tx, insert_entry!("ledger_entry", "subject"), kind, public, link, place).await
+    let Placed { link: placed, hash } = claim_many(tx, vec![link.clone()])
+        .await?
+        .pop()
+        .ok_or_else(|| StoreError::Corrupt(format!("lane {} was not claimed", link.lane)))?;
+    tx.execute_cached(
+        "WITH entry AS (INSERT INTO ledger_entry (id, lane, seq, subject, at, actor, kind, public, payload, hash)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10))
+         UPDATE chain_lane SET hash = $10, last_id = $1 WHERE lane = $2",
+        &[
+            &placed.id,
+            &placed.lane,
+            &placed.seq,
+            &placed.dossier,
+            &placed.at,
+            &placed.actor,
+            &kind,
+            &public,
+            &placed.payload,
+            &hash.to_vec(),
+        ],
+    )
+    .await
+    .map_err(map_err)?;
+    Ok(placed.id)
 }
 
 /// A subject's entries from the general table, in chain order: (link, kind, public).
@@ -204,42 +176,6 @@ pub async fn entries(c: &impl GenericClient, subject: &str) -> Result<Vec<(Link,
             (link, r.get(7), public)
         })
         .collect())
-}
-
-async fn write_to(
-    tx: &Transaction<'_>,
-    statement: &str,
-    kind: &str,
-    public: bool,
-    link: &Link,
-    place: Place,
-) -> Result<i64> {
-    let placed = Link { id: place.id, seq: place.seq, ..link.clone() };
-    let hash = chain::hash(&place.prev, &placed).to_vec();
-    tx.execute_cached(
-        statement,
-        &[
-            &placed.id,
-            &placed.lane,
-            &placed.seq,
-            &placed.dossier,
-            &placed.at,
-            &placed.actor,
-            &kind,
-            &public,
-            &placed.payload,
-            &hash,
-        ],
-    )
-    .await
-    .map_err(map_err)?;
-    Ok(placed.id)
-}
-
-/// Appends `link` (its content; the place is given here) at the end of its lane; returns its id.
-pub async fn append(tx: &Transaction<'_>, kind: &str, public: bool, link: &Link) -> Result<i64> {
-    let place = claim(tx, &link.lane).await?;
-    write_entry(tx, kind, public, link, place).await
 }
 
 /// Every lane's head.

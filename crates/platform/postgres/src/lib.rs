@@ -1,8 +1,9 @@
 //! The scale-out engine: PostgreSQL through a connection pool (`client`), migrations under an
 //! advisory lock so that several `tinhso serve` processes can start against one database at
 //! once. Module stores build on `client` and the platform's in-transaction writes
-//! (`ledger::append`, `outbox::enqueue`). Implements the platform's ports (province,
-//! identity, files, notify, ledger reads) itself.
+//! (`ledger::claim_many` and `write_dossier_entries`, `ledger::append_entry`,
+//! `outbox::enqueue`). Implements the platform's ports (province, identity, files, notify,
+//! ledger reads) itself.
 //!
 //! May depend on: the kernel, the policy, the ledger, the storage vocabulary; the dossier and
 //! ioc cores only for the one Rust step of the frozen pre-module migration sequence.
