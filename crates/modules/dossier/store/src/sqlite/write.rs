@@ -134,6 +134,8 @@ impl rusqlite::ToSql for Bind<'_> {
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Statement {
     Add,
+    /// An add that returns the new count, to remove the row when it is back at zero.
+    AddReturning,
     DropZero,
     Insert,
     Delete,
@@ -152,12 +154,15 @@ fn statement(table: &'static str, kind: Statement, build: impl FnOnce() -> Strin
 fn row_op(tx: &Connection, op: &RowOp) -> Result<()> {
     match op {
         RowOp::Add { table, key, n } => {
-            // RETURNING only where a counter back at zero is removed: SQLite collects RETURNING
-            // rows in a temporary table, which cost a sixth of a submission's writer time when
-            // every aggregate bucket used it (measured).
-            let sql = statement(table.name, Statement::Add, || {
+            // RETURNING only where a counter may come back to zero and be removed: SQLite
+            // collects RETURNING rows in a temporary table, which cost a sixth of a submission's
+            // writer time when every aggregate bucket used it (measured). A count never below
+            // zero cannot reach zero by growing, so only a decrease asks.
+            let may_reach_zero = table.drop_zero && *n <= 0;
+            let kind = if may_reach_zero { Statement::AddReturning } else { Statement::Add };
+            let sql = statement(table.name, kind, || {
                 let cols = names(table.key);
-                let returning = if table.drop_zero { format!(" RETURNING {}", table.count) } else { String::new() };
+                let returning = if may_reach_zero { format!(" RETURNING {}", table.count) } else { String::new() };
                 format!(
                     "INSERT INTO {t} ({cols}, {c}) VALUES ({p}) ON CONFLICT ({cols}) DO UPDATE SET {c} = {c} + excluded.{c}{returning}",
                     t = table.name,
@@ -167,7 +172,7 @@ fn row_op(tx: &Connection, op: &RowOp) -> Result<()> {
             });
             let delta = Value::Int(*n);
             let binds = key.iter().chain(std::iter::once(&delta)).map(Bind);
-            if !table.drop_zero {
+            if !may_reach_zero {
                 exec(tx, &sql, rusqlite::params_from_iter(binds))?;
                 return Ok(());
             }
