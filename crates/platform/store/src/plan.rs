@@ -43,6 +43,15 @@ pub struct CounterTable {
     pub drop_zero: bool,
 }
 
+impl CounterTable {
+    /// Whether adding `n` to a row may leave it at zero, to be removed: only where zeros are
+    /// dropped, and only when the count does not grow (a count is never below zero, so it
+    /// cannot reach zero by growing). Engines skip the check for every other add.
+    pub fn may_reach_zero(&self, n: i64) -> bool {
+        self.drop_zero && n <= 0
+    }
+}
+
 /// A table of set members: a row is there or not.
 #[derive(Debug)]
 pub struct SetTable {

@@ -389,20 +389,19 @@ async fn row_ops(tx: &Transaction<'_>, ops: &[&RowOp]) -> Result<()> {
             cols: columns(&types, values.iter().map(Vec::as_slice))?,
             binds: types.len(),
         });
-        if table.drop_zero {
-            // A count never below zero cannot reach zero by growing: only keys that did not
-            // grow are looked at (none, for a batch of new dossiers: one statement fewer).
-            let shrunk: Vec<&[Value]> =
-                rows.values().zip(&values).filter(|(n, _)| **n <= 0).map(|(_, v)| &v[..table.key.len()]).collect();
-            if !shrunk.is_empty() {
-                let sql = format!(
-                    "DELETE FROM {t} t USING {} WHERE {} AND t.{c} = 0",
-                    unnest(table.key, 1),
-                    matches(table.key)
-                );
-                let cols = columns(table.key, shrunk.into_iter())?;
-                statements.push(Statement { sql, cols, binds: table.key.len() });
-            }
+        // Only keys whose count may be back at zero are looked at (none, for a batch of new
+        // dossiers: one statement fewer).
+        let shrunk: Vec<&[Value]> = rows
+            .values()
+            .zip(&values)
+            .filter(|(n, _)| table.may_reach_zero(**n))
+            .map(|(_, v)| &v[..table.key.len()])
+            .collect();
+        if !shrunk.is_empty() {
+            let sql =
+                format!("DELETE FROM {t} t USING {} WHERE {} AND t.{c} = 0", unnest(table.key, 1), matches(table.key));
+            let cols = columns(table.key, shrunk.into_iter())?;
+            statements.push(Statement { sql, cols, binds: table.key.len() });
         }
     }
     // Deletes before inserts: a row never leaves and joins in one change, but keep it so.

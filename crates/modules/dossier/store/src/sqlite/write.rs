@@ -156,9 +156,8 @@ fn row_op(tx: &Connection, op: &RowOp) -> Result<()> {
         RowOp::Add { table, key, n } => {
             // RETURNING only where a counter may come back to zero and be removed: SQLite
             // collects RETURNING rows in a temporary table, which cost a sixth of a submission's
-            // writer time when every aggregate bucket used it (measured). A count never below
-            // zero cannot reach zero by growing, so only a decrease asks.
-            let may_reach_zero = table.drop_zero && *n <= 0;
+            // writer time when every aggregate bucket used it (measured).
+            let may_reach_zero = table.may_reach_zero(*n);
             let kind = if may_reach_zero { Statement::AddReturning } else { Statement::Add };
             let sql = statement(table.name, kind, || {
                 let cols = names(table.key);
