@@ -302,7 +302,9 @@ fn main() -> ExitCode {
             .with_writer(std::io::stderr)
             .init();
     } else {
-        tracing_subscriber::fmt().with_env_filter(filter()).with_writer(std::io::stderr).init();
+        // Colours only on a terminal: a log file or journald gets plain text.
+        let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        tracing_subscriber::fmt().with_ansi(ansi).with_env_filter(filter()).with_writer(std::io::stderr).init();
     }
     let cli = Cli::parse();
     // Blocking threads run SQLite calls and file syncs. On two cores 16 keep the disk busy; every

@@ -15,6 +15,7 @@ pub mod auth;
 pub mod charts;
 pub mod choices;
 pub mod client;
+pub mod edge;
 pub mod error;
 pub mod export;
 pub mod files;
@@ -36,7 +37,6 @@ use axum::routing::{get, post};
 use axum::Router;
 use std::future::Future;
 use std::net::SocketAddr;
-use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use state::{AppState, WebConfig};
 
@@ -78,83 +78,6 @@ async fn fallback(req: Request) -> axum::response::Response {
     }
 }
 
-/// The longest request target served: a longer address is a mistake or a probe.
-const MAX_URI: usize = 2048;
-
-/// Refuses, with the platform's own error answer, request targets that no route can read: too
-/// long, or a path whose percent-escapes are not UTF-8 or hide control characters (axum's
-/// own rejection would be plain text).
-async fn checked_target(req: Request, next: axum::middleware::Next) -> axum::response::Response {
-    let locale = i18n::Locale::from_headers(req.headers());
-    // Machine clients (the API, Open311) get `{code, message}`; people get a page.
-    let api = ["/api/", "/open311/"].iter().any(|p| req.uri().path().starts_with(p));
-    let uri = req.uri();
-    let path = uri.path();
-    let problem = if path.len() + uri.query().map_or(0, str::len) > MAX_URI {
-        Some(error::AppError::bad_request("uri_too_long", "Địa chỉ yêu cầu quá dài", "The request address is too long"))
-    } else if path.contains('%') {
-        // Only an escaped path can hide bytes that are not UTF-8 or control characters (a
-        // plain one is ASCII by the HTTP grammar): the common path costs one scan.
-        match percent_encoding::percent_decode_str(path).decode_utf8() {
-            Ok(p) if !p.chars().any(char::is_control) => None,
-            _ => Some(error::AppError::bad_request(
-                "invalid_path",
-                "Địa chỉ yêu cầu không hợp lệ",
-                "The request address is not valid",
-            )),
-        }
-    } else {
-        None
-    };
-    match problem {
-        None => next.run(req).await,
-        Some(e) if api => error::ApiError(e).into_response(),
-        Some(e) => error::PageError { error: e, locale }.into_response(),
-    }
-}
-
-/// Multipart bodies (the forms that carry files, up to 40 MiB) are read only for a logged-in
-/// person whose form carries the session's CSRF token in its address (`?csrf=`): checked here,
-/// before a byte of the body is read, so that nobody can make the server read and hold large
-/// bodies anonymously or from another site. The handlers check the body's own token again.
-async fn multipart_guard(
-    // Behind an Arc: cloned for every request, used only for the few that carry files.
-    axum::extract::State(guard): axum::extract::State<std::sync::Arc<UploadGuard>>,
-    req: Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::extract::FromRequestParts;
-    let multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/"));
-    if !multipart || guard.exempt.iter().any(|p| req.uri().path().starts_with(p)) {
-        return next.run(req).await;
-    }
-    let state = &guard.state;
-    let (mut parts, body) = req.into_parts();
-    let locale = i18n::Locale::from_headers(&parts.headers);
-    let viewer = match auth::Viewer::from_request_parts(&mut parts, state).await {
-        Ok(v) => v,
-        Err(e) => return e.into_response(),
-    };
-    let token = parts
-        .uri
-        .query()
-        .and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "csrf").map(|(_, v)| v.into_owned()));
-    let refused = match (&viewer.account, viewer.check_csrf(token.as_deref())) {
-        (None, _) => Some(error::AppError::Unauthenticated),
-        (Some(_), Err(e)) => Some(e),
-        (Some(_), Ok(())) => None,
-    };
-    match refused {
-        Some(error) if parts.uri.path().starts_with("/api/") => error::ApiError(error).into_response(),
-        Some(error) => error::PageError { error, locale }.into_response(),
-        None => next.run(Request::from_parts(parts, body)).await,
-    }
-}
-
 /// What a module's web half contributes: its pages' and API's routes, and its part of the
 /// OpenAPI document.
 pub struct WebModule {
@@ -166,13 +89,9 @@ pub struct WebModule {
     pub own_upload_auth: &'static [&'static str],
 }
 
-/// What the multipart guard needs: the state, and the prefixes modules authenticate.
-struct UploadGuard {
-    state: AppState,
-    exempt: Vec<&'static str>,
-}
-
-pub fn router(state: AppState, modules: Vec<WebModule>) -> Router {
+/// The platform's pages and API and every module's, behind the platform's edge
+/// ([`edge::Edge`]: request ids, the target check, the multipart guard, security headers).
+pub fn router(state: AppState, modules: Vec<WebModule>) -> edge::Edge<Router> {
     use pages::{account, limits, locale, staff};
     let document = openapi::document(modules.iter().map(|m| m.api.clone()));
     let served_document = move || {
@@ -204,29 +123,19 @@ pub fn router(state: AppState, modules: Vec<WebModule>) -> Router {
         exempt.extend_from_slice(m.own_upload_auth);
         router = router.merge(m.routes);
     }
-    router
+    let edge = edge::EdgeConfig {
+        trusted: state.config.trusted_proxies.clone(),
+        csp: csp(&state.config),
+        state: state.clone(),
+        own_upload_auth: exempt,
+    };
+    let router = router
         // Per route pattern (a route layer sees which route matched).
-        .route_layer(axum::middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
+        .route_layer(metrics::Track(state.metrics.clone()))
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(form::FORM_LIMIT))
-        .layer(axum::middleware::from_fn_with_state(
-            std::sync::Arc::new(UploadGuard { state: state.clone(), exempt }),
-            multipart_guard,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            std::sync::Arc::new(state.config.trusted_proxies.clone()),
-            metrics::request_id,
-        ))
-        .layer(axum::middleware::from_fn(checked_target))
-        // Pages and answers carry personal data: no shared or browser cache keeps them
-        // (the stylesheet sets its own).
-        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-        // A page may set a policy of its own (`csp_with_form_action`); every other gets this one.
-        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, csp(&state.config)))
-        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
-        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .with_state(state)
+        .with_state(state);
+    edge::Edge::new(router, edge)
 }
 
 /// Serves until `shutdown` resolves.
@@ -236,7 +145,9 @@ pub async fn serve(
     modules: Vec<WebModule>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state, modules).into_make_service_with_connect_info::<SocketAddr>())
+    use axum::ServiceExt;
+    let app = router(state, modules);
+    axum::serve(listener, ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app))
         .with_graceful_shutdown(shutdown)
         .await
 }

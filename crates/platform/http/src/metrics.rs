@@ -10,9 +10,9 @@ use crate::client::ClientAddr;
 use crate::state::AppState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::RwLock;
@@ -92,44 +92,53 @@ impl Metrics {
 }
 
 /// Times every request under its route's pattern (`/ho-so/{code}`, never the path itself,
-/// which would make a series per dossier); unmatched paths count as one route.
-pub async fn track(State(metrics): State<std::sync::Arc<Metrics>>, req: Request, next: Next) -> Response {
-    // A route's pattern, shared: one allocation per route for the life of the process.
-    let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".into(), |p| route_name(p.as_str()));
-    let method = req.method().clone();
-    let started = Instant::now();
-    let resp = next.run(req).await;
-    metrics.record(route, method, resp.status(), started.elapsed());
-    resp
+/// which would make a series per dossier); unmatched paths count as one route. A route layer
+/// (it sees which route matched), written out rather than `from_fn`, which boxes a clone of
+/// the route's service on every request besides its future.
+#[derive(Clone)]
+pub struct Track(pub std::sync::Arc<Metrics>);
+
+impl<S> tower::Layer<S> for Track {
+    type Service = Tracked<S>;
+    fn layer(&self, inner: S) -> Tracked<S> {
+        Tracked { inner, metrics: self.0.clone() }
+    }
 }
 
-/// Gives every request an id (the `X-Request-Id` a trusted proxy sent, else a new one), logs
-/// everything the request logs inside a span carrying it, and returns it in `X-Request-Id`, so
-/// that a citizen's complaint, a proxy's log and the server's log can be matched.
-pub async fn request_id(
-    State(trusted): State<std::sync::Arc<Vec<ipnet::IpNet>>>,
-    req: Request,
-    next: Next,
-) -> Response {
-    use tracing::Instrument;
-    let from_proxy = !trusted.is_empty()
-        && req
-            .extensions()
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .is_some_and(|c| trusted.iter().any(|n| n.contains(&c.0.ip())));
-    let sent = req
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| from_proxy && !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()))
-        .map(str::to_owned);
-    let id = sent.unwrap_or_else(next_id);
-    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
-    let mut resp = next.run(req).instrument(span).await;
-    if let Ok(v) = axum::http::HeaderValue::from_str(&id) {
-        resp.headers_mut().insert("x-request-id", v);
+/// A route's service, timed ([`Track`]).
+#[derive(Clone)]
+pub struct Tracked<S> {
+    inner: S,
+    metrics: std::sync::Arc<Metrics>,
+}
+
+impl<S> tower::Service<Request> for Tracked<S>
+where
+    S: tower::Service<Request, Response = Response, Error = Infallible>,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
     }
-    resp
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        // A route's pattern, shared: one allocation per route for the life of the process.
+        let route =
+            req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".into(), |p| route_name(p.as_str()));
+        let method = req.method().clone();
+        let metrics = self.metrics.clone();
+        let started = Instant::now();
+        let answer = self.inner.call(req);
+        Box::pin(async move {
+            let resp = answer.await?;
+            metrics.record(route, method, resp.status(), started.elapsed());
+            Ok(resp)
+        })
+    }
 }
 
 /// The pattern as a shared string, interned so that a request does not allocate it.
@@ -143,18 +152,6 @@ fn route_name(pattern: &str) -> std::sync::Arc<str> {
         Ok(mut m) => m.entry(pattern.to_owned()).or_insert_with(|| pattern.into()).clone(),
         Err(_) => pattern.into(),
     }
-}
-
-/// A new request id: this process's random prefix and a counter (unique without a system
-/// call per request).
-fn next_id() -> String {
-    static PREFIX: std::sync::LazyLock<u32> = std::sync::LazyLock::new(|| {
-        let mut b = [0u8; 4];
-        let _ = getrandom::getrandom(&mut b);
-        u32::from_le_bytes(b)
-    });
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    format!("{:08x}{:08x}", *PREFIX, COUNTER.fetch_add(1, Relaxed) & 0xffff_ffff)
 }
 
 /// `GET /metrics`.
