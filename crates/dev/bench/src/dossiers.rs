@@ -124,6 +124,15 @@ pub async fn drive(base: &str, scenario: &str, connections: usize, seconds: u64,
     let out = match scenario {
         "submit" => submissions(addr, communes(base).await?, connections, measure, false).await?,
         "attach" => submissions(addr, communes(base).await?, connections, measure, true).await?,
+        // Submissions as `scale` makes them: each connection a different applicant of the
+        // scale data (`tinhso-bench scale` creates them), not one citizen for all.
+        "applicants" => {
+            let communes = communes(base).await?;
+            load::run(addr, connections, measure, crate::scale::as_applicant(), move |c, conn, i| {
+                crate::scale::submit(c, conn, i, communes.clone())
+            })
+            .await?
+        }
         "lookup" => {
             let mut c = Conn::connect(addr).await?;
             c.login(CITIZEN, PASSWORD).await?;
@@ -152,7 +161,9 @@ pub async fn drive(base: &str, scenario: &str, connections: usize, seconds: u64,
             load::authed_gets(addr, DESK, PASSWORD, paths, connections, measure).await?
         }
         other => {
-            return Err(anyhow!("unknown scenario {other}: submit, attach, lookup, public, insert, pg-insert, inbox"))
+            return Err(anyhow!(
+                "unknown scenario {other}: submit, applicants, attach, lookup, public, insert, pg-insert, inbox"
+            ))
         }
     };
     println!(

@@ -253,7 +253,7 @@ pub(crate) fn anonymous() -> impl Fn(Conn, usize) -> BoxFuture + Send + Clone + 
     |c, _| Box::pin(async move { Ok(c) })
 }
 
-async fn submit(mut c: Conn, conn: usize, i: u64, communes: Arc<Vec<u32>>) -> (Conn, bool) {
+pub(crate) async fn submit(mut c: Conn, conn: usize, i: u64, communes: Arc<Vec<u32>>) -> (Conn, bool) {
     let commune = communes[usize::try_from((conn as u64 * 7 + i) % communes.len().max(1) as u64).unwrap_or(0)];
     let body = json!({ "procedure": COMMUNE_PROCEDURE, "commune": commune, "form": form(commune, &phone(conn)) });
     let ok = match serde_json::to_vec(&body) {

@@ -44,7 +44,7 @@ const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; s
                    frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
 
 /// The policy of a page whose form leads to another site (the payment gateway): posting to
-/// `origin` too. The page sets it on its response; the platform's layer leaves it there.
+/// `origin` too. The page sets it on its response; the platform's edge leaves it there.
 pub fn csp_with_form_action(config: &WebConfig, origin: &str) -> HeaderValue {
     let base = csp(config);
     let text = base.to_str().unwrap_or(CSP).replace("form-action 'self'", &format!("form-action 'self' {origin}"));
