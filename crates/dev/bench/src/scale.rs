@@ -2,7 +2,8 @@
 //! dossiers; submissions come from as many distinct logged-in applicants as there are
 //! connections; status lookups draw their (code, phone) uniformly over every stored dossier;
 //! each is measured at its maximum (closed loop), then at fixed arrival rates of 50 % and 80 % of
-//! that maximum (open loop, latency counted from when each request was due). Beside each figure
+//! that maximum (open loop, latency counted from when each request was due, over
+//! [`OPEN_LOOP_FACTOR`] times as many connections). Beside each figure
 //! stands the same run's ceiling of the engine underneath: on SQLite the harness's group-commit
 //! insert and point-read server over a table as large as the product's; on PostgreSQL the
 //! database's own single-row durable inserts and primary-key reads from as many clients. On
@@ -273,6 +274,14 @@ pub(crate) async fn look_up(mut c: Conn, conn: usize, i: u64, keys: Arc<Vec<(Str
     (c, ok)
 }
 
+/// The open-loop phases spread their rate over this many times the closed loop's connections.
+/// A connection carries one request at a time, so over the closed loop's own connections each
+/// would be busy 80 % of the time at 80 % load, and a request would wait for its own
+/// connection's previous one: queueing in the load generator, which independent citizens do
+/// not share (wrk2 asks for enough connections for the same reason). The server sees the same
+/// rate and, by Little's law, the same requests in flight.
+pub(crate) const OPEN_LOOP_FACTOR: usize = 4;
+
 /// Closed-loop maximum, then open loop at 50 % and 80 % of it.
 pub(crate) struct Curve {
     pub(crate) max: Outcome,
@@ -289,9 +298,14 @@ async fn submissions(addrs: &[SocketAddr], communes: Arc<Vec<u32>>, connections:
     for share in [0.5, 0.8] {
         let c2 = communes.clone();
         at.push(
-            load::run_rate(addrs.to_vec(), connections, max.rate() * share, m, as_applicant(), move |c, conn, i| {
-                submit(c, conn, i, c2.clone())
-            })
+            load::run_rate(
+                addrs.to_vec(),
+                connections * OPEN_LOOP_FACTOR,
+                max.rate() * share,
+                m,
+                as_applicant(),
+                move |c, conn, i| submit(c, conn, i, c2.clone()),
+            )
             .await?,
         );
     }
@@ -314,9 +328,14 @@ async fn lookups(
     for share in [0.5, 0.8] {
         let k2 = keys.clone();
         at.push(
-            load::run_rate(addrs.to_vec(), connections, max.rate() * share, m, anonymous(), move |c, conn, i| {
-                look_up(c, conn, i, k2.clone())
-            })
+            load::run_rate(
+                addrs.to_vec(),
+                connections * OPEN_LOOP_FACTOR,
+                max.rate() * share,
+                m,
+                anonymous(),
+                move |c, conn, i| look_up(c, conn, i, k2.clone()),
+            )
             .await?,
         );
     }
@@ -442,10 +461,12 @@ pub async fn run(a: Args) -> Result<()> {
         Utc::now().format("%Y-%m-%d %H:%M UTC")
     );
     println!(
-        "Machine: {}. {} connections (each submitting connection logged in as a different applicant), {} s per \
-         measure after 2 s of warm-up; the load generator and the database share the machine. Loaded in {load_secs} s.\n",
+        "Machine: {}. {} connections for the maximum and {} for the open loop (each submitting connection logged \
+         in as a different applicant), {} s per measure after 2 s of warm-up; the load generator and the database \
+         share the machine. Loaded in {load_secs} s.\n",
         crate::machine(),
         a.connections,
+        a.connections * OPEN_LOOP_FACTOR,
         a.seconds
     );
     let counts: &[usize] = match engine {
