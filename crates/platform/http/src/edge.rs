@@ -81,22 +81,25 @@ impl EdgeConfig {
         S: Service<Request, Response = Response, Error = Infallible>,
     {
         let id = self.request_id(&req);
-        let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
-        let mut resp = async {
-            if let Some(refusal) = checked_target(&req) {
-                return refusal;
+        // A target refused here is answered before the span: its path (perhaps a long probe)
+        // never reaches a log line.
+        let mut resp = match checked_target(&req) {
+            Some(refusal) => refusal,
+            None => {
+                let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
+                async {
+                    match self.multipart_guard(req).await {
+                        Ok(req) => match inner.oneshot(req).await {
+                            Ok(resp) => resp,
+                            Err(never) => match never {},
+                        },
+                        Err(refusal) => refusal,
+                    }
+                }
+                .instrument(span)
+                .await
             }
-            let req = match self.multipart_guard(req).await {
-                Ok(req) => req,
-                Err(refusal) => return refusal,
-            };
-            match inner.oneshot(req).await {
-                Ok(resp) => resp,
-                Err(never) => match never {},
-            }
-        }
-        .instrument(span)
-        .await;
+        };
         let h = resp.headers_mut();
         // Pages and answers carry personal data: no shared or browser cache keeps them (the
         // stylesheet sets its own). A page may set a policy of its own (`csp_with_form_action`).
