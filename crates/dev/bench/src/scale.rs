@@ -6,7 +6,8 @@
 //! [`OPEN_LOOP_FACTOR`] times as many connections). Beside each figure
 //! stands the same run's ceiling of the engine underneath: on SQLite the harness's group-commit
 //! insert and point-read server over a table as large as the product's; on PostgreSQL the
-//! database's own single-row durable inserts and primary-key reads from as many clients. On
+//! database's own single-row durable inserts and primary-key reads from as many clients; each
+//! ceiling measured before and again after the product, its ratio taken to their mean. On
 //! PostgreSQL the run is repeated with two servers on the one database, sampling how many
 //! backends wait on a lock.
 
@@ -402,6 +403,33 @@ async fn servers(a: &Args, data: &Path, extra: &[&str], n: usize) -> Result<Vec<
     Ok(out)
 }
 
+/// One server count's figures, printed once the ceilings have been measured again.
+struct Measured {
+    n: usize,
+    sub: Curve,
+    look: Curve,
+    bare: Option<load::Outcome>,
+    /// Backends waiting on a lock and active, on average, and the samples taken (PostgreSQL).
+    locks: Option<(f64, f64, u64)>,
+}
+
+/// The engine's own ceilings (inserts/s, reads/s), measured with nothing else running: on
+/// SQLite the harness's server over a table of `a.stored` rows, on PostgreSQL the database.
+async fn ceilings(a: &Args, engine: &Engine, measure: Duration) -> Result<(f64, f64)> {
+    match engine {
+        Engine::Sqlite { .. } => {
+            let ceiling = start_ceiling(&a.work, a.stored as i64).await?;
+            let addr = http1::addr_of(&ceiling.url)?;
+            let insert = crate::ceiling::insert_load(addr, a.connections, measure).await?;
+            let mut draw = Draw::new(7);
+            let reads: Vec<String> = (0..500_000).map(|_| format!("/read/{}", draw.below(a.stored) + 1)).collect();
+            let read = load::gets(addr, reads, a.connections, measure).await?;
+            Ok((insert.rate(), read.rate()))
+        }
+        Engine::Postgres { admin, .. } => pg_ceilings(admin, a.stored, a.connections, measure).await,
+    }
+}
+
 pub async fn run(a: Args) -> Result<()> {
     let measure = Duration::from_secs(a.seconds);
     let data = a.work.join("data-scale");
@@ -416,24 +444,9 @@ pub async fn run(a: Args) -> Result<()> {
     };
     let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
 
-    // The engine's ceilings first, with nothing else running.
-    let (insert_ceiling, read_ceiling, ceiling_names) = match &engine {
-        Engine::Sqlite { .. } => {
-            let ceiling = start_ceiling(&a.work, a.stored as i64).await?;
-            let addr = http1::addr_of(&ceiling.url)?;
-            let insert = crate::ceiling::insert_load(addr, a.connections, measure).await?;
-            let mut draw = Draw::new(7);
-            let reads: Vec<String> = (0..500_000).map(|_| format!("/read/{}", draw.below(a.stored) + 1)).collect();
-            let read = load::gets(addr, reads, a.connections, measure).await?;
-            drop(ceiling);
-            (insert.rate(), read.rate(), ("group-commit insert over HTTP", "point read over HTTP"))
-        }
-        Engine::Postgres { admin, .. } => {
-            let (insert, read) = pg_ceilings(admin, a.stored, a.connections, measure).await?;
-            (insert, read, ("PostgreSQL durable 1-row insert", "PostgreSQL primary-key read"))
-        }
-    };
-    eprintln!("  ceilings: insert {insert_ceiling:.0}/s, read {read_ceiling:.0}/s");
+    // The engine's ceilings first, with nothing else running (and again at the end).
+    let before = ceilings(&a, &engine, measure).await?;
+    eprintln!("  ceilings: insert {:.0}/s, read {:.0}/s", before.0, before.1);
 
     // The province, its applicants and dossiers, through the real store.
     drop(start(&a.tinhso, &data, &[&extra[..], &["--demo-dossiers", "0"]].concat()).await?);
@@ -473,6 +486,7 @@ pub async fn run(a: Args) -> Result<()> {
         Engine::Sqlite { .. } => &[1],
         Engine::Postgres { .. } => &[1, 2],
     };
+    let mut measured = Vec::new();
     for &n in counts {
         let running = servers(&a, &data, &extra, n).await?;
         let addrs: Vec<SocketAddr> = running.iter().map(|s| http1::addr_of(&s.url)).collect::<Result<_>>()?;
@@ -498,10 +512,24 @@ pub async fn run(a: Args) -> Result<()> {
             Engine::Sqlite { db } => Some(bare_lookups(&a.work, db, keys.clone(), a.connections, measure).await?),
             Engine::Postgres { .. } => None,
         };
+        measured.push(Measured { n, sub, look, bare, locks });
+    }
+    // The ceilings again, now that the product has run: this machine's speed drifts within
+    // minutes (BENCHMARKS.md), so each ratio is to the mean of the two, and both are shown.
+    let after = ceilings(&a, &engine, measure).await?;
+    eprintln!("  ceilings after: insert {:.0}/s, read {:.0}/s", after.0, after.1);
+    let names = match engine {
+        Engine::Sqlite { .. } => ("group-commit insert over HTTP", "point read over HTTP"),
+        Engine::Postgres { .. } => ("PostgreSQL durable 1-row insert", "PostgreSQL primary-key read"),
+    };
+    let around = |name: &str, b: f64, a: f64| format!("{name}: {b:.0}/s before the product, {a:.0}/s after, mean");
+    let (insert_name, read_name) = (around(names.0, before.0, after.0), around(names.1, before.1, after.1));
+    let (insert_ceiling, read_ceiling) = ((before.0 + after.0) / 2.0, (before.1 + after.1) / 2.0);
+    for Measured { n, sub, look, bare, locks } in measured {
         println!("**{n} server{}**\n", if n == 1 { "" } else { "s" });
         table_head();
-        row("durable submissions/s", &sub, insert_ceiling, ceiling_names.0);
-        row("status lookups/s (uniform over every stored dossier)", &look, read_ceiling, ceiling_names.1);
+        row("durable submissions/s", &sub, insert_ceiling, &insert_name);
+        row("status lookups/s (uniform over every stored dossier)", &look, read_ceiling, &read_name);
         if let Some(bare) = bare {
             println!(
                 "\nThe same lookups (same keys, same connections) against the harness's bare lookup on the product's \
