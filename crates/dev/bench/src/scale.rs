@@ -290,29 +290,24 @@ pub(crate) struct Curve {
     pub(crate) eighty: Outcome,
 }
 
-async fn submissions(addrs: &[SocketAddr], communes: Arc<Vec<u32>>, connections: usize, m: Duration) -> Result<Curve> {
-    let c1 = communes.clone();
-    let max =
-        load::run_on(addrs.to_vec(), connections, m, as_applicant(), move |c, conn, i| submit(c, conn, i, c1.clone()))
-            .await?;
-    let mut at = Vec::new();
-    for share in [0.5, 0.8] {
-        let c2 = communes.clone();
-        at.push(
-            load::run_rate(
-                addrs.to_vec(),
-                connections * OPEN_LOOP_FACTOR,
-                max.rate() * share,
-                m,
-                as_applicant(),
-                move |c, conn, i| submit(c, conn, i, c2.clone()),
-            )
-            .await?,
-        );
-    }
-    let eighty = at.pop().ok_or_else(|| anyhow!("no run"))?;
-    let half = at.pop().ok_or_else(|| anyhow!("no run"))?;
+/// `op` at its maximum over `connections` set up by `setup` (closed loop), then at 50 % and
+/// 80 % of that rate (open loop).
+async fn curve<S, SF, F, Fut>(addrs: &[SocketAddr], connections: usize, m: Duration, setup: S, op: F) -> Result<Curve>
+where
+    S: Fn(Conn, usize) -> SF + Send + Clone + 'static,
+    SF: std::future::Future<Output = Result<Conn>>,
+    F: Fn(Conn, usize, u64) -> Fut + Send + Clone + 'static,
+    Fut: std::future::Future<Output = (Conn, bool)>,
+{
+    let max = load::run_on(addrs.to_vec(), connections, m, setup.clone(), op.clone()).await?;
+    let open = connections * OPEN_LOOP_FACTOR;
+    let half = load::run_rate(addrs.to_vec(), open, max.rate() * 0.5, m, setup.clone(), op.clone()).await?;
+    let eighty = load::run_rate(addrs.to_vec(), open, max.rate() * 0.8, m, setup, op).await?;
     Ok(Curve { max, half, eighty })
+}
+
+async fn submissions(addrs: &[SocketAddr], communes: Arc<Vec<u32>>, connections: usize, m: Duration) -> Result<Curve> {
+    curve(addrs, connections, m, as_applicant(), move |c, conn, i| submit(c, conn, i, communes.clone())).await
 }
 
 async fn lookups(
@@ -321,28 +316,7 @@ async fn lookups(
     connections: usize,
     m: Duration,
 ) -> Result<Curve> {
-    let k1 = keys.clone();
-    let max =
-        load::run_on(addrs.to_vec(), connections, m, anonymous(), move |c, conn, i| look_up(c, conn, i, k1.clone()))
-            .await?;
-    let mut at = Vec::new();
-    for share in [0.5, 0.8] {
-        let k2 = keys.clone();
-        at.push(
-            load::run_rate(
-                addrs.to_vec(),
-                connections * OPEN_LOOP_FACTOR,
-                max.rate() * share,
-                m,
-                anonymous(),
-                move |c, conn, i| look_up(c, conn, i, k2.clone()),
-            )
-            .await?,
-        );
-    }
-    let eighty = at.pop().ok_or_else(|| anyhow!("no run"))?;
-    let half = at.pop().ok_or_else(|| anyhow!("no run"))?;
-    Ok(Curve { max, half, eighty })
+    curve(addrs, connections, m, anonymous(), move |c, conn, i| look_up(c, conn, i, keys.clone())).await
 }
 
 /// The lookup ceiling on the same data: the harness's bare lookup over the product's database
