@@ -292,8 +292,7 @@ enum CalendarCommand {
 fn main() -> ExitCode {
     tinhso_alloc::tune_malloc();
     // One JSON object per line with TINHSO_LOG_FORMAT=json (for a log collector), else text.
-    let filter =
-        || tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let filter = || tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
     if std::env::var("TINHSO_LOG_FORMAT").is_ok_and(|f| f == "json") {
         tracing_subscriber::fmt()
             .json()
