@@ -104,7 +104,7 @@ async fn read(State(pool): State<Readers>, Path(id): Path<i64>) -> Result<String
 
 /// `POST /api/v1/lookup` on the product's own database file: the request the product's public
 /// lookup gets (`{"code", "phone"}` as JSON), the same row found by the same text key through the
-/// same index, its body and phone read as the product reads them, and a fixed short answer when
+/// same covering index, its state and phone read as the product reads them, and a fixed short answer when
 /// the phone matches. Nothing else: no abuse tally, no parse of the dossier, no middleware. So it
 /// bounds the product's lookup on the very data the product serves.
 async fn lookup(State(pool): State<Readers>, body: axum::body::Bytes) -> Result<&'static str, StatusCode> {
@@ -118,13 +118,13 @@ async fn lookup(State(pool): State<Readers>, body: axum::body::Bytes) -> Result<
         None => open(&pool.0).map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?,
     };
     let row: rusqlite::Result<(String, Option<String>)> = conn
-        .prepare_cached("SELECT body, applicant_phone FROM dossier WHERE code = ?1")
+        .prepare_cached("SELECT state, applicant_phone FROM dossier INDEXED BY dossier_standing WHERE code = ?1")
         .and_then(|mut st| st.query_row([code], |r| Ok((r.get(0)?, r.get(1)?))));
     if let Ok(mut p) = pool.1.lock() {
         p.push(conn);
     }
     match row {
-        Ok((body, Some(p))) if p == phone && !body.is_empty() => Ok("{\"found\":true}"),
+        Ok((state, Some(p))) if p == phone && !state.is_empty() => Ok("{\"found\":true}"),
         _ => Err(StatusCode::NOT_FOUND),
     }
 }
@@ -212,19 +212,39 @@ pub async fn insert_load(
     connections: usize,
     measure: Duration,
 ) -> Result<crate::load::Outcome> {
-    let pad = "x".repeat(400);
+    let pad: Arc<str> = "x".repeat(400).into();
     crate::load::run(
         addr,
         connections,
         measure,
         |c, _| async { Ok(c) },
-        move |mut c, conn, i| {
-            let body = format!("{{\"n\":{conn},\"i\":{i},\"pad\":\"{pad}\"}}");
-            async move {
-                let ok = matches!(c.post_json("/insert", body.as_bytes()).await, Ok(r) if r.status == 201);
-                (c, ok)
-            }
-        },
+        move |c, conn, i| insert_once(c, conn, i, pad.clone()),
     )
     .await
+}
+
+/// The same inserts, open loop at `rate` per second: the latency the machine itself gives a
+/// durable group-committed write at that load, beside the product's at the same share of its own.
+pub async fn insert_at_rate(
+    addr: std::net::SocketAddr,
+    connections: usize,
+    rate: f64,
+    measure: Duration,
+) -> Result<crate::load::Outcome> {
+    let pad: Arc<str> = "x".repeat(400).into();
+    crate::load::run_rate(
+        vec![addr],
+        connections,
+        rate,
+        measure,
+        |c, _| async { Ok(c) },
+        move |c, conn, i| insert_once(c, conn, i, pad.clone()),
+    )
+    .await
+}
+
+async fn insert_once(mut c: crate::http1::Conn, conn: usize, i: u64, pad: Arc<str>) -> (crate::http1::Conn, bool) {
+    let body = format!("{{\"n\":{conn},\"i\":{i},\"pad\":\"{pad}\"}}");
+    let ok = matches!(c.post_json("/insert", body.as_bytes()).await, Ok(r) if r.status == 201);
+    (c, ok)
 }

@@ -379,20 +379,32 @@ struct Measured {
     locks: Option<(f64, f64, u64)>,
 }
 
-/// The engine's own ceilings (inserts/s, reads/s), measured with nothing else running: on
-/// SQLite the harness's server over a table of `a.stored` rows, on PostgreSQL the database.
-async fn ceilings(a: &Args, engine: &Engine, measure: Duration) -> Result<(f64, f64)> {
+/// The engine's own ceilings, measured with nothing else running: on SQLite the harness's
+/// server over a table of `a.stored` rows, on PostgreSQL the database.
+struct Ceilings {
+    insert: f64,
+    read: f64,
+    /// On SQLite, the group-commit inserts again, open loop at 80 % of their own maximum: the
+    /// machine's own latency at the load the product's "80 %" column puts on it.
+    insert_at_80: Option<load::Outcome>,
+}
+
+async fn ceilings(a: &Args, engine: &Engine, measure: Duration) -> Result<Ceilings> {
     match engine {
         Engine::Sqlite { .. } => {
             let ceiling = start_ceiling(&a.work, a.stored as i64).await?;
             let addr = http1::addr_of(&ceiling.url)?;
             let insert = crate::ceiling::insert_load(addr, a.connections, measure).await?;
+            let at_80 = crate::ceiling::insert_at_rate(addr, a.connections, insert.rate() * 0.8, measure).await?;
             let mut draw = Draw::new(7);
             let reads: Vec<String> = (0..500_000).map(|_| format!("/read/{}", draw.below(a.stored) + 1)).collect();
             let read = load::gets(addr, reads, a.connections, measure).await?;
-            Ok((insert.rate(), read.rate()))
+            Ok(Ceilings { insert: insert.rate(), read: read.rate(), insert_at_80: Some(at_80) })
         }
-        Engine::Postgres { admin, .. } => pg_ceilings(admin, a.stored, a.connections, measure).await,
+        Engine::Postgres { admin, .. } => {
+            let (insert, read) = pg_ceilings(admin, a.stored, a.connections, measure).await?;
+            Ok(Ceilings { insert, read, insert_at_80: None })
+        }
     }
 }
 
@@ -412,7 +424,7 @@ pub async fn run(a: Args) -> Result<()> {
 
     // The engine's ceilings first, with nothing else running (and again at the end).
     let before = ceilings(&a, &engine, measure).await?;
-    eprintln!("  ceilings: insert {:.0}/s, read {:.0}/s", before.0, before.1);
+    eprintln!("  ceilings: insert {:.0}/s, read {:.0}/s", before.insert, before.read);
 
     // The province, its applicants and dossiers, through the real store.
     drop(start(&a.tinhso, &data, &[&extra[..], &["--demo-dossiers", "0"]].concat()).await?);
@@ -481,14 +493,15 @@ pub async fn run(a: Args) -> Result<()> {
     // The ceilings again, now that the product has run: this machine's speed drifts within
     // minutes (BENCHMARKS.md), so each ratio is to the mean of the two, and both are shown.
     let after = ceilings(&a, &engine, measure).await?;
-    eprintln!("  ceilings after: insert {:.0}/s, read {:.0}/s", after.0, after.1);
+    eprintln!("  ceilings after: insert {:.0}/s, read {:.0}/s", after.insert, after.read);
     let names = match engine {
         Engine::Sqlite { .. } => ("group-commit insert over HTTP", "point read over HTTP"),
         Engine::Postgres { .. } => ("PostgreSQL durable 1-row insert", "PostgreSQL primary-key read"),
     };
     let around = |name: &str, b: f64, a: f64| format!("{name}: {b:.0}/s before the product, {a:.0}/s after, mean");
-    let (insert_name, read_name) = (around(names.0, before.0, after.0), around(names.1, before.1, after.1));
-    let (insert_ceiling, read_ceiling) = ((before.0 + after.0) / 2.0, (before.1 + after.1) / 2.0);
+    let (insert_name, read_name) =
+        (around(names.0, before.insert, after.insert), around(names.1, before.read, after.read));
+    let (insert_ceiling, read_ceiling) = ((before.insert + after.insert) / 2.0, (before.read + after.read) / 2.0);
     for Measured { n, sub, look, bare, locks } in measured {
         println!("**{n} server{}**\n", if n == 1 { "" } else { "s" });
         table_head();
@@ -514,6 +527,19 @@ pub async fn run(a: Args) -> Result<()> {
         } else {
             println!();
         }
+    }
+    if let (Some(b), Some(a)) = (&before.insert_at_80, &after.insert_at_80) {
+        let at = |o: &load::Outcome| {
+            format!("{:.0}/s: p50 {:.1}, p99 {:.1}, p99.9 {:.1} ms", o.rate(), o.p(50.0), o.p(99.0), o.p(99.9))
+        };
+        println!(
+            "The group-commit insert ceiling itself, open loop at 80 % of its own maximum (what this machine gives \
+             a durable write at that load): before the product {}; after {}; {} / {} errors.\n",
+            at(b),
+            at(a),
+            b.errors,
+            a.errors
+        );
     }
     if let Engine::Postgres { admin, .. } = &engine {
         let c = pg(admin).await?;

@@ -320,17 +320,30 @@ impl RawDossier {
     }
 }
 
-/// A stored dossier's folded state and the phone its applicant gave, without its e-form: what
-/// a public lookup reads. A lookup never shows the form, so it neither reads nor parses it.
+/// Where a stored dossier stands and the phone its applicant gave, from the dossier's own
+/// columns (not its folded body or its e-form): what a public lookup reads. On SQLite these
+/// columns are one covering index, so a lookup reads one small B-tree and parses no JSON.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawStanding {
-    pub body: String,
+    pub code: String,
+    pub state: String,
+    pub receiving_agency: String,
+    pub due_on: Option<NaiveDate>,
+    pub apology_due_on: Option<NaiveDate>,
     pub applicant_phone: Option<String>,
 }
 
 impl RawStanding {
     pub fn parse(&self) -> Result<tinhso_dossier::notice::Standing> {
-        codec::from_json(&self.body)
+        let corrupt = |what: &str| StoreError::Corrupt(format!("dossier {}: {what}", self.code));
+        Ok(tinhso_dossier::notice::Standing {
+            code: DossierCode::parse("code", &self.code).map_err(|_| corrupt("code"))?,
+            state: DossierState::parse(&self.state).ok_or_else(|| corrupt("state"))?,
+            receiving_agency: AgencyCode::parse("receiving_agency", &self.receiving_agency)
+                .map_err(|_| corrupt("receiving agency"))?,
+            due_on: self.due_on,
+            apology_due_on: self.apology_due_on,
+        })
     }
 }
 

@@ -240,6 +240,26 @@ async fn lifecycle(s: TestServer) {
     // The phone never travels in the address.
     let r = anon.get(format!("{}/api/v1/lookup?code={code}&phone=0912345678", s.url)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    // A late dossier's apology letter moves the date the lookup gives to the new one.
+    let late = second["code"].as_str().unwrap();
+    desk.act(late, json!({ "action": "receive" })).await;
+    let (_, d) = specialist.act(late, json!({ "action": "start_processing" })).await;
+    let due = chrono::NaiveDate::parse_from_str(d["due_on"].as_str().unwrap(), "%Y-%m-%d").unwrap();
+    // The new date must be a working day after the old one: the first the server takes.
+    let mut new_due = None;
+    for day in (1..15).map(|n| due + chrono::Days::new(n)) {
+        let apology = json!({ "action": "apologise", "reason": "Cần xác minh thêm", "new_due_on": day });
+        let (st, v) = specialist.act(late, apology).await;
+        if st == StatusCode::OK {
+            new_due = Some(day);
+            break;
+        }
+        assert_eq!(v["code"], "invalid_new_due_date", "{day}: {v}");
+    }
+    let new_due = new_due.expect("a working day within two weeks");
+    let r = anon.post(format!("{}/api/v1/lookup", s.url)).json(&json!({ "code": late, "phone": "0912345678" }));
+    let v: Value = r.send().await.unwrap().json().await.unwrap();
+    assert_eq!((v["state_code"].as_u64(), v["due_on"].as_str()), (Some(4), Some(&*new_due.to_string())), "{v}");
 
     // Another citizen cannot read or act on it.
     tinhso_testkit::server::register_citizen(&s.url, "Lò Văn Páo", "0966111222", "008095001111", "ruộng bậc thang")
@@ -258,7 +278,7 @@ async fn lifecycle(s: TestServer) {
         run_cli(bin(), &[vec!["audit".into(), "verify".into()], s.data_args()].concat()).await.unwrap();
     assert_eq!(code_, 0, "{out}{err}");
     // The dossiers' events and the signed result's own entry (lane kq/<agency>).
-    assert!(out.contains("15 sự kiện của 4 hồ sơ"), "{out}");
+    assert!(out.contains("18 sự kiện của 4 hồ sơ"), "{out}");
     s.stop().await.unwrap();
 }
 

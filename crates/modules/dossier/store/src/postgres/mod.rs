@@ -38,6 +38,11 @@ pub const MIGRATIONS: Migrations = Migrations {
             name: "event_lanes",
             sql: include_str!("../../migrations/postgres/0003_event_lanes.sql"),
         },
+        Migration {
+            version: 4,
+            name: "dossier_standing",
+            sql: include_str!("../../migrations/postgres/0004_dossier_standing.sql"),
+        },
     ],
 };
 
@@ -236,10 +241,20 @@ impl DossierStore for DossierPg {
         let client = self.db.client().await?;
         let standing = async {
             let row = client
-                .query_opt_cached("SELECT body::text, applicant_phone FROM dossier WHERE code = $1", &[&code.as_str()])
+                .query_opt_cached(
+                    "SELECT state, receiving_agency, due_on, apology_due_on, applicant_phone FROM dossier WHERE code = $1",
+                    &[&code.as_str()],
+                )
                 .await
                 .map_err(map_err)?;
-            Ok(row.map(|r| RawStanding { body: r.get(0), applicant_phone: r.get(1) }))
+            Ok(row.map(|r| RawStanding {
+                code: code.to_string(),
+                state: r.get(0),
+                receiving_agency: r.get(1),
+                due_on: r.get(2),
+                apology_due_on: r.get(3),
+                applicant_phone: r.get(4),
+            }))
         };
         // Both statements go out before either answer is awaited: one round trip.
         tokio::try_join!(tinhso_postgres::guard::tally_read(&*client, guard), standing)

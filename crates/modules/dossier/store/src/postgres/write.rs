@@ -179,19 +179,20 @@ async fn carry_out(tx: &Transaction<'_>, plans: &[DossierPlan]) -> Result<()> {
     Ok(())
 }
 
+// An imported history may already hold an apology, so new rows carry apology_due_on too.
 const INSERT_DOSSIERS: &str =
     "INSERT INTO dossier (code, procedure_code, applicant_id, applicant_phone, receiving_agency, competent_agency,
-                      state, due_on, submitted_at, version, body, form)
+                      state, due_on, apology_due_on, submitted_at, version, body, form)
  SELECT code, procedure_code, applicant_id, applicant_phone, receiving_agency, competent_agency,
-        state, due_on, submitted_at, version, body::jsonb, form::jsonb
+        state, due_on, apology, submitted_at, version, body::jsonb, form::jsonb
  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::date[],
-             $9::timestamptz[], $10::int[], $11::text[], $12::text[])
+             $9::date[], $10::timestamptz[], $11::int[], $12::text[], $13::text[])
    AS u(code, procedure_code, applicant_id, applicant_phone, receiving_agency, competent_agency,
-        state, due_on, submitted_at, version, body, form)";
-const UPDATE_DOSSIERS: &str =
-    "UPDATE dossier d SET state = u.state, due_on = u.due_on, version = u.version, body = u.body::jsonb
- FROM unnest($1::text[], $2::text[], $3::date[], $4::int[], $5::text[], $6::int[])
-   AS u(code, state, due_on, version, body, expected)
+        state, due_on, apology, submitted_at, version, body, form)";
+const UPDATE_DOSSIERS: &str = "UPDATE dossier d SET state = u.state, due_on = u.due_on, apology_due_on = u.apology,
+                     version = u.version, body = u.body::jsonb
+ FROM unnest($1::text[], $2::text[], $3::date[], $4::date[], $5::int[], $6::text[], $7::int[])
+   AS u(code, state, due_on, apology, version, body, expected)
  WHERE d.code = u.code AND d.version = u.expected";
 const INSERT_FILES: &str = "INSERT INTO dossier_file (dossier_code, sha256, name, purpose, component, created_at)
  SELECT c, s, n, p, k, now() FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[]) AS u(c, s, n, p, k)";
@@ -204,8 +205,8 @@ fn version(v: u32) -> Result<i32> {
 async fn insert_rows(tx: &Transaction<'_>, plans: &[DossierPlan]) -> Result<()> {
     let (mut code, mut procedure, mut applicant, mut phone, mut receiving, mut competent) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut state, mut due, mut at, mut versions, mut body, mut form) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut state, mut due, mut apology, mut at, mut versions, mut body, mut form) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for p in plans {
         let RowWrite::Insert { form: f, applicant_phone } = &p.row else { continue };
         let d = &p.dossier;
@@ -217,6 +218,7 @@ async fn insert_rows(tx: &Transaction<'_>, plans: &[DossierPlan]) -> Result<()> 
         competent.push(d.competent_agency.as_str());
         state.push(d.state.key());
         due.push(d.due_on);
+        apology.push(d.apology_due_on);
         at.push(p.events.first().map(|e| e.at).ok_or_else(|| StoreError::Corrupt("no event".into()))?);
         versions.push(version(d.version)?);
         body.push(to_json(d)?);
@@ -227,7 +229,10 @@ async fn insert_rows(tx: &Transaction<'_>, plans: &[DossierPlan]) -> Result<()> 
     }
     tx.execute_cached(
         INSERT_DOSSIERS,
-        &[&code, &procedure, &applicant, &phone, &receiving, &competent, &state, &due, &at, &versions, &body, &form],
+        &[
+            &code, &procedure, &applicant, &phone, &receiving, &competent, &state, &due, &apology, &at, &versions,
+            &body, &form,
+        ],
     )
     .await
     .map_err(map_err)?;
@@ -237,14 +242,15 @@ async fn insert_rows(tx: &Transaction<'_>, plans: &[DossierPlan]) -> Result<()> 
 /// Updates the rows of the plans' existing dossiers, each only if it is still at the version
 /// its plan read (optimistic concurrency).
 async fn update_rows(tx: &Transaction<'_>, plans: &[DossierPlan]) -> Result<()> {
-    let (mut code, mut state, mut due, mut versions, mut body, mut expected) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut code, mut state, mut due, mut apology, mut versions, mut body, mut expected) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for p in plans {
         let RowWrite::Update { expected: e } = &p.row else { continue };
         let d = &p.dossier;
         code.push(d.code.as_str());
         state.push(d.state.key());
         due.push(d.due_on);
+        apology.push(d.apology_due_on);
         versions.push(version(d.version)?);
         body.push(to_json(d)?);
         expected.push(version(*e)?);
@@ -253,7 +259,7 @@ async fn update_rows(tx: &Transaction<'_>, plans: &[DossierPlan]) -> Result<()> 
         return Ok(());
     }
     let changed = tx
-        .execute_cached(UPDATE_DOSSIERS, &[&code, &state, &due, &versions, &body, &expected])
+        .execute_cached(UPDATE_DOSSIERS, &[&code, &state, &due, &apology, &versions, &body, &expected])
         .await
         .map_err(map_err)?;
     if changed != code.len() as u64 {

@@ -39,6 +39,11 @@ pub const MIGRATIONS: Migrations = Migrations {
             name: "event_lanes",
             sql: include_str!("../../migrations/sqlite/0003_event_lanes.sql"),
         },
+        Migration {
+            version: 4,
+            name: "dossier_standing",
+            sql: include_str!("../../migrations/sqlite/0004_dossier_standing.sql"),
+        },
     ],
 };
 

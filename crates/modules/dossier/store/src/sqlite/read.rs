@@ -27,13 +27,17 @@ pub fn record(c: &Connection, code: &str) -> rusqlite::Result<Option<RawDossier>
         .optional()
 }
 
-/// The public lookup's statement: the abuse tally and where the dossier stands, one snapshot.
+/// The public lookup's statement: the abuse tally and where the dossier stands, one snapshot,
+/// the dossier's part from its covering index alone.
 static STANDING: LazyLock<String> = LazyLock::new(|| {
-    format!("SELECT {TALLY_COLUMNS}, d.body, d.applicant_phone FROM {TALLY_FROM} LEFT JOIN dossier d ON d.code = ?2")
+    format!(
+        "SELECT {TALLY_COLUMNS}, d.state, d.receiving_agency, d.due_on, d.apology_due_on, d.applicant_phone \
+         FROM {TALLY_FROM} LEFT JOIN dossier d INDEXED BY dossier_standing ON d.code = ?2"
+    )
 });
 
 /// A public lookup's one read, in one statement: the tally under `guard` and where the dossier
-/// `code` stands (its folded state and phone; not its form, which a lookup never shows).
+/// `code` stands (its state, dates, desk and phone; not its form, which a lookup never shows).
 pub fn standing(
     c: &Connection,
     guard: &GuardKey,
@@ -41,7 +45,14 @@ pub fn standing(
 ) -> rusqlite::Result<(Option<Tally>, Option<RawStanding>)> {
     c.prepare_cached(&STANDING)?.query_row(params![&guard[..], code], |r| {
         let standing = match r.get::<_, Option<String>>(3)? {
-            Some(body) => Some(RawStanding { body, applicant_phone: r.get(4)? }),
+            Some(state) => Some(RawStanding {
+                code: code.to_owned(),
+                state,
+                receiving_agency: r.get(4)?,
+                due_on: r.get(5)?,
+                apology_due_on: r.get(6)?,
+                applicant_phone: r.get(7)?,
+            }),
             None => None,
         };
         Ok((tally_at(r)?, standing))

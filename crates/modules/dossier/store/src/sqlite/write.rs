@@ -59,8 +59,8 @@ pub fn execute(tx: &Connection, p: &DossierPlan) -> Result<()> {
             exec(
                 tx,
                 "INSERT INTO dossier (code, procedure_code, applicant_id, applicant_phone, receiving_agency, competent_agency,
-                                      state, due_on, submitted_at, version, body, form, first_event)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                                      state, due_on, apology_due_on, submitted_at, version, body, form, first_event)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                 params![
                     d.code.as_str(),
                     d.procedure.as_str(),
@@ -70,6 +70,7 @@ pub fn execute(tx: &Connection, p: &DossierPlan) -> Result<()> {
                     d.competent_agency.as_str(),
                     d.state.key(),
                     d.due_on,
+                    d.apology_due_on,
                     submitted_at,
                     d.version,
                     to_json(d)?,
@@ -212,8 +213,9 @@ fn set_state(tx: &Connection, code: &str, expected: u32, next: &Dossier) -> Resu
     let body = to_json(next)?;
     let changed = exec(
         tx,
-        "UPDATE dossier SET state = ?1, due_on = ?2, version = ?3, body = ?4 WHERE code = ?5 AND version = ?6",
-        params![next.state.key(), next.due_on, next.version, body, code, expected],
+        "UPDATE dossier SET state = ?1, due_on = ?2, apology_due_on = ?3, version = ?4, body = ?5
+         WHERE code = ?6 AND version = ?7",
+        params![next.state.key(), next.due_on, next.apology_due_on, next.version, body, code, expected],
     )?;
     if changed != 1 {
         return Err(StoreError::Conflict(format!("dossier {code} changed meanwhile")));
