@@ -104,7 +104,7 @@ async fn read(State(pool): State<Readers>, Path(id): Path<i64>) -> Result<String
 
 /// `POST /api/v1/lookup` on the product's own database file: the request the product's public
 /// lookup gets (`{"code", "phone"}` as JSON), the same row found by the same text key through the
-/// same index and row, its state and phone read as the product reads them, and a fixed short answer when
+/// same covering index, its state and phone read as the product reads them, and a fixed short answer when
 /// the phone matches. Nothing else: no abuse tally, no parse of the dossier, no middleware. So it
 /// bounds the product's lookup on the very data the product serves.
 async fn lookup(State(pool): State<Readers>, body: axum::body::Bytes) -> Result<&'static str, StatusCode> {
@@ -118,7 +118,7 @@ async fn lookup(State(pool): State<Readers>, body: axum::body::Bytes) -> Result<
         None => open(&pool.0).map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?,
     };
     let row: rusqlite::Result<(String, Option<String>)> = conn
-        .prepare_cached("SELECT state, applicant_phone FROM dossier WHERE code = ?1")
+        .prepare_cached("SELECT state, applicant_phone FROM dossier INDEXED BY dossier_standing WHERE code = ?1")
         .and_then(|mut st| st.query_row([code], |r| Ok((r.get(0)?, r.get(1)?))));
     if let Ok(mut p) = pool.1.lock() {
         p.push(conn);

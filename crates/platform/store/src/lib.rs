@@ -321,7 +321,8 @@ impl RawDossier {
 }
 
 /// Where a stored dossier stands and the phone its applicant gave, from the dossier's own
-/// columns (not its folded body or its e-form): what a public lookup reads, parsing no JSON.
+/// columns (not its folded body or its e-form): what a public lookup reads. On SQLite these
+/// columns are one covering index, so a lookup reads one small B-tree and parses no JSON.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawStanding {
     pub code: String,

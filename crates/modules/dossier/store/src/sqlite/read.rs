@@ -28,11 +28,11 @@ pub fn record(c: &Connection, code: &str) -> rusqlite::Result<Option<RawDossier>
 }
 
 /// The public lookup's statement: the abuse tally and where the dossier stands, one snapshot,
-/// the dossier's part from its columns (found by the code's index), never its folded body.
+/// the dossier's part from its covering index alone.
 static STANDING: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT {TALLY_COLUMNS}, d.state, d.receiving_agency, d.due_on, d.apology_due_on, d.applicant_phone \
-         FROM {TALLY_FROM} LEFT JOIN dossier d ON d.code = ?2"
+         FROM {TALLY_FROM} LEFT JOIN dossier d INDEXED BY dossier_standing ON d.code = ?2"
     )
 });
 
