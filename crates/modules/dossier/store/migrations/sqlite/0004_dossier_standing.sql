@@ -2,9 +2,9 @@
 -- date an apology letter gave (until now only in the body), and one covering index, so a lookup
 -- by code reads one small B-tree instead of the code index and then the wide row. Measured on
 -- 1,000,000 dossiers (BENCHMARKS.md, issue 13, ninth session): lookups +6 % with the file in the
--- page cache and +19 % when the host reclaims cold pages (the index is 104 MB
--- against the table's 1.9 GB at 1.44 M dossiers); durable submissions -10 % (one more random leaf per dossier).
--- Lookups are the public, abuse-facing and far more frequent path, so the index stays.
+-- page cache and +19 % when the host reclaims cold pages (the index is 104 MB against the
+-- table's 1.9 GB at 1.44 M dossiers); durable submissions -10 % (one more random leaf per
+-- dossier). Lookups are the public, abuse-facing and far more frequent path, so the index stays.
 ALTER TABLE dossier ADD COLUMN apology_due_on TEXT;
 UPDATE dossier SET apology_due_on = json_extract(body, '$.apology_due_on')
     WHERE json_extract(body, '$.apology_due_on') IS NOT NULL;
