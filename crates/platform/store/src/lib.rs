@@ -325,7 +325,6 @@ impl RawDossier {
 /// columns are one covering index, so a lookup reads one small B-tree and parses no JSON.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawStanding {
-    pub code: String,
     pub state: String,
     pub receiving_agency: String,
     pub due_on: Option<NaiveDate>,
@@ -334,10 +333,11 @@ pub struct RawStanding {
 }
 
 impl RawStanding {
-    pub fn parse(&self) -> Result<tinhso_dossier::notice::Standing> {
-        let corrupt = |what: &str| StoreError::Corrupt(format!("dossier {}: {what}", self.code));
+    /// Where the dossier `code` (the code it was read by, already parsed) stands.
+    pub fn parse(&self, code: &DossierCode) -> Result<tinhso_dossier::notice::Standing> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("dossier {code}: {what}"));
         Ok(tinhso_dossier::notice::Standing {
-            code: DossierCode::parse("code", &self.code).map_err(|_| corrupt("code"))?,
+            code: code.clone(),
             state: DossierState::parse(&self.state).ok_or_else(|| corrupt("state"))?,
             receiving_agency: AgencyCode::parse("receiving_agency", &self.receiving_agency)
                 .map_err(|_| corrupt("receiving agency"))?,

@@ -116,7 +116,8 @@ pub trait DossierStore: Send + Sync + 'static {
     async fn import_dossiers(&self, items: &[(NewDossier, Vec<Event>)]) -> Result<usize>;
     async fn dossier_raw(&self, code: &DossierCode) -> Result<Option<RawDossier>>;
     /// A public lookup's one read: the abuse-limit tally under `guard` and where the dossier
-    /// `code` stands (its folded state and phone, not its form), together (one read transaction on SQLite, one round trip on PostgreSQL), because every
+    /// `code` stands (its state, dates, desk and phone, not its body or form), together (one read
+    /// transaction on SQLite, one round trip on PostgreSQL), because every
     /// lookup needs both before it answers. The tally is the platform's, read through its engine.
     async fn dossier_for_lookup(
         &self,

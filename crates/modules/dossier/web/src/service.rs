@@ -281,9 +281,10 @@ pub async fn look_up(
 ) -> Result<Option<dossier::notice::Standing>, AppError> {
     let key = tinhso_http::auth::guard_key("lookup-miss", &[&client.to_string()]);
     let now = Utc::now();
-    let (tally, raw) = match DossierCode::parse("code", code.trim()) {
-        Ok(c) => state.store.dossiers.dossier_for_lookup(&c, &key).await?,
-        Err(_) => match state.store.guard.guard_check(&key, now).await? {
+    let code = DossierCode::parse("code", code.trim()).ok();
+    let (tally, raw) = match &code {
+        Some(c) => state.store.dossiers.dossier_for_lookup(c, &key).await?,
+        None => match state.store.guard.guard_check(&key, now).await? {
             tinhso_kernel::guard::Verdict::Wait(retry_after) => return Err(AppError::Throttled { retry_after }),
             tinhso_kernel::guard::Verdict::Go => (None, None),
         },
@@ -292,8 +293,8 @@ pub async fn look_up(
         return Err(AppError::Throttled { retry_after });
     }
     // Only a dossier the phone matches is parsed: a miss learns nothing and costs little.
-    let found = match raw {
-        Some(r) if r.applicant_phone.as_deref() == Some(phone.as_str()) => Some(r.parse()?),
+    let found = match (raw, &code) {
+        (Some(r), Some(c)) if r.applicant_phone.as_deref() == Some(phone.as_str()) => Some(r.parse(c)?),
         _ => None,
     };
     if found.is_none() {

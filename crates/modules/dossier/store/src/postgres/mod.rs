@@ -248,7 +248,6 @@ impl DossierStore for DossierPg {
                 .await
                 .map_err(map_err)?;
             Ok(row.map(|r| RawStanding {
-                code: code.to_string(),
                 state: r.get(0),
                 receiving_agency: r.get(1),
                 due_on: r.get(2),

@@ -46,7 +46,6 @@ pub fn standing(
     c.prepare_cached(&STANDING)?.query_row(params![&guard[..], code], |r| {
         let standing = match r.get::<_, Option<String>>(3)? {
             Some(state) => Some(RawStanding {
-                code: code.to_owned(),
                 state,
                 receiving_agency: r.get(4)?,
                 due_on: r.get(5)?,
