@@ -111,7 +111,18 @@ async fn communes(base: &str) -> Result<Arc<Vec<u32>>> {
 }
 
 /// One scenario against a running server, for profiling it (`tinhso-bench drive`).
-pub async fn drive(base: &str, scenario: &str, connections: usize, seconds: u64, keys_db: Option<&Path>) -> Result<()> {
+/// How `drive` loads a server: connections, seconds measured, and an open-loop rate if any.
+pub struct Load {
+    pub connections: usize,
+    pub seconds: u64,
+    pub rate: Option<f64>,
+}
+
+pub async fn drive(base: &str, scenario: &str, load: Load, keys_db: Option<&Path>) -> Result<()> {
+    let Load { connections, seconds, rate } = load;
+    if rate.is_some() && scenario != "applicants" {
+        return Err(anyhow!("--rate (open loop) is for the applicants scenario"));
+    }
     let measure = Duration::from_secs(seconds);
     if scenario == "pg-insert" {
         // PostgreSQL's own durable 1-row insert ceiling (`--url postgres://...` of a superuser,
@@ -128,10 +139,13 @@ pub async fn drive(base: &str, scenario: &str, connections: usize, seconds: u64,
         // scale data (`tinhso-bench scale` creates them), not one citizen for all.
         "applicants" => {
             let communes = communes(base).await?;
-            load::run(addr, connections, measure, crate::scale::as_applicant(), move |c, conn, i| {
-                crate::scale::submit(c, conn, i, communes.clone())
-            })
-            .await?
+            let op = move |c, conn, i| crate::scale::submit(c, conn, i, communes.clone());
+            match rate {
+                Some(r) => {
+                    load::run_rate(vec![addr], connections, r, measure, crate::scale::as_applicant(), op).await?
+                }
+                None => load::run(addr, connections, measure, crate::scale::as_applicant(), op).await?,
+            }
         }
         "lookup" => {
             let mut c = Conn::connect(addr).await?;
@@ -167,10 +181,11 @@ pub async fn drive(base: &str, scenario: &str, connections: usize, seconds: u64,
         }
     };
     println!(
-        "{scenario}: {:.0}/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
+        "{scenario}: {:.0}/s, p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, {} errors",
         out.rate(),
         out.p(50.0),
         out.p(99.0),
+        out.p(99.9),
         out.errors
     );
     Ok(())

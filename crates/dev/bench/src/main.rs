@@ -149,6 +149,9 @@ enum Bench {
         /// The server's SQLite database, for scenarios that draw keys from it (public).
         #[arg(long)]
         keys_db: Option<PathBuf>,
+        /// Requests per second, open loop (applicants); without it, closed loop.
+        #[arg(long)]
+        rate: Option<f64>,
     },
     /// Internal: the ceiling programs' server (the harness starts itself this way).
     #[command(hide = true)]
@@ -334,8 +337,8 @@ async fn run() -> Result<()> {
             std::fs::create_dir_all(&work)?;
             ioc::run(ioc::Args { tinhso: &tinhso, work: &work, stored, connections, seconds, reuse }).await
         }
-        Bench::Drive { url, scenario, connections, seconds, keys_db } => {
-            dossiers::drive(&url, &scenario, connections, seconds, keys_db.as_deref()).await
+        Bench::Drive { url, scenario, connections, seconds, keys_db, rate } => {
+            dossiers::drive(&url, &scenario, dossiers::Load { connections, seconds, rate }, keys_db.as_deref()).await
         }
         Bench::CeilingServer { dir, rows, dossiers } => ceiling::serve(dir, rows, dossiers).await,
         Bench::Scale { tinhso, work, postgres, stored, applicants, connections, seconds } => {
