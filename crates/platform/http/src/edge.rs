@@ -186,7 +186,7 @@ fn checked_target(req: &Request) -> Option<Response> {
         return None;
     };
     // Machine clients (the API, Open311) get `{code, message}`; people get a page.
-    Some(if ["/api/", "/open311/"].iter().any(|p| path.starts_with(p)) {
+    Some(if crate::error::for_programs(path) {
         ApiError(problem).into_response()
     } else {
         PageError { error: problem, locale: Locale::from_headers(req.headers()) }.into_response()

@@ -28,6 +28,9 @@ pub enum AppError {
     },
     #[error("body too large")]
     TooLarge,
+    /// The address exists, but not for this method (`Allow` says which).
+    #[error("method not allowed")]
+    MethodNotAllowed,
     #[error("conflict: {code}")]
     Conflict { code: &'static str, vi: String, en: String },
     /// An outside party the platform depends on (a timestamp authority, a payment gateway)
@@ -53,6 +56,7 @@ impl AppError {
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
             Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } | Self::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -69,6 +73,7 @@ impl AppError {
             Self::Csrf => "csrf_failed",
             Self::Throttled { .. } => "too_many_attempts",
             Self::TooLarge => "body_too_large",
+            Self::MethodNotAllowed => "method_not_allowed",
             Self::Store(StoreError::Conflict(_)) => "conflict",
             Self::Store(_) | Self::Internal(_) => "internal_error",
         }
@@ -106,6 +111,10 @@ impl AppError {
                 }
             }
             Self::TooLarge => pick("Dữ liệu gửi lên quá lớn.", "The request body is too large."),
+            Self::MethodNotAllowed => pick(
+                "Địa chỉ này không nhận yêu cầu theo phương thức đó.",
+                "This address does not accept that request method.",
+            ),
             Self::Store(StoreError::Conflict(_)) => pick("Dữ liệu đã tồn tại.", "The record already exists."),
             Self::Store(_) | Self::Internal(_) => pick(
                 "Hệ thống gặp lỗi. Dữ liệu của bạn chưa bị thay đổi; vui lòng thử lại sau ít phút.",
@@ -119,6 +128,12 @@ impl AppError {
             tracing::error!(error = %self, detail = ?self, "request failed");
         }
     }
+}
+
+/// Whether errors on `path` are answered to a program (`{code, message}`: the API, Open311)
+/// rather than to a person (a page).
+pub fn for_programs(path: &str) -> bool {
+    ["/api/", "/open311/"].iter().any(|p| path.starts_with(p))
 }
 
 /// An error answered as JSON: `{"code": "...", "message": "...", "errors": [...]}`.

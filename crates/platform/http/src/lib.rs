@@ -70,11 +70,20 @@ async fn stylesheet() -> impl IntoResponse {
 }
 
 async fn fallback(req: Request) -> axum::response::Response {
-    let locale = i18n::Locale::from_headers(req.headers());
-    if req.uri().path().starts_with("/api/") {
-        error::ApiError(error::AppError::NotFound).into_response()
+    refuse(&req, error::AppError::NotFound)
+}
+
+/// A known address asked with a method it does not take: the platform's error answer rather
+/// than axum's empty one (axum adds `Allow`).
+async fn method_not_allowed(req: Request) -> axum::response::Response {
+    refuse(&req, error::AppError::MethodNotAllowed)
+}
+
+fn refuse(req: &Request, error: error::AppError) -> axum::response::Response {
+    if error::for_programs(req.uri().path()) {
+        error::ApiError(error).into_response()
     } else {
-        error::PageError { error: error::AppError::NotFound, locale }.into_response()
+        error::PageError { error, locale: i18n::Locale::from_headers(req.headers()) }.into_response()
     }
 }
 
@@ -130,6 +139,8 @@ pub fn router(state: AppState, modules: Vec<WebModule>) -> edge::Edge<Router> {
         own_upload_auth: exempt,
     };
     let router = router
+        // On every route registered above, so after every module's.
+        .method_not_allowed_fallback(method_not_allowed)
         // Per route pattern (a route layer sees which route matched).
         .route_layer(metrics::Track(state.metrics.clone()))
         .fallback(fallback)

@@ -33,6 +33,32 @@ async fn unreadable_targets_get_the_platforms_own_errors() {
 }
 
 #[tokio::test]
+async fn a_method_an_address_does_not_take_gets_the_platforms_own_error() {
+    let s = crate::server(Backend::Sqlite).await;
+    let c = reqwest::Client::new();
+    // A module's API route, the platform's own, and a page: each says which methods it takes.
+    for (method, path, allow) in
+        [(reqwest::Method::DELETE, "/api/v1/lookup", "POST"), (reqwest::Method::PUT, "/api/v1/units", "GET,HEAD")]
+    {
+        let r = c.request(method.clone(), format!("{}{path}", s.url)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        assert_eq!(r.headers()["allow"], allow, "{method} {path}");
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(v["code"], "method_not_allowed", "{v}");
+        assert!(v["message"].as_str().is_some_and(|m| m.contains("phương thức")), "{v}");
+    }
+    let r = c.put(format!("{}/dang-nhap", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(r.text().await.unwrap().contains("không nhận yêu cầu theo phương thức đó"));
+    // The method the route takes still reaches it.
+    let ok = c.post(format!("{}/api/v1/lookup", s.url)).json(&serde_json::json!({"code": "x", "phone": "0912345678"}));
+    assert_eq!(ok.send().await.unwrap().status(), StatusCode::NOT_FOUND, "the route itself still answers");
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
 async fn personal_answers_are_not_cached_and_redirects_stay_on_the_site() {
     let s = crate::server(Backend::Sqlite).await;
     let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
