@@ -439,21 +439,24 @@ pub async fn run(a: Args) -> Result<()> {
     dossiers(&store, &owners, a.stored).await?;
     let load_secs = load_started.elapsed().as_secs();
     drop(store);
-    let mut vacuumed = String::new();
-    if let Engine::Postgres { url, .. } = &engine {
+    let vacuumed = match &engine {
         // What an operator does after a bulk load, and what `pgbench -i` does before it
         // measures: otherwise the autovacuum the load calls for (every page of 100,000 fresh
         // dossiers and their events) falls inside the measures, a cost of the load rather than
         // of the writes measured. Their own writes still call for autovacuum, which stays on.
         // Then a checkpoint, so that the pages the load and the vacuum dirtied are on disk
         // rather than flushed by the kernel in the middle of the first measure.
-        let started = Instant::now();
-        let c = pg(url).await?;
-        c.batch_execute("VACUUM (ANALYZE)").await?;
-        c.batch_execute("CHECKPOINT").await?;
-        vacuumed = format!(", then `VACUUM (ANALYZE)` and `CHECKPOINT` in {} s", started.elapsed().as_secs());
-        eprintln!("  vacuumed after the load{vacuumed}");
-    }
+        Engine::Postgres { url, .. } => {
+            let started = Instant::now();
+            let c = pg(url).await?;
+            c.batch_execute("VACUUM (ANALYZE)").await?;
+            c.batch_execute("CHECKPOINT").await?;
+            let done = format!(", then `VACUUM (ANALYZE)` and `CHECKPOINT` in {} s", started.elapsed().as_secs());
+            eprintln!("  vacuumed after the load{done}");
+            done
+        }
+        Engine::Sqlite { .. } => String::new(),
+    };
     let keys = keys(&engine).await?;
     eprintln!("  {} lookup keys", keys.len());
 
