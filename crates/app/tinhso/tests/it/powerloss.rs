@@ -4,7 +4,8 @@
 //! moment each round; the journal of unsynced changes is then undone as a power cut would undo
 //! them (writes, truncations, creations and renames not yet made durable), and the server
 //! restarts on what is left. After every restart: no acknowledged dossier or file is lost, no
-//! code was issued twice, `audit verify` and `ioc check` pass.
+//! dossier a reader was shown is lost or changed (durable before visible), no code was issued
+//! twice, `audit verify` and `ioc check` pass.
 
 use crate::dossier::{generic_form, Caller, PASSWORD, PROVINCIAL};
 use reqwest::StatusCode;
@@ -164,11 +165,38 @@ fn power_cut(journal: &Path) -> HashMap<String, usize> {
 }
 
 /// What the clients were told: dossier code → the nonce its form carries, and the attached
-/// file's hash and bytes; files acknowledged on upload alone.
+/// file's hash and bytes; files acknowledged on upload alone; dossiers a reader was shown
+/// (acknowledged to their submitter or not yet) → the content shown.
 #[derive(Default)]
 struct Acknowledged {
     dossiers: HashMap<String, (String, String, Vec<u8>)>,
     uploads: HashMap<String, Vec<u8>>,
+    shown: HashMap<String, String>,
+}
+
+/// A reader beside the submitters: lists the newest dossiers and opens each new one, as a
+/// page would, until the server is cut off. What it was shown must survive the cut.
+async fn watch(citizen: Caller, url: String, acked: Arc<Mutex<Acknowledged>>) {
+    loop {
+        let Ok(r) = citizen.c.get(format!("{url}/api/v1/dossiers?limit=20")).send().await else { return };
+        let Ok(list) = r.json::<serde_json::Value>().await else { return };
+        let codes: Vec<String> = list["items"]
+            .as_array()
+            .map(|items| items.iter().filter_map(|d| d["code"].as_str().map(str::to_owned)).collect())
+            .unwrap_or_default();
+        for code in codes {
+            if acked.lock().unwrap().shown.contains_key(&code) {
+                continue;
+            }
+            let Ok(r) = citizen.c.get(format!("{url}/api/v1/dossiers/{code}")).send().await else { return };
+            if r.status() != StatusCode::OK {
+                return;
+            }
+            let Ok(d) = r.json::<serde_json::Value>().await else { return };
+            let content = d["form"]["noi_dung"].as_str().unwrap_or_default().to_owned();
+            acked.lock().unwrap().shown.insert(code, content);
+        }
+    }
 }
 
 async fn load(citizen: Caller, url: String, worker: usize, round: usize, acked: Arc<Mutex<Acknowledged>>) {
@@ -222,6 +250,11 @@ async fn check(s: &TestServer, citizen: &Caller, acked: &Acknowledged, round: us
         assert_eq!(r.status(), StatusCode::OK, "round {round}: the file of {code} lost");
         assert_eq!(r.bytes().await.unwrap().as_ref(), pdf.as_slice(), "round {round}: the file of {code} changed");
     }
+    for (code, content) in &acked.shown {
+        let (st, d) = citizen.get(&format!("/api/v1/dossiers/{code}")).await;
+        assert_eq!(st, StatusCode::OK, "round {round}: dossier {code} was shown to a reader, then lost");
+        assert_eq!(d["form"]["noi_dung"], json!(content), "round {round}: dossier {code} shown, now another");
+    }
     let (_, docs) = citizen.get("/api/v1/documents?limit=1000").await;
     let stored: HashSet<&str> = docs["items"].as_array().unwrap().iter().filter_map(|d| d["sha256"].as_str()).collect();
     for sha in acked.uploads.keys() {
@@ -268,8 +301,9 @@ async fn power_cuts_lose_nothing_acknowledged() {
             check(&s, &citizen, &snapshot, round).await;
             *acked.lock().unwrap() = snapshot;
         }
-        let workers: Vec<_> =
+        let mut workers: Vec<_> =
             (0..4).map(|w| tokio::spawn(load(citizen.at(&s.url), s.url.clone(), w, round, acked.clone()))).collect();
+        workers.push(tokio::spawn(watch(citizen.at(&s.url), s.url.clone(), acked.clone())));
         // A different moment each round, across the writer's batches and its WAL checkpoints.
         tokio::time::sleep(Duration::from_millis(250 + (round as u64 * 173) % 900)).await;
         s.stop().await.unwrap();
@@ -296,14 +330,17 @@ async fn power_cuts_lose_nothing_acknowledged() {
     let citizen = session.map(|c| c.at(&s.url)).unwrap();
     check(&s, &citizen, &snapshot, ROUNDS).await;
     assert!(snapshot.dossiers.len() >= ROUNDS, "too little load to mean anything: {}", snapshot.dossiers.len());
+    assert!(snapshot.shown.len() >= ROUNDS, "the reader saw too little to mean anything: {}", snapshot.shown.len());
     // The layer sat under both SQLite's log and the file store (which of their changes a cut
     // finds unsynced depends on when it falls), and the cuts undid real work.
     assert!(journalled.contains("tinhso.db-wal") && journalled.contains("files"), "{journalled:?}");
     assert!(undone.values().sum::<usize>() > 0, "no power cut lost an unsynced change: {undone:?}");
     eprintln!(
-        "power cuts: {ROUNDS} rounds, {} dossiers and {} uploads acknowledged and found; undone: {undone:?}",
+        "power cuts: {ROUNDS} rounds, {} dossiers and {} uploads acknowledged and found, {} shown and found; \
+         undone: {undone:?}",
         snapshot.dossiers.len(),
-        snapshot.uploads.len()
+        snapshot.uploads.len(),
+        snapshot.shown.len()
     );
     s.stop().await.unwrap();
 }
