@@ -120,6 +120,11 @@ enum Command {
         /// publish`).
         #[arg(long, default_value_t = 24, env = "TINHSO_OPEN_DATA_HOURS")]
         open_data_hours: u64,
+        /// Seconds a client has to send a request's head (not its body) before the connection is
+        /// closed, idle keep-alive connections included: slow or idle ones cannot pile up.
+        #[arg(long, default_value_t = 30, env = "TINHSO_HEADER_TIMEOUT_SECS",
+              value_parser = clap::value_parser!(u64).range(1..=3600))]
+        header_timeout_secs: u64,
         #[command(flatten)]
         modules: tinhso::options::ModuleOptions,
         /// Seed (or keep serving) the demo province, whose accounts share a published password,
@@ -337,6 +342,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             metrics_token,
             map_tiles,
             open_data_hours,
+            header_timeout_secs,
             modules,
             upload_quota_day_mb,
             upload_quota_total_mb,
@@ -410,6 +416,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 files,
                 map_tiles,
                 open_data_hours,
+                limits: tinhso_http::listen::Limits {
+                    header_timeout: std::time::Duration::from_secs(header_timeout_secs),
+                },
                 modules,
             };
             serve(data, listen, web, demo, smtp).await
@@ -545,6 +554,7 @@ struct WebOptions {
     upload_quota: Option<tinhso_http::files::QuotaLimits>,
     map_tiles: Option<tinhso_http::state::TileServer>,
     open_data_hours: u64,
+    limits: tinhso_http::listen::Limits,
     /// Signing, timestamps, payments.
     modules: tinhso::options::ModuleOptions,
 }
@@ -646,6 +656,9 @@ async fn serve(
     if let Some(smtp) = smtp {
         tokio::spawn(tinhso_http::mail::deliver(state.clone(), smtp));
     }
+    if let Some((before, after)) = tinhso_http::listen::raise_open_files_limit().filter(|(b, a)| a > b) {
+        tracing::info!(before, after, "raised the open-files limit");
+    }
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     if has_demo {
@@ -660,7 +673,7 @@ async fn serve(
         store.health.backend(),
         started.elapsed().as_millis()
     );
-    tinhso_http::serve(listener, state, tinhso::web_modules(), shutdown_signal()).await?;
+    tinhso_http::serve(listener, state, tinhso::web_modules(), web.limits, shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -21,6 +21,7 @@ pub mod export;
 pub mod files;
 pub mod form;
 pub mod i18n;
+pub mod listen;
 pub mod mail;
 pub mod metrics;
 pub mod openapi;
@@ -36,7 +37,6 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
 use std::future::Future;
-use std::net::SocketAddr;
 
 pub use state::{AppState, WebConfig};
 
@@ -149,16 +149,13 @@ pub fn router(state: AppState, modules: Vec<WebModule>) -> edge::Edge<Router> {
     edge::Edge::new(router, edge)
 }
 
-/// Serves until `shutdown` resolves.
+/// Serves until `shutdown` resolves, each connection under `limits` (`listen.rs`).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     modules: Vec<WebModule>,
+    limits: listen::Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    use axum::ServiceExt;
-    let app = router(state, modules);
-    axum::serve(listener, ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app))
-        .with_graceful_shutdown(shutdown)
-        .await
+    listen::serve_connections(listener, router(state, modules), limits, shutdown).await
 }

@@ -2,7 +2,7 @@
 //! before the password is checked, shared by every server through the database, keyed on the
 //! client's address (forwarding headers read only behind a trusted proxy), slowing the guesser
 //! without locking the owner out; lookups limited by what they fail to find; every 429 with
-//! `Retry-After`.
+//! `Retry-After`; connections that trickle or idle closed at a deadline (slowloris).
 
 use crate::dossier::PASSWORD;
 use reqwest::StatusCode;
@@ -309,5 +309,79 @@ async fn an_office_behind_one_address_logs_in_at_once() {
     .await;
     assert_eq!(answers.len(), 16);
     assert!(answers.iter().all(|(st, _)| *st == StatusCode::OK), "{answers:?}");
+    s.stop().await.unwrap();
+}
+
+/// Whether the server closes `conn` (end of stream, or a reset) within `within`; what it sent
+/// first, if anything, must be an HTTP answer (hyper may say 408 before closing).
+async fn closed_by_server(conn: &mut tokio::net::TcpStream, within: std::time::Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let read = tokio::time::timeout(within, async {
+        let mut buf = [0u8; 1024];
+        loop {
+            match conn.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    assert!(got.is_empty() || got.starts_with(b"HTTP/1.1 "), "{}", String::from_utf8_lossy(&got));
+    read.is_ok()
+}
+
+/// Slowloris: connections that send half a request head, dribble it a byte at a time, or sit
+/// idle after a request, are closed once the head deadline passes, and while hundreds of them
+/// are open everyone else is served at once.
+#[tokio::test]
+async fn slow_or_idle_connections_are_cut_off_and_crowd_out_no_one() {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+    let data = fresh_data_dir().unwrap();
+    let args = ["--header-timeout-secs", "2"];
+    let s =
+        TestServer::start_with_env(Backend::Sqlite, crate::bin(), data, None, "127.0.0.1:0", &args, &[]).await.unwrap();
+    let addr = s.url.trim_start_matches("http://").to_owned();
+    let opened = Instant::now();
+    let mut half = Vec::new();
+    for _ in 0..400 {
+        let mut c = TcpStream::connect(&addr).await.unwrap();
+        c.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ").await.unwrap();
+        half.push(c);
+    }
+    // Idle after one answered request (keep-alive).
+    let mut idle = TcpStream::connect(&addr).await.unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    let mut answer = [0u8; 512];
+    let n = idle.read(&mut answer).await.unwrap();
+    assert!(answer[..n].starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&answer[..n]));
+    // A byte every 200 ms: progress does not move the deadline.
+    let mut dribble = TcpStream::connect(&addr).await.unwrap();
+    dribble.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    let dribbling = tokio::spawn(async move {
+        for _ in 0..40 {
+            if dribble.write_all(b"a").await.is_err() {
+                return (dribble, true);
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        (dribble, false)
+    });
+    // Meanwhile a citizen is served as usual.
+    let r = reqwest::get(format!("{}/healthz", s.url)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(opened.elapsed() < Duration::from_secs(2), "the test opened its connections too slowly to mean anything");
+    for (i, c) in half.iter_mut().enumerate() {
+        assert!(closed_by_server(c, Duration::from_secs(6)).await, "half-sent request {i} still open");
+    }
+    assert!(closed_by_server(&mut idle, Duration::from_secs(4)).await, "idle keep-alive connection still open");
+    let (mut dribble, refused) = dribbling.await.unwrap();
+    assert!(refused || closed_by_server(&mut dribble, Duration::from_secs(1)).await, "dribbling client still open");
+    assert!(opened.elapsed() < Duration::from_secs(8), "closed {:?} after opening", opened.elapsed());
+    // And the server still answers.
+    let r = reqwest::get(format!("{}/healthz", s.url)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
     s.stop().await.unwrap();
 }
