@@ -28,6 +28,9 @@ pub enum AppError {
     },
     #[error("body too large")]
     TooLarge,
+    /// The body stopped arriving at a usable pace (`listen.rs`).
+    #[error("body too slow")]
+    TooSlow,
     /// The address exists, but not for this method (`Allow` says which).
     #[error("method not allowed")]
     MethodNotAllowed,
@@ -44,6 +47,19 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// A request body that could not be read: too slow (the listener cut it off), or else too
+    /// large (the usual reason; a client that vanished gets no answer anyway).
+    pub fn body(e: impl std::error::Error + 'static) -> Self {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+        while let Some(c) = cause {
+            if c.is::<crate::listen::TooSlow>() {
+                return Self::TooSlow;
+            }
+            cause = c.source();
+        }
+        Self::TooLarge
+    }
+
     pub fn bad_request(code: &'static str, vi: impl Into<String>, en: impl Into<String>) -> Self {
         Self::BadRequest { code, vi: vi.into(), en: en.into() }
     }
@@ -56,6 +72,7 @@ impl AppError {
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
             Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooSlow => StatusCode::REQUEST_TIMEOUT,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } | Self::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -73,6 +90,7 @@ impl AppError {
             Self::Csrf => "csrf_failed",
             Self::Throttled { .. } => "too_many_attempts",
             Self::TooLarge => "body_too_large",
+            Self::TooSlow => "body_too_slow",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Store(StoreError::Conflict(_)) => "conflict",
             Self::Store(_) | Self::Internal(_) => "internal_error",
@@ -111,6 +129,10 @@ impl AppError {
                 }
             }
             Self::TooLarge => pick("Dữ liệu gửi lên quá lớn.", "The request body is too large."),
+            Self::TooSlow => pick(
+                "Dữ liệu gửi lên quá chậm nên kết nối đã bị ngắt. Vui lòng kiểm tra mạng rồi gửi lại.",
+                "The request body arrived too slowly and the connection was closed. Check the network and send again.",
+            ),
             Self::MethodNotAllowed => pick(
                 "Địa chỉ này không nhận yêu cầu theo phương thức đó.",
                 "This address does not accept that request method.",

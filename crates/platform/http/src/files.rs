@@ -78,6 +78,7 @@ impl FileStore {
     pub async fn put_chunks<S, E>(&self, chunks: S) -> Result<StoredFile, AppError>
     where
         S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
+        E: std::error::Error + 'static,
     {
         let (sha256, size, kind) = self
             .put_checked(chunks, |head| {
@@ -95,6 +96,7 @@ impl FileStore {
     pub async fn put_any<S, E>(&self, chunks: S) -> Result<(Hash, usize), AppError>
     where
         S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
+        E: std::error::Error + 'static,
     {
         self.put_checked(chunks, |_| Ok(None)).await.map(|(h, n, _)| (h, n))
     }
@@ -102,6 +104,7 @@ impl FileStore {
     async fn put_checked<S, E, F>(&self, chunks: S, check: F) -> Result<(Hash, usize, Option<FileKind>), AppError>
     where
         S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
+        E: std::error::Error + 'static,
         F: Fn(&[u8]) -> Result<Option<FileKind>, AppError>,
     {
         use futures_util::StreamExt;
@@ -123,7 +126,7 @@ impl FileStore {
             let mut size = 0usize;
             let mut chunks = chunks;
             while let Some(chunk) = chunks.next().await {
-                let chunk = chunk.map_err(|_| AppError::TooLarge)?;
+                let chunk = chunk.map_err(AppError::body)?;
                 size += chunk.len();
                 if size > MAX_FILE_BYTES {
                     return Err(invalid_file(

@@ -69,8 +69,7 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
             );
             return Err(PageError { error, locale });
         }
-        let body =
-            Bytes::from_request(req, state).await.map_err(|_| PageError { error: AppError::TooLarge, locale })?;
+        let body = Bytes::from_request(req, state).await.map_err(|e| PageError { error: AppError::body(e), locale })?;
         Ok(Self::parse(&body))
     }
 }
@@ -133,7 +132,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 "The body must be application/json",
             )));
         }
-        let body = Bytes::from_request(req, state).await.map_err(|_| ApiError(AppError::TooLarge))?;
+        let body = Bytes::from_request(req, state).await.map_err(|e| ApiError(AppError::body(e)))?;
         serde_json::from_slice(&body).map(ApiJson).map_err(|e| {
             ApiError(AppError::bad_request(
                 "invalid_body",
@@ -176,7 +175,7 @@ impl FromRequest<crate::state::AppState> for FormWithFiles {
             let form = FormData::from_request(req, state).await?;
             return Ok(Self { form, files: Vec::new() });
         }
-        let too_large = |_| PageError { error: AppError::TooLarge, locale };
+        let too_large = |e| PageError { error: AppError::body(e), locale };
         let mut mp = axum::extract::Multipart::from_request(req, state).await.map_err(|_| PageError {
             error: AppError::bad_request("invalid_form", "Biểu mẫu gửi lên không hợp lệ", "Invalid form"),
             locale,

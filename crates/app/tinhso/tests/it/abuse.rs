@@ -333,7 +333,8 @@ async fn closed_by_server(conn: &mut tokio::net::TcpStream, within: std::time::D
 
 /// Slowloris: connections that send half a request head, dribble it a byte at a time, or sit
 /// idle after a request, are closed once the head deadline passes, and while hundreds of them
-/// are open everyone else is served at once.
+/// are open everyone else is served at once. A body dribbled after the head is cut off the same
+/// way (408, `body_too_slow`); one sent slowly but steadily, as on a poor line, is served.
 #[tokio::test]
 async fn slow_or_idle_connections_are_cut_off_and_crowd_out_no_one() {
     use std::time::{Duration, Instant};
@@ -383,5 +384,40 @@ async fn slow_or_idle_connections_are_cut_off_and_crowd_out_no_one() {
     // And the server still answers.
     let r = reqwest::get(format!("{}/healthz", s.url)).await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
+
+    // A status lookup whose body comes a byte every 200 ms after its head.
+    let head = |len: usize| {
+        format!("POST /api/v1/lookup HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {len}\r\n\r\n")
+    };
+    let (mut rd, mut wr) = TcpStream::connect(&addr).await.unwrap().into_split();
+    wr.write_all(head(200).as_bytes()).await.unwrap();
+    let started = Instant::now();
+    let dribbling = tokio::spawn(async move {
+        for _ in 0..60 {
+            if wr.write_all(b" ").await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(8), rd.read_to_end(&mut answer)).await.unwrap().ok();
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"body_too_slow\"") && answer.contains("quá chậm"), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(5), "cut off after {:?}", started.elapsed());
+    dribbling.abort();
+    // The same lookup with a 3 KB body at 2 KB/s: slow, steady, answered in full.
+    let body = format!("{{\"code\":\"000.00.00.H00-251204-0001\",\"phone\":\"0912345678\"{}}}", " ".repeat(3000));
+    let mut c = TcpStream::connect(&addr).await.unwrap();
+    c.write_all(head(body.len()).as_bytes()).await.unwrap();
+    for part in body.as_bytes().chunks(100) {
+        c.write_all(part).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut answer = [0u8; 512];
+    let n = tokio::time::timeout(Duration::from_secs(5), c.read(&mut answer)).await.unwrap().unwrap();
+    let answer = String::from_utf8_lossy(&answer[..n]);
+    assert!(answer.starts_with("HTTP/1.1 404") && answer.contains("not_found"), "{answer}");
     s.stop().await.unwrap();
 }

@@ -42,9 +42,8 @@ pub async fn read(state: &AppState, req: Request) -> Result<Sent, AppError> {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
     if !multipart {
-        let body = axum::body::to_bytes(req.into_body(), tinhso_http::form::FORM_LIMIT)
-            .await
-            .map_err(|_| AppError::TooLarge)?;
+        let body =
+            axum::body::to_bytes(req.into_body(), tinhso_http::form::FORM_LIMIT).await.map_err(AppError::body)?;
         return Ok(Sent { form: FormData::parse(&body), photos: Vec::new(), errors: Vec::new() });
     }
     let bad = |_| AppError::bad_request("invalid_form", "Biểu mẫu gửi lên không hợp lệ", "Invalid form");
@@ -52,16 +51,16 @@ pub async fn read(state: &AppState, req: Request) -> Result<Sent, AppError> {
     let mut fields: Vec<(String, String)> = Vec::new();
     let mut photos = Vec::new();
     let mut errors = Vec::new();
-    while let Some(mut field) = mp.next_field().await.map_err(|_| AppError::TooLarge)? {
+    while let Some(mut field) = mp.next_field().await.map_err(AppError::body)? {
         let key = field.name().unwrap_or_default().to_owned();
         let Some(name) = field.file_name().map(str::to_owned) else {
-            fields.push((key, field.text().await.map_err(|_| AppError::TooLarge)?));
+            fields.push((key, field.text().await.map_err(AppError::body)?));
             continue;
         };
         // Read under the cap; past it, the rest of the part is drained, not kept.
         let mut bytes = Vec::new();
         let mut over = false;
-        while let Some(chunk) = field.chunk().await.map_err(|_| AppError::TooLarge)? {
+        while let Some(chunk) = field.chunk().await.map_err(AppError::body)? {
             if bytes.len() + chunk.len() > MAX_FILE_BYTES {
                 over = true;
                 bytes = Vec::new();

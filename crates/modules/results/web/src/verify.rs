@@ -210,7 +210,7 @@ pub async fn api_code(State(state): State<AppState>, Path(code): Path<String>) -
 pub async fn api_verify(State(state): State<AppState>, body: axum::body::Body) -> ApiResult<Response> {
     let gate = state.module_state::<Gate>();
     let _permit = gate.0.try_acquire().map_err(|_| busy())?;
-    let body = axum::body::to_bytes(body, MAX_PDF).await.map_err(|_| AppError::TooLarge)?;
+    let body = axum::body::to_bytes(body, MAX_PDF).await.map_err(AppError::body)?;
     if !body.starts_with(b"%PDF") {
         return Err(AppError::bad_request(
             "not_a_pdf",

@@ -109,7 +109,7 @@ async fn read(state: &AppState, req: Request) -> Result<Sent, AppError> {
         .await
         .map_err(|_| AppError::bad_request("invalid_form", "Biểu mẫu gửi lên không hợp lệ", "Invalid form"))?;
     let mut sent = Sent::default();
-    while let Some(field) = mp.next_field().await.map_err(|_| AppError::TooLarge)? {
+    while let Some(field) = mp.next_field().await.map_err(AppError::body)? {
         let key = field.name().unwrap_or_default().to_owned();
         match field.file_name().map(str::to_owned) {
             Some(file) if !file.is_empty() => {
@@ -129,7 +129,7 @@ async fn read(state: &AppState, req: Request) -> Result<Sent, AppError> {
             }
             Some(_) => {}
             None => {
-                let text = field.text().await.map_err(|_| AppError::TooLarge)?;
+                let text = field.text().await.map_err(AppError::body)?;
                 sent.fields.insert(key, Value::String(text));
             }
         }
