@@ -5,10 +5,9 @@
 //! harness runs the platform as it ships.
 
 pub mod db;
-
-/// The modules' web halves the server mounts beside the platform's routes.
 pub mod options;
 
+/// The modules' web halves the server mounts beside the platform's routes.
 pub fn web_modules() -> Vec<tinhso_http::WebModule> {
     vec![
         tinhso_catalogue_web::module(),

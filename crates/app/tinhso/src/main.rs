@@ -120,11 +120,8 @@ enum Command {
         /// publish`).
         #[arg(long, default_value_t = 24, env = "TINHSO_OPEN_DATA_HOURS")]
         open_data_hours: u64,
-        /// Seconds a client has to send a request's head (not its body) before the connection is
-        /// closed, idle keep-alive connections included: slow or idle ones cannot pile up.
-        #[arg(long, default_value_t = 30, env = "TINHSO_HEADER_TIMEOUT_SECS",
-              value_parser = clap::value_parser!(u64).range(1..=3600))]
-        header_timeout_secs: u64,
+        #[command(flatten)]
+        connections: tinhso::options::ConnectionOptions,
         #[command(flatten)]
         modules: tinhso::options::ModuleOptions,
         /// Seed (or keep serving) the demo province, whose accounts share a published password,
@@ -342,7 +339,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             metrics_token,
             map_tiles,
             open_data_hours,
-            header_timeout_secs,
+            connections,
             modules,
             upload_quota_day_mb,
             upload_quota_total_mb,
@@ -416,9 +413,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 files,
                 map_tiles,
                 open_data_hours,
-                limits: tinhso_http::listen::Limits {
-                    header_timeout: std::time::Duration::from_secs(header_timeout_secs),
-                },
+                limits: connections.limits(),
                 modules,
             };
             serve(data, listen, web, demo, smtp).await

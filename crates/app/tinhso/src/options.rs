@@ -1,5 +1,5 @@
 //! The modules' own serve options (signing, timestamps, payments), and giving each module its
-//! configuration on the server's state before it serves.
+//! configuration on the server's state before it serves; what a connection may cost.
 
 use anyhow::{bail, Result};
 use std::path::{Path, PathBuf};
@@ -7,6 +7,30 @@ use std::sync::Arc;
 use tinhso_payments::gateway::Merchant;
 use tinhso_payments::vietqr::Account;
 use tinhso_results_web::signer::{Pkcs12Signer, Signer};
+
+/// What a connection may cost the server (`tinhso_http::listen`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConnectionOptions {
+    /// Seconds a client has to send a request's head (not its body) before the connection is
+    /// closed, idle keep-alive connections included: slow or idle ones cannot pile up.
+    #[arg(long, default_value_t = 30, env = "TINHSO_HEADER_TIMEOUT_SECS",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout_secs: u64,
+    /// Connections one client address may hold open at once (an IPv6 client counts by its /64;
+    /// trusted proxies are not capped); 0 for no cap. A connection over it is answered 429.
+    #[arg(long, default_value_t = 512, env = "TINHSO_MAX_CONNECTIONS_PER_ADDRESS")]
+    pub max_connections_per_address: u32,
+}
+
+impl ConnectionOptions {
+    pub fn limits(&self) -> tinhso_http::listen::Limits {
+        tinhso_http::listen::Limits {
+            header_timeout: std::time::Duration::from_secs(self.header_timeout_secs),
+            per_address: self.max_connections_per_address,
+            ..tinhso_http::listen::Limits::default()
+        }
+    }
+}
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ModuleOptions {

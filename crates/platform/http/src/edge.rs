@@ -163,13 +163,16 @@ impl EdgeConfig {
     }
 }
 
-/// Refuses, with the platform's own error answer, request targets that no route can read: too
-/// long, or a path whose percent-escapes are not UTF-8 or hide control characters (axum's
-/// own rejection would be plain text).
+/// Refuses, with the platform's own error answer, a request on a connection over its address's
+/// cap (`listen.rs`) and request targets that no route can read: too long, or a path whose
+/// percent-escapes are not UTF-8 or hide control characters (axum's own rejection would be
+/// plain text).
 fn checked_target(req: &Request) -> Option<Response> {
     let uri = req.uri();
     let path = uri.path();
-    let problem = if path.len() + uri.query().map_or(0, str::len) > MAX_URI {
+    let problem = if req.extensions().get::<crate::listen::Crowded>().is_some() {
+        AppError::TooManyConnections
+    } else if path.len() + uri.query().map_or(0, str::len) > MAX_URI {
         AppError::bad_request("uri_too_long", "Địa chỉ yêu cầu quá dài", "The request address is too long")
     } else if path.contains('%') {
         // Only an escaped path can hide bytes that are not UTF-8 or control characters (a

@@ -31,6 +31,10 @@ pub enum AppError {
     /// The body stopped arriving at a usable pace (`listen.rs`).
     #[error("body too slow")]
     TooSlow,
+    /// The client's address already holds as many connections as one address may
+    /// (`listen.rs`); `Retry-After` says when to try again.
+    #[error("too many connections from one address")]
+    TooManyConnections,
     /// The address exists, but not for this method (`Allow` says which).
     #[error("method not allowed")]
     MethodNotAllowed,
@@ -70,7 +74,7 @@ impl AppError {
             Self::Invalid(_) | Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
-            Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Throttled { .. } | Self::TooManyConnections => StatusCode::TOO_MANY_REQUESTS,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooSlow => StatusCode::REQUEST_TIMEOUT,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -91,6 +95,7 @@ impl AppError {
             Self::Throttled { .. } => "too_many_attempts",
             Self::TooLarge => "body_too_large",
             Self::TooSlow => "body_too_slow",
+            Self::TooManyConnections => "too_many_connections",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Store(StoreError::Conflict(_)) => "conflict",
             Self::Store(_) | Self::Internal(_) => "internal_error",
@@ -132,6 +137,10 @@ impl AppError {
             Self::TooSlow => pick(
                 "Dữ liệu gửi lên quá chậm nên kết nối đã bị ngắt. Vui lòng kiểm tra mạng rồi gửi lại.",
                 "The request body arrived too slowly and the connection was closed. Check the network and send again.",
+            ),
+            Self::TooManyConnections => pick(
+                "Địa chỉ mạng của bạn đang mở quá nhiều kết nối tới hệ thống. Vui lòng thử lại sau ít giây.",
+                "Your network address has too many connections open to the platform. Please try again in a few seconds.",
             ),
             Self::MethodNotAllowed => pick(
                 "Địa chỉ này không nhận yêu cầu theo phương thức đó.",
@@ -179,10 +188,13 @@ fn wait_words(secs: i64) -> (String, String) {
 
 /// `Retry-After` on a 429.
 fn with_retry_after(e: &AppError, mut resp: Response) -> Response {
-    if let AppError::Throttled { retry_after } = e {
-        if let Ok(v) = axum::http::HeaderValue::from_str(&(*retry_after).max(1).to_string()) {
-            resp.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
-        }
+    let retry_after = match e {
+        AppError::Throttled { retry_after } => *retry_after,
+        AppError::TooManyConnections => crate::listen::CROWDED_RETRY_SECS,
+        _ => return resp,
+    };
+    if let Ok(v) = axum::http::HeaderValue::from_str(&retry_after.max(1).to_string()) {
+        resp.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
     }
     resp
 }

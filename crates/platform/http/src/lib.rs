@@ -149,7 +149,8 @@ pub fn router(state: AppState, modules: Vec<WebModule>) -> edge::Edge<Router> {
     edge::Edge::new(router, edge)
 }
 
-/// Serves until `shutdown` resolves, each connection under `limits` (`listen.rs`).
+/// Serves until `shutdown` resolves, each connection under `limits` (`listen.rs`); the
+/// trusted proxies are the addresses whose connections are not capped.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
@@ -157,5 +158,6 @@ pub async fn serve(
     limits: listen::Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let limits = listen::Limits { uncapped: state.config.trusted_proxies.clone(), ..limits };
     listen::serve_connections(listener, router(state, modules), limits, shutdown).await
 }

@@ -12,12 +12,23 @@
 //! A failed accept (no descriptors left) is logged and retried after a pause, never fatal, and
 //! the server raises its own open-files limit to the most the system allows it at start
 //! (services often start with a soft limit of 1,024, a few hundred connections' worth).
+//!
+//! One address may hold at most [`Limits::per_address`] connections at once (an IPv6 client
+//! counts by its /64, which one subscriber is given whole): without it one machine could open
+//! tens of thousands, each a socket, a descriptor and a buffer, however short its deadline. A
+//! connection over the cap is not dropped silently: its one request is answered 429
+//! `too_many_connections` with `Retry-After` (by the edge, as a page or as `{code, message}`)
+//! and it closes, with a short deadline for its head. Trusted proxies are not capped: every
+//! citizen behind them arrives from their address.
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request};
 use hyper_util::rt::{TokioIo, TokioTimer};
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tower::{Service, ServiceExt};
 
@@ -25,19 +36,83 @@ use tower::{Service, ServiceExt};
 /// sends several times this.
 pub const MIN_BODY_BYTES_PER_SEC: u64 = 1024;
 
+/// The `Retry-After` of a connection over its address's cap: by then keep-alive connections
+/// of finished pages have begun to close.
+pub const CROWDED_RETRY_SECS: i64 = 10;
+
+/// The head deadline of a connection over the cap: it gets one short answer.
+const CROWDED_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// What a connection may cost the server.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Limits {
     /// Time a client has to send a whole request head, from the moment the server waits for it;
     /// also the grace before a body must keep [`MIN_BODY_BYTES_PER_SEC`].
     pub header_timeout: Duration,
+    /// Connections one address may hold at once; 0 for no cap.
+    pub per_address: u32,
+    /// Addresses not capped: the trusted reverse proxies.
+    pub uncapped: Vec<ipnet::IpNet>,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         // hyper's own default, which it applies only when given a timer (axum's `serve` gives
         // none). A request head is a few hundred bytes: 30 s is ample on a 2G line.
-        Self { header_timeout: Duration::from_secs(30) }
+        // 512 connections: a browser opens at most six to one site, so a commune office or a
+        // carrier's shared address (CGNAT) may have some eighty people on the site at once.
+        Self { header_timeout: Duration::from_secs(30), per_address: 512, uncapped: Vec::new() }
+    }
+}
+
+/// Marks a request that came on a connection over its address's cap: the edge answers it 429.
+#[derive(Clone, Copy, Debug)]
+pub struct Crowded;
+
+/// Open connections per client address.
+#[derive(Default)]
+struct Crowd {
+    open: Mutex<HashMap<IpAddr, u32>>,
+}
+
+/// One open connection's place in its address's count, given back when the connection ends.
+struct Seat {
+    crowd: Arc<Crowd>,
+    key: IpAddr,
+}
+
+impl Crowd {
+    /// Counts a new connection from `ip`; returns its seat and how many its address holds now.
+    fn enter(self: &Arc<Self>, ip: IpAddr) -> (Seat, u32) {
+        let key = address_key(ip);
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let n = open.entry(key).or_insert(0);
+        *n = n.saturating_add(1);
+        (Seat { crowd: self.clone(), key }, *n)
+    }
+}
+
+impl Drop for Seat {
+    fn drop(&mut self) {
+        let mut open = self.crowd.open.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(n) = open.get_mut(&self.key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.key);
+            }
+        }
+    }
+}
+
+/// What one client is counted by: its IPv4 address, or its IPv6 /64 (an IPv4 address mapped
+/// into IPv6 counts as the IPv4 one).
+fn address_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
+        },
     }
 }
 
@@ -57,6 +132,12 @@ where
     let mut shutdown = std::pin::pin!(shutdown);
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
+    let mut crowded_http = hyper::server::conn::http1::Builder::new();
+    crowded_http
+        .timer(TokioTimer::new())
+        .header_read_timeout(CROWDED_HEADER_TIMEOUT.min(limits.header_timeout))
+        .keep_alive(false);
+    let crowd = Arc::new(Crowd::default());
     loop {
         let (tcp, remote) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -69,6 +150,16 @@ where
             },
             () = &mut shutdown => break,
         };
+        let capped = limits.per_address > 0 && !limits.uncapped.iter().any(|n| n.contains(&remote.ip()));
+        let (seat, crowded) = if capped {
+            let (seat, n) = crowd.enter(remote.ip());
+            (Some(seat), n > limits.per_address)
+        } else {
+            (None, false)
+        };
+        if crowded {
+            tracing::debug!(client = %remote.ip(), "connection over the address's cap");
+        }
         let app = app.clone();
         let grace = limits.header_timeout;
         let per_request = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
@@ -76,13 +167,18 @@ where
             // What `into_make_service_with_connect_info` would add: the client address module
             // (behind trusted proxies or not) starts from it.
             req.extensions_mut().insert(ConnectInfo(remote));
+            if crowded {
+                req.extensions_mut().insert(Crowded);
+            }
             app.clone().oneshot(req)
         });
-        let conn = graceful.watch(http.serve_connection(TokioIo::new(tcp), per_request));
+        let builder = if crowded { &crowded_http } else { &http };
+        let conn = graceful.watch(builder.serve_connection(TokioIo::new(tcp), per_request));
         tokio::spawn(async move {
             if let Err(e) = conn.await {
                 tracing::debug!(error = %e, "connection ended with an error");
             }
+            drop(seat);
         });
     }
     drop(listener);
@@ -185,6 +281,34 @@ pub fn raise_open_files_limit() -> Option<(u64, u64)> {
 
 #[cfg(test)]
 mod tests {
+    /// A subscriber's IPv6 addresses count as one client, IPv4 ones each alone, and a mapped
+    /// IPv4 address as itself.
+    #[test]
+    fn a_client_is_counted_by_its_address_or_its_ipv6_slash_64() {
+        use super::address_key;
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        assert_eq!(address_key(ip("2001:db8:1:2:aaaa::1")), address_key(ip("2001:db8:1:2:ffff::9")));
+        assert_ne!(address_key(ip("2001:db8:1:2::1")), address_key(ip("2001:db8:1:3::1")));
+        assert_eq!(address_key(ip("::ffff:203.0.113.7")), ip("203.0.113.7"));
+        assert_ne!(address_key(ip("203.0.113.7")), address_key(ip("203.0.113.8")));
+    }
+
+    /// Seats are given back when connections end; an address with none left is forgotten.
+    #[test]
+    fn a_seat_is_given_back_when_its_connection_ends() {
+        let crowd = std::sync::Arc::new(super::Crowd::default());
+        let ip = "198.51.100.4".parse().unwrap();
+        let (a, n1) = crowd.enter(ip);
+        let (b, n2) = crowd.enter(ip);
+        assert_eq!((n1, n2), (1, 2));
+        drop(a);
+        let (_c, n3) = crowd.enter(ip);
+        assert_eq!(n3, 2);
+        drop(b);
+        drop(_c);
+        assert!(crowd.open.lock().unwrap().is_empty());
+    }
+
     /// The limit after the call is the hard limit (capped at 2^20), never lower than before.
     #[test]
     fn the_open_files_limit_rises_to_the_hard_limit() {

@@ -421,3 +421,84 @@ async fn slow_or_idle_connections_are_cut_off_and_crowd_out_no_one() {
     assert!(answer.starts_with("HTTP/1.1 404") && answer.contains("not_found"), "{answer}");
     s.stop().await.unwrap();
 }
+
+/// One address may hold only so many connections at once: past the cap, its next connection's
+/// request is answered 429 with `Retry-After` (`{code, message}` for programs, a Vietnamese
+/// page for people) and closed, while the connections it holds are served as before; a
+/// connection that ends gives its place back; a trusted proxy, which carries everyone, is not
+/// capped.
+#[tokio::test]
+async fn one_address_holds_only_so_many_connections() {
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+    /// Sends `head` on a new or held connection and reads one answer (small: one read).
+    async fn ask(c: &mut TcpStream, head: &str) -> String {
+        c.write_all(head.as_bytes()).await.unwrap();
+        let mut buf = vec![0u8; 16 * 1024];
+        let n = tokio::time::timeout(Duration::from_secs(5), c.read(&mut buf)).await.unwrap().unwrap();
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    }
+    const HEALTH: &str = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    let data = fresh_data_dir().unwrap();
+    let args = ["--max-connections-per-address", "20"];
+    let s =
+        TestServer::start_with_env(Backend::Sqlite, crate::bin(), data, None, "127.0.0.1:0", &args, &[]).await.unwrap();
+    let addr = s.url.trim_start_matches("http://").to_owned();
+    let mut held = Vec::new();
+    for i in 0..20 {
+        let mut c = TcpStream::connect(&addr).await.unwrap();
+        let answer = ask(&mut c, HEALTH).await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "connection {i}: {answer}");
+        held.push(c);
+    }
+    // The 21st: a program gets {code, message} and Retry-After, and the connection closes.
+    let mut c = TcpStream::connect(&addr).await.unwrap();
+    c.write_all(b"GET /api/v1/units HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), c.read_to_end(&mut answer)).await.unwrap().unwrap();
+    let answer = String::from_utf8_lossy(&answer).to_lowercase();
+    assert!(answer.starts_with("http/1.1 429"), "{answer}");
+    assert!(answer.contains("\r\nretry-after: 10\r\n") && answer.contains("\r\nconnection: close\r\n"), "{answer}");
+    assert!(answer.contains("\"code\":\"too_many_connections\""), "{answer}");
+    assert!(answer.contains("cache-control: no-store"), "the edge's headers too: {answer}");
+    // A person gets a page in Vietnamese.
+    let mut c = TcpStream::connect(&addr).await.unwrap();
+    let answer = ask(&mut c, "GET /dang-nhap HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    assert!(answer.starts_with("HTTP/1.1 429") && answer.contains("text/html"), "{answer}");
+    assert!(answer.contains("quá nhiều kết nối"), "{answer}");
+    // The connections held are served as before.
+    for c in held.iter_mut().step_by(5) {
+        assert!(ask(c, HEALTH).await.starts_with("HTTP/1.1 200"));
+    }
+    // One ends: its place is free for the next connection.
+    drop(held.pop());
+    let mut freed = false;
+    for _ in 0..50 {
+        let mut c = TcpStream::connect(&addr).await.unwrap();
+        if ask(&mut c, HEALTH).await.starts_with("HTTP/1.1 200") {
+            freed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(freed, "a closed connection's place was never given back");
+    drop(held);
+    s.stop().await.unwrap();
+
+    // Behind a trusted proxy every citizen arrives from the proxy's address: not capped.
+    let data = fresh_data_dir().unwrap();
+    let args = ["--max-connections-per-address", "5", "--trusted-proxy", "127.0.0.1/32"];
+    let s =
+        TestServer::start_with_env(Backend::Sqlite, crate::bin(), data, None, "127.0.0.1:0", &args, &[]).await.unwrap();
+    let addr = s.url.trim_start_matches("http://").to_owned();
+    let mut held = Vec::new();
+    for i in 0..15 {
+        let mut c = TcpStream::connect(&addr).await.unwrap();
+        let answer = ask(&mut c, HEALTH).await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "connection {i} through the proxy: {answer}");
+        held.push(c);
+    }
+    drop(held);
+    s.stop().await.unwrap();
+}
