@@ -81,6 +81,9 @@ impl EdgeConfig {
         S: Service<Request, Response = Response, Error = Infallible>,
     {
         let id = self.request_id(&req);
+        if req.extensions().get::<crate::listen::Crowded>().is_some() {
+            self.state.metrics.connection_over_cap();
+        }
         // A target refused here is answered before the span: its path (perhaps a long probe)
         // never reaches a log line.
         let mut resp = match checked_target(&req) {

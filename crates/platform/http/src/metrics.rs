@@ -54,11 +54,18 @@ pub struct Metrics {
     requests: RwLock<HashMap<Series, std::sync::Arc<Histogram>>>,
     login_failures: AtomicU64,
     throttled: AtomicU64,
+    over_cap: AtomicU64,
 }
 
 impl Metrics {
     pub fn login_failed(&self) {
         self.login_failures.fetch_add(1, Relaxed);
+    }
+
+    /// A request refused, before any route, for its address's connection cap (a 429 too).
+    pub fn connection_over_cap(&self) {
+        self.over_cap.fetch_add(1, Relaxed);
+        self.throttled.fetch_add(1, Relaxed);
     }
 
     fn record(
@@ -210,8 +217,15 @@ pub async fn metrics(State(state): State<AppState>, ClientAddr(client): ClientAd
         &mut out,
         "tinhso_throttled_total",
         "counter",
-        "Answers 429 (too many attempts).",
+        "Answers 429 (too many attempts, or connections from one address).",
         state.metrics.throttled.load(Relaxed) as f64,
+    );
+    gauge(
+        &mut out,
+        "tinhso_connections_over_cap_total",
+        "counter",
+        "Requests refused 429 because their address held too many connections.",
+        state.metrics.over_cap.load(Relaxed) as f64,
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response()
 }

@@ -484,6 +484,16 @@ async fn one_address_holds_only_so_many_connections() {
     }
     assert!(freed, "a closed connection's place was never given back");
     drop(held);
+    // The operator sees them: counted among the 429s and on their own.
+    let metrics = reqwest::get(format!("{}/metrics", s.url)).await.unwrap().text().await.unwrap();
+    let counter = |name: &str| {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse::<f64>().ok()))
+            .unwrap_or_else(|| panic!("{name} missing:\n{metrics}"))
+    };
+    assert!(counter("tinhso_connections_over_cap_total ") >= 2.0, "{metrics}");
+    assert!(counter("tinhso_throttled_total ") >= 2.0, "{metrics}");
     s.stop().await.unwrap();
 
     // Behind a trusted proxy every citizen arrives from the proxy's address: not capped.
