@@ -9,7 +9,7 @@
 //!
 //! The reader's check has teeth: against a build whose writer committed with
 //! `synchronous=OFF` and synced the WAL just after (visible before durable, acknowledged only
-//! once durable), it failed in the first or second round in each try ("shown to a reader, then
+//! once durable), it failed at the first restart in both tries ("shown to a reader, then
 //! lost"), with the disk's 10 ms flush below.
 
 use crate::dossier::{generic_form, Caller, PASSWORD, PROVINCIAL};
