@@ -176,7 +176,7 @@ fn checked_target(req: &Request) -> Option<Response> {
     let problem = if req.extensions().get::<crate::listen::Crowded>().is_some() {
         AppError::TooManyConnections
     } else if path.len() + uri.query().map_or(0, str::len) > MAX_URI {
-        AppError::bad_request("uri_too_long", "Địa chỉ yêu cầu quá dài", "The request address is too long")
+        AppError::uri_too_long()
     } else if path.contains('%') {
         // Only an escaped path can hide bytes that are not UTF-8 or control characters (a
         // plain one is ASCII by the HTTP grammar): the common path costs one scan.

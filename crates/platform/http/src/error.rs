@@ -68,6 +68,11 @@ impl AppError {
         Self::BadRequest { code, vi: vi.into(), en: en.into() }
     }
 
+    /// A request target longer than any the site makes (`edge.rs`, `transport.rs`).
+    pub fn uri_too_long() -> Self {
+        Self::bad_request("uri_too_long", "Địa chỉ yêu cầu quá dài", "The request address is too long")
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,

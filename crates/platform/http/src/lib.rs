@@ -29,6 +29,7 @@ pub mod pages;
 pub mod s3;
 pub mod schedule;
 pub mod state;
+mod transport;
 pub mod views;
 
 use axum::extract::{DefaultBodyLimit, Request};

@@ -13,6 +13,9 @@
 //! the server raises its own open-files limit to the most the system allows it at start
 //! (services often start with a soft limit of 1,024, a few hundred connections' worth).
 //!
+//! A request head hyper cannot parse gets the platform's `{code, message}`, not hyper's empty
+//! answer (`transport.rs`).
+//!
 //! One address may hold at most [`Limits::per_address`] connections at once (an IPv6 client
 //! counts by its /64, which one subscriber is given whole): without it one machine could open
 //! tens of thousands, each a socket, a descriptor and a buffer, however short its deadline. A
@@ -173,7 +176,8 @@ where
             app.clone().oneshot(req)
         });
         let builder = if crowded { &crowded_http } else { &http };
-        let conn = graceful.watch(builder.serve_connection(TokioIo::new(tcp), per_request));
+        let io = TokioIo::new(crate::transport::Transport::new(tcp));
+        let conn = graceful.watch(builder.serve_connection(io, per_request));
         tokio::spawn(async move {
             if let Err(e) = conn.await {
                 tracing::debug!(error = %e, "connection ended with an error");

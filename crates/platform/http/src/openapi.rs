@@ -37,14 +37,18 @@ impl Modify for FlattenedInResponses {
 }
 
 /// Every operation may answer 400 before any handler runs: a request target no route can read
-/// (`invalid_path`: escapes that are not UTF-8, hidden control characters; `uri_too_long`).
+/// (`invalid_path`: escapes that are not UTF-8, hidden control characters; `uri_too_long`), or
+/// a head that is not HTTP (`malformed_request`, `transport.rs`).
 struct UnreadableTarget;
 
 impl Modify for UnreadableTarget {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
         let response = ResponseBuilder::new()
-            .description("The request cannot be read: `invalid_path`, `uri_too_long` or the operation's own errors")
+            .description(
+                "The request cannot be read: `invalid_path`, `uri_too_long`, `malformed_request` or the operation's own \
+                 errors",
+            )
             .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
             .build();
         for item in openapi.paths.paths.values_mut() {

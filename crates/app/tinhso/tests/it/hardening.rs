@@ -29,6 +29,35 @@ async fn unreadable_targets_get_the_platforms_own_errors() {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let v: serde_json::Value = r.json().await.unwrap();
     assert_eq!(v["code"], "uri_too_long");
+    // Past what hyper itself reads (a 64 KiB target, a hundred header fields, a head that is
+    // not HTTP), the answer is still the platform's {code, message}, not an empty body.
+    let raw = |head: String| {
+        let addr = s.url.trim_start_matches("http://").to_owned();
+        async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let mut c = tokio::net::TcpStream::connect(addr).await.unwrap();
+            c.write_all(head.as_bytes()).await.unwrap();
+            let mut answer = Vec::new();
+            tokio::time::timeout(std::time::Duration::from_secs(5), c.read_to_end(&mut answer)).await.unwrap().ok();
+            let answer = String::from_utf8_lossy(&answer).into_owned();
+            let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+            assert!(head.contains("content-type: application/json"), "{head}");
+            let v: serde_json::Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {head}"));
+            (head.split(' ').nth(1).unwrap_or_default().to_owned(), v)
+        }
+    };
+    let long = "x".repeat(100_000);
+    let (status, v) = raw(format!("GET /api/v1/dossiers/{long} HTTP/1.1\r\nHost: x\r\n\r\n")).await;
+    assert_eq!((status.as_str(), v["code"].as_str()), ("400", Some("uri_too_long")), "{v}");
+    let many: String = (0..150).map(|i| format!("X-H{i}: a\r\n")).collect();
+    let (status, v) = raw(format!("GET /api/v1/units HTTP/1.1\r\nHost: x\r\n{many}\r\n")).await;
+    assert_eq!((status.as_str(), v["code"].as_str()), ("431", Some("headers_too_large")), "{v}");
+    assert!(v["message"].as_str().is_some_and(|m| m.contains("quá lớn")), "{v}");
+    let (status, v) = raw("GET /api/v1/units HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n".to_owned()).await;
+    assert_eq!((status.as_str(), v["code"].as_str()), ("400", Some("malformed_request")), "{v}");
+    // The server goes on serving.
+    let r = citizen.c.get(format!("{}/api/v1/units", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
     s.stop().await.unwrap();
 }
 
