@@ -440,18 +440,28 @@ async fn one_address_holds_only_so_many_connections() {
         String::from_utf8_lossy(&buf[..n]).into_owned()
     }
     const HEALTH: &str = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
-    let data = fresh_data_dir().unwrap();
-    let args = ["--max-connections-per-address", "20"];
-    let s =
-        TestServer::start_with_env(Backend::Sqlite, crate::bin(), data, None, "127.0.0.1:0", &args, &[]).await.unwrap();
-    let addr = s.url.trim_start_matches("http://").to_owned();
-    let mut held = Vec::new();
-    for i in 0..20 {
-        let mut c = TcpStream::connect(&addr).await.unwrap();
-        let answer = ask(&mut c, HEALTH).await;
-        assert!(answer.starts_with("HTTP/1.1 200"), "connection {i}: {answer}");
-        held.push(c);
+    /// A server on loopback with `args`, and its address.
+    async fn local(args: &[&str]) -> (TestServer, String) {
+        let data = fresh_data_dir().unwrap();
+        let s = TestServer::start_with_env(Backend::Sqlite, crate::bin(), data, None, "127.0.0.1:0", args, &[])
+            .await
+            .unwrap();
+        let addr = s.url.trim_start_matches("http://").to_owned();
+        (s, addr)
     }
+    /// `n` connections, each served one request and held open.
+    async fn hold(addr: &str, n: usize) -> Vec<TcpStream> {
+        let mut held = Vec::new();
+        for i in 0..n {
+            let mut c = TcpStream::connect(addr).await.unwrap();
+            let answer = ask(&mut c, HEALTH).await;
+            assert!(answer.starts_with("HTTP/1.1 200"), "connection {i}: {answer}");
+            held.push(c);
+        }
+        held
+    }
+    let (s, addr) = local(&["--max-connections-per-address", "20"]).await;
+    let mut held = hold(&addr, 20).await;
     // The 21st: a program gets {code, message} and Retry-After, and the connection closes.
     let mut c = TcpStream::connect(&addr).await.unwrap();
     c.write_all(b"GET /api/v1/units HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
@@ -497,18 +507,7 @@ async fn one_address_holds_only_so_many_connections() {
     s.stop().await.unwrap();
 
     // Behind a trusted proxy every citizen arrives from the proxy's address: not capped.
-    let data = fresh_data_dir().unwrap();
-    let args = ["--max-connections-per-address", "5", "--trusted-proxy", "127.0.0.1/32"];
-    let s =
-        TestServer::start_with_env(Backend::Sqlite, crate::bin(), data, None, "127.0.0.1:0", &args, &[]).await.unwrap();
-    let addr = s.url.trim_start_matches("http://").to_owned();
-    let mut held = Vec::new();
-    for i in 0..15 {
-        let mut c = TcpStream::connect(&addr).await.unwrap();
-        let answer = ask(&mut c, HEALTH).await;
-        assert!(answer.starts_with("HTTP/1.1 200"), "connection {i} through the proxy: {answer}");
-        held.push(c);
-    }
-    drop(held);
+    let (s, addr) = local(&["--max-connections-per-address", "5", "--trusted-proxy", "127.0.0.1/32"]).await;
+    drop(hold(&addr, 15).await);
     s.stop().await.unwrap();
 }
