@@ -18,7 +18,7 @@ pub struct ConnectionOptions {
     pub header_timeout_secs: u64,
     /// Connections one client address may hold open at once (an IPv6 client counts by its /64;
     /// trusted proxies are not capped); 0 for no cap. A connection over it is answered 429.
-    #[arg(long, default_value_t = 512, env = "TINHSO_MAX_CONNECTIONS_PER_ADDRESS")]
+    #[arg(long, default_value_t = 4096, env = "TINHSO_MAX_CONNECTIONS_PER_ADDRESS")]
     pub max_connections_per_address: u32,
 }
 

@@ -62,9 +62,11 @@ impl Default for Limits {
     fn default() -> Self {
         // hyper's own default, which it applies only when given a timer (axum's `serve` gives
         // none). A request head is a few hundred bytes: 30 s is ample on a 2G line.
-        // 512 connections: a browser opens at most six to one site, so a commune office or a
-        // carrier's shared address (CGNAT) may have some eighty people on the site at once.
-        Self { header_timeout: Duration::from_secs(30), per_address: 512, uncapped: Vec::new() }
+        // 4,096 connections: a browser opens at most six to one site, so a carrier's shared
+        // address (CGNAT) may have some 680 people on the site at once, and a load test from one
+        // machine is not refused; yet one machine cannot hold the tens of thousands of sockets
+        // (descriptors and buffers, a few hundred megabytes) that would starve everyone else.
+        Self { header_timeout: Duration::from_secs(30), per_address: 4096, uncapped: Vec::new() }
     }
 }
 
