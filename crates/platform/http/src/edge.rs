@@ -81,13 +81,16 @@ impl EdgeConfig {
         S: Service<Request, Response = Response, Error = Infallible>,
     {
         let id = self.request_id(&req);
-        if req.extensions().get::<crate::listen::Crowded>().is_some() {
+        let refused = if req.extensions().get::<crate::listen::Crowded>().is_some() {
             self.state.metrics.connection_over_cap();
-        }
-        // A target refused here is answered before the span: its path (perhaps a long probe)
+            Some(AppError::TooManyConnections)
+        } else {
+            unreadable_target(&req)
+        };
+        // A request refused here is answered before the span: its path (perhaps a long probe)
         // never reaches a log line.
-        let mut resp = match checked_target(&req) {
-            Some(refusal) => refusal,
+        let mut resp = match refused {
+            Some(problem) => crate::refuse(&req, problem),
             None => {
                 let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
                 async {
@@ -166,37 +169,28 @@ impl EdgeConfig {
     }
 }
 
-/// Refuses, with the platform's own error answer, a request on a connection over its address's
-/// cap (`listen.rs`) and request targets that no route can read: too long, or a path whose
+/// Why no route can read the request's target, if none can: too long, or a path whose
 /// percent-escapes are not UTF-8 or hide control characters (axum's own rejection would be
-/// plain text).
-fn checked_target(req: &Request) -> Option<Response> {
+/// plain text; this is answered as the platform's error).
+fn unreadable_target(req: &Request) -> Option<AppError> {
     let uri = req.uri();
     let path = uri.path();
-    let problem = if req.extensions().get::<crate::listen::Crowded>().is_some() {
-        AppError::TooManyConnections
-    } else if path.len() + uri.query().map_or(0, str::len) > MAX_URI {
-        AppError::uri_too_long()
+    if path.len() + uri.query().map_or(0, str::len) > MAX_URI {
+        Some(AppError::uri_too_long())
     } else if path.contains('%') {
         // Only an escaped path can hide bytes that are not UTF-8 or control characters (a
         // plain one is ASCII by the HTTP grammar): the common path costs one scan.
         match percent_encoding::percent_decode_str(path).decode_utf8() {
-            Ok(p) if !p.chars().any(char::is_control) => return None,
-            _ => AppError::bad_request(
+            Ok(p) if !p.chars().any(char::is_control) => None,
+            _ => Some(AppError::bad_request(
                 "invalid_path",
                 "Địa chỉ yêu cầu không hợp lệ",
                 "The request address is not valid",
-            ),
+            )),
         }
     } else {
-        return None;
-    };
-    // Machine clients (the API, Open311) get `{code, message}`; people get a page.
-    Some(if crate::error::for_programs(path) {
-        ApiError(problem).into_response()
-    } else {
-        PageError { error: problem, locale: Locale::from_headers(req.headers()) }.into_response()
-    })
+        None
+    }
 }
 
 /// A new request id: this process's random prefix and a counter (unique without a system

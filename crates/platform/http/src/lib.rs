@@ -80,7 +80,9 @@ async fn method_not_allowed(req: Request) -> axum::response::Response {
     refuse(&req, error::AppError::MethodNotAllowed)
 }
 
-fn refuse(req: &Request, error: error::AppError) -> axum::response::Response {
+/// The platform's error answer to `req`: `{code, message}` for programs (the API, Open311), a
+/// page in the visitor's language for people.
+pub(crate) fn refuse(req: &Request, error: error::AppError) -> axum::response::Response {
     if error::for_programs(req.uri().path()) {
         error::ApiError(error).into_response()
     } else {
