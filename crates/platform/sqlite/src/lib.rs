@@ -1,7 +1,7 @@
 //! The embedded engine (the default): SQLite in WAL mode with `synchronous=FULL`, so a commit
 //! that returned is on disk. One writer connection (SQLite allows one writer anyway) with
-//! group commit (`write`), a small pool of readers (`read`); every call runs on tokio's
-//! blocking pool. Module stores build on `read`, `write`, `exec`, and the platform's
+//! group commit (`write`), a small pool of readers that keep their snapshot while nothing has
+//! been committed (`read` on tokio's blocking pool, `read_now` for point reads; readers.rs). Module stores build on `read`, `write`, `exec`, and the platform's
 //! in-transaction writes (`ledger::append`, `outbox::enqueue`); the migration runner applies
 //! the schema the composition root lists. Implements the platform's ports (province,
 //! identity, files, notify, ledger reads) itself.
@@ -15,6 +15,7 @@ pub mod guard;
 pub mod ledger;
 pub mod migrate;
 pub mod outbox;
+mod readers;
 mod rows;
 pub mod schedule;
 mod write;
@@ -24,7 +25,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tinhso_kernel::ids::{AccountId, AgencyCode, PersonalId};
 use tinhso_kernel::province::{Agency, Province, Unit};
 use tinhso_ledger::chain::LaneHead;
@@ -37,13 +38,10 @@ use tinhso_store::{
 
 /// Page cache of the write connection, in KiB.
 const WRITER_CACHE_KIB: u32 = 64 * 1024;
-/// Read connections kept open; about the number of requests served at once.
-const MAX_IDLE_READERS: usize = 32;
 
 pub struct SqliteStore {
-    path: PathBuf,
     writer: writer::Writer,
-    readers: Arc<Mutex<Vec<Connection>>>,
+    readers: Arc<readers::Readers>,
 }
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
@@ -110,32 +108,20 @@ impl SqliteStore {
         })
         .await
         .map_err(backend)??;
-        let writer = writer::Writer::start(writer, checkpointer).map_err(backend)?;
-        Ok(Self { path, writer, readers: Arc::new(Mutex::new(Vec::new())) })
+        let readers = Arc::new(readers::Readers::new(path.clone()));
+        let writer = writer::Writer::start(writer, checkpointer, readers.clone()).map_err(backend)?;
+        Ok(Self { writer, readers })
     }
 
+    /// Runs `f` on the blocking pool in a pooled reader's snapshot (readers.rs): every
+    /// statement of `f` sees the same data, which includes every write acknowledged before.
     pub async fn read<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     {
         let readers = self.readers.clone();
-        let path = self.path.clone();
-        tokio::task::spawn_blocking(move || {
-            let pooled = readers.lock().map_err(backend)?.pop();
-            let conn = match pooled {
-                Some(c) => c,
-                None => open_reader(&path).map_err(backend)?,
-            };
-            let out = f(&conn).map_err(map_err);
-            let mut pool = readers.lock().map_err(backend)?;
-            if pool.len() < MAX_IDLE_READERS {
-                pool.push(conn);
-            }
-            out
-        })
-        .await
-        .map_err(backend)?
+        tokio::task::spawn_blocking(move || readers.with(f)).await.map_err(backend)?
     }
 
     /// A point read (one row by its key, microseconds in the page cache) on the calling thread,
@@ -146,18 +132,7 @@ impl SqliteStore {
     where
         F: FnOnce(&Connection) -> rusqlite::Result<T>,
     {
-        let pooled = self.readers.lock().map_err(backend)?.pop();
-        let conn = match pooled {
-            Some(c) => c,
-            None => open_reader(&self.path).map_err(backend)?,
-        };
-        let out = f(&conn).map_err(map_err);
-        let mut pool = self.readers.lock().map_err(backend)?;
-        // A connection still inside a transaction would pin its snapshot (and the WAL) forever.
-        if pool.len() < MAX_IDLE_READERS && conn.is_autocommit() {
-            pool.push(conn);
-        }
-        out
+        self.readers.with(f)
     }
 
     /// Records stored as one JSON `body` column, in the query's order.
@@ -195,7 +170,7 @@ impl Health for SqliteStore {
 
     fn engine_stats(&self) -> tinhso_store::EngineStats {
         let (batches, batched_writes, commit_seconds, queued) = self.writer.stats().read();
-        let readers = self.readers.lock().map(|r| r.len() as u64).unwrap_or(0);
+        let readers = self.readers.idle() as u64;
         tinhso_store::EngineStats {
             batches,
             batched_writes,

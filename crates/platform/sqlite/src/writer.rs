@@ -23,6 +23,7 @@
 //! hot page once rather than once per commit.
 
 use crate::map_err;
+use crate::readers::Readers;
 use rusqlite::Connection;
 use std::sync::mpsc::{self, TryRecvError};
 use std::sync::Arc;
@@ -127,9 +128,10 @@ fn note_wal_frames(_: &rusqlite::hooks::Wal, frames: std::ffi::c_int) -> rusqlit
 
 /// Copies committed WAL frames into the database while writes go on (PASSIVE: it never
 /// blocks the writer or readers), until the writer is gone.
-fn checkpoints(conn: Connection, writer: std::sync::Weak<()>) {
+fn checkpoints(conn: Connection, writer: std::sync::Weak<()>, readers: &Readers) {
     while writer.strong_count() > 0 {
         std::thread::sleep(CHECKPOINT_EVERY);
+        readers.release_stale();
         if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
             tracing::warn!(error = %e, "WAL checkpoint failed; will retry");
         }
@@ -140,10 +142,12 @@ fn checkpoints(conn: Connection, writer: std::sync::Weak<()>) {
 /// which a background checkpoint never sees under steady writes (the writer has always just
 /// committed more). So when the WAL is long, the writer checkpoints between two batches itself:
 /// the checkpointer has already copied nearly everything, so this copies one batch's frames.
-fn restart_when_long(conn: &Connection) {
+fn restart_when_long(conn: &Connection, readers: &Readers) {
     if WAL_FRAMES.with(|f| f.replace(0)) < RESTART_FRAMES {
         return;
     }
+    // An idle reader's snapshot would keep the WAL from starting over.
+    readers.release_all();
     if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
         tracing::warn!(error = %e, "WAL checkpoint by the writer failed; will retry");
     }
@@ -178,7 +182,7 @@ impl Writer {
     }
 
     /// Starts the writer thread on `conn` and the checkpoint thread on `checkpointer`.
-    pub fn start(conn: Connection, checkpointer: Connection) -> std::io::Result<Self> {
+    pub fn start(conn: Connection, checkpointer: Connection, readers: Arc<Readers>) -> std::io::Result<Self> {
         // FULL: each commit's WAL frames are synced before readers can see them. When the WAL
         // starts over, its file is kept at the size it reaches before a restart, so that
         // commits overwrite blocks the file already has: truncating it to less made every
@@ -190,13 +194,16 @@ impl Writer {
         .map_err(std::io::Error::other)?;
         let alive = Arc::new(());
         let watch = Arc::downgrade(&alive);
-        std::thread::Builder::new().name("sqlite-checkpoint".into()).spawn(move || checkpoints(checkpointer, watch))?;
+        let checkpointed = readers.clone();
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || checkpoints(checkpointer, watch, &checkpointed))?;
         let (messages, inbox) = mpsc::channel::<Msg>();
         let stats = Arc::new(Stats::default());
         let counted = stats.clone();
         std::thread::Builder::new().name("sqlite-writer".into()).spawn(move || {
             let _alive = alive;
-            writes(conn, inbox, &counted);
+            writes(conn, inbox, &counted, &readers);
         })?;
         Ok(Self { messages, stats })
     }
@@ -218,7 +225,7 @@ impl Writer {
 
 /// The writer thread: batches jobs into transactions, one commit (and fsync) per batch; the
 /// jobs that arrive during a commit make the next batch.
-fn writes(mut conn: Connection, inbox: mpsc::Receiver<Msg>, stats: &Stats) {
+fn writes(mut conn: Connection, inbox: mpsc::Receiver<Msg>, stats: &Stats, readers: &Readers) {
     use std::sync::atomic::Ordering::Relaxed;
     conn.wal_hook(Some(note_wal_frames));
     let taken = |n: u64| stats.queued.fetch_sub(n.min(stats.queued.load(Relaxed)), Relaxed);
@@ -244,16 +251,17 @@ fn writes(mut conn: Connection, inbox: mpsc::Receiver<Msg>, stats: &Stats) {
                 }
             }
         }
-        // Durable (FULL) and only then visible: answered at once.
+        // Durable (FULL) and only then visible: readers told, then answered at once.
         let started = std::time::Instant::now();
         if let Some(jobs) = batch.commit() {
+            readers.committed();
             stats.batches.fetch_add(1, Relaxed);
             stats.jobs.fetch_add(jobs.len() as u64, Relaxed);
             let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
             stats.commit_nanos.fetch_add(nanos, Relaxed);
             jobs.into_iter().for_each(|j| j.answer(None));
         }
-        restart_when_long(&conn);
+        restart_when_long(&conn, readers);
         if stop {
             return;
         }
