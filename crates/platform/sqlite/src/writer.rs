@@ -127,6 +127,11 @@ fn note_wal_frames(_: &rusqlite::hooks::Wal, frames: std::ffi::c_int) -> rusqlit
     Ok(())
 }
 
+/// Checkpoints in a row when the writer asks, at most.
+const MAX_CATCH_UP_PASSES: usize = 4;
+/// WAL frames not yet copied back that the checkpointer leaves to the writer (about 2 MiB).
+const LEFT_FOR_THE_WRITER: i64 = 512;
+
 /// Between the writer and the checkpointer: the writer asks for a checkpoint now when the WAL
 /// has grown long, and hears when one that began after its asking has finished.
 #[derive(Default)]
@@ -142,9 +147,20 @@ fn checkpoints(conn: Connection, writer: std::sync::Weak<()>, readers: &Readers,
     while writer.strong_count() > 0 {
         std::thread::park_timeout(CHECKPOINT_EVERY);
         let asked = catch_up.asked.swap(false, Ordering::AcqRel);
-        readers.release_stale();
-        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-            tracing::warn!(error = %e, "WAL checkpoint failed; will retry");
+        // Asked, it copies again what was committed during its last copy, until little is left
+        // for the writer to copy while holding commits back.
+        for _ in 0..if asked { MAX_CATCH_UP_PASSES } else { 1 } {
+            readers.release_stale();
+            match conn
+                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))
+            {
+                Ok((frames, copied)) if frames - copied > LEFT_FOR_THE_WRITER => continue,
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "WAL checkpoint failed; will retry");
+                    break;
+                }
+            }
         }
         if asked {
             catch_up.caught_up.store(true, Ordering::Release);
