@@ -5,9 +5,9 @@
 //! back and the batch's other jobs run again, each in a savepoint of its own, as does every
 //! later job of that batch. So a failing job undoes only itself, and jobs are `Fn`.
 //!
-//! Durable before visible: the connection commits with `synchronous=FULL`, so SQLite fsyncs
-//! the WAL frames of a commit *before* it publishes them in the WAL index, where readers find
-//! them. No reader, page, export or API answer can show a batch whose commit is not on disk,
+//! Durable before visible: the connection commits with `synchronous=FULL`, so SQLite syncs
+//! (`fdatasync`) the WAL frames of a commit *before* it publishes them in the WAL index, where
+//! readers find them. No reader, page, export or API answer can show a batch whose commit is not on disk,
 //! and a code or chain id is never shown and then issued again after a power cut. Jobs that
 //! arrive while a commit is syncing queue up and form the next batch, so a batch is as large
 //! as the disk's latency lets it grow (one fsync for many writes).
