@@ -1,7 +1,8 @@
 //! The embedded engine (the default): SQLite in WAL mode with `synchronous=FULL`, so a commit
 //! that returned is on disk. One writer connection (SQLite allows one writer anyway) with
 //! group commit (`write`), a small pool of readers that keep their snapshot while nothing has
-//! been committed (`read` on tokio's blocking pool, `read_now` for point reads; readers.rs). Module stores build on `read`, `write`, `exec`, and the platform's
+//! been committed (`read` on tokio's blocking pool, `read_now` for point reads; readers.rs).
+//! Module stores build on `read`, `write`, `exec`, and the platform's
 //! in-transaction writes (`ledger::append`, `outbox::enqueue`); the migration runner applies
 //! the schema the composition root lists. Implements the platform's ports (province,
 //! identity, files, notify, ledger reads) itself.
