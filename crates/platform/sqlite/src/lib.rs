@@ -7,8 +7,9 @@
 //! the schema the composition root lists. Implements the platform's ports (province,
 //! identity, files, notify, ledger reads) itself.
 //!
-//! May depend on: the kernel, the policy, the ledger, the storage vocabulary; the dossier and
-//! ioc cores only for the one Rust step of the frozen pre-module migration sequence.
+//! May depend on: the kernel, the policy, the ledger, the storage vocabulary, the writer's VFS
+//! (tinhso-sqlite-vfs); the dossier and ioc cores only for the one Rust step of the frozen
+//! pre-module migration sequence.
 
 mod alerts;
 mod documents;
@@ -64,11 +65,15 @@ pub fn map_err(e: rusqlite::Error) -> StoreError {
     }
 }
 
-fn open(path: &Path) -> rusqlite::Result<Connection> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
+/// A read-write connection. The writer's (`vfs` Some) opens its files through the VFS that
+/// gathers the WAL's appends into one write per commit (tinhso-sqlite-vfs); the checkpointer,
+/// which never appends to the WAL, through the default one.
+fn open(path: &Path, vfs: Option<&str>) -> rusqlite::Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = match vfs {
+        Some(vfs) => Connection::open_with_flags_and_vfs(path, flags, vfs)?,
+        None => Connection::open_with_flags(path, flags)?,
+    };
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     // Room for every statement of the write path (rusqlite keeps 16 by default).
     conn.set_prepared_statement_cache_capacity(64);
@@ -99,13 +104,15 @@ impl SqliteStore {
         let path = path.into();
         let p = path.clone();
         let (writer, checkpointer) = tokio::task::spawn_blocking(move || -> Result<(Connection, Connection)> {
-            let mut conn = open(&p).map_err(backend)?;
+            let gather = tinhso_sqlite_vfs::register()
+                .map_err(|rc| StoreError::Backend(format!("registering the SQLite VFS failed: code {rc}")))?;
+            let mut conn = open(&p, Some(gather)).map_err(backend)?;
             // The writer's own pages (index tails, aggregates, chain head) stay in its cache
             // instead of being read back from the file on every batch; a migration that fills
             // an index from stored rows needs the same.
             conn.execute_batch(&format!("PRAGMA cache_size = -{WRITER_CACHE_KIB};")).map_err(backend)?;
             migrate::run(&mut conn, &schema)?;
-            Ok((conn, open(&p).map_err(backend)?))
+            Ok((conn, open(&p, None).map_err(backend)?))
         })
         .await
         .map_err(backend)??;

@@ -1,7 +1,10 @@
-//! Storage failures: a failed fsync (injected with an `LD_PRELOAD` shim, `fixtures/failsync.c`,
-//! compiled by the test with the system's C compiler) stops the SQLite writer and the server
-//! with a clear message and exit status 74; nothing after it is acknowledged, everything
-//! acknowledged before it survives the restart, and the history checks pass.
+//! Storage failures: a failed fsync, or a write to the WAL refused because the disk is full
+//! (injected with an `LD_PRELOAD` shim, `fixtures/failsync.c`, compiled by the test with the
+//! system's C compiler), stops the SQLite writer and the server with a clear message and exit
+//! status 74; nothing after it is acknowledged, everything acknowledged before it survives the
+//! restart, and the history checks pass. The write failure matters because the writer's VFS
+//! (tinhso-sqlite-vfs) holds a commit's WAL appends until its sync: the error must still reach
+//! the commit.
 
 use crate::dossier::{generic_form, Caller, PASSWORD, PROVINCIAL};
 use reqwest::StatusCode;
@@ -27,11 +30,22 @@ fn failsync_library(dir: &std::path::Path) -> std::path::PathBuf {
 
 #[tokio::test]
 async fn a_failed_fsync_stops_the_server_and_loses_nothing_acknowledged() {
+    stops_the_server_and_loses_nothing_acknowledged("TINHSO_FAIL_SYNC_FLAG").await;
+}
+
+#[tokio::test]
+async fn a_full_disk_stops_the_server_and_loses_nothing_acknowledged() {
+    stops_the_server_and_loses_nothing_acknowledged("TINHSO_FAIL_WRITE_FLAG").await;
+}
+
+/// The disk starts failing the way `fault` (the shim's flag variable) says, after three
+/// acknowledged submissions.
+async fn stops_the_server_and_loses_nothing_acknowledged(fault: &str) {
     let scratch = fresh_data_dir().unwrap();
     let lib = failsync_library(&scratch);
     let flag = scratch.join("fail-now");
     let data = fresh_data_dir().unwrap();
-    let env = [("LD_PRELOAD", lib.to_str().unwrap()), ("TINHSO_FAIL_SYNC_FLAG", flag.to_str().unwrap())];
+    let env = [("LD_PRELOAD", lib.to_str().unwrap()), (fault, flag.to_str().unwrap())];
     let mut s = TestServer::start_with_env(Backend::Sqlite, crate::bin(), data.clone(), None, "127.0.0.1:0", &[], &env)
         .await
         .unwrap();
@@ -56,7 +70,7 @@ async fn a_failed_fsync_stops_the_server_and_loses_nothing_acknowledged() {
         .send()
         .await;
     if let Ok(r) = r {
-        assert_ne!(r.status(), StatusCode::CREATED, "nothing is acknowledged once fsync fails");
+        assert_ne!(r.status(), StatusCode::CREATED, "nothing is acknowledged once the disk fails");
     }
     assert_eq!(s.exited(Duration::from_secs(20)).await.unwrap(), Some(74), "exit status EX_IOERR");
     std::fs::remove_file(&flag).unwrap();
@@ -69,7 +83,7 @@ async fn a_failed_fsync_stops_the_server_and_loses_nothing_acknowledged() {
         assert_eq!(st, StatusCode::OK, "{code} survived");
     }
     // The write that met the failure was never acknowledged; its frames may still have reached
-    // the disk (only the fsync failed), as after any crash mid-request: either way whole.
+    // the disk (when only the fsync failed), as after any crash mid-request: either way whole.
     let (_, mine) = citizen.get("/api/v1/dossiers?limit=50").await;
     let stored = mine["items"].as_array().unwrap().len();
     assert!((acknowledged.len()..=acknowledged.len() + 1).contains(&stored), "{stored}");
