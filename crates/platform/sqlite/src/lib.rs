@@ -66,7 +66,7 @@ pub fn map_err(e: rusqlite::Error) -> StoreError {
 }
 
 /// A read-write connection. The writer's (`vfs` Some) opens its files through the VFS that
-/// gathers the WAL's appends into one write per commit (tinhso-sqlite-vfs); the checkpointer,
+/// gathers a commit's WAL appends into a few large writes (tinhso-sqlite-vfs); the checkpointer,
 /// which never appends to the WAL, through the default one.
 fn open(path: &Path, vfs: Option<&str>) -> rusqlite::Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
