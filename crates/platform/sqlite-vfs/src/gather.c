@@ -162,10 +162,9 @@ static int gather_shm_unmap(sqlite3_file *f, int delete_flag) {
   return p->real->pMethods->xShmUnmap(p->real, delete_flag);
 }
 
+/* Memory maps are of the database file, which never gathers: nothing to write first. */
 static int gather_fetch(sqlite3_file *f, sqlite3_int64 off, int amt, void **out) {
   GatherFile *p = (GatherFile *)f;
-  int rc = gather_flush(p);
-  if (rc != SQLITE_OK) return rc;
   return p->real->pMethods->xFetch(p->real, off, amt, out);
 }
 
