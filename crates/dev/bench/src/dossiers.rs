@@ -120,8 +120,8 @@ pub struct Load {
 
 pub async fn drive(base: &str, scenario: &str, load: Load, keys_db: Option<&Path>) -> Result<()> {
     let Load { connections, seconds, rate } = load;
-    if rate.is_some() && scenario != "applicants" {
-        return Err(anyhow!("--rate (open loop) is for the applicants scenario"));
+    if rate.is_some() && !matches!(scenario, "applicants" | "public") {
+        return Err(anyhow!("--rate (open loop) is for the applicants and public scenarios"));
     }
     let measure = Duration::from_secs(seconds);
     if scenario == "pg-insert" {
@@ -163,10 +163,11 @@ pub async fn drive(base: &str, scenario: &str, load: Load, keys_db: Option<&Path
             // lookup (`ceiling-server --dossiers`), which answers nothing else.
             let db = keys_db.ok_or_else(|| anyhow!("the public scenario needs --keys-db <tinhso.db>"))?;
             let keys = crate::scale::keys(&crate::scale::Engine::Sqlite { db: db.to_path_buf() }).await?;
-            load::run(addr, connections, measure, crate::scale::anonymous(), move |c, conn, i| {
-                crate::scale::look_up(c, conn, i, keys.clone())
-            })
-            .await?
+            let op = move |c, conn, i| crate::scale::look_up(c, conn, i, keys.clone());
+            match rate {
+                Some(r) => load::run_rate(vec![addr], connections, r, measure, crate::scale::anonymous(), op).await?,
+                None => load::run(addr, connections, measure, crate::scale::anonymous(), op).await?,
+            }
         }
         // The harness's group-commit insert ceiling (`ceiling-server`), to interleave with "submit".
         "insert" => crate::ceiling::insert_load(addr, connections, measure).await?,

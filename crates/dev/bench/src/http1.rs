@@ -16,6 +16,9 @@ pub struct Conn {
     host: String,
     pub cookie: Option<String>,
     pub csrf: Option<String>,
+    /// The last response was read whole, the server keeps the connection open and the session
+    /// still holds: a refused request (a 4xx) need not cost a new connection and a login.
+    reusable: bool,
 }
 
 /// A parsed response; `body` is owned so the connection can be reused at once.
@@ -45,7 +48,14 @@ impl Conn {
     pub async fn connect(addr: SocketAddr) -> Result<Self> {
         let stream = TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
-        Ok(Self { stream, buf: Vec::with_capacity(64 * 1024), host: addr.to_string(), cookie: None, csrf: None })
+        Ok(Self {
+            stream,
+            buf: Vec::with_capacity(64 * 1024),
+            host: addr.to_string(),
+            cookie: None,
+            csrf: None,
+            reusable: true,
+        })
     }
 
     /// The bytes of a request on this connection (its cookie and CSRF token included).
@@ -105,8 +115,17 @@ impl Conn {
 
     /// Writes a prebuilt request and reads its response.
     pub async fn send(&mut self, req: &[u8]) -> Result<Response> {
+        self.reusable = false;
         self.stream.write_all(req).await?;
-        self.read_response().await
+        let r = self.read_response().await?;
+        let closing = r.header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
+        self.reusable = !closing && r.status != 401;
+        Ok(r)
+    }
+
+    /// Whether the connection can carry the next request as it is (see `reusable`).
+    pub fn reusable(&self) -> bool {
+        self.reusable
     }
 
     async fn fill(&mut self) -> Result<()> {

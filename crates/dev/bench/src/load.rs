@@ -223,8 +223,10 @@ where
                 };
                 let (back, ok) = op(current, conn, k).await;
                 k += 1;
-                // A failed request may leave a half-read response behind: start afresh.
-                c = ok.then_some(back);
+                // A request that broke may leave a half-read response behind: start afresh. One
+                // the server refused whole (a desk out of codes, a 429) keeps its connection and
+                // session, as a real client's would: a new login costs the server an argon2 hash.
+                c = (ok || back.reusable()).then_some(back);
                 if due >= measure_from {
                     if ok {
                         lat.push(u32::try_from(due.elapsed().as_micros()).unwrap_or(u32::MAX));

@@ -149,7 +149,7 @@ enum Bench {
         /// The server's SQLite database, for scenarios that draw keys from it (public).
         #[arg(long)]
         keys_db: Option<PathBuf>,
-        /// Requests per second, open loop (applicants); without it, closed loop.
+        /// Requests per second, open loop (applicants, public); without it, closed loop.
         #[arg(long)]
         rate: Option<f64>,
     },
