@@ -133,7 +133,10 @@ async fn lookup(State(pool): State<Readers>, body: axum::body::Bytes) -> Result<
 /// product's database for the lookup ceiling); prints its URL.
 pub async fn serve(dir: std::path::PathBuf, rows: i64, dossiers: Option<std::path::PathBuf>) -> Result<()> {
     let db = dir.join("ceiling.db");
-    let _ = std::fs::remove_file(&db);
+    // The last ceiling server was killed: its WAL and index would be taken for this new file's.
+    for name in ["ceiling.db", "ceiling.db-wal", "ceiling.db-shm"] {
+        let _ = std::fs::remove_file(dir.join(name));
+    }
     let mut conn = open(&db)?;
     conn.execute_batch("CREATE TABLE item (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)")?;
     {

@@ -8,7 +8,9 @@
 //! ceiling of the engine underneath: on SQLite the harness's group-commit insert and
 //! point-read server over a table as large as the product's; on PostgreSQL the
 //! database's own single-row durable inserts and primary-key reads from as many clients; each
-//! ceiling measured before and again after the product, its ratio taken to their mean. On
+//! ceiling measured before and again after the product, its ratio taken to their mean; then,
+//! with one server, the product's maxima and the ceilings' alternated back to back three times,
+//! each round's ratio of two measures seconds apart (the machine drifts within minutes). On
 //! PostgreSQL the run is repeated with two servers on the one database, sampling how many
 //! backends wait on a lock.
 
@@ -331,6 +333,75 @@ async fn bare_lookups(
     Ok((max, at_80))
 }
 
+/// Closed-loop maxima of the product (one server) and of the engine's own ceilings, back to
+/// back, `ALTERNATE` times: this machine's speed drifts by a fifth within minutes, more than the
+/// ceilings measured before and after the product can bracket, so each round's ratio is of two
+/// measures taken seconds apart. Each pair is (product, ceiling) per second.
+struct Alternated {
+    submissions: Vec<(f64, f64)>,
+    lookups: Vec<(f64, f64)>,
+}
+
+const ALTERNATE: usize = 3;
+
+async fn alternated(
+    a: &Args,
+    engine: &Engine,
+    addrs: &[SocketAddr],
+    communes: Arc<Vec<u32>>,
+    keys: Arc<Vec<(String, String)>>,
+    m: Duration,
+) -> Result<Alternated> {
+    // The ceiling's own server (SQLite) or database (PostgreSQL, left by `ceilings`).
+    let ceiling = match engine {
+        Engine::Sqlite { .. } => Some(start_ceiling(&a.work, a.stored as i64).await?),
+        Engine::Postgres { .. } => None,
+    };
+    let mut draw = Draw::new(11);
+    let reads: Vec<String> = (0..500_000).map(|_| format!("/read/{}", draw.below(a.stored) + 1)).collect();
+    let mut out = Alternated { submissions: Vec::new(), lookups: Vec::new() };
+    for _ in 0..ALTERNATE {
+        let op = {
+            let communes = communes.clone();
+            move |c, conn, i| submit(c, conn, i, communes.clone())
+        };
+        let product = load::run_on(addrs.to_vec(), a.connections, m, as_applicant(), op).await?.rate();
+        let own = match (engine, &ceiling) {
+            (Engine::Sqlite { .. }, Some(c)) => {
+                crate::ceiling::insert_load(http1::addr_of(&c.url)?, a.connections, m).await?.rate()
+            }
+            (Engine::Postgres { admin, .. }, _) => {
+                pg_loop(&database_url(admin, "tinhso_ceiling")?, a.connections, m, PgOp::Insert).await?
+            }
+            _ => return Err(anyhow!("no ceiling server")),
+        };
+        out.submissions.push((product, own));
+        let keys = keys.clone();
+        let op = move |c, conn, i| look_up(c, conn, i, keys.clone());
+        let product = load::run_on(addrs.to_vec(), a.connections, m, anonymous(), op).await?.rate();
+        let own = match (engine, &ceiling) {
+            (Engine::Sqlite { .. }, Some(c)) => {
+                load::gets(http1::addr_of(&c.url)?, reads.clone(), a.connections, m).await?.rate()
+            }
+            (Engine::Postgres { admin, .. }, _) => {
+                let rows = a.stored;
+                pg_loop(&database_url(admin, "tinhso_ceiling")?, a.connections, m, PgOp::Read { rows }).await?
+            }
+            _ => return Err(anyhow!("no ceiling server")),
+        };
+        out.lookups.push((product, own));
+    }
+    Ok(out)
+}
+
+/// "11,885 / 36,580 = 0.32; …; median 0.32".
+fn rounds(pairs: &[(f64, f64)]) -> String {
+    let mut ratios: Vec<f64> = pairs.iter().map(|(p, c)| p / c).collect();
+    let each: Vec<String> = pairs.iter().map(|(p, c)| format!("{p:.0} / {c:.0} = {:.2}", p / c)).collect();
+    ratios.sort_by(f64::total_cmp);
+    format!("{}; median **{:.2}**", each.join("; "), ratios.get(ratios.len() / 2).copied().unwrap_or(f64::NAN))
+}
+
 /// The province's commune codes, which submissions spread over.
 async fn communes(base: &str) -> Result<Arc<Vec<u32>>> {
     let units: serde_json::Value = reqwest::get(format!("{base}/api/v1/units")).await?.json().await?;
@@ -384,6 +455,8 @@ struct Measured {
     bare: Option<(load::Outcome, load::Outcome)>,
     /// Backends waiting on a lock and active, on average, and the samples taken (PostgreSQL).
     locks: Option<(f64, f64, u64)>,
+    /// The product and the ceilings alternated (one server only).
+    alt: Option<Alternated>,
 }
 
 /// The engine's own ceilings, measured with nothing else running: on SQLite the harness's
@@ -499,7 +572,7 @@ pub async fn run(a: Args) -> Result<()> {
             }
             Engine::Sqlite { .. } => None,
         };
-        let sub = submissions(&addrs, communes, a.connections, measure).await?;
+        let sub = submissions(&addrs, communes.clone(), a.connections, measure).await?;
         let locks = match sampler {
             Some((stop, task)) => {
                 stop.store(true, Ordering::Relaxed);
@@ -508,12 +581,16 @@ pub async fn run(a: Args) -> Result<()> {
             None => None,
         };
         let look = lookups(&addrs, keys.clone(), a.connections, measure).await?;
+        let alt = match n {
+            1 => Some(alternated(&a, &engine, &addrs, communes.clone(), keys.clone(), measure).await?),
+            _ => None,
+        };
         drop(running);
         let bare = match &engine {
             Engine::Sqlite { db } => Some(bare_lookups(&a.work, db, keys.clone(), a.connections, measure).await?),
             Engine::Postgres { .. } => None,
         };
-        measured.push(Measured { n, sub, look, bare, locks });
+        measured.push(Measured { n, sub, look, bare, locks, alt });
     }
     // The ceilings again, now that the product has run: this machine's speed drifts within
     // minutes (BENCHMARKS.md), so each ratio is to the mean of the two, and both are shown.
@@ -527,7 +604,7 @@ pub async fn run(a: Args) -> Result<()> {
     let (insert_name, read_name) =
         (around(names.0, before.insert, after.insert), around(names.1, before.read, after.read));
     let (insert_ceiling, read_ceiling) = ((before.insert + after.insert) / 2.0, (before.read + after.read) / 2.0);
-    for Measured { n, sub, look, bare, locks } in measured {
+    for Measured { n, sub, look, bare, locks, alt } in measured {
         println!("**{n} server{}**\n", if n == 1 { "" } else { "s" });
         table_head();
         row("durable submissions/s", &sub, insert_ceiling, &insert_name);
@@ -548,6 +625,15 @@ pub async fn run(a: Args) -> Result<()> {
                 at_80.p(99.0),
                 at_80.p(99.9),
                 at_80.errors
+            );
+        }
+        if let Some(alt) = alt {
+            println!(
+                "\nAlternated, closed loop, back to back ({ALTERNATE} rounds of product then ceiling, {} s each): \
+                 submissions against the insert ceiling {}; lookups against the read ceiling {}.",
+                measure.as_secs(),
+                rounds(&alt.submissions),
+                rounds(&alt.lookups)
             );
         }
         if let Some((waiting, active, samples)) = locks {
