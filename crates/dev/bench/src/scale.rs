@@ -394,7 +394,7 @@ async fn alternated(
     Ok(out)
 }
 
-/// "11,885 / 36,580 = 0.32; …; median 0.32".
+/// Each round as "9256 / 28997 = 0.32", then the median round's ratio.
 fn rounds(pairs: &[(f64, f64)]) -> String {
     let mut ratios: Vec<f64> = pairs.iter().map(|(p, c)| p / c).collect();
     let each: Vec<String> = pairs.iter().map(|(p, c)| format!("{p:.0} / {c:.0} = {:.2}", p / c)).collect();
