@@ -344,6 +344,14 @@ struct Alternated {
 
 const ALTERNATE: usize = 3;
 
+/// Where the engine's own ceiling is measured during the alternated rounds.
+enum Own {
+    /// The harness's server over its own table (kept running for every round).
+    Sqlite { _server: Box<Server>, addr: SocketAddr, reads: Vec<String> },
+    /// The ceiling database `ceilings` left on the cluster.
+    Postgres { url: String },
+}
+
 async fn alternated(
     a: &Args,
     engine: &Engine,
@@ -352,13 +360,14 @@ async fn alternated(
     keys: Arc<Vec<(String, String)>>,
     m: Duration,
 ) -> Result<Alternated> {
-    // The ceiling's own server (SQLite) or database (PostgreSQL, left by `ceilings`).
-    let ceiling = match engine {
-        Engine::Sqlite { .. } => Some(start_ceiling(&a.work, a.stored as i64).await?),
-        Engine::Postgres { .. } => None,
+    let own = match engine {
+        Engine::Sqlite { .. } => {
+            let server = start_ceiling(&a.work, a.stored as i64).await?;
+            let addr = http1::addr_of(&server.url)?;
+            Own::Sqlite { _server: Box::new(server), addr, reads: point_reads(11, a.stored) }
+        }
+        Engine::Postgres { admin, .. } => Own::Postgres { url: database_url(admin, "tinhso_ceiling")? },
     };
-    let mut draw = Draw::new(11);
-    let reads: Vec<String> = (0..500_000).map(|_| format!("/read/{}", draw.below(a.stored) + 1)).collect();
     let mut out = Alternated { submissions: Vec::new(), lookups: Vec::new() };
     for _ in 0..ALTERNATE {
         let op = {
@@ -366,32 +375,27 @@ async fn alternated(
             move |c, conn, i| submit(c, conn, i, communes.clone())
         };
         let product = load::run_on(addrs.to_vec(), a.connections, m, as_applicant(), op).await?.rate();
-        let own = match (engine, &ceiling) {
-            (Engine::Sqlite { .. }, Some(c)) => {
-                crate::ceiling::insert_load(http1::addr_of(&c.url)?, a.connections, m).await?.rate()
-            }
-            (Engine::Postgres { admin, .. }, _) => {
-                pg_loop(&database_url(admin, "tinhso_ceiling")?, a.connections, m, PgOp::Insert).await?
-            }
-            _ => return Err(anyhow!("no ceiling server")),
+        let ceiling = match &own {
+            Own::Sqlite { addr, .. } => crate::ceiling::insert_load(*addr, a.connections, m).await?.rate(),
+            Own::Postgres { url } => pg_loop(url, a.connections, m, PgOp::Insert).await?,
         };
-        out.submissions.push((product, own));
+        out.submissions.push((product, ceiling));
         let keys = keys.clone();
         let op = move |c, conn, i| look_up(c, conn, i, keys.clone());
         let product = load::run_on(addrs.to_vec(), a.connections, m, anonymous(), op).await?.rate();
-        let own = match (engine, &ceiling) {
-            (Engine::Sqlite { .. }, Some(c)) => {
-                load::gets(http1::addr_of(&c.url)?, reads.clone(), a.connections, m).await?.rate()
-            }
-            (Engine::Postgres { admin, .. }, _) => {
-                let rows = a.stored;
-                pg_loop(&database_url(admin, "tinhso_ceiling")?, a.connections, m, PgOp::Read { rows }).await?
-            }
-            _ => return Err(anyhow!("no ceiling server")),
+        let ceiling = match &own {
+            Own::Sqlite { addr, reads, .. } => load::gets(*addr, reads.clone(), a.connections, m).await?.rate(),
+            Own::Postgres { url } => pg_loop(url, a.connections, m, PgOp::Read { rows: a.stored }).await?,
         };
-        out.lookups.push((product, own));
+        out.lookups.push((product, ceiling));
     }
     Ok(out)
+}
+
+/// Half a million point-read paths drawn uniformly over the ceiling table's `rows` ids.
+fn point_reads(seed: u64, rows: usize) -> Vec<String> {
+    let mut draw = Draw::new(seed);
+    (0..500_000).map(|_| format!("/read/{}", draw.below(rows) + 1)).collect()
 }
 
 /// Each round as "9256 / 28997 = 0.32", then the median round's ratio.
@@ -476,9 +480,7 @@ async fn ceilings(a: &Args, engine: &Engine, measure: Duration) -> Result<Ceilin
             let addr = http1::addr_of(&ceiling.url)?;
             let insert = crate::ceiling::insert_load(addr, a.connections, measure).await?;
             let at_80 = crate::ceiling::insert_at_rate(addr, a.connections, insert.rate() * 0.8, measure).await?;
-            let mut draw = Draw::new(7);
-            let reads: Vec<String> = (0..500_000).map(|_| format!("/read/{}", draw.below(a.stored) + 1)).collect();
-            let read = load::gets(addr, reads, a.connections, measure).await?;
+            let read = load::gets(addr, point_reads(7, a.stored), a.connections, measure).await?;
             Ok(Ceilings { insert: insert.rate(), read: read.rate(), insert_at_80: Some(at_80) })
         }
         Engine::Postgres { admin, .. } => {
