@@ -35,7 +35,7 @@ impl FromRequestParts<AppState> for ApiUser {
         let (session, account) = state.session(&token_hash(&token)).await?.ok_or(AppError::Unauthenticated)?;
         if parts.method != Method::GET && parts.method != Method::HEAD {
             let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
-            if sent.is_empty() || sent != session.csrf_token {
+            if sent.is_empty() || !crate::auth::same_secret(sent, &session.csrf_token) {
                 return Err(AppError::Csrf.into());
             }
         }
@@ -125,6 +125,19 @@ pub async fn upload(
     headers: axum::http::HeaderMap,
     body: axum::body::Body,
 ) -> ApiResult<Response> {
+    let multipart = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.as_bytes().get(..10))
+        .is_some_and(|v| v.eq_ignore_ascii_case(b"multipart/"));
+    if multipart {
+        // The envelope would be stored as the file and refused for its type: say what to send.
+        return Err(AppError::bad_request(
+            "multipart_not_accepted",
+            "Gửi nội dung tệp trực tiếp (application/octet-stream), tên tệp trong X-File-Name",
+            "Send the file's bytes as the body (application/octet-stream), its name in X-File-Name",
+        )
+        .into());
+    }
     let raw_name = headers.get("x-file-name").and_then(|v| v.to_str().ok()).unwrap_or("tep");
     let name = tinhso_kernel::files::clean_name(&percent_decode(raw_name));
     let stored = state.files.put_stream(body).await?;

@@ -92,13 +92,20 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// A one-time claim code for an account the desk opened: 8 characters from an alphabet
-/// without look-alikes (no 0/O, 1/I/L), printed as `XXXX-XXXX` (40 bits).
+/// A one-time claim code for an account the desk opened: 8 characters from the 31 letters and
+/// digits without look-alikes (no 0/O, 1/I/L), each equally likely, printed as `XXXX-XXXX`
+/// (31^8, about 39.6 bits; guessing is held back by the login's abuse limits too).
 pub fn new_claim_code() -> Result<String, AppError> {
-    const ALPHABET: &[u8; 32] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789X";
-    let mut bytes = [0u8; 8];
-    getrandom::getrandom(&mut bytes).map_err(|e| AppError::Internal(format!("randomness: {e}")))?;
-    let chars: String = bytes.iter().map(|b| char::from(ALPHABET[usize::from(b % 31)])).collect();
+    const ALPHABET: &[u8; 31] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let mut chars = String::with_capacity(8);
+    while chars.len() < 8 {
+        let mut bytes = [0u8; 16];
+        getrandom::getrandom(&mut bytes).map_err(|e| AppError::Internal(format!("randomness: {e}")))?;
+        // Bytes from 248 (8 × 31) up are dropped: the rest fall evenly on the 31 characters.
+        let wanted = 8 - chars.len();
+        chars
+            .extend(bytes.iter().filter(|b| **b < 248).take(wanted).map(|b| char::from(ALPHABET[usize::from(b % 31)])));
+    }
     Ok(format!("{}-{}", &chars[..4], &chars[4..]))
 }
 
@@ -307,5 +314,29 @@ impl FromRequestParts<AppState> for Viewer {
             (None, _) => (random_token().map_err(|error| crate::error::PageError { error, locale })?, true),
         };
         Ok(Viewer { account, session, locale, csrf, new_csrf_cookie, secure })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claim_codes_use_every_unambiguous_character_evenly_and_read_back_as_typed() {
+        let mut seen = std::collections::BTreeMap::<char, u32>::new();
+        for _ in 0..2_000 {
+            let code = new_claim_code().unwrap();
+            assert!(code.len() == 9 && code.as_bytes()[4] == b'-', "{code}");
+            assert_eq!(normalise_claim_code(&code.to_lowercase().replace('-', " ")), code);
+            for c in code.chars().filter(|c| *c != '-') {
+                *seen.entry(c).or_default() += 1;
+            }
+        }
+        assert!(seen.keys().all(|c| !"0O1IL".contains(*c)), "no look-alikes: {seen:?}");
+        assert_eq!(seen.len(), 31, "{seen:?}");
+        // 16,000 characters: each expected 516 times; a character twice as likely (as a
+        // duplicated one would be) or never drawn is far outside these bounds.
+        assert!(seen.values().all(|n| (400..=640).contains(n)), "{seen:?}");
     }
 }

@@ -136,10 +136,10 @@ impl EdgeConfig {
     }
 
     /// Multipart bodies (the forms that carry files, up to 40 MiB) are read only for a
-    /// logged-in person whose form carries the session's CSRF token in its address (`?csrf=`):
-    /// checked here, before a byte of the body is read, so that nobody can make the server read
-    /// and hold large bodies anonymously or from another site. The handlers check the body's
-    /// own token again.
+    /// logged-in person whose form carries the session's CSRF token in its address (`?csrf=`),
+    /// or whose API client sends it as `X-CSRF-Token`: checked here, before a byte of the body
+    /// is read, so that nobody can make the server read and hold large bodies anonymously or
+    /// from another site. The handlers check the body's own token again.
     async fn multipart_guard(&self, req: Request) -> Result<Request, Response> {
         let multipart = req
             .headers()
@@ -152,10 +152,13 @@ impl EdgeConfig {
         let (mut parts, body) = req.into_parts();
         let locale = Locale::from_headers(&parts.headers);
         let viewer = Viewer::from_request_parts(&mut parts, &self.state).await.map_err(IntoResponse::into_response)?;
+        // A page's form names it in its address; an API client sends its `X-CSRF-Token`
+        // header, as with every other write (another site cannot set that header).
         let token = parts
             .uri
             .query()
-            .and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "csrf").map(|(_, v)| v.into_owned()));
+            .and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "csrf").map(|(_, v)| v.into_owned()))
+            .or_else(|| parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_owned));
         let refused = match (&viewer.account, viewer.check_csrf(token.as_deref())) {
             (None, _) => AppError::Unauthenticated,
             (Some(_), Err(e)) => e,

@@ -17,32 +17,10 @@ use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::RwLock;
 use std::time::Instant;
+use tinhso_store::stats::{Distribution, Histogram};
 
-/// Upper bounds of the latency buckets, in seconds.
-const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
-
-/// One route's latencies, updated with atomics (no lock on the request path once the route
-/// has been seen).
-#[derive(Default)]
-struct Histogram {
-    counts: [AtomicU64; BUCKETS.len()],
-    count: AtomicU64,
-    /// Microseconds, summed.
-    sum_micros: AtomicU64,
-}
-
-impl Histogram {
-    fn observe(&self, elapsed: std::time::Duration) {
-        let seconds = elapsed.as_secs_f64();
-        for (i, le) in BUCKETS.iter().enumerate() {
-            if seconds <= *le {
-                self.counts[i].fetch_add(1, Relaxed);
-            }
-        }
-        self.count.fetch_add(1, Relaxed);
-        self.sum_micros.fetch_add(u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX), Relaxed);
-    }
-}
+/// Upper bounds of the request latency buckets, in seconds.
+const REQUEST_SECONDS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
 
 /// A series: route pattern, method, status class.
 type Series = (std::sync::Arc<str>, axum::http::Method, &'static str);
@@ -90,11 +68,11 @@ impl Metrics {
         let h = match seen {
             Some(h) => h,
             None => match self.requests.write() {
-                Ok(mut m) => m.entry(key).or_default().clone(),
+                Ok(mut m) => m.entry(key).or_insert_with(|| Histogram::new(REQUEST_SECONDS).into()).clone(),
                 Err(_) => return,
             },
         };
-        h.observe(took);
+        h.observe_duration(took);
     }
 }
 
@@ -194,6 +172,26 @@ pub async fn metrics(State(state): State<AppState>, ClientAddr(client): ClientAd
         "Time spent committing, fsync included.",
         e.commit_seconds,
     );
+    let _ = write_histogram(
+        &mut out,
+        "tinhso_writer_batch_size",
+        "Writes per batched commit (SQLite: every write; PostgreSQL: submissions).",
+        &[("", &e.batch_sizes)],
+    );
+    let _ = write_histogram(
+        &mut out,
+        "tinhso_writer_commit_seconds",
+        "Time each batched commit took, durable (its fsync included).",
+        &[("", &e.commit_durations)],
+    );
+    if let Some(syncs) = &e.syncs {
+        let _ = write_histogram(
+            &mut out,
+            "tinhso_writer_fsync_seconds",
+            "Time each commit waited for the disk: its WAL writes and fdatasync (SQLite).",
+            &[("", syncs)],
+        );
+    }
     gauge(&mut out, "tinhso_writer_queue_depth", "gauge", "Writes waiting for the writer.", e.queued as f64);
     gauge(&mut out, "tinhso_db_connections", "gauge", "Database connections open.", e.connections as f64);
     gauge(
@@ -231,21 +229,36 @@ pub async fn metrics(State(state): State<AppState>, ClientAddr(client): ClientAd
 }
 
 fn write_requests(out: &mut String, m: &Metrics) -> std::fmt::Result {
-    let name = "tinhso_http_request_duration_seconds";
-    writeln!(out, "# HELP {name} Time to answer a request, by route pattern, method and status class.")?;
-    writeln!(out, "# TYPE {name} histogram")?;
     let Ok(map) = m.requests.read() else { return Ok(()) };
-    let mut series: Vec<_> = map.iter().collect();
-    series.sort_by(|a, b| (&*a.0 .0, a.0 .1.as_str(), a.0 .2).cmp(&(&*b.0 .0, b.0 .1.as_str(), b.0 .2)));
-    for ((route, method, class), h) in series {
-        let labels = format!("route=\"{}\",method=\"{method}\",status=\"{class}\"", escape(route));
-        for (le, n) in BUCKETS.iter().zip(&h.counts) {
-            writeln!(out, "{name}_bucket{{{labels},le=\"{le}\"}} {}", n.load(Relaxed))?;
+    let mut series: Vec<_> = map
+        .iter()
+        .map(|((route, method, class), h)| {
+            (format!("route=\"{}\",method=\"{method}\",status=\"{class}\"", escape(route)), h.read())
+        })
+        .collect();
+    drop(map);
+    series.sort_by(|a, b| a.0.cmp(&b.0));
+    let labelled: Vec<_> = series.iter().map(|(l, d)| (l.as_str(), d)).collect();
+    write_histogram(
+        out,
+        "tinhso_http_request_duration_seconds",
+        "Time to answer a request, by route pattern, method and status class.",
+        &labelled,
+    )
+}
+
+/// One histogram family: its series, each as (labels, distribution).
+fn write_histogram(out: &mut String, name: &str, help: &str, series: &[(&str, &Distribution)]) -> std::fmt::Result {
+    writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram")?;
+    for (labels, d) in series {
+        let sep = if labels.is_empty() { "" } else { "," };
+        for (le, n) in d.bounds.iter().zip(&d.at_most) {
+            writeln!(out, "{name}_bucket{{{labels}{sep}le=\"{le}\"}} {n}")?;
         }
-        let count = h.count.load(Relaxed);
-        writeln!(out, "{name}_bucket{{{labels},le=\"+Inf\"}} {count}")?;
-        writeln!(out, "{name}_sum{{{labels}}} {}", h.sum_micros.load(Relaxed) as f64 / 1e6)?;
-        writeln!(out, "{name}_count{{{labels}}} {count}")?;
+        writeln!(out, "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}", d.count)?;
+        let braces = if labels.is_empty() { String::new() } else { format!("{{{labels}}}") };
+        writeln!(out, "{name}_sum{braces} {}", d.sum)?;
+        writeln!(out, "{name}_count{braces} {}", d.count)?;
     }
     Ok(())
 }

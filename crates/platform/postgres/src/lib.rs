@@ -31,6 +31,7 @@ use tinhso_ledger::chain::LaneHead;
 use tinhso_policy::Role;
 use tinhso_store::codec::from_json;
 use tinhso_store::migrate::Migrations;
+use tinhso_store::stats::{self, Histogram};
 use tinhso_store::{
     Account, AuditAnchors, AuditRow, Document, DocumentStore, Health, IdentityStore, InboxMessage, LedgerStore,
     NewAccount, Notification, NotifyStore, PendingEmail, ProvinceSetup, ProvinceStore, Result, Session, StoreError,
@@ -45,11 +46,24 @@ pub struct PgStore {
 }
 
 /// Commits of batched writes, the writes they held and the time spent committing.
-#[derive(Default)]
 struct Batches {
     commits: AtomicU64,
     writes: AtomicU64,
     commit_micros: AtomicU64,
+    sizes: Histogram,
+    durations: Histogram,
+}
+
+impl Default for Batches {
+    fn default() -> Self {
+        Self {
+            commits: AtomicU64::new(0),
+            writes: AtomicU64::new(0),
+            commit_micros: AtomicU64::new(0),
+            sizes: Histogram::new(stats::BATCH_SIZES),
+            durations: Histogram::new(stats::DISK_SECONDS),
+        }
+    }
 }
 
 pub fn map_err(e: tokio_postgres::Error) -> StoreError {
@@ -123,6 +137,8 @@ impl PgStore {
         self.batches.writes.fetch_add(writes as u64, Ordering::Relaxed);
         let micros = u64::try_from(commit.as_micros()).unwrap_or(u64::MAX);
         self.batches.commit_micros.fetch_add(micros, Ordering::Relaxed);
+        self.batches.sizes.observe(writes as f64);
+        self.batches.durations.observe_duration(commit);
     }
 
     /// The connection pool's size and waiters, for `/metrics`.
@@ -158,6 +174,9 @@ impl Health for PgStore {
             queued: 0,
             connections: status.size as u64,
             waiting_for_connection: status.waiting as u64,
+            batch_sizes: b.sizes.read(),
+            commit_durations: b.durations.read(),
+            syncs: None,
         }
     }
 

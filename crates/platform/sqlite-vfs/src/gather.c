@@ -14,7 +14,9 @@
  *
  * Every other file (the database, its -shm, a reader's WAL) and every other method is passed
  * to the VFS this one wraps (the platform default, "unix"), unchanged. */
+#include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 #include "sqlite3.h"
 
 #define GATHER_CAP (4 * 1024 * 1024)
@@ -94,11 +96,29 @@ static int gather_truncate(sqlite3_file *f, sqlite3_int64 size) {
   return p->real->pMethods->xTruncate(p->real, size);
 }
 
+/* Nanoseconds spent in syncs (writing what was gathered, then the real sync) since the last
+ * tinhso_gather_take_sync_nanos: how long commits waited for the disk, for /metrics. */
+static _Atomic unsigned long long sync_nanos;
+
+static unsigned long long now_nanos(void) {
+  struct timespec t;
+  if (clock_gettime(CLOCK_MONOTONIC, &t) != 0) return 0;
+  return (unsigned long long)t.tv_sec * 1000000000ull + (unsigned long long)t.tv_nsec;
+}
+
 static int gather_sync(sqlite3_file *f, int flags) {
   GatherFile *p = (GatherFile *)f;
+  unsigned long long started = now_nanos();
   int rc = gather_flush(p);
-  if (rc != SQLITE_OK) return rc;
-  return p->real->pMethods->xSync(p->real, flags);
+  if (rc == SQLITE_OK) rc = p->real->pMethods->xSync(p->real, flags);
+  unsigned long long ended = now_nanos();
+  if (ended > started) atomic_fetch_add(&sync_nanos, ended - started);
+  return rc;
+}
+
+/* The sync time counted since the last call, and a fresh count. */
+unsigned long long tinhso_gather_take_sync_nanos(void) {
+  return atomic_exchange(&sync_nanos, 0);
 }
 
 static int gather_file_size(sqlite3_file *f, sqlite3_int64 *size) {

@@ -15,6 +15,15 @@ pub const GATHER: &str = "tinhso-gather";
 
 extern "C" {
     fn tinhso_gather_register() -> std::os::raw::c_int;
+    fn tinhso_gather_take_sync_nanos() -> std::os::raw::c_ulonglong;
+}
+
+/// Time spent in the VFS's syncs (the gathered WAL writes and `fdatasync`) since the last call,
+/// by every connection opened with it: in the server, the writer's alone. Taken after each
+/// commit, it is how long that commit waited for the disk.
+pub fn take_sync_time() -> std::time::Duration {
+    // SAFETY: an atomic exchange on a static counter; no pointers, no SQLite state.
+    std::time::Duration::from_nanos(unsafe { tinhso_gather_take_sync_nanos() })
 }
 
 /// Registers the `tinhso-gather` VFS (once per process; later calls return the first result).
@@ -75,6 +84,17 @@ mod tests {
     fn registering_twice_gives_the_same_vfs() {
         assert_eq!(register(), Ok(GATHER));
         assert_eq!(register(), Ok(GATHER));
+    }
+
+    #[test]
+    fn syncs_are_timed_and_taking_the_time_starts_a_new_count() {
+        let (d, _, w) = writer("timed");
+        let _ = take_sync_time();
+        w.execute("INSERT INTO t (v, pad) VALUES (1, randomblob(300))", []).unwrap();
+        // Only this test takes the count; others running at once can only add to it.
+        assert!(take_sync_time() > std::time::Duration::ZERO, "the commit's sync was timed");
+        drop(w);
+        std::fs::remove_dir_all(&d).unwrap();
     }
 
     #[test]

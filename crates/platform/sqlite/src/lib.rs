@@ -177,7 +177,8 @@ impl Health for SqliteStore {
     }
 
     fn engine_stats(&self) -> tinhso_store::EngineStats {
-        let (batches, batched_writes, commit_seconds, queued) = self.writer.stats().read();
+        let stats = self.writer.stats();
+        let (batches, batched_writes, commit_seconds, queued) = stats.read();
         let readers = self.readers.idle() as u64;
         tinhso_store::EngineStats {
             batches,
@@ -186,6 +187,9 @@ impl Health for SqliteStore {
             queued,
             connections: readers + 1,
             waiting_for_connection: 0,
+            batch_sizes: stats.sizes.read(),
+            commit_durations: stats.commits.read(),
+            syncs: Some(stats.syncs.read()),
         }
     }
 

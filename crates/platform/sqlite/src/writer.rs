@@ -28,6 +28,7 @@ use rusqlite::Connection;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, TryRecvError};
 use std::sync::Arc;
+use tinhso_store::stats::{self, Histogram};
 use tinhso_store::{Result, StoreError};
 
 /// Most jobs in one commit (bounds latency of the last one in a burst).
@@ -82,12 +83,29 @@ pub struct Writer {
 }
 
 /// The writer's counters (read by `/metrics`).
-#[derive(Default)]
 pub struct Stats {
     batches: std::sync::atomic::AtomicU64,
     jobs: std::sync::atomic::AtomicU64,
     commit_nanos: std::sync::atomic::AtomicU64,
     queued: std::sync::atomic::AtomicU64,
+    /// Jobs per commit; each commit's time; the part of it spent waiting for the disk.
+    pub sizes: Histogram,
+    pub commits: Histogram,
+    pub syncs: Histogram,
+}
+
+impl Default for Stats {
+    fn default() -> Self {
+        Self {
+            batches: Default::default(),
+            jobs: Default::default(),
+            commit_nanos: Default::default(),
+            queued: Default::default(),
+            sizes: Histogram::new(stats::BATCH_SIZES),
+            commits: Histogram::new(stats::DISK_SECONDS),
+            syncs: Histogram::new(stats::DISK_SECONDS),
+        }
+    }
 }
 
 impl Stats {
@@ -96,6 +114,18 @@ impl Stats {
         use std::sync::atomic::Ordering::Relaxed;
         let nanos = self.commit_nanos.load(Relaxed);
         (self.batches.load(Relaxed), self.jobs.load(Relaxed), nanos as f64 / 1e9, self.queued.load(Relaxed))
+    }
+
+    fn committed(&self, jobs: usize, took: std::time::Duration) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.batches.fetch_add(1, Relaxed);
+        self.jobs.fetch_add(jobs as u64, Relaxed);
+        self.commit_nanos.fetch_add(u64::try_from(took.as_nanos()).unwrap_or(u64::MAX), Relaxed);
+        self.sizes.observe(jobs as f64);
+        self.commits.observe_duration(took);
+        // The VFS's syncs since the last commit: this commit's, and any the writer made
+        // between (a checkpoint before the WAL starts over).
+        self.syncs.observe_duration(tinhso_sqlite_vfs::take_sync_time());
     }
 }
 
@@ -277,6 +307,8 @@ fn writes(
 ) {
     use std::sync::atomic::Ordering::Relaxed;
     conn.wal_hook(Some(note_wal_frames));
+    // Syncs before this thread (the migrations, on this connection) are no commit's.
+    let _ = tinhso_sqlite_vfs::take_sync_time();
     let taken = |n: u64| stats.queued.fetch_sub(n.min(stats.queued.load(Relaxed)), Relaxed);
     loop {
         let first = match inbox.recv() {
@@ -304,10 +336,7 @@ fn writes(
         let started = std::time::Instant::now();
         if let Some(jobs) = batch.commit() {
             readers.committed();
-            stats.batches.fetch_add(1, Relaxed);
-            stats.jobs.fetch_add(jobs.len() as u64, Relaxed);
-            let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
-            stats.commit_nanos.fetch_add(nanos, Relaxed);
+            stats.committed(jobs.len(), started.elapsed());
             jobs.into_iter().for_each(|j| j.answer(None));
         }
         restart_when_long(&conn);

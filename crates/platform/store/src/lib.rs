@@ -7,6 +7,7 @@
 
 pub mod migrate;
 pub mod plan;
+pub mod stats;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use tinhso_catalogue::procedure::Procedure;

@@ -22,7 +22,7 @@ pub trait Health: Send + Sync + 'static {
 }
 
 /// What an engine counts about its writes and connections.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EngineStats {
     /// Commits of batched writes so far, the writes they held, and the time spent committing
     /// (SQLite's group commit of every write; PostgreSQL's batched submissions).
@@ -34,6 +34,12 @@ pub struct EngineStats {
     /// Database connections open, and requests waiting for one (pooled engines).
     pub connections: u64,
     pub waiting_for_connection: u64,
+    /// Writes per batched commit, and how long each commit took (durable: its sync included).
+    pub batch_sizes: crate::stats::Distribution,
+    pub commit_durations: crate::stats::Distribution,
+    /// How long each commit waited for the disk (its WAL writes and `fdatasync`), where the
+    /// engine can tell it apart: SQLite. PostgreSQL syncs inside its own commit.
+    pub syncs: Option<crate::stats::Distribution>,
 }
 
 /// The province model: the province, its communes and agencies (platform: province).

@@ -537,6 +537,26 @@ async fn files(s: TestServer) {
     assert_eq!((st, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_file")));
     let (st, _) = citizen.upload("rong.pdf", b"").await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
+    // A form's envelope instead of the file: its session's token in the header is enough to
+    // be read, and the answer says what to send, rather than judging the envelope's type.
+    let envelope =
+        "--b\r\nContent-Disposition: form-data; name=\"tep\"; filename=\"a.pdf\"\r\n\r\n%PDF-1.4\r\n--b--\r\n";
+    let multipart = |token: Option<&str>| {
+        let mut r = citizen
+            .c
+            .post(format!("{}/api/v1/files", citizen.base))
+            .header("content-type", "multipart/form-data; boundary=b")
+            .body(envelope);
+        if let Some(t) = token {
+            r = r.header("x-csrf-token", t);
+        }
+        r.send()
+    };
+    let r = multipart(Some(&citizen.csrf)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "multipart_not_accepted");
+    let r = multipart(None).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "no token: refused before the body is read");
     let mut hashes = Vec::new();
     for (name, bytes) in [("Tờ khai đăng ký khai sinh.pdf", PDF), ("Giấy chứng sinh.png", PNG), ("CCCD mẹ.jpg", JPEG)]
     {
