@@ -79,10 +79,11 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
 }
 
 /// Refuses a server whose sessions commit without waiting for the WAL flush
-/// (`synchronous_commit = off`, set in postgresql.conf, for the database or for the role):
-/// every acknowledged write could then vanish in a crash, silently voiding the platform's
-/// promise. `on`, `local`, `remote_write` and `remote_apply` all flush locally first.
-async fn durable_commits(client: &tokio_postgres::Client) -> Result<()> {
+/// (`synchronous_commit = off`, set in postgresql.conf, for the database or for the role), or
+/// that does not sync at all (`fsync = off`): every acknowledged write could then vanish in a
+/// crash, silently voiding the platform's promise. `on`, `local`, `remote_write` and
+/// `remote_apply` all flush locally first. Returns the setting, which the pool then pins.
+async fn durable_commits(client: &tokio_postgres::Client) -> Result<String> {
     let row = client.query_one("SHOW synchronous_commit", &[]).await.map_err(map_err)?;
     let setting: String = row.get(0);
     if setting.eq_ignore_ascii_case("off") {
@@ -92,7 +93,29 @@ async fn durable_commits(client: &tokio_postgres::Client) -> Result<()> {
              synchronous_commit is {setting}: acknowledged writes could be lost in a crash; set it to on"
         )));
     }
-    Ok(())
+    let fsync: String = client.query_one("SHOW fsync", &[]).await.map_err(map_err)?.get(0);
+    if fsync.eq_ignore_ascii_case("off") {
+        return Err(StoreError::Backend(
+            "PostgreSQL đặt fsync = off: dữ liệu đã xác nhận có thể mất khi mất điện. Đặt fsync = on \
+             (postgresql.conf) rồi tải lại cấu hình. / fsync is off: acknowledged writes could be lost \
+             in a power cut; set it to on"
+                .to_owned(),
+        ));
+    }
+    Ok(setting)
+}
+
+/// `config` with every session's `synchronous_commit` pinned to `setting` in its startup
+/// packet: a client's setting outranks postgresql.conf and ALTER DATABASE / ROLE, so a DBA
+/// turning it off while the platform runs cannot reach sessions opened afterwards.
+fn pinned(mut config: tokio_postgres::Config, setting: &str) -> tokio_postgres::Config {
+    let pin = format!("-c synchronous_commit={setting}");
+    let options = match config.get_options() {
+        Some(o) if !o.trim().is_empty() => format!("{o} {pin}"),
+        _ => pin,
+    };
+    config.options(options);
+    config
 }
 
 impl PgStore {
@@ -118,11 +141,20 @@ impl PgStore {
             config.ssl_mode(tokio_postgres::config::SslMode::Disable);
         }
         let tls = tls::RustlsConnect::new(ca_pem).map_err(StoreError::Backend)?;
-        let manager = Manager::from_config(config, tls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
-        let pool = Pool::builder(manager).max_size(max_connections).build().map_err(backend)?;
-        let store = Self { pool, batches: Batches::default() };
+        let pool = |config: tokio_postgres::Config, size: usize| {
+            let manager =
+                Manager::from_config(config, tls.clone(), ManagerConfig { recycling_method: RecyclingMethod::Fast });
+            Pool::builder(manager).max_size(size).build().map_err(backend)
+        };
+        // One session as the server gives it, to check what it would do; then the pool, with
+        // the checked setting pinned.
+        let setting = {
+            let probe = pool(config.clone(), 1)?;
+            let client = probe.get().await.map_err(backend)?;
+            durable_commits(&client).await?
+        };
+        let store = Self { pool: pool(pinned(config, &setting), max_connections)?, batches: Batches::default() };
         let mut client = store.client().await?;
-        durable_commits(&client).await?;
         migrate::run(&mut client, &schema).await?;
         Ok(store)
     }

@@ -252,6 +252,20 @@ async fn postgres_without_durable_commits_is_refused() {
     assert!(err.contains("synchronous_commit = off"), "{err}");
     client.batch_execute(&format!("ALTER DATABASE {name} SET synchronous_commit = on")).await.unwrap();
     assert!(tinhso::db::postgres(&url, 2).await.is_ok());
+
+    // Turned off while the platform runs: sessions it opens afterwards keep the setting it
+    // checked at start (pinned in each session's startup packet), while others get `off`.
+    let store = tinhso_postgres::PgStore::connect(&url, 4, Vec::new()).await.unwrap();
+    client.batch_execute(&format!("ALTER DATABASE {name} SET synchronous_commit = off")).await.unwrap();
+    let (other, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(conn);
+    let show = "SHOW synchronous_commit";
+    assert_eq!(other.query_one(show, &[]).await.unwrap().get::<_, String>(0), "off", "a new session elsewhere");
+    let sessions: Vec<_> = futures_util::future::join_all((0..4).map(|_| store.client())).await;
+    for s in sessions {
+        assert_eq!(s.unwrap().query_one(show, &[]).await.unwrap().get::<_, String>(0), "on", "the platform's");
+    }
+    client.batch_execute(&format!("ALTER DATABASE {name} SET synchronous_commit = on")).await.unwrap();
 }
 
 /// PostgreSQL over TLS, the server's certificate verified against the province's CA
