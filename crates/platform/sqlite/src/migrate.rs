@@ -50,6 +50,11 @@ const LEDGER: Migrations = Migrations {
         Migration { version: 1, name: "ledger", sql: include_str!("../migrations/ledger/0001_ledger.sql") },
         Migration { version: 2, name: "lanes", sql: include_str!("../migrations/ledger/0002_lanes.sql") },
         Migration { version: 3, name: "entries", sql: include_str!("../migrations/ledger/0003_entries.sql") },
+        Migration {
+            version: 4,
+            name: "lanes_without_rowid",
+            sql: include_str!("../migrations/ledger/0004_lanes_without_rowid.sql"),
+        },
     ],
 };
 

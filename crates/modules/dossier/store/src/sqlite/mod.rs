@@ -44,6 +44,11 @@ pub const MIGRATIONS: Migrations = Migrations {
             name: "dossier_standing",
             sql: include_str!("../../migrations/sqlite/0004_dossier_standing.sql"),
         },
+        Migration {
+            version: 5,
+            name: "sequence_without_rowid",
+            sql: include_str!("../../migrations/sqlite/0005_sequence_without_rowid.sql"),
+        },
     ],
 };
 
