@@ -1,6 +1,7 @@
 //! The SQLite writer's file layer. What it is for: one VFS, `tinhso-gather`
 //! (`src/gather.c`), that the store's writer connection opens its database with, so that a
-//! commit's WAL frames reach the kernel in writes of 124 KiB instead of two calls per page.
+//! commit's WAL frames reach the kernel in writes of 124 KiB instead of two calls per page;
+//! it times its syncs too (`take_sync_time`), which `/metrics` shows as the commits' fsync time.
 //! What it may depend on: the SQLite that rusqlite links, nothing else of the platform.
 //!
 //! Why: a submission dirties about nine pages, most of them random index leaves; a commit of a
