@@ -46,12 +46,23 @@ impl Histogram {
         self.observe(took.as_secs_f64());
     }
 
-    /// What has been counted so far.
+    /// What has been counted so far. Read while others observe, a bucket can be ahead of the
+    /// next one or of the count by an observation in flight: each is raised to the one before
+    /// it, so a scrape always sees cumulative counts (which Prometheus requires).
     pub fn read(&self) -> Distribution {
+        let mut seen = 0;
+        let at_most = self
+            .at_most
+            .iter()
+            .map(|n| {
+                seen = seen.max(n.load(Relaxed));
+                seen
+            })
+            .collect();
         Distribution {
             bounds: self.bounds,
-            at_most: self.at_most.iter().map(|n| n.load(Relaxed)).collect(),
-            count: self.count.load(Relaxed),
+            at_most,
+            count: self.count.load(Relaxed).max(seen),
             sum: self.sum_millionths.load(Relaxed) as f64 / 1e6,
         }
     }
@@ -83,5 +94,21 @@ mod tests {
         t.observe_duration(std::time::Duration::from_micros(700));
         assert_eq!(t.read().at_most[..4], [0, 0, 1, 1]);
         assert!((t.read().sum - 0.0007).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_scrape_during_observations_sees_cumulative_counts() {
+        let h = std::sync::Arc::new(Histogram::new(DISK_SECONDS));
+        let writer = {
+            let h = h.clone();
+            std::thread::spawn(move || (0..200_000).for_each(|i| h.observe(f64::from(i % 7) * 0.003)))
+        };
+        while !writer.is_finished() {
+            let d = h.read();
+            assert!(d.at_most.windows(2).all(|w| w[0] <= w[1]), "{d:?}");
+            assert!(d.at_most.last().is_some_and(|last| *last <= d.count), "{d:?}");
+        }
+        assert!(writer.join().is_ok());
+        assert_eq!(h.read().count, 200_000);
     }
 }
