@@ -76,8 +76,22 @@ async fn a_burst_of_guesses_is_checked_a_few_times_and_the_owner_still_logs_in()
     let burst = guesses(&[&s.url], 200, |_| attacker.to_owned(), "doan-mo-mat-khau").await;
     let n = checked(&burst);
     assert!(n <= 5, "{n} of 200 concurrent guesses were checked");
-    // The right password at the end of a burst does not get in from the guessing address...
+    // The right password at the end of a burst does not get in from the guessing address
+    // while its wait runs. The waits grow (1, 2, 4 s...): on a slow machine the bursts alone
+    // can outlast the first ones, so guess on, letting a guess count whenever the wait ran
+    // out (which doubles it), until the wait left is surely longer than the next request.
     let mut burst = guesses(&[&s.url], 39, |_| attacker.to_owned(), "sai-roi").await;
+    let mut long_wait = false;
+    for _ in 0..8 {
+        let (st, retry) = login(&s.url, attacker, "sai-nua").await;
+        let secs: u64 = retry.as_deref().and_then(|r| r.parse().ok()).unwrap_or(0);
+        if st == StatusCode::TOO_MANY_REQUESTS && secs >= 2 {
+            long_wait = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(secs)).await;
+    }
+    assert!(long_wait, "eight more wrong guesses never met a wait of two seconds or more");
     burst.push(login(&s.url, attacker, PASSWORD).await);
     assert_eq!(burst.last().unwrap().0, StatusCode::TOO_MANY_REQUESTS);
     checked(&burst);
