@@ -125,11 +125,7 @@ pub async fn upload(
     headers: axum::http::HeaderMap,
     body: axum::body::Body,
 ) -> ApiResult<Response> {
-    let multipart = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.as_bytes().get(..10))
-        .is_some_and(|v| v.eq_ignore_ascii_case(b"multipart/"));
-    if multipart {
+    if crate::form::is_multipart(&headers) {
         // The envelope would be stored as the file and refused for its type: say what to send.
         return Err(AppError::bad_request(
             "multipart_not_accepted",

@@ -141,12 +141,9 @@ impl EdgeConfig {
     /// is read, so that nobody can make the server read and hold large bodies anonymously or
     /// from another site. The handlers check the body's own token again.
     async fn multipart_guard(&self, req: Request) -> Result<Request, Response> {
-        let multipart = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.as_bytes().get(..10))
-            .is_some_and(|v| v.eq_ignore_ascii_case(b"multipart/"));
-        if !multipart || self.own_upload_auth.iter().any(|p| req.uri().path().starts_with(p)) {
+        if !crate::form::is_multipart(req.headers())
+            || self.own_upload_auth.iter().any(|p| req.uri().path().starts_with(p))
+        {
             return Ok(req);
         }
         let (mut parts, body) = req.into_parts();

@@ -143,6 +143,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// Whether a request carries a multipart body (a form with files), by its `Content-Type`: the
+/// edge reads such bodies only for a logged-in caller with the session's CSRF token, and the
+/// upload API refuses them.
+pub fn is_multipart(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.as_bytes().get(..10))
+        .is_some_and(|v| v.eq_ignore_ascii_case(b"multipart/"))
+}
+
 /// One uploaded file from a multipart form.
 pub struct Upload {
     pub field: String,

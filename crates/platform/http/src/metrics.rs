@@ -162,15 +162,15 @@ pub async fn metrics(State(state): State<AppState>, ClientAddr(client): ClientAd
         "tinhso_writer_batches_total",
         "counter",
         "Commits of batched writes (SQLite: all; PostgreSQL: submissions).",
-        e.batches as f64,
+        e.batches() as f64,
     );
-    gauge(&mut out, "tinhso_writer_writes_total", "counter", "Writes committed in batches.", e.batched_writes as f64);
+    gauge(&mut out, "tinhso_writer_writes_total", "counter", "Writes committed in batches.", e.batched_writes() as f64);
     gauge(
         &mut out,
         "tinhso_writer_commit_seconds_total",
         "counter",
         "Time spent committing, fsync included.",
-        e.commit_seconds,
+        e.commit_durations.sum,
     );
     let _ = write_histogram(
         &mut out,

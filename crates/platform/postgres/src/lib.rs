@@ -11,6 +11,7 @@
 mod alerts;
 mod blobs;
 pub mod cached;
+mod durability;
 pub use cached::Cached;
 pub mod guard;
 pub mod ledger;
@@ -24,7 +25,6 @@ mod write;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use std::sync::atomic::{AtomicU64, Ordering};
 use tinhso_kernel::ids::{AccountId, AgencyCode, PersonalId, Sha256};
 use tinhso_kernel::province::{Agency, Province, Unit};
 use tinhso_ledger::chain::LaneHead;
@@ -45,24 +45,15 @@ pub struct PgStore {
     batches: Batches,
 }
 
-/// Commits of batched writes, the writes they held and the time spent committing.
+/// Commits of batched writes: the writes each held and its time (counts and sums are the totals).
 struct Batches {
-    commits: AtomicU64,
-    writes: AtomicU64,
-    commit_micros: AtomicU64,
     sizes: Histogram,
     durations: Histogram,
 }
 
 impl Default for Batches {
     fn default() -> Self {
-        Self {
-            commits: AtomicU64::new(0),
-            writes: AtomicU64::new(0),
-            commit_micros: AtomicU64::new(0),
-            sizes: Histogram::new(stats::BATCH_SIZES),
-            durations: Histogram::new(stats::DISK_SECONDS),
-        }
+        Self { sizes: Histogram::new(stats::BATCH_SIZES), durations: Histogram::new(stats::DISK_SECONDS) }
     }
 }
 
@@ -76,46 +67,6 @@ pub fn map_err(e: tokio_postgres::Error) -> StoreError {
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
-}
-
-/// Refuses a server whose sessions commit without waiting for the WAL flush
-/// (`synchronous_commit = off`, set in postgresql.conf, for the database or for the role), or
-/// that does not sync at all (`fsync = off`): every acknowledged write could then vanish in a
-/// crash, silently voiding the platform's promise. `on`, `local`, `remote_write` and
-/// `remote_apply` all flush locally first. Returns the setting, which the pool then pins.
-async fn durable_commits(client: &tokio_postgres::Client) -> Result<String> {
-    let row = client.query_one("SHOW synchronous_commit", &[]).await.map_err(map_err)?;
-    let setting: String = row.get(0);
-    if setting.eq_ignore_ascii_case("off") {
-        return Err(StoreError::Backend(format!(
-            "PostgreSQL đặt synchronous_commit = {setting}: dữ liệu đã xác nhận có thể mất khi máy chủ CSDL gặp sự cố. \
-             Đặt synchronous_commit = on (postgresql.conf, ALTER DATABASE hoặc ALTER ROLE) rồi khởi động lại. / \
-             synchronous_commit is {setting}: acknowledged writes could be lost in a crash; set it to on"
-        )));
-    }
-    let fsync: String = client.query_one("SHOW fsync", &[]).await.map_err(map_err)?.get(0);
-    if fsync.eq_ignore_ascii_case("off") {
-        return Err(StoreError::Backend(
-            "PostgreSQL đặt fsync = off: dữ liệu đã xác nhận có thể mất khi mất điện. Đặt fsync = on \
-             (postgresql.conf) rồi tải lại cấu hình. / fsync is off: acknowledged writes could be lost \
-             in a power cut; set it to on"
-                .to_owned(),
-        ));
-    }
-    Ok(setting)
-}
-
-/// `config` with every session's `synchronous_commit` pinned to `setting` in its startup
-/// packet: a client's setting outranks postgresql.conf and ALTER DATABASE / ROLE, so a DBA
-/// turning it off while the platform runs cannot reach sessions opened afterwards.
-fn pinned(mut config: tokio_postgres::Config, setting: &str) -> tokio_postgres::Config {
-    let pin = format!("-c synchronous_commit={setting}");
-    let options = match config.get_options() {
-        Some(o) if !o.trim().is_empty() => format!("{o} {pin}"),
-        _ => pin,
-    };
-    config.options(options);
-    config
 }
 
 impl PgStore {
@@ -151,9 +102,10 @@ impl PgStore {
         let setting = {
             let probe = pool(config.clone(), 1)?;
             let client = probe.get().await.map_err(backend)?;
-            durable_commits(&client).await?
+            durability::durable_commits(&client).await?
         };
-        let store = Self { pool: pool(pinned(config, &setting), max_connections)?, batches: Batches::default() };
+        let store =
+            Self { pool: pool(durability::pinned(config, &setting), max_connections)?, batches: Batches::default() };
         let mut client = store.client().await?;
         migrate::run(&mut client, &schema).await?;
         Ok(store)
@@ -165,10 +117,6 @@ impl PgStore {
 
     /// Counts a commit of `writes` batched writes that took `commit` (the `COMMIT` itself).
     pub fn record_batch(&self, writes: usize, commit: std::time::Duration) {
-        self.batches.commits.fetch_add(1, Ordering::Relaxed);
-        self.batches.writes.fetch_add(writes as u64, Ordering::Relaxed);
-        let micros = u64::try_from(commit.as_micros()).unwrap_or(u64::MAX);
-        self.batches.commit_micros.fetch_add(micros, Ordering::Relaxed);
         self.batches.sizes.observe(writes as f64);
         self.batches.durations.observe_duration(commit);
     }
@@ -200,9 +148,6 @@ impl Health for PgStore {
         let status = self.pool_status();
         let b = &self.batches;
         tinhso_store::EngineStats {
-            batches: b.commits.load(Ordering::Relaxed),
-            batched_writes: b.writes.load(Ordering::Relaxed),
-            commit_seconds: b.commit_micros.load(Ordering::Relaxed) as f64 / 1e6,
             queued: 0,
             connections: status.size as u64,
             waiting_for_connection: status.waiting as u64,

@@ -178,13 +178,9 @@ impl Health for SqliteStore {
 
     fn engine_stats(&self) -> tinhso_store::EngineStats {
         let stats = self.writer.stats();
-        let (batches, batched_writes, commit_seconds, queued) = stats.read();
         let readers = self.readers.idle() as u64;
         tinhso_store::EngineStats {
-            batches,
-            batched_writes,
-            commit_seconds,
-            queued,
+            queued: stats.queued(),
             connections: readers + 1,
             waiting_for_connection: 0,
             batch_sizes: stats.sizes.read(),

@@ -84,11 +84,9 @@ pub struct Writer {
 
 /// The writer's counters (read by `/metrics`).
 pub struct Stats {
-    batches: std::sync::atomic::AtomicU64,
-    jobs: std::sync::atomic::AtomicU64,
-    commit_nanos: std::sync::atomic::AtomicU64,
     queued: std::sync::atomic::AtomicU64,
-    /// Jobs per commit; each commit's time; the part of it spent waiting for the disk.
+    /// Jobs per commit; each commit's time; the part of it spent waiting for the disk (their
+    /// counts and sums are the totals of commits, writes and commit time).
     pub sizes: Histogram,
     pub commits: Histogram,
     pub syncs: Histogram,
@@ -97,9 +95,6 @@ pub struct Stats {
 impl Default for Stats {
     fn default() -> Self {
         Self {
-            batches: Default::default(),
-            jobs: Default::default(),
-            commit_nanos: Default::default(),
             queued: Default::default(),
             sizes: Histogram::new(stats::BATCH_SIZES),
             commits: Histogram::new(stats::DISK_SECONDS),
@@ -109,18 +104,12 @@ impl Default for Stats {
 }
 
 impl Stats {
-    /// (batches, writes in them, seconds spent committing, writes queued now).
-    pub fn read(&self) -> (u64, u64, f64, u64) {
-        use std::sync::atomic::Ordering::Relaxed;
-        let nanos = self.commit_nanos.load(Relaxed);
-        (self.batches.load(Relaxed), self.jobs.load(Relaxed), nanos as f64 / 1e9, self.queued.load(Relaxed))
+    /// Writes queued now.
+    pub fn queued(&self) -> u64 {
+        self.queued.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn committed(&self, jobs: usize, took: std::time::Duration) {
-        use std::sync::atomic::Ordering::Relaxed;
-        self.batches.fetch_add(1, Relaxed);
-        self.jobs.fetch_add(jobs as u64, Relaxed);
-        self.commit_nanos.fetch_add(u64::try_from(took.as_nanos()).unwrap_or(u64::MAX), Relaxed);
         self.sizes.observe(jobs as f64);
         self.commits.observe_duration(took);
         // The VFS's syncs since the last commit: this commit's, and any the writer made

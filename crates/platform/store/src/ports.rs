@@ -24,22 +24,32 @@ pub trait Health: Send + Sync + 'static {
 /// What an engine counts about its writes and connections.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EngineStats {
-    /// Commits of batched writes so far, the writes they held, and the time spent committing
-    /// (SQLite's group commit of every write; PostgreSQL's batched submissions).
-    pub batches: u64,
-    pub batched_writes: u64,
-    pub commit_seconds: f64,
     /// Writes queued for the writer now.
     pub queued: u64,
     /// Database connections open, and requests waiting for one (pooled engines).
     pub connections: u64,
     pub waiting_for_connection: u64,
-    /// Writes per batched commit, and how long each commit took (durable: its sync included).
+    /// Writes per batched commit (SQLite's group commit of every write; PostgreSQL's batched
+    /// submissions), and how long each commit took (durable: its sync included). Their counts
+    /// and sums are the totals: commits, writes, seconds spent committing.
     pub batch_sizes: crate::stats::Distribution,
     pub commit_durations: crate::stats::Distribution,
     /// How long each commit waited for the disk (its WAL writes and `fdatasync`), where the
     /// engine can tell it apart: SQLite. PostgreSQL syncs inside its own commit.
     pub syncs: Option<crate::stats::Distribution>,
+}
+
+impl EngineStats {
+    /// Batched commits so far.
+    pub fn batches(&self) -> u64 {
+        self.batch_sizes.count
+    }
+
+    /// Writes those commits held.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // a sum of whole sizes
+    pub fn batched_writes(&self) -> u64 {
+        self.batch_sizes.sum.round() as u64
+    }
 }
 
 /// The province model: the province, its communes and agencies (platform: province).

@@ -78,8 +78,8 @@ async fn at_once(s: Stores, raw: Raw, batches_submissions: bool) {
     assert_eq!(seqs, (1..=16).collect::<Vec<_>>(), "gap-free, each code once");
     let after = s.health.engine_stats();
     if batches_submissions {
-        assert_eq!(after.batched_writes - before.batched_writes, 16);
-        assert_eq!(after.batches - before.batches, 1, "sixteen submissions, one commit");
+        assert_eq!(after.batched_writes() - before.batched_writes(), 16);
+        assert_eq!(after.batches() - before.batches(), 1, "sixteen submissions, one commit");
     }
 
     // The desk has given out 9,990 codes on 3 September: nine remain. Forty at once, 24 for the
