@@ -15,15 +15,18 @@ pub struct ProcedureQuery {
     /// A field (lĩnh vực) as listed in the catalogue.
     pub field: Option<String>,
     /// `province`, `commune`, `ministry` or `other`.
+    #[param(pattern = "^(province|commune|ministry|other)?$")]
     pub level: Option<String>,
-    /// The deciding agency's code, or `commune` for commune committees.
+    /// The deciding agency's code, or `commune_committee` for the commune committees.
+    #[param(pattern = "^(commune_committee|[0-9A-Za-z]{1,9}(\\.[0-9A-Za-z]{1,9}){1,3})?$")]
     pub agency: Option<String>,
     /// `fully_online`, `partly_online` or `in_person`.
+    #[param(pattern = "^(fully_online|partly_online|in_person)?$")]
     pub online: Option<String>,
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
     #[param(minimum = 0, maximum = 4294967295u64)]
-    pub offset: Option<usize>,
+    pub offset: Option<u32>,
 }
 
 /// The deciding agency of a procedure: a named agency, or the commune committees (no code).
@@ -69,7 +72,7 @@ pub struct UnitQuery {
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
     #[param(minimum = 0, maximum = 4294967295u64)]
-    pub offset: Option<usize>,
+    pub offset: Option<u32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -29,3 +29,8 @@ pub struct Health {
     /// on a province's production server.
     pub demo: bool,
 }
+
+/// A request body that is a file's bytes as they are (`application/octet-stream`), not JSON.
+#[derive(Debug, ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct FileBytes(pub Vec<u8>);

@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitInput {
-    #[schema(examples("1.001193"))]
+    #[schema(value_type = tinhso_kernel::ids::ProcedureCode)]
     pub procedure: String,
     #[serde(default = "citizen")]
     #[schema(default = "citizen")]
@@ -45,8 +45,11 @@ fn in_person() -> Channel {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeskIntake {
+    #[schema(min_length = 1, max_length = 200)]
     pub full_name: String,
+    #[schema(value_type = tinhso_kernel::ids::PersonalId)]
     pub personal_id: String,
+    #[schema(value_type = tinhso_kernel::ids::Phone)]
     pub phone: String,
     #[serde(default = "in_person")]
     #[schema(default = "in_person")]
@@ -90,11 +93,14 @@ pub struct DossierPage<'a> {
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// A state key (`received`, `processing`...); all states when absent.
+    #[param(
+        pattern = "^(submitted|received|refused|processing|supplement_requested|payment_requested|withdrawn|stopped|result_ready|returned)?$"
+    )]
     pub state: Option<String>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<usize>,
     #[param(minimum = 0, maximum = 4294967295u64)]
-    pub offset: Option<usize>,
+    pub offset: Option<u32>,
 }
 
 /// One event of a dossier's history.
@@ -133,10 +139,10 @@ pub struct NotificationPage<'a> {
 #[serde(deny_unknown_fields)]
 pub struct LookupInput {
     /// The dossier code on the receipt.
-    #[schema(min_length = 1, example = "000.00.90.H08-261126-0001")]
+    #[schema(value_type = tinhso_kernel::ids::DossierCode)]
     pub code: String,
     /// The applicant's phone number.
-    #[schema(example = "0912345678")]
+    #[schema(value_type = tinhso_kernel::ids::Phone)]
     pub phone: String,
 }
 

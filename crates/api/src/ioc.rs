@@ -10,10 +10,13 @@ use utoipa::{IntoParams, ToSchema};
 #[into_params(parameter_in = Query)]
 pub struct IndexQuery {
     /// First day (YYYY-MM-DD); the start of the year when absent.
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Last day (YYYY-MM-DD); today when absent.
+    #[param(format = Date)]
     pub to: Option<String>,
-    /// `province` or an agency code.
+    /// `province`, an agency code or a commune's code.
+    #[param(pattern = "^(province|[0-9]{1,5}|[0-9A-Z]{1,9}(\\.[0-9A-Z]{1,9}){1,3})?$")]
     pub unit: Option<String>,
 }
 
@@ -33,8 +36,12 @@ pub struct IndexAnswer<'a> {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct BehindQuery {
+    #[param(format = Date)]
     pub from: Option<String>,
+    #[param(format = Date)]
     pub to: Option<String>,
+    /// `province`, an agency code or a commune's code.
+    #[param(pattern = "^(province|[0-9]{1,5}|[0-9A-Z]{1,9}(\\.[0-9A-Z]{1,9}){1,3})?$")]
     pub unit: Option<String>,
     /// The counter, as the index's inputs name it.
     pub measure: String,

@@ -14,4 +14,4 @@ pub mod ioc;
 pub mod results;
 pub mod session;
 
-pub use common::{ErrorBody, Health};
+pub use common::{ErrorBody, FileBytes, Health};

@@ -41,6 +41,7 @@ macro_rules! string_newtype {
 /// and the fourth encodes century and sex (0-3 covers births 1900-2099).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, pattern = "^(001|002|004|006|008|010|011|012|014|015|017|019|020|022|024|025|026|027|030|031|033|034|035|036|037|038|040|042|044|045|046|048|049|051|052|054|056|058|060|062|064|066|067|068|070|072|074|075|077|079|080|082|083|084|086|087|089|091|092|093|094|095|096)[0-3][0-9]{8}$", example = "008090001234")]
 pub struct PersonalId(String);
 string_newtype!(PersonalId, "personal_id");
 
@@ -78,6 +79,7 @@ impl PersonalId {
 /// `+84` and `84` prefixes, spaces, dots and dashes are accepted on input.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, pattern = "^(0[35789][0-9]{8}|02[0-9]{9})$", example = "0912345678")]
 pub struct Phone(String);
 string_newtype!(Phone, "phone");
 
@@ -167,6 +169,7 @@ impl Login {
 /// A national procedure code such as `1.001193`: digit groups joined by dots.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, pattern = "^[0-9]{1,8}\\.[0-9]{6}(\\.[0-9A-Za-z]{1,5}){0,4}$", example = "1.001193")]
 pub struct ProcedureCode(String);
 string_newtype!(ProcedureCode, "code");
 
@@ -197,6 +200,7 @@ impl ProcedureCode {
 /// upper-case letters and digits. Dossier codes start with it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, pattern = "^[0-9A-Z]{1,9}(\\.[0-9A-Z]{1,9}){1,3}$", example = "000.00.12.H59")]
 pub struct AgencyCode(String);
 string_newtype!(AgencyCode, "agency");
 
@@ -250,7 +254,7 @@ impl Sha256 {
 /// a four-digit number of that day, e.g. `000.00.90.H08-261126-0001`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
-#[schema(value_type = String, example = "000.00.90.H08-261126-0001")]
+#[schema(value_type = String, pattern = "^[0-9A-Z]{1,9}(\\.[0-9A-Z]{1,9}){1,3}-[0-9]{6}-[0-9]{4}$", example = "000.00.90.H08-261126-0001")]
 pub struct DossierCode(String);
 string_newtype!(DossierCode, "code");
 

@@ -37,7 +37,7 @@ pub fn json_bytes<T: Serialize>(status: StatusCode, v: &T) -> ApiResult<Response
 #[utoipa::path(get, path = "/api/v1/units", tag = "catalogue", params(UnitQuery),
     responses((status = 200, body = UnitPage), (status = 400, body = ErrorBody)))]
 pub async fn units(State(state): State<AppState>, ApiQuery(q): ApiQuery<UnitQuery>) -> ApiResult<Response> {
-    let offset = q.offset.unwrap_or(0);
+    let offset = q.offset.unwrap_or(0) as usize;
     let take = match q.limit {
         None => usize::MAX,
         some => limit(some, 0)?,

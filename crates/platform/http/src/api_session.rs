@@ -115,7 +115,7 @@ pub async fn notifications(State(state): State<AppState>, user: ApiUser) -> ApiR
 /// type is judged from the content (PDF, JPEG, PNG). The file joins the caller's document store.
 #[utoipa::path(post, path = "/api/v1/files", tag = "files", params(Csrf,
         ("X-File-Name" = Option<String>, Header, description = "The file's name, percent-encoded")),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    request_body(content = tinhso_api::FileBytes, content_type = "application/octet-stream"),
     responses((status = 201, body = StoredFileAnswer), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 413, body = ErrorBody)),
     security(("session" = [])))]

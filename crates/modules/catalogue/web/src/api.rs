@@ -29,7 +29,7 @@ pub async fn procedures(State(state): State<AppState>, ApiQuery(q): ApiQuery<Pro
     let filters = crate::search::filters(&state, &q.field, &q.level, &q.agency, &q.online)?;
     let limit = limit(q.limit, 20)?;
     let catalogue = state.catalogue();
-    let hits = catalogue.search(q.q.as_deref().unwrap_or(""), &filters, q.offset.unwrap_or(0), limit);
+    let hits = catalogue.search(q.q.as_deref().unwrap_or(""), &filters, q.offset.unwrap_or(0) as usize, limit);
     let items = hits
         .items
         .iter()
@@ -50,7 +50,7 @@ pub async fn procedures(State(state): State<AppState>, ApiQuery(q): ApiQuery<Pro
 
 /// One procedure, whole.
 #[utoipa::path(get, path = "/api/v1/procedures/{code}", tag = "catalogue",
-    params(("code" = String, Path, description = "National procedure code", example = "1.001193")),
+    params(("code" = tinhso_kernel::ids::ProcedureCode, Path, description = "National procedure code")),
     responses((status = 200, body = ProcedureDetail), (status = 404, body = ErrorBody)))]
 pub async fn procedure(State(state): State<AppState>, Path(code): Path<String>) -> ApiResult<Response> {
     let catalogue = state.catalogue();

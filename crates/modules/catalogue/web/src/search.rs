@@ -13,6 +13,12 @@ fn non_empty(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// A value picked from a list (the pages' selects send it as listed): empty means "any", and
+/// anything else must be one of the list as it is, spaces included.
+fn picked(s: &Option<String>) -> Option<&str> {
+    s.as_deref().filter(|s| !s.is_empty())
+}
+
 pub fn filters(
     state: &AppState,
     field: &Option<String>,
@@ -20,7 +26,7 @@ pub fn filters(
     agency: &Option<String>,
     online: &Option<String>,
 ) -> Result<Filters, AppError> {
-    let level = non_empty(level)
+    let level = picked(level)
         .map(|l| {
             Level::parse(l).ok_or_else(|| {
                 AppError::bad_request(
@@ -31,7 +37,7 @@ pub fn filters(
             })
         })
         .transpose()?;
-    let online_level = non_empty(online)
+    let online_level = picked(online)
         .map(|o| {
             OnlineLevel::parse(o).ok_or_else(|| {
                 AppError::bad_request(

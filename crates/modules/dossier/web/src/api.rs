@@ -72,7 +72,7 @@ pub async fn list(
     }
     let a = &user.account;
     let query = dossiers::visible(a)?;
-    let q = DossierQuery { states, limit, offset: q.offset.unwrap_or(0), ..query };
+    let q = DossierQuery { states, limit, offset: q.offset.unwrap_or(0) as usize, ..query };
     let bodies = state.store.dossiers.dossier_bodies(&q).await?;
     let mut out = String::with_capacity(bodies.iter().map(|b| b.len() + 96).sum::<usize>() + 16);
     out.push_str("{\"items\":[");
@@ -224,7 +224,7 @@ fn download_response(bytes: Vec<u8>, name: &str, mime: &'static str) -> Response
 
 /// One file of the caller's document store, as a download.
 #[utoipa::path(get, path = "/api/v1/documents/{sha256}", tag = "files",
-    params(("sha256" = String, Path, description = "SHA-256 of the file, hex")),
+    params(("sha256" = tinhso_kernel::ids::Sha256, Path, description = "SHA-256 of the file, hex")),
     responses((status = 200, description = "The file", content(
             (Vec<u8> = "application/pdf"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"))),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
@@ -259,7 +259,7 @@ pub async fn attached_file(
 
 /// One attached file, as a download.
 #[utoipa::path(get, path = "/api/v1/dossiers/{code}/files/{sha256}", tag = "files",
-    params(DossierCode, ("sha256" = String, Path, description = "SHA-256 of the file, hex")),
+    params(DossierCode, ("sha256" = tinhso_kernel::ids::Sha256, Path, description = "SHA-256 of the file, hex")),
     responses((status = 200, description = "The file", content(
             (Vec<u8> = "application/pdf"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"))),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),

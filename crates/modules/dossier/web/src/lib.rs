@@ -29,7 +29,7 @@ use utoipa::{IntoParams, OpenApi};
 #[allow(dead_code)] // read by the derive only
 pub struct DossierCode {
     /// The national dossier code: receiving agency, day, number.
-    #[param(example = "000.00.90.H08-261126-0001")]
+    #[param(value_type = tinhso_kernel::ids::DossierCode)]
     code: String,
 }
 

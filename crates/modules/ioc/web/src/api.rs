@@ -16,13 +16,27 @@ use tinhso_http::state::AppState;
 use tinhso_ioc::Measure;
 use tinhso_policy::{decide, Action, Actor, Decision};
 
+/// A date parameter as the document gives it: absent, or a date. The pages' forms send an
+/// empty field for "not set", which `parse_period` takes as absent; over the API an empty value
+/// is not a date, and is refused as one.
+fn date<'a>(value: &'a Option<String>, field: &str) -> Result<Option<&'a str>, AppError> {
+    match value.as_deref() {
+        Some(s) if s.trim().is_empty() => Err(AppError::bad_request(
+            "invalid_date",
+            format!("Ngày ({field}) để trống: nhập ngày dạng năm-tháng-ngày, ví dụ 2025-03-05, hoặc bỏ tham số này"),
+            format!("{field} is empty: give a date such as 2025-03-05, or leave the parameter out"),
+        )),
+        other => Ok(other),
+    }
+}
+
 /// A unit's Decision 766 index: public, like the national portal's. The total, each group and
 /// each indicator with its formula, inputs, rate, points and where the value came from.
 #[utoipa::path(get, path = "/api/v1/ioc/index", tag = "ioc", params(IndexQuery),
     responses((status = 200, body = IndexAnswer), (status = 400, body = ErrorBody)))]
 pub async fn index(State(state): State<AppState>, ApiQuery(q): ApiQuery<IndexQuery>) -> ApiResult<Response> {
     let unit = parse_unit(&state, q.unit.as_deref())?;
-    let period = parse_period(q.from.as_deref(), q.to.as_deref())?;
+    let period = parse_period(date(&q.from, "from")?, date(&q.to, "to")?)?;
     let snapshot = ioc::snapshot(&state, period).await?;
     let report = snapshot.report(&state, &unit);
     let answer = IndexAnswer {
@@ -53,7 +67,7 @@ pub async fn dossiers(
         return Err(AppError::Forbidden.into());
     }
     let unit = parse_unit(&state, q.unit.as_deref())?;
-    let period = parse_period(q.from.as_deref(), q.to.as_deref())?;
+    let period = parse_period(date(&q.from, "from")?, date(&q.to, "to")?)?;
     let measure = Measure::parse(&q.measure)
         .ok_or_else(|| AppError::bad_request("unknown_measure", "Không có số liệu này", "No such measure"))?;
     if measure.of_reports() {

@@ -32,7 +32,8 @@ impl Unit {
 
 /// `province`, an agency code, or a commune's unit code.
 pub fn parse_unit(state: &AppState, s: Option<&str>) -> Result<Unit, AppError> {
-    let s = s.map(str::trim).unwrap_or("");
+    // As listed (the pages' selects send it so): " 2266" is no unit, not commune 2266.
+    let s = s.unwrap_or("");
     if s.is_empty() || s == "province" {
         return Ok(Unit::Province);
     }

@@ -197,9 +197,10 @@ pub async fn settle(state: &AppState, p: &Payment) {
 
 /// The gateway's server-to-server notification (IPN): answered as the gateway expects.
 #[utoipa::path(get, path = "/api/v1/payments/ipn", tag = "payments",
-    params(("vnp_TxnRef" = String, Query, description = "Our reference"),
-           ("vnp_SecureHash" = String, Query, description = "HMAC-SHA512 of the other parameters")),
-    responses((status = 200, description = "`{RspCode, Message}` as the gateway expects")))]
+    params(("vnp_TxnRef" = Option<String>, Query, description = "Our reference"),
+           ("vnp_SecureHash" = Option<String>, Query, description = "HMAC-SHA512 of the other parameters")),
+    responses((status = 200, description = "`{RspCode, Message}` as the gateway expects, for any request: a missing \
+        or wrong signature is `97`, an unknown reference `01`, anything else unreadable `99`")))]
 pub async fn ipn(State(state): State<AppState>, Query(params): Query<BTreeMap<String, String>>) -> Response {
     let payments = state.module_state::<Payments>();
     let Some(g) = payments.gateway.as_ref() else {

@@ -194,7 +194,7 @@ pub async fn upload(State(state): State<AppState>, viewer: Viewer, mut form: Mul
 
 /// An issued document by the code under its QR code.
 #[utoipa::path(get, path = "/api/v1/results/{code}", tag = "results",
-    params(("code" = String, Path, description = "The code printed under the document's QR code")),
+    params(("code" = String, Path, pattern = "^[0-9A-Za-z-]{1,40}$", description = "The code printed under the document's QR code")),
     responses((status = 200, body = IssuedAnswer), (status = 404, body = ErrorBody)))]
 pub async fn api_code(State(state): State<AppState>, Path(code): Path<String>) -> ApiResult<Response> {
     let found = by_code(&state, &code).await?.ok_or(AppError::NotFound)?;
@@ -204,7 +204,7 @@ pub async fn api_code(State(state): State<AppState>, Path(code): Path<String>) -
 /// Checks a PDF sent as the request body (its bytes as they are; any content type, as
 /// `application/pdf` or `application/octet-stream`).
 #[utoipa::path(post, path = "/api/v1/results/verify", tag = "results",
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    request_body(content = tinhso_api::FileBytes, content_type = "application/octet-stream"),
     responses((status = 200, body = FileCheck), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody),
         (status = 429, body = ErrorBody)))]
 pub async fn api_verify(State(state): State<AppState>, body: axum::body::Body) -> ApiResult<Response> {
