@@ -46,9 +46,30 @@ pub struct DossierCode {
         api::download,
         api::document_download,
     ),
-    tags((name = "dossiers", description = "Dossiers from submission to result"))
+    tags((name = "dossiers", description = "Dossiers from submission to result")),
+    modifiers(&ClosedCommands)
 )]
 pub struct ApiDoc;
+
+/// A dossier command refuses fields it does not name (`deny_unknown_fields`). utoipa says so for
+/// structs, not for the variants of a tagged enum, so the document says it here: a client
+/// generated from it then sends no field the server would refuse.
+struct ClosedCommands;
+
+impl utoipa::Modify for ClosedCommands {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{AdditionalProperties, Schema};
+        use utoipa::openapi::RefOr;
+        let Some(components) = openapi.components.as_mut() else { return };
+        if let Some(RefOr::T(Schema::OneOf(commands))) = components.schemas.get_mut("Command") {
+            for variant in &mut commands.items {
+                if let RefOr::T(Schema::Object(o)) = variant {
+                    o.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+                }
+            }
+        }
+    }
+}
 
 /// The module's routes and its part of the API document.
 pub fn module() -> WebModule {
