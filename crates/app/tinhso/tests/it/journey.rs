@@ -273,8 +273,8 @@ async fn lifecycle_through_the_pages() {
     s.stop().await.unwrap();
 }
 
-/// Slips carry the public address the province configured, not the address the server was
-/// reached at inside the data centre.
+/// Slips and the DCAT catalogue carry the public address the province configured, not the
+/// address the server was reached at inside the data centre nor a Host a client made up.
 #[tokio::test]
 async fn slips_print_the_configured_public_address() {
     let data = tinhso_testkit::server::fresh_data_dir().unwrap();
@@ -287,6 +287,11 @@ async fn slips_print_the_configured_public_address() {
     let slip = slip.text().await.unwrap();
     assert!(slip.contains(&format!("https://dichvucong.tuyenquang.gov.vn/tra-cuu?ma={code}")), "{slip}");
     assert!(!slip.contains("127.0.0.1"));
+    // So does the DCAT catalogue, whatever Host a client sends, and then shared caches may keep it.
+    let r = desk.c.get(format!("{}/catalog.ttl", s.url)).header("Host", "attacker.example").send().await.unwrap();
+    assert_eq!(r.headers()["cache-control"], "public, max-age=60");
+    let ttl = r.text().await.unwrap();
+    assert!(ttl.contains("https://dichvucong.tuyenquang.gov.vn/") && !ttl.contains("attacker.example"), "{ttl}");
     s.stop().await.unwrap();
 }
 

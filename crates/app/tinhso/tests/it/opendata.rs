@@ -249,6 +249,11 @@ async fn catalogue_story(s: TestServer) {
     assert_eq!(r.url().path(), "/du-lieu/gia-dat-2025");
     let r = anon.get(format!("{}/dataset/du-thao-quy-hoach.ttl", s.url)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND, "private datasets are not in DCAT");
+    // Without --public-url the graph's addresses are the request's Host, which the client picks:
+    // no shared cache may keep it for others.
+    let r = anon.get(format!("{}/catalog.ttl", s.url)).header("Host", "attacker.example").send().await.unwrap();
+    assert_eq!(r.headers()["cache-control"], "private, max-age=60");
+    assert!(r.text().await.unwrap().contains("http://attacker.example/"));
     let shapes =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/dcat-ap-shacl/dcat-ap_3_shacl_shapes.ttl");
     let dir = tempdir();

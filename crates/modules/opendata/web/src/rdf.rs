@@ -41,13 +41,18 @@ impl Syntax {
         })
     }
 
-    fn render(self, g: &Graph) -> Response {
+    /// The graph in this syntax. Shared caches may keep it only when its addresses are the
+    /// configured `--public-url`: without it they come from the request's `Host`, which the
+    /// client chooses, and a proxy's cache keyed on its own upstream address would hand one
+    /// client's `Host: attacker.example` to everyone.
+    fn render(self, g: &Graph, shared: bool) -> Response {
         let (ctype, body) = match self {
             Self::Turtle => ("text/turtle; charset=utf-8", g.turtle()),
             Self::RdfXml => ("application/rdf+xml; charset=utf-8", g.rdf_xml()),
             Self::JsonLd => ("application/ld+json; charset=utf-8", g.json_ld().to_string()),
         };
-        ([(header::CONTENT_TYPE, ctype), (header::CACHE_CONTROL, "public, max-age=60"), (header::VARY, "Accept")], body)
+        let cache = if shared { "public, max-age=60" } else { "private, max-age=60" };
+        ([(header::CONTENT_TYPE, ctype), (header::CACHE_CONTROL, cache), (header::VARY, "Accept")], body)
             .into_response()
     }
 }
@@ -112,7 +117,7 @@ pub async fn catalogue(State(state): State<AppState>, uri: axum::http::Uri, head
     };
     let Some(syntax) = syntax else { return not_found() };
     match graph_of(&state, &base_url(&state, &headers), None).await {
-        Ok(g) => syntax.render(&g),
+        Ok(g) => syntax.render(&g, state.config.public_url.is_some()),
         Err(e) => failed(e),
     }
 }
@@ -130,7 +135,7 @@ pub async fn dataset(State(state): State<AppState>, Path(file): Path<String>, he
     };
     let Some(syntax) = syntax else { return Redirect::to(&format!("/du-lieu/{}", d.name)).into_response() };
     match graph_of(&state, &base_url(&state, &headers), Some(&d)).await {
-        Ok(g) => syntax.render(&g),
+        Ok(g) => syntax.render(&g, state.config.public_url.is_some()),
         Err(e) => failed(e),
     }
 }
