@@ -330,15 +330,18 @@ async fn open311(s: &TestServer, fixed: i64, commune: &str) {
     .unwrap();
     assert_eq!(code, 0, "{err}");
     let key = key.trim().to_owned();
-    // A bad request names what is wrong; a good one answers its id and token.
-    let r = c
-        .post(format!("{base}/requests.json"))
-        .form(&[("api_key", key.as_str()), ("service_code", "khong-co"), ("lat", "21.82"), ("long", "105.21")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    assert!(r.text().await.unwrap().contains("category"));
+    // A bad request names what is wrong (a receiver without a fix says 0, 0: no province's place,
+    // refused rather than queued for triage); a good one answers its id and token.
+    let light = [("service_code", "chieu-sang"), ("description", "Đèn đường tắt cả tuần nay")];
+    for (fields, says) in [
+        (vec![("service_code", "khong-co"), ("lat", "21.82"), ("long", "105.21")], "category"),
+        ([&light[..], &[("lat", "0"), ("long", "0")]].concat(), "ngoài lãnh thổ Việt Nam"),
+    ] {
+        let form = [&[("api_key", key.as_str())][..], &fields].concat();
+        let r = c.post(format!("{base}/requests.json")).form(&form).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert!(r.text().await.unwrap().contains(says));
+    }
     let r = c
         .post(format!("{base}/requests.xml"))
         .form(&[

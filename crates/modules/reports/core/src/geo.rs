@@ -20,6 +20,14 @@ impl Point {
     }
 }
 
+/// Whether `p` lies within Việt Nam's extent, its islands included (6°–24° N, 101.5°–118° E).
+/// A point outside belongs to no province: coordinates swapped or mistyped, or a receiver
+/// without a fix (which reports 0, 0). Without the province's boundaries loaded this is the only
+/// check a place gets, so such a report would otherwise wait in the province's triage queue.
+pub fn in_viet_nam(p: Point) -> bool {
+    (6.0..=24.0).contains(&p.lat) && (101.5..=118.0).contains(&p.lon)
+}
+
 /// Metres between two points along the surface.
 pub fn distance_m(a: Point, b: Point) -> f64 {
     let (p1, p2) = (a.lat.to_radians(), b.lat.to_radians());

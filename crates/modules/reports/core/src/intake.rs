@@ -67,7 +67,17 @@ pub fn check(
         (true, true) => None,
         _ => match (lat.parse::<f64>(), lon.parse::<f64>()) {
             (Ok(a), Ok(o)) => match Point::new(a, o) {
-                Some(p) => Some(p),
+                Some(p) if crate::geo::in_viet_nam(p) => Some(p),
+                Some(_) => {
+                    errors.push(FieldError::new(
+                        "lat",
+                        "outside_country",
+                        "Vị trí này nằm ngoài lãnh thổ Việt Nam; kiểm tra toạ độ (vĩ độ trước, kinh độ sau) hoặc chọn \
+                         xã, phường",
+                        "This place is outside Viet Nam: check the coordinates (latitude first) or choose the commune",
+                    ));
+                    None
+                }
                 None => {
                     errors.push(FieldError::new("lat", "bad_location", "Toạ độ không hợp lệ", "Invalid coordinates"));
                     None

@@ -243,7 +243,9 @@ fn gps(tiff: &[u8]) -> Option<Point> {
     if reference(3) == Some(b'W') {
         lon = -lon;
     }
-    Point::new(lat, lon)
+    // A camera without a fix writes 0, 0; a place outside the country is no place for a report,
+    // and the citizen did not type it: the photo then gives none rather than a refusal.
+    Point::new(lat, lon).filter(|p| crate::geo::in_viet_nam(*p))
 }
 
 #[cfg(test)]

@@ -285,3 +285,13 @@ fn communes_from_boundaries() {
     assert_eq!(problems.len(), 3, "{problems:?}");
     assert!(parse_boundaries("[]", &[1]).is_err() && parse_boundaries("{", &[1]).is_err());
 }
+
+#[test]
+fn places_outside_viet_nam_are_none_of_the_provinces() {
+    use crate::geo::in_viet_nam;
+    let at = |lat, lon| in_viet_nam(Point::new(lat, lon).unwrap());
+    // Lũng Cú, Cà Mau cape, the Trường Sa islands, the westernmost tip: inside.
+    assert!(at(23.36, 105.32) && at(8.6, 104.72) && at(8.64, 111.92) && at(22.4, 102.15));
+    // A receiver without a fix, Bangkok, Manila, and Tuyên Quang with latitude and longitude swapped: outside.
+    assert!(!at(0.0, 0.0) && !at(13.75, 100.5) && !at(14.6, 120.98) && !at(-22.1, 105.2));
+}
