@@ -41,10 +41,7 @@ impl Syntax {
         })
     }
 
-    /// The graph in this syntax. Shared caches may keep it only when its addresses are the
-    /// configured `--public-url`: without it they come from the request's `Host`, which the
-    /// client chooses, and a proxy's cache keyed on its own upstream address would hand one
-    /// client's `Host: attacker.example` to everyone.
+    /// The graph in this syntax; `shared`: whether shared caches may keep it (`answer`).
     fn render(self, g: &Graph, shared: bool) -> Response {
         let (ctype, body) = match self {
             Self::Turtle => ("text/turtle; charset=utf-8", g.turtle()),
@@ -107,6 +104,17 @@ async fn graph_of(state: &AppState, base: &str, one: Option<&Dataset>) -> Result
     })
 }
 
+/// The catalogue's graph, or `one` dataset's, in `syntax`. Shared caches may keep it only when
+/// its addresses are the configured `--public-url`: without it they come from the request's
+/// `Host`, which the client chooses, and a proxy's cache keyed on its own upstream address would
+/// hand one client's `Host: attacker.example` to everyone.
+async fn answer(state: &AppState, headers: &HeaderMap, one: Option<&Dataset>, syntax: Syntax) -> Response {
+    match graph_of(state, &base_url(state, headers), one).await {
+        Ok(g) => syntax.render(&g, state.config.public_url.is_some()),
+        Err(e) => failed(e),
+    }
+}
+
 /// `/catalog` (by `Accept`, Turtle when it names nothing) and `/catalog.{ext}`.
 pub async fn catalogue(State(state): State<AppState>, uri: axum::http::Uri, headers: HeaderMap) -> Response {
     let file = uri.path().trim_start_matches('/');
@@ -116,10 +124,7 @@ pub async fn catalogue(State(state): State<AppState>, uri: axum::http::Uri, head
         _ => None,
     };
     let Some(syntax) = syntax else { return not_found() };
-    match graph_of(&state, &base_url(&state, &headers), None).await {
-        Ok(g) => syntax.render(&g, state.config.public_url.is_some()),
-        Err(e) => failed(e),
-    }
+    answer(&state, &headers, None, syntax).await
 }
 
 /// `/dataset/{id}` (by `Accept`; HTML goes to the page) and `/dataset/{id}.{ext}`.
@@ -134,8 +139,5 @@ pub async fn dataset(State(state): State<AppState>, Path(file): Path<String>, he
         Err(e) => return failed(e),
     };
     let Some(syntax) = syntax else { return Redirect::to(&format!("/du-lieu/{}", d.name)).into_response() };
-    match graph_of(&state, &base_url(&state, &headers), Some(&d)).await {
-        Ok(g) => syntax.render(&g, state.config.public_url.is_some()),
-        Err(e) => failed(e),
-    }
+    answer(&state, &headers, Some(&d), syntax).await
 }
