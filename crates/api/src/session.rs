@@ -8,8 +8,14 @@ use utoipa::ToSchema;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginInput {
-    /// A phone number (10 digits) or an email address.
-    #[schema(examples("0912345678"))]
+    /// A phone number (10 digits, or 11 for a landline starting 02) or an email address. The
+    /// server also takes a phone written with spaces, dots or +84, and any email address up to
+    /// 254 bytes; the pattern is the plain form every client can send.
+    #[schema(
+        examples("0912345678"),
+        max_length = 254,
+        pattern = "^(0[35789][0-9]{8}|02[0-9]{9}|[!-?A-~]+@[!-\\-/-?A-~][!-?A-~]*\\.[!-?A-~]*[!-\\-/-?A-~])$"
+    )]
     pub login: String,
     pub password: String,
 }

@@ -45,7 +45,9 @@ impl FromRequestParts<AppState> for ApiUser {
 
 /// Log in: sets the session cookie and answers the CSRF token to send with writes.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginInput,
-    responses((status = 200, body = LoginAnswer), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, body = LoginAnswer), (status = 400, description = "A login that is not a phone number or an email address", body = ErrorBody),
+        (status = 401, description = "Wrong login or password (`login_failed`)", body = ErrorBody),
+        (status = 429, description = "Too many attempts; `Retry-After` says when to try again", body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -55,14 +57,7 @@ pub async fn login(
     let account = match auth::check_login(&state, client, login.as_str(), input.password).await? {
         Ok(account) => account,
         Err(auth::LoginRefused::Wait(retry_after)) => return Err(AppError::Throttled { retry_after }.into()),
-        Err(auth::LoginRefused::Wrong) => {
-            return Err(AppError::bad_request(
-                "login_failed",
-                "Số điện thoại, thư điện tử hoặc mật khẩu không đúng",
-                "Wrong login or password",
-            )
-            .into())
-        }
+        Err(auth::LoginRefused::Wrong) => return Err(AppError::WrongCredentials.into()),
     };
     let token = auth::start_session(&state, &account).await?;
     let session =

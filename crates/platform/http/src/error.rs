@@ -17,8 +17,14 @@ pub enum AppError {
     BadRequest { code: &'static str, vi: String, en: String },
     #[error("login required")]
     Unauthenticated,
+    /// A login whose password (or login) is wrong: 401, as an API answers bad credentials.
+    #[error("wrong login or password")]
+    WrongCredentials,
     #[error("forbidden")]
     Forbidden,
+    /// Forbidden for a reason the caller can act on, named by `code`.
+    #[error("denied: {code}")]
+    Denied { code: &'static str, vi: String, en: String },
     #[error("csrf check failed")]
     Csrf,
     #[error("too many attempts")]
@@ -77,8 +83,8 @@ impl AppError {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Invalid(_) | Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
-            Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::Unauthenticated | Self::WrongCredentials => StatusCode::UNAUTHORIZED,
+            Self::Forbidden | Self::Denied { .. } | Self::Csrf => StatusCode::FORBIDDEN,
             Self::Throttled { .. } | Self::TooManyConnections => StatusCode::TOO_MANY_REQUESTS,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooSlow => StatusCode::REQUEST_TIMEOUT,
@@ -93,8 +99,12 @@ impl AppError {
         match self {
             Self::NotFound => "not_found",
             Self::Invalid(_) => "invalid_input",
-            Self::BadRequest { code, .. } | Self::Conflict { code, .. } | Self::Unavailable { code, .. } => code,
+            Self::BadRequest { code, .. }
+            | Self::Denied { code, .. }
+            | Self::Conflict { code, .. }
+            | Self::Unavailable { code, .. } => code,
             Self::Unauthenticated => "unauthenticated",
+            Self::WrongCredentials => "login_failed",
             Self::Forbidden => "forbidden",
             Self::Csrf => "csrf_failed",
             Self::Throttled { .. } => "too_many_attempts",
@@ -120,9 +130,13 @@ impl AppError {
                 .collect::<Vec<_>>()
                 .join("; "),
             Self::BadRequest { vi: v, en, .. }
+            | Self::Denied { vi: v, en, .. }
             | Self::Conflict { vi: v, en, .. }
             | Self::Unavailable { vi: v, en, .. } => pick(v, en),
             Self::Unauthenticated => pick("Bạn cần đăng nhập để tiếp tục.", "Please log in to continue."),
+            Self::WrongCredentials => {
+                pick("Số điện thoại, thư điện tử hoặc mật khẩu không đúng", "Wrong login or password")
+            }
             Self::Forbidden => {
                 pick("Tài khoản của bạn không có quyền thực hiện việc này.", "Your account may not do this.")
             }

@@ -9,10 +9,12 @@
 //! installs it.
 //!
 //! The check left out, `positive_data_acceptance`, expects every request the document allows
-//! to be accepted. No document can say which password is right, which bytes make a PDF, which
-//! fields a procedure's form needs or that a period runs forwards, so those answers are 400 with
-//! `{code, message}`, as they should be; everything a schema can say (code shapes, enums, dates,
-//! ranges) the document says, and the run without this check holds the server to it.
+//! to be accepted, or refused as 401, 403, 404, 409 or 429. A wrong password is 401 and a
+//! citizen's desk intake 403, which it takes; but no document can say which bytes make a PDF,
+//! which fields a procedure's form needs or that a period runs forwards, so those answers are
+//! 400 with `{code, message}`, as they should be. Everything a schema can say (code shapes,
+//! enums, dates, ranges) the document says, and the run without this check holds the server
+//! to it.
 
 use tinhso_testkit::TestServer;
 

@@ -22,7 +22,7 @@ async fn desk_story(s: TestServer) {
     let (st, v) = desk.post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "form": generic_form(2269) })).await;
     assert_eq!((st, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("desk_intake_required")));
     let (st, v) = citizen.post("/api/v1/dossiers", body(walk_in("0977000111", "008095001111", &all))).await;
-    assert_eq!((st, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("desk_only")));
+    assert_eq!((st, v["code"].as_str()), (StatusCode::FORBIDDEN, Some("desk_only")));
     let (st, v) = desk.post("/api/v1/dossiers", body(walk_in("12", "1", &all))).await;
     let fields: Vec<&str> = v["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!((st, fields), (StatusCode::BAD_REQUEST, vec!["desk.personal_id", "desk.phone"]));

@@ -172,11 +172,11 @@ async fn submit_or_check(
             ))
         }
         (Role::Citizen, Some(_)) => {
-            return Err(AppError::bad_request(
-                "desk_only",
-                "Chỉ cán bộ Một cửa mới tiếp nhận hồ sơ tại quầy",
-                "Only one-stop desk staff register desk dossiers",
-            ))
+            return Err(AppError::Denied {
+                code: "desk_only",
+                vi: "Chỉ cán bộ Một cửa mới tiếp nhận hồ sơ tại quầy".into(),
+                en: "Only one-stop desk staff register desk dossiers".into(),
+            })
         }
         _ => return Err(AppError::Forbidden),
     };
