@@ -201,6 +201,23 @@ impl TestServer {
             }
         }
     }
+
+    /// Runs several statements in one session, foreign keys not enforced (as a database owner
+    /// could): to take a row away that other tables still name.
+    pub async fn exec_sql_unchecked(&self, sql: &str) -> Result<()> {
+        match &self.database {
+            Some(url) => {
+                let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+                tokio::spawn(conn);
+                Ok(client.batch_execute(&format!("SET session_replication_role = replica; {sql}")).await?)
+            }
+            None => {
+                let conn = rusqlite::Connection::open(self.data.join("tinhso.db"))?;
+                conn.busy_timeout(Duration::from_secs(5))?;
+                Ok(conn.execute_batch(&format!("PRAGMA foreign_keys = OFF; {sql}"))?)
+            }
+        }
+    }
 }
 
 /// Registers a citizen through the registration form, as a person would; returns the client,

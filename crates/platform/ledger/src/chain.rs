@@ -146,6 +146,11 @@ pub enum Break {
     Mislabelled { id: i64, dossier: String },
     /// A dossier's row no longer points to its first entry, so its history would start wrong.
     Unlinked { dossier: String },
+    /// A dossier's stored row says what its history does not: `column` was edited outside the
+    /// platform (the chain itself is intact, so the edit left no event).
+    RowDiffers { dossier: String, column: &'static str },
+    /// The chain opened `chained` dossiers but `stored` rows remain: rows were deleted.
+    RowsMissing { chained: u64, stored: u64 },
 }
 
 fn lane_vi(lane: &str) -> String {
@@ -192,6 +197,12 @@ impl Break {
                 format!("loại hoặc phạm vi công khai của sự kiện #{id} (hồ sơ {dossier}) đã bị sửa")
             }
             Self::Unlinked { dossier } => format!("hồ sơ {dossier} không còn trỏ tới sự kiện đầu tiên của nó"),
+            Self::RowDiffers { dossier, column } => {
+                format!("bản ghi của hồ sơ {dossier} khác với lịch sử của nó ở cột {column}: đã bị sửa ngoài hệ thống")
+            }
+            Self::RowsMissing { chained, stored } => {
+                format!("chuỗi ghi nhận {chained} hồ sơ nhưng chỉ còn {stored} bản ghi hồ sơ: có bản ghi đã bị xóa")
+            }
         }
     }
 
@@ -220,6 +231,12 @@ impl Break {
                 format!("the kind or visibility column of event #{id} (dossier {dossier}) was edited")
             }
             Self::Unlinked { dossier } => format!("dossier {dossier} no longer points to its first event"),
+            Self::RowDiffers { dossier, column } => format!(
+                "the stored row of dossier {dossier} disagrees with its history in column {column}: edited outside the platform"
+            ),
+            Self::RowsMissing { chained, stored } => {
+                format!("the chain opened {chained} dossiers but only {stored} dossier rows remain: rows were deleted")
+            }
         }
     }
 }

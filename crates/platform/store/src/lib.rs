@@ -321,6 +321,24 @@ impl RawDossier {
     }
 }
 
+/// A dossier row as stored, with every column its history decides: what `audit verify`
+/// compares with the row the dossier's events fold to ([`plan::row_differs`]). Dates and JSON
+/// as text, so that a row edited into nonsense is reported, not refused by a parser.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredDossier {
+    pub code: String,
+    pub procedure_code: String,
+    pub applicant_id: i64,
+    pub receiving_agency: String,
+    pub competent_agency: String,
+    pub state: String,
+    /// `YYYY-MM-DD`.
+    pub due_on: Option<String>,
+    pub apology_due_on: Option<String>,
+    pub version: i64,
+    pub body: String,
+}
+
 /// Where a stored dossier stands and the phone its applicant gave, from the dossier's own
 /// columns (not its folded body or its e-form): what a public lookup reads. On SQLite these
 /// columns are one covering index, so a lookup reads one small B-tree and parses no JSON.

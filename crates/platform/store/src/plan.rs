@@ -9,7 +9,7 @@
 //! operations centre's aggregates and drill-down index, the staff inbox counters), so the
 //! dossier write path never names them.
 
-use crate::{Attachment, NewDossier, Notification, Result, StoreError};
+use crate::{Attachment, NewDossier, Notification, Result, StoreError, StoredDossier};
 use chrono::NaiveDate;
 use std::sync::Arc;
 use tinhso_dossier::{apply, Dossier, Event};
@@ -135,6 +135,49 @@ pub fn refold(code: &str, events: &[Event], projections: &[Box<dyn DossierProjec
     })
 }
 
+/// The first column of `stored` that disagrees with `folded`, the dossier its events fold to
+/// ([`refold`]): a row edited outside the platform (a state, a due date or a whole body that
+/// no event decided), which every page, list, lookup and export would otherwise show as true.
+pub fn row_differs(folded: &Dossier, stored: &StoredDossier) -> Option<&'static str> {
+    let date = |d: Option<NaiveDate>| d.map(|d| d.format("%F").to_string());
+    let body_agrees = serde_json::from_str::<serde_json::Value>(&stored.body)
+        .ok()
+        .zip(serde_json::to_value(folded).ok())
+        .is_some_and(|(mut stored, mut folded)| {
+            to_microseconds(&mut stored);
+            to_microseconds(&mut folded);
+            stored == folded
+        });
+    [
+        ("procedure_code", stored.procedure_code == folded.procedure.as_str()),
+        ("applicant_id", stored.applicant_id == folded.applicant.0),
+        ("receiving_agency", stored.receiving_agency == folded.receiving_agency.as_str()),
+        ("competent_agency", stored.competent_agency == folded.competent_agency.as_str()),
+        ("state", stored.state == folded.state.key()),
+        ("due_on", stored.due_on == date(folded.due_on)),
+        ("apology_due_on", stored.apology_due_on == date(folded.apology_due_on)),
+        ("version", stored.version == i64::from(folded.version)),
+        ("body", body_agrees),
+    ]
+    .into_iter()
+    .find_map(|(column, agrees)| (!agrees).then_some(column))
+}
+
+/// A live write keeps its event's time to the nanosecond in the body's `last_event_at`; the
+/// chain stores times to the microsecond (as PostgreSQL does), so a fold gives that.
+fn to_microseconds(body: &mut serde_json::Value) {
+    use chrono::SubsecRound;
+    if let Some(at) = body.get_mut("last_event_at") {
+        let cut = at
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&chrono::Utc).trunc_subsecs(6));
+        if let Some(cut) = cut {
+            *at = serde_json::Value::String(cut.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
+        }
+    }
+}
+
 /// The projections a store keeps, as the composition root registered them.
 pub type Projections = Arc<[Box<dyn DossierProjection>]>;
 
@@ -214,5 +257,67 @@ pub fn append(
         files: files.to_vec(),
         notify: notify.iter().map(|n| (0, n.for_code(before.code.as_str()))).collect(),
         rows: project(projections, Some(before), next),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A received dossier's body as a live write stores it (nanoseconds in `last_event_at`).
+    const BODY: &str = r#"{"code":"000.20.01.H08-261205-0001","procedure":"1.004884","applicant":1,
+        "applicant_type":"citizen","channel":"online","receiving_agency":"000.20.01.H08",
+        "competent_agency":"000.20.01.H08","processing_days":3,"fee_vnd":null,"state":"received",
+        "submitted_on":"2026-12-05","received_on":"2026-12-05","due_on":"2026-12-10","supplement_requests":0,
+        "paused_on":null,"resume_state":null,"apology_due_on":null,"step":0,"steps":[],"assignee":null,
+        "step_started_on":null,"paid_online":null,"paid_on":null,"component_files":0,"reused_files":0,
+        "working_days":null,"rated_on":null,"finished_on":null,"timeliness":null,"electronic_result":false,
+        "returned_on":null,"rating":null,"version":2,"last_event_at":"2026-12-05T01:56:22.341770383Z"}"#;
+
+    fn stored() -> StoredDossier {
+        StoredDossier {
+            code: "000.20.01.H08-261205-0001".into(),
+            procedure_code: "1.004884".into(),
+            applicant_id: 1,
+            receiving_agency: "000.20.01.H08".into(),
+            competent_agency: "000.20.01.H08".into(),
+            state: "received".into(),
+            due_on: Some("2026-12-10".into()),
+            apology_due_on: None,
+            version: 2,
+            body: BODY.into(),
+        }
+    }
+
+    #[test]
+    fn a_row_that_says_what_its_history_says_agrees() {
+        let mut folded: Dossier = serde_json::from_str(BODY).unwrap();
+        // The chain keeps the event's time to the microsecond.
+        folded.last_event_at = Some("2026-12-05T01:56:22.341770Z".parse().unwrap());
+        assert_eq!(row_differs(&folded, &stored()), None);
+    }
+
+    #[test]
+    fn each_column_edited_without_an_event_is_named() {
+        let mut folded: Dossier = serde_json::from_str(BODY).unwrap();
+        folded.last_event_at = Some("2026-12-05T01:56:22.341770Z".parse().unwrap());
+        let edits: [(&str, fn(&mut StoredDossier)); 7] = [
+            ("state", |r| r.state = "returned".into()),
+            ("due_on", |r| r.due_on = Some("2099-01-01".into())),
+            ("due_on", |r| r.due_on = None),
+            ("apology_due_on", |r| r.apology_due_on = Some("2026-12-11".into())),
+            ("competent_agency", |r| r.competent_agency = "000.00.90.H08".into()),
+            ("body", |r| r.body = r.body.replace("\"supplement_requests\":0", "\"supplement_requests\":1")),
+            ("body", |r| r.body = "not json".into()),
+        ];
+        for (column, edit) in edits {
+            let mut row = stored();
+            edit(&mut row);
+            assert_eq!(row_differs(&folded, &row), Some(column), "{row:?}");
+        }
+        // An event time moved by a second is an edit too, not a rounding.
+        let mut row = stored();
+        row.body = row.body.replace("01:56:22.3", "01:56:23.3");
+        assert_eq!(row_differs(&folded, &row), Some("body"));
     }
 }

@@ -154,6 +154,8 @@ pub trait DossierStore: Send + Sync + 'static {
     /// chain in memory. The cursor is the backend's own (insertion order where it has one, so
     /// that a page's events lie together on disk).
     async fn events_by_dossier(&self, after: Option<&str>, dossiers: usize) -> Result<EventPage>;
+    /// The stored rows of those of `codes` that have one (any order): for `audit verify`.
+    async fn stored_dossiers(&self, codes: &[String]) -> Result<Vec<StoredDossier>>;
     /// When the stored rows were computed with another fold or projection revision
     /// (`plan::signature`): empties the projections' tables and refolds every dossier from its
     /// events, then records the signature. Run before serving; returns how many dossiers were

@@ -300,7 +300,8 @@ async fn tampering(s: TestServer) {
             citizen.post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "form": generic_form(commune) })).await;
         desk.act(d["code"].as_str().unwrap(), json!({ "action": "receive" })).await;
     }
-    assert_eq!(verify(&s).await.0, 0);
+    let (c0, o0) = verify(&s).await;
+    assert_eq!(c0, 0, "{o0}");
 
     // Edit: a reason rewritten in place.
     s.exec_sql("UPDATE dossier_event SET payload = replace(payload, 'received', 'receivedX') WHERE id = 2")
@@ -339,6 +340,53 @@ async fn tampering(s: TestServer) {
     assert!(out.contains("#2"), "{out}");
     s.exec_sql("UPDATE dossier_event SET kind = 'received' WHERE id = 2").await.unwrap();
     assert_eq!(verify(&s).await.0, 0, "restored");
+    // The dossier rows every page, list and lookup reads: a state, a due date or a body
+    // edited without an event, then a row deleted.
+    let first: String = desk.get("/api/v1/dossiers?limit=1").await.1["items"][0]["code"].as_str().unwrap().to_owned();
+    let sqlite = s.backend == Backend::Sqlite;
+    let edits = [
+        ("state", "state = 'returned'", "state = 'received'"),
+        (
+            "due_on",
+            "due_on = '2099-01-01'",
+            if sqlite { "due_on = json_extract(body, '$.due_on')" } else { "due_on = (body->>'due_on')::date" },
+        ),
+        (
+            "body",
+            if sqlite {
+                "body = json_set(body, '$.supplement_requests', 1)"
+            } else {
+                "body = jsonb_set(body, '{supplement_requests}', '1')"
+            },
+            if sqlite {
+                "body = json_set(body, '$.supplement_requests', 0)"
+            } else {
+                "body = jsonb_set(body, '{supplement_requests}', '0')"
+            },
+        ),
+    ];
+    for (column, edit, undo) in edits {
+        s.exec_sql(&format!("UPDATE dossier SET {edit} WHERE code = '{first}'")).await.unwrap();
+        let (code, out) = verify(&s).await;
+        assert_eq!(code, 1, "{column}: {out}");
+        assert!(
+            out.contains(&first) && out.contains(&format!("cột {column}")) && out.contains("ngoài hệ thống"),
+            "{out}"
+        );
+        s.exec_sql(&format!("UPDATE dossier SET {undo} WHERE code = '{first}'")).await.unwrap();
+        assert_eq!(verify(&s).await.0, 0, "restored after {column}");
+    }
+    // A row deleted, past the foreign keys that name it (as a database owner could).
+    s.exec_sql_unchecked(&format!(
+        "CREATE TABLE kept AS SELECT * FROM dossier WHERE code = '{first}'; DELETE FROM dossier WHERE code = '{first}';"
+    ))
+    .await
+    .unwrap();
+    let (code, out) = verify(&s).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("nhưng chỉ còn") && out.contains("có bản ghi đã bị xóa"), "{out}");
+    s.exec_sql_unchecked("INSERT INTO dossier SELECT * FROM kept; DROP TABLE kept;").await.unwrap();
+    assert_eq!(verify(&s).await.0, 0, "restored after the deletion");
     if s.backend == Backend::Sqlite {
         // SQLite finds a dossier's first event through its row.
         s.exec_sql("UPDATE dossier SET first_event = 3 WHERE first_event = 1").await.unwrap();

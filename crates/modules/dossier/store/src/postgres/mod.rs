@@ -19,7 +19,7 @@ use tinhso_store::plan::{self, Projections};
 use tinhso_store::{
     event_from_link, file_kind, file_purpose, group_links, AttachedFile, Attachment, DossierOrder, DossierQuery,
     DossierStore, EventPage, GuardKey, MonthlyCount, NewDossier, Notification, RawDossier, RawStanding, Result,
-    StoredEvent,
+    StoredDossier, StoredEvent,
 };
 use tokio_postgres::Row;
 
@@ -159,6 +159,35 @@ impl DossierStore for DossierPg {
         let refolded = done?;
         unlocked?;
         Ok(refolded)
+    }
+
+    async fn stored_dossiers(&self, codes: &[String]) -> Result<Vec<StoredDossier>> {
+        let rows = self
+            .db
+            .client()
+            .await?
+            .query(
+                "SELECT code, procedure_code, applicant_id, receiving_agency, competent_agency, state, due_on::text,
+                        apology_due_on::text, version::bigint, body::text FROM dossier WHERE code = ANY($1)",
+                &[&codes],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(rows
+            .iter()
+            .map(|r| StoredDossier {
+                code: r.get(0),
+                procedure_code: r.get(1),
+                applicant_id: r.get(2),
+                receiving_agency: r.get(3),
+                competent_agency: r.get(4),
+                state: r.get(5),
+                due_on: r.get(6),
+                apology_due_on: r.get(7),
+                version: r.get(8),
+                body: r.get(9),
+            })
+            .collect())
     }
 
     async fn events_by_dossier(&self, after: Option<&str>, dossiers: usize) -> Result<EventPage> {

@@ -21,7 +21,8 @@ use tinhso_store::plan::{self, Projections};
 const REFOLD_PAGE: usize = 2_000;
 use tinhso_store::{
     event_from_link, file_kind, file_purpose, group_links, AttachedFile, Attachment, DossierQuery, DossierStore,
-    EventPage, GuardKey, MonthlyCount, NewDossier, Notification, RawDossier, RawStanding, Result, StoredEvent,
+    EventPage, GuardKey, MonthlyCount, NewDossier, Notification, RawDossier, RawStanding, Result, StoredDossier,
+    StoredEvent,
 };
 
 /// The module's tables on SQLite, oldest first.
@@ -141,6 +142,11 @@ impl DossierStore for DossierSqlite {
             })
             .await?;
         Ok(EventPage { dossiers: links?, next: last.map(|l| l.to_string()) })
+    }
+
+    async fn stored_dossiers(&self, codes: &[String]) -> Result<Vec<StoredDossier>> {
+        let codes = codes.to_vec();
+        self.db.read(move |c| read::stored(c, &codes)).await
     }
 
     async fn open_dossiers_of(&self, agency: &AgencyCode, until: NaiveDate, limit: usize) -> Result<Vec<Dossier>> {

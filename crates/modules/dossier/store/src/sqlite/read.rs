@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 use tinhso_kernel::guard::Tally;
 use tinhso_ledger::chain::Link;
 use tinhso_sqlite::guard::{tally_at, TALLY_COLUMNS, TALLY_FROM};
-use tinhso_store::{GuardKey, RawDossier, RawStanding};
+use tinhso_store::{GuardKey, RawDossier, RawStanding, StoredDossier};
 
 /// A chain link from the first five columns (id, dossier_code, at, actor, payload) and those
 /// named lane and seq.
@@ -25,6 +25,35 @@ pub fn record(c: &Connection, code: &str) -> rusqlite::Result<Option<RawDossier>
     c.prepare_cached("SELECT body, form, applicant_phone FROM dossier WHERE code = ?1")?
         .query_row([code], |r| Ok(RawDossier { body: r.get(0)?, form: r.get(1)?, applicant_phone: r.get(2)? }))
         .optional()
+}
+
+/// The stored rows of `codes`, each by its key (`audit verify`, a page at a time).
+pub fn stored(c: &Connection, codes: &[String]) -> rusqlite::Result<Vec<StoredDossier>> {
+    let mut st = c.prepare_cached(
+        "SELECT code, procedure_code, applicant_id, receiving_agency, competent_agency, state, due_on,
+                apology_due_on, version, body FROM dossier WHERE code = ?1",
+    )?;
+    let mut out = Vec::with_capacity(codes.len());
+    for code in codes {
+        let row = st
+            .query_row([code], |r| {
+                Ok(StoredDossier {
+                    code: r.get(0)?,
+                    procedure_code: r.get(1)?,
+                    applicant_id: r.get(2)?,
+                    receiving_agency: r.get(3)?,
+                    competent_agency: r.get(4)?,
+                    state: r.get(5)?,
+                    due_on: r.get(6)?,
+                    apology_due_on: r.get(7)?,
+                    version: r.get(8)?,
+                    body: r.get(9)?,
+                })
+            })
+            .optional()?;
+        out.extend(row);
+    }
+    Ok(out)
 }
 
 /// The public lookup's statement: the abuse tally and where the dossier stands, one snapshot,
