@@ -21,12 +21,15 @@ use tinhso_store::{plan, Stores};
 const PAGE: usize = 20_000;
 /// Dossiers whose rows are compared at a time.
 const ROW_PAGE: usize = 2_000;
+/// Reports whose rows are compared at a time (their histories are read one report at a time).
+const REPORT_PAGE: usize = 500;
 
 /// Each module labels the entries of its own lanes; the dossiers opened are counted, to be
 /// matched with the stored rows.
 #[derive(Default)]
 struct ModuleLabels {
     dossiers: Arc<AtomicU64>,
+    reports: Arc<AtomicU64>,
 }
 
 impl Labels for ModuleLabels {
@@ -46,7 +49,9 @@ impl Labels for ModuleLabels {
 
     fn opens(&self, lane: &str, kind: &str) -> bool {
         if lane.starts_with(LANE_PREFIX) {
-            ReportLabels.opens(lane, kind)
+            let opens = ReportLabels.opens(lane, kind);
+            self.reports.fetch_add(u64::from(opens), Ordering::Relaxed);
+            opens
         } else if lane.starts_with(DATA_LANES) {
             DataLabels.opens(lane, kind)
         } else if lane.starts_with(RESULT_LANES) {
@@ -81,7 +86,7 @@ pub async fn verify(store: &Stores) -> Result<std::result::Result<Intact, Break>
         .max_by_key(|c| c.n)
         .map(|c| (c.n, c.at.clone(), c.hash.iter().map(|b| format!("{b:02x}")).collect::<String>()));
     let labels = ModuleLabels::default();
-    let chained = labels.dossiers.clone();
+    let (chained, reports) = (labels.dossiers.clone(), labels.reports.clone());
     let mut audit = Audit::new(anchors.heads, marks, labels);
     let mut after = 0i64;
     loop {
@@ -105,6 +110,9 @@ pub async fn verify(store: &Stores) -> Result<std::result::Result<Intact, Break>
     if let Err(b) = rows_agree(store, chained.load(Ordering::Relaxed)).await? {
         return Ok(Err(b));
     }
+    if let Err(b) = report_rows_agree(store, reports.load(Ordering::Relaxed)).await? {
+        return Ok(Err(b));
+    }
     Ok(Ok(Intact { events: audited.entries, dossiers: audited.subjects, last_checkpoint }))
 }
 
@@ -122,7 +130,7 @@ async fn rows_agree(store: &Stores, chained: u64) -> Result<std::result::Result<
             let differs = rows.get(code).and_then(|row| plan::row_differs(&folded, row));
             if let Some(column) = differs {
                 if still_differs(store, code).await? {
-                    return Ok(Err(Break::RowDiffers { dossier: code.clone(), column }));
+                    return Ok(Err(Break::RowDiffers { dossier: code.clone(), column, report: false }));
                 }
             }
         }
@@ -133,9 +141,46 @@ async fn rows_agree(store: &Stores, chained: u64) -> Result<std::result::Result<
         }
     }
     if stored < chained {
-        return Ok(Err(Break::RowsMissing { chained, stored }));
+        return Ok(Err(Break::RowsMissing { chained, stored, report: false }));
     }
     Ok(Ok(()))
+}
+
+/// Every report row against the fold of its events, as for dossiers.
+async fn report_rows_agree(store: &Stores, chained: u64) -> Result<std::result::Result<(), Break>> {
+    let (mut after, mut stored) = (0i64, 0u64);
+    loop {
+        let page = store.reports.report_rows_with_history(after, REPORT_PAGE).await?;
+        let Some((last, _)) = page.last() else { break };
+        after = last.id;
+        stored += page.len() as u64;
+        for (row, history) in &page {
+            if report_differs(row, history)?.is_some() {
+                // Read again alone: a running server may have written it meanwhile.
+                let again = store.reports.report_rows_with_history(row.id - 1, 1).await?;
+                if let Some(column) = again.first().map(|(r, h)| report_differs(r, h)).transpose()?.flatten() {
+                    return Ok(Err(Break::RowDiffers {
+                        dossier: tinhso_reports::public_id(row.id),
+                        column,
+                        report: true,
+                    }));
+                }
+            }
+        }
+    }
+    if stored < chained {
+        return Ok(Err(Break::RowsMissing { chained, stored, report: true }));
+    }
+    Ok(Ok(()))
+}
+
+fn report_differs(
+    row: &tinhso_store::StoredReport,
+    history: &[tinhso_store::StoredReportEvent],
+) -> Result<Option<&'static str>> {
+    let events: Vec<_> = history.iter().map(|h| h.event.clone()).collect();
+    let folded = tinhso_reports_store::plan::row(&tinhso_reports_store::plan::fold(None, row.id, &events)?)?;
+    Ok(tinhso_reports_store::plan::row_differs(&folded, row))
 }
 
 /// A difference read again, alone: the server may have written the dossier between the page's

@@ -240,8 +240,9 @@ enum IocCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Recompute the hash chain of every dossier event; exit 1 and name what broke if any event
-    /// was edited, deleted or reordered in the database, 0 otherwise.
+    /// Recompute the hash chain of every dossier event, then compare every dossier's and
+    /// report's stored row with what its events fold to; exit 1 and name what broke if any event
+    /// was edited, deleted or reordered, or a row edited or deleted, in the database, 0 otherwise.
     Verify {
         #[command(flatten)]
         data: DataArgs,

@@ -148,9 +148,10 @@ pub enum Break {
     Unlinked { dossier: String },
     /// A dossier's stored row says what its history does not: `column` was edited outside the
     /// platform (the chain itself is intact, so the edit left no event).
-    RowDiffers { dossier: String, column: &'static str },
-    /// The chain opened `chained` dossiers but `stored` rows remain: rows were deleted.
-    RowsMissing { chained: u64, stored: u64 },
+    /// (`report`: a field report's row, not a dossier's.)
+    RowDiffers { dossier: String, column: &'static str, report: bool },
+    /// The chain opened `chained` dossiers (or reports) but `stored` rows remain: rows were deleted.
+    RowsMissing { chained: u64, stored: u64, report: bool },
 }
 
 fn lane_vi(lane: &str) -> String {
@@ -197,11 +198,13 @@ impl Break {
                 format!("loại hoặc phạm vi công khai của sự kiện #{id} (hồ sơ {dossier}) đã bị sửa")
             }
             Self::Unlinked { dossier } => format!("hồ sơ {dossier} không còn trỏ tới sự kiện đầu tiên của nó"),
-            Self::RowDiffers { dossier, column } => {
-                format!("bản ghi của hồ sơ {dossier} khác với lịch sử của nó ở cột {column}: đã bị sửa ngoài hệ thống")
-            }
-            Self::RowsMissing { chained, stored } => {
-                format!("chuỗi ghi nhận {chained} hồ sơ nhưng chỉ còn {stored} bản ghi hồ sơ: có bản ghi đã bị xóa")
+            Self::RowDiffers { dossier, column, report } => format!(
+                "bản ghi của {} {dossier} khác với lịch sử của nó ở cột {column}: đã bị sửa ngoài hệ thống",
+                if *report { "phản ánh" } else { "hồ sơ" }
+            ),
+            Self::RowsMissing { chained, stored, report } => {
+                let what = if *report { "phản ánh" } else { "hồ sơ" };
+                format!("chuỗi ghi nhận {chained} {what} nhưng chỉ còn {stored} bản ghi {what}: có bản ghi đã bị xóa")
             }
         }
     }
@@ -231,11 +234,13 @@ impl Break {
                 format!("the kind or visibility column of event #{id} (dossier {dossier}) was edited")
             }
             Self::Unlinked { dossier } => format!("dossier {dossier} no longer points to its first event"),
-            Self::RowDiffers { dossier, column } => format!(
-                "the stored row of dossier {dossier} disagrees with its history in column {column}: edited outside the platform"
+            Self::RowDiffers { dossier, column, report } => format!(
+                "the stored row of {} {dossier} disagrees with its history in column {column}: edited outside the platform",
+                if *report { "report" } else { "dossier" }
             ),
-            Self::RowsMissing { chained, stored } => {
-                format!("the chain opened {chained} dossiers but only {stored} dossier rows remain: rows were deleted")
+            Self::RowsMissing { chained, stored, report } => {
+                let what = if *report { "report" } else { "dossier" };
+                format!("the chain opened {chained} {what}s but only {stored} {what} rows remain: rows were deleted")
             }
         }
     }

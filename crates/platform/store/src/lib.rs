@@ -339,6 +339,27 @@ pub struct StoredDossier {
     pub body: String,
 }
 
+/// A report row as stored, with every column its history decides (its search text and
+/// idempotency token aside): what `audit verify` compares with the row its events fold to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredReport {
+    pub id: i64,
+    pub lane: String,
+    pub kind: String,
+    pub category: String,
+    pub commune: Option<i64>,
+    pub agency: String,
+    pub state: String,
+    pub is_open: bool,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub received_at: String,
+    pub handle_due: String,
+    pub handled_on: Option<String>,
+    pub version: i64,
+    pub body: String,
+}
+
 /// Where a stored dossier stands and the phone its applicant gave, from the dossier's own
 /// columns (not its folded body or its e-form): what a public lookup reads. On SQLite these
 /// columns are one covering index, so a lookup reads one small B-tree and parses no JSON.
@@ -569,6 +590,36 @@ pub mod codec {
 
     pub fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
         serde_json::from_str(s).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    /// Whether stored JSON text says what `folded` does (`audit verify`): key order and spacing
+    /// aside (PostgreSQL's `jsonb` reorders), and instants to the microsecond, because a live
+    /// write keeps its event's time to the nanosecond while the chain stores microseconds.
+    pub fn same_json<T: serde::Serialize>(stored: &str, folded: &T) -> bool {
+        let stored = serde_json::from_str::<serde_json::Value>(stored).ok();
+        match (stored, serde_json::to_value(folded).ok()) {
+            (Some(mut a), Some(mut b)) => {
+                to_microseconds(&mut a);
+                to_microseconds(&mut b);
+                a == b
+            }
+            _ => false,
+        }
+    }
+
+    fn to_microseconds(v: &mut serde_json::Value) {
+        use chrono::SubsecRound;
+        match v {
+            serde_json::Value::String(s) if s.len() > 20 && s.as_bytes().get(10) == Some(&b'T') => {
+                if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+                    let t = t.with_timezone(&chrono::Utc).trunc_subsecs(6);
+                    *s = t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(to_microseconds),
+            serde_json::Value::Object(map) => map.values_mut().for_each(to_microseconds),
+            _ => {}
+        }
     }
 
     pub fn role(s: &str) -> Result<Role> {

@@ -140,14 +140,7 @@ pub fn refold(code: &str, events: &[Event], projections: &[Box<dyn DossierProjec
 /// no event decided), which every page, list, lookup and export would otherwise show as true.
 pub fn row_differs(folded: &Dossier, stored: &StoredDossier) -> Option<&'static str> {
     let date = |d: Option<NaiveDate>| d.map(|d| d.format("%F").to_string());
-    let body_agrees = serde_json::from_str::<serde_json::Value>(&stored.body)
-        .ok()
-        .zip(serde_json::to_value(folded).ok())
-        .is_some_and(|(mut stored, mut folded)| {
-            to_microseconds(&mut stored);
-            to_microseconds(&mut folded);
-            stored == folded
-        });
+    let body_agrees = crate::codec::same_json(&stored.body, folded);
     [
         ("procedure_code", stored.procedure_code == folded.procedure.as_str()),
         ("applicant_id", stored.applicant_id == folded.applicant.0),
@@ -161,21 +154,6 @@ pub fn row_differs(folded: &Dossier, stored: &StoredDossier) -> Option<&'static 
     ]
     .into_iter()
     .find_map(|(column, agrees)| (!agrees).then_some(column))
-}
-
-/// A live write keeps its event's time to the nanosecond in the body's `last_event_at`; the
-/// chain stores times to the microsecond (as PostgreSQL does), so a fold gives that.
-fn to_microseconds(body: &mut serde_json::Value) {
-    use chrono::SubsecRound;
-    if let Some(at) = body.get_mut("last_event_at") {
-        let cut = at
-            .as_str()
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| t.with_timezone(&chrono::Utc).trunc_subsecs(6));
-        if let Some(cut) = cut {
-            *at = serde_json::Value::String(cut.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
-        }
-    }
 }
 
 /// The projections a store keeps, as the composition root registered them.
@@ -301,7 +279,8 @@ mod tests {
     fn each_column_edited_without_an_event_is_named() {
         let mut folded: Dossier = serde_json::from_str(BODY).unwrap();
         folded.last_event_at = Some("2026-12-05T01:56:22.341770Z".parse().unwrap());
-        let edits: [(&str, fn(&mut StoredDossier)); 7] = [
+        type Edit = (&'static str, fn(&mut StoredDossier));
+        let edits: [Edit; 7] = [
             ("state", |r| r.state = "returned".into()),
             ("due_on", |r| r.due_on = Some("2099-01-01".into())),
             ("due_on", |r| r.due_on = None),

@@ -356,12 +356,24 @@ pub trait ReportStore: Send + Sync + 'static {
     /// Every report of kind `service` received in `[since, until)`, for Decision 766 group 5.
     async fn service_feedback(&self, since: DateTime<Utc>, until: DateTime<Utc>)
         -> Result<Vec<tinhso_reports::Report>>;
+    /// Every report's stored row with its history, `limit` at a time after id `after`.
+    async fn report_rows_with_history(
+        &self,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<(StoredReport, Vec<StoredReportEvent>)>>;
     /// Every report with its history, `limit` at a time after id `after`, for `tinhso ioc check`.
     async fn reports_with_history(
         &self,
         after: i64,
         limit: usize,
-    ) -> Result<Vec<(tinhso_reports::Report, Vec<StoredReportEvent>)>>;
+    ) -> Result<Vec<(tinhso_reports::Report, Vec<StoredReportEvent>)>> {
+        self.report_rows_with_history(after, limit)
+            .await?
+            .into_iter()
+            .map(|(row, history)| Ok((codec::from_json(&row.body)?, history)))
+            .collect()
+    }
     async fn report_categories(&self) -> Result<Vec<tinhso_reports::Category>>;
     async fn put_report_category(&self, c: &tinhso_reports::Category) -> Result<()>;
     async fn report_routes(&self) -> Result<Vec<tinhso_reports::routing::Route>>;

@@ -293,16 +293,54 @@ async fn reports_story(s: TestServer) {
     let (code, _, err) = check(&s).await;
     assert_eq!(code, 1);
     assert!(err.contains(&format!("phản ánh PA-{}: bản lưu khác lịch sử", mine + 1)), "{err}");
+    // The audit finds the same edit (the row against its events), and a report closed or
+    // deleted in the database without an event; then, restored, nothing.
+    let verify = || async {
+        let (code, out, err) =
+            run_cli(crate::bin(), &[vec!["audit".into(), "verify".into()], s.data_args()].concat()).await.unwrap();
+        (code, format!("{out}{err}"))
+    };
+    let (code, out) = verify().await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(&format!("bản ghi của phản ánh PA-{} khác với lịch sử của nó ở cột body", mine + 1)), "{out}");
+    s.exec_sql(&format!("UPDATE report SET body = replace(body, 'Cây gãy', 'Cây đổ') WHERE id = {}", mine + 1))
+        .await
+        .unwrap();
+    s.exec_sql_unchecked(&format!(
+        "CREATE TABLE was AS SELECT state, is_open FROM report WHERE id = {0};
+         UPDATE report SET state = 'closed', is_open = false WHERE id = {0};",
+        mine + 1
+    ))
+    .await
+    .unwrap();
+    let (code, out) = verify().await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("ở cột state"), "{out}");
+    s.exec_sql_unchecked(&format!(
+        "UPDATE report SET state = (SELECT state FROM was), is_open = (SELECT is_open FROM was) WHERE id = {};
+         DROP TABLE was;",
+        mine + 1
+    ))
+    .await
+    .unwrap();
+    s.exec_sql_unchecked(&format!(
+        "CREATE TABLE kept AS SELECT * FROM report WHERE id = {0}; DELETE FROM report WHERE id = {0};",
+        mine + 1
+    ))
+    .await
+    .unwrap();
+    let (code, out) = verify().await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("có bản ghi đã bị xóa"), "{out}");
+    s.exec_sql_unchecked("INSERT INTO report SELECT * FROM kept; DROP TABLE kept;").await.unwrap();
     // Every report change is on the ledger the audit verifies; an edited entry is found.
-    let (code, out, _) =
-        run_cli(crate::bin(), &[vec!["audit".into(), "verify".into()], s.data_args()].concat()).await.unwrap();
+    let (code, out) = verify().await;
     assert_eq!(code, 0, "{out}");
     s.exec_sql("UPDATE ledger_entry SET payload = replace(payload, 'Đã vá', 'Chưa vá') WHERE kind = 'state_set'")
         .await
         .unwrap();
-    let (code, out, err) =
-        run_cli(crate::bin(), &[vec!["audit".into(), "verify".into()], s.data_args()].concat()).await.unwrap();
-    assert_eq!(code, 1, "{out}{err}");
+    let (code, out) = verify().await;
+    assert_eq!(code, 1, "{out}");
 }
 
 /// Open311 GeoReport v2: raw requests for what `georeport` does not do, then the client.

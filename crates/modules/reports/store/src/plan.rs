@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use tinhso_ledger::chain::Link;
 use tinhso_reports::{apply, Event, Report};
-use tinhso_store::codec::{from_json, to_json};
-use tinhso_store::{ReportQuery, Result, StoreError, StoredReportEvent};
+use tinhso_store::codec::{self, from_json, to_json};
+use tinhso_store::{ReportQuery, Result, StoreError, StoredReport, StoredReportEvent};
 
 /// The ledger lane of a report: its commune's (a commune's reports are written together and
 /// rarely contend with another commune's), or the province's when it has none.
@@ -50,6 +50,33 @@ pub struct Row {
     pub client_token: Option<String>,
     pub version: i64,
     pub body: String,
+}
+
+/// The stored columns `audit verify` compares, in [`tinhso_store::StoredReport`]'s order.
+pub const STORED_COLUMNS: &str =
+    "id, lane, kind, category, commune, agency, state, is_open, lat, lon, received_at, handle_due, handled_on, version, body";
+
+/// The first column of `stored` that disagrees with `folded`, the row its events fold to: a
+/// report closed, moved or redated in the database without an event.
+pub fn row_differs(folded: &Row, stored: &StoredReport) -> Option<&'static str> {
+    [
+        ("lane", stored.lane == folded.lane),
+        ("kind", stored.kind == folded.kind),
+        ("category", stored.category == folded.category),
+        ("commune", stored.commune == folded.commune),
+        ("agency", stored.agency == folded.agency),
+        ("state", stored.state == folded.state),
+        ("is_open", stored.is_open == folded.is_open),
+        ("lat", stored.lat == folded.lat),
+        ("lon", stored.lon == folded.lon),
+        ("received_at", stored.received_at == folded.received_at),
+        ("handle_due", stored.handle_due == folded.handle_due),
+        ("handled_on", stored.handled_on == folded.handled_on),
+        ("version", stored.version == folded.version),
+        ("body", codec::same_json(&stored.body, &from_json::<serde_json::Value>(&folded.body).unwrap_or_default())),
+    ]
+    .into_iter()
+    .find_map(|(column, agrees)| (!agrees).then_some(column))
 }
 
 /// An instant as stored (RFC 3339, microseconds, UTC): text order is time order.

@@ -12,7 +12,9 @@ use tinhso_reports::routing::Route;
 use tinhso_reports::{Category, Event, Report};
 use tinhso_store::codec::from_json;
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::{Notification, ReportQuery, ReportStat, ReportStore, Result, StoreError, StoredReportEvent};
+use tinhso_store::{
+    Notification, ReportQuery, ReportStat, ReportStore, Result, StoreError, StoredReport, StoredReportEvent,
+};
 use tokio_postgres::types::ToSql;
 
 /// The module's tables on PostgreSQL, oldest first.
@@ -229,21 +231,44 @@ impl ReportStore for ReportsPg {
         rows.iter().map(|r| from_json(&r.get::<_, String>(0))).collect()
     }
 
-    async fn reports_with_history(&self, after: i64, limit: usize) -> Result<Vec<(Report, Vec<StoredReportEvent>)>> {
+    async fn report_rows_with_history(
+        &self,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<(StoredReport, Vec<StoredReportEvent>)>> {
         let client = self.db.client().await?;
         let rows = client
-            .query("SELECT id, body FROM report WHERE id > $1 ORDER BY id LIMIT $2", &[&after, &(limit as i64)])
+            .query(
+                &format!("SELECT {} FROM report WHERE id > $1 ORDER BY id LIMIT $2", plan::STORED_COLUMNS),
+                &[&after, &(limit as i64)],
+            )
             .await
             .map_err(map_err)?;
         let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let id: i64 = row.get(0);
-            let history = ledger::entries(&client, &plan::subject(id))
+        for r in &rows {
+            let row = StoredReport {
+                id: r.get(0),
+                lane: r.get(1),
+                kind: r.get(2),
+                category: r.get(3),
+                commune: r.get(4),
+                agency: r.get(5),
+                state: r.get(6),
+                is_open: r.get(7),
+                lat: r.get(8),
+                lon: r.get(9),
+                received_at: r.get(10),
+                handle_due: r.get(11),
+                handled_on: r.get(12),
+                version: r.get(13),
+                body: r.get(14),
+            };
+            let history = ledger::entries(&client, &plan::subject(row.id))
                 .await?
                 .iter()
                 .map(|(l, _, public)| plan::stored_event(l, *public))
                 .collect::<Result<Vec<_>>>()?;
-            out.push((from_json(&row.get::<_, String>(1))?, history));
+            out.push((row, history));
         }
         Ok(out)
     }

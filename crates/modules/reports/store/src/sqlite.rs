@@ -13,7 +13,9 @@ use tinhso_reports::{Category, Event, Report};
 use tinhso_sqlite::{exec, ledger, map_err, outbox, SqliteStore};
 use tinhso_store::codec::from_json;
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::{Notification, ReportQuery, ReportStat, ReportStore, Result, StoreError, StoredReportEvent};
+use tinhso_store::{
+    Notification, ReportQuery, ReportStat, ReportStore, Result, StoreError, StoredReport, StoredReportEvent,
+};
 
 /// The module's tables on SQLite, oldest first.
 pub const MIGRATIONS: Migrations = Migrations {
@@ -241,22 +243,52 @@ impl ReportStore for ReportsSqlite {
         bodies.iter().map(|b| from_json(b)).collect()
     }
 
-    async fn reports_with_history(&self, after: i64, limit: usize) -> Result<Vec<(Report, Vec<StoredReportEvent>)>> {
-        let rows: Vec<(i64, String, Vec<(tinhso_ledger::chain::Link, String, bool)>)> = self
+    async fn report_rows_with_history(
+        &self,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<(StoredReport, Vec<StoredReportEvent>)>> {
+        let rows: Vec<(StoredReport, Vec<(tinhso_ledger::chain::Link, String, bool)>)> = self
             .db
             .read(move |c| {
-                let mut st = c.prepare_cached("SELECT id, body FROM report WHERE id > ?1 ORDER BY id LIMIT ?2")?;
-                let rows: Vec<(i64, String)> = st
-                    .query_map(params![after, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+                let mut st = c.prepare_cached(&format!(
+                    "SELECT {} FROM report WHERE id > ?1 ORDER BY id LIMIT ?2",
+                    plan::STORED_COLUMNS
+                ))?;
+                let rows: Vec<StoredReport> = st
+                    .query_map(params![after, limit as i64], |r| {
+                        Ok(StoredReport {
+                            id: r.get(0)?,
+                            lane: r.get(1)?,
+                            kind: r.get(2)?,
+                            category: r.get(3)?,
+                            commune: r.get(4)?,
+                            agency: r.get(5)?,
+                            state: r.get(6)?,
+                            is_open: r.get(7)?,
+                            lat: r.get(8)?,
+                            lon: r.get(9)?,
+                            received_at: r.get(10)?,
+                            handle_due: r.get(11)?,
+                            handled_on: r.get(12)?,
+                            version: r.get(13)?,
+                            body: r.get(14)?,
+                        })
+                    })?
                     .collect::<rusqlite::Result<_>>()?;
-                rows.into_iter().map(|(id, body)| Ok((id, body, ledger::entries(c, &plan::subject(id))?))).collect()
+                rows.into_iter()
+                    .map(|row| {
+                        let entries = ledger::entries(c, &plan::subject(row.id))?;
+                        Ok((row, entries))
+                    })
+                    .collect()
             })
             .await?;
         rows.into_iter()
-            .map(|(_, body, entries)| {
+            .map(|(row, entries)| {
                 let history =
                     entries.iter().map(|(l, _, public)| plan::stored_event(l, *public)).collect::<Result<Vec<_>>>()?;
-                Ok((from_json(&body)?, history))
+                Ok((row, history))
             })
             .collect()
     }
