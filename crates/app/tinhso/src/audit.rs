@@ -116,15 +116,15 @@ pub async fn verify(store: &Stores) -> Result<std::result::Result<Intact, Break>
     Ok(Ok(Intact { events: audited.entries, dossiers: audited.subjects, last_checkpoint }))
 }
 
-/// Every dossier row against the fold of its events, a page at a time; and at least as many
-/// rows as the chain opened dossiers (more: submitted during the walk).
+/// Every dossier row against the fold of its events, a page at a time (the next page read
+/// while this one is folded); and at least as many rows as the chain opened dossiers (more:
+/// submitted during the walk).
 async fn rows_agree(store: &Stores, chained: u64) -> Result<std::result::Result<(), Break>> {
-    let (mut after, mut stored) = (None::<String>, 0u64);
-    loop {
-        let page = store.dossiers.events_by_dossier(after.as_deref(), ROW_PAGE).await?;
-        let codes: Vec<String> = page.dossiers.iter().map(|(code, _)| code.clone()).collect();
-        let rows: HashMap<String, _> =
-            store.dossiers.stored_dossiers(&codes).await?.into_iter().map(|r| (r.code.clone(), r)).collect();
+    let mut stored = 0u64;
+    let mut next = Some(tokio::spawn(page_with_rows(store.clone(), None)));
+    while let Some(read) = next.take() {
+        let (page, rows) = read.await??;
+        next = page.next.clone().map(|after| tokio::spawn(page_with_rows(store.clone(), Some(after))));
         for (code, events) in &page.dossiers {
             let folded = plan::refold(code, events, &[])?.dossier;
             let differs = rows.get(code).and_then(|row| plan::row_differs(&folded, row));
@@ -135,15 +135,22 @@ async fn rows_agree(store: &Stores, chained: u64) -> Result<std::result::Result<
             }
         }
         stored += page.dossiers.len() as u64;
-        match page.next {
-            Some(next) => after = Some(next),
-            None => break,
-        }
     }
     if stored < chained {
         return Ok(Err(Break::RowsMissing { chained, stored, report: false }));
     }
     Ok(Ok(()))
+}
+
+/// The events of the dossiers after `after`, and their stored rows by code.
+async fn page_with_rows(
+    store: Stores,
+    after: Option<String>,
+) -> Result<(tinhso_store::EventPage, HashMap<String, tinhso_store::StoredDossier>)> {
+    let page = store.dossiers.events_by_dossier(after.as_deref(), ROW_PAGE).await?;
+    let codes: Vec<String> = page.dossiers.iter().map(|(code, _)| code.clone()).collect();
+    let rows = store.dossiers.stored_dossiers(&codes).await?.into_iter().map(|r| (r.code.clone(), r)).collect();
+    Ok((page, rows))
 }
 
 /// Every report row against the fold of its events, as for dossiers.
