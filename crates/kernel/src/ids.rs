@@ -244,6 +244,12 @@ impl Sha256 {
         }
     }
 
+    /// The SHA-256 of `bytes`.
+    pub fn of(bytes: &[u8]) -> Self {
+        use sha2::Digest;
+        Self(sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect())
+    }
+
     /// The digest of `bytes` as computed here.
     pub fn of_digest(digest: &[u8]) -> Option<Self> {
         (digest.len() == 32).then(|| Self(digest.iter().map(|b| format!("{b:02x}")).collect()))

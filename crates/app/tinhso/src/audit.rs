@@ -127,7 +127,7 @@ async fn rows_agree(store: &Stores, chained: u64) -> Result<std::result::Result<
         next = page.next.clone().map(|after| tokio::spawn(page_with_rows(store.clone(), Some(after))));
         for (code, events) in &page.dossiers {
             let folded = plan::refold(code, events, &[])?.dossier;
-            let differs = rows.get(code).and_then(|row| plan::row_differs(&folded, row));
+            let differs = rows.get(code).and_then(|row| plan::audit_row(events, &folded, row));
             if let Some(column) = differs {
                 if still_differs(store, code).await? {
                     return Ok(Err(Break::RowDiffers { dossier: code.clone(), column, report: false }));
@@ -202,5 +202,5 @@ async fn still_differs(store: &Stores, code: &str) -> Result<bool> {
         return Ok(false);
     }
     let folded = plan::refold(code, &after, &[])?.dossier;
-    Ok(row.first().is_some_and(|row| plan::row_differs(&folded, row).is_some()))
+    Ok(row.first().is_some_and(|row| plan::audit_row(&after, &folded, row).is_some()))
 }

@@ -168,6 +168,7 @@ fn dossier(world: &World<'_>, rng: &mut Rng, day: NaiveDate) -> Option<(NewDossi
         None => 15,
     };
     let submitted_at = at(day, rng.below(8 * 60));
+    let declared = form(c, commune, p);
     let submitted = Event {
         kind: EventKind::Submitted {
             procedure: p.code.clone(),
@@ -188,6 +189,7 @@ fn dossier(world: &World<'_>, rng: &mut Rng, day: NaiveDate) -> Option<(NewDossi
                     .collect()
             },
             steps: p.workflow(),
+            form_sha256: Some(tinhso_dossier::form_digest(&declared)),
         },
         at: submitted_at,
         actor: c.id,
@@ -336,7 +338,7 @@ fn dossier(world: &World<'_>, rng: &mut Rng, day: NaiveDate) -> Option<(NewDossi
     }
     let new = NewDossier {
         submitted,
-        form: form(c, commune, p),
+        form: declared,
         applicant_phone: tinhso_kernel::ids::Phone::parse("phone", &c.phone).ok(),
         files: Vec::new(),
         notify: Vec::new(),

@@ -58,6 +58,7 @@ async fn bulk_load(db: &Path, n: usize) -> Result<u64> {
                         files: Vec::new(),
                         paper_components: Vec::new(),
                         steps: Vec::new(),
+                        form_sha256: None,
                     },
                     0,
                 );

@@ -67,6 +67,7 @@ impl Desks {
                 steps: tinhso_catalogue::workflow::default_steps(Some(
                     tinhso_catalogue::procedure::ProcessingTime::WorkingDays(3),
                 )),
+                form_sha256: None,
             },
             at,
             actor: applicant,

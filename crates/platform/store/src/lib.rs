@@ -337,6 +337,7 @@ pub struct StoredDossier {
     pub apology_due_on: Option<String>,
     pub version: i64,
     pub body: String,
+    pub form: String,
 }
 
 /// A report row as stored, with every column its history decides (its search text and

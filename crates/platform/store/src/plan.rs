@@ -162,6 +162,20 @@ pub fn row_differs(folded: &Dossier, stored: &StoredDossier) -> Option<&'static 
     .find_map(|(column, agrees)| (!agrees).then_some(column))
 }
 
+/// The first column of `stored` that its history does not vouch for: [`row_differs`], then the
+/// e-form against the digest its `Submitted` event recorded (dossiers submitted before the
+/// digest was recorded vouch for no form).
+pub fn audit_row(events: &[Event], folded: &Dossier, stored: &StoredDossier) -> Option<&'static str> {
+    row_differs(folded, stored).or_else(|| {
+        let recorded = match events.first().map(|e| &e.kind) {
+            Some(tinhso_dossier::EventKind::Submitted { form_sha256: Some(digest), .. }) => digest,
+            _ => return None,
+        };
+        let stored = serde_json::from_str::<serde_json::Value>(&stored.form).ok();
+        (stored.map(|f| tinhso_dossier::form_digest(&f)).as_ref() != Some(recorded)).then_some("form")
+    })
+}
+
 /// The projections a store keeps, as the composition root registered them.
 pub type Projections = Arc<[Box<dyn DossierProjection>]>;
 
@@ -270,6 +284,7 @@ mod tests {
             apology_due_on: None,
             version: 2,
             body: BODY.into(),
+            form: "{}".into(),
         }
     }
 

@@ -364,6 +364,16 @@ async fn tampering(s: TestServer) {
                 "body = jsonb_set(body, '{supplement_requests}', '0')"
             },
         ),
+        // The e-form: not folded from events, but its digest is in the `Submitted` event.
+        (
+            "form",
+            if sqlite {
+                "form = json_set(form, '$.them', 'khai thêm')"
+            } else {
+                "form = form || '{\"them\": \"khai thêm\"}'"
+            },
+            if sqlite { "form = json_remove(form, '$.them')" } else { "form = form - 'them'" },
+        ),
     ];
     for (column, edit, undo) in edits {
         s.exec_sql(&format!("UPDATE dossier SET {edit} WHERE code = '{first}'")).await.unwrap();

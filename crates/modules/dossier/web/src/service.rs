@@ -245,6 +245,7 @@ async fn submit_or_check(
             .collect(),
         paper_components: paper,
         steps: procedure.workflow(),
+        form_sha256: Some(dossier::form_digest(&Value::Object(form.clone()))),
     };
     if desk.is_some() {
         // Scans made at the desk join the applicant's document store, for reuse next time.

@@ -35,6 +35,10 @@ pub enum EventKind {
         /// The procedure's process as it stood at submission.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         steps: Vec<WorkflowStep>,
+        /// The e-form's digest ([`form_digest`]), so that the chain vouches for what the
+        /// applicant declared, not only for what happened to it (absent before 2026-12-05).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        form_sha256: Option<Sha256>,
     },
     Received {
         due_on: NaiveDate,
@@ -423,6 +427,12 @@ fn working_days_used(
     let elapsed = cal.working_days_between(received, finished);
     let paused = cal.due_date(received, u32::from(days)).map(|orig| cal.working_days_between(orig, due)).unwrap_or(0);
     u16::try_from((elapsed - paused.max(0)).max(0)).unwrap_or(u16::MAX)
+}
+
+/// The digest of an e-form as its `Submitted` event records it: SHA-256 of its JSON with keys
+/// in order (serde_json's map is sorted), so the same on every engine however it stores JSON.
+pub fn form_digest(form: &serde_json::Value) -> Sha256 {
+    Sha256::of(form.to_string().as_bytes())
 }
 
 /// Folds one event into the dossier. `Submitted` starts a dossier; any other event needs one.

@@ -30,6 +30,7 @@ fn submitted(days: u16) -> Dossier {
             steps: tinhso_catalogue::workflow::default_steps(Some(
                 tinhso_catalogue::procedure::ProcessingTime::WorkingDays(days),
             )),
+            form_sha256: None,
         },
         at: at(3),
         actor: tinhso_kernel::ids::AccountId(7),
