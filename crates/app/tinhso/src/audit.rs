@@ -1,8 +1,9 @@
 //! `tinhso audit verify`: streams the whole chain through the ledger's audit, page by page, so
 //! memory stays flat however long the history; each module (dossiers, reports) says how the
 //! events of its lanes are labelled, the ledger checks hashes, order, anchors and those labels.
-//! Then every dossier's stored row is compared with what its events fold to, so a state, a due
-//! date or a body edited in the database without an event is found too, and so are deleted rows.
+//! Then every dossier's and report's stored row (a dossier's e-form against the digest its
+//! `Submitted` event recorded) is compared with what its events fold to, so a state, a due date,
+//! a body or a form edited in the database without an event is found too, and so are deleted rows.
 
 use anyhow::Result;
 use std::collections::HashMap;

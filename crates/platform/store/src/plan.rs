@@ -320,4 +320,36 @@ mod tests {
         row.body = row.body.replace("01:56:22.3", "01:56:23.3");
         assert_eq!(row_differs(&folded, &row), Some("body"));
     }
+
+    #[test]
+    fn the_e_form_is_checked_against_its_submitted_digest() {
+        let mut folded: Dossier = serde_json::from_str(BODY).unwrap();
+        folded.last_event_at = Some("2026-12-05T01:56:22.341770Z".parse().unwrap());
+        let declared = serde_json::json!({ "ho_ten": "Nguyễn Văn An", "dia_chi": { "commune": 2269 } });
+        let submitted = |digest: Option<tinhso_kernel::ids::Sha256>| -> Vec<Event> {
+            let mut kind = serde_json::json!({
+                "kind": "submitted", "procedure": "1.004884", "applicant": 1, "applicant_type": "citizen",
+                "channel": "online", "receiving_agency": "000.20.01.H08", "competent_agency": "000.20.01.H08",
+                "processing_days": 3, "fee_vnd": null,
+            });
+            if let Some(d) = digest {
+                kind["form_sha256"] = serde_json::json!(d.as_str());
+            }
+            vec![serde_json::from_value(
+                serde_json::json!({ "kind": kind, "at": "2026-12-05T01:56:22.341770Z", "actor": 1 }),
+            )
+            .unwrap()]
+        };
+        let recorded = submitted(Some(tinhso_dossier::form_digest(&declared)));
+        let mut row = stored();
+        // Stored with other key order and spacing (PostgreSQL's jsonb): the same form.
+        row.form = r#"{"dia_chi": {"commune": 2269}, "ho_ten": "Nguyễn Văn An"}"#.into();
+        assert_eq!(audit_row(&recorded, &folded, &row), None);
+        row.form = r#"{"dia_chi": {"commune": 2270}, "ho_ten": "Nguyễn Văn An"}"#.into();
+        assert_eq!(audit_row(&recorded, &folded, &row), Some("form"));
+        row.form = "not json".into();
+        assert_eq!(audit_row(&recorded, &folded, &row), Some("form"));
+        // A dossier from before the digest was recorded: its form is vouched for by nothing.
+        assert_eq!(audit_row(&submitted(None), &folded, &row), None);
+    }
 }
