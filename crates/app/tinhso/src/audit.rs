@@ -2,8 +2,9 @@
 //! memory stays flat however long the history; each module (dossiers, reports) says how the
 //! events of its lanes are labelled, the ledger checks hashes, order, anchors and those labels.
 //! Then every dossier's and report's stored row (a dossier's e-form against the digest its
-//! `Submitted` event recorded) is compared with what its events fold to, so a state, a due date,
-//! a body or a form edited in the database without an event is found too, and so are deleted rows.
+//! `Submitted` event recorded) is compared with what its events fold to, and every payment's with
+//! its entries, so a state, a due date, a body, a form or a fee edited in the database without an
+//! event is found too, and so are deleted rows.
 
 use anyhow::Result;
 use std::collections::HashMap;
@@ -12,7 +13,7 @@ use std::sync::Arc;
 use tinhso_dossier::audit::DossierLabels;
 use tinhso_kernel::ids::DossierCode;
 use tinhso_ledger::audit::{Audit, Labels};
-use tinhso_ledger::chain::{verify_checkpoints, Break};
+use tinhso_ledger::chain::{verify_checkpoints, Break, RowKind};
 use tinhso_opendata::audit::{DataLabels, LANE_PREFIX as DATA_LANES};
 use tinhso_payments::audit::{PaymentLabels, LANE_PREFIX as PAYMENT_LANES};
 use tinhso_reports::audit::{ReportLabels, LANE_PREFIX};
@@ -31,6 +32,7 @@ const REPORT_PAGE: usize = 500;
 struct ModuleLabels {
     dossiers: Arc<AtomicU64>,
     reports: Arc<AtomicU64>,
+    payments: Arc<AtomicU64>,
 }
 
 impl Labels for ModuleLabels {
@@ -58,7 +60,9 @@ impl Labels for ModuleLabels {
         } else if lane.starts_with(RESULT_LANES) {
             ResultLabels.opens(lane, kind)
         } else if lane.starts_with(PAYMENT_LANES) {
-            PaymentLabels.opens(lane, kind)
+            let opens = PaymentLabels.opens(lane, kind);
+            self.payments.fetch_add(u64::from(opens), Ordering::Relaxed);
+            opens
         } else {
             let opens = DossierLabels.opens(lane, kind);
             self.dossiers.fetch_add(u64::from(opens), Ordering::Relaxed);
@@ -87,7 +91,7 @@ pub async fn verify(store: &Stores) -> Result<std::result::Result<Intact, Break>
         .max_by_key(|c| c.n)
         .map(|c| (c.n, c.at.clone(), c.hash.iter().map(|b| format!("{b:02x}")).collect::<String>()));
     let labels = ModuleLabels::default();
-    let (chained, reports) = (labels.dossiers.clone(), labels.reports.clone());
+    let (chained, reports, payments) = (labels.dossiers.clone(), labels.reports.clone(), labels.payments.clone());
     let mut audit = Audit::new(anchors.heads, marks, labels);
     let mut after = 0i64;
     loop {
@@ -114,6 +118,9 @@ pub async fn verify(store: &Stores) -> Result<std::result::Result<Intact, Break>
     if let Err(b) = report_rows_agree(store, reports.load(Ordering::Relaxed)).await? {
         return Ok(Err(b));
     }
+    if let Err(b) = payment_rows_agree(store, payments.load(Ordering::Relaxed)).await? {
+        return Ok(Err(b));
+    }
     Ok(Ok(Intact { events: audited.entries, dossiers: audited.subjects, last_checkpoint }))
 }
 
@@ -131,14 +138,14 @@ async fn rows_agree(store: &Stores, chained: u64) -> Result<std::result::Result<
             let differs = rows.get(code).and_then(|row| plan::audit_row(events, &folded, row));
             if let Some(column) = differs {
                 if still_differs(store, code).await? {
-                    return Ok(Err(Break::RowDiffers { dossier: code.clone(), column, report: false }));
+                    return Ok(Err(Break::RowDiffers { dossier: code.clone(), column, kind: RowKind::Dossier }));
                 }
             }
         }
         stored += page.dossiers.len() as u64;
     }
     if stored < chained {
-        return Ok(Err(Break::RowsMissing { chained, stored, report: false }));
+        return Ok(Err(Break::RowsMissing { chained, stored, kind: RowKind::Dossier }));
     }
     Ok(Ok(()))
 }
@@ -170,16 +177,54 @@ async fn report_rows_agree(store: &Stores, chained: u64) -> Result<std::result::
                     return Ok(Err(Break::RowDiffers {
                         dossier: tinhso_reports::public_id(row.id),
                         column,
-                        report: true,
+                        kind: RowKind::Report,
                     }));
                 }
             }
         }
     }
     if stored < chained {
-        return Ok(Err(Break::RowsMissing { chained, stored, report: true }));
+        return Ok(Err(Break::RowsMissing { chained, stored, kind: RowKind::Report }));
     }
     Ok(Ok(()))
+}
+
+/// Every payment row against its ledger entries (state, amount, dossier, agency).
+async fn payment_rows_agree(store: &Stores, chained: u64) -> Result<std::result::Result<(), Break>> {
+    let (mut after, mut stored) = (String::new(), 0u64);
+    loop {
+        let page = store.payments.payments_with_entries(&after, REPORT_PAGE).await?;
+        let Some((last, _)) = page.last() else { break };
+        let start = std::mem::replace(&mut after, last.txn_ref.clone());
+        stored += page.len() as u64;
+        for (p, entries) in &page {
+            if payment_differs(p, entries).is_some() {
+                // Read again: a gateway's notification may have moved it meanwhile.
+                let again = store.payments.payments_with_entries(&start, REPORT_PAGE).await?;
+                let column =
+                    again.iter().find(|(q, _)| q.txn_ref == p.txn_ref).and_then(|(q, e)| payment_differs(q, e));
+                if let Some(column) = column {
+                    return Ok(Err(Break::RowDiffers { dossier: p.txn_ref.clone(), column, kind: RowKind::Payment }));
+                }
+            }
+        }
+    }
+    if stored < chained {
+        return Ok(Err(Break::RowsMissing { chained, stored, kind: RowKind::Payment }));
+    }
+    Ok(Ok(()))
+}
+
+fn payment_differs(p: &tinhso_store::Payment, entries: &[(String, String)]) -> Option<&'static str> {
+    let row = tinhso_payments::audit::StoredPayment {
+        txn_ref: &p.txn_ref,
+        dossier: &p.dossier,
+        agency: &p.agency,
+        amount_vnd: p.amount_vnd,
+        state: &p.state,
+    };
+    let entries: Vec<(&str, &str)> = entries.iter().map(|(l, e)| (l.as_str(), e.as_str())).collect();
+    tinhso_payments::audit::row_differs(&row, &entries)
 }
 
 fn report_differs(

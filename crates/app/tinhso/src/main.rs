@@ -240,8 +240,8 @@ enum IocCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Recompute the hash chain of every dossier event, then compare every dossier's and
-    /// report's stored row with what its events fold to; exit 1 and name what broke if any event
+    /// Recompute the hash chain of every dossier event, then compare every dossier's, report's
+    /// and payment's stored row with what its events say; exit 1 and name what broke if any event
     /// was edited, deleted or reordered, or a row edited or deleted, in the database, 0 otherwise.
     Verify {
         #[command(flatten)]

@@ -148,10 +148,36 @@ pub enum Break {
     Unlinked { dossier: String },
     /// A dossier's stored row says what its history does not: `column` was edited outside the
     /// platform (the chain itself is intact, so the edit left no event).
-    /// (`report`: a field report's row, not a dossier's.)
-    RowDiffers { dossier: String, column: &'static str, report: bool },
-    /// The chain opened `chained` dossiers (or reports) but `stored` rows remain: rows were deleted.
-    RowsMissing { chained: u64, stored: u64, report: bool },
+    RowDiffers { dossier: String, column: &'static str, kind: RowKind },
+    /// The chain opened `chained` dossiers (reports, payments) but `stored` rows remain: rows
+    /// were deleted.
+    RowsMissing { chained: u64, stored: u64, kind: RowKind },
+}
+
+/// Whose stored row an audit compared with its history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowKind {
+    Dossier,
+    Report,
+    Payment,
+}
+
+impl RowKind {
+    fn vi(self) -> &'static str {
+        match self {
+            Self::Dossier => "hồ sơ",
+            Self::Report => "phản ánh",
+            Self::Payment => "khoản thanh toán",
+        }
+    }
+
+    fn en(self) -> &'static str {
+        match self {
+            Self::Dossier => "dossier",
+            Self::Report => "report",
+            Self::Payment => "payment",
+        }
+    }
 }
 
 fn lane_vi(lane: &str) -> String {
@@ -198,12 +224,12 @@ impl Break {
                 format!("loại hoặc phạm vi công khai của sự kiện #{id} (hồ sơ {dossier}) đã bị sửa")
             }
             Self::Unlinked { dossier } => format!("hồ sơ {dossier} không còn trỏ tới sự kiện đầu tiên của nó"),
-            Self::RowDiffers { dossier, column, report } => format!(
+            Self::RowDiffers { dossier, column, kind } => format!(
                 "bản ghi của {} {dossier} khác với lịch sử của nó ở cột {column}: đã bị sửa ngoài hệ thống",
-                if *report { "phản ánh" } else { "hồ sơ" }
+                kind.vi()
             ),
-            Self::RowsMissing { chained, stored, report } => {
-                let what = if *report { "phản ánh" } else { "hồ sơ" };
+            Self::RowsMissing { chained, stored, kind } => {
+                let what = kind.vi();
                 format!("chuỗi ghi nhận {chained} {what} nhưng chỉ còn {stored} bản ghi {what}: có bản ghi đã bị xóa")
             }
         }
@@ -234,12 +260,12 @@ impl Break {
                 format!("the kind or visibility column of event #{id} (dossier {dossier}) was edited")
             }
             Self::Unlinked { dossier } => format!("dossier {dossier} no longer points to its first event"),
-            Self::RowDiffers { dossier, column, report } => format!(
+            Self::RowDiffers { dossier, column, kind } => format!(
                 "the stored row of {} {dossier} disagrees with its history in column {column}: edited outside the platform",
-                if *report { "report" } else { "dossier" }
+                kind.en()
             ),
-            Self::RowsMissing { chained, stored, report } => {
-                let what = if *report { "report" } else { "dossier" };
+            Self::RowsMissing { chained, stored, kind } => {
+                let what = kind.en();
                 format!("the chain opened {chained} {what}s but only {stored} {what} rows remain: rows were deleted")
             }
         }

@@ -65,4 +65,7 @@ pub trait PaymentStore: Send + Sync + 'static {
     /// payment's entry, all in one transaction.
     async fn record_bank_line(&self, line: &BankLine, payment: Option<(&Payment, &Link)>) -> Result<bool>;
     async fn bank_lines(&self, limit: usize) -> Result<Vec<BankLine>>;
+    /// Payments after `after` (by reference) with their ledger entries (lane, payload), for
+    /// `audit verify`.
+    async fn payments_with_entries(&self, after: &str, limit: usize) -> Result<Vec<(Payment, Vec<(String, String)>)>>;
 }

@@ -198,6 +198,24 @@ async fn paid_online_story(s: TestServer, gw: Gateway) {
     assert_eq!(c, 0, "{out}{err}");
     let (c, out, err) = run_cli(bin(), &[vec!["ioc".into(), "check".into()], s.data_args()].concat()).await.unwrap();
     assert_eq!(c, 0, "{out}{err}");
+    // A fee lowered, or a payment marked paid, in the database: the audit names it.
+    let verify = || async {
+        let (c, out, err) =
+            run_cli(bin(), &[vec!["audit".into(), "verify".into()], s.data_args()].concat()).await.unwrap();
+        (c, format!("{out}{err}"))
+    };
+    for (edit, undo, column) in [
+        ("amount_vnd = amount_vnd - 1", "amount_vnd = amount_vnd + 1", "amount_vnd"),
+        ("state = 'refunded'", "state = 'paid'", "state"),
+    ] {
+        s.exec_sql(&format!("UPDATE payment SET {edit} WHERE state = 'paid'")).await.unwrap();
+        let (c, out) = verify().await;
+        assert_eq!(c, 1, "{out}");
+        assert!(out.contains("khoản thanh toán") && out.contains(&format!("ở cột {column}")), "{out}");
+        let back = if column == "state" { "state = 'refunded'" } else { "state = 'paid'" };
+        s.exec_sql(&format!("UPDATE payment SET {undo} WHERE {back}")).await.unwrap();
+        assert_eq!(verify().await.0, 0, "restored after {column}");
+    }
 }
 
 on_both_backends_with_gateway!(faults_on_sqlite, faults_on_postgres, faults_change_nothing_they_should_not);

@@ -157,6 +157,26 @@ impl PaymentStore for PaymentsPg {
         Ok(n == 1)
     }
 
+    async fn payments_with_entries(&self, after: &str, limit: usize) -> Result<Vec<(Payment, Vec<(String, String)>)>> {
+        let client = self.db.client().await?;
+        let l = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = client
+            .query_cached(
+                &format!("SELECT {PAYMENT} FROM payment WHERE txn_ref > $1 ORDER BY txn_ref LIMIT $2"),
+                &[&after, &l],
+            )
+            .await
+            .map_err(map_err)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for p in rows.iter().map(payment) {
+            let subject = tinhso_payments::audit::subject(&p.txn_ref);
+            let entries =
+                ledger::entries(&client, &subject).await?.into_iter().map(|(l, _, _)| (l.lane, l.payload)).collect();
+            out.push((p, entries));
+        }
+        Ok(out)
+    }
+
     async fn bank_lines(&self, limit: usize) -> Result<Vec<BankLine>> {
         let client = self.db.client().await?;
         let sql = format!("SELECT {LINE} FROM bank_line ORDER BY recorded_at DESC, reference LIMIT $1");

@@ -175,6 +175,26 @@ impl PaymentStore for PaymentsSqlite {
             .await
     }
 
+    async fn payments_with_entries(&self, after: &str, limit: usize) -> Result<Vec<(Payment, Vec<(String, String)>)>> {
+        let (a, l) = (after.to_owned(), i64::try_from(limit).unwrap_or(i64::MAX));
+        self.db
+            .read(move |c| {
+                let mut st = c.prepare_cached(&format!(
+                    "SELECT {PAYMENT} FROM payment WHERE txn_ref > ?1 ORDER BY txn_ref LIMIT ?2"
+                ))?;
+                let rows = st.query_map(params![a, l], payment)?.collect::<rusqlite::Result<Vec<_>>>()?;
+                rows.into_iter()
+                    .map(|p| {
+                        let subject = tinhso_payments::audit::subject(&p.txn_ref);
+                        let entries =
+                            ledger::entries(c, &subject)?.into_iter().map(|(l, _, _)| (l.lane, l.payload)).collect();
+                        Ok((p, entries))
+                    })
+                    .collect()
+            })
+            .await
+    }
+
     async fn bank_lines(&self, limit: usize) -> Result<Vec<BankLine>> {
         let l = i64::try_from(limit).unwrap_or(i64::MAX);
         self.db
