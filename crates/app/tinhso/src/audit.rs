@@ -52,23 +52,23 @@ impl Labels for ModuleLabels {
 
     fn opens(&self, lane: &str, kind: &str) -> bool {
         if lane.starts_with(LANE_PREFIX) {
-            let opens = ReportLabels.opens(lane, kind);
-            self.reports.fetch_add(u64::from(opens), Ordering::Relaxed);
-            opens
+            counted(&self.reports, ReportLabels.opens(lane, kind))
         } else if lane.starts_with(DATA_LANES) {
             DataLabels.opens(lane, kind)
         } else if lane.starts_with(RESULT_LANES) {
             ResultLabels.opens(lane, kind)
         } else if lane.starts_with(PAYMENT_LANES) {
-            let opens = PaymentLabels.opens(lane, kind);
-            self.payments.fetch_add(u64::from(opens), Ordering::Relaxed);
-            opens
+            counted(&self.payments, PaymentLabels.opens(lane, kind))
         } else {
-            let opens = DossierLabels.opens(lane, kind);
-            self.dossiers.fetch_add(u64::from(opens), Ordering::Relaxed);
-            opens
+            counted(&self.dossiers, DossierLabels.opens(lane, kind))
         }
     }
+}
+
+/// Counts an entry that opens a subject; passes the answer on.
+fn counted(count: &AtomicU64, opens: bool) -> bool {
+    count.fetch_add(u64::from(opens), Ordering::Relaxed);
+    opens
 }
 
 /// What an intact chain holds, and its latest provincial checkpoint (number, time, hex hash).

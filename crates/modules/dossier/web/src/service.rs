@@ -200,6 +200,7 @@ async fn submit_or_check(
     // The phone the public lookup asks for: the e-form's, else the account's when its login is one.
     let as_phone = |s: &str| Phone::parse("phone", s).ok();
     let form_phone = form.values().find_map(|v| v.as_str().and_then(as_phone));
+    let form = Value::Object(form);
     let applicant_phone = match &input.desk {
         Some(_) => as_phone(&applicant.login),
         None => form_phone.or_else(|| as_phone(&account.login)),
@@ -245,7 +246,7 @@ async fn submit_or_check(
             .collect(),
         paper_components: paper,
         steps: procedure.workflow(),
-        form_sha256: Some(dossier::form_digest(&Value::Object(form.clone()))),
+        form_sha256: Some(dossier::form_digest(&form)),
     };
     if desk.is_some() {
         // Scans made at the desk join the applicant's document store, for reuse next time.
@@ -257,7 +258,7 @@ async fn submit_or_check(
     let submitted = Event { kind, at: now, actor: account.id };
     // The store allocates the code and writes it where the notification says `{code}`.
     let notify = notifications(applicant.id, "{code}", &submitted.kind);
-    let new = NewDossier { submitted, form: Value::Object(form), applicant_phone, files: attachments, notify };
+    let new = NewDossier { submitted, form, applicant_phone, files: attachments, notify };
     match state.store.dossiers.submit_dossier(&new).await {
         Ok(d) if desk.is_some() => act(state, account, d.code.as_str(), Command::Receive).await.map(Some),
         Ok(d) => Ok(Some(d)),

@@ -73,7 +73,7 @@ pub fn row_differs(folded: &Row, stored: &StoredReport) -> Option<&'static str> 
         ("handle_due", stored.handle_due == folded.handle_due),
         ("handled_on", stored.handled_on == folded.handled_on),
         ("version", stored.version == folded.version),
-        ("body", codec::same_json(&stored.body, &from_json::<serde_json::Value>(&folded.body).unwrap_or_default())),
+        ("body", codec::same_json(&stored.body, &folded.body)),
     ]
     .into_iter()
     .find_map(|(column, agrees)| (!agrees).then_some(column))
