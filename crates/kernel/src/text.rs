@@ -234,6 +234,21 @@ pub fn vi_key(s: &str) -> (Vec<u32>, Vec<u8>) {
     (letters, tones)
 }
 
+/// The key a list of people is sorted by, as Vietnamese registers do: the given name (the last
+/// word) first, then the family name (the first word), then the middle names, each in
+/// Vietnamese alphabetical order ("Trần Văn An" before "Lê Thị Bình").
+pub fn person_key(full_name: &str) -> (Vec<u32>, Vec<u8>) {
+    let words: Vec<&str> = full_name.split_whitespace().collect();
+    match words.split_last() {
+        Some((given, rest)) if !rest.is_empty() => {
+            let mut reordered = vec![*given];
+            reordered.extend(rest);
+            vi_key(&reordered.join(" "))
+        }
+        _ => vi_key(full_name),
+    }
+}
+
 #[cfg(test)]
 mod vi_order_tests {
     use super::vi_cmp;
@@ -259,5 +274,14 @@ mod vi_order_tests {
         );
         // Case does not decide, and digits come first.
         assert_eq!(sorted(vec!["b", "A", "2"]), ["2", "A", "b"]);
+    }
+
+    #[test]
+    fn people_by_given_name_then_family_name() {
+        let mut people = vec!["Trần Văn Bình", "Đỗ An", "Lê Thị Bình", "Nguyễn Văn An", "Dương Thị Ánh", "Bình"];
+        people.sort_by_cached_key(|p| super::person_key(p));
+        // The An (Đỗ before Nguyễn: the family name decides only after the given name), Ánh,
+        // then the Bình: a one-word name first, then Lê, then Trần.
+        assert_eq!(people, ["Đỗ An", "Nguyễn Văn An", "Dương Thị Ánh", "Bình", "Lê Thị Bình", "Trần Văn Bình"]);
     }
 }

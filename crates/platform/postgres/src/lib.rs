@@ -315,12 +315,11 @@ impl IdentityStore for PgStore {
     }
 
     async fn staff(&self, agency: &AgencyCode) -> Result<Vec<Account>> {
-        let sql = format!(
-            "SELECT {} FROM account WHERE agency_code = $1 AND role <> 'citizen' ORDER BY full_name, id",
-            rows::ACCOUNT_COLUMNS
-        );
+        let sql = format!("SELECT {} FROM account WHERE agency_code = $1 AND role <> 'citizen'", rows::ACCOUNT_COLUMNS);
         let rows = self.client().await?.query(&sql, &[&agency.as_str()]).await.map_err(map_err)?;
-        rows.iter().map(|r| rows::account_at(r, 0)).collect()
+        let mut staff = rows.iter().map(|r| rows::account_at(r, 0)).collect::<Result<Vec<_>>>()?;
+        tinhso_store::by_name(&mut staff);
+        Ok(staff)
     }
 
     async fn account_names(&self, ids: &[AccountId]) -> Result<Vec<(AccountId, String)>> {

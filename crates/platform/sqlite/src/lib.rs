@@ -337,15 +337,17 @@ impl IdentityStore for SqliteStore {
     async fn staff(&self, agency: &AgencyCode) -> Result<Vec<Account>> {
         let agency = agency.to_string();
         self.read(move |c| {
-            let sql = format!(
-                "SELECT {} FROM account WHERE agency_code = ?1 AND role <> 'citizen' ORDER BY full_name, id",
-                rows::ACCOUNT_COLUMNS
-            );
+            let sql =
+                format!("SELECT {} FROM account WHERE agency_code = ?1 AND role <> 'citizen'", rows::ACCOUNT_COLUMNS);
             let mut st = c.prepare(&sql)?;
             let rows = st.query_map([agency], rows::account)?;
-            rows.collect()
+            rows.collect::<rusqlite::Result<Vec<_>>>()
         })
         .await
+        .map(|mut staff| {
+            tinhso_store::by_name(&mut staff);
+            staff
+        })
     }
 
     async fn account_names(&self, ids: &[AccountId]) -> Result<Vec<(AccountId, String)>> {

@@ -63,6 +63,12 @@ pub struct Account {
     pub disabled: bool,
 }
 
+/// Orders people as a Vietnamese register does (given name, then family name, then middle
+/// names), the same on every engine: neither SQLite's nor PostgreSQL's collation knows it.
+pub fn by_name(accounts: &mut [Account]) {
+    accounts.sort_by_cached_key(|a| (tinhso_kernel::text::person_key(&a.full_name), a.id.0));
+}
+
 #[derive(Debug, Clone)]
 pub struct NewAccount {
     pub login: String,

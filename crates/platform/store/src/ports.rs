@@ -81,7 +81,8 @@ pub trait IdentityStore: Send + Sync + 'static {
     async fn issue_claim_code(&self, id: AccountId, code: &str) -> Result<Option<String>>;
     /// The claim code issued for an account not yet claimed, to print.
     async fn claim_code(&self, id: AccountId) -> Result<Option<String>>;
-    /// Staff of one agency (every role but citizen), by name: assignees for workflow steps.
+    /// Staff of one agency (every role but citizen), as a register orders names (`by_name`):
+    /// assignees for workflow steps.
     async fn staff(&self, agency: &AgencyCode) -> Result<Vec<Account>>;
     /// The names of these accounts (those that exist), for lists that show who applied.
     async fn account_names(&self, ids: &[AccountId]) -> Result<Vec<(AccountId, String)>>;

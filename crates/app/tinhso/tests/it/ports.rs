@@ -209,8 +209,11 @@ async fn identity(s: Stores) {
     s.identity.create_account(&account("b@x.vn", "Trần Bình", Role::Specialist, Some(DEPT), None)).await.unwrap();
     s.identity.create_account(&account("a@x.vn", "Lê An", Role::Approver, Some(DEPT), None)).await.unwrap();
     s.identity.create_account(&account("c@x.vn", "Phạm Cúc", Role::Receptionist, Some(DESK), None)).await.unwrap();
+    s.identity.create_account(&account("d@x.vn", "Đỗ Văn Anh", Role::Specialist, Some(DEPT), None)).await.unwrap();
+    s.identity.create_account(&account("e@x.vn", "Nguyễn An", Role::Specialist, Some(DEPT), None)).await.unwrap();
+    // As a register lists people: given name, then family name (not the bytes of the full name).
     let staff: Vec<String> = s.identity.staff(&agency(DEPT)).await.unwrap().into_iter().map(|a| a.full_name).collect();
-    assert_eq!(staff, ["Lê An", "Trần Bình"]);
+    assert_eq!(staff, ["Lê An", "Nguyễn An", "Đỗ Văn Anh", "Trần Bình"]);
     assert_eq!(s.identity.staff_with_role(Role::Receptionist).await.unwrap().len(), 1);
     // A desk-made account (no password) is claimed once.
     let walk_in = s

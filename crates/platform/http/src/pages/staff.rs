@@ -62,7 +62,7 @@ async fn page(
 ) -> Result<StaffPage, AppError> {
     let agencies = manageable(state, viewer);
     let codes: std::collections::HashSet<&str> = agencies.iter().map(|a| a.code.as_str()).collect();
-    let staff = state
+    let mut accounts: Vec<_> = state
         .store
         .identity
         .accounts()
@@ -73,6 +73,14 @@ async fn page(
             Some(c) => codes.contains(c.as_str()),
             None => viewer.may(&Action::ManageProvince),
         })
+        .collect();
+    // By agency (the province's own staff first), then by name, both the Vietnamese way.
+    tinhso_store::by_name(&mut accounts);
+    accounts.sort_by_cached_key(|a| {
+        a.agency.as_ref().map(|c| tinhso_kernel::text::vi_key(state.agency_name(c.as_str()).unwrap_or_default()))
+    });
+    let staff = accounts
+        .into_iter()
         .map(|a| StaffRow {
             agency: a.agency.as_ref().and_then(|c| state.agency_name(c.as_str())).unwrap_or_default().to_owned(),
             full_name: a.full_name,

@@ -7,7 +7,7 @@ use crate::procedure::{CompetentAgency, Level, OnlineLevel, Procedure};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::sync::Arc;
-use tinhso_kernel::text::{fold, lower_exact, words};
+use tinhso_kernel::text::{fold, lower_exact, vi_cmp, words};
 
 /// A document with its words interned: scoring compares integers, not strings.
 struct Doc {
@@ -134,11 +134,11 @@ impl SearchIndex {
         &self.procedures
     }
 
-    /// Distinct fields, in folded alphabetical order, for the filter list.
+    /// Distinct fields in Vietnamese alphabetical order (đ after d), for the filter list.
     pub fn fields(&self) -> Vec<&str> {
-        let mut f: Vec<&str> = self.procedures.iter().map(|p| p.field.as_str()).collect();
-        f.sort_by_cached_key(|s| fold(s));
-        f.dedup();
+        let distinct: std::collections::BTreeSet<&str> = self.procedures.iter().map(|p| p.field.as_str()).collect();
+        let mut f: Vec<&str> = distinct.into_iter().collect();
+        f.sort_by(|a, b| vi_cmp(a, b));
         f
     }
 

@@ -84,3 +84,17 @@ fn code_and_filters() {
     assert_eq!(ix.search("khong co thu tuc nay", &Filters::default(), 0, 10).total, 0);
     assert!(ix.get("1.001755").is_some() && ix.get("9.999999").is_none());
 }
+
+#[test]
+fn fields_in_vietnamese_order() {
+    let ix = SearchIndex::new(vec![
+        proc("1.000001", "a", "Đất đai", Level::Commune),
+        proc("1.000002", "b", "Dược phẩm", Level::Commune),
+        proc("1.000003", "c", "Hộ tịch", Level::Commune),
+        proc("1.000004", "d", "Di sản văn hóa", Level::Commune),
+        proc("1.000005", "e", "Đất đai", Level::Commune),
+        proc("1.000006", "f", "Chứng thực", Level::Commune),
+    ]);
+    // Every field once; d before đ, whatever folding would say ("Dat" < "Di").
+    assert_eq!(ix.fields(), ["Chứng thực", "Di sản văn hóa", "Dược phẩm", "Đất đai", "Hộ tịch"]);
+}
