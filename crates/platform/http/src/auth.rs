@@ -191,6 +191,9 @@ pub struct Viewer {
     pub session: Option<Session>,
     pub locale: Locale,
     pub csrf: String,
+    /// The page being read (path and query) when it is one to come back to after logging in:
+    /// a GET of this site, not the login, registration or logout pages themselves.
+    pub here: Option<String>,
     new_csrf_cookie: bool,
     secure: bool,
 }
@@ -313,7 +316,12 @@ impl FromRequestParts<AppState> for Viewer {
             (None, Some(c)) if c.len() >= 32 => (c, false),
             (None, _) => (random_token().map_err(|error| crate::error::PageError { error, locale })?, true),
         };
-        Ok(Viewer { account, session, locale, csrf, new_csrf_cookie, secure })
+        let here = (parts.method == axum::http::Method::GET)
+            .then(|| parts.uri.path_and_query().map(|p| p.as_str().to_owned()))
+            .flatten()
+            .filter(|p| !["/dang-nhap", "/dang-ky", "/dang-xuat"].iter().any(|own| p.starts_with(own)))
+            .filter(|p| crate::pages::account::safe_next(p).is_some());
+        Ok(Viewer { account, session, locale, csrf, here, new_csrf_cookie, secure })
     }
 }
 

@@ -33,6 +33,8 @@ pub struct Layout {
     pub is_leader: bool,
     pub csrf: String,
     pub title: String,
+    /// The header's login link, coming back to this page afterwards.
+    pub login_href: String,
 }
 
 impl Layout {
@@ -48,6 +50,10 @@ impl Layout {
             is_leader: viewer.may(&Action::ViewOperationsCentre),
             csrf: viewer.csrf.clone(),
             title: title.into(),
+            login_href: match &viewer.here {
+                Some(here) if here != "/" => crate::pages::account::with_next("/dang-nhap", here),
+                _ => "/dang-nhap".to_owned(),
+            },
         }
     }
 
@@ -63,6 +69,7 @@ impl Layout {
             is_leader: false,
             csrf: String::new(),
             title: title.into(),
+            login_href: "/dang-nhap".to_owned(),
         }
     }
 }

@@ -80,6 +80,28 @@ async fn applying_while_logged_out_comes_back_to_the_form_prefilled() {
     let groups: Vec<&str> = picker.split("<optgroup label=\"").skip(1).filter_map(|g| g.split('"').next()).collect();
     assert_eq!(groups, ["Phường", "Xã"]);
 
+    // The header's login link comes back to the page it was clicked on, e.g. the report form
+    // (whose photos need an account).
+    let anon = s.client();
+    let report = anon.get(format!("{}/phan-anh/gui", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(report.contains("href=\"/dang-nhap?tiep=%2Fphan-anh%2Fgui\""), "{report:.2000}");
+    let home = anon.get(format!("{}/", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("href=\"/dang-nhap\""), "from the home page, the usual landing");
+    let login = anon.get(format!("{}/dang-nhap?tiep=%2Fphan-anh%2Fgui", s.url)).send().await.unwrap();
+    let login = login.text().await.unwrap();
+    let r = anon
+        .post(format!("{}/dang-nhap", s.url))
+        .form(&[
+            ("csrf", csrf(&login).as_str()),
+            ("login", "0912345678"),
+            ("password", PASSWORD),
+            ("tiep", "/phan-anh/gui"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.url().path(), "/phan-anh/gui", "back at the report form");
+
     // The way back is a path of this site only: another site is never a destination.
     let anon = s.client();
     let page = anon.get(format!("{}/dang-nhap?tiep=%2F%2Fevil.example%2Fx", s.url)).send().await.unwrap();
@@ -207,7 +229,11 @@ async fn lifecycle_through_the_pages() {
     let (specialist, sp_token) = login("chuyenvien@tinhso.local").await;
     for form in [
         vec![("action", "start_processing")],
-        vec![("action", "request_supplement"), ("items", "Bản sao giấy khai sinh"), ("reason", "Bản chụp mờ")],
+        vec![
+            ("action", "request_supplement"),
+            ("items", "Bản sao giấy khai sinh\nGiấy xác nhận cư trú"),
+            ("reason", "Bản chụp mờ"),
+        ],
     ] {
         let mut f = vec![("csrf", sp_token.as_str())];
         f.extend(form);
@@ -219,15 +245,28 @@ async fn lifecycle_through_the_pages() {
     let (st, _, form2) = page(citizen.clone(), format!("{}/ho-so/{code}/phieu/bo-sung", s.url)).await;
     assert_eq!(st, StatusCode::OK);
     assert!(form2.contains("YÊU CẦU BỔ SUNG") && form2.contains("Bản chụp mờ"));
-    let r = citizen
-        .post(&act)
-        .form(&[("csrf", token.as_str()), ("action", "supplement"), ("note", "Đã nộp bản rõ tại quầy")])
-        .send()
-        .await
-        .unwrap();
+    // One file input for each paper asked for, so both go in one sending.
+    for (i, item) in ["Bản sao giấy khai sinh", "Giấy xác nhận cư trú"].iter().enumerate() {
+        let n = i + 1;
+        assert!(
+            mine.contains(&format!("<label for=\"files.supplement.{n}\">{item}</label><input type=\"file\"")),
+            "an input for {item}"
+        );
+    }
+    let pdf: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n";
+    let scan: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Lang (vi) >> endobj\n%%EOF\n";
+    let (ct, body) = multipart(
+        &[("csrf", token.as_str()), ("action", "supplement"), ("note", "Bản rõ nét")],
+        &[("file.supplement.1", "khai-sinh.pdf", pdf), ("file.supplement.2", "cu-tru.pdf", scan)],
+    );
+    let r = citizen.post(format!("{act}?csrf={token}")).header("content-type", ct).body(body).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.unwrap();
     assert!(html.contains("Đang giải quyết") && html.contains("Đã gửi giấy tờ bổ sung."), "plain words, what was done");
+    for name in ["khai-sinh.pdf", "cu-tru.pdf"] {
+        let row = html.split(&format!("{name}</a>")).nth(1).and_then(|r| r.split("</tr>").next()).unwrap_or_default();
+        assert!(row.contains("Bổ sung"), "{name} is attached as a supplement: {row:?}");
+    }
 
     // A refused dossier leaves the desk's default list of open work, and stays under "Tất cả".
     let r = citizen.post(&apply).form(&application(&token, &commune)).send().await.unwrap();
@@ -434,6 +473,10 @@ async fn every_error_at_once_and_accepted_files_are_kept() {
     let r = c.post(&url).form(&fields).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.url().query() == Some("da-nop=1"), "{}", r.url());
+    // The file is listed as the paper it stands for, so the desk checks it against the list.
+    let html = r.text().await.unwrap();
+    let row = html.split("can-cuoc.pdf</a>").nth(1).and_then(|r| r.split("</tr>").next()).unwrap();
+    assert!(row.contains("Hộ chiếu/Thẻ căn cước công dân"), "{row}");
     s.stop().await.unwrap();
 }
 

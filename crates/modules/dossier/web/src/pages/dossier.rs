@@ -83,6 +83,8 @@ pub struct ShowPage {
     pub assignees_next: Vec<Choice>,
     pub actions: Vec<&'static str>,
     pub supplement_items: String,
+    /// The papers the last supplement request named, each with a file input of its own.
+    pub supplement_files: Vec<String>,
     pub amount_due: String,
     pub agencies: Vec<ChoiceGroup>,
     /// How and when the result was handed over, once it was.
@@ -90,9 +92,19 @@ pub struct ShowPage {
     /// The declaration written from the e-form, by name, when the procedure has one.
     pub declaration: Option<String>,
     pub slips: Vec<(&'static str, &'static str)>,
-    /// Attached files: (sha256, name, what for, size).
-    pub files: Vec<(String, String, &'static str, String)>,
+    pub files: Vec<FileRow>,
     pub errors: Vec<FieldError>,
+}
+
+/// An attached file as the dossier page lists it.
+pub struct FileRow {
+    pub sha256: String,
+    pub name: String,
+    /// What it stands for: the procedure's component by name ("Giấy chứng sinh"), a supplement,
+    /// or the result, so that the desk checks each paper against the list it must match.
+    pub what: String,
+    pub result: bool,
+    pub size: String,
 }
 
 /// The e-form's fields as inputs, with the values typed so far and their errors.
@@ -370,14 +382,14 @@ async fn show_page(
         "refuse" | "stop" => 1,
         _ => 0,
     });
-    let supplement_items = events
-        .iter()
-        .rev()
-        .find_map(|e| match &e.event.kind {
-            EventKind::SupplementRequested { items, reason } => Some(format!("{}. Lý do: {reason}", items.join("; "))),
-            _ => None,
-        })
-        .unwrap_or_default();
+    let requested = events.iter().rev().find_map(|e| match &e.event.kind {
+        EventKind::SupplementRequested { items, reason } => Some((items.clone(), reason.clone())),
+        _ => None,
+    });
+    let supplement_items =
+        requested.as_ref().map(|(items, reason)| format!("{}. Lý do: {reason}", items.join("; "))).unwrap_or_default();
+    // One file input per paper asked for, so a citizen sends them all in one go.
+    let supplement_files = requested.map(|(items, _)| items).unwrap_or_default();
     let amount_due = events
         .iter()
         .rev()
@@ -423,6 +435,7 @@ async fn show_page(
         history: history(state, &events, !owner, &names),
         actions,
         supplement_items,
+        supplement_files,
         amount_due,
         agencies: choices::agencies(state, |a| a.code != d.competent_agency, ""),
         slips: slips_for(d),
@@ -436,13 +449,24 @@ async fn show_page(
             .await?
             .into_iter()
             .map(|f| {
+                use tinhso_kernel::files::FilePurpose;
+                let component = f
+                    .attachment
+                    .component
+                    .and_then(|i| catalogue.get(d.procedure.as_str())?.components.get(usize::from(i)))
+                    .map(|c| c.name.clone());
                 let what = match f.attachment.purpose {
-                    tinhso_kernel::files::FilePurpose::Component => "Thành phần hồ sơ",
-                    tinhso_kernel::files::FilePurpose::Supplement => "Bổ sung",
-                    tinhso_kernel::files::FilePurpose::Result => "Kết quả giải quyết",
+                    FilePurpose::Component => component.unwrap_or_else(|| "Thành phần hồ sơ".into()),
+                    FilePurpose::Supplement => "Bổ sung".into(),
+                    FilePurpose::Result => "Kết quả giải quyết".into(),
                 };
-                let size = format!("{} KB", thousands(f.size.div_ceil(1024)));
-                (f.attachment.sha256.to_string(), f.attachment.name, what, size)
+                FileRow {
+                    sha256: f.attachment.sha256.to_string(),
+                    name: f.attachment.name,
+                    what,
+                    result: f.attachment.purpose == FilePurpose::Result,
+                    size: format!("{} KB", thousands(f.size.div_ceil(1024))),
+                }
             })
             .collect(),
         errors,
