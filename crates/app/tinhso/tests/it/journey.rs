@@ -307,6 +307,19 @@ async fn lifecycle_through_the_pages() {
     let (st, nope) = ask("0987654321").await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
     assert!(nope.contains("Không tìm thấy hồ sơ"));
+    // In English too, for whoever chose it.
+    let english = s.client();
+    english.get(format!("{}/ngon-ngu/en", s.url)).send().await.unwrap();
+    let form = english.get(format!("{}/tra-cuu", s.url)).send().await.unwrap().text().await.unwrap();
+    let r = english
+        .post(format!("{}/tra-cuu", s.url))
+        .form(&[("csrf", csrf(&form).as_str()), ("ma", code.as_str()), ("sdt", "0912345678")])
+        .send()
+        .await
+        .unwrap();
+    let en = r.text().await.unwrap();
+    assert!(en.contains("<h1>Track a dossier</h1>") && en.contains("Being decided"), "{en:.3000}");
+    assert!(en.contains("Nothing more is needed from you") && !en.contains("Ngày hẹn trả"), "{en:.3000}");
     let (st, _, _) = page(anon, format!("{}/tra-cuu?ma={code}&sdt=0912345678", s.url)).await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "a phone in the address is refused, not used");
     s.stop().await.unwrap();

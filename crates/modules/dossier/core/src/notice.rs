@@ -59,6 +59,30 @@ pub fn for_applicant(state: DossierState) -> (&'static str, &'static str) {
     }
 }
 
+/// `for_applicant` in English, for the English locale of the public pages.
+pub fn for_applicant_en(state: DossierState) -> (&'static str, &'static str) {
+    use DossierState as S;
+    match state {
+        S::Submitted => {
+            ("Sent, waiting to be received", "The one-stop desk will check and receive it; you will be notified.")
+        }
+        S::Received => {
+            ("Received, waiting to be decided", "Nothing more is needed from you; the result is due on the date below.")
+        }
+        S::Processing => ("Being decided", "Nothing more is needed from you; the result is due on the date below."),
+        S::SupplementRequested => (
+            "Documents to add",
+            "Add the documents the notice asks for; the time waiting for them does not count against the time limit.",
+        ),
+        S::PaymentRequested => ("Fees to pay", "Pay the fees the notice gives so that the dossier goes on."),
+        S::ResultReady => ("Result ready", "Collect the result the way you chose when applying."),
+        S::Returned => ("Result handed over", "Please rate how the dossier was handled."),
+        S::Refused => ("Not received", "See the reason in the notice; you may apply again once the dossier qualifies."),
+        S::Withdrawn => ("Withdrawn", "Nothing more is needed from you."),
+        S::Stopped => ("Stopped", "See the reason in the notice sent to you."),
+    }
+}
+
 /// The message for `event` on dossier `code`; `None` for internal steps the applicant does not see.
 pub fn message(code: &str, event: &EventKind) -> Option<(String, String)> {
     let subject = |what: &str| format!("Hồ sơ {code}: {what}");

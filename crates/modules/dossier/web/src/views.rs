@@ -77,6 +77,15 @@ pub fn due_vi(apology_due_on: Option<NaiveDate>, due_on: Option<NaiveDate>) -> S
     }
 }
 
+/// `due_vi` for the English locale (dates stay dd/mm/yyyy).
+pub fn due_en(apology_due_on: Option<NaiveDate>, due_on: Option<NaiveDate>) -> String {
+    match (apology_due_on, due_on) {
+        (Some(new), Some(old)) => format!("{} (moved, was {})", date_vi(new), date_vi(old)),
+        (_, Some(due)) => date_vi(due),
+        _ => "Counted from when the dossier is received".into(),
+    }
+}
+
 pub fn summary(state: &AppState, d: &Dossier) -> DossierSummary {
     let catalogue = state.catalogue();
     let status = status_of(state, d);

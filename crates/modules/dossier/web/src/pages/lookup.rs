@@ -3,7 +3,7 @@
 //! words, what is expected of the applicant and where the result is; nothing more personal.
 
 use crate::service as dossiers;
-use crate::views::due_vi;
+use crate::views::{due_en, due_vi};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -37,6 +37,13 @@ pub struct LookupFound {
     pub collect_at: Option<String>,
 }
 
+fn title(viewer: &Viewer) -> &'static str {
+    match viewer.locale {
+        tinhso_http::i18n::Locale::En => "Track a dossier",
+        tinhso_http::i18n::Locale::Vi => "Tra cứu hồ sơ",
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LookupParams {
@@ -52,7 +59,7 @@ pub async fn lookup_form(
 ) -> PageResult {
     let code = q.ma.unwrap_or_default().trim().to_owned();
     let page = LookupPage {
-        layout: Layout::new(&state, &viewer, "Tra cứu hồ sơ"),
+        layout: Layout::new(&state, &viewer, title(&viewer)),
         code,
         phone: String::new(),
         found: None,
@@ -89,14 +96,20 @@ pub async fn lookup(
                 let rec = dossiers::look_up(&state, client, &code, &p).await.map_err(&err)?;
                 match rec {
                     Some(d) => {
-                        let (status, next_step) = tinhso_dossier::notice::for_applicant(d.state);
+                        let (status, next_step) = match viewer.locale {
+                            tinhso_http::i18n::Locale::En => tinhso_dossier::notice::for_applicant_en(d.state),
+                            tinhso_http::i18n::Locale::Vi => tinhso_dossier::notice::for_applicant(d.state),
+                        };
                         let collect_at = dossiers::collect_at(&state, &d).map(str::to_owned);
                         found = Some(LookupFound {
                             code: d.code.to_string(),
                             status,
                             state_key: d.state.key(),
                             next_step,
-                            due: due_vi(d.apology_due_on, d.due_on),
+                            due: match viewer.locale {
+                                tinhso_http::i18n::Locale::En => due_en(d.apology_due_on, d.due_on),
+                                tinhso_http::i18n::Locale::Vi => due_vi(d.apology_due_on, d.due_on),
+                            },
                             collect_at,
                         });
                     }
@@ -111,6 +124,6 @@ pub async fn lookup(
         }
     }
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-    let page = LookupPage { layout: Layout::new(&state, &viewer, "Tra cứu hồ sơ"), code, phone, found, errors };
+    let page = LookupPage { layout: Layout::new(&state, &viewer, title(&viewer)), code, phone, found, errors };
     Ok(viewer.finish((status, render(&page))))
 }
