@@ -73,6 +73,43 @@ pub(crate) fn python(script: &str) -> String {
     stdout
 }
 
+/// Someone who chose English reads the report pages, sends a report and follows it in English
+/// (the texts people typed stay as typed).
+#[tokio::test]
+async fn reports_in_english() {
+    let s = crate::server(tinhso_testkit::Backend::Sqlite).await;
+    let en = s.client();
+    en.get(format!("{}/ngon-ngu/en", s.url)).send().await.unwrap();
+    let (_, form) = page(&en, &format!("{}/phan-anh/gui", s.url)).await;
+    for text in ["<h1>Send feedback or a report</h1>", "Choose a category", "How to reach you (optional)", "Roads"] {
+        assert!(form.contains(text), "{text} on the form");
+    }
+    let (_, units) = json(&en, &format!("{}/api/v1/units?limit=1", s.url)).await;
+    let commune = units["items"][0]["code"].as_i64().unwrap().to_string();
+    let r = send(&s, &en, &[("category", ""), ("description", "short")]).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<title>Error: ") && !html.contains("Chọn lĩnh vực phản ánh"), "errors in English");
+    let r = send(
+        &s,
+        &en,
+        &[("category", "duong-sa"), ("description", "Ổ gà lớn trước cổng trường tiểu học"), ("commune", &commune)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let id = sent_id(&r);
+    let html = r.text().await.unwrap();
+    assert!(html.contains(&format!("Report sent: PA-{id}")) && html.contains("Awaiting triage"), "{html:.4000}");
+    assert!(html.contains("Received, given to") && html.contains("Ổ gà lớn trước cổng trường"), "{html:.4000}");
+    let (_, list) = page(&en, &format!("{}/phan-anh", s.url)).await;
+    assert!(list.contains("<h1>Feedback and reports</h1>") && list.contains("Search and filter"));
+    assert!(list.contains(&format!("PA-{id}")) && list.contains("On track"));
+    // The Vietnamese pages are unchanged for everyone else.
+    let (_, vi) = page(&s.client(), &format!("{}/phan-anh/{id}", s.url)).await;
+    assert!(vi.contains("Chờ phân loại") && !vi.contains("Awaiting triage"));
+    s.stop().await.unwrap();
+}
+
 async fn reports_story(s: TestServer) {
     let anon = s.client();
     let (_, units) = json(&anon, &format!("{}/api/v1/units?limit=1", s.url)).await;

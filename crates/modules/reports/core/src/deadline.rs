@@ -72,4 +72,13 @@ impl Timeliness {
             Self::Late => "Xử lý trễ hạn",
         }
     }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::OnTrack => "On track",
+            Self::Overdue => "Overdue",
+            Self::OnTime => "Handled on time",
+            Self::Late => "Handled late",
+        }
+    }
 }

@@ -57,9 +57,19 @@ pub fn category_name(categories: &[tinhso_reports::Category], code: &str) -> Str
     categories.iter().find(|c| c.code == code).map_or_else(|| code.to_owned(), |c| c.name.clone())
 }
 
+/// A category's name in the viewer's language (its Vietnamese name when it has no English one).
+pub fn category_label(c: &tinhso_reports::Category, en: bool) -> String {
+    if en && !c.name_en.is_empty() {
+        c.name_en.clone()
+    } else {
+        c.name.clone()
+    }
+}
+
 /// `r` as the public sees it: nothing personal unless the reporter chose to show their name (the
-/// report page adds the handling side, contact included, for the agencies handling it).
-pub fn view(state: &AppState, categories: &[tinhso_reports::Category], r: &Report) -> ReportView {
+/// report page adds the handling side, contact included, for the agencies handling it). `en`
+/// gives its labels (state, timeliness, category) in English.
+pub fn view(state: &AppState, categories: &[tinhso_reports::Category], r: &Report, en: bool) -> ReportView {
     let today = local_date(Utc::now());
     let t = Timeliness::of(r.deadlines.handle_due, r.handled_on, today);
     let hidden = r.text_hidden.is_some();
@@ -69,13 +79,16 @@ pub fn view(state: &AppState, categories: &[tinhso_reports::Category], r: &Repor
     ReportView {
         id: r.id,
         public_id: tinhso_reports::public_id(r.id),
-        category: category_name(categories, &r.category),
+        category: categories
+            .iter()
+            .find(|c| c.code == r.category)
+            .map_or_else(|| r.category.clone(), |c| category_label(c, en)),
         category_code: r.category.clone(),
         state_key: r.state.key(),
-        state: r.state.label_vi(),
+        state: if en { r.state.label_en() } else { r.state.label_vi() },
         open: r.state.is_open(),
         description: if hidden {
-            "Nội dung đã được ẩn theo quy định.".to_owned()
+            if en { "The text was hidden under the rules." } else { "Nội dung đã được ẩn theo quy định." }.to_owned()
         } else {
             r.description.clone()
         },
@@ -85,14 +98,14 @@ pub fn view(state: &AppState, categories: &[tinhso_reports::Category], r: &Repor
         point: r.point.map(|p| (p.lat, p.lon)),
         received: when(r.received_at),
         due: date_vi(r.deadlines.handle_due),
-        timeliness: t.label_vi(),
+        timeliness: if en { t.label_en() } else { t.label_vi() },
         timeliness_key: t.key(),
         agency: agency_name(state, r.agency.as_str()),
         answer: r.answer.clone(),
         reporter: if r.show_identity && !r.reporter_name.is_empty() {
             r.reporter_name.clone()
         } else {
-            "Người dân (ẩn danh)".to_owned()
+            if en { "A resident (anonymous)" } else { "Người dân (ẩn danh)" }.to_owned()
         },
         dossier_code: r.dossier_code.clone(),
         duplicate_of: r.duplicate_of,
@@ -111,47 +124,69 @@ pub struct HistoryItem {
 }
 
 /// The history the viewer may see: public entries, and every entry for those handling it.
-pub fn history(state: &AppState, events: &[StoredReportEvent], internal: bool) -> Vec<HistoryItem> {
+pub fn history(state: &AppState, events: &[StoredReportEvent], internal: bool, en: bool) -> Vec<HistoryItem> {
     events
         .iter()
         .filter(|e| internal || e.public)
         .map(|e| {
-            let (what, text) = describe(state, &e.event.kind, internal);
+            let (what, text) = describe(state, &e.event.kind, internal, en);
             HistoryItem { when: when(e.event.at), what, text, internal: !e.public }
         })
         .collect()
 }
 
-fn describe(state: &AppState, k: &EventKind, internal: bool) -> (String, Option<String>) {
+fn describe(state: &AppState, k: &EventKind, internal: bool, en: bool) -> (String, Option<String>) {
     let name = |a: &tinhso_kernel::ids::AgencyCode| agency_name(state, a.as_str());
+    let t = |vi: &str, english: &str| if en { english.to_owned() } else { vi.to_owned() };
     match k {
-        EventKind::Submitted { agency, .. } => (format!("Tiếp nhận phản ánh, giao {}", name(agency)), None),
-        EventKind::Accepted { .. } => ("Cơ quan đã tiếp nhận xử lý".into(), None),
-        EventKind::Refused { answer, .. } => ("Không thuộc thẩm quyền".into(), Some(answer.clone())),
+        EventKind::Submitted { agency, .. } => {
+            (t("Tiếp nhận phản ánh, giao", "Received, given to") + " " + &name(agency), None)
+        }
+        EventKind::Accepted { .. } => (t("Cơ quan đã tiếp nhận xử lý", "Accepted by the agency"), None),
+        EventKind::Refused { answer, .. } => {
+            (t("Không thuộc thẩm quyền", "Not the agency's to handle"), Some(answer.clone()))
+        }
         EventKind::Forwarded { to, reason, .. } => {
-            (format!("Chuyển đến {}", name(to)), internal.then(|| reason.clone()))
+            (t("Chuyển đến", "Forwarded to") + " " + &name(to), internal.then(|| reason.clone()))
         }
-        EventKind::ContributorAdded { agency } => (format!("Mời {} phối hợp xử lý", name(agency)), None),
-        EventKind::InfoRequested { question, .. } => {
-            ("Đề nghị người phản ánh bổ sung thông tin".into(), Some(question.clone()))
+        EventKind::ContributorAdded { agency } => (
+            if en {
+                format!("{} asked to help", name(agency))
+            } else {
+                format!("Mời {} phối hợp xử lý", name(agency))
+            },
+            None,
+        ),
+        EventKind::InfoRequested { question, .. } => (
+            t("Đề nghị người phản ánh bổ sung thông tin", "More information asked of the reporter"),
+            Some(question.clone()),
+        ),
+        EventKind::InfoProvided { text, .. } => {
+            (t("Người phản ánh bổ sung thông tin", "The reporter added information"), Some(text.clone()))
         }
-        EventKind::InfoProvided { text, .. } => ("Người phản ánh bổ sung thông tin".into(), Some(text.clone())),
-        EventKind::StateSet { state: s, answer, .. } => (s.label_vi().to_owned(), answer.clone()),
+        EventKind::StateSet { state: s, answer, .. } => (t(s.label_vi(), s.label_en()), answer.clone()),
         EventKind::MarkedDuplicate { of, .. } => {
-            (format!("Trùng với phản ánh {}", tinhso_reports::public_id(*of)), None)
+            (t("Trùng với phản ánh", "Duplicate of report") + " " + &tinhso_reports::public_id(*of), None)
         }
-        EventKind::Updated { text, .. } => ("Cập nhật của cơ quan".into(), Some(text.clone())),
-        EventKind::Noted { text } => ("Ghi chú nội bộ".into(), Some(text.clone())),
-        EventKind::Hidden { photo, reason } => {
-            (if photo.is_some() { "Ẩn một ảnh".into() } else { "Ẩn nội dung phản ánh".into() }, Some(reason.clone()))
+        EventKind::Updated { text, .. } => (t("Cập nhật của cơ quan", "Update from the agency"), Some(text.clone())),
+        EventKind::Noted { text } => (t("Ghi chú nội bộ", "Internal note"), Some(text.clone())),
+        EventKind::Hidden { photo, reason } => (
+            if photo.is_some() {
+                t("Ẩn một ảnh", "A photo hidden")
+            } else {
+                t("Ẩn nội dung phản ánh", "The text hidden")
+            },
+            Some(reason.clone()),
+        ),
+        EventKind::Escalated { to } => (t("Quá hạn, chuyển lên", "Overdue, escalated to") + " " + &name(to), None),
+        EventKind::Reopened { reason, .. } => {
+            (t("Người phản ánh phản ánh lại", "Reported again"), Some(reason.clone()))
         }
-        EventKind::Escalated { to } => (format!("Quá hạn, chuyển lên {}", name(to)), None),
-        EventKind::Reopened { reason, .. } => ("Người phản ánh phản ánh lại".into(), Some(reason.clone())),
         EventKind::Rated { satisfied, comment } => (
             if *satisfied {
-                "Người phản ánh hài lòng".into()
+                t("Người phản ánh hài lòng", "The reporter is satisfied")
             } else {
-                "Người phản ánh không hài lòng".into()
+                t("Người phản ánh không hài lòng", "The reporter is not satisfied")
             },
             (!comment.is_empty()).then(|| comment.clone()),
         ),

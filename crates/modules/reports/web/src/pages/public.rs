@@ -13,6 +13,7 @@ use tinhso_http::auth::Viewer;
 use tinhso_http::choices::{communes, ChoiceGroup};
 use tinhso_http::error::AppError;
 use tinhso_http::form::{FormData, PageQuery};
+use tinhso_http::i18n::Locale;
 use tinhso_http::pages::{page_err, PageResult};
 use tinhso_http::state::AppState;
 use tinhso_http::views::{render, Choice, Layout};
@@ -136,13 +137,22 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(p): P
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     let chosen_state = some(&p.state).unwrap_or("");
+    let en = viewer.locale == Locale::En;
     let mut states = vec![
-        Choice { value: "mo".into(), label: "Đang xử lý".into(), selected: chosen_state == "mo" },
-        Choice { value: "dong".into(), label: "Đã xử lý xong".into(), selected: chosen_state == "dong" },
+        Choice {
+            value: "mo".into(),
+            label: if en { "Being handled" } else { "Đang xử lý" }.into(),
+            selected: chosen_state == "mo",
+        },
+        Choice {
+            value: "dong".into(),
+            label: if en { "Handled" } else { "Đã xử lý xong" }.into(),
+            selected: chosen_state == "dong",
+        },
     ];
     states.extend(ReportState::ALL.iter().map(|s| Choice {
         value: s.key().into(),
-        label: s.label_vi().into(),
+        label: if en { s.label_en() } else { s.label_vi() }.into(),
         selected: chosen_state == s.key(),
     }));
     let commune = some(&p.xa).unwrap_or("").to_owned();
@@ -175,13 +185,13 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(p): P
     let map = crate::map::svg(&points, &areas);
     let page = ListPage {
         map,
-        layout: Layout::new(&state, &viewer, "Phản ánh, kiến nghị"),
+        layout: Layout::new(&state, &viewer, if en { "Feedback and reports" } else { "Phản ánh, kiến nghị" }),
         q: p.q.clone().unwrap_or_default(),
         categories: categories
             .iter()
             .map(|c| Choice {
                 value: c.code.clone(),
-                label: c.name.clone(),
+                label: crate::views::category_label(c, en),
                 selected: some(&p.category) == Some(c.code.as_str()),
             })
             .collect(),
@@ -192,7 +202,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(p): P
         from: p.tu.clone().unwrap_or_default(),
         to: p.den.clone().unwrap_or_default(),
         total,
-        results: results.iter().map(|r| view(&state, &categories, r)).collect(),
+        results: results.iter().map(|r| view(&state, &categories, r, en)).collect(),
         next_href,
         errors,
         staff: viewer.account.as_ref().is_some_and(|a| a.role != tinhso_policy::Role::Citizen),
@@ -259,12 +269,17 @@ async fn new_page(
     photos: Vec<String>,
 ) -> Result<NewPage, AppError> {
     let categories = state.store.reports.report_categories().await?;
+    let en = viewer.locale == Locale::En;
     Ok(NewPage {
-        layout: Layout::new(state, viewer, "Gửi phản ánh, kiến nghị"),
+        layout: Layout::new(state, viewer, if en { "Send feedback or a report" } else { "Gửi phản ánh, kiến nghị" }),
         categories: categories
             .iter()
             .filter(|c| c.active)
-            .map(|c| Choice { value: c.code.clone(), label: c.name.clone(), selected: c.code == d.category })
+            .map(|c| Choice {
+                value: c.code.clone(),
+                label: crate::views::category_label(c, en),
+                selected: c.code == d.category,
+            })
             .collect(),
         communes: communes(state),
         d,
@@ -366,7 +381,8 @@ pub async fn create(
             let near = service::nearby(&state, d.category.trim(), p).await.map_err(&err)?;
             if !near.is_empty() {
                 let categories = state.store.reports.report_categories().await.map_err(|e| err(e.into()))?;
-                let nearby = near.iter().map(|(r, m)| (view(&state, &categories, r), format!("{m:.0}"))).collect();
+                let en = viewer.locale == Locale::En;
+                let nearby = near.iter().map(|(r, m)| (view(&state, &categories, r, en), format!("{m:.0}"))).collect();
                 let page = new_page(&state, &viewer, d, nearby, Vec::new(), photos).await.map_err(&err)?;
                 return Ok(viewer.finish(render(&page)));
             }

@@ -93,11 +93,12 @@ async fn page(state: &AppState, viewer: &Viewer, r: &Report, just_sent: bool) ->
         Some(a) => state.store.reports.report_followers(r.id).await?.contains(&a.id),
         None => false,
     };
-    let v = view(state, &categories, r);
+    let en = viewer.locale == tinhso_http::i18n::Locale::En;
+    let v = view(state, &categories, r, en);
     let closed = !r.state.is_open();
     Ok(ReportPage {
-        layout: Layout::new(state, viewer, format!("Phản ánh {}", v.public_id)),
-        history: history(state, &events, handling),
+        layout: Layout::new(state, viewer, format!("{} {}", if en { "Report" } else { "Phản ánh" }, v.public_id)),
+        history: history(state, &events, handling, en),
         just_sent,
         mine,
         may_rate: mine && closed && r.rating.is_none(),

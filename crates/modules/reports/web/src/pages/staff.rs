@@ -45,8 +45,12 @@ pub async fn inbox(State(state): State<AppState>, viewer: Viewer) -> PageResult 
     let page = StaffPage {
         layout: Layout::new(&state, &viewer, "Phản ánh cần xử lý"),
         agency: agency.map_or_else(|| "Toàn tỉnh".to_owned(), |a| crate::views::agency_name(&state, a.as_str())),
-        overdue: overdue.iter().map(|r| view(&state, &categories, r)).collect(),
-        open: open.iter().filter(|r| r.deadlines.handle_due >= today).map(|r| view(&state, &categories, r)).collect(),
+        overdue: overdue.iter().map(|r| view(&state, &categories, r, false)).collect(),
+        open: open
+            .iter()
+            .filter(|r| r.deadlines.handle_due >= today)
+            .map(|r| view(&state, &categories, r, false))
+            .collect(),
     };
     Ok(viewer.finish(render(&page)))
 }
