@@ -138,6 +138,16 @@ async fn signed_result_story(s: TestServer) {
     let page = anon.post(format!("{}/xac-thuc", s.url)).header("content-type", ct).body(body).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().contains("Hợp lệ: đúng văn bản"));
+    // A bank abroad reads it in English.
+    let english = s.client();
+    english.get(format!("{}/ngon-ngu/en", s.url)).send().await.unwrap();
+    let page = english.get(format!("{}/xac-thuc?ma={kq}", s.url)).send().await.unwrap();
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Issued on the platform and in force") && html.contains("Result of an administrative"));
+    let (ct, body) = crate::journey::multipart(&[], &[("tep", "kq.pdf", &pdf)]);
+    let page = english.post(format!("{}/xac-thuc", s.url)).header("content-type", ct).body(body).send().await.unwrap();
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Valid: a document a state agency issued") && html.contains("Unchanged since signing"));
 
     // In the citizen's document store, and reusable in the next dossier.
     let (_, docs) = citizen.get("/api/v1/documents").await;

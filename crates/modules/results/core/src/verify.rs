@@ -102,3 +102,15 @@ pub fn verdict_vi(verdict: &str) -> &'static str {
         _ => "Tệp không có chữ ký số",
     }
 }
+
+/// `verdict_vi` in English.
+pub fn verdict_en(verdict: &str) -> &'static str {
+    match verdict {
+        "valid" => "Valid: a document a state agency issued on the platform, its digital signature intact",
+        "revoked" => "Revoked: the document is no longer valid",
+        "replaced" => "Replaced by another document",
+        "modified" => "Not valid: the content was changed after signing",
+        "not_issued" => "The signature is intact, but the platform did not issue this document",
+        _ => "The file has no digital signature",
+    }
+}

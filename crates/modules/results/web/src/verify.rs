@@ -17,7 +17,7 @@ use tinhso_http::form::PageQuery;
 use tinhso_http::pages::{page_err, PageResult};
 use tinhso_http::state::AppState;
 use tinhso_http::views::{render, Layout};
-use tinhso_results::verify::{examine, verdict, verdict_vi};
+use tinhso_results::verify::{examine, verdict, verdict_en, verdict_vi};
 use tinhso_store::IssuedDocument;
 
 /// The largest file the verifier reads (a result is tens of kilobytes; a scan a few MB).
@@ -107,8 +107,13 @@ pub struct VerifyPage {
 
 impl VerifyPage {
     fn new(state: &AppState, viewer: &Viewer) -> Self {
+        let title = if viewer.locale == tinhso_http::i18n::Locale::En {
+            "Verify a result or an e-receipt"
+        } else {
+            "Xác thực kết quả, biên lai điện tử"
+        };
         Self {
-            layout: Layout::new(state, viewer, "Xác thực kết quả, biên lai điện tử"),
+            layout: Layout::new(state, viewer, title),
             code: String::new(),
             searched: false,
             issued: None,
@@ -124,6 +129,28 @@ impl VerifyPage {
             "revoked" => "Đã thu hồi",
             "replaced" => "Đã được thay thế",
             _ => "Không rõ",
+        }
+    }
+
+    /// `status_vi` or its English, as the page's language wants.
+    pub fn status_text(&self, status: &str) -> &'static str {
+        if !self.layout.en {
+            return Self::status_vi(status);
+        }
+        match status {
+            "issued" => "In force",
+            "revoked" => "Revoked",
+            "replaced" => "Replaced",
+            _ => "Unknown",
+        }
+    }
+
+    /// `kind_vi` or its English, as the page's language wants.
+    pub fn kind_text(&self, kind: &str) -> &'static str {
+        match (self.layout.en, kind == "receipt") {
+            (false, _) => Self::kind_vi(kind),
+            (true, true) => "Electronic receipt of fees and charges",
+            (true, false) => "Result of an administrative procedure",
         }
     }
 
@@ -178,13 +205,19 @@ pub async fn upload(State(state): State<AppState>, viewer: Viewer, mut form: Mul
     match pdf {
         Some(b) if b.starts_with(b"%PDF") => {
             let f = check(&state, b).await.map_err(&err)?;
-            page.verdict_text = verdict_vi(&f.verdict);
+            page.verdict_text = if page.layout.en { verdict_en(&f.verdict) } else { verdict_vi(&f.verdict) };
             page.file = Some(f);
+        }
+        Some(_) if page.layout.en => {
+            page.error = Some("The file is not a PDF: choose the result or receipt as a PDF".into())
         }
         Some(_) => page.error = Some("Tệp tải lên không phải tệp PDF: chọn tệp kết quả hoặc biên lai dạng PDF".into()),
         None if !page.code.is_empty() => {
             page.searched = true;
             page.issued = by_code(&state, &page.code).await.map_err(&err)?;
+        }
+        None if page.layout.en => {
+            page.error = Some("Choose the PDF to verify, or type the code printed under its QR code".into())
         }
         None => page.error = Some("Chọn tệp PDF cần xác thực, hoặc nhập mã in dưới mã QR của văn bản".into()),
     }
