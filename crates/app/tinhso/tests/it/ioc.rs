@@ -240,6 +240,30 @@ async fn demo_history_dashboards_and_exports() {
     let anon = s.client();
     let html = anon.get(format!("{}/minh-bach", s.url)).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("Công khai kết quả giải quyết") && html.contains("Sở Tư pháp") && html.contains("%"));
+    assert!(html.contains("<p class=\"lead\">Từ "), "the lead sentence starts with a capital");
+    // The public pages in English for whoever chose it: the transparency page and open data.
+    let english = s.client();
+    english.get(format!("{}/ngon-ngu/en", s.url)).send().await.unwrap();
+    let en = english.get(format!("{}/minh-bach", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(en.contains("How administrative procedures are handled") && en.contains("Dossiers received"));
+    let (code, out, err) =
+        run_cli(bin(), &[vec!["opendata".into(), "publish".into()], s.data_args()].concat()).await.unwrap();
+    assert_eq!(code, 0, "{out}{err}");
+    // A server catches up with datasets another process published within a second.
+    let mut en = String::new();
+    for _ in 0..50 {
+        en = english.get(format!("{}/du-lieu", s.url)).send().await.unwrap().text().await.unwrap();
+        if en.contains("class=\"result-title\"") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(en.contains("<h1>Open data</h1>") && en.contains("For developers"), "{en:.3000}");
+    let dataset = en.split("<a class=\"result-title\" href=\"").nth(1).and_then(|h| h.split('"').next()).expect(&en);
+    let en = english.get(format!("{}{dataset}", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(en.contains("Machine-readable metadata") && en.contains("Last updated"), "{en:.3000}");
+    let en = english.get(format!("{}/du-lieu/tim?q=ho+so", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(en.contains("Find “ho so”") && en.contains("Best match"), "{en:.3000}");
     let r = anon.get(format!("{}/minh-bach?dinh-dang=csv", s.url)).send().await.unwrap();
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
     let csv = r.text().await.unwrap();

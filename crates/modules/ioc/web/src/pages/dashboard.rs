@@ -628,9 +628,19 @@ pub async fn public(State(state): State<AppState>, viewer: Viewer, PageQuery(q):
         return Ok(export::download(&table, format).map_err(&err)?.into_response());
     }
     let p = rates(&snap.totals(&Unit::Province));
+    let en = viewer.locale == tinhso_http::i18n::Locale::En;
     let page = PublicPage {
-        layout: Layout::new(&state, &viewer, "Công khai kết quả giải quyết hồ sơ"),
-        period: period_vi(period),
+        layout: Layout::new(
+            &state,
+            &viewer,
+            if en { "How procedures are handled, in public" } else { "Công khai kết quả giải quyết hồ sơ" },
+        ),
+        // The page's lead sentence starts with it.
+        period: if en {
+            format!("From {} to {}", period.from.format("%d/%m/%Y"), period.to.format("%d/%m/%Y"))
+        } else {
+            format!("Từ {} đến {}", period.from.format("%d/%m/%Y"), period.to.format("%d/%m/%Y"))
+        },
         query: format!("tu={}&den={}", period.from, period.to),
         province: (pct(p.on_time), pct(p.online), pct(p.satisfied), p.received),
         rows,

@@ -83,32 +83,37 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, Path(name): Pat
         (org.map(|o| o.title.clone()).unwrap_or_default(), org.map(|o| o.name.clone()).unwrap_or_default(), themes)
     };
     let lic = licence::find(&d.license_id);
+    let en = viewer.locale == tinhso_http::i18n::Locale::En;
+    let t = |vi: &'static str, english: &'static str| if en { english } else { vi };
     let mut facts = vec![
-        Fact { label: "Cập nhật lần cuối", value: views::date(d.modified) },
-        Fact { label: "Ngày công bố", value: views::date(d.created) },
+        Fact { label: t("Cập nhật lần cuối", "Last updated"), value: views::date(d.modified) },
+        Fact { label: t("Ngày công bố", "Published"), value: views::date(d.created) },
     ];
     if let Some(f) = d.frequency {
-        facts.push(Fact { label: "Tần suất cập nhật", value: f.label().to_owned() });
+        facts.push(Fact { label: t("Tần suất cập nhật", "Update frequency"), value: f.label().to_owned() });
     }
+    let period = t("Thời gian dữ liệu", "Period covered");
     match (d.temporal_start, d.temporal_end) {
-        (Some(a), Some(b)) => facts.push(Fact {
-            label: "Thời gian dữ liệu",
-            value: format!("{} – {}", a.format("%d/%m/%Y"), b.format("%d/%m/%Y")),
-        }),
+        (Some(a), Some(b)) => {
+            facts.push(Fact { label: period, value: format!("{} – {}", a.format("%d/%m/%Y"), b.format("%d/%m/%Y")) })
+        }
         (Some(a), None) => {
-            facts.push(Fact { label: "Thời gian dữ liệu", value: format!("Từ {}", a.format("%d/%m/%Y")) })
+            facts.push(Fact { label: period, value: format!("{} {}", t("Từ", "From"), a.format("%d/%m/%Y")) })
         }
         (None, Some(b)) => {
-            facts.push(Fact { label: "Thời gian dữ liệu", value: format!("Đến {}", b.format("%d/%m/%Y")) })
+            facts.push(Fact { label: period, value: format!("{} {}", t("Đến", "Until"), b.format("%d/%m/%Y")) })
         }
         (None, None) => {}
     }
     if d.spatial.is_some() {
-        facts.push(Fact { label: "Phạm vi không gian", value: "Có (GeoJSON trong siêu dữ liệu DCAT)".into() });
+        facts.push(Fact {
+            label: t("Phạm vi không gian", "Spatial coverage"),
+            value: t("Có (GeoJSON trong siêu dữ liệu DCAT)", "Yes (GeoJSON in the DCAT metadata)").into(),
+        });
     }
     if !d.contact_name.is_empty() || !d.contact_email.is_empty() {
         facts.push(Fact {
-            label: "Liên hệ",
+            label: t("Liên hệ", "Contact"),
             value: [d.contact_name.as_str(), d.contact_email.as_str()]
                 .iter()
                 .filter(|s| !s.is_empty())
@@ -118,13 +123,13 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, Path(name): Pat
         });
     }
     if !d.version.is_empty() {
-        facts.push(Fact { label: "Phiên bản", value: d.version.clone() });
+        facts.push(Fact { label: t("Phiên bản", "Version"), value: d.version.clone() });
     }
     if !d.url.is_empty() {
-        facts.push(Fact { label: "Nguồn", value: d.url.clone() });
+        facts.push(Fact { label: t("Nguồn", "Source"), value: d.url.clone() });
     }
     for e in &d.extras {
-        facts.push(Fact { label: "Thông tin thêm", value: format!("{}: {}", e.key, e.value) });
+        facts.push(Fact { label: t("Thông tin thêm", "More"), value: format!("{}: {}", e.key, e.value) });
     }
     let versions = state
         .store

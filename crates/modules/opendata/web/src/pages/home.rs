@@ -10,6 +10,7 @@ use serde::Deserialize;
 use tinhso_http::auth::Viewer;
 use tinhso_http::error::AppError;
 use tinhso_http::form::PageQuery;
+use tinhso_http::i18n::Locale;
 use tinhso_http::pages::{page_err, PageResult};
 use tinhso_http::state::AppState;
 use tinhso_http::views::{render, Layout};
@@ -96,7 +97,7 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> PageResult {
         viewer.actor().is_some_and(|a| cat.organizations.iter().any(|o| crate::access::may_publish(&a, o)));
     let page = HomePage {
         can_publish,
-        layout: Layout::new(&state, &viewer, "Dữ liệu mở"),
+        layout: Layout::new(&state, &viewer, if viewer.locale == Locale::En { "Open data" } else { "Dữ liệu mở" }),
         total: found.count,
         themes,
         newest: found.datasets.iter().map(|d| card(d, &cat)).collect(),
@@ -211,11 +212,12 @@ pub struct SearchPage {
     pub pages: usize,
 }
 
-const SORTS: [(&str, &str, &str); 4] = [
-    ("", "Phù hợp nhất", ""),
-    ("moi", "Mới cập nhật", "metadata_modified desc"),
-    ("ten", "Tên (A–Z)", "title_string asc"),
-    ("tao", "Mới công bố", "metadata_created desc"),
+/// (key, label, English label, CKAN sort).
+const SORTS: [(&str, &str, &str, &str); 4] = [
+    ("", "Phù hợp nhất", "Best match", ""),
+    ("moi", "Mới cập nhật", "Recently updated", "metadata_modified desc"),
+    ("ten", "Tên (A–Z)", "Name (A–Z)", "title_string asc"),
+    ("tao", "Mới công bố", "Recently published", "metadata_created desc"),
 ];
 
 pub async fn search(
@@ -226,7 +228,8 @@ pub async fn search(
     let err = store_err(&viewer);
     let page = p.trang.unwrap_or(1).max(1);
     let sort_key = p.sort.clone().unwrap_or_default();
-    let sort = SORTS.iter().find(|s| s.0 == sort_key).map_or("", |s| s.2);
+    let sort = SORTS.iter().find(|s| s.0 == sort_key).map_or("", |s| s.3);
+    let en = viewer.locale == Locale::En;
     let fields = [Field::Groups, Field::Organization, Field::Tags, Field::ResFormat, Field::LicenseId];
     let q = p.q.clone().unwrap_or_default();
     let fq = p.fq();
@@ -253,13 +256,14 @@ pub async fn search(
     let mut facets = Vec::new();
     if let Some(found) = &found {
         for (field, values) in &found.facets {
-            let (title, key, current) = match field {
-                Field::Groups => ("Chủ đề", "chu-de", &p.group),
-                Field::Organization => ("Cơ quan công bố", "to-chuc", &p.org),
-                Field::Tags => ("Thẻ", "the", &p.the),
-                Field::ResFormat => ("Định dạng", "dinh-dang", &p.format),
-                _ => ("Giấy phép", "giay-phep", &p.licence),
+            let (title, title_en, key, current) = match field {
+                Field::Groups => ("Chủ đề", "Themes", "chu-de", &p.group),
+                Field::Organization => ("Cơ quan công bố", "Publishers", "to-chuc", &p.org),
+                Field::Tags => ("Thẻ", "Tags", "the", &p.the),
+                Field::ResFormat => ("Định dạng", "Formats", "dinh-dang", &p.format),
+                _ => ("Giấy phép", "Licences", "giay-phep", &p.licence),
             };
+            let title = if en { title_en } else { title };
             let items = values
                 .iter()
                 .map(|(v, n)| {
@@ -283,13 +287,21 @@ pub async fn search(
         layout: Layout::new(
             &state,
             &viewer,
-            if q.is_empty() { "Tìm dữ liệu".to_owned() } else { format!("Tìm “{q}”") },
+            match (q.is_empty(), en) {
+                (true, false) => "Tìm dữ liệu".to_owned(),
+                (true, true) => "Find data".to_owned(),
+                (false, false) => format!("Tìm “{q}”"),
+                (false, true) => format!("Find “{q}”"),
+            },
         ),
         q,
         count,
         results,
         facets,
-        sorts: SORTS.iter().map(|s| SortChoice { value: s.0, label: s.1, selected: s.0 == sort_key }).collect(),
+        sorts: SORTS
+            .iter()
+            .map(|s| SortChoice { value: s.0, label: if en { s.2 } else { s.1 }, selected: s.0 == sort_key })
+            .collect(),
         hidden: p.pairs().into_iter().filter(|(k, _)| *k != "q" && *k != "sap-xep").collect(),
         error: error.clone(),
         prev_href: (page > 1).then(|| p.page_href(page - 1)),
