@@ -325,6 +325,40 @@ async fn lifecycle_through_the_pages() {
     s.stop().await.unwrap();
 }
 
+/// A citizen who chose English applies and follows the dossier in English: the form's chrome,
+/// its errors, the confirmation, the dossier's facts and history, and their list.
+#[tokio::test]
+async fn applying_in_english() {
+    let s = crate::server(Backend::Sqlite).await;
+    let c = page_login(&s, "0912345678").await;
+    c.get(format!("{}/ngon-ngu/en", s.url)).send().await.unwrap();
+    let apply = format!("{}/thu-tuc/{PROVINCIAL}/nop", s.url);
+    let form = c.get(&apply).send().await.unwrap().text().await.unwrap();
+    assert!(form.contains("<h1>Apply online</h1>") && form.contains("Send the application"), "{form:.3000}");
+    let token = csrf(&form);
+    let r = c.post(&apply).form(&[("csrf", token.as_str()), ("form.ho_ten", "")]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<title>Error: ") && !html.contains("Nhập số định danh cá nhân"), "errors in English");
+    let commune = form.split("<option value=\"").nth(2).and_then(|o| o.split('"').next()).unwrap().to_owned();
+    let r = c.post(&apply).form(&application(&token, &commune)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    for text in ["Your application was sent", "What comes next", "Sent, waiting to be received", "Applied on", "Online"]
+    {
+        assert!(html.contains(text), "{text}: {html:.4000}");
+    }
+    assert!(html.contains("<strong>Applied</strong>"), "the history in English");
+    let list = c.get(format!("{}/ho-so", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(list.contains("<h1>My dossiers</h1>") && list.contains("Result due"), "{list:.3000}");
+    // The desk handling it reads the dossier in Vietnamese whatever the applicant chose.
+    let desk = page_login(&s, "tiepnhan@tinhso.local").await;
+    let code = list.split("<a href=\"/ho-so/").nth(1).and_then(|c| c.split('"').next()).unwrap().to_owned();
+    let page = desk.get(format!("{}/ho-so/{code}", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Mới đăng ký") && page.contains("Nộp hồ sơ") && !page.contains("Applied on"), "{page:.3000}");
+    s.stop().await.unwrap();
+}
+
 /// Slips and the DCAT catalogue carry the public address the province configured, not the
 /// address the server was reached at inside the data centre nor a Host a client made up.
 #[tokio::test]

@@ -62,6 +62,13 @@ pub async fn awaiting_fee(s: &TestServer, citizen: &Caller) -> String {
 async fn go_to_gateway(s: &TestServer, citizen: &Caller, code: &str) -> String {
     let page = citizen.c.get(format!("{}/ho-so/{code}/nop-phi", s.url)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("8.000 đồng") && page.contains("Mã VietQR") && page.contains("<svg"), "{page}");
+    // The same page in English, for a session that chose it.
+    let english = Caller::login(s, "0912345678", PASSWORD).await;
+    english.c.get(format!("{}/ngon-ngu/en", s.url)).send().await.unwrap();
+    let en = english.c.get(format!("{}/ho-so/{code}/nop-phi", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(
+        en.contains("8.000 VND") && en.contains("Transfer with the VietQR code") && en.contains("<h1>Pay fees</h1>")
+    );
     let r = citizen
         .c
         .post(format!("{}/ho-so/{code}/nop-phi", s.url))

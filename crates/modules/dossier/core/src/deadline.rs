@@ -57,6 +57,17 @@ impl DueStatus {
             Self::Closed => "Đã kết thúc",
         }
     }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::NotStarted => "Waiting to be received",
+            Self::OnTrack => "On track",
+            Self::DueSoon => "Due soon",
+            Self::Overdue => "Overdue",
+            Self::Paused => "Paused for documents",
+            Self::Closed => "Closed",
+        }
+    }
 }
 
 /// The last due date `due_status` calls "due soon" on `today` (any later one is on track), so

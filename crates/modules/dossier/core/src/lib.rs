@@ -201,4 +201,12 @@ impl Rating {
             Self::VerySatisfied => "Rất hài lòng",
         }
     }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Dissatisfied => "Dissatisfied",
+            Self::Satisfied => "Satisfied",
+            Self::VerySatisfied => "Very satisfied",
+        }
+    }
 }

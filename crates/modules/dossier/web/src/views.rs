@@ -54,16 +54,23 @@ pub fn status_of(state: &AppState, d: &Dossier) -> DueStatus {
     )
 }
 
-fn next_step(d: &Dossier) -> String {
+fn next_step(d: &Dossier, en: bool) -> String {
+    let t = |vi: &str, english: &str| if en { english.to_owned() } else { vi.to_owned() };
     match d.state {
-        DossierState::Submitted => "Chờ cán bộ Một cửa tiếp nhận".into(),
+        DossierState::Submitted => t("Chờ cán bộ Một cửa tiếp nhận", "Waiting for the one-stop desk to receive it"),
         DossierState::Received | DossierState::Processing => {
-            "Cơ quan đang giải quyết; ông/bà không cần làm gì thêm".into()
+            t("Cơ quan đang giải quyết; ông/bà không cần làm gì thêm", "Being decided; nothing more is needed from you")
         }
-        DossierState::SupplementRequested => "Ông/bà cần bổ sung giấy tờ theo yêu cầu bên dưới".into(),
-        DossierState::PaymentRequested => "Ông/bà cần nộp phí, lệ phí tại Bộ phận Một cửa".into(),
-        DossierState::ResultReady => "Kết quả đã có, chờ trả".into(),
-        DossierState::Returned if d.rating.is_none() => "Mời ông/bà đánh giá mức độ hài lòng".into(),
+        DossierState::SupplementRequested => {
+            t("Ông/bà cần bổ sung giấy tờ theo yêu cầu bên dưới", "Add the documents asked for below")
+        }
+        DossierState::PaymentRequested => {
+            t("Ông/bà cần nộp phí, lệ phí tại Bộ phận Một cửa", "Pay the fees at the one-stop desk or online")
+        }
+        DossierState::ResultReady => t("Kết quả đã có, chờ trả", "The result is ready to be handed over"),
+        DossierState::Returned if d.rating.is_none() => {
+            t("Mời ông/bà đánh giá mức độ hài lòng", "Please rate how it was handled")
+        }
         _ => String::new(),
     }
 }
@@ -86,10 +93,16 @@ pub fn due_en(apology_due_on: Option<NaiveDate>, due_on: Option<NaiveDate>) -> S
     }
 }
 
-pub fn summary(state: &AppState, d: &Dossier) -> DossierSummary {
+/// `d` as a page shows it; `en` for the English locale of the applicant's pages (the staff's
+/// columns, state names and codes, stay Vietnamese).
+pub fn summary(state: &AppState, d: &Dossier, en: bool) -> DossierSummary {
     let catalogue = state.catalogue();
     let status = status_of(state, d);
-    let (plain_state, plain_next) = tinhso_dossier::notice::for_applicant(d.state);
+    let (plain_state, plain_next) = if en {
+        tinhso_dossier::notice::for_applicant_en(d.state)
+    } else {
+        tinhso_dossier::notice::for_applicant(d.state)
+    };
     DossierSummary {
         code: d.code.to_string(),
         procedure: catalogue
@@ -99,19 +112,22 @@ pub fn summary(state: &AppState, d: &Dossier) -> DossierSummary {
         state_code: d.state.code(),
         state_key: d.state.key(),
         state: d.state.label_vi(),
-        due: due_vi(d.apology_due_on, d.due_on),
-        due_status: status.label_vi(),
+        due: if en { due_en(d.apology_due_on, d.due_on) } else { due_vi(d.apology_due_on, d.due_on) },
+        due_status: if en { status.label_en() } else { status.label_vi() },
         due_status_key: status_key(status),
         submitted: date_vi(d.submitted_on),
         received: d.received_on.map(date_vi).unwrap_or_default(),
-        channel: match d.channel {
-            Channel::Online => "Trực tuyến",
-            Channel::InPerson => "Trực tiếp",
-            Channel::Postal => "Bưu chính công ích",
+        channel: match (d.channel, en) {
+            (Channel::Online, false) => "Trực tuyến",
+            (Channel::InPerson, false) => "Trực tiếp",
+            (Channel::Postal, false) => "Bưu chính công ích",
+            (Channel::Online, true) => "Online",
+            (Channel::InPerson, true) => "In person",
+            (Channel::Postal, true) => "By post",
         },
         receiving: state.agency_name(d.receiving_agency.as_str()).unwrap_or_default().to_owned(),
         competent: state.agency_name(d.competent_agency.as_str()).unwrap_or_default().to_owned(),
-        next_step: next_step(d),
+        next_step: next_step(d, en),
         plain_state,
         plain_next,
         processing_days: d.processing_days,
@@ -134,32 +150,49 @@ pub(crate) fn method_vi(m: ReturnMethod) -> &'static str {
     }
 }
 
+pub(crate) fn method_en(m: ReturnMethod) -> &'static str {
+    match m {
+        ReturnMethod::Online => "online",
+        ReturnMethod::Desk => "at the one-stop desk",
+        ReturnMethod::Post => "by post",
+    }
+}
+
 /// Account ids to the names shown in histories and step tables.
 pub type Names = std::collections::HashMap<tinhso_kernel::ids::AccountId, String>;
 
-pub fn event_text(state: &AppState, kind: &EventKind, names: &Names) -> (String, String) {
+/// An event's title and detail; `en` for the applicant's English pages.
+pub fn event_text(state: &AppState, kind: &EventKind, names: &Names, en: bool) -> (String, String) {
+    let t = |vi: &str, english: &str| if en { english.to_owned() } else { vi.to_owned() };
     match kind {
-        EventKind::Submitted { .. } => ("Nộp hồ sơ".into(), String::new()),
-        EventKind::Received { due_on } => {
-            ("Tiếp nhận hồ sơ".into(), format!("Hẹn trả kết quả ngày {}", date_vi(*due_on)))
-        }
-        EventKind::Refused { reason } => ("Từ chối tiếp nhận".into(), reason.clone()),
-        EventKind::SupplementRequested { items, reason } => {
-            ("Yêu cầu bổ sung, hoàn thiện hồ sơ".into(), format!("{}. Lý do: {reason}", items.join("; ")))
-        }
+        EventKind::Submitted { .. } => (t("Nộp hồ sơ", "Applied"), String::new()),
+        EventKind::Received { due_on } => (
+            t("Tiếp nhận hồ sơ", "Received"),
+            format!("{} {}", t("Hẹn trả kết quả ngày", "Result due on"), date_vi(*due_on)),
+        ),
+        EventKind::Refused { reason } => (t("Từ chối tiếp nhận", "Not received"), reason.clone()),
+        EventKind::SupplementRequested { items, reason } => (
+            t("Yêu cầu bổ sung, hoàn thiện hồ sơ", "Documents asked for"),
+            format!("{}. {}: {reason}", items.join("; "), t("Lý do", "Why")),
+        ),
         EventKind::Supplemented { note, due_on, .. } => (
-            "Công dân bổ sung hồ sơ".into(),
+            t("Công dân bổ sung hồ sơ", "Documents added"),
             match due_on {
-                Some(d) => format!("{note} Hẹn trả mới: {}", date_vi(*d)).trim().to_owned(),
+                Some(d) => format!("{note} {}: {}", t("Hẹn trả mới", "New due date"), date_vi(*d)).trim().to_owned(),
                 None => note.clone(),
             },
         ),
         EventKind::PaymentRequested { amount_vnd } => {
-            ("Yêu cầu nộp phí, lệ phí".into(), format!("{} đồng", thousands(*amount_vnd)))
+            (t("Yêu cầu nộp phí, lệ phí", "Fees to pay"), format!("{} {}", thousands(*amount_vnd), t("đồng", "VND")))
         }
-        EventKind::PaymentRecorded { online } => {
-            ("Đã nộp phí, lệ phí".into(), if *online { "Thanh toán trực tuyến" } else { "Nộp tại quầy" }.into())
-        }
+        EventKind::PaymentRecorded { online } => (
+            t("Đã nộp phí, lệ phí", "Fees paid"),
+            if *online {
+                t("Thanh toán trực tuyến", "Paid online")
+            } else {
+                t("Nộp tại quầy", "Paid at the desk")
+            },
+        ),
         EventKind::ProcessingStarted => ("Bắt đầu xử lý".into(), String::new()),
         EventKind::StepCompleted { step, note, next_assignee } => (
             format!("Hoàn thành bước {step}"),
@@ -175,27 +208,36 @@ pub fn event_text(state: &AppState, kind: &EventKind, names: &Names) -> (String,
             "Chuyển xin ý kiến".into(),
             format!("{}: {note}", state.agency_name(to_agency.as_str()).unwrap_or(to_agency.as_str())),
         ),
-        EventKind::Approved { electronic_result, .. } => {
-            ("Phê duyệt, có kết quả".into(), if *electronic_result { "Kết quả điện tử" } else { "Kết quả giấy" }.into())
+        EventKind::Approved { electronic_result, .. } => (
+            t("Phê duyệt, có kết quả", "Decided, result issued"),
+            if *electronic_result {
+                t("Kết quả điện tử", "Electronic result")
+            } else {
+                t("Kết quả giấy", "Paper result")
+            },
+        ),
+        EventKind::Returned { method } => {
+            (t("Trả kết quả", "Result handed over"), if en { method_en(*method) } else { method_vi(*method) }.into())
         }
-        EventKind::Returned { method } => ("Trả kết quả".into(), method_vi(*method).into()),
-        EventKind::Withdrawn { reason } => ("Công dân rút hồ sơ".into(), reason.clone()),
-        EventKind::Stopped { reason } => ("Dừng xử lý".into(), reason.clone()),
-        EventKind::ApologySent { reason, new_due_on } => {
-            ("Gửi phiếu xin lỗi, hẹn lại".into(), format!("{reason}. Hẹn lại ngày {}", date_vi(*new_due_on)))
-        }
-        EventKind::Rated { rating, comment } => {
-            ("Đánh giá".into(), format!("{} {comment}", rating.label_vi()).trim().into())
-        }
+        EventKind::Withdrawn { reason } => (t("Công dân rút hồ sơ", "Withdrawn"), reason.clone()),
+        EventKind::Stopped { reason } => (t("Dừng xử lý", "Stopped"), reason.clone()),
+        EventKind::ApologySent { reason, new_due_on } => (
+            t("Gửi phiếu xin lỗi, hẹn lại", "Apology sent, new due date"),
+            format!("{reason}. {} {}", t("Hẹn lại ngày", "New due date:"), date_vi(*new_due_on)),
+        ),
+        EventKind::Rated { rating, comment } => (
+            t("Đánh giá", "Rated"),
+            format!("{} {comment}", if en { rating.label_en() } else { rating.label_vi() }).trim().into(),
+        ),
     }
 }
 
-pub fn history(state: &AppState, events: &[StoredEvent], staff: bool, names: &Names) -> Vec<HistoryRow> {
+pub fn history(state: &AppState, events: &[StoredEvent], staff: bool, names: &Names, en: bool) -> Vec<HistoryRow> {
     events
         .iter()
         .filter(|e| staff || e.public)
         .map(|e| {
-            let (title, detail) = event_text(state, &e.event.kind, names);
+            let (title, detail) = event_text(state, &e.event.kind, names, en);
             let local = e.event.at + chrono::Duration::hours(7);
             HistoryRow { when: local.format("%d/%m/%Y %H:%M").to_string(), title, detail, internal: !e.public }
         })

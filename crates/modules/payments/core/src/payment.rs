@@ -44,6 +44,17 @@ impl State {
             Self::Refunded => "Đã hoàn tiền",
         }
     }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Pending => "Waiting for the payment gateway to confirm",
+            Self::Paid => "Paid",
+            Self::Failed => "The payment failed",
+            Self::Cancelled => "Payment cancelled",
+            Self::Expired => "The payment expired",
+            Self::Refunded => "Refunded",
+        }
+    }
 }
 
 /// What to do with a gateway's report on a payment in state `now` expecting `amount`.

@@ -52,6 +52,8 @@ async fn fee_page_for(state: &AppState, viewer: &Viewer, code: &str) -> Result<F
     let d = &rec.dossier;
     let payments = state.module_state::<Payments>();
     let due = fee_due(state, d).await?;
+    let en = viewer.locale == tinhso_http::i18n::Locale::En;
+    let vnd = |n: u64| format!("{} {}", thousands(n), if en { "VND" } else { "đồng" });
     let (qr, transfer) = match (due, payments.vietqr.as_ref()) {
         (Some(amount), Some(acc)) => {
             let content = vietqr::memo(d.code.as_str());
@@ -70,15 +72,17 @@ async fn fee_page_for(state: &AppState, viewer: &Viewer, code: &str) -> Result<F
         .into_iter()
         .map(|p| PaymentRow {
             txn_ref: p.txn_ref,
-            amount: format!("{} đồng", thousands(u64::try_from(p.amount_vnd).unwrap_or(0))),
-            state: PayState::parse(&p.state).map(PayState::label_vi).unwrap_or(""),
+            amount: vnd(u64::try_from(p.amount_vnd).unwrap_or(0)),
+            state: PayState::parse(&p.state)
+                .map(if en { PayState::label_en } else { PayState::label_vi })
+                .unwrap_or(""),
             receipt: p.receipt,
         })
         .collect();
     Ok(FeePage {
-        layout: Layout::new(state, viewer, "Nộp phí, lệ phí"),
+        layout: Layout::new(state, viewer, if en { "Pay fees" } else { "Nộp phí, lệ phí" }),
         code: d.code.to_string(),
-        amount: due.map(|a| format!("{} đồng", thousands(a))),
+        amount: due.map(vnd),
         gateway: payments.gateway.is_some(),
         qr_svg: qr,
         transfer,
@@ -148,11 +152,17 @@ pub async fn returned(
     let payments = state.module_state::<Payments>();
     let gateway = payments.gateway.as_ref().ok_or(AppError::NotFound).map_err(&err)?;
     let report = gateway.report(&params);
+    let en = viewer.locale == tinhso_http::i18n::Locale::En;
     let Some(report) = report else {
         let page = ReturnedPage {
-            layout: Layout::new(&state, &viewer, "Kết quả thanh toán"),
-            heading: "Không xác định được giao dịch",
-            detail: "Đường dẫn trở về từ cổng thanh toán không hợp lệ. Nếu đã bị trừ tiền, hệ thống vẫn ghi nhận khi cổng thanh toán báo về; xem lại trang nộp phí của hồ sơ sau ít phút.".into(),
+            layout: Layout::new(&state, &viewer, if en { "Payment" } else { "Kết quả thanh toán" }),
+            heading: if en { "The payment could not be identified" } else { "Không xác định được giao dịch" },
+            detail: if en {
+                "The address back from the payment gateway is not valid. If you were charged, the platform records it when the gateway reports it; look at the dossier's fee page again in a few minutes."
+            } else {
+                "Đường dẫn trở về từ cổng thanh toán không hợp lệ. Nếu đã bị trừ tiền, hệ thống vẫn ghi nhận khi cổng thanh toán báo về; xem lại trang nộp phí của hồ sơ sau ít phút."
+            }
+            .into(),
             dossier: None,
             receipt: None,
         };
@@ -173,10 +183,27 @@ pub async fn returned(
             p = now;
         }
     }
-    let (heading, detail) = match PayState::parse(&p.state) {
+    let amount = thousands(u64::try_from(p.amount_vnd).unwrap_or(0));
+    let (heading, detail) = if en {
+        match PayState::parse(&p.state) {
+            Some(PayState::Paid) => (
+                "Fees paid",
+                format!("The payment gateway confirmed {amount} VND. The e-receipt is in your document store; the dossier goes on."),
+            ),
+            Some(PayState::Cancelled) => {
+                ("Payment cancelled", "Nothing was charged. You may pay again from the fee page.".into())
+            }
+            Some(PayState::Pending) => (
+                "Waiting for the payment gateway to confirm",
+                "The gateway has not confirmed yet. Do not pay again; the fee page updates when it confirms.".into(),
+            ),
+            _ => ("The payment failed", "Nothing was recorded. You may try again or transfer with the VietQR code.".into()),
+        }
+    } else {
+        match PayState::parse(&p.state) {
         Some(PayState::Paid) => (
             "Đã nộp phí, lệ phí",
-            format!("Cổng thanh toán đã xác nhận {} đồng. Biên lai điện tử được gửi vào kho dữ liệu của ông/bà; hồ sơ được chuyển xử lý tiếp.", thousands(u64::try_from(p.amount_vnd).unwrap_or(0))),
+            format!("Cổng thanh toán đã xác nhận {amount} đồng. Biên lai điện tử được gửi vào kho dữ liệu của ông/bà; hồ sơ được chuyển xử lý tiếp."),
         ),
         Some(PayState::Cancelled) => ("Đã hủy thanh toán", "Chưa có khoản tiền nào được trừ. Ông/bà có thể thanh toán lại từ trang nộp phí.".into()),
         Some(PayState::Pending) => (
@@ -184,6 +211,7 @@ pub async fn returned(
             "Hệ thống chưa nhận được xác nhận của cổng thanh toán. Không thanh toán lại; trang nộp phí sẽ cập nhật khi có xác nhận.".into(),
         ),
         _ => ("Thanh toán không thành công", "Chưa có khoản tiền nào được ghi nhận. Ông/bà có thể thử lại hoặc chuyển khoản bằng mã VietQR.".into()),
+        }
     };
     let page = ReturnedPage {
         layout: Layout::new(&state, &viewer, heading),

@@ -122,12 +122,12 @@ fn page(
         // The applicant's name, personal id and phone are asked once, in the desk's own block.
         fields: p
             .map(|p| {
-                let mut f = field_views(p, values, &errors);
+                let mut f = field_views(p, values, &errors, false);
                 f.retain(|v| !ASKED_ONCE.iter().any(|(key, _)| v.id == format!("form.{key}")));
                 f
             })
             .unwrap_or_default(),
-        components: p.map(|p| component_inputs(p, &errors)).unwrap_or_default(),
+        components: p.map(|p| component_inputs(p, &errors, false)).unwrap_or_default(),
         paper: p
             .map(|p| (0..p.components.len()).filter(|i| values.get(&format!("paper.{i}")).is_some()).collect())
             .unwrap_or_default(),

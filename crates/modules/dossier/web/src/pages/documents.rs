@@ -36,7 +36,9 @@ async fn documents_page(state: &AppState, viewer: &Viewer, errors: Vec<FieldErro
             (d.name, d.kind.mime().to_owned(), size, d.sha256.as_str().to_owned())
         })
         .collect();
-    Ok(DocumentsPage { layout: Layout::new(state, viewer, "Kho dữ liệu của tôi"), documents, errors })
+    let title =
+        if viewer.locale == tinhso_http::i18n::Locale::En { "My documents" } else { "Kho dữ liệu của tôi" };
+    Ok(DocumentsPage { layout: Layout::new(state, viewer, title), documents, errors })
 }
 
 /// The citizen's document store: files uploaded once, reusable in any dossier.

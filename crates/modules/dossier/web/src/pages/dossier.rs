@@ -71,6 +71,8 @@ pub struct ShowPage {
     pub layout: Layout,
     pub d: DossierSummary,
     pub staff: bool,
+    /// The applicant reads it in English (the staff's workspace stays Vietnamese).
+    pub en: bool,
     /// The applicant arrives from submitting it: the page opens with the confirmation.
     pub just_submitted: bool,
     /// What the action just carried out did, said at the top.
@@ -108,8 +110,8 @@ pub struct FileRow {
 }
 
 /// The e-form's fields as inputs, with the values typed so far and their errors.
-pub(crate) fn field_views(p: &Procedure, values: &FormData, errors: &[FieldError]) -> Vec<FieldView> {
-    let err_for = |id: &str| errors.iter().find(|e| e.field == id).map(|e| e.message.clone());
+pub(crate) fn field_views(p: &Procedure, values: &FormData, errors: &[FieldError], en: bool) -> Vec<FieldView> {
+    let err_for = |id: &str| errors.iter().find(|e| e.field == id).map(|e| message(e, en));
     p.form_fields
         .iter()
         .map(|f| {
@@ -142,8 +144,17 @@ pub(crate) fn field_views(p: &Procedure, values: &FormData, errors: &[FieldError
         .collect()
 }
 
+/// An error's message in the page's language.
+fn message(e: &FieldError, en: bool) -> String {
+    if en {
+        e.message_en.clone()
+    } else {
+        e.message.clone()
+    }
+}
+
 /// The procedure's components, each with the error under `files.N`.
-pub(crate) fn component_inputs(p: &Procedure, errors: &[FieldError]) -> Vec<ComponentInput> {
+pub(crate) fn component_inputs(p: &Procedure, errors: &[FieldError], en: bool) -> Vec<ComponentInput> {
     let written = p.declarations();
     p.components
         .iter()
@@ -152,7 +163,7 @@ pub(crate) fn component_inputs(p: &Procedure, errors: &[FieldError]) -> Vec<Comp
             index: i,
             name: c.name.clone(),
             mandatory: c.mandatory,
-            error: errors.iter().find(|e| e.field == format!("files.{i}")).map(|e| e.message.clone()),
+            error: errors.iter().find(|e| e.field == format!("files.{i}")).map(|e| message(e, en)),
             kept: None,
             written: written.contains(&i),
             template: c
@@ -174,15 +185,16 @@ fn apply_page(
     let catalogue = state.catalogue();
     let p = catalogue.get(code).ok_or(AppError::NotFound)?;
     let commune = values.text("commune");
+    let en = viewer.locale == tinhso_http::i18n::Locale::En;
     Ok(ApplyPage {
-        layout: Layout::new(state, viewer, format!("Nộp hồ sơ: {}", p.name)),
+        layout: Layout::new(state, viewer, format!("{}: {}", if en { "Apply" } else { "Nộp hồ sơ" }, p.name)),
         code: p.code.to_string(),
         name: p.name.clone(),
         needs_commune: p.competent_agency == CompetentAgency::CommuneCommittee,
         communes: choices::communes(state),
         commune,
-        fields: field_views(p, values, &errors),
-        components: component_inputs(p, &errors),
+        fields: field_views(p, values, &errors, en),
+        components: component_inputs(p, &errors, en),
         documents: documents
             .iter()
             .map(|d| Choice { value: d.sha256.to_string(), label: d.name.clone(), selected: false })
@@ -368,6 +380,8 @@ async fn show_page(
     let rec = dossiers::load(state, account, code).await?;
     let d = &rec.dossier;
     let owner = account.id == d.applicant;
+    // The applicant's page follows their language; the staff's workspace stays Vietnamese.
+    let en = owner && viewer.locale == tinhso_http::i18n::Locale::En;
     let events = state.store.dossiers.dossier_events(&d.code).await?;
     let catalogue = state.catalogue();
     let party = if owner { Party::Applicant } else { Party::Staff };
@@ -386,15 +400,18 @@ async fn show_page(
         EventKind::SupplementRequested { items, reason } => Some((items.clone(), reason.clone())),
         _ => None,
     });
+    let why = if en { "Why" } else { "Lý do" };
     let supplement_items =
-        requested.as_ref().map(|(items, reason)| format!("{}. Lý do: {reason}", items.join("; "))).unwrap_or_default();
+        requested.as_ref().map(|(items, reason)| format!("{}. {why}: {reason}", items.join("; "))).unwrap_or_default();
     // One file input per paper asked for, so a citizen sends them all in one go.
     let supplement_files = requested.map(|(items, _)| items).unwrap_or_default();
     let amount_due = events
         .iter()
         .rev()
         .find_map(|e| match &e.event.kind {
-            EventKind::PaymentRequested { amount_vnd } => Some(format!("{} đồng", thousands(*amount_vnd))),
+            EventKind::PaymentRequested { amount_vnd } => {
+                Some(format!("{} {}", thousands(*amount_vnd), if en { "VND" } else { "đồng" }))
+            }
             _ => None,
         })
         .unwrap_or_default();
@@ -417,22 +434,26 @@ async fn show_page(
     Ok(ShowPage {
         just_submitted: false,
         done: None,
-        layout: Layout::new(state, viewer, format!("Hồ sơ {code}")),
+        layout: Layout::new(state, viewer, format!("{} {code}", if en { "Dossier" } else { "Hồ sơ" })),
         steps: if owner { Vec::new() } else { step_rows(state, d, &events, &names) },
         assignees_now,
         assignees_next,
-        d: summary(state, d),
+        d: summary(state, d, en),
+        en,
         staff: !owner,
         form: form_rows(state, catalogue.get(d.procedure.as_str()).map(|p| p.as_ref()), &rec.form),
         returned: events.iter().rev().find_map(|e| match e.event.kind {
-            tinhso_dossier::EventKind::Returned { method } => Some(format!(
-                "Đã trả kết quả {} ngày {}",
-                crate::views::method_vi(method),
-                tinhso_kernel::format::date_vi(tinhso_dossier::deadline::local_date(e.event.at))
-            )),
+            tinhso_dossier::EventKind::Returned { method } => {
+                let on = tinhso_kernel::format::date_vi(tinhso_dossier::deadline::local_date(e.event.at));
+                Some(if en {
+                    format!("Handed over {} on {on}", crate::views::method_en(method))
+                } else {
+                    format!("Đã trả kết quả {} ngày {on}", crate::views::method_vi(method))
+                })
+            }
             _ => None,
         }),
-        history: history(state, &events, !owner, &names),
+        history: history(state, &events, !owner, &names, en),
         actions,
         supplement_items,
         supplement_files,
@@ -457,8 +478,8 @@ async fn show_page(
                     .map(|c| c.name.clone());
                 let what = match f.attachment.purpose {
                     FilePurpose::Component => component.unwrap_or_else(|| "Thành phần hồ sơ".into()),
-                    FilePurpose::Supplement => "Bổ sung".into(),
-                    FilePurpose::Result => "Kết quả giải quyết".into(),
+                    FilePurpose::Supplement => if en { "Added later" } else { "Bổ sung" }.into(),
+                    FilePurpose::Result => if en { "The result" } else { "Kết quả giải quyết" }.into(),
                 };
                 FileRow {
                     sha256: f.attachment.sha256.to_string(),
@@ -510,6 +531,16 @@ fn done_message(key: &str) -> Option<&'static str> {
     })
 }
 
+/// `done_message` for the applicant's own actions, in English.
+fn done_message_en(key: &str) -> Option<&'static str> {
+    Some(match CommandKind::parse(key)? {
+        CommandKind::Supplement => "The documents were sent.",
+        CommandKind::Withdraw => "The dossier was withdrawn.",
+        CommandKind::Rate => "Thank you for your rating.",
+        _ => return done_message(key),
+    })
+}
+
 pub async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -518,7 +549,7 @@ pub async fn show(
 ) -> PageResult {
     let mut page = show_page(&state, &viewer, &code, Vec::new()).await.map_err(page_err(&viewer))?;
     page.just_submitted = q.da_nop.is_some() && !page.staff;
-    page.done = q.xong.as_deref().and_then(done_message);
+    page.done = q.xong.as_deref().and_then(|k| if page.en { done_message_en(k) } else { done_message(k) });
     Ok(viewer.finish(render(&page)))
 }
 

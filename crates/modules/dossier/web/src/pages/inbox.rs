@@ -146,18 +146,27 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
     } else {
         0
     };
+    // An applicant reading in English gets the list in English; staff lists stay Vietnamese.
+    let en = !staff && viewer.locale == tinhso_http::i18n::Locale::En;
+    let label = |s: DossierState| if en { tinhso_dossier::notice::for_applicant_en(s).0 } else { s.label_vi() };
     let mut counters: Vec<(String, &'static str, i64, bool)> = counts
         .by_state
         .iter()
-        .map(|(s, n)| (format!("/ho-so?trang-thai={}", s.key()), s.label_vi(), *n, slice == Slice::State(*s)))
+        .map(|(s, n)| (format!("/ho-so?trang-thai={}", s.key()), label(*s), *n, slice == Slice::State(*s)))
         .collect();
-    counters.push(("/ho-so?han=qua-han".into(), "Quá hạn", counts.overdue, slice == Slice::Overdue));
-    counters.push(("/ho-so?han=sap-den-han".into(), "Sắp đến hạn", counts.due_soon, slice == Slice::DueSoon));
+    let (overdue, due_soon) = if en { ("Overdue", "Due soon") } else { ("Quá hạn", "Sắp đến hạn") };
+    counters.push(("/ho-so?han=qua-han".into(), overdue, counts.overdue, slice == Slice::Overdue));
+    counters.push(("/ho-so?han=sap-den-han".into(), due_soon, counts.due_soon, slice == Slice::DueSoon));
+    let title = match (staff, en) {
+        (true, _) => "Hồ sơ của cơ quan",
+        (false, true) => "My dossiers",
+        (false, false) => "Hồ sơ của tôi",
+    };
     let page = ListPage {
-        layout: Layout::new(&state, &viewer, if staff { "Hồ sơ của cơ quan" } else { "Hồ sơ của tôi" }),
+        layout: Layout::new(&state, &viewer, title),
         staff,
         desk: account.role == Role::Receptionist,
-        items: with_applicants(&state, &items, staff).await.map_err(&err)?,
+        items: with_applicants(&state, &items, staff, en).await.map_err(&err)?,
         counters,
         search,
         errors,
@@ -248,9 +257,15 @@ async fn staff_items(
     Ok(items)
 }
 
-/// The list's rows; staff see who applied (names read in one query for the page).
-async fn with_applicants(state: &AppState, items: &[Dossier], staff: bool) -> Result<Vec<DossierSummary>, AppError> {
-    let mut rows: Vec<DossierSummary> = items.iter().map(|d| summary(state, d)).collect();
+/// The list's rows; staff see who applied (names read in one query for the page). `en` for an
+/// applicant's list in English.
+async fn with_applicants(
+    state: &AppState,
+    items: &[Dossier],
+    staff: bool,
+    en: bool,
+) -> Result<Vec<DossierSummary>, AppError> {
+    let mut rows: Vec<DossierSummary> = items.iter().map(|d| summary(state, d, en)).collect();
     if staff && !items.is_empty() {
         let mut ids: Vec<_> = items.iter().map(|d| d.applicant).collect();
         ids.sort_unstable();

@@ -274,7 +274,7 @@ async fn slip_page(
             chrono::Datelike::month(&day),
             chrono::Datelike::year(&day)
         ),
-        d: summary(state, d),
+        d: summary(state, d, false),
         applicant: text("ho_ten"),
         id_number: text("so_dinh_danh"),
         phone: rec.applicant_phone.as_ref().map(|p| p.to_string()).unwrap_or_default(),

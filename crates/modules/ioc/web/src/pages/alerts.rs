@@ -72,7 +72,7 @@ pub async fn alerts(State(state): State<AppState>, viewer: Viewer, PageQuery(q):
             due_soon: Vec::new(),
             overdue: Vec::new(),
             slipping: Vec::new(),
-            unit: Some((unit_name(&state, &unit), list.iter().map(|d| summary(&state, d)).collect())),
+            unit: Some((unit_name(&state, &unit), list.iter().map(|d| summary(&state, d, false)).collect())),
         };
         return Ok(viewer.finish(render(&page)));
     }
@@ -116,8 +116,8 @@ pub async fn alerts(State(state): State<AppState>, viewer: Viewer, PageQuery(q):
         layout: Layout::new(&state, &viewer, "Cảnh báo"),
         days,
         threshold: pct(Some(threshold)),
-        due_soon: a.due_soon.iter().map(|d| summary(&state, d)).collect(),
-        overdue: a.overdue_unexcused.iter().map(|d| summary(&state, d)).collect(),
+        due_soon: a.due_soon.iter().map(|d| summary(&state, d, false)).collect(),
+        overdue: a.overdue_unexcused.iter().map(|d| summary(&state, d, false)).collect(),
         slipping: a
             .slipping
             .iter()

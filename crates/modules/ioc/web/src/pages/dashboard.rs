@@ -525,7 +525,7 @@ pub async fn dossiers(State(state): State<AppState>, viewer: Viewer, PageQuery(q
         measure: measure.label_vi(),
         measure_key: measure.key(),
         query: keep(period, &unit),
-        items: behind.dossiers.iter().map(|d| summary(&state, d)).collect(),
+        items: behind.dossiers.iter().map(|d| summary(&state, d, false)).collect(),
         total: tinhso_kernel::format::thousands(behind.total.max(0) as u64),
         paged,
         next: behind.next.as_ref().map(drill::cursor_param),
@@ -653,7 +653,7 @@ pub(super) fn dossier_table(name: &'static str, state: &AppState, items: &[tinhs
     let rows = items
         .iter()
         .map(|d| {
-            let s = summary(state, d);
+            let s = summary(state, d, false);
             vec![
                 Cell::Text(s.code),
                 Cell::Text(s.procedure),
