@@ -359,6 +359,30 @@ async fn applying_in_english() {
     s.stop().await.unwrap();
 }
 
+/// A second application does not ask again for the contact address the first one gave: it is
+/// offered (editable), and so is its commune; a procedure's own fields are not carried over.
+#[tokio::test]
+async fn the_next_application_remembers_the_contact_address() {
+    let s = crate::server(Backend::Sqlite).await;
+    let c = page_login(&s, "0912345678").await;
+    let apply = format!("{}/thu-tuc/{PROVINCIAL}/nop", s.url);
+    let form = c.get(&apply).send().await.unwrap().text().await.unwrap();
+    assert_eq!(value_of(&form, "form.dia_chi"), "", "nothing to offer before a first dossier");
+    let commune = form.split("<option value=\"").nth(2).and_then(|o| o.split('"').next()).unwrap().to_owned();
+    let r = c.post(&apply).form(&application(&csrf(&form), &commune)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // Another procedure, decided by a commune: the address and its commune are offered.
+    let other = format!("{}/thu-tuc/1.001193/nop", s.url);
+    let form = c.get(&other).send().await.unwrap().text().await.unwrap();
+    assert_eq!(value_of(&form, "form.dia_chi"), "Thôn Nà Lừa");
+    let picker = form.split("id=\"form.dia_chi.commune\"").nth(1).unwrap().split("</select>").next().unwrap();
+    assert!(picker.contains(&format!("<option value=\"{commune}\" selected>")), "{picker:.300}");
+    let deciding = form.split("id=\"commune\"").nth(1).unwrap().split("</select>").next().unwrap();
+    assert!(deciding.contains(&format!("<option value=\"{commune}\" selected>")), "the commune to decide too");
+    assert_eq!(value_of(&form, "form.ten_tre"), "", "a procedure's own fields start empty");
+    s.stop().await.unwrap();
+}
+
 /// Slips and the DCAT catalogue carry the public address the province configured, not the
 /// address the server was reached at inside the data centre nor a Host a client made up.
 #[tokio::test]

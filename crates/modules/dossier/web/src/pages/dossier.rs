@@ -225,13 +225,29 @@ pub async fn apply_form(State(state): State<AppState>, viewer: Viewer, Path(code
     }
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
     let docs = state.store.documents.documents(account.id).await.map_err(|e| err(e.into()))?;
-    let page = apply_page(&state, &viewer, &code, &known_of(account), &docs, Vec::new()).map_err(&err)?;
+    let last = last_form(&state, account).await.map_err(&err)?;
+    let page = apply_page(&state, &viewer, &code, &known_of(account, &last), &docs, Vec::new()).map_err(&err)?;
     Ok(viewer.finish(render(&page)))
 }
 
+/// The applicant's own contact fields of the catalogue's e-forms: what they declared in their
+/// last dossier is offered again. Never a procedure's own fields (a child's name, a plot).
+const REMEMBERED: [&str; 2] = ["dia_chi", "email"];
+
+/// The e-form of the applicant's most recent dossier (`Null` before their first).
+async fn last_form(state: &AppState, account: &tinhso_store::Account) -> Result<Value, AppError> {
+    let query = tinhso_store::DossierQuery { applicant: Some(account.id), limit: 1, ..Default::default() };
+    let Some(last) = state.store.dossiers.dossiers(&query).await?.into_iter().next() else {
+        return Ok(Value::Null);
+    };
+    Ok(state.store.dossiers.dossier(&last.code).await?.map(|r| r.form).unwrap_or(Value::Null))
+}
+
 /// What the platform already knows of the applicant, as the e-form's first values: name,
-/// personal id and phone are never typed again (they stay editable where they differ).
-fn known_of(account: &tinhso_store::Account) -> FormData {
+/// personal id and phone from the account, their contact address (and the commune it is in,
+/// as the commune to decide) from their last dossier; never typed again, editable where they
+/// differ.
+fn known_of(account: &tinhso_store::Account, last: &Value) -> FormData {
     let mut known = form_urlencoded::Serializer::new(String::new());
     known.append_pair("form.ho_ten", &account.full_name);
     if let Some(id) = &account.personal_id {
@@ -239,6 +255,25 @@ fn known_of(account: &tinhso_store::Account) -> FormData {
     }
     if tinhso_kernel::ids::Phone::parse("phone", &account.login).is_ok() {
         known.append_pair("form.so_dien_thoai", &account.login);
+    }
+    for key in REMEMBERED {
+        match last.get(key) {
+            Some(Value::String(v)) => {
+                known.append_pair(&format!("form.{key}"), v);
+            }
+            Some(Value::Object(address)) => {
+                let detail = address.get("detail").and_then(Value::as_str).unwrap_or_default();
+                known.append_pair(&format!("form.{key}"), detail);
+                let commune = address.get("commune").and_then(|c| c.as_u64().or_else(|| c.as_str()?.parse().ok()));
+                if let Some(commune) = commune {
+                    known.append_pair(&format!("form.{key}.commune"), &commune.to_string());
+                    if key == "dia_chi" {
+                        known.append_pair("commune", &commune.to_string());
+                    }
+                }
+            }
+            _ => {}
+        }
     }
     FormData::parse(known.finish().as_bytes())
 }
