@@ -170,3 +170,20 @@ fn r_code(slip: &str) -> String {
     let at = slip.find("id=\"slip-code\">").unwrap() + 15;
     slip[at..].split('<').next().unwrap().to_owned()
 }
+
+/// A commune's desk receives mostly for its own commune: the commune that decides is chosen
+/// already (and stays changeable); the province's centre, which serves every commune, chooses.
+#[tokio::test]
+async fn a_commune_desk_decides_for_its_own_commune_by_default() {
+    let s = crate::server(tinhso_testkit::Backend::Sqlite).await;
+    let desk = crate::journey::page_login(&s, "motcua.2269@tinhso.local").await;
+    let form = desk.get(format!("{}/mot-cua?thu-tuc=1.001193", s.url)).send().await.unwrap().text().await.unwrap();
+    let deciding = form.split("id=\"commune\"").nth(1).unwrap().split("</select>").next().unwrap();
+    assert!(deciding.contains("<option value=\"2269\" selected>"), "{deciding:.400}");
+    assert_eq!(deciding.matches(" selected").count(), 1);
+    let centre = crate::journey::page_login(&s, "tiepnhan@tinhso.local").await;
+    let form = centre.get(format!("{}/mot-cua?thu-tuc=1.001193", s.url)).send().await.unwrap().text().await.unwrap();
+    let deciding = form.split("id=\"commune\"").nth(1).unwrap().split("</select>").next().unwrap();
+    assert!(!deciding.contains(" selected"), "the centre chooses: {deciding:.400}");
+    s.stop().await.unwrap();
+}

@@ -109,7 +109,17 @@ fn page(
         Some(c) => Some(catalogue.get(c).ok_or(AppError::NotFound)?),
         None => None,
     };
-    let commune = values.text("commune");
+    // A commune's desk mostly receives for its own commune: offered first, until changed.
+    let commune = match values.get("commune") {
+        Some(chosen) => chosen.to_owned(),
+        None => state
+            .agencies
+            .iter()
+            .find(|a| a.code == *desk)
+            .and_then(|a| a.unit_code)
+            .map(|u| u.to_string())
+            .unwrap_or_default(),
+    };
     Ok(DeskPage {
         layout: Layout::new(state, viewer, "Tiếp nhận hồ sơ tại Bộ phận Một cửa"),
         desk: state.agency_name(desk.as_str()).unwrap_or(desk.as_str()).to_owned(),
