@@ -16,11 +16,13 @@ fn as_text(v: &Value) -> Option<String> {
 }
 
 fn missing(f: &FormField) -> FieldError {
+    // A list is chosen from, not typed in.
+    let (vi, en) = if f.field_type == FieldType::Select { ("Chọn", "Choose") } else { ("Nhập", "Enter") };
     FieldError::new(
         format!("form.{}", f.key),
         "required",
-        format!("Nhập {}", f.label.to_lowercase()),
-        format!("Enter {}", f.label),
+        format!("{vi} {}", f.label.to_lowercase()),
+        format!("{en} {}", f.label),
     )
 }
 
@@ -165,5 +167,10 @@ mod tests {
             got,
             vec!["form.la", "form.ho_ten", "form.cccd", "form.sdt", "form.ngay", "form.gioi", "form.dia_chi"]
         );
+        // What is missing is asked for the way it is given: typed, or chosen from a list.
+        let errs = validate(&fields, serde_json::json!({}).as_object().unwrap(), &|_| true).unwrap_err();
+        let said = |f: &str| errs.iter().find(|e| e.field == f).map(|e| e.message.as_str());
+        assert_eq!(said("form.ho_ten"), Some("Nhập ho_ten"));
+        assert_eq!(said("form.gioi"), Some("Chọn gioi"));
     }
 }
