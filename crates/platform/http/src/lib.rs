@@ -116,6 +116,8 @@ pub fn router(state: AppState, modules: Vec<WebModule>) -> edge::Edge<Router> {
         .route("/dang-xuat", post(account::logout))
         .route("/dang-ky", get(account::register_form).post(account::register))
         .route("/tai-khoan", get(account::account))
+        .route("/tai-khoan/mat-khau", post(account::change_password))
+        .route("/thong-bao", get(account::notifications))
         .route("/quan-tri/tai-khoan", get(staff::list).post(staff::create))
         .route("/quan-tri/tai-len", get(limits::show).post(limits::save))
         .route("/static/site.css", get(stylesheet))

@@ -259,6 +259,14 @@ impl AppState {
         Ok(found)
     }
 
+    /// Drops this server's cached sessions of an account (after its password changed, so
+    /// that the sessions the store ended stop here at once).
+    pub fn forget_sessions_of(&self, account: tinhso_kernel::ids::AccountId) {
+        if let Ok(mut cache) = self.sessions.lock() {
+            cache.retain(|_, (_, _, a)| a.id != account);
+        }
+    }
+
     /// Ends a session here and in the store.
     pub async fn end_session(&self, token_hash: &[u8]) -> Result<(), StoreError> {
         if let Ok(mut cache) = self.sessions.lock() {

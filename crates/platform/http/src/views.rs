@@ -141,6 +141,25 @@ pub struct AccountPage {
     pub login: String,
     pub role: String,
     pub agency: String,
+    /// The password was just changed.
+    pub changed: bool,
+    pub min_password: usize,
+    pub errors: Vec<FieldError>,
+}
+
+impl AccountPage {
+    pub fn err(&self, field: &str) -> Option<&str> {
+        error_for(&self.errors, field, self.layout.en)
+    }
+}
+
+/// The account's in-app inbox: what the platform told them, newest first.
+#[derive(Template)]
+#[template(path = "notifications.html")]
+pub struct NotificationsPage {
+    pub layout: Layout,
+    /// (when, subject, body, dossier code)
+    pub items: Vec<(String, String, String, Option<String>)>,
 }
 
 /// The message of the first error on `field`, for display beside it.

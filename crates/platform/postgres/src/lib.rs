@@ -383,6 +383,20 @@ impl IdentityStore for PgStore {
         Ok(())
     }
 
+    async fn change_password(&self, id: AccountId, password_hash: &str, keep: &[u8]) -> Result<bool> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        let n = tx
+            .execute("UPDATE account SET password_hash = $1 WHERE id = $2", &[&password_hash, &id.0])
+            .await
+            .map_err(map_err)?;
+        tx.execute("DELETE FROM session WHERE account_id = $1 AND token_hash <> $2", &[&id.0, &keep])
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(n == 1)
+    }
+
     async fn staff_with_role(&self, role: Role) -> Result<Vec<Account>> {
         self.staff_with_role_q(role).await
     }

@@ -417,6 +417,18 @@ impl IdentityStore for SqliteStore {
         .await
     }
 
+    async fn change_password(&self, id: AccountId, password_hash: &str, keep: &[u8]) -> Result<bool> {
+        let (hash, keep) = (password_hash.to_owned(), keep.to_vec());
+        self.write(move |tx| {
+            let n = tx
+                .execute("UPDATE account SET password_hash = ?1 WHERE id = ?2", rusqlite::params![hash, id])
+                .map_err(map_err)?;
+            exec(tx, "DELETE FROM session WHERE account_id = ?1 AND token_hash <> ?2", rusqlite::params![id, keep])?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
     async fn staff_with_role(&self, role: Role) -> Result<Vec<Account>> {
         self.staff_with_role_q(role).await
     }

@@ -91,6 +91,9 @@ pub trait IdentityStore: Send + Sync + 'static {
     /// The live session with this token hash and its account (expired ones are not returned).
     async fn session(&self, token_hash: &[u8], now: DateTime<Utc>) -> Result<Option<(Session, Account)>>;
     async fn delete_session(&self, token_hash: &[u8]) -> Result<()>;
+    /// Gives an account a new password hash and ends every other session it has (all but
+    /// `keep`, the one that changed it), in one transaction; false if the account is gone.
+    async fn change_password(&self, id: AccountId, password_hash: &str, keep: &[u8]) -> Result<bool>;
     /// Staff accounts with one role, across agencies.
     async fn staff_with_role(&self, role: Role) -> Result<Vec<Account>>;
 }

@@ -383,6 +383,56 @@ async fn the_next_application_remembers_the_contact_address() {
     s.stop().await.unwrap();
 }
 
+/// A citizen reads the notices the platform sent in their inbox page, and changes their
+/// password: the current one is checked, every problem said at once, and their other sessions
+/// end at once.
+#[tokio::test]
+async fn notices_to_read_and_a_password_to_change() {
+    let s = crate::server(Backend::Sqlite).await;
+    let c = page_login(&s, "0912345678").await;
+    let elsewhere = page_login(&s, "0912345678").await;
+    let inbox = c.get(format!("{}/thong-bao", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(inbox.contains("Chưa có thông báo nào") && inbox.contains("href=\"/thong-bao\""), "linked from every page");
+    let apply = format!("{}/thu-tuc/{PROVINCIAL}/nop", s.url);
+    let form = c.get(&apply).send().await.unwrap().text().await.unwrap();
+    let commune = form.split("<option value=\"").nth(2).and_then(|o| o.split('"').next()).unwrap().to_owned();
+    let r = c.post(&apply).form(&application(&csrf(&form), &commune)).send().await.unwrap();
+    let code = r.url().path().rsplit('/').next().unwrap().to_owned();
+    let inbox = c.get(format!("{}/thong-bao", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(inbox.contains(&format!("href=\"/ho-so/{code}\"")), "the submission's notice, linked: {inbox:.3000}");
+
+    let account = c.get(format!("{}/tai-khoan", s.url)).send().await.unwrap().text().await.unwrap();
+    let change = |fields: Vec<(&'static str, String)>| {
+        let (c, url) = (c.clone(), format!("{}/tai-khoan/mat-khau", s.url));
+        let mut form = vec![("csrf", csrf(&account))];
+        form.extend(fields);
+        async move { c.post(url).form(&form).send().await.unwrap() }
+    };
+    let r = change(vec![("current", "sai mật khẩu rồi".into()), ("new", "ngắn".into())]).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Mật khẩu đang dùng không đúng") && html.contains("ít nhất 10 ký tự"), "both at once");
+    let new = "đồi chè xanh mướt Tân Trào";
+    let r = change(vec![("current", PASSWORD.into()), ("new", new.into())]).await;
+    assert_eq!(r.url().path(), "/tai-khoan");
+    assert!(r.text().await.unwrap().contains("Đã đổi mật khẩu"));
+    // The other session ended; the old password no longer logs in, the new one does.
+    let r = elsewhere.get(format!("{}/ho-so", s.url)).send().await.unwrap();
+    assert_eq!(r.url().path(), "/dang-nhap", "the other session is over");
+    let try_login = |password: &'static str| {
+        let url = format!("{}/api/v1/session", s.url);
+        async move {
+            let r = reqwest::Client::new().post(url).json(&json!({ "login": "0912345678", "password": password }));
+            r.send().await.unwrap().status()
+        }
+    };
+    assert_eq!(try_login(PASSWORD).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(try_login(new).await, StatusCode::OK);
+    let r = c.get(format!("{}/ho-so", s.url)).send().await.unwrap();
+    assert_eq!(r.url().path(), "/ho-so", "the session that changed it goes on");
+    s.stop().await.unwrap();
+}
+
 /// Slips and the DCAT catalogue carry the public address the province configured, not the
 /// address the server was reached at inside the data centre nor a Host a client made up.
 #[tokio::test]

@@ -250,6 +250,20 @@ async fn identity(s: Stores) {
     assert!(s.identity.session(&[2; 32], now).await.unwrap().is_none(), "an expired session is not returned");
     s.identity.delete_session(&[1; 32]).await.unwrap();
     assert!(s.identity.session(&[1; 32], now).await.unwrap().is_none());
+    // A password change keeps the session that made it and ends every other of the account,
+    // and no one else's.
+    let mine = [3; 32];
+    let other = Session { token_hash: vec![4; 32], ..live.clone() };
+    let someone_else = Session { token_hash: vec![5; 32], account_id: walk_in, ..live.clone() };
+    for session in [Session { token_hash: mine.to_vec(), ..live.clone() }, other, someone_else] {
+        s.identity.create_session(&session).await.unwrap();
+    }
+    assert!(s.identity.change_password(citizen, "h-new", &mine).await.unwrap());
+    assert_eq!(s.identity.account(citizen).await.unwrap().map(|a| a.password_hash), Some("h-new".into()));
+    assert!(s.identity.session(&mine, now).await.unwrap().is_some(), "the session that changed it stays");
+    assert!(s.identity.session(&[4; 32], now).await.unwrap().is_none(), "the account's other sessions end");
+    assert!(s.identity.session(&[5; 32], now).await.unwrap().is_some(), "another account's stay");
+    assert!(!s.identity.change_password(AccountId(999_999), "h", &mine).await.unwrap(), "no such account");
 }
 
 async fn catalogue(s: Stores) {

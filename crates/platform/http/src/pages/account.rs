@@ -6,7 +6,7 @@ use crate::client::ClientAddr;
 use crate::error::AppError;
 use crate::form::{FormData, PageQuery};
 use crate::state::AppState;
-use crate::views::{render, AccountPage, Layout, LoginPage, RegisterPage};
+use crate::views::{render, AccountPage, Layout, LoginPage, NotificationsPage, RegisterPage};
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -288,15 +288,106 @@ fn claim_needed(missing: bool) -> FieldError {
     }
 }
 
-pub async fn account(State(state): State<AppState>, viewer: Viewer) -> PageResult {
-    let a = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(page_err(&viewer))?;
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountParams {
+    /// Set by the redirect after a password change.
+    #[serde(rename = "da-doi")]
+    changed: Option<String>,
+}
+
+fn account_page(
+    state: &AppState,
+    viewer: &Viewer,
+    changed: bool,
+    errors: Vec<FieldError>,
+) -> Result<AccountPage, AppError> {
+    let a = viewer.account.as_ref().ok_or(AppError::Unauthenticated)?;
     let en = viewer.locale == crate::i18n::Locale::En;
-    let page = AccountPage {
-        layout: Layout::new(&state, &viewer, viewer.locale.texts().account_title),
+    Ok(AccountPage {
+        layout: Layout::new(state, viewer, viewer.locale.texts().account_title),
         full_name: a.full_name.clone(),
         login: a.login.clone(),
         role: if en { a.role.label_en() } else { a.role.label_vi() }.to_owned(),
         agency: a.agency.as_ref().and_then(|c| state.agency_name(c.as_str())).unwrap_or_default().to_owned(),
-    };
+        changed,
+        min_password: password::MIN_LEN,
+        errors,
+    })
+}
+
+pub async fn account(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    PageQuery(q): PageQuery<AccountParams>,
+) -> PageResult {
+    let page = account_page(&state, &viewer, q.changed.is_some(), Vec::new()).map_err(page_err(&viewer))?;
     Ok(viewer.finish(render(&page)))
+}
+
+/// Changes the password: the current one is checked as a login is (counted against the same
+/// limits, so a borrowed session cannot guess it), the new one as at registration; every other
+/// session of the account ends (on other servers within the session cache's ten seconds).
+pub async fn change_password(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ClientAddr(client): ClientAddr,
+    form: FormData,
+) -> PageResult {
+    let err = page_err(&viewer);
+    viewer.check_csrf(form.get("csrf")).map_err(&err)?;
+    form.only(&["current", "new"]).map_err(&err)?;
+    let (Some(account), Some(session)) = (viewer.account.as_ref(), viewer.session.as_ref()) else {
+        return Err(err(AppError::Unauthenticated));
+    };
+    let (current, new) = (form.get("current").unwrap_or_default().to_owned(), form.get("new").unwrap_or_default());
+    let mut errs = Errors::default();
+    let personal_id = account.personal_id.as_ref().map(|p| p.as_str().to_owned()).unwrap_or_default();
+    let personal = [account.login.as_str(), account.full_name.as_str(), personal_id.as_str()];
+    errs.take(password::check("new", new, &personal));
+    if !new.is_empty() && new == current {
+        errs.push(FieldError::new(
+            "new",
+            "password_unchanged",
+            "Mật khẩu mới phải khác mật khẩu đang dùng",
+            "The new password must differ from the current one",
+        ));
+    }
+    match auth::check_login(&state, client, &account.login, current).await.map_err(&err)? {
+        Ok(_) => {}
+        Err(LoginRefused::Wait(retry_after)) => return Err(err(AppError::Throttled { retry_after })),
+        Err(LoginRefused::Wrong) => errs.push(FieldError::new(
+            "current",
+            "wrong_password",
+            "Mật khẩu đang dùng không đúng",
+            "The current password is not right",
+        )),
+    }
+    let errors = errs.0;
+    if !errors.is_empty() {
+        let page = account_page(&state, &viewer, false, errors).map_err(&err)?;
+        return Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))));
+    }
+    let hash = auth::hash_password_bounded(new.to_owned()).await.map_err(&err)?;
+    if !state.store.identity.change_password(account.id, &hash, &session.token_hash).await.map_err(|e| err(e.into()))? {
+        return Err(err(AppError::Unauthenticated));
+    }
+    state.forget_sessions_of(account.id);
+    Ok(Redirect::to("/tai-khoan?da-doi=1").into_response())
+}
+
+/// The account's in-app inbox: every notice the platform sent them (the newest 200).
+pub async fn notifications(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    let err = page_err(&viewer);
+    let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
+    let inbox = state.store.notify.inbox(account.id).await.map_err(|e| err(e.into()))?;
+    let items = inbox
+        .into_iter()
+        .map(|m| {
+            let local = m.created_at + chrono::Duration::hours(7);
+            (local.format("%d/%m/%Y %H:%M").to_string(), m.subject, m.body, m.dossier)
+        })
+        .collect();
+    let title = viewer.locale.texts().nav_notifications;
+    Ok(viewer.finish(render(&NotificationsPage { layout: Layout::new(&state, &viewer, title), items })))
 }
