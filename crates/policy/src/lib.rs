@@ -143,6 +143,9 @@ pub enum Action {
     },
     /// The open-data portal itself: themes, harvest sources, every publisher's datasets.
     ManageDataPortal,
+    /// Give a citizen who forgot their password a one-time code to set a new one, after
+    /// checking their identity card in person at a one-stop desk.
+    ResetCitizenPassword,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,6 +187,8 @@ pub fn decide(actor: &Actor, action: &Action) -> Decision {
         (R::Specialist | R::AgencyAdmin, A::PublishData { agency }) => own(actor, agency),
         (R::Leader | R::Auditor, A::ViewPrivateData { .. }) => true,
         (R::Specialist | R::Approver | R::AgencyAdmin, A::ViewPrivateData { agency }) => own(actor, agency),
+        // A desk officer sitting at a desk (of an agency), with the person in front of them.
+        (R::Receptionist, A::ResetCitizenPassword) => actor.agency.is_some(),
         _ => false,
     };
     if allow {
@@ -233,6 +238,7 @@ mod tests {
         ("publish_data", "--Y-YY--", "-----Y--"),
         ("view_private_data", "--YYYYYY", "-----YYY"),
         ("manage_data_portal", "-----Y--", "-----Y--"),
+        ("reset_citizen_password", "-Y------", "-Y------"),
     ];
 
     fn action(name: &str, agency: &AgencyCode) -> Action {
@@ -260,6 +266,7 @@ mod tests {
             "publish_data" => Action::PublishData { agency },
             "view_private_data" => Action::ViewPrivateData { agency },
             "manage_data_portal" => Action::ManageDataPortal,
+            "reset_citizen_password" => Action::ResetCitizenPassword,
             other => panic!("unknown action {other}"),
         }
     }
@@ -285,5 +292,6 @@ mod tests {
         let agency = AgencyCode::parse("a", "000.00.01.H59").unwrap();
         let actor = Actor { role: Role::Receptionist, agency: None };
         assert_eq!(decide(&actor, &Action::ReceiveDossier { agency }), Decision::Deny);
+        assert_eq!(decide(&actor, &Action::ResetCitizenPassword), Decision::Deny, "a desk, not a role alone");
     }
 }

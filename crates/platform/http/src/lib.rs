@@ -104,7 +104,7 @@ pub struct WebModule {
 /// The platform's pages and API and every module's, behind the platform's edge
 /// ([`edge::Edge`]: request ids, the target check, the multipart guard, security headers).
 pub fn router(state: AppState, modules: Vec<WebModule>) -> edge::Edge<Router> {
-    use pages::{account, limits, locale, staff};
+    use pages::{account, limits, locale, reset, staff};
     let document = openapi::document(modules.iter().map(|m| m.api.clone()));
     let served_document = move || {
         let document = document.clone();
@@ -117,6 +117,8 @@ pub fn router(state: AppState, modules: Vec<WebModule>) -> edge::Edge<Router> {
         .route("/dang-ky", get(account::register_form).post(account::register))
         .route("/tai-khoan", get(account::account))
         .route("/tai-khoan/mat-khau", post(account::change_password))
+        .route("/dat-lai-mat-khau", get(reset::form).post(reset::reset))
+        .route("/can-bo/dat-lai-mat-khau", get(reset::desk_form).post(reset::desk_reset))
         .route("/thong-bao", get(account::notifications))
         .route("/quan-tri/tai-khoan", get(staff::list).post(staff::create))
         .route("/quan-tri/tai-len", get(limits::show).post(limits::save))

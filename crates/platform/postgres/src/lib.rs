@@ -383,6 +383,23 @@ impl IdentityStore for PgStore {
         Ok(())
     }
 
+    async fn clear_password(&self, id: AccountId) -> Result<bool> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        let n = tx
+            .execute(
+                "UPDATE account SET password_hash = '' WHERE id = $1 AND role = 'citizen' AND personal_id IS NOT NULL",
+                &[&id.0],
+            )
+            .await
+            .map_err(map_err)?;
+        if n == 1 {
+            tx.execute("DELETE FROM session WHERE account_id = $1", &[&id.0]).await.map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(n == 1)
+    }
+
     async fn change_password(&self, id: AccountId, password_hash: &str, keep: &[u8]) -> Result<bool> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;

@@ -417,6 +417,22 @@ impl IdentityStore for SqliteStore {
         .await
     }
 
+    async fn clear_password(&self, id: AccountId) -> Result<bool> {
+        self.write(move |tx| {
+            let n = tx
+                .execute(
+                    "UPDATE account SET password_hash = '' WHERE id = ?1 AND role = 'citizen' AND personal_id IS NOT NULL",
+                    [id],
+                )
+                .map_err(map_err)?;
+            if n == 1 {
+                exec(tx, "DELETE FROM session WHERE account_id = ?1", [id])?;
+            }
+            Ok(n == 1)
+        })
+        .await
+    }
+
     async fn change_password(&self, id: AccountId, password_hash: &str, keep: &[u8]) -> Result<bool> {
         let (hash, keep) = (password_hash.to_owned(), keep.to_vec());
         self.write(move |tx| {

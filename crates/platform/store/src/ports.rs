@@ -79,6 +79,11 @@ pub trait IdentityStore: Send + Sync + 'static {
     /// The claim code of an account without a password: the one issued before, else `code`
     /// (stored now); None for an account that has a password.
     async fn issue_claim_code(&self, id: AccountId, code: &str) -> Result<Option<String>>;
+    /// A citizen who forgot their password, their identity checked at a desk: the password is
+    /// cleared and every session ends, so that the account is claimed again with the code
+    /// `issue_claim_code` gives (`claim_account`); false for a staff account or one without a
+    /// personal id (which could not be claimed).
+    async fn clear_password(&self, id: AccountId) -> Result<bool>;
     /// The claim code issued for an account not yet claimed, to print.
     async fn claim_code(&self, id: AccountId) -> Result<Option<String>>;
     /// Staff of one agency (every role but citizen), as a register orders names (`by_name`):

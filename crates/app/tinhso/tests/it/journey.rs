@@ -430,6 +430,81 @@ async fn notices_to_read_and_a_password_to_change() {
     assert_eq!(try_login(new).await, StatusCode::OK);
     let r = c.get(format!("{}/ho-so", s.url)).send().await.unwrap();
     assert_eq!(r.url().path(), "/ho-so", "the session that changed it goes on");
+    let notices = c.get(format!("{}/thong-bao", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(notices.contains("Mật khẩu tài khoản đã được đổi"), "told, in case it was not them");
+    s.stop().await.unwrap();
+}
+
+/// A citizen who forgot their password: the login page says what to do, a desk officer who
+/// checked their identity card gives them a code, and they set a new password with it; a wrong
+/// code, or another person's personal id, does nothing.
+#[tokio::test]
+async fn a_forgotten_password_set_again_through_the_desk() {
+    let s = crate::server(Backend::Sqlite).await;
+    let citizen = page_login(&s, "0912345678").await;
+    let anon = s.client();
+    let login = anon.get(format!("{}/dang-nhap", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(login.contains("href=\"/dat-lai-mat-khau\""), "the login page links to it");
+    let help = anon.get(format!("{}/dat-lai-mat-khau", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(help.contains("Mang thẻ căn cước đến Bộ phận Một cửa"), "says what to do");
+
+    // Only a desk resets, after ticking that the identity card was checked.
+    let r = citizen.get(format!("{}/can-bo/dat-lai-mat-khau", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let desk = page_login(&s, "motcua.2269@tinhso.local").await;
+    let form = desk.get(format!("{}/can-bo/dat-lai-mat-khau", s.url)).send().await.unwrap().text().await.unwrap();
+    let reset = |fields: Vec<(&'static str, &'static str)>| {
+        let (desk, url, token) = (desk.clone(), format!("{}/can-bo/dat-lai-mat-khau", s.url), csrf(&form));
+        async move {
+            let mut f = vec![("csrf", token.as_str())];
+            f.extend(fields);
+            let r = desk.post(url).form(&f).send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let (st, html) = reset(vec![("personal_id", "008090001234")]).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert!(html.contains("đối chiếu thẻ căn cước"), "the check is confirmed first");
+    let (st, html) = reset(vec![("personal_id", "001099999999"), ("xac_nhan", "co")]).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert!(html.contains("Không có tài khoản công dân nào với số định danh này"));
+    let (st, html) = reset(vec![("personal_id", "008090001234"), ("xac_nhan", "co")]).await;
+    assert_eq!(st, StatusCode::OK);
+    let code = html.split("<p class=\"big-code\">").nth(1).and_then(|c| c.split('<').next()).unwrap().to_owned();
+    assert_eq!(code.len(), 9, "{code}");
+    let r = citizen.get(format!("{}/ho-so", s.url)).send().await.unwrap();
+    assert_eq!(r.url().path(), "/dang-nhap", "the citizen's sessions ended with the reset");
+
+    // The citizen sets a new password: a wrong code first, then the right one.
+    let page = anon.get(format!("{}/dat-lai-mat-khau", s.url)).send().await.unwrap().text().await.unwrap();
+    let set = |code: String| {
+        let (anon, url, token) = (anon.clone(), format!("{}/dat-lai-mat-khau", s.url), csrf(&page));
+        async move {
+            let form = [
+                ("csrf", token.as_str()),
+                ("login", "0912345678"),
+                ("personal_id", "008090001234"),
+                ("ma", code.as_str()),
+                ("password", "suối Lê-nin hang Pác Bó"),
+            ];
+            anon.post(url).form(&form).send().await.unwrap()
+        }
+    };
+    let r = set("ZZZZ-9999".into()).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("không khớp nhau"));
+    let r = set(code.to_lowercase()).await;
+    assert_eq!(r.url().path(), "/tai-khoan", "logged in with the new password");
+    assert!(r.text().await.unwrap().contains("Đã đổi mật khẩu"));
+    let notices = anon.get(format!("{}/thong-bao", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(notices.contains("Mật khẩu tài khoản đã được đặt lại"), "the owner is told: {notices:.2000}");
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/session", s.url))
+        .json(&json!({ "login": "0912345678", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "the old password is gone");
     s.stop().await.unwrap();
 }
 

@@ -264,6 +264,16 @@ async fn identity(s: Stores) {
     assert!(s.identity.session(&[4; 32], now).await.unwrap().is_none(), "the account's other sessions end");
     assert!(s.identity.session(&[5; 32], now).await.unwrap().is_some(), "another account's stay");
     assert!(!s.identity.change_password(AccountId(999_999), "h", &mine).await.unwrap(), "no such account");
+    // A forgotten password, reset at a desk: cleared, every session ended, claimable again with
+    // a new code; staff accounts are not reset there.
+    assert!(s.identity.clear_password(citizen).await.unwrap());
+    assert!(s.identity.session(&mine, now).await.unwrap().is_none(), "no session survives a reset");
+    assert_eq!(s.identity.account(citizen).await.unwrap().map(|a| a.password_hash), Some(String::new()));
+    assert_eq!(s.identity.issue_claim_code(citizen, "MNPQ-2345").await.unwrap().as_deref(), Some("MNPQ-2345"));
+    assert!(s.identity.claim_account(citizen, "MNPQ-2345", "h-reset", "Nguyễn Văn An").await.unwrap());
+    let staff = s.identity.account_by_login("b@x.vn").await.unwrap().unwrap();
+    assert!(!s.identity.clear_password(staff.id).await.unwrap(), "staff are not reset at a desk");
+    assert!(!staff.password_hash.is_empty());
 }
 
 async fn catalogue(s: Stores) {

@@ -373,6 +373,17 @@ pub async fn change_password(
         return Err(err(AppError::Unauthenticated));
     }
     state.forget_sessions_of(account.id);
+    // Told in the inbox (and by email when the login is one), in case it was not them.
+    let note = tinhso_store::Notification {
+        account_id: account.id,
+        subject: "Mật khẩu tài khoản đã được đổi".into(),
+        body: format!(
+            "Mật khẩu tài khoản của ông/bà đã được đổi lúc {}; các phiên đăng nhập khác đã kết thúc. Nếu không phải ông/bà đổi, hãy đến Bộ phận Một cửa để đặt lại mật khẩu.",
+            (chrono::Utc::now() + chrono::Duration::hours(7)).format("%H:%M ngày %d/%m/%Y")
+        ),
+    };
+    let key = format!("password-changed:{}:{}", account.id.0, chrono::Utc::now().timestamp_micros());
+    state.store.notify.send_alert(&key, &[note]).await.map_err(|e| err(e.into()))?;
     Ok(Redirect::to("/tai-khoan?da-doi=1").into_response())
 }
 

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod limits;
 pub mod locale;
+pub mod reset;
 pub mod staff;
 
 use crate::auth::Viewer;
