@@ -200,7 +200,7 @@ pub async fn reset(
     };
     let key = auth::guard_key("claim-at", &[login.as_str(), &client.to_string()]);
     let now = chrono::Utc::now();
-    let verdict = state.store.guard.guard_attempt(&[(key.clone(), Rule::LOGIN_AT_ADDRESS)], now).await;
+    let verdict = state.store.guard.guard_attempt(&[(key, Rule::LOGIN_AT_ADDRESS)], now).await;
     if let Verdict::Wait(retry_after) = verdict.map_err(|e| err(e.into()))? {
         return Err(err(AppError::Throttled { retry_after }));
     }
