@@ -373,18 +373,31 @@ pub async fn change_password(
         return Err(err(AppError::Unauthenticated));
     }
     state.forget_sessions_of(account.id);
-    // Told in the inbox (and by email when the login is one), in case it was not them.
-    let note = tinhso_store::Notification {
-        account_id: account.id,
-        subject: "Mật khẩu tài khoản đã được đổi".into(),
-        body: format!(
-            "Mật khẩu tài khoản của ông/bà đã được đổi lúc {}; các phiên đăng nhập khác đã kết thúc. Nếu không phải ông/bà đổi, hãy đến Bộ phận Một cửa để đặt lại mật khẩu.",
-            (chrono::Utc::now() + chrono::Duration::hours(7)).format("%H:%M ngày %d/%m/%Y")
-        ),
-    };
-    let key = format!("password-changed:{}:{}", account.id.0, chrono::Utc::now().timestamp_micros());
-    state.store.notify.send_alert(&key, &[note]).await.map_err(|e| err(e.into()))?;
+    let body = format!(
+        "Mật khẩu tài khoản của ông/bà đã được đổi lúc {}; các phiên đăng nhập khác đã kết thúc. Nếu không phải ông/bà đổi, hãy đến Bộ phận Một cửa để đặt lại mật khẩu.",
+        now_vi()
+    );
+    tell_owner(&state, account.id, "Mật khẩu tài khoản đã được đổi", body).await.map_err(&err)?;
     Ok(Redirect::to("/tai-khoan?da-doi=1").into_response())
+}
+
+/// The time now as a notice says it ("14:05 ngày 05/12/2026", UTC+7).
+pub(crate) fn now_vi() -> String {
+    (chrono::Utc::now() + chrono::Duration::hours(7)).format("%H:%M ngày %d/%m/%Y").to_string()
+}
+
+/// Tells an account's owner something that happened to the account itself, in their notices
+/// (and by email when their login is one), so that they notice what they did not do.
+pub(crate) async fn tell_owner(
+    state: &AppState,
+    account: tinhso_kernel::ids::AccountId,
+    subject: &str,
+    body: String,
+) -> Result<(), AppError> {
+    let note = tinhso_store::Notification { account_id: account, subject: subject.to_owned(), body };
+    let key = format!("account:{}:{}", account.0, chrono::Utc::now().timestamp_micros());
+    state.store.notify.send_alert(&key, &[note]).await?;
+    Ok(())
 }
 
 /// The account's in-app inbox: every notice the platform sent them (the newest 200).

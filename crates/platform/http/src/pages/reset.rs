@@ -126,19 +126,14 @@ pub async fn desk_reset(State(state): State<AppState>, viewer: Viewer, form: For
     };
     state.forget_sessions_of(citizen.id);
     tracing::info!(officer = officer.0, account = citizen.id.0, "a citizen's password was reset at the desk");
-    // The owner hears of it (by email too when their login is one), in case it was not them.
+    // The owner hears of it, in case it was not them.
     let desk = viewer.account.as_ref().and_then(|a| a.agency.as_ref()).and_then(|c| state.agency_name(c.as_str()));
-    let note = tinhso_store::Notification {
-        account_id: citizen.id,
-        subject: "Mật khẩu tài khoản đã được đặt lại".into(),
-        body: format!(
-            "Bộ phận Một cửa ({}) đã cấp mã đặt lại mật khẩu cho tài khoản của ông/bà lúc {}. Nếu không phải ông/bà đề nghị, hãy liên hệ ngay Bộ phận Một cửa.",
-            desk.unwrap_or("không rõ"),
-            (chrono::Utc::now() + chrono::Duration::hours(7)).format("%H:%M ngày %d/%m/%Y")
-        ),
-    };
-    let key = format!("password-reset:{}:{}", citizen.id.0, chrono::Utc::now().timestamp_micros());
-    state.store.notify.send_alert(&key, &[note]).await.map_err(|e| err(e.into()))?;
+    let body = format!(
+        "Bộ phận Một cửa ({}) đã cấp mã đặt lại mật khẩu cho tài khoản của ông/bà lúc {}. Nếu không phải ông/bà đề nghị, hãy liên hệ ngay Bộ phận Một cửa.",
+        desk.unwrap_or("không rõ"),
+        super::account::now_vi()
+    );
+    super::account::tell_owner(&state, citizen.id, "Mật khẩu tài khoản đã được đặt lại", body).await.map_err(&err)?;
     let mut page = desk_page(&state, &viewer, String::new(), Vec::new());
     page.issued = Some((citizen.full_name, citizen.login, code));
     Ok(viewer.finish(render(&page)))
