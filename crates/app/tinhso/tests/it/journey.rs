@@ -505,6 +505,23 @@ async fn a_forgotten_password_set_again_through_the_desk() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "the old password is gone");
+    // Guessing codes for someone's login soon has to wait, as guessing passwords does.
+    let guesser = s.client();
+    let page = guesser.get(format!("{}/dat-lai-mat-khau", s.url)).send().await.unwrap().text().await.unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let form = [
+            ("csrf", csrf(&page)),
+            ("login", "0913000001".to_owned()),
+            ("personal_id", "001090000001".to_owned()),
+            ("ma", "ABCD-2345".to_owned()),
+            ("password", "một cụm từ đủ dài để thử".to_owned()),
+        ];
+        let r = guesser.post(format!("{}/dat-lai-mat-khau", s.url)).form(&form).send().await.unwrap();
+        statuses.push((r.status(), r.headers().contains_key("retry-after")));
+    }
+    assert_eq!(statuses.first(), Some(&(StatusCode::BAD_REQUEST, false)), "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&(StatusCode::TOO_MANY_REQUESTS, true)), "{statuses:?}");
     s.stop().await.unwrap();
 }
 

@@ -193,8 +193,14 @@ pub async fn reset(
     let (Some(login), Some(personal_id), true) = (login, personal_id, errs.is_empty()) else {
         return Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&reset_page(&state, &viewer, typed, errs.0)))));
     };
-    let key = auth::guard_key("claim-at", &[login.as_str(), &client.to_string()]);
+    let address = client.to_string();
+    let key = auth::guard_key("claim-at", &[login.as_str(), &address]);
+    let from = auth::guard_key("address", &[&address]);
     let now = chrono::Utc::now();
+    // As for logins: the address's failures (a spray over many logins), then this login's attempts.
+    if let Verdict::Wait(retry_after) = state.store.guard.guard_check(&from, now).await.map_err(|e| err(e.into()))? {
+        return Err(err(AppError::Throttled { retry_after }));
+    }
     let verdict = state.store.guard.guard_attempt(&[(key, Rule::LOGIN_AT_ADDRESS)], now).await;
     if let Verdict::Wait(retry_after) = verdict.map_err(|e| err(e.into()))? {
         return Err(err(AppError::Throttled { retry_after }));
@@ -209,6 +215,7 @@ pub async fn reset(
         _ => None,
     };
     let Some(account) = claimed else {
+        state.store.guard.guard_fail(&from, Rule::ADDRESS, now).await.map_err(|e| err(e.into()))?;
         let wrong = FieldError::new(
             "ma",
             "reset_code_wrong",
