@@ -455,3 +455,46 @@ async fn pay_and_verify_on_a_phone() {
 async fn pay_and_verify_at_a_desk_screen() {
     pay_and_verify(Screen::Desk).await;
 }
+
+/// A citizen who forgot their password, on their own device after a visit to the commune's
+/// desk: the officer checks the identity card and gives a code; the citizen finds "Quên mật
+/// khẩu?" on the login page, sets a new password with the code and reads the notice of it.
+async fn forgotten_password(screen: Screen) {
+    let s = crate::server(Backend::Sqlite).await;
+    let mut desk = person(&s, screen, "quen-mat-khau-quay").await;
+    log_in(&mut desk, "motcua.2269@tinhso.local").await;
+    desk.click("Hồ sơ").await.unwrap();
+    desk.click("Tiếp nhận hồ sơ trực tiếp").await.unwrap();
+    desk.click("Đặt lại mật khẩu cho công dân quên mật khẩu").await.unwrap();
+    desk.fill("Số định danh cá nhân trên thẻ căn cước", "008090001234").await.unwrap();
+    desk.tick("Tôi đã đối chiếu thẻ căn cước của người đề nghị").await.unwrap();
+    desk.click("Cấp mã đặt lại mật khẩu").await.unwrap();
+    desk.sees("Đã cấp mã cho Nguyễn Văn An").await.unwrap();
+    let code = desk.text_of(".big-code").await.unwrap();
+    desk.quit().await.unwrap();
+
+    let mut p = person(&s, screen, "quen-mat-khau").await;
+    p.open("/dang-nhap").await.unwrap();
+    p.click("Quên mật khẩu?").await.unwrap();
+    p.sees("Mang thẻ căn cước đến Bộ phận Một cửa").await.unwrap();
+    p.fill("Số điện thoại hoặc thư điện tử", "0912345678").await.unwrap();
+    p.fill("Số định danh cá nhân", "008090001234").await.unwrap();
+    p.fill("Mã Bộ phận Một cửa cấp", &code).await.unwrap();
+    p.fill("Mật khẩu mới", CITIZEN_PASSWORD).await.unwrap();
+    p.click("Đặt mật khẩu mới").await.unwrap();
+    p.sees("Đã đổi mật khẩu").await.unwrap();
+    p.click("Thông báo").await.unwrap();
+    p.sees("Mật khẩu tài khoản đã được đặt lại").await.unwrap();
+    p.quit().await.unwrap();
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn forgotten_password_on_a_phone() {
+    forgotten_password(Screen::Phone).await;
+}
+
+#[tokio::test]
+async fn forgotten_password_at_a_desk_screen() {
+    forgotten_password(Screen::Desk).await;
+}
