@@ -3,8 +3,9 @@
 //! events of its lanes are labelled, the ledger checks hashes, order, anchors and those labels.
 //! Then every dossier's and report's stored row (a dossier's e-form against the digest its
 //! `Submitted` event recorded) is compared with what its events fold to, and every payment's with
-//! its entries, so a state, a due date, a body, a form or a fee edited in the database without an
-//! event is found too, and so are deleted rows.
+//! its entries, and every issued document's (what the verifier answers) with its entries, so a
+//! state, a due date, a body, a form, a fee, a revoked result put back or a signed file's digest
+//! edited in the database without an event is found too, and so are deleted rows.
 
 use anyhow::Result;
 use std::collections::HashMap;
@@ -33,6 +34,7 @@ struct ModuleLabels {
     dossiers: Arc<AtomicU64>,
     reports: Arc<AtomicU64>,
     payments: Arc<AtomicU64>,
+    documents: Arc<AtomicU64>,
 }
 
 impl Labels for ModuleLabels {
@@ -56,7 +58,7 @@ impl Labels for ModuleLabels {
         } else if lane.starts_with(DATA_LANES) {
             DataLabels.opens(lane, kind)
         } else if lane.starts_with(RESULT_LANES) {
-            ResultLabels.opens(lane, kind)
+            counted(&self.documents, ResultLabels.opens(lane, kind))
         } else if lane.starts_with(PAYMENT_LANES) {
             counted(&self.payments, PaymentLabels.opens(lane, kind))
         } else {
@@ -92,6 +94,7 @@ pub async fn verify(store: &Stores) -> Result<std::result::Result<Intact, Break>
         .map(|c| (c.n, c.at.clone(), c.hash.iter().map(|b| format!("{b:02x}")).collect::<String>()));
     let labels = ModuleLabels::default();
     let (chained, reports, payments) = (labels.dossiers.clone(), labels.reports.clone(), labels.payments.clone());
+    let documents = labels.documents.clone();
     let mut audit = Audit::new(anchors.heads, marks, labels);
     let mut after = 0i64;
     loop {
@@ -119,6 +122,9 @@ pub async fn verify(store: &Stores) -> Result<std::result::Result<Intact, Break>
         return Ok(Err(b));
     }
     if let Err(b) = payment_rows_agree(store, payments.load(Ordering::Relaxed)).await? {
+        return Ok(Err(b));
+    }
+    if let Err(b) = document_rows_agree(store, documents.load(Ordering::Relaxed)).await? {
         return Ok(Err(b));
     }
     Ok(Ok(Intact { events: audited.entries, dossiers: audited.subjects, last_checkpoint }))
@@ -213,6 +219,48 @@ async fn payment_rows_agree(store: &Stores, chained: u64) -> Result<std::result:
         return Ok(Err(Break::RowsMissing { chained, stored, kind: RowKind::Payment }));
     }
     Ok(Ok(()))
+}
+
+/// Every issued document's row (what the verifier answers) against its ledger entries: the
+/// signed file's digest, its number, signer and dossier, and its status.
+async fn document_rows_agree(store: &Stores, chained: u64) -> Result<std::result::Result<(), Break>> {
+    let (mut after, mut stored) = (String::new(), 0u64);
+    loop {
+        let page = store.results.documents_with_entries(&after, REPORT_PAGE).await?;
+        let Some((last, _)) = page.last() else { break };
+        let start = std::mem::replace(&mut after, last.code.clone());
+        stored += page.len() as u64;
+        for (d, entries) in &page {
+            if document_differs(d, entries).is_some() {
+                // Read again: a revocation may have been recorded meanwhile.
+                let again = store.results.documents_with_entries(&start, REPORT_PAGE).await?;
+                let column = again.iter().find(|(e, _)| e.code == d.code).and_then(|(e, n)| document_differs(e, n));
+                if let Some(column) = column {
+                    return Ok(Err(Break::RowDiffers { dossier: d.code.clone(), column, kind: RowKind::Document }));
+                }
+            }
+        }
+    }
+    if stored < chained {
+        return Ok(Err(Break::RowsMissing { chained, stored, kind: RowKind::Document }));
+    }
+    Ok(Ok(()))
+}
+
+fn document_differs(d: &tinhso_store::IssuedDocument, entries: &[(String, String)]) -> Option<&'static str> {
+    let row = tinhso_results::audit::StoredDocument {
+        code: &d.code,
+        kind: &d.kind,
+        dossier: &d.dossier,
+        agency: &d.agency,
+        seq: d.seq,
+        sha256: &d.sha256,
+        signer: &d.signer,
+        status: &d.status,
+        replaced_by: d.replaced_by.as_deref(),
+    };
+    let entries: Vec<(&str, &str)> = entries.iter().map(|(l, e)| (l.as_str(), e.as_str())).collect();
+    tinhso_results::audit::row_differs(&row, &entries)
 }
 
 fn payment_differs(p: &tinhso_store::Payment, entries: &[(String, String)]) -> Option<&'static str> {

@@ -160,6 +160,8 @@ pub enum RowKind {
     Dossier,
     Report,
     Payment,
+    /// An issued result or receipt (the verifier's record).
+    Document,
 }
 
 impl RowKind {
@@ -168,6 +170,7 @@ impl RowKind {
             Self::Dossier => "hồ sơ",
             Self::Report => "phản ánh",
             Self::Payment => "khoản thanh toán",
+            Self::Document => "văn bản đã cấp",
         }
     }
 
@@ -176,6 +179,7 @@ impl RowKind {
             Self::Dossier => "dossier",
             Self::Report => "report",
             Self::Payment => "payment",
+            Self::Document => "issued document",
         }
     }
 }

@@ -52,4 +52,11 @@ pub trait ResultsStore: Send + Sync + 'static {
         note: &str,
         entry: &Link,
     ) -> Result<bool>;
+    /// Up to `limit` issued documents after code `after`, by code, each with its ledger entries
+    /// (lane and payload, in chain order): what `tinhso audit verify` compares.
+    async fn documents_with_entries(
+        &self,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<(IssuedDocument, Vec<(String, String)>)>>;
 }

@@ -186,9 +186,29 @@ async fn signed_result_story(s: TestServer) {
     assert_ne!(c, 0, "a revoked document is not revoked twice");
 
     // The issue is on the ledger, and the audit labels it.
-    let (code_, out, err) =
-        run_cli(bin(), &[vec!["audit".into(), "verify".into()], s.data_args()].concat()).await.unwrap();
-    assert_eq!(code_, 0, "{out}{err}");
+    let verify = || async {
+        let (c, out, err) =
+            run_cli(bin(), &[vec!["audit".into(), "verify".into()], s.data_args()].concat()).await.unwrap();
+        (c, format!("{out}{err}"))
+    };
+    let (code_, out) = verify().await;
+    assert_eq!(code_, 0, "{out}");
+    // Put back in force in the database, or a forged file's digest written in place of the
+    // signed one's (the verifier would then call the forgery valid): the audit names it.
+    for (edit, undo, column) in [
+        ("status = 'issued'", "status = 'revoked'", "status"),
+        ("sha256 = upper(sha256)", "sha256 = lower(sha256)", "sha256"),
+    ] {
+        s.exec_sql(&format!("UPDATE issued_document SET {edit} WHERE code = '{kq}'")).await.unwrap();
+        let (c, out) = verify().await;
+        assert_eq!(c, 1, "{out}");
+        assert!(
+            out.contains("văn bản đã cấp") && out.contains(&kq) && out.contains(&format!("ở cột {column}")),
+            "{out}"
+        );
+        s.exec_sql(&format!("UPDATE issued_document SET {undo} WHERE code = '{kq}'")).await.unwrap();
+        assert_eq!(verify().await.0, 0, "restored after {column}");
+    }
 }
 
 fn v_sha(docs: &Value, name: &str) -> String {

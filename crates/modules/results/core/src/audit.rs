@@ -24,3 +24,106 @@ impl Labels for ResultLabels {
 pub fn subject(code: &str) -> String {
     format!("document/{code}")
 }
+
+/// An issued document's row as stored, in the terms its entries speak.
+pub struct StoredDocument<'a> {
+    pub code: &'a str,
+    /// `result` or `receipt`.
+    pub kind: &'a str,
+    pub dossier: &'a str,
+    pub agency: &'a str,
+    pub seq: i64,
+    pub sha256: &'a str,
+    pub signer: &'a str,
+    pub status: &'a str,
+    pub replaced_by: Option<&'a str>,
+}
+
+/// The first column of a document's row its ledger entries (lane and hashed payload, in chain
+/// order) do not vouch for. The first entry is its issue: the kind, code, dossier, number, signer
+/// and the signed file's SHA-256, in the agency's lane; the status is the last entry's, with
+/// the replacement it names. So a revoked result put back in force, or a forged file's digest
+/// written in place of the signed one's (which the verifier would then call valid), is found.
+pub fn row_differs(row: &StoredDocument<'_>, entries: &[(&str, &str)]) -> Option<&'static str> {
+    let said = |payload: &str| serde_json::from_str::<serde_json::Value>(payload).ok();
+    let Some(issue) = entries.first().and_then(|(_, p)| said(p)) else { return Some("status") };
+    let d = &issue["document"];
+    if issue["kind"].as_str() != Some(&format!("{}_issued", row.kind)) {
+        return Some("kind");
+    }
+    if d["code"].as_str() != Some(row.code) || d["dossier"].as_str() != Some(row.dossier) {
+        return Some("dossier");
+    }
+    if d["sha256"].as_str() != Some(row.sha256) {
+        return Some("sha256");
+    }
+    if d["seq"].as_i64() != Some(row.seq) {
+        return Some("seq");
+    }
+    if d["signer"].as_str() != Some(row.signer) {
+        return Some("signer");
+    }
+    if entries.iter().any(|(lane, _)| lane.strip_prefix(LANE_PREFIX) != Some(row.agency)) {
+        return Some("agency");
+    }
+    let last = entries.last().and_then(|(_, p)| said(p)).unwrap_or(serde_json::Value::Null);
+    let (status, replaced_by) = match last["kind"].as_str() {
+        Some("document_revoked") => ("revoked", None),
+        Some("document_replaced") => ("replaced", last["document"]["replaced_by"].as_str()),
+        _ => ("issued", None),
+    };
+    if status != row.status || (entries.len() > 1 && last["document"]["code"].as_str() != Some(row.code)) {
+        return Some("status");
+    }
+    (replaced_by != row.replaced_by).then_some("replaced_by")
+}
+
+#[cfg(test)]
+mod row_tests {
+    use super::*;
+
+    const ISSUED: &str =
+        r#"{"kind":"result_issued","document":{"code":"KQ-A","dossier":"D-1","seq":0,"sha256":"ab","signer":"Sở"}}"#;
+    const REVOKED: &str = r#"{"kind":"document_revoked","document":{"code":"KQ-A","reason":"Sai"}}"#;
+    const REPLACED: &str =
+        r#"{"kind":"document_replaced","document":{"code":"KQ-A","reason":"Sai","replaced_by":"KQ-B"}}"#;
+
+    fn row(status: &'static str, sha256: &'static str) -> StoredDocument<'static> {
+        StoredDocument {
+            code: "KQ-A",
+            kind: "result",
+            dossier: "D-1",
+            agency: "A",
+            seq: 0,
+            sha256,
+            signer: "Sở",
+            status,
+            replaced_by: None,
+        }
+    }
+
+    #[test]
+    fn a_document_row_agrees_with_its_entries_or_names_the_column() {
+        let issued = [("kq/A", ISSUED)];
+        assert_eq!(row_differs(&row("issued", "ab"), &issued), None);
+        assert_eq!(row_differs(&row("issued", "cd"), &issued), Some("sha256"), "a forged file's digest");
+        assert_eq!(row_differs(&row("revoked", "ab"), &issued), Some("status"));
+        let revoked = [("kq/A", ISSUED), ("kq/A", REVOKED)];
+        assert_eq!(row_differs(&row("revoked", "ab"), &revoked), None);
+        assert_eq!(row_differs(&row("issued", "ab"), &revoked), Some("status"), "put back in force");
+        let replaced = [("kq/A", ISSUED), ("kq/A", REPLACED)];
+        assert_eq!(
+            row_differs(&StoredDocument { replaced_by: Some("KQ-B"), ..row("replaced", "ab") }, &replaced),
+            None
+        );
+        assert_eq!(
+            row_differs(&StoredDocument { replaced_by: Some("KQ-C"), ..row("replaced", "ab") }, &replaced),
+            Some("replaced_by")
+        );
+        assert_eq!(row_differs(&StoredDocument { agency: "B", ..row("issued", "ab") }, &issued), Some("agency"));
+        assert_eq!(row_differs(&StoredDocument { kind: "receipt", ..row("issued", "ab") }, &issued), Some("kind"));
+        assert_eq!(row_differs(&StoredDocument { seq: 7, ..row("issued", "ab") }, &issued), Some("seq"));
+        assert_eq!(row_differs(&StoredDocument { dossier: "D-2", ..row("issued", "ab") }, &issued), Some("dossier"));
+        assert_eq!(row_differs(&row("issued", "ab"), &[]), Some("status"));
+    }
+}

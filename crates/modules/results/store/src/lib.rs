@@ -3,7 +3,8 @@
 //! `kq/<agency>`) in one transaction; a receipt's number is unique per agency and year, so
 //! two servers numbering at once cannot both take it.
 //!
-//! May depend on: the ledger, the storage vocabulary (`tinhso-store`) and the engines.
+//! May depend on: the ledger, the module's rules (`tinhso-results`, for the ledger's subject of
+//! a document), the storage vocabulary (`tinhso-store`) and the engines.
 
 pub mod postgres;
 pub mod sqlite;

@@ -135,4 +135,23 @@ impl ResultsStore for ResultsPg {
         tx.commit().await.map_err(map_err)?;
         Ok(n == 1)
     }
+
+    async fn documents_with_entries(
+        &self,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<(IssuedDocument, Vec<(String, String)>)>> {
+        let client = self.db.client().await?;
+        let l = i64::try_from(limit).unwrap_or(i64::MAX);
+        let sql = format!("SELECT {COLUMNS} FROM issued_document WHERE code > $1 ORDER BY code LIMIT $2");
+        let rows = client.query_cached(&sql, &[&after, &l]).await.map_err(map_err)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for d in rows.iter().map(row_of) {
+            let subject = tinhso_results::audit::subject(&d.code);
+            let entries =
+                ledger::entries(&client, &subject).await?.into_iter().map(|(l, _, _)| (l.lane, l.payload)).collect();
+            out.push((d, entries));
+        }
+        Ok(out)
+    }
 }

@@ -146,4 +146,28 @@ impl ResultsStore for ResultsSqlite {
             })
             .await
     }
+
+    async fn documents_with_entries(
+        &self,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<(IssuedDocument, Vec<(String, String)>)>> {
+        let (a, l) = (after.to_owned(), i64::try_from(limit).unwrap_or(i64::MAX));
+        self.db
+            .read(move |c| {
+                let mut st = c.prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM issued_document WHERE code > ?1 ORDER BY code LIMIT ?2"
+                ))?;
+                let docs = st.query_map(params![a, l], row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+                docs.into_iter()
+                    .map(|d| {
+                        let subject = tinhso_results::audit::subject(&d.code);
+                        let entries =
+                            ledger::entries(c, &subject)?.into_iter().map(|(l, _, _)| (l.lane, l.payload)).collect();
+                        Ok((d, entries))
+                    })
+                    .collect()
+            })
+            .await
+    }
 }
