@@ -3,7 +3,8 @@
 //! events of its lanes are labelled, the ledger checks hashes, order, anchors and those labels.
 //! Then every dossier's and report's stored row (a dossier's e-form against the digest its
 //! `Submitted` event recorded) is compared with what its events fold to, and every payment's with
-//! its entries, and every issued document's (what the verifier answers) with its entries, so a
+//! its entries, every issued document's (what the verifier answers) and every open dataset's with
+//! its entries, so a
 //! state, a due date, a body, a form, a fee, a revoked result put back or a signed file's digest
 //! edited in the database without an event is found too, and so are deleted rows.
 
@@ -35,6 +36,7 @@ struct ModuleLabels {
     reports: Arc<AtomicU64>,
     payments: Arc<AtomicU64>,
     documents: Arc<AtomicU64>,
+    datasets: Arc<AtomicU64>,
 }
 
 impl Labels for ModuleLabels {
@@ -56,7 +58,7 @@ impl Labels for ModuleLabels {
         if lane.starts_with(LANE_PREFIX) {
             counted(&self.reports, ReportLabels.opens(lane, kind))
         } else if lane.starts_with(DATA_LANES) {
-            DataLabels.opens(lane, kind)
+            counted(&self.datasets, DataLabels.opens(lane, kind))
         } else if lane.starts_with(RESULT_LANES) {
             counted(&self.documents, ResultLabels.opens(lane, kind))
         } else if lane.starts_with(PAYMENT_LANES) {
@@ -94,7 +96,7 @@ pub async fn verify(store: &Stores) -> Result<std::result::Result<Intact, Break>
         .map(|c| (c.n, c.at.clone(), c.hash.iter().map(|b| format!("{b:02x}")).collect::<String>()));
     let labels = ModuleLabels::default();
     let (chained, reports, payments) = (labels.dossiers.clone(), labels.reports.clone(), labels.payments.clone());
-    let documents = labels.documents.clone();
+    let (documents, datasets) = (labels.documents.clone(), labels.datasets.clone());
     let mut audit = Audit::new(anchors.heads, marks, labels);
     let mut after = 0i64;
     loop {
@@ -125,6 +127,9 @@ pub async fn verify(store: &Stores) -> Result<std::result::Result<Intact, Break>
         return Ok(Err(b));
     }
     if let Err(b) = document_rows_agree(store, documents.load(Ordering::Relaxed)).await? {
+        return Ok(Err(b));
+    }
+    if let Err(b) = dataset_rows_agree(store, datasets.load(Ordering::Relaxed)).await? {
         return Ok(Err(b));
     }
     Ok(Ok(Intact { events: audited.entries, dossiers: audited.subjects, last_checkpoint }))
@@ -245,6 +250,48 @@ async fn document_rows_agree(store: &Stores, chained: u64) -> Result<std::result
         return Ok(Err(Break::RowsMissing { chained, stored, kind: RowKind::Document }));
     }
     Ok(Ok(()))
+}
+
+/// Every open dataset's row (the columns searches filter on, and the body pages show)
+/// against its last ledger entry: a private dataset made public, a draft published or a text
+/// rewritten without a revision is named.
+async fn dataset_rows_agree(store: &Stores, chained: u64) -> Result<std::result::Result<(), Break>> {
+    let (mut after, mut stored) = (String::new(), 0u64);
+    loop {
+        let page = store.opendata.datasets_with_entries(&after, REPORT_PAGE).await?;
+        let Some((last, _)) = page.last() else { break };
+        let start = std::mem::replace(&mut after, last.id.clone());
+        stored += page.len() as u64;
+        for (d, entries) in &page {
+            if dataset_differs(d, entries).is_some() {
+                // Read again: a publisher may have saved it meanwhile.
+                let again = store.opendata.datasets_with_entries(&start, REPORT_PAGE).await?;
+                let column = again.iter().find(|(e, _)| e.id == d.id).and_then(|(e, n)| dataset_differs(e, n));
+                if let Some(column) = column {
+                    return Ok(Err(Break::RowDiffers { dossier: d.name.clone(), column, kind: RowKind::Dataset }));
+                }
+            }
+        }
+    }
+    if stored < chained {
+        return Ok(Err(Break::RowsMissing { chained, stored, kind: RowKind::Dataset }));
+    }
+    Ok(Ok(()))
+}
+
+fn dataset_differs(d: &tinhso_store::DatasetRow, entries: &[(String, String)]) -> Option<&'static str> {
+    let row = tinhso_opendata::audit::StoredDataset {
+        id: &d.id,
+        name: &d.name,
+        org: &d.org,
+        state: &d.state,
+        private: d.private,
+        revision: d.revision,
+        modified: &d.modified,
+        body: &d.body,
+    };
+    let entries: Vec<(&str, &str)> = entries.iter().map(|(l, e)| (l.as_str(), e.as_str())).collect();
+    tinhso_opendata::audit::row_differs(&row, &entries)
 }
 
 fn document_differs(d: &tinhso_store::IssuedDocument, entries: &[(String, String)]) -> Option<&'static str> {

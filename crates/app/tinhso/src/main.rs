@@ -240,9 +240,10 @@ enum IocCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Recompute the hash chain of every dossier event, then compare every dossier's, report's
-    /// and payment's stored row with what its events say; exit 1 and name what broke if any event
-    /// was edited, deleted or reordered, or a row edited or deleted, in the database, 0 otherwise.
+    /// Recompute the hash chain of every dossier event, then compare every dossier's, report's,
+    /// payment's, issued document's and open dataset's stored row with what its events say; exit 1 and name
+    /// what broke if any event was edited, deleted or reordered, or a row edited or deleted, in
+    /// the database, 0 otherwise.
     Verify {
         #[command(flatten)]
         data: DataArgs,

@@ -162,6 +162,8 @@ pub enum RowKind {
     Payment,
     /// An issued result or receipt (the verifier's record).
     Document,
+    /// An open-data dataset's metadata.
+    Dataset,
 }
 
 impl RowKind {
@@ -171,6 +173,7 @@ impl RowKind {
             Self::Report => "phản ánh",
             Self::Payment => "khoản thanh toán",
             Self::Document => "văn bản đã cấp",
+            Self::Dataset => "bộ dữ liệu mở",
         }
     }
 
@@ -180,6 +183,7 @@ impl RowKind {
             Self::Report => "report",
             Self::Payment => "payment",
             Self::Document => "issued document",
+            Self::Dataset => "open dataset",
         }
     }
 }

@@ -506,6 +506,8 @@ mod ports_results;
 pub use ports_results::*;
 mod ports_payments;
 pub use ports_payments::*;
+mod ports_opendata;
+pub use ports_opendata::*;
 
 impl Notification {
     /// The notification with `{code}` filled in.

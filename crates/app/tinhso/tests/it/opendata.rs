@@ -279,9 +279,26 @@ async fn catalogue_story(s: TestServer) {
     assert_eq!(r.status(), StatusCode::NOT_FOUND, "a deleted dataset's files are not served");
 
     // Every change is on the ledger, and the chain holds.
-    let (code, out, err) =
-        run_cli(crate::bin(), &[vec!["audit".into(), "verify".into()], s.data_args()].concat()).await.unwrap();
-    assert_eq!(code, 0, "{out}{err}");
+    let verify = || async {
+        let (c, out, err) =
+            run_cli(crate::bin(), &[vec!["audit".into(), "verify".into()], s.data_args()].concat()).await.unwrap();
+        (c, format!("{out}{err}"))
+    };
+    let (code, out) = verify().await;
+    assert_eq!(code, 0, "{out}");
+    // A deleted dataset brought back, or its text rewritten, in the database without a
+    // revision: the audit names it.
+    for (edit, undo, column) in [
+        ("state = 'active'", "state = 'deleted'", "state"),
+        ("body = body || ' '", "body = substr(body, 1, length(body) - 1)", "body"),
+    ] {
+        s.exec_sql(&format!("UPDATE dataset SET {edit} WHERE name = 'gia-dat-2025'")).await.unwrap();
+        let (c, out) = verify().await;
+        assert_eq!(c, 1, "{out}");
+        assert!(out.contains("bộ dữ liệu mở gia-dat-2025") && out.contains(&format!("ở cột {column}")), "{out}");
+        s.exec_sql(&format!("UPDATE dataset SET {undo} WHERE name = 'gia-dat-2025'")).await.unwrap();
+        assert_eq!(verify().await.0, 0, "restored after {column}");
+    }
 }
 
 fn tempdir() -> std::path::PathBuf {

@@ -357,3 +357,37 @@ fn a_dcat_catalogue_is_read_into_datasets() {
     assert_eq!((again.name, again.revision), (d.name.clone(), 2), "an update keeps the name");
     assert!(harvest::read(b"not turtle <", format, "https://x.vn/").is_err());
 }
+
+#[test]
+fn a_dataset_row_agrees_with_its_last_entry_or_names_the_column() {
+    use crate::audit::{row_differs, StoredDataset};
+    use sha2::Digest;
+    let d = sample();
+    let body = serde_json::to_string(&d).unwrap();
+    let digest: String = sha2::Sha256::digest(body.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    let entry = json!({ "kind": "dataset_updated", "name": d.name, "revision": d.revision, "state": d.state.key(),
+                        "sha256": digest })
+    .to_string();
+    let lane = format!("data/{}", d.owner_org);
+    let entries = [(lane.as_str(), entry.as_str())];
+    let modified = crate::ckan::time(d.modified);
+    let row = StoredDataset {
+        id: &d.id,
+        name: &d.name,
+        org: &d.owner_org,
+        state: d.state.key(),
+        private: d.private,
+        revision: d.revision,
+        modified: &modified,
+        body: &body,
+    };
+    assert_eq!(row_differs(&row, &entries), None);
+    // A private dataset made public by its column, a draft published, a text rewritten.
+    assert_eq!(row_differs(&StoredDataset { private: !d.private, ..row }, &entries), Some("private"));
+    assert_eq!(row_differs(&StoredDataset { state: "deleted", ..row }, &entries), Some("state"));
+    let rewritten = body.replace("Bảng giá đất", "Bảng giá mới");
+    assert_eq!(row_differs(&StoredDataset { body: &rewritten, ..row }, &entries), Some("body"));
+    assert_eq!(row_differs(&StoredDataset { revision: d.revision + 1, ..row }, &entries), Some("revision"));
+    assert_eq!(row_differs(&StoredDataset { org: "khac", ..row }, &entries), Some("org"));
+    assert_eq!(row_differs(&row, &[]), Some("body"));
+}

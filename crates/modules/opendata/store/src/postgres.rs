@@ -12,7 +12,7 @@ use tinhso_opendata::{Dataset, Group, Organization};
 use tinhso_postgres::{ledger, map_err, Cached, PgStore};
 use tinhso_store::codec::{from_json, to_json};
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::{ApiToken, DatasetVersion, HarvestSource, OpenDataStore, Result, StoreError};
+use tinhso_store::{ApiToken, DatasetRow, DatasetVersion, HarvestSource, OpenDataStore, Result, StoreError};
 
 pub const MIGRATIONS: Migrations = Migrations {
     module: crate::MODULE,
@@ -321,5 +321,41 @@ impl OpenDataStore for OpenDataPg {
             .await
             .map_err(map_err)?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    async fn datasets_with_entries(
+        &self,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<(DatasetRow, Vec<(String, String)>)>> {
+        let client = self.db.client().await?;
+        let l = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = client
+            .query_cached(
+                "SELECT id, name, org, state, private, revision, modified, body FROM dataset WHERE id > $1 ORDER BY id LIMIT $2",
+                &[&after, &l],
+            )
+            .await
+            .map_err(map_err)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let d = DatasetRow {
+                id: r.get(0),
+                name: r.get(1),
+                org: r.get(2),
+                state: r.get(3),
+                private: r.get(4),
+                revision: r.get(5),
+                modified: r.get(6),
+                body: r.get(7),
+            };
+            let entries = ledger::entries(&client, &plan::subject(&d.id))
+                .await?
+                .into_iter()
+                .map(|(l, _, _)| (l.lane, l.payload))
+                .collect();
+            out.push((d, entries));
+        }
+        Ok(out)
     }
 }

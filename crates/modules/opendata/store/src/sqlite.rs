@@ -10,7 +10,7 @@ use tinhso_opendata::{Dataset, Group, Organization};
 use tinhso_sqlite::{exec, ledger, map_err, SqliteStore};
 use tinhso_store::codec::{from_json, to_json};
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::{ApiToken, DatasetVersion, HarvestSource, OpenDataStore, Result, StoreError};
+use tinhso_store::{ApiToken, DatasetRow, DatasetVersion, HarvestSource, OpenDataStore, Result, StoreError};
 
 pub const MIGRATIONS: Migrations = Migrations {
     module: crate::MODULE,
@@ -351,5 +351,43 @@ impl OpenDataStore for OpenDataSqlite {
             out.extend(rows);
         }
         Ok(out)
+    }
+
+    async fn datasets_with_entries(
+        &self,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<(DatasetRow, Vec<(String, String)>)>> {
+        let (a, l) = (after.to_owned(), i64::try_from(limit).unwrap_or(i64::MAX));
+        self.db
+            .read(move |c| {
+                let mut st = c.prepare_cached(
+                    "SELECT id, name, org, state, private, revision, modified, body FROM dataset WHERE id > ?1 ORDER BY id LIMIT ?2",
+                )?;
+                let rows = st
+                    .query_map(params![a, l], |r| {
+                        Ok(DatasetRow {
+                            id: r.get(0)?,
+                            name: r.get(1)?,
+                            org: r.get(2)?,
+                            state: r.get(3)?,
+                            private: r.get(4)?,
+                            revision: r.get(5)?,
+                            modified: r.get(6)?,
+                            body: r.get(7)?,
+                        })
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                rows.into_iter()
+                    .map(|d| {
+                        let entries = ledger::entries(c, &plan::subject(&d.id))?
+                            .into_iter()
+                            .map(|(l, _, _)| (l.lane, l.payload))
+                            .collect();
+                        Ok((d, entries))
+                    })
+                    .collect()
+            })
+            .await
     }
 }
