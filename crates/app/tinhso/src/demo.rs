@@ -190,6 +190,9 @@ fn dossier(world: &World<'_>, rng: &mut Rng, day: NaiveDate) -> Option<(NewDossi
             },
             steps: p.workflow(),
             form_sha256: Some(tinhso_dossier::form_digest(&declared)),
+            phone_sha256: Some(tinhso_dossier::phone_digest(
+                tinhso_kernel::ids::Phone::parse("phone", &c.phone).as_ref().map_or("", |p| p.as_str()),
+            )),
         },
         at: submitted_at,
         actor: c.id,

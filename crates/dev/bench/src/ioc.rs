@@ -59,6 +59,7 @@ async fn bulk_load(db: &Path, n: usize) -> Result<u64> {
                         paper_components: Vec::new(),
                         steps: Vec::new(),
                         form_sha256: None,
+                        phone_sha256: None,
                     },
                     0,
                 );

@@ -68,6 +68,7 @@ impl Desks {
                     tinhso_catalogue::procedure::ProcessingTime::WorkingDays(3),
                 )),
                 form_sha256: None,
+                phone_sha256: None,
             },
             at,
             actor: applicant,

@@ -344,6 +344,8 @@ pub struct StoredDossier {
     pub version: i64,
     pub body: String,
     pub form: String,
+    /// The phone the public lookup asks for.
+    pub applicant_phone: Option<String>,
 }
 
 /// A report row as stored, with every column its history decides (its search text and

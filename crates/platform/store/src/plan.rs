@@ -163,16 +163,24 @@ pub fn row_differs(folded: &Dossier, stored: &StoredDossier) -> Option<&'static 
 }
 
 /// The first column of `stored` that its history does not vouch for: [`row_differs`], then the
-/// e-form against the digest its `Submitted` event recorded (dossiers submitted before the
-/// digest was recorded vouch for no form).
+/// e-form and the lookup's phone against the digests its `Submitted` event recorded (dossiers
+/// submitted before the digests were recorded vouch for neither).
 pub fn audit_row(events: &[Event], folded: &Dossier, stored: &StoredDossier) -> Option<&'static str> {
     row_differs(folded, stored).or_else(|| {
-        let recorded = match events.first().map(|e| &e.kind) {
-            Some(tinhso_dossier::EventKind::Submitted { form_sha256: Some(digest), .. }) => digest,
-            _ => return None,
+        let Some(tinhso_dossier::EventKind::Submitted { form_sha256, phone_sha256, .. }) =
+            events.first().map(|e| &e.kind)
+        else {
+            return None;
         };
-        let stored = serde_json::from_str::<serde_json::Value>(&stored.form).ok();
-        (stored.map(|f| tinhso_dossier::form_digest(&f)).as_ref() != Some(recorded)).then_some("form")
+        if let Some(recorded) = form_sha256 {
+            let form = serde_json::from_str::<serde_json::Value>(&stored.form).ok();
+            if form.map(|f| tinhso_dossier::form_digest(&f)).as_ref() != Some(recorded) {
+                return Some("form");
+            }
+        }
+        // The digest of no phone is the empty text's, so a phone added later is found too.
+        let phone = tinhso_dossier::phone_digest(stored.applicant_phone.as_deref().unwrap_or(""));
+        phone_sha256.as_ref().is_some_and(|recorded| *recorded != phone).then_some("applicant_phone")
     })
 }
 
@@ -285,6 +293,7 @@ mod tests {
             version: 2,
             body: BODY.into(),
             form: "{}".into(),
+            applicant_phone: None,
         }
     }
 
@@ -350,6 +359,37 @@ mod tests {
         row.form = "not json".into();
         assert_eq!(audit_row(&recorded, &folded, &row), Some("form"));
         // A dossier from before the digest was recorded: its form is vouched for by nothing.
+        assert_eq!(audit_row(&submitted(None), &folded, &row), None);
+    }
+
+    #[test]
+    fn the_lookup_phone_is_checked_against_its_submitted_digest() {
+        let mut folded: Dossier = serde_json::from_str(BODY).unwrap();
+        folded.last_event_at = Some("2026-12-05T01:56:22.341770Z".parse().unwrap());
+        let submitted = |phone: Option<&str>| -> Vec<Event> {
+            let mut kind = serde_json::json!({
+                "kind": "submitted", "procedure": "1.004884", "applicant": 1, "applicant_type": "citizen",
+                "channel": "online", "receiving_agency": "000.20.01.H08", "competent_agency": "000.20.01.H08",
+                "processing_days": 3, "fee_vnd": null,
+            });
+            if let Some(p) = phone {
+                kind["phone_sha256"] = serde_json::json!(tinhso_dossier::phone_digest(p).as_str());
+            }
+            vec![serde_json::from_value(
+                serde_json::json!({ "kind": kind, "at": "2026-12-05T01:56:22.341770Z", "actor": 1 }),
+            )
+            .unwrap()]
+        };
+        let mut row = stored();
+        row.applicant_phone = Some("0912345678".into());
+        assert_eq!(audit_row(&submitted(Some("0912345678")), &folded, &row), None);
+        // Another phone written in: the public lookup would answer whoever holds it.
+        row.applicant_phone = Some("0987654321".into());
+        assert_eq!(audit_row(&submitted(Some("0912345678")), &folded, &row), Some("applicant_phone"));
+        // A phone added where none was given is found too; none recorded, nothing is checked.
+        assert_eq!(audit_row(&submitted(Some("")), &folded, &row), Some("applicant_phone"));
+        row.applicant_phone = None;
+        assert_eq!(audit_row(&submitted(Some("")), &folded, &row), None);
         assert_eq!(audit_row(&submitted(None), &folded, &row), None);
     }
 }

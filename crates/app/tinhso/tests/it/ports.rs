@@ -148,6 +148,7 @@ pub(crate) fn new_dossier(applicant: AccountId, on: u32) -> NewDossier {
                 paper_components: Vec::new(),
                 steps: Vec::new(),
                 form_sha256: None,
+                phone_sha256: None,
             },
             at: at(on),
             actor: applicant,

@@ -26,8 +26,8 @@ pub mod tally;
 pub const FOLD_REVISION: u32 = 2;
 
 pub use machine::{
-    apply, available, current_step, decide, form_digest, holds_step, permits, Command, CommandKind, Dossier, Event,
-    EventKind, FileRef, Party, Refusal,
+    apply, available, current_step, decide, form_digest, holds_step, permits, phone_digest, Command, CommandKind,
+    Dossier, Event, EventKind, FileRef, Party, Refusal,
 };
 
 use serde::{Deserialize, Serialize};

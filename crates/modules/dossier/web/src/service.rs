@@ -247,6 +247,7 @@ async fn submit_or_check(
         paper_components: paper,
         steps: procedure.workflow(),
         form_sha256: Some(dossier::form_digest(&form)),
+        phone_sha256: Some(dossier::phone_digest(applicant_phone.as_ref().map_or("", |p| p.as_str()))),
     };
     if desk.is_some() {
         // Scans made at the desk join the applicant's document store, for reuse next time.

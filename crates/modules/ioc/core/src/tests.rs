@@ -45,6 +45,7 @@ impl Run {
                 paper_components: Vec::new(),
                 steps: tinhso_catalogue::workflow::default_steps(Some(ProcessingTime::WorkingDays(5))),
                 form_sha256: None,
+                phone_sha256: None,
             },
             at: at(3),
             actor: tinhso_kernel::ids::AccountId(7),

@@ -34,6 +34,7 @@ fn dossier(state: DossierState, step_role: StepRole) -> Dossier {
                 WorkflowStep { name: "Phê duyệt".into(), role: StepRole::Approver, budget_hours: 8 },
             ],
             form_sha256: None,
+            phone_sha256: None,
         },
         at: Utc.with_ymd_and_hms(2025, 3, 3, 2, 0, 0).single().unwrap(),
         actor: APPLICANT,

@@ -39,6 +39,10 @@ pub enum EventKind {
         /// applicant declared, not only for what happened to it (absent before 2026-12-05).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         form_sha256: Option<Sha256>,
+        /// The SHA-256 of the phone the public lookup asks for (`phone_digest`; of "" when
+        /// there is none), so that the chain vouches for it too (absent before 2026-12-05).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        phone_sha256: Option<Sha256>,
     },
     Received {
         due_on: NaiveDate,
@@ -433,6 +437,12 @@ fn working_days_used(
 /// in order (serde_json's map is sorted), so the same on every engine however it stores JSON.
 pub fn form_digest(form: &serde_json::Value) -> Sha256 {
     Sha256::of(form.to_string().as_bytes())
+}
+
+/// The digest of the applicant's phone as its `Submitted` event records it (its canonical
+/// form, `0912345678`).
+pub fn phone_digest(phone: &str) -> Sha256 {
+    Sha256::of(phone.as_bytes())
 }
 
 /// Folds one event into the dossier. `Submitted` starts a dossier; any other event needs one.

@@ -31,6 +31,7 @@ fn submitted(days: u16) -> Dossier {
                 tinhso_catalogue::procedure::ProcessingTime::WorkingDays(days),
             )),
             form_sha256: None,
+            phone_sha256: None,
         },
         at: at(3),
         actor: tinhso_kernel::ids::AccountId(7),

@@ -168,7 +168,8 @@ impl DossierStore for DossierPg {
             .await?
             .query(
                 "SELECT code, procedure_code, applicant_id, receiving_agency, competent_agency, state, due_on::text,
-                        apology_due_on::text, version::bigint, body::text, form::text FROM dossier WHERE code = ANY($1)",
+                        apology_due_on::text, version::bigint, body::text, form::text, applicant_phone
+                 FROM dossier WHERE code = ANY($1)",
                 &[&codes],
             )
             .await
@@ -187,6 +188,7 @@ impl DossierStore for DossierPg {
                 version: r.get(8),
                 body: r.get(9),
                 form: r.get(10),
+                applicant_phone: r.get(11),
             })
             .collect())
     }
