@@ -87,6 +87,18 @@ async fn applying_while_logged_out_comes_back_to_the_form_prefilled() {
     assert!(report.contains("href=\"/dang-nhap?tiep=%2Fphan-anh%2Fgui\""), "{report:.2000}");
     let home = anon.get(format!("{}/", s.url)).send().await.unwrap().text().await.unwrap();
     assert!(home.contains("href=\"/dang-nhap\""), "from the home page, the usual landing");
+    // The fields to browse, in Vietnamese alphabetical order (d before đ).
+    let fields: Vec<String> = home
+        .split("href=\"/thu-tuc?field=")
+        .skip(1)
+        .filter_map(|l| l.split('"').next())
+        .map(|f| {
+            let url = reqwest::Url::parse(&format!("http://x/?f={f}")).unwrap();
+            url.query_pairs().next().map(|(_, v)| v.into_owned()).unwrap()
+        })
+        .collect();
+    assert!(fields.len() > 3, "{fields:?}");
+    assert!(fields.windows(2).all(|w| tinhso_kernel::text::vi_cmp(&w[0], &w[1]).is_lt()), "{fields:?}");
     let login = anon.get(format!("{}/dang-nhap?tiep=%2Fphan-anh%2Fgui", s.url)).send().await.unwrap();
     let login = login.text().await.unwrap();
     let r = anon

@@ -27,8 +27,11 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> PageResult {
     for p in catalogue.all() {
         counts.entry(fold(&p.field)).or_insert_with(|| (p.field.clone(), 0)).1 += 1;
     }
+    // In Vietnamese alphabetical order (d before đ), not the folded text's.
+    let mut counts: Vec<(String, usize)> = counts.into_values().collect();
+    counts.sort_by(|a, b| tinhso_kernel::text::vi_cmp(&a.0, &b.0));
     let fields = counts
-        .into_values()
+        .into_iter()
         .map(|(name, count)| FieldLink { href: format!("/thu-tuc?field={}", encode(&name)), name, count })
         .collect();
     let title = viewer.locale.texts().home_title;
