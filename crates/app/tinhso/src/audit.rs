@@ -200,83 +200,93 @@ async fn report_rows_agree(store: &Stores, chained: u64) -> Result<std::result::
     Ok(Ok(()))
 }
 
-/// Every payment row against its ledger entries (state, amount, dossier, agency).
-async fn payment_rows_agree(store: &Stores, chained: u64) -> Result<std::result::Result<(), Break>> {
-    let (mut after, mut stored) = (String::new(), 0u64);
-    loop {
-        let page = store.payments.payments_with_entries(&after, REPORT_PAGE).await?;
-        let Some((last, _)) = page.last() else { break };
-        let start = std::mem::replace(&mut after, last.txn_ref.clone());
-        stored += page.len() as u64;
-        for (p, entries) in &page {
-            if payment_differs(p, entries).is_some() {
-                // Read again: a gateway's notification may have moved it meanwhile.
-                let again = store.payments.payments_with_entries(&start, REPORT_PAGE).await?;
-                let column =
-                    again.iter().find(|(q, _)| q.txn_ref == p.txn_ref).and_then(|(q, e)| payment_differs(q, e));
-                if let Some(column) = column {
-                    return Ok(Err(Break::RowDiffers { dossier: p.txn_ref.clone(), column, kind: RowKind::Payment }));
+/// Rows vouched for by their ledger entries (payments, issued documents, datasets), a page at a
+/// time by key: each row against its entries; a difference is read again (a running server may
+/// have written meanwhile) and reported only if it stands; and at least as many rows as the
+/// chain opened subjects.
+struct EntryRows<T, F> {
+    /// A page of rows after a key, each with its entries.
+    page: F,
+    key: fn(&T) -> &str,
+    /// How the audit names a row that differs (a dataset by its name, not its id).
+    name: fn(&T) -> &str,
+    differs: fn(&T, &[Entry]) -> Option<&'static str>,
+    kind: RowKind,
+}
+
+/// A ledger entry as the row audits read it: its lane and its payload.
+type Entry = (String, String);
+
+impl<T, F, Fut> EntryRows<T, F>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = tinhso_store::Result<Vec<(T, Vec<Entry>)>>>,
+{
+    async fn agree(&self, chained: u64) -> Result<std::result::Result<(), Break>> {
+        let (mut after, mut stored) = (String::new(), 0u64);
+        loop {
+            let page = (self.page)(after.clone()).await?;
+            let Some((last, _)) = page.last() else { break };
+            let start = std::mem::replace(&mut after, (self.key)(last).to_owned());
+            stored += page.len() as u64;
+            for (row, entries) in &page {
+                if (self.differs)(row, entries).is_some() {
+                    let again = (self.page)(start.clone()).await?;
+                    let column = again
+                        .iter()
+                        .find(|(r, _)| (self.key)(r) == (self.key)(row))
+                        .and_then(|(r, e)| (self.differs)(r, e));
+                    if let Some(column) = column {
+                        let dossier = (self.name)(row).to_owned();
+                        return Ok(Err(Break::RowDiffers { dossier, column, kind: self.kind }));
+                    }
                 }
             }
         }
+        if stored < chained {
+            return Ok(Err(Break::RowsMissing { chained, stored, kind: self.kind }));
+        }
+        Ok(Ok(()))
     }
-    if stored < chained {
-        return Ok(Err(Break::RowsMissing { chained, stored, kind: RowKind::Payment }));
-    }
-    Ok(Ok(()))
+}
+
+/// Every payment row against its ledger entries (state, amount, dossier, agency).
+async fn payment_rows_agree(store: &Stores, chained: u64) -> Result<std::result::Result<(), Break>> {
+    let rows = EntryRows {
+        page: |after: String| async move { store.payments.payments_with_entries(&after, REPORT_PAGE).await },
+        key: |p: &tinhso_store::Payment| p.txn_ref.as_str(),
+        name: |p: &tinhso_store::Payment| p.txn_ref.as_str(),
+        differs: payment_differs,
+        kind: RowKind::Payment,
+    };
+    rows.agree(chained).await
 }
 
 /// Every issued document's row (what the verifier answers) against its ledger entries: the
 /// signed file's digest, its number, signer and dossier, and its status.
 async fn document_rows_agree(store: &Stores, chained: u64) -> Result<std::result::Result<(), Break>> {
-    let (mut after, mut stored) = (String::new(), 0u64);
-    loop {
-        let page = store.results.documents_with_entries(&after, REPORT_PAGE).await?;
-        let Some((last, _)) = page.last() else { break };
-        let start = std::mem::replace(&mut after, last.code.clone());
-        stored += page.len() as u64;
-        for (d, entries) in &page {
-            if document_differs(d, entries).is_some() {
-                // Read again: a revocation may have been recorded meanwhile.
-                let again = store.results.documents_with_entries(&start, REPORT_PAGE).await?;
-                let column = again.iter().find(|(e, _)| e.code == d.code).and_then(|(e, n)| document_differs(e, n));
-                if let Some(column) = column {
-                    return Ok(Err(Break::RowDiffers { dossier: d.code.clone(), column, kind: RowKind::Document }));
-                }
-            }
-        }
-    }
-    if stored < chained {
-        return Ok(Err(Break::RowsMissing { chained, stored, kind: RowKind::Document }));
-    }
-    Ok(Ok(()))
+    let rows = EntryRows {
+        page: |after: String| async move { store.results.documents_with_entries(&after, REPORT_PAGE).await },
+        key: |d: &tinhso_store::IssuedDocument| d.code.as_str(),
+        name: |d: &tinhso_store::IssuedDocument| d.code.as_str(),
+        differs: document_differs,
+        kind: RowKind::Document,
+    };
+    rows.agree(chained).await
 }
 
 /// Every open dataset's row (the columns searches filter on, and the body pages show)
 /// against its last ledger entry: a private dataset made public, a draft published or a text
 /// rewritten without a revision is named.
 async fn dataset_rows_agree(store: &Stores, chained: u64) -> Result<std::result::Result<(), Break>> {
-    let (mut after, mut stored) = (String::new(), 0u64);
-    loop {
-        let page = store.opendata.datasets_with_entries(&after, REPORT_PAGE).await?;
-        let Some((last, _)) = page.last() else { break };
-        let start = std::mem::replace(&mut after, last.id.clone());
-        stored += page.len() as u64;
-        for (d, entries) in &page {
-            if dataset_differs(d, entries).is_some() {
-                // Read again: a publisher may have saved it meanwhile.
-                let again = store.opendata.datasets_with_entries(&start, REPORT_PAGE).await?;
-                let column = again.iter().find(|(e, _)| e.id == d.id).and_then(|(e, n)| dataset_differs(e, n));
-                if let Some(column) = column {
-                    return Ok(Err(Break::RowDiffers { dossier: d.name.clone(), column, kind: RowKind::Dataset }));
-                }
-            }
-        }
-    }
-    if stored < chained {
-        return Ok(Err(Break::RowsMissing { chained, stored, kind: RowKind::Dataset }));
-    }
-    Ok(Ok(()))
+    let rows = EntryRows {
+        page: |after: String| async move { store.opendata.datasets_with_entries(&after, REPORT_PAGE).await },
+        key: |d: &tinhso_store::DatasetRow| d.id.as_str(),
+        name: |d: &tinhso_store::DatasetRow| d.name.as_str(),
+        differs: dataset_differs,
+        kind: RowKind::Dataset,
+    };
+    rows.agree(chained).await
 }
 
 fn dataset_differs(d: &tinhso_store::DatasetRow, entries: &[(String, String)]) -> Option<&'static str> {
