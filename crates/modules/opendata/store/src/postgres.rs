@@ -337,9 +337,9 @@ impl OpenDataStore for OpenDataPg {
             )
             .await
             .map_err(map_err)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let d = DatasetRow {
+        let datasets: Vec<DatasetRow> = rows
+            .iter()
+            .map(|r| DatasetRow {
                 id: r.get(0),
                 name: r.get(1),
                 org: r.get(2),
@@ -348,14 +348,9 @@ impl OpenDataStore for OpenDataPg {
                 revision: r.get(5),
                 modified: r.get(6),
                 body: r.get(7),
-            };
-            let entries = ledger::entries(&client, &plan::subject(&d.id))
-                .await?
-                .into_iter()
-                .map(|(l, _, _)| (l.lane, l.payload))
-                .collect();
-            out.push((d, entries));
-        }
-        Ok(out)
+            })
+            .collect();
+        let subjects: Vec<String> = datasets.iter().map(|d| plan::subject(&d.id)).collect();
+        Ok(datasets.into_iter().zip(ledger::lanes_and_payloads(&client, &subjects).await?).collect())
     }
 }

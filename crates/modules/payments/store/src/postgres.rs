@@ -167,14 +167,9 @@ impl PaymentStore for PaymentsPg {
             )
             .await
             .map_err(map_err)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for p in rows.iter().map(payment) {
-            let subject = tinhso_payments::audit::subject(&p.txn_ref);
-            let entries =
-                ledger::entries(&client, &subject).await?.into_iter().map(|(l, _, _)| (l.lane, l.payload)).collect();
-            out.push((p, entries));
-        }
-        Ok(out)
+        let payments: Vec<Payment> = rows.iter().map(payment).collect();
+        let subjects: Vec<String> = payments.iter().map(|p| tinhso_payments::audit::subject(&p.txn_ref)).collect();
+        Ok(payments.into_iter().zip(ledger::lanes_and_payloads(&client, &subjects).await?).collect())
     }
 
     async fn bank_lines(&self, limit: usize) -> Result<Vec<BankLine>> {

@@ -145,13 +145,8 @@ impl ResultsStore for ResultsPg {
         let l = i64::try_from(limit).unwrap_or(i64::MAX);
         let sql = format!("SELECT {COLUMNS} FROM issued_document WHERE code > $1 ORDER BY code LIMIT $2");
         let rows = client.query_cached(&sql, &[&after, &l]).await.map_err(map_err)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for d in rows.iter().map(row_of) {
-            let subject = tinhso_results::audit::subject(&d.code);
-            let entries =
-                ledger::entries(&client, &subject).await?.into_iter().map(|(l, _, _)| (l.lane, l.payload)).collect();
-            out.push((d, entries));
-        }
-        Ok(out)
+        let docs: Vec<IssuedDocument> = rows.iter().map(row_of).collect();
+        let subjects: Vec<String> = docs.iter().map(|d| tinhso_results::audit::subject(&d.code)).collect();
+        Ok(docs.into_iter().zip(ledger::lanes_and_payloads(&client, &subjects).await?).collect())
     }
 }
