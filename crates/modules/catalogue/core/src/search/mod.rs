@@ -48,6 +48,9 @@ pub struct SearchIndex {
     postings: Vec<Vec<u32>>,
     /// Exact (marked) word -> id.
     exact: HashMap<String, u32>,
+    /// The fields (spellings that fold alike counted as one) with their procedures, in
+    /// Vietnamese alphabetical order: the home page's and the filter's lists, made once.
+    fields: Vec<(String, usize)>,
 }
 
 fn intern(map: &mut BTreeMap<String, u32>, word: &str) -> u32 {
@@ -115,7 +118,13 @@ impl SearchIndex {
                 field_key: field_folded.trim().to_owned(),
             });
         }
-        Self { procedures, docs, folded, postings, exact: exact_ids.into_iter().collect() }
+        let mut fields: BTreeMap<&str, (String, usize)> = BTreeMap::new();
+        for (p, d) in procedures.iter().zip(&docs) {
+            fields.entry(d.field_key.as_str()).or_insert_with(|| (p.field.clone(), 0)).1 += 1;
+        }
+        let mut fields: Vec<(String, usize)> = fields.into_values().collect();
+        fields.sort_by(|a, b| vi_cmp(&a.0, &b.0));
+        Self { procedures, docs, folded, postings, exact: exact_ids.into_iter().collect(), fields }
     }
 
     pub fn len(&self) -> usize {
@@ -136,10 +145,12 @@ impl SearchIndex {
 
     /// Distinct fields in Vietnamese alphabetical order (đ after d), for the filter list.
     pub fn fields(&self) -> Vec<&str> {
-        let distinct: std::collections::BTreeSet<&str> = self.procedures.iter().map(|p| p.field.as_str()).collect();
-        let mut f: Vec<&str> = distinct.into_iter().collect();
-        f.sort_by(|a, b| vi_cmp(a, b));
-        f
+        self.fields.iter().map(|(f, _)| f.as_str()).collect()
+    }
+
+    /// The fields with how many procedures each has, in the same order, for browsing.
+    pub fn field_counts(&self) -> &[(String, usize)] {
+        &self.fields
     }
 
     fn query_word(&self, folded: &str, exact: Option<&str>, prefix: bool) -> QueryWord {

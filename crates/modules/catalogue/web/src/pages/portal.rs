@@ -3,7 +3,6 @@
 use crate::views::{FieldLink, HomePage, ProcedurePage, ProcedureView, SearchPage};
 use axum::extract::{Path, State};
 use serde::Deserialize;
-use std::collections::BTreeMap;
 use tinhso_catalogue::procedure::{Level, OnlineLevel};
 use tinhso_http::auth::Viewer;
 use tinhso_http::error::AppError;
@@ -12,7 +11,6 @@ use tinhso_http::i18n::Locale;
 use tinhso_http::pages::{page_err, PageResult};
 use tinhso_http::state::AppState;
 use tinhso_http::views::{render, Choice, Layout};
-use tinhso_kernel::text::fold;
 use tinhso_policy::Action;
 
 const PAGE_SIZE: usize = 20;
@@ -23,16 +21,14 @@ fn encode(s: &str) -> String {
 
 pub async fn home(State(state): State<AppState>, viewer: Viewer) -> PageResult {
     let catalogue = state.catalogue();
-    let mut counts: BTreeMap<String, (String, usize)> = BTreeMap::new();
-    for p in catalogue.all() {
-        counts.entry(fold(&p.field)).or_insert_with(|| (p.field.clone(), 0)).1 += 1;
-    }
-    // In Vietnamese alphabetical order (d before đ), not the folded text's.
-    let mut counts: Vec<(String, usize)> = counts.into_values().collect();
-    counts.sort_by(|a, b| tinhso_kernel::text::vi_cmp(&a.0, &b.0));
-    let fields = counts
-        .into_iter()
-        .map(|(name, count)| FieldLink { href: format!("/thu-tuc?field={}", encode(&name)), name, count })
+    let fields = catalogue
+        .field_counts()
+        .iter()
+        .map(|(name, count)| FieldLink {
+            href: format!("/thu-tuc?field={}", encode(name)),
+            name: name.clone(),
+            count: *count,
+        })
         .collect();
     let title = viewer.locale.texts().home_title;
     let page = HomePage { layout: Layout::new(&state, &viewer, title), total: catalogue.len(), fields };
