@@ -27,6 +27,9 @@ impl Rule {
     pub const ADDRESS: Rule = Rule { free: 30, max_wait_secs: 15 * 60, forget_after_secs: 60 * 60 };
     /// Public lookups from one address that found nothing (a code and phone that do not match).
     pub const LOOKUP_MISSES: Rule = Rule { free: 10, max_wait_secs: 15 * 60, forget_after_secs: 60 * 60 };
+    /// Password reset codes mailed to one login: 3 at once (a slow mailbox, a typo), then
+    /// waits growing to an hour, so nobody can flood an owner's mailbox.
+    pub const RESET_MAILS: Rule = Rule { free: 3, max_wait_secs: 60 * 60, forget_after_secs: 24 * 60 * 60 };
     /// Reports sent without an account from one address: a household or an office sends a
     /// few; a flood soon waits, then longer.
     pub const ANONYMOUS_REPORTS: Rule = Rule { free: 10, max_wait_secs: 60 * 60, forget_after_secs: 6 * 60 * 60 };

@@ -118,6 +118,12 @@ pub fn normalise_claim_code(typed: &str) -> String {
     }
 }
 
+/// The stored form of a mailed reset code (normalised as typed): its SHA-256, so the database
+/// never holds a code that works.
+pub fn claim_code_digest(code: &str) -> [u8; 32] {
+    Sha256::digest(normalise_claim_code(code).as_bytes()).into()
+}
+
 /// A guard key: the SHA-256 of what is limited, so the database holds no logins or addresses.
 pub fn guard_key(kind: &str, parts: &[&str]) -> GuardKey {
     let mut h = Sha256::new();

@@ -118,6 +118,7 @@ pub fn router(state: AppState, modules: Vec<WebModule>) -> edge::Edge<Router> {
         .route("/tai-khoan", get(account::account))
         .route("/tai-khoan/mat-khau", post(account::change_password))
         .route("/dat-lai-mat-khau", get(reset::form).post(reset::reset))
+        .route("/dat-lai-mat-khau/gui-ma", post(reset::mail_code))
         .route("/can-bo/dat-lai-mat-khau", get(reset::desk_form).post(reset::desk_reset))
         .route("/thong-bao", get(account::notifications))
         .route("/quan-tri/tai-khoan", get(staff::list).post(staff::create))

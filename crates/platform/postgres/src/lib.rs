@@ -12,6 +12,7 @@ mod alerts;
 mod blobs;
 pub mod cached;
 mod durability;
+mod recovery;
 pub use cached::Cached;
 pub mod guard;
 pub mod ledger;
@@ -383,21 +384,28 @@ impl IdentityStore for PgStore {
         Ok(())
     }
 
-    async fn clear_password(&self, id: AccountId) -> Result<bool> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(map_err)?;
-        let n = tx
-            .execute(
-                "UPDATE account SET password_hash = '' WHERE id = $1 AND role = 'citizen' AND personal_id IS NOT NULL",
-                &[&id.0],
-            )
-            .await
-            .map_err(map_err)?;
-        if n == 1 {
-            tx.execute("DELETE FROM session WHERE account_id = $1", &[&id.0]).await.map_err(map_err)?;
-        }
-        tx.commit().await.map_err(map_err)?;
-        Ok(n == 1)
+    async fn reset_password(&self, id: AccountId, code: &str) -> Result<Option<String>> {
+        self.reset_password_q(id, code).await
+    }
+
+    async fn issue_email_reset(
+        &self,
+        id: AccountId,
+        code_sha256: &[u8; 32],
+        until: DateTime<Utc>,
+        mail: &Notification,
+    ) -> Result<()> {
+        self.issue_email_reset_q(id, code_sha256, until, mail).await
+    }
+
+    async fn redeem_email_reset(
+        &self,
+        id: AccountId,
+        code_sha256: &[u8; 32],
+        now: DateTime<Utc>,
+        password_hash: &str,
+    ) -> Result<bool> {
+        self.redeem_email_reset_q(id, code_sha256, now, password_hash).await
     }
 
     async fn change_password(&self, id: AccountId, password_hash: &str, keep: &[u8]) -> Result<bool> {
@@ -485,7 +493,7 @@ impl NotifyStore for PgStore {
             .client()
             .await?
             .query_cached(
-                "SELECT id, dossier_code, subject, body, created_at FROM outbox WHERE account_id = $1 ORDER BY id DESC LIMIT 200",
+                "SELECT id, dossier_code, subject, body, created_at FROM outbox WHERE account_id = $1 AND in_inbox ORDER BY id DESC LIMIT 200",
                 &[&account_id],
             )
             .await

@@ -43,3 +43,14 @@ pub async fn enqueue_many(tx: &Transaction<'_>, items: &[(&Notification, Option<
     .map_err(map_err)?;
     Ok(())
 }
+
+/// Queues `n` for email only: it is never listed in the recipient's inbox.
+pub async fn enqueue_email_only(tx: &Transaction<'_>, n: &Notification) -> Result<()> {
+    tx.execute_cached(
+        "INSERT INTO outbox (account_id, subject, body, created_at, in_inbox) VALUES ($1, $2, $3, now(), FALSE)",
+        &[&n.account_id, &n.subject, &n.body],
+    )
+    .await
+    .map_err(map_err)?;
+    Ok(())
+}

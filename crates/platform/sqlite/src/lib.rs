@@ -18,6 +18,7 @@ pub mod ledger;
 pub mod migrate;
 pub mod outbox;
 mod readers;
+mod recovery;
 mod rows;
 pub mod schedule;
 mod write;
@@ -417,20 +418,28 @@ impl IdentityStore for SqliteStore {
         .await
     }
 
-    async fn clear_password(&self, id: AccountId) -> Result<bool> {
-        self.write(move |tx| {
-            let n = tx
-                .execute(
-                    "UPDATE account SET password_hash = '' WHERE id = ?1 AND role = 'citizen' AND personal_id IS NOT NULL",
-                    [id],
-                )
-                .map_err(map_err)?;
-            if n == 1 {
-                exec(tx, "DELETE FROM session WHERE account_id = ?1", [id])?;
-            }
-            Ok(n == 1)
-        })
-        .await
+    async fn reset_password(&self, id: AccountId, code: &str) -> Result<Option<String>> {
+        self.reset_password_q(id, code).await
+    }
+
+    async fn issue_email_reset(
+        &self,
+        id: AccountId,
+        code_sha256: &[u8; 32],
+        until: DateTime<Utc>,
+        mail: &Notification,
+    ) -> Result<()> {
+        self.issue_email_reset_q(id, code_sha256, until, mail).await
+    }
+
+    async fn redeem_email_reset(
+        &self,
+        id: AccountId,
+        code_sha256: &[u8; 32],
+        now: DateTime<Utc>,
+        password_hash: &str,
+    ) -> Result<bool> {
+        self.redeem_email_reset_q(id, code_sha256, now, password_hash).await
     }
 
     async fn change_password(&self, id: AccountId, password_hash: &str, keep: &[u8]) -> Result<bool> {
@@ -507,7 +516,7 @@ impl NotifyStore for SqliteStore {
     async fn inbox(&self, account_id: AccountId) -> Result<Vec<InboxMessage>> {
         self.read(move |c| {
             let mut st = c.prepare(
-                "SELECT id, dossier_code, subject, body, created_at FROM outbox WHERE account_id = ?1 ORDER BY id DESC LIMIT 200",
+                "SELECT id, dossier_code, subject, body, created_at FROM outbox WHERE account_id = ?1 AND in_inbox ORDER BY id DESC LIMIT 200",
             )?;
             let rows = st.query_map([account_id], |r| {
                 Ok(InboxMessage { id: r.get(0)?, dossier: r.get(1)?, subject: r.get(2)?, body: r.get(3)?, created_at: r.get(4)? })

@@ -27,7 +27,7 @@ macro_rules! piece {
 /// The platform pieces' tables on this engine, in the order they depend on each other. The
 /// composition root lists them before the modules'.
 pub const PLATFORM: [Migrations; 7] =
-    [piece!("province"), IDENTITY, FILES, piece!("notify"), LEDGER, piece!("guard"), piece!("schedule")];
+    [piece!("province"), IDENTITY, FILES, NOTIFY, LEDGER, piece!("guard"), piece!("schedule")];
 
 /// File records, then the upload limits the province admin sets.
 const FILES: Migrations = Migrations {
@@ -58,7 +58,7 @@ const LEDGER: Migrations = Migrations {
     ],
 };
 
-/// Accounts and sessions, then the walk-in claim codes.
+/// Accounts and sessions, then the walk-in claim codes, then email reset codes.
 const IDENTITY: Migrations = Migrations {
     module: "identity",
     steps: &[
@@ -68,6 +68,20 @@ const IDENTITY: Migrations = Migrations {
             name: "account_claim",
             sql: include_str!("../migrations/identity/0002_account_claim.sql"),
         },
+        Migration {
+            version: 3,
+            name: "password_reset",
+            sql: include_str!("../migrations/identity/0003_password_reset.sql"),
+        },
+    ],
+};
+
+/// The outbox, then messages sent by email only.
+const NOTIFY: Migrations = Migrations {
+    module: "notify",
+    steps: &[
+        Migration { version: 1, name: "notify", sql: include_str!("../migrations/notify/0001_notify.sql") },
+        Migration { version: 2, name: "email_only", sql: include_str!("../migrations/notify/0002_email_only.sql") },
     ],
 };
 

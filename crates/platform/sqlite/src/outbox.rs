@@ -15,3 +15,13 @@ pub fn enqueue(tx: &Connection, n: &Notification, dossier: Option<&str>, event_i
     )?;
     Ok(())
 }
+
+/// Queues `n` for email only: it is never listed in the recipient's inbox.
+pub fn enqueue_email_only(tx: &Connection, n: &Notification) -> Result<()> {
+    exec(
+        tx,
+        "INSERT INTO outbox (account_id, subject, body, created_at, in_inbox) VALUES (?1, ?2, ?3, ?4, FALSE)",
+        params![n.account_id, n.subject, n.body, Utc::now()],
+    )?;
+    Ok(())
+}

@@ -79,11 +79,32 @@ pub trait IdentityStore: Send + Sync + 'static {
     /// The claim code of an account without a password: the one issued before, else `code`
     /// (stored now); None for an account that has a password.
     async fn issue_claim_code(&self, id: AccountId, code: &str) -> Result<Option<String>>;
-    /// A citizen who forgot their password, their identity checked at a desk: the password is
-    /// cleared and every session ends, so that the account is claimed again with the code
-    /// `issue_claim_code` gives (`claim_account`); false for a staff account or one without a
-    /// personal id (which could not be claimed).
-    async fn clear_password(&self, id: AccountId) -> Result<bool>;
+    /// A citizen who forgot their password, their identity checked at a desk, in one
+    /// transaction: the password is cleared, every session ends and `code` becomes the
+    /// account's only claim code (an earlier reset's code no longer works), so that the account
+    /// is claimed again with it (`claim_account`). Returns the code; None for a staff account or
+    /// one without a personal id (which could not be claimed), left as it was.
+    async fn reset_password(&self, id: AccountId, code: &str) -> Result<Option<String>>;
+    /// A reset a citizen asked for by email, in one transaction: `code_sha256` (of the one-time
+    /// code `mail` carries) becomes the account's only email reset code until `until`, and `mail`
+    /// is queued for email only, never listed in the inbox (where a borrowed session could read
+    /// it). The password stays as it is until the code is used.
+    async fn issue_email_reset(
+        &self,
+        id: AccountId,
+        code_sha256: &[u8; 32],
+        until: DateTime<Utc>,
+        mail: &Notification,
+    ) -> Result<()>;
+    /// Sets the password when `code_sha256` is the account's email reset code and `now` is before
+    /// its end: the code is used up and every session of the account ends; false otherwise.
+    async fn redeem_email_reset(
+        &self,
+        id: AccountId,
+        code_sha256: &[u8; 32],
+        now: DateTime<Utc>,
+        password_hash: &str,
+    ) -> Result<bool>;
     /// The claim code issued for an account not yet claimed, to print.
     async fn claim_code(&self, id: AccountId) -> Result<Option<String>>;
     /// Staff of one agency (every role but citizen), as a register orders names (`by_name`):

@@ -458,7 +458,7 @@ async fn a_forgotten_password_set_again_through_the_desk() {
     let login = anon.get(format!("{}/dang-nhap", s.url)).send().await.unwrap().text().await.unwrap();
     assert!(login.contains("href=\"/dat-lai-mat-khau\""), "the login page links to it");
     let help = anon.get(format!("{}/dat-lai-mat-khau", s.url)).send().await.unwrap().text().await.unwrap();
-    assert!(help.contains("Mang thẻ căn cước đến Bộ phận Một cửa"), "says what to do");
+    assert!(help.contains("mang thẻ căn cước đến Bộ phận Một cửa"), "says what to do");
 
     // Only a desk resets, after ticking that the identity card was checked.
     let r = citizen.get(format!("{}/can-bo/dat-lai-mat-khau", s.url)).send().await.unwrap();

@@ -9,7 +9,7 @@ use tinhso_testkit::server::fresh_data_dir;
 use tinhso_testkit::{Backend, TestServer};
 
 /// The text of a message file, with a base64 or quoted-printable body decoded.
-fn readable(raw: &str) -> String {
+pub(crate) fn readable(raw: &str) -> String {
     let (head, body) = raw.split_once("\n\n").or_else(|| raw.split_once("\r\n\r\n")).unwrap_or((raw, ""));
     let body = if head.to_ascii_lowercase().contains("content-transfer-encoding: base64") {
         let joined: String = body.split_whitespace().collect();

@@ -76,6 +76,7 @@ mod ports_at_once;
 mod ports_opendata;
 mod ports_results;
 mod powerloss;
+mod recovery;
 mod reports;
 mod reports_routing;
 mod results;

@@ -266,14 +266,34 @@ async fn identity(s: Stores) {
     assert!(s.identity.session(&[5; 32], now).await.unwrap().is_some(), "another account's stay");
     assert!(!s.identity.change_password(AccountId(999_999), "h", &mine).await.unwrap(), "no such account");
     // A forgotten password, reset at a desk: cleared, every session ended, claimable again with
-    // a new code; staff accounts are not reset there.
-    assert!(s.identity.clear_password(citizen).await.unwrap());
+    // the code of the last reset only; staff accounts are not reset there.
+    assert_eq!(s.identity.reset_password(citizen, "MNPQ-2345").await.unwrap().as_deref(), Some("MNPQ-2345"));
     assert!(s.identity.session(&mine, now).await.unwrap().is_none(), "no session survives a reset");
     assert_eq!(s.identity.account(citizen).await.unwrap().map(|a| a.password_hash), Some(String::new()));
-    assert_eq!(s.identity.issue_claim_code(citizen, "MNPQ-2345").await.unwrap().as_deref(), Some("MNPQ-2345"));
-    assert!(s.identity.claim_account(citizen, "MNPQ-2345", "h-reset", "Nguyễn Văn An").await.unwrap());
+    assert_eq!(s.identity.claim_code(citizen).await.unwrap().as_deref(), Some("MNPQ-2345"));
+    assert_eq!(s.identity.reset_password(citizen, "RSTU-6789").await.unwrap().as_deref(), Some("RSTU-6789"));
+    assert!(!s.identity.claim_account(citizen, "MNPQ-2345", "h-old", "X").await.unwrap(), "an earlier code is void");
+    assert!(s.identity.claim_account(citizen, "RSTU-6789", "h-reset", "Nguyễn Văn An").await.unwrap());
+    assert_eq!(s.identity.claim_code(citizen).await.unwrap(), None, "a code is used once");
+    // A code mailed on request: the password stays until it is used, the mail is in no inbox,
+    // the newest code alone works, before its end, once; every session ends with it.
+    let (first, second) = ([7u8; 32], [8u8; 32]);
+    let mail = tinhso_store::Notification { account_id: citizen, subject: "Mã".into(), body: "ABCD".into() };
+    s.identity.issue_email_reset(citizen, &first, now + Duration::hours(1), &mail).await.unwrap();
+    s.identity.issue_email_reset(citizen, &second, now + Duration::hours(1), &mail).await.unwrap();
+    assert!(s.notify.inbox(citizen).await.unwrap().iter().all(|m| m.subject != "Mã"), "email only");
+    s.identity.create_session(&Session { token_hash: vec![6; 32], ..live.clone() }).await.unwrap();
+    assert!(!s.identity.redeem_email_reset(citizen, &first, now, "h-mail").await.unwrap(), "replaced");
+    let late = now + Duration::minutes(61);
+    assert!(!s.identity.redeem_email_reset(citizen, &second, late, "h-mail").await.unwrap(), "expired");
+    assert_eq!(s.identity.account(citizen).await.unwrap().map(|a| a.password_hash), Some("h-reset".into()));
+    assert!(s.identity.redeem_email_reset(citizen, &second, now, "h-mail").await.unwrap());
+    assert_eq!(s.identity.account(citizen).await.unwrap().map(|a| a.password_hash), Some("h-mail".into()));
+    assert!(s.identity.session(&[6; 32], now).await.unwrap().is_none(), "sessions end");
+    assert!(!s.identity.redeem_email_reset(citizen, &second, now, "h-again").await.unwrap(), "once");
     let staff = s.identity.account_by_login("b@x.vn").await.unwrap().unwrap();
-    assert!(!s.identity.clear_password(staff.id).await.unwrap(), "staff are not reset at a desk");
+    assert_eq!(s.identity.reset_password(staff.id, "VWXY-2345").await.unwrap(), None, "staff are not reset at a desk");
+    assert_eq!(s.identity.claim_code(staff.id).await.unwrap(), None, "nor given a code");
     assert!(!staff.password_hash.is_empty());
 }
 

@@ -1,9 +1,12 @@
 //! A forgotten password, set again without help from anyone who could not check who is asking:
 //! the person shows their identity card at any one-stop desk, the officer gives them a one-time
 //! code (`/can-bo/dat-lai-mat-khau`), and they set a new password with it
-//! (`/dat-lai-mat-khau`), from any device. The code is the claim code of an account the desk
+//! (`/dat-lai-mat-khau`), from any device. A citizen who logs in with an email address can
+//! instead have a code mailed (`/dat-lai-mat-khau/gui-ma`); their password works until the
+//! code is used, so asking for one in someone else's name locks nobody out. The code is the claim code of an account the desk
 //! opened (the same store port and the same limits on guesses): the reset clears the password
-//! and ends every session, so the account is claimed again by its owner.
+//! ends every session and stores a fresh code in one transaction, so the account is claimed
+//! again by its owner, and only with the last code a desk gave.
 
 use super::{page_err, PageResult};
 use crate::auth::{self, Viewer};
@@ -13,7 +16,7 @@ use crate::form::FormData;
 use crate::state::AppState;
 use crate::views::{error_for, render, Layout};
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use tinhso_kernel::error::Errors;
@@ -48,6 +51,8 @@ pub struct ResetPage {
     pub personal_id: String,
     pub code: String,
     pub min_password: usize,
+    /// A code was asked for by email (said whether or not the login exists).
+    pub mailed: bool,
     pub errors: Vec<FieldError>,
 }
 
@@ -107,16 +112,8 @@ pub async fn desk_reset(State(state): State<AppState>, viewer: Viewer, form: For
         let page = desk_page(&state, &viewer, raw, errors);
         return Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))));
     };
-    let cleared = state.store.identity.clear_password(citizen.id).await.map_err(|e| err(e.into()))?;
-    let code = match cleared {
-        true => state
-            .store
-            .identity
-            .issue_claim_code(citizen.id, &auth::new_claim_code().map_err(&err)?)
-            .await
-            .map_err(|e| err(e.into()))?,
-        false => None,
-    };
+    let fresh = auth::new_claim_code().map_err(&err)?;
+    let code = state.store.identity.reset_password(citizen.id, &fresh).await.map_err(|e| err(e.into()))?;
     let Some(code) = code else {
         return Err(err(AppError::Conflict {
             code: "not_resettable",
@@ -154,13 +151,103 @@ fn reset_page(
         personal_id,
         code,
         min_password: password::MIN_LEN,
+        mailed: false,
         errors,
     }
 }
 
-pub async fn form(State(state): State<AppState>, viewer: Viewer) -> PageResult {
-    let page = reset_page(&state, &viewer, Default::default(), Vec::new());
+/// What the link in a reset email fills in.
+#[derive(serde::Deserialize, Default)]
+pub struct Prefill {
+    dang_nhap: Option<String>,
+    ma: Option<String>,
+}
+
+pub async fn form(State(state): State<AppState>, viewer: Viewer, Query(q): Query<Prefill>) -> PageResult {
+    let typed = (q.dang_nhap.unwrap_or_default(), String::new(), q.ma.unwrap_or_default());
+    let page = reset_page(&state, &viewer, typed, Vec::new());
     Ok(viewer.finish(render(&page)))
+}
+
+/// How long an emailed code works: long enough for a slow mail relay's retries.
+const MAILED_CODE_MINUTES: i64 = 60;
+
+/// Mails a one-time code to a citizen who logs in with an email address. The answer is the
+/// same whether or not such an account exists; mails to one login are limited
+/// (`Rule::RESET_MAILS`), and so are an address's tries.
+pub async fn mail_code(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ClientAddr(client): ClientAddr,
+    form: FormData,
+) -> PageResult {
+    let err = page_err(&viewer);
+    viewer.check_csrf(form.get("csrf")).map_err(&err)?;
+    form.only(&["login"]).map_err(&err)?;
+    let raw = form.text("login");
+    let login = match Login::parse("mail-login", &raw) {
+        Ok(l) if l.as_str().contains('@') => l,
+        Ok(_) => {
+            let phone = FieldError::new(
+                "mail-login",
+                "not_an_email",
+                "Chỉ tài khoản đăng nhập bằng thư điện tử nhận được mã qua thư; tài khoản đăng nhập bằng số điện thoại đặt lại mật khẩu tại Bộ phận Một cửa",
+                "Only accounts that log in with an email address get a code by email; for a phone login, go to a one-stop desk",
+            );
+            let page = reset_page(&state, &viewer, (raw, String::new(), String::new()), vec![phone]);
+            return Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))));
+        }
+        Err(e) => {
+            let page = reset_page(&state, &viewer, (raw, String::new(), String::new()), vec![e]);
+            return Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))));
+        }
+    };
+    let now = chrono::Utc::now();
+    let limits = [
+        (auth::guard_key("reset-mail", &[login.as_str()]), Rule::RESET_MAILS),
+        (auth::guard_key("reset-mail-from", &[&client.to_string()]), Rule::ADDRESS),
+    ];
+    if let Verdict::Wait(retry_after) =
+        state.store.guard.guard_attempt(&limits, now).await.map_err(|e| err(e.into()))?
+    {
+        return Err(err(AppError::Throttled { retry_after }));
+    }
+    let account = state.store.identity.account_by_login(login.as_str()).await.map_err(|e| err(e.into()))?;
+    if let Some(a) = account.filter(|a| a.role == Role::Citizen && a.personal_id.is_some()) {
+        let code = auth::new_claim_code().map_err(&err)?;
+        let until = now + chrono::Duration::minutes(MAILED_CODE_MINUTES);
+        let mail = tinhso_store::Notification {
+            account_id: a.id,
+            subject: "Mã đặt lại mật khẩu Cổng dịch vụ công".into(),
+            body: reset_mail(&state, &a.login, &code, until),
+        };
+        let digest = auth::claim_code_digest(&code);
+        state.store.identity.issue_email_reset(a.id, &digest, until, &mail).await.map_err(|e| err(e.into()))?;
+        tracing::info!(account = a.id.0, "a password reset code was mailed");
+    }
+    let mut page = reset_page(&state, &viewer, (login.as_str().to_owned(), String::new(), String::new()), Vec::new());
+    page.mailed = true;
+    Ok(viewer.finish(render(&page)))
+}
+
+/// The reset email: the code, until when it works, and a link that fills it in when the
+/// server knows its public address (never one taken from the request, which an attacker sets).
+fn reset_mail(state: &AppState, login: &str, code: &str, until: chrono::DateTime<chrono::Utc>) -> String {
+    let until = (until + chrono::Duration::hours(7)).format("%H:%M ngày %d/%m/%Y");
+    let page = match state.config.public_url.as_deref() {
+        Some(base) => {
+            let q: String = form_urlencoded::Serializer::new(String::new())
+                .append_pair("dang_nhap", login)
+                .append_pair("ma", code)
+                .finish();
+            format!("Mở {}/dat-lai-mat-khau?{q}", base.trim_end_matches('/'))
+        }
+        None => "Trên Cổng dịch vụ công, mở \"Quên mật khẩu?\" ở trang đăng nhập".to_owned(),
+    };
+    format!(
+        "Có đề nghị đặt lại mật khẩu cho tài khoản {login} lúc {}.\n\nMã đặt lại mật khẩu: {code}\n\n{page}, nhập số định danh cá nhân, mã này và mật khẩu mới. Mã dùng được một lần, đến {until}.\n\nNếu không phải ông/bà đề nghị, hãy bỏ qua thư này: mật khẩu hiện tại vẫn dùng được.",
+        super::account::now_vi()
+    )
 }
 
 /// Sets the new password when the login, the personal id and the desk's code agree; guesses
@@ -184,8 +271,8 @@ pub async fn reset(
         errs.push(FieldError::new(
             "ma",
             "required",
-            "Nhập mã đặt lại mật khẩu Bộ phận Một cửa đã cấp",
-            "Enter the code the one-stop desk gave you",
+            "Nhập mã đặt lại mật khẩu (trong thư, hoặc do Bộ phận Một cửa cấp)",
+            "Enter the reset code (from the email, or from the one-stop desk)",
         ));
     }
     errs.take(password::check("password", &new, &[raw_login.as_str(), raw_id.as_str()]));
@@ -207,24 +294,42 @@ pub async fn reset(
     }
     let account = state.store.identity.account_by_login(login.as_str()).await.map_err(|e| err(e.into()))?;
     let hash = auth::hash_password_bounded(new).await.map_err(&err)?;
+    // The code is either the desk's (the password was cleared there) or one mailed on request.
     let claimed = match account {
         Some(a) if a.role == Role::Citizen && a.personal_id.as_ref() == Some(&personal_id) => {
-            let done = state.store.identity.claim_account(a.id, &code, &hash, &a.full_name).await;
-            done.map_err(|e| err(e.into()))?.then_some(a)
+            let identity = &state.store.identity;
+            let by_desk = identity.claim_account(a.id, &code, &hash, &a.full_name).await.map_err(|e| err(e.into()))?;
+            let by_mail = !by_desk
+                && identity
+                    .redeem_email_reset(a.id, &auth::claim_code_digest(&code), now, &hash)
+                    .await
+                    .map_err(|e| err(e.into()))?;
+            (by_desk || by_mail).then_some((a, by_mail))
         }
         _ => None,
     };
-    let Some(account) = claimed else {
+    let Some((account, by_mail)) = claimed else {
         state.store.guard.guard_fail(&from, Rule::ADDRESS, now).await.map_err(|e| err(e.into()))?;
         let wrong = FieldError::new(
             "ma",
             "reset_code_wrong",
-            "Số điện thoại (thư điện tử), số định danh và mã không khớp nhau; kiểm tra mã trên giấy Bộ phận Một cửa đã đưa",
-            "The login, personal id and code do not match; check the code on the desk's slip",
+            "Số điện thoại (thư điện tử), số định danh và mã không khớp nhau, hoặc mã đã hết hạn; kiểm tra mã trong thư hoặc trên giấy Bộ phận Một cửa đã đưa",
+            "The login, personal id and code do not match, or the code has expired; check the code in the email or on the desk's slip",
         );
         return Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&reset_page(&state, &viewer, typed, vec![wrong])))));
     };
     state.store.guard.guard_settle(&[key], &[], now).await.map_err(|e| err(e.into()))?;
+    if by_mail {
+        // Sessions that a thief of the old password may hold are over, here at once.
+        state.forget_sessions_of(account.id);
+        let body = format!(
+            "Mật khẩu tài khoản của ông/bà đã được đặt lại bằng mã gửi qua thư điện tử lúc {}. Nếu không phải ông/bà làm, hãy liên hệ ngay Bộ phận Một cửa.",
+            super::account::now_vi()
+        );
+        super::account::tell_owner(&state, account.id, "Mật khẩu tài khoản đã được đặt lại", body)
+            .await
+            .map_err(&err)?;
+    }
     let token = auth::start_session(&state, &account).await.map_err(&err)?;
     let mut resp = Redirect::to("/tai-khoan?da-doi=1").into_response();
     if let Ok(v) = axum::http::HeaderValue::from_str(&auth::set_session_cookie(&token, state.config.secure_cookies)) {

@@ -1,0 +1,8 @@
+-- A password reset a citizen asked for by email: the SHA-256 of the one-time code the email
+-- carries (never the code itself) and when it stops working. One per account: asking again
+-- replaces it; gone once used.
+CREATE TABLE password_reset (
+    account_id BIGINT PRIMARY KEY REFERENCES account(id) ON DELETE CASCADE,
+    code_sha256 BLOB NOT NULL,
+    expires_at TEXT NOT NULL
+);
