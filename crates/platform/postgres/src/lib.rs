@@ -11,8 +11,8 @@
 mod alerts;
 mod blobs;
 pub mod cached;
+mod credentials;
 mod durability;
-mod recovery;
 pub use cached::Cached;
 pub mod guard;
 pub mod ledger;
@@ -386,6 +386,10 @@ impl IdentityStore for PgStore {
 
     async fn reset_password(&self, id: AccountId, code: &str) -> Result<Option<String>> {
         self.reset_password_q(id, code).await
+    }
+
+    async fn set_disabled(&self, id: AccountId, disabled: bool) -> Result<bool> {
+        self.set_disabled_q(id, disabled).await
     }
 
     async fn issue_email_reset(

@@ -12,13 +12,13 @@
 //! pre-module migration sequence.
 
 mod alerts;
+mod credentials;
 mod documents;
 pub mod guard;
 pub mod ledger;
 pub mod migrate;
 pub mod outbox;
 mod readers;
-mod recovery;
 mod rows;
 pub mod schedule;
 mod write;
@@ -420,6 +420,10 @@ impl IdentityStore for SqliteStore {
 
     async fn reset_password(&self, id: AccountId, code: &str) -> Result<Option<String>> {
         self.reset_password_q(id, code).await
+    }
+
+    async fn set_disabled(&self, id: AccountId, disabled: bool) -> Result<bool> {
+        self.set_disabled_q(id, disabled).await
     }
 
     async fn issue_email_reset(

@@ -105,6 +105,9 @@ pub trait IdentityStore: Send + Sync + 'static {
         now: DateTime<Utc>,
         password_hash: &str,
     ) -> Result<bool>;
+    /// Locks a staff account (its sessions end in the same transaction) or unlocks it; a locked
+    /// account cannot log in. False for a citizen or no such account.
+    async fn set_disabled(&self, id: AccountId, disabled: bool) -> Result<bool>;
     /// The claim code issued for an account not yet claimed, to print.
     async fn claim_code(&self, id: AccountId) -> Result<Option<String>>;
     /// Staff of one agency (every role but citizen), as a register orders names (`by_name`):

@@ -81,6 +81,7 @@ mod reports;
 mod reports_routing;
 mod results;
 mod schedule;
+mod staff_accounts;
 mod story;
 mod upgrade;
 mod walks;

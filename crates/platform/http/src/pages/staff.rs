@@ -1,4 +1,6 @@
-//! Staff accounts: province admins manage every agency's staff, agency admins their own.
+//! Staff accounts: province admins manage every agency's staff, agency admins their own:
+//! they add an account, lock one (an officer who left: sessions end at once), unlock it, or
+//! give it a new one-time password (an officer who forgot theirs).
 
 use super::{page_err, PageResult};
 use crate::auth::{self, Viewer};
@@ -7,19 +9,23 @@ use crate::form::FormData;
 use crate::state::AppState;
 use crate::views::{error_for, render, Choice, Layout};
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use tinhso_kernel::error::Errors;
-use tinhso_kernel::ids::{AgencyCode, Login};
+use tinhso_kernel::ids::{AccountId, AgencyCode, Login};
 use tinhso_kernel::{text, FieldError};
 use tinhso_policy::{Action, Role};
-use tinhso_store::{NewAccount, StoreError};
+use tinhso_store::{Account, NewAccount, StoreError};
 
 pub struct StaffRow {
+    pub id: i64,
     pub full_name: String,
     pub login: String,
     pub role: &'static str,
     pub agency: String,
+    pub disabled: bool,
+    /// Whether the viewer may lock it or give it a new password (never their own).
+    pub manageable: bool,
 }
 
 #[derive(Template)]
@@ -34,6 +40,10 @@ pub struct StaffPage {
     pub errors: Vec<FieldError>,
     /// Set once, right after an account is created: the one-time password to hand over.
     pub created: Option<(String, String)>,
+    /// The password was given anew to an existing account, not to a new one.
+    pub reissued: bool,
+    /// What was just done to an account (locked, unlocked).
+    pub done: Option<String>,
 }
 
 impl StaffPage {
@@ -82,10 +92,13 @@ async fn page(
     let staff = accounts
         .into_iter()
         .map(|a| StaffRow {
+            id: a.id.0,
+            manageable: may_manage(viewer, &a),
             agency: a.agency.as_ref().and_then(|c| state.agency_name(c.as_str())).unwrap_or_default().to_owned(),
             full_name: a.full_name,
             login: a.login,
             role: a.role.label_vi(),
+            disabled: a.disabled,
         })
         .collect();
     let (full_name, login, role, agency) = form;
@@ -104,7 +117,102 @@ async fn page(
         login: login.to_owned(),
         errors,
         created,
+        reissued: false,
+        done: None,
     })
+}
+
+/// Whether the viewer may lock, unlock or give a new password to `target`: a staff account of
+/// an agency whose staff they manage (the province's own staff: whoever manages the province),
+/// with a role they could grant, and never their own (they change their own password).
+fn may_manage(viewer: &Viewer, target: &Account) -> bool {
+    let agency_ok = match &target.agency {
+        Some(a) => viewer.may(&Action::ManageStaff { agency: a.clone() }),
+        None => viewer.may(&Action::ManageProvince),
+    };
+    target.role != Role::Citizen
+        && agency_ok
+        && grantable(viewer).contains(&target.role)
+        && viewer.account.as_ref().map(|a| a.id) != Some(target.id)
+}
+
+/// What the province admin does to an existing staff account.
+#[derive(Clone, Copy)]
+enum Change {
+    Lock,
+    Unlock,
+    NewPassword,
+}
+
+async fn change(state: AppState, viewer: Viewer, id: String, form: FormData, what: Change) -> PageResult {
+    let err = page_err(&viewer);
+    viewer.check_csrf(form.get("csrf")).map_err(&err)?;
+    form.only(&[]).map_err(&err)?;
+    let admin = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?.id;
+    let id = id.parse::<i64>().map(AccountId).map_err(|_| err(AppError::NotFound))?;
+    let target = state.store.identity.account(id).await.map_err(|e| err(e.into()))?;
+    let target = target.filter(|t| t.role != Role::Citizen).ok_or(AppError::NotFound).map_err(&err)?;
+    if !may_manage(&viewer, &target) {
+        return Err(err(AppError::Forbidden));
+    }
+    let identity = &state.store.identity;
+    let (mut created, mut done) = (None, None);
+    match what {
+        Change::Lock | Change::Unlock => {
+            let lock = matches!(what, Change::Lock);
+            identity.set_disabled(id, lock).await.map_err(|e| err(e.into()))?;
+            if lock {
+                state.forget_sessions_of(id);
+            }
+            tracing::info!(admin = admin.0, account = id.0, locked = lock, "a staff account was locked or unlocked");
+            done = Some(match lock {
+                true => format!(
+                    "Đã khóa tài khoản {} ({}): không đăng nhập được nữa, mọi phiên đã kết thúc.",
+                    target.full_name, target.login
+                ),
+                false => format!("Đã mở khóa tài khoản {} ({}).", target.full_name, target.login),
+            });
+        }
+        Change::NewPassword => {
+            let password = auth::random_token().map_err(&err)?;
+            let hash = auth::hash_password_bounded(password.clone()).await.map_err(&err)?;
+            identity.change_password(id, &hash, &[]).await.map_err(|e| err(e.into()))?;
+            state.forget_sessions_of(id);
+            tracing::info!(admin = admin.0, account = id.0, "a staff account was given a new password");
+            let body = format!(
+                "Quản trị đã cấp lại mật khẩu cho tài khoản của ông/bà lúc {}; mọi phiên đăng nhập cũ đã kết thúc. Hãy đổi mật khẩu ngay sau khi đăng nhập.",
+                super::account::now_vi()
+            );
+            super::account::tell_owner(&state, id, "Mật khẩu tài khoản đã được cấp lại", body).await.map_err(&err)?;
+            created = Some((target.login.clone(), password));
+        }
+    }
+    let mut p = page(&state, &viewer, ("", "", "", ""), Vec::new(), created).await.map_err(&err)?;
+    p.reissued = matches!(what, Change::NewPassword);
+    p.done = done;
+    Ok(viewer.finish(render(&p)))
+}
+
+pub async fn lock(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>, form: FormData) -> PageResult {
+    change(state, viewer, id, form, Change::Lock).await
+}
+
+pub async fn unlock(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: FormData,
+) -> PageResult {
+    change(state, viewer, id, form, Change::Unlock).await
+}
+
+pub async fn new_password(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: FormData,
+) -> PageResult {
+    change(state, viewer, id, form, Change::NewPassword).await
 }
 
 pub async fn list(State(state): State<AppState>, viewer: Viewer) -> PageResult {

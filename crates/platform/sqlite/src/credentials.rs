@@ -1,6 +1,6 @@
-//! A forgotten password (platform: identity): the desk's reset, which makes the account
-//! claimable again with a code, and the reset a citizen asks for by email, whose code is
-//! stored only as its SHA-256 and whose email never shows in the inbox.
+//! Credentials (platform: identity): a forgotten password reset at the desk, which makes the
+//! account claimable again with a code, or asked for by email, whose code is stored only as
+//! its SHA-256 and whose email never shows in the inbox; staff accounts locked and unlocked.
 
 use crate::{exec, map_err, SqliteStore};
 use chrono::{DateTime, Utc};
@@ -73,6 +73,19 @@ impl SqliteStore {
             if n == 1 {
                 exec(tx, "DELETE FROM password_reset WHERE account_id = ?1", [id])?;
                 exec(tx, "DELETE FROM account_claim WHERE account_id = ?1", [id])?;
+                exec(tx, "DELETE FROM session WHERE account_id = ?1", [id])?;
+            }
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    pub(crate) async fn set_disabled_q(&self, id: AccountId, disabled: bool) -> Result<bool> {
+        self.write(move |tx| {
+            let n = tx
+                .execute("UPDATE account SET disabled = ?1 WHERE id = ?2 AND role <> 'citizen'", params![disabled, id])
+                .map_err(map_err)?;
+            if n == 1 && disabled {
                 exec(tx, "DELETE FROM session WHERE account_id = ?1", [id])?;
             }
             Ok(n == 1)

@@ -1,6 +1,6 @@
-//! A forgotten password (platform: identity): the desk's reset, which makes the account
-//! claimable again with a code, and the reset a citizen asks for by email, whose code is
-//! stored only as its SHA-256 and whose email never shows in the inbox.
+//! Credentials (platform: identity): a forgotten password reset at the desk, which makes the
+//! account claimable again with a code, or asked for by email, whose code is stored only as
+//! its SHA-256 and whose email never shows in the inbox; staff accounts locked and unlocked.
 
 use crate::{map_err, PgStore};
 use chrono::{DateTime, Utc};
@@ -80,6 +80,20 @@ impl PgStore {
             ] {
                 tx.execute(sql, &[&id.0]).await.map_err(map_err)?;
             }
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(n == 1)
+    }
+
+    pub(crate) async fn set_disabled_q(&self, id: AccountId, disabled: bool) -> Result<bool> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        let n = tx
+            .execute("UPDATE account SET disabled = $1 WHERE id = $2 AND role <> 'citizen'", &[&disabled, &id.0])
+            .await
+            .map_err(map_err)?;
+        if n == 1 && disabled {
+            tx.execute("DELETE FROM session WHERE account_id = $1", &[&id.0]).await.map_err(map_err)?;
         }
         tx.commit().await.map_err(map_err)?;
         Ok(n == 1)

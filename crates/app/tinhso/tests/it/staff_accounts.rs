@@ -1,0 +1,115 @@
+//! The admins' hold on staff accounts: an officer who left is locked out at once (their open
+//! sessions too) and can be let back in; an officer who forgot their password is given a new
+//! one-time password. Each admin reaches only the accounts they could have created, never
+//! their own, and nothing else is touched by a refused request.
+
+use crate::dossier::PASSWORD;
+use crate::journey::{csrf, page_login};
+use reqwest::StatusCode;
+use serde_json::json;
+use tinhso_testkit::TestServer;
+
+on_both_backends!(
+    staff_accounts_locked_and_given_new_passwords_sqlite,
+    staff_accounts_locked_and_given_new_passwords_postgres,
+    story
+);
+
+/// The id in the row's action for `login` (`/quan-tri/tai-khoan/<id>/...`), if the page offers one.
+fn action_id(html: &str, login: &str) -> Option<String> {
+    let row = html.split("<tr>").find(|r| r.contains(&format!("<td>{login}</td>")))?;
+    let at = row.find("action=\"/quan-tri/tai-khoan/")? + "action=\"/quan-tri/tai-khoan/".len();
+    row[at..].split('/').next().map(str::to_owned)
+}
+
+async fn api_login(s: &TestServer, login: &str, password: &str) -> StatusCode {
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/session", s.url))
+        .json(&json!({ "login": login, "password": password }))
+        .send()
+        .await
+        .unwrap();
+    r.status()
+}
+
+async fn story(s: TestServer) {
+    let specialist = page_login(&s, "chuyenvien@tinhso.local").await;
+    let admin = page_login(&s, "quantri.coquan@tinhso.local").await;
+    let url = format!("{}/quan-tri/tai-khoan", s.url);
+    let html = admin.get(&url).send().await.unwrap().text().await.unwrap();
+    let token = csrf(&html);
+    let hung = action_id(&html, "chuyenvien@tinhso.local").expect("the agency's specialist can be managed");
+    assert_eq!(action_id(&html, "quantri.coquan@tinhso.local"), None, "not the admin's own account");
+    let post = |path: String, with_csrf: bool| {
+        let (admin, url, token) = (admin.clone(), format!("{}/quan-tri/tai-khoan/{path}", s.url), token.clone());
+        async move {
+            let form: Vec<(&str, &str)> = if with_csrf { vec![("csrf", token.as_str())] } else { Vec::new() };
+            let r = admin.post(url).form(&form).send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+
+    // What the agency admin may not touch: another agency's desk officer, the province's
+    // leader, their own account, a citizen, no account at all, a request without its token.
+    let province = page_login(&s, "quantri@tinhso.local").await;
+    let all = province.get(&url).send().await.unwrap().text().await.unwrap();
+    let desk = action_id(&all, "tiepnhan@tinhso.local").unwrap();
+    let leader = action_id(&all, "lanhdao@tinhso.local").unwrap();
+    let own = action_id(&all, "quantri.coquan@tinhso.local").unwrap();
+    assert_eq!(post(format!("{desk}/khoa"), true).await.0, StatusCode::FORBIDDEN, "another agency");
+    assert_eq!(post(format!("{leader}/cap-lai-mat-khau"), true).await.0, StatusCode::FORBIDDEN, "a province role");
+    assert_eq!(post(format!("{own}/khoa"), true).await.0, StatusCode::FORBIDDEN, "their own account");
+    let me: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/api/v1/session", s.url))
+        .json(&json!({ "login": "0912345678", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let citizen_id = me["account"]["id"].as_i64().expect("the login names its account");
+    assert_eq!(post(format!("{citizen_id}/khoa"), true).await.0, StatusCode::NOT_FOUND, "citizens are not staff");
+    assert_eq!(post("999999/khoa".into(), true).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(post("abc/khoa".into(), true).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(post(format!("{hung}/khoa"), false).await.0, StatusCode::FORBIDDEN, "no CSRF token");
+    let mine = specialist.get(format!("{}/tai-khoan", s.url)).send().await.unwrap().text().await.unwrap();
+    let r = specialist.post(format!("{url}/{hung}/khoa")).form(&[("csrf", csrf(&mine))]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "a specialist manages nobody");
+    for login in ["tiepnhan@tinhso.local", "lanhdao@tinhso.local", "quantri.coquan@tinhso.local", "0912345678"] {
+        assert_eq!(api_login(&s, login, PASSWORD).await, StatusCode::OK, "{login} untouched");
+    }
+    assert_eq!(api_login(&s, "chuyenvien@tinhso.local", PASSWORD).await, StatusCode::OK, "not locked by refusals");
+
+    // An officer who left: locked, with their open session ended at once; then let back in.
+    let (st, html) = post(format!("{hung}/khoa"), true).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("Đã khóa tài khoản Lý Văn Hùng"), "{html:.3000}");
+    assert!(html.contains("<strong>Đã khóa</strong>"));
+    let r = specialist.get(format!("{}/ho-so", s.url)).send().await.unwrap();
+    assert_eq!(r.url().path(), "/dang-nhap", "the open session ended");
+    assert_eq!(api_login(&s, "chuyenvien@tinhso.local", PASSWORD).await, StatusCode::UNAUTHORIZED);
+    let (st, html) = post(format!("{hung}/mo-khoa"), true).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("Đã mở khóa tài khoản Lý Văn Hùng"));
+    assert_eq!(api_login(&s, "chuyenvien@tinhso.local", PASSWORD).await, StatusCode::OK);
+
+    // An officer who forgot their password: a new one, shown once; the old one and every
+    // session end; the officer is told in their notices.
+    let again = page_login(&s, "chuyenvien@tinhso.local").await;
+    let (st, html) = post(format!("{hung}/cap-lai-mat-khau"), true).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("Đã cấp lại mật khẩu cho tài khoản"), "{html:.3000}");
+    let at = html.find("id=\"new-password\">").unwrap() + 18;
+    let password = html[at..].split('<').next().unwrap().to_owned();
+    assert_eq!(api_login(&s, "chuyenvien@tinhso.local", PASSWORD).await, StatusCode::UNAUTHORIZED);
+    let r = again.get(format!("{}/ho-so", s.url)).send().await.unwrap();
+    assert_eq!(r.url().path(), "/dang-nhap", "sessions ended");
+    let fresh = s.client();
+    let page = fresh.get(format!("{}/dang-nhap", s.url)).send().await.unwrap().text().await.unwrap();
+    let form = [("csrf", csrf(&page)), ("login", "chuyenvien@tinhso.local".into()), ("password", password)];
+    assert_eq!(fresh.post(format!("{}/dang-nhap", s.url)).form(&form).send().await.unwrap().status(), 200);
+    let notices = fresh.get(format!("{}/thong-bao", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(notices.contains("Mật khẩu tài khoản đã được cấp lại"), "{notices:.3000}");
+    s.stop().await.unwrap();
+}
