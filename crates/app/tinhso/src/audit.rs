@@ -20,6 +20,7 @@ use tinhso_opendata::audit::{DataLabels, LANE_PREFIX as DATA_LANES};
 use tinhso_payments::audit::{PaymentLabels, LANE_PREFIX as PAYMENT_LANES};
 use tinhso_reports::audit::{ReportLabels, LANE_PREFIX};
 use tinhso_results::audit::{ResultLabels, LANE_PREFIX as RESULT_LANES};
+use tinhso_store::admin::{self, AdminLabels};
 use tinhso_store::{plan, Stores};
 
 const PAGE: usize = 20_000;
@@ -49,6 +50,8 @@ impl Labels for ModuleLabels {
             ResultLabels.label(lane, payload)
         } else if lane.starts_with(PAYMENT_LANES) {
             PaymentLabels.label(lane, payload)
+        } else if lane == admin::LANE {
+            AdminLabels.label(lane, payload)
         } else {
             DossierLabels.label(lane, payload)
         }
@@ -63,6 +66,8 @@ impl Labels for ModuleLabels {
             counted(&self.documents, ResultLabels.opens(lane, kind))
         } else if lane.starts_with(PAYMENT_LANES) {
             counted(&self.payments, PaymentLabels.opens(lane, kind))
+        } else if lane == admin::LANE {
+            AdminLabels.opens(lane, kind)
         } else {
             counted(&self.dossiers, DossierLabels.opens(lane, kind))
         }
@@ -132,6 +137,9 @@ pub async fn verify(store: &Stores) -> Result<std::result::Result<Intact, Break>
     if let Err(b) = dataset_rows_agree(store, datasets.load(Ordering::Relaxed)).await? {
         return Ok(Err(b));
     }
+    if let Err(b) = account_locks_agree(store).await? {
+        return Ok(Err(b));
+    }
     Ok(Ok(Intact { events: audited.entries, dossiers: audited.subjects, last_checkpoint }))
 }
 
@@ -196,6 +204,24 @@ async fn report_rows_agree(store: &Stores, chained: u64) -> Result<std::result::
     }
     if stored < chained {
         return Ok(Err(Break::RowsMissing { chained, stored, kind: RowKind::Report }));
+    }
+    Ok(Ok(()))
+}
+
+/// Every account's lock against the administrators' entries (its newest lock or unlock;
+/// none: never locked), so a lock lifted, or set, behind the platform's back is found. A
+/// difference is read again (a running server may lock meanwhile) before it is reported.
+async fn account_locks_agree(store: &Stores) -> Result<std::result::Result<(), Break>> {
+    let first_differing = || async {
+        let locks = admin::locked(&store.ledger.admin_log(usize::MAX).await?);
+        let accounts = store.identity.accounts().await?;
+        let differs = |a: &tinhso_store::Account| a.disabled != locks.get(&a.id).copied().unwrap_or(false);
+        Ok::<_, anyhow::Error>(accounts.into_iter().find(differs).map(|a| a.login))
+    };
+    if first_differing().await?.is_some() {
+        if let Some(login) = first_differing().await? {
+            return Ok(Err(Break::RowDiffers { dossier: login, column: "disabled", kind: RowKind::Account }));
+        }
     }
     Ok(Ok(()))
 }

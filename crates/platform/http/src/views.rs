@@ -143,6 +143,8 @@ pub struct AccountPage {
     pub agency: String,
     /// The password was just changed.
     pub changed: bool,
+    /// Province admins and auditors read the administrators' log.
+    pub reads_audit_log: bool,
     pub min_password: usize,
     pub errors: Vec<FieldError>,
 }

@@ -164,6 +164,8 @@ pub enum RowKind {
     Document,
     /// An open-data dataset's metadata.
     Dataset,
+    /// A staff account's lock (vouched for by the administrators' entries).
+    Account,
 }
 
 impl RowKind {
@@ -174,6 +176,7 @@ impl RowKind {
             Self::Payment => "khoản thanh toán",
             Self::Document => "văn bản đã cấp",
             Self::Dataset => "bộ dữ liệu mở",
+            Self::Account => "tài khoản",
         }
     }
 
@@ -184,6 +187,7 @@ impl RowKind {
             Self::Payment => "payment",
             Self::Document => "issued document",
             Self::Dataset => "open dataset",
+            Self::Account => "account",
         }
     }
 }

@@ -2,13 +2,21 @@
 //! account claimable again with a code, or asked for by email, whose code is stored only as
 //! its SHA-256 and whose email never shows in the inbox; staff accounts locked and unlocked.
 
-use crate::{map_err, PgStore};
+use crate::{ledger, map_err, PgStore};
 use chrono::{DateTime, Utc};
+use deadpool_postgres::Transaction;
 use tinhso_kernel::ids::AccountId;
-use tinhso_store::{Notification, Result};
+use tinhso_store::admin::{self, AdminAct, AdminChange, AdminEntry};
+use tinhso_store::{NewAccount, Notification, Result};
+
+/// Appends `change`'s entry to the administrators' lane, in the change's transaction.
+async fn record(tx: &Transaction<'_>, change: &AdminChange, by: &AdminAct) -> Result<()> {
+    ledger::append_entry(tx, change.kind(), false, &admin::link(change, by)?).await?;
+    Ok(())
+}
 
 impl PgStore {
-    pub(crate) async fn reset_password_q(&self, id: AccountId, code: &str) -> Result<Option<String>> {
+    pub(crate) async fn reset_password_q(&self, id: AccountId, code: &str, by: &AdminAct) -> Result<Option<String>> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
         let n = tx
@@ -30,6 +38,7 @@ impl PgStore {
         )
         .await
         .map_err(map_err)?;
+        record(&tx, &AdminChange::CitizenPasswordReset { account: id.0 }, by).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(Some(code.to_owned()))
     }
@@ -85,17 +94,63 @@ impl PgStore {
         Ok(n == 1)
     }
 
-    pub(crate) async fn set_disabled_q(&self, id: AccountId, disabled: bool) -> Result<bool> {
+    pub(crate) async fn create_staff_q(&self, a: &NewAccount, by: &AdminAct) -> Result<AccountId> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        let id = crate::write::insert_account(&tx, a).await?;
+        let agency = a.agency.as_ref().map(|c| c.as_str().to_owned());
+        record(&tx, &AdminChange::StaffCreated { account: id.0, role: a.role.key().to_owned(), agency }, by).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(id)
+    }
+
+    pub(crate) async fn set_disabled_q(&self, id: AccountId, disabled: bool, by: &AdminAct) -> Result<bool> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
         let n = tx
             .execute("UPDATE account SET disabled = $1 WHERE id = $2 AND role <> 'citizen'", &[&disabled, &id.0])
             .await
             .map_err(map_err)?;
-        if n == 1 && disabled {
+        if n != 1 {
+            return Ok(false);
+        }
+        if disabled {
             tx.execute("DELETE FROM session WHERE account_id = $1", &[&id.0]).await.map_err(map_err)?;
+            record(&tx, &AdminChange::StaffLocked { account: id.0 }, by).await?;
+        } else {
+            record(&tx, &AdminChange::StaffUnlocked { account: id.0 }, by).await?;
         }
         tx.commit().await.map_err(map_err)?;
-        Ok(n == 1)
+        Ok(true)
+    }
+
+    pub(crate) async fn reissue_password_q(&self, id: AccountId, hash: &str, by: &AdminAct) -> Result<bool> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        let n = tx
+            .execute("UPDATE account SET password_hash = $1 WHERE id = $2 AND role <> 'citizen'", &[&hash, &id.0])
+            .await
+            .map_err(map_err)?;
+        if n != 1 {
+            return Ok(false);
+        }
+        tx.execute("DELETE FROM session WHERE account_id = $1", &[&id.0]).await.map_err(map_err)?;
+        record(&tx, &AdminChange::StaffPasswordReissued { account: id.0 }, by).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(true)
+    }
+
+    pub(crate) async fn admin_log_q(&self, limit: usize) -> Result<Vec<AdminEntry>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT id, subject, at, actor, payload, hash, public, lane, seq FROM ledger_entry
+                 WHERE subject >= $1 AND subject < $2 ORDER BY id DESC LIMIT $3",
+                &[&admin::SUBJECT_PREFIX, &"admin0", &i64::try_from(limit).unwrap_or(i64::MAX)],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(|r| admin::entry(&crate::rows::link(r).0)).collect()
     }
 }

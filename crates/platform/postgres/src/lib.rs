@@ -30,6 +30,7 @@ use tinhso_kernel::ids::{AccountId, AgencyCode, PersonalId, Sha256};
 use tinhso_kernel::province::{Agency, Province, Unit};
 use tinhso_ledger::chain::LaneHead;
 use tinhso_policy::Role;
+use tinhso_store::admin::AdminAct;
 use tinhso_store::codec::from_json;
 use tinhso_store::migrate::Migrations;
 use tinhso_store::stats::{self, Histogram};
@@ -384,12 +385,20 @@ impl IdentityStore for PgStore {
         Ok(())
     }
 
-    async fn reset_password(&self, id: AccountId, code: &str) -> Result<Option<String>> {
-        self.reset_password_q(id, code).await
+    async fn reset_password(&self, id: AccountId, code: &str, by: &AdminAct) -> Result<Option<String>> {
+        self.reset_password_q(id, code, by).await
     }
 
-    async fn set_disabled(&self, id: AccountId, disabled: bool) -> Result<bool> {
-        self.set_disabled_q(id, disabled).await
+    async fn create_staff(&self, a: &NewAccount, by: &AdminAct) -> Result<AccountId> {
+        self.create_staff_q(a, by).await
+    }
+
+    async fn set_disabled(&self, id: AccountId, disabled: bool, by: &AdminAct) -> Result<bool> {
+        self.set_disabled_q(id, disabled, by).await
+    }
+
+    async fn reissue_password(&self, id: AccountId, password_hash: &str, by: &AdminAct) -> Result<bool> {
+        self.reissue_password_q(id, password_hash, by).await
     }
 
     async fn issue_email_reset(
@@ -433,6 +442,10 @@ impl IdentityStore for PgStore {
 
 #[async_trait]
 impl LedgerStore for PgStore {
+    async fn admin_log(&self, limit: usize) -> Result<Vec<tinhso_store::admin::AdminEntry>> {
+        self.admin_log_q(limit).await
+    }
+
     async fn audit_page(&self, after: i64, limit: usize) -> Result<Vec<AuditRow>> {
         let client = self.client().await?;
         let rows = client

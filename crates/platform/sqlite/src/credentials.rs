@@ -2,15 +2,22 @@
 //! account claimable again with a code, or asked for by email, whose code is stored only as
 //! its SHA-256 and whose email never shows in the inbox; staff accounts locked and unlocked.
 
-use crate::{exec, map_err, SqliteStore};
+use crate::{exec, ledger, map_err, SqliteStore};
 use chrono::{DateTime, Utc};
-use rusqlite::params;
+use rusqlite::{params, Connection};
 use tinhso_kernel::ids::AccountId;
-use tinhso_store::{Notification, Result};
+use tinhso_store::admin::{self, AdminAct, AdminChange, AdminEntry};
+use tinhso_store::{NewAccount, Notification, Result};
+
+/// Appends `change`'s entry to the administrators' lane, in the change's transaction.
+fn record(tx: &Connection, change: &AdminChange, by: &AdminAct) -> Result<()> {
+    ledger::append_entry(tx, change.kind(), false, &admin::link(change, by)?)?;
+    Ok(())
+}
 
 impl SqliteStore {
-    pub(crate) async fn reset_password_q(&self, id: AccountId, code: &str) -> Result<Option<String>> {
-        let code = code.to_owned();
+    pub(crate) async fn reset_password_q(&self, id: AccountId, code: &str, by: &AdminAct) -> Result<Option<String>> {
+        let (code, by) = (code.to_owned(), *by);
         self.write(move |tx| {
             let n = tx
                 .execute(
@@ -29,6 +36,7 @@ impl SqliteStore {
                  ON CONFLICT (account_id) DO UPDATE SET code = excluded.code",
                 params![id, code],
             )?;
+            record(tx, &AdminChange::CitizenPasswordReset { account: id.0 }, &by)?;
             Ok(Some(code.clone()))
         })
         .await
@@ -80,16 +88,66 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn set_disabled_q(&self, id: AccountId, disabled: bool) -> Result<bool> {
+    pub(crate) async fn create_staff_q(&self, a: &NewAccount, by: &AdminAct) -> Result<AccountId> {
+        let (a, by) = (a.clone(), *by);
+        self.write(move |tx| {
+            let id = crate::write::insert_account(tx, &a)?;
+            let agency = a.agency.as_ref().map(|c| c.as_str().to_owned());
+            record(tx, &AdminChange::StaffCreated { account: id.0, role: a.role.key().to_owned(), agency }, &by)?;
+            Ok(id)
+        })
+        .await
+    }
+
+    pub(crate) async fn set_disabled_q(&self, id: AccountId, disabled: bool, by: &AdminAct) -> Result<bool> {
+        let by = *by;
         self.write(move |tx| {
             let n = tx
                 .execute("UPDATE account SET disabled = ?1 WHERE id = ?2 AND role <> 'citizen'", params![disabled, id])
                 .map_err(map_err)?;
-            if n == 1 && disabled {
-                exec(tx, "DELETE FROM session WHERE account_id = ?1", [id])?;
+            if n != 1 {
+                return Ok(false);
             }
-            Ok(n == 1)
+            if disabled {
+                exec(tx, "DELETE FROM session WHERE account_id = ?1", [id])?;
+                record(tx, &AdminChange::StaffLocked { account: id.0 }, &by)?;
+            } else {
+                record(tx, &AdminChange::StaffUnlocked { account: id.0 }, &by)?;
+            }
+            Ok(true)
         })
         .await
+    }
+
+    pub(crate) async fn reissue_password_q(&self, id: AccountId, hash: &str, by: &AdminAct) -> Result<bool> {
+        let (hash, by) = (hash.to_owned(), *by);
+        self.write(move |tx| {
+            let n = tx
+                .execute("UPDATE account SET password_hash = ?1 WHERE id = ?2 AND role <> 'citizen'", params![hash, id])
+                .map_err(map_err)?;
+            if n != 1 {
+                return Ok(false);
+            }
+            exec(tx, "DELETE FROM session WHERE account_id = ?1", [id])?;
+            record(tx, &AdminChange::StaffPasswordReissued { account: id.0 }, &by)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    pub(crate) async fn admin_log_q(&self, limit: usize) -> Result<Vec<AdminEntry>> {
+        let links = self
+            .read(move |c| {
+                let mut st = c.prepare_cached(
+                    "SELECT id, subject, at, actor, payload, kind, public, lane, seq FROM ledger_entry
+                     WHERE subject >= ?1 AND subject < ?2 ORDER BY id DESC LIMIT ?3",
+                )?;
+                let (from, to) = (admin::SUBJECT_PREFIX, "admin0");
+                let rows =
+                    st.query_map(params![from, to, i64::try_from(limit).unwrap_or(i64::MAX)], crate::rows::link)?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .await?;
+        links.iter().map(admin::entry).collect()
     }
 }

@@ -5,6 +5,7 @@
 //!
 //! May depend on: the kernel, the policy, the ledger and the modules' pure cores.
 
+pub mod admin;
 pub mod migrate;
 pub mod plan;
 pub mod stats;

@@ -2,6 +2,7 @@
 //! module that keeps its own store crate, by that crate on each engine), and the bundle the
 //! composition root hands the modules.
 
+use crate::admin::AdminAct;
 use crate::*;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -83,8 +84,9 @@ pub trait IdentityStore: Send + Sync + 'static {
     /// transaction: the password is cleared, every session ends and `code` becomes the
     /// account's only claim code (an earlier reset's code no longer works), so that the account
     /// is claimed again with it (`claim_account`). Returns the code; None for a staff account or
-    /// one without a personal id (which could not be claimed), left as it was.
-    async fn reset_password(&self, id: AccountId, code: &str) -> Result<Option<String>>;
+    /// one without a personal id (which could not be claimed), left as it was. The officer's act
+    /// is recorded on the ledger with it (`admin`).
+    async fn reset_password(&self, id: AccountId, code: &str, by: &AdminAct) -> Result<Option<String>>;
     /// A reset a citizen asked for by email, in one transaction: `code_sha256` (of the one-time
     /// code `mail` carries) becomes the account's only email reset code until `until`, and `mail`
     /// is queued for email only, never listed in the inbox (where a borrowed session could read
@@ -105,9 +107,15 @@ pub trait IdentityStore: Send + Sync + 'static {
         now: DateTime<Utc>,
         password_hash: &str,
     ) -> Result<bool>;
-    /// Locks a staff account (its sessions end in the same transaction) or unlocks it; a locked
-    /// account cannot log in. False for a citizen or no such account.
-    async fn set_disabled(&self, id: AccountId, disabled: bool) -> Result<bool>;
+    /// A staff account an admin adds, recorded on the ledger with it (`admin`).
+    async fn create_staff(&self, a: &NewAccount, by: &AdminAct) -> Result<AccountId>;
+    /// Locks a staff account (its sessions end in the same transaction) or unlocks it, recorded
+    /// on the ledger with it; a locked account cannot log in. False for a citizen or no such
+    /// account (nothing recorded).
+    async fn set_disabled(&self, id: AccountId, disabled: bool, by: &AdminAct) -> Result<bool>;
+    /// A staff account's password set by an admin: every session ends, and the act is recorded
+    /// on the ledger with it. False for a citizen or no such account (nothing recorded).
+    async fn reissue_password(&self, id: AccountId, password_hash: &str, by: &AdminAct) -> Result<bool>;
     /// The claim code issued for an account not yet claimed, to print.
     async fn claim_code(&self, id: AccountId) -> Result<Option<String>>;
     /// Staff of one agency (every role but citizen), as a register orders names (`by_name`):
@@ -227,6 +235,8 @@ pub trait LedgerStore: Send + Sync + 'static {
     /// streams the chain through this).
     async fn audit_page(&self, after: i64, limit: usize) -> Result<Vec<AuditRow>>;
     async fn audit_anchors(&self) -> Result<AuditAnchors>;
+    /// The newest `limit` administrative entries (lane `admin`), newest first.
+    async fn admin_log(&self, limit: usize) -> Result<Vec<crate::admin::AdminEntry>>;
     /// Every lane's head (read again after an audit's walk).
     async fn lane_heads(&self) -> Result<Vec<LaneHead>>;
     /// Records the next provincial checkpoint when a lane moved since the last one, at `at`;

@@ -72,6 +72,7 @@ mod opendata_datastore;
 mod opendata_harvest;
 mod payments;
 mod ports;
+mod ports_admin;
 mod ports_at_once;
 mod ports_opendata;
 mod ports_results;

@@ -51,7 +51,7 @@ port_suite!(ioc_sqlite, ioc_postgres, ioc);
 port_suite!(reports_sqlite, reports_postgres, reports);
 
 pub(crate) const DESK: &str = "000.00.90.H08";
-const DEPT: &str = "000.20.01.H08";
+pub(crate) const DEPT: &str = "000.20.01.H08";
 const COMMUNE: &str = "000.00.11.H08";
 const PROCEDURE: &str = "1.001193";
 
@@ -107,7 +107,7 @@ fn procedure() -> Procedure {
     .unwrap()
 }
 
-fn account(login: &str, name: &str, role: Role, agency_code: Option<&str>, pid: Option<&str>) -> NewAccount {
+pub(crate) fn account(login: &str, name: &str, role: Role, agency_code: Option<&str>, pid: Option<&str>) -> NewAccount {
     NewAccount {
         login: login.into(),
         full_name: name.into(),
@@ -267,11 +267,12 @@ async fn identity(s: Stores) {
     assert!(!s.identity.change_password(AccountId(999_999), "h", &mine).await.unwrap(), "no such account");
     // A forgotten password, reset at a desk: cleared, every session ended, claimable again with
     // the code of the last reset only; staff accounts are not reset there.
-    assert_eq!(s.identity.reset_password(citizen, "MNPQ-2345").await.unwrap().as_deref(), Some("MNPQ-2345"));
+    let by = tinhso_store::admin::AdminAct { actor: walk_in, at: now };
+    assert_eq!(s.identity.reset_password(citizen, "MNPQ-2345", &by).await.unwrap().as_deref(), Some("MNPQ-2345"));
     assert!(s.identity.session(&mine, now).await.unwrap().is_none(), "no session survives a reset");
     assert_eq!(s.identity.account(citizen).await.unwrap().map(|a| a.password_hash), Some(String::new()));
     assert_eq!(s.identity.claim_code(citizen).await.unwrap().as_deref(), Some("MNPQ-2345"));
-    assert_eq!(s.identity.reset_password(citizen, "RSTU-6789").await.unwrap().as_deref(), Some("RSTU-6789"));
+    assert_eq!(s.identity.reset_password(citizen, "RSTU-6789", &by).await.unwrap().as_deref(), Some("RSTU-6789"));
     assert!(!s.identity.claim_account(citizen, "MNPQ-2345", "h-old", "X").await.unwrap(), "an earlier code is void");
     assert!(s.identity.claim_account(citizen, "RSTU-6789", "h-reset", "Nguyễn Văn An").await.unwrap());
     assert_eq!(s.identity.claim_code(citizen).await.unwrap(), None, "a code is used once");
@@ -292,7 +293,11 @@ async fn identity(s: Stores) {
     assert!(s.identity.session(&[6; 32], now).await.unwrap().is_none(), "sessions end");
     assert!(!s.identity.redeem_email_reset(citizen, &second, now, "h-again").await.unwrap(), "once");
     let staff = s.identity.account_by_login("b@x.vn").await.unwrap().unwrap();
-    assert_eq!(s.identity.reset_password(staff.id, "VWXY-2345").await.unwrap(), None, "staff are not reset at a desk");
+    assert_eq!(
+        s.identity.reset_password(staff.id, "VWXY-2345", &by).await.unwrap(),
+        None,
+        "staff are not reset at a desk"
+    );
     assert_eq!(s.identity.claim_code(staff.id).await.unwrap(), None, "nor given a code");
     assert!(!staff.password_hash.is_empty());
 }

@@ -111,5 +111,34 @@ async fn story(s: TestServer) {
     assert_eq!(fresh.post(format!("{}/dang-nhap", s.url)).form(&form).send().await.unwrap().status(), 200);
     let notices = fresh.get(format!("{}/thong-bao", s.url)).send().await.unwrap().text().await.unwrap();
     assert!(notices.contains("Mật khẩu tài khoản đã được cấp lại"), "{notices:.3000}");
+
+    // Each change is on the ledger with who made it, read by province admins and auditors only;
+    // refused requests left nothing there. The chain, with these entries, passes the audit.
+    for who in [&admin, &specialist] {
+        let r = who.get(format!("{}/quan-tri/nhat-ky", s.url)).send().await.unwrap();
+        assert!([StatusCode::FORBIDDEN, StatusCode::OK].contains(&r.status()));
+    }
+    assert_eq!(admin.get(format!("{}/quan-tri/nhat-ky", s.url)).send().await.unwrap().status(), 403);
+    let auditor = page_login(&s, "kiemtra@tinhso.local").await;
+    for reader in [&province, &auditor] {
+        let r = reader.get(format!("{}/quan-tri/nhat-ky", s.url)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let log = r.text().await.unwrap();
+        let rows: Vec<&str> = log.split("<tr><td>").skip(1).map(|r| r.split("</tr>").next().unwrap()).collect();
+        let what: Vec<&str> = rows.iter().map(|r| r.split("</td><td>").nth(2).unwrap()).collect();
+        assert_eq!(what, ["Cấp lại mật khẩu cho cán bộ", "Mở khóa tài khoản cán bộ", "Khóa tài khoản cán bộ"], "{log}");
+        assert!(rows.iter().all(|r| r.contains("Triệu Văn Minh") && r.contains("Lý Văn Hùng")), "{rows:?}");
+    }
+    for check in [["audit", "verify"], ["ioc", "check"]] {
+        let args = [check.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>(), s.data_args()].concat();
+        let (code, out, err) = tinhso_testkit::server::run_cli(crate::bin(), &args).await.unwrap();
+        assert_eq!(code, 0, "{check:?}: {out}{err}");
+    }
+    // A lock set or lifted behind the platform's back is found.
+    s.exec_sql("UPDATE account SET disabled = TRUE WHERE login = 'pheduyet@tinhso.local'").await.unwrap();
+    let args = [vec!["audit".to_owned(), "verify".to_owned()], s.data_args()].concat();
+    let (code, out, err) = tinhso_testkit::server::run_cli(crate::bin(), &args).await.unwrap();
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(format!("{out}{err}").contains("pheduyet@tinhso.local"), "{out}{err}");
     s.stop().await.unwrap();
 }

@@ -310,6 +310,7 @@ fn account_page(
         login: a.login.clone(),
         role: if en { a.role.label_en() } else { a.role.label_vi() }.to_owned(),
         agency: a.agency.as_ref().and_then(|c| state.agency_name(c.as_str())).unwrap_or_default().to_owned(),
+        reads_audit_log: viewer.may(&tinhso_policy::Action::ViewAuditLog),
         changed,
         min_password: password::MIN_LEN,
         errors,

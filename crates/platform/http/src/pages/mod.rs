@@ -1,6 +1,7 @@
 //! Server-rendered pages. Every page works without JavaScript; forms post and redirect.
 
 pub mod account;
+pub mod admin_log;
 pub mod limits;
 pub mod locale;
 pub mod reset;

@@ -24,6 +24,7 @@ use tinhso_kernel::guard::{Rule, Verdict};
 use tinhso_kernel::ids::{Login, PersonalId};
 use tinhso_kernel::{password, FieldError};
 use tinhso_policy::{Action, Role};
+use tinhso_store::admin::AdminAct;
 
 /// The desk's form: whose password to reset, and then the code to hand over.
 #[derive(Template)]
@@ -113,7 +114,8 @@ pub async fn desk_reset(State(state): State<AppState>, viewer: Viewer, form: For
         return Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))));
     };
     let fresh = auth::new_claim_code().map_err(&err)?;
-    let code = state.store.identity.reset_password(citizen.id, &fresh).await.map_err(|e| err(e.into()))?;
+    let by = AdminAct { actor: officer, at: chrono::Utc::now() };
+    let code = state.store.identity.reset_password(citizen.id, &fresh, &by).await.map_err(|e| err(e.into()))?;
     let Some(code) = code else {
         return Err(err(AppError::Conflict {
             code: "not_resettable",

@@ -15,6 +15,7 @@ use tinhso_kernel::error::Errors;
 use tinhso_kernel::ids::{AccountId, AgencyCode, Login};
 use tinhso_kernel::{text, FieldError};
 use tinhso_policy::{Action, Role};
+use tinhso_store::admin::AdminAct;
 use tinhso_store::{Account, NewAccount, StoreError};
 
 pub struct StaffRow {
@@ -156,11 +157,12 @@ async fn change(state: AppState, viewer: Viewer, id: String, form: FormData, wha
         return Err(err(AppError::Forbidden));
     }
     let identity = &state.store.identity;
+    let by = AdminAct { actor: admin, at: chrono::Utc::now() };
     let (mut created, mut done) = (None, None);
     match what {
         Change::Lock | Change::Unlock => {
             let lock = matches!(what, Change::Lock);
-            identity.set_disabled(id, lock).await.map_err(|e| err(e.into()))?;
+            identity.set_disabled(id, lock, &by).await.map_err(|e| err(e.into()))?;
             if lock {
                 state.forget_sessions_of(id);
             }
@@ -176,7 +178,7 @@ async fn change(state: AppState, viewer: Viewer, id: String, form: FormData, wha
         Change::NewPassword => {
             let password = auth::random_token().map_err(&err)?;
             let hash = auth::hash_password_bounded(password.clone()).await.map_err(&err)?;
-            identity.change_password(id, &hash, &[]).await.map_err(|e| err(e.into()))?;
+            identity.reissue_password(id, &hash, &by).await.map_err(|e| err(e.into()))?;
             state.forget_sessions_of(id);
             tracing::info!(admin = admin.0, account = id.0, "a staff account was given a new password");
             let body = format!(
@@ -231,6 +233,7 @@ pub async fn create(State(state): State<AppState>, viewer: Viewer, form: FormDat
     let err = page_err(&viewer);
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
     form.only(&["full_name", "login", "role", "agency"]).map_err(&err)?;
+    let admin = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?.id;
     let (full_name, raw_login, raw_role, raw_agency) =
         (text::clean(&form.text("full_name")), form.text("login"), form.text("role"), form.text("agency"));
     let mut errs = Errors::default();
@@ -269,7 +272,8 @@ pub async fn create(State(state): State<AppState>, viewer: Viewer, form: FormDat
                 agency: Some(agency),
                 personal_id: None,
             };
-            match state.store.identity.create_account(&account).await {
+            let by = AdminAct { actor: admin, at: chrono::Utc::now() };
+            match state.store.identity.create_staff(&account, &by).await {
                 Ok(_) => (Vec::new(), Some((account.login, password))),
                 Err(StoreError::Conflict(_)) => (
                     vec![FieldError::new(

@@ -1,0 +1,70 @@
+//! The identity port's administrative changes on both engines: each is written with its entry
+//! in the administrators' lane of the ledger, in one transaction; a refused change (a citizen's
+//! account, no such account) writes neither; the log reads them back newest first.
+
+use crate::ports::{account, postgres, province_with_citizen, sqlite, DEPT};
+use chrono::Utc;
+use tinhso_kernel::ids::AccountId;
+use tinhso_policy::Role;
+use tinhso_store::admin::{AdminAct, AdminChange};
+use tinhso_store::{Session, Stores};
+
+#[tokio::test]
+async fn admin_changes_are_recorded_sqlite() {
+    admin_changes(sqlite().await).await;
+}
+
+#[tokio::test]
+async fn admin_changes_are_recorded_postgres() {
+    admin_changes(postgres().await).await;
+}
+
+async fn admin_changes(s: Stores) {
+    let citizen = province_with_citizen(&s).await;
+    let now = Utc::now();
+    let head =
+        s.identity.create_account(&account("a@x.vn", "Lê An", Role::AgencyAdmin, Some(DEPT), None)).await.unwrap();
+    let by = AdminAct { actor: head, at: now };
+    let new = account("b@x.vn", "Trần Bình", Role::Specialist, Some(DEPT), None);
+    let staff = s.identity.create_staff(&new, &by).await.unwrap();
+    let session = Session {
+        token_hash: vec![9; 32],
+        account_id: staff,
+        csrf_token: "c".into(),
+        created_at: now,
+        expires_at: now + chrono::Duration::days(1),
+    };
+    s.identity.create_session(&session).await.unwrap();
+    assert!(s.identity.set_disabled(staff, true, &by).await.unwrap());
+    assert!(s.identity.account(staff).await.unwrap().unwrap().disabled);
+    assert!(s.identity.session(&[9; 32], now).await.unwrap().is_none(), "a locked account's sessions end");
+    assert!(s.identity.set_disabled(staff, false, &by).await.unwrap());
+    assert!(!s.identity.account(staff).await.unwrap().unwrap().disabled);
+    s.identity.create_session(&session).await.unwrap();
+    assert!(s.identity.reissue_password(staff, "h-new", &by).await.unwrap());
+    assert_eq!(s.identity.account(staff).await.unwrap().unwrap().password_hash, "h-new");
+    assert!(s.identity.session(&[9; 32], now).await.unwrap().is_none(), "a new password ends every session");
+    // Refused: a citizen is not staff, and no account has id 999999; nothing is recorded.
+    assert!(!s.identity.set_disabled(citizen, true, &by).await.unwrap());
+    assert!(!s.identity.reissue_password(citizen, "h-x", &by).await.unwrap());
+    assert!(!s.identity.set_disabled(AccountId(999_999), true, &by).await.unwrap());
+    assert!(!s.identity.account(citizen).await.unwrap().unwrap().disabled);
+    assert_eq!(s.identity.account(citizen).await.unwrap().unwrap().password_hash, "hash");
+    assert_eq!(s.identity.reset_password(citizen, "ABCD-2345", &by).await.unwrap().as_deref(), Some("ABCD-2345"));
+
+    let log = s.ledger.admin_log(10).await.unwrap();
+    let changes: Vec<AdminChange> = log.iter().map(|e| e.change.clone()).collect();
+    assert_eq!(
+        changes,
+        [
+            AdminChange::CitizenPasswordReset { account: citizen.0 },
+            AdminChange::StaffPasswordReissued { account: staff.0 },
+            AdminChange::StaffUnlocked { account: staff.0 },
+            AdminChange::StaffLocked { account: staff.0 },
+            AdminChange::StaffCreated { account: staff.0, role: "specialist".into(), agency: Some(DEPT.into()) },
+        ]
+    );
+    assert!(log.iter().all(|e| e.actor == head), "each names who made it");
+    assert_eq!(log[0].at.timestamp_micros(), now.timestamp_micros(), "and when");
+    assert_eq!(s.ledger.admin_log(2).await.unwrap().len(), 2, "the newest first, as many as asked");
+}

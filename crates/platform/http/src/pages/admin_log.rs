@@ -1,0 +1,65 @@
+//! The administrators' log (`/quan-tri/nhat-ky`): every change made to accounts by an admin or
+//! a desk officer (staff added, locked, unlocked, given a new password; a citizen's password
+//! reset at a desk), newest first, read from the ledger where each was recorded with its
+//! change. For province admins and auditors (`Action::ViewAuditLog`).
+
+use super::{page_err, PageResult};
+use crate::auth::Viewer;
+use crate::state::AppState;
+use crate::views::{render, Layout};
+use askama::Template;
+use axum::extract::State;
+use std::collections::HashMap;
+use tinhso_policy::Action;
+
+/// Entries shown: an admin's changes are few, so this reaches back months.
+const SHOWN: usize = 500;
+
+pub struct LogRow {
+    /// dd/mm/yyyy HH:MM, Vietnam time.
+    pub when: String,
+    pub who: String,
+    pub what: &'static str,
+    pub whom: String,
+    /// The role and agency a new staff account was given.
+    pub detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/log.html")]
+pub struct LogPage {
+    pub layout: Layout,
+    pub rows: Vec<LogRow>,
+}
+
+pub async fn show(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    let err = page_err(&viewer);
+    viewer.require(&Action::ViewAuditLog).map_err(&err)?;
+    let en = viewer.locale == crate::i18n::Locale::En;
+    let entries = state.store.ledger.admin_log(SHOWN).await.map_err(|e| err(e.into()))?;
+    let mut ids: Vec<_> = entries.iter().flat_map(|e| [e.actor, e.change.account()]).collect();
+    ids.sort_unstable_by_key(|a| a.0);
+    ids.dedup();
+    let names: HashMap<_, _> =
+        state.store.identity.account_names(&ids).await.map_err(|e| err(e.into()))?.into_iter().collect();
+    let name = |id: &tinhso_kernel::ids::AccountId| names.get(id).cloned().unwrap_or_else(|| format!("#{}", id.0));
+    let rows = entries
+        .iter()
+        .map(|e| LogRow {
+            when: (e.at + chrono::Duration::hours(7)).format("%d/%m/%Y %H:%M").to_string(),
+            who: name(&e.actor),
+            what: e.change.describe(en),
+            whom: name(&e.change.account()),
+            detail: match &e.change {
+                tinhso_store::admin::AdminChange::StaffCreated { role, agency, .. } => {
+                    let role = tinhso_policy::Role::parse(role).map(|r| r.label_vi()).unwrap_or(role.as_str());
+                    let agency = agency.as_deref().and_then(|c| state.agency_name(c)).unwrap_or_default();
+                    [role, agency].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(", ")
+                }
+                _ => String::new(),
+            },
+        })
+        .collect();
+    let title = if en { "Administrators' log" } else { "Nhật ký quản trị" };
+    Ok(viewer.finish(render(&LogPage { layout: Layout::new(&state, &viewer, title), rows })))
+}

@@ -1,0 +1,196 @@
+//! The administrators' own history on the ledger: who added, locked, unlocked or gave a new
+//! password to a staff account, and which desk officer reset a citizen's password. Each entry
+//! is appended in the same transaction as the change it records (by the engines, through
+//! `link`), in the lane `admin`, so a change without its entry cannot be committed and
+//! `tinhso audit verify` checks these entries with the rest of the chain. Entries name
+//! accounts by id only: no login, code or password reaches the ledger.
+
+use crate::{Result, StoreError};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tinhso_kernel::ids::AccountId;
+use tinhso_ledger::audit::Labels;
+use tinhso_ledger::chain::Link;
+
+/// The lane of every administrative entry.
+pub const LANE: &str = "admin";
+/// Subjects of administrative entries start with this (`admin/account/<id>`), so that the
+/// ledger's subject index finds them all.
+pub const SUBJECT_PREFIX: &str = "admin/";
+
+/// One administrative change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AdminChange {
+    StaffCreated {
+        account: i64,
+        role: String,
+        agency: Option<String>,
+    },
+    StaffLocked {
+        account: i64,
+    },
+    StaffUnlocked {
+        account: i64,
+    },
+    StaffPasswordReissued {
+        account: i64,
+    },
+    /// At a one-stop desk, the citizen's identity card checked by the officer (the actor).
+    CitizenPasswordReset {
+        account: i64,
+    },
+}
+
+const KINDS: &[&str] =
+    &["staff_created", "staff_locked", "staff_unlocked", "staff_password_reissued", "citizen_password_reset"];
+
+impl AdminChange {
+    /// The account the change was made to.
+    pub fn account(&self) -> AccountId {
+        match self {
+            Self::StaffCreated { account, .. }
+            | Self::StaffLocked { account }
+            | Self::StaffUnlocked { account }
+            | Self::StaffPasswordReissued { account }
+            | Self::CitizenPasswordReset { account } => AccountId(*account),
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::StaffCreated { .. } => KINDS[0],
+            Self::StaffLocked { .. } => KINDS[1],
+            Self::StaffUnlocked { .. } => KINDS[2],
+            Self::StaffPasswordReissued { .. } => KINDS[3],
+            Self::CitizenPasswordReset { .. } => KINDS[4],
+        }
+    }
+
+    /// What was done, as the audit log says it.
+    pub fn describe(&self, en: bool) -> &'static str {
+        match (self, en) {
+            (Self::StaffCreated { .. }, false) => "Tạo tài khoản cán bộ",
+            (Self::StaffCreated { .. }, true) => "Staff account created",
+            (Self::StaffLocked { .. }, false) => "Khóa tài khoản cán bộ",
+            (Self::StaffLocked { .. }, true) => "Staff account locked",
+            (Self::StaffUnlocked { .. }, false) => "Mở khóa tài khoản cán bộ",
+            (Self::StaffUnlocked { .. }, true) => "Staff account unlocked",
+            (Self::StaffPasswordReissued { .. }, false) => "Cấp lại mật khẩu cho cán bộ",
+            (Self::StaffPasswordReissued { .. }, true) => "New password for a staff account",
+            (Self::CitizenPasswordReset { .. }, false) => "Cấp mã đặt lại mật khẩu cho công dân (tại quầy)",
+            (Self::CitizenPasswordReset { .. }, true) => "Password reset code for a citizen (at the desk)",
+        }
+    }
+}
+
+/// Who made a change, and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdminAct {
+    pub actor: AccountId,
+    pub at: DateTime<Utc>,
+}
+
+/// The ledger entry recording `change` (its place is given when it is appended).
+pub fn link(change: &AdminChange, by: &AdminAct) -> Result<Link> {
+    Ok(Link {
+        id: 0,
+        lane: LANE.to_owned(),
+        seq: 0,
+        dossier: format!("{SUBJECT_PREFIX}account/{}", change.account().0),
+        at: by.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        actor: by.actor.0,
+        payload: serde_json::to_string(change).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+    })
+}
+
+/// An administrative entry read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminEntry {
+    pub at: DateTime<Utc>,
+    pub actor: AccountId,
+    pub change: AdminChange,
+}
+
+/// Reads an entry back from its chain text.
+pub fn entry(link: &Link) -> Result<AdminEntry> {
+    let at = DateTime::parse_from_rfc3339(&link.at)
+        .map_err(|e| StoreError::Corrupt(format!("admin entry #{} time: {e}", link.id)))?
+        .with_timezone(&Utc);
+    let change = serde_json::from_str(&link.payload)
+        .map_err(|e| StoreError::Corrupt(format!("admin entry #{}: {e}", link.id)))?;
+    Ok(AdminEntry { at, actor: AccountId(link.actor), change })
+}
+
+/// Whether each account's history leaves it locked: its newest lock or unlock decides
+/// (`entries` newest first, as `admin_log` reads them). An account absent was never locked.
+pub fn locked(entries: &[AdminEntry]) -> std::collections::HashMap<AccountId, bool> {
+    let mut out = std::collections::HashMap::new();
+    for e in entries {
+        let lock = match e.change {
+            AdminChange::StaffLocked { .. } => true,
+            AdminChange::StaffUnlocked { .. } => false,
+            _ => continue,
+        };
+        out.entry(e.change.account()).or_insert(lock);
+    }
+    out
+}
+
+/// How the audit reads the `admin` lane: known kinds, never public, opening no subject.
+pub struct AdminLabels;
+
+impl Labels for AdminLabels {
+    fn label<'p>(&self, _lane: &str, payload: &'p str) -> Option<(&'p str, bool)> {
+        let kind = payload.strip_prefix("{\"kind\":\"")?.split('"').next()?;
+        KINDS.contains(&kind).then_some((kind, false))
+    }
+
+    fn opens(&self, _lane: &str, _kind: &str) -> bool {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn an_entry_reads_back_as_written_and_its_kind_leads_the_payload() {
+        let at = Utc.with_ymd_and_hms(2026, 12, 5, 2, 30, 0).single().unwrap();
+        let by = AdminAct { actor: AccountId(7), at };
+        for change in [
+            AdminChange::StaffCreated { account: 9, role: "specialist".into(), agency: Some("000.00.03.H08".into()) },
+            AdminChange::StaffLocked { account: 9 },
+            AdminChange::StaffUnlocked { account: 9 },
+            AdminChange::StaffPasswordReissued { account: 9 },
+            AdminChange::CitizenPasswordReset { account: 9 },
+        ] {
+            let l = link(&change, &by).unwrap();
+            assert_eq!(l.dossier, "admin/account/9");
+            assert_eq!(AdminLabels.label(LANE, &l.payload), Some((change.kind(), false)), "{}", l.payload);
+            assert_eq!(entry(&l).unwrap(), AdminEntry { at, actor: AccountId(7), change });
+        }
+        assert_eq!(AdminLabels.label(LANE, "{\"kind\":\"dossier_submitted\"}"), None, "an unknown kind is a break");
+    }
+
+    #[test]
+    fn the_newest_lock_or_unlock_decides() {
+        let at = Utc.with_ymd_and_hms(2026, 12, 5, 2, 30, 0).single().unwrap();
+        let e = |change| AdminEntry { at, actor: AccountId(1), change };
+        let newest_first = [
+            e(AdminChange::StaffPasswordReissued { account: 2 }),
+            e(AdminChange::StaffUnlocked { account: 2 }),
+            e(AdminChange::StaffLocked { account: 3 }),
+            e(AdminChange::StaffLocked { account: 2 }),
+            e(AdminChange::StaffUnlocked { account: 3 }),
+            e(AdminChange::StaffCreated { account: 4, role: "specialist".into(), agency: None }),
+        ];
+        let l = locked(&newest_first);
+        assert_eq!(
+            (l.get(&AccountId(2)), l.get(&AccountId(3)), l.get(&AccountId(4))),
+            (Some(&false), Some(&true), None)
+        );
+    }
+}
