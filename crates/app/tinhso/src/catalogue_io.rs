@@ -224,7 +224,9 @@ pub async fn import(store: &Stores, path: &Path) -> Result<ExitCode> {
     let spinner = ProgressBar::new_spinner();
     spinner.set_message(format!("Ghi {} thủ tục trong một giao dịch…", good.len()));
     spinner.enable_steady_tick(std::time::Duration::from_millis(100));
-    let n = store.catalogue.upsert_procedures(&good).await?;
+    // Made at the console: recorded with the platform itself as their maker.
+    let by = tinhso_store::admin::AdminAct { actor: tinhso_store::admin::CONSOLE, at: chrono::Utc::now() };
+    let n = store.catalogue.upsert_procedures(&good, Some(&by)).await?;
     spinner.finish_and_clear();
     println!("Đã nhập {n} thủ tục / imported {n} procedures");
     Ok(ExitCode::SUCCESS)

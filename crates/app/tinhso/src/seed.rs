@@ -192,9 +192,9 @@ fn lower_first(s: &str) -> String {
 /// thus the sign that all of it was written; a set-up cut short is redone whole.
 async fn set_up(store: &Stores, setup: &ProvinceSetup, procedures: &[Procedure]) -> Result<(), StoreError> {
     for year in official_calendar_years().map_err(|e| StoreError::Corrupt(e.to_string()))? {
-        store.catalogue.put_calendar_year(&year).await?;
+        store.catalogue.put_calendar_year(&year, None).await?;
     }
-    store.catalogue.upsert_procedures(procedures).await?;
+    store.catalogue.upsert_procedures(procedures, None).await?;
     store.province.setup_province(setup).await
 }
 

@@ -132,6 +132,16 @@ pub async fn write_dossier_entries(tx: &Transaction<'_>, entries: &[(&str, bool,
 
 /// Appends an entry of any other history (`link.dossier` names its subject, e.g. `PA-12`) at
 /// the end of its lane, moving the lane's head on in the same statement; returns its id.
+/// Appends an administrative change's entry (lane `admin`) in the change's transaction.
+pub async fn append_admin(
+    tx: &Transaction<'_>,
+    change: &tinhso_store::admin::AdminChange,
+    by: &tinhso_store::admin::AdminAct,
+) -> Result<()> {
+    append_entry(tx, change.kind(), false, &tinhso_store::admin::link(change, by)?).await?;
+    Ok(())
+}
+
 pub async fn append_entry(tx: &Transaction<'_>, kind: &str, public: bool, link: &Link) -> Result<i64> {
     let Placed { link: placed, hash } = claim_many(tx, vec![link.clone()])
         .await?

@@ -11,8 +11,7 @@ use tinhso_store::{NewAccount, Notification, Result};
 
 /// Appends `change`'s entry to the administrators' lane, in the change's transaction.
 fn record(tx: &Connection, change: &AdminChange, by: &AdminAct) -> Result<()> {
-    ledger::append_entry(tx, change.kind(), false, &admin::link(change, by)?)?;
-    Ok(())
+    ledger::append_admin(tx, change, by)
 }
 
 impl SqliteStore {

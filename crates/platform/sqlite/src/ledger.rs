@@ -53,6 +53,16 @@ pub fn append_entry(tx: &Connection, kind: &str, public: bool, link: &Link) -> R
     append_to(tx, insert_entry!("ledger_entry", "subject"), kind, public, link)
 }
 
+/// Appends an administrative change's entry (lane `admin`) in the change's transaction.
+pub fn append_admin(
+    tx: &Connection,
+    change: &tinhso_store::admin::AdminChange,
+    by: &tinhso_store::admin::AdminAct,
+) -> Result<()> {
+    append_entry(tx, change.kind(), false, &tinhso_store::admin::link(change, by)?)?;
+    Ok(())
+}
+
 /// A subject's entries from the general table, in chain order: (link, kind, public).
 pub fn entries(c: &Connection, subject: &str) -> rusqlite::Result<Vec<(Link, String, bool)>> {
     let mut st = c.prepare_cached(

@@ -1,9 +1,11 @@
 //! The administrators' own history on the ledger: who added, locked, unlocked or gave a new
-//! password to a staff account, and which desk officer reset a citizen's password. Each entry
+//! password to a staff account, which desk officer reset a citizen's password, who saved a
+//! procedure of the catalogue or a year's working calendar (which moves deadlines). Each entry
 //! is appended in the same transaction as the change it records (by the engines, through
 //! `link`), in the lane `admin`, so a change without its entry cannot be committed and
 //! `tinhso audit verify` checks these entries with the rest of the chain. Entries name
-//! accounts by id only: no login, code or password reaches the ledger.
+//! accounts by id only: no login, code or password reaches the ledger. Changes made at the
+//! console (`tinhso catalogue import`) name the platform itself (account 0) as their maker.
 
 use crate::{Result, StoreError};
 use chrono::{DateTime, Utc};
@@ -14,8 +16,9 @@ use tinhso_ledger::chain::Link;
 
 /// The lane of every administrative entry.
 pub const LANE: &str = "admin";
-/// Subjects of administrative entries start with this (`admin/account/<id>`), so that the
-/// ledger's subject index finds them all.
+/// Subjects of administrative entries start with this (`admin/account/<id>`,
+/// `admin/procedure/<code>`, `admin/calendar/<year>`), so that the ledger's subject index
+/// finds them all.
 pub const SUBJECT_PREFIX: &str = "admin/";
 
 /// One administrative change.
@@ -40,20 +43,46 @@ pub enum AdminChange {
     CitizenPasswordReset {
         account: i64,
     },
+    /// A procedure added to the catalogue or edited (its whole text is in the catalogue).
+    ProcedureSaved {
+        code: String,
+    },
+    /// A year's days off and swapped working days, from which every deadline is counted.
+    CalendarSaved {
+        year: i32,
+    },
 }
 
-const KINDS: &[&str] =
-    &["staff_created", "staff_locked", "staff_unlocked", "staff_password_reissued", "citizen_password_reset"];
+const KINDS: &[&str] = &[
+    "staff_created",
+    "staff_locked",
+    "staff_unlocked",
+    "staff_password_reissued",
+    "citizen_password_reset",
+    "procedure_saved",
+    "calendar_saved",
+];
 
 impl AdminChange {
-    /// The account the change was made to.
-    pub fn account(&self) -> AccountId {
+    /// The account the change was made to, if it was made to one.
+    pub fn account(&self) -> Option<AccountId> {
         match self {
             Self::StaffCreated { account, .. }
             | Self::StaffLocked { account }
             | Self::StaffUnlocked { account }
             | Self::StaffPasswordReissued { account }
-            | Self::CitizenPasswordReset { account } => AccountId(*account),
+            | Self::CitizenPasswordReset { account } => Some(AccountId(*account)),
+            Self::ProcedureSaved { .. } | Self::CalendarSaved { .. } => None,
+        }
+    }
+
+    /// What the change was made to, as the ledger names it.
+    pub fn subject(&self) -> String {
+        match (self, self.account()) {
+            (_, Some(a)) => format!("{SUBJECT_PREFIX}account/{}", a.0),
+            (Self::ProcedureSaved { code }, _) => format!("{SUBJECT_PREFIX}procedure/{code}"),
+            (Self::CalendarSaved { year }, _) => format!("{SUBJECT_PREFIX}calendar/{year}"),
+            _ => format!("{SUBJECT_PREFIX}other"),
         }
     }
 
@@ -64,6 +93,8 @@ impl AdminChange {
             Self::StaffUnlocked { .. } => KINDS[2],
             Self::StaffPasswordReissued { .. } => KINDS[3],
             Self::CitizenPasswordReset { .. } => KINDS[4],
+            Self::ProcedureSaved { .. } => KINDS[5],
+            Self::CalendarSaved { .. } => KINDS[6],
         }
     }
 
@@ -80,9 +111,16 @@ impl AdminChange {
             (Self::StaffPasswordReissued { .. }, true) => "New password for a staff account",
             (Self::CitizenPasswordReset { .. }, false) => "Cấp mã đặt lại mật khẩu cho công dân (tại quầy)",
             (Self::CitizenPasswordReset { .. }, true) => "Password reset code for a citizen (at the desk)",
+            (Self::ProcedureSaved { .. }, false) => "Thêm hoặc sửa thủ tục hành chính",
+            (Self::ProcedureSaved { .. }, true) => "Procedure added or edited",
+            (Self::CalendarSaved { .. }, false) => "Sửa lịch làm việc (ngày nghỉ, ngày làm bù)",
+            (Self::CalendarSaved { .. }, true) => "Working calendar edited (days off, swapped days)",
         }
     }
 }
+
+/// The maker of changes made at the console, not through an account.
+pub const CONSOLE: AccountId = AccountId(0);
 
 /// Who made a change, and when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +135,7 @@ pub fn link(change: &AdminChange, by: &AdminAct) -> Result<Link> {
         id: 0,
         lane: LANE.to_owned(),
         seq: 0,
-        dossier: format!("{SUBJECT_PREFIX}account/{}", change.account().0),
+        dossier: change.subject(),
         at: by.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         actor: by.actor.0,
         payload: serde_json::to_string(change).map_err(|e| StoreError::Corrupt(e.to_string()))?,
@@ -132,7 +170,9 @@ pub fn locked(entries: &[AdminEntry]) -> std::collections::HashMap<AccountId, bo
             AdminChange::StaffUnlocked { .. } => false,
             _ => continue,
         };
-        out.entry(e.change.account()).or_insert(lock);
+        if let Some(account) = e.change.account() {
+            out.entry(account).or_insert(lock);
+        }
     }
     out
 }
@@ -166,9 +206,16 @@ mod tests {
             AdminChange::StaffUnlocked { account: 9 },
             AdminChange::StaffPasswordReissued { account: 9 },
             AdminChange::CitizenPasswordReset { account: 9 },
+            AdminChange::ProcedureSaved { code: "1.001193".into() },
+            AdminChange::CalendarSaved { year: 2027 },
         ] {
             let l = link(&change, &by).unwrap();
-            assert_eq!(l.dossier, "admin/account/9");
+            let subject = match &change {
+                AdminChange::ProcedureSaved { .. } => "admin/procedure/1.001193",
+                AdminChange::CalendarSaved { .. } => "admin/calendar/2027",
+                _ => "admin/account/9",
+            };
+            assert_eq!(l.dossier, subject);
             assert_eq!(AdminLabels.label(LANE, &l.payload), Some((change.kind(), false)), "{}", l.payload);
             assert_eq!(entry(&l).unwrap(), AdminEntry { at, actor: AccountId(7), change });
         }

@@ -304,11 +304,12 @@ async fn identity(s: Stores) {
 
 async fn catalogue(s: Stores) {
     s.province.setup_province(&setup()).await.unwrap();
-    assert_eq!(s.catalogue.upsert_procedures(&[procedure()]).await.unwrap(), 1);
+    assert_eq!(s.catalogue.upsert_procedures(&[procedure()], None).await.unwrap(), 1);
+    let by = tinhso_store::admin::AdminAct { actor: AccountId(5), at: Utc::now() };
     let before = s.catalogue.read_model_revision().await.unwrap();
     let mut p = s.catalogue.procedures().await.unwrap().remove(0);
     p.name = "Đăng ký khai sinh (sửa)".into();
-    assert_eq!(s.catalogue.upsert_procedures(&[p.clone()]).await.unwrap(), 1);
+    assert_eq!(s.catalogue.upsert_procedures(&[p.clone()], Some(&by)).await.unwrap(), 1);
     assert_eq!(s.catalogue.procedures().await.unwrap(), vec![p], "replaced, not added");
     let after = s.catalogue.read_model_revision().await.unwrap();
     assert_ne!(before, after, "an edit moves the revision other servers follow");
@@ -321,7 +322,12 @@ async fn catalogue(s: Stores) {
         }],
         swap_workdays: Vec::new(),
     };
-    s.catalogue.put_calendar_year(&year).await.unwrap();
+    s.catalogue.put_calendar_year(&year, Some(&by)).await.unwrap();
+    // The edits made by someone are on the ledger, newest first; the set-up's is not.
+    let log: Vec<_> = s.ledger.admin_log(10).await.unwrap().into_iter().map(|e| (e.actor, e.change)).collect();
+    use tinhso_store::admin::AdminChange::{CalendarSaved, ProcedureSaved};
+    let code = PROCEDURE.to_owned();
+    assert_eq!(log, [(AccountId(5), CalendarSaved { year: 2027 }), (AccountId(5), ProcedureSaved { code })]);
     assert_eq!(s.catalogue.calendar_years().await.unwrap(), vec![year]);
     assert_ne!(s.catalogue.read_model_revision().await.unwrap(), after);
 }

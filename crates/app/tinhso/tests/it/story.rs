@@ -372,6 +372,16 @@ async fn story(s: TestServer) {
         .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 
+    // Each saved edit is in the administrators' log with who made it; the refused ones are not.
+    let (st, log) = page(&admin, &format!("{}/quan-tri/nhat-ky", s.url)).await;
+    assert_eq!(st, StatusCode::OK);
+    let rows: Vec<&str> = log.split("<tr><td>").skip(1).map(|r| r.split("</tr>").next().unwrap()).collect();
+    assert!(rows[0].contains("Sửa lịch làm việc") && rows[0].contains("Năm 2027"), "{rows:?}");
+    assert!(rows[1].contains("Tạo tài khoản cán bộ") && rows[1].contains("Triệu Văn Minh"), "{rows:?}");
+    assert!(rows[2].contains("Thêm hoặc sửa thủ tục") && rows[2].contains("2.999999"), "{rows:?}");
+    assert!(rows[2].contains("Nông Thị Thu") && rows[2].contains("đường thôn"), "{rows:?}");
+    assert_eq!(rows.iter().filter(|r| r.contains("Sửa lịch làm việc")).count(), 1, "{rows:?}");
+
     s.stop().await.unwrap();
 }
 

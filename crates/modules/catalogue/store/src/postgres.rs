@@ -5,7 +5,8 @@ use deadpool_postgres::Transaction;
 use std::sync::Arc;
 use tinhso_catalogue::procedure::Procedure;
 use tinhso_kernel::calendar::YearCalendar;
-use tinhso_postgres::{map_err, PgStore};
+use tinhso_postgres::{ledger, map_err, PgStore};
+use tinhso_store::admin::{AdminAct, AdminChange};
 use tinhso_store::codec::to_json;
 use tinhso_store::migrate::{Migration, Migrations};
 use tinhso_store::{CatalogueStore, Result};
@@ -31,7 +32,7 @@ impl CataloguePg {
     }
 }
 
-async fn upsert_procedures(tx: &Transaction<'_>, procedures: &[Procedure]) -> Result<usize> {
+async fn upsert_procedures(tx: &Transaction<'_>, procedures: &[Procedure], by: Option<&AdminAct>) -> Result<usize> {
     let st = tx
         .prepare(
             "INSERT INTO procedure (code, name, field, online_level, body, updated_at)
@@ -44,6 +45,9 @@ async fn upsert_procedures(tx: &Transaction<'_>, procedures: &[Procedure]) -> Re
     for p in procedures {
         let body = to_json(p)?;
         tx.execute(&st, &[&p.code.as_str(), &p.name, &p.field, &p.online_level.key(), &body]).await.map_err(map_err)?;
+        if let Some(by) = by {
+            ledger::append_admin(tx, &AdminChange::ProcedureSaved { code: p.code.to_string() }, by).await?;
+        }
     }
     Ok(procedures.len())
 }
@@ -54,10 +58,10 @@ impl CatalogueStore for CataloguePg {
         self.db.json_bodies("SELECT body::text FROM procedure ORDER BY code").await
     }
 
-    async fn upsert_procedures(&self, procedures: &[Procedure]) -> Result<usize> {
+    async fn upsert_procedures(&self, procedures: &[Procedure], by: Option<&AdminAct>) -> Result<usize> {
         let mut client = self.db.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
-        let out = upsert_procedures(&tx, procedures).await?;
+        let out = upsert_procedures(&tx, procedures, by).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(out)
     }
@@ -81,17 +85,20 @@ impl CatalogueStore for CataloguePg {
         Ok(row.get(0))
     }
 
-    async fn put_calendar_year(&self, year: &YearCalendar) -> Result<()> {
-        self.db
-            .client()
-            .await?
-            .execute(
-                "INSERT INTO calendar_year (year, body, updated_at) VALUES ($1, $2, clock_timestamp())
-                 ON CONFLICT (year) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
-                &[&year.year, &Json(year)],
-            )
-            .await
-            .map_err(map_err)?;
+    async fn put_calendar_year(&self, year: &YearCalendar, by: Option<&AdminAct>) -> Result<()> {
+        let mut client = self.db.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        tx.execute(
+            "INSERT INTO calendar_year (year, body, updated_at) VALUES ($1, $2, clock_timestamp())
+             ON CONFLICT (year) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+            &[&year.year, &Json(year)],
+        )
+        .await
+        .map_err(map_err)?;
+        if let Some(by) = by {
+            ledger::append_admin(&tx, &AdminChange::CalendarSaved { year: year.year }, by).await?;
+        }
+        tx.commit().await.map_err(map_err)?;
         Ok(())
     }
 }

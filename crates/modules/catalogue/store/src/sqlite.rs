@@ -6,7 +6,8 @@ use rusqlite::{params, Connection};
 use std::sync::Arc;
 use tinhso_catalogue::procedure::Procedure;
 use tinhso_kernel::calendar::YearCalendar;
-use tinhso_sqlite::{map_err, SqliteStore};
+use tinhso_sqlite::{ledger, map_err, SqliteStore};
+use tinhso_store::admin::{AdminAct, AdminChange};
 use tinhso_store::codec::to_json;
 use tinhso_store::migrate::{Migration, Migrations};
 use tinhso_store::{CatalogueStore, Result};
@@ -30,7 +31,7 @@ impl CatalogueSqlite {
     }
 }
 
-fn upsert_procedures(tx: &Connection, procedures: &[Procedure]) -> Result<usize> {
+fn upsert_procedures(tx: &Connection, procedures: &[Procedure], by: Option<&AdminAct>) -> Result<usize> {
     let now = Utc::now();
     let mut st = tx
         .prepare(
@@ -42,17 +43,23 @@ fn upsert_procedures(tx: &Connection, procedures: &[Procedure]) -> Result<usize>
     for p in procedures {
         st.execute(params![p.code.as_str(), p.name, p.field, p.online_level.key(), to_json(p)?, now])
             .map_err(map_err)?;
+        if let Some(by) = by {
+            ledger::append_admin(tx, &AdminChange::ProcedureSaved { code: p.code.to_string() }, by)?;
+        }
     }
     Ok(procedures.len())
 }
 
-fn put_calendar_year(tx: &Connection, year: &YearCalendar) -> Result<()> {
+fn put_calendar_year(tx: &Connection, year: &YearCalendar, by: Option<&AdminAct>) -> Result<()> {
     tx.execute(
         "INSERT INTO calendar_year (year, body, updated_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (year) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
         params![year.year, to_json(year)?, Utc::now()],
     )
     .map_err(map_err)?;
+    if let Some(by) = by {
+        ledger::append_admin(tx, &AdminChange::CalendarSaved { year: year.year }, by)?;
+    }
     Ok(())
 }
 
@@ -62,9 +69,9 @@ impl CatalogueStore for CatalogueSqlite {
         self.db.json_bodies("SELECT body FROM procedure ORDER BY code").await
     }
 
-    async fn upsert_procedures(&self, procedures: &[Procedure]) -> Result<usize> {
-        let procedures = procedures.to_vec();
-        self.db.write(move |tx| upsert_procedures(tx, &procedures)).await
+    async fn upsert_procedures(&self, procedures: &[Procedure], by: Option<&AdminAct>) -> Result<usize> {
+        let (procedures, by) = (procedures.to_vec(), by.copied());
+        self.db.write(move |tx| upsert_procedures(tx, &procedures, by.as_ref())).await
     }
 
     async fn calendar_years(&self) -> Result<Vec<YearCalendar>> {
@@ -75,8 +82,8 @@ impl CatalogueStore for CatalogueSqlite {
         self.db.read(|c| c.query_row(REVISION_SQL, [], |r| r.get(0))).await
     }
 
-    async fn put_calendar_year(&self, year: &YearCalendar) -> Result<()> {
-        let year = year.clone();
-        self.db.write(move |tx| put_calendar_year(tx, &year)).await
+    async fn put_calendar_year(&self, year: &YearCalendar, by: Option<&AdminAct>) -> Result<()> {
+        let (year, by) = (year.clone(), by.copied());
+        self.db.write(move |tx| put_calendar_year(tx, &year, by.as_ref())).await
     }
 }

@@ -1,6 +1,6 @@
 //! The administrators' log (`/quan-tri/nhat-ky`): every change made to accounts by an admin or
 //! a desk officer (staff added, locked, unlocked, given a new password; a citizen's password
-//! reset at a desk), newest first, read from the ledger where each was recorded with its
+//! reset at a desk) and to the catalogue and the working calendar, newest first, read from the ledger where each was recorded with its
 //! change. For province admins and auditors (`Action::ViewAuditLog`).
 
 use super::{page_err, PageResult};
@@ -11,6 +11,7 @@ use askama::Template;
 use axum::extract::State;
 use std::collections::HashMap;
 use tinhso_policy::Action;
+use tinhso_store::admin::{self, AdminChange};
 
 /// Entries shown: an admin's changes are few, so this reaches back months.
 const SHOWN: usize = 500;
@@ -37,21 +38,32 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> PageResult {
     viewer.require(&Action::ViewAuditLog).map_err(&err)?;
     let en = viewer.locale == crate::i18n::Locale::En;
     let entries = state.store.ledger.admin_log(SHOWN).await.map_err(|e| err(e.into()))?;
-    let mut ids: Vec<_> = entries.iter().flat_map(|e| [e.actor, e.change.account()]).collect();
+    let mut ids: Vec<_> = entries.iter().flat_map(|e| [Some(e.actor), e.change.account()]).flatten().collect();
     ids.sort_unstable_by_key(|a| a.0);
     ids.dedup();
     let names: HashMap<_, _> =
         state.store.identity.account_names(&ids).await.map_err(|e| err(e.into()))?.into_iter().collect();
-    let name = |id: &tinhso_kernel::ids::AccountId| names.get(id).cloned().unwrap_or_else(|| format!("#{}", id.0));
+    let name = |id: &tinhso_kernel::ids::AccountId| match names.get(id) {
+        Some(n) => n.clone(),
+        None if *id == admin::CONSOLE => if en { "The console" } else { "Dòng lệnh trên máy chủ" }.to_owned(),
+        None => format!("#{}", id.0),
+    };
     let rows = entries
         .iter()
         .map(|e| LogRow {
             when: (e.at + chrono::Duration::hours(7)).format("%d/%m/%Y %H:%M").to_string(),
             who: name(&e.actor),
             what: e.change.describe(en),
-            whom: name(&e.change.account()),
+            whom: match &e.change {
+                AdminChange::ProcedureSaved { code } => {
+                    let title = state.catalogue().get(code).map(|p| p.name.clone()).unwrap_or_default();
+                    format!("{} {code} {title}", if en { "Procedure" } else { "Thủ tục" })
+                }
+                AdminChange::CalendarSaved { year } => format!("{} {year}", if en { "Year" } else { "Năm" }),
+                _ => e.change.account().map(|a| name(&a)).unwrap_or_default(),
+            },
             detail: match &e.change {
-                tinhso_store::admin::AdminChange::StaffCreated { role, agency, .. } => {
+                AdminChange::StaffCreated { role, agency, .. } => {
                     let role = tinhso_policy::Role::parse(role).map(|r| r.label_vi()).unwrap_or(role.as_str());
                     let agency = agency.as_deref().and_then(|c| state.agency_name(c)).unwrap_or_default();
                     [role, agency].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(", ")

@@ -21,6 +21,7 @@ use tinhso_kernel::ids::{AgencyCode, ProcedureCode};
 use tinhso_kernel::text::fold;
 use tinhso_kernel::FieldError;
 use tinhso_policy::Action;
+use tinhso_store::admin::AdminAct;
 
 #[derive(Template)]
 #[template(path = "admin/home.html")]
@@ -466,7 +467,10 @@ async fn save(state: AppState, viewer: Viewer, form: FormData, fixed_code: Optio
     });
     match parsed {
         Ok(p) => {
-            state.store.catalogue.upsert_procedures(std::slice::from_ref(&p)).await.map_err(|e| err(e.into()))?;
+            let admin = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?.id;
+            let by = AdminAct { actor: admin, at: chrono::Utc::now() };
+            let saved = state.store.catalogue.upsert_procedures(std::slice::from_ref(&p), Some(&by)).await;
+            saved.map_err(|e| err(e.into()))?;
             state.reload_catalogue().await.map_err(|e| err(e.into()))?;
             Ok(Redirect::to(&format!("/thu-tuc/{}", p.code)).into_response())
         }
@@ -574,7 +578,9 @@ pub async fn calendar_save(
         errs.take(cal.validate());
     }
     if errs.is_empty() {
-        state.store.catalogue.put_calendar_year(&cal).await.map_err(|e| err(e.into()))?;
+        let admin = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?.id;
+        let by = AdminAct { actor: admin, at: chrono::Utc::now() };
+        state.store.catalogue.put_calendar_year(&cal, Some(&by)).await.map_err(|e| err(e.into()))?;
         state.reload_calendar().await.map_err(|e| err(e.into()))?;
         return Ok(Redirect::to(&format!("/quan-tri/lich/{year}")).into_response());
     }
