@@ -132,6 +132,23 @@ impl Person {
         self.navigate(&e).await
     }
 
+    /// Clicks the button or link reading `text` in the table row whose first cell starts with
+    /// `row` (a row's own action, where every row offers the same ones).
+    pub async fn click_in_row_on(&mut self, row: &str, text: &str) -> Result<()> {
+        let v = self
+            .browser
+            .execute(
+                r#"const norm = s => (s || '').replace(/\s+/g, ' ').trim();
+                   const tr = [...document.querySelectorAll('main tr')]
+                     .find(tr => tr.cells.length && norm(tr.cells[0].innerText).startsWith(arguments[0]));
+                   return tr ? [...tr.querySelectorAll('a, button')].find(e => norm(e.innerText) === arguments[1]) || null : null;"#,
+                vec![json!(row), json!(text)],
+            )
+            .await?;
+        let e = Browser::element(&v).ok_or_else(|| anyhow!("{}: no {text:?} in row {row:?}", self.walk))?;
+        self.navigate(&e).await
+    }
+
     /// Opens a disclosure (`<summary>`) or presses something that stays on the page.
     pub async fn press(&mut self, text: &str) -> Result<()> {
         let e = self.by_text(text, false).await?;

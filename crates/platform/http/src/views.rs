@@ -145,6 +145,8 @@ pub struct AccountPage {
     pub changed: bool,
     /// Province admins and auditors read the administrators' log.
     pub reads_audit_log: bool,
+    /// Province and agency admins manage staff accounts.
+    pub manages_staff: bool,
     pub min_password: usize,
     pub errors: Vec<FieldError>,
 }

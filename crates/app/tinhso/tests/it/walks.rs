@@ -290,6 +290,41 @@ async fn upload_limits_at_a_desk_screen() {
     upload_limits(Screen::Desk).await;
 }
 
+/// An agency admin, from their account page, locks an officer who left the agency, lets them
+/// back in, gives them a new password; the province's auditor reads each change in the log.
+async fn staff_accounts(screen: Screen) {
+    let s = crate::server(Backend::Sqlite).await;
+    let mut p = person(&s, screen, "tai-khoan-can-bo").await;
+    log_in(&mut p, "quantri.coquan@tinhso.local").await;
+    p.open("/tai-khoan").await.unwrap();
+    p.click("Tài khoản cán bộ").await.unwrap();
+    p.click_in_row_on("Lý Văn Hùng", "Khóa").await.unwrap();
+    p.sees("Đã khóa tài khoản Lý Văn Hùng").await.unwrap();
+    p.click_in_row_on("Lý Văn Hùng", "Mở khóa").await.unwrap();
+    p.sees("Đã mở khóa tài khoản Lý Văn Hùng").await.unwrap();
+    p.click_in_row_on("Lý Văn Hùng", "Cấp lại mật khẩu").await.unwrap();
+    p.sees("Đã cấp lại mật khẩu cho tài khoản chuyenvien@tinhso.local").await.unwrap();
+    p.quit().await.unwrap();
+    let mut auditor = person(&s, screen, "nhat-ky-quan-tri").await;
+    log_in(&mut auditor, "kiemtra@tinhso.local").await;
+    auditor.open("/tai-khoan").await.unwrap();
+    auditor.click("Nhật ký quản trị").await.unwrap();
+    auditor.sees("Cấp lại mật khẩu cho cán bộ").await.unwrap();
+    auditor.sees("Khóa tài khoản cán bộ").await.unwrap();
+    auditor.quit().await.unwrap();
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn staff_accounts_on_a_phone() {
+    staff_accounts(Screen::Phone).await;
+}
+
+#[tokio::test]
+async fn staff_accounts_at_a_desk_screen() {
+    staff_accounts(Screen::Desk).await;
+}
+
 /// A citizen reports a pothole from the home page, with a photo, without typing what the
 /// platform knows; the leader answers it from the reports they handle; the citizen rates it.
 async fn field_report(screen: Screen) {

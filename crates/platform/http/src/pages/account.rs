@@ -311,6 +311,10 @@ fn account_page(
         role: if en { a.role.label_en() } else { a.role.label_vi() }.to_owned(),
         agency: a.agency.as_ref().and_then(|c| state.agency_name(c.as_str())).unwrap_or_default().to_owned(),
         reads_audit_log: viewer.may(&tinhso_policy::Action::ViewAuditLog),
+        manages_staff: a
+            .agency
+            .as_ref()
+            .is_some_and(|c| viewer.may(&tinhso_policy::Action::ManageStaff { agency: c.clone() })),
         changed,
         min_password: password::MIN_LEN,
         errors,
