@@ -609,19 +609,8 @@ impl DocumentStore for PgStore {
         Ok(row.map(|r| (r.get::<_, i64>(0).max(0) as u64, r.get::<_, i64>(1).max(0) as u64)))
     }
 
-    async fn set_upload_limits(&self, per_day_mb: u64, total_mb: u64, by: AccountId) -> Result<()> {
-        let (day, total) = (i64::try_from(per_day_mb).unwrap_or(i64::MAX), i64::try_from(total_mb).unwrap_or(i64::MAX));
-        self.client()
-            .await?
-            .execute_cached(
-                "INSERT INTO upload_limit (one, per_day_mb, total_mb, updated_by, updated_at) VALUES (1, $1, $2, $3, now())
-                 ON CONFLICT (one) DO UPDATE SET per_day_mb = excluded.per_day_mb, total_mb = excluded.total_mb,
-                     updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-                &[&day, &total, &by.0],
-            )
-            .await
-            .map_err(map_err)?;
-        Ok(())
+    async fn set_upload_limits(&self, per_day_mb: u64, total_mb: u64, by: &AdminAct) -> Result<()> {
+        self.set_upload_limits_q(per_day_mb, total_mb, by).await
     }
 
     async fn add_document(

@@ -1,6 +1,7 @@
 //! Credentials (platform: identity): a forgotten password reset at the desk, which makes the
 //! account claimable again with a code, or asked for by email, whose code is stored only as
 //! its SHA-256 and whose email never shows in the inbox; staff accounts locked and unlocked.
+//! Each admin's change is recorded on the ledger with it.
 
 use crate::{exec, ledger, map_err, SqliteStore};
 use chrono::{DateTime, Utc};

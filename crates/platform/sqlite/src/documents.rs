@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
 use tinhso_kernel::ids::{AccountId, Sha256};
+use tinhso_store::admin::{AdminAct, AdminChange};
 use tinhso_store::{file_kind, Document, DocumentStore, Result, StoreError, StoredFile};
 
 #[async_trait]
@@ -20,17 +21,18 @@ impl DocumentStore for SqliteStore {
         .await
     }
 
-    async fn set_upload_limits(&self, per_day_mb: u64, total_mb: u64, by: AccountId) -> Result<()> {
+    async fn set_upload_limits(&self, per_day_mb: u64, total_mb: u64, by: &AdminAct) -> Result<()> {
         let (day, total) = (i64::try_from(per_day_mb).unwrap_or(i64::MAX), i64::try_from(total_mb).unwrap_or(i64::MAX));
+        let by = *by;
         self.write(move |tx| {
             exec(
                 tx,
                 "INSERT INTO upload_limit (one, per_day_mb, total_mb, updated_by, updated_at) VALUES (1, ?1, ?2, ?3, ?4)
                  ON CONFLICT (one) DO UPDATE SET per_day_mb = excluded.per_day_mb, total_mb = excluded.total_mb,
                      updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-                params![day, total, by.0, Utc::now()],
-            )
-            .map(|_| ())
+                params![day, total, by.actor.0, by.at],
+            )?;
+            crate::ledger::append_admin(tx, &AdminChange::UploadLimitsSet { per_day_mb, total_mb }, &by)
         })
         .await
     }

@@ -1,6 +1,8 @@
 //! The administrators' own history on the ledger: who added, locked, unlocked or gave a new
 //! password to a staff account, which desk officer reset a citizen's password, who saved a
-//! procedure of the catalogue or a year's working calendar (which moves deadlines). Each entry
+//! procedure of the catalogue or a year's working calendar (which moves deadlines), who set the
+//! citizens' upload limits, who entered an index figure by hand, who changed the field reports'
+//! categories or who handles them. Each entry
 //! is appended in the same transaction as the change it records (by the engines, through
 //! `link`), in the lane `admin`, so a change without its entry cannot be committed and
 //! `tinhso audit verify` checks these entries with the rest of the chain. Entries name
@@ -51,6 +53,28 @@ pub enum AdminChange {
     CalendarSaved {
         year: i32,
     },
+    /// How much a citizen may upload, per day and in all (MB).
+    UploadLimitsSet {
+        per_day_mb: u64,
+        total_mb: u64,
+    },
+    /// A figure of the 766 index or the DTI entered by hand (an indicator no dossier measures),
+    /// for a unit; the rate as entered (0–1).
+    IndicatorEntered {
+        indicator: String,
+        unit: String,
+        rate: String,
+    },
+    /// A category of field reports added or edited (its name, whether it is offered).
+    ReportCategorySaved {
+        code: String,
+        active: bool,
+    },
+    /// Who handles which field reports: the whole list as it now stands, one rule a line
+    /// (`category @ commune → agency`, the commune `*` for the whole province).
+    ReportRoutesSet {
+        routes: Vec<String>,
+    },
 }
 
 const KINDS: &[&str] = &[
@@ -61,6 +85,10 @@ const KINDS: &[&str] = &[
     "citizen_password_reset",
     "procedure_saved",
     "calendar_saved",
+    "upload_limits_set",
+    "indicator_entered",
+    "report_category_saved",
+    "report_routes_set",
 ];
 
 impl AdminChange {
@@ -72,7 +100,12 @@ impl AdminChange {
             | Self::StaffUnlocked { account }
             | Self::StaffPasswordReissued { account }
             | Self::CitizenPasswordReset { account } => Some(AccountId(*account)),
-            Self::ProcedureSaved { .. } | Self::CalendarSaved { .. } => None,
+            Self::ProcedureSaved { .. }
+            | Self::CalendarSaved { .. }
+            | Self::UploadLimitsSet { .. }
+            | Self::IndicatorEntered { .. }
+            | Self::ReportCategorySaved { .. }
+            | Self::ReportRoutesSet { .. } => None,
         }
     }
 
@@ -82,6 +115,12 @@ impl AdminChange {
             (_, Some(a)) => format!("{SUBJECT_PREFIX}account/{}", a.0),
             (Self::ProcedureSaved { code }, _) => format!("{SUBJECT_PREFIX}procedure/{code}"),
             (Self::CalendarSaved { year }, _) => format!("{SUBJECT_PREFIX}calendar/{year}"),
+            (Self::UploadLimitsSet { .. }, _) => format!("{SUBJECT_PREFIX}upload-limits"),
+            (Self::IndicatorEntered { indicator, unit, .. }, _) => {
+                format!("{SUBJECT_PREFIX}indicator/{indicator}/{unit}")
+            }
+            (Self::ReportCategorySaved { code, .. }, _) => format!("{SUBJECT_PREFIX}report-category/{code}"),
+            (Self::ReportRoutesSet { .. }, _) => format!("{SUBJECT_PREFIX}report-routes"),
             _ => format!("{SUBJECT_PREFIX}other"),
         }
     }
@@ -95,6 +134,10 @@ impl AdminChange {
             Self::CitizenPasswordReset { .. } => KINDS[4],
             Self::ProcedureSaved { .. } => KINDS[5],
             Self::CalendarSaved { .. } => KINDS[6],
+            Self::UploadLimitsSet { .. } => KINDS[7],
+            Self::IndicatorEntered { .. } => KINDS[8],
+            Self::ReportCategorySaved { .. } => KINDS[9],
+            Self::ReportRoutesSet { .. } => KINDS[10],
         }
     }
 
@@ -115,12 +158,29 @@ impl AdminChange {
             (Self::ProcedureSaved { .. }, true) => "Procedure added or edited",
             (Self::CalendarSaved { .. }, false) => "Sửa lịch làm việc (ngày nghỉ, ngày làm bù)",
             (Self::CalendarSaved { .. }, true) => "Working calendar edited (days off, swapped days)",
+            (Self::UploadLimitsSet { .. }, false) => "Đặt hạn mức tải tệp của công dân",
+            (Self::UploadLimitsSet { .. }, true) => "Citizens' upload limits set",
+            (Self::IndicatorEntered { .. }, false) => "Nhập chỉ số đánh giá (766, DTI)",
+            (Self::IndicatorEntered { .. }, true) => "Index figure entered (766, DTI)",
+            (Self::ReportCategorySaved { .. }, false) => "Thêm hoặc sửa lĩnh vực phản ánh",
+            (Self::ReportCategorySaved { .. }, true) => "Report category added or edited",
+            (Self::ReportRoutesSet { .. }, false) => "Sửa phân công xử lý phản ánh",
+            (Self::ReportRoutesSet { .. }, true) => "Report routing changed",
         }
     }
 }
 
 /// The maker of changes made at the console, not through an account.
 pub const CONSOLE: AccountId = AccountId(0);
+
+/// The entry for a routing table as it now stands.
+pub fn routes_change(routes: &[tinhso_reports::routing::Route]) -> AdminChange {
+    let line = |r: &tinhso_reports::routing::Route| {
+        let commune = r.commune.map_or_else(|| "*".to_owned(), |c| c.to_string());
+        format!("{} @ {commune} → {}", r.category, r.agency)
+    };
+    AdminChange::ReportRoutesSet { routes: routes.iter().map(line).collect() }
+}
 
 /// Who made a change, and when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,11 +268,19 @@ mod tests {
             AdminChange::CitizenPasswordReset { account: 9 },
             AdminChange::ProcedureSaved { code: "1.001193".into() },
             AdminChange::CalendarSaved { year: 2027 },
+            AdminChange::UploadLimitsSet { per_day_mb: 50, total_mb: 500 },
+            AdminChange::IndicatorEntered { indicator: "dti.1".into(), unit: "province".into(), rate: "0.75".into() },
+            AdminChange::ReportCategorySaved { code: "cho-tam".into(), active: true },
+            AdminChange::ReportRoutesSet { routes: vec!["rac-thai @ 2269 → 000.00.11.H08".into()] },
         ] {
             let l = link(&change, &by).unwrap();
             let subject = match &change {
                 AdminChange::ProcedureSaved { .. } => "admin/procedure/1.001193",
                 AdminChange::CalendarSaved { .. } => "admin/calendar/2027",
+                AdminChange::UploadLimitsSet { .. } => "admin/upload-limits",
+                AdminChange::IndicatorEntered { .. } => "admin/indicator/dti.1/province",
+                AdminChange::ReportCategorySaved { .. } => "admin/report-category/cho-tam",
+                AdminChange::ReportRoutesSet { .. } => "admin/report-routes",
                 _ => "admin/account/9",
             };
             assert_eq!(l.dossier, subject);

@@ -196,6 +196,17 @@ pub struct IocEntry {
     pub entered_at: DateTime<Utc>,
 }
 
+impl IocEntry {
+    /// How the administrators' log records it.
+    pub fn change(&self) -> admin::AdminChange {
+        admin::AdminChange::IndicatorEntered {
+            indicator: self.indicator.clone(),
+            unit: self.unit.clone(),
+            rate: self.rate.to_string(),
+        }
+    }
+}
+
 /// A login session. Only the SHA-256 of the cookie token is stored.
 #[derive(Debug, Clone)]
 pub struct Session {

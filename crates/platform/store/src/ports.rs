@@ -293,7 +293,8 @@ pub trait DocumentStore: Send + Sync + 'static {
     /// The upload limits the province admin set, in megabytes (per day, in all; 0: none), or
     /// `None` when never set (the server's start-up limits apply).
     async fn upload_limits(&self) -> Result<Option<(u64, u64)>>;
-    async fn set_upload_limits(&self, per_day_mb: u64, total_mb: u64, by: AccountId) -> Result<()>;
+    /// Sets the limits, recorded on the ledger (`admin`) in the same transaction.
+    async fn set_upload_limits(&self, per_day_mb: u64, total_mb: u64, by: &AdminAct) -> Result<()>;
 }
 
 /// Decision 766 aggregates, the drill-down index, indicator entries (module: ioc).
@@ -316,7 +317,8 @@ pub trait IocStore: Send + Sync + 'static {
     /// Open dossiers (received, processing, awaiting payment) past their due date on `today`,
     /// per deciding agency, from the `open_due` aggregate.
     async fn overdue_counts(&self, today: NaiveDate) -> Result<Vec<(AgencyCode, i64)>>;
-    async fn put_ioc_entry(&self, entry: &IocEntry) -> Result<()>;
+    /// Stores a figure entered by hand, recorded on the ledger (`admin`) in the same transaction.
+    async fn put_ioc_entry(&self, entry: &IocEntry, by: &AdminAct) -> Result<()>;
 }
 
 /// Which reports a list shows (module: reports). Empty fields do not filter.
@@ -421,10 +423,11 @@ pub trait ReportStore: Send + Sync + 'static {
             .collect()
     }
     async fn report_categories(&self) -> Result<Vec<tinhso_reports::Category>>;
-    async fn put_report_category(&self, c: &tinhso_reports::Category) -> Result<()>;
+    /// Adds or edits a category, recorded on the ledger (`admin`) in the same transaction.
+    async fn put_report_category(&self, c: &tinhso_reports::Category, by: &AdminAct) -> Result<()>;
     async fn report_routes(&self) -> Result<Vec<tinhso_reports::routing::Route>>;
     /// Replaces the routing table.
-    async fn set_report_routes(&self, routes: &[tinhso_reports::routing::Route]) -> Result<()>;
+    async fn set_report_routes(&self, routes: &[tinhso_reports::routing::Route], by: &AdminAct) -> Result<()>;
     async fn follow_report(&self, id: i64, account: AccountId) -> Result<()>;
     async fn report_followers(&self, id: i64) -> Result<Vec<AccountId>>;
     /// Starts (`on`) or stops telling `account` of new reports in `commune`.

@@ -537,8 +537,13 @@ async fn ioc(s: Stores) {
         entered_by: "quantri".into(),
         entered_at: Utc::now(),
     };
-    s.ioc.put_ioc_entry(&entry(0.5)).await.unwrap();
-    s.ioc.put_ioc_entry(&entry(0.75)).await.unwrap();
+    let by = tinhso_store::admin::AdminAct { actor: AccountId(3), at: Utc::now() };
+    s.ioc.put_ioc_entry(&entry(0.5), &by).await.unwrap();
+    s.ioc.put_ioc_entry(&entry(0.75), &by).await.unwrap();
+    let rates: Vec<_> = s.ledger.admin_log(5).await.unwrap().into_iter().map(|e| e.change).collect();
+    assert!(
+        matches!(&rates[..], [tinhso_store::admin::AdminChange::IndicatorEntered { rate, .. }, _] if rate == "0.75")
+    );
     assert_eq!(s.ioc.ioc_entries().await.unwrap().iter().map(|e| e.rate).collect::<Vec<_>>(), [0.75]);
 }
 
@@ -655,15 +660,21 @@ async fn reports(s: Stores) {
     assert_eq!(ids(s.reports.reports(&q(|q| q.overdue_on = Some(day(2025, 9, 25)))).await.unwrap()), [1]);
     assert_eq!(s.reports.report_count(&q(|q| q.category = Some("rac-thai".into()))).await.unwrap(), 1);
     assert_eq!(a3.version, 3);
-    // The routing table is replaced whole.
+    // The routing table is replaced whole, each time recorded as it then stands.
     let route = |c: &str, commune| tinhso_reports::routing::Route { category: c.into(), commune, agency: agency(DEPT) };
+    let by = tinhso_store::admin::AdminAct { actor: citizen, at: Utc::now() };
     s.reports
-        .set_report_routes(&[route("an-toan-thuc-pham", None), route("an-toan-thuc-pham", Some(2269))])
+        .set_report_routes(&[route("an-toan-thuc-pham", None), route("an-toan-thuc-pham", Some(2269))], &by)
         .await
         .unwrap();
     assert_eq!(s.reports.report_routes().await.unwrap().len(), 2);
-    s.reports.set_report_routes(&[route("rac-thai", Some(2269))]).await.unwrap();
+    s.reports.set_report_routes(&[route("rac-thai", Some(2269))], &by).await.unwrap();
     assert_eq!(s.reports.report_routes().await.unwrap(), [route("rac-thai", Some(2269))]);
+    let log: Vec<_> = s.ledger.admin_log(5).await.unwrap().into_iter().map(|e| e.change).collect();
+    let line = format!("rac-thai @ 2269 → {DEPT}");
+    let first = [format!("an-toan-thuc-pham @ * → {DEPT}"), format!("an-toan-thuc-pham @ 2269 → {DEPT}")];
+    use tinhso_store::admin::AdminChange::ReportRoutesSet;
+    assert_eq!(log, [ReportRoutesSet { routes: vec![line] }, ReportRoutesSet { routes: first.to_vec() }]);
     // Followers, once each.
     s.reports.follow_report(2, citizen).await.unwrap();
     s.reports.follow_report(2, citizen).await.unwrap();
@@ -674,14 +685,16 @@ async fn reports(s: Stores) {
     assert_eq!(s.reports.open311_client(b"hash-b").await.unwrap(), None);
     assert_eq!(s.reports.revoke_open311_keys("Ứng dụng A").await.unwrap(), 1);
     assert_eq!(s.reports.open311_client(b"hash-a").await.unwrap(), None);
-    // Report entries share the ledger with dossiers: one chain that verifies, lane per commune.
+    // Report entries share the ledger with dossiers (and the two routing changes): one chain
+    // that verifies, lane per commune.
     s.dossiers.submit_dossier(&new_dossier(citizen, 3)).await.unwrap();
     let anchors = s.ledger.audit_anchors().await.unwrap();
     let rows = s.ledger.audit_page(0, 100).await.unwrap();
-    assert_eq!(rows.len(), 6);
+    assert_eq!(rows.len(), 8);
     assert!(rows.windows(2).all(|w| w[0].link.id < w[1].link.id), "one id order across both tables");
     let links = rows.iter().map(|r| (r.link.clone(), r.hash.clone()));
-    assert_eq!(tinhso_ledger::chain::verify(links, &anchors.heads, anchors.all_marks()), Ok(6));
+    assert_eq!(tinhso_ledger::chain::verify(links, &anchors.heads, anchors.all_marks()), Ok(8));
+    assert!(anchors.heads.iter().any(|h| h.lane == "admin" && h.seq == 2));
     assert!(anchors.heads.iter().any(|h| h.lane == "report/2269" && h.seq == 5));
     assert_eq!(s.ledger.audit_page(rows[1].link.id, 2).await.unwrap().len(), 2, "pages across both tables");
 }

@@ -51,12 +51,15 @@ async fn admin_changes(s: Stores) {
     assert!(!s.identity.account(citizen).await.unwrap().unwrap().disabled);
     assert_eq!(s.identity.account(citizen).await.unwrap().unwrap().password_hash, "hash");
     assert_eq!(s.identity.reset_password(citizen, "ABCD-2345", &by).await.unwrap().as_deref(), Some("ABCD-2345"));
+    s.documents.set_upload_limits(50, 500, &by).await.unwrap();
+    assert_eq!(s.documents.upload_limits().await.unwrap(), Some((50, 500)));
 
     let log = s.ledger.admin_log(10).await.unwrap();
     let changes: Vec<AdminChange> = log.iter().map(|e| e.change.clone()).collect();
     assert_eq!(
         changes,
         [
+            AdminChange::UploadLimitsSet { per_day_mb: 50, total_mb: 500 },
             AdminChange::CitizenPasswordReset { account: citizen.0 },
             AdminChange::StaffPasswordReissued { account: staff.0 },
             AdminChange::StaffUnlocked { account: staff.0 },
@@ -65,6 +68,7 @@ async fn admin_changes(s: Stores) {
         ]
     );
     assert!(log.iter().all(|e| e.actor == head), "each names who made it");
-    assert_eq!(log[0].at.timestamp_micros(), now.timestamp_micros(), "and when");
+    assert!(log.iter().all(|e| e.at.timestamp_micros() == now.timestamp_micros()), "and when");
     assert_eq!(s.ledger.admin_log(2).await.unwrap().len(), 2, "the newest first, as many as asked");
+    assert!(log[1].change.account() == Some(citizen) && log[0].change.account().is_none());
 }

@@ -165,6 +165,12 @@ async fn routing_story(s: TestServer) {
     let leader = login(&s, "lanhdao@tinhso.local").await;
     let (status, _) = page(&leader, &format!("{}/quan-tri/phan-anh", s.url)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    // Each saved change is in the administrators' log, with the table as it then stood.
+    let (_, log) = page(&admin, &format!("{}/quan-tri/nhat-ky", s.url)).await;
+    let rows: Vec<&str> = log.split("<tr><td>").skip(1).map(|r| r.split("</tr>").next().unwrap()).collect();
+    assert!(rows[0].contains("Sửa phân công xử lý phản ánh"), "{rows:?}");
+    assert!(rows.iter().any(|r| r.contains("Sửa phân công xử lý phản ánh") && r.contains(" @ ")), "{rows:?}");
+    assert!(rows.iter().any(|r| r.contains("Thêm hoặc sửa lĩnh vực phản ánh")), "{rows:?}");
 
     // A flood of anonymous reports from one address soon waits (429 with Retry-After); nothing
     // is stored for the refused ones; a signed-in citizen is not slowed by it.

@@ -17,7 +17,7 @@ on_both_backends!(
 
 /// The id in the row's action for `login` (`/quan-tri/tai-khoan/<id>/...`), if the page offers one.
 fn action_id(html: &str, login: &str) -> Option<String> {
-    let row = html.split("<tr>").find(|r| r.contains(&format!("<td>{login}</td>")))?;
+    let row = html.split("<tr>").find(|r| r.contains(&format!(">{login}</td>")))?;
     let at = row.find("action=\"/quan-tri/tai-khoan/")? + "action=\"/quan-tri/tai-khoan/".len();
     row[at..].split('/').next().map(str::to_owned)
 }
@@ -114,10 +114,6 @@ async fn story(s: TestServer) {
 
     // Each change is on the ledger with who made it, read by province admins and auditors only;
     // refused requests left nothing there. The chain, with these entries, passes the audit.
-    for who in [&admin, &specialist] {
-        let r = who.get(format!("{}/quan-tri/nhat-ky", s.url)).send().await.unwrap();
-        assert!([StatusCode::FORBIDDEN, StatusCode::OK].contains(&r.status()));
-    }
     assert_eq!(admin.get(format!("{}/quan-tri/nhat-ky", s.url)).send().await.unwrap().status(), 403);
     let auditor = page_login(&s, "kiemtra@tinhso.local").await;
     for reader in [&province, &auditor] {
@@ -125,7 +121,10 @@ async fn story(s: TestServer) {
         assert_eq!(r.status(), StatusCode::OK);
         let log = r.text().await.unwrap();
         let rows: Vec<&str> = log.split("<tr><td>").skip(1).map(|r| r.split("</tr>").next().unwrap()).collect();
-        let what: Vec<&str> = rows.iter().map(|r| r.split("</td><td>").nth(2).unwrap()).collect();
+        let what: Vec<&str> = rows
+            .iter()
+            .map(|r| r.split("data-label=\"Thao tác\">").nth(1).unwrap().split("</td>").next().unwrap())
+            .collect();
         assert_eq!(what, ["Cấp lại mật khẩu cho cán bộ", "Mở khóa tài khoản cán bộ", "Khóa tài khoản cán bộ"], "{log}");
         assert!(rows.iter().all(|r| r.contains("Triệu Văn Minh") && r.contains("Lý Văn Hùng")), "{rows:?}");
     }

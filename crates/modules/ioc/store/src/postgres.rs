@@ -6,6 +6,7 @@ use tinhso_ioc::{FactKey, Measure};
 use tinhso_kernel::ids::AgencyCode;
 use tinhso_postgres::Cached;
 use tinhso_postgres::{map_err, PgStore};
+use tinhso_store::admin::AdminAct;
 use tinhso_store::{ioc_key, ioc_rows, monthly_rows, Grain, IocEntry, IocStore, MemberQuery, Result, StoreError};
 
 /// The operations centre's port on a PostgreSQL engine.
@@ -187,19 +188,20 @@ impl IocStore for IocPg {
             .collect())
     }
 
-    async fn put_ioc_entry(&self, e: &IocEntry) -> Result<()> {
-        self.db
-            .client()
-            .await?
-            .execute_cached(
-                "INSERT INTO ioc_entry (indicator, unit, rate, evidence, entered_by, entered_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)
-                 ON CONFLICT (indicator, unit) DO UPDATE SET rate = excluded.rate, evidence = excluded.evidence,
-                 entered_by = excluded.entered_by, entered_at = excluded.entered_at",
-                &[&e.indicator, &e.unit, &e.rate, &e.evidence, &e.entered_by, &e.entered_at],
-            )
-            .await
-            .map_err(map_err)?;
+    async fn put_ioc_entry(&self, e: &IocEntry, by: &AdminAct) -> Result<()> {
+        let mut client = self.db.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        tx.execute_cached(
+            "INSERT INTO ioc_entry (indicator, unit, rate, evidence, entered_by, entered_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (indicator, unit) DO UPDATE SET rate = excluded.rate, evidence = excluded.evidence,
+             entered_by = excluded.entered_by, entered_at = excluded.entered_at",
+            &[&e.indicator, &e.unit, &e.rate, &e.evidence, &e.entered_by, &e.entered_at],
+        )
+        .await
+        .map_err(map_err)?;
+        tinhso_postgres::ledger::append_admin(&tx, &e.change(), by).await?;
+        tx.commit().await.map_err(map_err)?;
         Ok(())
     }
 }

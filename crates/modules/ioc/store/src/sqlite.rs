@@ -7,6 +7,7 @@ use std::sync::Arc;
 use tinhso_ioc::{FactKey, Measure};
 use tinhso_kernel::ids::AgencyCode;
 use tinhso_sqlite::{map_err, SqliteStore};
+use tinhso_store::admin::AdminAct;
 use tinhso_store::{ioc_key, ioc_rows, monthly_rows, Grain, IocEntry, IocStore, MemberQuery, Result, StoreError};
 
 /// A code above every dossier code (they are ASCII digits, letters, dots and dashes).
@@ -176,8 +177,8 @@ impl IocStore for IocSqlite {
         .await
     }
 
-    async fn put_ioc_entry(&self, e: &IocEntry) -> Result<()> {
-        let e = e.clone();
+    async fn put_ioc_entry(&self, e: &IocEntry, by: &AdminAct) -> Result<()> {
+        let (e, by) = (e.clone(), *by);
         self.db
             .write(move |tx| {
                 tx.execute(
@@ -188,7 +189,7 @@ impl IocStore for IocSqlite {
                     params![e.indicator, e.unit, e.rate, e.evidence, e.entered_by, e.entered_at],
                 )
                 .map_err(map_err)?;
-                Ok(())
+                tinhso_sqlite::ledger::append_admin(tx, &e.change(), &by)
             })
             .await
     }

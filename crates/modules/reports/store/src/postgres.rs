@@ -10,6 +10,7 @@ use tinhso_kernel::ids::{AccountId, AgencyCode};
 use tinhso_postgres::{ledger, map_err, outbox, Cached, PgStore};
 use tinhso_reports::routing::Route;
 use tinhso_reports::{Category, Event, Report};
+use tinhso_store::admin::{self, AdminAct, AdminChange};
 use tinhso_store::codec::from_json;
 use tinhso_store::migrate::{Migration, Migrations};
 use tinhso_store::{
@@ -294,19 +295,21 @@ impl ReportStore for ReportsPg {
             .collect())
     }
 
-    async fn put_report_category(&self, c: &Category) -> Result<()> {
-        let client = self.db.client().await?;
-        client
-            .execute(
-                "INSERT INTO report_category (code, name, name_en, public_service, active, position)
-                 VALUES ($1, $2, $3, $4, $5, (SELECT coalesce(max(position), 0) + 1 FROM report_category))
-                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en,
-                     public_service = excluded.public_service, active = excluded.active",
-                &[&c.code, &c.name, &c.name_en, &c.public_service, &c.active],
-            )
-            .await
-            .map_err(map_err)
-            .map(drop)
+    async fn put_report_category(&self, c: &Category, by: &AdminAct) -> Result<()> {
+        let mut client = self.db.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        tx.execute(
+            "INSERT INTO report_category (code, name, name_en, public_service, active, position)
+             VALUES ($1, $2, $3, $4, $5, (SELECT coalesce(max(position), 0) + 1 FROM report_category))
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en,
+                 public_service = excluded.public_service, active = excluded.active",
+            &[&c.code, &c.name, &c.name_en, &c.public_service, &c.active],
+        )
+        .await
+        .map_err(map_err)?;
+        let change = AdminChange::ReportCategorySaved { code: c.code.clone(), active: c.active };
+        ledger::append_admin(&tx, &change, by).await?;
+        tx.commit().await.map_err(map_err)
     }
 
     async fn report_routes(&self) -> Result<Vec<Route>> {
@@ -329,7 +332,7 @@ impl ReportStore for ReportsPg {
             .collect()
     }
 
-    async fn set_report_routes(&self, routes: &[Route]) -> Result<()> {
+    async fn set_report_routes(&self, routes: &[Route], by: &AdminAct) -> Result<()> {
         let mut client = self.db.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
         tx.execute("DELETE FROM report_route", &[]).await.map_err(map_err)?;
@@ -341,6 +344,7 @@ impl ReportStore for ReportsPg {
             .await
             .map_err(map_err)?;
         }
+        ledger::append_admin(&tx, &admin::routes_change(routes), by).await?;
         tx.commit().await.map_err(map_err)
     }
 

@@ -11,6 +11,7 @@ use tinhso_kernel::ids::{AccountId, AgencyCode};
 use tinhso_reports::routing::Route;
 use tinhso_reports::{Category, Event, Report};
 use tinhso_sqlite::{exec, ledger, map_err, outbox, SqliteStore};
+use tinhso_store::admin::{self, AdminAct, AdminChange};
 use tinhso_store::codec::from_json;
 use tinhso_store::migrate::{Migration, Migrations};
 use tinhso_store::{
@@ -313,8 +314,8 @@ impl ReportStore for ReportsSqlite {
             .await
     }
 
-    async fn put_report_category(&self, cat: &Category) -> Result<()> {
-        let cat = cat.clone();
+    async fn put_report_category(&self, cat: &Category, by: &AdminAct) -> Result<()> {
+        let (cat, by) = (cat.clone(), *by);
         self.db
             .write(move |tx| {
                 exec(
@@ -324,8 +325,9 @@ impl ReportStore for ReportsSqlite {
                      ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en,
                          public_service = excluded.public_service, active = excluded.active",
                     params![cat.code, cat.name, cat.name_en, cat.public_service, cat.active],
-                )
-                .map(drop)
+                )?;
+                let change = AdminChange::ReportCategorySaved { code: cat.code.clone(), active: cat.active };
+                ledger::append_admin(tx, &change, &by)
             })
             .await
     }
@@ -352,8 +354,8 @@ impl ReportStore for ReportsSqlite {
             .collect()
     }
 
-    async fn set_report_routes(&self, routes: &[Route]) -> Result<()> {
-        let routes = routes.to_vec();
+    async fn set_report_routes(&self, routes: &[Route], by: &AdminAct) -> Result<()> {
+        let (routes, by) = (routes.to_vec(), *by);
         self.db
             .write(move |tx| {
                 exec(tx, "DELETE FROM report_route", [])?;
@@ -364,7 +366,7 @@ impl ReportStore for ReportsSqlite {
                         params![r.category, r.commune, r.agency.to_string()],
                     )?;
                 }
-                Ok(())
+                ledger::append_admin(tx, &admin::routes_change(&routes), &by)
             })
             .await
     }

@@ -60,6 +60,22 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> PageResult {
                     format!("{} {code} {title}", if en { "Procedure" } else { "Thủ tục" })
                 }
                 AdminChange::CalendarSaved { year } => format!("{} {year}", if en { "Year" } else { "Năm" }),
+                AdminChange::IndicatorEntered { indicator, unit, rate } => {
+                    let percent =
+                        rate.parse::<f64>().map(|r| format!("{:.1}%", r * 100.0)).unwrap_or_else(|_| rate.clone());
+                    format!("{indicator} ({unit}): {percent}")
+                }
+                AdminChange::ReportCategorySaved { code, active } => match (en, active) {
+                    (false, true) => format!("Lĩnh vực {code}"),
+                    (false, false) => format!("Lĩnh vực {code} (ngừng nhận)"),
+                    (true, true) => format!("Category {code}"),
+                    (true, false) => format!("Category {code} (closed)"),
+                },
+                AdminChange::ReportRoutesSet { routes } => routes.join("; "),
+                AdminChange::UploadLimitsSet { per_day_mb, total_mb } => match en {
+                    true => format!("{per_day_mb} MB a day, {total_mb} MB in all"),
+                    false => format!("{per_day_mb} MB mỗi ngày, tổng {total_mb} MB"),
+                },
                 _ => e.change.account().map(|a| name(&a)).unwrap_or_default(),
             },
             detail: match &e.change {

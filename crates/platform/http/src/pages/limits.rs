@@ -85,11 +85,12 @@ pub async fn save(State(state): State<AppState>, viewer: Viewer, form: FormData)
     let mut errs = Errors::default();
     let day = errs.take(parse_mb("per_day_mb", &raw_day));
     let total = errs.take(parse_mb("total_mb", &raw_total));
-    let by = viewer.account.as_ref().map(|a| a.id).ok_or_else(|| err(AppError::Unauthenticated))?;
+    let admin = viewer.account.as_ref().map(|a| a.id).ok_or_else(|| err(AppError::Unauthenticated))?;
+    let by = tinhso_store::admin::AdminAct { actor: admin, at: chrono::Utc::now() };
     let saved = match (day, total, errs.is_empty()) {
         (Some(d), Some(t), true) => {
-            state.store.documents.set_upload_limits(d, t, by).await.map_err(|e| err(e.into()))?;
-            tracing::info!(per_day_mb = d, total_mb = t, by = by.0, "upload limits changed");
+            state.store.documents.set_upload_limits(d, t, &by).await.map_err(|e| err(e.into()))?;
+            tracing::info!(per_day_mb = d, total_mb = t, by = admin.0, "upload limits changed");
             true
         }
         _ => false,

@@ -252,7 +252,8 @@ pub async fn save_entry(
                 entered_by: account.full_name.clone(),
                 entered_at: chrono::Utc::now(),
             };
-            state.store.ioc.put_ioc_entry(&entry).await.map_err(|e| err(e.into()))?;
+            let by = tinhso_store::admin::AdminAct { actor: account.id, at: entry.entered_at };
+            state.store.ioc.put_ioc_entry(&entry, &by).await.map_err(|e| err(e.into()))?;
             Ok(axum::response::Redirect::to("/dieu-hanh/nhap-chi-so").into_response())
         }
         _ => {

@@ -91,6 +91,12 @@ fn require(viewer: &Viewer) -> Result<(), AppError> {
     viewer.require(&Action::ManageReportRouting).map(drop)
 }
 
+/// The change's maker, for the administrators' log.
+fn by(viewer: &Viewer) -> Result<tinhso_store::admin::AdminAct, AppError> {
+    let actor = viewer.account.as_ref().ok_or(AppError::Unauthenticated)?.id;
+    Ok(tinhso_store::admin::AdminAct { actor, at: chrono::Utc::now() })
+}
+
 pub async fn show(State(state): State<AppState>, viewer: Viewer, PageQuery(q): PageQuery<AdminParams>) -> PageResult {
     let err = page_err(&viewer);
     require(&viewer).map_err(&err)?;
@@ -136,7 +142,7 @@ pub async fn save_category(State(state): State<AppState>, viewer: Viewer, form: 
         let page = page(&state, &viewer, Some(c), errors, false).await.map_err(&err)?;
         return Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))));
     }
-    state.store.reports.put_report_category(&c).await.map_err(|e| err(e.into()))?;
+    state.store.reports.put_report_category(&c, &by(&viewer).map_err(&err)?).await.map_err(|e| err(e.into()))?;
     Ok(viewer.finish(Redirect::to("/quan-tri/phan-anh?da-luu=1").into_response()))
 }
 
@@ -187,6 +193,6 @@ pub async fn save_route(State(state): State<AppState>, viewer: Viewer, form: For
             }
         }
     }
-    state.store.reports.set_report_routes(&routes).await.map_err(|e| err(e.into()))?;
+    state.store.reports.set_report_routes(&routes, &by(&viewer).map_err(&err)?).await.map_err(|e| err(e.into()))?;
     Ok(viewer.finish(Redirect::to("/quan-tri/phan-anh?da-luu=1").into_response()))
 }
