@@ -33,6 +33,10 @@ impl FromRequestParts<AppState> for ApiUser {
         let token =
             cookie(&parts.headers, session_cookie(state.config.secure_cookies)).ok_or(AppError::Unauthenticated)?;
         let (session, account) = state.session(&token_hash(&token)).await?.ok_or(AppError::Unauthenticated)?;
+        // Logging out stays possible; anything else waits for the password to be the owner's.
+        if account.must_change_password && parts.uri.path() != "/api/v1/session" {
+            return Err(AppError::PasswordChangeRequired.into());
+        }
         if parts.method != Method::GET && parts.method != Method::HEAD {
             let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
             if sent.is_empty() || !crate::auth::same_secret(sent, &session.csrf_token) {

@@ -300,6 +300,12 @@ pub async fn start_session(state: &AppState, account: &Account) -> Result<String
     Ok(token)
 }
 
+/// What an account whose password an admin chose may still reach: its account page (to change
+/// it), logging out, the language switch.
+pub fn while_password_must_change(path: &str) -> bool {
+    matches!(path, "/tai-khoan" | "/tai-khoan/mat-khau" | "/dang-xuat") || path.starts_with("/ngon-ngu/")
+}
+
 impl FromRequestParts<AppState> for Viewer {
     type Rejection = crate::error::PageError;
 
@@ -317,6 +323,9 @@ impl FromRequestParts<AppState> for Viewer {
             Some((s, a)) => (Some(a), Some(s)),
             None => (None, None),
         };
+        if account.as_ref().is_some_and(|a| a.must_change_password) && !while_password_must_change(parts.uri.path()) {
+            return Err(crate::error::PageError { error: AppError::PasswordChangeRequired, locale });
+        }
         let (csrf, new_csrf_cookie) = match (&session, cookie(&parts.headers, csrf_cookie(secure))) {
             (Some(s), _) => (s.csrf_token.clone(), false),
             (None, Some(c)) if c.len() >= 32 => (c, false),

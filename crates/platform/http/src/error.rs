@@ -27,6 +27,9 @@ pub enum AppError {
     Denied { code: &'static str, vi: String, en: String },
     #[error("csrf check failed")]
     Csrf,
+    /// The account's password was chosen by an admin and must be changed first.
+    #[error("password change required")]
+    PasswordChangeRequired,
     #[error("too many attempts")]
     Throttled {
         /// Seconds until the next attempt is allowed (sent as `Retry-After`).
@@ -84,7 +87,7 @@ impl AppError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Invalid(_) | Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthenticated | Self::WrongCredentials => StatusCode::UNAUTHORIZED,
-            Self::Forbidden | Self::Denied { .. } | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::Denied { .. } | Self::Csrf | Self::PasswordChangeRequired => StatusCode::FORBIDDEN,
             Self::Throttled { .. } | Self::TooManyConnections => StatusCode::TOO_MANY_REQUESTS,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooSlow => StatusCode::REQUEST_TIMEOUT,
@@ -107,6 +110,7 @@ impl AppError {
             Self::WrongCredentials => "login_failed",
             Self::Forbidden => "forbidden",
             Self::Csrf => "csrf_failed",
+            Self::PasswordChangeRequired => "password_change_required",
             Self::Throttled { .. } => "too_many_attempts",
             Self::TooLarge => "body_too_large",
             Self::TooSlow => "body_too_slow",
@@ -143,6 +147,10 @@ impl AppError {
             Self::Csrf => pick(
                 "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và gửi lại.",
                 "The form expired or is not valid. Reload the page and send it again.",
+            ),
+            Self::PasswordChangeRequired => pick(
+                "Mật khẩu của tài khoản do quản trị cấp: hãy đổi mật khẩu tại trang Tài khoản (/tai-khoan) trước khi làm việc khác.",
+                "This account's password was set by an administrator: change it on the account page (/tai-khoan) before anything else.",
             ),
             Self::Throttled { retry_after } => {
                 let (vi_wait, en_wait) = wait_words(*retry_after);
@@ -244,6 +252,9 @@ impl IntoResponse for PageError {
         self.error.log();
         if matches!(self.error, AppError::Unauthenticated) {
             return axum::response::Redirect::to("/dang-nhap").into_response();
+        }
+        if matches!(self.error, AppError::PasswordChangeRequired) {
+            return axum::response::Redirect::to("/tai-khoan?doi-mat-khau=1").into_response();
         }
         let page = crate::views::ErrorPage::new(self.locale, &self.error);
         with_retry_after(&self.error, (self.error.status(), crate::views::render(&page)).into_response())

@@ -147,6 +147,8 @@ pub struct AccountPage {
     pub reads_audit_log: bool,
     /// Province and agency admins manage staff accounts.
     pub manages_staff: bool,
+    /// The password was chosen by an admin: nothing else until it is changed.
+    pub must_change: bool,
     pub min_password: usize,
     pub errors: Vec<FieldError>,
 }

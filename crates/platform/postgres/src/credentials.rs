@@ -75,7 +75,7 @@ impl PgStore {
         let tx = client.transaction().await.map_err(map_err)?;
         let n = tx
             .execute(
-                "UPDATE account SET password_hash = $1 WHERE id = $2 AND EXISTS (SELECT 1 FROM password_reset
+                "UPDATE account SET password_hash = $1, must_change_password = FALSE WHERE id = $2 AND EXISTS (SELECT 1 FROM password_reset
                    WHERE account_id = $2 AND code_sha256 = $3 AND expires_at > $4)",
                 &[&password_hash, &id.0, &code_sha256.as_slice(), &now],
             )
@@ -98,6 +98,7 @@ impl PgStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
         let id = crate::write::insert_account(&tx, a).await?;
+        tx.execute("UPDATE account SET must_change_password = TRUE WHERE id = $1", &[&id.0]).await.map_err(map_err)?;
         let agency = a.agency.as_ref().map(|c| c.as_str().to_owned());
         record(&tx, &AdminChange::StaffCreated { account: id.0, role: a.role.key().to_owned(), agency }, by).await?;
         tx.commit().await.map_err(map_err)?;
@@ -128,7 +129,7 @@ impl PgStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
         let n = tx
-            .execute("UPDATE account SET password_hash = $1 WHERE id = $2 AND role <> 'citizen'", &[&hash, &id.0])
+            .execute("UPDATE account SET password_hash = $1, must_change_password = TRUE WHERE id = $2 AND role <> 'citizen'", &[&hash, &id.0])
             .await
             .map_err(map_err)?;
         if n != 1 {

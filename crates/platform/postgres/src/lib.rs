@@ -425,7 +425,10 @@ impl IdentityStore for PgStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
         let n = tx
-            .execute("UPDATE account SET password_hash = $1 WHERE id = $2", &[&password_hash, &id.0])
+            .execute(
+                "UPDATE account SET password_hash = $1, must_change_password = FALSE WHERE id = $2",
+                &[&password_hash, &id.0],
+            )
             .await
             .map_err(map_err)?;
         tx.execute("DELETE FROM session WHERE account_id = $1 AND token_hash <> $2", &[&id.0, &keep])

@@ -58,7 +58,7 @@ const LEDGER: Migrations = Migrations {
     ],
 };
 
-/// Accounts and sessions, then the walk-in claim codes, then email reset codes.
+/// Accounts and sessions, then the walk-in claim codes, then email reset codes, then passwords to be changed.
 const IDENTITY: Migrations = Migrations {
     module: "identity",
     steps: &[
@@ -72,6 +72,11 @@ const IDENTITY: Migrations = Migrations {
             version: 3,
             name: "password_reset",
             sql: include_str!("../migrations/identity/0003_password_reset.sql"),
+        },
+        Migration {
+            version: 4,
+            name: "must_change_password",
+            sql: include_str!("../migrations/identity/0004_must_change_password.sql"),
         },
     ],
 };

@@ -5,7 +5,7 @@ use tinhso_store::{codec, file_kind, Account, Document, Result, StoreError};
 use tokio_postgres::Row;
 
 pub const ACCOUNT_COLUMNS: &str =
-    "id, login, full_name, password_hash, role, agency_code, personal_id, created_at, disabled";
+    "id, login, full_name, password_hash, role, agency_code, personal_id, created_at, disabled, must_change_password";
 
 /// Codes are INTEGER columns holding non-negative values.
 pub fn u32_at(r: &Row, i: usize) -> u32 {
@@ -47,6 +47,7 @@ pub fn account_at(r: &Row, o: usize) -> Result<Account> {
         personal_id: codec::personal_id(r.get(o + 6))?,
         created_at: r.get(o + 7),
         disabled: r.get(o + 8),
+        must_change_password: r.get(o + 9),
     })
 }
 

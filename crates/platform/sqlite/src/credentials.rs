@@ -73,7 +73,7 @@ impl SqliteStore {
         self.write(move |tx| {
             let n = tx
                 .execute(
-                    "UPDATE account SET password_hash = ?1 WHERE id = ?2 AND EXISTS (SELECT 1 FROM password_reset
+                    "UPDATE account SET password_hash = ?1, must_change_password = FALSE WHERE id = ?2 AND EXISTS (SELECT 1 FROM password_reset
                        WHERE account_id = ?2 AND code_sha256 = ?3 AND expires_at > ?4)",
                     params![hash, id, digest, now],
                 )
@@ -92,6 +92,7 @@ impl SqliteStore {
         let (a, by) = (a.clone(), *by);
         self.write(move |tx| {
             let id = crate::write::insert_account(tx, &a)?;
+            exec(tx, "UPDATE account SET must_change_password = TRUE WHERE id = ?1", [id])?;
             let agency = a.agency.as_ref().map(|c| c.as_str().to_owned());
             record(tx, &AdminChange::StaffCreated { account: id.0, role: a.role.key().to_owned(), agency }, &by)?;
             Ok(id)
@@ -123,7 +124,7 @@ impl SqliteStore {
         let (hash, by) = (hash.to_owned(), *by);
         self.write(move |tx| {
             let n = tx
-                .execute("UPDATE account SET password_hash = ?1 WHERE id = ?2 AND role <> 'citizen'", params![hash, id])
+                .execute("UPDATE account SET password_hash = ?1, must_change_password = TRUE WHERE id = ?2 AND role <> 'citizen'", params![hash, id])
                 .map_err(map_err)?;
             if n != 1 {
                 return Ok(false);

@@ -459,7 +459,10 @@ impl IdentityStore for SqliteStore {
         let (hash, keep) = (password_hash.to_owned(), keep.to_vec());
         self.write(move |tx| {
             let n = tx
-                .execute("UPDATE account SET password_hash = ?1 WHERE id = ?2", rusqlite::params![hash, id])
+                .execute(
+                    "UPDATE account SET password_hash = ?1, must_change_password = FALSE WHERE id = ?2",
+                    rusqlite::params![hash, id],
+                )
                 .map_err(map_err)?;
             exec(tx, "DELETE FROM session WHERE account_id = ?1 AND token_hash <> ?2", rusqlite::params![id, keep])?;
             Ok(n == 1)

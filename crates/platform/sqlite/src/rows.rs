@@ -7,7 +7,7 @@ use tinhso_store::codec;
 use tinhso_store::Account;
 
 pub const ACCOUNT_COLUMNS: &str =
-    "id, login, full_name, password_hash, role, agency_code, personal_id, created_at, disabled";
+    "id, login, full_name, password_hash, role, agency_code, personal_id, created_at, disabled, must_change_password";
 
 fn corrupt(col: usize, e: tinhso_store::StoreError) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(col, Type::Text, Box::new(e))
@@ -58,6 +58,7 @@ pub fn account_at(r: &Row<'_>, o: usize) -> rusqlite::Result<Account> {
         personal_id: codec::personal_id(r.get(o + 6)?).map_err(|e| corrupt(o + 6, e))?,
         created_at: r.get(o + 7)?,
         disabled: r.get(o + 8)?,
+        must_change_password: r.get(o + 9)?,
     })
 }
 

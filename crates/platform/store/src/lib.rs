@@ -62,6 +62,8 @@ pub struct Account {
     pub personal_id: Option<PersonalId>,
     pub created_at: DateTime<Utc>,
     pub disabled: bool,
+    /// Its password was chosen by an admin: it must be changed before anything else.
+    pub must_change_password: bool,
 }
 
 /// Orders people as a Vietnamese register does (given name, then family name, then middle

@@ -27,6 +27,12 @@ async fn admin_changes(s: Stores) {
     let by = AdminAct { actor: head, at: now };
     let new = account("b@x.vn", "Trần Bình", Role::Specialist, Some(DEPT), None);
     let staff = s.identity.create_staff(&new, &by).await.unwrap();
+    let must = |id| {
+        let s = s.clone();
+        async move { s.identity.account(id).await.unwrap().unwrap().must_change_password }
+    };
+    assert!(must(staff).await, "the admin chose this password");
+    assert!(!must(head).await);
     let session = Session {
         token_hash: vec![9; 32],
         account_id: staff,
@@ -44,6 +50,10 @@ async fn admin_changes(s: Stores) {
     assert!(s.identity.reissue_password(staff, "h-new", &by).await.unwrap());
     assert_eq!(s.identity.account(staff).await.unwrap().unwrap().password_hash, "h-new");
     assert!(s.identity.session(&[9; 32], now).await.unwrap().is_none(), "a new password ends every session");
+    assert!(s.identity.change_password(staff, "h-own", &[]).await.unwrap());
+    assert!(!must(staff).await, "the owner's own password");
+    assert!(s.identity.reissue_password(staff, "h-new", &by).await.unwrap());
+    assert!(must(staff).await, "an admin's again");
     // Refused: a citizen is not staff, and no account has id 999999; nothing is recorded.
     assert!(!s.identity.set_disabled(citizen, true, &by).await.unwrap());
     assert!(!s.identity.reissue_password(citizen, "h-x", &by).await.unwrap());
@@ -54,13 +64,14 @@ async fn admin_changes(s: Stores) {
     s.documents.set_upload_limits(50, 500, &by).await.unwrap();
     assert_eq!(s.documents.upload_limits().await.unwrap(), Some((50, 500)));
 
-    let log = s.ledger.admin_log(10).await.unwrap();
+    let log = s.ledger.admin_log(20).await.unwrap();
     let changes: Vec<AdminChange> = log.iter().map(|e| e.change.clone()).collect();
     assert_eq!(
         changes,
         [
             AdminChange::UploadLimitsSet { per_day_mb: 50, total_mb: 500 },
             AdminChange::CitizenPasswordReset { account: citizen.0 },
+            AdminChange::StaffPasswordReissued { account: staff.0 },
             AdminChange::StaffPasswordReissued { account: staff.0 },
             AdminChange::StaffUnlocked { account: staff.0 },
             AdminChange::StaffLocked { account: staff.0 },

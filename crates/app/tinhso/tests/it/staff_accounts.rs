@@ -107,8 +107,13 @@ async fn story(s: TestServer) {
     assert_eq!(r.url().path(), "/dang-nhap", "sessions ended");
     let fresh = s.client();
     let page = fresh.get(format!("{}/dang-nhap", s.url)).send().await.unwrap().text().await.unwrap();
-    let form = [("csrf", csrf(&page)), ("login", "chuyenvien@tinhso.local".into()), ("password", password)];
-    assert_eq!(fresh.post(format!("{}/dang-nhap", s.url)).form(&form).send().await.unwrap().status(), 200);
+    let form = [("csrf", csrf(&page)), ("login", "chuyenvien@tinhso.local".into()), ("password", password.clone())];
+    let r = fresh.post(format!("{}/dang-nhap", s.url)).form(&form).send().await.unwrap();
+    assert_eq!(r.url().path(), "/tai-khoan", "the officer sets their own password first");
+    let me = r.text().await.unwrap();
+    let form = [("csrf", csrf(&me)), ("current", password), ("new", "đồi chè Tân Trào buổi sớm".into())];
+    let r = fresh.post(format!("{}/tai-khoan/mat-khau", s.url)).form(&form).send().await.unwrap();
+    assert!(r.text().await.unwrap().contains("Đã đổi mật khẩu"));
     let notices = fresh.get(format!("{}/thong-bao", s.url)).send().await.unwrap().text().await.unwrap();
     assert!(notices.contains("Mật khẩu tài khoản đã được cấp lại"), "{notices:.3000}");
 

@@ -333,6 +333,19 @@ async fn story(s: TestServer) {
     let specialist = login(&s, "0977000111", &password).await;
     let (_, me) = page(&specialist, &format!("{}/tai-khoan", s.url)).await;
     assert!(me.contains("Chuyên viên xử lý") && me.contains("Sở Tư pháp"));
+    // The admin knows that password: until the officer sets their own, every page and the API
+    // bring them back to it.
+    assert!(me.contains("Mật khẩu hiện tại do quản trị viên cấp"), "{me:.3000}");
+    let r = specialist.get(format!("{}/ho-so", s.url)).send().await.unwrap();
+    assert_eq!(r.url().path(), "/tai-khoan", "pages wait for the change");
+    let r = specialist.get(format!("{}/api/v1/dossiers", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["code"], "password_change_required");
+    let own = "bậc thang Mù Cang Chải mùa lúa chín";
+    let form = [("csrf", csrf(&me)), ("current", password.clone()), ("new", own.to_owned())];
+    let r = specialist.post(format!("{}/tai-khoan/mat-khau", s.url)).form(&form).send().await.unwrap();
+    let done = r.text().await.unwrap();
+    assert!(done.contains("Đã đổi mật khẩu") && !done.contains("do quản trị viên cấp"), "{done:.3000}");
     let (st, _) = page(&specialist, &format!("{}/quan-tri/tai-khoan", s.url)).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "a specialist manages no staff");
 

@@ -291,7 +291,8 @@ async fn upload_limits_at_a_desk_screen() {
 }
 
 /// An agency admin, from their account page, locks an officer who left the agency, lets them
-/// back in, gives them a new password; the province's auditor reads each change in the log.
+/// back in, gives them a new password, which the officer replaces with their own at once; the
+/// province's auditor reads each change in the log.
 async fn staff_accounts(screen: Screen) {
     let s = crate::server(Backend::Sqlite).await;
     let mut p = person(&s, screen, "tai-khoan-can-bo").await;
@@ -304,7 +305,17 @@ async fn staff_accounts(screen: Screen) {
     p.sees("Đã mở khóa tài khoản Lý Văn Hùng").await.unwrap();
     p.click_in_row_on("Lý Văn Hùng", "Cấp lại mật khẩu").await.unwrap();
     p.sees("Đã cấp lại mật khẩu cho tài khoản chuyenvien@tinhso.local").await.unwrap();
+    let given = p.text_of("#new-password").await.unwrap();
     p.quit().await.unwrap();
+    // The officer logs in with it and is asked for their own before anything else.
+    let mut officer = person(&s, screen, "mat-khau-duoc-cap").await;
+    log_in_with(&mut officer, "chuyenvien@tinhso.local", &given).await;
+    officer.sees("Mật khẩu hiện tại do quản trị viên cấp").await.unwrap();
+    officer.fill("Mật khẩu đang dùng", &given).await.unwrap();
+    officer.fill("Mật khẩu mới", "hoa sở Bình Liêu nở trắng đồi").await.unwrap();
+    officer.click("Đổi mật khẩu").await.unwrap();
+    officer.sees("Đã đổi mật khẩu").await.unwrap();
+    officer.quit().await.unwrap();
     let mut auditor = person(&s, screen, "nhat-ky-quan-tri").await;
     log_in(&mut auditor, "kiemtra@tinhso.local").await;
     auditor.open("/tai-khoan").await.unwrap();

@@ -294,6 +294,10 @@ pub struct AccountParams {
     /// Set by the redirect after a password change.
     #[serde(rename = "da-doi")]
     changed: Option<String>,
+    /// Set by the redirect of an account whose password must change first (the page says why
+    /// from the account itself).
+    #[serde(rename = "doi-mat-khau")]
+    _must_change: Option<String>,
 }
 
 fn account_page(
@@ -311,6 +315,7 @@ fn account_page(
         role: if en { a.role.label_en() } else { a.role.label_vi() }.to_owned(),
         agency: a.agency.as_ref().and_then(|c| state.agency_name(c.as_str())).unwrap_or_default().to_owned(),
         reads_audit_log: viewer.may(&tinhso_policy::Action::ViewAuditLog),
+        must_change: a.must_change_password,
         manages_staff: a
             .agency
             .as_ref()
