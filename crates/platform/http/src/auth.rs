@@ -200,6 +200,8 @@ pub struct Viewer {
     /// The page being read (path and query) when it is one to come back to after logging in:
     /// a GET of this site, not the login, registration or logout pages themselves.
     pub here: Option<String>,
+    /// Messages in the account's inbox it has not read (counted for pages read, GET).
+    pub unread: u64,
     new_csrf_cookie: bool,
     secure: bool,
 }
@@ -336,7 +338,16 @@ impl FromRequestParts<AppState> for Viewer {
             .flatten()
             .filter(|p| !["/dang-nhap", "/dang-ky", "/dang-xuat"].iter().any(|own| p.starts_with(own)))
             .filter(|p| crate::pages::account::safe_next(p).is_some());
-        Ok(Viewer { account, session, locale, csrf, here, new_csrf_cookie, secure })
+        let unread = match (&account, parts.method == axum::http::Method::GET) {
+            (Some(a), true) => state
+                .store
+                .notify
+                .unread(a.id)
+                .await
+                .map_err(|e| crate::error::PageError { error: e.into(), locale })?,
+            _ => 0,
+        };
+        Ok(Viewer { account, session, locale, csrf, here, unread, new_csrf_cookie, secure })
     }
 }
 

@@ -65,6 +65,10 @@ pub struct Texts {
     pub search_button: &'static str,
     pub browse_by_field: &'static str,
     pub nav_notifications: &'static str,
+    /// After the count of notices not read yet ("3 mới").
+    pub unread_word: &'static str,
+    /// The header's notices link on a phone when some are new.
+    pub nav_unread_short: &'static str,
     pub results_title: &'static str,
     pub results_count: &'static str,
     pub no_results: &'static str,
@@ -148,6 +152,8 @@ pub static VI: Texts = Texts {
     search_button: "Tìm kiếm",
     browse_by_field: "Tra cứu theo lĩnh vực",
     nav_notifications: "Thông báo",
+    unread_word: "mới",
+    nav_unread_short: "Tin mới",
     results_title: "Kết quả tìm kiếm",
     results_count: "thủ tục",
     no_results: "Không tìm thấy thủ tục phù hợp. Hãy thử từ khóa ngắn hơn hoặc bỏ bớt bộ lọc.",
@@ -233,6 +239,8 @@ pub static EN: Texts = Texts {
     search_button: "Search",
     browse_by_field: "Browse by field",
     nav_notifications: "Notifications",
+    unread_word: "new",
+    nav_unread_short: "New",
     results_title: "Search results",
     results_count: "procedures",
     no_results: "No matching procedure. Try fewer words or remove a filter.",

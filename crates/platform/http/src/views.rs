@@ -35,6 +35,8 @@ pub struct Layout {
     pub title: String,
     /// The header's login link, coming back to this page afterwards.
     pub login_href: String,
+    /// Notices the person has not read yet.
+    pub unread: u64,
 }
 
 impl Layout {
@@ -54,6 +56,7 @@ impl Layout {
                 Some(here) if here != "/" => crate::pages::account::with_next("/dang-nhap", here),
                 _ => "/dang-nhap".to_owned(),
             },
+            unread: viewer.unread,
         }
     }
 
@@ -70,6 +73,7 @@ impl Layout {
             csrf: String::new(),
             title: title.into(),
             login_href: "/dang-nhap".to_owned(),
+            unread: 0,
         }
     }
 }
@@ -164,8 +168,8 @@ impl AccountPage {
 #[template(path = "notifications.html")]
 pub struct NotificationsPage {
     pub layout: Layout,
-    /// (when, subject, body, dossier code)
-    pub items: Vec<(String, String, String, Option<String>)>,
+    /// (when, subject, body, dossier code, new since the last visit)
+    pub items: Vec<(String, String, String, Option<String>, bool)>,
 }
 
 /// The message of the first error on `field`, for display beside it.

@@ -530,6 +530,33 @@ impl NotifyStore for PgStore {
             .collect())
     }
 
+    async fn unread(&self, account_id: AccountId) -> Result<u64> {
+        let row = self
+            .client()
+            .await?
+            .query_one_cached(
+                "SELECT count(*) FROM outbox WHERE account_id = $1 AND in_inbox
+                   AND id > coalesce((SELECT last_id FROM inbox_read WHERE account_id = $1), 0)",
+                &[&account_id],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0))
+    }
+
+    async fn mark_read(&self, account_id: AccountId, up_to: i64) -> Result<()> {
+        self.client()
+            .await?
+            .execute_cached(
+                "INSERT INTO inbox_read (account_id, last_id) VALUES ($1, $2)
+                 ON CONFLICT (account_id) DO UPDATE SET last_id = greatest(inbox_read.last_id, excluded.last_id)",
+                &[&account_id, &up_to],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
     async fn claim_emails(
         &self,
         now: DateTime<Utc>,

@@ -81,12 +81,13 @@ const IDENTITY: Migrations = Migrations {
     ],
 };
 
-/// The outbox, then messages sent by email only.
+/// The outbox, then messages sent by email only, then how far each inbox was read.
 const NOTIFY: Migrations = Migrations {
     module: "notify",
     steps: &[
         Migration { version: 1, name: "notify", sql: include_str!("../migrations/notify/0001_notify.sql") },
         Migration { version: 2, name: "email_only", sql: include_str!("../migrations/notify/0002_email_only.sql") },
+        Migration { version: 3, name: "inbox_read", sql: include_str!("../migrations/notify/0003_inbox_read.sql") },
     ],
 };
 

@@ -546,6 +546,31 @@ impl NotifyStore for SqliteStore {
         .await
     }
 
+    async fn unread(&self, account_id: AccountId) -> Result<u64> {
+        // A point read every page of a logged-in person waits on: on this thread.
+        self.read_now(move |c| {
+            c.prepare_cached(
+                "SELECT count(*) FROM outbox WHERE account_id = ?1 AND in_inbox
+                   AND id > coalesce((SELECT last_id FROM inbox_read WHERE account_id = ?1), 0)",
+            )?
+            .query_row([account_id], |r| r.get::<_, i64>(0))
+            .map(|n| u64::try_from(n).unwrap_or(0))
+        })
+    }
+
+    async fn mark_read(&self, account_id: AccountId, up_to: i64) -> Result<()> {
+        self.write(move |tx| {
+            exec(
+                tx,
+                "INSERT INTO inbox_read (account_id, last_id) VALUES (?1, ?2)
+                 ON CONFLICT (account_id) DO UPDATE SET last_id = max(last_id, excluded.last_id)",
+                params![account_id, up_to],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
     async fn claim_emails(
         &self,
         now: DateTime<Utc>,

@@ -256,6 +256,10 @@ pub trait LedgerStore: Send + Sync + 'static {
 #[async_trait]
 pub trait NotifyStore: Send + Sync + 'static {
     async fn inbox(&self, account_id: AccountId) -> Result<Vec<InboxMessage>>;
+    /// Messages in the account's inbox it has not read yet (newer than `mark_read`'s mark).
+    async fn unread(&self, account_id: AccountId) -> Result<u64>;
+    /// The account has read its inbox up to message `up_to` (a mark never moves back).
+    async fn mark_read(&self, account_id: AccountId, up_to: i64) -> Result<()>;
     /// Writes an alert's notifications to the outbox unless an alert with `key` was already
     /// sent; returns whether it was sent now.
     async fn send_alert(&self, key: &str, notes: &[Notification]) -> Result<bool>;

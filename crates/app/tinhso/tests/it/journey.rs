@@ -410,8 +410,20 @@ async fn notices_to_read_and_a_password_to_change() {
     let commune = form.split("<option value=\"").nth(2).and_then(|o| o.split('"').next()).unwrap().to_owned();
     let r = c.post(&apply).form(&application(&csrf(&form), &commune)).send().await.unwrap();
     let code = r.url().path().rsplit('/').next().unwrap().to_owned();
+    // Every page's header says a notice is new, on a phone too; reading the inbox reads it.
+    let home = c.get(format!("{}/", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(
+        home.contains("Thông báo <strong>(1 mới)</strong>") && home.contains("Tin mới: <strong>1</strong>"),
+        "{home:.3000}"
+    );
     let inbox = c.get(format!("{}/thong-bao", s.url)).send().await.unwrap().text().await.unwrap();
     assert!(inbox.contains(&format!("href=\"/ho-so/{code}\"")), "the submission's notice, linked: {inbox:.3000}");
+    assert_eq!(inbox.matches(">Mới</strong>").count(), 1, "marked new once: {inbox:.3000}");
+    assert!(!inbox.contains("(1 mới)"), "read now");
+    let again = c.get(format!("{}/thong-bao", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(!again.contains(">Mới</strong>") && again.contains(&code), "no longer new, still there");
+    let home = c.get(format!("{}/", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(!home.contains(" mới)</strong>"), "{home:.3000}");
 
     let account = c.get(format!("{}/tai-khoan", s.url)).send().await.unwrap().text().await.unwrap();
     let change = |fields: Vec<(&'static str, String)>| {

@@ -74,6 +74,7 @@ mod payments;
 mod ports;
 mod ports_admin;
 mod ports_at_once;
+mod ports_inbox;
 mod ports_opendata;
 mod ports_results;
 mod powerloss;

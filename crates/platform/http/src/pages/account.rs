@@ -415,13 +415,21 @@ pub async fn notifications(State(state): State<AppState>, viewer: Viewer) -> Pag
     let err = page_err(&viewer);
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
     let inbox = state.store.notify.inbox(account.id).await.map_err(|e| err(e.into()))?;
+    // Newest first: the first `unread` are the ones not read before this visit, which reads them.
+    if let Some(newest) = inbox.first() {
+        state.store.notify.mark_read(account.id, newest.id).await.map_err(|e| err(e.into()))?;
+    }
+    let fresh = usize::try_from(viewer.unread).unwrap_or(usize::MAX);
     let items = inbox
         .into_iter()
-        .map(|m| {
+        .enumerate()
+        .map(|(i, m)| {
             let local = m.created_at + chrono::Duration::hours(7);
-            (local.format("%d/%m/%Y %H:%M").to_string(), m.subject, m.body, m.dossier)
+            (local.format("%d/%m/%Y %H:%M").to_string(), m.subject, m.body, m.dossier, i < fresh)
         })
         .collect();
     let title = viewer.locale.texts().nav_notifications;
-    Ok(viewer.finish(render(&NotificationsPage { layout: Layout::new(&state, &viewer, title), items })))
+    let mut layout = Layout::new(&state, &viewer, title);
+    layout.unread = 0;
+    Ok(viewer.finish(render(&NotificationsPage { layout, items })))
 }
