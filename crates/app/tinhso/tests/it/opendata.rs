@@ -37,6 +37,9 @@ pub(crate) async fn token(s: &TestServer, who: &str) -> String {
     // Shown once: the list afterwards names it but never shows the secret again.
     let list = c.get(format!("{}/tai-khoan/khoa-api", s.url)).send().await.unwrap().text().await.unwrap();
     assert!(list.contains("Máy chủ báo cáo") && !list.contains(&secret));
+    // A key outlives a password change, so its owner is told of each one made.
+    let notices = c.get(format!("{}/thong-bao", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(notices.contains("Khóa API “Máy chủ báo cáo” đã được tạo") && !notices.contains(&secret));
     secret
 }
 

@@ -392,13 +392,13 @@ pub async fn change_password(
 }
 
 /// The time now as a notice says it ("14:05 ngày 05/12/2026", UTC+7).
-pub(crate) fn now_vi() -> String {
+pub fn now_vi() -> String {
     (chrono::Utc::now() + chrono::Duration::hours(7)).format("%H:%M ngày %d/%m/%Y").to_string()
 }
 
 /// Tells an account's owner something that happened to the account itself, in their notices
 /// (and by email when their login is one), so that they notice what they did not do.
-pub(crate) async fn tell_owner(
+pub async fn tell_owner(
     state: &AppState,
     account: tinhso_kernel::ids::AccountId,
     subject: &str,

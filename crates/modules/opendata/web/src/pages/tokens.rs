@@ -68,7 +68,17 @@ pub async fn create(State(state): State<AppState>, viewer: Viewer, form: FormDat
     let account = viewer.account.clone().ok_or(AppError::Unauthenticated).map_err(&err)?;
     let name = tinhso_kernel::text::clean(form.get("ten").unwrap_or(""));
     let resp = match make(&state, account.id, &name).await {
-        Ok((_, secret)) => page(&state, &viewer, Some(secret), None, String::new()).await?,
+        Ok((_, secret)) => {
+            // A key outlives a password change: the owner hears of each, in case it was not them.
+            let body = format!(
+                "Khóa API “{name}” đã được tạo cho tài khoản của ông/bà lúc {}. Nếu không phải ông/bà tạo, hãy thu hồi khóa tại trang Khóa API (/tai-khoan/khoa-api) và đổi mật khẩu.",
+                tinhso_http::pages::account::now_vi()
+            );
+            tinhso_http::pages::account::tell_owner(&state, account.id, "Khóa API mới cho tài khoản", body)
+                .await
+                .map_err(&err)?;
+            page(&state, &viewer, Some(secret), None, String::new()).await?
+        }
         Err(_) if name.is_empty() || name.chars().count() > 100 => {
             page(
                 &state,
