@@ -217,13 +217,22 @@ pub async fn init_province(store: &Stores, name: &str, admin: &str) -> Result<()
         personal_id: None,
     });
     set_up(store, &setup, &[]).await?;
+    // The password is printed here, so whoever reads the console knows it: the admin sets
+    // their own at first login (and the console's act is on the administrators' log).
+    let admin =
+        store.identity.account_by_login(login.as_str()).await?.ok_or_else(|| anyhow!("the admin was not stored"))?;
+    let by = tinhso_store::admin::AdminAct { actor: tinhso_store::admin::CONSOLE, at: chrono::Utc::now() };
+    store.identity.reissue_password(admin.id, &admin.password_hash, &by).await?;
     println!(
         "Đã thiết lập {} với {} đơn vị hành chính cấp xã và {} cơ quan.",
         setup.province.name,
         setup.units.len(),
         setup.agencies.len()
     );
-    println!("Tài khoản quản trị tỉnh: {}  mật khẩu: {password}  (chỉ hiển thị một lần)", login.as_str());
+    println!(
+        "Tài khoản quản trị tỉnh: {}  mật khẩu: {password}  (chỉ hiển thị một lần; đổi ngay ở lần đăng nhập đầu)",
+        login.as_str()
+    );
     println!("Nhập danh mục thủ tục: tinhso catalogue import <tệp.json|tệp.csv>");
     Ok(())
 }

@@ -195,6 +195,18 @@ async fn demo_accounts_stay_off_the_network_unless_asked_for() {
         s.client().get(format!("{}/healthz", s.url)).send().await.unwrap().json().await.unwrap();
     assert_eq!(health["demo"], false);
     assert!(!s.banner.contains("CẢNH BÁO"));
+    // The first admin's password was printed, so it must be replaced at the first login.
+    let password = out.split("mật khẩu: ").nth(1).and_then(|p| p.split_whitespace().next()).unwrap();
+    let c = s.client();
+    let page = c.get(format!("{}/dang-nhap", s.url)).send().await.unwrap().text().await.unwrap();
+    let form = [
+        ("csrf", crate::journey::csrf(&page)),
+        ("login", "quantri@tinhso.local".into()),
+        ("password", password.into()),
+    ];
+    let r = c.post(format!("{}/dang-nhap", s.url)).form(&form).send().await.unwrap();
+    assert_eq!(r.url().path(), "/tai-khoan", "{out}");
+    assert!(r.text().await.unwrap().contains("Mật khẩu hiện tại do quản trị viên cấp"));
     s.stop().await.unwrap();
 }
 
