@@ -99,6 +99,8 @@ pub struct WebModule {
     /// a byte of them (CKAN's API: by an API token in a header, without a session or CSRF).
     /// Every other multipart body passes the platform's session-and-CSRF guard first.
     pub own_upload_auth: &'static [&'static str],
+    /// What the module keeps about a person, for their copy of their personal data.
+    pub personal_data: Option<pages::personal_data::PersonalData>,
 }
 
 /// The platform's pages and API and every module's, behind the platform's edge
@@ -110,7 +112,13 @@ pub fn router(state: AppState, modules: Vec<WebModule>) -> edge::Edge<Router> {
         let document = document.clone();
         async move { ([(header::CONTENT_TYPE, "application/json")], document) }
     };
+    let parts: std::sync::Arc<Vec<_>> = std::sync::Arc::new(modules.iter().filter_map(|m| m.personal_data).collect());
+    let personal_data = move |axum::extract::State(state): axum::extract::State<AppState>, viewer: auth::Viewer| {
+        let parts = parts.clone();
+        async move { pages::personal_data::download(state, viewer, &parts).await }
+    };
     let mut router = Router::new()
+        .route("/tai-khoan/du-lieu", get(personal_data))
         .route("/ngon-ngu/{lang}", get(locale::language))
         .route("/dang-nhap", get(account::login_form).post(account::login))
         .route("/dang-xuat", post(account::logout))

@@ -424,6 +424,25 @@ async fn notices_to_read_and_a_password_to_change() {
     assert!(!again.contains(">Mới</strong>") && again.contains(&code), "no longer new, still there");
     let home = c.get(format!("{}/", s.url)).send().await.unwrap().text().await.unwrap();
     assert!(!home.contains(" mới)</strong>"), "{home:.3000}");
+    // A copy of their personal data, from the account page: the account, the dossier with what
+    // they entered, the notices; a download never cached; nobody else's.
+    let account = c.get(format!("{}/tai-khoan", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(account.contains("href=\"/tai-khoan/du-lieu\""));
+    let r = c.get(format!("{}/tai-khoan/du-lieu", s.url)).send().await.unwrap();
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    assert!(r.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    let mine: Value = r.json().await.unwrap();
+    assert_eq!(mine["account"]["login"], "0912345678");
+    assert_eq!(mine["account"]["personal_id"], "008090001234");
+    let items = mine["dossiers"]["items"].as_array().unwrap();
+    let this = items.iter().find(|d| d["code"] == code.as_str()).expect("the dossier just submitted");
+    assert_eq!(this["form"]["dia_chi"]["detail"], "Thôn Nà Lừa", "what they entered: {this}");
+    assert!(mine["notices"].as_array().unwrap().iter().any(|n| n["dossier"] == code.as_str()));
+    let other = page_login(&s, "motcua.2269@tinhso.local").await;
+    let theirs: Value = other.get(format!("{}/tai-khoan/du-lieu", s.url)).send().await.unwrap().json().await.unwrap();
+    assert!(theirs["dossiers"]["items"].as_array().unwrap().iter().all(|d| d["code"] != code.as_str()));
+    let anon = s.client().get(format!("{}/tai-khoan/du-lieu", s.url)).send().await.unwrap();
+    assert_eq!(anon.url().path(), "/dang-nhap");
 
     let account = c.get(format!("{}/tai-khoan", s.url)).send().await.unwrap().text().await.unwrap();
     let change = |fields: Vec<(&'static str, String)>| {

@@ -55,5 +55,10 @@ pub fn module() -> WebModule {
         .route("/tai-khoan/khoa-api/thu-hoi", post(tokens::revoke));
     // CKAN's clients send files with an API token and no session: the action checks the
     // token before it reads the body (`api::params`).
-    WebModule { routes, api: ApiDoc::openapi(), own_upload_auth: &["/api/3/action/", "/api/action/"] }
+    WebModule {
+        routes,
+        api: ApiDoc::openapi(),
+        own_upload_auth: &["/api/3/action/", "/api/action/"],
+        personal_data: None,
+    }
 }

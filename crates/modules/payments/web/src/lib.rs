@@ -62,5 +62,5 @@ pub fn module() -> WebModule {
         .route("/ho-so/{code}/nop-phi", get(pages::fee_page).post(pages::start))
         .route("/thanh-toan/ket-qua", get(pages::returned))
         .route("/api/v1/payments/ipn", get(service::ipn));
-    WebModule { routes, api: ApiDoc::openapi(), own_upload_auth: &[] }
+    WebModule { routes, api: ApiDoc::openapi(), own_upload_auth: &[], personal_data: None }
 }

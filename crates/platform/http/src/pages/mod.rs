@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin_log;
 pub mod limits;
 pub mod locale;
+pub mod personal_data;
 pub mod reset;
 pub mod staff;
 
