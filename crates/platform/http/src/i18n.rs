@@ -67,7 +67,7 @@ pub struct Texts {
     pub nav_notifications: &'static str,
     /// After the count of notices not read yet ("3 mới").
     pub unread_word: &'static str,
-    /// The header's notices link on a phone when some are new.
+    /// What the bell and count of the header's notices link on a phone say to a screen reader.
     pub nav_unread_short: &'static str,
     pub results_title: &'static str,
     pub results_count: &'static str,
@@ -153,7 +153,7 @@ pub static VI: Texts = Texts {
     browse_by_field: "Tra cứu theo lĩnh vực",
     nav_notifications: "Thông báo",
     unread_word: "mới",
-    nav_unread_short: "Tin mới",
+    nav_unread_short: "thông báo mới",
     results_title: "Kết quả tìm kiếm",
     results_count: "thủ tục",
     no_results: "Không tìm thấy thủ tục phù hợp. Hãy thử từ khóa ngắn hơn hoặc bỏ bớt bộ lọc.",
@@ -240,7 +240,7 @@ pub static EN: Texts = Texts {
     browse_by_field: "Browse by field",
     nav_notifications: "Notifications",
     unread_word: "new",
-    nav_unread_short: "New",
+    nav_unread_short: "new notifications",
     results_title: "Search results",
     results_count: "procedures",
     no_results: "No matching procedure. Try fewer words or remove a filter.",

@@ -117,6 +117,14 @@ async fn paid_online_story(s: TestServer, gw: Gateway) {
     let slip =
         citizen.c.get(format!("{}/ho-so/{code}/phieu/tiep-nhan", s.url)).send().await.unwrap().text().await.unwrap();
     assert!(!slip.contains("Mã VietQR"), "no code for a fee paid");
+    // The payment is in the citizen's copy of their personal data.
+    let mine: Value = citizen.c.get(format!("{}/tai-khoan/du-lieu", s.url)).send().await.unwrap().json().await.unwrap();
+    let paid: Vec<&Value> =
+        mine["payments"].as_array().unwrap().iter().filter(|p| p["dossier"] == code.as_str()).collect();
+    assert!(
+        paid.iter().any(|p| p["reference"] == txn.as_str() && p["amount_vnd"] == 8000 && p["state"] == "paid"),
+        "{mine}"
+    );
 
     // A receipt, numbered 1 for the agency this year, signed, in the citizen's store.
     let fee = citizen.c.get(format!("{}/ho-so/{code}/nop-phi", s.url)).send().await.unwrap().text().await.unwrap();

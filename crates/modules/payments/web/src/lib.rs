@@ -9,6 +9,7 @@
 
 pub mod gateway;
 pub mod pages;
+pub mod personal_data;
 pub mod receipt;
 pub mod reconcile;
 pub mod service;
@@ -62,5 +63,5 @@ pub fn module() -> WebModule {
         .route("/ho-so/{code}/nop-phi", get(pages::fee_page).post(pages::start))
         .route("/thanh-toan/ket-qua", get(pages::returned))
         .route("/api/v1/payments/ipn", get(service::ipn));
-    WebModule { routes, api: ApiDoc::openapi(), own_upload_auth: &[], personal_data: None }
+    WebModule { routes, api: ApiDoc::openapi(), own_upload_auth: &[], personal_data: Some(personal_data::of) }
 }
