@@ -434,6 +434,8 @@ pub trait ReportStore: Send + Sync + 'static {
     async fn set_report_routes(&self, routes: &[tinhso_reports::routing::Route], by: &AdminAct) -> Result<()>;
     async fn follow_report(&self, id: i64, account: AccountId) -> Result<()>;
     async fn report_followers(&self, id: i64) -> Result<Vec<AccountId>>;
+    /// The reports `account` follows (those they sent, unless they stopped), newest first.
+    async fn followed_reports(&self, account: AccountId) -> Result<Vec<i64>>;
     /// Starts (`on`) or stops telling `account` of new reports in `commune`.
     async fn subscribe_commune(&self, commune: u32, account: AccountId, on: bool) -> Result<()>;
     async fn commune_subscribers(&self, commune: u32) -> Result<Vec<AccountId>>;

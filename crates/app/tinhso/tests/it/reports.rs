@@ -297,6 +297,13 @@ async fn reports_story(s: TestServer) {
     let told =
         inbox["items"].as_array().unwrap().iter().filter(|m| m["subject"] == format!("Phản ánh PA-{mine}")).count();
     assert!(told >= 2, "the follower was told of the request and the answer: {inbox}");
+    // Their copy of their personal data holds the report they sent, with what they gave; not
+    // the anonymous ones.
+    let (_, copy) = json(&citizen, &format!("{}/tai-khoan/du-lieu", s.url)).await;
+    let sent: Vec<&serde_json::Value> = copy["reports"].as_array().unwrap().iter().collect();
+    assert_eq!(sent.len(), 1, "{copy}");
+    assert_eq!((sent[0]["id"].as_str(), sent[0]["sent_by_you"].as_bool()), (Some(&*format!("PA-{mine}")), Some(true)));
+    assert!(sent[0]["description"].as_str().is_some_and(|d| !d.is_empty()), "{copy}");
 
     // Moderation: hidden text leaves the public pages and the API, with its reason kept.
     let (status, _) = act(&s, &leader, second, &[("lenh", "hide"), ("noi-dung", "Nội dung xúc phạm")]).await;

@@ -21,7 +21,14 @@ use tokio_postgres::types::ToSql;
 /// The module's tables on PostgreSQL, oldest first.
 pub const MIGRATIONS: Migrations = Migrations {
     module: crate::MODULE,
-    steps: &[Migration { version: 1, name: "reports", sql: include_str!("../migrations/postgres/0001_reports.sql") }],
+    steps: &[
+        Migration { version: 1, name: "reports", sql: include_str!("../migrations/postgres/0001_reports.sql") },
+        Migration {
+            version: 2,
+            name: "follower_account",
+            sql: include_str!("../migrations/postgres/0002_follower_account.sql"),
+        },
+    ],
 };
 
 pub struct ReportsPg {
@@ -358,6 +365,15 @@ impl ReportStore for ReportsPg {
             .await
             .map_err(map_err)
             .map(drop)
+    }
+
+    async fn followed_reports(&self, account: AccountId) -> Result<Vec<i64>> {
+        let client = self.db.client().await?;
+        let rows = client
+            .query_cached("SELECT report FROM report_follower WHERE account = $1 ORDER BY report DESC", &[&account])
+            .await
+            .map_err(map_err)?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
     async fn report_followers(&self, id: i64) -> Result<Vec<AccountId>> {

@@ -21,7 +21,14 @@ use tinhso_store::{
 /// The module's tables on SQLite, oldest first.
 pub const MIGRATIONS: Migrations = Migrations {
     module: crate::MODULE,
-    steps: &[Migration { version: 1, name: "reports", sql: include_str!("../migrations/sqlite/0001_reports.sql") }],
+    steps: &[
+        Migration { version: 1, name: "reports", sql: include_str!("../migrations/sqlite/0001_reports.sql") },
+        Migration {
+            version: 2,
+            name: "follower_account",
+            sql: include_str!("../migrations/sqlite/0002_follower_account.sql"),
+        },
+    ],
 };
 
 pub struct ReportsSqlite {
@@ -380,6 +387,17 @@ impl ReportStore for ReportsSqlite {
                     params![id, account],
                 )
                 .map(drop)
+            })
+            .await
+    }
+
+    async fn followed_reports(&self, account: AccountId) -> Result<Vec<i64>> {
+        self.db
+            .read(move |c| {
+                let mut st =
+                    c.prepare_cached("SELECT report FROM report_follower WHERE account = ?1 ORDER BY report DESC")?;
+                let rows = st.query_map([account], |r| r.get(0))?;
+                rows.collect()
             })
             .await
     }

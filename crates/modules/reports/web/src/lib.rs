@@ -10,6 +10,7 @@
 pub mod map;
 pub mod open311;
 pub mod pages;
+pub mod personal_data;
 pub mod photos;
 pub mod service;
 pub mod views;
@@ -62,5 +63,5 @@ pub fn module() -> WebModule {
         .route("/open311/v2/services/{file}", get(open311::get_service))
         .route("/open311/v2/requests/{file}", get(open311::get_request))
         .route("/open311/v2/tokens/{file}", get(open311::get_token));
-    WebModule { routes, api: ApiDoc::openapi(), own_upload_auth: &[], personal_data: None }
+    WebModule { routes, api: ApiDoc::openapi(), own_upload_auth: &[], personal_data: Some(personal_data::of) }
 }
