@@ -535,8 +535,8 @@ impl NotifyStore for PgStore {
             .client()
             .await?
             .query_one_cached(
-                "SELECT count(*) FROM outbox WHERE account_id = $1 AND in_inbox
-                   AND id > coalesce((SELECT last_id FROM inbox_read WHERE account_id = $1), 0)",
+                "SELECT count(*) FROM (SELECT 1 FROM outbox WHERE account_id = $1 AND in_inbox
+                   AND id > coalesce((SELECT last_id FROM inbox_read WHERE account_id = $1), 0) LIMIT 100) AS u",
                 &[&account_id],
             )
             .await

@@ -550,8 +550,8 @@ impl NotifyStore for SqliteStore {
         // A point read every page of a logged-in person waits on: on this thread.
         self.read_now(move |c| {
             c.prepare_cached(
-                "SELECT count(*) FROM outbox WHERE account_id = ?1 AND in_inbox
-                   AND id > coalesce((SELECT last_id FROM inbox_read WHERE account_id = ?1), 0)",
+                "SELECT count(*) FROM (SELECT 1 FROM outbox WHERE account_id = ?1 AND in_inbox
+                   AND id > coalesce((SELECT last_id FROM inbox_read WHERE account_id = ?1), 0) LIMIT 100) AS u",
             )?
             .query_row([account_id], |r| r.get::<_, i64>(0))
             .map(|n| u64::try_from(n).unwrap_or(0))

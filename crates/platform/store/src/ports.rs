@@ -256,7 +256,8 @@ pub trait LedgerStore: Send + Sync + 'static {
 #[async_trait]
 pub trait NotifyStore: Send + Sync + 'static {
     async fn inbox(&self, account_id: AccountId) -> Result<Vec<InboxMessage>>;
-    /// Messages in the account's inbox it has not read yet (newer than `mark_read`'s mark).
+    /// Messages in the account's inbox it has not read yet (newer than `mark_read`'s mark),
+    /// counted up to 100 (a page shows "99+"; an inbox never read stays cheap to count).
     async fn unread(&self, account_id: AccountId) -> Result<u64>;
     /// The account has read its inbox up to message `up_to` (a mark never moves back).
     async fn mark_read(&self, account_id: AccountId, up_to: i64) -> Result<()>;

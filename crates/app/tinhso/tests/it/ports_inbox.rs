@@ -32,4 +32,8 @@ async fn read_marks(s: Stores) {
     let at = chrono::Utc::now() + chrono::Duration::hours(1);
     s.identity.issue_email_reset(citizen, &[1; 32], at, &note(citizen, "mã")).await.unwrap();
     assert_eq!(s.notify.unread(citizen).await.unwrap(), 1);
+    // An inbox never read is counted up to 100 only.
+    let many: Vec<Notification> = (0..120).map(|i| note(other, &format!("tin {i}"))).collect();
+    s.notify.send_alert("c", &many).await.unwrap();
+    assert_eq!(s.notify.unread(other).await.unwrap(), 100);
 }
