@@ -634,6 +634,7 @@ async fn serve(
             metrics_token: web.metrics_token.filter(|t| !t.is_empty()),
             upload_quota: web.upload_quota,
             map_tiles: web.map_tiles,
+            mails: smtp.is_some(),
         },
     )
     .await?;

@@ -32,6 +32,8 @@ pub struct WebConfig {
     pub upload_quota: Option<crate::files::QuotaLimits>,
     /// Map tiles for pages that show places (`--map-tiles`); none by default.
     pub map_tiles: Option<TileServer>,
+    /// An SMTP relay is configured (`--smtp-url`): emails go out, so a page may offer one.
+    pub mails: bool,
 }
 
 /// A map tile server: its URL template (`{z}`, `{x}`, `{y}`) and origin (for the image policy).

@@ -525,7 +525,7 @@ async fn forgotten_password(screen: Screen) {
     p.sees("mang thẻ căn cước đến Bộ phận Một cửa").await.unwrap();
     p.fill("Số điện thoại hoặc thư điện tử", "0912345678").await.unwrap();
     p.fill("Số định danh cá nhân", "008090001234").await.unwrap();
-    p.fill("Mã đặt lại mật khẩu (trong thư hoặc do Bộ phận Một cửa cấp)", &code).await.unwrap();
+    p.fill("Mã Bộ phận Một cửa cấp", &code).await.unwrap();
     p.fill("Mật khẩu mới", CITIZEN_PASSWORD).await.unwrap();
     p.click("Đặt mật khẩu mới").await.unwrap();
     p.sees("Đã đổi mật khẩu").await.unwrap();

@@ -54,6 +54,8 @@ pub struct ResetPage {
     pub min_password: usize,
     /// A code was asked for by email (said whether or not the login exists).
     pub mailed: bool,
+    /// This server sends email, so it offers a code by email.
+    pub mails: bool,
     pub errors: Vec<FieldError>,
 }
 
@@ -154,6 +156,7 @@ fn reset_page(
         code,
         min_password: password::MIN_LEN,
         mailed: false,
+        mails: state.config.mails,
         errors,
     }
 }
@@ -186,6 +189,15 @@ pub async fn mail_code(
     let err = page_err(&viewer);
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
     form.only(&["login"]).map_err(&err)?;
+    if !state.config.mails {
+        // Nothing would go out: say so rather than promise a mail.
+        return Err(err(AppError::Unavailable {
+            code: "no_email",
+            vi: "Máy chủ này chưa gửi được thư điện tử; hãy mang thẻ căn cước đến Bộ phận Một cửa để được cấp mã"
+                .into(),
+            en: "This server does not send email; bring your identity card to a one-stop desk for a code".into(),
+        }));
+    }
     let raw = form.text("login");
     let login = match Login::parse("mail-login", &raw) {
         Ok(l) if l.as_str().contains('@') => l,
