@@ -208,13 +208,19 @@ async fn report_rows_agree(store: &Stores, chained: u64) -> Result<std::result::
     Ok(Ok(()))
 }
 
-/// Every account's lock against the administrators' entries (its newest lock or unlock;
+/// Every staff account's lock (and any account's the log ever locked) against the
+/// administrators' entries (its newest lock or unlock;
 /// none: never locked), so a lock lifted, or set, behind the platform's back is found. A
 /// difference is read again (a running server may lock meanwhile) before it is reported.
 async fn account_locks_agree(store: &Stores) -> Result<std::result::Result<(), Break>> {
     let first_differing = || async {
         let locks = admin::locked(&store.ledger.admin_log(usize::MAX).await?);
-        let accounts = store.identity.accounts().await?;
+        // Staff accounts (the role index finds them), and any other account the log ever locked.
+        let mut accounts = store.identity.staff_accounts().await?;
+        let others: Vec<_> = locks.keys().filter(|id| !accounts.iter().any(|a| a.id == **id)).copied().collect();
+        for id in others {
+            accounts.extend(store.identity.account(id).await?);
+        }
         let differs = |a: &tinhso_store::Account| a.disabled != locks.get(&a.id).copied().unwrap_or(false);
         Ok::<_, anyhow::Error>(accounts.into_iter().find(differs).map(|a| a.login))
     };

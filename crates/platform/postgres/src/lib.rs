@@ -251,6 +251,16 @@ impl IdentityStore for PgStore {
         row.map(|r| rows::account_at(&r, 0)).transpose()
     }
 
+    async fn staff_accounts(&self) -> Result<Vec<Account>> {
+        let sql = format!(
+            "SELECT {} FROM account WHERE role IN ({}) ORDER BY id",
+            rows::ACCOUNT_COLUMNS,
+            tinhso_store::staff_roles_sql()
+        );
+        let rows = self.client().await?.query(&sql, &[]).await.map_err(map_err)?;
+        rows.iter().map(|r| rows::account_at(r, 0)).collect()
+    }
+
     async fn accounts(&self) -> Result<Vec<Account>> {
         let rows = self
             .client()

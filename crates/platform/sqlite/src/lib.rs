@@ -274,6 +274,20 @@ impl IdentityStore for SqliteStore {
         .await
     }
 
+    async fn staff_accounts(&self) -> Result<Vec<Account>> {
+        let sql = format!(
+            "SELECT {} FROM account WHERE role IN ({}) ORDER BY id",
+            rows::ACCOUNT_COLUMNS,
+            tinhso_store::staff_roles_sql()
+        );
+        self.read(move |c| {
+            let mut st = c.prepare(&sql)?;
+            let rows = st.query_map([], rows::account)?;
+            rows.collect()
+        })
+        .await
+    }
+
     async fn accounts(&self) -> Result<Vec<Account>> {
         self.read(|c| {
             let mut st = c.prepare(&format!("SELECT {} FROM account ORDER BY id", rows::ACCOUNT_COLUMNS))?;

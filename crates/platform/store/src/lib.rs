@@ -66,6 +66,11 @@ pub struct Account {
     pub must_change_password: bool,
 }
 
+/// The roles of staff as an SQL list (`'receptionist', ...`): every role but the citizen's.
+pub fn staff_roles_sql() -> String {
+    Role::ALL.iter().filter(|r| **r != Role::Citizen).map(|r| format!("'{}'", r.key())).collect::<Vec<_>>().join(", ")
+}
+
 /// Orders people as a Vietnamese register does (given name, then family name, then middle
 /// names), the same on every engine: neither SQLite's nor PostgreSQL's collation knows it.
 pub fn by_name(accounts: &mut [Account]) {

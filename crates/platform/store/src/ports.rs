@@ -71,6 +71,9 @@ pub trait IdentityStore: Send + Sync + 'static {
     async fn account_by_login(&self, login: &str) -> Result<Option<Account>>;
     async fn account(&self, id: AccountId) -> Result<Option<Account>>;
     async fn accounts(&self) -> Result<Vec<Account>>;
+    /// Every account but citizens' (found through the role index: staff are few, citizens
+    /// may be millions), by id.
+    async fn staff_accounts(&self) -> Result<Vec<Account>>;
     /// The citizen account holding a personal identification number, if any.
     async fn citizen_by_personal_id(&self, personal_id: &PersonalId) -> Result<Option<Account>>;
     /// Gives an account the desk created for a walk-in applicant its password and name, when

@@ -33,6 +33,8 @@ async fn admin_changes(s: Stores) {
     };
     assert!(must(staff).await, "the admin chose this password");
     assert!(!must(head).await);
+    let staff_ids: Vec<AccountId> = s.identity.staff_accounts().await.unwrap().iter().map(|a| a.id).collect();
+    assert_eq!(staff_ids, [head, staff], "staff only, by id: never the citizen");
     let session = Session {
         token_hash: vec![9; 32],
         account_id: staff,

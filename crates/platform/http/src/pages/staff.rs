@@ -76,7 +76,7 @@ async fn page(
     let mut accounts: Vec<_> = state
         .store
         .identity
-        .accounts()
+        .staff_accounts()
         .await?
         .into_iter()
         .filter(|a| a.role != Role::Citizen)
