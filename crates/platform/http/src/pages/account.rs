@@ -415,8 +415,9 @@ pub async fn notifications(State(state): State<AppState>, viewer: Viewer) -> Pag
     let err = page_err(&viewer);
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
     let inbox = state.store.notify.inbox(account.id).await.map_err(|e| err(e.into()))?;
-    // Newest first: the first `unread` are the ones not read before this visit, which reads them.
-    if let Some(newest) = inbox.first() {
+    // Newest first: the first `unread` are the ones not read before this visit, which reads them
+    // (a write only when there were some).
+    if let Some(newest) = inbox.first().filter(|_| viewer.unread > 0) {
         state.store.notify.mark_read(account.id, newest.id).await.map_err(|e| err(e.into()))?;
     }
     let fresh = usize::try_from(viewer.unread).unwrap_or(usize::MAX);

@@ -1,12 +1,15 @@
-//! A forgotten password, set again without help from anyone who could not check who is asking:
-//! the person shows their identity card at any one-stop desk, the officer gives them a one-time
-//! code (`/can-bo/dat-lai-mat-khau`), and they set a new password with it
-//! (`/dat-lai-mat-khau`), from any device. A citizen who logs in with an email address can
-//! instead have a code mailed (`/dat-lai-mat-khau/gui-ma`); their password works until the
-//! code is used, so asking for one in someone else's name locks nobody out. The code is the claim code of an account the desk
-//! opened (the same store port and the same limits on guesses): the reset clears the password
-//! ends every session and stores a fresh code in one transaction, so the account is claimed
-//! again by its owner, and only with the last code a desk gave.
+//! A forgotten password, set again without help from anyone who could not check who is asking.
+//!
+//! - At any one-stop desk the person shows their identity card; the officer
+//!   (`/can-bo/dat-lai-mat-khau`) clears the password, ends every session and stores a fresh
+//!   one-time code in one transaction. The code is the claim code of a desk-made account (the
+//!   same port, the same limits on guesses), so the account is claimed again by its owner, and
+//!   only with the last code a desk gave.
+//! - A citizen who logs in with an email address can instead have a code mailed
+//!   (`/dat-lai-mat-khau/gui-ma`, when the server has a mail relay). Their password works until
+//!   the code is used, so asking for one in someone else's name locks nobody out.
+//!
+//! Either code sets a new password at `/dat-lai-mat-khau`, from any device.
 
 use super::{page_err, PageResult};
 use crate::auth::{self, Viewer};

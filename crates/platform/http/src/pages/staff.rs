@@ -79,7 +79,6 @@ async fn page(
         .staff_accounts()
         .await?
         .into_iter()
-        .filter(|a| a.role != Role::Citizen)
         .filter(|a| match &a.agency {
             Some(c) => codes.contains(c.as_str()),
             None => viewer.may(&Action::ManageProvince),
@@ -137,7 +136,7 @@ fn may_manage(viewer: &Viewer, target: &Account) -> bool {
         && viewer.account.as_ref().map(|a| a.id) != Some(target.id)
 }
 
-/// What the province admin does to an existing staff account.
+/// What an admin does to an existing staff account.
 #[derive(Clone, Copy)]
 enum Change {
     Lock,
@@ -182,7 +181,7 @@ async fn change(state: AppState, viewer: Viewer, id: String, form: FormData, wha
             state.forget_sessions_of(id);
             tracing::info!(admin = admin.0, account = id.0, "a staff account was given a new password");
             let body = format!(
-                "Quản trị đã cấp lại mật khẩu cho tài khoản của ông/bà lúc {}; mọi phiên đăng nhập cũ đã kết thúc. Hãy đổi mật khẩu ngay sau khi đăng nhập.",
+                "Quản trị đã cấp lại mật khẩu cho tài khoản của ông/bà lúc {}; mọi phiên đăng nhập cũ đã kết thúc. Lần đăng nhập tới, ông/bà sẽ được yêu cầu đặt mật khẩu của riêng mình.",
                 super::account::now_vi()
             );
             super::account::tell_owner(&state, id, "Mật khẩu tài khoản đã được cấp lại", body).await.map_err(&err)?;
