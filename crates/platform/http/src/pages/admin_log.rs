@@ -1,7 +1,9 @@
-//! The administrators' log (`/quan-tri/nhat-ky`): every change made to accounts by an admin or
-//! a desk officer (staff added, locked, unlocked, given a new password; a citizen's password
-//! reset at a desk) and to the catalogue and the working calendar, newest first, read from the ledger where each was recorded with its
-//! change. For province admins and auditors (`Action::ViewAuditLog`).
+//! The administrators' log (`/quan-tri/nhat-ky`), for province admins and auditors
+//! (`Action::ViewAuditLog`): each change an admin or a desk officer made to accounts (staff
+//! added, locked, unlocked, given a new password; a citizen's password reset at a desk), to the
+//! catalogue and the working calendar, to upload limits, hand-entered index figures and the
+//! field reports' categories and routing, newest first. Read from the ledger, where each was
+//! written in its change's own transaction.
 
 use super::{page_err, PageResult};
 use crate::auth::Viewer;
