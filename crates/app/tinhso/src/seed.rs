@@ -206,7 +206,7 @@ pub async fn init_province(store: &Stores, name: &str, admin: &str) -> Result<()
     let raw = find_province(name)?;
     let mut setup = setup_for(&raw)?;
     let login = tinhso_kernel::ids::Login::parse("admin", admin).map_err(|e| anyhow!("--admin: {}", e.message))?;
-    let password = tinhso_http::auth::random_token().map_err(|e| anyhow!("{e}"))?;
+    let password = tinhso_http::auth::new_one_time_password().map_err(|e| anyhow!("{e}"))?;
     let hash = tinhso_http::auth::hash_password(&password).map_err(|e| anyhow!("{e}"))?;
     setup.accounts.push(NewAccount {
         login: login.as_str().to_owned(),

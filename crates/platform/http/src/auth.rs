@@ -96,17 +96,32 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// digits without look-alikes (no 0/O, 1/I/L), each equally likely, printed as `XXXX-XXXX`
 /// (31^8, about 39.6 bits; guessing is held back by the login's abuse limits too).
 pub fn new_claim_code() -> Result<String, AppError> {
+    unambiguous_groups(2)
+}
+
+/// A password an admin hands over (a new staff account's, or one given anew), to be typed once
+/// and replaced at the first login: 16 unambiguous characters as `XXXX-XXXX-XXXX-XXXX` (about
+/// 79 bits), which an officer reads off a screen without mistaking one character for another.
+pub fn new_one_time_password() -> Result<String, AppError> {
+    unambiguous_groups(4)
+}
+
+/// `groups` groups of 4 characters from the 31 letters and digits without look-alikes, each
+/// equally likely, joined by dashes.
+fn unambiguous_groups(groups: usize) -> Result<String, AppError> {
     const ALPHABET: &[u8; 31] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
-    let mut chars = String::with_capacity(8);
-    while chars.len() < 8 {
-        let mut bytes = [0u8; 16];
+    let len = groups * 4;
+    let mut chars = String::with_capacity(len);
+    while chars.len() < len {
+        let mut bytes = [0u8; 32];
         getrandom::getrandom(&mut bytes).map_err(|e| AppError::Internal(format!("randomness: {e}")))?;
         // Bytes from 248 (8 × 31) up are dropped: the rest fall evenly on the 31 characters.
-        let wanted = 8 - chars.len();
+        let wanted = len - chars.len();
         chars
             .extend(bytes.iter().filter(|b| **b < 248).take(wanted).map(|b| char::from(ALPHABET[usize::from(b % 31)])));
     }
-    Ok(format!("{}-{}", &chars[..4], &chars[4..]))
+    let parts: Vec<&str> = (0..groups).filter_map(|g| chars.get(g * 4..g * 4 + 4)).collect();
+    Ok(parts.join("-"))
 }
 
 /// A claim code as typed: case, spaces and dashes do not matter.
@@ -355,6 +370,14 @@ impl FromRequestParts<AppState> for Viewer {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_time_passwords_are_four_groups_of_unambiguous_characters() {
+        let p = new_one_time_password().unwrap();
+        assert_eq!(p.len(), 19, "{p}");
+        assert!(p.split('-').all(|g| g.len() == 4 && g.chars().all(|c| !"0O1IL".contains(c))), "{p}");
+        assert_ne!(p, new_one_time_password().unwrap());
+    }
 
     #[test]
     fn claim_codes_use_every_unambiguous_character_evenly_and_read_back_as_typed() {

@@ -175,7 +175,7 @@ async fn change(state: AppState, viewer: Viewer, id: String, form: FormData, wha
             });
         }
         Change::NewPassword => {
-            let password = auth::random_token().map_err(&err)?;
+            let password = auth::new_one_time_password().map_err(&err)?;
             let hash = auth::hash_password_bounded(password.clone()).await.map_err(&err)?;
             identity.reissue_password(id, &hash, &by).await.map_err(|e| err(e.into()))?;
             state.forget_sessions_of(id);
@@ -261,7 +261,7 @@ pub async fn create(State(state): State<AppState>, viewer: Viewer, form: FormDat
     let (errors, created) = match new {
         None => (errs.0, None),
         Some((login, role, agency)) => {
-            let password = auth::random_token().map_err(&err)?;
+            let password = auth::new_one_time_password().map_err(&err)?;
             let hash = auth::hash_password_bounded(password.clone()).await.map_err(&err)?;
             let account = NewAccount {
                 login: login.as_str().to_owned(),
