@@ -214,7 +214,7 @@ async fn report_rows_agree(store: &Stores, chained: u64) -> Result<std::result::
 /// difference is read again (a running server may lock meanwhile) before it is reported.
 async fn account_locks_agree(store: &Stores) -> Result<std::result::Result<(), Break>> {
     let first_differing = || async {
-        let locks = admin::locked(&store.ledger.admin_log(usize::MAX).await?);
+        let locks = admin::locked(&store.ledger.admin_log(None, usize::MAX).await?);
         // Staff accounts (the role index finds them), and any other account the log ever locked.
         let mut accounts = store.identity.staff_accounts().await?;
         let others: Vec<_> = locks.keys().filter(|id| !accounts.iter().any(|a| a.id == **id)).copied().collect();

@@ -141,14 +141,15 @@ impl PgStore {
         Ok(true)
     }
 
-    pub(crate) async fn admin_log_q(&self, limit: usize) -> Result<Vec<AdminEntry>> {
+    pub(crate) async fn admin_log_q(&self, before: Option<i64>, limit: usize) -> Result<Vec<AdminEntry>> {
+        let (before, limit) = (before.unwrap_or(i64::MAX), i64::try_from(limit).unwrap_or(i64::MAX));
         let rows = self
             .client()
             .await?
             .query(
                 "SELECT id, subject, at, actor, payload, hash, public, lane, seq FROM ledger_entry
-                 WHERE subject >= $1 AND subject < $2 ORDER BY id DESC LIMIT $3",
-                &[&admin::SUBJECT_PREFIX, &"admin0", &i64::try_from(limit).unwrap_or(i64::MAX)],
+                 WHERE subject >= $1 AND subject < $2 AND id < $3 ORDER BY id DESC LIMIT $4",
+                &[&admin::SUBJECT_PREFIX, &"admin0", &before, &limit],
             )
             .await
             .map_err(map_err)?;

@@ -136,16 +136,16 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn admin_log_q(&self, limit: usize) -> Result<Vec<AdminEntry>> {
+    pub(crate) async fn admin_log_q(&self, before: Option<i64>, limit: usize) -> Result<Vec<AdminEntry>> {
         let links = self
             .read(move |c| {
                 let mut st = c.prepare_cached(
                     "SELECT id, subject, at, actor, payload, kind, public, lane, seq FROM ledger_entry
-                     WHERE subject >= ?1 AND subject < ?2 ORDER BY id DESC LIMIT ?3",
+                     WHERE subject >= ?1 AND subject < ?2 AND id < ?3 ORDER BY id DESC LIMIT ?4",
                 )?;
                 let (from, to) = (admin::SUBJECT_PREFIX, "admin0");
-                let rows =
-                    st.query_map(params![from, to, i64::try_from(limit).unwrap_or(i64::MAX)], crate::rows::link)?;
+                let (before, limit) = (before.unwrap_or(i64::MAX), i64::try_from(limit).unwrap_or(i64::MAX));
+                let rows = st.query_map(params![from, to, before, limit], crate::rows::link)?;
                 rows.collect::<rusqlite::Result<Vec<_>>>()
             })
             .await?;

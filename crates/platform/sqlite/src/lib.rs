@@ -491,8 +491,8 @@ impl IdentityStore for SqliteStore {
 
 #[async_trait]
 impl LedgerStore for SqliteStore {
-    async fn admin_log(&self, limit: usize) -> Result<Vec<tinhso_store::admin::AdminEntry>> {
-        self.admin_log_q(limit).await
+    async fn admin_log(&self, before: Option<i64>, limit: usize) -> Result<Vec<tinhso_store::admin::AdminEntry>> {
+        self.admin_log_q(before, limit).await
     }
 
     async fn audit_page(&self, after: i64, limit: usize) -> Result<Vec<AuditRow>> {

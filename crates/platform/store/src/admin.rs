@@ -205,6 +205,8 @@ pub fn link(change: &AdminChange, by: &AdminAct) -> Result<Link> {
 /// An administrative entry read back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdminEntry {
+    /// Its place on the ledger (ids grow with time).
+    pub id: i64,
     pub at: DateTime<Utc>,
     pub actor: AccountId,
     pub change: AdminChange,
@@ -217,7 +219,7 @@ pub fn entry(link: &Link) -> Result<AdminEntry> {
         .with_timezone(&Utc);
     let change = serde_json::from_str(&link.payload)
         .map_err(|e| StoreError::Corrupt(format!("admin entry #{}: {e}", link.id)))?;
-    Ok(AdminEntry { at, actor: AccountId(link.actor), change })
+    Ok(AdminEntry { id: link.id, at, actor: AccountId(link.actor), change })
 }
 
 /// Whether each account's history leaves it locked: its newest lock or unlock decides
@@ -285,7 +287,7 @@ mod tests {
             };
             assert_eq!(l.dossier, subject);
             assert_eq!(AdminLabels.label(LANE, &l.payload), Some((change.kind(), false)), "{}", l.payload);
-            assert_eq!(entry(&l).unwrap(), AdminEntry { at, actor: AccountId(7), change });
+            assert_eq!(entry(&l).unwrap(), AdminEntry { id: 0, at, actor: AccountId(7), change });
         }
         assert_eq!(AdminLabels.label(LANE, "{\"kind\":\"dossier_submitted\"}"), None, "an unknown kind is a break");
     }
@@ -293,7 +295,7 @@ mod tests {
     #[test]
     fn the_newest_lock_or_unlock_decides() {
         let at = Utc.with_ymd_and_hms(2026, 12, 5, 2, 30, 0).single().unwrap();
-        let e = |change| AdminEntry { at, actor: AccountId(1), change };
+        let e = |change| AdminEntry { id: 0, at, actor: AccountId(1), change };
         let newest_first = [
             e(AdminChange::StaffPasswordReissued { account: 2 }),
             e(AdminChange::StaffUnlocked { account: 2 }),

@@ -324,7 +324,7 @@ async fn catalogue(s: Stores) {
     };
     s.catalogue.put_calendar_year(&year, Some(&by)).await.unwrap();
     // The edits made by someone are on the ledger, newest first; the set-up's is not.
-    let log: Vec<_> = s.ledger.admin_log(10).await.unwrap().into_iter().map(|e| (e.actor, e.change)).collect();
+    let log: Vec<_> = s.ledger.admin_log(None, 10).await.unwrap().into_iter().map(|e| (e.actor, e.change)).collect();
     use tinhso_store::admin::AdminChange::{CalendarSaved, ProcedureSaved};
     let code = PROCEDURE.to_owned();
     assert_eq!(log, [(AccountId(5), CalendarSaved { year: 2027 }), (AccountId(5), ProcedureSaved { code })]);
@@ -540,7 +540,7 @@ async fn ioc(s: Stores) {
     let by = tinhso_store::admin::AdminAct { actor: AccountId(3), at: Utc::now() };
     s.ioc.put_ioc_entry(&entry(0.5), &by).await.unwrap();
     s.ioc.put_ioc_entry(&entry(0.75), &by).await.unwrap();
-    let rates: Vec<_> = s.ledger.admin_log(5).await.unwrap().into_iter().map(|e| e.change).collect();
+    let rates: Vec<_> = s.ledger.admin_log(None, 5).await.unwrap().into_iter().map(|e| e.change).collect();
     assert!(
         matches!(&rates[..], [tinhso_store::admin::AdminChange::IndicatorEntered { rate, .. }, _] if rate == "0.75")
     );
@@ -670,7 +670,7 @@ async fn reports(s: Stores) {
     assert_eq!(s.reports.report_routes().await.unwrap().len(), 2);
     s.reports.set_report_routes(&[route("rac-thai", Some(2269))], &by).await.unwrap();
     assert_eq!(s.reports.report_routes().await.unwrap(), [route("rac-thai", Some(2269))]);
-    let log: Vec<_> = s.ledger.admin_log(5).await.unwrap().into_iter().map(|e| e.change).collect();
+    let log: Vec<_> = s.ledger.admin_log(None, 5).await.unwrap().into_iter().map(|e| e.change).collect();
     let line = format!("rac-thai @ 2269 → {DEPT}");
     let first = [format!("an-toan-thuc-pham @ * → {DEPT}"), format!("an-toan-thuc-pham @ 2269 → {DEPT}")];
     use tinhso_store::admin::AdminChange::ReportRoutesSet;

@@ -132,7 +132,12 @@ async fn story(s: TestServer) {
             .collect();
         assert_eq!(what, ["Cấp lại mật khẩu cho cán bộ", "Mở khóa tài khoản cán bộ", "Khóa tài khoản cán bộ"], "{log}");
         assert!(rows.iter().all(|r| r.contains("Triệu Văn Minh") && r.contains("Lý Văn Hùng")), "{rows:?}");
+        assert!(!log.contains("truoc="), "one page: no link to older ones");
     }
+    let r = province.get(format!("{}/quan-tri/nhat-ky?truoc=1", s.url)).send().await.unwrap();
+    assert!(!r.text().await.unwrap().contains("Lý Văn Hùng"), "nothing is older than the first entry");
+    let r = province.get(format!("{}/quan-tri/nhat-ky?truoc=hom-qua", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     for check in [["audit", "verify"], ["ioc", "check"]] {
         let args = [check.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>(), s.data_args()].concat();
         let (code, out, err) = tinhso_testkit::server::run_cli(crate::bin(), &args).await.unwrap();

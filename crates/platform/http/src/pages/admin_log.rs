@@ -7,6 +7,7 @@
 
 use super::{page_err, PageResult};
 use crate::auth::Viewer;
+use crate::form::PageQuery;
 use crate::state::AppState;
 use crate::views::{render, Layout};
 use askama::Template;
@@ -15,8 +16,15 @@ use std::collections::HashMap;
 use tinhso_policy::Action;
 use tinhso_store::admin::{self, AdminChange};
 
-/// Entries shown: an admin's changes are few, so this reaches back months.
-const SHOWN: usize = 500;
+/// Entries a page shows; older ones are a link away.
+const SHOWN: usize = 200;
+
+/// `?truoc=<id>`: the page of entries older than that one.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogParams {
+    truoc: Option<i64>,
+}
 
 pub struct LogRow {
     /// dd/mm/yyyy HH:MM, Vietnam time.
@@ -33,13 +41,16 @@ pub struct LogRow {
 pub struct LogPage {
     pub layout: Layout,
     pub rows: Vec<LogRow>,
+    /// The id to ask older entries before, when there may be some.
+    pub older: Option<i64>,
 }
 
-pub async fn show(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+pub async fn show(State(state): State<AppState>, viewer: Viewer, PageQuery(q): PageQuery<LogParams>) -> PageResult {
     let err = page_err(&viewer);
     viewer.require(&Action::ViewAuditLog).map_err(&err)?;
     let en = viewer.locale == crate::i18n::Locale::En;
-    let entries = state.store.ledger.admin_log(SHOWN).await.map_err(|e| err(e.into()))?;
+    let entries = state.store.ledger.admin_log(q.truoc, SHOWN).await.map_err(|e| err(e.into()))?;
+    let older = entries.last().filter(|_| entries.len() == SHOWN).map(|e| e.id);
     let mut ids: Vec<_> = entries.iter().flat_map(|e| [Some(e.actor), e.change.account()]).flatten().collect();
     ids.sort_unstable_by_key(|a| a.0);
     ids.dedup();
@@ -91,5 +102,5 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> PageResult {
         })
         .collect();
     let title = if en { "Administrators' log" } else { "Nhật ký quản trị" };
-    Ok(viewer.finish(render(&LogPage { layout: Layout::new(&state, &viewer, title), rows })))
+    Ok(viewer.finish(render(&LogPage { layout: Layout::new(&state, &viewer, title), rows, older })))
 }
