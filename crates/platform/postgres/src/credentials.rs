@@ -1,7 +1,7 @@
 //! Credentials (platform: identity): a forgotten password reset at the desk, which makes the
 //! account claimable again with a code, or asked for by email, whose code is stored only as
-//! its SHA-256 and whose email never shows in the inbox; staff accounts locked and unlocked;
-//! the citizens' upload limits. Each admin's change is recorded on the ledger with it.
+//! its SHA-256 and whose email never shows in the inbox; staff accounts locked and unlocked.
+//! Each admin's change is recorded on the ledger with it.
 
 use crate::{ledger, map_err, PgStore};
 use chrono::{DateTime, Utc};
@@ -154,22 +154,5 @@ impl PgStore {
             .await
             .map_err(map_err)?;
         rows.iter().map(|r| admin::entry(&crate::rows::link(r).0)).collect()
-    }
-
-    pub(crate) async fn set_upload_limits_q(&self, per_day_mb: u64, total_mb: u64, by: &AdminAct) -> Result<()> {
-        let (day, total) = (i64::try_from(per_day_mb).unwrap_or(i64::MAX), i64::try_from(total_mb).unwrap_or(i64::MAX));
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(map_err)?;
-        tx.execute(
-            "INSERT INTO upload_limit (one, per_day_mb, total_mb, updated_by, updated_at) VALUES (1, $1, $2, $3, now())
-             ON CONFLICT (one) DO UPDATE SET per_day_mb = excluded.per_day_mb, total_mb = excluded.total_mb,
-                 updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-            &[&day, &total, &by.actor.0],
-        )
-        .await
-        .map_err(map_err)?;
-        record(&tx, &AdminChange::UploadLimitsSet { per_day_mb, total_mb }, by).await?;
-        tx.commit().await.map_err(map_err)?;
-        Ok(())
     }
 }

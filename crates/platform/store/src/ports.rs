@@ -380,10 +380,24 @@ pub struct StoredReportEvent {
     pub public: bool,
 }
 
-/// Citizens' feedback and field reports (module: reports): reports and their history on the
-/// ledger, the province's categories and routing table, followers.
+/// Who hears of field reports (module: reports): each report's followers, and the people
+/// told of new reports in a commune.
 #[async_trait]
-pub trait ReportStore: Send + Sync + 'static {
+pub trait ReportAudience: Send + Sync + 'static {
+    async fn follow_report(&self, id: i64, account: AccountId) -> Result<()>;
+    async fn report_followers(&self, id: i64) -> Result<Vec<AccountId>>;
+    /// The reports `account` follows (those they sent, unless they stopped), newest first.
+    async fn followed_reports(&self, account: AccountId) -> Result<Vec<i64>>;
+    /// Starts (`on`) or stops telling `account` of new reports in `commune`.
+    async fn subscribe_commune(&self, commune: u32, account: AccountId, on: bool) -> Result<()>;
+    async fn commune_subscribers(&self, commune: u32) -> Result<Vec<AccountId>>;
+}
+
+/// Citizens' feedback and field reports (module: reports): reports and their history on the
+/// ledger, the province's categories and routing table, commune boundaries, Open311 keys; who
+/// hears of them through `ReportAudience`.
+#[async_trait]
+pub trait ReportStore: ReportAudience {
     /// Records a new report from its `Submitted` event: numbers it, writes it and its first
     /// ledger entry, makes its reporter (if any) a follower, in one transaction.
     async fn create_report(&self, first: &tinhso_reports::Event) -> Result<tinhso_reports::Report>;
@@ -437,13 +451,6 @@ pub trait ReportStore: Send + Sync + 'static {
     async fn report_routes(&self) -> Result<Vec<tinhso_reports::routing::Route>>;
     /// Replaces the routing table.
     async fn set_report_routes(&self, routes: &[tinhso_reports::routing::Route], by: &AdminAct) -> Result<()>;
-    async fn follow_report(&self, id: i64, account: AccountId) -> Result<()>;
-    async fn report_followers(&self, id: i64) -> Result<Vec<AccountId>>;
-    /// The reports `account` follows (those they sent, unless they stopped), newest first.
-    async fn followed_reports(&self, account: AccountId) -> Result<Vec<i64>>;
-    /// Starts (`on`) or stops telling `account` of new reports in `commune`.
-    async fn subscribe_commune(&self, commune: u32, account: AccountId, on: bool) -> Result<()>;
-    async fn commune_subscribers(&self, commune: u32) -> Result<Vec<AccountId>>;
     /// Replaces every commune's boundary.
     async fn set_commune_boundaries(&self, b: &[(u32, tinhso_reports::geo::Territory)]) -> Result<()>;
     async fn commune_boundaries(&self) -> Result<Vec<(u32, tinhso_reports::geo::Territory)>>;

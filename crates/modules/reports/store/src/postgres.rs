@@ -14,7 +14,8 @@ use tinhso_store::admin::{self, AdminAct, AdminChange};
 use tinhso_store::codec::from_json;
 use tinhso_store::migrate::{Migration, Migrations};
 use tinhso_store::{
-    Notification, ReportQuery, ReportStat, ReportStore, Result, StoreError, StoredReport, StoredReportEvent,
+    Notification, ReportAudience, ReportQuery, ReportStat, ReportStore, Result, StoreError, StoredReport,
+    StoredReportEvent,
 };
 use tokio_postgres::types::ToSql;
 
@@ -355,36 +356,6 @@ impl ReportStore for ReportsPg {
         tx.commit().await.map_err(map_err)
     }
 
-    async fn follow_report(&self, id: i64, account: AccountId) -> Result<()> {
-        let client = self.db.client().await?;
-        client
-            .execute_cached(
-                "INSERT INTO report_follower (report, account) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                &[&id, &account],
-            )
-            .await
-            .map_err(map_err)
-            .map(drop)
-    }
-
-    async fn followed_reports(&self, account: AccountId) -> Result<Vec<i64>> {
-        let client = self.db.client().await?;
-        let rows = client
-            .query_cached("SELECT report FROM report_follower WHERE account = $1 ORDER BY report DESC", &[&account])
-            .await
-            .map_err(map_err)?;
-        Ok(rows.iter().map(|r| r.get(0)).collect())
-    }
-
-    async fn report_followers(&self, id: i64) -> Result<Vec<AccountId>> {
-        let client = self.db.client().await?;
-        let rows = client
-            .query_cached("SELECT account FROM report_follower WHERE report = $1 ORDER BY account", &[&id])
-            .await
-            .map_err(map_err)?;
-        Ok(rows.iter().map(|r| AccountId(r.get(0))).collect())
-    }
-
     async fn add_open311_key(&self, name: &str, hash: &[u8]) -> Result<()> {
         let client = self.db.client().await?;
         client
@@ -451,6 +422,39 @@ impl ReportStore for ReportsPg {
         let row =
             client.query_one_cached("SELECT version FROM commune_boundary_version", &[]).await.map_err(map_err)?;
         Ok(row.get(0))
+    }
+}
+
+#[async_trait]
+impl ReportAudience for ReportsPg {
+    async fn follow_report(&self, id: i64, account: AccountId) -> Result<()> {
+        let client = self.db.client().await?;
+        client
+            .execute_cached(
+                "INSERT INTO report_follower (report, account) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&id, &account],
+            )
+            .await
+            .map_err(map_err)
+            .map(drop)
+    }
+
+    async fn report_followers(&self, id: i64) -> Result<Vec<AccountId>> {
+        let client = self.db.client().await?;
+        let rows = client
+            .query_cached("SELECT account FROM report_follower WHERE report = $1 ORDER BY account", &[&id])
+            .await
+            .map_err(map_err)?;
+        Ok(rows.iter().map(|r| AccountId(r.get(0))).collect())
+    }
+
+    async fn followed_reports(&self, account: AccountId) -> Result<Vec<i64>> {
+        let client = self.db.client().await?;
+        let rows = client
+            .query_cached("SELECT report FROM report_follower WHERE account = $1 ORDER BY report DESC", &[&account])
+            .await
+            .map_err(map_err)?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
     async fn subscribe_commune(&self, commune: u32, account: AccountId, on: bool) -> Result<()> {

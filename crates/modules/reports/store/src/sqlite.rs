@@ -15,7 +15,8 @@ use tinhso_store::admin::{self, AdminAct, AdminChange};
 use tinhso_store::codec::from_json;
 use tinhso_store::migrate::{Migration, Migrations};
 use tinhso_store::{
-    Notification, ReportQuery, ReportStat, ReportStore, Result, StoreError, StoredReport, StoredReportEvent,
+    Notification, ReportAudience, ReportQuery, ReportStat, ReportStore, Result, StoreError, StoredReport,
+    StoredReportEvent,
 };
 
 /// The module's tables on SQLite, oldest first.
@@ -378,41 +379,6 @@ impl ReportStore for ReportsSqlite {
             .await
     }
 
-    async fn follow_report(&self, id: i64, account: AccountId) -> Result<()> {
-        self.db
-            .write(move |tx| {
-                exec(
-                    tx,
-                    "INSERT OR IGNORE INTO report_follower (report, account) VALUES (?1, ?2)",
-                    params![id, account],
-                )
-                .map(drop)
-            })
-            .await
-    }
-
-    async fn followed_reports(&self, account: AccountId) -> Result<Vec<i64>> {
-        self.db
-            .read(move |c| {
-                let mut st =
-                    c.prepare_cached("SELECT report FROM report_follower WHERE account = ?1 ORDER BY report DESC")?;
-                let rows = st.query_map([account], |r| r.get(0))?;
-                rows.collect()
-            })
-            .await
-    }
-
-    async fn report_followers(&self, id: i64) -> Result<Vec<AccountId>> {
-        self.db
-            .read(move |c| {
-                let mut st =
-                    c.prepare_cached("SELECT account FROM report_follower WHERE report = ?1 ORDER BY account")?;
-                let rows = st.query_map([id], |r| Ok(AccountId(r.get(0)?)))?;
-                rows.collect()
-            })
-            .await
-    }
-
     async fn add_open311_key(&self, name: &str, hash: &[u8]) -> Result<()> {
         let (name, hash) = (name.to_owned(), hash.to_vec());
         self.db
@@ -484,6 +450,44 @@ impl ReportStore for ReportsSqlite {
     async fn commune_boundaries_version(&self) -> Result<i64> {
         self.db
             .read_now(|c| c.prepare_cached("SELECT version FROM commune_boundary_version")?.query_row([], |r| r.get(0)))
+    }
+}
+
+#[async_trait]
+impl ReportAudience for ReportsSqlite {
+    async fn follow_report(&self, id: i64, account: AccountId) -> Result<()> {
+        self.db
+            .write(move |tx| {
+                exec(
+                    tx,
+                    "INSERT OR IGNORE INTO report_follower (report, account) VALUES (?1, ?2)",
+                    params![id, account],
+                )
+                .map(drop)
+            })
+            .await
+    }
+
+    async fn report_followers(&self, id: i64) -> Result<Vec<AccountId>> {
+        self.db
+            .read(move |c| {
+                let mut st =
+                    c.prepare_cached("SELECT account FROM report_follower WHERE report = ?1 ORDER BY account")?;
+                let rows = st.query_map([id], |r| Ok(AccountId(r.get(0)?)))?;
+                rows.collect()
+            })
+            .await
+    }
+
+    async fn followed_reports(&self, account: AccountId) -> Result<Vec<i64>> {
+        self.db
+            .read(move |c| {
+                let mut st =
+                    c.prepare_cached("SELECT report FROM report_follower WHERE account = ?1 ORDER BY report DESC")?;
+                let rows = st.query_map([account], |r| r.get(0))?;
+                rows.collect()
+            })
+            .await
     }
 
     async fn subscribe_commune(&self, commune: u32, account: AccountId, on: bool) -> Result<()> {
