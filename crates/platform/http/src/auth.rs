@@ -171,20 +171,15 @@ pub async fn check_login(
     login: &str,
     password: String,
 ) -> Result<Result<Account, LoginRefused>, AppError> {
-    let now = chrono::Utc::now();
     let address = client.to_string();
-    let at_address = guard_key("login-at", &[login, &address]);
-    let anywhere = guard_key("login", &[login]);
-    let from = guard_key("address", &[&address]);
-    // The address counts failures only (an office behind one NAT logs in all at once at
-    // opening time); the login's keys count every attempt before its outcome.
-    if let Verdict::Wait(s) = state.store.guard.guard_check(&from, now).await? {
-        return Ok(Err(LoginRefused::Wait(s)));
-    }
-    let keys = [(at_address, Rule::LOGIN_AT_ADDRESS), (anywhere, Rule::LOGIN)];
-    if let Verdict::Wait(s) = state.store.guard.guard_attempt(&keys, now).await? {
-        return Ok(Err(LoginRefused::Wait(s)));
-    }
+    let keys = [
+        (guard_key("login-at", &[login, &address]), Rule::LOGIN_AT_ADDRESS),
+        (guard_key("login", &[login]), Rule::LOGIN),
+    ];
+    let attempt = match Attempt::begin(state, client, &keys).await? {
+        Ok(a) => a,
+        Err(s) => return Ok(Err(LoginRefused::Wait(s))),
+    };
     let account = state.store.identity.account_by_login(login).await?;
     let hash = account
         .as_ref()
@@ -194,14 +189,53 @@ pub async fn check_login(
     let ok = verify_password_bounded(hash, password).await?;
     match account.filter(|a| ok && !a.disabled && !a.password_hash.is_empty()) {
         Some(a) => {
-            state.store.guard.guard_settle(&[at_address, anywhere], &[], chrono::Utc::now()).await?;
+            attempt.succeeded(state).await?;
             Ok(Ok(a))
         }
         None => {
             state.metrics.login_failed();
-            state.store.guard.guard_fail(&from, Rule::ADDRESS, chrono::Utc::now()).await?;
+            attempt.failed(state).await?;
             Ok(Err(LoginRefused::Wrong))
         }
+    }
+}
+
+/// An attempt at a secret (a password, a reset code) counted before its outcome is known, so a
+/// burst cannot slip through: refused while the address waits for its failures (a spray over
+/// many logins), else counted under `keys` (a login, a login at this address).
+pub struct Attempt {
+    from: GuardKey,
+    keys: Vec<GuardKey>,
+}
+
+impl Attempt {
+    /// Counts the attempt; `Err(seconds)` to wait instead, nothing counted.
+    pub async fn begin(
+        state: &AppState,
+        client: std::net::IpAddr,
+        keys: &[(GuardKey, Rule)],
+    ) -> Result<Result<Attempt, i64>, AppError> {
+        let now = chrono::Utc::now();
+        // The address counts failures only (an office behind one NAT logs in all at once at
+        // opening time); the keys count every attempt before its outcome.
+        let from = guard_key("address", &[&client.to_string()]);
+        if let Verdict::Wait(s) = state.store.guard.guard_check(&from, now).await? {
+            return Ok(Err(s));
+        }
+        if let Verdict::Wait(s) = state.store.guard.guard_attempt(keys, now).await? {
+            return Ok(Err(s));
+        }
+        Ok(Ok(Attempt { from, keys: keys.iter().map(|(k, _)| *k).collect() }))
+    }
+
+    /// It succeeded: the attempt no longer counts (the wait it set stays).
+    pub async fn succeeded(self, state: &AppState) -> Result<(), AppError> {
+        Ok(state.store.guard.guard_settle(&self.keys, &[], chrono::Utc::now()).await?)
+    }
+
+    /// It failed: one more failure from the address.
+    pub async fn failed(self, state: &AppState) -> Result<(), AppError> {
+        Ok(state.store.guard.guard_fail(&self.from, Rule::ADDRESS, chrono::Utc::now()).await?)
     }
 }
 

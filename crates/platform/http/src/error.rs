@@ -254,7 +254,8 @@ impl IntoResponse for PageError {
             return axum::response::Redirect::to("/dang-nhap").into_response();
         }
         if matches!(self.error, AppError::PasswordChangeRequired) {
-            return axum::response::Redirect::to("/tai-khoan?doi-mat-khau=1").into_response();
+            // The account page says why, from the account itself.
+            return axum::response::Redirect::to("/tai-khoan").into_response();
         }
         let page = crate::views::ErrorPage::new(self.locale, &self.error);
         with_retry_after(&self.error, (self.error.status(), crate::views::render(&page)).into_response())

@@ -294,10 +294,6 @@ pub struct AccountParams {
     /// Set by the redirect after a password change.
     #[serde(rename = "da-doi")]
     changed: Option<String>,
-    /// Set by the redirect of an account whose password must change first (the page says why
-    /// from the account itself).
-    #[serde(rename = "doi-mat-khau")]
-    _must_change: Option<String>,
 }
 
 fn account_page(

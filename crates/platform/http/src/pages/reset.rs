@@ -297,18 +297,13 @@ pub async fn reset(
     let (Some(login), Some(personal_id), true) = (login, personal_id, errs.is_empty()) else {
         return Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&reset_page(&state, &viewer, typed, errs.0)))));
     };
-    let address = client.to_string();
-    let key = auth::guard_key("claim-at", &[login.as_str(), &address]);
-    let from = auth::guard_key("address", &[&address]);
-    let now = chrono::Utc::now();
     // As for logins: the address's failures (a spray over many logins), then this login's attempts.
-    if let Verdict::Wait(retry_after) = state.store.guard.guard_check(&from, now).await.map_err(|e| err(e.into()))? {
-        return Err(err(AppError::Throttled { retry_after }));
-    }
-    let verdict = state.store.guard.guard_attempt(&[(key, Rule::LOGIN_AT_ADDRESS)], now).await;
-    if let Verdict::Wait(retry_after) = verdict.map_err(|e| err(e.into()))? {
-        return Err(err(AppError::Throttled { retry_after }));
-    }
+    let key = auth::guard_key("claim-at", &[login.as_str(), &client.to_string()]);
+    let attempt = match auth::Attempt::begin(&state, client, &[(key, Rule::LOGIN_AT_ADDRESS)]).await.map_err(&err)? {
+        Ok(a) => a,
+        Err(retry_after) => return Err(err(AppError::Throttled { retry_after })),
+    };
+    let now = chrono::Utc::now();
     let account = state.store.identity.account_by_login(login.as_str()).await.map_err(|e| err(e.into()))?;
     let hash = auth::hash_password_bounded(new).await.map_err(&err)?;
     // The code is either the desk's (the password was cleared there) or one mailed on request.
@@ -326,7 +321,7 @@ pub async fn reset(
         _ => None,
     };
     let Some((account, by_mail)) = claimed else {
-        state.store.guard.guard_fail(&from, Rule::ADDRESS, now).await.map_err(|e| err(e.into()))?;
+        attempt.failed(&state).await.map_err(&err)?;
         let wrong = FieldError::new(
             "ma",
             "reset_code_wrong",
@@ -335,7 +330,7 @@ pub async fn reset(
         );
         return Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&reset_page(&state, &viewer, typed, vec![wrong])))));
     };
-    state.store.guard.guard_settle(&[key], &[], now).await.map_err(|e| err(e.into()))?;
+    attempt.succeeded(&state).await.map_err(&err)?;
     if by_mail {
         // Sessions that a thief of the old password may hold are over, here at once.
         state.forget_sessions_of(account.id);
