@@ -6,7 +6,9 @@
 //! its entries, every issued document's (what the verifier answers) and every open dataset's with
 //! its entries, so a
 //! state, a due date, a body, a form, a fee, a revoked result put back or a signed file's digest
-//! edited in the database without an event is found too, and so are deleted rows.
+//! edited in the database without an event is found too, and so are deleted rows. Last, the
+//! staff accounts' locks and the settings administrators change are compared with the
+//! administrators' log.
 
 use anyhow::Result;
 use std::collections::HashMap;
@@ -140,6 +142,9 @@ pub async fn verify(store: &Stores) -> Result<std::result::Result<Intact, Break>
     if let Err(b) = account_locks_agree(store).await? {
         return Ok(Err(b));
     }
+    if let Some(b) = settings_unvouched(store).await? {
+        return Ok(Err(b));
+    }
     Ok(Ok(Intact { events: audited.entries, dossiers: audited.subjects, last_checkpoint }))
 }
 
@@ -230,6 +235,39 @@ async fn account_locks_agree(store: &Stores) -> Result<std::result::Result<(), B
         }
     }
     Ok(Ok(()))
+}
+
+/// The settings administrators change (procedures, calendar years, report categories and
+/// routing, upload limits, hand-entered figures) against the administrators' log
+/// (`tinhso_store::settings`). The settings are read before the log, so a save made meanwhile
+/// has its entry read too; a difference is read again before it is reported.
+async fn settings_unvouched(store: &Stores) -> Result<Option<Break>> {
+    let first = || async {
+        let procedures = store.catalogue.procedures().await?;
+        let calendar = store.catalogue.calendar_years().await?;
+        let before_log = store.catalogue.saved_before_log().await?;
+        let categories = store.reports.report_categories().await?;
+        let routes = store.reports.report_routes().await?;
+        let upload_limits = store.documents.upload_limits().await?;
+        let indicators = store.ioc.ioc_entries().await?;
+        let log = store.ledger.admin_log(None, usize::MAX).await?;
+        let default_categories = tinhso_reports::category::defaults();
+        let settings = tinhso_store::settings::Settings {
+            procedures: &procedures,
+            calendar: &calendar,
+            before_log: &before_log,
+            categories: &categories,
+            default_categories: &default_categories,
+            routes: &routes,
+            upload_limits,
+            indicators: &indicators,
+        };
+        Ok::<_, anyhow::Error>(tinhso_store::settings::first_unvouched(&settings, &log)?)
+    };
+    Ok(match first().await? {
+        Some(_) => first().await?,
+        None => None,
+    })
 }
 
 /// Rows vouched for by their ledger entries (payments, issued documents, datasets), a page at a

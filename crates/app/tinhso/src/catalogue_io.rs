@@ -226,7 +226,7 @@ pub async fn import(store: &Stores, path: &Path) -> Result<ExitCode> {
     spinner.enable_steady_tick(std::time::Duration::from_millis(100));
     // Made at the console: recorded with the platform itself as their maker.
     let by = tinhso_store::admin::AdminAct { actor: tinhso_store::admin::CONSOLE, at: chrono::Utc::now() };
-    let n = store.catalogue.upsert_procedures(&good, Some(&by)).await?;
+    let n = store.catalogue.upsert_procedures(&good, &by).await?;
     spinner.finish_and_clear();
     println!("Đã nhập {n} thủ tục / imported {n} procedures");
     Ok(ExitCode::SUCCESS)

@@ -9,6 +9,7 @@ use tinhso_kernel::ids::{AgencyCode, PersonalId};
 use tinhso_kernel::province::{reform_date, Agency, AgencyKind, AgencyLevel, DivisionType, Province, Unit};
 use tinhso_kernel::text::fold;
 use tinhso_policy::Role;
+use tinhso_store::admin::{AdminAct, CONSOLE};
 use tinhso_store::{NewAccount, ProvinceSetup, StoreError, Stores};
 
 const DIVISIONS: &str = include_str!("../data/divisions-2025.json");
@@ -191,10 +192,13 @@ fn lower_first(s: &str) -> String {
 /// the province model and its accounts last, in one transaction. The province existing is
 /// thus the sign that all of it was written; a set-up cut short is redone whole.
 async fn set_up(store: &Stores, setup: &ProvinceSetup, procedures: &[Procedure]) -> Result<(), StoreError> {
+    // Recorded in the administrators' log as the platform's own, so that the audit vouches
+    // for every procedure and calendar year from the first day.
+    let by = AdminAct { actor: CONSOLE, at: chrono::Utc::now() };
     for year in official_calendar_years().map_err(|e| StoreError::Corrupt(e.to_string()))? {
-        store.catalogue.put_calendar_year(&year, None).await?;
+        store.catalogue.put_calendar_year(&year, &by).await?;
     }
-    store.catalogue.upsert_procedures(procedures, None).await?;
+    store.catalogue.upsert_procedures(procedures, &by).await?;
     store.province.setup_province(setup).await
 }
 

@@ -152,6 +152,56 @@ pub enum Break {
     /// The chain opened `chained` dossiers (reports, payments) but `stored` rows remain: rows
     /// were deleted.
     RowsMissing { chained: u64, stored: u64, kind: RowKind },
+    /// A setting administrators change through the platform (a procedure, a calendar year,
+    /// the report routing...) is not as the administrators' log last saved it.
+    SettingDiffers { setting: Setting, key: String, how: SettingDiff },
+}
+
+/// Which setting an audit compared with the administrators' log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    Procedure,
+    CalendarYear,
+    ReportCategory,
+    ReportRoutes,
+    UploadLimits,
+    /// A 766 or DTI figure entered by hand, for a unit.
+    Indicator,
+}
+
+impl Setting {
+    fn vi(self) -> &'static str {
+        match self {
+            Self::Procedure => "thủ tục",
+            Self::CalendarYear => "lịch làm việc năm",
+            Self::ReportCategory => "lĩnh vực phản ánh",
+            Self::ReportRoutes => "phân công xử lý phản ánh",
+            Self::UploadLimits => "hạn mức tải tệp",
+            Self::Indicator => "chỉ số nhập tay",
+        }
+    }
+
+    fn en(self) -> &'static str {
+        match self {
+            Self::Procedure => "procedure",
+            Self::CalendarYear => "working calendar of",
+            Self::ReportCategory => "report category",
+            Self::ReportRoutes => "report routing",
+            Self::UploadLimits => "upload limits",
+            Self::Indicator => "hand-entered figure",
+        }
+    }
+}
+
+/// How a setting disagrees with the administrators' log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingDiff {
+    /// Not as its newest entry saved it.
+    Edited,
+    /// No entry saved it (nor was it there when the log began).
+    NotLogged,
+    /// An entry saved it, and it is gone (the platform removes none of these).
+    Removed,
 }
 
 /// Whose stored row an audit compared with its history.
@@ -244,6 +294,21 @@ impl Break {
                 let what = kind.vi();
                 format!("chuỗi ghi nhận {chained} {what} nhưng chỉ còn {stored} bản ghi {what}: có bản ghi đã bị xóa")
             }
+            Self::SettingDiffers { setting, key, how } => {
+                let what = format!("{} {key}", setting.vi());
+                let what = what.trim_end();
+                match how {
+                    SettingDiff::Edited => format!(
+                        "cấu hình {what} khác với lần lưu gần nhất trong nhật ký quản trị: đã bị sửa ngoài hệ thống"
+                    ),
+                    SettingDiff::NotLogged => {
+                        format!("cấu hình {what} không có trong nhật ký quản trị: đã được thêm ngoài hệ thống")
+                    }
+                    SettingDiff::Removed => {
+                        format!("cấu hình {what} có trong nhật ký quản trị nhưng không còn: đã bị xóa ngoài hệ thống")
+                    }
+                }
+            }
         }
     }
 
@@ -279,6 +344,21 @@ impl Break {
             Self::RowsMissing { chained, stored, kind } => {
                 let what = kind.en();
                 format!("the chain opened {chained} {what}s but only {stored} {what} rows remain: rows were deleted")
+            }
+            Self::SettingDiffers { setting, key, how } => {
+                let what = format!("{} {key}", setting.en());
+                let what = what.trim_end();
+                match how {
+                    SettingDiff::Edited => {
+                        format!("the {what} is not as the administrators' log last saved it: edited outside the platform")
+                    }
+                    SettingDiff::NotLogged => {
+                        format!("the {what} is in no administrators' log entry: added outside the platform")
+                    }
+                    SettingDiff::Removed => {
+                        format!("the {what} was saved in the administrators' log and is gone: deleted outside the platform")
+                    }
+                }
             }
         }
     }

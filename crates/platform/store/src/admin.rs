@@ -45,13 +45,25 @@ pub enum AdminChange {
     CitizenPasswordReset {
         account: i64,
     },
-    /// A procedure added to the catalogue or edited (its whole text is in the catalogue).
+    /// A procedure added to the catalogue or edited (its whole text is in the catalogue; the
+    /// entry holds its digest, `digest`, so that the audit can tell an edit made behind the
+    /// platform's back). Entries written before digests were recorded have none.
     ProcedureSaved {
         code: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        digest: Option<String>,
     },
-    /// A year's days off and swapped working days, from which every deadline is counted.
+    /// Procedures saved together (the province's set-up, `tinhso catalogue import`): one entry,
+    /// each procedure's code with the digest of its text as saved.
+    ProceduresImported {
+        digests: std::collections::BTreeMap<String, String>,
+    },
+    /// A year's days off and swapped working days, from which every deadline is counted (and
+    /// the digest of the year as saved).
     CalendarSaved {
         year: i32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        digest: Option<String>,
     },
     /// How much a citizen may upload, per day and in all (MB).
     UploadLimitsSet {
@@ -65,10 +77,13 @@ pub enum AdminChange {
         unit: String,
         rate: String,
     },
-    /// A category of field reports added or edited (its name, whether it is offered).
+    /// A category of field reports added or edited: whether it is offered, and the digest of
+    /// the whole category (names included) as saved.
     ReportCategorySaved {
         code: String,
         active: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        digest: Option<String>,
     },
     /// Who handles which field reports: the whole list as it now stands, one rule a line
     /// (`category @ commune → agency`, the commune `*` for the whole province).
@@ -89,6 +104,7 @@ const KINDS: &[&str] = &[
     "indicator_entered",
     "report_category_saved",
     "report_routes_set",
+    "procedures_imported",
 ];
 
 impl AdminChange {
@@ -101,6 +117,7 @@ impl AdminChange {
             | Self::StaffPasswordReissued { account }
             | Self::CitizenPasswordReset { account } => Some(AccountId(*account)),
             Self::ProcedureSaved { .. }
+            | Self::ProceduresImported { .. }
             | Self::CalendarSaved { .. }
             | Self::UploadLimitsSet { .. }
             | Self::IndicatorEntered { .. }
@@ -113,8 +130,9 @@ impl AdminChange {
     pub fn subject(&self) -> String {
         match (self, self.account()) {
             (_, Some(a)) => format!("{SUBJECT_PREFIX}account/{}", a.0),
-            (Self::ProcedureSaved { code }, _) => format!("{SUBJECT_PREFIX}procedure/{code}"),
-            (Self::CalendarSaved { year }, _) => format!("{SUBJECT_PREFIX}calendar/{year}"),
+            (Self::ProcedureSaved { code, .. }, _) => format!("{SUBJECT_PREFIX}procedure/{code}"),
+            (Self::ProceduresImported { .. }, _) => format!("{SUBJECT_PREFIX}procedures"),
+            (Self::CalendarSaved { year, .. }, _) => format!("{SUBJECT_PREFIX}calendar/{year}"),
             (Self::UploadLimitsSet { .. }, _) => format!("{SUBJECT_PREFIX}upload-limits"),
             (Self::IndicatorEntered { indicator, unit, .. }, _) => {
                 format!("{SUBJECT_PREFIX}indicator/{indicator}/{unit}")
@@ -138,6 +156,7 @@ impl AdminChange {
             Self::IndicatorEntered { .. } => KINDS[8],
             Self::ReportCategorySaved { .. } => KINDS[9],
             Self::ReportRoutesSet { .. } => KINDS[10],
+            Self::ProceduresImported { .. } => KINDS[11],
         }
     }
 
@@ -156,6 +175,8 @@ impl AdminChange {
             (Self::CitizenPasswordReset { .. }, true) => "Password reset code for a citizen (at the desk)",
             (Self::ProcedureSaved { .. }, false) => "Thêm hoặc sửa thủ tục hành chính",
             (Self::ProcedureSaved { .. }, true) => "Procedure added or edited",
+            (Self::ProceduresImported { .. }, false) => "Nhập danh mục thủ tục hành chính",
+            (Self::ProceduresImported { .. }, true) => "Procedures imported",
             (Self::CalendarSaved { .. }, false) => "Sửa lịch làm việc (ngày nghỉ, ngày làm bù)",
             (Self::CalendarSaved { .. }, true) => "Working calendar edited (days off, swapped days)",
             (Self::UploadLimitsSet { .. }, false) => "Đặt hạn mức tải tệp của công dân",
@@ -172,6 +193,42 @@ impl AdminChange {
 
 /// The maker of changes made at the console, not through an account.
 pub const CONSOLE: AccountId = AccountId(0);
+
+/// The digest an entry records of what was saved: SHA-256 of its JSON, as this platform
+/// serialises it. Read back from either engine (PostgreSQL's `jsonb` reorders keys), a value
+/// is parsed and serialised again before it is compared, so equal values give equal digests.
+pub fn digest<T: Serialize>(value: &T) -> Result<String> {
+    let json = serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(tinhso_kernel::ids::Sha256::of(&json).to_string())
+}
+
+impl AdminChange {
+    /// The entry for a procedure as saved.
+    pub fn procedure_saved(p: &tinhso_catalogue::procedure::Procedure) -> Result<Self> {
+        Ok(Self::ProcedureSaved { code: p.code.to_string(), digest: Some(digest(p)?) })
+    }
+
+    /// The entry for procedures saved together: one `ProcedureSaved` for one, else one
+    /// `ProceduresImported` for them all.
+    pub fn procedures_saved(procedures: &[tinhso_catalogue::procedure::Procedure]) -> Result<Self> {
+        match procedures {
+            [one] => Self::procedure_saved(one),
+            many => Ok(Self::ProceduresImported {
+                digests: many.iter().map(|p| Ok((p.code.to_string(), digest(p)?))).collect::<Result<_>>()?,
+            }),
+        }
+    }
+
+    /// The entry for a year's calendar as saved.
+    pub fn calendar_saved(year: &tinhso_kernel::calendar::YearCalendar) -> Result<Self> {
+        Ok(Self::CalendarSaved { year: year.year, digest: Some(digest(year)?) })
+    }
+
+    /// The entry for a report category as saved.
+    pub fn category_saved(c: &tinhso_reports::Category) -> Result<Self> {
+        Ok(Self::ReportCategorySaved { code: c.code.clone(), active: c.active, digest: Some(digest(c)?) })
+    }
+}
 
 /// The entry for a routing table as it now stands.
 pub fn routes_change(routes: &[tinhso_reports::routing::Route]) -> AdminChange {
@@ -268,17 +325,19 @@ mod tests {
             AdminChange::StaffUnlocked { account: 9 },
             AdminChange::StaffPasswordReissued { account: 9 },
             AdminChange::CitizenPasswordReset { account: 9 },
-            AdminChange::ProcedureSaved { code: "1.001193".into() },
-            AdminChange::CalendarSaved { year: 2027 },
+            AdminChange::ProcedureSaved { code: "1.001193".into(), digest: None },
+            AdminChange::CalendarSaved { year: 2027, digest: Some("ab".repeat(32)) },
+            AdminChange::ProceduresImported { digests: [("1.001193".to_owned(), "cd".repeat(32))].into() },
             AdminChange::UploadLimitsSet { per_day_mb: 50, total_mb: 500 },
             AdminChange::IndicatorEntered { indicator: "dti.1".into(), unit: "province".into(), rate: "0.75".into() },
-            AdminChange::ReportCategorySaved { code: "cho-tam".into(), active: true },
+            AdminChange::ReportCategorySaved { code: "cho-tam".into(), active: true, digest: None },
             AdminChange::ReportRoutesSet { routes: vec!["rac-thai @ 2269 → 000.00.11.H08".into()] },
         ] {
             let l = link(&change, &by).unwrap();
             let subject = match &change {
                 AdminChange::ProcedureSaved { .. } => "admin/procedure/1.001193",
                 AdminChange::CalendarSaved { .. } => "admin/calendar/2027",
+                AdminChange::ProceduresImported { .. } => "admin/procedures",
                 AdminChange::UploadLimitsSet { .. } => "admin/upload-limits",
                 AdminChange::IndicatorEntered { .. } => "admin/indicator/dti.1/province",
                 AdminChange::ReportCategorySaved { .. } => "admin/report-category/cho-tam",

@@ -10,6 +10,8 @@ mod ioc;
 pub use ioc::*;
 pub mod migrate;
 pub mod plan;
+pub mod settings;
+pub use settings::BeforeLog;
 pub mod stats;
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -142,17 +142,20 @@ pub trait IdentityStore: Send + Sync + 'static {
 #[async_trait]
 pub trait CatalogueStore: Send + Sync + 'static {
     async fn procedures(&self) -> Result<Vec<Procedure>>;
-    /// Inserts or replaces all given procedures in one transaction; returns how many. With `by`,
-    /// each is recorded on the ledger as saved (`admin`) in the same transaction; without, for
-    /// a province's set-up only.
-    async fn upsert_procedures(&self, procedures: &[Procedure], by: Option<&AdminAct>) -> Result<usize>;
+    /// Inserts or replaces all given procedures in one transaction; returns how many. Each is
+    /// recorded on the ledger as saved (`admin`, with its digest) in the same transaction, the
+    /// province's set-up included (by the console).
+    async fn upsert_procedures(&self, procedures: &[Procedure], by: &AdminAct) -> Result<usize>;
 
     async fn calendar_years(&self) -> Result<Vec<YearCalendar>>;
     /// A fingerprint of the catalogue and calendar that changes whenever either does, so
     /// each server process can refresh its in-memory copies after another process's edit.
     async fn read_model_revision(&self) -> Result<String>;
-    /// Stores a year's calendar; with `by`, recorded on the ledger in the same transaction.
-    async fn put_calendar_year(&self, year: &YearCalendar, by: Option<&AdminAct>) -> Result<()>;
+    /// Stores a year's calendar, recorded on the ledger (with its digest) in the same transaction.
+    async fn put_calendar_year(&self, year: &YearCalendar, by: &AdminAct) -> Result<()>;
+    /// The procedures and calendar years stored before the administrators' log recorded saves
+    /// (an upgraded database), which the audit accepts without an entry.
+    async fn saved_before_log(&self) -> Result<BeforeLog>;
 }
 
 /// Dossiers, their events, files and inbox counters (module: dossier). Writes go through

@@ -83,6 +83,7 @@ mod reports;
 mod reports_routing;
 mod results;
 mod schedule;
+mod settings_audit;
 mod staff_accounts;
 mod story;
 mod upgrade;

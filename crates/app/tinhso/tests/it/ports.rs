@@ -304,13 +304,14 @@ async fn identity(s: Stores) {
 
 async fn catalogue(s: Stores) {
     s.province.setup_province(&setup()).await.unwrap();
-    assert_eq!(s.catalogue.upsert_procedures(&[procedure()], None).await.unwrap(), 1);
+    let console = tinhso_store::admin::AdminAct { actor: tinhso_store::admin::CONSOLE, at: Utc::now() };
+    assert_eq!(s.catalogue.upsert_procedures(&[procedure()], &console).await.unwrap(), 1);
     let by = tinhso_store::admin::AdminAct { actor: AccountId(5), at: Utc::now() };
     let before = s.catalogue.read_model_revision().await.unwrap();
     let mut p = s.catalogue.procedures().await.unwrap().remove(0);
     p.name = "Đăng ký khai sinh (sửa)".into();
-    assert_eq!(s.catalogue.upsert_procedures(&[p.clone()], Some(&by)).await.unwrap(), 1);
-    assert_eq!(s.catalogue.procedures().await.unwrap(), vec![p], "replaced, not added");
+    assert_eq!(s.catalogue.upsert_procedures(&[p.clone()], &by).await.unwrap(), 1);
+    assert_eq!(s.catalogue.procedures().await.unwrap(), vec![p.clone()], "replaced, not added");
     let after = s.catalogue.read_model_revision().await.unwrap();
     assert_ne!(before, after, "an edit moves the revision other servers follow");
     let year = tinhso_kernel::calendar::YearCalendar {
@@ -322,13 +323,24 @@ async fn catalogue(s: Stores) {
         }],
         swap_workdays: Vec::new(),
     };
-    s.catalogue.put_calendar_year(&year, Some(&by)).await.unwrap();
-    // The edits made by someone are on the ledger, newest first; the set-up's is not.
+    s.catalogue.put_calendar_year(&year, &by).await.unwrap();
+    // Every save is on the ledger with the digest of what was saved, newest first, the
+    // set-up's under the console.
     let log: Vec<_> = s.ledger.admin_log(None, 10).await.unwrap().into_iter().map(|e| (e.actor, e.change)).collect();
-    use tinhso_store::admin::AdminChange::{CalendarSaved, ProcedureSaved};
+    use tinhso_store::admin::{digest, AdminChange::CalendarSaved, AdminChange::ProcedureSaved};
     let code = PROCEDURE.to_owned();
-    assert_eq!(log, [(AccountId(5), CalendarSaved { year: 2027 }), (AccountId(5), ProcedureSaved { code })]);
+    assert_eq!(
+        log,
+        [
+            (AccountId(5), CalendarSaved { year: 2027, digest: Some(digest(&year).unwrap()) }),
+            (AccountId(5), ProcedureSaved { code: code.clone(), digest: Some(digest(&p).unwrap()) }),
+            (tinhso_store::admin::CONSOLE, ProcedureSaved { code, digest: Some(digest(&procedure()).unwrap()) }),
+        ]
+    );
+    // Read back from either engine, what was saved has the digest its entry holds.
+    assert_eq!(digest(&s.catalogue.procedures().await.unwrap()[0]).unwrap(), digest(&p).unwrap());
     assert_eq!(s.catalogue.calendar_years().await.unwrap(), vec![year]);
+    assert_eq!(s.catalogue.saved_before_log().await.unwrap(), tinhso_store::BeforeLog::default());
     assert_ne!(s.catalogue.read_model_revision().await.unwrap(), after);
 }
 

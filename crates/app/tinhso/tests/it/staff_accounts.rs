@@ -130,8 +130,24 @@ async fn story(s: TestServer) {
             .iter()
             .map(|r| r.split("data-label=\"Thao tác\">").nth(1).unwrap().split("</td>").next().unwrap())
             .collect();
-        assert_eq!(what, ["Cấp lại mật khẩu cho cán bộ", "Mở khóa tài khoản cán bộ", "Khóa tài khoản cán bộ"], "{log}");
-        assert!(rows.iter().all(|r| r.contains("Triệu Văn Minh") && r.contains("Lý Văn Hùng")), "{rows:?}");
+        // Newest first: the three changes, then the province's set-up (its catalogue in one
+        // entry, a calendar year each), made by the platform itself.
+        let calendar = "Sửa lịch làm việc (ngày nghỉ, ngày làm bù)";
+        assert_eq!(
+            what,
+            [
+                "Cấp lại mật khẩu cho cán bộ",
+                "Mở khóa tài khoản cán bộ",
+                "Khóa tài khoản cán bộ",
+                "Nhập danh mục thủ tục hành chính",
+                calendar,
+                calendar,
+                calendar
+            ],
+            "{log}"
+        );
+        assert!(rows[..3].iter().all(|r| r.contains("Triệu Văn Minh") && r.contains("Lý Văn Hùng")), "{rows:?}");
+        assert!(rows[3].contains("Dòng lệnh trên máy chủ") && rows[3].contains("144 thủ tục"), "{}", rows[3]);
         assert!(!log.contains("truoc="), "one page: no link to older ones");
     }
     let r = province.get(format!("{}/quan-tri/nhat-ky?truoc=1", s.url)).send().await.unwrap();

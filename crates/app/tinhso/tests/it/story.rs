@@ -393,7 +393,9 @@ async fn story(s: TestServer) {
     assert!(rows[1].contains("Tạo tài khoản cán bộ") && rows[1].contains("Triệu Văn Minh"), "{rows:?}");
     assert!(rows[2].contains("Thêm hoặc sửa thủ tục") && rows[2].contains("2.999999"), "{rows:?}");
     assert!(rows[2].contains("Nông Thị Thu") && rows[2].contains("đường thôn"), "{rows:?}");
-    assert_eq!(rows.iter().filter(|r| r.contains("Sửa lịch làm việc")).count(), 1, "{rows:?}");
+    // Older still, the province's set-up by the platform itself: its calendar years, not this one.
+    let by_people = rows.iter().filter(|r| !r.contains("Dòng lệnh trên máy chủ"));
+    assert_eq!(by_people.filter(|r| r.contains("Sửa lịch làm việc")).count(), 1, "{rows:?}");
 
     s.stop().await.unwrap();
 }

@@ -9,17 +9,16 @@ use tinhso_postgres::{ledger, map_err, PgStore};
 use tinhso_store::admin::{AdminAct, AdminChange};
 use tinhso_store::codec::to_json;
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::{CatalogueStore, Result};
+use tinhso_store::{BeforeLog, CatalogueStore, Result};
 use tokio_postgres::types::Json;
 
 /// The module's tables on PostgreSQL, oldest first.
 pub const MIGRATIONS: Migrations = Migrations {
     module: crate::MODULE,
-    steps: &[Migration {
-        version: 1,
-        name: "catalogue",
-        sql: include_str!("../migrations/postgres/0001_catalogue.sql"),
-    }],
+    steps: &[
+        Migration { version: 1, name: "catalogue", sql: include_str!("../migrations/postgres/0001_catalogue.sql") },
+        Migration { version: 2, name: "before_log", sql: include_str!("../migrations/postgres/0002_before_log.sql") },
+    ],
 };
 
 pub struct CataloguePg {
@@ -32,7 +31,7 @@ impl CataloguePg {
     }
 }
 
-async fn upsert_procedures(tx: &Transaction<'_>, procedures: &[Procedure], by: Option<&AdminAct>) -> Result<usize> {
+async fn upsert_procedures(tx: &Transaction<'_>, procedures: &[Procedure], by: &AdminAct) -> Result<usize> {
     let st = tx
         .prepare(
             "INSERT INTO procedure (code, name, field, online_level, body, updated_at)
@@ -45,9 +44,9 @@ async fn upsert_procedures(tx: &Transaction<'_>, procedures: &[Procedure], by: O
     for p in procedures {
         let body = to_json(p)?;
         tx.execute(&st, &[&p.code.as_str(), &p.name, &p.field, &p.online_level.key(), &body]).await.map_err(map_err)?;
-        if let Some(by) = by {
-            ledger::append_admin(tx, &AdminChange::ProcedureSaved { code: p.code.to_string() }, by).await?;
-        }
+    }
+    if !procedures.is_empty() {
+        ledger::append_admin(tx, &AdminChange::procedures_saved(procedures)?, by).await?;
     }
     Ok(procedures.len())
 }
@@ -58,7 +57,7 @@ impl CatalogueStore for CataloguePg {
         self.db.json_bodies("SELECT body::text FROM procedure ORDER BY code").await
     }
 
-    async fn upsert_procedures(&self, procedures: &[Procedure], by: Option<&AdminAct>) -> Result<usize> {
+    async fn upsert_procedures(&self, procedures: &[Procedure], by: &AdminAct) -> Result<usize> {
         let mut client = self.db.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
         let out = upsert_procedures(&tx, procedures, by).await?;
@@ -85,7 +84,7 @@ impl CatalogueStore for CataloguePg {
         Ok(row.get(0))
     }
 
-    async fn put_calendar_year(&self, year: &YearCalendar, by: Option<&AdminAct>) -> Result<()> {
+    async fn put_calendar_year(&self, year: &YearCalendar, by: &AdminAct) -> Result<()> {
         let mut client = self.db.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
         tx.execute(
@@ -95,10 +94,19 @@ impl CatalogueStore for CataloguePg {
         )
         .await
         .map_err(map_err)?;
-        if let Some(by) = by {
-            ledger::append_admin(&tx, &AdminChange::CalendarSaved { year: year.year }, by).await?;
-        }
+        ledger::append_admin(&tx, &AdminChange::calendar_saved(year)?, by).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(())
+    }
+
+    async fn saved_before_log(&self) -> Result<BeforeLog> {
+        let rows = self
+            .db
+            .client()
+            .await?
+            .query("SELECT kind, key FROM catalogue_before_log ORDER BY kind, key", &[])
+            .await
+            .map_err(map_err)?;
+        BeforeLog::from_rows(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 }

@@ -10,12 +10,15 @@ use tinhso_sqlite::{ledger, map_err, SqliteStore};
 use tinhso_store::admin::{AdminAct, AdminChange};
 use tinhso_store::codec::to_json;
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::{CatalogueStore, Result};
+use tinhso_store::{BeforeLog, CatalogueStore, Result};
 
 /// The module's tables on SQLite, oldest first.
 pub const MIGRATIONS: Migrations = Migrations {
     module: crate::MODULE,
-    steps: &[Migration { version: 1, name: "catalogue", sql: include_str!("../migrations/sqlite/0001_catalogue.sql") }],
+    steps: &[
+        Migration { version: 1, name: "catalogue", sql: include_str!("../migrations/sqlite/0001_catalogue.sql") },
+        Migration { version: 2, name: "before_log", sql: include_str!("../migrations/sqlite/0002_before_log.sql") },
+    ],
 };
 
 const REVISION_SQL: &str = "SELECT (SELECT count(*) || '/' || coalesce(max(updated_at), '') FROM procedure)
@@ -31,7 +34,7 @@ impl CatalogueSqlite {
     }
 }
 
-fn upsert_procedures(tx: &Connection, procedures: &[Procedure], by: Option<&AdminAct>) -> Result<usize> {
+fn upsert_procedures(tx: &Connection, procedures: &[Procedure], by: &AdminAct) -> Result<usize> {
     let now = Utc::now();
     let mut st = tx
         .prepare(
@@ -43,24 +46,21 @@ fn upsert_procedures(tx: &Connection, procedures: &[Procedure], by: Option<&Admi
     for p in procedures {
         st.execute(params![p.code.as_str(), p.name, p.field, p.online_level.key(), to_json(p)?, now])
             .map_err(map_err)?;
-        if let Some(by) = by {
-            ledger::append_admin(tx, &AdminChange::ProcedureSaved { code: p.code.to_string() }, by)?;
-        }
+    }
+    if !procedures.is_empty() {
+        ledger::append_admin(tx, &AdminChange::procedures_saved(procedures)?, by)?;
     }
     Ok(procedures.len())
 }
 
-fn put_calendar_year(tx: &Connection, year: &YearCalendar, by: Option<&AdminAct>) -> Result<()> {
+fn put_calendar_year(tx: &Connection, year: &YearCalendar, by: &AdminAct) -> Result<()> {
     tx.execute(
         "INSERT INTO calendar_year (year, body, updated_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (year) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
         params![year.year, to_json(year)?, Utc::now()],
     )
     .map_err(map_err)?;
-    if let Some(by) = by {
-        ledger::append_admin(tx, &AdminChange::CalendarSaved { year: year.year }, by)?;
-    }
-    Ok(())
+    ledger::append_admin(tx, &AdminChange::calendar_saved(year)?, by)
 }
 
 #[async_trait]
@@ -69,9 +69,9 @@ impl CatalogueStore for CatalogueSqlite {
         self.db.json_bodies("SELECT body FROM procedure ORDER BY code").await
     }
 
-    async fn upsert_procedures(&self, procedures: &[Procedure], by: Option<&AdminAct>) -> Result<usize> {
-        let (procedures, by) = (procedures.to_vec(), by.copied());
-        self.db.write(move |tx| upsert_procedures(tx, &procedures, by.as_ref())).await
+    async fn upsert_procedures(&self, procedures: &[Procedure], by: &AdminAct) -> Result<usize> {
+        let (procedures, by) = (procedures.to_vec(), *by);
+        self.db.write(move |tx| upsert_procedures(tx, &procedures, &by)).await
     }
 
     async fn calendar_years(&self) -> Result<Vec<YearCalendar>> {
@@ -82,8 +82,20 @@ impl CatalogueStore for CatalogueSqlite {
         self.db.read(|c| c.query_row(REVISION_SQL, [], |r| r.get(0))).await
     }
 
-    async fn put_calendar_year(&self, year: &YearCalendar, by: Option<&AdminAct>) -> Result<()> {
-        let (year, by) = (year.clone(), by.copied());
-        self.db.write(move |tx| put_calendar_year(tx, &year, by.as_ref())).await
+    async fn put_calendar_year(&self, year: &YearCalendar, by: &AdminAct) -> Result<()> {
+        let (year, by) = (year.clone(), *by);
+        self.db.write(move |tx| put_calendar_year(tx, &year, &by)).await
+    }
+
+    async fn saved_before_log(&self) -> Result<BeforeLog> {
+        let rows: Vec<(String, String)> = self
+            .db
+            .read(|c| {
+                let mut st = c.prepare("SELECT kind, key FROM catalogue_before_log ORDER BY kind, key")?;
+                let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                rows.collect()
+            })
+            .await?;
+        BeforeLog::from_rows(rows)
     }
 }

@@ -315,7 +315,7 @@ impl ReportStore for ReportsPg {
         )
         .await
         .map_err(map_err)?;
-        let change = AdminChange::ReportCategorySaved { code: c.code.clone(), active: c.active };
+        let change = AdminChange::category_saved(c)?;
         ledger::append_admin(&tx, &change, by).await?;
         tx.commit().await.map_err(map_err)
     }

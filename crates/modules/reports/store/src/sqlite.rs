@@ -334,7 +334,7 @@ impl ReportStore for ReportsSqlite {
                          public_service = excluded.public_service, active = excluded.active",
                     params![cat.code, cat.name, cat.name_en, cat.public_service, cat.active],
                 )?;
-                let change = AdminChange::ReportCategorySaved { code: cat.code.clone(), active: cat.active };
+                let change = AdminChange::category_saved(&cat)?;
                 ledger::append_admin(tx, &change, &by)
             })
             .await

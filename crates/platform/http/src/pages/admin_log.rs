@@ -68,17 +68,20 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
             who: name(&e.actor),
             what: e.change.describe(en),
             whom: match &e.change {
-                AdminChange::ProcedureSaved { code } => {
+                AdminChange::ProcedureSaved { code, .. } => {
                     let title = state.catalogue().get(code).map(|p| p.name.clone()).unwrap_or_default();
                     format!("{} {code} {title}", if en { "Procedure" } else { "Thủ tục" })
                 }
-                AdminChange::CalendarSaved { year } => format!("{} {year}", if en { "Year" } else { "Năm" }),
+                AdminChange::ProceduresImported { digests } => {
+                    format!("{} {}", digests.len(), if en { "procedures" } else { "thủ tục" })
+                }
+                AdminChange::CalendarSaved { year, .. } => format!("{} {year}", if en { "Year" } else { "Năm" }),
                 AdminChange::IndicatorEntered { indicator, unit, rate } => {
                     let percent =
                         rate.parse::<f64>().map(|r| format!("{:.1}%", r * 100.0)).unwrap_or_else(|_| rate.clone());
                     format!("{indicator} ({unit}): {percent}")
                 }
-                AdminChange::ReportCategorySaved { code, active } => match (en, active) {
+                AdminChange::ReportCategorySaved { code, active, .. } => match (en, active) {
                     (false, true) => format!("Lĩnh vực {code}"),
                     (false, false) => format!("Lĩnh vực {code} (ngừng nhận)"),
                     (true, true) => format!("Category {code}"),

@@ -469,7 +469,7 @@ async fn save(state: AppState, viewer: Viewer, form: FormData, fixed_code: Optio
         Ok(p) => {
             let admin = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?.id;
             let by = AdminAct { actor: admin, at: chrono::Utc::now() };
-            let saved = state.store.catalogue.upsert_procedures(std::slice::from_ref(&p), Some(&by)).await;
+            let saved = state.store.catalogue.upsert_procedures(std::slice::from_ref(&p), &by).await;
             saved.map_err(|e| err(e.into()))?;
             state.reload_catalogue().await.map_err(|e| err(e.into()))?;
             Ok(Redirect::to(&format!("/thu-tuc/{}", p.code)).into_response())
@@ -580,7 +580,7 @@ pub async fn calendar_save(
     if errs.is_empty() {
         let admin = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?.id;
         let by = AdminAct { actor: admin, at: chrono::Utc::now() };
-        state.store.catalogue.put_calendar_year(&cal, Some(&by)).await.map_err(|e| err(e.into()))?;
+        state.store.catalogue.put_calendar_year(&cal, &by).await.map_err(|e| err(e.into()))?;
         state.reload_calendar().await.map_err(|e| err(e.into()))?;
         return Ok(Redirect::to(&format!("/quan-tri/lich/{year}")).into_response());
     }

@@ -1,0 +1,422 @@
+//! The settings administrators change through the platform, against the administrators' log:
+//! each procedure, calendar year and report category against the digest its newest entry
+//! recorded, the report routing and the citizens' upload limits against their newest entry,
+//! each hand-entered index figure against its own. A setting changed in the database without
+//! the platform (a day off added to a year so that late dossiers look on time, a fee edited,
+//! a category's reports sent elsewhere) leaves no entry, so it is found here. Pure: the audit
+//! reads the rows and the log, this says which setting first disagrees.
+
+use crate::admin::{digest, AdminChange, AdminEntry};
+use crate::{IocEntry, Result, StoreError};
+use std::collections::{BTreeSet, HashMap};
+use tinhso_catalogue::procedure::Procedure;
+use tinhso_kernel::calendar::YearCalendar;
+use tinhso_ledger::chain::{Break, Setting, SettingDiff};
+use tinhso_reports::routing::Route;
+use tinhso_reports::Category;
+
+/// Procedures and calendar years stored before the log recorded saves (a database upgraded in
+/// place), accepted without an entry until they are next saved.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BeforeLog {
+    pub procedures: BTreeSet<String>,
+    pub years: BTreeSet<i32>,
+}
+
+impl BeforeLog {
+    /// From stored `(kind, key)` rows: `procedure` with a code, `calendar_year` with a year.
+    pub fn from_rows(rows: Vec<(String, String)>) -> Result<Self> {
+        let mut out = Self::default();
+        for (kind, key) in rows {
+            match kind.as_str() {
+                "procedure" => {
+                    out.procedures.insert(key);
+                }
+                "calendar_year" => {
+                    let year = key.parse().map_err(|_| StoreError::Corrupt(format!("calendar year {key}")))?;
+                    out.years.insert(year);
+                }
+                _ => return Err(StoreError::Corrupt(format!("catalogue_before_log kind {kind}"))),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Everything the audit compares, as stored now.
+pub struct Settings<'a> {
+    pub procedures: &'a [Procedure],
+    pub calendar: &'a [YearCalendar],
+    pub before_log: &'a BeforeLog,
+    pub categories: &'a [Category],
+    /// The categories a province starts with (stored by the reports module's migration).
+    pub default_categories: &'a [Category],
+    pub routes: &'a [Route],
+    pub upload_limits: Option<(u64, u64)>,
+    pub indicators: &'a [IocEntry],
+}
+
+fn differs(setting: Setting, key: impl Into<String>, how: SettingDiff) -> Option<Break> {
+    Some(Break::SettingDiffers { setting, key: key.into(), how })
+}
+
+/// The first setting that is not as the log last saved it, given the log newest first (as
+/// `admin_log` reads it).
+pub fn first_unvouched(s: &Settings, newest_first: &[AdminEntry]) -> Result<Option<Break>> {
+    let mut newest: HashMap<String, AdminChange> = HashMap::new();
+    for e in newest_first {
+        match &e.change {
+            // An import vouches for each of its procedures as a save of each would.
+            AdminChange::ProceduresImported { digests } => {
+                for (code, d) in digests {
+                    let one = AdminChange::ProcedureSaved { code: code.clone(), digest: Some(d.clone()) };
+                    newest.entry(one.subject()).or_insert(one);
+                }
+            }
+            change => {
+                newest.entry(change.subject()).or_insert_with(|| change.clone());
+            }
+        }
+    }
+    let saved = |change: AdminChange| newest.get(&change.subject());
+
+    for p in s.procedures {
+        let code = p.code.to_string();
+        let found = match saved(AdminChange::ProcedureSaved { code: code.clone(), digest: None }) {
+            Some(AdminChange::ProcedureSaved { digest: Some(d), .. }) => Some(*d == digest(p)?),
+            // Saved before entries held a digest: the entry vouches for the code only.
+            Some(_) => Some(true),
+            None => s.before_log.procedures.contains(&code).then_some(true),
+        };
+        match found {
+            Some(true) => {}
+            Some(false) => return Ok(differs(Setting::Procedure, code, SettingDiff::Edited)),
+            None => return Ok(differs(Setting::Procedure, code, SettingDiff::NotLogged)),
+        }
+    }
+    for y in s.calendar {
+        let found = match saved(AdminChange::CalendarSaved { year: y.year, digest: None }) {
+            Some(AdminChange::CalendarSaved { digest: Some(d), .. }) => Some(*d == digest(y)?),
+            Some(_) => Some(true),
+            None => s.before_log.years.contains(&y.year).then_some(true),
+        };
+        match found {
+            Some(true) => {}
+            Some(false) => return Ok(differs(Setting::CalendarYear, y.year.to_string(), SettingDiff::Edited)),
+            None => return Ok(differs(Setting::CalendarYear, y.year.to_string(), SettingDiff::NotLogged)),
+        }
+    }
+    for c in s.categories {
+        let found =
+            match saved(AdminChange::ReportCategorySaved { code: c.code.clone(), active: c.active, digest: None }) {
+                Some(AdminChange::ReportCategorySaved { digest: Some(d), .. }) => Some(*d == digest(c)?),
+                Some(AdminChange::ReportCategorySaved { active, .. }) => Some(*active == c.active),
+                Some(_) => Some(false),
+                // Never saved: as the province started with it.
+                None => s.default_categories.iter().find(|d| d.code == c.code).map(|d| d == c),
+            };
+        match found {
+            Some(true) => {}
+            Some(false) => return Ok(differs(Setting::ReportCategory, c.code.clone(), SettingDiff::Edited)),
+            None => return Ok(differs(Setting::ReportCategory, c.code.clone(), SettingDiff::NotLogged)),
+        }
+    }
+    if let Some(gone) = removed(s, &newest) {
+        return Ok(Some(gone));
+    }
+
+    let lines = |routes: &[String]| routes.iter().cloned().collect::<BTreeSet<String>>();
+    let stored = match crate::admin::routes_change(s.routes) {
+        AdminChange::ReportRoutesSet { routes } => lines(&routes),
+        _ => BTreeSet::new(),
+    };
+    let logged = match saved(AdminChange::ReportRoutesSet { routes: Vec::new() }) {
+        Some(AdminChange::ReportRoutesSet { routes }) => lines(routes),
+        _ => BTreeSet::new(),
+    };
+    if stored != logged {
+        return Ok(differs(Setting::ReportRoutes, "", SettingDiff::Edited));
+    }
+
+    let logged = match saved(AdminChange::UploadLimitsSet { per_day_mb: 0, total_mb: 0 }) {
+        Some(AdminChange::UploadLimitsSet { per_day_mb, total_mb }) => Some((*per_day_mb, *total_mb)),
+        _ => None,
+    };
+    if s.upload_limits != logged {
+        let how = if logged.is_none() { SettingDiff::NotLogged } else { SettingDiff::Edited };
+        return Ok(differs(Setting::UploadLimits, "", how));
+    }
+
+    for e in s.indicators {
+        let key = format!("{} / {}", e.indicator, e.unit);
+        match saved(e.change()) {
+            Some(AdminChange::IndicatorEntered { rate, .. }) if *rate == e.rate.to_string() => {}
+            Some(_) => return Ok(differs(Setting::Indicator, key, SettingDiff::Edited)),
+            None => return Ok(differs(Setting::Indicator, key, SettingDiff::NotLogged)),
+        }
+    }
+    Ok(None)
+}
+
+/// A procedure, calendar year, category or figure an entry saved that is no longer stored
+/// (the platform deletes none of them).
+fn removed(s: &Settings, newest: &HashMap<String, AdminChange>) -> Option<Break> {
+    let mut keys: Vec<(Setting, String)> = newest
+        .values()
+        .filter_map(|c| match c {
+            AdminChange::ProcedureSaved { code, .. } => {
+                (!s.procedures.iter().any(|p| p.code.as_str() == code)).then(|| (Setting::Procedure, code.clone()))
+            }
+            AdminChange::CalendarSaved { year, .. } => {
+                (!s.calendar.iter().any(|y| y.year == *year)).then(|| (Setting::CalendarYear, year.to_string()))
+            }
+            AdminChange::ReportCategorySaved { code, .. } => {
+                (!s.categories.iter().any(|c| c.code == *code)).then(|| (Setting::ReportCategory, code.clone()))
+            }
+            AdminChange::IndicatorEntered { indicator, unit, .. } => {
+                (!s.indicators.iter().any(|e| e.indicator == *indicator && e.unit == *unit))
+                    .then(|| (Setting::Indicator, format!("{indicator} / {unit}")))
+            }
+            _ => None,
+        })
+        .collect();
+    // A category the province started with and never saved, gone.
+    keys.extend(
+        s.default_categories
+            .iter()
+            .filter(|d| !s.categories.iter().any(|c| c.code == d.code))
+            .map(|d| (Setting::ReportCategory, d.code.clone())),
+    );
+    // The first by name, so the audit names the same one every run.
+    keys.sort_by(|a, b| a.1.cmp(&b.1));
+    keys.into_iter().next().and_then(|(setting, key)| differs(setting, key, SettingDiff::Removed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+    use tinhso_kernel::calendar::{CalendarSource, NamedDay};
+    use tinhso_kernel::ids::{AccountId, AgencyCode};
+
+    fn procedure(code: &str, fee: u64) -> Procedure {
+        serde_json::from_value(serde_json::json!({
+            "code": code, "name": "Đăng ký khai sinh", "field": "Hộ tịch", "levels": ["commune"],
+            "competent_agency": {"agency": "000.00.03.H08"}, "processing_time": {"unit": "working_days", "value": 3},
+            "fee": {"amount_vnd": fee}, "online_level": "fully_online"
+        }))
+        .unwrap()
+    }
+
+    fn year(y: i32, days_off: &[(u32, u32)]) -> YearCalendar {
+        YearCalendar {
+            year: y,
+            source: CalendarSource::Edited,
+            basis: String::new(),
+            days_off: days_off
+                .iter()
+                .map(|(m, d)| NamedDay {
+                    date: chrono::NaiveDate::from_ymd_opt(y, *m, *d).unwrap(),
+                    name: "Nghỉ".into(),
+                })
+                .collect(),
+            swap_workdays: Vec::new(),
+        }
+    }
+
+    /// Entries given oldest first, returned newest first as the log reads.
+    fn log(changes: Vec<AdminChange>) -> Vec<AdminEntry> {
+        let at = Utc.with_ymd_and_hms(2026, 12, 5, 2, 0, 0).single().unwrap();
+        let mut out: Vec<AdminEntry> = changes
+            .into_iter()
+            .enumerate()
+            .map(|(i, change)| AdminEntry { id: i as i64 + 1, at, actor: AccountId(1), change })
+            .collect();
+        out.reverse();
+        out
+    }
+
+    struct Stored {
+        procedures: Vec<Procedure>,
+        calendar: Vec<YearCalendar>,
+        before_log: BeforeLog,
+        categories: Vec<Category>,
+        routes: Vec<Route>,
+        upload_limits: Option<(u64, u64)>,
+        indicators: Vec<IocEntry>,
+    }
+
+    impl Stored {
+        /// A province as set up: one procedure, one year, the default categories, nothing else.
+        fn set_up() -> (Self, Vec<AdminChange>) {
+            let (p, y) = (procedure("1.000001", 0), year(2026, &[(1, 1)]));
+            let log = vec![
+                AdminChange::calendar_saved(&y).unwrap(),
+                AdminChange::procedures_saved(&[p.clone(), procedure("1.000002", 5)]).unwrap(),
+            ];
+            let stored = Self {
+                procedures: vec![p, procedure("1.000002", 5)],
+                calendar: vec![y],
+                before_log: BeforeLog::default(),
+                categories: tinhso_reports::category::defaults(),
+                routes: Vec::new(),
+                upload_limits: None,
+                indicators: Vec::new(),
+            };
+            (stored, log)
+        }
+
+        fn check(&self, changes: &[AdminChange]) -> Option<Break> {
+            let defaults = tinhso_reports::category::defaults();
+            let s = Settings {
+                procedures: &self.procedures,
+                calendar: &self.calendar,
+                before_log: &self.before_log,
+                categories: &self.categories,
+                default_categories: &defaults,
+                routes: &self.routes,
+                upload_limits: self.upload_limits,
+                indicators: &self.indicators,
+            };
+            first_unvouched(&s, &log(changes.to_vec())).unwrap()
+        }
+    }
+
+    fn br(setting: Setting, key: &str, how: SettingDiff) -> Option<Break> {
+        Some(Break::SettingDiffers { setting, key: key.into(), how })
+    }
+
+    #[test]
+    fn a_set_up_province_and_its_saves_are_vouched_for() {
+        let (mut stored, mut changes) = Stored::set_up();
+        assert_eq!(stored.check(&changes), None);
+        // Saved later through the platform: the newest entry decides.
+        stored.procedures[0] = procedure("1.000001", 50_000);
+        changes.push(AdminChange::procedure_saved(&stored.procedures[0]).unwrap());
+        stored.calendar[0] = year(2026, &[(1, 1), (9, 2)]);
+        changes.push(AdminChange::calendar_saved(&stored.calendar[0]).unwrap());
+        stored.categories[0].active = false;
+        changes.push(AdminChange::category_saved(&stored.categories[0]).unwrap());
+        stored.routes.push(Route {
+            category: "rac-thai".into(),
+            commune: Some(2269),
+            agency: AgencyCode::parse("a", "000.00.11.H08").unwrap(),
+        });
+        changes.push(crate::admin::routes_change(&stored.routes));
+        stored.upload_limits = Some((20, 300));
+        changes.push(AdminChange::UploadLimitsSet { per_day_mb: 20, total_mb: 300 });
+        assert_eq!(stored.check(&changes), None);
+        // An older save of the same procedure does not vouch for what is stored now.
+        stored.procedures[0] = procedure("1.000001", 0);
+        assert_eq!(stored.check(&changes), br(Setting::Procedure, "1.000001", SettingDiff::Edited));
+    }
+
+    #[test]
+    fn each_setting_changed_behind_the_log_is_named() {
+        let (base, changes) = Stored::set_up();
+        let tampered = |edit: &dyn Fn(&mut Stored)| {
+            let (mut s, _) = Stored::set_up();
+            edit(&mut s);
+            s.check(&changes)
+        };
+        assert_eq!(base.check(&changes), None);
+        assert_eq!(
+            tampered(&|s| s.procedures[1] = procedure("1.000002", 6)),
+            br(Setting::Procedure, "1.000002", SettingDiff::Edited),
+            "a fee edited, the procedure saved in an import"
+        );
+        assert_eq!(
+            tampered(&|s| s.procedures.push(procedure("9.999999", 0))),
+            br(Setting::Procedure, "9.999999", SettingDiff::NotLogged)
+        );
+        assert_eq!(
+            tampered(&|s| {
+                s.procedures.remove(1);
+            }),
+            br(Setting::Procedure, "1.000002", SettingDiff::Removed)
+        );
+        assert_eq!(
+            tampered(&|s| s.calendar[0] = year(2026, &[(1, 1), (12, 7)])),
+            br(Setting::CalendarYear, "2026", SettingDiff::Edited),
+            "a day off added"
+        );
+        assert_eq!(
+            tampered(&|s| s.calendar.push(year(2027, &[]))),
+            br(Setting::CalendarYear, "2027", SettingDiff::NotLogged)
+        );
+        assert_eq!(
+            tampered(&|s| s.categories[2].name = "Khác".into()),
+            br(Setting::ReportCategory, &base.categories[2].code, SettingDiff::Edited),
+            "a category never saved is as the province started with it"
+        );
+        assert_eq!(
+            tampered(&|s| {
+                s.categories.remove(0);
+            }),
+            br(Setting::ReportCategory, &base.categories[0].code, SettingDiff::Removed)
+        );
+        let mut extra = base.categories[0].clone();
+        extra.code = "moi".into();
+        assert_eq!(
+            tampered(&|s| s.categories.push(extra.clone())),
+            br(Setting::ReportCategory, "moi", SettingDiff::NotLogged)
+        );
+        assert_eq!(
+            tampered(&|s| s.routes.push(Route {
+                category: "rac-thai".into(),
+                commune: None,
+                agency: AgencyCode::parse("a", "000.00.11.H08").unwrap(),
+            })),
+            br(Setting::ReportRoutes, "", SettingDiff::Edited)
+        );
+        assert_eq!(
+            tampered(&|s| s.upload_limits = Some((0, 0))),
+            br(Setting::UploadLimits, "", SettingDiff::NotLogged),
+            "limits lifted with no entry"
+        );
+    }
+
+    #[test]
+    fn rows_from_before_the_log_pass_until_saved_and_old_entries_vouch_for_what_they_hold() {
+        let (mut stored, _) = Stored::set_up();
+        stored.before_log = BeforeLog::from_rows(vec![
+            ("procedure".into(), "1.000001".into()),
+            ("procedure".into(), "1.000002".into()),
+            ("calendar_year".into(), "2026".into()),
+        ])
+        .unwrap();
+        assert_eq!(stored.check(&[]), None, "an upgraded database, nothing saved since");
+        // An entry written before digests (code only; a category's `active` only).
+        let mut changes = vec![AdminChange::ProcedureSaved { code: "1.000001".into(), digest: None }];
+        stored.procedures[0] = procedure("1.000001", 7);
+        assert_eq!(stored.check(&changes), None);
+        changes.push(AdminChange::ReportCategorySaved { code: "rac-thai".into(), active: true, digest: None });
+        stored.categories[0].name = "Rác".into();
+        assert_eq!(stored.check(&changes), None);
+        stored.categories[0].active = false;
+        assert_eq!(stored.check(&changes), br(Setting::ReportCategory, "rac-thai", SettingDiff::Edited));
+        assert!(BeforeLog::from_rows(vec![("user".into(), "1".into())]).is_err());
+    }
+
+    #[test]
+    fn a_hand_entered_figure_is_as_its_newest_entry_says() {
+        let (mut stored, mut changes) = Stored::set_up();
+        let entry = |rate: f64| IocEntry {
+            indicator: "dti.1".into(),
+            unit: "province".into(),
+            rate,
+            evidence: "Báo cáo".into(),
+            entered_by: "Quản trị".into(),
+            entered_at: Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).single().unwrap(),
+        };
+        stored.indicators.push(entry(0.5));
+        changes.push(entry(0.5).change());
+        assert_eq!(stored.check(&changes), None);
+        stored.indicators[0] = entry(0.95);
+        assert_eq!(stored.check(&changes), br(Setting::Indicator, "dti.1 / province", SettingDiff::Edited));
+        changes.push(entry(0.95).change());
+        assert_eq!(stored.check(&changes), None);
+        stored.indicators.clear();
+        assert_eq!(stored.check(&changes), br(Setting::Indicator, "dti.1 / province", SettingDiff::Removed));
+    }
+}
