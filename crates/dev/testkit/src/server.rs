@@ -202,6 +202,22 @@ impl TestServer {
         }
     }
 
+    /// One number read directly from the server's database (a query of one row, one column).
+    pub async fn query_i64(&self, sql: &str) -> Result<i64> {
+        match &self.database {
+            Some(url) => {
+                let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+                tokio::spawn(conn);
+                Ok(client.query_one(sql, &[]).await?.get::<_, i64>(0))
+            }
+            None => {
+                let conn = rusqlite::Connection::open(self.data.join("tinhso.db"))?;
+                conn.busy_timeout(Duration::from_secs(5))?;
+                Ok(conn.query_row(sql, [], |r| r.get(0))?)
+            }
+        }
+    }
+
     /// Runs several statements in one session, foreign keys not enforced (as a database owner
     /// could): to take a row away that other tables still name.
     pub async fn exec_sql_unchecked(&self, sql: &str) -> Result<()> {

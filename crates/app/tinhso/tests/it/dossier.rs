@@ -277,10 +277,14 @@ async fn lifecycle(s: TestServer) {
     let (code_, out, err) =
         run_cli(bin(), &[vec!["audit".into(), "verify".into()], s.data_args()].concat()).await.unwrap();
     assert_eq!(code_, 0, "{out}{err}");
-    // The dossiers' events and the signed result's own entry (lane kq/<agency>).
-    assert!(out.contains("18 sự kiện của 4 hồ sơ"), "{out}");
+    // The dossiers' events, the signed result's own entry (lane kq/<agency>) and the set-up's.
+    assert!(out.contains(&format!("{} sự kiện của 4 hồ sơ", 18 + SET_UP_ENTRIES)), "{out}");
     s.stop().await.unwrap();
 }
+
+/// What the province's set-up writes to the chain (lane `admin`): its calendar years (2024 to
+/// 2026) and its catalogue.
+const SET_UP_ENTRIES: usize = 4;
 
 on_both_backends!(tampering_is_detected_on_sqlite, tampering_is_detected_on_postgres, tampering);
 
@@ -302,43 +306,55 @@ async fn tampering(s: TestServer) {
     }
     let (c0, o0) = verify(&s).await;
     assert_eq!(c0, 0, "{o0}");
+    // The dossiers' events follow the province's set-up entries (lane `admin`); `id(n)` is the
+    // n-th of them, the first submission's being 1.
+    let before = s
+        .query_i64("SELECT CAST(min(id) - 1 AS BIGINT) FROM dossier_event WHERE dossier_code NOT LIKE 'admin/%'")
+        .await
+        .unwrap();
+    let id = |n: i64| before + n;
+    let (e1, e2, e3, e4) = (id(1), id(2), id(3), id(4));
 
     // Edit: a reason rewritten in place.
-    s.exec_sql("UPDATE dossier_event SET payload = replace(payload, 'received', 'receivedX') WHERE id = 2")
-        .await
-        .unwrap();
+    s.exec_sql(&format!(
+        "UPDATE dossier_event SET payload = replace(payload, 'received', 'receivedX') WHERE id = {e2}"
+    ))
+    .await
+    .unwrap();
     let (code, out) = verify(&s).await;
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("#2") && out.contains("đã bị sửa"), "{out}");
-    s.exec_sql("UPDATE dossier_event SET payload = replace(payload, 'receivedX', 'received') WHERE id = 2")
-        .await
-        .unwrap();
+    assert!(out.contains(&format!("#{e2}")) && out.contains("đã bị sửa"), "{out}");
+    s.exec_sql(&format!(
+        "UPDATE dossier_event SET payload = replace(payload, 'receivedX', 'received') WHERE id = {e2}"
+    ))
+    .await
+    .unwrap();
     assert_eq!(verify(&s).await.0, 0, "restored");
 
     // Reorder: two events swap their ids.
-    s.exec_sql("UPDATE dossier_event SET id = 1000 WHERE id = 3").await.unwrap();
-    s.exec_sql("UPDATE dossier_event SET id = 3 WHERE id = 4").await.unwrap();
-    s.exec_sql("UPDATE dossier_event SET id = 4 WHERE id = 1000").await.unwrap();
+    s.exec_sql(&format!("UPDATE dossier_event SET id = 1000 WHERE id = {e3}")).await.unwrap();
+    s.exec_sql(&format!("UPDATE dossier_event SET id = {e3} WHERE id = {e4}")).await.unwrap();
+    s.exec_sql(&format!("UPDATE dossier_event SET id = {e4} WHERE id = 1000")).await.unwrap();
     let (code, out) = verify(&s).await;
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("#3"), "{out}");
-    s.exec_sql("UPDATE dossier_event SET id = 1000 WHERE id = 3").await.unwrap();
-    s.exec_sql("UPDATE dossier_event SET id = 3 WHERE id = 4").await.unwrap();
-    s.exec_sql("UPDATE dossier_event SET id = 4 WHERE id = 1000").await.unwrap();
+    assert!(out.contains(&format!("#{e3}")), "{out}");
+    s.exec_sql(&format!("UPDATE dossier_event SET id = 1000 WHERE id = {e3}")).await.unwrap();
+    s.exec_sql(&format!("UPDATE dossier_event SET id = {e3} WHERE id = {e4}")).await.unwrap();
+    s.exec_sql(&format!("UPDATE dossier_event SET id = {e4} WHERE id = 1000")).await.unwrap();
     assert_eq!(verify(&s).await.0, 0, "restored");
 
     // The columns the history pages read beside the hashed payload: visibility, then kind
     // (which would hide the event from the dossier's history).
-    s.exec_sql("UPDATE dossier_event SET public = NOT public WHERE id = 2").await.unwrap();
+    s.exec_sql(&format!("UPDATE dossier_event SET public = NOT public WHERE id = {e2}")).await.unwrap();
     let (code, out) = verify(&s).await;
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("#2") && out.contains("công khai"), "{out}");
-    s.exec_sql("UPDATE dossier_event SET public = NOT public WHERE id = 2").await.unwrap();
-    s.exec_sql("UPDATE dossier_event SET kind = 'submitted' WHERE id = 2").await.unwrap();
+    assert!(out.contains(&format!("#{e2}")) && out.contains("công khai"), "{out}");
+    s.exec_sql(&format!("UPDATE dossier_event SET public = NOT public WHERE id = {e2}")).await.unwrap();
+    s.exec_sql(&format!("UPDATE dossier_event SET kind = 'submitted' WHERE id = {e2}")).await.unwrap();
     let (code, out) = verify(&s).await;
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("#2"), "{out}");
-    s.exec_sql("UPDATE dossier_event SET kind = 'received' WHERE id = 2").await.unwrap();
+    assert!(out.contains(&format!("#{e2}")), "{out}");
+    s.exec_sql(&format!("UPDATE dossier_event SET kind = 'received' WHERE id = {e2}")).await.unwrap();
     assert_eq!(verify(&s).await.0, 0, "restored");
     // The dossier rows every page, list and lookup reads: a state, a due date or a body
     // edited without an event, then a row deleted.
@@ -401,11 +417,11 @@ async fn tampering(s: TestServer) {
     assert_eq!(verify(&s).await.0, 0, "restored after the deletion");
     if s.backend == Backend::Sqlite {
         // SQLite finds a dossier's first event through its row.
-        s.exec_sql("UPDATE dossier SET first_event = 3 WHERE first_event = 1").await.unwrap();
+        s.exec_sql(&format!("UPDATE dossier SET first_event = {e3} WHERE first_event = {e1}")).await.unwrap();
         let (code, out) = verify(&s).await;
         assert_eq!(code, 1, "{out}");
         assert!(out.contains("không còn trỏ"), "{out}");
-        s.exec_sql("UPDATE dossier SET first_event = 1 WHERE first_event = 3 AND code <> (SELECT dossier_code FROM dossier_event WHERE id = 3)").await.unwrap();
+        s.exec_sql(&format!("UPDATE dossier SET first_event = {e1} WHERE first_event = {e3} AND code <> (SELECT dossier_code FROM dossier_event WHERE id = {e3})")).await.unwrap();
         assert_eq!(verify(&s).await.0, 0, "restored");
     }
 
@@ -413,7 +429,8 @@ async fn tampering(s: TestServer) {
     let (code, out, _) =
         run_cli(bin(), &[vec!["audit".into(), "checkpoint".into()], s.data_args()].concat()).await.unwrap();
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("số 1") && out.contains("sha256"), "{out}");
+    // (The server recorded the first at start, over the set-up's entries.)
+    assert!(out.contains("Đã ghi điểm kiểm tra số 2") && out.contains("sha256"), "{out}");
     s.exec_sql("UPDATE chain_checkpoint SET at = at || 'x'").await.unwrap();
     let (code, out) = verify(&s).await;
     assert_eq!(code, 1, "{out}");
@@ -421,20 +438,20 @@ async fn tampering(s: TestServer) {
     s.exec_sql("UPDATE chain_checkpoint SET at = substr(at, 1, length(at) - 1)").await.unwrap();
     assert_eq!(verify(&s).await.0, 0, "restored");
     // A lane's head row taken away (renamed): its entries are no longer anchored.
-    s.exec_sql("UPDATE chain_lane SET lane = 'khac' WHERE lane <> ''").await.unwrap();
+    let lane = format!("(SELECT lane FROM dossier_event WHERE id = {e1})");
+    s.exec_sql(&format!("UPDATE chain_lane SET lane = 'khac' WHERE lane = {lane}")).await.unwrap();
     let (code, out) = verify(&s).await;
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("không còn bản ghi đầu chuỗi"), "{out}");
-    s.exec_sql("UPDATE chain_lane SET lane = (SELECT lane FROM dossier_event WHERE id = 1) WHERE lane = 'khac'")
-        .await
-        .unwrap();
+    s.exec_sql(&format!("UPDATE chain_lane SET lane = {lane} WHERE lane = 'khac'")).await.unwrap();
     assert_eq!(verify(&s).await.0, 0, "restored");
 
     // Delete in the middle, then the newest.
-    s.exec_sql("DELETE FROM dossier_event WHERE id = 5").await.unwrap();
+    s.exec_sql(&format!("DELETE FROM dossier_event WHERE id = {}", id(5))).await.unwrap();
     let (code, out) = verify(&s).await;
     assert_eq!(code, 1);
-    assert!(out.contains("#4") && out.contains("#6") && out.contains("xóa"), "{out}");
+    let (e6, e4) = (format!("#{}", id(6)), format!("#{e4}"));
+    assert!(out.contains(&e4) && out.contains(&e6) && out.contains("xóa"), "{out}");
     s.stop().await.unwrap();
 
     let s2 = server(Backend::Sqlite).await;
@@ -444,14 +461,20 @@ async fn tampering(s: TestServer) {
     let (code, _, _) =
         run_cli(bin(), &[vec!["audit".into(), "checkpoint".into()], s2.data_args()].concat()).await.unwrap();
     assert_eq!(code, 0);
-    s2.exec_sql("DELETE FROM dossier_event WHERE id = 2").await.unwrap();
+    let first = s2
+        .query_i64("SELECT CAST(min(id) AS BIGINT) FROM dossier_event WHERE dossier_code NOT LIKE 'admin/%'")
+        .await
+        .unwrap();
+    let second = first + 1;
+    s2.exec_sql(&format!("DELETE FROM dossier_event WHERE id = {second}")).await.unwrap();
     let (code, out) = verify(&s2).await;
     assert_eq!(code, 1);
     assert!(out.contains("mới nhất đã bị xóa"), "{out}");
     // The head rewound as well: the checkpoint still names the lost entry.
-    s2.exec_sql(
-        "UPDATE chain_lane SET last_seq = 1, last_id = 1, hash = (SELECT hash FROM dossier_event WHERE id = 1) WHERE lane <> ''",
-    )
+    s2.exec_sql(&format!(
+        "UPDATE chain_lane SET last_seq = 1, last_id = {first}, hash = (SELECT hash FROM dossier_event WHERE id = {first}) \
+         WHERE lane = (SELECT lane FROM dossier_event WHERE id = {first})",
+    ))
     .await
     .unwrap();
     let (code, out) = verify(&s2).await;
@@ -505,7 +528,10 @@ async fn two_servers_take_concurrent_submissions() {
     assert_eq!(seqs, (1..=(4 * PER_CLIENT) as u32).collect::<Vec<_>>(), "unique and gap-free");
     let (code, out) = verify(&a).await;
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains(&format!("{} sự kiện của {} hồ sơ", 8 * PER_CLIENT, 4 * PER_CLIENT)), "{out}");
+    assert!(
+        out.contains(&format!("{} sự kiện của {} hồ sơ", 8 * PER_CLIENT + SET_UP_ENTRIES, 4 * PER_CLIENT)),
+        "{out}"
+    );
     a.stop().await.unwrap();
     b.stop().await.unwrap();
 }
