@@ -23,7 +23,7 @@ use tinhso_payments::audit::{PaymentLabels, LANE_PREFIX as PAYMENT_LANES};
 use tinhso_reports::audit::{ReportLabels, LANE_PREFIX};
 use tinhso_results::audit::{ResultLabels, LANE_PREFIX as RESULT_LANES};
 use tinhso_store::admin::{self, AdminLabels};
-use tinhso_store::{plan, Stores};
+use tinhso_store::{plan, staff_audit, Stores};
 
 const PAGE: usize = 20_000;
 /// Dossiers whose rows are compared at a time.
@@ -139,7 +139,7 @@ pub async fn verify(store: &Stores) -> Result<std::result::Result<Intact, Break>
     if let Err(b) = dataset_rows_agree(store, datasets.load(Ordering::Relaxed)).await? {
         return Ok(Err(b));
     }
-    if let Err(b) = account_locks_agree(store).await? {
+    if let Err(b) = accounts_agree(store).await? {
         return Ok(Err(b));
     }
     if let Some(b) = settings_unvouched(store).await? {
@@ -213,25 +213,28 @@ async fn report_rows_agree(store: &Stores, chained: u64) -> Result<std::result::
     Ok(Ok(()))
 }
 
-/// Every staff account's lock (and any account's the log ever locked) against the
-/// administrators' entries (its newest lock or unlock;
-/// none: never locked), so a lock lifted, or set, behind the platform's back is found. A
-/// difference is read again (a running server may lock meanwhile) before it is reported.
-async fn account_locks_agree(store: &Stores) -> Result<std::result::Result<(), Break>> {
+/// Every staff account, and any account the log names, against the administrators' entries
+/// (`tinhso_store::staff_audit`): its lock against its newest lock or unlock, its role and
+/// agency against the entry that created it, so a lock lifted or set, a role raised or an
+/// officer moved behind the platform's back is found. A difference is read again (a running
+/// server may write meanwhile) before it is reported.
+async fn accounts_agree(store: &Stores) -> Result<std::result::Result<(), Break>> {
     let first_differing = || async {
-        let locks = admin::locked(&store.ledger.admin_log(None, usize::MAX).await?);
-        // Staff accounts (the role index finds them), and any other account the log ever locked.
+        // Accounts before the log, so that an account created meanwhile has its entry read.
         let mut accounts = store.identity.staff_accounts().await?;
-        let others: Vec<_> = locks.keys().filter(|id| !accounts.iter().any(|a| a.id == **id)).copied().collect();
-        for id in others {
-            accounts.extend(store.identity.account(id).await?);
+        let before = store.identity.staff_before_log().await?;
+        let log = store.ledger.admin_log(None, usize::MAX).await?;
+        for id in staff_audit::named(&log) {
+            if !accounts.iter().any(|a| a.id == id) {
+                accounts.extend(store.identity.account(id).await?);
+            }
         }
-        let differs = |a: &tinhso_store::Account| a.disabled != locks.get(&a.id).copied().unwrap_or(false);
-        Ok::<_, anyhow::Error>(accounts.into_iter().find(differs).map(|a| a.login))
+        let differs = staff_audit::first_differing(&accounts, &log, &before);
+        Ok::<_, anyhow::Error>(differs.map(|(a, column)| (a.login.clone(), column)))
     };
     if first_differing().await?.is_some() {
-        if let Some(login) = first_differing().await? {
-            return Ok(Err(Break::RowDiffers { dossier: login, column: "disabled", kind: RowKind::Account }));
+        if let Some((login, column)) = first_differing().await? {
+            return Ok(Err(Break::RowDiffers { dossier: login, column, kind: RowKind::Account }));
         }
     }
     Ok(Ok(()))

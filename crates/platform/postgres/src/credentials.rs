@@ -99,8 +99,9 @@ impl PgStore {
         let tx = client.transaction().await.map_err(map_err)?;
         let id = crate::write::insert_account(&tx, a).await?;
         tx.execute("UPDATE account SET must_change_password = TRUE WHERE id = $1", &[&id.0]).await.map_err(map_err)?;
-        let agency = a.agency.as_ref().map(|c| c.as_str().to_owned());
-        record(&tx, &AdminChange::StaffCreated { account: id.0, role: a.role.key().to_owned(), agency }, by).await?;
+        if let Some(change) = admin::staff_created(id, a) {
+            record(&tx, &change, by).await?;
+        }
         tx.commit().await.map_err(map_err)?;
         Ok(id)
     }

@@ -261,6 +261,16 @@ impl IdentityStore for PgStore {
         rows.iter().map(|r| rows::account_at(r, 0)).collect()
     }
 
+    async fn staff_before_log(&self) -> Result<tinhso_store::staff_audit::StaffBeforeLog> {
+        let rows = self
+            .client()
+            .await?
+            .query("SELECT account, role, agency FROM staff_before_log", &[])
+            .await
+            .map_err(map_err)?;
+        Ok(tinhso_store::staff_audit::before_log(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect()))
+    }
+
     async fn accounts(&self) -> Result<Vec<Account>> {
         let rows = self
             .client()

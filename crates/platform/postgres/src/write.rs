@@ -4,6 +4,7 @@ use crate::map_err;
 use crate::Cached;
 use deadpool_postgres::Transaction;
 use tinhso_kernel::ids::AccountId;
+use tinhso_store::admin::{self, AdminAct};
 use tinhso_store::codec::key;
 use tinhso_store::{NewAccount, ProvinceSetup, Result, StoreError};
 
@@ -56,8 +57,15 @@ pub async fn setup(tx: &Transaction<'_>, setup: &ProvinceSetup) -> Result<()> {
         .await
         .map_err(map_err)?;
     }
+    // The set-up's staff accounts are recorded as the platform's own creations, so that the
+    // audit holds their roles and agencies to the log from the first day.
+    let by = AdminAct { actor: admin::CONSOLE, at: chrono::Utc::now() };
+    let mut created = Vec::with_capacity(setup.accounts.len());
     for a in &setup.accounts {
-        insert_account(tx, a).await?;
+        created.push((insert_account(tx, a).await?, a));
+    }
+    if let Some(change) = admin::staff_set_up(&created) {
+        crate::ledger::append_admin(tx, &change, &by).await?;
     }
     Ok(())
 }

@@ -93,8 +93,9 @@ impl SqliteStore {
         self.write(move |tx| {
             let id = crate::write::insert_account(tx, &a)?;
             exec(tx, "UPDATE account SET must_change_password = TRUE WHERE id = ?1", [id])?;
-            let agency = a.agency.as_ref().map(|c| c.as_str().to_owned());
-            record(tx, &AdminChange::StaffCreated { account: id.0, role: a.role.key().to_owned(), agency }, &by)?;
+            if let Some(change) = admin::staff_created(id, &a) {
+                record(tx, &change, &by)?;
+            }
             Ok(id)
         })
         .await

@@ -288,6 +288,17 @@ impl IdentityStore for SqliteStore {
         .await
     }
 
+    async fn staff_before_log(&self) -> Result<tinhso_store::staff_audit::StaffBeforeLog> {
+        let rows = self
+            .read(|c| {
+                let mut st = c.prepare("SELECT account, role, agency FROM staff_before_log")?;
+                let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                rows.collect()
+            })
+            .await?;
+        Ok(tinhso_store::staff_audit::before_log(rows))
+    }
+
     async fn accounts(&self) -> Result<Vec<Account>> {
         self.read(|c| {
             let mut st = c.prepare(&format!("SELECT {} FROM account ORDER BY id", rows::ACCOUNT_COLUMNS))?;

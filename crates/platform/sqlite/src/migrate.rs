@@ -58,7 +58,8 @@ const LEDGER: Migrations = Migrations {
     ],
 };
 
-/// Accounts and sessions, then the walk-in claim codes, then email reset codes, then passwords to be changed.
+/// Accounts and sessions, then the walk-in claim codes, then email reset codes, then passwords to be
+/// changed, then the staff accounts made before the administrators' log.
 const IDENTITY: Migrations = Migrations {
     module: "identity",
     steps: &[
@@ -77,6 +78,11 @@ const IDENTITY: Migrations = Migrations {
             version: 4,
             name: "must_change_password",
             sql: include_str!("../migrations/identity/0004_must_change_password.sql"),
+        },
+        Migration {
+            version: 5,
+            name: "staff_before_log",
+            sql: include_str!("../migrations/identity/0005_staff_before_log.sql"),
         },
     ],
 };

@@ -4,6 +4,7 @@ use crate::map_err;
 use chrono::Utc;
 use rusqlite::{params, Connection};
 use tinhso_kernel::ids::AccountId;
+use tinhso_store::admin::{self, AdminAct};
 use tinhso_store::codec::key;
 use tinhso_store::{NewAccount, ProvinceSetup, Result, StoreError};
 
@@ -46,8 +47,15 @@ pub fn setup(tx: &Connection, setup: &ProvinceSetup) -> Result<()> {
             ])
             .map_err(map_err)?;
     }
+    // The set-up's staff accounts are recorded as the platform's own creations, so that the
+    // audit holds their roles and agencies to the log from the first day.
+    let by = AdminAct { actor: admin::CONSOLE, at: Utc::now() };
+    let mut created = Vec::with_capacity(setup.accounts.len());
     for a in &setup.accounts {
-        insert_account(tx, a)?;
+        created.push((insert_account(tx, a)?, a));
+    }
+    if let Some(change) = admin::staff_set_up(&created) {
+        crate::ledger::append_admin(tx, &change, &by)?;
     }
     Ok(())
 }

@@ -32,6 +32,10 @@ pub enum AdminChange {
         role: String,
         agency: Option<String>,
     },
+    /// Staff accounts created together (the province's set-up), each with its role and agency.
+    StaffImported {
+        accounts: Vec<CreatedStaff>,
+    },
     StaffLocked {
         account: i64,
     },
@@ -92,6 +96,14 @@ pub enum AdminChange {
     },
 }
 
+/// One account of a `StaffImported` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedStaff {
+    pub account: i64,
+    pub role: String,
+    pub agency: Option<String>,
+}
+
 const KINDS: &[&str] = &[
     "staff_created",
     "staff_locked",
@@ -105,6 +117,7 @@ const KINDS: &[&str] = &[
     "report_category_saved",
     "report_routes_set",
     "procedures_imported",
+    "staff_imported",
 ];
 
 impl AdminChange {
@@ -117,6 +130,7 @@ impl AdminChange {
             | Self::StaffPasswordReissued { account }
             | Self::CitizenPasswordReset { account } => Some(AccountId(*account)),
             Self::ProcedureSaved { .. }
+            | Self::StaffImported { .. }
             | Self::ProceduresImported { .. }
             | Self::CalendarSaved { .. }
             | Self::UploadLimitsSet { .. }
@@ -132,6 +146,7 @@ impl AdminChange {
             (_, Some(a)) => format!("{SUBJECT_PREFIX}account/{}", a.0),
             (Self::ProcedureSaved { code, .. }, _) => format!("{SUBJECT_PREFIX}procedure/{code}"),
             (Self::ProceduresImported { .. }, _) => format!("{SUBJECT_PREFIX}procedures"),
+            (Self::StaffImported { .. }, _) => format!("{SUBJECT_PREFIX}accounts"),
             (Self::CalendarSaved { year, .. }, _) => format!("{SUBJECT_PREFIX}calendar/{year}"),
             (Self::UploadLimitsSet { .. }, _) => format!("{SUBJECT_PREFIX}upload-limits"),
             (Self::IndicatorEntered { indicator, unit, .. }, _) => {
@@ -157,6 +172,7 @@ impl AdminChange {
             Self::ReportCategorySaved { .. } => KINDS[9],
             Self::ReportRoutesSet { .. } => KINDS[10],
             Self::ProceduresImported { .. } => KINDS[11],
+            Self::StaffImported { .. } => KINDS[12],
         }
     }
 
@@ -165,6 +181,8 @@ impl AdminChange {
         match (self, en) {
             (Self::StaffCreated { .. }, false) => "Tạo tài khoản cán bộ",
             (Self::StaffCreated { .. }, true) => "Staff account created",
+            (Self::StaffImported { .. }, false) => "Tạo các tài khoản cán bộ khi thiết lập tỉnh",
+            (Self::StaffImported { .. }, true) => "Staff accounts created at the province's set-up",
             (Self::StaffLocked { .. }, false) => "Khóa tài khoản cán bộ",
             (Self::StaffLocked { .. }, true) => "Staff account locked",
             (Self::StaffUnlocked { .. }, false) => "Mở khóa tài khoản cán bộ",
@@ -193,6 +211,32 @@ impl AdminChange {
 
 /// The maker of changes made at the console, not through an account.
 pub const CONSOLE: AccountId = AccountId(0);
+
+/// The entry recording account `id` created as `a`; none for a citizen's (they register).
+pub fn staff_created(id: AccountId, a: &crate::NewAccount) -> Option<AdminChange> {
+    (a.role != tinhso_policy::Role::Citizen).then(|| AdminChange::StaffCreated {
+        account: id.0,
+        role: a.role.key().to_owned(),
+        agency: a.agency.as_ref().map(|c| c.as_str().to_owned()),
+    })
+}
+
+/// The entry recording the staff accounts a set-up created (citizens left out): one
+/// `StaffCreated` for one, a `StaffImported` for more, none for none.
+pub fn staff_set_up(created: &[(AccountId, &crate::NewAccount)]) -> Option<AdminChange> {
+    let mut staff: Vec<AdminChange> = created.iter().filter_map(|(id, a)| staff_created(*id, a)).collect();
+    if staff.len() < 2 {
+        return staff.pop();
+    }
+    let accounts = staff
+        .into_iter()
+        .filter_map(|c| match c {
+            AdminChange::StaffCreated { account, role, agency } => Some(CreatedStaff { account, role, agency }),
+            _ => None,
+        })
+        .collect();
+    Some(AdminChange::StaffImported { accounts })
+}
 
 /// The digest an entry records of what was saved: SHA-256 of its JSON, as this platform
 /// serialises it. Read back from either engine (PostgreSQL's `jsonb` reorders keys), a value
@@ -328,6 +372,9 @@ mod tests {
             AdminChange::ProcedureSaved { code: "1.001193".into(), digest: None },
             AdminChange::CalendarSaved { year: 2027, digest: Some("ab".repeat(32)) },
             AdminChange::ProceduresImported { digests: [("1.001193".to_owned(), "cd".repeat(32))].into() },
+            AdminChange::StaffImported {
+                accounts: vec![CreatedStaff { account: 9, role: "leader".into(), agency: None }],
+            },
             AdminChange::UploadLimitsSet { per_day_mb: 50, total_mb: 500 },
             AdminChange::IndicatorEntered { indicator: "dti.1".into(), unit: "province".into(), rate: "0.75".into() },
             AdminChange::ReportCategorySaved { code: "cho-tam".into(), active: true, digest: None },
@@ -338,6 +385,7 @@ mod tests {
                 AdminChange::ProcedureSaved { .. } => "admin/procedure/1.001193",
                 AdminChange::CalendarSaved { .. } => "admin/calendar/2027",
                 AdminChange::ProceduresImported { .. } => "admin/procedures",
+                AdminChange::StaffImported { .. } => "admin/accounts",
                 AdminChange::UploadLimitsSet { .. } => "admin/upload-limits",
                 AdminChange::IndicatorEntered { .. } => "admin/indicator/dti.1/province",
                 AdminChange::ReportCategorySaved { .. } => "admin/report-category/cho-tam",

@@ -11,6 +11,7 @@ pub use ioc::*;
 pub mod migrate;
 pub mod plan;
 pub mod settings;
+pub mod staff_audit;
 pub use settings::BeforeLog;
 pub mod stats;
 

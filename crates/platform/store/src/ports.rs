@@ -74,6 +74,9 @@ pub trait IdentityStore: Send + Sync + 'static {
     /// Every account but citizens' (found through the role index: staff are few, citizens
     /// may be millions), by id.
     async fn staff_accounts(&self) -> Result<Vec<Account>>;
+    /// The staff accounts a database upgraded in place held before the administrators' log
+    /// recorded who created them, with the role and agency they then had.
+    async fn staff_before_log(&self) -> Result<crate::staff_audit::StaffBeforeLog>;
     /// The citizen account holding a personal identification number, if any.
     async fn citizen_by_personal_id(&self, personal_id: &PersonalId) -> Result<Option<Account>>;
     /// Gives an account the desk created for a walk-in applicant its password and name, when

@@ -283,8 +283,8 @@ async fn lifecycle(s: TestServer) {
 }
 
 /// What the province's set-up writes to the chain (lane `admin`): its calendar years (2024 to
-/// 2026) and its catalogue.
-const SET_UP_ENTRIES: usize = 4;
+/// 2026), its catalogue and its staff accounts.
+const SET_UP_ENTRIES: usize = 5;
 
 on_both_backends!(tampering_is_detected_on_sqlite, tampering_is_detected_on_postgres, tampering);
 

@@ -130,8 +130,8 @@ async fn story(s: TestServer) {
             .iter()
             .map(|r| r.split("data-label=\"Thao tác\">").nth(1).unwrap().split("</td>").next().unwrap())
             .collect();
-        // Newest first: the three changes, then the province's set-up (its catalogue in one
-        // entry, a calendar year each), made by the platform itself.
+        // Newest first: the three changes, then the province's set-up (its staff accounts and
+        // its catalogue in an entry each, a calendar year each), made by the platform itself.
         let calendar = "Sửa lịch làm việc (ngày nghỉ, ngày làm bù)";
         assert_eq!(
             what,
@@ -139,6 +139,7 @@ async fn story(s: TestServer) {
                 "Cấp lại mật khẩu cho cán bộ",
                 "Mở khóa tài khoản cán bộ",
                 "Khóa tài khoản cán bộ",
+                "Tạo các tài khoản cán bộ khi thiết lập tỉnh",
                 "Nhập danh mục thủ tục hành chính",
                 calendar,
                 calendar,
@@ -147,7 +148,8 @@ async fn story(s: TestServer) {
             "{log}"
         );
         assert!(rows[..3].iter().all(|r| r.contains("Triệu Văn Minh") && r.contains("Lý Văn Hùng")), "{rows:?}");
-        assert!(rows[3].contains("Dòng lệnh trên máy chủ") && rows[3].contains("144 thủ tục"), "{}", rows[3]);
+        assert!(rows[3..].iter().all(|r| r.contains("Dòng lệnh trên máy chủ")), "{rows:?}");
+        assert!(rows[4].contains("144 thủ tục"), "{}", rows[4]);
         assert!(!log.contains("truoc="), "one page: no link to older ones");
     }
     let r = province.get(format!("{}/quan-tri/nhat-ky?truoc=1", s.url)).send().await.unwrap();
@@ -165,5 +167,31 @@ async fn story(s: TestServer) {
     let (code, out, err) = tinhso_testkit::server::run_cli(crate::bin(), &args).await.unwrap();
     assert_eq!(code, 1, "{out}{err}");
     assert!(format!("{out}{err}").contains("pheduyet@tinhso.local"), "{out}{err}");
+    s.exec_sql("UPDATE account SET disabled = FALSE WHERE login = 'pheduyet@tinhso.local'").await.unwrap();
+    assert_eq!(tinhso_testkit::server::run_cli(crate::bin(), &args).await.unwrap().0, 0, "undone");
+    // No page changes a role or an agency: a raise, a move or a citizen made staff in the
+    // database is found, naming the account and the column, and so is each undone.
+    let agency_of =
+        |login: &str| format!("agency_code = (SELECT a.agency_code FROM account a WHERE a.login = '{login}')");
+    let tampers = [
+        ("chuyenvien@tinhso.local", "role = 'province_admin'".to_owned(), "role = 'specialist'".to_owned(), "role"),
+        // Moved to the province's service centre, then back to the agency its admin manages.
+        (
+            "chuyenvien@tinhso.local",
+            agency_of("tiepnhan@tinhso.local"),
+            agency_of("quantri.coquan@tinhso.local"),
+            "agency",
+        ),
+        ("0912345678", "role = 'auditor'".to_owned(), "role = 'citizen'".to_owned(), "role"),
+    ];
+    for (login, edit, undo, column) in tampers {
+        s.exec_sql(&format!("UPDATE account SET {edit} WHERE login = '{login}'")).await.unwrap();
+        let (code, out, err) = tinhso_testkit::server::run_cli(crate::bin(), &args).await.unwrap();
+        assert_eq!(code, 1, "{edit}: {out}{err}");
+        let said = format!("{out}{err}");
+        assert!(said.contains(login) && said.contains(&format!("cột {column}")), "{edit}: {said}");
+        s.exec_sql(&format!("UPDATE account SET {undo} WHERE login = '{login}'")).await.unwrap();
+        assert_eq!(tinhso_testkit::server::run_cli(crate::bin(), &args).await.unwrap().0, 0, "undone: {edit}");
+    }
     s.stop().await.unwrap();
 }

@@ -72,6 +72,9 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
                     let title = state.catalogue().get(code).map(|p| p.name.clone()).unwrap_or_default();
                     format!("{} {code} {title}", if en { "Procedure" } else { "Thủ tục" })
                 }
+                AdminChange::StaffImported { accounts } => {
+                    format!("{} {}", accounts.len(), if en { "accounts" } else { "tài khoản" })
+                }
                 AdminChange::ProceduresImported { digests } => {
                     format!("{} {}", digests.len(), if en { "procedures" } else { "thủ tục" })
                 }
