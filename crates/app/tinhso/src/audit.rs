@@ -241,7 +241,7 @@ async fn accounts_agree(store: &Stores) -> Result<std::result::Result<(), Break>
 }
 
 /// The settings administrators change (procedures, calendar years, report categories and
-/// routing, upload limits, hand-entered figures) against the administrators' log
+/// routing, upload limits, hand-entered figures, Open311 keys, communes' boundaries) against the administrators' log
 /// (`tinhso_store::settings`). The settings are read before the log, so a save made meanwhile
 /// has its entry read too; a difference is read again before it is reported.
 async fn settings_unvouched(store: &Stores) -> Result<Option<Break>> {
@@ -253,6 +253,8 @@ async fn settings_unvouched(store: &Stores) -> Result<Option<Break>> {
         let routes = store.reports.report_routes().await?;
         let upload_limits = store.documents.upload_limits().await?;
         let indicators = store.ioc.ioc_entries().await?;
+        let open311_keys = store.reports.open311_keys().await?;
+        let boundaries = store.reports.commune_boundaries().await?;
         let log = store.ledger.admin_log(None, usize::MAX).await?;
         let default_categories = tinhso_reports::category::defaults();
         let settings = tinhso_store::settings::Settings {
@@ -264,6 +266,8 @@ async fn settings_unvouched(store: &Stores) -> Result<Option<Break>> {
             routes: &routes,
             upload_limits,
             indicators: &indicators,
+            open311_keys: &open311_keys,
+            boundaries: &boundaries,
         };
         Ok::<_, anyhow::Error>(tinhso_store::settings::first_unvouched(&settings, &log)?)
     };

@@ -59,7 +59,7 @@ pub async fn import_boundaries(store: Stores, file: &Path) -> Result<ExitCode> {
     let known: Vec<u32> = store.province.units(today).await?.iter().map(|u| u.code).collect();
     match tinhso_reports::geo::parse_boundaries(&text, &known) {
         Ok(b) => {
-            store.reports.set_commune_boundaries(&b).await?;
+            store.reports.set_commune_boundaries(&b, &console()).await?;
             println!("Đã nạp ranh giới {} xã, phường / imported {} communes' boundaries", b.len(), b.len());
             Ok(ExitCode::SUCCESS)
         }
@@ -73,6 +73,11 @@ pub async fn import_boundaries(store: Stores, file: &Path) -> Result<ExitCode> {
     }
 }
 
+/// What a command run here does is the console's, in the administrators' log.
+fn console() -> tinhso_store::admin::AdminAct {
+    tinhso_store::admin::AdminAct { actor: tinhso_store::admin::CONSOLE, at: chrono::Utc::now() }
+}
+
 /// Makes an Open311 client's key and prints it once; only its hash is kept.
 pub async fn create_key(store: Stores, name: &str) -> Result<ExitCode> {
     let name = name.trim();
@@ -80,14 +85,14 @@ pub async fn create_key(store: Stores, name: &str) -> Result<ExitCode> {
         anyhow::bail!("the client's name must have 1 to 100 characters");
     }
     let key = tinhso_http::auth::random_token()?;
-    store.reports.add_open311_key(name, &tinhso_http::auth::token_hash(&key)).await?;
+    store.reports.add_open311_key(name, &tinhso_http::auth::token_hash(&key), &console()).await?;
     println!("{key}");
     Ok(ExitCode::SUCCESS)
 }
 
 /// Revokes every key of client `name`; fails when it had none.
 pub async fn revoke_keys(store: Stores, name: &str) -> Result<ExitCode> {
-    let n = store.reports.revoke_open311_keys(name.trim()).await?;
+    let n = store.reports.revoke_open311_keys(name.trim(), &console()).await?;
     println!("Đã thu hồi {n} khoá / revoked {n} keys");
     Ok(if n == 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

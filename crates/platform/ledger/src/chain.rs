@@ -167,6 +167,10 @@ pub enum Setting {
     UploadLimits,
     /// A 766 or DTI figure entered by hand, for a unit.
     Indicator,
+    /// An Open311 client's key (an integration's access to field reports).
+    Open311Key,
+    /// The communes' boundaries, which place a field report in its commune.
+    CommuneBoundaries,
 }
 
 impl Setting {
@@ -178,6 +182,8 @@ impl Setting {
             Self::ReportRoutes => "phân công xử lý phản ánh",
             Self::UploadLimits => "hạn mức tải tệp",
             Self::Indicator => "chỉ số nhập tay",
+            Self::Open311Key => "khóa Open311 của",
+            Self::CommuneBoundaries => "ranh giới xã, phường",
         }
     }
 
@@ -189,6 +195,8 @@ impl Setting {
             Self::ReportRoutes => "report routing",
             Self::UploadLimits => "upload limits",
             Self::Indicator => "hand-entered figure",
+            Self::Open311Key => "Open311 key of",
+            Self::CommuneBoundaries => "communes' boundaries",
         }
     }
 }

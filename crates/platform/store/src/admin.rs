@@ -89,6 +89,23 @@ pub enum AdminChange {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         digest: Option<String>,
     },
+    /// An Open311 client given a key (at the console): its name, and the SHA-256 of the key's
+    /// stored hash (what the audit matches the key by; the key itself is never kept).
+    Open311KeyIssued {
+        client: String,
+        fingerprint: String,
+    },
+    /// Every key of an Open311 client revoked (how many were).
+    Open311KeysRevoked {
+        client: String,
+        count: u64,
+    },
+    /// The communes' boundaries replaced (they place a field report in its commune): how many,
+    /// and the digest of them all in commune order.
+    CommuneBoundariesSet {
+        communes: usize,
+        digest: String,
+    },
     /// Who handles which field reports: the whole list as it now stands, one rule a line
     /// (`category @ commune → agency`, the commune `*` for the whole province).
     ReportRoutesSet {
@@ -118,6 +135,9 @@ const KINDS: &[&str] = &[
     "report_routes_set",
     "procedures_imported",
     "staff_imported",
+    "open311_key_issued",
+    "open311_keys_revoked",
+    "commune_boundaries_set",
 ];
 
 impl AdminChange {
@@ -131,6 +151,9 @@ impl AdminChange {
             | Self::CitizenPasswordReset { account } => Some(AccountId(*account)),
             Self::ProcedureSaved { .. }
             | Self::StaffImported { .. }
+            | Self::Open311KeyIssued { .. }
+            | Self::Open311KeysRevoked { .. }
+            | Self::CommuneBoundariesSet { .. }
             | Self::ProceduresImported { .. }
             | Self::CalendarSaved { .. }
             | Self::UploadLimitsSet { .. }
@@ -147,6 +170,10 @@ impl AdminChange {
             (Self::ProcedureSaved { code, .. }, _) => format!("{SUBJECT_PREFIX}procedure/{code}"),
             (Self::ProceduresImported { .. }, _) => format!("{SUBJECT_PREFIX}procedures"),
             (Self::StaffImported { .. }, _) => format!("{SUBJECT_PREFIX}accounts"),
+            (Self::Open311KeyIssued { client, .. } | Self::Open311KeysRevoked { client, .. }, _) => {
+                format!("{SUBJECT_PREFIX}open311/{client}")
+            }
+            (Self::CommuneBoundariesSet { .. }, _) => format!("{SUBJECT_PREFIX}commune-boundaries"),
             (Self::CalendarSaved { year, .. }, _) => format!("{SUBJECT_PREFIX}calendar/{year}"),
             (Self::UploadLimitsSet { .. }, _) => format!("{SUBJECT_PREFIX}upload-limits"),
             (Self::IndicatorEntered { indicator, unit, .. }, _) => {
@@ -173,6 +200,9 @@ impl AdminChange {
             Self::ReportRoutesSet { .. } => KINDS[10],
             Self::ProceduresImported { .. } => KINDS[11],
             Self::StaffImported { .. } => KINDS[12],
+            Self::Open311KeyIssued { .. } => KINDS[13],
+            Self::Open311KeysRevoked { .. } => KINDS[14],
+            Self::CommuneBoundariesSet { .. } => KINDS[15],
         }
     }
 
@@ -205,6 +235,12 @@ impl AdminChange {
             (Self::ReportCategorySaved { .. }, true) => "Report category added or edited",
             (Self::ReportRoutesSet { .. }, false) => "Sửa phân công xử lý phản ánh",
             (Self::ReportRoutesSet { .. }, true) => "Report routing changed",
+            (Self::Open311KeyIssued { .. }, false) => "Cấp khóa Open311 cho ứng dụng",
+            (Self::Open311KeyIssued { .. }, true) => "Open311 key issued to a client",
+            (Self::Open311KeysRevoked { .. }, false) => "Thu hồi khóa Open311 của ứng dụng",
+            (Self::Open311KeysRevoked { .. }, true) => "Open311 keys revoked",
+            (Self::CommuneBoundariesSet { .. }, false) => "Nạp ranh giới xã, phường",
+            (Self::CommuneBoundariesSet { .. }, true) => "Commune boundaries imported",
         }
     }
 }
@@ -246,6 +282,18 @@ pub fn digest<T: Serialize>(value: &T) -> Result<String> {
     Ok(tinhso_kernel::ids::Sha256::of(&json).to_string())
 }
 
+/// How the log names a stored Open311 key: the SHA-256 of its stored hash.
+pub fn fingerprint(hash: &[u8]) -> String {
+    tinhso_kernel::ids::Sha256::of(hash).to_string()
+}
+
+/// The digest of communes' boundaries, in commune order whatever order they are given in.
+pub fn boundaries_digest(b: &[(u32, tinhso_reports::geo::Territory)]) -> Result<String> {
+    let mut sorted: Vec<&(u32, tinhso_reports::geo::Territory)> = b.iter().collect();
+    sorted.sort_by_key(|(c, _)| *c);
+    digest(&sorted)
+}
+
 impl AdminChange {
     /// The entry for a procedure as saved.
     pub fn procedure_saved(p: &tinhso_catalogue::procedure::Procedure) -> Result<Self> {
@@ -261,6 +309,16 @@ impl AdminChange {
                 digests: many.iter().map(|p| Ok((p.code.to_string(), digest(p)?))).collect::<Result<_>>()?,
             }),
         }
+    }
+
+    /// The entry for a key issued to Open311 client `client`, by the key's stored hash.
+    pub fn open311_key_issued(client: &str, hash: &[u8]) -> Self {
+        Self::Open311KeyIssued { client: client.to_owned(), fingerprint: fingerprint(hash) }
+    }
+
+    /// The entry for the communes' boundaries as imported.
+    pub fn boundaries_set(b: &[(u32, tinhso_reports::geo::Territory)]) -> Result<Self> {
+        Ok(Self::CommuneBoundariesSet { communes: b.len(), digest: boundaries_digest(b)? })
     }
 
     /// The entry for a year's calendar as saved.
@@ -375,6 +433,9 @@ mod tests {
             AdminChange::StaffImported {
                 accounts: vec![CreatedStaff { account: 9, role: "leader".into(), agency: None }],
             },
+            AdminChange::open311_key_issued("Ứng dụng Xã", b"hash"),
+            AdminChange::Open311KeysRevoked { client: "Ứng dụng Xã".into(), count: 1 },
+            AdminChange::CommuneBoundariesSet { communes: 2, digest: "ef".repeat(32) },
             AdminChange::UploadLimitsSet { per_day_mb: 50, total_mb: 500 },
             AdminChange::IndicatorEntered { indicator: "dti.1".into(), unit: "province".into(), rate: "0.75".into() },
             AdminChange::ReportCategorySaved { code: "cho-tam".into(), active: true, digest: None },
@@ -386,6 +447,10 @@ mod tests {
                 AdminChange::CalendarSaved { .. } => "admin/calendar/2027",
                 AdminChange::ProceduresImported { .. } => "admin/procedures",
                 AdminChange::StaffImported { .. } => "admin/accounts",
+                AdminChange::Open311KeyIssued { .. } | AdminChange::Open311KeysRevoked { .. } => {
+                    "admin/open311/Ứng dụng Xã"
+                }
+                AdminChange::CommuneBoundariesSet { .. } => "admin/commune-boundaries",
                 AdminChange::UploadLimitsSet { .. } => "admin/upload-limits",
                 AdminChange::IndicatorEntered { .. } => "admin/indicator/dti.1/province",
                 AdminChange::ReportCategorySaved { .. } => "admin/report-category/cho-tam",

@@ -457,17 +457,19 @@ pub trait ReportStore: ReportAudience {
     async fn report_routes(&self) -> Result<Vec<tinhso_reports::routing::Route>>;
     /// Replaces the routing table.
     async fn set_report_routes(&self, routes: &[tinhso_reports::routing::Route], by: &AdminAct) -> Result<()>;
-    /// Replaces every commune's boundary.
-    async fn set_commune_boundaries(&self, b: &[(u32, tinhso_reports::geo::Territory)]) -> Result<()>;
+    /// Replaces every commune's boundary, recorded on the ledger (`admin`, with their digest).
+    async fn set_commune_boundaries(&self, b: &[(u32, tinhso_reports::geo::Territory)], by: &AdminAct) -> Result<()>;
     async fn commune_boundaries(&self) -> Result<Vec<(u32, tinhso_reports::geo::Territory)>>;
     /// Moves on with every `set_commune_boundaries`: a cheap way to know a kept copy is stale.
     async fn commune_boundaries_version(&self) -> Result<i64>;
-    /// Records an Open311 client's key by its SHA-256 `hash`.
-    async fn add_open311_key(&self, name: &str, hash: &[u8]) -> Result<()>;
+    /// Records an Open311 client's key by its SHA-256 `hash`, and on the ledger.
+    async fn add_open311_key(&self, name: &str, hash: &[u8], by: &AdminAct) -> Result<()>;
+    /// Every key ever issued, revoked or not (for the audit).
+    async fn open311_keys(&self) -> Result<Vec<crate::settings::Open311Key>>;
     /// The name of the client whose unrevoked key hashes to `hash`.
     async fn open311_client(&self, hash: &[u8]) -> Result<Option<String>>;
-    /// Revokes every key of client `name`; how many.
-    async fn revoke_open311_keys(&self, name: &str) -> Result<u64>;
+    /// Revokes every key of client `name`; how many. Recorded on the ledger when there were some.
+    async fn revoke_open311_keys(&self, name: &str, by: &AdminAct) -> Result<u64>;
 }
 
 /// Abuse limits (platform: guard), kept in the database so that every server sees the same

@@ -43,6 +43,14 @@ impl BeforeLog {
     }
 }
 
+/// An Open311 client's key as stored: the client, the key's hash, whether it was revoked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Open311Key {
+    pub client: String,
+    pub hash: Vec<u8>,
+    pub revoked: bool,
+}
+
 /// Everything the audit compares, as stored now.
 pub struct Settings<'a> {
     pub procedures: &'a [Procedure],
@@ -54,6 +62,8 @@ pub struct Settings<'a> {
     pub routes: &'a [Route],
     pub upload_limits: Option<(u64, u64)>,
     pub indicators: &'a [IocEntry],
+    pub open311_keys: &'a [Open311Key],
+    pub boundaries: &'a [(u32, tinhso_reports::geo::Territory)],
 }
 
 fn differs(setting: Setting, key: impl Into<String>, how: SettingDiff) -> Option<Break> {
@@ -147,6 +157,19 @@ pub fn first_unvouched(s: &Settings, newest_first: &[AdminEntry]) -> Result<Opti
         return Ok(differs(Setting::UploadLimits, "", how));
     }
 
+    if let Some(b) = open311_unvouched(s.open311_keys, newest_first) {
+        return Ok(Some(b));
+    }
+    let logged = match saved(AdminChange::CommuneBoundariesSet { communes: 0, digest: String::new() }) {
+        Some(AdminChange::CommuneBoundariesSet { digest, .. }) => Some(digest.clone()),
+        _ => None,
+    };
+    let stored = (!s.boundaries.is_empty()).then(|| crate::admin::boundaries_digest(s.boundaries)).transpose()?;
+    if stored != logged {
+        let how = if logged.is_none() { SettingDiff::NotLogged } else { SettingDiff::Edited };
+        return Ok(differs(Setting::CommuneBoundaries, "", how));
+    }
+
     for e in s.indicators {
         let key = format!("{} / {}", e.indicator, e.unit);
         match saved(e.change()) {
@@ -156,6 +179,29 @@ pub fn first_unvouched(s: &Settings, newest_first: &[AdminEntry]) -> Result<Opti
         }
     }
     Ok(None)
+}
+
+/// The first unrevoked Open311 key no entry issued, or that an entry revoked after issuing it
+/// (the log's revocation covers every key its client then had).
+fn open311_unvouched(keys: &[Open311Key], newest_first: &[AdminEntry]) -> Option<Break> {
+    for k in keys.iter().filter(|k| !k.revoked) {
+        let fingerprint = crate::admin::fingerprint(&k.hash);
+        let issued = newest_first.iter().find(|e| {
+            matches!(&e.change, AdminChange::Open311KeyIssued { client, fingerprint: f }
+                if *client == k.client && *f == fingerprint)
+        });
+        let Some(issued) = issued else {
+            return differs(Setting::Open311Key, k.client.clone(), SettingDiff::NotLogged);
+        };
+        let revoked_since = newest_first.iter().any(|e| {
+            e.id > issued.id
+                && matches!(&e.change, AdminChange::Open311KeysRevoked { client, .. } if *client == k.client)
+        });
+        if revoked_since {
+            return differs(Setting::Open311Key, k.client.clone(), SettingDiff::Edited);
+        }
+    }
+    None
 }
 
 /// A procedure, calendar year, category or figure an entry saved that is no longer stored
@@ -244,6 +290,8 @@ mod tests {
         routes: Vec<Route>,
         upload_limits: Option<(u64, u64)>,
         indicators: Vec<IocEntry>,
+        open311_keys: Vec<Open311Key>,
+        boundaries: Vec<(u32, tinhso_reports::geo::Territory)>,
     }
 
     impl Stored {
@@ -262,6 +310,8 @@ mod tests {
                 routes: Vec::new(),
                 upload_limits: None,
                 indicators: Vec::new(),
+                open311_keys: Vec::new(),
+                boundaries: Vec::new(),
             };
             (stored, log)
         }
@@ -277,6 +327,8 @@ mod tests {
                 routes: &self.routes,
                 upload_limits: self.upload_limits,
                 indicators: &self.indicators,
+                open311_keys: &self.open311_keys,
+                boundaries: &self.boundaries,
             };
             first_unvouched(&s, &log(changes.to_vec())).unwrap()
         }
@@ -396,6 +448,50 @@ mod tests {
         stored.categories[0].active = false;
         assert_eq!(stored.check(&changes), br(Setting::ReportCategory, "rac-thai", SettingDiff::Edited));
         assert!(BeforeLog::from_rows(vec![("user".into(), "1".into())]).is_err());
+    }
+
+    #[test]
+    fn an_open311_key_is_issued_and_revoked_in_the_log() {
+        let (mut stored, mut changes) = Stored::set_up();
+        let key = |hash: &[u8], revoked| Open311Key { client: "Ứng dụng Xã".into(), hash: hash.to_vec(), revoked };
+        stored.open311_keys.push(key(b"k1", false));
+        assert_eq!(
+            stored.check(&changes),
+            br(Setting::Open311Key, "Ứng dụng Xã", SettingDiff::NotLogged),
+            "a key put in the database"
+        );
+        changes.push(AdminChange::open311_key_issued("Ứng dụng Xã", b"k1"));
+        assert_eq!(stored.check(&changes), None);
+        changes.push(AdminChange::Open311KeysRevoked { client: "Ứng dụng Xã".into(), count: 1 });
+        assert_eq!(
+            stored.check(&changes),
+            br(Setting::Open311Key, "Ứng dụng Xã", SettingDiff::Edited),
+            "revoked in the log, still usable in the database"
+        );
+        stored.open311_keys[0].revoked = true;
+        assert_eq!(stored.check(&changes), None);
+        // A new key after the revocation is usable.
+        stored.open311_keys.push(key(b"k2", false));
+        changes.push(AdminChange::open311_key_issued("Ứng dụng Xã", b"k2"));
+        assert_eq!(stored.check(&changes), None);
+    }
+
+    #[test]
+    fn the_communes_boundaries_are_as_last_imported() {
+        let (mut stored, mut changes) = Stored::set_up();
+        let square = |x: f64| -> tinhso_reports::geo::Territory {
+            serde_json::from_value(serde_json::json!({
+                "polygons": [[[[x, 21.0], [x + 0.1, 21.0], [x + 0.1, 21.1], [x, 21.0]]]]
+            }))
+            .unwrap()
+        };
+        stored.boundaries = vec![(2269, square(105.0)), (2272, square(105.2))];
+        assert_eq!(stored.check(&changes), br(Setting::CommuneBoundaries, "", SettingDiff::NotLogged));
+        // Imported in another order: the digest is of the communes in code order.
+        changes.push(AdminChange::boundaries_set(&[(2272, square(105.2)), (2269, square(105.0))]).unwrap());
+        assert_eq!(stored.check(&changes), None);
+        stored.boundaries[1].1 = square(105.3);
+        assert_eq!(stored.check(&changes), br(Setting::CommuneBoundaries, "", SettingDiff::Edited), "a line moved");
     }
 
     #[test]

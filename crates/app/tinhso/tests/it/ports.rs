@@ -691,22 +691,36 @@ async fn reports(s: Stores) {
     s.reports.follow_report(2, citizen).await.unwrap();
     s.reports.follow_report(2, citizen).await.unwrap();
     assert_eq!(s.reports.report_followers(2).await.unwrap(), [citizen]);
-    // Open311 keys: found by hash until revoked.
-    s.reports.add_open311_key("Ứng dụng A", b"hash-a").await.unwrap();
+    // Open311 keys: found by hash until revoked; issuing and revoking are in the log (a
+    // revocation of nothing is not).
+    s.reports.add_open311_key("Ứng dụng A", b"hash-a", &by).await.unwrap();
     assert_eq!(s.reports.open311_client(b"hash-a").await.unwrap().as_deref(), Some("Ứng dụng A"));
     assert_eq!(s.reports.open311_client(b"hash-b").await.unwrap(), None);
-    assert_eq!(s.reports.revoke_open311_keys("Ứng dụng A").await.unwrap(), 1);
+    assert_eq!(s.reports.revoke_open311_keys("Ứng dụng A", &by).await.unwrap(), 1);
+    assert_eq!(s.reports.revoke_open311_keys("Ứng dụng A", &by).await.unwrap(), 0);
     assert_eq!(s.reports.open311_client(b"hash-a").await.unwrap(), None);
+    let key =
+        tinhso_store::settings::Open311Key { client: "Ứng dụng A".into(), hash: b"hash-a".to_vec(), revoked: true };
+    assert_eq!(s.reports.open311_keys().await.unwrap(), [key]);
+    let log: Vec<_> = s.ledger.admin_log(None, 2).await.unwrap().into_iter().map(|e| e.change).collect();
+    use tinhso_store::admin::AdminChange;
+    assert_eq!(
+        log,
+        [
+            AdminChange::Open311KeysRevoked { client: "Ứng dụng A".into(), count: 1 },
+            AdminChange::open311_key_issued("Ứng dụng A", b"hash-a"),
+        ]
+    );
     // Report entries share the ledger with dossiers (and the two routing changes): one chain
     // that verifies, lane per commune.
     s.dossiers.submit_dossier(&new_dossier(citizen, 3)).await.unwrap();
     let anchors = s.ledger.audit_anchors().await.unwrap();
     let rows = s.ledger.audit_page(0, 100).await.unwrap();
-    assert_eq!(rows.len(), 8);
+    assert_eq!(rows.len(), 10);
     assert!(rows.windows(2).all(|w| w[0].link.id < w[1].link.id), "one id order across both tables");
     let links = rows.iter().map(|r| (r.link.clone(), r.hash.clone()));
-    assert_eq!(tinhso_ledger::chain::verify(links, &anchors.heads, anchors.all_marks()), Ok(8));
-    assert!(anchors.heads.iter().any(|h| h.lane == "admin" && h.seq == 2));
+    assert_eq!(tinhso_ledger::chain::verify(links, &anchors.heads, anchors.all_marks()), Ok(10));
+    assert!(anchors.heads.iter().any(|h| h.lane == "admin" && h.seq == 4));
     assert!(anchors.heads.iter().any(|h| h.lane == "report/2269" && h.seq == 5));
     assert_eq!(s.ledger.audit_page(rows[1].link.id, 2).await.unwrap().len(), 2, "pages across both tables");
 }

@@ -1,5 +1,6 @@
 //! What administrators set (the working calendar every deadline counts on, the procedures and
-//! their fees, the report categories and who handles them, the citizens' upload limits) is
+//! their fees, the report categories and who handles them, the citizens' upload limits, the
+//! Open311 clients' keys) is
 //! vouched for by the administrators' log: a change made on the platform's pages passes
 //! `tinhso audit verify`; the same kind of change made in the database, behind the platform,
 //! makes it fail and name the setting, as an auditor would need.
@@ -100,6 +101,35 @@ async fn story(s: TestServer) {
         "UPDATE upload_limit SET per_day_mb = 100000",
         "hạn mức tải tệp",
         "UPDATE upload_limit SET per_day_mb = 20",
+    )
+    .await;
+
+    // An Open311 client's key: issued and revoked at the console pass; a key put in the
+    // database, or a revoked one made usable again, is found.
+    let cli = |args: &[&str]| {
+        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).chain(s.data_args()).collect();
+        async move { tinhso_testkit::server::run_cli(crate::bin(), &args).await.unwrap() }
+    };
+    let (code, key, err) = cli(&["open311", "key-create", "Ứng dụng Phường"]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(key.trim().len() >= 32, "{key}");
+    assert_eq!(audit(&s).await.0, 0);
+    let backdoor = if pg { "'\\x00ff'::bytea" } else { "X'00ff'" };
+    found(
+        &s,
+        &format!("INSERT INTO open311_key (hash, name, created_at) VALUES ({backdoor}, 'Cửa sau', '2026-12-01')"),
+        "khóa Open311 của Cửa sau",
+        "DELETE FROM open311_key WHERE name = 'Cửa sau'",
+    )
+    .await;
+    let (code, _, err) = cli(&["open311", "key-revoke", "Ứng dụng Phường"]).await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(audit(&s).await.0, 0);
+    found(
+        &s,
+        "UPDATE open311_key SET revoked_at = NULL WHERE name = 'Ứng dụng Phường'",
+        "khóa Open311 của Ứng dụng Phường",
+        "UPDATE open311_key SET revoked_at = '2026-12-05' WHERE name = 'Ứng dụng Phường'",
     )
     .await;
     s.stop().await.unwrap();

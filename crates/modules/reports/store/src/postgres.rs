@@ -356,16 +356,29 @@ impl ReportStore for ReportsPg {
         tx.commit().await.map_err(map_err)
     }
 
-    async fn add_open311_key(&self, name: &str, hash: &[u8]) -> Result<()> {
+    async fn add_open311_key(&self, name: &str, hash: &[u8], by: &AdminAct) -> Result<()> {
+        let mut client = self.db.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        tx.execute(
+            "INSERT INTO open311_key (hash, name, created_at) VALUES ($1, $2, $3)",
+            &[&hash, &name, &chrono::Utc::now().to_rfc3339()],
+        )
+        .await
+        .map_err(map_err)?;
+        ledger::append_admin(&tx, &AdminChange::open311_key_issued(name, hash), by).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn open311_keys(&self) -> Result<Vec<tinhso_store::settings::Open311Key>> {
         let client = self.db.client().await?;
-        client
-            .execute(
-                "INSERT INTO open311_key (hash, name, created_at) VALUES ($1, $2, $3)",
-                &[&hash, &name, &chrono::Utc::now().to_rfc3339()],
-            )
+        let rows = client
+            .query("SELECT name, hash, revoked_at IS NOT NULL FROM open311_key ORDER BY name", &[])
             .await
-            .map_err(map_err)
-            .map(drop)
+            .map_err(map_err)?;
+        Ok(rows
+            .iter()
+            .map(|r| tinhso_store::settings::Open311Key { client: r.get(0), hash: r.get(1), revoked: r.get(2) })
+            .collect())
     }
 
     async fn open311_client(&self, hash: &[u8]) -> Result<Option<String>> {
@@ -377,18 +390,25 @@ impl ReportStore for ReportsPg {
         Ok(row.map(|r| r.get(0)))
     }
 
-    async fn revoke_open311_keys(&self, name: &str) -> Result<u64> {
-        let client = self.db.client().await?;
-        client
+    async fn revoke_open311_keys(&self, name: &str, by: &AdminAct) -> Result<u64> {
+        let mut client = self.db.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        let count = tx
             .execute(
                 "UPDATE open311_key SET revoked_at = $2 WHERE name = $1 AND revoked_at IS NULL",
                 &[&name, &chrono::Utc::now().to_rfc3339()],
             )
             .await
-            .map_err(map_err)
+            .map_err(map_err)?;
+        if count > 0 {
+            let change = AdminChange::Open311KeysRevoked { client: name.to_owned(), count };
+            ledger::append_admin(&tx, &change, by).await?;
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(count)
     }
 
-    async fn set_commune_boundaries(&self, b: &[(u32, tinhso_reports::geo::Territory)]) -> Result<()> {
+    async fn set_commune_boundaries(&self, b: &[(u32, tinhso_reports::geo::Territory)], by: &AdminAct) -> Result<()> {
         let mut client = self.db.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
         tx.execute("DELETE FROM commune_boundary", &[]).await.map_err(map_err)?;
@@ -401,6 +421,7 @@ impl ReportStore for ReportsPg {
             .map_err(map_err)?;
         }
         tx.execute("UPDATE commune_boundary_version SET version = version + 1", &[]).await.map_err(map_err)?;
+        ledger::append_admin(&tx, &AdminChange::boundaries_set(b)?, by).await?;
         tx.commit().await.map_err(map_err)
     }
 

@@ -379,16 +379,28 @@ impl ReportStore for ReportsSqlite {
             .await
     }
 
-    async fn add_open311_key(&self, name: &str, hash: &[u8]) -> Result<()> {
-        let (name, hash) = (name.to_owned(), hash.to_vec());
+    async fn add_open311_key(&self, name: &str, hash: &[u8], by: &AdminAct) -> Result<()> {
+        let (name, hash, by) = (name.to_owned(), hash.to_vec(), *by);
         self.db
             .write(move |tx| {
                 exec(
                     tx,
                     "INSERT INTO open311_key (hash, name, created_at) VALUES (?1, ?2, ?3)",
                     params![hash, name, chrono::Utc::now()],
-                )
-                .map(drop)
+                )?;
+                ledger::append_admin(tx, &AdminChange::open311_key_issued(&name, &hash), &by)
+            })
+            .await
+    }
+
+    async fn open311_keys(&self) -> Result<Vec<tinhso_store::settings::Open311Key>> {
+        self.db
+            .read(|c| {
+                let mut st = c.prepare("SELECT name, hash, revoked_at IS NOT NULL FROM open311_key ORDER BY name")?;
+                let rows = st.query_map([], |r| {
+                    Ok(tinhso_store::settings::Open311Key { client: r.get(0)?, hash: r.get(1)?, revoked: r.get(2)? })
+                })?;
+                rows.collect()
             })
             .await
     }
@@ -404,22 +416,26 @@ impl ReportStore for ReportsSqlite {
             .await
     }
 
-    async fn revoke_open311_keys(&self, name: &str) -> Result<u64> {
-        let name = name.to_owned();
+    async fn revoke_open311_keys(&self, name: &str, by: &AdminAct) -> Result<u64> {
+        let (name, by) = (name.to_owned(), *by);
         self.db
             .write(move |tx| {
-                exec(
+                let count = exec(
                     tx,
                     "UPDATE open311_key SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL",
                     params![name, chrono::Utc::now()],
-                )
-                .map(|n| n as u64)
+                )? as u64;
+                if count > 0 {
+                    ledger::append_admin(tx, &AdminChange::Open311KeysRevoked { client: name.clone(), count }, &by)?;
+                }
+                Ok(count)
             })
             .await
     }
 
-    async fn set_commune_boundaries(&self, b: &[(u32, tinhso_reports::geo::Territory)]) -> Result<()> {
+    async fn set_commune_boundaries(&self, b: &[(u32, tinhso_reports::geo::Territory)], by: &AdminAct) -> Result<()> {
         let rows = b.iter().map(|(c, t)| Ok((*c, tinhso_store::codec::to_json(t)?))).collect::<Result<Vec<_>>>()?;
+        let (change, by) = (AdminChange::boundaries_set(b)?, *by);
         self.db
             .write(move |tx| {
                 exec(tx, "DELETE FROM commune_boundary", [])?;
@@ -430,7 +446,8 @@ impl ReportStore for ReportsSqlite {
                         params![code, territory],
                     )?;
                 }
-                exec(tx, "UPDATE commune_boundary_version SET version = version + 1", []).map(drop)
+                exec(tx, "UPDATE commune_boundary_version SET version = version + 1", [])?;
+                ledger::append_admin(tx, &change, &by)
             })
             .await
     }

@@ -91,6 +91,11 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
                     (true, false) => format!("Category {code} (closed)"),
                 },
                 AdminChange::ReportRoutesSet { routes } => routes.join("; "),
+                AdminChange::Open311KeyIssued { client, .. } => client.clone(),
+                AdminChange::Open311KeysRevoked { client, count } => format!("{client} ({count})"),
+                AdminChange::CommuneBoundariesSet { communes, .. } => {
+                    format!("{communes} {}", if en { "communes" } else { "xã, phường" })
+                }
                 AdminChange::UploadLimitsSet { per_day_mb, total_mb } => match en {
                     true => format!("{per_day_mb} MB a day, {total_mb} MB in all"),
                     false => format!("{per_day_mb} MB mỗi ngày, tổng {total_mb} MB"),
