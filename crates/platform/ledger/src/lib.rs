@@ -9,4 +9,5 @@
 //! through their write plans and say how their payloads are labelled (`audit::Labels`).
 
 pub mod audit;
+pub mod breaks;
 pub mod chain;
