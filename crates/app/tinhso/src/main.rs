@@ -602,6 +602,13 @@ async fn serve(
             ),
         }
     }
+    // A database upgraded from before the administrators' log recorded saves: its catalogue and
+    // calendar as they stand now are recorded once, so the audit vouches for them from here on.
+    let console = tinhso_store::admin::AdminAct { actor: tinhso_store::admin::CONSOLE, at: chrono::Utc::now() };
+    let adopted = store.catalogue.adopt_before_log(&console).await?;
+    if adopted > 0 {
+        tracing::info!(adopted, "procedures and calendar years saved before the administrators' log recorded in it");
+    }
     let has_demo = seed::has_demo_accounts(&store).await?;
     if has_demo && !private {
         bail!(

@@ -159,6 +159,10 @@ pub trait CatalogueStore: Send + Sync + 'static {
     /// The procedures and calendar years stored before the administrators' log recorded saves
     /// (an upgraded database), which the audit accepts without an entry.
     async fn saved_before_log(&self) -> Result<BeforeLog>;
+    /// Records in the log, as they now stand, the procedures and calendar years saved before
+    /// it (one entry for the procedures, one per year) and forgets them as such, in one
+    /// transaction; how many. Run at start-up, so an upgraded database is vouched for whole.
+    async fn adopt_before_log(&self, by: &AdminAct) -> Result<usize>;
 }
 
 /// Dossiers, their events, files and inbox counters (module: dossier). Writes go through

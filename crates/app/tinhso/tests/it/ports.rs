@@ -341,6 +341,7 @@ async fn catalogue(s: Stores) {
     assert_eq!(digest(&s.catalogue.procedures().await.unwrap()[0]).unwrap(), digest(&p).unwrap());
     assert_eq!(s.catalogue.calendar_years().await.unwrap(), vec![year]);
     assert_eq!(s.catalogue.saved_before_log().await.unwrap(), tinhso_store::BeforeLog::default());
+    assert_eq!(s.catalogue.adopt_before_log(&by).await.unwrap(), 0, "nothing from before the log here");
     assert_ne!(s.catalogue.read_model_revision().await.unwrap(), after);
 }
 

@@ -41,6 +41,24 @@ async fn upgraded(backend: Backend, data: std::path::PathBuf, database: Option<S
     let code = items[0]["code"].as_str().unwrap();
     let one = c.get(format!("{}/api/v1/dossiers/{code}/events", s.url)).send().await.unwrap();
     assert!(one.status().is_success());
+
+    // Started once, the server recorded the catalogue and calendar it found in the
+    // administrators' log: from here on they are held to it like any saved since.
+    let before_log = s.query_i64("SELECT CAST(count(*) AS BIGINT) FROM catalogue_before_log").await.unwrap();
+    assert_eq!(before_log, 0, "adopted at start-up");
+    let year = s.query_i64("SELECT CAST(min(year) AS BIGINT) FROM calendar_year").await.unwrap();
+    let edit = match backend {
+        Backend::Sqlite => {
+            format!("UPDATE calendar_year SET body = json_set(body, '$.basis', 'sửa') WHERE year = {year}")
+        }
+        Backend::Postgres => {
+            format!("UPDATE calendar_year SET body = jsonb_set(body, '{{basis}}', '\"sửa\"') WHERE year = {year}")
+        }
+    };
+    s.exec_sql(&edit).await.unwrap();
+    let (code, out, err) = run_cli(crate::bin(), &with(&["audit", "verify"])).await.unwrap();
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(format!("{out}{err}").contains(&format!("lịch làm việc năm {year}")), "{out}{err}");
 }
 
 #[tokio::test]

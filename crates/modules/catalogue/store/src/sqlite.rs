@@ -8,7 +8,7 @@ use tinhso_catalogue::procedure::Procedure;
 use tinhso_kernel::calendar::YearCalendar;
 use tinhso_sqlite::{ledger, map_err, SqliteStore};
 use tinhso_store::admin::{AdminAct, AdminChange};
-use tinhso_store::codec::to_json;
+use tinhso_store::codec::{from_json, to_json};
 use tinhso_store::migrate::{Migration, Migrations};
 use tinhso_store::{BeforeLog, CatalogueStore, Result};
 
@@ -63,6 +63,36 @@ fn put_calendar_year(tx: &Connection, year: &YearCalendar, by: &AdminAct) -> Res
     ledger::append_admin(tx, &AdminChange::calendar_saved(year)?, by)
 }
 
+fn adopt_before_log(tx: &Connection, by: &AdminAct) -> Result<usize> {
+    let bodies = |sql: &str| -> Result<Vec<String>> {
+        let mut st = tx.prepare(sql).map_err(map_err)?;
+        let rows = st.query_map([], |r| r.get(0)).map_err(map_err)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(map_err)
+    };
+    let procedures: Vec<Procedure> = bodies(
+        "SELECT body FROM procedure WHERE code IN (SELECT key FROM catalogue_before_log WHERE kind = 'procedure')
+         ORDER BY code",
+    )?
+    .iter()
+    .map(|b| from_json(b))
+    .collect::<Result<_>>()?;
+    let years: Vec<YearCalendar> = bodies(
+        "SELECT body FROM calendar_year
+         WHERE CAST(year AS TEXT) IN (SELECT key FROM catalogue_before_log WHERE kind = 'calendar_year') ORDER BY year",
+    )?
+    .iter()
+    .map(|b| from_json(b))
+    .collect::<Result<_>>()?;
+    if !procedures.is_empty() {
+        ledger::append_admin(tx, &AdminChange::procedures_saved(&procedures)?, by)?;
+    }
+    for y in &years {
+        ledger::append_admin(tx, &AdminChange::calendar_saved(y)?, by)?;
+    }
+    tx.execute("DELETE FROM catalogue_before_log", []).map_err(map_err)?;
+    Ok(procedures.len() + years.len())
+}
+
 #[async_trait]
 impl CatalogueStore for CatalogueSqlite {
     async fn procedures(&self) -> Result<Vec<Procedure>> {
@@ -85,6 +115,11 @@ impl CatalogueStore for CatalogueSqlite {
     async fn put_calendar_year(&self, year: &YearCalendar, by: &AdminAct) -> Result<()> {
         let (year, by) = (year.clone(), *by);
         self.db.write(move |tx| put_calendar_year(tx, &year, &by)).await
+    }
+
+    async fn adopt_before_log(&self, by: &AdminAct) -> Result<usize> {
+        let by = *by;
+        self.db.write(move |tx| adopt_before_log(tx, &by)).await
     }
 
     async fn saved_before_log(&self) -> Result<BeforeLog> {
