@@ -5,6 +5,7 @@ mod backup;
 mod catalogue_io;
 mod demo;
 mod demo_reports;
+mod housekeeping;
 mod ioc;
 mod opendata_cli;
 mod payments_cli;
@@ -120,6 +121,10 @@ enum Command {
         /// publish`).
         #[arg(long, default_value_t = 24, env = "TINHSO_OPEN_DATA_HOURS")]
         open_data_hours: u64,
+        /// Check the whole history's integrity every this many hours, once across all servers
+        /// (at start when never checked or due; 0: only when an auditor asks, or `tinhso audit verify`).
+        #[arg(long, default_value_t = 24, env = "TINHSO_AUDIT_HOURS")]
+        audit_hours: u64,
         #[command(flatten)]
         connections: tinhso::options::ConnectionOptions,
         #[command(flatten)]
@@ -341,6 +346,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             metrics_token,
             map_tiles,
             open_data_hours,
+            audit_hours,
             connections,
             modules,
             upload_quota_day_mb,
@@ -415,6 +421,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 files,
                 map_tiles,
                 open_data_hours,
+                audit_hours,
                 limits: connections.limits(),
                 modules,
             };
@@ -551,31 +558,10 @@ struct WebOptions {
     upload_quota: Option<tinhso_http::files::QuotaLimits>,
     map_tiles: Option<tinhso_http::state::TileServer>,
     open_data_hours: u64,
+    audit_hours: u64,
     limits: tinhso_http::listen::Limits,
     /// Signing, timestamps, payments.
     modules: tinhso::options::ModuleOptions,
-}
-
-/// Records a provincial checkpoint of the ledger's lanes every five minutes (when one moved), so
-/// cutting off a lane's newest entries is found back to at most five minutes before.
-async fn checkpoint_ledger(store: Stores) {
-    loop {
-        if let Err(e) = store.ledger.checkpoint(chrono::Utc::now()).await {
-            tracing::warn!(error = %e, "cannot record a ledger checkpoint");
-        }
-        tokio::time::sleep(std::time::Duration::from_secs(300)).await;
-    }
-}
-
-/// Forgets abuse-limit tallies untouched for a day, hourly.
-async fn sweep_guard(store: Stores) {
-    loop {
-        let day_ago = chrono::Utc::now() - chrono::Duration::days(1);
-        if let Err(e) = store.guard.guard_sweep(day_ago).await {
-            tracing::warn!(error = %e, "cannot sweep the abuse-limit tallies");
-        }
-        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
-    }
 }
 
 async fn serve(
@@ -628,6 +614,7 @@ async fn serve(
         (FilesOption::S3(s3), _) => tinhso_http::files::Blobs::S3(s3),
     };
     tracing::info!(files = ?blobs, "file contents");
+    let (audit_queue, audit_requests) = tinhso_http::pages::audit_runs::AuditQueue::new();
     let state = tinhso_http::AppState::load(
         store.clone(),
         tinhso_http::WebConfig {
@@ -642,14 +629,20 @@ async fn serve(
             upload_quota: web.upload_quota,
             map_tiles: web.map_tiles,
             mails: smtp.is_some(),
+            audit: Some(audit_queue),
         },
     )
     .await?;
     let sweep = tinhso::options::install(&state, &data.data, web.modules, has_demo)?;
     tokio::spawn(tinhso_payments_web::service::sweep_loop(state.clone(), sweep));
     tokio::spawn(state.clone().follow_store(std::time::Duration::from_secs(2)));
-    tokio::spawn(sweep_guard(store.clone()));
-    tokio::spawn(checkpoint_ledger(store.clone()));
+    tokio::spawn(housekeeping::sweep_guard(store.clone()));
+    tokio::spawn(housekeeping::checkpoint_ledger(store.clone()));
+    tokio::spawn(housekeeping::audits(
+        store.clone(),
+        std::time::Duration::from_secs(web.audit_hours.saturating_mul(3600)),
+        audit_requests,
+    ));
     tokio::spawn(tinhso_ioc_web::alert_loop(state.clone(), std::time::Duration::from_secs(15 * 60)));
     tokio::spawn(tinhso_reports_web::service::escalation_loop(state.clone(), std::time::Duration::from_secs(15 * 60)));
     tokio::spawn(tinhso_opendata_web::harvest::harvest_loop(state.clone()));

@@ -119,6 +119,9 @@ impl TestServer {
             // Nor the province's own open data, which adds datasets (and ledger entries) of its
             // own: the stories that want it ask with --open-data-hours.
             .env("TINHSO_OPEN_DATA_HOURS", "0")
+            // Nor the daily integrity check at start (it would race the stories that tamper
+            // with the database on purpose): the integrity story asks with --audit-hours.
+            .env("TINHSO_AUDIT_HOURS", "0")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true);

@@ -106,7 +106,7 @@ pub struct WebModule {
 /// The platform's pages and API and every module's, behind the platform's edge
 /// ([`edge::Edge`]: request ids, the target check, the multipart guard, security headers).
 pub fn router(state: AppState, modules: Vec<WebModule>) -> edge::Edge<Router> {
-    use pages::{account, admin_log, limits, locale, reset, staff};
+    use pages::{account, admin_log, audit_runs, limits, locale, reset, staff};
     let document = openapi::document(modules.iter().map(|m| m.api.clone()));
     let served_document = move || {
         let document = document.clone();
@@ -130,6 +130,7 @@ pub fn router(state: AppState, modules: Vec<WebModule>) -> edge::Edge<Router> {
         .route("/can-bo/dat-lai-mat-khau", get(reset::desk_form).post(reset::desk_reset))
         .route("/thong-bao", get(account::notifications))
         .route("/quan-tri/nhat-ky", get(admin_log::show))
+        .route("/quan-tri/kiem-tra", get(audit_runs::show).post(audit_runs::ask))
         .route("/quan-tri/tai-khoan", get(staff::list).post(staff::create))
         .route("/quan-tri/tai-khoan/{id}/khoa", post(staff::lock))
         .route("/quan-tri/tai-khoan/{id}/mo-khoa", post(staff::unlock))

@@ -34,6 +34,9 @@ pub struct WebConfig {
     pub map_tiles: Option<TileServer>,
     /// An SMTP relay is configured (`--smtp-url`): emails go out, so a page may offer one.
     pub mails: bool,
+    /// Where this server's integrity checks are asked for (`/quan-tri/kiem-tra`); none in a
+    /// command's state.
+    pub audit: Option<crate::pages::audit_runs::AuditQueue>,
 }
 
 /// A map tile server: its URL template (`{z}`, `{x}`, `{y}`) and origin (for the image policy).

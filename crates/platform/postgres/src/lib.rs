@@ -9,6 +9,7 @@
 //! ioc cores only for the one Rust step of the frozen pre-module migration sequence.
 
 mod alerts;
+mod audit_runs;
 mod blobs;
 pub mod cached;
 mod credentials;

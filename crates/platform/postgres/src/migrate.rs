@@ -48,13 +48,14 @@ const FILES: Migrations = Migrations {
 };
 
 /// The chain, then its lanes and the provincial checkpoint chain, then the entries of
-/// histories other than dossiers'.
+/// histories other than dossiers', then the audit's record of its runs.
 const LEDGER: Migrations = Migrations {
     module: "ledger",
     steps: &[
         Migration { version: 1, name: "ledger", sql: include_str!("../migrations/ledger/0001_ledger.sql") },
         Migration { version: 2, name: "lanes", sql: include_str!("../migrations/ledger/0002_lanes.sql") },
         Migration { version: 3, name: "entries", sql: include_str!("../migrations/ledger/0003_entries.sql") },
+        Migration { version: 4, name: "audit_run", sql: include_str!("../migrations/ledger/0004_audit_run.sql") },
     ],
 };
 

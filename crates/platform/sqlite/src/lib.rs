@@ -12,6 +12,7 @@
 //! pre-module migration sequence.
 
 mod alerts;
+mod audit_runs;
 mod credentials;
 mod documents;
 pub mod guard;

@@ -43,7 +43,7 @@ const FILES: Migrations = Migrations {
 };
 
 /// The chain, then its lanes and the provincial checkpoint chain, then the entries of
-/// histories other than dossiers'.
+/// histories other than dossiers', then the audit's record of its runs.
 const LEDGER: Migrations = Migrations {
     module: "ledger",
     steps: &[
@@ -55,6 +55,7 @@ const LEDGER: Migrations = Migrations {
             name: "lanes_without_rowid",
             sql: include_str!("../migrations/ledger/0004_lanes_without_rowid.sql"),
         },
+        Migration { version: 5, name: "audit_run", sql: include_str!("../migrations/ledger/0005_audit_run.sql") },
     ],
 };
 

@@ -6,6 +6,8 @@
 //! May depend on: the kernel, the policy, the ledger and the modules' pure cores.
 
 pub mod admin;
+pub mod audit_runs;
+pub use audit_runs::{AuditFinding, AuditRun, AuditRunStore};
 mod ioc;
 pub use ioc::*;
 pub mod migrate;

@@ -518,12 +518,28 @@ pub trait ScheduleStore: Send + Sync + 'static {
 /// [`Stores`], with the modules' ports from their own store crates. Nothing above the engines
 /// names this trait's methods through it: each module holds only the ports it uses.
 pub trait Platform:
-    Health + ProvinceStore + IdentityStore + LedgerStore + NotifyStore + DocumentStore + GuardStore + ScheduleStore
+    Health
+    + ProvinceStore
+    + IdentityStore
+    + LedgerStore
+    + crate::AuditRunStore
+    + NotifyStore
+    + DocumentStore
+    + GuardStore
+    + ScheduleStore
 {
 }
 
 impl<T> Platform for T where
-    T: Health + ProvinceStore + IdentityStore + LedgerStore + NotifyStore + DocumentStore + GuardStore + ScheduleStore
+    T: Health
+        + ProvinceStore
+        + IdentityStore
+        + LedgerStore
+        + crate::AuditRunStore
+        + NotifyStore
+        + DocumentStore
+        + GuardStore
+        + ScheduleStore
 {
 }
 
@@ -549,6 +565,8 @@ pub struct Stores {
     pub catalogue: Arc<dyn CatalogueStore>,
     pub dossiers: Arc<dyn DossierStore>,
     pub ledger: Arc<dyn LedgerStore>,
+    /// The audit's own record of its runs.
+    pub audit_runs: Arc<dyn crate::AuditRunStore>,
     pub notify: Arc<dyn NotifyStore>,
     pub documents: Arc<dyn DocumentStore>,
     pub ioc: Arc<dyn IocStore>,
@@ -571,6 +589,7 @@ impl Stores {
             province: platform.clone(),
             identity: platform.clone(),
             ledger: platform.clone(),
+            audit_runs: platform.clone(),
             notify: platform.clone(),
             guard: platform.clone(),
             schedule: platform.clone(),

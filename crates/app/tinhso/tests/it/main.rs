@@ -63,6 +63,7 @@ mod dossier;
 mod durability;
 mod hardening;
 mod inbox;
+mod integrity;
 mod ioc;
 mod journey;
 mod mail;

@@ -322,6 +322,21 @@ async fn staff_accounts(screen: Screen) {
     auditor.click("Nhật ký quản trị").await.unwrap();
     auditor.sees("Cấp lại mật khẩu cho cán bộ").await.unwrap();
     auditor.sees("Khóa tài khoản cán bộ").await.unwrap();
+    // From the log to the integrity checks; the auditor asks for one and reads what it found.
+    auditor.click("Kiểm tra toàn vẹn dữ liệu").await.unwrap();
+    auditor.sees("Chưa có lần kiểm tra nào").await.unwrap();
+    auditor.click("Kiểm tra ngay").await.unwrap();
+    let mut found = auditor.sees("Toàn vẹn:").await.is_ok();
+    for _ in 0..40 {
+        if found {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        auditor.open("/quan-tri/kiem-tra").await.unwrap();
+        found = auditor.sees("Toàn vẹn:").await.is_ok();
+    }
+    assert!(found, "the check the auditor asked for never showed");
+    auditor.sees("Đặng Thị Mai").await.unwrap();
     auditor.quit().await.unwrap();
     s.stop().await.unwrap();
 }

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin_log;
+pub mod audit_runs;
 pub mod limits;
 pub mod locale;
 pub mod personal_data;

@@ -1,0 +1,111 @@
+//! What a server does on its own besides answering: provincial checkpoints of the ledger, the
+//! abuse-limit tallies' sweep, and the integrity check of the whole history (`audit::verify`)
+//! on its schedule and whenever an auditor asks, each run recorded and a break told to every
+//! auditor and province admin.
+
+use crate::audit;
+use chrono::Utc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use tinhso_http::pages::audit_runs::AuditRequests;
+use tinhso_kernel::ids::AccountId;
+use tinhso_policy::Role;
+use tinhso_store::{AuditFinding, AuditRun, Notification, Stores};
+
+/// Records a provincial checkpoint of the ledger's lanes every five minutes (when one moved), so
+/// cutting off a lane's newest entries is found back to at most five minutes before.
+pub async fn checkpoint_ledger(store: Stores) {
+    loop {
+        if let Err(e) = store.ledger.checkpoint(Utc::now()).await {
+            tracing::warn!(error = %e, "cannot record a ledger checkpoint");
+        }
+        tokio::time::sleep(Duration::from_secs(300)).await;
+    }
+}
+
+/// Forgets abuse-limit tallies untouched for a day, hourly.
+pub async fn sweep_guard(store: Stores) {
+    loop {
+        let day_ago = Utc::now() - chrono::Duration::days(1);
+        if let Err(e) = store.guard.guard_sweep(day_ago).await {
+            tracing::warn!(error = %e, "cannot sweep the abuse-limit tallies");
+        }
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    }
+}
+
+/// Checks the whole history every `every` (once per period across servers and restarts; never
+/// when zero), and whenever an auditor asks on this server.
+pub async fn audits(store: Stores, every: Duration, mut requests: AuditRequests) {
+    if !every.is_zero() {
+        let (scheduled, busy) = (store.clone(), requests.busy.clone());
+        tokio::spawn(async move {
+            let (s, busy) = (&scheduled, &busy);
+            tinhso_http::schedule::every(scheduled.schedule.clone(), "audit.verify", every, || async move {
+                busy.store(true, Ordering::Relaxed);
+                log(check(s, None).await);
+                busy.store(false, Ordering::Relaxed);
+            })
+            .await;
+        });
+    }
+    while let Some(by) = requests.asks.recv().await {
+        requests.busy.store(true, Ordering::Relaxed);
+        log(check(&store, Some(by)).await);
+        requests.busy.store(false, Ordering::Relaxed);
+    }
+}
+
+fn log(run: anyhow::Result<AuditRun>) {
+    match run {
+        Ok(AuditRun { finding: AuditFinding::Intact { events, .. }, .. }) => {
+            tracing::info!(events, "integrity check: the history is intact");
+        }
+        Ok(AuditRun { finding: AuditFinding::Broken { en, .. }, .. }) => {
+            tracing::error!(finding = %en, "integrity check: the history was changed outside the platform");
+        }
+        Err(e) => tracing::warn!(error = %e, "integrity check could not run"),
+    }
+}
+
+/// One check: a provincial checkpoint, the audit, its run recorded, and a break told to the
+/// auditors and province admins.
+pub async fn check(store: &Stores, requested_by: Option<AccountId>) -> anyhow::Result<AuditRun> {
+    let started_at = Utc::now();
+    // A checkpoint first (when a lane moved since the last), so the hash the run shows covers
+    // the history up to now.
+    store.ledger.checkpoint(started_at).await?;
+    let finding = match audit::verify(store).await? {
+        Ok(intact) => AuditFinding::Intact {
+            events: intact.events,
+            subjects: intact.dossiers,
+            checkpoint: intact.last_checkpoint.map(|(n, at, hash)| format!("{n} · {at} · sha256 {hash}")),
+        },
+        Err(b) => AuditFinding::Broken { vi: b.describe_vi(), en: b.describe_en() },
+    };
+    let mut run = AuditRun { id: 0, started_at, finished_at: Utc::now(), requested_by, finding };
+    run.id = store.audit_runs.record_audit_run(&run).await?;
+    if let AuditFinding::Broken { vi, .. } = &run.finding {
+        alert(store, vi).await?;
+    }
+    Ok(run)
+}
+
+/// Tells every auditor and province admin of a break, once a day while it stands.
+async fn alert(store: &Stores, finding: &str) -> anyhow::Result<()> {
+    let mut readers = store.identity.staff_with_role(Role::Auditor).await?;
+    readers.extend(store.identity.staff_with_role(Role::ProvinceAdmin).await?);
+    let notes: Vec<Notification> = readers
+        .iter()
+        .filter(|a| !a.disabled)
+        .map(|a| Notification {
+            account_id: a.id,
+            subject: "Kiểm tra toàn vẹn: dữ liệu bị sửa ngoài hệ thống".to_owned(),
+            body: format!("{finding}. Xem chi tiết tại /quan-tri/kiem-tra."),
+        })
+        .collect();
+    let today = (Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let key = format!("audit:{today}:{}", tinhso_kernel::ids::Sha256::of(finding.as_bytes()));
+    store.notify.send_alert(&key, &notes).await?;
+    Ok(())
+}

@@ -1,0 +1,138 @@
+//! The audit's page (`/quan-tri/kiem-tra`), for province admins and auditors
+//! (`Action::ViewAuditLog`): when the server last checked the whole history (the hash chain,
+//! every stored row against it, the settings against the administrators' log) and what it
+//! found, and a button to check now. The check itself is the composition root's (it knows
+//! every module): this page only asks for one through an [`AuditQueue`].
+
+use super::{page_err, PageResult};
+use crate::auth::Viewer;
+use crate::form::FormData;
+use crate::state::AppState;
+use crate::views::{render, Layout};
+use askama::Template;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use tinhso_kernel::ids::AccountId;
+use tinhso_policy::Action;
+use tinhso_store::AuditFinding;
+
+/// Runs a page shows.
+const SHOWN: usize = 20;
+
+/// Requests for a check, to the server's auditor task; at most one waits behind the one running.
+#[derive(Debug, Clone)]
+pub struct AuditQueue {
+    asks: tokio::sync::mpsc::Sender<AccountId>,
+    busy: Arc<AtomicBool>,
+}
+
+/// The auditor task's end of an [`AuditQueue`].
+pub struct AuditRequests {
+    pub asks: tokio::sync::mpsc::Receiver<AccountId>,
+    /// Set while a check runs, so the page can say so.
+    pub busy: Arc<AtomicBool>,
+}
+
+impl AuditQueue {
+    pub fn new() -> (Self, AuditRequests) {
+        let (asks, rx) = tokio::sync::mpsc::channel(1);
+        let busy = Arc::new(AtomicBool::new(false));
+        (Self { asks, busy: busy.clone() }, AuditRequests { asks: rx, busy })
+    }
+
+    /// Whether a check is running or waiting to.
+    fn pending(&self) -> bool {
+        self.busy.load(Ordering::Relaxed) || self.asks.capacity() == 0
+    }
+}
+
+pub struct RunRow {
+    /// dd/mm/yyyy HH:MM:SS, Vietnam time.
+    pub when: String,
+    pub seconds: String,
+    pub who: String,
+    pub intact: bool,
+    pub what: String,
+    pub checkpoint: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/audit.html")]
+pub struct AuditPage {
+    pub layout: Layout,
+    pub rows: Vec<RunRow>,
+    pub pending: bool,
+    /// Whether this server takes requests (it does when it serves; not in a command's state).
+    pub takes_requests: bool,
+}
+
+pub async fn show(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    let err = page_err(&viewer);
+    viewer.require(&Action::ViewAuditLog).map_err(&err)?;
+    let en = viewer.locale == crate::i18n::Locale::En;
+    let runs = state.store.audit_runs.audit_runs(SHOWN).await.map_err(|e| err(e.into()))?;
+    let mut ids: Vec<AccountId> = runs.iter().filter_map(|r| r.requested_by).collect();
+    ids.sort_unstable_by_key(|a| a.0);
+    ids.dedup();
+    let names: HashMap<_, _> =
+        state.store.identity.account_names(&ids).await.map_err(|e| err(e.into()))?.into_iter().collect();
+    let rows = runs
+        .iter()
+        .map(|r| {
+            let local = r.started_at + chrono::Duration::hours(7);
+            let took = (r.finished_at - r.started_at).num_milliseconds().max(0) as f64 / 1000.0;
+            let who = match r.requested_by {
+                Some(id) => names.get(&id).cloned().unwrap_or_else(|| format!("#{}", id.0)),
+                None => if en { "The server's schedule" } else { "Lịch tự động của máy chủ" }.to_owned(),
+            };
+            let (intact, what, checkpoint) = match &r.finding {
+                AuditFinding::Intact { events, subjects, checkpoint } => (
+                    true,
+                    if en {
+                        format!("Intact: {events} entries of {subjects} histories")
+                    } else {
+                        format!("Toàn vẹn: {events} sự kiện của {subjects} hồ sơ, phản ánh và bộ dữ liệu")
+                    },
+                    checkpoint.clone().unwrap_or_default(),
+                ),
+                AuditFinding::Broken { vi, en: english } => (
+                    false,
+                    if en { format!("Broken: {english}") } else { format!("Phát hiện bất thường: {vi}") },
+                    String::new(),
+                ),
+            };
+            RunRow {
+                when: local.format("%d/%m/%Y %H:%M:%S").to_string(),
+                seconds: format!("{took:.1}"),
+                who,
+                intact,
+                what,
+                checkpoint,
+            }
+        })
+        .collect();
+    let queue = state.config.audit.as_ref();
+    let title = if en { "Integrity checks" } else { "Kiểm tra toàn vẹn dữ liệu" };
+    let page = AuditPage {
+        layout: Layout::new(&state, &viewer, title),
+        rows,
+        pending: queue.is_some_and(AuditQueue::pending),
+        takes_requests: queue.is_some(),
+    };
+    Ok(viewer.finish(render(&page)))
+}
+
+/// Asks for a check now; back to the page, which says it is under way.
+pub async fn ask(State(state): State<AppState>, viewer: Viewer, form: FormData) -> PageResult {
+    let err = page_err(&viewer);
+    viewer.check_csrf(form.get("csrf")).map_err(&err)?;
+    let account = viewer.require(&Action::ViewAuditLog).map_err(&err)?;
+    if let Some(queue) = state.config.audit.as_ref() {
+        // Full: one is already waiting behind the running one, which this would duplicate.
+        let _ = queue.asks.try_send(account.id);
+    }
+    Ok(Redirect::to("/quan-tri/kiem-tra").into_response())
+}
