@@ -12,6 +12,7 @@
 use crate::{Result, StoreError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use tinhso_kernel::calendar::YearCalendar;
 use tinhso_kernel::ids::AccountId;
 use tinhso_ledger::audit::Labels;
 use tinhso_ledger::chain::Link;
@@ -321,8 +322,21 @@ impl AdminChange {
         Ok(Self::CommuneBoundariesSet { communes: b.len(), digest: boundaries_digest(b)? })
     }
 
+    /// The entries recording, as they now stand, procedures and years saved before the log
+    /// (one for the procedures, one per year).
+    pub fn adopted(procedures: &[tinhso_catalogue::procedure::Procedure], years: &[YearCalendar]) -> Result<Vec<Self>> {
+        let mut out = Vec::with_capacity(years.len() + 1);
+        if !procedures.is_empty() {
+            out.push(Self::procedures_saved(procedures)?);
+        }
+        for y in years {
+            out.push(Self::calendar_saved(y)?);
+        }
+        Ok(out)
+    }
+
     /// The entry for a year's calendar as saved.
-    pub fn calendar_saved(year: &tinhso_kernel::calendar::YearCalendar) -> Result<Self> {
+    pub fn calendar_saved(year: &YearCalendar) -> Result<Self> {
         Ok(Self::CalendarSaved { year: year.year, digest: Some(digest(year)?) })
     }
 
@@ -410,6 +424,17 @@ impl Labels for AdminLabels {
     fn opens(&self, _lane: &str, _kind: &str) -> bool {
         false
     }
+}
+
+/// `changes` as the log reads them back: entries with ids in the given order, newest first.
+#[cfg(test)]
+pub(crate) fn newest_first(changes: Vec<AdminChange>) -> Vec<AdminEntry> {
+    use chrono::TimeZone;
+    let at = Utc.with_ymd_and_hms(2026, 12, 5, 2, 0, 0).single().unwrap_or_default();
+    let mut out: Vec<AdminEntry> =
+        changes.into_iter().zip(1..).map(|(change, id)| AdminEntry { id, at, actor: AccountId(1), change }).collect();
+    out.reverse();
+    out
 }
 
 #[cfg(test)]

@@ -523,6 +523,11 @@ pub mod codec {
         serde_json::from_str(s).map_err(|e| StoreError::Corrupt(e.to_string()))
     }
 
+    /// Each of `texts` parsed, in order.
+    pub fn from_json_all<T: serde::de::DeserializeOwned>(texts: &[String]) -> Result<Vec<T>> {
+        texts.iter().map(|s| from_json(s)).collect()
+    }
+
     /// Whether two JSON texts say the same (`audit verify`: a stored body and its fold's): key
     /// order and spacing aside (PostgreSQL's `jsonb` reorders), and instants to the microsecond,
     /// because a live write keeps its event's time to the nanosecond while the chain stores

@@ -243,7 +243,7 @@ mod tests {
     use super::*;
     use chrono::{TimeZone, Utc};
     use tinhso_kernel::calendar::{CalendarSource, NamedDay};
-    use tinhso_kernel::ids::{AccountId, AgencyCode};
+    use tinhso_kernel::ids::AgencyCode;
 
     fn procedure(code: &str, fee: u64) -> Procedure {
         serde_json::from_value(serde_json::json!({
@@ -270,17 +270,7 @@ mod tests {
         }
     }
 
-    /// Entries given oldest first, returned newest first as the log reads.
-    fn log(changes: Vec<AdminChange>) -> Vec<AdminEntry> {
-        let at = Utc.with_ymd_and_hms(2026, 12, 5, 2, 0, 0).single().unwrap();
-        let mut out: Vec<AdminEntry> = changes
-            .into_iter()
-            .enumerate()
-            .map(|(i, change)| AdminEntry { id: i as i64 + 1, at, actor: AccountId(1), change })
-            .collect();
-        out.reverse();
-        out
-    }
+    use crate::admin::newest_first as log;
 
     struct Stored {
         procedures: Vec<Procedure>,

@@ -103,17 +103,7 @@ mod tests {
         }
     }
 
-    /// Entries given oldest first, returned newest first.
-    fn log(changes: Vec<AdminChange>) -> Vec<AdminEntry> {
-        let at = Utc.with_ymd_and_hms(2026, 12, 5, 2, 0, 0).single().unwrap();
-        let mut out: Vec<AdminEntry> = changes
-            .into_iter()
-            .enumerate()
-            .map(|(i, change)| AdminEntry { id: i as i64 + 1, at, actor: AccountId(1), change })
-            .collect();
-        out.reverse();
-        out
-    }
+    use crate::admin::newest_first as log;
 
     const DEPT: &str = "000.00.03.H08";
     const OTHER: &str = "000.00.11.H08";

@@ -7,7 +7,7 @@ use tinhso_catalogue::procedure::Procedure;
 use tinhso_kernel::calendar::YearCalendar;
 use tinhso_postgres::{ledger, map_err, PgStore};
 use tinhso_store::admin::{AdminAct, AdminChange};
-use tinhso_store::codec::{from_json, to_json};
+use tinhso_store::codec::{from_json_all, to_json};
 use tinhso_store::migrate::{Migration, Migrations};
 use tinhso_store::{BeforeLog, CatalogueStore, Result};
 use tokio_postgres::types::Json;
@@ -109,35 +109,23 @@ impl CatalogueStore for CataloguePg {
         let tx = client.transaction().await.map_err(map_err)?;
         // Locked first, so that two servers starting at once adopt them once.
         tx.execute("LOCK TABLE catalogue_before_log IN EXCLUSIVE MODE", &[]).await.map_err(map_err)?;
-        let procedures: Vec<Procedure> = bodies(
-            &tx.query(
+        let read = |sql: &'static str| async { tx.query(sql, &[]).await.map_err(map_err).map(|rows| bodies(&rows)) };
+        let procedures: Vec<Procedure> = from_json_all(
+            &read(
                 "SELECT body::text FROM procedure
                  WHERE code IN (SELECT key FROM catalogue_before_log WHERE kind = 'procedure') ORDER BY code",
-                &[],
             )
-            .await
-            .map_err(map_err)?,
-        )
-        .iter()
-        .map(|b| from_json(b))
-        .collect::<Result<_>>()?;
-        let years: Vec<YearCalendar> = bodies(
-            &tx.query(
+            .await?,
+        )?;
+        let years: Vec<YearCalendar> = from_json_all(
+            &read(
                 "SELECT body::text FROM calendar_year
                  WHERE year::text IN (SELECT key FROM catalogue_before_log WHERE kind = 'calendar_year') ORDER BY year",
-                &[],
             )
-            .await
-            .map_err(map_err)?,
-        )
-        .iter()
-        .map(|b| from_json(b))
-        .collect::<Result<_>>()?;
-        if !procedures.is_empty() {
-            ledger::append_admin(&tx, &AdminChange::procedures_saved(&procedures)?, by).await?;
-        }
-        for y in &years {
-            ledger::append_admin(&tx, &AdminChange::calendar_saved(y)?, by).await?;
+            .await?,
+        )?;
+        for change in AdminChange::adopted(&procedures, &years)? {
+            ledger::append_admin(&tx, &change, by).await?;
         }
         tx.execute("DELETE FROM catalogue_before_log", &[]).await.map_err(map_err)?;
         tx.commit().await.map_err(map_err)?;

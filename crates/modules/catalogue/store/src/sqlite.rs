@@ -8,7 +8,7 @@ use tinhso_catalogue::procedure::Procedure;
 use tinhso_kernel::calendar::YearCalendar;
 use tinhso_sqlite::{ledger, map_err, SqliteStore};
 use tinhso_store::admin::{AdminAct, AdminChange};
-use tinhso_store::codec::{from_json, to_json};
+use tinhso_store::codec::{from_json_all, to_json};
 use tinhso_store::migrate::{Migration, Migrations};
 use tinhso_store::{BeforeLog, CatalogueStore, Result};
 
@@ -69,25 +69,16 @@ fn adopt_before_log(tx: &Connection, by: &AdminAct) -> Result<usize> {
         let rows = st.query_map([], |r| r.get(0)).map_err(map_err)?;
         rows.collect::<rusqlite::Result<_>>().map_err(map_err)
     };
-    let procedures: Vec<Procedure> = bodies(
+    let procedures: Vec<Procedure> = from_json_all(&bodies(
         "SELECT body FROM procedure WHERE code IN (SELECT key FROM catalogue_before_log WHERE kind = 'procedure')
          ORDER BY code",
-    )?
-    .iter()
-    .map(|b| from_json(b))
-    .collect::<Result<_>>()?;
-    let years: Vec<YearCalendar> = bodies(
+    )?)?;
+    let years: Vec<YearCalendar> = from_json_all(&bodies(
         "SELECT body FROM calendar_year
          WHERE CAST(year AS TEXT) IN (SELECT key FROM catalogue_before_log WHERE kind = 'calendar_year') ORDER BY year",
-    )?
-    .iter()
-    .map(|b| from_json(b))
-    .collect::<Result<_>>()?;
-    if !procedures.is_empty() {
-        ledger::append_admin(tx, &AdminChange::procedures_saved(&procedures)?, by)?;
-    }
-    for y in &years {
-        ledger::append_admin(tx, &AdminChange::calendar_saved(y)?, by)?;
+    )?)?;
+    for change in AdminChange::adopted(&procedures, &years)? {
+        ledger::append_admin(tx, &change, by)?;
     }
     tx.execute("DELETE FROM catalogue_before_log", []).map_err(map_err)?;
     Ok(procedures.len() + years.len())
