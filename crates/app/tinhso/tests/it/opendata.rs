@@ -40,6 +40,12 @@ pub(crate) async fn token(s: &TestServer, who: &str) -> String {
     // A key outlives a password change, so its owner is told of each one made.
     let notices = c.get(format!("{}/thong-bao", s.url)).send().await.unwrap().text().await.unwrap();
     assert!(notices.contains("Khóa API “Máy chủ báo cáo” đã được tạo") && !notices.contains(&secret));
+    // The person's copy of their data lists their keys, never a secret.
+    let copy = c.get(format!("{}/tai-khoan/du-lieu", s.url)).send().await.unwrap().text().await.unwrap();
+    let copy: Value = serde_json::from_str(&copy).unwrap();
+    let keys = copy["api_keys"].as_array().unwrap();
+    assert!(keys.iter().any(|k| k["name"] == "Máy chủ báo cáo" && k["created_at"].is_string()), "{keys:?}");
+    assert!(!copy.to_string().contains(&secret[4..]), "no secret in the copy");
     secret
 }
 

@@ -13,6 +13,7 @@ pub mod download;
 pub mod dump;
 pub mod harvest;
 pub mod pages;
+mod personal_data;
 pub mod publish;
 pub mod rdf;
 pub mod service;
@@ -59,6 +60,6 @@ pub fn module() -> WebModule {
         routes,
         api: ApiDoc::openapi(),
         own_upload_auth: &["/api/3/action/", "/api/action/"],
-        personal_data: None,
+        personal_data: Some(personal_data::of),
     }
 }
