@@ -544,3 +544,63 @@ async fn one_address_holds_only_so_many_connections() {
     drop(hold(&addr, 15).await);
     s.stop().await.unwrap();
 }
+
+/// An account the desk opened is taken over with the code on the applicant's slip; a burst of
+/// guesses at it from many addresses is checked only a few times (the login's own count), each
+/// refusal says when to come back, and the account stays unclaimed.
+#[tokio::test]
+async fn guesses_at_a_desk_accounts_claim_code_are_limited_across_addresses() {
+    let s = behind_proxy(Backend::Sqlite, None).await;
+    let desk = crate::dossier::Caller::login(&s, "tiepnhan@tinhso.local", PASSWORD).await;
+    let intake = json!({
+        "procedure": crate::dossier::PROVINCIAL,
+        "form": crate::dossier::generic_form(2269),
+        "desk": { "full_name": "Hoàng Thị Mai", "personal_id": "008095001111", "phone": "0977000111",
+                  "paper_components": [0, 1, 2, 3, 4] },
+    });
+    let (st, d) = desk.post("/api/v1/dossiers", intake).await;
+    assert_eq!(st, StatusCode::CREATED, "{d}");
+    let guess = |i: usize| {
+        let url = s.url.clone();
+        Box::pin(async move {
+            let address = format!("198.51.100.{}", i + 1);
+            let c = reqwest::Client::builder().cookie_store(true).build().unwrap();
+            let page = c.get(format!("{url}/dang-ky")).header("x-forwarded-for", &address).send().await.unwrap();
+            let token = crate::journey::csrf(&page.text().await.unwrap());
+            let form = [
+                ("csrf", token.as_str()),
+                ("full_name", "Hoàng Thị Mai"),
+                ("login", "0977000111"),
+                ("personal_id", "008095001111"),
+                ("password", "chè Shan tuyết đầu mùa"),
+                ("ma_kich_hoat", &format!("ABCD-{:04}", 2000 + i)),
+            ];
+            let r = c.post(format!("{url}/dang-ky")).header("x-forwarded-for", &address).form(&form).send().await;
+            let r = r.unwrap();
+            let retry = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+            (r.status(), retry)
+        }) as _
+    };
+    let burst = at_once((0..30).map(guess).collect()).await;
+    let n = checked(&burst);
+    // The login's free failures, and the one that sets its first wait.
+    let bound = tinhso_kernel::guard::Rule::LOGIN.free as usize + 1;
+    assert!(n <= bound, "{n} of 30 guesses from 30 addresses were checked (at most {bound})");
+    assert!(
+        burst.iter().all(|(st, _)| [StatusCode::BAD_REQUEST, StatusCode::TOO_MANY_REQUESTS].contains(st)),
+        "{burst:?}"
+    );
+    // Still the applicant's to claim: nobody logs in with it.
+    assert_eq!(login_as(&s.url, "0977000111", "chè Shan tuyết đầu mùa").await, StatusCode::UNAUTHORIZED);
+    s.stop().await.unwrap();
+}
+
+async fn login_as(url: &str, login: &str, password: &str) -> StatusCode {
+    let r = reqwest::Client::new()
+        .post(format!("{url}/api/v1/session"))
+        .json(&json!({ "login": login, "password": password }))
+        .send()
+        .await
+        .unwrap();
+    r.status()
+}

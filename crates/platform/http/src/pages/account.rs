@@ -12,7 +12,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tinhso_kernel::error::Errors;
-use tinhso_kernel::guard::{Rule, Verdict};
+use tinhso_kernel::guard::Rule;
 use tinhso_kernel::ids::{Login, PersonalId};
 use tinhso_kernel::{password, text, FieldError};
 use tinhso_policy::Role;
@@ -212,18 +212,19 @@ pub async fn register(
                                 && a.personal_id == new.personal_id =>
                         {
                             // Only the holder of the receipt: the claim code printed on it. Guesses
-                            // count against this login at this address like password guesses.
-                            let key = auth::guard_key("claim-at", &[&new.login, &client.to_string()]);
-                            let now = chrono::Utc::now();
-                            let verdict = state
-                                .store
-                                .guard
-                                .guard_attempt(&[(key, Rule::LOGIN_AT_ADDRESS)], now)
-                                .await
-                                .map_err(|e| err(e.into()))?;
-                            if let Verdict::Wait(retry_after) = verdict {
-                                return Err(err(AppError::Throttled { retry_after }));
-                            }
+                            // count as password guesses do: this login at this address, this
+                            // login from anywhere, and the address's failures.
+                            let keys = [
+                                (
+                                    auth::guard_key("claim-at", &[&new.login, &client.to_string()]),
+                                    Rule::LOGIN_AT_ADDRESS,
+                                ),
+                                (auth::guard_key("claim", &[&new.login]), Rule::LOGIN),
+                            ];
+                            let attempt = match auth::Attempt::begin(&state, client, &keys).await.map_err(&err)? {
+                                Ok(a) => a,
+                                Err(retry_after) => return Err(err(AppError::Throttled { retry_after })),
+                            };
                             let claimed = !claim.is_empty()
                                 && state
                                     .store
@@ -232,9 +233,10 @@ pub async fn register(
                                     .await
                                     .map_err(|e| err(e.into()))?;
                             if claimed {
-                                state.store.guard.guard_settle(&[key], &[], now).await.map_err(|e| err(e.into()))?;
+                                attempt.succeeded(&state).await.map_err(&err)?;
                                 Ok(new.login)
                             } else {
+                                attempt.failed(&state).await.map_err(&err)?;
                                 Err(vec![claim_needed(claim.is_empty())])
                             }
                         }
