@@ -171,7 +171,7 @@ pub async fn check_login(
     login: &str,
     password: String,
 ) -> Result<Result<Account, LoginRefused>, AppError> {
-    let address = client.to_string();
+    let address = crate::client::limit_key(client);
     let keys = [
         (guard_key("login-at", &[login, &address]), Rule::LOGIN_AT_ADDRESS),
         (guard_key("login", &[login]), Rule::LOGIN),
@@ -218,7 +218,7 @@ impl Attempt {
         let now = chrono::Utc::now();
         // The address counts failures only (an office behind one NAT logs in all at once at
         // opening time); the keys count every attempt before its outcome.
-        let from = guard_key("address", &[&client.to_string()]);
+        let from = guard_key("address", &[&crate::client::limit_key(client)]);
         if let Verdict::Wait(s) = state.store.guard.guard_check(&from, now).await? {
             return Ok(Err(s));
         }

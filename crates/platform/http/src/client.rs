@@ -24,6 +24,24 @@ impl FromRequestParts<AppState> for ClientAddr {
     }
 }
 
+/// What one client is counted by: its IPv4 address, or its IPv6 /64 (one subscriber is given a
+/// whole /64, so counting single IPv6 addresses would give a guesser 2^64 fresh tallies; an
+/// IPv4 address mapped into IPv6 counts as the IPv4 one).
+pub fn counted_as(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
+        },
+    }
+}
+
+/// The text an abuse-limit key names a client by ([`counted_as`]).
+pub fn limit_key(ip: IpAddr) -> String {
+    counted_as(ip).to_string()
+}
+
 /// The client's address: the peer, or, when the peer is a trusted proxy, the nearest address
 /// in the forwarding chain that is not a trusted proxy (read right to left, as each proxy
 /// appends what it saw).
@@ -86,6 +104,18 @@ mod tests {
             h.append(*k, HeaderValue::from_str(v).unwrap());
         }
         h
+    }
+
+    /// A subscriber's IPv6 addresses count as one client (for connections and for every abuse
+    /// limit), IPv4 ones each alone, and a mapped IPv4 address as itself.
+    #[test]
+    fn a_client_is_counted_by_its_address_or_its_ipv6_slash_64() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert_eq!(counted_as(ip("2001:db8:1:2:aaaa::1")), counted_as(ip("2001:db8:1:2:ffff::9")));
+        assert_ne!(counted_as(ip("2001:db8:1:2::1")), counted_as(ip("2001:db8:1:3::1")));
+        assert_eq!(counted_as(ip("::ffff:203.0.113.7")), ip("203.0.113.7"));
+        assert_ne!(counted_as(ip("203.0.113.7")), counted_as(ip("203.0.113.8")));
+        assert_eq!(limit_key(ip("2001:db8:1:2:aaaa::1")), "2001:db8:1:2::");
     }
 
     #[test]

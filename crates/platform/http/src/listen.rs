@@ -89,7 +89,7 @@ struct Seat {
 impl Crowd {
     /// Counts a new connection from `ip`; returns its seat and how many its address holds now.
     fn enter(self: &Arc<Self>, ip: IpAddr) -> (Seat, u32) {
-        let key = address_key(ip);
+        let key = crate::client::counted_as(ip);
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
         let n = open.entry(key).or_insert(0);
         *n = n.saturating_add(1);
@@ -106,18 +106,6 @@ impl Drop for Seat {
                 open.remove(&self.key);
             }
         }
-    }
-}
-
-/// What one client is counted by: its IPv4 address, or its IPv6 /64 (an IPv4 address mapped
-/// into IPv6 counts as the IPv4 one).
-fn address_key(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
-        },
     }
 }
 
@@ -287,18 +275,6 @@ pub fn raise_open_files_limit() -> Option<(u64, u64)> {
 
 #[cfg(test)]
 mod tests {
-    /// A subscriber's IPv6 addresses count as one client, IPv4 ones each alone, and a mapped
-    /// IPv4 address as itself.
-    #[test]
-    fn a_client_is_counted_by_its_address_or_its_ipv6_slash_64() {
-        use super::address_key;
-        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
-        assert_eq!(address_key(ip("2001:db8:1:2:aaaa::1")), address_key(ip("2001:db8:1:2:ffff::9")));
-        assert_ne!(address_key(ip("2001:db8:1:2::1")), address_key(ip("2001:db8:1:3::1")));
-        assert_eq!(address_key(ip("::ffff:203.0.113.7")), ip("203.0.113.7"));
-        assert_ne!(address_key(ip("203.0.113.7")), address_key(ip("203.0.113.8")));
-    }
-
     /// Seats are given back when connections end; an address with none left is forgotten.
     #[test]
     fn a_seat_is_given_back_when_its_connection_ends() {

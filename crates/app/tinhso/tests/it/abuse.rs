@@ -100,6 +100,18 @@ async fn a_burst_of_guesses_is_checked_a_few_times_and_the_owner_still_logs_in()
     s.stop().await.unwrap();
 }
 
+/// One subscriber holds a whole IPv6 /64: guesses from 200 of its addresses are one guesser.
+#[tokio::test]
+async fn guesses_from_one_ipv6_subscriber_count_as_one_address() {
+    let s = behind_proxy(Backend::Sqlite, None).await;
+    let burst = guesses(&[&s.url], 200, |i| format!("2001:db8:5:6:{:x}::{:x}", i / 7, i + 1), "doan-mo").await;
+    let n = checked(&burst);
+    assert!(n <= 5, "{n} of 200 guesses from one /64 were checked");
+    // Another subscriber is another client.
+    assert_eq!(login(&s.url, "2001:db8:5:7::1", PASSWORD).await.0, StatusCode::OK);
+    s.stop().await.unwrap();
+}
+
 #[tokio::test]
 async fn forwarding_headers_are_ignored_unless_the_proxy_is_trusted() {
     let s = crate::server(Backend::Sqlite).await;

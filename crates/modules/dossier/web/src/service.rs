@@ -282,7 +282,7 @@ pub async fn look_up(
     code: &str,
     phone: &tinhso_kernel::ids::Phone,
 ) -> Result<Option<dossier::notice::Standing>, AppError> {
-    let key = tinhso_http::auth::guard_key("lookup-miss", &[&client.to_string()]);
+    let key = tinhso_http::auth::guard_key("lookup-miss", &[&tinhso_http::client::limit_key(client)]);
     let now = Utc::now();
     let code = DossierCode::parse("code", code.trim()).ok();
     let (tally, raw) = match &code {

@@ -216,7 +216,7 @@ pub async fn register(
                             // login from anywhere, and the address's failures.
                             let keys = [
                                 (
-                                    auth::guard_key("claim-at", &[&new.login, &client.to_string()]),
+                                    auth::guard_key("claim-at", &[&new.login, &crate::client::limit_key(client)]),
                                     Rule::LOGIN_AT_ADDRESS,
                                 ),
                                 (auth::guard_key("claim", &[&new.login]), Rule::LOGIN),

@@ -222,7 +222,7 @@ pub async fn mail_code(
     let now = chrono::Utc::now();
     let limits = [
         (auth::guard_key("reset-mail", &[login.as_str()]), Rule::RESET_MAILS),
-        (auth::guard_key("reset-mail-from", &[&client.to_string()]), Rule::ADDRESS),
+        (auth::guard_key("reset-mail-from", &[&crate::client::limit_key(client)]), Rule::ADDRESS),
     ];
     if let Verdict::Wait(retry_after) =
         state.store.guard.guard_attempt(&limits, now).await.map_err(|e| err(e.into()))?
@@ -298,7 +298,7 @@ pub async fn reset(
         return Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&reset_page(&state, &viewer, typed, errs.0)))));
     };
     // As for logins: the address's failures (a spray over many logins), then this login's attempts.
-    let key = auth::guard_key("claim-at", &[login.as_str(), &client.to_string()]);
+    let key = auth::guard_key("claim-at", &[login.as_str(), &crate::client::limit_key(client)]);
     let attempt = match auth::Attempt::begin(&state, client, &[(key, Rule::LOGIN_AT_ADDRESS)]).await.map_err(&err)? {
         Ok(a) => a,
         Err(retry_after) => return Err(err(AppError::Throttled { retry_after })),

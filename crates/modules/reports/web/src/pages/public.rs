@@ -393,7 +393,7 @@ pub async fn create(
     let guard = match viewer.account {
         Some(_) => None,
         None => {
-            let key = tinhso_http::auth::guard_key("report-anonymous", &[&client.to_string()]);
+            let key = tinhso_http::auth::guard_key("report-anonymous", &[&tinhso_http::client::limit_key(client)]);
             let now = chrono::Utc::now();
             if let tinhso_kernel::guard::Verdict::Wait(retry_after) =
                 state.store.guard.guard_check(&key, now).await.map_err(|e| err(e.into()))?
