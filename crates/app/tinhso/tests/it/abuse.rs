@@ -573,25 +573,15 @@ async fn guesses_at_a_desk_accounts_claim_code_are_limited_across_addresses() {
     let (st, d) = desk.post("/api/v1/dossiers", intake).await;
     assert_eq!(st, StatusCode::CREATED, "{d}");
     let guess = |i: usize| {
-        let url = s.url.clone();
-        Box::pin(async move {
-            let address = format!("198.51.100.{}", i + 1);
-            let c = reqwest::Client::builder().cookie_store(true).build().unwrap();
-            let page = c.get(format!("{url}/dang-ky")).header("x-forwarded-for", &address).send().await.unwrap();
-            let token = crate::journey::csrf(&page.text().await.unwrap());
-            let form = [
-                ("csrf", token.as_str()),
-                ("full_name", "Hoàng Thị Mai"),
-                ("login", "0977000111"),
-                ("personal_id", "008095001111"),
-                ("password", "chè Shan tuyết đầu mùa"),
-                ("ma_kich_hoat", &format!("ABCD-{:04}", 2000 + i)),
-            ];
-            let r = c.post(format!("{url}/dang-ky")).header("x-forwarded-for", &address).form(&form).send().await;
-            let r = r.unwrap();
-            let retry = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
-            (r.status(), retry)
-        }) as _
+        let code = format!("ABCD-{:04}", 2000 + i);
+        let fields = [
+            ("full_name", "Hoàng Thị Mai"),
+            ("login", "0977000111"),
+            ("personal_id", "008095001111"),
+            ("password", "chè Shan tuyết đầu mùa"),
+            ("ma_kich_hoat", code.as_str()),
+        ];
+        form_from(&s.url, "/dang-ky", &format!("198.51.100.{}", i + 1), &fields)
     };
     let burst = at_once((0..30).map(guess).collect()).await;
     let n = checked(&burst);
@@ -615,4 +605,48 @@ async fn login_as(url: &str, login: &str, password: &str) -> StatusCode {
         .await
         .unwrap();
     r.status()
+}
+
+/// A form posted as a person would (its page read first for the token) from `address` (sent as
+/// X-Forwarded-For); the answer's status and Retry-After.
+fn form_from(
+    url: &str,
+    path: &str,
+    address: &str,
+    fields: &[(&str, &str)],
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Answer> + Send>> {
+    let (url, path, address) = (url.to_owned(), path.to_owned(), address.to_owned());
+    let fields: Vec<(String, String)> = fields.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    Box::pin(async move {
+        let c = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        let page = c.get(format!("{url}{path}")).header("x-forwarded-for", &address).send().await.unwrap();
+        let mut form = vec![("csrf".to_owned(), crate::journey::csrf(&page.text().await.unwrap()))];
+        form.extend(fields);
+        let r = c.post(format!("{url}{path}")).header("x-forwarded-for", &address).form(&form).send().await.unwrap();
+        let retry = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+        (r.status(), retry)
+    })
+}
+
+/// Reset codes guessed for one login from many addresses: checked a few times only, and the
+/// owner's password still works (a guess changes nothing).
+#[tokio::test]
+async fn guesses_at_a_reset_code_are_limited_across_addresses() {
+    let s = behind_proxy(Backend::Sqlite, None).await;
+    let guess = |i: usize| {
+        let code = format!("ABCD-EFGH-JKLM-{:04}", 2000 + i);
+        let fields = [
+            ("login", CITIZEN),
+            ("personal_id", "008090001234"),
+            ("ma", code.as_str()),
+            ("password", "một mật khẩu mới dài"),
+        ];
+        form_from(&s.url, "/dat-lai-mat-khau", &format!("192.0.2.{}", i + 1), &fields)
+    };
+    let burst = at_once((0..30).map(guess).collect()).await;
+    let n = checked(&burst);
+    let bound = tinhso_kernel::guard::Rule::LOGIN.free as usize + 1;
+    assert!(n <= bound, "{n} of 30 reset codes from 30 addresses were checked (at most {bound})");
+    assert_eq!(login_as(&s.url, CITIZEN, PASSWORD).await, StatusCode::OK, "the owner still logs in");
+    s.stop().await.unwrap();
 }

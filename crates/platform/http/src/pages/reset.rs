@@ -297,9 +297,13 @@ pub async fn reset(
     let (Some(login), Some(personal_id), true) = (login, personal_id, errs.is_empty()) else {
         return Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&reset_page(&state, &viewer, typed, errs.0)))));
     };
-    // As for logins: the address's failures (a spray over many logins), then this login's attempts.
-    let key = auth::guard_key("claim-at", &[login.as_str(), &crate::client::limit_key(client)]);
-    let attempt = match auth::Attempt::begin(&state, client, &[(key, Rule::LOGIN_AT_ADDRESS)]).await.map_err(&err)? {
+    // As for logins: the address's failures (a spray over many logins), then this login's
+    // attempts at this address and from anywhere (shared with the registration's claim code).
+    let keys = [
+        (auth::guard_key("claim-at", &[login.as_str(), &crate::client::limit_key(client)]), Rule::LOGIN_AT_ADDRESS),
+        (auth::guard_key("claim", &[login.as_str()]), Rule::LOGIN),
+    ];
+    let attempt = match auth::Attempt::begin(&state, client, &keys).await.map_err(&err)? {
         Ok(a) => a,
         Err(retry_after) => return Err(err(AppError::Throttled { retry_after })),
     };
