@@ -241,9 +241,10 @@ async fn accounts_agree(store: &Stores) -> Result<std::result::Result<(), Break>
 }
 
 /// The settings administrators change (procedures, calendar years, report categories and
-/// routing, upload limits, hand-entered figures, Open311 keys, communes' boundaries) against the administrators' log
-/// (`tinhso_store::settings`). The settings are read before the log, so a save made meanwhile
-/// has its entry read too; a difference is read again before it is reported.
+/// routing, upload limits, hand-entered figures, Open311 keys, communes' boundaries) against
+/// the administrators' log (`tinhso_store::settings`). The settings are read before the log,
+/// so a save made meanwhile has its entry read too; a difference is read again before it is
+/// reported.
 async fn settings_unvouched(store: &Stores) -> Result<Option<Break>> {
     let first = || async {
         let procedures = store.catalogue.procedures().await?;

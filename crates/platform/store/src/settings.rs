@@ -1,7 +1,8 @@
 //! The settings administrators change through the platform, against the administrators' log:
 //! each procedure, calendar year and report category against the digest its newest entry
-//! recorded, the report routing and the citizens' upload limits against their newest entry,
-//! each hand-entered index figure against its own. A setting changed in the database without
+//! recorded, the report routing, the citizens' upload limits and the communes' boundaries
+//! against their newest entry, each hand-entered index figure against its own, each usable
+//! Open311 key against the entry that issued it (and no revocation since). A setting changed in the database without
 //! the platform (a day off added to a year so that late dossiers look on time, a fee edited,
 //! a category's reports sent elsewhere) leaves no entry, so it is found here. Pure: the audit
 //! reads the rows and the log, this says which setting first disagrees.
@@ -16,7 +17,7 @@ use tinhso_reports::routing::Route;
 use tinhso_reports::Category;
 
 /// Procedures and calendar years stored before the log recorded saves (a database upgraded in
-/// place), accepted without an entry until they are next saved.
+/// place), accepted without an entry until the server's first start records them in it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BeforeLog {
     pub procedures: BTreeSet<String>,
@@ -207,11 +208,12 @@ fn open311_unvouched(keys: &[Open311Key], newest_first: &[AdminEntry]) -> Option
 /// A procedure, calendar year, category or figure an entry saved that is no longer stored
 /// (the platform deletes none of them).
 fn removed(s: &Settings, newest: &HashMap<String, AdminChange>) -> Option<Break> {
+    let procedures: std::collections::HashSet<&str> = s.procedures.iter().map(|p| p.code.as_str()).collect();
     let mut keys: Vec<(Setting, String)> = newest
         .values()
         .filter_map(|c| match c {
             AdminChange::ProcedureSaved { code, .. } => {
-                (!s.procedures.iter().any(|p| p.code.as_str() == code)).then(|| (Setting::Procedure, code.clone()))
+                (!procedures.contains(code.as_str())).then(|| (Setting::Procedure, code.clone()))
             }
             AdminChange::CalendarSaved { year, .. } => {
                 (!s.calendar.iter().any(|y| y.year == *year)).then(|| (Setting::CalendarYear, year.to_string()))
