@@ -213,10 +213,10 @@ async fn report_rows_agree(store: &Stores, chained: u64) -> Result<std::result::
     Ok(Ok(()))
 }
 
-/// Every staff account, and any account the log names, against the administrators' entries
-/// (`tinhso_store::staff_audit`): its lock against its newest lock or unlock, its role and
-/// agency against the entry that created it, so a lock lifted or set, a role raised or an
-/// officer moved behind the platform's back is found. A difference is read again (a running
+/// Every staff account, any account the log names and any locked one, against the
+/// administrators' entries (`tinhso_store::staff_audit`): its lock against its newest lock or
+/// unlock, its role and agency against the entry that created it, so a lock lifted or set (a
+/// citizen's too), a role raised or an officer moved behind the platform's back is found. A difference is read again (a running
 /// server may write meanwhile) before it is reported.
 async fn accounts_agree(store: &Stores) -> Result<std::result::Result<(), Break>> {
     let first_differing = || async {
@@ -227,6 +227,12 @@ async fn accounts_agree(store: &Stores) -> Result<std::result::Result<(), Break>
         for id in staff_audit::named(&log) {
             if !accounts.iter().any(|a| a.id == id) {
                 accounts.extend(store.identity.account(id).await?);
+            }
+        }
+        // And every locked one: a citizen locked (no page does it) is someone shut out.
+        for a in store.identity.locked_accounts().await? {
+            if !accounts.iter().any(|b| b.id == a.id) {
+                accounts.push(a);
             }
         }
         let differs = staff_audit::first_differing(&accounts, &log, &before);

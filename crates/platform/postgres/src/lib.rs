@@ -262,6 +262,12 @@ impl IdentityStore for PgStore {
         rows.iter().map(|r| rows::account_at(r, 0)).collect()
     }
 
+    async fn locked_accounts(&self) -> Result<Vec<Account>> {
+        let sql = format!("SELECT {} FROM account WHERE disabled ORDER BY id", rows::ACCOUNT_COLUMNS);
+        let rows = self.client().await?.query(&sql, &[]).await.map_err(map_err)?;
+        rows.iter().map(|r| rows::account_at(r, 0)).collect()
+    }
+
     async fn staff_before_log(&self) -> Result<tinhso_store::staff_audit::StaffBeforeLog> {
         let rows = self
             .client()

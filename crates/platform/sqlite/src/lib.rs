@@ -289,6 +289,16 @@ impl IdentityStore for SqliteStore {
         .await
     }
 
+    async fn locked_accounts(&self) -> Result<Vec<Account>> {
+        let sql = format!("SELECT {} FROM account WHERE disabled ORDER BY id", rows::ACCOUNT_COLUMNS);
+        self.read(move |c| {
+            let mut st = c.prepare(&sql)?;
+            let rows = st.query_map([], rows::account)?;
+            rows.collect()
+        })
+        .await
+    }
+
     async fn staff_before_log(&self) -> Result<tinhso_store::staff_audit::StaffBeforeLog> {
         let rows = self
             .read(|c| {

@@ -77,6 +77,9 @@ pub trait IdentityStore: Send + Sync + 'static {
     /// The staff accounts a database upgraded in place held before the administrators' log
     /// recorded who created them, with the role and agency they then had.
     async fn staff_before_log(&self) -> Result<crate::staff_audit::StaffBeforeLog>;
+    /// Every locked account, citizens' included (for the audit: no page locks a citizen, so
+    /// one locked is one locked behind the platform). A scan: locks are few and not indexed.
+    async fn locked_accounts(&self) -> Result<Vec<Account>>;
     /// The citizen account holding a personal identification number, if any.
     async fn citizen_by_personal_id(&self, personal_id: &PersonalId) -> Result<Option<Account>>;
     /// Gives an account the desk created for a walk-in applicant its password and name, when

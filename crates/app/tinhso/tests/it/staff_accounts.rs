@@ -183,6 +183,8 @@ async fn story(s: TestServer) {
             "agency",
         ),
         ("0912345678", "role = 'auditor'".to_owned(), "role = 'citizen'".to_owned(), "role"),
+        // A citizen shut out: no page locks a citizen.
+        ("0912345678", "disabled = TRUE".to_owned(), "disabled = FALSE".to_owned(), "disabled"),
     ];
     for (login, edit, undo, column) in tampers {
         s.exec_sql(&format!("UPDATE account SET {edit} WHERE login = '{login}'")).await.unwrap();
