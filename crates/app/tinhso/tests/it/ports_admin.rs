@@ -43,8 +43,12 @@ async fn admin_changes(s: Stores) {
         expires_at: now + chrono::Duration::days(1),
     };
     s.identity.create_session(&session).await.unwrap();
+    assert!(s.identity.locked_accounts().await.unwrap().is_empty());
+    assert!(s.identity.staff_before_log().await.unwrap().is_empty(), "a database made since the log");
     assert!(s.identity.set_disabled(staff, true, &by).await.unwrap());
     assert!(s.identity.account(staff).await.unwrap().unwrap().disabled);
+    let locked: Vec<AccountId> = s.identity.locked_accounts().await.unwrap().iter().map(|a| a.id).collect();
+    assert_eq!(locked, [staff]);
     assert!(s.identity.session(&[9; 32], now).await.unwrap().is_none(), "a locked account's sessions end");
     assert!(s.identity.set_disabled(staff, false, &by).await.unwrap());
     assert!(!s.identity.account(staff).await.unwrap().unwrap().disabled);
