@@ -204,6 +204,23 @@ pub async fn metrics(State(state): State<AppState>, ClientAddr(client): ClientAd
     let (pending, age) = state.store.health.outbox_lag(chrono::Utc::now()).await.unwrap_or((-1, -1));
     gauge(&mut out, "tinhso_outbox_pending", "gauge", "Notification emails not yet sent.", pending as f64);
     gauge(&mut out, "tinhso_outbox_oldest_seconds", "gauge", "Age of the oldest unsent email.", age as f64);
+    // The newest integrity check (any server's): when it ran and whether it found the history
+    // intact, so monitoring alerts on a break or on checks that stopped running (-1: none yet).
+    let last = state.store.audit_runs.audit_runs(1).await.ok().and_then(|mut r| r.pop());
+    gauge(
+        &mut out,
+        "tinhso_audit_last_run_timestamp_seconds",
+        "gauge",
+        "When the newest integrity check of the whole history finished (Unix time; -1: never).",
+        last.as_ref().map_or(-1.0, |r| r.finished_at.timestamp() as f64),
+    );
+    gauge(
+        &mut out,
+        "tinhso_audit_last_intact",
+        "gauge",
+        "Whether the newest integrity check found the history intact (1), or a change outside the platform (0; -1: never).",
+        last.as_ref().map_or(-1.0, |r| if matches!(r.finding, tinhso_store::AuditFinding::Intact { .. }) { 1.0 } else { 0.0 }),
+    );
     gauge(
         &mut out,
         "tinhso_login_failures_total",

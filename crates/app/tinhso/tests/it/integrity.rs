@@ -53,6 +53,16 @@ async fn story(backend: Backend) {
     let first = &runs(&html)[0];
     assert!(first.contains("Lịch tự động của máy chủ") && first.contains("Toàn vẹn"), "{first}");
     assert!(first.contains("sha256"), "{first}");
+    // Monitoring reads the same from /metrics (Prometheus's own parser).
+    let watched = || async {
+        let text = reqwest::get(format!("{}/metrics", s.url)).await.unwrap().text().await.unwrap();
+        let m = crate::metrics::parse(&text);
+        let ran = crate::metrics::value(&m, "tinhso_audit_last_run_timestamp_seconds", &[]);
+        (crate::metrics::value(&m, "tinhso_audit_last_intact", &[]), ran)
+    };
+    let (intact, ran) = watched().await;
+    assert_eq!(intact, 1.0);
+    assert!((ran - chrono::Utc::now().timestamp() as f64).abs() < 600.0, "ran just now: {ran}");
 
     // Who may not: a leader reads nothing, a citizen neither; a request without the form's
     // token asks for nothing.
@@ -92,6 +102,7 @@ async fn story(backend: Backend) {
     assert!(newest.contains("Phát hiện bất thường") && newest.contains("lịch làm việc năm 2026"), "{newest}");
     assert!(newest.contains("class=\"alert\""), "{newest}");
     assert!(!newest.contains("Lịch tự động"), "asked by the auditor, named: {newest}");
+    assert_eq!(watched().await.0, 0.0, "monitoring sees the break");
 
     // Every auditor and province admin is told; others are not.
     let admin = page_login(&s, "quantri@tinhso.local").await;

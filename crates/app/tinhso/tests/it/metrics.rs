@@ -10,7 +10,7 @@ use tinhso_testkit::server::fresh_data_dir;
 use tinhso_testkit::{Backend, TestServer};
 
 /// The exposition parsed by `prometheus_client.parser`: sample name -> [(labels, value)].
-fn parse(text: &str) -> Value {
+pub(crate) fn parse(text: &str) -> Value {
     use std::io::Write;
     let script = r#"
 import json, sys
@@ -39,7 +39,7 @@ print(json.dumps(out))
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-fn value(m: &Value, sample: &str, labels: &[(&str, &str)]) -> f64 {
+pub(crate) fn value(m: &Value, sample: &str, labels: &[(&str, &str)]) -> f64 {
     m[sample]
         .as_array()
         .unwrap_or_else(|| panic!("no {sample}"))
@@ -138,6 +138,10 @@ async fn metrics_count_what_operators_watch(backend: Backend) {
     assert!(value(&m, "tinhso_outbox_pending", &[]) >= 3.0, "submission notices wait for email");
     assert!(value(&m, "tinhso_login_failures_total", &[]) >= 3.0);
     assert!(value(&m, "tinhso_throttled_total", &[]) >= 1.0, "the sixth guess waited");
+    // No integrity check ran on this server (its schedule is off here): said as -1, not as
+    // intact (the integrity story reads them after checks).
+    assert_eq!(value(&m, "tinhso_audit_last_intact", &[]), -1.0);
+    assert_eq!(value(&m, "tinhso_audit_last_run_timestamp_seconds", &[]), -1.0);
     // Routes are patterns, never paths: no series per dossier.
     assert!(m["tinhso_http_request_duration_seconds_count"]
         .as_array()
