@@ -77,6 +77,7 @@ mod ports_admin;
 mod ports_at_once;
 mod ports_inbox;
 mod ports_opendata;
+mod ports_reports;
 mod ports_results;
 mod powerloss;
 mod recovery;
@@ -87,6 +88,7 @@ mod schedule;
 mod settings_audit;
 mod staff_accounts;
 mod story;
+mod tampering;
 mod upgrade;
 mod walks;
 
