@@ -5,7 +5,6 @@
 
 use crate::audit;
 use chrono::Utc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tinhso_http::pages::audit_runs::AuditRequests;
 use tinhso_kernel::ids::AccountId;
@@ -38,21 +37,19 @@ pub async fn sweep_guard(store: Stores) {
 /// when zero), and whenever an auditor asks on this server.
 pub async fn audits(store: Stores, every: Duration, mut requests: AuditRequests) {
     if !every.is_zero() {
-        let (scheduled, busy) = (store.clone(), requests.busy.clone());
+        let (scheduled, counter) = (store.clone(), requests.running.clone());
         tokio::spawn(async move {
-            let (s, busy) = (&scheduled, &busy);
+            let (s, counter) = (&scheduled, &counter);
             tinhso_http::schedule::every(scheduled.schedule.clone(), "audit.verify", every, || async move {
-                busy.store(true, Ordering::Relaxed);
+                let _running = AuditRequests::count(counter);
                 log(check(s, None).await);
-                busy.store(false, Ordering::Relaxed);
             })
             .await;
         });
     }
     while let Some(by) = requests.asks.recv().await {
-        requests.busy.store(true, Ordering::Relaxed);
+        let _running = requests.running();
         log(check(&store, Some(by)).await);
-        requests.busy.store(false, Ordering::Relaxed);
     }
 }
 

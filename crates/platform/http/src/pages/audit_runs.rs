@@ -13,7 +13,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tinhso_kernel::ids::AccountId;
 use tinhso_policy::Action;
@@ -26,26 +26,49 @@ const SHOWN: usize = 20;
 #[derive(Debug, Clone)]
 pub struct AuditQueue {
     asks: tokio::sync::mpsc::Sender<AccountId>,
-    busy: Arc<AtomicBool>,
+    running: Arc<AtomicUsize>,
 }
 
 /// The auditor task's end of an [`AuditQueue`].
 pub struct AuditRequests {
     pub asks: tokio::sync::mpsc::Receiver<AccountId>,
-    /// Set while a check runs, so the page can say so.
-    pub busy: Arc<AtomicBool>,
+    /// How many checks run on this server now (the schedule's and an auditor's may overlap),
+    /// so the page can say one is under way.
+    pub running: Arc<AtomicUsize>,
+}
+
+impl AuditRequests {
+    /// Counts a check as running until the guard is dropped.
+    pub fn running(&self) -> Running {
+        Self::count(&self.running)
+    }
+
+    /// The same, on a counter shared with another task (the schedule's).
+    pub fn count(running: &Arc<AtomicUsize>) -> Running {
+        running.fetch_add(1, Ordering::Relaxed);
+        Running(running.clone())
+    }
+}
+
+/// A check counted as running while this lives.
+pub struct Running(Arc<AtomicUsize>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl AuditQueue {
     pub fn new() -> (Self, AuditRequests) {
         let (asks, rx) = tokio::sync::mpsc::channel(1);
-        let busy = Arc::new(AtomicBool::new(false));
-        (Self { asks, busy: busy.clone() }, AuditRequests { asks: rx, busy })
+        let running = Arc::new(AtomicUsize::new(0));
+        (Self { asks, running: running.clone() }, AuditRequests { asks: rx, running })
     }
 
     /// Whether a check is running or waiting to.
     fn pending(&self) -> bool {
-        self.busy.load(Ordering::Relaxed) || self.asks.capacity() == 0
+        self.running.load(Ordering::Relaxed) > 0 || self.asks.capacity() == 0
     }
 }
 
