@@ -15,6 +15,8 @@ pub struct Browser {
     base: String,
     _driver: Child,
     _profile: std::path::PathBuf,
+    /// Set by `quit`: a browser dropped without it (a walk that failed) is killed in `drop`.
+    quit: bool,
 }
 
 pub struct Element(String);
@@ -63,7 +65,7 @@ impl Browser {
         }}});
         let v: Value = http.post(format!("{base}/session")).json(&caps).send().await?.json().await?;
         let id = v["value"]["sessionId"].as_str().ok_or_else(|| anyhow!("no session: {v}"))?;
-        Ok(Self { http, base: format!("{base}/session/{id}"), _driver: driver, _profile: profile })
+        Ok(Self { http, base: format!("{base}/session/{id}"), _driver: driver, _profile: profile, quit: false })
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value> {
@@ -187,11 +189,26 @@ impl Browser {
         Ok(())
     }
 
-    pub async fn quit(self) -> Result<()> {
+    pub async fn quit(mut self) -> Result<()> {
         self.call(reqwest::Method::DELETE, "", None).await?;
+        self.quit = true;
         // The profile is this browser's alone; a test run starts hundreds.
         let _ = tokio::fs::remove_dir_all(&self._profile).await;
         Ok(())
+    }
+}
+
+impl Drop for Browser {
+    /// A walk that failed never quits its browser, and killing chromedriver leaves Chromium
+    /// running: its processes are found by their profile, which is this browser's alone.
+    fn drop(&mut self) {
+        if self.quit {
+            return;
+        }
+        let profile = self._profile.display().to_string();
+        let _ = std::process::Command::new("pkill").args(["-f", &profile]).status();
+        #[allow(clippy::disallowed_methods)] // test tear-down, no server involved
+        let _ = std::fs::remove_dir_all(&self._profile);
     }
 }
 
