@@ -87,6 +87,11 @@ pub struct Intact {
     pub events: u64,
     pub dossiers: u64,
     pub last_checkpoint: Option<(i64, String, String)>,
+    /// Accounts held to the administrators' log (every staff account, any it names, any locked).
+    pub accounts: usize,
+    /// Settings held to it (procedures, years, categories, figures, keys; the routing table, the
+    /// limits and the boundaries one each).
+    pub settings: usize,
 }
 
 /// `Ok(Ok(intact))` when intact, `Ok(Err(break))` naming the first break.
@@ -139,13 +144,15 @@ pub async fn verify(store: &Stores) -> Result<std::result::Result<Intact, Break>
     if let Err(b) = dataset_rows_agree(store, datasets.load(Ordering::Relaxed)).await? {
         return Ok(Err(b));
     }
-    if let Err(b) = accounts_agree(store).await? {
-        return Ok(Err(b));
-    }
-    if let Some(b) = settings_unvouched(store).await? {
-        return Ok(Err(b));
-    }
-    Ok(Ok(Intact { events: audited.entries, dossiers: audited.subjects, last_checkpoint }))
+    let accounts = match accounts_agree(store).await? {
+        Ok(n) => n,
+        Err(b) => return Ok(Err(b)),
+    };
+    let settings = match settings_unvouched(store).await? {
+        Ok(n) => n,
+        Err(b) => return Ok(Err(b)),
+    };
+    Ok(Ok(Intact { events: audited.entries, dossiers: audited.subjects, last_checkpoint, accounts, settings }))
 }
 
 /// Every dossier row against the fold of its events, a page at a time (the next page read
@@ -218,7 +225,7 @@ async fn report_rows_agree(store: &Stores, chained: u64) -> Result<std::result::
 /// unlock, its role and agency against the entry that created it, so a lock lifted or set (a
 /// citizen's too), a role raised or an officer moved behind the platform's back is found. A difference is read again (a running
 /// server may write meanwhile) before it is reported.
-async fn accounts_agree(store: &Stores) -> Result<std::result::Result<(), Break>> {
+async fn accounts_agree(store: &Stores) -> Result<std::result::Result<usize, Break>> {
     let first_differing = || async {
         // Accounts before the log, so that an account created meanwhile has its entry read.
         let mut accounts = store.identity.staff_accounts().await?;
@@ -236,14 +243,15 @@ async fn accounts_agree(store: &Stores) -> Result<std::result::Result<(), Break>
             }
         }
         let differs = staff_audit::first_differing(&accounts, &log, &before);
-        Ok::<_, anyhow::Error>(differs.map(|(a, column)| (a.login.clone(), column)))
+        Ok::<_, anyhow::Error>((differs.map(|(a, column)| (a.login.clone(), column)), accounts.len()))
     };
-    if first_differing().await?.is_some() {
-        if let Some((login, column)) = first_differing().await? {
+    let (differs, checked) = first_differing().await?;
+    if differs.is_some() {
+        if let (Some((login, column)), _) = first_differing().await? {
             return Ok(Err(Break::RowDiffers { dossier: login, column, kind: RowKind::Account }));
         }
     }
-    Ok(Ok(()))
+    Ok(Ok(checked))
 }
 
 /// The settings administrators change (procedures, calendar years, report categories and
@@ -251,7 +259,7 @@ async fn accounts_agree(store: &Stores) -> Result<std::result::Result<(), Break>
 /// the administrators' log (`tinhso_store::settings`). The settings are read before the log,
 /// so a save made meanwhile has its entry read too; a difference is read again before it is
 /// reported.
-async fn settings_unvouched(store: &Stores) -> Result<Option<Break>> {
+async fn settings_unvouched(store: &Stores) -> Result<std::result::Result<usize, Break>> {
     let first = || async {
         let procedures = store.catalogue.procedures().await?;
         let calendar = store.catalogue.calendar_years().await?;
@@ -276,11 +284,22 @@ async fn settings_unvouched(store: &Stores) -> Result<Option<Break>> {
             open311_keys: &open311_keys,
             boundaries: &boundaries,
         };
-        Ok::<_, anyhow::Error>(tinhso_store::settings::first_unvouched(&settings, &log)?)
+        let count = procedures.len()
+            + calendar.len()
+            + categories.len()
+            + indicators.len()
+            + open311_keys.len()
+            + 2 // the routing table and the upload limits, set or not
+            + usize::from(!boundaries.is_empty());
+        Ok::<_, anyhow::Error>((tinhso_store::settings::first_unvouched(&settings, &log)?, count))
     };
-    Ok(match first().await? {
-        Some(_) => first().await?,
-        None => None,
+    let (differs, checked) = first().await?;
+    Ok(match differs {
+        Some(_) => match first().await? {
+            (Some(b), _) => Err(b),
+            (None, n) => Ok(n),
+        },
+        None => Ok(checked),
     })
 }
 

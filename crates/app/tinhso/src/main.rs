@@ -467,6 +467,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     println!(
                         "Chuỗi nhật ký toàn vẹn: {events} sự kiện của {dossiers} hồ sơ, phản ánh và bộ dữ liệu / audit chain intact: {events} events"
                     );
+                    let (accounts, settings) = (intact.accounts, intact.settings);
+                    println!(
+                        "Khớp nhật ký quản trị: {accounts} tài khoản, {settings} cấu hình / agree with the administrators' log: {accounts} accounts, {settings} settings"
+                    );
                     if let Some((n, at, hash)) = intact.last_checkpoint {
                         // Kept outside the database (printed, mailed), this pins everything before it.
                         println!("Điểm kiểm tra mới nhất / latest checkpoint: số {n}, {at}, sha256 {hash}");
@@ -474,7 +478,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(b) => {
-                    println!("CHUỖI NHẬT KÝ BỊ PHÁ VỠ: {} / AUDIT CHAIN BROKEN: {}", b.describe_vi(), b.describe_en());
+                    println!("KIỂM TRA KHÔNG ĐẠT: {} / AUDIT FAILED: {}", b.describe_vi(), b.describe_en());
                     Ok(ExitCode::FAILURE)
                 }
             }
@@ -489,13 +493,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             match audit::verify(&store).await? {
                 Ok(intact) => {
+                    let (accounts, settings) = (intact.accounts, intact.settings);
+                    println!(
+                        "Khớp nhật ký quản trị: {accounts} tài khoản, {settings} cấu hình / agree with the administrators' log: {accounts} accounts, {settings} settings"
+                    );
                     if let Some((n, at, hash)) = intact.last_checkpoint {
                         println!("Điểm kiểm tra mới nhất / latest checkpoint: số {n}, {at}, sha256 {hash}");
                     }
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(b) => {
-                    println!("CHUỖI NHẬT KÝ BỊ PHÁ VỠ: {} / AUDIT CHAIN BROKEN: {}", b.describe_vi(), b.describe_en());
+                    println!("KIỂM TRA KHÔNG ĐẠT: {} / AUDIT FAILED: {}", b.describe_vi(), b.describe_en());
                     Ok(ExitCode::FAILURE)
                 }
             }
