@@ -270,6 +270,10 @@ async fn settings_unvouched(store: &Stores) -> Result<std::result::Result<usize,
         let indicators = store.ioc.ioc_entries().await?;
         let open311_keys = store.reports.open311_keys().await?;
         let boundaries = store.reports.commune_boundaries().await?;
+        let province = match store.province.province().await? {
+            Some(p) => Some(admin::province_digest(&p, &store.province.agencies().await?)?),
+            None => None,
+        };
         let log = store.ledger.admin_log(None, usize::MAX).await?;
         let default_categories = tinhso_reports::category::defaults();
         let settings = tinhso_store::settings::Settings {
@@ -283,6 +287,7 @@ async fn settings_unvouched(store: &Stores) -> Result<std::result::Result<usize,
             indicators: &indicators,
             open311_keys: &open311_keys,
             boundaries: &boundaries,
+            province,
         };
         let count = procedures.len()
             + calendar.len()
@@ -290,7 +295,8 @@ async fn settings_unvouched(store: &Stores) -> Result<std::result::Result<usize,
             + indicators.len()
             + open311_keys.len()
             + 2 // the routing table and the upload limits, set or not
-            + usize::from(!boundaries.is_empty());
+            + usize::from(!boundaries.is_empty())
+            + 1; // the province and its agencies
         Ok::<_, anyhow::Error>((tinhso_store::settings::first_unvouched(&settings, &log)?, count))
     };
     let (differs, checked) = first().await?;

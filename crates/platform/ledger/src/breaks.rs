@@ -51,6 +51,8 @@ pub enum Setting {
     Open311Key,
     /// The communes' boundaries, which place a field report in its commune.
     CommuneBoundaries,
+    /// The province and its agencies, as set up.
+    ProvinceModel,
 }
 
 impl Setting {
@@ -64,6 +66,7 @@ impl Setting {
             Self::Indicator => "chỉ số nhập tay",
             Self::Open311Key => "khóa Open311 của",
             Self::CommuneBoundaries => "ranh giới xã, phường",
+            Self::ProvinceModel => "tỉnh và các cơ quan",
         }
     }
 
@@ -77,6 +80,7 @@ impl Setting {
             Self::Indicator => "hand-entered figure",
             Self::Open311Key => "Open311 key of",
             Self::CommuneBoundaries => "communes' boundaries",
+            Self::ProvinceModel => "province and its agencies",
         }
     }
 }

@@ -64,6 +64,8 @@ pub async fn setup(tx: &Transaction<'_>, setup: &ProvinceSetup) -> Result<()> {
     for a in &setup.accounts {
         created.push((insert_account(tx, a).await?, a));
     }
+    crate::ledger::append_admin(tx, &admin::AdminChange::province_set_up(&setup.province, &setup.agencies)?, &by)
+        .await?;
     if let Some(change) = admin::staff_set_up(&created) {
         crate::ledger::append_admin(tx, &change, &by).await?;
     }

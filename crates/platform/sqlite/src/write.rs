@@ -54,6 +54,7 @@ pub fn setup(tx: &Connection, setup: &ProvinceSetup) -> Result<()> {
     for a in &setup.accounts {
         created.push((insert_account(tx, a)?, a));
     }
+    crate::ledger::append_admin(tx, &admin::AdminChange::province_set_up(&setup.province, &setup.agencies)?, &by)?;
     if let Some(change) = admin::staff_set_up(&created) {
         crate::ledger::append_admin(tx, &change, &by)?;
     }

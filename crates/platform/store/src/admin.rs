@@ -101,6 +101,13 @@ pub enum AdminChange {
         client: String,
         count: u64,
     },
+    /// The province set up: its code, how many agencies, and the digest of the province and its
+    /// agencies (names, levels, parents, communes), which only the set-up writes.
+    ProvinceSetUp {
+        province: String,
+        agencies: usize,
+        digest: String,
+    },
     /// The communes' boundaries replaced (they place a field report in its commune): how many,
     /// and the digest of them all in commune order.
     CommuneBoundariesSet {
@@ -139,6 +146,7 @@ const KINDS: &[&str] = &[
     "open311_key_issued",
     "open311_keys_revoked",
     "commune_boundaries_set",
+    "province_set_up",
 ];
 
 impl AdminChange {
@@ -155,6 +163,7 @@ impl AdminChange {
             | Self::Open311KeyIssued { .. }
             | Self::Open311KeysRevoked { .. }
             | Self::CommuneBoundariesSet { .. }
+            | Self::ProvinceSetUp { .. }
             | Self::ProceduresImported { .. }
             | Self::CalendarSaved { .. }
             | Self::UploadLimitsSet { .. }
@@ -175,6 +184,7 @@ impl AdminChange {
                 format!("{SUBJECT_PREFIX}open311/{client}")
             }
             (Self::CommuneBoundariesSet { .. }, _) => format!("{SUBJECT_PREFIX}commune-boundaries"),
+            (Self::ProvinceSetUp { .. }, _) => format!("{SUBJECT_PREFIX}province"),
             (Self::CalendarSaved { year, .. }, _) => format!("{SUBJECT_PREFIX}calendar/{year}"),
             (Self::UploadLimitsSet { .. }, _) => format!("{SUBJECT_PREFIX}upload-limits"),
             (Self::IndicatorEntered { indicator, unit, .. }, _) => {
@@ -204,6 +214,7 @@ impl AdminChange {
             Self::Open311KeyIssued { .. } => KINDS[13],
             Self::Open311KeysRevoked { .. } => KINDS[14],
             Self::CommuneBoundariesSet { .. } => KINDS[15],
+            Self::ProvinceSetUp { .. } => KINDS[16],
         }
     }
 
@@ -242,6 +253,8 @@ impl AdminChange {
             (Self::Open311KeysRevoked { .. }, true) => "Open311 keys revoked",
             (Self::CommuneBoundariesSet { .. }, false) => "Nạp ranh giới xã, phường",
             (Self::CommuneBoundariesSet { .. }, true) => "Commune boundaries imported",
+            (Self::ProvinceSetUp { .. }, false) => "Thiết lập tỉnh (cơ quan, đơn vị hành chính)",
+            (Self::ProvinceSetUp { .. }, true) => "Province set up (agencies, units)",
         }
     }
 }
@@ -288,6 +301,16 @@ pub fn fingerprint(hash: &[u8]) -> String {
     tinhso_kernel::ids::Sha256::of(hash).to_string()
 }
 
+/// The digest of the province and its agencies, in code order whatever order they are given in.
+pub fn province_digest(
+    province: &tinhso_kernel::province::Province,
+    agencies: &[tinhso_kernel::province::Agency],
+) -> Result<String> {
+    let mut sorted: Vec<&tinhso_kernel::province::Agency> = agencies.iter().collect();
+    sorted.sort_by(|a, b| a.code.as_str().cmp(b.code.as_str()));
+    digest(&(province, sorted))
+}
+
 /// The digest of communes' boundaries, in commune order whatever order they are given in.
 pub fn boundaries_digest(b: &[(u32, tinhso_reports::geo::Territory)]) -> Result<String> {
     let mut sorted: Vec<&(u32, tinhso_reports::geo::Territory)> = b.iter().collect();
@@ -315,6 +338,15 @@ impl AdminChange {
     /// The entry for a key issued to Open311 client `client`, by the key's stored hash.
     pub fn open311_key_issued(client: &str, hash: &[u8]) -> Self {
         Self::Open311KeyIssued { client: client.to_owned(), fingerprint: fingerprint(hash) }
+    }
+
+    /// The entry for a province as set up.
+    pub fn province_set_up(
+        province: &tinhso_kernel::province::Province,
+        agencies: &[tinhso_kernel::province::Agency],
+    ) -> Result<Self> {
+        let digest = province_digest(province, agencies)?;
+        Ok(Self::ProvinceSetUp { province: province.code.to_string(), agencies: agencies.len(), digest })
     }
 
     /// The entry for the communes' boundaries as imported.
@@ -461,6 +493,7 @@ mod tests {
             AdminChange::open311_key_issued("Ứng dụng Xã", b"hash"),
             AdminChange::Open311KeysRevoked { client: "Ứng dụng Xã".into(), count: 1 },
             AdminChange::CommuneBoundariesSet { communes: 2, digest: "ef".repeat(32) },
+            AdminChange::ProvinceSetUp { province: "08".into(), agencies: 142, digest: "12".repeat(32) },
             AdminChange::UploadLimitsSet { per_day_mb: 50, total_mb: 500 },
             AdminChange::IndicatorEntered { indicator: "dti.1".into(), unit: "province".into(), rate: "0.75".into() },
             AdminChange::ReportCategorySaved { code: "cho-tam".into(), active: true, digest: None },
@@ -476,6 +509,7 @@ mod tests {
                     "admin/open311/Ứng dụng Xã"
                 }
                 AdminChange::CommuneBoundariesSet { .. } => "admin/commune-boundaries",
+                AdminChange::ProvinceSetUp { .. } => "admin/province",
                 AdminChange::UploadLimitsSet { .. } => "admin/upload-limits",
                 AdminChange::IndicatorEntered { .. } => "admin/indicator/dti.1/province",
                 AdminChange::ReportCategorySaved { .. } => "admin/report-category/cho-tam",

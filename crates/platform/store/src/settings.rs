@@ -65,6 +65,8 @@ pub struct Settings<'a> {
     pub indicators: &'a [IocEntry],
     pub open311_keys: &'a [Open311Key],
     pub boundaries: &'a [(u32, tinhso_reports::geo::Territory)],
+    /// The digest of the province and its agencies as stored (`admin::province_digest`).
+    pub province: Option<String>,
 }
 
 fn differs(setting: Setting, key: impl Into<String>, how: SettingDiff) -> Option<Break> {
@@ -169,6 +171,16 @@ pub fn first_unvouched(s: &Settings, newest_first: &[AdminEntry]) -> Result<Opti
     if stored != logged {
         let how = if logged.is_none() { SettingDiff::NotLogged } else { SettingDiff::Edited };
         return Ok(differs(Setting::CommuneBoundaries, "", how));
+    }
+
+    // Only the set-up writes these. A province set up before its set-up was logged has no
+    // entry to hold them to.
+    if let Some(AdminChange::ProvinceSetUp { digest, .. }) =
+        newest.get(&format!("{}province", crate::admin::SUBJECT_PREFIX))
+    {
+        if s.province.as_deref() != Some(digest.as_str()) {
+            return Ok(differs(Setting::ProvinceModel, "", SettingDiff::Edited));
+        }
     }
 
     for e in s.indicators {
@@ -284,6 +296,7 @@ mod tests {
         indicators: Vec<IocEntry>,
         open311_keys: Vec<Open311Key>,
         boundaries: Vec<(u32, tinhso_reports::geo::Territory)>,
+        province: Option<String>,
     }
 
     impl Stored {
@@ -304,6 +317,7 @@ mod tests {
                 indicators: Vec::new(),
                 open311_keys: Vec::new(),
                 boundaries: Vec::new(),
+                province: None,
             };
             (stored, log)
         }
@@ -321,6 +335,7 @@ mod tests {
                 indicators: &self.indicators,
                 open311_keys: &self.open311_keys,
                 boundaries: &self.boundaries,
+                province: self.province.clone(),
             };
             first_unvouched(&s, &log(changes.to_vec())).unwrap()
         }
@@ -484,6 +499,17 @@ mod tests {
         assert_eq!(stored.check(&changes), None);
         stored.boundaries[1].1 = square(105.3);
         assert_eq!(stored.check(&changes), br(Setting::CommuneBoundaries, "", SettingDiff::Edited), "a line moved");
+    }
+
+    #[test]
+    fn the_province_and_its_agencies_are_as_set_up() {
+        let (mut stored, mut changes) = Stored::set_up();
+        stored.province = Some("ab".repeat(32));
+        assert_eq!(stored.check(&changes), None, "set up before its set-up was logged: nothing to hold it to");
+        changes.push(AdminChange::ProvinceSetUp { province: "8".into(), agencies: 142, digest: "ab".repeat(32) });
+        assert_eq!(stored.check(&changes), None);
+        stored.province = Some("cd".repeat(32));
+        assert_eq!(stored.check(&changes), br(Setting::ProvinceModel, "", SettingDiff::Edited), "an agency renamed");
     }
 
     #[test]

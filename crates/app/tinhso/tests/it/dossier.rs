@@ -283,8 +283,8 @@ async fn lifecycle(s: TestServer) {
 }
 
 /// What the province's set-up writes to the chain (lane `admin`): its calendar years (2024 to
-/// 2026), its catalogue and its staff accounts.
-pub(crate) const SET_UP_ENTRIES: usize = 5;
+/// 2026), its catalogue, the province with its agencies, and its staff accounts.
+pub(crate) const SET_UP_ENTRIES: usize = 6;
 
 /// What `tinhso audit verify` says of `s`'s data: its exit code and output.
 pub(crate) async fn verify(s: &TestServer) -> (i32, String) {

@@ -329,13 +329,16 @@ async fn catalogue(s: Stores) {
     use tinhso_store::admin::{digest, AdminChange::CalendarSaved, AdminChange::ProcedureSaved};
     let code = PROCEDURE.to_owned();
     assert_eq!(
-        log,
+        log[..3],
         [
             (AccountId(5), CalendarSaved { year: 2027, digest: Some(digest(&year).unwrap()) }),
             (AccountId(5), ProcedureSaved { code: code.clone(), digest: Some(digest(&p).unwrap()) }),
             (tinhso_store::admin::CONSOLE, ProcedureSaved { code, digest: Some(digest(&procedure()).unwrap()) }),
         ]
     );
+    // Oldest, the province's own set-up, with the digest of the province and its agencies.
+    let set_up = tinhso_store::admin::AdminChange::province_set_up(&setup().province, &setup().agencies).unwrap();
+    assert_eq!(log[3..], [(tinhso_store::admin::CONSOLE, set_up)]);
     // Read back from either engine, what was saved has the digest its entry holds.
     assert_eq!(digest(&s.catalogue.procedures().await.unwrap()[0]).unwrap(), digest(&p).unwrap());
     assert_eq!(s.catalogue.calendar_years().await.unwrap(), vec![year]);
@@ -444,11 +447,14 @@ async fn ledger_and_notify(s: Stores) {
     for r in &rows {
         assert!(v.push(&r.link, &r.hash).unwrap());
     }
-    assert_eq!(v.finish(&anchors.heads), Ok(3));
-    let lanes: Vec<(String, i64, i64)> = anchors.heads.iter().map(|h| (h.lane.clone(), h.seq, h.id)).collect();
-    let last = rows.last().unwrap();
-    assert_eq!(lanes, [(tinhso_store::dossier_lane(&agency(DESK)), 3, last.link.id)], "one desk, one lane");
-    assert_eq!(rows.iter().map(|r| r.link.seq).collect::<Vec<_>>(), [1, 2, 3]);
+    // The province's set-up entry (lane `admin`), then the desk's three.
+    assert_eq!(v.finish(&anchors.heads), Ok(4));
+    let mut lanes: Vec<(String, i64, i64)> = anchors.heads.iter().map(|h| (h.lane.clone(), h.seq, h.id)).collect();
+    lanes.sort();
+    let (first, last) = (rows.first().unwrap(), rows.last().unwrap());
+    let desk_lane = tinhso_store::dossier_lane(&agency(DESK));
+    assert_eq!(lanes, [("admin".to_owned(), 1, first.link.id), (desk_lane, 3, last.link.id)], "one desk, one lane");
+    assert_eq!(rows.iter().map(|r| r.link.seq).collect::<Vec<_>>(), [1, 1, 2, 3]);
     // The checkpoint chain records lanes that moved, and nothing when none did.
     let now = chrono::Utc::now();
     assert_eq!(s.ledger.checkpoint(now).await.unwrap(), Some(1));
@@ -457,11 +463,11 @@ async fn ledger_and_notify(s: Stores) {
     assert_eq!(s.ledger.checkpoint(now).await.unwrap(), Some(2));
     let anchors = s.ledger.audit_anchors().await.unwrap();
     assert_eq!(tinhso_ledger::chain::verify_checkpoints(&anchors.checkpoints), Ok(()));
-    assert_eq!(anchors.checkpoints.iter().map(|c| c.marks.len()).collect::<Vec<_>>(), [1, 1]);
+    assert_eq!(anchors.checkpoints.iter().map(|c| c.marks.len()).collect::<Vec<_>>(), [2, 1]);
     let rows = s.ledger.audit_page(0, 100).await.unwrap();
     let links = rows.iter().map(|r| (r.link.clone(), r.hash.clone()));
-    assert_eq!(tinhso_ledger::chain::verify(links, &anchors.heads, anchors.all_marks()), Ok(4));
-    assert_eq!(s.ledger.audit_page(rows[2].link.id, 100).await.unwrap().len(), 1, "pages start after the cursor");
+    assert_eq!(tinhso_ledger::chain::verify(links, &anchors.heads, anchors.all_marks()), Ok(5));
+    assert_eq!(s.ledger.audit_page(rows[3].link.id, 100).await.unwrap().len(), 1, "pages start after the cursor");
     assert!(s.ledger.audit_unlinked().await.unwrap().is_empty());
     // The applicant's inbox has the message with the allocated code, newest first.
     let inbox = s.notify.inbox(citizen).await.unwrap();
@@ -554,7 +560,7 @@ async fn ioc(s: Stores) {
     s.ioc.put_ioc_entry(&entry(0.75), &by).await.unwrap();
     let rates: Vec<_> = s.ledger.admin_log(None, 5).await.unwrap().into_iter().map(|e| e.change).collect();
     assert!(
-        matches!(&rates[..], [tinhso_store::admin::AdminChange::IndicatorEntered { rate, .. }, _] if rate == "0.75")
+        matches!(&rates[..], [tinhso_store::admin::AdminChange::IndicatorEntered { rate, .. }, ..] if rate == "0.75")
     );
     assert_eq!(s.ioc.ioc_entries().await.unwrap().iter().map(|e| e.rate).collect::<Vec<_>>(), [0.75]);
 }

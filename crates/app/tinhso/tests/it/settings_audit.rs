@@ -38,10 +38,10 @@ async fn story(s: TestServer) {
     let pg = s.backend == Backend::Postgres;
     // A fresh province: its calendar and catalogue were recorded by the platform at set-up, and
     // the audit says how much it held to the log (69 demo staff; 144 procedures, 3 years, 12
-    // categories, the routing table and the limits).
+    // categories, the routing table, the limits, the province with its agencies).
     let (code, out) = audit(&s).await;
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("Khớp nhật ký quản trị: 69 tài khoản, 161 cấu hình"), "{out}");
+    assert!(out.contains("Khớp nhật ký quản trị: 69 tài khoản, 162 cấu hình"), "{out}");
 
     // A change through the platform's page is vouched for.
     let admin = Caller::login(&s, "quantri@tinhso.local", PASSWORD).await;
@@ -95,6 +95,15 @@ async fn story(s: TestServer) {
         "INSERT INTO report_route (category, commune, agency) SELECT 'rac-thai', NULL, min(code) FROM agency",
         "phân công xử lý phản ánh",
         "DELETE FROM report_route",
+    )
+    .await;
+
+    // An agency renamed or moved under another: only the set-up writes them.
+    found(
+        &s,
+        "UPDATE agency SET name = name || ' §' WHERE code = (SELECT min(code) FROM agency)",
+        "tỉnh và các cơ quan",
+        "UPDATE agency SET name = replace(name, ' §', '')",
     )
     .await;
 

@@ -130,8 +130,9 @@ async fn story(s: TestServer) {
             .iter()
             .map(|r| r.split("data-label=\"Thao tác\">").nth(1).unwrap().split("</td>").next().unwrap())
             .collect();
-        // Newest first: the three changes, then the province's set-up (its staff accounts and
-        // its catalogue in an entry each, a calendar year each), made by the platform itself.
+        // Newest first: the three changes, then the province's set-up (its staff accounts, the
+        // province with its agencies and its catalogue in an entry each, a calendar year each),
+        // made by the platform itself.
         let calendar = "Sửa lịch làm việc (ngày nghỉ, ngày làm bù)";
         assert_eq!(
             what,
@@ -140,6 +141,7 @@ async fn story(s: TestServer) {
                 "Mở khóa tài khoản cán bộ",
                 "Khóa tài khoản cán bộ",
                 "Tạo các tài khoản cán bộ khi thiết lập tỉnh",
+                "Thiết lập tỉnh (cơ quan, đơn vị hành chính)",
                 "Nhập danh mục thủ tục hành chính",
                 calendar,
                 calendar,
@@ -149,7 +151,7 @@ async fn story(s: TestServer) {
         );
         assert!(rows[..3].iter().all(|r| r.contains("Triệu Văn Minh") && r.contains("Lý Văn Hùng")), "{rows:?}");
         assert!(rows[3..].iter().all(|r| r.contains("Dòng lệnh trên máy chủ")), "{rows:?}");
-        assert!(rows[4].contains("144 thủ tục"), "{}", rows[4]);
+        assert!(rows[5].contains("144 thủ tục"), "{}", rows[5]);
         assert!(!log.contains("truoc="), "one page: no link to older ones");
     }
     let r = province.get(format!("{}/quan-tri/nhat-ky?truoc=1", s.url)).send().await.unwrap();

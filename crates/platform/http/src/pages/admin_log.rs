@@ -93,6 +93,9 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
                 AdminChange::ReportRoutesSet { routes } => routes.join("; "),
                 AdminChange::Open311KeyIssued { client, .. } => client.clone(),
                 AdminChange::Open311KeysRevoked { client, count } => format!("{client} ({count})"),
+                AdminChange::ProvinceSetUp { agencies, .. } => {
+                    format!("{agencies} {}", if en { "agencies" } else { "cơ quan" })
+                }
                 AdminChange::CommuneBoundariesSet { communes, .. } => {
                     format!("{communes} {}", if en { "communes" } else { "xã, phường" })
                 }
