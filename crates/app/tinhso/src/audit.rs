@@ -94,6 +94,32 @@ pub struct Intact {
     pub settings: usize,
 }
 
+/// `tinhso audit verify` (and `audit checkpoint` after recording one): the audit, printed in
+/// both languages; exit 1 when something was changed outside the platform.
+pub async fn report(store: &Stores) -> Result<std::process::ExitCode> {
+    match verify(store).await? {
+        Ok(intact) => {
+            let (events, dossiers) = (intact.events, intact.dossiers);
+            println!(
+                "Chuỗi nhật ký toàn vẹn: {events} sự kiện của {dossiers} hồ sơ, phản ánh và bộ dữ liệu / audit chain intact: {events} events"
+            );
+            let (accounts, settings) = (intact.accounts, intact.settings);
+            println!(
+                "Khớp nhật ký quản trị: {accounts} tài khoản, {settings} cấu hình / agree with the administrators' log: {accounts} accounts, {settings} settings"
+            );
+            if let Some((n, at, hash)) = intact.last_checkpoint {
+                // Kept outside the database (printed, mailed), this pins everything before it.
+                println!("Điểm kiểm tra mới nhất / latest checkpoint: số {n}, {at}, sha256 {hash}");
+            }
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Err(b) => {
+            println!("KIỂM TRA KHÔNG ĐẠT: {} / AUDIT FAILED: {}", b.describe_vi(), b.describe_en());
+            Ok(std::process::ExitCode::FAILURE)
+        }
+    }
+}
+
 /// `Ok(Ok(intact))` when intact, `Ok(Err(break))` naming the first break.
 pub async fn verify(store: &Stores) -> Result<std::result::Result<Intact, Break>> {
     let anchors = store.ledger.audit_anchors().await?;

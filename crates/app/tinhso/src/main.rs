@@ -459,30 +459,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let store = data.open().await?;
             ioc::check(&store).await
         }
-        Command::Audit { action: AuditCommand::Verify { data } } => {
-            let store = data.open().await?;
-            match audit::verify(&store).await? {
-                Ok(intact) => {
-                    let (events, dossiers) = (intact.events, intact.dossiers);
-                    println!(
-                        "Chuỗi nhật ký toàn vẹn: {events} sự kiện của {dossiers} hồ sơ, phản ánh và bộ dữ liệu / audit chain intact: {events} events"
-                    );
-                    let (accounts, settings) = (intact.accounts, intact.settings);
-                    println!(
-                        "Khớp nhật ký quản trị: {accounts} tài khoản, {settings} cấu hình / agree with the administrators' log: {accounts} accounts, {settings} settings"
-                    );
-                    if let Some((n, at, hash)) = intact.last_checkpoint {
-                        // Kept outside the database (printed, mailed), this pins everything before it.
-                        println!("Điểm kiểm tra mới nhất / latest checkpoint: số {n}, {at}, sha256 {hash}");
-                    }
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(b) => {
-                    println!("KIỂM TRA KHÔNG ĐẠT: {} / AUDIT FAILED: {}", b.describe_vi(), b.describe_en());
-                    Ok(ExitCode::FAILURE)
-                }
-            }
-        }
+        Command::Audit { action: AuditCommand::Verify { data } } => audit::report(&data.open().await?).await,
         Command::Audit { action: AuditCommand::Checkpoint { data } } => {
             let store = data.open().await?;
             match store.ledger.checkpoint(chrono::Utc::now()).await? {
@@ -491,22 +468,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     "Không luồng nào thay đổi từ điểm kiểm tra trước / no lane moved since the last checkpoint"
                 ),
             }
-            match audit::verify(&store).await? {
-                Ok(intact) => {
-                    let (accounts, settings) = (intact.accounts, intact.settings);
-                    println!(
-                        "Khớp nhật ký quản trị: {accounts} tài khoản, {settings} cấu hình / agree with the administrators' log: {accounts} accounts, {settings} settings"
-                    );
-                    if let Some((n, at, hash)) = intact.last_checkpoint {
-                        println!("Điểm kiểm tra mới nhất / latest checkpoint: số {n}, {at}, sha256 {hash}");
-                    }
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(b) => {
-                    println!("KIỂM TRA KHÔNG ĐẠT: {} / AUDIT FAILED: {}", b.describe_vi(), b.describe_en());
-                    Ok(ExitCode::FAILURE)
-                }
-            }
+            audit::report(&store).await
         }
         Command::Calendar { action: CalendarCommand::Due { data, date, days } } => {
             let cal = calendar(&data).await?;
