@@ -256,7 +256,7 @@ async fn accounts_agree(store: &Stores) -> Result<std::result::Result<usize, Bre
         // Accounts before the log, so that an account created meanwhile has its entry read.
         let mut accounts = store.identity.staff_accounts().await?;
         let before = store.identity.staff_before_log().await?;
-        let log = store.ledger.admin_log(None, usize::MAX).await?;
+        let log = store.ledger.admin_log(None, usize::MAX, &Default::default()).await?;
         for id in staff_audit::named(&log) {
             if !accounts.iter().any(|a| a.id == id) {
                 accounts.extend(store.identity.account(id).await?);
@@ -300,7 +300,7 @@ async fn settings_unvouched(store: &Stores) -> Result<std::result::Result<usize,
             Some(p) => Some(admin::province_digest(&p, &store.province.agencies().await?)?),
             None => None,
         };
-        let log = store.ledger.admin_log(None, usize::MAX).await?;
+        let log = store.ledger.admin_log(None, usize::MAX, &Default::default()).await?;
         let default_categories = tinhso_reports::category::defaults();
         let settings = tinhso_store::settings::Settings {
             procedures: &procedures,

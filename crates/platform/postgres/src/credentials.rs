@@ -142,15 +142,24 @@ impl PgStore {
         Ok(true)
     }
 
-    pub(crate) async fn admin_log_q(&self, before: Option<i64>, limit: usize) -> Result<Vec<AdminEntry>> {
+    pub(crate) async fn admin_log_q(
+        &self,
+        before: Option<i64>,
+        limit: usize,
+        filter: &admin::LogFilter,
+    ) -> Result<Vec<AdminEntry>> {
         let (before, limit) = (before.unwrap_or(i64::MAX), i64::try_from(limit).unwrap_or(i64::MAX));
+        let (after, until) = filter.at_bounds();
+        // Times compare as text in byte order, whatever the database's collation.
         let rows = self
             .client()
             .await?
             .query(
                 "SELECT id, subject, at, actor, payload, hash, public, lane, seq FROM ledger_entry
-                 WHERE subject >= $1 AND subject < $2 AND id < $3 ORDER BY id DESC LIMIT $4",
-                &[&admin::SUBJECT_PREFIX, &"admin0", &before, &limit],
+                 WHERE subject >= $1 AND subject < $2 AND id < $3 AND ($5 = '' OR kind = $5)
+                   AND at COLLATE \"C\" >= $6 AND at COLLATE \"C\" < $7
+                 ORDER BY id DESC LIMIT $4",
+                &[&admin::SUBJECT_PREFIX, &"admin0", &before, &limit, &filter.kind_param(), &after, &until],
             )
             .await
             .map_err(map_err)?;

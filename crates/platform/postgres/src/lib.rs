@@ -32,7 +32,7 @@ use tinhso_kernel::ids::{AccountId, AgencyCode, PersonalId};
 use tinhso_kernel::province::{Agency, Province, Unit};
 use tinhso_ledger::chain::LaneHead;
 use tinhso_policy::Role;
-use tinhso_store::admin::AdminAct;
+use tinhso_store::admin::{AdminAct, AdminEntry, LogFilter};
 use tinhso_store::codec::from_json;
 use tinhso_store::migrate::Migrations;
 use tinhso_store::stats::{self, Histogram};
@@ -472,8 +472,8 @@ impl IdentityStore for PgStore {
 
 #[async_trait]
 impl LedgerStore for PgStore {
-    async fn admin_log(&self, before: Option<i64>, limit: usize) -> Result<Vec<tinhso_store::admin::AdminEntry>> {
-        self.admin_log_q(before, limit).await
+    async fn admin_log(&self, before: Option<i64>, limit: usize, filter: &LogFilter) -> Result<Vec<AdminEntry>> {
+        self.admin_log_q(before, limit, filter).await
     }
 
     async fn audit_page(&self, after: i64, limit: usize) -> Result<Vec<AuditRow>> {

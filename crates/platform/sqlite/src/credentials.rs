@@ -137,16 +137,27 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn admin_log_q(&self, before: Option<i64>, limit: usize) -> Result<Vec<AdminEntry>> {
+    pub(crate) async fn admin_log_q(
+        &self,
+        before: Option<i64>,
+        limit: usize,
+        filter: admin::LogFilter,
+    ) -> Result<Vec<AdminEntry>> {
         let links = self
             .read(move |c| {
                 let mut st = c.prepare_cached(
                     "SELECT id, subject, at, actor, payload, kind, public, lane, seq FROM ledger_entry
-                     WHERE subject >= ?1 AND subject < ?2 AND id < ?3 ORDER BY id DESC LIMIT ?4",
+                     WHERE subject >= ?1 AND subject < ?2 AND id < ?3 AND (?5 = '' OR kind = ?5)
+                       AND at >= ?6 AND at < ?7
+                     ORDER BY id DESC LIMIT ?4",
                 )?;
                 let (from, to) = (admin::SUBJECT_PREFIX, "admin0");
                 let (before, limit) = (before.unwrap_or(i64::MAX), i64::try_from(limit).unwrap_or(i64::MAX));
-                let rows = st.query_map(params![from, to, before, limit], crate::rows::link)?;
+                let (after, until) = filter.at_bounds();
+                let rows = st.query_map(
+                    params![from, to, before, limit, filter.kind_param(), after, until],
+                    crate::rows::link,
+                )?;
                 rows.collect::<rusqlite::Result<Vec<_>>>()
             })
             .await?;

@@ -129,24 +129,37 @@ pub struct CreatedStaff {
     pub agency: Option<String>,
 }
 
-const KINDS: &[&str] = &[
-    "staff_created",
-    "staff_locked",
-    "staff_unlocked",
-    "staff_password_reissued",
-    "citizen_password_reset",
-    "procedure_saved",
-    "calendar_saved",
-    "upload_limits_set",
-    "indicator_entered",
-    "report_category_saved",
-    "report_routes_set",
-    "procedures_imported",
-    "staff_imported",
-    "open311_key_issued",
-    "open311_keys_revoked",
-    "commune_boundaries_set",
-    "province_set_up",
+/// Each kind of change: its key on the ledger, what the log calls it in Vietnamese and in English.
+const KINDS: &[(&str, &str, &str)] = &[
+    ("staff_created", "Tạo tài khoản cán bộ", "Staff account created"),
+    ("staff_locked", "Khóa tài khoản cán bộ", "Staff account locked"),
+    ("staff_unlocked", "Mở khóa tài khoản cán bộ", "Staff account unlocked"),
+    ("staff_password_reissued", "Cấp lại mật khẩu cho cán bộ", "New password for a staff account"),
+    (
+        "citizen_password_reset",
+        "Cấp mã đặt lại mật khẩu cho công dân (tại quầy)",
+        "Password reset code for a citizen (at the desk)",
+    ),
+    ("procedure_saved", "Thêm hoặc sửa thủ tục hành chính", "Procedure added or edited"),
+    (
+        "calendar_saved",
+        "Sửa lịch làm việc (ngày nghỉ, ngày làm bù)",
+        "Working calendar edited (days off, swapped days)",
+    ),
+    ("upload_limits_set", "Đặt hạn mức tải tệp của công dân", "Citizens' upload limits set"),
+    ("indicator_entered", "Nhập chỉ số đánh giá (766, DTI)", "Index figure entered (766, DTI)"),
+    ("report_category_saved", "Thêm hoặc sửa lĩnh vực phản ánh", "Report category added or edited"),
+    ("report_routes_set", "Sửa phân công xử lý phản ánh", "Report routing changed"),
+    ("procedures_imported", "Nhập danh mục thủ tục hành chính", "Procedures imported"),
+    (
+        "staff_imported",
+        "Tạo các tài khoản cán bộ khi thiết lập tỉnh",
+        "Staff accounts created at the province's set-up",
+    ),
+    ("open311_key_issued", "Cấp khóa Open311 cho ứng dụng", "Open311 key issued to a client"),
+    ("open311_keys_revoked", "Thu hồi khóa Open311 của ứng dụng", "Open311 keys revoked"),
+    ("commune_boundaries_set", "Nạp ranh giới xã, phường", "Commune boundaries imported"),
+    ("province_set_up", "Thiết lập tỉnh (cơ quan, đơn vị hành chính)", "Province set up (agencies, units)"),
 ];
 
 impl AdminChange {
@@ -197,66 +210,46 @@ impl AdminChange {
     }
 
     pub fn kind(&self) -> &'static str {
+        KINDS[self.index()].0
+    }
+
+    /// The change's row in `KINDS`.
+    fn index(&self) -> usize {
         match self {
-            Self::StaffCreated { .. } => KINDS[0],
-            Self::StaffLocked { .. } => KINDS[1],
-            Self::StaffUnlocked { .. } => KINDS[2],
-            Self::StaffPasswordReissued { .. } => KINDS[3],
-            Self::CitizenPasswordReset { .. } => KINDS[4],
-            Self::ProcedureSaved { .. } => KINDS[5],
-            Self::CalendarSaved { .. } => KINDS[6],
-            Self::UploadLimitsSet { .. } => KINDS[7],
-            Self::IndicatorEntered { .. } => KINDS[8],
-            Self::ReportCategorySaved { .. } => KINDS[9],
-            Self::ReportRoutesSet { .. } => KINDS[10],
-            Self::ProceduresImported { .. } => KINDS[11],
-            Self::StaffImported { .. } => KINDS[12],
-            Self::Open311KeyIssued { .. } => KINDS[13],
-            Self::Open311KeysRevoked { .. } => KINDS[14],
-            Self::CommuneBoundariesSet { .. } => KINDS[15],
-            Self::ProvinceSetUp { .. } => KINDS[16],
+            Self::StaffCreated { .. } => 0,
+            Self::StaffLocked { .. } => 1,
+            Self::StaffUnlocked { .. } => 2,
+            Self::StaffPasswordReissued { .. } => 3,
+            Self::CitizenPasswordReset { .. } => 4,
+            Self::ProcedureSaved { .. } => 5,
+            Self::CalendarSaved { .. } => 6,
+            Self::UploadLimitsSet { .. } => 7,
+            Self::IndicatorEntered { .. } => 8,
+            Self::ReportCategorySaved { .. } => 9,
+            Self::ReportRoutesSet { .. } => 10,
+            Self::ProceduresImported { .. } => 11,
+            Self::StaffImported { .. } => 12,
+            Self::Open311KeyIssued { .. } => 13,
+            Self::Open311KeysRevoked { .. } => 14,
+            Self::CommuneBoundariesSet { .. } => 15,
+            Self::ProvinceSetUp { .. } => 16,
         }
     }
 
     /// What was done, as the audit log says it.
     pub fn describe(&self, en: bool) -> &'static str {
-        match (self, en) {
-            (Self::StaffCreated { .. }, false) => "Tạo tài khoản cán bộ",
-            (Self::StaffCreated { .. }, true) => "Staff account created",
-            (Self::StaffImported { .. }, false) => "Tạo các tài khoản cán bộ khi thiết lập tỉnh",
-            (Self::StaffImported { .. }, true) => "Staff accounts created at the province's set-up",
-            (Self::StaffLocked { .. }, false) => "Khóa tài khoản cán bộ",
-            (Self::StaffLocked { .. }, true) => "Staff account locked",
-            (Self::StaffUnlocked { .. }, false) => "Mở khóa tài khoản cán bộ",
-            (Self::StaffUnlocked { .. }, true) => "Staff account unlocked",
-            (Self::StaffPasswordReissued { .. }, false) => "Cấp lại mật khẩu cho cán bộ",
-            (Self::StaffPasswordReissued { .. }, true) => "New password for a staff account",
-            (Self::CitizenPasswordReset { .. }, false) => "Cấp mã đặt lại mật khẩu cho công dân (tại quầy)",
-            (Self::CitizenPasswordReset { .. }, true) => "Password reset code for a citizen (at the desk)",
-            (Self::ProcedureSaved { .. }, false) => "Thêm hoặc sửa thủ tục hành chính",
-            (Self::ProcedureSaved { .. }, true) => "Procedure added or edited",
-            (Self::ProceduresImported { .. }, false) => "Nhập danh mục thủ tục hành chính",
-            (Self::ProceduresImported { .. }, true) => "Procedures imported",
-            (Self::CalendarSaved { .. }, false) => "Sửa lịch làm việc (ngày nghỉ, ngày làm bù)",
-            (Self::CalendarSaved { .. }, true) => "Working calendar edited (days off, swapped days)",
-            (Self::UploadLimitsSet { .. }, false) => "Đặt hạn mức tải tệp của công dân",
-            (Self::UploadLimitsSet { .. }, true) => "Citizens' upload limits set",
-            (Self::IndicatorEntered { .. }, false) => "Nhập chỉ số đánh giá (766, DTI)",
-            (Self::IndicatorEntered { .. }, true) => "Index figure entered (766, DTI)",
-            (Self::ReportCategorySaved { .. }, false) => "Thêm hoặc sửa lĩnh vực phản ánh",
-            (Self::ReportCategorySaved { .. }, true) => "Report category added or edited",
-            (Self::ReportRoutesSet { .. }, false) => "Sửa phân công xử lý phản ánh",
-            (Self::ReportRoutesSet { .. }, true) => "Report routing changed",
-            (Self::Open311KeyIssued { .. }, false) => "Cấp khóa Open311 cho ứng dụng",
-            (Self::Open311KeyIssued { .. }, true) => "Open311 key issued to a client",
-            (Self::Open311KeysRevoked { .. }, false) => "Thu hồi khóa Open311 của ứng dụng",
-            (Self::Open311KeysRevoked { .. }, true) => "Open311 keys revoked",
-            (Self::CommuneBoundariesSet { .. }, false) => "Nạp ranh giới xã, phường",
-            (Self::CommuneBoundariesSet { .. }, true) => "Commune boundaries imported",
-            (Self::ProvinceSetUp { .. }, false) => "Thiết lập tỉnh (cơ quan, đơn vị hành chính)",
-            (Self::ProvinceSetUp { .. }, true) => "Province set up (agencies, units)",
+        let (_, vi, english) = KINDS[self.index()];
+        if en {
+            english
+        } else {
+            vi
         }
     }
+}
+
+/// Every kind of change, as (key, label), in the log's order: for choosing one to show.
+pub fn kinds(en: bool) -> impl Iterator<Item = (&'static str, &'static str)> {
+    KINDS.iter().map(move |(key, vi, english)| (*key, if en { *english } else { *vi }))
 }
 
 /// The maker of changes made at the console, not through an account.
@@ -407,6 +400,37 @@ pub fn link(change: &AdminChange, by: &AdminAct) -> Result<Link> {
     })
 }
 
+/// Which administrative entries the log shows: of one kind, made in `[from, until)`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogFilter {
+    /// A key of [`kinds`].
+    pub kind: Option<&'static str>,
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl LogFilter {
+    /// The ledger's key for the kind named `key`, when it names one.
+    pub fn kind_named(key: &str) -> Option<&'static str> {
+        KINDS.iter().find(|(k, ..)| *k == key).map(|(k, ..)| *k)
+    }
+
+    /// The kind as a query parameter: empty for every kind.
+    pub fn kind_param(&self) -> &'static str {
+        self.kind.unwrap_or("")
+    }
+
+    /// The period as the ledger writes times (RFC 3339 in UTC with microseconds: text of one
+    /// length that sorts as the times do), an open end as the first or last such text.
+    pub fn at_bounds(&self) -> (String, String) {
+        let stamp = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        (
+            self.from.map_or_else(|| "0000-01-01T00:00:00.000000Z".to_owned(), stamp),
+            self.until.map_or_else(|| "9999-12-31T23:59:59.999999Z".to_owned(), stamp),
+        )
+    }
+}
+
 /// An administrative entry read back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdminEntry {
@@ -450,7 +474,7 @@ pub struct AdminLabels;
 impl Labels for AdminLabels {
     fn label<'p>(&self, _lane: &str, payload: &'p str) -> Option<(&'p str, bool)> {
         let kind = payload.strip_prefix("{\"kind\":\"")?.split('"').next()?;
-        KINDS.contains(&kind).then_some((kind, false))
+        KINDS.iter().any(|(k, ..)| *k == kind).then_some((kind, false))
     }
 
     fn opens(&self, _lane: &str, _kind: &str) -> bool {

@@ -254,9 +254,14 @@ pub trait LedgerStore: Send + Sync + 'static {
     /// streams the chain through this).
     async fn audit_page(&self, after: i64, limit: usize) -> Result<Vec<AuditRow>>;
     async fn audit_anchors(&self) -> Result<AuditAnchors>;
-    /// The newest `limit` administrative entries (lane `admin`) older than entry `before` (None:
-    /// from the newest), newest first.
-    async fn admin_log(&self, before: Option<i64>, limit: usize) -> Result<Vec<crate::admin::AdminEntry>>;
+    /// The newest `limit` administrative entries (lane `admin`) that `filter` lets through,
+    /// older than entry `before` (None: from the newest), newest first.
+    async fn admin_log(
+        &self,
+        before: Option<i64>,
+        limit: usize,
+        filter: &crate::admin::LogFilter,
+    ) -> Result<Vec<crate::admin::AdminEntry>>;
     /// Every lane's head (read again after an audit's walk).
     async fn lane_heads(&self) -> Result<Vec<LaneHead>>;
     /// Records the next provincial checkpoint when a lane moved since the last one, at `at`;

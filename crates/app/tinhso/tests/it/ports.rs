@@ -325,7 +325,14 @@ async fn catalogue(s: Stores) {
     s.catalogue.put_calendar_year(&year, &by).await.unwrap();
     // Every save is on the ledger with the digest of what was saved, newest first, the
     // set-up's under the console.
-    let log: Vec<_> = s.ledger.admin_log(None, 10).await.unwrap().into_iter().map(|e| (e.actor, e.change)).collect();
+    let log: Vec<_> = s
+        .ledger
+        .admin_log(None, 10, &Default::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.actor, e.change))
+        .collect();
     use tinhso_store::admin::{digest, AdminChange::CalendarSaved, AdminChange::ProcedureSaved};
     let code = PROCEDURE.to_owned();
     assert_eq!(
@@ -558,7 +565,8 @@ async fn ioc(s: Stores) {
     let by = tinhso_store::admin::AdminAct { actor: AccountId(3), at: Utc::now() };
     s.ioc.put_ioc_entry(&entry(0.5), &by).await.unwrap();
     s.ioc.put_ioc_entry(&entry(0.75), &by).await.unwrap();
-    let rates: Vec<_> = s.ledger.admin_log(None, 5).await.unwrap().into_iter().map(|e| e.change).collect();
+    let rates: Vec<_> =
+        s.ledger.admin_log(None, 5, &Default::default()).await.unwrap().into_iter().map(|e| e.change).collect();
     assert!(
         matches!(&rates[..], [tinhso_store::admin::AdminChange::IndicatorEntered { rate, .. }, ..] if rate == "0.75")
     );

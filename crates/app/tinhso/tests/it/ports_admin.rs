@@ -70,7 +70,7 @@ async fn admin_changes(s: Stores) {
     s.documents.set_upload_limits(50, 500, &by).await.unwrap();
     assert_eq!(s.documents.upload_limits().await.unwrap(), Some((50, 500)));
 
-    let log = s.ledger.admin_log(None, 20).await.unwrap();
+    let log = s.ledger.admin_log(None, 20, &Default::default()).await.unwrap();
     let changes: Vec<AdminChange> = log.iter().map(|e| e.change.clone()).collect();
     assert_eq!(
         changes[..changes.len() - 1],
@@ -89,9 +89,19 @@ async fn admin_changes(s: Stores) {
     assert!(matches!(set_up.change, AdminChange::ProvinceSetUp { .. }) && set_up.actor == tinhso_store::admin::CONSOLE);
     assert!(log.iter().all(|e| e.actor == head), "each names who made it");
     assert!(log.iter().all(|e| e.at.timestamp_micros() == now.timestamp_micros()), "and when");
-    assert_eq!(s.ledger.admin_log(None, 2).await.unwrap().len(), 2, "the newest first, as many as asked");
-    let older: Vec<AdminChange> =
-        s.ledger.admin_log(Some(log[5].id), 10).await.unwrap().into_iter().map(|e| e.change).collect();
+    assert_eq!(
+        s.ledger.admin_log(None, 2, &Default::default()).await.unwrap().len(),
+        2,
+        "the newest first, as many as asked"
+    );
+    let older: Vec<AdminChange> = s
+        .ledger
+        .admin_log(Some(log[5].id), 10, &Default::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.change)
+        .collect();
     assert_eq!(older, changes[6..], "a page older than an entry");
     assert!(log[1].change.account() == Some(citizen) && log[0].change.account().is_none());
 }

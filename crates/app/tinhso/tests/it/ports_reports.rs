@@ -142,7 +142,8 @@ async fn reports(s: Stores) {
     assert_eq!(s.reports.report_routes().await.unwrap().len(), 2);
     s.reports.set_report_routes(&[route("rac-thai", Some(2269))], &by).await.unwrap();
     assert_eq!(s.reports.report_routes().await.unwrap(), [route("rac-thai", Some(2269))]);
-    let log: Vec<_> = s.ledger.admin_log(None, 5).await.unwrap().into_iter().map(|e| e.change).collect();
+    let log: Vec<_> =
+        s.ledger.admin_log(None, 5, &Default::default()).await.unwrap().into_iter().map(|e| e.change).collect();
     let line = format!("rac-thai @ 2269 → {DEPT}");
     let first = [format!("an-toan-thuc-pham @ * → {DEPT}"), format!("an-toan-thuc-pham @ 2269 → {DEPT}")];
     use tinhso_store::admin::AdminChange::ReportRoutesSet;
@@ -162,7 +163,8 @@ async fn reports(s: Stores) {
     let key =
         tinhso_store::settings::Open311Key { client: "Ứng dụng A".into(), hash: b"hash-a".to_vec(), revoked: true };
     assert_eq!(s.reports.open311_keys().await.unwrap(), [key]);
-    let log: Vec<_> = s.ledger.admin_log(None, 2).await.unwrap().into_iter().map(|e| e.change).collect();
+    let log: Vec<_> =
+        s.ledger.admin_log(None, 2, &Default::default()).await.unwrap().into_iter().map(|e| e.change).collect();
     use tinhso_store::admin::AdminChange;
     assert_eq!(
         log,

@@ -158,6 +158,39 @@ async fn story(s: TestServer) {
     assert!(!r.text().await.unwrap().contains("Lý Văn Hùng"), "nothing is older than the first entry");
     let r = province.get(format!("{}/quan-tri/nhat-ky?truoc=hom-qua", s.url)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+
+    // The auditor narrows the log to one kind of change, or to a period (Vietnam's days).
+    let shown = |html: &str| -> Vec<String> {
+        html.split("data-label=\"Thao tác\">").skip(1).map(|r| r.split("</td>").next().unwrap().to_owned()).collect()
+    };
+    let day =
+        |days: i64| (chrono::Utc::now() + chrono::Duration::hours(7) + chrono::Duration::days(days)).format("%d/%m/%Y");
+    let log = |query: String| {
+        let auditor = &auditor;
+        let url = format!("{}/quan-tri/nhat-ky?{query}", s.url);
+        async move {
+            let r = auditor.get(url).send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let (st, html) = log("loai=staff_locked".into()).await;
+    assert_eq!((st, shown(&html)), (StatusCode::OK, vec!["Khóa tài khoản cán bộ".to_owned()]), "{html:.3000}");
+    assert!(html.contains("<option value=\"staff_locked\" selected>"), "the choice is kept");
+    let (_, html) = log("loai=calendar_saved".into()).await;
+    assert_eq!(shown(&html).len(), 3, "a year each");
+    let (_, html) = log(format!("tu={}&den={}", day(-1), day(1))).await;
+    assert_eq!(shown(&html).len(), 9, "every change was made today");
+    let (st, html) = log(format!("loai=staff_unlocked&den={}", day(-1))).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(shown(&html).is_empty() && html.contains("Không có thay đổi nào khớp bộ lọc"), "{html:.3000}");
+    // Wrong filters: every error at once, each naming its field, and nothing listed.
+    let (st, html) = log(format!("loai=xoa-het&tu=31/02/2026&den={}", day(0))).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert!(html.contains("Loại thay đổi không có") && html.contains("tháng 2/2026 không có ngày 31"), "{html:.3000}");
+    assert!(shown(&html).is_empty());
+    let (st, html) = log(format!("tu={}&den={}", day(0), day(-2))).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert!(html.contains("Ngày kết thúc phải từ ngày bắt đầu trở đi"), "{html:.3000}");
     for check in [["audit", "verify"], ["ioc", "check"]] {
         let args = [check.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>(), s.data_args()].concat();
         let (code, out, err) = tinhso_testkit::server::run_cli(crate::bin(), &args).await.unwrap();

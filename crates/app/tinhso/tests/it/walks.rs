@@ -322,6 +322,14 @@ async fn staff_accounts(screen: Screen) {
     auditor.click("Nhật ký quản trị").await.unwrap();
     auditor.sees("Cấp lại mật khẩu cho cán bộ").await.unwrap();
     auditor.sees("Khóa tài khoản cán bộ").await.unwrap();
+    // Only the locks, this year.
+    auditor.choose("Loại thay đổi", "Khóa tài khoản cán bộ").await.unwrap();
+    auditor.fill("Từ ngày (dd/mm/yyyy)", "01/01/2026").await.unwrap();
+    auditor.click("Lọc").await.unwrap();
+    let listed = auditor.text_of("table").await.unwrap();
+    assert!(listed.contains("Khóa tài khoản cán bộ"), "{listed}");
+    assert!(!listed.contains("Cấp lại mật khẩu cho cán bộ"), "{listed}");
+    auditor.click("Xem tất cả").await.unwrap();
     // From the log to the integrity checks; the auditor asks for one and reads what it found.
     auditor.click("Kiểm tra toàn vẹn dữ liệu").await.unwrap();
     auditor.sees("Chưa có lần kiểm tra nào").await.unwrap();

@@ -2,28 +2,96 @@
 //! (`Action::ViewAuditLog`): each change an admin or a desk officer made to accounts (staff
 //! added, locked, unlocked, given a new password; a citizen's password reset at a desk), to the
 //! catalogue and the working calendar, to upload limits, hand-entered index figures and the
-//! field reports' categories and routing, newest first. Read from the ledger, where each was
-//! written in its change's own transaction.
+//! field reports' categories and routing, newest first; an auditor narrows it to one kind of
+//! change and a period (`?loai=&tu=&den=`, dates dd/mm/yyyy, Vietnam time). Read from the
+//! ledger, where each was written in its change's own transaction.
 
 use super::{page_err, PageResult};
 use crate::auth::Viewer;
 use crate::form::PageQuery;
 use crate::state::AppState;
-use crate::views::{render, Layout};
+use crate::views::{render, Choice, Layout};
 use askama::Template;
 use axum::extract::State;
+use axum::http::StatusCode;
 use std::collections::HashMap;
+use tinhso_kernel::format::parse_date;
+use tinhso_kernel::FieldError;
 use tinhso_policy::Action;
-use tinhso_store::admin::{self, AdminChange};
+use tinhso_store::admin::{self, AdminChange, LogFilter};
 
 /// Entries a page shows; older ones are a link away.
 const SHOWN: usize = 200;
 
-/// `?truoc=<id>`: the page of entries older than that one.
+/// `?truoc=<id>`: the page of entries older than that one; `loai`: one kind of change (a key
+/// of `admin::kinds`); `tu`, `den`: the first and last day, dd/mm/yyyy.
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogParams {
     truoc: Option<i64>,
+    loai: Option<String>,
+    tu: Option<String>,
+    den: Option<String>,
+}
+
+impl LogParams {
+    /// The filter these ask for, or every field that is wrong.
+    fn filter(&self) -> Result<LogFilter, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let given = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        let kind = match given(&self.loai) {
+            None => None,
+            Some(k) => LogFilter::kind_named(&k).or_else(|| {
+                errors.push(FieldError::new(
+                    "loai",
+                    "unknown_kind",
+                    "Loại thay đổi không có",
+                    "No such kind of change",
+                ));
+                None
+            }),
+        };
+        // A day starts at midnight in Vietnam (UTC+7).
+        let mut day = |s: Option<String>, field: &'static str| {
+            let d = parse_date(&s?).map_err(|p| {
+                errors.push(FieldError::new(field, "bad_date", &p.vi, &p.en));
+            });
+            d.ok()?.and_hms_opt(0, 0, 0).map(|t| t.and_utc() - chrono::Duration::hours(7))
+        };
+        let from = day(given(&self.tu), "tu");
+        let until = day(given(&self.den), "den").map(|t| t + chrono::Duration::days(1));
+        if let (Some(f), Some(u)) = (from, until) {
+            if u <= f {
+                errors.push(FieldError::new(
+                    "den",
+                    "period_reversed",
+                    "Ngày kết thúc phải từ ngày bắt đầu trở đi",
+                    "The last day must not be before the first",
+                ));
+            }
+        }
+        if errors.is_empty() {
+            Ok(LogFilter { kind, from, until })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The filter's part of a link to another page of the same list.
+    fn carried(&self) -> String {
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        for (name, v) in [("loai", &self.loai), ("tu", &self.tu), ("den", &self.den)] {
+            if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                out.append_pair(name, v);
+            }
+        }
+        let out = out.finish();
+        if out.is_empty() {
+            out
+        } else {
+            format!("&{out}")
+        }
+    }
 }
 
 pub struct LogRow {
@@ -41,16 +109,35 @@ pub struct LogRow {
 pub struct LogPage {
     pub layout: Layout,
     pub rows: Vec<LogRow>,
-    /// The id to ask older entries before, when there may be some.
-    pub older: Option<i64>,
+    /// The link to older entries (the same filter), when there may be some.
+    pub older: Option<String>,
+    pub kinds: Vec<Choice>,
+    /// The period as typed.
+    pub from: String,
+    pub to: String,
+    pub errors: Vec<FieldError>,
+    /// Whether a filter narrows the list (the empty list then says so).
+    pub filtered: bool,
 }
 
 pub async fn show(State(state): State<AppState>, viewer: Viewer, PageQuery(q): PageQuery<LogParams>) -> PageResult {
     let err = page_err(&viewer);
     viewer.require(&Action::ViewAuditLog).map_err(&err)?;
     let en = viewer.locale == crate::i18n::Locale::En;
-    let entries = state.store.ledger.admin_log(q.truoc, SHOWN).await.map_err(|e| err(e.into()))?;
-    let older = entries.last().filter(|_| entries.len() == SHOWN).map(|e| e.id);
+    let (entries, errors) = match q.filter() {
+        Ok(filter) => {
+            (state.store.ledger.admin_log(q.truoc, SHOWN, &filter).await.map_err(|e| err(e.into()))?, Vec::new())
+        }
+        Err(errors) => (Vec::new(), errors),
+    };
+    let older = entries
+        .last()
+        .filter(|_| entries.len() == SHOWN)
+        .map(|e| format!("/quan-tri/nhat-ky?truoc={}{}", e.id, q.carried()));
+    let chosen = q.loai.as_deref().unwrap_or("");
+    let kinds = admin::kinds(en)
+        .map(|(key, label)| Choice { value: key.into(), label: label.into(), selected: key == chosen })
+        .collect();
     let mut ids: Vec<_> = entries.iter().flat_map(|e| [Some(e.actor), e.change.account()]).flatten().collect();
     ids.sort_unstable_by_key(|a| a.0);
     ids.dedup();
@@ -116,5 +203,47 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
         })
         .collect();
     let title = if en { "Administrators' log" } else { "Nhật ký quản trị" };
-    Ok(viewer.finish(render(&LogPage { layout: Layout::new(&state, &viewer, title), rows, older })))
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let filtered = [&q.loai, &q.tu, &q.den].iter().any(|v| v.as_deref().is_some_and(|v| !v.trim().is_empty()));
+    let page = LogPage {
+        layout: Layout::new(&state, &viewer, title),
+        rows,
+        older,
+        kinds,
+        from: q.tu.clone().unwrap_or_default(),
+        to: q.den.clone().unwrap_or_default(),
+        errors,
+        filtered,
+    };
+    Ok(viewer.finish((status, render(&page))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LogParams;
+
+    fn params(loai: Option<&str>, tu: Option<&str>, den: Option<&str>) -> LogParams {
+        LogParams { truoc: None, loai: loai.map(Into::into), tu: tu.map(Into::into), den: den.map(Into::into) }
+    }
+
+    /// The link to older entries keeps the filter, encoded; an empty field is left out.
+    #[test]
+    fn older_pages_keep_the_filter() {
+        assert_eq!(params(None, None, None).carried(), "");
+        assert_eq!(
+            params(Some("staff_locked"), Some("01/12/2026"), Some(" ")).carried(),
+            "&loai=staff_locked&tu=01%2F12%2F2026"
+        );
+    }
+
+    /// A period is whole Vietnam days: from midnight at UTC+7 to the midnight after the last.
+    #[test]
+    fn a_period_is_whole_vietnam_days() {
+        let f = params(None, Some("05/12/2026"), Some("05/12/2026")).filter().unwrap_or_default();
+        let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).map(|t| t.to_utc()).ok();
+        assert_eq!((f.from, f.until), (t("2026-12-04T17:00:00Z"), t("2026-12-05T17:00:00Z")));
+        assert!(params(Some("staff_locked"), None, None).filter().is_ok_and(|f| f.kind == Some("staff_locked")));
+        let wrong = params(Some("nope"), Some("32/01/2026"), None).filter().err().unwrap_or_default();
+        assert_eq!(wrong.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["loai", "tu"]);
+    }
 }
