@@ -565,6 +565,9 @@ async fn serve(
     if adopted > 0 {
         tracing::info!(adopted, "procedures and calendar years saved before the administrators' log recorded in it");
     }
+    if store.province.adopt_province_before_log(&console).await? {
+        tracing::info!("the province and its agencies, set up before the administrators' log, recorded in it");
+    }
     let has_demo = seed::has_demo_accounts(&store).await?;
     if has_demo && !private {
         bail!(

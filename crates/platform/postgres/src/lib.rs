@@ -197,6 +197,14 @@ impl ProvinceStore for PgStore {
         Ok(out)
     }
 
+    async fn adopt_province_before_log(&self, by: &AdminAct) -> Result<bool> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        let adopted = write::adopt_province(&tx, by).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(adopted)
+    }
+
     async fn units(&self, on: NaiveDate) -> Result<Vec<Unit>> {
         let rows = self
             .client()

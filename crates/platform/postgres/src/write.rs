@@ -72,6 +72,39 @@ pub async fn setup(tx: &Transaction<'_>, setup: &ProvinceSetup) -> Result<()> {
     Ok(())
 }
 
+/// A province set up before its set-up was logged is recorded in the log as it stands, once, so
+/// that the audit holds its agencies to the log from then on. A province set up since has its
+/// entry from its set-up's own transaction: nothing to do.
+pub async fn adopt_province(tx: &Transaction<'_>, by: &AdminAct) -> Result<bool> {
+    // Two servers starting at once: the second waits, then finds the entry.
+    tx.execute_cached("LOCK TABLE province IN EXCLUSIVE MODE", &[]).await.map_err(map_err)?;
+    let logged = tx
+        .query_opt_cached("SELECT 1 FROM ledger_entry WHERE subject = $1", &[&admin::province_subject()])
+        .await
+        .map_err(map_err)?
+        .is_some();
+    let row = tx
+        .query_opt_cached("SELECT code, name, division_type, agency_code_suffix FROM province", &[])
+        .await
+        .map_err(map_err)?;
+    let Some(r) = row.filter(|_| !logged) else { return Ok(false) };
+    let province = tinhso_kernel::province::Province {
+        code: crate::rows::u32_at(&r, 0),
+        name: r.get(1),
+        division_type: r.get(2),
+        agency_code_suffix: r.get(3),
+    };
+    let agencies = tx
+        .query_cached("SELECT code, name, level, kind, parent, unit_code FROM agency ORDER BY code", &[])
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(crate::rows::agency)
+        .collect::<Result<Vec<_>>>()?;
+    crate::ledger::append_admin(tx, &admin::AdminChange::province_set_up(&province, &agencies)?, by).await?;
+    Ok(true)
+}
+
 pub async fn insert_account(tx: &Transaction<'_>, a: &NewAccount) -> Result<AccountId> {
     let row = tx
         .query_one_cached(

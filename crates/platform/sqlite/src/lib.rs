@@ -206,23 +206,17 @@ impl Health for SqliteStore {
 #[async_trait]
 impl ProvinceStore for SqliteStore {
     async fn province(&self) -> Result<Option<Province>> {
-        self.read(|c| {
-            c.query_row("SELECT code, name, division_type, agency_code_suffix FROM province", [], |r| {
-                Ok(Province {
-                    code: r.get(0)?,
-                    name: r.get(1)?,
-                    division_type: r.get(2)?,
-                    agency_code_suffix: r.get(3)?,
-                })
-            })
-            .optional()
-        })
-        .await
+        self.read(rows::province).await
     }
 
     async fn setup_province(&self, setup: &ProvinceSetup) -> Result<()> {
         let setup = setup.clone();
         self.write(move |tx| write::setup(tx, &setup)).await
+    }
+
+    async fn adopt_province_before_log(&self, by: &AdminAct) -> Result<bool> {
+        let by = *by;
+        self.write(move |tx| write::adopt_province(tx, &by)).await
     }
 
     async fn units(&self, on: NaiveDate) -> Result<Vec<Unit>> {
@@ -238,12 +232,7 @@ impl ProvinceStore for SqliteStore {
     }
 
     async fn agencies(&self) -> Result<Vec<Agency>> {
-        self.read(|c| {
-            let mut st = c.prepare("SELECT code, name, level, kind, parent, unit_code FROM agency ORDER BY code")?;
-            let rows = st.query_map([], rows::agency)?;
-            rows.collect()
-        })
-        .await
+        self.read(rows::agencies).await
     }
 }
 

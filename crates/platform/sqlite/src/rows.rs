@@ -1,8 +1,8 @@
 //! Row to record mapping.
 
 use rusqlite::types::Type;
-use rusqlite::Row;
-use tinhso_kernel::province::{Agency, DivisionType, Unit};
+use rusqlite::{Connection, OptionalExtension, Row};
+use tinhso_kernel::province::{Agency, DivisionType, Province, Unit};
 use tinhso_store::codec;
 use tinhso_store::Account;
 
@@ -11,6 +11,21 @@ pub const ACCOUNT_COLUMNS: &str =
 
 fn corrupt(col: usize, e: tinhso_store::StoreError) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(col, Type::Text, Box::new(e))
+}
+
+/// The province, if one is set up.
+pub fn province(c: &Connection) -> rusqlite::Result<Option<Province>> {
+    c.query_row("SELECT code, name, division_type, agency_code_suffix FROM province", [], |r| {
+        Ok(Province { code: r.get(0)?, name: r.get(1)?, division_type: r.get(2)?, agency_code_suffix: r.get(3)? })
+    })
+    .optional()
+}
+
+/// Every agency, by code.
+pub fn agencies(c: &Connection) -> rusqlite::Result<Vec<Agency>> {
+    let mut st = c.prepare_cached("SELECT code, name, level, kind, parent, unit_code FROM agency ORDER BY code")?;
+    let rows = st.query_map([], agency)?;
+    rows.collect()
 }
 
 pub fn unit(r: &Row<'_>) -> rusqlite::Result<Unit> {

@@ -61,6 +61,23 @@ pub fn setup(tx: &Connection, setup: &ProvinceSetup) -> Result<()> {
     Ok(())
 }
 
+/// A province set up before its set-up was logged is recorded in the log as it stands, once, so
+/// that the audit holds its agencies to the log from then on. A province set up since has its
+/// entry from its set-up's own transaction: nothing to do.
+pub fn adopt_province(tx: &Connection, by: &AdminAct) -> Result<bool> {
+    let logged: bool = tx
+        .query_row("SELECT EXISTS (SELECT 1 FROM ledger_entry WHERE subject = ?1)", [admin::province_subject()], |r| {
+            r.get(0)
+        })
+        .map_err(map_err)?;
+    let Some(province) = crate::rows::province(tx).map_err(map_err)?.filter(|_| !logged) else {
+        return Ok(false);
+    };
+    let agencies = crate::rows::agencies(tx).map_err(map_err)?;
+    crate::ledger::append_admin(tx, &admin::AdminChange::province_set_up(&province, &agencies)?, by)?;
+    Ok(true)
+}
+
 pub fn insert_account(tx: &Connection, a: &NewAccount) -> Result<AccountId> {
     tx.execute(
         "INSERT INTO account (login, full_name, password_hash, role, agency_code, personal_id, created_at)

@@ -197,7 +197,7 @@ impl AdminChange {
                 format!("{SUBJECT_PREFIX}open311/{client}")
             }
             (Self::CommuneBoundariesSet { .. }, _) => format!("{SUBJECT_PREFIX}commune-boundaries"),
-            (Self::ProvinceSetUp { .. }, _) => format!("{SUBJECT_PREFIX}province"),
+            (Self::ProvinceSetUp { .. }, _) => province_subject(),
             (Self::CalendarSaved { year, .. }, _) => format!("{SUBJECT_PREFIX}calendar/{year}"),
             (Self::UploadLimitsSet { .. }, _) => format!("{SUBJECT_PREFIX}upload-limits"),
             (Self::IndicatorEntered { indicator, unit, .. }, _) => {
@@ -245,6 +245,11 @@ impl AdminChange {
             vi
         }
     }
+}
+
+/// The subject of the province's set-up entry.
+pub fn province_subject() -> String {
+    format!("{SUBJECT_PREFIX}province")
 }
 
 /// Every kind of change, as (key, label), in the log's order: for choosing one to show.

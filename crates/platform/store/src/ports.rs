@@ -59,6 +59,9 @@ pub trait ProvinceStore: Send + Sync + 'static {
     async fn province(&self) -> Result<Option<Province>>;
     /// Writes the whole set-up in one transaction; `Conflict` if a province exists.
     async fn setup_province(&self, setup: &ProvinceSetup) -> Result<()>;
+    /// Records a province set up before the set-up was logged in the administrators' log, as it
+    /// stands (its digest), once; whether it did.
+    async fn adopt_province_before_log(&self, by: &crate::admin::AdminAct) -> Result<bool>;
     /// Units valid on `on`, ordered by code.
     async fn units(&self, on: NaiveDate) -> Result<Vec<Unit>>;
     async fn agencies(&self) -> Result<Vec<Agency>>;

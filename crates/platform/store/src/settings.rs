@@ -175,9 +175,7 @@ pub fn first_unvouched(s: &Settings, newest_first: &[AdminEntry]) -> Result<Opti
 
     // Only the set-up writes these. A province set up before its set-up was logged has no
     // entry to hold them to.
-    if let Some(AdminChange::ProvinceSetUp { digest, .. }) =
-        newest.get(&format!("{}province", crate::admin::SUBJECT_PREFIX))
-    {
+    if let Some(AdminChange::ProvinceSetUp { digest, .. }) = newest.get(&crate::admin::province_subject()) {
         if s.province.as_deref() != Some(digest.as_str()) {
             return Ok(differs(Setting::ProvinceModel, "", SettingDiff::Edited));
         }

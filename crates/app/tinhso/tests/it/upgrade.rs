@@ -43,9 +43,23 @@ async fn upgraded(backend: Backend, data: std::path::PathBuf, database: Option<S
     assert!(one.status().is_success());
 
     // Started once, the server recorded the catalogue and calendar it found in the
-    // administrators' log: from here on they are held to it like any saved since.
+    // administrators' log, and the province with its agencies: from here on they are held to it
+    // like any saved since.
     let before_log = s.query_i64("SELECT CAST(count(*) AS BIGINT) FROM catalogue_before_log").await.unwrap();
     assert_eq!(before_log, 0, "adopted at start-up");
+    let province = "SELECT CAST(count(*) AS BIGINT) FROM ledger_entry WHERE subject = 'admin/province'";
+    assert_eq!(s.query_i64(province).await.unwrap(), 1, "the province adopted at start-up");
+    let rename = "UPDATE agency SET name = name || ' (sửa)' WHERE code = (SELECT min(code) FROM agency)";
+    s.exec_sql(rename).await.unwrap();
+    let (code, out, err) = run_cli(crate::bin(), &with(&["audit", "verify"])).await.unwrap();
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(format!("{out}{err}").contains("cấu hình tỉnh và các cơ quan"), "{out}{err}");
+    s.exec_sql("UPDATE agency SET name = replace(name, ' (sửa)', '')").await.unwrap();
+    // A second start adopts nothing again.
+    let (data, database) = (s.data.clone(), s.database.clone());
+    s.stop().await.unwrap();
+    let s = TestServer::start_on(backend, crate::bin(), data, database, &[]).await.unwrap();
+    assert_eq!(s.query_i64(province).await.unwrap(), 1, "adopted once");
     let year = s.query_i64("SELECT CAST(min(year) AS BIGINT) FROM calendar_year").await.unwrap();
     let edit = match backend {
         Backend::Sqlite => {
