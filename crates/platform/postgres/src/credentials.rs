@@ -157,9 +157,18 @@ impl PgStore {
             .query(
                 "SELECT id, subject, at, actor, payload, hash, public, lane, seq FROM ledger_entry
                  WHERE subject >= $1 AND subject < $2 AND id < $3 AND ($5 = '' OR kind = $5)
-                   AND at COLLATE \"C\" >= $6 AND at COLLATE \"C\" < $7
+                   AND at COLLATE \"C\" >= $6 AND at COLLATE \"C\" < $7 AND ($8::bigint < 0 OR actor = $8)
                  ORDER BY id DESC LIMIT $4",
-                &[&admin::SUBJECT_PREFIX, &"admin0", &before, &limit, &filter.kind_param(), &after, &until],
+                &[
+                    &admin::SUBJECT_PREFIX,
+                    &"admin0",
+                    &before,
+                    &limit,
+                    &filter.kind_param(),
+                    &after,
+                    &until,
+                    &filter.actor_param(),
+                ],
             )
             .await
             .map_err(map_err)?;

@@ -148,14 +148,14 @@ impl SqliteStore {
                 let mut st = c.prepare_cached(
                     "SELECT id, subject, at, actor, payload, kind, public, lane, seq FROM ledger_entry
                      WHERE subject >= ?1 AND subject < ?2 AND id < ?3 AND (?5 = '' OR kind = ?5)
-                       AND at >= ?6 AND at < ?7
+                       AND at >= ?6 AND at < ?7 AND (?8 < 0 OR actor = ?8)
                      ORDER BY id DESC LIMIT ?4",
                 )?;
                 let (from, to) = (admin::SUBJECT_PREFIX, "admin0");
                 let (before, limit) = (before.unwrap_or(i64::MAX), i64::try_from(limit).unwrap_or(i64::MAX));
                 let (after, until) = filter.at_bounds();
                 let rows = st.query_map(
-                    params![from, to, before, limit, filter.kind_param(), after, until],
+                    params![from, to, before, limit, filter.kind_param(), after, until, filter.actor_param()],
                     crate::rows::link,
                 )?;
                 rows.collect::<rusqlite::Result<Vec<_>>>()

@@ -405,13 +405,15 @@ pub fn link(change: &AdminChange, by: &AdminAct) -> Result<Link> {
     })
 }
 
-/// Which administrative entries the log shows: of one kind, made in `[from, until)`.
+/// Which administrative entries the log shows: of one kind, made in `[from, until)`, by one
+/// account (or the console).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LogFilter {
     /// A key of [`kinds`].
     pub kind: Option<&'static str>,
     pub from: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
+    pub actor: Option<AccountId>,
 }
 
 impl LogFilter {
@@ -423,6 +425,11 @@ impl LogFilter {
     /// The kind as a query parameter: empty for every kind.
     pub fn kind_param(&self) -> &'static str {
         self.kind.unwrap_or("")
+    }
+
+    /// The actor as a query parameter: -1 for anyone (ids are never negative).
+    pub fn actor_param(&self) -> i64 {
+        self.actor.map_or(-1, |a| a.0)
     }
 
     /// The period as the ledger writes times (RFC 3339 in UTC with microseconds: text of one

@@ -183,6 +183,21 @@ async fn story(s: TestServer) {
     let (st, html) = log(format!("loai=staff_unlocked&den={}", day(-1))).await;
     assert_eq!(st, StatusCode::OK);
     assert!(shown(&html).is_empty() && html.contains("Không có thay đổi nào khớp bộ lọc"), "{html:.3000}");
+    // A name in the list leads to that person's changes only; the console's are the set-up's.
+    let (_, html) = log(String::new()).await;
+    let row = html.split("<tr>").find(|r| r.contains("Triệu Văn Minh")).unwrap();
+    let href = row.split("href=\"").nth(1).unwrap().split('"').next().unwrap().replace("&amp;", "&");
+    let (st, html) = log(href.trim_start_matches("/quan-tri/nhat-ky?").to_owned()).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(shown(&html).len(), 3, "{href}: {html:.3000}");
+    assert!(html.contains("Thay đổi do <strong>Triệu Văn Minh</strong> thực hiện"), "{html:.3000}");
+    let (_, html) = log(format!("{}&loai=staff_locked", href.trim_start_matches("/quan-tri/nhat-ky?"))).await;
+    assert_eq!(shown(&html), ["Khóa tài khoản cán bộ"]);
+    let (_, html) = log("nguoi=0".into()).await;
+    assert_eq!(shown(&html).len(), 6, "the set-up's entries");
+    for bad in ["nguoi=-5", "nguoi=ai-do"] {
+        assert_eq!(log(bad.into()).await.0, StatusCode::BAD_REQUEST, "{bad}");
+    }
     // Wrong filters: every error at once, each naming its field, and nothing listed.
     let (st, html) = log(format!("loai=xoa-het&tu=31/02/2026&den={}", day(0))).await;
     assert_eq!(st, StatusCode::BAD_REQUEST);

@@ -16,6 +16,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use std::collections::HashMap;
 use tinhso_kernel::format::parse_date;
+use tinhso_kernel::ids::AccountId;
 use tinhso_kernel::FieldError;
 use tinhso_policy::Action;
 use tinhso_store::admin::{self, AdminChange, LogFilter};
@@ -24,7 +25,8 @@ use tinhso_store::admin::{self, AdminChange, LogFilter};
 const SHOWN: usize = 200;
 
 /// `?truoc=<id>`: the page of entries older than that one; `loai`: one kind of change (a key
-/// of `admin::kinds`); `tu`, `den`: the first and last day, dd/mm/yyyy.
+/// of `admin::kinds`); `tu`, `den`: the first and last day, dd/mm/yyyy; `nguoi`: the account
+/// that made them (0: the console), reached by a name in the list.
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogParams {
@@ -32,6 +34,7 @@ pub struct LogParams {
     loai: Option<String>,
     tu: Option<String>,
     den: Option<String>,
+    nguoi: Option<i64>,
 }
 
 impl LogParams {
@@ -70,8 +73,15 @@ impl LogParams {
                 ));
             }
         }
+        let actor = match self.nguoi {
+            Some(id) if id < 0 => {
+                errors.push(FieldError::new("nguoi", "unknown_actor", "Người thực hiện không có", "No such person"));
+                None
+            }
+            id => id.map(AccountId),
+        };
         if errors.is_empty() {
-            Ok(LogFilter { kind, from, until })
+            Ok(LogFilter { kind, from, until, actor })
         } else {
             Err(errors)
         }
@@ -79,11 +89,19 @@ impl LogParams {
 
     /// The filter's part of a link to another page of the same list.
     fn carried(&self) -> String {
+        self.carried_with(self.nguoi)
+    }
+
+    /// The same, by `actor` instead (None: by anyone).
+    fn carried_with(&self, actor: Option<i64>) -> String {
         let mut out = form_urlencoded::Serializer::new(String::new());
         for (name, v) in [("loai", &self.loai), ("tu", &self.tu), ("den", &self.den)] {
             if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
                 out.append_pair(name, v);
             }
+        }
+        if let Some(a) = actor {
+            out.append_pair("nguoi", &a.to_string());
         }
         let out = out.finish();
         if out.is_empty() {
@@ -98,6 +116,8 @@ pub struct LogRow {
     /// dd/mm/yyyy HH:MM, Vietnam time.
     pub when: String,
     pub who: String,
+    /// The same list, of this person's changes only.
+    pub who_href: String,
     pub what: &'static str,
     pub whom: String,
     /// The role and agency a new staff account was given.
@@ -118,6 +138,8 @@ pub struct LogPage {
     pub errors: Vec<FieldError>,
     /// Whether a filter narrows the list (the empty list then says so).
     pub filtered: bool,
+    /// The person whose changes are shown: their id, name and the link to everyone's.
+    pub actor: Option<(i64, String, String)>,
 }
 
 pub async fn show(State(state): State<AppState>, viewer: Viewer, PageQuery(q): PageQuery<LogParams>) -> PageResult {
@@ -139,11 +161,12 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
         .map(|(key, label)| Choice { value: key.into(), label: label.into(), selected: key == chosen })
         .collect();
     let mut ids: Vec<_> = entries.iter().flat_map(|e| [Some(e.actor), e.change.account()]).flatten().collect();
+    ids.extend(q.nguoi.filter(|id| *id >= 0).map(AccountId));
     ids.sort_unstable_by_key(|a| a.0);
     ids.dedup();
     let names: HashMap<_, _> =
         state.store.identity.account_names(&ids).await.map_err(|e| err(e.into()))?.into_iter().collect();
-    let name = |id: &tinhso_kernel::ids::AccountId| match names.get(id) {
+    let name = |id: &AccountId| match names.get(id) {
         Some(n) => n.clone(),
         None if *id == admin::CONSOLE => if en { "The console" } else { "Dòng lệnh trên máy chủ" }.to_owned(),
         None => format!("#{}", id.0),
@@ -153,6 +176,7 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
         .map(|e| LogRow {
             when: (e.at + chrono::Duration::hours(7)).format("%d/%m/%Y %H:%M").to_string(),
             who: name(&e.actor),
+            who_href: format!("/quan-tri/nhat-ky?{}", q.carried_with(Some(e.actor.0)).trim_start_matches('&')),
             what: e.change.describe(en),
             whom: match &e.change {
                 AdminChange::ProcedureSaved { code, .. } => {
@@ -204,7 +228,11 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
         .collect();
     let title = if en { "Administrators' log" } else { "Nhật ký quản trị" };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-    let filtered = [&q.loai, &q.tu, &q.den].iter().any(|v| v.as_deref().is_some_and(|v| !v.trim().is_empty()));
+    let filtered = q.nguoi.is_some()
+        || [&q.loai, &q.tu, &q.den].iter().any(|v| v.as_deref().is_some_and(|v| !v.trim().is_empty()));
+    let actor = q.nguoi.filter(|id| *id >= 0).map(|id| {
+        (id, name(&AccountId(id)), format!("/quan-tri/nhat-ky?{}", q.carried_with(None).trim_start_matches('&')))
+    });
     let page = LogPage {
         layout: Layout::new(&state, &viewer, title),
         rows,
@@ -214,6 +242,7 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
         to: q.den.clone().unwrap_or_default(),
         errors,
         filtered,
+        actor,
     };
     Ok(viewer.finish((status, render(&page))))
 }
@@ -223,7 +252,13 @@ mod tests {
     use super::LogParams;
 
     fn params(loai: Option<&str>, tu: Option<&str>, den: Option<&str>) -> LogParams {
-        LogParams { truoc: None, loai: loai.map(Into::into), tu: tu.map(Into::into), den: den.map(Into::into) }
+        LogParams {
+            truoc: None,
+            loai: loai.map(Into::into),
+            tu: tu.map(Into::into),
+            den: den.map(Into::into),
+            nguoi: None,
+        }
     }
 
     /// The link to older entries keeps the filter, encoded; an empty field is left out.
