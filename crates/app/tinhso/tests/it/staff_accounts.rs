@@ -201,7 +201,10 @@ async fn story(s: TestServer) {
     // Wrong filters: every error at once, each naming its field, and nothing listed.
     let (st, html) = log(format!("loai=xoa-het&tu=31/02/2026&den={}", day(0))).await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
-    assert!(html.contains("Loại thay đổi không có") && html.contains("tháng 2/2026 không có ngày 31"), "{html:.3000}");
+    assert!(
+        html.contains("Không có loại thay đổi này") && html.contains("tháng 2/2026 không có ngày 31"),
+        "{html:.3000}"
+    );
     assert!(shown(&html).is_empty());
     let (st, html) = log(format!("tu={}&den={}", day(0), day(-2))).await;
     assert_eq!(st, StatusCode::BAD_REQUEST);

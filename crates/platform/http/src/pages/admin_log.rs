@@ -48,7 +48,7 @@ impl LogParams {
                 errors.push(FieldError::new(
                     "loai",
                     "unknown_kind",
-                    "Loại thay đổi không có",
+                    "Không có loại thay đổi này",
                     "No such kind of change",
                 ));
                 None
@@ -75,7 +75,12 @@ impl LogParams {
         }
         let actor = match self.nguoi {
             Some(id) if id < 0 => {
-                errors.push(FieldError::new("nguoi", "unknown_actor", "Người thực hiện không có", "No such person"));
+                errors.push(FieldError::new(
+                    "nguoi",
+                    "unknown_actor",
+                    "Không có người thực hiện này",
+                    "No such person",
+                ));
                 None
             }
             id => id.map(AccountId),
