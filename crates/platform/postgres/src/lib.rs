@@ -175,18 +175,8 @@ impl Health for PgStore {
 #[async_trait]
 impl ProvinceStore for PgStore {
     async fn province(&self) -> Result<Option<Province>> {
-        let row = self
-            .client()
-            .await?
-            .query_opt_cached("SELECT code, name, division_type, agency_code_suffix FROM province", &[])
-            .await
-            .map_err(map_err)?;
-        Ok(row.map(|r| Province {
-            code: rows::u32_at(&r, 0),
-            name: r.get(1),
-            division_type: r.get(2),
-            agency_code_suffix: r.get(3),
-        }))
+        let row = self.client().await?.query_opt_cached(rows::PROVINCE_SELECT, &[]).await.map_err(map_err)?;
+        Ok(row.as_ref().map(rows::province))
     }
 
     async fn setup_province(&self, setup: &ProvinceSetup) -> Result<()> {
@@ -220,12 +210,7 @@ impl ProvinceStore for PgStore {
     }
 
     async fn agencies(&self) -> Result<Vec<Agency>> {
-        let rows = self
-            .client()
-            .await?
-            .query_cached("SELECT code, name, level, kind, parent, unit_code FROM agency ORDER BY code", &[])
-            .await
-            .map_err(map_err)?;
+        let rows = self.client().await?.query_cached(rows::AGENCIES_SELECT, &[]).await.map_err(map_err)?;
         rows.iter().map(rows::agency).collect()
     }
 }

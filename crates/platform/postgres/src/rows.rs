@@ -1,6 +1,6 @@
 //! Row to record mapping.
 
-use tinhso_kernel::province::{Agency, DivisionType, Unit};
+use tinhso_kernel::province::{Agency, DivisionType, Province, Unit};
 use tinhso_store::{codec, file_kind, Account, Document, Result, StoreError};
 use tokio_postgres::Row;
 
@@ -10,6 +10,14 @@ pub const ACCOUNT_COLUMNS: &str =
 /// Codes are INTEGER columns holding non-negative values.
 pub fn u32_at(r: &Row, i: usize) -> u32 {
     u32::try_from(r.get::<_, i32>(i)).unwrap_or_default()
+}
+
+pub const PROVINCE_SELECT: &str = "SELECT code, name, division_type, agency_code_suffix FROM province";
+pub const AGENCIES_SELECT: &str = "SELECT code, name, level, kind, parent, unit_code FROM agency ORDER BY code";
+
+/// A row of `PROVINCE_SELECT`.
+pub fn province(r: &Row) -> Province {
+    Province { code: u32_at(r, 0), name: r.get(1), division_type: r.get(2), agency_code_suffix: r.get(3) }
 }
 
 pub fn unit(r: &Row) -> Result<Unit> {

@@ -83,19 +83,10 @@ pub async fn adopt_province(tx: &Transaction<'_>, by: &AdminAct) -> Result<bool>
         .await
         .map_err(map_err)?
         .is_some();
-    let row = tx
-        .query_opt_cached("SELECT code, name, division_type, agency_code_suffix FROM province", &[])
-        .await
-        .map_err(map_err)?;
-    let Some(r) = row.filter(|_| !logged) else { return Ok(false) };
-    let province = tinhso_kernel::province::Province {
-        code: crate::rows::u32_at(&r, 0),
-        name: r.get(1),
-        division_type: r.get(2),
-        agency_code_suffix: r.get(3),
-    };
+    let row = tx.query_opt_cached(crate::rows::PROVINCE_SELECT, &[]).await.map_err(map_err)?;
+    let Some(province) = row.filter(|_| !logged).as_ref().map(crate::rows::province) else { return Ok(false) };
     let agencies = tx
-        .query_cached("SELECT code, name, level, kind, parent, unit_code FROM agency ORDER BY code", &[])
+        .query_cached(crate::rows::AGENCIES_SELECT, &[])
         .await
         .map_err(map_err)?
         .iter()

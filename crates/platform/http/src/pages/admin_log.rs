@@ -233,8 +233,7 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
         .collect();
     let title = if en { "Administrators' log" } else { "Nhật ký quản trị" };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-    let filtered = q.nguoi.is_some()
-        || [&q.loai, &q.tu, &q.den].iter().any(|v| v.as_deref().is_some_and(|v| !v.trim().is_empty()));
+    let filtered = !q.carried().is_empty();
     let actor = q.nguoi.filter(|id| *id >= 0).map(|id| {
         (id, name(&AccountId(id)), format!("/quan-tri/nhat-ky?{}", q.carried_with(None).trim_start_matches('&')))
     });
