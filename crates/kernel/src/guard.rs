@@ -27,6 +27,10 @@ impl Rule {
     pub const ADDRESS: Rule = Rule { free: 30, max_wait_secs: 15 * 60, forget_after_secs: 60 * 60 };
     /// Public lookups from one address that found nothing (a code and phone that do not match).
     pub const LOOKUP_MISSES: Rule = Rule { free: 10, max_wait_secs: 15 * 60, forget_after_secs: 60 * 60 };
+    /// Public lookups of one dossier code that found nothing (its phone guessed from many
+    /// addresses): a few mistypes pass, then a wait of at most a minute, so a stranger can slow
+    /// the owner's lookup but never lock it, and guessing a phone takes years.
+    pub const LOOKUP_CODE_MISSES: Rule = Rule { free: 5, max_wait_secs: 60, forget_after_secs: 60 * 60 };
     /// Password reset codes mailed to one login: 3 at once (a slow mailbox, a typo), then
     /// waits growing to an hour, so nobody can flood an owner's mailbox.
     pub const RESET_MAILS: Rule = Rule { free: 3, max_wait_secs: 60 * 60, forget_after_secs: 24 * 60 * 60 };
@@ -60,18 +64,41 @@ pub fn check(tally: Option<&Tally>, now: DateTime<Utc>) -> Verdict {
     }
 }
 
+/// The verdict at `now` on a tally read from the database plus `unseen` failures already
+/// decided that the read could not show yet (recorded after it, or still being recorded):
+/// as if those had been stored one after another first.
+pub fn check_with(tally: Option<&Tally>, unseen: u32, now: DateTime<Utc>, rule: Rule) -> Verdict {
+    let mut t = tally.copied();
+    for _ in 0..unseen {
+        // Once waiting, more failures cannot make it Go.
+        if let Verdict::Wait(_) = check(t.as_ref(), now) {
+            break;
+        }
+        t = Some(fail(t.as_ref(), now, rule));
+    }
+    check(t.as_ref(), now)
+}
+
 /// A failure (or an attempt counted before it is known to succeed) at `now`: the tally to
 /// store. The wait it sets applies to the next attempt.
 pub fn fail(tally: Option<&Tally>, now: DateTime<Utc>, rule: Rule) -> Tally {
     let before = match tally {
-        // Forgotten after a quiet spell counted from the end of the last wait.
-        Some(t) if (now - t.wait_until).num_seconds() < rule.forget_after_secs => t.failures,
+        // Forgotten after a quiet spell counted from the last failure or the end of the last
+        // wait, whichever is later.
+        Some(t) if (now - t.wait_until.max(t.updated_at)).num_seconds() < rule.forget_after_secs => t.failures,
         _ => 0,
     };
     let failures = before.saturating_add(1);
     let over = failures.saturating_sub(rule.free);
-    let wait = if over == 0 { 0 } else { 2i64.saturating_pow(over - 1).min(rule.max_wait_secs) };
-    Tally { failures, wait_until: now + Duration::seconds(wait), updated_at: now }
+    let wait_until = if over == 0 {
+        // A free failure sets no wait, and must not move an ended one forward: attempts sent at
+        // once take `now` before they queue for the tally, so the next one counted may carry an
+        // earlier `now` and would read a wait until this one's.
+        tally.map_or(DateTime::UNIX_EPOCH, |t| t.wait_until.min(now))
+    } else {
+        now + Duration::seconds(2i64.saturating_pow(over - 1).min(rule.max_wait_secs))
+    };
+    Tally { failures, wait_until, updated_at: now }
 }
 
 /// An attempt counted under several tallies at once (a login at an address, the login, the
@@ -115,8 +142,8 @@ mod tests {
         for _ in 0..16 {
             assert_eq!(check(tally.as_ref(), now), Verdict::Go);
             let t = fail(tally.as_ref(), now, rule);
-            waits.push((t.wait_until - now).num_seconds());
-            now = t.wait_until;
+            waits.push((t.wait_until - now).num_seconds().max(0));
+            now = now.max(t.wait_until);
             tally = Some(t);
         }
         assert_eq!(waits[..8], [0, 0, 0, 1, 2, 4, 8, 16]);
@@ -145,6 +172,54 @@ mod tests {
         assert_eq!(attempt_all(&tallies, now), Err(40));
         let counted = attempt_all(&tallies, now + Duration::seconds(40)).unwrap();
         assert_eq!(counted.iter().map(|t| t.failures).collect::<Vec<_>>(), [1, 10]);
+    }
+
+    #[test]
+    fn failures_not_yet_stored_count_as_if_stored_one_after_another() {
+        let now = t0();
+        let rule = Rule::LOOKUP_MISSES;
+        let mut stored = None;
+        let mut sequential = Vec::new();
+        for _ in 0..14 {
+            sequential.push(check(stored.as_ref(), now));
+            if check(stored.as_ref(), now) == Verdict::Go {
+                stored = Some(fail(stored.as_ref(), now, rule));
+            }
+        }
+        // The same failures, none of them stored yet, or two of them.
+        let unseen: Vec<_> = (0..14).map(|n| check_with(None, n, now, rule)).collect();
+        assert_eq!(unseen, sequential);
+        let two = fail(Some(&fail(None, now, rule)), now, rule);
+        assert_eq!(check_with(Some(&two), 9, now, rule), Verdict::Wait(1));
+        assert_eq!(check_with(Some(&two), 8, now, rule), Verdict::Go);
+        assert_eq!(
+            sequential.iter().filter(|v| **v == Verdict::Go).count(),
+            11,
+            "10 free and the one that starts the wait"
+        );
+    }
+
+    #[test]
+    fn free_failures_counted_out_of_order_set_no_wait() {
+        // Three attempts stamped 0, 30 and 10 ms, counted in the order 30, 0, 10.
+        let rule = Rule::LOGIN;
+        let at = |ms| t0() + Duration::milliseconds(ms);
+        let mut t = None;
+        for ms in [30, 0, 10] {
+            assert_eq!(check(t.as_ref(), at(ms)), Verdict::Go, "stamped {ms} ms");
+            t = Some(fail(t.as_ref(), at(ms), rule));
+        }
+        assert_eq!(t.map(|t| t.failures), Some(3));
+    }
+
+    #[test]
+    fn a_dossiers_guessers_slow_its_owner_by_a_minute_at_most() {
+        let rule = Rule::LOOKUP_CODE_MISSES;
+        let mut t = None;
+        for _ in 0..1000 {
+            t = Some(fail(t.as_ref(), t0(), rule));
+        }
+        assert_eq!(check(t.as_ref(), t0()), Verdict::Wait(60));
     }
 
     #[test]

@@ -187,24 +187,29 @@ pub async fn check_login(
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| DUMMY_HASH.to_owned());
     let ok = verify_password_bounded(hash, password).await?;
-    match account.filter(|a| ok && !a.disabled && !a.password_hash.is_empty()) {
-        Some(a) => {
-            attempt.succeeded(state).await?;
-            Ok(Ok(a))
-        }
-        None => {
-            state.metrics.login_failed();
-            attempt.failed(state).await?;
-            Ok(Err(LoginRefused::Wrong))
-        }
+    let Some(a) = account.filter(|a| ok && !a.disabled && !a.password_hash.is_empty()) else {
+        state.metrics.login_failed();
+        return Ok(Err(match attempt.failed(state).await? {
+            Ok(()) => LoginRefused::Wrong,
+            Err(wait) => LoginRefused::Wait(wait),
+        }));
+    };
+    if let Some(wait) = attempt.waiting(state) {
+        attempt.withdrawn(state).await?;
+        return Ok(Err(LoginRefused::Wait(wait)));
     }
+    attempt.succeeded(state).await?;
+    Ok(Ok(a))
 }
 
 /// An attempt at a secret (a password, a reset code) counted before its outcome is known, so a
-/// burst cannot slip through: refused while the address waits for its failures (a spray over
-/// many logins), else counted under `keys` (a login, a login at this address).
+/// burst cannot slip through: counted under `keys` (a login, a login at this address); the
+/// address counts failures only (an office behind one NAT logs in all at once at opening time),
+/// decided after the outcome with the failures this server has decided since the address's
+/// tally was read (`crate::unsettled`), so a spray over many logins at once is limited too.
 pub struct Attempt {
-    from: GuardKey,
+    from: (GuardKey, Option<tinhso_kernel::guard::Tally>),
+    read: crate::unsettled::ReadStart,
     keys: Vec<GuardKey>,
 }
 
@@ -216,16 +221,27 @@ impl Attempt {
         keys: &[(GuardKey, Rule)],
     ) -> Result<Result<Attempt, i64>, AppError> {
         let now = chrono::Utc::now();
-        // The address counts failures only (an office behind one NAT logs in all at once at
-        // opening time); the keys count every attempt before its outcome.
         let from = guard_key("address", &[&crate::client::limit_key(client)]);
-        if let Verdict::Wait(s) = state.store.guard.guard_check(&from, now).await? {
+        let read = crate::unsettled::ReadStart::now();
+        let tally = state.store.guard.guard_tally(&from).await?;
+        if let Verdict::Wait(s) = tinhso_kernel::guard::check(tally.as_ref(), now) {
             return Ok(Err(s));
         }
         if let Verdict::Wait(s) = state.store.guard.guard_attempt(keys, now).await? {
             return Ok(Err(s));
         }
-        Ok(Ok(Attempt { from, keys: keys.iter().map(|(k, _)| *k).collect() }))
+        Ok(Ok(Attempt { from: (from, tally), read, keys: keys.iter().map(|(k, _)| *k).collect() }))
+    }
+
+    fn decide(&self, state: &AppState, failed: bool) -> Result<Option<crate::unsettled::Counted>, i64> {
+        let (key, tally) = self.from;
+        state.unsettled.decide(self.read, &[(key, Rule::ADDRESS, tally)], failed, chrono::Utc::now())
+    }
+
+    /// Whether the address must wait after all (failures decided since it was read, by
+    /// attempts sent at the same time): then a success must not be told either.
+    pub fn waiting(&self, state: &AppState) -> Option<i64> {
+        self.decide(state, false).err()
     }
 
     /// It succeeded: the attempt no longer counts (the wait it set stays).
@@ -233,9 +249,22 @@ impl Attempt {
         Ok(state.store.guard.guard_settle(&self.keys, &[], chrono::Utc::now()).await?)
     }
 
-    /// It failed: one more failure from the address.
-    pub async fn failed(self, state: &AppState) -> Result<(), AppError> {
-        Ok(state.store.guard.guard_fail(&self.from, Rule::ADDRESS, chrono::Utc::now()).await?)
+    /// It succeeded but may not be told (`waiting`): as if it had not been made.
+    pub async fn withdrawn(self, state: &AppState) -> Result<(), AppError> {
+        Ok(state.store.guard.guard_settle(&[], &self.keys, chrono::Utc::now()).await?)
+    }
+
+    /// It failed: one more failure from the address, or `Err(seconds)` when the address must
+    /// wait after all (the failure is then not told, and not counted against the address).
+    pub async fn failed(self, state: &AppState) -> Result<Result<(), i64>, AppError> {
+        match self.decide(state, true) {
+            Err(wait) => Ok(Err(wait)),
+            Ok(counted) => {
+                state.store.guard.guard_fail(&[(self.from.0, Rule::ADDRESS)], chrono::Utc::now()).await?;
+                drop(counted);
+                Ok(Ok(()))
+            }
+        }
     }
 }
 

@@ -30,6 +30,7 @@ pub mod s3;
 pub mod schedule;
 pub mod state;
 mod transport;
+pub mod unsettled;
 pub mod views;
 
 use axum::extract::{DefaultBodyLimit, Request};

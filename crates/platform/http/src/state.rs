@@ -103,6 +103,9 @@ pub struct Shared {
     sessions: Arc<std::sync::Mutex<SessionCache>>,
     /// Request latencies and the platform's counters, for `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Failures decided on this server that the database may not show yet (limits counted
+    /// after the outcome, such as the public lookup's).
+    pub unsettled: Arc<crate::unsettled::Unsettled>,
     /// Each module's own in-memory state on this server (by type), made on first use: a
     /// module keeps what only it reads (the open-data search index) without the platform
     /// naming it, and two servers in one process (the tests) never share it.
@@ -147,6 +150,7 @@ impl AppState {
             files,
             sessions: Arc::new(std::sync::Mutex::new(HashMap::new())),
             metrics: Arc::new(crate::metrics::Metrics::default()),
+            unsettled: Arc::new(crate::unsettled::Unsettled::default()),
             modules: std::sync::Mutex::new(HashMap::new()),
         })))
     }

@@ -15,14 +15,35 @@ fn tally_of(r: &tokio_postgres::Row) -> Result<Tally> {
     Ok(Tally { failures: u32::try_from(failures).unwrap_or(0), wait_until: r.get(1), updated_at: r.get(2) })
 }
 
-/// The tally under `key`, unlocked: what a check reads, and what a module's read asks for in the
-/// same round trip as its own rows (the public lookup pipelines both on one connection).
-pub async fn tally_read(c: &impl Cached, key: &GuardKey) -> Result<Option<Tally>> {
+/// The tally under `key`, unlocked: what a check reads.
+async fn tally_read(c: &impl Cached, key: &GuardKey) -> Result<Option<Tally>> {
     let row = c
         .query_opt_cached("SELECT failures, wait_until, updated_at FROM guard_tally WHERE key = $1", &[&&key[..]])
         .await
         .map_err(map_err)?;
     row.as_ref().map(tally_of).transpose()
+}
+
+/// The tallies under two keys, unlocked, in one statement: what a module's read asks for in the
+/// same round trip as its own rows (the public lookup pipelines both on one connection).
+pub async fn tallies_read(c: &impl Cached, keys: &[GuardKey; 2]) -> Result<[Option<Tally>; 2]> {
+    let rows = c
+        .query_cached(
+            "SELECT failures, wait_until, updated_at, key FROM guard_tally WHERE key IN ($1, $2)",
+            &[&&keys[0][..], &&keys[1][..]],
+        )
+        .await
+        .map_err(map_err)?;
+    let mut out = [None, None];
+    for r in &rows {
+        let (t, key): (Tally, &[u8]) = (tally_of(r)?, r.get(3));
+        for (slot, k) in out.iter_mut().zip(keys) {
+            if key == &k[..] {
+                *slot = Some(t);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The key's tally, its row locked until the transaction ends (created empty if missing).
@@ -58,9 +79,8 @@ async fn store(tx: &Transaction<'_>, key: &GuardKey, t: &Tally) -> Result<()> {
 
 #[async_trait]
 impl GuardStore for PgStore {
-    async fn guard_check(&self, key: &GuardKey, now: DateTime<Utc>) -> Result<Verdict> {
-        let t = tally_read(&*self.client().await?, key).await?;
-        Ok(guard::check(t.as_ref(), now))
+    async fn guard_tally(&self, key: &GuardKey) -> Result<Option<Tally>> {
+        tally_read(&*self.client().await?, key).await
     }
 
     async fn guard_attempt(&self, keys: &[(GuardKey, Rule)], now: DateTime<Utc>) -> Result<Verdict> {
@@ -85,11 +105,15 @@ impl GuardStore for PgStore {
         Ok(verdict)
     }
 
-    async fn guard_fail(&self, key: &GuardKey, rule: Rule, now: DateTime<Utc>) -> Result<()> {
+    async fn guard_fail(&self, keys: &[(GuardKey, Rule)], now: DateTime<Utc>) -> Result<()> {
+        let mut sorted = keys.to_vec();
+        sorted.sort_by_key(|k| k.0);
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
-        let t = locked(&tx, key).await?;
-        store(&tx, key, &guard::fail(t.as_ref(), now, rule)).await?;
+        for (key, rule) in &sorted {
+            let t = locked(&tx, key).await?;
+            store(&tx, key, &guard::fail(t.as_ref(), now, *rule)).await?;
+        }
         tx.commit().await.map_err(map_err)
     }
 

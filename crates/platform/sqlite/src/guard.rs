@@ -15,22 +15,26 @@ fn tally_in(c: &Connection, key: &GuardKey) -> rusqlite::Result<Option<Tally>> {
         .optional()
 }
 
-/// For a module's point read that needs the abuse limit too (the public lookup): the tally
-/// joined to the module's own row in ONE statement, so both come from one snapshot without a
-/// read transaction around two statements (BEGIN, the second read and COMMIT were an eighth of a
-/// lookup). The module writes `SELECT {TALLY_COLUMNS}, <its columns> FROM {TALLY_FROM}
-/// LEFT JOIN <its table> ON <its key> = ?2`, binds the tally's key as `?1`, and reads the
-/// tally's three leading columns with `tally_at` (no row of its own gives NULLs after them).
-pub const TALLY_COLUMNS: &str = "g.failures, g.wait_until, g.updated_at";
+/// For a module's point read that needs the abuse limits too (the public lookup): two tallies
+/// joined to the module's own row in ONE statement, so all come from one snapshot without a
+/// read transaction around several statements (BEGIN, a second read and COMMIT were an eighth
+/// of a lookup). The module writes `SELECT {TALLY_COLUMNS}, <its columns> FROM {TALLY_FROM}
+/// LEFT JOIN <its table> ON <its key> = ?3`, binds the tallies' keys as `?1` and `?2`, and reads
+/// the six leading columns with `tallies_at` (no row of its own gives NULLs after them).
+pub const TALLY_COLUMNS: &str = "g.failures, g.wait_until, g.updated_at, h.failures, h.wait_until, h.updated_at";
 /// See `TALLY_COLUMNS`.
-pub const TALLY_FROM: &str = "(SELECT ?1 AS k) q LEFT JOIN guard_tally g ON g.key = q.k";
+pub const TALLY_FROM: &str =
+    "(SELECT ?1 AS k, ?2 AS k2) q LEFT JOIN guard_tally g ON g.key = q.k LEFT JOIN guard_tally h ON h.key = q.k2";
 
-/// The tally in the three leading columns of a row read with `TALLY_COLUMNS`.
-pub fn tally_at(r: &rusqlite::Row) -> rusqlite::Result<Option<Tally>> {
-    match r.get::<_, Option<u32>>(0)? {
-        None => Ok(None),
-        Some(failures) => Ok(Some(Tally { failures, wait_until: r.get(1)?, updated_at: r.get(2)? })),
-    }
+/// The two tallies in the six leading columns of a row read with `TALLY_COLUMNS`.
+pub fn tallies_at(r: &rusqlite::Row) -> rusqlite::Result<[Option<Tally>; 2]> {
+    let at = |i: usize| -> rusqlite::Result<Option<Tally>> {
+        match r.get::<_, Option<u32>>(i)? {
+            None => Ok(None),
+            Some(failures) => Ok(Some(Tally { failures, wait_until: r.get(i + 1)?, updated_at: r.get(i + 2)? })),
+        }
+    };
+    Ok([at(0)?, at(3)?])
 }
 
 fn tally(c: &Connection, key: &GuardKey) -> Result<Option<Tally>> {
@@ -50,11 +54,10 @@ fn store(tx: &Connection, key: &GuardKey, t: &Tally) -> Result<()> {
 
 #[async_trait]
 impl GuardStore for SqliteStore {
-    async fn guard_check(&self, key: &GuardKey, now: DateTime<Utc>) -> Result<Verdict> {
+    async fn guard_tally(&self, key: &GuardKey) -> Result<Option<Tally>> {
         let key = *key;
-        // Every lookup and login asks this first: a point read, on this thread.
-        let t = self.read_now(move |c| Ok(tally(c, &key)))??;
-        Ok(guard::check(t.as_ref(), now))
+        // Every login asks this first: a point read, on this thread.
+        self.read_now(move |c| Ok(tally(c, &key)))?
     }
 
     async fn guard_attempt(&self, keys: &[(GuardKey, Rule)], now: DateTime<Utc>) -> Result<Verdict> {
@@ -74,9 +77,15 @@ impl GuardStore for SqliteStore {
         .await
     }
 
-    async fn guard_fail(&self, key: &GuardKey, rule: Rule, now: DateTime<Utc>) -> Result<()> {
-        let key = *key;
-        self.write(move |tx| store(tx, &key, &guard::fail(tally(tx, &key)?.as_ref(), now, rule))).await
+    async fn guard_fail(&self, keys: &[(GuardKey, Rule)], now: DateTime<Utc>) -> Result<()> {
+        let keys = keys.to_vec();
+        self.write(move |tx| {
+            for (key, rule) in &keys {
+                store(tx, key, &guard::fail(tally(tx, key)?.as_ref(), now, *rule))?;
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn guard_settle(&self, clear: &[GuardKey], forgive: &[GuardKey], now: DateTime<Utc>) -> Result<()> {

@@ -194,15 +194,16 @@ pub trait DossierStore: Send + Sync + 'static {
     /// demo data and migrations from other one-stop systems. Each goes through the same chain.
     async fn import_dossiers(&self, items: &[(NewDossier, Vec<Event>)]) -> Result<usize>;
     async fn dossier_raw(&self, code: &DossierCode) -> Result<Option<RawDossier>>;
-    /// A public lookup's one read: the abuse-limit tally under `guard` and where the dossier
-    /// `code` stands (its state, dates, desk and phone, not its body or form), together (one read
-    /// transaction on SQLite, one round trip on PostgreSQL), because every
-    /// lookup needs both before it answers. The tally is the platform's, read through its engine.
+    /// A public lookup's one read: the abuse-limit tallies under `guards` (the asking address's,
+    /// the code's) and where the dossier `code` stands (its state, dates, desk and phone, not its
+    /// body or form), together (one statement on SQLite, one round trip on PostgreSQL), because
+    /// every lookup needs all of them before it answers. The tallies are the platform's, read
+    /// through its engine.
     async fn dossier_for_lookup(
         &self,
         code: &DossierCode,
-        guard: &GuardKey,
-    ) -> Result<(Option<tinhso_kernel::guard::Tally>, Option<RawStanding>)>;
+        guards: &[GuardKey; 2],
+    ) -> Result<([Option<tinhso_kernel::guard::Tally>; 2], Option<RawStanding>)>;
     async fn dossier(&self, code: &DossierCode) -> Result<Option<DossierRecord>> {
         self.dossier_raw(code).await?.map(|r| r.parse()).transpose()
     }
@@ -492,14 +493,15 @@ pub trait ReportStore: ReportAudience {
 /// never the logins or addresses themselves; the rule is `tinhso_kernel::guard`.
 #[async_trait]
 pub trait GuardStore: Send + Sync + 'static {
-    /// The verdict on an attempt under `key` now, without counting it.
-    async fn guard_check(&self, key: &GuardKey, now: DateTime<Utc>) -> Result<Verdict>;
+    /// The tally under `key`, as stored (for a verdict with `guard::check`), counting nothing.
+    async fn guard_tally(&self, key: &GuardKey) -> Result<Option<tinhso_kernel::guard::Tally>>;
     /// Counts an attempt under every key at once, before its outcome is known: `Go` only when
     /// all of them allow it now (each then counts it as a failure until settled), else the
     /// longest wait and nothing counted. Concurrent attempts are serialised per key.
     async fn guard_attempt(&self, keys: &[(GuardKey, Rule)], now: DateTime<Utc>) -> Result<Verdict>;
-    /// Records one failure under `key` (lookups count only what found nothing).
-    async fn guard_fail(&self, key: &GuardKey, rule: Rule, now: DateTime<Utc>) -> Result<()>;
+    /// Records one failure under each key, in one transaction (lookups count only what found
+    /// nothing).
+    async fn guard_fail(&self, keys: &[(GuardKey, Rule)], now: DateTime<Utc>) -> Result<()>;
     /// An attempt counted beforehand succeeded: `clear` forgets those keys' tallies, `forgive`
     /// uncounts the one attempt.
     async fn guard_settle(&self, clear: &[GuardKey], forgive: &[GuardKey], now: DateTime<Utc>) -> Result<()>;

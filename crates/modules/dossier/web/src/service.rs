@@ -274,36 +274,46 @@ async fn submit_or_check(
 
 /// The public lookup, as the page and the API do it: the dossier with this code whose applicant
 /// gave this phone, if any. Lookups that find nothing count against the asking address (a
-/// person mistyping twice is not slowed; someone probing codes soon waits, then longer);
-/// lookups that find their dossier never count.
+/// person mistyping twice is not slowed; someone probing codes soon waits, then longer) and
+/// against the code (a phone guessed from many addresses: a short wait, so its owner is slowed,
+/// never locked out); lookups that find their dossier never count. Requests sent at once are
+/// decided as if sent one after another (`tinhso_http::unsettled`).
 pub async fn look_up(
     state: &AppState,
     client: std::net::IpAddr,
     code: &str,
     phone: &tinhso_kernel::ids::Phone,
 ) -> Result<Option<dossier::notice::Standing>, AppError> {
-    let key = tinhso_http::auth::guard_key("lookup-miss", &[&tinhso_http::client::limit_key(client)]);
+    use tinhso_kernel::guard::Rule;
+    let from = tinhso_http::auth::guard_key("lookup-miss", &[&tinhso_http::client::limit_key(client)]);
     let now = Utc::now();
     let code = DossierCode::parse("code", code.trim()).ok();
-    let (tally, raw) = match &code {
-        Some(c) => state.store.dossiers.dossier_for_lookup(c, &key).await?,
-        None => match state.store.guard.guard_check(&key, now).await? {
-            tinhso_kernel::guard::Verdict::Wait(retry_after) => return Err(AppError::Throttled { retry_after }),
-            tinhso_kernel::guard::Verdict::Go => (None, None),
-        },
+    let start = tinhso_http::unsettled::ReadStart::now();
+    let (keys, raw) = match &code {
+        Some(c) => {
+            // Every well-formed code counts its misses, found or not, so the limit itself does
+            // not tell which codes exist.
+            let at_code = tinhso_http::auth::guard_key("lookup-miss-code", &[c.as_str()]);
+            let ([by_address, by_code], raw) = state.store.dossiers.dossier_for_lookup(c, &[from, at_code]).await?;
+            (vec![(from, Rule::LOOKUP_MISSES, by_address), (at_code, Rule::LOOKUP_CODE_MISSES, by_code)], raw)
+        }
+        None => (vec![(from, Rule::LOOKUP_MISSES, state.store.guard.guard_tally(&from).await?)], None),
     };
-    if let tinhso_kernel::guard::Verdict::Wait(retry_after) = tinhso_kernel::guard::check(tally.as_ref(), now) {
-        return Err(AppError::Throttled { retry_after });
-    }
     // Only a dossier the phone matches is parsed: a miss learns nothing and costs little.
-    let found = match (raw, &code) {
-        (Some(r), Some(c)) if r.applicant_phone.as_deref() == Some(phone.as_str()) => Some(r.parse(c)?),
+    let hit = match (raw, &code) {
+        (Some(r), Some(c)) if r.applicant_phone.as_deref() == Some(phone.as_str()) => Some((r, c)),
         _ => None,
     };
-    if found.is_none() {
-        state.store.guard.guard_fail(&key, tinhso_kernel::guard::Rule::LOOKUP_MISSES, now).await?;
+    let counted = state
+        .unsettled
+        .decide(start, &keys, hit.is_none(), now)
+        .map_err(|retry_after| AppError::Throttled { retry_after })?;
+    if let Some(counted) = counted {
+        let rules: Vec<_> = keys.iter().map(|(k, rule, _)| (*k, *rule)).collect();
+        state.store.guard.guard_fail(&rules, now).await?;
+        drop(counted);
     }
-    Ok(found)
+    hit.map(|(r, c)| r.parse(c)).transpose().map_err(AppError::from)
 }
 
 /// A walk-in's account, issued a claim code (printed on their receipt) while it has no password:

@@ -236,7 +236,9 @@ pub async fn register(
                                 attempt.succeeded(&state).await.map_err(&err)?;
                                 Ok(new.login)
                             } else {
-                                attempt.failed(&state).await.map_err(&err)?;
+                                if let Err(retry_after) = attempt.failed(&state).await.map_err(&err)? {
+                                    return Err(err(AppError::Throttled { retry_after }));
+                                }
                                 Err(vec![claim_needed(claim.is_empty())])
                             }
                         }

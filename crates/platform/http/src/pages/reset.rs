@@ -325,7 +325,9 @@ pub async fn reset(
         _ => None,
     };
     let Some((account, by_mail)) = claimed else {
-        attempt.failed(&state).await.map_err(&err)?;
+        if let Err(retry_after) = attempt.failed(&state).await.map_err(&err)? {
+            return Err(err(AppError::Throttled { retry_after }));
+        }
         let wrong = FieldError::new(
             "ma",
             "reset_code_wrong",

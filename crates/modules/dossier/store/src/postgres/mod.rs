@@ -268,8 +268,8 @@ impl DossierStore for DossierPg {
     async fn dossier_for_lookup(
         &self,
         code: &DossierCode,
-        guard: &GuardKey,
-    ) -> Result<(Option<tinhso_kernel::guard::Tally>, Option<RawStanding>)> {
+        guards: &[GuardKey; 2],
+    ) -> Result<([Option<tinhso_kernel::guard::Tally>; 2], Option<RawStanding>)> {
         let client = self.db.client().await?;
         let standing = async {
             let row = client
@@ -288,7 +288,7 @@ impl DossierStore for DossierPg {
             }))
         };
         // Both statements go out before either answer is awaited: one round trip.
-        tokio::try_join!(tinhso_postgres::guard::tally_read(&*client, guard), standing)
+        tokio::try_join!(tinhso_postgres::guard::tallies_read(&*client, guards), standing)
     }
 
     async fn dossier_events(&self, code: &DossierCode) -> Result<Vec<StoredEvent>> {

@@ -204,10 +204,10 @@ impl DossierStore for DossierSqlite {
     async fn dossier_for_lookup(
         &self,
         code: &DossierCode,
-        guard: &GuardKey,
-    ) -> Result<(Option<tinhso_kernel::guard::Tally>, Option<RawStanding>)> {
+        guards: &[GuardKey; 2],
+    ) -> Result<([Option<tinhso_kernel::guard::Tally>; 2], Option<RawStanding>)> {
         // One statement on this thread: no transaction to open and close around it.
-        self.db.read_now(|c| read::standing(c, guard, code.as_str()))
+        self.db.read_now(|c| read::standing(c, guards, code.as_str()))
     }
 
     async fn dossier_events(&self, code: &DossierCode) -> Result<Vec<StoredEvent>> {

@@ -4,7 +4,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use std::sync::LazyLock;
 use tinhso_kernel::guard::Tally;
 use tinhso_ledger::chain::Link;
-use tinhso_sqlite::guard::{tally_at, TALLY_COLUMNS, TALLY_FROM};
+use tinhso_sqlite::guard::{tallies_at, TALLY_COLUMNS, TALLY_FROM};
 use tinhso_store::{GuardKey, RawDossier, RawStanding, StoredDossier};
 
 /// A chain link from the first five columns (id, dossier_code, at, actor, payload) and those
@@ -58,34 +58,35 @@ pub fn stored(c: &Connection, codes: &[String]) -> rusqlite::Result<Vec<StoredDo
     Ok(out)
 }
 
-/// The public lookup's statement: the abuse tally and where the dossier stands, one snapshot,
+/// The public lookup's statement: the abuse tallies and where the dossier stands, one snapshot,
 /// the dossier's part from its covering index alone.
 static STANDING: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT {TALLY_COLUMNS}, d.state, d.receiving_agency, d.due_on, d.apology_due_on, d.applicant_phone \
-         FROM {TALLY_FROM} LEFT JOIN dossier d INDEXED BY dossier_standing ON d.code = ?2"
+         FROM {TALLY_FROM} LEFT JOIN dossier d INDEXED BY dossier_standing ON d.code = ?3"
     )
 });
 
-/// A public lookup's one read, in one statement: the tally under `guard` and where the dossier
-/// `code` stands (its state, dates, desk and phone; not its form, which a lookup never shows).
+/// A public lookup's one read, in one statement: the tallies under `guards` and where the
+/// dossier `code` stands (its state, dates, desk and phone; not its form, which a lookup never
+/// shows).
 pub fn standing(
     c: &Connection,
-    guard: &GuardKey,
+    guards: &[GuardKey; 2],
     code: &str,
-) -> rusqlite::Result<(Option<Tally>, Option<RawStanding>)> {
-    c.prepare_cached(&STANDING)?.query_row(params![&guard[..], code], |r| {
-        let standing = match r.get::<_, Option<String>>(3)? {
+) -> rusqlite::Result<([Option<Tally>; 2], Option<RawStanding>)> {
+    c.prepare_cached(&STANDING)?.query_row(params![&guards[0][..], &guards[1][..], code], |r| {
+        let standing = match r.get::<_, Option<String>>(6)? {
             Some(state) => Some(RawStanding {
                 state,
-                receiving_agency: r.get(4)?,
-                due_on: r.get(5)?,
-                apology_due_on: r.get(6)?,
-                applicant_phone: r.get(7)?,
+                receiving_agency: r.get(7)?,
+                due_on: r.get(8)?,
+                apology_due_on: r.get(9)?,
+                applicant_phone: r.get(10)?,
             }),
             None => None,
         };
-        Ok((tally_at(r)?, standing))
+        Ok((tallies_at(r)?, standing))
     })
 }
 

@@ -389,28 +389,27 @@ pub async fn create(
         }
     }
     // Without an account, reports count against the sending address (behind a trusted proxy, the
-    // client's).
+    // client's), counted before the report is stored so that a burst sent at once is counted one
+    // by one; a report refused as invalid is not counted.
     let guard = match viewer.account {
         Some(_) => None,
         None => {
             let key = tinhso_http::auth::guard_key("report-anonymous", &[&tinhso_http::client::limit_key(client)]);
-            let now = chrono::Utc::now();
+            let rule = tinhso_kernel::guard::Rule::ANONYMOUS_REPORTS;
             if let tinhso_kernel::guard::Verdict::Wait(retry_after) =
-                state.store.guard.guard_check(&key, now).await.map_err(|e| err(e.into()))?
+                state.store.guard.guard_attempt(&[(key, rule)], chrono::Utc::now()).await.map_err(|e| err(e.into()))?
             {
                 return Err(err(AppError::Throttled { retry_after }));
             }
             Some(key)
         }
     };
-    match service::submit(&state, viewer.account.as_ref(), &d, photos.clone()).await {
-        Ok(r) => {
-            if let Some(key) = guard {
-                let rule = tinhso_kernel::guard::Rule::ANONYMOUS_REPORTS;
-                state.store.guard.guard_fail(&key, rule, chrono::Utc::now()).await.map_err(|e| err(e.into()))?;
-            }
-            Ok(viewer.finish(Redirect::to(&format!("/phan-anh/{}?moi=1", r.id)).into_response()))
-        }
+    let sent = service::submit(&state, viewer.account.as_ref(), &d, photos.clone()).await;
+    if let (Err(_), Some(key)) = (&sent, guard) {
+        state.store.guard.guard_settle(&[], &[key], chrono::Utc::now()).await.map_err(|e| err(e.into()))?;
+    }
+    match sent {
+        Ok(r) => Ok(viewer.finish(Redirect::to(&format!("/phan-anh/{}?moi=1", r.id)).into_response())),
         Err(AppError::Invalid(errors)) => {
             let page = new_page(&state, &viewer, d, Vec::new(), errors, photos).await.map_err(&err)?;
             Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
