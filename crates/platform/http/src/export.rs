@@ -38,6 +38,11 @@ pub fn format_of(s: Option<&str>) -> Result<Option<Format>, AppError> {
 
 fn text(c: &Cell) -> String {
     match c {
+        // A spreadsheet program opening the CSV would run a text cell that begins like a
+        // formula (a name typed as `=HYPERLINK(…)`): such text gets a leading apostrophe, which
+        // the program shows as plain text (OWASP's advice against CSV injection). XLSX cells are
+        // typed strings and need nothing.
+        Cell::Text(s) if s.starts_with(['=', '+', '-', '@', '\t', '\r']) => format!("'{s}"),
         Cell::Text(s) => s.clone(),
         Cell::Number(n) => format!("{}", (n * 10_000.0).round() / 10_000.0),
         Cell::Empty => String::new(),
@@ -86,4 +91,27 @@ pub fn download(t: &Table, format: Format) -> Result<Response, AppError> {
     };
     let disposition = format!("attachment; filename=\"{}.{ext}\"", t.name);
     Ok(([(header::CONTENT_TYPE, mime.to_owned()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_text_that_would_run_as_a_formula_is_kept_as_text() {
+        let t = Table {
+            name: "t",
+            headers: vec!["Tên", "Số"],
+            rows: vec![
+                vec![Cell::Text("=HYPERLINK(\"http://x\",\"Bấm\")".into()), Cell::Number(-3.0)],
+                vec![Cell::Text("@SUM(A1)".into()), Cell::Text("Sở Tư pháp".into())],
+                vec![Cell::Text("2026-12-05".into()), Cell::Empty],
+            ],
+        };
+        let out = String::from_utf8(csv(&t).unwrap()).unwrap();
+        let lines: Vec<&str> = out.trim_start_matches('\u{feff}').lines().collect();
+        assert_eq!(lines[1], "\"'=HYPERLINK(\"\"http://x\"\",\"\"Bấm\"\")\",-3");
+        assert_eq!(lines[2], "'@SUM(A1),Sở Tư pháp");
+        assert_eq!(lines[3], "2026-12-05,", "dates and numbers untouched");
+    }
 }
