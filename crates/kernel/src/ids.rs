@@ -85,7 +85,10 @@ string_newtype!(Phone, "phone");
 
 impl Phone {
     pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
-        let mut digits: String = s.chars().filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')')).collect();
+        // Spaces of any kind (a number pasted from a message carries no-break spaces), dots,
+        // dashes and brackets are how people group digits; none of them is part of the number.
+        let mut digits: String =
+            s.chars().filter(|c| !c.is_whitespace() && !matches!(c, '.' | '-' | '(' | ')')).collect();
         if let Some(rest) = digits.strip_prefix("+84").or_else(|| digits.strip_prefix("84").filter(|r| r.len() >= 9)) {
             digits = format!("0{rest}");
         }
@@ -378,6 +381,7 @@ mod tests {
     fn phone() {
         assert_eq!(Phone::parse("p", "0912 345 678").map(|p| p.0), Ok("0912345678".into()));
         assert_eq!(Phone::parse("p", "+84912345678").map(|p| p.0), Ok("0912345678".into()));
+        assert_eq!(Phone::parse("p", "\t0912\u{a0}345\u{a0}678\n").map(|p| p.0), Ok("0912345678".into()));
         assert_eq!(Phone::parse("p", "02073822222").map(|p| p.0), Ok("02073822222".into()));
         assert!(Phone::parse("p", "0112345678").is_err());
         assert!(Phone::parse("p", "091234567").is_err());
