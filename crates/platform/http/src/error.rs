@@ -35,6 +35,10 @@ pub enum AppError {
         /// Seconds until the next attempt is allowed (sent as `Retry-After`).
         retry_after: i64,
     },
+    /// A limit set by others' attempts on something shared (wrong guesses at the dossier the
+    /// caller looks up): 429 with `Retry-After`, in words that do not blame the caller.
+    #[error("paused: {code}")]
+    Paused { retry_after: i64, code: &'static str, vi: String, en: String },
     #[error("body too large")]
     TooLarge,
     /// The body stopped arriving at a usable pace (`listen.rs`).
@@ -88,7 +92,7 @@ impl AppError {
             Self::Invalid(_) | Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthenticated | Self::WrongCredentials => StatusCode::UNAUTHORIZED,
             Self::Forbidden | Self::Denied { .. } | Self::Csrf | Self::PasswordChangeRequired => StatusCode::FORBIDDEN,
-            Self::Throttled { .. } | Self::TooManyConnections => StatusCode::TOO_MANY_REQUESTS,
+            Self::Throttled { .. } | Self::Paused { .. } | Self::TooManyConnections => StatusCode::TOO_MANY_REQUESTS,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooSlow => StatusCode::REQUEST_TIMEOUT,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -105,6 +109,7 @@ impl AppError {
             Self::BadRequest { code, .. }
             | Self::Denied { code, .. }
             | Self::Conflict { code, .. }
+            | Self::Paused { code, .. }
             | Self::Unavailable { code, .. } => code,
             Self::Unauthenticated => "unauthenticated",
             Self::WrongCredentials => "login_failed",
@@ -136,6 +141,7 @@ impl AppError {
             Self::BadRequest { vi: v, en, .. }
             | Self::Denied { vi: v, en, .. }
             | Self::Conflict { vi: v, en, .. }
+            | Self::Paused { vi: v, en, .. }
             | Self::Unavailable { vi: v, en, .. } => pick(v, en),
             Self::Unauthenticated => pick("Bạn cần đăng nhập để tiếp tục.", "Please log in to continue."),
             Self::WrongCredentials => {
@@ -204,7 +210,7 @@ impl<E: Into<AppError>> From<E> for ApiError {
 }
 
 /// A wait in words: "45 giây", "3 phút".
-fn wait_words(secs: i64) -> (String, String) {
+pub fn wait_words(secs: i64) -> (String, String) {
     if secs < 60 {
         (format!("{secs} giây"), format!("{secs} seconds"))
     } else {
@@ -216,7 +222,7 @@ fn wait_words(secs: i64) -> (String, String) {
 /// `Retry-After` on a 429.
 fn with_retry_after(e: &AppError, mut resp: Response) -> Response {
     let retry_after = match e {
-        AppError::Throttled { retry_after } => *retry_after,
+        AppError::Throttled { retry_after } | AppError::Paused { retry_after, .. } => *retry_after,
         AppError::TooManyConnections => crate::listen::CROWDED_RETRY_SECS,
         _ => return resp,
     };

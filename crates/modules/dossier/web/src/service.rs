@@ -304,16 +304,32 @@ pub async fn look_up(
         (Some(r), Some(c)) if r.applicant_phone.as_deref() == Some(phone.as_str()) => Some((r, c)),
         _ => None,
     };
-    let counted = state
-        .unsettled
-        .decide(start, &keys, hit.is_none(), now)
-        .map_err(|retry_after| AppError::Throttled { retry_after })?;
+    let counted = state.unsettled.decide(start, &keys, hit.is_none(), now).map_err(|retry_after| {
+        // Waiting for the code's misses alone is others' doing: say so, not "you tried too often".
+        let for_code = keys.len() == 2 && state.unsettled.decide(start, &keys[..1], false, now).is_ok();
+        if for_code {
+            code_paused(retry_after)
+        } else {
+            AppError::Throttled { retry_after }
+        }
+    })?;
     if let Some(counted) = counted {
         let rules: Vec<_> = keys.iter().map(|(k, rule, _)| (*k, *rule)).collect();
         state.store.guard.guard_fail(&rules, now).await?;
         drop(counted);
     }
     hit.map(|(r, c)| r.parse(c)).transpose().map_err(AppError::from)
+}
+
+/// The answer while a dossier code's lookups wait for wrong phones tried on it.
+fn code_paused(retry_after: i64) -> AppError {
+    let (vi, en) = tinhso_http::error::wait_words(retry_after);
+    AppError::Paused {
+        retry_after,
+        code: "lookup_paused",
+        vi: format!("Hồ sơ này vừa bị tra cứu với số điện thoại không đúng nhiều lần, nên việc tra cứu tạm dừng để bảo vệ thông tin. Vui lòng thử lại sau {vi}."),
+        en: format!("This dossier was just looked up with a wrong phone number several times, so its lookup is paused to protect it. Please try again in {en}."),
+    }
 }
 
 /// A walk-in's account, issued a claim code (printed on their receipt) while it has no password:
