@@ -20,7 +20,9 @@ use tinhso_store::GuardKey;
 /// How long a recorded failure still counts here: far longer than a read takes from its
 /// start to its decision. A read that began before the record may not have seen it.
 const KEEP: Duration = Duration::from_secs(10);
-/// Above this many keys, a decision first forgets the keys with nothing left to count.
+/// Above this many keys, a decision first forgets the keys with nothing left to count; after
+/// that, not before the map has doubled (so a flood of distinct keys costs each decision O(1)
+/// on average, never a scan of the whole map).
 const PRUNE_ABOVE: usize = 4096;
 
 #[derive(Default)]
@@ -50,7 +52,14 @@ impl Entry {
 /// This server's undecided-in-the-database failures, by guard key.
 #[derive(Default)]
 pub struct Unsettled {
-    keys: Mutex<HashMap<GuardKey, Entry>>,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    keys: HashMap<GuardKey, Entry>,
+    /// The size at which the next decision prunes (0: `PRUNE_ABOVE`).
+    prune_above: usize,
 }
 
 /// When a request's read of its tallies began; taken just before the read.
@@ -71,8 +80,8 @@ pub struct Counted {
 }
 
 impl Unsettled {
-    fn lock(&self) -> MutexGuard<'_, HashMap<GuardKey, Entry>> {
-        match self.keys.lock() {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        match self.inner.lock() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         }
@@ -89,11 +98,11 @@ impl Unsettled {
         failed: bool,
         now: DateTime<Utc>,
     ) -> Result<Option<Counted>, i64> {
-        let mut map = self.lock();
+        let mut inner = self.lock();
         let longest = keys
             .iter()
             .filter_map(|(key, rule, tally)| {
-                let unseen = map.get(key).map_or(0, |e| e.unseen(start.0));
+                let unseen = inner.keys.get(key).map_or(0, |e| e.unseen(start.0));
                 match guard::check_with(tally.as_ref(), unseen, now, *rule) {
                     Verdict::Wait(s) => Some(s),
                     Verdict::Go => None,
@@ -106,15 +115,16 @@ impl Unsettled {
         if !failed {
             return Ok(None);
         }
-        if map.len() > PRUNE_ABOVE {
+        if inner.keys.len() > inner.prune_above.max(PRUNE_ABOVE) {
             let at = Instant::now();
-            map.retain(|_, e| {
+            inner.keys.retain(|_, e| {
                 e.forget_old(at);
                 !e.idle()
             });
+            inner.prune_above = inner.keys.len().saturating_mul(2);
         }
         for (key, _, _) in keys {
-            let e = map.entry(*key).or_default();
+            let e = inner.keys.entry(*key).or_default();
             e.pending = e.pending.saturating_add(1);
         }
         Ok(Some(Counted { owner: self.clone(), keys: keys.iter().map(|(k, _, _)| *k).collect() }))
@@ -122,7 +132,7 @@ impl Unsettled {
 
     /// Keys with something still counted here (for tests of the pruning).
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().keys.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -133,9 +143,9 @@ impl Unsettled {
 impl Drop for Counted {
     fn drop(&mut self) {
         let at = Instant::now();
-        let mut map = self.owner.lock();
+        let mut inner = self.owner.lock();
         for key in &self.keys {
-            let e = map.entry(*key).or_default();
+            let e = inner.keys.entry(*key).or_default();
             e.pending = e.pending.saturating_sub(1);
             e.forget_old(at);
             e.recorded.push(at);
@@ -185,6 +195,34 @@ mod tests {
         // The database, read afterwards, shows the records (here: none, as if swept): it
         // decides alone, so nothing is counted twice.
         assert!(unsettled.decide(ReadStart::now(), &[(key, RULE, None)], false, now).is_ok());
+    }
+
+    #[test]
+    fn a_flood_of_distinct_keys_is_pruned_in_rounds_and_lets_idle_keys_go() {
+        let unsettled = Arc::new(Unsettled::default());
+        let now = Utc::now();
+        let key = |i: u32| {
+            let mut k = [0u8; 32];
+            k[..4].copy_from_slice(&i.to_be_bytes());
+            k
+        };
+        // Failures still being recorded are never forgotten, however many keys there are.
+        let held: Vec<_> = (0..5000)
+            .filter_map(|i| unsettled.decide(ReadStart::now(), &[(key(i), RULE, None)], true, now).ok().flatten())
+            .collect();
+        assert_eq!(unsettled.len(), 5000);
+        // Once recorded and older than `KEEP`, they go at the next prune.
+        drop(held);
+        {
+            let mut inner = unsettled.lock();
+            let long_ago = Instant::now().checked_sub(KEEP * 2).unwrap();
+            for e in inner.keys.values_mut() {
+                e.recorded = vec![long_ago];
+            }
+            inner.prune_above = 0;
+        }
+        drop(unsettled.decide(ReadStart::now(), &[(key(99_999), RULE, None)], true, now));
+        assert_eq!(unsettled.len(), 1, "only the new key is left");
     }
 
     #[test]
