@@ -219,17 +219,31 @@ pub fn wait_words(secs: i64) -> (String, String) {
     }
 }
 
-/// `Retry-After` on a 429.
-fn with_retry_after(e: &AppError, mut resp: Response) -> Response {
-    let retry_after = match e {
-        AppError::Throttled { retry_after } | AppError::Paused { retry_after, .. } => *retry_after,
-        AppError::TooManyConnections => crate::listen::CROWDED_RETRY_SECS,
-        _ => return resp,
-    };
+impl AppError {
+    /// For a 429: the seconds to wait, as `Retry-After` says.
+    pub fn retry_after(&self) -> Option<i64> {
+        match self {
+            AppError::Throttled { retry_after } | AppError::Paused { retry_after, .. } => Some(*retry_after),
+            AppError::TooManyConnections => Some(crate::listen::CROWDED_RETRY_SECS),
+            _ => None,
+        }
+    }
+}
+
+/// `Retry-After: seconds` on `resp` (a 429 of a page that answers in its own form).
+pub fn retry_after_header(retry_after: i64, mut resp: Response) -> Response {
     if let Ok(v) = axum::http::HeaderValue::from_str(&retry_after.max(1).to_string()) {
         resp.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
     }
     resp
+}
+
+/// `Retry-After` on a 429.
+fn with_retry_after(e: &AppError, resp: Response) -> Response {
+    match e.retry_after() {
+        Some(s) => retry_after_header(s, resp),
+        None => resp,
+    }
 }
 
 impl IntoResponse for ApiError {

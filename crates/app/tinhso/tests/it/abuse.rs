@@ -223,15 +223,20 @@ async fn lookups_are_limited_by_what_they_fail_to_find(backend: Backend) {
     assert_eq!(checked(&answers), 11);
     assert_eq!(lookup("203.0.113.77", code.clone()).await.0, StatusCode::TOO_MANY_REQUESTS);
 
-    // The page says the same in words.
-    let page = reqwest::Client::new()
+    // The page says the same in words, on the form, with what was typed still in it.
+    let visitor = s.client();
+    let token = crate::reports::csrf(&crate::reports::page(&visitor, &format!("{}/tra-cuu", s.url)).await.1);
+    let page = visitor
         .post(format!("{}/tra-cuu", s.url))
         .header("x-forwarded-for", "203.0.113.77")
-        .form(&[("ma", code.as_str()), ("sdt", CITIZEN), ("csrf", "x")])
+        .form(&[("ma", code.as_str()), ("sdt", CITIZEN), ("csrf", token.as_str())])
         .send()
         .await
         .unwrap();
-    assert!(page.status() == StatusCode::FORBIDDEN || page.status() == StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(page.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.headers().contains_key("retry-after"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Bạn đã thử quá nhiều lần") && html.contains(&format!("value=\"{code}\"")), "{html}");
 
     // A burst from a fresh address, the right code and phone somewhere in it, all at once: the
     // misses are limited as if they came one after another, and the right guess is answered only

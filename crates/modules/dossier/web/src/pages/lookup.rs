@@ -11,6 +11,7 @@ use serde::Deserialize;
 use tinhso_http::auth::Viewer;
 use tinhso_http::client::ClientAddr;
 use tinhso_http::form::{FormData, PageQuery};
+use tinhso_http::i18n::Locale;
 use tinhso_http::pages::{page_err, PageResult};
 use tinhso_http::state::AppState;
 use tinhso_http::views::{render, Layout};
@@ -83,6 +84,8 @@ pub async fn lookup(
     let phone = form.text("sdt");
     let mut errors = Vec::new();
     let mut found = None;
+    // A lookup that must wait says so on the form, with what was typed still in it.
+    let mut wait = None;
     if code.is_empty() {
         errors.push(FieldError::new("ma", "required", "Nhập mã hồ sơ in trên phiếu hẹn", "Enter the dossier code"));
     }
@@ -93,7 +96,14 @@ pub async fn lookup(
         match tinhso_kernel::ids::Phone::parse("sdt", &phone) {
             Err(e) => errors.push(e),
             Ok(p) => {
-                let rec = dossiers::look_up(&state, client, &code, &p).await.map_err(&err)?;
+                let rec = match dossiers::look_up(&state, client, &code, &p).await {
+                    Err(e) if e.retry_after().is_some() => {
+                        wait = e.retry_after();
+                        errors.push(FieldError::new("ma", e.code(), e.message(Locale::Vi), e.message(Locale::En)));
+                        None
+                    }
+                    other => other.map_err(&err)?,
+                };
                 match rec {
                     Some(d) => {
                         let (status, next_step) = match viewer.locale {
@@ -113,6 +123,7 @@ pub async fn lookup(
                             collect_at,
                         });
                     }
+                    None if wait.is_some() => {}
                     None => errors.push(FieldError::new(
                         "ma",
                         "not_found",
@@ -123,7 +134,15 @@ pub async fn lookup(
             }
         }
     }
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let status = match (errors.is_empty(), wait) {
+        (_, Some(_)) => StatusCode::TOO_MANY_REQUESTS,
+        (true, None) => StatusCode::OK,
+        (false, None) => StatusCode::BAD_REQUEST,
+    };
     let page = LookupPage { layout: Layout::new(&state, &viewer, title(&viewer)), code, phone, found, errors };
-    Ok(viewer.finish((status, render(&page))))
+    let answer = viewer.finish((status, render(&page)));
+    Ok(match wait {
+        Some(s) => tinhso_http::error::retry_after_header(s, answer),
+        None => answer,
+    })
 }
