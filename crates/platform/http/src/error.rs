@@ -230,6 +230,13 @@ impl AppError {
     }
 }
 
+/// A wait as an error on a form, under `field`: for a page that answers a 429 on its own form,
+/// with what was typed still in it.
+pub fn wait_error(field: &str, retry_after: i64) -> tinhso_kernel::FieldError {
+    let wait = AppError::Throttled { retry_after };
+    tinhso_kernel::FieldError::new(field, wait.code(), wait.message(Locale::Vi), wait.message(Locale::En))
+}
+
 /// `Retry-After: seconds` on `resp` (a 429 of a page that answers in its own form).
 pub fn retry_after_header(retry_after: i64, mut resp: Response) -> Response {
     if let Ok(v) = axum::http::HeaderValue::from_str(&retry_after.max(1).to_string()) {

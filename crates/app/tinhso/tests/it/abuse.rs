@@ -332,6 +332,22 @@ async fn anonymous_reports_sent_at_once_are_counted_one_by_one(backend: Backend)
     let stored = answers.iter().filter(|(st, _)| *st == StatusCode::CREATED).count();
     assert_eq!(checked(&answers), stored, "every answer is a stored report or a 429: {answers:?}");
     assert_eq!(stored, 11, "10 free and the one that starts the wait: {answers:?}");
+    // The wait is said on the form, the report as written still in it.
+    let r = anon
+        .post(format!("{}/phan-anh/gui", s.url))
+        .header("x-forwarded-for", "203.0.113.60")
+        .form(&[
+            ("csrf", token.as_str()),
+            ("category", "duong-sa"),
+            ("description", "Cống thoát nước bị tắc"),
+            ("commune", commune.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Vui lòng thử lại sau") && html.contains("Cống thoát nước bị tắc"), "{html}");
     let (_, list) = crate::reports::json(&anon, &format!("{}/open311/v2/requests.json", s.url)).await;
     assert_eq!(list.as_array().map(Vec::len), Some(11), "and nothing refused was kept");
 

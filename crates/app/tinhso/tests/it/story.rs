@@ -245,7 +245,9 @@ async fn story(s: TestServer) {
         .unwrap();
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(r.headers().contains_key("retry-after"));
-    assert!(r.text().await.unwrap().contains("Vui lòng thử lại sau"), "said in words");
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Vui lòng thử lại sau"), "said in words");
+    assert!(html.contains("value=\"lanhdao@tinhso.local\""), "on the login form, the login still typed in");
 
     // A province admin edits the catalogue; invalid input changes nothing.
     let admin = login(&s, "quantri@tinhso.local", "TuyenQuang-demo-2025").await;

@@ -92,7 +92,15 @@ pub async fn login(
     let login = Login::parse("login", &raw_login).map(|l| l.as_str().to_owned()).unwrap_or(raw_login.clone());
     let checked = auth::check_login(&state, client, &login, password).await.map_err(&err)?;
     match checked {
-        Err(LoginRefused::Wait(retry_after)) => Err(err(AppError::Throttled { retry_after })),
+        Err(LoginRefused::Wait(retry_after)) => {
+            // Said on the form, the login still typed in, so that trying later is one tap.
+            let e = crate::error::wait_error("login", retry_after);
+            let heading = login_heading(&state, &viewer, &next);
+            let layout = Layout::new(&state, &viewer, heading.clone());
+            let page = LoginPage { layout, heading, login: raw_login, next, errors: vec![e] };
+            let answer = viewer.finish((StatusCode::TOO_MANY_REQUESTS, render(&page)));
+            Ok(crate::error::retry_after_header(retry_after, answer))
+        }
         Ok(account) => {
             let token = auth::start_session(&state, &account).await.map_err(&err)?;
             let target = match account.role {

@@ -227,7 +227,10 @@ pub async fn mail_code(
     if let Verdict::Wait(retry_after) =
         state.store.guard.guard_attempt(&limits, now).await.map_err(|e| err(e.into()))?
     {
-        return Err(err(AppError::Throttled { retry_after }));
+        let errors = vec![crate::error::wait_error("mail-login", retry_after)];
+        let page = reset_page(&state, &viewer, (raw, String::new(), String::new()), errors);
+        let answer = viewer.finish((StatusCode::TOO_MANY_REQUESTS, render(&page)));
+        return Ok(crate::error::retry_after_header(retry_after, answer));
     }
     let account = state.store.identity.account_by_login(login.as_str()).await.map_err(|e| err(e.into()))?;
     if let Some(a) = account.filter(|a| a.role == Role::Citizen && a.personal_id.is_some()) {
@@ -305,7 +308,11 @@ pub async fn reset(
     ];
     let attempt = match auth::Attempt::begin(&state, client, &keys).await.map_err(&err)? {
         Ok(a) => a,
-        Err(retry_after) => return Err(err(AppError::Throttled { retry_after })),
+        Err(retry_after) => {
+            let page = reset_page(&state, &viewer, typed, vec![crate::error::wait_error("login", retry_after)]);
+            let answer = viewer.finish((StatusCode::TOO_MANY_REQUESTS, render(&page)));
+            return Ok(crate::error::retry_after_header(retry_after, answer));
+        }
     };
     let now = chrono::Utc::now();
     let account = state.store.identity.account_by_login(login.as_str()).await.map_err(|e| err(e.into()))?;
@@ -326,7 +333,9 @@ pub async fn reset(
     };
     let Some((account, by_mail)) = claimed else {
         if let Err(retry_after) = attempt.failed(&state).await.map_err(&err)? {
-            return Err(err(AppError::Throttled { retry_after }));
+            let page = reset_page(&state, &viewer, typed, vec![crate::error::wait_error("login", retry_after)]);
+            let answer = viewer.finish((StatusCode::TOO_MANY_REQUESTS, render(&page)));
+            return Ok(crate::error::retry_after_header(retry_after, answer));
         }
         let wrong = FieldError::new(
             "ma",

@@ -399,7 +399,11 @@ pub async fn create(
             if let tinhso_kernel::guard::Verdict::Wait(retry_after) =
                 state.store.guard.guard_attempt(&[(key, rule)], chrono::Utc::now()).await.map_err(|e| err(e.into()))?
             {
-                return Err(err(AppError::Throttled { retry_after }));
+                // Said on the form, with the report as written, so that nothing is typed twice.
+                let e = tinhso_http::error::wait_error("send", retry_after);
+                let page = new_page(&state, &viewer, d, Vec::new(), vec![e], photos).await.map_err(&err)?;
+                let answer = viewer.finish((StatusCode::TOO_MANY_REQUESTS, render(&page)));
+                return Ok(tinhso_http::error::retry_after_header(retry_after, answer));
             }
             Some(key)
         }
