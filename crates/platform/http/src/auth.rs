@@ -195,7 +195,8 @@ pub async fn check_login(
         }));
     };
     if let Some(wait) = attempt.waiting(state) {
-        attempt.withdrawn(state).await?;
+        // Refused as a failure would be, and with no more work: the attempt stays counted as it
+        // was before the check, so a right guess cannot be told from a wrong one by its time.
         return Ok(Err(LoginRefused::Wait(wait)));
     }
     attempt.succeeded(state).await?;
@@ -247,11 +248,6 @@ impl Attempt {
     /// It succeeded: the attempt no longer counts (the wait it set stays).
     pub async fn succeeded(self, state: &AppState) -> Result<(), AppError> {
         Ok(state.store.guard.guard_settle(&self.keys, &[], chrono::Utc::now()).await?)
-    }
-
-    /// It succeeded but may not be told (`waiting`): as if it had not been made.
-    pub async fn withdrawn(self, state: &AppState) -> Result<(), AppError> {
-        Ok(state.store.guard.guard_settle(&[], &self.keys, chrono::Utc::now()).await?)
     }
 
     /// It failed: one more failure from the address, or `Err(seconds)` when the address must
