@@ -159,10 +159,18 @@ pub async fn drive(base: &str, scenario: &str, load: Load, keys_db: Option<&Path
         }
         "public" => {
             // The public lookup (code and phone posted), keys drawn uniformly over every dossier
-            // of the server's SQLite database (`--keys-db`). Also drives the harness's bare
-            // lookup (`ceiling-server --dossiers`), which answers nothing else.
-            let db = keys_db.ok_or_else(|| anyhow!("the public scenario needs --keys-db <tinhso.db>"))?;
-            let keys = crate::scale::keys(&crate::scale::Engine::Sqlite { db: db.to_path_buf() }).await?;
+            // of the server's database (`--keys-db`: its SQLite file, or a postgres:// URL).
+            // Also drives the harness's bare lookup (`ceiling-server --dossiers`), which answers
+            // nothing else.
+            let db =
+                keys_db.ok_or_else(|| anyhow!("the public scenario needs --keys-db <tinhso.db or postgres://…>"))?;
+            let engine = match db.to_str() {
+                Some(url) if url.starts_with("postgres://") => {
+                    crate::scale::Engine::Postgres { url: url.to_owned(), admin: url.to_owned() }
+                }
+                _ => crate::scale::Engine::Sqlite { db: db.to_path_buf() },
+            };
+            let keys = crate::scale::keys(&engine).await?;
             let op = move |c, conn, i| crate::scale::look_up(c, conn, i, keys.clone());
             match rate {
                 Some(r) => load::run_rate(vec![addr], connections, r, measure, crate::scale::anonymous(), op).await?,

@@ -146,7 +146,8 @@ enum Bench {
         connections: usize,
         #[arg(long, default_value_t = 10)]
         seconds: u64,
-        /// The server's SQLite database, for scenarios that draw keys from it (public).
+        /// The server's database, for scenarios that draw keys from it (public): its SQLite
+        /// file, or a postgres:// URL.
         #[arg(long)]
         keys_db: Option<PathBuf>,
         /// Requests per second, open loop (applicants, public); without it, closed loop.
