@@ -193,6 +193,13 @@ async fn story(s: TestServer) {
     assert!(html.contains("Thay đổi do <strong>Triệu Văn Minh</strong> thực hiện"), "{html:.3000}");
     let (_, html) = log(format!("{}&loai=staff_locked", href.trim_start_matches("/quan-tri/nhat-ky?"))).await;
     assert_eq!(shown(&html), ["Khóa tài khoản cán bộ"]);
+    // Or typed by login in the filter; a login nobody has is an error on its field.
+    let (st, html) = log("dang_nhap=QuanTri.CoQuan%40tinhso.local&loai=staff_locked".into()).await;
+    assert_eq!((st, shown(&html)), (StatusCode::OK, vec!["Khóa tài khoản cán bộ".to_owned()]), "{html:.3000}");
+    assert!(html.contains("Thay đổi do <strong>Triệu Văn Minh</strong> thực hiện"), "{html:.3000}");
+    let (st, html) = log("dang_nhap=khong-ai%40tinhso.local".into()).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert!(html.contains("Không có tài khoản nào đăng nhập bằng khong-ai@tinhso.local") && shown(&html).is_empty());
     let (_, html) = log("nguoi=0".into()).await;
     assert_eq!(shown(&html).len(), 6, "the set-up's entries");
     for bad in ["nguoi=-5", "nguoi=ai-do"] {

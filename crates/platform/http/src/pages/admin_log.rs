@@ -26,7 +26,8 @@ const SHOWN: usize = 200;
 
 /// `?truoc=<id>`: the page of entries older than that one; `loai`: one kind of change (a key
 /// of `admin::kinds`); `tu`, `den`: the first and last day, dd/mm/yyyy; `nguoi`: the account
-/// that made them (0: the console), reached by a name in the list.
+/// that made them (0: the console), reached by a name in the list; `dang_nhap`: the same account
+/// named by its login, as typed in the filter (it wins over `nguoi`).
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogParams {
@@ -35,6 +36,7 @@ pub struct LogParams {
     tu: Option<String>,
     den: Option<String>,
     nguoi: Option<i64>,
+    dang_nhap: Option<String>,
 }
 
 impl LogParams {
@@ -145,17 +147,48 @@ pub struct LogPage {
     pub filtered: bool,
     /// The person whose changes are shown: their id, name and the link to everyone's.
     pub actor: Option<(i64, String, String)>,
+    /// A login typed to choose the person.
+    pub login: String,
 }
 
-pub async fn show(State(state): State<AppState>, viewer: Viewer, PageQuery(q): PageQuery<LogParams>) -> PageResult {
+/// The account a login typed in the filter names, or why there is none.
+async fn typed_actor(state: &AppState, typed: &str) -> Result<Result<i64, FieldError>, crate::error::AppError> {
+    let login = match tinhso_kernel::ids::Login::parse("dang_nhap", typed) {
+        Ok(l) => l,
+        Err(e) => return Ok(Err(e)),
+    };
+    Ok(match state.store.identity.account_by_login(login.as_str()).await? {
+        Some(a) => Ok(a.id.0),
+        None => Err(FieldError::new(
+            "dang_nhap",
+            "unknown_login",
+            format!("Không có tài khoản nào đăng nhập bằng {typed}"),
+            format!("No account logs in with {typed}"),
+        )),
+    })
+}
+
+pub async fn show(State(state): State<AppState>, viewer: Viewer, PageQuery(mut q): PageQuery<LogParams>) -> PageResult {
     let err = page_err(&viewer);
     viewer.require(&Action::ViewAuditLog).map_err(&err)?;
     let en = viewer.locale == crate::i18n::Locale::En;
-    let (entries, errors) = match q.filter() {
-        Ok(filter) => {
+    let typed = q.dang_nhap.take().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+    let mut login_error = None;
+    if let Some(t) = &typed {
+        match typed_actor(&state, t).await.map_err(&err)? {
+            Ok(id) => q.nguoi = Some(id),
+            Err(e) => login_error = Some(e),
+        }
+    }
+    let (entries, errors) = match (q.filter(), login_error) {
+        (Ok(filter), None) => {
             (state.store.ledger.admin_log(q.truoc, SHOWN, &filter).await.map_err(|e| err(e.into()))?, Vec::new())
         }
-        Err(errors) => (Vec::new(), errors),
+        (Ok(_), Some(e)) => (Vec::new(), vec![e]),
+        (Err(mut errors), e) => {
+            errors.extend(e);
+            (Vec::new(), errors)
+        }
     };
     let older = entries
         .last()
@@ -233,7 +266,7 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
         .collect();
     let title = if en { "Administrators' log" } else { "Nhật ký quản trị" };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-    let filtered = !q.carried().is_empty();
+    let filtered = !q.carried().is_empty() || typed.is_some();
     let actor = q.nguoi.filter(|id| *id >= 0).map(|id| {
         (id, name(&AccountId(id)), format!("/quan-tri/nhat-ky?{}", q.carried_with(None).trim_start_matches('&')))
     });
@@ -247,6 +280,7 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
         errors,
         filtered,
         actor,
+        login: typed.unwrap_or_default(),
     };
     Ok(viewer.finish((status, render(&page))))
 }
@@ -262,6 +296,7 @@ mod tests {
             tu: tu.map(Into::into),
             den: den.map(Into::into),
             nguoi: None,
+            dang_nhap: None,
         }
     }
 
