@@ -53,6 +53,7 @@ macro_rules! on_both_backends_with_gateway {
 }
 
 mod abuse;
+mod abuse_public;
 mod backup;
 mod blobs;
 mod browser;
