@@ -231,7 +231,10 @@ pub async fn register(
                             ];
                             let attempt = match auth::Attempt::begin(&state, client, &keys).await.map_err(&err)? {
                                 Ok(a) => a,
-                                Err(retry_after) => return Err(err(AppError::Throttled { retry_after })),
+                                Err(retry_after) => {
+                                    let typed = [&full_name, &raw_login, &raw_id, &next, &claim].map(|t| t.to_string());
+                                    return Ok(register_wait(&state, &viewer, typed, retry_after));
+                                }
                             };
                             let claimed = !claim.is_empty()
                                 && state
@@ -245,7 +248,8 @@ pub async fn register(
                                 Ok(new.login)
                             } else {
                                 if let Err(retry_after) = attempt.failed(&state).await.map_err(&err)? {
-                                    return Err(err(AppError::Throttled { retry_after }));
+                                    let typed = [&full_name, &raw_login, &raw_id, &next, &claim].map(|t| t.to_string());
+                                    return Ok(register_wait(&state, &viewer, typed, retry_after));
                                 }
                                 Err(vec![claim_needed(claim.is_empty())])
                             }
@@ -279,6 +283,16 @@ pub async fn register(
             Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
         }
     }
+}
+
+/// The registration form again, with what was typed (name, login, personal id, where to go
+/// next, claim code), saying how long the claim code's guesses must wait (429, `Retry-After`).
+fn register_wait(state: &AppState, viewer: &Viewer, typed: [String; 5], retry_after: i64) -> Response {
+    let [full_name, login, personal_id, next, claim] = typed;
+    let layout = Layout::new(state, viewer, viewer.locale.texts().register_title);
+    let errors = vec![crate::error::wait_error("ma_kich_hoat", retry_after)];
+    let page = RegisterPage { layout, full_name, login, personal_id, next, errors, claim };
+    crate::error::retry_after_header(retry_after, viewer.finish((StatusCode::TOO_MANY_REQUESTS, render(&page))))
 }
 
 /// Why registering with the phone of an account the desk opened needs the claim code.
