@@ -55,7 +55,7 @@ pub fn address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|element| element.split(';').find_map(|pair| pair.trim().strip_prefix("for=")).map(node))
+        .filter_map(|element| element.split(';').find_map(for_value).map(node))
         .flatten()
         .collect();
     if chain.is_empty() {
@@ -68,6 +68,13 @@ pub fn address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
             .collect();
     }
     chain.into_iter().rev().find(|ip| !is_trusted(ip)).unwrap_or(peer)
+}
+
+/// The value of a `Forwarded` pair if it is `for=` (parameter names are case-insensitive,
+/// RFC 7239 section 4: some proxies write `For=`).
+fn for_value(pair: &str) -> Option<&str> {
+    let pair = pair.trim();
+    pair.get(..4).filter(|name| name.eq_ignore_ascii_case("for=")).and_then(|_| pair.get(4..))
 }
 
 /// One node of a forwarding header: `192.0.2.1`, `"[2001:db8::1]:4711"`, `192.0.2.1:80`.
@@ -132,6 +139,8 @@ mod tests {
         assert_eq!(address(proxy, &h, &trusted), "203.0.113.9".parse::<IpAddr>().unwrap());
         let h = headers(&[("forwarded", "for=\"[2001:db8::1]:4711\";proto=https, for=10.0.0.9")]);
         assert_eq!(address(proxy, &h, &trusted), "2001:db8::1".parse::<IpAddr>().unwrap());
+        let h = headers(&[("forwarded", "proto=https;For=203.0.113.5")]);
+        assert_eq!(address(proxy, &h, &trusted), "203.0.113.5".parse::<IpAddr>().unwrap(), "names in any case");
         assert!(parse_trusted(&["not-a-net".into()]).is_err());
     }
 }
