@@ -138,8 +138,9 @@ pub async fn act(
 
 /// Public lookup by code and phone, no login: where the dossier stands, what is expected of the
 /// applicant, the due date and where the result is handed over; nothing more personal. The
-/// phone travels in the body. Lookups that find nothing are limited per address (429 with
-/// `Retry-After`).
+/// phone travels in the body. Lookups that find nothing are limited per address
+/// (`too_many_attempts`) and per dossier code, wherever they come from (`lookup_paused`): 429
+/// with `Retry-After`.
 #[utoipa::path(post, path = "/api/v1/lookup", tag = "dossiers", request_body = LookupInput,
     responses((status = 200, body = LookupAnswer), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 429, body = ErrorBody)))]
