@@ -307,6 +307,11 @@ impl Viewer {
     }
 
     /// Adds the CSRF cookie to a response when this visit created it.
+    /// A page answering a wait on its own form (429 with `Retry-After`), finished as `finish`.
+    pub fn finish_waiting(&self, retry_after: i64, page: impl IntoResponse) -> Response {
+        crate::error::retry_after_header(retry_after, self.finish((axum::http::StatusCode::TOO_MANY_REQUESTS, page)))
+    }
+
     pub fn finish(&self, resp: impl IntoResponse) -> Response {
         let mut resp = resp.into_response();
         if self.new_csrf_cookie {

@@ -237,8 +237,8 @@ pub fn wait_error(field: &str, retry_after: i64) -> tinhso_kernel::FieldError {
     tinhso_kernel::FieldError::new(field, wait.code(), wait.message(Locale::Vi), wait.message(Locale::En))
 }
 
-/// `Retry-After: seconds` on `resp` (a 429 of a page that answers in its own form).
-pub fn retry_after_header(retry_after: i64, mut resp: Response) -> Response {
+/// `Retry-After: seconds` on `resp` (a 429; pages use `Viewer::finish_waiting`).
+pub(crate) fn retry_after_header(retry_after: i64, mut resp: Response) -> Response {
     if let Ok(v) = axum::http::HeaderValue::from_str(&retry_after.max(1).to_string()) {
         resp.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
     }

@@ -98,8 +98,7 @@ pub async fn login(
             let heading = login_heading(&state, &viewer, &next);
             let layout = Layout::new(&state, &viewer, heading.clone());
             let page = LoginPage { layout, heading, login: raw_login, next, errors: vec![e] };
-            let answer = viewer.finish((StatusCode::TOO_MANY_REQUESTS, render(&page)));
-            Ok(crate::error::retry_after_header(retry_after, answer))
+            Ok(viewer.finish_waiting(retry_after, render(&page)))
         }
         Ok(account) => {
             let token = auth::start_session(&state, &account).await.map_err(&err)?;
@@ -292,7 +291,7 @@ fn register_wait(state: &AppState, viewer: &Viewer, typed: [String; 5], retry_af
     let layout = Layout::new(state, viewer, viewer.locale.texts().register_title);
     let errors = vec![crate::error::wait_error("ma_kich_hoat", retry_after)];
     let page = RegisterPage { layout, full_name, login, personal_id, next, errors, claim };
-    crate::error::retry_after_header(retry_after, viewer.finish((StatusCode::TOO_MANY_REQUESTS, render(&page))))
+    viewer.finish_waiting(retry_after, render(&page))
 }
 
 /// Why registering with the phone of an account the desk opened needs the claim code.

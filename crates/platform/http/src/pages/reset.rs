@@ -229,8 +229,7 @@ pub async fn mail_code(
     {
         let errors = vec![crate::error::wait_error("mail-login", retry_after)];
         let page = reset_page(&state, &viewer, (raw, String::new(), String::new()), errors);
-        let answer = viewer.finish((StatusCode::TOO_MANY_REQUESTS, render(&page)));
-        return Ok(crate::error::retry_after_header(retry_after, answer));
+        return Ok(viewer.finish_waiting(retry_after, render(&page)));
     }
     let account = state.store.identity.account_by_login(login.as_str()).await.map_err(|e| err(e.into()))?;
     if let Some(a) = account.filter(|a| a.role == Role::Citizen && a.personal_id.is_some()) {
@@ -310,8 +309,7 @@ pub async fn reset(
         Ok(a) => a,
         Err(retry_after) => {
             let page = reset_page(&state, &viewer, typed, vec![crate::error::wait_error("login", retry_after)]);
-            let answer = viewer.finish((StatusCode::TOO_MANY_REQUESTS, render(&page)));
-            return Ok(crate::error::retry_after_header(retry_after, answer));
+            return Ok(viewer.finish_waiting(retry_after, render(&page)));
         }
     };
     let now = chrono::Utc::now();
@@ -334,8 +332,7 @@ pub async fn reset(
     let Some((account, by_mail)) = claimed else {
         if let Err(retry_after) = attempt.failed(&state).await.map_err(&err)? {
             let page = reset_page(&state, &viewer, typed, vec![crate::error::wait_error("login", retry_after)]);
-            let answer = viewer.finish((StatusCode::TOO_MANY_REQUESTS, render(&page)));
-            return Ok(crate::error::retry_after_header(retry_after, answer));
+            return Ok(viewer.finish_waiting(retry_after, render(&page)));
         }
         let wrong = FieldError::new(
             "ma",

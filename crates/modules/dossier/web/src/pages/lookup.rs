@@ -95,54 +95,43 @@ pub async fn lookup(
     if errors.is_empty() {
         match tinhso_kernel::ids::Phone::parse("sdt", &phone) {
             Err(e) => errors.push(e),
-            Ok(p) => {
-                let rec = match dossiers::look_up(&state, client, &code, &p).await {
-                    Err(e) if e.retry_after().is_some() => {
-                        wait = e.retry_after();
-                        errors.push(FieldError::new("ma", e.code(), e.message(Locale::Vi), e.message(Locale::En)));
-                        None
-                    }
-                    other => other.map_err(&err)?,
-                };
-                match rec {
-                    Some(d) => {
-                        let (status, next_step) = match viewer.locale {
-                            tinhso_http::i18n::Locale::En => tinhso_dossier::notice::for_applicant_en(d.state),
-                            tinhso_http::i18n::Locale::Vi => tinhso_dossier::notice::for_applicant(d.state),
-                        };
-                        let collect_at = dossiers::collect_at(&state, &d).map(str::to_owned);
-                        found = Some(LookupFound {
-                            code: d.code.to_string(),
-                            status,
-                            state_key: d.state.key(),
-                            next_step,
-                            due: match viewer.locale {
-                                tinhso_http::i18n::Locale::En => due_en(d.apology_due_on, d.due_on),
-                                tinhso_http::i18n::Locale::Vi => due_vi(d.apology_due_on, d.due_on),
-                            },
-                            collect_at,
-                        });
-                    }
-                    None if wait.is_some() => {}
-                    None => errors.push(FieldError::new(
-                        "ma",
-                        "not_found",
-                        "Không tìm thấy hồ sơ với mã và số điện thoại này. Kiểm tra lại mã trên phiếu hẹn.",
-                        "No dossier with this code and phone number",
-                    )),
+            Ok(p) => match dossiers::look_up(&state, client, &code, &p).await {
+                Err(e) if e.retry_after().is_some() => {
+                    wait = e.retry_after();
+                    errors.push(FieldError::new("ma", e.code(), e.message(Locale::Vi), e.message(Locale::En)));
                 }
-            }
+                Err(e) => return Err(err(e)),
+                Ok(Some(d)) => {
+                    let (status, next_step) = match viewer.locale {
+                        tinhso_http::i18n::Locale::En => tinhso_dossier::notice::for_applicant_en(d.state),
+                        tinhso_http::i18n::Locale::Vi => tinhso_dossier::notice::for_applicant(d.state),
+                    };
+                    let collect_at = dossiers::collect_at(&state, &d).map(str::to_owned);
+                    found = Some(LookupFound {
+                        code: d.code.to_string(),
+                        status,
+                        state_key: d.state.key(),
+                        next_step,
+                        due: match viewer.locale {
+                            tinhso_http::i18n::Locale::En => due_en(d.apology_due_on, d.due_on),
+                            tinhso_http::i18n::Locale::Vi => due_vi(d.apology_due_on, d.due_on),
+                        },
+                        collect_at,
+                    });
+                }
+                Ok(None) => errors.push(FieldError::new(
+                    "ma",
+                    "not_found",
+                    "Không tìm thấy hồ sơ với mã và số điện thoại này. Kiểm tra lại mã trên phiếu hẹn.",
+                    "No dossier with this code and phone number",
+                )),
+            },
         }
     }
-    let status = match (errors.is_empty(), wait) {
-        (_, Some(_)) => StatusCode::TOO_MANY_REQUESTS,
-        (true, None) => StatusCode::OK,
-        (false, None) => StatusCode::BAD_REQUEST,
-    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     let page = LookupPage { layout: Layout::new(&state, &viewer, title(&viewer)), code, phone, found, errors };
-    let answer = viewer.finish((status, render(&page)));
     Ok(match wait {
-        Some(s) => tinhso_http::error::retry_after_header(s, answer),
-        None => answer,
+        Some(s) => viewer.finish_waiting(s, render(&page)),
+        None => viewer.finish((status, render(&page))),
     })
 }

@@ -402,8 +402,7 @@ pub async fn create(
                 // Said on the form, with the report as written, so that nothing is typed twice.
                 let e = tinhso_http::error::wait_error("send", retry_after);
                 let page = new_page(&state, &viewer, d, Vec::new(), vec![e], photos).await.map_err(&err)?;
-                let answer = viewer.finish((StatusCode::TOO_MANY_REQUESTS, render(&page)));
-                return Ok(tinhso_http::error::retry_after_header(retry_after, answer));
+                return Ok(viewer.finish_waiting(retry_after, render(&page)));
             }
             Some(key)
         }
