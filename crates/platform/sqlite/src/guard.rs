@@ -11,8 +11,18 @@ use tinhso_store::{GuardKey, GuardStore, Result};
 /// The tally under `key`, read on `c` inside whatever transaction it is in.
 fn tally_in(c: &Connection, key: &GuardKey) -> rusqlite::Result<Option<Tally>> {
     c.prepare_cached("SELECT failures, wait_until, updated_at FROM guard_tally WHERE key = ?1")?
-        .query_row([&key[..]], |r| Ok(Tally { failures: r.get(0)?, wait_until: r.get(1)?, updated_at: r.get(2)? }))
+        .query_row([&key[..]], |r| tally_from(r, 0))
         .optional()
+        .map(Option::flatten)
+}
+
+/// The tally in three columns from `i` (failures, wait until, updated at); none when they are
+/// NULL (a LEFT JOIN that found no tally).
+fn tally_from(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Option<Tally>> {
+    match r.get::<_, Option<u32>>(i)? {
+        None => Ok(None),
+        Some(failures) => Ok(Some(Tally { failures, wait_until: r.get(i + 1)?, updated_at: r.get(i + 2)? })),
+    }
 }
 
 /// For a module's point read that needs the abuse limits too (the public lookup): two tallies
@@ -28,13 +38,7 @@ pub const TALLY_FROM: &str =
 
 /// The two tallies in the six leading columns of a row read with `TALLY_COLUMNS`.
 pub fn tallies_at(r: &rusqlite::Row) -> rusqlite::Result<[Option<Tally>; 2]> {
-    let at = |i: usize| -> rusqlite::Result<Option<Tally>> {
-        match r.get::<_, Option<u32>>(i)? {
-            None => Ok(None),
-            Some(failures) => Ok(Some(Tally { failures, wait_until: r.get(i + 1)?, updated_at: r.get(i + 2)? })),
-        }
-    };
-    Ok([at(0)?, at(3)?])
+    Ok([tally_from(r, 0)?, tally_from(r, 3)?])
 }
 
 fn tally(c: &Connection, key: &GuardKey) -> Result<Option<Tally>> {
