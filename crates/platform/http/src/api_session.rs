@@ -39,7 +39,7 @@ impl FromRequestParts<AppState> for ApiUser {
         }
         if parts.method != Method::GET && parts.method != Method::HEAD {
             let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
-            if sent.is_empty() || !crate::auth::same_secret(sent, &session.csrf_token) {
+            if sent.is_empty() || !crate::auth::csrf_matches(sent, &session.csrf_token) {
                 return Err(AppError::Csrf.into());
             }
         }

@@ -88,6 +88,40 @@ pub fn same_secret(sent: &str, expected: &str) -> bool {
     constant_time_eq(sent.as_bytes(), expected.as_bytes())
 }
 
+/// The CSRF token as a page carries it: a fresh random mask and the token XORed with it, so
+/// that no two pages carry the same bytes and a compressed page's length tells nothing about
+/// the token (BREACH; `compress.rs`). Any masked form of the token is accepted, as is the
+/// token itself (API clients send what `POST /api/v1/session` gave them).
+pub fn mask_csrf(token: &str) -> String {
+    let t = token.as_bytes();
+    let mut mask = vec![0u8; t.len()];
+    if getrandom::getrandom(&mut mask).is_err() {
+        // Without randomness the token goes unmasked: still checked, only not hidden.
+        return token.to_owned();
+    }
+    let mut out = mask.clone();
+    out.extend(t.iter().zip(&mask).map(|(b, m)| b ^ m));
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(out)
+}
+
+/// Whether `sent` is `token`, plain or masked (`mask_csrf`), in constant time for a given length.
+pub(crate) fn csrf_matches(sent: &str, token: &str) -> bool {
+    if token.is_empty() {
+        return false;
+    }
+    if sent.len() == token.len() {
+        return constant_time_eq(sent.as_bytes(), token.as_bytes());
+    }
+    match base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(sent) {
+        Ok(b) if b.len() == 2 * token.len() => {
+            let (mask, masked) = b.split_at(token.len());
+            let plain: Vec<u8> = masked.iter().zip(mask).map(|(x, m)| x ^ m).collect();
+            constant_time_eq(&plain, token.as_bytes())
+        }
+        _ => false,
+    }
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
@@ -301,7 +335,7 @@ impl Viewer {
 
     pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), AppError> {
         match sent {
-            Some(s) if constant_time_eq(s.as_bytes(), self.csrf.as_bytes()) => Ok(()),
+            Some(s) if csrf_matches(s, &self.csrf) => Ok(()),
             _ => Err(AppError::Csrf),
         }
     }
@@ -434,6 +468,28 @@ impl FromRequestParts<AppState> for Viewer {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_masked_csrf_token_differs_every_time_and_still_matches() {
+        let token = random_token().unwrap();
+        let (a, b) = (mask_csrf(&token), mask_csrf(&token));
+        assert_ne!(a, b, "each page carries other bytes");
+        assert!(!a.contains(&token));
+        assert!(csrf_matches(&a, &token) && csrf_matches(&b, &token));
+        assert!(csrf_matches(&token, &token), "the plain token, as API clients send it");
+        let other = random_token().unwrap();
+        assert!(!csrf_matches(&mask_csrf(&other), &token));
+        assert!(!csrf_matches(&other, &token));
+        // One bit changed anywhere in the masked form breaks it.
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&a).unwrap();
+        for i in [0, raw.len() / 2, raw.len() - 1] {
+            let mut bad = raw.clone();
+            bad[i] ^= 1;
+            assert!(!csrf_matches(&base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bad), &token));
+        }
+        assert!(!csrf_matches("", &token) && !csrf_matches("", ""));
+        assert!(!csrf_matches(&a[1..], &token));
+    }
 
     #[test]
     fn one_time_passwords_are_four_groups_of_unambiguous_characters() {

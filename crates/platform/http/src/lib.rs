@@ -15,6 +15,7 @@ pub mod auth;
 pub mod charts;
 pub mod choices;
 pub mod client;
+pub mod compress;
 pub mod edge;
 pub mod error;
 pub mod export;

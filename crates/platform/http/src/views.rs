@@ -50,7 +50,7 @@ impl Layout {
             user: viewer.account.as_ref().map(|a| a.full_name.clone()),
             is_admin: viewer.may(&Action::ManageCatalogue),
             is_leader: viewer.may(&Action::ViewOperationsCentre),
-            csrf: viewer.csrf.clone(),
+            csrf: crate::auth::mask_csrf(&viewer.csrf),
             title: title.into(),
             login_href: match &viewer.here {
                 Some(here) if here != "/" => crate::pages::account::with_next("/dang-nhap", here),
