@@ -37,6 +37,8 @@ pub struct Layout {
     pub login_href: String,
     /// Notices the person has not read yet.
     pub unread: u64,
+    /// The stylesheet's hashed address (`stylesheet_href`).
+    pub stylesheet: &'static str,
 }
 
 impl Layout {
@@ -57,6 +59,7 @@ impl Layout {
                 _ => "/dang-nhap".to_owned(),
             },
             unread: viewer.unread,
+            stylesheet: crate::stylesheet_href(),
         }
     }
 
@@ -74,6 +77,7 @@ impl Layout {
             title: title.into(),
             login_href: "/dang-nhap".to_owned(),
             unread: 0,
+            stylesheet: crate::stylesheet_href(),
         }
     }
 }

@@ -96,7 +96,17 @@ async fn personal_answers_are_not_cached_and_redirects_stay_on_the_site() {
         assert_eq!(r.headers()["cache-control"], "no-store", "{path}");
     }
     let css = citizen.c.get(format!("{}/static/site.css", s.url)).send().await.unwrap();
-    assert!(css.headers()["cache-control"].to_str().unwrap().starts_with("public"), "the stylesheet may be cached");
+    assert_eq!(css.headers()["cache-control"], "public, max-age=86400", "the stylesheet may be cached");
+    let css = css.text().await.unwrap();
+    // Pages name it with its content's hash, which may be kept for good.
+    let home = citizen.c.get(format!("{}/", s.url)).send().await.unwrap().text().await.unwrap();
+    let href = home.split("rel=\"stylesheet\" href=\"").nth(1).and_then(|h| h.split('"').next()).unwrap();
+    assert!(href.starts_with("/static/site.css?v=") && href.len() > 25, "{href}");
+    let kept = citizen.c.get(format!("{}{href}", s.url)).send().await.unwrap();
+    assert_eq!(kept.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(kept.text().await.unwrap(), css);
+    let other = citizen.c.get(format!("{}/static/site.css?v=0", s.url)).send().await.unwrap();
+    assert_eq!(other.headers()["cache-control"], "public, max-age=86400", "an old hash is not kept for good");
     let no_follow = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     for referer in ["https://evil.example/x", "http://h//evil.example/x", "http://h/\\evil.example/x"] {
         let r = no_follow
