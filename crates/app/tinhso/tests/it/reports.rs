@@ -605,6 +605,22 @@ async fn photos(s: &TestServer, citizen: &reqwest::Client, commune: &str) {
     ));
     assert_eq!(out.trim(), "(1000, 800) 0 False False");
     assert!(photo.len() > 400_000 && bytes.len() + 20_000 > photo.len(), "{} -> {}", photo.len(), bytes.len());
+    // The page shows it small (a 3G line carries a few tens of KB, not the phone's original),
+    // and links the original.
+    assert!(html.contains(&format!("<img src=\"{src}/nho\"")) && html.contains(&format!("<a href=\"{src}\"")));
+    let small = s.client().get(format!("{}{src}/nho", s.url)).send().await.unwrap();
+    assert_eq!(small.status(), StatusCode::OK);
+    assert_eq!(small.headers()["content-type"], "image/jpeg");
+    assert_eq!(small.headers()["cache-control"], "private, max-age=86400");
+    let small = small.bytes().await.unwrap();
+    assert!(small.len() * 5 < bytes.len(), "{} of {}", small.len(), bytes.len());
+    let path = dir.join("small.jpg");
+    std::fs::write(&path, &small).unwrap();
+    let out = python(&format!(
+        "from PIL import Image\nim = Image.open({p:?})\nim.load()\nprint(im.format, im.size)",
+        p = path.display().to_string()
+    ));
+    assert_eq!(out.trim(), "JPEG (480, 384)");
     // Moderation hides a photo from the public (its handlers still see it), the reason kept
     // in the internal history.
     let leader = login(s, "lanhdao@tinhso.local").await;
@@ -612,6 +628,12 @@ async fn photos(s: &TestServer, citizen: &reqwest::Client, commune: &str) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(s.client().get(format!("{}{src}", s.url)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
     assert_eq!(leader.get(format!("{}{src}", s.url)).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(s.client().get(format!("{}{src}/nho", s.url)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    let small = leader.get(format!("{}{src}/nho", s.url)).send().await.unwrap();
+    assert_eq!(
+        (small.status(), &small.headers()["cache-control"]),
+        (StatusCode::OK, &"private, no-store".parse().unwrap())
+    );
     let (_, public) = page(&s.client(), &format!("{}/phan-anh/{id}", s.url)).await;
     assert!(!public.contains(&src) && !public.contains("biển số"));
     let (_, internal) = page(&leader, &format!("{}/phan-anh/{id}", s.url)).await;

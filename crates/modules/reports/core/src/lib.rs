@@ -19,6 +19,7 @@ pub mod machine;
 pub mod photo;
 pub mod routing;
 pub mod state;
+pub mod thumbnail;
 
 pub use category::Category;
 pub use machine::{apply, decide, Command, CommandKind, Event, EventKind, NewReport, Rejection, Report, ReportKind};

@@ -13,6 +13,7 @@ pub mod pages;
 pub mod personal_data;
 pub mod photos;
 pub mod service;
+mod thumbnails;
 pub mod views;
 
 use axum::extract::DefaultBodyLimit;
@@ -51,6 +52,7 @@ pub fn module() -> WebModule {
         .route("/phan-anh/{id}/hanh-dong", post(report::act).layer(DefaultBodyLimit::max(MULTIPART_LIMIT)))
         .route("/phan-anh/{id}/theo-doi", post(report::follow))
         .route("/phan-anh/{id}/anh/{sha}", get(report::photo))
+        .route("/phan-anh/{id}/anh/{sha}/nho", get(report::photo_small))
         .route("/phan-anh/xa/{code}/atom", get(feed::commune))
         .route("/phan-anh/xa/{code}/theo-doi", post(public::subscribe))
         .route("/can-bo/phan-anh", get(staff::inbox))

@@ -237,19 +237,51 @@ pub async fn photo(
     Path((id, sha)): Path<(String, String)>,
 ) -> PageResult {
     let err = page_err(&viewer);
-    let r = by_path(&state, &id).await.map_err(&err)?;
-    let handling = service::handles(viewer.account.as_ref(), &r);
-    r.photos
-        .iter()
-        .find(|p| p.sha256 == sha && (p.hidden.is_none() || handling))
-        .ok_or(AppError::NotFound)
-        .map_err(&err)?;
-    let hash = tinhso_kernel::ids::Sha256::parse("sha256", &sha).map_err(|_| err(AppError::NotFound))?;
+    let (hash, _) = visible_photo(&state, &viewer, &id, &sha).await.map_err(&err)?;
     let bytes = state.files.read(&hash).await.map_err(&err)?;
+    Ok(image(bytes.into(), "private, no-store"))
+}
+
+/// The photo as a report page shows it: at most 480 pixels on its longer side
+/// (`thumbnails.rs`); the original for one that cannot be shrunk. A photo the public sees is
+/// kept a day by the browser (its address is its hash); a hidden one, seen by its handlers
+/// only, is not kept.
+pub async fn photo_small(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, sha)): Path<(String, String)>,
+) -> PageResult {
+    let err = page_err(&viewer);
+    let (hash, hidden) = visible_photo(&state, &viewer, &id, &sha).await.map_err(&err)?;
+    let cache = if hidden { "private, no-store" } else { "private, max-age=86400" };
+    let small = crate::thumbnails::small(&sha, || state.files.read(&hash)).await.map_err(&err)?;
+    let bytes = match small {
+        crate::thumbnails::Small::Jpeg(b) => b,
+        crate::thumbnails::Small::Original => state.files.read(&hash).await.map_err(&err)?.into(),
+    };
+    Ok(image(bytes, cache))
+}
+
+/// The stored photo `sha` of report `id`, if this viewer may see it, and whether it is hidden
+/// from the public.
+async fn visible_photo(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    sha: &str,
+) -> Result<(tinhso_kernel::ids::Sha256, bool), AppError> {
+    let r = by_path(state, id).await?;
+    let handling = service::handles(viewer.account.as_ref(), &r);
+    let p = r.photos.iter().find(|p| p.sha256 == sha && (p.hidden.is_none() || handling)).ok_or(AppError::NotFound)?;
+    let hash = tinhso_kernel::ids::Sha256::parse("sha256", sha).map_err(|_| AppError::NotFound)?;
+    Ok((hash, p.hidden.is_some()))
+}
+
+fn image(bytes: bytes::Bytes, cache: &'static str) -> axum::response::Response {
     let mime = if bytes.starts_with(&[0xff, 0xd8]) { "image/jpeg" } else { "image/png" };
     let mut resp = bytes.into_response();
     let h = resp.headers_mut();
     h.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static(mime));
-    h.insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("private, no-store"));
-    Ok(resp)
+    h.insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static(cache));
+    resp
 }
