@@ -3,8 +3,10 @@
 //! (EXIF with its GPS, camera serial and time; XMP; IPTC; comments; PNG text chunks) is cut out
 //! before the photo is stored, so a published photo tells no more than its pixels.
 //!
-//! Cutting, not re-encoding: the pixels are untouched. One cost: EXIF's orientation flag goes
-//! too, so a photo a phone stored sideways shows sideways.
+//! Cutting, not re-encoding: the pixels are untouched. A phone held upright stores its photo
+//! sideways with an EXIF orientation flag that viewers turn it by, so that one flag is kept, in
+//! a minimal EXIF block of its own (`orientation_block`): the photo shows upright and tells
+//! nothing more.
 
 use crate::geo::Point;
 
@@ -85,11 +87,61 @@ fn be16(b: &[u8], at: usize) -> Option<usize> {
     Some(usize::from(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?])))
 }
 
-/// Keeps every segment but the metadata ones; after the start of scan, the rest verbatim.
+/// Keeps every segment but the metadata ones; after the start of scan, the rest verbatim; the
+/// orientation, if the photo must be turned, in a block of its own after the JFIF header.
 fn jpeg(b: &[u8]) -> Result<Cleaned, PhotoError> {
+    let (mut out, point, turn) = jpeg_segments(b)?;
+    if let Some(o) = turn {
+        let at = if out.get(2..4) == Some(&[0xff, 0xe0]) { 4 + be16(&out, 4).unwrap_or(0) } else { 2 };
+        out.splice(at..at, orientation_block(o));
+    }
+    Ok(Cleaned { bytes: out, kind: PhotoKind::Jpeg, point })
+}
+
+/// An APP1 EXIF segment holding only the orientation `o` (big-endian TIFF, one IFD entry).
+fn orientation_block(o: u16) -> Vec<u8> {
+    let mut s = vec![0xff, 0xe1, 0, 34];
+    s.extend_from_slice(b"Exif\0\0MM\0\x2a\0\0\0\x08");
+    s.extend_from_slice(&[0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1]);
+    s.extend_from_slice(&o.to_be_bytes());
+    s.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+    s
+}
+
+#[cfg(test)]
+pub(crate) fn orientation_block_for_tests(o: u16) -> Vec<u8> {
+    orientation_block(o)
+}
+
+/// The EXIF orientation of a JPEG (2 to 8: the photo must be turned or mirrored to show as
+/// taken), read from its first EXIF block; None when it shows as stored.
+pub fn orientation(b: &[u8]) -> Option<u16> {
+    let mut i = 2;
+    while b.get(i) == Some(&0xff) {
+        let marker = *b.get(i + 1)?;
+        if marker == 0xda || marker == 0xd9 {
+            return None;
+        }
+        let end = i + 2 + be16(b, i + 2)?;
+        if marker == 0xe1 {
+            if let Some(tiff) = b.get(i + 4..end)?.strip_prefix(b"Exif\0\0") {
+                return exif_orientation(tiff);
+            }
+        }
+        i = end;
+    }
+    None
+}
+
+/// What the segments' walk keeps: their bytes, the GPS position, the orientation.
+type Kept = (Vec<u8>, Option<Point>, Option<u16>);
+
+/// Walks the segments up to the start of scan (or the end), keeping all but the metadata.
+fn jpeg_segments(b: &[u8]) -> Result<Kept, PhotoError> {
     let mut out = Vec::with_capacity(b.len());
     out.extend_from_slice(&b[..2]);
     let mut point = None;
+    let mut turn = None;
     let mut i = 2;
     loop {
         if i >= b.len() {
@@ -106,7 +158,7 @@ fn jpeg(b: &[u8]) -> Result<Cleaned, PhotoError> {
         match marker {
             0xd9 => {
                 out.extend_from_slice(&b[i..i + 2]);
-                return Ok(Cleaned { bytes: out, kind: PhotoKind::Jpeg, point });
+                return Ok((out, point, turn));
             }
             // Markers without a length.
             0x01 | 0xd0..=0xd7 => {
@@ -126,6 +178,7 @@ fn jpeg(b: &[u8]) -> Result<Cleaned, PhotoError> {
             0xe1 => {
                 if let Some(tiff) = body.strip_prefix(b"Exif\0\0") {
                     point = point.or_else(|| gps(tiff));
+                    turn = turn.or_else(|| exif_orientation(tiff));
                 }
                 true
             }
@@ -141,7 +194,7 @@ fn jpeg(b: &[u8]) -> Result<Cleaned, PhotoError> {
         if marker == 0xda {
             // Start of scan: entropy-coded data and whatever follows, as they are.
             out.extend_from_slice(&b[i..]);
-            return Ok(Cleaned { bytes: out, kind: PhotoKind::Jpeg, point });
+            return Ok((out, point, turn));
         }
     }
 }
@@ -217,6 +270,23 @@ impl Tiff<'_> {
         };
         Some(r(0)? + r(1)? / 60.0 + r(2)? / 3600.0)
     }
+}
+
+/// The orientation tag (0x0112) of an EXIF TIFF block's first IFD, when it asks for a turn
+/// (2 to 8; 1 is "as stored").
+fn exif_orientation(tiff: &[u8]) -> Option<u16> {
+    let little = match tiff.get(..2)? {
+        b"II" => true,
+        b"MM" => false,
+        _ => return None,
+    };
+    let t = Tiff { b: tiff, little };
+    if t.u16(2)? != 42 {
+        return None;
+    }
+    let ifd0 = usize::try_from(t.u32(4)?).ok()?;
+    let e = t.entries(ifd0)?.into_iter().find(|e| e.0 == 0x0112 && e.1 == 3 && e.2 == 1)?;
+    t.u16(e.3).filter(|o| (2..=8).contains(o))
 }
 
 /// The GPS position in an EXIF TIFF block, if it holds one.
@@ -306,6 +376,63 @@ mod tests {
         .concat();
         assert_eq!(c.bytes, expected);
         assert_eq!(c.kind, PhotoKind::Jpeg);
+    }
+
+    /// An EXIF block in either byte order with the camera's maker and an orientation.
+    fn exif_with_orientation(o: u16, little: bool) -> Vec<u8> {
+        let u16b = |v: u16| if little { v.to_le_bytes() } else { v.to_be_bytes() };
+        let u32b = |v: u32| if little { v.to_le_bytes() } else { v.to_be_bytes() };
+        let mut t = if little { b"II".to_vec() } else { b"MM".to_vec() };
+        t.extend(u16b(42));
+        t.extend(u32b(8));
+        t.extend(u16b(2));
+        // Make (ASCII, 4 bytes inline), then Orientation (SHORT).
+        t.extend([u16b(0x010f), u16b(2)].concat());
+        t.extend(u32b(4));
+        t.extend(b"Cam\0");
+        t.extend([u16b(0x0112), u16b(3)].concat());
+        t.extend(u32b(1));
+        t.extend(u16b(o));
+        t.extend([0, 0]);
+        t.extend(u32b(0));
+        [b"Exif\0\0".as_slice(), &t].concat()
+    }
+
+    #[test]
+    fn a_photo_taken_upright_keeps_only_its_orientation() {
+        for little in [true, false] {
+            let photo = [
+                &[0xff, 0xd8][..],
+                &segment(0xe0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0"),
+                &segment(0xe1, &exif_with_orientation(6, little)),
+                &segment(0xdb, &[0; 65]),
+                &segment(0xda, &[1, 1, 0, 0, 63, 0]),
+                &[0x12, 0xff, 0xd9],
+            ]
+            .concat();
+            assert_eq!(orientation(&photo), Some(6));
+            let c = clean(&photo).unwrap();
+            let expected = [
+                &[0xff, 0xd8][..],
+                &segment(0xe0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0"),
+                &orientation_block(6),
+                &segment(0xdb, &[0; 65]),
+                &segment(0xda, &[1, 1, 0, 0, 63, 0]),
+                &[0x12, 0xff, 0xd9],
+            ]
+            .concat();
+            assert_eq!(c.bytes, expected);
+            assert_eq!(orientation(&c.bytes), Some(6), "read back from the block written");
+            assert!(!c.bytes.windows(3).any(|w| w == b"Cam"), "nothing else of the EXIF is left");
+            // Cleaning a cleaned photo changes nothing.
+            assert_eq!(clean(&c.bytes).unwrap().bytes, c.bytes);
+        }
+        // "As stored" (1) and no JFIF header: no block is written; the orientation block goes
+        // right after the start when there is no JFIF header.
+        let plain = [&[0xff, 0xd8][..], &segment(0xe1, &exif_with_orientation(1, true)), &[0xff, 0xd9]].concat();
+        assert_eq!(clean(&plain).unwrap().bytes, vec![0xff, 0xd8, 0xff, 0xd9]);
+        let turned = [&[0xff, 0xd8][..], &segment(0xe1, &exif_with_orientation(8, true)), &[0xff, 0xd9]].concat();
+        assert_eq!(clean(&turned).unwrap().bytes, [&[0xff, 0xd8][..], &orientation_block(8), &[0xff, 0xd9]].concat());
     }
 
     #[test]

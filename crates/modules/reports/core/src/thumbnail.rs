@@ -31,13 +31,44 @@ struct Rgb {
 
 /// The thumbnail of a stored photo (JPEG or PNG, already cleaned of metadata).
 pub fn thumbnail(bytes: &[u8], kind: PhotoKind) -> Result<Vec<u8>, ThumbnailError> {
-    let picture = match kind {
-        PhotoKind::Jpeg => decode_jpeg(bytes)?,
-        PhotoKind::Png => decode_png(bytes)?,
+    let (picture, turn) = match kind {
+        PhotoKind::Jpeg => (decode_jpeg(bytes)?, crate::photo::orientation(bytes)),
+        PhotoKind::Png => (decode_png(bytes)?, None),
     };
     let (w, h) = fit(picture.width, picture.height, SIDE);
     let small = shrink(&picture, w, h);
-    encode_jpeg(&small)
+    // The thumbnail carries no EXIF: it is turned as the photo's orientation says.
+    encode_jpeg(&match turn {
+        Some(o) => turned(&small, o),
+        None => small,
+    })
+}
+
+/// `p` as EXIF orientation `o` says it shows (2–8: mirrored, turned, or both).
+fn turned(p: &Rgb, o: u16) -> Rgb {
+    let (w, h) = (p.width as usize, p.height as usize);
+    let swap = o >= 5;
+    let (nw, nh) = if swap { (h, w) } else { (w, h) };
+    let mut data = Vec::with_capacity(p.data.len());
+    for y in 0..nh {
+        for x in 0..nw {
+            // The stored pixel that shows at (x, y).
+            let (sx, sy) = match o {
+                2 => (w - 1 - x, y),
+                3 => (w - 1 - x, h - 1 - y),
+                4 => (x, h - 1 - y),
+                5 => (y, x),
+                6 => (y, h - 1 - x),
+                7 => (w - 1 - y, h - 1 - x),
+                8 => (w - 1 - y, x),
+                _ => (x, y),
+            };
+            let at = (sy * w + sx) * 3;
+            data.extend_from_slice(&p.data[at..at + 3]);
+        }
+    }
+    let (width, height) = if swap { (p.height, p.width) } else { (p.width, p.height) };
+    Rgb { width, height, data }
 }
 
 /// The size that fits `side` on the longer side, proportions kept; a smaller picture keeps
@@ -217,6 +248,42 @@ mod tests {
         assert!(px(100, 180)[2] > 230 && px(400, 180)[2] < 30, "{:?} {:?}", px(100, 180), px(400, 180));
         // Red follows x, green follows y.
         assert!(px(470, 180)[0] > 230 && px(10, 350)[1] > 230 && px(10, 10)[0] < 30);
+    }
+
+    #[test]
+    fn each_orientation_turns_the_corners_where_they_belong() {
+        // A 3 x 2 picture whose pixels are numbered 0..6 in their red channel.
+        let p = Rgb { width: 3, height: 2, data: (0..6u8).flat_map(|i| [i, 0, 0]).collect() };
+        let red = |q: &Rgb| q.data.chunks(3).map(|c| c[0]).collect::<Vec<_>>();
+        // Stored:  0 1 2
+        //          3 4 5
+        let cases: [(u16, (u32, u32), [u8; 6]); 8] = [
+            (1, (3, 2), [0, 1, 2, 3, 4, 5]),
+            (2, (3, 2), [2, 1, 0, 5, 4, 3]),
+            (3, (3, 2), [5, 4, 3, 2, 1, 0]),
+            (4, (3, 2), [3, 4, 5, 0, 1, 2]),
+            (5, (2, 3), [0, 3, 1, 4, 2, 5]),
+            // 90 degrees clockwise: the stored left column becomes the top row, bottom first.
+            (6, (2, 3), [3, 0, 4, 1, 5, 2]),
+            (7, (2, 3), [5, 2, 4, 1, 3, 0]),
+            (8, (2, 3), [2, 5, 1, 4, 0, 3]),
+        ];
+        for (o, size, expected) in cases {
+            let q = turned(&p, o);
+            assert_eq!(((q.width, q.height), red(&q)), (size, expected.to_vec()), "orientation {o}");
+        }
+    }
+
+    #[test]
+    fn a_photo_stored_sideways_gets_an_upright_thumbnail() {
+        // Stored 1000 x 500 with orientation 6: shows 500 wide, 1000 tall; its stored left half
+        // (blue) shows as the top half.
+        let stored = encode_jpeg(&picture(1000, 500, false)).unwrap();
+        let with_flag = [&stored[..2], &crate::photo::orientation_block_for_tests(6), &stored[2..]].concat();
+        let small = thumbnail(&with_flag, PhotoKind::Jpeg).unwrap();
+        let p = decode_jpeg(&small).unwrap();
+        assert_eq!((p.width, p.height), (240, 480));
+        assert!(p.data[(40 * 240 + 120) * 3 + 2] > 230 && p.data[(440 * 240 + 120) * 3 + 2] < 30);
     }
 
     #[test]
