@@ -624,6 +624,13 @@ async fn photos(s: &TestServer, citizen: &reqwest::Client, commune: &str) {
         p = path.display().to_string()
     ));
     assert_eq!(out.trim(), "JPEG (384, 480)", "upright, as the photo's orientation says");
+    // Open311 names the photo (media_url), as FixMyStreet does.
+    let open311 = |c: reqwest::Client| async move {
+        let r = c.get(format!("{}/open311/v2/requests/{id}.json", s.url)).send().await.unwrap();
+        let v: serde_json::Value = r.json().await.unwrap();
+        v[0]["media_url"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(open311(s.client()).await, src);
     // Moderation hides a photo from the public (its handlers still see it), the reason kept
     // in the internal history.
     let leader = login(s, "lanhdao@tinhso.local").await;
@@ -632,6 +639,7 @@ async fn photos(s: &TestServer, citizen: &reqwest::Client, commune: &str) {
     assert_eq!(s.client().get(format!("{}{src}", s.url)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
     assert_eq!(leader.get(format!("{}{src}", s.url)).send().await.unwrap().status(), StatusCode::OK);
     assert_eq!(s.client().get(format!("{}{src}/nho", s.url)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(open311(s.client()).await, "", "a hidden photo is not named");
     let small = leader.get(format!("{}{src}/nho", s.url)).send().await.unwrap();
     assert_eq!(
         (small.status(), &small.headers()["cache-control"]),

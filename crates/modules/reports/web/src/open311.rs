@@ -163,12 +163,23 @@ fn request_json(state: &AppState, categories: &[Category], r: &Report, extension
         "zipcode": "",
         "lat": r.point.map(|p| p.lat),
         "long": r.point.map(|p| p.lon),
-        "media_url": "",
+        "media_url": media_url(state, r),
     });
     if extensions {
         v["extended_attributes"] = json!({ "detailed_status": r.state.key().to_uppercase() });
     }
     v
+}
+
+/// The reporter's first photo the public may see, as FixMyStreet's Open311 gives it; absolute
+/// under `--public-url`, else from the site's root.
+fn media_url(state: &AppState, r: &Report) -> String {
+    let base = state.config.public_url.as_deref().unwrap_or("").trim_end_matches('/');
+    r.photos
+        .iter()
+        .find(|p| !p.of_fix && p.hidden.is_none())
+        .map(|p| format!("{base}/phan-anh/{}/anh/{}", r.id, p.sha256))
+        .unwrap_or_default()
 }
 
 fn params(raw: Option<&str>) -> Vec<(String, String)> {
