@@ -224,6 +224,18 @@ async fn datastore_story(s: TestServer) {
     let j: Value =
         anon.get(format!("{}/datastore/dump/{rid}?format=json", s.url)).send().await.unwrap().json().await.unwrap();
     assert_eq!(j.as_array().unwrap().len(), 4);
+    // A client that asks gets the streamed dump gzipped as it streams, the same rows inside.
+    let gz = anon
+        .get(format!("{}/datastore/dump/{rid}?format=json", s.url))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    let mut unpacked = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz.bytes().await.unwrap()[..]), &mut unpacked)
+        .unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&unpacked).unwrap(), j);
     let x = anon.get(format!("{}/datastore/dump/{rid}?format=xlsx&q=nui", s.url)).send().await.unwrap();
     assert_eq!(x.status(), StatusCode::OK);
     let bytes = x.bytes().await.unwrap();
