@@ -6,8 +6,8 @@
 //! What is compressed: text (HTML, CSS, JSON, XML, CSV, RDF, the metrics). A body already whole
 //! in memory (an exact size, 1 KiB to 16 MiB) is compressed at once; a streamed one (an open
 //! data table's dump, any size) as it streams, at the fastest level, so memory stays flat.
-//! Nothing is compressed for `HEAD`, partial or empty answers, or answers that carry their own
-//! encoding or an `ETag`.
+//! Nothing is compressed for partial or empty answers, or answers that carry their own encoding
+//! or an `ETag`. `HEAD` says the encoding its `GET` would have, without a length.
 //!
 //! BREACH (a network attacker guessing a secret in a compressed page from its length, over
 //! many requests that reflect the guesses): the CSRF token in pages is masked afresh in every
@@ -32,6 +32,8 @@ const INLINE: usize = 256 << 10;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Wants {
     gzip: bool,
+    /// A `HEAD`: the router has already dropped the body and said its plain length.
+    head: bool,
 }
 
 impl Wants {
@@ -39,10 +41,9 @@ impl Wants {
     pub fn of(method: &Method, headers: &HeaderMap, session_cookie: &str) -> Self {
         let cross_site_with_session = headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site")
             && crate::auth::cookie(headers, session_cookie).is_some();
-        let gzip = method != Method::HEAD
-            && !cross_site_with_session
+        let gzip = !cross_site_with_session
             && headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok()).any(accepts_gzip);
-        Wants { gzip }
+        Wants { gzip, head: method == Method::HEAD }
     }
 }
 
@@ -96,7 +97,12 @@ pub async fn answer(wants: Wants, resp: Response) -> Response {
     let mut resp = resp;
     // A cache between must keep the two forms apart.
     resp.headers_mut().append(header::VARY, HeaderValue::from_static("accept-encoding"));
-    let size = resp.body().size_hint().exact();
+    let size = if wants.head {
+        // The length GET would send plain, as the router said it.
+        resp.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok())
+    } else {
+        resp.body().size_hint().exact()
+    };
     let h = resp.headers();
     if !wants.gzip
         || size.is_some_and(|n| !(SMALLEST..=LARGEST).contains(&n))
@@ -109,6 +115,13 @@ pub async fn answer(wants: Wants, resp: Response) -> Response {
         return resp;
     }
     let (mut parts, body) = resp.into_parts();
+    if wants.head {
+        // GET would answer gzipped; its length is known only by compressing, which a HEAD
+        // may leave out (RFC 9110, 9.3.2).
+        parts.headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        parts.headers.remove(header::CONTENT_LENGTH);
+        return Response::from_parts(parts, body);
+    }
     if size.is_none() {
         parts.headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
         parts.headers.remove(header::CONTENT_LENGTH);
@@ -132,7 +145,8 @@ pub async fn answer(wants: Wants, resp: Response) -> Response {
     match packed {
         Some(z) if z.len() < plain.len() => {
             parts.headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-            parts.headers.remove(header::CONTENT_LENGTH);
+            // Said outright: a HEAD answer's body is dropped before its length could be read.
+            parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(z.len()));
             Response::from_parts(parts, Body::from(z))
         }
         _ => Response::from_parts(parts, Body::from(plain)),
@@ -214,7 +228,7 @@ mod tests {
     fn a_cross_site_request_with_a_session_is_not_compressed() {
         let gz = ("accept-encoding", "gzip");
         assert!(Wants::of(&Method::GET, &headers(&[gz]), "s").gzip);
-        assert!(!Wants::of(&Method::HEAD, &headers(&[gz]), "s").gzip);
+        assert!(!Wants::of(&Method::GET, &headers(&[]), "s").gzip);
         assert!(Wants::of(&Method::GET, &headers(&[gz, ("sec-fetch-site", "cross-site")]), "s").gzip);
         assert!(
             Wants::of(&Method::GET, &headers(&[gz, ("sec-fetch-site", "same-origin"), ("cookie", "s=1")]), "s").gzip
@@ -226,7 +240,7 @@ mod tests {
     }
 
     async fn run(wants: bool, resp: Response) -> (axum::http::response::Parts, Vec<u8>) {
-        let (parts, body) = answer(Wants { gzip: wants }, resp).await.into_parts();
+        let (parts, body) = answer(Wants { gzip: wants, head: false }, resp).await.into_parts();
         (parts, axum::body::to_bytes(body, usize::MAX).await.unwrap().to_vec())
     }
 
@@ -307,7 +321,7 @@ mod tests {
             Ok(bytes::Bytes::from(whole.clone())),
             Err(std::io::Error::other("the database went away")),
         ]);
-        let (_, body) = answer(Wants { gzip: true }, csv(Body::from_stream(failing))).await.into_parts();
+        let (_, body) = answer(Wants { gzip: true, head: false }, csv(Body::from_stream(failing))).await.into_parts();
         assert!(axum::body::to_bytes(body, usize::MAX).await.is_err());
     }
 }

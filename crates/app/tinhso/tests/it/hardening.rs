@@ -281,9 +281,15 @@ async fn pages_travel_gzipped_and_keep_their_secrets() {
     let page = gunzip(&packed);
     assert!(page.contains("Thủ tục") && page.len() == plain.len(), "the same page, {} and {}", page.len(), plain.len());
     assert!(packed.len() * 3 < plain.len(), "{} bytes for {}", packed.len(), plain.len());
-    // HEAD and the stylesheet: no body to compress; the stylesheet compresses like a page.
+    // HEAD says the encoding GET would send (not its length, known only by compressing);
+    // without gzip, the plain length. The stylesheet compresses like a page.
     let r = gz(c.head(format!("{}/thu-tuc", s.url))).send().await.unwrap();
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+    assert!(r.headers().get("content-length").is_none());
+    let r = c.head(format!("{}/thu-tuc", s.url)).send().await.unwrap();
     assert!(r.headers().get("content-encoding").is_none());
+    let said: usize = r.headers()["content-length"].to_str().unwrap().parse().unwrap();
+    assert!(said.abs_diff(plain.len()) < 64, "HEAD says {said}, GET sent {}", plain.len());
     let r = gz(c.get(format!("{}/static/site.css", s.url))).send().await.unwrap();
     assert_eq!(r.headers()["content-encoding"], "gzip");
     assert!(gunzip(&r.bytes().await.unwrap()).contains("body"));
