@@ -272,35 +272,34 @@ impl Tiff<'_> {
     }
 }
 
+impl<'a> Tiff<'a> {
+    /// An EXIF TIFF block read in its byte order, and where its first IFD starts.
+    fn open(tiff: &'a [u8]) -> Option<(Self, usize)> {
+        let little = match tiff.get(..2)? {
+            b"II" => true,
+            b"MM" => false,
+            _ => return None,
+        };
+        let t = Tiff { b: tiff, little };
+        if t.u16(2)? != 42 {
+            return None;
+        }
+        let ifd0 = usize::try_from(t.u32(4)?).ok()?;
+        Some((t, ifd0))
+    }
+}
+
 /// The orientation tag (0x0112) of an EXIF TIFF block's first IFD, when it asks for a turn
 /// (2 to 8; 1 is "as stored").
 fn exif_orientation(tiff: &[u8]) -> Option<u16> {
-    let little = match tiff.get(..2)? {
-        b"II" => true,
-        b"MM" => false,
-        _ => return None,
-    };
-    let t = Tiff { b: tiff, little };
-    if t.u16(2)? != 42 {
-        return None;
-    }
-    let ifd0 = usize::try_from(t.u32(4)?).ok()?;
+    let (t, ifd0) = Tiff::open(tiff)?;
     let e = t.entries(ifd0)?.into_iter().find(|e| e.0 == 0x0112 && e.1 == 3 && e.2 == 1)?;
     t.u16(e.3).filter(|o| (2..=8).contains(o))
 }
 
 /// The GPS position in an EXIF TIFF block, if it holds one.
 fn gps(tiff: &[u8]) -> Option<Point> {
-    let little = match tiff.get(..2)? {
-        b"II" => true,
-        b"MM" => false,
-        _ => return None,
-    };
-    let t = Tiff { b: tiff, little };
-    if t.u16(2)? != 42 {
-        return None;
-    }
-    let ifd0 = usize::try_from(t.u32(4)?).ok()?;
+    let (t, ifd0) = Tiff::open(tiff)?;
     let gps_at = t.entries(ifd0)?.into_iter().find(|e| e.0 == 0x8825).and_then(|e| t.u32(e.3))?;
     let entries = t.entries(usize::try_from(gps_at).ok()?)?;
     let reference = |tag: u16| entries.iter().find(|e| e.0 == tag).and_then(|e| tiff.get(e.3).copied());

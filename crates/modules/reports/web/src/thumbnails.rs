@@ -25,6 +25,17 @@ pub enum Small {
     Original,
 }
 
+impl Small {
+    /// What keeping it costs, with its key.
+    fn cost(&self, key: &str) -> usize {
+        key.len()
+            + match self {
+                Small::Jpeg(b) => b.len(),
+                Small::Original => 0,
+            }
+    }
+}
+
 #[derive(Default)]
 struct Kept {
     by_photo: HashMap<String, Small>,
@@ -46,21 +57,13 @@ fn keep(sha256: &str, small: &Small) {
     if k.by_photo.contains_key(sha256) {
         return;
     }
-    let size = match small {
-        Small::Jpeg(b) => b.len(),
-        Small::Original => 0,
-    } + sha256.len();
-    k.bytes += size;
+    k.bytes += small.cost(sha256);
     k.by_photo.insert(sha256.to_owned(), small.clone());
     k.order.push_back(sha256.to_owned());
     while k.bytes > KEPT_BYTES {
         let Some(old) = k.order.pop_front() else { break };
         if let Some(gone) = k.by_photo.remove(&old) {
-            k.bytes -= old.len()
-                + match gone {
-                    Small::Jpeg(b) => b.len(),
-                    Small::Original => 0,
-                };
+            k.bytes -= gone.cost(&old);
         }
     }
 }
