@@ -11,15 +11,29 @@ pub fn count(x: f64) -> String {
 }
 
 pub fn thousands(n: u64) -> String {
+    grouped(n, '.')
+}
+
+/// A whole number in groups of three: `'.'` between them in Vietnamese, `','` in English.
+pub fn grouped(n: u64, separator: char) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
         if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push('.');
+            out.push(separator);
         }
         out.push(c);
     }
     out
+}
+
+/// An amount of money in the page's language: "135.000 đồng", "135,000 VND".
+pub fn money(vnd: u64, en: bool) -> String {
+    if en {
+        format!("{} VND", grouped(vnd, ','))
+    } else {
+        format!("{} đồng", thousands(vnd))
+    }
 }
 
 pub fn date_vi(d: NaiveDate) -> String {
@@ -113,5 +127,10 @@ mod tests {
         assert_eq!(super::thousands(0), "0");
         assert_eq!(super::thousands(135000), "135.000");
         assert_eq!(super::thousands(1234567), "1.234.567");
+        assert_eq!(super::grouped(1234567, ','), "1,234,567");
+        assert_eq!(super::grouped(999, ','), "999");
+        assert_eq!(super::grouped(1000, ','), "1,000");
+        assert_eq!(super::money(1_500_000, false), "1.500.000 đồng");
+        assert_eq!(super::money(1_500_000, true), "1,500,000 VND");
     }
 }

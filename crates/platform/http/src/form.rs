@@ -92,8 +92,34 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
-/// A query string for pages: unknown or malformed parameters give an error page.
+/// A query string for pages: malformed parameters give an error page. Parameters the page
+/// does not know are left out, not refused: links shared on social networks and chat apps
+/// arrive with their trackers (`fbclid`, `utm_source`, `zarsrc`), and a citizen following one
+/// should land on the page. The API, read by programs, keeps refusing them (`ApiQuery`).
 pub struct PageQuery<T>(pub T);
+
+/// The query parsed, leaving out one unknown parameter at a time (serde names the first it
+/// meets), so only what the page knows reaches it.
+fn lenient<T: DeserializeOwned>(q: &str) -> Result<T, serde_urlencoded::de::Error> {
+    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(q.as_bytes()).into_owned().collect();
+    let mut query = q.to_owned();
+    loop {
+        let e = match serde_urlencoded::from_str(&query) {
+            Ok(v) => return Ok(v),
+            Err(e) => e,
+        };
+        let unknown =
+            e.to_string().strip_prefix("unknown field `").and_then(|r| r.split_once('`')).map(|(k, _)| k.to_owned());
+        let before = pairs.len();
+        if let Some(key) = unknown {
+            pairs.retain(|(k, _)| *k != key);
+        }
+        if pairs.len() == before {
+            return Err(e);
+        }
+        query = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).finish();
+    }
+}
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for PageQuery<T> {
     type Rejection = PageError;
@@ -101,7 +127,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for PageQuery<T> {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let locale = Locale::from_headers(&parts.headers);
         let q = parts.uri.query().unwrap_or_default();
-        serde_urlencoded::from_str(q).map(PageQuery).map_err(|e| PageError {
+        lenient(q).map(PageQuery).map_err(|e| PageError {
             error: AppError::bad_request(
                 "invalid_query",
                 format!("Địa chỉ trang có tham số không hợp lệ ({e}). Hãy tìm kiếm lại từ trang chủ."),
@@ -209,5 +235,31 @@ impl FromRequest<crate::state::AppState> for FormWithFiles {
             }
         }
         Ok(Self { form: FormData { pairs }, files })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lenient;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Search {
+        q: Option<String>,
+        page: Option<u32>,
+    }
+
+    #[test]
+    fn pages_leave_out_what_they_do_not_know() {
+        let s: Search = lenient("q=khai+sinh&fbclid=IwAR0x&utm_source=zalo&utm_source=fb&page=2").unwrap();
+        assert_eq!(s, Search { q: Some("khai sinh".into()), page: Some(2) });
+        let s: Search = lenient("zarsrc=30").unwrap();
+        assert_eq!(s, Search { q: None, page: None });
+        // What the page knows must still parse: a wrong value is refused, trackers or not.
+        assert!(lenient::<Search>("page=abc&fbclid=x").is_err());
+        assert!(lenient::<Search>("page=abc").is_err());
+        // A repeated known parameter stays an error rather than a silent choice.
+        assert!(lenient::<Search>("q=a&q=b").is_err());
     }
 }

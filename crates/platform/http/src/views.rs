@@ -63,6 +63,12 @@ impl Layout {
         }
     }
 
+    /// A count as the page's language writes it: "1.451" in Vietnamese, "1,451" in English.
+    /// Counts are never negative; a negative one shows as 0 rather than failing the page.
+    pub fn num(&self, n: impl Count) -> String {
+        tinhso_kernel::format::grouped(n.count(), if self.en { ',' } else { '.' })
+    }
+
     /// For error pages rendered before a viewer could be read.
     pub fn bare(locale: Locale, title: impl Into<String>) -> Self {
         Self {
@@ -79,6 +85,28 @@ impl Layout {
             unread: 0,
             stylesheet: crate::stylesheet_href(),
         }
+    }
+}
+
+/// Whatever a page counts with, seen through references (templates hand loop items by reference).
+pub trait Count {
+    fn count(&self) -> u64;
+}
+
+macro_rules! count_int {
+    ($($t:ty),*) => {$(
+        impl Count for $t {
+            fn count(&self) -> u64 {
+                u64::try_from(*self).unwrap_or(0)
+            }
+        }
+    )*};
+}
+count_int!(u64, u32, usize, i64, i32);
+
+impl<T: Count + ?Sized> Count for &T {
+    fn count(&self) -> u64 {
+        (**self).count()
     }
 }
 

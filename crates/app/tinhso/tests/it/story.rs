@@ -124,6 +124,18 @@ async fn story(s: TestServer) {
         assert_eq!(v["code"], code, "{url}");
         assert!(!v["message"].as_str().unwrap().is_empty());
     }
+    // Pages are read by people following shared links: a social network's or a chat app's
+    // tracker is left out, what the page knows still counts, a wrong value is still refused.
+    for (url, status, needle) in [
+        ("/thu-tuc?q=khai+sinh&fbclid=IwAR0x&utm_source=zalo", 200, "Thủ tục đăng ký khai sinh"),
+        ("/phan-anh?zarsrc=30&utm_medium=social", 200, "Phản ánh, kiến nghị"),
+        ("/minh-bach?fbclid=x", 200, "Đúng hạn"),
+        ("/thu-tuc?level=district&fbclid=x", 400, "Mã lỗi"),
+    ] {
+        let r = c.get(format!("{}{url}", s.url)).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), status, "{url}");
+        assert!(r.text().await.unwrap().contains(needle), "{url}");
+    }
     let (_, spec) = get_json(&c, &format!("{}/api/openapi.json", s.url)).await;
     assert_eq!(spec["openapi"], "3.1.0");
     for path in [

@@ -470,7 +470,7 @@ impl Procedure {
     pub fn fee_label_vi(&self) -> String {
         match self.fee.amount_vnd {
             Some(0) => "Miễn phí".to_owned(),
-            Some(n) => format!("{} đồng", tinhso_kernel::format::thousands(n)),
+            Some(n) => tinhso_kernel::format::money(n, false),
             None if self.fee.note.is_empty() => "Theo quy định của Hội đồng nhân dân tỉnh".to_owned(),
             None => self.fee.note.clone(),
         }
@@ -479,7 +479,7 @@ impl Procedure {
     pub fn fee_label_en(&self) -> String {
         match self.fee.amount_vnd {
             Some(0) => "Free".to_owned(),
-            Some(n) => format!("{} VND", tinhso_kernel::format::thousands(n)),
+            Some(n) => tinhso_kernel::format::money(n, true),
             None => "Set by the provincial council".to_owned(),
         }
     }

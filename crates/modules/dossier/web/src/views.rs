@@ -5,7 +5,7 @@ use tinhso_catalogue::procedure::{FieldType, Procedure};
 use tinhso_dossier::deadline::{due_status, local_date, DueStatus};
 use tinhso_dossier::{Channel, Dossier, DossierState, EventKind, ReturnMethod};
 use tinhso_http::state::AppState;
-use tinhso_kernel::format::{date_vi, thousands};
+use tinhso_kernel::format::date_vi;
 use tinhso_store::StoredEvent;
 
 /// A dossier in a list or at the top of its page.
@@ -183,7 +183,7 @@ pub fn event_text(state: &AppState, kind: &EventKind, names: &Names, en: bool) -
             },
         ),
         EventKind::PaymentRequested { amount_vnd } => {
-            (t("Yêu cầu nộp phí, lệ phí", "Fees to pay"), format!("{} {}", thousands(*amount_vnd), t("đồng", "VND")))
+            (t("Yêu cầu nộp phí, lệ phí", "Fees to pay"), tinhso_kernel::format::money(*amount_vnd, en))
         }
         EventKind::PaymentRecorded { online } => (
             t("Đã nộp phí, lệ phí", "Fees paid"),

@@ -53,7 +53,7 @@ async fn fee_page_for(state: &AppState, viewer: &Viewer, code: &str) -> Result<F
     let payments = state.module_state::<Payments>();
     let due = fee_due(state, d).await?;
     let en = viewer.locale == tinhso_http::i18n::Locale::En;
-    let vnd = |n: u64| format!("{} {}", thousands(n), if en { "VND" } else { "đồng" });
+    let vnd = |n: u64| tinhso_kernel::format::money(n, en);
     let (qr, transfer) = match (due, payments.vietqr.as_ref()) {
         (Some(amount), Some(acc)) => {
             let content = vietqr::memo(d.code.as_str());

@@ -51,6 +51,9 @@ pub struct SearchIndex {
     /// The fields (spellings that fold alike counted as one) with their procedures, in
     /// Vietnamese alphabetical order: the home page's and the filter's lists, made once.
     fields: Vec<(String, usize)>,
+    /// Each document's place when names are sorted the Vietnamese way: equal scores (every
+    /// procedure of a field browsed without a query) list by name, as a citizen reads them.
+    alpha: Vec<u32>,
 }
 
 fn intern(map: &mut BTreeMap<String, u32>, word: &str) -> u32 {
@@ -124,7 +127,19 @@ impl SearchIndex {
         }
         let mut fields: Vec<(String, usize)> = fields.into_values().collect();
         fields.sort_by(|a, b| vi_cmp(&a.0, &b.0));
-        Self { procedures, docs, folded, postings, exact: exact_ids.into_iter().collect(), fields }
+        let mut by_name: Vec<usize> = (0..procedures.len()).collect();
+        // Stable: equal names keep the code order.
+        by_name.sort_by(|&a, &b| match (procedures.get(a), procedures.get(b)) {
+            (Some(a), Some(b)) => vi_cmp(&a.name, &b.name),
+            _ => std::cmp::Ordering::Equal,
+        });
+        let mut alpha = vec![0u32; procedures.len()];
+        for (rank, doc) in by_name.into_iter().enumerate() {
+            if let Some(slot) = alpha.get_mut(doc) {
+                *slot = u32::try_from(rank).unwrap_or(u32::MAX);
+            }
+        }
+        Self { procedures, docs, folded, postings, exact: exact_ids.into_iter().collect(), fields, alpha }
     }
 
     pub fn len(&self) -> usize {
@@ -221,7 +236,8 @@ impl SearchIndex {
             .collect();
         let total = scored.len();
         let wanted = offset.saturating_add(limit).min(total);
-        let order = |a: &(i64, u32), b: &(i64, u32)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+        let rank = |i: u32| self.alpha.get(i as usize).copied().unwrap_or(u32::MAX);
+        let order = |a: &(i64, u32), b: &(i64, u32)| b.0.cmp(&a.0).then(rank(a.1).cmp(&rank(b.1)));
         if wanted > 0 && wanted < total {
             scored.select_nth_unstable_by(wanted - 1, order);
             scored.truncate(wanted);

@@ -98,3 +98,25 @@ fn fields_in_vietnamese_order() {
     // Every field once; d before đ, whatever folding would say ("Dat" < "Di").
     assert_eq!(ix.fields(), ["Chứng thực", "Di sản văn hóa", "Dược phẩm", "Đất đai", "Hộ tịch"]);
 }
+
+#[test]
+fn browsing_lists_by_name_the_vietnamese_way() {
+    let ix = SearchIndex::new(vec![
+        proc("1.000001", "Đăng ký khai tử", "Hộ tịch", Level::Commune),
+        proc("1.000002", "Ghi vào sổ hộ tịch", "Hộ tịch", Level::Commune),
+        proc("1.000003", "Cấp bản sao trích lục", "Hộ tịch", Level::Commune),
+        proc("1.000004", "Dừng kinh doanh", "Hộ tịch", Level::Commune),
+        proc("1.000005", "Đăng ký khai sinh", "Hộ tịch", Level::Commune),
+    ]);
+    let names = |q: &str| -> Vec<String> {
+        ix.search(q, &Filters::default(), 0, 10).items.iter().map(|p| p.name.clone()).collect()
+    };
+    // No query: every score is equal, so the names decide; d before đ, "sinh" before "tử".
+    assert_eq!(
+        names(""),
+        ["Cấp bản sao trích lục", "Dừng kinh doanh", "Đăng ký khai sinh", "Đăng ký khai tử", "Ghi vào sổ hộ tịch"]
+    );
+    // Pages of a browse follow the same order.
+    let second: Vec<String> = ix.search("", &Filters::default(), 2, 2).items.iter().map(|p| p.name.clone()).collect();
+    assert_eq!(second, ["Đăng ký khai sinh", "Đăng ký khai tử"]);
+}

@@ -444,9 +444,7 @@ async fn show_page(
         .iter()
         .rev()
         .find_map(|e| match &e.event.kind {
-            EventKind::PaymentRequested { amount_vnd } => {
-                Some(format!("{} {}", thousands(*amount_vnd), if en { "VND" } else { "đồng" }))
-            }
+            EventKind::PaymentRequested { amount_vnd } => Some(tinhso_kernel::format::money(*amount_vnd, en)),
             _ => None,
         })
         .unwrap_or_default();

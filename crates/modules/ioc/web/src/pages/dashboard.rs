@@ -603,12 +603,19 @@ pub async fn public(State(state): State<AppState>, viewer: Viewer, PageQuery(q):
     let err = page_err(&viewer);
     let period = parse_period(q.tu.as_deref(), q.den.as_deref()).map_err(&err)?;
     let snap = ioc::snapshot(&state, period).await.map_err(&err)?;
-    let mut rows = Vec::new();
-    for (unit, name, _) in ioc::ranked_units(&state) {
-        let r = rates(&snap.totals(&unit));
-        rows.push((name, pct(r.on_time), pct(r.online), pct(r.satisfied), r.received));
-    }
+    let en = viewer.locale == tinhso_http::i18n::Locale::En;
+    // The page's language writes the decimal point; the downloads keep the Vietnamese form.
+    let shown = |r: Option<f64>| if en { pct(r).replace(',', ".") } else { pct(r) };
+    let units: Vec<_> =
+        ioc::ranked_units(&state).into_iter().map(|(unit, name, _)| (name, rates(&snap.totals(&unit)))).collect();
+    let table = |shown: &dyn Fn(Option<f64>) -> String| -> Vec<(String, String, String, String, i64)> {
+        units
+            .iter()
+            .map(|(n, r)| (n.clone(), shown(r.on_time), shown(r.online), shown(r.satisfied), r.received))
+            .collect()
+    };
     if let Some(format) = export::format_of(q.format.as_deref()).map_err(&err)? {
+        let rows = table(&pct);
         let table = Table {
             name: "minh-bach",
             headers: vec!["Đơn vị", "Đúng hạn", "Trực tuyến", "Hài lòng", "Hồ sơ tiếp nhận"],
@@ -642,8 +649,8 @@ pub async fn public(State(state): State<AppState>, viewer: Viewer, PageQuery(q):
             format!("Từ {} đến {}", period.from.format("%d/%m/%Y"), period.to.format("%d/%m/%Y"))
         },
         query: format!("tu={}&den={}", period.from, period.to),
-        province: (pct(p.on_time), pct(p.online), pct(p.satisfied), p.received),
-        rows,
+        province: (shown(p.on_time), shown(p.online), shown(p.satisfied), p.received),
+        rows: table(&shown),
     };
     Ok(viewer.finish(render(&page)))
 }
