@@ -18,6 +18,10 @@ pub struct SubmitInput {
     #[serde(default = "citizen")]
     #[schema(default = "citizen")]
     pub applicant_type: ApplicantType,
+    /// The enterprise or household business the dossier is for: required when
+    /// `applicant_type` is `business` or `household_business`, refused for `citizen`.
+    #[serde(default)]
+    pub organization: Option<OrganizationInput>,
     /// The commune whose People's Committee decides, for commune-level procedures.
     pub commune: Option<u32>,
     /// The e-form: one value per field key of the procedure's form.
@@ -31,6 +35,17 @@ pub struct SubmitInput {
     /// Required when a receptionist registers a dossier at the one-stop desk; refused otherwise.
     #[serde(default)]
     pub desk: Option<DeskIntake>,
+}
+
+/// An enterprise's or household business's name and tax code as typed (checked together
+/// with the rest of the dossier, so every problem comes back at once).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationInput {
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    #[schema(value_type = tinhso_kernel::ids::TaxCode)]
+    pub tax_code: String,
 }
 
 fn citizen() -> ApplicantType {

@@ -169,11 +169,13 @@ fn dossier(world: &World<'_>, rng: &mut Rng, day: NaiveDate) -> Option<(NewDossi
     };
     let submitted_at = at(day, rng.below(8 * 60));
     let declared = form(c, commune, p);
+    let business = rng.chance(8);
     let submitted = Event {
         kind: EventKind::Submitted {
             procedure: p.code.clone(),
             applicant: c.id,
-            applicant_type: if rng.chance(8) { ApplicantType::Business } else { ApplicantType::Citizen },
+            applicant_type: if business { ApplicantType::Business } else { ApplicantType::Citizen },
+            organization: business.then(|| demo_company(c)).flatten().map(Box::new),
             channel,
             receiving_agency: receiving,
             competent_agency: competent,
@@ -350,6 +352,16 @@ fn dossier(world: &World<'_>, rng: &mut Rng, day: NaiveDate) -> Option<(NewDossi
 }
 
 /// About `n` dossiers spread over the working days of the year before `now`.
+/// The enterprise a demo applicant represents: named after them, with a tax code of the
+/// province's series (50) whose check digit holds. Drawn from nothing random, so the demo's
+/// other figures stay as they were.
+fn demo_company(c: &Citizen) -> Option<tinhso_dossier::Organization> {
+    let surname = c.name.split_whitespace().last().unwrap_or("An");
+    let stem = format!("50{:07}", c.id.0.rem_euclid(10_000_000));
+    let tax_code = (0..10).find_map(|d| tinhso_kernel::ids::TaxCode::parse("tax_code", &format!("{stem}{d}")).ok())?;
+    Some(tinhso_dossier::Organization { name: format!("Công ty TNHH Thương mại {surname}"), tax_code })
+}
+
 pub fn history(world: &World<'_>, n: usize) -> Vec<(NewDossier, Vec<Event>)> {
     let mut rng = Rng::new(0x7475_7965_6e71_7561);
     let today = tinhso_dossier::deadline::local_date(world.now);

@@ -50,6 +50,7 @@ async fn bulk_load(db: &Path, n: usize) -> Result<u64> {
                         procedure,
                         applicant: citizen,
                         applicant_type: ApplicantType::Citizen,
+                        organization: None,
                         channel: if i % 10 < 7 { Channel::Online } else { Channel::InPerson },
                         receiving_agency: receiving,
                         competent_agency: competent,

@@ -57,6 +57,7 @@ impl Desks {
                 procedure,
                 applicant,
                 applicant_type: ApplicantType::Citizen,
+                organization: None,
                 channel: Channel::Online,
                 receiving_agency: receiving,
                 competent_agency: competent,

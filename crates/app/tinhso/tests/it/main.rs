@@ -72,6 +72,7 @@ mod metrics;
 mod opendata;
 mod opendata_datastore;
 mod opendata_harvest;
+mod organizations;
 mod payments;
 mod ports;
 mod ports_admin;

@@ -148,6 +148,7 @@ pub(crate) fn new_dossier(applicant: AccountId, on: u32) -> NewDossier {
                 steps: Vec::new(),
                 form_sha256: None,
                 phone_sha256: None,
+                organization: None,
             },
             at: at(on),
             actor: applicant,

@@ -132,8 +132,90 @@ pub fn document_errors(p: &Procedure, a: &Arrived<'_>) -> Vec<FieldError> {
     errors
 }
 
+/// Who a dossier is for, as typed: a person applies for themself (no organisation), an
+/// enterprise or a household business through its representative (its name and tax code,
+/// both required). Every problem at once, under `organization.name` / `organization.tax_code`.
+pub fn organization(
+    applicant_type: crate::ApplicantType,
+    name: &str,
+    tax_code: &str,
+) -> Result<Option<crate::Organization>, Vec<FieldError>> {
+    let name = tinhso_kernel::text::clean(name);
+    let tax_code = tax_code.trim();
+    if applicant_type == crate::ApplicantType::Citizen {
+        if name.is_empty() && tax_code.is_empty() {
+            return Ok(None);
+        }
+        return Err(vec![FieldError::new(
+            "applicant_type",
+            "organization_for_citizen",
+            "Đã nhập tên hoặc mã số của tổ chức: chọn nộp cho doanh nghiệp, tổ chức hoặc hộ kinh doanh, hoặc xoá hai ô đó",
+            "An organisation's name or code was given: choose to apply for an enterprise or a household business, or clear them",
+        )]);
+    }
+    let mut errors = Vec::new();
+    if name.is_empty() {
+        errors.push(FieldError::new(
+            "organization.name",
+            "required",
+            "Nhập tên doanh nghiệp, tổ chức hoặc hộ kinh doanh",
+            "Enter the enterprise's or household business's name",
+        ));
+    } else if name.chars().count() > 200 {
+        errors.push(FieldError::new(
+            "organization.name",
+            "too_long",
+            "Tên tổ chức dài tối đa 200 ký tự",
+            "The organisation's name is at most 200 characters",
+        ));
+    }
+    let code = if tax_code.is_empty() {
+        errors.push(FieldError::new(
+            "organization.tax_code",
+            "required",
+            "Nhập mã số doanh nghiệp (mã số thuế)",
+            "Enter the enterprise (tax) code",
+        ));
+        None
+    } else {
+        tinhso_kernel::ids::TaxCode::parse("organization.tax_code", tax_code).map_err(|e| errors.push(e)).ok()
+    };
+    match code {
+        Some(tax_code) if errors.is_empty() => Ok(Some(crate::Organization { name, tax_code })),
+        _ => Err(errors),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn who_a_dossier_is_for() {
+        use crate::ApplicantType::{Business, Citizen, HouseholdBusiness};
+        assert_eq!(super::organization(Citizen, "", " "), Ok(None));
+        let o = super::organization(Business, "  Công ty  TNHH Hoa Mai ", "0100233488").unwrap().unwrap();
+        assert_eq!((o.name.as_str(), o.tax_code.as_str()), ("Công ty TNHH Hoa Mai", "0100233488"));
+        let h = super::organization(HouseholdBusiness, "Hộ kinh doanh Lò Văn Páo", "008090001234").unwrap().unwrap();
+        assert_eq!(h.tax_code.as_str(), "008090001234");
+        // Both missing: both said at once; a wrong check digit is named as such.
+        let fields = |r: Result<_, Vec<tinhso_kernel::error::FieldError>>| -> Vec<(String, String)> {
+            r.err().unwrap_or_default().into_iter().map(|e| (e.field, e.code.to_owned())).collect()
+        };
+        assert_eq!(
+            fields(super::organization(Business, "", "")),
+            [("organization.name".into(), "required".into()), ("organization.tax_code".into(), "required".into())]
+        );
+        assert_eq!(
+            fields(super::organization(Business, "Công ty A", "0100233489")),
+            [("organization.tax_code".into(), "invalid_tax_code".into())]
+        );
+        // A person's own dossier naming an organisation is a contradiction, not silently dropped.
+        assert_eq!(
+            fields(super::organization(Citizen, "Công ty A", "")),
+            [("applicant_type".into(), "organization_for_citizen".into())]
+        );
+        assert_eq!(fields(super::organization(Business, &"x".repeat(201), "0100233488"))[0].1, "too_long");
+    }
+
     use super::*;
     use chrono::TimeZone;
     use tinhso_catalogue::procedure::{Component, CopyKind};

@@ -175,6 +175,34 @@ impl ApplicantType {
     }
 }
 
+impl ApplicantType {
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Self::Citizen => "Cá nhân",
+            Self::Business => "Doanh nghiệp, tổ chức",
+            Self::HouseholdBusiness => "Hộ kinh doanh",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Citizen => "Individual",
+            Self::Business => "Enterprise or organisation",
+            Self::HouseholdBusiness => "Household business",
+        }
+    }
+}
+
+/// The enterprise, organisation or household business a dossier is submitted for; the
+/// person who submits it (the account) acts as its representative.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Organization {
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    pub tax_code: tinhso_kernel::ids::TaxCode,
+}
+
 /// How the result is handed over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -188,6 +188,12 @@ async fn submit_or_check(
     let form = dossier::form::validate(&procedure.form_fields, &input.form, &|c| units.iter().any(|u| u.code == c))
         .map_err(|mut es| errors.append(&mut es))
         .ok();
+    let typed = input.organization.clone().unwrap_or_default();
+    let organization = dossier::intake::organization(input.applicant_type, &typed.name, &typed.tax_code)
+        .map_err(|mut es| errors.append(&mut es))
+        .ok()
+        .flatten()
+        .map(Box::new);
     let file_components: Vec<u16> = input.files.iter().map(|f| f.component).collect();
     errors.extend(dossier::intake::document_errors(
         procedure,
@@ -248,6 +254,7 @@ async fn submit_or_check(
         steps: procedure.workflow(),
         form_sha256: Some(dossier::form_digest(&form)),
         phone_sha256: Some(dossier::phone_digest(applicant_phone.as_ref().map_or("", |p| p.as_str()))),
+        organization,
     };
     if desk.is_some() {
         // Scans made at the desk join the applicant's document store, for reuse next time.

@@ -31,6 +31,10 @@ pub struct DossierSummary {
     pub processing_days: u16,
     /// Who applied, on staff lists that read it (empty elsewhere).
     pub applicant: String,
+    /// The enterprise or household business the dossier is for, with its kind and tax code:
+    /// "Doanh nghiệp, tổ chức: Công ty TNHH Hoa Mai (mã số 0100233488)"; empty for a person's
+    /// own dossier.
+    pub organization: String,
 }
 
 fn status_key(s: DueStatus) -> &'static str {
@@ -95,6 +99,16 @@ pub fn due_en(apology_due_on: Option<NaiveDate>, due_on: Option<NaiveDate>) -> S
 
 /// `d` as a page shows it; `en` for the English locale of the applicant's pages (the staff's
 /// columns, state names and codes, stay Vietnamese).
+/// Who a dossier is for when it is not the applicant themself, in one line.
+pub fn organization_line(d: &Dossier, en: bool) -> String {
+    let Some(o) = &d.organization else { return String::new() };
+    if en {
+        format!("{}: {} (tax code {})", d.applicant_type.label_en(), o.name, o.tax_code)
+    } else {
+        format!("{}: {} (mã số {})", d.applicant_type.label_vi(), o.name, o.tax_code)
+    }
+}
+
 pub fn summary(state: &AppState, d: &Dossier, en: bool) -> DossierSummary {
     let catalogue = state.catalogue();
     let status = status_of(state, d);
@@ -128,6 +142,7 @@ pub fn summary(state: &AppState, d: &Dossier, en: bool) -> DossierSummary {
         receiving: state.agency_name(d.receiving_agency.as_str()).unwrap_or_default().to_owned(),
         competent: state.agency_name(d.competent_agency.as_str()).unwrap_or_default().to_owned(),
         next_step: next_step(d, en),
+        organization: organization_line(d, en),
         plain_state,
         plain_next,
         processing_days: d.processing_days,

@@ -46,6 +46,7 @@ impl Run {
                 steps: tinhso_catalogue::workflow::default_steps(Some(ProcessingTime::WorkingDays(5))),
                 form_sha256: None,
                 phone_sha256: None,
+                organization: None,
             },
             at: at(3),
             actor: tinhso_kernel::ids::AccountId(7),

@@ -35,6 +35,7 @@ fn dossier(state: DossierState, step_role: StepRole) -> Dossier {
             ],
             form_sha256: None,
             phone_sha256: None,
+            organization: None,
         },
         at: Utc.with_ymd_and_hms(2025, 3, 3, 2, 0, 0).single().unwrap(),
         actor: APPLICANT,

@@ -43,6 +43,10 @@ pub enum EventKind {
         /// there is none), so that the chain vouches for it too (absent before 2026-12-05).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         phone_sha256: Option<Sha256>,
+        /// The enterprise or household business the dossier is for (absent for a person's own
+        /// dossier, and before 2026-12-06).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        organization: Option<Box<crate::Organization>>,
     },
     Received {
         due_on: NaiveDate,
@@ -176,6 +180,10 @@ pub struct Dossier {
     pub procedure: ProcedureCode,
     pub applicant: AccountId,
     pub applicant_type: ApplicantType,
+    /// Who the applicant represents, when the dossier is an enterprise's or a household
+    /// business's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<crate::Organization>,
     pub channel: Channel,
     pub receiving_agency: AgencyCode,
     pub competent_agency: AgencyCode,
@@ -459,6 +467,7 @@ pub fn apply(d: Option<Dossier>, code: &DossierCode, e: &Event) -> Option<Dossie
         fee_vnd,
         steps,
         files,
+        organization,
         ..
     } = &e.kind
     {
@@ -467,6 +476,7 @@ pub fn apply(d: Option<Dossier>, code: &DossierCode, e: &Event) -> Option<Dossie
             procedure: procedure.clone(),
             applicant: *applicant,
             applicant_type: *applicant_type,
+            organization: organization.as_deref().cloned(),
             channel: *channel,
             receiving_agency: receiving_agency.clone(),
             competent_agency: competent_agency.clone(),

@@ -32,6 +32,7 @@ fn submitted(days: u16) -> Dossier {
             )),
             form_sha256: None,
             phone_sha256: None,
+            organization: None,
         },
         at: at(3),
         actor: tinhso_kernel::ids::AccountId(7),

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use tinhso_catalogue::procedure::CompetentAgency;
 use tinhso_catalogue::search::Filters;
-use tinhso_dossier::{ApplicantType, Channel};
+use tinhso_dossier::Channel;
 use tinhso_http::auth::Viewer;
 use tinhso_http::choices::{self, ChoiceGroup};
 use tinhso_http::error::AppError;
@@ -41,7 +41,7 @@ pub struct DeskPage {
     pub paper: Vec<usize>,
     pub applicant: (String, String, String),
     pub postal: bool,
-    pub business: bool,
+    pub org: super::dossier::OrganizationBlock,
     pub errors: Vec<FieldError>,
 }
 
@@ -143,7 +143,8 @@ fn page(
             .unwrap_or_default(),
         applicant: (values.text("desk.full_name"), values.text("desk.personal_id"), values.text("desk.phone")),
         postal: values.text("desk.channel") == "postal",
-        business: values.text("applicant_type") == "business",
+        // The desk's workspace is Vietnamese, as the rest of it.
+        org: super::dossier::OrganizationBlock::new(values, &errors, false),
         errors,
     })
 }
@@ -184,12 +185,7 @@ pub async fn register(
         })
         .collect();
     let mut choice_errors = Vec::new();
-    let applicant_type = choice(
-        &form,
-        "applicant_type",
-        &[("citizen", ApplicantType::Citizen), ("business", ApplicantType::Business)],
-        &mut choice_errors,
-    );
+    let (applicant_type, organization) = super::dossier::organization_typed(&form);
     let channel = choice(
         &form,
         "desk.channel",
@@ -206,6 +202,7 @@ pub async fn register(
     let input = SubmitInput {
         procedure: code.clone(),
         applicant_type,
+        organization,
         commune: form.text("commune").parse().ok(),
         form: eform,
         files,

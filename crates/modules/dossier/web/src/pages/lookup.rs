@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use tinhso_http::auth::Viewer;
 use tinhso_http::client::ClientAddr;
+use tinhso_http::error::AppError;
 use tinhso_http::form::{FormData, PageQuery};
 use tinhso_http::i18n::Locale;
 use tinhso_http::pages::{page_err, PageResult};
@@ -50,6 +51,10 @@ fn title(viewer: &Viewer) -> &'static str {
 pub struct LookupParams {
     /// The code, as the receipt's QR link carries it; the phone is asked for in the form.
     ma: Option<String>,
+    /// A phone put in the address (by a hand-made link or an integrator) is refused, not
+    /// used: addresses end up in logs and browser histories. Named here because pages
+    /// otherwise leave out parameters they do not know.
+    sdt: Option<String>,
 }
 
 /// The public lookup's form, the code filled in when the visitor came from a receipt's QR code.
@@ -58,6 +63,13 @@ pub async fn lookup_form(
     viewer: Viewer,
     PageQuery(q): PageQuery<LookupParams>,
 ) -> PageResult {
+    if q.sdt.is_some() {
+        return Err(page_err(&viewer)(AppError::bad_request(
+            "phone_in_address",
+            "Không ghi số điện thoại vào địa chỉ trang: nhập số điện thoại vào ô trong trang tra cứu",
+            "Do not put the phone in the page address: type it into the lookup form",
+        )));
+    }
     let code = q.ma.unwrap_or_default().trim().to_owned();
     let page = LookupPage {
         layout: Layout::new(&state, &viewer, title(&viewer)),

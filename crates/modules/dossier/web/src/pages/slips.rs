@@ -154,6 +154,9 @@ fn slip_document(p: &SlipPage) -> tinhso_results::OfficialDocument {
         who.push_str(&format!(" — Điện thoại: {}", p.phone));
     }
     body.push(Block::Field { label: "Người nộp".into(), value: who });
+    if !p.d.organization.is_empty() {
+        body.push(Block::Field { label: "Đại diện của".into(), value: p.d.organization.clone() });
+    }
     body.push(Block::Field { label: "Nội dung yêu cầu giải quyết".into(), value: p.d.procedure.clone() });
     if p.kind == "tiep-nhan" {
         body.push(Block::Heading("Thành phần hồ sơ đã nhận".into()));

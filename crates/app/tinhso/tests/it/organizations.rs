@@ -1,0 +1,149 @@
+//! Dossiers an enterprise or a household business submits through its representative: the
+//! organisation's name and tax code are checked with everything else, kept in the history the
+//! chain vouches for, and shown to the applicant, the desk and on the receipt.
+
+use crate::dossier::{generic_form, Caller, PASSWORD, PROVINCIAL};
+use crate::journey::{csrf, page_login};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tinhso_testkit::TestServer;
+
+on_both_backends!(organizations_on_sqlite, organizations_on_postgres, organizations_story);
+
+fn fields(v: &Value) -> Vec<(String, String)> {
+    v["errors"]
+        .as_array()
+        .map(|es| {
+            es.iter()
+                .map(|e| (e["field"].as_str().unwrap_or("").to_owned(), e["code"].as_str().unwrap_or("").to_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn organizations_story(s: TestServer) {
+    let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
+    let (_, units) = citizen.get("/api/v1/units?limit=1").await;
+    let commune = units["items"][0]["code"].as_u64().unwrap();
+    let submit = |extra: Value| {
+        let mut body = json!({ "procedure": PROVINCIAL, "form": generic_form(commune) });
+        if let (Some(b), Some(x)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(x.clone());
+        }
+        body
+    };
+
+    // API: an enterprise's dossier needs its name and code, said together with the form's errors.
+    let mut bad = submit(json!({ "applicant_type": "business" }));
+    bad["form"]["ho_ten"] = json!("");
+    let (st, v) = citizen.post("/api/v1/dossiers", bad).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    let f = fields(&v);
+    for want in [("organization.name", "required"), ("organization.tax_code", "required")] {
+        assert!(f.contains(&(want.0.into(), want.1.into())), "{want:?} in {f:?}");
+    }
+    assert!(f.iter().any(|(field, _)| field == "form.ho_ten"), "every problem at once: {f:?}");
+    let org = |name: &str, code: &str| json!({ "name": name, "tax_code": code });
+    let (st, v) = citizen
+        .post(
+            "/api/v1/dossiers",
+            submit(json!({ "applicant_type": "business", "organization": org("Công ty A", "0100233489") })),
+        )
+        .await;
+    assert_eq!(
+        (st, fields(&v)),
+        (StatusCode::BAD_REQUEST, vec![("organization.tax_code".into(), "invalid_tax_code".into())])
+    );
+    let (st, v) =
+        citizen.post("/api/v1/dossiers", submit(json!({ "organization": org("Công ty A", "0100233488") }))).await;
+    assert_eq!(
+        (st, fields(&v)),
+        (StatusCode::BAD_REQUEST, vec![("applicant_type".into(), "organization_for_citizen".into())])
+    );
+    let (_, mine) = citizen.get("/api/v1/dossiers?limit=50").await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 0, "refusals wrote nothing");
+
+    // A branch typed without its dash, with spaces: kept in one spelling.
+    let (st, d) = citizen
+        .post(
+            "/api/v1/dossiers",
+            submit(json!({
+                "applicant_type": "business",
+                "organization": org("  Công ty TNHH  Hoa Mai – chi nhánh Hà Giang ", "0314 409 058 002"),
+            })),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{d}");
+    let code = d["code"].as_str().unwrap().to_owned();
+    assert_eq!(d["applicant_type"], "business");
+    assert_eq!(d["organization"], org("Công ty TNHH Hoa Mai – chi nhánh Hà Giang", "0314409058-002"));
+    let (_, again) = citizen.get(&format!("/api/v1/dossiers/{code}")).await;
+    assert_eq!(again["organization"]["tax_code"], "0314409058-002");
+    // The history the chain vouches for holds it, not only the folded row.
+    let (_, events) = citizen.get(&format!("/api/v1/dossiers/{code}/events")).await;
+    let first = &events["items"][0];
+    assert_eq!(first["event"]["organization"]["tax_code"], "0314409058-002", "{first}");
+    // A person's own dossier has none.
+    let (st, own) = citizen.post("/api/v1/dossiers", submit(json!({}))).await;
+    assert_eq!((st, own["applicant_type"].as_str()), (StatusCode::CREATED, Some("citizen")));
+    assert!(own.get("organization").is_none_or(Value::is_null), "{own}");
+
+    // Pages: the block is closed until used; a wrong code comes back with the values kept.
+    let browser = page_login(&s, "0912345678").await;
+    let apply = format!("{}/thu-tuc/{PROVINCIAL}/nop", s.url);
+    let form = browser.get(&apply).send().await.unwrap().text().await.unwrap();
+    assert!(form.contains("<details class=\"group organization\">"), "closed for a person's own dossier");
+    let token = csrf(&form);
+    let commune = commune.to_string();
+    let typed = |code: &'static str| {
+        vec![
+            ("csrf", token.clone()),
+            ("form.ho_ten", "Lò Văn Páo".to_owned()),
+            ("form.so_dinh_danh", "008090001234".to_owned()),
+            ("form.so_dien_thoai", "0912345678".to_owned()),
+            ("form.dia_chi", "Thôn Nà Lừa".to_owned()),
+            ("form.dia_chi.commune", commune.clone()),
+            ("organization.kind", "household_business".to_owned()),
+            ("organization.name", "Hộ kinh doanh Lò Văn Páo".to_owned()),
+            ("organization.tax_code", code.to_owned()),
+        ]
+    };
+    let r = browser.post(&apply).form(&typed("12345")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<details class=\"group organization\" open>"), "open where the error is");
+    assert!(
+        html.contains("href=\"#organization.tax_code\"") && html.contains("Nhập mã số doanh nghiệp"),
+        "named in the summary"
+    );
+    assert!(
+        html.contains("value=\"Hộ kinh doanh Lò Văn Páo\"") && html.contains("value=\"household_business\" selected"),
+        "nothing retyped"
+    );
+    assert!(html.contains("aria-describedby=\"organization.tax_code-hint organization.tax_code-error\""));
+    // A household business gives its owner's personal ID as its code.
+    let r = browser.post(&apply).form(&typed("008090001234")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let household = r.url().path().rsplit('/').next().unwrap().to_owned();
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Đã nộp hồ sơ thành công"));
+    assert!(html.contains("Nộp cho</dt><dd>Hộ kinh doanh: Hộ kinh doanh Lò Văn Páo (mã số 008090001234)"), "{html}");
+    let (_, d) = citizen.get(&format!("/api/v1/dossiers/{household}")).await;
+    assert_eq!(
+        (d["applicant_type"].as_str(), d["organization"]["tax_code"].as_str()),
+        (Some("household_business"), Some("008090001234"))
+    );
+
+    // The desk sees whom the applicant represents, on its list and on the receipt it prints.
+    let desk = page_login(&s, "tiepnhan@tinhso.local").await;
+    let list = desk.get(format!("{}/ho-so", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(
+        list.contains("Doanh nghiệp, tổ chức: Công ty TNHH Hoa Mai – chi nhánh Hà Giang (mã số 0314409058-002)"),
+        "{list}"
+    );
+    let desk_api = Caller::login(&s, "tiepnhan@tinhso.local", PASSWORD).await;
+    let (st, v) = desk_api.act(&code, json!({ "action": "receive" })).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let slip = desk.get(format!("{}/ho-so/{code}/phieu/tiep-nhan", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(slip.contains("Người nộp là đại diện của: <strong>Doanh nghiệp, tổ chức: Công ty TNHH Hoa Mai"), "{slip}");
+}
