@@ -44,7 +44,7 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         phone_sha256: Option<Sha256>,
         /// The enterprise or household business the dossier is for (absent for a person's own
-        /// dossier, and before 2026-12-06).
+        /// dossier, and in histories written before organisations were recorded).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         organization: Option<Box<crate::Organization>>,
     },
