@@ -82,6 +82,18 @@ impl Frequency {
         }
     }
 
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Daily => "Daily",
+            Self::Weekly => "Weekly",
+            Self::Monthly => "Monthly",
+            Self::Quarterly => "Quarterly",
+            Self::Annual => "Yearly",
+            Self::Irregular => "Irregular",
+            Self::Never => "Not updated",
+        }
+    }
+
     /// A key, an EU code or its URI.
     pub fn parse(s: &str) -> Option<Self> {
         let code = s.rsplit('/').next().unwrap_or(s);

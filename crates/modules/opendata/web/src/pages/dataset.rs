@@ -90,7 +90,10 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, Path(name): Pat
         Fact { label: t("Ngày công bố", "Published"), value: views::date(d.created) },
     ];
     if let Some(f) = d.frequency {
-        facts.push(Fact { label: t("Tần suất cập nhật", "Update frequency"), value: f.label().to_owned() });
+        facts.push(Fact {
+            label: t("Tần suất cập nhật", "Update frequency"),
+            value: t(f.label(), f.label_en()).to_owned(),
+        });
     }
     let period = t("Thời gian dữ liệu", "Period covered");
     match (d.temporal_start, d.temporal_end) {
