@@ -266,6 +266,8 @@ pub struct StoredDossier {
     pub form: String,
     /// The phone the public lookup asks for.
     pub applicant_phone: Option<String>,
+    /// The tax code of the organisation the dossier is for (the desk's search).
+    pub tax_code: Option<String>,
 }
 
 /// A report row as stored, with every column its history decides (its search text and
@@ -343,6 +345,8 @@ pub struct DossierQuery {
     pub states: Vec<DossierState>,
     /// Only the dossiers whose applicant gave this phone number (a staff search).
     pub phone: Option<Phone>,
+    /// Only the dossiers of the organisation with this tax code (a staff search).
+    pub tax_code: Option<tinhso_kernel::ids::TaxCode>,
     pub limit: usize,
     pub offset: usize,
     pub order: DossierOrder,

@@ -156,6 +156,7 @@ pub fn row_differs(folded: &Dossier, stored: &StoredDossier) -> Option<&'static 
         ("due_on", stored.due_on == date(folded.due_on)),
         ("apology_due_on", stored.apology_due_on == date(folded.apology_due_on)),
         ("version", stored.version == i64::from(folded.version)),
+        ("tax_code", stored.tax_code.as_deref() == folded.organization.as_ref().map(|o| o.tax_code.as_str())),
         ("body", body_agrees),
     ]
     .into_iter()
@@ -294,6 +295,7 @@ mod tests {
             body: BODY.into(),
             form: "{}".into(),
             applicant_phone: None,
+            tax_code: None,
         }
     }
 
@@ -310,7 +312,7 @@ mod tests {
         let mut folded: Dossier = serde_json::from_str(BODY).unwrap();
         folded.last_event_at = Some("2026-12-05T01:56:22.341770Z".parse().unwrap());
         type Edit = (&'static str, fn(&mut StoredDossier));
-        let edits: [Edit; 7] = [
+        let edits: [Edit; 8] = [
             ("state", |r| r.state = "returned".into()),
             ("due_on", |r| r.due_on = Some("2099-01-01".into())),
             ("due_on", |r| r.due_on = None),
@@ -318,6 +320,8 @@ mod tests {
             ("competent_agency", |r| r.competent_agency = "000.00.90.H08".into()),
             ("body", |r| r.body = r.body.replace("\"supplement_requests\":0", "\"supplement_requests\":1")),
             ("body", |r| r.body = "not json".into()),
+            // A person's dossier made to turn up in a company's search.
+            ("tax_code", |r| r.tax_code = Some("0100233488".into())),
         ];
         for (column, edit) in edits {
             let mut row = stored();

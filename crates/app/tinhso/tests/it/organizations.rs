@@ -141,6 +141,25 @@ async fn organizations_story(s: TestServer) {
         list.contains("Doanh nghiệp, tổ chức: Công ty TNHH Hoa Mai – chi nhánh Hà Giang (mã số 0314409058-002)"),
         "{list}"
     );
+    // The desk finds a company's dossiers by its tax code, typed as people type it; a household
+    // business's code is its owner's personal id, which finds the owner's own dossiers too.
+    let search = |q: &'static str| {
+        let (desk, url) = (desk.clone(), format!("{}/ho-so?tim={q}", s.url));
+        async move { desk.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    for typed in ["0314409058-002", "0314409058002", "0314+409+058-002"] {
+        let found = search(typed).await;
+        assert!(found.contains(&code) && !found.contains(&household), "{typed}: {found:.2000}");
+    }
+    let by_owner = search("008090001234").await;
+    assert!(by_owner.contains(&household) && by_owner.contains(&code), "the owner's and the household's");
+    let none = search("0100233488").await;
+    assert!(
+        !none.contains(&code) && !none.contains("Nhập mã hồ sơ (in trên phiếu hẹn)"),
+        "another company: nothing, no error"
+    );
+    let nonsense = search("12345").await;
+    assert!(nonsense.contains("hoặc mã số doanh nghiệp"), "what can be searched is said");
     let desk_api = Caller::login(&s, "tiepnhan@tinhso.local", PASSWORD).await;
     let (st, v) = desk_api.act(&code, json!({ "action": "receive" })).await;
     assert_eq!(st, StatusCode::OK, "{v}");

@@ -109,6 +109,8 @@ async fn tampering(s: TestServer) {
         ),
         // The phone the public lookup asks for: its digest is in the `Submitted` event too.
         ("applicant_phone", "applicant_phone = '0987654321'", "applicant_phone = '0912345678'"),
+        // A person's own dossier made to turn up in a company's search at the desk.
+        ("tax_code", "tax_code = '0100233488'", "tax_code = NULL"),
     ];
     for (column, edit, undo) in edits {
         s.exec_sql(&format!("UPDATE dossier SET {edit} WHERE code = '{first}'")).await.unwrap();

@@ -43,6 +43,11 @@ pub const MIGRATIONS: Migrations = Migrations {
             name: "dossier_standing",
             sql: include_str!("../../migrations/postgres/0004_dossier_standing.sql"),
         },
+        Migration {
+            version: 5,
+            name: "dossier_tax_code",
+            sql: include_str!("../../migrations/postgres/0005_dossier_tax_code.sql"),
+        },
     ],
 };
 
@@ -168,7 +173,7 @@ impl DossierStore for DossierPg {
             .await?
             .query(
                 "SELECT code, procedure_code, applicant_id, receiving_agency, competent_agency, state, due_on::text,
-                        apology_due_on::text, version::bigint, body::text, form::text, applicant_phone
+                        apology_due_on::text, version::bigint, body::text, form::text, applicant_phone, tax_code
                  FROM dossier WHERE code = ANY($1)",
                 &[&codes],
             )
@@ -189,6 +194,7 @@ impl DossierStore for DossierPg {
                 body: r.get(9),
                 form: r.get(10),
                 applicant_phone: r.get(11),
+                tax_code: r.get(12),
             })
             .collect())
     }
@@ -325,6 +331,19 @@ impl DossierStore for DossierPg {
             DossierOrder::DueFirst => "ORDER BY due_on ASC NULLS LAST, code",
         };
         let client = self.db.client().await?;
+        if let Some(tax_code) = &q.tax_code {
+            // A company's dossiers are few: found through their own index, then filtered.
+            let agency = q.agency.as_ref().map(|a| a.as_str());
+            let sql = format!(
+                "SELECT body::text FROM dossier WHERE tax_code = $6 AND {}                  AND ($7::text IS NULL OR receiving_agency = $7 OR competent_agency = $7) {order} LIMIT $3 OFFSET $4",
+                filter("$5")
+            );
+            let rows = client
+                .query(&sql, &[&q.applicant, &states, &limit, &offset, &phone, &tax_code.as_str(), &agency])
+                .await
+                .map_err(map_err)?;
+            return Ok(rows.iter().map(|r| r.get(0)).collect());
+        }
         let rows = match &q.agency {
             // Two index-ordered scans cut at limit + offset, merged: no sort of a whole desk.
             Some(agency) => {

@@ -182,13 +182,13 @@ async fn carry_out(tx: &Transaction<'_>, plans: &[DossierPlan]) -> Result<()> {
 // An imported history may already hold an apology, so new rows carry apology_due_on too.
 const INSERT_DOSSIERS: &str =
     "INSERT INTO dossier (code, procedure_code, applicant_id, applicant_phone, receiving_agency, competent_agency,
-                      state, due_on, apology_due_on, submitted_at, version, body, form)
+                      state, due_on, apology_due_on, submitted_at, version, body, form, tax_code)
  SELECT code, procedure_code, applicant_id, applicant_phone, receiving_agency, competent_agency,
-        state, due_on, apology, submitted_at, version, body::jsonb, form::jsonb
+        state, due_on, apology, submitted_at, version, body::jsonb, form::jsonb, tax_code
  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::date[],
-             $9::date[], $10::timestamptz[], $11::int[], $12::text[], $13::text[])
+             $9::date[], $10::timestamptz[], $11::int[], $12::text[], $13::text[], $14::text[])
    AS u(code, procedure_code, applicant_id, applicant_phone, receiving_agency, competent_agency,
-        state, due_on, apology, submitted_at, version, body, form)";
+        state, due_on, apology, submitted_at, version, body, form, tax_code)";
 const UPDATE_DOSSIERS: &str = "UPDATE dossier d SET state = u.state, due_on = u.due_on, apology_due_on = u.apology,
                      version = u.version, body = u.body::jsonb
  FROM unnest($1::text[], $2::text[], $3::date[], $4::date[], $5::int[], $6::text[], $7::int[])
@@ -207,6 +207,7 @@ async fn insert_rows(tx: &Transaction<'_>, plans: &[DossierPlan]) -> Result<()> 
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut state, mut due, mut apology, mut at, mut versions, mut body, mut form) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut tax_code = Vec::new();
     for p in plans {
         let RowWrite::Insert { form: f, applicant_phone } = &p.row else { continue };
         let d = &p.dossier;
@@ -223,6 +224,7 @@ async fn insert_rows(tx: &Transaction<'_>, plans: &[DossierPlan]) -> Result<()> 
         versions.push(version(d.version)?);
         body.push(to_json(d)?);
         form.push(to_json(f)?);
+        tax_code.push(d.organization.as_ref().map(|o| o.tax_code.as_str()));
     }
     if code.is_empty() {
         return Ok(());
@@ -231,7 +233,7 @@ async fn insert_rows(tx: &Transaction<'_>, plans: &[DossierPlan]) -> Result<()> 
         INSERT_DOSSIERS,
         &[
             &code, &procedure, &applicant, &phone, &receiving, &competent, &state, &due, &apology, &at, &versions,
-            &body, &form,
+            &body, &form, &tax_code,
         ],
     )
     .await

@@ -30,6 +30,22 @@ pub fn bodies(c: &Connection, q: &DossierQuery) -> rusqlite::Result<Vec<String>>
         filter.push_str(&format!(" AND state IN ({})", marks.join(", ")));
     }
     let (limit, offset) = (q.limit.max(1), q.offset);
+    if let Some(tax_code) = &q.tax_code {
+        // A company's dossiers are few: found through their own index, in its order.
+        args.push(tax_code.as_str().to_owned().into());
+        filter.push_str(&format!(" AND tax_code = ?{}", args.len()));
+        if let Some(agency) = &q.agency {
+            args.push(agency.as_str().to_owned().into());
+            let n = args.len();
+            filter.push_str(&format!(" AND (receiving_agency = ?{n} OR competent_agency = ?{n})"));
+        }
+        let sql = format!(
+            "SELECT body FROM dossier INDEXED BY dossier_tax_code WHERE 1 = 1{filter}              ORDER BY tax_code DESC, submitted_at DESC, code DESC LIMIT {limit} OFFSET {offset}"
+        );
+        let mut st = c.prepare_cached(&sql)?;
+        let rows = st.query_map(rusqlite::params_from_iter(args), |r| r.get(0))?;
+        return rows.collect();
+    }
     if q.order == DossierOrder::DueFirst {
         // A sort of what the filter finds: callers bound it by state (open work).
         if let Some(agency) = &q.agency {

@@ -50,6 +50,11 @@ pub const MIGRATIONS: Migrations = Migrations {
             name: "sequence_without_rowid",
             sql: include_str!("../../migrations/sqlite/0005_sequence_without_rowid.sql"),
         },
+        Migration {
+            version: 6,
+            name: "dossier_tax_code",
+            sql: include_str!("../../migrations/sqlite/0006_dossier_tax_code.sql"),
+        },
     ],
 };
 

@@ -65,8 +65,9 @@ pub fn execute(tx: &Connection, p: &DossierPlan) -> Result<()> {
             exec(
                 tx,
                 "INSERT INTO dossier (code, procedure_code, applicant_id, applicant_phone, receiving_agency, competent_agency,
-                                      state, due_on, apology_due_on, submitted_at, version, body, form, first_event)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                      state, due_on, apology_due_on, submitted_at, version, body, form, first_event,
+                                      tax_code)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                 params![
                     d.code.as_str(),
                     d.procedure.as_str(),
@@ -81,7 +82,8 @@ pub fn execute(tx: &Connection, p: &DossierPlan) -> Result<()> {
                     d.version,
                     to_json(d)?,
                     to_json(form)?,
-                    ledger::next_id(tx)?
+                    ledger::next_id(tx)?,
+                    d.organization.as_ref().map(|o| o.tax_code.as_str())
                 ],
             )?;
         }

@@ -180,7 +180,10 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
 
 /// A staff search: a dossier code finds that dossier (if the searcher may see it), a phone
 /// number the dossiers whose applicant gave it, a personal id number the dossiers of the
-/// citizen holding it, among those the searcher's agency works on.
+/// citizen holding it, a tax code those of the enterprise or household business holding it,
+/// among those the searcher's agency works on. Some numbers read two ways (a tax code
+/// starting 03 is also a mobile number; a household business's code is its owner's personal
+/// id): every reading is searched, newest first.
 async fn find(
     state: &AppState,
     account: &tinhso_store::Account,
@@ -194,23 +197,38 @@ async fn find(
             Err(e) => Err(e),
         };
     }
+    let mut queries = Vec::new();
     if let Ok(phone) = tinhso_kernel::ids::Phone::parse("tim", search) {
-        let q = DossierQuery { phone: Some(phone), limit: PAGE, ..visible.clone() };
-        return Ok(Ok(state.store.dossiers.dossiers(&q).await?));
+        queries.push(DossierQuery { phone: Some(phone), limit: PAGE, ..visible.clone() });
     }
     if let Ok(id) = tinhso_kernel::ids::PersonalId::parse("tim", search) {
-        let Some(applicant) = state.store.identity.citizen_by_personal_id(&id).await? else {
-            return Ok(Ok(Vec::new()));
-        };
-        let q = DossierQuery { applicant: Some(applicant.id), limit: PAGE, ..visible.clone() };
-        return Ok(Ok(state.store.dossiers.dossiers(&q).await?));
+        if let Some(applicant) = state.store.identity.citizen_by_personal_id(&id).await? {
+            queries.push(DossierQuery { applicant: Some(applicant.id), limit: PAGE, ..visible.clone() });
+        }
     }
-    Ok(Err(tinhso_kernel::FieldError::new(
-        "tim",
-        "invalid_search",
-        "Nhập mã hồ sơ (in trên phiếu hẹn), số định danh cá nhân (12 số) hoặc số điện thoại của người nộp",
-        "Enter a dossier code, the applicant's personal id number (12 digits) or phone number",
-    )))
+    if let Ok(tax_code) = tinhso_kernel::ids::TaxCode::parse("tim", search) {
+        queries.push(DossierQuery { tax_code: Some(tax_code), limit: PAGE, ..visible.clone() });
+    }
+    let understood = !queries.is_empty() || tinhso_kernel::ids::PersonalId::parse("tim", search).is_ok();
+    if !understood {
+        return Ok(Err(tinhso_kernel::FieldError::new(
+            "tim",
+            "invalid_search",
+            "Nhập mã hồ sơ (in trên phiếu hẹn), số định danh cá nhân (12 số), số điện thoại của người nộp hoặc mã số doanh nghiệp",
+            "Enter a dossier code, the applicant's personal id number (12 digits) or phone number, or an enterprise's tax code",
+        )));
+    }
+    let mut found: Vec<Dossier> = Vec::new();
+    for q in &queries {
+        for d in state.store.dossiers.dossiers(q).await? {
+            if !found.iter().any(|f| f.code == d.code) {
+                found.push(d);
+            }
+        }
+    }
+    found.sort_by(|a, b| b.submitted_on.cmp(&a.submitted_on).then_with(|| b.code.as_str().cmp(a.code.as_str())));
+    found.truncate(PAGE);
+    Ok(Ok(found))
 }
 
 /// The dossiers of a staff inbox's slice, most urgent first; lists by state and of everything
