@@ -41,7 +41,7 @@ pub struct DeskPage {
     pub paper: Vec<usize>,
     pub applicant: (String, String, String),
     pub postal: bool,
-    pub org: super::dossier::OrganizationBlock,
+    pub org: super::organization::OrganizationBlock,
     pub errors: Vec<FieldError>,
 }
 
@@ -144,7 +144,7 @@ fn page(
         applicant: (values.text("desk.full_name"), values.text("desk.personal_id"), values.text("desk.phone")),
         postal: values.text("desk.channel") == "postal",
         // The desk's workspace is Vietnamese, as the rest of it.
-        org: super::dossier::OrganizationBlock::new(values, &errors, false),
+        org: super::organization::OrganizationBlock::new(values, &errors, false),
         errors,
     })
 }
@@ -185,7 +185,7 @@ pub async fn register(
         })
         .collect();
     let mut choice_errors = Vec::new();
-    let (applicant_type, organization) = super::dossier::organization_typed(&form);
+    let (applicant_type, organization) = super::organization::organization_typed(&form);
     let channel = choice(
         &form,
         "desk.channel",

@@ -1,7 +1,7 @@
 //! The dossier's pages: applying online and following a dossier (dossier.rs), the one-stop
 //! desk (desk.rs), staff inboxes (inbox.rs), receipts and slips (slips.rs), the citizen's
 //! document store reused when applying (documents.rs), the declaration written from the
-//! e-form (declaration.rs), the public lookup (lookup.rs).
+//! e-form (declaration.rs), the public lookup (lookup.rs), whom a dossier is for (organization.rs).
 
 pub mod declaration;
 pub mod desk;
@@ -9,4 +9,5 @@ pub mod documents;
 pub mod dossier;
 pub mod inbox;
 pub mod lookup;
+pub mod organization;
 pub mod slips;

@@ -1,0 +1,62 @@
+//! Who a dossier is for, on the apply and desk forms: the applicant themself, or an enterprise
+//! or a household business they represent (`partials/organization.html`). The rules (what is
+//! required, the tax code) are the intake's (`tinhso_dossier::intake::organization`).
+
+use tinhso_http::form::FormData;
+use tinhso_kernel::FieldError;
+
+/// The "who is it for" block of the apply and desk forms (`partials/organization.html`).
+pub struct OrganizationBlock {
+    pub en: bool,
+    /// Open when anything in it was typed or is wrong.
+    pub open: bool,
+    pub household: bool,
+    pub name: String,
+    pub tax_code: String,
+    pub kind_error: Option<String>,
+    pub name_error: Option<String>,
+    pub code_error: Option<String>,
+}
+
+impl OrganizationBlock {
+    pub fn new(values: &FormData, errors: &[FieldError], en: bool) -> Self {
+        let error = |field: &str| {
+            errors.iter().find(|e| e.field == field).map(|e| if en { e.message_en.clone() } else { e.message.clone() })
+        };
+        let (name, tax_code) = (values.text("organization.name"), values.text("organization.tax_code"));
+        let (kind_error, name_error, code_error) =
+            (error("applicant_type"), error("organization.name"), error("organization.tax_code"));
+        Self {
+            en,
+            open: !name.trim().is_empty()
+                || !tax_code.trim().is_empty()
+                || kind_error.is_some()
+                || name_error.is_some()
+                || code_error.is_some(),
+            household: values.text("organization.kind") == "household_business",
+            name,
+            tax_code,
+            kind_error,
+            name_error,
+            code_error,
+        }
+    }
+}
+
+/// Who the form says the dossier is for: the applicant themself while the organisation's two
+/// boxes are empty, else the kind chosen beside them (an enterprise unless a household
+/// business is chosen), whose name and code the intake then checks.
+pub fn organization_typed(
+    form: &FormData,
+) -> (tinhso_dossier::ApplicantType, Option<tinhso_api::dossiers::OrganizationInput>) {
+    use tinhso_dossier::ApplicantType;
+    let (name, tax_code) = (form.text("organization.name"), form.text("organization.tax_code"));
+    if name.trim().is_empty() && tax_code.trim().is_empty() {
+        return (ApplicantType::Citizen, None);
+    }
+    let kind = match form.text("organization.kind").as_str() {
+        "household_business" => ApplicantType::HouseholdBusiness,
+        _ => ApplicantType::Business,
+    };
+    (kind, Some(tinhso_api::dossiers::OrganizationInput { name, tax_code }))
+}
