@@ -67,7 +67,7 @@ async fn go_to_gateway(s: &TestServer, citizen: &Caller, code: &str) -> String {
     english.c.get(format!("{}/ngon-ngu/en", s.url)).send().await.unwrap();
     let en = english.c.get(format!("{}/ho-so/{code}/nop-phi", s.url)).send().await.unwrap().text().await.unwrap();
     assert!(
-        en.contains("8.000 VND") && en.contains("Transfer with the VietQR code") && en.contains("<h1>Pay fees</h1>")
+        en.contains("8,000 VND") && en.contains("Transfer with the VietQR code") && en.contains("<h1>Pay fees</h1>")
     );
     let r = citizen
         .c
