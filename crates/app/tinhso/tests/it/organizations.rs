@@ -134,6 +134,13 @@ async fn organizations_story(s: TestServer) {
         (Some("household_business"), Some("008090001234"))
     );
 
+    // A representative tells their companies' dossiers apart in their own list.
+    let mine = browser.get(format!("{}/ho-so", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(
+        mine.contains("<span class=\"muted\">Hộ kinh doanh: Hộ kinh doanh Lò Văn Páo (mã số 008090001234)</span>"),
+        "{mine}"
+    );
+
     // The desk sees whom the applicant represents, on its list and on the receipt it prints.
     let desk = page_login(&s, "tiepnhan@tinhso.local").await;
     let list = desk.get(format!("{}/ho-so", s.url)).send().await.unwrap().text().await.unwrap();
