@@ -99,11 +99,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 pub struct PageQuery<T>(pub T);
 
 /// The query parsed, leaving out one unknown parameter at a time (serde names the first it
-/// meets), so only what the page knows reaches it.
+/// meets), so only what the page knows reaches it. A few trackers are what links carry; past
+/// [`MOST_UNKNOWN`] names the address is refused, so that a crafted one cannot make each
+/// request parse it thousands of times.
 fn lenient<T: DeserializeOwned>(q: &str) -> Result<T, serde_urlencoded::de::Error> {
     let mut pairs: Vec<(String, String)> = form_urlencoded::parse(q.as_bytes()).into_owned().collect();
     let mut query = q.to_owned();
-    loop {
+    for _ in 0..MOST_UNKNOWN {
         let e = match serde_urlencoded::from_str(&query) {
             Ok(v) => return Ok(v),
             Err(e) => e,
@@ -119,7 +121,11 @@ fn lenient<T: DeserializeOwned>(q: &str) -> Result<T, serde_urlencoded::de::Erro
         }
         query = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).finish();
     }
+    serde_urlencoded::from_str(&query)
 }
+
+/// How many distinct unknown parameter names a page's address may carry.
+const MOST_UNKNOWN: usize = 16;
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for PageQuery<T> {
     type Rejection = PageError;
@@ -261,5 +267,10 @@ mod tests {
         assert!(lenient::<Search>("page=abc").is_err());
         // A repeated known parameter stays an error rather than a silent choice.
         assert!(lenient::<Search>("q=a&q=b").is_err());
+        // Sixteen unknown names are left out; more, and the address is refused at once.
+        let many = |n: usize| (0..n).map(|i| format!("t{i}=1")).collect::<Vec<_>>().join("&") + "&page=3";
+        assert_eq!(lenient::<Search>(&many(16)).unwrap(), Search { q: None, page: Some(3) });
+        assert!(lenient::<Search>(&many(17)).is_err());
+        assert!(lenient::<Search>(&many(4000)).is_err());
     }
 }
