@@ -7,7 +7,6 @@
 use chrono::Utc;
 use tinhso_http::error::AppError;
 use tinhso_http::state::AppState;
-use tinhso_kernel::format::thousands;
 use tinhso_results::document::{place_date, Block, OfficialDocument};
 use tinhso_results_web::issue::{issue, new_code, ToIssue};
 use tinhso_results_web::result::{superior, verify_link};
@@ -66,7 +65,7 @@ pub async fn issue_for(state: &AppState, p: &Payment) -> Result<String, AppError
             subtitle: Some("(Liên giao người nộp)".into()),
             body: vec![
                 Block::Field { label: "Mã hồ sơ".into(), value: p.dossier.clone() },
-                Block::Field { label: "Số tiền".into(), value: format!("{} đồng", thousands(amount)) },
+                Block::Field { label: "Số tiền".into(), value: tinhso_kernel::format::money(amount, false) },
                 Block::Field { label: "Hình thức thanh toán".into(), value: method.into() },
                 Block::Field { label: "Mã giao dịch".into(), value: p.external_ref.clone().unwrap_or_else(|| p.txn_ref.clone()) },
                 Block::Para(format!(

@@ -198,25 +198,27 @@ async fn find(
         };
     }
     let mut queries = Vec::new();
-    if let Ok(phone) = tinhso_kernel::ids::Phone::parse("tim", search) {
-        queries.push(DossierQuery { phone: Some(phone), limit: PAGE, ..visible.clone() });
-    }
-    if let Ok(id) = tinhso_kernel::ids::PersonalId::parse("tim", search) {
-        if let Some(applicant) = state.store.identity.citizen_by_personal_id(&id).await? {
-            queries.push(DossierQuery { applicant: Some(applicant.id), limit: PAGE, ..visible.clone() });
-        }
-    }
-    if let Ok(tax_code) = tinhso_kernel::ids::TaxCode::parse("tim", search) {
-        queries.push(DossierQuery { tax_code: Some(tax_code), limit: PAGE, ..visible.clone() });
-    }
-    let understood = !queries.is_empty() || tinhso_kernel::ids::PersonalId::parse("tim", search).is_ok();
-    if !understood {
+    let phone = tinhso_kernel::ids::Phone::parse("tim", search).ok();
+    let id = tinhso_kernel::ids::PersonalId::parse("tim", search).ok();
+    let tax_code = tinhso_kernel::ids::TaxCode::parse("tim", search).ok();
+    if phone.is_none() && id.is_none() && tax_code.is_none() {
         return Ok(Err(tinhso_kernel::FieldError::new(
             "tim",
             "invalid_search",
             "Nhập mã hồ sơ (in trên phiếu hẹn), số định danh cá nhân (12 số), số điện thoại của người nộp hoặc mã số doanh nghiệp",
             "Enter a dossier code, the applicant's personal id number (12 digits) or phone number, or an enterprise's tax code",
         )));
+    }
+    if let Some(phone) = phone {
+        queries.push(DossierQuery { phone: Some(phone), limit: PAGE, ..visible.clone() });
+    }
+    if let Some(id) = id {
+        if let Some(applicant) = state.store.identity.citizen_by_personal_id(&id).await? {
+            queries.push(DossierQuery { applicant: Some(applicant.id), limit: PAGE, ..visible.clone() });
+        }
+    }
+    if let Some(tax_code) = tax_code {
+        queries.push(DossierQuery { tax_code: Some(tax_code), limit: PAGE, ..visible.clone() });
     }
     let mut found: Vec<Dossier> = Vec::new();
     for q in &queries {

@@ -260,7 +260,7 @@ async fn slip_page(
         ("tiep-nhan", Some(fee), Some(acc)) if fee > 0 && d.paid_on.is_none() => {
             let content = tinhso_payments::vietqr::memo(d.code.as_str());
             let svg = qr_svg(&tinhso_payments::vietqr::payload(acc, fee, &content));
-            let amount = format!("{} đồng", tinhso_kernel::format::thousands(fee));
+            let amount = tinhso_kernel::format::money(fee, false);
             Some((svg, amount, format!("{} ({}), {}", acc.number, acc.bin, acc.name), content))
         }
         _ => None,

@@ -444,7 +444,7 @@ pub async fn indicator(
         fee_procedures: if i.key == "3.5" {
             ioc::fee_procedures(&state, &unit)
                 .into_iter()
-                .map(|(c, n, fee, online)| (c, n, format!("{} đồng", tinhso_kernel::format::thousands(fee)), online))
+                .map(|(c, n, fee, online)| (c, n, tinhso_kernel::format::money(fee, false), online))
                 .collect()
         } else {
             Vec::new()
