@@ -1,7 +1,7 @@
 //! The procedure catalogue and the province's communes.
 
 use serde::{Deserialize, Serialize};
-use tinhso_catalogue::procedure::{Level, OnlineLevel, Procedure, ProcessingTime};
+use tinhso_catalogue::procedure::{Applicants, Level, OnlineLevel, Procedure, ProcessingTime};
 use tinhso_kernel::province::DivisionType;
 use utoipa::{IntoParams, ToSchema};
 
@@ -23,6 +23,10 @@ pub struct ProcedureQuery {
     /// `fully_online`, `partly_online` or `in_person`.
     #[param(pattern = "^(fully_online|partly_online|in_person)?$")]
     pub online: Option<String>,
+    /// `people`: procedures a person may do for themself; `organizations`: those an
+    /// enterprise, organisation or household business may do.
+    #[param(pattern = "^(people|organizations)?$")]
+    pub applicant: Option<String>,
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
     #[param(minimum = 0, maximum = 4294967295u64)]
@@ -44,6 +48,7 @@ pub struct ProcedureSummary<'a> {
     pub field: &'a str,
     pub levels: &'a [Level],
     pub online_level: OnlineLevel,
+    pub applicants: Applicants,
     pub processing_time: Option<ProcessingTime>,
     pub processing_time_estimated: bool,
     pub fee_vnd: Option<u64>,

@@ -42,6 +42,9 @@ struct CsvRow {
     /// `true` when the online level is an estimate (files without the column load as published).
     #[serde(default)]
     online_level_estimated: String,
+    /// `people`, `organizations` or `people_and_organizations` (empty or absent: the last).
+    #[serde(default)]
+    applicants: String,
 }
 
 enum Format {
@@ -84,6 +87,7 @@ fn to_row(p: &Procedure) -> Result<CsvRow> {
         result_type: p.result_type.clone(),
         steps: if p.steps.is_empty() { String::new() } else { serde_json::to_string(&p.steps)? },
         online_level_estimated: p.online_level_estimated.to_string(),
+        applicants: p.applicants.key().into(),
     })
 }
 
@@ -130,6 +134,10 @@ fn row_value(r: CsvRow) -> std::result::Result<serde_json::Value, String> {
         "legal_basis": r.legal_basis,
         "result_type": r.result_type,
         "steps": json_cell("steps", &r.steps)?,
+        "applicants": match r.applicants.trim() {
+            "" => tinhso_catalogue::procedure::Applicants::default().key(),
+            a => a,
+        },
     }))
 }
 

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use std::collections::HashMap;
-use tinhso_catalogue::procedure::{CompetentAgency, Procedure, ProcessingTime};
+use tinhso_catalogue::procedure::{Applicants, CompetentAgency, Procedure, ProcessingTime};
 use tinhso_catalogue::workflow::StepRole;
 use tinhso_dossier::{
     apply, decide, ApplicantType, Channel, Command, Dossier, Event, EventKind, Party, Rating, ReturnMethod,
@@ -11,6 +11,7 @@ use tinhso_dossier::{
 use tinhso_kernel::calendar::WorkingCalendar;
 use tinhso_kernel::ids::AccountId;
 use tinhso_kernel::ids::AgencyCode;
+use tinhso_kernel::text::fold;
 use tinhso_store::NewDossier;
 
 /// A small deterministic generator (xorshift64*), so every demo install has the same history.
@@ -169,13 +170,24 @@ fn dossier(world: &World<'_>, rng: &mut Rng, day: NaiveDate) -> Option<(NewDossi
     };
     let submitted_at = at(day, rng.below(8 * 60));
     let declared = form(c, commune, p);
+    // Drawn for every dossier, so the procedure's applicants do not move the demo's other draws.
     let business = rng.chance(8);
+    let (applicant_type, organization) = match p.applicants {
+        Applicants::Organizations if fold(&p.name).contains("ho kinh doanh") => {
+            (ApplicantType::HouseholdBusiness, household_business(c))
+        }
+        Applicants::Organizations => (ApplicantType::Business, demo_company(c)),
+        Applicants::PeopleAndOrganizations if business => (ApplicantType::Business, demo_company(c)),
+        Applicants::People | Applicants::PeopleAndOrganizations => (ApplicantType::Citizen, None),
+    };
+    // (Every stem has a check digit, so an organisation is always found; a person's otherwise.)
+    let applicant_type = if organization.is_some() { applicant_type } else { ApplicantType::Citizen };
     let submitted = Event {
         kind: EventKind::Submitted {
             procedure: p.code.clone(),
             applicant: c.id,
-            applicant_type: if business { ApplicantType::Business } else { ApplicantType::Citizen },
-            organization: business.then(|| demo_company(c)).flatten().map(Box::new),
+            applicant_type,
+            organization: organization.map(Box::new),
             channel,
             receiving_agency: receiving,
             competent_agency: competent,
@@ -360,6 +372,12 @@ fn demo_company(c: &Citizen) -> Option<tinhso_dossier::Organization> {
     let stem = format!("50{:07}", c.id.0.rem_euclid(10_000_000));
     let tax_code = (0..10).find_map(|d| tinhso_kernel::ids::TaxCode::parse("tax_code", &format!("{stem}{d}")).ok())?;
     Some(tinhso_dossier::Organization { name: format!("Công ty TNHH Thương mại {surname}"), tax_code })
+}
+
+/// The household business a demo citizen runs: its tax code is the owner's personal id.
+fn household_business(c: &Citizen) -> Option<tinhso_dossier::Organization> {
+    let tax_code = tinhso_kernel::ids::TaxCode::parse("tax_code", &c.personal_id).ok()?;
+    Some(tinhso_dossier::Organization { name: format!("Hộ kinh doanh {}", c.name), tax_code })
 }
 
 pub fn history(world: &World<'_>, n: usize) -> Vec<(NewDossier, Vec<Event>)> {

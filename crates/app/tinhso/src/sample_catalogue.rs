@@ -6,7 +6,8 @@ use crate::seed::{code, department};
 use anyhow::{anyhow, Context, Result};
 use serde::Deserialize;
 use tinhso_catalogue::procedure::{
-    CompetentAgency, Component, CopyKind, Fee, FieldType, FormField, Level, OnlineLevel, Procedure, ProcessingTime,
+    Applicants, CompetentAgency, Component, CopyKind, Fee, FieldType, FormField, Level, OnlineLevel, Procedure,
+    ProcessingTime,
 };
 use tinhso_catalogue::workflow::{StepRole, WorkflowStep};
 use tinhso_kernel::ids::ProcedureCode;
@@ -71,6 +72,62 @@ fn department_for(field: &str) -> &'static str {
         "22"
     } else {
         "01"
+    }
+}
+
+/// Who may apply (đối tượng thực hiện), which the sample does not carry: read from the
+/// procedure's name and field the way the national catalogue lists them. Licences of a
+/// business's premises and changes to an existing household business are an organisation's;
+/// practising certificates, civil status, residence, identity, social insurance and support
+/// are a person's; the rest (land, building, vehicles, certification) either's.
+fn applicants_for(field: &str, name: &str) -> Applicants {
+    let (f, n) = (fold(field), fold(name));
+    let has = |text: &str, keys: &[&str]| keys.iter().any(|k| text.contains(k));
+    if has(&n, &["chung chi hanh nghe", "thanh lap ho kinh doanh"]) {
+        Applicants::People
+    } else if has(
+        &n,
+        &[
+            "ho kinh doanh",
+            "du dieu kien",
+            "co so luu tru",
+            "giay phep moi truong",
+            "ban le dien",
+            "tram thu phat song",
+            "nguoi lao dong nuoc ngoai",
+            "giay phep hoat dong kham benh",
+            "hoat dong giao duc nghe nghiep",
+            "to chuc ton giao",
+        ],
+    ) {
+        Applicants::Organizations
+    } else if has(
+        &f,
+        &[
+            "ho tich",
+            "can cuoc",
+            "cu tru",
+            "nuoi con nuoi",
+            "ly lich tu phap",
+            "nghia vu quan su",
+            "nguoi co cong",
+            "bao tro xa hoi",
+            "giam ngheo",
+            "dinh danh",
+            "giay phep lai xe",
+            "van bang",
+            "viec lam",
+            "tuyen sinh",
+            "giao duc",
+            "kham benh",
+            "bhxh",
+            "bhyt",
+            "bao hiem",
+        ],
+    ) {
+        Applicants::People
+    } else {
+        Applicants::PeopleAndOrganizations
     }
 }
 
@@ -188,6 +245,7 @@ pub fn demo_catalogue(province_code: u32) -> Result<Vec<Procedure>> {
                 })
                 .collect();
             let is_birth = s.code == "1.001193";
+            let applicants = applicants_for(&s.field, &s.name);
             let p = Procedure {
                 code: ProcedureCode::parse("code", &s.code).map_err(|e| anyhow!("{}: {e}", s.code))?,
                 name: s.name,
@@ -206,6 +264,7 @@ pub fn demo_catalogue(province_code: u32) -> Result<Vec<Procedure>> {
                         String::new()
                     },
                 },
+                applicants,
                 online_level,
                 // The source did not say: the demo's guess is shown as one.
                 online_level_estimated: s.online_full.is_none(),
@@ -252,5 +311,17 @@ mod tests {
         assert_eq!(c.iter().filter(|p| p.processing_time_estimated).count(), 72);
         // The source gives the online level of 5 procedures; the other 139 are the demo's guess.
         assert_eq!(c.iter().filter(|p| p.online_level_estimated).count(), 139);
+        // Who may apply, as the national catalogue would list it.
+        let who = |code: &str| c.iter().find(|p| p.code.as_str() == code).map(|p| p.applicants);
+        assert_eq!(who("1.001193"), Some(Applicants::People)); // birth registration
+        assert_eq!(who("1.001612"), Some(Applicants::People)); // founding a household business
+        assert_eq!(who("2.000720"), Some(Applicants::Organizations)); // changing one
+        assert_eq!(who("1.014076"), Some(Applicants::Organizations)); // a pharmacy's licence
+        assert_eq!(who("1.014092"), Some(Applicants::People)); // a pharmacist's certificate
+        let count = |a| c.iter().filter(|p| p.applicants == a).count();
+        assert_eq!(
+            (count(Applicants::People), count(Applicants::Organizations), count(Applicants::PeopleAndOrganizations)),
+            (76, 24, 44)
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! Dossiers an enterprise or a household business submits through its representative: the
 //! organisation's name and tax code are checked with everything else, kept in the history the
-//! chain vouches for, and shown to the applicant, the desk and on the receipt.
+//! chain vouches for, and shown to the applicant, the desk and on the receipt; and who may
+//! apply for each procedure (đối tượng thực hiện), which decides whether the form asks.
 
 use crate::dossier::{generic_form, Caller, PASSWORD, PROVINCIAL};
 use crate::journey::{csrf, page_login};
@@ -9,6 +10,12 @@ use serde_json::{json, Value};
 use tinhso_testkit::TestServer;
 
 on_both_backends!(organizations_on_sqlite, organizations_on_postgres, organizations_story);
+on_both_backends!(who_may_apply_on_sqlite, who_may_apply_on_postgres, who_may_apply);
+
+/// A provincial procedure people and organisations both do (a land-user's details changed).
+const EITHER: &str = "1.013833";
+/// One only organisations do (a vehicle inspection centre's certificate).
+const ORGANIZATIONS: &str = "1.001322";
 
 fn fields(v: &Value) -> Vec<(String, String)> {
     v["errors"]
@@ -26,7 +33,7 @@ async fn organizations_story(s: TestServer) {
     let (_, units) = citizen.get("/api/v1/units?limit=1").await;
     let commune = units["items"][0]["code"].as_u64().unwrap();
     let submit = |extra: Value| {
-        let mut body = json!({ "procedure": PROVINCIAL, "form": generic_form(commune) });
+        let mut body = json!({ "procedure": EITHER, "form": generic_form(commune) });
         if let (Some(b), Some(x)) = (body.as_object_mut(), extra.as_object()) {
             b.extend(x.clone());
         }
@@ -90,7 +97,7 @@ async fn organizations_story(s: TestServer) {
 
     // Pages: the block is closed until used; a wrong code comes back with the values kept.
     let browser = page_login(&s, "0912345678").await;
-    let apply = format!("{}/thu-tuc/{PROVINCIAL}/nop", s.url);
+    let apply = format!("{}/thu-tuc/{EITHER}/nop", s.url);
     let form = browser.get(&apply).send().await.unwrap().text().await.unwrap();
     assert!(form.contains("<details class=\"group organization\">"), "closed for a person's own dossier");
     let token = csrf(&form);
@@ -172,4 +179,175 @@ async fn organizations_story(s: TestServer) {
     assert_eq!(st, StatusCode::OK, "{v}");
     let slip = desk.get(format!("{}/ho-so/{code}/phieu/tiep-nhan", s.url)).send().await.unwrap().text().await.unwrap();
     assert!(slip.contains("Người nộp là đại diện của: <strong>Doanh nghiệp, tổ chức: Công ty TNHH Hoa Mai"), "{slip}");
+}
+
+/// Who may apply: said on the procedure's page and in the API, searchable, and held to at
+/// submission; the form asks for an organisation only where one may apply, and insists where
+/// only organisations may.
+async fn who_may_apply(s: TestServer) {
+    let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
+    let (_, units) = citizen.get("/api/v1/units?limit=1").await;
+    let commune = units["items"][0]["code"].as_u64().unwrap();
+    let company = json!({ "name": "Công ty TNHH Kiểm định Hoa Mai", "tax_code": "0100233488" });
+
+    // The API says it of each procedure, and filters by it.
+    let (_, p) = citizen.get(&format!("/api/v1/procedures/{PROVINCIAL}")).await;
+    assert_eq!(p["applicants"], "people", "a copy of a birth certificate");
+    let (_, p) = citizen.get(&format!("/api/v1/procedures/{ORGANIZATIONS}")).await;
+    assert_eq!(p["applicants"], "organizations");
+    let codes = |v: &Value| -> Vec<String> {
+        v["items"].as_array().unwrap().iter().map(|i| i["code"].as_str().unwrap().to_owned()).collect()
+    };
+    let (st, for_orgs) = citizen.get("/api/v1/procedures?applicant=organizations&limit=100").await;
+    assert_eq!(st, StatusCode::OK);
+    let (orgs, total) = (codes(&for_orgs), for_orgs["total"].as_u64().unwrap());
+    assert!(orgs.contains(&ORGANIZATIONS.to_owned()) && orgs.contains(&EITHER.to_owned()), "{orgs:?}");
+    assert!(!orgs.contains(&PROVINCIAL.to_owned()));
+    assert!(for_orgs["items"].as_array().unwrap().iter().all(|i| i["applicants"] != "people"));
+    let (_, for_people) = citizen.get("/api/v1/procedures?applicant=people&limit=1").await;
+    let (_, all) = citizen.get("/api/v1/procedures?limit=1").await;
+    assert!(
+        total < all["total"].as_u64().unwrap()
+            && for_people["total"].as_u64().unwrap() < all["total"].as_u64().unwrap()
+    );
+    let (st, v) = citizen.get("/api/v1/procedures?applicant=everyone").await;
+    assert_eq!((st, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_applicant")), "{v}");
+
+    // Submission holds to it: no organisation where only people apply, one where only
+    // organisations do; nothing written by either refusal.
+    let submit = |procedure: &str, extra: Value| {
+        let mut body = json!({ "procedure": procedure, "form": generic_form(commune) });
+        if let (Some(b), Some(x)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(x.clone());
+        }
+        body
+    };
+    let (st, v) = citizen
+        .post(
+            "/api/v1/dossiers",
+            submit(PROVINCIAL, json!({ "applicant_type": "business", "organization": company.clone() })),
+        )
+        .await;
+    assert_eq!(
+        (st, fields(&v)),
+        (StatusCode::BAD_REQUEST, vec![("applicant_type".into(), "organization_not_admitted".into())])
+    );
+    let (st, v) = citizen.post("/api/v1/dossiers", submit(ORGANIZATIONS, json!({}))).await;
+    assert_eq!(
+        (st, fields(&v)),
+        (StatusCode::BAD_REQUEST, vec![("applicant_type".into(), "organization_required".into())])
+    );
+    assert!(v["errors"][0]["message"].as_str().unwrap().contains("dành cho doanh nghiệp"), "{v}");
+    let (_, mine) = citizen.get("/api/v1/dossiers?limit=50").await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 0, "refusals wrote nothing");
+    let (st, d) = citizen
+        .post(
+            "/api/v1/dossiers",
+            submit(ORGANIZATIONS, json!({ "applicant_type": "business", "organization": company.clone() })),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{d}");
+    assert_eq!(d["organization"], company);
+
+    // The procedure's page says it, in either language.
+    let browser = page_login(&s, "0912345678").await;
+    let get = |path: String| {
+        let (b, url) = (browser.clone(), format!("{}{path}", s.url));
+        async move {
+            let r = b.get(url).send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let (_, page) = get(format!("/thu-tuc/{ORGANIZATIONS}")).await;
+    assert!(page.contains("<dt>Đối tượng thực hiện</dt><dd>Doanh nghiệp, tổ chức, hộ kinh doanh</dd>"), "{page}");
+    let (_, page) = get(format!("/thu-tuc/{PROVINCIAL}")).await;
+    assert!(page.contains("<dt>Đối tượng thực hiện</dt><dd>Cá nhân</dd>"));
+    // The portal's list, from the home page's links, keeps the filter across its pages.
+    let (_, home) = get("/".into()).await;
+    assert!(home.contains("href=\"/thu-tuc?applicant=organizations\""));
+    let (st, list) = get("/thu-tuc?applicant=organizations".into()).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(list.contains(&format!("<strong>{total}</strong>")), "the API's count");
+    assert!(list.contains("href=\"/thu-tuc?applicant=organizations&#38;page=2\""), "kept on the next page");
+    assert!(list.contains("<option value=\"organizations\" selected>"), "the filter shown as chosen");
+    assert!(!list.contains(&format!("href=\"/thu-tuc/{PROVINCIAL}\"")));
+
+    // The form: no organisation block where only people apply (no detour)...
+    let (_, form) = get(format!("/thu-tuc/{PROVINCIAL}/nop")).await;
+    assert!(!form.contains("organization.name"), "nothing to skip on a person's own procedure");
+    // ...an open, required one where only organisations do; left empty, each box says so.
+    let (_, form) = get(format!("/thu-tuc/{ORGANIZATIONS}/nop")).await;
+    assert!(
+        form.contains("<fieldset class=\"group organization\">")
+            && !form.contains("<details class=\"group organization")
+    );
+    let token = csrf(&form);
+    let commune = commune.to_string();
+    let mut typed = vec![
+        ("csrf", token),
+        ("form.ho_ten", "Lò Văn Páo".to_owned()),
+        ("form.so_dinh_danh", "008090001234".to_owned()),
+        ("form.so_dien_thoai", "0912345678".to_owned()),
+        ("form.dia_chi", "Thôn Nà Lừa".to_owned()),
+        ("form.dia_chi.commune", commune),
+        ("organization.kind", "business".to_owned()),
+        ("organization.name", String::new()),
+        ("organization.tax_code", String::new()),
+    ];
+    let apply = format!("{}/thu-tuc/{ORGANIZATIONS}/nop", s.url);
+    let r = browser.post(&apply).form(&typed).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    for link in ["href=\"#organization.name\"", "href=\"#organization.tax_code\""] {
+        assert!(html.contains(link), "{link} in the summary");
+    }
+    assert!(html.contains("value=\"Lò Văn Páo\""), "the rest kept");
+    typed.truncate(typed.len() - 2);
+    typed.push(("organization.name", "Công ty TNHH Kiểm định Hoa Mai".to_owned()));
+    typed.push(("organization.tax_code", "0100233488".to_owned()));
+    let r = browser.post(&apply).form(&typed).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Nộp cho</dt><dd>Doanh nghiệp, tổ chức: Công ty TNHH Kiểm định Hoa Mai (mã số 0100233488)"));
+
+    // The province admin states it; the procedure's form follows at once.
+    let admin = page_login(&s, "quantri@tinhso.local").await;
+    let edit = format!("{}/quan-tri/thu-tuc/{PROVINCIAL}", s.url);
+    let page = admin.get(&edit).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("<option value=\"people\" selected>Cá nhân</option>"), "the form shows the current value");
+    let unescape = |s: &str| s.replace("&#x2F;", "/").replace("&amp;", "&").replace("&quot;", "\"");
+    let textarea = |name: &str| -> String {
+        let open = format!("name=\"{name}\">");
+        let at = page.find(&open).unwrap() + open.len();
+        unescape(page[at..].split("</textarea>").next().unwrap())
+    };
+    // The rest as the catalogue holds it.
+    let (_, now) = citizen.get(&format!("/api/v1/procedures/{PROVINCIAL}")).await;
+    let text = |v: &Value| match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let mut form = vec![
+        ("csrf", csrf(&page)),
+        ("name", text(&now["name"])),
+        ("field", text(&now["field"])),
+        ("agency", text(&now["competent_agency"]["agency"])),
+        ("time_value", text(&now["processing_time"]["value"])),
+        ("time_unit", "days".to_owned()),
+        ("fee", text(&now["fee"]["amount_vnd"])),
+        ("online", text(&now["online_level"])),
+        ("applicants", "people_and_organizations".to_owned()),
+        ("components", textarea("components")),
+        ("form_fields", textarea("form_fields")),
+    ];
+    for level in now["levels"].as_array().unwrap() {
+        form.push(("levels", text(level)));
+    }
+    let r = admin.post(&edit).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let (_, p) = citizen.get(&format!("/api/v1/procedures/{PROVINCIAL}")).await;
+    assert_eq!(p["applicants"], "people_and_organizations");
+    let (_, form) = get(format!("/thu-tuc/{PROVINCIAL}/nop")).await;
+    assert!(form.contains("<details class=\"group organization\">"), "offered, closed");
 }

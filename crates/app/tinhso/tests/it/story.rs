@@ -276,11 +276,13 @@ async fn story(s: TestServer) {
         ("time_unit", "days"),
         ("fee", "0"),
         ("online", "fully_online"),
+        ("applicants", "everyone"),
     ];
     let r = admin.post(format!("{}/quan-tri/thu-tuc", s.url)).form(&bad).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let html = r.text().await.unwrap();
     assert!(html.contains("Nhập thời hạn giải quyết bằng số") && html.contains("Có lỗi cần sửa"));
+    assert!(html.contains("Chọn đối tượng thực hiện trong danh sách"), "every problem at once");
     let (st, _) = get_json(&c, &format!("{}/api/v1/procedures/2.999999", s.url)).await;
     assert_eq!(st, StatusCode::NOT_FOUND, "nothing written");
     let good = [
@@ -294,6 +296,7 @@ async fn story(s: TestServer) {
         ("time_unit", "days"),
         ("fee", "15.000"),
         ("online", "fully_online"),
+        ("applicants", "people"),
         ("components", "Đơn đề nghị | bản chính | bắt buộc\nBản sao sổ hộ khẩu | bản sao | không bắt buộc"),
         (
             "form_fields",
@@ -306,6 +309,7 @@ async fn story(s: TestServer) {
     assert_eq!(first_codes(&s, "duong thon").await[0], "2.999999");
     let (_, p) = get_json(&c, &format!("{}/api/v1/procedures/2.999999", s.url)).await;
     assert_eq!(p["fee"]["amount_vnd"], 15000);
+    assert_eq!(p["applicants"], "people");
     assert_eq!(p["components"][1]["copy_kind"], "copy");
     assert_eq!(p["form_fields"][1]["options"][1], "Thôn Bản Mán");
     let r = admin.post(format!("{}/quan-tri/thu-tuc", s.url)).form(&good).send().await.unwrap();

@@ -47,6 +47,62 @@ impl OnlineLevel {
     }
 }
 
+/// Đối tượng thực hiện: who may apply, one of the seven parts a procedure is published with.
+/// A catalogue that does not say means anyone (`PeopleAndOrganizations`), as before it was kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Applicants {
+    /// A person, for themself (or through someone they authorise).
+    People,
+    /// An enterprise, an organisation or a household business, through its representative:
+    /// the dossier names it and its tax code.
+    Organizations,
+    #[default]
+    PeopleAndOrganizations,
+}
+
+impl Applicants {
+    pub const ALL: [Applicants; 3] = [Self::People, Self::Organizations, Self::PeopleAndOrganizations];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::People => "people",
+            Self::Organizations => "organizations",
+            Self::PeopleAndOrganizations => "people_and_organizations",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.key() == s)
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Self::People => "Cá nhân",
+            Self::Organizations => "Doanh nghiệp, tổ chức, hộ kinh doanh",
+            Self::PeopleAndOrganizations => "Cá nhân, doanh nghiệp, tổ chức, hộ kinh doanh",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::People => "Individuals",
+            Self::Organizations => "Enterprises, organisations, household businesses",
+            Self::PeopleAndOrganizations => "Individuals, enterprises, organisations, household businesses",
+        }
+    }
+
+    /// Whether a person may apply for themself.
+    pub fn admits_people(self) -> bool {
+        self != Self::Organizations
+    }
+
+    /// Whether a representative may apply for an organisation.
+    pub fn admits_organizations(self) -> bool {
+        self != Self::People
+    }
+}
+
 /// Cấp thực hiện: which tier carries the procedure out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -297,6 +353,9 @@ pub struct Procedure {
     #[serde(default)]
     pub processing_time_estimated: bool,
     pub fee: Fee,
+    /// Who may apply; a catalogue without it admits anyone.
+    #[serde(default)]
+    pub applicants: Applicants,
     pub online_level: OnlineLevel,
     /// True when `online_level` was guessed for a procedure the source did not say, not
     /// published by the province: shown as an estimate, and indicators fed by it say so.

@@ -26,7 +26,7 @@ fn agency_ref<'a>(state: &'a AppState, a: &'a CompetentAgency) -> AgencyRef<'a> 
 #[utoipa::path(get, path = "/api/v1/procedures", tag = "catalogue", params(ProcedureQuery),
     responses((status = 200, body = ProcedurePage), (status = 400, body = ErrorBody)))]
 pub async fn procedures(State(state): State<AppState>, ApiQuery(q): ApiQuery<ProcedureQuery>) -> ApiResult<Response> {
-    let filters = crate::search::filters(&state, &q.field, &q.level, &q.agency, &q.online)?;
+    let filters = crate::search::filters(&state, &q.field, &q.level, &q.agency, &q.online, &q.applicant)?;
     let limit = limit(q.limit, 20)?;
     let catalogue = state.catalogue();
     let hits = catalogue.search(q.q.as_deref().unwrap_or(""), &filters, q.offset.unwrap_or(0) as usize, limit);
@@ -39,6 +39,7 @@ pub async fn procedures(State(state): State<AppState>, ApiQuery(q): ApiQuery<Pro
             field: &p.field,
             levels: &p.levels,
             online_level: p.online_level,
+            applicants: p.applicants,
             processing_time: p.processing_time,
             processing_time_estimated: p.processing_time_estimated,
             fee_vnd: p.fee.amount_vnd,

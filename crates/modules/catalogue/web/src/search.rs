@@ -1,6 +1,6 @@
 //! Turning request parameters into search filters, shared by the API and the portal.
 
-use tinhso_catalogue::procedure::{CompetentAgency, Level, OnlineLevel};
+use tinhso_catalogue::procedure::{Applicants, CompetentAgency, Level, OnlineLevel};
 use tinhso_catalogue::search::Filters;
 use tinhso_http::error::AppError;
 use tinhso_http::state::AppState;
@@ -25,6 +25,7 @@ pub fn filters(
     level: &Option<String>,
     agency: &Option<String>,
     online: &Option<String>,
+    applicant: &Option<String>,
 ) -> Result<Filters, AppError> {
     let level = picked(level)
         .map(|l| {
@@ -48,6 +49,16 @@ pub fn filters(
             })
         })
         .transpose()?;
+    let applicant = picked(applicant)
+        .map(|a| match Applicants::parse(a) {
+            Some(a @ (Applicants::People | Applicants::Organizations)) => Ok(a),
+            _ => Err(AppError::bad_request(
+                "invalid_applicant",
+                "Đối tượng phải là people (cá nhân) hoặc organizations (doanh nghiệp, tổ chức)",
+                "applicant must be people or organizations",
+            )),
+        })
+        .transpose()?;
     let agency = match non_empty(agency) {
         None => None,
         Some(COMMUNE_COMMITTEE) => Some(CompetentAgency::CommuneCommittee),
@@ -63,5 +74,5 @@ pub fn filters(
             Some(CompetentAgency::Agency(code))
         }
     };
-    Ok(Filters { field: non_empty(field).map(str::to_owned), level, agency, online_level })
+    Ok(Filters { field: non_empty(field).map(str::to_owned), level, agency, online_level, applicant })
 }

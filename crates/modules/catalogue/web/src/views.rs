@@ -13,6 +13,8 @@ pub struct ProcedureView {
     pub field: String,
     pub levels: String,
     pub agency: String,
+    /// Who may apply (đối tượng thực hiện).
+    pub applicants: &'static str,
     pub processing: String,
     pub estimated: bool,
     pub fee: String,
@@ -54,6 +56,7 @@ impl ProcedureView {
                 CompetentAgency::CommuneCommittee => t.commune_committee.to_owned(),
                 CompetentAgency::Agency(c) => state.agency_name(c.as_str()).unwrap_or(c.as_str()).to_owned(),
             },
+            applicants: if en { p.applicants.label_en() } else { p.applicants.label_vi() },
             processing: match p.processing_time {
                 Some(pt) if en => pt.label_en(),
                 Some(pt) => pt.label_vi(),
@@ -117,6 +120,7 @@ pub struct SearchPage {
     pub levels: Vec<Choice>,
     pub agencies: Vec<Choice>,
     pub online: Vec<Choice>,
+    pub applicants: Vec<Choice>,
     pub page: usize,
     pub pages: usize,
     pub prev_href: Option<String>,

@@ -4,7 +4,7 @@
 
 use super::Channel;
 use chrono::{DateTime, Duration, Utc};
-use tinhso_catalogue::procedure::{CompetentAgency, OnlineLevel, Procedure, ProcessingTime};
+use tinhso_catalogue::procedure::{Applicants, CompetentAgency, OnlineLevel, Procedure, ProcessingTime};
 use tinhso_kernel::error::FieldError;
 use tinhso_kernel::ids::AgencyCode;
 use tinhso_kernel::province::{Agency, AgencyKind, AgencyLevel};
@@ -134,8 +134,10 @@ pub fn document_errors(p: &Procedure, a: &Arrived<'_>) -> Vec<FieldError> {
 
 /// Who a dossier is for, as typed: a person applies for themself (no organisation), an
 /// enterprise or a household business through its representative (its name and tax code,
-/// both required). Every problem at once, under `organization.name` / `organization.tax_code`.
+/// both required), as far as the procedure admits each (`applicants`). Every problem at once,
+/// under `organization.name` / `organization.tax_code`, or `applicant_type` for the kind.
 pub fn organization(
+    applicants: Applicants,
     applicant_type: crate::ApplicantType,
     name: &str,
     tax_code: &str,
@@ -144,6 +146,14 @@ pub fn organization(
     let tax_code = tax_code.trim();
     if applicant_type == crate::ApplicantType::Citizen {
         if name.is_empty() && tax_code.is_empty() {
+            if !applicants.admits_people() {
+                return Err(vec![FieldError::new(
+                    "applicant_type",
+                    "organization_required",
+                    "Thủ tục này dành cho doanh nghiệp, tổ chức hoặc hộ kinh doanh: nhập tên và mã số thuế của tổ chức bạn đại diện",
+                    "This procedure is for enterprises, organisations and household businesses: enter the name and tax code of the one you represent",
+                )]);
+            }
             return Ok(None);
         }
         return Err(vec![FieldError::new(
@@ -151,6 +161,14 @@ pub fn organization(
             "organization_for_citizen",
             "Đã nhập tên hoặc mã số của tổ chức: chọn nộp cho doanh nghiệp, tổ chức hoặc hộ kinh doanh, hoặc xoá hai ô đó",
             "An organisation's name or code was given: choose to apply for an enterprise or a household business, or clear them",
+        )]);
+    }
+    if !applicants.admits_organizations() {
+        return Err(vec![FieldError::new(
+            "applicant_type",
+            "organization_not_admitted",
+            "Thủ tục này chỉ dành cho cá nhân: không nộp thay cho doanh nghiệp, tổ chức hoặc hộ kinh doanh",
+            "This procedure is for individuals only: it takes no dossier for an enterprise, organisation or household business",
         )]);
     }
     let mut errors = Vec::new();
@@ -191,29 +209,45 @@ mod tests {
     #[test]
     fn who_a_dossier_is_for() {
         use crate::ApplicantType::{Business, Citizen, HouseholdBusiness};
-        assert_eq!(super::organization(Citizen, "", " "), Ok(None));
-        let o = super::organization(Business, "  Công ty  TNHH Hoa Mai ", "0100233488").unwrap().unwrap();
+        use tinhso_catalogue::procedure::Applicants::{Organizations, People, PeopleAndOrganizations as Anyone};
+        assert_eq!(super::organization(Anyone, Citizen, "", " "), Ok(None));
+        let o = super::organization(Anyone, Business, "  Công ty  TNHH Hoa Mai ", "0100233488").unwrap().unwrap();
         assert_eq!((o.name.as_str(), o.tax_code.as_str()), ("Công ty TNHH Hoa Mai", "0100233488"));
-        let h = super::organization(HouseholdBusiness, "Hộ kinh doanh Lò Văn Páo", "008090001234").unwrap().unwrap();
+        let h = super::organization(Anyone, HouseholdBusiness, "Hộ kinh doanh Lò Văn Páo", "008090001234")
+            .unwrap()
+            .unwrap();
         assert_eq!(h.tax_code.as_str(), "008090001234");
         // Both missing: both said at once; a wrong check digit is named as such.
         let fields = |r: Result<_, Vec<tinhso_kernel::error::FieldError>>| -> Vec<(String, String)> {
             r.err().unwrap_or_default().into_iter().map(|e| (e.field, e.code.to_owned())).collect()
         };
         assert_eq!(
-            fields(super::organization(Business, "", "")),
+            fields(super::organization(Anyone, Business, "", "")),
             [("organization.name".into(), "required".into()), ("organization.tax_code".into(), "required".into())]
         );
         assert_eq!(
-            fields(super::organization(Business, "Công ty A", "0100233489")),
+            fields(super::organization(Anyone, Business, "Công ty A", "0100233489")),
             [("organization.tax_code".into(), "invalid_tax_code".into())]
         );
         // A person's own dossier naming an organisation is a contradiction, not silently dropped.
         assert_eq!(
-            fields(super::organization(Citizen, "Công ty A", "")),
+            fields(super::organization(Anyone, Citizen, "Công ty A", "")),
             [("applicant_type".into(), "organization_for_citizen".into())]
         );
-        assert_eq!(fields(super::organization(Business, &"x".repeat(201), "0100233488"))[0].1, "too_long");
+        assert_eq!(fields(super::organization(Anyone, Business, &"x".repeat(201), "0100233488"))[0].1, "too_long");
+        // The procedure's applicants: a person's own dossier where only organisations apply, an
+        // organisation's where only people do, are refused with their own codes; the rest as above.
+        assert_eq!(
+            fields(super::organization(Organizations, Citizen, "", "")),
+            [("applicant_type".into(), "organization_required".into())]
+        );
+        assert_eq!(
+            fields(super::organization(People, Business, "Công ty A", "0100233488")),
+            [("applicant_type".into(), "organization_not_admitted".into())]
+        );
+        assert_eq!(fields(super::organization(Organizations, Business, "", ""))[0].1, "required");
+        assert_eq!(super::organization(People, Citizen, "", ""), Ok(None));
+        assert!(super::organization(Organizations, HouseholdBusiness, "Hộ kinh doanh A", "008090001234").is_ok());
     }
 
     use super::*;

@@ -189,11 +189,12 @@ async fn submit_or_check(
         .map_err(|mut es| errors.append(&mut es))
         .ok();
     let typed = input.organization.clone().unwrap_or_default();
-    let organization = dossier::intake::organization(input.applicant_type, &typed.name, &typed.tax_code)
-        .map_err(|mut es| errors.append(&mut es))
-        .ok()
-        .flatten()
-        .map(Box::new);
+    let organization =
+        dossier::intake::organization(procedure.applicants, input.applicant_type, &typed.name, &typed.tax_code)
+            .map_err(|mut es| errors.append(&mut es))
+            .ok()
+            .flatten()
+            .map(Box::new);
     let file_components: Vec<u16> = input.files.iter().map(|f| f.component).collect();
     errors.extend(dossier::intake::document_errors(
         procedure,

@@ -144,7 +144,8 @@ pub fn entered_indicators() -> Vec<(&'static str, &'static str)> {
 pub struct CatalogueStats {
     pub procedures: u64,
     /// Procedures published with all seven parts (name, sequence, method, components,
-    /// official time limit, applicant, agency).
+    /// official time limit, applicant, agency). The applicant part is always stated: a
+    /// catalogue that does not say whom a procedure is for admits anyone.
     pub complete: u64,
     pub offered_online: u64,
     /// Of `offered_online`, those whose online level is an estimate, not the province's word.

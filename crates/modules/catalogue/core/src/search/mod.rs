@@ -3,7 +3,7 @@
 //! words typed with the right marks, then shorter names first. Glued words ("khaisinh")
 //! fall back to a match on names with spaces removed.
 
-use crate::procedure::{CompetentAgency, Level, OnlineLevel, Procedure};
+use crate::procedure::{Applicants, CompetentAgency, Level, OnlineLevel, Procedure};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::sync::Arc;
@@ -30,6 +30,8 @@ pub struct Filters {
     pub level: Option<Level>,
     pub agency: Option<CompetentAgency>,
     pub online_level: Option<OnlineLevel>,
+    /// Procedures open to people (`People`), to organisations (`Organizations`), or to both.
+    pub applicant: Option<Applicants>,
 }
 
 pub struct Hits<'a> {
@@ -254,6 +256,11 @@ fn passes(d: &Doc, p: &Procedure, field: Option<&str>, f: &Filters) -> bool {
         && f.level.is_none_or(|l| p.levels.contains(&l))
         && f.agency.as_ref().is_none_or(|a| *a == p.competent_agency)
         && f.online_level.is_none_or(|o| o == p.online_level)
+        && f.applicant.is_none_or(|a| match a {
+            Applicants::People => p.applicants.admits_people(),
+            Applicants::Organizations => p.applicants.admits_organizations(),
+            Applicants::PeopleAndOrganizations => p.applicants == a,
+        })
 }
 
 fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {

@@ -12,6 +12,7 @@ fn proc(code: &str, name: &str, field: &str, level: Level) -> Arc<Procedure> {
         processing_time: Some(ProcessingTime::WorkingDays(3)),
         processing_time_estimated: false,
         online_level_estimated: false,
+        applicants: Default::default(),
         fee: Fee { amount_vnd: Some(0), note: String::new() },
         online_level: OnlineLevel::FullyOnline,
         components: vec![],
@@ -119,4 +120,28 @@ fn browsing_lists_by_name_the_vietnamese_way() {
     // Pages of a browse follow the same order.
     let second: Vec<String> = ix.search("", &Filters::default(), 2, 2).items.iter().map(|p| p.name.clone()).collect();
     assert_eq!(second, ["Đăng ký khai sinh", "Đăng ký khai tử"]);
+}
+
+#[test]
+fn filter_by_who_may_apply() {
+    let with = |code: &str, applicants: Applicants| {
+        let mut p = (*proc(code, "Thủ tục", "Lĩnh vực", Level::Province)).clone();
+        p.applicants = applicants;
+        Arc::new(p)
+    };
+    let ix = SearchIndex::new(vec![
+        with("1.000001", Applicants::People),
+        with("1.000002", Applicants::Organizations),
+        with("1.000003", Applicants::PeopleAndOrganizations),
+    ]);
+    let codes = |applicant| -> Vec<String> {
+        let f = Filters { applicant, ..Filters::default() };
+        let mut c: Vec<String> = ix.search("", &f, 0, 10).items.iter().map(|p| p.code.to_string()).collect();
+        c.sort();
+        c
+    };
+    // A procedure open to both is found under each; one open to one kind only under its own.
+    assert_eq!(codes(Some(Applicants::People)), ["1.000001", "1.000003"]);
+    assert_eq!(codes(Some(Applicants::Organizations)), ["1.000002", "1.000003"]);
+    assert_eq!(codes(None).len(), 3);
 }

@@ -6,7 +6,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use chrono::Datelike;
 use tinhso_catalogue::procedure::{
-    CompetentAgency, Component, CopyKind, Fee, FieldType, FormField, Level, OnlineLevel, Procedure, ProcessingTime,
+    Applicants, CompetentAgency, Component, CopyKind, Fee, FieldType, FormField, Level, OnlineLevel, Procedure,
+    ProcessingTime,
 };
 use tinhso_catalogue::workflow::{StepRole, WorkflowStep};
 use tinhso_http::auth::Viewer;
@@ -41,6 +42,7 @@ pub struct ProcedureForm {
     pub agencies: Vec<Choice>,
     pub levels: Vec<Choice>,
     pub online: Vec<Choice>,
+    pub applicants: Vec<Choice>,
 }
 
 impl ProcedureForm {
@@ -57,6 +59,7 @@ pub struct ProcedureFormValues {
     pub field: String,
     pub levels: Vec<String>,
     pub agency: String,
+    pub applicants: String,
     pub time_value: String,
     pub time_unit: String,
     pub estimated: bool,
@@ -133,8 +136,9 @@ fn form_page(
         })
         .collect();
     let online = OnlineLevel::ALL.iter().map(|o| pick(o.key(), o.label_vi(), &v.online)).collect();
+    let applicants = Applicants::ALL.iter().map(|a| pick(a.key(), a.label_vi(), &v.applicants)).collect();
     let title = if is_new { "Thêm thủ tục".to_owned() } else { format!("Sửa thủ tục {}", v.code) };
-    ProcedureForm { layout: Layout::new(state, viewer, title), is_new, errors, v, agencies, levels, online }
+    ProcedureForm { layout: Layout::new(state, viewer, title), is_new, errors, v, agencies, levels, online, applicants }
 }
 
 fn values_of(p: &Procedure) -> ProcedureFormValues {
@@ -152,6 +156,7 @@ fn values_of(p: &Procedure) -> ProcedureFormValues {
             CompetentAgency::CommuneCommittee => "commune_committee".into(),
             CompetentAgency::Agency(c) => c.to_string(),
         },
+        applicants: p.applicants.key().into(),
         time_value,
         time_unit: time_unit.into(),
         estimated: p.processing_time_estimated,
@@ -207,7 +212,12 @@ fn values_of(p: &Procedure) -> ProcedureFormValues {
 
 pub async fn new_form(State(state): State<AppState>, viewer: Viewer) -> PageResult {
     viewer.require(&Action::ManageCatalogue).map_err(page_err(&viewer))?;
-    let v = ProcedureFormValues { time_unit: "days".into(), online: "partly_online".into(), ..Default::default() };
+    let v = ProcedureFormValues {
+        time_unit: "days".into(),
+        online: "partly_online".into(),
+        applicants: Applicants::default().key().into(),
+        ..Default::default()
+    };
     Ok(viewer.finish(render(&form_page(&state, &viewer, true, v, Vec::new()))))
 }
 
@@ -327,6 +337,7 @@ fn parse_procedure(
         field: f.text("field"),
         levels: f.all("levels").into_iter().map(str::to_owned).collect(),
         agency: f.text("agency"),
+        applicants: f.text("applicants"),
         time_value: f.text("time_value"),
         time_unit: f.text("time_unit"),
         estimated: f.get("estimated").is_some(),
@@ -389,11 +400,22 @@ fn parse_procedure(
             "Choose the online level",
         ));
     }
+    // A form from before the choice existed (or a script posting it) keeps the default.
+    let applicants =
+        if v.applicants.is_empty() { Some(Applicants::default()) } else { Applicants::parse(&v.applicants) };
+    if applicants.is_none() {
+        errs.push(FieldError::new(
+            "applicants",
+            "invalid_choice",
+            "Chọn đối tượng thực hiện trong danh sách",
+            "Choose who may apply from the list",
+        ));
+    }
     let components = parse_components(&v.components, &mut errs);
     let form_fields = parse_form_fields(&v.form_fields, &mut errs);
     let steps = parse_steps(&v.steps, &mut errs);
-    let result = match (code, agency, online, errs.is_empty()) {
-        (Some(code), Some(competent_agency), Some(online_level), true) => Procedure {
+    let result = match (code, agency, online, applicants, errs.is_empty()) {
+        (Some(code), Some(competent_agency), Some(online_level), Some(applicants), true) => Procedure {
             code,
             name: v.name.clone(),
             field: v.field.clone(),
@@ -402,6 +424,7 @@ fn parse_procedure(
             processing_time,
             processing_time_estimated: v.estimated && processing_time.is_some(),
             fee: Fee { amount_vnd: fee, note: v.fee_note.clone() },
+            applicants,
             online_level,
             // Chosen by the province's admin: no longer an estimate.
             online_level_estimated: false,
@@ -423,6 +446,7 @@ const PROCEDURE_FIELDS: &[&str] = &[
     "field",
     "levels",
     "agency",
+    "applicants",
     "time_value",
     "time_unit",
     "estimated",

@@ -3,7 +3,7 @@
 use crate::views::{FieldLink, HomePage, ProcedurePage, ProcedureView, SearchPage};
 use axum::extract::{Path, State};
 use serde::Deserialize;
-use tinhso_catalogue::procedure::{Level, OnlineLevel};
+use tinhso_catalogue::procedure::{Applicants, Level, OnlineLevel};
 use tinhso_http::auth::Viewer;
 use tinhso_http::error::AppError;
 use tinhso_http::form::PageQuery;
@@ -43,6 +43,7 @@ pub struct SearchParams {
     level: Option<String>,
     agency: Option<String>,
     online: Option<String>,
+    applicant: Option<String>,
     page: Option<usize>,
 }
 
@@ -55,6 +56,7 @@ impl SearchParams {
             ("level", &self.level),
             ("agency", &self.agency),
             ("online", &self.online),
+            ("applicant", &self.applicant),
         ] {
             if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
                 s.append_pair(k, v);
@@ -75,7 +77,8 @@ pub async fn search(
     PageQuery(q): PageQuery<SearchParams>,
 ) -> PageResult {
     let err = page_err(&viewer);
-    let filters = crate::search::filters(&state, &q.field, &q.level, &q.agency, &q.online).map_err(&err)?;
+    let filters =
+        crate::search::filters(&state, &q.field, &q.level, &q.agency, &q.online, &q.applicant).map_err(&err)?;
     let page = q.page.unwrap_or(1).max(1);
     let catalogue = state.catalogue();
     let hits = catalogue.search(q.q.as_deref().unwrap_or(""), &filters, (page - 1) * PAGE_SIZE, PAGE_SIZE);
@@ -104,6 +107,10 @@ pub async fn search(
         online: OnlineLevel::ALL
             .iter()
             .map(|o| choice(o.key(), if en { o.label_en() } else { o.label_vi() }, &q.online))
+            .collect(),
+        applicants: [Applicants::People, Applicants::Organizations]
+            .iter()
+            .map(|a| choice(a.key(), if en { a.label_en() } else { a.label_vi() }, &q.applicant))
             .collect(),
         page,
         pages,

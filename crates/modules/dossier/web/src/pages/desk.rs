@@ -144,7 +144,12 @@ fn page(
         applicant: (values.text("desk.full_name"), values.text("desk.personal_id"), values.text("desk.phone")),
         postal: values.text("desk.channel") == "postal",
         // The desk's workspace is Vietnamese, as the rest of it.
-        org: super::organization::OrganizationBlock::new(values, &errors, false),
+        org: super::organization::OrganizationBlock::new(
+            values,
+            &errors,
+            false,
+            p.map(|p| p.applicants).unwrap_or_default(),
+        ),
         errors,
     })
 }
@@ -173,8 +178,12 @@ pub async fn register(
     let form = body.form;
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
-    let components =
-        state.catalogue().get(&code).map(|p| p.components.len()).ok_or(AppError::NotFound).map_err(&err)?;
+    let (components, applicants) = state
+        .catalogue()
+        .get(&code)
+        .map(|p| (p.components.len(), p.applicants))
+        .ok_or(AppError::NotFound)
+        .map_err(&err)?;
     // Scans go to the receptionist's store first; submission copies them to the applicant's.
     let (uploaded, upload_errors) = store_uploads(&state, account, body.files).await.map_err(&err)?;
     let files = (0..components)
@@ -185,7 +194,7 @@ pub async fn register(
         })
         .collect();
     let mut choice_errors = Vec::new();
-    let (applicant_type, organization) = super::organization::organization_typed(&form);
+    let (applicant_type, organization) = super::organization::organization_typed(&form, applicants);
     let channel = choice(
         &form,
         "desk.channel",

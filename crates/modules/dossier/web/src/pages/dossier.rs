@@ -201,7 +201,7 @@ fn apply_page(
             .iter()
             .map(|d| Choice { value: d.sha256.to_string(), label: d.name.clone(), selected: false })
             .collect(),
-        org: OrganizationBlock::new(values, &errors, en),
+        org: OrganizationBlock::new(values, &errors, en, p.applicants),
         errors,
     })
 }
@@ -369,7 +369,8 @@ pub async fn apply(
             files.push(dossiers::FileInput { component, sha256 });
         }
     }
-    let (applicant_type, organization) = organization_typed(&form);
+    let applicants = state.catalogue().get(&code).map(|p| p.applicants).unwrap_or_default();
+    let (applicant_type, organization) = organization_typed(&form, applicants);
     let input = SubmitInput {
         procedure: code.clone(),
         applicant_type,

@@ -1,13 +1,19 @@
 //! Who a dossier is for, on the apply and desk forms: the applicant themself, or an enterprise
-//! or a household business they represent (`partials/organization.html`). The rules (what is
-//! required, the tax code) are the intake's (`tinhso_dossier::intake::organization`).
+//! or a household business they represent (`partials/organization.html`), as far as the
+//! procedure admits each. The rules (what is required, the tax code) are the intake's
+//! (`tinhso_dossier::intake::organization`).
 
+use tinhso_catalogue::procedure::Applicants;
 use tinhso_http::form::FormData;
 use tinhso_kernel::FieldError;
 
 /// The "who is it for" block of the apply and desk forms (`partials/organization.html`).
 pub struct OrganizationBlock {
     pub en: bool,
+    /// Left out where only people apply (unless something in it needs saying).
+    pub shown: bool,
+    /// Where only organisations apply: always open, its two boxes required.
+    pub required: bool,
     /// Open when anything in it was typed or is wrong.
     pub open: bool,
     pub household: bool,
@@ -19,16 +25,21 @@ pub struct OrganizationBlock {
 }
 
 impl OrganizationBlock {
-    pub fn new(values: &FormData, errors: &[FieldError], en: bool) -> Self {
+    pub fn new(values: &FormData, errors: &[FieldError], en: bool, applicants: Applicants) -> Self {
         let error = |field: &str| {
             errors.iter().find(|e| e.field == field).map(|e| if en { e.message_en.clone() } else { e.message.clone() })
         };
         let (name, tax_code) = (values.text("organization.name"), values.text("organization.tax_code"));
         let (kind_error, name_error, code_error) =
             (error("applicant_type"), error("organization.name"), error("organization.tax_code"));
+        let typed = !name.trim().is_empty() || !tax_code.trim().is_empty();
+        let required = !applicants.admits_people();
         Self {
             en,
-            open: !name.trim().is_empty()
+            shown: applicants.admits_organizations() || typed || kind_error.is_some(),
+            required,
+            open: required
+                || !name.trim().is_empty()
                 || !tax_code.trim().is_empty()
                 || kind_error.is_some()
                 || name_error.is_some()
@@ -44,14 +55,16 @@ impl OrganizationBlock {
 }
 
 /// Who the form says the dossier is for: the applicant themself while the organisation's two
-/// boxes are empty, else the kind chosen beside them (an enterprise unless a household
-/// business is chosen), whose name and code the intake then checks.
+/// boxes are empty (unless the procedure is only for organisations, whose boxes are then
+/// each said to be missing), else the kind chosen beside them (an enterprise unless a
+/// household business is chosen), whose name and code the intake then checks.
 pub fn organization_typed(
     form: &FormData,
+    applicants: Applicants,
 ) -> (tinhso_dossier::ApplicantType, Option<tinhso_api::dossiers::OrganizationInput>) {
     use tinhso_dossier::ApplicantType;
     let (name, tax_code) = (form.text("organization.name"), form.text("organization.tax_code"));
-    if name.trim().is_empty() && tax_code.trim().is_empty() {
+    if name.trim().is_empty() && tax_code.trim().is_empty() && applicants.admits_people() {
         return (ApplicantType::Citizen, None);
     }
     let kind = match form.text("organization.kind").as_str() {
