@@ -172,13 +172,20 @@ fn dossier(world: &World<'_>, rng: &mut Rng, day: NaiveDate) -> Option<(NewDossi
     let declared = form(c, commune, p);
     // Drawn for every dossier, so the procedure's applicants do not move the demo's other draws.
     let business = rng.chance(8);
+    // An existing household business's own procedures are its owner's as a household business;
+    // founding one is a person's.
+    let name = fold(&p.name);
+    let household = name.contains("ho kinh doanh") && !name.contains("thanh lap");
     let (applicant_type, organization) = match p.applicants {
-        Applicants::Organizations if fold(&p.name).contains("ho kinh doanh") => {
+        Applicants::People => (ApplicantType::Citizen, None),
+        _ if household && (business || p.applicants == Applicants::Organizations) => {
             (ApplicantType::HouseholdBusiness, household_business(c))
         }
         Applicants::Organizations => (ApplicantType::Business, demo_company(c)),
-        Applicants::PeopleAndOrganizations if business => (ApplicantType::Business, demo_company(c)),
-        Applicants::People | Applicants::PeopleAndOrganizations => (ApplicantType::Citizen, None),
+        Applicants::PeopleAndOrganizations if business && !name.contains("ho kinh doanh") => {
+            (ApplicantType::Business, demo_company(c))
+        }
+        Applicants::PeopleAndOrganizations => (ApplicantType::Citizen, None),
     };
     // (Every stem has a check digit, so an organisation is always found; a person's otherwise.)
     let applicant_type = if organization.is_some() { applicant_type } else { ApplicantType::Citizen };

@@ -25,6 +25,9 @@ struct SampleProcedure {
     fee_vnd: Option<u64>,
     online_full: Option<bool>,
     components: Vec<String>,
+    /// Đối tượng thực hiện as the portal lists it; absent for one procedure.
+    #[serde(default)]
+    applicants: Option<String>,
 }
 
 /// The department that decides procedures of a field (folded label), after the 2025 reorganisation.
@@ -75,59 +78,18 @@ fn department_for(field: &str) -> &'static str {
     }
 }
 
-/// Who may apply (đối tượng thực hiện), which the sample does not carry: read from the
-/// procedure's name and field the way the national catalogue lists them. Licences of a
-/// business's premises and changes to an existing household business are an organisation's;
-/// practising certificates, civil status, residence, identity, social insurance and support
-/// are a person's; the rest (land, building, vehicles, certification) either's.
-fn applicants_for(field: &str, name: &str) -> Applicants {
-    let (f, n) = (fold(field), fold(name));
-    let has = |text: &str, keys: &[&str]| keys.iter().any(|k| text.contains(k));
-    if has(&n, &["chung chi hanh nghe", "thanh lap ho kinh doanh"]) {
-        Applicants::People
-    } else if has(
-        &n,
-        &[
-            "ho kinh doanh",
-            "du dieu kien",
-            "co so luu tru",
-            "giay phep moi truong",
-            "ban le dien",
-            "tram thu phat song",
-            "nguoi lao dong nuoc ngoai",
-            "giay phep hoat dong kham benh",
-            "hoat dong giao duc nghe nghiep",
-            "to chuc ton giao",
-        ],
-    ) {
-        Applicants::Organizations
-    } else if has(
-        &f,
-        &[
-            "ho tich",
-            "can cuoc",
-            "cu tru",
-            "nuoi con nuoi",
-            "ly lich tu phap",
-            "nghia vu quan su",
-            "nguoi co cong",
-            "bao tro xa hoi",
-            "giam ngheo",
-            "dinh danh",
-            "giay phep lai xe",
-            "van bang",
-            "viec lam",
-            "tuyen sinh",
-            "giao duc",
-            "kham benh",
-            "bhxh",
-            "bhyt",
-            "bao hiem",
-        ],
-    ) {
-        Applicants::People
-    } else {
-        Applicants::PeopleAndOrganizations
+/// Who may apply, from the national catalogue's "đối tượng thực hiện" as the sample copied it:
+/// a list of kinds of applicant, persons (Vietnamese citizens, Vietnamese abroad, foreigners,
+/// officials) and organisations (organisations, enterprises, cooperatives). Unstated: anyone.
+fn applicants_from(listed: Option<&str>) -> Applicants {
+    let Some(listed) = listed.map(fold) else { return Applicants::default() };
+    let has = |keys: &[&str]| keys.iter().any(|k| listed.contains(k));
+    let people = has(&["cong dan", "nguoi viet nam", "nguoi nuoc ngoai", "ca nhan", "can bo, cong chuc"]);
+    let organizations = has(&["to chuc", "doanh nghiep", "hop tac xa", "ho kinh doanh"]);
+    match (people, organizations) {
+        (true, false) => Applicants::People,
+        (false, true) => Applicants::Organizations,
+        _ => Applicants::PeopleAndOrganizations,
     }
 }
 
@@ -245,7 +207,7 @@ pub fn demo_catalogue(province_code: u32) -> Result<Vec<Procedure>> {
                 })
                 .collect();
             let is_birth = s.code == "1.001193";
-            let applicants = applicants_for(&s.field, &s.name);
+            let applicants = applicants_from(s.applicants.as_deref());
             let p = Procedure {
                 code: ProcedureCode::parse("code", &s.code).map_err(|e| anyhow!("{}: {e}", s.code))?,
                 name: s.name,
@@ -311,17 +273,18 @@ mod tests {
         assert_eq!(c.iter().filter(|p| p.processing_time_estimated).count(), 72);
         // The source gives the online level of 5 procedures; the other 139 are the demo's guess.
         assert_eq!(c.iter().filter(|p| p.online_level_estimated).count(), 139);
-        // Who may apply, as the national catalogue would list it.
+        // Who may apply, as the national catalogue lists it.
+        const PEOPLE: usize = 59;
+        const ORGANIZATIONS: usize = 16;
         let who = |code: &str| c.iter().find(|p| p.code.as_str() == code).map(|p| p.applicants);
         assert_eq!(who("1.001193"), Some(Applicants::People)); // birth registration
-        assert_eq!(who("1.001612"), Some(Applicants::People)); // founding a household business
-        assert_eq!(who("2.000720"), Some(Applicants::Organizations)); // changing one
-        assert_eq!(who("1.014076"), Some(Applicants::Organizations)); // a pharmacy's licence
-        assert_eq!(who("1.014092"), Some(Applicants::People)); // a pharmacist's certificate
+        assert_eq!(who("1.001322"), Some(Applicants::Organizations)); // a vehicle inspection centre
+        assert_eq!(who("2.000635"), Some(Applicants::PeopleAndOrganizations)); // a civil-status copy
+        assert_eq!(who("1.001731"), Some(Applicants::PeopleAndOrganizations)); // unstated
         let count = |a| c.iter().filter(|p| p.applicants == a).count();
         assert_eq!(
             (count(Applicants::People), count(Applicants::Organizations), count(Applicants::PeopleAndOrganizations)),
-            (76, 24, 44)
+            (PEOPLE, ORGANIZATIONS, 144 - PEOPLE - ORGANIZATIONS)
         );
     }
 }

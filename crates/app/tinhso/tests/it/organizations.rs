@@ -3,7 +3,7 @@
 //! chain vouches for, and shown to the applicant, the desk and on the receipt; and who may
 //! apply for each procedure (đối tượng thực hiện), which decides whether the form asks.
 
-use crate::dossier::{generic_form, Caller, PASSWORD, PROVINCIAL};
+use crate::dossier::{generic_form, Caller, PASSWORD};
 use crate::journey::{csrf, page_login};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -16,6 +16,8 @@ on_both_backends!(who_may_apply_on_sqlite, who_may_apply_on_postgres, who_may_ap
 const EITHER: &str = "1.013833";
 /// One only organisations do (a vehicle inspection centre's certificate).
 const ORGANIZATIONS: &str = "1.001322";
+/// One only people do (a farmer's continued use of farmland confirmed).
+const PEOPLE: &str = "1.013947";
 
 fn fields(v: &Value) -> Vec<(String, String)> {
     v["errors"]
@@ -191,8 +193,8 @@ async fn who_may_apply(s: TestServer) {
     let company = json!({ "name": "Công ty TNHH Kiểm định Hoa Mai", "tax_code": "0100233488" });
 
     // The API says it of each procedure, and filters by it.
-    let (_, p) = citizen.get(&format!("/api/v1/procedures/{PROVINCIAL}")).await;
-    assert_eq!(p["applicants"], "people", "a copy of a birth certificate");
+    let (_, p) = citizen.get(&format!("/api/v1/procedures/{PEOPLE}")).await;
+    assert_eq!(p["applicants"], "people", "farmland's continued use confirmed");
     let (_, p) = citizen.get(&format!("/api/v1/procedures/{ORGANIZATIONS}")).await;
     assert_eq!(p["applicants"], "organizations");
     let codes = |v: &Value| -> Vec<String> {
@@ -202,7 +204,7 @@ async fn who_may_apply(s: TestServer) {
     assert_eq!(st, StatusCode::OK);
     let (orgs, total) = (codes(&for_orgs), for_orgs["total"].as_u64().unwrap());
     assert!(orgs.contains(&ORGANIZATIONS.to_owned()) && orgs.contains(&EITHER.to_owned()), "{orgs:?}");
-    assert!(!orgs.contains(&PROVINCIAL.to_owned()));
+    assert!(!orgs.contains(&PEOPLE.to_owned()));
     assert!(for_orgs["items"].as_array().unwrap().iter().all(|i| i["applicants"] != "people"));
     let (_, for_people) = citizen.get("/api/v1/procedures?applicant=people&limit=1").await;
     let (_, all) = citizen.get("/api/v1/procedures?limit=1").await;
@@ -225,7 +227,7 @@ async fn who_may_apply(s: TestServer) {
     let (st, v) = citizen
         .post(
             "/api/v1/dossiers",
-            submit(PROVINCIAL, json!({ "applicant_type": "business", "organization": company.clone() })),
+            submit(PEOPLE, json!({ "applicant_type": "business", "organization": company.clone() })),
         )
         .await;
     assert_eq!(
@@ -260,7 +262,7 @@ async fn who_may_apply(s: TestServer) {
     };
     let (_, page) = get(format!("/thu-tuc/{ORGANIZATIONS}")).await;
     assert!(page.contains("<dt>Đối tượng thực hiện</dt><dd>Doanh nghiệp, tổ chức, hộ kinh doanh</dd>"), "{page}");
-    let (_, page) = get(format!("/thu-tuc/{PROVINCIAL}")).await;
+    let (_, page) = get(format!("/thu-tuc/{PEOPLE}")).await;
     assert!(page.contains("<dt>Đối tượng thực hiện</dt><dd>Cá nhân</dd>"));
     // The portal's list, from the home page's links, keeps the filter across its pages.
     let (_, home) = get("/".into()).await;
@@ -270,10 +272,10 @@ async fn who_may_apply(s: TestServer) {
     assert!(list.contains(&format!("<strong>{total}</strong>")), "the API's count");
     assert!(list.contains("href=\"/thu-tuc?applicant=organizations&#38;page=2\""), "kept on the next page");
     assert!(list.contains("<option value=\"organizations\" selected>"), "the filter shown as chosen");
-    assert!(!list.contains(&format!("href=\"/thu-tuc/{PROVINCIAL}\"")));
+    assert!(!list.contains(&format!("href=\"/thu-tuc/{PEOPLE}\"")));
 
     // The form: no organisation block where only people apply (no detour)...
-    let (_, form) = get(format!("/thu-tuc/{PROVINCIAL}/nop")).await;
+    let (_, form) = get(format!("/thu-tuc/{PEOPLE}/nop")).await;
     assert!(!form.contains("organization.name"), "nothing to skip on a person's own procedure");
     // ...an open, required one where only organisations do; left empty, each box says so.
     let (_, form) = get(format!("/thu-tuc/{ORGANIZATIONS}/nop")).await;
@@ -312,7 +314,7 @@ async fn who_may_apply(s: TestServer) {
 
     // The province admin states it; the procedure's form follows at once.
     let admin = page_login(&s, "quantri@tinhso.local").await;
-    let edit = format!("{}/quan-tri/thu-tuc/{PROVINCIAL}", s.url);
+    let edit = format!("{}/quan-tri/thu-tuc/{PEOPLE}", s.url);
     let page = admin.get(&edit).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("<option value=\"people\" selected>Cá nhân</option>"), "the form shows the current value");
     let unescape = |s: &str| s.replace("&#x2F;", "/").replace("&amp;", "&").replace("&quot;", "\"");
@@ -322,7 +324,7 @@ async fn who_may_apply(s: TestServer) {
         unescape(page[at..].split("</textarea>").next().unwrap())
     };
     // The rest as the catalogue holds it.
-    let (_, now) = citizen.get(&format!("/api/v1/procedures/{PROVINCIAL}")).await;
+    let (_, now) = citizen.get(&format!("/api/v1/procedures/{PEOPLE}")).await;
     let text = |v: &Value| match v {
         Value::Null => String::new(),
         Value::String(s) => s.clone(),
@@ -346,8 +348,8 @@ async fn who_may_apply(s: TestServer) {
     }
     let r = admin.post(&edit).form(&form).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
-    let (_, p) = citizen.get(&format!("/api/v1/procedures/{PROVINCIAL}")).await;
+    let (_, p) = citizen.get(&format!("/api/v1/procedures/{PEOPLE}")).await;
     assert_eq!(p["applicants"], "people_and_organizations");
-    let (_, form) = get(format!("/thu-tuc/{PROVINCIAL}/nop")).await;
+    let (_, form) = get(format!("/thu-tuc/{PEOPLE}/nop")).await;
     assert!(form.contains("<details class=\"group organization\">"), "offered, closed");
 }
