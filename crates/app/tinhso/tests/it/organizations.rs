@@ -283,6 +283,11 @@ async fn who_may_apply(s: TestServer) {
         form.contains("<fieldset class=\"group organization\">")
             && !form.contains("<details class=\"group organization")
     );
+    // The organisation the applicant represented last is offered again, not typed again.
+    assert!(
+        form.contains("value=\"Công ty TNHH Kiểm định Hoa Mai\"") && form.contains("value=\"0100233488\""),
+        "{form}"
+    );
     let token = csrf(&form);
     let commune = commune.to_string();
     let mut typed = vec![

@@ -219,6 +219,7 @@ pub async fn apply_form(State(state): State<AppState>, viewer: Viewer, Path(code
         return Ok(Redirect::to(&tinhso_http::pages::account::with_next("/dang-nhap", &back)).into_response());
     }
     must_be_citizen(&viewer).map_err(&err)?;
+    let applicants = state.catalogue().get(&code).map(|p| p.applicants).unwrap_or_default();
     if state.catalogue().get(&code).is_some_and(|p| p.online_level == OnlineLevel::InPerson) {
         return Err(err(AppError::bad_request(
             "not_online",
@@ -229,7 +230,11 @@ pub async fn apply_form(State(state): State<AppState>, viewer: Viewer, Path(code
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
     let docs = state.store.documents.documents(account.id).await.map_err(|e| err(e.into()))?;
     let last = last_form(&state, account).await.map_err(&err)?;
-    let page = apply_page(&state, &viewer, &code, &known_of(account, &last), &docs, Vec::new()).map_err(&err)?;
+    // Where only organisations apply, the one the applicant last represented is offered again.
+    let organization =
+        if applicants.admits_people() { None } else { last_organization(&state, account).await.map_err(&err)? };
+    let known = known_of(account, &last, organization.as_ref());
+    let page = apply_page(&state, &viewer, &code, &known, &docs, Vec::new()).map_err(&err)?;
     Ok(viewer.finish(render(&page)))
 }
 
@@ -246,12 +251,34 @@ async fn last_form(state: &AppState, account: &tinhso_store::Account) -> Result<
     Ok(state.store.dossiers.dossier(&last.code).await?.map(|r| r.form).unwrap_or(Value::Null))
 }
 
+/// The organisation the applicant's most recent dossier for one was for, among their latest
+/// dossiers (a representative's are mostly their organisation's).
+async fn last_organization(
+    state: &AppState,
+    account: &tinhso_store::Account,
+) -> Result<Option<(tinhso_dossier::ApplicantType, tinhso_dossier::Organization)>, AppError> {
+    let query = tinhso_store::DossierQuery { applicant: Some(account.id), limit: 50, ..Default::default() };
+    let mine = state.store.dossiers.dossiers(&query).await?;
+    Ok(mine.into_iter().find_map(|d| Some((d.applicant_type, d.organization?))))
+}
+
 /// What the platform already knows of the applicant, as the e-form's first values: name,
 /// personal id and phone from the account, their contact address (and the commune it is in,
-/// as the commune to decide) from their last dossier; never typed again, editable where they
-/// differ.
-fn known_of(account: &tinhso_store::Account, last: &Value) -> FormData {
+/// as the commune to decide) from their last dossier, and the organisation given; never typed
+/// again, editable where they differ.
+fn known_of(
+    account: &tinhso_store::Account,
+    last: &Value,
+    organization: Option<&(tinhso_dossier::ApplicantType, tinhso_dossier::Organization)>,
+) -> FormData {
     let mut known = form_urlencoded::Serializer::new(String::new());
+    if let Some((kind, o)) = organization {
+        let kind =
+            if *kind == tinhso_dossier::ApplicantType::HouseholdBusiness { "household_business" } else { "business" };
+        known.append_pair("organization.kind", kind);
+        known.append_pair("organization.name", &o.name);
+        known.append_pair("organization.tax_code", o.tax_code.as_str());
+    }
     known.append_pair("form.ho_ten", &account.full_name);
     if let Some(id) = &account.personal_id {
         known.append_pair("form.so_dinh_danh", id.as_str());

@@ -38,12 +38,7 @@ impl OrganizationBlock {
             en,
             shown: applicants.admits_organizations() || typed || kind_error.is_some(),
             required,
-            open: required
-                || !name.trim().is_empty()
-                || !tax_code.trim().is_empty()
-                || kind_error.is_some()
-                || name_error.is_some()
-                || code_error.is_some(),
+            open: required || typed || kind_error.is_some() || name_error.is_some() || code_error.is_some(),
             household: values.text("organization.kind") == "household_business",
             name,
             tax_code,
