@@ -352,6 +352,12 @@ async fn publish_story(s: TestServer) {
     let (_, row) =
         call(&s, None, "datastore_search", json!({"resource_id": rid, "filters": {"Mã thủ tục": code}})).await;
     assert_eq!(row["result"]["records"][0]["Tên thủ tục"], first["name"]);
+    let who = match first["applicants"].as_str() {
+        Some("people") => "Cá nhân",
+        Some("organizations") => "Doanh nghiệp, tổ chức, hộ kinh doanh",
+        _ => "Cá nhân, doanh nghiệp, tổ chức, hộ kinh doanh",
+    };
+    assert_eq!(row["result"]["records"][0]["Đối tượng thực hiện"], who);
     // Published again with nothing changed: no new version.
     let (code_, out, err) =
         run_cli(crate::bin(), &[vec!["opendata".into(), "publish".into()], s.data_args()].concat()).await.unwrap();

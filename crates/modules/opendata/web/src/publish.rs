@@ -98,6 +98,7 @@ fn procedures(state: &AppState) -> Table {
                 p.fee.amount_vnd.map(|v| v.to_string()).unwrap_or_default(),
                 p.fee.note.clone(),
                 p.online_level.label_vi().to_owned(),
+                p.applicants.label_vi().to_owned(),
             ]
         })
         .collect();
@@ -105,11 +106,11 @@ fn procedures(state: &AppState) -> Table {
     Table {
         name: "thu-tuc-hanh-chinh",
         title: "Thủ tục hành chính, thời hạn và phí, lệ phí",
-        notes: "Danh mục thủ tục hành chính của tỉnh: lĩnh vực, cơ quan giải quyết, thời hạn giải quyết (ngày làm việc), phí, lệ phí (đồng) và mức độ dịch vụ công trực tuyến. Cập nhật tự động từ hệ thống giải quyết thủ tục hành chính.",
+        notes: "Danh mục thủ tục hành chính của tỉnh: lĩnh vực, cơ quan giải quyết, thời hạn giải quyết (ngày làm việc), phí, lệ phí (đồng), mức độ dịch vụ công trực tuyến và đối tượng thực hiện. Cập nhật tự động từ hệ thống giải quyết thủ tục hành chính.",
         tags: &["thủ tục hành chính", "dịch vụ công", "phí lệ phí"],
         group: "dich-vu-cong",
         frequency: Frequency::Daily,
-        header: &["Mã thủ tục", "Tên thủ tục", "Lĩnh vực", "Cơ quan giải quyết", "Thời hạn (ngày làm việc)", "Phí, lệ phí (đồng)", "Ghi chú phí", "Mức độ trực tuyến"],
+        header: &["Mã thủ tục", "Tên thủ tục", "Lĩnh vực", "Cơ quan giải quyết", "Thời hạn (ngày làm việc)", "Phí, lệ phí (đồng)", "Ghi chú phí", "Mức độ trực tuyến", "Đối tượng thực hiện"],
         rows,
     }
 }
