@@ -86,14 +86,33 @@ async fn stylesheet(uri: axum::http::Uri) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, cache)], STYLESHEET)
 }
 
+async fn staff_list() -> axum::response::Redirect {
+    axum::response::Redirect::to("/quan-tri/tai-khoan")
+}
+
 async fn fallback(req: Request) -> axum::response::Response {
     refuse(&req, error::AppError::NotFound)
 }
 
 /// A known address asked with a method it does not take: the platform's error answer rather
-/// than axum's empty one (axum adds `Allow`).
+/// than axum's empty one (axum adds `Allow`). A person opening a form's target address (a
+/// reload of the page an error came back on, a restored tab, a bookmark) is sent to the page
+/// the form is on, one step up, rather than shown an error.
 async fn method_not_allowed(req: Request) -> axum::response::Response {
+    let opened = matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD);
+    if opened && !error::for_programs(req.uri().path()) {
+        return axum::response::Redirect::to(form_page(req.uri().path())).into_response();
+    }
     refuse(&req, error::AppError::MethodNotAllowed)
+}
+
+/// The page a form posting to `target` is on: its parent address (a request's path is already
+/// a valid header value, and so is any prefix of it).
+fn form_page(target: &str) -> &str {
+    match target.trim_end_matches('/').rsplit_once('/') {
+        Some((parent, _)) if !parent.is_empty() => parent,
+        _ => "/",
+    }
 }
 
 /// The platform's error answer to `req`: `{code, message}` for programs (the API, Open311), a
@@ -148,9 +167,10 @@ pub fn router(state: AppState, modules: Vec<WebModule>) -> edge::Edge<Router> {
         .route("/quan-tri/nhat-ky", get(admin_log::show))
         .route("/quan-tri/kiem-tra", get(audit_runs::show).post(audit_runs::ask))
         .route("/quan-tri/tai-khoan", get(staff::list).post(staff::create))
-        .route("/quan-tri/tai-khoan/{id}/khoa", post(staff::lock))
-        .route("/quan-tri/tai-khoan/{id}/mo-khoa", post(staff::unlock))
-        .route("/quan-tri/tai-khoan/{id}/cap-lai-mat-khau", post(staff::new_password))
+        // A staff member's actions have no page of their own: opened, the list they are on.
+        .route("/quan-tri/tai-khoan/{id}/khoa", post(staff::lock).get(staff_list))
+        .route("/quan-tri/tai-khoan/{id}/mo-khoa", post(staff::unlock).get(staff_list))
+        .route("/quan-tri/tai-khoan/{id}/cap-lai-mat-khau", post(staff::new_password).get(staff_list))
         .route("/quan-tri/tai-len", get(limits::show).post(limits::save))
         .route("/static/site.css", get(stylesheet))
         .route("/healthz", get(api::healthz))

@@ -81,6 +81,30 @@ async fn a_method_an_address_does_not_take_gets_the_platforms_own_error() {
     assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
     assert!(r.text().await.unwrap().contains("không nhận yêu cầu theo phương thức đó"));
+    // A form's target opened as a page (a reload after an error, a restored tab) leads to the
+    // page the form is on, never to an error; its address, however odd, stays encoded.
+    let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    for (path, to) in [
+        ("/mot-cua/1.001322", "/mot-cua?procedure=1.001322"),
+        ("/mot-cua/x%20y", "/mot-cua"),
+        ("/ho-so/000.00.20.H56-251203-0001/hanh-dong", "/ho-so/000.00.20.H56-251203-0001"),
+        ("/phan-anh/7/hanh-dong", "/phan-anh/7"),
+        ("/tai-khoan/mat-khau", "/tai-khoan"),
+        ("/dang-xuat", "/"),
+        ("/quan-tri/tai-khoan/5/khoa", "/quan-tri/tai-khoan"),
+        ("/phan-anh/xa/8/theo-doi", "/phan-anh"),
+        ("/ho-so/%C3%A1%20x/hanh-dong", "/ho-so/%C3%A1%20x"),
+    ] {
+        for method in [reqwest::Method::GET, reqwest::Method::HEAD] {
+            let r = plain.request(method.clone(), format!("{}{path}", s.url)).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::SEE_OTHER, "{method} {path}");
+            assert_eq!(r.headers()["location"], to, "{method} {path}");
+        }
+    }
+    // Control characters in an address are refused at the edge before any of this.
+    let r = plain.get(format!("{}/ho-so/%0D%0ASet-Cookie:x/hanh-dong", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.headers().get("set-cookie").is_none());
     // The method the route takes still reaches it.
     let ok = c.post(format!("{}/api/v1/lookup", s.url)).json(&serde_json::json!({"code": "x", "phone": "0912345678"}));
     assert_eq!(ok.send().await.unwrap().status(), StatusCode::NOT_FOUND, "the route itself still answers");

@@ -89,7 +89,7 @@ pub fn module() -> WebModule {
         .route("/kho-du-lieu", get(documents::documents).post(documents::add_document).layer(uploads()))
         .route("/tra-cuu", get(lookup::lookup_form).post(lookup::lookup))
         .route("/mot-cua", get(desk::desk))
-        .route("/mot-cua/{code}", post(desk::register).layer(uploads()))
+        .route("/mot-cua/{code}", get(desk::reopen).post(desk::register).layer(uploads()))
         .route("/api/v1/dossiers", get(api::list).post(api::submit))
         .route("/api/v1/dossiers/{code}", get(api::get))
         .route("/api/v1/dossiers/{code}/events", get(api::events))

@@ -54,7 +54,11 @@ pub fn module() -> WebModule {
         .route("/phan-anh/{id}/anh/{sha}", get(report::photo))
         .route("/phan-anh/{id}/anh/{sha}/nho", get(report::photo_small))
         .route("/phan-anh/xa/{code}/atom", get(feed::commune))
-        .route("/phan-anh/xa/{code}/theo-doi", post(public::subscribe))
+        // Opened rather than posted (a reload after an error): the reports' page it is on.
+        .route(
+            "/phan-anh/xa/{code}/theo-doi",
+            post(public::subscribe).get(|| async { axum::response::Redirect::to("/phan-anh") }),
+        )
         .route("/can-bo/phan-anh", get(staff::inbox))
         .route("/dieu-hanh/phan-anh", get(centre::centre))
         .route("/quan-tri/phan-anh", get(admin::show))

@@ -167,6 +167,15 @@ pub async fn desk(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
     Ok(viewer.finish(render(&view)))
 }
 
+/// The desk form's target opened as a page (a reload after an error came back on it): the
+/// same procedure's form, empty.
+pub async fn reopen(Path(code): Path<String>) -> axum::response::Redirect {
+    match tinhso_kernel::ids::ProcedureCode::parse("procedure", &code) {
+        Ok(code) => axum::response::Redirect::to(&format!("/mot-cua?procedure={code}")),
+        Err(_) => axum::response::Redirect::to("/mot-cua"),
+    }
+}
+
 pub async fn register(
     State(state): State<AppState>,
     viewer: Viewer,
