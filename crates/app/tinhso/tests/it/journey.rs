@@ -779,3 +779,38 @@ async fn the_declaration_is_written_from_the_form() {
     let r = anon.get(format!("{}/ho-so/{code}/to-khai", s.url)).send().await.unwrap();
     assert_eq!(r.url().path(), "/dang-nhap", "logged out: to the login page");
 }
+
+/// A procedure's page offers each visitor the way to apply that is theirs: a citizen (or anyone
+/// logged out) applies online, a desk officer registers a walk-in's dossier, other staff get no
+/// button that would only lead to a refusal.
+#[tokio::test]
+async fn a_procedure_page_offers_each_visitor_their_own_way_to_apply() {
+    let s = crate::server(Backend::Sqlite).await;
+    let page = format!("{}/thu-tuc/{PROVINCIAL}", s.url);
+    let online = format!("href=\"/thu-tuc/{PROVINCIAL}/nop\"");
+    let desk = format!("href=\"/mot-cua?procedure={PROVINCIAL}\"");
+    let anonymous = s.client().get(&page).send().await.unwrap().text().await.unwrap();
+    assert!(anonymous.contains(&online) && !anonymous.contains(&desk));
+    for (login, has_online, has_desk) in [
+        ("0912345678", true, false),
+        ("tiepnhan@tinhso.local", false, true),
+        ("chuyenvien@tinhso.local", false, false),
+        ("pheduyet@tinhso.local", false, false),
+        ("lanhdao@tinhso.local", false, false),
+        ("quantri.coquan@tinhso.local", false, false),
+    ] {
+        let c = page_login(&s, login).await;
+        let html = c.get(&page).send().await.unwrap().text().await.unwrap();
+        assert_eq!((html.contains(&online), html.contains(&desk)), (has_online, has_desk), "{login}");
+        // Whatever is offered opens.
+        for (offered, href) in
+            [(has_online, format!("/thu-tuc/{PROVINCIAL}/nop")), (has_desk, format!("/mot-cua?procedure={PROVINCIAL}"))]
+        {
+            if offered {
+                let r = c.get(format!("{}{href}", s.url)).send().await.unwrap();
+                assert_eq!(r.status(), StatusCode::OK, "{login} {href}");
+            }
+        }
+    }
+    s.stop().await.unwrap();
+}

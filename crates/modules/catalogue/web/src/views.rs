@@ -135,4 +135,9 @@ pub struct ProcedurePage {
     pub can_edit: bool,
     /// Whether the procedure can be applied for online (fully or partly online).
     pub online_possible: bool,
+    /// Whether the visitor applies here (a citizen, or anyone not logged in, who logs in on
+    /// the way); staff do not.
+    pub applies: bool,
+    /// A one-stop desk officer: registers a walk-in's dossier for this procedure at the desk.
+    pub at_desk: bool,
 }

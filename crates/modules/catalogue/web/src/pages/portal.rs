@@ -128,6 +128,12 @@ pub async fn procedure(State(state): State<AppState>, viewer: Viewer, Path(code)
         p: ProcedureView::new(&state, viewer.locale, p),
         can_edit: viewer.may(&Action::ManageCatalogue),
         online_possible: p.online_level != OnlineLevel::InPerson,
+        applies: viewer.account.is_none() || viewer.may(&Action::SubmitDossier),
+        at_desk: viewer
+            .account
+            .as_ref()
+            .and_then(|a| a.agency.clone())
+            .is_some_and(|agency| viewer.may(&Action::ReceiveDossier { agency })),
     };
     Ok(viewer.finish(render(&view)))
 }
