@@ -143,6 +143,45 @@ async fn organizations_story(s: TestServer) {
         (Some("household_business"), Some("008090001234"))
     );
 
+    // The next application offers the organisation represented last, closed; one link fills it in.
+    let form = browser.get(&apply).send().await.unwrap().text().await.unwrap();
+    assert!(form.contains("<details class=\"group organization\">"), "still closed: their own dossier by default");
+    assert!(
+        form.contains(
+            "<a href=\"?organization=last\">Nộp cho Hộ kinh doanh Lò Văn Páo (mã số 008090001234) như lần trước</a>"
+        ),
+        "{form}"
+    );
+    let filled = browser.get(format!("{apply}?organization=last")).send().await.unwrap().text().await.unwrap();
+    assert!(filled.contains("<details class=\"group organization\" open>"));
+    assert!(
+        filled.contains("value=\"Hộ kinh doanh Lò Văn Páo\"")
+            && filled.contains("value=\"008090001234\"")
+            && filled.contains("value=\"household_business\" selected"),
+        "{filled}"
+    );
+    let r = browser.get(format!("{apply}?organization=first")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "a value the link never sends");
+    // Someone who never applied for one is offered nothing.
+    let newcomer = s.client();
+    let reg = newcomer.get(format!("{}/dang-ky", s.url)).send().await.unwrap().text().await.unwrap();
+    let r = newcomer
+        .post(format!("{}/dang-ky", s.url))
+        .form(&[
+            ("csrf", csrf(&reg).as_str()),
+            ("tiep", &format!("/thu-tuc/{EITHER}/nop")),
+            ("full_name", "Hà Thị Mỷ"),
+            ("login", "0977123456"),
+            ("personal_id", "008195001234"),
+            ("password", "ruộng bậc thang mùa lúa chín"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.url().path(), format!("/thu-tuc/{EITHER}/nop"));
+    let theirs = r.text().await.unwrap();
+    assert!(theirs.contains("organization.name") && !theirs.contains("?organization=last"), "nothing to offer");
+
     // A representative tells their companies' dossiers apart in their own list.
     let mine = browser.get(format!("{}/ho-so", s.url)).send().await.unwrap().text().await.unwrap();
     assert!(

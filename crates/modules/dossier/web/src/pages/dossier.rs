@@ -211,7 +211,26 @@ fn must_be_citizen(viewer: &Viewer) -> Result<(), AppError> {
     viewer.require(&Action::SubmitDossier).map(|_| ())
 }
 
-pub async fn apply_form(State(state): State<AppState>, viewer: Viewer, Path(code): Path<String>) -> PageResult {
+/// `?organization=last`: the apply form with the organisation the applicant last represented
+/// filled in (the link the form offers a representative, so nothing is typed again).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplyParams {
+    organization: Option<LastOrganization>,
+}
+
+#[derive(Deserialize, PartialEq)]
+#[serde(rename_all = "snake_case")]
+enum LastOrganization {
+    Last,
+}
+
+pub async fn apply_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(code): Path<String>,
+    PageQuery(q): PageQuery<ApplyParams>,
+) -> PageResult {
     let err = page_err(&viewer);
     if viewer.account.is_none() {
         // Log in (or register) and come straight back to this form.
@@ -230,11 +249,17 @@ pub async fn apply_form(State(state): State<AppState>, viewer: Viewer, Path(code
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
     let docs = state.store.documents.documents(account.id).await.map_err(|e| err(e.into()))?;
     let last = last_form(&state, account).await.map_err(&err)?;
-    // Where only organisations apply, the one the applicant last represented is offered again.
+    // The organisation the applicant last represented: filled in where only organisations
+    // apply or when asked for, else offered by a link in the closed block.
     let organization =
-        if applicants.admits_people() { None } else { last_organization(&state, account).await.map_err(&err)? };
-    let known = known_of(account, &last, organization.as_ref());
-    let page = apply_page(&state, &viewer, &code, &known, &docs, Vec::new()).map_err(&err)?;
+        if applicants.admits_organizations() { last_organization(&state, account).await.map_err(&err)? } else { None };
+    let filled = !applicants.admits_people() || q.organization == Some(LastOrganization::Last);
+    let known = known_of(account, &last, organization.as_ref().filter(|_| filled));
+    let mut page = apply_page(&state, &viewer, &code, &known, &docs, Vec::new()).map_err(&err)?;
+    if !filled {
+        let code_word = if page.org.en { "code" } else { "mã số" };
+        page.org.offer = organization.map(|(_, o)| format!("{} ({code_word} {})", o.name, o.tax_code.as_str()));
+    }
     Ok(viewer.finish(render(&page)))
 }
 

@@ -16,6 +16,8 @@ pub struct OrganizationBlock {
     pub required: bool,
     /// Open when anything in it was typed or is wrong.
     pub open: bool,
+    /// The organisation the applicant last represented, offered by a link that fills it in.
+    pub offer: Option<String>,
     pub household: bool,
     pub name: String,
     pub tax_code: String,
@@ -39,6 +41,7 @@ impl OrganizationBlock {
             shown: applicants.admits_organizations() || typed || kind_error.is_some(),
             required,
             open: required || typed || kind_error.is_some() || name_error.is_some() || code_error.is_some(),
+            offer: None,
             household: values.text("organization.kind") == "household_business",
             name,
             tax_code,
