@@ -148,7 +148,7 @@ async fn organizations_story(s: TestServer) {
     assert!(form.contains("<details class=\"group organization\">"), "still closed: their own dossier by default");
     assert!(
         form.contains(
-            "<a href=\"?organization=last\">Nộp cho Hộ kinh doanh Lò Văn Páo (mã số 008090001234) như lần trước</a>"
+            "<a href=\"?organization=last#organization.name\">Nộp cho Hộ kinh doanh Lò Văn Páo (mã số 008090001234) như lần trước</a>"
         ),
         "{form}"
     );
