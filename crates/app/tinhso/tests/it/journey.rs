@@ -45,21 +45,7 @@ async fn applying_while_logged_out_comes_back_to_the_form_prefilled() {
     assert!(login_page.contains("/dang-ky?tiep=%2Fthu-tuc%2F2.000635%2Fnop"), "registration keeps it too");
 
     // A new citizen registers from there and lands on the form, name and personal id filled in.
-    let reg = c.get(format!("{}/dang-ky?tiep=%2Fthu-tuc%2F2.000635%2Fnop", s.url)).send().await.unwrap();
-    let reg = reg.text().await.unwrap();
-    let r = c
-        .post(format!("{}/dang-ky", s.url))
-        .form(&[
-            ("csrf", csrf(&reg).as_str()),
-            ("tiep", "/thu-tuc/2.000635/nop"),
-            ("full_name", "Hà Thị Mỷ"),
-            ("login", "0977123456"),
-            ("personal_id", "008195001234"),
-            ("password", "ruộng bậc thang mùa lúa chín"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = register_new_citizen(&s, &c, "/thu-tuc/2.000635/nop").await;
     assert_eq!(r.url().path(), "/thu-tuc/2.000635/nop", "back at the form");
     let html = r.text().await.unwrap();
     assert_eq!(value_of(&html, "form.ho_ten"), "Hà Thị Mỷ");
@@ -655,6 +641,29 @@ fn application<'a>(token: &'a str, commune: &'a str) -> [(&'static str, &'a str)
 }
 
 /// A browser (cookie jar) logged in through the login page, as a person does.
+/// Registers a new citizen, Hà Thị Mỷ (0977123456), on `c` from the registration page reached
+/// on the way to `next`; the answer, redirects followed.
+pub(crate) async fn register_new_citizen(
+    s: &tinhso_testkit::TestServer,
+    c: &reqwest::Client,
+    next: &str,
+) -> reqwest::Response {
+    let reg = c.get(format!("{}/dang-ky", s.url)).query(&[("tiep", next)]).send().await.unwrap();
+    let reg = reg.text().await.unwrap();
+    c.post(format!("{}/dang-ky", s.url))
+        .form(&[
+            ("csrf", csrf(&reg).as_str()),
+            ("tiep", next),
+            ("full_name", "Hà Thị Mỷ"),
+            ("login", "0977123456"),
+            ("personal_id", "008195001234"),
+            ("password", "ruộng bậc thang mùa lúa chín"),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
 pub(crate) async fn page_login(s: &tinhso_testkit::TestServer, login: &str) -> reqwest::Client {
     let c = s.client();
     let page = c.get(format!("{}/dang-nhap", s.url)).send().await.unwrap().text().await.unwrap();

@@ -164,20 +164,7 @@ async fn organizations_story(s: TestServer) {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST, "a value the link never sends");
     // Someone who never applied for one is offered nothing.
     let newcomer = s.client();
-    let reg = newcomer.get(format!("{}/dang-ky", s.url)).send().await.unwrap().text().await.unwrap();
-    let r = newcomer
-        .post(format!("{}/dang-ky", s.url))
-        .form(&[
-            ("csrf", csrf(&reg).as_str()),
-            ("tiep", &format!("/thu-tuc/{EITHER}/nop")),
-            ("full_name", "Hà Thị Mỷ"),
-            ("login", "0977123456"),
-            ("personal_id", "008195001234"),
-            ("password", "ruộng bậc thang mùa lúa chín"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = crate::journey::register_new_citizen(&s, &newcomer, &format!("/thu-tuc/{EITHER}/nop")).await;
     assert_eq!(r.url().path(), format!("/thu-tuc/{EITHER}/nop"));
     let theirs = r.text().await.unwrap();
     assert!(theirs.contains("organization.name") && !theirs.contains("?organization=last"), "nothing to offer");
