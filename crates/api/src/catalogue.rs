@@ -68,6 +68,17 @@ pub struct ProcedureDetail<'a> {
     #[serde(flatten)]
     pub procedure: &'a Procedure,
     pub competent_agency_detail: AgencyRef<'a>,
+    /// Said here when the procedure itself leaves it out (anyone may apply), so that every
+    /// answer names who may apply exactly once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applicants: Option<Applicants>,
+}
+
+impl<'a> ProcedureDetail<'a> {
+    pub fn new(procedure: &'a Procedure, competent_agency_detail: AgencyRef<'a>) -> Self {
+        let applicants = procedure.applicants.is_default().then_some(procedure.applicants);
+        Self { procedure, competent_agency_detail, applicants }
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -368,6 +368,28 @@ mod tests {
         assert_eq!(stored.check(&changes), br(Setting::Procedure, "1.000001", SettingDiff::Edited));
     }
 
+    /// A procedure saved by a version before `applicants` existed was logged with the digest of
+    /// its JSON without the field: read back (anyone may apply) it still matches, while a
+    /// procedure saved now for some applicants only is logged, and checked, with it.
+    #[test]
+    fn procedures_logged_before_who_may_apply_existed_still_vouch() {
+        use tinhso_catalogue::procedure::Applicants;
+        let (mut stored, mut changes) = Stored::set_up();
+        let p = procedure("1.000003", 0);
+        let then = serde_json::to_vec(&p).unwrap();
+        assert!(!String::from_utf8_lossy(&then).contains("applicants"), "the default is left out");
+        let logged = tinhso_kernel::ids::Sha256::of(&then).to_string();
+        stored.procedures.push(p.clone());
+        changes.push(AdminChange::ProcedureSaved { code: "1.000003".into(), digest: Some(logged) });
+        assert_eq!(stored.check(&changes), None);
+        let mut organizations = p;
+        organizations.applicants = Applicants::Organizations;
+        stored.procedures[2] = organizations.clone();
+        assert_eq!(stored.check(&changes), br(Setting::Procedure, "1.000003", SettingDiff::Edited), "edited");
+        changes.push(AdminChange::procedure_saved(&organizations).unwrap());
+        assert_eq!(stored.check(&changes), None);
+    }
+
     #[test]
     fn each_setting_changed_behind_the_log_is_named() {
         let (base, changes) = Stored::set_up();

@@ -92,6 +92,10 @@ impl Applicants {
         }
     }
 
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
     /// Whether a person may apply for themself.
     pub fn admits_people(self) -> bool {
         self != Self::Organizations
@@ -353,8 +357,10 @@ pub struct Procedure {
     #[serde(default)]
     pub processing_time_estimated: bool,
     pub fee: Fee,
-    /// Who may apply; a catalogue without it admits anyone.
-    #[serde(default)]
+    /// Who may apply; a catalogue without it admits anyone. Left out when anyone may, so that a
+    /// procedure saved before the field existed serialises, and so digests, as it did then: the
+    /// administrators' log's entries for it still vouch for it (`audit verify`).
+    #[serde(default, skip_serializing_if = "Applicants::is_default")]
     pub applicants: Applicants,
     pub online_level: OnlineLevel,
     /// True when `online_level` was guessed for a procedure the source did not say, not

@@ -56,7 +56,6 @@ pub async fn procedures(State(state): State<AppState>, ApiQuery(q): ApiQuery<Pro
 pub async fn procedure(State(state): State<AppState>, Path(code): Path<String>) -> ApiResult<Response> {
     let catalogue = state.catalogue();
     let p = catalogue.get(&code).ok_or(AppError::NotFound)?;
-    let detail =
-        ProcedureDetail { procedure: p.as_ref(), competent_agency_detail: agency_ref(&state, &p.competent_agency) };
+    let detail = ProcedureDetail::new(p.as_ref(), agency_ref(&state, &p.competent_agency));
     json_bytes(StatusCode::OK, &detail)
 }
