@@ -238,8 +238,12 @@ pub async fn apply_form(
         return Ok(Redirect::to(&tinhso_http::pages::account::with_next("/dang-nhap", &back)).into_response());
     }
     must_be_citizen(&viewer).map_err(&err)?;
-    let applicants = state.catalogue().get(&code).map(|p| p.applicants).unwrap_or_default();
-    if state.catalogue().get(&code).is_some_and(|p| p.online_level == OnlineLevel::InPerson) {
+    let (applicants, online_level) = state
+        .catalogue()
+        .get(&code)
+        .map(|p| (p.applicants, p.online_level))
+        .unwrap_or((Default::default(), OnlineLevel::PartlyOnline));
+    if online_level == OnlineLevel::InPerson {
         return Err(err(AppError::bad_request(
             "not_online",
             "Thủ tục này chỉ nộp trực tiếp tại Bộ phận Một cửa",
