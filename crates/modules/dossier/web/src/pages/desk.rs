@@ -2,7 +2,8 @@
 //! applicant in front of them, ticks the papers received, scans what should be digitised, and
 //! prints the receipt slip (Mẫu 01). The dossier is received in the same motion.
 
-use super::dossier::{component_inputs, field_views, form_json, store_uploads, ComponentInput, FieldView};
+use super::apply::{component_inputs, field_views, form_json, ComponentInput, FieldView};
+use super::dossier::store_uploads;
 use crate::service::{self as dossiers, DeskIntake, FileInput, SubmitInput};
 use askama::Template;
 use axum::extract::{Path, State};

@@ -1,8 +1,9 @@
-//! The dossier's pages: applying online and following a dossier (dossier.rs), the one-stop
+//! The dossier's pages: applying online (apply.rs), following a dossier (dossier.rs), the one-stop
 //! desk (desk.rs), staff inboxes (inbox.rs), receipts and slips (slips.rs), the citizen's
 //! document store reused when applying (documents.rs), the declaration written from the
 //! e-form (declaration.rs), the public lookup (lookup.rs), whom a dossier is for (organization.rs).
 
+pub mod apply;
 pub mod declaration;
 pub mod desk;
 pub mod documents;
