@@ -206,11 +206,19 @@ pub async fn apply_form(
     }
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
     let docs = state.store.documents.documents(account.id).await.map_err(|e| err(e.into()))?;
-    let last = last_form(&state, account).await.map_err(&err)?;
-    // The organisation the applicant last represented: filled in where only organisations
-    // apply or when asked for, else offered by a link in the closed block.
-    let organization =
-        if applicants.admits_organizations() { last_organization(&state, account).await.map_err(&err)? } else { None };
+    // One read of the applicant's latest dossiers: the newest one's e-form, and the organisation
+    // they last represented (looked for only where organisations apply).
+    let limit = if applicants.admits_organizations() { 50 } else { 1 };
+    let query = tinhso_store::DossierQuery { applicant: Some(account.id), limit, ..Default::default() };
+    let recent = state.store.dossiers.dossiers(&query).await.map_err(|e| err(e.into()))?;
+    let last = last_form(&state, recent.first()).await.map_err(&err)?;
+    // The organisation: filled in where only organisations apply or when asked for, else
+    // offered by a link under the closed block.
+    let organization = if applicants.admits_organizations() {
+        recent.into_iter().find_map(|d| Some((d.applicant_type, d.organization?)))
+    } else {
+        None
+    };
     let filled = !applicants.admits_people() || q.organization == Some(LastOrganization::Last);
     let known = known_of(account, &last, organization.as_ref().filter(|_| filled));
     let mut page = apply_page(&state, &viewer, &code, &known, &docs, Vec::new()).map_err(&err)?;
@@ -226,23 +234,9 @@ pub async fn apply_form(
 const REMEMBERED: [&str; 2] = ["dia_chi", "email"];
 
 /// The e-form of the applicant's most recent dossier (`Null` before their first).
-async fn last_form(state: &AppState, account: &tinhso_store::Account) -> Result<Value, AppError> {
-    let query = tinhso_store::DossierQuery { applicant: Some(account.id), limit: 1, ..Default::default() };
-    let Some(last) = state.store.dossiers.dossiers(&query).await?.into_iter().next() else {
-        return Ok(Value::Null);
-    };
+async fn last_form(state: &AppState, last: Option<&tinhso_dossier::Dossier>) -> Result<Value, AppError> {
+    let Some(last) = last else { return Ok(Value::Null) };
     Ok(state.store.dossiers.dossier(&last.code).await?.map(|r| r.form).unwrap_or(Value::Null))
-}
-
-/// The organisation the applicant's most recent dossier for one was for, among their latest
-/// dossiers (a representative's are mostly their organisation's).
-async fn last_organization(
-    state: &AppState,
-    account: &tinhso_store::Account,
-) -> Result<Option<(tinhso_dossier::ApplicantType, tinhso_dossier::Organization)>, AppError> {
-    let query = tinhso_store::DossierQuery { applicant: Some(account.id), limit: 50, ..Default::default() };
-    let mine = state.store.dossiers.dossiers(&query).await?;
-    Ok(mine.into_iter().find_map(|d| Some((d.applicant_type, d.organization?))))
 }
 
 /// What the platform already knows of the applicant, as the e-form's first values: name,
@@ -256,9 +250,7 @@ fn known_of(
 ) -> FormData {
     let mut known = form_urlencoded::Serializer::new(String::new());
     if let Some((kind, o)) = organization {
-        let kind =
-            if *kind == tinhso_dossier::ApplicantType::HouseholdBusiness { "household_business" } else { "business" };
-        known.append_pair("organization.kind", kind);
+        known.append_pair("organization.kind", super::organization::kind_key(*kind));
         known.append_pair("organization.name", &o.name);
         known.append_pair("organization.tax_code", o.tax_code.as_str());
     }
@@ -324,7 +316,8 @@ pub async fn apply(
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
     let (uploaded, mut upload_errors) = store_uploads(&state, account, body.files).await.map_err(&err)?;
-    let components = state.catalogue().get(&code).map(|p| p.components.len()).unwrap_or(0);
+    let (components, applicants) =
+        state.catalogue().get(&code).map(|p| (p.components.len(), p.applicants)).unwrap_or((0, Default::default()));
     let mut files = Vec::new();
     for i in 0..components {
         let fresh = uploaded.iter().find(|(f, _)| *f == format!("file.{i}")).map(|(_, h)| h.clone());
@@ -343,7 +336,6 @@ pub async fn apply(
             files.push(dossiers::FileInput { component, sha256 });
         }
     }
-    let applicants = state.catalogue().get(&code).map(|p| p.applicants).unwrap_or_default();
     let (applicant_type, organization) = organization_typed(&form, applicants);
     let input = SubmitInput {
         procedure: code.clone(),

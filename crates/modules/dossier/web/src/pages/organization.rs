@@ -42,7 +42,7 @@ impl OrganizationBlock {
             required,
             open: required || typed || kind_error.is_some() || name_error.is_some() || code_error.is_some(),
             offer: None,
-            household: values.text("organization.kind") == "household_business",
+            household: values.text("organization.kind") == kind_key(tinhso_dossier::ApplicantType::HouseholdBusiness),
             name,
             tax_code,
             kind_error,
@@ -65,9 +65,18 @@ pub fn organization_typed(
     if name.trim().is_empty() && tax_code.trim().is_empty() && applicants.admits_people() {
         return (ApplicantType::Citizen, None);
     }
-    let kind = match form.text("organization.kind").as_str() {
-        "household_business" => ApplicantType::HouseholdBusiness,
-        _ => ApplicantType::Business,
+    let kind = if form.text("organization.kind") == kind_key(ApplicantType::HouseholdBusiness) {
+        ApplicantType::HouseholdBusiness
+    } else {
+        ApplicantType::Business
     };
     (kind, Some(tinhso_api::dossiers::OrganizationInput { name, tax_code }))
+}
+
+/// The kind select's value for an organisation's applicant type (`organization.kind`).
+pub fn kind_key(t: tinhso_dossier::ApplicantType) -> &'static str {
+    match t {
+        tinhso_dossier::ApplicantType::HouseholdBusiness => "household_business",
+        _ => "business",
+    }
 }
