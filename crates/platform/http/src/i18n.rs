@@ -23,6 +23,14 @@ impl Locale {
         }
     }
 
+    /// One of a pair of texts written side by side where they are used.
+    pub fn pick<'a>(self, vi: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Self::Vi => vi,
+            Self::En => en,
+        }
+    }
+
     pub fn texts(self) -> &'static Texts {
         match self {
             Self::Vi => &VI,

@@ -349,7 +349,8 @@ async fn applying_in_english() {
     assert!(html.contains("<strong>Applied</strong>"), "the history in English");
     let list = c.get(format!("{}/ho-so", s.url)).send().await.unwrap().text().await.unwrap();
     assert!(list.contains("<h1>My dossiers</h1>") && list.contains("Result due"), "{list:.3000}");
-    // The desk handling it reads the dossier in Vietnamese whatever the applicant chose.
+    // The language follows the reader: the desk, in Vietnamese, reads the dossier in Vietnamese
+    // whatever the applicant chose.
     let desk = page_login(&s, "tiepnhan@tinhso.local").await;
     let code = list.split("<a href=\"/ho-so/").nth(1).and_then(|c| c.split('"').next()).unwrap().to_owned();
     let page = desk.get(format!("{}/ho-so/{code}", s.url)).send().await.unwrap().text().await.unwrap();

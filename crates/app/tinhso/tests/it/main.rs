@@ -67,6 +67,7 @@ mod inbox;
 mod integrity;
 mod ioc;
 mod journey;
+mod locale;
 mod mail;
 mod metrics;
 mod opendata;

@@ -45,6 +45,13 @@ impl StepRole {
             Self::Approver => "Lãnh đạo phê duyệt",
         }
     }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Specialist => "Specialist",
+            Self::Approver => "Approver",
+        }
+    }
 }
 
 /// One step: its name, who does it, and how many working hours it may take (8 to a day).

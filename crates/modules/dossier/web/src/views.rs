@@ -97,8 +97,6 @@ pub fn due_en(apology_due_on: Option<NaiveDate>, due_on: Option<NaiveDate>) -> S
     }
 }
 
-/// `d` as a page shows it; `en` for the English locale of the applicant's pages (the staff's
-/// columns, state names and codes, stay Vietnamese).
 /// Who a dossier is for when it is not the applicant themself, in one line.
 pub fn organization_line(d: &Dossier, en: bool) -> String {
     let Some(o) = &d.organization else { return String::new() };
@@ -109,6 +107,7 @@ pub fn organization_line(d: &Dossier, en: bool) -> String {
     }
 }
 
+/// `d` as a page shows it, in the viewer's language (`en`).
 pub fn summary(state: &AppState, d: &Dossier, en: bool) -> DossierSummary {
     let catalogue = state.catalogue();
     let status = status_of(state, d);
@@ -125,7 +124,7 @@ pub fn summary(state: &AppState, d: &Dossier, en: bool) -> DossierSummary {
             .unwrap_or_else(|| d.procedure.to_string()),
         state_code: d.state.code(),
         state_key: d.state.key(),
-        state: d.state.label_vi(),
+        state: if en { d.state.label_en() } else { d.state.label_vi() },
         due: if en { due_en(d.apology_due_on, d.due_on) } else { due_vi(d.apology_due_on, d.due_on) },
         due_status: if en { status.label_en() } else { status.label_vi() },
         due_status_key: status_key(status),
@@ -176,7 +175,7 @@ pub(crate) fn method_en(m: ReturnMethod) -> &'static str {
 /// Account ids to the names shown in histories and step tables.
 pub type Names = std::collections::HashMap<tinhso_kernel::ids::AccountId, String>;
 
-/// An event's title and detail; `en` for the applicant's English pages.
+/// An event's title and detail, in the viewer's language (`en`).
 pub fn event_text(state: &AppState, kind: &EventKind, names: &Names, en: bool) -> (String, String) {
     let t = |vi: &str, english: &str| if en { english.to_owned() } else { vi.to_owned() };
     match kind {
@@ -208,19 +207,22 @@ pub fn event_text(state: &AppState, kind: &EventKind, names: &Names, en: bool) -
                 t("Nộp tại quầy", "Paid at the desk")
             },
         ),
-        EventKind::ProcessingStarted => ("Bắt đầu xử lý".into(), String::new()),
+        EventKind::ProcessingStarted => (t("Bắt đầu xử lý", "Processing started"), String::new()),
         EventKind::StepCompleted { step, note, next_assignee } => (
-            format!("Hoàn thành bước {step}"),
+            format!("{} {step}", t("Hoàn thành bước", "Step done:")),
             match next_assignee.and_then(|a| names.get(&a)) {
-                Some(who) => format!("{note} Chuyển bước tiếp theo cho {who}.").trim().to_owned(),
+                Some(who) => {
+                    format!("{note} {} {who}.", t("Chuyển bước tiếp theo cho", "Next step passed to")).trim().to_owned()
+                }
                 None => note.clone(),
             },
         ),
-        EventKind::StepAssigned { step, assignee } => {
-            (format!("Giao bước {step}"), names.get(assignee).cloned().unwrap_or_else(|| format!("Cán bộ #{assignee}")))
-        }
+        EventKind::StepAssigned { step, assignee } => (
+            format!("{} {step}", t("Giao bước", "Step assigned:")),
+            names.get(assignee).cloned().unwrap_or_else(|| format!("{} #{assignee}", t("Cán bộ", "Officer"))),
+        ),
         EventKind::Transferred { to_agency, note } => (
-            "Chuyển xin ý kiến".into(),
+            t("Chuyển xin ý kiến", "Sent for another agency's opinion"),
             format!("{}: {note}", state.agency_name(to_agency.as_str()).unwrap_or(to_agency.as_str())),
         ),
         EventKind::Approved { electronic_result, .. } => (
@@ -306,17 +308,18 @@ pub struct StepRow {
     pub current: bool,
 }
 
-fn budget_label(hours: u16) -> String {
+fn budget_label(hours: u16, en: bool) -> String {
     let day = tinhso_catalogue::workflow::HOURS_PER_DAY;
-    if hours.is_multiple_of(day) {
-        format!("{} ngày", hours / day)
-    } else {
-        format!("{hours} giờ")
+    match (hours.is_multiple_of(day), en) {
+        (true, false) => format!("{} ngày", hours / day),
+        (true, true) => format!("{} working day{}", hours / day, if hours == day { "" } else { "s" }),
+        (false, false) => format!("{hours} giờ"),
+        (false, true) => format!("{hours} working hour{}", if hours == 1 { "" } else { "s" }),
     }
 }
 
 /// The process table: each step's holder, dates and whether it kept to its budget.
-pub fn step_rows(state: &AppState, d: &Dossier, events: &[StoredEvent], names: &Names) -> Vec<StepRow> {
+pub fn step_rows(state: &AppState, d: &Dossier, events: &[StoredEvent], names: &Names, en: bool) -> Vec<StepRow> {
     let today = local_date(Utc::now());
     let progress = tinhso_dossier::steps::progress(&d.steps, events.iter().map(|e| &e.event), &state.calendar());
     let open = d.state == DossierState::Processing;
@@ -326,22 +329,25 @@ pub fn step_rows(state: &AppState, d: &Dossier, events: &[StoredEvent], names: &
         .enumerate()
         .map(|(i, p)| {
             let late = p.is_late(today);
+            let t = |vi: &'static str, english: &'static str| if en { english } else { vi };
             let (status, status_key) = match (p.started_on, p.done_on) {
-                (_, Some(_)) if late => ("Hoàn thành trễ hạn", "overdue"),
-                (_, Some(_)) => ("Hoàn thành đúng hạn", "on-track"),
-                (Some(_), None) if !open => ("Tạm dừng", "paused"),
-                (Some(_), None) if late => ("Quá hạn", "overdue"),
-                (Some(_), None) => ("Đang xử lý", "due-soon"),
-                (None, None) => ("Chưa đến", "not-started"),
+                (_, Some(_)) if late => (t("Hoàn thành trễ hạn", "Done late"), "overdue"),
+                (_, Some(_)) => (t("Hoàn thành đúng hạn", "Done on time"), "on-track"),
+                (Some(_), None) if !open => (t("Tạm dừng", "Paused"), "paused"),
+                (Some(_), None) if late => (t("Quá hạn", "Overdue"), "overdue"),
+                (Some(_), None) => (t("Đang xử lý", "In progress"), "due-soon"),
+                (None, None) => (t("Chưa đến", "Not yet"), "not-started"),
             };
             StepRow {
                 no: i + 1,
                 name: p.step.name.clone(),
-                role: p.step.role.label_vi(),
-                budget: budget_label(p.step.budget_hours),
+                role: if en { p.step.role.label_en() } else { p.step.role.label_vi() },
+                budget: budget_label(p.step.budget_hours, en),
                 holder: match p.holder {
-                    Some(id) => names.get(&id).cloned().unwrap_or_else(|| format!("Cán bộ #{id}")),
-                    None if p.started_on.is_some() => "Chưa giao (mọi cán bộ cùng vai trò)".into(),
+                    Some(id) => names.get(&id).cloned().unwrap_or_else(|| format!("{} #{id}", t("Cán bộ", "Officer"))),
+                    None if p.started_on.is_some() => {
+                        t("Chưa giao (mọi cán bộ cùng vai trò)", "Not assigned (any officer in the role)").into()
+                    }
                     None => String::new(),
                 },
                 started: date(p.started_on),

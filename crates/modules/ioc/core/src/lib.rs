@@ -3,6 +3,7 @@
 //! aggregates current by adding `delta(before, after)` in the event's transaction, and
 //! `tinhso ioc check` can recompute them from the events and compare.
 
+pub mod english;
 pub mod index;
 
 use chrono::NaiveDate;
@@ -114,6 +115,28 @@ impl Measure {
             Self::OpenDue => "Hồ sơ đang giải quyết theo ngày hẹn",
             Self::FeedbackDue => "Phản ánh, kiến nghị về thủ tục, dịch vụ công đã xử lý hoặc đến hạn",
             Self::FeedbackOnTime => "Phản ánh, kiến nghị xử lý đúng hạn",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Received => "Dossiers received",
+            Self::Online => "Dossiers applied for online",
+            Self::Digitised => "Dossiers with a digitised document",
+            Self::Reused => "Dossiers reusing digitised data",
+            Self::Finished => "Dossiers decided",
+            Self::OnTime => "Decided on time or early",
+            Self::Late => "Decided late",
+            Self::WorkingDays => "Working days taken, in all",
+            Self::AllowedDays => "Working days allowed, in all",
+            Self::ElectronicResult => "With an electronic result",
+            Self::Paid => "Dossiers whose fees were paid",
+            Self::PaidOnline => "Fees paid online",
+            Self::Rated => "Ratings",
+            Self::Dissatisfied => "Dissatisfied ratings",
+            Self::OpenDue => "Dossiers being decided, by due date",
+            Self::FeedbackDue => "Feedback on procedures and public services handled or due",
+            Self::FeedbackOnTime => "Feedback handled on time",
         }
     }
 }

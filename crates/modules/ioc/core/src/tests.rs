@@ -339,3 +339,38 @@ proptest! {
         prop_assert_eq!(members, facts(&run.d).into_keys().collect());
     }
 }
+
+#[test]
+fn every_word_of_the_index_has_its_english() {
+    let w = Weights::default_766();
+    let mut t = Totals::new();
+    for m in Measure::ALL {
+        t.insert(m, 1);
+    }
+    let catalogue = super::index::CatalogueStats {
+        procedures: 2,
+        complete: 1,
+        offered_online: 1,
+        offered_online_estimated: 0,
+        fee_bearing: 1,
+        payable_online: 1,
+    };
+    let report = compute(&w, &t, &catalogue, &HashMap::new());
+    let indicators: Vec<_> = report.groups.iter().flat_map(|g| &g.indicators).collect();
+    assert_eq!(indicators.len(), 14, "every indicator of the default weights");
+    for g in &report.groups {
+        assert!(english::group(&g.key).is_some(), "group {}", g.key);
+    }
+    for i in indicators {
+        let (name, formula) = english::indicator(&i.key).unwrap_or_else(|| panic!("indicator {}", i.key));
+        assert!(name.is_ascii() || name.contains('%') || name.contains('−'), "{name}");
+        assert!(!formula.is_empty() && formula != i.formula);
+        for input in &i.inputs {
+            assert!(english::input(input.label).is_some(), "input {} of {}", input.label, i.key);
+        }
+    }
+    for m in Measure::ALL {
+        assert_ne!(m.label_en(), m.label_vi());
+    }
+    assert_eq!(english::indicator("9.9"), None);
+}

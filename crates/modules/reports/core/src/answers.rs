@@ -1,7 +1,7 @@
 //! Standard answers staff start from (response templates): the usual wording for the usual
 //! outcomes, so a commune officer on a phone writes less and says it the way the province does.
 
-/// (key, label, text)
+/// (key, label, text). The text is published as written, in Vietnamese.
 pub const ANSWERS: [(&str, &str, &str); 6] = [
     (
         "dang-kiem-tra",
@@ -25,6 +25,16 @@ pub const ANSWERS: [(&str, &str, &str); 6] = [
         "Kiểm tra không thấy vi phạm",
         "Cơ quan đã kiểm tra thực tế và không phát hiện vi phạm như nội dung phản ánh.",
     ),
+];
+
+/// The answers' labels in English, in the order of `ANSWERS`.
+pub const LABELS_EN: [&str; 6] = [
+    "Being checked on the ground",
+    "Ask for the exact place",
+    "Put in the work plan",
+    "Fixed",
+    "Not ours to handle",
+    "Checked, no breach found",
 ];
 
 /// The text of answer `key`, if there is one.

@@ -142,6 +142,32 @@ impl CommandKind {
             Self::Rate => "Đánh giá",
         }
     }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Accept => "Accept",
+            Self::Refuse => "Refuse (not ours to handle)",
+            Self::Forward => "Forward to another agency",
+            Self::AddContributor => "Invite an agency to contribute",
+            Self::RequestInfo => "Ask the reporter for more",
+            Self::Investigate => "Investigate",
+            Self::StartWork => "Start work",
+            Self::Schedule => "Schedule the work",
+            Self::Fix => "Fixed",
+            Self::NoFurtherAction => "No further action",
+            Self::UnableToFix => "Cannot be fixed",
+            Self::InternalReferral => "Referred outside the platform",
+            Self::MarkDuplicate => "Merge into a duplicate",
+            Self::Close => "Close",
+            Self::Update => "Public update",
+            Self::Note => "Internal note",
+            Self::Hide => "Hide the text",
+            Self::Escalate => "Escalate to the province",
+            Self::ProvideInfo => "Add information",
+            Self::Reopen => "Report again",
+            Self::Rate => "Rate",
+        }
+    }
 }
 
 impl Command {

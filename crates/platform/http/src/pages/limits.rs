@@ -66,7 +66,7 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> PageResult {
         (None, None) => ("0".into(), "0".into()),
     };
     let p = LimitsPage {
-        layout: Layout::new(&state, &viewer, "Hạn mức tải tệp"),
+        layout: Layout::new(&state, &viewer, viewer.locale.pick("Hạn mức tải tệp", "Upload limits")),
         per_day_mb,
         total_mb,
         set_here: set.is_some(),
@@ -97,7 +97,7 @@ pub async fn save(State(state): State<AppState>, viewer: Viewer, form: FormData)
     };
     let status = if saved { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     let p = LimitsPage {
-        layout: Layout::new(&state, &viewer, "Hạn mức tải tệp"),
+        layout: Layout::new(&state, &viewer, viewer.locale.pick("Hạn mức tải tệp", "Upload limits")),
         per_day_mb: raw_day,
         total_mb: raw_total,
         set_here: saved,

@@ -89,6 +89,8 @@ async fn page(
     accounts.sort_by_cached_key(|a| {
         a.agency.as_ref().map(|c| tinhso_kernel::text::vi_key(state.agency_name(c.as_str()).unwrap_or_default()))
     });
+    let en = viewer.locale == crate::i18n::Locale::En;
+    let label = |r: Role| if en { r.label_en() } else { r.label_vi() };
     let staff = accounts
         .into_iter()
         .map(|a| StaffRow {
@@ -97,17 +99,17 @@ async fn page(
             agency: a.agency.as_ref().and_then(|c| state.agency_name(c.as_str())).unwrap_or_default().to_owned(),
             full_name: a.full_name,
             login: a.login,
-            role: a.role.label_vi(),
+            role: label(a.role),
             disabled: a.disabled,
         })
         .collect();
     let (full_name, login, role, agency) = form;
     Ok(StaffPage {
-        layout: Layout::new(state, viewer, "Tài khoản cán bộ"),
+        layout: Layout::new(state, viewer, viewer.locale.pick("Tài khoản cán bộ", "Staff accounts")),
         staff,
         roles: grantable(viewer)
             .into_iter()
-            .map(|r| Choice { value: r.key().into(), label: r.label_vi().into(), selected: r.key() == role })
+            .map(|r| Choice { value: r.key().into(), label: label(r).into(), selected: r.key() == role })
             .collect(),
         agencies: agencies
             .into_iter()
@@ -166,12 +168,18 @@ async fn change(state: AppState, viewer: Viewer, id: String, form: FormData, wha
                 state.forget_sessions_of(id);
             }
             tracing::info!(admin = admin.0, account = id.0, locked = lock, "a staff account was locked or unlocked");
-            done = Some(match lock {
-                true => format!(
-                    "Đã khóa tài khoản {} ({}): không đăng nhập được nữa, mọi phiên đã kết thúc.",
-                    target.full_name, target.login
-                ),
-                false => format!("Đã mở khóa tài khoản {} ({}).", target.full_name, target.login),
+            let (who, login) = (&target.full_name, &target.login);
+            done = Some(match (lock, viewer.locale) {
+                (true, crate::i18n::Locale::Vi) => {
+                    format!("Đã khóa tài khoản {who} ({login}): không đăng nhập được nữa, mọi phiên đã kết thúc.")
+                }
+                (true, crate::i18n::Locale::En) => {
+                    format!(
+                        "The account of {who} ({login}) is locked: it can no longer log in, and every session ended."
+                    )
+                }
+                (false, crate::i18n::Locale::Vi) => format!("Đã mở khóa tài khoản {who} ({login})."),
+                (false, crate::i18n::Locale::En) => format!("The account of {who} ({login}) is unlocked."),
             });
         }
         Change::NewPassword => {

@@ -102,8 +102,11 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> PageResult {
         .iter()
         .map(|p| (p.code.to_string(), p.name.clone(), p.field.clone(), p.processing_time_estimated))
         .collect();
-    let page =
-        AdminHome { layout: Layout::new(&state, &viewer, "Quản trị"), procedures, year: chrono::Utc::now().year() };
+    let page = AdminHome {
+        layout: Layout::new(&state, &viewer, viewer.locale.pick("Quản trị", "Administration")),
+        procedures,
+        year: chrono::Utc::now().year(),
+    };
     Ok(viewer.finish(render(&page)))
 }
 
@@ -119,7 +122,13 @@ fn form_page(
         label: label.to_owned(),
         selected: value == current,
     };
-    let mut agencies = vec![pick("commune_committee", "UBND xã, phường, đặc khu (nơi người nộp chọn)", &v.agency)];
+    let en = viewer.locale == tinhso_http::i18n::Locale::En;
+    let commune = if en {
+        "The commune's People's Committee (the applicant's choice)"
+    } else {
+        "UBND xã, phường, đặc khu (nơi người nộp chọn)"
+    };
+    let mut agencies = vec![pick("commune_committee", commune, &v.agency)];
     agencies.extend(
         state
             .agencies
@@ -131,13 +140,24 @@ fn form_page(
         .iter()
         .map(|l| Choice {
             value: l.key().into(),
-            label: l.label_vi().into(),
+            label: if en { l.label_en() } else { l.label_vi() }.into(),
             selected: v.levels.iter().any(|x| x == l.key()),
         })
         .collect();
-    let online = OnlineLevel::ALL.iter().map(|o| pick(o.key(), o.label_vi(), &v.online)).collect();
-    let applicants = Applicants::ALL.iter().map(|a| pick(a.key(), a.label_vi(), &v.applicants)).collect();
-    let title = if is_new { "Thêm thủ tục".to_owned() } else { format!("Sửa thủ tục {}", v.code) };
+    let online = OnlineLevel::ALL
+        .iter()
+        .map(|o| pick(o.key(), if en { o.label_en() } else { o.label_vi() }, &v.online))
+        .collect();
+    let applicants = Applicants::ALL
+        .iter()
+        .map(|a| pick(a.key(), if en { a.label_en() } else { a.label_vi() }, &v.applicants))
+        .collect();
+    let title = match (is_new, en) {
+        (true, false) => "Thêm thủ tục".to_owned(),
+        (true, true) => "Add a procedure".to_owned(),
+        (false, false) => format!("Sửa thủ tục {}", v.code),
+        (false, true) => format!("Edit procedure {}", v.code),
+    };
     ProcedureForm { layout: Layout::new(state, viewer, title), is_new, errors, v, agencies, levels, online, applicants }
 }
 
@@ -525,11 +545,25 @@ fn days_text(days: &[NamedDay]) -> String {
     days.iter().map(|d| format!("{} | {}", d.date.format("%d/%m/%Y"), d.name)).collect::<Vec<_>>().join("\n")
 }
 
-fn source_label(s: CalendarSource) -> &'static str {
-    match s {
-        CalendarSource::Official => "Lịch chính thức do Chính phủ công bố",
-        CalendarSource::Rules => "Tính theo quy định (Bộ luật Lao động, âm lịch) – cần đối chiếu thông báo chính thức",
-        CalendarSource::Edited => "Đã được quản trị tỉnh chỉnh sửa",
+fn source_label(s: CalendarSource, en: bool) -> &'static str {
+    match (s, en) {
+        (CalendarSource::Official, false) => "Lịch chính thức do Chính phủ công bố",
+        (CalendarSource::Official, true) => "The official calendar the Government published",
+        (CalendarSource::Rules, false) => {
+            "Tính theo quy định (Bộ luật Lao động, âm lịch) – cần đối chiếu thông báo chính thức"
+        }
+        (CalendarSource::Rules, true) => {
+            "Computed from the rules (Labour Code, lunar calendar): check it against the official notice"
+        }
+        (CalendarSource::Edited, false) => "Đã được quản trị tỉnh chỉnh sửa",
+        (CalendarSource::Edited, true) => "Edited by the province's admin",
+    }
+}
+
+fn calendar_title(year: i32, viewer: &Viewer) -> String {
+    match viewer.locale {
+        tinhso_http::i18n::Locale::Vi => format!("Lịch làm việc năm {year}"),
+        tinhso_http::i18n::Locale::En => format!("Working calendar {year}"),
     }
 }
 
@@ -548,9 +582,9 @@ pub async fn calendar_form(State(state): State<AppState>, viewer: Viewer, Path(y
     let year = year_of(&year, &viewer)?;
     let y = state.calendar().year(year);
     let page = CalendarForm {
-        layout: Layout::new(&state, &viewer, format!("Lịch làm việc năm {year}")),
+        layout: Layout::new(&state, &viewer, calendar_title(year, &viewer)),
         year,
-        source: source_label(y.source),
+        source: source_label(y.source, viewer.locale == tinhso_http::i18n::Locale::En),
         days_off: days_text(&y.days_off),
         swap_days: days_text(&y.swap_workdays),
         errors: Vec::new(),
@@ -609,9 +643,9 @@ pub async fn calendar_save(
         return Ok(Redirect::to(&format!("/quan-tri/lich/{year}")).into_response());
     }
     let page = CalendarForm {
-        layout: Layout::new(&state, &viewer, format!("Lịch làm việc năm {year}")),
+        layout: Layout::new(&state, &viewer, calendar_title(year, &viewer)),
         year,
-        source: source_label(CalendarSource::Edited),
+        source: source_label(CalendarSource::Edited, viewer.locale == tinhso_http::i18n::Locale::En),
         days_off: form.text("days_off"),
         swap_days: form.text("swap_days"),
         errors: errs.0,

@@ -48,7 +48,7 @@ pub struct DeskPage {
 
 impl DeskPage {
     pub fn error(&self, field: &str) -> Option<&str> {
-        self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+        tinhso_http::views::error_for(&self.errors, field, self.layout.en)
     }
 }
 
@@ -122,7 +122,11 @@ fn page(
             .unwrap_or_default(),
     };
     Ok(DeskPage {
-        layout: Layout::new(state, viewer, "Tiếp nhận hồ sơ tại Bộ phận Một cửa"),
+        layout: Layout::new(
+            state,
+            viewer,
+            viewer.locale.pick("Tiếp nhận hồ sơ tại Bộ phận Một cửa", "Receiving dossiers at the one-stop desk"),
+        ),
         desk: state.agency_name(desk.as_str()).unwrap_or(desk.as_str()).to_owned(),
         q: q.to_owned(),
         found,

@@ -26,7 +26,7 @@ pub struct ShowPage {
     pub layout: Layout,
     pub d: DossierSummary,
     pub staff: bool,
-    /// The applicant reads it in English (the staff's workspace stays Vietnamese).
+    /// The page is read in English.
     pub en: bool,
     /// The applicant arrives from submitting it: the page opens with the confirmation.
     pub just_submitted: bool,
@@ -109,8 +109,7 @@ async fn show_page(
     let rec = dossiers::load(state, account, code).await?;
     let d = &rec.dossier;
     let owner = account.id == d.applicant;
-    // The applicant's page follows their language; the staff's workspace stays Vietnamese.
-    let en = owner && viewer.locale == tinhso_http::i18n::Locale::En;
+    let en = viewer.locale == tinhso_http::i18n::Locale::En;
     let events = state.store.dossiers.dossier_events(&d.code).await?;
     let catalogue = state.catalogue();
     let party = if owner { Party::Applicant } else { Party::Staff };
@@ -162,7 +161,7 @@ async fn show_page(
         just_submitted: false,
         done: None,
         layout: Layout::new(state, viewer, format!("{} {code}", if en { "Dossier" } else { "Hồ sơ" })),
-        steps: if owner { Vec::new() } else { step_rows(state, d, &events, &names) },
+        steps: if owner { Vec::new() } else { step_rows(state, d, &events, &names, en) },
         assignees_now,
         assignees_next,
         d: summary(state, d, en),
@@ -186,7 +185,7 @@ async fn show_page(
         supplement_files,
         amount_due,
         agencies: choices::agencies(state, |a| a.code != d.competent_agency, ""),
-        slips: slips_for(d),
+        slips: slips_for(d, en),
         declaration: catalogue
             .get(d.procedure.as_str())
             .and_then(|p| p.declaration().and_then(|i| p.components.get(i)).map(|c| c.name.clone())),
@@ -204,7 +203,8 @@ async fn show_page(
                     .and_then(|i| catalogue.get(d.procedure.as_str())?.components.get(usize::from(i)))
                     .map(|c| c.name.clone());
                 let what = match f.attachment.purpose {
-                    FilePurpose::Component => component.unwrap_or_else(|| "Thành phần hồ sơ".into()),
+                    FilePurpose::Component => component
+                        .unwrap_or_else(|| if en { "A document of the dossier" } else { "Thành phần hồ sơ" }.into()),
                     FilePurpose::Supplement => if en { "Added later" } else { "Bổ sung" }.into(),
                     FilePurpose::Result => if en { "The result" } else { "Kết quả giải quyết" }.into(),
                 };
@@ -258,13 +258,25 @@ fn done_message(key: &str) -> Option<&'static str> {
     })
 }
 
-/// `done_message` for the applicant's own actions, in English.
+/// `done_message` in English.
 fn done_message_en(key: &str) -> Option<&'static str> {
     Some(match CommandKind::parse(key)? {
+        CommandKind::Receive => "The dossier was received. The receipt with the due date (Form 01) is under Slips.",
+        CommandKind::Refuse => "The dossier was refused; the applicant was told why.",
+        CommandKind::RequestSupplement => "The request for documents (Form 02) was sent to the applicant.",
         CommandKind::Supplement => "The documents were sent.",
+        CommandKind::RequestPayment => "The request to pay the fees was sent.",
+        CommandKind::RecordPayment => "The payment was recorded.",
+        CommandKind::StartProcessing => "You took the dossier for processing.",
+        CommandKind::CompleteStep => "The step was passed on.",
+        CommandKind::Assign => "The step was assigned.",
+        CommandKind::Transfer => "The dossier was sent.",
+        CommandKind::Approve => "Approved; the dossier waits for its result to be handed over.",
+        CommandKind::Return => "The result was handed over; the dossier is closed.",
         CommandKind::Withdraw => "The dossier was withdrawn.",
+        CommandKind::Stop => "Processing was stopped.",
+        CommandKind::Apologise => "The apology with the new due date was sent.",
         CommandKind::Rate => "Thank you for your rating.",
-        _ => return done_message(key),
     })
 }
 

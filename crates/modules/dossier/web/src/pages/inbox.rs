@@ -146,9 +146,12 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
     } else {
         0
     };
-    // An applicant reading in English gets the list in English; staff lists stay Vietnamese.
-    let en = !staff && viewer.locale == tinhso_http::i18n::Locale::En;
-    let label = |s: DossierState| if en { tinhso_dossier::notice::for_applicant_en(s).0 } else { s.label_vi() };
+    let en = viewer.locale == tinhso_http::i18n::Locale::En;
+    let label = |s: DossierState| match (staff, en) {
+        (false, true) => tinhso_dossier::notice::for_applicant_en(s).0,
+        (true, true) => s.label_en(),
+        (_, false) => s.label_vi(),
+    };
     let mut counters: Vec<(String, &'static str, i64, bool)> = counts
         .by_state
         .iter()
@@ -158,7 +161,8 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
     counters.push(("/ho-so?han=qua-han".into(), overdue, counts.overdue, slice == Slice::Overdue));
     counters.push(("/ho-so?han=sap-den-han".into(), due_soon, counts.due_soon, slice == Slice::DueSoon));
     let title = match (staff, en) {
-        (true, _) => "Hồ sơ của cơ quan",
+        (true, false) => "Hồ sơ của cơ quan",
+        (true, true) => "Agency dossiers",
         (false, true) => "My dossiers",
         (false, false) => "Hồ sơ của tôi",
     };

@@ -39,19 +39,31 @@ pub struct SlipPage {
     pub fee_qr: Option<(String, String, String, String)>,
 }
 
-pub fn slips_for(d: &Dossier) -> Vec<(&'static str, &'static str)> {
+/// The slips a dossier has, by address and name; the slips themselves are state forms, in
+/// Vietnamese whatever the reader's language.
+pub fn slips_for(d: &Dossier, en: bool) -> Vec<(&'static str, &'static str)> {
+    let t = |vi: &'static str, english: &'static str| if en { english } else { vi };
     let mut s = Vec::new();
     if d.received_on.is_some() {
-        s.push(("tiep-nhan", "Phiếu tiếp nhận và hẹn trả kết quả (Mẫu 01)"));
+        s.push((
+            "tiep-nhan",
+            t("Phiếu tiếp nhận và hẹn trả kết quả (Mẫu 01)", "Receipt and due date (Form 01, in Vietnamese)"),
+        ));
     }
     if d.supplement_requests > 0 {
-        s.push(("bo-sung", "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02)"));
+        s.push((
+            "bo-sung",
+            t("Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02)", "Request for documents (Form 02, in Vietnamese)"),
+        ));
     }
     if d.state == DossierState::Refused {
-        s.push(("tu-choi", "Phiếu từ chối tiếp nhận"));
+        s.push(("tu-choi", t("Phiếu từ chối tiếp nhận", "Refusal slip (in Vietnamese)")));
     }
     if d.apology_due_on.is_some() {
-        s.push(("xin-loi", "Phiếu xin lỗi và hẹn lại ngày trả kết quả"));
+        s.push((
+            "xin-loi",
+            t("Phiếu xin lỗi và hẹn lại ngày trả kết quả", "Apology with a new due date (in Vietnamese)"),
+        ));
     }
     s
 }
@@ -213,7 +225,8 @@ async fn slip_page(
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
     let rec = dossiers::load(state, account, &code).await.map_err(&err)?;
     let d = &rec.dossier;
-    let (kind, title) = slips_for(d).into_iter().find(|(k, _)| *k == kind).ok_or(AppError::NotFound).map_err(&err)?;
+    let (kind, title) =
+        slips_for(d, false).into_iter().find(|(k, _)| *k == kind).ok_or(AppError::NotFound).map_err(&err)?;
     let events = state.store.dossiers.dossier_events(&d.code).await.map_err(|e| err(e.into()))?;
     let last = |pick: &dyn Fn(&EventKind) -> Option<Vec<String>>| {
         events.iter().rev().find_map(|e| pick(&e.event.kind)).unwrap_or_default()

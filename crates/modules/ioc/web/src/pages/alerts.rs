@@ -1,8 +1,8 @@
 //! Alerts (due soon, overdue without an apology, agencies under the on-time threshold) and
 //! the admin's entry of the Decision 766 indicators the platform cannot measure yet.
 
-use super::dashboard::{dossier_table, pct, require_ioc};
-use crate::service::{self as ioc, parse_unit, unit_name, Unit};
+use super::dashboard::{dossier_table, require_ioc, Figures};
+use crate::service::{self as ioc, parse_unit, Unit};
 use askama::Template;
 use axum::extract::State;
 use axum::response::IntoResponse;
@@ -52,6 +52,7 @@ pub async fn alerts(State(state): State<AppState>, viewer: Viewer, PageQuery(q):
     require_ioc(&viewer).map_err(&err)?;
     let days = q.ngay.unwrap_or(2).min(30);
     let threshold = q.nguong.unwrap_or(ioc::ON_TIME_THRESHOLD * 100.0).clamp(0.0, 100.0) / 100.0;
+    let fig = Figures::of(&viewer);
     if let Some(key) = q.don_vi.as_deref().filter(|k| !k.is_empty()) {
         let unit = parse_unit(&state, Some(key)).map_err(&err)?;
         let Unit::Agency(agency) = &unit else {
@@ -66,13 +67,17 @@ pub async fn alerts(State(state): State<AppState>, viewer: Viewer, PageQuery(q):
             return export::download(&dossier_table("qua-han", &state, &list), f).map_err(err);
         }
         let page = AlertsPage {
-            layout: Layout::new(&state, &viewer, format!("Quá hạn: {}", unit_name(&state, &unit))),
+            layout: Layout::new(
+                &state,
+                &viewer,
+                format!("{}: {}", fig.say("Quá hạn", "Overdue"), fig.unit(&state, &unit)),
+            ),
             days,
-            threshold: pct(Some(threshold)),
+            threshold: fig.pct(Some(threshold)),
             due_soon: Vec::new(),
             overdue: Vec::new(),
             slipping: Vec::new(),
-            unit: Some((unit_name(&state, &unit), list.iter().map(|d| summary(&state, d, false)).collect())),
+            unit: Some((fig.unit(&state, &unit), list.iter().map(|d| summary(&state, d, fig.en)).collect())),
         };
         return Ok(viewer.finish(render(&page)));
     }
@@ -113,16 +118,21 @@ pub async fn alerts(State(state): State<AppState>, viewer: Viewer, PageQuery(q):
         _ => {}
     }
     let page = AlertsPage {
-        layout: Layout::new(&state, &viewer, "Cảnh báo"),
+        layout: Layout::new(&state, &viewer, fig.say("Cảnh báo", "Alerts")),
         days,
-        threshold: pct(Some(threshold)),
-        due_soon: a.due_soon.iter().map(|d| summary(&state, d, false)).collect(),
-        overdue: a.overdue_unexcused.iter().map(|d| summary(&state, d, false)).collect(),
+        threshold: fig.pct(Some(threshold)),
+        due_soon: a.due_soon.iter().map(|d| summary(&state, d, fig.en)).collect(),
+        overdue: a.overdue_unexcused.iter().map(|d| summary(&state, d, fig.en)).collect(),
         slipping: a
             .slipping
             .iter()
             .map(|(ag, rate, n)| {
-                (state.agency_name(ag.as_str()).unwrap_or(ag.as_str()).to_owned(), ag.to_string(), pct(Some(*rate)), *n)
+                (
+                    state.agency_name(ag.as_str()).unwrap_or(ag.as_str()).to_owned(),
+                    ag.to_string(),
+                    fig.pct(Some(*rate)),
+                    *n,
+                )
             })
             .collect(),
         unit: None,
@@ -161,26 +171,30 @@ async fn entries_page(
 ) -> Result<EntriesPage, AppError> {
     use tinhso_http::views::Choice;
     let entries = state.store.ioc.ioc_entries().await?;
+    let fig = Figures::of(viewer);
     let name_of = |key: &str| match parse_unit(state, Some(key)) {
-        Ok(u) => unit_name(state, &u),
+        Ok(u) => fig.unit(state, &u),
         Err(_) => key.to_owned(),
     };
-    let mut units =
-        vec![Choice { value: "province".into(), label: unit_name(state, &Unit::Province), selected: false }];
+    let mut units = vec![Choice { value: "province".into(), label: fig.unit(state, &Unit::Province), selected: false }];
     units.extend(ioc::ranked_units(state).into_iter().map(|(u, name, _)| Choice {
         value: u.key(),
         label: name,
         selected: false,
     }));
     Ok(EntriesPage {
-        layout: Layout::new(state, viewer, "Nhập chỉ số chưa đo được"),
+        layout: Layout::new(
+            state,
+            viewer,
+            fig.say("Nhập chỉ số chưa đo được", "Enter the indicators not measured yet"),
+        ),
         entries: entries
             .into_iter()
             .map(|e| {
                 (
                     e.indicator,
                     name_of(&e.unit),
-                    pct(Some(e.rate)),
+                    fig.pct(Some(e.rate)),
                     e.evidence,
                     e.entered_by,
                     (e.entered_at + chrono::Duration::hours(7)).format("%d/%m/%Y %H:%M").to_string(),
@@ -189,7 +203,10 @@ async fn entries_page(
             .collect(),
         indicators: tinhso_ioc::index::entered_indicators()
             .into_iter()
-            .map(|(k, n)| Choice { value: k.into(), label: format!("{k} {n}"), selected: false })
+            .map(|(k, n)| {
+                let name = if fig.en { tinhso_ioc::english::indicator(k).map_or(n, |(english, _)| english) } else { n };
+                Choice { value: k.into(), label: format!("{k} {name}"), selected: false }
+            })
             .collect(),
         units,
         errors,

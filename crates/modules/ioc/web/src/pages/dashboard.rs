@@ -47,6 +47,83 @@ fn points(x: f64) -> String {
     format!("{x:.2}").replace('.', ",")
 }
 
+/// The viewer's way of writing the figures above: "85.3%" and "12.50" in English.
+#[derive(Clone, Copy)]
+pub(super) struct Figures {
+    pub en: bool,
+}
+
+impl Figures {
+    pub(super) fn of(viewer: &Viewer) -> Self {
+        Self { en: viewer.locale == tinhso_http::i18n::Locale::En }
+    }
+
+    pub(super) fn local(self, s: String) -> String {
+        if self.en {
+            s.replace(',', ".")
+        } else {
+            s
+        }
+    }
+
+    pub(super) fn pct(self, r: Option<f64>) -> String {
+        self.local(pct(r))
+    }
+
+    pub(super) fn points(self, x: f64) -> String {
+        self.local(points(x))
+    }
+
+    pub(super) fn say(self, vi: &'static str, en: &'static str) -> &'static str {
+        if self.en {
+            en
+        } else {
+            vi
+        }
+    }
+
+    pub(super) fn group(self, g: &tinhso_ioc::index::GroupResult) -> String {
+        match tinhso_ioc::english::group(&g.key) {
+            Some(name) if self.en => name.to_owned(),
+            _ => g.name.clone(),
+        }
+    }
+
+    pub(super) fn indicator(self, i: &IndicatorResult) -> (&'static str, &'static str) {
+        match tinhso_ioc::english::indicator(&i.key) {
+            Some(english) if self.en => english,
+            _ => (i.name, i.formula),
+        }
+    }
+
+    pub(super) fn input(self, label: &'static str) -> &'static str {
+        match tinhso_ioc::english::input(label) {
+            Some(english) if self.en => english,
+            _ => label,
+        }
+    }
+
+    pub(super) fn measure(self, m: Measure) -> &'static str {
+        self.say(m.label_vi(), m.label_en())
+    }
+
+    pub(super) fn unit(self, state: &AppState, unit: &Unit) -> String {
+        match unit {
+            Unit::Province if self.en => format!("The whole province of {}", state.province.name),
+            _ => unit_name(state, unit),
+        }
+    }
+
+    pub(super) fn period(self, p: Period) -> String {
+        let (from, to) = (p.from.format("%d/%m/%Y"), p.to.format("%d/%m/%Y"));
+        if self.en {
+            format!("from {from} to {to}")
+        } else {
+            format!("từ {from} đến {to}")
+        }
+    }
+}
+
 /// The query string that keeps the period (and unit) in links.
 fn keep(period: Period, unit: &Unit) -> String {
     format!("tu={}&den={}&don-vi={}", period.from, period.to, unit.key())
@@ -95,31 +172,39 @@ pub struct DashboardPage {
 }
 
 /// Links to the usual periods, ending today.
-fn presets(wall: bool) -> Vec<(&'static str, String)> {
+fn presets(wall: bool, f: Figures) -> Vec<(&'static str, String)> {
     use chrono::Datelike;
     let today = tinhso_dossier::deadline::local_date(chrono::Utc::now());
     let first = |m: u32| chrono::NaiveDate::from_ymd_opt(today.year(), m, 1).unwrap_or(today);
     let quarter = first((today.month() - 1) / 3 * 3 + 1);
     let year_ago = today.checked_sub_days(chrono::Days::new(364)).unwrap_or(today);
     let mode = if wall { "&che-do=tuong" } else { "" };
-    [("Tháng này", first(today.month())), ("Quý này", quarter), ("Năm nay", first(1)), ("12 tháng qua", year_ago)]
-        .into_iter()
-        .map(|(label, from)| (label, format!("/dieu-hanh?tu={from}&den={today}{mode}")))
-        .collect()
+    [
+        (f.say("Tháng này", "This month"), first(today.month())),
+        (f.say("Quý này", "This quarter"), quarter),
+        (f.say("Năm nay", "This year"), first(1)),
+        (f.say("12 tháng qua", "Last 12 months"), year_ago),
+    ]
+    .into_iter()
+    .map(|(label, from)| (label, format!("/dieu-hanh?tu={from}&den={today}{mode}")))
+    .collect()
 }
 
-fn groups_summary(groups: &[(String, f64, f64)]) -> String {
+fn groups_summary(groups: &[(String, f64, f64)], f: Figures) -> String {
     groups
         .iter()
-        .map(|(n, v, m)| format!("{n}: {} trên {} điểm", points(*v), points(*m)))
+        .map(|(n, v, m)| format!("{n}: {} {} {}", f.points(*v), f.say("trên", "of"), f.points(*m)))
         .collect::<Vec<_>>()
         .join("; ")
 }
 
-fn trend_summary(trend: &[(String, f64)]) -> String {
+fn trend_summary(trend: &[(String, f64)], f: Figures) -> String {
     match (trend.first(), trend.last()) {
+        (Some((a, x)), Some((b, y))) if f.en => {
+            format!("{a}: {} points; {b}: {} points", f.points(*x), f.points(*y))
+        }
         (Some((a, x)), Some((b, y))) => format!("Tháng {a}: {} điểm; tháng {b}: {} điểm", points(*x), points(*y)),
-        _ => "Chưa có số liệu".into(),
+        _ => f.say("Chưa có số liệu", "No figures yet").into(),
     }
 }
 
@@ -135,7 +220,7 @@ pub(super) struct Ranking {
     pub unranked: Vec<RankRow>,
 }
 
-async fn ranking(state: &AppState, snap: &ioc::Snapshot) -> Result<Ranking, AppError> {
+async fn ranking(state: &AppState, snap: &ioc::Snapshot, f: Figures) -> Result<Ranking, AppError> {
     let overdue = ioc::overdue(state).await?;
     let weights = state.ioc_weights();
     let (mut departments, mut communes, mut unranked) = (Vec::new(), Vec::new(), Vec::new());
@@ -150,11 +235,11 @@ async fn ranking(state: &AppState, snap: &ioc::Snapshot) -> Result<Ranking, AppE
             rank: 0,
             unit: unit.key(),
             name,
-            score: points(report.total),
+            score: f.points(report.total),
             score_value: report.total,
-            on_time: pct(r.on_time),
-            online: pct(r.online),
-            satisfied: pct(r.satisfied),
+            on_time: f.pct(r.on_time),
+            online: f.pct(r.online),
+            satisfied: f.pct(r.satisfied),
             overdue: overdue.get(&code).copied().unwrap_or(0),
             received: r.received,
         };
@@ -189,32 +274,38 @@ pub async fn dashboard(
     let snap = ioc::snapshot(&state, period).await.map_err(&err)?;
     let report = snap.report(&state, &Unit::Province);
     let r = rates(&snap.totals(&Unit::Province));
-    let Ranking { departments, communes, unranked } = ranking(&state, &snap).await.map_err(&err)?;
+    let f = Figures::of(&viewer);
+    let Ranking { departments, communes, unranked } = ranking(&state, &snap, f).await.map_err(&err)?;
     let trend = ioc::trend(&state, period.to, 12).await.map_err(&err)?;
-    let groups: Vec<(String, f64, f64)> = report.groups.iter().map(|g| (g.name.clone(), g.points, g.max)).collect();
+    let groups: Vec<(String, f64, f64)> = report.groups.iter().map(|g| (f.group(g), g.points, g.max)).collect();
     let page = DashboardPage {
-        layout: Layout::new(&state, &viewer, "Trung tâm điều hành"),
+        layout: Layout::new(&state, &viewer, f.say("Trung tâm điều hành", "Operations centre")),
         wall: q.mode.as_deref() == Some("tuong"),
         from: period.from.format("%d/%m/%Y").to_string(),
         to: period.to.format("%d/%m/%Y").to_string(),
         from_iso: period.from.to_string(),
         to_iso: period.to.to_string(),
-        presets: presets(q.mode.as_deref() == Some("tuong")),
+        presets: presets(q.mode.as_deref() == Some("tuong"), f),
         query: keep(period, &Unit::Province),
-        score: points(report.total),
-        groups_svg: charts::bars("Điểm theo nhóm chỉ số", &groups_summary(&groups), "điểm", &groups),
+        score: f.points(report.total),
+        groups_svg: charts::bars(
+            f.say("Điểm theo nhóm chỉ số", "Points by group of indicators"),
+            &groups_summary(&groups, f),
+            f.say("điểm", "points"),
+            &groups,
+        ),
         trend_svg: charts::line(
-            "Điểm toàn tỉnh 12 tháng gần nhất",
-            &trend_summary(&trend),
-            "Điểm (trên 100)",
+            f.say("Điểm toàn tỉnh 12 tháng gần nhất", "The province's score over the last 12 months"),
+            &trend_summary(&trend, f),
+            f.say("Điểm (trên 100)", "Points (of 100)"),
             &trend,
             100.0,
         ),
-        groups: groups.iter().map(|(n, v, m)| (n.clone(), points(*v), points(*m))).collect(),
-        trend: trend.iter().map(|(m, v)| (m.clone(), points(*v))).collect(),
-        on_time: pct(r.on_time),
-        online: pct(r.online),
-        satisfied: pct(r.satisfied),
+        groups: groups.iter().map(|(n, v, m)| (n.clone(), f.points(*v), f.points(*m))).collect(),
+        trend: trend.iter().map(|(m, v)| (m.clone(), f.points(*v))).collect(),
+        on_time: f.pct(r.on_time),
+        online: f.pct(r.online),
+        satisfied: f.pct(r.satisfied),
         overdue: departments.iter().chain(&communes).chain(&unranked).map(|r| r.overdue).sum(),
         min_dossiers: state.ioc_weights().min_dossiers,
         departments,
@@ -235,7 +326,8 @@ pub async fn ranking_export(
     let period = parse_period(q.tu.as_deref(), q.den.as_deref()).map_err(&err)?;
     let format = export::format_of(q.format.as_deref()).map_err(&err)?.unwrap_or(export::Format::Csv);
     let snap = ioc::snapshot(&state, period).await.map_err(&err)?;
-    let Ranking { departments, communes, unranked } = ranking(&state, &snap).await.map_err(&err)?;
+    let Ranking { departments, communes, unranked } =
+        ranking(&state, &snap, Figures { en: false }).await.map_err(&err)?;
     let rows = departments
         .iter()
         .map(|r| ("Sở, ngành", r))
@@ -303,26 +395,22 @@ pub struct UnitPage {
 }
 
 /// Where an indicator's figure comes from, and whether estimates fed it.
-fn source_of(i: &tinhso_ioc::index::IndicatorResult) -> String {
-    let source = source_vi(i.source);
+fn source_of(i: &tinhso_ioc::index::IndicatorResult, f: Figures) -> String {
+    let source = match i.source {
+        Source::Computed => f.say("Tính từ dữ liệu", "Computed from the data"),
+        Source::NotApplicable => f.say("Không phát sinh (đủ điểm)", "Nothing to count (full points)"),
+        Source::Entered => f.say("Quản trị nhập, có minh chứng", "Entered by an admin, with evidence"),
+        Source::Missing => f.say("Chưa nhập", "Not entered yet"),
+    };
     if i.estimated {
-        format!("{source} (một phần dựa trên mức độ trực tuyến ước tính của danh mục mẫu)")
+        let why = f.say(
+            "một phần dựa trên mức độ trực tuyến ước tính của danh mục mẫu",
+            "partly from the sample catalogue's estimated online levels",
+        );
+        format!("{source} ({why})")
     } else {
         source.to_owned()
     }
-}
-
-fn source_vi(s: Source) -> &'static str {
-    match s {
-        Source::Computed => "Tính từ dữ liệu",
-        Source::NotApplicable => "Không phát sinh (đủ điểm)",
-        Source::Entered => "Quản trị nhập, có minh chứng",
-        Source::Missing => "Chưa nhập",
-    }
-}
-
-fn period_vi(p: Period) -> String {
-    format!("từ {} đến {}", p.from.format("%d/%m/%Y"), p.to.format("%d/%m/%Y"))
 }
 
 /// The whole index of one unit: every group and indicator, each linking to its explanation.
@@ -345,7 +433,7 @@ pub async fn unit(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
                     i.rate.map(Cell::Number).unwrap_or(Cell::Empty),
                     Cell::Number(i.points),
                     Cell::Number(i.max),
-                    Cell::Text(source_of(i)),
+                    Cell::Text(source_of(i, Figures { en: false })),
                 ]
             })
             .collect();
@@ -356,29 +444,34 @@ pub async fn unit(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
         };
         return export::download(&table, format).map_err(err);
     }
+    let f = Figures::of(&viewer);
     let page = UnitPage {
-        layout: Layout::new(&state, &viewer, format!("Chỉ số 766: {}", unit_name(&state, &unit))),
-        unit_name: unit_name(&state, &unit),
-        period: period_vi(period),
+        layout: Layout::new(
+            &state,
+            &viewer,
+            format!("{}: {}", f.say("Chỉ số 766", "Index 766"), f.unit(&state, &unit)),
+        ),
+        unit_name: f.unit(&state, &unit),
+        period: f.period(period),
         query: keep(period, &unit),
-        total: points(report.total),
+        total: f.points(report.total),
         groups: report
             .groups
             .iter()
             .map(|g| GroupView {
-                name: g.name.clone(),
-                points: points(g.points),
-                max: points(g.max),
+                name: f.group(g),
+                points: f.points(g.points),
+                max: f.points(g.max),
                 indicators: g
                     .indicators
                     .iter()
                     .map(|i| IndicatorRow {
                         key: i.key.clone(),
-                        name: i.name,
-                        rate: pct(i.rate),
-                        points: points(i.points),
-                        max: points(i.max),
-                        source: source_of(i),
+                        name: f.indicator(i).0,
+                        rate: f.pct(i.rate),
+                        points: f.points(i.points),
+                        max: f.points(i.max),
+                        source: source_of(i, f),
                     })
                     .collect(),
             })
@@ -399,6 +492,9 @@ pub struct IndicatorPage {
     pub full_at: String,
     pub points: String,
     pub source: String,
+    /// The indicator's name and formula in the viewer's language.
+    pub name: &'static str,
+    pub formula: &'static str,
     /// (label, value, drill-down link when the input counts dossiers).
     pub inputs: Vec<(&'static str, String, Option<String>)>,
     /// For 3.5: the fee-bearing procedures (code, name, fee, payable online).
@@ -425,26 +521,31 @@ pub async fn indicator(
         .ok_or(AppError::NotFound)
         .map_err(&err)?;
     let query = keep(period, &unit);
+    let f = Figures::of(&viewer);
+    let (name, formula) = f.indicator(&i);
     let page = IndicatorPage {
-        layout: Layout::new(&state, &viewer, format!("Chỉ số {}: {}", i.key, i.name)),
-        unit_name: unit_name(&state, &unit),
-        period: period_vi(period),
-        rate: pct(i.rate),
-        full_at: pct(Some(i.full_at)),
-        points: format!("{} / {}", points(i.points), points(i.max)),
-        source: source_of(&i),
+        layout: Layout::new(&state, &viewer, format!("{} {}: {name}", f.say("Chỉ số", "Indicator"), i.key)),
+        unit_name: f.unit(&state, &unit),
+        period: f.period(period),
+        rate: f.pct(i.rate),
+        full_at: f.pct(Some(i.full_at)),
+        points: format!("{} / {}", f.points(i.points), f.points(i.max)),
+        source: source_of(&i, f),
+        name,
+        formula,
         inputs: i
             .inputs
             .iter()
             .map(|x| {
                 let value = tinhso_kernel::format::count(x.value);
-                (x.label, value, x.measure.map(|m| format!("/dieu-hanh/ho-so?{query}&so-lieu={m}")))
+                let value = if f.en { value.replace('.', ",") } else { value };
+                (f.input(x.label), value, x.measure.map(|m| format!("/dieu-hanh/ho-so?{query}&so-lieu={m}")))
             })
             .collect(),
         fee_procedures: if i.key == "3.5" {
             ioc::fee_procedures(&state, &unit)
                 .into_iter()
-                .map(|(c, n, fee, online)| (c, n, tinhso_kernel::format::money(fee, false), online))
+                .map(|(c, n, fee, online)| (c, n, tinhso_kernel::format::money(fee, f.en), online))
                 .collect()
         } else {
             Vec::new()
@@ -518,14 +619,15 @@ pub async fn dossiers(State(state): State<AppState>, viewer: Viewer, PageQuery(q
         }
         _ => (None, Vec::new()),
     };
+    let f = Figures::of(&viewer);
     let page = DrillPage {
-        layout: Layout::new(&state, &viewer, format!("{}: {}", measure.label_vi(), unit_name(&state, &unit))),
-        unit_name: unit_name(&state, &unit),
-        period: period_vi(period),
-        measure: measure.label_vi(),
+        layout: Layout::new(&state, &viewer, format!("{}: {}", f.measure(measure), f.unit(&state, &unit))),
+        unit_name: f.unit(&state, &unit),
+        period: f.period(period),
+        measure: f.measure(measure),
         measure_key: measure.key(),
         query: keep(period, &unit),
-        items: behind.dossiers.iter().map(|d| summary(&state, d, false)).collect(),
+        items: behind.dossiers.iter().map(|d| summary(&state, d, f.en)).collect(),
         total: tinhso_kernel::format::thousands(behind.total.max(0) as u64),
         paged,
         next: behind.next.as_ref().map(drill::cursor_param),
@@ -555,6 +657,7 @@ async fn reports_behind(
     period: crate::service::Period,
     measure: Measure,
 ) -> Result<axum::response::Response, AppError> {
+    let f = Figures::of(viewer);
     let items = ioc::feedback_reports(state, period)
         .await?
         .into_iter()
@@ -571,7 +674,7 @@ async fn reports_behind(
                 r.id,
                 tinhso_reports::public_id(r.id),
                 state.agency_name(r.agency.as_str()).unwrap_or(r.agency.as_str()).to_owned(),
-                r.state.label_vi(),
+                f.say(r.state.label_vi(), r.state.label_en()),
                 received,
                 tinhso_kernel::format::date_vi(r.deadlines.handle_due),
                 on_time,
@@ -579,10 +682,10 @@ async fn reports_behind(
         })
         .collect();
     let page = ReportsBehindPage {
-        layout: Layout::new(state, viewer, format!("{}: {}", measure.label_vi(), unit_name(state, unit))),
-        unit_name: unit_name(state, unit),
-        period: period_vi(period),
-        measure: measure.label_vi(),
+        layout: Layout::new(state, viewer, format!("{}: {}", f.measure(measure), f.unit(state, unit))),
+        unit_name: f.unit(state, unit),
+        period: f.period(period),
+        measure: f.measure(measure),
         items,
     };
     Ok(viewer.finish(render(&page)))

@@ -70,18 +70,21 @@ async fn page(state: &AppState, viewer: &Viewer, sent: &Sent, errors: Vec<FieldE
     if orgs.is_empty() {
         return Err(err(AppError::Forbidden));
     }
-    let mut groups = vec![(String::new(), "(không chọn)".to_owned())];
+    let en = viewer.locale == tinhso_http::i18n::Locale::En;
+    let mut groups = vec![(String::new(), viewer.locale.pick("(không chọn)", "(none)").to_owned())];
     groups.extend(cat.groups.iter().map(|g| (g.name.clone(), g.title.clone())));
     let licences = licence::ALL
         .iter()
         .filter(|l| l.id != licence::NOT_SPECIFIED)
         .map(|l| (l.id.to_owned(), l.title.to_owned()))
         .collect();
-    let mut frequencies = vec![(String::new(), "(không nêu)".to_owned())];
-    frequencies.extend(Frequency::ALL.iter().map(|f| (f.key().to_owned(), f.label().to_owned())));
+    let mut frequencies = vec![(String::new(), viewer.locale.pick("(không nêu)", "(not stated)").to_owned())];
+    frequencies.extend(
+        Frequency::ALL.iter().map(|f| (f.key().to_owned(), if en { f.label_en() } else { f.label() }.to_owned())),
+    );
     let chosen_licence = if sent.get("giay-phep").is_empty() { licence::DEFAULT } else { sent.get("giay-phep") };
     let p = NewPage {
-        layout: Layout::new(state, viewer, "Công bố bộ dữ liệu"),
+        layout: Layout::new(state, viewer, viewer.locale.pick("Công bố bộ dữ liệu", "Publish a dataset")),
         orgs: choices(orgs, sent.get("to-chuc")),
         groups: choices(groups, sent.get("chu-de")),
         licences: choices(licences, chosen_licence),

@@ -47,7 +47,7 @@ async fn page(
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
     let tokens = state.store.opendata.api_tokens(account.id).await.map_err(|e| err(e.into()))?;
     let p = TokensPage {
-        layout: Layout::new(state, viewer, "Khóa API"),
+        layout: Layout::new(state, viewer, viewer.locale.pick("Khóa API", "API keys")),
         tokens: tokens.into_iter().map(view).collect(),
         secret,
         error: error.clone(),
@@ -84,7 +84,15 @@ pub async fn create(State(state): State<AppState>, viewer: Viewer, form: FormDat
                 &state,
                 &viewer,
                 None,
-                Some("Hãy đặt tên cho khóa (1–100 ký tự), ví dụ “Máy chủ báo cáo”.".into()),
+                Some(
+                    viewer
+                        .locale
+                        .pick(
+                            "Hãy đặt tên cho khóa (1–100 ký tự), ví dụ “Máy chủ báo cáo”.",
+                            "Give the key a name (1–100 characters), e.g. “Reporting server”.",
+                        )
+                        .into(),
+                ),
                 name,
             )
             .await?

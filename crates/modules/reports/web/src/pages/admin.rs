@@ -60,7 +60,11 @@ async fn page(
     let routes = state.store.reports.report_routes().await?;
     let name_of = |code: &str| crate::views::category_name(&categories, code);
     Ok(AdminPage {
-        layout: Layout::new(state, viewer, "Phản ánh: lĩnh vực và phân công xử lý"),
+        layout: Layout::new(
+            state,
+            viewer,
+            viewer.locale.pick("Phản ánh: lĩnh vực và phân công xử lý", "Reports: categories and who handles them"),
+        ),
         edit: edit.unwrap_or(Category {
             code: String::new(),
             name: String::new(),
@@ -74,7 +78,7 @@ async fn page(
             .map(|(i, r)| {
                 let commune = match r.commune {
                     Some(c) => crate::views::commune_name(state, Some(c)),
-                    None => "Mọi xã, phường".to_owned(),
+                    None => viewer.locale.pick("Mọi xã, phường", "Every commune").to_owned(),
                 };
                 (i, name_of(&r.category), commune, crate::views::agency_name(state, r.agency.as_str()))
             })

@@ -116,23 +116,29 @@ pub async fn centre(
         .map_err(|e| err(e.into()))?;
     let categories = state.store.reports.report_categories().await.map_err(|e| err(e.into()))?;
     let period = format!("tu={}&den={}", date_vi(from), date_vi(to));
-    let by_category = group(
-        &stats,
-        |s| s.category.clone(),
-        |c| (crate::views::category_name(&categories, c), Some(format!("/phan-anh?danh-muc={c}&{period}"))),
-    );
+    let en = viewer.locale == tinhso_http::i18n::Locale::En;
+    let category_name = |code: &str| {
+        categories
+            .iter()
+            .find(|c| c.code == code)
+            .map_or_else(|| code.to_owned(), |c| crate::views::category_label(c, en))
+    };
+    let by_category =
+        group(&stats, |s| s.category.clone(), |c| (category_name(c), Some(format!("/phan-anh?danh-muc={c}&{period}"))));
     let by_agency = group(&stats, |s| s.agency.clone(), |a| (crate::views::agency_name(&state, a), None));
     let communes = group(
         &stats,
         |s| s.commune,
         |c| match c {
             Some(c) => (crate::views::commune_name(&state, Some(*c)), Some(format!("/phan-anh?xa={c}&{period}"))),
-            None => ("Không rõ xã, phường".to_owned(), None),
+            None => (viewer.locale.pick("Không rõ xã, phường", "Commune not known").to_owned(), None),
         },
     );
     // The heat table: communes (busiest first) by the categories that have reports.
     let used: Vec<String> = by_category.iter().map(|l| l.name.clone()).collect();
-    let code_of = |name: &str| categories.iter().find(|c| c.name == name).map_or(name.to_owned(), |c| c.code.clone());
+    let code_of = |name: &str| {
+        categories.iter().find(|c| category_name(&c.code) == name).map_or(name.to_owned(), |c| c.code.clone())
+    };
     let max = stats.iter().map(|s| s.total).max().unwrap_or(1).max(1);
     let heat = communes
         .iter()
@@ -155,7 +161,7 @@ pub async fn centre(
         })
         .collect();
     let mut total = Line {
-        name: "Toàn tỉnh".into(),
+        name: viewer.locale.pick("Toàn tỉnh", "The whole province").into(),
         href: Some(format!("/phan-anh?{period}")),
         total: 0,
         open: 0,
@@ -167,7 +173,11 @@ pub async fn centre(
     }
     let total = finish(total, stats.iter().map(|s| s.handled).sum(), stats.iter().map(|s| s.on_time).sum());
     let page = CentrePage {
-        layout: Layout::new(&state, &viewer, "Phản ánh, kiến nghị: điều hành"),
+        layout: Layout::new(
+            &state,
+            &viewer,
+            viewer.locale.pick("Phản ánh, kiến nghị: điều hành", "Feedback and field reports: operations"),
+        ),
         from: date_vi(from),
         to: date_vi(to),
         total,

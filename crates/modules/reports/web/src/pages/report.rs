@@ -109,8 +109,12 @@ async fn page(state: &AppState, viewer: &Viewer, r: &Report, just_sent: bool) ->
         reporter_name: if handling { r.reporter_name.clone() } else { String::new() },
         contributors: r.contributors.iter().map(|a| crate::views::agency_name(state, a.as_str())).collect(),
         agencies: if handling { agencies(state, |_| true, "") } else { Vec::new() },
-        text_commands: TEXT_COMMANDS.iter().map(|k| (k.key(), k.label_vi())).collect(),
-        answers: tinhso_reports::answers::ANSWERS.iter().map(|(k, l, _)| (*k, *l)).collect(),
+        text_commands: TEXT_COMMANDS.iter().map(|k| (k.key(), if en { k.label_en() } else { k.label_vi() })).collect(),
+        answers: tinhso_reports::answers::ANSWERS
+            .iter()
+            .zip(tinhso_reports::answers::LABELS_EN)
+            .map(|((k, vi, _), english)| (*k, if en { english } else { *vi }))
+            .collect(),
         signed_in: account.is_some(),
         following,
         tiles: state

@@ -42,14 +42,18 @@ pub async fn inbox(State(state): State<AppState>, viewer: Viewer) -> PageResult 
         .await
         .map_err(|e| err(e.into()))?;
     let open = state.store.reports.reports(&base).await.map_err(|e| err(e.into()))?;
+    let en = viewer.locale == tinhso_http::i18n::Locale::En;
     let page = StaffPage {
-        layout: Layout::new(&state, &viewer, "Phản ánh cần xử lý"),
-        agency: agency.map_or_else(|| "Toàn tỉnh".to_owned(), |a| crate::views::agency_name(&state, a.as_str())),
-        overdue: overdue.iter().map(|r| view(&state, &categories, r, false)).collect(),
+        layout: Layout::new(&state, &viewer, viewer.locale.pick("Phản ánh cần xử lý", "Reports to handle")),
+        agency: agency.map_or_else(
+            || viewer.locale.pick("Toàn tỉnh", "The whole province").to_owned(),
+            |a| crate::views::agency_name(&state, a.as_str()),
+        ),
+        overdue: overdue.iter().map(|r| view(&state, &categories, r, en)).collect(),
         open: open
             .iter()
             .filter(|r| r.deadlines.handle_due >= today)
-            .map(|r| view(&state, &categories, r, false))
+            .map(|r| view(&state, &categories, r, en))
             .collect(),
     };
     Ok(viewer.finish(render(&page)))

@@ -1,0 +1,231 @@
+//! English is the second locale of every page, staff workspaces included: no fixed Vietnamese
+//! text in a template outside a choice of language (`{% if en %}…{% else %}…{% endif %}`).
+//! Text that comes from data (procedure, agency and place names) is not in the templates and
+//! is not looked at here; the pages' own strings built in Rust are checked by the walks in
+//! English below.
+
+use std::path::{Path, PathBuf};
+
+/// Printed state forms (the one-stop desk's slips, a procedure's declaration) are legal
+/// documents in Vietnamese whatever the officer's language.
+const VIETNAMESE_BY_LAW: [&str; 2] = ["dossier/slip.html", "dossier/declaration.html"];
+
+/// Names that stay as they are in English.
+const PROPER_NAMES: [&str; 1] = ["Tỉnh Số"];
+
+fn is_vietnamese_letter(c: char) -> bool {
+    // Latin letters with Vietnamese marks and đ/Đ: plain ASCII words are not told apart from
+    // English, but nearly every Vietnamese phrase carries a mark.
+    // Latin-1 and Latin Extended-A/B up to ư (đ, ă, ơ, ĩ, ũ among them), and the Latin
+    // Extended Additional block that holds the stacked marks (ạ … ỹ).
+    matches!(c, '\u{C0}'..='\u{1B0}' | '\u{1EA0}'..='\u{1EF9}') && c.is_alphabetic()
+}
+
+/// The fixed Vietnamese texts of a template outside a choice of language.
+fn untranslated(source: &str) -> Vec<String> {
+    #[derive(PartialEq)]
+    enum Open {
+        Language,
+        Other,
+    }
+    let mut open: Vec<Open> = Vec::new();
+    let mut found = Vec::new();
+    let mut rest = source;
+    loop {
+        let (literal, statement, after) = match rest.find("{%") {
+            Some(at) => {
+                let inner = &rest[at + 2..];
+                let e = inner.find("%}").unwrap_or(inner.len());
+                (&rest[..at], Some(inner[..e].trim_matches(['-', ' ', '\n'])), inner.get(e + 2..).unwrap_or(""))
+            }
+            None => (rest, None, ""),
+        };
+        if !open.contains(&Open::Language) {
+            let mut text = strip_between(literal, "{{", "}}");
+            text = strip_between(&text, "{#", "#}");
+            for name in PROPER_NAMES {
+                text = text.replace(name, "");
+            }
+            for piece in text.split(['<', '>', '\n']) {
+                if piece.chars().any(is_vietnamese_letter) {
+                    found.push(piece.trim().to_owned());
+                }
+            }
+        }
+        let Some(statement) = statement else { break };
+        let word = statement.split_whitespace().next().unwrap_or("");
+        match word {
+            "if" => {
+                let condition = statement["if".len()..].trim().trim_start_matches('!');
+                let language = condition == "en" || condition.ends_with(".en");
+                open.push(if language { Open::Language } else { Open::Other });
+            }
+            "for" | "match" | "block" | "macro" | "filter" => open.push(Open::Other),
+            w if w.starts_with("end") => {
+                open.pop();
+            }
+            _ => {}
+        }
+        rest = after;
+    }
+    found
+}
+
+fn strip_between(s: &str, open: &str, close: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(at) = rest.find(open) {
+        out.push_str(&rest[..at]);
+        rest = rest[at..].find(close).map_or("", |e| &rest[at + e + close.len()..]);
+    }
+    out.push_str(rest);
+    out
+}
+
+fn templates(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n != "target" && n != ".git" && n != "node_modules") {
+                templates(&path, out);
+            }
+        } else if path.extension().is_some_and(|e| e == "html")
+            && path.components().any(|c| c.as_os_str() == "templates")
+        {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_template_speaks_english_too() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..");
+    let mut files = Vec::new();
+    templates(&root.join("crates"), &mut files);
+    assert!(files.len() > 50, "the templates were not found under {}", root.display());
+    let mut report = Vec::new();
+    for file in &files {
+        let name = file.to_string_lossy();
+        if VIETNAMESE_BY_LAW.iter().any(|f| name.ends_with(f)) {
+            continue;
+        }
+        let found = untranslated(&std::fs::read_to_string(file).unwrap());
+        if !found.is_empty() {
+            report.push(format!("{name}:\n    {}", found.join("\n    ")));
+        }
+    }
+    assert!(report.is_empty(), "Vietnamese text without its English:\n{}", report.join("\n"));
+}
+
+#[test]
+fn the_check_sees_what_it_should() {
+    assert_eq!(untranslated("<h1>Hồ sơ</h1>"), ["Hồ sơ"]);
+    assert_eq!(untranslated(r#"<input placeholder="Ví dụ">"#), [r#"input placeholder="Ví dụ""#]);
+    assert!(untranslated("<h1>{% if en %}Dossier{% else %}Hồ sơ{% endif %}</h1>").is_empty());
+    assert!(untranslated("{% if !layout.en %}Hồ sơ{% else %}Dossier{% endif %}").is_empty());
+    assert_eq!(untranslated("{% if staff %}Hồ sơ{% endif %}"), ["Hồ sơ"]);
+    assert_eq!(untranslated("{% if en %}A{% endif %} Đã xong"), ["Đã xong"]);
+    assert!(untranslated("{{ d.name }} · Tỉnh Số {# ghi chú #}").is_empty());
+    assert_eq!(untranslated(r#"<div class="a{% if n > 0 %} b{% endif %}">Quá hạn</div>"#), ["Quá hạn"]);
+}
+
+/// The fixed parts of a page (headings of tables and sections, buttons, disclosure summaries):
+/// never data, so in English they must hold no Vietnamese.
+fn fixed_texts(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (open, close) in
+        [("<button", "</button>"), ("<th scope=\"col\"", "</th>"), ("<summary", "</summary>"), ("<h2", "</h2>")]
+    {
+        let mut rest = html;
+        while let Some(at) = rest.find(open) {
+            let inner = &rest[at..];
+            let end = inner.find(close).unwrap_or(inner.len());
+            out.push(strip_between(&inner[..end], "<", ">").trim().to_owned());
+            rest = &inner[end..];
+        }
+    }
+    out
+}
+
+fn links(html: &str) -> Vec<String> {
+    html.split("href=\"/")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .map(|s| format!("/{}", s.replace("&amp;", "&")))
+        .filter(|h| {
+            // Downloads, slips (state forms, in Vietnamese by law) and leaving the page.
+            !h.contains("dinh-dang=")
+                && !h.contains("/phieu/")
+                && !h.contains("/to-khai")
+                && !h.contains("/tep/")
+                && !h.starts_with("/ngon-ngu/")
+                && !h.starts_with("/dang-xuat")
+                && !h.starts_with("/static/")
+                // Notices keep the words they were sent with.
+                && !h.starts_with("/thong-bao")
+        })
+        .collect()
+}
+
+/// Each staff role, in English, on its workspace and every page one link away: the page says
+/// `lang="en"` and no fixed text is left in Vietnamese. What comes from data (procedure,
+/// agency and place names, what people wrote) may stay as it is.
+#[tokio::test]
+async fn staff_workspaces_in_english() {
+    let s = crate::demo_server(tinhso_testkit::Backend::Sqlite, 400).await;
+    let roles = [
+        ("tiepnhan@tinhso.local", vec!["/ho-so", "/mot-cua", "/mot-cua?thu-tuc=1.001193", "/can-bo/phan-anh"]),
+        ("chuyenvien@tinhso.local", vec!["/ho-so", "/can-bo/phan-anh"]),
+        ("pheduyet@tinhso.local", vec!["/ho-so"]),
+        ("lanhdao@tinhso.local", vec!["/dieu-hanh", "/dieu-hanh/canh-bao", "/dieu-hanh/phan-anh", "/dieu-hanh/chi-so"]),
+        (
+            "quantri@tinhso.local",
+            vec![
+                "/quan-tri",
+                "/quan-tri/tai-khoan",
+                "/quan-tri/tai-len",
+                "/quan-tri/phan-anh",
+                "/quan-tri/thu-tuc/moi",
+            ],
+        ),
+        ("quantri.coquan@tinhso.local", vec!["/quan-tri/tai-khoan", "/du-lieu/moi", "/tai-khoan/khoa-api"]),
+        ("kiemtra@tinhso.local", vec!["/ho-so", "/quan-tri/nhat-ky"]),
+    ];
+    let mut seen = std::collections::HashSet::new();
+    let mut report = Vec::new();
+    for (login, start) in roles {
+        let c = crate::journey::page_login(&s, login).await;
+        let r = c.get(format!("{}/ngon-ngu/en", s.url)).send().await.unwrap();
+        assert!(r.status().is_success() || r.status().is_redirection());
+        let mut pages: Vec<String> = start.iter().map(|p| (*p).to_owned()).collect();
+        let mut visited = 0;
+        while let Some(path) = pages.pop() {
+            if !seen.insert((login, path.clone())) {
+                continue;
+            }
+            let r = c.get(format!("{}{path}", s.url)).send().await.unwrap();
+            let status = r.status();
+            let html = r.text().await.unwrap();
+            assert!(!status.is_server_error(), "{login} {path}: {status}");
+            if !html.starts_with("<!doctype html>") {
+                continue;
+            }
+            visited += 1;
+            assert!(html.contains("<html lang=\"en\""), "{login} {path} is not in English");
+            for t in fixed_texts(&html) {
+                if t.chars().any(is_vietnamese_letter) {
+                    report.push(format!("{login} {path}: {t}"));
+                }
+            }
+            // The start pages and one link beyond them.
+            if start.contains(&path.as_str()) {
+                pages.extend(links(&html).into_iter().take(60));
+            }
+        }
+        assert!(visited > start.len(), "{login} saw only {visited} pages");
+    }
+    report.sort();
+    report.dedup();
+    assert!(report.is_empty(), "Vietnamese left on English pages:\n{}", report.join("\n"));
+    s.stop().await.unwrap();
+}
