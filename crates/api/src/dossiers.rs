@@ -138,8 +138,14 @@ pub struct EventPage<'a> {
 pub struct NotificationItem<'a> {
     pub id: i64,
     pub dossier: Option<&'a str>,
+    /// In Vietnamese, as sent.
     pub subject: &'a str,
     pub body: &'a str,
+    /// The same in English, when the platform wrote it in English too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject_en: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_en: Option<&'a str>,
     pub created_at: DateTime<Utc>,
 }
 

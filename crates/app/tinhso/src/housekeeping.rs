@@ -95,10 +95,16 @@ async fn alert(store: &Stores, finding: &str) -> anyhow::Result<()> {
     let notes: Vec<Notification> = readers
         .iter()
         .filter(|a| !a.disabled)
-        .map(|a| Notification {
-            account_id: a.id,
-            subject: "Kiểm tra toàn vẹn: dữ liệu bị sửa ngoài hệ thống".to_owned(),
-            body: format!("{finding}. Xem chi tiết tại /quan-tri/kiem-tra."),
+        .map(|a| {
+            Notification::new(
+                a.id,
+                "Kiểm tra toàn vẹn: dữ liệu bị sửa ngoài hệ thống",
+                format!("{finding}. Xem chi tiết tại /quan-tri/kiem-tra."),
+            )
+            .with_english(
+                "Integrity check: data changed outside the platform",
+                format!("{finding}. Details at /quan-tri/kiem-tra."),
+            )
         })
         .collect();
     let today = (Utc::now() + chrono::Duration::hours(7)).date_naive();

@@ -104,6 +104,8 @@ pub async fn notifications(State(state): State<AppState>, user: ApiUser) -> ApiR
             dossier: m.dossier.as_deref(),
             subject: &m.subject,
             body: &m.body,
+            subject_en: Some(m.subject_en.as_str()).filter(|s| !s.is_empty()),
+            body_en: Some(m.body_en.as_str()).filter(|_| !m.subject_en.is_empty()),
             created_at: m.created_at,
         })
         .collect();

@@ -26,8 +26,9 @@ impl PgStore {
         if fresh == 1 {
             for n in notes {
                 tx.execute_cached(
-                    "INSERT INTO outbox (account_id, subject, body, created_at) VALUES ($1, $2, $3, $4)",
-                    &[&n.account_id, &n.subject, &n.body, &Utc::now()],
+                    "INSERT INTO outbox (account_id, subject, body, subject_en, body_en, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    &[&n.account_id, &n.subject, &n.body, &n.subject_en, &n.body_en, &Utc::now()],
                 )
                 .await
                 .map_err(map_err)?;

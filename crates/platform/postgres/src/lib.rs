@@ -533,7 +533,8 @@ impl NotifyStore for PgStore {
             .client()
             .await?
             .query_cached(
-                "SELECT id, dossier_code, subject, body, created_at FROM outbox WHERE account_id = $1 AND in_inbox ORDER BY id DESC LIMIT 200",
+                "SELECT id, dossier_code, subject, body, created_at, subject_en, body_en FROM outbox
+                  WHERE account_id = $1 AND in_inbox ORDER BY id DESC LIMIT 200",
                 &[&account_id],
             )
             .await
@@ -546,6 +547,8 @@ impl NotifyStore for PgStore {
                 subject: r.get(2),
                 body: r.get(3),
                 created_at: r.get(4),
+                subject_en: r.get(5),
+                body_en: r.get(6),
             })
             .collect())
     }

@@ -95,6 +95,7 @@ const NOTIFY: Migrations = Migrations {
         Migration { version: 1, name: "notify", sql: include_str!("../migrations/notify/0001_notify.sql") },
         Migration { version: 2, name: "email_only", sql: include_str!("../migrations/notify/0002_email_only.sql") },
         Migration { version: 3, name: "inbox_read", sql: include_str!("../migrations/notify/0003_inbox_read.sql") },
+        Migration { version: 4, name: "english", sql: include_str!("../migrations/notify/0004_english.sql") },
     ],
 };
 

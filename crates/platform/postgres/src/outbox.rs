@@ -15,8 +15,9 @@ pub async fn enqueue(
     event_id: Option<i64>,
 ) -> Result<()> {
     tx.execute_cached(
-        "INSERT INTO outbox (account_id, dossier_code, event_id, subject, body, created_at) VALUES ($1, $2, $3, $4, $5, now())",
-        &[&n.account_id, &dossier, &event_id, &n.subject, &n.body],
+        "INSERT INTO outbox (account_id, dossier_code, event_id, subject, body, subject_en, body_en, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, now())",
+        &[&n.account_id, &dossier, &event_id, &n.subject, &n.body, &n.subject_en, &n.body_en],
     )
     .await
     .map_err(map_err)?;
@@ -33,11 +34,14 @@ pub async fn enqueue_many(tx: &Transaction<'_>, items: &[(&Notification, Option<
     let events: Vec<Option<i64>> = items.iter().map(|(_, _, e)| *e).collect();
     let subjects: Vec<&str> = items.iter().map(|(n, _, _)| n.subject.as_str()).collect();
     let bodies: Vec<&str> = items.iter().map(|(n, _, _)| n.body.as_str()).collect();
+    let subjects_en: Vec<&str> = items.iter().map(|(n, _, _)| n.subject_en.as_str()).collect();
+    let bodies_en: Vec<&str> = items.iter().map(|(n, _, _)| n.body_en.as_str()).collect();
     tx.execute_cached(
-        "INSERT INTO outbox (account_id, dossier_code, event_id, subject, body, created_at)
-         SELECT a, d, e, s, b, now() FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[])
-             AS u(a, d, e, s, b)",
-        &[&accounts, &dossiers, &events, &subjects, &bodies],
+        "INSERT INTO outbox (account_id, dossier_code, event_id, subject, body, subject_en, body_en, created_at)
+         SELECT a, d, e, s, b, se, be, now()
+           FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[])
+             AS u(a, d, e, s, b, se, be)",
+        &[&accounts, &dossiers, &events, &subjects, &bodies, &subjects_en, &bodies_en],
     )
     .await
     .map_err(map_err)?;
@@ -47,8 +51,9 @@ pub async fn enqueue_many(tx: &Transaction<'_>, items: &[(&Notification, Option<
 /// Queues `n` for email only: it is never listed in the recipient's inbox.
 pub async fn enqueue_email_only(tx: &Transaction<'_>, n: &Notification) -> Result<()> {
     tx.execute_cached(
-        "INSERT INTO outbox (account_id, subject, body, created_at, in_inbox) VALUES ($1, $2, $3, now(), FALSE)",
-        &[&n.account_id, &n.subject, &n.body],
+        "INSERT INTO outbox (account_id, subject, body, subject_en, body_en, created_at, in_inbox)
+         VALUES ($1, $2, $3, $4, $5, now(), FALSE)",
+        &[&n.account_id, &n.subject, &n.body, &n.subject_en, &n.body_en],
     )
     .await
     .map_err(map_err)?;

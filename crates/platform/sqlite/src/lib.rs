@@ -561,10 +561,19 @@ impl NotifyStore for SqliteStore {
     async fn inbox(&self, account_id: AccountId) -> Result<Vec<InboxMessage>> {
         self.read(move |c| {
             let mut st = c.prepare(
-                "SELECT id, dossier_code, subject, body, created_at FROM outbox WHERE account_id = ?1 AND in_inbox ORDER BY id DESC LIMIT 200",
+                "SELECT id, dossier_code, subject, body, created_at, subject_en, body_en FROM outbox
+                  WHERE account_id = ?1 AND in_inbox ORDER BY id DESC LIMIT 200",
             )?;
             let rows = st.query_map([account_id], |r| {
-                Ok(InboxMessage { id: r.get(0)?, dossier: r.get(1)?, subject: r.get(2)?, body: r.get(3)?, created_at: r.get(4)? })
+                Ok(InboxMessage {
+                    id: r.get(0)?,
+                    dossier: r.get(1)?,
+                    subject: r.get(2)?,
+                    body: r.get(3)?,
+                    created_at: r.get(4)?,
+                    subject_en: r.get(5)?,
+                    body_en: r.get(6)?,
+                })
             })?;
             rows.collect()
         })

@@ -9,9 +9,11 @@ use tinhso_store::{Notification, Result};
 
 /// Queues `n`, about dossier `dossier` and ledger entry `event_id` when it concerns one.
 pub fn enqueue(tx: &Connection, n: &Notification, dossier: Option<&str>, event_id: Option<i64>) -> Result<()> {
-    exec(tx,
-        "INSERT INTO outbox (account_id, dossier_code, event_id, subject, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![n.account_id, dossier, event_id, n.subject, n.body, Utc::now()],
+    exec(
+        tx,
+        "INSERT INTO outbox (account_id, dossier_code, event_id, subject, body, subject_en, body_en, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![n.account_id, dossier, event_id, n.subject, n.body, n.subject_en, n.body_en, Utc::now()],
     )?;
     Ok(())
 }
@@ -20,8 +22,9 @@ pub fn enqueue(tx: &Connection, n: &Notification, dossier: Option<&str>, event_i
 pub fn enqueue_email_only(tx: &Connection, n: &Notification) -> Result<()> {
     exec(
         tx,
-        "INSERT INTO outbox (account_id, subject, body, created_at, in_inbox) VALUES (?1, ?2, ?3, ?4, FALSE)",
-        params![n.account_id, n.subject, n.body, Utc::now()],
+        "INSERT INTO outbox (account_id, subject, body, subject_en, body_en, created_at, in_inbox)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, FALSE)",
+        params![n.account_id, n.subject, n.body, n.subject_en, n.body_en, Utc::now()],
     )?;
     Ok(())
 }

@@ -209,11 +209,15 @@ pub struct Document {
 }
 
 /// A message to deliver after commit: always to the in-app inbox, and by email when configured.
+/// Written in Vietnamese, and in English too where the sender says it (the inbox shows the
+/// reader's language; empty English reads as the Vietnamese).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {
     pub account_id: AccountId,
     pub subject: String,
     pub body: String,
+    pub subject_en: String,
+    pub body_en: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -423,7 +427,22 @@ pub struct InboxMessage {
     pub dossier: Option<String>,
     pub subject: String,
     pub body: String,
+    /// Empty for a message sent in Vietnamese only (and for every message stored before
+    /// messages had an English side).
+    pub subject_en: String,
+    pub body_en: String,
     pub created_at: DateTime<Utc>,
+}
+
+impl InboxMessage {
+    /// The subject and body in English when the message has them, else in Vietnamese.
+    pub fn in_english(&self) -> (&str, &str) {
+        if self.subject_en.is_empty() {
+            (&self.subject, &self.body)
+        } else {
+            (&self.subject_en, &self.body_en)
+        }
+    }
 }
 
 mod ports;
@@ -436,12 +455,32 @@ mod ports_opendata;
 pub use ports_opendata::*;
 
 impl Notification {
+    /// A message in Vietnamese only.
+    pub fn new(account_id: AccountId, subject: impl Into<String>, body: impl Into<String>) -> Self {
+        Self {
+            account_id,
+            subject: subject.into(),
+            body: body.into(),
+            subject_en: String::new(),
+            body_en: String::new(),
+        }
+    }
+
+    /// The same message with its English side.
+    pub fn with_english(mut self, subject: impl Into<String>, body: impl Into<String>) -> Self {
+        self.subject_en = subject.into();
+        self.body_en = body.into();
+        self
+    }
+
     /// The notification with `{code}` filled in.
     pub fn for_code(&self, code: &str) -> Notification {
         Notification {
             account_id: self.account_id,
             subject: self.subject.replace("{code}", code),
             body: self.body.replace("{code}", code),
+            subject_en: self.subject_en.replace("{code}", code),
+            body_en: self.body_en.replace("{code}", code),
         }
     }
 }

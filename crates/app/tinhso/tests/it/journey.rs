@@ -324,7 +324,7 @@ async fn lifecycle_through_the_pages() {
 }
 
 /// A citizen who chose English applies and follows the dossier in English: the form's chrome,
-/// its errors, the confirmation, the dossier's facts and history, and their list.
+/// its errors, the confirmation, the dossier's facts and history, their list and their notices.
 #[tokio::test]
 async fn applying_in_english() {
     let s = crate::server(Backend::Sqlite).await;
@@ -349,10 +349,13 @@ async fn applying_in_english() {
     assert!(html.contains("<strong>Applied</strong>"), "the history in English");
     let list = c.get(format!("{}/ho-so", s.url)).send().await.unwrap().text().await.unwrap();
     assert!(list.contains("<h1>My dossiers</h1>") && list.contains("Result due"), "{list:.3000}");
-    // The language follows the reader: the desk, in Vietnamese, reads the dossier in Vietnamese
-    // whatever the applicant chose.
-    let desk = page_login(&s, "tiepnhan@tinhso.local").await;
     let code = list.split("<a href=\"/ho-so/").nth(1).and_then(|c| c.split('"').next()).unwrap().to_owned();
+    // The notice of it reads in English too.
+    let notices = c.get(format!("{}/thong-bao", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(notices.contains(&format!("Dossier {code}: sent")) && !notices.contains("đã nộp"), "{notices:.3000}");
+    // The language follows the reader: the desk, in Vietnamese, reads the dossier in Vietnamese
+    // whatever the applicant chose, and so the notices of a Vietnamese reader.
+    let desk = page_login(&s, "tiepnhan@tinhso.local").await;
     let page = desk.get(format!("{}/ho-so/{code}", s.url)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Mới đăng ký") && page.contains("Nộp hồ sơ") && !page.contains("Applied on"), "{page:.3000}");
     s.stop().await.unwrap();

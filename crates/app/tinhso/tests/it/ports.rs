@@ -156,11 +156,8 @@ pub(crate) fn new_dossier(applicant: AccountId, on: u32) -> NewDossier {
         form: json!({ "ho_ten": "Nguyễn Văn An" }),
         applicant_phone: tinhso_kernel::ids::Phone::parse("phone", "0912345678").ok(),
         files: Vec::new(),
-        notify: vec![Notification {
-            account_id: applicant,
-            subject: "Hồ sơ {code}: đã nộp".into(),
-            body: "{code}".into(),
-        }],
+        notify: vec![Notification::new(applicant, "Hồ sơ {code}: đã nộp", "{code}")
+            .with_english("Dossier {code}: sent", "{code} was sent")],
     }
 }
 
@@ -279,7 +276,7 @@ async fn identity(s: Stores) {
     // A code mailed on request: the password stays until it is used, the mail is in no inbox,
     // the newest code alone works, before its end, once; every session ends with it.
     let (first, second) = ([7u8; 32], [8u8; 32]);
-    let mail = tinhso_store::Notification { account_id: citizen, subject: "Mã".into(), body: "ABCD".into() };
+    let mail = tinhso_store::Notification::new(citizen, "Mã", "ABCD");
     s.identity.issue_email_reset(citizen, &first, now + Duration::hours(1), &mail).await.unwrap();
     s.identity.issue_email_reset(citizen, &second, now + Duration::hours(1), &mail).await.unwrap();
     assert!(s.notify.inbox(citizen).await.unwrap().iter().all(|m| m.subject != "Mã"), "email only");
@@ -481,9 +478,11 @@ async fn ledger_and_notify(s: Stores) {
     let inbox = s.notify.inbox(citizen).await.unwrap();
     assert_eq!(inbox.len(), 3);
     assert!(inbox[2].subject.contains(code.as_str()) && inbox[2].dossier.as_deref() == Some(code.as_str()));
+    // Its English side too, the code filled in the same way.
+    assert_eq!(inbox[2].in_english(), (format!("Dossier {code}: sent").as_str(), format!("{code} was sent").as_str()));
     // Email: citizens without an address are set aside; an alert is sent once per key.
     assert!(s.notify.claim_emails(now, now + Duration::minutes(5), 10).await.unwrap().is_empty());
-    let staff_mail = vec![Notification { account_id: desk, subject: "Cảnh báo".into(), body: "Quá hạn".into() }];
+    let staff_mail = vec![Notification::new(desk, "Cảnh báo", "Quá hạn")];
     assert!(s.notify.send_alert("overdue:2025-09-03", &staff_mail).await.unwrap());
     assert!(!s.notify.send_alert("overdue:2025-09-03", &staff_mail).await.unwrap(), "sent once per key");
     let leased = s.notify.claim_emails(now, now + Duration::minutes(5), 10).await.unwrap();

@@ -18,7 +18,7 @@ async fn inbox_read_marks_postgres() {
 async fn read_marks(s: Stores) {
     let citizen = province_with_citizen(&s).await;
     let other = s.identity.create_account(&account("0987000111", "Khác", Role::Citizen, None, None)).await.unwrap();
-    let note = |to, subject: &str| Notification { account_id: to, subject: subject.into(), body: "…".into() };
+    let note = |to, subject: &str| Notification::new(to, subject, "…");
     assert_eq!(s.notify.unread(citizen).await.unwrap(), 0);
     s.notify.send_alert("a", &[note(citizen, "một"), note(citizen, "hai"), note(other, "ba")]).await.unwrap();
     assert_eq!((s.notify.unread(citizen).await.unwrap(), s.notify.unread(other).await.unwrap()), (2, 1));

@@ -78,7 +78,7 @@ async fn reports(s: Stores) {
     let note =
         tinhso_reports::decide(&a2, &Command::Note { text: "Đã cử người".into() }, &cal, day(2025, 9, 4), at(4), staff)
             .unwrap();
-    let message = Notification { account_id: citizen, subject: "Phản ánh PA-1".into(), body: "Cập nhật".into() };
+    let message = Notification::new(citizen, "Phản ánh PA-1", "Cập nhật");
     let a3 = s.reports.record_report_events(1, 2, &[note], std::slice::from_ref(&message)).await.unwrap();
     let history = s.reports.report_history(1).await.unwrap();
     assert_eq!(

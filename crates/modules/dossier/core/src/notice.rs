@@ -3,7 +3,7 @@
 
 use super::{Dossier, DossierState, EventKind};
 use chrono::NaiveDate;
-use tinhso_kernel::format::{date_vi, thousands};
+use tinhso_kernel::format::{date_vi, money};
 use tinhso_kernel::ids::{AgencyCode, DossierCode};
 
 /// Where a dossier stands, as the public lookup tells it: the few fields of a dossier the
@@ -85,25 +85,51 @@ pub fn for_applicant_en(state: DossierState) -> (&'static str, &'static str) {
 
 /// The message for `event` on dossier `code`; `None` for internal steps the applicant does not see.
 pub fn message(code: &str, event: &EventKind) -> Option<(String, String)> {
-    let subject = |what: &str| format!("Hồ sơ {code}: {what}");
+    message_in(code, event, false)
+}
+
+/// `message` in English, for readers who chose English.
+pub fn message_en(code: &str, event: &EventKind) -> Option<(String, String)> {
+    message_in(code, event, true)
+}
+
+fn message_in(code: &str, event: &EventKind, en: bool) -> Option<(String, String)> {
+    let t = |vi: &str, english: &str| if en { english.to_owned() } else { vi.to_owned() };
+    let subject = |vi: &str, english: &str| match en {
+        false => format!("Hồ sơ {code}: {vi}"),
+        true => format!("Dossier {code}: {english}"),
+    };
+    let why = t("Lý do", "Why");
     Some(match event {
-        EventKind::Submitted { .. } => (subject("đã nộp"), "Hồ sơ đã được gửi, chờ cán bộ tiếp nhận.".into()),
-        EventKind::Received { due_on } => {
-            (subject("đã tiếp nhận"), format!("Ngày hẹn trả kết quả: {}.", date_vi(*due_on)))
-        }
-        EventKind::Refused { reason } => (subject("không được tiếp nhận"), format!("Lý do: {reason}")),
-        EventKind::SupplementRequested { items, reason } => {
-            (subject("cần bổ sung giấy tờ"), format!("Cần bổ sung: {}. Lý do: {reason}", items.join("; ")))
-        }
-        EventKind::PaymentRequested { amount_vnd } => {
-            (subject("cần nộp phí, lệ phí"), format!("Số tiền: {} đồng.", thousands(*amount_vnd)))
-        }
-        EventKind::Approved { .. } => (subject("đã có kết quả"), "Kết quả đã sẵn sàng để trả.".into()),
-        EventKind::Returned { .. } => (subject("đã trả kết quả"), "Mời ông/bà đánh giá mức độ hài lòng.".into()),
-        EventKind::Stopped { reason } => (subject("dừng xử lý"), format!("Lý do: {reason}")),
+        EventKind::Submitted { .. } => (
+            subject("đã nộp", "sent"),
+            t("Hồ sơ đã được gửi, chờ cán bộ tiếp nhận.", "The dossier was sent and waits to be received."),
+        ),
+        EventKind::Received { due_on } => (
+            subject("đã tiếp nhận", "received"),
+            format!("{} {}.", t("Ngày hẹn trả kết quả:", "Result due on"), date_vi(*due_on)),
+        ),
+        EventKind::Refused { reason } => (subject("không được tiếp nhận", "not received"), format!("{why}: {reason}")),
+        EventKind::SupplementRequested { items, reason } => (
+            subject("cần bổ sung giấy tờ", "documents to add"),
+            format!("{}: {}. {why}: {reason}", t("Cần bổ sung", "To add"), items.join("; ")),
+        ),
+        EventKind::PaymentRequested { amount_vnd } => (
+            subject("cần nộp phí, lệ phí", "fees to pay"),
+            format!("{}: {}.", t("Số tiền", "Amount"), money(*amount_vnd, en)),
+        ),
+        EventKind::Approved { .. } => (
+            subject("đã có kết quả", "decided"),
+            t("Kết quả đã sẵn sàng để trả.", "The result is ready to be handed over."),
+        ),
+        EventKind::Returned { .. } => (
+            subject("đã trả kết quả", "result handed over"),
+            t("Mời ông/bà đánh giá mức độ hài lòng.", "Please rate how it was handled."),
+        ),
+        EventKind::Stopped { reason } => (subject("dừng xử lý", "processing stopped"), format!("{why}: {reason}")),
         EventKind::ApologySent { reason, new_due_on } => (
-            subject("xin lỗi và hẹn lại ngày trả"),
-            format!("Lý do: {reason}. Ngày hẹn mới: {}.", date_vi(*new_due_on)),
+            subject("xin lỗi và hẹn lại ngày trả", "apology and a new due date"),
+            format!("{why}: {reason}. {}: {}.", t("Ngày hẹn mới", "New due date"), date_vi(*new_due_on)),
         ),
         EventKind::Supplemented { .. }
         | EventKind::PaymentRecorded { .. }
@@ -122,10 +148,25 @@ mod tests {
 
     #[test]
     fn applicants_hear_of_public_moves_only() {
+        // Whatever the applicant hears of, they hear of in both languages.
+        let events = [
+            EventKind::Received { due_on: NaiveDate::from_ymd_opt(2026, 12, 7).unwrap() },
+            EventKind::ProcessingStarted,
+            EventKind::Refused { reason: "r".into() },
+            EventKind::SupplementRequested { items: vec!["a".into()], reason: "r".into() },
+            EventKind::Stopped { reason: "r".into() },
+            EventKind::Returned { method: crate::ReturnMethod::Desk },
+            EventKind::Withdrawn { reason: "r".into() },
+        ];
+        for e in &events {
+            assert_eq!(message("X", e).is_some(), message_en("X", e).is_some(), "{e:?}");
+        }
         let (s, b) = message("X-1", &EventKind::PaymentRequested { amount_vnd: 1_500_000 }).unwrap();
         assert_eq!(s, "Hồ sơ X-1: cần nộp phí, lệ phí");
         assert_eq!(b, "Số tiền: 1.500.000 đồng.");
         assert!(message("X-1", &EventKind::ProcessingStarted).is_none());
+        let (s, b) = message_en("X-1", &EventKind::PaymentRequested { amount_vnd: 1_500_000 }).unwrap();
+        assert_eq!((s.as_str(), b.as_str()), ("Dossier X-1: fees to pay", "Amount: 1,500,000 VND."));
         assert!(
             message("X-1", &EventKind::StepAssigned { step: 1, assignee: tinhso_kernel::ids::AccountId(3) }).is_none()
         );

@@ -113,9 +113,12 @@ fn allowed(a: &Account, action: &Action) -> bool {
 }
 
 fn notifications(applicant: AccountId, code: &str, event: &EventKind) -> Vec<Notification> {
-    dossier::notice::message(code, event)
-        .map(|(subject, body)| vec![Notification { account_id: applicant, subject, body }])
-        .unwrap_or_default()
+    let Some((subject, body)) = dossier::notice::message(code, event) else { return Vec::new() };
+    let note = Notification::new(applicant, subject, body);
+    vec![match dossier::notice::message_en(code, event) {
+        Some((subject, body)) => note.with_english(subject, body),
+        None => note,
+    }]
 }
 
 /// Submits a dossier: online for a citizen; at the desk, a receptionist registers it for the

@@ -350,18 +350,24 @@ pub async fn send_alerts(state: &AppState, threshold: f64) -> Result<usize, AppE
     }
     let mut sent = 0;
     for (account_id, list) in reminders {
-        let note = Notification {
-            account_id,
-            subject: format!("Nhắc việc: {} hồ sơ đến hạn trong {DUE_SOON_DAYS} ngày làm việc", list.len()),
-            body: list
-                .iter()
+        let listed = |due: &str| {
+            list.iter()
                 .take(20)
                 .map(|d| {
-                    format!("{} (hẹn {})", d.code, d.due_on.map(tinhso_kernel::format::date_vi).unwrap_or_default())
+                    format!("{} ({due} {})", d.code, d.due_on.map(tinhso_kernel::format::date_vi).unwrap_or_default())
                 })
                 .collect::<Vec<_>>()
-                .join(", "),
+                .join(", ")
         };
+        let note = Notification::new(
+            account_id,
+            format!("Nhắc việc: {} hồ sơ đến hạn trong {DUE_SOON_DAYS} ngày làm việc", list.len()),
+            listed("hẹn"),
+        )
+        .with_english(
+            format!("Reminder: {} dossiers due within {DUE_SOON_DAYS} working days", list.len()),
+            listed("due"),
+        );
         if state.store.notify.send_alert(&format!("due:{account_id}:{today}"), std::slice::from_ref(&note)).await? {
             sent += 1;
         }
@@ -375,10 +381,14 @@ pub async fn send_alerts(state: &AppState, threshold: f64) -> Result<usize, AppE
         let notes: Vec<Notification> = leaders
             .iter()
             .filter(|l| matches!(l.role, Role::Approver | Role::AgencyAdmin) && !l.disabled)
-            .map(|l| Notification {
-                account_id: l.id,
-                subject: format!("Cảnh báo: {} hồ sơ quá hạn chưa có phiếu xin lỗi", list.len()),
-                body: list.iter().take(20).map(|d| d.code.as_str()).collect::<Vec<_>>().join(", "),
+            .map(|l| {
+                let codes = list.iter().take(20).map(|d| d.code.as_str()).collect::<Vec<_>>().join(", ");
+                Notification::new(
+                    l.id,
+                    format!("Cảnh báo: {} hồ sơ quá hạn chưa có phiếu xin lỗi", list.len()),
+                    codes.clone(),
+                )
+                .with_english(format!("Alert: {} dossiers overdue without an apology", list.len()), codes)
             })
             .collect();
         if state.store.notify.send_alert(&format!("overdue:{agency}:{today}"), &notes).await? {
@@ -386,25 +396,35 @@ pub async fn send_alerts(state: &AppState, threshold: f64) -> Result<usize, AppE
         }
     }
     if !a.slipping.is_empty() {
-        let lines: Vec<String> = a
-            .slipping
-            .iter()
-            .map(|(ag, rate, n)| {
-                format!(
-                    "{}: {:.1}% đúng hạn ({n} hồ sơ)",
-                    state.agency_name(ag.as_str()).unwrap_or(ag.as_str()),
-                    rate * 100.0
-                )
-            })
-            .collect();
+        let lines = |en: bool| -> Vec<String> {
+            a.slipping
+                .iter()
+                .map(|(ag, rate, n)| {
+                    let name = state.agency_name(ag.as_str()).unwrap_or(ag.as_str());
+                    let rate = rate * 100.0;
+                    if en {
+                        format!("{name}: {rate:.1}% on time ({n} dossiers)")
+                    } else {
+                        format!("{name}: {rate:.1}% đúng hạn ({n} hồ sơ)")
+                    }
+                })
+                .collect()
+        };
+        let (lines, lines_en) = (lines(false), lines(true));
         let leaders = state.store.identity.staff_with_role(Role::Leader).await?;
         let notes: Vec<Notification> = leaders
             .iter()
             .filter(|l| !l.disabled)
-            .map(|l| Notification {
-                account_id: l.id,
-                subject: format!("Cảnh báo: {} cơ quan dưới ngưỡng đúng hạn 30 ngày qua", lines.len()),
-                body: lines.join("; "),
+            .map(|l| {
+                Notification::new(
+                    l.id,
+                    format!("Cảnh báo: {} cơ quan dưới ngưỡng đúng hạn 30 ngày qua", lines.len()),
+                    lines.join("; "),
+                )
+                .with_english(
+                    format!("Alert: {} agencies below the on-time threshold over the last 30 days", lines.len()),
+                    lines_en.join("; "),
+                )
             })
             .collect();
         if state.store.notify.send_alert(&format!("slipping:{today}"), &notes).await? {

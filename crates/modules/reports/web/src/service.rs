@@ -113,10 +113,18 @@ async fn tell_subscribers(state: &AppState, r: &Report) {
         Ok(s) => s
             .into_iter()
             .filter(|a| Some(*a) != r.reporter)
-            .map(|account_id| Notification {
-                account_id,
-                subject: format!("Phản ánh mới ở {}", crate::views::commune_name(state, Some(commune))),
-                body: format!("{}: {}. Xem tại /phan-anh/{}", tinhso_reports::public_id(r.id), r.category, r.id),
+            .map(|account_id| {
+                let place = crate::views::commune_name(state, Some(commune));
+                let id = tinhso_reports::public_id(r.id);
+                Notification::new(
+                    account_id,
+                    format!("Phản ánh mới ở {place}"),
+                    format!("{id}: {}. Xem tại /phan-anh/{}", r.category, r.id),
+                )
+                .with_english(
+                    format!("A new report in {place}"),
+                    format!("{id}: {}. See /phan-anh/{}", r.category, r.id),
+                )
             })
             .collect::<Vec<_>>(),
         Err(e) => {
@@ -227,24 +235,34 @@ pub async fn act(state: &AppState, account: &Account, id: i64, cmd: Command) -> 
 /// The messages a public change of `r` sends: to every follower but the one acting.
 async fn notices(state: &AppState, r: &Report, cmd: &Command, actor: AccountId) -> Result<Vec<Notification>, AppError> {
     let id = tinhso_reports::public_id(r.id);
-    let body = match cmd {
-        Command::MarkDuplicate { of } => format!(
-            "Phản ánh {id} trùng với phản ánh {}; bạn sẽ nhận cập nhật của phản ánh đó. Xem: /phan-anh/{of}",
-            tinhso_reports::public_id(*of)
-        ),
-        Command::RequestInfo { question } => {
+    let (body, body_en) = match cmd {
+        Command::MarkDuplicate { of } => {
+            let original = tinhso_reports::public_id(*of);
+            (
+                format!("Phản ánh {id} trùng với phản ánh {original}; bạn sẽ nhận cập nhật của phản ánh đó. Xem: /phan-anh/{of}"),
+                format!("Report {id} duplicates report {original}; you will hear of that one's updates. See /phan-anh/{of}"),
+            )
+        }
+        Command::RequestInfo { question } => (
             format!(
                 "Cơ quan đề nghị bạn bổ sung thông tin cho phản ánh {id}: {question}. Trả lời tại /phan-anh/{}",
                 r.id
-            )
-        }
-        _ => format!("Phản ánh {id} có cập nhật ({}). Xem tại /phan-anh/{}", cmd.kind().label_vi(), r.id),
+            ),
+            format!("The agency asks you for more about report {id}: {question}. Answer at /phan-anh/{}", r.id),
+        ),
+        _ => (
+            format!("Phản ánh {id} có cập nhật ({}). Xem tại /phan-anh/{}", cmd.kind().label_vi(), r.id),
+            format!("Report {id} has an update ({}). See /phan-anh/{}", cmd.kind().label_en(), r.id),
+        ),
     };
     let followers = state.store.reports.report_followers(r.id).await?;
     Ok(followers
         .into_iter()
         .filter(|f| *f != actor)
-        .map(|account_id| Notification { account_id, subject: format!("Phản ánh {id}"), body: body.clone() })
+        .map(|account_id| {
+            Notification::new(account_id, format!("Phản ánh {id}"), body.clone())
+                .with_english(format!("Report {id}"), body_en.clone())
+        })
         .collect())
 }
 
@@ -307,15 +325,18 @@ pub async fn remind_due_soon(state: &AppState, today: chrono::NaiveDate) -> Resu
             let notes: Vec<Notification> = staff
                 .iter()
                 .filter(|a| !a.disabled && access::allowed(&actor(a), a.id, tinhso_reports::CommandKind::Fix, r))
-                .map(|a| Notification {
-                    account_id: a.id,
-                    subject: format!("Phản ánh {} sắp đến hạn", tinhso_reports::public_id(r.id)),
-                    body: format!(
-                        "Phản ánh {} phải được xử lý trước ngày {}. Xem tại /phan-anh/{}",
-                        tinhso_reports::public_id(r.id),
-                        tinhso_kernel::format::date_vi(r.deadlines.handle_due),
-                        r.id
-                    ),
+                .map(|a| {
+                    let (id, due) =
+                        (tinhso_reports::public_id(r.id), tinhso_kernel::format::date_vi(r.deadlines.handle_due));
+                    Notification::new(
+                        a.id,
+                        format!("Phản ánh {id} sắp đến hạn"),
+                        format!("Phản ánh {id} phải được xử lý trước ngày {due}. Xem tại /phan-anh/{}", r.id),
+                    )
+                    .with_english(
+                        format!("Report {id} is due soon"),
+                        format!("Report {id} must be handled by {due}. See /phan-anh/{}", r.id),
+                    )
                 })
                 .collect();
             let key = format!("report-due:{}:{}", r.id, r.deadlines.handle_due);

@@ -16,7 +16,7 @@ use tinhso_kernel::guard::Rule;
 use tinhso_kernel::ids::{Login, PersonalId};
 use tinhso_kernel::{password, text, FieldError};
 use tinhso_policy::Role;
-use tinhso_store::{NewAccount, StoreError};
+use tinhso_store::{NewAccount, Notification, StoreError};
 
 fn with_cookie(mut resp: Response, cookie: &str) -> Response {
     if let Ok(v) = HeaderValue::from_str(cookie) {
@@ -408,7 +408,13 @@ pub async fn change_password(
         "Mật khẩu tài khoản của ông/bà đã được đổi lúc {}; các phiên đăng nhập khác đã kết thúc. Nếu không phải ông/bà đổi, hãy đến Bộ phận Một cửa để đặt lại mật khẩu.",
         now_vi()
     );
-    tell_owner(&state, account.id, "Mật khẩu tài khoản đã được đổi", body).await.map_err(&err)?;
+    let body_en = format!(
+        "Your account's password was changed at {}; your other sessions ended. If it was not you, go to the one-stop desk to reset it.",
+        now_en()
+    );
+    let note = Notification::new(account.id, "Mật khẩu tài khoản đã được đổi", body)
+        .with_english("Your password was changed", body_en);
+    tell_owner(&state, note).await.map_err(&err)?;
     Ok(Redirect::to("/tai-khoan?da-doi=1").into_response())
 }
 
@@ -417,16 +423,15 @@ pub fn now_vi() -> String {
     (chrono::Utc::now() + chrono::Duration::hours(7)).format("%H:%M ngày %d/%m/%Y").to_string()
 }
 
+/// `now_vi` in English ("14:05 on 05/12/2026").
+pub fn now_en() -> String {
+    (chrono::Utc::now() + chrono::Duration::hours(7)).format("%H:%M on %d/%m/%Y").to_string()
+}
+
 /// Tells an account's owner something that happened to the account itself, in their notices
 /// (and by email when their login is one), so that they notice what they did not do.
-pub async fn tell_owner(
-    state: &AppState,
-    account: tinhso_kernel::ids::AccountId,
-    subject: &str,
-    body: String,
-) -> Result<(), AppError> {
-    let note = tinhso_store::Notification { account_id: account, subject: subject.to_owned(), body };
-    let key = format!("account:{}:{}", account.0, chrono::Utc::now().timestamp_micros());
+pub async fn tell_owner(state: &AppState, note: Notification) -> Result<(), AppError> {
+    let key = format!("account:{}:{}", note.account_id.0, chrono::Utc::now().timestamp_micros());
     state.store.notify.send_alert(&key, &[note]).await?;
     Ok(())
 }
@@ -442,12 +447,15 @@ pub async fn notifications(State(state): State<AppState>, viewer: Viewer) -> Pag
         state.store.notify.mark_read(account.id, newest.id).await.map_err(|e| err(e.into()))?;
     }
     let fresh = usize::try_from(viewer.unread).unwrap_or(usize::MAX);
+    let en = viewer.locale == crate::i18n::Locale::En;
     let items = inbox
         .into_iter()
         .enumerate()
         .map(|(i, m)| {
             let local = m.created_at + chrono::Duration::hours(7);
-            (local.format("%d/%m/%Y %H:%M").to_string(), m.subject, m.body, m.dossier, i < fresh)
+            let (subject, body) = if en { m.in_english() } else { (m.subject.as_str(), m.body.as_str()) };
+            let (subject, body) = (subject.to_owned(), body.to_owned());
+            (local.format("%d/%m/%Y %H:%M").to_string(), subject, body, m.dossier, i < fresh)
         })
         .collect();
     let title = viewer.locale.texts().nav_notifications;

@@ -40,7 +40,15 @@ pub async fn download(state: AppState, viewer: Viewer, parts: &[PersonalData]) -
         "notices".into(),
         notices
             .iter()
-            .map(|m| json!({ "at": m.created_at, "subject": m.subject, "body": m.body, "dossier": m.dossier }))
+            .map(|m| {
+                let mut notice =
+                    json!({ "at": m.created_at, "subject": m.subject, "body": m.body, "dossier": m.dossier });
+                if !m.subject_en.is_empty() {
+                    notice["subject_en"] = json!(m.subject_en);
+                    notice["body_en"] = json!(m.body_en);
+                }
+                notice
+            })
             .collect(),
     );
     out.insert(

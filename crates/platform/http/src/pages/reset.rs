@@ -137,7 +137,14 @@ pub async fn desk_reset(State(state): State<AppState>, viewer: Viewer, form: For
         desk.unwrap_or("không rõ"),
         super::account::now_vi()
     );
-    super::account::tell_owner(&state, citizen.id, "Mật khẩu tài khoản đã được đặt lại", body).await.map_err(&err)?;
+    let body_en = format!(
+        "The one-stop desk ({}) issued a code to reset your password at {}. If you did not ask for it, contact the one-stop desk at once.",
+        desk.unwrap_or("unknown"),
+        super::account::now_en()
+    );
+    let note = tinhso_store::Notification::new(citizen.id, "Mật khẩu tài khoản đã được đặt lại", body)
+        .with_english("Your password is being reset", body_en);
+    super::account::tell_owner(&state, note).await.map_err(&err)?;
     let mut page = desk_page(&state, &viewer, String::new(), Vec::new());
     page.issued = Some((citizen.full_name, citizen.login, code));
     Ok(viewer.finish(render(&page)))
@@ -235,11 +242,11 @@ pub async fn mail_code(
     if let Some(a) = account.filter(|a| a.role == Role::Citizen && a.personal_id.is_some()) {
         let code = auth::new_claim_code().map_err(&err)?;
         let until = now + chrono::Duration::minutes(MAILED_CODE_MINUTES);
-        let mail = tinhso_store::Notification {
-            account_id: a.id,
-            subject: "Mã đặt lại mật khẩu Cổng dịch vụ công".into(),
-            body: reset_mail(&state, &a.login, &code, until),
-        };
+        let mail = tinhso_store::Notification::new(
+            a.id,
+            "Mã đặt lại mật khẩu Cổng dịch vụ công",
+            reset_mail(&state, &a.login, &code, until),
+        );
         let digest = auth::claim_code_digest(&code);
         state.store.identity.issue_email_reset(a.id, &digest, until, &mail).await.map_err(|e| err(e.into()))?;
         tracing::info!(account = a.id.0, "a password reset code was mailed");
@@ -350,9 +357,13 @@ pub async fn reset(
             "Mật khẩu tài khoản của ông/bà đã được đặt lại bằng mã gửi qua thư điện tử lúc {}. Nếu không phải ông/bà làm, hãy liên hệ ngay Bộ phận Một cửa.",
             super::account::now_vi()
         );
-        super::account::tell_owner(&state, account.id, "Mật khẩu tài khoản đã được đặt lại", body)
-            .await
-            .map_err(&err)?;
+        let body_en = format!(
+            "Your password was reset with a code sent by email at {}. If it was not you, contact the one-stop desk at once.",
+            super::account::now_en()
+        );
+        let note = tinhso_store::Notification::new(account.id, "Mật khẩu tài khoản đã được đặt lại", body)
+            .with_english("Your password was reset", body_en);
+        super::account::tell_owner(&state, note).await.map_err(&err)?;
     }
     let token = auth::start_session(&state, &account).await.map_err(&err)?;
     let mut resp = Redirect::to("/tai-khoan?da-doi=1").into_response();

@@ -192,7 +192,13 @@ async fn change(state: AppState, viewer: Viewer, id: String, form: FormData, wha
                 "Quản trị đã cấp lại mật khẩu cho tài khoản của ông/bà lúc {}; mọi phiên đăng nhập cũ đã kết thúc. Lần đăng nhập tới, ông/bà sẽ được yêu cầu đặt mật khẩu của riêng mình.",
                 super::account::now_vi()
             );
-            super::account::tell_owner(&state, id, "Mật khẩu tài khoản đã được cấp lại", body).await.map_err(&err)?;
+            let body_en = format!(
+                "An administrator issued a new password to your account at {}; every old session ended. Next time you log in you will be asked to set your own.",
+                super::account::now_en()
+            );
+            let note = tinhso_store::Notification::new(id, "Mật khẩu tài khoản đã được cấp lại", body)
+                .with_english("Your account has a new password", body_en);
+            super::account::tell_owner(&state, note).await.map_err(&err)?;
             created = Some((target.login.clone(), password));
         }
     }
