@@ -161,15 +161,13 @@ fn links(html: &str) -> Vec<String> {
                 && !h.starts_with("/ngon-ngu/")
                 && !h.starts_with("/dang-xuat")
                 && !h.starts_with("/static/")
-                // Notices keep the words they were sent with.
-                && !h.starts_with("/thong-bao")
         })
         .collect()
 }
 
-/// Each staff role, in English, on its workspace and every page one link away: the page says
-/// `lang="en"` and no fixed text is left in Vietnamese. What comes from data (procedure,
-/// agency and place names, what people wrote) may stay as it is.
+/// Each staff role, in English, on its workspace and every page one link away, and a citizen
+/// on theirs: the page says `lang="en"` and no fixed text is left in Vietnamese. What comes
+/// from data (procedure, agency and place names, what people wrote) may stay as it is.
 #[tokio::test]
 async fn staff_workspaces_in_english() {
     let s = crate::demo_server(tinhso_testkit::Backend::Sqlite, 400).await;
@@ -190,6 +188,11 @@ async fn staff_workspaces_in_english() {
         ),
         ("quantri.coquan@tinhso.local", vec!["/quan-tri/tai-khoan", "/du-lieu/moi", "/tai-khoan/khoa-api"]),
         ("kiemtra@tinhso.local", vec!["/ho-so", "/quan-tri/nhat-ky"]),
+        // And a citizen on theirs.
+        (
+            "0912345678",
+            vec!["/", "/ho-so", "/tai-khoan", "/phan-anh", "/du-lieu", "/minh-bach", "/tra-cuu", "/thu-tuc"],
+        ),
     ];
     let mut seen = std::collections::HashSet::new();
     let mut report = Vec::new();
