@@ -3,9 +3,14 @@
 
 use std::fmt::Write;
 
-/// A number as Vietnamese write it: decimal comma.
-fn vi(x: f64, decimals: usize) -> String {
-    format!("{x:.decimals$}").replace('.', ",")
+/// A number as the reader writes it: a decimal comma in Vietnamese, a point in English (`en`).
+fn num(x: f64, decimals: usize, en: bool) -> String {
+    let s = format!("{x:.decimals$}");
+    if en {
+        s
+    } else {
+        s.replace('.', ",")
+    }
 }
 
 fn esc(s: &str) -> String {
@@ -13,8 +18,8 @@ fn esc(s: &str) -> String {
 }
 
 /// Horizontal bars: (label, value, max), value and unit printed at the end of each bar;
-/// `summary` is read out by screen readers.
-pub fn bars(title: &str, summary: &str, unit: &str, items: &[(String, f64, f64)]) -> String {
+/// `summary` is read out by screen readers; figures written for an English reader when `en`.
+pub fn bars(title: &str, summary: &str, unit: &str, items: &[(String, f64, f64)], en: bool) -> String {
     let (row, label_w, bar_w) = (26.0, 230.0, 300.0);
     let height = row * items.len() as f64 + 8.0;
     let mut svg = format!(
@@ -37,8 +42,8 @@ pub fn bars(title: &str, summary: &str, unit: &str, items: &[(String, f64, f64)]
             label = esc(label),
             fill = bar_w * share,
             vx = label_w + bar_w + 6.0,
-            v = vi(*value, 2),
-            m = vi(*max, 0),
+            v = num(*value, 2, en),
+            m = num(*max, 0, en),
             u = esc(unit),
         );
     }
@@ -47,8 +52,8 @@ pub fn bars(title: &str, summary: &str, unit: &str, items: &[(String, f64, f64)]
 }
 
 /// A line over labelled points (0 to `max`), each point's value printed above it, the y axis
-/// named with its unit; `summary` is read out by screen readers.
-pub fn line(title: &str, summary: &str, y_label: &str, points: &[(String, f64)], max: f64) -> String {
+/// named with its unit; `summary` is read out by screen readers; figures as in `bars`.
+pub fn line(title: &str, summary: &str, y_label: &str, points: &[(String, f64)], max: f64, en: bool) -> String {
     let (w, h, pad) = (640.0, 220.0, 36.0);
     let n = points.len().max(2) as f64;
     let x = |i: usize| pad + (w - 2.0 * pad) * i as f64 / (n - 1.0);
@@ -67,7 +72,7 @@ pub fn line(title: &str, summary: &str, y_label: &str, points: &[(String, f64)],
         r = w - pad,
         lx = pad - 4.0,
         top = pad + 4.0,
-        m = vi(max, 0)
+        m = num(max, 0, en)
     );
     let path: Vec<String> = points.iter().enumerate().map(|(i, (_, v))| format!("{:.1},{:.1}", x(i), y(*v))).collect();
     let _ = write!(svg, "<polyline points=\"{}\" class=\"chart-line\"/>", path.join(" "));
@@ -80,7 +85,7 @@ pub fn line(title: &str, summary: &str, y_label: &str, points: &[(String, f64)],
             cx = x(i),
             cy = y(*v),
             vy = y(*v) - 9.0,
-            v = vi(*v, 1),
+            v = num(*v, 1, en),
             ly = h - pad + 18.0,
             label = esc(label),
         );
@@ -95,10 +100,12 @@ mod tests {
 
     #[test]
     fn charts_escape_labels_and_print_values() {
-        let svg = bars("Nhóm", "Tóm tắt", "điểm", &[("Công khai <&>".into(), 9.0, 18.0)]);
+        let svg = bars("Nhóm", "Tóm tắt", "điểm", &[("Công khai <&>".into(), 9.0, 18.0)], false);
         assert!(svg.contains("Công khai &lt;&amp;&gt;") && svg.contains("9,00 / 18 điểm"));
+        assert!(bars("Groups", "Summary", "points", &[("A".into(), 9.5, 18.0)], true).contains("9.50 / 18 points"));
         assert!(svg.contains("width=\"150.0\"") && svg.contains("<desc>Tóm tắt</desc>"));
-        let svg = line("Xu hướng", "Tóm tắt", "Điểm", &[("01/2026".into(), 80.0), ("02/2026".into(), 90.5)], 100.0);
+        let svg =
+            line("Xu hướng", "Tóm tắt", "Điểm", &[("01/2026".into(), 80.0), ("02/2026".into(), 90.5)], 100.0, false);
         assert!(
             svg.contains("<polyline") && svg.contains(">90,5<") && svg.starts_with("<svg") && svg.contains(">Điểm<")
         );

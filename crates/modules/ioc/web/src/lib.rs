@@ -29,7 +29,7 @@ pub struct ApiDoc;
 
 /// The module's routes and its part of the API document.
 pub fn module() -> WebModule {
-    use pages::{alerts, dashboard};
+    use pages::{alerts, dashboard, public};
     let routes = Router::new()
         .route("/dieu-hanh", get(dashboard::dashboard))
         .route("/dieu-hanh/xep-hang", get(dashboard::ranking_export))
@@ -38,7 +38,7 @@ pub fn module() -> WebModule {
         .route("/dieu-hanh/ho-so", get(dashboard::dossiers))
         .route("/dieu-hanh/canh-bao", get(alerts::alerts))
         .route("/dieu-hanh/nhap-chi-so", get(alerts::entries).post(alerts::save_entry))
-        .route("/minh-bach", get(dashboard::public))
+        .route("/minh-bach", get(public::public))
         .route("/api/v1/ioc/index", get(api::index))
         .route("/api/v1/ioc/dossiers", get(api::dossiers));
     WebModule { routes, api: ApiDoc::openapi(), own_upload_auth: &[], personal_data: None }

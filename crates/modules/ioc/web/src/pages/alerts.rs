@@ -1,7 +1,8 @@
 //! Alerts (due soon, overdue without an apology, agencies under the on-time threshold) and
 //! the admin's entry of the Decision 766 indicators the platform cannot measure yet.
 
-use super::dashboard::{dossier_table, require_ioc, Figures};
+use super::dashboard::{dossier_table, require_ioc};
+use super::figures::Figures;
 use crate::service::{self as ioc, parse_unit, Unit};
 use askama::Template;
 use axum::extract::State;

@@ -2,11 +2,11 @@
 //! agencies and communes, each indicator explained down to its dossiers, alerts; and the
 //! public transparency page.
 
+use super::figures::{points, Figures};
 use crate::drill;
-use crate::service::{self as ioc, parse_period, parse_unit, rates, unit_name, Period, Unit};
+use crate::service::{self as ioc, parse_period, parse_unit, rates, Period, Unit};
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::IntoResponse;
 use serde::Deserialize;
 use tinhso_dossier_web::views::{summary, DossierSummary};
 use tinhso_http::auth::Viewer;
@@ -24,8 +24,8 @@ use tinhso_policy::Action;
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct IocParams {
-    tu: Option<String>,
-    den: Option<String>,
+    pub(super) tu: Option<String>,
+    pub(super) den: Option<String>,
     #[serde(rename = "don-vi")]
     unit: Option<String>,
     #[serde(rename = "so-lieu")]
@@ -33,95 +33,9 @@ pub struct IocParams {
     #[serde(rename = "che-do")]
     mode: Option<String>,
     #[serde(rename = "dinh-dang")]
-    format: Option<String>,
+    pub(super) format: Option<String>,
     /// A drill-down's next page starts after this (day, code).
     sau: Option<String>,
-}
-
-/// A percentage as Vietnamese write it: "85,3%"; a dash when nothing happened.
-pub(super) fn pct(r: Option<f64>) -> String {
-    r.map(|r| format!("{:.1}%", r * 100.0).replace('.', ",")).unwrap_or_else(|| "–".into())
-}
-
-fn points(x: f64) -> String {
-    format!("{x:.2}").replace('.', ",")
-}
-
-/// The viewer's way of writing the figures above: "85.3%" and "12.50" in English.
-#[derive(Clone, Copy)]
-pub(super) struct Figures {
-    pub en: bool,
-}
-
-impl Figures {
-    pub(super) fn of(viewer: &Viewer) -> Self {
-        Self { en: viewer.locale == tinhso_http::i18n::Locale::En }
-    }
-
-    pub(super) fn local(self, s: String) -> String {
-        if self.en {
-            s.replace(',', ".")
-        } else {
-            s
-        }
-    }
-
-    pub(super) fn pct(self, r: Option<f64>) -> String {
-        self.local(pct(r))
-    }
-
-    pub(super) fn points(self, x: f64) -> String {
-        self.local(points(x))
-    }
-
-    pub(super) fn say(self, vi: &'static str, en: &'static str) -> &'static str {
-        if self.en {
-            en
-        } else {
-            vi
-        }
-    }
-
-    pub(super) fn group(self, g: &tinhso_ioc::index::GroupResult) -> String {
-        match tinhso_ioc::english::group(&g.key) {
-            Some(name) if self.en => name.to_owned(),
-            _ => g.name.clone(),
-        }
-    }
-
-    pub(super) fn indicator(self, i: &IndicatorResult) -> (&'static str, &'static str) {
-        match tinhso_ioc::english::indicator(&i.key) {
-            Some(english) if self.en => english,
-            _ => (i.name, i.formula),
-        }
-    }
-
-    pub(super) fn input(self, label: &'static str) -> &'static str {
-        match tinhso_ioc::english::input(label) {
-            Some(english) if self.en => english,
-            _ => label,
-        }
-    }
-
-    pub(super) fn measure(self, m: Measure) -> &'static str {
-        self.say(m.label_vi(), m.label_en())
-    }
-
-    pub(super) fn unit(self, state: &AppState, unit: &Unit) -> String {
-        match unit {
-            Unit::Province if self.en => format!("The whole province of {}", state.province.name),
-            _ => unit_name(state, unit),
-        }
-    }
-
-    pub(super) fn period(self, p: Period) -> String {
-        let (from, to) = (p.from.format("%d/%m/%Y"), p.to.format("%d/%m/%Y"));
-        if self.en {
-            format!("from {from} to {to}")
-        } else {
-            format!("từ {from} đến {to}")
-        }
-    }
 }
 
 /// The query string that keeps the period (and unit) in links.
@@ -293,6 +207,7 @@ pub async fn dashboard(
             &groups_summary(&groups, f),
             f.say("điểm", "points"),
             &groups,
+            f.en,
         ),
         trend_svg: charts::line(
             f.say("Điểm toàn tỉnh 12 tháng gần nhất", "The province's score over the last 12 months"),
@@ -300,6 +215,7 @@ pub async fn dashboard(
             f.say("Điểm (trên 100)", "Points (of 100)"),
             &trend,
             100.0,
+            f.en,
         ),
         groups: groups.iter().map(|(n, v, m)| (n.clone(), f.points(*v), f.points(*m))).collect(),
         trend: trend.iter().map(|(m, v)| (m.clone(), f.points(*v))).collect(),
@@ -687,73 +603,6 @@ async fn reports_behind(
         period: f.period(period),
         measure: f.measure(measure),
         items,
-    };
-    Ok(viewer.finish(render(&page)))
-}
-
-#[derive(Template)]
-#[template(path = "ioc/public.html")]
-pub struct PublicPage {
-    pub layout: Layout,
-    pub period: String,
-    pub query: String,
-    pub province: (String, String, String, i64),
-    pub rows: Vec<(String, String, String, String, i64)>,
-}
-
-/// On-time rate, online share and satisfaction by agency and commune, for everyone.
-pub async fn public(State(state): State<AppState>, viewer: Viewer, PageQuery(q): PageQuery<IocParams>) -> PageResult {
-    let err = page_err(&viewer);
-    let period = parse_period(q.tu.as_deref(), q.den.as_deref()).map_err(&err)?;
-    let snap = ioc::snapshot(&state, period).await.map_err(&err)?;
-    let en = viewer.locale == tinhso_http::i18n::Locale::En;
-    // The page's language writes the decimal point; the downloads keep the Vietnamese form.
-    let shown = |r: Option<f64>| if en { pct(r).replace(',', ".") } else { pct(r) };
-    let units: Vec<_> =
-        ioc::ranked_units(&state).into_iter().map(|(unit, name, _)| (name, rates(&snap.totals(&unit)))).collect();
-    let table = |shown: &dyn Fn(Option<f64>) -> String| -> Vec<(String, String, String, String, i64)> {
-        units
-            .iter()
-            .map(|(n, r)| (n.clone(), shown(r.on_time), shown(r.online), shown(r.satisfied), r.received))
-            .collect()
-    };
-    if let Some(format) = export::format_of(q.format.as_deref()).map_err(&err)? {
-        let rows = table(&pct);
-        let table = Table {
-            name: "minh-bach",
-            headers: vec!["Đơn vị", "Đúng hạn", "Trực tuyến", "Hài lòng", "Hồ sơ tiếp nhận"],
-            rows: rows
-                .iter()
-                .map(|(n, a, b, c, s)| {
-                    vec![
-                        Cell::Text(n.clone()),
-                        Cell::Text(a.clone()),
-                        Cell::Text(b.clone()),
-                        Cell::Text(c.clone()),
-                        Cell::Number(*s as f64),
-                    ]
-                })
-                .collect(),
-        };
-        return Ok(export::download(&table, format).map_err(&err)?.into_response());
-    }
-    let p = rates(&snap.totals(&Unit::Province));
-    let en = viewer.locale == tinhso_http::i18n::Locale::En;
-    let page = PublicPage {
-        layout: Layout::new(
-            &state,
-            &viewer,
-            if en { "How procedures are handled, in public" } else { "Công khai kết quả giải quyết hồ sơ" },
-        ),
-        // The page's lead sentence starts with it.
-        period: if en {
-            format!("From {} to {}", period.from.format("%d/%m/%Y"), period.to.format("%d/%m/%Y"))
-        } else {
-            format!("Từ {} đến {}", period.from.format("%d/%m/%Y"), period.to.format("%d/%m/%Y"))
-        },
-        query: format!("tu={}&den={}", period.from, period.to),
-        province: (shown(p.on_time), shown(p.online), shown(p.satisfied), p.received),
-        rows: table(&shown),
     };
     Ok(viewer.finish(render(&page)))
 }

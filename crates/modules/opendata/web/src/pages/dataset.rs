@@ -242,18 +242,31 @@ async fn table_view(
     state: &AppState,
     rid: &str,
     q: &TableQuery,
+    en: bool,
 ) -> Result<Option<TableView>, tinhso_store::StoreError> {
     use tinhso_opendata::datastore::{Cell, Type};
     let Some(t) = state.store.datastore.datastore_table(rid).await? else { return Ok(None) };
     let pct = if t.rows_total > 0 { t.rows_loaded * 100 / t.rows_total } else { 100 };
-    let status = match t.state.as_str() {
-        "ready" => format!("Đã nạp vào kho dữ liệu: {} dòng, {} cột.", views::number(t.rows_loaded), t.fields.len()),
-        "loading" => format!(
-            "Đang nạp vào kho dữ liệu: {pct}% ({}/{} dòng). Tải lại trang để xem tiến độ.",
-            views::number(t.rows_loaded),
-            views::number(t.rows_total)
-        ),
-        _ => format!("Nạp vào kho dữ liệu không thành công: {}", t.error.clone().unwrap_or_default()),
+    let count = |n: i64| {
+        let n = views::number(n);
+        if en {
+            n.replace('.', ",")
+        } else {
+            n
+        }
+    };
+    let (loaded, total) = (count(t.rows_loaded), count(t.rows_total));
+    let status = match (t.state.as_str(), en) {
+        ("ready", false) => format!("Đã nạp vào kho dữ liệu: {loaded} dòng, {} cột.", t.fields.len()),
+        ("ready", true) => format!("In the datastore: {loaded} rows, {} columns.", t.fields.len()),
+        ("loading", false) => {
+            format!("Đang nạp vào kho dữ liệu: {pct}% ({loaded}/{total} dòng). Tải lại trang để xem tiến độ.")
+        }
+        ("loading", true) => {
+            format!("Loading into the datastore: {pct}% ({loaded}/{total} rows). Reload the page to follow it.")
+        }
+        (_, false) => format!("Nạp vào kho dữ liệu không thành công: {}", t.error.clone().unwrap_or_default()),
+        (_, true) => format!("Loading into the datastore failed: {}", t.error.clone().unwrap_or_default()),
     };
     let chosen = q.cot.clone().filter(|c| t.fields.iter().any(|f| &f.id == c));
     let value = q.value.clone().unwrap_or_default();
@@ -312,13 +325,16 @@ async fn table_view(
             .collect();
         let max = points.iter().map(|p| p.1).fold(0.0, f64::max);
         if points.len() >= 2 && max > 0.0 {
-            let title = format!("{} theo {}", t.fields[n].id, t.fields[l].id);
+            let (by, first_rows) =
+                if en { ("by", "first rows of the table") } else { ("theo", "dòng đầu của bảng") };
+            let title = format!("{} {by} {}", t.fields[n].id, t.fields[l].id);
             let items: Vec<(String, f64, f64)> = points.into_iter().map(|(a, v)| (a, v, max)).collect();
             view.chart = Some(tinhso_http::charts::bars(
                 &title,
-                &format!("{title}, {} dòng đầu của bảng", items.len()),
+                &format!("{title}, {} {first_rows}", items.len()),
                 "",
                 &items,
+                en,
             ));
         }
     }
@@ -357,7 +373,8 @@ pub async fn resource(
     let err = page_err(&viewer);
     let d = visible(&state, &viewer, &name).await?;
     let res = d.resource(&rid).ok_or_else(|| err(AppError::NotFound))?;
-    let table = table_view(&state, &rid, &q).await.map_err(|e| err(e.into()))?;
+    let en = viewer.locale == tinhso_http::i18n::Locale::En;
+    let table = table_view(&state, &rid, &q, en).await.map_err(|e| err(e.into()))?;
     let preview = match &res.upload {
         Some(u) if res.format == "CSV" && !table.as_ref().is_some_and(|t| t.ready) => {
             let hash = tinhso_kernel::ids::Sha256::parse("sha256", &u.sha256).map_err(|_| err(AppError::NotFound))?;

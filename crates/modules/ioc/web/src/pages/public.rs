@@ -1,0 +1,82 @@
+//! The public transparency page (`/minh-bach`): on-time rate, online share and satisfaction
+//! of the province and of each agency and commune, for everyone, with its downloads.
+
+use super::dashboard::IocParams;
+use super::figures::{pct, Figures};
+use crate::service::{self as ioc, parse_period, rates, Unit};
+use askama::Template;
+use axum::extract::State;
+use axum::response::IntoResponse;
+use tinhso_http::auth::Viewer;
+use tinhso_http::export::{self, Cell, Table};
+use tinhso_http::form::PageQuery;
+use tinhso_http::pages::{page_err, PageResult};
+use tinhso_http::state::AppState;
+use tinhso_http::views::{render, Layout};
+
+#[derive(Template)]
+#[template(path = "ioc/public.html")]
+pub struct PublicPage {
+    pub layout: Layout,
+    pub period: String,
+    pub query: String,
+    pub province: (String, String, String, i64),
+    pub rows: Vec<(String, String, String, String, i64)>,
+}
+
+/// On-time rate, online share and satisfaction by agency and commune, for everyone.
+pub async fn public(State(state): State<AppState>, viewer: Viewer, PageQuery(q): PageQuery<IocParams>) -> PageResult {
+    let err = page_err(&viewer);
+    let period = parse_period(q.tu.as_deref(), q.den.as_deref()).map_err(&err)?;
+    let snap = ioc::snapshot(&state, period).await.map_err(&err)?;
+    let f = Figures::of(&viewer);
+    // The page's language writes the decimal point; the downloads keep the Vietnamese form.
+    let shown = |r: Option<f64>| f.pct(r);
+    let units: Vec<_> =
+        ioc::ranked_units(&state).into_iter().map(|(unit, name, _)| (name, rates(&snap.totals(&unit)))).collect();
+    let table = |shown: &dyn Fn(Option<f64>) -> String| -> Vec<(String, String, String, String, i64)> {
+        units
+            .iter()
+            .map(|(n, r)| (n.clone(), shown(r.on_time), shown(r.online), shown(r.satisfied), r.received))
+            .collect()
+    };
+    if let Some(format) = export::format_of(q.format.as_deref()).map_err(&err)? {
+        let rows = table(&pct);
+        let table = Table {
+            name: "minh-bach",
+            headers: vec!["Đơn vị", "Đúng hạn", "Trực tuyến", "Hài lòng", "Hồ sơ tiếp nhận"],
+            rows: rows
+                .iter()
+                .map(|(n, a, b, c, s)| {
+                    vec![
+                        Cell::Text(n.clone()),
+                        Cell::Text(a.clone()),
+                        Cell::Text(b.clone()),
+                        Cell::Text(c.clone()),
+                        Cell::Number(*s as f64),
+                    ]
+                })
+                .collect(),
+        };
+        return Ok(export::download(&table, format).map_err(&err)?.into_response());
+    }
+    let p = rates(&snap.totals(&Unit::Province));
+    let en = f.en;
+    let page = PublicPage {
+        layout: Layout::new(
+            &state,
+            &viewer,
+            if en { "How procedures are handled, in public" } else { "Công khai kết quả giải quyết hồ sơ" },
+        ),
+        // The page's lead sentence starts with it.
+        period: if en {
+            format!("From {} to {}", period.from.format("%d/%m/%Y"), period.to.format("%d/%m/%Y"))
+        } else {
+            format!("Từ {} đến {}", period.from.format("%d/%m/%Y"), period.to.format("%d/%m/%Y"))
+        },
+        query: format!("tu={}&den={}", period.from, period.to),
+        province: (shown(p.on_time), shown(p.online), shown(p.satisfied), p.received),
+        rows: table(&shown),
+    };
+    Ok(viewer.finish(render(&page)))
+}
