@@ -65,8 +65,19 @@ fn message(cfg: &SmtpConfig, e: &PendingEmail) -> Result<Message, String> {
         .to(to)
         .subject(&e.subject)
         .header(ContentType::TEXT_PLAIN)
-        .body(format!("{}\n\n{}\n\n-- \nCổng Dịch vụ công. Thư tự động, vui lòng không trả lời.", e.subject, e.body))
+        .body(text(e))
         .map_err(|err| err.to_string())
+}
+
+/// The mail's text: the message in Vietnamese, then in English when it has an English side
+/// (a mailbox has no language switch), then the signature.
+fn text(e: &PendingEmail) -> String {
+    let mut text = format!("{}\n\n{}\n\n", e.subject, e.body);
+    if !e.subject_en.is_empty() {
+        text.push_str(&format!("(English)\n{}\n\n{}\n\n", e.subject_en, e.body_en));
+    }
+    text.push_str("-- \nCổng Dịch vụ công. Thư tự động, vui lòng không trả lời.\nPublic Services Portal. An automatic message: please do not reply.");
+    text
 }
 
 /// Delivers forever; call once per server process.

@@ -634,8 +634,8 @@ impl NotifyStore for SqliteStore {
                 .map_err(map_err)?;
             let mut get = c
                 .prepare(
-                    "SELECT o.id, a.login, a.full_name, o.subject, o.body, o.attempts FROM outbox o
-                     JOIN account a ON a.id = o.account_id WHERE o.id = ?1",
+                    "SELECT o.id, a.login, a.full_name, o.subject, o.body, o.attempts, o.subject_en, o.body_en
+                     FROM outbox o JOIN account a ON a.id = o.account_id WHERE o.id = ?1",
                 )
                 .map_err(map_err)?;
             ids.iter()
@@ -648,6 +648,8 @@ impl NotifyStore for SqliteStore {
                             subject: r.get(3)?,
                             body: r.get(4)?,
                             attempts: r.get(5)?,
+                            subject_en: r.get(6)?,
+                            body_en: r.get(7)?,
                         })
                     })
                     .map_err(map_err)

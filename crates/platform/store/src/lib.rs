@@ -418,6 +418,9 @@ pub struct PendingEmail {
     pub full_name: String,
     pub subject: String,
     pub body: String,
+    /// The message's English side, empty when it has none.
+    pub subject_en: String,
+    pub body_en: String,
     pub attempts: u32,
 }
 

@@ -15,10 +15,32 @@ pub(crate) fn readable(raw: &str) -> String {
         let joined: String = body.split_whitespace().collect();
         String::from_utf8_lossy(&base64::engine::general_purpose::STANDARD.decode(joined).unwrap_or_default())
             .into_owned()
+    } else if head.to_ascii_lowercase().contains("content-transfer-encoding: quoted-printable") {
+        quoted_printable(&body.replace("=\r\n", "").replace("=\n", ""))
     } else {
-        body.replace("=\r\n", "").replace("=\n", "")
+        body.to_owned()
     };
     format!("{head}\n\n{body}")
+}
+
+/// A quoted-printable body (soft breaks already joined): `=HH` is a byte, the text UTF-8.
+fn quoted_printable(s: &str) -> String {
+    let (bytes, mut out) = (s.as_bytes(), Vec::new());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'=', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[tokio::test]
@@ -104,6 +126,9 @@ async fn emailed(backend: Backend) {
     };
     assert!(found.contains("thu.ha@example.vn"), "{found}");
     assert!(found.contains("đã nộp"), "the Vietnamese text survives: {found}");
+    // A mailbox has no language switch: the English side follows the Vietnamese.
+    let (vi, en) = (found.find("đã nộp").unwrap(), found.find(&format!("Dossier {code}: sent")));
+    assert!(en.is_some_and(|en| en > vi), "the English after the Vietnamese: {found}");
     relay.kill().await.unwrap();
     s.stop().await.unwrap();
 }
