@@ -63,6 +63,17 @@ impl Layout {
         }
     }
 
+    /// ` lang="vi"` on an English page, for an element holding Vietnamese data (a procedure's
+    /// or an agency's name): screen readers then read it in Vietnamese (WCAG 3.1.2). Used as
+    /// `<h1{{ layout.vi_part()|safe }}>`.
+    pub fn vi_part(&self) -> &'static str {
+        if self.en {
+            " lang=\"vi\""
+        } else {
+            ""
+        }
+    }
+
     /// A count as the page's language writes it: "1.451" in Vietnamese, "1,451" in English.
     /// Counts are never negative; a negative one shows as 0 rather than failing the page.
     pub fn num(&self, n: impl Count) -> String {

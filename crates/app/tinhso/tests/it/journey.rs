@@ -333,6 +333,8 @@ async fn applying_in_english() {
     let apply = format!("{}/thu-tuc/{PROVINCIAL}/nop", s.url);
     let form = c.get(&apply).send().await.unwrap().text().await.unwrap();
     assert!(form.contains("<h1>Apply online</h1>") && form.contains("Send the application"), "{form:.3000}");
+    // The procedure's own name stays Vietnamese and says so, for screen readers (WCAG 3.1.2).
+    assert!(form.contains("<p class=\"lead\" lang=\"vi\">"), "{form:.3000}");
     let token = csrf(&form);
     let r = c.post(&apply).form(&[("csrf", token.as_str()), ("form.ho_ten", "")]).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
