@@ -69,6 +69,7 @@ pub struct Texts {
     pub home_title: &'static str,
     pub home_lead: &'static str,
     pub search_label: &'static str,
+    /// HTML (the English one marks its Vietnamese examples).
     pub search_hint: &'static str,
     pub search_button: &'static str,
     pub browse_by_field: &'static str,
@@ -246,8 +247,8 @@ pub static EN: Texts = Texts {
     home_title: "Find an administrative procedure",
     home_lead: "Look up procedures, the documents to prepare, fees and time limits; apply online.",
     search_label: "What do you need to do?",
-    search_hint:
-        "With or without Vietnamese marks, e.g. đăng ký khai sinh, giay phep xay dung, or a code like 1.001193",
+    // Markup: the examples are Vietnamese words, and say so to screen readers.
+    search_hint: "With or without Vietnamese marks, e.g. <span lang=\"vi\">đăng ký khai sinh</span>, <span lang=\"vi\">giay phep xay dung</span>, or a code like 1.001193",
     search_button: "Search",
     browse_by_field: "Browse by field",
     nav_notifications: "Notifications",

@@ -99,6 +99,7 @@ fn page(
     values: &FormData,
     errors: Vec<FieldError>,
 ) -> Result<DeskPage, AppError> {
+    let en = viewer.locale == tinhso_http::i18n::Locale::En;
     let catalogue = state.catalogue();
     let found = if code.is_none() && !q.trim().is_empty() {
         let hits = catalogue.search(q, &Filters::default(), 0, 20);
@@ -137,22 +138,21 @@ fn page(
         // The applicant's name, personal id and phone are asked once, in the desk's own block.
         fields: p
             .map(|p| {
-                let mut f = field_views(p, values, &errors, false);
+                let mut f = field_views(p, values, &errors, en);
                 f.retain(|v| !ASKED_ONCE.iter().any(|(key, _)| v.id == format!("form.{key}")));
                 f
             })
             .unwrap_or_default(),
-        components: p.map(|p| component_inputs(p, &errors, false)).unwrap_or_default(),
+        components: p.map(|p| component_inputs(p, &errors, en)).unwrap_or_default(),
         paper: p
             .map(|p| (0..p.components.len()).filter(|i| values.get(&format!("paper.{i}")).is_some()).collect())
             .unwrap_or_default(),
         applicant: (values.text("desk.full_name"), values.text("desk.personal_id"), values.text("desk.phone")),
         postal: values.text("desk.channel") == "postal",
-        // The desk's workspace is Vietnamese, as the rest of it.
         org: super::organization::OrganizationBlock::new(
             values,
             &errors,
-            false,
+            en,
             p.map(|p| p.applicants).unwrap_or_default(),
         ),
         errors,
