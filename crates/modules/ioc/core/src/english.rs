@@ -1,9 +1,7 @@
 //! The index's words in English, the platform's second language: indicator names and
-//! formulas by the indicator's key, group names by the group's key, and the inputs' labels.
-//! The Vietnamese words stay where the rules are (`index.rs`); a unit test checks every one
-//! has its English here.
-
-use crate::Measure;
+//! formulas by the indicator's key, group names by the group's key (the inputs carry their
+//! own, `Input::label_en`). The Vietnamese words stay where the rules are (`index.rs`); a
+//! unit test checks every one has its English here.
 
 /// An indicator's name and formula.
 pub fn indicator(key: &str) -> Option<(&'static str, &'static str)> {
@@ -56,21 +54,6 @@ pub fn group(key: &str) -> Option<&'static str> {
         "payment" => "Online payment",
         "digitisation" => "Digitisation",
         "satisfaction" => "Satisfaction",
-        _ => return None,
-    })
-}
-
-/// An input's label, from the Vietnamese label the index gives it.
-pub fn input(label_vi: &str) -> Option<&'static str> {
-    if let Some(m) = Measure::ALL.into_iter().find(|m| m.label_vi() == label_vi) {
-        return Some(m.label_en());
-    }
-    Some(match label_vi {
-        "Thủ tục công khai đầy đủ" => "Procedures published in full",
-        "Tổng số thủ tục" => "All procedures",
-        "Thủ tục cung cấp trực tuyến" => "Procedures offered online",
-        "Thủ tục có phí thanh toán trực tuyến được" => "Procedures with fees payable online",
-        "Thủ tục có phí, lệ phí" => "Procedures with fees",
         _ => return None,
     })
 }

@@ -204,6 +204,9 @@ pub enum Source {
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Input {
     pub label: &'static str,
+    /// The same in English, for pages read in English (the API keeps its one label).
+    #[serde(skip)]
+    pub label_en: &'static str,
     /// The measure's key when the input is a dossier count one can drill into.
     pub measure: Option<&'static str>,
     pub value: f64,
@@ -246,7 +249,7 @@ fn count(t: &Totals, m: Measure) -> u64 {
 }
 
 fn input(t: &Totals, m: Measure) -> Input {
-    Input { label: m.label_vi(), measure: Some(m.key()), value: count(t, m) as f64 }
+    Input { label: m.label_vi(), label_en: m.label_en(), measure: Some(m.key()), value: count(t, m) as f64 }
 }
 
 /// A rate kept as the fraction it is, so that points are computed exactly: 3 of 10 paid
@@ -328,15 +331,35 @@ fn evaluate(rule: Rule, t: &Totals, c: &CatalogueStats) -> (Option<Fraction>, Ve
         Rule::Complete => (
             Fraction::of(c.complete, c.procedures),
             vec![
-                Input { label: "Thủ tục công khai đầy đủ", measure: None, value: c.complete as f64 },
-                Input { label: "Tổng số thủ tục", measure: None, value: c.procedures as f64 },
+                Input {
+                    label: "Thủ tục công khai đầy đủ",
+                    label_en: "Procedures published in full",
+                    measure: None,
+                    value: c.complete as f64,
+                },
+                Input {
+                    label: "Tổng số thủ tục",
+                    label_en: "All procedures",
+                    measure: None,
+                    value: c.procedures as f64,
+                },
             ],
         ),
         Rule::OfferedOnline => (
             Fraction::of(c.offered_online, c.procedures),
             vec![
-                Input { label: "Thủ tục cung cấp trực tuyến", measure: None, value: c.offered_online as f64 },
-                Input { label: "Tổng số thủ tục", measure: None, value: c.procedures as f64 },
+                Input {
+                    label: "Thủ tục cung cấp trực tuyến",
+                    label_en: "Procedures offered online",
+                    measure: None,
+                    value: c.offered_online as f64,
+                },
+                Input {
+                    label: "Tổng số thủ tục",
+                    label_en: "All procedures",
+                    measure: None,
+                    value: c.procedures as f64,
+                },
             ],
         ),
         Rule::PayableOnline => (
@@ -344,10 +367,16 @@ fn evaluate(rule: Rule, t: &Totals, c: &CatalogueStats) -> (Option<Fraction>, Ve
             vec![
                 Input {
                     label: "Thủ tục có phí thanh toán trực tuyến được",
+                    label_en: "Procedures with fees payable online",
                     measure: None,
                     value: c.payable_online as f64,
                 },
-                Input { label: "Thủ tục có phí, lệ phí", measure: None, value: c.fee_bearing as f64 },
+                Input {
+                    label: "Thủ tục có phí, lệ phí",
+                    label_en: "Procedures with fees",
+                    measure: None,
+                    value: c.fee_bearing as f64,
+                },
             ],
         ),
         Rule::Entered => (None, Vec::new()),

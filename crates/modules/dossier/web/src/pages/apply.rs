@@ -304,6 +304,8 @@ pub(crate) fn form_json(state: &AppState, code: &str, f: &FormData) -> Map<Strin
     }
     out
 }
+
+/// Submits the application: the dossier, its files and its notice in one write.
 pub async fn apply(
     State(state): State<AppState>,
     viewer: Viewer,

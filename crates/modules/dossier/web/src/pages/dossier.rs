@@ -236,48 +236,42 @@ fn done_key(action: &str) -> &'static str {
     CommandKind::parse(action).map(CommandKind::key).unwrap_or("")
 }
 
-/// What the page says after an action was carried out.
-fn done_message(key: &str) -> Option<&'static str> {
-    Some(match CommandKind::parse(key)? {
-        CommandKind::Receive => "Đã tiếp nhận hồ sơ. Phiếu tiếp nhận và hẹn trả kết quả (Mẫu 01) có ở mục Phiếu.",
-        CommandKind::Refuse => "Đã từ chối tiếp nhận; người nộp đã được thông báo lý do.",
-        CommandKind::RequestSupplement => "Đã gửi yêu cầu bổ sung (Mẫu 02) cho người nộp.",
-        CommandKind::Supplement => "Đã gửi giấy tờ bổ sung.",
-        CommandKind::RequestPayment => "Đã gửi yêu cầu nộp phí, lệ phí.",
-        CommandKind::RecordPayment => "Đã ghi nhận nộp phí, lệ phí.",
-        CommandKind::StartProcessing => "Đã nhận xử lý hồ sơ.",
-        CommandKind::CompleteStep => "Đã chuyển bước xử lý.",
-        CommandKind::Assign => "Đã giao bước xử lý.",
-        CommandKind::Transfer => "Đã chuyển hồ sơ.",
-        CommandKind::Approve => "Đã phê duyệt; hồ sơ chờ trả kết quả.",
-        CommandKind::Return => "Đã trả kết quả; hồ sơ đã kết thúc.",
-        CommandKind::Withdraw => "Đã rút hồ sơ.",
-        CommandKind::Stop => "Đã dừng xử lý hồ sơ.",
-        CommandKind::Apologise => "Đã gửi thư xin lỗi và hẹn lại ngày trả.",
-        CommandKind::Rate => "Cảm ơn ông/bà đã đánh giá.",
-    })
-}
-
-/// `done_message` in English.
-fn done_message_en(key: &str) -> Option<&'static str> {
-    Some(match CommandKind::parse(key)? {
-        CommandKind::Receive => "The dossier was received. The receipt with the due date (Form 01) is under Slips.",
-        CommandKind::Refuse => "The dossier was refused; the applicant was told why.",
-        CommandKind::RequestSupplement => "The request for documents (Form 02) was sent to the applicant.",
-        CommandKind::Supplement => "The documents were sent.",
-        CommandKind::RequestPayment => "The request to pay the fees was sent.",
-        CommandKind::RecordPayment => "The payment was recorded.",
-        CommandKind::StartProcessing => "You took the dossier for processing.",
-        CommandKind::CompleteStep => "The step was passed on.",
-        CommandKind::Assign => "The step was assigned.",
-        CommandKind::Transfer => "The dossier was sent.",
-        CommandKind::Approve => "Approved; the dossier waits for its result to be handed over.",
-        CommandKind::Return => "The result was handed over; the dossier is closed.",
-        CommandKind::Withdraw => "The dossier was withdrawn.",
-        CommandKind::Stop => "Processing was stopped.",
-        CommandKind::Apologise => "The apology with the new due date was sent.",
-        CommandKind::Rate => "Thank you for your rating.",
-    })
+/// What the page says after an action was carried out, in Vietnamese and in English.
+fn done_message(key: &str, en: bool) -> Option<&'static str> {
+    let (vi, english) = match CommandKind::parse(key)? {
+        CommandKind::Receive => (
+            "Đã tiếp nhận hồ sơ. Phiếu tiếp nhận và hẹn trả kết quả (Mẫu 01) có ở mục Phiếu.",
+            "The dossier was received. The receipt with the due date (Form 01) is under Slips.",
+        ),
+        CommandKind::Refuse => (
+            "Đã từ chối tiếp nhận; người nộp đã được thông báo lý do.",
+            "The dossier was refused; the applicant was told why.",
+        ),
+        CommandKind::RequestSupplement => (
+            "Đã gửi yêu cầu bổ sung (Mẫu 02) cho người nộp.",
+            "The request for documents (Form 02) was sent to the applicant.",
+        ),
+        CommandKind::Supplement => ("Đã gửi giấy tờ bổ sung.", "The documents were sent."),
+        CommandKind::RequestPayment => ("Đã gửi yêu cầu nộp phí, lệ phí.", "The request to pay the fees was sent."),
+        CommandKind::RecordPayment => ("Đã ghi nhận nộp phí, lệ phí.", "The payment was recorded."),
+        CommandKind::StartProcessing => ("Đã nhận xử lý hồ sơ.", "You took the dossier for processing."),
+        CommandKind::CompleteStep => ("Đã chuyển bước xử lý.", "The step was passed on."),
+        CommandKind::Assign => ("Đã giao bước xử lý.", "The step was assigned."),
+        CommandKind::Transfer => ("Đã chuyển hồ sơ.", "The dossier was sent."),
+        CommandKind::Approve => {
+            ("Đã phê duyệt; hồ sơ chờ trả kết quả.", "Approved; the dossier waits for its result to be handed over.")
+        }
+        CommandKind::Return => {
+            ("Đã trả kết quả; hồ sơ đã kết thúc.", "The result was handed over; the dossier is closed.")
+        }
+        CommandKind::Withdraw => ("Đã rút hồ sơ.", "The dossier was withdrawn."),
+        CommandKind::Stop => ("Đã dừng xử lý hồ sơ.", "Processing was stopped."),
+        CommandKind::Apologise => {
+            ("Đã gửi thư xin lỗi và hẹn lại ngày trả.", "The apology with the new due date was sent.")
+        }
+        CommandKind::Rate => ("Cảm ơn ông/bà đã đánh giá.", "Thank you for your rating."),
+    };
+    Some(if en { english } else { vi })
 }
 
 pub async fn show(
@@ -288,7 +282,7 @@ pub async fn show(
 ) -> PageResult {
     let mut page = show_page(&state, &viewer, &code, Vec::new()).await.map_err(page_err(&viewer))?;
     page.just_submitted = q.da_nop.is_some() && !page.staff;
-    page.done = q.xong.as_deref().and_then(|k| if page.en { done_message_en(k) } else { done_message(k) });
+    page.done = q.xong.as_deref().and_then(|k| done_message(k, page.en));
     Ok(viewer.finish(render(&page)))
 }
 

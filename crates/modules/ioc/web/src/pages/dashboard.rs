@@ -455,7 +455,7 @@ pub async fn indicator(
             .map(|x| {
                 let value = tinhso_kernel::format::count(x.value);
                 let value = if f.en { value.replace('.', ",") } else { value };
-                (f.input(x.label), value, x.measure.map(|m| format!("/dieu-hanh/ho-so?{query}&so-lieu={m}")))
+                (f.input(x), value, x.measure.map(|m| format!("/dieu-hanh/ho-so?{query}&so-lieu={m}")))
             })
             .collect(),
         fee_procedures: if i.key == "3.5" {

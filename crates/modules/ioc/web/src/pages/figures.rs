@@ -66,11 +66,8 @@ impl Figures {
         }
     }
 
-    pub(super) fn input(self, label: &'static str) -> &'static str {
-        match tinhso_ioc::english::input(label) {
-            Some(english) if self.en => english,
-            _ => label,
-        }
+    pub(super) fn input(self, input: &tinhso_ioc::index::Input) -> &'static str {
+        self.say(input.label, input.label_en)
     }
 
     pub(super) fn measure(self, m: Measure) -> &'static str {
