@@ -401,6 +401,20 @@ async fn overdue_alerts_reach_the_agency_leaders_once() {
     let boss = Caller::login(&s, "lanhdao@tinhso.local", PASSWORD).await;
     let html = boss.c.get(format!("{}/dieu-hanh/canh-bao", s.url)).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("Quá hạn, chưa có phiếu xin lỗi (1)") && html.contains(&code), "{html}");
+    let link = format!("href=\"/ho-so/{code}\"");
+    assert!(html.contains(&link), "a leader opens the dossier from its alert");
+    let opened = boss.c.get(format!("{}/ho-so/{code}", s.url)).send().await.unwrap();
+    assert_eq!(opened.status(), StatusCode::OK);
+    // The province admin watches the operations centre but reads no one's dossier: the alert
+    // names the dossier without a link to a page that would refuse it.
+    let admin = Caller::login(&s, "quantri@tinhso.local", PASSWORD).await;
+    let html = admin.c.get(format!("{}/dieu-hanh/canh-bao", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains(&code) && !html.contains(&link), "{html:.3000}");
+    let drill = format!("{}/dieu-hanh/ho-so?don-vi=province&so-lieu=received", s.url);
+    let html = admin.c.get(&drill).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains(&code) && !html.contains("href=\"/ho-so/"), "{html:.3000}");
+    let html = boss.c.get(&drill).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains(&link), "{html:.3000}");
     // Another pass falls due the same day: it runs at the next start and sends nothing new.
     s.exec_sql("DELETE FROM job_run WHERE job = 'ioc.alerts'").await.unwrap();
     s.stop().await.unwrap();

@@ -45,6 +45,8 @@ pub struct AlertsPage {
     pub slipping: Vec<(String, String, String, i64)>,
     /// One unit's open overdue dossiers, when the page was opened from its count: (name, list).
     pub unit: Option<(String, Vec<DossierSummary>)>,
+    /// Whether the reader may open the dossiers listed (see `DrillPage::open_dossiers`).
+    pub open_dossiers: bool,
 }
 
 /// Due soon, overdue without an apology letter, agencies under the on-time threshold.
@@ -79,6 +81,7 @@ pub async fn alerts(State(state): State<AppState>, viewer: Viewer, PageQuery(q):
             overdue: Vec::new(),
             slipping: Vec::new(),
             unit: Some((fig.unit(&state, &unit), list.iter().map(|d| summary(&state, d, fig.en)).collect())),
+            open_dossiers: viewer.may(&Action::ViewAllDossiers),
         };
         return Ok(viewer.finish(render(&page)));
     }
@@ -137,6 +140,7 @@ pub async fn alerts(State(state): State<AppState>, viewer: Viewer, PageQuery(q):
             })
             .collect(),
         unit: None,
+        open_dossiers: viewer.may(&Action::ViewAllDossiers),
     };
     Ok(viewer.finish(render(&page)))
 }

@@ -491,6 +491,9 @@ pub struct DrillPage {
     /// For a sum of working days (not a count): the sum, and each dossier's part of it.
     pub sum: Option<String>,
     pub days: Vec<u16>,
+    /// Whether the reader may open the dossiers listed (a province admin sees the operations
+    /// centre but not people's dossiers: the codes are then not links to a page it cannot open).
+    pub open_dossiers: bool,
 }
 
 impl DrillPage {
@@ -550,6 +553,7 @@ pub async fn dossiers(State(state): State<AppState>, viewer: Viewer, PageQuery(q
         export_limit: tinhso_kernel::format::thousands(drill::EXPORT as u64),
         sum,
         days,
+        open_dossiers: viewer.may(&Action::ViewAllDossiers),
     };
     Ok(viewer.finish(render(&page)))
 }
