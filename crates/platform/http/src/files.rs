@@ -141,7 +141,10 @@ impl FileStore {
                 file.write_all(&chunk).await.map_err(io)?;
             }
             if size == 0 {
-                return Err(invalid_file("Tệp rỗng", "The file is empty"));
+                return Err(invalid_file(
+                    "Tệp rỗng (0 byte): chọn lại đúng tệp giấy tờ",
+                    "The file is empty (0 bytes): choose the document's file again",
+                ));
             }
             let kind = check(&head)?;
             // tokio hands writes to a background thread: wait until the last one is done, or a

@@ -163,7 +163,13 @@ async fn file_names_cannot_hide_their_type_and_empty_files_are_said() {
     let (ct, body) = multipart(&[("csrf", &token)], &[("file.0", "trong.pdf", b"")]);
     let r = c.post(&url).header("content-type", ct).body(body).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    assert!(r.text().await.unwrap().contains("Tệp rỗng"));
+    assert!(r.text().await.unwrap().contains("Tệp rỗng (0 byte): chọn lại đúng tệp giấy tờ"));
+    // "Tải lên" before choosing a file: the browser sends an empty part without a name.
+    let (ct, body) = multipart(&[("csrf", &token)], &[("file.new", "", b"")]);
+    let r = c.post(&url).header("content-type", ct).body(body).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Chọn một tệp để tải lên") && page.contains("href=\"#files.new\""), "{page:.4000}");
     s.stop().await.unwrap();
 }
 

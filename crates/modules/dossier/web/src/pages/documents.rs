@@ -51,7 +51,13 @@ pub async fn add_document(State(state): State<AppState>, viewer: Viewer, body: F
     let err = page_err(&viewer);
     viewer.check_csrf(body.form.get("csrf")).map_err(&err)?;
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
-    let (_, errors) = store_uploads(&state, account, body.files).await.map_err(&err)?;
+    let errors = if body.files.is_empty() {
+        // "Tải lên" pressed before a file was chosen: say so, rather than showing the page again
+        // as if something had happened.
+        vec![FieldError::new("files.new", "no_file", "Chọn một tệp để tải lên", "Choose a file to upload")]
+    } else {
+        store_uploads(&state, account, body.files).await.map_err(&err)?.1
+    };
     if errors.is_empty() {
         return Ok(Redirect::to("/kho-du-lieu").into_response());
     }
