@@ -24,7 +24,7 @@ impl Locale {
     }
 
     /// One of a pair of texts written side by side where they are used.
-    pub fn pick<'a>(self, vi: &'a str, en: &'a str) -> &'a str {
+    pub fn pick<T>(self, vi: T, en: T) -> T {
         match self {
             Self::Vi => vi,
             Self::En => en,

@@ -167,10 +167,11 @@ pub fn router(state: AppState, modules: Vec<WebModule>) -> edge::Edge<Router> {
         .route("/quan-tri/nhat-ky", get(admin_log::show))
         .route("/quan-tri/kiem-tra", get(audit_runs::show).post(audit_runs::ask))
         .route("/quan-tri/tai-khoan", get(staff::list).post(staff::create))
-        // A staff member's actions have no page of their own: opened, the list they are on.
-        .route("/quan-tri/tai-khoan/{id}/khoa", post(staff::lock).get(staff_list))
+        // Locking and a new password ask first (their page is the question); unlocking has no
+        // page of its own: opened, the list it is on.
+        .route("/quan-tri/tai-khoan/{id}/khoa", post(staff::lock).get(staff::ask_lock))
         .route("/quan-tri/tai-khoan/{id}/mo-khoa", post(staff::unlock).get(staff_list))
-        .route("/quan-tri/tai-khoan/{id}/cap-lai-mat-khau", post(staff::new_password).get(staff_list))
+        .route("/quan-tri/tai-khoan/{id}/cap-lai-mat-khau", post(staff::new_password).get(staff::ask_new_password))
         .route("/quan-tri/tai-len", get(limits::show).post(limits::save))
         .route("/static/site.css", get(stylesheet))
         .route("/healthz", get(api::healthz))

@@ -18,7 +18,7 @@ on_both_backends!(
 /// The id in the row's action for `login` (`/quan-tri/tai-khoan/<id>/...`), if the page offers one.
 fn action_id(html: &str, login: &str) -> Option<String> {
     let row = html.split("<tr>").find(|r| r.contains(&format!(">{login}</td>")))?;
-    let at = row.find("action=\"/quan-tri/tai-khoan/")? + "action=\"/quan-tri/tai-khoan/".len();
+    let at = row.find("=\"/quan-tri/tai-khoan/")? + "=\"/quan-tri/tai-khoan/".len();
     row[at..].split('/').next().map(str::to_owned)
 }
 
@@ -82,6 +82,24 @@ async fn story(s: TestServer) {
     assert_eq!(api_login(&s, "chuyenvien@tinhso.local", PASSWORD).await, StatusCode::OK, "not locked by refusals");
 
     // An officer who left: locked, with their open session ended at once; then let back in.
+    // The list's button asks first, on a page of its own, naming the officer and what follows;
+    // asking changes nothing, and is refused where the change would be.
+    let list = admin.get(&url).send().await.unwrap().text().await.unwrap();
+    let ask = format!("/quan-tri/tai-khoan/{hung}/khoa");
+    assert!(list.contains(&format!("href=\"{ask}\"")), "{list:.3000}");
+    let r = admin.get(format!("{}{ask}", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let question = r.text().await.unwrap();
+    assert!(
+        question.contains("<h1>Khóa tài khoản của Lý Văn Hùng (chuyenvien@tinhso.local)?</h1>"),
+        "{question:.3000}"
+    );
+    assert!(question.contains(&format!("action=\"{ask}\"")) && question.contains("Không, quay lại danh sách"));
+    assert_eq!(api_login(&s, "chuyenvien@tinhso.local", PASSWORD).await, StatusCode::OK, "asking locks nothing");
+    let r = admin.get(format!("{}/quan-tri/tai-khoan/{desk}/cap-lai-mat-khau", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "another agency's officer: not even the question");
+    let r = specialist.get(format!("{}{ask}", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let (st, html) = post(format!("{hung}/khoa"), true).await;
     assert_eq!(st, StatusCode::OK);
     assert!(html.contains("Đã khóa tài khoản Lý Văn Hùng"), "{html:.3000}");
@@ -97,6 +115,10 @@ async fn story(s: TestServer) {
     // An officer who forgot their password: a new one, shown once; the old one and every
     // session end; the officer is told in their notices.
     let again = page_login(&s, "chuyenvien@tinhso.local").await;
+    let r = admin.get(format!("{}/quan-tri/tai-khoan/{hung}/cap-lai-mat-khau", s.url)).send().await.unwrap();
+    let question = r.text().await.unwrap();
+    assert!(question.contains("Cấp lại mật khẩu cho Lý Văn Hùng") && question.contains("Cấp mật khẩu mới"));
+    assert_eq!(api_login(&s, "chuyenvien@tinhso.local", PASSWORD).await, StatusCode::OK, "asking changes nothing");
     let (st, html) = post(format!("{hung}/cap-lai-mat-khau"), true).await;
     assert_eq!(st, StatusCode::OK);
     assert!(html.contains("Đã cấp lại mật khẩu cho tài khoản"), "{html:.3000}");

@@ -299,11 +299,18 @@ async fn staff_accounts(screen: Screen) {
     log_in(&mut p, "quantri.coquan@tinhso.local").await;
     p.open("/tai-khoan").await.unwrap();
     p.click("Tài khoản cán bộ").await.unwrap();
+    // Locking asks first; "no" goes back to the list with nothing changed.
     p.click_in_row_on("Lý Văn Hùng", "Khóa").await.unwrap();
+    p.sees("Khóa tài khoản của Lý Văn Hùng (chuyenvien@tinhso.local)?").await.unwrap();
+    p.click("Không, quay lại danh sách").await.unwrap();
+    p.click_in_row_on("Lý Văn Hùng", "Khóa").await.unwrap();
+    p.click("Khóa tài khoản").await.unwrap();
     p.sees("Đã khóa tài khoản Lý Văn Hùng").await.unwrap();
     p.click_in_row_on("Lý Văn Hùng", "Mở khóa").await.unwrap();
     p.sees("Đã mở khóa tài khoản Lý Văn Hùng").await.unwrap();
     p.click_in_row_on("Lý Văn Hùng", "Cấp lại mật khẩu").await.unwrap();
+    p.sees("Mật khẩu mới chỉ hiện một lần").await.unwrap();
+    p.click("Cấp mật khẩu mới").await.unwrap();
     p.sees("Đã cấp lại mật khẩu cho tài khoản chuyenvien@tinhso.local").await.unwrap();
     let given = p.text_of("#new-password").await.unwrap();
     p.quit().await.unwrap();

@@ -146,17 +146,82 @@ enum Change {
     NewPassword,
 }
 
+/// The staff account `id` names, if the viewer may change it.
+async fn target(state: &AppState, viewer: &Viewer, id: &str) -> Result<Account, AppError> {
+    if viewer.account.is_none() {
+        return Err(AppError::Unauthenticated);
+    }
+    let id = id.parse::<i64>().map(AccountId).map_err(|_| AppError::NotFound)?;
+    let target = state.store.identity.account(id).await?;
+    let target = target.filter(|t| t.role != Role::Citizen).ok_or(AppError::NotFound)?;
+    if !may_manage(viewer, &target) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(target)
+}
+
+#[derive(Template)]
+#[template(path = "admin/staff_confirm.html")]
+pub struct ConfirmPage {
+    pub layout: Layout,
+    pub id: i64,
+    /// The address's last part: `khoa` or `cap-lai-mat-khau`.
+    pub verb: &'static str,
+    pub consequence: String,
+    pub confirm: &'static str,
+}
+
+/// Before a lock or a new password: what it does to the officer, and a button to go on.
+async fn ask(state: AppState, viewer: Viewer, id: String, what: Change) -> PageResult {
+    let err = page_err(&viewer);
+    let t = target(&state, &viewer, &id).await.map_err(&err)?;
+    let who = format!("{} ({})", t.full_name, t.login);
+    let l = viewer.locale;
+    let (verb, title, consequence, confirm) = match what {
+        Change::NewPassword => (
+            "cap-lai-mat-khau",
+            l.pick(format!("Cấp lại mật khẩu cho {who}?"), format!("Issue a new password to {who}?")),
+            l.pick(
+                "Mật khẩu hiện tại và mọi phiên đăng nhập của cán bộ hết hiệu lực ngay. Mật khẩu mới chỉ hiện một lần, ở trang sau: hãy trao trực tiếp cho cán bộ; lần đăng nhập tới, cán bộ phải đặt mật khẩu của riêng mình.",
+                "The current password and every session of the officer stop working at once. The new password is shown once, on the next page: hand it to the officer in person; at their next login they must set their own.",
+            ),
+            l.pick("Cấp mật khẩu mới", "Issue the new password"),
+        ),
+        Change::Lock | Change::Unlock => (
+            "khoa",
+            l.pick(format!("Khóa tài khoản của {who}?"), format!("Lock the account of {who}?")),
+            l.pick(
+                "Cán bộ sẽ không đăng nhập được nữa và mọi phiên đăng nhập đang mở kết thúc ngay. Có thể mở khóa lại sau, trên danh sách cán bộ.",
+                "The officer will no longer be able to log in, and every open session ends at once. The account can be unlocked later, from the staff list.",
+            ),
+            l.pick("Khóa tài khoản", "Lock the account"),
+        ),
+    };
+    let page = ConfirmPage {
+        layout: Layout::new(&state, &viewer, title),
+        id: t.id.0,
+        verb,
+        consequence: consequence.to_owned(),
+        confirm,
+    };
+    Ok(viewer.finish(render(&page)))
+}
+
+pub async fn ask_lock(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> PageResult {
+    ask(state, viewer, id, Change::Lock).await
+}
+
+pub async fn ask_new_password(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> PageResult {
+    ask(state, viewer, id, Change::NewPassword).await
+}
+
 async fn change(state: AppState, viewer: Viewer, id: String, form: FormData, what: Change) -> PageResult {
     let err = page_err(&viewer);
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
     form.only(&[]).map_err(&err)?;
     let admin = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?.id;
-    let id = id.parse::<i64>().map(AccountId).map_err(|_| err(AppError::NotFound))?;
-    let target = state.store.identity.account(id).await.map_err(|e| err(e.into()))?;
-    let target = target.filter(|t| t.role != Role::Citizen).ok_or(AppError::NotFound).map_err(&err)?;
-    if !may_manage(&viewer, &target) {
-        return Err(err(AppError::Forbidden));
-    }
+    let target = target(&state, &viewer, &id).await.map_err(&err)?;
+    let id = target.id;
     let identity = &state.store.identity;
     let by = AdminAct { actor: admin, at: chrono::Utc::now() };
     let (mut created, mut done) = (None, None);
