@@ -52,12 +52,14 @@ pub struct YearCalendar {
 }
 
 impl YearCalendar {
-    /// Checks that every date lies in the year and that swap days are weekend days.
+    /// Checks that every date lies in the year, that swap days are weekend days, and that no
+    /// holiday of the Labour Code is a working day (an edit that emptied the list by mistake
+    /// would otherwise move every deadline of the year).
     pub fn validate(&self) -> Result<(), FieldError> {
         let wrong_year = self.days_off.iter().chain(&self.swap_workdays).find(|d| d.date.year() != self.year);
         if let Some(d) = wrong_year {
             return Err(FieldError::new(
-                "days",
+                "days_off",
                 "calendar_wrong_year",
                 format!("Ngày {} không thuộc năm {}", d.date.format("%d/%m/%Y"), self.year),
                 format!("{} is not in {}", d.date, self.year),
@@ -71,8 +73,56 @@ impl YearCalendar {
                 format!("swap working day {} must be a Saturday or Sunday", d.date),
             ));
         }
+        let off: HashSet<NaiveDate> = self.days_off.iter().map(|d| d.date).collect();
+        let swap: HashSet<NaiveDate> = self.swap_workdays.iter().map(|d| d.date).collect();
+        let worked: Vec<(NaiveDate, &str, &str)> = statutory_holidays(self.year)
+            .into_iter()
+            .filter(|(d, ..)| swap.contains(d) || !(is_weekend(*d) || off.contains(d)))
+            .collect();
+        if !worked.is_empty() {
+            let list = |en: bool| {
+                let days = worked.iter().map(|(d, vi, e)| {
+                    if en {
+                        format!("{d} ({e})")
+                    } else {
+                        format!("{} ({vi})", d.format("%d/%m/%Y"))
+                    }
+                });
+                days.collect::<Vec<_>>().join(", ")
+            };
+            return Err(FieldError::new(
+                "days_off",
+                "calendar_holiday_worked",
+                format!(
+                    "Ngày nghỉ lễ theo Bộ luật Lao động (Điều 112) không thể là ngày làm việc: {}. Thêm vào danh sách ngày nghỉ (và bỏ khỏi ngày làm bù).",
+                    list(false)
+                ),
+                format!(
+                    "Holidays of the Labour Code (article 112) cannot be working days: {}. Add them to the days off (and remove them from the make-up days).",
+                    list(true)
+                ),
+            ));
+        }
         Ok(())
     }
+}
+
+/// The Labour Code's fixed holidays (2019, article 112) that fall in `year`: New Year's Day,
+/// lunar new year's day, the Hùng Kings' day, 30 April, 1 May and 2 September. The Tết break
+/// around lunar new year and the days joined to them are set each year, so not checked here.
+fn statutory_holidays(year: i32) -> Vec<(NaiveDate, &'static str, &'static str)> {
+    let solar = |m, d| NaiveDate::from_ymd_opt(year, m, d);
+    [
+        (solar(1, 1), "Tết Dương lịch", "New Year's Day"),
+        (lunar::new_year(year), "mùng 1 Tết Nguyên đán", "Lunar New Year's Day"),
+        (lunar::to_solar(10, 3, year), "Giỗ Tổ Hùng Vương", "Hùng Kings' Day"),
+        (solar(4, 30), "Ngày Chiến thắng", "Reunification Day"),
+        (solar(5, 1), "Ngày Quốc tế Lao động", "International Labour Day"),
+        (solar(9, 2), "Quốc khánh", "National Day"),
+    ]
+    .into_iter()
+    .filter_map(|(d, vi, en)| d.filter(|d| d.year() == year).map(|d| (d, vi, en)))
+    .collect()
 }
 
 fn is_weekend(d: NaiveDate) -> bool {

@@ -16,10 +16,24 @@ fn official() -> Vec<YearCalendar> {
         year: 2025,
         source: CalendarSource::Official,
         basis: String::new(),
-        days_off: [(1, 1), (1, 25), (1, 27), (1, 28), (1, 29), (1, 30), (1, 31), (4, 7), (4, 30), (5, 1), (5, 2)]
-            .iter()
-            .map(|&(m, dd)| NamedDay { date: d(2025, m, dd), name: String::new() })
-            .collect(),
+        days_off: [
+            (1, 1),
+            (1, 25),
+            (1, 27),
+            (1, 28),
+            (1, 29),
+            (1, 30),
+            (1, 31),
+            (4, 7),
+            (4, 30),
+            (5, 1),
+            (5, 2),
+            (9, 1),
+            (9, 2),
+        ]
+        .iter()
+        .map(|&(m, dd)| NamedDay { date: d(2025, m, dd), name: String::new() })
+        .collect(),
         swap_workdays: vec![NamedDay { date: d(2025, 4, 26), name: String::new() }],
     };
     vec![y2025]
@@ -69,6 +83,41 @@ fn validate_rejects_weekday_swap_and_wrong_year() {
     let mut y = official().remove(0);
     y.days_off.push(NamedDay { date: d(2024, 4, 28), name: String::new() });
     assert!(y.validate().is_err());
+}
+
+#[test]
+fn validate_keeps_the_labour_code_holidays_off() {
+    // Emptied by mistake: every weekday holiday of 2025 is named (Tết's new year's day is a
+    // Wednesday, the Hùng Kings' day a Monday; 2 September a Tuesday).
+    let mut y = official().remove(0);
+    y.days_off.clear();
+    let e = y.validate().map_err(|e| (e.field, e.code, e.message));
+    let Err((field, code, message)) = e else { panic!("an empty 2025 was accepted") };
+    assert_eq!((field.as_str(), code), ("days_off", "calendar_holiday_worked"));
+    for day in ["01/01/2025", "29/01/2025", "07/04/2025", "30/04/2025", "01/05/2025", "02/09/2025"] {
+        assert!(message.contains(day), "{day} missing from {message}");
+    }
+    // One missing day is named alone.
+    let mut y = official().remove(0);
+    y.days_off.retain(|n| n.date != d(2025, 4, 30));
+    assert!(y
+        .validate()
+        .is_err_and(|e| e.message.contains("30/04/2025 (Ngày Chiến thắng)") && !e.message.contains("01/05")));
+    // A holiday on a weekend needs no entry (2026's Hùng Kings' day is a Sunday), but is never
+    // a make-up working day.
+    let mut y2026 = year_from_rules(2026);
+    assert!(y2026.validate().is_ok());
+    y2026.days_off.retain(|n| n.date != d(2026, 4, 26));
+    assert!(y2026.validate().is_ok());
+    y2026.swap_workdays.push(NamedDay { date: d(2026, 4, 26), name: String::new() });
+    assert!(y2026.validate().is_err_and(|e| e.message.contains("26/04/2026")));
+}
+
+#[test]
+fn rules_pass_their_own_check_for_every_year() {
+    for year in 2000..=2100 {
+        assert!(year_from_rules(year).validate().is_ok(), "{year}");
+    }
 }
 
 #[test]

@@ -388,6 +388,7 @@ async fn story(s: TestServer) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("Đã lưu lịch năm 2027"), "the save is confirmed");
     let (code, out, _) = tinhso_testkit::server::run_cli(
         crate::bin(),
         &[vec!["calendar".into(), "due".into(), "2027-03-01".into(), "1".into()], s.data_args()].concat(),
@@ -402,6 +403,32 @@ async fn story(s: TestServer) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    // Emptied by mistake, the year would lose its holidays and every deadline in it would move:
+    // the Labour Code's holidays that fall on weekdays are named, and nothing is saved.
+    let r = admin
+        .post(format!("{}/quan-tri/lich/2027", s.url))
+        .form(&[("csrf", token.as_str()), ("days_off", ""), ("swap_days", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let refused = r.text().await.unwrap();
+    // 2027: 1 January a Friday, lunar new year's day Saturday 6 February, the Hùng Kings' day
+    // Friday 16 April, 30 April a Friday, 1 May a Saturday, 2 September a Thursday.
+    for day in
+        ["01/01/2027 (Tết Dương lịch)", "16/04/2027 (Giỗ Tổ Hùng Vương)", "30/04/2027", "02/09/2027 (Quốc khánh)"]
+    {
+        assert!(refused.contains(day), "{day}: {refused:.3000}");
+    }
+    assert!(!refused.contains("06/02/2027") && !refused.contains("01/05/2027"), "weekend holidays need no entry");
+    assert!(refused.contains("id=\"days_off-error\"") && refused.contains("href=\"#days_off\""));
+    let (code, out, _) = tinhso_testkit::server::run_cli(
+        crate::bin(),
+        &[vec!["calendar".into(), "due".into(), "2027-03-01".into(), "1".into()], s.data_args()].concat(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((code, out.trim()), (0, "2027-03-03"), "the refused edit changed nothing");
 
     // Each saved edit is in the administrators' log with who made it; the refused ones are not.
     let (st, log) = page(&admin, &format!("{}/quan-tri/nhat-ky", s.url)).await;

@@ -12,7 +12,7 @@ use tinhso_catalogue::procedure::{
 use tinhso_catalogue::workflow::{StepRole, WorkflowStep};
 use tinhso_http::auth::Viewer;
 use tinhso_http::error::AppError;
-use tinhso_http::form::FormData;
+use tinhso_http::form::{FormData, PageQuery};
 use tinhso_http::pages::{page_err, PageResult};
 use tinhso_http::state::AppState;
 use tinhso_http::views::{error_for, render, Choice, Layout};
@@ -82,6 +82,21 @@ pub struct CalendarForm {
     pub days_off: String,
     pub swap_days: String,
     pub errors: Vec<FieldError>,
+    /// Just saved: the page says so.
+    pub saved: bool,
+}
+
+impl CalendarForm {
+    pub fn err(&self, field: &str) -> Option<&str> {
+        error_for(&self.errors, field, self.layout.en)
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarParams {
+    #[serde(rename = "da-luu")]
+    saved: Option<u8>,
 }
 
 pub async fn home(State(state): State<AppState>, viewer: Viewer) -> PageResult {
@@ -577,7 +592,12 @@ fn year_of(s: &str, viewer: &Viewer) -> Result<i32, tinhso_http::error::PageErro
     })
 }
 
-pub async fn calendar_form(State(state): State<AppState>, viewer: Viewer, Path(year): Path<String>) -> PageResult {
+pub async fn calendar_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(year): Path<String>,
+    PageQuery(q): PageQuery<CalendarParams>,
+) -> PageResult {
     viewer.require(&Action::ManageCalendar).map_err(page_err(&viewer))?;
     let year = year_of(&year, &viewer)?;
     let y = state.calendar().year(year);
@@ -588,6 +608,7 @@ pub async fn calendar_form(State(state): State<AppState>, viewer: Viewer, Path(y
         days_off: days_text(&y.days_off),
         swap_days: days_text(&y.swap_workdays),
         errors: Vec::new(),
+        saved: q.saved == Some(1),
     };
     Ok(viewer.finish(render(&page)))
 }
@@ -633,14 +654,15 @@ pub async fn calendar_save(
         swap_workdays,
     };
     if errs.is_empty() {
-        errs.take(cal.validate());
+        // The rule speaks of the data's field; the form calls the make-up days `swap_days`.
+        errs.take(cal.validate().map_err(|e| if e.field == "swap_workdays" { e.at("swap_days") } else { e }));
     }
     if errs.is_empty() {
         let admin = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?.id;
         let by = AdminAct { actor: admin, at: chrono::Utc::now() };
         state.store.catalogue.put_calendar_year(&cal, &by).await.map_err(|e| err(e.into()))?;
         state.reload_calendar().await.map_err(|e| err(e.into()))?;
-        return Ok(Redirect::to(&format!("/quan-tri/lich/{year}")).into_response());
+        return Ok(Redirect::to(&format!("/quan-tri/lich/{year}?da-luu=1")).into_response());
     }
     let page = CalendarForm {
         layout: Layout::new(&state, &viewer, calendar_title(year, &viewer)),
@@ -649,6 +671,7 @@ pub async fn calendar_save(
         days_off: form.text("days_off"),
         swap_days: form.text("swap_days"),
         errors: errs.0,
+        saved: false,
     };
     Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
 }
