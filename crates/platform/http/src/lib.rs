@@ -136,6 +136,8 @@ pub struct WebModule {
     pub own_upload_auth: &'static [&'static str],
     /// What the module keeps about a person, for their copy of their personal data.
     pub personal_data: Option<pages::personal_data::PersonalData>,
+    /// The work a staff account holds in the module, said before an admin locks it.
+    pub held_work: Option<pages::staff::HeldWork>,
 }
 
 /// The platform's pages and API and every module's, behind the platform's edge
@@ -152,6 +154,12 @@ pub fn router(state: AppState, modules: Vec<WebModule>) -> edge::Edge<Router> {
         let parts = parts.clone();
         async move { pages::personal_data::download(state, viewer, &parts).await }
     };
+    let held: std::sync::Arc<Vec<_>> = std::sync::Arc::new(modules.iter().filter_map(|m| m.held_work).collect());
+    let ask_lock =
+        move |state: axum::extract::State<AppState>, viewer: auth::Viewer, id: axum::extract::Path<String>| {
+            let held = held.clone();
+            async move { staff::ask_lock(state, viewer, id, &held).await }
+        };
     let mut router = Router::new()
         .route("/tai-khoan/du-lieu", get(personal_data))
         .route("/ngon-ngu/{lang}", get(locale::language))
@@ -169,7 +177,7 @@ pub fn router(state: AppState, modules: Vec<WebModule>) -> edge::Edge<Router> {
         .route("/quan-tri/tai-khoan", get(staff::list).post(staff::create))
         // Locking and a new password ask first (their page is the question); unlocking has no
         // page of its own: opened, the list it is on.
-        .route("/quan-tri/tai-khoan/{id}/khoa", post(staff::lock).get(staff::ask_lock))
+        .route("/quan-tri/tai-khoan/{id}/khoa", post(staff::lock).get(ask_lock))
         .route("/quan-tri/tai-khoan/{id}/mo-khoa", post(staff::unlock).get(staff_list))
         .route("/quan-tri/tai-khoan/{id}/cap-lai-mat-khau", post(staff::new_password).get(staff::ask_new_password))
         .route("/quan-tri/tai-len", get(limits::show).post(limits::save))

@@ -3,7 +3,7 @@
 //! one-time password. Each admin reaches only the accounts they could have created, never
 //! their own, and nothing else is touched by a refused request.
 
-use crate::dossier::PASSWORD;
+use crate::dossier::{generic_form, Caller, PASSWORD, PROVINCIAL};
 use crate::journey::{csrf, page_login};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -84,6 +84,14 @@ async fn story(s: TestServer) {
     // An officer who left: locked, with their open session ended at once; then let back in.
     // The list's button asks first, on a page of its own, naming the officer and what follows;
     // asking changes nothing, and is refused where the change would be.
+    // He holds a dossier's step: the question says so, for his leaders to assign it again.
+    let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
+    let (_, d) = citizen.post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "form": generic_form(2269) })).await;
+    let held = d["code"].as_str().unwrap().to_owned();
+    Caller::login(&s, "tiepnhan@tinhso.local", PASSWORD).await.act(&held, json!({ "action": "receive" })).await;
+    let hung_api = Caller::login(&s, "chuyenvien@tinhso.local", PASSWORD).await;
+    let (_, d) = hung_api.act(&held, json!({ "action": "start_processing" })).await;
+    assert_eq!(d["assignee"].as_i64(), Some(hung_api.id));
     let list = admin.get(&url).send().await.unwrap().text().await.unwrap();
     let ask = format!("/quan-tri/tai-khoan/{hung}/khoa");
     assert!(list.contains(&format!("href=\"{ask}\"")), "{list:.3000}");
@@ -95,6 +103,7 @@ async fn story(s: TestServer) {
         "{question:.3000}"
     );
     assert!(question.contains(&format!("action=\"{ask}\"")) && question.contains("Không, quay lại danh sách"));
+    assert!(question.contains("Cán bộ đang giữ") && question.contains(&held), "{question:.3000}");
     assert_eq!(api_login(&s, "chuyenvien@tinhso.local", PASSWORD).await, StatusCode::OK, "asking locks nothing");
     let r = admin.get(format!("{}/quan-tri/tai-khoan/{desk}/cap-lai-mat-khau", s.url)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN, "another agency's officer: not even the question");

@@ -11,6 +11,7 @@
 
 pub mod api;
 pub mod command_form;
+pub mod held;
 pub mod json;
 pub mod pages;
 pub mod personal_data;
@@ -99,7 +100,13 @@ pub fn module() -> WebModule {
         .route("/api/v1/dossiers/{code}/files/{sha256}", get(api::download))
         .route("/api/v1/documents/{sha256}", get(api::document_download))
         .route("/kho-du-lieu/{sha256}", get(documents::download));
-    WebModule { routes, api: ApiDoc::openapi(), own_upload_auth: &[], personal_data: Some(personal_data::of) }
+    WebModule {
+        routes,
+        api: ApiDoc::openapi(),
+        own_upload_auth: &[],
+        personal_data: Some(personal_data::of),
+        held_work: Some(held::of),
+    }
 }
 
 #[cfg(test)]

@@ -61,5 +61,6 @@ pub fn module() -> WebModule {
         api: ApiDoc::openapi(),
         own_upload_auth: &["/api/3/action/", "/api/action/"],
         personal_data: Some(personal_data::of),
+        held_work: None,
     }
 }

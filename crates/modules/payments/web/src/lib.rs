@@ -63,5 +63,11 @@ pub fn module() -> WebModule {
         .route("/ho-so/{code}/nop-phi", get(pages::fee_page).post(pages::start))
         .route("/thanh-toan/ket-qua", get(pages::returned))
         .route("/api/v1/payments/ipn", get(service::ipn));
-    WebModule { routes, api: ApiDoc::openapi(), own_upload_auth: &[], personal_data: Some(personal_data::of) }
+    WebModule {
+        routes,
+        api: ApiDoc::openapi(),
+        own_upload_auth: &[],
+        personal_data: Some(personal_data::of),
+        held_work: None,
+    }
 }

@@ -69,5 +69,11 @@ pub fn module() -> WebModule {
         .route("/open311/v2/services/{file}", get(open311::get_service))
         .route("/open311/v2/requests/{file}", get(open311::get_request))
         .route("/open311/v2/tokens/{file}", get(open311::get_token));
-    WebModule { routes, api: ApiDoc::openapi(), own_upload_auth: &[], personal_data: Some(personal_data::of) }
+    WebModule {
+        routes,
+        api: ApiDoc::openapi(),
+        own_upload_auth: &[],
+        personal_data: Some(personal_data::of),
+        held_work: None,
+    }
 }

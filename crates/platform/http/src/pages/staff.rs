@@ -138,6 +138,12 @@ fn may_manage(viewer: &Viewer, target: &Account) -> bool {
         && viewer.account.as_ref().map(|a| a.id) != Some(target.id)
 }
 
+/// The work a staff account holds in one module (the dossiers whose step it holds, say), in a
+/// sentence for each language; `None` when it holds nothing there. Asked before a lock, so the
+/// admin knows what will wait for someone else.
+pub type HeldWork =
+    fn(AppState, Account) -> futures_util::future::BoxFuture<'static, Result<Option<(String, String)>, AppError>>;
+
 /// What an admin does to an existing staff account.
 #[derive(Clone, Copy)]
 enum Change {
@@ -169,12 +175,23 @@ pub struct ConfirmPage {
     pub verb: &'static str,
     pub consequence: String,
     pub confirm: &'static str,
+    /// The work the officer holds, one sentence per module that has some.
+    pub holds: Vec<String>,
 }
 
-/// Before a lock or a new password: what it does to the officer, and a button to go on.
-async fn ask(state: AppState, viewer: Viewer, id: String, what: Change) -> PageResult {
+/// Before a lock or a new password: what it does to the officer (and, before a lock, the work
+/// they hold in each module), and a button to go on.
+async fn ask(state: AppState, viewer: Viewer, id: String, what: Change, held: &[HeldWork]) -> PageResult {
     let err = page_err(&viewer);
     let t = target(&state, &viewer, &id).await.map_err(&err)?;
+    let mut holds = Vec::new();
+    if matches!(what, Change::Lock) {
+        for part in held {
+            if let Some((vi, en)) = part(state.clone(), t.clone()).await.map_err(&err)? {
+                holds.push(viewer.locale.pick(vi, en));
+            }
+        }
+    }
     let who = format!("{} ({})", t.full_name, t.login);
     let l = viewer.locale;
     let (verb, title, consequence, confirm) = match what {
@@ -203,16 +220,22 @@ async fn ask(state: AppState, viewer: Viewer, id: String, what: Change) -> PageR
         verb,
         consequence: consequence.to_owned(),
         confirm,
+        holds,
     };
     Ok(viewer.finish(render(&page)))
 }
 
-pub async fn ask_lock(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> PageResult {
-    ask(state, viewer, id, Change::Lock).await
+pub async fn ask_lock(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    held: &[HeldWork],
+) -> PageResult {
+    ask(state, viewer, id, Change::Lock, held).await
 }
 
 pub async fn ask_new_password(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> PageResult {
-    ask(state, viewer, id, Change::NewPassword).await
+    ask(state, viewer, id, Change::NewPassword, &[]).await
 }
 
 async fn change(state: AppState, viewer: Viewer, id: String, form: FormData, what: Change) -> PageResult {
