@@ -46,6 +46,14 @@ pub struct OrganizationInput {
     pub name: String,
     #[schema(value_type = tinhso_kernel::ids::TaxCode)]
     pub tax_code: String,
+    /// How the person who submits stands for it: its legal representative (the default), or
+    /// authorised by it in writing, when `authorization` names the letter.
+    #[serde(default)]
+    pub capacity: tinhso_dossier::Capacity,
+    /// SHA-256 (hex) of the letter of authorisation in the caller's document store: required
+    /// online when `capacity` is `authorized` (at the desk the officer may see the paper one).
+    #[serde(default)]
+    pub authorization: Option<tinhso_kernel::ids::Sha256>,
 }
 
 fn citizen() -> ApplicantType {

@@ -50,6 +50,9 @@ pub enum FilePurpose {
     Supplement,
     /// The result issued by the agency.
     Result,
+    /// The letter authorising the person who submits to act for an enterprise or a household
+    /// business (when they are not its legal representative).
+    Authorization,
 }
 
 impl FilePurpose {
@@ -58,11 +61,12 @@ impl FilePurpose {
             Self::Component => "component",
             Self::Supplement => "supplement",
             Self::Result => "result",
+            Self::Authorization => "authorization",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Component, Self::Supplement, Self::Result].into_iter().find(|p| p.key() == s)
+        [Self::Component, Self::Supplement, Self::Result, Self::Authorization].into_iter().find(|p| p.key() == s)
     }
 }
 

@@ -378,13 +378,21 @@ fn demo_company(c: &Citizen) -> Option<tinhso_dossier::Organization> {
     let surname = c.name.split_whitespace().last().unwrap_or("An");
     let stem = format!("50{:07}", c.id.0.rem_euclid(10_000_000));
     let tax_code = (0..10).find_map(|d| tinhso_kernel::ids::TaxCode::parse("tax_code", &format!("{stem}{d}")).ok())?;
-    Some(tinhso_dossier::Organization { name: format!("Công ty TNHH Thương mại {surname}"), tax_code })
+    Some(tinhso_dossier::Organization {
+        name: format!("Công ty TNHH Thương mại {surname}"),
+        tax_code,
+        capacity: Default::default(),
+    })
 }
 
 /// The household business a demo citizen runs: its tax code is the owner's personal id.
 fn household_business(c: &Citizen) -> Option<tinhso_dossier::Organization> {
     let tax_code = tinhso_kernel::ids::TaxCode::parse("tax_code", &c.personal_id).ok()?;
-    Some(tinhso_dossier::Organization { name: format!("Hộ kinh doanh {}", c.name), tax_code })
+    Some(tinhso_dossier::Organization {
+        name: format!("Hộ kinh doanh {}", c.name),
+        tax_code,
+        capacity: Default::default(),
+    })
 }
 
 pub fn history(world: &World<'_>, n: usize) -> Vec<(NewDossier, Vec<Event>)> {

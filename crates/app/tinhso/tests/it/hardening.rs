@@ -91,7 +91,7 @@ async fn a_method_an_address_does_not_take_gets_the_platforms_own_error() {
         ("/phan-anh/7/hanh-dong", "/phan-anh/7"),
         ("/tai-khoan/mat-khau", "/tai-khoan"),
         ("/dang-xuat", "/"),
-        ("/quan-tri/tai-khoan/5/khoa", "/quan-tri/tai-khoan"),
+        ("/quan-tri/tai-khoan/5/mo-khoa", "/quan-tri/tai-khoan"),
         ("/phan-anh/xa/8/theo-doi", "/phan-anh"),
         ("/ho-so/%C3%A1%20x/hanh-dong", "/ho-so/%C3%A1%20x"),
     ] {

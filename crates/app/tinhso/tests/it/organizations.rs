@@ -1,6 +1,7 @@
 //! Dossiers an enterprise or a household business submits through its representative: the
 //! organisation's name and tax code are checked with everything else, kept in the history the
-//! chain vouches for, and shown to the applicant, the desk and on the receipt; and who may
+//! chain vouches for, and shown to the applicant, the desk and on the receipt, with the capacity
+//! the person submits in (an authorised one sends the letter of authorisation); and who may
 //! apply for each procedure (đối tượng thực hiện), which decides whether the form asks.
 
 use crate::dossier::{generic_form, Caller, PASSWORD};
@@ -206,7 +207,111 @@ async fn organizations_story(s: TestServer) {
     let (st, v) = desk_api.act(&code, json!({ "action": "receive" })).await;
     assert_eq!(st, StatusCode::OK, "{v}");
     let slip = desk.get(format!("{}/ho-so/{code}/phieu/tiep-nhan", s.url)).send().await.unwrap().text().await.unwrap();
-    assert!(slip.contains("Người nộp là đại diện của: <strong>Doanh nghiệp, tổ chức: Công ty TNHH Hoa Mai"), "{slip}");
+    assert!(
+        slip.contains(
+            "Người nộp là người đại diện theo pháp luật của: <strong>Doanh nghiệp, tổ chức: Công ty TNHH Hoa Mai"
+        ),
+        "{slip}"
+    );
+
+    // Someone authorised by the company, not its legal representative, sends the letter of
+    // authorisation with the dossier: asked for when missing, refused where it means nothing.
+    let authorised = |letter: Option<&str>| {
+        let mut o = org("Công ty TNHH Hoa Mai", "0100233488");
+        o["capacity"] = json!("authorized");
+        if let Some(l) = letter {
+            o["authorization"] = json!(l);
+        }
+        submit(json!({ "applicant_type": "business", "organization": o }))
+    };
+    let (st, v) = citizen.post("/api/v1/dossiers", authorised(None)).await;
+    assert_eq!(
+        (st, fields(&v)),
+        (StatusCode::BAD_REQUEST, vec![("files.authorization".into(), "authorization_required".into())])
+    );
+    let (st, up) = citizen.upload("giay-uy-quyen.pdf", b"%PDF-1.4\n% giay uy quyen Hoa Mai\n%%EOF\n").await;
+    assert_eq!(st, StatusCode::CREATED, "{up}");
+    let letter = up["sha256"].as_str().unwrap().to_owned();
+    let mut stray = submit(json!({}));
+    stray["organization"] = json!({ "name": "", "tax_code": "", "authorization": letter });
+    let (st, v) = citizen.post("/api/v1/dossiers", stray).await;
+    assert_eq!(
+        (st, fields(&v)),
+        (StatusCode::BAD_REQUEST, vec![("files.authorization".into(), "authorization_without_organization".into())])
+    );
+    let mut legal = authorised(Some(&letter));
+    legal["organization"]["capacity"] = json!("legal_representative");
+    let (st, v) = citizen.post("/api/v1/dossiers", legal).await;
+    assert_eq!(
+        (st, fields(&v)),
+        (
+            StatusCode::BAD_REQUEST,
+            vec![("organization.capacity".into(), "authorization_for_legal_representative".into())]
+        )
+    );
+    let (st, d) = citizen.post("/api/v1/dossiers", authorised(Some(&letter))).await;
+    assert_eq!(st, StatusCode::CREATED, "{d}");
+    let by_letter = d["code"].as_str().unwrap().to_owned();
+    assert_eq!(d["organization"]["capacity"], "authorized");
+    assert_eq!(d["component_files"], 0, "the letter is not one of the procedure's components");
+    let (_, files) = citizen.get(&format!("/api/v1/dossiers/{by_letter}/files")).await;
+    let items = files["items"].as_array().expect("a list of files");
+    assert!(items.iter().any(|f| f["purpose"] == "authorization" && f["sha256"] == letter.as_str()), "{files}");
+    let (_, events) = citizen.get(&format!("/api/v1/dossiers/{by_letter}/events")).await;
+    assert_eq!(events["items"][0]["event"]["organization"]["capacity"], "authorized", "on the chain");
+    let page = desk.get(format!("{}/ho-so/{by_letter}", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("người nộp là người được ủy quyền") && page.contains("Văn bản ủy quyền"), "{page:.4000}");
+
+    // On the form: "authorised" without a letter is said beside the letter's box, the block
+    // open and the choice kept; with the letter uploaded, the dossier goes.
+    let apply_org = format!("{}/thu-tuc/{EITHER}/nop", s.url);
+    let fresh = browser.get(&apply_org).send().await.unwrap().text().await.unwrap();
+    let token = csrf(&fresh);
+    let mut fields_typed: Vec<(&str, String)> = typed("0100233488");
+    fields_typed.retain(|(k, _)| *k != "csrf" && *k != "organization.kind" && *k != "organization.name");
+    fields_typed.push(("organization.kind", "business".into()));
+    fields_typed.push(("organization.name", "Công ty TNHH Hoa Mai".into()));
+    fields_typed.push(("organization.capacity", "authorized".into()));
+    fields_typed.push(("csrf", token.clone()));
+    let pairs: Vec<(&str, &str)> = fields_typed.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let url = format!("{apply_org}?csrf={token}");
+    let (ct, body) = crate::journey::multipart(&pairs, &[]);
+    let r = browser.post(&url).header("content-type", ct).body(body).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("href=\"#files.authorization\"") && html.contains("id=\"files.authorization-error\""));
+    assert!(html.contains("value=\"authorized\" checked"), "the choice is kept");
+    let (ct, body) = crate::journey::multipart(
+        &pairs,
+        &[("file.authorization", "giay-uy-quyen.pdf", b"%PDF-1.4\n% uy quyen qua trang\n%%EOF\n")],
+    );
+    let r = browser.post(&url).header("content-type", ct).body(body).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Đã nộp hồ sơ thành công") && html.contains("người nộp là người được ủy quyền"),
+        "{html:.4000}"
+    );
+
+    // At the desk the officer may see the paper letter: no scan needed; the receipt says it.
+    let walk_in = json!({
+        "procedure": EITHER,
+        "form": generic_form(commune.parse::<u64>().unwrap()),
+        "applicant_type": "business",
+        "organization": { "name": "Công ty TNHH Hoa Mai", "tax_code": "0100233488", "capacity": "authorized" },
+        "desk": {
+            "full_name": "Lò Văn Páo",
+            "personal_id": "008090001234",
+            "phone": "0912345678",
+            "paper_components": [1, 2, 3, 4, 5],
+        },
+    });
+    let (st, d) = desk_api.post("/api/v1/dossiers", walk_in).await;
+    assert_eq!(st, StatusCode::CREATED, "{d}");
+    let at_desk = d["code"].as_str().unwrap();
+    let slip =
+        desk.get(format!("{}/ho-so/{at_desk}/phieu/tiep-nhan", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(slip.contains("Người nộp là người được ủy quyền của: <strong>Doanh nghiệp, tổ chức: Công ty TNHH Hoa Mai"));
 }
 
 /// Who may apply: said on the procedure's page and in the API, searchable, and held to at

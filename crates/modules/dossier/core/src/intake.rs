@@ -141,6 +141,7 @@ pub fn organization(
     applicant_type: crate::ApplicantType,
     name: &str,
     tax_code: &str,
+    capacity: crate::Capacity,
 ) -> Result<Option<crate::Organization>, Vec<FieldError>> {
     let name = tinhso_kernel::text::clean(name);
     let tax_code = tax_code.trim();
@@ -199,55 +200,160 @@ pub fn organization(
         tinhso_kernel::ids::TaxCode::parse("organization.tax_code", tax_code).map_err(|e| errors.push(e)).ok()
     };
     match code {
-        Some(tax_code) if errors.is_empty() => Ok(Some(crate::Organization { name, tax_code })),
+        Some(tax_code) if errors.is_empty() => Ok(Some(crate::Organization { name, tax_code, capacity })),
         _ => Err(errors),
+    }
+}
+
+/// The letter of authorisation: someone who submits for an organisation without being its
+/// legal representative shows they may (Civil Code 2015, art. 138 and 562): online, a scan
+/// of the letter goes with the dossier; at the desk the officer may see the paper one
+/// instead. A letter goes only with such a dossier, so none is filed where it means nothing.
+pub fn authorization(
+    for_organization: bool,
+    capacity: crate::Capacity,
+    letter: bool,
+    at_desk: bool,
+) -> Option<FieldError> {
+    use crate::Capacity::{Authorized, LegalRepresentative};
+    match (for_organization, capacity, letter) {
+        (false, _, true) => Some(FieldError::new(
+            "files.authorization",
+            "authorization_without_organization",
+            "Văn bản ủy quyền chỉ gửi khi nộp cho doanh nghiệp, tổ chức hoặc hộ kinh doanh: nhập tên và mã số thuế của tổ chức, hoặc bỏ tệp này",
+            "A letter of authorisation goes only with a dossier for an enterprise or household business: enter its name and tax code, or remove the file",
+        )),
+        (true, Authorized, false) if !at_desk => Some(FieldError::new(
+            "files.authorization",
+            "authorization_required",
+            "Tải lên văn bản ủy quyền (giấy ủy quyền của doanh nghiệp, tổ chức cho ông/bà, có chữ ký và con dấu nếu có)",
+            "Upload the letter of authorisation (the enterprise's letter authorising you, signed, and stamped if it has a seal)",
+        )),
+        (true, LegalRepresentative, true) => Some(FieldError::new(
+            "organization.capacity",
+            "authorization_for_legal_representative",
+            "Đã gửi văn bản ủy quyền: chọn \"Người được ủy quyền\", hoặc bỏ tệp này nếu ông/bà là người đại diện theo pháp luật",
+            "A letter of authorisation was sent: choose \"Authorised by letter\", or remove it if you are the legal representative",
+        )),
+        _ => None,
     }
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
+    fn a_representative_shows_their_authority() {
+        use crate::Capacity::{Authorized, LegalRepresentative};
+        let code = |e: Option<tinhso_kernel::error::FieldError>| e.map(|e| (e.field, e.code));
+        // The legal representative needs no letter; a person for themself sends none.
+        assert_eq!(code(super::authorization(true, LegalRepresentative, false, false)), None);
+        assert_eq!(code(super::authorization(false, LegalRepresentative, false, false)), None);
+        // Authorised: the letter online, or the paper one at the desk.
+        assert_eq!(code(super::authorization(true, Authorized, true, false)), None);
+        assert_eq!(code(super::authorization(true, Authorized, false, true)), None);
+        assert_eq!(
+            code(super::authorization(true, Authorized, false, false)),
+            Some(("files.authorization".into(), "authorization_required"))
+        );
+        // A letter where it means nothing is said, not filed.
+        assert_eq!(
+            code(super::authorization(false, Authorized, true, false)),
+            Some(("files.authorization".into(), "authorization_without_organization"))
+        );
+        assert_eq!(
+            code(super::authorization(true, LegalRepresentative, true, true)),
+            Some(("organization.capacity".into(), "authorization_for_legal_representative"))
+        );
+    }
+
+    #[test]
     fn who_a_dossier_is_for() {
         use crate::ApplicantType::{Business, Citizen, HouseholdBusiness};
         use tinhso_catalogue::procedure::Applicants::{Organizations, People, PeopleAndOrganizations as Anyone};
-        assert_eq!(super::organization(Anyone, Citizen, "", " "), Ok(None));
-        let o = super::organization(Anyone, Business, "  Công ty  TNHH Hoa Mai ", "0100233488").unwrap().unwrap();
+        assert_eq!(super::organization(Anyone, Citizen, "", " ", crate::Capacity::LegalRepresentative), Ok(None));
+        let o = super::organization(
+            Anyone,
+            Business,
+            "  Công ty  TNHH Hoa Mai ",
+            "0100233488",
+            crate::Capacity::LegalRepresentative,
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!((o.name.as_str(), o.tax_code.as_str()), ("Công ty TNHH Hoa Mai", "0100233488"));
-        let h = super::organization(Anyone, HouseholdBusiness, "Hộ kinh doanh Lò Văn Páo", "008090001234")
-            .unwrap()
-            .unwrap();
+        let h = super::organization(
+            Anyone,
+            HouseholdBusiness,
+            "Hộ kinh doanh Lò Văn Páo",
+            "008090001234",
+            crate::Capacity::LegalRepresentative,
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(h.tax_code.as_str(), "008090001234");
         // Both missing: both said at once; a wrong check digit is named as such.
         let fields = |r: Result<_, Vec<tinhso_kernel::error::FieldError>>| -> Vec<(String, String)> {
             r.err().unwrap_or_default().into_iter().map(|e| (e.field, e.code.to_owned())).collect()
         };
         assert_eq!(
-            fields(super::organization(Anyone, Business, "", "")),
+            fields(super::organization(Anyone, Business, "", "", crate::Capacity::LegalRepresentative)),
             [("organization.name".into(), "required".into()), ("organization.tax_code".into(), "required".into())]
         );
         assert_eq!(
-            fields(super::organization(Anyone, Business, "Công ty A", "0100233489")),
+            fields(super::organization(
+                Anyone,
+                Business,
+                "Công ty A",
+                "0100233489",
+                crate::Capacity::LegalRepresentative
+            )),
             [("organization.tax_code".into(), "invalid_tax_code".into())]
         );
         // A person's own dossier naming an organisation is a contradiction, not silently dropped.
         assert_eq!(
-            fields(super::organization(Anyone, Citizen, "Công ty A", "")),
+            fields(super::organization(Anyone, Citizen, "Công ty A", "", crate::Capacity::LegalRepresentative)),
             [("applicant_type".into(), "organization_for_citizen".into())]
         );
-        assert_eq!(fields(super::organization(Anyone, Business, &"x".repeat(201), "0100233488"))[0].1, "too_long");
+        assert_eq!(
+            fields(super::organization(
+                Anyone,
+                Business,
+                &"x".repeat(201),
+                "0100233488",
+                crate::Capacity::LegalRepresentative
+            ))[0]
+                .1,
+            "too_long"
+        );
         // The procedure's applicants: a person's own dossier where only organisations apply, an
         // organisation's where only people do, are refused with their own codes; the rest as above.
         assert_eq!(
-            fields(super::organization(Organizations, Citizen, "", "")),
+            fields(super::organization(Organizations, Citizen, "", "", crate::Capacity::LegalRepresentative)),
             [("applicant_type".into(), "organization_required".into())]
         );
         assert_eq!(
-            fields(super::organization(People, Business, "Công ty A", "0100233488")),
+            fields(super::organization(
+                People,
+                Business,
+                "Công ty A",
+                "0100233488",
+                crate::Capacity::LegalRepresentative
+            )),
             [("applicant_type".into(), "organization_not_admitted".into())]
         );
-        assert_eq!(fields(super::organization(Organizations, Business, "", ""))[0].1, "required");
-        assert_eq!(super::organization(People, Citizen, "", ""), Ok(None));
-        assert!(super::organization(Organizations, HouseholdBusiness, "Hộ kinh doanh A", "008090001234").is_ok());
+        assert_eq!(
+            fields(super::organization(Organizations, Business, "", "", crate::Capacity::LegalRepresentative))[0].1,
+            "required"
+        );
+        assert_eq!(super::organization(People, Citizen, "", "", crate::Capacity::LegalRepresentative), Ok(None));
+        assert!(super::organization(
+            Organizations,
+            HouseholdBusiness,
+            "Hộ kinh doanh A",
+            "008090001234",
+            crate::Capacity::LegalRepresentative
+        )
+        .is_ok());
     }
 
     use super::*;

@@ -201,6 +201,53 @@ pub struct Organization {
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub tax_code: tinhso_kernel::ids::TaxCode,
+    /// How the person who submits stands for it. Absent (the legal representative) in dossiers
+    /// stored before it was asked, and left out when so, so their stored form is unchanged.
+    #[serde(default, skip_serializing_if = "Capacity::is_legal_representative")]
+    pub capacity: Capacity,
+}
+
+/// In what capacity someone submits for an enterprise or a household business: as its legal
+/// representative (director, owner), or authorised by it in writing (a letter of
+/// authorisation, giấy ủy quyền, goes with the dossier).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Capacity {
+    #[default]
+    LegalRepresentative,
+    Authorized,
+}
+
+impl Capacity {
+    pub fn is_legal_representative(&self) -> bool {
+        *self == Self::LegalRepresentative
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::LegalRepresentative => "legal_representative",
+            Self::Authorized => "authorized",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::LegalRepresentative, Self::Authorized].into_iter().find(|c| c.key() == s)
+    }
+
+    /// As the slip and the dossier page say it: "… của" / "… of" the organisation.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Self::LegalRepresentative => "người đại diện theo pháp luật",
+            Self::Authorized => "người được ủy quyền",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::LegalRepresentative => "legal representative",
+            Self::Authorized => "authorised by letter",
+        }
+    }
 }
 
 /// How the result is handed over.

@@ -192,12 +192,20 @@ async fn submit_or_check(
         .map_err(|mut es| errors.append(&mut es))
         .ok();
     let typed = input.organization.clone().unwrap_or_default();
-    let organization =
-        dossier::intake::organization(procedure.applicants, input.applicant_type, &typed.name, &typed.tax_code)
-            .map_err(|mut es| errors.append(&mut es))
-            .ok()
-            .flatten()
-            .map(Box::new);
+    let organization = dossier::intake::organization(
+        procedure.applicants,
+        input.applicant_type,
+        &typed.name,
+        &typed.tax_code,
+        typed.capacity,
+    )
+    .map_err(|mut es| errors.append(&mut es))
+    .ok()
+    .flatten()
+    .map(Box::new);
+    let for_organization = input.applicant_type != dossier::ApplicantType::Citizen;
+    let letter = typed.authorization.clone();
+    errors.extend(dossier::intake::authorization(for_organization, typed.capacity, letter.is_some(), desk.is_some()));
     let file_components: Vec<u16> = input.files.iter().map(|f| f.component).collect();
     errors.extend(dossier::intake::document_errors(
         procedure,
@@ -215,19 +223,25 @@ async fn submit_or_check(
         Some(_) => as_phone(&applicant.login),
         None => form_phone.or_else(|| as_phone(&account.login)),
     };
-    let docs = own_documents(state, account, &input.files.iter().map(|f| f.sha256.clone()).collect::<Vec<_>>()).await?;
+    // The components' files, then the letter of authorisation (filed apart from the components:
+    // it proves who may act, not what the procedure asks for).
+    let mut hashes: Vec<Sha256> = input.files.iter().map(|f| f.sha256.clone()).collect();
+    hashes.extend(letter);
+    let docs = own_documents(state, account, &hashes).await?;
     if !write {
         return Ok(None);
     }
-    let attachments: Vec<Attachment> = input
-        .files
+    let attachments: Vec<Attachment> = docs
         .iter()
-        .zip(&docs)
-        .map(|(f, d)| Attachment {
-            sha256: d.sha256.clone(),
-            name: d.name.clone(),
-            purpose: FilePurpose::Component,
-            component: Some(f.component),
+        .enumerate()
+        .map(|(i, d)| {
+            let component = input.files.get(i).map(|f| f.component);
+            Attachment {
+                sha256: d.sha256.clone(),
+                name: d.name.clone(),
+                purpose: if component.is_some() { FilePurpose::Component } else { FilePurpose::Authorization },
+                component,
+            }
         })
         .collect();
     let now = Utc::now();

@@ -35,6 +35,9 @@ pub struct DossierSummary {
     /// "Doanh nghiệp, tổ chức: Công ty TNHH Hoa Mai (mã số 0100233488)"; empty for a person's
     /// own dossier.
     pub organization: String,
+    /// In what capacity the applicant submits for it ("người được ủy quyền"); empty for a
+    /// person's own dossier.
+    pub capacity: &'static str,
 }
 
 fn status_key(s: DueStatus) -> &'static str {
@@ -142,6 +145,10 @@ pub fn summary(state: &AppState, d: &Dossier, en: bool) -> DossierSummary {
         competent: state.agency_name(d.competent_agency.as_str()).unwrap_or_default().to_owned(),
         next_step: next_step(d, en),
         organization: organization_line(d, en),
+        capacity: d
+            .organization
+            .as_ref()
+            .map_or("", |o| if en { o.capacity.label_en() } else { o.capacity.label_vi() }),
         plain_state,
         plain_next,
         processing_days: d.processing_days,

@@ -338,7 +338,8 @@ pub async fn apply(
             files.push(dossiers::FileInput { component, sha256 });
         }
     }
-    let (applicant_type, organization) = organization_typed(&form, applicants);
+    let letter = letter_of(&uploaded, &form, &mut upload_errors);
+    let (applicant_type, organization) = organization_typed(&form, applicants, letter.clone());
     let input = SubmitInput {
         procedure: code.clone(),
         applicant_type,
@@ -367,6 +368,8 @@ pub async fn apply(
             errors.append(&mut upload_errors);
             let docs = state.store.documents.documents(account.id).await.map_err(|e| err(e.into()))?;
             let mut page = apply_page(&state, &viewer, &code, &form, &docs, errors).map_err(&err)?;
+            page.org.letter =
+                letter.and_then(|sha| docs.iter().find(|d| d.sha256 == sha).map(|d| (sha.to_string(), d.name.clone())));
             for (i, sha) in kept {
                 if let Some(c) = page.components.get_mut(i) {
                     let name = docs.iter().find(|d| d.sha256 == sha).map(|d| d.name.clone()).unwrap_or_default();
@@ -377,4 +380,18 @@ pub async fn apply(
         }
         Err(e) => Err(err(e)),
     }
+}
+
+/// The letter of authorisation sent with a form: uploaded now (`file.authorization`), or kept
+/// from an earlier try (`reuse.authorization`, a file of the applicant's document store).
+pub(crate) fn letter_of(
+    uploaded: &[(String, Sha256)],
+    form: &FormData,
+    errors: &mut Vec<FieldError>,
+) -> Option<Sha256> {
+    let fresh = uploaded.iter().find(|(f, _)| f == "file.authorization").map(|(_, h)| h.clone());
+    fresh.or_else(|| match form.text("reuse.authorization").as_str() {
+        "" => None,
+        h => Sha256::parse("files.authorization", h).map_err(|e| errors.push(e)).ok(),
+    })
 }

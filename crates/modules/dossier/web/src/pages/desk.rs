@@ -149,12 +149,15 @@ fn page(
             .unwrap_or_default(),
         applicant: (values.text("desk.full_name"), values.text("desk.personal_id"), values.text("desk.phone")),
         postal: values.text("desk.channel") == "postal",
-        org: super::organization::OrganizationBlock::new(
-            values,
-            &errors,
-            en,
-            p.map(|p| p.applicants).unwrap_or_default(),
-        ),
+        org: super::organization::OrganizationBlock {
+            at_desk: true,
+            ..super::organization::OrganizationBlock::new(
+                values,
+                &errors,
+                en,
+                p.map(|p| p.applicants).unwrap_or_default(),
+            )
+        },
         errors,
     })
 }
@@ -199,7 +202,7 @@ pub async fn register(
         .ok_or(AppError::NotFound)
         .map_err(&err)?;
     // Scans go to the receptionist's store first; submission copies them to the applicant's.
-    let (uploaded, upload_errors) = store_uploads(&state, account, body.files).await.map_err(&err)?;
+    let (uploaded, mut upload_errors) = store_uploads(&state, account, body.files).await.map_err(&err)?;
     let files = (0..components)
         .filter_map(|i| {
             let key = format!("file.{i}");
@@ -208,7 +211,8 @@ pub async fn register(
         })
         .collect();
     let mut choice_errors = Vec::new();
-    let (applicant_type, organization) = super::organization::organization_typed(&form, applicants);
+    let letter = super::apply::letter_of(&uploaded, &form, &mut upload_errors);
+    let (applicant_type, organization) = super::organization::organization_typed(&form, applicants, letter);
     let channel = choice(
         &form,
         "desk.channel",

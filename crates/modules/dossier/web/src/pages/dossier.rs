@@ -207,6 +207,9 @@ async fn show_page(
                         .unwrap_or_else(|| if en { "A document of the dossier" } else { "Thành phần hồ sơ" }.into()),
                     FilePurpose::Supplement => if en { "Added later" } else { "Bổ sung" }.into(),
                     FilePurpose::Result => if en { "The result" } else { "Kết quả giải quyết" }.into(),
+                    FilePurpose::Authorization => {
+                        if en { "Letter of authorisation" } else { "Văn bản ủy quyền" }.into()
+                    }
                 };
                 FileRow {
                     sha256: f.attachment.sha256.to_string(),

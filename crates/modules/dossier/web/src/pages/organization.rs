@@ -21,9 +21,17 @@ pub struct OrganizationBlock {
     pub household: bool,
     pub name: String,
     pub tax_code: String,
+    /// Submitted by someone authorised in writing, not the legal representative.
+    pub authorized: bool,
+    /// The letter of authorisation kept from an earlier try: (SHA-256, file name).
+    pub letter: Option<(String, String)>,
+    /// On the desk's form: the officer may see a paper letter instead of a scan.
+    pub at_desk: bool,
     pub kind_error: Option<String>,
     pub name_error: Option<String>,
     pub code_error: Option<String>,
+    pub capacity_error: Option<String>,
+    pub letter_error: Option<String>,
 }
 
 impl OrganizationBlock {
@@ -34,20 +42,27 @@ impl OrganizationBlock {
         let (name, tax_code) = (values.text("organization.name"), values.text("organization.tax_code"));
         let (kind_error, name_error, code_error) =
             (error("applicant_type"), error("organization.name"), error("organization.tax_code"));
+        let (capacity_error, letter_error) = (error("organization.capacity"), error("files.authorization"));
         let typed = !name.trim().is_empty() || !tax_code.trim().is_empty();
         let required = !applicants.admits_people();
+        let wrong = [&kind_error, &name_error, &code_error, &capacity_error, &letter_error].iter().any(|e| e.is_some());
         Self {
             en,
-            shown: applicants.admits_organizations() || typed || kind_error.is_some(),
+            shown: applicants.admits_organizations() || typed || wrong,
             required,
-            open: required || typed || kind_error.is_some() || name_error.is_some() || code_error.is_some(),
+            open: required || typed || wrong,
             offer: None,
             household: values.text("organization.kind") == kind_key(tinhso_dossier::ApplicantType::HouseholdBusiness),
             name,
             tax_code,
+            authorized: capacity_of(values) == tinhso_dossier::Capacity::Authorized,
+            letter: None,
+            at_desk: false,
             kind_error,
             name_error,
             code_error,
+            capacity_error,
+            letter_error,
         }
     }
 }
@@ -56,21 +71,36 @@ impl OrganizationBlock {
 /// boxes are empty (unless the procedure is only for organisations, whose boxes are then
 /// each said to be missing), else the kind chosen beside them (an enterprise unless a
 /// household business is chosen), whose name and code the intake then checks.
+/// A letter of authorisation sent without an organisation still goes to the intake, which
+/// says it is out of place rather than dropping it.
 pub fn organization_typed(
     form: &FormData,
     applicants: Applicants,
+    letter: Option<tinhso_kernel::ids::Sha256>,
 ) -> (tinhso_dossier::ApplicantType, Option<tinhso_api::dossiers::OrganizationInput>) {
     use tinhso_dossier::ApplicantType;
     let (name, tax_code) = (form.text("organization.name"), form.text("organization.tax_code"));
+    let capacity = capacity_of(form);
     if name.trim().is_empty() && tax_code.trim().is_empty() && applicants.admits_people() {
-        return (ApplicantType::Citizen, None);
+        let stray = letter.map(|l| tinhso_api::dossiers::OrganizationInput {
+            capacity,
+            authorization: Some(l),
+            ..Default::default()
+        });
+        return (ApplicantType::Citizen, stray);
     }
     let kind = if form.text("organization.kind") == kind_key(ApplicantType::HouseholdBusiness) {
         ApplicantType::HouseholdBusiness
     } else {
         ApplicantType::Business
     };
-    (kind, Some(tinhso_api::dossiers::OrganizationInput { name, tax_code }))
+    (kind, Some(tinhso_api::dossiers::OrganizationInput { name, tax_code, capacity, authorization: letter }))
+}
+
+/// The capacity chosen on the form (`organization.capacity`); the legal representative unless
+/// "authorised" is chosen.
+pub fn capacity_of(form: &FormData) -> tinhso_dossier::Capacity {
+    tinhso_dossier::Capacity::parse(&form.text("organization.capacity")).unwrap_or_default()
 }
 
 /// The kind select's value for an organisation's applicant type (`organization.kind`).

@@ -167,7 +167,11 @@ fn slip_document(p: &SlipPage) -> tinhso_results::OfficialDocument {
     }
     body.push(Block::Field { label: "Người nộp".into(), value: who });
     if !p.d.organization.is_empty() {
-        body.push(Block::Field { label: "Đại diện của".into(), value: p.d.organization.clone() });
+        let mut capacity = p.d.capacity.to_owned();
+        if let Some(first) = capacity.get(..1) {
+            capacity.replace_range(..1, &first.to_uppercase());
+        }
+        body.push(Block::Field { label: format!("{capacity} của"), value: p.d.organization.clone() });
     }
     body.push(Block::Field { label: "Nội dung yêu cầu giải quyết".into(), value: p.d.procedure.clone() });
     if p.kind == "tiep-nhan" {
