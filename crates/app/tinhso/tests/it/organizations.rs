@@ -292,6 +292,10 @@ async fn organizations_story(s: TestServer) {
         html.contains("Đã nộp hồ sơ thành công") && html.contains("người nộp là người được ủy quyền"),
         "{html:.4000}"
     );
+    // Next time, "as last time" fills in the capacity too (the letter is chosen again, as a
+    // letter may have lapsed).
+    let again = browser.get(format!("{apply_org}?organization=last")).send().await.unwrap().text().await.unwrap();
+    assert!(again.contains("value=\"Công ty TNHH Hoa Mai\"") && again.contains("value=\"authorized\" checked"));
 
     // At the desk the officer may see the paper letter: no scan needed; the receipt says it.
     let walk_in = json!({

@@ -253,6 +253,7 @@ fn known_of(
         known.append_pair("organization.kind", super::organization::kind_key(*kind));
         known.append_pair("organization.name", &o.name);
         known.append_pair("organization.tax_code", o.tax_code.as_str());
+        known.append_pair("organization.capacity", o.capacity.key());
     }
     known.append_pair("form.ho_ten", &account.full_name);
     if let Some(id) = &account.personal_id {
