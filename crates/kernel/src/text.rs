@@ -58,6 +58,31 @@ pub fn fold(s: &str) -> String {
     out
 }
 
+/// Vietnamese written without its marks, case kept ("Hồ sơ Đã nộp" → "Ho so Da nop"): a text
+/// message in the GSM alphabet holds 160 characters, one with a single mark only 70.
+pub fn unmarked(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c);
+            continue;
+        }
+        unicode_normalization::char::decompose_canonical(c, |d| match d {
+            'đ' => out.push('d'),
+            'Đ' => out.push('D'),
+            d if is_combining_mark(d) => {}
+            d if d.is_ascii() => out.push(d),
+            // Typographic punctuation the GSM alphabet lacks.
+            '–' | '—' => out.push('-'),
+            '‘' | '’' => out.push('\''),
+            '“' | '”' => out.push('"'),
+            '…' => out.push_str("..."),
+            _ => out.push('?'),
+        });
+    }
+    out
+}
+
 /// Lower case with marks kept (NFC), used to reward queries typed with the exact diacritics.
 pub fn lower_exact(s: &str) -> String {
     s.nfc().flat_map(char::to_lowercase).collect()
@@ -87,6 +112,16 @@ pub fn words(s: &str) -> Vec<&str> {
         out.push(&s[st..]);
     }
     out
+}
+
+#[cfg(test)]
+mod unmarked_tests {
+    #[test]
+    fn vietnamese_without_marks_keeps_case_and_length_sense() {
+        assert_eq!(super::unmarked("Hồ sơ Đã tiếp nhận – ngày 04/02"), "Ho so Da tiep nhan - ngay 04/02");
+        assert_eq!(super::unmarked("Ưu tiên ĐƯỜNG Ỷ"), "Uu tien DUONG Y");
+        assert!(super::unmarked("Phản ánh “ổ gà”…").is_ascii());
+    }
 }
 
 #[cfg(test)]

@@ -151,6 +151,16 @@ enum Command {
         /// First retry delay of a failed email, in seconds (doubled per attempt).
         #[arg(long, default_value_t = 30, hide = true)]
         smtp_retry_secs: u64,
+        /// The province's SMS gateway (none: no texts): notices to citizens who log in with a
+        /// phone are also sent there as texts, `POST {"to", "text"}` in JSON.
+        #[arg(long, env = "TINHSO_SMS_URL")]
+        sms_url: Option<url::Url>,
+        /// Bearer token for the SMS gateway (from the environment, kept out of `ps`).
+        #[arg(long, env = "TINHSO_SMS_TOKEN", hide_env_values = true)]
+        sms_token: Option<String>,
+        /// First retry delay of a failed text, in seconds (doubled per attempt).
+        #[arg(long, default_value_t = 30, hide = true)]
+        sms_retry_secs: u64,
     },
     /// Set up a province (any of the 34) without demo data, with one province admin account.
     Init {
@@ -360,6 +370,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             smtp_from,
             smtp_retry_secs,
             smtp_ca,
+            sms_url,
+            sms_token,
+            sms_retry_secs,
         } => {
             let demo = Demo { seed: (!no_demo).then_some(demo_dossiers), on_network: demo };
             let ca_pem = match smtp_ca {
@@ -412,6 +425,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     Some(tinhso_http::state::TileServer::parse(t).map_err(|e| anyhow::anyhow!("--map-tiles: {e}"))?)
                 }
             };
+            let sms = sms_url.map(|url| tinhso_http::sms::SmsConfig {
+                url,
+                token: sms_token.filter(|t| !t.is_empty()),
+                retry_secs: sms_retry_secs,
+                public_url: public_url.as_ref().map(|u| u.as_str().to_owned()),
+            });
             let web = WebOptions {
                 secure_cookies,
                 public_url,
@@ -425,7 +444,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 limits: connections.limits(),
                 modules,
             };
-            serve(data, listen, web, demo, smtp).await
+            serve(data, listen, web, demo, (smtp, sms)).await
         }
         Command::Init { data, province, admin } => {
             let store = data.open().await?;
@@ -539,7 +558,7 @@ async fn serve(
     listen: SocketAddr,
     web: WebOptions,
     demo: Demo,
-    smtp: Option<tinhso_http::mail::SmtpConfig>,
+    (smtp, sms): (Option<tinhso_http::mail::SmtpConfig>, Option<tinhso_http::sms::SmsConfig>),
 ) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     let store: Stores = data.open().await?;
@@ -626,6 +645,9 @@ async fn serve(
     }
     if let Some(smtp) = smtp {
         tokio::spawn(tinhso_http::mail::deliver(state.clone(), smtp));
+    }
+    if let Some(sms) = sms {
+        tokio::spawn(tinhso_http::sms::deliver(state.clone(), sms));
     }
     if let Some((before, after)) = tinhso_http::listen::raise_open_files_limit().filter(|(b, a)| a > b) {
         tracing::info!(before, after, "raised the open-files limit");

@@ -4,6 +4,7 @@
 
 pub mod gateway;
 pub mod server;
+pub mod sms;
 pub mod walk;
 pub mod webdriver;
 

@@ -29,6 +29,7 @@ pub mod openapi;
 pub mod pages;
 pub mod s3;
 pub mod schedule;
+pub mod sms;
 pub mod state;
 mod transport;
 pub mod unsettled;

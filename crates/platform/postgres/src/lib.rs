@@ -15,6 +15,7 @@ pub mod cached;
 mod credentials;
 mod documents;
 mod durability;
+mod texts;
 pub use cached::Cached;
 pub mod guard;
 pub mod ledger;
@@ -649,5 +650,26 @@ impl NotifyStore for PgStore {
             .await
             .map_err(map_err)?;
         Ok(())
+    }
+
+    async fn queue_texts(&self, since: DateTime<Utc>, scan: usize) -> Result<usize> {
+        self.queue_texts_q(since, scan).await
+    }
+
+    async fn claim_texts(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<tinhso_store::PendingText>> {
+        self.claim_texts_q(now, lease_until, limit).await
+    }
+
+    async fn text_sent(&self, id: i64) -> Result<()> {
+        self.text_sent_q(id).await
+    }
+
+    async fn text_failed(&self, id: i64, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<()> {
+        self.text_failed_q(id, error, retry_at).await
     }
 }

@@ -96,6 +96,7 @@ const NOTIFY: Migrations = Migrations {
         Migration { version: 2, name: "email_only", sql: include_str!("../migrations/notify/0002_email_only.sql") },
         Migration { version: 3, name: "inbox_read", sql: include_str!("../migrations/notify/0003_inbox_read.sql") },
         Migration { version: 4, name: "english", sql: include_str!("../migrations/notify/0004_english.sql") },
+        Migration { version: 5, name: "texts", sql: include_str!("../migrations/notify/0005_texts.sql") },
     ],
 };
 

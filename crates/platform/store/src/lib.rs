@@ -424,6 +424,18 @@ pub struct PendingEmail {
     pub attempts: u32,
 }
 
+/// A notification to send as a text message (SMS) to the phone its account logs in with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingText {
+    /// The outbox message's id.
+    pub id: i64,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub dossier: Option<String>,
+    pub attempts: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InboxMessage {
     pub id: i64,

@@ -303,6 +303,23 @@ pub trait NotifyStore: Send + Sync + 'static {
     async fn email_sent(&self, id: i64) -> Result<()>;
     /// Records a failed attempt: retried at `retry_at`, or given up when `None`.
     async fn email_failed(&self, id: i64, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<()>;
+
+    /// Moves the text-message cursor over the next `scan` messages of the outbox, queueing a
+    /// text for each one in an inbox whose account logs in with a phone, written since `since`
+    /// (older ones are passed over: a late text helps nobody). Returns how many were passed,
+    /// fewer than `scan` once the cursor is at the end. The cursor starts at the outbox's end
+    /// when the table is made, so turning texts on never sends the past.
+    async fn queue_texts(&self, since: DateTime<Utc>, scan: usize) -> Result<usize>;
+    /// Leases up to `limit` queued texts due by `now` until `lease_until` (as `claim_emails`).
+    async fn claim_texts(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<PendingText>>;
+    async fn text_sent(&self, id: i64) -> Result<()>;
+    /// Records a failed attempt: retried at `retry_at`, or given up when `None`.
+    async fn text_failed(&self, id: i64, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<()>;
 }
 
 /// A citizen's document store: files kept for reuse (platform: files).

@@ -89,6 +89,7 @@ mod reports_routing;
 mod results;
 mod schedule;
 mod settings_audit;
+mod sms;
 mod staff_accounts;
 mod story;
 mod tampering;

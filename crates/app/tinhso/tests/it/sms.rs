@@ -1,0 +1,104 @@
+//! Notices as text messages, through an SMS gateway simulator that behaves as a brand-name
+//! SMS service does (token, number and GSM checks, maintenance windows): citizens who log in
+//! with a phone get one text per notice, without marks, within one message, with the link to
+//! their dossier; a gateway that is down is tried again; a number it refuses is not.
+
+use crate::dossier::{generic_form, Caller, PASSWORD, PROVINCIAL};
+use serde_json::json;
+use std::time::{Duration, Instant};
+use tinhso_testkit::server::{fresh_data_dir, fresh_pg_database, register_citizen};
+use tinhso_testkit::sms::{Received, SmsGateway};
+use tinhso_testkit::{Backend, TestServer};
+
+#[tokio::test]
+async fn notices_are_texted_to_phones_on_sqlite() {
+    texted(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn notices_are_texted_to_phones_on_postgres() {
+    texted(Backend::Postgres).await;
+}
+
+/// Waits until the gateway has seen a request `matching`, and returns every one it saw.
+async fn until(gateway: &SmsGateway, matching: impl Fn(&Received) -> bool) -> Vec<Received> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let log = gateway.log();
+        if log.iter().any(&matching) || Instant::now() > deadline {
+            return log;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn texted(backend: Backend) {
+    let gateway = SmsGateway::start("sms-secret").await.unwrap();
+    let database = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(fresh_pg_database().await.unwrap()),
+    };
+    let args = [
+        "--sms-url",
+        gateway.url.as_str(),
+        "--sms-token",
+        "sms-secret",
+        "--sms-retry-secs",
+        "1",
+        "--public-url",
+        "https://dichvucong.tuyenquang.gov.vn",
+    ];
+    let s = TestServer::start_on(backend, crate::bin(), fresh_data_dir().unwrap(), database, &args).await.unwrap();
+    // The demo province's history was written before this server texted anything: none of it
+    // is sent (the queue starts where the outbox ended when texts were set up, and passes
+    // over messages older than a day).
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(gateway.log().len(), 0, "no text of the past: {:?}", gateway.log());
+
+    // The gateway is in maintenance for the first two requests: the text comes on a retry.
+    gateway.down_for(2);
+    let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
+    let (st, d) =
+        citizen.post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "form": generic_form(2269) })).await;
+    assert_eq!(st, reqwest::StatusCode::CREATED, "{d}");
+    let code = d["code"].as_str().unwrap().to_owned();
+    let accepted = |r: &Received| r.status == 202 && r.text.contains(&code);
+    let log = until(&gateway, accepted).await;
+    let mine: Vec<&Received> = log.iter().filter(|r| r.text.contains(&code)).collect();
+    assert!(mine.iter().any(|r| r.status == 503), "the first try met the maintenance: {log:?}");
+    let sent = mine.iter().find(|r| r.status == 202).unwrap_or_else(|| panic!("never delivered: {log:?}"));
+    assert_eq!(sent.to, "0912345678");
+    assert!(sent.text.starts_with(&format!("Ho so {code}: da nop")), "{}", sent.text);
+    assert!(sent.text.ends_with(&format!(" https://dichvucong.tuyenquang.gov.vn/ho-so/{code}")), "{}", sent.text);
+    assert!(sent.text.is_ascii() && sent.text.len() <= 160);
+    assert_eq!(mine.iter().filter(|r| r.status == 202).count(), 1, "delivered once");
+
+    // The desk receives it: the applicant is texted again; staff, who log in with an email,
+    // never are.
+    let desk = Caller::login(&s, "tiepnhan@tinhso.local", PASSWORD).await;
+    let (st, _) = desk.act(&code, json!({ "action": "receive" })).await;
+    assert_eq!(st, reqwest::StatusCode::OK);
+    let log = until(&gateway, |r| r.status == 202 && r.text.starts_with(&format!("Ho so {code}: da tiep nhan"))).await;
+    let received = log.iter().find(|r| r.status == 202 && r.text.starts_with(&format!("Ho so {code}: da tiep nhan")));
+    assert!(received.is_some_and(|r| r.text.contains("Ngay hen tra ket qua")), "{log:?}");
+    assert!(log.iter().all(|r| !r.to.contains('@')), "{log:?}");
+
+    // A number the gateway's network does not know: refused once, not tried again.
+    let unknown = "0388000111";
+    gateway.unknown_number(unknown);
+    register_citizen(&s.url, "Ma Thị Hoa", unknown, "008190007777", "ruộng bậc thang Hoàng Su Phì").await.unwrap();
+    let other = Caller::login(&s, unknown, "ruộng bậc thang Hoàng Su Phì").await;
+    let (st, d) = other.post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "form": generic_form(2269) })).await;
+    assert_eq!(st, reqwest::StatusCode::CREATED, "{d}");
+    let theirs = d["code"].as_str().unwrap().to_owned();
+    until(&gateway, |r| r.text.contains(&theirs)).await;
+    tokio::time::sleep(Duration::from_millis(3000)).await;
+    let tries: Vec<u16> = gateway.log().iter().filter(|r| r.text.contains(&theirs)).map(|r| r.status).collect();
+    assert_eq!(tries, vec![400], "refused for good after one try");
+    let failed = s
+        .query_i64("SELECT COUNT(*) FROM sms_delivery WHERE state = 'failed' AND last_error LIKE '%invalid_number%'")
+        .await
+        .unwrap();
+    assert_eq!(failed, 1);
+    s.stop().await.unwrap();
+}
