@@ -621,6 +621,7 @@ async fn serve(
             upload_quota: web.upload_quota,
             map_tiles: web.map_tiles,
             mails: smtp.is_some(),
+            texts: sms.is_some(),
             audit: Some(audit_queue),
         },
     )

@@ -43,6 +43,7 @@ pub async fn cli_state(store: Stores, data: &Path) -> Result<tinhso_http::AppSta
         upload_quota: None,
         map_tiles: None,
         mails: false,
+        texts: false,
         audit: None,
     };
     let state = tinhso_http::AppState::load(store, config).await?;

@@ -40,9 +40,11 @@ pub struct SmsConfig {
 pub fn text_of(t: &PendingText, public_url: Option<&str>) -> String {
     let link = public_url.map(|base| {
         let base = base.trim_end_matches('/');
-        match &t.dossier {
-            Some(code) => format!(" {base}/ho-so/{code}"),
-            None => format!(" {base}/thong-bao"),
+        match (&t.dossier, t.in_inbox) {
+            (Some(code), _) => format!(" {base}/ho-so/{code}"),
+            // A reset code: where it is typed.
+            (None, false) => format!(" {base}/dat-lai-mat-khau"),
+            (None, true) => format!(" {base}/thong-bao"),
         }
     });
     let link = link.unwrap_or_default();
@@ -174,6 +176,7 @@ mod tests {
             subject: subject.into(),
             body: body.into(),
             dossier: dossier.map(str::to_owned),
+            in_inbox: true,
             attempts: 0,
         }
     }

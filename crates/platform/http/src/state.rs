@@ -34,6 +34,8 @@ pub struct WebConfig {
     pub map_tiles: Option<TileServer>,
     /// An SMTP relay is configured (`--smtp-url`): emails go out, so a page may offer one.
     pub mails: bool,
+    /// An SMS gateway is configured (`--sms-url`): texts go out to phone logins.
+    pub texts: bool,
     /// Where this server's integrity checks are asked for (`/quan-tri/kiem-tra`); none in a
     /// command's state.
     pub audit: Option<crate::pages::audit_runs::AuditQueue>,

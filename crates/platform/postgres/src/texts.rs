@@ -1,5 +1,6 @@
 //! Text messages (SMS) of the outbox (platform: notify): a cursor walks the outbox by id and
-//! queues a text for each message to an account that logs in with a phone; the texts are then
+//! queues a text for each message to an account that logs in with a phone (a password
+//! reset's code too, which no inbox lists); the texts are then
 //! leased, sent and retried as emails are. Servers sharing the database queue in turn (the
 //! cursor's row is locked) and claim different texts (SKIP LOCKED).
 
@@ -26,7 +27,7 @@ impl PgStore {
         tx.execute(
             "INSERT INTO sms_delivery (outbox_id, next_attempt_at)
              SELECT o.id, now() FROM outbox o JOIN account a ON a.id = o.account_id
-             WHERE o.id > $1 AND o.id <= $2 AND o.in_inbox AND position('@' in a.login) = 0 AND o.created_at >= $3
+             WHERE o.id > $1 AND o.id <= $2 AND position('@' in a.login) = 0 AND o.created_at >= $3
              ON CONFLICT (outbox_id) DO NOTHING",
             &[&from, &to, &since],
         )
@@ -53,7 +54,7 @@ impl PgStore {
                     ORDER BY next_attempt_at, outbox_id LIMIT $3 FOR UPDATE SKIP LOCKED)
                  UPDATE sms_delivery s SET claimed_until = $1 FROM due, outbox o, account a
                  WHERE s.outbox_id = due.outbox_id AND o.id = s.outbox_id AND a.id = o.account_id
-                 RETURNING o.id, a.login, o.subject, o.body, o.dossier_code, s.attempts",
+                 RETURNING o.id, a.login, o.subject, o.body, o.dossier_code, s.attempts, o.in_inbox",
                 &[&lease_until, &now, &(limit as i64)],
             )
             .await
@@ -67,6 +68,7 @@ impl PgStore {
                 body: r.get(3),
                 dossier: r.get(4),
                 attempts: u32::try_from(r.get::<_, i32>(5)).unwrap_or(0),
+                in_inbox: r.get(6),
             })
             .collect())
     }

@@ -1,5 +1,6 @@
 //! Text messages (SMS) of the outbox (platform: notify): a cursor walks the outbox by id and
-//! queues a text for each message to an account that logs in with a phone; the texts are then
+//! queues a text for each message to an account that logs in with a phone (a password
+//! reset's code too, which no inbox lists); the texts are then
 //! leased, sent and retried as emails are.
 
 use crate::{map_err, SqliteStore};
@@ -23,7 +24,7 @@ impl SqliteStore {
             c.execute(
                 "INSERT INTO sms_delivery (outbox_id, next_attempt_at)
                  SELECT o.id, ?3 FROM outbox o JOIN account a ON a.id = o.account_id
-                 WHERE o.id > ?1 AND o.id <= ?2 AND o.in_inbox AND instr(a.login, '@') = 0 AND o.created_at >= ?4
+                 WHERE o.id > ?1 AND o.id <= ?2 AND instr(a.login, '@') = 0 AND o.created_at >= ?4
                  ON CONFLICT (outbox_id) DO NOTHING",
                 params![from, to, Utc::now(), since],
             )
@@ -56,7 +57,7 @@ impl SqliteStore {
                 .map_err(map_err)?;
             let mut get = c
                 .prepare_cached(
-                    "SELECT o.id, a.login, o.subject, o.body, o.dossier_code, s.attempts
+                    "SELECT o.id, a.login, o.subject, o.body, o.dossier_code, s.attempts, o.in_inbox
                      FROM sms_delivery s JOIN outbox o ON o.id = s.outbox_id JOIN account a ON a.id = o.account_id
                      WHERE s.outbox_id = ?1",
                 )
@@ -71,6 +72,7 @@ impl SqliteStore {
                             body: r.get(3)?,
                             dossier: r.get(4)?,
                             attempts: r.get(5)?,
+                            in_inbox: r.get(6)?,
                         })
                     })
                     .map_err(map_err)

@@ -433,6 +433,8 @@ pub struct PendingText {
     pub subject: String,
     pub body: String,
     pub dossier: Option<String>,
+    /// Listed in the in-app inbox; `false` for a password reset's code, which is not.
+    pub in_inbox: bool,
     pub attempts: u32,
 }
 

@@ -305,7 +305,7 @@ pub trait NotifyStore: Send + Sync + 'static {
     async fn email_failed(&self, id: i64, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<()>;
 
     /// Moves the text-message cursor over the next `scan` messages of the outbox, queueing a
-    /// text for each one in an inbox whose account logs in with a phone, written since `since`
+    /// text for each one to an account that logs in with a phone, written since `since`
     /// (older ones are passed over: a late text helps nobody). Returns how many were passed,
     /// fewer than `scan` once the cursor is at the end. The cursor starts at the outbox's end
     /// when the table is made, so turning texts on never sends the past.

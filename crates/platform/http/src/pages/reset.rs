@@ -57,8 +57,12 @@ pub struct ResetPage {
     pub min_password: usize,
     /// A code was asked for by email (said whether or not the login exists).
     pub mailed: bool,
+    /// A code was asked for by text message.
+    pub texted: bool,
     /// This server sends email, so it offers a code by email.
     pub mails: bool,
+    /// This server sends texts, so it offers a code by text to a phone login.
+    pub texts: bool,
     pub errors: Vec<FieldError>,
 }
 
@@ -166,7 +170,9 @@ fn reset_page(
         code,
         min_password: password::MIN_LEN,
         mailed: false,
+        texted: false,
         mails: state.config.mails,
+        texts: state.config.texts,
         errors,
     }
 }
@@ -199,7 +205,7 @@ pub async fn mail_code(
     let err = page_err(&viewer);
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
     form.only(&["login"]).map_err(&err)?;
-    if !state.config.mails {
+    if !state.config.mails && !state.config.texts {
         // Nothing would go out: say so rather than promise a mail.
         return Err(err(AppError::Unavailable {
             code: "no_email",
@@ -209,8 +215,22 @@ pub async fn mail_code(
         }));
     }
     let raw = form.text("login");
-    let login = match Login::parse("mail-login", &raw) {
-        Ok(l) if l.as_str().contains('@') => l,
+    // The form a code goes out by: a phone login's by text, an email login's by email.
+    let by_text = !raw.contains('@');
+    let field = if by_text { "text-login" } else { "mail-login" };
+    let login = match Login::parse(field, &raw) {
+        Ok(l) if by_text && state.config.texts => l,
+        Ok(l) if !by_text && state.config.mails => l,
+        Ok(_) if !by_text => {
+            let none = FieldError::new(
+                "mail-login",
+                "no_email",
+                "Máy chủ này chưa gửi được thư điện tử: nhận mã qua tin nhắn nếu đăng nhập bằng số điện thoại, hoặc mang thẻ căn cước đến Bộ phận Một cửa",
+                "This server does not send email: get a code by text if you log in with a phone, or go to a one-stop desk",
+            );
+            let page = reset_page(&state, &viewer, (raw, String::new(), String::new()), vec![none]);
+            return Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))));
+        }
         Ok(_) => {
             let phone = FieldError::new(
                 "mail-login",
@@ -228,13 +248,14 @@ pub async fn mail_code(
     };
     let now = chrono::Utc::now();
     let limits = [
+        // One budget per login, whichever way its codes go.
         (auth::guard_key("reset-mail", &[login.as_str()]), Rule::RESET_MAILS),
         (auth::guard_key("reset-mail-from", &[&crate::client::limit_key(client)]), Rule::ADDRESS),
     ];
     if let Verdict::Wait(retry_after) =
         state.store.guard.guard_attempt(&limits, now).await.map_err(|e| err(e.into()))?
     {
-        let errors = vec![crate::error::wait_error("mail-login", retry_after)];
+        let errors = vec![crate::error::wait_error(field, retry_after)];
         let page = reset_page(&state, &viewer, (raw, String::new(), String::new()), errors);
         return Ok(viewer.finish_waiting(retry_after, render(&page)));
     }
@@ -242,17 +263,28 @@ pub async fn mail_code(
     if let Some(a) = account.filter(|a| a.role == Role::Citizen && a.personal_id.is_some()) {
         let code = auth::new_claim_code().map_err(&err)?;
         let until = now + chrono::Duration::minutes(MAILED_CODE_MINUTES);
-        let mail = tinhso_store::Notification::new(
-            a.id,
-            "Mã đặt lại mật khẩu Cổng dịch vụ công",
-            reset_mail(&state, &a.login, &code, until),
-        );
+        let mail = if by_text {
+            // A text holds 160 characters: the code first, the rest in a few words.
+            let until = (until + chrono::Duration::hours(7)).format("%H:%M ngày %d/%m/%Y");
+            tinhso_store::Notification::new(
+                a.id,
+                format!("Mã đặt lại mật khẩu Cổng DVC: {code}"),
+                format!("Dùng một lần, đến {until}. Không đưa mã này cho ai."),
+            )
+        } else {
+            tinhso_store::Notification::new(
+                a.id,
+                "Mã đặt lại mật khẩu Cổng dịch vụ công",
+                reset_mail(&state, &a.login, &code, until),
+            )
+        };
         let digest = auth::claim_code_digest(&code);
         state.store.identity.issue_email_reset(a.id, &digest, until, &mail).await.map_err(|e| err(e.into()))?;
-        tracing::info!(account = a.id.0, "a password reset code was mailed");
+        tracing::info!(account = a.id.0, by_text, "a password reset code was sent");
     }
     let mut page = reset_page(&state, &viewer, (login.as_str().to_owned(), String::new(), String::new()), Vec::new());
-    page.mailed = true;
+    page.mailed = !by_text;
+    page.texted = by_text;
     Ok(viewer.finish(render(&page)))
 }
 
