@@ -10,6 +10,19 @@ use tinhso_store::{PendingText, Result};
 
 impl SqliteStore {
     pub(crate) async fn queue_texts_q(&self, since: DateTime<Utc>, scan: usize) -> Result<usize> {
+        // Asked every second: a read first, so that an idle outbox costs the writer nothing.
+        let behind: bool = self
+            .read(|c| {
+                c.query_row(
+                    "SELECT COALESCE((SELECT MAX(id) FROM outbox), 0) > (SELECT last_id FROM sms_cursor WHERE id = 1)",
+                    [],
+                    |r| r.get(0),
+                )
+            })
+            .await?;
+        if !behind {
+            return Ok(0);
+        }
         self.write(move |c| {
             let from: i64 =
                 c.query_row("SELECT last_id FROM sms_cursor WHERE id = 1", [], |r| r.get(0)).map_err(map_err)?;
@@ -41,6 +54,19 @@ impl SqliteStore {
         lease_until: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<PendingText>> {
+        let due: bool = self
+            .read(move |c| {
+                c.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM sms_delivery WHERE state = 'pending' AND next_attempt_at <= ?1
+                     AND (claimed_until IS NULL OR claimed_until <= ?1))",
+                    [now],
+                    |r| r.get(0),
+                )
+            })
+            .await?;
+        if !due {
+            return Ok(Vec::new());
+        }
         self.write(move |c| {
             let mut st = c
                 .prepare_cached(
