@@ -33,9 +33,18 @@ pub struct Metrics {
     login_failures: AtomicU64,
     throttled: AtomicU64,
     over_cap: AtomicU64,
+    /// Texts (SMS) by what became of an attempt: delivered, to try again, refused for good.
+    texts: [AtomicU64; 3],
 }
 
 impl Metrics {
+    /// One attempt at a text: 0 delivered, 1 to try again, 2 refused for good.
+    pub fn text_attempted(&self, outcome: usize) {
+        if let Some(n) = self.texts.get(outcome) {
+            n.fetch_add(1, Relaxed);
+        }
+    }
+
     pub fn login_failed(&self) {
         self.login_failures.fetch_add(1, Relaxed);
     }
@@ -228,6 +237,17 @@ pub async fn metrics(State(state): State<AppState>, ClientAddr(client): ClientAd
         "Logins refused for a wrong login or password.",
         state.metrics.login_failures.load(Relaxed) as f64,
     );
+    for (i, (name, help)) in [
+        ("tinhso_texts_sent_total", "Texts (SMS) the gateway accepted."),
+        ("tinhso_texts_retried_total", "Text attempts to try again (gateway busy, down or silent)."),
+        ("tinhso_texts_refused_total", "Texts the gateway refused for good (an unknown number)."),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let n = state.metrics.texts.get(i).map_or(0, |n| n.load(Relaxed));
+        gauge(&mut out, name, "counter", help, n as f64);
+    }
     gauge(
         &mut out,
         "tinhso_throttled_total",

@@ -143,7 +143,13 @@ pub async fn deliver(state: AppState, cfg: SmsConfig) {
         });
         let idle = batch.is_empty();
         for t in batch {
-            let recorded = match send(&client, &cfg, &t).await {
+            let outcome = send(&client, &cfg, &t).await;
+            state.metrics.text_attempted(match outcome {
+                Outcome::Sent => 0,
+                Outcome::Later { .. } => 1,
+                Outcome::Refused(_) => 2,
+            });
+            let recorded = match outcome {
                 Outcome::Sent => state.store.notify.text_sent(t.id).await,
                 Outcome::Later { error, after } => {
                     let attempt = t.attempts + 1;

@@ -100,6 +100,14 @@ async fn texted(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(failed, 1);
+    // Operators see the same in /metrics: texts delivered, retried, refused.
+    let metrics = s.client().get(format!("{}/metrics", s.url)).send().await.unwrap().text().await.unwrap();
+    let value = |name: &str| -> f64 {
+        let line = metrics.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap_or_else(|| panic!("{name}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert!(value("tinhso_texts_sent_total") >= 2.0 && value("tinhso_texts_retried_total") >= 2.0);
+    assert_eq!(value("tinhso_texts_refused_total"), 1.0);
 
     // Forgot the password, with only a phone: the code comes by text, and sets a new one
     // without a trip to the desk.
