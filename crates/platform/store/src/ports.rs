@@ -99,10 +99,11 @@ pub trait IdentityStore: Send + Sync + 'static {
     /// one without a personal id (which could not be claimed), left as it was. The officer's act
     /// is recorded on the ledger with it (`admin`).
     async fn reset_password(&self, id: AccountId, code: &str, by: &AdminAct) -> Result<Option<String>>;
-    /// A reset a citizen asked for by email, in one transaction: `code_sha256` (of the one-time
-    /// code `mail` carries) becomes the account's only email reset code until `until`, and `mail`
-    /// is queued for email only, never listed in the inbox (where a borrowed session could read
-    /// it). The password stays as it is until the code is used.
+    /// A reset a citizen asked for by email (or, for a phone login, by text), in one
+    /// transaction: `code_sha256` (of the one-time code `mail` carries) becomes the account's
+    /// only such reset code until `until`, and `mail` is queued for delivery only (email, or the
+    /// text queue for a phone login), never listed in the inbox (where a borrowed session could
+    /// read it). The password stays as it is until the code is used.
     async fn issue_email_reset(
         &self,
         id: AccountId,

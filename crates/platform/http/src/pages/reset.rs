@@ -222,8 +222,9 @@ pub async fn mail_code(
         Ok(l) if by_text && state.config.texts => l,
         Ok(l) if !by_text && state.config.mails => l,
         Ok(_) if !by_text => {
+            // Only the text form is on the page: the error goes where it can be read.
             let none = FieldError::new(
-                "mail-login",
+                "text-login",
                 "no_email",
                 "Máy chủ này chưa gửi được thư điện tử: nhận mã qua tin nhắn nếu đăng nhập bằng số điện thoại, hoặc mang thẻ căn cước đến Bộ phận Một cửa",
                 "This server does not send email: get a code by text if you log in with a phone, or go to a one-stop desk",
@@ -263,7 +264,7 @@ pub async fn mail_code(
     if let Some(a) = account.filter(|a| a.role == Role::Citizen && a.personal_id.is_some()) {
         let code = auth::new_claim_code().map_err(&err)?;
         let until = now + chrono::Duration::minutes(MAILED_CODE_MINUTES);
-        let mail = if by_text {
+        let message = if by_text {
             // A text holds 160 characters: the code first, the rest in a few words.
             let until = (until + chrono::Duration::hours(7)).format("%H:%M ngày %d/%m/%Y");
             tinhso_store::Notification::new(
@@ -279,7 +280,7 @@ pub async fn mail_code(
             )
         };
         let digest = auth::claim_code_digest(&code);
-        state.store.identity.issue_email_reset(a.id, &digest, until, &mail).await.map_err(|e| err(e.into()))?;
+        state.store.identity.issue_email_reset(a.id, &digest, until, &message).await.map_err(|e| err(e.into()))?;
         tracing::info!(account = a.id.0, by_text, "a password reset code was sent");
     }
     let mut page = reset_page(&state, &viewer, (login.as_str().to_owned(), String::new(), String::new()), Vec::new());

@@ -204,7 +204,9 @@ async fn ask(state: AppState, viewer: Viewer, id: String, what: Change, held: &[
             ),
             l.pick("Cấp mật khẩu mới", "Issue the new password"),
         ),
-        Change::Lock | Change::Unlock => (
+        // Unlocking gives back what was taken, at once: it has no question page (no route).
+        Change::Unlock => return Err(err(AppError::NotFound)),
+        Change::Lock => (
             "khoa",
             l.pick(format!("Khóa tài khoản của {who}?"), format!("Lock the account of {who}?")),
             l.pick(
