@@ -87,6 +87,10 @@ async fn stylesheet(uri: axum::http::Uri) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, cache)], STYLESHEET)
 }
 
+async fn account_page() -> axum::response::Redirect {
+    axum::response::Redirect::to("/tai-khoan")
+}
+
 async fn staff_list() -> axum::response::Redirect {
     axum::response::Redirect::to("/quan-tri/tai-khoan")
 }
@@ -169,6 +173,7 @@ pub fn router(state: AppState, modules: Vec<WebModule>) -> edge::Edge<Router> {
         .route("/dang-ky", get(account::register_form).post(account::register))
         .route("/tai-khoan", get(account::account))
         .route("/tai-khoan/mat-khau", post(account::change_password))
+        .route("/tai-khoan/tin-nhan", post(account::set_texts).get(account_page))
         .route("/dat-lai-mat-khau", get(reset::form).post(reset::reset))
         .route("/dat-lai-mat-khau/gui-ma", post(reset::mail_code))
         .route("/can-bo/dat-lai-mat-khau", get(reset::desk_form).post(reset::desk_reset))

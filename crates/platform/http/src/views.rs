@@ -198,6 +198,10 @@ pub struct AccountPage {
     pub must_change: bool,
     pub min_password: usize,
     pub errors: Vec<FieldError>,
+    /// Where texts go out and the login is a phone: whether this account gets them.
+    pub texts: Option<bool>,
+    /// Just turned off (false) or on (true).
+    pub texts_changed: Option<bool>,
 }
 
 impl AccountPage {

@@ -669,6 +669,14 @@ impl NotifyStore for PgStore {
         self.text_sent_q(id).await
     }
 
+    async fn texts_wanted(&self, account: AccountId) -> Result<bool> {
+        self.texts_wanted_q(account).await
+    }
+
+    async fn set_texts_wanted(&self, account: AccountId, wanted: bool) -> Result<()> {
+        self.set_texts_wanted_q(account, wanted).await
+    }
+
     async fn text_failed(&self, id: i64, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<()> {
         self.text_failed_q(id, error, retry_at).await
     }

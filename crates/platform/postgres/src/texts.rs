@@ -7,6 +7,7 @@
 use crate::Cached;
 use crate::{map_err, PgStore};
 use chrono::{DateTime, Utc};
+use tinhso_kernel::ids::AccountId;
 use tinhso_store::{PendingText, Result};
 
 impl PgStore {
@@ -27,7 +28,8 @@ impl PgStore {
         tx.execute(
             "INSERT INTO sms_delivery (outbox_id, next_attempt_at)
              SELECT o.id, now() FROM outbox o JOIN account a ON a.id = o.account_id
-             WHERE o.id > $1 AND o.id <= $2 AND position('@' in a.login) = 0 AND o.created_at >= $3
+             WHERE o.id > $1 AND o.id <= $2 AND position('@' in a.login) = 0 AND (NOT o.in_inbox OR NOT EXISTS (SELECT 1 FROM sms_opt_out x WHERE x.account_id = o.account_id))
+             AND o.created_at >= $3
              ON CONFLICT (outbox_id) DO NOTHING",
             &[&from, &to, &since],
         )
@@ -98,6 +100,32 @@ impl PgStore {
             )
             .await
             .map_err(map_err)?;
+        Ok(())
+    }
+
+    pub(crate) async fn texts_wanted_q(&self, account: AccountId) -> Result<bool> {
+        let row = self
+            .client()
+            .await?
+            .query_one_cached("SELECT NOT EXISTS (SELECT 1 FROM sms_opt_out WHERE account_id = $1)", &[&account.0])
+            .await
+            .map_err(map_err)?;
+        Ok(row.get(0))
+    }
+
+    pub(crate) async fn set_texts_wanted_q(&self, account: AccountId, wanted: bool) -> Result<()> {
+        let client = self.client().await?;
+        if wanted {
+            client.execute_cached("DELETE FROM sms_opt_out WHERE account_id = $1", &[&account.0]).await
+        } else {
+            client
+                .execute_cached(
+                    "INSERT INTO sms_opt_out (account_id, since) VALUES ($1, now()) ON CONFLICT (account_id) DO NOTHING",
+                    &[&account.0],
+                )
+                .await
+        }
+        .map_err(map_err)?;
         Ok(())
     }
 }

@@ -6,6 +6,7 @@
 use crate::{map_err, SqliteStore};
 use chrono::{DateTime, Utc};
 use rusqlite::params;
+use tinhso_kernel::ids::AccountId;
 use tinhso_store::{PendingText, Result};
 
 impl SqliteStore {
@@ -37,7 +38,8 @@ impl SqliteStore {
             c.execute(
                 "INSERT INTO sms_delivery (outbox_id, next_attempt_at)
                  SELECT o.id, ?3 FROM outbox o JOIN account a ON a.id = o.account_id
-                 WHERE o.id > ?1 AND o.id <= ?2 AND instr(a.login, '@') = 0 AND o.created_at >= ?4
+                 WHERE o.id > ?1 AND o.id <= ?2 AND instr(a.login, '@') = 0 AND (NOT o.in_inbox OR NOT EXISTS (SELECT 1 FROM sms_opt_out x WHERE x.account_id = o.account_id))
+             AND o.created_at >= ?4
                  ON CONFLICT (outbox_id) DO NOTHING",
                 params![from, to, Utc::now(), since],
             )
@@ -130,6 +132,31 @@ impl SqliteStore {
                  state = CASE WHEN ?2 IS NULL THEN 'failed' ELSE 'pending' END WHERE outbox_id = ?3",
                 params![error, retry_at, id],
             )
+            .map(drop)
+            .map_err(map_err)
+        })
+        .await
+    }
+
+    pub(crate) async fn texts_wanted_q(&self, account: AccountId) -> Result<bool> {
+        self.read(move |c| {
+            c.query_row("SELECT NOT EXISTS (SELECT 1 FROM sms_opt_out WHERE account_id = ?1)", [account.0], |r| {
+                r.get(0)
+            })
+        })
+        .await
+    }
+
+    pub(crate) async fn set_texts_wanted_q(&self, account: AccountId, wanted: bool) -> Result<()> {
+        self.write(move |c| {
+            if wanted {
+                c.execute("DELETE FROM sms_opt_out WHERE account_id = ?1", [account.0])
+            } else {
+                c.execute(
+                    "INSERT INTO sms_opt_out (account_id, since) VALUES (?1, ?2) ON CONFLICT (account_id) DO NOTHING",
+                    params![account.0, Utc::now()],
+                )
+            }
             .map(drop)
             .map_err(map_err)
         })

@@ -319,6 +319,9 @@ pub trait NotifyStore: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<PendingText>>;
     async fn text_sent(&self, id: i64) -> Result<()>;
+    /// Whether the account gets its notices as texts too (it has not turned them off).
+    async fn texts_wanted(&self, account: AccountId) -> Result<bool>;
+    async fn set_texts_wanted(&self, account: AccountId, wanted: bool) -> Result<()>;
     /// Records a failed attempt: retried at `retry_at`, or given up when `None`.
     async fn text_failed(&self, id: i64, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<()>;
 }

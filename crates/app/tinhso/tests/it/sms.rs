@@ -83,6 +83,25 @@ async fn texted(backend: Backend) {
     assert!(received.is_some_and(|r| r.text.contains("Ngay hen tra ket qua")), "{log:?}");
     assert!(log.iter().all(|r| !r.to.contains('@')), "{log:?}");
 
+    // The citizen turns texts off on their account page: the next notice is in the inbox only.
+    let browser = crate::journey::page_login(&s, "0912345678").await;
+    let page = browser.get(format!("{}/tai-khoan", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Mỗi thông báo về hồ sơ, phản ánh của ông/bà cũng được nhắn tới số 0912345678"));
+    let off = [("csrf", crate::journey::csrf(&page)), ("bat", "0".to_owned())];
+    let r = browser.post(format!("{}/tai-khoan/tin-nhan", s.url)).form(&off).send().await.unwrap();
+    assert!(r.text().await.unwrap().contains("Đã tắt tin nhắn SMS"));
+    let (_, quiet) =
+        citizen.post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "form": generic_form(2269) })).await;
+    let quiet = quiet["code"].as_str().unwrap().to_owned();
+    tokio::time::sleep(Duration::from_millis(3000)).await;
+    assert!(gateway.log().iter().all(|r| !r.text.contains(&quiet)), "texts off: nothing sent");
+    let (_, inbox) = citizen.get("/api/v1/notifications").await;
+    assert!(inbox.to_string().contains(&quiet), "still in the inbox");
+    let page = browser.get(format!("{}/tai-khoan", s.url)).send().await.unwrap().text().await.unwrap();
+    let on = [("csrf", crate::journey::csrf(&page)), ("bat", "1".to_owned())];
+    let r = browser.post(format!("{}/tai-khoan/tin-nhan", s.url)).form(&on).send().await.unwrap();
+    assert!(r.text().await.unwrap().contains("Đã bật lại tin nhắn SMS"));
+
     // A number the gateway's network does not know: refused once, not tried again.
     let unknown = "0388000111";
     gateway.unknown_number(unknown);

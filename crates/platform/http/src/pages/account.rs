@@ -319,9 +319,29 @@ pub struct AccountParams {
     /// Set by the redirect after a password change.
     #[serde(rename = "da-doi")]
     changed: Option<String>,
+    /// Set by the redirect after texts were turned off (`tat`) or on (`bat`).
+    #[serde(rename = "tin-nhan")]
+    texts: Option<String>,
 }
 
-fn account_page(
+/// Turns the account's texts (SMS) off or on (`bat`: "on"); its notices stay in the inbox
+/// either way.
+pub async fn set_texts(State(state): State<AppState>, viewer: Viewer, form: FormData) -> PageResult {
+    let err = page_err(&viewer);
+    viewer.check_csrf(form.get("csrf")).map_err(&err)?;
+    form.only(&["bat"]).map_err(&err)?;
+    let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
+    let on = match form.text("bat").as_str() {
+        "1" => true,
+        "0" => false,
+        _ => return Err(err(AppError::bad_request("invalid_choice", "Lựa chọn không hợp lệ", "Invalid choice"))),
+    };
+    state.store.notify.set_texts_wanted(account.id, on).await.map_err(|e| err(e.into()))?;
+    let to = if on { "/tai-khoan?tin-nhan=bat" } else { "/tai-khoan?tin-nhan=tat" };
+    Ok(viewer.finish(axum::response::Redirect::to(to)))
+}
+
+async fn account_page(
     state: &AppState,
     viewer: &Viewer,
     changed: bool,
@@ -329,7 +349,14 @@ fn account_page(
 ) -> Result<AccountPage, AppError> {
     let a = viewer.account.as_ref().ok_or(AppError::Unauthenticated)?;
     let en = viewer.locale == crate::i18n::Locale::En;
+    // Texts go to phone logins, where the server sends them.
+    let texts = match state.config.texts && !a.login.contains('@') {
+        true => Some(state.store.notify.texts_wanted(a.id).await?),
+        false => None,
+    };
     Ok(AccountPage {
+        texts,
+        texts_changed: None,
         layout: Layout::new(state, viewer, viewer.locale.texts().account_title),
         full_name: a.full_name.clone(),
         login: a.login.clone(),
@@ -352,7 +379,12 @@ pub async fn account(
     viewer: Viewer,
     PageQuery(q): PageQuery<AccountParams>,
 ) -> PageResult {
-    let page = account_page(&state, &viewer, q.changed.is_some(), Vec::new()).map_err(page_err(&viewer))?;
+    let mut page = account_page(&state, &viewer, q.changed.is_some(), Vec::new()).await.map_err(page_err(&viewer))?;
+    page.texts_changed = q.texts.as_deref().and_then(|t| match t {
+        "tat" => Some(false),
+        "bat" => Some(true),
+        _ => None,
+    });
     Ok(viewer.finish(render(&page)))
 }
 
@@ -396,7 +428,7 @@ pub async fn change_password(
     }
     let errors = errs.0;
     if !errors.is_empty() {
-        let page = account_page(&state, &viewer, false, errors).map_err(&err)?;
+        let page = account_page(&state, &viewer, false, errors).await.map_err(&err)?;
         return Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))));
     }
     let hash = auth::hash_password_bounded(new.to_owned()).await.map_err(&err)?;

@@ -18,3 +18,9 @@ CREATE TABLE sms_cursor (
     last_id BIGINT NOT NULL
 );
 INSERT INTO sms_cursor (id, last_id) SELECT 1, COALESCE(MAX(id), 0) FROM outbox;
+-- Accounts that turned texts off (their notices stay in the inbox; a reset code they ask for
+-- is still texted).
+CREATE TABLE sms_opt_out (
+    account_id BIGINT PRIMARY KEY REFERENCES account(id),
+    since TIMESTAMPTZ NOT NULL
+);
