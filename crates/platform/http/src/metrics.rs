@@ -38,11 +38,14 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// One attempt at a text: 0 delivered, 1 to try again, 2 refused for good.
-    pub fn text_attempted(&self, outcome: usize) {
-        if let Some(n) = self.texts.get(outcome) {
-            n.fetch_add(1, Relaxed);
-        }
+    /// One attempt at a text, counted by what became of it.
+    pub fn text_attempted(&self, outcome: &crate::sms::Outcome) {
+        let i = match outcome {
+            crate::sms::Outcome::Sent => 0,
+            crate::sms::Outcome::Later { .. } => 1,
+            crate::sms::Outcome::Refused(_) => 2,
+        };
+        self.texts[i].fetch_add(1, Relaxed);
     }
 
     pub fn login_failed(&self) {

@@ -19,6 +19,8 @@ const MAX_ATTEMPTS: u32 = 8;
 const LEASE_SECS: i64 = 60;
 /// A text about a message older than this helps nobody: the queue passes over it.
 const FRESH_HOURS: i64 = 24;
+/// Outbox messages the queue passes in one step.
+const SCAN: usize = 500;
 /// One text: 160 characters of the GSM alphabet.
 pub const TEXT_MAX: usize = 160;
 
@@ -127,8 +129,8 @@ pub async fn deliver(state: AppState, cfg: SmsConfig) {
         let now = Utc::now();
         // Queue what the outbox gained (a long backlog, after texts were off, is passed in steps).
         loop {
-            match state.store.notify.queue_texts(now - chrono::Duration::hours(FRESH_HOURS), 500).await {
-                Ok(500) => continue,
+            match state.store.notify.queue_texts(now - chrono::Duration::hours(FRESH_HOURS), SCAN).await {
+                Ok(SCAN) => continue,
                 Ok(_) => break,
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot queue texts; will retry");
@@ -144,11 +146,7 @@ pub async fn deliver(state: AppState, cfg: SmsConfig) {
         let idle = batch.is_empty();
         for t in batch {
             let outcome = send(&client, &cfg, &t).await;
-            state.metrics.text_attempted(match outcome {
-                Outcome::Sent => 0,
-                Outcome::Later { .. } => 1,
-                Outcome::Refused(_) => 2,
-            });
+            state.metrics.text_attempted(&outcome);
             let recorded = match outcome {
                 Outcome::Sent => state.store.notify.text_sent(t.id).await,
                 Outcome::Later { error, after } => {

@@ -350,9 +350,10 @@ async fn account_page(
     let a = viewer.account.as_ref().ok_or(AppError::Unauthenticated)?;
     let en = viewer.locale == crate::i18n::Locale::En;
     // Texts go to phone logins, where the server sends them.
-    let texts = match state.config.texts && !a.login.contains('@') {
-        true => Some(state.store.notify.texts_wanted(a.id).await?),
-        false => None,
+    let texts = if state.config.texts && !a.login.contains('@') {
+        Some(state.store.notify.texts_wanted(a.id).await?)
+    } else {
+        None
     };
     Ok(AccountPage {
         texts,

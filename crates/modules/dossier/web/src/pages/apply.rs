@@ -339,7 +339,7 @@ pub async fn apply(
             files.push(dossiers::FileInput { component, sha256 });
         }
     }
-    let letter = letter_of(&uploaded, &form, &mut upload_errors);
+    let letter = super::organization::letter_of(&uploaded, &form, &mut upload_errors);
     let (applicant_type, organization) = organization_typed(&form, applicants, letter.clone());
     let input = SubmitInput {
         procedure: code.clone(),
@@ -381,18 +381,4 @@ pub async fn apply(
         }
         Err(e) => Err(err(e)),
     }
-}
-
-/// The letter of authorisation sent with a form: uploaded now (`file.authorization`), or kept
-/// from an earlier try (`reuse.authorization`, a file of the applicant's document store).
-pub(crate) fn letter_of(
-    uploaded: &[(String, Sha256)],
-    form: &FormData,
-    errors: &mut Vec<FieldError>,
-) -> Option<Sha256> {
-    let fresh = uploaded.iter().find(|(f, _)| f == "file.authorization").map(|(_, h)| h.clone());
-    fresh.or_else(|| match form.text("reuse.authorization").as_str() {
-        "" => None,
-        h => Sha256::parse("files.authorization", h).map_err(|e| errors.push(e)).ok(),
-    })
 }

@@ -211,7 +211,7 @@ pub async fn register(
         })
         .collect();
     let mut choice_errors = Vec::new();
-    let letter = super::apply::letter_of(&uploaded, &form, &mut upload_errors);
+    let letter = super::organization::letter_of(&uploaded, &form, &mut upload_errors);
     let (applicant_type, organization) = super::organization::organization_typed(&form, applicants, letter);
     let channel = choice(
         &form,

@@ -5,6 +5,7 @@
 
 use tinhso_catalogue::procedure::Applicants;
 use tinhso_http::form::FormData;
+use tinhso_kernel::ids::Sha256;
 use tinhso_kernel::FieldError;
 
 /// The "who is it for" block of the apply and desk forms (`partials/organization.html`).
@@ -76,7 +77,7 @@ impl OrganizationBlock {
 pub fn organization_typed(
     form: &FormData,
     applicants: Applicants,
-    letter: Option<tinhso_kernel::ids::Sha256>,
+    letter: Option<Sha256>,
 ) -> (tinhso_dossier::ApplicantType, Option<tinhso_api::dossiers::OrganizationInput>) {
     use tinhso_dossier::ApplicantType;
     let (name, tax_code) = (form.text("organization.name"), form.text("organization.tax_code"));
@@ -109,4 +110,18 @@ pub fn kind_key(t: tinhso_dossier::ApplicantType) -> &'static str {
         tinhso_dossier::ApplicantType::HouseholdBusiness => "household_business",
         _ => "business",
     }
+}
+
+/// The letter of authorisation sent with a form: uploaded now (`file.authorization`), or kept
+/// from an earlier try (`reuse.authorization`, a file of the applicant's document store).
+pub(crate) fn letter_of(
+    uploaded: &[(String, Sha256)],
+    form: &FormData,
+    errors: &mut Vec<FieldError>,
+) -> Option<Sha256> {
+    let fresh = uploaded.iter().find(|(f, _)| f == "file.authorization").map(|(_, h)| h.clone());
+    fresh.or_else(|| match form.text("reuse.authorization").as_str() {
+        "" => None,
+        h => Sha256::parse("files.authorization", h).map_err(|e| errors.push(e)).ok(),
+    })
 }
