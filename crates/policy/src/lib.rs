@@ -198,6 +198,33 @@ pub fn decide(actor: &Actor, action: &Action) -> Decision {
     }
 }
 
+/// Whose dossiers an actor's list holds: the one place the "Hồ sơ" list and the link to it
+/// agree on. `None` for a role that reads no list (a province admin keeps the platform, not
+/// its dossiers), so neither the link nor the page is offered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DossierScope {
+    /// A citizen's own dossiers.
+    Own,
+    /// Every agency's (steering and inspection).
+    All,
+    /// The dossiers of the actor's agency.
+    Agency(AgencyCode),
+}
+
+pub fn dossier_scope(actor: &Actor) -> Option<DossierScope> {
+    if actor.role == Role::Citizen {
+        return Some(DossierScope::Own);
+    }
+    if decide(actor, &Action::ViewAllDossiers) == Decision::Allow {
+        return Some(DossierScope::All);
+    }
+    actor
+        .agency
+        .as_ref()
+        .filter(|agency| decide(actor, &Action::ViewAgencyDossiers { agency: (*agency).clone() }) == Decision::Allow)
+        .map(|agency| DossierScope::Agency(agency.clone()))
+}
+
 /// The roles `actor` may give to a staff account: agency staff roles to whoever manages
 /// staff, province-wide roles only to whoever manages the province.
 pub fn grantable_roles(actor: &Actor) -> Vec<Role> {
@@ -293,5 +320,27 @@ mod tests {
         let actor = Actor { role: Role::Receptionist, agency: None };
         assert_eq!(decide(&actor, &Action::ReceiveDossier { agency }), Decision::Deny);
         assert_eq!(decide(&actor, &Action::ResetCitizenPassword), Decision::Deny, "a desk, not a role alone");
+    }
+
+    #[test]
+    fn every_role_has_the_dossier_list_the_table_allows() {
+        let mine = AgencyCode::parse("a", "000.00.01.H59").unwrap();
+        let scope = |role: Role| dossier_scope(&Actor { role, agency: role.is_agency_scoped().then(|| mine.clone()) });
+        let expected = [
+            (Role::Citizen, Some(DossierScope::Own)),
+            (Role::Receptionist, Some(DossierScope::Agency(mine.clone()))),
+            (Role::Specialist, Some(DossierScope::Agency(mine.clone()))),
+            (Role::Approver, Some(DossierScope::Agency(mine.clone()))),
+            (Role::AgencyAdmin, Some(DossierScope::Agency(mine.clone()))),
+            (Role::ProvinceAdmin, None),
+            (Role::Leader, Some(DossierScope::All)),
+            (Role::Auditor, Some(DossierScope::All)),
+        ];
+        assert_eq!(expected.len(), Role::ALL.len());
+        for (role, want) in expected {
+            assert_eq!(scope(role), want, "{role:?}");
+        }
+        // An officer whose agency is unknown reads nothing rather than everything.
+        assert_eq!(dossier_scope(&Actor { role: Role::Specialist, agency: None }), None);
     }
 }

@@ -31,6 +31,8 @@ pub struct Layout {
     pub is_admin: bool,
     /// Leaders and province admins see the operations centre.
     pub is_leader: bool,
+    /// The person has a list of dossiers (their own, their agency's or all): the "Hồ sơ" link.
+    pub has_dossiers: bool,
     pub csrf: String,
     pub title: String,
     /// The header's login link, coming back to this page afterwards.
@@ -52,6 +54,7 @@ impl Layout {
             user: viewer.account.as_ref().map(|a| a.full_name.clone()),
             is_admin: viewer.may(&Action::ManageCatalogue),
             is_leader: viewer.may(&Action::ViewOperationsCentre),
+            has_dossiers: viewer.actor().is_some_and(|a| tinhso_policy::dossier_scope(&a).is_some()),
             csrf: crate::auth::mask_csrf(&viewer.csrf),
             title: title.into(),
             login_href: match &viewer.here {
@@ -90,6 +93,7 @@ impl Layout {
             user: None,
             is_admin: false,
             is_leader: false,
+            has_dossiers: false,
             csrf: String::new(),
             title: title.into(),
             login_href: "/dang-nhap".to_owned(),

@@ -178,7 +178,7 @@ fn links(html: &str) -> Vec<String> {
 }
 
 /// Each staff role, in English, on its workspace and every page one link away, and a citizen
-/// on theirs: the page says `lang="en"` and no fixed text is left in Vietnamese. What comes
+/// on theirs: every such page opens, says `lang="en"` and no fixed text is left in Vietnamese. What comes
 /// from data (procedure, agency and place names, what people wrote) may stay as it is.
 #[tokio::test]
 async fn staff_workspaces_in_english() {
@@ -221,7 +221,9 @@ async fn staff_workspaces_in_english() {
             let r = c.get(format!("{}{path}", s.url)).send().await.unwrap();
             let status = r.status();
             let html = r.text().await.unwrap();
-            assert!(!status.is_server_error(), "{login} {path}: {status}");
+            // Every link a page offers leads somewhere its reader may go (a link to a 403 is a
+            // dead end: a province admin once had "Dossiers" in the header).
+            assert!(status.is_success() || status.is_redirection(), "{login} {path}: {status}");
             if !html.starts_with("<!doctype html>") {
                 continue;
             }

@@ -15,7 +15,7 @@ use tinhso_http::state::AppState;
 use tinhso_kernel::files::FilePurpose;
 use tinhso_kernel::ids::{AccountId, AgencyCode, DossierCode, Phone, Sha256};
 use tinhso_kernel::FieldError;
-use tinhso_policy::{decide as policy, Action, Actor, Decision, Role};
+use tinhso_policy::{decide as policy, Action, Actor, Decision, DossierScope, Role};
 use tinhso_store::{Account, Attachment, DossierQuery, DossierRecord, NewDossier, Notification, StoreError};
 
 pub use tinhso_api::dossiers::{DeskIntake, FileInput, SubmitInput};
@@ -376,17 +376,11 @@ pub fn collect_at<'a>(state: &'a AppState, d: &'a dossier::notice::Standing) -> 
 /// Which dossiers `account` may list: a citizen their own, province-wide roles every agency's,
 /// staff their agency's. The pages and the API both ask here.
 pub fn visible(account: &Account) -> Result<DossierQuery, AppError> {
-    if account.role == Role::Citizen {
-        return Ok(DossierQuery { applicant: Some(account.id), ..Default::default() });
-    }
-    if allowed(account, &Action::ViewAllDossiers) {
-        return Ok(DossierQuery::default());
-    }
-    match &account.agency {
-        Some(agency) if allowed(account, &Action::ViewAgencyDossiers { agency: agency.clone() }) => {
-            Ok(DossierQuery { agency: Some(agency.clone()), ..Default::default() })
-        }
-        _ => Err(AppError::Forbidden),
+    match tinhso_policy::dossier_scope(&actor(account)) {
+        Some(DossierScope::Own) => Ok(DossierQuery { applicant: Some(account.id), ..Default::default() }),
+        Some(DossierScope::All) => Ok(DossierQuery::default()),
+        Some(DossierScope::Agency(agency)) => Ok(DossierQuery { agency: Some(agency), ..Default::default() }),
+        None => Err(AppError::Forbidden),
     }
 }
 

@@ -45,6 +45,9 @@ pub struct StaffPage {
     pub reissued: bool,
     /// What was just done to an account (locked, unlocked).
     pub done: Option<String>,
+    /// The administrators' log is linked only for those who may read it (an agency admin
+    /// manages its staff here but does not read the province's log).
+    pub reads_log: bool,
 }
 
 impl StaffPage {
@@ -121,6 +124,7 @@ async fn page(
         created,
         reissued: false,
         done: None,
+        reads_log: viewer.may(&Action::ViewAuditLog),
     })
 }
 
