@@ -272,6 +272,8 @@ pub struct StoredDossier {
     pub applicant_phone: Option<String>,
     /// The tax code of the organisation the dossier is for (the desk's search).
     pub tax_code: Option<String>,
+    /// Who holds the current step (an officer's own list).
+    pub assignee: Option<i64>,
 }
 
 /// A report row as stored, with every column its history decides (its search text and
@@ -351,6 +353,8 @@ pub struct DossierQuery {
     pub phone: Option<Phone>,
     /// Only the dossiers of the organisation with this tax code (a staff search).
     pub tax_code: Option<tinhso_kernel::ids::TaxCode>,
+    /// Only the dossiers whose current step this officer holds (their own work).
+    pub assignee: Option<AccountId>,
     pub limit: usize,
     pub offset: usize,
     pub order: DossierOrder,

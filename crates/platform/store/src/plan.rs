@@ -157,6 +157,7 @@ pub fn row_differs(folded: &Dossier, stored: &StoredDossier) -> Option<&'static 
         ("apology_due_on", stored.apology_due_on == date(folded.apology_due_on)),
         ("version", stored.version == i64::from(folded.version)),
         ("tax_code", stored.tax_code.as_deref() == folded.organization.as_ref().map(|o| o.tax_code.as_str())),
+        ("assignee", stored.assignee == folded.assignee.map(|a| a.0)),
         ("body", body_agrees),
     ]
     .into_iter()
@@ -296,6 +297,7 @@ mod tests {
             form: "{}".into(),
             applicant_phone: None,
             tax_code: None,
+            assignee: None,
         }
     }
 
@@ -312,7 +314,7 @@ mod tests {
         let mut folded: Dossier = serde_json::from_str(BODY).unwrap();
         folded.last_event_at = Some("2026-12-05T01:56:22.341770Z".parse().unwrap());
         type Edit = (&'static str, fn(&mut StoredDossier));
-        let edits: [Edit; 8] = [
+        let edits: [Edit; 9] = [
             ("state", |r| r.state = "returned".into()),
             ("due_on", |r| r.due_on = Some("2099-01-01".into())),
             ("due_on", |r| r.due_on = None),
@@ -322,6 +324,8 @@ mod tests {
             ("body", |r| r.body = "not json".into()),
             // A person's dossier made to turn up in a company's search.
             ("tax_code", |r| r.tax_code = Some("0100233488".into())),
+            // Someone else's dossier made to turn up in an officer's own list.
+            ("assignee", |r| r.assignee = Some(7)),
         ];
         for (column, edit) in edits {
             let mut row = stored();

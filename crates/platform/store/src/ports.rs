@@ -232,6 +232,9 @@ pub trait DossierStore: Send + Sync + 'static {
     /// An inbox's stored counters: one agency's (both sides), or with `None` the province's
     /// (every agency's deciding side, so that each dossier counts once).
     async fn inbox_counts(&self, agency: Option<&AgencyCode>) -> Result<Vec<(TallyKey, i64)>>;
+    /// How many dossiers still open (in no final state) have their current step held by
+    /// `assignee`, among `agency`'s when given: the count beside an officer's own list.
+    async fn held_count(&self, assignee: AccountId, agency: Option<&AgencyCode>) -> Result<i64>;
     /// Every stored inbox counter, for `tinhso ioc check`.
     async fn inbox_tally(&self) -> Result<Tally>;
     /// Dossiers submitted in `[from, to)`, counted per month of their submission day (Vietnam's

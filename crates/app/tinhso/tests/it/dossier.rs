@@ -168,6 +168,8 @@ async fn lifecycle(s: TestServer) {
     let (_, d) = specialist.act(&code, json!({ "action": "start_processing" })).await;
     assert_eq!((d["state_code"].as_u64(), d["assignee"].as_i64()), (Some(4), Some(specialist.id)));
     assert_eq!(d["steps"].as_array().unwrap().len(), 2);
+    // And finds it in their own list ("Được giao cho tôi").
+    assert!(crate::inbox::held(&s, &specialist).await.1.contains(&code));
     let (_, d) = specialist
         .act(&code, json!({ "action": "request_supplement", "items": ["Bản sao giấy khai sinh"], "reason": "Bản chụp không rõ" }))
         .await;
@@ -190,17 +192,26 @@ async fn lifecycle(s: TestServer) {
     assert_eq!(st, StatusCode::FORBIDDEN, "leaders assign work");
     let (st, v) = approver.act(&code, json!({ "action": "assign", "assignee": 999_999 })).await;
     assert_eq!((st, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("unknown_assignee")));
+    let (before, _) = crate::inbox::held(&s, &specialist).await;
     let (st, d) = approver.act(&code, json!({ "action": "assign", "assignee": colleague.id })).await;
     assert_eq!((st, d["assignee"].as_i64()), (StatusCode::OK, Some(colleague.id)));
+    // The dossier moves from one officer's own list to the other's.
+    let (after, mine) = crate::inbox::held(&s, &specialist).await;
+    assert_eq!(after, before - 1);
+    assert!(!mine.contains(&code));
+    assert!(crate::inbox::held(&s, &colleague).await.1.contains(&code));
     let (st, _) = specialist.act(&code, json!({ "action": "complete_step", "note": "x" })).await;
     assert_eq!(st, StatusCode::CONFLICT, "no longer the holder");
     let next = json!({ "action": "complete_step", "note": "Đã đối chiếu sổ hộ tịch", "next_assignee": approver.id });
     let (_, d) = colleague.act(&code, next).await;
     assert_eq!((d["step"].as_u64(), d["assignee"].as_i64()), (Some(1), Some(approver.id)));
+    assert!(crate::inbox::held(&s, &approver).await.1.contains(&code));
+    assert!(!crate::inbox::held(&s, &colleague).await.1.contains(&code));
     let (st, _) = specialist.act(&code, json!({ "action": "approve", "electronic_result": true })).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "approval is the approver's");
     let (_, d) = approver.act(&code, json!({ "action": "approve", "electronic_result": true })).await;
     assert_eq!((d["state_code"].as_u64(), d["timeliness"].as_str()), (Some(9), Some("early")));
+    assert!(!crate::inbox::held(&s, &approver).await.1.contains(&code), "a decided dossier is nobody's work");
     // The desk is prompted to hand the result over.
     let inbox = desk.c.get(format!("{}/ho-so", s.url)).send().await.unwrap().text().await.unwrap();
     assert!(inbox.contains("1 hồ sơ đã có kết quả, chờ trả cho người dân"), "the desk is prompted");

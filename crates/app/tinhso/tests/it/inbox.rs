@@ -102,6 +102,85 @@ async fn dues_in_order(s: &TestServer, caller: &Caller, state: &str) -> usize {
     dues.len()
 }
 
+/// An officer's own work as their inbox shows it: the count beside "Được giao cho tôi" and the
+/// codes its list holds, checked to agree with each other and to come earliest due first.
+pub async fn held(s: &TestServer, caller: &Caller) -> (i64, Vec<String>) {
+    let inbox = caller.c.get(format!("{}/ho-so", s.url)).send().await.unwrap().text().await.unwrap();
+    let counter = inbox
+        .split("href=\"/ho-so?giao=toi\"")
+        .nth(1)
+        .and_then(|rest| rest.split("<span class=\"count\">").nth(1))
+        .and_then(|rest| rest.split('<').next())
+        .unwrap_or_else(|| panic!("no counter of one's own work:\n{inbox}"));
+    let n: i64 = counter.replace('.', "").parse().unwrap();
+    let page = caller.c.get(format!("{}/ho-so?giao=toi", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("<h1>Hồ sơ được giao cho tôi</h1>"), "{page}");
+    assert!(page.contains("href=\"/ho-so?giao=toi\" aria-current=\"page\""), "the slice is marked");
+    let codes: Vec<String> = page
+        .split("<td data-label=\"Mã hồ sơ\"><a href=\"/ho-so/")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_owned())
+        .collect();
+    let dues: Vec<chrono::NaiveDate> = page
+        .split("<td data-label=\"Hẹn trả\">")
+        .skip(1)
+        .filter_map(|rest| chrono::NaiveDate::parse_from_str(rest.split('<').next().unwrap(), "%d/%m/%Y").ok())
+        .collect();
+    assert!(dues.windows(2).all(|w| w[0] <= w[1]), "earliest due first: {dues:?}");
+    if n <= 200 {
+        assert_eq!(codes.len() as i64, n, "the count is what the list holds");
+    }
+    (n, codes)
+}
+
+/// Each officer's own list holds exactly the open dossiers the API says they hold.
+async fn own_work_matches(backend: Backend) {
+    let database = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(fresh_pg_database().await.unwrap()),
+    };
+    let s = TestServer::start_on(backend, bin(), fresh_data_dir().unwrap(), database, &["--demo-dossiers", "400"])
+        .await
+        .unwrap();
+    let mut seen = 0;
+    for login in ["chuyenvien@tinhso.local", "cv.02@tinhso.local", "cv.06@tinhso.local", "pheduyet@tinhso.local"] {
+        let caller = Caller::login(&s, login, PASSWORD).await;
+        let mut truth = Vec::new();
+        let mut offset = 0;
+        loop {
+            let (_, v) = caller.get(&format!("/api/v1/dossiers?limit=200&offset={offset}")).await;
+            let items = v["items"].as_array().unwrap().clone();
+            for d in &items {
+                let finished = ["refused", "withdrawn", "stopped", "returned"].contains(&d["state"].as_str().unwrap());
+                if d["assignee"].as_i64() == Some(caller.id) && !finished {
+                    truth.push(d["code"].as_str().unwrap().to_owned());
+                }
+            }
+            if items.len() < 200 {
+                break;
+            }
+            offset += 200;
+        }
+        let (n, mut codes) = held(&s, &caller).await;
+        truth.sort();
+        codes.sort();
+        assert_eq!((n as usize, codes), (truth.len(), truth.clone()), "{login}");
+        seen += truth.len();
+    }
+    assert!(seen > 0, "the demo history has held dossiers");
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn own_work_matches_the_dossiers_on_sqlite() {
+    own_work_matches(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn own_work_matches_the_dossiers_on_postgres() {
+    own_work_matches(Backend::Postgres).await;
+}
+
 #[tokio::test]
 async fn inbox_counters_match_the_dossiers_on_sqlite() {
     counters_match(Backend::Sqlite).await;

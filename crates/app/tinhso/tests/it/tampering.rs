@@ -111,6 +111,16 @@ async fn tampering(s: TestServer) {
         ("applicant_phone", "applicant_phone = '0987654321'", "applicant_phone = '0912345678'"),
         // A person's own dossier made to turn up in a company's search at the desk.
         ("tax_code", "tax_code = '0100233488'", "tax_code = NULL"),
+        // Someone else's dossier made to turn up in an officer's own list.
+        (
+            "assignee",
+            "assignee = 424242",
+            if sqlite {
+                "assignee = json_extract(body, '$.assignee')"
+            } else {
+                "assignee = (body->>'assignee')::bigint"
+            },
+        ),
     ];
     for (column, edit, undo) in edits {
         s.exec_sql(&format!("UPDATE dossier SET {edit} WHERE code = '{first}'")).await.unwrap();

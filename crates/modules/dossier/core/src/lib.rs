@@ -135,6 +135,11 @@ impl DossierState {
     pub fn is_final(self) -> bool {
         matches!(self, Self::Refused | Self::Withdrawn | Self::Stopped | Self::Returned)
     }
+
+    /// Every state a dossier may still leave: what an officer may hold.
+    pub fn unfinished() -> Vec<Self> {
+        Self::ALL.into_iter().filter(|s| !s.is_final()).collect()
+    }
 }
 
 /// Kênh nộp, with the national codes 1 / 2 / 3.

@@ -2,8 +2,8 @@
 
 use chrono::NaiveDate;
 use tinhso_dossier::tally::{Tally, TallyKey};
-use tinhso_dossier::Dossier;
-use tinhso_kernel::ids::AgencyCode;
+use tinhso_dossier::{Dossier, DossierState};
+use tinhso_kernel::ids::{AccountId, AgencyCode};
 use tinhso_postgres::Cached;
 use tinhso_postgres::{map_err, PgStore};
 use tinhso_store::codec::from_json;
@@ -33,6 +33,22 @@ pub async fn open_dossiers_of(
             .await
             .map_err(map_err)?;
     rows.iter().map(|r| from_json(r.get::<_, &str>(0))).collect()
+}
+
+pub async fn held_count(db: &PgStore, assignee: AccountId, agency: Option<&AgencyCode>) -> Result<i64> {
+    let open: Vec<&str> = DossierState::unfinished().iter().map(|s| s.key()).collect();
+    let agency = agency.map(|a| a.as_str());
+    let row = db
+        .client()
+        .await?
+        .query_one_cached(
+            "SELECT COUNT(*) FROM dossier WHERE assignee = $1 AND state = ANY($2)
+               AND ($3::text IS NULL OR receiving_agency = $3 OR competent_agency = $3)",
+            &[&assignee.0, &open, &agency],
+        )
+        .await
+        .map_err(map_err)?;
+    Ok(row.get(0))
 }
 
 pub async fn counts(db: &PgStore, agency: Option<&AgencyCode>) -> Result<Vec<(TallyKey, i64)>> {

@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use std::sync::Arc;
 use tinhso_dossier::tally::{Tally, TallyKey};
 use tinhso_dossier::{Dossier, Event};
-use tinhso_kernel::ids::{AgencyCode, DossierCode};
+use tinhso_kernel::ids::{AccountId, AgencyCode, DossierCode};
 use tinhso_ledger::chain::Link;
 use tinhso_postgres::Cached;
 use tinhso_postgres::{map_err, PgStore};
@@ -47,6 +47,11 @@ pub const MIGRATIONS: Migrations = Migrations {
             version: 5,
             name: "dossier_tax_code",
             sql: include_str!("../../migrations/postgres/0005_dossier_tax_code.sql"),
+        },
+        Migration {
+            version: 6,
+            name: "dossier_assignee",
+            sql: include_str!("../../migrations/postgres/0006_dossier_assignee.sql"),
         },
     ],
 };
@@ -173,7 +178,8 @@ impl DossierStore for DossierPg {
             .await?
             .query(
                 "SELECT code, procedure_code, applicant_id, receiving_agency, competent_agency, state, due_on::text,
-                        apology_due_on::text, version::bigint, body::text, form::text, applicant_phone, tax_code
+                        apology_due_on::text, version::bigint, body::text, form::text, applicant_phone, tax_code,
+                        assignee
                  FROM dossier WHERE code = ANY($1)",
                 &[&codes],
             )
@@ -195,6 +201,7 @@ impl DossierStore for DossierPg {
                 form: r.get(10),
                 applicant_phone: r.get(11),
                 tax_code: r.get(12),
+                assignee: r.get(13),
             })
             .collect())
     }
@@ -231,6 +238,10 @@ impl DossierStore for DossierPg {
 
     async fn inbox_counts(&self, agency: Option<&AgencyCode>) -> Result<Vec<(TallyKey, i64)>> {
         inbox::counts(&self.db, agency).await
+    }
+
+    async fn held_count(&self, assignee: AccountId, agency: Option<&AgencyCode>) -> Result<i64> {
+        inbox::held_count(&self.db, assignee, agency).await
     }
 
     async fn inbox_tally(&self) -> Result<Tally> {
@@ -340,6 +351,20 @@ impl DossierStore for DossierPg {
             );
             let rows = client
                 .query(&sql, &[&q.applicant, &states, &limit, &offset, &phone, &tax_code.as_str(), &agency])
+                .await
+                .map_err(map_err)?;
+            return Ok(rows.iter().map(|r| r.get(0)).collect());
+        }
+        if let Some(assignee) = q.assignee {
+            // An officer's own work is a few dozen dossiers: found through its own index.
+            let agency = q.agency.as_ref().map(|a| a.as_str());
+            let sql = format!(
+                "SELECT body::text FROM dossier WHERE assignee = $6 AND {} \
+                 AND ($7::text IS NULL OR receiving_agency = $7 OR competent_agency = $7) {order} LIMIT $3 OFFSET $4",
+                filter("$5")
+            );
+            let rows = client
+                .query(&sql, &[&q.applicant, &states, &limit, &offset, &phone, &assignee.0, &agency])
                 .await
                 .map_err(map_err)?;
             return Ok(rows.iter().map(|r| r.get(0)).collect());

@@ -182,17 +182,17 @@ async fn carry_out(tx: &Transaction<'_>, plans: &[DossierPlan]) -> Result<()> {
 // An imported history may already hold an apology, so new rows carry apology_due_on too.
 const INSERT_DOSSIERS: &str =
     "INSERT INTO dossier (code, procedure_code, applicant_id, applicant_phone, receiving_agency, competent_agency,
-                      state, due_on, apology_due_on, submitted_at, version, body, form, tax_code)
+                      state, due_on, apology_due_on, submitted_at, version, body, form, tax_code, assignee)
  SELECT code, procedure_code, applicant_id, applicant_phone, receiving_agency, competent_agency,
-        state, due_on, apology, submitted_at, version, body::jsonb, form::jsonb, tax_code
+        state, due_on, apology, submitted_at, version, body::jsonb, form::jsonb, tax_code, assignee
  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::date[],
-             $9::date[], $10::timestamptz[], $11::int[], $12::text[], $13::text[], $14::text[])
+             $9::date[], $10::timestamptz[], $11::int[], $12::text[], $13::text[], $14::text[], $15::bigint[])
    AS u(code, procedure_code, applicant_id, applicant_phone, receiving_agency, competent_agency,
-        state, due_on, apology, submitted_at, version, body, form, tax_code)";
+        state, due_on, apology, submitted_at, version, body, form, tax_code, assignee)";
 const UPDATE_DOSSIERS: &str = "UPDATE dossier d SET state = u.state, due_on = u.due_on, apology_due_on = u.apology,
-                     version = u.version, body = u.body::jsonb
- FROM unnest($1::text[], $2::text[], $3::date[], $4::date[], $5::int[], $6::text[], $7::int[])
-   AS u(code, state, due_on, apology, version, body, expected)
+                     version = u.version, body = u.body::jsonb, assignee = u.assignee
+ FROM unnest($1::text[], $2::text[], $3::date[], $4::date[], $5::int[], $6::text[], $7::int[], $8::bigint[])
+   AS u(code, state, due_on, apology, version, body, expected, assignee)
  WHERE d.code = u.code AND d.version = u.expected";
 const INSERT_FILES: &str = "INSERT INTO dossier_file (dossier_code, sha256, name, purpose, component, created_at)
  SELECT c, s, n, p, k, now() FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[]) AS u(c, s, n, p, k)";
@@ -207,7 +207,7 @@ async fn insert_rows(tx: &Transaction<'_>, plans: &[DossierPlan]) -> Result<()> 
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut state, mut due, mut apology, mut at, mut versions, mut body, mut form) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut tax_code = Vec::new();
+    let (mut tax_code, mut assignee) = (Vec::new(), Vec::new());
     for p in plans {
         let RowWrite::Insert { form: f, applicant_phone } = &p.row else { continue };
         let d = &p.dossier;
@@ -225,6 +225,7 @@ async fn insert_rows(tx: &Transaction<'_>, plans: &[DossierPlan]) -> Result<()> 
         body.push(to_json(d)?);
         form.push(to_json(f)?);
         tax_code.push(d.organization.as_ref().map(|o| o.tax_code.as_str()));
+        assignee.push(d.assignee.map(|a| a.0));
     }
     if code.is_empty() {
         return Ok(());
@@ -233,7 +234,7 @@ async fn insert_rows(tx: &Transaction<'_>, plans: &[DossierPlan]) -> Result<()> 
         INSERT_DOSSIERS,
         &[
             &code, &procedure, &applicant, &phone, &receiving, &competent, &state, &due, &apology, &at, &versions,
-            &body, &form, &tax_code,
+            &body, &form, &tax_code, &assignee,
         ],
     )
     .await
@@ -246,6 +247,7 @@ async fn insert_rows(tx: &Transaction<'_>, plans: &[DossierPlan]) -> Result<()> 
 async fn update_rows(tx: &Transaction<'_>, plans: &[DossierPlan]) -> Result<()> {
     let (mut code, mut state, mut due, mut apology, mut versions, mut body, mut expected) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut assignee = Vec::new();
     for p in plans {
         let RowWrite::Update { expected: e } = &p.row else { continue };
         let d = &p.dossier;
@@ -256,12 +258,13 @@ async fn update_rows(tx: &Transaction<'_>, plans: &[DossierPlan]) -> Result<()> 
         versions.push(version(d.version)?);
         body.push(to_json(d)?);
         expected.push(version(*e)?);
+        assignee.push(d.assignee.map(|a| a.0));
     }
     if code.is_empty() {
         return Ok(());
     }
     let changed = tx
-        .execute_cached(UPDATE_DOSSIERS, &[&code, &state, &due, &apology, &versions, &body, &expected])
+        .execute_cached(UPDATE_DOSSIERS, &[&code, &state, &due, &apology, &versions, &body, &expected, &assignee])
         .await
         .map_err(map_err)?;
     if changed != code.len() as u64 {

@@ -3,8 +3,8 @@
 use chrono::NaiveDate;
 use rusqlite::params;
 use tinhso_dossier::tally::{Tally, TallyKey};
-use tinhso_dossier::Dossier;
-use tinhso_kernel::ids::AgencyCode;
+use tinhso_dossier::{Dossier, DossierState};
+use tinhso_kernel::ids::{AccountId, AgencyCode};
 use tinhso_sqlite::SqliteStore;
 use tinhso_store::{count_rows, tally_rows, Result};
 
@@ -44,6 +44,18 @@ pub async fn open_dossiers_of(
     found.sort_by_key(|a| a.0);
     found.truncate(limit);
     found.iter().map(|(_, b)| tinhso_store::codec::from_json(b)).collect()
+}
+
+pub async fn held_count(db: &SqliteStore, assignee: AccountId, agency: Option<&AgencyCode>) -> Result<i64> {
+    let agency = agency.map(|a| a.as_str().to_owned());
+    // The states' keys are the program's own words, written into the statement as literals.
+    let open: Vec<String> = DossierState::unfinished().iter().map(|s| format!("'{}'", s.key())).collect();
+    let sql = format!(
+        "SELECT COUNT(*) FROM dossier INDEXED BY dossier_assignee WHERE assignee = ?1 AND state IN ({})
+           AND (?2 IS NULL OR receiving_agency = ?2 OR competent_agency = ?2)",
+        open.join(", ")
+    );
+    db.read(move |c| c.prepare_cached(&sql)?.query_row(params![assignee.0, agency], |r| r.get(0))).await
 }
 
 pub async fn counts(db: &SqliteStore, agency: Option<&AgencyCode>) -> Result<Vec<(TallyKey, i64)>> {

@@ -12,7 +12,7 @@ use rusqlite::params;
 use std::sync::Arc;
 use tinhso_dossier::tally::{Tally, TallyKey};
 use tinhso_dossier::{Dossier, Event};
-use tinhso_kernel::ids::{AgencyCode, DossierCode};
+use tinhso_kernel::ids::{AccountId, AgencyCode, DossierCode};
 use tinhso_sqlite::SqliteStore;
 use tinhso_store::migrate::{Migration, Migrations};
 use tinhso_store::plan::{self, Projections};
@@ -54,6 +54,11 @@ pub const MIGRATIONS: Migrations = Migrations {
             version: 6,
             name: "dossier_tax_code",
             sql: include_str!("../../migrations/sqlite/0006_dossier_tax_code.sql"),
+        },
+        Migration {
+            version: 7,
+            name: "dossier_assignee",
+            sql: include_str!("../../migrations/sqlite/0007_dossier_assignee.sql"),
         },
     ],
 };
@@ -160,6 +165,10 @@ impl DossierStore for DossierSqlite {
 
     async fn inbox_counts(&self, agency: Option<&AgencyCode>) -> Result<Vec<(TallyKey, i64)>> {
         inbox::counts(&self.db, agency).await
+    }
+
+    async fn held_count(&self, assignee: AccountId, agency: Option<&AgencyCode>) -> Result<i64> {
+        inbox::held_count(&self.db, assignee, agency).await
     }
 
     async fn inbox_tally(&self) -> Result<Tally> {

@@ -31,7 +31,7 @@ pub fn record(c: &Connection, code: &str) -> rusqlite::Result<Option<RawDossier>
 pub fn stored(c: &Connection, codes: &[String]) -> rusqlite::Result<Vec<StoredDossier>> {
     let mut st = c.prepare_cached(
         "SELECT code, procedure_code, applicant_id, receiving_agency, competent_agency, state, due_on,
-                apology_due_on, version, body, form, applicant_phone, tax_code FROM dossier WHERE code = ?1",
+                apology_due_on, version, body, form, applicant_phone, tax_code, assignee FROM dossier WHERE code = ?1",
     )?;
     let mut out = Vec::with_capacity(codes.len());
     for code in codes {
@@ -51,6 +51,7 @@ pub fn stored(c: &Connection, codes: &[String]) -> rusqlite::Result<Vec<StoredDo
                     form: r.get(10)?,
                     applicant_phone: r.get(11)?,
                     tax_code: r.get(12)?,
+                    assignee: r.get(13)?,
                 })
             })
             .optional()?;

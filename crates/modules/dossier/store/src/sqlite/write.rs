@@ -66,8 +66,8 @@ pub fn execute(tx: &Connection, p: &DossierPlan) -> Result<()> {
                 tx,
                 "INSERT INTO dossier (code, procedure_code, applicant_id, applicant_phone, receiving_agency, competent_agency,
                                       state, due_on, apology_due_on, submitted_at, version, body, form, first_event,
-                                      tax_code)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                                      tax_code, assignee)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
                 params![
                     d.code.as_str(),
                     d.procedure.as_str(),
@@ -83,7 +83,8 @@ pub fn execute(tx: &Connection, p: &DossierPlan) -> Result<()> {
                     to_json(d)?,
                     to_json(form)?,
                     ledger::next_id(tx)?,
-                    d.organization.as_ref().map(|o| o.tax_code.as_str())
+                    d.organization.as_ref().map(|o| o.tax_code.as_str()),
+                    d.assignee.map(|a| a.0)
                 ],
             )?;
         }
@@ -221,9 +222,18 @@ fn set_state(tx: &Connection, code: &str, expected: u32, next: &Dossier) -> Resu
     let body = to_json(next)?;
     let changed = exec(
         tx,
-        "UPDATE dossier SET state = ?1, due_on = ?2, apology_due_on = ?3, version = ?4, body = ?5
+        "UPDATE dossier SET state = ?1, due_on = ?2, apology_due_on = ?3, version = ?4, body = ?5, assignee = ?8
          WHERE code = ?6 AND version = ?7",
-        params![next.state.key(), next.due_on, next.apology_due_on, next.version, body, code, expected],
+        params![
+            next.state.key(),
+            next.due_on,
+            next.apology_due_on,
+            next.version,
+            body,
+            code,
+            expected,
+            next.assignee.map(|a| a.0)
+        ],
     )?;
     if changed != 1 {
         return Err(StoreError::Conflict(format!("dossier {code} changed meanwhile")));

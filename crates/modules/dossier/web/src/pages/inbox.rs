@@ -30,6 +30,8 @@ pub struct ListParams {
     #[serde(rename = "trang-thai")]
     state: Option<String>,
     han: Option<String>,
+    /// `toi`: the dossiers whose current step the officer holds.
+    giao: Option<String>,
     /// Staff search: a dossier code, the applicant's personal id number or phone number.
     tim: Option<String>,
     /// Page of a list by state or of everything, from 1.
@@ -70,10 +72,15 @@ enum Slice {
     State(DossierState),
     Overdue,
     DueSoon,
+    /// The dossiers whose current step the officer holds, earliest due first.
+    Mine,
 }
 
 impl Slice {
     fn of(q: &ListParams) -> Self {
+        if q.giao.as_deref() == Some("toi") {
+            return Self::Mine;
+        }
         match (q.state.as_deref().filter(|s| !s.is_empty()), q.han.as_deref()) {
             (_, Some("qua-han")) => Self::Overdue,
             (_, Some("sap-den-han")) => Self::DueSoon,
@@ -110,7 +117,8 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
     let (items, counts) = if staff {
         let rows = state.store.dossiers.inbox_counts(visible.agency.as_ref()).await.map_err(|e| err(e.into()))?;
         let items = if search.is_empty() {
-            staff_items(&state, &visible, slice, (today, soon), page_no, order).await.map_err(&err)?
+            let order = if slice == Slice::Mine { DossierOrder::DueFirst } else { order };
+            staff_items(&state, &visible, slice, (today, soon), (page_no, order), account.id).await.map_err(&err)?
         } else {
             match find(&state, account, &visible, &search).await.map_err(&err)? {
                 Ok(found) => found,
@@ -123,16 +131,21 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
         (items, InboxCounts::from_rows(rows, today, soon))
     } else {
         // A citizen has few dossiers: all of them, counted here.
-        let all =
-            state.store.dossiers.dossiers(&DossierQuery { limit: 500, ..visible }).await.map_err(|e| err(e.into()))?;
+        let all = state
+            .store
+            .dossiers
+            .dossiers(&DossierQuery { limit: 500, ..visible.clone() })
+            .await
+            .map_err(|e| err(e.into()))?;
         let counts = own_counts(&state, &all);
         let items = all.into_iter().filter(|d| in_slice(&state, d, slice)).collect();
         (items, counts)
     };
     // Lists by state, and everything, come a page at a time, newest first.
-    let paged = staff && search.is_empty() && matches!(slice, Slice::Everything | Slice::State(_));
+    let paged = staff && search.is_empty() && matches!(slice, Slice::Everything | Slice::State(_) | Slice::Mine);
     let base = match slice {
         Slice::State(st) => format!("/ho-so?trang-thai={}", st.key()),
+        Slice::Mine => "/ho-so?giao=toi".to_owned(),
         _ => "/ho-so?trang-thai=tat-ca".to_owned(),
     };
     let sorted = if order == DossierOrder::DueFirst { "&sap-xep=han" } else { "" };
@@ -157,10 +170,21 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
         .iter()
         .map(|(s, n)| (format!("/ho-so?trang-thai={}", s.key()), label(*s), *n, slice == Slice::State(*s)))
         .collect();
+    // An officer's own work leads, for anyone who may be given a step (or holds one anyway).
+    if staff {
+        let held =
+            state.store.dossiers.held_count(account.id, visible.agency.as_ref()).await.map_err(|e| err(e.into()))?;
+        if held > 0 || account.role.is_agency_scoped() {
+            let mine = if en { "Assigned to me" } else { "Được giao cho tôi" };
+            counters.insert(0, ("/ho-so?giao=toi".into(), mine, held, slice == Slice::Mine));
+        }
+    }
     let (overdue, due_soon) = if en { ("Overdue", "Due soon") } else { ("Quá hạn", "Sắp đến hạn") };
     counters.push(("/ho-so?han=qua-han".into(), overdue, counts.overdue, slice == Slice::Overdue));
     counters.push(("/ho-so?han=sap-den-han".into(), due_soon, counts.due_soon, slice == Slice::DueSoon));
     let title = match (staff, en) {
+        (true, false) if slice == Slice::Mine => "Hồ sơ được giao cho tôi",
+        (true, true) if slice == Slice::Mine => "Dossiers assigned to me",
         (true, false) => "Hồ sơ của cơ quan",
         (true, true) => "Agency dossiers",
         (false, true) => "My dossiers",
@@ -244,8 +268,8 @@ async fn staff_items(
     visible: &DossierQuery,
     slice: Slice,
     (today, soon): (chrono::NaiveDate, chrono::NaiveDate),
-    page_no: usize,
-    order: DossierOrder,
+    (page_no, order): (usize, DossierOrder),
+    me: tinhso_kernel::ids::AccountId,
 ) -> Result<Vec<Dossier>, AppError> {
     let newest = |states: Vec<DossierState>| DossierQuery {
         states,
@@ -263,6 +287,10 @@ async fn staff_items(
     let mut items = match slice {
         Slice::Everything => return Ok(state.store.dossiers.dossiers(&newest(Vec::new())).await?),
         Slice::State(s) => return Ok(state.store.dossiers.dossiers(&newest(vec![s])).await?),
+        Slice::Mine => {
+            let open = DossierState::unfinished();
+            return Ok(state.store.dossiers.dossiers(&DossierQuery { assignee: Some(me), ..newest(open) }).await?);
+        }
         // By the original due date, then judged with any apology's new one.
         Slice::Overdue => open_until(today.pred_opt().unwrap_or(today)).await?,
         Slice::DueSoon => open_until(soon).await?,
@@ -305,7 +333,7 @@ async fn with_applicants(
 
 fn in_slice(state: &AppState, d: &Dossier, slice: Slice) -> bool {
     match slice {
-        Slice::OpenWork | Slice::Everything => true,
+        Slice::OpenWork | Slice::Everything | Slice::Mine => true,
         Slice::State(s) => d.state == s,
         Slice::Overdue => status_of(state, d) == DueStatus::Overdue,
         Slice::DueSoon => status_of(state, d) == DueStatus::DueSoon,

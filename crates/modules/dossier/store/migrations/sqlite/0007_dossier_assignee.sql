@@ -1,0 +1,9 @@
+-- Who holds a dossier's current step (the folded body's `assignee`), as a column, so that an
+-- officer's own work ("Được giao cho tôi") is an index read, not a filter over the agency's
+-- open dossiers. Kept in every event's write and audited against the folded body like the
+-- other columns. The index holds only held dossiers: a submission (nobody holds it yet) writes
+-- no entry, so the submission path costs one NULL more.
+ALTER TABLE dossier ADD COLUMN assignee INTEGER;
+UPDATE dossier SET assignee = json_extract(body, '$.assignee')
+    WHERE json_extract(body, '$.assignee') IS NOT NULL;
+CREATE INDEX dossier_assignee ON dossier(assignee, state, due_on) WHERE assignee IS NOT NULL;
