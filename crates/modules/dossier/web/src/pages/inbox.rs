@@ -34,7 +34,7 @@ pub struct ListParams {
     giao: Option<String>,
     /// Staff search: a dossier code, the applicant's personal id number or phone number.
     tim: Option<String>,
-    /// Page of a list by state or of everything, from 1.
+    /// Page of a list by state, of everything or of one's own work, from 1.
     trang: Option<String>,
     /// `han`: a list by state sorted by due date, earliest first (default newest first).
     #[serde(rename = "sap-xep")]
@@ -141,7 +141,8 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
         let items = all.into_iter().filter(|d| in_slice(&state, d, slice)).collect();
         (items, counts)
     };
-    // Lists by state, and everything, come a page at a time, newest first.
+    // Lists by state, and everything, come a page at a time, newest first; one's own work
+    // too, earliest due first.
     let paged = staff && search.is_empty() && matches!(slice, Slice::Everything | Slice::State(_) | Slice::Mine);
     let base = match slice {
         Slice::State(st) => format!("/ho-so?trang-thai={}", st.key()),
