@@ -124,6 +124,9 @@ pub struct ListQuery {
     pub limit: Option<usize>,
     #[param(minimum = 0, maximum = 4294967295u64)]
     pub offset: Option<u32>,
+    /// `true`: only the open dossiers whose current step the caller holds (their own work),
+    /// earliest due first.
+    pub held: Option<bool>,
 }
 
 /// One event of a dossier's history.

@@ -162,6 +162,11 @@ async fn own_work_matches(backend: Backend) {
             offset += 200;
         }
         let (n, mut codes) = held(&s, &caller).await;
+        // The API's `held=true` lists the same, in the same order.
+        let (_, v) = caller.get("/api/v1/dossiers?held=true&limit=200").await;
+        let api: Vec<String> =
+            v["items"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(api, codes, "{login}: the API and the page agree");
         truth.sort();
         codes.sort();
         assert_eq!((n as usize, codes), (truth.len(), truth.clone()), "{login}");

@@ -22,7 +22,7 @@ use tinhso_http::error::{ApiResult, AppError};
 use tinhso_http::form::{ApiJson, ApiQuery};
 use tinhso_http::openapi::Csrf;
 use tinhso_http::state::AppState;
-use tinhso_store::{Account, DossierQuery};
+use tinhso_store::{Account, DossierOrder, DossierQuery};
 
 pub fn dossier_view<'a>(state: &AppState, d: &'a Dossier) -> DossierView<'a> {
     let status = dossier_json::standing(state, d.state, d.due_on, d.apology_due_on, d.paused_on);
@@ -50,7 +50,8 @@ pub async fn submit(
 }
 
 /// List dossiers, newest first: citizens their own; staff their agency's; leaders and auditors
-/// the province's.
+/// the province's. With `held=true`, the caller's own work: the open dossiers whose current
+/// step they hold, earliest due first.
 #[utoipa::path(get, path = "/api/v1/dossiers", tag = "dossiers", params(ListQuery),
     responses((status = 200, body = DossierPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody)),
@@ -72,7 +73,13 @@ pub async fn list(
     }
     let a = &user.account;
     let query = dossiers::visible(a)?;
-    let q = DossierQuery { states, limit, offset: q.offset.unwrap_or(0) as usize, ..query };
+    let offset = q.offset.unwrap_or(0) as usize;
+    let q = if q.held == Some(true) {
+        let states = if states.is_empty() { DossierState::unfinished() } else { states };
+        DossierQuery { states, limit, offset, assignee: Some(a.id), order: DossierOrder::DueFirst, ..query }
+    } else {
+        DossierQuery { states, limit, offset, ..query }
+    };
     let bodies = state.store.dossiers.dossier_bodies(&q).await?;
     let mut out = String::with_capacity(bodies.iter().map(|b| b.len() + 96).sum::<usize>() + 16);
     out.push_str("{\"items\":[");
