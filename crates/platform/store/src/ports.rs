@@ -232,9 +232,15 @@ pub trait DossierStore: Send + Sync + 'static {
     /// An inbox's stored counters: one agency's (both sides), or with `None` the province's
     /// (every agency's deciding side, so that each dossier counts once).
     async fn inbox_counts(&self, agency: Option<&AgencyCode>) -> Result<Vec<(TallyKey, i64)>>;
-    /// How many dossiers still open (in no final state) have their current step held by
-    /// `assignee`, among `agency`'s when given: the count beside an officer's own list.
-    async fn held_count(&self, assignee: AccountId, agency: Option<&AgencyCode>) -> Result<i64>;
+    /// How many dossiers still open (in no final state) have their current step held by each
+    /// of `assignees`, among `agency`'s when given; those holding none are left out. The count
+    /// beside an officer's own list, and each colleague's load where work is assigned.
+    async fn held_counts(&self, assignees: &[AccountId], agency: Option<&AgencyCode>) -> Result<Vec<(AccountId, i64)>>;
+
+    /// [`held_counts`](Self::held_counts) of one officer.
+    async fn held_count(&self, assignee: AccountId, agency: Option<&AgencyCode>) -> Result<i64> {
+        Ok(self.held_counts(&[assignee], agency).await?.first().map_or(0, |(_, n)| *n))
+    }
     /// Every stored inbox counter, for `tinhso ioc check`.
     async fn inbox_tally(&self) -> Result<Tally>;
     /// Dossiers submitted in `[from, to)`, counted per month of their submission day (Vietnam's

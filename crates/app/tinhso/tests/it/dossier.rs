@@ -199,7 +199,12 @@ async fn lifecycle(s: TestServer) {
     let (after, mine) = crate::inbox::held(&s, &specialist).await;
     assert_eq!(after, before - 1);
     assert!(!mine.contains(&code));
-    assert!(crate::inbox::held(&s, &colleague).await.1.contains(&code));
+    let (load, held_by_colleague) = crate::inbox::held(&s, &colleague).await;
+    assert!(held_by_colleague.contains(&code));
+    // Where work is given, each colleague's load is said beside their name.
+    let page = approver.c.get(format!("{}/ho-so/{code}", s.url)).send().await.unwrap().text().await.unwrap();
+    let option = page.split(&format!("<option value=\"{}\">", colleague.id)).nth(1).unwrap_or_default();
+    assert!(option.split('<').next().unwrap().ends_with(&format!("(đang giữ {load} hồ sơ)")), "{page}");
     let (st, _) = specialist.act(&code, json!({ "action": "complete_step", "note": "x" })).await;
     assert_eq!(st, StatusCode::CONFLICT, "no longer the holder");
     let next = json!({ "action": "complete_step", "note": "Đã đối chiếu sổ hộ tịch", "next_assignee": approver.id });

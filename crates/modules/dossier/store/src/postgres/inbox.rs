@@ -35,20 +35,25 @@ pub async fn open_dossiers_of(
     rows.iter().map(|r| from_json(r.get::<_, &str>(0))).collect()
 }
 
-pub async fn held_count(db: &PgStore, assignee: AccountId, agency: Option<&AgencyCode>) -> Result<i64> {
+pub async fn held_counts(
+    db: &PgStore,
+    assignees: &[AccountId],
+    agency: Option<&AgencyCode>,
+) -> Result<Vec<(AccountId, i64)>> {
     let open: Vec<&str> = DossierState::unfinished().iter().map(|s| s.key()).collect();
+    let ids: Vec<i64> = assignees.iter().map(|a| a.0).collect();
     let agency = agency.map(|a| a.as_str());
-    let row = db
+    let rows = db
         .client()
         .await?
-        .query_one_cached(
-            "SELECT COUNT(*) FROM dossier WHERE assignee = $1 AND state = ANY($2)
-               AND ($3::text IS NULL OR receiving_agency = $3 OR competent_agency = $3)",
-            &[&assignee.0, &open, &agency],
+        .query_cached(
+            "SELECT assignee, COUNT(*) FROM dossier WHERE assignee = ANY($1) AND state = ANY($2)
+               AND ($3::text IS NULL OR receiving_agency = $3 OR competent_agency = $3) GROUP BY assignee",
+            &[&ids, &open, &agency],
         )
         .await
         .map_err(map_err)?;
-    Ok(row.get(0))
+    Ok(rows.iter().map(|r| (AccountId(r.get(0)), r.get(1))).collect())
 }
 
 pub async fn counts(db: &PgStore, agency: Option<&AgencyCode>) -> Result<Vec<(TallyKey, i64)>> {

@@ -240,8 +240,8 @@ impl DossierStore for DossierPg {
         inbox::counts(&self.db, agency).await
     }
 
-    async fn held_count(&self, assignee: AccountId, agency: Option<&AgencyCode>) -> Result<i64> {
-        inbox::held_count(&self.db, assignee, agency).await
+    async fn held_counts(&self, assignees: &[AccountId], agency: Option<&AgencyCode>) -> Result<Vec<(AccountId, i64)>> {
+        inbox::held_counts(&self.db, assignees, agency).await
     }
 
     async fn inbox_tally(&self) -> Result<Tally> {

@@ -46,8 +46,13 @@ pub async fn open_dossiers_of(
     found.iter().map(|(_, b)| tinhso_store::codec::from_json(b)).collect()
 }
 
-pub async fn held_count(db: &SqliteStore, assignee: AccountId, agency: Option<&AgencyCode>) -> Result<i64> {
+pub async fn held_counts(
+    db: &SqliteStore,
+    assignees: &[AccountId],
+    agency: Option<&AgencyCode>,
+) -> Result<Vec<(AccountId, i64)>> {
     let agency = agency.map(|a| a.as_str().to_owned());
+    let assignees = assignees.to_vec();
     // The states' keys are the program's own words, written into the statement as literals.
     let open: Vec<String> = DossierState::unfinished().iter().map(|s| format!("'{}'", s.key())).collect();
     let sql = format!(
@@ -55,7 +60,19 @@ pub async fn held_count(db: &SqliteStore, assignee: AccountId, agency: Option<&A
            AND (?2 IS NULL OR receiving_agency = ?2 OR competent_agency = ?2)",
         open.join(", ")
     );
-    db.read(move |c| c.prepare_cached(&sql)?.query_row(params![assignee.0, agency], |r| r.get(0))).await
+    // One index range per officer, in one read (no round trips on SQLite).
+    db.read(move |c| {
+        let mut st = c.prepare_cached(&sql)?;
+        let mut out = Vec::new();
+        for a in assignees {
+            let n: i64 = st.query_row(params![a.0, agency], |r| r.get(0))?;
+            if n > 0 {
+                out.push((a, n));
+            }
+        }
+        Ok(out)
+    })
+    .await
 }
 
 pub async fn counts(db: &SqliteStore, agency: Option<&AgencyCode>) -> Result<Vec<(TallyKey, i64)>> {

@@ -143,19 +143,30 @@ async fn show_page(
         .unwrap_or_default();
     let staff = if owner { Vec::new() } else { state.store.identity.staff(&d.competent_agency).await? };
     let names: Names = staff.iter().map(|a| (a.id, a.full_name.clone())).collect();
-    let choices = |list: Vec<tinhso_store::Account>| {
-        list.into_iter()
-            .map(|a| Choice { value: a.id.to_string(), label: a.full_name, selected: false })
-            .collect::<Vec<_>>()
-    };
     let (assignees_now, assignees_next) = if owner || d.state != DossierState::Processing {
         (Vec::new(), Vec::new())
     } else {
         let now = usize::from(d.step);
-        (
-            choices(dossiers::step_candidates(state, d, now).await?),
-            choices(dossiers::step_candidates(state, d, now + 1).await?),
-        )
+        let (now, next) =
+            (dossiers::step_candidates(state, d, now).await?, dossiers::step_candidates(state, d, now + 1).await?);
+        // Each colleague's load beside their name, so that work is given where there is room.
+        let ids: Vec<_> = now.iter().chain(&next).map(|a| a.id).collect();
+        let load: std::collections::HashMap<_, _> =
+            state.store.dossiers.held_counts(&ids, None).await?.into_iter().collect();
+        let choices = |list: Vec<tinhso_store::Account>| {
+            list.into_iter()
+                .map(|a| {
+                    let n = load.get(&a.id).copied().unwrap_or(0);
+                    let label = if en {
+                        format!("{} (holds {n} open dossier{})", a.full_name, if n == 1 { "" } else { "s" })
+                    } else {
+                        format!("{} (đang giữ {n} hồ sơ)", a.full_name)
+                    };
+                    Choice { value: a.id.to_string(), label, selected: false }
+                })
+                .collect::<Vec<_>>()
+        };
+        (choices(now), choices(next))
     };
     Ok(ShowPage {
         just_submitted: false,
