@@ -211,6 +211,14 @@ async fn lifecycle(s: TestServer) {
     let (_, d) = colleague.act(&code, next).await;
     assert_eq!((d["step"].as_u64(), d["assignee"].as_i64()), (Some(1), Some(approver.id)));
     assert!(crate::inbox::held(&s, &approver).await.1.contains(&code));
+    // Each officer a step was given to was told, in their inbox; nobody else was.
+    let given = format!("Hồ sơ {code}: được giao cho anh/chị xử lý");
+    for (who, told) in [(&colleague, true), (&approver, true), (&specialist, false)] {
+        let (_, inbox) = who.get("/api/v1/notifications").await;
+        let subjects: Vec<&str> =
+            inbox["items"].as_array().unwrap().iter().map(|m| m["subject"].as_str().unwrap()).collect();
+        assert_eq!(subjects.contains(&given.as_str()), told, "{subjects:?}");
+    }
     assert!(!crate::inbox::held(&s, &colleague).await.1.contains(&code));
     let (st, _) = specialist.act(&code, json!({ "action": "approve", "electronic_result": true })).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "approval is the approver's");

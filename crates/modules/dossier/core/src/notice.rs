@@ -1,10 +1,11 @@
 //! What the applicant is told when their dossier moves: the subject and body of the message
-//! that goes to their in-app inbox (and by email when they have an address).
+//! that goes to their in-app inbox (and by email when they have an address); and what an
+//! officer is told when a step of a dossier is given to them.
 
-use super::{Dossier, DossierState, EventKind};
+use super::{Dossier, DossierState, Event, EventKind};
 use chrono::NaiveDate;
 use tinhso_kernel::format::{date_vi, money};
-use tinhso_kernel::ids::{AgencyCode, DossierCode};
+use tinhso_kernel::ids::{AccountId, AgencyCode, DossierCode};
 
 /// Where a dossier stands, as the public lookup tells it: the few fields of a dossier the
 /// lookup shows. Read straight from a stored dossier's JSON, whose other fields (its steps, its
@@ -140,6 +141,37 @@ fn message_in(code: &str, event: &EventKind, en: bool) -> Option<(String, String
         | EventKind::Withdrawn { .. }
         | EventKind::Rated { .. } => return None,
     })
+}
+
+/// A notice to one officer, in both languages: (to, (subject, body), (subject, body) in English).
+pub type StaffNotice = (AccountId, (String, String), (String, String));
+
+/// The notice to the officer a step of `d` (as `event` left it) was given to, by a leader's
+/// assignment or by a colleague passing the next step on: which step, and by when the result is
+/// due. Nobody is told of what they gave themselves, nor of a step left to anyone in its role.
+pub fn to_holder(d: &Dossier, event: &Event) -> Option<StaffNotice> {
+    let to = match &event.kind {
+        EventKind::StepAssigned { assignee, .. } => *assignee,
+        EventKind::StepCompleted { next_assignee: Some(next), .. } => *next,
+        _ => return None,
+    };
+    if to == event.actor {
+        return None;
+    }
+    let n = usize::from(d.step) + 1;
+    let name = d.steps.get(usize::from(d.step)).map(|s| s.name.as_str()).unwrap_or_default();
+    let due = d.apology_due_on.or(d.due_on);
+    let due_vi = due.map(|on| format!(" Ngày hẹn trả kết quả: {}.", date_vi(on))).unwrap_or_default();
+    let due_en = due.map(|on| format!(" Result due on {}.", date_vi(on))).unwrap_or_default();
+    let code = &d.code;
+    Some((
+        to,
+        (
+            format!("Hồ sơ {code}: được giao cho anh/chị xử lý"),
+            format!("Bước {n}/{}: {name}.{due_vi}", d.steps.len().max(n)),
+        ),
+        (format!("Dossier {code}: assigned to you"), format!("Step {n} of {}: {name}.{due_en}", d.steps.len().max(n))),
+    ))
 }
 
 #[cfg(test)]

@@ -586,7 +586,11 @@ async fn record(
     let event = Event { kind, at: now, actor: account.id };
     let next = dossier::apply(Some(d.clone()), &d.code, &event)
         .ok_or_else(|| AppError::Internal("event did not apply".into()))?;
-    let notify = notifications(d.applicant, d.code.as_str(), &event.kind);
+    let mut notify = notifications(d.applicant, d.code.as_str(), &event.kind);
+    // The officer a step was given to hears of it, in the same transaction as the event.
+    if let Some((to, (subject, body), (subject_en, body_en))) = dossier::notice::to_holder(&next, &event) {
+        notify.push(Notification::new(to, subject, body).with_english(subject_en, body_en));
+    }
     match state.store.dossiers.append_event(d, &event, &next, &notify, &attachments).await {
         Ok(()) => Ok(next),
         Err(StoreError::Conflict(_)) => Err(AppError::Conflict {

@@ -307,3 +307,37 @@ fn an_electronic_result_is_a_file_not_a_ticked_box() {
         step(x, Command::Approve { electronic_result: false, result: Some(result_file()) }, Party::Staff, 6).unwrap();
     assert!(signed.electronic_result, "a named file is an electronic result");
 }
+
+/// Decides and applies as `actor`; returns the event too, as a store would write it.
+fn step_as(d: Dossier, cmd: Command, actor: i64, day: u32) -> (Dossier, Event) {
+    let kind = decide(&d, &cmd, Party::Staff, at(day), cal()).unwrap();
+    let code = d.code.clone();
+    let event = Event { kind, at: at(day), actor: tinhso_kernel::ids::AccountId(actor) };
+    (apply(Some(d), &code, &event).unwrap(), event)
+}
+
+#[test]
+fn an_officer_is_told_of_a_step_given_to_them_not_of_one_they_took() {
+    use crate::notice::to_holder;
+    let x = step(submitted(5), Command::Receive, Party::Staff, 3).unwrap();
+    let (x, started) = step_as(x, Command::StartProcessing, 1, 4);
+    assert_eq!(to_holder(&x, &started), None, "whoever starts holds the step by their own act");
+    let (x, assigned) = step_as(x, Command::Assign { assignee: tinhso_kernel::ids::AccountId(2) }, 9, 4);
+    let (to, (subject, body), (subject_en, body_en)) = to_holder(&x, &assigned).unwrap();
+    let due = x.due_on.unwrap().format("%d/%m/%Y").to_string();
+    assert_eq!(to, tinhso_kernel::ids::AccountId(2));
+    assert_eq!(subject, "Hồ sơ 000.00.90.H08-250303-0001: được giao cho anh/chị xử lý");
+    assert_eq!(body, format!("Bước 1/2: {}. Ngày hẹn trả kết quả: {due}.", x.steps[0].name));
+    assert_eq!(subject_en, "Dossier 000.00.90.H08-250303-0001: assigned to you");
+    assert_eq!(body_en, format!("Step 1 of 2: {}. Result due on {due}.", x.steps[0].name));
+    let (x, own) = step_as(x, Command::Assign { assignee: tinhso_kernel::ids::AccountId(2) }, 2, 4);
+    assert_eq!(to_holder(&x, &own), None, "nobody is told of what they gave themselves");
+    let pass = Command::CompleteStep { note: "Đủ".into(), next_assignee: Some(tinhso_kernel::ids::AccountId(5)) };
+    let (y, passed) = step_as(x.clone(), pass, 2, 5);
+    let (to, (_, body), _) = to_holder(&y, &passed).unwrap();
+    assert_eq!(to, tinhso_kernel::ids::AccountId(5));
+    assert!(body.starts_with(&format!("Bước 2/2: {}.", y.steps[1].name)), "{body}");
+    let anyone = Command::CompleteStep { note: "Đủ".into(), next_assignee: None };
+    let (y, left) = step_as(x, anyone, 2, 5);
+    assert_eq!(to_holder(&y, &left), None, "a step left to anyone in its role names nobody");
+}
