@@ -5,7 +5,7 @@
 use crate::bin;
 use crate::dossier::{Caller, PASSWORD};
 use std::collections::BTreeMap;
-use tinhso_testkit::server::{fresh_data_dir, fresh_pg_database, run_cli};
+use tinhso_testkit::server::run_cli;
 use tinhso_testkit::{Backend, TestServer};
 
 /// What the API says of every dossier the caller sees: count per state label, overdue, due soon,
@@ -35,13 +35,7 @@ async fn truth(caller: &Caller) -> (BTreeMap<String, i64>, i64, i64, Vec<String>
 }
 
 async fn counters_match(backend: Backend) {
-    let database = match backend {
-        Backend::Sqlite => None,
-        Backend::Postgres => Some(fresh_pg_database().await.unwrap()),
-    };
-    let s = TestServer::start_on(backend, bin(), fresh_data_dir().unwrap(), database, &["--demo-dossiers", "400"])
-        .await
-        .unwrap();
+    let s = crate::demo_server(backend, 400).await;
     let mut seen_overdue = 0;
     // The service centre's desk, the Department of Justice, the province's leader.
     for login in ["tiepnhan@tinhso.local", "chuyenvien@tinhso.local", "lanhdao@tinhso.local"] {
@@ -135,13 +129,7 @@ pub async fn held(s: &TestServer, caller: &Caller) -> (i64, Vec<String>) {
 
 /// Each officer's own list holds exactly the open dossiers the API says they hold.
 async fn own_work_matches(backend: Backend) {
-    let database = match backend {
-        Backend::Sqlite => None,
-        Backend::Postgres => Some(fresh_pg_database().await.unwrap()),
-    };
-    let s = TestServer::start_on(backend, bin(), fresh_data_dir().unwrap(), database, &["--demo-dossiers", "400"])
-        .await
-        .unwrap();
+    let s = crate::demo_server(backend, 400).await;
     let mut seen = 0;
     for login in ["chuyenvien@tinhso.local", "cv.02@tinhso.local", "cv.06@tinhso.local", "pheduyet@tinhso.local"] {
         let caller = Caller::login(&s, login, PASSWORD).await;
