@@ -159,6 +159,7 @@ pub fn to_holder(d: &Dossier, event: &Event) -> Option<StaffNotice> {
         return None;
     }
     let n = usize::from(d.step) + 1;
+    let total = d.steps.len().max(n);
     let name = d.steps.get(usize::from(d.step)).map(|s| s.name.as_str()).unwrap_or_default();
     let due = d.apology_due_on.or(d.due_on);
     let due_vi = due.map(|on| format!(" Ngày hẹn trả kết quả: {}.", date_vi(on))).unwrap_or_default();
@@ -166,11 +167,8 @@ pub fn to_holder(d: &Dossier, event: &Event) -> Option<StaffNotice> {
     let code = &d.code;
     Some((
         to,
-        (
-            format!("Hồ sơ {code}: được giao cho anh/chị xử lý"),
-            format!("Bước {n}/{}: {name}.{due_vi}", d.steps.len().max(n)),
-        ),
-        (format!("Dossier {code}: assigned to you"), format!("Step {n} of {}: {name}.{due_en}", d.steps.len().max(n))),
+        (format!("Hồ sơ {code}: được giao cho anh/chị xử lý"), format!("Bước {n}/{total}: {name}.{due_vi}")),
+        (format!("Dossier {code}: assigned to you"), format!("Step {n} of {total}: {name}.{due_en}")),
     ))
 }
 

@@ -150,7 +150,9 @@ async fn show_page(
         let (now, next) =
             (dossiers::step_candidates(state, d, now).await?, dossiers::step_candidates(state, d, now + 1).await?);
         // Each colleague's load beside their name, so that work is given where there is room.
-        let ids: Vec<_> = now.iter().chain(&next).map(|a| a.id).collect();
+        let mut ids: Vec<_> = now.iter().chain(&next).map(|a| a.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
         let load: std::collections::HashMap<_, _> =
             state.store.dossiers.held_counts(&ids, None).await?.into_iter().collect();
         let choices = |list: Vec<tinhso_store::Account>| {

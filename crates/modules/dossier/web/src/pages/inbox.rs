@@ -108,6 +108,8 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
     };
     let order = match (q.sort.as_deref(), slice) {
         (Some("han"), Slice::State(_)) => DossierOrder::DueFirst,
+        // One's own work is always earliest due first.
+        (None | Some("") | Some("han"), Slice::Mine) => DossierOrder::DueFirst,
         (None | Some("") | Some("moi"), _) => DossierOrder::Newest,
         (Some(_), _) => {
             return Err(err(AppError::bad_request("invalid_sort", "Cách sắp xếp không hợp lệ", "Invalid sort order")))
@@ -117,7 +119,6 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
     let (items, counts) = if staff {
         let rows = state.store.dossiers.inbox_counts(visible.agency.as_ref()).await.map_err(|e| err(e.into()))?;
         let items = if search.is_empty() {
-            let order = if slice == Slice::Mine { DossierOrder::DueFirst } else { order };
             staff_items(&state, &visible, slice, (today, soon), (page_no, order), account.id).await.map_err(&err)?
         } else {
             match find(&state, account, &visible, &search).await.map_err(&err)? {
