@@ -212,6 +212,13 @@ async fn lifecycle_through_the_pages() {
     let (desk, desk_token) = login("tiepnhan@tinhso.local").await;
     let (_, _, inbox) = page(desk.clone(), format!("{}/ho-so", s.url)).await;
     assert!(inbox.contains(&code) && inbox.contains("Mới đăng ký"));
+    // The officer reads what was filed before the actions; the main action comes first and the
+    // one turning the dossier away last.
+    let (_, _, shown) = page(desk.clone(), format!("{}/ho-so/{code}", s.url)).await;
+    let at = |needle: &str| shown.find(needle).unwrap_or_else(|| panic!("{needle} on the desk's page"));
+    assert!(at("Thông tin tờ khai") < at("id=\"thao-tac\"") && at("href=\"#thao-tac\"") < at("Thông tin tờ khai"));
+    assert!(at("value=\"receive\"") < at("value=\"request_supplement\""));
+    assert!(at("value=\"request_supplement\"") < at("value=\"refuse\""));
     let act = format!("{}/ho-so/{code}/hanh-dong", s.url);
     let r = desk.post(&act).form(&[("csrf", desk_token.as_str()), ("action", "receive")]).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
@@ -240,6 +247,9 @@ async fn lifecycle_through_the_pages() {
     }
     let (_, _, mine) = page(citizen.clone(), format!("{}/ho-so/{code}", s.url)).await;
     assert!(mine.contains("Cần bổ sung:") && mine.contains("Bản sao giấy khai sinh"));
+    let at = |needle: &str| mine.find(needle).unwrap_or_else(|| panic!("{needle} on the citizen's page"));
+    assert!(at("value=\"supplement\"") < at("Thông tin tờ khai"), "what the applicant must do comes first");
+    assert!(at("value=\"supplement\"") < at("value=\"withdraw\""));
     let (st, _, form2) = page(citizen.clone(), format!("{}/ho-so/{code}/phieu/bo-sung", s.url)).await;
     assert_eq!(st, StatusCode::OK);
     assert!(form2.contains("YÊU CẦU BỔ SUNG") && form2.contains("Bản chụp mờ"));

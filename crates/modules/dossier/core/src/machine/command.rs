@@ -148,24 +148,26 @@ pub enum CommandKind {
 }
 
 impl CommandKind {
-    /// Every command, in the order pages offer them.
+    /// Every command, in the order pages offer them: what moves the dossier forward first, then
+    /// giving work, then what asks the applicant or another agency, and last what ends the dossier
+    /// or turns it away (UI.md: "a destructive action never comes before the main one").
     pub const ALL: [CommandKind; 16] = [
         Self::Receive,
-        Self::Refuse,
-        Self::RequestSupplement,
-        Self::Supplement,
-        Self::RequestPayment,
-        Self::RecordPayment,
         Self::StartProcessing,
         Self::CompleteStep,
-        Self::Assign,
-        Self::Transfer,
         Self::Approve,
         Self::Return,
-        Self::Withdraw,
-        Self::Stop,
-        Self::Apologise,
+        Self::Supplement,
+        Self::RecordPayment,
         Self::Rate,
+        Self::Assign,
+        Self::RequestSupplement,
+        Self::RequestPayment,
+        Self::Transfer,
+        Self::Apologise,
+        Self::Refuse,
+        Self::Stop,
+        Self::Withdraw,
     ];
 
     /// The wire name (the `action` tag of a command).

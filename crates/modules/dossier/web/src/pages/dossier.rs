@@ -113,17 +113,12 @@ async fn show_page(
     let events = state.store.dossiers.dossier_events(&d.code).await?;
     let catalogue = state.catalogue();
     let party = if owner { Party::Applicant } else { Party::Staff };
-    let mut actions: Vec<&'static str> = available(d, party)
+    // In `CommandKind::ALL`'s order: the main action first, what ends the dossier last.
+    let actions: Vec<&'static str> = available(d, party)
         .into_iter()
         .filter(|k| owner || dossiers::may_issue(account, *k, d))
         .map(CommandKind::key)
         .collect();
-    // The main action first; those that end or turn a dossier away after it.
-    actions.sort_by_key(|a| match *a {
-        "withdraw" => 2,
-        "refuse" | "stop" => 1,
-        _ => 0,
-    });
     let requested = events.iter().rev().find_map(|e| match &e.event.kind {
         EventKind::SupplementRequested { items, reason } => Some((items.clone(), reason.clone())),
         _ => None,
