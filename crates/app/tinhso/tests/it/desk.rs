@@ -129,6 +129,10 @@ async fn desk_screen() {
     for twice in ["form.ho_ten", "form.so_dinh_danh", "form.so_dien_thoai"] {
         assert!(!form.contains(&format!("name=\"{twice}\"")), "{twice} asked twice");
     }
+    // A reload of the form's target (after an error came back on it) opens the same form.
+    let again = c.get(format!("{}/mot-cua/{PROVINCIAL}", s.url)).send().await.unwrap();
+    assert_eq!(again.url().query(), Some(format!("thu-tuc={PROVINCIAL}").as_str()));
+    assert!(again.text().await.unwrap().contains("name=\"desk.personal_id\""), "the procedure's form, not the search");
     let token = csrf(&form);
     let post = format!("{}/mot-cua/{PROVINCIAL}", s.url);
     let papers: Vec<String> = (0..8).map(|i| format!("paper.{i}")).collect();

@@ -85,7 +85,7 @@ async fn a_method_an_address_does_not_take_gets_the_platforms_own_error() {
     // page the form is on, never to an error; its address, however odd, stays encoded.
     let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     for (path, to) in [
-        ("/mot-cua/1.001322", "/mot-cua?procedure=1.001322"),
+        ("/mot-cua/1.001322", "/mot-cua?thu-tuc=1.001322"),
         ("/mot-cua/x%20y", "/mot-cua"),
         ("/ho-so/000.00.20.H56-251203-0001/hanh-dong", "/ho-so/000.00.20.H56-251203-0001"),
         ("/phan-anh/7/hanh-dong", "/phan-anh/7"),

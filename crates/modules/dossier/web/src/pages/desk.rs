@@ -179,7 +179,7 @@ pub async fn desk(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
 /// same procedure's form, empty.
 pub async fn reopen(Path(code): Path<String>) -> axum::response::Redirect {
     match tinhso_kernel::ids::ProcedureCode::parse("procedure", &code) {
-        Ok(code) => axum::response::Redirect::to(&format!("/mot-cua?procedure={code}")),
+        Ok(code) => axum::response::Redirect::to(&format!("/mot-cua?thu-tuc={code}")),
         Err(_) => axum::response::Redirect::to("/mot-cua"),
     }
 }
