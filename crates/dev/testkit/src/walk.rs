@@ -329,8 +329,8 @@ impl Person {
         }
     }
 
-    /// What every page a person lands on must pass: axe-core without violations, no
-    /// sideways scrolling, on a phone a header of at most two lines; then a screenshot.
+    /// What every page a person lands on must pass: axe-core without violations, a title in
+    /// words, no sideways scrolling, on a phone a header of at most two lines; then a screenshot.
     async fn landed(&mut self) -> Result<()> {
         self.step += 1;
         let path = self.path().await?;
@@ -361,6 +361,12 @@ impl Person {
             None => bail!("axe-core did not run on {path}: {found}"),
         }
         self.pages += 1;
+        // The tab's title is what a screen reader says first: words, never markup.
+        let title = self.browser.execute("return document.title;", Vec::new()).await?;
+        let title = title.as_str().unwrap_or_default();
+        if title.is_empty() || title.contains(['<', '>']) {
+            bail!("{path}: the page's title is {title:?} ({})", shot.display());
+        }
         let wide = self
             .browser
             .execute("return [document.documentElement.scrollWidth, window.innerWidth];", Vec::new())
