@@ -17,31 +17,44 @@ fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// Horizontal bars: (label, value, max), value and unit printed at the end of each bar;
+/// The longest label a bar carries whole, in characters: what fits the chart's width at its
+/// font; a longer one is cut with "…" and given whole in its tooltip (and in the table beside).
+const LABEL_CHARS: usize = 52;
+
+fn label_text(label: &str) -> String {
+    if label.chars().count() <= LABEL_CHARS {
+        return esc(label);
+    }
+    let cut: String = label.chars().take(LABEL_CHARS - 1).collect();
+    format!("<title>{}</title>{}…", esc(label), esc(cut.trim_end()))
+}
+
+/// Horizontal bars: (label, value, max), each label above its bar and the value and unit at the
+/// bar's end, so the chart is narrow enough to read on a phone without shrinking its text;
 /// `summary` is read out by screen readers; figures written for an English reader when `en`.
 pub fn bars(title: &str, summary: &str, unit: &str, items: &[(String, f64, f64)], en: bool) -> String {
-    let (row, label_w, bar_w) = (26.0, 230.0, 300.0);
-    let height = row * items.len() as f64 + 8.0;
+    let (row, bar_w, w) = (44.0, 220.0, 360.0);
+    let height = row * items.len() as f64 + 4.0;
     let mut svg = format!(
-        "<svg class=\"chart\" viewBox=\"0 0 {w} {height}\" role=\"img\" aria-label=\"{t}\" xmlns=\"http://www.w3.org/2000/svg\"><title>{t}</title><desc>{d}</desc>",
-        w = label_w + bar_w + 120.0,
+        "<svg class=\"chart chart-bars\" viewBox=\"0 0 {w} {height}\" role=\"img\" aria-label=\"{t}\" xmlns=\"http://www.w3.org/2000/svg\"><title>{t}</title><desc>{d}</desc>",
         t = esc(title),
         d = esc(summary)
     );
     for (i, (label, value, max)) in items.iter().enumerate() {
-        let y = i as f64 * row + 4.0;
+        let y = i as f64 * row;
         let share = if *max > 0.0 { (value / max).clamp(0.0, 1.0) } else { 0.0 };
         let _ = write!(
             svg,
-            "<text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\" class=\"chart-label\">{label}</text>\
-             <rect x=\"{label_w}\" y=\"{y}\" width=\"{bar_w}\" height=\"18\" class=\"chart-track\"/>\
-             <rect x=\"{label_w}\" y=\"{y}\" width=\"{fill:.1}\" height=\"18\" class=\"chart-bar\"/>\
-             <text x=\"{vx}\" y=\"{ty}\" class=\"chart-value\">{v} / {m} {u}</text>",
-            lx = label_w - 8.0,
-            ty = y + 14.0,
-            label = esc(label),
+            "<text x=\"0\" y=\"{ly}\" class=\"chart-label\">{label}</text>\
+             <rect x=\"0\" y=\"{by}\" width=\"{bar_w}\" height=\"16\" class=\"chart-track\"/>\
+             <rect x=\"0\" y=\"{by}\" width=\"{fill:.1}\" height=\"16\" class=\"chart-bar\"/>\
+             <text x=\"{vx}\" y=\"{vy}\" class=\"chart-value\">{v} / {m} {u}</text>",
+            ly = y + 13.0,
+            by = y + 18.0,
+            vy = y + 31.0,
+            label = label_text(label),
             fill = bar_w * share,
-            vx = label_w + bar_w + 6.0,
+            vx = bar_w + 6.0,
             v = num(*value, 2, en),
             m = num(*max, 0, en),
             u = esc(unit),
@@ -58,8 +71,11 @@ pub fn line(title: &str, summary: &str, y_label: &str, points: &[(String, f64)],
     let n = points.len().max(2) as f64;
     let x = |i: usize| pad + (w - 2.0 * pad) * i as f64 / (n - 1.0);
     let y = |v: f64| h - pad - (h - 2.0 * pad) * (v / max).clamp(0.0, 1.0);
+    // Twelve labelled points need the width: on a narrow screen the chart keeps it and its box
+    // scrolls sideways (a focusable region, so a keyboard scrolls it too).
     let mut svg = format!(
-        "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{t}\" xmlns=\"http://www.w3.org/2000/svg\"><title>{t}</title><desc>{d}</desc>\
+        "<div class=\"chart-scroll\" role=\"region\" tabindex=\"0\" aria-label=\"{t}\">\
+         <svg class=\"chart chart-wide\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{t}\" xmlns=\"http://www.w3.org/2000/svg\"><title>{t}</title><desc>{d}</desc>\
          <line x1=\"{pad}\" y1=\"{b}\" x2=\"{r}\" y2=\"{b}\" class=\"chart-axis\"/>\
          <line x1=\"{pad}\" y1=\"{pad}\" x2=\"{pad}\" y2=\"{b}\" class=\"chart-axis\"/>\
          <text x=\"4\" y=\"14\" class=\"chart-label\">{yl}</text>\
@@ -90,7 +106,7 @@ pub fn line(title: &str, summary: &str, y_label: &str, points: &[(String, f64)],
             label = esc(label),
         );
     }
-    svg.push_str("</svg>");
+    svg.push_str("</svg></div>");
     svg
 }
 
@@ -103,11 +119,22 @@ mod tests {
         let svg = bars("Nhóm", "Tóm tắt", "điểm", &[("Công khai <&>".into(), 9.0, 18.0)], false);
         assert!(svg.contains("Công khai &lt;&amp;&gt;") && svg.contains("9,00 / 18 điểm"));
         assert!(bars("Groups", "Summary", "points", &[("A".into(), 9.5, 18.0)], true).contains("9.50 / 18 points"));
-        assert!(svg.contains("width=\"150.0\"") && svg.contains("<desc>Tóm tắt</desc>"));
+        assert!(svg.contains("width=\"110.0\"") && svg.contains("<desc>Tóm tắt</desc>"));
+        let long = "Trung tâm Phục vụ hành chính công tỉnh Tuyên Quang, cơ sở 2";
+        let svg = bars("Nhóm", "Tóm tắt", "", &[(long.into(), 1.0, 2.0)], false);
+        let shown: String = long.chars().take(LABEL_CHARS - 1).collect();
+        assert!(long.chars().count() > LABEL_CHARS, "the label is longer than a bar carries");
+        assert!(
+            svg.contains(&format!("<text x=\"0\" y=\"13\" class=\"chart-label\"><title>{long}</title>{shown}…</text>")),
+            "{svg}"
+        );
         let svg =
             line("Xu hướng", "Tóm tắt", "Điểm", &[("01/2026".into(), 80.0), ("02/2026".into(), 90.5)], 100.0, false);
         assert!(
-            svg.contains("<polyline") && svg.contains(">90,5<") && svg.starts_with("<svg") && svg.contains(">Điểm<")
+            svg.contains("<polyline")
+                && svg.contains(">90,5<")
+                && svg.contains(">Điểm<")
+                && svg.ends_with("</svg></div>")
         );
     }
 }

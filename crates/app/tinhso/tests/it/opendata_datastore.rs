@@ -205,7 +205,7 @@ async fn datastore_story(s: TestServer) {
             && !page.contains("<td>An Tường</td>")
     );
     assert!(page.contains("<td>15/04/2024</td>"), "dates as dd/mm/yyyy");
-    assert!(page.contains("<svg class=\"chart\""), "a chart of the numbers");
+    assert!(page.contains("<svg class=\"chart chart-bars\""), "a chart of the numbers");
     let href = page
         .split("href=\"/datastore/dump/")
         .nth(1)

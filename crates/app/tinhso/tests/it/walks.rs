@@ -229,6 +229,10 @@ async fn leader_drill_down(screen: Screen) {
     p.click("Điều hành").await.unwrap();
     p.click("12 tháng qua").await.unwrap();
     p.sees("Xếp hạng sở, ngành").await.unwrap();
+    // The wall screen shows the same period and passes the same checks; back to the usual page.
+    p.click("Màn hình tường").await.unwrap();
+    p.sees("Điểm toàn tỉnh").await.unwrap();
+    p.click("Điện thoại, máy tính").await.unwrap();
     p.click("Sở Tư pháp").await.unwrap();
     p.sees("Chỉ số phục vụ (Quyết định 766)").await.unwrap();
     p.click("2.1 Giải quyết đúng hạn").await.unwrap();
