@@ -330,7 +330,8 @@ impl Person {
     }
 
     /// What every page a person lands on must pass: axe-core without violations, a title in
-    /// words, no sideways scrolling, on a phone a header of at most two lines; then a screenshot.
+    /// words, no field too narrow to use, no sideways scrolling, on a phone a header of at most
+    /// two lines; then a screenshot.
     async fn landed(&mut self) -> Result<()> {
         self.step += 1;
         let path = self.path().await?;
@@ -366,6 +367,19 @@ impl Person {
         let title = title.as_str().unwrap_or_default();
         if title.is_empty() || title.contains(['<', '>']) {
             bail!("{path}: the page's title is {title:?} ({})", shot.display());
+        }
+        // A field squeezed by its neighbours cannot be typed in or read back.
+        let narrow = self
+            .browser
+            .execute(
+                r#"return [...document.querySelectorAll('input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, textarea')]
+                     .filter(e => e.getClientRects().length && e.getBoundingClientRect().width < 48)
+                     .map(e => (e.id || e.name) + ' ' + Math.round(e.getBoundingClientRect().width) + 'px');"#,
+                Vec::new(),
+            )
+            .await?;
+        if narrow.as_array().is_some_and(|v| !v.is_empty()) {
+            bail!("{path}: fields too narrow to use on the {:?}: {narrow} ({})", self.screen, shot.display());
         }
         let wide = self
             .browser

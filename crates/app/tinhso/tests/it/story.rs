@@ -306,6 +306,10 @@ async fn story(s: TestServer) {
     let r = admin.post(format!("{}/quan-tri/thu-tuc", s.url)).form(&good).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.url().path().ends_with("/thu-tuc/2.999999"));
+    let saved_page = r.url().to_string();
+    assert!(r.text().await.unwrap().contains("Đã lưu thủ tục 2.999999"), "the save is confirmed");
+    let (_, seen_by_anyone) = page(&c, &saved_page).await;
+    assert!(!seen_by_anyone.contains("Đã lưu thủ tục"), "only its editors are told of a save");
     assert_eq!(first_codes(&s, "duong thon").await[0], "2.999999");
     let (_, p) = get_json(&c, &format!("{}/api/v1/procedures/2.999999", s.url)).await;
     assert_eq!(p["fee"]["amount_vnd"], 15000);

@@ -133,6 +133,8 @@ pub struct ProcedurePage {
     pub layout: Layout,
     pub p: ProcedureView,
     pub can_edit: bool,
+    /// Its editor just saved it: the page says so (to its editors only).
+    pub saved: bool,
     /// Whether the procedure can be applied for online (fully or partly online).
     pub online_possible: bool,
     /// Whether the visitor applies here (a citizen, or anyone not logged in, who logs in on

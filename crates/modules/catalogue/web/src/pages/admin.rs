@@ -531,7 +531,7 @@ async fn save(state: AppState, viewer: Viewer, form: FormData, fixed_code: Optio
             let saved = state.store.catalogue.upsert_procedures(std::slice::from_ref(&p), &by).await;
             saved.map_err(|e| err(e.into()))?;
             state.reload_catalogue().await.map_err(|e| err(e.into()))?;
-            Ok(Redirect::to(&format!("/thu-tuc/{}", p.code)).into_response())
+            Ok(Redirect::to(&format!("/thu-tuc/{}?da-luu=1", p.code)).into_response())
         }
         Err(errors) => {
             let page = form_page(&state, &viewer, is_new, values, errors);

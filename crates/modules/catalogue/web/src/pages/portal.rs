@@ -120,13 +120,28 @@ pub async fn search(
     Ok(viewer.finish(render(&view)))
 }
 
-pub async fn procedure(State(state): State<AppState>, viewer: Viewer, Path(code): Path<String>) -> PageResult {
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcedureParams {
+    /// Set by the editor's redirect after a save.
+    #[serde(rename = "da-luu")]
+    saved: Option<u8>,
+}
+
+pub async fn procedure(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(code): Path<String>,
+    PageQuery(q): PageQuery<ProcedureParams>,
+) -> PageResult {
     let catalogue = state.catalogue();
     let p = catalogue.get(&code).ok_or(AppError::NotFound).map_err(page_err(&viewer))?;
+    let can_edit = viewer.may(&Action::ManageCatalogue);
     let view = ProcedurePage {
         layout: Layout::new(&state, &viewer, p.name.clone()),
         p: ProcedureView::new(&state, viewer.locale, p),
-        can_edit: viewer.may(&Action::ManageCatalogue),
+        can_edit,
+        saved: can_edit && q.saved == Some(1),
         online_possible: p.online_level != OnlineLevel::InPerson,
         applies: viewer.account.is_none() || viewer.may(&Action::SubmitDossier),
         at_desk: viewer
