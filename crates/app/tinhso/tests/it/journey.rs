@@ -297,6 +297,12 @@ async fn lifecycle_through_the_pages() {
     let (st, _, form) = page(anon.clone(), format!("{}/tra-cuu?ma={code}", s.url)).await;
     assert_eq!(st, StatusCode::OK);
     assert!(form.contains(&format!("value=\"{code}\"")) && form.contains("method=\"post\""));
+    assert!(form.contains("id=\"sdt\" name=\"sdt\" value=\"\""), "nobody's phone for a visitor");
+    // The applicant, logged in with their phone, is not asked to type it again; the desk is.
+    let (_, _, theirs) = page(citizen.clone(), format!("{}/tra-cuu?ma={code}", s.url)).await;
+    assert!(theirs.contains("id=\"sdt\" name=\"sdt\" value=\"0912345678\""), "the citizen's own phone");
+    let (_, _, desks) = page(desk.clone(), format!("{}/tra-cuu?ma={code}", s.url)).await;
+    assert!(desks.contains("id=\"sdt\" name=\"sdt\" value=\"\""), "staff look up other people's dossiers");
     let at = form.find("name=\"csrf\" value=\"").unwrap() + 19;
     let token = form[at..].split('"').next().unwrap().to_owned();
     let ask = |phone: &'static str| {

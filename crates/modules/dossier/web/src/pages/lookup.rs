@@ -71,10 +71,19 @@ pub async fn lookup_form(
         )));
     }
     let code = q.ma.unwrap_or_default().trim().to_owned();
+    // A citizen who logs in with their phone is not asked to type it again; staff look up
+    // other people's dossiers, so theirs stays empty.
+    let phone = viewer
+        .account
+        .as_ref()
+        .filter(|a| a.role == tinhso_policy::Role::Citizen)
+        .and_then(|a| tinhso_kernel::ids::Phone::parse("sdt", &a.login).ok())
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
     let page = LookupPage {
         layout: Layout::new(&state, &viewer, title(&viewer)),
         code,
-        phone: String::new(),
+        phone,
         found: None,
         errors: Vec::new(),
     };
