@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 use tinhso_testkit::server::run_cli;
-use tinhso_testkit::TestServer;
+use tinhso_testkit::{Backend, TestServer};
 
 on_both_backends!(reports_on_sqlite, reports_on_postgres, reports_story);
 
@@ -271,13 +271,16 @@ async fn reports_story(s: TestServer) {
     // The operations centre's view of reports: by category, agency and commune.
     let (status, html) = page(&leader, &format!("{}/dieu-hanh/phan-anh", s.url)).await;
     assert_eq!(status, StatusCode::OK);
+    let lead = html.split("<p class=\"lead\">").nth(1).unwrap().split("</p>").next().unwrap();
+    let words: String = lead.split('<').map(|p| p.split_once('>').map_or(p, |(_, t)| t)).collect();
+    assert!(words.contains("2 phản ánh, 0 đang xử lý, 0 quá hạn, xử lý đúng hạn 100%"), "duplicates left out: {words}");
+    let at = html.find("<a href=\"/phan-anh?danh-muc=duong-sa").unwrap();
+    let row = html[at..].split("</tr>").next().unwrap().to_owned();
     assert!(
-        html.contains("<strong>2</strong> phản ánh, 0 đang xử lý, 0 quá hạn, xử lý đúng hạn 100%"),
-        "duplicates left out: {html}"
+        row.contains("Đường sá, giao thông</a></th><td><a ")
+            && row.contains(">1</a></td><td>0</td><td>0</td><td>100%</td>"),
+        "{row}"
     );
-    let row =
-        html.split("<a href=\"/phan-anh?danh-muc=duong-sa").nth(1).unwrap().split("</tr>").next().unwrap().to_owned();
-    assert!(row.contains("Đường sá, giao thông</a></th><td>1</td><td>0</td><td>0</td><td>100%</td>"), "{row}");
     assert!(
         html.contains(&format!("<a href=\"/phan-anh?xa={commune}&")) && html.contains("heat-"),
         "heat table by commune"
@@ -671,4 +674,57 @@ async fn photos(s: &TestServer, citizen: &reqwest::Client, commune: &str) {
     let token = csrf(&page(&anon, &format!("{}/phan-anh/gui", s.url)).await.1);
     let r = post_multipart(s, &anon, "/phan-anh/gui", &token, &[("csrf", &token)], &[("photo", "b.jpg", &photo)]).await;
     assert!(r.url().path().starts_with("/dang-nhap"), "{}", r.url());
+}
+
+/// Every number on the operations centre's reports page is a link to the public list of exactly
+/// what it counts (by category, handling agency, commune and category, in hand, overdue), over
+/// the demo province's month of reports.
+async fn centre_numbers_open_lists_of_as_many(backend: Backend) {
+    // A field report for every 25 dossiers of demo history.
+    let s = crate::demo_server(backend, 500).await;
+    let leader = login(&s, "lanhdao@tinhso.local").await;
+    // Every report of the history, not only the last month's.
+    let (status, html) = page(&leader, &format!("{}/dieu-hanh/phan-anh?tu=01/01/2024", s.url)).await;
+    assert_eq!(status, StatusCode::OK);
+    // (href, number) for every link whose text is a number, bold or not.
+    let mut counted = Vec::new();
+    for piece in html.split("<a href=\"").skip(1) {
+        let (href, rest) = piece.split_once('"').unwrap();
+        let text = rest.split_once('>').unwrap().1.split("</a>").next().unwrap();
+        let plain = text.replace("<strong class=\"due-overdue\">", "").replace("<strong>", "").replace("</strong>", "");
+        let number = plain.split_whitespace().next().unwrap_or_default();
+        if let Ok(n) = number.parse::<i64>() {
+            counted.push((href.replace("&amp;", "&").replace("&#38;", "&"), n));
+        }
+    }
+    assert!(counted.len() > 30, "the page's numbers are links: {counted:?}");
+    assert!(counted.iter().any(|(h, _)| h.contains("co-quan=")), "by agency");
+    assert!(counted.iter().any(|(h, _)| h.contains("qua-han=1")), "overdue");
+    assert!(counted.iter().any(|(h, _)| h.contains("xa=") && h.contains("danh-muc=")), "the heat table's cells");
+    let agency =
+        counted.iter().find_map(|(h, _)| h.split("co-quan=").nth(1)).unwrap().split('&').next().unwrap().to_owned();
+    for (href, n) in counted {
+        let (status, list) = page(&leader, &format!("{}{href}", s.url)).await;
+        assert_eq!(status, StatusCode::OK, "{href}");
+        let said = list.split("id=\"count\"").nth(1).unwrap().split("</strong>").next().unwrap();
+        let said = said.rsplit('>').next().unwrap().replace('.', "");
+        assert_eq!(said.parse::<i64>().unwrap(), n, "{href} lists as many as the centre counts");
+    }
+    // The narrowed list says what it shows, and keeps it when refined.
+    let (_, list) = page(&leader, &format!("{}/phan-anh?co-quan={agency}&qua-han=1", s.url)).await;
+    assert!(list.contains("Chỉ các phản ánh đang quá hạn") && list.contains("name=\"qua-han\" value=\"1\""), "{list}");
+    let (status, list) = page(&leader, &format!("{}/phan-anh?co-quan=KHONG-CO", s.url)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(list.contains("Cơ quan không có trong tỉnh"));
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn centre_numbers_open_lists_of_as_many_on_sqlite() {
+    centre_numbers_open_lists_of_as_many(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn centre_numbers_open_lists_of_as_many_on_postgres() {
+    centre_numbers_open_lists_of_as_many(Backend::Postgres).await;
 }

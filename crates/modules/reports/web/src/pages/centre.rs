@@ -26,7 +26,8 @@ pub struct CentreParams {
     den: Option<String>,
 }
 
-/// One line of a breakdown: its name, where its reports are listed, and the counts.
+/// One line of a breakdown: its name, the public list's query for its reports in the period
+/// (each count links to that list, narrowed to what it counts), and the counts.
 pub struct Line {
     pub name: String,
     pub href: Option<String>,
@@ -36,8 +37,8 @@ pub struct Line {
     pub on_time: String,
 }
 
-/// (commune, its list's address, total, cells: (count, heat level 0-4) per category)
-pub type HeatRow = (String, String, i64, Vec<(i64, u8)>);
+/// (commune, its list's address, total, cells: (count, heat level 0-4, the cell's list) per category)
+pub type HeatRow = (String, String, i64, Vec<(i64, u8, String)>);
 
 #[derive(Template)]
 #[template(path = "reports/centre.html")]
@@ -125,7 +126,11 @@ pub async fn centre(
     };
     let by_category =
         group(&stats, |s| s.category.clone(), |c| (category_name(c), Some(format!("/phan-anh?danh-muc={c}&{period}"))));
-    let by_agency = group(&stats, |s| s.agency.clone(), |a| (crate::views::agency_name(&state, a), None));
+    let by_agency = group(
+        &stats,
+        |s| s.agency.clone(),
+        |a| (crate::views::agency_name(&state, a), Some(format!("/phan-anh?co-quan={a}&{period}"))),
+    );
     let communes = group(
         &stats,
         |s| s.commune,
@@ -154,7 +159,8 @@ pub async fn centre(
                         .map(|s| s.total)
                         .sum();
                     let level = if n == 0 { 0 } else { u8::try_from(1 + (3 * n) / max).unwrap_or(4).min(4) };
-                    (n, level)
+                    let href = l.href.as_ref().map(|h| format!("{h}&danh-muc={code}")).unwrap_or_default();
+                    (n, level, href)
                 })
                 .collect();
             (l.name.clone(), l.href.clone().unwrap_or_default(), l.total, cells)

@@ -36,6 +36,12 @@ pub struct ListParams {
     state: Option<String>,
     tu: Option<String>,
     den: Option<String>,
+    /// The handling agency's code: the operations centre links a count of one agency's reports.
+    #[serde(rename = "co-quan")]
+    agency: Option<String>,
+    /// `1`: only reports still open past their handling due date (as the centre counts them).
+    #[serde(rename = "qua-han")]
+    overdue: Option<String>,
     /// Paging: reports numbered below this one.
     truoc: Option<i64>,
 }
@@ -56,6 +62,9 @@ pub struct ListPage {
     pub next_href: Option<String>,
     pub feed_href: Option<String>,
     pub errors: Vec<FieldError>,
+    /// Filters the form does not show (set by the operations centre's links): kept in the form
+    /// as hidden fields, said above the count. (name, value, what it means)
+    pub narrowed: Vec<(&'static str, String, String)>,
     /// Staff and leaders: a way to the reports they handle.
     pub staff: bool,
     /// Signed in and the list is one commune's: whether they are told of its new reports.
@@ -87,10 +96,13 @@ fn query(state: &AppState, p: &ListParams) -> Result<ReportQuery, Vec<FieldError
             )),
         }
     }
+    // A duplicate is the same problem as the report it points to: counted and listed once,
+    // there, unless duplicates are asked for by name (as the operations centre counts).
+    let counted = ReportState::ALL.into_iter().filter(|s| *s != ReportState::Duplicate);
     match some(&p.state) {
-        None => {}
+        None => q.states = counted.collect(),
         Some("mo") => q.open_only = true,
-        Some("dong") => q.states = ReportState::ALL.into_iter().filter(|s| !s.is_open()).collect(),
+        Some("dong") => q.states = counted.filter(|s| !s.is_open()).collect(),
         Some(s) => match ReportState::parse(s) {
             Some(s) => q.states = vec![s],
             None => {
@@ -108,6 +120,33 @@ fn query(state: &AppState, p: &ListParams) -> Result<ReportQuery, Vec<FieldError
             }
         },
     };
+    if let Some(a) = some(&p.agency) {
+        match tinhso_kernel::ids::AgencyCode::parse("co-quan", a)
+            .ok()
+            .filter(|a| state.agency_name(a.as_str()).is_some())
+        {
+            Some(a) => q.agency = Some(a),
+            None => errors.push(FieldError::new(
+                "co-quan",
+                "unknown_agency",
+                "Cơ quan không có trong tỉnh",
+                "Unknown agency",
+            )),
+        }
+    }
+    match some(&p.overdue) {
+        None => {}
+        Some("1") => {
+            q.open_only = true;
+            q.overdue_on = Some(tinhso_kernel::calendar::local_date(chrono::Utc::now()));
+        }
+        Some(_) => errors.push(FieldError::new(
+            "qua-han",
+            "bad_value",
+            "Giá trị lọc quá hạn không hợp lệ",
+            "Unknown overdue filter",
+        )),
+    }
     q.since = day(some(&p.tu), "tu", &mut errors);
     q.until = day(some(&p.den), "den", &mut errors).map(|t| t + chrono::Duration::days(1));
     if errors.is_empty() {
@@ -155,6 +194,19 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(p): P
         label: if en { s.label_en() } else { s.label_vi() }.into(),
         selected: chosen_state == s.key(),
     }));
+    let mut narrowed = Vec::new();
+    if let Some(a) = some(&p.agency) {
+        let name = state.agency_name(a).unwrap_or(a);
+        narrowed.push((
+            "co-quan",
+            a.to_owned(),
+            format!("{}: {name}", if en { "Handled by" } else { "Cơ quan xử lý" }),
+        ));
+    }
+    if some(&p.overdue).is_some() {
+        let what = if en { "Only those overdue today" } else { "Chỉ các phản ánh đang quá hạn" };
+        narrowed.push(("qua-han", "1".to_owned(), what.to_owned()));
+    }
     let commune = some(&p.xa).unwrap_or("").to_owned();
     let subscribed = match (viewer.account.as_ref(), commune.parse::<u32>().ok().filter(|_| errors.is_empty())) {
         (Some(a), Some(c)) => {
@@ -205,6 +257,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(p): P
         results: results.iter().map(|r| view(&state, &categories, r, en)).collect(),
         next_href,
         errors,
+        narrowed,
         staff: viewer.account.as_ref().is_some_and(|a| a.role != tinhso_policy::Role::Citizen),
         subscribed,
     };
@@ -220,6 +273,8 @@ fn next_page(p: &ListParams, before: i64) -> String {
         ("trang-thai", &p.state),
         ("tu", &p.tu),
         ("den", &p.den),
+        ("co-quan", &p.agency),
+        ("qua-han", &p.overdue),
     ] {
         if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
             s.append_pair(k, v);
