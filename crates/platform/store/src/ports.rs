@@ -403,8 +403,12 @@ pub struct ReportQuery {
     pub ids: Vec<i64>,
     /// Only reports whose handling due date is before this day (with `open_only`: overdue).
     pub overdue_on: Option<NaiveDate>,
+    /// Only reports whose handling due date is this day or later (with `open_only`: in time).
+    pub due_from: Option<NaiveDate>,
     /// Newest first, ids below this one (paging without offsets).
     pub before_id: Option<i64>,
+    /// Earliest handling due date first (what staff handle first) instead of newest first.
+    pub due_first: bool,
     pub limit: usize,
 }
 

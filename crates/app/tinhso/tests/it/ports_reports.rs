@@ -130,6 +130,9 @@ async fn reports(s: Stores) {
     assert_eq!(ids(s.reports.reports(&q(|q| q.since = Some(at(4)))).await.unwrap()), [3, 2]);
     assert_eq!(ids(s.reports.reports(&q(|q| q.overdue_on = Some(day(2025, 10, 1)))).await.unwrap()), [3, 2, 1]);
     assert_eq!(ids(s.reports.reports(&q(|q| q.overdue_on = Some(day(2025, 9, 25)))).await.unwrap()), [1]);
+    assert_eq!(ids(s.reports.reports(&q(|q| q.due_from = Some(day(2025, 9, 25)))).await.unwrap()), [3, 2]);
+    // Staff see the most urgent first: the earliest due date, then the oldest report.
+    assert_eq!(ids(s.reports.reports(&q(|q| q.due_first = true)).await.unwrap()), [1, 2, 3]);
     assert_eq!(s.reports.report_count(&q(|q| q.category = Some("rac-thai".into()))).await.unwrap(), 1);
     assert_eq!(a3.version, 3);
     // The routing table is replaced whole, each time recorded as it then stands.

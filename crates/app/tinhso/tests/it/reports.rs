@@ -728,3 +728,39 @@ async fn centre_numbers_open_lists_of_as_many_on_sqlite() {
 async fn centre_numbers_open_lists_of_as_many_on_postgres() {
     centre_numbers_open_lists_of_as_many(Backend::Postgres).await;
 }
+
+/// Reports to handle are listed most urgent first: in each of the two lists (overdue, in time)
+/// the due dates never go back, and every open report of the demo province is in one of them.
+async fn staff_see_the_most_urgent_reports_first(backend: Backend) {
+    let s = crate::demo_server(backend, 500).await;
+    let leader = login(&s, "lanhdao@tinhso.local").await;
+    let (status, html) = page(&leader, &format!("{}/can-bo/phan-anh", s.url)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (late, in_time) = html.split_once("<h2>Đang xử lý, trong hạn").unwrap();
+    let dues = |part: &str| -> Vec<chrono::NaiveDate> {
+        part.split("Hạn ")
+            .skip(1)
+            .filter_map(|t| chrono::NaiveDate::parse_from_str(t.get(..10)?, "%d/%m/%Y").ok())
+            .collect()
+    };
+    let (late, in_time) = (dues(late), dues(in_time));
+    assert!(late.len() > 1 && in_time.len() > 1, "{late:?} {in_time:?}");
+    assert!(late.windows(2).all(|w| w[0] <= w[1]), "overdue, most overdue first: {late:?}");
+    assert!(in_time.windows(2).all(|w| w[0] <= w[1]), "in time, due soonest first: {in_time:?}");
+    assert!(late.last() < in_time.first(), "{late:?} {in_time:?}");
+    let (_, list) = page(&leader, &format!("{}/phan-anh?trang-thai=mo", s.url)).await;
+    let open = list.split("id=\"count\"").nth(1).unwrap().split("</strong>").next().unwrap();
+    let open: usize = open.rsplit('>').next().unwrap().parse().unwrap();
+    assert_eq!(late.len() + in_time.len(), open, "every open report is listed once");
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn staff_see_the_most_urgent_reports_first_on_sqlite() {
+    staff_see_the_most_urgent_reports_first(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn staff_see_the_most_urgent_reports_first_on_postgres() {
+    staff_see_the_most_urgent_reports_first(Backend::Postgres).await;
+}

@@ -207,6 +207,9 @@ pub fn filter(q: &ReportQuery, ph: fn(usize) -> String, open: &str) -> (String, 
     if let Some(d) = q.overdue_on {
         w.one("handle_due < ", Value::Text(d.to_string()));
     }
+    if let Some(d) = q.due_from {
+        w.one("handle_due >= ", Value::Text(d.to_string()));
+    }
     if q.open_only {
         w.parts.push(open.to_owned());
     }
@@ -240,6 +243,15 @@ impl Where {
     fn list(&mut self, column: &str, vs: Vec<Value>) {
         let ps: Vec<String> = vs.into_iter().map(|v| self.bind(v)).collect();
         self.parts.push(format!("{column} IN ({})", ps.join(", ")));
+    }
+}
+
+/// A list's order: newest first, or the earliest handling due date first (then the oldest).
+pub fn order(q: &ReportQuery) -> &'static str {
+    if q.due_first {
+        "handle_due, id"
+    } else {
+        "id DESC"
     }
 }
 

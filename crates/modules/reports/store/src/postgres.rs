@@ -177,7 +177,8 @@ impl ReportStore for ReportsPg {
 
     async fn reports(&self, q: &ReportQuery) -> Result<Vec<Report>> {
         let (clause, values) = plan::filter(q, ph, "is_open");
-        let sql = format!("SELECT body FROM report WHERE {clause} ORDER BY id DESC LIMIT {}", plan::limit(q));
+        let sql =
+            format!("SELECT body FROM report WHERE {clause} ORDER BY {} LIMIT {}", plan::order(q), plan::limit(q));
         let client = self.db.client().await?;
         let boxed = params(&values);
         let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(|b| b.as_ref() as &(dyn ToSql + Sync)).collect();

@@ -185,7 +185,8 @@ impl ReportStore for ReportsSqlite {
 
     async fn reports(&self, q: &ReportQuery) -> Result<Vec<Report>> {
         let (clause, values) = plan::filter(q, ph, "is_open = 1");
-        let sql = format!("SELECT body FROM report WHERE {clause} ORDER BY id DESC LIMIT {}", plan::limit(q));
+        let sql =
+            format!("SELECT body FROM report WHERE {clause} ORDER BY {} LIMIT {}", plan::order(q), plan::limit(q));
         let bodies: Vec<String> = self
             .db
             .read(move |c| {

@@ -34,14 +34,21 @@ pub async fn inbox(State(state): State<AppState>, viewer: Viewer) -> PageResult 
     };
     let categories = state.store.reports.report_categories().await.map_err(|e| err(e.into()))?;
     let today = local_date(Utc::now());
-    let base = ReportQuery { agency: agency.clone(), open_only: true, limit: 200, ..Default::default() };
+    // Most urgent first, so a long list cuts the reports that can wait, never the late ones.
+    let base =
+        ReportQuery { agency: agency.clone(), open_only: true, due_first: true, limit: 200, ..Default::default() };
     let overdue = state
         .store
         .reports
         .reports(&ReportQuery { overdue_on: Some(today), ..base.clone() })
         .await
         .map_err(|e| err(e.into()))?;
-    let open = state.store.reports.reports(&base).await.map_err(|e| err(e.into()))?;
+    let open = state
+        .store
+        .reports
+        .reports(&ReportQuery { due_from: Some(today), ..base.clone() })
+        .await
+        .map_err(|e| err(e.into()))?;
     let en = viewer.locale == tinhso_http::i18n::Locale::En;
     let page = StaffPage {
         layout: Layout::new(&state, &viewer, viewer.locale.pick("Phản ánh cần xử lý", "Reports to handle")),
@@ -50,11 +57,7 @@ pub async fn inbox(State(state): State<AppState>, viewer: Viewer) -> PageResult 
             |a| crate::views::agency_name(&state, a.as_str()),
         ),
         overdue: overdue.iter().map(|r| view(&state, &categories, r, en)).collect(),
-        open: open
-            .iter()
-            .filter(|r| r.deadlines.handle_due >= today)
-            .map(|r| view(&state, &categories, r, en))
-            .collect(),
+        open: open.iter().map(|r| view(&state, &categories, r, en)).collect(),
     };
     Ok(viewer.finish(render(&page)))
 }
