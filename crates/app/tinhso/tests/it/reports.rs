@@ -274,6 +274,27 @@ async fn reports_story(s: TestServer) {
     let lead = html.split("<p class=\"lead\">").nth(1).unwrap().split("</p>").next().unwrap();
     let words: String = lead.split('<').map(|p| p.split_once('>').map_or(p, |(_, t)| t)).collect();
     assert!(words.contains("2 phản ánh, 0 đang xử lý, 0 quá hạn, xử lý đúng hạn 100%"), "duplicates left out: {words}");
+    // The total opens the list of those two; the plain list shows the duplicate as well.
+    let total =
+        lead.split("<a href=\"").nth(1).unwrap().split('"').next().unwrap().replace("&#38;", "&").replace("&amp;", "&");
+    assert!(total.contains("trang-thai=khong-trung"), "{total}");
+    let count = |html: &str| {
+        html.split("id=\"count\"")
+            .nth(1)
+            .unwrap()
+            .split("</strong>")
+            .next()
+            .unwrap()
+            .rsplit('>')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(count(&page(&leader, &format!("{}{total}", s.url)).await.1), "2");
+    assert_eq!(
+        count(&page(&leader, &format!("{}{}", s.url, total.replace("&trang-thai=khong-trung", ""))).await.1),
+        "3"
+    );
     let at = html.find("<a href=\"/phan-anh?danh-muc=duong-sa").unwrap();
     let row = html[at..].split("</tr>").next().unwrap().to_owned();
     assert!(

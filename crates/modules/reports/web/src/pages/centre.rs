@@ -44,6 +44,10 @@ pub type HeatRow = (String, String, i64, Vec<(i64, u8, String)>);
 #[template(path = "reports/centre.html")]
 pub struct CentrePage {
     pub layout: Layout,
+    /// What a total's list adds to its filter: duplicates are not counted here (each counts once,
+    /// under the report it repeats), so the lists the totals open leave them out too. Open and
+    /// overdue reports are never duplicates.
+    pub all: String,
     pub from: String,
     pub to: String,
     pub total: Line,
@@ -117,6 +121,7 @@ pub async fn centre(
         .map_err(|e| err(e.into()))?;
     let categories = state.store.reports.report_categories().await.map_err(|e| err(e.into()))?;
     let period = format!("tu={}&den={}", date_vi(from), date_vi(to));
+    let all = format!("trang-thai={}", super::public::NOT_DUPLICATES);
     let en = viewer.locale == tinhso_http::i18n::Locale::En;
     let category_name = |code: &str| {
         categories
@@ -159,7 +164,7 @@ pub async fn centre(
                         .map(|s| s.total)
                         .sum();
                     let level = if n == 0 { 0 } else { u8::try_from(1 + (3 * n) / max).unwrap_or(4).min(4) };
-                    let href = l.href.as_ref().map(|h| format!("{h}&danh-muc={code}")).unwrap_or_default();
+                    let href = l.href.as_ref().map(|h| format!("{h}&danh-muc={code}&{all}")).unwrap_or_default();
                     (n, level, href)
                 })
                 .collect();
@@ -184,6 +189,7 @@ pub async fn centre(
             &viewer,
             viewer.locale.pick("Phản ánh, kiến nghị: điều hành", "Feedback and field reports: operations"),
         ),
+        all,
         from: date_vi(from),
         to: date_vi(to),
         total,
