@@ -219,8 +219,32 @@ impl AccountPage {
 #[template(path = "notifications.html")]
 pub struct NotificationsPage {
     pub layout: Layout,
-    /// (when, subject, body, dossier code, new since the last visit)
-    pub items: Vec<(String, String, String, Option<String>, bool)>,
+    /// (when, subject, body in pieces, dossier code, new since the last visit)
+    pub items: Vec<(String, String, Vec<(String, bool)>, Option<String>, bool)>,
+}
+
+/// A notice's text in pieces, each dossier code it names apart (`true`), so the page can link
+/// it: a reminder lists up to twenty codes, and each opens its dossier.
+pub fn dossier_codes_apart(text: &str) -> Vec<(String, bool)> {
+    let mut out: Vec<(String, bool)> = Vec::new();
+    let mut push = |piece: &str, code: bool| match out.last_mut() {
+        Some((last, false)) if !code => last.push_str(piece),
+        _ => out.push((piece.to_owned(), code)),
+    };
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_alphanumeric()) {
+        push(&rest[..start], false);
+        rest = &rest[start..];
+        let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-')).unwrap_or(rest.len());
+        // A code ends a sentence now and then: its full stop is not part of it.
+        let word = rest[..end].trim_end_matches('.');
+        let is_code = tinhso_kernel::ids::DossierCode::parse("", word).is_ok_and(|c| c.as_str() == word);
+        push(word, is_code);
+        rest = &rest[word.len()..];
+    }
+    push(rest, false);
+    out.retain(|(t, _)| !t.is_empty());
+    out
 }
 
 /// The message of the first error on `field`, for display beside it.
@@ -237,5 +261,26 @@ pub fn error_for<'a>(errors: &'a [FieldError], field: &str, en: bool) -> Option<
 impl RegisterPage {
     pub fn err(&self, field: &str) -> Option<&str> {
         error_for(&self.errors, field, self.layout.en)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dossier_codes_apart;
+
+    #[test]
+    fn dossier_codes_in_a_notice_stand_apart() {
+        let text = "000.00.90.H08-261106-0006 (hẹn 07/12/2026), 000.20.09.H08-261105-0002. Hết.";
+        let pieces = dossier_codes_apart(text);
+        let codes: Vec<&str> = pieces.iter().filter(|(_, c)| *c).map(|(t, _)| t.as_str()).collect();
+        assert_eq!(codes, ["000.00.90.H08-261106-0006", "000.20.09.H08-261105-0002"]);
+        assert_eq!(pieces.iter().map(|(t, _)| t.as_str()).collect::<String>(), text, "nothing lost or added");
+        assert_eq!(
+            dossier_codes_apart("Không có mã nào... 12.5 đồng"),
+            [("Không có mã nào... 12.5 đồng".to_owned(), false)]
+        );
+        // A code in lower case is not how the platform writes one: left as text.
+        assert!(dossier_codes_apart("000.00.90.h08-261106-0006").iter().all(|(_, c)| !c));
+        assert!(dossier_codes_apart("").is_empty());
     }
 }

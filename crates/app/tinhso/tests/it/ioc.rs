@@ -398,6 +398,8 @@ async fn overdue_alerts_reach_the_agency_leaders_once() {
     let reminder =
         inbox["items"].as_array().unwrap().iter().find(|m| m["subject"].as_str().unwrap().starts_with("Nhắc việc"));
     assert!(reminder.is_some_and(|m| m["body"].as_str().unwrap().contains(&soon)), "{inbox}");
+    let page = specialist.c.get(format!("{}/thong-bao", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!("<a href=\"/ho-so/{soon}\">{soon}</a>")), "the reminder's code opens the dossier");
     let boss = Caller::login(&s, "lanhdao@tinhso.local", PASSWORD).await;
     let html = boss.c.get(format!("{}/dieu-hanh/canh-bao", s.url)).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("Quá hạn, chưa có phiếu xin lỗi (1)") && html.contains(&code), "{html}");

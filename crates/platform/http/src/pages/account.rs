@@ -481,18 +481,24 @@ pub async fn notifications(State(state): State<AppState>, viewer: Viewer) -> Pag
     }
     let fresh = usize::try_from(viewer.unread).unwrap_or(usize::MAX);
     let en = viewer.locale == crate::i18n::Locale::En;
+    let title = viewer.locale.texts().nav_notifications;
+    let mut layout = Layout::new(&state, &viewer, title);
+    layout.unread = 0;
     let items = inbox
         .into_iter()
         .enumerate()
         .map(|(i, m)| {
             let local = m.created_at + chrono::Duration::hours(7);
             let (subject, body) = if en { m.in_english() } else { (m.subject.as_str(), m.body.as_str()) };
-            let (subject, body) = (subject.to_owned(), body.to_owned());
+            // Codes link to their dossiers for readers who have a dossier list to open them in.
+            let body = if layout.has_dossiers {
+                crate::views::dossier_codes_apart(body)
+            } else {
+                vec![(body.to_owned(), false)]
+            };
+            let subject = subject.to_owned();
             (local.format("%d/%m/%Y %H:%M").to_string(), subject, body, m.dossier, i < fresh)
         })
         .collect();
-    let title = viewer.locale.texts().nav_notifications;
-    let mut layout = Layout::new(&state, &viewer, title);
-    layout.unread = 0;
     Ok(viewer.finish(render(&NotificationsPage { layout, items })))
 }
