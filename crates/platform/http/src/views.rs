@@ -219,8 +219,19 @@ impl AccountPage {
 #[template(path = "notifications.html")]
 pub struct NotificationsPage {
     pub layout: Layout,
-    /// (when, subject, body in pieces, dossier code, new since the last visit)
-    pub items: Vec<(String, String, Vec<(String, bool)>, Option<String>, bool)>,
+    pub items: Vec<NoticeView>,
+}
+
+/// One notice in the inbox.
+pub struct NoticeView {
+    pub when: String,
+    pub subject: String,
+    /// The text in pieces, dossier codes apart (`true`): [`dossier_codes_apart`].
+    pub body: Vec<(String, bool)>,
+    /// The dossier the whole notice is about, if one.
+    pub dossier: Option<String>,
+    /// New since the last visit.
+    pub fresh: bool,
 }
 
 /// A notice's text in pieces, each dossier code it names apart (`true`), so the page can link

@@ -497,7 +497,13 @@ pub async fn notifications(State(state): State<AppState>, viewer: Viewer) -> Pag
                 vec![(body.to_owned(), false)]
             };
             let subject = subject.to_owned();
-            (local.format("%d/%m/%Y %H:%M").to_string(), subject, body, m.dossier, i < fresh)
+            crate::views::NoticeView {
+                when: local.format("%d/%m/%Y %H:%M").to_string(),
+                subject,
+                body,
+                dossier: m.dossier,
+                fresh: i < fresh,
+            }
         })
         .collect();
     Ok(viewer.finish(render(&NotificationsPage { layout, items })))
