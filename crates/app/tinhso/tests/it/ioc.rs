@@ -289,6 +289,13 @@ async fn demo_history_dashboards_and_exports() {
     let leader = Caller::login(&s, "lanhdao@tinhso.local", PASSWORD).await;
     let html = leader.c.get(format!("{}/dieu-hanh", s.url)).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("Xếp hạng sở, ngành") && html.contains("<svg") && !html.contains("<script"));
+    // The wall screen says when its figures were read and reloads itself (a script the page
+    // works without); the desk page above has none.
+    let wall = leader.c.get(format!("{}/dieu-hanh?che-do=tuong", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(wall.contains("Số liệu lúc ") && wall.contains("<script src=\"/static/dieu-hanh-tuong.js\" defer>"));
+    let js = anon.get(format!("{}/static/dieu-hanh-tuong.js", s.url)).send().await.unwrap();
+    assert!(js.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
+    assert!(js.text().await.unwrap().contains("location.reload()"));
     // The period picker speaks dd/mm/yyyy, as people write dates.
     let r = leader.c.get(format!("{}/dieu-hanh?tu=01%2F01%2F2025&den=31%2F12%2F2025", s.url)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);

@@ -233,6 +233,7 @@ async fn leader_drill_down(screen: Screen) {
     // The wall screen shows the same period and passes the same checks; back to the usual page.
     p.click("Màn hình tường").await.unwrap();
     p.sees("Điểm toàn tỉnh").await.unwrap();
+    p.sees("Số liệu lúc").await.unwrap();
     p.click("Điện thoại, máy tính").await.unwrap();
     p.click("Sở Tư pháp").await.unwrap();
     p.sees("Chỉ số phục vụ (Quyết định 766)").await.unwrap();

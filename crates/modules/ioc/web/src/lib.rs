@@ -27,11 +27,23 @@ use utoipa::OpenApi;
 )]
 pub struct ApiDoc;
 
+/// The wall screen's reload every five minutes (progressive enhancement: the page works without).
+async fn wall_script() -> impl axum::response::IntoResponse {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/dieu-hanh-tuong.js"),
+    )
+}
+
 /// The module's routes and its part of the API document.
 pub fn module() -> WebModule {
     use pages::{alerts, dashboard, public};
     let routes = Router::new()
         .route("/dieu-hanh", get(dashboard::dashboard))
+        .route("/static/dieu-hanh-tuong.js", get(wall_script))
         .route("/dieu-hanh/xep-hang", get(dashboard::ranking_export))
         .route("/dieu-hanh/chi-so", get(dashboard::unit))
         .route("/dieu-hanh/chi-so/{key}", get(dashboard::indicator))

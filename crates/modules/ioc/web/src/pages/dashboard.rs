@@ -61,6 +61,8 @@ pub struct RankRow {
 pub struct DashboardPage {
     pub layout: Layout,
     pub wall: bool,
+    /// When the figures were read, the province's time (hh:mm, dd/mm/yyyy), said on the wall.
+    pub read_at: (String, String),
     pub from: String,
     pub to: String,
     pub from_iso: String,
@@ -195,6 +197,10 @@ pub async fn dashboard(
     let page = DashboardPage {
         layout: Layout::new(&state, &viewer, f.say("Trung tâm điều hành", "Operations centre")),
         wall: q.mode.as_deref() == Some("tuong"),
+        read_at: {
+            let now = chrono::Utc::now() + chrono::Duration::hours(7);
+            (now.format("%H:%M").to_string(), now.format("%d/%m/%Y").to_string())
+        },
         from: period.from.format("%d/%m/%Y").to_string(),
         to: period.to.format("%d/%m/%Y").to_string(),
         from_iso: period.from.to_string(),
