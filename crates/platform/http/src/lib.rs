@@ -87,6 +87,15 @@ async fn stylesheet(uri: axum::http::Uri) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, cache)], STYLESHEET)
 }
 
+/// A module's script (progressive enhancement only: every page works without it), kept an
+/// hour by browsers.
+pub fn script(source: &'static str) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        source,
+    )
+}
+
 async fn account_page() -> axum::response::Redirect {
     axum::response::Redirect::to("/tai-khoan")
 }

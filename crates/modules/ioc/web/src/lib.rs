@@ -29,13 +29,7 @@ pub struct ApiDoc;
 
 /// The wall screen's reload every five minutes (progressive enhancement: the page works without).
 async fn wall_script() -> impl axum::response::IntoResponse {
-    (
-        [
-            (axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../static/dieu-hanh-tuong.js"),
-    )
+    tinhso_http::script(include_str!("../static/dieu-hanh-tuong.js"))
 }
 
 /// The module's routes and its part of the API document.

@@ -29,13 +29,7 @@ pub struct ApiDoc;
 
 /// The reporting form's location button (progressive enhancement; the form works without it).
 async fn script() -> impl axum::response::IntoResponse {
-    (
-        [
-            (axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../static/phan-anh.js"),
-    )
+    tinhso_http::script(include_str!("../static/phan-anh.js"))
 }
 
 /// The module's routes.
