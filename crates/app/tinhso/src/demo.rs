@@ -1,7 +1,7 @@
 //! A year of realistic dossiers for the demo province, produced by the real state machine
 //! (`decide` then `apply`) at past times, so due dates, lateness and the audit chain are real.
 
-use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use std::collections::HashMap;
 use tinhso_catalogue::procedure::{Applicants, CompetentAgency, Procedure, ProcessingTime};
 use tinhso_catalogue::workflow::StepRole;
@@ -87,7 +87,7 @@ pub struct World<'a> {
 /// 08:00 + `minutes` in Vietnam on `day`, as UTC.
 fn at(day: NaiveDate, minutes: u64) -> DateTime<Utc> {
     let local = day.and_hms_opt(8, 0, 0).unwrap_or_default() + chrono::Duration::minutes(minutes as i64);
-    Utc.from_utc_datetime(&(local - chrono::Duration::hours(7)))
+    tinhso_kernel::calendar::from_local(local)
 }
 
 fn working_day_after(cal: &WorkingCalendar, day: NaiveDate, n: u32) -> NaiveDate {

@@ -5,7 +5,7 @@
 
 use crate::demo::{Rng, World};
 use anyhow::{anyhow, Result};
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use tinhso_kernel::calendar::local_date;
 use tinhso_kernel::ids::AccountId;
 use tinhso_reports::{machine, Command, NewReport, ReportKind};
@@ -24,7 +24,7 @@ const PLACES: [(&str, &str); 8] = [
 
 fn at(day: NaiveDate, minutes: u64) -> DateTime<Utc> {
     let local = day.and_hms_opt(8, 0, 0).unwrap_or_default() + chrono::Duration::minutes(minutes as i64);
-    Utc.from_utc_datetime(&(local - chrono::Duration::hours(7)))
+    tinhso_kernel::calendar::from_local(local)
 }
 
 /// Stores `n` demo reports; returns how many.

@@ -107,7 +107,7 @@ async fn alert(store: &Stores, finding: &str) -> anyhow::Result<()> {
             )
         })
         .collect();
-    let today = (Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let today = tinhso_kernel::calendar::local_date(Utc::now());
     let key = format!("audit:{today}:{}", tinhso_kernel::ids::Sha256::of(finding.as_bytes()));
     store.notify.send_alert(&key, &notes).await?;
     Ok(())

@@ -57,7 +57,7 @@ pub async fn cli_state(store: Stores, data: &Path) -> Result<tinhso_http::AppSta
 /// Replaces every commune's boundary with a GeoJSON file's; nothing unless all of it is right.
 pub async fn import_boundaries(store: Stores, file: &Path) -> Result<ExitCode> {
     let text = tokio::fs::read_to_string(file).await.with_context(|| format!("cannot read {}", file.display()))?;
-    let today = chrono::Utc::now().date_naive();
+    let today = tinhso_kernel::calendar::local_date(chrono::Utc::now());
     let known: Vec<u32> = store.province.units(today).await?.iter().map(|u| u.code).collect();
     match tinhso_reports::geo::parse_boundaries(&text, &known) {
         Ok(b) => {

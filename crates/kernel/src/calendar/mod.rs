@@ -5,19 +5,33 @@ pub mod lunar;
 mod rules;
 
 use crate::error::FieldError;
-use chrono::{Datelike, Days, NaiveDate, Weekday};
+use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub use rules::year_from_rules;
 
-/// Vietnam's civil time (UTC+7, no daylight saving): the date an instant belongs to, the one
-/// every deadline counts from.
-pub fn local_date(at: chrono::DateTime<chrono::Utc>) -> NaiveDate {
-    match chrono::FixedOffset::east_opt(7 * 3600) {
-        Some(tz) => at.with_timezone(&tz).date_naive(),
-        None => at.date_naive(),
-    }
+/// Vietnam's civil time is UTC+7 all year (no daylight saving).
+const UTC_OFFSET: chrono::TimeDelta = chrono::TimeDelta::hours(7);
+
+/// The date an instant belongs to in Vietnam, the one every deadline counts from.
+pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
+    local_time(at).date()
+}
+
+/// The wall-clock time of an instant in Vietnam, the one people read on a page or a paper.
+pub fn local_time(at: DateTime<Utc>) -> NaiveDateTime {
+    at.naive_utc() + UTC_OFFSET
+}
+
+/// The instant a wall-clock time in Vietnam names.
+pub fn from_local(t: NaiveDateTime) -> DateTime<Utc> {
+    (t - UTC_OFFSET).and_utc()
+}
+
+/// The instant a day begins in Vietnam (its 00:00), where a period of local days starts.
+pub fn day_start(day: NaiveDate) -> DateTime<Utc> {
+    from_local(day.and_time(NaiveTime::MIN))
 }
 
 /// Where a year's days off come from; shown to people so an estimate is never mistaken for law.

@@ -147,3 +147,29 @@ proptest! {
         prop_assert_eq!(cal.working_days_between(start, cal.due_date(start, n).unwrap_or(start)), i64::from(n));
     }
 }
+
+fn utc(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).unwrap_or_default()
+}
+
+#[test]
+fn vietnam_is_seven_hours_ahead_all_year() {
+    // New Year's Eve: 23:59 in Hà Nội is 16:59 in London, and midnight there is 17:00 UTC.
+    assert_eq!(local_time(utc("2025-12-31T16:59:59Z")).to_string(), "2025-12-31 23:59:59");
+    assert_eq!(local_date(utc("2025-12-31T17:00:00Z")), d(2026, 1, 1));
+    // No daylight saving: the same offset in July as in January.
+    assert_eq!(local_time(utc("2026-07-01T01:30:00Z")).to_string(), "2026-07-01 08:30:00");
+    assert_eq!(day_start(d(2026, 12, 6)), utc("2026-12-05T17:00:00Z"));
+}
+
+proptest! {
+    #[test]
+    fn a_local_day_starts_where_the_day_before_ends(days in 0i64..80_000, secs in 0u32..86_400) {
+        let day = d(1970, 1, 1) + chrono::Duration::days(days);
+        let start = day_start(day);
+        prop_assert_eq!(local_date(start), day);
+        prop_assert_eq!(local_date(start - chrono::Duration::seconds(1)), day.pred_opt().unwrap_or(day));
+        let t = day.and_time(NaiveTime::from_num_seconds_from_midnight_opt(secs, 0).unwrap_or_default());
+        prop_assert_eq!(local_time(from_local(t)), t);
+    }
+}

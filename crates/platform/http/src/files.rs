@@ -8,6 +8,7 @@
 use crate::error::AppError;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
+use tinhso_kernel::calendar;
 use tinhso_kernel::files::{FileKind, MAX_FILE_BYTES};
 use tinhso_kernel::ids::Sha256 as Hash;
 use tinhso_store::StoredFile;
@@ -278,9 +279,7 @@ pub fn quota_for(limits: Option<QuotaLimits>, account: &tinhso_store::Account) -
     if account.role != tinhso_policy::Role::Citizen {
         return None;
     }
-    // Midnight in Vietnam (UTC+7), as UTC.
-    let local = chrono::Utc::now() + chrono::Duration::hours(7);
-    let midnight = local.date_naive().and_hms_opt(0, 0, 0)?.and_utc() - chrono::Duration::hours(7);
+    let midnight = calendar::day_start(calendar::local_date(chrono::Utc::now()));
     Some(tinhso_store::UploadQuota { per_day: limits.per_day, total: limits.total, day_start: midnight })
 }
 

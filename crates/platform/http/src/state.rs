@@ -130,7 +130,7 @@ impl AppState {
             .await?
             .ok_or_else(|| StoreError::Corrupt("no province is set up: run `tinhso init`".into()))?;
         // Every list a person picks from (communes, agencies) reads in Vietnamese alphabetical order.
-        let mut units = store.province.units(chrono::Utc::now().date_naive()).await?;
+        let mut units = store.province.units(tinhso_kernel::calendar::local_date(chrono::Utc::now())).await?;
         units.sort_by_cached_key(|u| tinhso_kernel::text::vi_key(&u.name));
         let mut agencies = store.province.agencies().await?;
         agencies.sort_by_cached_key(|a| tinhso_kernel::text::vi_key(&a.name));

@@ -374,7 +374,7 @@ async fn overdue_alerts_reach_the_agency_leaders_once() {
     let specialist = Caller::login(&s, "chuyenvien@tinhso.local", PASSWORD).await;
     specialist.act(&soon, json!({ "action": "start_processing" })).await;
     // Time travel for the test: the first due date moves to a Monday long past, the second to today.
-    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let today = tinhso_kernel::calendar::local_date(chrono::Utc::now());
     for (c, day) in [(code.clone(), "2025-03-10".to_owned()), (soon.clone(), today.to_string())] {
         s.exec_sql(&format!(
             "UPDATE dossier SET due_on = '{day}', body = json_set(body, '$.due_on', '{day}') WHERE code = '{c}'"

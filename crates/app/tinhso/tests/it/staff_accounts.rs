@@ -194,8 +194,9 @@ async fn story(s: TestServer) {
     let shown = |html: &str| -> Vec<String> {
         html.split("data-label=\"Thao tác\">").skip(1).map(|r| r.split("</td>").next().unwrap().to_owned()).collect()
     };
-    let day =
-        |days: i64| (chrono::Utc::now() + chrono::Duration::hours(7) + chrono::Duration::days(days)).format("%d/%m/%Y");
+    let day = |days: i64| {
+        (tinhso_kernel::calendar::local_date(chrono::Utc::now()) + chrono::Duration::days(days)).format("%d/%m/%Y")
+    };
     let log = |query: String| {
         let auditor = &auditor;
         let url = format!("{}/quan-tri/nhat-ky?{query}", s.url);

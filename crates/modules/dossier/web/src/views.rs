@@ -262,7 +262,7 @@ pub fn history(state: &AppState, events: &[StoredEvent], staff: bool, names: &Na
         .filter(|e| staff || e.public)
         .map(|e| {
             let (title, detail) = event_text(state, &e.event.kind, names, en);
-            let local = e.event.at + chrono::Duration::hours(7);
+            let local = tinhso_kernel::calendar::local_time(e.event.at);
             HistoryRow { when: local.format("%d/%m/%Y %H:%M").to_string(), title, detail, internal: !e.public }
         })
         .collect()

@@ -123,7 +123,7 @@ pub fn procedures_of<'a>(state: &AppState, unit: &Unit, all: &'a [std::sync::Arc
 
 /// The instants a period of local (UTC+7) days spans: `[first day 00:00, day after last 00:00)`.
 pub fn period_instants(period: Period) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
-    let start = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc() - chrono::Duration::hours(7);
+    let start = tinhso_kernel::calendar::day_start;
     (start(period.from), start(period.to.succ_opt().unwrap_or(period.to)))
 }
 

@@ -16,6 +16,7 @@ use crate::service::{fresh_id, organizations_of};
 use chrono::{Datelike, NaiveDate};
 use sha2::{Digest, Sha256};
 use tinhso_http::state::AppState;
+use tinhso_kernel::calendar::{day_start, local_date, local_time};
 use tinhso_kernel::province::{AgencyKind, AgencyLevel};
 use tinhso_opendata::model::Upload;
 use tinhso_opendata::{Dataset, Frequency, Resource, State};
@@ -161,9 +162,8 @@ async fn dossiers(state: &AppState, today: NaiveDate) -> Result<Table, String> {
 async fn by_procedure(state: &AppState, today: NaiveDate) -> Result<Table, String> {
     let span = months(today);
     let (first, end) = (span[0], span[span.len() - 1]);
-    // The instants around the months (Vietnam is UTC+7; the month is the submission day's).
-    let from = first.and_hms_opt(0, 0, 0).map(|t| t.and_utc() - chrono::Duration::hours(7)).ok_or("date")?;
-    let to = end.and_hms_opt(0, 0, 0).map(|t| t.and_utc() - chrono::Duration::hours(7)).ok_or("date")?;
+    // The instants around the months (the month is the submission day's, in Vietnam).
+    let (from, to) = (day_start(first), day_start(end));
     let catalogue = state.catalogue();
     let mut rows: Vec<Vec<String>> = state
         .store
@@ -242,9 +242,7 @@ async fn reports(state: &AppState, today: NaiveDate) -> Result<Table, String> {
     let categories = state.store.reports.report_categories().await.map_err(|e| e.to_string())?;
     let mut rows = Vec::new();
     for w in span.windows(2) {
-        let since = w[0].and_hms_opt(0, 0, 0).map(|t| t.and_utc() - chrono::Duration::hours(7));
-        let until = w[1].and_hms_opt(0, 0, 0).map(|t| t.and_utc() - chrono::Duration::hours(7));
-        let (Some(since), Some(until)) = (since, until) else { continue };
+        let (since, until) = (day_start(w[0]), day_start(w[1]));
         for s in state.store.reports.report_stats(since, until, today).await.map_err(|e| e.to_string())? {
             let category =
                 categories.iter().find(|c| c.code == s.category).map_or(s.category.clone(), |c| c.name.clone());
@@ -289,7 +287,7 @@ fn publisher(state: &AppState) -> Option<String> {
 
 /// Rebuilds every table and saves what changed; each changed file is loaded into the data store.
 pub async fn publish(state: &AppState) -> Result<Published, String> {
-    let today = tinhso_kernel::calendar::local_date(chrono::Utc::now());
+    let today = local_date(chrono::Utc::now());
     let org = publisher(state).ok_or("the province has no province-level agency to publish for")?;
     // The catalogue knows its publishers and themes before anything names them.
     crate::service::portal(state).refresh(state, true).await.map_err(|e| e.to_string())?;
@@ -334,7 +332,7 @@ pub async fn publish(state: &AppState) -> Result<Published, String> {
             description: format!(
                 "{} dòng; tạo tự động lúc {}.",
                 t.rows.len(),
-                (now + chrono::Duration::hours(7)).format("%H:%M %d/%m/%Y")
+                local_time(now.and_utc()).format("%H:%M %d/%m/%Y")
             ),
             format: "CSV".into(),
             url: String::new(),

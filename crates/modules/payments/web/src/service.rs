@@ -21,7 +21,7 @@ use tinhso_store::{Payment, StoreError};
 
 /// yyyyMMddHHmmss in Vietnam's time, as the gateway writes dates.
 pub fn gateway_time(t: DateTime<Utc>) -> String {
-    (t + chrono::Duration::hours(7)).format("%Y%m%d%H%M%S").to_string()
+    tinhso_kernel::calendar::local_time(t).format("%Y%m%d%H%M%S").to_string()
 }
 
 fn now_text() -> String {

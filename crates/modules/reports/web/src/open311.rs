@@ -122,8 +122,8 @@ fn w3c(t: DateTime<Utc>) -> String {
 }
 
 fn end_of_day(d: NaiveDate) -> String {
-    let t = d.and_hms_opt(17, 0, 0).map(|t| t.and_utc() - Duration::hours(7));
-    t.map(w3c).unwrap_or_default()
+    // The working day ends at 17:00 in Vietnam.
+    d.and_hms_opt(17, 0, 0).map(|t| w3c(tinhso_kernel::calendar::from_local(t))).unwrap_or_default()
 }
 
 fn service_json(c: &Category) -> Value {

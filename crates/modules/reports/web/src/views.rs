@@ -41,8 +41,8 @@ pub struct ReportView {
 
 /// Vietnamese date and time (UTC+7).
 pub fn when(t: DateTime<Utc>) -> String {
-    let local = t + chrono::Duration::hours(7);
-    format!("{} {}", date_vi(local.date_naive()), local.format("%H:%M"))
+    let local = tinhso_kernel::calendar::local_time(t);
+    format!("{} {}", date_vi(local.date()), local.format("%H:%M"))
 }
 
 pub fn commune_name(state: &AppState, code: Option<u32>) -> String {

@@ -34,7 +34,7 @@ pub struct ToIssue {
 
 /// Vietnam's time (UTC+7, no daylight saving) as dd/mm/yyyy hh:mm.
 pub fn vn_time(t: DateTime<Utc>) -> String {
-    (t + chrono::Duration::hours(7)).format("%d/%m/%Y %H:%M").to_string()
+    tinhso_kernel::calendar::local_time(t).format("%d/%m/%Y %H:%M").to_string()
 }
 
 /// A new verification code: "KQ-" and 12 characters from an alphabet without look-alikes.

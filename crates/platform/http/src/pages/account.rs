@@ -14,7 +14,7 @@ use serde::Deserialize;
 use tinhso_kernel::error::Errors;
 use tinhso_kernel::guard::Rule;
 use tinhso_kernel::ids::{Login, PersonalId};
-use tinhso_kernel::{password, text, FieldError};
+use tinhso_kernel::{calendar, password, text, FieldError};
 use tinhso_policy::Role;
 use tinhso_store::{NewAccount, Notification, StoreError};
 
@@ -453,12 +453,12 @@ pub async fn change_password(
 
 /// The time now as a notice says it ("14:05 ngày 05/12/2026", UTC+7).
 pub fn now_vi() -> String {
-    (chrono::Utc::now() + chrono::Duration::hours(7)).format("%H:%M ngày %d/%m/%Y").to_string()
+    calendar::local_time(chrono::Utc::now()).format("%H:%M ngày %d/%m/%Y").to_string()
 }
 
 /// `now_vi` in English ("14:05 on 05/12/2026").
 pub fn now_en() -> String {
-    (chrono::Utc::now() + chrono::Duration::hours(7)).format("%H:%M on %d/%m/%Y").to_string()
+    calendar::local_time(chrono::Utc::now()).format("%H:%M on %d/%m/%Y").to_string()
 }
 
 /// Tells an account's owner something that happened to the account itself, in their notices
@@ -488,7 +488,7 @@ pub async fn notifications(State(state): State<AppState>, viewer: Viewer) -> Pag
         .into_iter()
         .enumerate()
         .map(|(i, m)| {
-            let local = m.created_at + chrono::Duration::hours(7);
+            let local = calendar::local_time(m.created_at);
             let (subject, body) = if en { m.in_english() } else { (m.subject.as_str(), m.body.as_str()) };
             // Codes link to their dossiers for readers who have a dossier list to open them in.
             let body = if layout.has_dossiers {

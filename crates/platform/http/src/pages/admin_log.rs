@@ -61,7 +61,7 @@ impl LogParams {
             let d = parse_date(&s?).map_err(|p| {
                 errors.push(FieldError::new(field, "bad_date", &p.vi, &p.en));
             });
-            d.ok()?.and_hms_opt(0, 0, 0).map(|t| t.and_utc() - chrono::Duration::hours(7))
+            d.ok().map(tinhso_kernel::calendar::day_start)
         };
         let from = day(given(&self.tu), "tu");
         let until = day(given(&self.den), "den").map(|t| t + chrono::Duration::days(1));
@@ -212,7 +212,7 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, PageQuery(mut q
     let rows = entries
         .iter()
         .map(|e| LogRow {
-            when: (e.at + chrono::Duration::hours(7)).format("%d/%m/%Y %H:%M").to_string(),
+            when: tinhso_kernel::calendar::local_time(e.at).format("%d/%m/%Y %H:%M").to_string(),
             who: name(&e.actor),
             who_href: format!("/quan-tri/nhat-ky?{}", q.carried_with(Some(e.actor.0)).trim_start_matches('&')),
             what: e.change.describe(en),

@@ -105,7 +105,7 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> PageResult {
     let rows = runs
         .iter()
         .map(|r| {
-            let local = r.started_at + chrono::Duration::hours(7);
+            let local = tinhso_kernel::calendar::local_time(r.started_at);
             let took = (r.finished_at - r.started_at).num_milliseconds().max(0) as f64 / 1000.0;
             let who = match r.requested_by {
                 Some(id) => names.get(&id).cloned().unwrap_or_else(|| format!("#{}", id.0)),

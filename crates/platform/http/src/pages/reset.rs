@@ -266,7 +266,7 @@ pub async fn mail_code(
         let until = now + chrono::Duration::minutes(MAILED_CODE_MINUTES);
         let message = if by_text {
             // A text holds 160 characters: the code first, the rest in a few words.
-            let until = (until + chrono::Duration::hours(7)).format("%H:%M ngày %d/%m/%Y");
+            let until = tinhso_kernel::calendar::local_time(until).format("%H:%M ngày %d/%m/%Y");
             tinhso_store::Notification::new(
                 a.id,
                 format!("Mã đặt lại mật khẩu Cổng DVC: {code}"),
@@ -292,7 +292,7 @@ pub async fn mail_code(
 /// The reset email: the code, until when it works, and a link that fills it in when the
 /// server knows its public address (never one taken from the request, which an attacker sets).
 fn reset_mail(state: &AppState, login: &str, code: &str, until: chrono::DateTime<chrono::Utc>) -> String {
-    let until = (until + chrono::Duration::hours(7)).format("%H:%M ngày %d/%m/%Y");
+    let until = tinhso_kernel::calendar::local_time(until).format("%H:%M ngày %d/%m/%Y");
     let page = match state.config.public_url.as_deref() {
         Some(base) => {
             let q: String = form_urlencoded::Serializer::new(String::new())

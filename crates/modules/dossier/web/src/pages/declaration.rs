@@ -81,8 +81,7 @@ pub async fn filled(State(state): State<AppState>, viewer: Viewer, Path(code): P
     let submitted_at = events
         .iter()
         .find(|e| matches!(e.event.kind, EventKind::Submitted { .. }))
-        // Vietnam's time (UTC+7, no daylight saving).
-        .map(|e| (e.event.at + chrono::Duration::hours(7)).naive_utc());
+        .map(|e| tinhso_kernel::calendar::local_time(e.event.at));
     let day = d.submitted_on;
     let signed = match (d.channel, submitted_at) {
         (Channel::Online, Some(at)) => format!(

@@ -202,7 +202,7 @@ async fn entries_page(
                     fig.pct(Some(e.rate)),
                     e.evidence,
                     e.entered_by,
-                    (e.entered_at + chrono::Duration::hours(7)).format("%d/%m/%Y %H:%M").to_string(),
+                    tinhso_kernel::calendar::local_time(e.entered_at).format("%d/%m/%Y %H:%M").to_string(),
                 )
             })
             .collect(),

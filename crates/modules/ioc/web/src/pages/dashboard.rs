@@ -198,7 +198,7 @@ pub async fn dashboard(
         layout: Layout::new(&state, &viewer, f.say("Trung tâm điều hành", "Operations centre")),
         wall: q.mode.as_deref() == Some("tuong"),
         read_at: {
-            let now = chrono::Utc::now() + chrono::Duration::hours(7);
+            let now = tinhso_kernel::calendar::local_time(chrono::Utc::now());
             (now.format("%H:%M").to_string(), now.format("%d/%m/%Y").to_string())
         },
         from: period.from.format("%d/%m/%Y").to_string(),

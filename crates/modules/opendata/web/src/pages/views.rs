@@ -9,8 +9,8 @@ pub fn date(t: NaiveDateTime) -> String {
 }
 
 pub fn date_time(t: NaiveDateTime) -> String {
-    // Stored in UTC; people read Vietnam's time (UTC+7, no daylight saving).
-    (t + chrono::Duration::hours(7)).format("%H:%M %d/%m/%Y").to_string()
+    // Stored in UTC (CKAN's naive timestamps); people read Vietnam's time.
+    tinhso_kernel::calendar::local_time(t.and_utc()).format("%H:%M %d/%m/%Y").to_string()
 }
 
 pub fn size(bytes: i64) -> String {

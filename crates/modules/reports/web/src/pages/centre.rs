@@ -111,8 +111,7 @@ pub async fn centre(
             "The period ends before it starts",
         )));
     }
-    let start =
-        |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc() - chrono::Duration::hours(7);
+    let start = tinhso_kernel::calendar::day_start;
     let stats = state
         .store
         .reports

@@ -119,7 +119,7 @@ fn query(state: &AppState, p: &ListParams) -> Result<ReportQuery, Vec<FieldError
     let day = |s: Option<&str>, field: &'static str, errors: &mut Vec<FieldError>| match s {
         None => None,
         Some(s) => match parse_date(s) {
-            Ok(d) => d.and_hms_opt(0, 0, 0).map(|t| t.and_utc() - chrono::Duration::hours(7)),
+            Ok(d) => Some(tinhso_kernel::calendar::day_start(d)),
             Err(_) => {
                 errors.push(FieldError::new(field, "bad_date", "Ngày theo dạng dd/mm/yyyy", "Dates as dd/mm/yyyy"));
                 None
