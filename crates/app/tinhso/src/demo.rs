@@ -370,7 +370,6 @@ fn dossier(world: &World<'_>, rng: &mut Rng, day: NaiveDate) -> Option<(NewDossi
     Some((new, run.events))
 }
 
-/// About `n` dossiers spread over the working days of the year before `now`.
 /// The enterprise a demo applicant represents: named after them, with a tax code of the
 /// province's series (50) whose check digit holds. Drawn from nothing random, so the demo's
 /// other figures stay as they were.
@@ -395,6 +394,7 @@ fn household_business(c: &Citizen) -> Option<tinhso_dossier::Organization> {
     })
 }
 
+/// About `n` dossiers spread over the working days of the year before `now`.
 pub fn history(world: &World<'_>, n: usize) -> Vec<(NewDossier, Vec<Event>)> {
     let mut rng = Rng::new(0x7475_7965_6e71_7561);
     let today = tinhso_dossier::deadline::local_date(world.now);

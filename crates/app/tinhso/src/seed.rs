@@ -22,6 +22,8 @@ const CALENDARS: [&str; 3] = [
 pub const DEMO_PROVINCE: &str = "Tuyên Quang";
 pub const DEMO_PASSWORD: &str = "TuyenQuang-demo-2025";
 const DEMO_CITIZEN: &str = "0912345678";
+/// A demo person the history's dossiers were drawn for (see `demo_history`).
+const HISTORY_CITIZEN: &str = "0913000001";
 
 #[derive(Deserialize)]
 struct RawProvince {
@@ -456,6 +458,15 @@ pub async fn print_demo_accounts(store: &Stores) -> Result<()> {
     for a in demo_accounts(p.code) {
         if let Some(acc) = store.identity.account_by_login(a.login).await? {
             println!("  {:<30} {}", acc.login, acc.role.label_vi());
+        }
+    }
+    // The demo history's dossiers belong to other demo people, so the first account above
+    // starts empty; one of them shows a citizen's pages with dossiers in every state.
+    if let Some(a) = store.identity.account_by_login(HISTORY_CITIZEN).await? {
+        let q = tinhso_store::DossierQuery { applicant: Some(a.id), limit: 1, ..Default::default() };
+        if !store.dossiers.dossiers(&q).await?.is_empty() {
+            println!("Người dân có hồ sơ trong lịch sử dùng thử (cùng mật khẩu):");
+            println!("  {HISTORY_CITIZEN:<30} {}", Role::Citizen.label_vi());
         }
     }
     // Commune dossiers (birth registration, residence...) are received and decided at the

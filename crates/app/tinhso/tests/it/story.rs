@@ -69,6 +69,7 @@ async fn story(s: TestServer) {
     assert_eq!(health["database"], backend);
     assert_eq!(health["procedures"], 144);
     assert!(s.banner.contains("quantri@tinhso.local"), "demo accounts are printed at start-up");
+    assert!(!s.banner.contains("0913000001"), "no history, so no citizen with dossiers is offered");
     let (_, units) = get_json(&c, &format!("{}/api/v1/units", s.url)).await;
     assert_eq!(units["total"], 124);
     assert_eq!(units["items"].as_array().unwrap().len(), 124);
