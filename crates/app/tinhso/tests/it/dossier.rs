@@ -258,7 +258,11 @@ async fn lifecycle(s: TestServer) {
     let v: Value = r.json().await.unwrap();
     assert_eq!((v["state_code"].as_u64(), v.get("form")), (Some(10), None));
     assert_eq!(v["status"], "Đã nhận kết quả", "in plain words: {v}");
-    assert!(v["next_step"].as_str().unwrap().contains("đánh giá"), "{v}");
+    // The lookup reads the state alone, so it does not ask for a rating already given.
+    assert!(v["next_step"].as_str().unwrap().contains("nếu chưa đánh giá"), "{v}");
+    // The applicant's own page knows it was rated, and thanks them.
+    let page = citizen.c.get(format!("{}/ho-so/{code}", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Cảm ơn ông/bà đã đánh giá") && !page.contains("Mời ông/bà đánh giá"), "{page}");
     let r = anon.post(format!("{}/api/v1/lookup", s.url)).json(&lookup("0987654321")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     // The phone never travels in the address.

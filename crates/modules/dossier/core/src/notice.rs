@@ -53,7 +53,11 @@ pub fn for_applicant(state: DossierState) -> (&'static str, &'static str) {
             ("Cần nộp phí, lệ phí", "Nộp phí, lệ phí theo thông báo để hồ sơ được tiếp tục giải quyết.")
         }
         S::ResultReady => ("Đã có kết quả", "Mời ông/bà nhận kết quả theo hình thức đã chọn khi nộp hồ sơ."),
-        S::Returned => ("Đã nhận kết quả", "Mời ông/bà đánh giá mức độ hài lòng với việc giải quyết hồ sơ."),
+        // Said without knowing whether the applicant has rated yet (a lookup reads the state alone).
+        S::Returned => (
+            "Đã nhận kết quả",
+            "Hồ sơ đã hoàn thành; nếu chưa đánh giá, mời ông/bà đánh giá mức độ hài lòng trên trang hồ sơ của mình.",
+        ),
         S::Refused => ("Không được tiếp nhận", "Xem lý do trong thông báo; có thể nộp lại khi hồ sơ đủ điều kiện."),
         S::Withdrawn => ("Đã rút hồ sơ", "Ông/bà không cần làm gì thêm."),
         S::Stopped => ("Đã dừng giải quyết", "Xem lý do trong thông báo đã gửi."),
@@ -77,10 +81,28 @@ pub fn for_applicant_en(state: DossierState) -> (&'static str, &'static str) {
         ),
         S::PaymentRequested => ("Fees to pay", "Pay the fees the notice gives so that the dossier goes on."),
         S::ResultReady => ("Result ready", "Collect the result the way you chose when applying."),
-        S::Returned => ("Result handed over", "Please rate how the dossier was handled."),
+        S::Returned => (
+            "Result handed over",
+            "The dossier is complete; if you have not yet, please rate how it was handled on your dossier's page.",
+        ),
         S::Refused => ("Not received", "See the reason in the notice; you may apply again once the dossier qualifies."),
         S::Withdrawn => ("Withdrawn", "Nothing more is needed from you."),
         S::Stopped => ("Stopped", "See the reason in the notice sent to you."),
+    }
+}
+
+/// Where `d` stands for its applicant, in their words (`for_applicant`), and what is left for
+/// them to do: once they have rated the service, nothing is asked of them any more.
+pub fn applicant_status(d: &Dossier, en: bool) -> (&'static str, &'static str) {
+    let (status, next) = if en { for_applicant_en(d.state) } else { for_applicant(d.state) };
+    match (d.state, d.rating.is_some(), en) {
+        (DossierState::Returned, true, false) => (status, "Cảm ơn ông/bà đã đánh giá việc giải quyết hồ sơ."),
+        (DossierState::Returned, true, true) => (status, "Thank you for rating how the dossier was handled."),
+        (DossierState::Returned, false, false) => {
+            (status, "Mời ông/bà đánh giá mức độ hài lòng với việc giải quyết hồ sơ.")
+        }
+        (DossierState::Returned, false, true) => (status, "Please rate how the dossier was handled."),
+        _ => (status, next),
     }
 }
 

@@ -114,11 +114,7 @@ pub fn organization_line(d: &Dossier, en: bool) -> String {
 pub fn summary(state: &AppState, d: &Dossier, en: bool) -> DossierSummary {
     let catalogue = state.catalogue();
     let status = status_of(state, d);
-    let (plain_state, plain_next) = if en {
-        tinhso_dossier::notice::for_applicant_en(d.state)
-    } else {
-        tinhso_dossier::notice::for_applicant(d.state)
-    };
+    let (plain_state, plain_next) = tinhso_dossier::notice::applicant_status(d, en);
     DossierSummary {
         code: d.code.to_string(),
         procedure: catalogue

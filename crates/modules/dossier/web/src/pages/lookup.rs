@@ -124,8 +124,8 @@ pub async fn lookup(
                 Err(e) => return Err(err(e)),
                 Ok(Some(d)) => {
                     let (status, next_step) = match viewer.locale {
-                        tinhso_http::i18n::Locale::En => tinhso_dossier::notice::for_applicant_en(d.state),
-                        tinhso_http::i18n::Locale::Vi => tinhso_dossier::notice::for_applicant(d.state),
+                        Locale::En => tinhso_dossier::notice::for_applicant_en(d.state),
+                        Locale::Vi => tinhso_dossier::notice::for_applicant(d.state),
                     };
                     let collect_at = dossiers::collect_at(&state, &d).map(str::to_owned);
                     found = Some(LookupFound {
