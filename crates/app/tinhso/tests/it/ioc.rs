@@ -414,6 +414,18 @@ async fn overdue_alerts_reach_the_agency_leaders_once() {
     assert!(html.contains(&link), "a leader opens the dossier from its alert");
     let opened = boss.c.get(format!("{}/ho-so/{code}", s.url)).send().await.unwrap();
     assert_eq!(opened.status(), StatusCode::OK);
+    // The applicant's page says what the agency owes them, and offers feedback about the dossier
+    // with its code already filled in.
+    let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
+    let page = citizen.c.get(format!("{}/ho-so/{code}", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Hồ sơ đã quá ngày hẹn trả; cơ quan giải quyết phải gửi ông/bà phiếu xin lỗi"), "{page}");
+    let feedback = format!("/phan-anh/gui?danh-muc=thu-tuc-hanh-chinh&amp;ma-ho-so={code}");
+    assert!(page.contains(&feedback), "{page}");
+    let form = citizen.c.get(format!("{}{}", s.url, feedback.replace("&amp;", "&"))).send().await.unwrap();
+    assert_eq!(form.status(), StatusCode::OK);
+    let form = form.text().await.unwrap();
+    assert!(form.contains(&format!("name=\"dossier_code\" value=\"{code}\"")), "{form}");
+    assert!(form.contains("value=\"thu-tuc-hanh-chinh\" selected"), "{form}");
     // The province admin watches the operations centre but reads no one's dossier: the alert
     // names the dossier without a link to a page that would refuse it.
     let admin = Caller::login(&s, "quantri@tinhso.local", PASSWORD).await;

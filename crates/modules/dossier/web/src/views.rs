@@ -61,9 +61,23 @@ pub fn status_of(state: &AppState, d: &Dossier) -> DueStatus {
     )
 }
 
-fn next_step(d: &Dossier, en: bool) -> String {
+fn next_step(d: &Dossier, status: DueStatus, en: bool) -> String {
     let t = |vi: &str, english: &str| if en { english.to_owned() } else { vi.to_owned() };
     match d.state {
+        // Late: the agency owes the applicant an apology letter with a new date (the one-stop
+        // rules, Decree 118/2025); once it is late again, what is left is to complain.
+        DossierState::Received | DossierState::Processing if status == DueStatus::Overdue => {
+            match d.apology_due_on {
+                None => t(
+                    "Hồ sơ đã quá ngày hẹn trả; cơ quan giải quyết phải gửi ông/bà phiếu xin lỗi, nêu lý do và hẹn lại ngày trả",
+                    "The dossier is late; the deciding agency must send you a letter of apology with the reason and a new date",
+                ),
+                Some(_) => t(
+                    "Hồ sơ đã quá ngày hẹn lại; ông/bà có thể gửi phản ánh, kiến nghị về hồ sơ này",
+                    "The dossier is past its new date; you may send feedback about it",
+                ),
+            }
+        }
         DossierState::Submitted => t("Chờ cán bộ Một cửa tiếp nhận", "Waiting for the one-stop desk to receive it"),
         DossierState::Received | DossierState::Processing => {
             t("Cơ quan đang giải quyết; ông/bà không cần làm gì thêm", "Being decided; nothing more is needed from you")
@@ -72,7 +86,7 @@ fn next_step(d: &Dossier, en: bool) -> String {
             t("Ông/bà cần bổ sung giấy tờ theo yêu cầu bên dưới", "Add the documents asked for below")
         }
         DossierState::PaymentRequested => {
-            t("Ông/bà cần nộp phí, lệ phí tại Bộ phận Một cửa", "Pay the fees at the one-stop desk or online")
+            t("Ông/bà cần nộp phí, lệ phí trực tuyến hoặc tại Bộ phận Một cửa", "Pay the fees online or at the one-stop desk")
         }
         DossierState::ResultReady => t("Kết quả đã có, chờ trả", "The result is ready to be handed over"),
         DossierState::Returned if d.rating.is_none() => {
@@ -139,7 +153,7 @@ pub fn summary(state: &AppState, d: &Dossier, en: bool) -> DossierSummary {
         },
         receiving: state.agency_name(d.receiving_agency.as_str()).unwrap_or_default().to_owned(),
         competent: state.agency_name(d.competent_agency.as_str()).unwrap_or_default().to_owned(),
-        next_step: next_step(d, en),
+        next_step: next_step(d, status, en),
         organization: organization_line(d, en),
         capacity: d
             .organization
