@@ -59,7 +59,7 @@ pub async fn seed(store: &Stores, world: &World<'_>, n: usize) -> Result<usize> 
             client_token: None,
         };
         let lead = if service {
-            tinhso_reports::routing::route(&[], &agencies, category, None).ok_or_else(|| anyhow!("no agency"))?
+            tinhso_reports::routing::route(&[], &agencies, category, None, None).ok_or_else(|| anyhow!("no agency"))?
         } else {
             agency.clone()
         };

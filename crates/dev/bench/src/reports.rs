@@ -68,7 +68,7 @@ async fn load_reports(store: &Stores, communes: &[u32], n: usize) -> Result<()> 
                 photos: Vec::new(),
                 client_token: None,
             };
-            let agency = tinhso_reports::routing::route(&[], &agencies, &new.category, Some(commune))
+            let agency = tinhso_reports::routing::route(&[], &agencies, &new.category, Some(commune), None)
                 .ok_or_else(|| anyhow!("no agency"))?;
             let e = tinhso_reports::machine::submit(
                 new,

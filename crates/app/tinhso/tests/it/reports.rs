@@ -785,3 +785,44 @@ async fn staff_see_the_most_urgent_reports_first_on_sqlite() {
 async fn staff_see_the_most_urgent_reports_first_on_postgres() {
     staff_see_the_most_urgent_reports_first(Backend::Postgres).await;
 }
+
+/// Feedback about a dossier goes to the agency deciding it; a code that names no dossier is taken
+/// as written and routed as if absent (refusing it would tell anyone which codes exist).
+async fn feedback_about_a_dossier(s: TestServer) {
+    let anon = s.client();
+    let citizen = login(&s, "0912345678").await;
+    let applicant = crate::dossier::Caller::login(&s, "0912345678", PASSWORD).await;
+    let form = crate::dossier::generic_form(2269);
+    let (_, d) = applicant
+        .post("/api/v1/dossiers", serde_json::json!({ "procedure": crate::dossier::PROVINCIAL, "form": form }))
+        .await;
+    let (code, deciding) = (d["code"].as_str().unwrap().to_owned(), d["competent_agency"].as_str().unwrap().to_owned());
+    let about = |code: String| {
+        let citizen = &citizen;
+        let s = &s;
+        async move {
+            let fields = [
+                ("category", "thu-tuc-hanh-chinh"),
+                ("description", "Quá hạn mà chưa nhận được phiếu xin lỗi"),
+                ("dossier_code", code.as_str()),
+            ];
+            let r = send(s, citizen, &fields).await;
+            assert_eq!(r.status(), StatusCode::OK);
+            let (_, v) = json(&s.client(), &format!("{}/open311/v2/requests/{}.json", s.url, sent_id(&r))).await;
+            v[0]["agency_responsible"].as_str().unwrap().to_owned()
+        }
+    };
+    let (_, p) = json(&anon, &format!("{}/api/v1/procedures/{}", s.url, crate::dossier::PROVINCIAL)).await;
+    let agency = &p["competent_agency_detail"];
+    assert_eq!(agency["code"].as_str(), Some(deciding.as_str()), "{p}");
+    assert_eq!(about(code).await, agency["name"].as_str().unwrap());
+    let made_up = "000.00.90.H08-200101-0001".to_owned();
+    assert_eq!(about(made_up).await, "Ủy ban nhân dân tỉnh Tuyên Quang");
+    s.stop().await.unwrap();
+}
+
+on_both_backends!(
+    feedback_about_a_dossier_goes_to_its_deciding_agency_on_sqlite,
+    feedback_about_a_dossier_goes_to_its_deciding_agency_on_postgres,
+    feedback_about_a_dossier
+);

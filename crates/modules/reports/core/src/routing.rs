@@ -1,6 +1,7 @@
 //! Where a report goes: the province's routing table maps category x commune to the
 //! responsible agency. A rule for one commune beats a rule for every commune; without a rule
-//! the commune's own People's Committee answers for what happens in it, and the province's
+//! a report about a dossier goes to the agency deciding it (it answers for its handling), the
+//! commune's own People's Committee answers for what happens in it, and the province's
 //! People's Committee for the rest.
 
 use serde::{Deserialize, Serialize};
@@ -15,12 +16,22 @@ pub struct Route {
     pub agency: AgencyCode,
 }
 
-/// The agency responsible for a report of `category` in `commune`.
-pub fn route(table: &[Route], agencies: &[Agency], category: &str, commune: Option<u32>) -> Option<AgencyCode> {
+/// The agency responsible for a report of `category` in `commune`, about the dossier that
+/// `deciding` (when the report names one that exists) decides.
+pub fn route(
+    table: &[Route],
+    agencies: &[Agency],
+    category: &str,
+    commune: Option<u32>,
+    deciding: Option<&AgencyCode>,
+) -> Option<AgencyCode> {
     let exact = commune.and_then(|c| table.iter().find(|r| r.category == category && r.commune == Some(c)));
     let any = || table.iter().find(|r| r.category == category && r.commune.is_none());
     if let Some(r) = exact.or_else(any) {
         return Some(r.agency.clone());
+    }
+    if let Some(a) = deciding.and_then(|d| agencies.iter().find(|a| &a.code == d)) {
+        return Some(a.code.clone());
     }
     let committee = |level: AgencyLevel, unit: Option<u32>| {
         agencies.iter().find(|a| {

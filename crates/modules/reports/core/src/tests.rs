@@ -217,10 +217,19 @@ fn routing_prefers_the_commune_rule_then_the_category_rule_then_the_commune() {
         Route { category: "an-toan-thuc-pham".into(), commune: None, agency: agency("000.00.10.H59") },
         Route { category: "an-toan-thuc-pham".into(), commune: Some(2269), agency: agency("000.01.01.H59") },
     ];
-    assert_eq!(route(&table, &agencies, "an-toan-thuc-pham", Some(2269)), Some(agency("000.01.01.H59")));
-    assert_eq!(route(&table, &agencies, "an-toan-thuc-pham", Some(1)), Some(agency("000.00.10.H59")));
-    assert_eq!(route(&table, &agencies, "rac-thai", Some(2269)), Some(agency("000.01.01.H59")));
-    assert_eq!(route(&table, &agencies, "rac-thai", None), Some(agency("000.00.00.H59")));
+    assert_eq!(route(&table, &agencies, "an-toan-thuc-pham", Some(2269), None), Some(agency("000.01.01.H59")));
+    assert_eq!(route(&table, &agencies, "an-toan-thuc-pham", Some(1), None), Some(agency("000.00.10.H59")));
+    assert_eq!(route(&table, &agencies, "rac-thai", Some(2269), None), Some(agency("000.01.01.H59")));
+    assert_eq!(route(&table, &agencies, "rac-thai", None, None), Some(agency("000.00.00.H59")));
+    // About a dossier: the agency deciding it answers, unless the table names one for the category.
+    let deciding = agency("000.00.10.H59");
+    assert_eq!(route(&[], &agencies, "thu-tuc-hanh-chinh", None, Some(&deciding)), Some(deciding.clone()));
+    assert_eq!(route(&[], &agencies, "thu-tuc-hanh-chinh", Some(2269), Some(&deciding)), Some(deciding));
+    let committee = agency("000.00.00.H59");
+    assert_eq!(route(&table, &agencies, "an-toan-thuc-pham", Some(1), Some(&committee)), Some(agency("000.00.10.H59")));
+    // An agency the province no longer has is no answer: the usual fallbacks apply.
+    let gone = agency("000.00.77.H59");
+    assert_eq!(route(&[], &agencies, "thu-tuc-hanh-chinh", Some(2269), Some(&gone)), Some(agency("000.01.01.H59")));
 }
 
 #[test]

@@ -8,7 +8,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use tinhso_http::error::AppError;
 use tinhso_http::state::AppState;
 use tinhso_kernel::calendar::local_date;
-use tinhso_kernel::ids::AccountId;
+use tinhso_kernel::ids::{AccountId, DossierCode};
 use tinhso_kernel::FieldError;
 use tinhso_policy::Actor;
 use tinhso_reports::geo::{bounding_box, distance_m, Point, DUPLICATE_RADIUS_M};
@@ -66,7 +66,13 @@ pub async fn submit(
         }
     }
     let routes = state.store.reports.report_routes().await?;
-    let agency = routing::route(&routes, &state.agencies, &new.category, new.commune)
+    // A report about a dossier goes to the agency deciding it. A code that names no dossier is
+    // kept as written and routed as if absent: saying so would tell anyone which codes exist.
+    let deciding = match new.dossier_code.as_deref().map(|c| DossierCode::parse("dossier_code", c)) {
+        Some(Ok(code)) => state.store.dossiers.dossier(&code).await?.map(|r| r.dossier.competent_agency),
+        _ => None,
+    };
+    let agency = routing::route(&routes, &state.agencies, &new.category, new.commune, deciding.as_ref())
         .ok_or_else(|| AppError::Internal("the province has no agency to route reports to".into()))?;
     let now = now();
     let first =
@@ -270,7 +276,7 @@ async fn notices(state: &AppState, r: &Report, cmd: &Command, actor: AccountId) 
 /// to the province's People's Committee, once each (the job runs every 15 minutes). Returns how
 /// many.
 pub async fn escalate_overdue(state: &AppState, today: chrono::NaiveDate) -> Result<usize, AppError> {
-    let Some(province) = routing::route(&[], &state.agencies, "", None) else { return Ok(0) };
+    let Some(province) = routing::route(&[], &state.agencies, "", None, None) else { return Ok(0) };
     let mut moved = 0;
     let mut before = None;
     loop {
