@@ -245,6 +245,13 @@ async fn lifecycle_through_the_pages() {
         let r = specialist.post(&act).form(&f).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::OK);
     }
+    // Their list says first what waits on them, and leads to it.
+    let (_, _, list) = page(citizen.clone(), format!("{}/ho-so", s.url)).await;
+    let waiting = "<a href=\"/ho-so?trang-thai=supplement_requested\">1 hồ sơ cần ông/bà bổ sung giấy tờ</a>";
+    assert!(list.contains(waiting), "{list}");
+    let (_, _, only) = page(citizen.clone(), format!("{}/ho-so?trang-thai=supplement_requested", s.url)).await;
+    assert_eq!(only.matches("href=\"/ho-so/").count(), 1, "{only}");
+    assert!(only.contains(&format!("href=\"/ho-so/{code}\"")));
     let (_, _, mine) = page(citizen.clone(), format!("{}/ho-so/{code}", s.url)).await;
     assert!(mine.contains("Cần bổ sung:") && mine.contains("Bản sao giấy khai sinh"));
     let at = |needle: &str| mine.find(needle).unwrap_or_else(|| panic!("{needle} on the citizen's page"));
@@ -271,6 +278,8 @@ async fn lifecycle_through_the_pages() {
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.unwrap();
     assert!(html.contains("Đang giải quyết") && html.contains("Đã gửi giấy tờ bổ sung."), "plain words, what was done");
+    let (_, _, list) = page(citizen.clone(), format!("{}/ho-so", s.url)).await;
+    assert!(!list.contains("Việc ông/bà cần làm"), "nothing waits on them any more");
     for name in ["khai-sinh.pdf", "cu-tru.pdf"] {
         let row = html.split(&format!("{name}</a>")).nth(1).and_then(|r| r.split("</tr>").next()).unwrap_or_default();
         assert!(row.contains("Bổ sung"), "{name} is attached as a supplement: {row:?}");

@@ -539,7 +539,10 @@ async fn pay_and_verify(screen: Screen) {
     let code = crate::payments::awaiting_fee(&s, &api).await;
     let mut p = person(&s, screen, "nop-phi").await;
     log_in(&mut p, "0912345678").await;
-    p.open(&format!("/ho-so/{code}")).await.unwrap();
+    // Their list says what waits on them and leads to it.
+    p.click("Hồ sơ").await.unwrap();
+    p.click("1 hồ sơ cần ông/bà nộp phí, lệ phí").await.unwrap();
+    p.click(&code).await.unwrap();
     p.click("Nộp phí trực tuyến").await.unwrap();
     p.sees("Chuyển khoản bằng mã VietQR").await.unwrap();
     p.sees("Nội dung chuyển khoản").await.unwrap();

@@ -59,6 +59,9 @@ pub struct ListPage {
     pub next_href: Option<String>,
     /// At a desk: how many results wait to be handed over (state 9), prompted at the top.
     pub to_hand_over: i64,
+    /// What waits on the applicant (documents to add, fees to pay): a link to those dossiers
+    /// and its sentence, first on their list.
+    pub waiting_on_me: Vec<(String, String)>,
     /// On a list by state: links to sort it newest first and by due date, and which is on.
     pub sorts: Option<(String, String, bool)>,
 }
@@ -162,6 +165,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
         0
     };
     let en = viewer.locale == tinhso_http::i18n::Locale::En;
+    let waiting_on_me = if staff { Vec::new() } else { waiting_on(&counts.by_state, en) };
     let label = |s: DossierState| match (staff, en) {
         (false, true) => tinhso_dossier::notice::for_applicant_en(s).0,
         (true, true) => s.label_en(),
@@ -203,9 +207,33 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
         prev_href,
         next_href,
         to_hand_over,
+        waiting_on_me,
         sorts,
     };
     Ok(viewer.finish(render(&page)))
+}
+
+/// The applicant's dossiers that wait on them, by what they must do.
+fn waiting_on(by_state: &std::collections::BTreeMap<DossierState, i64>, en: bool) -> Vec<(String, String)> {
+    let n = |s: DossierState| by_state.get(&s).copied().unwrap_or(0);
+    let mut out = Vec::new();
+    let supplement = n(DossierState::SupplementRequested);
+    if supplement > 0 {
+        let text = match en {
+            true => format!("{supplement} dossier(s) wait for documents from you"),
+            false => format!("{supplement} hồ sơ cần ông/bà bổ sung giấy tờ"),
+        };
+        out.push((format!("/ho-so?trang-thai={}", DossierState::SupplementRequested.key()), text));
+    }
+    let fees = n(DossierState::PaymentRequested);
+    if fees > 0 {
+        let text = match en {
+            true => format!("{fees} dossier(s) wait for you to pay the fees"),
+            false => format!("{fees} hồ sơ cần ông/bà nộp phí, lệ phí"),
+        };
+        out.push((format!("/ho-so?trang-thai={}", DossierState::PaymentRequested.key()), text));
+    }
+    out
 }
 
 /// A staff search: a dossier code finds that dossier (if the searcher may see it), a phone
