@@ -815,7 +815,20 @@ async fn feedback_about_a_dossier(s: TestServer) {
     let (_, p) = json(&anon, &format!("{}/api/v1/procedures/{}", s.url, crate::dossier::PROVINCIAL)).await;
     let agency = &p["competent_agency_detail"];
     assert_eq!(agency["code"].as_str(), Some(deciding.as_str()), "{p}");
-    assert_eq!(about(code).await, agency["name"].as_str().unwrap());
+    assert_eq!(about(code.clone()).await, agency["name"].as_str().unwrap());
+    // The deciding agency's officer finds the dossier from the report's page.
+    let officer = login(&s, "chuyenvien@tinhso.local").await;
+    let (_, mine) =
+        json(&officer, &format!("{}/open311/v2/requests.json?service_code=thu-tuc-hanh-chinh", s.url)).await;
+    let id = mine[0]["service_request_id"].as_str().unwrap().trim_start_matches("PA-").to_owned();
+    let (_, html) = page(&officer, &format!("{}/phan-anh/{id}", s.url)).await;
+    let search = format!("/ho-so?tim={code}");
+    assert!(html.contains(&format!("<a href=\"{search}\">{code}</a>")), "{html}");
+    let (_, found) = page(&officer, &format!("{}{search}", s.url)).await;
+    assert!(found.contains(&format!("href=\"/ho-so/{code}\"")), "{found}");
+    // A visitor reads the code, with no way into the dossier.
+    let (_, html) = page(&anon, &format!("{}/phan-anh/{id}", s.url)).await;
+    assert!(html.contains(&code) && !html.contains(&search));
     let made_up = "000.00.90.H08-200101-0001".to_owned();
     assert_eq!(about(made_up).await, "Ủy ban nhân dân tỉnh Tuyên Quang");
     s.stop().await.unwrap();
