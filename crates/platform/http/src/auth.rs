@@ -428,10 +428,9 @@ impl FromRequestParts<AppState> for Viewer {
         let locale = Locale::from_headers(&parts.headers);
         let secure = state.config.secure_cookies;
         let found = match cookie(&parts.headers, session_cookie(secure)) {
-            Some(token) => state
-                .session(&token_hash(&token))
-                .await
-                .map_err(|e| crate::error::PageError { error: e.into(), locale })?,
+            Some(token) => {
+                state.session(&token_hash(&token)).await.map_err(|e| crate::error::PageError::new(e.into(), locale))?
+            }
             None => None,
         };
         let (account, session) = match found {
@@ -439,12 +438,12 @@ impl FromRequestParts<AppState> for Viewer {
             None => (None, None),
         };
         if account.as_ref().is_some_and(|a| a.must_change_password) && !while_password_must_change(parts.uri.path()) {
-            return Err(crate::error::PageError { error: AppError::PasswordChangeRequired, locale });
+            return Err(crate::error::PageError::new(AppError::PasswordChangeRequired, locale));
         }
         let (csrf, new_csrf_cookie) = match (&session, cookie(&parts.headers, csrf_cookie(secure))) {
             (Some(s), _) => (s.csrf_token.clone(), false),
             (None, Some(c)) if c.len() >= 32 => (c, false),
-            (None, _) => (random_token().map_err(|error| crate::error::PageError { error, locale })?, true),
+            (None, _) => (random_token().map_err(|error| crate::error::PageError::new(error, locale))?, true),
         };
         let here = (parts.method == axum::http::Method::GET)
             .then(|| parts.uri.path_and_query().map(|p| p.as_str().to_owned()))
@@ -452,12 +451,9 @@ impl FromRequestParts<AppState> for Viewer {
             .filter(|p| !["/dang-nhap", "/dang-ky", "/dang-xuat"].iter().any(|own| p.starts_with(own)))
             .filter(|p| crate::pages::account::safe_next(p).is_some());
         let unread = match (&account, parts.method == axum::http::Method::GET) {
-            (Some(a), true) => state
-                .store
-                .notify
-                .unread(a.id)
-                .await
-                .map_err(|e| crate::error::PageError { error: e.into(), locale })?,
+            (Some(a), true) => {
+                state.store.notify.unread(a.id).await.map_err(|e| crate::error::PageError::new(e.into(), locale))?
+            }
             _ => 0,
         };
         Ok(Viewer { account, session, locale, csrf, here, unread, new_csrf_cookie, secure })

@@ -166,7 +166,7 @@ impl EdgeConfig {
         Err(if parts.uri.path().starts_with("/api/") {
             ApiError(refused).into_response()
         } else {
-            PageError { error: refused, locale }.into_response()
+            PageError::new(refused, locale).into_response()
         })
     }
 }

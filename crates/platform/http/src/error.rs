@@ -272,13 +272,26 @@ impl IntoResponse for ApiError {
 pub struct PageError {
     pub error: AppError,
     pub locale: Locale,
+    /// The page a visitor asked for (a GET), to come back to after logging in when the error
+    /// is that they must log in first: a link in a notice leads to its dossier, not the home page.
+    pub back_to: Option<String>,
+}
+
+impl PageError {
+    pub fn new(error: AppError, locale: Locale) -> Self {
+        Self { error, locale, back_to: None }
+    }
 }
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         self.error.log();
         if matches!(self.error, AppError::Unauthenticated) {
-            return axum::response::Redirect::to("/dang-nhap").into_response();
+            let to = match &self.back_to {
+                Some(page) => crate::pages::account::with_next("/dang-nhap", page),
+                None => "/dang-nhap".to_owned(),
+            };
+            return axum::response::Redirect::to(&to).into_response();
         }
         if matches!(self.error, AppError::PasswordChangeRequired) {
             // The account page says why, from the account itself.

@@ -67,9 +67,9 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
                 "Biểu mẫu phải được gửi dạng application/x-www-form-urlencoded",
                 "Forms must be sent as application/x-www-form-urlencoded",
             );
-            return Err(PageError { error, locale });
+            return Err(PageError::new(error, locale));
         }
-        let body = Bytes::from_request(req, state).await.map_err(|e| PageError { error: AppError::body(e), locale })?;
+        let body = Bytes::from_request(req, state).await.map_err(|e| PageError::new(AppError::body(e), locale))?;
         Ok(Self::parse(&body))
     }
 }
@@ -133,13 +133,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for PageQuery<T> {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let locale = Locale::from_headers(&parts.headers);
         let q = parts.uri.query().unwrap_or_default();
-        lenient(q).map(PageQuery).map_err(|e| PageError {
-            error: AppError::bad_request(
-                "invalid_query",
-                format!("Địa chỉ trang có tham số không hợp lệ ({e}). Hãy tìm kiếm lại từ trang chủ."),
-                format!("The page address has an invalid parameter ({e}). Search again from the home page."),
-            ),
-            locale,
+        lenient(q).map(PageQuery).map_err(|e| {
+            PageError::new(
+                AppError::bad_request(
+                    "invalid_query",
+                    format!("Địa chỉ trang có tham số không hợp lệ ({e}). Hãy tìm kiếm lại từ trang chủ."),
+                    format!("The page address has an invalid parameter ({e}). Search again from the home page."),
+                ),
+                locale,
+            )
         })
     }
 }
@@ -217,10 +219,12 @@ impl FromRequest<crate::state::AppState> for FormWithFiles {
             let form = FormData::from_request(req, state).await?;
             return Ok(Self { form, files: Vec::new() });
         }
-        let too_large = |e| PageError { error: AppError::body(e), locale };
-        let mut mp = axum::extract::Multipart::from_request(req, state).await.map_err(|_| PageError {
-            error: AppError::bad_request("invalid_form", "Biểu mẫu gửi lên không hợp lệ", "Invalid form"),
-            locale,
+        let too_large = |e| PageError::new(AppError::body(e), locale);
+        let mut mp = axum::extract::Multipart::from_request(req, state).await.map_err(|_| {
+            PageError::new(
+                AppError::bad_request("invalid_form", "Biểu mẫu gửi lên không hợp lệ", "Invalid form"),
+                locale,
+            )
         })?;
         let mut pairs = Vec::new();
         let mut files = Vec::new();

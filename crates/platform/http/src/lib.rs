@@ -135,7 +135,7 @@ pub(crate) fn refuse(req: &Request, error: error::AppError) -> axum::response::R
     if error::for_programs(req.uri().path()) {
         error::ApiError(error).into_response()
     } else {
-        error::PageError { error, locale: i18n::Locale::from_headers(req.headers()) }.into_response()
+        error::PageError::new(error, i18n::Locale::from_headers(req.headers())).into_response()
     }
 }
 

@@ -416,9 +416,25 @@ async fn overdue_alerts_reach_the_agency_leaders_once() {
     assert_eq!(opened.status(), StatusCode::OK);
     // The applicant's page says what the agency owes them, and offers feedback about the dossier
     // with its code already filled in.
-    let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
-    let page = citizen.c.get(format!("{}/ho-so/{code}", s.url)).send().await.unwrap().text().await.unwrap();
+    // They come from a link to it (a notice, a message) while logged out: the login brings them
+    // back to the dossier, not to the home page.
+    let browser = s.client();
+    let r = browser.get(format!("{}/ho-so/{code}", s.url)).send().await.unwrap();
+    assert_eq!(r.url().path(), "/dang-nhap");
+    let login = r.text().await.unwrap();
+    assert!(login.contains(&format!("name=\"tiep\" value=\"/ho-so/{code}\"")), "{login}");
+    let token = crate::reports::csrf(&login);
+    let fields = [
+        ("csrf", token.as_str()),
+        ("login", "0912345678"),
+        ("password", PASSWORD),
+        ("tiep", &format!("/ho-so/{code}")),
+    ];
+    let r = browser.post(format!("{}/dang-nhap", s.url)).form(&fields).send().await.unwrap();
+    assert_eq!(r.url().path(), format!("/ho-so/{code}"));
+    let page = r.text().await.unwrap();
     assert!(page.contains("Hồ sơ đã quá ngày hẹn trả; cơ quan giải quyết phải gửi ông/bà phiếu xin lỗi"), "{page}");
+    let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
     let feedback = format!("/phan-anh/gui?danh-muc=thu-tuc-hanh-chinh&amp;ma-ho-so={code}");
     assert!(page.contains(&feedback), "{page}");
     let form = citizen.c.get(format!("{}{}", s.url, feedback.replace("&amp;", "&"))).send().await.unwrap();

@@ -12,9 +12,10 @@ pub mod staff;
 use crate::auth::Viewer;
 use crate::error::{AppError, PageError};
 
-/// Attaches the viewer's locale to an error so it renders as a page in their language.
+/// Attaches the viewer's locale to an error so it renders as a page in their language, and the
+/// page they asked for, to come back to after logging in.
 pub fn page_err(viewer: &Viewer) -> impl Fn(AppError) -> PageError + '_ {
-    move |error| PageError { error, locale: viewer.locale }
+    move |error| PageError { back_to: viewer.here.clone(), ..PageError::new(error, viewer.locale) }
 }
 
 pub type PageResult = Result<axum::response::Response, PageError>;

@@ -18,12 +18,12 @@ fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 pub async fn commune(State(state): State<AppState>, Path(code): Path<String>) -> Result<Response, PageError> {
-    let not_found = || PageError { error: AppError::NotFound, locale: tinhso_http::i18n::Locale::Vi };
+    let not_found = || PageError::new(AppError::NotFound, tinhso_http::i18n::Locale::Vi);
     let code: u32 = code.parse().map_err(|_| not_found())?;
     if !state.units.iter().any(|u| u.code == code) {
         return Err(not_found());
     }
-    let e = |e: tinhso_store::StoreError| PageError { error: e.into(), locale: tinhso_http::i18n::Locale::Vi };
+    let e = |e: tinhso_store::StoreError| PageError::new(e.into(), tinhso_http::i18n::Locale::Vi);
     let categories = state.store.reports.report_categories().await.map_err(e)?;
     let list = state
         .store
