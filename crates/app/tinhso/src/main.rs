@@ -379,22 +379,27 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 Some(p) => Some(tokio::fs::read(&p).await.with_context(|| format!("cannot read {}", p.display()))?),
                 None => None,
             };
-            let smtp = match smtp_url {
-                Some(url) => {
-                    let cfg =
-                        tinhso_http::mail::SmtpConfig { url, from: smtp_from, retry_secs: smtp_retry_secs, ca_pem };
-                    // A wrong URL or CA fails at start-up, not silently at the first email.
-                    tinhso_http::mail::transport(&cfg).map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?;
-                    Some(cfg)
-                }
-                None => None,
-            };
             let public_url = match public_url.as_deref().map(url::Url::parse) {
                 Some(Ok(u)) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
                     Some(u.as_str().trim_end_matches('/').to_owned())
                 }
                 Some(_) => {
                     bail!("--public-url must be an http(s) address with a host, such as https://dichvucong.tinh.gov.vn")
+                }
+                None => None,
+            };
+            let smtp = match smtp_url {
+                Some(url) => {
+                    let cfg = tinhso_http::mail::SmtpConfig {
+                        url,
+                        from: smtp_from,
+                        retry_secs: smtp_retry_secs,
+                        ca_pem,
+                        public_url: public_url.clone(),
+                    };
+                    // A wrong URL or CA fails at start-up, not silently at the first email.
+                    tinhso_http::mail::transport(&cfg).map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?;
+                    Some(cfg)
                 }
                 None => None,
             };

@@ -26,6 +26,8 @@ pub struct SmtpConfig {
     pub retry_secs: u64,
     /// PEM of a certificate authority to trust besides the public ones (a provincial CA).
     pub ca_pem: Option<Vec<u8>>,
+    /// The portal's public address (`--public-url`): a mail links back to what it is about.
+    pub public_url: Option<String>,
 }
 
 /// The transport the URL asks for; refuses unknown schemes and `tls=` values.
@@ -65,16 +67,27 @@ fn message(cfg: &SmtpConfig, e: &PendingEmail) -> Result<Message, String> {
         .to(to)
         .subject(&e.subject)
         .header(ContentType::TEXT_PLAIN)
-        .body(text(e))
+        .body(text(e, cfg.public_url.as_deref()))
         .map_err(|err| err.to_string())
 }
 
 /// The mail's text: the message in Vietnamese, then in English when it has an English side
-/// (a mailbox has no language switch), then the signature.
-fn text(e: &PendingEmail) -> String {
+/// (a mailbox has no language switch), the link back to what it is about (when the portal's
+/// address is known), then the signature.
+fn text(e: &PendingEmail, public_url: Option<&str>) -> String {
     let mut text = format!("{}\n\n{}\n\n", e.subject, e.body);
     if !e.subject_en.is_empty() {
         text.push_str(&format!("(English)\n{}\n\n{}\n\n", e.subject_en, e.body_en));
+    }
+    // (A reset code's mail carries its own link, with the code filled in.)
+    let label = match (&e.dossier, e.in_inbox) {
+        (Some(_), _) => Some("Xem hồ sơ / View the dossier"),
+        (None, true) => Some("Xem thông báo / View your notices"),
+        (None, false) => None,
+    };
+    if let (Some(base), Some(label)) = (public_url, label) {
+        let link = crate::sms::notice_link(base, e.dossier.as_deref(), e.in_inbox);
+        text.push_str(&format!("{label}: {link}\n\n"));
     }
     text.push_str("-- \nCổng Dịch vụ công. Thư tự động, vui lòng không trả lời.\nPublic Services Portal. An automatic message: please do not reply.");
     text

@@ -606,7 +606,8 @@ impl NotifyStore for PgStore {
                     ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
                  UPDATE outbox o SET claimed_until = $1 FROM due, account a
                  WHERE o.id = due.id AND a.id = o.account_id
-                 RETURNING o.id, a.login, a.full_name, o.subject, o.body, o.attempts, o.subject_en, o.body_en",
+                 RETURNING o.id, a.login, a.full_name, o.subject, o.body, o.attempts, o.subject_en, o.body_en,
+                           o.dossier_code, o.in_inbox",
                 &[&lease_until, &now, &(limit as i64)],
             )
             .await
@@ -622,6 +623,8 @@ impl NotifyStore for PgStore {
                 attempts: u32::try_from(r.get::<_, i32>(5)).unwrap_or(0),
                 subject_en: r.get(6),
                 body_en: r.get(7),
+                dossier: r.get(8),
+                in_inbox: r.get(9),
             })
             .collect())
     }

@@ -90,7 +90,8 @@ impl NotifyStore for SqliteStore {
                 .map_err(map_err)?;
             let mut get = c
                 .prepare(
-                    "SELECT o.id, a.login, a.full_name, o.subject, o.body, o.attempts, o.subject_en, o.body_en
+                    "SELECT o.id, a.login, a.full_name, o.subject, o.body, o.attempts, o.subject_en, o.body_en,
+                            o.dossier_code, o.in_inbox
                      FROM outbox o JOIN account a ON a.id = o.account_id WHERE o.id = ?1",
                 )
                 .map_err(map_err)?;
@@ -106,6 +107,8 @@ impl NotifyStore for SqliteStore {
                             attempts: r.get(5)?,
                             subject_en: r.get(6)?,
                             body_en: r.get(7)?,
+                            dossier: r.get(8)?,
+                            in_inbox: r.get(9)?,
                         })
                     })
                     .map_err(map_err)

@@ -426,6 +426,10 @@ pub struct PendingEmail {
     pub subject_en: String,
     pub body_en: String,
     pub attempts: u32,
+    /// The dossier the message is about, if any: the mail links to it.
+    pub dossier: Option<String>,
+    /// Listed in the in-app inbox; `false` for a password reset's code, which is not.
+    pub in_inbox: bool,
 }
 
 /// A notification to send as a text message (SMS) to the phone its account logs in with.

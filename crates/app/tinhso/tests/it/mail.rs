@@ -65,7 +65,7 @@ async fn emailed(backend: Backend) {
         bin(),
         fresh_data_dir().unwrap(),
         database,
-        &["--smtp-url", &smtp, "--smtp-retry-secs", "1"],
+        &["--smtp-url", &smtp, "--smtp-retry-secs", "1", "--public-url", "https://dichvucong.tuyenquang.gov.vn/"],
     )
     .await
     .unwrap();
@@ -129,6 +129,9 @@ async fn emailed(backend: Backend) {
     // A mailbox has no language switch: the English side follows the Vietnamese.
     let (vi, en) = (found.find("đã nộp").unwrap(), found.find(&format!("Dossier {code}: sent")));
     assert!(en.is_some_and(|en| en > vi), "the English after the Vietnamese: {found}");
+    // The mail leads back to the dossier on the portal's public address.
+    let link = format!("Xem hồ sơ / View the dossier: https://dichvucong.tuyenquang.gov.vn/ho-so/{code}\n");
+    assert!(found.replace("\r\n", "\n").contains(&link), "{found}");
     relay.kill().await.unwrap();
     s.stop().await.unwrap();
 }
