@@ -268,6 +268,29 @@ async fn demo_history_dashboards_and_exports() {
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
     let csv = r.text().await.unwrap();
     assert!(csv.starts_with('\u{feff}') && csv.contains("Đúng hạn") && csv.lines().count() > 100, "{csv:.200}");
+    // The page lists every unit of the download once: departments and communes that received
+    // dossiers in their tables, the others by name under one line.
+    assert!(html.contains("<h2>Sở, ban, ngành tỉnh</h2>") && html.contains("<h2>Xã, phường</h2>"), "{html}");
+    let idle = html.split("<details><summary>").nth(1).expect("units without dossiers are listed apart");
+    let (summary, names) = idle.split_once("</summary><p>").unwrap();
+    let names: Vec<&str> = names.split("</p>").next().unwrap().split("; ").collect();
+    assert!(summary.starts_with(&format!("{} cơ quan, xã, phường không tiếp nhận", names.len())), "{summary}");
+    let rows = html.matches("<tr><td>").count();
+    assert_eq!(rows + names.len(), csv.lines().count() - 1, "every unit once");
+    for line in csv.lines().skip(1) {
+        // A name with a comma is quoted (RFC 4180); no name holds a quote.
+        let name = match line.strip_prefix('"') {
+            Some(quoted) => quoted.split('"').next().unwrap(),
+            None => line.split(',').next().unwrap(),
+        };
+        let received = line.rsplit(',').next().unwrap().trim();
+        let listed_apart = names.contains(&name);
+        assert_eq!(listed_apart, received == "0", "{name}: {received}");
+    }
+    // Anyone picks another period, typed the Vietnamese way.
+    let june = anon.get(format!("{}/minh-bach?tu=01/06/2026&den=30/06/2026", s.url)).send().await.unwrap();
+    let june = june.text().await.unwrap();
+    assert!(june.contains("Từ 01/06/2026 đến 30/06/2026") && june.contains("name=\"tu\" value=\"01/06/2026\""));
     let r = anon.get(format!("{}/minh-bach?dinh-dang=xlsx", s.url)).send().await.unwrap();
     let xlsx = r.bytes().await.unwrap();
     // Read back with openpyxl, a real XLSX reader: Vietnamese headers and numeric counts.

@@ -21,8 +21,18 @@ pub struct PublicPage {
     pub period: String,
     pub query: String,
     pub province: (String, String, String, i64),
-    pub rows: Vec<(String, String, String, String, i64)>,
+    /// Departments, then communes: the rows of those that received dossiers in the period.
+    pub departments: Vec<Row>,
+    pub communes: Vec<Row>,
+    /// The names of those that received none, listed apart (all of them are in the downloads).
+    pub idle: Vec<String>,
+    /// The period as typed in the form (dd/mm/yyyy).
+    pub from: String,
+    pub to: String,
 }
+
+/// One agency's or commune's figures as shown: name, on time, online, satisfied, received.
+pub type Row = (String, String, String, String, i64);
 
 /// On-time rate, online share and satisfaction by agency and commune, for everyone.
 pub async fn public(State(state): State<AppState>, viewer: Viewer, PageQuery(q): PageQuery<IocParams>) -> PageResult {
@@ -32,16 +42,18 @@ pub async fn public(State(state): State<AppState>, viewer: Viewer, PageQuery(q):
     let f = Figures::of(&viewer);
     // The page's language writes the decimal point; the downloads keep the Vietnamese form.
     let shown = |r: Option<f64>| f.pct(r);
-    let units: Vec<_> =
-        ioc::ranked_units(&state).into_iter().map(|(unit, name, _)| (name, rates(&snap.totals(&unit)))).collect();
-    let table = |shown: &dyn Fn(Option<f64>) -> String| -> Vec<(String, String, String, String, i64)> {
+    let units: Vec<_> = ioc::ranked_units(&state)
+        .into_iter()
+        .map(|(unit, name, commune)| (name, rates(&snap.totals(&unit)), commune))
+        .collect();
+    let table = |shown: &dyn Fn(Option<f64>) -> String| -> Vec<(Row, bool)> {
         units
             .iter()
-            .map(|(n, r)| (n.clone(), shown(r.on_time), shown(r.online), shown(r.satisfied), r.received))
+            .map(|(n, r, c)| ((n.clone(), shown(r.on_time), shown(r.online), shown(r.satisfied), r.received), *c))
             .collect()
     };
     if let Some(format) = export::format_of(q.format.as_deref()).map_err(&err)? {
-        let rows = table(&pct);
+        let rows: Vec<Row> = table(&pct).into_iter().map(|(row, _)| row).collect();
         let table = Table {
             name: "minh-bach",
             headers: vec!["Đơn vị", "Đúng hạn", "Trực tuyến", "Hài lòng", "Hồ sơ tiếp nhận"],
@@ -61,6 +73,7 @@ pub async fn public(State(state): State<AppState>, viewer: Viewer, PageQuery(q):
         return Ok(export::download(&table, format).map_err(&err)?.into_response());
     }
     let p = rates(&snap.totals(&Unit::Province));
+    let rows = table(&shown);
     let en = f.en;
     let page = PublicPage {
         layout: Layout::new(
@@ -76,7 +89,11 @@ pub async fn public(State(state): State<AppState>, viewer: Viewer, PageQuery(q):
         },
         query: format!("tu={}&den={}", period.from, period.to),
         province: (shown(p.on_time), shown(p.online), shown(p.satisfied), p.received),
-        rows: table(&shown),
+        departments: rows.iter().filter(|(r, c)| !c && r.4 > 0).map(|(r, _)| r.clone()).collect(),
+        communes: rows.iter().filter(|(r, c)| *c && r.4 > 0).map(|(r, _)| r.clone()).collect(),
+        idle: rows.iter().filter(|(r, _)| r.4 == 0).map(|(r, _)| r.0.clone()).collect(),
+        from: period.from.format("%d/%m/%Y").to_string(),
+        to: period.to.format("%d/%m/%Y").to_string(),
     };
     Ok(viewer.finish(render(&page)))
 }
