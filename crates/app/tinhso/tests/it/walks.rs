@@ -442,8 +442,16 @@ async fn field_report(screen: Screen) {
     p.sees("PA-1: Đường sá, giao thông").await.unwrap();
     log_out(&mut p).await;
 
+    // The citizen finds the answer from the public list, narrowed to their commune (on a phone
+    // the list comes first and a link leads down to the filters).
     log_in(&mut p, "0912345678").await;
-    p.open("/phan-anh/1").await.unwrap();
+    p.click("Phản ánh, kiến nghị").await.unwrap();
+    if matches!(screen, Screen::Phone) {
+        p.press("Tìm và lọc ↓").await.unwrap();
+    }
+    p.choose("Xã, phường", COMMUNE).await.unwrap();
+    p.click("Lọc").await.unwrap();
+    p.click("PA-1: Đường sá, giao thông").await.unwrap();
     p.tick("Hài lòng").await.unwrap();
     p.click("Gửi đánh giá").await.unwrap();
     p.sees("Người phản ánh hài lòng").await.unwrap();
