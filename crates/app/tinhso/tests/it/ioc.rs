@@ -456,7 +456,7 @@ async fn overdue_alerts_reach_the_agency_leaders_once() {
     let r = browser.post(format!("{}/dang-nhap", s.url)).form(&fields).send().await.unwrap();
     assert_eq!(r.url().path(), format!("/ho-so/{code}"));
     let page = r.text().await.unwrap();
-    assert!(page.contains("Hồ sơ đã quá ngày hẹn trả; cơ quan giải quyết phải gửi ông/bà phiếu xin lỗi"), "{page}");
+    assert!(page.contains("Hồ sơ đã quá ngày hẹn trả mà cơ quan chưa gửi phiếu xin lỗi"), "{page}");
     let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
     let feedback = format!("/phan-anh/gui?danh-muc=thu-tuc-hanh-chinh&amp;ma-ho-so={code}");
     assert!(page.contains(&feedback), "{page}");

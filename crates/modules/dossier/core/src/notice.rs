@@ -2,6 +2,7 @@
 //! that goes to their in-app inbox (and by email when they have an address); and what an
 //! officer is told when a step of a dossier is given to them.
 
+use super::deadline::DueStatus;
 use super::{Dossier, DossierState, Event, EventKind};
 use chrono::NaiveDate;
 use tinhso_kernel::format::{date_vi, money};
@@ -91,18 +92,43 @@ pub fn for_applicant_en(state: DossierState) -> (&'static str, &'static str) {
     }
 }
 
-/// Where `d` stands for its applicant, in their words (`for_applicant`), and what is left for
-/// them to do: once they have rated the service, nothing is asked of them any more.
-pub fn applicant_status(d: &Dossier, en: bool) -> (&'static str, &'static str) {
-    let (status, next) = if en { for_applicant_en(d.state) } else { for_applicant(d.state) };
-    match (d.state, d.rating.is_some(), en) {
-        (DossierState::Returned, true, false) => (status, "Cảm ơn ông/bà đã đánh giá việc giải quyết hồ sơ."),
-        (DossierState::Returned, true, true) => (status, "Thank you for rating how the dossier was handled."),
-        (DossierState::Returned, false, false) => {
-            (status, "Mời ông/bà đánh giá mức độ hài lòng với việc giải quyết hồ sơ.")
+/// What the applicant's own page says they have to do now. It knows more than a lookup
+/// (`for_applicant`): whether they rated, and whether the dossier is late; and the forms it
+/// names are on the page, below.
+pub fn next_on_page(d: &Dossier, due: DueStatus, en: bool) -> &'static str {
+    use DossierState as S;
+    let t = |vi: &'static str, english: &'static str| if en { english } else { vi };
+    match d.state {
+        // Late: the agency owed the applicant an apology letter with a new date before the due
+        // date (the machine refuses one after it); either way what is left is to complain.
+        S::Received | S::Processing if due == DueStatus::Overdue => match d.apology_due_on {
+            None => t(
+                "Hồ sơ đã quá ngày hẹn trả mà cơ quan chưa gửi phiếu xin lỗi, hẹn lại ngày trả; ông/bà có thể gửi phản ánh, kiến nghị về hồ sơ này",
+                "The dossier is past its due date and the agency sent no letter of apology with a new date; you may send feedback about it",
+            ),
+            Some(_) => t(
+                "Hồ sơ đã quá ngày hẹn lại; ông/bà có thể gửi phản ánh, kiến nghị về hồ sơ này",
+                "The dossier is past its new date; you may send feedback about it",
+            ),
+        },
+        S::Submitted => t("Chờ cán bộ Một cửa tiếp nhận", "Waiting for the one-stop desk to receive it"),
+        S::Received | S::Processing => {
+            t("Cơ quan đang giải quyết; ông/bà không cần làm gì thêm", "Being decided; nothing more is needed from you")
         }
-        (DossierState::Returned, false, true) => (status, "Please rate how the dossier was handled."),
-        _ => (status, next),
+        S::SupplementRequested => t("Ông/bà cần bổ sung giấy tờ theo yêu cầu bên dưới", "Add the documents asked for below"),
+        S::PaymentRequested => {
+            t("Ông/bà cần nộp phí, lệ phí trực tuyến hoặc tại Bộ phận Một cửa", "Pay the fees online or at the one-stop desk")
+        }
+        S::ResultReady => t("Kết quả đã có, chờ trả", "The result is ready to be handed over"),
+        S::Returned if d.rating.is_none() => t("Mời ông/bà đánh giá mức độ hài lòng", "Please rate how it was handled"),
+        S::Returned => t("Cảm ơn ông/bà đã đánh giá việc giải quyết hồ sơ", "Thank you for rating how it was handled"),
+        S::Refused | S::Withdrawn | S::Stopped => {
+            if en {
+                for_applicant_en(d.state).1
+            } else {
+                for_applicant(d.state).1
+            }
+        }
     }
 }
 

@@ -23,7 +23,6 @@ pub struct DossierSummary {
     pub channel: &'static str,
     pub receiving: String,
     pub competent: String,
-    pub next_step: String,
     /// Where the dossier stands in the applicant's words (no state codes).
     pub plain_state: &'static str,
     /// What is expected of the applicant now, in their words.
@@ -61,41 +60,6 @@ pub fn status_of(state: &AppState, d: &Dossier) -> DueStatus {
     )
 }
 
-fn next_step(d: &Dossier, status: DueStatus, en: bool) -> String {
-    let t = |vi: &str, english: &str| if en { english.to_owned() } else { vi.to_owned() };
-    match d.state {
-        // Late: the agency owes the applicant an apology letter with a new date (the one-stop
-        // rules, Decree 118/2025); once it is late again, what is left is to complain.
-        DossierState::Received | DossierState::Processing if status == DueStatus::Overdue => {
-            match d.apology_due_on {
-                None => t(
-                    "Hồ sơ đã quá ngày hẹn trả; cơ quan giải quyết phải gửi ông/bà phiếu xin lỗi, nêu lý do và hẹn lại ngày trả",
-                    "The dossier is late; the deciding agency must send you a letter of apology with the reason and a new date",
-                ),
-                Some(_) => t(
-                    "Hồ sơ đã quá ngày hẹn lại; ông/bà có thể gửi phản ánh, kiến nghị về hồ sơ này",
-                    "The dossier is past its new date; you may send feedback about it",
-                ),
-            }
-        }
-        DossierState::Submitted => t("Chờ cán bộ Một cửa tiếp nhận", "Waiting for the one-stop desk to receive it"),
-        DossierState::Received | DossierState::Processing => {
-            t("Cơ quan đang giải quyết; ông/bà không cần làm gì thêm", "Being decided; nothing more is needed from you")
-        }
-        DossierState::SupplementRequested => {
-            t("Ông/bà cần bổ sung giấy tờ theo yêu cầu bên dưới", "Add the documents asked for below")
-        }
-        DossierState::PaymentRequested => {
-            t("Ông/bà cần nộp phí, lệ phí trực tuyến hoặc tại Bộ phận Một cửa", "Pay the fees online or at the one-stop desk")
-        }
-        DossierState::ResultReady => t("Kết quả đã có, chờ trả", "The result is ready to be handed over"),
-        DossierState::Returned if d.rating.is_none() => {
-            t("Mời ông/bà đánh giá mức độ hài lòng", "Please rate how it was handled")
-        }
-        _ => String::new(),
-    }
-}
-
 /// The due date as the applicant reads it: the new date after an apology, with the old one.
 pub fn due_vi(apology_due_on: Option<NaiveDate>, due_on: Option<NaiveDate>) -> String {
     match (apology_due_on, due_on) {
@@ -128,7 +92,11 @@ pub fn organization_line(d: &Dossier, en: bool) -> String {
 pub fn summary(state: &AppState, d: &Dossier, en: bool) -> DossierSummary {
     let catalogue = state.catalogue();
     let status = status_of(state, d);
-    let (plain_state, plain_next) = tinhso_dossier::notice::applicant_status(d, en);
+    let plain_state = match en {
+        true => tinhso_dossier::notice::for_applicant_en(d.state).0,
+        false => tinhso_dossier::notice::for_applicant(d.state).0,
+    };
+    let plain_next = tinhso_dossier::notice::next_on_page(d, status, en);
     DossierSummary {
         code: d.code.to_string(),
         procedure: catalogue
@@ -153,7 +121,6 @@ pub fn summary(state: &AppState, d: &Dossier, en: bool) -> DossierSummary {
         },
         receiving: state.agency_name(d.receiving_agency.as_str()).unwrap_or_default().to_owned(),
         competent: state.agency_name(d.competent_agency.as_str()).unwrap_or_default().to_owned(),
-        next_step: next_step(d, status, en),
         organization: organization_line(d, en),
         capacity: d
             .organization

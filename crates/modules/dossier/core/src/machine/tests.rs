@@ -93,6 +93,29 @@ fn full_lifecycle_with_one_supplement_is_on_time() {
 }
 
 #[test]
+fn the_applicants_page_asks_only_what_is_left_to_do() {
+    use crate::deadline::DueStatus;
+    use crate::notice::next_on_page;
+    let asks_to_rate = |x: &Dossier| next_on_page(x, DueStatus::Closed, false).contains("Mời ông/bà đánh giá");
+    let x = submitted(5);
+    let x = step(x, Command::Receive, Party::Staff, 3).unwrap();
+    // Late with no apology yet: what the agency owes; after the apology and late again: feedback.
+    assert!(next_on_page(&x, DueStatus::Overdue, false).contains("chưa gửi phiếu xin lỗi"));
+    assert!(next_on_page(&x, DueStatus::OnTrack, false).contains("không cần làm gì thêm"));
+    let x = step(x, Command::StartProcessing, Party::Staff, 4).unwrap();
+    let x = step(x, Command::Apologise { reason: "Chờ xác minh".into(), new_due_on: d(20) }, Party::Staff, 7).unwrap();
+    assert!(next_on_page(&x, DueStatus::Overdue, false).contains("gửi phản ánh, kiến nghị"));
+    let x = step(x, Command::CompleteStep { note: "Xong".into(), next_assignee: None }, Party::Staff, 12).unwrap();
+    let x = step(x, Command::Approve { electronic_result: false, result: None }, Party::Staff, 12).unwrap();
+    let x = step(x, Command::Return { method: ReturnMethod::Desk }, Party::Staff, 13).unwrap();
+    assert!(asks_to_rate(&x));
+    let x = step(x, Command::Rate { rating: Rating::Satisfied, comment: String::new() }, Party::Applicant, 13).unwrap();
+    assert!(!asks_to_rate(&x) && next_on_page(&x, DueStatus::Closed, false).starts_with("Cảm ơn"));
+    // Both languages always say something.
+    assert!(!next_on_page(&x, DueStatus::Closed, true).is_empty());
+}
+
+#[test]
 fn requests_before_processing_return_the_dossier_where_it_was() {
     let received = step(submitted(5), Command::Receive, Party::Staff, 3).unwrap();
     let supplement = Command::RequestSupplement { items: vec!["Giấy chứng sinh".into()], reason: "Mờ".into() };
