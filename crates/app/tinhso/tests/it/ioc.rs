@@ -291,6 +291,22 @@ async fn demo_history_dashboards_and_exports() {
     let june = anon.get(format!("{}/minh-bach?tu=01/06/2026&den=30/06/2026", s.url)).send().await.unwrap();
     let june = june.text().await.unwrap();
     assert!(june.contains("Từ 01/06/2026 đến 30/06/2026") && june.contains("name=\"tu\" value=\"01/06/2026\""));
+    // A date typed wrong is said on its field, in words, and stays there to be corrected; a
+    // period running backwards is said too. The figures meanwhile are the year's.
+    for (path, form) in [("/minh-bach", &anon), ("/dieu-hanh", &leader_client(&s).await)] {
+        let r = form.get(format!("{}{path}?tu=32/01/2026&den=05/06/2026", s.url)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains("<title>Lỗi: "), "{path}");
+        assert!(
+            html.contains("<p class=\"field-error\" id=\"tu-error\">Từ ngày: tháng 1/2026 không có ngày 32</p>"),
+            "{html}"
+        );
+        assert!(html.contains("name=\"tu\" value=\"32/01/2026\" inputmode=\"numeric\" placeholder=\"dd/mm/yyyy\" aria-invalid=\"true\""), "{html}");
+        let r = form.get(format!("{}{path}?tu=05/06/2026&den=01/06/2026", s.url)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");
+        assert!(r.text().await.unwrap().contains("id=\"den-error\">Khoảng thời gian không hợp lệ"), "{path}");
+    }
     let r = anon.get(format!("{}/minh-bach?dinh-dang=xlsx", s.url)).send().await.unwrap();
     let xlsx = r.bytes().await.unwrap();
     // Read back with openpyxl, a real XLSX reader: Vietnamese headers and numeric counts.
@@ -583,4 +599,9 @@ async fn every_count_opens_exactly_its_dossiers() {
     assert!(pages.len() > 30, "the indicator pages of each unit were walked: {}", pages.len());
     assert!(lists > 60, "{lists} lists checked");
     s.stop().await.unwrap();
+}
+
+/// A leader's browser session (the dashboard's pages).
+async fn leader_client(s: &TestServer) -> reqwest::Client {
+    Caller::login(s, "lanhdao@tinhso.local", PASSWORD).await.c
 }

@@ -8,11 +8,13 @@ use tinhso_catalogue::procedure::{CompetentAgency, Procedure};
 use tinhso_dossier::deadline::local_date;
 use tinhso_dossier::Dossier;
 use tinhso_http::error::AppError;
+use tinhso_http::i18n::Locale;
 use tinhso_http::state::AppState;
 use tinhso_ioc::index::{catalogue_stats, compute, Entered, IndexReport};
 use tinhso_ioc::{Measure, Totals};
 use tinhso_kernel::ids::AgencyCode;
 use tinhso_kernel::province::{AgencyKind, AgencyLevel};
+use tinhso_kernel::FieldError;
 
 /// The province as a whole, or one deciding agency (a department or a commune's committee).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +93,47 @@ pub fn parse_period(from: Option<&str>, to: Option<&str>) -> Result<Period, AppE
         ));
     }
     Ok(Period { from, to })
+}
+
+/// A period typed in a page's form (`tu`, `den`, dd/mm/yyyy). Every wrong date is said on its
+/// field, in words; the page then shows the default period (this year to date) meanwhile, so
+/// the person corrects the form where it is.
+pub fn period_of_form(tu: Option<&str>, den: Option<&str>) -> (Period, Vec<FieldError>) {
+    let mut errors = Vec::new();
+    let mut date = |s: Option<&str>, field: &'static str, vi: &str, en: &str| {
+        let s = s.map(str::trim).filter(|s| !s.is_empty())?;
+        match tinhso_kernel::format::parse_date(s) {
+            Ok(d) => Some(d),
+            Err(p) => {
+                errors.push(FieldError::new(
+                    field,
+                    "invalid_date",
+                    format!("{vi}: {}", p.vi),
+                    format!("{en}: {}", p.en),
+                ));
+                None
+            }
+        }
+    };
+    let from = date(tu, "tu", "Từ ngày", "From");
+    let to = date(den, "den", "Đến ngày", "To");
+    let typed = errors
+        .is_empty()
+        .then(|| parse_period(from.map(|d| d.to_string()).as_deref(), to.map(|d| d.to_string()).as_deref()));
+    match typed {
+        Some(Ok(period)) => (period, errors),
+        Some(Err(e)) => {
+            errors.push(FieldError::new("den", e.code(), e.message(Locale::Vi), e.message(Locale::En)));
+            (default_period(), errors)
+        }
+        None => (default_period(), errors),
+    }
+}
+
+/// This year to date.
+fn default_period() -> Period {
+    let to = local_date(Utc::now());
+    Period { from: NaiveDate::from_ymd_opt(to.year(), 1, 1).unwrap_or(to), to }
 }
 
 /// Deciding agencies ranked on the dashboard: departments and commune committees.

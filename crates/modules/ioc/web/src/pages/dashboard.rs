@@ -7,6 +7,7 @@ use crate::drill;
 use crate::service::{self as ioc, parse_period, parse_unit, rates, Period, Unit};
 use askama::Template;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use serde::Deserialize;
 use tinhso_dossier_web::views::{summary, DossierSummary};
 use tinhso_http::auth::Viewer;
@@ -60,6 +61,11 @@ pub struct RankRow {
 #[template(path = "ioc/dashboard.html")]
 pub struct DashboardPage {
     pub layout: Layout,
+    /// What was wrong with the period typed (the figures are then the default period's), and
+    /// the form's values: as typed when wrong, to be corrected where they are.
+    pub errors: Vec<tinhso_kernel::FieldError>,
+    pub form_from: String,
+    pub form_to: String,
     pub wall: bool,
     /// When the figures were read, the province's time (hh:mm, dd/mm/yyyy), said on the wall.
     pub read_at: (String, String),
@@ -85,6 +91,12 @@ pub struct DashboardPage {
     /// Units below the settings' minimum of dossiers received: shown apart, unranked.
     pub unranked: Vec<RankRow>,
     pub min_dossiers: i64,
+}
+
+impl DashboardPage {
+    pub fn err(&self, field: &str) -> Option<&str> {
+        tinhso_http::views::error_for(&self.errors, field, self.layout.en)
+    }
 }
 
 /// Links to the usual periods, ending today.
@@ -186,7 +198,7 @@ pub async fn dashboard(
 ) -> PageResult {
     let err = page_err(&viewer);
     require_ioc(&viewer).map_err(&err)?;
-    let period = parse_period(q.tu.as_deref(), q.den.as_deref()).map_err(&err)?;
+    let (period, errors) = ioc::period_of_form(q.tu.as_deref(), q.den.as_deref());
     let snap = ioc::snapshot(&state, period).await.map_err(&err)?;
     let report = snap.report(&state, &Unit::Province);
     let r = rates(&snap.totals(&Unit::Province));
@@ -201,6 +213,15 @@ pub async fn dashboard(
             let now = tinhso_kernel::calendar::local_time(chrono::Utc::now());
             (now.format("%H:%M").to_string(), now.format("%d/%m/%Y").to_string())
         },
+        form_from: match errors.is_empty() {
+            true => period.from.format("%d/%m/%Y").to_string(),
+            false => q.tu.as_deref().map(str::trim).unwrap_or_default().to_owned(),
+        },
+        form_to: match errors.is_empty() {
+            true => period.to.format("%d/%m/%Y").to_string(),
+            false => q.den.as_deref().map(str::trim).unwrap_or_default().to_owned(),
+        },
+        errors,
         from: period.from.format("%d/%m/%Y").to_string(),
         to: period.to.format("%d/%m/%Y").to_string(),
         from_iso: period.from.to_string(),
@@ -234,7 +255,8 @@ pub async fn dashboard(
         communes,
         unranked,
     };
-    Ok(viewer.finish(render(&page)))
+    let status = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    Ok(viewer.finish((status, render(&page))))
 }
 
 /// The ranking as CSV or XLSX.

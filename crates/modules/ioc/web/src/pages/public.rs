@@ -3,9 +3,10 @@
 
 use super::dashboard::IocParams;
 use super::figures::{pct, Figures};
-use crate::service::{self as ioc, parse_period, rates, Unit};
+use crate::service::{self as ioc, period_of_form, rates, Unit};
 use askama::Template;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use tinhso_http::auth::Viewer;
 use tinhso_http::export::{self, Cell, Table};
@@ -13,6 +14,12 @@ use tinhso_http::form::PageQuery;
 use tinhso_http::pages::{page_err, PageResult};
 use tinhso_http::state::AppState;
 use tinhso_http::views::{render, Layout};
+use tinhso_kernel::FieldError;
+
+/// A form value as the person typed it, cleaned of surrounding space.
+fn typed(v: &Option<String>) -> String {
+    v.as_deref().map(str::trim).unwrap_or_default().to_owned()
+}
 
 #[derive(Template)]
 #[template(path = "ioc/public.html")]
@@ -29,6 +36,14 @@ pub struct PublicPage {
     /// The period as typed in the form (dd/mm/yyyy).
     pub from: String,
     pub to: String,
+    /// What was wrong with the period typed; the figures are then the default period's.
+    pub errors: Vec<FieldError>,
+}
+
+impl PublicPage {
+    pub fn err(&self, field: &str) -> Option<&str> {
+        tinhso_http::views::error_for(&self.errors, field, self.layout.en)
+    }
 }
 
 /// One agency's or commune's figures as shown: name, on time, online, satisfied, received.
@@ -37,7 +52,7 @@ pub type Row = (String, String, String, String, i64);
 /// On-time rate, online share and satisfaction by agency and commune, for everyone.
 pub async fn public(State(state): State<AppState>, viewer: Viewer, PageQuery(q): PageQuery<IocParams>) -> PageResult {
     let err = page_err(&viewer);
-    let period = parse_period(q.tu.as_deref(), q.den.as_deref()).map_err(&err)?;
+    let (period, errors) = period_of_form(q.tu.as_deref(), q.den.as_deref());
     let snap = ioc::snapshot(&state, period).await.map_err(&err)?;
     let f = Figures::of(&viewer);
     // The page's language writes the decimal point; the downloads keep the Vietnamese form.
@@ -92,8 +107,11 @@ pub async fn public(State(state): State<AppState>, viewer: Viewer, PageQuery(q):
         departments: rows.iter().filter(|(r, c)| !c && r.4 > 0).map(|(r, _)| r.clone()).collect(),
         communes: rows.iter().filter(|(r, c)| *c && r.4 > 0).map(|(r, _)| r.clone()).collect(),
         idle: rows.iter().filter(|(r, _)| r.4 == 0).map(|(r, _)| r.0.clone()).collect(),
-        from: period.from.format("%d/%m/%Y").to_string(),
-        to: period.to.format("%d/%m/%Y").to_string(),
+        // What they typed stays in the form, to be corrected where it is.
+        from: if errors.is_empty() { period.from.format("%d/%m/%Y").to_string() } else { typed(&q.tu) },
+        to: if errors.is_empty() { period.to.format("%d/%m/%Y").to_string() } else { typed(&q.den) },
+        errors,
     };
-    Ok(viewer.finish(render(&page)))
+    let status = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    Ok(viewer.finish((status, render(&page))))
 }
