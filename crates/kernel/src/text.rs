@@ -88,6 +88,22 @@ pub fn lower_exact(s: &str) -> String {
     s.nfc().flat_map(char::to_lowercase).collect()
 }
 
+/// The beginning of a text for a list line: at most `max` characters, cut after a whole word
+/// with "…" when anything was left out; spaces and line breaks run together.
+pub fn excerpt(s: &str, max: usize) -> String {
+    let flat = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        return flat;
+    }
+    let head: String = flat.chars().take(max.saturating_sub(1)).collect();
+    // Keep the last word only if the cut fell right after it.
+    let whole = match flat.chars().nth(head.chars().count()) {
+        Some(' ') => head.as_str(),
+        _ => head.rsplit_once(' ').map_or(head.as_str(), |(kept, _)| kept),
+    };
+    format!("{}…", whole.trim_end_matches([',', ';', ':', '.', ' ']))
+}
+
 /// Words of a text: maximal runs of letters and digits. Dots inside codes such as
 /// `1.001193` are kept so a procedure code is one word.
 pub fn words(s: &str) -> Vec<&str> {
@@ -126,6 +142,20 @@ mod unmarked_tests {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn excerpts_end_on_a_whole_word() {
+        use super::excerpt;
+        assert_eq!(excerpt("Ổ gà  lớn\ngiữa đường", 40), "Ổ gà lớn giữa đường");
+        assert_eq!(excerpt("Nước sinh hoạt mất mấy ngày liền, chưa ai đến sửa", 20), "Nước sinh hoạt mất…");
+        assert_eq!(excerpt("Nước sinh hoạt mất mấy", 19), "Nước sinh hoạt mất…");
+        // One word longer than the room is cut inside it rather than shown whole.
+        assert_eq!(excerpt("Thànhphốkhôngcókhoảngtrắng", 6), "Thành…");
+        for n in 1..60 {
+            let e = excerpt("Rác thải đổ trộm ven đường, bốc mùi, đã nhiều ngày", n);
+            assert!(e.chars().count() <= n.max(1), "{n}: {e}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -818,6 +818,9 @@ async fn feedback_about_a_dossier(s: TestServer) {
     assert_eq!(about(code.clone()).await, agency["name"].as_str().unwrap());
     // The deciding agency's officer finds the dossier from the report's page.
     let officer = login(&s, "chuyenvien@tinhso.local").await;
+    // Their list of reports to handle says what each is about, without opening it.
+    let (_, list) = page(&officer, &format!("{}/can-bo/phan-anh", s.url)).await;
+    assert!(list.contains("<br><span class=\"muted\">Quá hạn mà chưa nhận được phiếu xin lỗi</span>"), "{list}");
     let (_, mine) =
         json(&officer, &format!("{}/open311/v2/requests.json?service_code=thu-tuc-hanh-chinh", s.url)).await;
     let id = mine[0]["service_request_id"].as_str().unwrap().trim_start_matches("PA-").to_owned();

@@ -39,6 +39,13 @@ pub struct ReportView {
     pub fix_photos: Vec<String>,
 }
 
+impl ReportView {
+    /// The start of what was reported, for a line in a staff list (triage without opening it).
+    pub fn excerpt(&self) -> String {
+        tinhso_kernel::text::excerpt(&self.description, 110)
+    }
+}
+
 /// Vietnamese date and time (UTC+7).
 pub fn when(t: DateTime<Utc>) -> String {
     let local = tinhso_kernel::calendar::local_time(t);
