@@ -473,6 +473,16 @@ async fn overdue_alerts_reach_the_agency_leaders_once() {
     assert_eq!(r.url().path(), format!("/ho-so/{code}"));
     let page = r.text().await.unwrap();
     assert!(page.contains("Hồ sơ đã quá ngày hẹn trả mà cơ quan chưa gửi phiếu xin lỗi"), "{page}");
+    // The public lookup, which reads the dossier's columns alone, says so too.
+    let r = s.client().post(format!("{}/api/v1/lookup", s.url)).json(&json!({ "code": code, "phone": "0912345678" }));
+    let v: serde_json::Value = r.send().await.unwrap().json().await.unwrap();
+    assert!(v["next_step"].as_str().unwrap().contains("chưa gửi phiếu xin lỗi"), "{v}");
+    let visitor = s.client();
+    let lookup = visitor.get(format!("{}/tra-cuu", s.url)).send().await.unwrap().text().await.unwrap();
+    let token = crate::reports::csrf(&lookup);
+    let form = [("csrf", token.as_str()), ("ma", code.as_str()), ("sdt", "0912345678")];
+    let found = visitor.post(format!("{}/tra-cuu", s.url)).form(&form).send().await.unwrap().text().await.unwrap();
+    assert!(found.contains("<span class=\"due due-overdue\">Quá hạn</span>"), "{found}");
     let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
     let feedback = format!("/phan-anh/gui?danh-muc=thu-tuc-hanh-chinh&amp;ma-ho-so={code}");
     assert!(page.contains(&feedback), "{page}");

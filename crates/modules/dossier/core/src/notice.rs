@@ -22,6 +22,20 @@ pub struct Standing {
     pub apology_due_on: Option<NaiveDate>,
 }
 
+impl Standing {
+    /// Whether it is on time, late, paused (waiting on the applicant's documents) or closed,
+    /// on `today`: the same rule as a dossier's, from the columns a lookup reads.
+    pub fn due_status(&self, cal: &tinhso_kernel::calendar::WorkingCalendar, today: NaiveDate) -> DueStatus {
+        crate::deadline::due_status(
+            cal,
+            self.apology_due_on.or(self.due_on),
+            today,
+            self.state == DossierState::SupplementRequested,
+            self.state.is_final() || self.state == DossierState::ResultReady,
+        )
+    }
+}
+
 impl From<&Dossier> for Standing {
     fn from(d: &Dossier) -> Self {
         Self {
@@ -92,33 +106,47 @@ pub fn for_applicant_en(state: DossierState) -> (&'static str, &'static str) {
     }
 }
 
+/// What the applicant of a late dossier is told, on their page or by a lookup; `None` unless it
+/// is being decided and overdue. The agency owed them an apology letter with a new date before
+/// the due date (the machine refuses one after it); either way what is left is to complain.
+pub fn late_next(state: DossierState, due: DueStatus, apologised: bool, en: bool) -> Option<&'static str> {
+    let deciding = matches!(state, DossierState::Received | DossierState::Processing);
+    if !deciding || due != DueStatus::Overdue {
+        return None;
+    }
+    Some(match (apologised, en) {
+        (false, false) => {
+            "Hồ sơ đã quá ngày hẹn trả mà cơ quan chưa gửi phiếu xin lỗi, hẹn lại ngày trả; ông/bà có thể gửi phản ánh, kiến nghị về hồ sơ này"
+        }
+        (false, true) => {
+            "The dossier is past its due date and the agency sent no letter of apology with a new date; you may send feedback about it"
+        }
+        (true, false) => "Hồ sơ đã quá ngày hẹn lại; ông/bà có thể gửi phản ánh, kiến nghị về hồ sơ này",
+        (true, true) => "The dossier is past its new date; you may send feedback about it",
+    })
+}
+
 /// What the applicant's own page says they have to do now. It knows more than a lookup
 /// (`for_applicant`): whether they rated, and whether the dossier is late; and the forms it
 /// names are on the page, below.
 pub fn next_on_page(d: &Dossier, due: DueStatus, en: bool) -> &'static str {
     use DossierState as S;
+    if let Some(late) = late_next(d.state, due, d.apology_due_on.is_some(), en) {
+        return late;
+    }
     let t = |vi: &'static str, english: &'static str| if en { english } else { vi };
     match d.state {
-        // Late: the agency owed the applicant an apology letter with a new date before the due
-        // date (the machine refuses one after it); either way what is left is to complain.
-        S::Received | S::Processing if due == DueStatus::Overdue => match d.apology_due_on {
-            None => t(
-                "Hồ sơ đã quá ngày hẹn trả mà cơ quan chưa gửi phiếu xin lỗi, hẹn lại ngày trả; ông/bà có thể gửi phản ánh, kiến nghị về hồ sơ này",
-                "The dossier is past its due date and the agency sent no letter of apology with a new date; you may send feedback about it",
-            ),
-            Some(_) => t(
-                "Hồ sơ đã quá ngày hẹn lại; ông/bà có thể gửi phản ánh, kiến nghị về hồ sơ này",
-                "The dossier is past its new date; you may send feedback about it",
-            ),
-        },
         S::Submitted => t("Chờ cán bộ Một cửa tiếp nhận", "Waiting for the one-stop desk to receive it"),
         S::Received | S::Processing => {
             t("Cơ quan đang giải quyết; ông/bà không cần làm gì thêm", "Being decided; nothing more is needed from you")
         }
-        S::SupplementRequested => t("Ông/bà cần bổ sung giấy tờ theo yêu cầu bên dưới", "Add the documents asked for below"),
-        S::PaymentRequested => {
-            t("Ông/bà cần nộp phí, lệ phí trực tuyến hoặc tại Bộ phận Một cửa", "Pay the fees online or at the one-stop desk")
+        S::SupplementRequested => {
+            t("Ông/bà cần bổ sung giấy tờ theo yêu cầu bên dưới", "Add the documents asked for below")
         }
+        S::PaymentRequested => t(
+            "Ông/bà cần nộp phí, lệ phí trực tuyến hoặc tại Bộ phận Một cửa",
+            "Pay the fees online or at the one-stop desk",
+        ),
         S::ResultReady => t("Kết quả đã có, chờ trả", "The result is ready to be handed over"),
         S::Returned if d.rating.is_none() => t("Mời ông/bà đánh giá mức độ hài lòng", "Please rate how it was handled"),
         S::Returned => t("Cảm ơn ông/bà đã đánh giá việc giải quyết hồ sơ", "Thank you for rating how it was handled"),

@@ -39,7 +39,7 @@ pub struct DossierSummary {
     pub capacity: &'static str,
 }
 
-fn status_key(s: DueStatus) -> &'static str {
+pub fn status_key(s: DueStatus) -> &'static str {
     match s {
         DueStatus::NotStarted => "not-started",
         DueStatus::OnTrack => "on-track",

@@ -36,6 +36,9 @@ pub struct LookupFound {
     pub state_key: &'static str,
     pub next_step: &'static str,
     pub due: String,
+    /// "Quá hạn", "Sắp đến hạn"... beside the due date, and its key for the style.
+    pub due_status: &'static str,
+    pub due_status_key: &'static str,
     pub collect_at: Option<String>,
 }
 
@@ -123,16 +126,21 @@ pub async fn lookup(
                 }
                 Err(e) => return Err(err(e)),
                 Ok(Some(d)) => {
-                    let (status, next_step) = match viewer.locale {
-                        Locale::En => tinhso_dossier::notice::for_applicant_en(d.state),
-                        Locale::Vi => tinhso_dossier::notice::for_applicant(d.state),
+                    let en = viewer.locale == Locale::En;
+                    let (status, next_step) = match en {
+                        true => tinhso_dossier::notice::for_applicant_en(d.state),
+                        false => tinhso_dossier::notice::for_applicant(d.state),
                     };
+                    let due = d.due_status(&state.calendar(), tinhso_kernel::calendar::local_date(chrono::Utc::now()));
+                    let late = tinhso_dossier::notice::late_next(d.state, due, d.apology_due_on.is_some(), en);
                     let collect_at = dossiers::collect_at(&state, &d).map(str::to_owned);
                     found = Some(LookupFound {
                         code: d.code.to_string(),
                         status,
                         state_key: d.state.key(),
-                        next_step,
+                        next_step: late.unwrap_or(next_step),
+                        due_status: if en { due.label_en() } else { due.label_vi() },
+                        due_status_key: crate::views::status_key(due),
                         due: match viewer.locale {
                             tinhso_http::i18n::Locale::En => due_en(d.apology_due_on, d.due_on),
                             tinhso_http::i18n::Locale::Vi => due_vi(d.apology_due_on, d.due_on),
