@@ -95,10 +95,19 @@ pub fn parse_period(from: Option<&str>, to: Option<&str>) -> Result<Period, AppE
     Ok(Period { from, to })
 }
 
-/// A period typed in a page's form (`tu`, `den`, dd/mm/yyyy). Every wrong date is said on its
-/// field, in words; the page then shows the default period (this year to date) meanwhile, so
-/// the person corrects the form where it is.
-pub fn period_of_form(tu: Option<&str>, den: Option<&str>) -> (Period, Vec<FieldError>) {
+/// A period typed in a page's form (`tu`, `den`, dd/mm/yyyy).
+pub struct PeriodForm {
+    /// The period typed, or this year to date while what was typed is wrong.
+    pub period: Period,
+    /// Every wrong date, said on its field in words.
+    pub errors: Vec<FieldError>,
+    /// The form's values: the period's dates, or what was typed when it was wrong, so the
+    /// person corrects it where it is.
+    pub from: String,
+    pub to: String,
+}
+
+pub fn period_of_form(tu: Option<&str>, den: Option<&str>) -> PeriodForm {
     let mut errors = Vec::new();
     let mut date = |s: Option<&str>, field: &'static str, vi: &str, en: &str| {
         let s = s.map(str::trim).filter(|s| !s.is_empty())?;
@@ -120,14 +129,20 @@ pub fn period_of_form(tu: Option<&str>, den: Option<&str>) -> (Period, Vec<Field
     let typed = errors
         .is_empty()
         .then(|| parse_period(from.map(|d| d.to_string()).as_deref(), to.map(|d| d.to_string()).as_deref()));
-    match typed {
-        Some(Ok(period)) => (period, errors),
+    let period = match typed {
+        Some(Ok(period)) => period,
         Some(Err(e)) => {
             errors.push(FieldError::new("den", e.code(), e.message(Locale::Vi), e.message(Locale::En)));
-            (default_period(), errors)
+            default_period()
         }
-        None => (default_period(), errors),
-    }
+        None => default_period(),
+    };
+    let shown = |d: NaiveDate, typed: Option<&str>| match errors.is_empty() {
+        true => d.format("%d/%m/%Y").to_string(),
+        false => typed.map(str::trim).unwrap_or_default().to_owned(),
+    };
+    let (from, to) = (shown(period.from, tu), shown(period.to, den));
+    PeriodForm { period, errors, from, to }
 }
 
 /// This year to date.

@@ -215,25 +215,21 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
 
 /// The applicant's dossiers that wait on them, by what they must do.
 fn waiting_on(by_state: &std::collections::BTreeMap<DossierState, i64>, en: bool) -> Vec<(String, String)> {
-    let n = |s: DossierState| by_state.get(&s).copied().unwrap_or(0);
-    let mut out = Vec::new();
-    let supplement = n(DossierState::SupplementRequested);
-    if supplement > 0 {
-        let text = match en {
-            true => format!("{supplement} dossier(s) wait for documents from you"),
-            false => format!("{supplement} hồ sơ cần ông/bà bổ sung giấy tờ"),
-        };
-        out.push((format!("/ho-so?trang-thai={}", DossierState::SupplementRequested.key()), text));
-    }
-    let fees = n(DossierState::PaymentRequested);
-    if fees > 0 {
-        let text = match en {
-            true => format!("{fees} dossier(s) wait for you to pay the fees"),
-            false => format!("{fees} hồ sơ cần ông/bà nộp phí, lệ phí"),
-        };
-        out.push((format!("/ho-so?trang-thai={}", DossierState::PaymentRequested.key()), text));
-    }
-    out
+    let asks: [(DossierState, &str, &str); 2] = [
+        (
+            DossierState::SupplementRequested,
+            "hồ sơ cần ông/bà bổ sung giấy tờ",
+            "dossier(s) wait for documents from you",
+        ),
+        (DossierState::PaymentRequested, "hồ sơ cần ông/bà nộp phí, lệ phí", "dossier(s) wait for you to pay the fees"),
+    ];
+    asks.iter()
+        .filter_map(|(state, vi, english)| {
+            let n = by_state.get(state).copied().filter(|n| *n > 0)?;
+            let text = if en { format!("{n} {english}") } else { format!("{n} {vi}") };
+            Some((format!("/ho-so?trang-thai={}", state.key()), text))
+        })
+        .collect()
 }
 
 /// A staff search: a dossier code finds that dossier (if the searcher may see it), a phone

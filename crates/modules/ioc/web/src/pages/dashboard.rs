@@ -198,7 +198,8 @@ pub async fn dashboard(
 ) -> PageResult {
     let err = page_err(&viewer);
     require_ioc(&viewer).map_err(&err)?;
-    let (period, errors) = ioc::period_of_form(q.tu.as_deref(), q.den.as_deref());
+    let form = ioc::period_of_form(q.tu.as_deref(), q.den.as_deref());
+    let period = form.period;
     let snap = ioc::snapshot(&state, period).await.map_err(&err)?;
     let report = snap.report(&state, &Unit::Province);
     let r = rates(&snap.totals(&Unit::Province));
@@ -213,15 +214,9 @@ pub async fn dashboard(
             let now = tinhso_kernel::calendar::local_time(chrono::Utc::now());
             (now.format("%H:%M").to_string(), now.format("%d/%m/%Y").to_string())
         },
-        form_from: match errors.is_empty() {
-            true => period.from.format("%d/%m/%Y").to_string(),
-            false => q.tu.as_deref().map(str::trim).unwrap_or_default().to_owned(),
-        },
-        form_to: match errors.is_empty() {
-            true => period.to.format("%d/%m/%Y").to_string(),
-            false => q.den.as_deref().map(str::trim).unwrap_or_default().to_owned(),
-        },
-        errors,
+        form_from: form.from,
+        form_to: form.to,
+        errors: form.errors,
         from: period.from.format("%d/%m/%Y").to_string(),
         to: period.to.format("%d/%m/%Y").to_string(),
         from_iso: period.from.to_string(),

@@ -16,11 +16,6 @@ use tinhso_http::state::AppState;
 use tinhso_http::views::{render, Layout};
 use tinhso_kernel::FieldError;
 
-/// A form value as the person typed it, cleaned of surrounding space.
-fn typed(v: &Option<String>) -> String {
-    v.as_deref().map(str::trim).unwrap_or_default().to_owned()
-}
-
 #[derive(Template)]
 #[template(path = "ioc/public.html")]
 pub struct PublicPage {
@@ -52,7 +47,8 @@ pub type Row = (String, String, String, String, i64);
 /// On-time rate, online share and satisfaction by agency and commune, for everyone.
 pub async fn public(State(state): State<AppState>, viewer: Viewer, PageQuery(q): PageQuery<IocParams>) -> PageResult {
     let err = page_err(&viewer);
-    let (period, errors) = period_of_form(q.tu.as_deref(), q.den.as_deref());
+    let form = period_of_form(q.tu.as_deref(), q.den.as_deref());
+    let period = form.period;
     let snap = ioc::snapshot(&state, period).await.map_err(&err)?;
     let f = Figures::of(&viewer);
     // The page's language writes the decimal point; the downloads keep the Vietnamese form.
@@ -107,10 +103,9 @@ pub async fn public(State(state): State<AppState>, viewer: Viewer, PageQuery(q):
         departments: rows.iter().filter(|(r, c)| !c && r.4 > 0).map(|(r, _)| r.clone()).collect(),
         communes: rows.iter().filter(|(r, c)| *c && r.4 > 0).map(|(r, _)| r.clone()).collect(),
         idle: rows.iter().filter(|(r, _)| r.4 == 0).map(|(r, _)| r.0.clone()).collect(),
-        // What they typed stays in the form, to be corrected where it is.
-        from: if errors.is_empty() { period.from.format("%d/%m/%Y").to_string() } else { typed(&q.tu) },
-        to: if errors.is_empty() { period.to.format("%d/%m/%Y").to_string() } else { typed(&q.den) },
-        errors,
+        from: form.from,
+        to: form.to,
+        errors: form.errors,
     };
     let status = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     Ok(viewer.finish((status, render(&page))))
