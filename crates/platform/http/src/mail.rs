@@ -86,7 +86,7 @@ fn text(e: &PendingEmail, public_url: Option<&str>) -> String {
         (None, false) => None,
     };
     if let (Some(base), Some(label)) = (public_url, label) {
-        let link = crate::sms::notice_link(base, e.dossier.as_deref(), e.in_inbox);
+        let link = crate::views::notice_link(base, e.dossier.as_deref(), e.in_inbox);
         text.push_str(&format!("{label}: {link}\n\n"));
     }
     text.push_str("-- \nCổng Dịch vụ công. Thư tự động, vui lòng không trả lời.\nPublic Services Portal. An automatic message: please do not reply.");

@@ -40,7 +40,7 @@ pub struct SmsConfig {
 /// mark holds 70 characters, not 160), cut to fit one text with the link to the dossier (or to
 /// the inbox) kept whole.
 pub fn text_of(t: &PendingText, public_url: Option<&str>) -> String {
-    let link = public_url.map(|base| format!(" {}", notice_link(base, t.dossier.as_deref(), t.in_inbox)));
+    let link = public_url.map(|base| format!(" {}", crate::views::notice_link(base, t.dossier.as_deref(), t.in_inbox)));
     let link = link.unwrap_or_default();
     let words = tinhso_kernel::text::unmarked(&format!("{}. {}", t.subject.trim_end_matches('.'), t.body));
     let words: String = words.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -55,18 +55,6 @@ pub fn text_of(t: &PendingText, public_url: Option<&str>) -> String {
     };
     text.push_str(&link);
     text
-}
-
-/// Where a notice sent outside the platform (a text, an email) leads back in: its dossier, the
-/// reset form for a reset code, or the inbox.
-pub fn notice_link(base: &str, dossier: Option<&str>, in_inbox: bool) -> String {
-    let base = base.trim_end_matches('/');
-    match (dossier, in_inbox) {
-        (Some(code), _) => format!("{base}/ho-so/{code}"),
-        // A reset code: where it is typed.
-        (None, false) => format!("{base}/dat-lai-mat-khau"),
-        (None, true) => format!("{base}/thong-bao"),
-    }
 }
 
 /// What became of one attempt.

@@ -234,6 +234,18 @@ pub struct NoticeView {
     pub fresh: bool,
 }
 
+/// Where a notice sent outside the platform (a text, an email) leads back in: its dossier, the
+/// reset form for a reset code, or the inbox.
+pub fn notice_link(base: &str, dossier: Option<&str>, in_inbox: bool) -> String {
+    let base = base.trim_end_matches('/');
+    match (dossier, in_inbox) {
+        (Some(code), _) => format!("{base}/ho-so/{code}"),
+        // A reset code: where it is typed.
+        (None, false) => format!("{base}/dat-lai-mat-khau"),
+        (None, true) => format!("{base}/thong-bao"),
+    }
+}
+
 /// A notice's text in pieces, each dossier code it names apart (`true`), so the page can link
 /// it: a reminder lists up to twenty codes, and each opens its dossier.
 pub fn dossier_codes_apart(text: &str) -> Vec<(String, bool)> {

@@ -158,10 +158,7 @@ pub async fn lookup(
 ) -> ApiResult<Response> {
     let phone = tinhso_kernel::ids::Phone::parse("phone", &q.phone).map_err(|e| AppError::Invalid(vec![e]))?;
     let d = dossiers::look_up(&state, client, &q.code, &phone).await?.ok_or(AppError::NotFound)?;
-    let (status, next_step) = tinhso_dossier::notice::for_applicant(d.state);
-    let due = d.due_status(&state.calendar(), tinhso_kernel::calendar::local_date(chrono::Utc::now()));
-    let late = tinhso_dossier::notice::late_next(d.state, due, d.apology_due_on.is_some(), false);
-    let next_step = late.unwrap_or(next_step);
+    let (status, next_step, _) = dossiers::lookup_words(&state, &d, false);
     let collect_at = dossiers::collect_at(&state, &d);
     let answer = LookupAnswer {
         code: d.code.as_str(),

@@ -366,6 +366,21 @@ async fn with_claim_code(state: &AppState, a: Account) -> Result<Account, AppErr
     Ok(a)
 }
 
+/// What the public lookup says of `d` today, on the page and over the API: where it stands and
+/// what is left to the applicant in their words (that it is late, when it is), and its due
+/// status.
+pub fn lookup_words(
+    state: &AppState,
+    d: &dossier::notice::Standing,
+    en: bool,
+) -> (&'static str, &'static str, dossier::deadline::DueStatus) {
+    let (status, next) =
+        if en { dossier::notice::for_applicant_en(d.state) } else { dossier::notice::for_applicant(d.state) };
+    let due = d.due_status(&state.calendar(), dossier::deadline::local_date(Utc::now()));
+    let late = dossier::notice::late_next(d.state, due, d.apology_due_on.is_some(), en);
+    (status, late.unwrap_or(next), due)
+}
+
 /// Where the applicant collects the result of `d`, once there is one: its receiving desk. What
 /// the public lookup tells, on the page and over the API.
 pub fn collect_at<'a>(state: &'a AppState, d: &'a dossier::notice::Standing) -> Option<&'a str> {

@@ -69,7 +69,6 @@ pub struct Period {
 }
 
 pub fn parse_period(from: Option<&str>, to: Option<&str>) -> Result<Period, AppError> {
-    let today = local_date(Utc::now());
     let date = |s: Option<&str>, field: &'static str| -> Result<Option<NaiveDate>, AppError> {
         match s.map(str::trim).filter(|s| !s.is_empty()) {
             None => Ok(None),
@@ -83,8 +82,14 @@ pub fn parse_period(from: Option<&str>, to: Option<&str>) -> Result<Period, AppE
             }),
         }
     };
-    let to = date(to, "to")?.unwrap_or(today);
-    let from = date(from, "from")?.unwrap_or_else(|| NaiveDate::from_ymd_opt(to.year(), 1, 1).unwrap_or(to));
+    checked_period(date(from, "from")?, date(to, "to")?)
+}
+
+/// The period two dates (either absent) give: up to today, from the first of January of the
+/// last day's year, running forwards and at most five years long.
+fn checked_period(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Period, AppError> {
+    let to = to.unwrap_or_else(|| local_date(Utc::now()));
+    let from = from.unwrap_or_else(|| NaiveDate::from_ymd_opt(to.year(), 1, 1).unwrap_or(to));
     if from > to || (to - from).num_days() > 5 * 366 {
         return Err(AppError::bad_request(
             "invalid_period",
@@ -126,29 +131,20 @@ pub fn period_of_form(tu: Option<&str>, den: Option<&str>) -> PeriodForm {
     };
     let from = date(tu, "tu", "Từ ngày", "From");
     let to = date(den, "den", "Đến ngày", "To");
-    let typed = errors
-        .is_empty()
-        .then(|| parse_period(from.map(|d| d.to_string()).as_deref(), to.map(|d| d.to_string()).as_deref()));
-    let period = match typed {
-        Some(Ok(period)) => period,
-        Some(Err(e)) => {
-            errors.push(FieldError::new("den", e.code(), e.message(Locale::Vi), e.message(Locale::En)));
-            default_period()
-        }
-        None => default_period(),
-    };
+    let typed = if errors.is_empty() { checked_period(from, to) } else { checked_period(None, None) };
+    let checked = typed.or_else(|e| {
+        errors.push(FieldError::new("den", e.code(), e.message(Locale::Vi), e.message(Locale::En)));
+        checked_period(None, None)
+    });
+    // This year to date is always a period; today alone stands in for the impossible.
+    let today = || local_date(Utc::now());
+    let period = checked.unwrap_or_else(|_| Period { from: today(), to: today() });
     let shown = |d: NaiveDate, typed: Option<&str>| match errors.is_empty() {
         true => d.format("%d/%m/%Y").to_string(),
         false => typed.map(str::trim).unwrap_or_default().to_owned(),
     };
     let (from, to) = (shown(period.from, tu), shown(period.to, den));
     PeriodForm { period, errors, from, to }
-}
-
-/// This year to date.
-fn default_period() -> Period {
-    let to = local_date(Utc::now());
-    Period { from: NaiveDate::from_ymd_opt(to.year(), 1, 1).unwrap_or(to), to }
 }
 
 /// Deciding agencies ranked on the dashboard: departments and commune committees.

@@ -127,18 +127,13 @@ pub async fn lookup(
                 Err(e) => return Err(err(e)),
                 Ok(Some(d)) => {
                     let en = viewer.locale == Locale::En;
-                    let (status, next_step) = match en {
-                        true => tinhso_dossier::notice::for_applicant_en(d.state),
-                        false => tinhso_dossier::notice::for_applicant(d.state),
-                    };
-                    let due = d.due_status(&state.calendar(), tinhso_kernel::calendar::local_date(chrono::Utc::now()));
-                    let late = tinhso_dossier::notice::late_next(d.state, due, d.apology_due_on.is_some(), en);
+                    let (status, next_step, due) = dossiers::lookup_words(&state, &d, en);
                     let collect_at = dossiers::collect_at(&state, &d).map(str::to_owned);
                     found = Some(LookupFound {
                         code: d.code.to_string(),
                         status,
                         state_key: d.state.key(),
-                        next_step: late.unwrap_or(next_step),
+                        next_step,
                         due_status: if en { due.label_en() } else { due.label_vi() },
                         due_status_key: crate::views::status_key(due),
                         due: match viewer.locale {
