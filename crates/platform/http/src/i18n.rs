@@ -49,6 +49,8 @@ pub struct Texts {
     pub nav_register: &'static str,
     pub nav_account: &'static str,
     pub nav_admin: &'static str,
+    /// The auditors' integrity checks.
+    pub nav_audit: &'static str,
     pub nav_dossiers: &'static str,
     pub nav_lookup: &'static str,
     /// Shorter names a phone's header uses.
@@ -141,6 +143,7 @@ pub static VI: Texts = Texts {
     nav_register: "Đăng ký tài khoản",
     nav_account: "Tài khoản",
     nav_admin: "Quản trị",
+    nav_audit: "Kiểm tra",
     nav_dossiers: "Hồ sơ",
     nav_lookup: "Tra cứu hồ sơ",
     nav_procedures_short: "Thủ tục",
@@ -229,6 +232,7 @@ pub static EN: Texts = Texts {
     nav_register: "Create an account",
     nav_account: "Account",
     nav_admin: "Administration",
+    nav_audit: "Audit",
     nav_dossiers: "Dossiers",
     nav_lookup: "Track a dossier",
     nav_procedures_short: "Procedures",

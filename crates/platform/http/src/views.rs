@@ -9,7 +9,7 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use tinhso_kernel::FieldError;
-use tinhso_policy::Action;
+use tinhso_policy::{Action, Role};
 
 pub fn render<T: Template>(t: &T) -> Response {
     match t.render() {
@@ -28,7 +28,9 @@ pub struct Layout {
     pub en: bool,
     pub province: String,
     pub user: Option<String>,
-    pub is_admin: bool,
+    /// The header's link to the person's own back office, when they have one: the
+    /// administration for province and agency admins, the integrity checks for auditors.
+    pub back_office: Option<BackOffice>,
     /// Leaders and province admins see the operations centre.
     pub is_leader: bool,
     /// The person has a list of dossiers (their own, their agency's or all): the "Hồ sơ" link.
@@ -52,7 +54,7 @@ impl Layout {
             en,
             province: state.province.name.clone(),
             user: viewer.account.as_ref().map(|a| a.full_name.clone()),
-            is_admin: viewer.may(&Action::ManageCatalogue),
+            back_office: viewer.actor().and_then(|a| BackOffice::of(a.role, viewer.locale.texts())),
             is_leader: viewer.may(&Action::ViewOperationsCentre),
             has_dossiers: viewer.actor().is_some_and(|a| tinhso_policy::dossier_scope(&a).is_some()),
             csrf: crate::auth::mask_csrf(&viewer.csrf),
@@ -91,7 +93,7 @@ impl Layout {
             en: locale == Locale::En,
             province: String::new(),
             user: None,
-            is_admin: false,
+            back_office: None,
             is_leader: false,
             has_dossiers: false,
             csrf: String::new(),
@@ -99,6 +101,26 @@ impl Layout {
             login_href: "/dang-nhap".to_owned(),
             unread: 0,
             stylesheet: crate::stylesheet_href(),
+        }
+    }
+}
+
+/// Where a role's own pages start, for the header (see [`Layout::back_office`]).
+pub struct BackOffice {
+    pub href: &'static str,
+    pub long: &'static str,
+    pub short: &'static str,
+}
+
+impl BackOffice {
+    fn of(role: Role, t: &'static Texts) -> Option<Self> {
+        match role {
+            // An agency admin's `/quan-tri` is its staff accounts.
+            Role::ProvinceAdmin | Role::AgencyAdmin => {
+                Some(Self { href: "/quan-tri", long: t.nav_admin, short: t.nav_admin_short })
+            }
+            Role::Auditor => Some(Self { href: "/quan-tri/kiem-tra", long: t.nav_audit, short: t.nav_audit }),
+            _ => None,
         }
     }
 }

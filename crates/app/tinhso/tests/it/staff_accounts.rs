@@ -289,3 +289,38 @@ async fn story(s: TestServer) {
     }
     s.stop().await.unwrap();
 }
+
+/// Every role finds its own work from the header, on any page, and every link there opens for
+/// it: an agency admin's staff accounts and an auditor's integrity checks were reachable only
+/// from the account page.
+#[tokio::test]
+async fn each_role_finds_its_work_in_the_header() {
+    let s = crate::server(tinhso_testkit::Backend::Sqlite).await;
+    let roles: [(&str, &[&str], &[&str]); 8] = [
+        ("0912345678", &["/ho-so"], &["/quan-tri", "/quan-tri/kiem-tra", "/dieu-hanh"]),
+        ("tiepnhan@tinhso.local", &["/ho-so"], &["/quan-tri", "/quan-tri/kiem-tra", "/dieu-hanh"]),
+        ("chuyenvien@tinhso.local", &["/ho-so"], &["/quan-tri", "/quan-tri/kiem-tra"]),
+        ("pheduyet@tinhso.local", &["/ho-so"], &["/quan-tri", "/quan-tri/kiem-tra"]),
+        ("quantri.coquan@tinhso.local", &["/ho-so", "/quan-tri"], &["/quan-tri/kiem-tra", "/dieu-hanh"]),
+        ("quantri@tinhso.local", &["/quan-tri", "/dieu-hanh"], &["/quan-tri/kiem-tra"]),
+        ("lanhdao@tinhso.local", &["/ho-so", "/dieu-hanh"], &["/quan-tri", "/quan-tri/kiem-tra"]),
+        ("kiemtra@tinhso.local", &["/ho-so", "/quan-tri/kiem-tra"], &["/quan-tri", "/dieu-hanh"]),
+    ];
+    for (login, has, lacks) in roles {
+        let c = page_login(&s, login).await;
+        // On the account page, which every role has, so the header is not the landing page's.
+        let html = c.get(format!("{}/tai-khoan", s.url)).send().await.unwrap().text().await.unwrap();
+        let header = &html[html.find("<header").unwrap()..html.find("</header>").unwrap()];
+        let hrefs: Vec<&str> = header.split("href=\"").skip(1).filter_map(|h| h.split('"').next()).collect();
+        for want in has {
+            assert!(hrefs.contains(want), "{login}: the header lacks {want}: {hrefs:?}");
+        }
+        for not in lacks {
+            assert!(!hrefs.contains(not), "{login}: the header offers {not}, which is not theirs: {hrefs:?}");
+        }
+        for href in hrefs.iter().filter(|h| h.starts_with('/') && !h.starts_with("/ngon-ngu/")) {
+            let r = c.get(format!("{}{href}", s.url)).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{login}: the header's {href} answers {}", r.status());
+        }
+    }
+}

@@ -114,10 +114,14 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> PageResult {
             let (intact, what, checkpoint) = match &r.finding {
                 AuditFinding::Intact { events, subjects, checkpoint } => (
                     true,
-                    if en {
-                        format!("Intact: {events} entries of {subjects} histories")
-                    } else {
-                        format!("Toàn vẹn: {events} sự kiện của {subjects} hồ sơ, phản ánh và bộ dữ liệu")
+                    {
+                        let n = |n: &u64| tinhso_kernel::format::grouped(*n, if en { ',' } else { '.' });
+                        let (events, subjects) = (n(events), n(subjects));
+                        if en {
+                            format!("Intact: {events} entries of {subjects} histories")
+                        } else {
+                            format!("Toàn vẹn: {events} sự kiện của {subjects} hồ sơ, phản ánh và bộ dữ liệu")
+                        }
                     },
                     checkpoint.clone().unwrap_or_default(),
                 ),
