@@ -812,6 +812,11 @@ async fn feedback_about_a_dossier(s: TestServer) {
             v[0]["agency_responsible"].as_str().unwrap().to_owned()
         }
     };
+    // The form offers the applicant's own dossiers to choose from, and no one else's.
+    let (_, offered) = page(&citizen, &format!("{}/phan-anh/gui", s.url)).await;
+    assert!(offered.contains(&format!("<option value=\"{code}\">")), "{offered}");
+    let (_, unoffered) = page(&login(&s, "chuyenvien@tinhso.local").await, &format!("{}/phan-anh/gui", s.url)).await;
+    assert!(!unoffered.contains(&code) && !unoffered.contains("<datalist"), "{unoffered}");
     let (_, p) = json(&anon, &format!("{}/api/v1/procedures/{}", s.url, crate::dossier::PROVINCIAL)).await;
     let agency = &p["competent_agency_detail"];
     assert_eq!(agency["code"].as_str(), Some(deciding.as_str()), "{p}");

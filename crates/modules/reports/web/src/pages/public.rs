@@ -21,7 +21,7 @@ use tinhso_kernel::format::parse_date;
 use tinhso_kernel::FieldError;
 use tinhso_reports::intake::Draft;
 use tinhso_reports::ReportState;
-use tinhso_store::ReportQuery;
+use tinhso_store::{DossierQuery, ReportQuery};
 
 pub const PAGE_SIZE: usize = 20;
 
@@ -309,6 +309,33 @@ pub struct NewPage {
     /// Photos already received (kept across a second post of the form).
     pub photos: Vec<String>,
     pub max_photos: usize,
+    /// The signed-in person's latest dossiers, offered for the dossier code (code, what it
+    /// is), so that a code is chosen rather than copied from a slip.
+    pub own_dossiers: Vec<(String, String)>,
+}
+
+/// How many of a person's dossiers the form offers (the newest).
+const OFFERED_DOSSIERS: usize = 20;
+
+/// The person's newest dossiers as the form offers them: "procedure · submitted dd/mm/yyyy".
+async fn own_dossiers(state: &AppState, viewer: &Viewer) -> Result<Vec<(String, String)>, AppError> {
+    let Some(account) = viewer.account.as_ref() else { return Ok(Vec::new()) };
+    let query = DossierQuery { applicant: Some(account.id), limit: OFFERED_DOSSIERS, ..Default::default() };
+    let catalogue = state.catalogue();
+    let en = viewer.locale == Locale::En;
+    Ok(state
+        .store
+        .dossiers
+        .dossiers(&query)
+        .await?
+        .into_iter()
+        .map(|d| {
+            let name = catalogue.get(d.procedure.as_str()).map_or_else(|| d.procedure.to_string(), |p| p.name.clone());
+            let on = tinhso_kernel::format::date_vi(d.submitted_on);
+            let what = tinhso_kernel::text::excerpt(&name, 90);
+            (d.code.to_string(), if en { format!("{what} · submitted {on}") } else { format!("{what} · nộp {on}") })
+        })
+        .collect())
 }
 
 impl NewPage {
@@ -354,6 +381,7 @@ async fn new_page(
         signed_in: viewer.account.is_some(),
         photos,
         max_photos: crate::photos::MAX_PHOTOS,
+        own_dossiers: own_dossiers(state, viewer).await?,
     })
 }
 
