@@ -1,7 +1,9 @@
 //! The licences a dataset may carry, as CKAN's `license_list` describes them. The first is the
-//! province's default for its own open data: Decree 47/2020/NĐ-CP makes open data free to use,
-//! reuse and share with attribution, which is what CC BY 4.0 says; it is kept as its own
-//! entry so the portal can name the decree in Vietnamese.
+//! province's default for its own open data: free to use, reuse and share with attribution,
+//! which is what CC BY 4.0 says; it is kept as its own entry so the portal can say so in
+//! Vietnamese. Its address (the IRI DCAT and harvesters know it by, so it does not change) is
+//! Decree 47/2020/NĐ-CP, which first defined state open data; the title names no decree since
+//! Decree 278/2025 replaced it for data sharing.
 
 use serde::Serialize;
 
@@ -21,7 +23,7 @@ pub const NOT_SPECIFIED: &str = "notspecified";
 pub const ALL: &[Licence] = &[
     Licence {
         id: DEFAULT,
-        title: "Dữ liệu mở theo Nghị định 47/2020/NĐ-CP (ghi nguồn)",
+        title: "Dữ liệu mở của cơ quan nhà nước (tự do sử dụng, ghi nguồn)",
         url: "https://vanban.chinhphu.vn/?pageid=27160&docid=199693",
         open: true,
     },

@@ -93,7 +93,8 @@ async fn graph_of(state: &AppState, base: &str, one: Option<&Dataset>) -> Result
     let c = Catalogue {
         base,
         title: &title,
-        description: "Dữ liệu mở do các cơ quan nhà nước của tỉnh công bố (Nghị định 47/2020/NĐ-CP).",
+        description:
+            "Dữ liệu mở do các cơ quan nhà nước của tỉnh công bố, tự do sử dụng, dùng lại và chia sẻ có ghi nguồn.",
         publisher: &state.province.name,
         organizations: &cat.organizations,
         groups: &cat.groups,

@@ -256,7 +256,9 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, PageQuery(mut q
             },
             detail: match &e.change {
                 AdminChange::StaffCreated { role, agency, .. } => {
-                    let role = tinhso_policy::Role::parse(role).map(|r| r.label_vi()).unwrap_or(role.as_str());
+                    let role = tinhso_policy::Role::parse(role)
+                        .map(|r| if en { r.label_en() } else { r.label_vi() })
+                        .unwrap_or(role.as_str());
                     let agency = agency.as_deref().and_then(|c| state.agency_name(c)).unwrap_or_default();
                     [role, agency].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(", ")
                 }
