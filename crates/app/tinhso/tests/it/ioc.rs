@@ -3,6 +3,7 @@
 
 use crate::bin;
 use crate::dossier::{generic_form, Caller, PASSWORD, PROVINCIAL};
+use chrono::Datelike;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tinhso_testkit::server::{fresh_data_dir, run_cli};
@@ -482,7 +483,22 @@ async fn overdue_alerts_reach_the_agency_leaders_once() {
     let token = crate::reports::csrf(&lookup);
     let form = [("csrf", token.as_str()), ("ma", code.as_str()), ("sdt", "0912345678")];
     let found = visitor.post(format!("{}/tra-cuu", s.url)).form(&form).send().await.unwrap().text().await.unwrap();
-    assert!(found.contains("<span class=\"due due-overdue\">Quá hạn</span>"), "{found}");
+    // It says by how many working days: fewer than the weekdays since Monday 10 March 2025 by
+    // the holidays between, and the leaders' alert says the same.
+    let late = found.split("<span class=\"due due-overdue\">Quá hạn ").nth(1).and_then(|t| t.split(' ').next());
+    let late: usize = late.and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{found}"));
+    let start = chrono::NaiveDate::from_ymd_opt(2025, 3, 10).unwrap();
+    let weekdays = start.iter_days().skip(1).take_while(|d| *d <= today);
+    let weekdays = weekdays.filter(|d| !matches!(d.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun)).count();
+    assert!(late < weekdays && late + 40 > weekdays, "{late} working days late, {weekdays} weekdays");
+    assert!(found.contains(&format!("Quá hạn {late} ngày làm việc</span>")), "{found}");
+    assert!(html.contains(&format!("Quá hạn {late} ngày làm việc</span>")), "{html}");
+    // The download has it as a number, to sort by.
+    let csv = boss.c.get(format!("{}/dieu-hanh/canh-bao?bang=qua-han&dinh-dang=csv", s.url)).send().await.unwrap();
+    let csv = csv.text().await.unwrap();
+    assert!(csv.lines().next().is_some_and(|h| h.ends_with(",Số ngày làm việc quá hạn")), "{csv}");
+    let row = csv.lines().find(|l| l.starts_with(&code)).unwrap_or_else(|| panic!("{csv}"));
+    assert!(row.ends_with(&format!(",{late}")), "{row}");
     let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
     let feedback = format!("/phan-anh/gui?danh-muc=thu-tuc-hanh-chinh&amp;ma-ho-so={code}");
     assert!(page.contains(&feedback), "{page}");

@@ -68,6 +68,25 @@ impl DueStatus {
             Self::Closed => "Closed",
         }
     }
+
+    /// The status as a list says it: an overdue dossier with the working days it is late by
+    /// (`late`, from [`working_days_late`]), so that whoever reads a list of late dossiers sees
+    /// which waited longest; the bare label otherwise, or when the due date was the last
+    /// working day before a day off.
+    pub fn say(self, late: u32, en: bool) -> String {
+        match (self, late, en) {
+            (Self::Overdue, 1, true) => "Overdue by 1 working day".to_owned(),
+            (Self::Overdue, n @ 2.., true) => format!("Overdue by {n} working days"),
+            (Self::Overdue, n @ 1.., false) => format!("Quá hạn {n} ngày làm việc"),
+            _ => if en { self.label_en() } else { self.label_vi() }.to_owned(),
+        }
+    }
+}
+
+/// Working days from the due date in force (`due`: the apology's new date, or the first) to
+/// `today`, the due date excluded: how late a dossier is; 0 when it is not, or has no due date.
+pub fn working_days_late(cal: &WorkingCalendar, due: Option<NaiveDate>, today: NaiveDate) -> u32 {
+    due.map_or(0, |due| u32::try_from(cal.working_days_between(due, today)).unwrap_or(0))
 }
 
 /// The last due date `due_status` calls "due soon" on `today` (any later one is on track), so
@@ -128,6 +147,26 @@ mod tests {
         // Paused Monday 3 Mar, supplemented Thursday 6 Mar: Tue, Wed, Thu = 3 working days.
         assert_eq!(extend_for_pause(&cal, d(3, 14), d(3, 3), d(3, 6)), d(3, 19));
         assert_eq!(extend_for_pause(&cal, d(3, 14), d(3, 3), d(3, 3)), d(3, 14));
+    }
+
+    /// Late by the working days after the due date: a weekend after a Friday due date is not
+    /// counted, a public holiday neither; a list says so, and nothing for a dossier not late.
+    #[test]
+    fn working_days_late_and_said() {
+        let cal = WorkingCalendar::new([]);
+        // Due Friday 14 Mar 2025.
+        assert_eq!(working_days_late(&cal, Some(d(3, 14)), d(3, 14)), 0);
+        assert_eq!(working_days_late(&cal, Some(d(3, 14)), d(3, 15)), 0, "Saturday");
+        assert_eq!(working_days_late(&cal, Some(d(3, 14)), d(3, 17)), 1, "Monday");
+        assert_eq!(working_days_late(&cal, Some(d(3, 14)), d(3, 19)), 3);
+        assert_eq!(working_days_late(&cal, Some(d(3, 14)), d(3, 10)), 0, "not due yet");
+        assert_eq!(working_days_late(&cal, None, d(3, 19)), 0);
+        // Due Tuesday 29 April: 30 April and 1 May are holidays, so Friday 2 May is one day late.
+        assert_eq!(working_days_late(&cal, Some(d(4, 29)), d(5, 2)), 1);
+        assert_eq!(DueStatus::Overdue.say(2, false), "Quá hạn 2 ngày làm việc");
+        assert_eq!(DueStatus::Overdue.say(1, true), "Overdue by 1 working day");
+        assert_eq!(DueStatus::Overdue.say(0, false), "Quá hạn");
+        assert_eq!(DueStatus::OnTrack.say(3, false), "Trong hạn");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use chrono::{NaiveDate, Utc};
 use tinhso_catalogue::procedure::{FieldType, Procedure};
-use tinhso_dossier::deadline::{due_status, local_date, DueStatus};
+use tinhso_dossier::deadline::{due_status, local_date, working_days_late, DueStatus};
 use tinhso_dossier::{Channel, Dossier, DossierState, EventKind, ReturnMethod};
 use tinhso_http::state::AppState;
 use tinhso_kernel::format::date_vi;
@@ -16,7 +16,8 @@ pub struct DossierSummary {
     pub state_key: &'static str,
     pub state: &'static str,
     pub due: String,
-    pub due_status: &'static str,
+    /// On track, overdue by so many working days...
+    pub due_status: String,
     pub due_status_key: &'static str,
     pub submitted: String,
     pub received: String,
@@ -58,6 +59,15 @@ pub fn status_of(state: &AppState, d: &Dossier) -> DueStatus {
         d.state == DossierState::SupplementRequested && d.paused_on.is_some(),
         d.state.is_final() || d.state == DossierState::ResultReady,
     )
+}
+
+/// Working days an overdue dossier due on `due` (the date in force) is late by today; 0 for
+/// any other status.
+pub fn late_by(state: &AppState, status: DueStatus, due: Option<NaiveDate>) -> u32 {
+    match status {
+        DueStatus::Overdue => working_days_late(&state.calendar(), due, local_date(Utc::now())),
+        _ => 0,
+    }
 }
 
 /// The due date as the applicant reads it: the new date after an apology, with the old one.
@@ -107,7 +117,7 @@ pub fn summary(state: &AppState, d: &Dossier, en: bool) -> DossierSummary {
         state_key: d.state.key(),
         state: if en { d.state.label_en() } else { d.state.label_vi() },
         due: if en { due_en(d.apology_due_on, d.due_on) } else { due_vi(d.apology_due_on, d.due_on) },
-        due_status: if en { status.label_en() } else { status.label_vi() },
+        due_status: status.say(late_by(state, status, d.apology_due_on.or(d.due_on)), en),
         due_status_key: status_key(status),
         submitted: date_vi(d.submitted_on),
         received: d.received_on.map(date_vi).unwrap_or_default(),

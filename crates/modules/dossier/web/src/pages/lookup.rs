@@ -37,7 +37,7 @@ pub struct LookupFound {
     pub next_step: &'static str,
     pub due: String,
     /// "Quá hạn", "Sắp đến hạn"... beside the due date, and its key for the style.
-    pub due_status: &'static str,
+    pub due_status: String,
     pub due_status_key: &'static str,
     pub collect_at: Option<String>,
 }
@@ -134,7 +134,7 @@ pub async fn lookup(
                         status,
                         state_key: d.state.key(),
                         next_step,
-                        due_status: if en { due.label_en() } else { due.label_vi() },
+                        due_status: due.say(crate::views::late_by(&state, due, d.apology_due_on.or(d.due_on)), en),
                         due_status_key: crate::views::status_key(due),
                         due: match viewer.locale {
                             tinhso_http::i18n::Locale::En => due_en(d.apology_due_on, d.due_on),
