@@ -143,6 +143,13 @@ fn is_weekend(d: NaiveDate) -> bool {
     matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
 }
 
+/// Monday-to-Friday days in `(a, b]` (`a <= b`): five in each whole week, then the rest.
+fn weekdays_between(a: NaiveDate, b: NaiveDate) -> i64 {
+    let days = (b - a).num_days();
+    let rest = a.iter_days().skip(1 + 7 * (days / 7) as usize).take((days % 7) as usize);
+    5 * (days / 7) + rest.filter(|d| !is_weekend(*d)).count() as i64
+}
+
 /// Years covered by the rules when no data is given; outside it only weekends are off.
 const RULE_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 
@@ -152,6 +159,11 @@ pub struct WorkingCalendar {
     years: BTreeMap<i32, YearCalendar>,
     off: HashMap<NaiveDate, usize>,
     swap: HashSet<NaiveDate>,
+    /// The exceptions to "Monday to Friday", sorted, so that a count of working days over a
+    /// long span (how late a dossier due two years ago is) costs two binary searches, not a
+    /// walk over its days: weekdays off, and weekend days worked.
+    weekdays_off: Vec<NaiveDate>,
+    weekends_worked: Vec<NaiveDate>,
 }
 
 impl WorkingCalendar {
@@ -161,7 +173,13 @@ impl WorkingCalendar {
         for y in overrides {
             years.insert(y.year, y);
         }
-        let mut cal = Self { years, off: HashMap::new(), swap: HashSet::new() };
+        let mut cal = Self {
+            years,
+            off: HashMap::new(),
+            swap: HashSet::new(),
+            weekdays_off: Vec::new(),
+            weekends_worked: Vec::new(),
+        };
         cal.reindex();
         cal
     }
@@ -175,6 +193,10 @@ impl WorkingCalendar {
             }
             self.swap.extend(y.swap_workdays.iter().map(|d| d.date));
         }
+        self.weekdays_off = self.off.keys().filter(|d| !is_weekend(**d) && !self.swap.contains(d)).copied().collect();
+        self.weekdays_off.sort_unstable();
+        self.weekends_worked = self.swap.iter().filter(|d| is_weekend(**d)).copied().collect();
+        self.weekends_worked.sort_unstable();
     }
 
     /// Replaces one year (an admin's edit).
@@ -217,8 +239,9 @@ impl WorkingCalendar {
     /// Working days in `(from, to]`: how far a date lies past another, in the calendar's terms.
     pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> i64 {
         let (a, b, sign) = if from <= to { (from, to, 1) } else { (to, from, -1) };
-        let count = a.iter_days().skip(1).take_while(|d| *d <= b).filter(|d| self.is_working_day(*d)).count();
-        sign * count as i64
+        let within =
+            |days: &[NaiveDate]| (days.partition_point(|d| *d <= b) - days.partition_point(|d| *d <= a)) as i64;
+        sign * (weekdays_between(a, b) - within(&self.weekdays_off) + within(&self.weekends_worked))
     }
 }
 

@@ -140,6 +140,17 @@ proptest! {
         prop_assert!(due.is_some_and(|x| cal.is_working_day(x) && x > start));
     }
 
+    /// Counted with the sorted exceptions, working days are what a walk over the days finds,
+    /// across official years (Tết, swapped Saturdays) and rule years, both ways round.
+    #[test]
+    fn working_days_between_counts_what_a_walk_finds(a in any_date(), span in 0i64..3_000) {
+        let cal = shared();
+        let b = a + chrono::Duration::days(span);
+        let walked = a.iter_days().skip(1).take_while(|d| *d <= b).filter(|d| cal.is_working_day(*d)).count();
+        prop_assert_eq!(cal.working_days_between(a, b), walked as i64);
+        prop_assert_eq!(cal.working_days_between(b, a), -(walked as i64));
+    }
+
     #[test]
     fn due_dates_grow_with_n(start in any_date(), n in 0u32..120) {
         let cal = shared();
