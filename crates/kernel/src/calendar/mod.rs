@@ -145,9 +145,9 @@ fn is_weekend(d: NaiveDate) -> bool {
 
 /// Monday-to-Friday days in `(a, b]` (`a <= b`): five in each whole week, then the rest.
 fn weekdays_between(a: NaiveDate, b: NaiveDate) -> i64 {
-    let days = (b - a).num_days();
-    let rest = a.iter_days().skip(1 + 7 * (days / 7) as usize).take((days % 7) as usize);
-    5 * (days / 7) + rest.filter(|d| !is_weekend(*d)).count() as i64
+    let weeks = (b - a).num_days() / 7;
+    let rest = (a + chrono::Duration::days(7 * weeks)).iter_days().skip(1).take_while(|d| *d <= b);
+    5 * weeks + rest.filter(|d| !is_weekend(*d)).count() as i64
 }
 
 /// Years covered by the rules when no data is given; outside it only weekends are off.
