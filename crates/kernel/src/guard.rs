@@ -8,6 +8,12 @@ use chrono::{DateTime, Duration, Utc};
 /// How a kind of attempt is limited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {
+    /// What the rule limits, as stored beside each tally (so that the watch can say what is
+    /// being tried without knowing whose key it is).
+    pub name: &'static str,
+    /// Keys of this rule waiting at once from which the watch tells the province admins and
+    /// auditors (0: never on its own, as for a few typos at one address).
+    pub alarm_at: u64,
     /// Failures that cost nothing.
     pub free: u32,
     /// The longest wait one failure can impose, in seconds.
@@ -19,24 +25,138 @@ pub struct Rule {
 impl Rule {
     /// One login at one address: 3 free tries, then 1 s, 2 s, 4 s… up to 15 minutes. Only
     /// that address waits: the owner elsewhere is not locked out.
-    pub const LOGIN_AT_ADDRESS: Rule = Rule { free: 3, max_wait_secs: 15 * 60, forget_after_secs: 15 * 60 };
+    pub const LOGIN_AT_ADDRESS: Rule =
+        Rule { name: "login_at_address", alarm_at: 20, free: 3, max_wait_secs: 15 * 60, forget_after_secs: 15 * 60 };
     /// One login from any address: slows guessing spread over many addresses, at most a
     /// minute, so nobody can lock an owner out.
-    pub const LOGIN: Rule = Rule { free: 10, max_wait_secs: 60, forget_after_secs: 15 * 60 };
+    pub const LOGIN: Rule =
+        Rule { name: "login", alarm_at: 1, free: 10, max_wait_secs: 60, forget_after_secs: 15 * 60 };
     /// One address, whatever it tries (many logins, or lookups that find nothing).
-    pub const ADDRESS: Rule = Rule { free: 30, max_wait_secs: 15 * 60, forget_after_secs: 60 * 60 };
+    pub const ADDRESS: Rule =
+        Rule { name: "address", alarm_at: 1, free: 30, max_wait_secs: 15 * 60, forget_after_secs: 60 * 60 };
     /// Public lookups from one address that found nothing (a code and phone that do not match).
-    pub const LOOKUP_MISSES: Rule = Rule { free: 10, max_wait_secs: 15 * 60, forget_after_secs: 60 * 60 };
+    pub const LOOKUP_MISSES: Rule =
+        Rule { name: "lookup_misses", alarm_at: 3, free: 10, max_wait_secs: 15 * 60, forget_after_secs: 60 * 60 };
     /// Public lookups of one dossier code that found nothing (its phone guessed from many
     /// addresses): a few mistypes pass, then a wait of at most a minute, so a stranger can slow
     /// the owner's lookup but never lock it, and guessing a phone takes years.
-    pub const LOOKUP_CODE_MISSES: Rule = Rule { free: 5, max_wait_secs: 60, forget_after_secs: 60 * 60 };
+    pub const LOOKUP_CODE_MISSES: Rule =
+        Rule { name: "lookup_code_misses", alarm_at: 1, free: 5, max_wait_secs: 60, forget_after_secs: 60 * 60 };
     /// Password reset codes mailed to one login: 3 at once (a slow mailbox, a typo), then
     /// waits growing to an hour, so nobody can flood an owner's mailbox.
-    pub const RESET_MAILS: Rule = Rule { free: 3, max_wait_secs: 60 * 60, forget_after_secs: 24 * 60 * 60 };
+    pub const RESET_MAILS: Rule =
+        Rule { name: "reset_mails", alarm_at: 3, free: 3, max_wait_secs: 60 * 60, forget_after_secs: 24 * 60 * 60 };
     /// Reports sent without an account from one address: a household or an office sends a
     /// few; a flood soon waits, then longer.
-    pub const ANONYMOUS_REPORTS: Rule = Rule { free: 10, max_wait_secs: 60 * 60, forget_after_secs: 6 * 60 * 60 };
+    pub const ANONYMOUS_REPORTS: Rule = Rule {
+        name: "anonymous_reports",
+        alarm_at: 1,
+        free: 10,
+        max_wait_secs: 60 * 60,
+        forget_after_secs: 6 * 60 * 60,
+    };
+
+    /// Every rule, in the order the watch lists them.
+    pub const ALL: [Rule; 7] = [
+        Rule::LOGIN,
+        Rule::LOGIN_AT_ADDRESS,
+        Rule::ADDRESS,
+        Rule::LOOKUP_CODE_MISSES,
+        Rule::LOOKUP_MISSES,
+        Rule::RESET_MAILS,
+        Rule::ANONYMOUS_REPORTS,
+    ];
+
+    /// The rule stored under `name`.
+    pub fn named(name: &str) -> Option<Rule> {
+        Self::ALL.into_iter().find(|r| r.name == name)
+    }
+
+    /// What its tallies count, for the people watching: (Vietnamese, English).
+    pub fn describe(self) -> (&'static str, &'static str) {
+        match self.name {
+            "login" => (
+                "Nhập sai mật khẩu của một tài khoản từ nhiều địa chỉ",
+                "Wrong passwords for one account from many addresses",
+            ),
+            "login_at_address" => (
+                "Nhập sai mật khẩu của một tài khoản từ một địa chỉ",
+                "Wrong passwords for one account from one address",
+            ),
+            "address" => (
+                "Một địa chỉ thất bại nhiều lần (đăng nhập, tra cứu)",
+                "One address failing many times (logins, lookups)",
+            ),
+            "lookup_code_misses" => (
+                "Tra cứu một mã hồ sơ với số điện thoại sai, từ nhiều địa chỉ",
+                "One dossier code looked up with wrong phone numbers, from many addresses",
+            ),
+            "lookup_misses" => {
+                ("Tra cứu hồ sơ không khớp, từ một địa chỉ", "Dossier lookups matching nothing, from one address")
+            }
+            "reset_mails" => (
+                "Yêu cầu gửi mã đặt lại mật khẩu dồn dập cho một tài khoản",
+                "Password reset codes requested again and again for one account",
+            ),
+            _ => (
+                "Phản ánh không đăng nhập gửi dồn dập từ một địa chỉ",
+                "Reports without an account flooding from one address",
+            ),
+        }
+    }
+
+    /// What one of its keys stands for, counted: (Vietnamese, English).
+    pub fn keys_are(self) -> (&'static str, &'static str) {
+        match self.name {
+            "login" | "reset_mails" => ("tài khoản", "accounts"),
+            "login_at_address" => ("tài khoản tại một địa chỉ", "accounts at one address"),
+            "lookup_code_misses" => ("mã hồ sơ", "dossier codes"),
+            _ => ("địa chỉ", "addresses"),
+        }
+    }
+
+    /// Whether `limited` keys of this rule made to wait within the hour is an attack worth
+    /// telling people about.
+    pub fn alarming(self, limited: u64) -> bool {
+        self.alarm_at > 0 && limited >= self.alarm_at
+    }
+}
+
+/// One rule's figures over a recent spell, for the people watching.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overview {
+    pub rule: Rule,
+    /// Keys whose next try must wait now.
+    pub waiting: u64,
+    /// Keys that went past their free tries (so were made to wait at least once).
+    pub limited: u64,
+    /// Failures counted under the rule.
+    pub failures: u64,
+}
+
+impl Overview {
+    /// Whether this is an attack to tell of (see [`Rule::alarming`]).
+    pub fn alarming(&self) -> bool {
+        self.rule.alarming(self.limited)
+    }
+}
+
+/// Every rule's figures (in [`Rule::ALL`]'s order, none left out) from the stored counts:
+/// `(rule name, failures, tallies with that many, of which waiting now)`. Counts under a name
+/// no rule has (tallies from before rules were named) are left out.
+pub fn overview<'a>(counts: impl IntoIterator<Item = (&'a str, u32, u64, u64)>) -> Vec<Overview> {
+    let mut out: Vec<Overview> =
+        Rule::ALL.into_iter().map(|rule| Overview { rule, waiting: 0, limited: 0, failures: 0 }).collect();
+    for (name, failures, keys, waiting) in counts {
+        if let Some(o) = out.iter_mut().find(|o| o.rule.name == name) {
+            o.waiting += waiting;
+            o.failures += u64::from(failures) * keys;
+            if failures > o.rule.free {
+                o.limited += keys;
+            }
+        }
+    }
+    out
 }
 
 /// What is stored per key.
@@ -131,6 +251,40 @@ mod tests {
 
     fn t0() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 12, 2, 8, 0, 0).single().unwrap()
+    }
+
+    /// Each rule is found by the name stored with its tallies; a few typos at one address are
+    /// no alarm, one account guessed from many addresses is.
+    #[test]
+    fn rules_by_name_and_alarms() {
+        for r in Rule::ALL {
+            assert_eq!(Rule::named(r.name), Some(r));
+        }
+        assert_eq!(Rule::named("nope"), None);
+        let names: std::collections::HashSet<_> = Rule::ALL.iter().map(|r| r.describe().0).collect();
+        assert_eq!(names.len(), Rule::ALL.len(), "each rule says what it counts");
+        assert!(!Rule::LOGIN_AT_ADDRESS.alarming(1) && Rule::LOGIN_AT_ADDRESS.alarming(20));
+        assert!(!Rule::LOGIN.alarming(0) && Rule::LOGIN.alarming(1));
+    }
+
+    /// A key counts as limited once past its rule's free tries, whether it waits now or not:
+    /// an attacker pacing their tries to the waits still shows.
+    #[test]
+    fn overview_counts_keys_past_their_free_tries() {
+        let counts = [
+            ("login", 10, 4, 0),   // four accounts at their free tries: no one limited
+            ("login", 11, 1, 0),   // one past them, its wait over
+            ("address", 31, 2, 2), // two addresses past 30, waiting
+            ("old", 50, 9, 9),     // unnamed tallies from before
+        ];
+        let o = overview(counts);
+        assert_eq!(o.len(), Rule::ALL.len());
+        let login = o.iter().find(|o| o.rule == Rule::LOGIN).copied();
+        assert_eq!(login, Some(Overview { rule: Rule::LOGIN, waiting: 0, limited: 1, failures: 51 }));
+        assert!(login.is_some_and(|o| o.alarming()));
+        let address = o.iter().find(|o| o.rule == Rule::ADDRESS).copied();
+        assert_eq!(address.map(|a| (a.waiting, a.limited, a.failures)), Some((2, 2, 62)));
+        assert!(o.iter().filter(|o| o.rule != Rule::LOGIN && o.rule != Rule::ADDRESS).all(|o| o.failures == 0));
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! What a server does on its own besides answering: provincial checkpoints of the ledger, the
-//! abuse-limit tallies' sweep, and the integrity check of the whole history (`audit::verify`)
+//! abuse-limit tallies' sweep and watch (attacks told to the auditors and province admins), and
+//! the integrity check of the whole history (`audit::verify`)
 //! on its schedule and whenever an auditor asks, each run recorded and a break told to every
 //! auditor and province admin.
 
 use crate::audit;
 use chrono::Utc;
 use std::time::Duration;
-use tinhso_http::pages::audit_runs::AuditRequests;
+use tinhso_http::pages::audit_runs::{abuse_overview, AuditRequests};
 use tinhso_kernel::ids::AccountId;
 use tinhso_policy::Role;
 use tinhso_store::{AuditFinding, AuditRun, Notification, Stores};
@@ -88,13 +89,75 @@ pub async fn check(store: &Stores, requested_by: Option<AccountId>) -> anyhow::R
     Ok(run)
 }
 
-/// Tells every auditor and province admin of a break, once a day while it stands.
-async fn alert(store: &Stores, finding: &str) -> anyhow::Result<()> {
+/// Every auditor and province admin who can read a notice: who is told of a break or an attack.
+async fn watchers(store: &Stores) -> anyhow::Result<Vec<tinhso_store::Account>> {
     let mut readers = store.identity.staff_with_role(Role::Auditor).await?;
     readers.extend(store.identity.staff_with_role(Role::ProvinceAdmin).await?);
+    readers.retain(|a| !a.disabled);
+    Ok(readers)
+}
+
+/// Watches the abuse limits every quarter of an hour (once across servers, see
+/// [`watch_abuse_once`]).
+pub async fn watch_abuse(store: Stores) {
+    let every = Duration::from_secs(15 * 60);
+    let s = &store;
+    tinhso_http::schedule::every(store.schedule.clone(), "guard.watch", every, || async move {
+        match watch_abuse_once(s).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(rules = n, "abuse limits: attacks under way, watchers told"),
+            Err(e) => tracing::warn!(error = %e, "cannot watch the abuse limits"),
+        }
+    })
+    .await;
+}
+
+/// One look at the abuse limits: for each rule with enough keys made to wait within the hour
+/// to be an attack (`Rule::alarming`: one account guessed from many addresses, one address
+/// failing again and again...), every auditor and province admin is told what is being tried, once a
+/// day per rule. The limits already slow whoever tries; this is for people to know. Returns
+/// how many rules alarmed.
+pub async fn watch_abuse_once(store: &Stores) -> anyhow::Result<usize> {
+    let now = Utc::now();
+    let alarming: Vec<_> = abuse_overview(store, now).await?.into_iter().filter(|o| o.alarming()).collect();
+    if alarming.is_empty() {
+        return Ok(0);
+    }
+    let readers = watchers(store).await?;
+    let today = tinhso_kernel::calendar::local_date(now);
+    for o in &alarming {
+        let ((vi, en), (keys_vi, keys_en)) = (o.rule.describe(), o.rule.keys_are());
+        let (limited, failures) = (o.limited, o.failures);
+        let notes: Vec<Notification> = readers
+            .iter()
+            .map(|a| {
+                Notification::new(
+                    a.id,
+                    format!("Cảnh báo an ninh: {}", vi.to_lowercase()),
+                    format!(
+                        "{vi}: {limited} {keys_vi} đã bị buộc chờ, {failures} lần thất bại trong một giờ qua. \
+                         Nền tảng tự làm chậm người thử; số liệu hiện tại tại /quan-tri/kiem-tra."
+                    ),
+                )
+                .with_english(
+                    format!("Security alert: {}", en.to_lowercase()),
+                    format!(
+                        "{en}: {limited} {keys_en} made to wait, {failures} failures in the last hour. \
+                         The platform slows whoever tries; the figures now are at /quan-tri/kiem-tra."
+                    ),
+                )
+            })
+            .collect();
+        store.notify.send_alert(&format!("guard:{today}:{}", o.rule.name), &notes).await?;
+    }
+    Ok(alarming.len())
+}
+
+/// Tells every auditor and province admin of a break, once a day while it stands.
+async fn alert(store: &Stores, finding: &str) -> anyhow::Result<()> {
+    let readers = watchers(store).await?;
     let notes: Vec<Notification> = readers
         .iter()
-        .filter(|a| !a.disabled)
         .map(|a| {
             Notification::new(
                 a.id,

@@ -635,6 +635,7 @@ async fn serve(
     tokio::spawn(tinhso_payments_web::service::sweep_loop(state.clone(), sweep));
     tokio::spawn(state.clone().follow_store(std::time::Duration::from_secs(2)));
     tokio::spawn(housekeeping::sweep_guard(store.clone()));
+    tokio::spawn(housekeeping::watch_abuse(store.clone()));
     tokio::spawn(housekeeping::checkpoint_ledger(store.clone()));
     tokio::spawn(housekeeping::audits(
         store.clone(),

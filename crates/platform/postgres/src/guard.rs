@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Transaction;
 use tinhso_kernel::guard::{self, Rule, Tally, Verdict};
-use tinhso_store::{GuardKey, GuardStore, Result};
+use tinhso_store::{GuardCount, GuardKey, GuardStore, Result};
 
 fn tally_of(r: &tokio_postgres::Row) -> Result<Tally> {
     let failures: i32 = r.get(0);
@@ -66,11 +66,14 @@ async fn locked(tx: &Transaction<'_>, key: &GuardKey) -> Result<Option<Tally>> {
     Ok(Some(tally_of(&row)?))
 }
 
-async fn store(tx: &Transaction<'_>, key: &GuardKey, t: &Tally) -> Result<()> {
+/// Stores `t` under `key` (locked), counted under `rule` (None: the rule it was counted under).
+async fn store(tx: &Transaction<'_>, key: &GuardKey, t: &Tally, rule: Option<&Rule>) -> Result<()> {
     let failures = i32::try_from(t.failures).unwrap_or(i32::MAX);
+    let rule = rule.map_or("", |r| r.name);
     tx.execute_cached(
-        "UPDATE guard_tally SET failures = $2, wait_until = $3, updated_at = $4 WHERE key = $1",
-        &[&&key[..], &failures, &t.wait_until, &t.updated_at],
+        "UPDATE guard_tally SET failures = $2, wait_until = $3, updated_at = $4, rule = coalesce(nullif($5, ''), rule)
+         WHERE key = $1",
+        &[&&key[..], &failures, &t.wait_until, &t.updated_at, &rule],
     )
     .await
     .map_err(map_err)
@@ -95,8 +98,8 @@ impl GuardStore for PgStore {
         let verdict = match guard::attempt_all(&tallies, now) {
             Err(wait) => Verdict::Wait(wait),
             Ok(counted) => {
-                for ((k, _), t) in sorted.iter().zip(&counted) {
-                    store(&tx, k, t).await?;
+                for ((k, rule), t) in sorted.iter().zip(&counted) {
+                    store(&tx, k, t, Some(rule)).await?;
                 }
                 Verdict::Go
             }
@@ -112,7 +115,7 @@ impl GuardStore for PgStore {
         let tx = client.transaction().await.map_err(map_err)?;
         for (key, rule) in &sorted {
             let t = locked(&tx, key).await?;
-            store(&tx, key, &guard::fail(t.as_ref(), now, *rule)).await?;
+            store(&tx, key, &guard::fail(t.as_ref(), now, *rule), Some(rule)).await?;
         }
         tx.commit().await.map_err(map_err)
     }
@@ -127,7 +130,7 @@ impl GuardStore for PgStore {
         forgive.sort();
         for k in &forgive {
             if let Some(t) = locked(&tx, k).await? {
-                store(&tx, k, &guard::forgive(&t, now)).await?;
+                store(&tx, k, &guard::forgive(&t, now), None).await?;
             }
         }
         tx.commit().await.map_err(map_err)
@@ -139,5 +142,30 @@ impl GuardStore for PgStore {
             .execute_cached("DELETE FROM guard_tally WHERE updated_at < $1", &[&before])
             .await
             .map_err(map_err)
+    }
+
+    async fn guard_counts(&self, now: DateTime<Utc>, since: DateTime<Utc>) -> Result<Vec<GuardCount>> {
+        let rows = self
+            .client()
+            .await?
+            .query_cached(
+                "SELECT rule, failures, count(*), count(*) FILTER (WHERE wait_until > $1) FROM guard_tally
+                 WHERE updated_at >= $2 GROUP BY rule, failures",
+                &[&now, &since],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let (failures, keys, waiting): (i32, i64, i64) = (r.get(1), r.get(2), r.get(3));
+                GuardCount {
+                    rule: r.get(0),
+                    failures: u32::try_from(failures).unwrap_or(0),
+                    keys: u64::try_from(keys).unwrap_or(0),
+                    waiting: u64::try_from(waiting).unwrap_or(0),
+                }
+            })
+            .collect())
     }
 }

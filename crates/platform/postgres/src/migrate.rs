@@ -30,8 +30,16 @@ macro_rules! piece {
 
 /// The platform pieces' tables on this engine, in the order they depend on each other. The
 /// composition root lists them before the modules'.
-pub const PLATFORM: [Migrations; 7] =
-    [piece!("province"), IDENTITY, FILES, NOTIFY, LEDGER, piece!("guard"), piece!("schedule")];
+pub const PLATFORM: [Migrations; 7] = [piece!("province"), IDENTITY, FILES, NOTIFY, LEDGER, GUARD, piece!("schedule")];
+
+/// The abuse limits' tallies, then the rule each counts under.
+const GUARD: Migrations = Migrations {
+    module: "guard",
+    steps: &[
+        Migration { version: 1, name: "guard", sql: include_str!("../migrations/guard/0001_guard.sql") },
+        Migration { version: 2, name: "guard_rule", sql: include_str!("../migrations/guard/0002_guard_rule.sql") },
+    ],
+};
 
 /// File records, file contents in the database, the upload limits the province admin sets.
 const FILES: Migrations = Migrations {

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use tinhso_kernel::guard::{self, Rule, Tally, Verdict};
-use tinhso_store::{GuardKey, GuardStore, Result};
+use tinhso_store::{GuardCount, GuardKey, GuardStore, Result};
 
 /// The tally under `key`, read on `c` inside whatever transaction it is in.
 fn tally_in(c: &Connection, key: &GuardKey) -> rusqlite::Result<Option<Tally>> {
@@ -45,13 +45,15 @@ fn tally(c: &Connection, key: &GuardKey) -> Result<Option<Tally>> {
     tally_in(c, key).map_err(map_err)
 }
 
-fn store(tx: &Connection, key: &GuardKey, t: &Tally) -> Result<()> {
+/// Stores `t` under `key`, counted under `rule` (None: the rule it was counted under before).
+fn store(tx: &Connection, key: &GuardKey, t: &Tally, rule: Option<&Rule>) -> Result<()> {
     exec(
         tx,
-        "INSERT INTO guard_tally (key, failures, wait_until, updated_at) VALUES (?1, ?2, ?3, ?4)
+        "INSERT INTO guard_tally (key, failures, wait_until, updated_at, rule) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, wait_until = excluded.wait_until,
-                                         updated_at = excluded.updated_at",
-        params![&key[..], t.failures, t.wait_until, t.updated_at],
+                                         updated_at = excluded.updated_at,
+                                         rule = coalesce(nullif(excluded.rule, ''), guard_tally.rule)",
+        params![&key[..], t.failures, t.wait_until, t.updated_at, rule.map_or("", |r| r.name)],
     )
     .map(drop)
 }
@@ -71,8 +73,8 @@ impl GuardStore for SqliteStore {
             match guard::attempt_all(&tallies, now) {
                 Err(wait) => Ok(Verdict::Wait(wait)),
                 Ok(counted) => {
-                    for ((k, _), t) in keys.iter().zip(&counted) {
-                        store(tx, k, t)?;
+                    for ((k, rule), t) in keys.iter().zip(&counted) {
+                        store(tx, k, t, Some(rule))?;
                     }
                     Ok(Verdict::Go)
                 }
@@ -85,7 +87,7 @@ impl GuardStore for SqliteStore {
         let keys = keys.to_vec();
         self.write(move |tx| {
             for (key, rule) in &keys {
-                store(tx, key, &guard::fail(tally(tx, key)?.as_ref(), now, *rule))?;
+                store(tx, key, &guard::fail(tally(tx, key)?.as_ref(), now, *rule), Some(rule))?;
             }
             Ok(())
         })
@@ -100,7 +102,7 @@ impl GuardStore for SqliteStore {
             }
             for k in &forgive {
                 if let Some(t) = tally(tx, k)? {
-                    store(tx, k, &guard::forgive(&t, now))?;
+                    store(tx, k, &guard::forgive(&t, now), None)?;
                 }
             }
             Ok(())
@@ -111,6 +113,20 @@ impl GuardStore for SqliteStore {
     async fn guard_sweep(&self, before: DateTime<Utc>) -> Result<u64> {
         self.write(move |tx| {
             exec(tx, "DELETE FROM guard_tally WHERE updated_at < ?1", params![before]).map(|n| n as u64)
+        })
+        .await
+    }
+
+    async fn guard_counts(&self, now: DateTime<Utc>, since: DateTime<Utc>) -> Result<Vec<GuardCount>> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT rule, failures, COUNT(*), SUM(wait_until > ?1) FROM guard_tally
+                 WHERE updated_at >= ?2 GROUP BY rule, failures",
+            )?;
+            let rows = st.query_map(params![now, since], |r| {
+                Ok(GuardCount { rule: r.get(0)?, failures: r.get(1)?, keys: r.get(2)?, waiting: r.get(3)? })
+            })?;
+            rows.collect()
         })
         .await
     }

@@ -541,6 +541,20 @@ pub trait GuardStore: Send + Sync + 'static {
     async fn guard_settle(&self, clear: &[GuardKey], forgive: &[GuardKey], now: DateTime<Utc>) -> Result<()>;
     /// Forgets tallies untouched since `before`; returns how many.
     async fn guard_sweep(&self, before: DateTime<Utc>) -> Result<u64>;
+    /// What the limits hold, by rule (the name stored with each tally) and failure count: how
+    /// many tallies touched since `since` have that many failures, and how many of them make
+    /// their next try wait at `now`. Whose keys they are is not known (they are hashes); the
+    /// kernel's `guard::overview` reads what is being tried from these.
+    async fn guard_counts(&self, now: DateTime<Utc>, since: DateTime<Utc>) -> Result<Vec<GuardCount>>;
+}
+
+/// One row of [`GuardStore::guard_counts`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardCount {
+    pub rule: String,
+    pub failures: u32,
+    pub keys: u64,
+    pub waiting: u64,
 }
 
 /// A guard tally's key: the SHA-256 of what is limited.

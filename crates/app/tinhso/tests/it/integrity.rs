@@ -20,7 +20,8 @@ async fn integrity_checks_run_on_schedule_and_on_request_postgres() {
 
 /// The table rows of the checks page, newest first.
 fn runs(html: &str) -> Vec<String> {
-    html.split("<tbody>").nth(1).unwrap_or_default().split("<tr").skip(1).map(str::to_owned).collect()
+    let table = html.split("<tbody>").nth(1).and_then(|t| t.split("</tbody>").next()).unwrap_or_default();
+    table.split("<tr").skip(1).map(str::to_owned).collect()
 }
 
 /// Reads the page until it shows `n` checks and none under way (each check of a small

@@ -54,6 +54,7 @@ macro_rules! on_both_backends_with_gateway {
 
 mod abuse;
 mod abuse_public;
+mod abuse_watch;
 mod backup;
 mod blobs;
 mod browser;

@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Redirect};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use tinhso_kernel::guard::Overview;
 use tinhso_kernel::ids::AccountId;
 use tinhso_policy::Action;
 use tinhso_store::AuditFinding;
@@ -82,14 +83,38 @@ pub struct RunRow {
     pub checkpoint: String,
 }
 
+/// One abuse limit as the page shows it: what it counts, how many of its keys wait now and were
+/// made to wait within the hour, its failures in the hour, and whether that is an attack the
+/// watch tells of.
+pub struct GuardRow {
+    pub what: &'static str,
+    pub waiting: String,
+    /// Keys made to wait at least once within the hour.
+    pub limited: String,
+    pub failures: String,
+    pub alarming: bool,
+}
+
 #[derive(Template)]
 #[template(path = "admin/audit.html")]
 pub struct AuditPage {
     pub layout: Layout,
     pub rows: Vec<RunRow>,
+    /// The abuse limits now, every rule in its order.
+    pub guard: Vec<GuardRow>,
     pub pending: bool,
     /// Whether this server takes requests (it does when it serves; not in a command's state).
     pub takes_requests: bool,
+}
+
+/// The abuse limits' figures over the last hour (the kernel's `guard::overview` of the stored
+/// tallies): what this page shows and what the server's watch tells of.
+pub async fn abuse_overview(
+    store: &tinhso_store::Stores,
+    now: chrono::DateTime<chrono::Utc>,
+) -> tinhso_store::Result<Vec<Overview>> {
+    let counts = store.guard.guard_counts(now, now - chrono::Duration::hours(1)).await?;
+    Ok(tinhso_kernel::guard::overview(counts.iter().map(|c| (c.rule.as_str(), c.failures, c.keys, c.waiting))))
 }
 
 pub async fn show(State(state): State<AppState>, viewer: Viewer) -> PageResult {
@@ -141,11 +166,28 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> PageResult {
             }
         })
         .collect();
+    let overview = abuse_overview(&state.store, chrono::Utc::now()).await.map_err(|e| err(e.into()))?;
+    let n = |n: u64| tinhso_kernel::format::grouped(n, if en { ',' } else { '.' });
+    let guard = overview
+        .iter()
+        .map(|o| {
+            let ((vi, english), (keys_vi, keys_en)) = (o.rule.describe(), o.rule.keys_are());
+            let keys = if en { keys_en } else { keys_vi };
+            GuardRow {
+                what: if en { english } else { vi },
+                waiting: format!("{} {keys}", n(o.waiting)),
+                limited: format!("{} {keys}", n(o.limited)),
+                failures: n(o.failures),
+                alarming: o.alarming(),
+            }
+        })
+        .collect();
     let queue = state.config.audit.as_ref();
     let title = if en { "Integrity checks" } else { "Kiểm tra toàn vẹn dữ liệu" };
     let page = AuditPage {
         layout: Layout::new(&state, &viewer, title),
         rows,
+        guard,
         pending: queue.is_some_and(AuditQueue::pending),
         takes_requests: queue.is_some(),
     };
