@@ -233,8 +233,36 @@ pub async fn check_login(
         // was before the check, so a right guess cannot be told from a wrong one by its time.
         return Ok(Err(LoginRefused::Wait(wait)));
     }
+    // The login's tally (from any address) counts this attempt too until it is settled.
+    let wrong = state.store.guard.guard_tally(&keys[1].0).await?.map_or(0, |t| t.failures.saturating_sub(1));
     attempt.succeeded(state).await?;
+    if wrong >= WRONG_TRIES_TOLD {
+        tell_of_wrong_tries(state, &a, wrong).await?;
+    }
     Ok(Ok(a))
+}
+
+/// Wrong passwords before a login from which its owner is told: more than a few typos.
+const WRONG_TRIES_TOLD: u32 = 5;
+
+/// Tells the owner of an account just logged into that its password had been entered wrong
+/// `wrong` times before (from anywhere, within the tally's memory): if it was not them,
+/// someone is guessing it, and they are the one who can choose a harder password.
+async fn tell_of_wrong_tries(state: &AppState, account: &Account, wrong: u32) -> Result<(), AppError> {
+    use crate::pages::account::{now_en, now_vi, tell_owner};
+    let body = format!(
+        "Trước lần đăng nhập lúc {}, mật khẩu tài khoản của ông/bà đã bị nhập sai {wrong} lần. Nếu đó không phải \
+         ông/bà, có thể có người đang dò mật khẩu: hãy đổi mật khẩu tại trang Tài khoản và chọn một cụm từ khó đoán.",
+        now_vi()
+    );
+    let body_en = format!(
+        "Before the login at {}, your account's password had been entered wrong {wrong} times. If that was not \
+         you, someone may be guessing it: change your password on your account page and choose a hard-to-guess phrase.",
+        now_en()
+    );
+    let note = tinhso_store::Notification::new(account.id, "Mật khẩu tài khoản của ông/bà bị nhập sai nhiều lần", body)
+        .with_english("Your password was entered wrong several times", body_en);
+    tell_owner(state, note).await
 }
 
 /// An attempt at a secret (a password, a reset code) counted before its outcome is known, so a

@@ -1,6 +1,7 @@
 //! Attacks are noticed, not only slowed: one account's password guessed from many addresses
-//! shows on the auditors' page as it happens, and the server's watch tells every auditor and
-//! province admin in their notices, once a day per kind of attack.
+//! shows on the auditors' page as it happens, the server's watch tells every auditor and
+//! province admin in their notices (once a day per kind of attack), and the account's owner is
+//! told at their next login how many wrong passwords came before it.
 
 use crate::abuse::{behind_proxy, CITIZEN};
 use crate::dossier::{Caller, PASSWORD};
@@ -89,6 +90,31 @@ async fn guessing_is_noticed(backend: Backend) {
         let expected = "Cảnh báo an ninh: nhập sai mật khẩu của một tài khoản từ nhiều địa chỉ";
         assert_eq!(subjects, [expected], "{login}");
     }
+    // The owner, logging in at last from their own address once the account's short wait is
+    // over (at most a minute, whoever guessed), is told their password was tried.
+    for _ in 0..3 {
+        let r = client
+            .post(format!("{}/api/v1/session", s.url))
+            .json(&json!({ "login": CITIZEN, "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        let Some(wait) = r.headers().get("retry-after") else {
+            assert_eq!(r.status(), StatusCode::OK);
+            break;
+        };
+        let wait: u64 = wait.to_str().unwrap().parse().unwrap();
+        assert!(wait <= 60, "the owner waits {wait} s");
+        tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+    }
+    let owner = Caller::login(&s, CITIZEN, PASSWORD).await;
+    let (_, inbox) = owner.get("/api/v1/notifications").await;
+    let told = inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["subject"] == "Mật khẩu tài khoản của ông/bà bị nhập sai nhiều lần");
+    assert!(told.is_some_and(|m| m["body"].as_str().unwrap().contains("bị nhập sai 11 lần")), "{inbox}");
     // Staff who do not watch over the platform are not told.
     let officer = Caller::login(&s, "chuyenvien@tinhso.local", PASSWORD).await;
     let (_, inbox) = officer.get("/api/v1/notifications").await;
