@@ -11,9 +11,13 @@ pub struct Rule {
     /// What the rule limits, as stored beside each tally (so that the watch can say what is
     /// being tried without knowing whose key it is).
     pub name: &'static str,
-    /// Keys of this rule waiting at once from which the watch tells the province admins and
-    /// auditors (0: never on its own, as for a few typos at one address).
+    /// Keys of this rule made to wait within the hour from which the watch tells the province
+    /// admins and auditors (0: never, as for a few typos at one address).
     pub alarm_at: u64,
+    /// What its tallies count, for the people watching: (Vietnamese, English).
+    pub what: (&'static str, &'static str),
+    /// What one of its keys stands for, counted ("3 tài khoản"): (Vietnamese, English).
+    pub keys: (&'static str, &'static str),
     /// Failures that cost nothing.
     pub free: u32,
     /// The longest wait one failure can impose, in seconds.
@@ -25,31 +29,93 @@ pub struct Rule {
 impl Rule {
     /// One login at one address: 3 free tries, then 1 s, 2 s, 4 s… up to 15 minutes. Only
     /// that address waits: the owner elsewhere is not locked out.
-    pub const LOGIN_AT_ADDRESS: Rule =
-        Rule { name: "login_at_address", alarm_at: 20, free: 3, max_wait_secs: 15 * 60, forget_after_secs: 15 * 60 };
+    pub const LOGIN_AT_ADDRESS: Rule = Rule {
+        name: "login_at_address",
+        what: (
+            "Nhập sai mật khẩu của một tài khoản từ một địa chỉ",
+            "Wrong passwords for one account from one address",
+        ),
+        keys: ("tài khoản tại một địa chỉ", "accounts at one address"),
+        alarm_at: 20,
+        free: 3,
+        max_wait_secs: 15 * 60,
+        forget_after_secs: 15 * 60,
+    };
     /// One login from any address: slows guessing spread over many addresses, at most a
     /// minute, so nobody can lock an owner out.
-    pub const LOGIN: Rule =
-        Rule { name: "login", alarm_at: 1, free: 10, max_wait_secs: 60, forget_after_secs: 15 * 60 };
+    pub const LOGIN: Rule = Rule {
+        name: "login",
+        what: (
+            "Nhập sai mật khẩu của một tài khoản từ nhiều địa chỉ",
+            "Wrong passwords for one account from many addresses",
+        ),
+        keys: ("tài khoản", "accounts"),
+        alarm_at: 1,
+        free: 10,
+        max_wait_secs: 60,
+        forget_after_secs: 15 * 60,
+    };
     /// One address, whatever it tries (many logins, or lookups that find nothing).
-    pub const ADDRESS: Rule =
-        Rule { name: "address", alarm_at: 1, free: 30, max_wait_secs: 15 * 60, forget_after_secs: 60 * 60 };
+    pub const ADDRESS: Rule = Rule {
+        name: "address",
+        what: (
+            "Một địa chỉ thất bại nhiều lần (đăng nhập, tra cứu)",
+            "One address failing many times (logins, lookups)",
+        ),
+        keys: ("địa chỉ", "addresses"),
+        alarm_at: 1,
+        free: 30,
+        max_wait_secs: 15 * 60,
+        forget_after_secs: 60 * 60,
+    };
     /// Public lookups from one address that found nothing (a code and phone that do not match).
-    pub const LOOKUP_MISSES: Rule =
-        Rule { name: "lookup_misses", alarm_at: 3, free: 10, max_wait_secs: 15 * 60, forget_after_secs: 60 * 60 };
+    pub const LOOKUP_MISSES: Rule = Rule {
+        name: "lookup_misses",
+        what: ("Tra cứu hồ sơ không khớp, từ một địa chỉ", "Dossier lookups matching nothing, from one address"),
+        keys: ("địa chỉ", "addresses"),
+        alarm_at: 3,
+        free: 10,
+        max_wait_secs: 15 * 60,
+        forget_after_secs: 60 * 60,
+    };
     /// Public lookups of one dossier code that found nothing (its phone guessed from many
     /// addresses): a few mistypes pass, then a wait of at most a minute, so a stranger can slow
     /// the owner's lookup but never lock it, and guessing a phone takes years.
-    pub const LOOKUP_CODE_MISSES: Rule =
-        Rule { name: "lookup_code_misses", alarm_at: 1, free: 5, max_wait_secs: 60, forget_after_secs: 60 * 60 };
+    pub const LOOKUP_CODE_MISSES: Rule = Rule {
+        name: "lookup_code_misses",
+        what: (
+            "Tra cứu một mã hồ sơ với số điện thoại sai, từ nhiều địa chỉ",
+            "One dossier code looked up with wrong phone numbers, from many addresses",
+        ),
+        keys: ("mã hồ sơ", "dossier codes"),
+        alarm_at: 1,
+        free: 5,
+        max_wait_secs: 60,
+        forget_after_secs: 60 * 60,
+    };
     /// Password reset codes mailed to one login: 3 at once (a slow mailbox, a typo), then
     /// waits growing to an hour, so nobody can flood an owner's mailbox.
-    pub const RESET_MAILS: Rule =
-        Rule { name: "reset_mails", alarm_at: 3, free: 3, max_wait_secs: 60 * 60, forget_after_secs: 24 * 60 * 60 };
+    pub const RESET_MAILS: Rule = Rule {
+        name: "reset_mails",
+        what: (
+            "Yêu cầu gửi mã đặt lại mật khẩu dồn dập cho một tài khoản",
+            "Password reset codes requested again and again for one account",
+        ),
+        keys: ("tài khoản", "accounts"),
+        alarm_at: 3,
+        free: 3,
+        max_wait_secs: 60 * 60,
+        forget_after_secs: 24 * 60 * 60,
+    };
     /// Reports sent without an account from one address: a household or an office sends a
     /// few; a flood soon waits, then longer.
     pub const ANONYMOUS_REPORTS: Rule = Rule {
         name: "anonymous_reports",
+        what: (
+            "Phản ánh không đăng nhập gửi dồn dập từ một địa chỉ",
+            "Reports without an account flooding from one address",
+        ),
+        keys: ("địa chỉ", "addresses"),
         alarm_at: 1,
         free: 10,
         max_wait_secs: 60 * 60,
@@ -70,49 +136,6 @@ impl Rule {
     /// The rule stored under `name`.
     pub fn named(name: &str) -> Option<Rule> {
         Self::ALL.into_iter().find(|r| r.name == name)
-    }
-
-    /// What its tallies count, for the people watching: (Vietnamese, English).
-    pub fn describe(self) -> (&'static str, &'static str) {
-        match self.name {
-            "login" => (
-                "Nhập sai mật khẩu của một tài khoản từ nhiều địa chỉ",
-                "Wrong passwords for one account from many addresses",
-            ),
-            "login_at_address" => (
-                "Nhập sai mật khẩu của một tài khoản từ một địa chỉ",
-                "Wrong passwords for one account from one address",
-            ),
-            "address" => (
-                "Một địa chỉ thất bại nhiều lần (đăng nhập, tra cứu)",
-                "One address failing many times (logins, lookups)",
-            ),
-            "lookup_code_misses" => (
-                "Tra cứu một mã hồ sơ với số điện thoại sai, từ nhiều địa chỉ",
-                "One dossier code looked up with wrong phone numbers, from many addresses",
-            ),
-            "lookup_misses" => {
-                ("Tra cứu hồ sơ không khớp, từ một địa chỉ", "Dossier lookups matching nothing, from one address")
-            }
-            "reset_mails" => (
-                "Yêu cầu gửi mã đặt lại mật khẩu dồn dập cho một tài khoản",
-                "Password reset codes requested again and again for one account",
-            ),
-            _ => (
-                "Phản ánh không đăng nhập gửi dồn dập từ một địa chỉ",
-                "Reports without an account flooding from one address",
-            ),
-        }
-    }
-
-    /// What one of its keys stands for, counted: (Vietnamese, English).
-    pub fn keys_are(self) -> (&'static str, &'static str) {
-        match self.name {
-            "login" | "reset_mails" => ("tài khoản", "accounts"),
-            "login_at_address" => ("tài khoản tại một địa chỉ", "accounts at one address"),
-            "lookup_code_misses" => ("mã hồ sơ", "dossier codes"),
-            _ => ("địa chỉ", "addresses"),
-        }
     }
 
     /// Whether `limited` keys of this rule made to wait within the hour is an attack worth
@@ -261,7 +284,7 @@ mod tests {
             assert_eq!(Rule::named(r.name), Some(r));
         }
         assert_eq!(Rule::named("nope"), None);
-        let names: std::collections::HashSet<_> = Rule::ALL.iter().map(|r| r.describe().0).collect();
+        let names: std::collections::HashSet<_> = Rule::ALL.iter().map(|r| r.what.0).collect();
         assert_eq!(names.len(), Rule::ALL.len(), "each rule says what it counts");
         assert!(!Rule::LOGIN_AT_ADDRESS.alarming(1) && Rule::LOGIN_AT_ADDRESS.alarming(20));
         assert!(!Rule::LOGIN.alarming(0) && Rule::LOGIN.alarming(1));

@@ -126,7 +126,7 @@ pub async fn watch_abuse_once(store: &Stores) -> anyhow::Result<usize> {
     let readers = watchers(store).await?;
     let today = tinhso_kernel::calendar::local_date(now);
     for o in &alarming {
-        let ((vi, en), (keys_vi, keys_en)) = (o.rule.describe(), o.rule.keys_are());
+        let ((vi, en), (keys_vi, keys_en)) = (o.rule.what, o.rule.keys);
         let (limited, failures) = (o.limited, o.failures);
         let notes: Vec<Notification> = readers
             .iter()

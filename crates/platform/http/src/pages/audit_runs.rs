@@ -171,7 +171,7 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> PageResult {
     let guard = overview
         .iter()
         .map(|o| {
-            let ((vi, english), (keys_vi, keys_en)) = (o.rule.describe(), o.rule.keys_are());
+            let ((vi, english), (keys_vi, keys_en)) = (o.rule.what, o.rule.keys);
             let keys = if en { keys_en } else { keys_vi };
             GuardRow {
                 what: if en { english } else { vi },
