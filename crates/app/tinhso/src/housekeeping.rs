@@ -105,7 +105,7 @@ pub async fn watch_abuse(store: Stores) {
     tinhso_http::schedule::every(store.schedule.clone(), "guard.watch", every, || async move {
         match watch_abuse_once(s).await {
             Ok(0) => {}
-            Ok(n) => tracing::warn!(rules = n, "abuse limits: attacks under way, watchers told"),
+            Ok(n) => tracing::warn!(kinds = n, "abuse limits: an attack under way, auditors and province admins told"),
             Err(e) => tracing::warn!(error = %e, "cannot watch the abuse limits"),
         }
     })
@@ -114,9 +114,9 @@ pub async fn watch_abuse(store: Stores) {
 
 /// One look at the abuse limits: for each rule with enough keys made to wait within the hour
 /// to be an attack (`Rule::alarming`: one account guessed from many addresses, one address
-/// failing again and again...), every auditor and province admin is told what is being tried, once a
-/// day per rule. The limits already slow whoever tries; this is for people to know. Returns
-/// how many rules alarmed.
+/// failing again and again...), every auditor and province admin is told what is being
+/// tried, once a day per rule. The limits already slow whoever tries; this is for people to know. Returns
+/// how many kinds of attack were told now (not those already told today).
 pub async fn watch_abuse_once(store: &Stores) -> anyhow::Result<usize> {
     let now = Utc::now();
     let alarming: Vec<_> = abuse_overview(store, now).await?.into_iter().filter(|o| o.alarming()).collect();
@@ -125,6 +125,7 @@ pub async fn watch_abuse_once(store: &Stores) -> anyhow::Result<usize> {
     }
     let readers = watchers(store).await?;
     let today = tinhso_kernel::calendar::local_date(now);
+    let mut told = 0;
     for o in &alarming {
         let ((vi, en), (keys_vi, keys_en)) = (o.rule.what, o.rule.keys);
         let (limited, failures) = (o.limited, o.failures);
@@ -148,9 +149,11 @@ pub async fn watch_abuse_once(store: &Stores) -> anyhow::Result<usize> {
                 )
             })
             .collect();
-        store.notify.send_alert(&format!("guard:{today}:{}", o.rule.name), &notes).await?;
+        if store.notify.send_alert(&format!("guard:{today}:{}", o.rule.name), &notes).await? {
+            told += 1;
+        }
     }
-    Ok(alarming.len())
+    Ok(told)
 }
 
 /// Tells every auditor and province admin of a break, once a day while it stands.

@@ -75,7 +75,7 @@ async fn applying_while_logged_out_comes_back_to_the_form_prefilled() {
     assert!(home.contains("href=\"/dang-nhap\""), "from the home page, the usual landing");
     // The fields to browse, in Vietnamese alphabetical order (d before đ).
     let fields: Vec<String> = home
-        .split("href=\"/thu-tuc?field=")
+        .split("href=\"/thu-tuc?linh-vuc=")
         .skip(1)
         .filter_map(|l| l.split('"').next())
         .map(|f| {

@@ -401,11 +401,15 @@ async fn who_may_apply(s: TestServer) {
     assert!(page.contains("<dt>Đối tượng thực hiện</dt><dd>Cá nhân</dd>"));
     // The portal's list, from the home page's links, keeps the filter across its pages.
     let (_, home) = get("/".into()).await;
-    assert!(home.contains("href=\"/thu-tuc?applicant=organizations\""));
-    let (st, list) = get("/thu-tuc?applicant=organizations".into()).await;
+    assert!(home.contains("href=\"/thu-tuc?doi-tuong=organizations\""));
+    let (st, list) = get("/thu-tuc?doi-tuong=organizations".into()).await;
     assert_eq!(st, StatusCode::OK);
     assert!(list.contains(&format!("<strong>{total}</strong>")), "the API's count");
-    assert!(list.contains("href=\"/thu-tuc?applicant=organizations&#38;page=2\""), "kept on the next page");
+    assert!(list.contains("href=\"/thu-tuc?doi-tuong=organizations&#38;trang=2\""), "kept on the next page");
+    // A link shared before the list's parameters were Vietnamese reads the same.
+    let (st, old) = get("/thu-tuc?applicant=organizations&page=1".into()).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(old.contains(&format!("<strong>{total}</strong>")), "{old}");
     assert!(list.contains("<option value=\"organizations\" selected>"), "the filter shown as chosen");
     assert!(!list.contains(&format!("href=\"/thu-tuc/{PEOPLE}\"")));
 

@@ -25,7 +25,7 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> PageResult {
         .field_counts()
         .iter()
         .map(|(name, count)| FieldLink {
-            href: format!("/thu-tuc?field={}", encode(name)),
+            href: format!("/thu-tuc?linh-vuc={}", encode(name)),
             name: name.clone(),
             count: *count,
         })
@@ -35,15 +35,24 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> PageResult {
     Ok(viewer.finish(render(&page)))
 }
 
+/// The catalogue's search, as its links and form name it: in Vietnamese like every other
+/// public list's (`linh-vuc`, `cap`, `co-quan`, `muc-do`, `doi-tuong`, `trang`); the English
+/// names of earlier links (`field`, `level`...) still read the same.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SearchParams {
     q: Option<String>,
+    #[serde(rename = "linh-vuc", alias = "field")]
     field: Option<String>,
+    #[serde(rename = "cap", alias = "level")]
     level: Option<String>,
+    #[serde(rename = "co-quan", alias = "agency")]
     agency: Option<String>,
+    #[serde(rename = "muc-do", alias = "online")]
     online: Option<String>,
+    #[serde(rename = "doi-tuong", alias = "applicant")]
     applicant: Option<String>,
+    #[serde(rename = "trang", alias = "page")]
     page: Option<usize>,
 }
 
@@ -52,17 +61,17 @@ impl SearchParams {
         let mut s = form_urlencoded::Serializer::new(String::new());
         for (k, v) in [
             ("q", &self.q),
-            ("field", &self.field),
-            ("level", &self.level),
-            ("agency", &self.agency),
-            ("online", &self.online),
-            ("applicant", &self.applicant),
+            ("linh-vuc", &self.field),
+            ("cap", &self.level),
+            ("co-quan", &self.agency),
+            ("muc-do", &self.online),
+            ("doi-tuong", &self.applicant),
         ] {
             if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
                 s.append_pair(k, v);
             }
         }
-        s.append_pair("page", &page.to_string());
+        s.append_pair("trang", &page.to_string());
         format!("/thu-tuc?{}", s.finish())
     }
 }
