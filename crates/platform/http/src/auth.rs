@@ -252,12 +252,12 @@ async fn tell_of_wrong_tries(state: &AppState, account: &Account, wrong: u32) ->
     use crate::pages::account::{now_en, now_vi, tell_owner};
     let body = format!(
         "Trước lần đăng nhập lúc {}, mật khẩu tài khoản của ông/bà đã bị nhập sai {wrong} lần. Nếu đó không phải \
-         ông/bà, có thể có người đang dò mật khẩu: hãy đổi mật khẩu tại trang Tài khoản và chọn một cụm từ khó đoán.",
+         ông/bà, có thể có người đang dò mật khẩu: hãy đổi mật khẩu tại /tai-khoan và chọn một cụm từ khó đoán.",
         now_vi()
     );
     let body_en = format!(
         "Before the login at {}, your account's password had been entered wrong {wrong} times. If that was not \
-         you, someone may be guessing it: change your password on your account page and choose a hard-to-guess phrase.",
+         you, someone may be guessing it: change your password at /tai-khoan and choose a hard-to-guess phrase.",
         now_en()
     );
     let note = tinhso_store::Notification::new(account.id, "Mật khẩu tài khoản của ông/bà bị nhập sai nhiều lần", body)

@@ -248,8 +248,8 @@ pub struct NotificationsPage {
 pub struct NoticeView {
     pub when: String,
     pub subject: String,
-    /// The text in pieces, dossier codes apart (`true`): [`dossier_codes_apart`].
-    pub body: Vec<(String, bool)>,
+    /// The text in pieces, each with where it leads: [`notice_pieces`].
+    pub body: Vec<(String, Option<String>)>,
     /// The dossier the whole notice is about, if one.
     pub dossier: Option<String>,
     /// New since the last visit.
@@ -268,26 +268,42 @@ pub fn notice_link(base: &str, dossier: Option<&str>, in_inbox: bool) -> String 
     }
 }
 
-/// A notice's text in pieces, each dossier code it names apart (`true`), so the page can link
-/// it: a reminder lists up to twenty codes, and each opens its dossier.
-pub fn dossier_codes_apart(text: &str) -> Vec<(String, bool)> {
-    let mut out: Vec<(String, bool)> = Vec::new();
-    let mut push = |piece: &str, code: bool| match out.last_mut() {
-        Some((last, false)) if !code => last.push_str(piece),
-        _ => out.push((piece.to_owned(), code)),
+/// A notice's text in pieces, each with where it leads, so the page can link them: a dossier
+/// code its dossier (a reminder lists up to twenty, each opens; only for readers with a dossier
+/// list, `codes`), a page of this site the text names ("tại /quan-tri/kiem-tra") that page;
+/// the rest plain. Nothing is lost or added.
+pub fn notice_pieces(text: &str, codes: bool) -> Vec<(String, Option<String>)> {
+    let mut out: Vec<(String, Option<String>)> = Vec::new();
+    let mut push = |piece: &str, href: Option<String>| match out.last_mut() {
+        Some((last, None)) if href.is_none() => last.push_str(piece),
+        _ => out.push((piece.to_owned(), href)),
     };
+    let path_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '/';
     let mut rest = text;
-    while let Some(start) = rest.find(|c: char| c.is_ascii_alphanumeric()) {
-        push(&rest[..start], false);
+    let mut after_space = true;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_alphanumeric() || c == '/') {
+        push(&rest[..start], None);
+        after_space = if start == 0 { after_space } else { rest[..start].ends_with([' ', '(', '\n']) };
         rest = &rest[start..];
+        // A path of this site, starting a word ("/tai-khoan"; never "//host" elsewhere).
+        if rest.starts_with('/') {
+            let end = rest.find(|c: char| !path_char(c)).unwrap_or(rest.len());
+            let path = &rest[..end];
+            let local = after_space && path.len() > 1 && !path.starts_with("//");
+            push(path, local.then(|| path.to_owned()));
+            rest = &rest[end..];
+            after_space = false;
+            continue;
+        }
         let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-')).unwrap_or(rest.len());
         // A code ends a sentence now and then: its full stop is not part of it.
         let word = rest[..end].trim_end_matches('.');
-        let is_code = tinhso_kernel::ids::DossierCode::parse("", word).is_ok_and(|c| c.as_str() == word);
-        push(word, is_code);
+        let is_code = codes && tinhso_kernel::ids::DossierCode::parse("", word).is_ok_and(|c| c.as_str() == word);
+        push(word, is_code.then(|| format!("/ho-so/{word}")));
         rest = &rest[word.len()..];
+        after_space = false;
     }
-    push(rest, false);
+    push(rest, None);
     out.retain(|(t, _)| !t.is_empty());
     out
 }
@@ -311,21 +327,36 @@ impl RegisterPage {
 
 #[cfg(test)]
 mod tests {
-    use super::dossier_codes_apart;
+    use super::notice_pieces;
+
+    fn links(pieces: &[(String, Option<String>)]) -> Vec<&str> {
+        pieces.iter().filter_map(|(_, h)| h.as_deref()).collect()
+    }
 
     #[test]
     fn dossier_codes_in_a_notice_stand_apart() {
         let text = "000.00.90.H08-261106-0006 (hẹn 07/12/2026), 000.20.09.H08-261105-0002. Hết.";
-        let pieces = dossier_codes_apart(text);
-        let codes: Vec<&str> = pieces.iter().filter(|(_, c)| *c).map(|(t, _)| t.as_str()).collect();
-        assert_eq!(codes, ["000.00.90.H08-261106-0006", "000.20.09.H08-261105-0002"]);
+        let pieces = notice_pieces(text, true);
+        assert_eq!(links(&pieces), ["/ho-so/000.00.90.H08-261106-0006", "/ho-so/000.20.09.H08-261105-0002"]);
         assert_eq!(pieces.iter().map(|(t, _)| t.as_str()).collect::<String>(), text, "nothing lost or added");
         assert_eq!(
-            dossier_codes_apart("Không có mã nào... 12.5 đồng"),
-            [("Không có mã nào... 12.5 đồng".to_owned(), false)]
+            notice_pieces("Không có mã nào... 12.5 đồng", true),
+            [("Không có mã nào... 12.5 đồng".to_owned(), None)]
         );
         // A code in lower case is not how the platform writes one: left as text.
-        assert!(dossier_codes_apart("000.00.90.h08-261106-0006").iter().all(|(_, c)| !c));
-        assert!(dossier_codes_apart("").is_empty());
+        assert!(links(&notice_pieces("000.00.90.h08-261106-0006", true)).is_empty());
+        // A reader without a dossier list reads codes as text.
+        assert!(links(&notice_pieces(text, false)).is_empty());
+        assert!(notice_pieces("", true).is_empty());
+    }
+
+    /// A page of the site named in a notice opens; a date, a fraction or another host does not.
+    #[test]
+    fn pages_named_in_a_notice_open() {
+        let text =
+            "Xem chi tiết tại /quan-tri/kiem-tra. Đổi mật khẩu (/tai-khoan), hẹn 07/12/2026, //evil.example/x, a/b.";
+        let pieces = notice_pieces(text, false);
+        assert_eq!(links(&pieces), ["/quan-tri/kiem-tra", "/tai-khoan"]);
+        assert_eq!(pieces.iter().map(|(t, _)| t.as_str()).collect::<String>(), text, "nothing lost or added");
     }
 }

@@ -115,6 +115,15 @@ async fn guessing_is_noticed(backend: Backend) {
         .iter()
         .find(|m| m["subject"] == "Mật khẩu tài khoản của ông/bà bị nhập sai nhiều lần");
     assert!(told.is_some_and(|m| m["body"].as_str().unwrap().contains("bị nhập sai 11 lần")), "{inbox}");
+    // On the notices page, where to change it is a link; so is the auditors' page in theirs.
+    let notices = |c: reqwest::Client| {
+        let url = format!("{}/thong-bao", s.url);
+        async move { c.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let mine = notices(page_login(&s, CITIZEN).await).await;
+    assert!(mine.contains("<a href=\"/tai-khoan\">/tai-khoan</a>"), "{mine}");
+    let theirs = notices(page_login(&s, "kiemtra@tinhso.local").await).await;
+    assert!(theirs.contains("<a href=\"/quan-tri/kiem-tra\">/quan-tri/kiem-tra</a>"), "{theirs}");
     // Staff who do not watch over the platform are not told.
     let officer = Caller::login(&s, "chuyenvien@tinhso.local", PASSWORD).await;
     let (_, inbox) = officer.get("/api/v1/notifications").await;

@@ -491,11 +491,7 @@ pub async fn notifications(State(state): State<AppState>, viewer: Viewer) -> Pag
             let local = calendar::local_time(m.created_at);
             let (subject, body) = if en { m.in_english() } else { (m.subject.as_str(), m.body.as_str()) };
             // Codes link to their dossiers for readers who have a dossier list to open them in.
-            let body = if layout.has_dossiers {
-                crate::views::dossier_codes_apart(body)
-            } else {
-                vec![(body.to_owned(), false)]
-            };
+            let body = crate::views::notice_pieces(body, layout.has_dossiers);
             let subject = subject.to_owned();
             crate::views::NoticeView {
                 when: local.format("%d/%m/%Y %H:%M").to_string(),
