@@ -101,6 +101,9 @@ pub struct DossierView<'a> {
     pub state_code: u8,
     pub state_label: &'static str,
     pub due_status: DueStatus,
+    /// Working days past the due date in force (an apology's, else the first) today; 0 unless
+    /// `due_status` is `overdue`.
+    pub working_days_late: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub form: Option<&'a Value>,
@@ -191,6 +194,10 @@ pub struct LookupAnswer<'a> {
     pub next_step: &'static str,
     /// The due date an apology letter set, else the original one.
     pub due_on: Option<NaiveDate>,
+    /// How it stands against that date today.
+    pub due_status: DueStatus,
+    /// Working days past that date today; 0 unless `due_status` is `overdue`.
+    pub working_days_late: u32,
     /// Where the result is handed over (the receiving desk), once there is one.
     pub collect_at: Option<&'a str>,
 }

@@ -493,6 +493,22 @@ async fn overdue_alerts_reach_the_agency_leaders_once() {
     assert!(late < weekdays && late + 40 > weekdays, "{late} working days late, {weekdays} weekdays");
     assert!(found.contains(&format!("Quá hạn {late} ngày làm việc</span>")), "{found}");
     assert!(html.contains(&format!("Quá hạn {late} ngày làm việc</span>")), "{html}");
+    // Integrators read the same figure: the lookup and the dossier's own API.
+    let r = s.client().post(format!("{}/api/v1/lookup", s.url)).json(&json!({ "code": code, "phone": "0912345678" }));
+    let v: serde_json::Value = r.send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        (v["due_status"].as_str(), v["working_days_late"].as_u64()),
+        (Some("overdue"), Some(late as u64)),
+        "{v}"
+    );
+    let (_, d) = Caller::login(&s, "0912345678", PASSWORD).await.get(&format!("/api/v1/dossiers/{code}")).await;
+    assert_eq!(
+        (d["due_status"].as_str(), d["working_days_late"].as_u64()),
+        (Some("overdue"), Some(late as u64)),
+        "{d}"
+    );
+    let (_, fresh) = Caller::login(&s, "0912345678", PASSWORD).await.get(&format!("/api/v1/dossiers/{soon}")).await;
+    assert_eq!(fresh["working_days_late"].as_u64(), Some(0), "{fresh}");
     // The download has it as a number, to sort by.
     let csv = boss.c.get(format!("{}/dieu-hanh/canh-bao?bang=qua-han&dinh-dang=csv", s.url)).send().await.unwrap();
     let csv = csv.text().await.unwrap();

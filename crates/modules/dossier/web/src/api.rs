@@ -31,6 +31,7 @@ pub fn dossier_view<'a>(state: &AppState, d: &'a Dossier) -> DossierView<'a> {
         state_code: d.state.code(),
         state_label: d.state.label_vi(),
         due_status: status,
+        working_days_late: crate::views::late_by(state, status, d.apology_due_on.or(d.due_on)),
         form: None,
     }
 }
@@ -158,7 +159,7 @@ pub async fn lookup(
 ) -> ApiResult<Response> {
     let phone = tinhso_kernel::ids::Phone::parse("phone", &q.phone).map_err(|e| AppError::Invalid(vec![e]))?;
     let d = dossiers::look_up(&state, client, &q.code, &phone).await?.ok_or(AppError::NotFound)?;
-    let (status, next_step, _) = dossiers::lookup_words(&state, &d, false);
+    let (status, next_step, due) = dossiers::lookup_words(&state, &d, false);
     let collect_at = dossiers::collect_at(&state, &d);
     let answer = LookupAnswer {
         code: d.code.as_str(),
@@ -168,6 +169,8 @@ pub async fn lookup(
         status,
         next_step,
         due_on: d.apology_due_on.or(d.due_on),
+        due_status: due,
+        working_days_late: crate::views::late_by(&state, due, d.apology_due_on.or(d.due_on)),
         collect_at,
     };
     json_bytes(StatusCode::OK, &answer)

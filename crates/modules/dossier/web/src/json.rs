@@ -48,7 +48,8 @@ pub fn standing(
 }
 
 /// Appends `body` (a stored dossier, a JSON object) with `state_code`, `state_label`,
-/// `due_status` and, if given, `form` added: the fields `DossierView` writes.
+/// `due_status`, `working_days_late` and, if given, `form` added: the fields `DossierView`
+/// writes.
 pub fn append_view(
     out: &mut String,
     state: &AppState,
@@ -66,6 +67,8 @@ pub fn append_view(
     out.push_str(&json(&head.state.label_vi()));
     out.push_str(",\"due_status\":");
     out.push_str(&json(&status));
+    out.push_str(",\"working_days_late\":");
+    out.push_str(&crate::views::late_by(state, status, head.apology_due_on.or(head.due_on)).to_string());
     if let Some(form) = form {
         out.push_str(",\"form\":");
         out.push_str(form);
