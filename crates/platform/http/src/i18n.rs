@@ -132,6 +132,9 @@ pub struct Texts {
     pub role: &'static str,
     pub back_home: &'static str,
     pub error_title: &'static str,
+    /// The titles of a missing page's and a refused page's answer.
+    pub not_found_title: &'static str,
+    pub forbidden_title: &'static str,
 }
 
 pub static VI: Texts = Texts {
@@ -221,6 +224,8 @@ pub static VI: Texts = Texts {
     role: "Vai trò",
     back_home: "Về trang chủ",
     error_title: "Có lỗi xảy ra",
+    not_found_title: "Không tìm thấy trang",
+    forbidden_title: "Không có quyền truy cập",
 };
 
 pub static EN: Texts = Texts {
@@ -310,4 +315,6 @@ pub static EN: Texts = Texts {
     role: "Role",
     back_home: "Back to the home page",
     error_title: "Something went wrong",
+    not_found_title: "Page not found",
+    forbidden_title: "Not allowed",
 };

@@ -163,7 +163,13 @@ impl ErrorPage {
             _ => Vec::new(),
         };
         let message = e.message(locale);
-        Self { layout: Layout::bare(locale, locale.texts().error_title), code: e.code(), message, errors }
+        let t = locale.texts();
+        let title = match e {
+            AppError::NotFound => t.not_found_title,
+            AppError::Forbidden => t.forbidden_title,
+            _ => t.error_title,
+        };
+        Self { layout: Layout::bare(locale, title), code: e.code(), message, errors }
     }
 }
 

@@ -169,6 +169,9 @@ async fn story(s: TestServer) {
     let (st, missing) = page(&c, &format!("{}/thu-tuc/9.999999", s.url)).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
     assert!(missing.contains("Không tìm thấy"));
+    // A missing page does not strand the visitor: it offers the procedure search and the lookup.
+    assert!(missing.contains("<title>Không tìm thấy trang"), "{missing}");
+    assert!(missing.contains("action=\"/thu-tuc\"") && missing.contains("href=\"/tra-cuu\""), "{missing}");
     let (st, bad) = page(&c, &format!("{}/thu-tuc?page=abc", s.url)).await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
     assert!(bad.contains("không hợp lệ"));
