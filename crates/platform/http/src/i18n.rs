@@ -62,6 +62,7 @@ pub struct Texts {
     pub nav_operations_short: &'static str,
     pub nav_admin_short: &'static str,
     pub nav_transparency: &'static str,
+    pub nav_transparency_short: &'static str,
     pub nav_operations: &'static str,
     pub nav_documents: &'static str,
     /// The footer's links (those a phone's header leaves out).
@@ -157,6 +158,7 @@ pub static VI: Texts = Texts {
     nav_operations_short: "Điều hành",
     nav_admin_short: "Quản trị",
     nav_transparency: "Công khai kết quả",
+    nav_transparency_short: "Công khai",
     nav_operations: "Điều hành",
     nav_documents: "Kho dữ liệu",
     nav_more: "Liên kết khác",
@@ -248,6 +250,7 @@ pub static EN: Texts = Texts {
     nav_operations_short: "Operations",
     nav_admin_short: "Admin",
     nav_transparency: "Service results",
+    nav_transparency_short: "Results",
     nav_operations: "Operations centre",
     nav_documents: "My documents",
     nav_more: "More links",
