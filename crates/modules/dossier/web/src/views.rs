@@ -297,7 +297,7 @@ pub struct StepRow {
     pub started: String,
     pub due: String,
     pub done: String,
-    pub status: &'static str,
+    pub status: String,
     pub status_key: &'static str,
     pub current: bool,
 }
@@ -325,12 +325,15 @@ pub fn step_rows(state: &AppState, d: &Dossier, events: &[StoredEvent], names: &
             let late = p.is_late(today);
             let t = |vi: &'static str, english: &'static str| if en { english } else { vi };
             let (status, status_key) = match (p.started_on, p.done_on) {
-                (_, Some(_)) if late => (t("Hoàn thành trễ hạn", "Done late"), "overdue"),
-                (_, Some(_)) => (t("Hoàn thành đúng hạn", "Done on time"), "on-track"),
-                (Some(_), None) if !open => (t("Tạm dừng", "Paused"), "paused"),
-                (Some(_), None) if late => (t("Quá hạn", "Overdue"), "overdue"),
-                (Some(_), None) => (t("Đang xử lý", "In progress"), "due-soon"),
-                (None, None) => (t("Chưa đến", "Not yet"), "not-started"),
+                (_, Some(_)) if late => (t("Hoàn thành trễ hạn", "Done late").to_owned(), "overdue"),
+                (_, Some(_)) => (t("Hoàn thành đúng hạn", "Done on time").to_owned(), "on-track"),
+                (Some(_), None) if !open => (t("Tạm dừng", "Paused").to_owned(), "paused"),
+                // The step's holder sees by how many working days, as lists say of dossiers.
+                (Some(_), None) if late => {
+                    (DueStatus::Overdue.say(working_days_late(&state.calendar(), p.due_on, today), en), "overdue")
+                }
+                (Some(_), None) => (t("Đang xử lý", "In progress").to_owned(), "due-soon"),
+                (None, None) => (t("Chưa đến", "Not yet").to_owned(), "not-started"),
             };
             StepRow {
                 no: i + 1,
