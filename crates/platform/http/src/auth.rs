@@ -237,7 +237,10 @@ pub async fn check_login(
     let wrong = state.store.guard.guard_tally(&keys[1].0).await?.map_or(0, |t| t.failures.saturating_sub(1));
     attempt.succeeded(state).await?;
     if wrong >= WRONG_TRIES_TOLD {
-        tell_of_wrong_tries(state, &a, wrong).await?;
+        // The login stands even if the notice cannot be written now.
+        if let Err(e) = tell_of_wrong_tries(state, &a, wrong).await {
+            tracing::warn!(error = %e.message(crate::i18n::Locale::En), "cannot tell an owner of wrong passwords");
+        }
     }
     Ok(Ok(a))
 }
