@@ -2,7 +2,7 @@
 
 use chrono::{NaiveDate, Utc};
 use tinhso_catalogue::procedure::{FieldType, Procedure};
-use tinhso_dossier::deadline::{due_status, local_date, working_days_late, DueStatus};
+use tinhso_dossier::deadline::{local_date, working_days_late, DueStatus};
 use tinhso_dossier::{Channel, Dossier, DossierState, EventKind, ReturnMethod};
 use tinhso_http::state::AppState;
 use tinhso_kernel::format::date_vi;
@@ -18,6 +18,8 @@ pub struct DossierSummary {
     pub due: String,
     /// On track, overdue by so many working days...
     pub due_status: String,
+    /// Working days past the due date in force today (0 unless overdue), as a number.
+    pub working_days_late: u32,
     pub due_status_key: &'static str,
     pub submitted: String,
     pub received: String,
@@ -51,14 +53,9 @@ pub fn status_key(s: DueStatus) -> &'static str {
     }
 }
 
+/// Where `d` stands against its due date today: the API's rule (`json::standing`).
 pub fn status_of(state: &AppState, d: &Dossier) -> DueStatus {
-    due_status(
-        &state.calendar(),
-        d.apology_due_on.or(d.due_on),
-        local_date(Utc::now()),
-        d.state == DossierState::SupplementRequested && d.paused_on.is_some(),
-        d.state.is_final() || d.state == DossierState::ResultReady,
-    )
+    crate::json::standing(state, d.state, d.due_on, d.apology_due_on, d.paused_on)
 }
 
 /// Working days an overdue dossier due on `due` (the date in force) is late by today; 0 for
@@ -102,6 +99,7 @@ pub fn organization_line(d: &Dossier, en: bool) -> String {
 pub fn summary(state: &AppState, d: &Dossier, en: bool) -> DossierSummary {
     let catalogue = state.catalogue();
     let status = status_of(state, d);
+    let late = late_by(state, status, d.apology_due_on.or(d.due_on));
     let plain_state = match en {
         true => tinhso_dossier::notice::for_applicant_en(d.state).0,
         false => tinhso_dossier::notice::for_applicant(d.state).0,
@@ -117,7 +115,8 @@ pub fn summary(state: &AppState, d: &Dossier, en: bool) -> DossierSummary {
         state_key: d.state.key(),
         state: if en { d.state.label_en() } else { d.state.label_vi() },
         due: if en { due_en(d.apology_due_on, d.due_on) } else { due_vi(d.apology_due_on, d.due_on) },
-        due_status: status.say(late_by(state, status, d.apology_due_on.or(d.due_on)), en),
+        due_status: status.say(late, en),
+        working_days_late: late,
         due_status_key: status_key(status),
         submitted: date_vi(d.submitted_on),
         received: d.received_on.map(date_vi).unwrap_or_default(),

@@ -121,6 +121,8 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> PageResult {
     let err = page_err(&viewer);
     viewer.require(&Action::ViewAuditLog).map_err(&err)?;
     let en = viewer.locale == crate::i18n::Locale::En;
+    let title = if en { "Integrity checks" } else { "Kiểm tra toàn vẹn dữ liệu" };
+    let layout = Layout::new(&state, &viewer, title);
     let runs = state.store.audit_runs.audit_runs(SHOWN).await.map_err(|e| err(e.into()))?;
     let mut ids: Vec<AccountId> = runs.iter().filter_map(|r| r.requested_by).collect();
     ids.sort_unstable_by_key(|a| a.0);
@@ -140,8 +142,7 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> PageResult {
                 AuditFinding::Intact { events, subjects, checkpoint } => (
                     true,
                     {
-                        let n = |n: &u64| tinhso_kernel::format::grouped(*n, if en { ',' } else { '.' });
-                        let (events, subjects) = (n(events), n(subjects));
+                        let (events, subjects) = (layout.num(events), layout.num(subjects));
                         if en {
                             format!("Intact: {events} entries of {subjects} histories")
                         } else {
@@ -167,7 +168,6 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> PageResult {
         })
         .collect();
     let overview = abuse_overview(&state.store, chrono::Utc::now()).await.map_err(|e| err(e.into()))?;
-    let n = |n: u64| tinhso_kernel::format::grouped(n, if en { ',' } else { '.' });
     let guard = overview
         .iter()
         .map(|o| {
@@ -175,17 +175,16 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> PageResult {
             let keys = if en { keys_en } else { keys_vi };
             GuardRow {
                 what: if en { english } else { vi },
-                waiting: format!("{} {keys}", n(o.waiting)),
-                limited: format!("{} {keys}", n(o.limited)),
-                failures: n(o.failures),
+                waiting: format!("{} {keys}", layout.num(o.waiting)),
+                limited: format!("{} {keys}", layout.num(o.limited)),
+                failures: layout.num(o.failures),
                 alarming: o.alarming(),
             }
         })
         .collect();
     let queue = state.config.audit.as_ref();
-    let title = if en { "Integrity checks" } else { "Kiểm tra toàn vẹn dữ liệu" };
     let page = AuditPage {
-        layout: Layout::new(&state, &viewer, title),
+        layout,
         rows,
         guard,
         pending: queue.is_some_and(AuditQueue::pending),

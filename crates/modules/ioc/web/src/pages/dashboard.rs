@@ -9,7 +9,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
-use tinhso_dossier_web::views::{late_by, status_of, summary, DossierSummary};
+use tinhso_dossier_web::views::{summary, DossierSummary};
 use tinhso_http::auth::Viewer;
 use tinhso_http::charts;
 use tinhso_http::error::AppError;
@@ -648,7 +648,7 @@ pub(super) fn dossier_table(name: &'static str, state: &AppState, items: &[tinhs
                 Cell::Text(d.submitted_on.to_string()),
                 d.due_on.map(|x| Cell::Text(x.to_string())).unwrap_or(Cell::Empty),
                 d.finished_on.map(|x| Cell::Text(x.to_string())).unwrap_or(Cell::Empty),
-                Cell::Number(f64::from(late_by(state, status_of(state, d), d.apology_due_on.or(d.due_on)))),
+                Cell::Number(f64::from(s.working_days_late)),
             ]
         })
         .collect();
