@@ -116,6 +116,12 @@ impl EdgeConfig {
         h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
         h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
         h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        // Served over HTTPS (the operator said so with `--secure-cookies`): browsers are told to
+        // come back only over HTTPS for a year, so that a café's network cannot downgrade a
+        // citizen's next visit. Not `includeSubDomains`: a province's other hosts are not ours.
+        if self.state.config.secure_cookies {
+            h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+        }
         if let Ok(v) = HeaderValue::from_str(&id) {
             h.insert("x-request-id", v);
         }

@@ -146,6 +146,33 @@ async fn personal_answers_are_not_cached_and_redirects_stay_on_the_site() {
 }
 
 #[tokio::test]
+async fn over_https_cookies_are_secure_and_browsers_are_told_to_stay() {
+    // Plain HTTP (a laptop, the demo): no HSTS, which would strand a browser on a site with no TLS.
+    let plain = crate::server(Backend::Sqlite).await;
+    let r = plain.client().get(format!("{}/dang-nhap", plain.url)).send().await.unwrap();
+    assert!(r.headers().get("strict-transport-security").is_none());
+    plain.stop().await.unwrap();
+
+    // Behind the province's TLS proxy (`--secure-cookies`): every cookie Secure with the
+    // `__Host-` prefix, and every answer, errors included, asks browsers to stay on HTTPS.
+    let data = tinhso_testkit::server::fresh_data_dir().unwrap();
+    let s = tinhso_testkit::TestServer::start_on(Backend::Sqlite, crate::bin(), data, None, &["--secure-cookies"])
+        .await
+        .unwrap();
+    for path in ["/dang-nhap", "/", "/khong-co-trang-nay", "/api/v1/procedures"] {
+        let r = s.client().get(format!("{}{path}", s.url)).send().await.unwrap();
+        assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000", "{path}");
+    }
+    let r = s.client().get(format!("{}/dang-nhap", s.url)).send().await.unwrap();
+    let cookies: Vec<&str> = r.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap()).collect();
+    assert!(!cookies.is_empty(), "the login form sets its CSRF cookie");
+    for c in cookies {
+        assert!(c.starts_with("__Host-") && c.contains("; Secure") && c.contains("Path=/"), "{c}");
+    }
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
 async fn file_names_cannot_hide_their_type_and_empty_files_are_said() {
     let s = crate::server(Backend::Sqlite).await;
     let c = page_login(&s, "0912345678").await;
