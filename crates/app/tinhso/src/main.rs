@@ -80,11 +80,16 @@ enum Command {
         /// Do not seed the demo province on an empty database.
         #[arg(long, conflicts_with = "demo")]
         no_demo: bool,
-        /// A reverse proxy (CIDR or address; repeat, or comma-separate) whose `Forwarded` /
-        /// `X-Forwarded-For` headers name the client. Without it those headers are ignored and
+        /// A reverse proxy (CIDR or address; repeat, or comma-separate) whose forwarding header
+        /// (`--proxy-header`) names the client. Without it forwarding headers are ignored and
         /// abuse limits count the connecting address.
         #[arg(long = "trusted-proxy", env = "TINHSO_TRUSTED_PROXY", value_delimiter = ',')]
         trusted_proxy: Vec<String>,
+        /// The header the trusted proxy writes: `x-forwarded-for` (nginx, HAProxy, Apache,
+        /// Caddy, Traefik) or `forwarded` (RFC 7239). Only that one is read: the other passes
+        /// through a proxy as the client wrote it.
+        #[arg(long, default_value = "x-forwarded-for", env = "TINHSO_PROXY_HEADER")]
+        proxy_header: tinhso_http::client::ProxyHeader,
         /// Megabytes a citizen may upload per day (0: no limit), until the province admin sets
         /// the limits on /quan-tri/tai-len.
         #[arg(long, default_value_t = 100, env = "TINHSO_UPLOAD_QUOTA_DAY_MB")]
@@ -353,6 +358,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             no_demo,
             demo,
             trusted_proxy,
+            proxy_header,
             metrics_token,
             map_tiles,
             open_data_hours,
@@ -440,6 +446,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 secure_cookies,
                 public_url,
                 trusted_proxies,
+                proxy_header,
                 metrics_token,
                 upload_quota,
                 files,
@@ -548,6 +555,7 @@ struct WebOptions {
     secure_cookies: bool,
     public_url: Option<String>,
     trusted_proxies: Vec<ipnet::IpNet>,
+    proxy_header: tinhso_http::client::ProxyHeader,
     metrics_token: Option<String>,
     upload_quota: Option<tinhso_http::files::QuotaLimits>,
     map_tiles: Option<tinhso_http::state::TileServer>,
@@ -622,6 +630,7 @@ async fn serve(
             ioc_weights,
             demo: has_demo,
             trusted_proxies: web.trusted_proxies,
+            proxy_header: web.proxy_header,
             metrics_token: web.metrics_token.filter(|t| !t.is_empty()),
             upload_quota: web.upload_quota,
             map_tiles: web.map_tiles,

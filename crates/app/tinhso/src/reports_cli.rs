@@ -39,6 +39,7 @@ pub async fn cli_state(store: Stores, data: &Path) -> Result<tinhso_http::AppSta
         ioc_weights: std::sync::Arc::new(crate::ioc::weights(data)?),
         demo: false,
         trusted_proxies: Vec::new(),
+        proxy_header: Default::default(),
         metrics_token: None,
         upload_quota: None,
         map_tiles: None,

@@ -1,7 +1,11 @@
 //! Who is asking: the client's address, for abuse limits. Behind a reverse proxy every
-//! connection comes from the proxy, so `Forwarded` / `X-Forwarded-For` are read, but only when
-//! the connection comes from a proxy the operator named (`--trusted-proxy <CIDR>`): anyone
-//! else could write those headers to pick a fresh address for every guess.
+//! connection comes from the proxy, so the forwarding header the proxy writes is read, but only
+//! when the connection comes from a proxy the operator named (`--trusted-proxy <CIDR>`): anyone
+//! else could write it to pick a fresh address for every guess.
+//!
+//! Only one header is read, the one the operator's proxy writes (`--proxy-header`): a proxy
+//! appends what it saw to its own header and passes any other through untouched, so reading
+//! `Forwarded` behind nginx (which writes `X-Forwarded-For`) would let a client name itself.
 
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
@@ -20,7 +24,29 @@ impl FromRequestParts<AppState> for ClientAddr {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let peer =
             parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1]));
-        Ok(Self(address(peer, &parts.headers, &state.config.trusted_proxies)))
+        Ok(Self(address(peer, &parts.headers, &state.config.trusted_proxies, state.config.proxy_header)))
+    }
+}
+
+/// The header a trusted proxy names the client in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProxyHeader {
+    /// `X-Forwarded-For`: nginx, HAProxy, Apache, Caddy, Traefik and most load balancers.
+    #[default]
+    XForwardedFor,
+    /// `Forwarded` (RFC 7239), for a proxy set to write it.
+    Forwarded,
+}
+
+impl std::str::FromStr for ProxyHeader {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "x-forwarded-for" => Ok(Self::XForwardedFor),
+            "forwarded" => Ok(Self::Forwarded),
+            other => Err(format!("--proxy-header {other}: expected x-forwarded-for or forwarded")),
+        }
     }
 }
 
@@ -43,31 +69,30 @@ pub fn limit_key(ip: IpAddr) -> String {
 }
 
 /// The client's address: the peer, or, when the peer is a trusted proxy, the nearest address
-/// in the forwarding chain that is not a trusted proxy (read right to left, as each proxy
-/// appends what it saw).
-pub fn address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+/// in the forwarding chain of `header` that is not a trusted proxy (read right to left, as each
+/// proxy appends what it saw).
+pub fn address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet], header: ProxyHeader) -> IpAddr {
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
     if !is_trusted(&peer) {
         return peer;
     }
-    let mut chain: Vec<IpAddr> = headers
-        .get_all("forwarded")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|element| element.split(';').find_map(for_value).map(node))
-        .flatten()
-        .collect();
-    if chain.is_empty() {
-        chain = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|a| node(a.trim()))
-            .collect();
-    }
+    let values = || headers.get_all(header.name()).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(','));
+    let chain: Vec<IpAddr> = match header {
+        ProxyHeader::Forwarded => {
+            values().filter_map(|element| element.split(';').find_map(for_value).map(node)).flatten().collect()
+        }
+        ProxyHeader::XForwardedFor => values().filter_map(|a| node(a.trim())).collect(),
+    };
     chain.into_iter().rev().find(|ip| !is_trusted(ip)).unwrap_or(peer)
+}
+
+impl ProxyHeader {
+    fn name(self) -> &'static str {
+        match self {
+            Self::XForwardedFor => "x-forwarded-for",
+            Self::Forwarded => "forwarded",
+        }
+    }
 }
 
 /// The value of a `Forwarded` pair if it is `for=` (parameter names are case-insensitive,
@@ -127,20 +152,29 @@ mod tests {
 
     #[test]
     fn forwarding_headers_count_only_behind_a_trusted_proxy() {
+        let xff = ProxyHeader::XForwardedFor;
         let proxy: IpAddr = "10.0.0.5".parse().unwrap();
         let trusted = parse_trusted(&["10.0.0.0/8".into()]).unwrap();
         let h = headers(&[("x-forwarded-for", "203.0.113.9, 10.0.0.7")]);
-        assert_eq!(address(proxy, &h, &trusted), "203.0.113.9".parse::<IpAddr>().unwrap());
-        assert_eq!(address(proxy, &h, &[]), proxy, "no trusted proxy: the header is ignored");
+        assert_eq!(address(proxy, &h, &trusted, xff), "203.0.113.9".parse::<IpAddr>().unwrap());
+        assert_eq!(address(proxy, &h, &[], xff), proxy, "no trusted proxy: the header is ignored");
         let stranger: IpAddr = "198.51.100.1".parse().unwrap();
-        assert_eq!(address(stranger, &h, &trusted), stranger, "a client cannot forge its address");
+        assert_eq!(address(stranger, &h, &trusted, xff), stranger, "a client cannot forge its address");
         // A spoofed entry on the left does not win over what the proxy appended.
         let h = headers(&[("x-forwarded-for", "1.2.3.4, 203.0.113.9")]);
-        assert_eq!(address(proxy, &h, &trusted), "203.0.113.9".parse::<IpAddr>().unwrap());
+        assert_eq!(address(proxy, &h, &trusted, xff), "203.0.113.9".parse::<IpAddr>().unwrap());
+        // Nor does a `Forwarded` header the client wrote itself behind a proxy that writes
+        // `X-Forwarded-For` (nginx passes it through as it came).
+        let h = headers(&[("forwarded", "for=1.2.3.4"), ("x-forwarded-for", "203.0.113.9")]);
+        assert_eq!(address(proxy, &h, &trusted, xff), "203.0.113.9".parse::<IpAddr>().unwrap());
+        let fwd = ProxyHeader::Forwarded;
         let h = headers(&[("forwarded", "for=\"[2001:db8::1]:4711\";proto=https, for=10.0.0.9")]);
-        assert_eq!(address(proxy, &h, &trusted), "2001:db8::1".parse::<IpAddr>().unwrap());
-        let h = headers(&[("forwarded", "proto=https;For=203.0.113.5")]);
-        assert_eq!(address(proxy, &h, &trusted), "203.0.113.5".parse::<IpAddr>().unwrap(), "names in any case");
+        assert_eq!(address(proxy, &h, &trusted, fwd), "2001:db8::1".parse::<IpAddr>().unwrap());
+        let h = headers(&[("forwarded", "proto=https;For=203.0.113.5"), ("x-forwarded-for", "1.2.3.4")]);
+        assert_eq!(address(proxy, &h, &trusted, fwd), "203.0.113.5".parse::<IpAddr>().unwrap(), "names in any case");
         assert!(parse_trusted(&["not-a-net".into()]).is_err());
+        assert_eq!("X-Forwarded-For".parse(), Ok(xff));
+        assert_eq!("forwarded".parse(), Ok(fwd));
+        assert!("x-real-ip".parse::<ProxyHeader>().is_err());
     }
 }

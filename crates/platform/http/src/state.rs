@@ -26,6 +26,8 @@ pub struct WebConfig {
     pub demo: bool,
     /// Reverse proxies whose forwarding headers name the client (`--trusted-proxy`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The one header those proxies name the client in (`--proxy-header`).
+    pub proxy_header: crate::client::ProxyHeader,
     /// Lets clients beyond loopback read `/metrics` (as a bearer token).
     pub metrics_token: Option<String>,
     /// What a citizen may upload (None: no limit).

@@ -138,7 +138,7 @@ async fn emailed(backend: Backend) {
 
 /// Generates a CA and a certificate for `localhost` signed by it (openssl CLI); returns the
 /// paths of the CA certificate, the leaf certificate and its key.
-fn certificates(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+pub(crate) fn certificates(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
     let run = |args: &[&str]| {
         let out = std::process::Command::new("openssl").args(args).current_dir(dir).output().unwrap();
         assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));

@@ -60,6 +60,7 @@ mod blobs;
 mod browser;
 mod cli;
 mod contract;
+mod deploy;
 mod desk;
 mod dossier;
 mod durability;
