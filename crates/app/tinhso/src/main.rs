@@ -236,7 +236,15 @@ enum Command {
         #[arg(long, default_value = "./data", env = "TINHSO_DATA")]
         data: PathBuf,
         /// Where the backup goes (a new or empty directory).
-        dir: PathBuf,
+        #[arg(required_unless_present = "into", conflicts_with = "into")]
+        dir: Option<PathBuf>,
+        /// Instead, a new directory inside this one, named by the time (what a daily timer
+        /// runs): files unchanged since the newest backup there are linked, not copied.
+        #[arg(long)]
+        into: Option<PathBuf>,
+        /// With --into: then remove the backups there beyond the newest N.
+        #[arg(long, requires = "into", value_parser = clap::value_parser!(u16).range(1..))]
+        keep: Option<u16>,
     },
     /// Restore a backup made by `tinhso backup` into a data directory without a database.
     Restore {
@@ -472,8 +480,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             catalogue_io::export(&store, &file).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Backup { data, dir } => {
-            println!("{}", tokio::task::spawn_blocking(move || backup::backup(&data, &dir)).await??);
+        Command::Backup { data, dir, into, keep } => {
+            let done = tokio::task::spawn_blocking(move || match (dir, into) {
+                (Some(dir), _) => backup::backup(&data, &dir),
+                (None, Some(parent)) => backup::backup_into(&data, &parent, keep.map(usize::from)),
+                (None, None) => Err(anyhow::anyhow!("tinhso backup <dir> | --into <dir>")),
+            })
+            .await??;
+            println!("{done}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Restore { data, dir } => {

@@ -148,3 +148,99 @@ async fn postgres_pg_dump_under_load_restores_every_acknowledged_dossier() {
     }
     s.stop().await.unwrap();
 }
+
+/// What the daily timer (deploy/tinhso-backup.timer) runs: `backup --into <dir> --keep N`.
+/// Each backup is a new directory named by its time; files already in the newest earlier one
+/// are hard-linked (the same inode, no second copy); past N the oldest go, and a directory a
+/// cut-short run left (no manifest) or anything else there stays. The newest restores whole.
+#[tokio::test]
+async fn daily_backups_link_unchanged_files_and_keep_the_newest() {
+    use std::os::unix::fs::MetadataExt;
+    let s = crate::server(Backend::Sqlite).await;
+    let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
+    let parent = fresh_data_dir().unwrap().join("sao-luu");
+    let data = s.data.display().to_string();
+    let args = |extra: &[&str]| -> Vec<String> {
+        ["backup", "--data", &data].iter().chain(extra).map(|a| (*a).to_owned()).collect()
+    };
+    let parent_text = parent.display().to_string();
+    let daily = args(&["--into", &parent_text, "--keep", "2"]);
+    let backups = || -> Vec<std::path::PathBuf> {
+        let mut v: Vec<_> = std::fs::read_dir(&parent).unwrap().map(|e| e.unwrap().path()).collect();
+        v.sort();
+        v
+    };
+    let stored = |dir: &std::path::Path| -> Vec<std::path::PathBuf> {
+        let mut found = Vec::new();
+        let mut todo = vec![dir.join("files")];
+        while let Some(d) = todo.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    todo.push(p)
+                } else {
+                    found.push(p)
+                }
+            }
+        }
+        found.sort();
+        found
+    };
+
+    let (st, _) = citizen.upload("giay-khai-sinh.pdf", &crate::blobs::pdf("first")).await;
+    assert_eq!(st, StatusCode::CREATED);
+    let (code, out, err) = run_cli(crate::bin(), &daily).await.unwrap();
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("(0 tệp không đổi"), "{out}");
+    let first = backups();
+    assert_eq!(first.len(), 1);
+    let first_files = stored(&first[0]);
+    assert!(!first_files.is_empty(), "the upload is in the backup");
+
+    // A day later (a second is enough for a new name): one new file, the old one linked.
+    let (st, _) = citizen.upload("so-ho-khau.pdf", &crate::blobs::pdf("second")).await;
+    assert_eq!(st, StatusCode::CREATED);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (code, out, err) = run_cli(crate::bin(), &daily).await.unwrap();
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains(&format!("({} tệp không đổi", first_files.len())), "{out}");
+    let second = backups().pop().unwrap();
+    let second_files = stored(&second);
+    assert_eq!(second_files.len(), first_files.len() + 1);
+    for f in &first_files {
+        let again = second.join(f.strip_prefix(&first[0]).unwrap());
+        assert_eq!(std::fs::metadata(f).unwrap().ino(), std::fs::metadata(&again).unwrap().ino(), "{f:?} linked");
+    }
+
+    // A run cut short left a directory without its manifest: never counted, never removed.
+    let cut_short = parent.join("2000-01-01T000000Z");
+    std::fs::create_dir_all(cut_short.join("files")).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (code, out, err) = run_cli(crate::bin(), &daily).await.unwrap();
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("xoá 1 bản cũ"), "{out}");
+    let left = backups();
+    assert_eq!(left.len(), 3, "two backups and the cut-short directory: {left:?}");
+    assert!(!left.contains(&first[0]), "the oldest backup is removed");
+    assert!(left.contains(&cut_short) && left.contains(&second));
+    assert!(second_files.iter().all(|f| f.exists()), "linked files outlive the backup they came from");
+    s.stop().await.unwrap();
+
+    // The newest restores whole, and its history checks out.
+    let restored = fresh_data_dir().unwrap();
+    let newest = left.last().unwrap().display().to_string();
+    let (code, out, err) =
+        run_cli(crate::bin(), &["restore".into(), "--data".into(), restored.display().to_string(), newest])
+            .await
+            .unwrap();
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(stored(&restored).len(), second_files.len());
+    checks_pass(vec!["--data".into(), restored.display().to_string()]).await;
+
+    // Asked wrongly, it says so and makes nothing.
+    for wrong in [args(&["--keep", "2"]), args(&["--into", &parent_text, "--keep", "0"]), args(&[])] {
+        let (code, _, err) = run_cli(crate::bin(), &wrong).await.unwrap();
+        assert_ne!(code, 0, "{wrong:?}: {err}");
+    }
+    assert_eq!(backups().len(), 3);
+}

@@ -14,7 +14,7 @@ use tinhso_testkit::{Backend, TestServer};
 
 const PDF_HEAD: &[u8] = b"%PDF-1.4\n";
 
-fn pdf(tag: &str) -> Vec<u8> {
+pub(crate) fn pdf(tag: &str) -> Vec<u8> {
     let mut b = PDF_HEAD.to_vec();
     b.extend(format!("% {tag}\n").bytes());
     b.resize(50_000, b'7');

@@ -1,7 +1,8 @@
-//! The shipped deployment (`deploy/`): the systemd unit with its settings file, and the nginx
-//! site in front, run for real. The unit is checked by systemd's own tools and its command line
-//! and settings start the server; nginx (Debian's) runs the shipped site with a test
-//! certificate in front of that server, and a client reaches it over TLS as a citizen would.
+//! The shipped deployment (`deploy/`): the systemd units (the server, its nightly backup and
+//! timer) with their settings file, and the nginx site in front, run for real. The units are
+//! checked by systemd's own tools, and their command lines with those settings start the server
+//! and back it up; nginx (Debian's) runs the shipped site with a test certificate in front of
+//! that server, and a client reaches it over TLS as a citizen would.
 
 use reqwest::StatusCode;
 use std::path::{Path, PathBuf};
@@ -46,32 +47,48 @@ fn free_port() -> u16 {
 }
 
 #[tokio::test]
-async fn the_shipped_unit_and_nginx_site_serve_the_platform_over_tls() {
+async fn the_shipped_units_and_nginx_site_serve_the_platform_over_tls_and_back_it_up() {
     let dir = fresh_data_dir().unwrap();
 
-    // The unit, pointed at this build and this settings file, as an operator installs it.
+    // The units, pointed at this build and this settings file, as an operator installs them.
     let env_path = dir.join("tinhso.env");
     std::fs::write(&env_path, deploy_file("tinhso.env")).unwrap();
-    let unit = deploy_file("tinhso.service");
-    let exec = unit.lines().find_map(|l| l.strip_prefix("ExecStart=")).expect("ExecStart").to_owned();
-    let unit = swap(&unit, "ExecStart=/usr/local/bin/tinhso", &format!("ExecStart={}", crate::bin().display()));
-    let unit =
-        swap(&unit, "EnvironmentFile=/etc/tinhso/tinhso.env", &format!("EnvironmentFile={}", env_path.display()));
-    let unit_path = dir.join("tinhso.service");
-    std::fs::write(&unit_path, unit).unwrap();
+    let backups = dir.join("sao-luu");
+    let unit = |name: &str| {
+        let text = deploy_file(name);
+        let text = if name.ends_with(".service") {
+            let text = swap(&text, "/usr/local/bin/tinhso", &crate::bin().display().to_string());
+            swap(&text, "EnvironmentFile=/etc/tinhso/tinhso.env", &format!("EnvironmentFile={}", env_path.display()))
+        } else {
+            text
+        };
+        let text = text.replace("/var/backups/tinhso", &backups.display().to_string());
+        let path = dir.join(name);
+        std::fs::write(&path, &text).unwrap();
+        (path, text)
+    };
+    let (service, service_text) = unit("tinhso.service");
+    let (backup, backup_text) = unit("tinhso-backup.service");
+    let (timer, _) = unit("tinhso-backup.timer");
+    let exec = |text: &str| -> Vec<String> {
+        let line = text.lines().find_map(|l| l.strip_prefix("ExecStart=")).expect("ExecStart");
+        assert!(line.starts_with(&crate::bin().display().to_string()), "{line}");
+        line.split_whitespace().skip(1).map(str::to_owned).collect()
+    };
     let analyze = tool("systemd-analyze");
-    let out = std::process::Command::new(&analyze).arg("verify").arg(&unit_path).output().unwrap();
+    let out = std::process::Command::new(&analyze).arg("verify").args([&service, &backup, &timer]).output().unwrap();
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success() && said.trim().is_empty(), "systemd-analyze verify: {said}");
-    // systemd's own exposure score (0 is a fully confined service, 10 an unconfined one):
-    // the server sees its data directory and the network, little else.
-    let out = std::process::Command::new(&analyze)
-        .args(["security", "--offline=true", "--threshold=25", "--no-pager"])
-        .arg(&unit_path)
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "exposure above 2.5:\n{report}");
+    // systemd's own exposure score (0 is a fully confined service, 10 an unconfined one): the
+    // server sees its data directory and the network, the backup the data and the backups.
+    for unit in [&service, &backup] {
+        let out = std::process::Command::new(&analyze)
+            .args(["security", "--offline=true", "--threshold=25", "--no-pager"])
+            .arg(unit)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "exposure above 2.5:\n{}", String::from_utf8_lossy(&out.stdout));
+    }
 
     // The province set up as README says, then the unit's command with its settings.
     let data = dir.join("data");
@@ -87,8 +104,9 @@ async fn the_shipped_unit_and_nginx_site_serve_the_platform_over_tls() {
     .unwrap();
     assert_eq!(code, 0, "{err}");
     let password = out.split("mật khẩu: ").nth(1).and_then(|r| r.split_whitespace().next()).unwrap().to_owned();
-    let serve_args: Vec<&str> = exec.split_whitespace().skip(1).collect();
-    assert_eq!(serve_args.first(), Some(&"serve"), "{exec}");
+    let serve_args = exec(&service_text);
+    assert_eq!(serve_args[0], "serve");
+    let serve_args: Vec<&str> = serve_args.iter().map(String::as_str).collect();
     let env = settings(&deploy_file("tinhso.env"));
     let listen = env.iter().find(|(k, _)| k == "TINHSO_LISTEN").map(|(_, v)| v.clone()).unwrap();
     assert!(listen.starts_with("127.0.0.1:"), "the platform listens on loopback behind the proxy: {listen}");
@@ -242,6 +260,20 @@ async fn the_shipped_unit_and_nginx_site_serve_the_platform_over_tls() {
         answers[3..].iter().any(|(st, retry)| *st == StatusCode::TOO_MANY_REQUESTS && retry.is_some()),
         "past three failures one address waits, whatever it claims to be: {answers:?}"
     );
+
+    // The nightly backup's command with the same settings, while the platform serves.
+    std::fs::create_dir_all(&backups).unwrap();
+    let out = tokio::process::Command::new(crate::bin())
+        .args(exec(&backup_text))
+        .envs(settings(&deploy_file("tinhso.env")))
+        .env("TINHSO_DATA", &s.data)
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let made: Vec<_> = std::fs::read_dir(&backups).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(made.len(), 1);
+    assert!(made[0].join("sao-luu.json").is_file() && made[0].join("tinhso.db").is_file(), "{made:?}");
 
     nginx.kill().await.unwrap();
     s.stop().await.unwrap();
