@@ -121,9 +121,23 @@ impl Rule {
         max_wait_secs: 60 * 60,
         forget_after_secs: 6 * 60 * 60,
     };
+    /// Accounts registered from one address (a login already taken counts too: the answer
+    /// says whether a phone has an account). Generous, because a commune's digital-skills team
+    /// helps dozens of people register from one hall's connection on a campaign day; past that,
+    /// at most two minutes apart, so a script makes hundreds a day, not millions, and the watch
+    /// tells the admins.
+    pub const REGISTRATIONS: Rule = Rule {
+        name: "registrations",
+        what: ("Đăng ký tài khoản dồn dập từ một địa chỉ", "Accounts registered in a flood from one address"),
+        keys: ("địa chỉ", "addresses"),
+        alarm_at: 1,
+        free: 30,
+        max_wait_secs: 2 * 60,
+        forget_after_secs: 60 * 60,
+    };
 
     /// Every rule, in the order the watch lists them.
-    pub const ALL: [Rule; 7] = [
+    pub const ALL: [Rule; 8] = [
         Rule::LOGIN,
         Rule::LOGIN_AT_ADDRESS,
         Rule::ADDRESS,
@@ -131,6 +145,7 @@ impl Rule {
         Rule::LOOKUP_MISSES,
         Rule::RESET_MAILS,
         Rule::ANONYMOUS_REPORTS,
+        Rule::REGISTRATIONS,
     ];
 
     /// The rule stored under `name`.
@@ -325,6 +340,31 @@ mod tests {
         }
         assert_eq!(waits[..8], [0, 0, 0, 1, 2, 4, 8, 16]);
         assert_eq!(waits[15], 900, "at most 15 minutes");
+    }
+
+    /// A commune hall whose volunteers register one person every three minutes all day never
+    /// waits; a script registering as fast as it is let gets its 30, then one every two minutes.
+    #[test]
+    fn a_campaign_day_registers_freely_and_a_script_is_paced() {
+        let rule = Rule::REGISTRATIONS;
+        let (mut hall, mut now) = (None, t0());
+        for _ in 0..160 {
+            assert_eq!(check(hall.as_ref(), now), Verdict::Go);
+            hall = Some(fail(hall.as_ref(), now, rule));
+            now += Duration::minutes(3);
+        }
+        let (mut script, mut now, mut made) = (None, t0(), 0);
+        let end = t0() + Duration::hours(24);
+        while now < end {
+            match check(script.as_ref(), now) {
+                Verdict::Go => {
+                    script = Some(fail(script.as_ref(), now, rule));
+                    made += 1;
+                }
+                Verdict::Wait(s) => now += Duration::seconds(s),
+            }
+        }
+        assert!((30 + 24 * 30 - 10..=30 + 24 * 30 + 10).contains(&made), "{made} accounts in a day");
     }
 
     #[test]

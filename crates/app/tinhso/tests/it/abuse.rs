@@ -69,7 +69,7 @@ pub(crate) fn checked(answers: &[Answer]) -> usize {
 
 /// How many of a limit's growing waits (1 s, 2 s, 4 s…) a burst that took `took` outlasted:
 /// each one that ended during the burst rightly lets one more attempt be checked.
-fn outlasted_waits(took: std::time::Duration) -> usize {
+pub(crate) fn outlasted_waits(took: std::time::Duration) -> usize {
     let (mut waited, mut next, mut n) = (0u64, 1u64, 0);
     while waited + next <= took.as_secs() {
         waited += next;
@@ -592,7 +592,7 @@ async fn login_as(url: &str, login: &str, password: &str) -> StatusCode {
 
 /// A form posted as a person would (its page read first for the token) from `address` (sent as
 /// X-Forwarded-For); the answer's status and Retry-After.
-fn form_from(
+pub(crate) fn form_from(
     url: &str,
     path: &str,
     address: &str,

@@ -12,7 +12,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tinhso_kernel::error::Errors;
-use tinhso_kernel::guard::Rule;
+use tinhso_kernel::guard::{Rule, Verdict};
 use tinhso_kernel::ids::{Login, PersonalId};
 use tinhso_kernel::{calendar, password, text, FieldError};
 use tinhso_policy::Role;
@@ -187,6 +187,19 @@ pub async fn register(
 
     let result = match (login, errs.is_empty()) {
         (Some(login), true) => {
+            // Counted before the account is made (and before the costly hash), so that a burst
+            // sent at once is counted one by one; a form refused as invalid is not counted.
+            let key = auth::guard_key("register", &[&crate::client::limit_key(client)]);
+            if let Verdict::Wait(retry_after) = state
+                .store
+                .guard
+                .guard_attempt(&[(key, Rule::REGISTRATIONS)], chrono::Utc::now())
+                .await
+                .map_err(|e| err(e.into()))?
+            {
+                let typed = [&full_name, &raw_login, &raw_id, &next, &claim].map(|t| t.to_string());
+                return Ok(register_wait(&state, &viewer, "login", typed, retry_after));
+            }
             let hash = auth::hash_password_bounded(password).await.map_err(&err)?;
             let new = NewAccount {
                 login: login.as_str().to_owned(),
@@ -232,7 +245,7 @@ pub async fn register(
                                 Ok(a) => a,
                                 Err(retry_after) => {
                                     let typed = [&full_name, &raw_login, &raw_id, &next, &claim].map(|t| t.to_string());
-                                    return Ok(register_wait(&state, &viewer, typed, retry_after));
+                                    return Ok(register_wait(&state, &viewer, "ma_kich_hoat", typed, retry_after));
                                 }
                             };
                             let claimed = !claim.is_empty()
@@ -248,7 +261,7 @@ pub async fn register(
                             } else {
                                 if let Err(retry_after) = attempt.failed(&state).await.map_err(&err)? {
                                     let typed = [&full_name, &raw_login, &raw_id, &next, &claim].map(|t| t.to_string());
-                                    return Ok(register_wait(&state, &viewer, typed, retry_after));
+                                    return Ok(register_wait(&state, &viewer, "ma_kich_hoat", typed, retry_after));
                                 }
                                 Err(vec![claim_needed(claim.is_empty())])
                             }
@@ -256,7 +269,11 @@ pub async fn register(
                         _ => Err(taken()),
                     }
                 }
-                Err(e) => return Err(err(e.into())),
+                Err(e) => {
+                    // Nothing was made: the attempt does not count against the address.
+                    state.store.guard.guard_settle(&[], &[key], chrono::Utc::now()).await.map_err(|e| err(e.into()))?;
+                    return Err(err(e.into()));
+                }
             }
         }
         _ => Err(errs.0),
@@ -285,11 +302,12 @@ pub async fn register(
 }
 
 /// The registration form again, with what was typed (name, login, personal id, where to go
-/// next, claim code), saying how long the claim code's guesses must wait (429, `Retry-After`).
-fn register_wait(state: &AppState, viewer: &Viewer, typed: [String; 5], retry_after: i64) -> Response {
+/// next, claim code), saying beside `field` how long to wait (429, `Retry-After`): the claim
+/// code's guesses, or an address's registrations.
+fn register_wait(state: &AppState, viewer: &Viewer, field: &str, typed: [String; 5], retry_after: i64) -> Response {
     let [full_name, login, personal_id, next, claim] = typed;
     let layout = Layout::new(state, viewer, viewer.locale.texts().register_title);
-    let errors = vec![crate::error::wait_error("ma_kich_hoat", retry_after)];
+    let errors = vec![crate::error::wait_error(field, retry_after)];
     let page = RegisterPage { layout, full_name, login, personal_id, next, errors, claim };
     viewer.finish_waiting(retry_after, render(&page))
 }
