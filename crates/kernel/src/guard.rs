@@ -135,9 +135,24 @@ impl Rule {
         max_wait_secs: 2 * 60,
         forget_after_secs: 60 * 60,
     };
+    /// Registration codes sent to one phone or mailbox: three at once (a slow network, a
+    /// typo), then waits growing to half an hour, so nobody can flood a stranger's phone with
+    /// texts (which the province also pays for).
+    pub const SIGNUP_CODES: Rule = Rule {
+        name: "signup_codes",
+        what: (
+            "Mã xác nhận đăng ký gửi dồn dập tới một số điện thoại hay hộp thư",
+            "Registration codes sent again and again to one phone or mailbox",
+        ),
+        keys: ("số điện thoại, hộp thư", "phones or mailboxes"),
+        alarm_at: 3,
+        free: 3,
+        max_wait_secs: 30 * 60,
+        forget_after_secs: 6 * 60 * 60,
+    };
 
     /// Every rule, in the order the watch lists them.
-    pub const ALL: [Rule; 8] = [
+    pub const ALL: [Rule; 9] = [
         Rule::LOGIN,
         Rule::LOGIN_AT_ADDRESS,
         Rule::ADDRESS,
@@ -146,6 +161,7 @@ impl Rule {
         Rule::RESET_MAILS,
         Rule::ANONYMOUS_REPORTS,
         Rule::REGISTRATIONS,
+        Rule::SIGNUP_CODES,
     ];
 
     /// The rule stored under `name`.

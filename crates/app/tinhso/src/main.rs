@@ -650,6 +650,8 @@ async fn serve(
             map_tiles: web.map_tiles,
             mails: smtp.is_some(),
             texts: sms.is_some(),
+            smtp: smtp.clone(),
+            sms: sms.clone(),
             audit: Some(audit_queue),
         },
     )

@@ -44,6 +44,8 @@ pub async fn cli_state(store: Stores, data: &Path) -> Result<tinhso_http::AppSta
         upload_quota: None,
         map_tiles: None,
         mails: false,
+        smtp: None,
+        sms: None,
         texts: false,
         audit: None,
     };

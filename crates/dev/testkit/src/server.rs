@@ -251,6 +251,60 @@ pub async fn register_citizen(
     register_claiming(base, full_name, login, personal_id, password, "").await
 }
 
+/// Registers on a server that proves logins (an SMS gateway or SMTP relay configured): the form,
+/// then the code `code` finds where it was sent (polled for up to 30 s: the gateway's log, the
+/// relay's mailbox), then the account made and signed in. Returns that browser.
+pub async fn register_proving(
+    base: &str,
+    full_name: &str,
+    login: &str,
+    personal_id: &str,
+    password: &str,
+    code: impl Fn() -> Option<String>,
+) -> Result<reqwest::Client> {
+    let c = reqwest::Client::builder().cookie_store(true).timeout(Duration::from_secs(30)).build()?;
+    let html = c.get(format!("{base}/dang-ky")).send().await?.text().await?;
+    let token = csrf_of(&html)?;
+    let fields = [("csrf", token.as_str()), ("full_name", full_name), ("login", login), ("personal_id", personal_id)];
+    let r = c.post(format!("{base}/dang-ky")).form(&[&fields[..], &[("password", password)]].concat()).send().await?;
+    let page = r.text().await?;
+    if !page.contains("action=\"/dang-ky/xac-nhan\"") {
+        bail!("registration of {login} did not ask for a code:\n{page}");
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let sent = loop {
+        if let Some(sent) = code() {
+            break sent;
+        }
+        if std::time::Instant::now() > deadline {
+            bail!("no code reached {login}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let token = csrf_of(&page)?;
+    let r = c
+        .post(format!("{base}/dang-ky/xac-nhan"))
+        .form(&[("csrf", token.as_str()), ("login", login), ("ma", sent.as_str())])
+        .send()
+        .await?;
+    if !r.status().is_success() || r.url().path() == "/dang-ky/xac-nhan" {
+        bail!("the code for {login} answered {}: {}", r.status(), r.text().await.unwrap_or_default());
+    }
+    Ok(c)
+}
+
+/// The first six-digit number after `marker` in `text` (a registration code in a text or mail).
+pub fn code_after(text: &str, marker: &str) -> Option<String> {
+    let rest = text.split(marker).nth(1)?;
+    let digits: String = rest.trim_start().chars().take_while(char::is_ascii_digit).collect();
+    (digits.len() == 6).then_some(digits)
+}
+
+fn csrf_of(html: &str) -> Result<String> {
+    let at = html.find("name=\"csrf\" value=\"").ok_or_else(|| anyhow!("no csrf field"))? + 19;
+    Ok(html[at..].split('"').next().unwrap_or_default().to_owned())
+}
+
 /// The same, with the activation code of an account the desk opened (printed on the receipt).
 pub async fn register_claiming(
     base: &str,

@@ -180,6 +180,8 @@ pub fn router(state: AppState, modules: Vec<WebModule>) -> edge::Edge<Router> {
         .route("/dang-nhap", get(account::login_form).post(account::login))
         .route("/dang-xuat", post(account::logout))
         .route("/dang-ky", get(account::register_form).post(account::register))
+        .route("/dang-ky/xac-nhan", get(pages::signup::form).post(pages::signup::prove))
+        .route("/dang-ky/gui-lai-ma", post(pages::signup::resend))
         .route("/tai-khoan", get(account::account))
         .route("/tai-khoan/mat-khau", post(account::change_password))
         .route("/tai-khoan/tin-nhan", post(account::set_texts).get(account_page))

@@ -71,6 +71,21 @@ fn message(cfg: &SmtpConfig, e: &PendingEmail) -> Result<Message, String> {
         .map_err(|err| err.to_string())
 }
 
+/// One mail sent now, not through the outbox: a registration's code, which is worth nothing
+/// later and goes to a mailbox that has no account yet. `body` is the whole text.
+pub async fn send_now(cfg: &SmtpConfig, to: &str, subject: &str, body: &str) -> Result<(), String> {
+    let from: Mailbox = cfg.from.parse().map_err(|err| format!("sender {}: {err}", cfg.from))?;
+    let to: Mailbox = to.parse().map_err(|err| format!("recipient {to}: {err}"))?;
+    let message = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(subject)
+        .header(ContentType::TEXT_PLAIN)
+        .body(body.to_owned())
+        .map_err(|err| err.to_string())?;
+    transport(cfg)?.send(message).await.map(|_| ()).map_err(|err| err.to_string())
+}
+
 /// The mail's text: the message in Vietnamese, then in English when it has an English side
 /// (a mailbox has no language switch), the link back to what it is about (when the portal's
 /// address is known), then the signature.

@@ -81,7 +81,20 @@ pub fn outcome(status: u16, retry_after: Option<&str>, body: &str) -> Outcome {
 }
 
 async fn send(client: &reqwest::Client, cfg: &SmsConfig, t: &PendingText) -> Outcome {
-    let body = serde_json::json!({ "to": t.to, "text": text_of(t, cfg.public_url.as_deref()) });
+    post(client, cfg, &t.to, &text_of(t, cfg.public_url.as_deref())).await
+}
+
+/// One text sent now, not through the outbox: a registration's code, which is worth nothing
+/// later and goes to a phone that has no account yet. The caller says whether it went.
+pub async fn send_now(cfg: &SmsConfig, to: &str, text: &str) -> Outcome {
+    match reqwest::Client::builder().timeout(Duration::from_secs(15)).build() {
+        Ok(client) => post(&client, cfg, to, text).await,
+        Err(e) => Outcome::Later { error: e.to_string(), after: None },
+    }
+}
+
+async fn post(client: &reqwest::Client, cfg: &SmsConfig, to: &str, text: &str) -> Outcome {
+    let body = serde_json::json!({ "to": to, "text": text });
     let mut req = client.post(cfg.url.clone()).json(&body);
     if let Some(token) = &cfg.token {
         req = req.bearer_auth(token);

@@ -38,6 +38,10 @@ pub struct WebConfig {
     pub mails: bool,
     /// An SMS gateway is configured (`--sms-url`): texts go out to phone logins.
     pub texts: bool,
+    /// The relay and the gateway themselves, for what is sent at once rather than through the
+    /// outbox (a registration's code to a login that has no account yet).
+    pub smtp: Option<crate::mail::SmtpConfig>,
+    pub sms: Option<crate::sms::SmsConfig>,
     /// Where this server's integrity checks are asked for (`/quan-tri/kiem-tra`); none in a
     /// command's state.
     pub audit: Option<crate::pages::audit_runs::AuditQueue>,

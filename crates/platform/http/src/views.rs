@@ -210,6 +210,22 @@ pub struct RegisterPage {
     pub errors: Vec<FieldError>,
     /// The activation code typed (for an account the desk opened).
     pub claim: String,
+    /// Which logins get a code to prove them before the account is made (pages/signup.rs).
+    pub proves: Proves,
+}
+
+/// Which kinds of login this server proves with a code: phones (an SMS gateway), mailboxes
+/// (an SMTP relay).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Proves {
+    pub phones: bool,
+    pub mailboxes: bool,
+}
+
+impl Proves {
+    pub fn of(state: &AppState) -> Self {
+        Proves { phones: state.config.sms.is_some(), mailboxes: state.config.smtp.is_some() }
+    }
 }
 
 #[derive(Template)]

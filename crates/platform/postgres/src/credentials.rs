@@ -6,8 +6,10 @@
 use crate::{ledger, map_err, PgStore};
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Transaction;
-use tinhso_kernel::ids::AccountId;
+use tinhso_kernel::ids::{AccountId, PersonalId};
+use tinhso_policy::Role;
 use tinhso_store::admin::{self, AdminAct, AdminChange, AdminEntry};
+use tinhso_store::proof::{self, Proven, StagedRegistration, Step, Waiting};
 use tinhso_store::{NewAccount, Notification, Result};
 
 /// Appends `change`'s entry to the administrators' lane, in the change's transaction.
@@ -173,5 +175,102 @@ impl PgStore {
             .await
             .map_err(map_err)?;
         rows.iter().map(|r| admin::entry(&crate::rows::link(r).0)).collect()
+    }
+}
+
+/// Registrations waiting for their login's proof (`tinhso_store::proof`).
+impl PgStore {
+    pub(crate) async fn stage_registration_q(&self, r: &StagedRegistration, now: DateTime<Utc>) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        tx.execute("DELETE FROM login_proof WHERE expires_at <= $1", &[&now]).await.map_err(map_err)?;
+        tx.execute(
+            "INSERT INTO login_proof (login, full_name, personal_id, password_hash, code_sha256, expires_at, tries)
+             VALUES ($1, $2, $3, $4, $5, $6, 0)
+             ON CONFLICT (login) DO UPDATE SET full_name = excluded.full_name, personal_id = excluded.personal_id,
+               password_hash = excluded.password_hash, code_sha256 = excluded.code_sha256,
+               expires_at = excluded.expires_at, tries = 0",
+            &[&r.login, &r.full_name, &r.personal_id.as_str(), &r.password_hash, &r.code_sha256.as_slice(), &r.until],
+        )
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    pub(crate) async fn restage_code_q(&self, login: &str, code: &[u8; 32], until: DateTime<Utc>) -> Result<bool> {
+        let client = self.client().await?;
+        let n = client
+            .execute(
+                "UPDATE login_proof SET code_sha256 = $2, expires_at = $3, tries = 0 WHERE login = $1 AND expires_at > $4",
+                &[&login, &code.as_slice(), &until, &Utc::now()],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(n == 1)
+    }
+
+    pub(crate) async fn prove_registration_q(
+        &self,
+        login: &str,
+        code: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> Result<Proven> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        // FOR UPDATE: two codes sent at once are decided one after the other.
+        let row = tx
+            .query_opt(
+                "SELECT full_name, personal_id, password_hash, code_sha256, expires_at, tries
+                 FROM login_proof WHERE login = $1 FOR UPDATE",
+                &[&login],
+            )
+            .await
+            .map_err(map_err)?;
+        let row = row.map(|r| {
+            let tries: i32 = r.get(5);
+            (
+                r.get::<_, String>(0),
+                r.get::<_, String>(1),
+                r.get::<_, String>(2),
+                r.get::<_, Vec<u8>>(3),
+                r.get::<_, DateTime<Utc>>(4),
+                u32::try_from(tries).unwrap_or(proof::MAX_TRIES),
+            )
+        });
+        let waiting = row.as_ref().map(|(_, _, _, digest, until, tries)| Waiting {
+            code_sha256: digest,
+            until: *until,
+            tries: *tries,
+        });
+        let proven = match (proof::step(waiting, code, now), row) {
+            (Step::Make, Some((full_name, personal_id, password_hash, ..))) => {
+                tx.execute("DELETE FROM login_proof WHERE login = $1", &[&login]).await.map_err(map_err)?;
+                let taken =
+                    tx.query_opt("SELECT 1 FROM account WHERE login = $1", &[&login]).await.map_err(map_err)?.is_some();
+                if taken {
+                    Proven::Taken
+                } else {
+                    let account = NewAccount {
+                        login: login.to_owned(),
+                        full_name,
+                        password_hash,
+                        role: Role::Citizen,
+                        agency: None,
+                        personal_id: PersonalId::parse("personal_id", &personal_id).ok(),
+                    };
+                    Proven::Made(crate::write::insert_account(&tx, &account).await?)
+                }
+            }
+            (Step::Wrong { tries, left }, _) => {
+                let tries = i32::try_from(tries).unwrap_or(i32::MAX);
+                tx.execute("UPDATE login_proof SET tries = $2 WHERE login = $1", &[&login, &tries])
+                    .await
+                    .map_err(map_err)?;
+                Proven::Wrong { left }
+            }
+            _ => Proven::Gone,
+        };
+        tx.commit().await.map_err(map_err)?;
+        Ok(proven)
     }
 }

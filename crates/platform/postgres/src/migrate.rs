@@ -93,6 +93,7 @@ const IDENTITY: Migrations = Migrations {
             name: "staff_before_log",
             sql: include_str!("../migrations/identity/0005_staff_before_log.sql"),
         },
+        Migration { version: 6, name: "login_proof", sql: include_str!("../migrations/identity/0006_login_proof.sql") },
     ],
 };
 

@@ -5,9 +5,11 @@
 
 use crate::{exec, ledger, map_err, SqliteStore};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection};
-use tinhso_kernel::ids::AccountId;
+use rusqlite::{params, Connection, OptionalExtension};
+use tinhso_kernel::ids::{AccountId, PersonalId};
+use tinhso_policy::Role;
 use tinhso_store::admin::{self, AdminAct, AdminChange, AdminEntry};
+use tinhso_store::proof::{self, Proven, StagedRegistration, Step, Waiting};
 use tinhso_store::{NewAccount, Notification, Result};
 
 /// Appends `change`'s entry to the administrators' lane, in the change's transaction.
@@ -162,5 +164,108 @@ impl SqliteStore {
             })
             .await?;
         links.iter().map(admin::entry).collect()
+    }
+}
+
+/// Registrations waiting for their login's proof (`tinhso_store::proof`).
+impl SqliteStore {
+    pub(crate) async fn stage_registration_q(&self, r: &StagedRegistration, now: DateTime<Utc>) -> Result<()> {
+        let r = r.clone();
+        self.write(move |tx| {
+            exec(tx, "DELETE FROM login_proof WHERE expires_at <= ?1", params![now])?;
+            exec(
+                tx,
+                "INSERT INTO login_proof (login, full_name, personal_id, password_hash, code_sha256, expires_at, tries)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)
+                 ON CONFLICT (login) DO UPDATE SET full_name = excluded.full_name, personal_id = excluded.personal_id,
+                   password_hash = excluded.password_hash, code_sha256 = excluded.code_sha256,
+                   expires_at = excluded.expires_at, tries = 0",
+                params![
+                    r.login,
+                    r.full_name,
+                    r.personal_id.as_str(),
+                    r.password_hash,
+                    r.code_sha256.as_slice(),
+                    r.until
+                ],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    pub(crate) async fn restage_code_q(&self, login: &str, code: &[u8; 32], until: DateTime<Utc>) -> Result<bool> {
+        let (login, code) = (login.to_owned(), code.to_vec());
+        self.write(move |tx| {
+            let n = tx
+                .execute(
+                    "UPDATE login_proof SET code_sha256 = ?2, expires_at = ?3, tries = 0
+                     WHERE login = ?1 AND expires_at > ?4",
+                    params![login, code, until, Utc::now()],
+                )
+                .map_err(map_err)?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    pub(crate) async fn prove_registration_q(
+        &self,
+        login: &str,
+        code: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> Result<Proven> {
+        let (login, code) = (login.to_owned(), *code);
+        self.write(move |tx| {
+            let row = tx
+                .query_row(
+                    "SELECT full_name, personal_id, password_hash, code_sha256, expires_at, tries
+                     FROM login_proof WHERE login = ?1",
+                    [&login],
+                    |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, Vec<u8>>(3)?,
+                            r.get::<_, DateTime<Utc>>(4)?,
+                            r.get::<_, u32>(5)?,
+                        ))
+                    },
+                )
+                .optional()
+                .map_err(map_err)?;
+            let waiting = row.as_ref().map(|(_, _, _, digest, until, tries)| Waiting {
+                code_sha256: digest,
+                until: *until,
+                tries: *tries,
+            });
+            match (proof::step(waiting, &code, now), row) {
+                (Step::Make, Some((full_name, personal_id, password_hash, ..))) => {
+                    exec(tx, "DELETE FROM login_proof WHERE login = ?1", [&login])?;
+                    let taken: bool = tx
+                        .query_row("SELECT EXISTS (SELECT 1 FROM account WHERE login = ?1)", [&login], |r| r.get(0))
+                        .map_err(map_err)?;
+                    if taken {
+                        return Ok(Proven::Taken);
+                    }
+                    let account = NewAccount {
+                        login: login.clone(),
+                        full_name,
+                        password_hash,
+                        role: Role::Citizen,
+                        agency: None,
+                        personal_id: PersonalId::parse("personal_id", &personal_id).ok(),
+                    };
+                    Ok(Proven::Made(crate::write::insert_account(tx, &account)?))
+                }
+                (Step::Wrong { tries, left }, _) => {
+                    exec(tx, "UPDATE login_proof SET tries = ?2 WHERE login = ?1", params![login, tries])?;
+                    Ok(Proven::Wrong { left })
+                }
+                _ => Ok(Proven::Gone),
+            }
+        })
+        .await
     }
 }

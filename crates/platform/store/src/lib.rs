@@ -12,6 +12,7 @@ mod ioc;
 pub use ioc::*;
 pub mod migrate;
 pub mod plan;
+pub mod proof;
 pub mod settings;
 pub mod staff_audit;
 pub use settings::BeforeLog;

@@ -120,6 +120,20 @@ pub trait IdentityStore: Send + Sync + 'static {
         now: DateTime<Utc>,
         password_hash: &str,
     ) -> Result<bool>;
+    /// A registration waits for its login's proof (`proof`): stored in place of any other
+    /// waiting for the same login; ended ones are cleared out on the way.
+    async fn stage_registration(&self, r: &crate::proof::StagedRegistration, now: DateTime<Utc>) -> Result<()>;
+    /// A new code for the registration waiting for `login` (its wrong tries start again);
+    /// false when none waits or it ended.
+    async fn restage_code(&self, login: &str, code_sha256: &[u8; 32], until: DateTime<Utc>) -> Result<bool>;
+    /// The code sent for `login`'s registration, carried out as `proof::step` decides, in one
+    /// transaction.
+    async fn prove_registration(
+        &self,
+        login: &str,
+        code_sha256: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> Result<crate::proof::Proven>;
     /// A staff account an admin adds, recorded on the ledger with it (`admin`).
     async fn create_staff(&self, a: &NewAccount, by: &AdminAct) -> Result<AccountId>;
     /// Locks a staff account (its sessions end in the same transaction) or unlocks it, recorded

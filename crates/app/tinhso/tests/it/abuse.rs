@@ -580,7 +580,7 @@ async fn guesses_at_a_desk_accounts_claim_code_are_limited_across_addresses() {
     s.stop().await.unwrap();
 }
 
-async fn login_as(url: &str, login: &str, password: &str) -> StatusCode {
+pub(crate) async fn login_as(url: &str, login: &str, password: &str) -> StatusCode {
     let r = reqwest::Client::new()
         .post(format!("{url}/api/v1/session"))
         .json(&json!({ "login": login, "password": password }))

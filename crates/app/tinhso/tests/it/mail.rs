@@ -43,6 +43,36 @@ fn quoted_printable(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The registration code the relay delivered to `login` into `maildir`, if one came (the
+/// newest, when it was sent again).
+pub(crate) fn registration_code(maildir: &std::path::Path, login: &str) -> Option<String> {
+    let mut mails: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(maildir.join("new"))
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, readable(&std::fs::read_to_string(e.path()).ok()?))))
+        .filter(|(_, m)| m.contains(login))
+        .collect();
+    mails.sort();
+    mails.iter().rev().find_map(|(_, m)| tinhso_testkit::server::code_after(m, "Mã xác nhận đăng ký tài khoản:"))
+}
+
+/// An aiosmtpd relay on `port` delivering into `maildir`, once it listens.
+pub(crate) async fn relay(port: u16, maildir: &std::path::Path) -> tokio::process::Child {
+    let child = tokio::process::Command::new("python3")
+        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+        .arg(maildir)
+        .kill_on_drop(true)
+        .spawn()
+        .expect("aiosmtpd (scripts/test installs it with pip)");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return child;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("aiosmtpd did not listen on {port}");
+}
+
 #[tokio::test]
 async fn notifications_are_emailed_with_retries_on_sqlite() {
     emailed(Backend::Sqlite).await;
@@ -70,16 +100,22 @@ async fn emailed(backend: Backend) {
     .await
     .unwrap();
 
-    // A citizen who logs in with an email address.
-    let c = tinhso_testkit::server::register_citizen(
+    // A citizen who logs in with an email address registers, their address proven by the
+    // code mailed to it; then the relay goes down.
+    let codes = fresh_data_dir().unwrap().join("codes");
+    let mut up = relay(port, &codes).await;
+    let c = tinhso_testkit::server::register_proving(
         &s.url,
         "Hà Thị Thu",
         "thu.ha@example.vn",
         "008185004321",
         "chè Shan tuyết cổ thụ",
+        || registration_code(&codes, "thu.ha@example.vn"),
     )
     .await
     .unwrap();
+    up.kill().await.unwrap();
+    up.wait().await.unwrap();
     let v: Value = c
         .post(format!("{}/api/v1/session", s.url))
         .json(&json!({ "login": "thu.ha@example.vn", "password": "chè Shan tuyết cổ thụ" }))
@@ -227,12 +263,19 @@ c.start()\nimport time\nwhile True: time.sleep(1)\n";
     )
     .await
     .unwrap();
-    tinhso_testkit::server::register_citizen(
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tinhso_testkit::server::register_proving(
         &s.url,
         "Ma Thị Lan",
         "lan.ma@example.vn",
         "008185004322",
         "nương ngô bậc thang",
+        || registration_code(&maildir, "lan.ma@example.vn"),
     )
     .await
     .unwrap();

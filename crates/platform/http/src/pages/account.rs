@@ -1,12 +1,13 @@
 //! Log in, log out, create a citizen account, see one's account.
 
+use super::signup::{Registrant, Staged};
 use super::{page_err, PageResult};
 use crate::auth::{self, LoginRefused, Viewer};
 use crate::client::ClientAddr;
 use crate::error::AppError;
 use crate::form::{FormData, PageQuery};
 use crate::state::AppState;
-use crate::views::{render, AccountPage, Layout, LoginPage, NotificationsPage, RegisterPage};
+use crate::views::{render, AccountPage, Layout, LoginPage, NotificationsPage, Proves, RegisterPage};
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -18,7 +19,7 @@ use tinhso_kernel::{calendar, password, text, FieldError};
 use tinhso_policy::Role;
 use tinhso_store::{NewAccount, Notification, StoreError};
 
-fn with_cookie(mut resp: Response, cookie: &str) -> Response {
+pub(crate) fn with_cookie(mut resp: Response, cookie: &str) -> Response {
     if let Ok(v) = HeaderValue::from_str(cookie) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -151,6 +152,7 @@ pub async fn register_form(
         next: q.tiep.as_deref().and_then(safe_next).unwrap_or_default().to_owned(),
         errors: Vec::new(),
         claim: String::new(),
+        proves: Proves::of(&state),
     };
     Ok(viewer.finish(render(&page)))
 }
@@ -201,6 +203,39 @@ pub async fn register(
                 return Ok(register_wait(&state, &viewer, "login", typed, retry_after));
             }
             let hash = auth::hash_password_bounded(password).await.map_err(&err)?;
+            // A login this server can reach is proven before the account is made (signup.rs);
+            // one that has an account already goes on below (a desk account's claim, or taken).
+            if let (Some(channel), Some(personal_id)) = (super::signup::channel(&state, &login), &personal_id) {
+                if state.store.identity.account_by_login(login.as_str()).await.map_err(|e| err(e.into()))?.is_none() {
+                    let who = Registrant {
+                        login: login.clone(),
+                        full_name: full_name.clone(),
+                        personal_id: personal_id.clone(),
+                        password_hash: hash.clone(),
+                    };
+                    let typed = [&full_name, &raw_login, &raw_id, &next, &claim].map(|t| t.to_string());
+                    return match super::signup::stage(&state, &viewer, channel, who, &next).await.map_err(&err)? {
+                        Staged::Sent(page) => Ok(page),
+                        Staged::Wait(retry_after) => Ok(register_wait(&state, &viewer, "login", typed, retry_after)),
+                        Staged::Undelivered(problem) => {
+                            let [full_name, login, personal_id, next, claim] = typed;
+                            let layout = Layout::new(&state, &viewer, viewer.locale.texts().register_title);
+                            let errors = vec![problem];
+                            let page = RegisterPage {
+                                layout,
+                                full_name,
+                                login,
+                                personal_id,
+                                next,
+                                errors,
+                                claim,
+                                proves: Proves::of(&state),
+                            };
+                            Ok(viewer.finish((StatusCode::SERVICE_UNAVAILABLE, render(&page))))
+                        }
+                    };
+                }
+            }
             let new = NewAccount {
                 login: login.as_str().to_owned(),
                 full_name: full_name.clone(),
@@ -295,7 +330,16 @@ pub async fn register(
         }
         Err(errors) => {
             let layout = Layout::new(&state, &viewer, viewer.locale.texts().register_title);
-            let page = RegisterPage { layout, full_name, login: raw_login, personal_id: raw_id, next, errors, claim };
+            let page = RegisterPage {
+                layout,
+                full_name,
+                login: raw_login,
+                personal_id: raw_id,
+                next,
+                errors,
+                claim,
+                proves: Proves::of(&state),
+            };
             Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
         }
     }
@@ -308,7 +352,7 @@ fn register_wait(state: &AppState, viewer: &Viewer, field: &str, typed: [String;
     let [full_name, login, personal_id, next, claim] = typed;
     let layout = Layout::new(state, viewer, viewer.locale.texts().register_title);
     let errors = vec![crate::error::wait_error(field, retry_after)];
-    let page = RegisterPage { layout, full_name, login, personal_id, next, errors, claim };
+    let page = RegisterPage { layout, full_name, login, personal_id, next, errors, claim, proves: Proves::of(state) };
     viewer.finish_waiting(retry_after, render(&page))
 }
 

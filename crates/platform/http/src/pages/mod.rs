@@ -7,6 +7,7 @@ pub mod limits;
 pub mod locale;
 pub mod personal_data;
 pub mod reset;
+pub mod signup;
 pub mod staff;
 
 use crate::auth::Viewer;
