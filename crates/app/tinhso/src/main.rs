@@ -166,6 +166,11 @@ enum Command {
         /// First retry delay of a failed text, in seconds (doubled per attempt).
         #[arg(long, default_value_t = 30, hide = true)]
         sms_retry_secs: u64,
+        /// Prove a registrant's login before the account is made: a 6-digit code texted to a
+        /// phone (with --sms-url) or mailed to an email address (with --smtp-url) must come back.
+        /// Recommended wherever those are set (deploy/tinhso.env sets it).
+        #[arg(long, env = "TINHSO_PROVE_LOGINS")]
+        prove_logins: bool,
     },
     /// Set up a province (any of the 34) without demo data, with one province admin account.
     Init {
@@ -387,6 +392,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             sms_url,
             sms_token,
             sms_retry_secs,
+            prove_logins,
         } => {
             let demo = Demo { seed: (!no_demo).then_some(demo_dossiers), on_network: demo };
             let ca_pem = match smtp_ca {
@@ -451,6 +457,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 public_url: public_url.as_ref().map(|u| u.as_str().to_owned()),
             });
             let web = WebOptions {
+                prove_logins,
                 secure_cookies,
                 public_url,
                 trusted_proxies,
@@ -565,6 +572,8 @@ enum FilesOption {
 }
 
 struct WebOptions {
+    /// `--prove-logins`: registration codes go out through the relay and gateway.
+    prove_logins: bool,
     files: FilesOption,
     secure_cookies: bool,
     public_url: Option<String>,
@@ -650,8 +659,8 @@ async fn serve(
             map_tiles: web.map_tiles,
             mails: smtp.is_some(),
             texts: sms.is_some(),
-            smtp: smtp.clone(),
-            sms: sms.clone(),
+            smtp: smtp.clone().filter(|_| web.prove_logins),
+            sms: sms.clone().filter(|_| web.prove_logins),
             audit: Some(audit_queue),
         },
     )

@@ -38,8 +38,9 @@ pub struct WebConfig {
     pub mails: bool,
     /// An SMS gateway is configured (`--sms-url`): texts go out to phone logins.
     pub texts: bool,
-    /// The relay and the gateway themselves, for what is sent at once rather than through the
-    /// outbox (a registration's code to a login that has no account yet).
+    /// With `--prove-logins`, the relay and the gateway themselves, for a registration's code,
+    /// sent at once rather than through the outbox (its login has no account yet); None
+    /// without it (registration makes the account at once).
     pub smtp: Option<crate::mail::SmtpConfig>,
     pub sms: Option<crate::sms::SmsConfig>,
     /// Where this server's integrity checks are asked for (`/quan-tri/kiem-tra`); none in a

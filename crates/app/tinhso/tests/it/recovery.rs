@@ -78,11 +78,7 @@ async fn mailed_reset(backend: Backend) {
         "https://dichvucong.tuyenquang.gov.vn/",
     ];
     let s = TestServer::start_on(backend, crate::bin(), fresh_data_dir().unwrap(), database, &args).await.unwrap();
-    tinhso_testkit::server::register_proving(&s.url, "Hà Thị Thu", LOGIN, PERSONAL_ID, OLD, || {
-        crate::mail::registration_code(&maildir, LOGIN)
-    })
-    .await
-    .unwrap();
+    tinhso_testkit::server::register_citizen(&s.url, "Hà Thị Thu", LOGIN, PERSONAL_ID, OLD).await.unwrap();
     // The owner is logged in on another device (a session a thief could hold, too).
     let other_device = s.client();
     let page = other_device.get(format!("{}/dang-nhap", s.url)).send().await.unwrap().text().await.unwrap();
