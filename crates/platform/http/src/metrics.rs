@@ -216,6 +216,9 @@ pub async fn metrics(State(state): State<AppState>, ClientAddr(client): ClientAd
     let (pending, age) = state.store.health.outbox_lag(chrono::Utc::now()).await.unwrap_or((-1, -1));
     gauge(&mut out, "tinhso_outbox_pending", "gauge", "Notification emails not yet sent.", pending as f64);
     gauge(&mut out, "tinhso_outbox_oldest_seconds", "gauge", "Age of the oldest unsent email.", age as f64);
+    // Without a relay nothing is ever sent, so the outbox's age is no lag to alert on.
+    let relay = if state.config.mails { 1.0 } else { 0.0 };
+    gauge(&mut out, "tinhso_email_relay_configured", "gauge", "1 when an SMTP relay is set (--smtp-url).", relay);
     // The newest integrity check (any server's): when it ran and whether it found the history
     // intact, so monitoring alerts on a break or on checks that stopped running (-1: none yet).
     let last = state.store.audit_runs.audit_runs(1).await.ok().and_then(|mut r| r.pop());

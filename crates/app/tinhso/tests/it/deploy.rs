@@ -278,3 +278,32 @@ async fn the_shipped_units_and_nginx_site_serve_the_platform_over_tls_and_back_i
     nginx.kill().await.unwrap();
     s.stop().await.unwrap();
 }
+
+/// The shipped Prometheus alerts: valid to promtool, each firing on the series its unit tests
+/// give it (and quiet on ordinary ones), and watching only metrics a real server exports (an
+/// alert on a misspelt metric would never fire).
+#[tokio::test]
+async fn the_shipped_alerts_pass_promtool_and_watch_real_metrics() {
+    let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../deploy");
+    let promtool = tool("promtool");
+    for args in [["check", "rules", "prometheus-alerts.yml"], ["test", "rules", "prometheus-alerts-test.yml"]] {
+        let out = std::process::Command::new(&promtool).args(args).current_dir(&deploy).output().unwrap();
+        let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success() && said.contains("SUCCESS"), "promtool {args:?}: {said}");
+    }
+    let s = crate::server(Backend::Sqlite).await;
+    let exported = reqwest::get(format!("{}/metrics", s.url)).await.unwrap().text().await.unwrap();
+    let families: std::collections::HashSet<&str> =
+        exported.lines().filter_map(|l| l.strip_prefix("# TYPE ")).filter_map(|l| l.split(' ').next()).collect();
+    let rules = deploy_file("prometheus-alerts.yml");
+    let mut watched = 0;
+    for word in rules.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+        if let Some(name) = word.strip_prefix("tinhso_").map(|_| word) {
+            let family = ["_bucket", "_count", "_sum"].iter().find_map(|s| name.strip_suffix(s)).unwrap_or(name);
+            assert!(families.contains(family), "{name} is not exported: {families:?}");
+            watched += 1;
+        }
+    }
+    assert!(watched >= 10, "{watched} metric names in the alerts");
+    s.stop().await.unwrap();
+}

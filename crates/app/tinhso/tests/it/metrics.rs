@@ -136,6 +136,7 @@ async fn metrics_count_what_operators_watch(backend: Backend) {
         Backend::Postgres => assert!(m.get("tinhso_writer_fsync_seconds_count").is_none()),
     }
     assert!(value(&m, "tinhso_outbox_pending", &[]) >= 3.0, "submission notices wait for email");
+    assert_eq!(value(&m, "tinhso_email_relay_configured", &[]), 0.0, "no relay here: the wait is no lag");
     assert!(value(&m, "tinhso_login_failures_total", &[]) >= 3.0);
     assert!(value(&m, "tinhso_throttled_total", &[]) >= 1.0, "the sixth guess waited");
     // No integrity check ran on this server (its schedule is off here): said as -1, not as
