@@ -218,19 +218,7 @@ pub async fn register(
                         Staged::Sent(page) => Ok(page),
                         Staged::Wait(retry_after) => Ok(register_wait(&state, &viewer, "login", typed, retry_after)),
                         Staged::Undelivered(problem) => {
-                            let [full_name, login, personal_id, next, claim] = typed;
-                            let layout = Layout::new(&state, &viewer, viewer.locale.texts().register_title);
-                            let errors = vec![problem];
-                            let page = RegisterPage {
-                                layout,
-                                full_name,
-                                login,
-                                personal_id,
-                                next,
-                                errors,
-                                claim,
-                                proves: Proves::of(&state),
-                            };
+                            let page = register_again(&state, &viewer, typed, vec![problem]);
                             Ok(viewer.finish((StatusCode::SERVICE_UNAVAILABLE, render(&page))))
                         }
                     };
@@ -329,17 +317,7 @@ pub async fn register(
             ))
         }
         Err(errors) => {
-            let layout = Layout::new(&state, &viewer, viewer.locale.texts().register_title);
-            let page = RegisterPage {
-                layout,
-                full_name,
-                login: raw_login,
-                personal_id: raw_id,
-                next,
-                errors,
-                claim,
-                proves: Proves::of(&state),
-            };
+            let page = register_again(&state, &viewer, [full_name, raw_login, raw_id, next, claim], errors);
             Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
         }
     }
@@ -349,11 +327,16 @@ pub async fn register(
 /// next, claim code), saying beside `field` how long to wait (429, `Retry-After`): the claim
 /// code's guesses, or an address's registrations.
 fn register_wait(state: &AppState, viewer: &Viewer, field: &str, typed: [String; 5], retry_after: i64) -> Response {
+    let page = register_again(state, viewer, typed, vec![crate::error::wait_error(field, retry_after)]);
+    viewer.finish_waiting(retry_after, render(&page))
+}
+
+/// The registration form again with what was typed (name, login, personal id, where to go
+/// next, claim code) and what is wrong.
+fn register_again(state: &AppState, viewer: &Viewer, typed: [String; 5], errors: Vec<FieldError>) -> RegisterPage {
     let [full_name, login, personal_id, next, claim] = typed;
     let layout = Layout::new(state, viewer, viewer.locale.texts().register_title);
-    let errors = vec![crate::error::wait_error(field, retry_after)];
-    let page = RegisterPage { layout, full_name, login, personal_id, next, errors, claim, proves: Proves::of(state) };
-    viewer.finish_waiting(retry_after, render(&page))
+    RegisterPage { layout, full_name, login, personal_id, next, errors, claim, proves: Proves::of(state) }
 }
 
 /// Why registering with the phone of an account the desk opened needs the claim code.
