@@ -297,5 +297,13 @@ async fn proven_by_text(backend: Backend) {
     let page = r.text().await.unwrap();
     assert!(page.contains("Chưa gửi được tin nhắn mã xác nhận") && page.contains("Hoàng Văn Páo"), "{page:.3000}");
     assert_eq!(crate::abuse::login_as(&s.url, "0977654321", PASSWORD_OF).await, reqwest::StatusCode::UNAUTHORIZED);
+    // Operators see the codes among the texts the gateway took or put off.
+    let metrics = s.client().get(format!("{}/metrics", s.url)).send().await.unwrap().text().await.unwrap();
+    let value = |name: &str| -> f64 {
+        let line = metrics.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap_or_else(|| panic!("{name}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert_eq!(value("tinhso_texts_sent_total"), 3.0, "the stranger's, the owner's, and the one sent again");
+    assert_eq!(value("tinhso_texts_retried_total"), 1.0, "the one the gateway did not take");
     s.stop().await.unwrap();
 }

@@ -86,7 +86,7 @@ pub async fn stage(
         until,
     };
     state.store.identity.stage_registration(&staged, now).await?;
-    if let Err(e) = deliver(&channel, &staged.login, &code, until).await {
+    if let Err(e) = deliver(state, &channel, &staged.login, &code, until).await {
         tracing::warn!(error = %e, "a registration code was not delivered");
         return Ok(Staged::Undelivered(undelivered(&channel)));
     }
@@ -119,8 +119,15 @@ fn hh_mm(at: DateTime<Utc>) -> String {
     calendar::local_time(at).format("%H:%M").to_string()
 }
 
-/// Sends `code` to `login`; the gateway's or relay's refusal as text.
-async fn deliver(channel: &Channel, login: &str, code: &str, until: DateTime<Utc>) -> Result<(), String> {
+/// Sends `code` to `login`; the gateway's or relay's refusal as text. Texts count in the
+/// metrics with the outbox's (operators watch what the gateway does, whatever was sent).
+async fn deliver(
+    state: &AppState,
+    channel: &Channel,
+    login: &str,
+    code: &str,
+    until: DateTime<Utc>,
+) -> Result<(), String> {
     let until_vi = calendar::local_time(until).format("%H:%M ngày %d/%m/%Y").to_string();
     match channel {
         Channel::Text(cfg) => {
@@ -129,7 +136,9 @@ async fn deliver(channel: &Channel, login: &str, code: &str, until: DateTime<Utc
                 "Ma xac nhan dang ky tai khoan Cong DVC: {code}. Dung den {}. Khong dua ma nay cho ai.",
                 hh_mm(until)
             );
-            match crate::sms::send_now(cfg, login, &text).await {
+            let outcome = crate::sms::send_now(cfg, login, &text).await;
+            state.metrics.text_attempted(&outcome);
+            match outcome {
                 crate::sms::Outcome::Sent => Ok(()),
                 crate::sms::Outcome::Later { error, .. } | crate::sms::Outcome::Refused(error) => Err(error),
             }
@@ -379,7 +388,7 @@ pub async fn resend(State(state): State<AppState>, viewer: Viewer, form: FormDat
             "Không còn đăng ký nào chờ xác nhận cho thông tin này (quá thời hạn). Hãy đăng ký lại",
             "No registration is waiting for this any more (its time ran out). Please register again",
         ))
-    } else if let Err(e) = deliver(&channel, login.as_str(), &code, until).await {
+    } else if let Err(e) = deliver(&state, &channel, login.as_str(), &code, until).await {
         tracing::warn!(error = %e, "a registration code was not delivered");
         Some(FieldError { field: "ma".into(), ..undelivered(&channel) })
     } else {
