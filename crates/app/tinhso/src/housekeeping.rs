@@ -23,12 +23,16 @@ pub async fn checkpoint_ledger(store: Stores) {
     }
 }
 
-/// Forgets abuse-limit tallies untouched for a day, hourly.
+/// Forgets abuse-limit tallies untouched for a day, and registrations whose code ended unproven
+/// (a stranger's name and personal id are not kept), hourly.
 pub async fn sweep_guard(store: Stores) {
     loop {
         let day_ago = Utc::now() - chrono::Duration::days(1);
         if let Err(e) = store.guard.guard_sweep(day_ago).await {
             tracing::warn!(error = %e, "cannot sweep the abuse-limit tallies");
+        }
+        if let Err(e) = store.identity.sweep_registrations(Utc::now()).await {
+            tracing::warn!(error = %e, "cannot sweep the registrations waiting for a code");
         }
         tokio::time::sleep(Duration::from_secs(3600)).await;
     }

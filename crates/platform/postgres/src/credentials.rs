@@ -180,21 +180,32 @@ impl PgStore {
 
 /// Registrations waiting for their login's proof (`tinhso_store::proof`).
 impl PgStore {
-    pub(crate) async fn stage_registration_q(&self, r: &StagedRegistration, now: DateTime<Utc>) -> Result<()> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(map_err)?;
-        tx.execute("DELETE FROM login_proof WHERE expires_at <= $1", &[&now]).await.map_err(map_err)?;
-        tx.execute(
-            "INSERT INTO login_proof (login, full_name, personal_id, password_hash, code_sha256, expires_at, tries)
+    pub(crate) async fn sweep_registrations_q(&self, now: DateTime<Utc>) -> Result<u64> {
+        let client = self.client().await?;
+        client.execute("DELETE FROM login_proof WHERE expires_at <= $1", &[&now]).await.map_err(map_err)
+    }
+
+    pub(crate) async fn stage_registration_q(&self, r: &StagedRegistration) -> Result<()> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO login_proof (login, full_name, personal_id, password_hash, code_sha256, expires_at, tries)
              VALUES ($1, $2, $3, $4, $5, $6, 0)
              ON CONFLICT (login) DO UPDATE SET full_name = excluded.full_name, personal_id = excluded.personal_id,
                password_hash = excluded.password_hash, code_sha256 = excluded.code_sha256,
                expires_at = excluded.expires_at, tries = 0",
-            &[&r.login, &r.full_name, &r.personal_id.as_str(), &r.password_hash, &r.code_sha256.as_slice(), &r.until],
-        )
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)
+                &[
+                    &r.login,
+                    &r.full_name,
+                    &r.personal_id.as_str(),
+                    &r.password_hash,
+                    &r.code_sha256.as_slice(),
+                    &r.until,
+                ],
+            )
+            .await
+            .map(|_| ())
+            .map_err(map_err)
     }
 
     pub(crate) async fn restage_code_q(&self, login: &str, code: &[u8; 32], until: DateTime<Utc>) -> Result<bool> {

@@ -442,8 +442,12 @@ impl IdentityStore for PgStore {
         self.redeem_email_reset_q(id, code_sha256, now, password_hash).await
     }
 
-    async fn stage_registration(&self, r: &tinhso_store::proof::StagedRegistration, now: DateTime<Utc>) -> Result<()> {
-        self.stage_registration_q(r, now).await
+    async fn stage_registration(&self, r: &tinhso_store::proof::StagedRegistration) -> Result<()> {
+        self.stage_registration_q(r).await
+    }
+
+    async fn sweep_registrations(&self, now: DateTime<Utc>) -> Result<u64> {
+        self.sweep_registrations_q(now).await
     }
 
     async fn restage_code(&self, login: &str, code_sha256: &[u8; 32], until: DateTime<Utc>) -> Result<bool> {

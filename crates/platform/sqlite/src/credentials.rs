@@ -169,10 +169,15 @@ impl SqliteStore {
 
 /// Registrations waiting for their login's proof (`tinhso_store::proof`).
 impl SqliteStore {
-    pub(crate) async fn stage_registration_q(&self, r: &StagedRegistration, now: DateTime<Utc>) -> Result<()> {
+    pub(crate) async fn sweep_registrations_q(&self, now: DateTime<Utc>) -> Result<u64> {
+        self.write(move |tx| exec(tx, "DELETE FROM login_proof WHERE expires_at <= ?1", params![now]))
+            .await
+            .map(|n| n as u64)
+    }
+
+    pub(crate) async fn stage_registration_q(&self, r: &StagedRegistration) -> Result<()> {
         let r = r.clone();
         self.write(move |tx| {
-            exec(tx, "DELETE FROM login_proof WHERE expires_at <= ?1", params![now])?;
             exec(
                 tx,
                 "INSERT INTO login_proof (login, full_name, personal_id, password_hash, code_sha256, expires_at, tries)

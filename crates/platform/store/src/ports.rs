@@ -121,8 +121,11 @@ pub trait IdentityStore: Send + Sync + 'static {
         password_hash: &str,
     ) -> Result<bool>;
     /// A registration waits for its login's proof (`proof`): stored in place of any other
-    /// waiting for the same login; ended ones are cleared out on the way.
-    async fn stage_registration(&self, r: &crate::proof::StagedRegistration, now: DateTime<Utc>) -> Result<()>;
+    /// waiting for the same login.
+    async fn stage_registration(&self, r: &crate::proof::StagedRegistration) -> Result<()>;
+    /// Forgets registrations whose code ended before `now` (a name, a personal id and a
+    /// password hash nobody proved); how many.
+    async fn sweep_registrations(&self, now: DateTime<Utc>) -> Result<u64>;
     /// A new code for the registration waiting for `login` (its wrong tries start again);
     /// false when none waits or it ended.
     async fn restage_code(&self, login: &str, code_sha256: &[u8; 32], until: DateTime<Utc>) -> Result<bool>;

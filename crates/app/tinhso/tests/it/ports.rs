@@ -43,6 +43,7 @@ macro_rules! port_suite {
 port_suite!(health_sqlite, health_postgres, health);
 port_suite!(province_sqlite, province_postgres, province);
 port_suite!(identity_sqlite, identity_postgres, identity);
+port_suite!(login_proof_sqlite, login_proof_postgres, login_proof);
 port_suite!(catalogue_sqlite, catalogue_postgres, catalogue);
 port_suite!(dossiers_sqlite, dossiers_postgres, dossiers);
 port_suite!(ledger_notify_sqlite, ledger_notify_postgres, ledger_and_notify);
@@ -297,6 +298,49 @@ async fn identity(s: Stores) {
     );
     assert_eq!(s.identity.claim_code(staff.id).await.unwrap(), None, "nor given a code");
     assert!(!staff.password_hash.is_empty());
+}
+
+/// A registration waiting for its code: the decision each engine carries out (`proof::step`),
+/// the same on both, and unproven ones swept once their code ends.
+async fn login_proof(s: Stores) {
+    use tinhso_store::proof::{Proven, StagedRegistration};
+    province_with_citizen(&s).await;
+    let now = Utc::now();
+    let staged = |login: &str, code: u8, minutes: i64| StagedRegistration {
+        login: login.to_owned(),
+        full_name: "Sầm Thị Lan".into(),
+        personal_id: tinhso_kernel::ids::PersonalId::parse("p", "008185007777").unwrap(),
+        password_hash: "$argon2id$stub".into(),
+        code_sha256: [code; 32],
+        until: now + Duration::minutes(minutes),
+    };
+    let id = &s.identity;
+    id.stage_registration(&staged("0977000001", 1, 15)).await.unwrap();
+    assert_eq!(id.prove_registration("0977000001", &[9; 32], now).await.unwrap(), Proven::Wrong { left: 4 });
+    // Registering again replaces it (and its tries): the first code is void.
+    id.stage_registration(&staged("0977000001", 2, 15)).await.unwrap();
+    assert_eq!(id.prove_registration("0977000001", &[1; 32], now).await.unwrap(), Proven::Wrong { left: 4 });
+    for left in (0..4).rev() {
+        assert_eq!(id.prove_registration("0977000001", &[9; 32], now).await.unwrap(), Proven::Wrong { left });
+    }
+    assert_eq!(id.prove_registration("0977000001", &[2; 32], now).await.unwrap(), Proven::Gone, "void");
+    assert!(id.restage_code("0977000001", &[3; 32], now + Duration::minutes(15)).await.unwrap());
+    let made = id.prove_registration("0977000001", &[3; 32], now).await.unwrap();
+    let Proven::Made(account) = made else { panic!("{made:?}") };
+    let a = id.account(account).await.unwrap().unwrap();
+    assert_eq!((a.login.as_str(), a.full_name.as_str(), a.role), ("0977000001", "Sầm Thị Lan", Role::Citizen));
+    assert_eq!(id.prove_registration("0977000001", &[3; 32], now).await.unwrap(), Proven::Gone, "used up");
+    // A login that got an account meanwhile (the desk's citizen here) is taken.
+    id.stage_registration(&staged("0912345678", 4, 15)).await.unwrap();
+    assert_eq!(id.prove_registration("0912345678", &[4; 32], now).await.unwrap(), Proven::Taken);
+    // An ended code neither works nor can be sent again; the sweep forgets it, not the others.
+    id.stage_registration(&staged("0977000002", 5, -1)).await.unwrap();
+    id.stage_registration(&staged("0977000003", 6, 15)).await.unwrap();
+    assert_eq!(id.prove_registration("0977000002", &[5; 32], now).await.unwrap(), Proven::Gone);
+    assert!(!id.restage_code("0977000002", &[7; 32], now + Duration::minutes(15)).await.unwrap());
+    assert_eq!(id.sweep_registrations(now).await.unwrap(), 1);
+    let kept = id.prove_registration("0977000003", &[6; 32], now).await.unwrap();
+    assert!(matches!(kept, Proven::Made(_)), "the one still waiting stays: {kept:?}");
 }
 
 async fn catalogue(s: Stores) {

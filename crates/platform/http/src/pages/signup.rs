@@ -85,7 +85,7 @@ pub async fn stage(
         code_sha256: auth::claim_code_digest(&code),
         until,
     };
-    state.store.identity.stage_registration(&staged, now).await?;
+    state.store.identity.stage_registration(&staged).await?;
     if let Err(e) = deliver(state, &channel, &staged.login, &code, until).await {
         tracing::warn!(error = %e, "a registration code was not delivered");
         return Ok(Staged::Undelivered(undelivered(&channel)));
