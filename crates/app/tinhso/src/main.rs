@@ -240,8 +240,8 @@ enum Command {
         /// Data directory (the SQLite database and stored files).
         #[arg(long, default_value = "./data", env = "TINHSO_DATA")]
         data: PathBuf,
-        /// Where the backup goes (a new or empty directory).
-        #[arg(required_unless_present = "into", conflicts_with = "into")]
+        /// Where the backup goes (a new or empty directory); or --into.
+        #[arg(required_unless_present = "into", conflicts_with = "into", value_name = "DIR | --into <DIR>")]
         dir: Option<PathBuf>,
         /// Instead, a new directory inside this one, named by the time (what a daily timer
         /// runs): files unchanged since the newest backup there are linked, not copied.
