@@ -31,7 +31,7 @@ pub async fn sweep_guard(store: Stores) {
         if let Err(e) = store.guard.guard_sweep(day_ago).await {
             tracing::warn!(error = %e, "cannot sweep the abuse-limit tallies");
         }
-        if let Err(e) = store.identity.sweep_registrations(Utc::now()).await {
+        if let Err(e) = store.login_proof.sweep_registrations(Utc::now()).await {
             tracing::warn!(error = %e, "cannot sweep the registrations waiting for a code");
         }
         tokio::time::sleep(Duration::from_secs(3600)).await;

@@ -10,7 +10,7 @@ use tinhso_kernel::ids::{AccountId, PersonalId};
 use tinhso_policy::Role;
 use tinhso_store::admin::{self, AdminAct, AdminChange, AdminEntry};
 use tinhso_store::proof::{self, Proven, StagedRegistration, Step, Waiting};
-use tinhso_store::{NewAccount, Notification, Result};
+use tinhso_store::{LoginProofStore, NewAccount, Notification, Result};
 
 /// Appends `change`'s entry to the administrators' lane, in the change's transaction.
 async fn record(tx: &Transaction<'_>, change: &AdminChange, by: &AdminAct) -> Result<()> {
@@ -179,13 +179,14 @@ impl PgStore {
 }
 
 /// Registrations waiting for their login's proof (`tinhso_store::proof`).
-impl PgStore {
-    pub(crate) async fn sweep_registrations_q(&self, now: DateTime<Utc>) -> Result<u64> {
+#[async_trait::async_trait]
+impl LoginProofStore for PgStore {
+    async fn sweep_registrations(&self, now: DateTime<Utc>) -> Result<u64> {
         let client = self.client().await?;
         client.execute("DELETE FROM login_proof WHERE expires_at <= $1", &[&now]).await.map_err(map_err)
     }
 
-    pub(crate) async fn stage_registration_q(&self, r: &StagedRegistration) -> Result<()> {
+    async fn stage_registration(&self, r: &StagedRegistration) -> Result<()> {
         let client = self.client().await?;
         client
             .execute(
@@ -208,7 +209,7 @@ impl PgStore {
             .map_err(map_err)
     }
 
-    pub(crate) async fn restage_code_q(&self, login: &str, code: &[u8; 32], until: DateTime<Utc>) -> Result<bool> {
+    async fn restage_code(&self, login: &str, code: &[u8; 32], until: DateTime<Utc>) -> Result<bool> {
         let client = self.client().await?;
         let n = client
             .execute(
@@ -220,12 +221,7 @@ impl PgStore {
         Ok(n == 1)
     }
 
-    pub(crate) async fn prove_registration_q(
-        &self,
-        login: &str,
-        code: &[u8; 32],
-        now: DateTime<Utc>,
-    ) -> Result<Proven> {
+    async fn prove_registration(&self, login: &str, code: &[u8; 32], now: DateTime<Utc>) -> Result<Proven> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
         // FOR UPDATE: two codes sent at once are decided one after the other.

@@ -442,27 +442,6 @@ impl IdentityStore for PgStore {
         self.redeem_email_reset_q(id, code_sha256, now, password_hash).await
     }
 
-    async fn stage_registration(&self, r: &tinhso_store::proof::StagedRegistration) -> Result<()> {
-        self.stage_registration_q(r).await
-    }
-
-    async fn sweep_registrations(&self, now: DateTime<Utc>) -> Result<u64> {
-        self.sweep_registrations_q(now).await
-    }
-
-    async fn restage_code(&self, login: &str, code_sha256: &[u8; 32], until: DateTime<Utc>) -> Result<bool> {
-        self.restage_code_q(login, code_sha256, until).await
-    }
-
-    async fn prove_registration(
-        &self,
-        login: &str,
-        code_sha256: &[u8; 32],
-        now: DateTime<Utc>,
-    ) -> Result<tinhso_store::proof::Proven> {
-        self.prove_registration_q(login, code_sha256, now).await
-    }
-
     async fn change_password(&self, id: AccountId, password_hash: &str, keep: &[u8]) -> Result<bool> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;

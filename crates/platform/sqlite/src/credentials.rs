@@ -10,7 +10,7 @@ use tinhso_kernel::ids::{AccountId, PersonalId};
 use tinhso_policy::Role;
 use tinhso_store::admin::{self, AdminAct, AdminChange, AdminEntry};
 use tinhso_store::proof::{self, Proven, StagedRegistration, Step, Waiting};
-use tinhso_store::{NewAccount, Notification, Result};
+use tinhso_store::{LoginProofStore, NewAccount, Notification, Result};
 
 /// Appends `change`'s entry to the administrators' lane, in the change's transaction.
 fn record(tx: &Connection, change: &AdminChange, by: &AdminAct) -> Result<()> {
@@ -168,14 +168,15 @@ impl SqliteStore {
 }
 
 /// Registrations waiting for their login's proof (`tinhso_store::proof`).
-impl SqliteStore {
-    pub(crate) async fn sweep_registrations_q(&self, now: DateTime<Utc>) -> Result<u64> {
+#[async_trait::async_trait]
+impl LoginProofStore for SqliteStore {
+    async fn sweep_registrations(&self, now: DateTime<Utc>) -> Result<u64> {
         self.write(move |tx| exec(tx, "DELETE FROM login_proof WHERE expires_at <= ?1", params![now]))
             .await
             .map(|n| n as u64)
     }
 
-    pub(crate) async fn stage_registration_q(&self, r: &StagedRegistration) -> Result<()> {
+    async fn stage_registration(&self, r: &StagedRegistration) -> Result<()> {
         let r = r.clone();
         self.write(move |tx| {
             exec(
@@ -199,7 +200,7 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn restage_code_q(&self, login: &str, code: &[u8; 32], until: DateTime<Utc>) -> Result<bool> {
+    async fn restage_code(&self, login: &str, code: &[u8; 32], until: DateTime<Utc>) -> Result<bool> {
         let (login, code) = (login.to_owned(), code.to_vec());
         self.write(move |tx| {
             let n = tx
@@ -214,12 +215,7 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn prove_registration_q(
-        &self,
-        login: &str,
-        code: &[u8; 32],
-        now: DateTime<Utc>,
-    ) -> Result<Proven> {
+    async fn prove_registration(&self, login: &str, code: &[u8; 32], now: DateTime<Utc>) -> Result<Proven> {
         let (login, code) = (login.to_owned(), *code);
         self.write(move |tx| {
             let row = tx

@@ -120,23 +120,6 @@ pub trait IdentityStore: Send + Sync + 'static {
         now: DateTime<Utc>,
         password_hash: &str,
     ) -> Result<bool>;
-    /// A registration waits for its login's proof (`proof`): stored in place of any other
-    /// waiting for the same login.
-    async fn stage_registration(&self, r: &crate::proof::StagedRegistration) -> Result<()>;
-    /// Forgets registrations whose code ended before `now` (a name, a personal id and a
-    /// password hash nobody proved); how many.
-    async fn sweep_registrations(&self, now: DateTime<Utc>) -> Result<u64>;
-    /// A new code for the registration waiting for `login` (its wrong tries start again);
-    /// false when none waits or it ended.
-    async fn restage_code(&self, login: &str, code_sha256: &[u8; 32], until: DateTime<Utc>) -> Result<bool>;
-    /// The code sent for `login`'s registration, carried out as `proof::step` decides, in one
-    /// transaction.
-    async fn prove_registration(
-        &self,
-        login: &str,
-        code_sha256: &[u8; 32],
-        now: DateTime<Utc>,
-    ) -> Result<crate::proof::Proven>;
     /// A staff account an admin adds, recorded on the ledger with it (`admin`).
     async fn create_staff(&self, a: &NewAccount, by: &AdminAct) -> Result<AccountId>;
     /// Locks a staff account (its sessions end in the same transaction) or unlocks it, recorded
@@ -303,6 +286,29 @@ pub trait LedgerStore: Send + Sync + 'static {
     async fn audit_unlinked(&self) -> Result<Vec<String>> {
         Ok(Vec::new())
     }
+}
+
+/// Registrations waiting for their login's proof (platform: identity, `proof`): the account is
+/// made only when the code sent to the login comes back.
+#[async_trait]
+pub trait LoginProofStore: Send + Sync + 'static {
+    /// A registration waits for its login's proof: stored in place of any other waiting for the
+    /// same login.
+    async fn stage_registration(&self, r: &crate::proof::StagedRegistration) -> Result<()>;
+    /// A new code for the registration waiting for `login` (its wrong tries start again);
+    /// false when none waits or it ended.
+    async fn restage_code(&self, login: &str, code_sha256: &[u8; 32], until: DateTime<Utc>) -> Result<bool>;
+    /// The code sent for `login`'s registration, carried out as `proof::step` decides, in one
+    /// transaction.
+    async fn prove_registration(
+        &self,
+        login: &str,
+        code_sha256: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> Result<crate::proof::Proven>;
+    /// Forgets registrations whose code ended before `now` (a name, a personal id and a
+    /// password hash nobody proved); how many.
+    async fn sweep_registrations(&self, now: DateTime<Utc>) -> Result<u64>;
 }
 
 /// The outbox: in-app messages, email delivery, alerts sent once (platform: notify).
@@ -599,6 +605,7 @@ pub trait Platform:
     Health
     + ProvinceStore
     + IdentityStore
+    + LoginProofStore
     + LedgerStore
     + crate::AuditRunStore
     + NotifyStore
@@ -612,6 +619,7 @@ impl<T> Platform for T where
     T: Health
         + ProvinceStore
         + IdentityStore
+        + LoginProofStore
         + LedgerStore
         + crate::AuditRunStore
         + NotifyStore
@@ -640,6 +648,7 @@ pub struct Stores {
     pub health: Arc<dyn Health>,
     pub province: Arc<dyn ProvinceStore>,
     pub identity: Arc<dyn IdentityStore>,
+    pub login_proof: Arc<dyn LoginProofStore>,
     pub catalogue: Arc<dyn CatalogueStore>,
     pub dossiers: Arc<dyn DossierStore>,
     pub ledger: Arc<dyn LedgerStore>,
@@ -666,6 +675,7 @@ impl Stores {
             health: platform.clone(),
             province: platform.clone(),
             identity: platform.clone(),
+            login_proof: platform.clone(),
             ledger: platform.clone(),
             audit_runs: platform.clone(),
             notify: platform.clone(),

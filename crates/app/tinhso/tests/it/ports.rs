@@ -314,7 +314,7 @@ async fn login_proof(s: Stores) {
         code_sha256: [code; 32],
         until: now + Duration::minutes(minutes),
     };
-    let id = &s.identity;
+    let id = &s.login_proof;
     id.stage_registration(&staged("0977000001", 1, 15)).await.unwrap();
     assert_eq!(id.prove_registration("0977000001", &[9; 32], now).await.unwrap(), Proven::Wrong { left: 4 });
     // Registering again replaces it (and its tries): the first code is void.
@@ -327,7 +327,7 @@ async fn login_proof(s: Stores) {
     assert!(id.restage_code("0977000001", &[3; 32], now + Duration::minutes(15)).await.unwrap());
     let made = id.prove_registration("0977000001", &[3; 32], now).await.unwrap();
     let Proven::Made(account) = made else { panic!("{made:?}") };
-    let a = id.account(account).await.unwrap().unwrap();
+    let a = s.identity.account(account).await.unwrap().unwrap();
     assert_eq!((a.login.as_str(), a.full_name.as_str(), a.role), ("0977000001", "Sầm Thị Lan", Role::Citizen));
     assert_eq!(id.prove_registration("0977000001", &[3; 32], now).await.unwrap(), Proven::Gone, "used up");
     // A login that got an account meanwhile (the desk's citizen here) is taken.

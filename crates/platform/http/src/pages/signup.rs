@@ -85,7 +85,7 @@ pub async fn stage(
         code_sha256: auth::claim_code_digest(&code),
         until,
     };
-    state.store.identity.stage_registration(&staged).await?;
+    state.store.login_proof.stage_registration(&staged).await?;
     if let Err(e) = deliver(state, &channel, &staged.login, &code, until).await {
         tracing::warn!(error = %e, "a registration code was not delivered");
         return Ok(Staged::Undelivered(undelivered(&channel)));
@@ -281,7 +281,7 @@ pub async fn prove(
     };
     let proven = state
         .store
-        .identity
+        .login_proof
         .prove_registration(login.as_str(), &auth::claim_code_digest(&code), Utc::now())
         .await
         .map_err(|e| err(e.into()))?;
@@ -377,7 +377,7 @@ pub async fn resend(State(state): State<AppState>, viewer: Viewer, form: FormDat
     let until = now + chrono::Duration::minutes(minutes(&channel));
     let waiting = state
         .store
-        .identity
+        .login_proof
         .restage_code(login.as_str(), &auth::claim_code_digest(&code), until)
         .await
         .map_err(|e| err(e.into()))?;
