@@ -316,8 +316,7 @@ pub async fn register_claiming(
 ) -> Result<reqwest::Client> {
     let c = reqwest::Client::builder().cookie_store(true).timeout(Duration::from_secs(30)).build()?;
     let html = c.get(format!("{base}/dang-ky")).send().await?.text().await?;
-    let at = html.find("name=\"csrf\" value=\"").ok_or_else(|| anyhow!("no csrf field"))? + 19;
-    let token = html[at..].split('"').next().unwrap_or_default().to_owned();
+    let token = csrf_of(&html)?;
     let r = c
         .post(format!("{base}/dang-ky"))
         .form(&[

@@ -143,19 +143,30 @@ pub fn new_one_time_password() -> Result<String, AppError> {
 /// `groups` groups of 4 characters from the 31 letters and digits without look-alikes, each
 /// equally likely, joined by dashes.
 fn unambiguous_groups(groups: usize) -> Result<String, AppError> {
-    const ALPHABET: &[u8; 31] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
-    let len = groups * 4;
+    let chars = random_chars(b"ABCDEFGHJKMNPQRSTUVWXYZ23456789", groups * 4)?;
+    let parts: Vec<&str> = (0..groups).filter_map(|g| chars.get(g * 4..g * 4 + 4)).collect();
+    Ok(parts.join("-"))
+}
+
+/// `len` characters of `alphabet` (ASCII, at most 256), each equally likely: random bytes at or
+/// past the largest multiple of the alphabet's size are dropped, the rest fall evenly on it.
+pub fn random_chars(alphabet: &[u8], len: usize) -> Result<String, AppError> {
+    let size = alphabet.len().clamp(1, 256);
+    let below = 256 - 256 % size;
     let mut chars = String::with_capacity(len);
     while chars.len() < len {
         let mut bytes = [0u8; 32];
         getrandom::getrandom(&mut bytes).map_err(|e| AppError::Internal(format!("randomness: {e}")))?;
-        // Bytes from 248 (8 × 31) up are dropped: the rest fall evenly on the 31 characters.
         let wanted = len - chars.len();
-        chars
-            .extend(bytes.iter().filter(|b| **b < 248).take(wanted).map(|b| char::from(ALPHABET[usize::from(b % 31)])));
+        chars.extend(
+            bytes
+                .iter()
+                .filter(|b| usize::from(**b) < below)
+                .take(wanted)
+                .map(|b| char::from(alphabet[usize::from(*b) % size])),
+        );
     }
-    let parts: Vec<&str> = (0..groups).filter_map(|g| chars.get(g * 4..g * 4 + 4)).collect();
-    Ok(parts.join("-"))
+    Ok(chars)
 }
 
 /// A claim code as typed: case, spaces and dashes do not matter.
@@ -542,5 +553,21 @@ mod tests {
         // 16,000 characters: each expected 516 times; a character twice as likely (as a
         // duplicated one would be) or never drawn is far outside these bounds.
         assert!(seen.values().all(|n| (400..=640).contains(n)), "{seen:?}");
+    }
+
+    /// Registration codes: six digits, each digit equally likely (256 is no multiple of 10, so
+    /// bytes from 250 up must be dropped, or 0 to 5 would come more often).
+    #[test]
+    fn digits_come_evenly() {
+        let mut seen = [0u32; 10];
+        for _ in 0..2_000 {
+            let code = random_chars(b"0123456789", 6).unwrap();
+            assert!(code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()), "{code}");
+            for b in code.bytes() {
+                seen[usize::from(b - b'0')] += 1;
+            }
+        }
+        // 12,000 digits: each expected 1,200 times.
+        assert!(seen.iter().all(|n| (1_080..=1_320).contains(n)), "{seen:?}");
     }
 }

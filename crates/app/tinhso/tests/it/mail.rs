@@ -64,13 +64,19 @@ pub(crate) async fn relay(port: u16, maildir: &std::path::Path) -> tokio::proces
         .kill_on_drop(true)
         .spawn()
         .expect("aiosmtpd (scripts/test installs it with pip)");
+    listening(port).await;
+    child
+}
+
+/// Waits (up to 10 s) until something listens on `port`.
+async fn listening(port: u16) {
     for _ in 0..100 {
         if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-            return child;
+            return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("aiosmtpd did not listen on {port}");
+    panic!("nothing listens on {port}");
 }
 
 #[tokio::test]
@@ -138,12 +144,7 @@ async fn emailed(backend: Backend) {
     // The relay is down for the first attempts; it comes up and the email arrives on a retry.
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let maildir = fresh_data_dir().unwrap().join("mail");
-    let mut relay = tokio::process::Command::new("python3")
-        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
-        .arg(&maildir)
-        .kill_on_drop(true)
-        .spawn()
-        .expect("aiosmtpd (scripts/test installs it with pip)");
+    let mut relay = relay(port, &maildir).await;
     let deadline = Instant::now() + Duration::from_secs(40);
     let found = loop {
         let messages: Vec<String> = std::fs::read_dir(maildir.join("new"))
@@ -258,12 +259,7 @@ c.start()\nimport time\nwhile True: time.sleep(1)\n";
     )
     .await
     .unwrap();
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    listening(port).await;
     tinhso_testkit::server::register_proving(
         &s.url,
         "Ma Thị Lan",

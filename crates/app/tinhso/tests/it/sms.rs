@@ -32,6 +32,12 @@ async fn until(gateway: &SmsGateway, matching: impl Fn(&Received) -> bool) -> Ve
     }
 }
 
+/// The value of the unlabelled series `name` in a Prometheus text exposition.
+fn metric(exposition: &str, name: &str) -> f64 {
+    let line = exposition.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap_or_else(|| panic!("{name}"));
+    line.rsplit(' ').next().unwrap().parse().unwrap()
+}
+
 async fn texted(backend: Backend) {
     let gateway = SmsGateway::start("sms-secret").await.unwrap();
     let database = match backend {
@@ -121,10 +127,7 @@ async fn texted(backend: Backend) {
     assert_eq!(failed, 1);
     // Operators see the same in /metrics: texts delivered, retried, refused.
     let metrics = s.client().get(format!("{}/metrics", s.url)).send().await.unwrap().text().await.unwrap();
-    let value = |name: &str| -> f64 {
-        let line = metrics.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap_or_else(|| panic!("{name}"));
-        line.rsplit(' ').next().unwrap().parse().unwrap()
-    };
+    let value = |name: &str| metric(&metrics, name);
     assert!(value("tinhso_texts_sent_total") >= 2.0 && value("tinhso_texts_retried_total") >= 2.0);
     assert_eq!(value("tinhso_texts_refused_total"), 1.0);
 
@@ -299,10 +302,7 @@ async fn proven_by_text(backend: Backend) {
     assert_eq!(crate::abuse::login_as(&s.url, "0977654321", PASSWORD_OF).await, reqwest::StatusCode::UNAUTHORIZED);
     // Operators see the codes among the texts the gateway took or put off.
     let metrics = s.client().get(format!("{}/metrics", s.url)).send().await.unwrap().text().await.unwrap();
-    let value = |name: &str| -> f64 {
-        let line = metrics.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap_or_else(|| panic!("{name}"));
-        line.rsplit(' ').next().unwrap().parse().unwrap()
-    };
+    let value = |name: &str| metric(&metrics, name);
     assert_eq!(value("tinhso_texts_sent_total"), 3.0, "the stranger's, the owner's, and the one sent again");
     assert_eq!(value("tinhso_texts_retried_total"), 1.0, "the one the gateway did not take");
     s.stop().await.unwrap();

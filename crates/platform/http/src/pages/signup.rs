@@ -97,15 +97,7 @@ pub async fn stage(
 
 /// Six digits, each equally likely: typed on a phone's number pad.
 fn new_code() -> Result<String, crate::error::AppError> {
-    let mut code = String::with_capacity(6);
-    while code.len() < 6 {
-        let mut bytes = [0u8; 16];
-        getrandom::getrandom(&mut bytes).map_err(|e| crate::error::AppError::Internal(format!("randomness: {e}")))?;
-        // Bytes from 250 up are dropped: the rest fall evenly on the ten digits.
-        let wanted = 6 - code.len();
-        code.extend(bytes.iter().filter(|b| **b < 250).take(wanted).map(|b| char::from(b'0' + b % 10)));
-    }
-    Ok(code)
+    auth::random_chars(b"0123456789", 6)
 }
 
 fn minutes(channel: &Channel) -> i64 {
@@ -285,7 +277,8 @@ pub async fn prove(
         .prove_registration(login.as_str(), &auth::claim_code_digest(&code), Utc::now())
         .await
         .map_err(|e| err(e.into()))?;
-    let problem = match proven {
+    // What went wrong, and whether it counts as a guess.
+    let (problem, guess) = match proven {
         Proven::Made(id) => {
             attempt.succeeded(&state).await.map_err(&err)?;
             let account = state.store.identity.account(id).await.map_err(|e| err(e.into()))?;
@@ -298,54 +291,50 @@ pub async fn prove(
                 &auth::set_session_cookie(&token, state.config.secure_cookies),
             ));
         }
-        Proven::Taken => {
-            attempt.succeeded(&state).await.map_err(&err)?;
+        Proven::Taken => (
             FieldError::new(
                 "ma",
                 "login_taken",
                 "Số điện thoại hoặc thư điện tử này đã có tài khoản. Hãy đăng nhập.",
                 "This phone number or email already has an account. Please log in.",
-            )
-        }
-        Proven::Wrong { left } => {
-            if let Err(retry_after) = attempt.failed(&state).await.map_err(&err)? {
-                let page = again(vec![crate::error::wait_error("ma", retry_after)]);
-                return Ok(viewer.finish_waiting(retry_after, render(&page)));
-            }
-            if left == 0 {
-                void_code()
-            } else {
-                FieldError::new(
-                    "ma",
-                    "code_wrong",
-                    format!("Mã xác nhận không đúng. Kiểm tra lại mã vừa nhận; còn {left} lần nhập"),
-                    format!("The confirmation code is wrong. Check the code you received; {left} tries left"),
-                )
-            }
-        }
-        Proven::Gone => {
-            if let Err(retry_after) = attempt.failed(&state).await.map_err(&err)? {
-                let page = again(vec![crate::error::wait_error("ma", retry_after)]);
-                return Ok(viewer.finish_waiting(retry_after, render(&page)));
-            }
+            ),
+            false,
+        ),
+        Proven::Wrong { left: 0 } => (
+            FieldError::new(
+                "ma",
+                "code_void",
+                format!("Đã nhập sai mã {MAX_TRIES} lần nên mã này không còn dùng được. Bấm «Gửi lại mã» để nhận mã mới"),
+                format!("A wrong code was entered {MAX_TRIES} times, so this code no longer works. Press “Send the code again” for a new one"),
+            ),
+            true,
+        ),
+        Proven::Wrong { left } => (
+            FieldError::new(
+                "ma",
+                "code_wrong",
+                format!("Mã xác nhận không đúng. Kiểm tra lại mã vừa nhận; còn {left} lần nhập"),
+                format!("The confirmation code is wrong. Check the code you received; {left} tries left"),
+            ),
+            true,
+        ),
+        Proven::Gone => (
             FieldError::new(
                 "ma",
                 "code_gone",
                 "Mã xác nhận đã hết hạn hoặc không còn dùng được. Bấm «Gửi lại mã», hoặc đăng ký lại",
                 "The confirmation code has expired or no longer works. Press “Send the code again”, or register again",
-            )
-        }
+            ),
+            true,
+        ),
     };
+    if !guess {
+        attempt.succeeded(&state).await.map_err(&err)?;
+    } else if let Err(retry_after) = attempt.failed(&state).await.map_err(&err)? {
+        let page = again(vec![crate::error::wait_error("ma", retry_after)]);
+        return Ok(viewer.finish_waiting(retry_after, render(&page)));
+    }
     Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&again(vec![problem])))))
-}
-
-fn void_code() -> FieldError {
-    FieldError::new(
-        "ma",
-        "code_void",
-        format!("Đã nhập sai mã {MAX_TRIES} lần nên mã này không còn dùng được. Bấm «Gửi lại mã» để nhận mã mới"),
-        format!("A wrong code was entered {MAX_TRIES} times, so this code no longer works. Press “Send the code again” for a new one"),
-    )
 }
 
 /// A new code for the registration waiting for this login (the first did not come, or was
