@@ -14,6 +14,7 @@ pub mod ids;
 pub mod password;
 pub mod province;
 pub mod schedule;
+pub mod secret;
 pub mod text;
 
 pub use error::FieldError;

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tinhso_dossier::audit::DossierLabels;
+use tinhso_eid::audit::EidLabels;
 use tinhso_kernel::ids::DossierCode;
 use tinhso_ledger::audit::{Audit, Labels};
 use tinhso_ledger::chain::{verify_checkpoints, Break, RowKind};
@@ -40,6 +41,7 @@ struct ModuleLabels {
     payments: Arc<AtomicU64>,
     documents: Arc<AtomicU64>,
     datasets: Arc<AtomicU64>,
+    eid_links: Arc<AtomicU64>,
 }
 
 impl Labels for ModuleLabels {
@@ -54,6 +56,8 @@ impl Labels for ModuleLabels {
             PaymentLabels.label(lane, payload)
         } else if lane == admin::LANE {
             AdminLabels.label(lane, payload)
+        } else if lane == tinhso_eid::audit::LANE {
+            EidLabels.label(lane, payload)
         } else {
             DossierLabels.label(lane, payload)
         }
@@ -70,6 +74,8 @@ impl Labels for ModuleLabels {
             counted(&self.payments, PaymentLabels.opens(lane, kind))
         } else if lane == admin::LANE {
             AdminLabels.opens(lane, kind)
+        } else if lane == tinhso_eid::audit::LANE {
+            counted(&self.eid_links, EidLabels.opens(lane, kind))
         } else {
             counted(&self.dossiers, DossierLabels.opens(lane, kind))
         }
@@ -135,6 +141,7 @@ pub async fn verify(store: &Stores) -> Result<std::result::Result<Intact, Break>
     let labels = ModuleLabels::default();
     let (chained, reports, payments) = (labels.dossiers.clone(), labels.reports.clone(), labels.payments.clone());
     let (documents, datasets) = (labels.documents.clone(), labels.datasets.clone());
+    let eid_links = labels.eid_links.clone();
     let mut audit = Audit::new(anchors.heads, marks, labels);
     let mut after = 0i64;
     loop {
@@ -168,6 +175,9 @@ pub async fn verify(store: &Stores) -> Result<std::result::Result<Intact, Break>
         return Ok(Err(b));
     }
     if let Err(b) = dataset_rows_agree(store, datasets.load(Ordering::Relaxed)).await? {
+        return Ok(Err(b));
+    }
+    if let Err(b) = eid_rows_agree(store, eid_links.load(Ordering::Relaxed)).await? {
         return Ok(Err(b));
     }
     let accounts = match accounts_agree(store).await? {
@@ -420,6 +430,23 @@ async fn dataset_rows_agree(store: &Stores, chained: u64) -> Result<std::result:
         name: |d: &tinhso_store::DatasetRow| d.name.as_str(),
         differs: dataset_differs,
         kind: RowKind::Dataset,
+    };
+    rows.agree(chained).await
+}
+
+/// Every account's join to an e-ID against its entry: a join put into the database behind
+/// the platform (which would let that e-ID into the account), or moved to another account, is
+/// named; so are joins deleted.
+async fn eid_rows_agree(store: &Stores, chained: u64) -> Result<std::result::Result<(), Break>> {
+    let rows = EntryRows {
+        page: |after: String| async move { store.eid.eid_links_with_entries(&after, REPORT_PAGE).await },
+        key: |l: &tinhso_store::EidLink| l.ledger_subject.as_str(),
+        name: |l: &tinhso_store::EidLink| l.ledger_subject.as_str(),
+        differs: |l: &tinhso_store::EidLink, entries: &[(String, String)]| {
+            let entries: Vec<(&str, &str)> = entries.iter().map(|(l, e)| (l.as_str(), e.as_str())).collect();
+            tinhso_eid::audit::row_differs(l.account.0, &l.issuer, &entries)
+        },
+        kind: RowKind::EidLink,
     };
     rows.agree(chained).await
 }

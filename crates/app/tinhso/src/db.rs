@@ -33,6 +33,7 @@ pub fn sqlite_schema() -> Vec<Migrations> {
         tinhso_opendata_store::sqlite::MIGRATIONS,
         tinhso_results_store::sqlite::MIGRATIONS,
         tinhso_payments_store::sqlite::MIGRATIONS,
+        tinhso_eid_store::sqlite::MIGRATIONS,
     ]);
     out
 }
@@ -48,6 +49,7 @@ pub fn postgres_schema() -> Vec<Migrations> {
         tinhso_opendata_store::postgres::MIGRATIONS,
         tinhso_results_store::postgres::MIGRATIONS,
         tinhso_payments_store::postgres::MIGRATIONS,
+        tinhso_eid_store::postgres::MIGRATIONS,
     ]);
     out
 }
@@ -66,6 +68,7 @@ pub async fn sqlite(path: &Path) -> Result<Stores> {
         datastore: Arc::new(tinhso_opendata_store::DatastoreSqlite::new(db.clone())),
         results: Arc::new(tinhso_results_store::ResultsSqlite::new(db.clone())),
         payments: Arc::new(tinhso_payments_store::PaymentsSqlite::new(db.clone())),
+        eid: Arc::new(tinhso_eid_store::EidSqlite::new(db.clone())),
     };
     refolded(Stores::of(db, modules)).await
 }
@@ -92,6 +95,7 @@ pub async fn postgres_with(url: &str, ca_pem: Option<&[u8]>, connections: usize)
         datastore: Arc::new(tinhso_opendata_store::DatastorePg::new(db.clone())),
         results: Arc::new(tinhso_results_store::ResultsPg::new(db.clone())),
         payments: Arc::new(tinhso_payments_store::PaymentsPg::new(db.clone())),
+        eid: Arc::new(tinhso_eid_store::EidPg::new(db.clone())),
     };
     let mut stores = Stores::of(db.clone(), modules);
     stores.blobs = Some(db);

@@ -17,5 +17,6 @@ pub fn web_modules() -> Vec<tinhso_http::WebModule> {
         tinhso_opendata_web::module(),
         tinhso_results_web::module(),
         tinhso_payments_web::module(),
+        tinhso_eid_web::module(),
     ]
 }

@@ -59,6 +59,82 @@ pub struct ModuleOptions {
     /// How often pending payments are checked and refunds made, in seconds.
     #[arg(long, env = "TINHSO_PAYMENT_SWEEP_SECS", default_value_t = 60)]
     pub payment_sweep_secs: u64,
+    #[command(flatten)]
+    pub eid: EidOptions,
+}
+
+/// Signing in with the national e-ID (OpenID Connect): the provider as registered for this
+/// portal. Needs `--public-url`, whose `/dang-nhap/vneid/ve` is the redirect address given
+/// to the provider; the client secret comes from the environment only.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct EidOptions {
+    /// The provider's issuer (its `/.well-known/openid-configuration` is read from it).
+    #[arg(long, env = "TINHSO_EID_ISSUER")]
+    pub eid_issuer: Option<String>,
+    /// This portal's client id at the provider (its secret: TINHSO_EID_CLIENT_SECRET).
+    #[arg(long, env = "TINHSO_EID_CLIENT_ID")]
+    pub eid_client_id: Option<String>,
+    /// The provider's name on buttons and messages.
+    #[arg(long, env = "TINHSO_EID_NAME", default_value = "VNeID")]
+    pub eid_name: String,
+    /// The scopes a sign-in asks for.
+    #[arg(long, env = "TINHSO_EID_SCOPE", default_value = "openid profile phone email")]
+    pub eid_scope: String,
+    /// The provider's names for the claims, where they are not the defaults, as
+    /// `personal_id=<claim>,name=<claim>,phone=<claim>,email=<claim>`.
+    #[arg(long, env = "TINHSO_EID_CLAIMS")]
+    pub eid_claims: Option<String>,
+}
+
+impl EidOptions {
+    /// What the login, registration and account pages offer.
+    pub fn login(&self) -> Option<tinhso_http::state::EidLogin> {
+        self.eid_issuer.as_ref().filter(|i| !i.is_empty()).map(|_| tinhso_http::state::EidLogin {
+            name: self.eid_name.clone(),
+            start: tinhso_eid_web::START,
+            account: tinhso_eid_web::ACCOUNT,
+        })
+    }
+
+    fn claims(&self) -> Result<tinhso_eid::ClaimNames> {
+        let mut names = tinhso_eid::ClaimNames::default();
+        for pair in self.eid_claims.iter().flat_map(|c| c.split(',')).filter(|p| !p.trim().is_empty()) {
+            let Some((key, claim)) = pair.split_once('=').map(|(k, c)| (k.trim(), c.trim().to_owned())) else {
+                bail!("--eid-claims: `{pair}` không có dạng khoá=tên / is not key=claim");
+            };
+            match key {
+                "personal_id" => names.personal_id = claim,
+                "name" => names.name = claim,
+                "phone" => names.phone = claim,
+                "email" => names.email = claim,
+                other => bail!("--eid-claims: không biết `{other}` / unknown key (personal_id, name, phone, email)"),
+            }
+        }
+        Ok(names)
+    }
+
+    /// The provider, when one is configured.
+    fn provider(&self, public_url: Option<&str>) -> Result<Option<tinhso_eid_web::provider::Provider>> {
+        let Some(issuer) = self.eid_issuer.clone().filter(|i| !i.is_empty()) else { return Ok(None) };
+        let Some(public_url) = public_url else {
+            bail!("--eid-issuer cần --public-url (địa chỉ trả về đăng ký với VNeID) / needs --public-url")
+        };
+        let (Some(client_id), Ok(client_secret)) =
+            (self.eid_client_id.clone(), std::env::var("TINHSO_EID_CLIENT_SECRET"))
+        else {
+            bail!("--eid-issuer cần --eid-client-id và biến môi trường TINHSO_EID_CLIENT_SECRET / needs --eid-client-id and TINHSO_EID_CLIENT_SECRET")
+        };
+        let config = tinhso_eid_web::provider::EidConfig {
+            name: self.eid_name.clone(),
+            issuer,
+            client_id,
+            client_secret,
+            redirect_uri: format!("{}{}", public_url.trim_end_matches('/'), tinhso_eid_web::RETURN),
+            claims: self.claims()?,
+            scope: self.eid_scope.clone(),
+        };
+        tinhso_eid_web::provider::Provider::new(config).map(Some).map_err(|e| anyhow::anyhow!("--eid-issuer: {e}"))
+    }
 }
 
 /// The demo province's collection account (no real bank account).
@@ -82,6 +158,7 @@ pub fn from_env() -> ModuleOptions {
             gateway_secret: None,
             vietqr_account: None,
             payment_sweep_secs: 60,
+            eid: EidOptions::default(),
         },
     }
 }
@@ -119,5 +196,7 @@ pub fn install(
         None => None,
     };
     tinhso_payments_web::install(state, tinhso_payments_web::Payments::vnpay(gateway, vietqr));
+    let provider = o.eid.provider(state.config.public_url.as_deref())?;
+    tinhso_eid_web::install(state, tinhso_eid_web::Eid { provider: provider.map(Arc::new) });
     Ok(std::time::Duration::from_secs(sweep.max(1)))
 }

@@ -117,6 +117,7 @@ pub(crate) async fn serve(
             smtp: smtp.clone().filter(|_| web.prove_logins),
             sms: sms.clone().filter(|_| web.prove_logins),
             audit: Some(audit_queue),
+            eid: web.modules.eid.login(),
         },
     )
     .await?;

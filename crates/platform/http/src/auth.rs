@@ -85,7 +85,7 @@ pub static DUMMY_HASH: &str =
 
 /// Whether a secret sent equals the expected one, in time independent of where they differ.
 pub fn same_secret(sent: &str, expected: &str) -> bool {
-    constant_time_eq(sent.as_bytes(), expected.as_bytes())
+    tinhso_kernel::secret::same(sent.as_bytes(), expected.as_bytes())
 }
 
 /// The CSRF token as a page carries it: a fresh random mask and the token XORed with it, so
@@ -110,20 +110,16 @@ pub(crate) fn csrf_matches(sent: &str, token: &str) -> bool {
         return false;
     }
     if sent.len() == token.len() {
-        return constant_time_eq(sent.as_bytes(), token.as_bytes());
+        return tinhso_kernel::secret::same(sent.as_bytes(), token.as_bytes());
     }
     match base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(sent) {
         Ok(b) if b.len() == 2 * token.len() => {
             let (mask, masked) = b.split_at(token.len());
             let plain: Vec<u8> = masked.iter().zip(mask).map(|(x, m)| x ^ m).collect();
-            constant_time_eq(&plain, token.as_bytes())
+            tinhso_kernel::secret::same(&plain, token.as_bytes())
         }
         _ => false,
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A one-time claim code for an account the desk opened: 8 characters from the 31 letters and

@@ -43,9 +43,21 @@ pub struct WebConfig {
     /// without it (registration makes the account at once).
     pub smtp: Option<crate::mail::SmtpConfig>,
     pub sms: Option<crate::sms::SmsConfig>,
+    /// A sign-in through the national e-ID (the `eid` module, `--eid-issuer`) that the login,
+    /// registration and account pages offer; none without a provider.
+    pub eid: Option<EidLogin>,
     /// Where this server's integrity checks are asked for (`/quan-tri/kiem-tra`); none in a
     /// command's state.
     pub audit: Option<crate::pages::audit_runs::AuditQueue>,
+}
+
+/// The e-ID sign-in the platform's pages link to: the provider's name as people know it
+/// ("VNeID"), where a sign-in starts and the account's e-ID page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EidLogin {
+    pub name: String,
+    pub start: &'static str,
+    pub account: &'static str,
 }
 
 /// A map tile server: its URL template (`{z}`, `{x}`, `{y}`) and origin (for the image policy).

@@ -43,6 +43,8 @@ pub struct Layout {
     pub unread: u64,
     /// The stylesheet's hashed address (`stylesheet_href`).
     pub stylesheet: &'static str,
+    /// The e-ID sign-in the server offers.
+    pub eid: Option<crate::state::EidLogin>,
 }
 
 impl Layout {
@@ -65,6 +67,7 @@ impl Layout {
             },
             unread: viewer.unread,
             stylesheet: crate::stylesheet_href(),
+            eid: state.config.eid.clone(),
         }
     }
 
@@ -101,6 +104,7 @@ impl Layout {
             login_href: "/dang-nhap".to_owned(),
             unread: 0,
             stylesheet: crate::stylesheet_href(),
+            eid: None,
         }
     }
 }
@@ -195,6 +199,11 @@ impl LoginPage {
     /// The registration link, carrying where to go afterwards.
     pub fn register_href(&self) -> String {
         crate::pages::account::with_next("/dang-ky", &self.next)
+    }
+
+    /// The e-ID sign-in's link, carrying where to go afterwards.
+    pub fn eid_href(&self) -> Option<String> {
+        self.layout.eid.as_ref().map(|e| crate::pages::account::with_next(e.start, &self.next))
     }
 }
 

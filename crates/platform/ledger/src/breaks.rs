@@ -108,6 +108,8 @@ pub enum RowKind {
     Dataset,
     /// A staff account's lock (vouched for by the administrators' entries).
     Account,
+    /// An account's join to an e-ID (which lets that e-ID into the account).
+    EidLink,
 }
 
 impl RowKind {
@@ -119,6 +121,7 @@ impl RowKind {
             Self::Document => "văn bản đã cấp",
             Self::Dataset => "bộ dữ liệu mở",
             Self::Account => "tài khoản",
+            Self::EidLink => "liên kết định danh điện tử",
         }
     }
 
@@ -130,6 +133,7 @@ impl RowKind {
             Self::Document => "issued document",
             Self::Dataset => "open dataset",
             Self::Account => "account",
+            Self::EidLink => "e-ID join",
         }
     }
 }

@@ -477,6 +477,8 @@ mod ports_results;
 pub use ports_results::*;
 mod ports_payments;
 pub use ports_payments::*;
+mod ports_eid;
+pub use ports_eid::*;
 mod ports_opendata;
 pub use ports_opendata::*;
 

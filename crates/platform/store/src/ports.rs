@@ -639,6 +639,7 @@ pub struct ModulePorts {
     pub datastore: Arc<dyn DatastoreStore>,
     pub results: Arc<dyn ResultsStore>,
     pub payments: Arc<dyn PaymentStore>,
+    pub eid: Arc<dyn EidStore>,
 }
 
 /// The ports of one engine, each held on its own so that a module's state holds what that
@@ -662,6 +663,7 @@ pub struct Stores {
     pub datastore: Arc<dyn DatastoreStore>,
     pub results: Arc<dyn ResultsStore>,
     pub payments: Arc<dyn PaymentStore>,
+    pub eid: Arc<dyn EidStore>,
     pub guard: Arc<dyn GuardStore>,
     pub schedule: Arc<dyn ScheduleStore>,
     /// File contents in the database, when the engine keeps them (PostgreSQL).
@@ -690,6 +692,7 @@ impl Stores {
             datastore: modules.datastore,
             results: modules.results,
             payments: modules.payments,
+            eid: modules.eid,
             blobs: None,
         }
     }

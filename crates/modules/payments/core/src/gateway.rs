@@ -38,10 +38,6 @@ pub fn hmac_hex(secret: &str, data: &str) -> String {
     hmac::sign(&key, data.as_bytes()).as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// The signed query string of `params` (without the hash fields), sorted by name.
 pub fn signed_query(secret: &str, params: &BTreeMap<String, String>) -> String {
     let data: Vec<String> = params
@@ -62,7 +58,7 @@ pub fn verify(secret: &str, params: &BTreeMap<String, String>) -> bool {
         .filter(|(k, v)| !v.is_empty() && k.as_str() != "vnp_SecureHash" && k.as_str() != "vnp_SecureHashType")
         .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
         .collect();
-    constant_time_eq(&hmac_hex(secret, &data.join("&")), &given.to_ascii_lowercase())
+    tinhso_kernel::secret::same(hmac_hex(secret, &data.join("&")).as_bytes(), given.to_ascii_lowercase().as_bytes())
 }
 
 /// A payment to start: the redirect address for the citizen's browser.
@@ -146,7 +142,7 @@ pub fn api_hash(secret: &str, fields: &[&str]) -> String {
 }
 
 pub fn api_hash_ok(secret: &str, fields: &[&str], given: &str) -> bool {
-    constant_time_eq(&api_hash(secret, fields), &given.to_ascii_lowercase())
+    tinhso_kernel::secret::same(api_hash(secret, fields).as_bytes(), given.to_ascii_lowercase().as_bytes())
 }
 
 /// The IPN answer the gateway expects.

@@ -19,7 +19,8 @@ use tinhso_kernel::{calendar, password, text, FieldError};
 use tinhso_policy::Role;
 use tinhso_store::{NewAccount, Notification, StoreError};
 
-pub(crate) fn with_cookie(mut resp: Response, cookie: &str) -> Response {
+/// `resp` with one more `Set-Cookie`.
+pub fn with_cookie(mut resp: Response, cookie: &str) -> Response {
     if let Ok(v) = HeaderValue::from_str(cookie) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
