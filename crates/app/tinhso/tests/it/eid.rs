@@ -374,3 +374,48 @@ async fn forged_replayed_and_stale_answers_sign_no_one_in() {
     assert!(!login.contains("VNeID"));
     assert_eq!(browser().get(format!("{}/dang-nhap/vneid", plain.url)).send().await.unwrap().status(), 404);
 }
+
+/// A citizen with VNeID on a phone, in headless Chromium: from a procedure's page to its form,
+/// signing in with VNeID on the way (the provider's page, "Đồng ý"), back at the form with their
+/// name known; every page of ours passes axe-core and is kept as a screenshot.
+async fn walk(screen: tinhso_testkit::walk::Screen) {
+    let (s, op) = server(Backend::Sqlite).await;
+    op.person(json!({"sub": "vneid-khang", "personal_id": "008199000888", "name": "Lò Văn Khang",
+                     "phone_number": "0977000888"}))
+        .await;
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..");
+    let mut p = tinhso_testkit::walk::Person::start(&s.url, screen, "vneid", &workspace).await.unwrap();
+    p.open("/thu-tuc/1.001193").await.unwrap();
+    p.click("Nộp hồ sơ trực tuyến").await.unwrap();
+    p.sees("Đăng nhập để nộp hồ sơ: Thủ tục đăng ký khai sinh").await.unwrap();
+    p.click("Đăng nhập bằng VNeID").await.unwrap();
+    p.sees("Cổng dịch vụ công đề nghị dùng thông tin định danh").await.unwrap();
+    p.tick("Lò Văn Khang").await.unwrap();
+    p.click("Đồng ý").await.unwrap();
+    assert!(p.path().await.unwrap().starts_with("/thu-tuc/1.001193/nop"), "back at the form");
+    p.sees("Tờ khai đăng ký khai sinh").await.unwrap();
+    p.open("/tai-khoan").await.unwrap();
+    p.sees("Lò Văn Khang").await.unwrap();
+    p.click("Đăng nhập bằng VNeID").await.unwrap();
+    p.sees("Tài khoản này đã liên kết với VNeID từ ngày").await.unwrap();
+    // Saying no at VNeID, signed out: said plainly, with the way on.
+    p.open("/tai-khoan").await.unwrap();
+    p.click("Đăng xuất").await.unwrap();
+    p.open("/dang-nhap").await.unwrap();
+    p.click("Đăng nhập bằng VNeID").await.unwrap();
+    p.click("Từ chối").await.unwrap();
+    p.sees("Đã dừng đăng nhập bằng VNeID").await.unwrap();
+    p.click("Đăng nhập bằng mật khẩu").await.unwrap();
+    p.sees("Mật khẩu").await.unwrap();
+    p.quit().await.unwrap();
+}
+
+#[tokio::test]
+async fn vneid_walk_on_a_phone() {
+    walk(tinhso_testkit::walk::Screen::Phone).await;
+}
+
+#[tokio::test]
+async fn vneid_walk_at_a_desk_screen() {
+    walk(tinhso_testkit::walk::Screen::Desk).await;
+}
