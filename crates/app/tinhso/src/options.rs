@@ -80,6 +80,10 @@ pub struct EidOptions {
     /// The scopes a sign-in asks for.
     #[arg(long, env = "TINHSO_EID_SCOPE", default_value = "openid profile phone email")]
     pub eid_scope: String,
+    /// PEM file of certificate authorities the provider's TLS certificate may chain to, besides
+    /// the public ones (a national or provincial CA).
+    #[arg(long, env = "TINHSO_EID_CA")]
+    pub eid_ca: Option<PathBuf>,
     /// The provider's names for the claims, where they are not the defaults, as
     /// `personal_id=<claim>,name=<claim>,phone=<claim>,email=<claim>`.
     #[arg(long, env = "TINHSO_EID_CLAIMS")]
@@ -133,7 +137,15 @@ impl EidOptions {
             claims: self.claims()?,
             scope: self.eid_scope.clone(),
         };
-        tinhso_eid_web::provider::Provider::new(config).map(Some).map_err(|e| anyhow::anyhow!("--eid-issuer: {e}"))
+        let ca = match &self.eid_ca {
+            // Read once, at start, before serving.
+            #[allow(clippy::disallowed_methods)]
+            Some(path) => Some(std::fs::read(path).map_err(|e| anyhow::anyhow!("--eid-ca {}: {e}", path.display()))?),
+            None => None,
+        };
+        tinhso_eid_web::provider::Provider::new(config, ca.as_deref())
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!("--eid-issuer: {e}"))
     }
 }
 

@@ -354,6 +354,11 @@ impl RegisterPage {
     pub fn err(&self, field: &str) -> Option<&str> {
         error_for(&self.errors, field, self.layout.en)
     }
+
+    /// The e-ID sign-in's link (which opens an account too), carrying where to go afterwards.
+    pub fn eid_href(&self) -> Option<String> {
+        self.layout.eid.as_ref().map(|e| crate::pages::account::with_next(e.start, &self.next))
+    }
 }
 
 #[cfg(test)]

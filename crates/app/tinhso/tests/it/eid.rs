@@ -25,9 +25,15 @@ struct Provider {
 
 impl Provider {
     async fn start(redirect: &str) -> Provider {
+        Self::start_with(redirect, &[]).await
+    }
+
+    /// The provider, serving HTTPS with `tls` (certificate and key files) when given.
+    async fn start_with(redirect: &str, tls: &[&std::path::Path]) -> Provider {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/eid_provider.py");
         let mut child = tokio::process::Command::new("python3")
             .args([script, CLIENT, SECRET, redirect])
+            .args(tls)
             .stdout(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
@@ -39,11 +45,12 @@ impl Provider {
             .unwrap()
             .expect("the provider says where it listens");
         let port = line.strip_prefix("listening ").expect("listening <port>");
-        Provider { url: format!("http://127.0.0.1:{port}"), _child: child }
+        let url = if tls.is_empty() { format!("http://127.0.0.1:{port}") } else { format!("https://localhost:{port}") };
+        Provider { url, _child: child }
     }
 
     async fn person(&self, person: serde_json::Value) {
-        let c = reqwest::Client::new();
+        let c = reqwest::Client::builder().danger_accept_invalid_certs(true).build().unwrap();
         let r = c.post(format!("{}/_control/person", self.url)).form(&[("json", person.to_string())]).send().await;
         assert!(r.unwrap().status().is_success());
     }
@@ -167,6 +174,8 @@ async fn signing_in(backend: Backend) {
     // The login page offers it first, and it comes back to where the person was going.
     let login = browser().get(format!("{base}/dang-nhap?tiep=/thu-tuc")).send().await.unwrap().text().await.unwrap();
     assert!(login.contains("Đăng nhập bằng VNeID") && login.contains("/dang-nhap/vneid?tiep=%2Fthu-tuc"), "{login}");
+    let register = browser().get(format!("{base}/dang-ky?tiep=/thu-tuc")).send().await.unwrap().text().await.unwrap();
+    assert!(register.contains("/dang-nhap/vneid?tiep=%2Fthu-tuc"), "registering offers it too: {register}");
 
     // 1. New to the portal: an account from what VNeID vouches for, under the verified phone.
     op.person(json!({"sub": "vneid-hoa", "personal_id": "008199000123", "name": "Nguyễn Thị Hoa",
@@ -330,6 +339,14 @@ async fn forged_replayed_and_stale_answers_sign_no_one_in() {
     assert!(r.text().await.unwrap().contains("Chưa kết nối được với VNeID"));
     assert!(!signed_in(b).await);
 
+    // The portal's client revoked at the provider (a secret changed on one side): not the
+    // person's doing, so not "try again" but "cannot reach", and the operator's log says why.
+    op.modes("client_revoked").await;
+    let b = browser();
+    let r = sign_in(&b, base, "vneid-an").await;
+    assert_eq!(r.status(), 503);
+    assert!(r.text().await.unwrap().contains("Chưa kết nối được với VNeID"));
+
     // Keys rotated at the provider: fetched again, and the sign-in goes through.
     op.modes("rotate").await;
     let b = browser();
@@ -399,14 +416,31 @@ async fn walk(screen: tinhso_testkit::walk::Screen) {
     p.click("Đăng nhập bằng VNeID").await.unwrap();
     p.sees("Tài khoản này đã liên kết với VNeID từ ngày").await.unwrap();
     // Saying no at VNeID, signed out: said plainly, with the way on.
-    p.open("/tai-khoan").await.unwrap();
     p.click("Đăng xuất").await.unwrap();
     p.open("/dang-nhap").await.unwrap();
     p.click("Đăng nhập bằng VNeID").await.unwrap();
     p.click("Từ chối").await.unwrap();
     p.sees("Đã dừng đăng nhập bằng VNeID").await.unwrap();
     p.click("Đăng nhập bằng mật khẩu").await.unwrap();
-    p.sees("Mật khẩu").await.unwrap();
+    // A citizen with a password joins their account to VNeID from their account page (the
+    // form's answer leads to VNeID, which the page's policy lets the browser follow).
+    op.person(json!({"sub": "vneid-an", "personal_id": "008090001234", "name": "Nguyễn Văn An"})).await;
+    p.fill("Số điện thoại hoặc thư điện tử", "0912345678").await.unwrap();
+    p.fill("Mật khẩu", crate::dossier::PASSWORD).await.unwrap();
+    p.click("Đăng nhập").await.unwrap();
+    p.open("/tai-khoan").await.unwrap();
+    p.click("Đăng nhập bằng VNeID").await.unwrap();
+    p.click("Liên kết với VNeID").await.unwrap();
+    p.tick("Nguyễn Văn An").await.unwrap();
+    p.click("Đồng ý").await.unwrap();
+    p.sees("Đã liên kết tài khoản với VNeID").await.unwrap();
+    p.click("Đăng xuất").await.unwrap();
+    p.open("/dang-nhap").await.unwrap();
+    p.click("Đăng nhập bằng VNeID").await.unwrap();
+    p.tick("Nguyễn Văn An").await.unwrap();
+    p.click("Đồng ý").await.unwrap();
+    p.open("/tai-khoan").await.unwrap();
+    p.sees("0912345678").await.unwrap();
     p.quit().await.unwrap();
 }
 
@@ -418,4 +452,87 @@ async fn vneid_walk_on_a_phone() {
 #[tokio::test]
 async fn vneid_walk_at_a_desk_screen() {
     walk(tinhso_testkit::walk::Screen::Desk).await;
+}
+
+/// An operator's set-up mistakes stop the server at start with a message saying what to fix,
+/// rather than a login button that fails for every citizen.
+#[tokio::test]
+async fn a_half_configured_provider_is_refused_at_start() {
+    let data = fresh_data_dir().unwrap().display().to_string();
+    let run = |extra: &[&str], secret: Option<&str>| {
+        let mut cmd = tokio::process::Command::new(bin());
+        cmd.args(["serve", "--listen", "127.0.0.1:0", "--data", &data]).args(extra).env("RUST_LOG", "warn");
+        match secret {
+            Some(s) => cmd.env("TINHSO_EID_CLIENT_SECRET", s),
+            None => cmd.env_remove("TINHSO_EID_CLIENT_SECRET"),
+        };
+        async move {
+            let out = tokio::time::timeout(std::time::Duration::from_secs(60), cmd.output()).await.unwrap().unwrap();
+            (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    };
+    let issuer = ["--eid-issuer", "https://vneid.example.gov.vn", "--eid-client-id", CLIENT];
+    let public = ["--public-url", "https://dichvucong.example.gov.vn"];
+    let (code, err) = run(&issuer, Some(SECRET)).await;
+    assert_ne!(code, Some(0));
+    assert!(err.contains("--eid-issuer cần --public-url"), "{err}");
+    let (code, err) = run(&[&issuer[..], &public[..]].concat(), None).await;
+    assert_ne!(code, Some(0));
+    assert!(err.contains("TINHSO_EID_CLIENT_SECRET"), "{err}");
+    let plain = ["--eid-issuer", "http://vneid.example.gov.vn", "--eid-client-id", CLIENT];
+    let (code, err) = run(&[&plain[..], &public[..]].concat(), Some(SECRET)).await;
+    assert_ne!(code, Some(0));
+    assert!(err.contains("https://"), "{err}");
+    let ca = [&issuer[..], &public[..], &["--eid-ca", "/khong/co/tep.pem"][..]].concat();
+    let (code, err) = run(&ca, Some(SECRET)).await;
+    assert_ne!(code, Some(0));
+    assert!(err.contains("--eid-ca /khong/co/tep.pem"), "{err}");
+    let claims = [&issuer[..], &public[..], &["--eid-claims", "cccd=so_dinh_danh"][..]].concat();
+    let (code, err) = run(&claims, Some(SECRET)).await;
+    assert_ne!(code, Some(0));
+    assert!(err.contains("--eid-claims"), "{err}");
+}
+
+/// A provider whose certificate chains to a CA that is not a public one (a national CA): not
+/// reached, and said so, until the operator names that CA with `--eid-ca`; then signed in.
+#[tokio::test]
+async fn a_provider_under_a_national_ca_is_reached_with_its_ca() {
+    let dir = fresh_data_dir().unwrap();
+    let (ca, cert, key) = crate::mail::certificates(&dir);
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}");
+    let op = Provider::start_with(&format!("{base}/dang-nhap/vneid/ve"), &[&cert, &key]).await;
+    op.person(json!({"sub": "vneid-tuan", "personal_id": "008199000777", "name": "Đinh Văn Tuấn",
+                     "phone_number": "0912000777"}))
+        .await;
+    let start = |extra: Vec<String>, listen: String| {
+        let mut args = vec!["--public-url".to_owned(), base.clone(), "--eid-issuer".to_owned(), op.url.clone()];
+        args.extend(["--eid-client-id".to_owned(), CLIENT.to_owned()]);
+        args.extend(extra);
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let env = [("TINHSO_EID_CLIENT_SECRET", SECRET)];
+            TestServer::start_with_env(Backend::Sqlite, bin(), fresh_data_dir().unwrap(), None, &listen, &args, &env)
+                .await
+                .unwrap()
+        }
+    };
+    // Without the CA: the provider's certificate is not trusted, so nothing is sent to it.
+    let blind = start(Vec::new(), "127.0.0.1:0".into()).await;
+    let r = browser().get(format!("{}/dang-nhap/vneid", blind.url)).send().await.unwrap();
+    assert_eq!(r.status(), 503);
+    assert!(r.text().await.unwrap().contains("Chưa kết nối được với VNeID"));
+    blind.stop().await.unwrap();
+    // With it: the whole sign-in, over TLS to the provider.
+    let s = start(vec!["--eid-ca".into(), ca.display().to_string()], format!("127.0.0.1:{port}")).await;
+    let pem = std::fs::read(&ca).unwrap();
+    let b = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
+        .build()
+        .unwrap();
+    let r = sign_in(&b, &s.url, "vneid-tuan").await;
+    assert_eq!((r.status().as_u16(), location(&r)), (303, "/ho-so".to_owned()));
+    assert!(account_page(&b, &s.url).await.1.contains("Đinh Văn Tuấn"));
 }

@@ -455,5 +455,13 @@ pub async fn account(
         just_joined: q.just_joined.is_some(),
         citizen: account.role == Role::Citizen,
     };
-    Ok(viewer.finish(render(&page)))
+    let mut resp = viewer.finish(render(&page));
+    // The join form's answer is a redirect to the provider: the browser must be allowed to follow it.
+    if let Some(origin) = p.sign_in_origin().await {
+        resp.headers_mut().insert(
+            axum::http::header::CONTENT_SECURITY_POLICY,
+            tinhso_http::csp_with_form_action(&state.config, &origin),
+        );
+    }
+    Ok(resp)
 }

@@ -64,11 +64,23 @@ fn allowed(url: &str) -> bool {
 }
 
 impl Provider {
-    pub fn new(config: EidConfig) -> Result<Self, String> {
+    /// The provider of `config`; `ca_pem`: certificate authorities (PEM) its TLS certificate
+    /// may chain to besides the public ones.
+    pub fn new(config: EidConfig, ca_pem: Option<&[u8]>) -> Result<Self, String> {
         if !allowed(&config.issuer) {
             return Err(format!("the e-ID issuer must be an https:// address: {}", config.issuer));
         }
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if let Some(pem) = ca_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| format!("--eid-ca: {e}"))?;
+            if certs.is_empty() {
+                return Err("--eid-ca: no PEM certificate in the file".into());
+            }
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let http = builder
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(10))
             .redirect(reqwest::redirect::Policy::none())
@@ -142,6 +154,15 @@ impl Provider {
         Ok(set)
     }
 
+    /// The origin (scheme, host and port) of the provider's sign-in page, which a form whose
+    /// answer redirects there must be allowed to reach (CSP `form-action` holds redirects too).
+    pub async fn sign_in_origin(&self) -> Option<String> {
+        let url = self.meta().await.ok()?.authorization_endpoint;
+        let (scheme, rest) = url.split_once("://")?;
+        let host = rest.split(['/', '?', '#']).next()?;
+        Some(format!("{scheme}://{host}"))
+    }
+
     /// Where the browser goes to sign in: the provider's authorization endpoint with this
     /// sign-in's state, nonce and PKCE challenge.
     pub async fn sign_in_url(&self, state: &str, nonce: &str, verifier: &str, lang: &str) -> Result<String, Fault> {
@@ -188,7 +209,14 @@ impl Provider {
             resp.json().await.map_err(|_| Fault::Unreachable(format!("token endpoint: HTTP {status}, not JSON")))?;
         if status.is_client_error() {
             let error = body.get("error").and_then(serde_json::Value::as_str).unwrap_or("?");
-            return Err(Fault::Refused(format!("token endpoint: HTTP {status}: {error}")));
+            // RFC 6749 §5.2: only `invalid_grant` is about this code (used, expired, not this
+            // sign-in's); the rest (`invalid_client`: our secret) is the portal's set-up, which
+            // trying again will not mend.
+            return Err(if error == "invalid_grant" {
+                Fault::Refused(format!("token endpoint: HTTP {status}: {error}"))
+            } else {
+                Fault::Unreachable(format!("token endpoint: HTTP {status}: {error}"))
+            });
         }
         if !status.is_success() {
             return Err(Fault::Unreachable(format!("token endpoint: HTTP {status}")));
