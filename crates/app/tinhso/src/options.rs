@@ -80,6 +80,11 @@ pub struct EidOptions {
     /// The scopes a sign-in asks for.
     #[arg(long, env = "TINHSO_EID_SCOPE", default_value = "openid profile phone email")]
     pub eid_scope: String,
+    /// Let a browser still signed in at the provider sign in without being asked again (single
+    /// sign-on across the province's portals). Off by default: on a shared computer the next
+    /// person would open the previous person's account.
+    #[arg(long, env = "TINHSO_EID_SINGLE_SIGN_ON")]
+    pub eid_single_sign_on: bool,
     /// PEM file of certificate authorities the provider's TLS certificate may chain to, besides
     /// the public ones (a national or provincial CA).
     #[arg(long, env = "TINHSO_EID_CA")]
@@ -136,6 +141,7 @@ impl EidOptions {
             redirect_uri: format!("{}{}", public_url.trim_end_matches('/'), tinhso_eid_web::RETURN),
             claims: self.claims()?,
             scope: self.eid_scope.clone(),
+            ask_every_time: !self.eid_single_sign_on,
         };
         let ca = match &self.eid_ca {
             // Read once, at start, before serving.

@@ -135,6 +135,10 @@ async fn account_page(b: &reqwest::Client, base: &str) -> (u16, String) {
 }
 
 async fn server(backend: Backend) -> (TestServer, Provider) {
+    server_with(backend, &[]).await
+}
+
+async fn server_with(backend: Backend, extra: &[&str]) -> (TestServer, Provider) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let base = format!("http://127.0.0.1:{port}");
     let provider = Provider::start(&format!("{base}/dang-nhap/vneid/ve")).await;
@@ -143,6 +147,7 @@ async fn server(backend: Backend) -> (TestServer, Provider) {
         Backend::Postgres => Some(fresh_pg_database().await.unwrap()),
     };
     let args = ["--public-url", base.as_str(), "--eid-issuer", provider.url.as_str(), "--eid-client-id", CLIENT];
+    let args = [&args[..], extra].concat();
     let listen = format!("127.0.0.1:{port}");
     let s = TestServer::start_with_env(
         backend,
@@ -193,6 +198,16 @@ async fn signing_in(backend: Backend) {
     let again = browser();
     assert_eq!(sign_in(&again, base, "vneid-hoa").await.status(), 303);
     assert!(account_page(&again, base).await.1.contains("0912000111"));
+    // A commune hall's shared computer: Hoa logs out, and the next person's "Đăng nhập bằng
+    // VNeID" has VNeID ask who they are (prompt=login), though the browser is still signed in
+    // there as Hoa.
+    let token = csrf(&hoa, &format!("{base}/tai-khoan")).await;
+    assert_eq!(hoa.post(format!("{base}/dang-xuat")).form(&[("csrf", token)]).send().await.unwrap().status(), 303);
+    let r = hoa.get(format!("{base}/dang-nhap/vneid")).send().await.unwrap();
+    assert_eq!(query(&location(&r))["prompt"], "login");
+    let asked = hoa.get(location(&r)).send().await.unwrap();
+    assert_eq!(asked.status(), 200, "VNeID asks again, rather than answering as Hoa");
+    assert!(asked.text().await.unwrap().contains("Đăng nhập bằng VNeID"));
     // The account has no password: a password login with its phone is refused as any wrong one.
     let b = browser();
     let token = csrf(&b, &format!("{base}/dang-nhap")).await;
@@ -535,4 +550,26 @@ async fn a_provider_under_a_national_ca_is_reached_with_its_ca() {
     let r = sign_in(&b, &s.url, "vneid-tuan").await;
     assert_eq!((r.status().as_u16(), location(&r)), (303, "/ho-so".to_owned()));
     assert!(account_page(&b, &s.url).await.1.contains("Đinh Văn Tuấn"));
+}
+
+/// Single sign-on across the province's portals is the operator's choice: with it, a browser
+/// still signed in at the provider comes back signed in without being asked.
+#[tokio::test]
+async fn single_sign_on_is_the_operators_choice() {
+    let (s, op) = server_with(Backend::Sqlite, &["--eid-single-sign-on"]).await;
+    let base = s.url.as_str();
+    op.person(json!({"sub": "vneid-ha", "personal_id": "008199000111", "name": "Vũ Thu Hà",
+                     "phone_number": "0912000999"}))
+        .await;
+    let b = browser();
+    assert_eq!(sign_in(&b, base, "vneid-ha").await.status(), 303);
+    let token = csrf(&b, &format!("{base}/tai-khoan")).await;
+    b.post(format!("{base}/dang-xuat")).form(&[("csrf", token)]).send().await.unwrap();
+    assert!(account_page(&b, base).await.0 != 200, "logged out of the portal");
+    let r = b.get(format!("{base}/dang-nhap/vneid")).send().await.unwrap();
+    assert!(!query(&location(&r)).contains_key("prompt"));
+    let back = b.get(location(&r)).send().await.unwrap();
+    assert_eq!(back.status(), 302, "answered at once, as the one signed in there");
+    assert_eq!(b.get(location(&back)).send().await.unwrap().status(), 303);
+    assert!(account_page(&b, base).await.1.contains("Vũ Thu Hà"));
 }

@@ -23,6 +23,10 @@ pub struct EidConfig {
     pub claims: ClaimNames,
     /// What the sign-in asks for (`openid` and the scopes that carry the claims).
     pub scope: String,
+    /// Ask the provider to have the person sign in again every time (`prompt=login`), even if
+    /// the browser is still signed in there: on a commune hall's shared computer, the next
+    /// person's "Đăng nhập bằng VNeID" must not open the previous person's account.
+    pub ask_every_time: bool,
 }
 
 /// Something the provider did not do: said to the person as "try again later", logged in full.
@@ -168,7 +172,8 @@ impl Provider {
     pub async fn sign_in_url(&self, state: &str, nonce: &str, verifier: &str, lang: &str) -> Result<String, Fault> {
         let meta = self.meta().await?;
         let challenge = token::pkce_challenge(verifier);
-        let query: String = form_urlencoded::Serializer::new(String::new())
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query
             .append_pair("response_type", "code")
             .append_pair("client_id", &self.config.client_id)
             .append_pair("redirect_uri", &self.config.redirect_uri)
@@ -177,8 +182,11 @@ impl Provider {
             .append_pair("nonce", nonce)
             .append_pair("code_challenge", &challenge)
             .append_pair("code_challenge_method", "S256")
-            .append_pair("ui_locales", lang)
-            .finish();
+            .append_pair("ui_locales", lang);
+        if self.config.ask_every_time {
+            query.append_pair("prompt", "login");
+        }
+        let query = query.finish();
         let sep = if meta.authorization_endpoint.contains('?') { '&' } else { '?' };
         Ok(format!("{}{sep}{query}", meta.authorization_endpoint))
     }
