@@ -259,6 +259,8 @@ pub struct AccountPage {
     pub texts: Option<bool>,
     /// Just turned off (false) or on (true).
     pub texts_changed: Option<bool>,
+    /// The account has a password (one opened by the e-ID or the desk may not).
+    pub has_password: bool,
 }
 
 impl AccountPage {

@@ -192,6 +192,8 @@ async fn signing_in(backend: Backend) {
     let (status, page) = account_page(&hoa, base).await;
     assert_eq!(status, 200);
     assert!(page.contains("Nguyễn Thị Hoa") && page.contains("0912000111"), "{page}");
+    // No password to change: the page says how to get one instead of asking for it.
+    assert!(page.contains("Tài khoản này chưa có mật khẩu") && !page.contains("Mật khẩu đang dùng"), "{page}");
     let eid_page = hoa.get(format!("{base}/tai-khoan/vneid")).send().await.unwrap().text().await.unwrap();
     assert!(eid_page.contains("đã liên kết với VNeID từ ngày"), "{eid_page}");
     // Again, from another browser: the same account, not a second one.

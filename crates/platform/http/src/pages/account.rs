@@ -418,6 +418,7 @@ async fn account_page(
         changed,
         min_password: password::MIN_LEN,
         errors,
+        has_password: !a.password_hash.is_empty(),
     })
 }
 
