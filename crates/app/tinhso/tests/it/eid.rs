@@ -266,7 +266,30 @@ async fn signing_in(backend: Backend) {
     let r = join(&binh_web, base, &op, "vneid-binh").await;
     assert_eq!(location(&r), "/tai-khoan/vneid?da-lien-ket=1", "already his: said so");
 
-    // 5. No verified phone or email: nothing to open an account under.
+    // 5. A walk-in at the one-stop desk (the officer checked the ID card and opened an account
+    // without a password): at home, VNeID opens that account, with the dossier filed at the desk,
+    // though VNeID knows another phone of theirs.
+    let desk = crate::dossier::Caller::login(&s, "tiepnhan@tinhso.local", crate::dossier::PASSWORD).await;
+    let walk_in = json!({ "full_name": "Hoàng Thị Mai", "personal_id": "008095001111", "phone": "0977000111",
+                          "paper_components": [0, 1, 2, 3] });
+    let (status, d) = desk
+        .post(
+            "/api/v1/dossiers",
+            json!({ "procedure": crate::dossier::PROVINCIAL, "form": crate::dossier::generic_form(2269), "desk": walk_in }),
+        )
+        .await;
+    assert_eq!(status, 201, "{d}");
+    let code = d["code"].as_str().unwrap().to_owned();
+    op.person(json!({"sub": "vneid-mai", "personal_id": "008095001111", "name": "Hoàng Thị Mai",
+                     "phone_number": "0988000111"}))
+        .await;
+    let mai = browser();
+    assert_eq!(sign_in(&mai, base, "vneid-mai").await.status(), 303);
+    let mine = mai.get(format!("{base}/ho-so")).send().await.unwrap().text().await.unwrap();
+    assert!(mine.contains(&code), "the walk-in's dossier is theirs: {mine}");
+    assert!(account_page(&mai, base).await.1.contains("0977000111"), "the desk's account, not a new one");
+
+    // 6. No verified phone or email: nothing to open an account under.
     let stranger = browser();
     let r = sign_in(&stranger, base, "vneid-stranger").await;
     assert_eq!(r.status(), 409);
@@ -276,7 +299,7 @@ async fn signing_in(backend: Backend) {
     let (code, out) = verify(&s).await;
     assert_eq!(code, 0, "{out}");
     let joins = s.query_i64("SELECT CAST(count(*) AS BIGINT) FROM eid_link").await.unwrap();
-    assert_eq!(joins, 3);
+    assert_eq!(joins, 4);
     // An insider joins the stranger's e-ID to the demo citizen's account in the database: found.
     let demo = s.query_i64("SELECT CAST(id AS BIGINT) FROM account WHERE login = '0912345678'").await.unwrap();
     s.exec_sql(&format!(
