@@ -88,9 +88,10 @@ pub enum JoinCheck {
     OtherPerson,
 }
 
-pub fn join(current: &Holder, linked: Option<&Holder>, person: &Person) -> JoinCheck {
+/// `linked`: the account this e-ID is joined to, if any.
+pub fn join(current: &Holder, linked: Option<AccountId>, person: &Person) -> JoinCheck {
     match linked {
-        Some(h) if h.id == current.id => JoinCheck::AlreadyYours,
+        Some(id) if id == current.id => JoinCheck::AlreadyYours,
         Some(_) => JoinCheck::OtherAccount,
         None if current.citizen && current.personal_id.as_deref() == Some(person.personal_id.as_str()) => {
             JoinCheck::Join
@@ -202,8 +203,8 @@ mod tests {
         let p = person();
         let me = holder(3, "0977000333", true, PID);
         assert_eq!(join(&me, None, &p), JoinCheck::Join);
-        assert_eq!(join(&me, Some(&me), &p), JoinCheck::AlreadyYours);
-        assert_eq!(join(&me, Some(&holder(4, "x@y.vn", false, PID)), &p), JoinCheck::OtherAccount);
+        assert_eq!(join(&me, Some(AccountId(3)), &p), JoinCheck::AlreadyYours);
+        assert_eq!(join(&me, Some(AccountId(4)), &p), JoinCheck::OtherAccount);
         assert_eq!(join(&holder(3, "0977000333", true, Some("001099000999")), None, &p), JoinCheck::OtherPerson);
         let staff = Holder { citizen: false, ..me };
         assert_eq!(join(&staff, None, &p), JoinCheck::OtherPerson);

@@ -359,8 +359,7 @@ async fn join(
     // Signed out, or another account signed in, since the join started.
     let Some(current) = viewer.account.as_ref().filter(|a| a.id == id) else { return Ok(Err(Problem::Expired)) };
     let linked = state.store.eid.eid_account(&p.config.issuer, &person.subject).await?;
-    let linked = linked.map(|l| Holder { id: l, ..holder(current) });
-    Ok(match resolve::join(&holder(current), linked.as_ref(), person) {
+    Ok(match resolve::join(&holder(current), linked, person) {
         JoinCheck::Join => match join_now(state, p, person, id, false).await? {
             Joined::Made | Joined::Already => Ok(Done::Joined),
             Joined::OtherAccount => Err(Problem::OtherAccount),

@@ -8,8 +8,9 @@ use tinhso_eid::jose::{self, JoseError, KeySet};
 use tinhso_eid::token::{self, ClaimNames, Expect, Person};
 use tokio::sync::RwLock;
 
-/// How the operator configured the provider (`--eid-*`).
-#[derive(Debug, Clone)]
+/// How the operator configured the provider (`--eid-*`). Not `Debug`: it holds the client
+/// secret, which no log line may carry.
+#[derive(Clone)]
 pub struct EidConfig {
     /// The provider's name as people know it, on buttons and messages ("VNeID").
     pub name: String,
@@ -29,7 +30,7 @@ pub struct EidConfig {
     pub ask_every_time: bool,
 }
 
-/// Something the provider did not do: said to the person as "try again later", logged in full.
+/// Something the provider did not do, logged in full; the person is told only what to do next.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
     /// Not reached, or answered with something that is not its protocol.
@@ -57,8 +58,8 @@ pub struct Provider {
     pub config: EidConfig,
     http: reqwest::Client,
     meta: RwLock<Option<(Meta, Instant)>>,
-    /// The keys, and when they were fetched (None: not yet).
-    keys: RwLock<(KeySet, Option<Instant>)>,
+    /// The keys as last fetched (None: not yet).
+    keys: RwLock<Option<KeySet>>,
 }
 
 /// `url` is one we may talk to: HTTPS, or plain HTTP to this machine (a provider's test double).
@@ -91,7 +92,7 @@ impl Provider {
             .user_agent(concat!("tinhso/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| e.to_string())?;
-        Ok(Self { config, http, meta: RwLock::new(None), keys: RwLock::new((KeySet::default(), None)) })
+        Ok(Self { config, http, meta: RwLock::new(None), keys: RwLock::new(None) })
     }
 
     async fn get_json(&self, url: &str, bearer: Option<&str>) -> Result<(serde_json::Value, Vec<u8>), Fault> {
@@ -146,15 +147,14 @@ impl Provider {
     /// provider's own token endpoint, over TLS, can ask for that, so a stranger cannot make us
     /// fetch them over and over.
     async fn keys(&self, meta: &Meta, again: bool) -> Result<KeySet, Fault> {
-        {
-            let held = self.keys.read().await;
-            if held.1.is_some() && !again {
-                return Ok(held.0.clone());
+        if !again {
+            if let Some(held) = self.keys.read().await.as_ref() {
+                return Ok(held.clone());
             }
         }
         let (_, body) = self.get_json(&meta.jwks_uri, None).await?;
         let set = KeySet::parse(&body).map_err(|_| Fault::Unreachable(format!("{}: not a JWK Set", meta.jwks_uri)))?;
-        *self.keys.write().await = (set.clone(), Some(Instant::now()));
+        *self.keys.write().await = Some(set.clone());
         Ok(set)
     }
 
