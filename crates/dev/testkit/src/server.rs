@@ -300,7 +300,8 @@ pub fn code_after(text: &str, marker: &str) -> Option<String> {
     (digits.len() == 6).then_some(digits)
 }
 
-fn csrf_of(html: &str) -> Result<String> {
+/// The CSRF token of the (first) form on a page.
+pub fn csrf_of(html: &str) -> Result<String> {
     let at = html.find("name=\"csrf\" value=\"").ok_or_else(|| anyhow!("no csrf field"))? + 19;
     Ok(html[at..].split('"').next().unwrap_or_default().to_owned())
 }

@@ -77,8 +77,7 @@ fn location(r: &reqwest::Response) -> String {
 }
 
 fn query(url: &str) -> std::collections::HashMap<String, String> {
-    let q = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
-    form_urlencoded::parse(q.as_bytes()).into_owned().collect()
+    reqwest::Url::parse(url).unwrap().query_pairs().into_owned().collect()
 }
 
 /// Up to the provider's redirect back: the portal's start, the provider's page, the person's
@@ -113,8 +112,7 @@ async fn sign_in(b: &reqwest::Client, base: &str, sub: &str) -> reqwest::Respons
 /// The CSRF token of the form on `url`, as the browser `b` sees it.
 async fn csrf(b: &reqwest::Client, url: &str) -> String {
     let html = b.get(url).send().await.unwrap().text().await.unwrap();
-    let at = html.find("name=\"csrf\" value=\"").expect("a form with its token") + 19;
-    html[at..].split('"').next().unwrap().to_owned()
+    tinhso_testkit::server::csrf_of(&html).expect("a form with its token")
 }
 
 /// A signed-in browser `b` joins its account to the e-ID `sub` from the account page; the

@@ -456,11 +456,8 @@ pub async fn account(
     };
     let mut resp = viewer.finish(render(&page));
     // The join form's answer is a redirect to the provider: the browser must be allowed to follow it.
-    if let Some(origin) = p.sign_in_origin().await {
-        resp.headers_mut().insert(
-            axum::http::header::CONTENT_SECURITY_POLICY,
-            tinhso_http::csp_with_form_action(&state.config, &origin),
-        );
-    }
+    let origin = p.sign_in_origin();
+    resp.headers_mut()
+        .insert(axum::http::header::CONTENT_SECURITY_POLICY, tinhso_http::csp_with_form_action(&state.config, &origin));
     Ok(resp)
 }

@@ -159,12 +159,15 @@ impl Provider {
     }
 
     /// The origin (scheme, host and port) of the provider's sign-in page, which a form whose
-    /// answer redirects there must be allowed to reach (CSP `form-action` holds redirects too).
-    pub async fn sign_in_origin(&self) -> Option<String> {
-        let url = self.meta().await.ok()?.authorization_endpoint;
-        let (scheme, rest) = url.split_once("://")?;
-        let host = rest.split(['/', '?', '#']).next()?;
-        Some(format!("{scheme}://{host}"))
+    /// answer redirects there must be allowed to reach (CSP `form-action` holds redirects too):
+    /// from the discovery document when one is held, else the issuer's (where providers serve
+    /// it). Never fetched for this, so a page offering the form does not wait on the provider.
+    pub fn sign_in_origin(&self) -> String {
+        let held = self.meta.try_read().ok().and_then(|m| m.as_ref().map(|(m, _)| m.authorization_endpoint.clone()));
+        let url = held.unwrap_or_else(|| self.config.issuer.clone());
+        let (scheme, rest) = url.split_once("://").unwrap_or(("https", url.as_str()));
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        format!("{scheme}://{host}")
     }
 
     /// Where the browser goes to sign in: the provider's authorization endpoint with this
