@@ -177,9 +177,13 @@ impl TestServer {
     }
 }
 
-/// Runs the `tinhso` CLI to completion; returns (exit code, stdout, stderr).
+/// Runs the `tinhso` CLI to completion; returns (exit code, stdout, stderr). Returns once a
+/// running server on the same SQLite file must see what the command wrote: its pooled readers
+/// see another process's commit within `tinhso_sqlite::MAX_STALE` (the product's promise to
+/// operators), so a test's next request cannot race that window.
 pub async fn run_cli(bin: &Path, args: &[String]) -> Result<(i32, String, String)> {
     let out = Command::new(bin).args(args).env("RUST_LOG", "warn").output().await?;
+    tokio::time::sleep(2 * tinhso_sqlite::MAX_STALE).await;
     Ok((
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

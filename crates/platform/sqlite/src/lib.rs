@@ -21,6 +21,8 @@ pub mod migrate;
 mod notify;
 pub mod outbox;
 mod readers;
+/// How late this server's readers may see a commit made by another process (an operator's command).
+pub use readers::MAX_STALE;
 mod rows;
 pub mod schedule;
 mod texts;
