@@ -146,6 +146,13 @@ pub enum Action {
     /// Give a citizen who forgot their password a one-time code to set a new one, after
     /// checking their identity card in person at a one-stop desk.
     ResetCitizenPassword,
+    /// Ask the national population database, through the province's data-sharing platform,
+    /// about the person in front of the desk of `agency` (their registered name and residence).
+    LookUpResident {
+        agency: AgencyCode,
+    },
+    /// Read who asked the population database about whom (the inspectors' log).
+    ViewResidentLookups,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,6 +196,10 @@ pub fn decide(actor: &Actor, action: &Action) -> Decision {
         (R::Specialist | R::Approver | R::AgencyAdmin, A::ViewPrivateData { agency }) => own(actor, agency),
         // A desk officer sitting at a desk (of an agency), with the person in front of them.
         (R::Receptionist, A::ResetCitizenPassword) => actor.agency.is_some(),
+        // Only the desk asks about a person, and only at its own agency; only inspectors read
+        // the log of who asked (those who ask do not read it, so they cannot see their traces).
+        (R::Receptionist, A::LookUpResident { agency }) => own(actor, agency),
+        (R::Auditor, A::ViewResidentLookups) => true,
         _ => false,
     };
     if allow {
@@ -266,6 +277,8 @@ mod tests {
         ("view_private_data", "--YYYYYY", "-----YYY"),
         ("manage_data_portal", "-----Y--", "-----Y--"),
         ("reset_citizen_password", "-Y------", "-Y------"),
+        ("look_up_resident", "-Y------", "--------"),
+        ("view_resident_lookups", "-------Y", "-------Y"),
     ];
 
     fn action(name: &str, agency: &AgencyCode) -> Action {
@@ -294,6 +307,8 @@ mod tests {
             "view_private_data" => Action::ViewPrivateData { agency },
             "manage_data_portal" => Action::ManageDataPortal,
             "reset_citizen_password" => Action::ResetCitizenPassword,
+            "look_up_resident" => Action::LookUpResident { agency },
+            "view_resident_lookups" => Action::ViewResidentLookups,
             other => panic!("unknown action {other}"),
         }
     }

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tinhso_dossier::audit::DossierLabels;
 use tinhso_eid::audit::EidLabels;
+use tinhso_exchange::audit::ExchangeLabels;
 use tinhso_kernel::ids::DossierCode;
 use tinhso_ledger::audit::{Audit, Labels};
 use tinhso_ledger::chain::{verify_checkpoints, Break, RowKind};
@@ -42,6 +43,7 @@ struct ModuleLabels {
     documents: Arc<AtomicU64>,
     datasets: Arc<AtomicU64>,
     eid_links: Arc<AtomicU64>,
+    lookups: Arc<AtomicU64>,
 }
 
 impl Labels for ModuleLabels {
@@ -58,6 +60,8 @@ impl Labels for ModuleLabels {
             AdminLabels.label(lane, payload)
         } else if lane == tinhso_eid::audit::LANE {
             EidLabels.label(lane, payload)
+        } else if lane == tinhso_exchange::audit::LANE {
+            ExchangeLabels.label(lane, payload)
         } else {
             DossierLabels.label(lane, payload)
         }
@@ -76,6 +80,8 @@ impl Labels for ModuleLabels {
             AdminLabels.opens(lane, kind)
         } else if lane == tinhso_eid::audit::LANE {
             counted(&self.eid_links, EidLabels.opens(lane, kind))
+        } else if lane == tinhso_exchange::audit::LANE {
+            counted(&self.lookups, ExchangeLabels.opens(lane, kind))
         } else {
             counted(&self.dossiers, DossierLabels.opens(lane, kind))
         }
@@ -141,7 +147,7 @@ pub async fn verify(store: &Stores) -> Result<std::result::Result<Intact, Break>
     let labels = ModuleLabels::default();
     let (chained, reports, payments) = (labels.dossiers.clone(), labels.reports.clone(), labels.payments.clone());
     let (documents, datasets) = (labels.documents.clone(), labels.datasets.clone());
-    let eid_links = labels.eid_links.clone();
+    let (eid_links, lookups) = (labels.eid_links.clone(), labels.lookups.clone());
     let mut audit = Audit::new(anchors.heads, marks, labels);
     let mut after = 0i64;
     loop {
@@ -178,6 +184,9 @@ pub async fn verify(store: &Stores) -> Result<std::result::Result<Intact, Break>
         return Ok(Err(b));
     }
     if let Err(b) = eid_rows_agree(store, eid_links.load(Ordering::Relaxed)).await? {
+        return Ok(Err(b));
+    }
+    if let Err(b) = lookup_rows_agree(store, lookups.load(Ordering::Relaxed)).await? {
         return Ok(Err(b));
     }
     let accounts = match accounts_agree(store).await? {
@@ -447,6 +456,23 @@ async fn eid_rows_agree(store: &Stores, chained: u64) -> Result<std::result::Res
             tinhso_eid::audit::row_differs(l.account.0, &l.issuer, &entries)
         },
         kind: RowKind::EidLink,
+    };
+    rows.agree(chained).await
+}
+
+/// Every lookup in the population database against its entry: a lookup deleted (to hide who
+/// asked about whom), moved to another person or officer, or made to say it found nothing, is
+/// named.
+async fn lookup_rows_agree(store: &Stores, chained: u64) -> Result<std::result::Result<(), Break>> {
+    let rows = EntryRows {
+        page: |after: String| async move { store.exchange.lookups_with_entries(&after, REPORT_PAGE).await },
+        key: |l: &tinhso_store::ResidentLookup| l.message_id.as_str(),
+        name: |l: &tinhso_store::ResidentLookup| l.message_id.as_str(),
+        differs: |l: &tinhso_store::ResidentLookup, entries: &[(String, String)]| {
+            let entries: Vec<(&str, &str)> = entries.iter().map(|(l, e)| (l.as_str(), e.as_str())).collect();
+            tinhso_exchange::audit::row_differs(&tinhso_exchange_store::as_audited(l), &entries)
+        },
+        kind: RowKind::ResidentLookup,
     };
     rows.agree(chained).await
 }

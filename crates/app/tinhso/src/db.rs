@@ -34,6 +34,7 @@ pub fn sqlite_schema() -> Vec<Migrations> {
         tinhso_results_store::sqlite::MIGRATIONS,
         tinhso_payments_store::sqlite::MIGRATIONS,
         tinhso_eid_store::sqlite::MIGRATIONS,
+        tinhso_exchange_store::sqlite::MIGRATIONS,
     ]);
     out
 }
@@ -50,6 +51,7 @@ pub fn postgres_schema() -> Vec<Migrations> {
         tinhso_results_store::postgres::MIGRATIONS,
         tinhso_payments_store::postgres::MIGRATIONS,
         tinhso_eid_store::postgres::MIGRATIONS,
+        tinhso_exchange_store::postgres::MIGRATIONS,
     ]);
     out
 }
@@ -69,6 +71,7 @@ pub async fn sqlite(path: &Path) -> Result<Stores> {
         results: Arc::new(tinhso_results_store::ResultsSqlite::new(db.clone())),
         payments: Arc::new(tinhso_payments_store::PaymentsSqlite::new(db.clone())),
         eid: Arc::new(tinhso_eid_store::EidSqlite::new(db.clone())),
+        exchange: Arc::new(tinhso_exchange_store::ExchangeSqlite::new(db.clone())),
     };
     refolded(Stores::of(db, modules)).await
 }
@@ -96,6 +99,7 @@ pub async fn postgres_with(url: &str, ca_pem: Option<&[u8]>, connections: usize)
         results: Arc::new(tinhso_results_store::ResultsPg::new(db.clone())),
         payments: Arc::new(tinhso_payments_store::PaymentsPg::new(db.clone())),
         eid: Arc::new(tinhso_eid_store::EidPg::new(db.clone())),
+        exchange: Arc::new(tinhso_exchange_store::ExchangePg::new(db.clone())),
     };
     let mut stores = Stores::of(db.clone(), modules);
     stores.blobs = Some(db);

@@ -18,5 +18,6 @@ pub fn web_modules() -> Vec<tinhso_http::WebModule> {
         tinhso_results_web::module(),
         tinhso_payments_web::module(),
         tinhso_eid_web::module(),
+        tinhso_exchange_web::module(),
     ]
 }

@@ -61,6 +61,67 @@ pub struct ModuleOptions {
     pub payment_sweep_secs: u64,
     #[command(flatten)]
     pub eid: EidOptions,
+    #[command(flatten)]
+    pub exchange: ExchangeOptions,
+}
+
+/// The national population database, reached through the province's data-sharing platform
+/// (an X-Road security server, message protocol for REST): the one-stop desk checks the
+/// person in front of it there. All three are needed, or none.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ExchangeOptions {
+    /// The consumer security server's address (https://, or http:// on this machine).
+    #[arg(long, env = "TINHSO_EXCHANGE_URL")]
+    pub exchange_url: Option<String>,
+    /// The platform's subsystem as the exchange knows it: INSTANCE/CLASS/MEMBER/SUBSYSTEM.
+    #[arg(long, env = "TINHSO_EXCHANGE_CLIENT")]
+    pub exchange_client: Option<String>,
+    /// The population service: INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE.
+    #[arg(long, env = "TINHSO_EXCHANGE_POPULATION_SERVICE")]
+    pub exchange_population_service: Option<String>,
+    /// PEM file of certificate authorities the security server's certificate may chain to,
+    /// besides the public ones.
+    #[arg(long, env = "TINHSO_EXCHANGE_CA")]
+    pub exchange_ca: Option<PathBuf>,
+}
+
+impl ExchangeOptions {
+    /// The population service, when one is configured; a half-configured one is an error.
+    fn population(&self) -> Result<Option<tinhso_exchange_web::client::Population>> {
+        let given = |o: &Option<String>| o.clone().filter(|s| !s.trim().is_empty());
+        let (url, client, service) =
+            (given(&self.exchange_url), given(&self.exchange_client), given(&self.exchange_population_service));
+        let (url, client, service) = match (url, client, service) {
+            (None, None, None) => return Ok(None),
+            (Some(u), Some(c), Some(s)) => (u, c, s),
+            _ => bail!(
+                "--exchange-url, --exchange-client và --exchange-population-service phải có đủ cả ba / all three are needed"
+            ),
+        };
+        let config = tinhso_exchange_web::client::PopulationConfig {
+            security_server: url,
+            client: tinhso_exchange::ClientId::parse(&client).map_err(|e| anyhow::anyhow!("--exchange-client: {e}"))?,
+            service: tinhso_exchange::ServiceId::parse(&service)
+                .map_err(|e| anyhow::anyhow!("--exchange-population-service: {e}"))?,
+        };
+        let ca = match &self.exchange_ca {
+            // Read once, at start, before serving.
+            #[allow(clippy::disallowed_methods)]
+            Some(path) => {
+                Some(std::fs::read(path).map_err(|e| anyhow::anyhow!("--exchange-ca {}: {e}", path.display()))?)
+            }
+            None => None,
+        };
+        tinhso_exchange_web::client::Population::new(config, ca.as_deref())
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!("--exchange-url: {e}"))
+    }
+
+    /// Whether the desk asks the population database (the account page then links to the
+    /// person's log of lookups).
+    pub fn configured(&self) -> bool {
+        self.exchange_url.as_ref().is_some_and(|u| !u.trim().is_empty())
+    }
 }
 
 /// Signing in with the national e-ID (OpenID Connect): the provider as registered for this
@@ -177,6 +238,7 @@ pub fn from_env() -> ModuleOptions {
             vietqr_account: None,
             payment_sweep_secs: 60,
             eid: EidOptions::default(),
+            exchange: ExchangeOptions::default(),
         },
     }
 }
@@ -216,5 +278,7 @@ pub fn install(
     tinhso_payments_web::install(state, tinhso_payments_web::Payments::vnpay(gateway, vietqr));
     let provider = o.eid.provider(state.config.public_url.as_deref())?;
     tinhso_eid_web::install(state, tinhso_eid_web::Eid { provider: provider.map(Arc::new) });
+    let population = o.exchange.population()?;
+    tinhso_exchange_web::install(state, tinhso_exchange_web::Exchange { population: population.map(Arc::new) });
     Ok(std::time::Duration::from_secs(sweep.max(1)))
 }

@@ -24,6 +24,15 @@ impl FormData {
         self.pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 
+    /// Sets `key` to `value` (its first occurrence, else a new pair): what a page fills in
+    /// for the person before showing the form again.
+    pub fn set(&mut self, key: &str, value: String) {
+        match self.pairs.iter_mut().find(|(k, _)| k == key) {
+            Some((_, v)) => *v = value,
+            None => self.pairs.push((key.to_owned(), value)),
+        }
+    }
+
     /// The value trimmed, or "" when absent.
     pub fn text(&self, key: &str) -> String {
         self.get(key).map(|s| s.trim().to_owned()).unwrap_or_default()

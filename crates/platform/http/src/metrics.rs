@@ -25,6 +25,9 @@ const REQUEST_SECONDS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 
 /// A series: route pattern, method, status class.
 type Series = (std::sync::Arc<str>, axum::http::Method, &'static str);
 
+/// Modules' counters: (name, outcome) -> (help, count).
+type ModuleCounters = std::collections::BTreeMap<(&'static str, &'static str), (&'static str, AtomicU64)>;
+
 /// The platform's own counters.
 #[derive(Default)]
 pub struct Metrics {
@@ -35,6 +38,10 @@ pub struct Metrics {
     over_cap: AtomicU64,
     /// Texts (SMS) by what became of an attempt: delivered, to try again, refused for good.
     texts: [AtomicU64; 3],
+    /// Modules' own counters by (name, outcome label), each with its help text: a module
+    /// counts what only it knows of (lookups in a national database) without the platform
+    /// naming it.
+    modules: RwLock<ModuleCounters>,
 }
 
 impl Metrics {
@@ -46,6 +53,28 @@ impl Metrics {
             crate::sms::Outcome::Refused(_) => 2,
         };
         self.texts[i].fetch_add(1, Relaxed);
+    }
+
+    /// Declares a module's counter with each outcome it counts, at 0: a series Prometheus
+    /// watches exists before its first event (an alert on it can then be checked, and
+    /// `increase()` sees the first one).
+    pub fn declare(&self, name: &'static str, help: &'static str, outcomes: &[&'static str]) {
+        if let Ok(mut m) = self.modules.write() {
+            for outcome in outcomes {
+                m.entry((name, outcome)).or_insert_with(|| (help, AtomicU64::new(0)));
+            }
+        }
+    }
+
+    /// Adds one to a module's counter `name{outcome="…"}` (`help` describes the series).
+    pub fn count(&self, name: &'static str, help: &'static str, outcome: &'static str) {
+        if let Some((_, n)) = self.modules.read().ok().as_ref().and_then(|m| m.get(&(name, outcome))) {
+            n.fetch_add(1, Relaxed);
+            return;
+        }
+        if let Ok(mut m) = self.modules.write() {
+            m.entry((name, outcome)).or_insert_with(|| (help, AtomicU64::new(0))).1.fetch_add(1, Relaxed);
+        }
     }
 
     pub fn login_failed(&self) {
@@ -268,7 +297,21 @@ pub async fn metrics(State(state): State<AppState>, ClientAddr(client): ClientAd
         "Requests refused 429 because their address held too many connections.",
         state.metrics.over_cap.load(Relaxed) as f64,
     );
+    write_module_counters(&mut out, &state.metrics);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response()
+}
+
+/// The modules' counters, one family per name (its HELP and TYPE once, then each outcome).
+fn write_module_counters(out: &mut String, m: &Metrics) {
+    let Ok(map) = m.modules.read() else { return };
+    let mut last = "";
+    for ((name, outcome), (help, n)) in map.iter() {
+        if *name != last {
+            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n"));
+            last = name;
+        }
+        out.push_str(&format!("{name}{{outcome=\"{outcome}\"}} {}\n", n.load(Relaxed)));
+    }
 }
 
 fn write_requests(out: &mut String, m: &Metrics) -> std::fmt::Result {

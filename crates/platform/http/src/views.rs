@@ -261,6 +261,10 @@ pub struct AccountPage {
     pub texts_changed: Option<bool>,
     /// The account has a password (one opened by the e-ID or the desk may not).
     pub has_password: bool,
+    /// A link to who looked this person up in the population database.
+    pub resident_lookups: bool,
+    /// A link to the inspectors' log of those lookups.
+    pub reads_lookups: bool,
 }
 
 impl AccountPage {

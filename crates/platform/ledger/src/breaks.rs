@@ -110,6 +110,8 @@ pub enum RowKind {
     Account,
     /// An account's join to an e-ID (which lets that e-ID into the account).
     EidLink,
+    /// A question put to the population database about a person (who asked about whom).
+    ResidentLookup,
 }
 
 impl RowKind {
@@ -122,6 +124,7 @@ impl RowKind {
             Self::Dataset => "bộ dữ liệu mở",
             Self::Account => "tài khoản",
             Self::EidLink => "liên kết định danh điện tử",
+            Self::ResidentLookup => "lượt tra cứu dữ liệu dân cư",
         }
     }
 
@@ -134,6 +137,7 @@ impl RowKind {
             Self::Dataset => "open dataset",
             Self::Account => "account",
             Self::EidLink => "e-ID join",
+            Self::ResidentLookup => "population database lookup",
         }
     }
 }

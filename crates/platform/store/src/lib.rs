@@ -473,12 +473,16 @@ impl InboxMessage {
 
 mod ports;
 pub use ports::*;
+mod stores;
+pub use stores::*;
 mod ports_results;
 pub use ports_results::*;
 mod ports_payments;
 pub use ports_payments::*;
 mod ports_eid;
 pub use ports_eid::*;
+mod ports_exchange;
+pub use ports_exchange::*;
 mod ports_opendata;
 pub use ports_opendata::*;
 

@@ -1,12 +1,11 @@
 //! The storage ports: one small trait per concern, each implemented by every backend (or, for a
-//! module that keeps its own store crate, by that crate on each engine), and the bundle the
-//! composition root hands the modules.
+//! module that keeps its own store crate, by that crate on each engine). The bundle the
+//! composition root hands the modules is in `stores.rs`.
 
 use crate::admin::AdminAct;
 use crate::*;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use std::sync::Arc;
 use tinhso_kernel::guard::{Rule, Verdict};
 
 /// Which backend answers, and whether it does.
@@ -627,73 +626,4 @@ impl<T> Platform for T where
         + GuardStore
         + ScheduleStore
 {
-}
-
-/// The modules' ports, each from its module's store crate on the same engine.
-pub struct ModulePorts {
-    pub catalogue: Arc<dyn CatalogueStore>,
-    pub dossiers: Arc<dyn DossierStore>,
-    pub ioc: Arc<dyn IocStore>,
-    pub reports: Arc<dyn ReportStore>,
-    pub opendata: Arc<dyn OpenDataStore>,
-    pub datastore: Arc<dyn DatastoreStore>,
-    pub results: Arc<dyn ResultsStore>,
-    pub payments: Arc<dyn PaymentStore>,
-    pub eid: Arc<dyn EidStore>,
-}
-
-/// The ports of one engine, each held on its own so that a module's state holds what that
-/// module uses. Made once by the composition root.
-#[derive(Clone)]
-pub struct Stores {
-    pub health: Arc<dyn Health>,
-    pub province: Arc<dyn ProvinceStore>,
-    pub identity: Arc<dyn IdentityStore>,
-    pub login_proof: Arc<dyn LoginProofStore>,
-    pub catalogue: Arc<dyn CatalogueStore>,
-    pub dossiers: Arc<dyn DossierStore>,
-    pub ledger: Arc<dyn LedgerStore>,
-    /// The audit's own record of its runs.
-    pub audit_runs: Arc<dyn crate::AuditRunStore>,
-    pub notify: Arc<dyn NotifyStore>,
-    pub documents: Arc<dyn DocumentStore>,
-    pub ioc: Arc<dyn IocStore>,
-    pub reports: Arc<dyn ReportStore>,
-    pub opendata: Arc<dyn OpenDataStore>,
-    pub datastore: Arc<dyn DatastoreStore>,
-    pub results: Arc<dyn ResultsStore>,
-    pub payments: Arc<dyn PaymentStore>,
-    pub eid: Arc<dyn EidStore>,
-    pub guard: Arc<dyn GuardStore>,
-    pub schedule: Arc<dyn ScheduleStore>,
-    /// File contents in the database, when the engine keeps them (PostgreSQL).
-    pub blobs: Option<Arc<dyn BlobStore>>,
-}
-
-impl Stores {
-    /// The platform's ports from one engine and the modules' ports on the same engine.
-    pub fn of<P: Platform>(platform: Arc<P>, modules: ModulePorts) -> Self {
-        Self {
-            health: platform.clone(),
-            province: platform.clone(),
-            identity: platform.clone(),
-            login_proof: platform.clone(),
-            ledger: platform.clone(),
-            audit_runs: platform.clone(),
-            notify: platform.clone(),
-            guard: platform.clone(),
-            schedule: platform.clone(),
-            documents: platform,
-            catalogue: modules.catalogue,
-            dossiers: modules.dossiers,
-            ioc: modules.ioc,
-            reports: modules.reports,
-            opendata: modules.opendata,
-            datastore: modules.datastore,
-            results: modules.results,
-            payments: modules.payments,
-            eid: modules.eid,
-            blobs: None,
-        }
-    }
 }

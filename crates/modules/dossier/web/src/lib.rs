@@ -15,8 +15,10 @@ pub mod held;
 pub mod json;
 pub mod pages;
 pub mod personal_data;
+pub mod registry;
 pub mod service;
 pub mod views;
+pub mod walk_in;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};

@@ -20,66 +20,6 @@ use tinhso_store::{Account, Attachment, DossierQuery, DossierRecord, NewDossier,
 
 pub use tinhso_api::dossiers::{DeskIntake, FileInput, SubmitInput};
 
-/// Finds the citizen a desk dossier belongs to, or creates an account for them without a
-/// password: they claim it by registering with the same phone and personal ID.
-async fn walk_in_applicant(state: &AppState, intake: &DeskIntake) -> Result<Account, AppError> {
-    let mut errs = tinhso_kernel::error::Errors::default();
-    let full_name = tinhso_kernel::text::clean(&intake.full_name);
-    if full_name.is_empty() || full_name.chars().count() > 200 {
-        errs.push(tinhso_kernel::FieldError::new(
-            "desk.full_name",
-            "required",
-            "Nhập họ và tên người nộp hồ sơ",
-            "Enter the applicant's full name",
-        ));
-    }
-    let pid = errs.take(tinhso_kernel::ids::PersonalId::parse("desk.personal_id", &intake.personal_id));
-    let phone = errs.take(tinhso_kernel::ids::Phone::parse("desk.phone", &intake.phone));
-    if !matches!(intake.channel, Channel::InPerson | Channel::Postal) {
-        errs.push(tinhso_kernel::FieldError::new(
-            "desk.channel",
-            "invalid_channel",
-            "Hồ sơ tại quầy là trực tiếp hoặc qua bưu chính",
-            "A desk dossier arrives in person or by post",
-        ));
-    }
-    let (Some(pid), Some(phone), true) = (pid, phone, errs.is_empty()) else {
-        return Err(AppError::Invalid(errs.0));
-    };
-    let taken = || {
-        AppError::Invalid(vec![tinhso_kernel::FieldError::new(
-            "desk.phone",
-            "phone_taken",
-            "Số điện thoại này đã đăng ký cho người khác (số định danh khác). Kiểm tra lại với người nộp.",
-            "This phone number belongs to someone with another personal ID",
-        )])
-    };
-    for _ in 0..2 {
-        if let Some(a) = state.store.identity.account_by_login(phone.as_str()).await? {
-            if a.role != Role::Citizen || a.personal_id.as_ref().is_some_and(|p| *p != pid) {
-                return Err(taken());
-            }
-            return with_claim_code(state, a).await;
-        }
-        if let Some(a) = state.store.identity.citizen_by_personal_id(&pid).await? {
-            return with_claim_code(state, a).await;
-        }
-        let new = tinhso_store::NewAccount {
-            login: phone.as_str().to_owned(),
-            full_name: full_name.clone(),
-            password_hash: String::new(),
-            role: Role::Citizen,
-            agency: None,
-            personal_id: Some(pid.clone()),
-        };
-        match state.store.identity.create_account(&new).await {
-            Ok(_) | Err(StoreError::Conflict(_)) => continue, // read back what won
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(AppError::Internal("walk-in applicant could not be resolved".into()))
-}
-
 /// Resolves files the actor names to their own documents; others' files cannot be attached.
 async fn own_documents(
     state: &AppState,
@@ -154,18 +94,17 @@ async fn submit_or_check(
     let procedure = catalogue.get(input.procedure.trim()).ok_or_else(|| {
         AppError::bad_request("unknown_procedure", "Không có thủ tục này trong danh mục", "No such procedure")
     })?;
-    let (channel, desk, applicant, paper) = match (account.role, &input.desk) {
-        (Role::Citizen, None) => (Channel::Online, None, account.clone(), Vec::new()),
+    let (channel, desk, citizen, paper) = match (account.role, &input.desk) {
+        (Role::Citizen, None) => (Channel::Online, None, Some(account.clone()), Vec::new()),
         (Role::Receptionist, Some(intake)) => {
             let agency = account.agency.clone().ok_or(AppError::Forbidden)?;
             if !allowed(account, &Action::ReceiveDossier { agency: agency.clone() }) {
                 return Err(AppError::Forbidden);
             }
-            let applicant = walk_in_applicant(state, intake).await?;
             let mut paper = intake.paper_components.clone();
             paper.sort_unstable();
             paper.dedup();
-            (intake.channel, Some(agency), applicant, paper)
+            (intake.channel, Some(agency), None, paper)
         }
         (Role::Receptionist, None) => {
             return Err(AppError::bad_request(
@@ -183,8 +122,22 @@ async fn submit_or_check(
         }
         _ => return Err(AppError::Forbidden),
     };
-    // Every problem at once: the commune, the e-form and the documents are checked together.
+    // Every problem at once: the applicant at the desk (held against the population database
+    // when there is one), the commune, the e-form and the documents are checked together.
     let mut errors = Vec::new();
+    let walk_in = match &input.desk {
+        Some(intake) => match crate::walk_in::parse(intake) {
+            Ok(w) => {
+                errors.extend(crate::registry::hold(state, account, procedure.code.as_str(), &w).await?);
+                Some(w)
+            }
+            Err(mut es) => {
+                errors.append(&mut es);
+                None
+            }
+        },
+        None => None,
+    };
     let competent =
         dossier::intake::competent_agency(procedure, input.commune, &state.agencies).map_err(|e| errors.push(e)).ok();
     let units = state.units.clone();
@@ -213,6 +166,12 @@ async fn submit_or_check(
     ));
     let (Some(competent), Some(form), true) = (competent, form, errors.is_empty()) else {
         return Err(AppError::Invalid(errors));
+    };
+    // Only now is the walk-in's account found or made: a refused registration makes none.
+    let applicant = match (citizen, walk_in) {
+        (Some(a), _) => a,
+        (None, Some(w)) => crate::walk_in::account(state, &w).await?,
+        (None, None) => return Err(AppError::Internal("a desk dossier without its applicant".into())),
     };
     let receiving = dossier::intake::receiving_agency(procedure, desk.as_ref(), &competent, &state.agencies);
     // The phone the public lookup asks for: the e-form's, else the account's when its login is one.
@@ -357,15 +316,6 @@ fn code_paused(retry_after: i64) -> AppError {
     }
 }
 
-/// A walk-in's account, issued a claim code (printed on their receipt) while it has no password:
-/// only the person holding the receipt can make the account theirs.
-async fn with_claim_code(state: &AppState, a: Account) -> Result<Account, AppError> {
-    if a.password_hash.is_empty() {
-        state.store.identity.issue_claim_code(a.id, &tinhso_http::auth::new_claim_code()?).await?;
-    }
-    Ok(a)
-}
-
 /// What the public lookup says of `d` today, on the page and over the API: where it stands and
 /// what is left to the applicant in their words (that it is late, when it is), and its due
 /// status.
@@ -492,6 +442,7 @@ pub trait ResultIssuer: Send + Sync + 'static {
 #[derive(Default)]
 pub struct Issuers {
     result: std::sync::RwLock<Option<std::sync::Arc<dyn ResultIssuer>>>,
+    pub(crate) registry: std::sync::RwLock<Option<std::sync::Arc<dyn crate::registry::ResidentRegistry>>>,
 }
 
 impl Issuers {

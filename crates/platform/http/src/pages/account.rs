@@ -419,6 +419,8 @@ async fn account_page(
         min_password: password::MIN_LEN,
         errors,
         has_password: !a.password_hash.is_empty(),
+        resident_lookups: state.config.resident_lookups && a.personal_id.is_some(),
+        reads_lookups: viewer.may(&tinhso_policy::Action::ViewResidentLookups),
     })
 }
 

@@ -3,6 +3,7 @@
 //! prints the receipt slip (Mẫu 01). The dossier is received in the same motion.
 
 use super::apply::{component_inputs, field_views, form_json, ComponentInput, FieldView};
+use super::desk_registry;
 use super::dossier::store_uploads;
 use crate::service::{self as dossiers, DeskIntake, FileInput, SubmitInput};
 use askama::Template;
@@ -44,6 +45,12 @@ pub struct DeskPage {
     pub postal: bool,
     pub org: super::organization::OrganizationBlock,
     pub errors: Vec<FieldError>,
+    /// The desk may ask the national population database about the applicant.
+    pub registry: bool,
+    /// The record read from it.
+    pub record: Option<super::desk_registry::RecordView>,
+    /// It could not answer.
+    pub unavailable: bool,
 }
 
 impl DeskPage {
@@ -159,6 +166,9 @@ fn page(
             )
         },
         errors,
+        registry: state.module_state::<crate::service::Issuers>().registry().is_some(),
+        record: None,
+        unavailable: false,
     })
 }
 
@@ -192,9 +202,19 @@ pub async fn register(
 ) -> PageResult {
     let err = page_err(&viewer);
     let desk = desk_of(&viewer).map_err(&err)?;
-    let form = body.form;
+    let mut form = body.form;
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
+    if form.get("tra-cuu").is_some() {
+        // Only the applicant's record is read; nothing is registered, no scan is kept.
+        state.catalogue().get(&code).ok_or(AppError::NotFound).map_err(&err)?;
+        let looked = desk_registry::fill(&state, account, &code, &mut form).await.map_err(&err)?;
+        let status = if looked.errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+        let mut view = page(&state, &viewer, &desk, "", Some(&code), &form, looked.errors).map_err(&err)?;
+        view.record = looked.record;
+        view.unavailable = looked.unavailable;
+        return Ok(viewer.finish((status, render(&view))));
+    }
     let (components, applicants) = state
         .catalogue()
         .get(&code)

@@ -1,0 +1,56 @@
+//! The data-exchange module's web half: the population service reached through the
+//! province's X-Road security server ([`client`]), the one-stop desk's question to it
+//! ([`registry`], the dossier flow's `ResidentRegistry`), the person's page of who asked
+//! about them (`/tai-khoan/tra-cuu-dan-cu`, their right under Decree 13/2023) and the
+//! inspectors' log (`/quan-tri/tra-cuu-dan-cu`).
+//!
+//! May depend on: the platform's HTTP crate, the data-exchange rules, the dossier module's
+//! web hooks, the kernel, the ledger and the ports.
+
+pub mod client;
+pub mod pages;
+pub mod personal_data;
+pub mod registry;
+
+use axum::routing::get;
+use axum::Router;
+use std::sync::Arc;
+use tinhso_http::state::AppState;
+use tinhso_http::WebModule;
+use utoipa::OpenApi;
+
+/// The person's page and the inspectors'.
+pub const MINE: &str = "/tai-khoan/tra-cuu-dan-cu";
+pub const INSPECTORS: &str = "/quan-tri/tra-cuu-dan-cu";
+
+/// The module's configuration on a server: the population service, when one is configured.
+#[derive(Default)]
+pub struct Exchange {
+    pub population: Option<Arc<client::Population>>,
+}
+
+/// Sets the module up: the desk asks the population service when there is one.
+pub fn install(state: &AppState, exchange: Exchange) {
+    let outcomes = tinhso_exchange::Outcome::ALL.map(tinhso_exchange::Outcome::as_str);
+    state.metrics.declare(registry::LOOKUPS, registry::LOOKUPS_HELP, &outcomes);
+    if let Some(population) = exchange.population {
+        state
+            .module_state::<tinhso_dossier_web::service::Issuers>()
+            .set_registry(Arc::new(registry::Registry { population }));
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi()]
+pub struct ApiDoc;
+
+pub fn module() -> WebModule {
+    let routes = Router::new().route(MINE, get(pages::mine)).route(INSPECTORS, get(pages::inspectors));
+    WebModule {
+        routes,
+        api: ApiDoc::openapi(),
+        own_upload_auth: &[],
+        personal_data: Some(personal_data::of),
+        held_work: None,
+    }
+}
