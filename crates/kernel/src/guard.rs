@@ -151,8 +151,25 @@ impl Rule {
         forget_after_secs: 6 * 60 * 60,
     };
 
+    /// Questions one officer puts to the national population database: a busy desk's day
+    /// passes freely, then waits grow to a quarter of an hour, so a stolen or misused officer
+    /// account cannot harvest the register; the watch tells admins and auditors of any officer
+    /// made to wait. A night's quiet forgets the count.
+    pub const RESIDENT_LOOKUPS: Rule = Rule {
+        name: "resident_lookups",
+        what: (
+            "Một cán bộ tra cứu CSDLQG về dân cư dồn dập",
+            "One officer looking people up in the population database in a flood",
+        ),
+        keys: ("cán bộ", "officers"),
+        alarm_at: 1,
+        free: 120,
+        max_wait_secs: 15 * 60,
+        forget_after_secs: 8 * 60 * 60,
+    };
+
     /// Every rule, in the order the watch lists them.
-    pub const ALL: [Rule; 9] = [
+    pub const ALL: [Rule; 10] = [
         Rule::LOGIN,
         Rule::LOGIN_AT_ADDRESS,
         Rule::ADDRESS,
@@ -162,6 +179,7 @@ impl Rule {
         Rule::ANONYMOUS_REPORTS,
         Rule::REGISTRATIONS,
         Rule::SIGNUP_CODES,
+        Rule::RESIDENT_LOOKUPS,
     ];
 
     /// The rule stored under `name`.

@@ -277,6 +277,31 @@ async fn a_slow_or_refusing_exchange_never_stops_the_desk() {
     let html = look_up(&s).await;
     assert!(html.contains("Chưa tra cứu được") && !html.contains("17/05/1990"), "no access right: nothing read");
     s.stop().await.unwrap();
+    // One officer's lookups beyond a busy day's are slowed, never sent: nothing more leaves.
+    let s = server(Backend::Sqlite, &ss, CLIENT).await;
+    let desk = page_login(&s, "tiepnhan@tinhso.local").await;
+    let page = desk.get(format!("{}/mot-cua?thu-tuc={PROVINCIAL}", s.url)).send().await.unwrap().text().await.unwrap();
+    let token = csrf_of(&page).unwrap();
+    let post = format!("{}/mot-cua/{PROVINCIAL}", s.url);
+    let free = tinhso_kernel::guard::Rule::RESIDENT_LOOKUPS.free as usize;
+    let before = ss.log().await.len();
+    for _ in 0..=free {
+        let r = desk.post(&post).form(&to_look_up(&token, "008090001234")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let r = desk.post(&post).form(&to_look_up(&token, "008090001234")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers().contains_key("retry-after"));
+    let html = r.text().await.unwrap();
+    assert!(!html.contains("17/05/1990") && html.contains("thử lại sau"), "{html}");
+    assert_eq!(ss.log().await.len(), before + free + 1, "the slowed lookup never left");
+    // Another officer is not slowed for it.
+    let other = page_login(&s, "motcua.2269@tinhso.local").await;
+    let page = other.get(format!("{}/mot-cua?thu-tuc=1.001193", s.url)).send().await.unwrap().text().await.unwrap();
+    let token = csrf_of(&page).unwrap();
+    let r = other.post(format!("{}/mot-cua/1.001193", s.url)).form(&to_look_up(&token, "008090001234")).send();
+    assert!(r.await.unwrap().text().await.unwrap().contains("17/05/1990"));
+    s.stop().await.unwrap();
     // A population service that answers after 20 s.
     let s = server(Backend::Sqlite, &ss, CLIENT).await;
     ss.modes("slow").await;

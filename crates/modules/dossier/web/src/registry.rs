@@ -26,6 +26,8 @@ pub enum Registered {
     NotFound,
     /// No answer that can be used: the desk goes on with the papers.
     Unavailable,
+    /// Not asked: this officer asked too often; not before this many seconds.
+    Limited(i64),
 }
 
 /// The answer, with the record when one was read.
@@ -100,7 +102,8 @@ pub(crate) async fn hold(
     let Some(registry) = state.module_state::<Issuers>().registry() else { return Ok(Vec::new()) };
     let c = registry.check(state, officer, &w.personal_id, Some(&w.full_name), purpose).await?;
     Ok(match c.registered {
-        Registered::Found | Registered::Matches | Registered::Unavailable => Vec::new(),
+        // Limited: nothing was asked, and the person's papers stand, as when the exchange is down.
+        Registered::Found | Registered::Matches | Registered::Unavailable | Registered::Limited(_) => Vec::new(),
         Registered::NameDiffers => {
             let registered = c.full_name.unwrap_or_default();
             vec![FieldError::new(

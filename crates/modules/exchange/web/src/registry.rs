@@ -8,6 +8,7 @@ use tinhso_exchange::audit::{self, Lookup};
 use tinhso_exchange::population::{compare, Outcome};
 use tinhso_http::error::AppError;
 use tinhso_http::state::AppState;
+use tinhso_kernel::guard::{Rule, Verdict};
 use tinhso_kernel::ids::PersonalId;
 use tinhso_ledger::chain::Link;
 use tinhso_store::{Account, ResidentLookup};
@@ -51,6 +52,24 @@ impl ResidentRegistry for Registry {
         purpose: &str,
     ) -> Result<ResidentCheck, AppError> {
         let agency = officer.agency.as_ref().ok_or(AppError::Forbidden)?;
+        let actor = tinhso_policy::Actor { role: officer.role, agency: Some(agency.clone()) };
+        let may = tinhso_policy::decide(&actor, &tinhso_policy::Action::LookUpResident { agency: agency.clone() });
+        if may != tinhso_policy::Decision::Allow {
+            return Err(AppError::Forbidden);
+        }
+        // Counted before the question is put, so a burst is counted one by one; a lookup
+        // refused here reaches no one and reads nothing.
+        let key = tinhso_http::auth::guard_key("resident_lookup", &[&officer.id.0.to_string()]);
+        let now = chrono::Utc::now();
+        if let Verdict::Wait(secs) = state.store.guard.guard_attempt(&[(key, Rule::RESIDENT_LOOKUPS)], now).await? {
+            tracing::warn!(officer = officer.id.0, "an officer's population lookups are being slowed");
+            return Ok(ResidentCheck {
+                registered: Registered::Limited(secs),
+                full_name: None,
+                birth_date: None,
+                residence: None,
+            });
+        }
         let asked = self.population.ask(personal_id, &user_of(officer), purpose).await;
         let (outcome, record) = match asked.answer {
             Ok(found) => (compare(said_name, found.as_ref()), found),

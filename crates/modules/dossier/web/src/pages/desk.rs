@@ -213,7 +213,10 @@ pub async fn register(
         let mut view = page(&state, &viewer, &desk, "", Some(&code), &form, looked.errors).map_err(&err)?;
         view.record = looked.record;
         view.unavailable = looked.unavailable;
-        return Ok(viewer.finish((status, render(&view))));
+        return Ok(match looked.retry_after {
+            Some(secs) => viewer.finish_waiting(secs, render(&view)),
+            None => viewer.finish((status, render(&view))),
+        });
     }
     let (components, applicants) = state
         .catalogue()

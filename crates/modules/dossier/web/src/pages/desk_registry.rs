@@ -28,6 +28,8 @@ pub struct Looked {
     pub record: Option<RecordView>,
     /// The database could not answer: the desk goes on with the papers.
     pub unavailable: bool,
+    /// This officer asked too often: not before this many seconds.
+    pub retry_after: Option<i64>,
 }
 
 /// The e-form's field the record's residence fills, when the procedure asks for it.
@@ -39,6 +41,21 @@ fn view(c: &ResidentCheck) -> RecordView {
         birth_date: c.birth_date.map(tinhso_kernel::format::date_vi).unwrap_or_default(),
         residence: c.residence.clone().unwrap_or_default(),
     }
+}
+
+/// This officer's lookups are being spaced out (a limit against harvesting the register).
+fn slowed(secs: i64) -> FieldError {
+    let (vi, en) = tinhso_http::error::wait_words(secs);
+    FieldError::new(
+        "desk.personal_id",
+        "too_many_attempts",
+        format!(
+            "Tài khoản này đã tra cứu Cơ sở dữ liệu quốc gia về dân cư rất nhiều lượt hôm nay nên các lượt tiếp theo được giãn cách: thử lại sau {vi}, hoặc tiếp nhận theo giấy tờ của người nộp"
+        ),
+        format!(
+            "This account has looked up very many people today, so further lookups are spaced out: try again in {en}, or receive the dossier on the applicant's papers"
+        ),
+    )
 }
 
 /// The personal ID typed, or its error.
@@ -66,5 +83,8 @@ pub async fn fill(state: &AppState, officer: &Account, purpose: &str, form: &mut
         Registered::Deceased => Looked { errors: vec![registry::deceased()], ..Looked::default() },
         Registered::NotFound => Looked { errors: vec![registry::not_found()], ..Looked::default() },
         Registered::Unavailable => Looked { unavailable: true, ..Looked::default() },
+        Registered::Limited(secs) => {
+            Looked { errors: vec![slowed(secs)], retry_after: Some(secs), ..Looked::default() }
+        }
     })
 }
