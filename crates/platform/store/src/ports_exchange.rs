@@ -29,18 +29,28 @@ pub struct ResidentLookup {
     pub request_hash: Option<String>,
 }
 
+/// Whose lookups to read: about one person, by one officer, or all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LookupFilter {
+    pub personal_id: Option<String>,
+    pub officer: Option<AccountId>,
+}
+
 #[async_trait]
 pub trait ExchangeStore: Send + Sync {
     /// Writes the lookup and appends `entry` in one transaction.
     async fn record_lookup(&self, lookup: &ResidentLookup, entry: &Link) -> Result<()>;
-    /// Lookups about `personal_id` (all of them when `None`), newest first, older than the
-    /// lookup `before` (by message id) when given: the person's page and the inspectors'.
+    /// The lookups `filter` names, newest first, older than the lookup `before` (by message id)
+    /// when given: the person's page and the inspectors'.
     async fn resident_lookups(
         &self,
-        personal_id: Option<&str>,
+        filter: &LookupFilter,
         before: Option<&str>,
         limit: usize,
     ) -> Result<Vec<ResidentLookup>>;
+    /// The officers who asked most since `since` (RFC 3339), most first: (officer, agency,
+    /// lookups).
+    async fn busiest_officers(&self, since: &str, limit: usize) -> Result<Vec<(AccountId, String, i64)>>;
     /// Lookups after `after` (by message id), each with its entries' lanes and payloads, for
     /// the audit.
     async fn lookups_with_entries(

@@ -223,6 +223,15 @@ async fn desk_and_population(backend: Backend) {
     assert_eq!(one.await.unwrap().text().await.unwrap().matches("<tr><td>").count(), 4);
     let bad = auditor.get(format!("{}/quan-tri/tra-cuu-dan-cu?so-dinh-danh=12", s.url)).send().await.unwrap();
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    // Who asked most today, and each officer's own lookups (an inspection of one desk).
+    assert!(all.contains("Tra cứu nhiều nhất trong 24 giờ qua"));
+    assert!(all.contains("href=\"/quan-tri/tra-cuu-dan-cu?can-bo=tiepnhan%40tinhso.local\""), "{all}");
+    let by = auditor.get(format!("{}/quan-tri/tra-cuu-dan-cu?can-bo=tiepnhan%40tinhso.local", s.url)).send();
+    assert_eq!(by.await.unwrap().text().await.unwrap().matches("<tr><td>").count(), ss.log().await.len());
+    let nobody = auditor.get(format!("{}/quan-tri/tra-cuu-dan-cu?can-bo=khong.co%40tinhso.local", s.url)).send();
+    let nobody = nobody.await.unwrap();
+    assert_eq!(nobody.status(), StatusCode::BAD_REQUEST);
+    assert!(nobody.text().await.unwrap().contains("Không có tài khoản nào đăng nhập bằng khong.co@tinhso.local"));
     for who in [&desk, &citizen] {
         let r = who.get(format!("{}/quan-tri/tra-cuu-dan-cu", s.url)).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
@@ -382,10 +391,10 @@ async fn walk(screen: tinhso_testkit::walk::Screen) {
     p.click("Đăng nhập").await.unwrap();
     p.open("/tai-khoan").await.unwrap();
     p.click("Nhật ký tra cứu dữ liệu dân cư").await.unwrap();
-    p.fill("Số định danh cá nhân (12 chữ số)", "0080900").await.unwrap();
+    p.fill("Về ai: số định danh cá nhân (12 chữ số)", "0080900").await.unwrap();
     p.click("Lọc").await.unwrap();
     p.sees("Có lỗi cần sửa").await.unwrap();
-    p.fill("Số định danh cá nhân (12 chữ số)", "008090001234").await.unwrap();
+    p.fill("Về ai: số định danh cá nhân (12 chữ số)", "008090001234").await.unwrap();
     p.click("Lọc").await.unwrap();
     p.sees("Thủ tục đăng ký khai sinh").await.unwrap();
     p.quit().await.unwrap();

@@ -3,10 +3,11 @@
 //! person's lookups and everyone's, newest first, a page at a time; the audit reads each
 //! lookup with its entry.
 
-use crate::ports::{postgres, province_with_citizen, sqlite};
+use crate::ports::{account, postgres, province_with_citizen, sqlite};
 use tinhso_kernel::ids::AccountId;
 use tinhso_ledger::chain::Link;
-use tinhso_store::{ResidentLookup, Stores};
+use tinhso_policy::Role;
+use tinhso_store::{LookupFilter, ResidentLookup, Stores};
 
 #[tokio::test]
 async fn exchange_sqlite() {
@@ -43,30 +44,43 @@ fn lookup(n: u32, officer: AccountId, personal_id: &str, outcome: &str) -> (Resi
     (row, entry)
 }
 
+fn about(id: &str) -> LookupFilter {
+    LookupFilter { personal_id: Some(id.into()), officer: None }
+}
+
 async fn exchange(s: Stores) {
     let officer = province_with_citizen(&s).await;
+    let other = s.identity.create_account(&account("0912000333", "Lê Thị Hằng", Role::Citizen, None, None)).await;
+    let other = other.unwrap();
     let x = s.exchange.as_ref();
     let mut written = Vec::new();
     for n in 0..7 {
         let id = if n % 3 == 0 { "001090000001" } else { "001090000002" };
-        let (row, entry) = lookup(n, officer, id, if n == 5 { "failed" } else { "matches" });
+        let by = if n == 4 { other } else { officer };
+        let (row, entry) = lookup(n, by, id, if n == 5 { "failed" } else { "matches" });
         x.record_lookup(&row, &entry).await.unwrap();
         written.push(row);
     }
     // The same message again: refused, and nothing of it written (no second entry either).
     let (again, entry) = lookup(3, officer, "001090000009", "found");
     assert!(x.record_lookup(&again, &entry).await.is_err());
-    assert!(x.resident_lookups(Some("001090000009"), None, 10).await.unwrap().is_empty());
+    assert!(x.resident_lookups(&about("001090000009"), None, 10).await.unwrap().is_empty());
     // One person's, newest first; everyone's a page at a time.
-    let mine = x.resident_lookups(Some("001090000001"), None, 10).await.unwrap();
+    let mine = x.resident_lookups(&about("001090000001"), None, 10).await.unwrap();
     let expected: Vec<ResidentLookup> = [6, 3, 0].iter().map(|&n| written[n].clone()).collect();
     assert_eq!(mine, expected);
-    let first = x.resident_lookups(None, None, 4).await.unwrap();
+    let first = x.resident_lookups(&LookupFilter::default(), None, 4).await.unwrap();
     assert_eq!(first.iter().map(|l| &l.message_id).collect::<Vec<_>>(), [6, 5, 4, 3].map(|n| &written[n].message_id));
-    let rest = x.resident_lookups(None, Some(&first[3].message_id), 4).await.unwrap();
+    let rest = x.resident_lookups(&LookupFilter::default(), Some(&first[3].message_id), 4).await.unwrap();
     assert_eq!(rest, vec![written[2].clone(), written[1].clone(), written[0].clone()]);
-    let theirs_after = x.resident_lookups(Some("001090000002"), Some(&written[5].message_id), 10).await.unwrap();
+    let theirs_after = x.resident_lookups(&about("001090000002"), Some(&written[5].message_id), 10).await.unwrap();
     assert_eq!(theirs_after, vec![written[4].clone(), written[2].clone(), written[1].clone()]);
+    // One officer's; who asked most since a time.
+    let theirs = x.resident_lookups(&LookupFilter { personal_id: None, officer: Some(other) }, None, 10).await.unwrap();
+    assert_eq!(theirs, vec![written[4].clone()]);
+    let busiest = x.busiest_officers("2026-12-06T08:00:01.000000Z", 10).await.unwrap();
+    assert_eq!(busiest, vec![(officer, "000.00.01.H59".to_owned(), 5), (other, "000.00.01.H59".to_owned(), 1)]);
+    assert!(x.busiest_officers("2026-12-07T00:00:00.000000Z", 10).await.unwrap().is_empty());
     // The audit's read: each lookup with its one entry, which vouches for it.
     let all = x.lookups_with_entries("", 100).await.unwrap();
     assert_eq!(all.len(), 7);

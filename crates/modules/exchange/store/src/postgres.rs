@@ -7,7 +7,7 @@ use tinhso_kernel::ids::AccountId;
 use tinhso_ledger::chain::Link;
 use tinhso_postgres::{ledger, map_err, Cached, PgStore};
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::{ExchangeStore, ResidentLookup, Result};
+use tinhso_store::{ExchangeStore, LookupFilter, ResidentLookup, Result};
 use tokio_postgres::Row;
 
 pub const MIGRATIONS: Migrations = Migrations {
@@ -66,19 +66,35 @@ impl ExchangeStore for ExchangePg {
 
     async fn resident_lookups(
         &self,
-        personal_id: Option<&str>,
+        filter: &LookupFilter,
         before: Option<&str>,
         limit: usize,
     ) -> Result<Vec<ResidentLookup>> {
         let client = self.db.client().await?;
         let n = i64::try_from(limit).unwrap_or(i64::MAX);
+        let by = filter.officer.map(|a| a.0);
         let sql = format!(
             "SELECT {LOOKUP} FROM resident_lookup \
-             WHERE ($1::text IS NULL OR personal_id = $1) \
-               AND ($2::text IS NULL OR id < (SELECT id FROM resident_lookup WHERE message_id = $2)) \
-             ORDER BY id DESC LIMIT $3"
+             WHERE ($1::text IS NULL OR personal_id = $1) AND ($2::bigint IS NULL OR officer_id = $2) \
+               AND ($3::text IS NULL OR id < (SELECT id FROM resident_lookup WHERE message_id = $3)) \
+             ORDER BY id DESC LIMIT $4"
         );
-        Ok(client.query_cached(&sql, &[&personal_id, &before, &n]).await.map_err(map_err)?.iter().map(lookup).collect())
+        let rows = client.query_cached(&sql, &[&filter.personal_id, &by, &before, &n]).await.map_err(map_err)?;
+        Ok(rows.iter().map(lookup).collect())
+    }
+
+    async fn busiest_officers(&self, since: &str, limit: usize) -> Result<Vec<(AccountId, String, i64)>> {
+        let client = self.db.client().await?;
+        let n = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = client
+            .query_cached(
+                "SELECT officer_id, agency, count(*) AS n FROM resident_lookup WHERE looked_at >= $1 \
+                 GROUP BY officer_id, agency ORDER BY n DESC, officer_id LIMIT $2",
+                &[&since, &n],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(rows.iter().map(|r| (AccountId(r.get(0)), r.get(1), r.get(2))).collect())
     }
 
     async fn lookups_with_entries(

@@ -8,7 +8,7 @@ use tinhso_kernel::ids::AccountId;
 use tinhso_ledger::chain::Link;
 use tinhso_sqlite::{exec, ledger, SqliteStore};
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::{ExchangeStore, ResidentLookup, Result};
+use tinhso_store::{ExchangeStore, LookupFilter, ResidentLookup, Result};
 
 pub const MIGRATIONS: Migrations = Migrations {
     module: crate::MODULE,
@@ -68,23 +68,37 @@ impl ExchangeStore for ExchangeSqlite {
 
     async fn resident_lookups(
         &self,
-        personal_id: Option<&str>,
+        filter: &LookupFilter,
         before: Option<&str>,
         limit: usize,
     ) -> Result<Vec<ResidentLookup>> {
-        let (who, before, n) =
-            (personal_id.map(str::to_owned), before.map(str::to_owned), i64::try_from(limit).unwrap_or(i64::MAX));
+        let (who, by) = (filter.personal_id.clone(), filter.officer.map(|a| a.0));
+        let (before, n) = (before.map(str::to_owned), i64::try_from(limit).unwrap_or(i64::MAX));
         self.db
             .read(move |c| {
                 // Newest first by the row's own order; `before` names a message, so a page
                 // starts below that message's row.
                 let mut st = c.prepare_cached(&format!(
                     "SELECT {LOOKUP} FROM resident_lookup \
-                     WHERE (?1 IS NULL OR personal_id = ?1) \
-                       AND (?2 IS NULL OR id < (SELECT id FROM resident_lookup WHERE message_id = ?2)) \
-                     ORDER BY id DESC LIMIT ?3"
+                     WHERE (?1 IS NULL OR personal_id = ?1) AND (?2 IS NULL OR officer_id = ?2) \
+                       AND (?3 IS NULL OR id < (SELECT id FROM resident_lookup WHERE message_id = ?3)) \
+                     ORDER BY id DESC LIMIT ?4"
                 ))?;
-                let rows = st.query_map(params![who, before, n], lookup)?;
+                let rows = st.query_map(params![who, by, before, n], lookup)?;
+                rows.collect()
+            })
+            .await
+    }
+
+    async fn busiest_officers(&self, since: &str, limit: usize) -> Result<Vec<(AccountId, String, i64)>> {
+        let (since, n) = (since.to_owned(), i64::try_from(limit).unwrap_or(i64::MAX));
+        self.db
+            .read(move |c| {
+                let mut st = c.prepare_cached(
+                    "SELECT officer_id, agency, count(*) AS n FROM resident_lookup WHERE looked_at >= ?1 \
+                     GROUP BY officer_id, agency ORDER BY n DESC, officer_id LIMIT ?2",
+                )?;
+                let rows = st.query_map(params![since, n], |r| Ok((AccountId(r.get(0)?), r.get(1)?, r.get(2)?)))?;
                 rows.collect()
             })
             .await

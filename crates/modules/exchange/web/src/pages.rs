@@ -15,7 +15,7 @@ use tinhso_http::views::{render, Layout};
 use tinhso_kernel::ids::{AccountId, PersonalId};
 use tinhso_kernel::FieldError;
 use tinhso_policy::Action;
-use tinhso_store::ResidentLookup;
+use tinhso_store::{LookupFilter, ResidentLookup};
 
 const PAGE: usize = 50;
 
@@ -92,7 +92,11 @@ pub async fn mine(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
             state
                 .store
                 .exchange
-                .resident_lookups(Some(id.as_str()), q.truoc.as_deref(), PAGE)
+                .resident_lookups(
+                    &LookupFilter { personal_id: Some(id.as_str().to_owned()), officer: None },
+                    q.truoc.as_deref(),
+                    PAGE,
+                )
                 .await
                 .map_err(|e| err(e.into()))?,
             true,
@@ -117,7 +121,18 @@ pub async fn mine(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
 pub struct InspectorParams {
     #[serde(rename = "so-dinh-danh")]
     personal_id: Option<String>,
+    /// An officer by their login, as typed.
+    #[serde(rename = "can-bo")]
+    officer: Option<String>,
     truoc: Option<String>,
+}
+
+/// An officer who asked often lately, with a link to their lookups.
+pub struct Busiest {
+    pub officer: String,
+    pub agency: String,
+    pub lookups: i64,
+    pub href: String,
 }
 
 #[derive(Template)]
@@ -125,12 +140,44 @@ pub struct InspectorParams {
 pub struct InspectorsPage {
     pub layout: Layout,
     pub personal_id: String,
+    pub officer: String,
+    pub filtered: bool,
+    pub busiest: Vec<Busiest>,
     pub rows: Vec<Row>,
     pub older: Option<String>,
     pub errors: Vec<FieldError>,
 }
 
-/// Every lookup, or one person's, for inspectors.
+/// The filter as typed: a personal ID, an officer's login; each error said beside its field.
+async fn filter_of(state: &AppState, q: &InspectorParams) -> Result<(LookupFilter, Vec<FieldError>), AppError> {
+    let mut errors = Vec::new();
+    let mut filter = LookupFilter::default();
+    if let Some(typed) = q.personal_id.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        match PersonalId::parse("so-dinh-danh", typed) {
+            Ok(id) => filter.personal_id = Some(id.as_str().to_owned()),
+            Err(e) => errors.push(e),
+        }
+    }
+    if let Some(typed) = q.officer.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let found = match tinhso_kernel::ids::Login::parse("can-bo", typed) {
+            Ok(login) => state.store.identity.account_by_login(login.as_str()).await?,
+            Err(_) => None,
+        };
+        match found {
+            Some(a) => filter.officer = Some(a.id),
+            None => errors.push(FieldError::new(
+                "can-bo",
+                "unknown_login",
+                format!("Không có tài khoản nào đăng nhập bằng {typed}"),
+                format!("No account logs in with {typed}"),
+            )),
+        }
+    }
+    Ok((filter, errors))
+}
+
+/// Every lookup, or one person's or one officer's, for inspectors; and who asked most in the
+/// last day (the abuse watch says an officer was slowed, not which: this says who).
 pub async fn inspectors(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -139,39 +186,56 @@ pub async fn inspectors(
     let err = page_err(&viewer);
     viewer.require(&Action::ViewResidentLookups).map_err(&err)?;
     let en = viewer.locale == tinhso_http::i18n::Locale::En;
-    let typed = q.personal_id.as_deref().map(str::trim).unwrap_or_default().to_owned();
-    let (who, errors) = if typed.is_empty() {
-        (None, Vec::new())
-    } else {
-        match PersonalId::parse("so-dinh-danh", &typed) {
-            Ok(id) => (Some(id), Vec::new()),
-            Err(e) => (None, vec![e]),
-        }
-    };
+    let (filter, errors) = filter_of(&state, &q).await.map_err(&err)?;
     let lookups = if errors.is_empty() {
-        state
-            .store
-            .exchange
-            .resident_lookups(who.as_ref().map(PersonalId::as_str), q.truoc.as_deref(), PAGE)
-            .await
-            .map_err(|e| err(e.into()))?
+        state.store.exchange.resident_lookups(&filter, q.truoc.as_deref(), PAGE).await.map_err(|e| err(e.into()))?
     } else {
         Vec::new()
     };
-    let mut ids: Vec<AccountId> = lookups.iter().map(|l| l.officer).collect();
+    let since = (chrono::Utc::now() - chrono::Duration::hours(24)).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let busiest = state.store.exchange.busiest_officers(&since, 10).await.map_err(|e| err(e.into()))?;
+    let mut ids: Vec<AccountId> = lookups.iter().map(|l| l.officer).chain(busiest.iter().map(|b| b.0)).collect();
     ids.sort_by_key(|a| a.0);
     ids.dedup();
     let officers = state.store.identity.account_names(&ids).await.map_err(|e| err(e.into()))?;
-    let filter = who.as_ref().map(|id| format!("so-dinh-danh={}&", id.as_str())).unwrap_or_default();
+    let name = |id: AccountId| {
+        officers.iter().find(|(a, _)| *a == id).map_or_else(|| format!("#{}", id.0), |(_, n)| n.clone())
+    };
+    let logins = match filter.officer {
+        Some(id) => state.store.identity.account(id).await.map_err(|e| err(e.into()))?.map(|a| a.login),
+        None => None,
+    };
+    let mut carried = String::new();
+    if let Some(id) = &filter.personal_id {
+        carried.push_str(&format!("so-dinh-danh={id}&"));
+    }
+    if let Some(login) = &logins {
+        carried.push_str(&format!("can-bo={}&", tinhso_exchange::xroad::percent(login)));
+    }
+    let mut busiest_rows = Vec::new();
+    for (id, agency, n) in &busiest {
+        let login = state.store.identity.account(*id).await.map_err(|e| err(e.into()))?.map(|a| a.login);
+        busiest_rows.push(Busiest {
+            officer: name(*id),
+            agency: state.agency_name(agency).unwrap_or(agency).to_owned(),
+            lookups: *n,
+            href: login.map_or_else(String::new, |l| {
+                format!("{}?can-bo={}", crate::INSPECTORS, tinhso_exchange::xroad::percent(&l))
+            }),
+        });
+    }
     let view = InspectorsPage {
         layout: Layout::new(
             &state,
             &viewer,
             viewer.locale.pick("Nhật ký tra cứu CSDLQG về dân cư", "Population database lookups"),
         ),
-        personal_id: typed,
+        personal_id: q.personal_id.as_deref().map(str::trim).unwrap_or_default().to_owned(),
+        officer: q.officer.as_deref().map(str::trim).unwrap_or_default().to_owned(),
+        filtered: filter != LookupFilter::default() || !errors.is_empty(),
+        busiest: busiest_rows,
         rows: rows(&state, en, &lookups, &officers),
-        older: older(crate::INSPECTORS, &filter, &lookups),
+        older: older(crate::INSPECTORS, &carried, &lookups),
         errors,
     };
     let status = if view.errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::BAD_REQUEST };

@@ -9,6 +9,10 @@ use tinhso_kernel::ids::AccountId;
 /// More lookups about one person than anyone could need in a copy.
 const AT_MOST: usize = 10_000;
 
+fn mine(id: &tinhso_kernel::ids::PersonalId) -> tinhso_store::LookupFilter {
+    tinhso_store::LookupFilter { personal_id: Some(id.as_str().to_owned()), officer: None }
+}
+
 pub fn of(
     state: AppState,
     account: AccountId,
@@ -17,7 +21,7 @@ pub fn of(
         let Some(id) = state.store.identity.account(account).await?.and_then(|a| a.personal_id) else {
             return Ok(("resident_lookups", Value::Array(Vec::new())));
         };
-        let rows = state.store.exchange.resident_lookups(Some(id.as_str()), None, AT_MOST).await?;
+        let rows = state.store.exchange.resident_lookups(&mine(&id), None, AT_MOST).await?;
         let out = rows
             .into_iter()
             .map(|l| {

@@ -15,3 +15,6 @@ CREATE TABLE resident_lookup (
 );
 -- A person's own lookups, newest first.
 CREATE INDEX resident_lookup_person ON resident_lookup (personal_id, id);
+-- One officer's lookups (an inspection), and who asked most lately.
+CREATE INDEX resident_lookup_officer ON resident_lookup (officer_id, id);
+CREATE INDEX resident_lookup_time ON resident_lookup (looked_at);
