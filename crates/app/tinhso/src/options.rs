@@ -83,6 +83,10 @@ pub struct ExchangeOptions {
     /// besides the public ones.
     #[arg(long, env = "TINHSO_EXCHANGE_CA")]
     pub exchange_ca: Option<PathBuf>,
+    /// PEM file with this platform's client certificate (and its chain) and private key, for a
+    /// security server that authenticates information systems by certificate.
+    #[arg(long, env = "TINHSO_EXCHANGE_IDENTITY")]
+    pub exchange_identity: Option<PathBuf>,
 }
 
 impl ExchangeOptions {
@@ -104,15 +108,15 @@ impl ExchangeOptions {
             service: tinhso_exchange::ServiceId::parse(&service)
                 .map_err(|e| anyhow::anyhow!("--exchange-population-service: {e}"))?,
         };
-        let ca = match &self.exchange_ca {
-            // Read once, at start, before serving.
-            #[allow(clippy::disallowed_methods)]
-            Some(path) => {
-                Some(std::fs::read(path).map_err(|e| anyhow::anyhow!("--exchange-ca {}: {e}", path.display()))?)
-            }
-            None => None,
+        // Read once, at start, before serving.
+        #[allow(clippy::disallowed_methods)]
+        let read = |flag: &str, path: &Option<PathBuf>| match path {
+            Some(path) => std::fs::read(path).map(Some).map_err(|e| anyhow::anyhow!("{flag} {}: {e}", path.display())),
+            None => Ok(None),
         };
-        tinhso_exchange_web::client::Population::new(config, ca.as_deref())
+        let ca = read("--exchange-ca", &self.exchange_ca)?;
+        let identity = read("--exchange-identity", &self.exchange_identity)?;
+        tinhso_exchange_web::client::Population::new(config, ca.as_deref(), identity.as_deref())
             .map(Some)
             .map_err(|e| anyhow::anyhow!("--exchange-url: {e}"))
     }

@@ -20,14 +20,22 @@ const SERVICE: &str = "VN/GOV/000.00.00.G10/CSDLDC/tra-cuu-cong-dan";
 /// The security server double, running until dropped.
 struct SecurityServer {
     url: String,
+    /// The client certificate its control paths need too, when it asks for one.
+    identity: Option<Vec<u8>>,
     _child: tokio::process::Child,
 }
 
 impl SecurityServer {
     async fn start() -> SecurityServer {
+        Self::start_with(&[]).await
+    }
+
+    /// Over HTTPS with client certificates when `tls` names its certificate, key and client CA.
+    async fn start_with(tls: &[&std::path::Path]) -> SecurityServer {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/xroad_population.py");
         let mut child = tokio::process::Command::new("python3")
             .args([script, CLIENT, SERVICE])
+            .args(tls)
             .stdout(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
@@ -39,17 +47,27 @@ impl SecurityServer {
             .unwrap()
             .expect("it says where it listens");
         let port = line.strip_prefix("listening ").expect("listening <port>").to_owned();
-        SecurityServer { url: format!("http://127.0.0.1:{port}"), _child: child }
+        let url = if tls.is_empty() { format!("http://127.0.0.1:{port}") } else { format!("https://localhost:{port}") };
+        SecurityServer { url, identity: None, _child: child }
     }
 
     async fn modes(&self, modes: &str) {
-        let r = reqwest::Client::new().post(format!("{}/_control/mode", self.url)).form(&[("modes", modes)]).send();
+        let r = self.control().post(format!("{}/_control/mode", self.url)).form(&[("modes", modes)]).send();
         assert!(r.await.unwrap().status().is_success());
+    }
+
+    /// The test's own client to the control paths (trusting the test's certificate).
+    fn control(&self) -> reqwest::Client {
+        let b = reqwest::Client::builder().danger_accept_invalid_certs(true);
+        match &self.identity {
+            Some(pem) => b.identity(reqwest::Identity::from_pem(pem).unwrap()).build().unwrap(),
+            None => b.build().unwrap(),
+        }
     }
 
     /// What reached it: each request's client, service, path, message id, user and issue.
     async fn log(&self) -> Vec<serde_json::Value> {
-        let r = reqwest::get(format!("{}/_control/log", self.url)).await.unwrap();
+        let r = self.control().get(format!("{}/_control/log", self.url)).send().await.unwrap();
         r.json::<Vec<serde_json::Value>>().await.unwrap()
     }
 }
@@ -409,4 +427,49 @@ async fn population_walk_on_a_phone() {
 #[tokio::test]
 async fn population_walk_at_a_desk_screen() {
     walk(tinhso_testkit::walk::Screen::Desk).await;
+}
+
+/// A security server that authenticates information systems by certificate, under a
+/// provincial CA: without the platform's certificate nothing is read (and the desk goes on);
+/// with it (`--exchange-identity`) and the CA (`--exchange-ca`), the lookup goes through TLS.
+#[tokio::test]
+async fn a_security_server_that_asks_for_our_certificate_gets_it() {
+    let dir = fresh_data_dir().unwrap();
+    let (ca, cert, key) = crate::mail::certificates(&dir);
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl").args(args).current_dir(&dir).output().unwrap();
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    run(&["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "is.key", "-out", "is.csr", "-subj", "/CN=TINHSO"]);
+    std::fs::write(dir.join("is.cnf"), "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n").unwrap();
+    run(&[
+        "x509", "-req", "-in", "is.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-out", "is.pem", "-days", "2",
+        "-extfile", "is.cnf",
+    ]);
+    let identity = dir.join("is-identity.pem");
+    let pem = [std::fs::read(dir.join("is.pem")).unwrap(), std::fs::read(dir.join("is.key")).unwrap()].concat();
+    std::fs::write(&identity, &pem).unwrap();
+    let mut ss = SecurityServer::start_with(&[&cert, &key, &ca]).await;
+    ss.identity = Some(pem);
+    let start = |extra: Vec<String>| {
+        let mut args =
+            vec!["--exchange-url".to_owned(), ss.url.clone(), "--exchange-client".to_owned(), CLIENT.to_owned()];
+        args.extend(["--exchange-population-service".to_owned(), SERVICE.to_owned()]);
+        args.extend(extra);
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            TestServer::start_on(Backend::Sqlite, bin(), fresh_data_dir().unwrap(), None, &args).await.unwrap()
+        }
+    };
+    let ca_arg = vec!["--exchange-ca".to_owned(), ca.display().to_string()];
+    // The CA but no certificate of ours: the security server closes the handshake.
+    let s = start(ca_arg.clone()).await;
+    let html = look_up(&s).await;
+    assert!(html.contains("Chưa tra cứu được") && !html.contains("17/05/1990"));
+    s.stop().await.unwrap();
+    // Both: the record, over mutually authenticated TLS.
+    let s = start([ca_arg, vec!["--exchange-identity".to_owned(), identity.display().to_string()]].concat()).await;
+    assert!(look_up(&s).await.contains("sinh ngày 17/05/1990"));
+    assert_eq!(ss.log().await.len(), 1, "only the authenticated request was answered");
+    s.stop().await.unwrap();
 }

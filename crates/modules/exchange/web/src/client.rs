@@ -79,8 +79,10 @@ fn random_id() -> String {
 
 impl Population {
     /// `ca_pem`: certificate authorities (PEM) the security server's certificate may chain to
-    /// besides the public ones.
-    pub fn new(config: PopulationConfig, ca_pem: Option<&[u8]>) -> Result<Self, String> {
+    /// besides the public ones; `identity_pem`: this platform's client certificate (with its
+    /// chain) and private key, for a security server that authenticates its information
+    /// systems by certificate (PR-REST 4.7 recommends it).
+    pub fn new(config: PopulationConfig, ca_pem: Option<&[u8]>, identity_pem: Option<&[u8]>) -> Result<Self, String> {
         if !allowed(&config.security_server) {
             return Err(format!(
                 "the security server must be an https:// address (or http:// on this machine): {}",
@@ -96,6 +98,10 @@ impl Population {
             for cert in certs {
                 builder = builder.add_root_certificate(cert);
             }
+        }
+        if let Some(pem) = identity_pem {
+            let identity = reqwest::Identity::from_pem(pem).map_err(|e| format!("--exchange-identity: {e}"))?;
+            builder = builder.identity(identity);
         }
         let http = builder
             .connect_timeout(Duration::from_secs(3))
