@@ -128,6 +128,7 @@ async fn submit_or_check(
     let walk_in = match &input.desk {
         Some(intake) => match crate::walk_in::parse(intake) {
             Ok(w) => {
+                errors.extend(crate::walk_in::phone_problem(state, &w).await?);
                 errors.extend(crate::registry::hold(state, account, procedure.code.as_str(), &w).await?);
                 Some(w)
             }

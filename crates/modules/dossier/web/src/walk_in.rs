@@ -48,20 +48,33 @@ pub fn parse(intake: &DeskIntake) -> Result<WalkIn, Vec<FieldError>> {
     }
 }
 
+fn phone_taken() -> FieldError {
+    FieldError::new(
+        "desk.phone",
+        "phone_taken",
+        "Số điện thoại này đã đăng ký cho người khác (số định danh khác). Kiểm tra lại với người nộp.",
+        "This phone number belongs to someone with another personal ID",
+    )
+}
+
+/// Whether `a`, holding the walk-in's phone as its login, is someone else's.
+fn someone_else(a: &Account, w: &WalkIn) -> bool {
+    a.role != Role::Citizen || a.personal_id.as_ref().is_some_and(|p| *p != w.personal_id)
+}
+
+/// The phone's problem, read without writing, so that it is said with every other problem of
+/// the registration (`account` checks again when it writes).
+pub async fn phone_problem(state: &AppState, w: &WalkIn) -> Result<Option<FieldError>, AppError> {
+    let holder = state.store.identity.account_by_login(w.phone.as_str()).await?;
+    Ok(holder.filter(|a| someone_else(a, w)).map(|_| phone_taken()))
+}
+
 /// Finds the citizen the dossier belongs to, or creates their account.
 pub async fn account(state: &AppState, w: &WalkIn) -> Result<Account, AppError> {
-    let taken = || {
-        AppError::Invalid(vec![FieldError::new(
-            "desk.phone",
-            "phone_taken",
-            "Số điện thoại này đã đăng ký cho người khác (số định danh khác). Kiểm tra lại với người nộp.",
-            "This phone number belongs to someone with another personal ID",
-        )])
-    };
     for _ in 0..2 {
         if let Some(a) = state.store.identity.account_by_login(w.phone.as_str()).await? {
-            if a.role != Role::Citizen || a.personal_id.as_ref().is_some_and(|p| *p != w.personal_id) {
-                return Err(taken());
+            if someone_else(&a, w) {
+                return Err(AppError::Invalid(vec![phone_taken()]));
             }
             return with_claim_code(state, a).await;
         }
