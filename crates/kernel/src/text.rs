@@ -130,6 +130,34 @@ pub fn words(s: &str) -> Vec<&str> {
     out
 }
 
+/// The five tone marks, as combining characters (huyền, sắc, ngã, hỏi, nặng). The other
+/// Vietnamese marks (â ă ê ô ơ ư) change the letter and stay where they are.
+const TONES: [char; 5] = ['\u{0300}', '\u{0301}', '\u{0303}', '\u{0309}', '\u{0323}'];
+
+/// A name's spelling with the tone of each word set apart from its letters, lower case: the
+/// old and new tone placements ("Thuỷ" and "Thủy", "Hoà" and "Hòa", "Khoẻ" and "Khỏe") give
+/// the same key, while another tone or another letter ("Nguyên" for "Nguyễn") does not.
+pub fn spelling_key(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for word in clean(s).split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        let mut tones = String::new();
+        for c in word.chars() {
+            unicode_normalization::char::decompose_canonical(c, |d| {
+                if TONES.contains(&d) {
+                    tones.push(d);
+                } else {
+                    out.extend(d.to_lowercase());
+                }
+            });
+        }
+        out.push_str(&tones);
+    }
+    out
+}
+
 #[cfg(test)]
 mod unmarked_tests {
     #[test]
@@ -142,6 +170,21 @@ mod unmarked_tests {
 
 #[cfg(test)]
 mod tests {
+    use super::spelling_key;
+
+    #[test]
+    fn a_tone_written_on_either_vowel_is_one_spelling() {
+        assert_eq!(spelling_key("Thuỷ"), spelling_key("Thủy"));
+        assert_eq!(spelling_key("Nguyễn Thị Hoà"), spelling_key("nguyễn  thị HÒA"));
+        assert_eq!(spelling_key("Khoẻ"), spelling_key("Khỏe"));
+        assert_ne!(spelling_key("Nguyễn"), spelling_key("Nguyên"));
+        assert_ne!(spelling_key("Nguyễn"), spelling_key("Nguyen"));
+        assert_ne!(spelling_key("Lê"), spelling_key("Lế"));
+        assert_ne!(spelling_key("Hòa"), spelling_key("Hóa"));
+        // Decomposed input (some keyboards) is the same spelling.
+        assert_eq!(spelling_key("Nguye\u{302}\u{303}n"), spelling_key("Nguyễn"));
+    }
+
     #[test]
     fn excerpts_end_on_a_whole_word() {
         use super::excerpt;

@@ -149,9 +149,10 @@ impl Outcome {
     }
 }
 
-/// Two spellings of one name: the same letters and marks, whatever the case and spacing.
+/// Two spellings of one name: the same letters and tones, whatever the case, the spacing
+/// and the vowel a tone is written on (the registry may hold "Thuỷ" for a card's "Thủy").
 pub fn same_name(a: &str, b: &str) -> bool {
-    text::clean(a).to_lowercase() == text::clean(b).to_lowercase()
+    text::spelling_key(a) == text::spelling_key(b)
 }
 
 /// The record held against the name said at the desk (`None`: nothing to compare, the
@@ -207,6 +208,8 @@ mod tests {
         assert_eq!(compare(None, Some(&r)), Outcome::Found);
         assert_eq!(compare(Some(" "), Some(&r)), Outcome::Found);
         assert_eq!(compare(Some("Nguyễn Văn An"), None), Outcome::NotFound);
+        let thuy = Resident { full_name: "Đỗ Thị Thuỷ".into(), ..r.clone() };
+        assert_eq!(compare(Some("Đỗ Thị Thủy"), Some(&thuy)), Outcome::Matches, "either tone placement");
         let dead = Resident { deceased: true, ..r };
         assert_eq!(compare(Some("Nguyễn Văn An"), Some(&dead)), Outcome::Deceased);
     }
