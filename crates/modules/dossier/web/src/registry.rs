@@ -1,8 +1,8 @@
 //! The desk's question to the national population database about the person in front of it:
 //! the data-exchange module answers it (set by the composition root,
-//! `Issuers::set_registry`); absent, the desk takes the person's papers as they are.
+//! `Hooks::set_registry`); absent, the desk takes the person's papers as they are.
 
-use crate::service::Issuers;
+use crate::service::Hooks;
 use crate::walk_in::WalkIn;
 use chrono::NaiveDate;
 use tinhso_http::error::AppError;
@@ -54,7 +54,7 @@ pub trait ResidentRegistry: Send + Sync + 'static {
     ) -> Result<ResidentCheck, AppError>;
 }
 
-impl Issuers {
+impl Hooks {
     /// The population database's registry, when the data-exchange module has one.
     pub fn registry(&self) -> Option<std::sync::Arc<dyn ResidentRegistry>> {
         match self.registry.read() {
@@ -99,7 +99,7 @@ pub(crate) async fn hold(
     purpose: &str,
     w: &WalkIn,
 ) -> Result<Vec<FieldError>, AppError> {
-    let Some(registry) = state.module_state::<Issuers>().registry() else { return Ok(Vec::new()) };
+    let Some(registry) = state.module_state::<Hooks>().registry() else { return Ok(Vec::new()) };
     let c = registry.check(state, officer, &w.personal_id, Some(&w.full_name), purpose).await?;
     Ok(match c.registered {
         // Limited: nothing was asked, and the person's papers stand, as when the exchange is down.

@@ -429,7 +429,7 @@ pub async fn act_as_platform(state: &AppState, code: &DossierCode, cmd: Command)
 }
 
 /// Signs and issues a dossier's electronic result: the results module's, set by the
-/// composition root (`Issuers::set_result`); absent, an approver attaches a signed file.
+/// composition root (`Hooks::set_result`); absent, an approver attaches a signed file.
 #[async_trait::async_trait]
 pub trait ResultIssuer: Send + Sync + 'static {
     /// Renders, signs and stores the result of `d` approved by `approver`, puts it in the
@@ -441,12 +441,12 @@ pub trait ResultIssuer: Send + Sync + 'static {
 
 /// The dossier flow's hooks into other modules, on each server.
 #[derive(Default)]
-pub struct Issuers {
+pub struct Hooks {
     result: std::sync::RwLock<Option<std::sync::Arc<dyn ResultIssuer>>>,
     pub(crate) registry: std::sync::RwLock<Option<std::sync::Arc<dyn crate::registry::ResidentRegistry>>>,
 }
 
-impl Issuers {
+impl Hooks {
     pub fn set_result(&self, issuer: std::sync::Arc<dyn ResultIssuer>) {
         match self.result.write() {
             Ok(mut g) => *g = Some(issuer),
@@ -492,7 +492,7 @@ pub async fn act(state: &AppState, account: &Account, code: &str, cmd: Command) 
     let mut issued = Vec::new();
     if let Command::Approve { electronic_result: true, result } = &mut cmd {
         if result.is_none() {
-            if let Some(issuer) = state.module_state::<Issuers>().result() {
+            if let Some(issuer) = state.module_state::<Hooks>().result() {
                 if dossier::permits(&d, CommandKind::Approve, party) {
                     let file = issuer.issue(state, &d, account).await?;
                     *result = Some(file.sha256.clone());
@@ -512,7 +512,7 @@ pub async fn act(state: &AppState, account: &Account, code: &str, cmd: Command) 
     // A result signed for an approval that was not written (refused, or overtaken by another
     // change) is withdrawn: the verifier then says so rather than vouch for it.
     if outcome.is_err() {
-        if let Some(issuer) = state.module_state::<Issuers>().result() {
+        if let Some(issuer) = state.module_state::<Hooks>().result() {
             for sha in &signed {
                 issuer.withdraw(state, sha).await;
             }

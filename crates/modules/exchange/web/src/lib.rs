@@ -35,7 +35,7 @@ pub fn install(state: &AppState, exchange: Exchange) {
     state.metrics.declare(registry::LOOKUPS, registry::LOOKUPS_HELP, &outcomes);
     if let Some(population) = exchange.population {
         state
-            .module_state::<tinhso_dossier_web::service::Issuers>()
+            .module_state::<tinhso_dossier_web::service::Hooks>()
             .set_registry(Arc::new(registry::Registry { population }));
     }
 }

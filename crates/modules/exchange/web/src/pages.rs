@@ -194,13 +194,10 @@ pub async fn inspectors(
     };
     let since = (chrono::Utc::now() - chrono::Duration::hours(24)).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     let busiest = state.store.exchange.busiest_officers(&since, 10).await.map_err(|e| err(e.into()))?;
-    let mut ids: Vec<AccountId> = lookups.iter().map(|l| l.officer).chain(busiest.iter().map(|b| b.0)).collect();
+    let mut ids: Vec<AccountId> = lookups.iter().map(|l| l.officer).collect();
     ids.sort_by_key(|a| a.0);
     ids.dedup();
     let officers = state.store.identity.account_names(&ids).await.map_err(|e| err(e.into()))?;
-    let name = |id: AccountId| {
-        officers.iter().find(|(a, _)| *a == id).map_or_else(|| format!("#{}", id.0), |(_, n)| n.clone())
-    };
     let logins = match filter.officer {
         Some(id) => state.store.identity.account(id).await.map_err(|e| err(e.into()))?.map(|a| a.login),
         None => None,
@@ -213,14 +210,15 @@ pub async fn inspectors(
         carried.push_str(&format!("can-bo={}&", tinhso_exchange::xroad::percent(login)));
     }
     let mut busiest_rows = Vec::new();
+    // At most ten officers: each read once, for the name shown and the login the link filters by.
     for (id, agency, n) in &busiest {
-        let login = state.store.identity.account(*id).await.map_err(|e| err(e.into()))?.map(|a| a.login);
+        let who = state.store.identity.account(*id).await.map_err(|e| err(e.into()))?;
         busiest_rows.push(Busiest {
-            officer: name(*id),
+            officer: who.as_ref().map_or_else(|| format!("#{}", id.0), |a| a.full_name.clone()),
             agency: state.agency_name(agency).unwrap_or(agency).to_owned(),
             lookups: *n,
-            href: login.map_or_else(String::new, |l| {
-                format!("{}?can-bo={}", crate::INSPECTORS, tinhso_exchange::xroad::percent(&l))
+            href: who.map_or_else(String::new, |a| {
+                format!("{}?can-bo={}", crate::INSPECTORS, tinhso_exchange::xroad::percent(&a.login))
             }),
         });
     }

@@ -30,7 +30,7 @@ pub struct Results {
 /// result issuer when there is a signer.
 pub fn install(state: &AppState, results: Results) {
     if results.signer.is_some() {
-        state.module_state::<tinhso_dossier_web::service::Issuers>().set_result(Arc::new(result::Issuer));
+        state.module_state::<tinhso_dossier_web::service::Hooks>().set_result(Arc::new(result::Issuer));
     }
     state.set_module_state(Arc::new(results));
 }

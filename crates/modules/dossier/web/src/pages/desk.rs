@@ -166,7 +166,7 @@ fn page(
             )
         },
         errors,
-        registry: state.module_state::<crate::service::Issuers>().registry().is_some(),
+        registry: state.module_state::<crate::service::Hooks>().registry().is_some(),
         record: None,
         unavailable: false,
     })
