@@ -26,6 +26,7 @@ pub mod listen;
 pub mod mail;
 pub mod metrics;
 pub mod openapi;
+pub mod outbound;
 pub mod pages;
 pub mod s3;
 pub mod schedule;

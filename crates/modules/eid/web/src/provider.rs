@@ -62,34 +62,15 @@ pub struct Provider {
     keys: RwLock<Option<KeySet>>,
 }
 
-/// `url` is one we may talk to: HTTPS, or plain HTTP to this machine (a provider's test double).
-fn allowed(url: &str) -> bool {
-    url.starts_with("https://")
-        || ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"].iter().any(|p| url.starts_with(p))
-}
-
 impl Provider {
     /// The provider of `config`; `ca_pem`: certificate authorities (PEM) its TLS certificate
     /// may chain to besides the public ones.
     pub fn new(config: EidConfig, ca_pem: Option<&[u8]>) -> Result<Self, String> {
-        if !allowed(&config.issuer) {
+        if !tinhso_http::outbound::may_send_to(&config.issuer) {
             return Err(format!("the e-ID issuer must be an https:// address: {}", config.issuer));
         }
-        let mut builder = reqwest::Client::builder();
-        if let Some(pem) = ca_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| format!("--eid-ca: {e}"))?;
-            if certs.is_empty() {
-                return Err("--eid-ca: no PEM certificate in the file".into());
-            }
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        let http = builder
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("tinhso/", env!("CARGO_PKG_VERSION")))
+        let ca = ca_pem.map(|pem| ("--eid-ca", pem));
+        let http = tinhso_http::outbound::builder(ca, Duration::from_secs(5), Duration::from_secs(10))?
             .build()
             .map_err(|e| e.to_string())?;
         Ok(Self { config, http, meta: RwLock::new(None), keys: RwLock::new(None) })
@@ -122,8 +103,11 @@ impl Provider {
         if text("issuer").as_deref() != Some(self.config.issuer.as_str()) {
             return Err(Fault::Unreachable(format!("{url}: names another issuer: {:?}", text("issuer"))));
         }
-        let endpoint =
-            |k: &str| text(k).filter(|u| allowed(u)).ok_or_else(|| Fault::Unreachable(format!("{url}: no usable {k}")));
+        let endpoint = |k: &str| {
+            text(k)
+                .filter(|u| tinhso_http::outbound::may_send_to(u))
+                .ok_or_else(|| Fault::Unreachable(format!("{url}: no usable {k}")))
+        };
         let methods: Vec<String> = doc
             .get("token_endpoint_auth_methods_supported")
             .and_then(serde_json::Value::as_array)
@@ -133,7 +117,7 @@ impl Provider {
             authorization_endpoint: endpoint("authorization_endpoint")?,
             token_endpoint: endpoint("token_endpoint")?,
             jwks_uri: endpoint("jwks_uri")?,
-            userinfo_endpoint: text("userinfo_endpoint").filter(|u| allowed(u)),
+            userinfo_endpoint: text("userinfo_endpoint").filter(|u| tinhso_http::outbound::may_send_to(u)),
             secret_in_form: !methods.is_empty()
                 && !methods.iter().any(|m| m == "client_secret_basic")
                 && methods.iter().any(|m| m == "client_secret_post"),

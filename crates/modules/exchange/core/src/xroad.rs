@@ -62,17 +62,13 @@ fn encoded(parts: &[String]) -> String {
     out
 }
 
-/// `s` percent-encoded: every byte but RFC 3986's unreserved characters.
+/// Every byte but RFC 3986's unreserved characters is escaped.
+const RESERVED: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// `s` percent-encoded as PR-REST asks of identifier parts and path segments.
 pub fn percent(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(s, RESERVED).to_string()
 }
 
 /// The consumer: `INSTANCE/CLASS/MEMBER[/SUBSYSTEM]`, the platform's own subsystem.

@@ -60,13 +60,6 @@ pub struct Population {
     http: reqwest::Client,
 }
 
-/// `url` is one we may send personal data to: HTTPS, or plain HTTP to this machine (a
-/// security server on the same host, or a test double).
-fn allowed(url: &str) -> bool {
-    url.starts_with("https://")
-        || ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"].iter().any(|p| url.starts_with(p))
-}
-
 fn random_id() -> String {
     let mut b = [0u8; 16];
     // The system's random source; should it fail, the time keeps ids apart.
@@ -83,34 +76,20 @@ impl Population {
     /// chain) and private key, for a security server that authenticates its information
     /// systems by certificate (PR-REST 4.7 recommends it).
     pub fn new(config: PopulationConfig, ca_pem: Option<&[u8]>, identity_pem: Option<&[u8]>) -> Result<Self, String> {
-        if !allowed(&config.security_server) {
+        if !tinhso_http::outbound::may_send_to(&config.security_server) {
             return Err(format!(
                 "the security server must be an https:// address (or http:// on this machine): {}",
                 config.security_server
             ));
         }
-        let mut builder = reqwest::Client::builder();
-        if let Some(pem) = ca_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| format!("--exchange-ca: {e}"))?;
-            if certs.is_empty() {
-                return Err("--exchange-ca: no PEM certificate in the file".into());
-            }
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
+        // PR-REST 4.4: redirects are passed on, never followed (the builder's rule too).
+        let ca = ca_pem.map(|pem| ("--exchange-ca", pem));
+        let mut builder = tinhso_http::outbound::builder(ca, Duration::from_secs(3), Duration::from_secs(8))?;
         if let Some(pem) = identity_pem {
             let identity = reqwest::Identity::from_pem(pem).map_err(|e| format!("--exchange-identity: {e}"))?;
             builder = builder.identity(identity);
         }
-        let http = builder
-            .connect_timeout(Duration::from_secs(3))
-            .timeout(Duration::from_secs(8))
-            // PR-REST 4.4: redirects are passed on, never followed.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("tinhso/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| e.to_string())?;
+        let http = builder.build().map_err(|e| e.to_string())?;
         Ok(Self { config, http })
     }
 
@@ -227,13 +206,5 @@ mod tests {
         ));
         // An error header without a readable body is still the exchange's error.
         assert!(matches!(judge(m, &id, 500, None, Some("Client.BadRequest"), b"?"), Err(Failure::Refused(_))));
-    }
-
-    #[test]
-    fn only_https_or_this_machine_is_sent_personal_data() {
-        assert!(allowed("https://ss.tuyenquang.gov.vn"));
-        assert!(allowed("http://127.0.0.1:8080"));
-        assert!(!allowed("http://ss.tuyenquang.gov.vn"));
-        assert!(!allowed("http://127.0.0.1.evil.example"));
     }
 }

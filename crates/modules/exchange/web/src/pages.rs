@@ -149,9 +149,14 @@ pub struct InspectorsPage {
 }
 
 /// The filter as typed: a personal ID, an officer's login; each error said beside its field.
-async fn filter_of(state: &AppState, q: &InspectorParams) -> Result<(LookupFilter, Vec<FieldError>), AppError> {
+/// Also the officer's login as stored, for the links that keep the filter.
+async fn filter_of(
+    state: &AppState,
+    q: &InspectorParams,
+) -> Result<(LookupFilter, Option<String>, Vec<FieldError>), AppError> {
     let mut errors = Vec::new();
     let mut filter = LookupFilter::default();
+    let mut officer_login = None;
     if let Some(typed) = q.personal_id.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         match PersonalId::parse("so-dinh-danh", typed) {
             Ok(id) => filter.personal_id = Some(id.as_str().to_owned()),
@@ -164,7 +169,10 @@ async fn filter_of(state: &AppState, q: &InspectorParams) -> Result<(LookupFilte
             Err(_) => None,
         };
         match found {
-            Some(a) => filter.officer = Some(a.id),
+            Some(a) => {
+                filter.officer = Some(a.id);
+                officer_login = Some(a.login);
+            }
             None => errors.push(FieldError::new(
                 "can-bo",
                 "unknown_login",
@@ -173,7 +181,7 @@ async fn filter_of(state: &AppState, q: &InspectorParams) -> Result<(LookupFilte
             )),
         }
     }
-    Ok((filter, errors))
+    Ok((filter, officer_login, errors))
 }
 
 /// Every lookup, or one person's or one officer's, for inspectors; and who asked most in the
@@ -186,7 +194,7 @@ pub async fn inspectors(
     let err = page_err(&viewer);
     viewer.require(&Action::ViewResidentLookups).map_err(&err)?;
     let en = viewer.locale == tinhso_http::i18n::Locale::En;
-    let (filter, errors) = filter_of(&state, &q).await.map_err(&err)?;
+    let (filter, officer_login, errors) = filter_of(&state, &q).await.map_err(&err)?;
     let lookups = if errors.is_empty() {
         state.store.exchange.resident_lookups(&filter, q.truoc.as_deref(), PAGE).await.map_err(|e| err(e.into()))?
     } else {
@@ -198,15 +206,11 @@ pub async fn inspectors(
     ids.sort_by_key(|a| a.0);
     ids.dedup();
     let officers = state.store.identity.account_names(&ids).await.map_err(|e| err(e.into()))?;
-    let logins = match filter.officer {
-        Some(id) => state.store.identity.account(id).await.map_err(|e| err(e.into()))?.map(|a| a.login),
-        None => None,
-    };
     let mut carried = String::new();
     if let Some(id) = &filter.personal_id {
         carried.push_str(&format!("so-dinh-danh={id}&"));
     }
-    if let Some(login) = &logins {
+    if let Some(login) = &officer_login {
         carried.push_str(&format!("can-bo={}&", tinhso_exchange::xroad::percent(login)));
     }
     let mut busiest_rows = Vec::new();
