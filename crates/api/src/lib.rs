@@ -10,6 +10,7 @@
 pub mod catalogue;
 pub mod common;
 pub mod dossiers;
+pub mod dti;
 pub mod ioc;
 pub mod results;
 pub mod session;

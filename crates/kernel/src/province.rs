@@ -112,6 +112,14 @@ impl Agency {
     pub fn receives_dossiers(&self) -> bool {
         matches!(self.kind, AgencyKind::ServiceCentre) || self.level == AgencyLevel::Commune
     }
+
+    /// A department or a commune's people's committee: the units that decide dossiers, ranked
+    /// by the Decision 766 index and assessed by the digital-transformation index (service
+    /// centres decide nothing; the province's committee steers them).
+    pub fn is_ranked_unit(&self) -> bool {
+        self.kind == AgencyKind::Department
+            || (self.kind == AgencyKind::PeoplesCommittee && self.level == AgencyLevel::Commune)
+    }
 }
 
 #[cfg(test)]

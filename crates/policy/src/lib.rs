@@ -153,6 +153,15 @@ pub enum Action {
     },
     /// Read who asked the population database about whom (the inspectors' log).
     ViewResidentLookups,
+    /// Fill in and submit `agency`'s self-assessment of the digital-transformation index.
+    AssessDigitalTransformation {
+        agency: AgencyCode,
+    },
+    /// Open a year's digital-transformation assessment, appraise or return the units'
+    /// self-assessments, publish the results.
+    AppraiseDigitalTransformation,
+    /// Read every unit's assessment, before publication too (steering and inspection).
+    ViewDigitalTransformation,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,6 +209,11 @@ pub fn decide(actor: &Actor, action: &Action) -> Decision {
         // the log of who asked (those who ask do not read it, so they cannot see their traces).
         (R::Receptionist, A::LookUpResident { agency }) => own(actor, agency),
         (R::Auditor, A::ViewResidentLookups) => true,
+        // A unit grades itself through its own admin; the province appraises (those who
+        // grade themselves never appraise), leaders steer and inspectors read.
+        (R::AgencyAdmin, A::AssessDigitalTransformation { agency }) => own(actor, agency),
+        (R::ProvinceAdmin, A::AppraiseDigitalTransformation) => true,
+        (R::ProvinceAdmin | R::Leader | R::Auditor, A::ViewDigitalTransformation) => true,
         _ => false,
     };
     if allow {
@@ -279,6 +293,9 @@ mod tests {
         ("reset_citizen_password", "-Y------", "-Y------"),
         ("look_up_resident", "-Y------", "--------"),
         ("view_resident_lookups", "-------Y", "-------Y"),
+        ("assess_digital_transformation", "----Y---", "--------"),
+        ("appraise_digital_transformation", "-----Y--", "-----Y--"),
+        ("view_digital_transformation", "-----YYY", "-----YYY"),
     ];
 
     fn action(name: &str, agency: &AgencyCode) -> Action {
@@ -309,6 +326,9 @@ mod tests {
             "reset_citizen_password" => Action::ResetCitizenPassword,
             "look_up_resident" => Action::LookUpResident { agency },
             "view_resident_lookups" => Action::ViewResidentLookups,
+            "assess_digital_transformation" => Action::AssessDigitalTransformation { agency },
+            "appraise_digital_transformation" => Action::AppraiseDigitalTransformation,
+            "view_digital_transformation" => Action::ViewDigitalTransformation,
             other => panic!("unknown action {other}"),
         }
     }

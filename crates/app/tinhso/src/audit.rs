@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tinhso_dossier::audit::DossierLabels;
+use tinhso_dti::audit::DtiLabels;
 use tinhso_eid::audit::EidLabels;
 use tinhso_exchange::audit::ExchangeLabels;
 use tinhso_kernel::ids::DossierCode;
@@ -44,6 +45,7 @@ struct ModuleLabels {
     datasets: Arc<AtomicU64>,
     eid_links: Arc<AtomicU64>,
     lookups: Arc<AtomicU64>,
+    dti: Arc<AtomicU64>,
 }
 
 impl Labels for ModuleLabels {
@@ -62,6 +64,8 @@ impl Labels for ModuleLabels {
             EidLabels.label(lane, payload)
         } else if lane == tinhso_exchange::audit::LANE {
             ExchangeLabels.label(lane, payload)
+        } else if lane == tinhso_dti::audit::LANE {
+            DtiLabels.label(lane, payload)
         } else {
             DossierLabels.label(lane, payload)
         }
@@ -82,6 +86,8 @@ impl Labels for ModuleLabels {
             counted(&self.eid_links, EidLabels.opens(lane, kind))
         } else if lane == tinhso_exchange::audit::LANE {
             counted(&self.lookups, ExchangeLabels.opens(lane, kind))
+        } else if lane == tinhso_dti::audit::LANE {
+            counted(&self.dti, DtiLabels.opens(lane, kind))
         } else {
             counted(&self.dossiers, DossierLabels.opens(lane, kind))
         }
@@ -147,7 +153,7 @@ pub async fn verify(store: &Stores) -> Result<std::result::Result<Intact, Break>
     let labels = ModuleLabels::default();
     let (chained, reports, payments) = (labels.dossiers.clone(), labels.reports.clone(), labels.payments.clone());
     let (documents, datasets) = (labels.documents.clone(), labels.datasets.clone());
-    let (eid_links, lookups) = (labels.eid_links.clone(), labels.lookups.clone());
+    let (eid_links, lookups, dti) = (labels.eid_links.clone(), labels.lookups.clone(), labels.dti.clone());
     let mut audit = Audit::new(anchors.heads, marks, labels);
     let mut after = 0i64;
     loop {
@@ -187,6 +193,9 @@ pub async fn verify(store: &Stores) -> Result<std::result::Result<Intact, Break>
         return Ok(Err(b));
     }
     if let Err(b) = lookup_rows_agree(store, lookups.load(Ordering::Relaxed)).await? {
+        return Ok(Err(b));
+    }
+    if let Err(b) = dti_rows_agree(store, dti.load(Ordering::Relaxed)).await? {
         return Ok(Err(b));
     }
     let accounts = match accounts_agree(store).await? {
@@ -475,6 +484,53 @@ async fn lookup_rows_agree(store: &Stores, chained: u64) -> Result<std::result::
         kind: RowKind::ResidentLookup,
     };
     rows.agree(chained).await
+}
+
+/// Every DTI round and assessment against its entries: a score raised or lowered, a step
+/// moved, a deadline or framework changed, a publication set or lifted behind the platform,
+/// or a row deleted, is named. The tables are small (a row per unit a year): read whole, and
+/// read again before a difference is reported (a running server may write meanwhile).
+async fn dti_rows_agree(store: &Stores, chained: u64) -> Result<std::result::Result<(), Break>> {
+    let first = || async {
+        let (rounds, rows) = store.dti.dti_with_entries().await?;
+        let stored = (rounds.len() + rows.len()) as u64;
+        let pairs = |e: &[(String, String)]| e.iter().map(|(l, p)| (l.clone(), p.clone())).collect::<Vec<_>>();
+        for (r, entries) in &rounds {
+            let entries = pairs(entries);
+            let refs: Vec<(&str, &str)> = entries.iter().map(|(l, p)| (l.as_str(), p.as_str())).collect();
+            let round = tinhso_dti::audit::Round {
+                year: r.year,
+                framework: &r.framework,
+                deadline: &r.deadline,
+                published_at: r.published_at.as_deref(),
+            };
+            if let Some(column) = tinhso_dti::audit::round_differs(&round, &refs) {
+                return Ok::<_, anyhow::Error>((Some((r.year.to_string(), column, RowKind::DtiRound)), stored));
+            }
+        }
+        for (a, entries) in &rows {
+            let refs: Vec<(&str, &str)> = entries.iter().map(|(l, p)| (l.as_str(), p.as_str())).collect();
+            let name = format!("{}/{}", a.year, a.unit);
+            let column = match tinhso_dti_store::as_audited(a) {
+                Ok(read) => tinhso_dti::audit::row_differs(&read.stored(), &refs),
+                Err(column) => Some(column),
+            };
+            if let Some(column) = column {
+                return Ok((Some((name, column, RowKind::DtiAssessment)), stored));
+            }
+        }
+        Ok((None, stored))
+    };
+    let (differs, stored) = first().await?;
+    if differs.is_some() {
+        if let (Some((name, column, kind)), _) = first().await? {
+            return Ok(Err(Break::RowDiffers { dossier: name, column, kind }));
+        }
+    }
+    if stored < chained {
+        return Ok(Err(Break::RowsMissing { chained, stored, kind: RowKind::DtiAssessment }));
+    }
+    Ok(Ok(()))
 }
 
 fn dataset_differs(d: &tinhso_store::DatasetRow, entries: &[(String, String)]) -> Option<&'static str> {

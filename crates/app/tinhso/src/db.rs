@@ -35,6 +35,7 @@ pub fn sqlite_schema() -> Vec<Migrations> {
         tinhso_payments_store::sqlite::MIGRATIONS,
         tinhso_eid_store::sqlite::MIGRATIONS,
         tinhso_exchange_store::sqlite::MIGRATIONS,
+        tinhso_dti_store::sqlite::MIGRATIONS,
     ]);
     out
 }
@@ -52,6 +53,7 @@ pub fn postgres_schema() -> Vec<Migrations> {
         tinhso_payments_store::postgres::MIGRATIONS,
         tinhso_eid_store::postgres::MIGRATIONS,
         tinhso_exchange_store::postgres::MIGRATIONS,
+        tinhso_dti_store::postgres::MIGRATIONS,
     ]);
     out
 }
@@ -72,6 +74,7 @@ pub async fn sqlite(path: &Path) -> Result<Stores> {
         payments: Arc::new(tinhso_payments_store::PaymentsSqlite::new(db.clone())),
         eid: Arc::new(tinhso_eid_store::EidSqlite::new(db.clone())),
         exchange: Arc::new(tinhso_exchange_store::ExchangeSqlite::new(db.clone())),
+        dti: Arc::new(tinhso_dti_store::DtiSqlite::new(db.clone())),
     };
     refolded(Stores::of(db, modules)).await
 }
@@ -100,6 +103,7 @@ pub async fn postgres_with(url: &str, ca_pem: Option<&[u8]>, connections: usize)
         payments: Arc::new(tinhso_payments_store::PaymentsPg::new(db.clone())),
         eid: Arc::new(tinhso_eid_store::EidPg::new(db.clone())),
         exchange: Arc::new(tinhso_exchange_store::ExchangePg::new(db.clone())),
+        dti: Arc::new(tinhso_dti_store::DtiPg::new(db.clone())),
     };
     let mut stores = Stores::of(db.clone(), modules);
     stores.blobs = Some(db);

@@ -19,5 +19,6 @@ pub fn web_modules() -> Vec<tinhso_http::WebModule> {
         tinhso_payments_web::module(),
         tinhso_eid_web::module(),
         tinhso_exchange_web::module(),
+        tinhso_dti_web::module(),
     ]
 }

@@ -203,6 +203,19 @@ impl Person {
         self.browser.click(&e).await
     }
 
+    /// Types into the field labelled `label` inside the group (fieldset) whose legend starts
+    /// with `group`: the same label repeated once per group (a form of many indicators).
+    pub async fn fill_in(&mut self, group: &str, label: &str, value: &str) -> Result<()> {
+        let tail = r#"const l = g && [...g.querySelectorAll('label')].find(l => norm(l.innerText) === arguments[1]);
+                      return l ? l.control : null;"#;
+        let e = self
+            .in_group(group, tail, json!(label))
+            .await?
+            .ok_or_else(|| anyhow!("{}: no {label:?} under {group:?}", self.walk))?;
+        self.browser.execute("arguments[0].value = '';", vec![el(&e)]).await?;
+        self.browser.type_into(&e, value).await
+    }
+
     /// In the table row whose first cell starts with `row`, clicks the link (a number that
     /// opens what it counts); returns the link's text.
     pub async fn click_in_row(&mut self, row: &str) -> Result<String> {

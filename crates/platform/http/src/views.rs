@@ -265,6 +265,9 @@ pub struct AccountPage {
     pub resident_lookups: bool,
     /// A link to the inspectors' log of those lookups.
     pub reads_lookups: bool,
+    /// The digital-transformation index's back office: its unit's admin, appraisers, leaders
+    /// and inspectors.
+    pub digital_transformation: bool,
 }
 
 impl AccountPage {

@@ -112,6 +112,10 @@ pub enum RowKind {
     EidLink,
     /// A question put to the population database about a person (who asked about whom).
     ResidentLookup,
+    /// A year's round of the digital-transformation index (its framework, deadline, publication).
+    DtiRound,
+    /// A unit's digital-transformation assessment (its figures and the appraisers').
+    DtiAssessment,
 }
 
 impl RowKind {
@@ -125,6 +129,8 @@ impl RowKind {
             Self::Account => "tài khoản",
             Self::EidLink => "liên kết định danh điện tử",
             Self::ResidentLookup => "lượt tra cứu dữ liệu dân cư",
+            Self::DtiRound => "đợt đánh giá chuyển đổi số",
+            Self::DtiAssessment => "bản đánh giá chuyển đổi số",
         }
     }
 
@@ -138,6 +144,8 @@ impl RowKind {
             Self::Account => "account",
             Self::EidLink => "e-ID join",
             Self::ResidentLookup => "population database lookup",
+            Self::DtiRound => "digital-transformation round",
+            Self::DtiAssessment => "digital-transformation assessment",
         }
     }
 }

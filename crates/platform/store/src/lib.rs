@@ -481,6 +481,8 @@ mod ports_payments;
 pub use ports_payments::*;
 mod ports_eid;
 pub use ports_eid::*;
+mod ports_dti;
+pub use ports_dti::*;
 mod ports_exchange;
 pub use ports_exchange::*;
 mod ports_opendata;

@@ -16,6 +16,7 @@ pub struct ModulePorts {
     pub payments: Arc<dyn PaymentStore>,
     pub eid: Arc<dyn EidStore>,
     pub exchange: Arc<dyn ExchangeStore>,
+    pub dti: Arc<dyn DtiStore>,
 }
 
 /// The ports of one engine, each held on its own so that a module's state holds what that
@@ -41,6 +42,7 @@ pub struct Stores {
     pub payments: Arc<dyn PaymentStore>,
     pub eid: Arc<dyn EidStore>,
     pub exchange: Arc<dyn ExchangeStore>,
+    pub dti: Arc<dyn DtiStore>,
     pub guard: Arc<dyn GuardStore>,
     pub schedule: Arc<dyn ScheduleStore>,
     /// File contents in the database, when the engine keeps them (PostgreSQL).
@@ -71,6 +73,7 @@ impl Stores {
             payments: modules.payments,
             eid: modules.eid,
             exchange: modules.exchange,
+            dti: modules.dti,
             blobs: None,
         }
     }

@@ -152,10 +152,7 @@ pub fn ranked_units(state: &AppState) -> Vec<(Unit, String, bool)> {
     state
         .agencies
         .iter()
-        .filter(|a| {
-            a.kind == AgencyKind::Department
-                || (a.kind == AgencyKind::PeoplesCommittee && a.level == AgencyLevel::Commune)
-        })
+        .filter(|a| a.is_ranked_unit())
         .map(|a| (Unit::Agency(a.code.clone()), a.name.clone(), a.level == AgencyLevel::Commune))
         .collect()
 }

@@ -421,6 +421,11 @@ async fn account_page(
         has_password: !a.password_hash.is_empty(),
         resident_lookups: state.config.resident_lookups && a.personal_id.is_some(),
         reads_lookups: viewer.may(&tinhso_policy::Action::ViewResidentLookups),
+        digital_transformation: viewer.may(&tinhso_policy::Action::ViewDigitalTransformation)
+            || a.agency.as_ref().is_some_and(|c| {
+                viewer.may(&tinhso_policy::Action::AssessDigitalTransformation { agency: c.clone() })
+                    && state.agencies.iter().any(|x| &x.code == c && x.is_ranked_unit())
+            }),
     })
 }
 

@@ -1,0 +1,55 @@
+//! The digital-transformation index over JSON: a year's published results, by group.
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ResultsQuery {
+    /// The year assessed; the latest year published when absent.
+    #[param(pattern = "^[0-9]{4}$")]
+    pub year: Option<String>,
+}
+
+/// One pillar of the year's framework.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PillarHead {
+    pub key: String,
+    pub name: String,
+    pub max: u32,
+}
+
+/// A unit's published result.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitResult {
+    /// Its rank in its group (equal points share one); absent for a unit not appraised.
+    pub rank: Option<usize>,
+    /// The unit's agency code.
+    pub agency: String,
+    pub name: String,
+    /// The appraised points out of 1,000; absent for a unit not appraised.
+    pub total: Option<f64>,
+    /// Points by pillar, in the pillars' order; empty for a unit not appraised.
+    pub pillars: Vec<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupResults {
+    /// `department` or `commune`.
+    pub group: String,
+    pub name: String,
+    pub units: Vec<UnitResult>,
+}
+
+/// A year's published results.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DtiResults {
+    pub year: i32,
+    pub framework: String,
+    /// RFC 3339.
+    pub published_at: String,
+    pub max: u32,
+    pub pillars: Vec<PillarHead>,
+    pub groups: Vec<GroupResults>,
+}

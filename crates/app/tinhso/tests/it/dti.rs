@@ -1,0 +1,418 @@
+//! The digital-transformation index as its people use it, on SQLite and PostgreSQL: the
+//! province opens the year's round; a department's admin fills in the self-assessment with
+//! evidence (a draft, every mistake said at once, the platform's own figures not typeable),
+//! submits it; the appraisers return it with a reason, then correct a figure with a note;
+//! the ranking is published for everyone, as a page and as JSON; nothing moves after that,
+//! each role sees only what it may, and the audit names a score changed behind the platform.
+
+use crate::dossier::verify;
+use crate::journey::page_login;
+use chrono::Datelike;
+use reqwest::StatusCode;
+use tinhso_testkit::server::{csrf_of, fresh_data_dir, fresh_pg_database};
+use tinhso_testkit::{Backend, TestServer};
+
+/// The demo department whose admin is `quantri.coquan@` (Sở Tư pháp).
+const UNIT: &str = "000.00.03.H08";
+const OTHER: &str = "000.00.05.H08";
+const BACK: &str = "/quan-tri/chuyen-doi-so";
+
+async fn server(backend: Backend) -> TestServer {
+    let database = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(fresh_pg_database().await.unwrap()),
+    };
+    TestServer::start_on(backend, crate::bin(), fresh_data_dir().unwrap(), database, &[]).await.unwrap()
+}
+
+fn today() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
+}
+
+async fn page(c: &reqwest::Client, url: String) -> (StatusCode, String) {
+    let r = c.get(url).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+async fn post(c: &reqwest::Client, url: String, form: &[(String, String)]) -> (StatusCode, String) {
+    let r = c.post(url).form(form).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+    p.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+}
+
+/// The error summary's messages.
+fn said(html: &str) -> Vec<String> {
+    html.split("<li><a href=\"#")
+        .skip(1)
+        .filter_map(|s| s.split('>').nth(1)?.split('<').next().map(str::to_owned))
+        .collect()
+}
+
+fn version(html: &str) -> String {
+    let at = html.find("name=\"phien-ban\" value=\"").expect("a version field") + 24;
+    html[at..].split('"').next().unwrap().to_owned()
+}
+
+/// A whole self-assessment: three quarters of each typed indicator's points, with evidence.
+fn whole(token: &str, seen: &str, lenh: &str) -> Vec<(String, String)> {
+    let f = tinhso_dti::Framework::parse(tinhso_dti::framework::DEFAULT).unwrap();
+    let mut form = pairs(&[("csrf", token), ("phien-ban", seen), ("lenh", lenh)]);
+    for i in f.indicators().filter(|i| i.measure.is_none()) {
+        form.push((format!("diem-{}", i.key), (i.max * 3 / 4).to_string()));
+        form.push((format!("minh-chung-{}", i.key), format!("Văn bản số {}/KH-STP", i.key)));
+    }
+    form
+}
+
+/// The values an appraisal form comes filled with.
+fn filled(html: &str) -> Vec<(String, String)> {
+    html.split("name=\"tham-dinh-")
+        .skip(1)
+        .map(|s| {
+            let key = s.split('"').next().unwrap();
+            let value = s.split("value=\"").nth(1).unwrap().split('"').next().unwrap();
+            (format!("tham-dinh-{key}"), value.to_owned())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_year_of_digital_transformation_on_sqlite() {
+    a_year(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_year_of_digital_transformation_on_postgres() {
+    a_year(Backend::Postgres).await;
+}
+
+async fn a_year(backend: Backend) {
+    let s = server(backend).await;
+    let year = today().year();
+    let url = |p: &str| format!("{}{p}", s.url);
+    let mine = url(&format!("{BACK}/{year}/{UNIT}"));
+    let province = page_login(&s, "quantri@tinhso.local").await;
+    let unit = page_login(&s, "quantri.coquan@tinhso.local").await;
+
+    // 1. The province opens the year: a past deadline or no date is said, then it opens once.
+    let (status, html) = page(&province, url(BACK)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Chưa mở đợt đánh giá nào"), "{html}");
+    let token = csrf_of(&html).unwrap();
+    let yesterday = (today() - chrono::Duration::days(1)).format("%d/%m/%Y").to_string();
+    for (deadline, message) in [(yesterday.as_str(), "Hạn nộp phải từ hôm nay trở đi"), ("31/02/2027", "Hạn nộp")]
+    {
+        let form = pairs(&[("csrf", &token), ("nam", &year.to_string()), ("han-nop", deadline)]);
+        let (status, html) = post(&province, url(BACK), &form).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{deadline}");
+        assert!(said(&html).iter().any(|m| m.starts_with(message)), "{:?}", said(&html));
+    }
+    let deadline = (today() + chrono::Duration::days(20)).format("%d/%m/%Y").to_string();
+    let open = pairs(&[("csrf", &token), ("nam", &year.to_string()), ("han-nop", &deadline)]);
+    let (status, html) = post(&province, url(BACK), &open).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&format!("Hạn đơn vị nộp bản tự đánh giá: {deadline}")), "{html}");
+    assert!(html.contains("Sở Tư pháp") && html.contains("Chưa bắt đầu"));
+    let (status, _) = post(&province, url(BACK), &open).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a year opens once");
+
+    // 2. The department's admin finds it from the account page and sees only their unit.
+    let (_, account) = page(&unit, url("/tai-khoan")).await;
+    assert!(account.contains(&format!("href=\"{BACK}\"")));
+    let (status, html) = page(&unit, url(BACK)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(html.matches("<td><a href=").count(), 1, "one unit listed");
+    let (status, html) = page(&unit, mine.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    // The platform's own figures, measured from the unit's dossiers, agree with the operations
+    // centre's index of the same unit and period.
+    let ioc: serde_json::Value = province
+        .get(url(&format!(
+            "/api/v1/ioc/index?unit={UNIT}&from={year}-01-01&to={}",
+            today().min(chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap(),)
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let index = ioc["total"].as_f64().unwrap();
+    let points_766 = (index / 100.0 * 6000.0 + 0.5).floor() / 100.0;
+    let shown =
+        format!("Hệ thống tự đo: <strong>{}</strong>", tinhso_dti::Points((points_766 * 100.0).round() as u32).vi());
+    assert!(html.contains(&shown), "{shown} for a 766 index of {index}");
+    assert!(html.contains(&format!("{index:.2}/100 điểm").replace('.', ",")));
+
+    // A draft may be partial; the confirmation says what happened.
+    let token = csrf_of(&html).unwrap();
+    let draft = pairs(&[
+        ("csrf", &token),
+        ("phien-ban", ""),
+        ("lenh", "luu"),
+        ("diem-1.1", "35,5"),
+        ("minh-chung-1.1", "Kế hoạch 12/KH-STP"),
+    ]);
+    let (status, html) = post(&unit, mine.clone(), &draft).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Đã lưu bản nháp"));
+    assert!(html.contains("value=\"35,5\"") && html.contains("Kế hoạch 12/KH-STP"));
+    assert_eq!(version(&html), "1");
+    // A draft is the unit's own: the appraisers see that nothing is submitted.
+    let (_, theirs) = page(&province, mine.clone()).await;
+    assert!(theirs.contains("Đơn vị chưa nộp bản tự đánh giá") && !theirs.contains("Kế hoạch 12/KH-STP"));
+
+    // Submitting half of it says every mistake at once and writes nothing.
+    let half = pairs(&[
+        ("csrf", &token),
+        ("phien-ban", "1"),
+        ("lenh", "nop"),
+        ("diem-1.1", "41"),
+        ("diem-1.2", "3.5"),
+        ("diem-1.3", "1,234"),
+    ]);
+    let (status, html) = post(&unit, mine.clone(), &half).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let errors = said(&html);
+    assert!(errors.contains(&"Chỉ số 1.1: tối đa 40 điểm".to_owned()), "{errors:?}");
+    assert!(errors.contains(&"Chỉ số 1.2: nêu tài liệu kiểm chứng cho điểm đã chấm".to_owned()), "{errors:?}");
+    assert!(errors.iter().any(|e| e.starts_with("Chỉ số 1.3: viết điểm bằng số")), "{errors:?}");
+    assert!(errors.contains(&"Chỉ số 8.3: nhập điểm tự đánh giá (0 nếu chưa đạt)".to_owned()), "{errors:?}");
+    assert_eq!(errors.len(), 20, "three wrong, seventeen missing: {errors:?}");
+    assert!(html.contains("value=\"41\""), "what was typed stays");
+    // The platform's figures cannot be typed over.
+    let mut forged = whole(&token, "1", "nop");
+    forged.push(("diem-6.2".into(), "50".into()));
+    let (status, _) = post(&unit, mine.clone(), &forged).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (_, html) = page(&unit, mine.clone()).await;
+    assert_eq!(version(&html), "1", "nothing written by the refused forms");
+
+    // 3. Submitted whole; then it waits for the appraisers.
+    let (status, html) = post(&unit, mine.clone(), &whole(&token, "1", "nop")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Đã nộp bản tự đánh giá") && html.contains("Đã nộp, chờ thẩm định"), "{html}");
+    let (status, html) = post(&unit, mine.clone(), &whole(&token, "2", "luu")).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(html.contains("chờ Hội đồng thẩm định"), "{html}");
+    let (status, html) = post(&unit, mine.clone(), &whole(&token, "1", "luu")).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a page read before the last change");
+    assert!(html.contains("vừa được cập nhật ở nơi khác"), "{html}");
+
+    // 4. Who may do what.
+    for (login, path, want) in [
+        ("0912345678", BACK.to_owned(), StatusCode::FORBIDDEN),
+        ("tiepnhan@tinhso.local", BACK.to_owned(), StatusCode::FORBIDDEN),
+        ("quantri.coquan@tinhso.local", format!("{BACK}/{year}/{OTHER}"), StatusCode::FORBIDDEN),
+        ("lanhdao@tinhso.local", format!("{BACK}/{year}/{UNIT}"), StatusCode::OK),
+        ("kiemtra@tinhso.local", BACK.to_owned(), StatusCode::OK),
+    ] {
+        let c = page_login(&s, login).await;
+        assert_eq!(page(&c, url(&path)).await.0, want, "{login} {path}");
+    }
+    let leader = page_login(&s, "lanhdao@tinhso.local").await;
+    let (_, html) = page(&leader, mine.clone()).await;
+    assert!(!html.contains("name=\"tham-dinh-1.1\""), "leaders read, they do not appraise");
+    let token_l = csrf_of(&html).unwrap();
+    let (status, _) = post(
+        &leader,
+        mine.clone(),
+        &pairs(&[("csrf", &token_l), ("phien-ban", "2"), ("lenh", "tra-lai"), ("ly-do", "x")]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) =
+        post(&unit, mine.clone(), &pairs(&[("csrf", &token), ("phien-ban", "2"), ("lenh", "tra-lai"), ("ly-do", "x")]))
+            .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a unit does not appraise itself");
+
+    // 5. The province may not publish while it waits; returns it with a reason.
+    let (_, html) = page(&province, url(&format!("{BACK}?nam={year}"))).await;
+    assert!(html.contains("Còn 1 bản tự đánh giá chờ thẩm định"));
+    let token_p = csrf_of(&html).unwrap();
+    let (status, _) = post(&province, url(&format!("{BACK}/{year}/cong-bo")), &pairs(&[("csrf", &token_p)])).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let back = |reason: &str| pairs(&[("csrf", &token_p), ("phien-ban", "2"), ("lenh", "tra-lai"), ("ly-do", reason)]);
+    let (status, html) = post(&province, mine.clone(), &back("  ")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(said(&html)[0].starts_with("Nêu nội dung đơn vị cần giải trình"));
+    let (status, _) =
+        post(&province, mine.clone(), &back("Chỉ số 3.2: bổ sung biên bản kết nối mạng chuyên dùng")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, html) = page(&unit, mine.clone()).await;
+    assert!(
+        html.contains("Trả lại để giải trình, bổ sung") && html.contains("bổ sung biên bản kết nối mạng chuyên dùng")
+    );
+    let (status, _) = post(&unit, mine.clone(), &whole(&token, "3", "nop")).await;
+    assert_eq!(status, StatusCode::OK, "sent again");
+
+    // 6. The appraisal keeps the unit's figures unless it says why.
+    let (_, html) = page(&province, mine.clone()).await;
+    let mut appraisal = filled(&html);
+    assert_eq!(appraisal.len(), 23, "every indicator, the measured ones too");
+    assert!(appraisal.contains(&("tham-dinh-1.1".to_owned(), "30".to_owned())), "{appraisal:?}");
+    for (k, v) in appraisal.iter_mut() {
+        if k == "tham-dinh-3.2" {
+            *v = "10".into();
+        }
+    }
+    let mut form = pairs(&[("csrf", &token_p), ("phien-ban", "4"), ("lenh", "tham-dinh")]);
+    form.extend(appraisal.clone());
+    let (status, html) = post(&province, mine.clone(), &form).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(said(&html), ["Chỉ số 3.2: nêu lý do điểm thẩm định khác điểm tự đánh giá"]);
+    form.push(("ghi-chu-3.2".into(), "Chưa có biên bản kết nối".into()));
+    let (status, html) = post(&province, mine.clone(), &form).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Đã lưu kết quả thẩm định"));
+    let total: f64 = appraisal.iter().map(|(_, v)| v.replace(',', ".").parse::<f64>().unwrap()).sum();
+
+    // 7. Published: the ranking for everyone, as a page and as JSON.
+    let anonymous = s.client();
+    let (_, html) = page(&anonymous, url("/chi-so-chuyen-doi-so")).await;
+    assert!(html.contains("Chưa có kết quả nào được công bố"), "nothing before publication");
+    let (status, _) = post(&province, url(&format!("{BACK}/{year}/cong-bo")), &pairs(&[("csrf", &token_p)])).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, html) = page(&anonymous, url("/chi-so-chuyen-doi-so")).await;
+    assert_eq!(status, StatusCode::OK);
+    let shown = tinhso_dti::Points((total * 100.0).round() as u32).vi();
+    assert!(
+        html.contains(&format!(
+            "<td class=\"num\">1</td><th scope=\"row\">Sở Tư pháp</th><td class=\"num\"><strong>{shown}</strong>"
+        )),
+        "{shown}: {html}"
+    );
+    assert!(html.contains("Không có kết quả"), "units not appraised are listed without a result");
+    let r = anonymous.get(url(&format!("/api/v1/dti/results?year={year}"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: serde_json::Value = r.json().await.unwrap();
+    let departments = &v["groups"][0];
+    assert_eq!(departments["group"], "department");
+    assert_eq!(departments["units"][0]["agency"], UNIT);
+    assert_eq!(departments["units"][0]["rank"], 1);
+    assert!((departments["units"][0]["total"].as_f64().unwrap() - total).abs() < 0.005);
+    assert_eq!(departments["units"][0]["pillars"].as_array().unwrap().len(), 8);
+    assert!(departments["units"][1]["rank"].is_null() && departments["units"][1]["total"].is_null());
+    for (q, want, code) in
+        [("?year=20x6", 400, "invalid_year"), ("?year=1999", 404, "not_found"), ("?nam=2026", 400, "")]
+    {
+        let r = anonymous.get(url(&format!("/api/v1/dti/results{q}"))).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), want, "{q}");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{q}: {body}");
+        if !code.is_empty() {
+            assert_eq!(body["code"], code);
+        }
+    }
+    // Nothing moves after publication.
+    let (status, html) = post(
+        &province,
+        mine.clone(),
+        &form
+            .iter()
+            .map(|(k, v)| (k.clone(), if k == "phien-ban" { "5".into() } else { v.clone() }))
+            .collect::<Vec<_>>(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(html.contains("đã công bố"), "{html}");
+
+    // 8. The audit holds every figure to the ledger.
+    let (code, out) = verify(&s).await;
+    assert_eq!(code, 0, "{out}");
+    s.exec_sql("UPDATE dti_assessment SET appraisal = replace(appraisal, '\"points\":1000,', '\"points\":1001,')")
+        .await
+        .unwrap();
+    let (code, out) = verify(&s).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("bản đánh giá chuyển đổi số") && out.contains(UNIT), "{out}");
+    s.exec_sql("UPDATE dti_assessment SET appraisal = replace(appraisal, '\"points\":1001,', '\"points\":1000,')")
+        .await
+        .unwrap();
+    assert_eq!(verify(&s).await.0, 0);
+    s.exec_sql("UPDATE dti_round SET published_at = NULL").await.unwrap();
+    let (code, out) = verify(&s).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("đợt đánh giá chuyển đổi số"), "{out}");
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn digital_transformation_walk_on_a_phone() {
+    walk(tinhso_testkit::walk::Screen::Phone).await;
+}
+
+#[tokio::test]
+async fn digital_transformation_walk_at_a_desk_screen() {
+    walk(tinhso_testkit::walk::Screen::Desk).await;
+}
+
+/// The year in headless Chromium: the province opens the round; a department's admin saves a
+/// draft, is told of a mistake, fills in the rest and submits; the province corrects a figure
+/// with its reason and publishes; anyone finds the ranking from the transparency page. Every
+/// page passes axe-core and is kept as a screenshot.
+async fn walk(screen: tinhso_testkit::walk::Screen) {
+    let s = server(Backend::Sqlite).await;
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..");
+    let mut p = tinhso_testkit::walk::Person::start(&s.url, screen, "chuyen-doi-so", &workspace).await.unwrap();
+    let deadline = (today() + chrono::Duration::days(14)).format("%d/%m/%Y").to_string();
+    sign_in(&mut p, "quantri@tinhso.local").await;
+    p.open("/tai-khoan").await.unwrap();
+    p.click("Đánh giá chuyển đổi số (DTI)").await.unwrap();
+    p.fill("Hạn đơn vị nộp bản tự đánh giá (ngày/tháng/năm)", &deadline).await.unwrap();
+    p.click("Mở đợt đánh giá").await.unwrap();
+    p.sees(&format!("Hạn đơn vị nộp bản tự đánh giá: {deadline}")).await.unwrap();
+    p.click("Đăng xuất").await.unwrap();
+
+    sign_in(&mut p, "quantri.coquan@tinhso.local").await;
+    p.open("/tai-khoan").await.unwrap();
+    p.click("Đánh giá chuyển đổi số (DTI)").await.unwrap();
+    p.click("Mở bản tự đánh giá của đơn vị").await.unwrap();
+    p.sees("Hệ thống tự đo").await.unwrap();
+    p.fill_in("1.1. ", "Điểm tự chấm", "35,5").await.unwrap();
+    p.fill_in("1.1. ", "Tài liệu kiểm chứng", "Kế hoạch 12/KH-STP ngày 10/02").await.unwrap();
+    p.click("Lưu nháp").await.unwrap();
+    p.sees("Đã lưu bản nháp").await.unwrap();
+    let f = tinhso_dti::Framework::parse(tinhso_dti::framework::DEFAULT).unwrap();
+    for i in f.indicators().filter(|i| i.measure.is_none() && i.key != "1.1") {
+        let group = format!("{}. ", i.key);
+        let points = if i.key == "1.2" { (i.max + 5).to_string() } else { (i.max / 2).to_string() };
+        p.fill_in(&group, "Điểm tự chấm", &points).await.unwrap();
+        p.fill_in(&group, "Tài liệu kiểm chứng", &format!("Văn bản {}", i.key)).await.unwrap();
+    }
+    p.click("Nộp để thẩm định").await.unwrap();
+    p.sees("Chỉ số 1.2: tối đa 30 điểm").await.unwrap();
+    p.fill_in("1.2. ", "Điểm tự chấm", "15").await.unwrap();
+    p.click("Nộp để thẩm định").await.unwrap();
+    p.sees("Đã nộp bản tự đánh giá").await.unwrap();
+    p.click("Đăng xuất").await.unwrap();
+
+    sign_in(&mut p, "quantri@tinhso.local").await;
+    p.open("/quan-tri/chuyen-doi-so").await.unwrap();
+    p.click("Sở Tư pháp").await.unwrap();
+    p.fill_in("3.2. ", "Điểm thẩm định", "5").await.unwrap();
+    p.fill_in("3.2. ", "Lý do điều chỉnh", "Chưa có biên bản kết nối mạng chuyên dùng").await.unwrap();
+    p.click("Lưu kết quả thẩm định").await.unwrap();
+    p.sees("Đã lưu kết quả thẩm định").await.unwrap();
+    p.click(&format!("Đánh giá chuyển đổi số năm {}", today().year())).await.unwrap();
+    p.click(&format!("Công bố kết quả năm {}", today().year())).await.unwrap();
+    p.sees("Kết quả đã công bố ngày").await.unwrap();
+    p.click("Đăng xuất").await.unwrap();
+
+    p.open("/minh-bach").await.unwrap();
+    p.click("Chỉ số chuyển đổi số của các sở, ngành, xã, phường").await.unwrap();
+    p.sees("Sở Tư pháp").await.unwrap();
+    p.sees("Xã, phường, đặc khu").await.unwrap();
+    p.quit().await.unwrap();
+    s.stop().await.unwrap();
+}
+
+async fn sign_in(p: &mut tinhso_testkit::walk::Person, who: &str) {
+    p.open("/dang-nhap").await.unwrap();
+    p.fill("Số điện thoại hoặc thư điện tử", who).await.unwrap();
+    p.fill("Mật khẩu", crate::dossier::PASSWORD).await.unwrap();
+    p.click("Đăng nhập").await.unwrap();
+}

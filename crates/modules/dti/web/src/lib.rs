@@ -1,0 +1,43 @@
+//! The digital-transformation index module's web half: units' self-assessment with evidence
+//! and the province's appraisal ([`pages`], `/quan-tri/chuyen-doi-so`), the published
+//! ranking for everyone ([`public`], `/chi-so-chuyen-doi-so` and `/api/v1/dti/results`). The
+//! figures the platform measures itself come from the operations centre's Decision 766
+//! figures for the unit ([`service::measured`]).
+//!
+//! May depend on: the platform's HTTP crate, the DTI rules, the operations centre's web
+//! service (its figures), the API types, the kernel, the ledger and the ports.
+
+pub mod pages;
+pub mod public;
+pub mod service;
+pub mod views;
+
+use axum::routing::{get, post};
+use axum::Router;
+use tinhso_http::WebModule;
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(paths(public::api), tags((name = "dti", description = "The digital-transformation index")))]
+pub struct ApiDoc;
+
+pub fn module() -> WebModule {
+    let routes = Router::new()
+        .route(public::PUBLIC, get(public::page))
+        .route("/api/v1/dti/results", get(public::api))
+        .route(pages::BACK_OFFICE, get(pages::index).post(pages::open))
+        .route("/quan-tri/chuyen-doi-so/{year}/cong-bo", post(pages::publish))
+        .route("/quan-tri/chuyen-doi-so/{year}/{unit}", get(pages::assessment).post(pages::act));
+    WebModule { routes, api: ApiDoc::openapi(), own_upload_auth: &[], personal_data: None, held_work: None }
+}
+
+#[cfg(test)]
+mod tests {
+    use utoipa::OpenApi;
+
+    /// Every `/api/` route this module serves is in its part of the document, and nothing else.
+    #[test]
+    fn every_api_route_is_documented() {
+        assert_eq!(tinhso_http::openapi::check_documented(include_str!("lib.rs"), &super::ApiDoc::openapi()), Ok(()));
+    }
+}

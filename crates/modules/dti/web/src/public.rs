@@ -1,0 +1,199 @@
+//! The published results, for everyone: the page `/chi-so-chuyen-doi-so` and
+//! `/api/v1/dti/results`. Nothing of a year shows before the province publishes it.
+
+use crate::service::{self, Loaded};
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+use tinhso_api::dti::{DtiResults, GroupResults, PillarHead, ResultsQuery, UnitResult};
+use tinhso_api::ErrorBody;
+use tinhso_dti::ranking::{self, Ranked};
+use tinhso_dti::{Points, UnitGroup};
+use tinhso_http::api::json_bytes;
+use tinhso_http::auth::Viewer;
+use tinhso_http::error::{ApiResult, AppError};
+use tinhso_http::form::{ApiQuery, PageQuery};
+use tinhso_http::pages::{page_err, PageResult};
+use tinhso_http::state::AppState;
+use tinhso_http::views::{render, Layout};
+use tinhso_kernel::ids::AgencyCode;
+
+pub const PUBLIC: &str = "/chi-so-chuyen-doi-so";
+
+/// A group's units in published order, with their points by pillar.
+type GroupRanking = (UnitGroup, Vec<Ranked<(AgencyCode, Vec<Points>)>>);
+
+async fn published(state: &AppState, year: Option<i32>) -> Result<(Vec<i32>, Option<Loaded>), AppError> {
+    let rounds: Vec<_> = state.store.dti.rounds().await?.into_iter().filter(|r| r.published_at.is_some()).collect();
+    let years = rounds.iter().map(|r| r.year).collect();
+    let chosen = match year {
+        Some(y) => rounds.into_iter().find(|r| r.year == y),
+        None => rounds.into_iter().next(),
+    };
+    Ok((years, chosen.map(service::load).transpose()?))
+}
+
+async fn rankings(state: &AppState, loaded: &Loaded) -> Result<Vec<GroupRanking>, AppError> {
+    let stored = state.store.dti.assessments(loaded.round.year).await?;
+    let mut out = Vec::new();
+    for group in UnitGroup::ALL {
+        let mut units = Vec::new();
+        for (code, name, g) in service::units(state) {
+            if g != group {
+                continue;
+            }
+            let read = stored.iter().find(|a| a.unit == code.as_str()).cloned().map(service::read).transpose()?;
+            let appraisal = read.as_ref().and_then(|r| r.assessment.final_total().and(r.assessment.appraisal.as_ref()));
+            let pillars = appraisal.map(|a| a.by_pillar(&loaded.framework)).unwrap_or_default();
+            units.push(((code, pillars), name, appraisal.map(|a| a.total())));
+        }
+        out.push((group, ranking::rank(units)));
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PublicParams {
+    nam: Option<String>,
+}
+
+pub struct Row {
+    pub rank: String,
+    pub name: String,
+    pub total: String,
+    pub pillars: Vec<String>,
+}
+
+pub struct Table {
+    pub name: String,
+    pub rows: Vec<Row>,
+}
+
+#[derive(Template)]
+#[template(path = "dti/public.html")]
+pub struct PublicPage {
+    pub layout: Layout,
+    pub years: Vec<(i32, bool)>,
+    pub year: Option<i32>,
+    pub framework: String,
+    pub published: String,
+    pub pillars: Vec<(String, String, u32)>,
+    pub tables: Vec<Table>,
+}
+
+pub async fn page(State(state): State<AppState>, viewer: Viewer, PageQuery(q): PageQuery<PublicParams>) -> PageResult {
+    let err = page_err(&viewer);
+    let en = viewer.locale == tinhso_http::i18n::Locale::En;
+    let year = match q.nam.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(s.parse::<i32>().map_err(|_| err(AppError::NotFound))?),
+    };
+    let (years, loaded) = published(&state, year).await.map_err(&err)?;
+    if year.is_some() && loaded.is_none() {
+        return Err(err(AppError::NotFound));
+    }
+    let show = |p: Points| if en { p.en() } else { p.vi() };
+    let mut tables = Vec::new();
+    if let Some(l) = &loaded {
+        for (group, ranked) in rankings(&state, l).await.map_err(&err)? {
+            let rows = ranked
+                .into_iter()
+                .map(|r| Row {
+                    rank: r.rank.map(|n| n.to_string()).unwrap_or_else(|| "–".into()),
+                    name: r.name,
+                    total: r
+                        .total
+                        .map(show)
+                        .unwrap_or_else(|| if en { "Not appraised" } else { "Không có kết quả" }.into()),
+                    pillars: r.unit.1.into_iter().map(show).collect(),
+                })
+                .collect();
+            tables.push(Table { name: if en { group.label_en() } else { group.label_vi() }.to_owned(), rows });
+        }
+    }
+    let title = if en { "Digital-transformation index" } else { "Chỉ số chuyển đổi số" };
+    let page = PublicPage {
+        layout: Layout::new(&state, &viewer, title.to_owned()),
+        years: years.iter().map(|y| (*y, loaded.as_ref().is_some_and(|l| l.round.year == *y))).collect(),
+        year: loaded.as_ref().map(|l| l.round.year),
+        framework: loaded
+            .as_ref()
+            .map(|l| if en { l.framework.name_en.clone() } else { l.framework.name_vi.clone() })
+            .unwrap_or_default(),
+        published: loaded
+            .as_ref()
+            .and_then(|l| l.round.published_at.as_deref())
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+            .map(|t| tinhso_kernel::calendar::local_time(t.with_timezone(&chrono::Utc)).format("%d/%m/%Y").to_string())
+            .unwrap_or_default(),
+        pillars: loaded
+            .as_ref()
+            .map(|l| {
+                l.framework
+                    .pillars
+                    .iter()
+                    .map(|p| (p.key.clone(), if en { p.name_en.clone() } else { p.name_vi.clone() }, p.max))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        tables,
+    };
+    Ok(viewer.finish(render(&page)))
+}
+
+/// A year's published results, by group, units in rank order.
+#[utoipa::path(get, path = "/api/v1/dti/results", tag = "dti", params(ResultsQuery),
+    responses((status = 200, body = DtiResults), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn api(State(state): State<AppState>, ApiQuery(q): ApiQuery<ResultsQuery>) -> ApiResult<Response> {
+    let year = match q.year.as_deref() {
+        None => None,
+        Some(s) => match s.parse::<i32>() {
+            Ok(y) if s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()) => Some(y),
+            _ => {
+                return Err(AppError::bad_request(
+                    "invalid_year",
+                    "Năm viết bằng bốn chữ số, ví dụ 2025",
+                    "Give the year as four digits, e.g. 2025",
+                )
+                .into())
+            }
+        },
+    };
+    let (_, loaded) = published(&state, year).await?;
+    let Some(l) = loaded else { return Err(AppError::NotFound.into()) };
+    let groups = rankings(&state, &l)
+        .await?
+        .into_iter()
+        .map(|(group, ranked)| GroupResults {
+            group: group.key().to_owned(),
+            name: group.label_vi().to_owned(),
+            units: ranked
+                .into_iter()
+                .map(|r| UnitResult {
+                    rank: r.rank,
+                    agency: r.unit.0.to_string(),
+                    name: r.name,
+                    total: r.total.map(Points::as_f64),
+                    pillars: r.unit.1.into_iter().map(Points::as_f64).collect(),
+                })
+                .collect(),
+        })
+        .collect();
+    let answer = DtiResults {
+        year: l.round.year,
+        framework: l.framework.name_vi.clone(),
+        published_at: l.round.published_at.clone().unwrap_or_default(),
+        max: tinhso_dti::framework::TOTAL,
+        pillars: l
+            .framework
+            .pillars
+            .iter()
+            .map(|p| PillarHead { key: p.key.clone(), name: p.name_vi.clone(), max: p.max })
+            .collect(),
+        groups,
+    };
+    json_bytes(StatusCode::OK, &answer)
+}
