@@ -15,7 +15,7 @@ pub enum Cell {
 pub struct Table {
     /// File name without extension, ASCII.
     pub name: &'static str,
-    pub headers: Vec<&'static str>,
+    pub headers: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
 }
 
@@ -49,6 +49,11 @@ fn text(c: &Cell) -> String {
     }
 }
 
+/// Column names given as they are written in code.
+pub fn heads(names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| (*n).to_owned()).collect()
+}
+
 pub fn csv(t: &Table) -> Result<Vec<u8>, AppError> {
     let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     w.write_record(&t.headers).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -67,7 +72,7 @@ pub fn xlsx(t: &Table) -> Result<Vec<u8>, AppError> {
     let column = |c: usize| u16::try_from(c).map_err(|_| AppError::Internal("too many columns for a sheet".into()));
     let line = |r: usize| u32::try_from(r + 1).map_err(|_| AppError::Internal("too many rows for a sheet".into()));
     for (c, h) in t.headers.iter().enumerate() {
-        sheet.write_string_with_format(0, column(c)?, *h, &bold).map_err(err)?;
+        sheet.write_string_with_format(0, column(c)?, h, &bold).map_err(err)?;
     }
     for (r, row) in t.rows.iter().enumerate() {
         let r = line(r)?;
@@ -101,7 +106,7 @@ mod tests {
     fn csv_text_that_would_run_as_a_formula_is_kept_as_text() {
         let t = Table {
             name: "t",
-            headers: vec!["Tên", "Số"],
+            headers: heads(&["Tên", "Số"]),
             rows: vec![
                 vec![Cell::Text("=HYPERLINK(\"http://x\",\"Bấm\")".into()), Cell::Number(-3.0)],
                 vec![Cell::Text("@SUM(A1)".into()), Cell::Text("Sở Tư pháp".into())],

@@ -2,7 +2,7 @@
 //! framework, deadline and publication) and each unit's assessment, every write with its
 //! ledger entry (lane `dti`) in one transaction.
 
-use crate::Result;
+use crate::{Notification, Result};
 use async_trait::async_trait;
 use tinhso_kernel::ids::AccountId;
 use tinhso_ledger::chain::Link;
@@ -46,20 +46,26 @@ pub struct DtiAssessment {
 
 #[async_trait]
 pub trait DtiStore: Send + Sync {
-    /// Opens a year's round; `Conflict` when the year has one.
-    async fn open_round(&self, round: &DtiRound, entry: &Link) -> Result<()>;
+    /// Opens a year's round, queueing `notes`; `Conflict` when the year has one.
+    async fn open_round(&self, round: &DtiRound, entry: &Link, notes: &[Notification]) -> Result<()>;
     /// Publishes a year's results at `at`; `Conflict` when already published, or while an
     /// assessment waits for appraisal (checked in the same transaction).
-    async fn publish_round(&self, year: i32, at: &str, entry: &Link) -> Result<()>;
+    async fn publish_round(&self, year: i32, at: &str, entry: &Link, notes: &[Notification]) -> Result<()>;
     /// Every round, newest year first.
     async fn rounds(&self) -> Result<Vec<DtiRound>>;
     async fn assessment(&self, year: i32, unit: &str) -> Result<Option<DtiAssessment>>;
     /// A year's assessments, by unit.
     async fn assessments(&self, year: i32) -> Result<Vec<DtiAssessment>>;
     /// Writes `a` (its version one more than `expected`, `None` for the first write) with
-    /// `entry`; `Conflict` when the stored version is not `expected` or the year's results
-    /// were published meanwhile.
-    async fn put_assessment(&self, a: &DtiAssessment, expected: Option<i64>, entry: &Link) -> Result<()>;
+    /// `entry` and `notes` queued; `Conflict` when the stored version is not `expected` or the
+    /// year's results were published meanwhile.
+    async fn put_assessment(
+        &self,
+        a: &DtiAssessment,
+        expected: Option<i64>,
+        entry: &Link,
+        notes: &[Notification],
+    ) -> Result<()>;
     /// Every round and assessment with its entries' lanes and payloads (oldest first), for
     /// the audit.
     async fn dti_with_entries(&self) -> Result<DtiAudited>;

@@ -119,7 +119,12 @@ async fn a_year(backend: Backend) {
     let (status, _) = post(&province, url(BACK), &open).await;
     assert_eq!(status, StatusCode::CONFLICT, "a year opens once");
 
-    // 2. The department's admin finds it from the account page and sees only their unit.
+    // 2. The department's admin is told, finds it from the account page and sees only their unit.
+    let (_, inbox) = page(&unit, url("/thong-bao")).await;
+    assert!(
+        inbox.contains(&format!("Mở đợt đánh giá chuyển đổi số năm {year}")) && inbox.contains(&deadline),
+        "{inbox}"
+    );
     let (_, account) = page(&unit, url("/tai-khoan")).await;
     assert!(account.contains(&format!("href=\"{BACK}\"")));
     let (status, html) = page(&unit, url(BACK)).await;
@@ -229,7 +234,9 @@ async fn a_year(backend: Backend) {
             .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "a unit does not appraise itself");
 
-    // 5. The province may not publish while it waits; returns it with a reason.
+    // 5. The province is told; may not publish while it waits; returns it with a reason.
+    let (_, inbox) = page(&province, url("/thong-bao")).await;
+    assert!(inbox.contains(&format!("Sở Tư pháp đã nộp bản tự đánh giá chuyển đổi số năm {year}")), "{inbox}");
     let (_, html) = page(&province, url(&format!("{BACK}?nam={year}"))).await;
     assert!(html.contains("Còn 1 bản tự đánh giá chờ thẩm định"));
     let token_p = csrf_of(&html).unwrap();
@@ -269,6 +276,9 @@ async fn a_year(backend: Backend) {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Đã lưu kết quả thẩm định"));
     let total: f64 = appraisal.iter().map(|(_, v)| v.replace(',', ".").parse::<f64>().unwrap()).sum();
+    let (_, inbox) = page(&unit, url("/thong-bao")).await;
+    let told = format!("Sở Tư pháp: {} / 1.000 điểm", tinhso_dti::Points((total * 100.0).round() as u32).vi());
+    assert!(inbox.contains(&told), "{told}: {inbox}");
 
     // 7. Published: the ranking for everyone, as a page and as JSON.
     let anonymous = s.client();
@@ -307,6 +317,25 @@ async fn a_year(backend: Backend) {
             assert_eq!(body["code"], code);
         }
     }
+    // The ranking as a spreadsheet, read back with openpyxl (a real XLSX reader).
+    let r = anonymous.get(url(&format!("/chi-so-chuyen-doi-so?nam={year}&dinh-dang=xlsx"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let path = s.data.join("dti.xlsx");
+    std::fs::write(&path, r.bytes().await.unwrap()).unwrap();
+    let script = "import openpyxl,sys,json; ws=openpyxl.load_workbook(sys.argv[1]).active; \
+                  print(json.dumps([[c.value for c in row] for row in ws.iter_rows(max_row=3)], ensure_ascii=False))";
+    let out = std::process::Command::new("python3").args(["-c", script]).arg(&path).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let sheet: Vec<Vec<serde_json::Value>> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        sheet[0][..6],
+        ["Khối", "Hạng", "Mã đơn vị", "Đơn vị", "Tổng điểm", "1. Nhận thức số"].map(serde_json::Value::from)
+    );
+    assert_eq!(sheet[0].len(), 13, "five columns and eight pillars");
+    assert_eq!(sheet[1][1], 1);
+    assert_eq!(sheet[1][2], UNIT);
+    assert!((sheet[1][4].as_f64().unwrap() - total).abs() < 0.005, "{:?}", sheet[1]);
+    assert!(sheet[2][1].is_null() && sheet[2][4].is_null(), "a unit not appraised has no rank: {:?}", sheet[2]);
     // Nothing moves after publication.
     let (status, html) = post(
         &province,

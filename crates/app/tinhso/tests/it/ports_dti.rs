@@ -85,34 +85,34 @@ async fn dti(s: Stores) {
     let d = s.dti.as_ref();
     // A round opens once.
     let (r, e, _) = round(2026);
-    d.open_round(&r, &e).await.unwrap();
-    conflict(d.open_round(&DtiRound { deadline: "2027-01-31".into(), ..r.clone() }, &e).await);
+    d.open_round(&r, &e, &[]).await.unwrap();
+    conflict(d.open_round(&DtiRound { deadline: "2027-01-31".into(), ..r.clone() }, &e, &[]).await);
     assert_eq!(d.rounds().await.unwrap(), vec![r.clone()]);
     // Nothing is written to a year without a round.
     let (orphan, oe) = assessment(2025, Step::Draft, 1, 100, by);
-    conflict(d.put_assessment(&orphan, None, &oe).await);
+    conflict(d.put_assessment(&orphan, None, &oe, &[]).await);
     // The first write, then one at the version read; a stale one is refused whole.
     let (first, fe) = assessment(2026, Step::Draft, 1, 100, by);
-    d.put_assessment(&first, None, &fe).await.unwrap();
-    conflict(d.put_assessment(&first, None, &fe).await);
+    d.put_assessment(&first, None, &fe, &[]).await.unwrap();
+    conflict(d.put_assessment(&first, None, &fe, &[]).await);
     let (second, se) = assessment(2026, Step::Submitted, 2, 3000, by);
-    d.put_assessment(&second, Some(1), &se).await.unwrap();
+    d.put_assessment(&second, Some(1), &se, &[]).await.unwrap();
     let (stale, ste) = assessment(2026, Step::Draft, 2, 5, by);
-    conflict(d.put_assessment(&stale, Some(1), &ste).await);
+    conflict(d.put_assessment(&stale, Some(1), &ste, &[]).await);
     assert_eq!(d.assessment(2026, UNIT).await.unwrap(), Some(second.clone()));
     assert_eq!(d.assessments(2026).await.unwrap(), vec![second.clone()]);
     assert_eq!(d.assessment(2026, "000.00.02.H59").await.unwrap(), None);
     assert_eq!(entries(&s).await, 3, "the round's entry and two writes; nothing of the refused ones");
     // Publication waits for the appraisers.
     let published = entry(audit::round_subject(2026), audit::round_published(2026, "2027-01-10T02:00:00Z"), by);
-    conflict(d.publish_round(2026, "2027-01-10T02:00:00Z", &published).await);
+    conflict(d.publish_round(2026, "2027-01-10T02:00:00Z", &published, &[]).await);
     let (appraised, ae) = assessment(2026, Step::Appraised, 3, 2500, by);
-    d.put_assessment(&appraised, Some(2), &ae).await.unwrap();
-    d.publish_round(2026, "2027-01-10T02:00:00Z", &published).await.unwrap();
-    conflict(d.publish_round(2026, "2027-01-11T02:00:00Z", &published).await);
+    d.put_assessment(&appraised, Some(2), &ae, &[]).await.unwrap();
+    d.publish_round(2026, "2027-01-10T02:00:00Z", &published, &[]).await.unwrap();
+    conflict(d.publish_round(2026, "2027-01-11T02:00:00Z", &published, &[]).await);
     // A published year takes nothing more.
     let (late, le) = assessment(2026, Step::Appraised, 4, 1, by);
-    conflict(d.put_assessment(&late, Some(3), &le).await);
+    conflict(d.put_assessment(&late, Some(3), &le, &[]).await);
     let (rounds, rows) = d.dti_with_entries().await.unwrap();
     assert_eq!(rounds.len(), 1);
     assert_eq!(rounds[0].0.published_at.as_deref(), Some("2027-01-10T02:00:00Z"));

@@ -6,9 +6,9 @@ use async_trait::async_trait;
 use std::sync::Arc;
 use tinhso_kernel::ids::AccountId;
 use tinhso_ledger::chain::Link;
-use tinhso_postgres::{ledger, map_err, Cached, PgStore};
+use tinhso_postgres::{ledger, map_err, outbox, Cached, PgStore};
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::{DtiAssessment, DtiAudited, DtiRound, DtiStore, Result, StoreError};
+use tinhso_store::{DtiAssessment, DtiAudited, DtiRound, DtiStore, Notification, Result, StoreError};
 use tokio_postgres::Row;
 
 pub const MIGRATIONS: Migrations = Migrations {
@@ -48,7 +48,7 @@ fn assessment(r: &Row) -> DtiAssessment {
 }
 
 /// Locks the year's round; whether it is open (exists and is not published).
-async fn lock_open(tx: &tokio_postgres::Transaction<'_>, year: i32) -> Result<bool> {
+async fn lock_open(tx: &deadpool_postgres::Transaction<'_>, year: i32) -> Result<bool> {
     let row = tx
         .query_opt("SELECT published_at FROM dti_round WHERE year = $1 FOR UPDATE", &[&year])
         .await
@@ -56,9 +56,14 @@ async fn lock_open(tx: &tokio_postgres::Transaction<'_>, year: i32) -> Result<bo
     Ok(row.is_some_and(|r| r.get::<_, Option<String>>(0).is_none()))
 }
 
+async fn notify(tx: &deadpool_postgres::Transaction<'_>, notes: &[Notification]) -> Result<()> {
+    let items: Vec<(&Notification, Option<&str>, Option<i64>)> = notes.iter().map(|n| (n, None, None)).collect();
+    outbox::enqueue_many(tx, &items).await
+}
+
 #[async_trait]
 impl DtiStore for DtiPg {
-    async fn open_round(&self, r: &DtiRound, entry: &Link) -> Result<()> {
+    async fn open_round(&self, r: &DtiRound, entry: &Link, notes: &[Notification]) -> Result<()> {
         let mut client = self.db.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
         let n = tx
@@ -72,10 +77,11 @@ impl DtiStore for DtiPg {
             return Err(StoreError::Conflict(format!("dti round {} exists", r.year)));
         }
         ledger::append_entry(&tx, tinhso_dti::audit::ROUND_OPENED, false, entry).await?;
+        notify(&tx, notes).await?;
         tx.commit().await.map_err(map_err)
     }
 
-    async fn publish_round(&self, year: i32, at: &str, entry: &Link) -> Result<()> {
+    async fn publish_round(&self, year: i32, at: &str, entry: &Link, notes: &[Notification]) -> Result<()> {
         let mut client = self.db.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
         if !lock_open(&tx, year).await? {
@@ -93,6 +99,7 @@ impl DtiStore for DtiPg {
             return Err(published(year));
         }
         ledger::append_entry(&tx, tinhso_dti::audit::ROUND_PUBLISHED, false, entry).await?;
+        notify(&tx, notes).await?;
         tx.commit().await.map_err(map_err)
     }
 
@@ -114,7 +121,13 @@ impl DtiStore for DtiPg {
         Ok(client.query_cached(&sql, &[&year]).await.map_err(map_err)?.iter().map(assessment).collect())
     }
 
-    async fn put_assessment(&self, a: &DtiAssessment, expected: Option<i64>, entry: &Link) -> Result<()> {
+    async fn put_assessment(
+        &self,
+        a: &DtiAssessment,
+        expected: Option<i64>,
+        entry: &Link,
+        notes: &[Notification],
+    ) -> Result<()> {
         let mut client = self.db.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
         if !lock_open(&tx, a.year).await? {
@@ -159,6 +172,7 @@ impl DtiStore for DtiPg {
             return Err(stale(a.year, &a.unit));
         }
         ledger::append_entry(&tx, kind(expected), false, entry).await?;
+        notify(&tx, notes).await?;
         tx.commit().await.map_err(map_err)
     }
 

@@ -6,9 +6,9 @@ use rusqlite::{params, OptionalExtension, Row};
 use std::sync::Arc;
 use tinhso_kernel::ids::AccountId;
 use tinhso_ledger::chain::Link;
-use tinhso_sqlite::{exec, ledger, map_err, SqliteStore};
+use tinhso_sqlite::{exec, ledger, map_err, outbox, SqliteStore};
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::{DtiAssessment, DtiAudited, DtiRound, DtiStore, Result, StoreError};
+use tinhso_store::{DtiAssessment, DtiAudited, DtiRound, DtiStore, Notification, Result, StoreError};
 
 pub const MIGRATIONS: Migrations = Migrations {
     module: crate::MODULE,
@@ -56,10 +56,14 @@ fn entries(c: &rusqlite::Connection, subject: &str) -> rusqlite::Result<Vec<(Str
     Ok(ledger::entries(c, subject)?.into_iter().map(|(e, _, _)| (e.lane, e.payload)).collect())
 }
 
+fn notify(tx: &rusqlite::Connection, notes: &[Notification]) -> Result<()> {
+    notes.iter().try_for_each(|n| outbox::enqueue(tx, n, None, None))
+}
+
 #[async_trait]
 impl DtiStore for DtiSqlite {
-    async fn open_round(&self, r: &DtiRound, entry: &Link) -> Result<()> {
-        let (r, entry) = (r.clone(), entry.clone());
+    async fn open_round(&self, r: &DtiRound, entry: &Link, notes: &[Notification]) -> Result<()> {
+        let (r, entry, notes) = (r.clone(), entry.clone(), notes.to_vec());
         self.db
             .write(move |tx| {
                 let n = exec(
@@ -73,13 +77,13 @@ impl DtiStore for DtiSqlite {
                     return Err(StoreError::Conflict(format!("dti round {} exists", r.year)));
                 }
                 ledger::append_entry(tx, tinhso_dti::audit::ROUND_OPENED, false, &entry)?;
-                Ok(())
+                notify(tx, &notes)
             })
             .await
     }
 
-    async fn publish_round(&self, year: i32, at: &str, entry: &Link) -> Result<()> {
-        let (at, entry) = (at.to_owned(), entry.clone());
+    async fn publish_round(&self, year: i32, at: &str, entry: &Link, notes: &[Notification]) -> Result<()> {
+        let (at, entry, notes) = (at.to_owned(), entry.clone(), notes.to_vec());
         self.db
             .write(move |tx| {
                 let n = exec(
@@ -92,7 +96,7 @@ impl DtiStore for DtiSqlite {
                     return Err(published(year));
                 }
                 ledger::append_entry(tx, tinhso_dti::audit::ROUND_PUBLISHED, false, &entry)?;
-                Ok(())
+                notify(tx, &notes)
             })
             .await
     }
@@ -130,8 +134,14 @@ impl DtiStore for DtiSqlite {
             .await
     }
 
-    async fn put_assessment(&self, a: &DtiAssessment, expected: Option<i64>, entry: &Link) -> Result<()> {
-        let (a, entry) = (a.clone(), entry.clone());
+    async fn put_assessment(
+        &self,
+        a: &DtiAssessment,
+        expected: Option<i64>,
+        entry: &Link,
+        notes: &[Notification],
+    ) -> Result<()> {
+        let (a, entry, notes) = (a.clone(), entry.clone(), notes.to_vec());
         self.db
             .write(move |tx| {
                 let open: Option<Option<String>> = tx
@@ -178,7 +188,7 @@ impl DtiStore for DtiSqlite {
                     return Err(stale(a.year, &a.unit));
                 }
                 ledger::append_entry(tx, kind(expected), false, &entry)?;
-                Ok(())
+                notify(tx, &notes)
             })
             .await
     }

@@ -7,6 +7,7 @@
 //! May depend on: the platform's HTTP crate, the DTI rules, the operations centre's web
 //! service (its figures), the API types, the kernel, the ledger and the ports.
 
+pub mod notices;
 pub mod pages;
 pub mod public;
 pub mod service;

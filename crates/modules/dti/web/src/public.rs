@@ -58,6 +58,32 @@ async fn rankings(state: &AppState, loaded: &Loaded) -> Result<Vec<GroupRanking>
 #[serde(deny_unknown_fields)]
 pub struct PublicParams {
     nam: Option<String>,
+    /// `csv` or `xlsx`: the year's ranking as a spreadsheet.
+    #[serde(rename = "dinh-dang")]
+    format: Option<String>,
+}
+
+/// The year's ranking as a spreadsheet: group, rank, unit's code and name, points and points by
+/// pillar (numbers kept numeric), in the page's order.
+fn table(l: &Loaded, rankings: &[GroupRanking]) -> tinhso_http::export::Table {
+    use tinhso_http::export::{Cell, Table};
+    let mut headers = tinhso_http::export::heads(&["Khối", "Hạng", "Mã đơn vị", "Đơn vị", "Tổng điểm"]);
+    headers.extend(l.framework.pillars.iter().map(|p| format!("{}. {}", p.key, p.name_vi)));
+    let mut rows = Vec::new();
+    for (group, ranked) in rankings {
+        for r in ranked {
+            let mut row = vec![
+                Cell::Text(group.label_vi().to_owned()),
+                r.rank.map_or(Cell::Empty, |n| Cell::Number(n as f64)),
+                Cell::Text(r.unit.0.to_string()),
+                Cell::Text(r.name.clone()),
+                r.total.map_or(Cell::Empty, |t| Cell::Number(t.as_f64())),
+            ];
+            row.extend(r.unit.1.iter().map(|p| Cell::Number(p.as_f64())));
+            rows.push(row);
+        }
+    }
+    Table { name: "chi-so-chuyen-doi-so", headers, rows }
 }
 
 pub struct Row {
@@ -98,7 +124,11 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
     let show = |p: Points| if en { p.en() } else { p.vi() };
     let mut tables = Vec::new();
     if let Some(l) = &loaded {
-        for (group, ranked) in rankings(&state, l).await.map_err(&err)? {
+        let ranked = rankings(&state, l).await.map_err(&err)?;
+        if let Some(f) = tinhso_http::export::format_of(q.format.as_deref()).map_err(&err)? {
+            return tinhso_http::export::download(&table(l, &ranked), f).map_err(err);
+        }
+        for (group, ranked) in ranked {
             let rows = ranked
                 .into_iter()
                 .map(|r| Row {

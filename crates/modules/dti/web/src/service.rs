@@ -2,6 +2,7 @@
 //! group, the year's round and its framework, the figures the platform measures itself, and
 //! each command carried out with its ledger entry.
 
+use crate::notices;
 use chrono::{Datelike, NaiveDate};
 use std::collections::BTreeMap;
 use tinhso_dti::assessment::{self, Round, Score};
@@ -209,7 +210,17 @@ pub async fn apply(
         actor: by.id.0,
         payload: audit::payload(&stored, kind, seen.is_none()),
     };
-    match state.store.dti.put_assessment(&row, seen, &entry).await {
+    let step = match next.step {
+        Step::Submitted => Some(notices::Step::Submitted { year, unit }),
+        Step::Returned if kind == "return" => Some(notices::Step::Returned { year, unit, reason: &next.reason }),
+        Step::Appraised => next.final_total().map(|total| notices::Step::Appraised { year, unit, total }),
+        _ => None,
+    };
+    let notes = match step {
+        Some(step) => notices::notices(state, step).await?,
+        None => Vec::new(),
+    };
+    match state.store.dti.put_assessment(&row, seen, &entry, &notes).await {
         Ok(()) => Ok(Ok(next)),
         Err(StoreError::Conflict(_)) => Err(changed_meanwhile()),
         Err(e) => Err(e.into()),
@@ -233,6 +244,7 @@ pub async fn open(
     f: &Framework,
 ) -> Result<(), AppError> {
     let framework = f.stored();
+    let deadline_day = deadline;
     let deadline = deadline.format("%Y-%m-%d").to_string();
     let at = now();
     let round = DtiRound { year, framework, deadline, opened_at: at.clone(), published_at: None };
@@ -251,7 +263,9 @@ pub async fn open(
         actor: by.id.0,
         payload,
     };
-    match state.store.dti.open_round(&round, &entry).await {
+    let said = tinhso_kernel::format::date_vi(deadline_day);
+    let notes = notices::notices(state, notices::Step::Opened { year, deadline: &said }).await?;
+    match state.store.dti.open_round(&round, &entry, &notes).await {
         Ok(()) => Ok(()),
         Err(StoreError::Conflict(_)) => Err(AppError::Conflict {
             code: "dti_round_exists",
@@ -274,7 +288,8 @@ pub async fn publish(state: &AppState, by: &Account, year: i32) -> Result<(), Ap
         actor: by.id.0,
         payload: audit::round_published(year, &at),
     };
-    match state.store.dti.publish_round(year, &at, &entry).await {
+    let notes = notices::notices(state, notices::Step::Published { year }).await?;
+    match state.store.dti.publish_round(year, &at, &entry, &notes).await {
         Ok(()) => Ok(()),
         Err(StoreError::Conflict(_)) => Err(AppError::Conflict {
             code: "dti_not_publishable",

@@ -106,10 +106,11 @@ pub async fn alerts(State(state): State<AppState>, viewer: Viewer, PageQuery(q):
                     ]
                 })
                 .collect();
-            let table =
-                Table {
-                    name: "duoi-nguong", headers: vec!["Mã", "Cơ quan", "Tỷ lệ đúng hạn", "Đã giải quyết"], rows
-                };
+            let table = Table {
+                name: "duoi-nguong",
+                headers: tinhso_http::export::heads(&["Mã", "Cơ quan", "Tỷ lệ đúng hạn", "Đã giải quyết"]),
+                rows,
+            };
             return export::download(&table, f).map_err(err);
         }
         (_, Some(_)) => {

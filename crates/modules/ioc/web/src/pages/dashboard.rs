@@ -289,7 +289,7 @@ pub async fn ranking_export(
         .collect();
     let table = Table {
         name: "xep-hang-766",
-        headers: vec![
+        headers: tinhso_http::export::heads(&[
             "Loại",
             "Hạng",
             "Mã",
@@ -300,7 +300,7 @@ pub async fn ranking_export(
             "Hài lòng",
             "Quá hạn đang mở",
             "Hồ sơ tiếp nhận",
-        ],
+        ]),
         rows,
     };
     export::download(&table, format).map_err(err)
@@ -378,7 +378,7 @@ pub async fn unit(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
             .collect();
         let table = Table {
             name: "chi-so-766",
-            headers: vec!["Nhóm", "Chỉ số", "Tên", "Tỷ lệ", "Điểm", "Điểm tối đa", "Nguồn"],
+            headers: tinhso_http::export::heads(&["Nhóm", "Chỉ số", "Tên", "Tỷ lệ", "Điểm", "Điểm tối đa", "Nguồn"]),
             rows,
         };
         return export::download(&table, format).map_err(err);
@@ -654,7 +654,7 @@ pub(super) fn dossier_table(name: &'static str, state: &AppState, items: &[tinhs
         .collect();
     Table {
         name,
-        headers: vec![
+        headers: tinhso_http::export::heads(&[
             "Mã hồ sơ",
             "Thủ tục",
             "Cơ quan giải quyết",
@@ -663,7 +663,7 @@ pub(super) fn dossier_table(name: &'static str, state: &AppState, items: &[tinhs
             "Hẹn trả",
             "Có kết quả",
             "Số ngày làm việc quá hạn",
-        ],
+        ]),
         rows,
     }
 }

@@ -67,7 +67,7 @@ pub async fn public(State(state): State<AppState>, viewer: Viewer, PageQuery(q):
         let rows: Vec<Row> = table(&pct).into_iter().map(|(row, _)| row).collect();
         let table = Table {
             name: "minh-bach",
-            headers: vec!["Đơn vị", "Đúng hạn", "Trực tuyến", "Hài lòng", "Hồ sơ tiếp nhận"],
+            headers: tinhso_http::export::heads(&["Đơn vị", "Đúng hạn", "Trực tuyến", "Hài lòng", "Hồ sơ tiếp nhận"]),
             rows: rows
                 .iter()
                 .map(|(n, a, b, c, s)| {
