@@ -5,6 +5,7 @@
 //! harness runs the platform as it ships.
 
 pub mod db;
+pub mod dti;
 pub mod options;
 
 /// The modules' web halves the server mounts beside the platform's routes.

@@ -445,3 +445,41 @@ async fn sign_in(p: &mut tinhso_testkit::walk::Person, who: &str) {
     p.fill("Mật khẩu", crate::dossier::PASSWORD).await.unwrap();
     p.click("Đăng nhập").await.unwrap();
 }
+
+/// The province's own framework (`<data>/dti-framework.json`): one that does not add up stops
+/// the server at start, saying where; one that does is what the next round opens with.
+#[tokio::test]
+async fn a_province_framework_file_is_checked_then_used() {
+    let mut f: serde_json::Value = serde_json::from_str(tinhso_dti::framework::DEFAULT).unwrap();
+    f["pillars"][0]["name_vi"] = "Nhận thức số và chỉ đạo điều hành".into();
+    f["pillars"][0]["indicators"][0]["max"] = 50.into();
+    // One point more in pillar 1 than it is worth: refused.
+    let broken = fresh_data_dir().unwrap();
+    std::fs::write(broken.join("dti-framework.json"), f.to_string()).unwrap();
+    let mut cmd = tokio::process::Command::new(crate::bin());
+    cmd.args(["serve", "--listen", "127.0.0.1:0", "--data"]).arg(&broken).env("RUST_LOG", "warn");
+    let out = tokio::time::timeout(std::time::Duration::from_secs(60), cmd.output()).await.unwrap().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(err.contains("dti-framework.json") && err.contains("trụ cột 1: tổng điểm các chỉ số là 110"), "{err}");
+    // Points moved within the pillar: used by the next round.
+    f["pillars"][0]["indicators"][1]["max"] = 20.into();
+    let data = fresh_data_dir().unwrap();
+    std::fs::write(data.join("dti-framework.json"), f.to_string()).unwrap();
+    let s = TestServer::start_on(Backend::Sqlite, crate::bin(), data, None, &[]).await.unwrap();
+    let province = page_login(&s, "quantri@tinhso.local").await;
+    let (_, html) = page(&province, format!("{}{BACK}", s.url)).await;
+    assert!(html.contains("Bộ chỉ số: Bộ chỉ số đánh giá mức độ chuyển đổi số của sở, ban, ngành và UBND cấp xã (8 trụ cột, 23 chỉ số, 1.000 điểm)"), "{html}");
+    let deadline = (today() + chrono::Duration::days(5)).format("%d/%m/%Y").to_string();
+    let year = today().year().to_string();
+    let form = pairs(&[("csrf", &csrf_of(&html).unwrap()), ("nam", &year), ("han-nop", &deadline)]);
+    assert_eq!(post(&province, format!("{}{BACK}", s.url), &form).await.0, StatusCode::OK);
+    let unit = page_login(&s, "quantri.coquan@tinhso.local").await;
+    let (_, html) = page(&unit, format!("{}{BACK}/{year}/{UNIT}", s.url)).await;
+    assert!(
+        html.contains("1. Nhận thức số và chỉ đạo điều hành")
+            && html.contains("1.1. Kế hoạch chuyển đổi số năm của đơn vị được ban hành (tối đa 50)"),
+        "{html}"
+    );
+    s.stop().await.unwrap();
+}

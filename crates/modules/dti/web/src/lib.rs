@@ -15,8 +15,32 @@ pub mod views;
 
 use axum::routing::{get, post};
 use axum::Router;
+use std::sync::Arc;
+use tinhso_http::state::AppState;
 use tinhso_http::WebModule;
 use utoipa::OpenApi;
+
+/// The module's configuration on a server: the framework a round opens with, the province's
+/// file (checked at start) or, when `None`, the shipped one.
+#[derive(Default)]
+pub struct Dti {
+    pub framework: Option<Arc<tinhso_dti::Framework>>,
+}
+
+impl Dti {
+    /// The framework a round opens with now.
+    pub fn framework(&self) -> Result<Arc<tinhso_dti::Framework>, String> {
+        match &self.framework {
+            Some(f) => Ok(f.clone()),
+            None => tinhso_dti::Framework::parse(tinhso_dti::framework::DEFAULT).map(Arc::new),
+        }
+    }
+}
+
+/// Sets the module up with the framework rounds open with.
+pub fn install(state: &AppState, dti: Dti) {
+    state.set_module_state(Arc::new(dti));
+}
 
 #[derive(OpenApi)]
 #[openapi(paths(public::api), tags((name = "dti", description = "The digital-transformation index")))]

@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use tinhso_dti::{form as dti_form, Command, Framework, Refusal, Step, UnitGroup};
+use tinhso_dti::{form as dti_form, Command, Refusal, Step, UnitGroup};
 use tinhso_http::auth::Viewer;
 use tinhso_http::error::AppError;
 use tinhso_http::form::{FormData, PageQuery};
@@ -83,6 +83,8 @@ pub struct IndexPage {
     pub typed_year: String,
     pub typed_deadline: String,
     pub own_href: String,
+    /// The framework a new round opens with: its name, pillars and indicators.
+    pub next_framework: String,
 }
 
 fn parse_year(s: Option<&str>) -> Result<Option<i32>, AppError> {
@@ -186,6 +188,18 @@ async fn index_page(
         typed_year: typed.0,
         typed_deadline: typed.1,
         own_href,
+        next_framework: state
+            .module_state::<crate::Dti>()
+            .framework()
+            .map(|f| {
+                let n = f.indicators().count();
+                if en {
+                    format!("{} ({} pillars, {n} indicators, 1,000 points)", f.name_en, f.pillars.len())
+                } else {
+                    format!("{} ({} trụ cột, {n} chỉ số, 1.000 điểm)", f.name_vi, f.pillars.len())
+                }
+            })
+            .unwrap_or_default(),
     })
 }
 
@@ -247,7 +261,7 @@ pub async fn open(State(state): State<AppState>, viewer: Viewer, form: FormData)
             None
         }
     };
-    let framework = Framework::parse(tinhso_dti::framework::DEFAULT).map_err(|e| err(AppError::Internal(e)))?;
+    let framework = state.module_state::<crate::Dti>().framework().map_err(|e| err(AppError::Internal(e)))?;
     match (year, deadline, errors.is_empty()) {
         (Some(y), Some(d), true) => {
             service::open(&state, &account, y, d, &framework).await.map_err(&err)?;
