@@ -136,6 +136,7 @@ pub(crate) async fn serve(
     tokio::spawn(tinhso_ioc_web::alert_loop(state.clone(), std::time::Duration::from_secs(15 * 60)));
     tokio::spawn(tinhso_reports_web::service::escalation_loop(state.clone(), std::time::Duration::from_secs(15 * 60)));
     tokio::spawn(tinhso_opendata_web::harvest::harvest_loop(state.clone()));
+    tokio::spawn(tinhso_dti_web::reminders::remind_loop(state.clone(), std::time::Duration::from_secs(60 * 60)));
     tokio::spawn(tinhso_opendata_web::service::warm(state.clone()));
     if web.open_data_hours > 0 {
         let every = std::time::Duration::from_secs(web.open_data_hours * 3600);

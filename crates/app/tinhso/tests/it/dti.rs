@@ -239,6 +239,12 @@ async fn a_year(backend: Backend) {
     assert!(inbox.contains(&format!("Sở Tư pháp đã nộp bản tự đánh giá chuyển đổi số năm {year}")), "{inbox}");
     let (_, html) = page(&province, url(&format!("{BACK}?nam={year}"))).await;
     assert!(html.contains("Còn 1 bản tự đánh giá chờ thẩm định"));
+    assert!(
+        html.contains(
+            "Chưa bắt đầu: <strong>139</strong> · Đã nộp, chờ thẩm định: <strong>1</strong> (trên 140 đơn vị)"
+        ),
+        "{html}"
+    );
     let token_p = csrf_of(&html).unwrap();
     let (status, _) = post(&province, url(&format!("{BACK}/{year}/cong-bo")), &pairs(&[("csrf", &token_p)])).await;
     assert_eq!(status, StatusCode::CONFLICT);
@@ -481,5 +487,55 @@ async fn a_province_framework_file_is_checked_then_used() {
             && html.contains("1.1. Kế hoạch chuyển đổi số năm của đơn vị được ban hành (tối đa 50)"),
         "{html}"
     );
+    s.stop().await.unwrap();
+}
+
+/// Three days before the deadline, the admins of units that have not submitted are reminded,
+/// once per round, by the hourly job (one server runs it).
+#[tokio::test]
+async fn units_that_have_not_submitted_are_reminded_once() {
+    let s = server(Backend::Sqlite).await;
+    let province = page_login(&s, "quantri@tinhso.local").await;
+    let (_, html) = page(&province, format!("{}{BACK}", s.url)).await;
+    let deadline = (today() + chrono::Duration::days(2)).format("%d/%m/%Y").to_string();
+    let year = today().year().to_string();
+    let form = pairs(&[("csrf", &csrf_of(&html).unwrap()), ("nam", &year), ("han-nop", &deadline)]);
+    assert_eq!(post(&province, format!("{}{BACK}", s.url), &form).await.0, StatusCode::OK);
+    let reminder = format!("Sắp hết hạn nộp bản tự đánh giá chuyển đổi số năm {year}");
+    let unit = page_login(&s, "quantri.coquan@tinhso.local").await;
+    assert!(!page(&unit, format!("{}/thong-bao", s.url)).await.1.contains(&reminder), "not before the job runs");
+    let data = s.data.clone();
+    s.stop().await.unwrap();
+    // The hour until the next pass has gone by: it runs at the next start, and again at the one
+    // after (made due again); each run is awaited, and no one is told twice.
+    let start = || TestServer::start_on(Backend::Sqlite, crate::bin(), data.clone(), None, &[]);
+    let s = start().await.unwrap();
+    s.exec_sql("DELETE FROM job_run WHERE job = 'dti.reminders'").await.unwrap();
+    s.stop().await.unwrap();
+    let mut last = None;
+    for again in [true, false] {
+        let s = start().await.unwrap();
+        let mut ran = false;
+        for _ in 0..200 {
+            let done = "UPDATE job_run SET job = job WHERE job = 'dti.reminders' AND finished_at IS NOT NULL";
+            if s.exec_sql(done).await.unwrap() == 1 {
+                ran = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(ran, "the reminders ran at start");
+        if again {
+            s.exec_sql("DELETE FROM job_run WHERE job = 'dti.reminders'").await.unwrap();
+            s.stop().await.unwrap();
+        } else {
+            last = Some(s);
+        }
+    }
+    let s = last.unwrap();
+    let unit = page_login(&s, "quantri.coquan@tinhso.local").await;
+    let inbox = page(&unit, format!("{}/thong-bao", s.url)).await.1;
+    assert_eq!(inbox.matches(&reminder).count(), 1, "{inbox}");
+    assert!(inbox.contains(&format!("Sở Tư pháp: hạn nộp {deadline}")), "{inbox}");
     s.stop().await.unwrap();
 }

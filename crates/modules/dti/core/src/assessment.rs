@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 /// The longest evidence, note or reason kept (characters).
 pub const MAX_TEXT: usize = 2000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
     Draft,

@@ -10,6 +10,7 @@
 pub mod notices;
 pub mod pages;
 pub mod public;
+pub mod reminders;
 pub mod service;
 pub mod views;
 

@@ -78,6 +78,8 @@ pub struct IndexPage {
     pub rows: Vec<UnitRow>,
     /// Units waiting for appraisal (publication waits for them).
     pub waiting: usize,
+    /// How far the year has come: (label, units) for each step, and those not started.
+    pub progress: Vec<(String, usize)>,
     pub appraises: bool,
     pub years: Vec<i32>,
     pub typed_year: String,
@@ -138,6 +140,7 @@ async fn index_page(
         .collect();
     let mut rows = Vec::new();
     let mut waiting = 0;
+    let mut counts: std::collections::BTreeMap<Option<Step>, usize> = Default::default();
     if let Some(loaded) = &chosen {
         let stored = state.store.dti.assessments(loaded.round.year).await?;
         for (code, name, group) in service::units(state) {
@@ -147,6 +150,7 @@ async fn index_page(
             let read = stored.iter().find(|a| a.unit == code.as_str()).cloned().map(service::read).transpose()?;
             let step = read.as_ref().map(|r| r.assessment.step);
             waiting += usize::from(step == Some(Step::Submitted));
+            *counts.entry(step).or_default() += 1;
             // A draft is the unit's own until it is submitted.
             let shown =
                 read.as_ref().filter(|r| r.assessment.step != Step::Draft || !reads_all || own.as_ref() == Some(&code));
@@ -183,6 +187,14 @@ async fn index_page(
         published: date(chosen.as_ref().and_then(|l| l.round.published_at.as_deref())),
         rows,
         waiting,
+        progress: std::iter::once(None)
+            .chain(Step::ALL.into_iter().map(Some))
+            .filter_map(|step| {
+                let n = counts.get(&step).copied().unwrap_or(0);
+                let label = step.map_or_else(|| pick(en, "Chưa bắt đầu", "Not started"), |s| step_label(s, en));
+                (n > 0).then_some((label, n))
+            })
+            .collect(),
         appraises: viewer.may(&Action::AppraiseDigitalTransformation),
         years: service::openable_years().into_iter().filter(|y| !rounds.iter().any(|r| r.year == *y)).collect(),
         typed_year: typed.0,
