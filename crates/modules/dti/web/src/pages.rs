@@ -49,6 +49,8 @@ pub struct YearParams {
 }
 
 pub struct UnitRow {
+    /// Submitted and waiting for the appraisers.
+    pub waiting: bool,
     pub name: String,
     pub href: String,
     pub group: String,
@@ -155,6 +157,7 @@ async fn index_page(
             let shown =
                 read.as_ref().filter(|r| r.assessment.step != Step::Draft || !reads_all || own.as_ref() == Some(&code));
             rows.push(UnitRow {
+                waiting: step == Some(Step::Submitted),
                 href: format!("{BACK_OFFICE}/{}/{code}", loaded.round.year),
                 name,
                 group: pick(en, group.label_vi(), group.label_en()),
@@ -169,7 +172,7 @@ async fn index_page(
             });
         }
         // Waiting units first, for the appraisers; the rest in the order of names.
-        rows.sort_by_key(|r| r.step != step_label(Step::Submitted, en));
+        rows.sort_by_key(|r| !r.waiting);
     }
     let deadline = chosen.as_ref().and_then(Loaded::deadline).map(tinhso_kernel::format::date_vi).unwrap_or_default();
     let title = pick(en, "Đánh giá chuyển đổi số (DTI)", "Digital-transformation index (DTI)");

@@ -168,6 +168,11 @@ pub async fn apply(
         return Err(changed_meanwhile());
     }
     let kind = command.kind();
+    let (submits, appraises, returns) = (
+        matches!(command, Command::Submit(_)),
+        matches!(command, Command::Appraise(_)),
+        matches!(command, Command::Return { .. }),
+    );
     let next = match assessment::decide(current.as_ref().map(|c| &c.assessment), command, loaded.rules()) {
         Ok(a) => a,
         Err(r) => return Ok(Err(r)),
@@ -188,8 +193,8 @@ pub async fn apply(
             .transpose()
             .map_err(|e| AppError::Internal(e.to_string()))?,
         reason: next.reason.clone(),
-        submitted_at: if kind == "submit" { Some(at.clone()) } else { previous.and_then(|p| p.submitted_at.clone()) },
-        appraised_at: if kind == "appraise" { Some(at.clone()) } else { None },
+        submitted_at: if submits { Some(at.clone()) } else { previous.and_then(|p| p.submitted_at.clone()) },
+        appraised_at: appraises.then(|| at.clone()),
         updated_at: at.clone(),
         updated_by: by.id,
     };
@@ -201,18 +206,10 @@ pub async fn apply(
         appraisal: next.appraisal.as_ref(),
         reason: &next.reason,
     };
-    let entry = Link {
-        id: 0,
-        lane: audit::LANE.to_owned(),
-        seq: 0,
-        dossier: audit::subject(year, &row.unit),
-        at,
-        actor: by.id.0,
-        payload: audit::payload(&stored, kind, seen.is_none()),
-    };
+    let entry = entry(audit::subject(year, &row.unit), by, at, audit::payload(&stored, kind, seen.is_none()));
     let step = match next.step {
         Step::Submitted => Some(notices::Step::Submitted { year, unit }),
-        Step::Returned if kind == "return" => Some(notices::Step::Returned { year, unit, reason: &next.reason }),
+        Step::Returned if returns => Some(notices::Step::Returned { year, unit, reason: &next.reason }),
         Step::Appraised => next.final_total().map(|total| notices::Step::Appraised { year, unit, total }),
         _ => None,
     };
@@ -225,6 +222,11 @@ pub async fn apply(
         Err(StoreError::Conflict(_)) => Err(changed_meanwhile()),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The ledger entry of a write by `by` at `at` (the lane's next place is the store's to give).
+fn entry(subject: String, by: &Account, at: String, payload: String) -> Link {
+    Link { id: 0, lane: audit::LANE.to_owned(), seq: 0, dossier: subject, at, actor: by.id.0, payload }
 }
 
 pub fn changed_meanwhile() -> AppError {
@@ -254,15 +256,7 @@ pub async fn open(
         deadline: &round.deadline,
         published_at: None,
     });
-    let entry = Link {
-        id: 0,
-        lane: audit::LANE.to_owned(),
-        seq: 0,
-        dossier: audit::round_subject(year),
-        at,
-        actor: by.id.0,
-        payload,
-    };
+    let entry = entry(audit::round_subject(year), by, at, payload);
     let said = tinhso_kernel::format::date_vi(deadline_day);
     let notes = notices::notices(state, notices::Step::Opened { year, deadline: &said }).await?;
     match state.store.dti.open_round(&round, &entry, &notes).await {
@@ -279,15 +273,7 @@ pub async fn open(
 /// Publishes `year`'s results; refused while an assessment waits for appraisal.
 pub async fn publish(state: &AppState, by: &Account, year: i32) -> Result<(), AppError> {
     let at = now();
-    let entry = Link {
-        id: 0,
-        lane: audit::LANE.to_owned(),
-        seq: 0,
-        dossier: audit::round_subject(year),
-        at: at.clone(),
-        actor: by.id.0,
-        payload: audit::round_published(year, &at),
-    };
+    let entry = entry(audit::round_subject(year), by, at.clone(), audit::round_published(year, &at));
     let notes = notices::notices(state, notices::Step::Published { year }).await?;
     match state.store.dti.publish_round(year, &at, &entry, &notes).await {
         Ok(()) => Ok(()),
