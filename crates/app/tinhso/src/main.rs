@@ -4,6 +4,7 @@ mod audit;
 mod backup;
 mod catalogue_io;
 mod demo;
+mod demo_dti;
 mod demo_reports;
 mod housekeeping;
 mod ioc;

@@ -439,6 +439,11 @@ async fn demo_history(
     let imported = store.dossiers.import_dossiers(&history).await?;
     // Field reports too, a report for every 25 dossiers (60 with the default history).
     crate::demo_reports::seed(store, &world, n / 25).await?;
+    // Last year's digital-transformation index, appraised and published by the province admin,
+    // with the history (an empty demo keeps the index empty, as the tests start it).
+    if n > 0 {
+        crate::demo_dti::seed(store, &world, id("quantri@tinhso.local")?).await?;
+    }
     Ok(imported)
 }
 

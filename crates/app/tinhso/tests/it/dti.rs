@@ -539,3 +539,40 @@ async fn units_that_have_not_submitted_are_reminded_once() {
     assert!(inbox.contains(&format!("Sở Tư pháp: hạn nộp {deadline}")), "{inbox}");
     s.stop().await.unwrap();
 }
+
+/// The demo province with its history shows last year's published ranking from the first start
+/// (made by the module's rules, on the ledger: the audit passes), and this year is free to open.
+#[tokio::test]
+async fn the_demo_shows_last_years_ranking() {
+    let s = TestServer::start_on(
+        Backend::Sqlite,
+        crate::bin(),
+        fresh_data_dir().unwrap(),
+        None,
+        &["--demo-dossiers", "25"],
+    )
+    .await
+    .unwrap();
+    let last = today().year() - 1;
+    let anonymous = s.client();
+    let (status, html) = page(&anonymous, format!("{}/chi-so-chuyen-doi-so", s.url)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&format!("Kết quả năm {last}")), "{html}");
+    assert!(html.contains("<td class=\"num\">1</td><th scope=\"row\">"), "a first place: {html}");
+    let v: serde_json::Value =
+        anonymous.get(format!("{}/api/v1/dti/results", s.url)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(v["year"], last);
+    let departments = v["groups"][0]["units"].as_array().unwrap();
+    assert!(departments.len() >= 10 && departments.iter().all(|u| u["rank"].is_u64()), "{v}");
+    let totals: Vec<f64> = departments.iter().map(|u| u["total"].as_f64().unwrap()).collect();
+    assert!(
+        totals.windows(2).all(|w| w[0] >= w[1]) && totals.iter().all(|t| (300.0..1000.0).contains(t)),
+        "{totals:?}"
+    );
+    let province = page_login(&s, "quantri@tinhso.local").await;
+    let (_, html) = page(&province, format!("{}{BACK}", s.url)).await;
+    assert!(html.contains(&format!("<option value=\"{}\"", last + 1)), "this year can be opened: {html}");
+    let (code, out) = verify(&s).await;
+    assert_eq!(code, 0, "{out}");
+    s.stop().await.unwrap();
+}
