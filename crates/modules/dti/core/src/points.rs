@@ -59,6 +59,15 @@ impl Points {
         }
     }
 
+    /// In the reader's writing: English or Vietnamese.
+    pub fn shown(self, en: bool) -> String {
+        if en {
+            self.en()
+        } else {
+            self.vi()
+        }
+    }
+
     /// As a number, for JSON.
     pub fn as_f64(self) -> f64 {
         f64::from(self.0) / 100.0

@@ -33,7 +33,14 @@ impl Dti {
     pub fn framework(&self) -> Result<Arc<tinhso_dti::Framework>, String> {
         match &self.framework {
             Some(f) => Ok(f.clone()),
-            None => tinhso_dti::Framework::parse(tinhso_dti::framework::DEFAULT).map(Arc::new),
+            // Parsed once: the back office names it on every page.
+            None => {
+                static SHIPPED: std::sync::OnceLock<Result<Arc<tinhso_dti::Framework>, String>> =
+                    std::sync::OnceLock::new();
+                SHIPPED
+                    .get_or_init(|| tinhso_dti::Framework::parse(tinhso_dti::framework::DEFAULT).map(Arc::new))
+                    .clone()
+            }
         }
     }
 }

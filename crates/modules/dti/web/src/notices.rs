@@ -23,7 +23,7 @@ fn may(a: &Account, action: &Action) -> bool {
 }
 
 /// Whether `a` assesses a unit of the index (`unit`, or any).
-fn assesses(state: &AppState, a: &Account, unit: Option<&AgencyCode>) -> bool {
+pub(crate) fn assesses(state: &AppState, a: &Account, unit: Option<&AgencyCode>) -> bool {
     a.agency.as_ref().is_some_and(|g| {
         unit.is_none_or(|u| u == g)
             && crate::service::group_of(state, g).is_some()

@@ -27,7 +27,7 @@ fn pick(en: bool, vi: &str, english: &str) -> String {
     if en { english } else { vi }.to_owned()
 }
 
-fn date(rfc3339: Option<&str>) -> String {
+pub(crate) fn date(rfc3339: Option<&str>) -> String {
     rfc3339
         .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
         .map(|t| tinhso_kernel::calendar::local_time(t.with_timezone(&chrono::Utc)).format("%d/%m/%Y").to_string())
@@ -162,11 +162,11 @@ async fn index_page(
                 name,
                 group: pick(en, group.label_vi(), group.label_en()),
                 step: step.map_or_else(|| pick(en, "Chưa bắt đầu", "Not started"), |s| step_label(s, en)),
-                own: shown.map(|r| show(r.assessment.scores.total(), en)).unwrap_or_default(),
+                own: shown.map(|r| r.assessment.scores.total().shown(en)).unwrap_or_default(),
                 appraised: read
                     .as_ref()
                     .and_then(|r| r.assessment.final_total())
-                    .map(|t| show(t, en))
+                    .map(|t| t.shown(en))
                     .unwrap_or_default(),
                 submitted: date(read.as_ref().and_then(|r| r.row.submitted_at.as_deref())),
             });
@@ -216,14 +216,6 @@ async fn index_page(
             })
             .unwrap_or_default(),
     })
-}
-
-fn show(p: tinhso_dti::Points, en: bool) -> String {
-    if en {
-        p.en()
-    } else {
-        p.vi()
-    }
 }
 
 pub async fn index(State(state): State<AppState>, viewer: Viewer, PageQuery(q): PageQuery<YearParams>) -> PageResult {
@@ -407,10 +399,10 @@ async fn assessment_page(
             .unwrap_or_default(),
         deadline: t.loaded.deadline().map(tinhso_kernel::format::date_vi).unwrap_or_default(),
         published: rules.published,
-        own_total: show(scores.total(), en),
+        own_total: scores.total().shown(en),
         appraised_total: appraisal
             .filter(|_| step == Some(Step::Appraised))
-            .map(|a| show(a.total(), en))
+            .map(|a| a.total().shown(en))
             .unwrap_or_default(),
         version: t.read.as_ref().map(|r| r.row.version.to_string()).unwrap_or_default(),
         edits,

@@ -121,7 +121,7 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
     if year.is_some() && loaded.is_none() {
         return Err(err(AppError::NotFound));
     }
-    let show = |p: Points| if en { p.en() } else { p.vi() };
+    let show = |p: Points| p.shown(en);
     let mut tables = Vec::new();
     if let Some(l) = &loaded {
         let ranked = rankings(&state, l).await.map_err(&err)?;
@@ -153,12 +153,7 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
             .as_ref()
             .map(|l| if en { l.framework.name_en.clone() } else { l.framework.name_vi.clone() })
             .unwrap_or_default(),
-        published: loaded
-            .as_ref()
-            .and_then(|l| l.round.published_at.as_deref())
-            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
-            .map(|t| tinhso_kernel::calendar::local_time(t.with_timezone(&chrono::Utc)).format("%d/%m/%Y").to_string())
-            .unwrap_or_default(),
+        published: crate::pages::date(loaded.as_ref().and_then(|l| l.round.published_at.as_deref())),
         pillars: loaded
             .as_ref()
             .map(|l| {

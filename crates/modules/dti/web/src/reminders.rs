@@ -6,7 +6,6 @@ use crate::service::{self, Loaded};
 use tinhso_dti::Step;
 use tinhso_http::error::AppError;
 use tinhso_http::state::AppState;
-use tinhso_policy::{decide, Action, Actor, Decision};
 use tinhso_store::Notification;
 
 /// Days before the deadline from which units are reminded.
@@ -34,11 +33,7 @@ pub async fn remind(state: &AppState) -> Result<usize, AppError> {
             }
             let notes: Vec<Notification> = staff
                 .iter()
-                .filter(|a| !a.disabled && a.agency.as_ref() == Some(&unit))
-                .filter(|a| {
-                    let actor = Actor { role: a.role, agency: a.agency.clone() };
-                    decide(&actor, &Action::AssessDigitalTransformation { agency: unit.clone() }) == Decision::Allow
-                })
+                .filter(|a| !a.disabled && crate::notices::assesses(state, a, Some(&unit)))
                 .map(|a| {
                     Notification::new(
                         a.id,

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use tinhso_dti::form::{appraised_field, evidence_field, note_field, points_field};
-use tinhso_dti::{Appraisal, Framework, Points, Scores};
+use tinhso_dti::{Appraisal, Framework, Scores};
 use tinhso_kernel::FieldError;
 
 pub struct IndicatorView {
@@ -43,14 +43,6 @@ pub struct PillarView {
 /// What a refused form sent, to show again.
 pub type Typed = BTreeMap<String, String>;
 
-fn show(p: Points, en: bool) -> String {
-    if en {
-        p.en()
-    } else {
-        p.vi()
-    }
-}
-
 pub fn pillars(
     f: &Framework,
     own: &Scores,
@@ -68,8 +60,8 @@ pub fn pillars(
             key: p.key.clone(),
             name: if en { p.name_en.clone() } else { p.name_vi.clone() },
             max: p.max.to_string(),
-            own: own_by.get(n).map(|x| show(*x, en)).unwrap_or_default(),
-            appraised: appraised_by.as_ref().and_then(|a| a.get(n)).map(|x| show(*x, en)).unwrap_or_default(),
+            own: own_by.get(n).map(|x| x.shown(en)).unwrap_or_default(),
+            appraised: appraised_by.as_ref().and_then(|a| a.get(n)).map(|x| x.shown(en)).unwrap_or_default(),
             indicators: p
                 .indicators
                 .iter()
@@ -82,8 +74,8 @@ pub fn pillars(
                         Some(t) => t.get(k).cloned().unwrap_or_default(),
                         None => stored,
                     };
-                    let own_points = mine.map(|s| show(s.points, en)).unwrap_or_default();
-                    let appraised_default = theirs.map(|s| show(s.points, en)).unwrap_or_else(|| own_points.clone());
+                    let own_points = mine.map(|s| s.points.shown(en)).unwrap_or_default();
+                    let appraised_default = theirs.map(|s| s.points.shown(en)).unwrap_or_else(|| own_points.clone());
                     IndicatorView {
                         key: i.key.clone(),
                         name: if en { i.name_en.clone() } else { i.name_vi.clone() },
@@ -92,7 +84,7 @@ pub fn pillars(
                         measured: i.measure.is_some(),
                         own: own_points.clone(),
                         evidence: mine.map(|s| s.evidence.clone()).unwrap_or_default(),
-                        appraised: theirs.map(|s| show(s.points, en)).unwrap_or_default(),
+                        appraised: theirs.map(|s| s.points.shown(en)).unwrap_or_default(),
                         note: theirs.map(|s| s.note.clone()).unwrap_or_default(),
                         points_value: sent(&fields[0], own_points.clone()),
                         evidence_value: sent(&fields[1], mine.map(|s| s.evidence.clone()).unwrap_or_default()),
