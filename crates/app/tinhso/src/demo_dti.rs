@@ -63,12 +63,7 @@ pub async fn seed(store: &Stores, world: &World<'_>, by: AccountId) -> Result<us
                 .map(|i| {
                     let halves = u64::from(i.max) * 2 * (45 + rng.below(51)) / 100;
                     let points = Points(u32::try_from(halves * 50).unwrap_or(0));
-                    (
-                        i.key.clone(),
-                        Score {
-                            points, evidence: "Tài liệu kiểm chứng minh hoạ (bản trình diễn)".into()
-                        },
-                    )
+                    (i.key.clone(), Score::new(points, "Tài liệu kiểm chứng minh hoạ (bản trình diễn)"))
                 })
                 .collect(),
         );

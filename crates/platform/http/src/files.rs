@@ -256,6 +256,74 @@ fn create_dir_durably(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A stored file as a download: its type, its name for both old and new browsers (RFC 6266:
+/// an ASCII fallback and the UTF-8 name), and never kept by a cache, since files are personal.
+pub fn download(bytes: Vec<u8>, name: &str, kind: FileKind) -> axum::response::Response {
+    use axum::http::{header, HeaderValue};
+    use axum::response::IntoResponse;
+    let ascii: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '_' }).collect();
+    let utf8: String = form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>().replace('+', "%20");
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{utf8}");
+    let mut resp = bytes.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind.mime()));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    resp
+}
+
+/// An upload kept in its uploader's document store.
+#[derive(Debug, Clone)]
+pub struct Kept {
+    /// The form's input it came from.
+    pub field: String,
+    pub file: StoredFile,
+    /// Its name, cleaned to show and to offer as a download name.
+    pub name: String,
+}
+
+/// An upload refused, with the input it came from and the name it was sent under.
+#[derive(Debug)]
+pub struct Refused {
+    pub field: String,
+    pub name: String,
+    pub error: AppError,
+}
+
+/// Records a form's uploads in `account`'s document store (so the person may use them again,
+/// and a form shown again after a mistake may name them without uploading them twice), held to
+/// the account's quota. Returns what was kept, and each refusal (empty, too large, not a PDF,
+/// JPEG or PNG, over quota).
+pub async fn keep_uploads(
+    state: &crate::state::AppState,
+    account: &tinhso_store::Account,
+    uploads: Vec<crate::form::Upload>,
+) -> Result<(Vec<Kept>, Vec<Refused>), AppError> {
+    let mut kept = Vec::new();
+    let mut refused = Vec::new();
+    let limits = state.upload_limits().await?;
+    let quota = quota_for(limits, account);
+    for up in uploads {
+        let name = tinhso_kernel::files::clean_name(&up.name);
+        let file = match up.stored {
+            Ok(f) => f,
+            Err(error) => {
+                refused.push(Refused { field: up.field, name, error });
+                continue;
+            }
+        };
+        match state.store.documents.add_document(account.id, &file, &name, quota.as_ref()).await? {
+            tinhso_store::Added::Added => kept.push(Kept { field: up.field, file, name }),
+            tinhso_store::Added::OverQuota { today, total } => {
+                refused.push(Refused { field: up.field, name, error: over_quota(limits, today, total) });
+            }
+        }
+    }
+    Ok((kept, refused))
+}
+
 /// How much one citizen may upload: a day's bytes and the document store's total
 /// (`--upload-quota-day-mb`, `--upload-quota-total-mb`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

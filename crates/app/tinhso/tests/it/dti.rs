@@ -13,11 +13,11 @@ use tinhso_testkit::server::{csrf_of, fresh_data_dir, fresh_pg_database};
 use tinhso_testkit::{Backend, TestServer};
 
 /// The demo department whose admin is `quantri.coquan@` (Sở Tư pháp).
-const UNIT: &str = "000.00.03.H08";
+pub(crate) const UNIT: &str = "000.00.03.H08";
 const OTHER: &str = "000.00.05.H08";
-const BACK: &str = "/quan-tri/chuyen-doi-so";
+pub(crate) const BACK: &str = "/quan-tri/chuyen-doi-so";
 
-async fn server(backend: Backend) -> TestServer {
+pub(crate) async fn server(backend: Backend) -> TestServer {
     let database = match backend {
         Backend::Sqlite => None,
         Backend::Postgres => Some(fresh_pg_database().await.unwrap()),
@@ -25,39 +25,39 @@ async fn server(backend: Backend) -> TestServer {
     TestServer::start_on(backend, crate::bin(), fresh_data_dir().unwrap(), database, &[]).await.unwrap()
 }
 
-fn today() -> chrono::NaiveDate {
+pub(crate) fn today() -> chrono::NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
 }
 
-async fn page(c: &reqwest::Client, url: String) -> (StatusCode, String) {
+pub(crate) async fn page(c: &reqwest::Client, url: String) -> (StatusCode, String) {
     let r = c.get(url).send().await.unwrap();
     (r.status(), r.text().await.unwrap())
 }
 
-async fn post(c: &reqwest::Client, url: String, form: &[(String, String)]) -> (StatusCode, String) {
+pub(crate) async fn post(c: &reqwest::Client, url: String, form: &[(String, String)]) -> (StatusCode, String) {
     let r = c.post(url).form(form).send().await.unwrap();
     (r.status(), r.text().await.unwrap())
 }
 
-fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(crate) fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
     p.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
 }
 
 /// The error summary's messages.
-fn said(html: &str) -> Vec<String> {
+pub(crate) fn said(html: &str) -> Vec<String> {
     html.split("<li><a href=\"#")
         .skip(1)
         .filter_map(|s| s.split('>').nth(1)?.split('<').next().map(str::to_owned))
         .collect()
 }
 
-fn version(html: &str) -> String {
+pub(crate) fn version(html: &str) -> String {
     let at = html.find("name=\"phien-ban\" value=\"").expect("a version field") + 24;
     html[at..].split('"').next().unwrap().to_owned()
 }
 
 /// A whole self-assessment: three quarters of each typed indicator's points, with evidence.
-fn whole(token: &str, seen: &str, lenh: &str) -> Vec<(String, String)> {
+pub(crate) fn whole(token: &str, seen: &str, lenh: &str) -> Vec<(String, String)> {
     let f = tinhso_dti::Framework::parse(tinhso_dti::framework::DEFAULT).unwrap();
     let mut form = pairs(&[("csrf", token), ("phien-ban", seen), ("lenh", lenh)]);
     for i in f.indicators().filter(|i| i.measure.is_none()) {
@@ -183,7 +183,10 @@ async fn a_year(backend: Backend) {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let errors = said(&html);
     assert!(errors.contains(&"Chỉ số 1.1: tối đa 40 điểm".to_owned()), "{errors:?}");
-    assert!(errors.contains(&"Chỉ số 1.2: nêu tài liệu kiểm chứng cho điểm đã chấm".to_owned()), "{errors:?}");
+    assert!(
+        errors.contains(&"Chỉ số 1.2: nêu hoặc tải lên tài liệu kiểm chứng cho điểm đã chấm".to_owned()),
+        "{errors:?}"
+    );
     assert!(errors.iter().any(|e| e.starts_with("Chỉ số 1.3: viết điểm bằng số")), "{errors:?}");
     assert!(errors.contains(&"Chỉ số 8.3: nhập điểm tự đánh giá (0 nếu chưa đạt)".to_owned()), "{errors:?}");
     assert_eq!(errors.len(), 20, "three wrong, seventeen missing: {errors:?}");
@@ -386,7 +389,7 @@ async fn digital_transformation_walk_at_a_desk_screen() {
 }
 
 /// The year in headless Chromium: the province opens the round; a department's admin saves a
-/// draft, is told of a mistake, fills in the rest and submits; the province corrects a figure
+/// draft with a scanned plan as evidence, is told of a mistake, fills in the rest and submits; the province corrects a figure
 /// with its reason and publishes; anyone finds the ranking from the transparency page. Every
 /// page passes axe-core and is kept as a screenshot.
 async fn walk(screen: tinhso_testkit::walk::Screen) {
@@ -409,8 +412,13 @@ async fn walk(screen: tinhso_testkit::walk::Screen) {
     p.sees("Hệ thống tự đo").await.unwrap();
     p.fill_in("1.1. ", "Điểm tự chấm", "35,5").await.unwrap();
     p.fill_in("1.1. ", "Tài liệu kiểm chứng", "Kế hoạch 12/KH-STP ngày 10/02").await.unwrap();
+    // The plan itself, scanned, as the indicator's evidence file.
+    let plan = s.data.join("Kế hoạch 12-KH-STP.pdf");
+    std::fs::write(&plan, crate::blobs::pdf("Kế hoạch 12/KH-STP")).unwrap();
+    p.attach("1.1. ", &plan).await.unwrap();
     p.click("Lưu nháp").await.unwrap();
     p.sees("Đã lưu bản nháp").await.unwrap();
+    p.sees("Kế hoạch 12-KH-STP.pdf").await.unwrap();
     let f = tinhso_dti::Framework::parse(tinhso_dti::framework::DEFAULT).unwrap();
     for i in f.indicators().filter(|i| i.measure.is_none() && i.key != "1.1") {
         let group = format!("{}. ", i.key);
@@ -428,6 +436,7 @@ async fn walk(screen: tinhso_testkit::walk::Screen) {
     sign_in(&mut p, "quantri@tinhso.local").await;
     p.open("/quan-tri/chuyen-doi-so").await.unwrap();
     p.click("Sở Tư pháp").await.unwrap();
+    p.sees("Kế hoạch 12-KH-STP.pdf").await.unwrap();
     p.fill_in("3.2. ", "Điểm thẩm định", "5").await.unwrap();
     p.fill_in("3.2. ", "Lý do điều chỉnh", "Chưa có biên bản kết nối mạng chuyên dùng").await.unwrap();
     p.click("Lưu kết quả thẩm định").await.unwrap();

@@ -64,6 +64,7 @@ mod deploy;
 mod desk;
 mod dossier;
 mod dti;
+mod dti_evidence;
 mod durability;
 mod eid;
 mod exchange;

@@ -50,8 +50,7 @@ fn round(year: i32) -> (DtiRound, Link, AccountId) {
 }
 
 fn assessment(year: i32, step: Step, version: i64, points: u32, by: AccountId) -> (DtiAssessment, Link) {
-    let scores =
-        Scores(BTreeMap::from([("1.1".to_owned(), Score { points: Points(points), evidence: "KH 12".into() })]));
+    let scores = Scores(BTreeMap::from([("1.1".to_owned(), Score::new(Points(points), "KH 12"))]));
     let a = DtiAssessment {
         year,
         unit: UNIT.into(),

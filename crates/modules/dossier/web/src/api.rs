@@ -6,8 +6,8 @@ use crate::json as dossier_json;
 use crate::service::{self as dossiers, SubmitInput};
 use crate::DossierCode;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde_json::Value;
 use tinhso_api::dossiers::{
     AttachedFileItem, AttachedFilePage, DossierPage, DossierView, EventItem, EventPage, ListQuery, LookupAnswer,
@@ -216,21 +216,7 @@ pub async fn own_document(state: &AppState, account: &Account, sha256: &str) -> 
         .next()
         .ok_or(AppError::NotFound)?;
     let bytes = state.files.read(&sha256).await?;
-    Ok(download_response(bytes, &doc.name, doc.kind.mime()))
-}
-
-fn download_response(bytes: Vec<u8>, name: &str, mime: &'static str) -> Response {
-    let ascii: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '_' }).collect();
-    let utf8: String = form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>().replace('+', "%20");
-    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{utf8}");
-    let mut resp = bytes.into_response();
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    resp
+    Ok(tinhso_http::files::download(bytes, &doc.name, doc.kind))
 }
 
 /// One file of the caller's document store, as a download.
@@ -265,7 +251,7 @@ pub async fn attached_file(
         .find(|f| f.attachment.sha256 == sha256)
         .ok_or(AppError::NotFound)?;
     let bytes = state.files.read(&sha256).await?;
-    Ok(download_response(bytes, &file.attachment.name, file.kind.mime()))
+    Ok(tinhso_http::files::download(bytes, &file.attachment.name, file.kind))
 }
 
 /// One attached file, as a download.

@@ -8,9 +8,15 @@ use crate::framework::Framework;
 use crate::points::Points;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use tinhso_kernel::files::FileKind;
+use tinhso_kernel::ids::Sha256;
 
 /// The longest evidence, note or reason kept (characters).
 pub const MAX_TEXT: usize = 2000;
+
+/// The most files kept as evidence of one indicator: a plan, its report, a decision or two;
+/// a unit with more bundles them into one PDF.
+pub const MAX_FILES: usize = 5;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -61,13 +67,41 @@ impl Step {
     }
 }
 
-/// A self-assessed figure and what proves it.
+/// A self-assessed figure and what proves it: a document's number and date or a link, and
+/// the documents themselves as files.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Score {
     pub points: Points,
     #[serde(default)]
     pub evidence: String,
+    /// Left out of the stored JSON when empty, so figures stored before files existed keep
+    /// the digest their ledger entries vouch for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<EvidenceFile>,
+}
+
+impl Score {
+    /// A figure with its evidence in words and no file.
+    pub fn new(points: Points, evidence: impl Into<String>) -> Self {
+        Self { points, evidence: evidence.into(), files: Vec::new() }
+    }
+
+    /// Whether anything proves the figure.
+    pub fn proven(&self) -> bool {
+        !self.evidence.is_empty() || !self.files.is_empty()
+    }
+}
+
+/// A file kept as evidence (a scanned decision, a report), by its content's address in the
+/// platform's file store, with the name it was uploaded under.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceFile {
+    pub sha256: Sha256,
+    pub name: String,
+    pub kind: FileKind,
+    pub size: u64,
 }
 
 /// The unit's figures by indicator key (a draft may leave some out).
@@ -94,6 +128,11 @@ fn by_pillar(f: &Framework, points: impl Fn(&str) -> Option<Points>) -> Vec<Poin
 }
 
 impl Scores {
+    /// A file given as evidence of any indicator, by its content's address.
+    pub fn file(&self, sha256: &Sha256) -> Option<&EvidenceFile> {
+        self.0.values().flat_map(|s| &s.files).find(|f| &f.sha256 == sha256)
+    }
+
     pub fn total(&self) -> Points {
         self.0.values().map(|s| s.points).sum()
     }
@@ -244,7 +283,7 @@ mod tests {
     use super::*;
 
     fn scores(p: u32) -> Scores {
-        Scores(BTreeMap::from([("1.1".to_owned(), Score { points: Points::whole(p), evidence: "KH số 12".into() })]))
+        Scores(BTreeMap::from([("1.1".to_owned(), Score::new(Points::whole(p), "KH số 12"))]))
     }
 
     const OPEN: Round = Round { published: false, past_deadline: false };

@@ -137,7 +137,7 @@ mod tests {
 
     #[test]
     fn an_assessment_changed_behind_the_platform_is_named() {
-        let scores = Scores(BTreeMap::from([("1.1".into(), Score { points: Points(4000), evidence: "KH 12".into() })]));
+        let scores = Scores(BTreeMap::from([("1.1".into(), Score::new(Points(4000), "KH 12"))]));
         let appraisal =
             Appraisal(BTreeMap::from([("1.1".into(), Appraised { points: Points(3000), note: "muộn".into() })]));
         let s = Stored {
@@ -162,6 +162,26 @@ mod tests {
         assert_eq!(row_differs(&Stored { reason: "x", ..s }, &[(LANE, &p)]), Some("scores"));
         assert_eq!(row_differs(&s, &[]), Some("unit"));
         assert_eq!(subject(2026, "u"), "dti/2026/u");
+    }
+
+    #[test]
+    fn evidence_files_are_vouched_for_and_older_figures_keep_their_digest() {
+        // Figures stored before files existed read and digest as they did.
+        let old: Scores = serde_json::from_str(r#"{"1.1":{"points":4000,"evidence":"KH 12"}}"#).expect("old row");
+        assert_eq!(serde_json::to_string(&old).expect("json"), r#"{"1.1":{"points":4000,"evidence":"KH 12"}}"#);
+        let s = Stored { year: 2026, unit: "u", step: Step::Submitted, scores: &old, appraisal: None, reason: "" };
+        let p = payload(&s, "submit", false);
+        let mut swapped = old.clone();
+        if let Some(score) = swapped.0.get_mut("1.1") {
+            score.files.push(crate::assessment::EvidenceFile {
+                sha256: tinhso_kernel::ids::Sha256::parse("f", &"ab".repeat(32)).expect("hash"),
+                name: "KH 12.pdf".into(),
+                kind: tinhso_kernel::files::FileKind::Pdf,
+                size: 10,
+            });
+        }
+        assert_eq!(row_differs(&Stored { scores: &swapped, ..s }, &[(LANE, &p)]), Some("scores"));
+        assert!(swapped.file(&tinhso_kernel::ids::Sha256::parse("f", &"ab".repeat(32)).expect("hash")).is_some());
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! [`measure`] the indicators the platform measures itself from its own dossiers, so no unit
 //! grades its own service; [`ranking`] the published order; [`audit`] the ledger's labels.
 //!
-//! May depend on: the kernel (text, errors), the ledger (labels). No IO, no async.
+//! May depend on: the kernel (text, errors, file kinds), the ledger (labels). No IO, no async.
 
 pub mod assessment;
 pub mod audit;
@@ -17,6 +17,6 @@ pub mod measure;
 pub mod points;
 pub mod ranking;
 
-pub use assessment::{Appraisal, Assessment, Command, Refusal, Scores, Step};
+pub use assessment::{Appraisal, Assessment, Command, EvidenceFile, Refusal, Score, Scores, Step};
 pub use framework::{Framework, Indicator, Pillar, UnitGroup};
 pub use points::Points;

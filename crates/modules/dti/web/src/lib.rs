@@ -1,5 +1,6 @@
 //! The digital-transformation index module's web half: units' self-assessment with evidence
-//! and the province's appraisal ([`pages`], `/quan-tri/chuyen-doi-so`), the published
+//! in words and files ([`evidence`]) and the province's appraisal ([`pages`],
+//! `/quan-tri/chuyen-doi-so`), the published
 //! ranking for everyone ([`public`], `/chi-so-chuyen-doi-so` and `/api/v1/dti/results`). The
 //! figures the platform measures itself come from the operations centre's Decision 766
 //! figures for the unit ([`service::measured`]).
@@ -7,6 +8,7 @@
 //! May depend on: the platform's HTTP crate, the DTI rules, the operations centre's web
 //! service (its figures), the API types, the kernel, the ledger and the ports.
 
+pub mod evidence;
 pub mod notices;
 pub mod pages;
 pub mod public;
@@ -14,9 +16,11 @@ pub mod reminders;
 pub mod service;
 pub mod views;
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use std::sync::Arc;
+use tinhso_http::form::MULTIPART_LIMIT;
 use tinhso_http::state::AppState;
 use tinhso_http::WebModule;
 use utoipa::OpenApi;
@@ -60,7 +64,11 @@ pub fn module() -> WebModule {
         .route("/api/v1/dti/results", get(public::api))
         .route(pages::BACK_OFFICE, get(pages::index).post(pages::open))
         .route("/quan-tri/chuyen-doi-so/{year}/cong-bo", post(pages::publish))
-        .route("/quan-tri/chuyen-doi-so/{year}/{unit}", get(pages::assessment).post(pages::act));
+        .route(
+            "/quan-tri/chuyen-doi-so/{year}/{unit}",
+            get(pages::assessment).post(pages::act).layer(DefaultBodyLimit::max(MULTIPART_LIMIT)),
+        )
+        .route("/quan-tri/chuyen-doi-so/{year}/{unit}/tep/{sha256}", get(evidence::download));
     WebModule { routes, api: ApiDoc::openapi(), own_upload_auth: &[], personal_data: None, held_work: None }
 }
 

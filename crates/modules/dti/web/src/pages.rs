@@ -13,7 +13,7 @@ use serde::Deserialize;
 use tinhso_dti::{form as dti_form, Command, Refusal, Step, UnitGroup};
 use tinhso_http::auth::Viewer;
 use tinhso_http::error::AppError;
-use tinhso_http::form::{FormData, PageQuery};
+use tinhso_http::form::{FormData, FormWithFiles, PageQuery};
 use tinhso_http::pages::{page_err, PageResult};
 use tinhso_http::state::AppState;
 use tinhso_http::views::{render, Layout};
@@ -327,18 +327,21 @@ pub struct AssessmentPage {
     pub shows: bool,
     pub pillars: Vec<PillarView>,
     pub notice: String,
+    pub max_files: usize,
 }
 
-struct Target {
-    loaded: Loaded,
-    unit: AgencyCode,
-    group: UnitGroup,
-    read: Option<Read>,
-    assesses: bool,
-    appraises: bool,
+/// The assessment a page or download is about, and what the viewer may do with it.
+pub(crate) struct Target {
+    pub loaded: Loaded,
+    pub unit: AgencyCode,
+    pub group: UnitGroup,
+    pub read: Option<Read>,
+    /// The unit's own admin.
+    pub assesses: bool,
+    pub appraises: bool,
 }
 
-async fn target(state: &AppState, viewer: &Viewer, year: &str, unit: &str) -> Result<Target, AppError> {
+pub(crate) async fn target(state: &AppState, viewer: &Viewer, year: &str, unit: &str) -> Result<Target, AppError> {
     let year = parse_year(Some(year))?.ok_or(AppError::NotFound)?;
     let unit = AgencyCode::parse("unit", unit).map_err(|_| AppError::NotFound)?;
     let group = service::group_of(state, &unit).ok_or(AppError::NotFound)?;
@@ -410,11 +413,20 @@ async fn assessment_page(
         appraises,
         shows,
         pillars: if shows {
-            views::pillars(&t.loaded.framework, &scores, appraisal, typed, &errors, en)
+            views::pillars(
+                &t.loaded.framework,
+                &scores,
+                appraisal,
+                typed,
+                &errors,
+                &format!("{BACK_OFFICE}/{year}/{}", t.unit),
+                en,
+            )
         } else {
             Vec::new()
         },
         notice,
+        max_files: tinhso_dti::assessment::MAX_FILES,
     })
 }
 
@@ -458,15 +470,16 @@ pub async fn assessment(
     Ok(viewer.finish(render(&page)))
 }
 
-/// The forms of the assessment page: the unit saves or submits; the province appraises or
-/// returns.
+/// The forms of the assessment page: the unit saves or submits (with files of evidence); the
+/// province appraises or returns.
 pub async fn act(
     State(state): State<AppState>,
     viewer: Viewer,
     Path((year, unit)): Path<(String, String)>,
-    form: FormData,
+    body: FormWithFiles,
 ) -> PageResult {
     let err = page_err(&viewer);
+    let FormWithFiles { form, files: uploads } = body;
     let t = target(&state, &viewer, &year, &unit).await.map_err(&err)?;
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
     let account = viewer.account.clone().ok_or(AppError::Unauthenticated).map_err(&err)?;
@@ -488,17 +501,32 @@ pub async fn act(
         v => Some(v.parse::<i64>().map_err(|_| err(service::changed_meanwhile()))?),
     };
     let get = |k: &str| form.text(k);
+    let stored = t.read.as_ref().map(|r| r.assessment.scores.clone()).unwrap_or_default();
+    let (files, upload_errors) = match lenh.as_str() {
+        "luu" | "nop" => crate::evidence::sent(&state, &account, f, &stored, &form, uploads).await.map_err(&err)?,
+        _ if !uploads.is_empty() => {
+            return Err(err(AppError::bad_request(
+                "unknown_field",
+                "Biểu mẫu thẩm định không nhận tệp",
+                "The appraisal form takes no files",
+            )))
+        }
+        _ => Default::default(),
+    };
     let command = match lenh.as_str() {
         "luu" | "nop" => {
             let measured = service::measured(&state, f, &t.unit, t.loaded.round.year).await.map_err(&err)?;
             let submitting = lenh == "nop";
-            dti_form::scores(f, &measured, &get, submitting).map(|s| {
-                if submitting {
-                    Command::Submit(s)
-                } else {
-                    Command::Save(s)
+            match dti_form::scores(f, &measured, &get, &files, submitting) {
+                // Every mistake at once: the uploads refused beside the figures'.
+                Ok(_) if !upload_errors.is_empty() => Err(upload_errors),
+                Ok(s) if submitting => Ok(Command::Submit(s)),
+                Ok(s) => Ok(Command::Save(s)),
+                Err(mut errors) => {
+                    errors.extend(upload_errors);
+                    Err(errors)
                 }
-            })
+            }
         }
         "tra-lai" => {
             let reason = tinhso_kernel::text::clean(&form.text("ly-do"));
@@ -521,7 +549,10 @@ pub async fn act(
     let command = match command {
         Ok(c) => c,
         Err(errors) => {
-            let typed: Typed = form.pairs().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+            let typed = Typed {
+                fields: form.pairs().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+                files: matches!(lenh.as_str(), "luu" | "nop").then_some(files),
+            };
             let page = assessment_page(&state, &viewer, &t, Some(&typed), errors, String::new()).await.map_err(&err)?;
             return Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))));
         }

@@ -145,7 +145,7 @@ pub async fn measured(
             ),
         };
         let points = measure::points(m, i.max_points(), reading);
-        out.insert(i.key.clone(), Score { points, evidence: format!("Hệ thống đo ({span}): {said}") });
+        out.insert(i.key.clone(), Score::new(points, format!("Hệ thống đo ({span}): {said}")));
     }
     Ok(out)
 }

@@ -2,9 +2,20 @@
 //! one per indicator, with the figures typed back into a form that was refused.
 
 use std::collections::BTreeMap;
-use tinhso_dti::form::{appraised_field, evidence_field, note_field, points_field};
-use tinhso_dti::{Appraisal, Framework, Scores};
+use tinhso_dti::form::{appraised_field, drop_field, evidence_field, file_field, kept_field, note_field, points_field};
+use tinhso_dti::{Appraisal, EvidenceFile, Framework, Scores};
 use tinhso_kernel::FieldError;
+
+/// An evidence file as a page lists it.
+pub struct FileView {
+    pub sha256: String,
+    pub name: String,
+    /// "PDF, 245 KB".
+    pub about: String,
+    /// Its download, once it is part of the stored assessment (a file just uploaded with a
+    /// refused form is not yet).
+    pub href: String,
+}
 
 pub struct IndicatorView {
     pub key: String,
@@ -27,6 +38,11 @@ pub struct IndicatorView {
     pub evidence_value: String,
     pub appraised_value: String,
     pub note_value: String,
+    /// Its evidence files, and the inputs that keep, remove and add them.
+    pub files: Vec<FileView>,
+    pub file_field: String,
+    pub kept_field: String,
+    pub drop_field: String,
     /// This indicator's mistakes, said beside its inputs.
     pub errors: Vec<String>,
 }
@@ -40,15 +56,38 @@ pub struct PillarView {
     pub indicators: Vec<IndicatorView>,
 }
 
-/// What a refused form sent, to show again.
-pub type Typed = BTreeMap<String, String>;
+/// What a refused form sent, to show again: its fields, and for the self-assessment the files
+/// each indicator then had.
+pub struct Typed {
+    pub fields: BTreeMap<String, String>,
+    pub files: Option<BTreeMap<String, Vec<EvidenceFile>>>,
+}
 
+fn file_views(files: &[EvidenceFile], stored: &Scores, base: &str) -> Vec<FileView> {
+    files
+        .iter()
+        .map(|f| FileView {
+            sha256: f.sha256.to_string(),
+            name: f.name.clone(),
+            about: format!(
+                "{}, {} KB",
+                f.kind.mime().rsplit('/').next().unwrap_or_default().to_uppercase(),
+                tinhso_kernel::format::thousands(f.size.div_ceil(1024))
+            ),
+            href: stored.file(&f.sha256).map(|_| format!("{base}/tep/{}", f.sha256)).unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// The assessment's blocks by pillar (`base`: the assessment page's address, under which its
+/// files are downloaded).
 pub fn pillars(
     f: &Framework,
     own: &Scores,
     appraisal: Option<&Appraisal>,
     typed: Option<&Typed>,
     errors: &[FieldError],
+    base: &str,
     en: bool,
 ) -> Vec<PillarView> {
     let own_by = own.by_pillar(f);
@@ -71,9 +110,14 @@ pub fn pillars(
                     let fields =
                         [points_field(&i.key), evidence_field(&i.key), appraised_field(&i.key), note_field(&i.key)];
                     let sent = |k: &str, stored: String| match typed {
-                        Some(t) => t.get(k).cloned().unwrap_or_default(),
+                        Some(t) => t.fields.get(k).cloned().unwrap_or_default(),
                         None => stored,
                     };
+                    let files = match typed.and_then(|t| t.files.as_ref()) {
+                        Some(sent) => sent.get(&i.key).map(Vec::as_slice).unwrap_or_default(),
+                        None => mine.map(|s| s.files.as_slice()).unwrap_or_default(),
+                    };
+                    let file = file_field(&i.key);
                     let own_points = mine.map(|s| s.points.shown(en)).unwrap_or_default();
                     let appraised_default = theirs.map(|s| s.points.shown(en)).unwrap_or_else(|| own_points.clone());
                     IndicatorView {
@@ -92,13 +136,17 @@ pub fn pillars(
                         note_value: sent(&fields[3], theirs.map(|s| s.note.clone()).unwrap_or_default()),
                         errors: errors
                             .iter()
-                            .filter(|e| fields.contains(&e.field))
+                            .filter(|e| fields.contains(&e.field) || e.field == file)
                             .map(|e| if en { e.message_en.clone() } else { e.message.clone() })
                             .collect(),
                         points_field: fields[0].clone(),
                         evidence_field: fields[1].clone(),
                         appraised_field: fields[2].clone(),
                         note_field: fields[3].clone(),
+                        files: file_views(files, own, base),
+                        kept_field: kept_field(&i.key),
+                        drop_field: drop_field(&i.key),
+                        file_field: file,
                     }
                 })
                 .collect(),

@@ -71,32 +71,17 @@ pub(crate) async fn store_uploads(
     account: &tinhso_store::Account,
     uploads: Vec<Upload>,
 ) -> Result<(Vec<(String, Sha256)>, Vec<FieldError>), AppError> {
-    let mut stored = Vec::new();
-    let mut errors = Vec::new();
-    let limits = state.upload_limits().await?;
-    let quota = tinhso_http::files::quota_for(limits, account);
+    let (kept, refused) = tinhso_http::files::keep_uploads(state, account, uploads).await?;
     // A refusal under the component input it came from (`file.N` -> `files.N`).
-    let refused = |field: &str, e: AppError| {
-        let (vi, en) = (e.message(tinhso_http::i18n::Locale::Vi), e.message(tinhso_http::i18n::Locale::En));
-        FieldError::new(field.replace("file.", "files."), e.code(), vi, en)
-    };
-    for up in uploads {
-        let f = match up.stored {
-            Ok(f) => f,
-            Err(e) => {
-                errors.push(refused(&up.field, e));
-                continue;
-            }
-        };
-        let name = tinhso_kernel::files::clean_name(&up.name);
-        match state.store.documents.add_document(account.id, &f, &name, quota.as_ref()).await? {
-            tinhso_store::Added::Added => stored.push((up.field, f.sha256)),
-            tinhso_store::Added::OverQuota { today, total } => {
-                errors.push(refused(&up.field, tinhso_http::files::over_quota(limits, today, total)))
-            }
-        }
-    }
-    Ok((stored, errors))
+    let errors = refused
+        .into_iter()
+        .map(|r| {
+            let e = r.error;
+            let (vi, en) = (e.message(tinhso_http::i18n::Locale::Vi), e.message(tinhso_http::i18n::Locale::En));
+            FieldError::new(r.field.replace("file.", "files."), e.code(), vi, en)
+        })
+        .collect();
+    Ok((kept.into_iter().map(|k| (k.field, k.file.sha256)).collect(), errors))
 }
 
 async fn show_page(
