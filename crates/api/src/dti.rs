@@ -52,4 +52,14 @@ pub struct DtiResults {
     pub max: u32,
     pub pillars: Vec<PillarHead>,
     pub groups: Vec<GroupResults>,
+    /// The province's signed decision announcing these results, once issued.
+    pub decision: Option<DecisionRef>,
+}
+
+/// A signed decision: its code for the public verifier (`/api/v1/results/{code}`) and its file.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DecisionRef {
+    pub code: String,
+    /// The signed PDF's path on this server.
+    pub pdf: String,
 }

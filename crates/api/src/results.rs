@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 pub struct IssuedAnswer {
     /// The code under the document's QR code.
     pub code: String,
-    /// `result` (kết quả) or `receipt` (biên lai).
+    /// `result` (kết quả), `receipt` (biên lai) or `decision` (quyết định, public).
     pub kind: String,
     /// `issued`, `revoked` or `replaced`.
     pub status: String,

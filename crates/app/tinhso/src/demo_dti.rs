@@ -121,3 +121,18 @@ pub async fn seed(store: &Stores, world: &World<'_>, by: AccountId) -> Result<us
     store.dti.publish_round(year, &at, &published, &[]).await?;
     Ok(units.len())
 }
+
+/// Signs the decision of each published year that has none, as the demo province's admin (the
+/// demo's last year is seeded before the server's signer exists), so the ranking's page shows
+/// its signed decision as a real province's would. Only for a server holding the demo.
+pub async fn sign_decisions(state: &tinhso_http::AppState) -> Result<()> {
+    use tinhso_dti_web::decision;
+    let Some(admin) = state.store.identity.account_by_login("quantri@tinhso.local").await? else { return Ok(()) };
+    for round in state.store.dti.rounds().await?.into_iter().filter(|r| r.published_at.is_some()) {
+        if decision::issued(state, round.year).await.map_err(|e| anyhow!("{e:?}"))?.is_none() {
+            let loaded = tinhso_dti_web::service::load(round).map_err(|e| anyhow!("{e:?}"))?;
+            decision::sign(state, &admin, &loaded).await.map_err(|e| anyhow!("{e:?}"))?;
+        }
+    }
+    Ok(())
+}

@@ -305,6 +305,28 @@ async fn a_year(backend: Backend) {
         "{shown}: {html}"
     );
     assert!(html.contains("Không có kết quả"), "units not appraised are listed without a result");
+    let code = decision_is_signed(&s, &anonymous, &html, year, &shown).await;
+    let sign_again = url(&format!("{BACK}/{year}/quyet-dinh"));
+    let (status, html) = post(&province, sign_again.clone(), &pairs(&[("csrf", &token_p)])).await;
+    assert_eq!(status, StatusCode::CONFLICT, "one decision a year");
+    assert!(html.contains("đã được ký số và phát hành"), "{html}");
+    // Revoked (a mistake found after signing), it leaves the ranking's page and is signed again.
+    let revoke = [
+        vec!["results".into(), "revoke".into(), code.clone(), "--reason".into(), "Ghi sai tên đơn vị".into()],
+        s.data_args(),
+    ]
+    .concat();
+    let (c, out, err) = tinhso_testkit::server::run_cli(crate::bin(), &revoke).await.unwrap();
+    assert_eq!(c, 0, "{out}{err}");
+    let (_, html) = page(&anonymous, url("/chi-so-chuyen-doi-so")).await;
+    assert!(!html.contains("tệp PDF đã ký số"), "a revoked decision is not offered");
+    let (_, html) = page(&province, url(&format!("{BACK}?nam={year}"))).await;
+    assert!(html.contains(&format!("Ký số quyết định công bố kết quả năm {year}")), "{html}");
+    let (status, html) = post(&province, sign_again, &pairs(&[("csrf", &token_p)])).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Đã ký số và phát hành quyết định công bố kết quả"), "{html}");
+    let (_, html) = page(&anonymous, url("/chi-so-chuyen-doi-so")).await;
+    assert_ne!(decision_is_signed(&s, &anonymous, &html, year, &shown).await, code, "a new decision");
     let r = anonymous.get(url(&format!("/api/v1/dti/results?year={year}"))).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let v: serde_json::Value = r.json().await.unwrap();
@@ -314,6 +336,8 @@ async fn a_year(backend: Backend) {
     assert_eq!(departments["units"][0]["rank"], 1);
     assert!((departments["units"][0]["total"].as_f64().unwrap() - total).abs() < 0.005);
     assert_eq!(departments["units"][0]["pillars"].as_array().unwrap().len(), 8);
+    assert!(v["decision"]["code"].as_str().is_some_and(|c| c.starts_with("QD-")), "{v}");
+    assert_eq!(v["decision"]["pdf"], format!("/chi-so-chuyen-doi-so/quyet-dinh/{year}"));
     assert!(departments["units"][1]["rank"].is_null() && departments["units"][1]["total"].is_null());
     for (q, want, code) in
         [("?year=20x6", 400, "invalid_year"), ("?year=1999", 404, "not_found"), ("?nam=2026", 400, "")]
@@ -376,6 +400,54 @@ async fn a_year(backend: Backend) {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("đợt đánh giá chuyển đổi số"), "{out}");
     s.stop().await.unwrap();
+}
+
+/// The year's decision, linked from the public ranking: a PDF signed by the province's people's
+/// committee that pyHanko and poppler's pdfsig validate against the demo CA, whose text names the
+/// first unit with its points, and that the public verifier knows as an issued decision.
+async fn decision_is_signed(
+    s: &TestServer,
+    anonymous: &reqwest::Client,
+    ranking: &str,
+    year: i32,
+    first: &str,
+) -> String {
+    let href = format!("/chi-so-chuyen-doi-so/quyet-dinh/{year}");
+    assert!(ranking.contains(&format!("<a href=\"{href}\">tệp PDF đã ký số</a>")), "{ranking}");
+    let code = ranking.split("/xac-thuc?ma=").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let r = anonymous.get(format!("{}{href}", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let file = s.data.join("quyet-dinh.pdf");
+    std::fs::write(&file, r.bytes().await.unwrap()).unwrap();
+    let text = crate::results::run("pdftotext", &[file.to_str().unwrap(), "-"]);
+    // Lines wrap where the page ends them.
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for want in [
+        "ỦY BAN NHÂN DÂN TỈNH TUYÊN QUANG",
+        "QUYẾT ĐỊNH",
+        &format!("Công bố Chỉ số chuyển đổi số năm {year}"),
+        &format!("Hạng 1: Sở Tư pháp, {first}/1.000 điểm"),
+        &code,
+    ] {
+        assert!(text.contains(want), "{want:?} not in:\n{text}");
+    }
+    let v = crate::results::pyhanko(&s.data.join("signing-demo/ca.pem"), None, &[&file]);
+    assert_eq!(
+        (v[0]["intact"].as_bool(), v[0]["valid"].as_bool(), v[0]["trusted"].as_bool()),
+        (Some(true), Some(true), Some(true)),
+        "{v:?}"
+    );
+    assert_eq!(v[0]["coverage"], "ENTIRE_FILE", "{v:?}");
+    let sig = crate::results::run("pdfsig", &[file.to_str().unwrap()]);
+    assert!(sig.contains("Signature is Valid."), "{sig}");
+    let issued: serde_json::Value =
+        anonymous.get(format!("{}/api/v1/results/{code}", s.url)).send().await.unwrap().json().await.unwrap();
+    assert_eq!((issued["kind"].as_str(), issued["status"].as_str()), (Some("decision"), Some("issued")), "{issued}");
+    assert_eq!(issued["agency_name"], "Ủy ban nhân dân tỉnh Tuyên Quang");
+    let (_, page) = page(anonymous, format!("{}/xac-thuc?ma={code}", s.url)).await;
+    assert!(page.contains("Quyết định của Ủy ban nhân dân tỉnh"), "{page}");
+    code
 }
 
 #[tokio::test]
@@ -444,12 +516,14 @@ async fn walk(screen: tinhso_testkit::walk::Screen) {
     p.click(&format!("Đánh giá chuyển đổi số năm {}", today().year())).await.unwrap();
     p.click(&format!("Công bố kết quả năm {}", today().year())).await.unwrap();
     p.sees("Kết quả đã công bố ngày").await.unwrap();
+    p.sees("Đã công bố kết quả và ký số quyết định công bố").await.unwrap();
     p.click("Đăng xuất").await.unwrap();
 
     p.open("/minh-bach").await.unwrap();
     p.click("Chỉ số chuyển đổi số của các sở, ngành, xã, phường").await.unwrap();
     p.sees("Sở Tư pháp").await.unwrap();
     p.sees("Xã, phường, đặc khu").await.unwrap();
+    p.sees("Công bố theo quyết định của Ủy ban nhân dân tỉnh").await.unwrap();
     p.quit().await.unwrap();
     s.stop().await.unwrap();
 }
@@ -459,6 +533,45 @@ async fn sign_in(p: &mut tinhso_testkit::walk::Person, who: &str) {
     p.fill("Số điện thoại hoặc thư điện tử", who).await.unwrap();
     p.fill("Mật khẩu", crate::dossier::PASSWORD).await.unwrap();
     p.click("Đăng nhập").await.unwrap();
+}
+
+/// When the decision cannot be signed (here the timestamp authority does not answer), the
+/// results stay published, the province is told, and the button to sign it again is there.
+#[tokio::test]
+async fn a_decision_not_signed_leaves_the_results_published() {
+    let s = TestServer::start_on(
+        Backend::Sqlite,
+        crate::bin(),
+        fresh_data_dir().unwrap(),
+        None,
+        &["--tsa-url", "http://127.0.0.1:9/tsa"],
+    )
+    .await
+    .unwrap();
+    let year = today().year();
+    let url = |p: &str| format!("{}{p}", s.url);
+    let province = page_login(&s, "quantri@tinhso.local").await;
+    let (_, html) = page(&province, url(BACK)).await;
+    let token = csrf_of(&html).unwrap();
+    let deadline = (today() + chrono::Duration::days(20)).format("%d/%m/%Y").to_string();
+    let open = pairs(&[("csrf", &token), ("nam", &year.to_string()), ("han-nop", &deadline)]);
+    assert_eq!(post(&province, url(BACK), &open).await.0, StatusCode::OK);
+    let (status, html) = post(&province, url(&format!("{BACK}/{year}/cong-bo")), &pairs(&[("csrf", &token)])).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Đã công bố kết quả. Chưa ký số được quyết định công bố"), "{html}");
+    assert!(html.contains(&format!("Ký số quyết định công bố kết quả năm {year}")), "{html}");
+    let (_, public) = page(&s.client(), url("/chi-so-chuyen-doi-so")).await;
+    assert!(public.contains(&format!("Kết quả năm {year}")) && !public.contains("tệp PDF đã ký số"), "{public}");
+    let (status, html) = post(&province, url(&format!("{BACK}/{year}/quyet-dinh")), &pairs(&[("csrf", &token)])).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(html.contains("Máy chủ cấp dấu thời gian không trả lời"), "{html}");
+    assert_eq!(
+        page(&s.client(), url(&format!("/chi-so-chuyen-doi-so/quyet-dinh/{year}"))).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (code, out) = verify(&s).await;
+    assert_eq!(code, 0, "{out}");
+    s.stop().await.unwrap();
 }
 
 /// The province's own framework (`<data>/dti-framework.json`): one that does not add up stops
@@ -578,6 +691,25 @@ async fn the_demo_shows_last_years_ranking() {
         totals.windows(2).all(|w| w[0] >= w[1]) && totals.iter().all(|t| (300.0..1000.0).contains(t)),
         "{totals:?}"
     );
+    // Its decision is signed once the server's signer exists, just after the start.
+    let mut signed = String::new();
+    for _ in 0..100 {
+        let (_, html) = page(&anonymous, format!("{}/chi-so-chuyen-doi-so", s.url)).await;
+        if html.contains("tệp PDF đã ký số") {
+            signed = html;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let first = tinhso_dti::Points((totals[0] * 100.0).round() as u32).vi();
+    let name = departments[0]["name"].as_str().unwrap();
+    assert!(!signed.is_empty(), "the demo's decision is signed");
+    let file = anonymous.get(format!("{}/chi-so-chuyen-doi-so/quyet-dinh/{last}", s.url)).send().await.unwrap();
+    let path = s.data.join("demo-qd.pdf");
+    std::fs::write(&path, file.bytes().await.unwrap()).unwrap();
+    let text = crate::results::run("pdftotext", &[path.to_str().unwrap(), "-"]);
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.contains(&format!("Hạng 1: {name}, {first}/1.000 điểm")), "{text}");
     let province = page_login(&s, "quantri@tinhso.local").await;
     let (_, html) = page(&province, format!("{}{BACK}", s.url)).await;
     assert!(html.contains(&format!("<option value=\"{}\"", last + 1)), "this year can be opened: {html}");

@@ -78,6 +78,29 @@ async fn results(s: Stores) {
     );
     let got = r.issued_by_code("KQ-A").await.unwrap().unwrap();
     assert_eq!((got.status.as_str(), got.status_note.as_deref()), ("revoked", Some("Sai thông tin")));
+
+    // A decision of the province (a year's DTI results): one per subject, so two appraisers
+    // signing at once cannot both issue one; another year's is its own.
+    let decision = |code: &str, subject: &str, sha: char| IssuedDocument {
+        dossier: subject.into(),
+        agency: "000.00.00.H08".into(),
+        ..doc(code, "decision", 0, sha)
+    };
+    r.issue(&decision("QD-1", "dti/2025", 'f'), &entry("QD-1", "decision_issued")).await.unwrap();
+    let again = r.issue(&decision("QD-2", "dti/2025", '1'), &entry("QD-2", "decision_issued")).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    assert!(r.issued_by_code("QD-2").await.unwrap().is_none(), "nothing half-written");
+    r.issue(&decision("QD-3", "dti/2026", '2'), &entry("QD-3", "decision_issued")).await.unwrap();
+    assert_eq!(r.issued_for_dossier("dti/2025").await.unwrap(), [decision("QD-1", "dti/2025", 'f')]);
+    // Once revoked, another may be issued in its place.
+    assert!(r
+        .set_issued_status("QD-1", "revoked", None, "Sai tên đơn vị", &entry("QD-1", "document_revoked"))
+        .await
+        .unwrap());
+    r.issue(&decision("QD-4", "dti/2025", '4'), &entry("QD-4", "decision_issued")).await.unwrap();
+    // Kinds are the three the platform issues; anything else is refused by the table.
+    let odd = r.issue(&doc("XX-1", "letter", 0, '3'), &entry("XX-1", "letter_issued")).await;
+    assert!(odd.is_err(), "{odd:?}");
 }
 
 #[tokio::test]

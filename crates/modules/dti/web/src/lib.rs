@@ -8,6 +8,7 @@
 //! May depend on: the platform's HTTP crate, the DTI rules, the operations centre's web
 //! service (its figures), the API types, the kernel, the ledger and the ports.
 
+pub mod decision;
 pub mod evidence;
 pub mod notices;
 pub mod pages;
@@ -64,6 +65,8 @@ pub fn module() -> WebModule {
         .route("/api/v1/dti/results", get(public::api))
         .route(pages::BACK_OFFICE, get(pages::index).post(pages::open))
         .route("/quan-tri/chuyen-doi-so/{year}/cong-bo", post(pages::publish))
+        .route("/quan-tri/chuyen-doi-so/{year}/quyet-dinh", post(decision::sign_form))
+        .route("/chi-so-chuyen-doi-so/quyet-dinh/{year}", get(decision::download))
         .route(
             "/quan-tri/chuyen-doi-so/{year}/{unit}",
             get(pages::assessment).post(pages::act).layer(DefaultBodyLimit::max(MULTIPART_LIMIT)),

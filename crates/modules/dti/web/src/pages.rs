@@ -46,6 +46,8 @@ fn refused(r: Refusal) -> AppError {
 #[serde(deny_unknown_fields)]
 pub struct YearParams {
     nam: Option<String>,
+    #[serde(rename = "ket-qua")]
+    done: Option<String>,
 }
 
 pub struct UnitRow {
@@ -89,9 +91,15 @@ pub struct IndexPage {
     pub own_href: String,
     /// The framework a new round opens with: its name, pillars and indicators.
     pub next_framework: String,
+    /// The published year's decision: its verification code and file, once signed.
+    pub decision: Option<(String, String)>,
+    /// The province may sign the published year's decision now.
+    pub signs: bool,
+    /// What the last form did (publication, signature).
+    pub notice: String,
 }
 
-fn parse_year(s: Option<&str>) -> Result<Option<i32>, AppError> {
+pub(crate) fn parse_year(s: Option<&str>) -> Result<Option<i32>, AppError> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => match s.parse::<i32>() {
@@ -175,6 +183,14 @@ async fn index_page(
         rows.sort_by_key(|r| !r.waiting);
     }
     let deadline = chosen.as_ref().and_then(Loaded::deadline).map(tinhso_kernel::format::date_vi).unwrap_or_default();
+    let decision = match chosen.as_ref().filter(|l| l.published()) {
+        Some(l) => crate::decision::issued(state, l.round.year).await?,
+        None => None,
+    };
+    let signs = chosen.as_ref().is_some_and(Loaded::published)
+        && decision.is_none()
+        && viewer.may(&Action::AppraiseDigitalTransformation)
+        && state.module_state::<crate::decision::DecisionHook>().get().is_some();
     let title = pick(en, "Đánh giá chuyển đổi số (DTI)", "Digital-transformation index (DTI)");
     let own_href = match (&own, &chosen) {
         (Some(code), Some(l)) => format!("{BACK_OFFICE}/{}/{code}", l.round.year),
@@ -215,13 +231,31 @@ async fn index_page(
                 }
             })
             .unwrap_or_default(),
+        decision: decision.map(|d| (d.code, crate::decision::file_href(d.year))),
+        signs,
+        notice: String::new(),
     })
+}
+
+/// What the index says after publishing or signing.
+fn index_notice(done: Option<&str>, en: bool) -> String {
+    let (vi, english) = match done {
+        Some("da-cong-bo") => ("Đã công bố kết quả và ký số quyết định công bố.", "Results published and the decision signed."),
+        Some("chua-ky") => (
+            "Đã công bố kết quả. Chưa ký số được quyết định công bố (khóa ký số hoặc máy chủ cấp dấu thời gian chưa sẵn sàng); ký lại bằng nút bên dưới.",
+            "Results published. The decision could not be signed yet (signing key or timestamp authority unavailable); sign it with the button below.",
+        ),
+        Some("da-ky") => ("Đã ký số và phát hành quyết định công bố kết quả.", "The decision has been signed and issued."),
+        _ => return String::new(),
+    };
+    pick(en, vi, english)
 }
 
 pub async fn index(State(state): State<AppState>, viewer: Viewer, PageQuery(q): PageQuery<YearParams>) -> PageResult {
     let err = page_err(&viewer);
     let year = parse_year(q.nam.as_deref()).map_err(&err)?;
-    let page = index_page(&state, &viewer, year, Vec::new(), Default::default()).await.map_err(&err)?;
+    let mut page = index_page(&state, &viewer, year, Vec::new(), Default::default()).await.map_err(&err)?;
+    page.notice = index_notice(q.done.as_deref(), viewer.locale == tinhso_http::i18n::Locale::En);
     Ok(viewer.finish(render(&page)))
 }
 
@@ -295,7 +329,10 @@ pub async fn publish(
     let year = parse_year(Some(&year)).map_err(&err)?.ok_or(AppError::NotFound).map_err(&err)?;
     service::round(&state, year).await.map_err(&err)?.ok_or(AppError::NotFound).map_err(&err)?;
     service::publish(&state, &account, year).await.map_err(&err)?;
-    Ok(Redirect::to(&format!("{BACK_OFFICE}?nam={year}")).into_response())
+    // The results stand once published; the decision follows, or is signed again later.
+    let signed = crate::decision::after_publication(&state, &account, year).await;
+    let said = if signed { "da-cong-bo" } else { "chua-ky" };
+    Ok(Redirect::to(&format!("{BACK_OFFICE}?nam={year}&ket-qua={said}")).into_response())
 }
 
 #[derive(Template)]

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
-use tinhso_api::dti::{DtiResults, GroupResults, PillarHead, ResultsQuery, UnitResult};
+use tinhso_api::dti::{DecisionRef, DtiResults, GroupResults, PillarHead, ResultsQuery, UnitResult};
 use tinhso_api::ErrorBody;
 use tinhso_dti::ranking::{self, Ranked};
 use tinhso_dti::{Points, UnitGroup};
@@ -23,7 +23,7 @@ use tinhso_kernel::ids::AgencyCode;
 pub const PUBLIC: &str = "/chi-so-chuyen-doi-so";
 
 /// A group's units in published order, with their points by pillar.
-type GroupRanking = (UnitGroup, Vec<Ranked<(AgencyCode, Vec<Points>)>>);
+pub(crate) type GroupRanking = (UnitGroup, Vec<Ranked<(AgencyCode, Vec<Points>)>>);
 
 async fn published(state: &AppState, year: Option<i32>) -> Result<(Vec<i32>, Option<Loaded>), AppError> {
     let rounds: Vec<_> = state.store.dti.rounds().await?.into_iter().filter(|r| r.published_at.is_some()).collect();
@@ -35,7 +35,7 @@ async fn published(state: &AppState, year: Option<i32>) -> Result<(Vec<i32>, Opt
     Ok((years, chosen.map(service::load).transpose()?))
 }
 
-async fn rankings(state: &AppState, loaded: &Loaded) -> Result<Vec<GroupRanking>, AppError> {
+pub(crate) async fn rankings(state: &AppState, loaded: &Loaded) -> Result<Vec<GroupRanking>, AppError> {
     let stored = state.store.dti.assessments(loaded.round.year).await?;
     let mut out = Vec::new();
     for group in UnitGroup::ALL {
@@ -108,6 +108,8 @@ pub struct PublicPage {
     pub published: String,
     pub pillars: Vec<(String, String, u32)>,
     pub tables: Vec<Table>,
+    /// The province's signed decision announcing the year's results: code and file.
+    pub decision: Option<(String, String)>,
 }
 
 pub async fn page(State(state): State<AppState>, viewer: Viewer, PageQuery(q): PageQuery<PublicParams>) -> PageResult {
@@ -145,7 +147,12 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
         }
     }
     let title = if en { "Digital-transformation index" } else { "Chỉ số chuyển đổi số" };
+    let decision = match &loaded {
+        Some(l) => crate::decision::issued(&state, l.round.year).await.map_err(&err)?,
+        None => None,
+    };
     let page = PublicPage {
+        decision: decision.map(|d| (d.code, crate::decision::file_href(d.year))),
         layout: Layout::new(&state, &viewer, title.to_owned()),
         years: years.iter().map(|y| (*y, loaded.as_ref().is_some_and(|l| l.round.year == *y))).collect(),
         year: loaded.as_ref().map(|l| l.round.year),
@@ -219,6 +226,9 @@ pub async fn api(State(state): State<AppState>, ApiQuery(q): ApiQuery<ResultsQue
             .map(|p| PillarHead { key: p.key.clone(), name: p.name_vi.clone(), max: p.max })
             .collect(),
         groups,
+        decision: crate::decision::issued(&state, l.round.year)
+            .await?
+            .map(|d| DecisionRef { pdf: crate::decision::file_href(d.year), code: d.code }),
     };
     json_bytes(StatusCode::OK, &answer)
 }

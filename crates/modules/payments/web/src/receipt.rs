@@ -82,7 +82,7 @@ pub async fn issue_for(state: &AppState, p: &Payment) -> Result<String, AppError
             kind: "receipt",
             dossier: p.dossier.clone(),
             agency: p.agency.clone(),
-            owner: tinhso_kernel::ids::AccountId(p.applicant),
+            owner: Some(tinhso_kernel::ids::AccountId(p.applicant)),
             actor: tinhso_dossier_web::service::SYSTEM,
             name: format!("Biên lai {}.pdf", p.dossier),
             code: code.clone(),

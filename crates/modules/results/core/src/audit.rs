@@ -5,7 +5,8 @@ use tinhso_ledger::audit::Labels;
 
 pub const LANE_PREFIX: &str = "kq/";
 
-pub const KINDS: [&str; 4] = ["result_issued", "receipt_issued", "document_revoked", "document_replaced"];
+pub const KINDS: [&str; 5] =
+    ["result_issued", "receipt_issued", "decision_issued", "document_revoked", "document_replaced"];
 
 pub struct ResultLabels;
 
@@ -28,7 +29,7 @@ pub fn subject(code: &str) -> String {
 /// An issued document's row as stored, in the terms its entries speak.
 pub struct StoredDocument<'a> {
     pub code: &'a str,
-    /// `result` or `receipt`.
+    /// `result`, `receipt` or `decision`.
     pub kind: &'a str,
     pub dossier: &'a str,
     pub agency: &'a str,

@@ -11,7 +11,10 @@ use tokio_postgres::Row;
 
 pub const MIGRATIONS: Migrations = Migrations {
     module: crate::MODULE,
-    steps: &[Migration { version: 1, name: "results", sql: include_str!("../migrations/postgres/0001_results.sql") }],
+    steps: &[
+        Migration { version: 1, name: "results", sql: include_str!("../migrations/postgres/0001_results.sql") },
+        Migration { version: 2, name: "decisions", sql: include_str!("../migrations/postgres/0002_decisions.sql") },
+    ],
 };
 
 pub struct ResultsPg {

@@ -11,7 +11,10 @@ use tinhso_store::{IssuedDocument, Result, ResultsStore};
 
 pub const MIGRATIONS: Migrations = Migrations {
     module: crate::MODULE,
-    steps: &[Migration { version: 1, name: "results", sql: include_str!("../migrations/sqlite/0001_results.sql") }],
+    steps: &[
+        Migration { version: 1, name: "results", sql: include_str!("../migrations/sqlite/0001_results.sql") },
+        Migration { version: 2, name: "decisions", sql: include_str!("../migrations/sqlite/0002_decisions.sql") },
+    ],
 };
 
 pub struct ResultsSqlite {

@@ -21,7 +21,8 @@ pub struct ToIssue {
     pub kind: &'static str,
     pub dossier: String,
     pub agency: String,
-    pub owner: AccountId,
+    /// Whose document store receives it; `None` for a public document (a decision).
+    pub owner: Option<AccountId>,
     pub actor: AccountId,
     /// The file's name in the owner's document store.
     pub name: String,
@@ -192,6 +193,12 @@ pub async fn issue(
         payload,
     };
     state.store.results.issue(&doc, &entry).await.map_err(|e| match e {
+        // A subject has one decision: another was issued meanwhile.
+        StoreError::Conflict(m) if what.kind == "decision" => AppError::Conflict {
+            code: "decision_taken",
+            vi: "Quyết định này vừa được phát hành".into(),
+            en: format!("The decision was just issued ({m})"),
+        },
         StoreError::Conflict(m) => AppError::Conflict {
             code: "number_taken",
             vi: "Số biên lai vừa được cấp cho giao dịch khác; thử lại".into(),
@@ -201,7 +208,9 @@ pub async fn issue(
     })?;
     // Only a recorded document reaches the citizen's store (a receipt whose number was taken
     // meanwhile is signed again under the next number, and this file stays unnamed).
-    state.store.documents.add_document(what.owner, &stored, &what.name, None).await?;
+    if let Some(owner) = what.owner {
+        state.store.documents.add_document(owner, &stored, &what.name, None).await?;
+    }
     let attachment =
         Attachment { sha256: stored.sha256.clone(), name: what.name, purpose: FilePurpose::Result, component: None };
     Ok((attachment, doc))

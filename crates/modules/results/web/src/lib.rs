@@ -1,11 +1,13 @@
 //! Electronic results, the web half (the `results` module's service, pages and API): signing
-//! a dossier's result when its approver approves (the dossier flow's `ResultIssuer`), signed
-//! documents issued to the citizen's document store with their ledger entry, and the public
-//! verifier (`/xac-thuc`, `/api/v1/results/...`).
+//! a dossier's result when its approver approves (the dossier flow's `ResultIssuer`), the
+//! province's decision announcing the digital-transformation index (the DTI's
+//! `DecisionSigner`), signed documents issued with their ledger entry, and the public verifier
+//! (`/xac-thuc`, `/api/v1/results/...`).
 //!
-//! May depend on: the platform's HTTP crate, the results core, the dossier core and web (the
-//! issuer hook), the kernel, the ledger's link type and the storage ports.
+//! May depend on: the platform's HTTP crate, the results core, the dossier core and web and
+//! the DTI web (the hooks it fills), the kernel, the ledger's link type and the storage ports.
 
+pub mod decision;
 pub mod issue;
 pub mod result;
 pub mod signer;
@@ -31,6 +33,7 @@ pub struct Results {
 pub fn install(state: &AppState, results: Results) {
     if results.signer.is_some() {
         state.module_state::<tinhso_dossier_web::service::Hooks>().set_result(Arc::new(result::Issuer));
+        state.module_state::<tinhso_dti_web::decision::DecisionHook>().set(Arc::new(decision::Decisions));
     }
     state.set_module_state(Arc::new(results));
 }

@@ -79,7 +79,7 @@ impl ResultIssuer for Issuer {
             kind: "result",
             dossier: d.code.to_string(),
             agency,
-            owner: d.applicant,
+            owner: Some(d.applicant),
             actor: approver.id,
             name: format!("Kết quả {}.pdf", d.code),
             code,

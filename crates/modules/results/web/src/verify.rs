@@ -147,18 +147,19 @@ impl VerifyPage {
 
     /// `kind_vi` or its English, as the page's language wants.
     pub fn kind_text(&self, kind: &str) -> &'static str {
-        match (self.layout.en, kind == "receipt") {
+        match (self.layout.en, kind) {
             (false, _) => Self::kind_vi(kind),
-            (true, true) => "Electronic receipt of fees and charges",
-            (true, false) => "Result of an administrative procedure",
+            (true, "receipt") => "Electronic receipt of fees and charges",
+            (true, "decision") => "Decision of the province's People's Committee",
+            (true, _) => "Result of an administrative procedure",
         }
     }
 
     pub fn kind_vi(kind: &str) -> &'static str {
-        if kind == "receipt" {
-            "Biên lai thu phí, lệ phí điện tử"
-        } else {
-            "Kết quả giải quyết thủ tục hành chính"
+        match kind {
+            "receipt" => "Biên lai thu phí, lệ phí điện tử",
+            "decision" => "Quyết định của Ủy ban nhân dân tỉnh",
+            _ => "Kết quả giải quyết thủ tục hành chính",
         }
     }
 
