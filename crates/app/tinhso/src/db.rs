@@ -63,9 +63,11 @@ pub async fn sqlite(path: &Path) -> Result<Stores> {
     let db = Arc::new(
         SqliteStore::open(path, sqlite_schema()).await.with_context(|| format!("cannot open {}", path.display()))?,
     );
+    // One dossier store serves the dossiers and the saved applications.
+    let dossiers = Arc::new(tinhso_dossier_store::DossierSqlite::new(db.clone(), projections()));
     let modules = ModulePorts {
         catalogue: Arc::new(tinhso_catalogue_store::CatalogueSqlite::new(db.clone())),
-        dossiers: Arc::new(tinhso_dossier_store::DossierSqlite::new(db.clone(), projections())),
+        dossiers: dossiers.clone(),
         ioc: Arc::new(tinhso_ioc_store::IocSqlite::new(db.clone())),
         reports: Arc::new(tinhso_reports_store::ReportsSqlite::new(db.clone())),
         opendata: Arc::new(tinhso_opendata_store::OpenDataSqlite::new(db.clone())),
@@ -75,6 +77,7 @@ pub async fn sqlite(path: &Path) -> Result<Stores> {
         eid: Arc::new(tinhso_eid_store::EidSqlite::new(db.clone())),
         exchange: Arc::new(tinhso_exchange_store::ExchangeSqlite::new(db.clone())),
         dti: Arc::new(tinhso_dti_store::DtiSqlite::new(db.clone())),
+        drafts: dossiers,
     };
     refolded(Stores::of(db, modules)).await
 }
@@ -92,9 +95,11 @@ pub async fn postgres_with(url: &str, ca_pem: Option<&[u8]>, connections: usize)
             .await
             .context("cannot connect to PostgreSQL")?,
     );
+    // One dossier store (one set of submission workers) serves the dossiers and the drafts.
+    let dossiers = Arc::new(tinhso_dossier_store::DossierPg::new(db.clone(), projections()));
     let modules = ModulePorts {
         catalogue: Arc::new(tinhso_catalogue_store::CataloguePg::new(db.clone())),
-        dossiers: Arc::new(tinhso_dossier_store::DossierPg::new(db.clone(), projections())),
+        dossiers: dossiers.clone(),
         ioc: Arc::new(tinhso_ioc_store::IocPg::new(db.clone())),
         reports: Arc::new(tinhso_reports_store::ReportsPg::new(db.clone())),
         opendata: Arc::new(tinhso_opendata_store::OpenDataPg::new(db.clone())),
@@ -104,6 +109,7 @@ pub async fn postgres_with(url: &str, ca_pem: Option<&[u8]>, connections: usize)
         eid: Arc::new(tinhso_eid_store::EidPg::new(db.clone())),
         exchange: Arc::new(tinhso_exchange_store::ExchangePg::new(db.clone())),
         dti: Arc::new(tinhso_dti_store::DtiPg::new(db.clone())),
+        drafts: dossiers,
     };
     let mut stores = Stores::of(db.clone(), modules);
     stores.blobs = Some(db);

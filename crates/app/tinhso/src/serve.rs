@@ -146,6 +146,7 @@ pub(crate) async fn serve(
     tokio::spawn(tinhso_reports_web::service::escalation_loop(state.clone(), std::time::Duration::from_secs(15 * 60)));
     tokio::spawn(tinhso_opendata_web::harvest::harvest_loop(state.clone()));
     tokio::spawn(tinhso_dti_web::reminders::remind_loop(state.clone(), std::time::Duration::from_secs(60 * 60)));
+    tokio::spawn(tinhso_dossier_web::pages::draft::sweep_loop(state.clone(), std::time::Duration::from_secs(60 * 60)));
     tokio::spawn(tinhso_opendata_web::service::warm(state.clone()));
     if web.open_data_hours > 0 {
         let every = std::time::Duration::from_secs(web.open_data_hours * 3600);

@@ -39,6 +39,11 @@ impl FormData {
     }
 
     /// Every field in the order sent.
+    /// A form made of fields kept from an earlier one (a saved application).
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        Self { pairs }
+    }
+
     pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
         self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }

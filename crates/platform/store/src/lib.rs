@@ -483,6 +483,8 @@ mod ports_eid;
 pub use ports_eid::*;
 mod ports_dti;
 pub use ports_dti::*;
+mod ports_drafts;
+pub use ports_drafts::*;
 mod ports_exchange;
 pub use ports_exchange::*;
 mod ports_opendata;

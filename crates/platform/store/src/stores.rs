@@ -17,6 +17,7 @@ pub struct ModulePorts {
     pub eid: Arc<dyn EidStore>,
     pub exchange: Arc<dyn ExchangeStore>,
     pub dti: Arc<dyn DtiStore>,
+    pub drafts: Arc<dyn DraftStore>,
 }
 
 /// The ports of one engine, each held on its own so that a module's state holds what that
@@ -43,6 +44,7 @@ pub struct Stores {
     pub eid: Arc<dyn EidStore>,
     pub exchange: Arc<dyn ExchangeStore>,
     pub dti: Arc<dyn DtiStore>,
+    pub drafts: Arc<dyn DraftStore>,
     pub guard: Arc<dyn GuardStore>,
     pub schedule: Arc<dyn ScheduleStore>,
     /// File contents in the database, when the engine keeps them (PostgreSQL).
@@ -74,6 +76,7 @@ impl Stores {
             eid: modules.eid,
             exchange: modules.exchange,
             dti: modules.dti,
+            drafts: modules.drafts,
             blobs: None,
         }
     }

@@ -98,6 +98,15 @@ async fn birth_registration(screen: Screen) {
     p.attach("Giấy chứng sinh", &png).await.unwrap();
     p.attach("Hộ chiếu/Thẻ căn cước công dân", &jpg).await.unwrap();
     p.attach("Giấy tờ có giá trị chứng minh thông tin về cư trú", &pdf).await.unwrap();
+    // The birth date is on a paper at home: the application is saved, nothing sent, and taken
+    // up again from the person's dossiers with everything typed and uploaded.
+    p.click("Lưu nháp để nộp sau").await.unwrap();
+    p.sees("Đã lưu nháp. Hồ sơ chưa được gửi").await.unwrap();
+    p.click("Hồ sơ").await.unwrap();
+    p.sees("Hồ sơ đang lưu nháp, chưa gửi").await.unwrap();
+    p.click("Thủ tục đăng ký khai sinh").await.unwrap();
+    p.sees("Ông/bà đang tiếp tục bản nháp lưu lúc").await.unwrap();
+    p.sees("Đã tải lên: giay-chung-sinh.png").await.unwrap();
     // A birth date that does not exist: what is wrong is said, the files already chosen kept.
     p.fill("Ngày sinh của trẻ", "31/11/2026").await.unwrap();
     p.click("Gửi hồ sơ").await.unwrap();

@@ -77,10 +77,11 @@ impl utoipa::Modify for ClosedCommands {
 
 /// The module's routes and its part of the API document.
 pub fn module() -> WebModule {
-    use pages::{apply, declaration, desk, documents, dossier, inbox, lookup, slips};
+    use pages::{apply, declaration, desk, documents, dossier, draft, inbox, lookup, slips};
     let uploads = || DefaultBodyLimit::max(MULTIPART_LIMIT);
     let routes = Router::new()
         .route("/thu-tuc/{code}/nop", get(apply::apply_form).post(apply::apply).layer(uploads()))
+        .route("/thu-tuc/{code}/nhap/xoa", post(draft::delete))
         .route("/ho-so", get(inbox::list))
         .route("/ho-so/{code}", get(dossier::show))
         .route("/ho-so/{code}/hanh-dong", post(dossier::act).layer(uploads()))

@@ -1,5 +1,6 @@
 //! The dossier module's part of a person's copy of their personal data: every dossier they
-//! applied for, with what they entered on its e-form, where it stands and its history's dates.
+//! applied for, with what they entered on its e-form, where it stands and its history's dates,
+//! and the applications they saved and have not sent.
 
 use serde_json::{json, Value};
 use tinhso_http::error::AppError;
@@ -33,6 +34,15 @@ pub fn of(
                 "phone": record.and_then(|r| r.applicant_phone).map(|p| p.to_string()),
             }));
         }
-        Ok(("dossiers", json!({ "items": out, "complete": dossiers.len() < MOST })))
+        // Applications saved and not yet sent are theirs too.
+        let drafts: Vec<Value> = state
+            .store
+            .drafts
+            .drafts(account)
+            .await?
+            .into_iter()
+            .map(|d| json!({ "procedure": d.procedure, "saved_at": d.saved_at, "fields": d.fields }))
+            .collect();
+        Ok(("dossiers", json!({ "items": out, "complete": dossiers.len() < MOST, "drafts": drafts })))
     })
 }

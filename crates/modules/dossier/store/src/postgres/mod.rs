@@ -53,6 +53,11 @@ pub const MIGRATIONS: Migrations = Migrations {
             name: "dossier_assignee",
             sql: include_str!("../../migrations/postgres/0006_dossier_assignee.sql"),
         },
+        Migration {
+            version: 7,
+            name: "application_draft",
+            sql: include_str!("../../migrations/postgres/0007_application_draft.sql"),
+        },
     ],
 };
 
@@ -92,6 +97,10 @@ impl DossierPg {
     pub fn new(db: Arc<PgStore>, projections: Projections) -> Self {
         let submissions = batch::Batcher::start(db.clone(), projections.clone());
         Self { db, projections, submissions }
+    }
+
+    pub(crate) fn db(&self) -> &PgStore {
+        &self.db
     }
 }
 

@@ -60,6 +60,11 @@ pub const MIGRATIONS: Migrations = Migrations {
             name: "dossier_assignee",
             sql: include_str!("../../migrations/sqlite/0007_dossier_assignee.sql"),
         },
+        Migration {
+            version: 8,
+            name: "application_draft",
+            sql: include_str!("../../migrations/sqlite/0008_application_draft.sql"),
+        },
     ],
 };
 
@@ -72,6 +77,10 @@ pub struct DossierSqlite {
 impl DossierSqlite {
     pub fn new(db: Arc<SqliteStore>, projections: Projections) -> Self {
         Self { db, projections }
+    }
+
+    pub(crate) fn db(&self) -> &SqliteStore {
+        &self.db
     }
 }
 

@@ -48,6 +48,10 @@ pub struct ApplyPage {
     pub documents: Vec<Choice>,
     pub errors: Vec<FieldError>,
     pub org: OrganizationBlock,
+    /// When the draft this form goes on from was saved ("09:05 ngày 07/12/2026").
+    pub draft: Option<String>,
+    /// What the last save or deletion of a draft did.
+    pub notice: String,
 }
 
 /// One required document on the apply page: upload it, or reuse one already in the store.
@@ -157,7 +161,47 @@ fn apply_page(
             .collect(),
         org: OrganizationBlock::new(values, &errors, en, p.applicants),
         errors,
+        draft: None,
+        notice: String::new(),
     })
+}
+
+/// Shows as uploaded the files a saved form names from the document store (`reuse.N`, and the
+/// letter of authorisation), so a draft goes on with them chosen.
+fn show_chosen(page: &mut ApplyPage, values: &FormData, documents: &[tinhso_store::Document]) {
+    let named = |key: &str| {
+        let h = values.text(key);
+        documents.iter().find(|d| d.sha256.as_str() == h).map(|d| (h.clone(), d.name.clone()))
+    };
+    for c in &mut page.components {
+        c.kept = named(&format!("reuse.{}", c.index));
+    }
+    if let Some(letter) = named("reuse.authorization") {
+        page.org.letter = Some(letter);
+    }
+}
+
+/// What the page says after a draft was saved or deleted.
+fn draft_notice(done: Option<&str>, en: bool) -> String {
+    let (vi, english) = match done {
+        Some("da-luu") => (
+            format!(
+                "Đã lưu nháp. Hồ sơ chưa được gửi: ông/bà có thể quay lại nộp tiếp từ trang Hồ sơ của tôi trong {} ngày.",
+                super::draft::KEPT_DAYS
+            ),
+            format!(
+                "Draft saved. The application is not sent yet: come back to it from My dossiers within {} days.",
+                super::draft::KEPT_DAYS
+            ),
+        ),
+        Some("da-xoa") => ("Đã xóa bản nháp.".to_owned(), "Draft deleted.".to_owned()),
+        _ => return String::new(),
+    };
+    if en {
+        english
+    } else {
+        vi
+    }
 }
 
 /// Applying online is the citizen's `SubmitDossier` right (desk staff register at the desk).
@@ -171,6 +215,8 @@ pub(crate) fn must_be_citizen(viewer: &Viewer) -> Result<(), AppError> {
 #[serde(deny_unknown_fields)]
 pub struct ApplyParams {
     organization: Option<LastOrganization>,
+    /// `da-luu` / `da-xoa`: a draft was just saved / deleted.
+    nhap: Option<String>,
 }
 
 #[derive(Deserialize, PartialEq)]
@@ -220,9 +266,18 @@ pub async fn apply_form(
         None
     };
     let filled = !applicants.admits_people() || q.organization == Some(LastOrganization::Last);
-    let known = known_of(account, &last, organization.as_ref().filter(|_| filled));
-    let mut page = apply_page(&state, &viewer, &code, &known, &docs, Vec::new()).map_err(&err)?;
-    if !filled {
+    // A saved draft goes on where it stopped; otherwise what the platform knows fills it in.
+    let draft = state.store.drafts.draft(account.id, &code).await.map_err(|e| err(e.into()))?;
+    let values = match &draft {
+        Some(d) => FormData::from_pairs(d.fields.clone()),
+        None => known_of(account, &last, organization.as_ref().filter(|_| filled)),
+    };
+    let mut page = apply_page(&state, &viewer, &code, &values, &docs, Vec::new()).map_err(&err)?;
+    page.notice = draft_notice(q.nhap.as_deref(), viewer.locale == tinhso_http::i18n::Locale::En);
+    if let Some(d) = &draft {
+        page.draft = Some(super::draft::saved_at(d));
+        show_chosen(&mut page, &values, &docs);
+    } else if !filled {
         let code_word = if page.org.en { "code" } else { "mã số" };
         page.org.offer = organization.map(|(_, o)| format!("{} ({code_word} {})", o.name, o.tax_code.as_str()));
     }
@@ -319,6 +374,9 @@ pub async fn apply(
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
     let (uploaded, mut upload_errors) = store_uploads(&state, account, body.files).await.map_err(&err)?;
+    if form.get("lenh") == Some("luu-nhap") {
+        return save_draft(&state, &viewer, account, &code, &form, &uploaded, upload_errors).await.map_err(&err);
+    }
     let (components, applicants) =
         state.catalogue().get(&code).map(|p| (p.components.len(), p.applicants)).unwrap_or((0, Default::default()));
     let mut files = Vec::new();
@@ -364,7 +422,13 @@ pub async fn apply(
         Err(AppError::Invalid(errors))
     };
     match result {
-        Ok(d) => Ok(Redirect::to(&format!("/ho-so/{}?da-nop=1", d.code)).into_response()),
+        Ok(d) => {
+            // Sent: the draft it went on from is done with.
+            if let Err(e) = state.store.drafts.delete_draft(account.id, &code).await {
+                tracing::warn!(error = %e, dossier = %d.code, "the application's draft was not deleted");
+            }
+            Ok(Redirect::to(&format!("/ho-so/{}?da-nop=1", d.code)).into_response())
+        }
         Err(AppError::Invalid(mut errors)) => {
             errors.append(&mut upload_errors);
             let docs = state.store.documents.documents(account.id).await.map_err(|e| err(e.into()))?;
@@ -381,4 +445,39 @@ pub async fn apply(
         }
         Err(e) => Err(err(e)),
     }
+}
+
+/// "Lưu nháp": keeps what was typed and uploaded, whatever its mistakes, as the person's draft;
+/// a refused file or a refused save is said on the form shown again, nothing typed lost.
+async fn save_draft(
+    state: &AppState,
+    viewer: &Viewer,
+    account: &tinhso_store::Account,
+    code: &str,
+    form: &FormData,
+    uploaded: &[(String, Sha256)],
+    mut errors: Vec<FieldError>,
+) -> Result<axum::response::Response, AppError> {
+    state.catalogue().get(code).ok_or(AppError::NotFound)?;
+    let fields = super::draft::fields_of(form, uploaded);
+    let saved = super::draft::save(state, account, code, fields.clone()).await?;
+    if saved.is_ok() && errors.is_empty() {
+        return Ok(Redirect::to(&format!("/thu-tuc/{code}/nop?nhap=da-luu")).into_response());
+    }
+    let saved_ok = saved.is_ok();
+    errors.extend(saved.err());
+    let values = FormData::from_pairs(fields);
+    let docs = state.store.documents.documents(account.id).await?;
+    let mut page = apply_page(state, viewer, code, &values, &docs, errors)?;
+    show_chosen(&mut page, &values, &docs);
+    if saved_ok {
+        let en = viewer.locale == tinhso_http::i18n::Locale::En;
+        page.notice = if en {
+            "Draft saved, without the files refused below."
+        } else {
+            "Đã lưu nháp, trừ các tệp chưa tải lên được nêu dưới đây."
+        }
+        .to_owned();
+    }
+    Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
 }

@@ -64,6 +64,8 @@ pub struct ListPage {
     pub waiting_on_me: Vec<(String, String)>,
     /// On a list by state: links to sort it newest first and by due date, and which is on.
     pub sorts: Option<(String, String, bool)>,
+    /// The applicant's saved applications, not yet sent.
+    pub drafts: Vec<super::draft::DraftRow>,
 }
 
 /// Which slice of the inbox the page shows.
@@ -196,7 +198,9 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
         (false, true) => "My dossiers",
         (false, false) => "Hồ sơ của tôi",
     };
+    let drafts = if staff { Vec::new() } else { super::draft::rows(&state, account).await.map_err(&err)? };
     let page = ListPage {
+        drafts,
         layout: Layout::new(&state, &viewer, title),
         staff,
         desk: account.role == Role::Receptionist,
