@@ -37,6 +37,8 @@ pub trait DraftStore: Send + Sync + 'static {
     async fn drafts(&self, account: AccountId) -> Result<Vec<ApplicationDraft>>;
     /// Whether there was one to delete.
     async fn delete_draft(&self, account: AccountId, procedure: &str) -> Result<bool>;
+    /// Drafts last saved before `before`, the oldest first, at most `limit`.
+    async fn drafts_saved_before(&self, before: DateTime<Utc>, limit: usize) -> Result<Vec<ApplicationDraft>>;
     /// Deletes every draft last saved before `before`; how many.
     async fn sweep_drafts(&self, before: DateTime<Utc>) -> Result<u64>;
 }

@@ -154,3 +154,62 @@ async fn a_saved_application(s: TestServer) {
     assert_eq!(status, StatusCode::FORBIDDEN);
     s.stop().await.unwrap();
 }
+
+/// A draft left alone: three days before it goes its owner is told once, with the procedure and
+/// the last day; after thirty days without a save it is deleted. The hourly job runs at start
+/// when due (made due here by forgetting its last run).
+#[tokio::test]
+async fn an_old_draft_is_announced_then_deleted() {
+    use tinhso_testkit::{Backend, TestServer};
+    let s = crate::server(Backend::Sqlite).await;
+    let form = format!("{}/thu-tuc/{CODE}/nop", s.url);
+    let citizen = page_login(&s, "0912345678").await;
+    let (_, html) = get(&citizen, form.clone()).await;
+    let (status, ..) =
+        send(&citizen, &form, &csrf(&html), &[("lenh", "luu-nhap"), ("form.noi_dung", "Xin bản sao")], &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let data = s.data.clone();
+    let run_again = |days: i64| {
+        let data = data.clone();
+        async move {
+            let s = TestServer::start_on(Backend::Sqlite, crate::bin(), data.clone(), None, &[]).await.unwrap();
+            let then = (chrono::Utc::now() - chrono::Duration::days(days))
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+            s.exec_sql(&format!("UPDATE application_draft SET saved_at = '{then}'")).await.unwrap();
+            s.exec_sql("DELETE FROM job_run WHERE job = 'dossier.drafts'").await.unwrap();
+            s.stop().await.unwrap();
+            let s = TestServer::start_on(Backend::Sqlite, crate::bin(), data, None, &[]).await.unwrap();
+            let done = "UPDATE job_run SET job = job WHERE job = 'dossier.drafts' AND finished_at IS NOT NULL";
+            let mut ran = false;
+            for _ in 0..200 {
+                if s.exec_sql(done).await.unwrap() == 1 {
+                    ran = true;
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            assert!(ran, "the sweep ran at start");
+            s
+        }
+    };
+    s.stop().await.unwrap();
+
+    // Saved 28 days ago: still there, and its owner told once.
+    let s = run_again(28).await;
+    let citizen = page_login(&s, "0912345678").await;
+    let (_, inbox) = get(&citizen, format!("{}/thong-bao", s.url)).await;
+    assert_eq!(inbox.matches("Bản nháp hồ sơ sắp bị xóa").count(), 1, "{inbox}");
+    assert!(inbox.contains("Cấp bản sao Trích lục hộ tịch"), "{inbox}");
+    let (_, mine) = get(&citizen, format!("{}/ho-so", s.url)).await;
+    assert!(mine.contains("Hồ sơ đang lưu nháp, chưa gửi"));
+    s.stop().await.unwrap();
+
+    // Saved 31 days ago: gone.
+    let s = run_again(31).await;
+    let citizen = page_login(&s, "0912345678").await;
+    let (_, mine) = get(&citizen, format!("{}/ho-so", s.url)).await;
+    assert!(!mine.contains("Hồ sơ đang lưu nháp"), "{mine}");
+    let (_, inbox) = get(&citizen, format!("{}/thong-bao", s.url)).await;
+    assert_eq!(inbox.matches("Bản nháp hồ sơ sắp bị xóa").count(), 1, "told once, not again");
+    s.stop().await.unwrap();
+}

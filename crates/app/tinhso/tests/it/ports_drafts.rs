@@ -52,6 +52,10 @@ async fn drafts(s: Stores) {
     let saved = futures_util::future::join_all(racing).await;
     assert_eq!(saved.iter().filter(|x| **x == DraftSaved::Saved).count(), 1, "{saved:?}");
     assert_eq!(d.drafts(me).await.unwrap().len(), 3);
+    // The oldest first, as the sweep reads them to tell their owners.
+    let old: Vec<String> = d.drafts_saved_before(at(9), 10).await.unwrap().into_iter().map(|x| x.procedure).collect();
+    assert_eq!(old, ["1.001193", "1.003583"]);
+    assert_eq!(d.drafts_saved_before(at(9), 1).await.unwrap().len(), 1, "at most the limit");
     // Old drafts go: those saved before the 8th.
     assert_eq!(d.sweep_drafts(at(8)).await.unwrap(), 1);
     assert!(d.draft(me, "1.001193").await.unwrap().is_none());

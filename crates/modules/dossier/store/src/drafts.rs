@@ -122,6 +122,21 @@ mod sqlite {
                 .await
         }
 
+        async fn drafts_saved_before(&self, before: DateTime<Utc>, limit: usize) -> Result<Vec<ApplicationDraft>> {
+            let (before, limit) = (at(before), i64::try_from(limit).unwrap_or(i64::MAX));
+            let rows = self
+                .db()
+                .read(move |c| {
+                    let mut st = c.prepare_cached(&format!(
+                        "SELECT {COLUMNS} FROM application_draft WHERE saved_at < ?1 ORDER BY saved_at LIMIT ?2"
+                    ))?;
+                    let rows = st.query_map(params![before, limit], raw)?;
+                    rows.collect::<rusqlite::Result<Vec<Raw>>>()
+                })
+                .await?;
+            rows.into_iter().map(draft).collect()
+        }
+
         async fn sweep_drafts(&self, before: DateTime<Utc>) -> Result<u64> {
             let before = at(before);
             self.db()
@@ -205,6 +220,13 @@ mod postgres {
                 .await
                 .map_err(map_err)?;
             Ok(n > 0)
+        }
+
+        async fn drafts_saved_before(&self, before: DateTime<Utc>, limit: usize) -> Result<Vec<ApplicationDraft>> {
+            let client = self.db().client().await?;
+            let sql = format!("SELECT {COLUMNS} FROM application_draft WHERE saved_at < $1 ORDER BY saved_at LIMIT $2");
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            client.query(&sql, &[&at(before), &limit]).await.map_err(map_err)?.iter().map(draft).collect()
         }
 
         async fn sweep_drafts(&self, before: DateTime<Utc>) -> Result<u64> {

@@ -423,8 +423,15 @@ pub async fn apply(
     };
     match result {
         Ok(d) => {
-            // Sent: the draft it went on from is done with.
-            if let Err(e) = state.store.drafts.delete_draft(account.id, &code).await {
+            // Sent: the draft it went on from is done with (looked for first: a read costs less
+            // than a write through the engine's one writer, and most applications have none).
+            let drafts = &state.store.drafts;
+            let done = match drafts.draft(account.id, &code).await {
+                Ok(Some(_)) => drafts.delete_draft(account.id, &code).await.map(|_| ()),
+                Ok(None) => Ok(()),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = done {
                 tracing::warn!(error = %e, dossier = %d.code, "the application's draft was not deleted");
             }
             Ok(Redirect::to(&format!("/ho-so/{}?da-nop=1", d.code)).into_response())

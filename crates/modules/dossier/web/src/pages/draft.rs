@@ -2,7 +2,8 @@
 //! paper first, keeps what they typed and uploaded ("Lưu nháp"), finds it under their dossiers,
 //! and goes on from the same form. A draft is their own working copy, not a dossier: no code,
 //! no deadline, no ledger entry; it goes when the application is sent, when they delete it, or
-//! `KEPT_DAYS` after its last save (an hourly job that one server runs).
+//! `KEPT_DAYS` after its last save (an hourly job that one server runs, which tells them
+//! `WARNED_DAYS` before).
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
@@ -116,15 +117,56 @@ pub async fn delete(
     Ok(Redirect::to(&format!("/thu-tuc/{code}/nop?nhap=da-xoa")).into_response())
 }
 
-/// Deletes drafts not saved for `KEPT_DAYS`, hourly, on one server.
+/// Days before its deletion a draft's owner is told.
+pub const WARNED_DAYS: i64 = 3;
+/// Most drafts warned about in one pass (the next pass takes the rest).
+const WARNED_AT_ONCE: usize = 1000;
+
+/// One pass of the job: the owners of drafts that go within `WARNED_DAYS` are told once (the
+/// notice names the procedure and the last day, so nothing goes unannounced), and drafts not
+/// saved for `KEPT_DAYS` are deleted. How many were told and deleted.
+pub async fn sweep(state: &AppState) -> Result<(usize, u64), AppError> {
+    let now = Utc::now();
+    let gone_before = now - chrono::Duration::days(KEPT_DAYS);
+    let catalogue = state.catalogue();
+    let mut told = 0;
+    let due = now - chrono::Duration::days(KEPT_DAYS - WARNED_DAYS);
+    for d in state.store.drafts.drafts_saved_before(due, WARNED_AT_ONCE).await? {
+        if d.saved_at < gone_before {
+            continue;
+        }
+        let name = catalogue.get(&d.procedure).map_or_else(|| d.procedure.clone(), |p| p.name.clone());
+        let last = tinhso_kernel::format::date_vi(tinhso_kernel::calendar::local_date(
+            d.saved_at + chrono::Duration::days(KEPT_DAYS),
+        ));
+        let note = tinhso_store::Notification::new(
+            d.account,
+            "Bản nháp hồ sơ sắp bị xóa".to_owned(),
+            format!(
+                "Hồ sơ \"{name}\" ông/bà lưu nháp chưa được gửi và sẽ bị xóa sau ngày {last}. Mở trang Hồ sơ của tôi để nộp tiếp."
+            ),
+        )
+        .with_english(
+            "A saved application will be deleted soon".to_owned(),
+            format!("The application \"{name}\" you saved is not sent and will be deleted after {last}. Open My dossiers to send it."),
+        );
+        let key = format!("draft-expiry:{}:{}:{}", d.account.0, d.procedure, d.saved_at.timestamp());
+        if state.store.notify.send_alert(&key, &[note]).await? {
+            told += 1;
+        }
+    }
+    let gone = state.store.drafts.sweep_drafts(gone_before).await?;
+    Ok((told, gone))
+}
+
+/// The hourly pass, on one server.
 pub async fn sweep_loop(state: AppState, every: std::time::Duration) {
     let s = &state;
     tinhso_http::schedule::every(state.store.schedule.clone(), "dossier.drafts", every, || async move {
-        let before = Utc::now() - chrono::Duration::days(KEPT_DAYS);
-        match s.store.drafts.sweep_drafts(before).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(drafts = n, "old application drafts deleted"),
-            Err(e) => tracing::warn!(error = %e, "old application drafts were not deleted"),
+        match sweep(s).await {
+            Ok((0, 0)) => {}
+            Ok((told, gone)) => tracing::info!(told, gone, "application drafts: owners told, old ones deleted"),
+            Err(e) => tracing::warn!(error = %e, "application drafts were not swept"),
         }
     })
     .await;
