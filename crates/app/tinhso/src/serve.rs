@@ -124,13 +124,11 @@ pub(crate) async fn serve(
     .await?;
     let sweep = tinhso::options::install(&state, &data.data, web.modules, has_demo)?;
     if has_demo {
-        // The demo's published DTI year gets its signed decision (off the start-up path).
-        let state = state.clone();
-        tokio::spawn(async move {
-            if let Err(e) = crate::demo_dti::sign_decisions(&state).await {
-                tracing::warn!(error = %e, "the demo's DTI decision was not signed");
-            }
-        });
+        // The demo's published DTI year gets its signed decision before the first page is
+        // served (once: later starts find it signed), so no one sees the year without it.
+        if let Err(e) = crate::demo_dti::sign_decisions(&state).await {
+            tracing::warn!(error = %e, "the demo's DTI decision was not signed");
+        }
     }
     tokio::spawn(tinhso_payments_web::service::sweep_loop(state.clone(), sweep));
     tokio::spawn(state.clone().follow_store(std::time::Duration::from_secs(2)));

@@ -125,8 +125,9 @@ async fn demo_history_is_real_history() {
     let (code, out, _) = run_cli(bin(), &args(&["audit", "verify"], &data)).await.unwrap();
     assert_eq!(code, 0, "{out}");
     // 300 dossiers, a field report for every 25 of them, and last year's digital-transformation
-    // round with its 26 units' assessments (16 departments, 10 demo communes).
-    assert!(out.contains(&format!("của {} hồ sơ, phản ánh và bộ dữ liệu", 300 + 12 + 1 + 26)), "{out}");
+    // round with its 26 units' assessments (16 departments, 10 demo communes) and the province's
+    // signed decision announcing it (signed before the server's first page).
+    assert!(out.contains(&format!("của {} hồ sơ, phản ánh và bộ dữ liệu", 300 + 12 + 1 + 26 + 1)), "{out}");
     let c = s.client();
     let r = c
         .post(format!("{}/api/v1/session", s.url))

@@ -56,15 +56,21 @@ pub async fn sent(
     if let Some(up) = uploads.iter().find(|u| file_indicator(f, &u.field).is_none()) {
         return Err(no_files_here(&up.field));
     }
-    // Every hash the form names, parsed; those not in the assessment are looked for in the
-    // sender's document store, in one read.
-    let mut named: Vec<Sha256> = Vec::new();
+    // The hashes each indicator's form names, parsed once; those not in the assessment are
+    // looked for in the sender's document store, in one read.
+    let mut named: Vec<(&str, Vec<Sha256>)> = Vec::new();
     for i in f.indicators().filter(|i| i.measure.is_none()) {
-        for h in form.all(&kept_field(&i.key)) {
-            named.push(Sha256::parse("tep", h).map_err(|_| unknown_file())?);
-        }
+        let dropped = form.all(&drop_field(&i.key));
+        let hashes = form
+            .all(&kept_field(&i.key))
+            .into_iter()
+            .filter(|h| !dropped.contains(h))
+            .map(|h| Sha256::parse("tep", h).map_err(|_| unknown_file()))
+            .collect::<Result<Vec<_>, _>>()?;
+        named.push((i.key.as_str(), hashes));
     }
-    let elsewhere: Vec<Sha256> = named.iter().filter(|h| stored.file(h).is_none()).cloned().collect();
+    let elsewhere: Vec<Sha256> =
+        named.iter().flat_map(|(_, hs)| hs).filter(|h| stored.file(h).is_none()).cloned().collect();
     let own = if elsewhere.is_empty() {
         Vec::new()
     } else {
@@ -72,14 +78,9 @@ pub async fn sent(
     };
     let (kept, refused) = tinhso_http::files::keep_uploads(state, account, uploads).await?;
     let mut files = Files::new();
-    for i in f.indicators().filter(|i| i.measure.is_none()) {
-        let dropped = form.all(&drop_field(&i.key));
+    for (key, hashes) in named {
         let mut list: Vec<EvidenceFile> = Vec::new();
-        for h in form.all(&kept_field(&i.key)) {
-            let h = Sha256::parse("tep", h).map_err(|_| unknown_file())?;
-            if dropped.contains(&h.as_str()) {
-                continue;
-            }
+        for h in hashes {
             let file = match stored.file(&h) {
                 Some(file) => file.clone(),
                 None => own
@@ -90,13 +91,13 @@ pub async fn sent(
             };
             list.push(file);
         }
-        let field = file_field(&i.key);
+        let field = file_field(key);
         list.extend(kept.iter().filter(|k| k.field == field).map(evidence));
         // The same content twice is one file.
         let mut seen = std::collections::BTreeSet::new();
         list.retain(|file| seen.insert(file.sha256.clone()));
         if !list.is_empty() {
-            files.insert(i.key.clone(), list);
+            files.insert(key.to_owned(), list);
         }
     }
     let errors = refused

@@ -465,7 +465,14 @@ async fn save_draft(
     uploaded: &[(String, Sha256)],
     mut errors: Vec<FieldError>,
 ) -> Result<axum::response::Response, AppError> {
-    state.catalogue().get(code).ok_or(AppError::NotFound)?;
+    let online = state.catalogue().get(code).ok_or(AppError::NotFound)?.online_level;
+    if online == OnlineLevel::InPerson {
+        return Err(AppError::bad_request(
+            "not_online",
+            "Thủ tục này chỉ nộp trực tiếp tại Bộ phận Một cửa",
+            "This procedure is only done in person",
+        ));
+    }
     let fields = super::draft::fields_of(form, uploaded);
     let saved = super::draft::save(state, account, code, fields.clone()).await?;
     if saved.is_ok() && errors.is_empty() {
