@@ -129,22 +129,21 @@ pub async fn sign(state: &AppState, by: &Account, loaded: &Loaded) -> Result<Iss
     })
 }
 
-/// Signs the decision right after publication when the platform can; a failure (no key, the
-/// timestamp authority away) leaves the results published and the decision to sign again.
-pub async fn after_publication(state: &AppState, by: &Account, year: i32) -> bool {
-    if state.module_state::<DecisionHook>().get().is_none() {
-        return true;
-    }
+/// Signs the decision right after publication when the platform can sign (`None` when it has
+/// no signing keys); a failure (the timestamp authority away) leaves the results published and
+/// the decision to sign again (`Some(false)`).
+pub async fn after_publication(state: &AppState, by: &Account, year: i32) -> Option<bool> {
+    state.module_state::<DecisionHook>().get()?;
     let signed = match service::round(state, year).await {
         Ok(Some(loaded)) => sign(state, by, &loaded).await.map(|_| ()),
         Ok(None) => Err(AppError::NotFound),
         Err(e) => Err(e),
     };
     match signed {
-        Ok(()) => true,
+        Ok(()) => Some(true),
         Err(e) => {
             tracing::warn!(year, error = %e.message(tinhso_http::i18n::Locale::En), "the DTI decision was not signed");
-            false
+            Some(false)
         }
     }
 }

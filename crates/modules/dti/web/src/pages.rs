@@ -240,7 +240,11 @@ async fn index_page(
 /// What the index says after publishing or signing.
 fn index_notice(done: Option<&str>, en: bool) -> String {
     let (vi, english) = match done {
-        Some("da-cong-bo") => ("Đã công bố kết quả và ký số quyết định công bố.", "Results published and the decision signed."),
+        Some("da-cong-bo-va-ky") => {
+            ("Đã công bố kết quả và ký số quyết định công bố.", "Results published and the decision signed.")
+        }
+        // A platform without signing keys publishes the ranking alone.
+        Some("da-cong-bo") => ("Đã công bố kết quả.", "Results published."),
         Some("chua-ky") => (
             "Đã công bố kết quả. Chưa ký số được quyết định công bố (khóa ký số hoặc máy chủ cấp dấu thời gian chưa sẵn sàng); ký lại bằng nút bên dưới.",
             "Results published. The decision could not be signed yet (signing key or timestamp authority unavailable); sign it with the button below.",
@@ -330,8 +334,11 @@ pub async fn publish(
     service::round(&state, year).await.map_err(&err)?.ok_or(AppError::NotFound).map_err(&err)?;
     service::publish(&state, &account, year).await.map_err(&err)?;
     // The results stand once published; the decision follows, or is signed again later.
-    let signed = crate::decision::after_publication(&state, &account, year).await;
-    let said = if signed { "da-cong-bo" } else { "chua-ky" };
+    let said = match crate::decision::after_publication(&state, &account, year).await {
+        Some(true) => "da-cong-bo-va-ky",
+        Some(false) => "chua-ky",
+        None => "da-cong-bo",
+    };
     Ok(Redirect::to(&format!("{BACK_OFFICE}?nam={year}&ket-qua={said}")).into_response())
 }
 
