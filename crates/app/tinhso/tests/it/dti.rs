@@ -151,6 +151,12 @@ async fn a_year(backend: Backend) {
         format!("Hệ thống tự đo: <strong>{}</strong>", tinhso_dti::Points((points_766 * 100.0).round() as u32).vi());
     assert!(html.contains(&shown), "{shown} for a 766 index of {index}");
     assert!(html.contains(&format!("{index:.2}/100 điểm").replace('.', ",")));
+    // An English reader reads what the platform measured in English.
+    let english = page_login(&s, "quantri.coquan@tinhso.local").await;
+    english.get(url("/ngon-ngu/en")).send().await.unwrap();
+    let (_, en) = page(&english, mine.clone()).await;
+    assert!(en.contains(&format!("Measured by the platform (01/01/{year} to ")), "{en}");
+    assert!(en.contains(&format!("{index:.2}/100 points")) && !en.contains("Hệ thống đo ("), "{en}");
 
     // A draft may be partial; the confirmation says what happened.
     let token = csrf_of(&html).unwrap();

@@ -75,8 +75,12 @@ pub struct Score {
     pub points: Points,
     #[serde(default)]
     pub evidence: String,
-    /// Left out of the stored JSON when empty, so figures stored before files existed keep
-    /// the digest their ledger entries vouch for.
+    /// The evidence in English, where the platform wrote it (a measured figure's reading);
+    /// empty for what people type.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub evidence_en: String,
+    /// Left out of the stored JSON when empty (as `evidence_en`), so figures stored before
+    /// either existed keep the digest their ledger entries vouch for.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<EvidenceFile>,
 }
@@ -84,7 +88,16 @@ pub struct Score {
 impl Score {
     /// A figure with its evidence in words and no file.
     pub fn new(points: Points, evidence: impl Into<String>) -> Self {
-        Self { points, evidence: evidence.into(), files: Vec::new() }
+        Self { points, evidence: evidence.into(), evidence_en: String::new(), files: Vec::new() }
+    }
+
+    /// The evidence in the reader's language (people's words stay as they wrote them).
+    pub fn evidence_in(&self, en: bool) -> &str {
+        if en && !self.evidence_en.is_empty() {
+            &self.evidence_en
+        } else {
+            &self.evidence
+        }
     }
 
     /// Whether anything proves the figure.

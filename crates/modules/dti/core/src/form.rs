@@ -150,7 +150,7 @@ pub fn scores(
             continue;
         }
         let Some(points) = bounded(i, &pf, &typed, &mut errors) else { continue };
-        let score = Score { points, evidence, files };
+        let score = Score { points, evidence, evidence_en: String::new(), files };
         if submitting && points > Points::ZERO && !score.proven() {
             errors.push(FieldError::new(
                 ef,

@@ -121,31 +121,44 @@ pub async fn measured(
     let index = snapshot.report(state, &unit).total;
     let span =
         format!("{} – {}", tinhso_kernel::format::date_vi(period.from), tinhso_kernel::format::date_vi(period.to));
-    let pct = |r: f64| format!("{:.1}%", r * 100.0).replace('.', ",");
+    let vi_pct = |r: f64| format!("{:.1}%", r * 100.0).replace('.', ",");
+    let en_pct = |r: f64| format!("{:.1}%", r * 100.0);
     for i in f.indicators() {
         let Some(m) = &i.measure else { continue };
-        let (reading, said) = match m {
+        // What was read, said in both languages (the English kept beside, for English pages).
+        let (reading, vi, en) = match m {
             Measure::Index766 => (
                 Reading { rate: Some(index / 100.0), over: 0 },
                 format!("{}/100 điểm", format!("{index:.2}").replace('.', ",")),
+                format!("{index:.2}/100 points"),
             ),
             Measure::Online { .. } => (
                 Reading { rate: rates.online, over: rates.received },
-                match rates.online {
-                    Some(r) => format!("{} của {} hồ sơ tiếp nhận", pct(r), rates.received),
-                    None => "không phát sinh hồ sơ".to_owned(),
-                },
+                rates.online.map_or_else(
+                    || "không phát sinh hồ sơ".to_owned(),
+                    |r| format!("{} của {} hồ sơ tiếp nhận", vi_pct(r), rates.received),
+                ),
+                rates.online.map_or_else(
+                    || "no dossier received".to_owned(),
+                    |r| format!("{} of {} dossiers received", en_pct(r), rates.received),
+                ),
             ),
             Measure::OnTime { .. } => (
                 Reading { rate: rates.on_time, over: rates.finished },
-                match rates.on_time {
-                    Some(r) => format!("{} của {} hồ sơ đã giải quyết", pct(r), rates.finished),
-                    None => "không phát sinh hồ sơ".to_owned(),
-                },
+                rates.on_time.map_or_else(
+                    || "không phát sinh hồ sơ".to_owned(),
+                    |r| format!("{} của {} hồ sơ đã giải quyết", vi_pct(r), rates.finished),
+                ),
+                rates.on_time.map_or_else(
+                    || "no dossier decided".to_owned(),
+                    |r| format!("{} of {} dossiers decided", en_pct(r), rates.finished),
+                ),
             ),
         };
         let points = measure::points(m, i.max_points(), reading);
-        out.insert(i.key.clone(), Score::new(points, format!("Hệ thống đo ({span}): {said}")));
+        let mut score = Score::new(points, format!("Hệ thống đo ({span}): {vi}"));
+        score.evidence_en = format!("Measured by the platform ({}): {en}", span.replace(" – ", " to "));
+        out.insert(i.key.clone(), score);
     }
     Ok(out)
 }

@@ -127,7 +127,7 @@ pub fn pillars(
                         max: i.max.to_string(),
                         measured: i.measure.is_some(),
                         own: own_points.clone(),
-                        evidence: mine.map(|s| s.evidence.clone()).unwrap_or_default(),
+                        evidence: mine.map(|s| s.evidence_in(en).to_owned()).unwrap_or_default(),
                         appraised: theirs.map(|s| s.points.shown(en)).unwrap_or_default(),
                         note: theirs.map(|s| s.note.clone()).unwrap_or_default(),
                         points_value: sent(&fields[0], own_points.clone()),
