@@ -21,6 +21,7 @@ pub mod error;
 pub mod export;
 pub mod files;
 pub mod form;
+pub mod hook;
 pub mod i18n;
 pub mod listen;
 pub mod mail;

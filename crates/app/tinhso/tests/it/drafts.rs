@@ -179,16 +179,7 @@ async fn an_old_draft_is_announced_then_deleted() {
             s.exec_sql("DELETE FROM job_run WHERE job = 'dossier.drafts'").await.unwrap();
             s.stop().await.unwrap();
             let s = TestServer::start_on(Backend::Sqlite, crate::bin(), data, None, &[]).await.unwrap();
-            let done = "UPDATE job_run SET job = job WHERE job = 'dossier.drafts' AND finished_at IS NOT NULL";
-            let mut ran = false;
-            for _ in 0..200 {
-                if s.exec_sql(done).await.unwrap() == 1 {
-                    ran = true;
-                    break;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            }
-            assert!(ran, "the sweep ran at start");
+            assert!(crate::schedule::job_ran(&s, "dossier.drafts").await, "the sweep ran at start");
             s
         }
     };

@@ -643,16 +643,7 @@ async fn units_that_have_not_submitted_are_reminded_once() {
     let mut last = None;
     for again in [true, false] {
         let s = start().await.unwrap();
-        let mut ran = false;
-        for _ in 0..200 {
-            let done = "UPDATE job_run SET job = job WHERE job = 'dti.reminders' AND finished_at IS NOT NULL";
-            if s.exec_sql(done).await.unwrap() == 1 {
-                ran = true;
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        assert!(ran, "the reminders ran at start");
+        assert!(crate::schedule::job_ran(&s, "dti.reminders").await, "the reminders ran at start");
         if again {
             s.exec_sql("DELETE FROM job_run WHERE job = 'dti.reminders'").await.unwrap();
             s.stop().await.unwrap();

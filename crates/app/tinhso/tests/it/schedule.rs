@@ -77,3 +77,16 @@ async fn once_per_period(stores: Stores) {
     assert_eq!(s.claim_run("daily", every, t1 + Duration::hours(2)).await.unwrap(), Some(t1 + every));
     assert_eq!(s.claim_run("daily", every, t1 + every).await.unwrap(), None);
 }
+
+/// Whether the server's periodic `job` has finished a run (awaited for up to 10 s): a job due
+/// runs at start, so a test makes it due (by deleting its `job_run` row) and restarts.
+pub(crate) async fn job_ran(s: &tinhso_testkit::TestServer, job: &str) -> bool {
+    let done = format!("UPDATE job_run SET job = job WHERE job = '{job}' AND finished_at IS NOT NULL");
+    for _ in 0..200 {
+        if s.exec_sql(&done).await.unwrap() == 1 {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
+}

@@ -57,17 +57,11 @@ pub trait ResidentRegistry: Send + Sync + 'static {
 impl Hooks {
     /// The population database's registry, when the data-exchange module has one.
     pub fn registry(&self) -> Option<std::sync::Arc<dyn ResidentRegistry>> {
-        match self.registry.read() {
-            Ok(g) => g.clone(),
-            Err(p) => p.into_inner().clone(),
-        }
+        self.registry.get()
     }
 
     pub fn set_registry(&self, registry: std::sync::Arc<dyn ResidentRegistry>) {
-        match self.registry.write() {
-            Ok(mut g) => *g = Some(registry),
-            Err(p) => *p.into_inner() = Some(registry),
-        }
+        self.registry.set(registry);
     }
 }
 

@@ -439,26 +439,21 @@ pub trait ResultIssuer: Send + Sync + 'static {
     async fn withdraw(&self, state: &AppState, sha256: &Sha256);
 }
 
-/// The dossier flow's hooks into other modules, on each server.
+/// The dossier flow's hooks into other modules, on each server (platform slots the
+/// composition root fills).
 #[derive(Default)]
 pub struct Hooks {
-    result: std::sync::RwLock<Option<std::sync::Arc<dyn ResultIssuer>>>,
-    pub(crate) registry: std::sync::RwLock<Option<std::sync::Arc<dyn crate::registry::ResidentRegistry>>>,
+    result: tinhso_http::hook::Slot<dyn ResultIssuer>,
+    pub(crate) registry: tinhso_http::hook::Slot<dyn crate::registry::ResidentRegistry>,
 }
 
 impl Hooks {
     pub fn set_result(&self, issuer: std::sync::Arc<dyn ResultIssuer>) {
-        match self.result.write() {
-            Ok(mut g) => *g = Some(issuer),
-            Err(p) => *p.into_inner() = Some(issuer),
-        }
+        self.result.set(issuer);
     }
 
     pub fn result(&self) -> Option<std::sync::Arc<dyn ResultIssuer>> {
-        match self.result.read() {
-            Ok(g) => g.clone(),
-            Err(p) => p.into_inner().clone(),
-        }
+        self.result.get()
     }
 }
 

@@ -5,7 +5,6 @@
 //! composition root); this module says what the decision says.
 
 use crate::service::{self, Loaded};
-use std::sync::Arc;
 use tinhso_dti::{audit, UnitGroup};
 use tinhso_http::error::AppError;
 use tinhso_http::state::AppState;
@@ -44,24 +43,7 @@ pub trait DecisionSigner: Send + Sync + 'static {
 }
 
 /// The decision signer on this server, when the platform has signing keys.
-#[derive(Default)]
-pub struct DecisionHook(std::sync::RwLock<Option<Arc<dyn DecisionSigner>>>);
-
-impl DecisionHook {
-    pub fn set(&self, signer: Arc<dyn DecisionSigner>) {
-        match self.0.write() {
-            Ok(mut g) => *g = Some(signer),
-            Err(p) => *p.into_inner() = Some(signer),
-        }
-    }
-
-    pub fn get(&self) -> Option<Arc<dyn DecisionSigner>> {
-        match self.0.read() {
-            Ok(g) => g.clone(),
-            Err(p) => p.into_inner().clone(),
-        }
-    }
-}
+pub type DecisionHook = tinhso_http::hook::Slot<dyn DecisionSigner>;
 
 /// The year's decision in force, once issued (one revoked, `tinhso results revoke`, is followed
 /// by another signed here).
