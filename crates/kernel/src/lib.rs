@@ -6,6 +6,7 @@
 
 pub mod calendar;
 pub mod counters;
+pub mod document;
 pub mod error;
 pub mod files;
 pub mod format;

@@ -78,6 +78,13 @@ pub struct Province {
     pub agency_code_suffix: String,
 }
 
+impl Province {
+    /// "UBND TỈNH TUYÊN QUANG": the superior body above a department's name on its documents.
+    pub fn committee_heading(&self) -> String {
+        format!("UBND {} {}", self.division_type, self.name).to_uppercase()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AgencyLevel {

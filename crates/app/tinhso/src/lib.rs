@@ -3,6 +3,9 @@
 //! ([`web_modules`]: each module's routes and part of the API document). The binary
 //! (`main.rs`) uses it, and so do the benchmarks and the integration tests, so that every
 //! harness runs the platform as it ships.
+//!
+//! May depend on: everything in the workspace but the harnesses (`crates/dev`); nothing
+//! depends on it but the harnesses.
 
 pub mod db;
 pub mod dti;

@@ -1,6 +1,9 @@
 //! `tinhso-bench`: measures the real `tinhso` binary (release build) and, in the same run,
 //! the machine's ceiling with the same load generator against a minimal program kept here.
 //! Prints a Markdown report for BENCHMARKS.md.
+//!
+//! May depend on: anything in the workspace (it drives the composition root's binary and
+//! seeds data with the modules' own types); nothing depends on it.
 // A harness: its file IO measures the machine (fsync, durable writes) or prepares data before a
 // load runs, on threads of its own; blocking IO is the point here.
 #![allow(clippy::disallowed_methods)]

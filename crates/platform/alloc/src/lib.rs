@@ -6,6 +6,8 @@
 //! time (`perf`, BENCHMARKS.md issue 13). Linking this crate is what installs it, so a binary
 //! calls [`tune_malloc`] first thing, which both tunes glibc and names the crate.
 //!
+//! May depend on: nothing of ours (it sits under everything, in the binaries only).
+//!
 //! glibc raises its mmap threshold to the size of any large block freed (up to 32 MiB) and
 //! its trim threshold to twice that. One argon2 login frees a 19 MiB block, after which every
 //! malloc arena may keep ~38 MiB of freed memory: measured, 3,200 submissions grew the server

@@ -12,6 +12,7 @@
 pub mod api;
 pub mod api_session;
 pub mod auth;
+pub mod capability;
 pub mod charts;
 pub mod choices;
 pub mod client;
@@ -21,7 +22,6 @@ pub mod error;
 pub mod export;
 pub mod files;
 pub mod form;
-pub mod hook;
 pub mod i18n;
 pub mod listen;
 pub mod mail;

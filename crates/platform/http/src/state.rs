@@ -130,6 +130,9 @@ pub struct Shared {
     /// Failures decided on this server that the database may not show yet (limits counted
     /// after the outcome, such as the public lookup's).
     pub unsettled: Arc<crate::unsettled::Unsettled>,
+    /// What modules offer each other (signing documents, the population database), filled
+    /// by the composition root before serving.
+    pub capabilities: crate::capability::Capabilities,
     /// Each module's own in-memory state on this server (by type), made on first use: a
     /// module keeps what only it reads (the open-data search index) without the platform
     /// naming it, and two servers in one process (the tests) never share it.
@@ -175,6 +178,7 @@ impl AppState {
             sessions: Arc::new(std::sync::Mutex::new(HashMap::new())),
             metrics: Arc::new(crate::metrics::Metrics::default()),
             unsettled: Arc::new(crate::unsettled::Unsettled::default()),
+            capabilities: crate::capability::Capabilities::default(),
             modules: std::sync::Mutex::new(HashMap::new()),
         })))
     }

@@ -84,6 +84,18 @@ impl DocumentStore for PgStore {
         Ok(tinhso_store::Added::Added)
     }
 
+    async fn add_file(&self, file: &StoredFile) -> Result<()> {
+        self.client()
+            .await?
+            .execute_cached(
+                "INSERT INTO file_blob (sha256, size, mime, created_at) VALUES ($1, $2, $3, now()) ON CONFLICT (sha256) DO NOTHING",
+                &[&file.sha256.as_str(), &(file.size as i64), &file.kind.mime()],
+            )
+            .await
+            .map_err(map_err)
+            .map(drop)
+    }
+
     async fn documents(&self, account_id: AccountId) -> Result<Vec<Document>> {
         let rows = self
             .client()

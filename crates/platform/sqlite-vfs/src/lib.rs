@@ -2,7 +2,7 @@
 //! (`src/gather.c`), that the store's writer connection opens its database with, so that a
 //! commit's WAL frames reach the kernel in writes of 124 KiB instead of two calls per page;
 //! it times its syncs too (`take_sync_time`), which `/metrics` shows as the commits' fsync time.
-//! What it may depend on: the SQLite that rusqlite links, nothing else of the platform.
+//! May depend on: the SQLite that rusqlite links, nothing else of the platform.
 //!
 //! Why: a submission dirties about nine pages, most of them random index leaves; a commit of a
 //! batch wrote ~180 frames with ~360 `pwrite` calls, and that path was a quarter of the writer

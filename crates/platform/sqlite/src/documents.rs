@@ -78,6 +78,19 @@ impl DocumentStore for SqliteStore {
         .await
     }
 
+    async fn add_file(&self, file: &StoredFile) -> Result<()> {
+        let file = file.clone();
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO file_blob (sha256, size, mime, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (sha256) DO NOTHING",
+                params![file.sha256.as_str(), file.size as i64, file.kind.mime(), Utc::now()],
+            )
+            .map_err(map_err)
+            .map(drop)
+        })
+        .await
+    }
+
     async fn documents(&self, account_id: AccountId) -> Result<Vec<Document>> {
         let rows: Vec<DocumentRow> = self
             .read(move |c| {

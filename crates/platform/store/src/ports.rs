@@ -370,6 +370,10 @@ pub trait DocumentStore: Send + Sync + 'static {
         name: &str,
         quota: Option<&UploadQuota>,
     ) -> Result<Added>;
+    /// Records a stored file so that a dossier may name it, without putting it in anyone's
+    /// document store (a result signed for an approval not yet written: its applicant gets it
+    /// once the approval is).
+    async fn add_file(&self, file: &StoredFile) -> Result<()>;
     async fn documents(&self, account_id: AccountId) -> Result<Vec<Document>>;
     /// Those of `hashes` that are in `account_id`'s document store.
     async fn documents_named(&self, account_id: AccountId, hashes: &[Sha256]) -> Result<Vec<Document>>;

@@ -55,6 +55,7 @@ macro_rules! on_both_backends_with_gateway {
 mod abuse;
 mod abuse_public;
 mod abuse_watch;
+mod architecture;
 mod backup;
 mod blobs;
 mod browser;

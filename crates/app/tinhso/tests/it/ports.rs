@@ -559,6 +559,14 @@ async fn documents(s: Stores) {
     let named = s.documents.documents_named(citizen, &wanted).await.unwrap();
     assert_eq!(named.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(), ["cccd.pdf"]);
     assert!(s.documents.documents_named(other, &wanted).await.unwrap().is_empty(), "another's files are not theirs");
+    // A file known to the platform (a result signed before its approval is written) is in no
+    // one's store until it is given; recording it twice is harmless, and it can then be given.
+    s.documents.add_file(&file(4)).await.unwrap();
+    s.documents.add_file(&file(4)).await.unwrap();
+    assert!(s.documents.documents_named(citizen, &[file(4).sha256]).await.unwrap().is_empty());
+    assert!(s.documents.documents_named(other, &[file(4).sha256]).await.unwrap().is_empty());
+    s.documents.add_document(other, &file(4), "Kết quả.pdf", None).await.unwrap();
+    assert_eq!(s.documents.documents_named(other, &[file(4).sha256]).await.unwrap().len(), 1);
 }
 
 async fn ioc(s: Stores) {

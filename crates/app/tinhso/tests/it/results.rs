@@ -245,6 +245,62 @@ fn start_tsa() -> Tsa {
     panic!("the timestamp authority did not start");
 }
 
+on_both_backends!(
+    a_lost_approval_keeps_no_result_on_sqlite,
+    a_lost_approval_keeps_no_result_on_postgres,
+    lost_approval
+);
+
+/// Two approvals of one dossier at once (a double click, two tabs): each signs a result before
+/// writing the approval that names it. The one written stands; the other's result is withdrawn,
+/// revoked on record with its reason, and never reaches the applicant's document store.
+async fn lost_approval(s: TestServer) {
+    let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
+    let approver = Caller::login(&s, "pheduyet@tinhso.local", PASSWORD).await;
+    let approve = json!({ "action": "approve", "electronic_result": true });
+    let mut overlapped = 0;
+    for _ in 0..4 {
+        let (code, specialist) = crate::payments::in_processing(&s, &citizen).await;
+        specialist.act(&code, json!({ "action": "complete_step", "note": "Đủ điều kiện" })).await;
+        let (a, b) = tokio::join!(approver.act(&code, approve.clone()), approver.act(&code, approve.clone()));
+        let statuses = [a.0, b.0];
+        assert!(
+            statuses.contains(&StatusCode::OK) && statuses.contains(&StatusCode::CONFLICT),
+            "one approval stands, the other is refused: {a:?} {b:?}"
+        );
+        let count = |status: &str| {
+            format!(
+                "SELECT count(*) FROM issued_document WHERE dossier = '{code}' AND kind = 'result' AND status = '{status}'"
+            )
+        };
+        assert_eq!(s.query_i64(&count("issued")).await.unwrap(), 1, "one result in force for {code}");
+        let revoked = s.query_i64(&count("revoked")).await.unwrap();
+        assert!(revoked <= 1, "{revoked} results revoked for {code}");
+        overlapped += revoked;
+        let notes = s
+            .query_i64(&format!(
+                "SELECT count(*) FROM issued_document WHERE dossier = '{code}' AND status_note LIKE 'Phê duyệt không được ghi nhận%'"
+            ))
+            .await
+            .unwrap();
+        assert_eq!(notes, revoked, "a withdrawn result says why");
+        // The applicant holds exactly the result of the approval that was written.
+        let (_, docs) = citizen.get("/api/v1/documents").await;
+        let name = format!("Kết quả {code}.pdf");
+        let held: Vec<&Value> =
+            docs["items"].as_array().unwrap().iter().filter(|d| d["name"] == name.as_str()).collect();
+        let (_, files) = citizen.get(&format!("/api/v1/dossiers/{code}/files")).await;
+        let given = files["items"].as_array().unwrap().iter().find(|f| f["purpose"] == "result").expect("the result");
+        assert_eq!(held.len(), 1, "{docs}");
+        assert_eq!(held[0]["sha256"], given["sha256"], "the store holds the result the dossier names");
+    }
+    // Signing takes tens of milliseconds, so the two reads of the dossier overlap nearly
+    // always; if they never did, the withdrawal was not exercised and this proves nothing.
+    assert!(overlapped > 0, "no two approvals overlapped in four tries");
+    let (code, out) = crate::dossier::verify(&s).await;
+    assert_eq!(code, 0, "{out}");
+}
+
 #[tokio::test]
 async fn a_timestamped_result_is_pades_b_t() {
     let tsa = start_tsa();

@@ -16,6 +16,7 @@ pub mod json;
 pub mod pages;
 pub mod personal_data;
 pub mod registry;
+pub mod result;
 pub mod service;
 pub mod views;
 pub mod walk_in;

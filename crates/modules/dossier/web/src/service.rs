@@ -9,6 +9,7 @@ use serde_json::Value;
 use tinhso_dossier::access::Denied;
 use tinhso_dossier::FileRef;
 use tinhso_dossier::{self as dossier, Channel, Command, CommandKind, Dossier, Event, EventKind};
+use tinhso_http::capability::documents::Issued;
 use tinhso_http::error::AppError;
 use tinhso_http::i18n::Locale;
 use tinhso_http::state::AppState;
@@ -428,35 +429,6 @@ pub async fn act_as_platform(state: &AppState, code: &DossierCode, cmd: Command)
     Ok(next)
 }
 
-/// Signs and issues a dossier's electronic result: the results module's, set by the
-/// composition root (`Hooks::set_result`); absent, an approver attaches a signed file.
-#[async_trait::async_trait]
-pub trait ResultIssuer: Send + Sync + 'static {
-    /// Renders, signs and stores the result of `d` approved by `approver`, puts it in the
-    /// applicant's document store, and returns it as the approval's attachment.
-    async fn issue(&self, state: &AppState, d: &Dossier, approver: &Account) -> Result<Attachment, AppError>;
-    /// Withdraws a result issued for an approval that was then not written.
-    async fn withdraw(&self, state: &AppState, sha256: &Sha256);
-}
-
-/// The dossier flow's hooks into other modules, on each server (platform slots the
-/// composition root fills).
-#[derive(Default)]
-pub struct Hooks {
-    result: tinhso_http::hook::Slot<dyn ResultIssuer>,
-    pub(crate) registry: tinhso_http::hook::Slot<dyn crate::registry::ResidentRegistry>,
-}
-
-impl Hooks {
-    pub fn set_result(&self, issuer: std::sync::Arc<dyn ResultIssuer>) {
-        self.result.set(issuer);
-    }
-
-    pub fn result(&self) -> Option<std::sync::Arc<dyn ResultIssuer>> {
-        self.result.get()
-    }
-}
-
 /// Carries out `cmd` on dossier `code` for `account`.
 pub async fn act(state: &AppState, account: &Account, code: &str, cmd: Command) -> Result<Dossier, AppError> {
     let d = load(state, account, code).await?.dossier;
@@ -482,16 +454,18 @@ pub async fn act(state: &AppState, account: &Account, code: &str, cmd: Command) 
         }
     }
     // Approving with an electronic result and no file of the approver's: the deciding agency
-    // signs one now (the results module), before the approval that names it is written.
+    // signs one now (the platform's document capability), before the approval that names it is written.
     let mut cmd = cmd;
     let mut issued = Vec::new();
+    let mut signed = Vec::new();
     if let Command::Approve { electronic_result: true, result } = &mut cmd {
         if result.is_none() {
-            if let Some(issuer) = state.module_state::<Hooks>().result() {
+            if let Some(issuer) = state.capabilities.documents.get() {
                 if dossier::permits(&d, CommandKind::Approve, party) {
-                    let file = issuer.issue(state, &d, account).await?;
-                    *result = Some(file.sha256.clone());
-                    issued.push(file);
+                    let done = crate::result::issue(state, issuer.as_ref(), &d, account).await?;
+                    *result = Some(done.attachment.sha256.clone());
+                    issued.push(done.attachment.clone());
+                    signed.push(done);
                 }
             }
         }
@@ -502,18 +476,37 @@ pub async fn act(state: &AppState, account: &Account, code: &str, cmd: Command) 
         Command::Approve { result: Some(r), .. } => (vec![r.clone()], FilePurpose::Result),
         _ => (Vec::new(), FilePurpose::Supplement),
     };
-    let signed: Vec<Sha256> = issued.iter().map(|a| a.sha256.clone()).collect();
-    let outcome = record(state, account, &d, &cmd, party, &hashes, purpose, issued).await;
-    // A result signed for an approval that was not written (refused, or overtaken by another
-    // change) is withdrawn: the verifier then says so rather than vouch for it.
-    if outcome.is_err() {
-        if let Some(issuer) = state.module_state::<Hooks>().result() {
-            for sha in &signed {
-                issuer.withdraw(state, sha).await;
-            }
+    let outcome = match name_files(state, &signed).await {
+        Ok(()) => record(state, account, &d, &cmd, party, &hashes, purpose, issued).await,
+        Err(e) => Err(e),
+    };
+    file_results(state, &d, &signed, outcome.is_ok()).await;
+    outcome
+}
+
+/// Before the approval's write: the results it names are known files, held by no one yet.
+async fn name_files(state: &AppState, signed: &[Issued]) -> Result<(), AppError> {
+    for done in signed {
+        state.store.documents.add_file(&done.file).await?;
+    }
+    Ok(())
+}
+
+/// After the approval's write: a result it names goes to the applicant's document store; one
+/// signed for an approval that was not written (refused, or overtaken by another change) is
+/// withdrawn, so the verifier says so rather than vouch for it, and no one holds it.
+async fn file_results(state: &AppState, d: &Dossier, signed: &[Issued], written: bool) {
+    let Some(issuer) = state.capabilities.documents.get() else { return };
+    for done in signed {
+        if !written {
+            issuer.withdraw(state, &done.attachment.sha256, crate::result::WITHDRAWN).await;
+        } else if let Err(e) =
+            state.store.documents.add_document(d.applicant, &done.file, &done.attachment.name, None).await
+        {
+            // The approval stands and the result is on the dossier, where the applicant downloads it.
+            tracing::error!(dossier = %d.code, error = %e, "a signed result could not be put in the applicant's document store");
         }
     }
-    outcome
 }
 
 /// Decides `cmd` on `d` and writes the event with its attachments (the account's own

@@ -1,56 +1,118 @@
 //! The year's results as the province's decision: once published, the ranking is issued as a
 //! document signed by the province's people's committee (as provinces announce it, by a
 //! decision of the committee), public on the ranking's page and checked by the public verifier
-//! like any issued document. Signing is the results module's (`DecisionSigner`, set by the
-//! composition root); this module says what the decision says.
+//! like any issued document. This module says what the decision says (Decree 30/2020's
+//! layout); the platform's document capability (the results module) signs and issues it.
 
 use crate::service::{self, Loaded};
+use chrono::Utc;
 use tinhso_dti::{audit, UnitGroup};
+use tinhso_http::capability::documents::{self, ToIssue};
 use tinhso_http::error::AppError;
 use tinhso_http::state::AppState;
+use tinhso_kernel::document::{place_date, Block, DocumentKind, OfficialDocument};
+use tinhso_kernel::province::{AgencyKind, AgencyLevel};
 use tinhso_store::{Account, IssuedDocument};
 
-/// The issued documents' kind of a decision.
-pub const KIND: &str = "decision";
-
 /// One group's ranking as the decision lists it.
-pub struct DecisionGroup {
-    pub group: UnitGroup,
+struct DecisionGroup {
+    group: UnitGroup,
     /// (rank, unit, points as Vietnamese write them), in rank order.
-    pub ranked: Vec<(usize, String, String)>,
+    ranked: Vec<(usize, String, String)>,
     /// Units of the group with no appraised assessment.
-    pub unranked: usize,
+    unranked: usize,
 }
 
 /// What the decision announces.
-pub struct Decision {
-    pub year: i32,
-    /// The round's subject on the ledger (`dti/2025`): the issued document's subject.
-    pub subject: String,
-    pub framework: String,
-    pub groups: Vec<DecisionGroup>,
+struct Decision {
+    year: i32,
+    framework: String,
+    groups: Vec<DecisionGroup>,
     /// Where the full results (points by pillar) are public, as the decision says it
     /// ("tại https://…/chi-so-chuyen-doi-so?nam=2025").
-    pub page: String,
+    page: String,
 }
 
-/// Signs and issues a decision: the results module's.
-#[async_trait::async_trait]
-pub trait DecisionSigner: Send + Sync + 'static {
-    /// Renders `d` as the province's decision, signs it with the province's key, stores it and
-    /// records it with its ledger entry; the issued document.
-    async fn sign(&self, state: &AppState, d: &Decision, by: &Account) -> Result<IssuedDocument, AppError>;
+/// The body of the decision: its grounds, the ranking by group, and where the details are.
+fn body(d: &Decision) -> Vec<Block> {
+    let mut body = vec![
+        Block::Para(format!(
+            "Căn cứ kết quả tự đánh giá của các sở, ban, ngành và Ủy ban nhân dân các xã, phường, đặc khu, và kết quả \
+             thẩm định của Hội đồng thẩm định Chỉ số chuyển đổi số năm {} theo {}.",
+            d.year, d.framework
+        )),
+        Block::Heading(format!("Điều 1. Công bố Chỉ số chuyển đổi số năm {} như sau:", d.year)),
+    ];
+    for g in &d.groups {
+        body.push(Block::Heading(format!("Khối {}", g.group.label_vi().to_lowercase())));
+        if g.ranked.is_empty() {
+            body.push(Block::Para("Không có đơn vị được thẩm định.".into()));
+        }
+        // One line a unit, its rank first (a numbered list would number them twice).
+        body.extend(
+            g.ranked
+                .iter()
+                .map(|(rank, name, points)| Block::Para(format!("Hạng {rank}: {name}, {points}/1.000 điểm"))),
+        );
+        if g.unranked > 0 {
+            body.push(Block::Para(format!("{} đơn vị không có kết quả do chưa được thẩm định.", g.unranked)));
+        }
+    }
+    body.push(Block::Para(format!("Điểm chi tiết theo từng trụ cột của từng đơn vị được công khai {}.", d.page)));
+    body.push(Block::Heading("Điều 2. Quyết định này có hiệu lực kể từ ngày ký.".into()));
+    body.push(Block::Para(
+        "Thủ trưởng các sở, ban, ngành, Chủ tịch Ủy ban nhân dân các xã, phường, đặc khu căn cứ kết quả được công bố để \
+         chỉ đạo khắc phục các chỉ số còn hạn chế."
+            .into(),
+    ));
+    body
 }
 
-/// The decision signer on this server, when the platform has signing keys.
-pub type DecisionHook = tinhso_http::hook::Slot<dyn DecisionSigner>;
+/// The decision as the province's people's committee (the top of the province's agencies)
+/// issues it, signed by `by`.
+fn to_issue(state: &AppState, d: &Decision, by: &Account) -> Result<ToIssue, AppError> {
+    let committee = state
+        .agencies
+        .iter()
+        .find(|a| a.level == AgencyLevel::Province && a.kind == AgencyKind::PeoplesCommittee && a.parent.is_none())
+        .ok_or_else(|| AppError::Internal("the province has no people's committee".into()))?;
+    let today = tinhso_kernel::calendar::local_date(Utc::now());
+    let doc = OfficialDocument {
+        superior: String::new(),
+        issuer: committee.name.to_uppercase(),
+        number: format!("Số: CĐS-{}/QĐ-UBND", d.year),
+        place_date: place_date(&state.province.name, today),
+        title: "QUYẾT ĐỊNH".into(),
+        subtitle: Some(format!(
+            "Công bố Chỉ số chuyển đổi số năm {} của các sở, ban, ngành và Ủy ban nhân dân các xã, phường, đặc khu",
+            d.year
+        )),
+        body: body(d),
+        qr: None,
+        signature: None,
+        subject: format!("Quyết định công bố Chỉ số chuyển đổi số năm {}", d.year),
+        created: Utc::now(),
+    };
+    Ok(ToIssue {
+        kind: DocumentKind::Decision,
+        subject: audit::round_subject(d.year),
+        agency: committee.code.to_string(),
+        owner: None,
+        actor: by.id,
+        name: format!("Quyết định công bố Chỉ số chuyển đổi số năm {}.pdf", d.year),
+        year: d.year,
+        seq: 0,
+        doc,
+        reason: format!("Công bố Chỉ số chuyển đổi số năm {}", d.year),
+    })
+}
 
 /// The year's decision in force, once issued (one revoked, `tinhso results revoke`, is followed
 /// by another signed here).
 pub async fn issued(state: &AppState, year: i32) -> Result<Option<IssuedDocument>, AppError> {
     let subject = audit::round_subject(year);
     let all = state.store.results.issued_for_dossier(&subject).await?;
-    Ok(all.into_iter().find(|d| d.kind == KIND && d.status == "issued"))
+    Ok(all.into_iter().find(|d| d.kind == DocumentKind::Decision.as_str() && d.status == "issued"))
 }
 
 /// Where the decision's file is downloaded.
@@ -79,11 +141,7 @@ pub async fn sign(state: &AppState, by: &Account, loaded: &Loaded) -> Result<Iss
     if issued(state, year).await?.is_some() {
         return Err(already());
     }
-    let signer = state.module_state::<DecisionHook>().get().ok_or_else(|| AppError::Conflict {
-        code: "no_signing_key",
-        vi: "Nền tảng chưa được cấu hình khóa ký số (--signing-keys)".into(),
-        en: "No signing keys are configured (--signing-keys)".into(),
-    })?;
+    let issuer = documents::required(state)?;
     let groups = crate::public::rankings(state, loaded)
         .await?
         .into_iter()
@@ -97,25 +155,20 @@ pub async fn sign(state: &AppState, by: &Account, loaded: &Loaded) -> Result<Iss
         Some(base) => format!("tại {base}{}?nam={year}", crate::public::PUBLIC),
         None => "tại mục Chỉ số chuyển đổi số của Cổng dịch vụ công tỉnh".to_owned(),
     };
-    let d = Decision {
-        year,
-        subject: audit::round_subject(year),
-        framework: loaded.framework.name_vi.clone(),
-        groups,
-        page,
-    };
-    signer.sign(state, &d, by).await.map_err(|e| match e {
+    let d = Decision { year, framework: loaded.framework.name_vi.clone(), groups, page };
+    let issued = issuer.issue(state, to_issue(state, &d, by)?).await.map_err(|e| match e {
         // Two appraisers signing at once: the subject has one decision, the other's stands.
         AppError::Conflict { code: "decision_taken", .. } => already(),
         e => e,
-    })
+    })?;
+    Ok(issued.document)
 }
 
 /// Signs the decision right after publication when the platform can sign (`None` when it has
 /// no signing keys); a failure (the timestamp authority away) leaves the results published and
 /// the decision to sign again (`Some(false)`).
 pub async fn after_publication(state: &AppState, by: &Account, year: i32) -> Option<bool> {
-    state.module_state::<DecisionHook>().get()?;
+    state.capabilities.documents.get()?;
     let signed = match service::round(state, year).await {
         Ok(Some(loaded)) => sign(state, by, &loaded).await.map(|_| ()),
         Ok(None) => Err(AppError::NotFound),

@@ -190,7 +190,7 @@ async fn index_page(
     let signs = chosen.as_ref().is_some_and(Loaded::published)
         && decision.is_none()
         && viewer.may(&Action::AppraiseDigitalTransformation)
-        && state.module_state::<crate::decision::DecisionHook>().get().is_some();
+        && state.capabilities.documents.get().is_some();
     let title = pick(en, "Đánh giá chuyển đổi số (DTI)", "Digital-transformation index (DTI)");
     let own_href = match (&own, &chosen) {
         (Some(code), Some(l)) => format!("{BACK_OFFICE}/{}/{code}", l.round.year),

@@ -1,11 +1,11 @@
 //! The data-exchange module's web half: the population service reached through the
 //! province's X-Road security server ([`client`]), the one-stop desk's question to it
-//! ([`registry`], the dossier flow's `ResidentRegistry`), the person's page of who asked
+//! ([`registry`], the platform's resident capability), the person's page of who asked
 //! about them (`/tai-khoan/tra-cuu-dan-cu`, their right under Decree 13/2023) and the
 //! inspectors' log (`/quan-tri/tra-cuu-dan-cu`).
 //!
-//! May depend on: the platform's HTTP crate, the data-exchange rules, the dossier module's
-//! web hooks, the kernel, the ledger and the ports.
+//! May depend on: the platform's HTTP crate, the data-exchange rules, the kernel, the ledger
+//! and the ports. No other module.
 
 pub mod client;
 pub mod pages;
@@ -34,9 +34,7 @@ pub fn install(state: &AppState, exchange: Exchange) {
     let outcomes = tinhso_exchange::Outcome::ALL.map(tinhso_exchange::Outcome::as_str);
     state.metrics.declare(registry::LOOKUPS, registry::LOOKUPS_HELP, &outcomes);
     if let Some(population) = exchange.population {
-        state
-            .module_state::<tinhso_dossier_web::service::Hooks>()
-            .set_registry(Arc::new(registry::Registry { population }));
+        state.capabilities.residents.set(Arc::new(registry::Registry { population }));
     }
 }
 

@@ -3,9 +3,9 @@
 
 use crate::client::{Failure, Population};
 use std::sync::Arc;
-use tinhso_dossier_web::registry::{Registered, ResidentCheck, ResidentRegistry};
 use tinhso_exchange::audit::{self, Lookup};
 use tinhso_exchange::population::{compare, Outcome};
+use tinhso_http::capability::residents::{Registered, ResidentCheck, ResidentRegistry};
 use tinhso_http::error::AppError;
 use tinhso_http::state::AppState;
 use tinhso_kernel::guard::{Rule, Verdict};

@@ -2,6 +2,9 @@
 //! agency, day and measure) that follow from its folded state alone, so the store can keep
 //! aggregates current by adding `delta(before, after)` in the event's transaction, and
 //! `tinhso ioc check` can recompute them from the events and compare.
+//!
+//! May depend on: the kernel and the dossier and catalogue cores (a dossier's state and
+//! deadlines, a procedure's fees and online level). No IO, no async.
 
 pub mod english;
 pub mod index;

@@ -5,12 +5,10 @@
 //! concurrent payments queue rather than race for a number; two servers racing retry.
 
 use chrono::Utc;
+use tinhso_http::capability::documents::{self, ToIssue};
 use tinhso_http::error::AppError;
 use tinhso_http::state::AppState;
-use tinhso_results::document::{place_date, Block, OfficialDocument};
-use tinhso_results_web::issue::{issue, new_code, ToIssue};
-use tinhso_results_web::result::{superior, verify_link};
-use tinhso_results_web::Results;
+use tinhso_kernel::document::{place_date, Block, DocumentKind, OfficialDocument};
 use tinhso_store::Payment;
 
 /// One lock per collecting agency, on this server.
@@ -40,7 +38,7 @@ pub async fn issue_for(state: &AppState, p: &Payment) -> Result<String, AppError
     if let Some(r) = state.store.payments.payment(&p.txn_ref).await?.and_then(|now| now.receipt) {
         return Ok(r);
     }
-    let results = state.module_state::<Results>();
+    let issuer = documents::required(state)?;
     let today = tinhso_kernel::calendar::local_date(Utc::now());
     let year = chrono::Datelike::year(&today);
     let agency_name = state.agency_name(&p.agency).unwrap_or(&p.agency).to_owned();
@@ -53,11 +51,10 @@ pub async fn issue_for(state: &AppState, p: &Payment) -> Result<String, AppError
             return Ok(r.code);
         }
         let seq = state.store.results.next_receipt_seq(&p.agency, year).await?;
-        let code = new_code("BL")?;
         let number = format!("BL-{year}-{seq:06}/{}", p.agency);
         let method = if p.method == "bank" { "Chuyển khoản (VietQR)" } else { "Cổng thanh toán trực tuyến" };
         let doc = OfficialDocument {
-            superior: superior(state),
+            superior: state.province.committee_heading(),
             issuer: agency_name.to_uppercase(),
             number: format!("Số: {number}"),
             place_date: place_date(&state.province.name, today),
@@ -73,28 +70,27 @@ pub async fn issue_for(state: &AppState, p: &Payment) -> Result<String, AppError
                      theo Nghị định số 11/2020/NĐ-CP và Thông tư số 32/2025/TT-BTC."
                 )),
             ],
-            qr: Some(verify_link(state, &code)),
+            qr: None,
             signature: None,
             subject: format!("Biên lai thu phí, lệ phí hồ sơ {}", p.dossier),
             created: Utc::now(),
         };
         let what = ToIssue {
-            kind: "receipt",
-            dossier: p.dossier.clone(),
+            kind: DocumentKind::Receipt,
+            subject: p.dossier.clone(),
             agency: p.agency.clone(),
             owner: Some(tinhso_kernel::ids::AccountId(p.applicant)),
             actor: tinhso_dossier_web::service::SYSTEM,
             name: format!("Biên lai {}.pdf", p.dossier),
-            code: code.clone(),
             year,
             seq,
             doc,
             reason: "Ký biên lai thu phí, lệ phí".into(),
         };
-        match issue(state, &results, what).await {
-            Ok(_) => {
-                state.store.payments.set_receipt(&p.txn_ref, &code).await?;
-                return Ok(code);
+        match issuer.issue(state, what).await {
+            Ok(issued) => {
+                state.store.payments.set_receipt(&p.txn_ref, &issued.document.code).await?;
+                return Ok(issued.document.code);
             }
             Err(AppError::Conflict { code: "number_taken", .. }) => continue,
             Err(e) => return Err(e),

@@ -6,10 +6,11 @@
 //! May depend on: tinhso-kernel. No IO, no async: keys arrive as bytes, signatures through
 //! the `Signer` the web crate gives.
 
-pub mod document;
 pub mod render;
 
 pub use document::{Block, OfficialDocument, SignatureBlock};
+/// The layout modules fill in, kept in the kernel so that they need not depend on this module.
+pub use tinhso_kernel::document;
 pub mod audit;
 pub mod cert;
 pub mod cms;

@@ -1,37 +1,21 @@
-//! Signing and issuing a document: render it (blocking work off the runtime), sign it with
-//! the agency's key (PAdES B-B, B-T with a timestamp authority), store the file durably, put
-//! then record it with its ledger entry, and only then put it in the citizen's document store:
-//! nothing names a file that is not durable, and no one sees a document not on record.
+//! Signing and issuing a document (the platform's document capability, [`Issuer`]): give it
+//! a verification code and the verifier's QR code, render it (blocking work off the runtime),
+//! sign it with the agency's key (PAdES B-B, B-T with a timestamp authority), store the file
+//! durably, then record it with its ledger entry, and only then put it in its owner's document
+//! store: nothing names a file that is not durable, and no one sees a document not on record.
 
 use crate::signer::Signer;
-use crate::Results;
 use chrono::{DateTime, Utc};
+use tinhso_http::capability::documents::{DocumentIssuer, Issued, ToIssue};
 use tinhso_http::error::AppError;
 use tinhso_http::state::AppState;
+use tinhso_kernel::document::{DocumentKind, OfficialDocument, SignatureBlock};
 use tinhso_kernel::files::FilePurpose;
-use tinhso_kernel::ids::AccountId;
+use tinhso_kernel::ids::Sha256;
 use tinhso_ledger::chain::Link;
-use tinhso_results::document::{OfficialDocument, SignatureBlock};
 use tinhso_results::pades::SignatureInfo;
 use tinhso_results::{render, sign, verify};
 use tinhso_store::{Attachment, IssuedDocument, StoreError};
-
-/// What to issue: the document (its signature block is filled in here) and whose it is.
-pub struct ToIssue {
-    pub kind: &'static str,
-    pub dossier: String,
-    pub agency: String,
-    /// Whose document store receives it; `None` for a public document (a decision).
-    pub owner: Option<AccountId>,
-    pub actor: AccountId,
-    /// The file's name in the owner's document store.
-    pub name: String,
-    pub code: String,
-    pub year: i32,
-    pub seq: i64,
-    pub doc: OfficialDocument,
-    pub reason: String,
-}
 
 /// Vietnam's time (UTC+7, no daylight saving) as dd/mm/yyyy hh:mm.
 pub fn vn_time(t: DateTime<Utc>) -> String {
@@ -126,17 +110,54 @@ pub async fn signed_pdf(
     })
 }
 
-/// Signs, stores and records `what`; the attachment that names it.
-pub async fn issue(
-    state: &AppState,
-    results: &Results,
-    mut what: ToIssue,
-) -> Result<(Attachment, IssuedDocument), AppError> {
-    let signer = results.signer.as_ref().ok_or_else(|| AppError::Conflict {
-        code: "no_signing_key",
-        vi: "Nền tảng chưa được cấu hình khóa ký số (--signing-keys)".into(),
-        en: "No signing keys are configured (--signing-keys)".into(),
-    })?;
+/// The line under the QR code and the address it encodes.
+pub fn verify_link(state: &AppState, code: &str) -> (String, String) {
+    let path = format!("/xac-thuc?ma={code}");
+    let url = match &state.config.public_url {
+        Some(base) => format!("{base}{path}"),
+        None => path,
+    };
+    (url, format!("Xác thực tại trang \"Xác thực kết quả\" của Cổng dịch vụ công tỉnh, mã: {code}"))
+}
+
+/// The platform's document capability on a server with signing keys.
+pub struct Issuer {
+    pub signer: std::sync::Arc<dyn Signer>,
+    /// The timestamp authority's URL, for B-T signatures.
+    pub tsa: Option<String>,
+}
+
+#[async_trait::async_trait]
+impl DocumentIssuer for Issuer {
+    async fn issue(&self, state: &AppState, what: ToIssue) -> Result<Issued, AppError> {
+        issue(state, self, what).await
+    }
+
+    async fn withdraw(&self, state: &AppState, sha256: &Sha256, note: &str) {
+        let Ok(Some(doc)) = state.store.results.issued_by_sha256(sha256.as_str()).await else { return };
+        let entry = Link {
+            id: 0,
+            lane: format!("{}{}", tinhso_results::audit::LANE_PREFIX, doc.agency),
+            seq: 0,
+            dossier: tinhso_results::audit::subject(&doc.code),
+            at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            actor: 0,
+            payload: format!(
+                "{{\"kind\":\"document_revoked\",\"document\":{}}}",
+                serde_json::json!({ "code": doc.code, "reason": note })
+            ),
+        };
+        if let Err(e) = state.store.results.set_issued_status(&doc.code, "revoked", None, note, &entry).await {
+            tracing::error!(code = %doc.code, error = %e, "a document signed for an unwritten act could not be withdrawn");
+        }
+    }
+}
+
+/// Signs, stores and records `what` under a new verification code.
+async fn issue(state: &AppState, issuer: &Issuer, mut what: ToIssue) -> Result<Issued, AppError> {
+    let kind = what.kind.as_str();
+    let code = new_code(what.kind.code_prefix())?;
+    what.doc.qr = Some(verify_link(state, &code));
     let agency_name = state.agency_name(&what.agency).unwrap_or(&what.agency).to_owned();
     if what.doc.signature.is_none() {
         what.doc.signature = Some(SignatureBlock {
@@ -145,8 +166,8 @@ pub async fn issue(
         });
     }
     let signed = signed_pdf(
-        signer.as_ref(),
-        results.tsa.as_deref(),
+        issuer.signer.as_ref(),
+        issuer.tsa.as_deref(),
         &what.agency,
         &agency_name,
         what.doc,
@@ -159,9 +180,9 @@ pub async fn issue(
         .put_chunks(futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(signed.pdf))]))
         .await?;
     let doc = IssuedDocument {
-        code: what.code.clone(),
-        kind: what.kind.to_owned(),
-        dossier: what.dossier.clone(),
+        code,
+        kind: kind.to_owned(),
+        dossier: what.subject.clone(),
         agency: what.agency.clone(),
         year: what.year,
         seq: what.seq,
@@ -177,8 +198,7 @@ pub async fn issue(
     };
     // The entry's kind first: the audit labels an entry by its payload's opening.
     let payload = format!(
-        "{{\"kind\":\"{}_issued\",\"document\":{}}}",
-        what.kind,
+        "{{\"kind\":\"{kind}_issued\",\"document\":{}}}",
         serde_json::json!({
             "code": doc.code, "dossier": doc.dossier, "sha256": doc.sha256, "seq": doc.seq, "signer": doc.signer,
         })
@@ -194,7 +214,7 @@ pub async fn issue(
     };
     state.store.results.issue(&doc, &entry).await.map_err(|e| match e {
         // A subject has one decision: another was issued meanwhile.
-        StoreError::Conflict(m) if what.kind == "decision" => AppError::Conflict {
+        StoreError::Conflict(m) if what.kind == DocumentKind::Decision => AppError::Conflict {
             code: "decision_taken",
             vi: "Quyết định này vừa được phát hành".into(),
             en: format!("The decision was just issued ({m})"),
@@ -213,5 +233,5 @@ pub async fn issue(
     }
     let attachment =
         Attachment { sha256: stored.sha256.clone(), name: what.name, purpose: FilePurpose::Result, component: None };
-    Ok((attachment, doc))
+    Ok(Issued { document: doc, file: stored, attachment })
 }

@@ -1,15 +1,13 @@
-//! Electronic results, the web half (the `results` module's service, pages and API): signing
-//! a dossier's result when its approver approves (the dossier flow's `ResultIssuer`), the
-//! province's decision announcing the digital-transformation index (the DTI's
-//! `DecisionSigner`), signed documents issued with their ledger entry, and the public verifier
-//! (`/xac-thuc`, `/api/v1/results/...`).
+//! Electronic results, the web half (the `results` module's service, pages and API): the
+//! platform's document capability ([`issue::Issuer`]: whatever another module lays out, a
+//! dossier's result, a receipt, the province's decision, is signed with its agency's key and
+//! issued with its ledger entry), the agencies' keys, and the public verifier (`/xac-thuc`,
+//! `/api/v1/results/...`).
 //!
-//! May depend on: the platform's HTTP crate, the results core, the dossier core and web and
-//! the DTI web (the hooks it fills), the kernel, the ledger's link type and the storage ports.
+//! May depend on: the platform's HTTP crate, the results core, the kernel, the ledger's link
+//! type and the storage ports. No other module: they reach signing through the platform.
 
-pub mod decision;
 pub mod issue;
-pub mod result;
 pub mod signer;
 pub mod verify;
 
@@ -28,14 +26,12 @@ pub struct Results {
     pub tsa: Option<String>,
 }
 
-/// Sets the module up on `state` before serving: its configuration, and the dossier flow's
-/// result issuer when there is a signer.
+/// Sets the module up on `state` before serving: with signing keys, it is the platform's
+/// document capability; without, documents are not signed here (approvers attach signed files).
 pub fn install(state: &AppState, results: Results) {
-    if results.signer.is_some() {
-        state.module_state::<tinhso_dossier_web::service::Hooks>().set_result(Arc::new(result::Issuer));
-        state.module_state::<tinhso_dti_web::decision::DecisionHook>().set(Arc::new(decision::Decisions));
+    if let Some(signer) = results.signer {
+        state.capabilities.documents.set(Arc::new(issue::Issuer { signer, tsa: results.tsa }));
     }
-    state.set_module_state(Arc::new(results));
 }
 
 #[derive(OpenApi)]

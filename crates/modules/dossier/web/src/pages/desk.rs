@@ -166,7 +166,7 @@ fn page(
             )
         },
         errors,
-        registry: state.module_state::<crate::service::Hooks>().registry().is_some(),
+        registry: state.capabilities.residents.get().is_some(),
         record: None,
         unavailable: false,
     })

@@ -3,8 +3,8 @@
 //! personal ID typed, so nobody retypes what the state already holds. (A registration holds
 //! the name said against the record in the dossier service: `registry::hold`.)
 
-use crate::registry::{self, Registered, ResidentCheck};
-use crate::service::Hooks;
+use crate::registry;
+use tinhso_http::capability::residents::{Registered, ResidentCheck};
 use tinhso_http::error::AppError;
 use tinhso_http::form::FormData;
 use tinhso_http::state::AppState;
@@ -65,7 +65,7 @@ fn typed_id(form: &FormData) -> Result<PersonalId, FieldError> {
 
 /// "Lấy thông tin": reads the record of the personal ID typed and fills the form with it.
 pub async fn fill(state: &AppState, officer: &Account, purpose: &str, form: &mut FormData) -> Result<Looked, AppError> {
-    let Some(registry) = state.module_state::<Hooks>().registry() else { return Ok(Looked::default()) };
+    let Some(registry) = state.capabilities.residents.get() else { return Ok(Looked::default()) };
     let id = match typed_id(form) {
         Ok(id) => id,
         Err(e) => return Ok(Looked { errors: vec![e], ..Looked::default() }),

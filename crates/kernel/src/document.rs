@@ -1,6 +1,8 @@
 //! What an official document says, apart from how it is drawn: the national layout for state
 //! documents (issuer and national motto side by side, number, place and date, title, body,
 //! signature block), as Decree 30/2020 lays it out, and a QR code to the public verifier.
+//! Modules say what their documents say (a dossier's result, a receipt, the DTI's decision);
+//! the results module draws, signs and issues them (the platform's document capability).
 
 /// One block of a document's body, drawn in order.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,4 +56,35 @@ pub struct OfficialDocument {
 pub fn place_date(place: &str, day: chrono::NaiveDate) -> String {
     use chrono::Datelike;
     format!("{place}, ngày {} tháng {} năm {}", day.day(), day.month(), day.year())
+}
+
+/// The kinds of document the platform issues under an agency's signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentKind {
+    /// A dossier's result (kết quả giải quyết), into the applicant's document store.
+    Result,
+    /// A fee's electronic receipt (biên lai), numbered per agency and year.
+    Receipt,
+    /// A decision of the province's people's committee, public.
+    Decision,
+}
+
+impl DocumentKind {
+    /// As stored and on the ledger (`result_issued`...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Result => "result",
+            Self::Receipt => "receipt",
+            Self::Decision => "decision",
+        }
+    }
+
+    /// The verification code's prefix (`KQ-…`), which tells a reader what the code names.
+    pub fn code_prefix(self) -> &'static str {
+        match self {
+            Self::Result => "KQ",
+            Self::Receipt => "BL",
+            Self::Decision => "QD",
+        }
+    }
 }

@@ -1,0 +1,158 @@
+//! Crate discipline, as rust-analyzer's tidy tests keep it: every crate says in its first lines
+//! what it may depend on, and the manifests keep the layers ARCHITECTURE.md draws. Modules
+//! offer each other capabilities through the platform (`tinhso_http::capability`); the few
+//! direct uses of another module's service are listed here, so a new one is a decision made
+//! in review, not an accident of a `use`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A module's web half using another module's service directly: (user, used, why).
+const WEB_USES: &[(&str, &str, &str)] = &[
+    ("ioc", "dossier", "the operations centre's lists open dossiers through the dossier service's views"),
+    ("dti", "ioc", "a unit's Decision 766 figures for its self-assessment"),
+    ("opendata", "ioc", "the province's own figures published as datasets"),
+    ("payments", "dossier", "a fee confirmed by the gateway is recorded on its dossier"),
+];
+
+struct Crate {
+    /// `tinhso-dossier-web`.
+    name: String,
+    /// `crates/modules/dossier/web`, relative to the workspace.
+    dir: PathBuf,
+    deps: Vec<String>,
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..")
+}
+
+fn manifests(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() && path.file_name().is_some_and(|n| n != "target" && n != "tests" && n != "src") {
+            manifests(&path, out);
+        } else if path.file_name().is_some_and(|n| n == "Cargo.toml") {
+            out.push(path);
+        }
+    }
+}
+
+/// The workspace's crates and their normal (not dev) dependencies on each other.
+fn crates() -> Vec<Crate> {
+    let root = workspace();
+    let mut paths = Vec::new();
+    manifests(&root.join("crates"), &mut paths);
+    paths
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            let mut section = String::new();
+            let mut name = String::new();
+            let mut deps = Vec::new();
+            for line in text.lines().map(str::trim) {
+                if line.starts_with('[') {
+                    section = line.to_owned();
+                } else if section == "[package]" && line.starts_with("name") {
+                    name = line.split('"').nth(1).unwrap().to_owned();
+                } else if section == "[dependencies]" && line.starts_with("tinhso") {
+                    deps.push(line.split(['.', ' ', '=']).next().unwrap().to_owned());
+                }
+            }
+            let dir = p.parent().unwrap().strip_prefix(&root).unwrap().to_path_buf();
+            Crate { name, dir, deps }
+        })
+        .collect()
+}
+
+/// Where a crate sits: ("kernel" | "policy" | "api" | "platform" | "core" | "store" | "web" | "app" | "dev", module).
+fn layer(krate: &Crate) -> (&'static str, Option<String>) {
+    let parts: Vec<String> = krate.dir.iter().map(|s| s.to_string_lossy().into_owned()).collect();
+    match parts.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["crates", "kernel"] => ("kernel", None),
+        ["crates", "policy"] => ("policy", None),
+        ["crates", "api"] => ("api", None),
+        ["crates", "platform", _] => ("platform", None),
+        ["crates", "modules", m, "core"] => ("core", Some((*m).to_owned())),
+        ["crates", "modules", m, "store"] => ("store", Some((*m).to_owned())),
+        ["crates", "modules", m, "web"] => ("web", Some((*m).to_owned())),
+        ["crates", "app", _] => ("app", None),
+        ["crates", "dev", _] => ("dev", None),
+        other => panic!("a crate outside the layers ARCHITECTURE.md draws: {other:?}"),
+    }
+}
+
+#[test]
+fn every_crate_says_what_it_is_for_and_what_it_may_depend_on() {
+    let all = crates();
+    assert!(all.len() > 30, "only {} crates found", all.len());
+    for c in &all {
+        let dir = workspace().join(&c.dir).join("src");
+        let root = ["lib.rs", "main.rs"].iter().map(|f| dir.join(f)).find(|p| p.exists()).unwrap();
+        let head: Vec<String> = std::fs::read_to_string(&root).unwrap().lines().take(24).map(str::to_owned).collect();
+        assert!(head.first().is_some_and(|l| l.starts_with("//!")), "{} opens without saying what it is for", c.name);
+        assert!(head.iter().any(|l| l.contains("May depend on")), "{} does not say what it may depend on", c.name);
+    }
+}
+
+#[test]
+fn the_crates_keep_their_layers() {
+    let all = crates();
+    let by_name: BTreeMap<&str, &Crate> = all.iter().map(|c| (c.name.as_str(), c)).collect();
+    let mut broken = Vec::new();
+    for c in &all {
+        let (layer_of, module) = layer(c);
+        for dep in &c.deps {
+            let Some(d) = by_name.get(dep.as_str()) else { panic!("{} names an unknown crate {dep}", c.name) };
+            let (dep_layer, dep_module) = layer(d);
+            let same_module = module.is_some() && module == dep_module;
+            let allowed = match (layer_of, dep_layer) {
+                // Nothing but the harnesses builds on the composition root or the test kit.
+                (_, "app") | (_, "dev") => layer_of == "dev" || (layer_of == "app" && dep_layer == "dev"),
+                ("kernel", _) => false,
+                ("policy", d) => d == "kernel",
+                // A rule may read another module's rules (the 766 index reads dossiers' deadlines).
+                ("core", d) => matches!(d, "kernel" | "policy" | "core") || dep == "tinhso-ledger",
+                ("store", d) => matches!(d, "kernel" | "policy" | "core" | "platform"),
+                ("web", "store") => false,
+                ("web", "web") => {
+                    same_module
+                        || WEB_USES.iter().any(|(user, used, _)| {
+                            module.as_deref() == Some(*user) && dep_module.as_deref() == Some(*used)
+                        })
+                }
+                ("web", _) => true,
+                // The platform names modules' cores where its ports carry their types, never
+                // a module's storage or pages.
+                ("platform" | "api", d) => !matches!(d, "store" | "web"),
+                ("app", _) => true,
+                ("dev", _) => true,
+                _ => false,
+            };
+            if !allowed {
+                broken.push(format!("{} ({layer_of}) -> {dep} ({dep_layer})", c.name));
+            }
+        }
+    }
+    assert!(broken.is_empty(), "dependencies across the layers:\n{}", broken.join("\n"));
+}
+
+#[test]
+fn the_results_and_exchange_modules_depend_on_no_other_module() {
+    // They offer capabilities (signing documents, the population database) through the
+    // platform; a dependency on a module that uses them would turn the capability around.
+    let all = crates();
+    let module_of: BTreeMap<&str, Option<String>> = all.iter().map(|c| (c.name.as_str(), layer(c).1)).collect();
+    let mut checked = 0;
+    for c in &all {
+        let own = layer(c).1;
+        if !matches!(own.as_deref(), Some("results" | "exchange")) {
+            continue;
+        }
+        checked += 1;
+        let others: Vec<&String> =
+            c.deps.iter().filter(|d| module_of[d.as_str()].as_ref().is_some_and(|m| Some(m) != own.as_ref())).collect();
+        assert!(others.is_empty(), "{} depends on other modules: {others:?}", c.name);
+    }
+    assert_eq!(checked, 6, "the two modules' core, store and web");
+}
