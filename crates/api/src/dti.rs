@@ -30,7 +30,7 @@ pub struct UnitResult {
     pub name: String,
     /// The appraised points out of 1,000; absent for a unit not appraised.
     pub total: Option<f64>,
-    /// Points by pillar, in the pillars' order; empty for a unit not appraised.
+    /// Points by pillar, in the order of its group's `pillars`; empty for a unit not appraised.
     pub pillars: Vec<f64>,
 }
 
@@ -39,6 +39,10 @@ pub struct GroupResults {
     /// `department` or `commune`.
     pub group: String,
     pub name: String,
+    /// The framework the group's units were scored on.
+    pub framework: String,
+    /// Its pillars (the same for both groups when they share one framework).
+    pub pillars: Vec<PillarHead>,
     pub units: Vec<UnitResult>,
 }
 
@@ -46,11 +50,15 @@ pub struct GroupResults {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DtiResults {
     pub year: i32,
+    /// The framework's name, or both names when each group has its own.
     pub framework: String,
     /// RFC 3339.
     pub published_at: String,
     pub max: u32,
-    pub pillars: Vec<PillarHead>,
+    /// The pillars when both groups share one framework; absent when each has its own (see
+    /// each group's `pillars`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pillars: Option<Vec<PillarHead>>,
     pub groups: Vec<GroupResults>,
     /// The province's signed decision announcing these results, once issued.
     pub decision: Option<DecisionRef>,

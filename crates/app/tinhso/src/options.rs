@@ -284,7 +284,7 @@ pub fn install(
     tinhso_eid_web::install(state, tinhso_eid_web::Eid { provider: provider.map(Arc::new) });
     let population = o.exchange.population()?;
     tinhso_exchange_web::install(state, tinhso_exchange_web::Exchange { population: population.map(Arc::new) });
-    let framework = crate::dti::framework(data)?;
-    tinhso_dti_web::install(state, tinhso_dti_web::Dti { framework: framework.map(Arc::new) });
+    let frameworks = crate::dti::frameworks(data)?;
+    tinhso_dti_web::install(state, tinhso_dti_web::Dti { frameworks: frameworks.map(Arc::new) });
     Ok(std::time::Duration::from_secs(sweep.max(1)))
 }

@@ -1,4 +1,5 @@
-//! A year's framework: pillars (trụ cột) of indicators (chỉ số), each with its most points.
+//! A year's framework: pillars (trụ cột) of indicators (chỉ số), each with its most points;
+//! one for every unit, or one for each group ([`Frameworks`]).
 //! It is data, not code (provinces adjust their frameworks every year), parsed and checked
 //! once when a round is opened and stored with the round, so a later change of the file
 //! never rescores a year already assessed.
@@ -155,9 +156,108 @@ impl Framework {
     }
 }
 
+/// A year's frameworks: one every unit is scored on, or one for the departments and another
+/// for the communes (provinces often score them on different indicators). The file is either a
+/// framework, or `{"department": <framework>, "commune": <framework>}`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Frameworks {
+    Shared(Framework),
+    ByGroup { department: Framework, commune: Framework },
+}
+
+impl Frameworks {
+    /// Parses and checks the file; a mistake in a group's framework names the group.
+    pub fn parse(json: &str) -> Result<Frameworks, String> {
+        let value: serde_json::Value =
+            serde_json::from_str(json).map_err(|e| format!("khung chỉ số không đọc được: {e}"))?;
+        let Some(object) = value.as_object() else {
+            return Err("khung chỉ số phải là một đối tượng JSON".into());
+        };
+        if object.contains_key("pillars") {
+            return Framework::parse(json).map(Frameworks::Shared);
+        }
+        let keys: Vec<&str> = object.keys().map(String::as_str).collect();
+        if keys.len() != 2 || !UnitGroup::ALL.iter().all(|g| object.contains_key(g.key())) {
+            return Err(format!(
+                "khung chỉ số cần \"pillars\" (một khung cho mọi đơn vị) hoặc đúng hai khung \"department\" và \"commune\", không phải {keys:?}"
+            ));
+        }
+        let group = |g: UnitGroup| {
+            Framework::parse(&object[g.key()].to_string()).map_err(|e| format!("khung của khối {}: {e}", g.label_vi()))
+        };
+        Ok(Frameworks::ByGroup { department: group(UnitGroup::Department)?, commune: group(UnitGroup::Commune)? })
+    }
+
+    /// The framework `group`'s units are scored on.
+    pub fn of(&self, group: UnitGroup) -> &Framework {
+        match (self, group) {
+            (Self::Shared(f), _) => f,
+            (Self::ByGroup { department, .. }, UnitGroup::Department) => department,
+            (Self::ByGroup { commune, .. }, UnitGroup::Commune) => commune,
+        }
+    }
+
+    /// The one framework, when every unit shares it.
+    pub fn shared(&self) -> Option<&Framework> {
+        match self {
+            Self::Shared(f) => Some(f),
+            Self::ByGroup { .. } => None,
+        }
+    }
+
+    /// Its name as a decision cites it: the one, or the two joined.
+    pub fn name(&self, en: bool) -> String {
+        let name = |f: &Framework| if en { f.name_en.clone() } else { f.name_vi.clone() };
+        match self {
+            Self::Shared(f) => name(f),
+            Self::ByGroup { department, commune } => {
+                format!("{} {} {}", name(department), if en { "and" } else { "và" }, name(commune))
+            }
+        }
+    }
+
+    /// As stored with a round (compact JSON).
+    pub fn stored(&self) -> String {
+        match self {
+            Self::Shared(f) => f.stored(),
+            Self::ByGroup { department, commune } => {
+                serde_json::json!({ "department": department, "commune": commune }).to_string()
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn frameworks_are_one_for_all_or_one_a_group() {
+        let shared = Frameworks::parse(DEFAULT).expect("default");
+        assert_eq!(shared.of(UnitGroup::Commune), shared.of(UnitGroup::Department));
+        assert_eq!(Frameworks::parse(&shared.stored()).expect("round trip"), shared);
+        let dept = Framework::parse(DEFAULT).expect("default");
+        let mut commune = dept.clone();
+        commune.name_vi = "Bộ chỉ số cấp xã".into();
+        commune.pillars.swap(0, 1);
+        let text = serde_json::json!({ "department": dept, "commune": commune }).to_string();
+        let by_group = Frameworks::parse(&text).expect("two frameworks");
+        assert_eq!(by_group.of(UnitGroup::Commune).name_vi, "Bộ chỉ số cấp xã");
+        assert_eq!(by_group.of(UnitGroup::Department), &dept);
+        assert!(by_group.shared().is_none());
+        assert!(by_group.name(false).ends_with(" và Bộ chỉ số cấp xã"), "{}", by_group.name(false));
+        assert_eq!(Frameworks::parse(&by_group.stored()).expect("round trip"), by_group);
+        // A mistake names its group; a missing or extra group is refused.
+        commune.pillars[0].max += 1;
+        let bad = serde_json::json!({ "department": dept, "commune": commune }).to_string();
+        let e = Frameworks::parse(&bad).unwrap_err();
+        assert!(e.starts_with("khung của khối Xã, phường, đặc khu: ") && e.contains("tổng điểm"), "{e}");
+        let one = serde_json::json!({ "department": dept }).to_string();
+        assert!(Frameworks::parse(&one).unwrap_err().contains("\"department\" và \"commune\""));
+        let three = serde_json::json!({ "department": dept, "commune": dept, "ward": dept }).to_string();
+        assert!(Frameworks::parse(&three).is_err());
+        assert!(Frameworks::parse("[]").unwrap_err().contains("đối tượng"));
+    }
 
     #[test]
     fn the_default_framework_adds_up_to_a_thousand() {

@@ -18,5 +18,5 @@ pub mod points;
 pub mod ranking;
 
 pub use assessment::{Appraisal, Assessment, Command, EvidenceFile, Refusal, Score, Scores, Step};
-pub use framework::{Framework, Indicator, Pillar, UnitGroup};
+pub use framework::{Framework, Frameworks, Indicator, Pillar, UnitGroup};
 pub use points::Points;

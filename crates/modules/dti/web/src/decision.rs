@@ -155,7 +155,7 @@ pub async fn sign(state: &AppState, by: &Account, loaded: &Loaded) -> Result<Iss
         Some(base) => format!("tại {base}{}?nam={year}", crate::public::PUBLIC),
         None => "tại mục Chỉ số chuyển đổi số của Cổng dịch vụ công tỉnh".to_owned(),
     };
-    let d = Decision { year, framework: loaded.framework.name_vi.clone(), groups, page };
+    let d = Decision { year, framework: loaded.frameworks.name(false), groups, page };
     let issued = issuer.issue(state, to_issue(state, &d, by)?).await.map_err(|e| match e {
         // Two appraisers signing at once: the subject has one decision, the other's stands.
         AppError::Conflict { code: "decision_taken", .. } => already(),

@@ -26,24 +26,24 @@ use tinhso_http::state::AppState;
 use tinhso_http::WebModule;
 use utoipa::OpenApi;
 
-/// The module's configuration on a server: the framework a round opens with, the province's
+/// The module's configuration on a server: the frameworks a round opens with, the province's
 /// file (checked at start) or, when `None`, the shipped one.
 #[derive(Default)]
 pub struct Dti {
-    pub framework: Option<Arc<tinhso_dti::Framework>>,
+    pub frameworks: Option<Arc<tinhso_dti::Frameworks>>,
 }
 
 impl Dti {
-    /// The framework a round opens with now.
-    pub fn framework(&self) -> Result<Arc<tinhso_dti::Framework>, String> {
-        match &self.framework {
+    /// The frameworks a round opens with now.
+    pub fn frameworks(&self) -> Result<Arc<tinhso_dti::Frameworks>, String> {
+        match &self.frameworks {
             Some(f) => Ok(f.clone()),
             // Parsed once: the back office names it on every page.
             None => {
-                static SHIPPED: std::sync::OnceLock<Result<Arc<tinhso_dti::Framework>, String>> =
+                static SHIPPED: std::sync::OnceLock<Result<Arc<tinhso_dti::Frameworks>, String>> =
                     std::sync::OnceLock::new();
                 SHIPPED
-                    .get_or_init(|| tinhso_dti::Framework::parse(tinhso_dti::framework::DEFAULT).map(Arc::new))
+                    .get_or_init(|| tinhso_dti::Frameworks::parse(tinhso_dti::framework::DEFAULT).map(Arc::new))
                     .clone()
             }
         }

@@ -201,7 +201,7 @@ async fn index_page(
         errors,
         rounds: links,
         year: chosen.as_ref().map(|l| l.round.year),
-        framework: chosen.as_ref().map(|l| pick(en, &l.framework.name_vi, &l.framework.name_en)).unwrap_or_default(),
+        framework: chosen.as_ref().map(|l| l.frameworks.name(en)).unwrap_or_default(),
         deadline,
         published: date(chosen.as_ref().and_then(|l| l.round.published_at.as_deref())),
         rows,
@@ -219,18 +219,7 @@ async fn index_page(
         typed_year: typed.0,
         typed_deadline: typed.1,
         own_href,
-        next_framework: state
-            .module_state::<crate::Dti>()
-            .framework()
-            .map(|f| {
-                let n = f.indicators().count();
-                if en {
-                    format!("{} ({} pillars, {n} indicators, 1,000 points)", f.name_en, f.pillars.len())
-                } else {
-                    format!("{} ({} trụ cột, {n} chỉ số, 1.000 điểm)", f.name_vi, f.pillars.len())
-                }
-            })
-            .unwrap_or_default(),
+        next_framework: state.module_state::<crate::Dti>().frameworks().map(|f| describe(&f, en)).unwrap_or_default(),
         decision: decision.map(|d| (d.code, crate::decision::file_href(d.year))),
         signs,
         notice: String::new(),
@@ -306,10 +295,10 @@ pub async fn open(State(state): State<AppState>, viewer: Viewer, form: FormData)
             None
         }
     };
-    let framework = state.module_state::<crate::Dti>().framework().map_err(|e| err(AppError::Internal(e)))?;
+    let frameworks = state.module_state::<crate::Dti>().frameworks().map_err(|e| err(AppError::Internal(e)))?;
     match (year, deadline, errors.is_empty()) {
         (Some(y), Some(d), true) => {
-            service::open(&state, &account, y, d, &framework).await.map_err(&err)?;
+            service::open(&state, &account, y, d, &frameworks).await.map_err(&err)?;
             Ok(Redirect::to(&format!("{BACK_OFFICE}?nam={y}")).into_response())
         }
         _ => {
@@ -398,6 +387,27 @@ pub(crate) async fn target(state: &AppState, viewer: &Viewer, year: &str, unit: 
     Ok(Target { loaded, unit, group, read, assesses, appraises: viewer.may(&Action::AppraiseDigitalTransformation) })
 }
 
+/// The frameworks a new round opens with, as the back office names them: each with its pillars,
+/// indicators and points, and which units it scores when there are two.
+fn describe(f: &tinhso_dti::Frameworks, en: bool) -> String {
+    let one = |f: &tinhso_dti::Framework| {
+        let n = f.indicators().count();
+        if en {
+            format!("{} ({} pillars, {n} indicators, 1,000 points)", f.name_en, f.pillars.len())
+        } else {
+            format!("{} ({} trụ cột, {n} chỉ số, 1.000 điểm)", f.name_vi, f.pillars.len())
+        }
+    };
+    match f.shared() {
+        Some(shared) => one(shared),
+        None => tinhso_dti::UnitGroup::ALL
+            .iter()
+            .map(|g| format!("{}: {}", pick(en, g.label_vi(), g.label_en()), one(f.of(*g))))
+            .collect::<Vec<_>>()
+            .join("; "),
+    }
+}
+
 async fn assessment_page(
     state: &AppState,
     viewer: &Viewer,
@@ -417,7 +427,7 @@ async fn assessment_page(
     let mut scores = t.read.as_ref().map_or(empty, |r| r.assessment.scores.clone());
     if edits {
         // The platform's own figures as of now, not as of the last save.
-        let measured = service::measured(state, &t.loaded.framework, &t.unit, t.loaded.round.year).await?;
+        let measured = service::measured(state, t.loaded.framework(t.group), &t.unit, t.loaded.round.year).await?;
         scores.0.extend(measured);
     }
     let appraisal = t.read.as_ref().and_then(|r| r.assessment.appraisal.as_ref());
@@ -458,7 +468,7 @@ async fn assessment_page(
         shows,
         pillars: if shows {
             views::pillars(
-                &t.loaded.framework,
+                t.loaded.framework(t.group),
                 &scores,
                 appraisal,
                 typed,
@@ -527,7 +537,7 @@ pub async fn act(
     let t = target(&state, &viewer, &year, &unit).await.map_err(&err)?;
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
     let account = viewer.account.clone().ok_or(AppError::Unauthenticated).map_err(&err)?;
-    let f = &t.loaded.framework;
+    let f = t.loaded.framework(t.group);
     let lenh = form.text("lenh");
     let mut known: Vec<String> = ["csrf", "lenh", "phien-ban", "ly-do"].map(str::to_owned).to_vec();
     match lenh.as_str() {

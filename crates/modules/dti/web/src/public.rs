@@ -46,7 +46,7 @@ pub(crate) async fn rankings(state: &AppState, loaded: &Loaded) -> Result<Vec<Gr
             }
             let read = stored.iter().find(|a| a.unit == code.as_str()).cloned().map(service::read).transpose()?;
             let appraisal = read.as_ref().and_then(|r| r.assessment.final_total().and(r.assessment.appraisal.as_ref()));
-            let pillars = appraisal.map(|a| a.by_pillar(&loaded.framework)).unwrap_or_default();
+            let pillars = appraisal.map(|a| a.by_pillar(loaded.framework(group))).unwrap_or_default();
             units.push(((code, pillars), name, appraisal.map(|a| a.total())));
         }
         out.push((group, ranking::rank(units)));
@@ -64,13 +64,27 @@ pub struct PublicParams {
 }
 
 /// The year's ranking as a spreadsheet: group, rank, unit's code and name, points and points by
-/// pillar (numbers kept numeric), in the page's order.
+/// pillar (numbers kept numeric), in the page's order. With one framework a pillar's column is
+/// named by the pillar; with one a group, by its key ("Trụ cột 1"), each group's units filling
+/// the columns of their own pillars.
 fn table(l: &Loaded, rankings: &[GroupRanking]) -> tinhso_http::export::Table {
     use tinhso_http::export::{Cell, Table};
     let mut headers = tinhso_http::export::heads(&["Khối", "Hạng", "Mã đơn vị", "Đơn vị", "Tổng điểm"]);
-    headers.extend(l.framework.pillars.iter().map(|p| format!("{}. {}", p.key, p.name_vi)));
+    let mut keys: Vec<String> = Vec::new();
+    for g in UnitGroup::ALL {
+        for p in &l.framework(g).pillars {
+            if !keys.contains(&p.key) {
+                keys.push(p.key.clone());
+            }
+        }
+    }
+    match l.frameworks.shared() {
+        Some(f) => headers.extend(f.pillars.iter().map(|p| format!("{}. {}", p.key, p.name_vi))),
+        None => headers.extend(keys.iter().map(|k| format!("Trụ cột {k}"))),
+    }
     let mut rows = Vec::new();
     for (group, ranked) in rankings {
+        let own: Vec<&str> = l.framework(*group).pillars.iter().map(|p| p.key.as_str()).collect();
         for r in ranked {
             let mut row = vec![
                 Cell::Text(group.label_vi().to_owned()),
@@ -79,11 +93,21 @@ fn table(l: &Loaded, rankings: &[GroupRanking]) -> tinhso_http::export::Table {
                 Cell::Text(r.name.clone()),
                 r.total.map_or(Cell::Empty, |t| Cell::Number(t.as_f64())),
             ];
-            row.extend(r.unit.1.iter().map(|p| Cell::Number(p.as_f64())));
+            row.extend(keys.iter().map(|k| {
+                own.iter()
+                    .position(|o| o == k)
+                    .and_then(|i| r.unit.1.get(i))
+                    .map_or(Cell::Empty, |p| Cell::Number(p.as_f64()))
+            }));
             rows.push(row);
         }
     }
     Table { name: "chi-so-chuyen-doi-so", headers, rows }
+}
+
+/// A framework's pillars as the page lists them: key, name, points.
+fn heads(f: &tinhso_dti::Framework, en: bool) -> Vec<(String, String, u32)> {
+    f.pillars.iter().map(|p| (p.key.clone(), if en { p.name_en.clone() } else { p.name_vi.clone() }, p.max)).collect()
 }
 
 pub struct Row {
@@ -95,6 +119,10 @@ pub struct Row {
 
 pub struct Table {
     pub name: String,
+    /// The group's own framework, named when the groups have one each (else empty).
+    pub framework: String,
+    /// The pillars of the group's framework: key, name, points.
+    pub pillars: Vec<(String, String, u32)>,
     pub rows: Vec<Row>,
 }
 
@@ -143,7 +171,22 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
                     pillars: r.unit.1.into_iter().map(show).collect(),
                 })
                 .collect();
-            tables.push(Table { name: if en { group.label_en() } else { group.label_vi() }.to_owned(), rows });
+            let f = l.framework(group);
+            tables.push(Table {
+                name: if en { group.label_en() } else { group.label_vi() }.to_owned(),
+                framework: match l.frameworks.shared() {
+                    Some(_) => String::new(),
+                    None => {
+                        if en {
+                            f.name_en.clone()
+                        } else {
+                            f.name_vi.clone()
+                        }
+                    }
+                },
+                pillars: heads(f, en),
+                rows,
+            });
         }
     }
     let title = if en { "Digital-transformation index" } else { "Chỉ số chuyển đổi số" };
@@ -156,24 +199,17 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
         layout: Layout::new(&state, &viewer, title.to_owned()),
         years: years.iter().map(|y| (*y, loaded.as_ref().is_some_and(|l| l.round.year == *y))).collect(),
         year: loaded.as_ref().map(|l| l.round.year),
-        framework: loaded
-            .as_ref()
-            .map(|l| if en { l.framework.name_en.clone() } else { l.framework.name_vi.clone() })
-            .unwrap_or_default(),
+        framework: loaded.as_ref().map(|l| l.frameworks.name(en)).unwrap_or_default(),
         published: crate::pages::date(loaded.as_ref().and_then(|l| l.round.published_at.as_deref())),
-        pillars: loaded
-            .as_ref()
-            .map(|l| {
-                l.framework
-                    .pillars
-                    .iter()
-                    .map(|p| (p.key.clone(), if en { p.name_en.clone() } else { p.name_vi.clone() }, p.max))
-                    .collect()
-            })
-            .unwrap_or_default(),
+        // Listed once above the tables when every unit shares the framework; else with each table.
+        pillars: loaded.as_ref().and_then(|l| l.frameworks.shared()).map(|f| heads(f, en)).unwrap_or_default(),
         tables,
     };
     Ok(viewer.finish(render(&page)))
+}
+
+fn pillar_heads(f: &tinhso_dti::Framework) -> Vec<PillarHead> {
+    f.pillars.iter().map(|p| PillarHead { key: p.key.clone(), name: p.name_vi.clone(), max: p.max }).collect()
 }
 
 /// A year's published results, by group, units in rank order.
@@ -202,6 +238,8 @@ pub async fn api(State(state): State<AppState>, ApiQuery(q): ApiQuery<ResultsQue
         .map(|(group, ranked)| GroupResults {
             group: group.key().to_owned(),
             name: group.label_vi().to_owned(),
+            framework: l.framework(group).name_vi.clone(),
+            pillars: pillar_heads(l.framework(group)),
             units: ranked
                 .into_iter()
                 .map(|r| UnitResult {
@@ -216,15 +254,10 @@ pub async fn api(State(state): State<AppState>, ApiQuery(q): ApiQuery<ResultsQue
         .collect();
     let answer = DtiResults {
         year: l.round.year,
-        framework: l.framework.name_vi.clone(),
+        framework: l.frameworks.name(false),
         published_at: l.round.published_at.clone().unwrap_or_default(),
         max: tinhso_dti::framework::TOTAL,
-        pillars: l
-            .framework
-            .pillars
-            .iter()
-            .map(|p| PillarHead { key: p.key.clone(), name: p.name_vi.clone(), max: p.max })
-            .collect(),
+        pillars: l.frameworks.shared().map(pillar_heads),
         groups,
         decision: crate::decision::issued(&state, l.round.year)
             .await?

@@ -1,5 +1,5 @@
 //! What the DTI's pages do, once for every page: which agencies take part and in which
-//! group, the year's round and its framework, the figures the platform measures itself, and
+//! group, the year's round and its frameworks, the figures the platform measures itself, and
 //! each command carried out with its ledger entry.
 
 use crate::notices;
@@ -7,7 +7,7 @@ use chrono::{Datelike, NaiveDate};
 use std::collections::BTreeMap;
 use tinhso_dti::assessment::{self, Round, Score};
 use tinhso_dti::measure::{self, Measure, Reading};
-use tinhso_dti::{audit, Appraisal, Assessment, Command, Framework, Refusal, Scores, Step, UnitGroup};
+use tinhso_dti::{audit, Appraisal, Assessment, Command, Framework, Frameworks, Refusal, Scores, Step, UnitGroup};
 use tinhso_http::error::AppError;
 use tinhso_http::state::AppState;
 use tinhso_ioc_web::service::{self as ioc, Period, Unit};
@@ -43,13 +43,18 @@ pub fn units(state: &AppState) -> Vec<(AgencyCode, String, UnitGroup)> {
     out
 }
 
-/// A year's round with its framework.
+/// A year's round with its frameworks.
 pub struct Loaded {
     pub round: DtiRound,
-    pub framework: Framework,
+    pub frameworks: Frameworks,
 }
 
 impl Loaded {
+    /// The framework `group`'s units are scored on this year.
+    pub fn framework(&self, group: UnitGroup) -> &Framework {
+        self.frameworks.of(group)
+    }
+
     pub fn published(&self) -> bool {
         self.round.published_at.is_some()
     }
@@ -68,8 +73,8 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> AppError {
 }
 
 pub fn load(round: DtiRound) -> Result<Loaded, AppError> {
-    let framework = Framework::parse(&round.framework).map_err(|e| corrupt("dti framework", e))?;
-    Ok(Loaded { round, framework })
+    let frameworks = Frameworks::parse(&round.framework).map_err(|e| corrupt("dti framework", e))?;
+    Ok(Loaded { round, frameworks })
 }
 
 pub async fn round(state: &AppState, year: i32) -> Result<Option<Loaded>, AppError> {
@@ -250,13 +255,13 @@ pub fn changed_meanwhile() -> AppError {
     }
 }
 
-/// Opens `year`'s round with `framework`, units submitting until `deadline`.
+/// Opens `year`'s round with `f`, units submitting until `deadline`.
 pub async fn open(
     state: &AppState,
     by: &Account,
     year: i32,
     deadline: NaiveDate,
-    f: &Framework,
+    f: &Frameworks,
 ) -> Result<(), AppError> {
     let framework = f.stored();
     let deadline_day = deadline;
