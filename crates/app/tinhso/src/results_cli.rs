@@ -41,18 +41,8 @@ pub async fn run(action: ResultsCommand) -> Result<ExitCode> {
                 }
             }
             let status = if replaced_by.is_some() { "replaced" } else { "revoked" };
-            let entry = tinhso_ledger::chain::Link {
-                id: 0,
-                lane: format!("{}{}", tinhso_results::audit::LANE_PREFIX, doc.agency),
-                seq: 0,
-                dossier: tinhso_results::audit::subject(&doc.code),
-                at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-                actor: 0,
-                payload: format!(
-                    "{{\"kind\":\"document_{status}\",\"document\":{}}}",
-                    serde_json::json!({ "code": doc.code, "reason": reason, "replaced_by": replaced_by })
-                ),
-            };
+            let payload = tinhso_results::audit::status_changed(status, &doc.code, &reason, replaced_by.as_deref());
+            let entry = tinhso_results::audit::entry(&doc.agency, &doc.code, 0, payload);
             if store.results.set_issued_status(&code, status, replaced_by.as_deref(), &reason, &entry).await? {
                 println!("Đã ghi: {code} {status} / recorded");
                 Ok(ExitCode::SUCCESS)

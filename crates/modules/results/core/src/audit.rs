@@ -26,6 +26,36 @@ pub fn subject(code: &str) -> String {
     format!("document/{code}")
 }
 
+/// A ledger entry of document `code` in its agency's lane, by `actor` (0: the platform), now.
+pub fn entry(agency: &str, code: &str, actor: i64, payload: String) -> tinhso_ledger::chain::Link {
+    tinhso_ledger::chain::Link {
+        id: 0,
+        lane: format!("{LANE_PREFIX}{agency}"),
+        seq: 0,
+        dossier: subject(code),
+        at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        actor,
+        payload,
+    }
+}
+
+/// An issue's payload: its kind first (the labels read the opening), with what the row must
+/// keep (the code, subject, number, signer and the signed file's SHA-256).
+pub fn issued(kind: &str, code: &str, subject: &str, sha256: &str, seq: i64, signer: &str) -> String {
+    format!(
+        "{{\"kind\":\"{kind}_issued\",\"document\":{}}}",
+        serde_json::json!({ "code": code, "dossier": subject, "sha256": sha256, "seq": seq, "signer": signer })
+    )
+}
+
+/// A revocation's or replacement's payload (`status`: `revoked` or `replaced`).
+pub fn status_changed(status: &str, code: &str, reason: &str, replaced_by: Option<&str>) -> String {
+    format!(
+        "{{\"kind\":\"document_{status}\",\"document\":{}}}",
+        serde_json::json!({ "code": code, "reason": reason, "replaced_by": replaced_by })
+    )
+}
+
 /// An issued document's row as stored, in the terms its entries speak.
 pub struct StoredDocument<'a> {
     pub code: &'a str,
@@ -126,5 +156,18 @@ mod row_tests {
         assert_eq!(row_differs(&StoredDocument { seq: 7, ..row("issued", "ab") }, &issued), Some("seq"));
         assert_eq!(row_differs(&StoredDocument { dossier: "D-2", ..row("issued", "ab") }, &issued), Some("dossier"));
         assert_eq!(row_differs(&row("issued", "ab"), &[]), Some("status"));
+    }
+
+    #[test]
+    fn the_entries_the_platform_writes_are_the_ones_the_audit_reads() {
+        assert_eq!(issued("result", "KQ-A", "D-1", "ab", 0, "Sở"), ISSUED);
+        let revoked = status_changed("revoked", "KQ-A", "Sai", None);
+        let replaced = status_changed("replaced", "KQ-A", "Sai", Some("KQ-B"));
+        assert_eq!(row_differs(&row("revoked", "ab"), &[("kq/A", ISSUED), ("kq/A", &revoked)]), None);
+        let row_replaced = StoredDocument { replaced_by: Some("KQ-B"), ..row("replaced", "ab") };
+        assert_eq!(row_differs(&row_replaced, &[("kq/A", ISSUED), ("kq/A", &replaced)]), None);
+        assert_eq!(ResultLabels.label("kq/A", &revoked), Some(("document_revoked", true)));
+        let e = entry("A", "KQ-A", 7, revoked.clone());
+        assert_eq!((e.lane.as_str(), e.dossier.as_str(), e.actor, e.payload), ("kq/A", "document/KQ-A", 7, revoked));
     }
 }

@@ -12,7 +12,6 @@ use tinhso_http::state::AppState;
 use tinhso_kernel::document::{DocumentKind, OfficialDocument, SignatureBlock};
 use tinhso_kernel::files::FilePurpose;
 use tinhso_kernel::ids::Sha256;
-use tinhso_ledger::chain::Link;
 use tinhso_results::pades::SignatureInfo;
 use tinhso_results::{render, sign, verify};
 use tinhso_store::{Attachment, IssuedDocument, StoreError};
@@ -135,18 +134,8 @@ impl DocumentIssuer for Issuer {
 
     async fn withdraw(&self, state: &AppState, sha256: &Sha256, note: &str) {
         let Ok(Some(doc)) = state.store.results.issued_by_sha256(sha256.as_str()).await else { return };
-        let entry = Link {
-            id: 0,
-            lane: format!("{}{}", tinhso_results::audit::LANE_PREFIX, doc.agency),
-            seq: 0,
-            dossier: tinhso_results::audit::subject(&doc.code),
-            at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            actor: 0,
-            payload: format!(
-                "{{\"kind\":\"document_revoked\",\"document\":{}}}",
-                serde_json::json!({ "code": doc.code, "reason": note })
-            ),
-        };
+        let payload = tinhso_results::audit::status_changed("revoked", &doc.code, note, None);
+        let entry = tinhso_results::audit::entry(&doc.agency, &doc.code, 0, payload);
         if let Err(e) = state.store.results.set_issued_status(&doc.code, "revoked", None, note, &entry).await {
             tracing::error!(code = %doc.code, error = %e, "a document signed for an unwritten act could not be withdrawn");
         }
@@ -196,22 +185,8 @@ async fn issue(state: &AppState, issuer: &Issuer, mut what: ToIssue) -> Result<I
         status_note: None,
         name: what.name.clone(),
     };
-    // The entry's kind first: the audit labels an entry by its payload's opening.
-    let payload = format!(
-        "{{\"kind\":\"{kind}_issued\",\"document\":{}}}",
-        serde_json::json!({
-            "code": doc.code, "dossier": doc.dossier, "sha256": doc.sha256, "seq": doc.seq, "signer": doc.signer,
-        })
-    );
-    let entry = Link {
-        id: 0,
-        lane: format!("{}{}", tinhso_results::audit::LANE_PREFIX, what.agency),
-        seq: 0,
-        dossier: tinhso_results::audit::subject(&doc.code),
-        at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        actor: what.actor.0,
-        payload,
-    };
+    let payload = tinhso_results::audit::issued(kind, &doc.code, &doc.dossier, &doc.sha256, doc.seq, &doc.signer);
+    let entry = tinhso_results::audit::entry(&what.agency, &doc.code, what.actor.0, payload);
     state.store.results.issue(&doc, &entry).await.map_err(|e| match e {
         // A subject has one decision: another was issued meanwhile.
         StoreError::Conflict(m) if what.kind == DocumentKind::Decision => AppError::Conflict {
