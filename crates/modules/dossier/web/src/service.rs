@@ -454,7 +454,8 @@ pub async fn act(state: &AppState, account: &Account, code: &str, cmd: Command) 
         }
     }
     // Approving with an electronic result and no file of the approver's: the deciding agency
-    // signs one now (the platform's document capability), before the approval that names it is written.
+    // signs one now (the platform's document capability), before the approval that names it
+    // is written.
     let mut cmd = cmd;
     let mut issued = Vec::new();
     let mut signed = Vec::new();
