@@ -108,6 +108,20 @@ fn year_period(year: i32) -> Option<Period> {
     Some(Period { from, to: end.min(today()).max(from) })
 }
 
+/// A share the platform read ("92,5% của 40 hồ sơ tiếp nhận"), in both languages: `rate` of
+/// `over` dossiers that were `vi` / `en`.
+fn share(rate: Option<f64>, over: i64, vi: &str, en: &str) -> (Reading, String, String) {
+    let pct = |r: f64| format!("{:.1}%", r * 100.0);
+    (
+        Reading { rate, over },
+        rate.map_or_else(
+            || "không phát sinh hồ sơ".to_owned(),
+            |r| format!("{} của {over} hồ sơ {vi}", pct(r).replace('.', ",")),
+        ),
+        rate.map_or_else(|| format!("no dossier {en}"), |r| format!("{} of {over} dossiers {en}", pct(r))),
+    )
+}
+
 /// The figures the platform measures for `agency` over `year`, each with what it read.
 pub async fn measured(
     state: &AppState,
@@ -126,8 +140,6 @@ pub async fn measured(
     let index = snapshot.report(state, &unit).total;
     let span =
         format!("{} – {}", tinhso_kernel::format::date_vi(period.from), tinhso_kernel::format::date_vi(period.to));
-    let vi_pct = |r: f64| format!("{:.1}%", r * 100.0).replace('.', ",");
-    let en_pct = |r: f64| format!("{:.1}%", r * 100.0);
     for i in f.indicators() {
         let Some(m) = &i.measure else { continue };
         // What was read, said in both languages (the English kept beside, for English pages).
@@ -137,28 +149,8 @@ pub async fn measured(
                 format!("{}/100 điểm", format!("{index:.2}").replace('.', ",")),
                 format!("{index:.2}/100 points"),
             ),
-            Measure::Online { .. } => (
-                Reading { rate: rates.online, over: rates.received },
-                rates.online.map_or_else(
-                    || "không phát sinh hồ sơ".to_owned(),
-                    |r| format!("{} của {} hồ sơ tiếp nhận", vi_pct(r), rates.received),
-                ),
-                rates.online.map_or_else(
-                    || "no dossier received".to_owned(),
-                    |r| format!("{} of {} dossiers received", en_pct(r), rates.received),
-                ),
-            ),
-            Measure::OnTime { .. } => (
-                Reading { rate: rates.on_time, over: rates.finished },
-                rates.on_time.map_or_else(
-                    || "không phát sinh hồ sơ".to_owned(),
-                    |r| format!("{} của {} hồ sơ đã giải quyết", vi_pct(r), rates.finished),
-                ),
-                rates.on_time.map_or_else(
-                    || "no dossier decided".to_owned(),
-                    |r| format!("{} of {} dossiers decided", en_pct(r), rates.finished),
-                ),
-            ),
+            Measure::Online { .. } => share(rates.online, rates.received, "tiếp nhận", "received"),
+            Measure::OnTime { .. } => share(rates.on_time, rates.finished, "đã giải quyết", "decided"),
         };
         let points = measure::points(m, i.max_points(), reading);
         let mut score = Score::new(points, format!("Hệ thống đo ({span}): {vi}"));

@@ -127,14 +127,12 @@ const WARNED_AT_ONCE: usize = 1000;
 /// saved for `KEPT_DAYS` are deleted. How many were told and deleted.
 pub async fn sweep(state: &AppState) -> Result<(usize, u64), AppError> {
     let now = Utc::now();
-    let gone_before = now - chrono::Duration::days(KEPT_DAYS);
+    // The old ones go first, so that the pass's window holds only drafts still to be told of.
+    let gone = state.store.drafts.sweep_drafts(now - chrono::Duration::days(KEPT_DAYS)).await?;
     let catalogue = state.catalogue();
     let mut told = 0;
     let due = now - chrono::Duration::days(KEPT_DAYS - WARNED_DAYS);
     for d in state.store.drafts.drafts_saved_before(due, WARNED_AT_ONCE).await? {
-        if d.saved_at < gone_before {
-            continue;
-        }
         let name = catalogue.get(&d.procedure).map_or_else(|| d.procedure.clone(), |p| p.name.clone());
         let last = tinhso_kernel::format::date_vi(tinhso_kernel::calendar::local_date(
             d.saved_at + chrono::Duration::days(KEPT_DAYS),
@@ -155,7 +153,6 @@ pub async fn sweep(state: &AppState) -> Result<(usize, u64), AppError> {
             told += 1;
         }
     }
-    let gone = state.store.drafts.sweep_drafts(gone_before).await?;
     Ok((told, gone))
 }
 
