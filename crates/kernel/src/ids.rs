@@ -359,6 +359,13 @@ impl DossierCode {
 #[serde(transparent)]
 pub struct AccountId(pub i64);
 
+impl AccountId {
+    /// Actor 0, no person's account (accounts are numbered from 1): the platform acting on an
+    /// outside party's verified word, the operator's console, an anonymous reporter. Never a
+    /// login.
+    pub const NO_PERSON: Self = Self(0);
+}
+
 #[cfg(feature = "rusqlite")]
 impl rusqlite::ToSql for AccountId {
     fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {

@@ -260,6 +260,7 @@ pub fn install(
         None => None,
     };
     let tsa = o.tsa_url.filter(|u| !u.trim().is_empty());
+    tinhso_dossier_web::flow::install(state);
     tinhso_results_web::install(state, tinhso_results_web::Results { signer, tsa });
     let secret = std::env::var("TINHSO_GATEWAY_SECRET").ok().or(o.gateway_secret).filter(|s| !s.is_empty());
     let gateway = match (o.gateway_url.filter(|u| !u.is_empty()), o.gateway_tmn, secret) {

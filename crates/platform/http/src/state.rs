@@ -319,4 +319,64 @@ impl AppState {
     pub fn agency_name(&self, code: &str) -> Option<&str> {
         self.agency_names.get(code).map(String::as_str)
     }
+
+    /// The platform's address for links that leave the page (a slip's QR code, the gateway's
+    /// way back, a catalogue's identifiers): `--public-url`, else the address this request
+    /// was sent to.
+    pub fn site_url(&self, headers: &axum::http::HeaderMap) -> String {
+        site_url(self.config.public_url.as_deref(), !self.config.trusted_proxies.is_empty(), headers)
+    }
+}
+
+/// [`AppState::site_url`] from its parts. Without a configured address the request's `Host`
+/// is used when it is a plain authority (no path, user or space to smuggle a link through),
+/// and the scheme a proxy names (`X-Forwarded-Proto`) only when the server is set up behind
+/// one (`--trusted-proxy`).
+fn site_url(public_url: Option<&str>, behind_proxy: bool, headers: &axum::http::HeaderMap) -> String {
+    if let Some(u) = public_url {
+        return u.trim_end_matches('/').to_owned();
+    }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)))
+        .unwrap_or("localhost");
+    let proto = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .filter(|p| behind_proxy && *p == "https")
+        .unwrap_or("http");
+    format!("{proto}://{host}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::site_url;
+    use axum::http::HeaderMap;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn the_site_url_is_the_configured_one_else_a_plain_host() {
+        let h = headers(&[("host", "dvc.tuyenquang.gov.vn"), ("x-forwarded-proto", "https")]);
+        assert_eq!(site_url(Some("https://dichvucong.example.vn/"), false, &h), "https://dichvucong.example.vn");
+        assert_eq!(site_url(None, true, &h), "https://dvc.tuyenquang.gov.vn");
+        // Only a proxy the operator named may say the scheme.
+        assert_eq!(site_url(None, false, &h), "http://dvc.tuyenquang.gov.vn");
+        assert_eq!(site_url(None, false, &headers(&[("host", "127.0.0.1:8080")])), "http://127.0.0.1:8080");
+        assert_eq!(site_url(None, false, &headers(&[("host", "[::1]:8080")])), "http://[::1]:8080");
+        // A host that would carry a path or a user into a printed link is not used.
+        for bad in ["evil.example/phish?", "user@evil.example", "a b", ""] {
+            let mut h = HeaderMap::new();
+            h.insert("host", bad.parse().unwrap());
+            assert_eq!(site_url(None, false, &h), "http://localhost", "{bad}");
+        }
+        assert_eq!(site_url(None, false, &HeaderMap::new()), "http://localhost");
+    }
 }

@@ -258,7 +258,7 @@ pub fn kinds(en: bool) -> impl Iterator<Item = (&'static str, &'static str)> {
 }
 
 /// The maker of changes made at the console, not through an account.
-pub const CONSOLE: AccountId = AccountId(0);
+pub const CONSOLE: AccountId = AccountId::NO_PERSON;
 
 /// The entry recording account `id` created as `a`; none for a citizen's (they register).
 pub fn staff_created(id: AccountId, a: &crate::NewAccount) -> Option<AdminChange> {

@@ -12,7 +12,6 @@ const WEB_USES: &[(&str, &str, &str)] = &[
     ("ioc", "dossier", "the operations centre's lists open dossiers through the dossier service's views"),
     ("dti", "ioc", "a unit's Decision 766 figures for its self-assessment"),
     ("opendata", "ioc", "the province's own figures published as datasets"),
-    ("payments", "dossier", "a fee confirmed by the gateway is recorded on its dossier"),
 ];
 
 struct Crate {

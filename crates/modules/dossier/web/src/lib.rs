@@ -4,13 +4,15 @@
 //! slips, the document store) and `/api/v1/dossiers*` and `/api/v1/lookup`. Forms become the
 //! API's command JSON (`command_form`) so both are parsed by `Command::from_json`. It
 //! registers its routes and its part of the OpenAPI document with the composition root
-//! through [`module`].
+//! through [`module`], and offers the other modules the dossier flow through the platform
+//! ([`flow::install`]).
 //!
 //! May depend on: the platform's HTTP crate, the API types, the dossier and catalogue cores,
 //! the kernel, the policy and the storage ports.
 
 pub mod api;
 pub mod command_form;
+pub mod flow;
 pub mod held;
 pub mod json;
 pub mod pages;

@@ -402,19 +402,16 @@ pub fn code_of(code: &str) -> Result<DossierCode, AppError> {
     DossierCode::parse("code", code).map_err(|_| AppError::NotFound)
 }
 
-/// The account that acts for the platform itself in a dossier's history (a payment confirmed
-/// by the gateway, a bank statement reconciled): no person, so never a login.
-pub const SYSTEM: AccountId = AccountId(0);
-
-/// Carries out a staff command on behalf of the platform (a fee confirmed by the gateway):
-/// the state machine decides as for staff; no person's rights are involved, so callers are
-/// the modules that verified the outside party's word (a signed notification).
-pub async fn act_as_platform(state: &AppState, code: &DossierCode, cmd: Command) -> Result<Dossier, AppError> {
+/// Carries out a staff command on behalf of the platform (a fee confirmed by the gateway),
+/// recorded as no person's ([`AccountId::NO_PERSON`]): the state machine decides as for staff;
+/// no person's rights are involved, so callers are the modules that verified the outside
+/// party's word (a signed notification), through [`crate::flow`].
+pub(crate) async fn act_as_platform(state: &AppState, code: &DossierCode, cmd: Command) -> Result<Dossier, AppError> {
     let d = state.store.dossiers.dossier(code).await?.ok_or(AppError::NotFound)?.dossier;
     let now = Utc::now();
     let kind = dossier::decide(&d, &cmd, dossier::Party::Staff, now, &state.calendar())
         .map_err(|r| AppError::Conflict { code: r.code, vi: r.vi, en: r.en })?;
-    let event = Event { kind, at: now, actor: SYSTEM };
+    let event = Event { kind, at: now, actor: AccountId::NO_PERSON };
     let next = dossier::apply(Some(d.clone()), &d.code, &event)
         .ok_or_else(|| AppError::Internal("event did not apply".into()))?;
     let notify = notifications(d.applicant, d.code.as_str(), &event.kind);

@@ -3,7 +3,6 @@
 //! (`Accept: text/turtle`, `application/rdf+xml`, `application/ld+json`); a browser asking
 //! `/dataset/{id}` for HTML is sent to the dataset's page.
 
-use crate::api::base_url;
 use crate::service;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -110,7 +109,7 @@ async fn graph_of(state: &AppState, base: &str, one: Option<&Dataset>) -> Result
 /// `Host`, which the client chooses, and a proxy's cache keyed on its own upstream address would
 /// hand one client's `Host: attacker.example` to everyone.
 async fn answer(state: &AppState, headers: &HeaderMap, one: Option<&Dataset>, syntax: Syntax) -> Response {
-    match graph_of(state, &base_url(state, headers), one).await {
+    match graph_of(state, &state.site_url(headers), one).await {
         Ok(g) => syntax.render(&g, state.config.public_url.is_some()),
         Err(e) => failed(e),
     }

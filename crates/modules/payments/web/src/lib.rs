@@ -4,8 +4,10 @@
 //! dossier is stopped, pending payments asked about and expired, and bank statements
 //! reconciled (`tinhso payments reconcile`).
 //!
-//! May depend on: the platform's HTTP crate, the payments core, the dossier core and web
-//! (to record a fee paid), the results web (to sign receipts), the kernel and the ports.
+//! May depend on: the platform's HTTP crate, the payments core, the dossier core (its states
+//! and events, to read the fee asked), the kernel, the ledger's link type and the ports. No
+//! other module's web half: the dossier flow (opening a dossier, recording a fee paid online)
+//! and signing receipts are reached through the platform's capabilities.
 
 pub mod gateway;
 pub mod pages;

@@ -10,8 +10,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use std::collections::BTreeMap;
-use tinhso_dossier_web::service as dossiers;
 use tinhso_http::auth::Viewer;
+use tinhso_http::capability::dossiers::required as dossier_flow;
 use tinhso_http::client::ClientAddr;
 use tinhso_http::error::AppError;
 use tinhso_http::form::FormData;
@@ -48,7 +48,7 @@ fn qr_svg(text: &str) -> Option<String> {
 
 async fn fee_page_for(state: &AppState, viewer: &Viewer, code: &str) -> Result<FeePage, AppError> {
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated)?;
-    let rec = dossiers::load(state, account, code).await?;
+    let rec = dossier_flow(state)?.open(state, account, code).await?;
     let d = &rec.dossier;
     let payments = state.module_state::<Payments>();
     let due = fee_due(state, d).await?;
@@ -116,14 +116,14 @@ pub async fn start(
     let err = page_err(&viewer);
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
-    let rec = dossiers::load(&state, account, &code).await.map_err(&err)?;
+    let rec = dossier_flow(&state).map_err(&err)?.open(&state, account, &code).await.map_err(&err)?;
     if rec.dossier.applicant != account.id {
         return Err(err(AppError::Forbidden));
     }
     let payments = state.module_state::<Payments>();
     let gateway = payments.gateway.as_ref().ok_or(AppError::NotFound).map_err(&err)?;
     // The gateway sends the browser back here: the public address, or the one this request came to.
-    let base = state.config.public_url.clone().unwrap_or_else(|| tinhso_dossier_web::pages::slips::base_url(&headers));
+    let base = state.site_url(&headers);
     let return_url = format!("{base}/thanh-toan/ket-qua");
     let url = service::start(&state, gateway.as_ref(), &rec.dossier, account.id.0, &return_url, &client.to_string())
         .await

@@ -9,6 +9,7 @@ use tinhso_http::capability::documents::{self, ToIssue};
 use tinhso_http::error::AppError;
 use tinhso_http::state::AppState;
 use tinhso_kernel::document::{place_date, Block, DocumentKind, OfficialDocument};
+use tinhso_kernel::ids::AccountId;
 use tinhso_store::Payment;
 
 /// One lock per collecting agency, on this server.
@@ -80,7 +81,7 @@ pub async fn issue_for(state: &AppState, p: &Payment) -> Result<String, AppError
             subject: p.dossier.clone(),
             agency: p.agency.clone(),
             owner: Some(tinhso_kernel::ids::AccountId(p.applicant)),
-            actor: tinhso_dossier_web::service::SYSTEM,
+            actor: AccountId::NO_PERSON,
             name: format!("Biên lai {}.pdf", p.dossier),
             year,
             seq,

@@ -7,7 +7,7 @@ use chrono::Utc;
 use std::collections::HashMap;
 use tinhso_http::error::AppError;
 use tinhso_http::state::AppState;
-use tinhso_kernel::ids::DossierCode;
+use tinhso_kernel::ids::{AccountId, DossierCode};
 use tinhso_payments::reconcile::{codes_in, match_line, read, Columns, Due, Line, Outcome};
 use tinhso_store::{BankLine, Payment};
 
@@ -96,7 +96,7 @@ pub async fn reconcile(state: &AppState, csv_text: &str, cols: &Columns) -> Resu
                 p,
                 "reconciled",
                 serde_json::json!({ "bank_ref": line.reference, "date": line.date }),
-                tinhso_dossier_web::service::SYSTEM.0,
+                AccountId::NO_PERSON.0,
             )
         });
         let new = match (&payment, &link) {

@@ -9,10 +9,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
-use tinhso_dossier::{Command, Dossier, DossierState, EventKind};
+use tinhso_dossier::{Dossier, DossierState, EventKind};
+use tinhso_http::capability::dossiers;
 use tinhso_http::error::AppError;
 use tinhso_http::state::AppState;
-use tinhso_kernel::ids::DossierCode;
+use tinhso_kernel::ids::{AccountId, DossierCode};
 use tinhso_ledger::chain::Link;
 use tinhso_payments::gateway::{self, Report};
 use tinhso_payments::payment::{decide, PENDING_MINUTES};
@@ -123,12 +124,12 @@ pub async fn take_report(state: &AppState, report: &Report) -> Result<&'static s
         }
         Decision::AlreadyConfirmed | Decision::Ignore => "02",
         Decision::End(to) => {
-            let e = entry(&p, to.key(), detail, tinhso_dossier_web::service::SYSTEM.0);
+            let e = entry(&p, to.key(), detail, AccountId::NO_PERSON.0);
             state.store.payments.move_payment(&p.txn_ref, now.key(), to.key(), None, &e).await?;
             "00"
         }
         Decision::Confirm => {
-            let e = entry(&p, "paid", detail, tinhso_dossier_web::service::SYSTEM.0);
+            let e = entry(&p, "paid", detail, AccountId::NO_PERSON.0);
             let moved = state
                 .store
                 .payments
@@ -162,7 +163,7 @@ async fn refund_second(state: &AppState, p: &Payment, now: PayState, report: &Re
     match g.refund(&taken).await {
         Ok(()) => {
             let detail = serde_json::json!({ "gateway_txn": report.transaction_no, "why": "fee already paid" });
-            let e = entry(p, "refunded", detail, tinhso_dossier_web::service::SYSTEM.0);
+            let e = entry(p, "refunded", detail, AccountId::NO_PERSON.0);
             if let Err(err) = state
                 .store
                 .payments
@@ -184,9 +185,8 @@ async fn refund_second(state: &AppState, p: &Payment, now: PayState, report: &Re
 /// the receipt again, and a paid fee of a dossier that no longer waits for it is refunded.
 pub async fn settle(state: &AppState, p: &Payment) {
     if let Ok(code) = DossierCode::parse("dossier", &p.dossier) {
-        if let Err(e) =
-            tinhso_dossier_web::service::act_as_platform(state, &code, Command::RecordPayment { online: true }).await
-        {
+        let recorded = async { dossiers::required(state)?.fee_paid_online(state, &code).await }.await;
+        if let Err(e) = recorded {
             tracing::warn!(txn = %p.txn_ref, error = %e, "a paid fee could not be recorded on its dossier");
         }
     }
@@ -233,7 +233,7 @@ pub async fn sweep(state: &AppState) -> Result<(), AppError> {
                     take_report(state, &report).await?;
                 }
                 Ok(_) => {
-                    let e = entry(&p, "expired", serde_json::Value::Null, tinhso_dossier_web::service::SYSTEM.0);
+                    let e = entry(&p, "expired", serde_json::Value::Null, AccountId::NO_PERSON.0);
                     state.store.payments.move_payment(&p.txn_ref, "pending", "expired", None, &e).await?;
                 }
                 Err(e) => tracing::warn!(txn = %p.txn_ref, error = %e, "a pending payment could not be checked"),
@@ -250,7 +250,7 @@ pub async fn sweep(state: &AppState) -> Result<(), AppError> {
             if let Some(g) = payments.gateway.as_ref() {
                 match g.refund(&p).await {
                     Ok(()) => {
-                        let e = entry(&p, "refunded", serde_json::Value::Null, tinhso_dossier_web::service::SYSTEM.0);
+                        let e = entry(&p, "refunded", serde_json::Value::Null, AccountId::NO_PERSON.0);
                         state.store.payments.move_payment(&p.txn_ref, "paid", "refunded", None, &e).await?;
                     }
                     Err(e) => tracing::warn!(txn = %p.txn_ref, error = %e, "a refund is still due"),

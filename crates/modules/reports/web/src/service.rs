@@ -23,7 +23,7 @@ pub fn now() -> DateTime<Utc> {
 }
 
 /// The account Open311 and anonymous reports are recorded as acting (no person).
-pub const NOBODY: AccountId = AccountId(0);
+pub const NOBODY: AccountId = AccountId::NO_PERSON;
 
 fn rejected(r: machine::Rejection) -> AppError {
     AppError::Conflict { code: r.code, vi: r.vi, en: r.en }

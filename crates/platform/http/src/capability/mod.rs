@@ -1,12 +1,14 @@
 //! The capabilities one module offers the others through the platform, one typed slot each:
 //! signing and issuing official documents (the results module's, used by the dossier flow,
-//! payments and the DTI) and asking the national population database about a resident (the
-//! data-exchange module's, used by the one-stop desk). A module that needs one asks
+//! payments and the DTI), asking the national population database about a resident (the
+//! data-exchange module's, used by the one-stop desk), and opening a dossier or recording a fee
+//! paid online on it (the dossier module's, used by payments). A module that needs one asks
 //! `state.capabilities` and never names the module that offers it; the composition root
 //! fills the slots before serving, and an empty slot is a platform set up without it (no
 //! signing keys, no exchange), which each user handles in its own way.
 
 pub mod documents;
+pub mod dossiers;
 pub mod residents;
 
 use std::sync::{Arc, RwLock};
@@ -17,6 +19,8 @@ pub struct Capabilities {
     pub documents: Slot<dyn documents::DocumentIssuer>,
     /// The national population database; empty without `--exchange-url`.
     pub residents: Slot<dyn residents::ResidentRegistry>,
+    /// Dossiers as their access rule shows them, and a fee paid online; always filled.
+    pub dossiers: Slot<dyn dossiers::DossierFlow>,
 }
 
 /// One capability's slot: empty until the composition root fills it, read on every use.

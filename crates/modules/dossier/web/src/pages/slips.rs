@@ -75,14 +75,6 @@ fn qr_svg(text: &str) -> String {
     }
 }
 
-/// The address a request came to (scheme from a proxy's `X-Forwarded-Proto`), for links a
-/// page prints or an outside party sends the browser back to.
-pub fn base_url(headers: &HeaderMap) -> String {
-    let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let proto = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
-    format!("{proto}://{host}")
-}
-
 /// What the applicant handed in: components received as files or on paper, with how; every
 /// component when the submission named none (older online dossiers).
 fn received_components(state: &AppState, d: &Dossier, events: &[StoredEvent]) -> Vec<String> {
@@ -258,7 +250,7 @@ async fn slip_page(
     };
     let form = &rec.form;
     let text = |k: &str| form.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-    let base = state.config.public_url.clone().unwrap_or_else(|| base_url(headers));
+    let base = state.site_url(headers);
     let lookup_url = format!("{base}/tra-cuu?ma={}", d.code);
     let issuer = state.agency_name(d.receiving_agency.as_str()).unwrap_or_default().to_owned();
     let day = d.received_on.unwrap_or(d.submitted_on);

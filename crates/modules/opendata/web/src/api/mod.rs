@@ -213,15 +213,6 @@ fn envelope(base: &str, name: &str, answer: Answer) -> Response {
     (status, [(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response()
 }
 
-/// The portal's address: the configured public URL, else what the request was sent to.
-pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(u) = state.config.public_url.as_deref() {
-        return u.trim_end_matches('/').to_owned();
-    }
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    format!("http://{host}")
-}
-
 /// The caller named by an API token, else by a session (reads only), else nobody. A token
 /// that is given but unknown or revoked is refused, never treated as anonymous.
 async fn caller(state: &AppState, headers: &HeaderMap, method: &Method) -> Result<Option<Account>, CkanError> {
@@ -305,7 +296,7 @@ async fn params(state: &AppState, req: Request) -> Result<(Map<String, Value>, O
 
 /// `/api/3/action/{name}` and `/api/action/{name}`, GET and POST.
 pub async fn action(State(state): State<AppState>, Path(name): Path<String>, req: Request) -> Response {
-    let base = base_url(&state, req.headers());
+    let base = state.site_url(req.headers());
     let method = req.method().clone();
     let caller = match caller(&state, req.headers(), &method).await {
         Ok(c) => c,
