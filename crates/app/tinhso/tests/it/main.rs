@@ -67,6 +67,7 @@ mod dossier;
 mod drafts;
 mod dti;
 mod dti_evidence;
+mod dti_frameworks;
 mod durability;
 mod eid;
 mod exchange;
