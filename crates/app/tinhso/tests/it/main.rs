@@ -55,6 +55,7 @@ macro_rules! on_both_backends_with_gateway {
 mod abuse;
 mod abuse_public;
 mod abuse_watch;
+mod account_pages;
 mod architecture;
 mod backup;
 mod blobs;
@@ -98,6 +99,8 @@ mod ports_results;
 mod powerloss;
 mod recovery;
 mod reports;
+mod reports_open311;
+mod reports_photos;
 mod reports_routing;
 mod results;
 mod schedule;
