@@ -440,7 +440,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     };
                     let key = std::env::var("AWS_ACCESS_KEY_ID").unwrap_or_default();
                     let secret = std::env::var("AWS_SECRET_ACCESS_KEY").unwrap_or_default();
-                    let s3 = tinhso_http::s3::S3::new(url, &s3_endpoint, &s3_region, &key, &secret, ca.as_deref())
+                    let s3 = tinhso_files::s3::S3::new(url, &s3_endpoint, &s3_region, &key, &secret, ca.as_deref())
                         .map_err(|e| anyhow::anyhow!("{e}"))?;
                     FilesOption::S3(s3)
                 }

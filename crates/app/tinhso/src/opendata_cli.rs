@@ -102,10 +102,10 @@ async fn load(store: Stores, dir: &std::path::Path, resource: &str, file: Option
             // Where the server keeps files by default: the database on PostgreSQL, the data
             // directory on SQLite (files kept in S3 need --file).
             let blobs = match &store.blobs {
-                Some(b) => tinhso_http::files::Blobs::Database(b.clone()),
-                None => tinhso_http::files::Blobs::Disk,
+                Some(b) => tinhso_files::Blobs::Database(b.clone()),
+                None => tinhso_files::Blobs::Disk,
             };
-            let files = tinhso_http::files::FileStore::new(dir.join("files"), blobs);
+            let files = tinhso_files::FileStore::new(dir.join("files"), blobs);
             let bytes = files
                 .read(&hash)
                 .await

@@ -33,8 +33,8 @@ pub async fn cli_state(store: Stores, data: &Path) -> Result<tinhso_http::AppSta
         files_dir: data.join("files"),
         // Where `serve` keeps files by default: the database on PostgreSQL, else the disk.
         blobs: match &store.blobs {
-            Some(db) => tinhso_http::files::Blobs::Database(db.clone()),
-            None => tinhso_http::files::Blobs::Disk,
+            Some(db) => tinhso_files::Blobs::Database(db.clone()),
+            None => tinhso_files::Blobs::Disk,
         },
         ioc_weights: std::sync::Arc::new(crate::ioc::weights(data)?),
         demo: false,

@@ -23,7 +23,7 @@ pub(crate) enum FilesOption {
     Default,
     Disk,
     Database,
-    S3(tinhso_http::s3::S3),
+    S3(tinhso_files::s3::S3),
 }
 
 pub(crate) struct WebOptions {
@@ -88,13 +88,13 @@ pub(crate) async fn serve(
     }
     let ioc_weights = Arc::new(ioc::weights(&data.data)?);
     let blobs = match (web.files, &store.blobs) {
-        (FilesOption::Default | FilesOption::Database, Some(db)) => tinhso_http::files::Blobs::Database(db.clone()),
+        (FilesOption::Default | FilesOption::Database, Some(db)) => tinhso_files::Blobs::Database(db.clone()),
         (FilesOption::Database, None) => bail!(
             "--files database: SQLite keeps files in the data directory (--files disk) / \
              files in the database need PostgreSQL"
         ),
-        (FilesOption::Default | FilesOption::Disk, _) => tinhso_http::files::Blobs::Disk,
-        (FilesOption::S3(s3), _) => tinhso_http::files::Blobs::S3(s3),
+        (FilesOption::Default | FilesOption::Disk, _) => tinhso_files::Blobs::Disk,
+        (FilesOption::S3(s3), _) => tinhso_files::Blobs::S3(s3),
     };
     tracing::info!(files = ?blobs, "file contents");
     let (audit_queue, audit_requests) = tinhso_http::pages::audit_runs::AuditQueue::new();

@@ -137,7 +137,7 @@ pub async fn upload(
     }
     let raw_name = headers.get("x-file-name").and_then(|v| v.to_str().ok()).unwrap_or("tep");
     let name = tinhso_kernel::files::clean_name(&percent_decode(raw_name));
-    let stored = state.files.put_stream(body).await?;
+    let stored = crate::files::put_body(&state, body).await?;
     let limits = state.upload_limits().await?;
     let quota = crate::files::quota_for(limits, &user.account);
     if let tinhso_store::Added::OverQuota { today, total } =

@@ -67,7 +67,12 @@ impl AppError {
     /// A request body that could not be read: too slow (the listener cut it off), or else too
     /// large (the usual reason; a client that vanished gets no answer anyway).
     pub fn body(e: impl std::error::Error + 'static) -> Self {
-        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+        Self::body_of(&e)
+    }
+
+    /// [`AppError::body`] of an error already boxed (a file store's `FileError::Body`).
+    pub fn body_of(e: &(dyn std::error::Error + 'static)) -> Self {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
         while let Some(c) = cause {
             if c.is::<crate::listen::TooSlow>() {
                 return Self::TooSlow;

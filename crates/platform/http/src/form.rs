@@ -247,7 +247,7 @@ impl FromRequest<crate::state::AppState> for FormWithFiles {
             match field.file_name().map(str::to_owned) {
                 Some(name) => {
                     // Streamed to disk as it arrives (never held whole in memory).
-                    let stored = state.files.put_chunks(&mut field).await;
+                    let stored = state.files.put_chunks(&mut field).await.map_err(AppError::from);
                     // No file chosen: browsers send an empty part without a name. A named file
                     // of 0 bytes goes on, to be refused with a message ("Tệp rỗng").
                     let nothing_chosen = name.is_empty() && matches!(&stored, Err(AppError::BadRequest { .. }));

@@ -29,7 +29,6 @@ pub mod metrics;
 pub mod openapi;
 pub mod outbound;
 pub mod pages;
-pub mod s3;
 pub mod schedule;
 pub mod sms;
 pub mod state;

@@ -19,7 +19,7 @@ pub struct WebConfig {
     /// The data directory's `files`: uploads are staged there, and kept there with `Blobs::Disk`.
     pub files_dir: std::path::PathBuf,
     /// Where file contents live (`--files`): disk, the database, or an S3 bucket.
-    pub blobs: crate::files::Blobs,
+    pub blobs: tinhso_files::Blobs,
     /// Decision 766 point splits (the shipped file, or the province's edited copy).
     pub ioc_weights: Arc<tinhso_ioc::index::Weights>,
     /// The database holds the demo accounts, whose password is published: said in `/healthz`.
@@ -123,7 +123,7 @@ pub struct Shared {
     agency_names: Arc<HashMap<String, String>>,
     catalogue: Arc<RwLock<Arc<SearchIndex>>>,
     calendar: Arc<RwLock<Arc<WorkingCalendar>>>,
-    pub files: crate::files::FileStore,
+    pub files: tinhso_files::FileStore,
     sessions: Arc<std::sync::Mutex<SessionCache>>,
     /// Request latencies and the platform's counters, for `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
@@ -162,7 +162,7 @@ impl AppState {
         let procedures = store.catalogue.procedures().await?;
         let calendar = WorkingCalendar::new(store.catalogue.calendar_years().await?);
         let agency_names = agencies.iter().map(|a| (a.code.to_string(), a.name.clone())).collect();
-        let files = crate::files::FileStore::new(config.files_dir.clone(), config.blobs.clone());
+        let files = tinhso_files::FileStore::new(config.files_dir.clone(), config.blobs.clone());
         Ok(Self(Arc::new(Shared {
             store,
             config,

@@ -212,6 +212,6 @@ pub async fn download(
     let year = crate::pages::parse_year(Some(&year)).map_err(&err)?.ok_or(AppError::NotFound).map_err(&err)?;
     let doc = issued(&state, year).await.map_err(&err)?.ok_or(AppError::NotFound).map_err(&err)?;
     let sha256 = tinhso_kernel::ids::Sha256::parse("sha256", &doc.sha256).map_err(|_| err(AppError::NotFound))?;
-    let bytes = state.files.read(&sha256).await.map_err(&err)?;
+    let bytes = state.files.read(&sha256).await.map_err(|e| err(e.into()))?;
     Ok(tinhso_http::files::download(bytes, &doc.name, tinhso_kernel::files::FileKind::Pdf))
 }

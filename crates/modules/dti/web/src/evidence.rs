@@ -128,6 +128,6 @@ pub async fn download(
     let read = t.read.as_ref().filter(|r| t.assesses || r.assessment.step != tinhso_dti::Step::Draft);
     let sha256 = Sha256::parse("tep", &sha256).map_err(|_| err(AppError::NotFound))?;
     let file = read.and_then(|r| r.assessment.scores.file(&sha256)).ok_or(AppError::NotFound).map_err(&err)?;
-    let bytes = state.files.read(&sha256).await.map_err(&err)?;
+    let bytes = state.files.read(&sha256).await.map_err(|e| err(e.into()))?;
     Ok(tinhso_http::files::download(bytes, &file.name, file.kind))
 }

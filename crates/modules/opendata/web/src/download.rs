@@ -56,7 +56,7 @@ pub async fn file(
         return Ok(Redirect::to(&r.url).into_response());
     };
     let hash = tinhso_kernel::ids::Sha256::parse("sha256", &up.sha256).map_err(|_| err(AppError::NotFound))?;
-    let bytes = state.files.read(&hash).await.map_err(&err)?;
+    let bytes = state.files.read(&hash).await.map_err(|e| err(e.into()))?;
     portal.count_download(&state, &r.id);
     let mut resp: Response = bytes.into_response();
     let h = resp.headers_mut();

@@ -122,7 +122,7 @@ pub async fn store(
             }
         };
         point = point.or(cleaned.point);
-        let stored = state.files.put_stream(axum::body::Body::from(cleaned.bytes)).await?;
+        let stored = tinhso_http::files::put_body(state, axum::body::Body::from(cleaned.bytes)).await?;
         let name = tinhso_kernel::files::clean_name(&name);
         match state.store.documents.add_document(account.id, &stored, &name, quota.as_ref()).await? {
             Added::Added => kept.push(stored.sha256.to_string()),

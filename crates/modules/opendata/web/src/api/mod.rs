@@ -262,8 +262,9 @@ async fn params(state: &AppState, req: Request) -> Result<(Map<String, Value>, O
                 let filename = field.file_name().unwrap_or("tep-du-lieu").to_owned();
                 let mimetype = field.content_type().unwrap_or("application/octet-stream").to_owned();
                 let (sha, size) = state.files.put_any(field).await.map_err(|e| match e {
-                    tinhso_http::error::AppError::BadRequest { vi, .. } => invalid("upload", &vi),
-                    other => CkanError::Internal(format!("{other:?}")),
+                    tinhso_files::FileError::Refused { vi, .. } => invalid("upload", &vi),
+                    tinhso_files::FileError::Body(e) => CkanError::BadRequest(e.to_string()),
+                    other => CkanError::Internal(other.to_string()),
                 })?;
                 upload = Some(Upload {
                     sha256: sha.to_string(),

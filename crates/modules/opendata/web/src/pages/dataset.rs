@@ -378,7 +378,7 @@ pub async fn resource(
     let preview = match &res.upload {
         Some(u) if res.format == "CSV" && !table.as_ref().is_some_and(|t| t.ready) => {
             let hash = tinhso_kernel::ids::Sha256::parse("sha256", &u.sha256).map_err(|_| err(AppError::NotFound))?;
-            preview(&state.files.read(&hash).await.map_err(&err)?)
+            preview(&state.files.read(&hash).await.map_err(|e| err(e.into()))?)
         }
         _ => None,
     };

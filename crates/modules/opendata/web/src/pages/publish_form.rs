@@ -126,8 +126,8 @@ async fn read(state: &AppState, req: Request) -> Result<Sent, AppError> {
                             mimetype,
                         })
                     }
-                    Err(AppError::BadRequest { vi, .. }) => sent.file_error = Some(vi),
-                    Err(e) => return Err(e),
+                    Err(tinhso_files::FileError::Refused { vi, .. }) => sent.file_error = Some(vi),
+                    Err(e) => return Err(e.into()),
                 }
             }
             Some(_) => {}

@@ -242,7 +242,7 @@ pub async fn photo(
 ) -> PageResult {
     let err = page_err(&viewer);
     let (hash, _) = visible_photo(&state, &viewer, &id, &sha).await.map_err(&err)?;
-    let bytes = state.files.read(&hash).await.map_err(&err)?;
+    let bytes = state.files.read(&hash).await.map_err(|e| err(e.into()))?;
     Ok(image(bytes.into(), "private, no-store"))
 }
 
@@ -258,10 +258,10 @@ pub async fn photo_small(
     let err = page_err(&viewer);
     let (hash, hidden) = visible_photo(&state, &viewer, &id, &sha).await.map_err(&err)?;
     let cache = if hidden { "private, no-store" } else { "private, max-age=86400" };
-    let small = crate::thumbnails::small(&sha, || state.files.read(&hash)).await.map_err(&err)?;
+    let small = crate::thumbnails::small(&sha, || state.files.read(&hash)).await.map_err(|e| err(e.into()))?;
     let bytes = match small {
         crate::thumbnails::Small::Jpeg(b) => b,
-        crate::thumbnails::Small::Original => state.files.read(&hash).await.map_err(&err)?.into(),
+        crate::thumbnails::Small::Original => state.files.read(&hash).await.map_err(|e| err(e.into()))?.into(),
     };
     Ok(image(bytes, cache))
 }
