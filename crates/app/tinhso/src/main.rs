@@ -412,7 +412,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             };
             let smtp = match smtp_url {
                 Some(url) => {
-                    let cfg = tinhso_http::mail::SmtpConfig {
+                    let cfg = tinhso_notify::mail::SmtpConfig {
                         url,
                         from: smtp_from,
                         retry_secs: smtp_retry_secs,
@@ -420,7 +420,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         public_url: public_url.clone(),
                     };
                     // A wrong URL or CA fails at start-up, not silently at the first email.
-                    tinhso_http::mail::transport(&cfg).map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?;
+                    tinhso_notify::mail::transport(&cfg).map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?;
                     Some(cfg)
                 }
                 None => None,
@@ -452,7 +452,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     Some(tinhso_http::state::TileServer::parse(t).map_err(|e| anyhow::anyhow!("--map-tiles: {e}"))?)
                 }
             };
-            let sms = sms_url.map(|url| tinhso_http::sms::SmsConfig {
+            let sms = sms_url.map(|url| tinhso_notify::sms::SmsConfig {
                 url,
                 token: sms_token.filter(|t| !t.is_empty()),
                 retry_secs: sms_retry_secs,

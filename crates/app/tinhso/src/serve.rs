@@ -49,7 +49,7 @@ pub(crate) async fn serve(
     listen: SocketAddr,
     web: WebOptions,
     demo: Demo,
-    (smtp, sms): (Option<tinhso_http::mail::SmtpConfig>, Option<tinhso_http::sms::SmsConfig>),
+    (smtp, sms): (Option<tinhso_notify::mail::SmtpConfig>, Option<tinhso_notify::sms::SmsConfig>),
 ) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     let store: Stores = data.open().await?;
@@ -151,10 +151,11 @@ pub(crate) async fn serve(
         tokio::spawn(tinhso_opendata_web::publish::publish_loop(state.clone(), every));
     }
     if let Some(smtp) = smtp {
-        tokio::spawn(tinhso_http::mail::deliver(state.clone(), smtp));
+        tokio::spawn(tinhso_notify::mail::deliver(state.store.notify.clone(), smtp));
     }
     if let Some(sms) = sms {
-        tokio::spawn(tinhso_http::sms::deliver(state.clone(), sms));
+        let metrics = state.metrics.clone();
+        tokio::spawn(tinhso_notify::sms::deliver(state.store.notify.clone(), sms, move |o| metrics.text_attempted(o)));
     }
     if let Some((before, after)) = tinhso_http::listen::raise_open_files_limit().filter(|(b, a)| a > b) {
         tracing::info!(before, after, "raised the open-files limit");

@@ -1,12 +1,13 @@
 //! Tỉnh Số's HTTP platform: state, sessions and CSRF, the viewer, errors, extractors, layout
-//! and i18n, exports, charts, mail, files on disk; the platform's own pages (log in, register,
+//! and i18n, exports, charts, uploads and downloads; the platform's own pages (log in, register,
 //! the account, staff accounts, the language switch) and API (session, notifications,
 //! uploads and the document store, communes, health, the OpenAPI document). Each module's web
 //! crate (`crates/modules/<m>/web`) hands the composition root a [`WebModule`]: its routes over
 //! [`AppState`] and its part of the OpenAPI document; [`router`] merges them.
 //!
-//! May depend on: the kernel, the policy, the API types, the storage ports, and the modules'
-//! pure cores for the read models the state keeps (the catalogue's search index).
+//! May depend on: the kernel, the policy, the API types, the storage ports, the file store and
+//! the notifications (`tinhso-files`, `tinhso-notify`), and the modules' pure cores for the
+//! read models the state keeps (the catalogue's search index).
 //! Flow: request -> extractor (input parsing) -> policy (`Viewer::require`) -> domain -> store.
 
 pub mod api;
@@ -24,13 +25,11 @@ pub mod files;
 pub mod form;
 pub mod i18n;
 pub mod listen;
-pub mod mail;
 pub mod metrics;
 pub mod openapi;
 pub mod outbound;
 pub mod pages;
 pub mod schedule;
-pub mod sms;
 pub mod state;
 mod transport;
 pub mod unsettled;

@@ -46,11 +46,11 @@ pub struct Metrics {
 
 impl Metrics {
     /// One attempt at a text, counted by what became of it.
-    pub fn text_attempted(&self, outcome: &crate::sms::Outcome) {
+    pub fn text_attempted(&self, outcome: &tinhso_notify::sms::Outcome) {
         let i = match outcome {
-            crate::sms::Outcome::Sent => 0,
-            crate::sms::Outcome::Later { .. } => 1,
-            crate::sms::Outcome::Refused(_) => 2,
+            tinhso_notify::sms::Outcome::Sent => 0,
+            tinhso_notify::sms::Outcome::Later { .. } => 1,
+            tinhso_notify::sms::Outcome::Refused(_) => 2,
         };
         self.texts[i].fetch_add(1, Relaxed);
     }

@@ -41,8 +41,8 @@ pub struct WebConfig {
     /// With `--prove-logins`, the relay and the gateway themselves, for a registration's code,
     /// sent at once rather than through the outbox (its login has no account yet); None
     /// without it (registration makes the account at once).
-    pub smtp: Option<crate::mail::SmtpConfig>,
-    pub sms: Option<crate::sms::SmsConfig>,
+    pub smtp: Option<tinhso_notify::mail::SmtpConfig>,
+    pub sms: Option<tinhso_notify::sms::SmsConfig>,
     /// A sign-in through the national e-ID (the `eid` module, `--eid-issuer`) that the login,
     /// registration and account pages offer; none without a provider.
     pub eid: Option<EidLogin>,

@@ -296,18 +296,6 @@ pub struct NoticeView {
     pub fresh: bool,
 }
 
-/// Where a notice sent outside the platform (a text, an email) leads back in: its dossier, the
-/// reset form for a reset code, or the inbox.
-pub fn notice_link(base: &str, dossier: Option<&str>, in_inbox: bool) -> String {
-    let base = base.trim_end_matches('/');
-    match (dossier, in_inbox) {
-        (Some(code), _) => format!("{base}/ho-so/{code}"),
-        // A reset code: where it is typed.
-        (None, false) => format!("{base}/dat-lai-mat-khau"),
-        (None, true) => format!("{base}/thong-bao"),
-    }
-}
-
 /// A notice's text in pieces, each with where it leads, so the page can link them: a dossier
 /// code its dossier (a reminder lists up to twenty, each opens; only for readers with a dossier
 /// list, `codes`), a page of this site the text names ("tại /quan-tri/kiem-tra") that page;

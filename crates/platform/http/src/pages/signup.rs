@@ -31,8 +31,8 @@ const MAIL_MINUTES: i64 = 30;
 
 /// How a login is reached.
 pub enum Channel {
-    Text(crate::sms::SmsConfig),
-    Mail(crate::mail::SmtpConfig),
+    Text(tinhso_notify::sms::SmsConfig),
+    Mail(tinhso_notify::mail::SmtpConfig),
 }
 
 /// How `login` is reached from this server, if it is.
@@ -128,18 +128,20 @@ async fn deliver(
                 "Ma xac nhan dang ky tai khoan Cong DVC: {code}. Dung den {}. Khong dua ma nay cho ai.",
                 hh_mm(until)
             );
-            let outcome = crate::sms::send_now(cfg, login, &text).await;
+            let outcome = tinhso_notify::sms::send_now(cfg, login, &text).await;
             state.metrics.text_attempted(&outcome);
             match outcome {
-                crate::sms::Outcome::Sent => Ok(()),
-                crate::sms::Outcome::Later { error, .. } | crate::sms::Outcome::Refused(error) => Err(error),
+                tinhso_notify::sms::Outcome::Sent => Ok(()),
+                tinhso_notify::sms::Outcome::Later { error, .. } | tinhso_notify::sms::Outcome::Refused(error) => {
+                    Err(error)
+                }
             }
         }
         Channel::Mail(cfg) => {
             let body = format!(
                 "Mã xác nhận đăng ký tài khoản: {code}\n\nNhập mã này trên trang đăng ký của Cổng dịch vụ công để hoàn tất tài khoản {login}. Mã dùng được đến {until_vi}.\n\nNếu không phải ông/bà đăng ký, hãy bỏ qua thư này: chưa có tài khoản nào được tạo.\n\n(English)\nYour registration code: {code}\n\nEnter it on the portal's registration page to finish the account {login}. It works until {until_vi}. If you did not register, ignore this mail: no account was made.\n\n-- \nCổng Dịch vụ công. Thư tự động, vui lòng không trả lời.\nPublic Services Portal. An automatic message: please do not reply."
             );
-            crate::mail::send_now(cfg, login, "Mã xác nhận đăng ký tài khoản Cổng dịch vụ công", &body).await
+            tinhso_notify::mail::send_now(cfg, login, "Mã xác nhận đăng ký tài khoản Cổng dịch vụ công", &body).await
         }
     }
 }

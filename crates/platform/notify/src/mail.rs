@@ -2,13 +2,13 @@
 //! after commit, sent through SMTP and retried with a growing delay. The in-app inbox always
 //! has them, whether or not email works.
 
-use crate::state::AppState;
 use chrono::Utc;
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::sync::Arc;
 use std::time::Duration;
-use tinhso_store::PendingEmail;
+use tinhso_store::{NotifyStore, PendingEmail};
 
 /// Attempts before a notification's email is given up (it stays in the in-app inbox).
 const MAX_ATTEMPTS: u32 = 10;
@@ -101,7 +101,7 @@ fn text(e: &PendingEmail, public_url: Option<&str>) -> String {
         (None, false) => None,
     };
     if let (Some(base), Some(label)) = (public_url, label) {
-        let link = crate::views::notice_link(base, e.dossier.as_deref(), e.in_inbox);
+        let link = crate::notice_link(base, e.dossier.as_deref(), e.in_inbox);
         text.push_str(&format!("{label}: {link}\n\n"));
     }
     text.push_str("-- \nCổng Dịch vụ công. Thư tự động, vui lòng không trả lời.\nPublic Services Portal. An automatic message: please do not reply.");
@@ -109,7 +109,7 @@ fn text(e: &PendingEmail, public_url: Option<&str>) -> String {
 }
 
 /// Delivers forever; call once per server process.
-pub async fn deliver(state: AppState, cfg: SmtpConfig) {
+pub async fn deliver(outbox: Arc<dyn NotifyStore>, cfg: SmtpConfig) {
     let transport = match transport(&cfg) {
         Ok(t) => t,
         Err(e) => {
@@ -119,7 +119,7 @@ pub async fn deliver(state: AppState, cfg: SmtpConfig) {
     };
     loop {
         let now = Utc::now();
-        let claimed = state.store.notify.claim_emails(now, now + chrono::Duration::seconds(LEASE_SECS), 20).await;
+        let claimed = outbox.claim_emails(now, now + chrono::Duration::seconds(LEASE_SECS), 20).await;
         let batch = match claimed {
             Ok(b) => b,
             Err(e) => {
@@ -134,7 +134,7 @@ pub async fn deliver(state: AppState, cfg: SmtpConfig) {
                 Err(err) => Err(err),
             };
             let recorded = match sent {
-                Ok(()) => state.store.notify.email_sent(e.id).await,
+                Ok(()) => outbox.email_sent(e.id).await,
                 Err(err) => {
                     let attempt = e.attempts + 1;
                     let retry = (attempt < MAX_ATTEMPTS).then(|| {
@@ -142,7 +142,7 @@ pub async fn deliver(state: AppState, cfg: SmtpConfig) {
                         Utc::now() + chrono::Duration::seconds(delay as i64)
                     });
                     tracing::warn!(id = e.id, attempt, error = %err, "email not sent");
-                    state.store.notify.email_failed(e.id, &err, retry).await
+                    outbox.email_failed(e.id, &err, retry).await
                 }
             };
             if let Err(err) = recorded {

@@ -8,10 +8,10 @@
 //! answer) are tried again later (after `Retry-After` when it says so), any other refusal
 //! (a number the network does not know, a text it will not carry) is given up and recorded.
 
-use crate::state::AppState;
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 use std::time::Duration;
-use tinhso_store::PendingText;
+use tinhso_store::{NotifyStore, PendingText};
 
 /// Attempts before a text is given up (the message stays in the in-app inbox).
 const MAX_ATTEMPTS: u32 = 8;
@@ -40,7 +40,7 @@ pub struct SmsConfig {
 /// mark holds 70 characters, not 160), cut to fit one text with the link to the dossier (or to
 /// the inbox) kept whole.
 pub fn text_of(t: &PendingText, public_url: Option<&str>) -> String {
-    let link = public_url.map(|base| format!(" {}", crate::views::notice_link(base, t.dossier.as_deref(), t.in_inbox)));
+    let link = public_url.map(|base| format!(" {}", crate::notice_link(base, t.dossier.as_deref(), t.in_inbox)));
     let link = link.unwrap_or_default();
     let words = tinhso_kernel::text::unmarked(&format!("{}. {}", t.subject.trim_end_matches('.'), t.body));
     let words: String = words.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -121,8 +121,9 @@ pub fn retry_at(cfg: &SmsConfig, attempt: u32, asked: Option<u64>, now: DateTime
     Some(now + chrono::Duration::seconds(i64::try_from(delay).unwrap_or(3600)))
 }
 
-/// Delivers forever; call once per server process.
-pub async fn deliver(state: AppState, cfg: SmsConfig) {
+/// Delivers forever; call once per server process. `counted` hears each attempt's outcome
+/// (for `/metrics`).
+pub async fn deliver(outbox: Arc<dyn NotifyStore>, cfg: SmsConfig, counted: impl Fn(&Outcome) + Send + 'static) {
     let client = match reqwest::Client::builder().timeout(Duration::from_secs(20)).build() {
         Ok(c) => c,
         Err(e) => {
@@ -134,7 +135,7 @@ pub async fn deliver(state: AppState, cfg: SmsConfig) {
         let now = Utc::now();
         // Queue what the outbox gained (a long backlog, after texts were off, is passed in steps).
         loop {
-            match state.store.notify.queue_texts(now - chrono::Duration::hours(FRESH_HOURS), SCAN).await {
+            match outbox.queue_texts(now - chrono::Duration::hours(FRESH_HOURS), SCAN).await {
                 Ok(SCAN) => continue,
                 Ok(_) => break,
                 Err(e) => {
@@ -143,7 +144,7 @@ pub async fn deliver(state: AppState, cfg: SmsConfig) {
                 }
             }
         }
-        let claimed = state.store.notify.claim_texts(now, now + chrono::Duration::seconds(LEASE_SECS), 20).await;
+        let claimed = outbox.claim_texts(now, now + chrono::Duration::seconds(LEASE_SECS), 20).await;
         let batch = claimed.unwrap_or_else(|e| {
             tracing::warn!(error = %e, "cannot read the text queue; will retry");
             Vec::new()
@@ -151,17 +152,17 @@ pub async fn deliver(state: AppState, cfg: SmsConfig) {
         let idle = batch.is_empty();
         for t in batch {
             let outcome = send(&client, &cfg, &t).await;
-            state.metrics.text_attempted(&outcome);
+            counted(&outcome);
             let recorded = match outcome {
-                Outcome::Sent => state.store.notify.text_sent(t.id).await,
+                Outcome::Sent => outbox.text_sent(t.id).await,
                 Outcome::Later { error, after } => {
                     let attempt = t.attempts + 1;
                     tracing::warn!(id = t.id, attempt, error = %error, "text not sent");
-                    state.store.notify.text_failed(t.id, &error, retry_at(&cfg, attempt, after, Utc::now())).await
+                    outbox.text_failed(t.id, &error, retry_at(&cfg, attempt, after, Utc::now())).await
                 }
                 Outcome::Refused(error) => {
                     tracing::warn!(id = t.id, error = %error, "text refused by the gateway");
-                    state.store.notify.text_failed(t.id, &error, None).await
+                    outbox.text_failed(t.id, &error, None).await
                 }
             };
             if let Err(e) = recorded {
