@@ -18,10 +18,13 @@ pub enum Role {
     ProvinceAdmin,
     Leader,
     Auditor,
+    /// A member of the province's digital-transformation appraisal council: appraises the
+    /// units' self-assessments, and nothing else (not the platform's keeper).
+    DtiAppraiser,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Self::Citizen,
         Self::Receptionist,
         Self::Specialist,
@@ -30,6 +33,7 @@ impl Role {
         Self::ProvinceAdmin,
         Self::Leader,
         Self::Auditor,
+        Self::DtiAppraiser,
     ];
 
     pub fn key(self) -> &'static str {
@@ -42,6 +46,7 @@ impl Role {
             Self::ProvinceAdmin => "province_admin",
             Self::Leader => "leader",
             Self::Auditor => "auditor",
+            Self::DtiAppraiser => "dti_appraiser",
         }
     }
 
@@ -59,6 +64,7 @@ impl Role {
             Self::ProvinceAdmin => "Quản trị tỉnh",
             Self::Leader => "Lãnh đạo (Trung tâm điều hành)",
             Self::Auditor => "Kiểm tra, giám sát",
+            Self::DtiAppraiser => "Thẩm định chuyển đổi số (DTI)",
         }
     }
 
@@ -72,6 +78,7 @@ impl Role {
             Self::ProvinceAdmin => "Province admin",
             Self::Leader => "Leader",
             Self::Auditor => "Auditor",
+            Self::DtiAppraiser => "DTI appraiser",
         }
     }
 
@@ -157,9 +164,12 @@ pub enum Action {
     AssessDigitalTransformation {
         agency: AgencyCode,
     },
-    /// Open a year's digital-transformation assessment, appraise or return the units'
-    /// self-assessments, publish the results.
+    /// Appraise the units' self-assessments: return one with a reason, correct a figure with
+    /// a note (the appraisal council's work).
     AppraiseDigitalTransformation,
+    /// Open a year's digital-transformation assessment, publish its results and issue the
+    /// decision that announces them (the province's acts, on the council's appraisal).
+    RunDigitalTransformation,
     /// Read every unit's assessment, before publication too (steering and inspection).
     ViewDigitalTransformation,
 }
@@ -209,11 +219,13 @@ pub fn decide(actor: &Actor, action: &Action) -> Decision {
         // the log of who asked (those who ask do not read it, so they cannot see their traces).
         (R::Receptionist, A::LookUpResident { agency }) => own(actor, agency),
         (R::Auditor, A::ViewResidentLookups) => true,
-        // A unit grades itself through its own admin; the province appraises (those who
-        // grade themselves never appraise), leaders steer and inspectors read.
+        // A unit grades itself through its own admin; the council (or the province's admin
+        // where it has none) appraises, and those who grade themselves never do; the province
+        // opens and publishes; leaders steer and inspectors read.
         (R::AgencyAdmin, A::AssessDigitalTransformation { agency }) => own(actor, agency),
-        (R::ProvinceAdmin, A::AppraiseDigitalTransformation) => true,
-        (R::ProvinceAdmin | R::Leader | R::Auditor, A::ViewDigitalTransformation) => true,
+        (R::ProvinceAdmin | R::DtiAppraiser, A::AppraiseDigitalTransformation) => true,
+        (R::ProvinceAdmin, A::RunDigitalTransformation) => true,
+        (R::ProvinceAdmin | R::Leader | R::Auditor | R::DtiAppraiser, A::ViewDigitalTransformation) => true,
         _ => false,
     };
     if allow {
@@ -262,40 +274,42 @@ mod tests {
     use super::*;
 
     /// One row per action; one column per role in `Role::ALL` order:
-    /// citizen, receptionist, specialist, approver, agency admin, province admin, leader, auditor.
+    /// citizen, receptionist, specialist, approver, agency admin, province admin, leader, auditor,
+    /// DTI appraiser.
     /// `Y` allowed on the actor's own agency (and province-wide actions), `-` denied.
     /// Agency-bound actions are also checked against another agency, where only
     /// province-wide roles may keep a `Y`.
     const TABLE: &[(&str, &str, &str)] = &[
         // action                own agency    other agency
-        ("manage_catalogue", "-----Y--", "-----Y--"),
-        ("manage_calendar", "-----Y--", "-----Y--"),
-        ("manage_province", "-----Y--", "-----Y--"),
-        ("manage_staff", "----YY--", "-----Y--"),
-        ("view_audit_log", "-----Y-Y", "-----Y-Y"),
-        ("view_operations", "-----YY-", "-----YY-"),
-        ("submit_dossier", "Y-------", "Y-------"),
-        ("view_dossiers", "-YYYY-YY", "------YY"),
-        ("view_all_dossiers", "------YY", "------YY"),
-        ("receive_dossier", "-Y------", "--------"),
-        ("process_dossier", "--Y-----", "--------"),
-        ("approve_dossier", "---Y----", "--------"),
-        ("act_as_applicant_own", "YYYYYYYY", "YYYYYYYY"),
-        ("act_as_applicant_other", "--------", "--------"),
-        ("handle_report", "-YYYYYY-", "-----YY-"),
-        ("moderate_report", "---YYYY-", "-----YY-"),
-        ("manage_report_routing", "-----Y--", "-----Y--"),
-        ("act_as_reporter_own", "YYYYYYYY", "YYYYYYYY"),
-        ("act_as_reporter_other", "--------", "--------"),
-        ("publish_data", "--Y-YY--", "-----Y--"),
-        ("view_private_data", "--YYYYYY", "-----YYY"),
-        ("manage_data_portal", "-----Y--", "-----Y--"),
-        ("reset_citizen_password", "-Y------", "-Y------"),
-        ("look_up_resident", "-Y------", "--------"),
-        ("view_resident_lookups", "-------Y", "-------Y"),
-        ("assess_digital_transformation", "----Y---", "--------"),
-        ("appraise_digital_transformation", "-----Y--", "-----Y--"),
-        ("view_digital_transformation", "-----YYY", "-----YYY"),
+        ("manage_catalogue", "-----Y---", "-----Y---"),
+        ("manage_calendar", "-----Y---", "-----Y---"),
+        ("manage_province", "-----Y---", "-----Y---"),
+        ("manage_staff", "----YY---", "-----Y---"),
+        ("view_audit_log", "-----Y-Y-", "-----Y-Y-"),
+        ("view_operations", "-----YY--", "-----YY--"),
+        ("submit_dossier", "Y--------", "Y--------"),
+        ("view_dossiers", "-YYYY-YY-", "------YY-"),
+        ("view_all_dossiers", "------YY-", "------YY-"),
+        ("receive_dossier", "-Y-------", "---------"),
+        ("process_dossier", "--Y------", "---------"),
+        ("approve_dossier", "---Y-----", "---------"),
+        ("act_as_applicant_own", "YYYYYYYYY", "YYYYYYYYY"),
+        ("act_as_applicant_other", "---------", "---------"),
+        ("handle_report", "-YYYYYY--", "-----YY--"),
+        ("moderate_report", "---YYYY--", "-----YY--"),
+        ("manage_report_routing", "-----Y---", "-----Y---"),
+        ("act_as_reporter_own", "YYYYYYYYY", "YYYYYYYYY"),
+        ("act_as_reporter_other", "---------", "---------"),
+        ("publish_data", "--Y-YY---", "-----Y---"),
+        ("view_private_data", "--YYYYYY-", "-----YYY-"),
+        ("manage_data_portal", "-----Y---", "-----Y---"),
+        ("reset_citizen_password", "-Y-------", "-Y-------"),
+        ("look_up_resident", "-Y-------", "---------"),
+        ("view_resident_lookups", "-------Y-", "-------Y-"),
+        ("assess_digital_transformation", "----Y----", "---------"),
+        ("appraise_digital_transformation", "-----Y--Y", "-----Y--Y"),
+        ("run_digital_transformation", "-----Y---", "-----Y---"),
+        ("view_digital_transformation", "-----YYYY", "-----YYYY"),
     ];
 
     fn action(name: &str, agency: &AgencyCode) -> Action {
@@ -328,6 +342,7 @@ mod tests {
             "view_resident_lookups" => Action::ViewResidentLookups,
             "assess_digital_transformation" => Action::AssessDigitalTransformation { agency },
             "appraise_digital_transformation" => Action::AppraiseDigitalTransformation,
+            "run_digital_transformation" => Action::RunDigitalTransformation,
             "view_digital_transformation" => Action::ViewDigitalTransformation,
             other => panic!("unknown action {other}"),
         }
@@ -370,6 +385,7 @@ mod tests {
             (Role::ProvinceAdmin, None),
             (Role::Leader, Some(DossierScope::All)),
             (Role::Auditor, Some(DossierScope::All)),
+            (Role::DtiAppraiser, None),
         ];
         assert_eq!(expected.len(), Role::ALL.len());
         for (role, want) in expected {

@@ -291,6 +291,7 @@ fn demo_accounts(pc: u32) -> Vec<DemoAccount> {
             agency: Some(province_agency(pc)),
         },
         DemoAccount { login: "kiemtra@tinhso.local", name: "Đặng Thị Mai", role: Role::Auditor, agency: None },
+        DemoAccount { login: "thamdinh@tinhso.local", name: "Lý Văn Hùng", role: Role::DtiAppraiser, agency: None },
     ]
 }
 

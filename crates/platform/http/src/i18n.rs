@@ -51,6 +51,7 @@ pub struct Texts {
     pub nav_admin: &'static str,
     /// The auditors' integrity checks.
     pub nav_audit: &'static str,
+    pub nav_dti: &'static str,
     pub nav_dossiers: &'static str,
     pub nav_lookup: &'static str,
     /// Shorter names a phone's header uses.
@@ -148,6 +149,7 @@ pub static VI: Texts = Texts {
     nav_account: "Tài khoản",
     nav_admin: "Quản trị",
     nav_audit: "Kiểm tra",
+    nav_dti: "Thẩm định DTI",
     nav_dossiers: "Hồ sơ",
     nav_lookup: "Tra cứu hồ sơ",
     nav_procedures_short: "Thủ tục",
@@ -240,6 +242,7 @@ pub static EN: Texts = Texts {
     nav_account: "Account",
     nav_admin: "Administration",
     nav_audit: "Audit",
+    nav_dti: "DTI appraisal",
     nav_dossiers: "Dossiers",
     nav_lookup: "Track a dossier",
     nav_procedures_short: "Procedures",

@@ -124,6 +124,7 @@ impl BackOffice {
                 Some(Self { href: "/quan-tri", long: t.nav_admin, short: t.nav_admin_short })
             }
             Role::Auditor => Some(Self { href: "/quan-tri/kiem-tra", long: t.nav_audit, short: t.nav_audit }),
+            Role::DtiAppraiser => Some(Self { href: "/quan-tri/chuyen-doi-so", long: t.nav_dti, short: t.nav_dti }),
             _ => None,
         }
     }

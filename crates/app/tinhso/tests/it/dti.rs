@@ -243,9 +243,13 @@ async fn a_year(backend: Backend) {
             .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "a unit does not appraise itself");
 
-    // 5. The province is told; may not publish while it waits; returns it with a reason.
-    let (_, inbox) = page(&province, url("/thong-bao")).await;
-    assert!(inbox.contains(&format!("Sở Tư pháp đã nộp bản tự đánh giá chuyển đổi số năm {year}")), "{inbox}");
+    // 5. The province and its appraisal council are told; nobody may publish while it waits;
+    // the province returns it with a reason.
+    let council = page_login(&s, "thamdinh@tinhso.local").await;
+    for who in [&province, &council] {
+        let (_, inbox) = page(who, url("/thong-bao")).await;
+        assert!(inbox.contains(&format!("Sở Tư pháp đã nộp bản tự đánh giá chuyển đổi số năm {year}")), "{inbox}");
+    }
     let (_, html) = page(&province, url(&format!("{BACK}?nam={year}"))).await;
     assert!(html.contains("Còn 1 bản tự đánh giá chờ thẩm định"));
     assert!(
@@ -271,8 +275,26 @@ async fn a_year(backend: Backend) {
     let (status, _) = post(&unit, mine.clone(), &whole(&token, "3", "nop")).await;
     assert_eq!(status, StatusCode::OK, "sent again");
 
-    // 6. The appraisal keeps the unit's figures unless it says why.
-    let (_, html) = page(&province, mine.clone()).await;
+    // 6. The council appraises (its member's own back office, no other administration): the
+    // appraisal keeps the unit's figures unless it says why. Opening a round and publishing
+    // stay the province's.
+    let (_, html) = page(&council, url("/tai-khoan")).await;
+    assert!(html.contains(&format!("href=\"{BACK}\"")), "the council's way in");
+    let (status, html) = page(&council, url(&format!("{BACK}?nam={year}"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Còn 1 bản tự đánh giá chờ thẩm định. Khi các bản tự đánh giá"), "{html}");
+    assert!(!html.contains("/cong-bo\"") && !html.contains("Mở đợt đánh giá</button>"), "not the province's acts");
+    let token_c = csrf_of(&html).unwrap();
+    for path in [format!("{BACK}/{year}/cong-bo"), format!("{BACK}/{year}/quyet-dinh")] {
+        let (status, _) = post(&council, url(&path), &pairs(&[("csrf", &token_c)])).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+    let next_year = pairs(&[("csrf", &token_c), ("nam", &(year + 1).to_string()), ("han-nop", &deadline)]);
+    assert_eq!(post(&council, url(BACK), &next_year).await.0, StatusCode::FORBIDDEN);
+    for path in ["/quan-tri/tai-khoan", "/quan-tri/thu-tuc/moi", "/dieu-hanh", "/ho-so"] {
+        assert_eq!(page(&council, url(path)).await.0, StatusCode::FORBIDDEN, "{path}");
+    }
+    let (_, html) = page(&council, mine.clone()).await;
     let mut appraisal = filled(&html);
     assert_eq!(appraisal.len(), 23, "every indicator, the measured ones too");
     assert!(appraisal.contains(&("tham-dinh-1.1".to_owned(), "30".to_owned())), "{appraisal:?}");
@@ -281,13 +303,13 @@ async fn a_year(backend: Backend) {
             *v = "10".into();
         }
     }
-    let mut form = pairs(&[("csrf", &token_p), ("phien-ban", "4"), ("lenh", "tham-dinh")]);
+    let mut form = pairs(&[("csrf", &token_c), ("phien-ban", "4"), ("lenh", "tham-dinh")]);
     form.extend(appraisal.clone());
-    let (status, html) = post(&province, mine.clone(), &form).await;
+    let (status, html) = post(&council, mine.clone(), &form).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(said(&html), ["Chỉ số 3.2: nêu lý do điểm thẩm định khác điểm tự đánh giá"]);
     form.push(("ghi-chu-3.2".into(), "Chưa có biên bản kết nối".into()));
-    let (status, html) = post(&province, mine.clone(), &form).await;
+    let (status, html) = post(&council, mine.clone(), &form).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Đã lưu kết quả thẩm định"));
     let total: f64 = appraisal.iter().map(|(_, v)| v.replace(',', ".").parse::<f64>().unwrap()).sum();
@@ -377,7 +399,7 @@ async fn a_year(backend: Backend) {
     assert!(sheet[2][1].is_null() && sheet[2][4].is_null(), "a unit not appraised has no rank: {:?}", sheet[2]);
     // Nothing moves after publication.
     let (status, html) = post(
-        &province,
+        &council,
         mine.clone(),
         &form
             .iter()

@@ -200,6 +200,7 @@ async fn staff_workspaces_in_english() {
         ),
         ("quantri.coquan@tinhso.local", vec!["/quan-tri/tai-khoan", "/du-lieu/moi", "/tai-khoan/khoa-api"]),
         ("kiemtra@tinhso.local", vec!["/ho-so", "/quan-tri/nhat-ky"]),
+        ("thamdinh@tinhso.local", vec!["/quan-tri/chuyen-doi-so"]),
         // And a citizen on theirs.
         (
             "0912345678",

@@ -296,7 +296,7 @@ async fn story(s: TestServer) {
 #[tokio::test]
 async fn each_role_finds_its_work_in_the_header() {
     let s = crate::server(tinhso_testkit::Backend::Sqlite).await;
-    let roles: [(&str, &[&str], &[&str]); 8] = [
+    let roles: [(&str, &[&str], &[&str]); 9] = [
         ("0912345678", &["/ho-so"], &["/quan-tri", "/quan-tri/kiem-tra", "/dieu-hanh"]),
         ("tiepnhan@tinhso.local", &["/ho-so"], &["/quan-tri", "/quan-tri/kiem-tra", "/dieu-hanh"]),
         ("chuyenvien@tinhso.local", &["/ho-so"], &["/quan-tri", "/quan-tri/kiem-tra"]),
@@ -305,6 +305,7 @@ async fn each_role_finds_its_work_in_the_header() {
         ("quantri@tinhso.local", &["/quan-tri", "/dieu-hanh"], &["/quan-tri/kiem-tra"]),
         ("lanhdao@tinhso.local", &["/ho-so", "/dieu-hanh"], &["/quan-tri", "/quan-tri/kiem-tra"]),
         ("kiemtra@tinhso.local", &["/ho-so", "/quan-tri/kiem-tra"], &["/quan-tri", "/dieu-hanh"]),
+        ("thamdinh@tinhso.local", &["/quan-tri/chuyen-doi-so"], &["/ho-so", "/quan-tri", "/dieu-hanh"]),
     ];
     for (login, has, lacks) in roles {
         let c = page_login(&s, login).await;

@@ -192,7 +192,7 @@ pub async fn sign_form(
 ) -> tinhso_http::pages::PageResult {
     use axum::response::IntoResponse;
     let err = tinhso_http::pages::page_err(&viewer);
-    let account = viewer.require(&tinhso_policy::Action::AppraiseDigitalTransformation).map_err(&err)?.clone();
+    let account = viewer.require(&tinhso_policy::Action::RunDigitalTransformation).map_err(&err)?.clone();
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
     form.only(&["csrf"]).map_err(&err)?;
     let year = crate::pages::parse_year(Some(&year)).map_err(&err)?.ok_or(AppError::NotFound).map_err(&err)?;

@@ -85,6 +85,8 @@ pub struct IndexPage {
     /// How far the year has come: (label, units) for each step, and those not started.
     pub progress: Vec<(String, usize)>,
     pub appraises: bool,
+    /// The province's own acts: opening a round, publishing, signing the decision.
+    pub runs: bool,
     pub years: Vec<i32>,
     pub typed_year: String,
     pub typed_deadline: String,
@@ -189,7 +191,7 @@ async fn index_page(
     };
     let signs = chosen.as_ref().is_some_and(Loaded::published)
         && decision.is_none()
-        && viewer.may(&Action::AppraiseDigitalTransformation)
+        && viewer.may(&Action::RunDigitalTransformation)
         && state.capabilities.documents.get().is_some();
     let title = pick(en, "Đánh giá chuyển đổi số (DTI)", "Digital-transformation index (DTI)");
     let own_href = match (&own, &chosen) {
@@ -215,6 +217,7 @@ async fn index_page(
             })
             .collect(),
         appraises: viewer.may(&Action::AppraiseDigitalTransformation),
+        runs: viewer.may(&Action::RunDigitalTransformation),
         years: service::openable_years().into_iter().filter(|y| !rounds.iter().any(|r| r.year == *y)).collect(),
         typed_year: typed.0,
         typed_deadline: typed.1,
@@ -255,7 +258,7 @@ pub async fn index(State(state): State<AppState>, viewer: Viewer, PageQuery(q): 
 /// Opens a year's round with the province's framework and a deadline.
 pub async fn open(State(state): State<AppState>, viewer: Viewer, form: FormData) -> PageResult {
     let err = page_err(&viewer);
-    let account = viewer.require(&Action::AppraiseDigitalTransformation).map_err(&err)?.clone();
+    let account = viewer.require(&Action::RunDigitalTransformation).map_err(&err)?.clone();
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
     form.only(&["csrf", "nam", "han-nop"]).map_err(&err)?;
     let mut errors = Vec::new();
@@ -316,7 +319,7 @@ pub async fn publish(
     form: FormData,
 ) -> PageResult {
     let err = page_err(&viewer);
-    let account = viewer.require(&Action::AppraiseDigitalTransformation).map_err(&err)?.clone();
+    let account = viewer.require(&Action::RunDigitalTransformation).map_err(&err)?.clone();
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
     form.only(&["csrf"]).map_err(&err)?;
     let year = parse_year(Some(&year)).map_err(&err)?.ok_or(AppError::NotFound).map_err(&err)?;

@@ -108,6 +108,7 @@ pub async fn login(
                 _ if !next.is_empty() => next.as_str(),
                 Role::ProvinceAdmin => "/quan-tri",
                 Role::AgencyAdmin => "/quan-tri/tai-khoan",
+                Role::DtiAppraiser => "/quan-tri/chuyen-doi-so",
                 _ => "/ho-so",
             };
             Ok(with_cookie(
