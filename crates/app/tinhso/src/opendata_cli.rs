@@ -146,7 +146,7 @@ async fn load(store: Stores, dir: &std::path::Path, resource: &str, file: Option
 
 async fn token(store: Stores, login: &str, name: &str) -> Result<ExitCode> {
     let Some(account) = store.identity.account_by_login(login).await? else { bail!("no account {login}") };
-    let secret = tinhso_http::auth::random_token().map(|t| format!("tsk_{t}")).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let secret = tinhso_identity::random_token().map(|t| format!("tsk_{t}")).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let t = tinhso_store::ApiToken {
         id: tinhso_opendata_web::service::fresh_id(),
         account: account.id,
@@ -154,7 +154,7 @@ async fn token(store: Stores, login: &str, name: &str) -> Result<ExitCode> {
         created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         last_used: None,
     };
-    store.opendata.add_api_token(&t, &tinhso_http::auth::token_hash(&secret)).await?;
+    store.opendata.add_api_token(&t, &tinhso_identity::token_hash(&secret)).await?;
     println!("{secret}");
     Ok(ExitCode::SUCCESS)
 }

@@ -91,8 +91,8 @@ pub async fn create_key(store: Stores, name: &str) -> Result<ExitCode> {
     if name.is_empty() || name.chars().count() > 100 {
         anyhow::bail!("the client's name must have 1 to 100 characters");
     }
-    let key = tinhso_http::auth::random_token()?;
-    store.reports.add_open311_key(name, &tinhso_http::auth::token_hash(&key), &console()).await?;
+    let key = tinhso_identity::random_token()?;
+    store.reports.add_open311_key(name, &tinhso_identity::token_hash(&key), &console()).await?;
     println!("{key}");
     Ok(ExitCode::SUCCESS)
 }

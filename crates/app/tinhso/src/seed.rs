@@ -212,8 +212,8 @@ pub async fn init_province(store: &Stores, name: &str, admin: &str) -> Result<()
     let raw = find_province(name)?;
     let mut setup = setup_for(&raw)?;
     let login = tinhso_kernel::ids::Login::parse("admin", admin).map_err(|e| anyhow!("--admin: {}", e.message))?;
-    let password = tinhso_http::auth::new_one_time_password().map_err(|e| anyhow!("{e}"))?;
-    let hash = tinhso_http::auth::hash_password(&password).map_err(|e| anyhow!("{e}"))?;
+    let password = tinhso_identity::new_one_time_password().map_err(|e| anyhow!("{e}"))?;
+    let hash = tinhso_identity::hash_password(&password).map_err(|e| anyhow!("{e}"))?;
     setup.accounts.push(NewAccount {
         login: login.as_str().to_owned(),
         full_name: "Quản trị tỉnh".to_owned(),
@@ -300,7 +300,7 @@ fn demo_accounts(pc: u32) -> Vec<DemoAccount> {
 pub async fn demo(store: &Stores, dossiers: usize) -> Result<()> {
     let raw = find_province(DEMO_PROVINCE)?;
     let mut setup = setup_for(&raw)?;
-    let hash = tinhso_http::auth::hash_password(DEMO_PASSWORD).map_err(|e| anyhow!("{e}"))?;
+    let hash = tinhso_identity::hash_password(DEMO_PASSWORD).map_err(|e| anyhow!("{e}"))?;
     let account = |login: String, name: String, role: Role, agency: Option<String>| -> Result<NewAccount> {
         Ok(NewAccount {
             login,

@@ -3,7 +3,7 @@
 //! notifications, uploads into the caller's document store and that store's list.
 
 use crate::api::json_bytes;
-use crate::auth::{self, cookie, session_cookie, token_hash};
+use crate::auth::{self, cookie, session_cookie};
 use crate::client::ClientAddr;
 use crate::error::{ApiError, ApiResult, AppError};
 use crate::form::ApiJson;
@@ -17,6 +17,7 @@ use chrono::Utc;
 use tinhso_api::dossiers::{DocumentItem, DocumentPage, NotificationItem, NotificationPage, StoredFileAnswer};
 use tinhso_api::session::{AccountBrief, LoginAnswer, LoginInput};
 use tinhso_api::ErrorBody;
+use tinhso_identity::token_hash;
 use tinhso_kernel::ids::Login;
 use tinhso_store::{Account, Session};
 

@@ -1,10 +1,9 @@
-//! Sessions, CSRF tokens, password hashing and login throttling.
+//! Sessions, CSRF tokens and the login check with its throttles (passwords and secrets
+//! themselves: `tinhso_identity`).
 
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::state::AppState;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use axum::extract::FromRequestParts;
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
@@ -12,7 +11,7 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use chrono::{Duration, Utc};
-use sha2::{Digest, Sha256};
+use tinhso_identity::{guard_key, random_token, token_hash, verify_password_bounded, DUMMY_HASH};
 use tinhso_kernel::guard::{Rule, Verdict};
 use tinhso_policy::{decide, Action, Actor, Decision};
 use tinhso_store::{Account, GuardKey, Session};
@@ -29,63 +28,6 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter_map(|kv| kv.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_owned())
-}
-
-pub fn random_token() -> Result<String, AppError> {
-    let mut bytes = [0u8; 32];
-    getrandom::getrandom(&mut bytes).map_err(|e| AppError::Internal(format!("randomness: {e}")))?;
-    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
-}
-
-pub fn token_hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
-}
-
-/// Argon2id with the crate's defaults (19 MiB, 2 passes): run it off the async threads.
-pub fn hash_password(password: &str) -> Result<String, AppError> {
-    let mut salt = [0u8; 16];
-    getrandom::getrandom(&mut salt).map_err(|e| AppError::Internal(format!("randomness: {e}")))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::Internal(e.to_string()))?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| AppError::Internal(e.to_string()))
-}
-
-pub fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-}
-
-/// Each argon2 run holds 19 MiB. Unbounded, a burst of 32 logins held ~600 MB (and glibc kept
-/// it afterwards); one run per core keeps the peak near 40 MB and throttles login floods.
-static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
-    tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
-});
-
-async fn with_hashing_permit<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
-    let _permit = HASHING.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
-    tokio::task::spawn_blocking(f).await.map_err(|e| AppError::Internal(e.to_string()))
-}
-
-/// `verify_password` off the async threads, at most one per core at a time.
-pub async fn verify_password_bounded(hash: String, password: String) -> Result<bool, AppError> {
-    with_hashing_permit(move || verify_password(&hash, &password)).await
-}
-
-/// `hash_password` off the async threads, at most one per core at a time.
-pub async fn hash_password_bounded(password: String) -> Result<String, AppError> {
-    with_hashing_permit(move || hash_password(&password)).await?
-}
-
-/// A hash of a password nobody has, verified when the login is unknown (or has no password)
-/// so that the answer takes as long as for a real account. A real argon2id hash with the
-/// default parameters, so its verification costs the same (tested).
-pub static DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0V0i2Iqt7D3I3w5pWJ6d0S1z6kYJjvC8s3M0l0J8Jm8";
-
-/// Whether a secret sent equals the expected one, in time independent of where they differ.
-pub fn same_secret(sent: &str, expected: &str) -> bool {
-    tinhso_kernel::secret::same(sent.as_bytes(), expected.as_bytes())
 }
 
 /// The CSRF token as a page carries it: a fresh random mask and the token XORed with it, so
@@ -120,75 +62,6 @@ pub(crate) fn csrf_matches(sent: &str, token: &str) -> bool {
         }
         _ => false,
     }
-}
-
-/// A one-time claim code for an account the desk opened: 8 characters from the 31 letters and
-/// digits without look-alikes (no 0/O, 1/I/L), each equally likely, printed as `XXXX-XXXX`
-/// (31^8, about 39.6 bits; guessing is held back by the login's abuse limits too).
-pub fn new_claim_code() -> Result<String, AppError> {
-    unambiguous_groups(2)
-}
-
-/// A password an admin hands over (a new staff account's, or one given anew), to be typed once
-/// and replaced at the first login: 16 unambiguous characters as `XXXX-XXXX-XXXX-XXXX` (about
-/// 79 bits), which an officer reads off a screen without mistaking one character for another.
-pub fn new_one_time_password() -> Result<String, AppError> {
-    unambiguous_groups(4)
-}
-
-/// `groups` groups of 4 characters from the 31 letters and digits without look-alikes, each
-/// equally likely, joined by dashes.
-fn unambiguous_groups(groups: usize) -> Result<String, AppError> {
-    let chars = random_chars(b"ABCDEFGHJKMNPQRSTUVWXYZ23456789", groups * 4)?;
-    let parts: Vec<&str> = (0..groups).filter_map(|g| chars.get(g * 4..g * 4 + 4)).collect();
-    Ok(parts.join("-"))
-}
-
-/// `len` characters of `alphabet` (ASCII, at most 256), each equally likely: random bytes at or
-/// past the largest multiple of the alphabet's size are dropped, the rest fall evenly on it.
-pub fn random_chars(alphabet: &[u8], len: usize) -> Result<String, AppError> {
-    let size = alphabet.len().clamp(1, 256);
-    let below = 256 - 256 % size;
-    let mut chars = String::with_capacity(len);
-    while chars.len() < len {
-        let mut bytes = [0u8; 32];
-        getrandom::getrandom(&mut bytes).map_err(|e| AppError::Internal(format!("randomness: {e}")))?;
-        let wanted = len - chars.len();
-        chars.extend(
-            bytes
-                .iter()
-                .filter(|b| usize::from(**b) < below)
-                .take(wanted)
-                .map(|b| char::from(alphabet[usize::from(*b) % size])),
-        );
-    }
-    Ok(chars)
-}
-
-/// A claim code as typed: case, spaces and dashes do not matter.
-pub fn normalise_claim_code(typed: &str) -> String {
-    let plain: String = typed.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect();
-    match plain.len() {
-        8 => format!("{}-{}", &plain[..4], &plain[4..]),
-        _ => plain,
-    }
-}
-
-/// The stored form of a mailed reset code (normalised as typed): its SHA-256, so the database
-/// never holds a code that works.
-pub fn claim_code_digest(code: &str) -> [u8; 32] {
-    Sha256::digest(normalise_claim_code(code).as_bytes()).into()
-}
-
-/// A guard key: the SHA-256 of what is limited, so the database holds no logins or addresses.
-pub fn guard_key(kind: &str, parts: &[&str]) -> GuardKey {
-    let mut h = Sha256::new();
-    h.update(kind.as_bytes());
-    for p in parts {
-        h.update([0u8]);
-        h.update(p.as_bytes());
-    }
-    h.finalize().into()
 }
 
 /// Why a login did not go through.
@@ -481,7 +354,7 @@ impl FromRequestParts<AppState> for Viewer {
         let (csrf, new_csrf_cookie) = match (&session, cookie(&parts.headers, csrf_cookie(secure))) {
             (Some(s), _) => (s.csrf_token.clone(), false),
             (None, Some(c)) if c.len() >= 32 => (c, false),
-            (None, _) => (random_token().map_err(|error| crate::error::PageError::new(error, locale))?, true),
+            (None, _) => (random_token().map_err(|error| crate::error::PageError::new(error.into(), locale))?, true),
         };
         let here = (parts.method == axum::http::Method::GET)
             .then(|| parts.uri.path_and_query().map(|p| p.as_str().to_owned()))
@@ -523,47 +396,5 @@ mod tests {
         }
         assert!(!csrf_matches("", &token) && !csrf_matches("", ""));
         assert!(!csrf_matches(&a[1..], &token));
-    }
-
-    #[test]
-    fn one_time_passwords_are_four_groups_of_unambiguous_characters() {
-        let p = new_one_time_password().unwrap();
-        assert_eq!(p.len(), 19, "{p}");
-        assert!(p.split('-').all(|g| g.len() == 4 && g.chars().all(|c| !"0O1IL".contains(c))), "{p}");
-        assert_ne!(p, new_one_time_password().unwrap());
-    }
-
-    #[test]
-    fn claim_codes_use_every_unambiguous_character_evenly_and_read_back_as_typed() {
-        let mut seen = std::collections::BTreeMap::<char, u32>::new();
-        for _ in 0..2_000 {
-            let code = new_claim_code().unwrap();
-            assert!(code.len() == 9 && code.as_bytes()[4] == b'-', "{code}");
-            assert_eq!(normalise_claim_code(&code.to_lowercase().replace('-', " ")), code);
-            for c in code.chars().filter(|c| *c != '-') {
-                *seen.entry(c).or_default() += 1;
-            }
-        }
-        assert!(seen.keys().all(|c| !"0O1IL".contains(*c)), "no look-alikes: {seen:?}");
-        assert_eq!(seen.len(), 31, "{seen:?}");
-        // 16,000 characters: each expected 516 times; a character twice as likely (as a
-        // duplicated one would be) or never drawn is far outside these bounds.
-        assert!(seen.values().all(|n| (400..=640).contains(n)), "{seen:?}");
-    }
-
-    /// Registration codes: six digits, each digit equally likely (256 is no multiple of 10, so
-    /// bytes from 250 up must be dropped, or 0 to 5 would come more often).
-    #[test]
-    fn digits_come_evenly() {
-        let mut seen = [0u32; 10];
-        for _ in 0..2_000 {
-            let code = random_chars(b"0123456789", 6).unwrap();
-            assert!(code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()), "{code}");
-            for b in code.bytes() {
-                seen[usize::from(b - b'0')] += 1;
-            }
-        }
-        // 12,000 digits: each expected 1,200 times.
-        assert!(seen.iter().all(|n| (1_080..=1_320).contains(n)), "{seen:?}");
     }
 }

@@ -63,6 +63,12 @@ pub enum AppError {
     Internal(String),
 }
 
+impl From<tinhso_identity::IdentityError> for AppError {
+    fn from(e: tinhso_identity::IdentityError) -> Self {
+        AppError::Internal(e.0)
+    }
+}
+
 impl AppError {
     /// A request body that could not be read: too slow (the listener cut it off), or else too
     /// large (the usual reason; a client that vanished gets no answer anyway).

@@ -187,7 +187,7 @@ pub async fn metrics(State(state): State<AppState>, ClientAddr(client): ClientAd
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .is_some_and(|sent| crate::auth::same_secret(sent, t))
+            .is_some_and(|sent| tinhso_identity::same_secret(sent, t))
     });
     if !client.is_loopback() && !token_ok {
         return crate::error::ApiError(crate::error::AppError::Forbidden).into_response();

@@ -271,7 +271,7 @@ pub async fn look_up(
     phone: &tinhso_kernel::ids::Phone,
 ) -> Result<Option<dossier::notice::Standing>, AppError> {
     use tinhso_kernel::guard::Rule;
-    let from = tinhso_http::auth::guard_key("lookup-miss", &[&tinhso_http::client::limit_key(client)]);
+    let from = tinhso_identity::guard_key("lookup-miss", &[&tinhso_http::client::limit_key(client)]);
     let now = Utc::now();
     let code = DossierCode::parse("code", code.trim()).ok();
     let start = tinhso_http::unsettled::ReadStart::now();
@@ -279,7 +279,7 @@ pub async fn look_up(
         Some(c) => {
             // Every well-formed code counts its misses, found or not, so the limit itself does
             // not tell which codes exist.
-            let at_code = tinhso_http::auth::guard_key("lookup-miss-code", &[c.as_str()]);
+            let at_code = tinhso_identity::guard_key("lookup-miss-code", &[c.as_str()]);
             let ([by_address, by_code], raw) = state.store.dossiers.dossier_for_lookup(c, &[from, at_code]).await?;
             (vec![(from, Rule::LOOKUP_MISSES, by_address), (at_code, Rule::LOOKUP_CODE_MISSES, by_code)], raw)
         }

@@ -101,7 +101,7 @@ pub async fn account(state: &AppState, w: &WalkIn) -> Result<Account, AppError> 
 /// only the person holding the receipt can make the account theirs.
 async fn with_claim_code(state: &AppState, a: Account) -> Result<Account, AppError> {
     if a.password_hash.is_empty() {
-        state.store.identity.issue_claim_code(a.id, &tinhso_http::auth::new_claim_code()?).await?;
+        state.store.identity.issue_claim_code(a.id, &tinhso_identity::new_claim_code()?).await?;
     }
     Ok(a)
 }

@@ -41,9 +41,9 @@ fn name(secure: bool) -> &'static str {
 impl Flow {
     pub fn new(purpose: Purpose, next: String) -> Result<Self, AppError> {
         Ok(Self {
-            state: auth::random_token()?,
-            nonce: auth::random_token()?,
-            verifier: auth::random_token()?,
+            state: tinhso_identity::random_token()?,
+            nonce: tinhso_identity::random_token()?,
+            verifier: tinhso_identity::random_token()?,
             purpose,
             next,
         })

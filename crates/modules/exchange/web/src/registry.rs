@@ -59,7 +59,7 @@ impl ResidentRegistry for Registry {
         }
         // Counted before the question is put, so a burst is counted one by one; a lookup
         // refused here reaches no one and reads nothing.
-        let key = tinhso_http::auth::guard_key("resident_lookup", &[&officer.id.0.to_string()]);
+        let key = tinhso_identity::guard_key("resident_lookup", &[&officer.id.0.to_string()]);
         let now = chrono::Utc::now();
         if let Verdict::Wait(secs) = state.store.guard.guard_attempt(&[(key, Rule::RESIDENT_LOOKUPS)], now).await? {
             tracing::warn!(officer = officer.id.0, "an officer's population lookups are being slowed");

@@ -365,7 +365,7 @@ pub async fn post_root(State(state): State<AppState>, Path(file): Path<String>, 
     let client = if key.is_empty() {
         None
     } else {
-        match state.store.reports.open311_client(&tinhso_http::auth::token_hash(&key)).await {
+        match state.store.reports.open311_client(&tinhso_identity::token_hash(&key)).await {
             Ok(c) => c,
             Err(e) => return from_app(f, e.into()),
         }
@@ -373,9 +373,9 @@ pub async fn post_root(State(state): State<AppState>, Path(file): Path<String>, 
     if client.is_none() {
         return error(StatusCode::FORBIDDEN, f, "api_key thiếu hoặc không hợp lệ");
     }
-    let token = match tinhso_http::auth::random_token() {
+    let token = match tinhso_identity::random_token() {
         Ok(t) => t.chars().take(24).collect::<String>(),
-        Err(e) => return from_app(f, e),
+        Err(e) => return from_app(f, e.into()),
     };
     let name = [form.text("first_name"), form.text("last_name")]
         .iter()

@@ -168,7 +168,7 @@ pub async fn register(
     let err = page_err(&viewer);
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
     form.only(&["full_name", "login", "personal_id", "password", "tiep", "ma_kich_hoat"]).map_err(&err)?;
-    let claim = auth::normalise_claim_code(&form.text("ma_kich_hoat"));
+    let claim = tinhso_identity::normalise_claim_code(&form.text("ma_kich_hoat"));
     let next = safe_next(&form.text("tiep")).unwrap_or_default().to_owned();
     let full_name = text::clean(&form.text("full_name"));
     let raw_login = form.text("login");
@@ -193,7 +193,7 @@ pub async fn register(
         (Some(login), true) => {
             // Counted before the account is made (and before the costly hash), so that a burst
             // sent at once is counted one by one; a form refused as invalid is not counted.
-            let key = auth::guard_key("register", &[&crate::client::limit_key(client)]);
+            let key = tinhso_identity::guard_key("register", &[&crate::client::limit_key(client)]);
             if let Verdict::Wait(retry_after) = state
                 .store
                 .guard
@@ -204,7 +204,7 @@ pub async fn register(
                 let typed = [&full_name, &raw_login, &raw_id, &next, &claim].map(|t| t.to_string());
                 return Ok(register_wait(&state, &viewer, "login", typed, retry_after));
             }
-            let hash = auth::hash_password_bounded(password).await.map_err(&err)?;
+            let hash = tinhso_identity::hash_password_bounded(password).await.map_err(|e| err(e.into()))?;
             // A login this server can reach is proven before the account is made (signup.rs);
             // one that has an account already goes on below (a desk account's claim, or taken).
             if let (Some(channel), Some(personal_id)) = (super::signup::channel(&state, &login), &personal_id) {
@@ -261,10 +261,13 @@ pub async fn register(
                             // login from anywhere, and the address's failures.
                             let keys = [
                                 (
-                                    auth::guard_key("claim-at", &[&new.login, &crate::client::limit_key(client)]),
+                                    tinhso_identity::guard_key(
+                                        "claim-at",
+                                        &[&new.login, &crate::client::limit_key(client)],
+                                    ),
                                     Rule::LOGIN_AT_ADDRESS,
                                 ),
-                                (auth::guard_key("claim", &[&new.login]), Rule::LOGIN),
+                                (tinhso_identity::guard_key("claim", &[&new.login]), Rule::LOGIN),
                             ];
                             let attempt = match auth::Attempt::begin(&state, client, &keys).await.map_err(&err)? {
                                 Ok(a) => a,
@@ -487,7 +490,7 @@ pub async fn change_password(
         let page = account_page(&state, &viewer, false, errors).await.map_err(&err)?;
         return Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))));
     }
-    let hash = auth::hash_password_bounded(new.to_owned()).await.map_err(&err)?;
+    let hash = tinhso_identity::hash_password_bounded(new.to_owned()).await.map_err(|e| err(e.into()))?;
     if !state.store.identity.change_password(account.id, &hash, &session.token_hash).await.map_err(|e| err(e.into()))? {
         return Err(err(AppError::Unauthenticated));
     }

@@ -122,7 +122,7 @@ pub async fn desk_reset(State(state): State<AppState>, viewer: Viewer, form: For
         let page = desk_page(&state, &viewer, raw, errors);
         return Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))));
     };
-    let fresh = auth::new_claim_code().map_err(&err)?;
+    let fresh = tinhso_identity::new_claim_code().map_err(|e| err(e.into()))?;
     let by = AdminAct { actor: officer, at: chrono::Utc::now() };
     let code = state.store.identity.reset_password(citizen.id, &fresh, &by).await.map_err(|e| err(e.into()))?;
     let Some(code) = code else {
@@ -250,8 +250,8 @@ pub async fn mail_code(
     let now = chrono::Utc::now();
     let limits = [
         // One budget per login, whichever way its codes go.
-        (auth::guard_key("reset-mail", &[login.as_str()]), Rule::RESET_MAILS),
-        (auth::guard_key("reset-mail-from", &[&crate::client::limit_key(client)]), Rule::ADDRESS),
+        (tinhso_identity::guard_key("reset-mail", &[login.as_str()]), Rule::RESET_MAILS),
+        (tinhso_identity::guard_key("reset-mail-from", &[&crate::client::limit_key(client)]), Rule::ADDRESS),
     ];
     if let Verdict::Wait(retry_after) =
         state.store.guard.guard_attempt(&limits, now).await.map_err(|e| err(e.into()))?
@@ -262,7 +262,7 @@ pub async fn mail_code(
     }
     let account = state.store.identity.account_by_login(login.as_str()).await.map_err(|e| err(e.into()))?;
     if let Some(a) = account.filter(|a| a.role == Role::Citizen && a.personal_id.is_some()) {
-        let code = auth::new_claim_code().map_err(&err)?;
+        let code = tinhso_identity::new_claim_code().map_err(|e| err(e.into()))?;
         let until = now + chrono::Duration::minutes(MAILED_CODE_MINUTES);
         let message = if by_text {
             // A text holds 160 characters: the code first, the rest in a few words.
@@ -279,7 +279,7 @@ pub async fn mail_code(
                 reset_mail(&state, &a.login, &code, until),
             )
         };
-        let digest = auth::claim_code_digest(&code);
+        let digest = tinhso_identity::claim_code_digest(&code);
         state.store.identity.issue_email_reset(a.id, &digest, until, &message).await.map_err(|e| err(e.into()))?;
         tracing::info!(account = a.id.0, by_text, "a password reset code was sent");
     }
@@ -321,7 +321,7 @@ pub async fn reset(
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
     form.only(&["login", "personal_id", "ma", "password"]).map_err(&err)?;
     let (raw_login, raw_id) = (form.text("login"), form.text("personal_id"));
-    let code = auth::normalise_claim_code(&form.text("ma"));
+    let code = tinhso_identity::normalise_claim_code(&form.text("ma"));
     let new = form.get("password").unwrap_or_default().to_owned();
     let mut errs = Errors::default();
     let login = errs.take(Login::parse("login", &raw_login));
@@ -342,8 +342,11 @@ pub async fn reset(
     // As for logins: the address's failures (a spray over many logins), then this login's
     // attempts at this address and from anywhere (shared with the registration's claim code).
     let keys = [
-        (auth::guard_key("claim-at", &[login.as_str(), &crate::client::limit_key(client)]), Rule::LOGIN_AT_ADDRESS),
-        (auth::guard_key("claim", &[login.as_str()]), Rule::LOGIN),
+        (
+            tinhso_identity::guard_key("claim-at", &[login.as_str(), &crate::client::limit_key(client)]),
+            Rule::LOGIN_AT_ADDRESS,
+        ),
+        (tinhso_identity::guard_key("claim", &[login.as_str()]), Rule::LOGIN),
     ];
     let attempt = match auth::Attempt::begin(&state, client, &keys).await.map_err(&err)? {
         Ok(a) => a,
@@ -354,7 +357,7 @@ pub async fn reset(
     };
     let now = chrono::Utc::now();
     let account = state.store.identity.account_by_login(login.as_str()).await.map_err(|e| err(e.into()))?;
-    let hash = auth::hash_password_bounded(new).await.map_err(&err)?;
+    let hash = tinhso_identity::hash_password_bounded(new).await.map_err(|e| err(e.into()))?;
     // The code is either the desk's (the password was cleared there) or one mailed on request.
     let claimed = match account {
         Some(a) if a.role == Role::Citizen && a.personal_id.as_ref() == Some(&personal_id) => {
@@ -362,7 +365,7 @@ pub async fn reset(
             let by_desk = identity.claim_account(a.id, &code, &hash, &a.full_name).await.map_err(|e| err(e.into()))?;
             let by_mail = !by_desk
                 && identity
-                    .redeem_email_reset(a.id, &auth::claim_code_digest(&code), now, &hash)
+                    .redeem_email_reset(a.id, &tinhso_identity::claim_code_digest(&code), now, &hash)
                     .await
                     .map_err(|e| err(e.into()))?;
             (by_desk || by_mail).then_some((a, by_mail))

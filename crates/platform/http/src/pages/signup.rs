@@ -71,7 +71,7 @@ pub async fn stage(
     next: &str,
 ) -> Result<Staged, crate::error::AppError> {
     let now = Utc::now();
-    let limit = (auth::guard_key("signup-code", &[who.login.as_str()]), Rule::SIGNUP_CODES);
+    let limit = (tinhso_identity::guard_key("signup-code", &[who.login.as_str()]), Rule::SIGNUP_CODES);
     if let Verdict::Wait(retry_after) = state.store.guard.guard_attempt(&[limit], now).await? {
         return Ok(Staged::Wait(retry_after));
     }
@@ -82,7 +82,7 @@ pub async fn stage(
         full_name: who.full_name,
         personal_id: who.personal_id,
         password_hash: who.password_hash,
-        code_sha256: auth::claim_code_digest(&code),
+        code_sha256: tinhso_identity::claim_code_digest(&code),
         until,
     };
     state.store.login_proof.stage_registration(&staged).await?;
@@ -97,7 +97,7 @@ pub async fn stage(
 
 /// Six digits, each equally likely: typed on a phone's number pad.
 fn new_code() -> Result<String, crate::error::AppError> {
-    auth::random_chars(b"0123456789", 6)
+    Ok(tinhso_identity::random_chars(b"0123456789", 6)?)
 }
 
 fn minutes(channel: &Channel) -> i64 {
@@ -261,10 +261,10 @@ pub async fn prove(
     }
     let keys = [
         (
-            auth::guard_key("signup-proof-at", &[login.as_str(), &crate::client::limit_key(client)]),
+            tinhso_identity::guard_key("signup-proof-at", &[login.as_str(), &crate::client::limit_key(client)]),
             Rule::LOGIN_AT_ADDRESS,
         ),
-        (auth::guard_key("signup-proof", &[login.as_str()]), Rule::LOGIN),
+        (tinhso_identity::guard_key("signup-proof", &[login.as_str()]), Rule::LOGIN),
     ];
     let attempt = match auth::Attempt::begin(&state, client, &keys).await.map_err(&err)? {
         Ok(a) => a,
@@ -276,7 +276,7 @@ pub async fn prove(
     let proven = state
         .store
         .login_proof
-        .prove_registration(login.as_str(), &auth::claim_code_digest(&code), Utc::now())
+        .prove_registration(login.as_str(), &tinhso_identity::claim_code_digest(&code), Utc::now())
         .await
         .map_err(|e| err(e.into()))?;
     // What went wrong, and whether it counts as a guess.
@@ -350,7 +350,7 @@ pub async fn resend(State(state): State<AppState>, viewer: Viewer, form: FormDat
         return Ok(viewer.finish(Redirect::to("/dang-ky").into_response()));
     };
     let now = Utc::now();
-    let limit = (auth::guard_key("signup-code", &[login.as_str()]), Rule::SIGNUP_CODES);
+    let limit = (tinhso_identity::guard_key("signup-code", &[login.as_str()]), Rule::SIGNUP_CODES);
     if let Verdict::Wait(retry_after) =
         state.store.guard.guard_attempt(&[limit], now).await.map_err(|e| err(e.into()))?
     {
@@ -369,7 +369,7 @@ pub async fn resend(State(state): State<AppState>, viewer: Viewer, form: FormDat
     let waiting = state
         .store
         .login_proof
-        .restage_code(login.as_str(), &auth::claim_code_digest(&code), until)
+        .restage_code(login.as_str(), &tinhso_identity::claim_code_digest(&code), until)
         .await
         .map_err(|e| err(e.into()))?;
     let problem = if !waiting {

@@ -3,7 +3,7 @@
 //! give it a new one-time password (an officer who forgot theirs).
 
 use super::{page_err, PageResult};
-use crate::auth::{self, Viewer};
+use crate::auth::Viewer;
 use crate::error::AppError;
 use crate::form::FormData;
 use crate::state::AppState;
@@ -277,8 +277,8 @@ async fn change(state: AppState, viewer: Viewer, id: String, form: FormData, wha
             });
         }
         Change::NewPassword => {
-            let password = auth::new_one_time_password().map_err(&err)?;
-            let hash = auth::hash_password_bounded(password.clone()).await.map_err(&err)?;
+            let password = tinhso_identity::new_one_time_password().map_err(|e| err(e.into()))?;
+            let hash = tinhso_identity::hash_password_bounded(password.clone()).await.map_err(|e| err(e.into()))?;
             identity.reissue_password(id, &hash, &by).await.map_err(|e| err(e.into()))?;
             state.forget_sessions_of(id);
             tracing::info!(admin = admin.0, account = id.0, "a staff account was given a new password");
@@ -369,8 +369,8 @@ pub async fn create(State(state): State<AppState>, viewer: Viewer, form: FormDat
     let (errors, created) = match new {
         None => (errs.0, None),
         Some((login, role, agency)) => {
-            let password = auth::new_one_time_password().map_err(&err)?;
-            let hash = auth::hash_password_bounded(password.clone()).await.map_err(&err)?;
+            let password = tinhso_identity::new_one_time_password().map_err(|e| err(e.into()))?;
+            let hash = tinhso_identity::hash_password_bounded(password.clone()).await.map_err(|e| err(e.into()))?;
             let account = NewAccount {
                 login: login.as_str().to_owned(),
                 full_name: full_name.clone(),

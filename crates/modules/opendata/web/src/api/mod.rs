@@ -223,7 +223,7 @@ async fn caller(state: &AppState, headers: &HeaderMap, method: &Method) -> Resul
         .map(|t| t.trim().trim_start_matches("Bearer ").trim().to_owned())
         .filter(|t| !t.is_empty());
     if let Some(t) = token {
-        let hash = tinhso_http::auth::token_hash(&t);
+        let hash = tinhso_identity::token_hash(&t);
         let account = match state.store.opendata.api_token_account(&hash).await? {
             Some(id) => state.store.identity.account(id).await?,
             None => None,
@@ -236,7 +236,7 @@ async fn caller(state: &AppState, headers: &HeaderMap, method: &Method) -> Resul
     if method == Method::GET {
         let name = tinhso_http::auth::session_cookie(state.config.secure_cookies);
         if let Some(cookie) = tinhso_http::auth::cookie(headers, name) {
-            if let Ok(Some((_, a))) = state.session(&tinhso_http::auth::token_hash(&cookie)).await {
+            if let Ok(Some((_, a))) = state.session(&tinhso_identity::token_hash(&cookie)).await {
                 return Ok(Some(a));
             }
         }

@@ -7,7 +7,7 @@ use tinhso_store::ApiToken;
 
 /// A new token's secret: a recognisable prefix and 256 random bits.
 pub fn secret() -> Result<String, CkanError> {
-    tinhso_http::auth::random_token().map(|t| format!("tsk_{t}")).map_err(|_| CkanError::Internal("randomness".into()))
+    tinhso_identity::random_token().map(|t| format!("tsk_{t}")).map_err(|_| CkanError::Internal("randomness".into()))
 }
 
 /// Makes a token named `name` for `account`; returns (its id, its secret).
@@ -28,7 +28,7 @@ pub async fn make(
         created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         last_used: None,
     };
-    state.store.opendata.add_api_token(&t, &tinhso_http::auth::token_hash(&secret)).await?;
+    state.store.opendata.add_api_token(&t, &tinhso_identity::token_hash(&secret)).await?;
     Ok((t.id, secret))
 }
 

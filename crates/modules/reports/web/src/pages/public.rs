@@ -488,7 +488,7 @@ pub async fn create(
     let guard = match viewer.account {
         Some(_) => None,
         None => {
-            let key = tinhso_http::auth::guard_key("report-anonymous", &[&tinhso_http::client::limit_key(client)]);
+            let key = tinhso_identity::guard_key("report-anonymous", &[&tinhso_http::client::limit_key(client)]);
             let rule = tinhso_kernel::guard::Rule::ANONYMOUS_REPORTS;
             if let tinhso_kernel::guard::Verdict::Wait(retry_after) =
                 state.store.guard.guard_attempt(&[(key, rule)], chrono::Utc::now()).await.map_err(|e| err(e.into()))?
