@@ -155,3 +155,37 @@ fn the_results_and_exchange_modules_depend_on_no_other_module() {
     }
     assert_eq!(checked, 6, "the two modules' core, store and web");
 }
+
+#[test]
+fn the_platform_pieces_below_http_know_nothing_of_it() {
+    // Storage, files, identity, notifications and the ledger are used by the daemon, the
+    // command line and the HTTP crate alike; HTTP's types in them would tie every caller to a
+    // web server (as files and mail once were, inside the HTTP crate).
+    let below = ["tinhso-store", "tinhso-files", "tinhso-identity", "tinhso-notify", "tinhso-ledger"];
+    let web = ["tinhso-http", "axum", "hyper", "tower", "http-body", "askama"];
+    let root = workspace();
+    let mut paths = Vec::new();
+    manifests(&root.join("crates/platform"), &mut paths);
+    let mut checked = 0;
+    for path in paths {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = text.lines().find_map(|l| l.trim().strip_prefix("name = \"")).unwrap().trim_end_matches('"');
+        if !below.contains(&name) {
+            continue;
+        }
+        checked += 1;
+        let deps: Vec<&str> = text
+            .split("[dependencies]")
+            .nth(1)
+            .unwrap_or("")
+            .split("\n[")
+            .next()
+            .unwrap_or("")
+            .lines()
+            .filter_map(|l| l.split(['.', ' ', '=']).next())
+            .filter(|d| web.contains(d))
+            .collect();
+        assert!(deps.is_empty(), "{name} depends on {deps:?}");
+    }
+    assert_eq!(checked, below.len(), "each piece's manifest found");
+}

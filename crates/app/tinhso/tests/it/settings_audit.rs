@@ -37,11 +37,11 @@ async fn found(s: &TestServer, tamper: &str, named: &str, undo: &str) {
 async fn story(s: TestServer) {
     let pg = s.backend == Backend::Postgres;
     // A fresh province: its calendar and catalogue were recorded by the platform at set-up, and
-    // the audit says how much it held to the log (69 demo staff; 144 procedures, 3 years, 12
+    // the audit says how much it held to the log (70 demo staff; 144 procedures, 3 years, 12
     // categories, the routing table, the limits, the province with its agencies).
     let (code, out) = audit(&s).await;
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("Khớp nhật ký quản trị: 69 tài khoản, 162 cấu hình"), "{out}");
+    assert!(out.contains("Khớp nhật ký quản trị: 70 tài khoản, 162 cấu hình"), "{out}");
 
     // A change through the platform's page is vouched for.
     let admin = Caller::login(&s, "quantri@tinhso.local", PASSWORD).await;
