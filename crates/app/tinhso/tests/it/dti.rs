@@ -294,6 +294,10 @@ async fn a_year(backend: Backend) {
     for path in ["/quan-tri/tai-khoan", "/quan-tri/thu-tuc/moi", "/dieu-hanh", "/ho-so"] {
         assert_eq!(page(&council, url(path)).await.0, StatusCode::FORBIDDEN, "{path}");
     }
+    // Nor is it offered what it may not open (the reports staff handle, from the public list).
+    let (_, reports) = page(&council, url("/phan-anh")).await;
+    assert!(!reports.contains("href=\"/can-bo/phan-anh\""), "{reports}");
+    assert_eq!(page(&council, url("/can-bo/phan-anh")).await.0, StatusCode::FORBIDDEN);
     let (_, html) = page(&council, mine.clone()).await;
     let mut appraisal = filled(&html);
     assert_eq!(appraisal.len(), 23, "every indicator, the measured ones too");

@@ -269,7 +269,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(p): P
         next_href,
         errors,
         narrowed,
-        staff: viewer.account.as_ref().is_some_and(|a| a.role != tinhso_policy::Role::Citizen),
+        staff: super::staff::scope(&viewer).is_some(),
         subscribed,
     };
     Ok(viewer.finish((status, render(&page))))

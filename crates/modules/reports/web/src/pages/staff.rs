@@ -11,6 +11,7 @@ use tinhso_http::pages::{page_err, PageResult};
 use tinhso_http::state::AppState;
 use tinhso_http::views::{render, Layout};
 use tinhso_kernel::calendar::local_date;
+use tinhso_kernel::ids::AgencyCode;
 use tinhso_policy::Action;
 use tinhso_store::ReportQuery;
 
@@ -23,15 +24,21 @@ pub struct StaffPage {
     pub open: Vec<ReportView>,
 }
 
+/// Whose reports `viewer`'s list holds: every agency's (`Some(None)`) for the province-wide
+/// roles, their agency's when they handle its reports, or no list at all (`None`): a citizen, or
+/// staff whose work is elsewhere (the DTI's appraisers). Pages link the list by the same rule.
+pub fn scope(viewer: &Viewer) -> Option<Option<AgencyCode>> {
+    if viewer.may(&Action::ViewAllDossiers) {
+        return Some(None);
+    }
+    let agency = viewer.account.as_ref()?.agency.as_ref()?;
+    viewer.may(&Action::HandleReport { agency: agency.clone() }).then(|| Some(agency.clone()))
+}
+
 pub async fn inbox(State(state): State<AppState>, viewer: Viewer) -> PageResult {
     let err = page_err(&viewer);
-    let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
-    let province_wide = viewer.may(&Action::ViewAllDossiers);
-    let agency = match (&account.agency, province_wide) {
-        (_, true) => None,
-        (Some(a), false) if viewer.may(&Action::HandleReport { agency: a.clone() }) => Some(a.clone()),
-        _ => return Err(err(AppError::Forbidden)),
-    };
+    viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
+    let agency = scope(&viewer).ok_or(AppError::Forbidden).map_err(&err)?;
     let categories = state.store.reports.report_categories().await.map_err(|e| err(e.into()))?;
     let today = local_date(Utc::now());
     // Most urgent first, so a long list cuts the reports that can wait, never the late ones.
