@@ -80,7 +80,7 @@ pub async fn issue_for(state: &AppState, p: &Payment) -> Result<String, AppError
             kind: DocumentKind::Receipt,
             subject: p.dossier.clone(),
             agency: p.agency.clone(),
-            owner: Some(tinhso_kernel::ids::AccountId(p.applicant)),
+            owner: Some(AccountId(p.applicant)),
             actor: AccountId::NO_PERSON,
             name: format!("Biên lai {}.pdf", p.dossier),
             year,
