@@ -11,12 +11,10 @@
 mod password;
 mod secrets;
 
-pub use password::{
-    hash_password, hash_password_bounded, same_secret, verify_password, verify_password_bounded, DUMMY_HASH,
-};
+pub use password::{hash_password, hash_password_bounded, verify_password, verify_password_bounded, DUMMY_HASH};
 pub use secrets::{
     claim_code_digest, guard_key, new_claim_code, new_one_time_password, normalise_claim_code, random_chars,
-    random_token, token_hash,
+    random_token, same_secret, token_hash,
 };
 
 /// The platform could not draw randomness or run the hasher: nothing a person did wrong.

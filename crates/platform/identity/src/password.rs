@@ -47,11 +47,6 @@ pub async fn hash_password_bounded(password: String) -> Result<String, IdentityE
 pub static DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0V0i2Iqt7D3I3w5pWJ6d0S1z6kYJjvC8s3M0l0J8Jm8";
 
-/// Whether a secret sent equals the expected one, in time independent of where they differ.
-pub fn same_secret(sent: &str, expected: &str) -> bool {
-    tinhso_kernel::secret::same(sent.as_bytes(), expected.as_bytes())
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

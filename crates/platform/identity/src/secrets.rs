@@ -14,8 +14,14 @@ pub fn random_token() -> Result<String, IdentityError> {
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 
+/// What is stored for a token: its SHA-256, so the sessions table holds no token that works.
 pub fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Whether a secret sent equals the expected one, in time independent of where they differ.
+pub fn same_secret(sent: &str, expected: &str) -> bool {
+    tinhso_kernel::secret::same(sent.as_bytes(), expected.as_bytes())
 }
 
 /// A one-time claim code for an account the desk opened: 8 characters from the 31 letters and
