@@ -11,9 +11,11 @@ pub mod db;
 pub mod dti;
 pub mod options;
 
-/// The modules' web halves the server mounts beside the platform's routes.
+/// The web halves the server mounts beside the platform's routes: the account pages (which
+/// ask the modules what they keep about a person and what work an officer holds), then each
+/// module's.
 pub fn web_modules() -> Vec<tinhso_http::WebModule> {
-    vec![
+    let modules = vec![
         tinhso_catalogue_web::module(),
         tinhso_dossier_web::module(),
         tinhso_ioc_web::module(),
@@ -24,5 +26,7 @@ pub fn web_modules() -> Vec<tinhso_http::WebModule> {
         tinhso_eid_web::module(),
         tinhso_exchange_web::module(),
         tinhso_dti_web::module(),
-    ]
+    ];
+    let accounts = tinhso_accounts::module(&modules);
+    std::iter::once(accounts).chain(modules).collect()
 }

@@ -132,7 +132,7 @@ const WRONG_TRIES_TOLD: u32 = 5;
 /// `wrong` times before (from anywhere, within the tally's memory): if it was not them,
 /// someone is guessing it, and they are the one who can choose a harder password.
 async fn tell_of_wrong_tries(state: &AppState, account: &Account, wrong: u32) -> Result<(), AppError> {
-    use crate::pages::account::{now_en, now_vi, tell_owner};
+    use crate::notices::{now_en, now_vi, tell_owner};
     let body = format!(
         "Trước lần đăng nhập lúc {}, mật khẩu tài khoản của ông/bà đã bị nhập sai {wrong} lần. Nếu đó không phải \
          ông/bà, có thể có người đang dò mật khẩu: hãy đổi mật khẩu tại /tai-khoan và chọn một cụm từ khó đoán.",
@@ -360,7 +360,7 @@ impl FromRequestParts<AppState> for Viewer {
             .then(|| parts.uri.path_and_query().map(|p| p.as_str().to_owned()))
             .flatten()
             .filter(|p| !["/dang-nhap", "/dang-ky", "/dang-xuat"].iter().any(|own| p.starts_with(own)))
-            .filter(|p| crate::pages::account::safe_next(p).is_some());
+            .filter(|p| crate::nav::safe_next(p).is_some());
         let unread = match (&account, parts.method == axum::http::Method::GET) {
             (Some(a), true) => {
                 state.store.notify.unread(a.id).await.map_err(|e| crate::error::PageError::new(e.into(), locale))?

@@ -299,7 +299,7 @@ impl IntoResponse for PageError {
         self.error.log();
         if matches!(self.error, AppError::Unauthenticated) {
             let to = match &self.back_to {
-                Some(page) => crate::pages::account::with_next("/dang-nhap", page),
+                Some(page) => crate::nav::with_next("/dang-nhap", page),
                 None => "/dang-nhap".to_owned(),
             };
             return axum::response::Redirect::to(&to).into_response();

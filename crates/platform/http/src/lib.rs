@@ -1,13 +1,14 @@
-//! Tỉnh Số's HTTP platform: state, sessions and CSRF, the viewer, errors, extractors, layout
-//! and i18n, exports, charts, uploads and downloads; the platform's own pages (log in, register,
-//! the account, staff accounts, the language switch) and API (session, notifications,
-//! uploads and the document store, communes, health, the OpenAPI document). Each module's web
-//! crate (`crates/modules/<m>/web`) hands the composition root a [`WebModule`]: its routes over
-//! [`AppState`] and its part of the OpenAPI document; [`router`] merges them.
+//! Tỉnh Số's HTTP platform: state, sessions and CSRF, the login check, the viewer, errors,
+//! extractors, layout and i18n, exports, charts, uploads and downloads, the listener and the
+//! edge; the platform's API (session, notifications, uploads and the document store, communes,
+//! health, metrics, the OpenAPI document) and its few administration pages (integrity checks,
+//! upload limits, the language switch). The account pages are `tinhso-accounts`; each module's
+//! web crate (`crates/modules/<m>/web`) likewise hands the composition root a [`WebModule`]:
+//! its routes over [`AppState`] and its part of the OpenAPI document; [`router`] merges them.
 //!
-//! May depend on: the kernel, the policy, the API types, the storage ports, the file store and
-//! the notifications (`tinhso-files`, `tinhso-notify`), and the modules' pure cores for the
-//! read models the state keeps (the catalogue's search index).
+//! May depend on: the kernel, the policy, the API types, the storage ports, the file store,
+//! identity and the notifications (`tinhso-files`, `tinhso-identity`, `tinhso-notify`), and
+//! the modules' pure cores for the read models the state keeps (the catalogue's search index).
 //! Flow: request -> extractor (input parsing) -> policy (`Viewer::require`) -> domain -> store.
 
 pub mod api;
@@ -26,6 +27,8 @@ pub mod form;
 pub mod i18n;
 pub mod listen;
 pub mod metrics;
+pub mod nav;
+pub mod notices;
 pub mod openapi;
 pub mod outbound;
 pub mod pages;
@@ -96,14 +99,6 @@ pub fn script(source: &'static str) -> impl IntoResponse {
     )
 }
 
-async fn account_page() -> axum::response::Redirect {
-    axum::response::Redirect::to("/tai-khoan")
-}
-
-async fn staff_list() -> axum::response::Redirect {
-    axum::response::Redirect::to("/quan-tri/tai-khoan")
-}
-
 async fn fallback(req: Request) -> axum::response::Response {
     refuse(&req, error::AppError::NotFound)
 }
@@ -139,6 +134,22 @@ pub(crate) fn refuse(req: &Request, error: error::AppError) -> axum::response::R
     }
 }
 
+/// What a module keeps about one person, for their copy of their personal data: the name of
+/// its part and the part.
+pub type PersonalData =
+    fn(
+        AppState,
+        tinhso_kernel::ids::AccountId,
+    ) -> futures_util::future::BoxFuture<'static, Result<(&'static str, serde_json::Value), error::AppError>>;
+
+/// The work a staff account holds in one module (the dossiers whose step it holds, say), in a
+/// sentence for each language; `None` when it holds nothing there. Asked before a lock, so the
+/// admin knows what will wait for someone else.
+pub type HeldWork = fn(
+    AppState,
+    tinhso_store::Account,
+) -> futures_util::future::BoxFuture<'static, Result<Option<(String, String)>, error::AppError>>;
+
 /// What a module's web half contributes: its pages' and API's routes, and its part of the
 /// OpenAPI document.
 pub struct WebModule {
@@ -149,54 +160,23 @@ pub struct WebModule {
     /// Every other multipart body passes the platform's session-and-CSRF guard first.
     pub own_upload_auth: &'static [&'static str],
     /// What the module keeps about a person, for their copy of their personal data.
-    pub personal_data: Option<pages::personal_data::PersonalData>,
+    pub personal_data: Option<PersonalData>,
     /// The work a staff account holds in the module, said before an admin locks it.
-    pub held_work: Option<pages::staff::HeldWork>,
+    pub held_work: Option<HeldWork>,
 }
 
 /// The platform's pages and API and every module's, behind the platform's edge
 /// ([`edge::Edge`]: request ids, the target check, the multipart guard, security headers).
 pub fn router(state: AppState, modules: Vec<WebModule>) -> edge::Edge<Router> {
-    use pages::{account, admin_log, audit_runs, limits, locale, reset, staff};
+    use pages::{audit_runs, limits, locale};
     let document = openapi::document(modules.iter().map(|m| m.api.clone()));
     let served_document = move || {
         let document = document.clone();
         async move { ([(header::CONTENT_TYPE, "application/json")], document) }
     };
-    let parts: std::sync::Arc<Vec<_>> = std::sync::Arc::new(modules.iter().filter_map(|m| m.personal_data).collect());
-    let personal_data = move |axum::extract::State(state): axum::extract::State<AppState>, viewer: auth::Viewer| {
-        let parts = parts.clone();
-        async move { pages::personal_data::download(state, viewer, &parts).await }
-    };
-    let held: std::sync::Arc<Vec<_>> = std::sync::Arc::new(modules.iter().filter_map(|m| m.held_work).collect());
-    let ask_lock =
-        move |state: axum::extract::State<AppState>, viewer: auth::Viewer, id: axum::extract::Path<String>| {
-            let held = held.clone();
-            async move { staff::ask_lock(state, viewer, id, &held).await }
-        };
     let mut router = Router::new()
-        .route("/tai-khoan/du-lieu", get(personal_data))
         .route("/ngon-ngu/{lang}", get(locale::language))
-        .route("/dang-nhap", get(account::login_form).post(account::login))
-        .route("/dang-xuat", post(account::logout))
-        .route("/dang-ky", get(account::register_form).post(account::register))
-        .route("/dang-ky/xac-nhan", get(pages::signup::form).post(pages::signup::prove))
-        .route("/dang-ky/gui-lai-ma", post(pages::signup::resend))
-        .route("/tai-khoan", get(account::account))
-        .route("/tai-khoan/mat-khau", post(account::change_password))
-        .route("/tai-khoan/tin-nhan", post(account::set_texts).get(account_page))
-        .route("/dat-lai-mat-khau", get(reset::form).post(reset::reset))
-        .route("/dat-lai-mat-khau/gui-ma", post(reset::mail_code))
-        .route("/can-bo/dat-lai-mat-khau", get(reset::desk_form).post(reset::desk_reset))
-        .route("/thong-bao", get(account::notifications))
-        .route("/quan-tri/nhat-ky", get(admin_log::show))
         .route("/quan-tri/kiem-tra", get(audit_runs::show).post(audit_runs::ask))
-        .route("/quan-tri/tai-khoan", get(staff::list).post(staff::create))
-        // Locking and a new password ask first (their page is the question); unlocking has no
-        // page of its own: opened, the list it is on.
-        .route("/quan-tri/tai-khoan/{id}/khoa", post(staff::lock).get(ask_lock))
-        .route("/quan-tri/tai-khoan/{id}/mo-khoa", post(staff::unlock).get(staff_list))
-        .route("/quan-tri/tai-khoan/{id}/cap-lai-mat-khau", post(staff::new_password).get(staff::ask_new_password))
         .route("/quan-tri/tai-len", get(limits::show).post(limits::save))
         .route("/static/site.css", get(stylesheet))
         .route("/healthz", get(api::healthz))

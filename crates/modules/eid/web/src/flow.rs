@@ -70,7 +70,7 @@ impl Flow {
             other => Purpose::Join(AccountId(other.strip_prefix("join")?.parse().ok()?)),
         };
         let next = String::from_utf8(URL_SAFE_NO_PAD.decode(next).ok()?).ok()?;
-        let next = tinhso_http::pages::account::safe_next(&next).unwrap_or_default().to_owned();
+        let next = tinhso_http::nav::safe_next(&next).unwrap_or_default().to_owned();
         let ok = |s: &str| s.len() == 43 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         (ok(state) && ok(nonce) && ok(verifier)).then(|| Self {
             state: state.into(),

@@ -16,7 +16,7 @@ use tinhso_eid::Person;
 use tinhso_http::auth::{self, Viewer};
 use tinhso_http::error::AppError;
 use tinhso_http::form::{FormData, PageQuery};
-use tinhso_http::pages::account::{safe_next, with_cookie, with_next};
+use tinhso_http::nav::{safe_next, with_cookie, with_next};
 use tinhso_http::pages::{page_err, PageResult};
 use tinhso_http::state::AppState;
 use tinhso_http::views::{render, Layout};

@@ -12,7 +12,7 @@ pub async fn language(Path(lang): Path<String>, headers: HeaderMap) -> impl Into
         .and_then(|r| r.to_str().ok())
         .and_then(|r| r.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_owned())))
         // A path of this site only: `//host` or `/\host` would leave it.
-        .filter(|p| super::account::safe_next(p).is_some())
+        .filter(|p| crate::nav::safe_next(p).is_some())
         .unwrap_or_else(|| "/".to_owned());
     let mut resp = Redirect::to(&back).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("lang={lang}; Path=/; Max-Age=31536000; SameSite=Lax")) {

@@ -1,14 +1,11 @@
-//! Server-rendered pages. Every page works without JavaScript; forms post and redirect.
+//! The platform's own administration pages (the integrity checks, upload limits) and the
+//! language switch, and what every page handler shares: an error shown as a page in the
+//! viewer's language. The account pages are `tinhso-accounts`; each module has its own.
+//! Every page works without JavaScript; forms post and redirect.
 
-pub mod account;
-pub mod admin_log;
 pub mod audit_runs;
 pub mod limits;
 pub mod locale;
-pub mod personal_data;
-pub mod reset;
-pub mod signup;
-pub mod staff;
 
 use crate::auth::Viewer;
 use crate::error::{AppError, PageError};

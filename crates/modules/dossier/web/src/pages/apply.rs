@@ -235,7 +235,7 @@ pub async fn apply_form(
     if viewer.account.is_none() {
         // Log in (or register) and come straight back to this form.
         let back = format!("/thu-tuc/{}/nop", tinhso_kernel::text::clean(&code));
-        return Ok(Redirect::to(&tinhso_http::pages::account::with_next("/dang-nhap", &back)).into_response());
+        return Ok(Redirect::to(&tinhso_http::nav::with_next("/dang-nhap", &back)).into_response());
     }
     must_be_citizen(&viewer).map_err(&err)?;
     let (applicants, online_level) = state

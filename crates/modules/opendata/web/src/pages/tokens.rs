@@ -72,15 +72,15 @@ pub async fn create(State(state): State<AppState>, viewer: Viewer, form: FormDat
             // A key outlives a password change: the owner hears of each, in case it was not them.
             let body = format!(
                 "Khóa API “{name}” đã được tạo cho tài khoản của ông/bà lúc {}. Nếu không phải ông/bà tạo, hãy thu hồi khóa tại trang Khóa API (/tai-khoan/khoa-api) và đổi mật khẩu.",
-                tinhso_http::pages::account::now_vi()
+                tinhso_http::notices::now_vi()
             );
             let body_en = format!(
                 "The API key “{name}” was created for your account at {}. If it was not you, revoke it on the API keys page (/tai-khoan/khoa-api) and change your password.",
-                tinhso_http::pages::account::now_en()
+                tinhso_http::notices::now_en()
             );
             let note = tinhso_store::Notification::new(account.id, "Khóa API mới cho tài khoản", body)
                 .with_english("A new API key for your account", body_en);
-            tinhso_http::pages::account::tell_owner(&state, note).await.map_err(&err)?;
+            tinhso_http::notices::tell_owner(&state, note).await.map_err(&err)?;
             page(&state, &viewer, Some(secret), None, String::new()).await?
         }
         Err(_) if name.is_empty() || name.chars().count() > 100 => {

@@ -4,18 +4,15 @@
 //! store); each module that keeps personal data adds its part through
 //! `WebModule::personal_data`, so a new module is included by saying what it keeps.
 
-use super::{page_err, PageResult};
-use crate::auth::Viewer;
-use crate::error::AppError;
-use crate::state::AppState;
 use axum::http::{header, HeaderValue};
 use axum::response::IntoResponse;
-use futures_util::future::BoxFuture;
 use serde_json::{json, Map, Value};
-use tinhso_kernel::ids::AccountId;
+use tinhso_http::auth::Viewer;
+use tinhso_http::error::AppError;
+use tinhso_http::pages::{page_err, PageResult};
+use tinhso_http::state::AppState;
 
-/// What a module keeps about one person: the name of its part and the part.
-pub type PersonalData = fn(AppState, AccountId) -> BoxFuture<'static, Result<(&'static str, Value), AppError>>;
+use tinhso_http::PersonalData;
 
 /// The whole copy: the platform's parts, then each module's.
 pub async fn download(state: AppState, viewer: Viewer, parts: &[PersonalData]) -> PageResult {

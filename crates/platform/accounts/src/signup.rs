@@ -9,17 +9,17 @@
 //! has no account for the outbox to address. The page says it was sent only when the gateway or
 //! relay took it, after the waiting registration is stored.
 
-use super::{page_err, PageResult};
-use crate::auth::{self, Viewer};
-use crate::client::ClientAddr;
-use crate::form::FormData;
-use crate::state::AppState;
-use crate::views::{error_for, render, Layout};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
+use tinhso_http::auth::{self, Viewer};
+use tinhso_http::client::ClientAddr;
+use tinhso_http::form::FormData;
+use tinhso_http::pages::{page_err, PageResult};
+use tinhso_http::state::AppState;
+use tinhso_http::views::{error_for, render, Layout};
 use tinhso_kernel::guard::{Rule, Verdict};
 use tinhso_kernel::ids::{Login, PersonalId};
 use tinhso_kernel::{calendar, FieldError};
@@ -69,7 +69,7 @@ pub async fn stage(
     channel: Channel,
     who: Registrant,
     next: &str,
-) -> Result<Staged, crate::error::AppError> {
+) -> Result<Staged, tinhso_http::error::AppError> {
     let now = Utc::now();
     let limit = (tinhso_identity::guard_key("signup-code", &[who.login.as_str()]), Rule::SIGNUP_CODES);
     if let Verdict::Wait(retry_after) = state.store.guard.guard_attempt(&[limit], now).await? {
@@ -96,7 +96,7 @@ pub async fn stage(
 }
 
 /// Six digits, each equally likely: typed on a phone's number pad.
-fn new_code() -> Result<String, crate::error::AppError> {
+fn new_code() -> Result<String, tinhso_http::error::AppError> {
     Ok(tinhso_identity::random_chars(b"0123456789", 6)?)
 }
 
@@ -193,7 +193,7 @@ fn proof_page(
     errors: Vec<FieldError>,
 ) -> ProofPage {
     let by_text = matches!(channel, Channel::Text(_));
-    let title = match (viewer.locale == crate::i18n::Locale::En, by_text) {
+    let title = match (viewer.locale == tinhso_http::i18n::Locale::En, by_text) {
         (true, true) => "Confirm your phone number",
         (true, false) => "Confirm your email address",
         (false, true) => "Xác nhận số điện thoại",
@@ -226,7 +226,7 @@ pub struct ProofQuery {
 
 /// The code's form again (a reload, the back button).
 pub async fn form(State(state): State<AppState>, viewer: Viewer, Query(q): Query<ProofQuery>) -> PageResult {
-    let next = q.tiep.as_deref().and_then(super::account::safe_next).unwrap_or_default().to_owned();
+    let next = q.tiep.as_deref().and_then(tinhso_http::nav::safe_next).unwrap_or_default().to_owned();
     let Some((login, channel)) = reached(&state, q.dang_nhap.as_deref().unwrap_or_default()) else {
         return Ok(viewer.finish(Redirect::to("/dang-ky").into_response()));
     };
@@ -244,7 +244,7 @@ pub async fn prove(
     let err = page_err(&viewer);
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
     form.only(&["login", "ma", "tiep"]).map_err(&err)?;
-    let next = super::account::safe_next(&form.text("tiep")).unwrap_or_default().to_owned();
+    let next = tinhso_http::nav::safe_next(&form.text("tiep")).unwrap_or_default().to_owned();
     let Some((login, channel)) = reached(&state, &form.text("login")) else {
         return Ok(viewer.finish(Redirect::to("/dang-ky").into_response()));
     };
@@ -261,7 +261,7 @@ pub async fn prove(
     }
     let keys = [
         (
-            tinhso_identity::guard_key("signup-proof-at", &[login.as_str(), &crate::client::limit_key(client)]),
+            tinhso_identity::guard_key("signup-proof-at", &[login.as_str(), &tinhso_http::client::limit_key(client)]),
             Rule::LOGIN_AT_ADDRESS,
         ),
         (tinhso_identity::guard_key("signup-proof", &[login.as_str()]), Rule::LOGIN),
@@ -269,7 +269,7 @@ pub async fn prove(
     let attempt = match auth::Attempt::begin(&state, client, &keys).await.map_err(&err)? {
         Ok(a) => a,
         Err(retry_after) => {
-            let page = again(vec![crate::error::wait_error("ma", retry_after)]);
+            let page = again(vec![tinhso_http::error::wait_error("ma", retry_after)]);
             return Ok(viewer.finish_waiting(retry_after, render(&page)));
         }
     };
@@ -284,11 +284,11 @@ pub async fn prove(
         Proven::Made(id) => {
             attempt.succeeded(&state).await.map_err(&err)?;
             let account = state.store.identity.account(id).await.map_err(|e| err(e.into()))?;
-            let account = account.ok_or_else(|| err(crate::error::AppError::Internal("account vanished".into())))?;
+            let account = account.ok_or_else(|| err(tinhso_http::error::AppError::Internal("account vanished".into())))?;
             tracing::info!(account = id.0, "an account was registered with its login proven");
             let token = auth::start_session(&state, &account).await.map_err(&err)?;
             let to = if next.is_empty() { "/tai-khoan" } else { next.as_str() };
-            return Ok(super::account::with_cookie(
+            return Ok(tinhso_http::nav::with_cookie(
                 Redirect::to(to).into_response(),
                 &auth::set_session_cookie(&token, state.config.secure_cookies),
             ));
@@ -333,7 +333,7 @@ pub async fn prove(
     if !guess {
         attempt.succeeded(&state).await.map_err(&err)?;
     } else if let Err(retry_after) = attempt.failed(&state).await.map_err(&err)? {
-        let page = again(vec![crate::error::wait_error("ma", retry_after)]);
+        let page = again(vec![tinhso_http::error::wait_error("ma", retry_after)]);
         return Ok(viewer.finish_waiting(retry_after, render(&page)));
     }
     Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&again(vec![problem])))))
@@ -345,7 +345,7 @@ pub async fn resend(State(state): State<AppState>, viewer: Viewer, form: FormDat
     let err = page_err(&viewer);
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
     form.only(&["login", "tiep"]).map_err(&err)?;
-    let next = super::account::safe_next(&form.text("tiep")).unwrap_or_default().to_owned();
+    let next = tinhso_http::nav::safe_next(&form.text("tiep")).unwrap_or_default().to_owned();
     let Some((login, channel)) = reached(&state, &form.text("login")) else {
         return Ok(viewer.finish(Redirect::to("/dang-ky").into_response()));
     };
@@ -360,7 +360,7 @@ pub async fn resend(State(state): State<AppState>, viewer: Viewer, form: FormDat
             login.as_str(),
             &next,
             &channel,
-            vec![crate::error::wait_error("ma", retry_after)],
+            vec![tinhso_http::error::wait_error("ma", retry_after)],
         );
         return Ok(viewer.finish_waiting(retry_after, render(&page)));
     }

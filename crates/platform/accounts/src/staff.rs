@@ -2,15 +2,16 @@
 //! they add an account, lock one (an officer who left: sessions end at once), unlock it, or
 //! give it a new one-time password (an officer who forgot theirs).
 
-use super::{page_err, PageResult};
-use crate::auth::Viewer;
-use crate::error::AppError;
-use crate::form::FormData;
-use crate::state::AppState;
-use crate::views::{error_for, render, Choice, Layout};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use tinhso_http::auth::Viewer;
+use tinhso_http::error::AppError;
+use tinhso_http::form::FormData;
+use tinhso_http::pages::{page_err, PageResult};
+use tinhso_http::state::AppState;
+use tinhso_http::views::{error_for, render, Choice, Layout};
+use tinhso_http::HeldWork;
 use tinhso_kernel::error::Errors;
 use tinhso_kernel::ids::{AccountId, AgencyCode, Login};
 use tinhso_kernel::{text, FieldError};
@@ -92,7 +93,7 @@ async fn page(
     accounts.sort_by_cached_key(|a| {
         a.agency.as_ref().map(|c| tinhso_kernel::text::vi_key(state.agency_name(c.as_str()).unwrap_or_default()))
     });
-    let en = viewer.locale == crate::i18n::Locale::En;
+    let en = viewer.locale == tinhso_http::i18n::Locale::En;
     let label = |r: Role| if en { r.label_en() } else { r.label_vi() };
     let staff = accounts
         .into_iter()
@@ -141,12 +142,6 @@ fn may_manage(viewer: &Viewer, target: &Account) -> bool {
         && grantable(viewer).contains(&target.role)
         && viewer.account.as_ref().map(|a| a.id) != Some(target.id)
 }
-
-/// The work a staff account holds in one module (the dossiers whose step it holds, say), in a
-/// sentence for each language; `None` when it holds nothing there. Asked before a lock, so the
-/// admin knows what will wait for someone else.
-pub type HeldWork =
-    fn(AppState, Account) -> futures_util::future::BoxFuture<'static, Result<Option<(String, String)>, AppError>>;
 
 /// What an admin does to an existing staff account.
 #[derive(Clone, Copy)]
@@ -264,16 +259,16 @@ async fn change(state: AppState, viewer: Viewer, id: String, form: FormData, wha
             tracing::info!(admin = admin.0, account = id.0, locked = lock, "a staff account was locked or unlocked");
             let (who, login) = (&target.full_name, &target.login);
             done = Some(match (lock, viewer.locale) {
-                (true, crate::i18n::Locale::Vi) => {
+                (true, tinhso_http::i18n::Locale::Vi) => {
                     format!("Đã khóa tài khoản {who} ({login}): không đăng nhập được nữa, mọi phiên đã kết thúc.")
                 }
-                (true, crate::i18n::Locale::En) => {
+                (true, tinhso_http::i18n::Locale::En) => {
                     format!(
                         "The account of {who} ({login}) is locked: it can no longer log in, and every session ended."
                     )
                 }
-                (false, crate::i18n::Locale::Vi) => format!("Đã mở khóa tài khoản {who} ({login})."),
-                (false, crate::i18n::Locale::En) => format!("The account of {who} ({login}) is unlocked."),
+                (false, tinhso_http::i18n::Locale::Vi) => format!("Đã mở khóa tài khoản {who} ({login})."),
+                (false, tinhso_http::i18n::Locale::En) => format!("The account of {who} ({login}) is unlocked."),
             });
         }
         Change::NewPassword => {
@@ -284,15 +279,15 @@ async fn change(state: AppState, viewer: Viewer, id: String, form: FormData, wha
             tracing::info!(admin = admin.0, account = id.0, "a staff account was given a new password");
             let body = format!(
                 "Quản trị đã cấp lại mật khẩu cho tài khoản của ông/bà lúc {}; mọi phiên đăng nhập cũ đã kết thúc. Lần đăng nhập tới, ông/bà sẽ được yêu cầu đặt mật khẩu của riêng mình.",
-                super::account::now_vi()
+                tinhso_http::notices::now_vi()
             );
             let body_en = format!(
                 "An administrator issued a new password to your account at {}; every old session ended. Next time you log in you will be asked to set your own.",
-                super::account::now_en()
+                tinhso_http::notices::now_en()
             );
             let note = tinhso_store::Notification::new(id, "Mật khẩu tài khoản đã được cấp lại", body)
                 .with_english("Your account has a new password", body_en);
-            super::account::tell_owner(&state, note).await.map_err(&err)?;
+            tinhso_http::notices::tell_owner(&state, note).await.map_err(&err)?;
             created = Some((target.login.clone(), password));
         }
     }

@@ -11,17 +11,17 @@
 //!
 //! Either code sets a new password at `/dat-lai-mat-khau`, from any device.
 
-use super::{page_err, PageResult};
-use crate::auth::{self, Viewer};
-use crate::client::ClientAddr;
-use crate::error::AppError;
-use crate::form::FormData;
-use crate::state::AppState;
-use crate::views::{error_for, render, Layout};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
+use tinhso_http::auth::{self, Viewer};
+use tinhso_http::client::ClientAddr;
+use tinhso_http::error::AppError;
+use tinhso_http::form::FormData;
+use tinhso_http::pages::{page_err, PageResult};
+use tinhso_http::state::AppState;
+use tinhso_http::views::{error_for, render, Layout};
 use tinhso_kernel::error::Errors;
 use tinhso_kernel::guard::{Rule, Verdict};
 use tinhso_kernel::ids::{Login, PersonalId};
@@ -73,7 +73,7 @@ impl ResetPage {
 }
 
 fn desk_page(state: &AppState, viewer: &Viewer, personal_id: String, errors: Vec<FieldError>) -> DeskResetPage {
-    let title = if viewer.locale == crate::i18n::Locale::En {
+    let title = if viewer.locale == tinhso_http::i18n::Locale::En {
         "Reset a citizen's password"
     } else {
         "Đặt lại mật khẩu cho công dân"
@@ -139,16 +139,16 @@ pub async fn desk_reset(State(state): State<AppState>, viewer: Viewer, form: For
     let body = format!(
         "Bộ phận Một cửa ({}) đã cấp mã đặt lại mật khẩu cho tài khoản của ông/bà lúc {}. Nếu không phải ông/bà đề nghị, hãy liên hệ ngay Bộ phận Một cửa.",
         desk.unwrap_or("không rõ"),
-        super::account::now_vi()
+        tinhso_http::notices::now_vi()
     );
     let body_en = format!(
         "The one-stop desk ({}) issued a code to reset your password at {}. If you did not ask for it, contact the one-stop desk at once.",
         desk.unwrap_or("unknown"),
-        super::account::now_en()
+        tinhso_http::notices::now_en()
     );
     let note = tinhso_store::Notification::new(citizen.id, "Mật khẩu tài khoản đã được đặt lại", body)
         .with_english("Your password is being reset", body_en);
-    super::account::tell_owner(&state, note).await.map_err(&err)?;
+    tinhso_http::notices::tell_owner(&state, note).await.map_err(&err)?;
     let mut page = desk_page(&state, &viewer, String::new(), Vec::new());
     page.issued = Some((citizen.full_name, citizen.login, code));
     Ok(viewer.finish(render(&page)))
@@ -161,7 +161,7 @@ fn reset_page(
     errors: Vec<FieldError>,
 ) -> ResetPage {
     let title =
-        if viewer.locale == crate::i18n::Locale::En { "Set a new password" } else { "Đặt lại mật khẩu" };
+        if viewer.locale == tinhso_http::i18n::Locale::En { "Set a new password" } else { "Đặt lại mật khẩu" };
     let (login, personal_id, code) = typed;
     ResetPage {
         layout: Layout::new(state, viewer, title),
@@ -251,12 +251,12 @@ pub async fn mail_code(
     let limits = [
         // One budget per login, whichever way its codes go.
         (tinhso_identity::guard_key("reset-mail", &[login.as_str()]), Rule::RESET_MAILS),
-        (tinhso_identity::guard_key("reset-mail-from", &[&crate::client::limit_key(client)]), Rule::ADDRESS),
+        (tinhso_identity::guard_key("reset-mail-from", &[&tinhso_http::client::limit_key(client)]), Rule::ADDRESS),
     ];
     if let Verdict::Wait(retry_after) =
         state.store.guard.guard_attempt(&limits, now).await.map_err(|e| err(e.into()))?
     {
-        let errors = vec![crate::error::wait_error(field, retry_after)];
+        let errors = vec![tinhso_http::error::wait_error(field, retry_after)];
         let page = reset_page(&state, &viewer, (raw, String::new(), String::new()), errors);
         return Ok(viewer.finish_waiting(retry_after, render(&page)));
     }
@@ -305,7 +305,7 @@ fn reset_mail(state: &AppState, login: &str, code: &str, until: chrono::DateTime
     };
     format!(
         "Có đề nghị đặt lại mật khẩu cho tài khoản {login} lúc {}.\n\nMã đặt lại mật khẩu: {code}\n\n{page}, nhập số định danh cá nhân, mã này và mật khẩu mới. Mã dùng được một lần, đến {until}.\n\nNếu không phải ông/bà đề nghị, hãy bỏ qua thư này: mật khẩu hiện tại vẫn dùng được.",
-        super::account::now_vi()
+        tinhso_http::notices::now_vi()
     )
 }
 
@@ -343,7 +343,7 @@ pub async fn reset(
     // attempts at this address and from anywhere (shared with the registration's claim code).
     let keys = [
         (
-            tinhso_identity::guard_key("claim-at", &[login.as_str(), &crate::client::limit_key(client)]),
+            tinhso_identity::guard_key("claim-at", &[login.as_str(), &tinhso_http::client::limit_key(client)]),
             Rule::LOGIN_AT_ADDRESS,
         ),
         (tinhso_identity::guard_key("claim", &[login.as_str()]), Rule::LOGIN),
@@ -351,7 +351,7 @@ pub async fn reset(
     let attempt = match auth::Attempt::begin(&state, client, &keys).await.map_err(&err)? {
         Ok(a) => a,
         Err(retry_after) => {
-            let page = reset_page(&state, &viewer, typed, vec![crate::error::wait_error("login", retry_after)]);
+            let page = reset_page(&state, &viewer, typed, vec![tinhso_http::error::wait_error("login", retry_after)]);
             return Ok(viewer.finish_waiting(retry_after, render(&page)));
         }
     };
@@ -374,7 +374,7 @@ pub async fn reset(
     };
     let Some((account, by_mail)) = claimed else {
         if let Err(retry_after) = attempt.failed(&state).await.map_err(&err)? {
-            let page = reset_page(&state, &viewer, typed, vec![crate::error::wait_error("login", retry_after)]);
+            let page = reset_page(&state, &viewer, typed, vec![tinhso_http::error::wait_error("login", retry_after)]);
             return Ok(viewer.finish_waiting(retry_after, render(&page)));
         }
         let wrong = FieldError::new(
@@ -391,15 +391,15 @@ pub async fn reset(
         state.forget_sessions_of(account.id);
         let body = format!(
             "Mật khẩu tài khoản của ông/bà đã được đặt lại bằng mã gửi qua thư điện tử lúc {}. Nếu không phải ông/bà làm, hãy liên hệ ngay Bộ phận Một cửa.",
-            super::account::now_vi()
+            tinhso_http::notices::now_vi()
         );
         let body_en = format!(
             "Your password was reset with a code sent by email at {}. If it was not you, contact the one-stop desk at once.",
-            super::account::now_en()
+            tinhso_http::notices::now_en()
         );
         let note = tinhso_store::Notification::new(account.id, "Mật khẩu tài khoản đã được đặt lại", body)
             .with_english("Your password was reset", body_en);
-        super::account::tell_owner(&state, note).await.map_err(&err)?;
+        tinhso_http::notices::tell_owner(&state, note).await.map_err(&err)?;
     }
     let token = auth::start_session(&state, &account).await.map_err(&err)?;
     let mut resp = Redirect::to("/tai-khoan?da-doi=1").into_response();

@@ -1,17 +1,20 @@
 //! Log in, log out, create a citizen account, see one's account.
 
-use super::signup::{Registrant, Staged};
-use super::{page_err, PageResult};
-use crate::auth::{self, LoginRefused, Viewer};
-use crate::client::ClientAddr;
-use crate::error::AppError;
-use crate::form::{FormData, PageQuery};
-use crate::state::AppState;
-use crate::views::{render, AccountPage, Layout, LoginPage, NotificationsPage, Proves, RegisterPage};
+use crate::signup::{Registrant, Staged};
+use crate::views::{AccountPage, LoginPage, NotificationsPage, Proves, RegisterPage};
 use axum::extract::State;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use tinhso_http::auth::{self, LoginRefused, Viewer};
+use tinhso_http::client::ClientAddr;
+use tinhso_http::error::AppError;
+use tinhso_http::form::{FormData, PageQuery};
+use tinhso_http::nav::{safe_next, with_cookie};
+use tinhso_http::notices::{now_en, now_vi};
+use tinhso_http::pages::{page_err, PageResult};
+use tinhso_http::state::AppState;
+use tinhso_http::views::{render, Layout};
 use tinhso_kernel::error::Errors;
 use tinhso_kernel::guard::{Rule, Verdict};
 use tinhso_kernel::ids::{Login, PersonalId};
@@ -19,39 +22,11 @@ use tinhso_kernel::{calendar, password, text, FieldError};
 use tinhso_policy::Role;
 use tinhso_store::{NewAccount, Notification, StoreError};
 
-/// `resp` with one more `Set-Cookie`.
-pub fn with_cookie(mut resp: Response, cookie: &str) -> Response {
-    if let Ok(v) = HeaderValue::from_str(cookie) {
-        resp.headers_mut().append(header::SET_COOKIE, v);
-    }
-    resp
-}
-
 /// Where a login or registration form returns to: `tiep`, a path of this site.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NextParams {
     tiep: Option<String>,
-}
-
-/// `next` when it is a path of this site (an open redirect elsewhere would help phishing),
-/// else nothing.
-pub fn safe_next(next: &str) -> Option<&str> {
-    let ok = next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.contains('\\')
-        && !next.contains("://")
-        && next.len() <= 300
-        && !next.chars().any(char::is_control);
-    ok.then_some(next)
-}
-
-/// `path` with `?tiep=<next>` when there is somewhere to return to.
-pub fn with_next(path: &str, next: &str) -> String {
-    match safe_next(next) {
-        Some(n) => format!("{path}?tiep={}", form_urlencoded::byte_serialize(n.as_bytes()).collect::<String>()),
-        None => path.to_owned(),
-    }
 }
 
 /// The login heading: "Đăng nhập để nộp hồ sơ: <thủ tục>" when the visitor came from a
@@ -96,7 +71,7 @@ pub async fn login(
     match checked {
         Err(LoginRefused::Wait(retry_after)) => {
             // Said on the form, the login still typed in, so that trying later is one tap.
-            let e = crate::error::wait_error("login", retry_after);
+            let e = tinhso_http::error::wait_error("login", retry_after);
             let heading = login_heading(&state, &viewer, &next);
             let layout = Layout::new(&state, &viewer, heading.clone());
             let page = LoginPage { layout, heading, login: raw_login, next, errors: vec![e] };
@@ -193,7 +168,7 @@ pub async fn register(
         (Some(login), true) => {
             // Counted before the account is made (and before the costly hash), so that a burst
             // sent at once is counted one by one; a form refused as invalid is not counted.
-            let key = tinhso_identity::guard_key("register", &[&crate::client::limit_key(client)]);
+            let key = tinhso_identity::guard_key("register", &[&tinhso_http::client::limit_key(client)]);
             if let Verdict::Wait(retry_after) = state
                 .store
                 .guard
@@ -207,7 +182,7 @@ pub async fn register(
             let hash = tinhso_identity::hash_password_bounded(password).await.map_err(|e| err(e.into()))?;
             // A login this server can reach is proven before the account is made (signup.rs);
             // one that has an account already goes on below (a desk account's claim, or taken).
-            if let (Some(channel), Some(personal_id)) = (super::signup::channel(&state, &login), &personal_id) {
+            if let (Some(channel), Some(personal_id)) = (crate::signup::channel(&state, &login), &personal_id) {
                 if state.store.identity.account_by_login(login.as_str()).await.map_err(|e| err(e.into()))?.is_none() {
                     let who = Registrant {
                         login: login.clone(),
@@ -216,7 +191,7 @@ pub async fn register(
                         password_hash: hash.clone(),
                     };
                     let typed = [&full_name, &raw_login, &raw_id, &next, &claim].map(|t| t.to_string());
-                    return match super::signup::stage(&state, &viewer, channel, who, &next).await.map_err(&err)? {
+                    return match crate::signup::stage(&state, &viewer, channel, who, &next).await.map_err(&err)? {
                         Staged::Sent(page) => Ok(page),
                         Staged::Wait(retry_after) => Ok(register_wait(&state, &viewer, "login", typed, retry_after)),
                         Staged::Undelivered(problem) => {
@@ -263,7 +238,7 @@ pub async fn register(
                                 (
                                     tinhso_identity::guard_key(
                                         "claim-at",
-                                        &[&new.login, &crate::client::limit_key(client)],
+                                        &[&new.login, &tinhso_http::client::limit_key(client)],
                                     ),
                                     Rule::LOGIN_AT_ADDRESS,
                                 ),
@@ -332,7 +307,7 @@ pub async fn register(
 /// next, claim code), saying beside `field` how long to wait (429, `Retry-After`): the claim
 /// code's guesses, or an address's registrations.
 fn register_wait(state: &AppState, viewer: &Viewer, field: &str, typed: [String; 5], retry_after: i64) -> Response {
-    let page = register_again(state, viewer, typed, vec![crate::error::wait_error(field, retry_after)]);
+    let page = register_again(state, viewer, typed, vec![tinhso_http::error::wait_error(field, retry_after)]);
     viewer.finish_waiting(retry_after, render(&page))
 }
 
@@ -398,7 +373,7 @@ async fn account_page(
     errors: Vec<FieldError>,
 ) -> Result<AccountPage, AppError> {
     let a = viewer.account.as_ref().ok_or(AppError::Unauthenticated)?;
-    let en = viewer.locale == crate::i18n::Locale::En;
+    let en = viewer.locale == tinhso_http::i18n::Locale::En;
     // Texts go to phone logins, where the server sends them.
     let texts = if state.config.texts && !a.login.contains('@') {
         Some(state.store.notify.texts_wanted(a.id).await?)
@@ -505,26 +480,8 @@ pub async fn change_password(
     );
     let note = Notification::new(account.id, "Mật khẩu tài khoản đã được đổi", body)
         .with_english("Your password was changed", body_en);
-    tell_owner(&state, note).await.map_err(&err)?;
+    tinhso_http::notices::tell_owner(&state, note).await.map_err(&err)?;
     Ok(Redirect::to("/tai-khoan?da-doi=1").into_response())
-}
-
-/// The time now as a notice says it ("14:05 ngày 05/12/2026", UTC+7).
-pub fn now_vi() -> String {
-    calendar::local_time(chrono::Utc::now()).format("%H:%M ngày %d/%m/%Y").to_string()
-}
-
-/// `now_vi` in English ("14:05 on 05/12/2026").
-pub fn now_en() -> String {
-    calendar::local_time(chrono::Utc::now()).format("%H:%M on %d/%m/%Y").to_string()
-}
-
-/// Tells an account's owner something that happened to the account itself, in their notices
-/// (and by email when their login is one), so that they notice what they did not do.
-pub async fn tell_owner(state: &AppState, note: Notification) -> Result<(), AppError> {
-    let key = format!("account:{}:{}", note.account_id.0, chrono::Utc::now().timestamp_micros());
-    state.store.notify.send_alert(&key, &[note]).await?;
-    Ok(())
 }
 
 /// The account's in-app inbox: every notice the platform sent them (the newest 200).
@@ -538,7 +495,7 @@ pub async fn notifications(State(state): State<AppState>, viewer: Viewer) -> Pag
         state.store.notify.mark_read(account.id, newest.id).await.map_err(|e| err(e.into()))?;
     }
     let fresh = usize::try_from(viewer.unread).unwrap_or(usize::MAX);
-    let en = viewer.locale == crate::i18n::Locale::En;
+    let en = viewer.locale == tinhso_http::i18n::Locale::En;
     let title = viewer.locale.texts().nav_notifications;
     let mut layout = Layout::new(&state, &viewer, title);
     layout.unread = 0;

@@ -6,15 +6,15 @@
 //! change and a period (`?loai=&tu=&den=`, dates dd/mm/yyyy, Vietnam time). Read from the
 //! ledger, where each was written in its change's own transaction.
 
-use super::{page_err, PageResult};
-use crate::auth::Viewer;
-use crate::form::PageQuery;
-use crate::state::AppState;
-use crate::views::{render, Choice, Layout};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use std::collections::HashMap;
+use tinhso_http::auth::Viewer;
+use tinhso_http::form::PageQuery;
+use tinhso_http::pages::{page_err, PageResult};
+use tinhso_http::state::AppState;
+use tinhso_http::views::{render, Choice, Layout};
 use tinhso_kernel::format::parse_date;
 use tinhso_kernel::ids::AccountId;
 use tinhso_kernel::FieldError;
@@ -152,7 +152,7 @@ pub struct LogPage {
 }
 
 /// The account a login typed in the filter names, or why there is none.
-async fn typed_actor(state: &AppState, typed: &str) -> Result<Result<i64, FieldError>, crate::error::AppError> {
+async fn typed_actor(state: &AppState, typed: &str) -> Result<Result<i64, FieldError>, tinhso_http::error::AppError> {
     let login = match tinhso_kernel::ids::Login::parse("dang_nhap", typed) {
         Ok(l) => l,
         Err(e) => return Ok(Err(e)),
@@ -171,7 +171,7 @@ async fn typed_actor(state: &AppState, typed: &str) -> Result<Result<i64, FieldE
 pub async fn show(State(state): State<AppState>, viewer: Viewer, PageQuery(mut q): PageQuery<LogParams>) -> PageResult {
     let err = page_err(&viewer);
     viewer.require(&Action::ViewAuditLog).map_err(&err)?;
-    let en = viewer.locale == crate::i18n::Locale::En;
+    let en = viewer.locale == tinhso_http::i18n::Locale::En;
     let typed = q.dang_nhap.take().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
     let mut login_error = None;
     if let Some(t) = &typed {
