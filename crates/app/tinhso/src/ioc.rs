@@ -1,35 +1,15 @@
-//! `tinhso ioc`: the Decision 766 weights file and the check that recomputes every aggregate
-//! (the operations centre's counters, the dossiers behind each, and the staff inboxes'
-//! counters) from the chained events.
+//! `tinhso ioc check`: recomputes every aggregate (the operations centre's counters, the
+//! dossiers behind each, and the staff inboxes' counters) from the chained events.
 
 use anyhow::{anyhow, Result};
-use std::path::Path;
 use std::process::ExitCode;
 use tinhso_dossier::tally::{self, Tally};
 use tinhso_dossier::{apply, Dossier};
-use tinhso_ioc::index::{Weights, DEFAULT_WEIGHTS};
 use tinhso_ioc::{accumulate, differences, facts, FactKey, Facts};
 use tinhso_store::{Grain, Stores};
 
 /// Dossiers per page of the recomputation.
 const PAGE: usize = 5_000;
-
-/// File name of the province's edited point splits, inside the data directory.
-pub const WEIGHTS_FILE: &str = "ioc-766.json";
-
-/// The province's weights file if there is one (checked), else the shipped splits. Read once
-/// at start-up, before anything is served.
-#[allow(clippy::disallowed_methods)]
-pub fn weights(data: &Path) -> Result<Weights> {
-    let path = data.join(WEIGHTS_FILE);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Weights::parse(&text).map_err(|e| anyhow!("{}: {e}", path.display())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            Weights::parse(DEFAULT_WEIGHTS).map_err(|e| anyhow!("shipped weights: {e}"))
-        }
-        Err(e) => Err(anyhow!("{}: {e}", path.display())),
-    }
-}
 
 /// Recomputes the aggregates from the events (fold every dossier, sum its facts) and compares
 /// them with the stored day and month buckets. Exit 1 on any difference.

@@ -9,6 +9,7 @@
 
 pub mod db;
 pub mod dti;
+pub mod ioc_weights;
 pub mod options;
 
 /// The web halves the server mounts beside the platform's routes: the account pages (which

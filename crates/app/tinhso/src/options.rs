@@ -285,6 +285,8 @@ pub fn install(
     tinhso_eid_web::install(state, tinhso_eid_web::Eid { provider: provider.map(Arc::new) });
     let population = o.exchange.population()?;
     tinhso_exchange_web::install(state, tinhso_exchange_web::Exchange { population: population.map(Arc::new) });
+    let weights = crate::ioc_weights::weights(data)?;
+    tinhso_ioc_web::install(state, tinhso_ioc_web::Ioc { weights: Arc::new(weights) });
     let frameworks = crate::dti::frameworks(data)?;
     tinhso_dti_web::install(state, tinhso_dti_web::Dti { frameworks: frameworks.map(Arc::new) });
     Ok(std::time::Duration::from_secs(sweep.max(1)))

@@ -36,7 +36,6 @@ pub async fn cli_state(store: Stores, data: &Path) -> Result<tinhso_http::AppSta
             Some(db) => tinhso_files::Blobs::Database(db.clone()),
             None => tinhso_files::Blobs::Disk,
         },
-        ioc_weights: std::sync::Arc::new(crate::ioc::weights(data)?),
         demo: false,
         trusted_proxies: Vec::new(),
         proxy_header: Default::default(),

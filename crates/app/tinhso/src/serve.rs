@@ -3,11 +3,10 @@
 //! background loops (checkpoints, sweeps, audits, alerts, mail and texts) and serves until
 //! SIGTERM or Ctrl-C.
 
-use crate::{housekeeping, ioc, seed, DataArgs};
+use crate::{housekeeping, seed, DataArgs};
 use anyhow::{bail, Context, Result};
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::sync::Arc;
 use tinhso_store::Stores;
 
 /// What the operator said of the demo province.
@@ -86,7 +85,6 @@ pub(crate) async fn serve(
              the database holds the demo accounts (published password): listen on loopback, or pass --demo"
         );
     }
-    let ioc_weights = Arc::new(ioc::weights(&data.data)?);
     let blobs = match (web.files, &store.blobs) {
         (FilesOption::Default | FilesOption::Database, Some(db)) => tinhso_files::Blobs::Database(db.clone()),
         (FilesOption::Database, None) => bail!(
@@ -105,7 +103,6 @@ pub(crate) async fn serve(
             public_url: web.public_url,
             files_dir: data.data.join("files"),
             blobs,
-            ioc_weights,
             demo: has_demo,
             trusted_proxies: web.trusted_proxies,
             proxy_header: web.proxy_header,

@@ -8,7 +8,9 @@
 //!
 //! May depend on: the kernel, the policy, the API types, the storage ports, the file store,
 //! identity and the notifications (`tinhso-files`, `tinhso-identity`, `tinhso-notify`), and
-//! the modules' pure cores for the read models the state keeps (the catalogue's search index).
+//! two modules' pure cores for types it carries: the catalogue's search index the state
+//! keeps, the dossier the dossier-flow capability answers with. A module's own settings live
+//! in its module state (`AppState::module_state`), not here.
 //! Flow: request -> extractor (input parsing) -> policy (`Viewer::require`) -> domain -> store.
 
 pub mod api;

@@ -20,8 +20,6 @@ pub struct WebConfig {
     pub files_dir: std::path::PathBuf,
     /// Where file contents live (`--files`): disk, the database, or an S3 bucket.
     pub blobs: tinhso_files::Blobs,
-    /// Decision 766 point splits (the shipped file, or the province's edited copy).
-    pub ioc_weights: Arc<tinhso_ioc::index::Weights>,
     /// The database holds the demo accounts, whose password is published: said in `/healthz`.
     pub demo: bool,
     /// Reverse proxies whose forwarding headers name the client (`--trusted-proxy`).
@@ -310,10 +308,6 @@ impl AppState {
             cache.remove(token_hash);
         }
         self.store.identity.delete_session(token_hash).await
-    }
-
-    pub fn ioc_weights(&self) -> Arc<tinhso_ioc::index::Weights> {
-        self.config.ioc_weights.clone()
     }
 
     pub fn agency_name(&self, code: &str) -> Option<&str> {

@@ -647,3 +647,38 @@ async fn every_count_opens_exactly_its_dossiers() {
 async fn leader_client(s: &TestServer) -> reqwest::Client {
     Caller::login(s, "lanhdao@tinhso.local", PASSWORD).await.c
 }
+
+/// The province's own point splits (`<data>/ioc-766.json`): a file that does not add up stops
+/// the server with a message naming it; one that does is what the index, the public API and
+/// the dashboard use.
+#[tokio::test]
+async fn a_province_weights_file_is_checked_then_used() {
+    let mut w: Value = serde_json::from_str(tinhso_ioc::index::DEFAULT_WEIGHTS).unwrap();
+    assert_eq!(
+        (w["groups"][0]["indicators"][0]["key"].as_str(), w["groups"][0]["points"].as_f64()),
+        (Some("1.1"), Some(18.0))
+    );
+    // One point more in the first group than it is worth: refused before anything is served.
+    w["groups"][0]["indicators"][0]["points"] = 13.into();
+    let broken = fresh_data_dir().unwrap();
+    std::fs::write(broken.join("ioc-766.json"), w.to_string()).unwrap();
+    let mut cmd = tokio::process::Command::new(bin());
+    cmd.args(["serve", "--listen", "127.0.0.1:0", "--data"]).arg(&broken).env("RUST_LOG", "warn");
+    let out = tokio::time::timeout(std::time::Duration::from_secs(60), cmd.output()).await.unwrap().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(err.contains("ioc-766.json") && err.contains("nhóm publication"), "{err}");
+    // Points moved within the group, and a lower bar for ranking: used.
+    w["groups"][0]["indicators"][1]["points"] = 5.into();
+    w["min_dossiers"] = 3.into();
+    let data = fresh_data_dir().unwrap();
+    std::fs::write(data.join("ioc-766.json"), w.to_string()).unwrap();
+    let s = TestServer::start_on(Backend::Sqlite, bin(), data, None, &[]).await.unwrap();
+    let r = s.client().get(format!("{}/api/v1/ioc/index?unit={JUSTICE}", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!((indicator(&v, "1.1")["max"].as_f64(), indicator(&v, "1.2")["max"].as_f64()), (Some(13.0), Some(5.0)));
+    let html = leader_client(&s).await.get(format!("{}/dieu-hanh", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Đơn vị tiếp nhận dưới 3 hồ sơ trong kỳ"), "{html}");
+    s.stop().await.unwrap();
+}

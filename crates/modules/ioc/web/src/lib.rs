@@ -17,8 +17,32 @@ pub use service::alert_loop;
 
 use axum::routing::get;
 use axum::Router;
-use tinhso_http::WebModule;
+use std::sync::Arc;
+use tinhso_http::{AppState, WebModule};
+use tinhso_ioc::index::Weights;
 use utoipa::OpenApi;
+
+/// The module's configuration on a server: Decision 766's point splits, the shipped ones or
+/// the province's edited copy (`ioc-766.json` in the data directory, read by the composition
+/// root at start-up).
+pub struct Ioc {
+    pub weights: Arc<Weights>,
+}
+
+impl Default for Ioc {
+    fn default() -> Self {
+        Self { weights: Arc::new(Weights::default_766()) }
+    }
+}
+
+pub fn install(state: &AppState, ioc: Ioc) {
+    state.set_module_state(Arc::new(ioc));
+}
+
+/// The point splits this server computes the index with.
+pub fn weights(state: &AppState) -> Arc<Weights> {
+    state.module_state::<Ioc>().weights.clone()
+}
 
 #[derive(OpenApi)]
 #[openapi(

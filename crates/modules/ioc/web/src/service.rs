@@ -252,7 +252,7 @@ impl Snapshot {
         let catalogue = state.catalogue();
         let procedures = procedures_of(state, unit, catalogue.all());
         compute(
-            &state.ioc_weights(),
+            &crate::weights(state),
             &self.totals(unit),
             &catalogue_stats(procedures, online_payment(state)),
             &self.entered(unit),
@@ -312,7 +312,7 @@ pub async fn trend(state: &AppState, to: NaiveDate, months: u32) -> Result<Vec<(
     let catalogue = state.catalogue();
     let stats = catalogue_stats(procedures_of(state, &Unit::Province, catalogue.all()), online_payment(state));
     let entered = snap.entered(&Unit::Province);
-    let weights = state.ioc_weights();
+    let weights = crate::weights(state);
     let mut out = Vec::new();
     for back in (0..months).rev() {
         let Some(start) = last.checked_sub_months(chrono::Months::new(back)) else { continue };

@@ -150,7 +150,7 @@ pub(super) struct Ranking {
 
 async fn ranking(state: &AppState, snap: &ioc::Snapshot, f: Figures) -> Result<Ranking, AppError> {
     let overdue = ioc::overdue(state).await?;
-    let weights = state.ioc_weights();
+    let weights = crate::weights(state);
     let (mut departments, mut communes, mut unranked) = (Vec::new(), Vec::new(), Vec::new());
     for (unit, name, commune) in ioc::ranked_units(state) {
         let report = snap.report(state, &unit);
@@ -245,7 +245,7 @@ pub async fn dashboard(
         online: f.pct(r.online),
         satisfied: f.pct(r.satisfied),
         overdue: departments.iter().chain(&communes).chain(&unranked).map(|r| r.overdue).sum(),
-        min_dossiers: state.ioc_weights().min_dossiers,
+        min_dossiers: crate::weights(&state).min_dossiers,
         departments,
         communes,
         unranked,
