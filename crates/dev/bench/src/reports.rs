@@ -123,6 +123,8 @@ async fn duplicates(store: &Stores, n: usize) -> Result<(f64, f64, f64, usize)> 
 fn photo(n: u64) -> Vec<u8> {
     let mut b = vec![0xff, 0xd8, 0xff, 0xe0, 0, 16];
     b.extend_from_slice(b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
+    // A frame header (1 x 1, one component), as the platform refuses a scan without one.
+    b.extend_from_slice(&[0xff, 0xc0, 0, 11, 8, 0, 1, 0, 1, 1, 1, 0x11, 0]);
     b.extend_from_slice(&[0xff, 0xda, 0, 8, 1, 1, 0, 0, 63, 0]);
     b.extend_from_slice(&n.to_be_bytes().map(|x| x & 0x7f));
     let mut d = Draw::new(n);

@@ -275,6 +275,26 @@ impl Person {
         Ok(())
     }
 
+    /// Fails unless the picture described as `alt` is on the page and drawn (brought into view,
+    /// so that a lazily loaded one loads; a broken or missing image fails).
+    pub async fn sees_picture(&self, alt: &str) -> Result<()> {
+        let script = "const [alt, done] = [arguments[0], arguments[arguments.length - 1]]; \
+                      const img = [...document.querySelectorAll('main img')].find(i => i.alt === alt); \
+                      if (!img) { done('missing'); return; } \
+                      img.scrollIntoView(); \
+                      const t0 = Date.now(); \
+                      (function wait() { \
+                        if (img.complete) { done(img.naturalWidth > 0 ? 'drawn' : 'broken'); } \
+                        else if (Date.now() - t0 > 10000) { done('not loaded'); } \
+                        else { setTimeout(wait, 50); } \
+                      })();";
+        let v = self.browser.execute_async(script, vec![serde_json::Value::from(alt)]).await?;
+        match v.as_str() {
+            Some("drawn") => Ok(()),
+            other => bail!("{} ({:?}): the picture {alt:?} is {other:?}", self.walk, self.screen),
+        }
+    }
+
     pub async fn path(&self) -> Result<String> {
         let url = self.browser.url().await?;
         Ok(url.strip_prefix(&self.base).unwrap_or(&url).to_owned())

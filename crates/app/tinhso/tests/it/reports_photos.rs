@@ -52,18 +52,25 @@ pub(crate) async fn photos(s: &TestServer, citizen: &reqwest::Client, commune: &
     assert!(html.contains("enctype=\"multipart/form-data\""));
     let token = csrf(&html);
     let heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec();
+    // Starts like a JPEG and ends before any picture (a browser would show it broken).
+    let empty = b"\xff\xd8\xff\xe0\0\x10JFIF\0\x01\x01\0\0\x01\0\x01\0\0\xff\xd9".to_vec();
     let r = post_multipart(
         s,
         citizen,
         "/phan-anh/gui",
         &token,
         &[("csrf", &token), ("category", "cay-xanh"), ("description", "ngắn"), ("commune", commune)],
-        &[("photo", "a.heic", &heic), ("photo", "b.jpg", &photo)],
+        &[("photo", "a.heic", &heic), ("photo", "trong.jpg", &empty), ("photo", "b.jpg", &photo)],
     )
     .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let html = r.text().await.unwrap();
-    assert!(html.contains("Ảnh HEIC chưa dùng được") && html.contains("ít nhất 10 ký tự"), "every problem at once");
+    assert!(
+        html.contains("Ảnh HEIC chưa dùng được")
+            && html.contains("trong.jpg: Tệp ảnh bị hỏng, không đọc được.")
+            && html.contains("ít nhất 10 ký tự"),
+        "every problem at once"
+    );
     assert!(html.contains("Đã nhận 1 ảnh"), "the good photo is kept, not asked again");
     let kept = html.split("name=\"photo_sha\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
     // The page filled the location from the photo's EXIF: the browser sends it back.

@@ -416,7 +416,12 @@ async fn staff_accounts_at_a_desk_screen() {
 /// platform knows; the leader answers it from the reports they handle; the citizen rates it.
 async fn field_report(screen: Screen) {
     let s = crate::server(Backend::Sqlite).await;
-    let (_, _, jpg) = files("phan-anh");
+    // A real photo (a pothole's colours), so the page has a picture to draw.
+    let jpg = tinhso_testkit::server::fresh_data_dir().unwrap().join("o-ga.jpg");
+    crate::reports::python(&format!(
+        "from PIL import Image\nImage.new('RGB', (1200, 900), (96, 88, 80)).save({:?}, 'JPEG')",
+        jpg.display().to_string()
+    ));
     let mut p = person(&s, screen, "phan-anh").await;
     log_in(&mut p, "0912345678").await;
     p.open("/").await.unwrap();
@@ -439,6 +444,7 @@ async fn field_report(screen: Screen) {
     p.sees("Vị trí các phản ánh trên trang này").await.unwrap();
     p.click("Phản ánh cần xử lý").await.unwrap();
     p.click("PA-1: Đường sá, giao thông").await.unwrap();
+    p.sees_picture("Ảnh 1 của phản ánh PA-1").await.unwrap();
     p.click("Tiếp nhận").await.unwrap();
     p.sees("Cơ quan đã tiếp nhận xử lý").await.unwrap();
     p.choose("Thao tác", "Đã khắc phục").await.unwrap();

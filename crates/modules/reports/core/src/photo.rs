@@ -142,6 +142,8 @@ fn jpeg_segments(b: &[u8]) -> Result<Kept, PhotoError> {
     out.extend_from_slice(&b[..2]);
     let mut point = None;
     let mut turn = None;
+    // A frame header (SOF: the picture's size and components) must come before the scan.
+    let mut frame = false;
     let mut i = 2;
     loop {
         if i >= b.len() {
@@ -156,10 +158,9 @@ fn jpeg_segments(b: &[u8]) -> Result<Kept, PhotoError> {
         }
         let marker = *b.get(i + 1).ok_or(PhotoError::Damaged)?;
         match marker {
-            0xd9 => {
-                out.extend_from_slice(&b[i..i + 2]);
-                return Ok((out, point, turn));
-            }
+            // The end before any scan: a file that starts like a photo and holds no picture
+            // (a browser shows it broken; better said now, while the person has the photo).
+            0xd9 => return Err(PhotoError::Damaged),
             // Markers without a length.
             0x01 | 0xd0..=0xd7 => {
                 out.extend_from_slice(&b[i..i + 2]);
@@ -185,12 +186,20 @@ fn jpeg_segments(b: &[u8]) -> Result<Kept, PhotoError> {
             // APP2 carries the colour profile (kept); APP3-APP15 and comments are metadata.
             0xe2 => !body.starts_with(b"ICC_PROFILE\0"),
             0xe3..=0xef | 0xfe => true,
+            // Frame headers; 0xc4 (Huffman tables), 0xc8 and 0xcc (arithmetic coding) are not.
+            0xc0..=0xcf if !matches!(marker, 0xc4 | 0xc8 | 0xcc) => {
+                frame = true;
+                false
+            }
             _ => false,
         };
         if !metadata {
             out.extend_from_slice(&b[i..end]);
         }
         i = end;
+        if marker == 0xda && !frame {
+            return Err(PhotoError::Damaged);
+        }
         if marker == 0xda {
             // Start of scan: entropy-coded data and whatever follows, as they are.
             out.extend_from_slice(&b[i..]);
@@ -209,7 +218,12 @@ fn png(b: &[u8]) -> Result<Cleaned, PhotoError> {
     let mut out = Vec::with_capacity(b.len());
     out.extend_from_slice(PNG_SIGNATURE);
     let mut point = None;
+    // The header first and some image data before the end, or there is no picture.
+    let mut data = false;
     let mut i = PNG_SIGNATURE.len();
+    if b.get(i + 4..i + 8) != Some(b"IHDR".as_slice()) {
+        return Err(PhotoError::Damaged);
+    }
     while i < b.len() {
         let len = be32(b, i).ok_or(PhotoError::Damaged)?;
         let end = i.checked_add(12).and_then(|x| x.checked_add(len)).ok_or(PhotoError::Damaged)?;
@@ -223,8 +237,13 @@ fn png(b: &[u8]) -> Result<Cleaned, PhotoError> {
             _ => out.extend_from_slice(&b[i..end]),
         }
         i = end;
+        data |= kind == b"IDAT";
         if kind == b"IEND" {
-            return Ok(Cleaned { bytes: out, kind: PhotoKind::Png, point });
+            return if data {
+                Ok(Cleaned { bytes: out, kind: PhotoKind::Png, point })
+            } else {
+                Err(PhotoError::Damaged)
+            };
         }
     }
     Err(PhotoError::Damaged)
@@ -345,6 +364,16 @@ mod tests {
         [&[0xff, marker][..], &len.to_be_bytes(), body].concat()
     }
 
+    /// A baseline frame header: 8 bits, 1 x 1 pixel, one component.
+    fn frame() -> Vec<u8> {
+        segment(0xc0, &[8, 0, 1, 0, 1, 1, 1, 0x11, 0])
+    }
+
+    /// A frame and a scan of one byte, then the end.
+    fn picture() -> Vec<u8> {
+        [frame(), segment(0xda, &[1, 1, 0, 0, 63, 0]), vec![0x12, 0xff, 0xd9]].concat()
+    }
+
     #[test]
     fn jpeg_location_is_read_then_every_metadata_block_cut() {
         let exif = [b"Exif\0\0".as_slice(), &exif_with_gps()].concat();
@@ -357,6 +386,7 @@ mod tests {
             &segment(0xed, b"Photoshop 3.0\0IPTC"),
             &segment(0xfe, b"camera serial 1234"),
             &segment(0xdb, &[0; 65]),
+            &frame(),
             &segment(0xda, &[1, 1, 0, 0, 63, 0]),
             &[0x12, 0x34, 0xff, 0x00, 0x56, 0xff, 0xd9],
         ]
@@ -369,6 +399,7 @@ mod tests {
             &segment(0xe0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0"),
             &segment(0xe2, b"ICC_PROFILE\0\x01\x01colour"),
             &segment(0xdb, &[0; 65]),
+            &frame(),
             &segment(0xda, &[1, 1, 0, 0, 63, 0]),
             &[0x12, 0x34, 0xff, 0x00, 0x56, 0xff, 0xd9],
         ]
@@ -405,6 +436,7 @@ mod tests {
                 &segment(0xe0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0"),
                 &segment(0xe1, &exif_with_orientation(6, little)),
                 &segment(0xdb, &[0; 65]),
+                &frame(),
                 &segment(0xda, &[1, 1, 0, 0, 63, 0]),
                 &[0x12, 0xff, 0xd9],
             ]
@@ -416,6 +448,7 @@ mod tests {
                 &segment(0xe0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0"),
                 &orientation_block(6),
                 &segment(0xdb, &[0; 65]),
+                &frame(),
                 &segment(0xda, &[1, 1, 0, 0, 63, 0]),
                 &[0x12, 0xff, 0xd9],
             ]
@@ -428,10 +461,10 @@ mod tests {
         }
         // "As stored" (1) and no JFIF header: no block is written; the orientation block goes
         // right after the start when there is no JFIF header.
-        let plain = [&[0xff, 0xd8][..], &segment(0xe1, &exif_with_orientation(1, true)), &[0xff, 0xd9]].concat();
-        assert_eq!(clean(&plain).unwrap().bytes, vec![0xff, 0xd8, 0xff, 0xd9]);
-        let turned = [&[0xff, 0xd8][..], &segment(0xe1, &exif_with_orientation(8, true)), &[0xff, 0xd9]].concat();
-        assert_eq!(clean(&turned).unwrap().bytes, [&[0xff, 0xd8][..], &orientation_block(8), &[0xff, 0xd9]].concat());
+        let plain = [&[0xff, 0xd8][..], &segment(0xe1, &exif_with_orientation(1, true)), &picture()].concat();
+        assert_eq!(clean(&plain).unwrap().bytes, [&[0xff, 0xd8][..], &picture()].concat());
+        let turned = [&[0xff, 0xd8][..], &segment(0xe1, &exif_with_orientation(8, true)), &picture()].concat();
+        assert_eq!(clean(&turned).unwrap().bytes, [&[0xff, 0xd8][..], &orientation_block(8), &picture()].concat());
     }
 
     #[test]
@@ -467,8 +500,24 @@ mod tests {
         let mut png = PNG_SIGNATURE.to_vec();
         png.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, b'I', b'D', b'A', b'T']);
         assert_eq!(clean(&png).unwrap_err(), PhotoError::Damaged);
-        // A JPEG without EXIF (the platform's minimal test image) passes unchanged.
-        let plain = b"\xff\xd8\xff\xe0\0\x10JFIF\0\x01\x01\0\0\x01\0\x01\0\0\xff\xd9";
-        assert_eq!(clean(plain).unwrap().bytes, plain.to_vec());
+        // A JPEG without EXIF passes unchanged.
+        let jfif = segment(0xe0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
+        let plain = [&[0xff, 0xd8][..], &jfif, &picture()].concat();
+        assert_eq!(clean(&plain).unwrap().bytes, plain);
+        // Files that start like a photo and hold no picture: a JPEG that ends before any scan,
+        // one whose scan has no frame header, a PNG without image data or without its header.
+        let no_scan = [&[0xff, 0xd8][..], &jfif, &[0xff, 0xd9]].concat();
+        assert_eq!(clean(&no_scan).unwrap_err(), PhotoError::Damaged);
+        let no_frame = [&[0xff, 0xd8][..], &jfif, &segment(0xda, &[1, 1, 0, 0, 63, 0]), &[0x12, 0xff, 0xd9]].concat();
+        assert_eq!(clean(&no_frame).unwrap_err(), PhotoError::Damaged);
+        let chunk = |kind: &[u8], data: &[u8]| {
+            let len = u32::try_from(data.len()).unwrap().to_be_bytes();
+            [&len[..], kind, data, &[0, 0, 0, 0]].concat()
+        };
+        let head = chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]);
+        let no_data = [PNG_SIGNATURE, &head, &chunk(b"IEND", &[])].concat();
+        assert_eq!(clean(&no_data).unwrap_err(), PhotoError::Damaged);
+        let headless = [PNG_SIGNATURE, &chunk(b"IDAT", &[1, 2, 3]), &chunk(b"IEND", &[])].concat();
+        assert_eq!(clean(&headless).unwrap_err(), PhotoError::Damaged);
     }
 }
