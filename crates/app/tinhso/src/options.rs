@@ -120,12 +120,6 @@ impl ExchangeOptions {
             .map(Some)
             .map_err(|e| anyhow::anyhow!("--exchange-url: {e}"))
     }
-
-    /// Whether the desk asks the population database (the account page then links to the
-    /// person's log of lookups).
-    pub fn configured(&self) -> bool {
-        self.exchange_url.as_ref().is_some_and(|u| !u.trim().is_empty())
-    }
 }
 
 /// Signing in with the national e-ID (OpenID Connect): the provider as registered for this

@@ -48,7 +48,6 @@ pub async fn cli_state(store: Stores, data: &Path) -> Result<tinhso_http::AppSta
         texts: false,
         audit: None,
         eid: None,
-        resident_lookups: false,
     };
     let state = tinhso_http::AppState::load(store, config).await?;
     // The modules configured as the server is (from the environment): the figures a command

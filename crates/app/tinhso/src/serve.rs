@@ -115,7 +115,6 @@ pub(crate) async fn serve(
             sms: sms.clone().filter(|_| web.prove_logins),
             audit: Some(audit_queue),
             eid: web.modules.eid.login(),
-            resident_lookups: web.modules.exchange.configured(),
         },
     )
     .await?;

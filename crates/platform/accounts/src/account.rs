@@ -2,9 +2,11 @@
 
 use crate::signup::{Registrant, Staged};
 use crate::views::{AccountPage, LoginPage, NotificationsPage, Proves, RegisterPage};
+use crate::Offered;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::Extension;
 use serde::Deserialize;
 use tinhso_http::auth::{self, LoginRefused, Viewer};
 use tinhso_http::client::ClientAddr;
@@ -15,6 +17,7 @@ use tinhso_http::notices::{now_en, now_vi};
 use tinhso_http::pages::{page_err, PageResult};
 use tinhso_http::state::AppState;
 use tinhso_http::views::{render, Layout};
+use tinhso_http::AccountLinks;
 use tinhso_kernel::error::Errors;
 use tinhso_kernel::guard::{Rule, Verdict};
 use tinhso_kernel::ids::{Login, PersonalId};
@@ -369,6 +372,7 @@ pub async fn set_texts(State(state): State<AppState>, viewer: Viewer, form: Form
 async fn account_page(
     state: &AppState,
     viewer: &Viewer,
+    offered: &[AccountLinks],
     changed: bool,
     errors: Vec<FieldError>,
 ) -> Result<AccountPage, AppError> {
@@ -398,22 +402,18 @@ async fn account_page(
         min_password: password::MIN_LEN,
         errors,
         has_password: !a.password_hash.is_empty(),
-        resident_lookups: state.config.resident_lookups && a.personal_id.is_some(),
-        reads_lookups: viewer.may(&tinhso_policy::Action::ViewResidentLookups),
-        digital_transformation: viewer.may(&tinhso_policy::Action::ViewDigitalTransformation)
-            || a.agency.as_ref().is_some_and(|c| {
-                viewer.may(&tinhso_policy::Action::AssessDigitalTransformation { agency: c.clone() })
-                    && state.agencies.iter().any(|x| &x.code == c && x.is_ranked_unit())
-            }),
+        links: offered.iter().flat_map(|links| links(state, viewer)).collect(),
     })
 }
 
 pub async fn account(
     State(state): State<AppState>,
+    Extension(offered): Extension<Offered>,
     viewer: Viewer,
     PageQuery(q): PageQuery<AccountParams>,
 ) -> PageResult {
-    let mut page = account_page(&state, &viewer, q.changed.is_some(), Vec::new()).await.map_err(page_err(&viewer))?;
+    let mut page =
+        account_page(&state, &viewer, &offered.0, q.changed.is_some(), Vec::new()).await.map_err(page_err(&viewer))?;
     page.texts_changed = q.texts.as_deref().and_then(|t| match t {
         "tat" => Some(false),
         "bat" => Some(true),
@@ -427,6 +427,7 @@ pub async fn account(
 /// session of the account ends (on other servers within the session cache's ten seconds).
 pub async fn change_password(
     State(state): State<AppState>,
+    Extension(offered): Extension<Offered>,
     viewer: Viewer,
     ClientAddr(client): ClientAddr,
     form: FormData,
@@ -462,7 +463,7 @@ pub async fn change_password(
     }
     let errors = errs.0;
     if !errors.is_empty() {
-        let page = account_page(&state, &viewer, false, errors).await.map_err(&err)?;
+        let page = account_page(&state, &viewer, &offered.0, false, errors).await.map_err(&err)?;
         return Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))));
     }
     let hash = tinhso_identity::hash_password_bounded(new.to_owned()).await.map_err(|e| err(e.into()))?;

@@ -24,11 +24,16 @@ use axum::routing::{get, post};
 use axum::Router;
 use std::sync::Arc;
 use tinhso_http::auth::Viewer;
-use tinhso_http::{AppState, WebModule};
+use tinhso_http::{AccountLinks, AppState, WebModule};
 
-/// The account pages, with what `modules` keep about a person (for the personal-data copy)
-/// and say an officer holds (before a lock).
+/// What the modules offer a person on their account page, in the modules' order.
+#[derive(Clone)]
+struct Offered(Arc<Vec<AccountLinks>>);
+
+/// The account pages, with what `modules` keep about a person (for the personal-data copy),
+/// say an officer holds (before a lock) and offer on a person's account page.
 pub fn module(modules: &[WebModule]) -> WebModule {
+    let offered = Offered(Arc::new(modules.iter().filter_map(|m| m.account_links).collect()));
     let parts: Arc<Vec<_>> = Arc::new(modules.iter().filter_map(|m| m.personal_data).collect());
     let personal_data = move |State(state): State<AppState>, viewer: Viewer| {
         let parts = parts.clone();
@@ -62,7 +67,8 @@ pub fn module(modules: &[WebModule]) -> WebModule {
             "/quan-tri/tai-khoan/{id}/mo-khoa",
             post(staff::unlock).get(|| async { Redirect::to("/quan-tri/tai-khoan") }),
         )
-        .route("/quan-tri/tai-khoan/{id}/cap-lai-mat-khau", post(staff::new_password).get(staff::ask_new_password));
+        .route("/quan-tri/tai-khoan/{id}/cap-lai-mat-khau", post(staff::new_password).get(staff::ask_new_password))
+        .layer(axum::Extension(offered));
     WebModule {
         routes,
         api: utoipa::openapi::OpenApi::default(),
@@ -70,5 +76,6 @@ pub fn module(modules: &[WebModule]) -> WebModule {
         // The platform's own part of the copy is written by the copy itself.
         personal_data: None,
         held_work: None,
+        account_links: None,
     }
 }

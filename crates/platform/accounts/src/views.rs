@@ -84,13 +84,8 @@ pub struct AccountPage {
     pub texts_changed: Option<bool>,
     /// The account has a password (one opened by the e-ID or the desk may not).
     pub has_password: bool,
-    /// A link to who looked this person up in the population database.
-    pub resident_lookups: bool,
-    /// A link to the inspectors' log of those lookups.
-    pub reads_lookups: bool,
-    /// The digital-transformation index's back office: its unit's admin, appraisers, leaders
-    /// and inspectors.
-    pub digital_transformation: bool,
+    /// The modules' pages of this person's (`WebModule::account_links`), in the modules' order.
+    pub links: Vec<tinhso_http::AccountLink>,
 }
 
 impl AccountPage {

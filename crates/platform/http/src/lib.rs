@@ -152,6 +152,19 @@ pub type HeldWork = fn(
     tinhso_store::Account,
 ) -> futures_util::future::BoxFuture<'static, Result<Option<(String, String)>, error::AppError>>;
 
+/// A page of the person's own in a module, offered on their account page: where it is and
+/// what it is called in each language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountLink {
+    pub href: &'static str,
+    pub vi: &'static str,
+    pub en: &'static str,
+}
+
+/// The links a module offers `viewer` on their account page (none when it has nothing for
+/// them): the module decides, by its own rules and settings, so the account page names no module.
+pub type AccountLinks = fn(&AppState, &auth::Viewer) -> Vec<AccountLink>;
+
 /// What a module's web half contributes: its pages' and API's routes, and its part of the
 /// OpenAPI document.
 pub struct WebModule {
@@ -165,6 +178,8 @@ pub struct WebModule {
     pub personal_data: Option<PersonalData>,
     /// The work a staff account holds in the module, said before an admin locks it.
     pub held_work: Option<HeldWork>,
+    /// The module's pages a person finds from their account page.
+    pub account_links: Option<AccountLinks>,
 }
 
 /// The platform's pages and API and every module's, behind the platform's edge

@@ -44,9 +44,6 @@ pub struct WebConfig {
     /// A sign-in through the national e-ID (the `eid` module, `--eid-issuer`) that the login,
     /// registration and account pages offer; none without a provider.
     pub eid: Option<EidLogin>,
-    /// The desk asks the national population database (the `exchange` module): the account
-    /// page links to the person's log of lookups.
-    pub resident_lookups: bool,
     /// Where this server's integrity checks are asked for (`/quan-tri/kiem-tra`); none in a
     /// command's state.
     pub audit: Option<crate::pages::audit_runs::AuditQueue>,

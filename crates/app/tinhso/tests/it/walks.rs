@@ -520,7 +520,9 @@ async fn open_data(screen: Screen) {
     p.sees("dòng phù hợp").await.unwrap();
     p.sees("Thủ tục đăng ký khai sinh").await.unwrap();
     log_in(&mut p, "chuyenvien@tinhso.local").await;
-    p.open("/tai-khoan/khoa-api").await.unwrap();
+    // The specialist finds their keys from their account page.
+    p.open("/tai-khoan").await.unwrap();
+    p.click("Khóa API dữ liệu mở").await.unwrap();
     p.fill("Tên khóa (để bạn nhận ra, ví dụ “Máy chủ báo cáo”)", "Máy chủ thống kê").await.unwrap();
     p.click("Tạo khóa").await.unwrap();
     p.sees("Khóa mới của bạn").await.unwrap();

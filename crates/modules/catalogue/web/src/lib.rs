@@ -36,7 +36,14 @@ pub fn module() -> WebModule {
         .route("/quan-tri/lich/{year}", get(admin::calendar_form).post(admin::calendar_save))
         .route("/api/v1/procedures", get(api::procedures))
         .route("/api/v1/procedures/{code}", get(api::procedure));
-    WebModule { routes, api: ApiDoc::openapi(), own_upload_auth: &[], personal_data: None, held_work: None }
+    WebModule {
+        routes,
+        api: ApiDoc::openapi(),
+        own_upload_auth: &[],
+        personal_data: None,
+        held_work: None,
+        account_links: None,
+    }
 }
 
 #[cfg(test)]

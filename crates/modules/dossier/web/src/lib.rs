@@ -112,6 +112,7 @@ pub fn module() -> WebModule {
         own_upload_auth: &[],
         personal_data: Some(personal_data::of),
         held_work: Some(held::of),
+        account_links: None,
     }
 }
 

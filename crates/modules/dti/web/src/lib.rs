@@ -72,7 +72,32 @@ pub fn module() -> WebModule {
             get(pages::assessment).post(pages::act).layer(DefaultBodyLimit::max(MULTIPART_LIMIT)),
         )
         .route("/quan-tri/chuyen-doi-so/{year}/{unit}/tep/{sha256}", get(evidence::download));
-    WebModule { routes, api: ApiDoc::openapi(), own_upload_auth: &[], personal_data: None, held_work: None }
+    WebModule {
+        routes,
+        api: ApiDoc::openapi(),
+        own_upload_auth: &[],
+        personal_data: None,
+        held_work: None,
+        account_links: Some(account_links),
+    }
+}
+
+/// On a person's account page: the back office, for those who read every unit's assessment
+/// (the province, the appraisal council, leaders, inspectors) and for a ranked unit's admin.
+fn account_links(state: &AppState, viewer: &tinhso_http::auth::Viewer) -> Vec<tinhso_http::AccountLink> {
+    use tinhso_policy::Action;
+    let own_unit = viewer.account.as_ref().and_then(|a| a.agency.as_ref()).is_some_and(|c| {
+        viewer.may(&Action::AssessDigitalTransformation { agency: c.clone() })
+            && state.agencies.iter().any(|x| &x.code == c && x.is_ranked_unit())
+    });
+    if !(own_unit || viewer.may(&Action::ViewDigitalTransformation)) {
+        return Vec::new();
+    }
+    vec![tinhso_http::AccountLink {
+        href: pages::BACK_OFFICE,
+        vi: "Đánh giá chuyển đổi số (DTI)",
+        en: "Digital-transformation index",
+    }]
 }
 
 #[cfg(test)]

@@ -49,5 +49,6 @@ pub fn module() -> WebModule {
         own_upload_auth: &[],
         personal_data: Some(personal_data::of),
         held_work: None,
+        account_links: None,
     }
 }

@@ -15,8 +15,9 @@ pub mod registry;
 use axum::routing::get;
 use axum::Router;
 use std::sync::Arc;
+use tinhso_http::auth::Viewer;
 use tinhso_http::state::AppState;
-use tinhso_http::WebModule;
+use tinhso_http::{AccountLink, WebModule};
 use utoipa::OpenApi;
 
 /// The person's page and the inspectors'.
@@ -50,5 +51,28 @@ pub fn module() -> WebModule {
         own_upload_auth: &[],
         personal_data: Some(personal_data::of),
         held_work: None,
+        account_links: Some(account_links),
     }
+}
+
+/// On a person's account page: their own log of lookups, when the desk asks the population
+/// database; the inspectors' log, for those who read it.
+fn account_links(state: &AppState, viewer: &Viewer) -> Vec<AccountLink> {
+    let mut out = Vec::new();
+    let resident = viewer.account.as_ref().is_some_and(|a| a.personal_id.is_some());
+    if resident && state.capabilities.residents.get().is_some() {
+        out.push(AccountLink {
+            href: MINE,
+            vi: "Ai đã tra cứu thông tin của tôi trong Cơ sở dữ liệu quốc gia về dân cư",
+            en: "Who looked up my details in the National Population Database",
+        });
+    }
+    if viewer.may(&tinhso_policy::Action::ViewResidentLookups) {
+        out.push(AccountLink {
+            href: INSPECTORS,
+            vi: "Nhật ký tra cứu dữ liệu dân cư",
+            en: "Population database lookups",
+        });
+    }
+    out
 }

@@ -71,7 +71,14 @@ pub fn module() -> WebModule {
         .route("/minh-bach", get(public::public))
         .route("/api/v1/ioc/index", get(api::index))
         .route("/api/v1/ioc/dossiers", get(api::dossiers));
-    WebModule { routes, api: ApiDoc::openapi(), own_upload_auth: &[], personal_data: None, held_work: None }
+    WebModule {
+        routes,
+        api: ApiDoc::openapi(),
+        own_upload_auth: &[],
+        personal_data: None,
+        held_work: None,
+        account_links: None,
+    }
 }
 
 #[cfg(test)]

@@ -52,7 +52,7 @@ pub fn module() -> WebModule {
         .route("/du-lieu/to-chuc/{name}", get(organization::show))
         .route("/du-lieu/{name}", get(dataset::show))
         .route("/du-lieu/{name}/tai-nguyen/{rid}", get(dataset::resource))
-        .route("/tai-khoan/khoa-api", get(tokens::show).post(tokens::create))
+        .route(TOKENS, get(tokens::show).post(tokens::create))
         .route("/tai-khoan/khoa-api/thu-hoi", post(tokens::revoke));
     // CKAN's clients send files with an API token and no session: the action checks the
     // token before it reads the body (`api::params`).
@@ -62,5 +62,24 @@ pub fn module() -> WebModule {
         own_upload_auth: &["/api/3/action/", "/api/action/"],
         personal_data: Some(personal_data::of),
         held_work: None,
+        account_links: Some(account_links),
     }
+}
+
+/// A person's API keys for writing open data.
+const TOKENS: &str = "/tai-khoan/khoa-api";
+
+/// On a person's account page: their API keys, for those who publish data (reading needs none).
+fn account_links(_: &tinhso_http::AppState, viewer: &tinhso_http::auth::Viewer) -> Vec<tinhso_http::AccountLink> {
+    use tinhso_policy::Action;
+    let publishes = viewer.may(&Action::ManageDataPortal)
+        || viewer
+            .account
+            .as_ref()
+            .and_then(|a| a.agency.as_ref())
+            .is_some_and(|c| viewer.may(&Action::PublishData { agency: c.clone() }));
+    if !publishes {
+        return Vec::new();
+    }
+    vec![tinhso_http::AccountLink { href: TOKENS, vi: "Khóa API dữ liệu mở", en: "Open-data API keys" }]
 }

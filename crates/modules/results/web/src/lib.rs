@@ -45,5 +45,12 @@ pub fn module() -> WebModule {
         .route("/api/v1/results/{code}", get(verify::api_code));
     // The verifier is public and changes nothing: anyone may upload a PDF to it, without a
     // session or CSRF token; the body limit above bounds what it reads.
-    WebModule { routes, api: ApiDoc::openapi(), own_upload_auth: &["/xac-thuc"], personal_data: None, held_work: None }
+    WebModule {
+        routes,
+        api: ApiDoc::openapi(),
+        own_upload_auth: &["/xac-thuc"],
+        personal_data: None,
+        held_work: None,
+        account_links: None,
+    }
 }
