@@ -82,13 +82,7 @@ pub async fn login(
         }
         Ok(account) => {
             let token = auth::start_session(&state, &account).await.map_err(&err)?;
-            let target = match account.role {
-                _ if !next.is_empty() => next.as_str(),
-                Role::ProvinceAdmin => "/quan-tri",
-                Role::AgencyAdmin => "/quan-tri/tai-khoan",
-                Role::DtiAppraiser => "/quan-tri/chuyen-doi-so",
-                _ => "/ho-so",
-            };
+            let target = if next.is_empty() { tinhso_http::views::landing(account.role) } else { next.as_str() };
             Ok(with_cookie(
                 Redirect::to(target).into_response(),
                 &auth::set_session_cookie(&token, state.config.secure_cookies),

@@ -109,6 +109,22 @@ impl Layout {
     }
 }
 
+/// The DTI back office (the `dti` module's), where the appraisal council works: its header
+/// link and where its members land after logging in.
+const DTI_BACK_OFFICE: &str = "/quan-tri/chuyen-doi-so";
+
+/// Where a person lands after logging in, unless they came from a page: the province admin's
+/// administration, an agency admin's staff accounts, the appraisal council's back office,
+/// everyone else's dossiers.
+pub fn landing(role: Role) -> &'static str {
+    match role {
+        Role::ProvinceAdmin => "/quan-tri",
+        Role::AgencyAdmin => "/quan-tri/tai-khoan",
+        Role::DtiAppraiser => DTI_BACK_OFFICE,
+        _ => "/ho-so",
+    }
+}
+
 /// Where a role's own pages start, for the header (see [`Layout::back_office`]).
 pub struct BackOffice {
     pub href: &'static str,
@@ -124,7 +140,7 @@ impl BackOffice {
                 Some(Self { href: "/quan-tri", long: t.nav_admin, short: t.nav_admin_short })
             }
             Role::Auditor => Some(Self { href: "/quan-tri/kiem-tra", long: t.nav_audit, short: t.nav_audit }),
-            Role::DtiAppraiser => Some(Self { href: "/quan-tri/chuyen-doi-so", long: t.nav_dti, short: t.nav_dti }),
+            Role::DtiAppraiser => Some(Self { href: DTI_BACK_OFFICE, long: t.nav_dti, short: t.nav_dti }),
             _ => None,
         }
     }
