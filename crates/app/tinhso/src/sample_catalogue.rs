@@ -109,54 +109,38 @@ fn estimated_days(field: &str, commune_only: bool) -> u16 {
     }
 }
 
-fn generic_form() -> Vec<FormField> {
-    let f = |key: &str, label: &str, field_type, required| FormField {
+/// A field of the sample's e-forms, labelled in both languages.
+fn field(key: &str, label: &str, label_en: &str, field_type: FieldType, required: bool) -> FormField {
+    FormField {
         key: key.into(),
         label: label.into(),
+        label_en: Some(label_en.into()),
         field_type,
         required,
         options: Vec::new(),
-    };
+    }
+}
+
+fn generic_form() -> Vec<FormField> {
     vec![
-        f("ho_ten", "Họ và tên người nộp", FieldType::Text, true),
-        f("so_dinh_danh", "Số định danh cá nhân", FieldType::PersonalId, true),
-        f("so_dien_thoai", "Số điện thoại", FieldType::Phone, true),
-        f("dia_chi", "Địa chỉ liên hệ", FieldType::Address, true),
-        f("noi_dung", "Nội dung yêu cầu", FieldType::LongText, false),
+        field("ho_ten", "Họ và tên người nộp", "Applicant's full name", FieldType::Text, true),
+        field("so_dinh_danh", "Số định danh cá nhân", "Personal identification number", FieldType::PersonalId, true),
+        field("so_dien_thoai", "Số điện thoại", "Phone number", FieldType::Phone, true),
+        field("dia_chi", "Địa chỉ liên hệ", "Contact address", FieldType::Address, true),
+        field("noi_dung", "Nội dung yêu cầu", "What you ask for", FieldType::LongText, false),
     ]
 }
 
 fn birth_registration_form() -> Vec<FormField> {
     let mut form = generic_form();
     form.extend([
+        field("ten_tre", "Họ, chữ đệm và tên của trẻ", "The child's full name", FieldType::Text, true),
+        field("ngay_sinh", "Ngày sinh của trẻ", "The child's date of birth", FieldType::Date, true),
         FormField {
-            key: "ten_tre".into(),
-            label: "Họ, chữ đệm và tên của trẻ".into(),
-            field_type: FieldType::Text,
-            required: true,
-            options: vec![],
-        },
-        FormField {
-            key: "ngay_sinh".into(),
-            label: "Ngày sinh của trẻ".into(),
-            field_type: FieldType::Date,
-            required: true,
-            options: vec![],
-        },
-        FormField {
-            key: "gioi_tinh".into(),
-            label: "Giới tính".into(),
-            field_type: FieldType::Select,
-            required: true,
             options: vec!["Nam".into(), "Nữ".into()],
+            ..field("gioi_tinh", "Giới tính", "Sex", FieldType::Select, true)
         },
-        FormField {
-            key: "noi_sinh".into(),
-            label: "Nơi sinh".into(),
-            field_type: FieldType::Address,
-            required: true,
-            options: vec![],
-        },
+        field("noi_sinh", "Nơi sinh", "Place of birth", FieldType::Address, true),
     ]);
     form
 }

@@ -5,6 +5,7 @@
 //! May depend on: the payments core (the gateway's protocol, which the double speaks) and the
 //! SQLite platform crate (to open a test's database). Used by the integration tests only.
 
+pub mod form;
 pub mod gateway;
 pub mod server;
 pub mod sms;

@@ -247,3 +247,97 @@ async fn staff_workspaces_in_english() {
     assert!(report.is_empty(), "Vietnamese left on English pages:\n{}", report.join("\n"));
     s.stop().await.unwrap();
 }
+
+on_both_backends_with_demo!(
+    the_e_form_in_english_on_sqlite,
+    the_e_form_in_english_on_postgres,
+    the_e_form_speaks_english_where_the_province_gave_labels
+);
+
+/// The e-form in English: each field under the label the province gave in English, its
+/// errors worded with it, the same labels on a dossier afterwards; a field without one keeps
+/// its Vietnamese label, marked as Vietnamese. The province admin sets and removes English
+/// labels on the procedure's page, and the next form shows them.
+async fn the_e_form_speaks_english_where_the_province_gave_labels(s: tinhso_testkit::TestServer) {
+    use tinhso_testkit::form;
+    const BIRTH: &str = "1.001193";
+    let english = |login: &'static str| {
+        let s = &s;
+        async move {
+            let c = crate::journey::page_login(s, login).await;
+            c.get(format!("{}/ngon-ngu/en", s.url)).send().await.unwrap();
+            c
+        }
+    };
+    let get = |c: reqwest::Client, path: String| {
+        let url = format!("{}{path}", s.url);
+        async move {
+            let r = c.get(url).send().await.unwrap();
+            assert_eq!(r.status(), reqwest::StatusCode::OK, "{path}");
+            form::unescape(&r.text().await.unwrap())
+        }
+    };
+    let citizen = english("0912345678").await;
+    let apply = format!("/thu-tuc/{BIRTH}/nop");
+    let page = get(citizen.clone(), apply.clone()).await;
+    for label in [
+        "<label for=\"form.ho_ten\">Applicant's full name</label>",
+        "<label for=\"form.noi_dung\">What you ask for (optional)</label>",
+        "<label for=\"form.ten_tre\">The child's full name</label>",
+        "<label for=\"form.dia_chi.commune\" class=\"sub\">Commune or ward (contact address)</label>",
+    ] {
+        assert!(page.contains(label), "{label}");
+    }
+    assert!(!page.contains("Họ và tên người nộp"), "no Vietnamese label where an English one is given");
+
+    // Every problem at once, each worded with the English label.
+    let token = crate::journey::csrf(&page);
+    let r = citizen.post(format!("{}{apply}", s.url)).form(&[("csrf", token.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::BAD_REQUEST);
+    let errors = form::unescape(&r.text().await.unwrap());
+    for said in ["Enter applicant's full name", "Enter the child's full name", "Choose sex"] {
+        assert!(errors.contains(said), "{said}");
+    }
+
+    // The province admin rewords one English label and removes another.
+    let admin = crate::journey::page_login(&s, "quantri@tinhso.local").await;
+    let edit = format!("/quan-tri/thu-tuc/{BIRTH}");
+    let mut fields = form::values(&get(admin.clone(), edit.clone()).await, &edit).unwrap();
+    let lines = &fields.iter().find(|(n, _)| n == "form_fields").unwrap().1;
+    assert!(
+        lines.contains("ten_tre | Họ, chữ đệm và tên của trẻ | text | bắt buộc |  | The child's full name"),
+        "{lines}"
+    );
+    let lines = lines
+        .replace("The child's full name", "Full name of the child, as on the birth certificate")
+        .replace(" |  | Place of birth", "");
+    form::set(&mut fields, "form_fields", &lines);
+    let r = admin.post(format!("{}{edit}", s.url)).form(&fields).send().await.unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let (_, p) = crate::dossier::Caller::login(&s, "0912345678", crate::dossier::PASSWORD)
+        .await
+        .get(&format!("/api/v1/procedures/{BIRTH}"))
+        .await;
+    let by_key = |k: &str| p["form_fields"].as_array().unwrap().iter().find(|f| f["key"] == k).unwrap().clone();
+    assert_eq!(by_key("ten_tre")["label_en"], "Full name of the child, as on the birth certificate");
+    assert!(by_key("noi_sinh").get("label_en").is_none(), "{}", by_key("noi_sinh"));
+    assert_eq!(by_key("noi_sinh")["label"], "Nơi sinh", "the Vietnamese label stays");
+
+    let page = get(citizen.clone(), apply).await;
+    assert!(page.contains("<label for=\"form.ten_tre\">Full name of the child, as on the birth certificate</label>"));
+    assert!(page.contains("<label for=\"form.noi_sinh\"><span lang=\"vi\">Nơi sinh</span></label>"));
+    assert!(page.contains("Commune or ward (<span lang=\"vi\">Nơi sinh</span>)"));
+    // The Vietnamese page is as it was.
+    let vi = crate::journey::page_login(&s, "0912345678").await;
+    let page = get(vi, format!("/thu-tuc/{BIRTH}/nop")).await;
+    assert!(page.contains("<label for=\"form.ten_tre\">Họ, chữ đệm và tên của trẻ</label>"));
+
+    // A dossier's declared fields read in English too (one from the demo's year of history).
+    let owner = english("0913000001").await;
+    let mine = get(owner.clone(), "/ho-so".to_owned()).await;
+    let code = mine.split("href=\"/ho-so/").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let shown = get(owner, format!("/ho-so/{code}")).await;
+    assert!(shown.contains("<dt>Applicant's full name</dt>"), "{code}");
+    assert!(shown.contains("<dt>Phone number</dt><dd>0913000001</dd>"), "{code}");
+    s.stop().await.unwrap();
+}

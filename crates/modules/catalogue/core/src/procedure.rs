@@ -316,13 +316,29 @@ impl FieldType {
 pub struct FormField {
     /// Stable key of the value in a dossier's form data (`ho_ten`, `ngay_sinh`).
     pub key: String,
+    /// What the form asks, in Vietnamese: the label of record (the printed declaration's).
     pub label: String,
+    /// The same label in English for the English pages, where the province gave one; without
+    /// it those pages show the Vietnamese label, marked as Vietnamese.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_en: Option<String>,
     #[serde(rename = "type")]
     pub field_type: FieldType,
     pub required: bool,
     /// The choices of a `select` field; empty for every other type.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<String>,
+}
+
+impl FormField {
+    /// The label a page in English (`en`) or Vietnamese shows, and whether it is Vietnamese
+    /// (an English page marks it so, for screen readers and translators).
+    pub fn label_in(&self, en: bool) -> (&str, bool) {
+        match &self.label_en {
+            Some(l) if en => (l, false),
+            _ => (&self.label, true),
+        }
+    }
 }
 
 /// Cơ quan có thẩm quyền: one provincial agency, or the People's Committee of whichever
@@ -480,6 +496,19 @@ impl Procedure {
                 "field label",
                 200,
             );
+            if let Some(l) = &mut f.label_en {
+                *l = text::clean(l);
+                if l.chars().count() > 200 {
+                    errs.push(FieldError::new(
+                        format!("form_fields[{i}].label_en"),
+                        "too_long",
+                        "Nhãn tiếng Anh của trường dài quá 200 ký tự",
+                        "The field's English label is longer than 200 characters",
+                    ));
+                }
+            }
+            // An English label left blank is no English label: the Vietnamese one shows.
+            f.label_en = f.label_en.take().filter(|l| !l.is_empty());
             let key_ok = !f.key.is_empty()
                 && f.key.len() <= 64
                 && f.key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
@@ -574,6 +603,27 @@ mod tests {
         let p = p.normalise().unwrap();
         assert_eq!(p.name, "Thủ tục đăng ký khai sinh");
         assert_eq!(p.fee_label_vi(), "Miễn phí");
+    }
+
+    #[test]
+    fn an_english_label_is_cleaned_and_shown_only_on_english_pages() {
+        let mut v = sample();
+        v["form_fields"][0]["label_en"] = "  Full   name ".into();
+        v["form_fields"][1]["label_en"] = " ".into();
+        let p = serde_json::from_value::<Procedure>(v).unwrap().normalise().unwrap();
+        let (name, sex) = (&p.form_fields[0], &p.form_fields[1]);
+        assert_eq!(name.label_en.as_deref(), Some("Full name"));
+        assert_eq!(name.label_in(true), ("Full name", false));
+        assert_eq!(name.label_in(false), ("Họ và tên", true));
+        assert_eq!(sex.label_en, None, "a blank English label is none");
+        assert_eq!(sex.label_in(true), ("Giới tính", true), "an English page falls back to Vietnamese");
+        // Written back without an English label where there is none: old exports read the same.
+        let json = serde_json::to_value(&p.form_fields).unwrap();
+        assert!(json[1].get("label_en").is_none());
+        let mut v = sample();
+        v["form_fields"][0]["label_en"] = "x".repeat(201).into();
+        let errs = serde_json::from_value::<Procedure>(v).unwrap().normalise().unwrap_err();
+        assert_eq!(errs[0].field, "form_fields[0].label_en");
     }
 
     #[test]

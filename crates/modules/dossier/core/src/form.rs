@@ -18,12 +18,25 @@ fn as_text(v: &Value) -> Option<String> {
 fn missing(f: &FormField) -> FieldError {
     // A list is chosen from, not typed in.
     let (vi, en) = if f.field_type == FieldType::Select { ("Chọn", "Choose") } else { ("Nhập", "Enter") };
+    let english = match &f.label_en {
+        Some(l) => lower_first(l),
+        None => f.label.clone(),
+    };
     FieldError::new(
         format!("form.{}", f.key),
         "required",
         format!("{vi} {}", f.label.to_lowercase()),
-        format!("{en} {}", f.label),
+        format!("{en} {english}"),
     )
+}
+
+/// "Full name" → "full name" inside a sentence; an acronym ("ID number") keeps its capitals.
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match (chars.next(), chars.next()) {
+        (Some(a), Some(b)) if !b.is_uppercase() => a.to_lowercase().chain(std::iter::once(b)).chain(chars).collect(),
+        _ => s.to_owned(),
+    }
 }
 
 fn invalid(f: &FormField, vi: &str, en: &str) -> FieldError {
@@ -31,7 +44,7 @@ fn invalid(f: &FormField, vi: &str, en: &str) -> FieldError {
         format!("form.{}", f.key),
         "invalid_value",
         format!("{}: {vi}", f.label),
-        format!("{}: {en}", f.label),
+        format!("{}: {en}", f.label_in(true).0),
     )
 }
 
@@ -132,6 +145,7 @@ mod tests {
         FormField {
             key: key.into(),
             label: key.into(),
+            label_en: None,
             field_type: t,
             required,
             options: vec!["Nam".into(), "Nữ".into()],
@@ -172,5 +186,32 @@ mod tests {
         let said = |f: &str| errs.iter().find(|e| e.field == f).map(|e| e.message.as_str());
         assert_eq!(said("form.ho_ten"), Some("Nhập ho_ten"));
         assert_eq!(said("form.gioi"), Some("Chọn gioi"));
+    }
+
+    #[test]
+    fn english_messages_use_the_english_label_where_given() {
+        let mut name = field("ho_ten", FieldType::Text, true);
+        name.label = "Họ và tên".into();
+        name.label_en = Some("Full name".into());
+        let mut id = field("cccd", FieldType::PersonalId, true);
+        id.label = "Số định danh".into();
+        id.label_en = Some("ID number".into());
+        let mut phone = field("sdt", FieldType::Phone, true);
+        phone.label = "Số điện thoại".into();
+        let fields = [name, id, phone];
+        let errs = validate(&fields, serde_json::json!({}).as_object().unwrap(), &|_| true).unwrap_err();
+        let said: Vec<(&str, &str)> = errs.iter().map(|e| (e.message.as_str(), e.message_en.as_str())).collect();
+        assert_eq!(
+            said,
+            [
+                ("Nhập họ và tên", "Enter full name"),
+                ("Nhập số định danh", "Enter ID number"),
+                ("Nhập số điện thoại", "Enter Số điện thoại")
+            ]
+        );
+        let bad = serde_json::json!({"ho_ten": "A".repeat(501), "cccd": "008090001234", "sdt": "0912345678"});
+        let errs = validate(&fields, bad.as_object().unwrap(), &|_| true).unwrap_err();
+        assert_eq!(errs[0].message_en, "Full name: at most 500 characters");
+        assert_eq!(errs[0].message, "Họ và tên: không quá 500 ký tự");
     }
 }

@@ -254,8 +254,17 @@ pub fn history(state: &AppState, events: &[StoredEvent], staff: bool, names: &Na
         .collect()
 }
 
-/// One filled-in form field, as label and display value.
-pub fn form_rows(state: &AppState, p: Option<&Procedure>, form: &serde_json::Value) -> Vec<(String, String)> {
+/// One filled-in form field as a page shows it.
+pub struct FormRow {
+    /// In the page's language where the procedure gives one, else in Vietnamese.
+    pub label: String,
+    /// The label is Vietnamese on an English page (marked `lang="vi"`).
+    pub label_vi: bool,
+    pub value: String,
+}
+
+/// The filled-in form fields, labelled in English (`en`) where the procedure can.
+pub fn form_rows(state: &AppState, p: Option<&Procedure>, form: &serde_json::Value, en: bool) -> Vec<FormRow> {
     let Some(p) = p else { return Vec::new() };
     p.form_fields
         .iter()
@@ -281,7 +290,8 @@ pub fn form_rows(state: &AppState, p: Option<&Procedure>, form: &serde_json::Val
                     .unwrap_or_default(),
                 _ => v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()),
             };
-            Some((f.label.clone(), shown))
+            let (label, vi) = f.label_in(en);
+            Some(FormRow { label: label.to_owned(), label_vi: en && vi, value: shown })
         })
         .collect()
 }

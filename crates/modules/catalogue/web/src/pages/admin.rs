@@ -226,9 +226,13 @@ fn values_of(p: &Procedure) -> ProcedureFormValues {
                     f.field_type.key(),
                     if f.required { "bắt buộc" } else { "không bắt buộc" }
                 );
-                if !f.options.is_empty() {
+                if !f.options.is_empty() || f.label_en.is_some() {
                     line.push_str(" | ");
                     line.push_str(&f.options.join("; "));
+                }
+                if let Some(en) = &f.label_en {
+                    line.push_str(" | ");
+                    line.push_str(en);
                 }
                 line
             })
@@ -299,7 +303,8 @@ fn parse_components(text: &str, errs: &mut Errors) -> Vec<Component> {
     out
 }
 
-/// `khoa | Nhãn | kiểu | bắt buộc | lựa chọn 1; lựa chọn 2`, one per line.
+/// `khoa | Nhãn | kiểu | bắt buộc | lựa chọn 1; lựa chọn 2 | English label`, one per line (the
+/// choices left empty for a field that has none).
 fn parse_form_fields(text: &str, errs: &mut Errors) -> Vec<FormField> {
     let mut out = Vec::new();
     for (i, line) in text.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
@@ -319,7 +324,11 @@ fn parse_form_fields(text: &str, errs: &mut Errors) -> Vec<FormField> {
             label: parts.get(1).copied().unwrap_or_default().to_owned(),
             field_type,
             required: parts.get(3).is_none_or(|m| is_yes(m)),
-            options: parts.get(4).map(|o| o.split(';').map(|s| s.trim().to_owned()).collect()).unwrap_or_default(),
+            options: parts
+                .get(4)
+                .map(|o| o.split(';').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+                .unwrap_or_default(),
+            label_en: parts.get(5).filter(|l| !l.is_empty()).map(|l| (*l).to_owned()),
         });
     }
     out

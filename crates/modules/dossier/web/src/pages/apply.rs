@@ -25,7 +25,10 @@ use tinhso_policy::Action;
 /// One e-form field as the submission page renders it.
 pub struct FieldView {
     pub id: String,
+    /// The label in the page's language where the procedure gives one, else in Vietnamese.
     pub label: String,
+    /// The label is Vietnamese on an English page (marked `lang="vi"`).
+    pub label_vi: bool,
     pub kind: &'static str,
     pub required: bool,
     pub value: String,
@@ -76,6 +79,7 @@ pub(crate) fn field_views(p: &Procedure, values: &FormData, errors: &[FieldError
         .iter()
         .map(|f| {
             let id = format!("form.{}", f.key);
+            let (label, vi) = f.label_in(en);
             FieldView {
                 value: values.text(&id),
                 commune: values.text(&format!("{id}.commune")),
@@ -96,7 +100,8 @@ pub(crate) fn field_views(p: &Procedure, values: &FormData, errors: &[FieldError
                     .iter()
                     .map(|o| Choice { value: o.clone(), label: o.clone(), selected: values.text(&id) == *o })
                     .collect(),
-                label: f.label.clone(),
+                label: label.to_owned(),
+                label_vi: en && vi,
                 required: f.required,
                 id,
             }

@@ -96,7 +96,8 @@ pub async fn filled(State(state): State<AppState>, viewer: Viewer, Path(code): P
         title,
         procedure: p.name.clone(),
         addressee: state.agency_name(d.competent_agency.as_str()).unwrap_or_default().into(),
-        rows: form_rows(&state, Some(p), &rec.form),
+        // The declaration is a Vietnamese document: its labels are the labels of record.
+        rows: form_rows(&state, Some(p), &rec.form, false).into_iter().map(|r| (r.label, r.value)).collect(),
         code: Some(d.code.to_string()),
         place_date: format!("{}, ngày {} tháng {} năm {}", state.province.name, day.day(), day.month(), day.year()),
         signed,

@@ -32,7 +32,7 @@ pub struct ShowPage {
     pub just_submitted: bool,
     /// What the action just carried out did, said at the top.
     pub done: Option<&'static str>,
-    pub form: Vec<(String, String)>,
+    pub form: Vec<crate::views::FormRow>,
     pub history: Vec<HistoryRow>,
     pub steps: Vec<StepRow>,
     /// Who may take the current step (for `assign`) and the next one (for `complete_step`).
@@ -160,7 +160,7 @@ async fn show_page(
         d: summary(state, d, en),
         en,
         staff: !owner,
-        form: form_rows(state, catalogue.get(d.procedure.as_str()).map(|p| p.as_ref()), &rec.form),
+        form: form_rows(state, catalogue.get(d.procedure.as_str()).map(|p| p.as_ref()), &rec.form, en),
         returned: events.iter().rev().find_map(|e| match e.event.kind {
             tinhso_dossier::EventKind::Returned { method } => {
                 let on = tinhso_kernel::format::date_vi(tinhso_dossier::deadline::local_date(e.event.at));
