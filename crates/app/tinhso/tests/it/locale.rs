@@ -289,6 +289,8 @@ async fn the_e_form_speaks_english_where_the_province_gave_labels(s: tinhso_test
         assert!(page.contains(label), "{label}");
     }
     assert!(!page.contains("Họ và tên người nộp"), "no Vietnamese label where an English one is given");
+    // The choices are data, kept as the province wrote them: marked as Vietnamese.
+    assert!(page.contains("<option lang=\"vi\">Nữ</option>"));
 
     // Every problem at once, each worded with the English label.
     let token = crate::journey::csrf(&page);
