@@ -254,7 +254,7 @@ pub async fn back(
         Ok(Done::SignedIn(account)) => {
             let token = auth::start_session(&state, &account).await.map_err(&err)?;
             let secure = state.config.secure_cookies;
-            let target = if next.is_empty() { "/ho-so" } else { next.as_str() };
+            let target = if next.is_empty() { tinhso_http::views::landing(account.role) } else { next.as_str() };
             let resp = with_cookie(Redirect::to(target).into_response(), &auth::set_session_cookie(&token, secure));
             Ok(with_cookie(resp, &flow::clear(secure)))
         }
