@@ -67,6 +67,8 @@ pub fn values(html: &str, action: &str) -> Result<Vec<(String, String)>> {
             }
         } else if let (true, Some(name)) = (tag.starts_with("<textarea"), name) {
             let text = &after[..after.find("</textarea>").ok_or_else(|| anyhow!("textarea {name} is not closed"))?];
+            // A browser drops one newline right after the opening tag (HTML's parsing rule).
+            let text = text.strip_prefix("\r\n").or_else(|| text.strip_prefix('\n')).unwrap_or(text);
             out.push((name, unescape(text)));
         }
         rest = after;
@@ -90,7 +92,8 @@ mod tests {
             <input id="a" name="a" value="A &amp; B"><input type="checkbox" name="l" value="p">
             <input type="checkbox" name="l" value="c" checked><select name="s"><option value="1">Một
             <option value="2" selected>Hai</option></select><select name="f"><option>Đầu</option></select>
-            <textarea name="t">k | Nhãn &lt;1&gt;
+            <textarea name="t">
+k | Nhãn &lt;1&gt;
 dòng 2</textarea><button type="submit">Lưu</button></form><form action="/y"><input name="z" value="no"></form>"#;
         let v = super::values(html, "/x").unwrap();
         let pairs: Vec<(&str, &str)> = v.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
