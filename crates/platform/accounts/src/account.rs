@@ -231,16 +231,7 @@ pub async fn register(
                             // Only the holder of the receipt: the claim code printed on it. Guesses
                             // count as password guesses do: this login at this address, this
                             // login from anywhere, and the address's failures.
-                            let keys = [
-                                (
-                                    tinhso_identity::guard_key(
-                                        "claim-at",
-                                        &[&new.login, &tinhso_http::client::limit_key(client)],
-                                    ),
-                                    Rule::LOGIN_AT_ADDRESS,
-                                ),
-                                (tinhso_identity::guard_key("claim", &[&new.login]), Rule::LOGIN),
-                            ];
+                            let keys = auth::guess_keys("claim", &new.login, client);
                             let attempt = match auth::Attempt::begin(&state, client, &keys).await.map_err(&err)? {
                                 Ok(a) => a,
                                 Err(retry_after) => {

@@ -341,13 +341,7 @@ pub async fn reset(
     };
     // As for logins: the address's failures (a spray over many logins), then this login's
     // attempts at this address and from anywhere (shared with the registration's claim code).
-    let keys = [
-        (
-            tinhso_identity::guard_key("claim-at", &[login.as_str(), &tinhso_http::client::limit_key(client)]),
-            Rule::LOGIN_AT_ADDRESS,
-        ),
-        (tinhso_identity::guard_key("claim", &[login.as_str()]), Rule::LOGIN),
-    ];
+    let keys = auth::guess_keys("claim", login.as_str(), client);
     let attempt = match auth::Attempt::begin(&state, client, &keys).await.map_err(&err)? {
         Ok(a) => a,
         Err(retry_after) => {

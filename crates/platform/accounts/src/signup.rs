@@ -259,13 +259,7 @@ pub async fn prove(
         );
         return Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&again(vec![e])))));
     }
-    let keys = [
-        (
-            tinhso_identity::guard_key("signup-proof-at", &[login.as_str(), &tinhso_http::client::limit_key(client)]),
-            Rule::LOGIN_AT_ADDRESS,
-        ),
-        (tinhso_identity::guard_key("signup-proof", &[login.as_str()]), Rule::LOGIN),
-    ];
+    let keys = auth::guess_keys("signup-proof", login.as_str(), client);
     let attempt = match auth::Attempt::begin(&state, client, &keys).await.map_err(&err)? {
         Ok(a) => a,
         Err(retry_after) => {

@@ -74,6 +74,17 @@ pub enum LoginRefused {
     Wrong,
 }
 
+/// The tallies a guess at a secret of `login` counts in (its password, a desk account's claim
+/// code, a registration's proof code; `kind` keeps each secret's apart): this login at this
+/// address, and this login from anywhere. With the address's own failures, which
+/// [`Attempt::begin`] adds, one guesser waits long and the owner elsewhere at most a minute.
+pub fn guess_keys(kind: &str, login: &str, client: std::net::IpAddr) -> [(GuardKey, Rule); 2] {
+    [
+        (guard_key(&format!("{kind}-at"), &[login, &crate::client::limit_key(client)]), Rule::LOGIN_AT_ADDRESS),
+        (guard_key(kind, &[login]), Rule::LOGIN),
+    ]
+}
+
 /// A login as every login path checks it. The attempt is counted before the password is
 /// checked (per login at this address, and per login), so a burst of concurrent guesses cannot
 /// outrun the limit; failures also count per address. Only the address that guesses waits
@@ -85,11 +96,7 @@ pub async fn check_login(
     login: &str,
     password: String,
 ) -> Result<Result<Account, LoginRefused>, AppError> {
-    let address = crate::client::limit_key(client);
-    let keys = [
-        (guard_key("login-at", &[login, &address]), Rule::LOGIN_AT_ADDRESS),
-        (guard_key("login", &[login]), Rule::LOGIN),
-    ];
+    let keys = guess_keys("login", login, client);
     let attempt = match Attempt::begin(state, client, &keys).await? {
         Ok(a) => a,
         Err(s) => return Ok(Err(LoginRefused::Wait(s))),
