@@ -218,6 +218,10 @@ pub async fn mail_code(
     // The form a code goes out by: a phone login's by text, an email login's by email.
     let by_text = !raw.contains('@');
     let field = if by_text { "text-login" } else { "mail-login" };
+    let refuse = |e: FieldError| {
+        let page = reset_page(&state, &viewer, (raw.clone(), String::new(), String::new()), vec![e]);
+        Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
+    };
     let login = match Login::parse(field, &raw) {
         Ok(l) if by_text && state.config.texts => l,
         Ok(l) if !by_text && state.config.mails => l,
@@ -229,8 +233,7 @@ pub async fn mail_code(
                 "Máy chủ này chưa gửi được thư điện tử: nhận mã qua tin nhắn nếu đăng nhập bằng số điện thoại, hoặc mang thẻ căn cước đến Bộ phận Một cửa",
                 "This server does not send email: get a code by text if you log in with a phone, or go to a one-stop desk",
             );
-            let page = reset_page(&state, &viewer, (raw, String::new(), String::new()), vec![none]);
-            return Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))));
+            return refuse(none);
         }
         Ok(_) => {
             let phone = FieldError::new(
@@ -239,13 +242,9 @@ pub async fn mail_code(
                 "Chỉ tài khoản đăng nhập bằng thư điện tử nhận được mã qua thư; tài khoản đăng nhập bằng số điện thoại đặt lại mật khẩu tại Bộ phận Một cửa",
                 "Only accounts that log in with an email address get a code by email; for a phone login, go to a one-stop desk",
             );
-            let page = reset_page(&state, &viewer, (raw, String::new(), String::new()), vec![phone]);
-            return Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))));
+            return refuse(phone);
         }
-        Err(e) => {
-            let page = reset_page(&state, &viewer, (raw, String::new(), String::new()), vec![e]);
-            return Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))));
-        }
+        Err(e) => return refuse(e),
     };
     let now = chrono::Utc::now();
     let limits = [
