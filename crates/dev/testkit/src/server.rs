@@ -30,6 +30,33 @@ fn unique(prefix: &str) -> String {
     format!("{prefix}_{}_{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed), nanos)
 }
 
+/// A loopback port free now, for a server that must know its own address before it starts
+/// (an e-ID provider's way back, a public URL). Taken below Linux's ephemeral range
+/// (32768-60999), never from port 0: a port the kernel hands out by `bind(0)` and frees again is
+/// soon handed to a parallel test's listener or outgoing connection, and the server then fails
+/// with "address already in use" (seen once in a full run). Here only another test drawing the
+/// same one of 12,000 ports, in the moment between this check and its server's bind, collides.
+pub fn free_port() -> Result<u16> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static DRAWN: AtomicU64 = AtomicU64::new(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let mut x = (u64::from(std::process::id()) << 32) ^ u64::from(nanos) ^ DRAWN.fetch_add(1, Ordering::Relaxed);
+    for _ in 0..200 {
+        // splitmix64: spreads the seed over the range.
+        x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        let port = 20_000 + u16::try_from(z % 12_000).unwrap_or(0);
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+    }
+    bail!("no free loopback port between 20000 and 32000")
+}
+
 /// Creates an empty PostgreSQL database and returns its URL.
 pub async fn fresh_pg_database() -> Result<String> {
     let admin = match Backend::pg_admin_url() {

@@ -90,7 +90,7 @@ struct Moto {
 
 impl Moto {
     async fn start() -> Moto {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = tinhso_testkit::server::free_port().unwrap();
         let child = tokio::process::Command::new("moto_server")
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("INITIAL_NO_AUTH_ACTION_COUNT", "4")

@@ -43,7 +43,7 @@ fn settings(text: &str) -> Vec<(String, String)> {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    tinhso_testkit::server::free_port().unwrap()
 }
 
 #[tokio::test]

@@ -137,7 +137,7 @@ async fn server(backend: Backend) -> (TestServer, Provider) {
 }
 
 async fn server_with(backend: Backend, extra: &[&str]) -> (TestServer, Provider) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = tinhso_testkit::server::free_port().unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let provider = Provider::start(&format!("{base}/dang-nhap/vneid/ve")).await;
     let database = match backend {
@@ -403,7 +403,7 @@ async fn forged_replayed_and_stale_answers_sign_no_one_in() {
 
     // A server whose provider cannot be reached at all (nothing listens there): the sign-in
     // does not start, and says so.
-    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dead = tinhso_testkit::server::free_port().unwrap();
     let dead_issuer = format!("http://127.0.0.1:{dead}");
     let args =
         ["--public-url", "https://dichvucong.example.vn", "--eid-issuer", &dead_issuer, "--eid-client-id", CLIENT];
@@ -537,7 +537,7 @@ async fn a_half_configured_provider_is_refused_at_start() {
 async fn a_provider_under_a_national_ca_is_reached_with_its_ca() {
     let dir = fresh_data_dir().unwrap();
     let (ca, cert, key) = crate::mail::certificates(&dir);
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = tinhso_testkit::server::free_port().unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let op = Provider::start_with(&format!("{base}/dang-nhap/vneid/ve"), &[&cert, &key]).await;
     op.person(json!({"sub": "vneid-tuan", "personal_id": "008199000777", "name": "Đinh Văn Tuấn",

@@ -90,7 +90,7 @@ async fn notifications_are_emailed_with_retries_on_postgres() {
 }
 
 async fn emailed(backend: Backend) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = tinhso_testkit::server::free_port().unwrap();
     let smtp = format!("smtp://127.0.0.1:{port}");
     let database = match backend {
         Backend::Sqlite => None,
@@ -233,7 +233,7 @@ pub(crate) fn certificates(dir: &std::path::Path) -> (std::path::PathBuf, std::p
 async fn notifications_go_over_starttls_with_a_provincial_ca() {
     let dir = fresh_data_dir().unwrap();
     let (ca, cert, key) = certificates(&dir);
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = tinhso_testkit::server::free_port().unwrap();
     let maildir = dir.join("mail");
     let script = "import asyncio,ssl,sys\nfrom aiosmtpd.controller import Controller\nfrom aiosmtpd.handlers import Mailbox\n\
 ctx=ssl.create_default_context(ssl.Purpose.CLIENT_AUTH); ctx.load_cert_chain(sys.argv[1], sys.argv[2])\n\

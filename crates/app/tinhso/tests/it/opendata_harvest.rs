@@ -71,7 +71,7 @@ async fn harvest_story(s: TestServer) {
         turtle(&[("truong-hoc", "Danh sách trường học", "giáo dục"), ("benh-vien", "Bệnh viện tuyến tỉnh", "y tế")]),
     )
     .unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = tinhso_testkit::server::free_port().unwrap();
     let _server = tokio::process::Command::new("python3")
         .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1"])
         .current_dir(&dir)

@@ -61,7 +61,7 @@ fn said(html: &str, login: &str) -> String {
 }
 
 async fn mailed_reset(backend: Backend) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = tinhso_testkit::server::free_port().unwrap();
     let maildir: PathBuf = fresh_data_dir().unwrap().join("mail");
     let mut relay = crate::mail::relay(port, &maildir).await;
     let database = match backend {
