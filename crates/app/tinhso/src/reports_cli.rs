@@ -50,6 +50,7 @@ pub async fn cli_state(store: Stores, data: &Path) -> Result<tinhso_http::AppSta
         eid: None,
     };
     let state = tinhso_http::AppState::load(store, config).await?;
+    tinhso_catalogue_web::live::install(&state).await?;
     // The modules configured as the server is (from the environment): the figures a command
     // publishes use the same facts (the 766 index's payment channels).
     let demo = crate::seed::has_demo_accounts(&state.store).await?;

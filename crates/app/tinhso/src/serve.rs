@@ -118,6 +118,7 @@ pub(crate) async fn serve(
         },
     )
     .await?;
+    tinhso_catalogue_web::live::install(&state).await?;
     let sweep = tinhso::options::install(&state, &data.data, web.modules, has_demo)?;
     if has_demo {
         // The demo's published DTI year gets its signed decision before the first page is
@@ -127,7 +128,7 @@ pub(crate) async fn serve(
         }
     }
     tokio::spawn(tinhso_payments_web::service::sweep_loop(state.clone(), sweep));
-    tokio::spawn(state.clone().follow_store(std::time::Duration::from_secs(2)));
+    tokio::spawn(tinhso_catalogue_web::live::follow_store(state.clone(), std::time::Duration::from_secs(2)));
     tokio::spawn(housekeeping::sweep_guard(store.clone()));
     tokio::spawn(housekeeping::watch_abuse(store.clone()));
     tokio::spawn(housekeeping::checkpoint_ledger(store.clone()));
@@ -166,7 +167,7 @@ pub(crate) async fn serve(
         "Tỉnh Số: {} ({} xã/phường, {} thủ tục) trên {} — sẵn sàng tại http://{addr} sau {} ms",
         state.province.name,
         state.units.len(),
-        state.catalogue().len(),
+        tinhso_catalogue_web::live::index(&state).len(),
         store.health.backend(),
         started.elapsed().as_millis()
     );

@@ -36,7 +36,7 @@ pub struct NextParams {
 /// procedure's form, so they know why and that they will be taken back.
 fn login_heading(state: &AppState, viewer: &Viewer, next: &str) -> String {
     let procedure = next.strip_prefix("/thu-tuc/").and_then(|r| r.strip_suffix("/nop"));
-    match procedure.and_then(|code| state.catalogue().get(code).map(|p| p.name.clone())) {
+    match procedure.and_then(|code| tinhso_http::capability::procedures::name(state, code)) {
         Some(name) => format!("Đăng nhập để nộp hồ sơ: {name}"),
         None => viewer.locale.texts().login_title.to_owned(),
     }

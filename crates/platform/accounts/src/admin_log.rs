@@ -218,7 +218,7 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, PageQuery(mut q
             what: e.change.describe(en),
             whom: match &e.change {
                 AdminChange::ProcedureSaved { code, .. } => {
-                    let title = state.catalogue().get(code).map(|p| p.name.clone()).unwrap_or_default();
+                    let title = tinhso_http::capability::procedures::name(&state, code).unwrap_or_default();
                     format!("{} {code} {title}", if en { "Procedure" } else { "Thủ tục" })
                 }
                 AdminChange::StaffImported { accounts } => {

@@ -71,7 +71,12 @@ pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     match state.store.health.ping().await {
         Ok(()) => (
             StatusCode::OK,
-            Json(Health { status: "ok", database, procedures: Some(state.catalogue().len()), demo: state.config.demo }),
+            Json(Health {
+                status: "ok",
+                database,
+                procedures: Some(crate::capability::procedures::count(&state)),
+                demo: state.config.demo,
+            }),
         ),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");

@@ -8,8 +8,8 @@
 //!
 //! May depend on: the kernel, the policy, the API types, the storage ports, the file store,
 //! identity and the notifications (`tinhso-files`, `tinhso-identity`, `tinhso-notify`), and
-//! two modules' pure cores for types it carries: the catalogue's search index the state
-//! keeps, the dossier the dossier-flow capability answers with. A module's own settings live
+//! one module's pure core for the type it carries: the dossier the dossier-flow capability
+//! answers with. A module's own settings and read models (the catalogue's search index) live
 //! in its module state (`AppState::module_state`), not here.
 //! Flow: request -> extractor (input parsing) -> policy (`Viewer::require`) -> domain -> store.
 

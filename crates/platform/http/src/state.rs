@@ -1,10 +1,9 @@
-//! Shared state: the store, plus the read models kept in memory (catalogue index,
-//! calendar, province) that pages and the API read without touching the database.
+//! Shared state: the store, plus the read models kept in memory (calendar, province) that
+//! pages and the API read without touching the database; modules keep their own (the
+//! catalogue's search index) in their module state.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
-use tinhso_catalogue::procedure::Procedure;
-use tinhso_catalogue::search::SearchIndex;
 use tinhso_kernel::calendar::WorkingCalendar;
 use tinhso_kernel::province::{Agency, Province, Unit};
 use tinhso_store::{Account, Session, StoreError, Stores};
@@ -116,7 +115,6 @@ pub struct Shared {
     pub units: Arc<Vec<Unit>>,
     pub agencies: Arc<Vec<Agency>>,
     agency_names: Arc<HashMap<String, String>>,
-    catalogue: Arc<RwLock<Arc<SearchIndex>>>,
     calendar: Arc<RwLock<Arc<WorkingCalendar>>>,
     pub files: tinhso_files::FileStore,
     sessions: Arc<std::sync::Mutex<SessionCache>>,
@@ -154,7 +152,6 @@ impl AppState {
         units.sort_by_cached_key(|u| tinhso_kernel::text::vi_key(&u.name));
         let mut agencies = store.province.agencies().await?;
         agencies.sort_by_cached_key(|a| tinhso_kernel::text::vi_key(&a.name));
-        let procedures = store.catalogue.procedures().await?;
         let calendar = WorkingCalendar::new(store.catalogue.calendar_years().await?);
         let agency_names = agencies.iter().map(|a| (a.code.to_string(), a.name.clone())).collect();
         let files = tinhso_files::FileStore::new(config.files_dir.clone(), config.blobs.clone());
@@ -165,9 +162,6 @@ impl AppState {
             units: Arc::new(units),
             agencies: Arc::new(agencies),
             agency_names: Arc::new(agency_names),
-            catalogue: Arc::new(RwLock::new(Arc::new(SearchIndex::new(
-                procedures.into_iter().map(Arc::new).collect(),
-            )))),
             calendar: Arc::new(RwLock::new(Arc::new(calendar))),
             files,
             sessions: Arc::new(std::sync::Mutex::new(HashMap::new())),
@@ -201,14 +195,6 @@ impl AppState {
         map.insert(std::any::TypeId::of::<T>(), value);
     }
 
-    /// The current catalogue; cheap (an `Arc` clone), never blocks on a rebuild.
-    pub fn catalogue(&self) -> Arc<SearchIndex> {
-        match self.catalogue.read() {
-            Ok(g) => g.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
-    }
-
     pub fn calendar(&self) -> Arc<WorkingCalendar> {
         match self.calendar.read() {
             Ok(g) => g.clone(),
@@ -216,18 +202,7 @@ impl AppState {
         }
     }
 
-    /// Re-reads the catalogue from the store after a change and swaps the index.
-    pub async fn reload_catalogue(&self) -> Result<(), StoreError> {
-        let procedures: Vec<Arc<Procedure>> =
-            self.store.catalogue.procedures().await?.into_iter().map(Arc::new).collect();
-        let index = Arc::new(SearchIndex::new(procedures));
-        match self.catalogue.write() {
-            Ok(mut g) => *g = index,
-            Err(poisoned) => *poisoned.into_inner() = index,
-        }
-        Ok(())
-    }
-
+    /// Re-reads the working calendar from the store after a change.
     pub async fn reload_calendar(&self) -> Result<(), StoreError> {
         let cal = Arc::new(WorkingCalendar::new(self.store.catalogue.calendar_years().await?));
         match self.calendar.write() {
@@ -235,31 +210,6 @@ impl AppState {
             Err(poisoned) => *poisoned.into_inner() = cal,
         }
         Ok(())
-    }
-
-    /// Reloads the catalogue and calendar whenever the store's revision moves: edits made
-    /// through another server process (scale-out on PostgreSQL) show here within `every`.
-    pub async fn follow_store(self, every: std::time::Duration) {
-        let mut seen = self.store.catalogue.read_model_revision().await.ok();
-        loop {
-            tokio::time::sleep(every).await;
-            match self.store.catalogue.read_model_revision().await {
-                Ok(rev) if seen.as_ref() != Some(&rev) => {
-                    if let Err(e) = async {
-                        self.reload_catalogue().await?;
-                        self.reload_calendar().await
-                    }
-                    .await
-                    {
-                        tracing::warn!(error = %e, "reloading read models failed; will retry");
-                        continue;
-                    }
-                    seen = Some(rev);
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "cannot read the store revision; will retry"),
-            }
-        }
     }
 
     /// What a citizen may upload now: the province admin's setting, or else the server's

@@ -12,6 +12,9 @@ const WEB_USES: &[(&str, &str, &str)] = &[
     ("ioc", "dossier", "the operations centre's lists open dossiers through the dossier service's views"),
     ("dti", "ioc", "a unit's Decision 766 figures for its self-assessment"),
     ("opendata", "ioc", "the province's own figures published as datasets"),
+    ("dossier", "catalogue", "the procedure a dossier is made under, from the catalogue's live index"),
+    ("ioc", "catalogue", "the 766 index's catalogue indicators over a unit's procedures"),
+    ("opendata", "catalogue", "the procedure list and the dossiers per procedure published as datasets"),
 ];
 
 /// A platform crate (or the API types) naming a module's pure core: (user, core, why). The
@@ -26,7 +29,6 @@ const PLATFORM_USES: &[(&str, &str, &str)] = &[
     ("tinhso-sqlite", "tinhso-ioc", "the same step recounts their facts"),
     ("tinhso-postgres", "tinhso-dossier", "the single-sequence schema's one Rust step refolds dossiers"),
     ("tinhso-postgres", "tinhso-ioc", "the same step recounts their facts"),
-    ("tinhso-http", "tinhso-catalogue", "the catalogue's search index the state keeps for every module"),
     ("tinhso-http", "tinhso-dossier", "the dossier the dossier-flow capability answers with"),
     ("tinhso-api", "tinhso-catalogue", "procedures in the API's answers"),
     ("tinhso-api", "tinhso-dossier", "dossiers, states and events in the API's answers"),

@@ -28,7 +28,7 @@ fn agency_ref<'a>(state: &'a AppState, a: &'a CompetentAgency) -> AgencyRef<'a> 
 pub async fn procedures(State(state): State<AppState>, ApiQuery(q): ApiQuery<ProcedureQuery>) -> ApiResult<Response> {
     let filters = crate::search::filters(&state, &q.field, &q.level, &q.agency, &q.online, &q.applicant)?;
     let limit = limit(q.limit, 20)?;
-    let catalogue = state.catalogue();
+    let catalogue = crate::live::index(&state);
     let hits = catalogue.search(q.q.as_deref().unwrap_or(""), &filters, q.offset.unwrap_or(0) as usize, limit);
     let items = hits
         .items
@@ -54,7 +54,7 @@ pub async fn procedures(State(state): State<AppState>, ApiQuery(q): ApiQuery<Pro
     params(("code" = tinhso_kernel::ids::ProcedureCode, Path, description = "National procedure code")),
     responses((status = 200, body = ProcedureDetail), (status = 404, body = ErrorBody)))]
 pub async fn procedure(State(state): State<AppState>, Path(code): Path<String>) -> ApiResult<Response> {
-    let catalogue = state.catalogue();
+    let catalogue = crate::live::index(&state);
     let p = catalogue.get(&code).ok_or(AppError::NotFound)?;
     let detail = ProcedureDetail::new(p.as_ref(), agency_ref(&state, &p.competent_agency));
     json_bytes(StatusCode::OK, &detail)

@@ -2,13 +2,15 @@
 //! home, procedure search (diacritic-insensitive, with filters) and a procedure's page; the
 //! catalogue's administration (the procedure editor, each year's working-day calendar); and
 //! `/api/v1/procedures`. It registers its routes and its part of the OpenAPI document with the
-//! composition root through [`module`]; the catalogue's read model (the search index) is kept
-//! by the platform's state, which reloads it when the catalogue changes.
+//! composition root through [`module`]. It keeps the catalogue's read model, the search index,
+//! in its module state ([`live`]), reloaded when the catalogue changes, and names procedures
+//! for the platform's other pages through the `procedures` capability.
 //!
 //! May depend on: the platform's HTTP crate, the API types, the catalogue core, the kernel,
 //! the policy and the storage ports.
 
 pub mod api;
+pub mod live;
 pub mod pages;
 pub mod search;
 pub mod views;

@@ -7,8 +7,9 @@
 //! through [`module`], and offers the other modules the dossier flow through the platform
 //! ([`flow::install`]).
 //!
-//! May depend on: the platform's HTTP crate, the API types, the dossier and catalogue cores,
-//! the kernel, the policy and the storage ports.
+//! May depend on: the platform's HTTP crate and identity, the API types, the dossier,
+//! catalogue, results and payments cores, the catalogue's web half (its live index), the
+//! kernel, the policy and the storage ports.
 
 pub mod api;
 pub mod command_form;

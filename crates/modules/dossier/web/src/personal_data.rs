@@ -20,7 +20,7 @@ pub fn of(
         let mut out = Vec::with_capacity(dossiers.len());
         for d in &dossiers {
             let record = state.store.dossiers.dossier(&d.code).await?;
-            let procedure = state.catalogue().get(d.procedure.as_str()).map(|p| p.name.clone());
+            let procedure = tinhso_catalogue_web::live::index(&state).get(d.procedure.as_str()).map(|p| p.name.clone());
             out.push(json!({
                 "code": d.code.to_string(),
                 "procedure": d.procedure.to_string(),

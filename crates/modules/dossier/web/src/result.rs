@@ -25,7 +25,8 @@ pub async fn issue(
 ) -> Result<Issued, AppError> {
     let rec = state.store.dossiers.dossier(&d.code).await?.ok_or(AppError::NotFound)?;
     let text = |k: &str| rec.form.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-    let procedure = state.catalogue().get(d.procedure.as_str()).map(|p| p.name.clone()).unwrap_or_default();
+    let procedure =
+        tinhso_catalogue_web::live::index(state).get(d.procedure.as_str()).map(|p| p.name.clone()).unwrap_or_default();
     let agency = d.competent_agency.as_str().to_owned();
     let agency_name = state.agency_name(&agency).unwrap_or(&agency).to_owned();
     let today = tinhso_kernel::calendar::local_date(Utc::now());

@@ -97,7 +97,7 @@ pub fn organization_line(d: &Dossier, en: bool) -> String {
 
 /// `d` as a page shows it, in the viewer's language (`en`).
 pub fn summary(state: &AppState, d: &Dossier, en: bool) -> DossierSummary {
-    let catalogue = state.catalogue();
+    let catalogue = tinhso_catalogue_web::live::index(state);
     let status = status_of(state, d);
     let late = late_by(state, status, d.apology_due_on.or(d.due_on));
     let plain_state = match en {

@@ -7,6 +7,7 @@ use axum::extract::State;
 use serde::Deserialize;
 use tinhso_exchange::Outcome;
 use tinhso_http::auth::Viewer;
+use tinhso_http::capability::procedures;
 use tinhso_http::error::AppError;
 use tinhso_http::form::PageQuery;
 use tinhso_http::pages::{page_err, PageResult};
@@ -35,7 +36,6 @@ pub struct Row {
 }
 
 fn rows(state: &AppState, en: bool, lookups: &[ResidentLookup], officers: &[(AccountId, String)]) -> Vec<Row> {
-    let catalogue = state.catalogue();
     lookups
         .iter()
         .map(|l| {
@@ -46,7 +46,7 @@ fn rows(state: &AppState, en: bool, lookups: &[ResidentLookup], officers: &[(Acc
             Row {
                 when,
                 agency: state.agency_name(&l.agency).unwrap_or(&l.agency).to_owned(),
-                purpose: catalogue.get(&l.purpose).map_or_else(|| l.purpose.clone(), |p| p.name.clone()),
+                purpose: procedures::name(state, &l.purpose).unwrap_or_else(|| l.purpose.clone()),
                 outcome: if en { outcome.label_en() } else { outcome.label_vi() },
                 officer: officers
                     .iter()

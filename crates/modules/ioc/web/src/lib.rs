@@ -5,8 +5,9 @@
 //! [`module`]; the HTTP plumbing (state, viewer, errors, layout, exports, charts) is the
 //! platform's (`tinhso-http`).
 //!
-//! May depend on: the platform's HTTP crate, the API types, the ioc, dossier and catalogue
-//! cores, the policy and the storage ports.
+//! May depend on: the platform's HTTP crate, the API types, the ioc, dossier, catalogue,
+//! payments and reports cores, the dossier's and the catalogue's web halves (the dossier
+//! views, the live catalogue), the kernel, the policy and the storage ports.
 
 pub mod api;
 pub mod drill;

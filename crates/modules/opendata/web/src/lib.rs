@@ -3,8 +3,9 @@
 //! follows CKAN rather than the platform's `/api/v1` conventions, so it is not in the OpenAPI
 //! document), DCAT-AP 3, downloads with their counts, and people's API tokens.
 //!
-//! May depend on: the platform's HTTP crate, the opendata core, the kernel, the policy and
-//! the storage ports.
+//! May depend on: the platform's HTTP crate, identity and the file store, the opendata, ioc
+//! and catalogue cores, the operations centre's and the catalogue's web halves (the 766
+//! figures, the live catalogue), the kernel, the policy and the storage ports.
 
 pub mod access;
 pub mod api;

@@ -72,7 +72,7 @@ fn months(today: NaiveDate) -> Vec<NaiveDate> {
 }
 
 fn procedures(state: &AppState) -> Table {
-    let catalogue = state.catalogue();
+    let catalogue = tinhso_catalogue_web::live::index(state);
     let mut rows: Vec<Vec<String>> = catalogue
         .all()
         .iter()
@@ -164,7 +164,7 @@ async fn by_procedure(state: &AppState, today: NaiveDate) -> Result<Table, Strin
     let (first, end) = (span[0], span[span.len() - 1]);
     // The instants around the months (the month is the submission day's, in Vietnam).
     let (from, to) = (day_start(first), day_start(end));
-    let catalogue = state.catalogue();
+    let catalogue = tinhso_catalogue_web::live::index(state);
     let mut rows: Vec<Vec<String>> = state
         .store
         .dossiers

@@ -2,13 +2,16 @@
 //! signing and issuing official documents (the results module's, used by the dossier flow,
 //! payments and the DTI), asking the national population database about a resident (the
 //! data-exchange module's, used by the one-stop desk), and opening a dossier or recording a fee
-//! paid online on it (the dossier module's, used by payments). A module that needs one asks
-//! `state.capabilities` and never names the module that offers it; the composition root
-//! fills the slots before serving, and an empty slot is a platform set up without it (no
-//! signing keys, no exchange), which each user handles in its own way.
+//! paid online on it (the dossier module's, used by payments), and naming a procedure (the
+//! catalogue's, used by the account pages and the modules that list what a procedure was
+//! for). A module that needs one asks `state.capabilities` and never names the module that
+//! offers it; the composition root fills the slots before serving, and an empty slot is a
+//! platform set up without it (no signing keys, no exchange), which each user handles in its
+//! own way.
 
 pub mod documents;
 pub mod dossiers;
+pub mod procedures;
 pub mod residents;
 
 use std::sync::{Arc, RwLock};
@@ -21,6 +24,8 @@ pub struct Capabilities {
     pub residents: Slot<dyn residents::ResidentRegistry>,
     /// Dossiers as their access rule shows them, and a fee paid online; always filled.
     pub dossiers: Slot<dyn dossiers::DossierFlow>,
+    /// A procedure's name by its code; always filled.
+    pub procedures: Slot<dyn procedures::ProcedureNames>,
 }
 
 /// One capability's slot: empty until the composition root fills it, read on every use.

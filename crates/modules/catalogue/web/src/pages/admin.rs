@@ -111,8 +111,7 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> PageResult {
         let to = if agency_admin { "/quan-tri/tai-khoan" } else { "/tai-khoan" };
         return Ok(Redirect::to(to).into_response());
     }
-    let procedures = state
-        .catalogue()
+    let procedures = crate::live::index(&state)
         .all()
         .iter()
         .map(|p| (p.code.to_string(), p.name.clone(), p.field.clone(), p.processing_time_estimated))
@@ -263,7 +262,7 @@ pub async fn new_form(State(state): State<AppState>, viewer: Viewer) -> PageResu
 pub async fn edit_form(State(state): State<AppState>, viewer: Viewer, Path(code): Path<String>) -> PageResult {
     let err = page_err(&viewer);
     viewer.require(&Action::ManageCatalogue).map_err(&err)?;
-    let catalogue = state.catalogue();
+    let catalogue = crate::live::index(&state);
     let p = catalogue.get(&code).ok_or(AppError::NotFound).map_err(&err)?;
     Ok(viewer.finish(render(&form_page(&state, &viewer, false, values_of(p), Vec::new()))))
 }
@@ -512,7 +511,7 @@ async fn save(state: AppState, viewer: Viewer, form: FormData, fixed_code: Optio
     let is_new = fixed_code.is_none();
     let (values, parsed) = parse_procedure(&form, fixed_code.as_deref());
     let parsed = parsed.and_then(|p| {
-        let exists = state.catalogue().get(p.code.as_str()).is_some();
+        let exists = crate::live::index(&state).get(p.code.as_str()).is_some();
         if let CompetentAgency::Agency(code) = &p.competent_agency {
             if state.agency_name(code.as_str()).is_none() {
                 return Err(vec![FieldError::new(
@@ -539,7 +538,7 @@ async fn save(state: AppState, viewer: Viewer, form: FormData, fixed_code: Optio
             let by = AdminAct { actor: admin, at: chrono::Utc::now() };
             let saved = state.store.catalogue.upsert_procedures(std::slice::from_ref(&p), &by).await;
             saved.map_err(|e| err(e.into()))?;
-            state.reload_catalogue().await.map_err(|e| err(e.into()))?;
+            crate::live::reload(&state).await.map_err(|e| err(e.into()))?;
             Ok(Redirect::to(&format!("/thu-tuc/{}?da-luu=1", p.code)).into_response())
         }
         Err(errors) => {
@@ -559,7 +558,7 @@ pub async fn update(
     Path(code): Path<String>,
     form: FormData,
 ) -> PageResult {
-    if state.catalogue().get(&code).is_none() {
+    if crate::live::index(&state).get(&code).is_none() {
         return Err(page_err(&viewer)(AppError::NotFound));
     }
     save(state, viewer, form, Some(code)).await

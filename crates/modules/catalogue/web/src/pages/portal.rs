@@ -20,7 +20,7 @@ fn encode(s: &str) -> String {
 }
 
 pub async fn home(State(state): State<AppState>, viewer: Viewer) -> PageResult {
-    let catalogue = state.catalogue();
+    let catalogue = crate::live::index(&state);
     let fields = catalogue
         .field_counts()
         .iter()
@@ -89,7 +89,7 @@ pub async fn search(
     let filters =
         crate::search::filters(&state, &q.field, &q.level, &q.agency, &q.online, &q.applicant).map_err(&err)?;
     let page = q.page.unwrap_or(1).max(1);
-    let catalogue = state.catalogue();
+    let catalogue = crate::live::index(&state);
     let hits = catalogue.search(q.q.as_deref().unwrap_or(""), &filters, (page - 1) * PAGE_SIZE, PAGE_SIZE);
     let pages = hits.total.div_ceil(PAGE_SIZE).max(1);
     let en = viewer.locale == Locale::En;
@@ -143,7 +143,7 @@ pub async fn procedure(
     Path(code): Path<String>,
     PageQuery(q): PageQuery<ProcedureParams>,
 ) -> PageResult {
-    let catalogue = state.catalogue();
+    let catalogue = crate::live::index(&state);
     let p = catalogue.get(&code).ok_or(AppError::NotFound).map_err(page_err(&viewer))?;
     let can_edit = viewer.may(&Action::ManageCatalogue);
     let view = ProcedurePage {

@@ -50,7 +50,7 @@ fn addressee(state: &AppState, p: &Procedure) -> String {
 /// `/thu-tuc/{code}/to-khai`: the blank declaration of a procedure, to print.
 pub async fn blank(State(state): State<AppState>, viewer: Viewer, Path(code): Path<String>) -> PageResult {
     let err = page_err(&viewer);
-    let catalogue = state.catalogue();
+    let catalogue = tinhso_catalogue_web::live::index(&state);
     let p = catalogue.get(&code).ok_or(AppError::NotFound).map_err(&err)?;
     let title = title_of(p).map_err(&err)?;
     let page = DeclarationPage {
@@ -74,7 +74,7 @@ pub async fn filled(State(state): State<AppState>, viewer: Viewer, Path(code): P
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
     let rec = dossiers::load(&state, account, &code).await.map_err(&err)?;
     let d = &rec.dossier;
-    let catalogue = state.catalogue();
+    let catalogue = tinhso_catalogue_web::live::index(&state);
     let p = catalogue.get(d.procedure.as_str()).ok_or(AppError::NotFound).map_err(&err)?;
     let title = title_of(p).map_err(&err)?;
     let events = state.store.dossiers.dossier_events(&d.code).await.map_err(|e| err(e.into()))?;

@@ -96,7 +96,7 @@ async fn show_page(
     let owner = account.id == d.applicant;
     let en = viewer.locale == tinhso_http::i18n::Locale::En;
     let events = state.store.dossiers.dossier_events(&d.code).await?;
-    let catalogue = state.catalogue();
+    let catalogue = tinhso_catalogue_web::live::index(state);
     let party = if owner { Party::Applicant } else { Party::Staff };
     // In `CommandKind::ALL`'s order: the main action first, what ends the dossier last.
     let actions: Vec<&'static str> = available(d, party)

@@ -78,7 +78,7 @@ fn qr_svg(text: &str) -> String {
 /// What the applicant handed in: components received as files or on paper, with how; every
 /// component when the submission named none (older online dossiers).
 fn received_components(state: &AppState, d: &Dossier, events: &[StoredEvent]) -> Vec<String> {
-    let catalogue = state.catalogue();
+    let catalogue = tinhso_catalogue_web::live::index(state);
     let Some(p) = catalogue.get(d.procedure.as_str()) else { return Vec::new() };
     let (files, paper): (Vec<u16>, Vec<u16>) = events
         .iter()

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use tinhso_http::auth::Viewer;
+use tinhso_http::capability::procedures;
 use tinhso_http::choices::{communes, ChoiceGroup};
 use tinhso_http::error::AppError;
 use tinhso_http::form::{FormData, PageQuery};
@@ -321,7 +322,6 @@ const OFFERED_DOSSIERS: usize = 20;
 async fn own_dossiers(state: &AppState, viewer: &Viewer) -> Result<Vec<(String, String)>, AppError> {
     let Some(account) = viewer.account.as_ref() else { return Ok(Vec::new()) };
     let query = DossierQuery { applicant: Some(account.id), limit: OFFERED_DOSSIERS, ..Default::default() };
-    let catalogue = state.catalogue();
     let en = viewer.locale == Locale::En;
     Ok(state
         .store
@@ -330,7 +330,7 @@ async fn own_dossiers(state: &AppState, viewer: &Viewer) -> Result<Vec<(String, 
         .await?
         .into_iter()
         .map(|d| {
-            let name = catalogue.get(d.procedure.as_str()).map_or_else(|| d.procedure.to_string(), |p| p.name.clone());
+            let name = procedures::name(state, d.procedure.as_str()).unwrap_or_else(|| d.procedure.to_string());
             let on = tinhso_kernel::format::date_vi(d.submitted_on);
             let what = tinhso_kernel::text::excerpt(&name, 90);
             (d.code.to_string(), if en { format!("{what} · submitted {on}") } else { format!("{what} · nộp {on}") })
