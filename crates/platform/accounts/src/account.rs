@@ -32,14 +32,19 @@ pub struct NextParams {
     tiep: Option<String>,
 }
 
-/// The login heading: "Đăng nhập để nộp hồ sơ: <thủ tục>" when the visitor came from a
+/// The login page, headed "Đăng nhập để nộp hồ sơ: <thủ tục>" when the visitor came from a
 /// procedure's form, so they know why and that they will be taken back.
-fn login_heading(state: &AppState, viewer: &Viewer, next: &str) -> String {
-    let procedure = next.strip_prefix("/thu-tuc/").and_then(|r| r.strip_suffix("/nop"));
-    match procedure.and_then(|code| tinhso_http::capability::procedures::name(state, code)) {
-        Some(name) => format!("Đăng nhập để nộp hồ sơ: {name}"),
-        None => viewer.locale.texts().login_title.to_owned(),
-    }
+fn login_page(state: &AppState, viewer: &Viewer, next: String, login: String, errors: Vec<FieldError>) -> LoginPage {
+    let code = next.strip_prefix("/thu-tuc/").and_then(|r| r.strip_suffix("/nop"));
+    let procedure = code.and_then(|code| tinhso_http::capability::procedures::name(state, code));
+    let (heading, title) = match &procedure {
+        Some(name) => {
+            let words = viewer.locale.pick("Đăng nhập để nộp hồ sơ", "Log in to apply for");
+            (words.to_owned(), format!("{words}: {name}"))
+        }
+        None => (viewer.locale.texts().login_title.to_owned(), viewer.locale.texts().login_title.to_owned()),
+    };
+    LoginPage { layout: Layout::new(state, viewer, title), heading, procedure, login, next, errors }
 }
 
 pub async fn login_form(
@@ -51,9 +56,7 @@ pub async fn login_form(
     if viewer.account.is_some() {
         return Ok(Redirect::to(if next.is_empty() { "/tai-khoan" } else { &next }).into_response());
     }
-    let heading = login_heading(&state, &viewer, &next);
-    let layout = Layout::new(&state, &viewer, heading.clone());
-    Ok(viewer.finish(render(&LoginPage { layout, heading, login: String::new(), next, errors: Vec::new() })))
+    Ok(viewer.finish(render(&login_page(&state, &viewer, next, String::new(), Vec::new()))))
 }
 
 pub async fn login(
@@ -75,9 +78,7 @@ pub async fn login(
         Err(LoginRefused::Wait(retry_after)) => {
             // Said on the form, the login still typed in, so that trying later is one tap.
             let e = tinhso_http::error::wait_error("login", retry_after);
-            let heading = login_heading(&state, &viewer, &next);
-            let layout = Layout::new(&state, &viewer, heading.clone());
-            let page = LoginPage { layout, heading, login: raw_login, next, errors: vec![e] };
+            let page = login_page(&state, &viewer, next, raw_login, vec![e]);
             Ok(viewer.finish_waiting(retry_after, render(&page)))
         }
         Ok(account) => {
@@ -95,9 +96,7 @@ pub async fn login(
                 "Số điện thoại, thư điện tử hoặc mật khẩu không đúng",
                 "The phone number, email or password is not correct",
             );
-            let heading = login_heading(&state, &viewer, &next);
-            let layout = Layout::new(&state, &viewer, heading.clone());
-            let page = LoginPage { layout, heading, login: raw_login, next, errors: vec![e] };
+            let page = login_page(&state, &viewer, next, raw_login, vec![e]);
             Ok(viewer.finish((StatusCode::UNAUTHORIZED, render(&page))))
         }
     }

@@ -10,8 +10,10 @@ use tinhso_kernel::FieldError;
 #[template(path = "login.html")]
 pub struct LoginPage {
     pub layout: Layout,
-    /// The page's heading: what logging in leads to when the visitor came from a form.
+    /// The page's heading: "Log in", or what logging in leads to when the visitor came from a
+    /// procedure's form, followed by the procedure's (Vietnamese) name.
     pub heading: String,
+    pub procedure: Option<String>,
     pub login: String,
     /// Where to go after logging in (a local path), carried through the form and to registration.
     pub next: String,

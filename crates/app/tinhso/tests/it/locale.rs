@@ -291,6 +291,16 @@ async fn the_e_form_speaks_english_where_the_province_gave_labels(s: tinhso_test
             form::unescape(&r.text().await.unwrap())
         }
     };
+    // A visitor not yet logged in is asked to, told in English what for.
+    let visitor = s.client();
+    visitor.get(format!("{}/ngon-ngu/en", s.url)).send().await.unwrap();
+    let login = get(visitor, format!("/dang-nhap?tiep=/thu-tuc/{BIRTH}/nop")).await;
+    assert!(
+        login.contains("<h1>Log in to apply for: <span lang=\"vi\">Thủ tục đăng ký khai sinh</span></h1>"),
+        "{login}"
+    );
+    assert!(login.contains("<title>Log in to apply for: Thủ tục đăng ký khai sinh"), "{login}");
+
     let citizen = english("0912345678").await;
     let apply = format!("/thu-tuc/{BIRTH}/nop");
     let page = get(citizen.clone(), apply.clone()).await;
