@@ -54,7 +54,13 @@ impl FormData {
 
     /// Refuses fields the form does not have: a typo or a tampered form, not data to drop silently.
     pub fn only(&self, known: &[&str]) -> Result<(), AppError> {
-        match self.pairs.iter().find(|(k, _)| k != "csrf" && !known.contains(&k.as_str())) {
+        self.only_with(known, |_| false)
+    }
+
+    /// As [`FormData::only`], also letting through the names `also` knows (a form with a group
+    /// of inputs a row, named by the row's number).
+    pub fn only_with(&self, known: &[&str], also: impl Fn(&str) -> bool) -> Result<(), AppError> {
+        match self.pairs.iter().find(|(k, _)| k != "csrf" && !known.contains(&k.as_str()) && !also(k)) {
             Some((k, _)) => Err(AppError::bad_request(
                 "unknown_field",
                 format!("Biểu mẫu có trường không hợp lệ: {k}"),

@@ -329,15 +329,16 @@ async fn the_e_form_speaks_english_where_the_province_gave_labels(s: tinhso_test
     let admin = crate::journey::page_login(&s, "quantri@tinhso.local").await;
     let edit = format!("/quan-tri/thu-tuc/{BIRTH}");
     let mut fields = form::values(&get(admin.clone(), edit.clone()).await, &edit).unwrap();
-    let lines = &fields.iter().find(|(n, _)| n == "form_fields").unwrap().1;
-    assert!(
-        lines.contains("ten_tre | Họ, chữ đệm và tên của trẻ | text | bắt buộc |  | The child's full name"),
-        "{lines}"
-    );
-    let lines = lines
-        .replace("The child's full name", "Full name of the child, as on the birth certificate")
-        .replace(" |  | Place of birth", "");
-    form::set(&mut fields, "form_fields", &lines);
+    let group = |fields: &[(String, String)], key: &str| {
+        let name = fields.iter().find(|(n, v)| n.ends_with("].key") && v == key).unwrap().0.clone();
+        name.trim_end_matches(".key").to_owned()
+    };
+    let (child, place) = (group(&fields, "ten_tre"), group(&fields, "noi_sinh"));
+    let value = |fields: &[(String, String)], name: String| fields.iter().find(|(n, _)| *n == name).unwrap().1.clone();
+    assert_eq!(value(&fields, format!("{child}.label_en")), "The child's full name");
+    assert_eq!(value(&fields, format!("{place}.label_en")), "Place of birth");
+    form::set(&mut fields, &format!("{child}.label_en"), "Full name of the child, as on the birth certificate");
+    form::set(&mut fields, &format!("{place}.label_en"), "");
     let r = admin.post(format!("{}{edit}", s.url)).form(&fields).send().await.unwrap();
     assert_eq!(r.status(), reqwest::StatusCode::OK);
     let (_, p) = crate::dossier::Caller::login(&s, "0912345678", crate::dossier::PASSWORD)

@@ -60,6 +60,7 @@ mod architecture;
 mod backup;
 mod blobs;
 mod browser;
+mod catalogue_editor;
 mod cli;
 mod contract;
 mod deploy;

@@ -461,39 +461,17 @@ async fn who_may_apply(s: TestServer) {
     let edit = format!("{}/quan-tri/thu-tuc/{PEOPLE}", s.url);
     let page = admin.get(&edit).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("<option value=\"people\" selected>Cá nhân</option>"), "the form shows the current value");
-    let unescape = |s: &str| s.replace("&#x2F;", "/").replace("&amp;", "&").replace("&quot;", "\"");
-    let textarea = |name: &str| -> String {
-        let open = format!("name=\"{name}\">");
-        let at = page.find(&open).unwrap() + open.len();
-        unescape(page[at..].split("</textarea>").next().unwrap())
-    };
-    // The rest as the catalogue holds it.
-    let (_, now) = citizen.get(&format!("/api/v1/procedures/{PEOPLE}")).await;
-    let text = |v: &Value| match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    let mut form = vec![
-        ("csrf", csrf(&page)),
-        ("name", text(&now["name"])),
-        ("field", text(&now["field"])),
-        ("agency", text(&now["competent_agency"]["agency"])),
-        ("time_value", text(&now["processing_time"]["value"])),
-        ("time_unit", "days".to_owned()),
-        ("fee", text(&now["fee"]["amount_vnd"])),
-        ("online", text(&now["online_level"])),
-        ("applicants", "people_and_organizations".to_owned()),
-        ("components", textarea("components")),
-        ("form_fields", textarea("form_fields")),
-    ];
-    for level in now["levels"].as_array().unwrap() {
-        form.push(("levels", text(level)));
-    }
+    // The rest as the page holds it, as a browser would send it.
+    let (_, before) = citizen.get(&format!("/api/v1/procedures/{PEOPLE}")).await;
+    let mut form = tinhso_testkit::form::values(&page, &format!("/quan-tri/thu-tuc/{PEOPLE}")).unwrap();
+    tinhso_testkit::form::set(&mut form, "applicants", "people_and_organizations");
     let r = admin.post(&edit).form(&form).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
     let (_, p) = citizen.get(&format!("/api/v1/procedures/{PEOPLE}")).await;
     assert_eq!(p["applicants"], "people_and_organizations");
+    for unchanged in ["name", "components", "form_fields", "steps", "fee", "processing_time"] {
+        assert_eq!(p[unchanged], before[unchanged], "{unchanged} kept");
+    }
     let (_, form) = get(format!("/thu-tuc/{PEOPLE}/nop")).await;
     assert!(form.contains("<details class=\"group organization\">"), "offered, closed");
 }

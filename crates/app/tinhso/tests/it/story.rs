@@ -302,10 +302,20 @@ async fn story(s: TestServer) {
         ("online", "fully_online"),
         ("applicants", "people"),
         ("components", "Đơn đề nghị | bản chính | bắt buộc\nBản sao sổ hộ khẩu | bản sao | không bắt buộc"),
-        (
-            "form_fields",
-            "ho_ten | Họ và tên | text | bắt buộc\nthon | Thôn | select | bắt buộc | Thôn Nà Lừa; Thôn Bản Mán",
-        ),
+        ("form_fields[0].label", "Họ và tên"),
+        ("form_fields[0].key", "ho_ten"),
+        ("form_fields[0].type", "text"),
+        ("form_fields[0].required", "1"),
+        ("form_fields[1].label", "Thôn"),
+        ("form_fields[1].key", "thon"),
+        ("form_fields[1].type", "select"),
+        ("form_fields[1].options", "Thôn Nà Lừa; Thôn Bản Mán"),
+        ("form_fields[1].required", "1"),
+        // A blank group, as the page offers them, adds nothing.
+        ("form_fields[2].label", ""),
+        ("form_fields[2].key", ""),
+        ("form_fields[2].type", "text"),
+        ("form_fields[2].required", "1"),
     ];
     let r = admin.post(format!("{}/quan-tri/thu-tuc", s.url)).form(&good).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);

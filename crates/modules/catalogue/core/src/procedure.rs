@@ -309,6 +309,35 @@ impl FieldType {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.key() == s)
     }
+
+    /// What the field asks for, as the procedure editor offers it.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Self::Text => "Chữ, một dòng",
+            Self::LongText => "Chữ, nhiều dòng",
+            Self::Number => "Số",
+            Self::Date => "Ngày (dd/mm/yyyy)",
+            Self::Select => "Chọn một trong các lựa chọn",
+            Self::PersonalId => "Số định danh cá nhân",
+            Self::Phone => "Số điện thoại",
+            Self::Email => "Thư điện tử",
+            Self::Address => "Địa chỉ (kèm xã, phường)",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Text => "Text, one line",
+            Self::LongText => "Text, several lines",
+            Self::Number => "Number",
+            Self::Date => "Date (dd/mm/yyyy)",
+            Self::Select => "One of the choices",
+            Self::PersonalId => "Personal ID number",
+            Self::Phone => "Phone number",
+            Self::Email => "Email",
+            Self::Address => "Address (with its commune)",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

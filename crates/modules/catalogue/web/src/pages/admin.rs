@@ -6,8 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use chrono::Datelike;
 use tinhso_catalogue::procedure::{
-    Applicants, CompetentAgency, Component, CopyKind, Fee, FieldType, FormField, Level, OnlineLevel, Procedure,
-    ProcessingTime,
+    Applicants, CompetentAgency, Component, CopyKind, Fee, Level, OnlineLevel, Procedure, ProcessingTime,
 };
 use tinhso_catalogue::workflow::{StepRole, WorkflowStep};
 use tinhso_http::auth::Viewer;
@@ -43,9 +42,17 @@ pub struct ProcedureForm {
     pub levels: Vec<Choice>,
     pub online: Vec<Choice>,
     pub applicants: Vec<Choice>,
+    /// What an e-form field may ask for: (key, label in the page's language).
+    pub kinds: Vec<(String, &'static str)>,
+    pub blank_rows: usize,
 }
 
 impl ProcedureForm {
+    /// The problem with input `attr` of the e-form's field group `i`.
+    pub fn field_err(&self, i: &usize, attr: &str) -> Option<&str> {
+        error_for(&self.errors, &format!("form_fields[{i}].{attr}"), self.layout.en)
+    }
+
     pub fn err(&self, field: &str) -> Option<&str> {
         error_for(&self.errors, field, self.layout.en)
     }
@@ -67,7 +74,8 @@ pub struct ProcedureFormValues {
     pub fee_note: String,
     pub online: String,
     pub components: String,
-    pub form_fields: String,
+    /// The e-form's fields, a group of inputs each (`fields.rs`).
+    pub fields: Vec<super::fields::FieldRow>,
     pub steps: String,
     pub legal_basis: String,
     pub result_type: String,
@@ -172,7 +180,22 @@ fn form_page(
         (false, false) => format!("Sửa thủ tục {}", v.code),
         (false, true) => format!("Edit procedure {}", v.code),
     };
-    ProcedureForm { layout: Layout::new(state, viewer, title), is_new, errors, v, agencies, levels, online, applicants }
+    let kinds = tinhso_catalogue::procedure::FieldType::ALL
+        .iter()
+        .map(|k| (k.key().to_owned(), if en { k.label_en() } else { k.label_vi() }))
+        .collect();
+    ProcedureForm {
+        layout: Layout::new(state, viewer, title),
+        is_new,
+        errors,
+        v,
+        agencies,
+        levels,
+        online,
+        applicants,
+        kinds,
+        blank_rows: super::fields::BLANK_ROWS,
+    }
 }
 
 fn values_of(p: &Procedure) -> ProcedureFormValues {
@@ -214,29 +237,7 @@ fn values_of(p: &Procedure) -> ProcedureFormValues {
             })
             .collect::<Vec<_>>()
             .join("\n"),
-        form_fields: p
-            .form_fields
-            .iter()
-            .map(|f| {
-                let mut line = format!(
-                    "{} | {} | {} | {}",
-                    f.key,
-                    f.label,
-                    f.field_type.key(),
-                    if f.required { "bắt buộc" } else { "không bắt buộc" }
-                );
-                if !f.options.is_empty() || f.label_en.is_some() {
-                    line.push_str(" | ");
-                    line.push_str(&f.options.join("; "));
-                }
-                if let Some(en) = &f.label_en {
-                    line.push_str(" | ");
-                    line.push_str(en);
-                }
-                line
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
+        fields: super::fields::rows_of(&p.form_fields),
         steps: p
             .steps
             .iter()
@@ -254,6 +255,7 @@ pub async fn new_form(State(state): State<AppState>, viewer: Viewer) -> PageResu
         time_unit: "days".into(),
         online: "partly_online".into(),
         applicants: Applicants::default().key().into(),
+        fields: super::fields::rows_of(&[]),
         ..Default::default()
     };
     Ok(viewer.finish(render(&form_page(&state, &viewer, true, v, Vec::new()))))
@@ -302,37 +304,6 @@ fn parse_components(text: &str, errs: &mut Errors) -> Vec<Component> {
     out
 }
 
-/// `khoa | Nhãn | kiểu | bắt buộc | lựa chọn 1; lựa chọn 2 | English label`, one per line (the
-/// choices left empty for a field that has none).
-fn parse_form_fields(text: &str, errs: &mut Errors) -> Vec<FormField> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
-        let parts: Vec<&str> = line.split('|').map(str::trim).collect();
-        let Some(field_type) = parts.get(2).and_then(|t| FieldType::parse(t)) else {
-            let kinds = FieldType::ALL.iter().map(|t| t.key()).collect::<Vec<_>>().join(", ");
-            errs.push(FieldError::new(
-                "form_fields",
-                "invalid_field_type",
-                format!("Dòng {}: kiểu trường phải là một trong: {kinds}", i + 1),
-                format!("Line {}: the type must be one of: {kinds}", i + 1),
-            ));
-            continue;
-        };
-        out.push(FormField {
-            key: parts.first().copied().unwrap_or_default().to_owned(),
-            label: parts.get(1).copied().unwrap_or_default().to_owned(),
-            field_type,
-            required: parts.get(3).is_none_or(|m| is_yes(m)),
-            options: parts
-                .get(4)
-                .map(|o| o.split(';').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
-                .unwrap_or_default(),
-            label_en: parts.get(5).filter(|l| !l.is_empty()).map(|l| (*l).to_owned()),
-        });
-    }
-    out
-}
-
 /// `Tên bước | chuyên viên or lãnh đạo | 16 giờ or 2 ngày`, one per line.
 fn parse_steps(text: &str, errs: &mut Errors) -> Vec<WorkflowStep> {
     let mut out = Vec::new();
@@ -374,7 +345,7 @@ fn parse_procedure(
     f: &FormData,
     fixed_code: Option<&str>,
 ) -> (ProcedureFormValues, Result<Procedure, Vec<FieldError>>) {
-    let v = ProcedureFormValues {
+    let mut v = ProcedureFormValues {
         code: fixed_code.map(str::to_owned).unwrap_or_else(|| f.text("code")),
         name: f.text("name"),
         field: f.text("field"),
@@ -388,7 +359,7 @@ fn parse_procedure(
         fee_note: f.text("fee_note"),
         online: f.text("online"),
         components: f.text("components"),
-        form_fields: f.text("form_fields"),
+        fields: super::fields::rows_from(f.pairs()),
         steps: f.text("steps"),
         legal_basis: f.text("legal_basis"),
         result_type: f.text("result_type"),
@@ -455,31 +426,47 @@ fn parse_procedure(
         ));
     }
     let components = parse_components(&v.components, &mut errs);
-    let form_fields = parse_form_fields(&v.form_fields, &mut errs);
+    let (form_fields, groups) = super::fields::fields(&v.fields, &mut errs);
     let steps = parse_steps(&v.steps, &mut errs);
-    let result = match (code, agency, online, applicants, errs.is_empty()) {
-        (Some(code), Some(competent_agency), Some(online_level), Some(applicants), true) => Procedure {
-            code,
-            name: v.name.clone(),
-            field: v.field.clone(),
-            levels,
-            competent_agency,
-            processing_time,
-            processing_time_estimated: v.estimated && processing_time.is_some(),
-            fee: Fee { amount_vnd: fee, note: v.fee_note.clone() },
-            applicants,
-            online_level,
-            // Chosen by the province's admin: no longer an estimate.
-            online_level_estimated: false,
-            components,
-            form_fields,
-            legal_basis: v.legal_basis.clone(),
-            result_type: v.result_type.clone(),
-            steps,
-        }
-        .normalise(),
-        _ => Err(errs.0),
+    // The catalogue's own checks run even when the form's have found problems, so that every
+    // problem is told at once; what could not be read stands in with a harmless value, which
+    // those checks do not look at.
+    let complete = errs.is_empty();
+    let Some(code) = code.or_else(|| ProcedureCode::parse("code", "0.000000").ok()) else {
+        return (v, Err(errs.0));
     };
+    let checked = Procedure {
+        code,
+        name: v.name.clone(),
+        field: v.field.clone(),
+        levels,
+        competent_agency: agency.unwrap_or(CompetentAgency::CommuneCommittee),
+        processing_time,
+        processing_time_estimated: v.estimated && processing_time.is_some(),
+        fee: Fee { amount_vnd: fee, note: v.fee_note.clone() },
+        applicants: applicants.unwrap_or_default(),
+        online_level: online.unwrap_or(OnlineLevel::PartlyOnline),
+        // Chosen by the province's admin: no longer an estimate.
+        online_level_estimated: false,
+        components,
+        form_fields,
+        legal_basis: v.legal_basis.clone(),
+        result_type: v.result_type.clone(),
+        steps,
+    }
+    .normalise();
+    let result = match checked {
+        Ok(p) if complete => Ok(p),
+        Ok(_) => Err(errs.0),
+        Err(found) => {
+            let mut all = errs.0;
+            all.extend(found.into_iter().map(|e| super::fields::by_group(e, &groups)));
+            Err(all)
+        }
+    };
+    if result.is_err() {
+        super::fields::with_blanks(&mut v.fields);
+    }
     (v, result)
 }
 
@@ -497,7 +484,6 @@ const PROCEDURE_FIELDS: &[&str] = &[
     "fee_note",
     "online",
     "components",
-    "form_fields",
     "steps",
     "legal_basis",
     "result_type",
@@ -507,7 +493,7 @@ async fn save(state: AppState, viewer: Viewer, form: FormData, fixed_code: Optio
     let err = page_err(&viewer);
     viewer.require(&Action::ManageCatalogue).map_err(&err)?;
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
-    form.only(PROCEDURE_FIELDS).map_err(&err)?;
+    form.only_with(PROCEDURE_FIELDS, super::fields::is_field_input).map_err(&err)?;
     let is_new = fixed_code.is_none();
     let (values, parsed) = parse_procedure(&form, fixed_code.as_deref());
     let parsed = parsed.and_then(|p| {

@@ -2,4 +2,5 @@
 //! administration (the procedure editor, the working-day calendar).
 
 pub mod admin;
+pub mod fields;
 pub mod portal;

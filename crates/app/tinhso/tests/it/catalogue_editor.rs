@@ -1,0 +1,130 @@
+//! The province admin shapes a procedure's e-form in the editor, one group of inputs a field:
+//! adds fields in the blank groups, moves one, removes one, and sees each mistake beside the
+//! input it is about, with everything typed kept; the citizen's form follows at once.
+
+use reqwest::StatusCode;
+use tinhso_testkit::form;
+
+const BIRTH: &str = "1.001193";
+
+fn value(fields: &[(String, String)], name: &str) -> Option<String> {
+    fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
+}
+
+/// The group (`form_fields[4]`) holding the field with `key`.
+fn group(fields: &[(String, String)], key: &str) -> String {
+    let (name, _) = fields.iter().find(|(n, v)| n.ends_with("].key") && v == key).unwrap();
+    name.trim_end_matches(".key").to_owned()
+}
+
+async fn the_e_form_editor(s: tinhso_testkit::TestServer) {
+    let admin = crate::journey::page_login(&s, "quantri@tinhso.local").await;
+    let edit = format!("/quan-tri/thu-tuc/{BIRTH}");
+    let html = admin.get(format!("{}{edit}", s.url)).send().await.unwrap().text().await.unwrap();
+    let mut fields = form::values(&html, &edit).unwrap();
+    // The birth registration's nine fields, then three blank groups.
+    assert_eq!(value(&fields, "form_fields[8].key").as_deref(), Some("noi_sinh"));
+    for blank in 9..12 {
+        assert_eq!(value(&fields, &format!("form_fields[{blank}].key")).as_deref(), Some(""));
+    }
+    assert!(value(&fields, "form_fields[12].key").is_none());
+    assert!(html.contains("<legend>Trường mới</legend>"));
+
+    // Two new fields, one removed; two mistakes: a key used twice, a place that is no number.
+    let request = group(&fields, "noi_dung");
+    form::set(&mut fields, &format!("{request}.remove"), "1");
+    for (name, v) in [
+        ("form_fields[9].label", "Quan hệ với trẻ"),
+        ("form_fields[9].label_en", "Relationship to the child"),
+        ("form_fields[9].key", "quan_he"),
+        ("form_fields[9].type", "select"),
+        ("form_fields[9].options", "Cha; Mẹ; Người giám hộ"),
+        ("form_fields[9].position", "sáu"),
+        ("form_fields[10].label", "Ghi chú thêm"),
+        ("form_fields[10].key", "ho_ten"),
+        ("form_fields[10].type", "long_text"),
+    ] {
+        form::set(&mut fields, name, v);
+    }
+    fields.retain(|(n, _)| n != "form_fields[10].required");
+    let r = admin.post(format!("{}{edit}", s.url)).form(&fields).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    // Each mistake in the summary, linked to its input, and said beside it.
+    for (input, said) in
+        [("form_fields[10].key", "Khóa ho_ten bị trùng"), ("form_fields[9].position", "Nhập thứ tự bằng số, ví dụ 3")]
+    {
+        assert!(html.contains(&format!("<a href=\"#{input}\">{said}</a>")), "{input} in the summary");
+        // Between the input's label and the input.
+        let label = format!("<label for=\"{input}\">");
+        let group = &html[html.find(&label).unwrap()..];
+        let beside = &group[..group.find(&format!("id=\"{input}\"")).unwrap()];
+        assert!(beside.contains(&format!("<p class=\"field-error\">{said}</p>")), "{input}: said beside it");
+    }
+    // Nothing typed is lost: the new groups, the removal and the untouched box.
+    let mut again = form::values(&html, &edit).unwrap();
+    assert_eq!(value(&again, "form_fields[9].options").as_deref(), Some("Cha; Mẹ; Người giám hộ"));
+    assert_eq!(value(&again, &format!("{request}.remove")).as_deref(), Some("1"));
+    assert!(value(&again, "form_fields[10].required").is_none());
+    assert!(value(&again, "form_fields[11].key").is_some(), "blank groups are offered again");
+    let (_, p) = crate::dossier::Caller::login(&s, "0912345678", crate::dossier::PASSWORD)
+        .await
+        .get(&format!("/api/v1/procedures/{BIRTH}"))
+        .await;
+    assert_eq!(p["form_fields"].as_array().unwrap().len(), 9, "nothing saved");
+
+    // Mended: the new select goes sixth, before the child's name.
+    form::set(&mut again, "form_fields[9].position", "6");
+    form::set(&mut again, "form_fields[10].key", "ghi_chu");
+    let r = admin.post(format!("{}{edit}", s.url)).form(&again).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.url().path().ends_with(&format!("/thu-tuc/{BIRTH}")));
+    let citizen = crate::dossier::Caller::login(&s, "0912345678", crate::dossier::PASSWORD).await;
+    let (_, p) = citizen.get(&format!("/api/v1/procedures/{BIRTH}")).await;
+    let keys: Vec<&str> = p["form_fields"].as_array().unwrap().iter().map(|f| f["key"].as_str().unwrap()).collect();
+    assert_eq!(
+        keys,
+        [
+            "ho_ten",
+            "so_dinh_danh",
+            "so_dien_thoai",
+            "dia_chi",
+            "quan_he",
+            "ten_tre",
+            "ngay_sinh",
+            "gioi_tinh",
+            "noi_sinh",
+            "ghi_chu"
+        ]
+    );
+    let added = &p["form_fields"][4];
+    assert_eq!(added["options"], serde_json::json!(["Cha", "Mẹ", "Người giám hộ"]));
+    assert_eq!(added["label_en"], "Relationship to the child");
+    assert_eq!(added["required"], true, "a new group starts required");
+    assert_eq!(p["form_fields"][9]["required"], false);
+    assert_eq!(p["form_fields"][9]["type"], "long_text");
+
+    // The citizen's form asks it, and no longer the removed field.
+    let apply = crate::journey::page_login(&s, "0912345678").await;
+    let page = apply.get(format!("{}/thu-tuc/{BIRTH}/nop", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("<option>Người giám hộ</option>"), "the new select's choices");
+    assert!(page.contains("name=\"form.ghi_chu\""));
+    assert!(!page.contains("name=\"form.noi_dung\""), "the removed field is gone");
+
+    // The editor shows the form as saved, numbered in its new order.
+    let html = admin.get(format!("{}{edit}", s.url)).send().await.unwrap().text().await.unwrap();
+    let fields = form::values(&html, &edit).unwrap();
+    assert_eq!(group(&fields, "quan_he"), "form_fields[4]");
+    assert_eq!(value(&fields, "form_fields[4].position").as_deref(), Some("5"));
+    assert_eq!(value(&fields, "form_fields[4].type").as_deref(), Some("select"));
+
+    // A name the editor never writes is refused, and nothing changes.
+    let mut odd = fields.clone();
+    odd.push(("form_fields[3].colour".to_owned(), "đỏ".to_owned()));
+    let r = admin.post(format!("{}{edit}", s.url)).form(&odd).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("Biểu mẫu có trường không hợp lệ: form_fields[3].colour"));
+    s.stop().await.unwrap();
+}
+
+on_both_backends!(the_e_form_editor_on_sqlite, the_e_form_editor_on_postgres, the_e_form_editor);
