@@ -47,13 +47,20 @@ async fn the_e_form_editor(s: tinhso_testkit::TestServer) {
         form::set(&mut fields, name, v);
     }
     fields.retain(|(n, _)| n != "form_fields[10].required");
+    // And in the documents' lines, a blank form that is not on the web.
+    let documents = value(&fields, "components").unwrap();
+    let bad_line = documents.lines().count() + 2;
+    form::set(&mut fields, "components", &format!("{documents}\n\nMẫu tờ khai | bản chính | bắt buộc | ftp://mau"));
     let r = admin.post(format!("{}{edit}", s.url)).form(&fields).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    let html = r.text().await.unwrap();
+    let html = form::unescape(&r.text().await.unwrap());
     // Each mistake in the summary, linked to its input, and said beside it.
-    for (input, said) in
-        [("form_fields[10].key", "Khóa ho_ten bị trùng"), ("form_fields[9].position", "Nhập thứ tự bằng số, ví dụ 3")]
-    {
+    let document = format!("Dòng {bad_line}: Địa chỉ mẫu đơn, tờ khai phải là một địa chỉ web (https://…)");
+    for (input, said) in [
+        ("form_fields[10].key", "Khóa ho_ten bị trùng"),
+        ("form_fields[9].position", "Nhập thứ tự bằng số, ví dụ 3"),
+        ("components", document.as_str()),
+    ] {
         assert!(html.contains(&format!("<a href=\"#{input}\">{said}</a>")), "{input} in the summary");
         // Between the input's label and the input.
         let label = format!("<label for=\"{input}\">");
@@ -74,6 +81,7 @@ async fn the_e_form_editor(s: tinhso_testkit::TestServer) {
     assert_eq!(p["form_fields"].as_array().unwrap().len(), 9, "nothing saved");
 
     // Mended: the new select goes sixth, before the child's name.
+    form::set(&mut again, "components", &documents);
     form::set(&mut again, "form_fields[9].position", "6");
     form::set(&mut again, "form_fields[10].key", "ghi_chu");
     let r = admin.post(format!("{}{edit}", s.url)).form(&again).send().await.unwrap();

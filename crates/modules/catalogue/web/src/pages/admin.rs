@@ -273,10 +273,29 @@ fn is_yes(s: &str) -> bool {
     !matches!(fold(s.trim()).as_str(), "khong bat buoc" | "khong" | "optional" | "no")
 }
 
-/// `Tên | bản chính | bắt buộc | địa chỉ mẫu (không bắt buộc)`, one per line.
-fn parse_components(text: &str, errs: &mut Errors) -> Vec<Component> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
+/// A textarea's lines that hold something, numbered as the person sees them (from 1).
+fn numbered(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines().map(str::trim).enumerate().filter(|(_, l)| !l.is_empty())
+}
+
+/// A problem the catalogue found in item `j` of a one-line-each textarea (`components[2].name`)
+/// told as the textarea's, with the line the item came from.
+fn by_line(mut e: FieldError, area: &str, lines: &[usize]) -> FieldError {
+    let item = e.field.strip_prefix(area).and_then(|r| r.strip_prefix('[')).and_then(|r| r.split_once(']'));
+    let Some(&line) = item.and_then(|(j, _)| j.parse::<usize>().ok()).and_then(|j| lines.get(j)) else {
+        return e;
+    };
+    e.field = area.to_owned();
+    e.message = format!("Dòng {line}: {}", e.message);
+    e.message_en = format!("Line {line}: {}", e.message_en);
+    e
+}
+
+/// `Tên | bản chính | bắt buộc | địa chỉ mẫu (không bắt buộc)`, one per line; with the line
+/// each came from.
+fn parse_components(text: &str, errs: &mut Errors) -> (Vec<Component>, Vec<usize>) {
+    let (mut out, mut lines) = (Vec::new(), Vec::new());
+    for (i, line) in numbered(text) {
         let parts: Vec<&str> = line.split('|').map(str::trim).collect();
         let copy_kind = match parts.get(1).map(|k| fold(k)) {
             None => Some(CopyKind::Original),
@@ -300,14 +319,16 @@ fn parse_components(text: &str, errs: &mut Errors) -> Vec<Component> {
             mandatory: parts.get(2).is_none_or(|m| is_yes(m)),
             template: parts.get(3).filter(|t| !t.is_empty()).map(|t| (*t).to_owned()),
         });
+        lines.push(i + 1);
     }
-    out
+    (out, lines)
 }
 
-/// `Tên bước | chuyên viên or lãnh đạo | 16 giờ or 2 ngày`, one per line.
-fn parse_steps(text: &str, errs: &mut Errors) -> Vec<WorkflowStep> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
+/// `Tên bước | chuyên viên or lãnh đạo | 16 giờ or 2 ngày`, one per line; with the line each
+/// came from.
+fn parse_steps(text: &str, errs: &mut Errors) -> (Vec<WorkflowStep>, Vec<usize>) {
+    let (mut out, mut lines) = (Vec::new(), Vec::new());
+    for (i, line) in numbered(text) {
         let parts: Vec<&str> = line.split('|').map(str::trim).collect();
         let role = match parts.get(1).map(|r| fold(r)) {
             Some(r) if r.starts_with("chuyen vien") || r == "specialist" => Some(StepRole::Specialist),
@@ -325,11 +346,14 @@ fn parse_steps(text: &str, errs: &mut Errors) -> Vec<WorkflowStep> {
             }
         });
         match (role, budget) {
-            (Some(role), Some(budget_hours)) => out.push(WorkflowStep {
-                name: parts.first().copied().unwrap_or_default().to_owned(),
-                role,
-                budget_hours,
-            }),
+            (Some(role), Some(budget_hours)) => {
+                out.push(WorkflowStep {
+                    name: parts.first().copied().unwrap_or_default().to_owned(),
+                    role,
+                    budget_hours,
+                });
+                lines.push(i + 1);
+            }
             _ => errs.push(FieldError::new(
                 "steps",
                 "invalid_step",
@@ -338,7 +362,7 @@ fn parse_steps(text: &str, errs: &mut Errors) -> Vec<WorkflowStep> {
             )),
         }
     }
-    out
+    (out, lines)
 }
 
 fn parse_procedure(
@@ -425,9 +449,9 @@ fn parse_procedure(
             "Choose who may apply from the list",
         ));
     }
-    let components = parse_components(&v.components, &mut errs);
+    let (components, component_lines) = parse_components(&v.components, &mut errs);
     let (form_fields, groups) = super::fields::fields(&v.fields, &mut errs);
-    let steps = parse_steps(&v.steps, &mut errs);
+    let (steps, step_lines) = parse_steps(&v.steps, &mut errs);
     // The catalogue's own checks run even when the form's have found problems, so that every
     // problem is told at once; what could not be read stands in with a harmless value, which
     // those checks do not look at.
@@ -460,7 +484,10 @@ fn parse_procedure(
         Ok(_) => Err(errs.0),
         Err(found) => {
             let mut all = errs.0;
-            all.extend(found.into_iter().map(|e| super::fields::by_group(e, &groups)));
+            all.extend(found.into_iter().map(|e| {
+                let e = by_line(super::fields::by_group(e, &groups), "components", &component_lines);
+                by_line(e, "steps", &step_lines)
+            }));
             Err(all)
         }
     };
@@ -668,4 +695,25 @@ pub async fn calendar_save(
         saved: false,
     };
     Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_problem_with_a_textarea_item_is_told_with_the_line_it_came_from() {
+        let mut errs = Errors::default();
+        let text = "Đơn | bản chính | bắt buộc\n\nBản sao | bản gì\nMẫu | bản chính | bắt buộc | ftp://x";
+        let (components, lines) = parse_components(text, &mut errs);
+        assert_eq!(components.len(), 2);
+        assert_eq!(lines, [1, 4], "line 3 is refused, line 2 is blank");
+        assert!(errs.0[0].message.starts_with("Dòng 3:"), "{}", errs.0[0].message);
+        let e = FieldError::new("components[1].template", "invalid_url", "Địa chỉ sai", "Wrong address");
+        let e = by_line(e, "components", &lines);
+        assert_eq!((e.field.as_str(), e.message.as_str()), ("components", "Dòng 4: Địa chỉ sai"));
+        assert_eq!(e.message_en, "Line 4: Wrong address");
+        let other = by_line(FieldError::new("steps[0].name", "required", "x", "x"), "components", &lines);
+        assert_eq!(other.field, "steps[0].name", "another textarea's problem is left to it");
+    }
 }
