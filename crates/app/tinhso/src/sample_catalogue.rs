@@ -118,6 +118,7 @@ fn field(key: &str, label: &str, label_en: &str, field_type: FieldType, required
         field_type,
         required,
         options: Vec::new(),
+        options_en: Vec::new(),
     }
 }
 
@@ -138,6 +139,7 @@ fn birth_registration_form() -> Vec<FormField> {
         field("ngay_sinh", "Ngày sinh của trẻ", "The child's date of birth", FieldType::Date, true),
         FormField {
             options: vec!["Nam".into(), "Nữ".into()],
+            options_en: vec!["Male".into(), "Female".into()],
             ..field("gioi_tinh", "Giới tính", "Sex", FieldType::Select, true)
         },
         field("noi_sinh", "Nơi sinh", "Place of birth", FieldType::Address, true),

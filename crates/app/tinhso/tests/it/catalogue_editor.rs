@@ -39,6 +39,7 @@ async fn the_e_form_editor(s: tinhso_testkit::TestServer) {
         ("form_fields[9].key", "quan_he"),
         ("form_fields[9].type", "select"),
         ("form_fields[9].options", "Cha; Mẹ; Người giám hộ"),
+        ("form_fields[9].options_en", "Father; Mother"),
         ("form_fields[9].position", "sáu"),
         ("form_fields[10].label", "Ghi chú thêm"),
         ("form_fields[10].key", "ho_ten"),
@@ -59,6 +60,7 @@ async fn the_e_form_editor(s: tinhso_testkit::TestServer) {
     for (input, said) in [
         ("form_fields[10].key", "Khóa ho_ten bị trùng"),
         ("form_fields[9].position", "Nhập thứ tự bằng số, ví dụ 3"),
+        ("form_fields[9].options_en", "Cần đúng 3 lựa chọn tiếng Anh, theo thứ tự các lựa chọn (hoặc để trống)"),
         ("components", document.as_str()),
     ] {
         assert!(html.contains(&format!("<a href=\"#{input}\">{said}</a>")), "{input} in the summary");
@@ -83,6 +85,7 @@ async fn the_e_form_editor(s: tinhso_testkit::TestServer) {
     // Mended: the new select goes sixth, before the child's name.
     form::set(&mut again, "components", &documents);
     form::set(&mut again, "form_fields[9].position", "6");
+    form::set(&mut again, "form_fields[9].options_en", "Father; Mother; Guardian");
     form::set(&mut again, "form_fields[10].key", "ghi_chu");
     let r = admin.post(format!("{}{edit}", s.url)).form(&again).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
@@ -107,6 +110,7 @@ async fn the_e_form_editor(s: tinhso_testkit::TestServer) {
     );
     let added = &p["form_fields"][4];
     assert_eq!(added["options"], serde_json::json!(["Cha", "Mẹ", "Người giám hộ"]));
+    assert_eq!(added["options_en"], serde_json::json!(["Father", "Mother", "Guardian"]));
     assert_eq!(added["label_en"], "Relationship to the child");
     assert_eq!(added["required"], true, "a new group starts required");
     assert_eq!(p["form_fields"][9]["required"], false);
@@ -115,7 +119,7 @@ async fn the_e_form_editor(s: tinhso_testkit::TestServer) {
     // The citizen's form asks it, and no longer the removed field.
     let apply = crate::journey::page_login(&s, "0912345678").await;
     let page = apply.get(format!("{}/thu-tuc/{BIRTH}/nop", s.url)).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("<option>Người giám hộ</option>"), "the new select's choices");
+    assert!(page.contains("<option value=\"Người giám hộ\">Người giám hộ</option>"), "the new select's choices");
     assert!(page.contains("name=\"form.ghi_chu\""));
     assert!(!page.contains("name=\"form.noi_dung\""), "the removed field is gone");
 

@@ -313,8 +313,8 @@ async fn the_e_form_speaks_english_where_the_province_gave_labels(s: tinhso_test
         assert!(page.contains(label), "{label}");
     }
     assert!(!page.contains("Họ và tên người nộp"), "no Vietnamese label where an English one is given");
-    // The choices are data, kept as the province wrote them: marked as Vietnamese.
-    assert!(page.contains("<option lang=\"vi\">Nữ</option>"));
+    // A choice shows in English and sends the Vietnamese one, which the dossier records.
+    assert!(page.contains("<option value=\"Nữ\">Female</option>"), "{page}");
 
     // Every problem at once, each worded with the English label.
     let token = crate::journey::csrf(&page);
@@ -333,12 +333,14 @@ async fn the_e_form_speaks_english_where_the_province_gave_labels(s: tinhso_test
         let name = fields.iter().find(|(n, v)| n.ends_with("].key") && v == key).unwrap().0.clone();
         name.trim_end_matches(".key").to_owned()
     };
-    let (child, place) = (group(&fields, "ten_tre"), group(&fields, "noi_sinh"));
+    let (child, place, sex) = (group(&fields, "ten_tre"), group(&fields, "noi_sinh"), group(&fields, "gioi_tinh"));
     let value = |fields: &[(String, String)], name: String| fields.iter().find(|(n, _)| *n == name).unwrap().1.clone();
     assert_eq!(value(&fields, format!("{child}.label_en")), "The child's full name");
     assert_eq!(value(&fields, format!("{place}.label_en")), "Place of birth");
     form::set(&mut fields, &format!("{child}.label_en"), "Full name of the child, as on the birth certificate");
     form::set(&mut fields, &format!("{place}.label_en"), "");
+    assert_eq!(value(&fields, format!("{sex}.options_en")), "Male; Female");
+    form::set(&mut fields, &format!("{sex}.options_en"), "");
     let r = admin.post(format!("{}{edit}", s.url)).form(&fields).send().await.unwrap();
     assert_eq!(r.status(), reqwest::StatusCode::OK);
     let (_, p) = crate::dossier::Caller::login(&s, "0912345678", crate::dossier::PASSWORD)
@@ -354,6 +356,8 @@ async fn the_e_form_speaks_english_where_the_province_gave_labels(s: tinhso_test
     assert!(page.contains("<label for=\"form.ten_tre\">Full name of the child, as on the birth certificate</label>"));
     assert!(page.contains("<label for=\"form.noi_sinh\"><span lang=\"vi\">Nơi sinh</span></label>"));
     assert!(page.contains("Commune or ward (<span lang=\"vi\">Nơi sinh</span>)"));
+    // Without English choices the Vietnamese ones show, marked as such.
+    assert!(page.contains("<option value=\"Nữ\" lang=\"vi\">Nữ</option>"), "{page}");
     // The Vietnamese page is as it was.
     let vi = crate::journey::page_login(&s, "0912345678").await;
     let page = get(vi, format!("/thu-tuc/{BIRTH}/nop")).await;

@@ -354,12 +354,27 @@ pub struct FormField {
     #[serde(rename = "type")]
     pub field_type: FieldType,
     pub required: bool,
-    /// The choices of a `select` field; empty for every other type.
+    /// The choices of a `select` field; empty for every other type. A dossier keeps the
+    /// choice made as written here (in Vietnamese, whatever the page's language).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<String>,
+    /// The same choices in English, in the same order, as the English pages offer them; empty
+    /// where the province gave none (those pages show the Vietnamese, marked as such).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options_en: Vec<String>,
 }
 
 impl FormField {
+    /// How a page in English (`en`) or Vietnamese shows the choice `value` (one of the
+    /// `options`), and whether that is Vietnamese.
+    pub fn option_in<'a>(&'a self, value: &'a str, en: bool) -> (&'a str, bool) {
+        let english = self.options.iter().position(|o| o == value).and_then(|i| self.options_en.get(i));
+        match english {
+            Some(e) if en => (e, false),
+            _ => (value, true),
+        }
+    }
+
     /// The label a page in English (`en`) or Vietnamese shows, and whether it is Vietnamese
     /// (an English page marks it so, for screen readers and translators).
     pub fn label_in(&self, en: bool) -> (&str, bool) {
@@ -558,6 +573,33 @@ impl Procedure {
             }
             f.options.iter_mut().for_each(|o| *o = text::clean(o));
             f.options.retain(|o| !o.is_empty());
+            f.options_en.iter_mut().for_each(|o| *o = text::clean(o));
+            f.options_en.retain(|o| !o.is_empty());
+            // The English choices stand beside the Vietnamese one by one, or not at all.
+            if !f.options_en.is_empty() && f.field_type != FieldType::Select {
+                errs.push(FieldError::new(
+                    format!("form_fields[{i}].options_en"),
+                    "unexpected_options",
+                    "Chỉ trường lựa chọn mới có lựa chọn tiếng Anh",
+                    "Only select fields have English choices",
+                ));
+            } else if !f.options_en.is_empty() && f.options_en.len() != f.options.len() {
+                let n = f.options.len();
+                errs.push(FieldError::new(
+                    format!("form_fields[{i}].options_en"),
+                    "count_mismatch",
+                    format!("Cần đúng {n} lựa chọn tiếng Anh, theo thứ tự các lựa chọn (hoặc để trống)"),
+                    format!("Give exactly {n} English choices, in the order of the choices (or none)"),
+                ));
+            }
+            if f.options.iter().chain(&f.options_en).any(|o| o.chars().count() > 200) {
+                errs.push(FieldError::new(
+                    format!("form_fields[{i}].options"),
+                    "too_long",
+                    "Mỗi lựa chọn không dài quá 200 ký tự",
+                    "Each choice is at most 200 characters",
+                ));
+            }
             if f.field_type == FieldType::Select {
                 if f.options.is_empty() {
                     errs.push(FieldError::new(
@@ -653,6 +695,35 @@ mod tests {
         v["form_fields"][0]["label_en"] = "x".repeat(201).into();
         let errs = serde_json::from_value::<Procedure>(v).unwrap().normalise().unwrap_err();
         assert_eq!(errs[0].field, "form_fields[0].label_en");
+    }
+
+    #[test]
+    fn english_choices_stand_beside_the_choices_one_by_one() {
+        let mut v = sample();
+        v["form_fields"][1]["options_en"] = serde_json::json!([" Male ", "Female"]);
+        let p = serde_json::from_value::<Procedure>(v).unwrap().normalise().unwrap();
+        let sex = &p.form_fields[1];
+        assert_eq!(sex.options_en, ["Male", "Female"]);
+        assert_eq!(sex.option_in("Nữ", true), ("Female", false));
+        assert_eq!(sex.option_in("Nữ", false), ("Nữ", true));
+        assert_eq!(sex.option_in("Khác", true), ("Khác", true), "a value no longer offered shows as kept");
+        assert_eq!(p.form_fields[0].option_in("Lò Văn Páo", true), ("Lò Văn Páo", true));
+        let json = serde_json::to_value(&p.form_fields).unwrap();
+        assert!(json[0].get("options_en").is_none(), "none written where none is given");
+
+        let refused = |options_en: serde_json::Value, at: usize| {
+            let mut v = sample();
+            v["form_fields"][at]["options_en"] = options_en;
+            let errs = serde_json::from_value::<Procedure>(v).unwrap().normalise().unwrap_err();
+            (errs[0].field.clone(), errs[0].code)
+        };
+        let one = serde_json::json!(["Male"]);
+        assert_eq!(refused(one.clone(), 1), ("form_fields[1].options_en".to_owned(), "count_mismatch"));
+        assert_eq!(refused(one, 0), ("form_fields[0].options_en".to_owned(), "unexpected_options"));
+        assert_eq!(
+            refused(serde_json::json!(["Male", "F".repeat(201)]), 1),
+            ("form_fields[1].options".to_owned(), "too_long")
+        );
     }
 
     #[test]

@@ -149,6 +149,7 @@ mod tests {
             field_type: t,
             required,
             options: vec!["Nam".into(), "Nữ".into()],
+            options_en: Vec::new(),
         }
     }
 

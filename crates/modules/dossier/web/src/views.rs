@@ -261,6 +261,8 @@ pub struct FormRow {
     /// The label is Vietnamese on an English page (marked `lang="vi"`).
     pub label_vi: bool,
     pub value: String,
+    /// A choice shown in Vietnamese on an English page, where the procedure gives no English.
+    pub value_vi: bool,
 }
 
 /// The filled-in form fields, labelled in English (`en`) where the procedure can.
@@ -270,6 +272,7 @@ pub fn form_rows(state: &AppState, p: Option<&Procedure>, form: &serde_json::Val
         .iter()
         .filter_map(|f| {
             let v = form.get(&f.key)?;
+            let mut value_vi = false;
             let shown = match f.field_type {
                 FieldType::Address => {
                     let commune = v
@@ -288,10 +291,16 @@ pub fn form_rows(state: &AppState, p: Option<&Procedure>, form: &serde_json::Val
                     .and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
                     .map(date_vi)
                     .unwrap_or_default(),
+                FieldType::Select => {
+                    let chosen = v.as_str().unwrap_or_default();
+                    let (shown, vi) = f.option_in(chosen, en);
+                    value_vi = en && vi;
+                    shown.to_owned()
+                }
                 _ => v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()),
             };
             let (label, vi) = f.label_in(en);
-            Some(FormRow { label: label.to_owned(), label_vi: en && vi, value: shown })
+            Some(FormRow { label: label.to_owned(), label_vi: en && vi, value: shown, value_vi })
         })
         .collect()
 }

@@ -1,6 +1,6 @@
 //! The e-form's fields in the procedure editor: one group of inputs a field (its label, the
-//! English label, its key, what it asks for, whether it is required, a select's choices, its
-//! place on the form), each input named as the catalogue names that field's problems
+//! English label, its key, what it asks for, whether it is required, a select's choices and
+//! their English words, its place on the form), each input named as the catalogue names that field's problems
 //! (`form_fields[2].key`), so a problem shows beside its input and the error summary links
 //! to it. Blank groups at the end add fields; a ticked "remove" drops one. No script needed.
 
@@ -14,7 +14,8 @@ pub const BLANK_ROWS: usize = 3;
 /// More groups than any form has; a post naming a higher one is refused as unknown.
 const MAX_ROWS: usize = 200;
 
-const ATTRS: [&str; 8] = ["key", "label", "label_en", "type", "required", "options", "position", "remove"];
+const ATTRS: [&str; 9] =
+    ["key", "label", "label_en", "type", "required", "options", "options_en", "position", "remove"];
 
 /// One group as typed (or as stored, for the editor's first view).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -27,6 +28,8 @@ pub struct FieldRow {
     pub required: bool,
     /// A select's choices, separated by semicolons.
     pub options: String,
+    /// The same in English, in the same order.
+    pub options_en: String,
     /// Where the field goes on the form (1 = first); empty keeps its place.
     pub position: String,
     pub remove: bool,
@@ -36,7 +39,7 @@ pub struct FieldRow {
 
 impl FieldRow {
     fn is_blank(&self) -> bool {
-        [&self.key, &self.label, &self.label_en, &self.options].iter().all(|s| s.trim().is_empty())
+        [&self.key, &self.label, &self.label_en, &self.options, &self.options_en].iter().all(|s| s.trim().is_empty())
     }
 
     fn blank() -> Self {
@@ -75,6 +78,7 @@ pub fn rows_from<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<Fie
             "type" => row.kind = value.to_owned(),
             "required" => row.required = true,
             "options" => row.options = value.to_owned(),
+            "options_en" => row.options_en = value.to_owned(),
             "position" => row.position = value.to_owned(),
             _ => row.remove = true,
         }
@@ -94,6 +98,7 @@ pub fn rows_of(fields: &[FormField]) -> Vec<FieldRow> {
             kind: f.field_type.key().to_owned(),
             required: f.required,
             options: f.options.join("; "),
+            options_en: f.options_en.join("; "),
             position: (i + 1).to_string(),
             remove: false,
             is_new: false,
@@ -171,11 +176,16 @@ pub fn fields(rows: &[FieldRow], errs: &mut Errors) -> (Vec<FormField>, Vec<usiz
                 label_en: Some(row.label_en.clone()).filter(|l| !l.trim().is_empty()),
                 field_type,
                 required: row.required,
-                options: row.options.split(';').map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect(),
+                options: choices(&row.options),
+                options_en: choices(&row.options_en),
             }
         })
         .collect();
     (fields, kept.into_iter().map(|(i, _, _)| i).collect())
+}
+
+fn choices(typed: &str) -> Vec<String> {
+    typed.split(';').map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect()
 }
 
 /// A problem the catalogue found in its field `j` named by the group it came from.
@@ -255,6 +265,7 @@ mod tests {
                 field_type: FieldType::Select,
                 required: true,
                 options: vec!["Nam".into(), "Nữ".into()],
+                options_en: vec!["Male".into(), "Female".into()],
             },
             FormField {
                 key: "ghi_chu".into(),
@@ -263,6 +274,7 @@ mod tests {
                 field_type: FieldType::LongText,
                 required: false,
                 options: Vec::new(),
+                options_en: Vec::new(),
             },
         ];
         let rows = rows_of(&stored);

@@ -33,7 +33,11 @@ pub struct FieldView {
     pub required: bool,
     pub value: String,
     pub commune: String,
+    /// A select's choices: each keeps the Vietnamese choice as its value (what the dossier
+    /// records) and shows it in the page's language where the procedure gives one.
     pub options: Vec<Choice>,
+    /// The choices are shown in Vietnamese on an English page (marked `lang="vi"`).
+    pub options_vi: bool,
     pub error: Option<String>,
 }
 
@@ -98,8 +102,13 @@ pub(crate) fn field_views(p: &Procedure, values: &FormData, errors: &[FieldError
                 options: f
                     .options
                     .iter()
-                    .map(|o| Choice { value: o.clone(), label: o.clone(), selected: values.text(&id) == *o })
+                    .map(|o| Choice {
+                        value: o.clone(),
+                        label: f.option_in(o, en).0.to_owned(),
+                        selected: values.text(&id) == *o,
+                    })
                     .collect(),
+                options_vi: en && f.options_en.is_empty(),
                 label: label.to_owned(),
                 label_vi: en && vi,
                 required: f.required,
