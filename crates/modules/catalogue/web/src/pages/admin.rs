@@ -273,7 +273,7 @@ fn is_yes(s: &str) -> bool {
     !matches!(fold(s.trim()).as_str(), "khong bat buoc" | "khong" | "optional" | "no")
 }
 
-/// A textarea's lines that hold something, numbered as the person sees them (from 1).
+/// A textarea's lines that hold something, with their index (the line the person sees is one more).
 fn numbered(text: &str) -> impl Iterator<Item = (usize, &str)> {
     text.lines().map(str::trim).enumerate().filter(|(_, l)| !l.is_empty())
 }
