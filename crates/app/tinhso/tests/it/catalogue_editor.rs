@@ -1,6 +1,7 @@
-//! The province admin shapes a procedure's e-form in the editor, one group of inputs a field:
-//! adds fields in the blank groups, moves one, removes one, and sees each mistake beside the
-//! input it is about, with everything typed kept; the citizen's form follows at once.
+//! The province admin shapes a procedure in the editor, one group of inputs an item (the
+//! e-form's fields, the documents, the steps): adds items in the blank groups, moves one,
+//! removes one, and sees each mistake beside the input it is about, with everything typed
+//! kept; the citizen's form follows at once.
 
 use reqwest::StatusCode;
 use tinhso_testkit::form;
@@ -17,7 +18,7 @@ fn group(fields: &[(String, String)], key: &str) -> String {
     name.trim_end_matches(".key").to_owned()
 }
 
-async fn the_e_form_editor(s: tinhso_testkit::TestServer) {
+async fn the_procedure_editor(s: tinhso_testkit::TestServer) {
     let admin = crate::journey::page_login(&s, "quantri@tinhso.local").await;
     let edit = format!("/quan-tri/thu-tuc/{BIRTH}");
     let html = admin.get(format!("{}{edit}", s.url)).send().await.unwrap().text().await.unwrap();
@@ -40,7 +41,7 @@ async fn the_e_form_editor(s: tinhso_testkit::TestServer) {
         ("form_fields[9].type", "select"),
         ("form_fields[9].options", "Cha; Mẹ; Người giám hộ"),
         ("form_fields[9].options_en", "Father; Mother"),
-        ("form_fields[9].position", "sáu"),
+        ("form_fields[9].place", "sáu"),
         ("form_fields[10].label", "Ghi chú thêm"),
         ("form_fields[10].key", "ho_ten"),
         ("form_fields[10].type", "long_text"),
@@ -48,20 +49,28 @@ async fn the_e_form_editor(s: tinhso_testkit::TestServer) {
         form::set(&mut fields, name, v);
     }
     fields.retain(|(n, _)| n != "form_fields[10].required");
-    // And in the documents' lines, a blank form that is not on the web.
-    let documents = value(&fields, "components").unwrap();
-    let bad_line = documents.lines().count() + 2;
-    form::set(&mut fields, "components", &format!("{documents}\n\nMẫu tờ khai | bản chính | bắt buộc | ftp://mau"));
+    // A new document whose blank form is not on the web; a process that ends with a specialist.
+    assert_eq!(value(&fields, "components[5].name").as_deref(), Some("Biên bản về việc trẻ bị bỏ rơi"));
+    for (name, v) in [
+        ("components[6].name", "Giấy xác nhận của trưởng thôn"),
+        ("components[6].copy_kind", "copy"),
+        ("components[6].template", "ftp://mau"),
+        ("components[6].place", "1"),
+    ] {
+        form::set(&mut fields, name, v);
+    }
+    fields.retain(|(n, _)| n != "components[6].mandatory");
+    assert_eq!(value(&fields, "steps[2].role").as_deref(), Some("approver"));
+    form::set(&mut fields, "steps[2].role", "specialist");
     let r = admin.post(format!("{}{edit}", s.url)).form(&fields).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let html = form::unescape(&r.text().await.unwrap());
     // Each mistake in the summary, linked to its input, and said beside it.
-    let document = format!("Dòng {bad_line}: Địa chỉ mẫu đơn, tờ khai phải là một địa chỉ web (https://…)");
     for (input, said) in [
         ("form_fields[10].key", "Khóa ho_ten bị trùng"),
-        ("form_fields[9].position", "Nhập thứ tự bằng số, ví dụ 3"),
+        ("form_fields[9].place", "Nhập thứ tự bằng số, ví dụ 3"),
         ("form_fields[9].options_en", "Cần đúng 3 lựa chọn tiếng Anh, theo thứ tự các lựa chọn (hoặc để trống)"),
-        ("components", document.as_str()),
+        ("components[6].template", "Địa chỉ mẫu đơn, tờ khai phải là một địa chỉ web (https://…)"),
     ] {
         assert!(html.contains(&format!("<a href=\"#{input}\">{said}</a>")), "{input} in the summary");
         // Between the input's label and the input.
@@ -70,6 +79,10 @@ async fn the_e_form_editor(s: tinhso_testkit::TestServer) {
         let beside = &group[..group.find(&format!("id=\"{input}\"")).unwrap()];
         assert!(beside.contains(&format!("<p class=\"field-error\">{said}</p>")), "{input}: said beside it");
     }
+    // The process's own problem heads its list, linked from the summary.
+    let last = "Bước cuối của quy trình phải là lãnh đạo phê duyệt";
+    assert!(html.contains(&format!("<a href=\"#steps\">{last}</a>")));
+    assert!(html.contains("<fieldset class=\"list\" id=\"steps\">"));
     // Nothing typed is lost: the new groups, the removal and the untouched box.
     let mut again = form::values(&html, &edit).unwrap();
     assert_eq!(value(&again, "form_fields[9].options").as_deref(), Some("Cha; Mẹ; Người giám hộ"));
@@ -83,8 +96,10 @@ async fn the_e_form_editor(s: tinhso_testkit::TestServer) {
     assert_eq!(p["form_fields"].as_array().unwrap().len(), 9, "nothing saved");
 
     // Mended: the new select goes sixth, before the child's name.
-    form::set(&mut again, "components", &documents);
-    form::set(&mut again, "form_fields[9].position", "6");
+    assert_eq!(value(&again, "components[6].copy_kind").as_deref(), Some("copy"));
+    form::set(&mut again, "components[6].template", "https://tuyenquang.gov.vn/mau/xac-nhan.docx");
+    form::set(&mut again, "steps[2].role", "approver");
+    form::set(&mut again, "form_fields[9].place", "6");
     form::set(&mut again, "form_fields[9].options_en", "Father; Mother; Guardian");
     form::set(&mut again, "form_fields[10].key", "ghi_chu");
     let r = admin.post(format!("{}{edit}", s.url)).form(&again).send().await.unwrap();
@@ -116,6 +131,14 @@ async fn the_e_form_editor(s: tinhso_testkit::TestServer) {
     assert_eq!(p["form_fields"][9]["required"], false);
     assert_eq!(p["form_fields"][9]["type"], "long_text");
 
+    // The new document heads the list, a copy, not required, with its blank form.
+    let first = &p["components"][0];
+    assert_eq!(first["name"], "Giấy xác nhận của trưởng thôn");
+    assert_eq!((first["copy_kind"].as_str(), first["mandatory"].as_bool()), (Some("copy"), Some(false)));
+    assert_eq!(first["template"], "https://tuyenquang.gov.vn/mau/xac-nhan.docx");
+    assert_eq!(p["components"].as_array().unwrap().len(), 7);
+    assert_eq!(p["steps"][2]["role"], "approver");
+
     // The citizen's form asks it, and no longer the removed field.
     let apply = crate::journey::page_login(&s, "0912345678").await;
     let page = apply.get(format!("{}/thu-tuc/{BIRTH}/nop", s.url)).send().await.unwrap().text().await.unwrap();
@@ -127,7 +150,7 @@ async fn the_e_form_editor(s: tinhso_testkit::TestServer) {
     let html = admin.get(format!("{}{edit}", s.url)).send().await.unwrap().text().await.unwrap();
     let fields = form::values(&html, &edit).unwrap();
     assert_eq!(group(&fields, "quan_he"), "form_fields[4]");
-    assert_eq!(value(&fields, "form_fields[4].position").as_deref(), Some("5"));
+    assert_eq!(value(&fields, "form_fields[4].place").as_deref(), Some("5"));
     assert_eq!(value(&fields, "form_fields[4].type").as_deref(), Some("select"));
 
     // A name the editor never writes is refused, and nothing changes.
@@ -139,4 +162,4 @@ async fn the_e_form_editor(s: tinhso_testkit::TestServer) {
     s.stop().await.unwrap();
 }
 
-on_both_backends!(the_e_form_editor_on_sqlite, the_e_form_editor_on_postgres, the_e_form_editor);
+on_both_backends!(the_procedure_editor_on_sqlite, the_procedure_editor_on_postgres, the_procedure_editor);

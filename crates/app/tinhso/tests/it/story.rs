@@ -301,7 +301,19 @@ async fn story(s: TestServer) {
         ("fee", "15.000"),
         ("online", "fully_online"),
         ("applicants", "people"),
-        ("components", "Đơn đề nghị | bản chính | bắt buộc\nBản sao sổ hộ khẩu | bản sao | không bắt buộc"),
+        ("components[0].name", "Đơn đề nghị"),
+        ("components[0].copy_kind", "original"),
+        ("components[0].mandatory", "1"),
+        ("components[1].name", "Bản sao sổ hộ khẩu"),
+        ("components[1].copy_kind", "copy"),
+        ("steps[0].name", "Thẩm định, trình ký"),
+        ("steps[0].role", "specialist"),
+        ("steps[0].budget", "3"),
+        ("steps[0].unit", "days"),
+        ("steps[1].name", "Ký giấy xác nhận"),
+        ("steps[1].role", "approver"),
+        ("steps[1].budget", "8"),
+        ("steps[1].unit", "hours"),
         ("form_fields[0].label", "Họ và tên"),
         ("form_fields[0].key", "ho_ten"),
         ("form_fields[0].type", "text"),
@@ -317,7 +329,7 @@ async fn story(s: TestServer) {
         ("form_fields[2].type", "text"),
         ("form_fields[2].required", "1"),
     ];
-    let r = admin.post(format!("{}/quan-tri/thu-tuc", s.url)).form(&good).send().await.unwrap();
+    let r = admin.post(format!("{}/quan-tri/thu-tuc", s.url)).form(&good[..]).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.url().path().ends_with("/thu-tuc/2.999999"));
     let saved_page = r.url().to_string();
@@ -329,8 +341,11 @@ async fn story(s: TestServer) {
     assert_eq!(p["fee"]["amount_vnd"], 15000);
     assert_eq!(p["applicants"], "people");
     assert_eq!(p["components"][1]["copy_kind"], "copy");
+    assert_eq!(p["components"][1]["mandatory"], false);
+    assert_eq!(p["steps"][0]["budget_hours"], 24, "three working days");
+    assert_eq!(p["steps"][1]["budget_hours"], 8);
     assert_eq!(p["form_fields"][1]["options"][1], "Thôn Bản Mán");
-    let r = admin.post(format!("{}/quan-tri/thu-tuc", s.url)).form(&good).send().await.unwrap();
+    let r = admin.post(format!("{}/quan-tri/thu-tuc", s.url)).form(&good[..]).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST, "a second create of the same code is refused");
 
     // Staff accounts: an agency admin adds staff to their own agency only, and no province-wide role.

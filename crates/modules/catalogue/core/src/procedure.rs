@@ -203,6 +203,21 @@ pub enum CopyKind {
 }
 
 impl CopyKind {
+    pub const ALL: [CopyKind; 3] = [Self::Original, Self::Copy, Self::Electronic];
+
+    /// As the API and files spell it.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Original => "original",
+            Self::Copy => "copy",
+            Self::Electronic => "electronic",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.key() == s)
+    }
+
     pub fn sync_code(self) -> u8 {
         match self {
             Self::Original => 0,

@@ -1,14 +1,15 @@
 //! Province admin: the procedure catalogue and the working-day calendar.
 
+use super::components::{self, ComponentRow};
+use super::fields::{self, FieldRow};
+use super::groups;
+use super::steps::{self, StepRow};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use chrono::Datelike;
-use tinhso_catalogue::procedure::{
-    Applicants, CompetentAgency, Component, CopyKind, Fee, Level, OnlineLevel, Procedure, ProcessingTime,
-};
-use tinhso_catalogue::workflow::{StepRole, WorkflowStep};
+use tinhso_catalogue::procedure::{Applicants, CompetentAgency, Fee, Level, OnlineLevel, Procedure, ProcessingTime};
 use tinhso_http::auth::Viewer;
 use tinhso_http::error::AppError;
 use tinhso_http::form::{FormData, PageQuery};
@@ -18,7 +19,6 @@ use tinhso_http::views::{error_for, render, Choice, Layout};
 use tinhso_kernel::calendar::{CalendarSource, NamedDay, YearCalendar};
 use tinhso_kernel::error::Errors;
 use tinhso_kernel::ids::{AgencyCode, ProcedureCode};
-use tinhso_kernel::text::fold;
 use tinhso_kernel::FieldError;
 use tinhso_policy::Action;
 use tinhso_store::admin::AdminAct;
@@ -42,15 +42,18 @@ pub struct ProcedureForm {
     pub levels: Vec<Choice>,
     pub online: Vec<Choice>,
     pub applicants: Vec<Choice>,
-    /// What an e-form field may ask for: (key, label in the page's language).
+    /// What an e-form field may ask for, what kind of paper a document is, who does a step:
+    /// (key, label in the page's language).
     pub kinds: Vec<(String, &'static str)>,
+    pub copy_kinds: Vec<(String, &'static str)>,
+    pub roles: Vec<(String, &'static str)>,
     pub blank_rows: usize,
 }
 
 impl ProcedureForm {
-    /// The problem with input `attr` of the e-form's field group `i`.
-    pub fn field_err(&self, i: &usize, attr: &str) -> Option<&str> {
-        error_for(&self.errors, &format!("form_fields[{i}].{attr}"), self.layout.en)
+    /// The problem with input `attr` of group `i` of list `area` (`groups.rs`).
+    pub fn item_err(&self, area: &str, i: &usize, attr: &str) -> Option<&str> {
+        error_for(&self.errors, &format!("{area}[{i}].{attr}"), self.layout.en)
     }
 
     pub fn err(&self, field: &str) -> Option<&str> {
@@ -73,10 +76,10 @@ pub struct ProcedureFormValues {
     pub fee: String,
     pub fee_note: String,
     pub online: String,
-    pub components: String,
-    /// The e-form's fields, a group of inputs each (`fields.rs`).
-    pub fields: Vec<super::fields::FieldRow>,
-    pub steps: String,
+    /// The documents, the e-form's fields and the steps, a group of inputs each (`groups.rs`).
+    pub components: Vec<ComponentRow>,
+    pub fields: Vec<FieldRow>,
+    pub steps: Vec<StepRow>,
     pub legal_basis: String,
     pub result_type: String,
 }
@@ -194,7 +197,15 @@ fn form_page(
         online,
         applicants,
         kinds,
-        blank_rows: super::fields::BLANK_ROWS,
+        copy_kinds: tinhso_catalogue::procedure::CopyKind::ALL
+            .iter()
+            .map(|k| (k.key().to_owned(), if en { k.label_en() } else { k.label_vi() }))
+            .collect(),
+        roles: tinhso_catalogue::workflow::StepRole::ALL
+            .iter()
+            .map(|r| (r.key().to_owned(), if en { r.label_en() } else { r.label_vi() }))
+            .collect(),
+        blank_rows: groups::BLANK_ROWS,
     }
 }
 
@@ -220,30 +231,9 @@ fn values_of(p: &Procedure) -> ProcedureFormValues {
         fee: p.fee.amount_vnd.map(|n| n.to_string()).unwrap_or_default(),
         fee_note: p.fee.note.clone(),
         online: p.online_level.key().into(),
-        components: p
-            .components
-            .iter()
-            .map(|c| {
-                let line = format!(
-                    "{} | {} | {}",
-                    c.name,
-                    c.copy_kind.label_vi().to_lowercase(),
-                    if c.mandatory { "bắt buộc" } else { "không bắt buộc" }
-                );
-                match &c.template {
-                    Some(t) => format!("{line} | {t}"),
-                    None => line,
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
-        fields: super::fields::rows_of(&p.form_fields),
-        steps: p
-            .steps
-            .iter()
-            .map(|s| format!("{} | {} | {} giờ", s.name, s.role.label_vi().to_lowercase(), s.budget_hours))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        components: components::rows_of(&p.components),
+        fields: fields::rows_of(&p.form_fields),
+        steps: steps::rows_of(&p.steps),
         legal_basis: p.legal_basis.clone(),
         result_type: p.result_type.clone(),
     }
@@ -255,7 +245,9 @@ pub async fn new_form(State(state): State<AppState>, viewer: Viewer) -> PageResu
         time_unit: "days".into(),
         online: "partly_online".into(),
         applicants: Applicants::default().key().into(),
-        fields: super::fields::rows_of(&[]),
+        components: components::rows_of(&[]),
+        fields: fields::rows_of(&[]),
+        steps: steps::rows_of(&[]),
         ..Default::default()
     };
     Ok(viewer.finish(render(&form_page(&state, &viewer, true, v, Vec::new()))))
@@ -267,102 +259,6 @@ pub async fn edit_form(State(state): State<AppState>, viewer: Viewer, Path(code)
     let catalogue = crate::live::index(&state);
     let p = catalogue.get(&code).ok_or(AppError::NotFound).map_err(&err)?;
     Ok(viewer.finish(render(&form_page(&state, &viewer, false, values_of(p), Vec::new()))))
-}
-
-fn is_yes(s: &str) -> bool {
-    !matches!(fold(s.trim()).as_str(), "khong bat buoc" | "khong" | "optional" | "no")
-}
-
-/// A textarea's lines that hold something, with their index (the line the person sees is one more).
-fn numbered(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.lines().map(str::trim).enumerate().filter(|(_, l)| !l.is_empty())
-}
-
-/// A problem the catalogue found in item `j` of a one-line-each textarea (`components[2].name`)
-/// told as the textarea's, with the line the item came from.
-fn by_line(mut e: FieldError, area: &str, lines: &[usize]) -> FieldError {
-    let item = e.field.strip_prefix(area).and_then(|r| r.strip_prefix('[')).and_then(|r| r.split_once(']'));
-    let Some(&line) = item.and_then(|(j, _)| j.parse::<usize>().ok()).and_then(|j| lines.get(j)) else {
-        return e;
-    };
-    e.field = area.to_owned();
-    e.message = format!("Dòng {line}: {}", e.message);
-    e.message_en = format!("Line {line}: {}", e.message_en);
-    e
-}
-
-/// `Tên | bản chính | bắt buộc | địa chỉ mẫu (không bắt buộc)`, one per line; with the line
-/// each came from.
-fn parse_components(text: &str, errs: &mut Errors) -> (Vec<Component>, Vec<usize>) {
-    let (mut out, mut lines) = (Vec::new(), Vec::new());
-    for (i, line) in numbered(text) {
-        let parts: Vec<&str> = line.split('|').map(str::trim).collect();
-        let copy_kind = match parts.get(1).map(|k| fold(k)) {
-            None => Some(CopyKind::Original),
-            Some(k) if k.is_empty() || k == "ban chinh" || k == "original" => Some(CopyKind::Original),
-            Some(k) if k == "ban sao" || k == "copy" => Some(CopyKind::Copy),
-            Some(k) if k == "ban dien tu" || k == "electronic" => Some(CopyKind::Electronic),
-            Some(_) => None,
-        };
-        let Some(copy_kind) = copy_kind else {
-            errs.push(FieldError::new(
-                "components",
-                "invalid_copy_kind",
-                format!("Dòng {}: loại bản phải là bản chính, bản sao hoặc bản điện tử", i + 1),
-                format!("Line {}: the kind must be original, copy or electronic", i + 1),
-            ));
-            continue;
-        };
-        out.push(Component {
-            name: parts.first().copied().unwrap_or_default().to_owned(),
-            copy_kind,
-            mandatory: parts.get(2).is_none_or(|m| is_yes(m)),
-            template: parts.get(3).filter(|t| !t.is_empty()).map(|t| (*t).to_owned()),
-        });
-        lines.push(i + 1);
-    }
-    (out, lines)
-}
-
-/// `Tên bước | chuyên viên or lãnh đạo | 16 giờ or 2 ngày`, one per line; with the line each
-/// came from.
-fn parse_steps(text: &str, errs: &mut Errors) -> (Vec<WorkflowStep>, Vec<usize>) {
-    let (mut out, mut lines) = (Vec::new(), Vec::new());
-    for (i, line) in numbered(text) {
-        let parts: Vec<&str> = line.split('|').map(str::trim).collect();
-        let role = match parts.get(1).map(|r| fold(r)) {
-            Some(r) if r.starts_with("chuyen vien") || r == "specialist" => Some(StepRole::Specialist),
-            Some(r) if r.starts_with("lanh dao") || r == "approver" => Some(StepRole::Approver),
-            _ => None,
-        };
-        let budget = parts.get(2).map(|b| fold(b)).and_then(|b| {
-            let digits: String = b.chars().take_while(char::is_ascii_digit).collect();
-            let n: u16 = digits.parse().ok()?;
-            let unit = b[digits.len()..].trim();
-            match unit {
-                "" | "gio" | "h" | "hours" => Some(n),
-                "ngay" | "days" => n.checked_mul(tinhso_catalogue::workflow::HOURS_PER_DAY),
-                _ => None,
-            }
-        });
-        match (role, budget) {
-            (Some(role), Some(budget_hours)) => {
-                out.push(WorkflowStep {
-                    name: parts.first().copied().unwrap_or_default().to_owned(),
-                    role,
-                    budget_hours,
-                });
-                lines.push(i + 1);
-            }
-            _ => errs.push(FieldError::new(
-                "steps",
-                "invalid_step",
-                format!("Dòng {}: ghi theo mẫu \"Tên bước | chuyên viên hoặc lãnh đạo | 16 giờ hoặc 2 ngày\"", i + 1),
-                format!("Line {}: write \"Step name | specialist or approver | 16 hours or 2 days\"", i + 1),
-            )),
-        }
-    }
-    (out, lines)
 }
 
 fn parse_procedure(
@@ -382,9 +278,9 @@ fn parse_procedure(
         fee: f.text("fee"),
         fee_note: f.text("fee_note"),
         online: f.text("online"),
-        components: f.text("components"),
-        fields: super::fields::rows_from(f.pairs()),
-        steps: f.text("steps"),
+        components: groups::rows_from(f.pairs()),
+        fields: groups::rows_from(f.pairs()),
+        steps: groups::rows_from(f.pairs()),
         legal_basis: f.text("legal_basis"),
         result_type: f.text("result_type"),
     };
@@ -449,9 +345,9 @@ fn parse_procedure(
             "Choose who may apply from the list",
         ));
     }
-    let (components, component_lines) = parse_components(&v.components, &mut errs);
-    let (form_fields, groups) = super::fields::fields(&v.fields, &mut errs);
-    let (steps, step_lines) = parse_steps(&v.steps, &mut errs);
+    let (components, component_groups) = components::components(&v.components, &mut errs);
+    let (form_fields, field_groups) = fields::fields(&v.fields, &mut errs);
+    let (steps, step_groups) = steps::steps(&v.steps, &mut errs);
     // The catalogue's own checks run even when the form's have found problems, so that every
     // problem is told at once; what could not be read stands in with a harmless value, which
     // those checks do not look at.
@@ -485,14 +381,17 @@ fn parse_procedure(
         Err(found) => {
             let mut all = errs.0;
             all.extend(found.into_iter().map(|e| {
-                let e = by_line(super::fields::by_group(e, &groups), "components", &component_lines);
-                by_line(e, "steps", &step_lines)
+                let e = groups::by_group(e, "components", &component_groups, &[]);
+                let e = groups::by_group(e, "form_fields", &field_groups, &[]);
+                groups::by_group(e, "steps", &step_groups, steps::RENAMED)
             }));
             Err(all)
         }
     };
     if result.is_err() {
-        super::fields::with_blanks(&mut v.fields);
+        groups::with_blanks(&mut v.components);
+        groups::with_blanks(&mut v.fields);
+        groups::with_blanks(&mut v.steps);
     }
     (v, result)
 }
@@ -510,8 +409,6 @@ const PROCEDURE_FIELDS: &[&str] = &[
     "fee",
     "fee_note",
     "online",
-    "components",
-    "steps",
     "legal_basis",
     "result_type",
 ];
@@ -520,7 +417,12 @@ async fn save(state: AppState, viewer: Viewer, form: FormData, fixed_code: Optio
     let err = page_err(&viewer);
     viewer.require(&Action::ManageCatalogue).map_err(&err)?;
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
-    form.only_with(PROCEDURE_FIELDS, super::fields::is_field_input).map_err(&err)?;
+    let grouped = |name: &str| {
+        groups::is_input::<ComponentRow>(name)
+            || groups::is_input::<FieldRow>(name)
+            || groups::is_input::<StepRow>(name)
+    };
+    form.only_with(PROCEDURE_FIELDS, grouped).map_err(&err)?;
     let is_new = fixed_code.is_none();
     let (values, parsed) = parse_procedure(&form, fixed_code.as_deref());
     let parsed = parsed.and_then(|p| {
@@ -695,25 +597,4 @@ pub async fn calendar_save(
         saved: false,
     };
     Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_problem_with_a_textarea_item_is_told_with_the_line_it_came_from() {
-        let mut errs = Errors::default();
-        let text = "Đơn | bản chính | bắt buộc\n\nBản sao | bản gì\nMẫu | bản chính | bắt buộc | ftp://x";
-        let (components, lines) = parse_components(text, &mut errs);
-        assert_eq!(components.len(), 2);
-        assert_eq!(lines, [1, 4], "line 3 is refused, line 2 is blank");
-        assert!(errs.0[0].message.starts_with("Dòng 3:"), "{}", errs.0[0].message);
-        let e = FieldError::new("components[1].template", "invalid_url", "Địa chỉ sai", "Wrong address");
-        let e = by_line(e, "components", &lines);
-        assert_eq!((e.field.as_str(), e.message.as_str()), ("components", "Dòng 4: Địa chỉ sai"));
-        assert_eq!(e.message_en, "Line 4: Wrong address");
-        let other = by_line(FieldError::new("steps[0].name", "required", "x", "x"), "components", &lines);
-        assert_eq!(other.field, "steps[0].name", "another textarea's problem is left to it");
-    }
 }

@@ -2,5 +2,8 @@
 //! administration (the procedure editor, the working-day calendar).
 
 pub mod admin;
+pub mod components;
 pub mod fields;
+pub mod groups;
 pub mod portal;
+pub mod steps;
