@@ -29,7 +29,11 @@ async fn the_procedure_editor(s: tinhso_testkit::TestServer) {
         assert_eq!(value(&fields, &format!("form_fields[{blank}].key")).as_deref(), Some(""));
     }
     assert!(value(&fields, "form_fields[12].key").is_none());
-    assert!(html.contains("<legend>Trường mới</legend>"));
+    // Each item a closed group headed by what it is; blank ones offer to add.
+    assert!(html.contains("<details class=\"grouped\"><summary>Thêm trường</summary>"));
+    assert!(html.contains(
+        "<details class=\"grouped\"><summary>Trường 8: <span lang=\"vi\">Giới tính</span> · Chọn một trong các lựa chọn · bắt buộc</summary>"
+    ));
 
     // Two new fields, one removed; two mistakes: a key used twice, a place that is no number.
     let request = group(&fields, "noi_dung");
@@ -79,6 +83,14 @@ async fn the_procedure_editor(s: tinhso_testkit::TestServer) {
         let beside = &group[..group.find(&format!("id=\"{input}\"")).unwrap()];
         assert!(beside.contains(&format!("<p class=\"field-error\">{said}</p>")), "{input}: said beside it");
     }
+    // The groups with a problem open by themselves (and one marked for removal); the rest stay closed.
+    assert!(
+        html.contains("<details class=\"grouped\" open><summary>Trường 10: <span lang=\"vi\">Quan hệ với trẻ</span>")
+    );
+    assert!(
+        html.contains("<details class=\"grouped\" open><summary>Trường 5: <span lang=\"vi\">Nội dung yêu cầu</span>")
+    );
+    assert!(html.contains("<details class=\"grouped\"><summary>Trường 1: <span lang=\"vi\">Họ và tên người nộp</span>"));
     // The process's own problem heads its list, linked from the summary.
     let last = "Bước cuối của quy trình phải là lãnh đạo phê duyệt";
     assert!(html.contains(&format!("<a href=\"#steps\">{last}</a>")));

@@ -59,6 +59,19 @@ impl ProcedureForm {
     pub fn err(&self, field: &str) -> Option<&str> {
         error_for(&self.errors, field, self.layout.en)
     }
+
+    /// Whether group `i` of list `area` opens by itself: when one of its inputs has a problem,
+    /// or its removal is ticked (after a failed save), so nothing asked of the admin is hidden.
+    pub fn is_open(&self, area: &str, i: &usize, slot: &groups::Slot) -> bool {
+        let prefix = format!("{area}[{i}].");
+        slot.remove || self.errors.iter().any(|e| e.field.starts_with(&prefix))
+    }
+
+    /// The label of `key` among `choices` (a kind of field or paper, a step's role), for a
+    /// closed group's summary; the key itself if it is not one of them.
+    pub fn label_of<'a>(&self, choices: &'a [(String, &'static str)], key: &'a str) -> &'a str {
+        choices.iter().find(|(k, _)| k == key).map_or(key, |(_, label)| *label)
+    }
 }
 
 /// The form's values as typed, so a failed save shows them again.
