@@ -198,7 +198,7 @@ async fn set_up(store: &Stores, setup: &ProvinceSetup, procedures: &[Procedure])
     // for every procedure and calendar year from the first day.
     let by = AdminAct { actor: CONSOLE, at: chrono::Utc::now() };
     for year in official_calendar_years().map_err(|e| StoreError::Corrupt(e.to_string()))? {
-        store.catalogue.put_calendar_year(&year, &by).await?;
+        store.catalogue.put_calendar_year(&year, &tinhso_store::admin::Basis::Any, &by).await?;
     }
     store.catalogue.upsert_procedures(procedures, &by).await?;
     store.province.setup_province(setup).await

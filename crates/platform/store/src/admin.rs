@@ -294,6 +294,59 @@ pub fn digest<T: Serialize>(value: &T) -> Result<String> {
     Ok(tinhso_kernel::ids::Sha256::of(&json).to_string())
 }
 
+/// What a person's edit of a stored record began from, so that a save replaces only what they
+/// saw: two administrators editing one procedure at once must not silently undo each other.
+/// The engines check it in the saving transaction ([`Basis::admits`]), after locking the record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Basis {
+    /// Nothing was stored: a new record, refused if one was saved meanwhile.
+    Absent,
+    /// The stored record had this [`digest`].
+    Digest(String),
+    /// Whatever is stored is replaced (the console's imports and the province's set-up).
+    Any,
+}
+
+impl Basis {
+    /// The basis of an editor that shows `stored` (`None`: nothing stored yet).
+    pub fn of<T: Serialize>(stored: Option<&T>) -> Result<Self> {
+        Ok(match stored {
+            Some(v) => Self::Digest(digest(v)?),
+            None => Self::Absent,
+        })
+    }
+
+    /// How a page carries it in a hidden input: the digest, or nothing for [`Basis::Absent`].
+    pub fn token(&self) -> &str {
+        match self {
+            Self::Digest(d) => d,
+            Self::Absent | Self::Any => "",
+        }
+    }
+
+    /// Reads [`Basis::token`] back; `None` for anything else (a page cannot ask for `Any`).
+    pub fn from_token(token: &str) -> Option<Self> {
+        match token {
+            "" => Some(Self::Absent),
+            t if t.len() == 64 && t.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) => {
+                Some(Self::Digest(t.to_owned()))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether a save begun from this basis may replace `stored` (what the record is now);
+    /// `Conflict` if it changed, appeared or went since.
+    pub fn admits<T: Serialize>(&self, what: &str, stored: Option<&T>) -> Result<()> {
+        let now = Self::of(stored)?;
+        match self {
+            Self::Any => Ok(()),
+            expected if *expected == now => Ok(()),
+            _ => Err(StoreError::Conflict(format!("{what} changed since it was opened for editing"))),
+        }
+    }
+}
+
 /// How the log names a stored Open311 key: the SHA-256 of its stored hash.
 pub fn fingerprint(hash: &[u8]) -> String {
     tinhso_kernel::ids::Sha256::of(hash).to_string()
@@ -509,6 +562,26 @@ pub(crate) fn newest_first(changes: Vec<AdminChange>) -> Vec<AdminEntry> {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn a_save_replaces_only_what_its_editor_began_from() {
+        let (old, new) = ("Đăng ký khai sinh".to_owned(), "Đăng ký khai sinh (sửa)".to_owned());
+        let opened = Basis::of(Some(&old)).unwrap();
+        assert!(opened.admits("p", Some(&old)).is_ok());
+        // Someone saved meanwhile, or the record went or came.
+        for stored in [Some(&new), None] {
+            assert!(matches!(opened.admits("p", stored), Err(StoreError::Conflict(_))));
+        }
+        assert!(Basis::Absent.admits::<String>("p", None).is_ok());
+        assert!(matches!(Basis::Absent.admits("p", Some(&old)), Err(StoreError::Conflict(_))));
+        assert!(Basis::Any.admits("p", Some(&new)).is_ok() && Basis::Any.admits::<String>("p", None).is_ok());
+        // A page carries it and gives it back; it cannot ask to replace anything.
+        assert_eq!(Basis::from_token(opened.token()), Some(opened.clone()));
+        assert_eq!(Basis::from_token(""), Some(Basis::Absent));
+        for bad in ["any", "AB".repeat(32).as_str(), &"a".repeat(63), "zz"] {
+            assert_eq!(Basis::from_token(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn an_entry_reads_back_as_written_and_its_kind_leads_the_payload() {

@@ -2,7 +2,7 @@
 //! module that keeps its own store crate, by that crate on each engine). The bundle the
 //! composition root hands the modules is in `stores.rs`.
 
-use crate::admin::AdminAct;
+use crate::admin::{AdminAct, Basis};
 use crate::*;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -155,13 +155,19 @@ pub trait CatalogueStore: Send + Sync + 'static {
     /// recorded on the ledger as saved (`admin`, with its digest) in the same transaction, the
     /// province's set-up included (by the console).
     async fn upsert_procedures(&self, procedures: &[Procedure], by: &AdminAct) -> Result<usize>;
+    /// Saves one procedure as an administrator edited it, if the stored one is still what the
+    /// editor began from (`basis`); `Conflict` and nothing written otherwise. Recorded on the
+    /// ledger in the same transaction.
+    async fn save_procedure(&self, procedure: &Procedure, basis: &Basis, by: &AdminAct) -> Result<()>;
 
     async fn calendar_years(&self) -> Result<Vec<YearCalendar>>;
     /// A fingerprint of the catalogue and calendar that changes whenever either does, so
     /// each server process can refresh its in-memory copies after another process's edit.
     async fn read_model_revision(&self) -> Result<String>;
-    /// Stores a year's calendar, recorded on the ledger (with its digest) in the same transaction.
-    async fn put_calendar_year(&self, year: &YearCalendar, by: &AdminAct) -> Result<()>;
+    /// Stores a year's calendar if the stored one (if any) is still what `basis` says
+    /// (`Conflict` and nothing written otherwise), recorded on the ledger (with its digest) in
+    /// the same transaction.
+    async fn put_calendar_year(&self, year: &YearCalendar, basis: &Basis, by: &AdminAct) -> Result<()>;
     /// The procedures and calendar years stored before the administrators' log recorded saves
     /// (an upgraded database), which the audit accepts without an entry.
     async fn saved_before_log(&self) -> Result<BeforeLog>;

@@ -165,6 +165,36 @@ async fn the_procedure_editor(s: tinhso_testkit::TestServer) {
     assert_eq!(value(&fields, "form_fields[4].place").as_deref(), Some("5"));
     assert_eq!(value(&fields, "form_fields[4].type").as_deref(), Some("select"));
 
+    // The page as it stood before that save, saved again (a second tab, a colleague's): it
+    // would undo the save, so it is refused; what it typed is kept and nothing of the save lost.
+    let mut stale = again.clone();
+    form::set(&mut stale, "name", "Đăng ký khai sinh (bản cũ)");
+    let r = admin.post(format!("{}{edit}", s.url)).form(&stale).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let told = form::unescape(&r.text().await.unwrap());
+    assert!(told.contains("<a href=\"#revision\">Trong lúc bạn sửa, thủ tục này đã được lưu với nội dung khác"));
+    assert!(told.contains(&format!("<a href=\"{edit}\" target=\"_blank\" rel=\"noopener\">Mở bản đang lưu")));
+    let kept = form::values(&told, &edit).unwrap();
+    assert_eq!(value(&kept, "name").as_deref(), Some("Đăng ký khai sinh (bản cũ)"));
+    assert_ne!(value(&kept, "revision"), value(&stale, "revision"), "the page now begins from the saved one");
+    let (_, p) = citizen.get(&format!("/api/v1/procedures/{BIRTH}")).await;
+    assert_ne!(p["name"], "Đăng ký khai sinh (bản cũ)");
+    assert_eq!(p["form_fields"][4]["key"], "quan_he", "the save stands");
+    // Saved again from that page, knowingly, it replaces the saved one.
+    let r = admin.post(format!("{}{edit}", s.url)).form(&kept).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let (_, p) = citizen.get(&format!("/api/v1/procedures/{BIRTH}")).await;
+    assert_eq!(p["name"], "Đăng ký khai sinh (bản cũ)");
+    // A page with no token or a made-up one began from nothing, so it replaces nothing.
+    for token in ["", "0123"] {
+        let mut forged = kept.clone();
+        form::set(&mut forged, "revision", token);
+        let r = admin.post(format!("{}{edit}", s.url)).form(&forged).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::CONFLICT, "{token:?}");
+    }
+    let html = admin.get(format!("{}{edit}", s.url)).send().await.unwrap().text().await.unwrap();
+    let fields = form::values(&html, &edit).unwrap();
+
     // A name the editor never writes is refused, and nothing changes.
     let mut odd = fields.clone();
     odd.push(("form_fields[3].colour".to_owned(), "đỏ".to_owned()));

@@ -10,6 +10,7 @@ use tinhso_kernel::calendar::WorkingCalendar;
 use tinhso_kernel::ids::{AccountId, AgencyCode, DossierCode, ProcedureCode};
 use tinhso_kernel::province::{Agency, AgencyKind, AgencyLevel, DivisionType, Province, Unit};
 use tinhso_policy::Role;
+use tinhso_store::admin::Basis;
 use tinhso_store::{
     DossierQuery, MemberQuery, NewAccount, NewDossier, Notification, ProvinceSetup, Session, StoreError, StoredFile,
     Stores,
@@ -364,7 +365,7 @@ async fn catalogue(s: Stores) {
         }],
         swap_workdays: Vec::new(),
     };
-    s.catalogue.put_calendar_year(&year, &by).await.unwrap();
+    s.catalogue.put_calendar_year(&year, &Basis::Absent, &by).await.unwrap();
     // Every save is on the ledger with the digest of what was saved, newest first, the
     // set-up's under the console.
     let log: Vec<_> = s
@@ -390,10 +391,61 @@ async fn catalogue(s: Stores) {
     assert_eq!(log[3..], [(tinhso_store::admin::CONSOLE, set_up)]);
     // Read back from either engine, what was saved has the digest its entry holds.
     assert_eq!(digest(&s.catalogue.procedures().await.unwrap()[0]).unwrap(), digest(&p).unwrap());
-    assert_eq!(s.catalogue.calendar_years().await.unwrap(), vec![year]);
+    assert_eq!(s.catalogue.calendar_years().await.unwrap(), vec![year.clone()]);
     assert_eq!(s.catalogue.saved_before_log().await.unwrap(), tinhso_store::BeforeLog::default());
     assert_eq!(s.catalogue.adopt_before_log(&by).await.unwrap(), 0, "nothing from before the log here");
     assert_ne!(s.catalogue.read_model_revision().await.unwrap(), after);
+    edits_that_cross(&s, p, year, &by).await;
+}
+
+/// Two administrators' edits of one procedure or year: a save begun from what is no longer
+/// stored is refused whole, also when many arrive at once.
+async fn edits_that_cross(
+    s: &Stores,
+    p: Procedure,
+    year: tinhso_kernel::calendar::YearCalendar,
+    by: &tinhso_store::admin::AdminAct,
+) {
+    let conflict = |r: tinhso_store::Result<()>| matches!(r, Err(tinhso_store::StoreError::Conflict(_)));
+    let entries = || async { s.ledger.admin_log(None, 100, &Default::default()).await.unwrap().len() };
+    let logged = entries().await;
+    let mut theirs = p.clone();
+    theirs.fee.note = "Miễn lệ phí".into();
+    // Begun from the console's version, which an admin has replaced since.
+    let stale = Basis::of(Some(&procedure())).unwrap();
+    assert!(conflict(s.catalogue.save_procedure(&theirs, &stale, by).await));
+    assert!(conflict(s.catalogue.save_procedure(&theirs, &Basis::Absent, by).await), "not new");
+    assert_eq!(s.catalogue.procedures().await.unwrap(), vec![p.clone()], "nothing written");
+    assert_eq!(entries().await, logged, "nor logged");
+    // Many saves begun from the stored version at once: one lands, the others are told.
+    let basis = Basis::of(Some(&p)).unwrap();
+    let saves = (0..8).map(|i| {
+        let mut mine = p.clone();
+        mine.fee.note = format!("Ghi chú {i}");
+        let basis = basis.clone();
+        async move { (s.catalogue.save_procedure(&mine, &basis, by).await, mine) }
+    });
+    let results = futures_util::future::join_all(saves).await;
+    let landed: Vec<_> = results.iter().filter(|(r, _)| r.is_ok()).map(|(_, m)| m.clone()).collect();
+    assert_eq!(landed.len(), 1, "exactly one of eight");
+    assert!(results
+        .iter()
+        .filter(|(r, _)| r.is_err())
+        .all(|(r, _)| matches!(r, Err(tinhso_store::StoreError::Conflict(_)))));
+    assert_eq!(s.catalogue.procedures().await.unwrap(), landed);
+    assert_eq!(entries().await, logged + 1);
+    // A new procedure: saved once, then its code is taken.
+    let mut other = procedure();
+    other.code = ProcedureCode::parse("code", "1.000894").unwrap();
+    s.catalogue.save_procedure(&other, &Basis::Absent, by).await.unwrap();
+    assert!(conflict(s.catalogue.save_procedure(&other, &Basis::Absent, by).await));
+    // The calendar likewise: a year stored since the page opened is not overwritten.
+    let mut mine = year.clone();
+    mine.swap_workdays = vec![tinhso_kernel::calendar::NamedDay { date: day(2027, 1, 9), name: "Làm bù".into() }];
+    assert!(conflict(s.catalogue.put_calendar_year(&mine, &Basis::Absent, by).await));
+    assert_eq!(s.catalogue.calendar_years().await.unwrap(), vec![year.clone()]);
+    s.catalogue.put_calendar_year(&mine, &Basis::of(Some(&year)).unwrap(), by).await.unwrap();
+    assert_eq!(s.catalogue.calendar_years().await.unwrap(), vec![mine]);
 }
 
 async fn dossiers(s: Stores) {

@@ -414,14 +414,23 @@ async fn story(s: TestServer) {
     let (_, cal) = page(&admin, &format!("{}/quan-tri/lich/2027", s.url)).await;
     assert!(cal.contains("Tết Nguyên đán") && cal.contains("cần đối chiếu"));
     let days_off = format!("{}\n02/03/2027 | Ngày nghỉ của tỉnh", extract_textarea(&cal, "days_off"));
-    let r = admin
-        .post(format!("{}/quan-tri/lich/2027", s.url))
-        .form(&[("csrf", token.as_str()), ("days_off", days_off.as_str()), ("swap_days", "")])
-        .send()
-        .await
-        .unwrap();
+    let opened = tinhso_testkit::form::values(&cal, "/quan-tri/lich/2027").unwrap();
+    let (_, revision) = opened.iter().find(|(n, _)| n == "revision").unwrap();
+    let save = [("csrf", token.as_str()), ("days_off", days_off.as_str()), ("swap_days", ""), ("revision", revision)];
+    let r = admin.post(format!("{}/quan-tri/lich/2027", s.url)).form(&save).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.text().await.unwrap().contains("Đã lưu lịch năm 2027"), "the save is confirmed");
+    // The same page saved again (a second tab, a double submit after a slow answer) would
+    // undo whatever was saved in between: it is told instead, with what it typed kept.
+    let other = format!("{days_off}\n05/03/2027 | Ngày nghỉ khác");
+    let again = [("csrf", token.as_str()), ("days_off", other.as_str()), ("swap_days", ""), ("revision", revision)];
+    let r = admin.post(format!("{}/quan-tri/lich/2027", s.url)).form(&again).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let told = tinhso_testkit::form::unescape(&r.text().await.unwrap());
+    assert!(
+        told.contains("lịch năm 2027 đã được lưu với nội dung khác") && told.contains("05/03/2027 | Ngày nghỉ khác")
+    );
+    assert!(told.contains("href=\"#revision\"") && told.contains("id=\"revision\""));
     let (code, out, _) = tinhso_testkit::server::run_cli(
         crate::bin(),
         &[vec!["calendar".into(), "due".into(), "2027-03-01".into(), "1".into()], s.data_args()].concat(),
@@ -499,26 +508,28 @@ async fn two_servers_share_one_postgres() {
         let (_, units) = get_json(&s.client(), &format!("{}/api/v1/units", s.url)).await;
         assert_eq!(units["total"], 124);
     }
-    let admin = login(&a, "quantri@tinhso.local", "TuyenQuang-demo-2025").await;
-    let (_, form) = page(&admin, &format!("{}/quan-tri/thu-tuc/1.001193", a.url)).await;
-    let token = csrf(&form);
-    let r = admin
-        .post(format!("{}/quan-tri/thu-tuc/1.001193", a.url))
-        .form(&[
-            ("csrf", token.as_str()),
-            ("name", "Thủ tục đăng ký khai sinh (đã cập nhật)"),
-            ("field", "Hộ tịch"),
-            ("levels", "commune"),
-            ("agency", "commune_committee"),
-            ("time_value", "1"),
-            ("time_unit", "days"),
-            ("fee", "0"),
-            ("online", "fully_online"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    // The province admin opens the birth registration's editor on each server (two tabs).
+    let edit = "/quan-tri/thu-tuc/1.001193";
+    let on_a = login(&a, "quantri@tinhso.local", "TuyenQuang-demo-2025").await;
+    let on_b = login(&b, "quantri@tinhso.local", "TuyenQuang-demo-2025").await;
+    let (_, page_a) = page(&on_a, &format!("{}{edit}", a.url)).await;
+    let (_, page_b) = page(&on_b, &format!("{}{edit}", b.url)).await;
+    let mut form_b = tinhso_testkit::form::values(&page_b, edit).unwrap();
+    let mut form_a = tinhso_testkit::form::values(&page_a, edit).unwrap();
+    tinhso_testkit::form::set(&mut form_a, "name", "Thủ tục đăng ký khai sinh (đã cập nhật)");
+    let r = on_a.post(format!("{}{edit}", a.url)).form(&form_a).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
+    // Saved on B from the page opened before A's save: refused, A's name kept, B's typing too.
+    tinhso_testkit::form::set(&mut form_b, "fee_note", "Miễn lệ phí đăng ký khai sinh đúng hạn");
+    let r = on_b.post(format!("{}{edit}", b.url)).form(&form_b).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let told = tinhso_testkit::form::unescape(&r.text().await.unwrap());
+    assert!(told.contains("<a href=\"#revision\">Trong lúc bạn sửa, thủ tục này đã được lưu với nội dung khác"));
+    assert!(told.contains("Miễn lệ phí đăng ký khai sinh đúng hạn"), "what B typed is on the page");
+    let (_, stored) = get_json(&a.client(), &format!("{}/api/v1/procedures/1.001193", a.url)).await;
+    assert_eq!(stored["name"], "Thủ tục đăng ký khai sinh (đã cập nhật)");
+    assert_ne!(stored["fee"]["note"], "Miễn lệ phí đăng ký khai sinh đúng hạn");
+    assert!(stored["fee"]["note"].is_string(), "the fee's note is where this test looks: {stored}");
     let c = b.client();
     let mut seen = String::new();
     for _ in 0..50 {

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use tinhso_catalogue::procedure::Procedure;
 use tinhso_kernel::calendar::YearCalendar;
 use tinhso_postgres::{ledger, map_err, PgStore};
-use tinhso_store::admin::{AdminAct, AdminChange};
-use tinhso_store::codec::{from_json_all, to_json};
+use tinhso_store::admin::{AdminAct, AdminChange, Basis};
+use tinhso_store::codec::{from_json, from_json_all, to_json};
 use tinhso_store::migrate::{Migration, Migrations};
 use tinhso_store::{BeforeLog, CatalogueStore, Result};
 use tokio_postgres::types::Json;
@@ -31,7 +31,26 @@ impl CataloguePg {
     }
 }
 
+/// The advisory lock every save of the catalogue takes first (edits are rare; two at once,
+/// from one server or two, then see each other's, so a [`Basis`] check cannot miss a save).
+const EDIT_LOCK: i64 = 0x4341_5441_4c4f_4721; // "CATALOG!"
+
+async fn lock(tx: &Transaction<'_>) -> Result<()> {
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&EDIT_LOCK]).await.map_err(map_err).map(drop)
+}
+
+/// The stored body the query (keyed by `key`) finds, parsed.
+async fn stored<T: serde::de::DeserializeOwned>(
+    tx: &Transaction<'_>,
+    sql: &str,
+    key: &(dyn tokio_postgres::types::ToSql + Sync),
+) -> Result<Option<T>> {
+    let row = tx.query_opt(sql, &[key]).await.map_err(map_err)?;
+    row.map(|r| from_json(&r.get::<_, String>(0))).transpose()
+}
+
 async fn upsert_procedures(tx: &Transaction<'_>, procedures: &[Procedure], by: &AdminAct) -> Result<usize> {
+    lock(tx).await?;
     let st = tx
         .prepare(
             "INSERT INTO procedure (code, name, field, online_level, body, updated_at)
@@ -89,9 +108,24 @@ impl CatalogueStore for CataloguePg {
         Ok(row.get(0))
     }
 
-    async fn put_calendar_year(&self, year: &YearCalendar, by: &AdminAct) -> Result<()> {
+    async fn save_procedure(&self, procedure: &Procedure, basis: &Basis, by: &AdminAct) -> Result<()> {
         let mut client = self.db.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
+        lock(&tx).await?;
+        let now: Option<Procedure> =
+            stored(&tx, "SELECT body::text FROM procedure WHERE code = $1", &procedure.code.as_str()).await?;
+        basis.admits(&format!("procedure {}", procedure.code), now.as_ref())?;
+        upsert_procedures(&tx, std::slice::from_ref(procedure), by).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn put_calendar_year(&self, year: &YearCalendar, basis: &Basis, by: &AdminAct) -> Result<()> {
+        let mut client = self.db.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        lock(&tx).await?;
+        let now: Option<YearCalendar> =
+            stored(&tx, "SELECT body::text FROM calendar_year WHERE year = $1", &year.year).await?;
+        basis.admits(&format!("calendar {}", year.year), now.as_ref())?;
         tx.execute(
             "INSERT INTO calendar_year (year, body, updated_at) VALUES ($1, $2, clock_timestamp())
              ON CONFLICT (year) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",

@@ -2,13 +2,13 @@
 
 use async_trait::async_trait;
 use chrono::Utc;
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 use std::sync::Arc;
 use tinhso_catalogue::procedure::Procedure;
 use tinhso_kernel::calendar::YearCalendar;
 use tinhso_sqlite::{ledger, map_err, SqliteStore};
-use tinhso_store::admin::{AdminAct, AdminChange};
-use tinhso_store::codec::{from_json_all, to_json};
+use tinhso_store::admin::{AdminAct, AdminChange, Basis};
+use tinhso_store::codec::{from_json, from_json_all, to_json};
 use tinhso_store::migrate::{Migration, Migrations};
 use tinhso_store::{BeforeLog, CatalogueStore, Result};
 
@@ -53,7 +53,21 @@ fn upsert_procedures(tx: &Connection, procedures: &[Procedure], by: &AdminAct) -
     Ok(procedures.len())
 }
 
-fn put_calendar_year(tx: &Connection, year: &YearCalendar, by: &AdminAct) -> Result<()> {
+/// The stored body of a row keyed `key` of `table`, parsed.
+fn stored<T: serde::de::DeserializeOwned>(tx: &Connection, sql: &str, key: &dyn rusqlite::ToSql) -> Result<Option<T>> {
+    let body: Option<String> = tx.query_row(sql, [key], |r| r.get(0)).optional().map_err(map_err)?;
+    body.map(|b| from_json(&b)).transpose()
+}
+
+fn save_procedure(tx: &Connection, p: &Procedure, basis: &Basis, by: &AdminAct) -> Result<()> {
+    let now: Option<Procedure> = stored(tx, "SELECT body FROM procedure WHERE code = ?1", &p.code.as_str())?;
+    basis.admits(&format!("procedure {}", p.code), now.as_ref())?;
+    upsert_procedures(tx, std::slice::from_ref(p), by).map(drop)
+}
+
+fn put_calendar_year(tx: &Connection, year: &YearCalendar, basis: &Basis, by: &AdminAct) -> Result<()> {
+    let now: Option<YearCalendar> = stored(tx, "SELECT body FROM calendar_year WHERE year = ?1", &year.year)?;
+    basis.admits(&format!("calendar {}", year.year), now.as_ref())?;
     tx.execute(
         "INSERT INTO calendar_year (year, body, updated_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (year) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
@@ -103,9 +117,14 @@ impl CatalogueStore for CatalogueSqlite {
         self.db.read(|c| c.query_row(REVISION_SQL, [], |r| r.get(0))).await
     }
 
-    async fn put_calendar_year(&self, year: &YearCalendar, by: &AdminAct) -> Result<()> {
-        let (year, by) = (year.clone(), *by);
-        self.db.write(move |tx| put_calendar_year(tx, &year, &by)).await
+    async fn save_procedure(&self, procedure: &Procedure, basis: &Basis, by: &AdminAct) -> Result<()> {
+        let (p, basis, by) = (procedure.clone(), basis.clone(), *by);
+        self.db.write(move |tx| save_procedure(tx, &p, &basis, &by)).await
+    }
+
+    async fn put_calendar_year(&self, year: &YearCalendar, basis: &Basis, by: &AdminAct) -> Result<()> {
+        let (year, basis, by) = (year.clone(), basis.clone(), *by);
+        self.db.write(move |tx| put_calendar_year(tx, &year, &basis, &by)).await
     }
 
     async fn adopt_before_log(&self, by: &AdminAct) -> Result<usize> {

@@ -21,7 +21,8 @@ use tinhso_kernel::error::Errors;
 use tinhso_kernel::ids::{AgencyCode, ProcedureCode};
 use tinhso_kernel::FieldError;
 use tinhso_policy::Action;
-use tinhso_store::admin::AdminAct;
+use tinhso_store::admin::{AdminAct, Basis};
+use tinhso_store::StoreError;
 
 #[derive(Template)]
 #[template(path = "admin/home.html")]
@@ -48,6 +49,8 @@ pub struct ProcedureForm {
     pub copy_kinds: Vec<(String, &'static str)>,
     pub roles: Vec<(String, &'static str)>,
     pub blank_rows: usize,
+    /// What the page began from ([`Basis::token`]), so a save never undoes one made meanwhile.
+    pub revision: String,
 }
 
 impl ProcedureForm {
@@ -108,6 +111,8 @@ pub struct CalendarForm {
     pub errors: Vec<FieldError>,
     /// Just saved: the page says so.
     pub saved: bool,
+    /// What the page began from ([`Basis::token`]).
+    pub revision: String,
 }
 
 impl CalendarForm {
@@ -148,10 +153,11 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> PageResult {
     Ok(viewer.finish(render(&page)))
 }
 
+/// The editor's page, of a new procedure or of a stored one as `basis` says it stood.
 fn form_page(
     state: &AppState,
     viewer: &Viewer,
-    is_new: bool,
+    (is_new, basis): (bool, &Basis),
     v: ProcedureFormValues,
     errors: Vec<FieldError>,
 ) -> ProcedureForm {
@@ -219,6 +225,7 @@ fn form_page(
             .map(|r| (r.key().to_owned(), if en { r.label_en() } else { r.label_vi() }))
             .collect(),
         blank_rows: groups::BLANK_ROWS,
+        revision: basis.token().to_owned(),
     }
 }
 
@@ -263,7 +270,7 @@ pub async fn new_form(State(state): State<AppState>, viewer: Viewer) -> PageResu
         steps: steps::rows_of(&[]),
         ..Default::default()
     };
-    Ok(viewer.finish(render(&form_page(&state, &viewer, true, v, Vec::new()))))
+    Ok(viewer.finish(render(&form_page(&state, &viewer, (true, &Basis::Absent), v, Vec::new()))))
 }
 
 pub async fn edit_form(State(state): State<AppState>, viewer: Viewer, Path(code): Path<String>) -> PageResult {
@@ -271,7 +278,8 @@ pub async fn edit_form(State(state): State<AppState>, viewer: Viewer, Path(code)
     viewer.require(&Action::ManageCatalogue).map_err(&err)?;
     let catalogue = crate::live::index(&state);
     let p = catalogue.get(&code).ok_or(AppError::NotFound).map_err(&err)?;
-    Ok(viewer.finish(render(&form_page(&state, &viewer, false, values_of(p), Vec::new()))))
+    let basis = Basis::of(Some(p.as_ref())).map_err(|e| err(e.into()))?;
+    Ok(viewer.finish(render(&form_page(&state, &viewer, (false, &basis), values_of(p), Vec::new()))))
 }
 
 fn parse_procedure(
@@ -424,6 +432,7 @@ const PROCEDURE_FIELDS: &[&str] = &[
     "online",
     "legal_basis",
     "result_type",
+    "revision",
 ];
 
 async fn save(state: AppState, viewer: Viewer, form: FormData, fixed_code: Option<String>) -> PageResult {
@@ -451,29 +460,65 @@ async fn save(state: AppState, viewer: Viewer, form: FormData, fixed_code: Optio
             }
         }
         if is_new && exists {
-            return Err(vec![FieldError::new(
-                "code",
-                "duplicate_code",
-                format!("Mã thủ tục {} đã có trong danh mục; hãy sửa thủ tục đó", p.code),
-                format!("Procedure {} is already in the catalogue; edit it instead", p.code),
-            )]);
+            return Err(vec![duplicate_code(&p.code)]);
         }
         Ok(p)
     });
-    match parsed {
-        Ok(p) => {
-            let admin = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?.id;
-            let by = AdminAct { actor: admin, at: chrono::Utc::now() };
-            let saved = state.store.catalogue.upsert_procedures(std::slice::from_ref(&p), &by).await;
-            saved.map_err(|e| err(e.into()))?;
+    // What the admin began from: nothing for a new procedure, else the page's token (a page
+    // without one, or with a forged one, began from nothing and so cannot replace anything).
+    let basis = if is_new { Basis::Absent } else { Basis::from_token(&form.text("revision")).unwrap_or(Basis::Absent) };
+    let p = match parsed {
+        Ok(p) => p,
+        Err(errors) => {
+            let page = form_page(&state, &viewer, (is_new, &basis), values, errors);
+            return Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))));
+        }
+    };
+    let admin = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?.id;
+    let by = AdminAct { actor: admin, at: chrono::Utc::now() };
+    match state.store.catalogue.save_procedure(&p, &basis, &by).await {
+        Ok(()) => {
             crate::live::reload(&state).await.map_err(|e| err(e.into()))?;
             Ok(Redirect::to(&format!("/thu-tuc/{}?da-luu=1", p.code)).into_response())
         }
-        Err(errors) => {
-            let page = form_page(&state, &viewer, is_new, values, errors);
-            Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
+        // Saved by someone else since this page was opened: nothing of theirs is undone and
+        // nothing typed here is lost; the page now begins from theirs, so saving again is a
+        // choice made knowing it.
+        Err(StoreError::Conflict(_)) => {
+            crate::live::reload(&state).await.map_err(|e| err(e.into()))?;
+            let now = crate::live::index(&state)
+                .get(p.code.as_str())
+                .map(|stored| Basis::of(Some(stored.as_ref())))
+                .transpose();
+            let now = now.map_err(|e| err(e.into()))?.unwrap_or(Basis::Absent);
+            let problem = if is_new { duplicate_code(&p.code) } else { changed_meanwhile() };
+            let page = form_page(&state, &viewer, (is_new, &now), values, vec![problem]);
+            Ok(viewer.finish((StatusCode::CONFLICT, render(&page))))
         }
+        Err(e) => Err(err(e.into())),
     }
+}
+
+fn duplicate_code(code: &ProcedureCode) -> FieldError {
+    FieldError::new(
+        "code",
+        "duplicate_code",
+        format!("Mã thủ tục {code} đã có trong danh mục; hãy sửa thủ tục đó"),
+        format!("Procedure {code} is already in the catalogue; edit it instead"),
+    )
+}
+
+/// The problem of a save that would undo another made since its page was opened; `revision`
+/// is where the page says it (the hidden input's neighbour).
+fn changed_meanwhile() -> FieldError {
+    FieldError::new(
+        "revision",
+        "changed_meanwhile",
+        "Trong lúc bạn sửa, thủ tục này đã được lưu với nội dung khác. Nội dung bạn nhập vẫn còn dưới đây \
+         và chưa được lưu. Hãy xem bản đang lưu; nếu vẫn muốn thay bằng nội dung của bạn, bấm \u{201c}Lưu thủ tục\u{201d} lần nữa.",
+        "While you were editing, this procedure was saved by someone else. What you typed is still below \
+         and has not been saved. Look at the saved version; to replace it with yours, press \u{201c}Save the procedure\u{201d} again.",
+    )
 }
 
 pub async fn create(State(state): State<AppState>, viewer: Viewer, form: FormData) -> PageResult {
@@ -537,6 +582,7 @@ pub async fn calendar_form(
     viewer.require(&Action::ManageCalendar).map_err(page_err(&viewer))?;
     let year = year_of(&year, &viewer)?;
     let y = state.calendar().year(year);
+    let revision = calendar_basis(&state, year).await.map_err(page_err(&viewer))?;
     let page = CalendarForm {
         layout: Layout::new(&state, &viewer, calendar_title(year, &viewer)),
         year,
@@ -545,8 +591,16 @@ pub async fn calendar_form(
         swap_days: days_text(&y.swap_workdays),
         errors: Vec::new(),
         saved: q.saved == Some(1),
+        revision: revision.token().to_owned(),
     };
     Ok(viewer.finish(render(&page)))
+}
+
+/// What a calendar page begins from: the year as stored, if it is (a year the rules compute
+/// is not stored until saved).
+async fn calendar_basis(state: &AppState, year: i32) -> Result<Basis, AppError> {
+    let years = state.store.catalogue.calendar_years().await?;
+    Ok(Basis::of(years.iter().find(|y| y.year == year))?)
 }
 
 /// `dd/mm/yyyy | tên` (or ISO dates), one per line.
@@ -577,7 +631,7 @@ pub async fn calendar_save(
     let err = page_err(&viewer);
     viewer.require(&Action::ManageCalendar).map_err(&err)?;
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
-    form.only(&["days_off", "swap_days"]).map_err(&err)?;
+    form.only(&["days_off", "swap_days", "revision"]).map_err(&err)?;
     let year = year_of(&year, &viewer)?;
     let mut errs = Errors::default();
     let days_off = parse_days("days_off", &form.text("days_off"), &mut errs);
@@ -593,12 +647,37 @@ pub async fn calendar_save(
         // The rule speaks of the data's field; the form calls the make-up days `swap_days`.
         errs.take(cal.validate().map_err(|e| if e.field == "swap_workdays" { e.at("swap_days") } else { e }));
     }
+    // A page without a token, or a forged one, began from no stored year (see `save`).
+    let mut basis = Basis::from_token(&form.text("revision")).unwrap_or(Basis::Absent);
+    let mut status = StatusCode::BAD_REQUEST;
     if errs.is_empty() {
         let admin = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?.id;
         let by = AdminAct { actor: admin, at: chrono::Utc::now() };
-        state.store.catalogue.put_calendar_year(&cal, &by).await.map_err(|e| err(e.into()))?;
-        state.reload_calendar().await.map_err(|e| err(e.into()))?;
-        return Ok(Redirect::to(&format!("/quan-tri/lich/{year}?da-luu=1")).into_response());
+        match state.store.catalogue.put_calendar_year(&cal, &basis, &by).await {
+            Ok(()) => {
+                state.reload_calendar().await.map_err(|e| err(e.into()))?;
+                return Ok(Redirect::to(&format!("/quan-tri/lich/{year}?da-luu=1")).into_response());
+            }
+            // As a procedure's editor does: theirs kept, what was typed here shown again.
+            Err(StoreError::Conflict(_)) => {
+                state.reload_calendar().await.map_err(|e| err(e.into()))?;
+                basis = calendar_basis(&state, year).await.map_err(&err)?;
+                status = StatusCode::CONFLICT;
+                errs.push(FieldError::new(
+                    "revision",
+                    "changed_meanwhile",
+                    format!(
+                        "Trong lúc bạn sửa, lịch năm {year} đã được lưu với nội dung khác. Nội dung bạn nhập vẫn còn \
+                         dưới đây và chưa được lưu; nếu vẫn muốn thay bằng nội dung của bạn, bấm lưu lần nữa."
+                    ),
+                    format!(
+                        "While you were editing, the calendar for {year} was saved by someone else. What you typed \
+                         is still below and has not been saved; to replace it with yours, save again."
+                    ),
+                ));
+            }
+            Err(e) => return Err(err(e.into())),
+        }
     }
     let page = CalendarForm {
         layout: Layout::new(&state, &viewer, calendar_title(year, &viewer)),
@@ -608,6 +687,7 @@ pub async fn calendar_save(
         swap_days: form.text("swap_days"),
         errors: errs.0,
         saved: false,
+        revision: basis.token().to_owned(),
     };
-    Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
+    Ok(viewer.finish((status, render(&page))))
 }
