@@ -534,11 +534,20 @@ pub trait ReportStore: ReportAudience {
             .collect()
     }
     async fn report_categories(&self) -> Result<Vec<tinhso_reports::Category>>;
-    /// Adds or edits a category, recorded on the ledger (`admin`) in the same transaction.
-    async fn put_report_category(&self, c: &tinhso_reports::Category, by: &AdminAct) -> Result<()>;
+    /// Adds or edits a category if the stored one (by its code) is still what `basis` says
+    /// (`Conflict` and nothing written otherwise), recorded on the ledger (`admin`) in the
+    /// same transaction.
+    async fn put_report_category(&self, c: &tinhso_reports::Category, basis: &Basis, by: &AdminAct) -> Result<()>;
+    /// The routing table, in (category, commune) order.
     async fn report_routes(&self) -> Result<Vec<tinhso_reports::routing::Route>>;
-    /// Replaces the routing table.
-    async fn set_report_routes(&self, routes: &[tinhso_reports::routing::Route], by: &AdminAct) -> Result<()>;
+    /// Replaces the routing table if it is still what `basis` says (the whole table as
+    /// [`ReportStore::report_routes`] reads it); `Conflict` and nothing written otherwise.
+    async fn set_report_routes(
+        &self,
+        routes: &[tinhso_reports::routing::Route],
+        basis: &Basis,
+        by: &AdminAct,
+    ) -> Result<()>;
     /// Replaces every commune's boundary, recorded on the ledger (`admin`, with their digest).
     async fn set_commune_boundaries(&self, b: &[(u32, tinhso_reports::geo::Territory)], by: &AdminAct) -> Result<()>;
     async fn commune_boundaries(&self) -> Result<Vec<(u32, tinhso_reports::geo::Territory)>>;

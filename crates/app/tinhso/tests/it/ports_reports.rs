@@ -7,6 +7,7 @@ use chrono::Utc;
 use tinhso_kernel::calendar::WorkingCalendar;
 use tinhso_kernel::ids::AccountId;
 use tinhso_policy::Role;
+use tinhso_store::admin::Basis;
 use tinhso_store::{Notification, StoreError, Stores};
 
 #[tokio::test]
@@ -138,12 +139,19 @@ async fn reports(s: Stores) {
     // The routing table is replaced whole, each time recorded as it then stands.
     let route = |c: &str, commune| tinhso_reports::routing::Route { category: c.into(), commune, agency: agency(DEPT) };
     let by = tinhso_store::admin::AdminAct { actor: citizen, at: Utc::now() };
+    let empty = Basis::of(Some(&Vec::<tinhso_reports::routing::Route>::new())).unwrap();
+    let first_table = [route("an-toan-thuc-pham", None), route("an-toan-thuc-pham", Some(2269))];
+    s.reports.set_report_routes(&first_table, &empty, &by).await.unwrap();
+    let table = s.reports.report_routes().await.unwrap();
+    assert_eq!(table.len(), 2);
+    // Replaced only from the table as it stands: one read before that change is refused whole.
+    let stale = s.reports.set_report_routes(&[route("rac-thai", None)], &empty, &by).await;
+    assert!(matches!(stale, Err(tinhso_store::StoreError::Conflict(_))), "{stale:?}");
+    assert_eq!(s.reports.report_routes().await.unwrap(), table);
     s.reports
-        .set_report_routes(&[route("an-toan-thuc-pham", None), route("an-toan-thuc-pham", Some(2269))], &by)
+        .set_report_routes(&[route("rac-thai", Some(2269))], &Basis::of(Some(&table)).unwrap(), &by)
         .await
         .unwrap();
-    assert_eq!(s.reports.report_routes().await.unwrap().len(), 2);
-    s.reports.set_report_routes(&[route("rac-thai", Some(2269))], &by).await.unwrap();
     assert_eq!(s.reports.report_routes().await.unwrap(), [route("rac-thai", Some(2269))]);
     let log: Vec<_> =
         s.ledger.admin_log(None, 5, &Default::default()).await.unwrap().into_iter().map(|e| e.change).collect();

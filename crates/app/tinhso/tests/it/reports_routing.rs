@@ -157,18 +157,85 @@ async fn routing_story(s: TestServer) {
     .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(r.text().await.unwrap().contains("nằm ngoài địa bàn tỉnh"));
-    // Removing the rule; other roles may not touch the table.
-    let (status, _) = post("/quan-tri/phan-anh/phan-cong", vec![("csrf", token.clone()), ("remove", "0".into())]).await;
+    // Removing the rule from a page opened before another rule came in ahead of it: the rule
+    // the page showed goes, not the one now in its place.
+    let (_, opened) = page(&admin, &format!("{}/quan-tri/phan-anh", s.url)).await;
+    let remove = opened.split("name=\"remove\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    assert_eq!(remove, format!("o-nhiem@{here}"));
+    let (status, _) = post(
+        "/quan-tri/phan-anh/phan-cong",
+        vec![
+            ("csrf", token.clone()),
+            ("category", "an-toan-thuc-pham".into()),
+            ("commune", "".into()),
+            ("agency", dept.0.clone()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, html) = post("/quan-tri/phan-anh/phan-cong", vec![("csrf", token.clone()), ("remove", remove)]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<li>An toàn thực phẩm, Mọi xã, phường: ") && !html.contains("<li>Ô nhiễm môi trường, "));
+    let (status, _) =
+        post("/quan-tri/phan-anh/phan-cong", vec![("csrf", token.clone()), ("remove", "an-toan-thuc-pham@".into())])
+            .await;
     assert_eq!(status, StatusCode::OK);
     let (_, html) = page(&admin, &format!("{}/quan-tri/phan-anh", s.url)).await;
     assert!(html.contains("Chưa có quy tắc nào"));
+    // Six rules added at once (two admins, double submits): each lands, none undoes another.
+    let (_, six) = json(&admin, &format!("{}/api/v1/units?limit=6", s.url)).await;
+    let communes: Vec<String> =
+        six["items"].as_array().unwrap().iter().map(|u| u["code"].as_i64().unwrap().to_string()).collect();
+    let adds = communes.iter().map(|c| {
+        post(
+            "/quan-tri/phan-anh/phan-cong",
+            vec![
+                ("csrf", token.clone()),
+                ("category", "o-nhiem".into()),
+                ("commune", c.clone()),
+                ("agency", dept.0.clone()),
+            ],
+        )
+    });
+    for (status, _) in futures_util::future::join_all(adds).await {
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (_, html) = page(&admin, &format!("{}/quan-tri/phan-anh", s.url)).await;
+    for c in &communes {
+        assert!(html.contains(&format!("name=\"remove\" value=\"o-nhiem@{c}\"")), "the rule for {c} stands");
+    }
+    // Two forms open on one category: the later save is told of the earlier, which stays.
+    let edit = format!("{}/quan-tri/phan-anh?sua=o-nhiem", s.url);
+    let form_of = |html: &str| tinhso_testkit::form::values(html, "/quan-tri/phan-anh/linh-vuc").unwrap();
+    let (mut first, mut second) = (form_of(&page(&admin, &edit).await.1), form_of(&page(&admin, &edit).await.1));
+    assert!(page(&admin, &edit).await.1.contains("id=\"code\" name=\"code\" value=\"o-nhiem\" readonly"));
+    tinhso_testkit::form::set(&mut first, "name", "Ô nhiễm môi trường, tiếng ồn");
+    let r = admin.post(format!("{}/quan-tri/phan-anh/linh-vuc", s.url)).form(&first).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    tinhso_testkit::form::set(&mut second, "name_en", "Pollution and noise");
+    let r = admin.post(format!("{}/quan-tri/phan-anh/linh-vuc", s.url)).form(&second).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let told = tinhso_testkit::form::unescape(&r.text().await.unwrap());
+    assert!(told.contains("<a href=\"#revision\">Trong lúc bạn sửa, lĩnh vực này đã được lưu với nội dung khác"));
+    assert!(told.contains("value=\"Pollution and noise\""), "what was typed is kept");
+    assert!(told.contains("<td>Ô nhiễm môi trường, tiếng ồn</td>"), "the earlier save stands");
+    // A new category under a code already used is refused, not merged into it.
+    let taken =
+        [("csrf", token.as_str()), ("code", "o-nhiem"), ("name", "Ô nhiễm"), ("name_en", "Pollution"), ("active", "1")];
+    let r = admin.post(format!("{}/quan-tri/phan-anh/linh-vuc", s.url)).form(&taken).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let told = tinhso_testkit::form::unescape(&r.text().await.unwrap());
+    assert!(told.contains("<a href=\"#code\">Mã o-nhiem đã có"), "{told:.2000}");
+    assert!(told.contains("<td>Ô nhiễm môi trường, tiếng ồn</td>"));
+    // Other roles may not touch the table.
     let leader = login(&s, "lanhdao@tinhso.local").await;
     let (status, _) = page(&leader, &format!("{}/quan-tri/phan-anh", s.url)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // Each saved change is in the administrators' log, with the table as it then stood.
     let (_, log) = page(&admin, &format!("{}/quan-tri/nhat-ky", s.url)).await;
     let rows: Vec<&str> = log.split("<tr><td>").skip(1).map(|r| r.split("</tr>").next().unwrap()).collect();
-    assert!(rows[0].contains("Sửa phân công xử lý phản ánh"), "{rows:?}");
+    assert!(rows[0].contains("Thêm hoặc sửa lĩnh vực phản ánh"), "the category's save, newest: {rows:?}");
+    assert!(rows[1].contains("Sửa phân công xử lý phản ánh"), "{rows:?}");
     assert!(rows.iter().any(|r| r.contains("Sửa phân công xử lý phản ánh") && r.contains(" @ ")), "{rows:?}");
     assert!(rows.iter().any(|r| r.contains("Thêm hoặc sửa lĩnh vực phản ánh")), "{rows:?}");
 

@@ -10,7 +10,7 @@ use tinhso_kernel::ids::{AccountId, AgencyCode};
 use tinhso_postgres::{ledger, map_err, outbox, Cached, PgStore};
 use tinhso_reports::routing::Route;
 use tinhso_reports::{Category, Event, Report};
-use tinhso_store::admin::{self, AdminAct, AdminChange};
+use tinhso_store::admin::{self, AdminAct, AdminChange, Basis};
 use tinhso_store::codec::from_json;
 use tinhso_store::migrate::{Migration, Migrations};
 use tinhso_store::{
@@ -99,6 +99,36 @@ async fn append(tx: &Transaction<'_>, id: i64, lane: &str, events: &[Event]) -> 
         ledger::append_entry(tx, kind, public, &link).await?;
     }
     Ok(())
+}
+
+/// The advisory lock the categories' and routing table's saves take first, so that two at
+/// once see each other's and a [`Basis`] check cannot miss one.
+const ADMIN_LOCK: i64 = 0x5250_5254_4144_4d4e; // "RPRTADMN"
+
+const CATEGORIES: &str = "SELECT code, name, name_en, public_service, active FROM report_category";
+
+fn category(r: &tokio_postgres::Row) -> Category {
+    Category { code: r.get(0), name: r.get(1), name_en: r.get(2), public_service: r.get(3), active: r.get(4) }
+}
+
+/// The routing table as [`ReportStore::report_routes`] reads it.
+async fn routes_in(c: &impl deadpool_postgres::GenericClient) -> Result<Vec<Route>> {
+    let rows = c
+        .query("SELECT category, commune, agency FROM report_route ORDER BY category, commune", &[])
+        .await
+        .map_err(map_err)?;
+    rows.iter()
+        .map(|r| {
+            let agency: String = r.get(2);
+            let commune: Option<i64> = r.get(1);
+            Ok(Route {
+                category: r.get(0),
+                commune: commune.and_then(|c| u32::try_from(c).ok()),
+                agency: AgencyCode::parse("agency", &agency)
+                    .map_err(|_| StoreError::Corrupt(format!("routing agency {agency}")))?,
+            })
+        })
+        .collect()
 }
 
 #[async_trait]
@@ -285,28 +315,16 @@ impl ReportStore for ReportsPg {
 
     async fn report_categories(&self) -> Result<Vec<Category>> {
         let client = self.db.client().await?;
-        let rows = client
-            .query(
-                "SELECT code, name, name_en, public_service, active FROM report_category ORDER BY position, code",
-                &[],
-            )
-            .await
-            .map_err(map_err)?;
-        Ok(rows
-            .iter()
-            .map(|r| Category {
-                code: r.get(0),
-                name: r.get(1),
-                name_en: r.get(2),
-                public_service: r.get(3),
-                active: r.get(4),
-            })
-            .collect())
+        let rows = client.query(&format!("{CATEGORIES} ORDER BY position, code"), &[]).await.map_err(map_err)?;
+        Ok(rows.iter().map(category).collect())
     }
 
-    async fn put_report_category(&self, c: &Category, by: &AdminAct) -> Result<()> {
+    async fn put_report_category(&self, c: &Category, basis: &Basis, by: &AdminAct) -> Result<()> {
         let mut client = self.db.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&ADMIN_LOCK]).await.map_err(map_err)?;
+        let stored = tx.query_opt(&format!("{CATEGORIES} WHERE code = $1"), &[&c.code]).await.map_err(map_err)?;
+        basis.admits(&format!("report category {}", c.code), stored.as_ref().map(category).as_ref())?;
         tx.execute(
             "INSERT INTO report_category (code, name, name_en, public_service, active, position)
              VALUES ($1, $2, $3, $4, $5, (SELECT coalesce(max(position), 0) + 1 FROM report_category))
@@ -322,28 +340,14 @@ impl ReportStore for ReportsPg {
     }
 
     async fn report_routes(&self) -> Result<Vec<Route>> {
-        let client = self.db.client().await?;
-        let rows = client
-            .query("SELECT category, commune, agency FROM report_route ORDER BY category, commune", &[])
-            .await
-            .map_err(map_err)?;
-        rows.iter()
-            .map(|r| {
-                let agency: String = r.get(2);
-                let commune: Option<i64> = r.get(1);
-                Ok(Route {
-                    category: r.get(0),
-                    commune: commune.and_then(|c| u32::try_from(c).ok()),
-                    agency: AgencyCode::parse("agency", &agency)
-                        .map_err(|_| StoreError::Corrupt(format!("routing agency {agency}")))?,
-                })
-            })
-            .collect()
+        routes_in(&self.db.client().await?).await
     }
 
-    async fn set_report_routes(&self, routes: &[Route], by: &AdminAct) -> Result<()> {
+    async fn set_report_routes(&self, routes: &[Route], basis: &Basis, by: &AdminAct) -> Result<()> {
         let mut client = self.db.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&ADMIN_LOCK]).await.map_err(map_err)?;
+        basis.admits("the report routing table", Some(&routes_in(&tx).await?))?;
         tx.execute("DELETE FROM report_route", &[]).await.map_err(map_err)?;
         for r in routes {
             tx.execute(

@@ -11,7 +11,7 @@ use tinhso_kernel::ids::{AccountId, AgencyCode};
 use tinhso_reports::routing::Route;
 use tinhso_reports::{Category, Event, Report};
 use tinhso_sqlite::{exec, ledger, map_err, outbox, SqliteStore};
-use tinhso_store::admin::{self, AdminAct, AdminChange};
+use tinhso_store::admin::{self, AdminAct, AdminChange, Basis};
 use tinhso_store::codec::from_json;
 use tinhso_store::migrate::{Migration, Migrations};
 use tinhso_store::{
@@ -100,6 +100,29 @@ fn append(tx: &Connection, id: i64, lane: &str, events: &[Event]) -> Result<()> 
         ledger::append_entry(tx, kind, public, &link)?;
     }
     Ok(())
+}
+
+const CATEGORIES: &str = "SELECT code, name, name_en, public_service, active FROM report_category";
+
+fn category(r: &rusqlite::Row<'_>) -> rusqlite::Result<Category> {
+    Ok(Category { code: r.get(0)?, name: r.get(1)?, name_en: r.get(2)?, public_service: r.get(3)?, active: r.get(4)? })
+}
+
+/// The routing table as [`ReportStore::report_routes`] reads it.
+fn routes_in(c: &Connection) -> Result<Vec<Route>> {
+    let mut st =
+        c.prepare("SELECT category, commune, agency FROM report_route ORDER BY category, commune").map_err(map_err)?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, String>(2)?))).map_err(map_err)?;
+    rows.map(|row| {
+        let (category, commune, agency) = row.map_err(map_err)?;
+        Ok(Route {
+            category,
+            commune,
+            agency: AgencyCode::parse("agency", &agency)
+                .map_err(|_| StoreError::Corrupt(format!("routing agency {agency}")))?,
+        })
+    })
+    .collect()
 }
 
 #[async_trait]
@@ -306,27 +329,19 @@ impl ReportStore for ReportsSqlite {
     async fn report_categories(&self) -> Result<Vec<Category>> {
         self.db
             .read(|c| {
-                let mut st = c.prepare(
-                    "SELECT code, name, name_en, public_service, active FROM report_category ORDER BY position, code",
-                )?;
-                let rows = st.query_map([], |r| {
-                    Ok(Category {
-                        code: r.get(0)?,
-                        name: r.get(1)?,
-                        name_en: r.get(2)?,
-                        public_service: r.get(3)?,
-                        active: r.get(4)?,
-                    })
-                })?;
+                let mut st = c.prepare(&format!("{CATEGORIES} ORDER BY position, code"))?;
+                let rows = st.query_map([], category)?;
                 rows.collect()
             })
             .await
     }
 
-    async fn put_report_category(&self, cat: &Category, by: &AdminAct) -> Result<()> {
-        let (cat, by) = (cat.clone(), *by);
+    async fn put_report_category(&self, cat: &Category, basis: &Basis, by: &AdminAct) -> Result<()> {
+        let (cat, basis, by) = (cat.clone(), basis.clone(), *by);
         self.db
             .write(move |tx| {
+                let stored = tx.query_row(&format!("{CATEGORIES} WHERE code = ?1"), [&cat.code], category).optional();
+                basis.admits(&format!("report category {}", cat.code), stored.map_err(map_err)?.as_ref())?;
                 exec(
                     tx,
                     "INSERT INTO report_category (code, name, name_en, public_service, active, position)
@@ -342,31 +357,14 @@ impl ReportStore for ReportsSqlite {
     }
 
     async fn report_routes(&self) -> Result<Vec<Route>> {
-        let rows: Vec<(String, Option<u32>, String)> = self
-            .db
-            .read(|c| {
-                let mut st =
-                    c.prepare("SELECT category, commune, agency FROM report_route ORDER BY category, commune")?;
-                let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-                rows.collect()
-            })
-            .await?;
-        rows.into_iter()
-            .map(|(category, commune, agency)| {
-                Ok(Route {
-                    category,
-                    commune,
-                    agency: AgencyCode::parse("agency", &agency)
-                        .map_err(|_| StoreError::Corrupt(format!("routing agency {agency}")))?,
-                })
-            })
-            .collect()
+        self.db.read(|c| Ok(routes_in(c))).await?
     }
 
-    async fn set_report_routes(&self, routes: &[Route], by: &AdminAct) -> Result<()> {
-        let (routes, by) = (routes.to_vec(), *by);
+    async fn set_report_routes(&self, routes: &[Route], basis: &Basis, by: &AdminAct) -> Result<()> {
+        let (routes, basis, by) = (routes.to_vec(), basis.clone(), *by);
         self.db
             .write(move |tx| {
+                basis.admits("the report routing table", Some(&routes_in(tx)?))?;
                 exec(tx, "DELETE FROM report_route", [])?;
                 for r in &routes {
                     exec(
