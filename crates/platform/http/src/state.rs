@@ -128,8 +128,9 @@ pub struct Shared {
     pub capabilities: crate::capability::Capabilities,
     /// Each module's own in-memory state on this server (by type), made on first use: a
     /// module keeps what only it reads (the open-data search index) without the platform
-    /// naming it, and two servers in one process (the tests) never share it.
-    modules: std::sync::Mutex<HashMap<std::any::TypeId, Arc<dyn std::any::Any + Send + Sync>>>,
+    /// naming it, and two servers in one process (the tests) never share it. Read on many
+    /// requests, written once a module at start-up: readers share the lock.
+    modules: RwLock<HashMap<std::any::TypeId, Arc<dyn std::any::Any + Send + Sync>>>,
 }
 
 /// Sessions by token hash, with when they were read from the store.
@@ -168,18 +169,28 @@ impl AppState {
             metrics: Arc::new(crate::metrics::Metrics::default()),
             unsettled: Arc::new(crate::unsettled::Unsettled::default()),
             capabilities: crate::capability::Capabilities::default(),
-            modules: std::sync::Mutex::new(HashMap::new()),
+            modules: RwLock::new(HashMap::new()),
         })))
     }
 
     /// This server's instance of a module's state `T`, made with `T::default()` on first use.
     pub fn module_state<T: std::any::Any + Send + Sync + Default>(&self) -> Arc<T> {
-        let mut map = match self.modules.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
+        let key = std::any::TypeId::of::<T>();
+        let found = match self.modules.read() {
+            Ok(map) => map.get(&key).cloned(),
+            Err(poisoned) => poisoned.into_inner().get(&key).cloned(),
         };
-        let any = map.entry(std::any::TypeId::of::<T>()).or_insert_with(|| Arc::new(T::default())).clone();
-        drop(map);
+        let any = match found {
+            Some(any) => any,
+            None => {
+                let mut map = match self.modules.write() {
+                    Ok(g) => g,
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+                // Another request may have made it between the two locks: theirs is kept.
+                map.entry(key).or_insert_with(|| Arc::new(T::default())).clone()
+            }
+        };
         // The entry under T's TypeId was made as a T, so the downcast cannot fail; a fresh
         // value is the harmless answer if it ever did.
         any.downcast::<T>().unwrap_or_else(|_| Arc::new(T::default()))
@@ -188,7 +199,7 @@ impl AppState {
     /// Sets this server's module state `T` (a module's configuration, given by the composition
     /// root before serving), replacing any made before.
     pub fn set_module_state<T: std::any::Any + Send + Sync>(&self, value: Arc<T>) {
-        let mut map = match self.modules.lock() {
+        let mut map = match self.modules.write() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         };

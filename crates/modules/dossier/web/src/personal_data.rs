@@ -3,6 +3,7 @@
 //! and the applications they saved and have not sent.
 
 use serde_json::{json, Value};
+use tinhso_catalogue_web::live;
 use tinhso_http::error::AppError;
 use tinhso_http::state::AppState;
 use tinhso_kernel::ids::AccountId;
@@ -20,7 +21,7 @@ pub fn of(
         let mut out = Vec::with_capacity(dossiers.len());
         for d in &dossiers {
             let record = state.store.dossiers.dossier(&d.code).await?;
-            let procedure = tinhso_catalogue_web::live::index(&state).get(d.procedure.as_str()).map(|p| p.name.clone());
+            let procedure = live::index(&state).get(d.procedure.as_str()).map(|p| p.name.clone());
             out.push(json!({
                 "code": d.code.to_string(),
                 "procedure": d.procedure.to_string(),

@@ -5,6 +5,7 @@
 //! and withdraws it if the write fails, so that no one ever holds a result that was not given.
 
 use chrono::Utc;
+use tinhso_catalogue_web::live;
 use tinhso_dossier::Dossier;
 use tinhso_http::capability::documents::{DocumentIssuer, Issued, ToIssue};
 use tinhso_http::error::AppError;
@@ -25,8 +26,7 @@ pub async fn issue(
 ) -> Result<Issued, AppError> {
     let rec = state.store.dossiers.dossier(&d.code).await?.ok_or(AppError::NotFound)?;
     let text = |k: &str| rec.form.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-    let procedure =
-        tinhso_catalogue_web::live::index(state).get(d.procedure.as_str()).map(|p| p.name.clone()).unwrap_or_default();
+    let procedure = live::index(state).get(d.procedure.as_str()).map(|p| p.name.clone()).unwrap_or_default();
     let agency = d.competent_agency.as_str().to_owned();
     let agency_name = state.agency_name(&agency).unwrap_or(&agency).to_owned();
     let today = tinhso_kernel::calendar::local_date(Utc::now());

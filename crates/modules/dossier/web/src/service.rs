@@ -6,6 +6,7 @@
 
 use chrono::Utc;
 use serde_json::Value;
+use tinhso_catalogue_web::live;
 use tinhso_dossier::access::Denied;
 use tinhso_dossier::FileRef;
 use tinhso_dossier::{self as dossier, Channel, Command, CommandKind, Dossier, Event, EventKind};
@@ -91,7 +92,7 @@ async fn submit_or_check(
         // A desk check would register the walk-in applicant's account: checks are for citizens.
         return Err(AppError::Internal("a desk submission cannot be checked without writing".into()));
     }
-    let catalogue = tinhso_catalogue_web::live::index(state);
+    let catalogue = live::index(state);
     let procedure = catalogue.get(input.procedure.trim()).ok_or_else(|| {
         AppError::bad_request("unknown_procedure", "Không có thủ tục này trong danh mục", "No such procedure")
     })?;

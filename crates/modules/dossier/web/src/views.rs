@@ -2,6 +2,7 @@
 
 use chrono::{NaiveDate, Utc};
 use tinhso_catalogue::procedure::{FieldType, Procedure};
+use tinhso_catalogue_web::live;
 use tinhso_dossier::deadline::{local_date, working_days_late, DueStatus};
 use tinhso_dossier::{Channel, Dossier, DossierState, EventKind, ReturnMethod};
 use tinhso_http::state::AppState;
@@ -97,7 +98,7 @@ pub fn organization_line(d: &Dossier, en: bool) -> String {
 
 /// `d` as a page shows it, in the viewer's language (`en`).
 pub fn summary(state: &AppState, d: &Dossier, en: bool) -> DossierSummary {
-    let catalogue = tinhso_catalogue_web::live::index(state);
+    let catalogue = live::index(state);
     let status = status_of(state, d);
     let late = late_by(state, status, d.apology_due_on.or(d.due_on));
     let plain_state = match en {

@@ -5,6 +5,7 @@
 use chrono::{Datelike, NaiveDate, Utc};
 use std::collections::{BTreeMap, HashMap};
 use tinhso_catalogue::procedure::{CompetentAgency, Procedure};
+use tinhso_catalogue_web::live;
 use tinhso_dossier::deadline::local_date;
 use tinhso_dossier::Dossier;
 use tinhso_http::error::AppError;
@@ -249,7 +250,7 @@ impl Snapshot {
     }
 
     pub fn report(&self, state: &AppState, unit: &Unit) -> IndexReport {
-        let catalogue = tinhso_catalogue_web::live::index(state);
+        let catalogue = live::index(state);
         let procedures = procedures_of(state, unit, catalogue.all());
         compute(
             &crate::weights(state),
@@ -263,7 +264,7 @@ impl Snapshot {
 /// Indicator 3.5's drill-down: the unit's fee-bearing procedures (code, name, fee in đồng,
 /// payable online), in the Vietnamese order of their names.
 pub fn fee_procedures(state: &AppState, unit: &Unit) -> Vec<(String, String, u64, bool)> {
-    let catalogue = tinhso_catalogue_web::live::index(state);
+    let catalogue = live::index(state);
     let online = online_payment(state);
     let mut out: Vec<(String, String, u64, bool)> = procedures_of(state, unit, catalogue.all())
         .into_iter()
@@ -309,7 +310,7 @@ pub async fn trend(state: &AppState, to: NaiveDate, months: u32) -> Result<Vec<(
         *per_month.entry(month).or_default().entry(measure).or_default() += v;
     }
     let snap = Snapshot { totals: HashMap::new(), entries: state.store.ioc.ioc_entries().await? };
-    let catalogue = tinhso_catalogue_web::live::index(state);
+    let catalogue = live::index(state);
     let stats = catalogue_stats(procedures_of(state, &Unit::Province, catalogue.all()), online_payment(state));
     let entered = snap.entered(&Unit::Province);
     let weights = crate::weights(state);

@@ -15,6 +15,7 @@
 use crate::service::{fresh_id, organizations_of};
 use chrono::{Datelike, NaiveDate};
 use sha2::{Digest, Sha256};
+use tinhso_catalogue_web::live;
 use tinhso_http::state::AppState;
 use tinhso_kernel::calendar::{day_start, local_date, local_time};
 use tinhso_kernel::province::{AgencyKind, AgencyLevel};
@@ -72,7 +73,7 @@ fn months(today: NaiveDate) -> Vec<NaiveDate> {
 }
 
 fn procedures(state: &AppState) -> Table {
-    let catalogue = tinhso_catalogue_web::live::index(state);
+    let catalogue = live::index(state);
     let mut rows: Vec<Vec<String>> = catalogue
         .all()
         .iter()
@@ -164,7 +165,7 @@ async fn by_procedure(state: &AppState, today: NaiveDate) -> Result<Table, Strin
     let (first, end) = (span[0], span[span.len() - 1]);
     // The instants around the months (the month is the submission day's, in Vietnam).
     let (from, to) = (day_start(first), day_start(end));
-    let catalogue = tinhso_catalogue_web::live::index(state);
+    let catalogue = live::index(state);
     let mut rows: Vec<Vec<String>> = state
         .store
         .dossiers

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use tinhso_catalogue::procedure::{CompetentAgency, FieldType, OnlineLevel, Procedure};
+use tinhso_catalogue_web::live;
 use tinhso_http::auth::Viewer;
 use tinhso_http::choices::{self, ChoiceGroup};
 use tinhso_http::error::AppError;
@@ -156,7 +157,7 @@ fn apply_page(
     documents: &[tinhso_store::Document],
     errors: Vec<FieldError>,
 ) -> Result<ApplyPage, AppError> {
-    let catalogue = tinhso_catalogue_web::live::index(state);
+    let catalogue = live::index(state);
     let p = catalogue.get(code).ok_or(AppError::NotFound)?;
     let commune = values.text("commune");
     let en = viewer.locale == tinhso_http::i18n::Locale::En;
@@ -252,7 +253,7 @@ pub async fn apply_form(
         return Ok(Redirect::to(&tinhso_http::nav::with_next("/dang-nhap", &back)).into_response());
     }
     must_be_citizen(&viewer).map_err(&err)?;
-    let (applicants, online_level) = tinhso_catalogue_web::live::index(&state)
+    let (applicants, online_level) = live::index(&state)
         .get(&code)
         .map(|p| (p.applicants, p.online_level))
         .unwrap_or((Default::default(), OnlineLevel::PartlyOnline));
@@ -354,7 +355,7 @@ fn known_of(
 
 /// The e-form's HTML fields as the JSON the domain checks (`form.KEY`, `form.KEY.commune`).
 pub(crate) fn form_json(state: &AppState, code: &str, f: &FormData) -> Map<String, Value> {
-    let catalogue = tinhso_catalogue_web::live::index(state);
+    let catalogue = live::index(state);
     let mut out = Map::new();
     let Some(p) = catalogue.get(code) else { return out };
     for field in &p.form_fields {
@@ -390,10 +391,8 @@ pub async fn apply(
     if form.get("lenh") == Some("luu-nhap") {
         return save_draft(&state, &viewer, account, &code, &form, &uploaded, upload_errors).await.map_err(&err);
     }
-    let (components, applicants) = tinhso_catalogue_web::live::index(&state)
-        .get(&code)
-        .map(|p| (p.components.len(), p.applicants))
-        .unwrap_or((0, Default::default()));
+    let (components, applicants) =
+        live::index(&state).get(&code).map(|p| (p.components.len(), p.applicants)).unwrap_or((0, Default::default()));
     let mut files = Vec::new();
     for i in 0..components {
         let fresh = uploaded.iter().find(|(f, _)| *f == format!("file.{i}")).map(|(_, h)| h.clone());
@@ -480,7 +479,7 @@ async fn save_draft(
     uploaded: &[(String, Sha256)],
     mut errors: Vec<FieldError>,
 ) -> Result<axum::response::Response, AppError> {
-    let online = tinhso_catalogue_web::live::index(state).get(code).ok_or(AppError::NotFound)?.online_level;
+    let online = live::index(state).get(code).ok_or(AppError::NotFound)?.online_level;
     if online == OnlineLevel::InPerson {
         return Err(AppError::bad_request(
             "not_online",

@@ -8,6 +8,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use chrono::Datelike;
 use tinhso_catalogue::procedure::Procedure;
+use tinhso_catalogue_web::live;
 use tinhso_dossier::{Channel, EventKind};
 use tinhso_http::auth::Viewer;
 use tinhso_http::error::AppError;
@@ -50,7 +51,7 @@ fn addressee(state: &AppState, p: &Procedure) -> String {
 /// `/thu-tuc/{code}/to-khai`: the blank declaration of a procedure, to print.
 pub async fn blank(State(state): State<AppState>, viewer: Viewer, Path(code): Path<String>) -> PageResult {
     let err = page_err(&viewer);
-    let catalogue = tinhso_catalogue_web::live::index(&state);
+    let catalogue = live::index(&state);
     let p = catalogue.get(&code).ok_or(AppError::NotFound).map_err(&err)?;
     let title = title_of(p).map_err(&err)?;
     let page = DeclarationPage {
@@ -74,7 +75,7 @@ pub async fn filled(State(state): State<AppState>, viewer: Viewer, Path(code): P
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
     let rec = dossiers::load(&state, account, &code).await.map_err(&err)?;
     let d = &rec.dossier;
-    let catalogue = tinhso_catalogue_web::live::index(&state);
+    let catalogue = live::index(&state);
     let p = catalogue.get(d.procedure.as_str()).ok_or(AppError::NotFound).map_err(&err)?;
     let title = title_of(p).map_err(&err)?;
     let events = state.store.dossiers.dossier_events(&d.code).await.map_err(|e| err(e.into()))?;

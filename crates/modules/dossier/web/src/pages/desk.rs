@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use tinhso_catalogue::procedure::CompetentAgency;
 use tinhso_catalogue::search::Filters;
+use tinhso_catalogue_web::live;
 use tinhso_dossier::Channel;
 use tinhso_http::auth::Viewer;
 use tinhso_http::choices::{self, ChoiceGroup};
@@ -107,7 +108,7 @@ fn page(
     errors: Vec<FieldError>,
 ) -> Result<DeskPage, AppError> {
     let en = viewer.locale == tinhso_http::i18n::Locale::En;
-    let catalogue = tinhso_catalogue_web::live::index(state);
+    let catalogue = live::index(state);
     let found = if code.is_none() && !q.trim().is_empty() {
         let hits = catalogue.search(q, &Filters::default(), 0, 20);
         hits.items.iter().map(|p| (p.code.to_string(), p.name.clone(), p.field.clone())).collect()
@@ -207,7 +208,7 @@ pub async fn register(
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
     if form.get("tra-cuu").is_some() {
         // Only the applicant's record is read; nothing is registered, no scan is kept.
-        tinhso_catalogue_web::live::index(&state).get(&code).ok_or(AppError::NotFound).map_err(&err)?;
+        live::index(&state).get(&code).ok_or(AppError::NotFound).map_err(&err)?;
         let looked = desk_registry::fill(&state, account, &code, &mut form).await.map_err(&err)?;
         let status = if looked.errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
         let mut view = page(&state, &viewer, &desk, "", Some(&code), &form, looked.errors).map_err(&err)?;
@@ -218,7 +219,7 @@ pub async fn register(
             None => viewer.finish((status, render(&view))),
         });
     }
-    let (components, applicants) = tinhso_catalogue_web::live::index(&state)
+    let (components, applicants) = live::index(&state)
         .get(&code)
         .map(|p| (p.components.len(), p.applicants))
         .ok_or(AppError::NotFound)

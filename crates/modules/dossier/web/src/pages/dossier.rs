@@ -8,6 +8,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
+use tinhso_catalogue_web::live;
 use tinhso_dossier::{available, Command, CommandKind, DossierState, EventKind, Party};
 use tinhso_http::auth::Viewer;
 use tinhso_http::choices::{self, ChoiceGroup};
@@ -96,7 +97,7 @@ async fn show_page(
     let owner = account.id == d.applicant;
     let en = viewer.locale == tinhso_http::i18n::Locale::En;
     let events = state.store.dossiers.dossier_events(&d.code).await?;
-    let catalogue = tinhso_catalogue_web::live::index(state);
+    let catalogue = live::index(state);
     let party = if owner { Party::Applicant } else { Party::Staff };
     // In `CommandKind::ALL`'s order: the main action first, what ends the dossier last.
     let actions: Vec<&'static str> = available(d, party)

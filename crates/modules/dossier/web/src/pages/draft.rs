@@ -8,6 +8,7 @@
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
 use chrono::Utc;
+use tinhso_catalogue_web::live;
 use tinhso_http::auth::Viewer;
 use tinhso_http::error::AppError;
 use tinhso_http::form::FormData;
@@ -85,7 +86,7 @@ pub struct DraftRow {
 
 /// The person's drafts, the latest first, for their dossier list.
 pub(crate) async fn rows(state: &AppState, account: &Account) -> Result<Vec<DraftRow>, AppError> {
-    let catalogue = tinhso_catalogue_web::live::index(state);
+    let catalogue = live::index(state);
     Ok(state
         .store
         .drafts
@@ -129,7 +130,7 @@ pub async fn sweep(state: &AppState) -> Result<(usize, u64), AppError> {
     let now = Utc::now();
     // The old ones go first, so that the pass's window holds only drafts still to be told of.
     let gone = state.store.drafts.sweep_drafts(now - chrono::Duration::days(KEPT_DAYS)).await?;
-    let catalogue = tinhso_catalogue_web::live::index(state);
+    let catalogue = live::index(state);
     let mut told = 0;
     let due = now - chrono::Duration::days(KEPT_DAYS - WARNED_DAYS);
     for d in state.store.drafts.drafts_saved_before(due, WARNED_AT_ONCE).await? {

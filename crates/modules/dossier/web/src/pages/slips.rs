@@ -6,6 +6,7 @@ use crate::views::{summary, DossierSummary};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
+use tinhso_catalogue_web::live;
 use tinhso_dossier::{Dossier, DossierState, EventKind};
 use tinhso_http::auth::Viewer;
 use tinhso_http::error::AppError;
@@ -78,7 +79,7 @@ fn qr_svg(text: &str) -> String {
 /// What the applicant handed in: components received as files or on paper, with how; every
 /// component when the submission named none (older online dossiers).
 fn received_components(state: &AppState, d: &Dossier, events: &[StoredEvent]) -> Vec<String> {
-    let catalogue = tinhso_catalogue_web::live::index(state);
+    let catalogue = live::index(state);
     let Some(p) = catalogue.get(d.procedure.as_str()) else { return Vec::new() };
     let (files, paper): (Vec<u16>, Vec<u16>) = events
         .iter()
