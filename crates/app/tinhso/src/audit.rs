@@ -316,6 +316,7 @@ async fn accounts_agree(store: &Stores) -> Result<std::result::Result<usize, Bre
 async fn settings_unvouched(store: &Stores) -> Result<std::result::Result<usize, Break>> {
     let first = || async {
         let procedures = store.catalogue.procedures().await?;
+        let procedure_versions = store.catalogue.procedure_history(None).await?;
         let calendar = store.catalogue.calendar_years().await?;
         let before_log = store.catalogue.saved_before_log().await?;
         let categories = store.reports.report_categories().await?;
@@ -332,6 +333,7 @@ async fn settings_unvouched(store: &Stores) -> Result<std::result::Result<usize,
         let default_categories = tinhso_reports::category::defaults();
         let settings = tinhso_store::settings::Settings {
             procedures: &procedures,
+            procedure_versions: &procedure_versions,
             calendar: &calendar,
             before_log: &before_log,
             categories: &categories,

@@ -127,6 +127,8 @@ pub struct LogRow {
     pub who_href: String,
     pub what: &'static str,
     pub whom: String,
+    /// Where what was changed shows its history (a procedure's saves).
+    pub whom_href: Option<String>,
     /// The role and agency a new staff account was given.
     pub detail: String,
 }
@@ -216,6 +218,10 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, PageQuery(mut q
             who: name(&e.actor),
             who_href: format!("/quan-tri/nhat-ky?{}", q.carried_with(Some(e.actor.0)).trim_start_matches('&')),
             what: e.change.describe(en),
+            whom_href: match &e.change {
+                AdminChange::ProcedureSaved { code, .. } => Some(format!("/quan-tri/thu-tuc/{code}/lich-su")),
+                _ => None,
+            },
             whom: match &e.change {
                 AdminChange::ProcedureSaved { code, .. } => {
                     let title = tinhso_http::capability::procedures::name(&state, code).unwrap_or_default();

@@ -94,6 +94,8 @@ pub enum SettingDiff {
     NotLogged,
     /// An entry saved it, and it is gone (the platform removes none of these).
     Removed,
+    /// Its history of saved versions holds one no entry saved, or lacks its newest.
+    HistoryEdited,
 }
 
 /// Whose stored row an audit compared with its history.
@@ -215,6 +217,9 @@ impl Break {
                     SettingDiff::Removed => {
                         format!("cấu hình {what} có trong nhật ký quản trị nhưng không còn: đã bị xóa ngoài hệ thống")
                     }
+                    SettingDiff::HistoryEdited => format!(
+                        "lịch sử các phiên bản của {what} không khớp với nhật ký quản trị: đã bị sửa hoặc xóa ngoài hệ thống"
+                    ),
                 }
             }
         }
@@ -266,6 +271,10 @@ impl Break {
                     SettingDiff::Removed => {
                         format!("the {what} was saved in the administrators' log and is gone: deleted outside the platform")
                     }
+                    SettingDiff::HistoryEdited => format!(
+                        "the saved versions of the {what} disagree with the administrators' log: edited or deleted \
+                         outside the platform"
+                    ),
                 }
             }
         }

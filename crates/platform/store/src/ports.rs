@@ -147,6 +147,15 @@ pub trait IdentityStore: Send + Sync + 'static {
     async fn staff_with_role(&self, role: Role) -> Result<Vec<Account>>;
 }
 
+/// A procedure as one save left it: when, by whom (the console's saves by
+/// [`crate::admin::CONSOLE`]), and the procedure whole.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcedureVersion {
+    pub at: DateTime<Utc>,
+    pub actor: AccountId,
+    pub procedure: Procedure,
+}
+
 /// Procedures and the working-day calendar (module: catalogue).
 #[async_trait]
 pub trait CatalogueStore: Send + Sync + 'static {
@@ -159,6 +168,9 @@ pub trait CatalogueStore: Send + Sync + 'static {
     /// editor began from (`basis`); `Conflict` and nothing written otherwise. Recorded on the
     /// ledger in the same transaction.
     async fn save_procedure(&self, procedure: &Procedure, basis: &Basis, by: &AdminAct) -> Result<()>;
+    /// Every saved version of procedure `code` (of every procedure with `None`), oldest first,
+    /// as the saves above and `upsert_procedures` wrote them.
+    async fn procedure_history(&self, code: Option<&str>) -> Result<Vec<ProcedureVersion>>;
 
     async fn calendar_years(&self) -> Result<Vec<YearCalendar>>;
     /// A fingerprint of the catalogue and calendar that changes whenever either does, so

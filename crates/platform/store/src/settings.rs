@@ -55,6 +55,8 @@ pub struct Open311Key {
 /// Everything the audit compares, as stored now.
 pub struct Settings<'a> {
     pub procedures: &'a [Procedure],
+    /// Every saved version of every procedure, oldest first (`procedure_history`).
+    pub procedure_versions: &'a [crate::ProcedureVersion],
     pub calendar: &'a [YearCalendar],
     pub before_log: &'a BeforeLog,
     pub categories: &'a [Category],
@@ -106,6 +108,9 @@ pub fn first_unvouched(s: &Settings, newest_first: &[AdminEntry]) -> Result<Opti
             Some(false) => return Ok(differs(Setting::Procedure, code, SettingDiff::Edited)),
             None => return Ok(differs(Setting::Procedure, code, SettingDiff::NotLogged)),
         }
+    }
+    if let Some(b) = history_unvouched(s, newest_first)? {
+        return Ok(Some(b));
     }
     for y in s.calendar {
         let found = match saved(AdminChange::CalendarSaved { year: y.year, digest: None }) {
@@ -187,6 +192,48 @@ pub fn first_unvouched(s: &Settings, newest_first: &[AdminEntry]) -> Result<Opti
             Some(AdminChange::IndicatorEntered { rate, .. }) if *rate == e.rate.to_string() => {}
             Some(_) => return Ok(differs(Setting::Indicator, key, SettingDiff::Edited)),
             None => return Ok(differs(Setting::Indicator, key, SettingDiff::NotLogged)),
+        }
+    }
+    Ok(None)
+}
+
+/// The first procedure whose history holds a version no entry saved (one written or edited
+/// behind the platform), or lacks the procedure as it stands (its newest deleted, or all of
+/// them). A database upgraded in place keeps its procedures as they stood as their first
+/// versions; those stored before the log began need no entry until the log adopts them.
+fn history_unvouched(s: &Settings, newest_first: &[AdminEntry]) -> Result<Option<Break>> {
+    let mut logged: std::collections::HashSet<(&str, &str)> = std::collections::HashSet::new();
+    // Saved when entries held no digest: such an entry vouches for the code only.
+    let mut undigested: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for e in newest_first {
+        match &e.change {
+            AdminChange::ProcedureSaved { code, digest: Some(d) } => {
+                logged.insert((code, d));
+            }
+            AdminChange::ProcedureSaved { code, digest: None } => {
+                undigested.insert(code);
+            }
+            AdminChange::ProceduresImported { digests } => {
+                logged.extend(digests.iter().map(|(c, d)| (c.as_str(), d.as_str())));
+            }
+            _ => {}
+        }
+    }
+    let mut newest: HashMap<&str, String> = HashMap::new();
+    for v in s.procedure_versions {
+        let code = v.procedure.code.as_str();
+        let d = digest(&v.procedure)?;
+        let vouched =
+            logged.contains(&(code, d.as_str())) || undigested.contains(code) || s.before_log.procedures.contains(code);
+        if !vouched {
+            return Ok(differs(Setting::Procedure, code, SettingDiff::HistoryEdited));
+        }
+        newest.insert(code, d);
+    }
+    for p in s.procedures {
+        let code = p.code.as_str();
+        if newest.get(code) != Some(&digest(p)?) {
+            return Ok(differs(Setting::Procedure, code, SettingDiff::HistoryEdited));
         }
     }
     Ok(None)
@@ -286,6 +333,7 @@ mod tests {
 
     struct Stored {
         procedures: Vec<Procedure>,
+        versions: Vec<crate::ProcedureVersion>,
         calendar: Vec<YearCalendar>,
         before_log: BeforeLog,
         categories: Vec<Category>,
@@ -306,6 +354,7 @@ mod tests {
                 AdminChange::procedures_saved(&[p.clone(), procedure("1.000002", 5)]).unwrap(),
             ];
             let stored = Self {
+                versions: [&p, &procedure("1.000002", 5)].map(version).to_vec(),
                 procedures: vec![p, procedure("1.000002", 5)],
                 calendar: vec![y],
                 before_log: BeforeLog::default(),
@@ -324,6 +373,7 @@ mod tests {
             let defaults = tinhso_reports::category::defaults();
             let s = Settings {
                 procedures: &self.procedures,
+                procedure_versions: &self.versions,
                 calendar: &self.calendar,
                 before_log: &self.before_log,
                 categories: &self.categories,
@@ -339,6 +389,35 @@ mod tests {
         }
     }
 
+    fn version(p: &Procedure) -> crate::ProcedureVersion {
+        crate::ProcedureVersion { at: Utc::now(), actor: tinhso_kernel::ids::AccountId(0), procedure: p.clone() }
+    }
+
+    /// Each kept version of a procedure is one a logged save wrote, and the newest is the
+    /// procedure as it stands; saves from before versions were kept need none.
+    #[test]
+    fn a_procedures_history_is_the_one_its_saves_logged() {
+        let (mut stored, mut changes) = Stored::set_up();
+        let saved = procedure("1.000001", 30_000);
+        stored.procedures[0] = saved.clone();
+        stored.versions.push(version(&saved));
+        changes.push(AdminChange::procedure_saved(&saved).unwrap());
+        assert_eq!(stored.check(&changes), None);
+        // An old version rewritten to say the fee was always 30,000.
+        let mut rewritten = stored.versions.clone();
+        rewritten[0].procedure.fee.amount_vnd = Some(30_000);
+        rewritten[0].procedure.name.push_str(" (sửa)");
+        let kept = std::mem::replace(&mut stored.versions, rewritten);
+        assert_eq!(stored.check(&changes), br(Setting::Procedure, "1.000001", SettingDiff::HistoryEdited));
+        // The newest version deleted: the history would end at the old fee.
+        stored.versions = kept;
+        stored.versions.pop();
+        assert_eq!(stored.check(&changes), br(Setting::Procedure, "1.000001", SettingDiff::HistoryEdited));
+        // Every version deleted: the procedure has no history at all.
+        stored.versions.retain(|v| v.procedure.code.as_str() != "1.000001");
+        assert_eq!(stored.check(&changes), br(Setting::Procedure, "1.000001", SettingDiff::HistoryEdited));
+    }
+
     fn br(setting: Setting, key: &str, how: SettingDiff) -> Option<Break> {
         Some(Break::SettingDiffers { setting, key: key.into(), how })
     }
@@ -349,6 +428,7 @@ mod tests {
         assert_eq!(stored.check(&changes), None);
         // Saved later through the platform: the newest entry decides.
         stored.procedures[0] = procedure("1.000001", 50_000);
+        stored.versions.push(version(&stored.procedures[0]));
         changes.push(AdminChange::procedure_saved(&stored.procedures[0]).unwrap());
         stored.calendar[0] = year(2026, &[(1, 1), (9, 2)]);
         changes.push(AdminChange::calendar_saved(&stored.calendar[0]).unwrap());
@@ -380,6 +460,7 @@ mod tests {
         assert!(!String::from_utf8_lossy(&then).contains("applicants"), "the default is left out");
         let logged = tinhso_kernel::ids::Sha256::of(&then).to_string();
         stored.procedures.push(p.clone());
+        stored.versions.push(version(&p));
         changes.push(AdminChange::ProcedureSaved { code: "1.000003".into(), digest: Some(logged) });
         assert_eq!(stored.check(&changes), None);
         let mut organizations = p;
@@ -387,6 +468,7 @@ mod tests {
         stored.procedures[2] = organizations.clone();
         assert_eq!(stored.check(&changes), br(Setting::Procedure, "1.000003", SettingDiff::Edited), "edited");
         changes.push(AdminChange::procedure_saved(&organizations).unwrap());
+        stored.versions.push(version(&organizations));
         assert_eq!(stored.check(&changes), None);
     }
 
@@ -468,7 +550,13 @@ mod tests {
         // An entry written before digests (code only; a category's `active` only).
         let mut changes = vec![AdminChange::ProcedureSaved { code: "1.000001".into(), digest: None }];
         stored.procedures[0] = procedure("1.000001", 7);
-        assert_eq!(stored.check(&changes), None);
+        // Its versions as an upgrade keeps them: the procedure as it then stood.
+        stored.versions = vec![version(&stored.procedures[0]), version(&stored.procedures[1])];
+        stored.before_log = BeforeLog::default();
+        assert_eq!(stored.check(&changes), br(Setting::Procedure, "1.000002", SettingDiff::NotLogged));
+        let kept = [("procedure", "1.000002"), ("calendar_year", "2026")];
+        stored.before_log = BeforeLog::from_rows(kept.map(|(k, v)| (k.into(), v.into())).to_vec()).unwrap();
+        assert_eq!(stored.check(&changes), None, "the digest-less entry vouches for 1.000001's version");
         changes.push(AdminChange::ReportCategorySaved { code: "rac-thai".into(), active: true, digest: None });
         stored.categories[0].name = "Rác".into();
         assert_eq!(stored.check(&changes), None);

@@ -201,6 +201,42 @@ async fn the_procedure_editor(s: tinhso_testkit::TestServer) {
     let r = admin.post(format!("{}{edit}", s.url)).form(&odd).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(r.text().await.unwrap().contains("Biểu mẫu có trường không hợp lệ: form_fields[3].colour"));
+
+    // The procedure's history says what each save changed, newest first, and who made it; the
+    // set-up's version is the oldest kept. The auditor reaches it from the administrators' log.
+    let history = format!("{}/quan-tri/thu-tuc/{BIRTH}/lich-su", s.url);
+    let auditor = crate::journey::page_login(&s, "kiemtra@tinhso.local").await;
+    let log = auditor.get(format!("{}/quan-tri/nhat-ky", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(
+        log.contains(&format!("<a href=\"/quan-tri/thu-tuc/{BIRTH}/lich-su\">Thủ tục {BIRTH}")),
+        "linked from the log"
+    );
+    let r = auditor.get(&history).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = form::unescape(&r.text().await.unwrap());
+    let saves: Vec<&str> = page.split("<section class=\"version\">").skip(1).collect();
+    assert_eq!(saves.len(), 3, "set-up, the mended save, the knowing overwrite");
+    assert!(
+        saves[0].contains("Tên thủ tục: \u{201c}")
+            && saves[0].contains("\u{201d} → \u{201c}Đăng ký khai sinh (bản cũ)\u{201d}")
+    );
+    // Added items are named; those kept stay in their order, so no reordering is said.
+    assert!(saves[1].contains("<li>Thành phần hồ sơ: thêm \u{201c}Giấy xác nhận của trưởng thôn\u{201d}</li>"));
+    assert!(saves[1].contains(
+        "<li>Biểu mẫu điện tử: thêm \u{201c}Quan hệ với trẻ\u{201d}; thêm \u{201c}Ghi chú thêm\u{201d}; bỏ \u{201c}Nội dung yêu cầu\u{201d}</li>"
+    ));
+    assert!(saves[1].contains("· Nông Thị Thu</h2>"), "the province admin who saved it: {}", saves[1]);
+    assert!(saves[2].contains("Hệ thống (khởi tạo hoặc nạp danh mục)") && saves[2].contains("Phiên bản cũ nhất"));
+    let (code, out, _) =
+        tinhso_testkit::server::run_cli(crate::bin(), &[vec!["audit".into(), "verify".into()], s.data_args()].concat())
+            .await
+            .unwrap();
+    assert_eq!(code, 0, "each version is one the log vouches for: {out}");
+    // Nobody else reads it.
+    let officer = crate::journey::page_login(&s, "chuyenvien@tinhso.local").await;
+    assert_eq!(officer.get(&history).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    let r = admin.get(format!("{}/quan-tri/thu-tuc/9.999999/lich-su", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
     s.stop().await.unwrap();
 }
 

@@ -87,6 +87,26 @@ async fn story(s: TestServer) {
     )
     .await;
 
+    // A procedure's history rewritten (the fee it had at set-up), then its only version deleted
+    // while the procedure stands: each named, each put back.
+    s.exec_sql_unchecked("CREATE TABLE kept_version AS SELECT * FROM procedure_version").await.unwrap();
+    let first = "(SELECT min(id) FROM procedure_version)";
+    let rewrite = if pg {
+        format!("UPDATE procedure_version SET body = jsonb_set(body, '{{fee,amount_vnd}}', '1') WHERE id = {first}")
+    } else {
+        format!("UPDATE procedure_version SET body = json_set(body, '$.fee.amount_vnd', 1) WHERE id = {first}")
+    };
+    let put_back =
+        "UPDATE procedure_version SET body = (SELECT k.body FROM kept_version k WHERE k.id = procedure_version.id)";
+    found(&s, &rewrite, "lịch sử các phiên bản của thủ tục", put_back).await;
+    found(
+        &s,
+        &format!("DELETE FROM procedure_version WHERE id = {first}"),
+        "lịch sử các phiên bản của thủ tục",
+        "INSERT INTO procedure_version SELECT * FROM kept_version WHERE id NOT IN (SELECT id FROM procedure_version)",
+    )
+    .await;
+
     // A category no longer offered, and its reports sent to another agency.
     let toggle = "UPDATE report_category SET active = NOT active WHERE code = 'rac-thai'";
     found(&s, toggle, "lĩnh vực phản ánh rac-thai", toggle).await;

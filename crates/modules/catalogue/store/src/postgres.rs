@@ -5,11 +5,12 @@ use deadpool_postgres::Transaction;
 use std::sync::Arc;
 use tinhso_catalogue::procedure::Procedure;
 use tinhso_kernel::calendar::YearCalendar;
+use tinhso_kernel::ids::AccountId;
 use tinhso_postgres::{ledger, map_err, PgStore};
 use tinhso_store::admin::{AdminAct, AdminChange, Basis};
 use tinhso_store::codec::{from_json, from_json_all, to_json};
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::{BeforeLog, CatalogueStore, Result};
+use tinhso_store::{BeforeLog, CatalogueStore, ProcedureVersion, Result};
 use tokio_postgres::types::Json;
 
 /// The module's tables on PostgreSQL, oldest first.
@@ -18,6 +19,11 @@ pub const MIGRATIONS: Migrations = Migrations {
     steps: &[
         Migration { version: 1, name: "catalogue", sql: include_str!("../migrations/postgres/0001_catalogue.sql") },
         Migration { version: 2, name: "before_log", sql: include_str!("../migrations/postgres/0002_before_log.sql") },
+        Migration {
+            version: 3,
+            name: "procedure_version",
+            sql: include_str!("../migrations/postgres/0003_procedure_version.sql"),
+        },
     ],
 };
 
@@ -60,9 +66,14 @@ async fn upsert_procedures(tx: &Transaction<'_>, procedures: &[Procedure], by: &
         )
         .await
         .map_err(map_err)?;
+    let version = tx
+        .prepare("INSERT INTO procedure_version (code, saved_at, actor, body) VALUES ($1, $2, $3, $4::text::jsonb)")
+        .await
+        .map_err(map_err)?;
     for p in procedures {
         let body = to_json(p)?;
         tx.execute(&st, &[&p.code.as_str(), &p.name, &p.field, &p.online_level.key(), &body]).await.map_err(map_err)?;
+        tx.execute(&version, &[&p.code.as_str(), &by.at, &by.actor.0, &body]).await.map_err(map_err)?;
     }
     if !procedures.is_empty() {
         ledger::append_admin(tx, &AdminChange::procedures_saved(procedures)?, by).await?;
@@ -117,6 +128,26 @@ impl CatalogueStore for CataloguePg {
         basis.admits(&format!("procedure {}", procedure.code), now.as_ref())?;
         upsert_procedures(&tx, std::slice::from_ref(procedure), by).await?;
         tx.commit().await.map_err(map_err)
+    }
+
+    async fn procedure_history(&self, code: Option<&str>) -> Result<Vec<ProcedureVersion>> {
+        let rows = self
+            .db
+            .client()
+            .await?
+            .query(
+                "SELECT saved_at, actor, body::text FROM procedure_version
+                 WHERE $1::text IS NULL OR code = $1 ORDER BY id",
+                &[&code],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                let body: String = r.get(2);
+                Ok(ProcedureVersion { at: r.get(0), actor: AccountId(r.get(1)), procedure: from_json(&body)? })
+            })
+            .collect()
     }
 
     async fn put_calendar_year(&self, year: &YearCalendar, basis: &Basis, by: &AdminAct) -> Result<()> {

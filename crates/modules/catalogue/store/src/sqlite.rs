@@ -1,16 +1,17 @@
 //! `CatalogueStore` on the embedded engine.
 
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::sync::Arc;
 use tinhso_catalogue::procedure::Procedure;
 use tinhso_kernel::calendar::YearCalendar;
+use tinhso_kernel::ids::AccountId;
 use tinhso_sqlite::{ledger, map_err, SqliteStore};
 use tinhso_store::admin::{AdminAct, AdminChange, Basis};
 use tinhso_store::codec::{from_json, from_json_all, to_json};
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::{BeforeLog, CatalogueStore, Result};
+use tinhso_store::{BeforeLog, CatalogueStore, ProcedureVersion, Result};
 
 /// The module's tables on SQLite, oldest first.
 pub const MIGRATIONS: Migrations = Migrations {
@@ -18,6 +19,11 @@ pub const MIGRATIONS: Migrations = Migrations {
     steps: &[
         Migration { version: 1, name: "catalogue", sql: include_str!("../migrations/sqlite/0001_catalogue.sql") },
         Migration { version: 2, name: "before_log", sql: include_str!("../migrations/sqlite/0002_before_log.sql") },
+        Migration {
+            version: 3,
+            name: "procedure_version",
+            sql: include_str!("../migrations/sqlite/0003_procedure_version.sql"),
+        },
     ],
 };
 
@@ -43,9 +49,13 @@ fn upsert_procedures(tx: &Connection, procedures: &[Procedure], by: &AdminAct) -
              online_level = excluded.online_level, body = excluded.body, updated_at = excluded.updated_at",
         )
         .map_err(map_err)?;
+    let mut version = tx
+        .prepare("INSERT INTO procedure_version (code, saved_at, actor, body) VALUES (?1, ?2, ?3, ?4)")
+        .map_err(map_err)?;
     for p in procedures {
-        st.execute(params![p.code.as_str(), p.name, p.field, p.online_level.key(), to_json(p)?, now])
-            .map_err(map_err)?;
+        let body = to_json(p)?;
+        st.execute(params![p.code.as_str(), p.name, p.field, p.online_level.key(), body, now]).map_err(map_err)?;
+        version.execute(params![p.code.as_str(), by.at, by.actor.0, body]).map_err(map_err)?;
     }
     if !procedures.is_empty() {
         ledger::append_admin(tx, &AdminChange::procedures_saved(procedures)?, by)?;
@@ -120,6 +130,23 @@ impl CatalogueStore for CatalogueSqlite {
     async fn save_procedure(&self, procedure: &Procedure, basis: &Basis, by: &AdminAct) -> Result<()> {
         let (p, basis, by) = (procedure.clone(), basis.clone(), *by);
         self.db.write(move |tx| save_procedure(tx, &p, &basis, &by)).await
+    }
+
+    async fn procedure_history(&self, code: Option<&str>) -> Result<Vec<ProcedureVersion>> {
+        let code = code.map(str::to_owned);
+        let rows: Vec<(DateTime<Utc>, i64, String)> = self
+            .db
+            .read(move |c| {
+                let mut st = c.prepare(
+                    "SELECT saved_at, actor, body FROM procedure_version WHERE ?1 IS NULL OR code = ?1 ORDER BY id",
+                )?;
+                let rows = st.query_map([&code], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                rows.collect()
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(at, actor, body)| Ok(ProcedureVersion { at, actor: AccountId(actor), procedure: from_json(&body)? }))
+            .collect()
     }
 
     async fn put_calendar_year(&self, year: &YearCalendar, basis: &Basis, by: &AdminAct) -> Result<()> {

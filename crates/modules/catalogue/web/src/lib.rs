@@ -1,6 +1,7 @@
 //! The procedure catalogue's web half (the `catalogue` module's pages and API): the portal's
 //! home, procedure search (diacritic-insensitive, with filters) and a procedure's page; the
-//! catalogue's administration (the procedure editor, each year's working-day calendar); and
+//! catalogue's administration (the procedure editor, each procedure's history of saves, each
+//! year's working-day calendar); and
 //! `/api/v1/procedures`. It registers its routes and its part of the OpenAPI document with the
 //! composition root through [`module`]. It keeps the catalogue's read model, the search index,
 //! in its module state ([`live`]), reloaded when the catalogue changes, and names procedures
@@ -26,7 +27,7 @@ pub struct ApiDoc;
 
 /// The module's routes and its part of the API document.
 pub fn module() -> WebModule {
-    use pages::{admin, portal};
+    use pages::{admin, history, portal};
     let routes = Router::new()
         .route("/", get(portal::home))
         .route("/thu-tuc", get(portal::search))
@@ -35,6 +36,7 @@ pub fn module() -> WebModule {
         .route("/quan-tri/thu-tuc", post(admin::create))
         .route("/quan-tri/thu-tuc/moi", get(admin::new_form))
         .route("/quan-tri/thu-tuc/{code}", get(admin::edit_form).post(admin::update))
+        .route("/quan-tri/thu-tuc/{code}/lich-su", get(history::show))
         .route("/quan-tri/lich/{year}", get(admin::calendar_form).post(admin::calendar_save))
         .route("/api/v1/procedures", get(api::procedures))
         .route("/api/v1/procedures/{code}", get(api::procedure));

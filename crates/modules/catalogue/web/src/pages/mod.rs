@@ -1,9 +1,10 @@
 //! The catalogue's pages: the public portal (home, search, a procedure) and its
-//! administration (the procedure editor, the working-day calendar).
+//! administration (the procedure editor and each procedure's history, the working-day calendar).
 
 pub mod admin;
 pub mod components;
 pub mod fields;
 pub mod groups;
+pub mod history;
 pub mod portal;
 pub mod steps;
