@@ -27,7 +27,7 @@ pub struct ApiDoc;
 
 /// The module's routes and its part of the API document.
 pub fn module() -> WebModule {
-    use pages::{admin, history, portal};
+    use pages::{admin, calendar, history, portal};
     let routes = Router::new()
         .route("/", get(portal::home))
         .route("/thu-tuc", get(portal::search))
@@ -37,7 +37,7 @@ pub fn module() -> WebModule {
         .route("/quan-tri/thu-tuc/moi", get(admin::new_form))
         .route("/quan-tri/thu-tuc/{code}", get(admin::edit_form).post(admin::update))
         .route("/quan-tri/thu-tuc/{code}/lich-su", get(history::show))
-        .route("/quan-tri/lich/{year}", get(admin::calendar_form).post(admin::calendar_save))
+        .route("/quan-tri/lich/{year}", get(calendar::form).post(calendar::save))
         .route("/api/v1/procedures", get(api::procedures))
         .route("/api/v1/procedures/{code}", get(api::procedure));
     WebModule {

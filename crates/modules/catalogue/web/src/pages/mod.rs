@@ -2,6 +2,7 @@
 //! administration (the procedure editor and each procedure's history, the working-day calendar).
 
 pub mod admin;
+pub mod calendar;
 pub mod components;
 pub mod fields;
 pub mod groups;
