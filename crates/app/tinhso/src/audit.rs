@@ -318,6 +318,7 @@ async fn settings_unvouched(store: &Stores) -> Result<std::result::Result<usize,
         let procedures = store.catalogue.procedures().await?;
         let procedure_versions = store.catalogue.procedure_history(None).await?;
         let calendar = store.catalogue.calendar_years().await?;
+        let calendar_versions = store.catalogue.calendar_history(None).await?;
         let before_log = store.catalogue.saved_before_log().await?;
         let categories = store.reports.report_categories().await?;
         let routes = store.reports.report_routes().await?;
@@ -334,6 +335,7 @@ async fn settings_unvouched(store: &Stores) -> Result<std::result::Result<usize,
         let settings = tinhso_store::settings::Settings {
             procedures: &procedures,
             procedure_versions: &procedure_versions,
+            calendar_versions: &calendar_versions,
             calendar: &calendar,
             before_log: &before_log,
             categories: &categories,

@@ -220,6 +220,7 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, PageQuery(mut q
             what: e.change.describe(en),
             whom_href: match &e.change {
                 AdminChange::ProcedureSaved { code, .. } => Some(format!("/quan-tri/thu-tuc/{code}/lich-su")),
+                AdminChange::CalendarSaved { year, .. } => Some(format!("/quan-tri/lich/{year}/lich-su")),
                 _ => None,
             },
             whom: match &e.change {

@@ -147,14 +147,17 @@ pub trait IdentityStore: Send + Sync + 'static {
     async fn staff_with_role(&self, role: Role) -> Result<Vec<Account>>;
 }
 
-/// A procedure as one save left it: when, by whom (the console's saves by
-/// [`crate::admin::CONSOLE`]), and the procedure whole.
+/// A setting as one save left it: when, by whom (the console's saves, the set-up's and an
+/// upgrade's by [`crate::admin::CONSOLE`]), and the setting whole.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ProcedureVersion {
+pub struct Version<T> {
     pub at: DateTime<Utc>,
     pub actor: AccountId,
-    pub procedure: Procedure,
+    pub value: T,
 }
+
+pub type ProcedureVersion = Version<Procedure>;
+pub type CalendarVersion = Version<YearCalendar>;
 
 /// Procedures and the working-day calendar (module: catalogue).
 #[async_trait]
@@ -176,6 +179,8 @@ pub trait CatalogueStore: Send + Sync + 'static {
     /// A fingerprint of the catalogue and calendar that changes whenever either does, so
     /// each server process can refresh its in-memory copies after another process's edit.
     async fn read_model_revision(&self) -> Result<String>;
+    /// Every saved version of `year`'s calendar (of every year with `None`), oldest first.
+    async fn calendar_history(&self, year: Option<i32>) -> Result<Vec<CalendarVersion>>;
     /// Stores a year's calendar if the stored one (if any) is still what `basis` says
     /// (`Conflict` and nothing written otherwise), recorded on the ledger (with its digest) in
     /// the same transaction.

@@ -57,6 +57,8 @@ pub struct Settings<'a> {
     pub procedures: &'a [Procedure],
     /// Every saved version of every procedure, oldest first (`procedure_history`).
     pub procedure_versions: &'a [crate::ProcedureVersion],
+    /// Every saved version of every stored year's calendar, oldest first (`calendar_history`).
+    pub calendar_versions: &'a [crate::CalendarVersion],
     pub calendar: &'a [YearCalendar],
     pub before_log: &'a BeforeLog,
     pub categories: &'a [Category],
@@ -109,9 +111,6 @@ pub fn first_unvouched(s: &Settings, newest_first: &[AdminEntry]) -> Result<Opti
             None => return Ok(differs(Setting::Procedure, code, SettingDiff::NotLogged)),
         }
     }
-    if let Some(b) = history_unvouched(s, newest_first)? {
-        return Ok(Some(b));
-    }
     for y in s.calendar {
         let found = match saved(AdminChange::CalendarSaved { year: y.year, digest: None }) {
             Some(AdminChange::CalendarSaved { digest: Some(d), .. }) => Some(*d == digest(y)?),
@@ -123,6 +122,9 @@ pub fn first_unvouched(s: &Settings, newest_first: &[AdminEntry]) -> Result<Opti
             Some(false) => return Ok(differs(Setting::CalendarYear, y.year.to_string(), SettingDiff::Edited)),
             None => return Ok(differs(Setting::CalendarYear, y.year.to_string(), SettingDiff::NotLogged)),
         }
+    }
+    if let Some(b) = history_unvouched(s, newest_first)? {
+        return Ok(Some(b));
     }
     for c in s.categories {
         let found =
@@ -197,46 +199,78 @@ pub fn first_unvouched(s: &Settings, newest_first: &[AdminEntry]) -> Result<Opti
     Ok(None)
 }
 
-/// The first procedure whose history holds a version no entry saved (one written or edited
-/// behind the platform), or lacks the procedure as it stands (its newest deleted, or all of
-/// them). A database upgraded in place keeps its procedures as they stood as their first
-/// versions; those stored before the log began need no entry until the log adopts them.
+/// The first procedure or calendar year whose history holds a version no entry saved (one
+/// written or edited behind the platform), or lacks the setting as it stands (its newest
+/// deleted, or all of them). A database upgraded in place keeps its settings as they stood as
+/// their first versions; those stored before the log began, or saved when entries held no
+/// digest, are vouched for by their key alone.
 fn history_unvouched(s: &Settings, newest_first: &[AdminEntry]) -> Result<Option<Break>> {
-    let mut logged: std::collections::HashSet<(&str, &str)> = std::collections::HashSet::new();
-    // Saved when entries held no digest: such an entry vouches for the code only.
-    let mut undigested: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut procedures = Vouched::default();
+    let mut years = Vouched::default();
     for e in newest_first {
         match &e.change {
-            AdminChange::ProcedureSaved { code, digest: Some(d) } => {
-                logged.insert((code, d));
-            }
-            AdminChange::ProcedureSaved { code, digest: None } => {
-                undigested.insert(code);
-            }
+            AdminChange::ProcedureSaved { code, digest } => procedures.add(code.clone(), digest.clone()),
             AdminChange::ProceduresImported { digests } => {
-                logged.extend(digests.iter().map(|(c, d)| (c.as_str(), d.as_str())));
+                for (code, d) in digests {
+                    procedures.add(code.clone(), Some(d.clone()));
+                }
             }
+            AdminChange::CalendarSaved { year, digest } => years.add(year.to_string(), digest.clone()),
             _ => {}
         }
     }
-    let mut newest: HashMap<&str, String> = HashMap::new();
-    for v in s.procedure_versions {
-        let code = v.procedure.code.as_str();
-        let d = digest(&v.procedure)?;
-        let vouched =
-            logged.contains(&(code, d.as_str())) || undigested.contains(code) || s.before_log.procedures.contains(code);
-        if !vouched {
-            return Ok(differs(Setting::Procedure, code, SettingDiff::HistoryEdited));
-        }
-        newest.insert(code, d);
+    procedures.keys.extend(s.before_log.procedures.iter().cloned());
+    years.keys.extend(s.before_log.years.iter().map(i32::to_string));
+    let by_code = |p: &Procedure| p.code.to_string();
+    if let Some(key) = procedures.first_unvouched(s.procedure_versions, s.procedures, by_code)? {
+        return Ok(differs(Setting::Procedure, key, SettingDiff::HistoryEdited));
     }
-    for p in s.procedures {
-        let code = p.code.as_str();
-        if newest.get(code) != Some(&digest(p)?) {
-            return Ok(differs(Setting::Procedure, code, SettingDiff::HistoryEdited));
-        }
+    let by_year = |y: &YearCalendar| y.year.to_string();
+    if let Some(key) = years.first_unvouched(s.calendar_versions, s.calendar, by_year)? {
+        return Ok(differs(Setting::CalendarYear, key, SettingDiff::HistoryEdited));
     }
     Ok(None)
+}
+
+/// What the log vouches for, of one kind of setting: (key, digest) pairs, and keys it
+/// vouches for whatever they hold.
+#[derive(Default)]
+struct Vouched {
+    digests: std::collections::HashSet<(String, String)>,
+    keys: std::collections::HashSet<String>,
+}
+
+impl Vouched {
+    fn add(&mut self, key: String, digest: Option<String>) {
+        match digest {
+            Some(d) => self.digests.insert((key, d)),
+            None => self.keys.insert(key),
+        };
+    }
+
+    /// The key of the first setting whose history is not as the log saved it.
+    fn first_unvouched<T: serde::Serialize>(
+        &self,
+        versions: &[crate::Version<T>],
+        stored: &[T],
+        key: impl Fn(&T) -> String,
+    ) -> Result<Option<String>> {
+        let mut newest: HashMap<String, String> = HashMap::new();
+        for v in versions {
+            let (k, d) = (key(&v.value), digest(&v.value)?);
+            if !self.keys.contains(&k) && !self.digests.contains(&(k.clone(), d.clone())) {
+                return Ok(Some(k));
+            }
+            newest.insert(k, d);
+        }
+        for value in stored {
+            let k = key(value);
+            if newest.get(&k) != Some(&digest(value)?) {
+                return Ok(Some(k));
+            }
+        }
+        Ok(None)
+    }
 }
 
 /// The first unrevoked Open311 key no entry issued, or that an entry revoked after issuing it
@@ -302,7 +336,7 @@ mod tests {
     use super::*;
     use chrono::{TimeZone, Utc};
     use tinhso_kernel::calendar::{CalendarSource, NamedDay};
-    use tinhso_kernel::ids::AgencyCode;
+    use tinhso_kernel::ids::{AccountId, AgencyCode};
 
     fn procedure(code: &str, fee: u64) -> Procedure {
         serde_json::from_value(serde_json::json!({
@@ -334,6 +368,7 @@ mod tests {
     struct Stored {
         procedures: Vec<Procedure>,
         versions: Vec<crate::ProcedureVersion>,
+        calendar_versions: Vec<crate::CalendarVersion>,
         calendar: Vec<YearCalendar>,
         before_log: BeforeLog,
         categories: Vec<Category>,
@@ -355,6 +390,7 @@ mod tests {
             ];
             let stored = Self {
                 versions: [&p, &procedure("1.000002", 5)].map(version).to_vec(),
+                calendar_versions: vec![crate::Version { at: Utc::now(), actor: AccountId(0), value: y.clone() }],
                 procedures: vec![p, procedure("1.000002", 5)],
                 calendar: vec![y],
                 before_log: BeforeLog::default(),
@@ -374,6 +410,7 @@ mod tests {
             let s = Settings {
                 procedures: &self.procedures,
                 procedure_versions: &self.versions,
+                calendar_versions: &self.calendar_versions,
                 calendar: &self.calendar,
                 before_log: &self.before_log,
                 categories: &self.categories,
@@ -390,13 +427,13 @@ mod tests {
     }
 
     fn version(p: &Procedure) -> crate::ProcedureVersion {
-        crate::ProcedureVersion { at: Utc::now(), actor: tinhso_kernel::ids::AccountId(0), procedure: p.clone() }
+        crate::ProcedureVersion { at: Utc::now(), actor: AccountId(0), value: p.clone() }
     }
 
     /// Each kept version of a procedure is one a logged save wrote, and the newest is the
     /// procedure as it stands; saves from before versions were kept need none.
     #[test]
-    fn a_procedures_history_is_the_one_its_saves_logged() {
+    fn a_settings_history_is_the_one_its_saves_logged() {
         let (mut stored, mut changes) = Stored::set_up();
         let saved = procedure("1.000001", 30_000);
         stored.procedures[0] = saved.clone();
@@ -405,8 +442,8 @@ mod tests {
         assert_eq!(stored.check(&changes), None);
         // An old version rewritten to say the fee was always 30,000.
         let mut rewritten = stored.versions.clone();
-        rewritten[0].procedure.fee.amount_vnd = Some(30_000);
-        rewritten[0].procedure.name.push_str(" (sửa)");
+        rewritten[0].value.fee.amount_vnd = Some(30_000);
+        rewritten[0].value.name.push_str(" (sửa)");
         let kept = std::mem::replace(&mut stored.versions, rewritten);
         assert_eq!(stored.check(&changes), br(Setting::Procedure, "1.000001", SettingDiff::HistoryEdited));
         // The newest version deleted: the history would end at the old fee.
@@ -414,8 +451,12 @@ mod tests {
         stored.versions.pop();
         assert_eq!(stored.check(&changes), br(Setting::Procedure, "1.000001", SettingDiff::HistoryEdited));
         // Every version deleted: the procedure has no history at all.
-        stored.versions.retain(|v| v.procedure.code.as_str() != "1.000001");
+        stored.versions.retain(|v| v.value.code.as_str() != "1.000001");
         assert_eq!(stored.check(&changes), br(Setting::Procedure, "1.000001", SettingDiff::HistoryEdited));
+        // A year's calendar likewise: its kept version said to have had another day off.
+        let (mut stored, changes) = Stored::set_up();
+        stored.calendar_versions[0].value = year(2026, &[(1, 1), (3, 2)]);
+        assert_eq!(stored.check(&changes), br(Setting::CalendarYear, "2026", SettingDiff::HistoryEdited));
     }
 
     fn br(setting: Setting, key: &str, how: SettingDiff) -> Option<Break> {
@@ -431,6 +472,8 @@ mod tests {
         stored.versions.push(version(&stored.procedures[0]));
         changes.push(AdminChange::procedure_saved(&stored.procedures[0]).unwrap());
         stored.calendar[0] = year(2026, &[(1, 1), (9, 2)]);
+        let saved = crate::Version { at: Utc::now(), actor: AccountId(0), value: stored.calendar[0].clone() };
+        stored.calendar_versions.push(saved);
         changes.push(AdminChange::calendar_saved(&stored.calendar[0]).unwrap());
         stored.categories[0].active = false;
         changes.push(AdminChange::category_saved(&stored.categories[0]).unwrap());

@@ -107,6 +107,18 @@ async fn story(s: TestServer) {
     )
     .await;
 
+    // A year's calendar history rewritten (the set-up's 2026 without its first day off).
+    s.exec_sql_unchecked("CREATE TABLE kept_calendar AS SELECT * FROM calendar_version").await.unwrap();
+    let year_first = "(SELECT min(id) FROM calendar_version WHERE year = 2026)";
+    let rewrite = if pg {
+        format!("UPDATE calendar_version SET body = body #- '{{days_off,0}}' WHERE id = {year_first}")
+    } else {
+        format!("UPDATE calendar_version SET body = json_remove(body, '$.days_off[0]') WHERE id = {year_first}")
+    };
+    let put_back =
+        "UPDATE calendar_version SET body = (SELECT k.body FROM kept_calendar k WHERE k.id = calendar_version.id)";
+    found(&s, &rewrite, "lịch sử các phiên bản của lịch làm việc năm 2026", put_back).await;
+
     // A category no longer offered, and its reports sent to another agency.
     let toggle = "UPDATE report_category SET active = NOT active WHERE code = 'rac-thai'";
     found(&s, toggle, "lĩnh vực phản ánh rac-thai", toggle).await;

@@ -431,6 +431,16 @@ async fn story(s: TestServer) {
         told.contains("lịch năm 2027 đã được lưu với nội dung khác") && told.contains("05/03/2027 | Ngày nghỉ khác")
     );
     assert!(told.contains("href=\"#revision\"") && told.contains("id=\"revision\""));
+    // Saved again from that page, knowingly; the year's history says what each save changed.
+    let kept = tinhso_testkit::form::values(&told, "/quan-tri/lich/2027").unwrap();
+    let r = admin.post(format!("{}/quan-tri/lich/2027", s.url)).form(&kept).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let (st, history) = page(&admin, &format!("{}/quan-tri/lich/2027/lich-su", s.url)).await;
+    assert_eq!(st, StatusCode::OK);
+    let saves: Vec<&str> = history.split("<section class=\"version\">").skip(1).collect();
+    assert_eq!(saves.len(), 2, "{history}");
+    assert!(saves[0].contains("<li>Thêm ngày nghỉ: 05/03/2027 (Ngày nghỉ khác)</li>"), "{}", saves[0]);
+    assert!(saves[1].contains("Phiên bản cũ nhất"), "the first save of a year the rules computed");
     let (code, out, _) = tinhso_testkit::server::run_cli(
         crate::bin(),
         &[vec!["calendar".into(), "due".into(), "2027-03-01".into(), "1".into()], s.data_args()].concat(),
@@ -476,13 +486,16 @@ async fn story(s: TestServer) {
     let (st, log) = page(&admin, &format!("{}/quan-tri/nhat-ky", s.url)).await;
     assert_eq!(st, StatusCode::OK);
     let rows: Vec<&str> = log.split("<tr><td>").skip(1).map(|r| r.split("</tr>").next().unwrap()).collect();
-    assert!(rows[0].contains("Sửa lịch làm việc") && rows[0].contains("Năm 2027"), "{rows:?}");
-    assert!(rows[1].contains("Tạo tài khoản cán bộ") && rows[1].contains("Triệu Văn Minh"), "{rows:?}");
-    assert!(rows[2].contains("Thêm hoặc sửa thủ tục") && rows[2].contains("2.999999"), "{rows:?}");
-    assert!(rows[2].contains("Nông Thị Thu") && rows[2].contains("đường thôn"), "{rows:?}");
+    for row in &rows[..2] {
+        assert!(row.contains("Sửa lịch làm việc") && row.contains("Năm 2027"), "{rows:?}");
+        assert!(row.contains("href=\"/quan-tri/lich/2027/lich-su\""), "linked to the year's history: {rows:?}");
+    }
+    assert!(rows[2].contains("Tạo tài khoản cán bộ") && rows[2].contains("Triệu Văn Minh"), "{rows:?}");
+    assert!(rows[3].contains("Thêm hoặc sửa thủ tục") && rows[3].contains("2.999999"), "{rows:?}");
+    assert!(rows[3].contains("Nông Thị Thu") && rows[3].contains("đường thôn"), "{rows:?}");
     // Older still, the province's set-up by the platform itself: its calendar years, not this one.
     let by_people = rows.iter().filter(|r| !r.contains("Dòng lệnh trên máy chủ"));
-    assert_eq!(by_people.filter(|r| r.contains("Sửa lịch làm việc")).count(), 1, "{rows:?}");
+    assert_eq!(by_people.filter(|r| r.contains("Sửa lịch làm việc")).count(), 2, "{rows:?}");
 
     s.stop().await.unwrap();
 }

@@ -1,10 +1,12 @@
 //! What a save changed in a procedure, in words an administrator or auditor reads on the
 //! procedure's history page: each published term that differs (name, time limit, fee, online
 //! level, ...) with its value before and after, and for the documents, the e-form's fields and the
-//! steps which items were added, removed or changed, and whether they were reordered. Pure.
+//! steps which items were added, removed or changed, and whether they were reordered; and what a
+//! save changed in a year's working calendar. Pure.
 
 use crate::procedure::{CompetentAgency, Fee, Level, Procedure, ProcessingTime};
 use crate::workflow::{WorkflowStep, HOURS_PER_DAY};
+use tinhso_kernel::calendar::{NamedDay, YearCalendar};
 
 /// One changed term, said in both languages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,6 +163,39 @@ fn steps(s: &[WorkflowStep], en: bool) -> String {
     s.iter().map(one).collect::<Vec<_>>().join(", ")
 }
 
+/// What a save changed in a year's working calendar: days off and make-up working days added or
+/// removed (by date, with their names), and days whose name alone changed.
+pub fn calendar_changes(before: &YearCalendar, after: &YearCalendar) -> Vec<Change> {
+    let mut out = Vec::new();
+    let lists = [
+        (("ngày nghỉ", "day off"), &before.days_off, &after.days_off),
+        (("ngày làm bù", "make-up working day"), &before.swap_workdays, &after.swap_workdays),
+    ];
+    for ((vi, en), b, a) in lists {
+        let on = |days: &[NamedDay], d: &NamedDay| days.iter().find(|x| x.date == d.date).cloned();
+        let day = |d: &NamedDay| match d.name.is_empty() {
+            true => d.date.format("%d/%m/%Y").to_string(),
+            false => format!("{} ({})", d.date.format("%d/%m/%Y"), d.name),
+        };
+        for d in a.iter().filter(|d| on(b, d).is_none()) {
+            out.push(Change { vi: format!("Thêm {vi}: {}", day(d)), en: format!("Added a {en}: {}", day(d)) });
+        }
+        for d in b.iter().filter(|d| on(a, d).is_none()) {
+            out.push(Change { vi: format!("Bỏ {vi}: {}", day(d)), en: format!("Removed a {en}: {}", day(d)) });
+        }
+        for d in a {
+            if let Some(old) = on(b, d).filter(|old| old.name != d.name) {
+                let date = d.date.format("%d/%m/%Y");
+                out.push(Change {
+                    vi: format!("Đổi tên {vi} {date}: {} → {}", quote(&old.name), quote(&d.name)),
+                    en: format!("Renamed the {en} of {date}: {} → {}", quote_en(&old.name), quote_en(&d.name)),
+                });
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,6 +286,36 @@ mod tests {
         assert!(said[2].vi.starts_with("Quy trình xử lý: mặc định → Thẩm định ("), "{}", said[2].vi);
         assert!(said[2].vi.ends_with(", 2 ngày làm việc)"), "{}", said[2].vi);
         assert_eq!(said.len(), 3);
+    }
+
+    #[test]
+    fn a_calendar_save_names_each_day_added_removed_or_renamed() {
+        use tinhso_kernel::calendar::CalendarSource;
+        let day = |m, d, name: &str| NamedDay {
+            date: chrono::NaiveDate::from_ymd_opt(2027, m, d).unwrap(),
+            name: name.into(),
+        };
+        let year = |off: Vec<NamedDay>, swap: Vec<NamedDay>| YearCalendar {
+            year: 2027,
+            source: CalendarSource::Edited,
+            basis: String::new(),
+            days_off: off,
+            swap_workdays: swap,
+        };
+        let before = year(vec![day(1, 1, "Tết Dương lịch"), day(4, 30, "Giải phóng miền Nam")], vec![]);
+        let after = year(vec![day(1, 1, "Tết Dương lịch 2027"), day(3, 2, "Ngày nghỉ của tỉnh")], vec![day(1, 9, "")]);
+        let said: Vec<String> = calendar_changes(&before, &after).into_iter().map(|c| c.vi).collect();
+        assert_eq!(
+            said,
+            [
+                "Thêm ngày nghỉ: 02/03/2027 (Ngày nghỉ của tỉnh)",
+                "Bỏ ngày nghỉ: 30/04/2027 (Giải phóng miền Nam)",
+                "Đổi tên ngày nghỉ 01/01/2027: \u{201c}Tết Dương lịch\u{201d} → \u{201c}Tết Dương lịch 2027\u{201d}",
+                "Thêm ngày làm bù: 09/01/2027",
+            ]
+        );
+        assert_eq!(calendar_changes(&after, &after), []);
+        assert_eq!(calendar_changes(&before, &after)[3].en, "Added a make-up working day: 09/01/2027");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use tinhso_postgres::{ledger, map_err, PgStore};
 use tinhso_store::admin::{AdminAct, AdminChange, Basis};
 use tinhso_store::codec::{from_json, from_json_all, to_json};
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::{BeforeLog, CatalogueStore, ProcedureVersion, Result};
+use tinhso_store::{BeforeLog, CalendarVersion, CatalogueStore, ProcedureVersion, Result, Version};
 use tokio_postgres::types::Json;
 
 /// The module's tables on PostgreSQL, oldest first.
@@ -24,6 +24,11 @@ pub const MIGRATIONS: Migrations = Migrations {
             name: "procedure_version",
             sql: include_str!("../migrations/postgres/0003_procedure_version.sql"),
         },
+        Migration {
+            version: 4,
+            name: "calendar_version",
+            sql: include_str!("../migrations/postgres/0004_calendar_version.sql"),
+        },
     ],
 };
 
@@ -34,6 +39,21 @@ pub struct CataloguePg {
 impl CataloguePg {
     pub fn new(db: Arc<PgStore>) -> Self {
         Self { db }
+    }
+
+    /// The versions `sql` selects (when, who, body) for `key` (`NULL`: all), oldest first.
+    async fn versions<T: serde::de::DeserializeOwned>(
+        &self,
+        sql: &str,
+        key: &(dyn tokio_postgres::types::ToSql + Sync),
+    ) -> Result<Vec<Version<T>>> {
+        let rows = self.db.client().await?.query(sql, &[key]).await.map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                let body: String = r.get(2);
+                Ok(Version { at: r.get(0), actor: AccountId(r.get(1)), value: from_json(&body)? })
+            })
+            .collect()
     }
 }
 
@@ -131,23 +151,15 @@ impl CatalogueStore for CataloguePg {
     }
 
     async fn procedure_history(&self, code: Option<&str>) -> Result<Vec<ProcedureVersion>> {
-        let rows = self
-            .db
-            .client()
-            .await?
-            .query(
-                "SELECT saved_at, actor, body::text FROM procedure_version
-                 WHERE $1::text IS NULL OR code = $1 ORDER BY id",
-                &[&code],
-            )
-            .await
-            .map_err(map_err)?;
-        rows.iter()
-            .map(|r| {
-                let body: String = r.get(2);
-                Ok(ProcedureVersion { at: r.get(0), actor: AccountId(r.get(1)), procedure: from_json(&body)? })
-            })
-            .collect()
+        let sql =
+            "SELECT saved_at, actor, body::text FROM procedure_version WHERE $1::text IS NULL OR code = $1 ORDER BY id";
+        self.versions(sql, &code).await
+    }
+
+    async fn calendar_history(&self, year: Option<i32>) -> Result<Vec<CalendarVersion>> {
+        let sql =
+            "SELECT saved_at, actor, body::text FROM calendar_version WHERE $1::int IS NULL OR year = $1 ORDER BY id";
+        self.versions(sql, &year).await
     }
 
     async fn put_calendar_year(&self, year: &YearCalendar, basis: &Basis, by: &AdminAct) -> Result<()> {
@@ -161,6 +173,12 @@ impl CatalogueStore for CataloguePg {
             "INSERT INTO calendar_year (year, body, updated_at) VALUES ($1, $2, clock_timestamp())
              ON CONFLICT (year) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
             &[&year.year, &Json(year)],
+        )
+        .await
+        .map_err(map_err)?;
+        tx.execute(
+            "INSERT INTO calendar_version (year, saved_at, actor, body) VALUES ($1, $2, $3, $4)",
+            &[&year.year, &by.at, &by.actor.0, &Json(year)],
         )
         .await
         .map_err(map_err)?;

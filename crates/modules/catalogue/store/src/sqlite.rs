@@ -11,7 +11,7 @@ use tinhso_sqlite::{ledger, map_err, SqliteStore};
 use tinhso_store::admin::{AdminAct, AdminChange, Basis};
 use tinhso_store::codec::{from_json, from_json_all, to_json};
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::{BeforeLog, CatalogueStore, ProcedureVersion, Result};
+use tinhso_store::{BeforeLog, CalendarVersion, CatalogueStore, ProcedureVersion, Result, Version};
 
 /// The module's tables on SQLite, oldest first.
 pub const MIGRATIONS: Migrations = Migrations {
@@ -23,6 +23,11 @@ pub const MIGRATIONS: Migrations = Migrations {
             version: 3,
             name: "procedure_version",
             sql: include_str!("../migrations/sqlite/0003_procedure_version.sql"),
+        },
+        Migration {
+            version: 4,
+            name: "calendar_version",
+            sql: include_str!("../migrations/sqlite/0004_calendar_version.sql"),
         },
     ],
 };
@@ -37,6 +42,25 @@ pub struct CatalogueSqlite {
 impl CatalogueSqlite {
     pub fn new(db: Arc<SqliteStore>) -> Self {
         Self { db }
+    }
+
+    /// The versions `sql` selects (when, who, body) for `key` (`NULL`: all), oldest first.
+    async fn versions<T: serde::de::DeserializeOwned>(
+        &self,
+        sql: &'static str,
+        key: Box<dyn rusqlite::ToSql + Send>,
+    ) -> Result<Vec<Version<T>>> {
+        let rows: Vec<(DateTime<Utc>, i64, String)> = self
+            .db
+            .read(move |c| {
+                let mut st = c.prepare(sql)?;
+                let rows = st.query_map([&key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                rows.collect()
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(at, actor, body)| Ok(Version { at, actor: AccountId(actor), value: from_json(&body)? }))
+            .collect()
     }
 }
 
@@ -78,10 +102,16 @@ fn save_procedure(tx: &Connection, p: &Procedure, basis: &Basis, by: &AdminAct) 
 fn put_calendar_year(tx: &Connection, year: &YearCalendar, basis: &Basis, by: &AdminAct) -> Result<()> {
     let now: Option<YearCalendar> = stored(tx, "SELECT body FROM calendar_year WHERE year = ?1", &year.year)?;
     basis.admits(&format!("calendar {}", year.year), now.as_ref())?;
+    let body = to_json(year)?;
     tx.execute(
         "INSERT INTO calendar_year (year, body, updated_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (year) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
-        params![year.year, to_json(year)?, Utc::now()],
+        params![year.year, body, Utc::now()],
+    )
+    .map_err(map_err)?;
+    tx.execute(
+        "INSERT INTO calendar_version (year, saved_at, actor, body) VALUES (?1, ?2, ?3, ?4)",
+        params![year.year, by.at, by.actor.0, body],
     )
     .map_err(map_err)?;
     ledger::append_admin(tx, &AdminChange::calendar_saved(year)?, by)
@@ -133,20 +163,13 @@ impl CatalogueStore for CatalogueSqlite {
     }
 
     async fn procedure_history(&self, code: Option<&str>) -> Result<Vec<ProcedureVersion>> {
-        let code = code.map(str::to_owned);
-        let rows: Vec<(DateTime<Utc>, i64, String)> = self
-            .db
-            .read(move |c| {
-                let mut st = c.prepare(
-                    "SELECT saved_at, actor, body FROM procedure_version WHERE ?1 IS NULL OR code = ?1 ORDER BY id",
-                )?;
-                let rows = st.query_map([&code], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-                rows.collect()
-            })
-            .await?;
-        rows.into_iter()
-            .map(|(at, actor, body)| Ok(ProcedureVersion { at, actor: AccountId(actor), procedure: from_json(&body)? }))
-            .collect()
+        let sql = "SELECT saved_at, actor, body FROM procedure_version WHERE ?1 IS NULL OR code = ?1 ORDER BY id";
+        self.versions(sql, Box::new(code.map(str::to_owned))).await
+    }
+
+    async fn calendar_history(&self, year: Option<i32>) -> Result<Vec<CalendarVersion>> {
+        let sql = "SELECT saved_at, actor, body FROM calendar_version WHERE ?1 IS NULL OR year = ?1 ORDER BY id";
+        self.versions(sql, Box::new(year)).await
     }
 
     async fn put_calendar_year(&self, year: &YearCalendar, basis: &Basis, by: &AdminAct) -> Result<()> {

@@ -36,8 +36,9 @@ pub fn module() -> WebModule {
         .route("/quan-tri/thu-tuc", post(admin::create))
         .route("/quan-tri/thu-tuc/moi", get(admin::new_form))
         .route("/quan-tri/thu-tuc/{code}", get(admin::edit_form).post(admin::update))
-        .route("/quan-tri/thu-tuc/{code}/lich-su", get(history::show))
+        .route("/quan-tri/thu-tuc/{code}/lich-su", get(history::procedure))
         .route("/quan-tri/lich/{year}", get(calendar::form).post(calendar::save))
+        .route("/quan-tri/lich/{year}/lich-su", get(history::calendar))
         .route("/api/v1/procedures", get(api::procedures))
         .route("/api/v1/procedures/{code}", get(api::procedure));
     WebModule {
