@@ -63,7 +63,7 @@ pub async fn procedure(State(state): State<AppState>, viewer: Viewer, Path(code)
         CompetentAgency::CommuneCommittee => "UBND xã, phường, đặc khu".to_owned(),
         CompetentAgency::Agency(a) => state.agency_name(a.as_str()).map_or_else(|| a.to_string(), str::to_owned),
     };
-    let versions = views(&state, &versions, en, |b, a| changes(b, a, &agency)).await.map_err(&err)?;
+    let versions = listed(&state, &versions, en, |b, a| changes(b, a, &agency)).await.map_err(&err)?;
     let mut links = Vec::new();
     if edits {
         links.push((format!("/quan-tri/thu-tuc/{code}"), if en { "Edit the procedure" } else { "Sửa thủ tục" }));
@@ -83,7 +83,7 @@ pub async fn calendar(State(state): State<AppState>, viewer: Viewer, Path(year):
     let year: i32 = year.parse().ok().filter(|y| (2000..=2100).contains(y)).ok_or(AppError::NotFound).map_err(&err)?;
     let versions = state.store.catalogue.calendar_history(Some(year)).await.map_err(|e| err(e.into()))?;
     let en = viewer.locale == tinhso_http::i18n::Locale::En;
-    let versions = views(&state, &versions, en, calendar_changes).await.map_err(&err)?;
+    let versions = listed(&state, &versions, en, calendar_changes).await.map_err(&err)?;
     let links = match edits {
         true => vec![(format!("/quan-tri/lich/{year}"), if en { "Edit the calendar" } else { "Sửa lịch" })],
         false => Vec::new(),
@@ -99,7 +99,7 @@ pub async fn calendar(State(state): State<AppState>, viewer: Viewer, Path(year):
 
 /// The versions as the page lists them, newest first, each with what it changed from the one
 /// before (`diff`).
-async fn views<T>(
+async fn listed<T>(
     state: &AppState,
     versions: &[Version<T>],
     en: bool,

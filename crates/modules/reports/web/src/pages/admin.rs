@@ -112,8 +112,8 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
     require(&viewer).map_err(&err)?;
     let categories = state.store.reports.report_categories().await.map_err(|e| err(e.into()))?;
     let edit = q.sua.and_then(|c| categories.into_iter().find(|x| x.code == c));
-    let edit = edit.map(|c| Ok::<_, AppError>((Basis::of(Some(&c))?, c))).transpose().map_err(&err)?;
-    let page = page(&state, &viewer, edit.map(|(b, c)| (c, b)), Vec::new(), q.saved == Some(1)).await.map_err(&err)?;
+    let edit = edit.map(|c| Basis::of(Some(&c)).map(|b| (c, b))).transpose().map_err(|e| err(e.into()))?;
+    let page = page(&state, &viewer, edit, Vec::new(), q.saved == Some(1)).await.map_err(&err)?;
     Ok(viewer.finish(render(&page)))
 }
 
