@@ -226,7 +226,7 @@ async fn the_procedure_editor(s: tinhso_testkit::TestServer) {
         "<li>Biểu mẫu điện tử: thêm \u{201c}Quan hệ với trẻ\u{201d}; thêm \u{201c}Ghi chú thêm\u{201d}; bỏ \u{201c}Nội dung yêu cầu\u{201d}</li>"
     ));
     assert!(saves[1].contains("· Nông Thị Thu</h2>"), "the province admin who saved it: {}", saves[1]);
-    assert!(saves[2].contains("Hệ thống (khởi tạo hoặc nạp danh mục)") && saves[2].contains("Phiên bản cũ nhất"));
+    assert!(saves[2].contains("· Dòng lệnh trên máy chủ</h2>") && saves[2].contains("Phiên bản cũ nhất"));
     let (code, out, _) =
         tinhso_testkit::server::run_cli(crate::bin(), &[vec!["audit".into(), "verify".into()], s.data_args()].concat())
             .await

@@ -127,16 +127,11 @@ async fn listed<T>(
     Ok(out)
 }
 
-/// How the page names a save's maker: the platform itself (set-up, imports, an upgrade), or
-/// the account's holder.
+/// How the page names a save's maker: the console (the platform's set-up, an import, an
+/// upgrade), as the administrators' log names it, or the account's holder.
 async fn who(state: &AppState, id: AccountId, en: bool) -> Result<String, AppError> {
     if id == tinhso_store::admin::CONSOLE {
-        return Ok(if en {
-            "The platform (set-up or import)"
-        } else {
-            "Hệ thống (khởi tạo hoặc nạp danh mục)"
-        }
-        .into());
+        return Ok(if en { "The console" } else { "Dòng lệnh trên máy chủ" }.into());
     }
     Ok(match state.store.identity.account(id).await? {
         Some(a) => a.full_name,
