@@ -65,7 +65,7 @@ async fn lock(tx: &Transaction<'_>) -> Result<()> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&EDIT_LOCK]).await.map_err(map_err).map(drop)
 }
 
-/// The stored body the query (keyed by `key`) finds, parsed.
+/// The body the query `sql` finds for `key`, parsed (none: no such row).
 async fn stored<T: serde::de::DeserializeOwned>(
     tx: &Transaction<'_>,
     sql: &str,

@@ -87,7 +87,7 @@ fn upsert_procedures(tx: &Connection, procedures: &[Procedure], by: &AdminAct) -
     Ok(procedures.len())
 }
 
-/// The stored body of a row keyed `key` of `table`, parsed.
+/// The body the query `sql` finds for `key`, parsed (none: no such row).
 fn stored<T: serde::de::DeserializeOwned>(tx: &Connection, sql: &str, key: &dyn rusqlite::ToSql) -> Result<Option<T>> {
     let body: Option<String> = tx.query_row(sql, [key], |r| r.get(0)).optional().map_err(map_err)?;
     body.map(|b| from_json(&b)).transpose()
