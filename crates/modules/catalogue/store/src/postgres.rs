@@ -75,8 +75,8 @@ async fn stored<T: serde::de::DeserializeOwned>(
     row.map(|r| from_json(&r.get::<_, String>(0))).transpose()
 }
 
+/// Writes `procedures`, their versions and their log entry; the caller holds [`lock`].
 async fn upsert_procedures(tx: &Transaction<'_>, procedures: &[Procedure], by: &AdminAct) -> Result<usize> {
-    lock(tx).await?;
     let st = tx
         .prepare(
             "INSERT INTO procedure (code, name, field, online_level, body, updated_at)
@@ -115,6 +115,7 @@ impl CatalogueStore for CataloguePg {
     async fn upsert_procedures(&self, procedures: &[Procedure], by: &AdminAct) -> Result<usize> {
         let mut client = self.db.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
+        lock(&tx).await?;
         let out = upsert_procedures(&tx, procedures, by).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(out)

@@ -105,36 +105,26 @@ async fn listed<T>(
     en: bool,
     diff: impl Fn(&T, &T) -> Vec<Change>,
 ) -> Result<Vec<VersionView>, AppError> {
-    let mut names: HashMap<AccountId, String> = HashMap::new();
+    // Every maker named in one read, as the administrators' log does.
+    let mut ids: Vec<AccountId> = versions.iter().map(|v| v.actor).collect();
+    ids.sort_unstable_by_key(|a| a.0);
+    ids.dedup();
+    let names: HashMap<AccountId, String> = state.store.identity.account_names(&ids).await?.into_iter().collect();
+    let who = |id: AccountId| match names.get(&id) {
+        Some(n) => n.clone(),
+        // The console (the platform's set-up, an import, an upgrade), as the log names it.
+        None if id == tinhso_store::admin::CONSOLE => if en { "The console" } else { "Dòng lệnh trên máy chủ" }.into(),
+        None => format!("#{}", id.0),
+    };
     let mut out = Vec::with_capacity(versions.len());
     for (i, v) in versions.iter().enumerate() {
-        let who = match names.get(&v.actor) {
-            Some(n) => n.clone(),
-            None => {
-                let n = who(state, v.actor, en).await?;
-                names.insert(v.actor, n.clone());
-                n
-            }
-        };
         let said = |c: Change| if en { c.en } else { c.vi };
         out.push(VersionView {
             when: tinhso_kernel::calendar::local_time(v.at).format("%d/%m/%Y %H:%M").to_string(),
-            who,
+            who: who(v.actor),
             changes: i.checked_sub(1).map(|p| diff(&versions[p].value, &v.value).into_iter().map(said).collect()),
         });
     }
     out.reverse();
     Ok(out)
-}
-
-/// How the page names a save's maker: the console (the platform's set-up, an import, an
-/// upgrade), as the administrators' log names it, or the account's holder.
-async fn who(state: &AppState, id: AccountId, en: bool) -> Result<String, AppError> {
-    if id == tinhso_store::admin::CONSOLE {
-        return Ok(if en { "The console" } else { "Dòng lệnh trên máy chủ" }.into());
-    }
-    Ok(match state.store.identity.account(id).await? {
-        Some(a) => a.full_name,
-        None => format!("#{}", id.0),
-    })
 }
