@@ -211,6 +211,14 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, PageQuery(mut q
         None if *id == admin::CONSOLE => if en { "The console" } else { "Dòng lệnh trên máy chủ" }.to_owned(),
         None => format!("#{}", id.0),
     };
+    // A staff post in words, "Chuyên viên, Sở Tư pháp", from the keys an entry holds.
+    let post = |role: &String, agency: &Option<String>| {
+        let role = tinhso_policy::Role::parse(role)
+            .map(|r| if en { r.label_en() } else { r.label_vi() })
+            .unwrap_or(role.as_str());
+        let agency = agency.as_deref().and_then(|c| state.agency_name(c)).unwrap_or_default();
+        [role, agency].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(", ")
+    };
     let rows = entries
         .iter()
         .map(|e| LogRow {
@@ -262,12 +270,9 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, PageQuery(mut q
                 _ => e.change.account().map(|a| name(&a)).unwrap_or_default(),
             },
             detail: match &e.change {
-                AdminChange::StaffCreated { role, agency, .. } => {
-                    let role = tinhso_policy::Role::parse(role)
-                        .map(|r| if en { r.label_en() } else { r.label_vi() })
-                        .unwrap_or(role.as_str());
-                    let agency = agency.as_deref().and_then(|c| state.agency_name(c)).unwrap_or_default();
-                    [role, agency].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(", ")
+                AdminChange::StaffCreated { role, agency, .. } => post(role, agency),
+                AdminChange::StaffReassigned { was_role, was_agency, role, agency, .. } => {
+                    format!("{} → {}", post(was_role, was_agency), post(role, agency))
                 }
                 _ => String::new(),
             },

@@ -2,7 +2,8 @@
 //! in and out, registration (with the code that proves a login, and a desk account's claim),
 //! the account page (password, texts), password resets (by a mailed code or at the desk), the
 //! notices inbox, the copy of one's personal data (each module adds its part), staff accounts
-//! (add, lock, a new password, naming the work each module says an officer holds) and the
+//! (add, lock, a new password, another role or agency, naming the work each module says an
+//! officer holds) and the
 //! administrators' log. [`module`] hands the composition root its routes.
 //!
 //! May depend on: the kernel, the policy, the storage ports, identity (passwords and codes),
@@ -13,6 +14,7 @@
 mod account;
 mod admin_log;
 mod personal_data;
+mod reassign;
 mod reset;
 mod signup;
 mod staff;
@@ -24,6 +26,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use std::sync::Arc;
 use tinhso_http::auth::Viewer;
+use tinhso_http::form::FormData;
 use tinhso_http::{AccountLinks, AppState, WebModule};
 
 /// What the modules offer a person on their account page, in the modules' order.
@@ -31,7 +34,7 @@ use tinhso_http::{AccountLinks, AppState, WebModule};
 struct Offered(Arc<Vec<AccountLinks>>);
 
 /// The account pages, with what `modules` keep about a person (for the personal-data copy),
-/// say an officer holds (before a lock) and offer on a person's account page.
+/// say an officer holds (before a lock or a move) and offer on a person's account page.
 pub fn module(modules: &[WebModule]) -> WebModule {
     let offered = Offered(Arc::new(modules.iter().filter_map(|m| m.account_links).collect()));
     let parts: Arc<Vec<_>> = Arc::new(modules.iter().filter_map(|m| m.personal_data).collect());
@@ -40,9 +43,23 @@ pub fn module(modules: &[WebModule]) -> WebModule {
         async move { personal_data::download(state, viewer, &parts).await }
     };
     let held: Arc<Vec<_>> = Arc::new(modules.iter().filter_map(|m| m.held_work).collect());
-    let ask_lock = move |state: State<AppState>, viewer: Viewer, id: Path<String>| {
+    let ask_lock = {
         let held = held.clone();
-        async move { staff::ask_lock(state, viewer, id, &held).await }
+        move |state: State<AppState>, viewer: Viewer, id: Path<String>| {
+            let held = held.clone();
+            async move { staff::ask_lock(state, viewer, id, &held).await }
+        }
+    };
+    let reassign_form = {
+        let held = held.clone();
+        move |state: State<AppState>, viewer: Viewer, id: Path<String>| {
+            let held = held.clone();
+            async move { reassign::form(state, viewer, id, &held).await }
+        }
+    };
+    let reassign = move |state: State<AppState>, viewer: Viewer, id: Path<String>, form: FormData| {
+        let held = held.clone();
+        async move { reassign::save(state, viewer, id, form, &held).await }
     };
     let routes = Router::new()
         .route("/dang-nhap", get(account::login_form).post(account::login))
@@ -68,6 +85,7 @@ pub fn module(modules: &[WebModule]) -> WebModule {
             post(staff::unlock).get(|| async { Redirect::to("/quan-tri/tai-khoan") }),
         )
         .route("/quan-tri/tai-khoan/{id}/cap-lai-mat-khau", post(staff::new_password).get(staff::ask_new_password))
+        .route("/quan-tri/tai-khoan/{id}/vai-tro", get(reassign_form).post(reassign))
         .layer(axum::Extension(offered));
     WebModule {
         routes,

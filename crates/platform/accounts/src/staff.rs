@@ -1,6 +1,7 @@
 //! Staff accounts: province admins manage every agency's staff, agency admins their own:
 //! they add an account, lock one (an officer who left: sessions end at once), unlock it, or
-//! give it a new one-time password (an officer who forgot theirs).
+//! give it a new one-time password (an officer who forgot theirs); moving one to another role
+//! or agency is `reassign`'s.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -58,17 +59,17 @@ impl StaffPage {
 }
 
 /// The agencies whose staff the viewer may manage.
-fn manageable<'a>(state: &'a AppState, viewer: &Viewer) -> Vec<&'a tinhso_kernel::province::Agency> {
+pub(crate) fn manageable<'a>(state: &'a AppState, viewer: &Viewer) -> Vec<&'a tinhso_kernel::province::Agency> {
     state.agencies.iter().filter(|a| viewer.may(&Action::ManageStaff { agency: a.code.clone() })).collect()
 }
 
 /// Roles the viewer may give: agency roles to anyone managing staff; province-wide roles only
 /// to those who manage the province.
-fn grantable(viewer: &Viewer) -> Vec<Role> {
+pub(crate) fn grantable(viewer: &Viewer) -> Vec<Role> {
     viewer.actor().map(|a| tinhso_policy::grantable_roles(&a)).unwrap_or_default()
 }
 
-async fn page(
+pub(crate) async fn page(
     state: &AppState,
     viewer: &Viewer,
     form: (&str, &str, &str, &str),
@@ -152,7 +153,7 @@ enum Change {
 }
 
 /// The staff account `id` names, if the viewer may change it.
-async fn target(state: &AppState, viewer: &Viewer, id: &str) -> Result<Account, AppError> {
+pub(crate) async fn target(state: &AppState, viewer: &Viewer, id: &str) -> Result<Account, AppError> {
     if viewer.account.is_none() {
         return Err(AppError::Unauthenticated);
     }

@@ -10,7 +10,7 @@ use tinhso_kernel::ids::{AccountId, PersonalId};
 use tinhso_policy::Role;
 use tinhso_store::admin::{self, AdminAct, AdminChange, AdminEntry};
 use tinhso_store::proof::{self, Proven, StagedRegistration, Step, Waiting};
-use tinhso_store::{LoginProofStore, NewAccount, Notification, Result};
+use tinhso_store::{LoginProofStore, NewAccount, Notification, Result, StaffPost};
 
 /// Appends `change`'s entry to the administrators' lane, in the change's transaction.
 async fn record(tx: &Transaction<'_>, change: &AdminChange, by: &AdminAct) -> Result<()> {
@@ -140,6 +140,37 @@ impl PgStore {
         }
         tx.execute("DELETE FROM session WHERE account_id = $1", &[&id.0]).await.map_err(map_err)?;
         record(&tx, &AdminChange::StaffPasswordReissued { account: id.0 }, by).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(true)
+    }
+
+    pub(crate) async fn reassign_staff_q(
+        &self,
+        id: AccountId,
+        from: &StaffPost,
+        to: &StaffPost,
+        by: &AdminAct,
+    ) -> Result<bool> {
+        if to.role == Role::Citizen {
+            return Ok(false);
+        }
+        let code = |p: &StaffPost| p.agency.as_ref().map(|c| c.as_str().to_owned());
+        let (to_agency, from_agency) = (code(to), code(from));
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        let n = tx
+            .execute(
+                "UPDATE account SET role = $1, agency_code = $2
+                 WHERE id = $3 AND role = $4 AND agency_code IS NOT DISTINCT FROM $5 AND role <> 'citizen'",
+                &[&to.role.key(), &to_agency, &id.0, &from.role.key(), &from_agency],
+            )
+            .await
+            .map_err(map_err)?;
+        if n != 1 {
+            return Ok(false);
+        }
+        tx.execute("DELETE FROM session WHERE account_id = $1", &[&id.0]).await.map_err(map_err)?;
+        record(&tx, &admin::staff_reassigned(id, from, to), by).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(true)
     }

@@ -421,6 +421,15 @@ impl IdentityStore for PgStore {
     async fn reissue_password(&self, id: AccountId, password_hash: &str, by: &AdminAct) -> Result<bool> {
         self.reissue_password_q(id, password_hash, by).await
     }
+    async fn reassign_staff(
+        &self,
+        id: AccountId,
+        from: &tinhso_store::StaffPost,
+        to: &tinhso_store::StaffPost,
+        by: &AdminAct,
+    ) -> Result<bool> {
+        self.reassign_staff_q(id, from, to, by).await
+    }
 
     async fn issue_email_reset(
         &self,

@@ -10,7 +10,7 @@ use tinhso_kernel::ids::{AccountId, PersonalId};
 use tinhso_policy::Role;
 use tinhso_store::admin::{self, AdminAct, AdminChange, AdminEntry};
 use tinhso_store::proof::{self, Proven, StagedRegistration, Step, Waiting};
-use tinhso_store::{LoginProofStore, NewAccount, Notification, Result};
+use tinhso_store::{LoginProofStore, NewAccount, Notification, Result, StaffPost};
 
 /// Appends `change`'s entry to the administrators' lane, in the change's transaction.
 fn record(tx: &Connection, change: &AdminChange, by: &AdminAct) -> Result<()> {
@@ -134,6 +134,37 @@ impl SqliteStore {
             }
             exec(tx, "DELETE FROM session WHERE account_id = ?1", [id])?;
             record(tx, &AdminChange::StaffPasswordReissued { account: id.0 }, &by)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    pub(crate) async fn reassign_staff_q(
+        &self,
+        id: AccountId,
+        from: &StaffPost,
+        to: &StaffPost,
+        by: &AdminAct,
+    ) -> Result<bool> {
+        if to.role == Role::Citizen {
+            return Ok(false);
+        }
+        let (change, by) = (admin::staff_reassigned(id, from, to), *by);
+        let (from, to) = (from.clone(), to.clone());
+        self.write(move |tx| {
+            let code = |p: &StaffPost| p.agency.as_ref().map(|c| c.as_str().to_owned());
+            let n = tx
+                .execute(
+                    "UPDATE account SET role = ?1, agency_code = ?2
+                     WHERE id = ?3 AND role = ?4 AND agency_code IS ?5 AND role <> 'citizen'",
+                    params![to.role.key(), code(&to), id, from.role.key(), code(&from)],
+                )
+                .map_err(map_err)?;
+            if n != 1 {
+                return Ok(false);
+            }
+            exec(tx, "DELETE FROM session WHERE account_id = ?1", [id])?;
+            record(tx, &change, &by)?;
             Ok(true)
         })
         .await

@@ -1,5 +1,5 @@
-//! The administrators' own history on the ledger: who added, locked, unlocked or gave a new
-//! password to a staff account, which desk officer reset a citizen's password, who saved a
+//! The administrators' own history on the ledger: who added, locked, unlocked, moved to
+//! another role or agency or gave a new password to a staff account, which desk officer reset a citizen's password, who saved a
 //! procedure of the catalogue or a year's working calendar (which moves deadlines), who set the
 //! citizens' upload limits, who entered an index figure by hand, who changed the field reports'
 //! categories or who handles them. Each entry
@@ -45,6 +45,15 @@ pub enum AdminChange {
     },
     StaffPasswordReissued {
         account: i64,
+    },
+    /// A staff account given another role or moved to another agency (an officer promoted, or
+    /// transferred): what it had, and what it has now (the role's key, the agency's code).
+    StaffReassigned {
+        account: i64,
+        was_role: String,
+        was_agency: Option<String>,
+        role: String,
+        agency: Option<String>,
     },
     /// At a one-stop desk, the citizen's identity card checked by the officer (the actor).
     CitizenPasswordReset {
@@ -135,6 +144,7 @@ const KINDS: &[(&str, &str, &str)] = &[
     ("staff_locked", "Khóa tài khoản cán bộ", "Staff account locked"),
     ("staff_unlocked", "Mở khóa tài khoản cán bộ", "Staff account unlocked"),
     ("staff_password_reissued", "Cấp lại mật khẩu cho cán bộ", "New password for a staff account"),
+    ("staff_reassigned", "Đổi vai trò hoặc cơ quan của cán bộ", "Staff account's role or agency changed"),
     (
         "citizen_password_reset",
         "Cấp mã đặt lại mật khẩu cho công dân (tại quầy)",
@@ -170,6 +180,7 @@ impl AdminChange {
             | Self::StaffLocked { account }
             | Self::StaffUnlocked { account }
             | Self::StaffPasswordReissued { account }
+            | Self::StaffReassigned { account, .. }
             | Self::CitizenPasswordReset { account } => Some(AccountId(*account)),
             Self::ProcedureSaved { .. }
             | Self::StaffImported { .. }
@@ -220,19 +231,20 @@ impl AdminChange {
             Self::StaffLocked { .. } => 1,
             Self::StaffUnlocked { .. } => 2,
             Self::StaffPasswordReissued { .. } => 3,
-            Self::CitizenPasswordReset { .. } => 4,
-            Self::ProcedureSaved { .. } => 5,
-            Self::CalendarSaved { .. } => 6,
-            Self::UploadLimitsSet { .. } => 7,
-            Self::IndicatorEntered { .. } => 8,
-            Self::ReportCategorySaved { .. } => 9,
-            Self::ReportRoutesSet { .. } => 10,
-            Self::ProceduresImported { .. } => 11,
-            Self::StaffImported { .. } => 12,
-            Self::Open311KeyIssued { .. } => 13,
-            Self::Open311KeysRevoked { .. } => 14,
-            Self::CommuneBoundariesSet { .. } => 15,
-            Self::ProvinceSetUp { .. } => 16,
+            Self::StaffReassigned { .. } => 4,
+            Self::CitizenPasswordReset { .. } => 5,
+            Self::ProcedureSaved { .. } => 6,
+            Self::CalendarSaved { .. } => 7,
+            Self::UploadLimitsSet { .. } => 8,
+            Self::IndicatorEntered { .. } => 9,
+            Self::ReportCategorySaved { .. } => 10,
+            Self::ReportRoutesSet { .. } => 11,
+            Self::ProceduresImported { .. } => 12,
+            Self::StaffImported { .. } => 13,
+            Self::Open311KeyIssued { .. } => 14,
+            Self::Open311KeysRevoked { .. } => 15,
+            Self::CommuneBoundariesSet { .. } => 16,
+            Self::ProvinceSetUp { .. } => 17,
         }
     }
 
@@ -267,6 +279,18 @@ pub fn staff_created(id: AccountId, a: &crate::NewAccount) -> Option<AdminChange
         role: a.role.key().to_owned(),
         agency: a.agency.as_ref().map(|c| c.as_str().to_owned()),
     })
+}
+
+/// The entry recording account `id` moved from one post to another.
+pub fn staff_reassigned(id: AccountId, from: &crate::StaffPost, to: &crate::StaffPost) -> AdminChange {
+    let code = |a: &Option<tinhso_kernel::ids::AgencyCode>| a.as_ref().map(|c| c.as_str().to_owned());
+    AdminChange::StaffReassigned {
+        account: id.0,
+        was_role: from.role.key().to_owned(),
+        was_agency: code(&from.agency),
+        role: to.role.key().to_owned(),
+        agency: code(&to.agency),
+    }
 }
 
 /// The entry recording the staff accounts a set-up created (citizens left out): one
@@ -592,6 +616,13 @@ mod tests {
             AdminChange::StaffLocked { account: 9 },
             AdminChange::StaffUnlocked { account: 9 },
             AdminChange::StaffPasswordReissued { account: 9 },
+            AdminChange::StaffReassigned {
+                account: 9,
+                was_role: "specialist".into(),
+                was_agency: Some("000.00.03.H08".into()),
+                role: "approver".into(),
+                agency: Some("000.00.11.H08".into()),
+            },
             AdminChange::CitizenPasswordReset { account: 9 },
             AdminChange::ProcedureSaved { code: "1.001193".into(), digest: None },
             AdminChange::CalendarSaved { year: 2027, digest: Some("ab".repeat(32)) },

@@ -95,6 +95,20 @@ pub struct NewAccount {
     pub personal_id: Option<PersonalId>,
 }
 
+/// Where a staff member works: their role, and the agency they act for (none for some of the
+/// province's own staff, made at its set-up).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffPost {
+    pub role: Role,
+    pub agency: Option<AgencyCode>,
+}
+
+impl StaffPost {
+    pub fn of(a: &Account) -> Self {
+        Self { role: a.role, agency: a.agency.clone() }
+    }
+}
+
 /// One page of `events_by_dossier`.
 #[derive(Debug, Clone)]
 pub struct EventPage {

@@ -1,6 +1,7 @@
 //! Staff accounts against the administrators' log: each one's lock against its newest lock or
-//! unlock entry, and its role and agency against the entry that created it. No page changes a
-//! role or an agency, so a specialist made a province admin, an officer moved to another
+//! unlock entry, and its role and agency against the newest entry that set them (the one that
+//! created the account, or a later move). A role or agency changes only through an admin's
+//! move, recorded with it, so a specialist made a province admin, an officer moved to another
 //! agency or a citizen turned into staff in the database is found, and so is an officer let
 //! back in. Pure: the audit reads the accounts and the log, this names the first that differs.
 
@@ -14,17 +15,19 @@ use tinhso_policy::Role;
 /// database), with the role and agency they then had.
 pub type StaffBeforeLog = HashMap<AccountId, (String, Option<String>)>;
 
-/// The role and agency each account was created with, from its `StaffCreated` entry.
+/// The role and agency each account has by the log: from its newest move
+/// (`StaffReassigned`), else from the entry that created it.
 fn created(newest_first: &[AdminEntry]) -> HashMap<AccountId, (&str, Option<&str>)> {
     let mut out = HashMap::new();
     for e in newest_first {
         match &e.change {
-            AdminChange::StaffCreated { account, role, agency } => {
-                out.insert(AccountId(*account), (role.as_str(), agency.as_deref()));
+            AdminChange::StaffCreated { account, role, agency }
+            | AdminChange::StaffReassigned { account, role, agency, .. } => {
+                out.entry(AccountId(*account)).or_insert((role.as_str(), agency.as_deref()));
             }
             AdminChange::StaffImported { accounts } => {
                 for a in accounts {
-                    out.insert(AccountId(a.account), (a.role.as_str(), a.agency.as_deref()));
+                    out.entry(AccountId(a.account)).or_insert((a.role.as_str(), a.agency.as_deref()));
                 }
             }
             _ => {}
@@ -142,6 +145,39 @@ mod tests {
         assert_eq!(first(&staff, &set_up, &none), None);
         assert_eq!(first(&raised, &set_up, &none), Some((2, "role")));
         assert_eq!(named(&set_up), [AccountId(2), AccountId(3)]);
+    }
+
+    #[test]
+    fn a_move_by_an_admin_vouches_for_the_new_role_and_agency() {
+        let moved = |role: Role, agency: &str, was: (Role, Option<&str>)| AdminChange::StaffReassigned {
+            account: 2,
+            was_role: was.0.key().into(),
+            was_agency: was.1.map(str::to_owned),
+            role: role.key().into(),
+            agency: Some(agency.into()),
+        };
+        let none = StaffBeforeLog::new();
+        // Created a specialist, promoted, then transferred: the newest move decides.
+        let entries = log(vec![
+            created(2, Role::Specialist, Some(DEPT)),
+            moved(Role::Approver, DEPT, (Role::Specialist, Some(DEPT))),
+            moved(Role::Approver, OTHER, (Role::Approver, Some(DEPT))),
+        ]);
+        assert_eq!(first(&[account(2, Role::Approver, Some(OTHER))], &entries, &none), None);
+        assert_eq!(first(&[account(2, Role::Approver, Some(DEPT))], &entries, &none), Some((2, "agency")), "put back");
+        assert_eq!(first(&[account(2, Role::Specialist, Some(OTHER))], &entries, &none), Some((2, "role")));
+        // A move vouches for an account from before the log as well.
+        let before = before_log(vec![(4, "approver".into(), Some(DEPT.into()))]);
+        let entries = log(vec![AdminChange::StaffReassigned {
+            account: 4,
+            was_role: "approver".into(),
+            was_agency: Some(DEPT.into()),
+            role: "agency_admin".into(),
+            agency: Some(DEPT.into()),
+        }]);
+        assert_eq!(first(&[account(4, Role::AgencyAdmin, Some(DEPT))], &entries, &before), None);
+        assert_eq!(first(&[account(4, Role::Approver, Some(DEPT))], &entries, &before), Some((4, "role")));
+        assert_eq!(named(&entries), [AccountId(4)]);
     }
 
     #[test]

@@ -108,6 +108,7 @@ mod schedule;
 mod settings_audit;
 mod sms;
 mod staff_accounts;
+mod staff_moves;
 mod story;
 mod tampering;
 mod upgrade;

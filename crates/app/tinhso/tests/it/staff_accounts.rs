@@ -16,7 +16,7 @@ on_both_backends!(
 );
 
 /// The id in the row's action for `login` (`/quan-tri/tai-khoan/<id>/...`), if the page offers one.
-fn action_id(html: &str, login: &str) -> Option<String> {
+pub(crate) fn action_id(html: &str, login: &str) -> Option<String> {
     let row = html.split("<tr>").find(|r| r.contains(&format!(">{login}</td>")))?;
     let at = row.find("=\"/quan-tri/tai-khoan/")? + "=\"/quan-tri/tai-khoan/".len();
     row[at..].split('/').next().map(str::to_owned)
@@ -261,8 +261,9 @@ async fn story(s: TestServer) {
     assert!(format!("{out}{err}").contains("pheduyet@tinhso.local"), "{out}{err}");
     s.exec_sql("UPDATE account SET disabled = FALSE WHERE login = 'pheduyet@tinhso.local'").await.unwrap();
     assert_eq!(tinhso_testkit::server::run_cli(crate::bin(), &args).await.unwrap().0, 0, "undone");
-    // No page changes a role or an agency: a raise, a move or a citizen made staff in the
-    // database is found, naming the account and the column, and so is each undone.
+    // A role or agency changes only through an admin's move, recorded with it: a raise, a move
+    // or a citizen made staff in the database is found, naming the account and the column,
+    // and so is each undone.
     let agency_of =
         |login: &str| format!("agency_code = (SELECT a.agency_code FROM account a WHERE a.login = '{login}')");
     let tampers = [

@@ -1,5 +1,6 @@
 //! The dossiers a staff account holds: those whose current step is assigned to it. Said before
-//! an admin locks the account, so the agency's leaders know what to assign to someone else.
+//! an admin locks the account or moves it to another role or agency, so the agency's leaders
+//! know what to assign to someone else.
 
 use futures_util::future::BoxFuture;
 use tinhso_dossier::DossierState;
@@ -35,10 +36,10 @@ pub fn of(state: AppState, account: Account) -> BoxFuture<'static, Result<Option
         }
         Ok(Some((
             format!(
-                "Cán bộ đang giữ {n} hồ sơ đang giải quyết ({codes}). Sau khi khóa, lãnh đạo cơ quan cần giao lại các hồ sơ này cho cán bộ khác trên trang của từng hồ sơ."
+                "Cán bộ đang giữ {n} hồ sơ đang giải quyết ({codes}). Sau khi khóa tài khoản hoặc đổi vai trò, cơ quan, lãnh đạo cơ quan cần giao lại các hồ sơ này cho cán bộ khác trên trang của từng hồ sơ."
             ),
             format!(
-                "The officer holds {n} dossier(s) being decided ({codes}). Once locked, the agency's leaders must assign them to another officer, on each dossier's page."
+                "The officer holds {n} dossier(s) being decided ({codes}). Once the account is locked or moved, the agency's leaders must assign them to another officer, on each dossier's page."
             ),
         )))
     })
