@@ -5,8 +5,11 @@
 use crate::{map_err, rows, Cached, PgStore};
 use async_trait::async_trait;
 use tinhso_kernel::ids::{AccountId, Sha256};
-use tinhso_store::admin::{AdminAct, AdminChange};
+use tinhso_store::admin::{AdminAct, AdminChange, Basis};
 use tinhso_store::{Document, DocumentStore, Result, StoredFile};
+
+/// The advisory lock a save of the upload limits holds to its commit.
+const LIMITS_LOCK: i64 = 0x5550_4c4f_4144_4c4d; // "UPLOADLM"
 
 #[async_trait]
 impl DocumentStore for PgStore {
@@ -20,10 +23,19 @@ impl DocumentStore for PgStore {
         Ok(row.map(|r| (r.get::<_, i64>(0).max(0) as u64, r.get::<_, i64>(1).max(0) as u64)))
     }
 
-    async fn set_upload_limits(&self, per_day_mb: u64, total_mb: u64, by: &AdminAct) -> Result<()> {
+    async fn set_upload_limits(&self, per_day_mb: u64, total_mb: u64, basis: &Basis, by: &AdminAct) -> Result<()> {
         let (day, total) = (i64::try_from(per_day_mb).unwrap_or(i64::MAX), i64::try_from(total_mb).unwrap_or(i64::MAX));
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
+        // Saves from every server queue here, so each compares against the one before it (a
+        // row lock would not hold while no row exists yet).
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LIMITS_LOCK]).await.map_err(map_err)?;
+        let stored = tx
+            .query_opt("SELECT per_day_mb, total_mb FROM upload_limit WHERE one = 1", &[])
+            .await
+            .map_err(map_err)?
+            .map(|r| (r.get::<_, i64>(0).max(0) as u64, r.get::<_, i64>(1).max(0) as u64));
+        basis.admits("upload limits", stored.as_ref())?;
         tx.execute(
             "INSERT INTO upload_limit (one, per_day_mb, total_mb, updated_by, updated_at) VALUES (1, $1, $2, $3, now())
              ON CONFLICT (one) DO UPDATE SET per_day_mb = excluded.per_day_mb, total_mb = excluded.total_mb,

@@ -6,25 +6,29 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
 use tinhso_kernel::ids::{AccountId, Sha256};
-use tinhso_store::admin::{AdminAct, AdminChange};
+use tinhso_store::admin::{AdminAct, AdminChange, Basis};
 use tinhso_store::{file_kind, Document, DocumentStore, Result, StoreError, StoredFile};
+
+/// The limits as stored (per day, in all, MB), if the province set them.
+fn limits(c: &rusqlite::Connection) -> rusqlite::Result<Option<(u64, u64)>> {
+    c.query_row("SELECT per_day_mb, total_mb FROM upload_limit WHERE one = 1", [], |r| {
+        Ok((r.get::<_, i64>(0)?.max(0) as u64, r.get::<_, i64>(1)?.max(0) as u64))
+    })
+    .optional()
+}
 
 #[async_trait]
 impl DocumentStore for SqliteStore {
     async fn upload_limits(&self) -> Result<Option<(u64, u64)>> {
-        self.read(|c| {
-            c.query_row("SELECT per_day_mb, total_mb FROM upload_limit WHERE one = 1", [], |r| {
-                Ok((r.get::<_, i64>(0)?.max(0) as u64, r.get::<_, i64>(1)?.max(0) as u64))
-            })
-            .optional()
-        })
-        .await
+        self.read(limits).await
     }
 
-    async fn set_upload_limits(&self, per_day_mb: u64, total_mb: u64, by: &AdminAct) -> Result<()> {
+    async fn set_upload_limits(&self, per_day_mb: u64, total_mb: u64, basis: &Basis, by: &AdminAct) -> Result<()> {
         let (day, total) = (i64::try_from(per_day_mb).unwrap_or(i64::MAX), i64::try_from(total_mb).unwrap_or(i64::MAX));
-        let by = *by;
+        let (basis, by) = (basis.clone(), *by);
         self.write(move |tx| {
+            // The single writer: nothing saves between this read and the write.
+            basis.admits("upload limits", limits(tx).map_err(map_err)?.as_ref())?;
             exec(
                 tx,
                 "INSERT INTO upload_limit (one, per_day_mb, total_mb, updated_by, updated_at) VALUES (1, ?1, ?2, ?3, ?4)

@@ -408,8 +408,10 @@ pub trait DocumentStore: Send + Sync + 'static {
     /// The upload limits the province admin set, in megabytes (per day, in all; 0: none), or
     /// `None` when never set (the server's start-up limits apply).
     async fn upload_limits(&self) -> Result<Option<(u64, u64)>>;
-    /// Sets the limits, recorded on the ledger (`admin`) in the same transaction.
-    async fn set_upload_limits(&self, per_day_mb: u64, total_mb: u64, by: &AdminAct) -> Result<()>;
+    /// Sets the limits, recorded on the ledger (`admin`) in the same transaction, if the limits
+    /// stored are still those the admin began from (`basis`, of [`DocumentStore::upload_limits`]'s
+    /// answer); `Conflict` otherwise, with nothing written.
+    async fn set_upload_limits(&self, per_day_mb: u64, total_mb: u64, basis: &Basis, by: &AdminAct) -> Result<()>;
 }
 
 /// Decision 766 aggregates, the drill-down index, indicator entries (module: ioc).

@@ -243,22 +243,48 @@ async fn upload_quota(backend: Backend) {
     let (st, html) = page(admin.c.clone()).await;
     assert_eq!(st, StatusCode::OK);
     assert!(html.contains("hạn mức mặc định của máy chủ") && html.contains("value=\"1\""), "{html}");
-    let csrf = html.split("name=\"csrf\" value=\"").nth(1).and_then(|t| t.split('"').next()).unwrap().to_owned();
-    let save = |day: &str, total: &str| {
-        let (c, url, csrf) = (admin.c.clone(), format!("{}/quan-tri/tai-len", s.url), csrf.clone());
-        let form = [("csrf", csrf), ("per_day_mb", day.to_owned()), ("total_mb", total.to_owned())];
+    let hidden = |html: &str, name: &str| {
+        let at = format!("name=\"{name}\" value=\"");
+        html.split(at.as_str()).nth(1).and_then(|t| t.split('"').next()).unwrap().to_owned()
+    };
+    let csrf = hidden(&html, "csrf");
+    let opened = hidden(&html, "revision");
+    let save = |day: &str, total: &str, revision: &str| {
+        let (c, url) = (admin.c.clone(), format!("{}/quan-tri/tai-len", s.url));
+        let form = [
+            ("csrf", csrf.clone()),
+            ("per_day_mb", day.to_owned()),
+            ("total_mb", total.to_owned()),
+            ("revision", revision.to_owned()),
+        ];
         async move {
             let r = c.post(url).form(&form).send().await.unwrap();
             (r.status(), r.text().await.unwrap())
         }
     };
-    let (st, html) = save("-1", "nhiều").await;
+    let (st, html) = save("-1", "nhiều", &opened).await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
     // Both at once, each in the summary at the top and beside its field.
     assert_eq!(html.matches("Nhập số nguyên từ 0 đến 100000").count(), 4, "{html}");
-    let (st, html) = save("2", "0").await;
+    // Two admins opened the page; one saves 2 MB a day. The other's save, begun from the
+    // server's defaults, is refused: their typing kept, the saved limits shown; saving again
+    // from there replaces them knowingly (and is undone here the same way).
+    let (st, html) = save("2", "0", &opened).await;
     assert_eq!(st, StatusCode::OK, "{html}");
     assert!(html.contains("Đã lưu"), "{html}");
+    let ours = hidden(&html, "revision");
+    let (st, html) = save("7", "70", &opened).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{html}");
+    assert!(html.contains("Trong lúc bạn sửa, hạn mức đã được lưu với giá trị khác"), "{html}");
+    assert!(html.contains("Đang lưu: <strong>2 MB mỗi ngày, tổng 0 MB</strong>"), "{html}");
+    assert!(html.contains("value=\"7\"") && html.contains("value=\"70\""), "the typing kept: {html}");
+    assert!(html.contains("Đang áp dụng hạn mức do tỉnh đặt"), "{html}");
+    let (st, html) = save("7", "70", &hidden(&html, "revision")).await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    let (st, _) = save("2", "0", &ours).await;
+    assert_eq!(st, StatusCode::CONFLICT, "the first page is stale now too");
+    let (st, html) = save("2", "0", &hidden(&html, "revision")).await;
+    assert_eq!(st, StatusCode::OK, "{html}");
     let mut accepted = 0;
     for i in 10..14u8 {
         let (st, v) = citizen.upload(&format!("them-{i}.pdf"), &pdf(i)).await;

@@ -4,10 +4,10 @@
 
 use crate::ports::{account, postgres, province_with_citizen, sqlite, DEPT};
 use chrono::Utc;
-use tinhso_kernel::ids::AccountId;
+use tinhso_kernel::ids::{AccountId, AgencyCode};
 use tinhso_policy::Role;
-use tinhso_store::admin::{AdminAct, AdminChange};
-use tinhso_store::{Session, Stores};
+use tinhso_store::admin::{AdminAct, AdminChange, Basis};
+use tinhso_store::{Session, StaffPost, StoreError, Stores};
 
 #[tokio::test]
 async fn admin_changes_are_recorded_sqlite() {
@@ -67,8 +67,14 @@ async fn admin_changes(s: Stores) {
     assert!(!s.identity.account(citizen).await.unwrap().unwrap().disabled);
     assert_eq!(s.identity.account(citizen).await.unwrap().unwrap().password_hash, "hash");
     assert_eq!(s.identity.reset_password(citizen, "ABCD-2345", &by).await.unwrap().as_deref(), Some("ABCD-2345"));
-    s.documents.set_upload_limits(50, 500, &by).await.unwrap();
+    // The limits replace only what their page began from: none set yet, then the saved pair.
+    s.documents.set_upload_limits(50, 500, &Basis::Absent, &by).await.unwrap();
     assert_eq!(s.documents.upload_limits().await.unwrap(), Some((50, 500)));
+    for stale in [Basis::Absent, Basis::of(Some(&(10u64, 100u64))).unwrap()] {
+        let refused = s.documents.set_upload_limits(1, 1, &stale, &by).await;
+        assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
+    }
+    assert_eq!(s.documents.upload_limits().await.unwrap(), Some((50, 500)), "nothing written");
 
     let log = s.ledger.admin_log(None, 20, &Default::default()).await.unwrap();
     let changes: Vec<AdminChange> = log.iter().map(|e| e.change.clone()).collect();
@@ -104,4 +110,48 @@ async fn admin_changes(s: Stores) {
         .collect();
     assert_eq!(older, changes[6..], "a page older than an entry");
     assert!(log[1].change.account() == Some(citizen) && log[0].change.account().is_none());
+
+    // Eight saves of the limits begun from one page, at once (on PostgreSQL, eight
+    // connections): exactly one lands, and only it is logged.
+    let opened = Basis::of(Some(&(50u64, 500u64))).unwrap();
+    let saves = (1..=8u64).map(|n| {
+        let (s, opened) = (s.clone(), opened.clone());
+        async move { s.documents.set_upload_limits(n, n * 10, &opened, &by).await }
+    });
+    let results = futures_util::future::join_all(saves).await;
+    let landed: Vec<u64> = (1..=8).zip(&results).filter(|(_, r)| r.is_ok()).map(|(n, _)| n).collect();
+    assert_eq!(landed.len(), 1, "{results:?}");
+    assert!(results.iter().all(|r| r.is_ok() || matches!(r, Err(StoreError::Conflict(_)))), "{results:?}");
+    assert_eq!(s.documents.upload_limits().await.unwrap(), Some((landed[0], landed[0] * 10)));
+    let log = s.ledger.admin_log(None, 3, &Default::default()).await.unwrap();
+    let limits = log.iter().filter(|e| matches!(e.change, AdminChange::UploadLimitsSet { .. })).count();
+    assert_eq!(limits, 2, "the first save and the one that landed");
+
+    // A staff account moved only from the post it has; a citizen is never moved, nor made staff.
+    let was = StaffPost { role: Role::Specialist, agency: Some(AgencyCode::parse("a", DEPT).unwrap()) };
+    let to = StaffPost { role: Role::Approver, agency: was.agency.clone() };
+    assert!(!s.identity.reassign_staff(staff, &to, &was, &by).await.unwrap(), "not its post");
+    assert!(!s
+        .identity
+        .reassign_staff(citizen, &StaffPost { role: Role::Citizen, agency: None }, &to, &by)
+        .await
+        .unwrap());
+    assert!(!s
+        .identity
+        .reassign_staff(staff, &was, &StaffPost { role: Role::Citizen, agency: None }, &by)
+        .await
+        .unwrap());
+    assert_eq!(s.ledger.admin_log(None, 1, &Default::default()).await.unwrap()[0].change, log[0].change, "none logged");
+    assert!(s.identity.reassign_staff(staff, &was, &to, &by).await.unwrap());
+    assert_eq!(StaffPost::of(&s.identity.account(staff).await.unwrap().unwrap()), to);
+    assert_eq!(
+        s.ledger.admin_log(None, 1, &Default::default()).await.unwrap()[0].change,
+        AdminChange::StaffReassigned {
+            account: staff.0,
+            was_role: "specialist".into(),
+            was_agency: Some(DEPT.into()),
+            role: "approver".into(),
+            agency: Some(DEPT.into()),
+        }
+    );
 }
