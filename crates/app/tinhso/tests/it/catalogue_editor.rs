@@ -227,6 +227,18 @@ async fn the_procedure_editor(s: tinhso_testkit::TestServer) {
     ));
     assert!(saves[1].contains("· Nông Thị Thu</h2>"), "the province admin who saved it: {}", saves[1]);
     assert!(saves[2].contains("· Dòng lệnh trên máy chủ</h2>") && saves[2].contains("Phiên bản cũ nhất"));
+    // In English, the lines are English and the Vietnamese names in them are marked so, for a
+    // screen reader to read them as Vietnamese.
+    auditor.get(format!("{}/ngon-ngu/en", s.url)).send().await.unwrap();
+    let page = form::unescape(&auditor.get(&history).send().await.unwrap().text().await.unwrap());
+    assert!(
+        page.contains(
+            "<li>E-form: added <span lang=\"vi\">\u{201c}Quan hệ với trẻ\u{201d}</span>; added \
+             <span lang=\"vi\">\u{201c}Ghi chú thêm\u{201d}</span>; removed <span lang=\"vi\">\u{201c}Nội dung yêu cầu\u{201d}</span></li>"
+        ),
+        "{page}"
+    );
+    auditor.get(format!("{}/ngon-ngu/vi", s.url)).send().await.unwrap();
     let (code, out, _) =
         tinhso_testkit::server::run_cli(crate::bin(), &[vec!["audit".into(), "verify".into()], s.data_args()].concat())
             .await

@@ -337,8 +337,8 @@ async fn upload_limits_at_a_desk_screen() {
 }
 
 /// An agency admin, from their account page, locks an officer who left the agency, lets them
-/// back in, gives them a new password, which the officer replaces with their own at once; the
-/// province's auditor reads each change in the log.
+/// back in, gives them a new password, which the officer replaces with their own at once, and
+/// promotes them; the province's auditor reads each change in the log.
 async fn staff_accounts(screen: Screen) {
     let s = crate::server(Backend::Sqlite).await;
     let mut p = person(&s, screen, "tai-khoan-can-bo").await;
@@ -359,6 +359,12 @@ async fn staff_accounts(screen: Screen) {
     p.click("Cấp mật khẩu mới").await.unwrap();
     p.sees("Đã cấp lại mật khẩu cho tài khoản chuyenvien@tinhso.local").await.unwrap();
     let given = p.text_of("#new-password").await.unwrap();
+    // Promoted: the same account, another role; the page says what he is now and what holds.
+    p.click_in_row_on("Lý Văn Hùng", "Đổi vai trò, cơ quan").await.unwrap();
+    p.sees("Hiện nay: Chuyên viên xử lý, Sở Tư pháp").await.unwrap();
+    p.choose("Vai trò mới", "Lãnh đạo phê duyệt").await.unwrap();
+    p.click("Lưu vai trò, cơ quan mới").await.unwrap();
+    p.sees("Đã đổi Lý Văn Hùng (chuyenvien@tinhso.local) sang Lãnh đạo phê duyệt, Sở Tư pháp").await.unwrap();
     p.quit().await.unwrap();
     // The officer logs in with it and is asked for their own before anything else.
     let mut officer = person(&s, screen, "mat-khau-duoc-cap").await;
@@ -368,6 +374,8 @@ async fn staff_accounts(screen: Screen) {
     officer.fill("Mật khẩu mới", "hoa sở Bình Liêu nở trắng đồi").await.unwrap();
     officer.click("Đổi mật khẩu").await.unwrap();
     officer.sees("Đã đổi mật khẩu").await.unwrap();
+    officer.open("/thong-bao").await.unwrap();
+    officer.sees("Vai trò, cơ quan của tài khoản đã được đổi").await.unwrap();
     officer.quit().await.unwrap();
     let mut auditor = person(&s, screen, "nhat-ky-quan-tri").await;
     log_in(&mut auditor, "kiemtra@tinhso.local").await;
@@ -375,6 +383,7 @@ async fn staff_accounts(screen: Screen) {
     auditor.click("Nhật ký quản trị").await.unwrap();
     auditor.sees("Cấp lại mật khẩu cho cán bộ").await.unwrap();
     auditor.sees("Khóa tài khoản cán bộ").await.unwrap();
+    auditor.sees("Chuyên viên xử lý, Sở Tư pháp → Lãnh đạo phê duyệt, Sở Tư pháp").await.unwrap();
     // Only the locks, this year.
     auditor.choose("Loại thay đổi", "Khóa tài khoản cán bộ").await.unwrap();
     auditor.fill("Từ ngày (dd/mm/yyyy)", "01/01/2026").await.unwrap();

@@ -12,7 +12,68 @@ use tinhso_kernel::calendar::{NamedDay, YearCalendar};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
     pub vi: String,
-    pub en: String,
+    pub en: English,
+}
+
+/// A line said in English, in pieces: the page's own words, and the Vietnamese data inside
+/// them (a procedure's, document's, step's or day's name, a fee's note), which a page marks
+/// `lang="vi"` so that a screen reader reads it as Vietnamese (WCAG 3.1.2). Shown as plain
+/// text, the pieces join.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct English(pub Vec<Piece>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    Words(String),
+    Vietnamese(String),
+}
+
+impl English {
+    pub fn words(s: impl Into<String>) -> Self {
+        Self(vec![Piece::Words(s.into())])
+    }
+
+    fn vietnamese(s: impl Into<String>) -> Self {
+        Self(vec![Piece::Vietnamese(s.into())])
+    }
+
+    /// `self` followed by `more` (words next to words run together).
+    fn then(mut self, more: English) -> Self {
+        for piece in more.0 {
+            match (self.0.last_mut(), piece) {
+                (Some(Piece::Words(last)), Piece::Words(w)) => last.push_str(&w),
+                (_, piece) => self.0.push(piece),
+            }
+        }
+        self
+    }
+
+    fn then_words(self, s: impl Into<String>) -> Self {
+        self.then(Self::words(s))
+    }
+
+    /// `parts`, with `sep` (words) between them.
+    fn joined(parts: impl IntoIterator<Item = English>, sep: &str) -> Self {
+        let mut out = Self::default();
+        for (i, p) in parts.into_iter().enumerate() {
+            if i > 0 {
+                out = out.then_words(sep);
+            }
+            out = out.then(p);
+        }
+        out
+    }
+}
+
+impl std::fmt::Display for English {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for p in &self.0 {
+            match p {
+                Piece::Words(s) | Piece::Vietnamese(s) => f.write_str(s)?,
+            }
+        }
+        Ok(())
+    }
 }
 
 /// How a page names a competent agency (`true`: in English); the catalogue knows only codes.
@@ -21,33 +82,40 @@ pub type AgencyName<'a> = &'a dyn Fn(&CompetentAgency, bool) -> String;
 /// Every term of `after` that differs from `before`, in the order the editor shows them.
 pub fn changes(before: &Procedure, after: &Procedure, agency: AgencyName<'_>) -> Vec<Change> {
     let mut out = Vec::new();
-    let mut term = |label: (&str, &str), b: (String, String), a: (String, String)| {
+    let mut term = |label: (&str, &str), b: (String, English), a: (String, English)| {
         if b != a {
             out.push(Change {
                 vi: format!("{}: {} → {}", label.0, b.0, a.0),
-                en: format!("{}: {} → {}", label.1, b.1, a.1),
+                en: English::words(format!("{}: ", label.1)).then(b.1).then_words(" → ").then(a.1),
             });
         }
     };
-    let quoted = |s: &str| (quote(s), quote(s));
+    let quoted = |s: &str| (quote(s), quote_en(s));
     term(("Tên thủ tục", "Name"), quoted(&before.name), quoted(&after.name));
     term(("Lĩnh vực", "Field"), quoted(&before.field), quoted(&after.field));
     term(("Cấp thực hiện", "Levels"), levels(&before.levels), levels(&after.levels));
-    let agencies = |c: &CompetentAgency| (agency(c, false), agency(c, true));
+    // An agency's own name is Vietnamese on every page; the commune's committee is said in words.
+    let agencies = |c: &CompetentAgency| {
+        let en = match c {
+            CompetentAgency::CommuneCommittee => English::words(agency(c, true)),
+            CompetentAgency::Agency(_) => English::vietnamese(agency(c, true)),
+        };
+        (agency(c, false), en)
+    };
     term(
         ("Cơ quan có thẩm quyền", "Competent agency"),
         agencies(&before.competent_agency),
         agencies(&after.competent_agency),
     );
-    let applicants = |p: &Procedure| (p.applicants.label_vi().to_owned(), p.applicants.label_en().to_owned());
+    let applicants = |p: &Procedure| (p.applicants.label_vi().to_owned(), English::words(p.applicants.label_en()));
     term(("Đối tượng thực hiện", "Who may apply"), applicants(before), applicants(after));
     term(("Thời hạn giải quyết", "Time limit"), time(before), time(after));
     term(("Lệ phí", "Fee"), fee(&before.fee), fee(&after.fee));
-    let online = |p: &Procedure| (p.online_level.label_vi().to_owned(), p.online_level.label_en().to_owned());
+    let online = |p: &Procedure| (p.online_level.label_vi().to_owned(), English::words(p.online_level.label_en()));
     term(("Mức độ dịch vụ công trực tuyến", "Online level"), online(before), online(after));
     term(("Kết quả", "Result"), quoted(&before.result_type), quoted(&after.result_type));
     if before.legal_basis != after.legal_basis {
-        out.push(Change { vi: "Căn cứ pháp lý: đã sửa".into(), en: "Legal basis: changed".into() });
+        out.push(Change { vi: "Căn cứ pháp lý: đã sửa".into(), en: English::words("Legal basis: changed") });
     }
     let names = ("Thành phần hồ sơ", "Documents");
     out.extend(list(names, &before.components, &after.components, |c| &c.name, |c| &c.name));
@@ -55,8 +123,11 @@ pub fn changes(before: &Procedure, after: &Procedure, agency: AgencyName<'_>) ->
     out.extend(list(names, &before.form_fields, &after.form_fields, |f| &f.key, |f| &f.label));
     if before.steps != after.steps {
         out.push(Change {
-            vi: format!("Quy trình xử lý: {} → {}", steps(&before.steps, false), steps(&after.steps, false)),
-            en: format!("Internal process: {} → {}", steps(&before.steps, true), steps(&after.steps, true)),
+            vi: format!("Quy trình xử lý: {} → {}", steps_vi(&before.steps), steps_vi(&after.steps)),
+            en: English::words("Internal process: ")
+                .then(steps_en(&before.steps))
+                .then_words(" → ")
+                .then(steps_en(&after.steps)),
         });
     }
     out
@@ -70,31 +141,35 @@ fn quote(s: &str) -> String {
     }
 }
 
-fn levels(l: &[Level]) -> (String, String) {
+fn levels(l: &[Level]) -> (String, English) {
     let join = |f: fn(&Level) -> &'static str| l.iter().map(f).collect::<Vec<_>>().join(", ");
-    (join(|l| l.label_vi()), join(|l| l.label_en()))
+    (join(|l| l.label_vi()), English::words(join(|l| l.label_en())))
 }
 
-fn time(p: &Procedure) -> (String, String) {
+fn time(p: &Procedure) -> (String, English) {
     let (vi, en) = match p.processing_time {
         Some(t) => (t.label_vi(), t.label_en()),
         None => ("chưa công bố".to_owned(), "not published".to_owned()),
     };
     match p.processing_time_estimated {
-        true => (format!("{vi} (ước tính)"), format!("{en} (estimate)")),
-        false => (vi, en),
+        true => (format!("{vi} (ước tính)"), English::words(format!("{en} (estimate)"))),
+        false => (vi, English::words(en)),
     }
 }
 
-fn fee(f: &Fee) -> (String, String) {
+fn fee(f: &Fee) -> (String, English) {
     let (vi, en) = match f.amount_vnd {
         Some(0) => ("miễn phí".to_owned(), "free".to_owned()),
         Some(n) => (tinhso_kernel::format::money(n, false), tinhso_kernel::format::money(n, true)),
         None => ("theo quy định của HĐND tỉnh".to_owned(), "as the provincial council sets".to_owned()),
     };
     match f.note.is_empty() {
-        true => (vi, en),
-        false => (format!("{vi} ({})", f.note), format!("{en} ({})", f.note)),
+        true => (vi, English::words(en)),
+        // The note is the province's own words, in Vietnamese.
+        false => (
+            format!("{vi} ({})", f.note),
+            English::words(format!("{en} (")).then(English::vietnamese(&*f.note)).then_words(")"),
+        ),
     }
 }
 
@@ -112,16 +187,16 @@ fn list<T: PartialEq>(
     let mut en = Vec::new();
     for a in after.iter().filter(|a| find(before, key(a)).is_none()) {
         vi.push(format!("thêm {}", quote(name(a))));
-        en.push(format!("added {}", quote_en(name(a))));
+        en.push(English::words("added ").then(quote_en(name(a))));
     }
     for b in before.iter().filter(|b| find(after, key(b)).is_none()) {
         vi.push(format!("bỏ {}", quote(name(b))));
-        en.push(format!("removed {}", quote_en(name(b))));
+        en.push(English::words("removed ").then(quote_en(name(b))));
     }
     for a in after {
         if find(before, key(a)).is_some_and(|i| before[i] != *a) {
             vi.push(format!("sửa {}", quote(name(a))));
-            en.push(format!("changed {}", quote_en(name(a))));
+            en.push(English::words("changed ").then(quote_en(name(a))));
         }
     }
     let kept = |items: &[T], other: &[T]| -> Vec<String> {
@@ -129,38 +204,49 @@ fn list<T: PartialEq>(
     };
     if kept(before, after) != kept(after, before) {
         vi.push("đổi thứ tự".into());
-        en.push("reordered".into());
+        en.push(English::words("reordered"));
     }
     (!vi.is_empty()).then(|| Change {
         vi: format!("{}: {}", label.0, vi.join("; ")),
-        en: format!("{}: {}", label.1, en.join("; ")),
+        en: English::words(format!("{}: ", label.1)).then(English::joined(en, "; ")),
     })
 }
 
-fn quote_en(s: &str) -> String {
+/// Vietnamese data quoted in an English line.
+fn quote_en(s: &str) -> English {
     if s.is_empty() {
-        "(empty)".into()
+        English::words("(empty)")
     } else {
-        format!("\u{201c}{s}\u{201d}")
+        English::vietnamese(format!("\u{201c}{s}\u{201d}"))
+    }
+}
+
+/// A step's time budget, in whole working days when it is some.
+fn budget(w: &WorkflowStep) -> ProcessingTime {
+    match w.budget_hours % HOURS_PER_DAY {
+        0 => ProcessingTime::WorkingDays(w.budget_hours / HOURS_PER_DAY),
+        _ => ProcessingTime::WorkingHours(w.budget_hours),
     }
 }
 
 /// The steps in one line: "Thẩm định (Chuyên viên xử lý, 2 ngày làm việc), Ký (…)".
-fn steps(s: &[WorkflowStep], en: bool) -> String {
+fn steps_vi(s: &[WorkflowStep]) -> String {
     if s.is_empty() {
-        return if en { "the default one".into() } else { "mặc định".into() };
+        return "mặc định".into();
+    }
+    let one = |w: &WorkflowStep| format!("{} ({}, {})", w.name, w.role.label_vi(), budget(w).label_vi());
+    s.iter().map(one).collect::<Vec<_>>().join(", ")
+}
+
+/// The same in English, the steps' (Vietnamese) names marked.
+fn steps_en(s: &[WorkflowStep]) -> English {
+    if s.is_empty() {
+        return English::words("the default one");
     }
     let one = |w: &WorkflowStep| {
-        let budget = match w.budget_hours % HOURS_PER_DAY {
-            0 => ProcessingTime::WorkingDays(w.budget_hours / HOURS_PER_DAY),
-            _ => ProcessingTime::WorkingHours(w.budget_hours),
-        };
-        match en {
-            true => format!("{} ({}, {})", w.name, w.role.label_en(), budget.label_en()),
-            false => format!("{} ({}, {})", w.name, w.role.label_vi(), budget.label_vi()),
-        }
+        English::vietnamese(&*w.name).then_words(format!(" ({}, {})", w.role.label_en(), budget(w).label_en()))
     };
-    s.iter().map(one).collect::<Vec<_>>().join(", ")
+    English::joined(s.iter().map(one), ", ")
 }
 
 /// What a save changed in a year's working calendar: days off and make-up working days added or
@@ -177,18 +263,34 @@ pub fn calendar_changes(before: &YearCalendar, after: &YearCalendar) -> Vec<Chan
             true => d.date.format("%d/%m/%Y").to_string(),
             false => format!("{} ({})", d.date.format("%d/%m/%Y"), d.name),
         };
+        // The day's name is the province's, in Vietnamese.
+        let day_en = |d: &NamedDay| match d.name.is_empty() {
+            true => English::words(d.date.format("%d/%m/%Y").to_string()),
+            false => English::words(format!("{} (", d.date.format("%d/%m/%Y")))
+                .then(English::vietnamese(&*d.name))
+                .then_words(")"),
+        };
         for d in a.iter().filter(|d| on(b, d).is_none()) {
-            out.push(Change { vi: format!("Thêm {vi}: {}", day(d)), en: format!("Added a {en}: {}", day(d)) });
+            out.push(Change {
+                vi: format!("Thêm {vi}: {}", day(d)),
+                en: English::words(format!("Added a {en}: ")).then(day_en(d)),
+            });
         }
         for d in b.iter().filter(|d| on(a, d).is_none()) {
-            out.push(Change { vi: format!("Bỏ {vi}: {}", day(d)), en: format!("Removed a {en}: {}", day(d)) });
+            out.push(Change {
+                vi: format!("Bỏ {vi}: {}", day(d)),
+                en: English::words(format!("Removed a {en}: ")).then(day_en(d)),
+            });
         }
         for d in a {
             if let Some(old) = on(b, d).filter(|old| old.name != d.name) {
                 let date = d.date.format("%d/%m/%Y");
                 out.push(Change {
                     vi: format!("Đổi tên {vi} {date}: {} → {}", quote(&old.name), quote(&d.name)),
-                    en: format!("Renamed the {en} of {date}: {} → {}", quote_en(&old.name), quote_en(&d.name)),
+                    en: English::words(format!("Renamed the {en} of {date}: "))
+                        .then(quote_en(&old.name))
+                        .then_words(" → ")
+                        .then(quote_en(&d.name)),
                 });
             }
         }
@@ -257,7 +359,7 @@ mod tests {
                 "Căn cứ pháp lý: đã sửa",
             ]
         );
-        assert_eq!(said[1].en, "Time limit: 1 working days → 4 working hours");
+        assert_eq!(said[1].en.to_string(), "Time limit: 1 working days → 4 working hours");
     }
 
     #[test]
@@ -282,7 +384,10 @@ mod tests {
             "Thành phần hồ sơ: thêm \u{201c}Văn bản ủy quyền\u{201d}; sửa \u{201c}Giấy chứng sinh\u{201d}; đổi thứ tự"
         );
         assert_eq!(said[1].vi, "Biểu mẫu điện tử: bỏ \u{201c}Ngày sinh\u{201d}");
-        assert_eq!(said[1].en, "E-form: removed \u{201c}Ngày sinh\u{201d}");
+        assert_eq!(said[1].en.to_string(), "E-form: removed \u{201c}Ngày sinh\u{201d}");
+        // The field's (Vietnamese) label is marked as such inside the English line.
+        let marked = [Piece::Words("E-form: removed ".into()), Piece::Vietnamese("\u{201c}Ngày sinh\u{201d}".into())];
+        assert_eq!(said[1].en.0, marked);
         assert!(said[2].vi.starts_with("Quy trình xử lý: mặc định → Thẩm định ("), "{}", said[2].vi);
         assert!(said[2].vi.ends_with(", 2 ngày làm việc)"), "{}", said[2].vi);
         assert_eq!(said.len(), 3);
@@ -315,7 +420,13 @@ mod tests {
             ]
         );
         assert_eq!(calendar_changes(&after, &after), []);
-        assert_eq!(calendar_changes(&before, &after)[3].en, "Added a make-up working day: 09/01/2027");
+        assert_eq!(calendar_changes(&before, &after)[3].en.to_string(), "Added a make-up working day: 09/01/2027");
+        let marked = [
+            Piece::Words("Added a day off: 02/03/2027 (".into()),
+            Piece::Vietnamese("Ngày nghỉ của tỉnh".into()),
+            Piece::Words(")".into()),
+        ];
+        assert_eq!(calendar_changes(&before, &after)[0].en.0, marked);
     }
 
     #[test]
@@ -325,6 +436,9 @@ mod tests {
             CompetentAgency::Agency(tinhso_kernel::ids::AgencyCode::parse("agency", "000.00.03.H08").unwrap());
         let said = changes(&birth(), &after, &agency);
         assert_eq!(said[0].vi, "Cơ quan có thẩm quyền: UBND xã → 000.00.03.H08");
-        assert_eq!(said[0].en, "Competent agency: Commune committee → 000.00.03.H08");
+        assert_eq!(said[0].en.to_string(), "Competent agency: Commune committee → 000.00.03.H08");
+        let marked =
+            [Piece::Words("Competent agency: Commune committee → ".into()), Piece::Vietnamese("000.00.03.H08".into())];
+        assert_eq!(said[0].en.0, marked, "an agency's own name is Vietnamese");
     }
 }

@@ -7,7 +7,7 @@ use crate::live;
 use askama::Template;
 use axum::extract::{Path, State};
 use std::collections::HashMap;
-use tinhso_catalogue::history::{calendar_changes, changes, Change};
+use tinhso_catalogue::history::{calendar_changes, changes, Change, English, Piece};
 use tinhso_catalogue::procedure::CompetentAgency;
 use tinhso_http::auth::Viewer;
 use tinhso_http::error::AppError;
@@ -34,7 +34,8 @@ pub struct VersionView {
     pub when: String,
     pub who: String,
     /// What this save changed, in the page's language; `None` for the first version kept.
-    pub changes: Option<Vec<String>>,
+    /// Each change said in the page's language (a Vietnamese page's in one piece).
+    pub changes: Option<Vec<English>>,
 }
 
 /// Who may read a history: the catalogue's admins (who may also edit) and the auditors.
@@ -118,7 +119,7 @@ async fn listed<T>(
     };
     let mut out = Vec::with_capacity(versions.len());
     for (i, v) in versions.iter().enumerate() {
-        let said = |c: Change| if en { c.en } else { c.vi };
+        let said = |c: Change| if en { c.en } else { English::words(c.vi) };
         out.push(VersionView {
             when: tinhso_kernel::calendar::local_time(v.at).format("%d/%m/%Y %H:%M").to_string(),
             who: who(v.actor),
