@@ -65,7 +65,8 @@ async fn submissions(
             if attachment {
                 // 200 KB of distinct content each time, so every upload is really written.
                 let mut pdf = format!("%PDF-1.4\n% {conn}-{i}\n").into_bytes();
-                pdf.resize(200 * 1024, b'0' + (i % 10) as u8);
+                pdf.resize(200 * 1024 - 7, b'0' + (i % 10) as u8);
+                pdf.extend(b"\n%%EOF\n");
                 let mut req = c.build("POST", "/api/v1/files", Some("application/pdf"), &pdf);
                 // The file's name travels in a header; insert it before the blank line.
                 let at = req.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(0) + 2;

@@ -13,7 +13,7 @@ pub mod s3;
 
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
-use tinhso_kernel::files::{FileKind, MAX_FILE_BYTES};
+use tinhso_kernel::files::{FileKind, HEAD_BYTES, MAX_FILE_BYTES, TAIL_BYTES};
 use tinhso_kernel::ids::Sha256 as Hash;
 use tinhso_store::StoredFile;
 
@@ -121,10 +121,21 @@ impl FileStore {
         E: std::error::Error + Send + Sync + 'static,
     {
         let (sha256, size, kind) = self
-            .put_checked(chunks, |head| {
-                FileKind::sniff(head).map(Some).ok_or_else(|| {
+            .put_checked(chunks, |head, tail, size| {
+                let kind = FileKind::sniff(head).ok_or_else(|| {
                     invalid_file("Chỉ nhận tệp PDF, JPEG hoặc PNG", "Only PDF, JPEG or PNG files are accepted")
-                })
+                })?;
+                match (kind.intact(head, tail, size), kind) {
+                    (true, _) => Ok(Some(kind)),
+                    (false, FileKind::Pdf) => Err(invalid_file(
+                        "Tệp PDF không đầy đủ (thiếu phần cuối tệp), có thể do tải về hoặc sao chép bị gián đoạn: mở thử tệp trên máy, tải hoặc xuất lại rồi chọn lại",
+                        "The PDF is incomplete (its end is missing), perhaps cut off while downloading or copying: open it on your device, download or export it again, then choose it again",
+                    )),
+                    (false, FileKind::Jpeg | FileKind::Png) => Err(invalid_file(
+                        "Ảnh không đầy đủ hoặc bị hỏng (không đọc được hình): chụp hoặc xuất lại ảnh rồi chọn lại",
+                        "The picture is incomplete or damaged (no image can be read from it): take or export it again, then choose it again",
+                    )),
+                }
             })
             .await?;
         let kind = kind.ok_or_else(|| internal("unsniffed file"))?;
@@ -138,14 +149,16 @@ impl FileStore {
         S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
         E: std::error::Error + Send + Sync + 'static,
     {
-        self.put_checked(chunks, |_| Ok(None)).await.map(|(h, n, _)| (h, n))
+        self.put_checked(chunks, |_, _, _| Ok(None)).await.map(|(h, n, _)| (h, n))
     }
 
     async fn put_checked<S, E, F>(&self, chunks: S, check: F) -> Result<(Hash, usize, Option<FileKind>), FileError>
     where
         S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
         E: std::error::Error + Send + Sync + 'static,
-        F: Fn(&[u8]) -> Result<Option<FileKind>, FileError>,
+        // Given the file's first bytes (up to `HEAD_BYTES`), its last (up to `TAIL_BYTES`) and
+        // its size, once all of it has come.
+        F: Fn(&[u8], &[u8], usize) -> Result<Option<FileKind>, FileError>,
     {
         use futures_util::StreamExt;
         use tokio::io::AsyncWriteExt;
@@ -159,7 +172,7 @@ impl FileStore {
         let result = async {
             let mut file = tokio::fs::File::create(&tmp).await.map_err(io)?;
             let mut hasher = Sha256::new();
-            let mut head: Vec<u8> = Vec::with_capacity(16);
+            let (mut head, mut tail): (Vec<u8>, Vec<u8>) = (Vec::new(), Vec::new());
             let mut size = 0usize;
             let mut chunks = chunks;
             while let Some(chunk) = chunks.next().await {
@@ -171,8 +184,12 @@ impl FileStore {
                         &format!("The file is larger than {} MB", MAX_FILE_BYTES / 1024 / 1024),
                     ));
                 }
-                if head.len() < 16 {
-                    head.extend(chunk.iter().take(16 - head.len()));
+                if head.len() < HEAD_BYTES {
+                    head.extend(chunk.iter().take(HEAD_BYTES - head.len()));
+                }
+                tail.extend_from_slice(&chunk[chunk.len().saturating_sub(TAIL_BYTES)..]);
+                if tail.len() > 2 * TAIL_BYTES {
+                    tail.drain(..tail.len() - TAIL_BYTES);
                 }
                 hasher.update(&chunk);
                 file.write_all(&chunk).await.map_err(io)?;
@@ -183,7 +200,7 @@ impl FileStore {
                     "The file is empty (0 bytes): choose the document's file again",
                 ));
             }
-            let kind = check(&head)?;
+            let kind = check(&head, &tail[tail.len().saturating_sub(TAIL_BYTES)..], size)?;
             // tokio hands writes to a background thread: wait until the last one is done, or a
             // read of the staged file below can see it short (found on PostgreSQL in a clean run).
             file.flush().await.map_err(io)?;

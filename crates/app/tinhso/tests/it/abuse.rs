@@ -195,7 +195,8 @@ async fn upload_quota(backend: Backend) {
     // Ten distinct 300 KB PDFs at once: at most three fit in a megabyte.
     let pdf = |i: u8| {
         let mut b = b"%PDF-1.4\n".to_vec();
-        b.resize(300 * 1024, i);
+        b.resize(300 * 1024 - 7, i);
+        b.extend(b"\n%%EOF\n");
         b
     };
     let mut tasks = Vec::new();

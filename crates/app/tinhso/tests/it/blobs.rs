@@ -18,6 +18,7 @@ pub(crate) fn pdf(tag: &str) -> Vec<u8> {
     let mut b = PDF_HEAD.to_vec();
     b.extend(format!("% {tag}\n").bytes());
     b.resize(50_000, b'7');
+    b.extend(b"\n%%EOF\n");
     b
 }
 

@@ -431,8 +431,9 @@ async fn acknowledged_submissions_survive_kill_9() {
 
 /// The same lifecycle through the pages a person uses (forms, redirects, slips, lookup).
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0\x90wS\xde";
-const JPEG: &[u8] = b"\xff\xd8\xff\xe0\0\x10JFIF\0\x01\x01\0\0\x01\0\x01\0\0\xff\xd9";
+/// Small real pictures (Pillow's): a picture's signature alone is refused.
+pub(crate) const PNG: &[u8] = include_bytes!("../fixtures/picture.png");
+pub(crate) const JPEG: &[u8] = include_bytes!("../fixtures/picture.jpg");
 
 impl Caller {
     pub async fn upload(&self, name: &str, bytes: &[u8]) -> (StatusCode, Value) {
@@ -461,6 +462,20 @@ async fn files(s: TestServer) {
     assert_eq!((st, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_file")));
     let (st, _) = citizen.upload("rong.pdf", b"").await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
+    // A file cut short on its way from the phone, or a picture's signature without a picture:
+    // said at once, so the person can send it again now rather than hear of it days later.
+    let cut: [(&str, &[u8]); 4] = [
+        ("to-khai.pdf", &PDF[..PDF.len() - 8]),
+        ("giay-chung-sinh.png", &PNG[..PNG.len() - 12]),
+        ("cccd.jpg", &JPEG[..20]),
+        ("anh.jpg", b"\xff\xd8\xff\xe0\0\x10JFIF\0\x01\x01\0\0\x01\0\x01\0\0\xff\xd9"),
+    ];
+    for (name, bytes) in cut {
+        let (st, v) = citizen.upload(name, bytes).await;
+        assert_eq!((st, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_file")), "{name}: {v}");
+        let said = v["message"].as_str().unwrap_or_default();
+        assert!(said.contains("không đầy đủ") && said.contains("rồi chọn lại"), "{name}: {said}");
+    }
     // A form's envelope instead of the file: its session's token in the header is enough to
     // be read, and the answer says what to send, rather than judging the envelope's type.
     let envelope =
@@ -541,7 +556,8 @@ async fn files(s: TestServer) {
     assert_eq!(specialist.act(&code, json!({ "action": "start_processing" })).await.0, StatusCode::OK);
     let ask = json!({ "action": "request_supplement", "items": ["Giấy chứng sinh rõ nét"], "reason": "Ảnh mờ" });
     assert_eq!(specialist.act(&code, ask).await.0, StatusCode::OK);
-    let (_, clearer) = citizen.upload("Giấy chứng sinh (rõ).png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x02").await;
+    let (_, clearer) =
+        citizen.upload("Giấy chứng sinh (rõ).png", include_bytes!("../fixtures/picture-clearer.png")).await;
     let clearer = clearer["sha256"].as_str().unwrap().to_owned();
     let (st, _) =
         citizen.act(&code, json!({ "action": "supplement", "note": "Ảnh chụp lại", "files": [clearer] })).await;

@@ -160,11 +160,7 @@ async fn evidence_files(backend: Backend) {
     assert_eq!(version(&page(&unit, mine.clone()).await.1), "1", "nothing written by the refused forms");
 
     // A tick removes the plan; a photo takes its place.
-    let photo = {
-        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-        png.extend(b"\0\0\0\rIHDR anh chup bien ban");
-        png
-    };
+    let photo = crate::dossier::PNG.to_vec();
     let photo_sha = hex(&photo);
     let (status, html) = send(
         &unit,

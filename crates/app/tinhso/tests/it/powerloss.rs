@@ -211,6 +211,7 @@ async fn load(citizen: Caller, url: String, worker: usize, round: usize, acked: 
         let nonce = format!("r{round}-w{worker}-n{i}");
         let mut pdf = format!("%PDF-1.4\n% {nonce}\n").into_bytes();
         pdf.resize(20_000 + (i % 7) * 3_000, b'0' + (i % 10) as u8);
+        pdf.extend(b"\n%%EOF\n");
         let upload = citizen
             .c
             .post(format!("{url}/api/v1/files"))

@@ -26,8 +26,8 @@ fn files(tag: &str) -> (PathBuf, PathBuf, PathBuf) {
     let (pdf, png, jpg) =
         (dir.join(format!("cu-tru-{tag}.pdf")), dir.join("giay-chung-sinh.png"), dir.join("cccd.jpg"));
     std::fs::write(&pdf, b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n").unwrap();
-    std::fs::write(&png, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0\x90wS\xde").unwrap();
-    std::fs::write(&jpg, b"\xff\xd8\xff\xe0\0\x10JFIF\0\x01\x01\0\0\x01\0\x01\0\0\xff\xd9").unwrap();
+    std::fs::write(&png, crate::dossier::PNG).unwrap();
+    std::fs::write(&jpg, crate::dossier::JPEG).unwrap();
     (pdf, png, jpg)
 }
 
