@@ -263,10 +263,9 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, PageQuery(mut q
                 AdminChange::CommuneBoundariesSet { communes, .. } => {
                     format!("{communes} {}", if en { "communes" } else { "xã, phường" })
                 }
-                AdminChange::UploadLimitsSet { per_day_mb, total_mb } => match en {
-                    true => format!("{per_day_mb} MB a day, {total_mb} MB in all"),
-                    false => format!("{per_day_mb} MB mỗi ngày, tổng {total_mb} MB"),
-                },
+                AdminChange::UploadLimitsSet { per_day_mb, total_mb } => {
+                    tinhso_http::pages::limits::in_words(*per_day_mb, *total_mb, en)
+                }
                 _ => e.change.account().map(|a| name(&a)).unwrap_or_default(),
             },
             detail: match &e.change {

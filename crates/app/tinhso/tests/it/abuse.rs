@@ -277,7 +277,7 @@ async fn upload_quota(backend: Backend) {
     let (st, html) = save("7", "70", &opened).await;
     assert_eq!(st, StatusCode::CONFLICT, "{html}");
     assert!(html.contains("Trong lúc bạn sửa, hạn mức đã được lưu với giá trị khác"), "{html}");
-    assert!(html.contains("Đang lưu: <strong>2 MB mỗi ngày, tổng 0 MB</strong>"), "{html}");
+    assert!(html.contains("Đang lưu: <strong>mỗi ngày: 2 MB; tổng: không giới hạn</strong>"), "{html}");
     assert!(html.contains("value=\"7\"") && html.contains("value=\"70\""), "the typing kept: {html}");
     assert!(html.contains("Đang áp dụng hạn mức do tỉnh đặt"), "{html}");
     let (st, html) = save("7", "70", &hidden(&html, "revision")).await;

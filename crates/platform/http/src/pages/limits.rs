@@ -43,6 +43,20 @@ impl LimitsPage {
     }
 }
 
+/// Limits in words, as the page and the administrators' log say them: "mỗi ngày: 2 MB; tổng:
+/// không giới hạn" (0 is no limit, not zero megabytes).
+pub fn in_words(per_day_mb: u64, total_mb: u64, en: bool) -> String {
+    let one = |n: u64| match (n, en) {
+        (0, false) => "không giới hạn".to_owned(),
+        (0, true) => "no limit".to_owned(),
+        (n, _) => format!("{n} MB"),
+    };
+    match en {
+        false => format!("mỗi ngày: {}; tổng: {}", one(per_day_mb), one(total_mb)),
+        true => format!("a day: {}; in all: {}", one(per_day_mb), one(total_mb)),
+    }
+}
+
 fn mb(bytes: u64) -> String {
     if bytes == u64::MAX {
         "0".into()
@@ -114,10 +128,9 @@ pub async fn save(State(state): State<AppState>, viewer: Viewer, form: FormData)
                 status = StatusCode::CONFLICT;
                 // Saving again from here replaces the other save knowingly.
                 revision = Basis::of(now.as_ref()).map_err(|e| err(e.into()))?.token().to_owned();
+                let en = viewer.locale == crate::i18n::Locale::En;
                 saved_meanwhile = Some(match now {
-                    Some((d, t)) => viewer
-                        .locale
-                        .pick(format!("{d} MB mỗi ngày, tổng {t} MB"), format!("{d} MB a day, {t} MB in all")),
+                    Some((d, t)) => in_words(d, t, en),
                     None => viewer
                         .locale
                         .pick("hạn mức mặc định của máy chủ".to_owned(), "the server's default limits".to_owned()),
@@ -146,4 +159,15 @@ pub async fn save(State(state): State<AppState>, viewer: Viewer, form: FormData)
         saved_meanwhile,
     };
     Ok(viewer.finish((status, render(&p))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_words;
+
+    #[test]
+    fn no_limit_is_said_so_not_as_zero_megabytes() {
+        assert_eq!(in_words(2, 0, false), "mỗi ngày: 2 MB; tổng: không giới hạn");
+        assert_eq!(in_words(0, 500, true), "a day: no limit; in all: 500 MB");
+    }
 }
