@@ -17,7 +17,6 @@ use tinhso_http::pages::{page_err, PageResult};
 use tinhso_http::state::AppState;
 use tinhso_http::views::{error_for, render, Choice, Layout};
 use tinhso_http::HeldWork;
-use tinhso_kernel::ids::AgencyCode;
 use tinhso_kernel::FieldError;
 use tinhso_policy::{Action, Role};
 use tinhso_store::admin::AdminAct;
@@ -95,10 +94,7 @@ async fn page(
                 selected: r.key() == role,
             })
             .collect(),
-        agencies: staff::manageable(state, viewer)
-            .into_iter()
-            .map(|a| Choice { value: a.code.to_string(), label: a.name.clone(), selected: a.code.as_str() == agency })
-            .collect(),
+        agencies: staff::agency_choices(state, viewer, agency),
         holds,
         errors,
     })
@@ -131,20 +127,19 @@ fn asked(viewer: &Viewer, now: &StaffPost, role: &str, agency: &str) -> Result<S
             "Choose a role from the list",
         ));
     }
-    let agency =
-        AgencyCode::parse("agency", agency).ok().filter(|a| viewer.may(&Action::ManageStaff { agency: a.clone() }));
-    if agency.is_none() {
-        errors.push(FieldError::new(
-            "agency",
-            "invalid_agency",
-            "Chọn cơ quan trong danh sách",
-            "Choose an agency from the list",
-        ));
-    }
+    // A province-wide role has no agency; any other needs one whose staff the viewer manages.
+    let unmanaged = || {
+        FieldError::new("agency", "invalid_agency", "Chọn cơ quan trong danh sách", "Choose an agency from the list")
+    };
+    let agency = match staff::agency_for(role, agency) {
+        Ok(Some(a)) if !viewer.may(&Action::ManageStaff { agency: a.clone() }) => Err(unmanaged()),
+        other => other,
+    };
+    let agency = agency.map_err(|e| errors.push(e)).ok();
     let (Some(role), Some(agency)) = (role, agency) else {
         return Err(errors);
     };
-    let to = StaffPost { role, agency: Some(agency) };
+    let to = StaffPost { role, agency };
     if &to == now {
         return Err(vec![FieldError::new(
             "role",

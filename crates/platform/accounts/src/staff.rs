@@ -116,10 +116,7 @@ pub(crate) async fn page(
             .into_iter()
             .map(|r| Choice { value: r.key().into(), label: label(r).into(), selected: r.key() == role })
             .collect(),
-        agencies: agencies
-            .into_iter()
-            .map(|a| Choice { value: a.code.to_string(), label: a.name.clone(), selected: a.code.as_str() == agency })
-            .collect(),
+        agencies: agency_choices(state, viewer, agency),
         full_name: full_name.to_owned(),
         login: login.to_owned(),
         errors,
@@ -128,6 +125,45 @@ pub(crate) async fn page(
         done: None,
         reads_log: viewer.may(&Action::ViewAuditLog),
     })
+}
+
+/// The agency a staff post names, from the form: an agency-scoped role needs one; a
+/// province-wide role (leader, auditor, province admin, DTI appraiser) acts for the whole
+/// province, so it may belong to an agency (the provincial People's Committee's office) or to
+/// none. Whether the viewer manages that agency is the caller's to decide.
+pub(crate) fn agency_for(role: Option<Role>, raw: &str) -> Result<Option<AgencyCode>, FieldError> {
+    match (raw.trim(), role) {
+        ("", Some(r)) if !r.is_agency_scoped() => Ok(None),
+        ("", _) => Err(FieldError::new(
+            "agency",
+            "required",
+            "Chọn cơ quan của cán bộ (chỉ vai trò cấp tỉnh mới có thể không thuộc cơ quan nào)",
+            "Choose the staff member's agency (only a province-wide role may belong to none)",
+        )),
+        (code, _) => AgencyCode::parse("agency", code).map(Some),
+    }
+}
+
+/// The agency choices of a staff form: the agencies whose staff the viewer manages, led by
+/// "no agency" when the viewer may grant a province-wide role.
+pub(crate) fn agency_choices(state: &AppState, viewer: &Viewer, chosen: &str) -> Vec<Choice> {
+    let province_wide = grantable(viewer).iter().any(|r| !r.is_agency_scoped());
+    let none = province_wide.then(|| Choice {
+        value: String::new(),
+        label: viewer
+            .locale
+            .pick("Không thuộc cơ quan nào (chỉ cho vai trò cấp tỉnh)", "No agency (province-wide roles only)")
+            .into(),
+        selected: chosen.is_empty(),
+    });
+
+    none.into_iter()
+        .chain(manageable(state, viewer).into_iter().map(|a| Choice {
+            value: a.code.to_string(),
+            label: a.name.clone(),
+            selected: a.code.as_str() == chosen,
+        }))
+        .collect()
 }
 
 /// Whether the viewer may lock, unlock or give a new password to `target`: a staff account of
@@ -353,9 +389,9 @@ pub async fn create(State(state): State<AppState>, viewer: Viewer, form: FormDat
             "Choose a role from the list",
         ));
     }
-    let agency = errs.take(AgencyCode::parse("agency", &raw_agency));
+    let agency = errs.take(agency_for(role, &raw_agency));
     // The policy decides whether this viewer may add staff to that agency.
-    if let Some(a) = &agency {
+    if let Some(Some(a)) = &agency {
         viewer.require(&Action::ManageStaff { agency: a.clone() }).map_err(&err)?;
     }
     let new = match (login, role, agency, errs.is_empty()) {
@@ -372,7 +408,7 @@ pub async fn create(State(state): State<AppState>, viewer: Viewer, form: FormDat
                 full_name: full_name.clone(),
                 password_hash: hash,
                 role,
-                agency: Some(agency),
+                agency,
                 personal_id: None,
             };
             let by = AdminAct { actor: admin, at: chrono::Utc::now() };

@@ -184,12 +184,48 @@ async fn story(s: TestServer) {
     let (st, v) = hung_there.act(&held, json!({ "action": "complete_step", "note": "Đã đối chiếu" })).await;
     assert!(matches!(st, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "no longer his to act on: {st} {v}");
 
+    // A province-wide role may belong to no agency; an agency role may not. The province's
+    // leader becomes its auditor, with no agency; a new auditor is added the same way.
+    let page = province.get(format!("{url}/{leader}/vai-tro")).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("<option value=\"\">Không thuộc cơ quan nào (chỉ cho vai trò cấp tỉnh)</option>"),
+        "{page:.3000}"
+    );
+    let (token, seen) = (csrf(&page), was(&page));
+    let to = |role: &'static str, agency: &str| {
+        let form =
+            [("csrf", token.clone()), ("was", seen.clone()), ("role", role.to_owned()), ("agency", agency.to_owned())];
+        let (c, url) = (province.clone(), format!("{url}/{leader}/vai-tro"));
+        async move {
+            let r = c.post(url).form(&form).send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let (st, html) = to("specialist", "").await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert!(html.contains("Chọn cơ quan của cán bộ"), "{html:.3000}");
+    assert_eq!(to("auditor", "").await.0, StatusCode::OK);
+    assert_eq!(post_of(&s, "lanhdao@tinhso.local").await, ("auditor".into(), String::new()));
+    let add = |role: &str, agency: &str| {
+        let form = [
+            ("csrf", csrf(&all)),
+            ("full_name", "Hoàng Thị Lan".to_owned()),
+            ("login", "kiemtra2@tinhso.local".to_owned()),
+            ("role", role.to_owned()),
+            ("agency", agency.to_owned()),
+        ];
+        let (c, url) = (province.clone(), url.clone());
+        async move { c.post(url).form(&form).send().await.unwrap().status() }
+    };
+    assert_eq!(add("specialist", "").await, StatusCode::BAD_REQUEST);
+    assert_eq!(add("auditor", "").await, StatusCode::OK);
+
     // On the log, read by the province admin, with where each move went from and to; the
     // chain and the accounts pass the audit; a role put back in the database is found.
     let log = province.get(format!("{}/quan-tri/nhat-ky?loai=staff_reassigned", s.url)).send().await.unwrap();
     let log = log.text().await.unwrap();
     let moves = log.matches("data-label=\"Thao tác\">Đổi vai trò hoặc cơ quan của cán bộ (").count();
-    assert_eq!(moves, if transferred { 2 } else { 3 }, "{log:.5000}");
+    assert_eq!(moves, if transferred { 3 } else { 4 }, "{log:.5000}");
     assert!(log.contains("Chuyên viên xử lý, Sở Tư pháp → Lãnh đạo phê duyệt, Sở Tư pháp"), "{log:.5000}");
     let (code, out) = verify(&s).await;
     assert_eq!(code, 0, "{out}");
