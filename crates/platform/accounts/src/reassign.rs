@@ -115,7 +115,7 @@ pub async fn form(
 }
 
 /// The post asked for, if the viewer may give it: a role they may grant, at an agency whose
-/// staff they manage, and not the post the account already has.
+/// staff they manage (or none, for a province-wide role), and not the post the account has.
 fn asked(viewer: &Viewer, now: &StaffPost, role: &str, agency: &str) -> Result<StaffPost, Vec<FieldError>> {
     let mut errors = Vec::new();
     let role = Role::parse(role).filter(|r| staff::grantable(viewer).contains(r));
@@ -127,7 +127,7 @@ fn asked(viewer: &Viewer, now: &StaffPost, role: &str, agency: &str) -> Result<S
             "Choose a role from the list",
         ));
     }
-    // A province-wide role has no agency; any other needs one whose staff the viewer manages.
+    // An agency the viewer manages; none only for a province-wide role.
     let unmanaged = || {
         FieldError::new("agency", "invalid_agency", "Chọn cơ quan trong danh sách", "Choose an agency from the list")
     };
