@@ -95,8 +95,8 @@ pub struct NewAccount {
     pub personal_id: Option<PersonalId>,
 }
 
-/// Where a staff member works: their role, and the agency they act for (none for some of the
-/// province's own staff, made at its set-up).
+/// Where a staff member works: their role, and the agency they belong to (none only for a
+/// province-wide role: an auditor, the DTI's appraisers).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffPost {
     pub role: Role,
