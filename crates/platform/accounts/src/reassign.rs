@@ -18,7 +18,7 @@ use tinhso_http::state::AppState;
 use tinhso_http::views::{error_for, render, Choice, Layout};
 use tinhso_http::HeldWork;
 use tinhso_kernel::FieldError;
-use tinhso_policy::{Action, Role};
+use tinhso_policy::Action;
 use tinhso_store::admin::AdminAct;
 use tinhso_store::{Account, StaffPost};
 
@@ -68,12 +68,7 @@ async fn page(
     held: &[HeldWork],
 ) -> Result<ReassignPage, AppError> {
     let l = viewer.locale;
-    let mut holds = Vec::new();
-    for part in held {
-        if let Some((vi, en)) = part(state.clone(), target.clone()).await? {
-            holds.push(l.pick(vi, en));
-        }
-    }
+    let holds = staff::holds(state, viewer, target, held).await?;
     let post = StaffPost::of(target);
     let (role, agency) = chosen;
     let who = format!("{} ({})", target.full_name, target.login);
@@ -118,15 +113,7 @@ pub async fn form(
 /// staff they manage (or none, for a province-wide role), and not the post the account has.
 fn asked(viewer: &Viewer, now: &StaffPost, role: &str, agency: &str) -> Result<StaffPost, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let role = Role::parse(role).filter(|r| staff::grantable(viewer).contains(r));
-    if role.is_none() {
-        errors.push(FieldError::new(
-            "role",
-            "invalid_role",
-            "Chọn vai trò trong danh sách",
-            "Choose a role from the list",
-        ));
-    }
+    let role = staff::role_for(viewer, role).map_err(|e| errors.push(e)).ok();
     // An agency the viewer manages; none only for a province-wide role.
     let unmanaged = || {
         FieldError::new("agency", "invalid_agency", "Chọn cơ quan trong danh sách", "Choose an agency from the list")

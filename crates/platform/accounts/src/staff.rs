@@ -127,6 +127,30 @@ pub(crate) async fn page(
     })
 }
 
+/// The role a staff form asks for, if the viewer may grant it.
+pub(crate) fn role_for(viewer: &Viewer, raw: &str) -> Result<Role, FieldError> {
+    Role::parse(raw).filter(|r| grantable(viewer).contains(r)).ok_or_else(|| {
+        FieldError::new("role", "invalid_role", "Chọn vai trò trong danh sách", "Choose a role from the list")
+    })
+}
+
+/// What each module says `target` holds (dossiers at a step, ...), one sentence per module
+/// that has some, in the viewer's language: said before a lock or a move.
+pub(crate) async fn holds(
+    state: &AppState,
+    viewer: &Viewer,
+    target: &Account,
+    held: &[HeldWork],
+) -> Result<Vec<String>, AppError> {
+    let mut out = Vec::new();
+    for part in held {
+        if let Some((vi, en)) = part(state.clone(), target.clone()).await? {
+            out.push(viewer.locale.pick(vi, en));
+        }
+    }
+    Ok(out)
+}
+
 /// The agency a staff post names, from the form: an agency-scoped role needs one; a
 /// province-wide role (leader, auditor, province admin, DTI appraiser) acts for the whole
 /// province, so it may belong to an agency (the provincial People's Committee's office) or to
@@ -220,14 +244,10 @@ pub struct ConfirmPage {
 async fn ask(state: AppState, viewer: Viewer, id: String, what: Change, held: &[HeldWork]) -> PageResult {
     let err = page_err(&viewer);
     let t = target(&state, &viewer, &id).await.map_err(&err)?;
-    let mut holds = Vec::new();
-    if matches!(what, Change::Lock) {
-        for part in held {
-            if let Some((vi, en)) = part(state.clone(), t.clone()).await.map_err(&err)? {
-                holds.push(viewer.locale.pick(vi, en));
-            }
-        }
-    }
+    let holds = match what {
+        Change::Lock => holds(&state, &viewer, &t, held).await.map_err(&err)?,
+        Change::Unlock | Change::NewPassword => Vec::new(),
+    };
     let who = format!("{} ({})", t.full_name, t.login);
     let l = viewer.locale;
     let (verb, title, consequence, confirm) = match what {
@@ -380,15 +400,7 @@ pub async fn create(State(state): State<AppState>, viewer: Viewer, form: FormDat
         errs.push(FieldError::new("full_name", "required", "Nhập họ và tên cán bộ", "Enter the staff member's name"));
     }
     let login = errs.take(Login::parse("login", &raw_login));
-    let role = Role::parse(&raw_role).filter(|r| grantable(&viewer).contains(r));
-    if role.is_none() {
-        errs.push(FieldError::new(
-            "role",
-            "invalid_role",
-            "Chọn vai trò trong danh sách",
-            "Choose a role from the list",
-        ));
-    }
+    let role = errs.take(role_for(&viewer, &raw_role));
     let agency = errs.take(agency_for(role, &raw_agency));
     // The policy decides whether this viewer may add staff to that agency.
     if let Some(Some(a)) = &agency {

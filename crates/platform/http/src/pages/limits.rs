@@ -115,7 +115,7 @@ pub async fn save(State(state): State<AppState>, viewer: Viewer, form: FormData)
     // A page without its token, or with a made-up one, began from nothing stored.
     let basis = Basis::from_token(&form.text("revision")).unwrap_or(Basis::Absent);
     let mut revision = basis.token().to_owned();
-    let (mut status, mut saved_meanwhile) = (StatusCode::BAD_REQUEST, None);
+    let (mut status, mut saved_meanwhile, mut stored) = (StatusCode::BAD_REQUEST, None, None);
     if let (Some(d), Some(t), true) = (day, total, errs.is_empty()) {
         match state.store.documents.set_upload_limits(d, t, &basis, &by).await {
             Ok(()) => {
@@ -125,6 +125,7 @@ pub async fn save(State(state): State<AppState>, viewer: Viewer, form: FormData)
             }
             Err(StoreError::Conflict(_)) => {
                 let now = state.store.documents.upload_limits().await.map_err(|e| err(e.into()))?;
+                stored = Some(now);
                 status = StatusCode::CONFLICT;
                 // Saving again from here replaces the other save knowingly.
                 revision = Basis::of(now.as_ref()).map_err(|e| err(e.into()))?.token().to_owned();
@@ -147,7 +148,11 @@ pub async fn save(State(state): State<AppState>, viewer: Viewer, form: FormData)
     }
     let saved = status == StatusCode::OK;
     // Whose limits apply: the province's once saved, else the server's start-up ones.
-    let set_here = saved || state.store.documents.upload_limits().await.map_err(|e| err(e.into()))?.is_some();
+    let set_here = match (saved, stored) {
+        (true, _) => true,
+        (false, Some(now)) => now.is_some(),
+        (false, None) => state.store.documents.upload_limits().await.map_err(|e| err(e.into()))?.is_some(),
+    };
     let p = LimitsPage {
         layout: Layout::new(&state, &viewer, viewer.locale.pick("Hạn mức tải tệp", "Upload limits")),
         per_day_mb: raw_day,
