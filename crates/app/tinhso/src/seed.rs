@@ -228,7 +228,8 @@ pub async fn init_province(store: &Stores, name: &str, admin: &str) -> Result<()
     let admin =
         store.identity.account_by_login(login.as_str()).await?.ok_or_else(|| anyhow!("the admin was not stored"))?;
     let by = tinhso_store::admin::AdminAct { actor: tinhso_store::admin::CONSOLE, at: chrono::Utc::now() };
-    store.identity.reissue_password(admin.id, &admin.password_hash, &by).await?;
+    let change = tinhso_store::staff_change::StaffChange::new_password(admin.id, &admin.password_hash);
+    store.identity.change_staff(&change, &by).await?;
     println!(
         "Đã thiết lập {} với {} đơn vị hành chính cấp xã và {} cơ quan.",
         setup.province.name,

@@ -20,6 +20,7 @@ use tinhso_http::HeldWork;
 use tinhso_kernel::FieldError;
 use tinhso_policy::Action;
 use tinhso_store::admin::AdminAct;
+use tinhso_store::staff_change::StaffChange;
 use tinhso_store::{Account, StaffPost};
 
 #[derive(Template)]
@@ -180,7 +181,11 @@ pub async fn save(
     let by = AdminAct { actor: admin, at: chrono::Utc::now() };
     // Only from the post the viewer was allowed to change: a move between the read and this
     // write makes it refuse, rather than act on what the viewer never saw.
-    if !state.store.identity.reassign_staff(t.id, &now, &to, &by).await.map_err(|e| err(e.into()))? {
+    let moved = match StaffChange::reassign(t.id, &now, &to) {
+        Some(change) => state.store.identity.change_staff(&change, &by).await.map_err(|e| err(e.into()))?,
+        None => false,
+    };
+    if !moved {
         let t = staff::target(&state, &viewer, &id).await.map_err(&err)?;
         let p = page(&state, &viewer, &t, (&role, &agency), vec![changed_meanwhile()], held).await.map_err(&err)?;
         return Ok(viewer.finish((StatusCode::CONFLICT, render(&p))));

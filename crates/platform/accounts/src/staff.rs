@@ -18,6 +18,7 @@ use tinhso_kernel::ids::{AccountId, AgencyCode, Login};
 use tinhso_kernel::{text, FieldError};
 use tinhso_policy::{Action, Role};
 use tinhso_store::admin::AdminAct;
+use tinhso_store::staff_change::StaffChange;
 use tinhso_store::{Account, NewAccount, StoreError};
 
 pub struct StaffRow {
@@ -309,7 +310,7 @@ async fn change(state: AppState, viewer: Viewer, id: String, form: FormData, wha
     match what {
         Change::Lock | Change::Unlock => {
             let lock = matches!(what, Change::Lock);
-            identity.set_disabled(id, lock, &by).await.map_err(|e| err(e.into()))?;
+            identity.change_staff(&StaffChange::lock(id, lock), &by).await.map_err(|e| err(e.into()))?;
             if lock {
                 state.forget_sessions_of(id);
             }
@@ -331,7 +332,7 @@ async fn change(state: AppState, viewer: Viewer, id: String, form: FormData, wha
         Change::NewPassword => {
             let password = tinhso_identity::new_one_time_password().map_err(|e| err(e.into()))?;
             let hash = tinhso_identity::hash_password_bounded(password.clone()).await.map_err(|e| err(e.into()))?;
-            identity.reissue_password(id, &hash, &by).await.map_err(|e| err(e.into()))?;
+            identity.change_staff(&StaffChange::new_password(id, &hash), &by).await.map_err(|e| err(e.into()))?;
             state.forget_sessions_of(id);
             tracing::info!(admin = admin.0, account = id.0, "a staff account was given a new password");
             let body = format!(

@@ -10,7 +10,8 @@ use tinhso_kernel::ids::{AccountId, PersonalId};
 use tinhso_policy::Role;
 use tinhso_store::admin::{self, AdminAct, AdminChange, AdminEntry};
 use tinhso_store::proof::{self, Proven, StagedRegistration, Step, Waiting};
-use tinhso_store::{LoginProofStore, NewAccount, Notification, Result, StaffPost};
+use tinhso_store::staff_change::{self, StaffChange, StaffSet};
+use tinhso_store::{LoginProofStore, NewAccount, Notification, Result};
 
 /// Appends `change`'s entry to the administrators' lane, in the change's transaction.
 async fn record(tx: &Transaction<'_>, change: &AdminChange, by: &AdminAct) -> Result<()> {
@@ -108,69 +109,41 @@ impl PgStore {
         Ok(id)
     }
 
-    pub(crate) async fn set_disabled_q(&self, id: AccountId, disabled: bool, by: &AdminAct) -> Result<bool> {
+    /// Executes `change` (decided in `tinhso_store::staff_change`): one conditional UPDATE of a
+    /// staff account, then its session purge and entry when a row changed.
+    pub(crate) async fn change_staff_q(&self, change: &StaffChange, by: &AdminAct) -> Result<bool> {
+        let id = change.account().0;
+        let (held_role, held_agency) = match change.holding() {
+            Some(p) => (Some(p.role.key()), staff_change::agency_column(p)),
+            None => (None, None),
+        };
+        let held = "id = $2 AND role <> 'citizen'
+                    AND ($3::text IS NULL OR (role = $3 AND agency_code IS NOT DISTINCT FROM $4::text))";
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(map_err)?;
-        let n = tx
-            .execute("UPDATE account SET disabled = $1 WHERE id = $2 AND role <> 'citizen'", &[&disabled, &id.0])
-            .await
-            .map_err(map_err)?;
+        let n = match change.set() {
+            StaffSet::Disabled(locked) => {
+                let sql = format!("UPDATE account SET disabled = $1 WHERE {held}");
+                tx.execute(&sql, &[locked, &id, &held_role, &held_agency]).await
+            }
+            StaffSet::Password(hash) => {
+                let sql = format!("UPDATE account SET password_hash = $1, must_change_password = TRUE WHERE {held}");
+                tx.execute(&sql, &[hash, &id, &held_role, &held_agency]).await
+            }
+            StaffSet::Post(to) => {
+                let sql = format!("UPDATE account SET role = $1, agency_code = $5 WHERE {held}");
+                let agency = staff_change::agency_column(to);
+                tx.execute(&sql, &[&to.role.key(), &id, &held_role, &held_agency, &agency]).await
+            }
+        }
+        .map_err(map_err)?;
         if n != 1 {
             return Ok(false);
         }
-        if disabled {
-            tx.execute("DELETE FROM session WHERE account_id = $1", &[&id.0]).await.map_err(map_err)?;
-            record(&tx, &AdminChange::StaffLocked { account: id.0 }, by).await?;
-        } else {
-            record(&tx, &AdminChange::StaffUnlocked { account: id.0 }, by).await?;
+        if change.ends_sessions() {
+            tx.execute("DELETE FROM session WHERE account_id = $1", &[&id]).await.map_err(map_err)?;
         }
-        tx.commit().await.map_err(map_err)?;
-        Ok(true)
-    }
-
-    pub(crate) async fn reissue_password_q(&self, id: AccountId, hash: &str, by: &AdminAct) -> Result<bool> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(map_err)?;
-        let n = tx
-            .execute("UPDATE account SET password_hash = $1, must_change_password = TRUE WHERE id = $2 AND role <> 'citizen'", &[&hash, &id.0])
-            .await
-            .map_err(map_err)?;
-        if n != 1 {
-            return Ok(false);
-        }
-        tx.execute("DELETE FROM session WHERE account_id = $1", &[&id.0]).await.map_err(map_err)?;
-        record(&tx, &AdminChange::StaffPasswordReissued { account: id.0 }, by).await?;
-        tx.commit().await.map_err(map_err)?;
-        Ok(true)
-    }
-
-    pub(crate) async fn reassign_staff_q(
-        &self,
-        id: AccountId,
-        from: &StaffPost,
-        to: &StaffPost,
-        by: &AdminAct,
-    ) -> Result<bool> {
-        if to.role == Role::Citizen {
-            return Ok(false);
-        }
-        let code = |p: &StaffPost| p.agency.as_ref().map(|c| c.as_str().to_owned());
-        let (to_agency, from_agency) = (code(to), code(from));
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(map_err)?;
-        let n = tx
-            .execute(
-                "UPDATE account SET role = $1, agency_code = $2
-                 WHERE id = $3 AND role = $4 AND agency_code IS NOT DISTINCT FROM $5 AND role <> 'citizen'",
-                &[&to.role.key(), &to_agency, &id.0, &from.role.key(), &from_agency],
-            )
-            .await
-            .map_err(map_err)?;
-        if n != 1 {
-            return Ok(false);
-        }
-        tx.execute("DELETE FROM session WHERE account_id = $1", &[&id.0]).await.map_err(map_err)?;
-        record(&tx, &admin::staff_reassigned(id, from, to), by).await?;
+        record(&tx, change.entry(), by).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(true)
     }

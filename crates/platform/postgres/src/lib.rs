@@ -414,21 +414,8 @@ impl IdentityStore for PgStore {
         self.create_staff_q(a, by).await
     }
 
-    async fn set_disabled(&self, id: AccountId, disabled: bool, by: &AdminAct) -> Result<bool> {
-        self.set_disabled_q(id, disabled, by).await
-    }
-
-    async fn reissue_password(&self, id: AccountId, password_hash: &str, by: &AdminAct) -> Result<bool> {
-        self.reissue_password_q(id, password_hash, by).await
-    }
-    async fn reassign_staff(
-        &self,
-        id: AccountId,
-        from: &tinhso_store::StaffPost,
-        to: &tinhso_store::StaffPost,
-        by: &AdminAct,
-    ) -> Result<bool> {
-        self.reassign_staff_q(id, from, to, by).await
+    async fn change_staff(&self, change: &tinhso_store::staff_change::StaffChange, by: &AdminAct) -> Result<bool> {
+        self.change_staff_q(change, by).await
     }
 
     async fn issue_email_reset(

@@ -10,7 +10,8 @@ use tinhso_kernel::ids::{AccountId, PersonalId};
 use tinhso_policy::Role;
 use tinhso_store::admin::{self, AdminAct, AdminChange, AdminEntry};
 use tinhso_store::proof::{self, Proven, StagedRegistration, Step, Waiting};
-use tinhso_store::{LoginProofStore, NewAccount, Notification, Result, StaffPost};
+use tinhso_store::staff_change::{self, StaffChange, StaffSet};
+use tinhso_store::{LoginProofStore, NewAccount, Notification, Result};
 
 /// Appends `change`'s entry to the administrators' lane, in the change's transaction.
 fn record(tx: &Connection, change: &AdminChange, by: &AdminAct) -> Result<()> {
@@ -103,68 +104,40 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn set_disabled_q(&self, id: AccountId, disabled: bool, by: &AdminAct) -> Result<bool> {
-        let by = *by;
+    /// Executes `change` (decided in `tinhso_store::staff_change`): one conditional UPDATE of a
+    /// staff account, then its session purge and entry when a row changed.
+    pub(crate) async fn change_staff_q(&self, change: &StaffChange, by: &AdminAct) -> Result<bool> {
+        let (change, by) = (change.clone(), *by);
         self.write(move |tx| {
-            let n = tx
-                .execute("UPDATE account SET disabled = ?1 WHERE id = ?2 AND role <> 'citizen'", params![disabled, id])
-                .map_err(map_err)?;
+            let id = change.account();
+            // `IS` compares a missing agency as equal to a missing agency.
+            let (held_role, held_agency) = match change.holding() {
+                Some(p) => (Some(p.role.key()), staff_change::agency_column(p)),
+                None => (None, None),
+            };
+            let held = "id = ?2 AND role <> 'citizen' AND (?3 IS NULL OR (role = ?3 AND agency_code IS ?4))";
+            let n = match change.set() {
+                StaffSet::Disabled(locked) => tx.execute(
+                    &format!("UPDATE account SET disabled = ?1 WHERE {held}"),
+                    params![locked, id, held_role, held_agency],
+                ),
+                StaffSet::Password(hash) => tx.execute(
+                    &format!("UPDATE account SET password_hash = ?1, must_change_password = TRUE WHERE {held}"),
+                    params![hash, id, held_role, held_agency],
+                ),
+                StaffSet::Post(to) => tx.execute(
+                    &format!("UPDATE account SET role = ?1, agency_code = ?5 WHERE {held}"),
+                    params![to.role.key(), id, held_role, held_agency, staff_change::agency_column(to)],
+                ),
+            }
+            .map_err(map_err)?;
             if n != 1 {
                 return Ok(false);
             }
-            if disabled {
+            if change.ends_sessions() {
                 exec(tx, "DELETE FROM session WHERE account_id = ?1", [id])?;
-                record(tx, &AdminChange::StaffLocked { account: id.0 }, &by)?;
-            } else {
-                record(tx, &AdminChange::StaffUnlocked { account: id.0 }, &by)?;
             }
-            Ok(true)
-        })
-        .await
-    }
-
-    pub(crate) async fn reissue_password_q(&self, id: AccountId, hash: &str, by: &AdminAct) -> Result<bool> {
-        let (hash, by) = (hash.to_owned(), *by);
-        self.write(move |tx| {
-            let n = tx
-                .execute("UPDATE account SET password_hash = ?1, must_change_password = TRUE WHERE id = ?2 AND role <> 'citizen'", params![hash, id])
-                .map_err(map_err)?;
-            if n != 1 {
-                return Ok(false);
-            }
-            exec(tx, "DELETE FROM session WHERE account_id = ?1", [id])?;
-            record(tx, &AdminChange::StaffPasswordReissued { account: id.0 }, &by)?;
-            Ok(true)
-        })
-        .await
-    }
-
-    pub(crate) async fn reassign_staff_q(
-        &self,
-        id: AccountId,
-        from: &StaffPost,
-        to: &StaffPost,
-        by: &AdminAct,
-    ) -> Result<bool> {
-        if to.role == Role::Citizen {
-            return Ok(false);
-        }
-        let (change, by) = (admin::staff_reassigned(id, from, to), *by);
-        let (from, to) = (from.clone(), to.clone());
-        self.write(move |tx| {
-            let code = |p: &StaffPost| p.agency.as_ref().map(|c| c.as_str().to_owned());
-            let n = tx
-                .execute(
-                    "UPDATE account SET role = ?1, agency_code = ?2
-                     WHERE id = ?3 AND role = ?4 AND agency_code IS ?5 AND role <> 'citizen'",
-                    params![to.role.key(), code(&to), id, from.role.key(), code(&from)],
-                )
-                .map_err(map_err)?;
-            if n != 1 {
-                return Ok(false);
-            }
-            exec(tx, "DELETE FROM session WHERE account_id = ?1", [id])?;
-            record(tx, &change, &by)?;
+            record(tx, change.entry(), &by)?;
             Ok(true)
         })
         .await

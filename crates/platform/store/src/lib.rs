@@ -15,6 +15,7 @@ pub mod plan;
 pub mod proof;
 pub mod settings;
 pub mod staff_audit;
+pub mod staff_change;
 pub use settings::BeforeLog;
 pub mod stats;
 

@@ -121,18 +121,11 @@ pub trait IdentityStore: Send + Sync + 'static {
     ) -> Result<bool>;
     /// A staff account an admin adds, recorded on the ledger with it (`admin`).
     async fn create_staff(&self, a: &NewAccount, by: &AdminAct) -> Result<AccountId>;
-    /// Locks a staff account (its sessions end in the same transaction) or unlocks it, recorded
-    /// on the ledger with it; a locked account cannot log in. False for a citizen or no such
-    /// account (nothing recorded).
-    async fn set_disabled(&self, id: AccountId, disabled: bool, by: &AdminAct) -> Result<bool>;
-    /// A staff account's password set by an admin: every session ends, and the act is recorded
-    /// on the ledger with it. False for a citizen or no such account (nothing recorded).
-    async fn reissue_password(&self, id: AccountId, password_hash: &str, by: &AdminAct) -> Result<bool>;
-    /// A staff account given another role or agency (`to`), only while it still has `from`
-    /// (what the admin saw, and was allowed to change): every session ends, and the move is
-    /// recorded on the ledger with it. False when it no longer has `from`, or for a citizen's
-    /// or no account (nothing written).
-    async fn reassign_staff(&self, id: AccountId, from: &StaffPost, to: &StaffPost, by: &AdminAct) -> Result<bool>;
+    /// An admin's change to a staff account (`StaffChange`: a lock or unlock, a new password,
+    /// another role or agency), in one transaction with the sessions it ends and its entry on
+    /// the administrators' lane. False, with nothing written, for a citizen's or no account, or
+    /// when the account no longer holds the post the change was decided on.
+    async fn change_staff(&self, change: &crate::staff_change::StaffChange, by: &AdminAct) -> Result<bool>;
     /// The claim code issued for an account not yet claimed, to print.
     async fn claim_code(&self, id: AccountId) -> Result<Option<String>>;
     /// Staff of one agency (every role but citizen), as a register orders names (`by_name`):

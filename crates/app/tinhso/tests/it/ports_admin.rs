@@ -7,6 +7,7 @@ use chrono::Utc;
 use tinhso_kernel::ids::{AccountId, AgencyCode};
 use tinhso_policy::Role;
 use tinhso_store::admin::{AdminAct, AdminChange, Basis};
+use tinhso_store::staff_change::StaffChange;
 use tinhso_store::{Session, StaffPost, StoreError, Stores};
 
 #[tokio::test]
@@ -45,25 +46,25 @@ async fn admin_changes(s: Stores) {
     s.identity.create_session(&session).await.unwrap();
     assert!(s.identity.locked_accounts().await.unwrap().is_empty());
     assert!(s.identity.staff_before_log().await.unwrap().is_empty(), "a database made since the log");
-    assert!(s.identity.set_disabled(staff, true, &by).await.unwrap());
+    assert!(s.identity.change_staff(&StaffChange::lock(staff, true), &by).await.unwrap());
     assert!(s.identity.account(staff).await.unwrap().unwrap().disabled);
     let locked: Vec<AccountId> = s.identity.locked_accounts().await.unwrap().iter().map(|a| a.id).collect();
     assert_eq!(locked, [staff]);
     assert!(s.identity.session(&[9; 32], now).await.unwrap().is_none(), "a locked account's sessions end");
-    assert!(s.identity.set_disabled(staff, false, &by).await.unwrap());
+    assert!(s.identity.change_staff(&StaffChange::lock(staff, false), &by).await.unwrap());
     assert!(!s.identity.account(staff).await.unwrap().unwrap().disabled);
     s.identity.create_session(&session).await.unwrap();
-    assert!(s.identity.reissue_password(staff, "h-new", &by).await.unwrap());
+    assert!(s.identity.change_staff(&StaffChange::new_password(staff, "h-new"), &by).await.unwrap());
     assert_eq!(s.identity.account(staff).await.unwrap().unwrap().password_hash, "h-new");
     assert!(s.identity.session(&[9; 32], now).await.unwrap().is_none(), "a new password ends every session");
     assert!(s.identity.change_password(staff, "h-own", &[]).await.unwrap());
     assert!(!must(staff).await, "the owner's own password");
-    assert!(s.identity.reissue_password(staff, "h-new", &by).await.unwrap());
+    assert!(s.identity.change_staff(&StaffChange::new_password(staff, "h-new"), &by).await.unwrap());
     assert!(must(staff).await, "an admin's again");
     // Refused: a citizen is not staff, and no account has id 999999; nothing is recorded.
-    assert!(!s.identity.set_disabled(citizen, true, &by).await.unwrap());
-    assert!(!s.identity.reissue_password(citizen, "h-x", &by).await.unwrap());
-    assert!(!s.identity.set_disabled(AccountId(999_999), true, &by).await.unwrap());
+    assert!(!s.identity.change_staff(&StaffChange::lock(citizen, true), &by).await.unwrap());
+    assert!(!s.identity.change_staff(&StaffChange::new_password(citizen, "h-x"), &by).await.unwrap());
+    assert!(!s.identity.change_staff(&StaffChange::lock(AccountId(999_999), true), &by).await.unwrap());
     assert!(!s.identity.account(citizen).await.unwrap().unwrap().disabled);
     assert_eq!(s.identity.account(citizen).await.unwrap().unwrap().password_hash, "hash");
     assert_eq!(s.identity.reset_password(citizen, "ABCD-2345", &by).await.unwrap().as_deref(), Some("ABCD-2345"));
@@ -130,19 +131,13 @@ async fn admin_changes(s: Stores) {
     // A staff account moved only from the post it has; a citizen is never moved, nor made staff.
     let was = StaffPost { role: Role::Specialist, agency: Some(AgencyCode::parse("a", DEPT).unwrap()) };
     let to = StaffPost { role: Role::Approver, agency: was.agency.clone() };
-    assert!(!s.identity.reassign_staff(staff, &to, &was, &by).await.unwrap(), "not its post");
-    assert!(!s
-        .identity
-        .reassign_staff(citizen, &StaffPost { role: Role::Citizen, agency: None }, &to, &by)
-        .await
-        .unwrap());
-    assert!(!s
-        .identity
-        .reassign_staff(staff, &was, &StaffPost { role: Role::Citizen, agency: None }, &by)
-        .await
-        .unwrap());
+    let change = |id, from: &StaffPost, to: &StaffPost| StaffChange::reassign(id, from, to).unwrap();
+    assert!(!s.identity.change_staff(&change(staff, &to, &was), &by).await.unwrap(), "not its post");
+    let as_citizen = StaffPost { role: Role::Citizen, agency: None };
+    assert!(!s.identity.change_staff(&change(citizen, &as_citizen, &to), &by).await.unwrap());
+    assert!(StaffChange::reassign(staff, &was, &as_citizen).is_none(), "never made a citizen");
     assert_eq!(s.ledger.admin_log(None, 1, &Default::default()).await.unwrap()[0].change, log[0].change, "none logged");
-    assert!(s.identity.reassign_staff(staff, &was, &to, &by).await.unwrap());
+    assert!(s.identity.change_staff(&change(staff, &was, &to), &by).await.unwrap());
     assert_eq!(StaffPost::of(&s.identity.account(staff).await.unwrap().unwrap()), to);
     assert_eq!(
         s.ledger.admin_log(None, 1, &Default::default()).await.unwrap()[0].change,
