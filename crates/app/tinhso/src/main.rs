@@ -99,6 +99,11 @@ enum Command {
         /// Megabytes a citizen's document store may hold in all (0: no limit).
         #[arg(long, default_value_t = 1000, env = "TINHSO_UPLOAD_QUOTA_TOTAL_MB")]
         upload_quota_total_mb: u64,
+        /// Megabytes uploads leave free on the data directory's disk, for the database (whose
+        /// writes stop the server when the disk is full) and the operator: past it, uploads are
+        /// refused (503, `storage_full`) while submissions, lookups and processing go on.
+        #[arg(long, default_value_t = 512, env = "TINHSO_DISK_RESERVE_MB")]
+        disk_reserve_mb: u64,
         /// Where file contents live: `disk` (the data directory; the default on SQLite),
         /// `database` (PostgreSQL's file_content table, shared by every server; the default on
         /// PostgreSQL), or `s3://bucket[/prefix]` (with --s3-endpoint and the AWS_ACCESS_KEY_ID /
@@ -382,6 +387,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             modules,
             upload_quota_day_mb,
             upload_quota_total_mb,
+            disk_reserve_mb,
             files,
             s3_endpoint,
             s3_region,
@@ -466,6 +472,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 proxy_header,
                 metrics_token,
                 upload_quota,
+                disk_reserve: disk_reserve_mb.saturating_mul(1024 * 1024),
                 files,
                 map_tiles,
                 open_data_hours,

@@ -36,6 +36,7 @@ pub async fn cli_state(store: Stores, data: &Path) -> Result<tinhso_http::AppSta
             Some(db) => tinhso_files::Blobs::Database(db.clone()),
             None => tinhso_files::Blobs::Disk,
         },
+        disk_reserve: tinhso_files::room::DEFAULT_RESERVE_BYTES,
         demo: false,
         trusted_proxies: Vec::new(),
         proxy_header: Default::default(),

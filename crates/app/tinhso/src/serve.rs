@@ -35,6 +35,8 @@ pub(crate) struct WebOptions {
     pub(crate) proxy_header: tinhso_http::client::ProxyHeader,
     pub(crate) metrics_token: Option<String>,
     pub(crate) upload_quota: Option<tinhso_http::files::QuotaLimits>,
+    /// Bytes uploads leave free on the data directory's disk.
+    pub(crate) disk_reserve: u64,
     pub(crate) map_tiles: Option<tinhso_http::state::TileServer>,
     pub(crate) open_data_hours: u64,
     pub(crate) audit_hours: u64,
@@ -103,6 +105,7 @@ pub(crate) async fn serve(
             public_url: web.public_url,
             files_dir: data.data.join("files"),
             blobs,
+            disk_reserve: web.disk_reserve,
             demo: has_demo,
             trusted_proxies: web.trusted_proxies,
             proxy_header: web.proxy_header,

@@ -9,6 +9,7 @@
 //! database's blob store). Nothing of HTTP: the HTTP crate turns a [`FileError`] into its
 //! answer, and takes uploads from requests as streams of chunks.
 
+pub mod room;
 pub mod s3;
 
 use sha2::{Digest, Sha256};
@@ -42,6 +43,10 @@ impl std::fmt::Debug for Blobs {
 pub struct FileStore {
     root: PathBuf,
     blobs: Blobs,
+    /// Bytes uploads leave free on the data directory's disk (`room`).
+    reserve: u64,
+    /// Uploads refused for want of room, since the start (for `/metrics`).
+    refused_for_room: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Why a file was not stored or read.
@@ -57,6 +62,9 @@ pub enum FileError {
     NotFound,
     /// The database's blob store failed.
     Store(tinhso_store::StoreError),
+    /// The data directory's disk has no room for an upload beyond the database's reserve
+    /// (`room`): nothing was stored; said to the sender as the server's trouble, not theirs.
+    NoRoom,
     /// The disk or the object store failed.
     Io(String),
 }
@@ -67,6 +75,7 @@ impl std::fmt::Display for FileError {
             Self::Refused { en, .. } => f.write_str(en),
             Self::Body(e) => write!(f, "reading the file: {e}"),
             Self::NotFound => f.write_str("no such file"),
+            Self::NoRoom => f.write_str("no room on the data directory's disk for an upload"),
             Self::Store(e) => write!(f, "{e}"),
             Self::Io(e) => f.write_str(e),
         }
@@ -96,7 +105,33 @@ fn internal(e: impl std::fmt::Display) -> FileError {
 impl FileStore {
     /// `root`: the data directory's `files` (contents on disk, and every upload's staging).
     pub fn new(root: impl Into<PathBuf>, blobs: Blobs) -> Self {
-        Self { root: root.into(), blobs }
+        Self { root: root.into(), blobs, reserve: room::DEFAULT_RESERVE_BYTES, refused_for_room: Default::default() }
+    }
+
+    /// The same store leaving `bytes` free on the data directory's disk for the database.
+    pub fn with_reserve(self, bytes: u64) -> Self {
+        Self { reserve: bytes, ..self }
+    }
+
+    /// The reserve uploads leave free.
+    pub fn reserve(&self) -> u64 {
+        self.reserve
+    }
+
+    /// The room on the data directory's disk now.
+    pub async fn room(&self) -> Result<room::Room, FileError> {
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || room::room(&root)).await.map_err(internal)?.map_err(internal)
+    }
+
+    /// Uploads refused for want of room since the start.
+    pub fn refused_for_room(&self) -> u64 {
+        self.refused_for_room.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn no_room(&self) -> FileError {
+        self.refused_for_room.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        FileError::NoRoom
     }
 
     /// The object key of content `sha256` (the same layout as on disk).
@@ -121,7 +156,7 @@ impl FileStore {
         E: std::error::Error + Send + Sync + 'static,
     {
         let (sha256, size, kind) = self
-            .put_checked(chunks, |head, tail, size| {
+            .put_checked(chunks, Some(self.reserve), |head, tail, size| {
                 let kind = FileKind::sniff(head).ok_or_else(|| {
                     invalid_file("Chỉ nhận tệp PDF, JPEG hoặc PNG", "Only PDF, JPEG or PNG files are accepted")
                 })?;
@@ -149,10 +184,31 @@ impl FileStore {
         S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
         E: std::error::Error + Send + Sync + 'static,
     {
-        self.put_checked(chunks, |_, _, _| Ok(None)).await.map(|(h, n, _)| (h, n))
+        self.put_checked(chunks, Some(self.reserve), |_, _, _| Ok(None)).await.map(|(h, n, _)| (h, n))
     }
 
-    async fn put_checked<S, E, F>(&self, chunks: S, check: F) -> Result<(Hash, usize, Option<FileKind>), FileError>
+    /// Stores a document the platform itself made (a signed result), checked like an upload
+    /// but not held to the uploads' reserve: it finishes work already done, is small, and the
+    /// reserve is kept for exactly such writes.
+    pub async fn put_issued(&self, pdf: Vec<u8>) -> Result<StoredFile, FileError> {
+        let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(pdf))]);
+        let (sha256, size, kind) = self
+            .put_checked(chunks, None, |head, tail, size| match FileKind::sniff(head) {
+                Some(kind) if kind.intact(head, tail, size) => Ok(Some(kind)),
+                _ => Err(internal("the platform made a file that is not a whole PDF, JPEG or PNG")),
+            })
+            .await?;
+        let kind = kind.ok_or_else(|| internal("unsniffed file"))?;
+        Ok(StoredFile { sha256, size: size as u64, kind })
+    }
+
+    /// `reserve`: the room to leave on the data directory's disk (None: only what the disk has).
+    async fn put_checked<S, E, F>(
+        &self,
+        chunks: S,
+        reserve: Option<u64>,
+        check: F,
+    ) -> Result<(Hash, usize, Option<FileKind>), FileError>
     where
         S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
         E: std::error::Error + Send + Sync + 'static,
@@ -162,10 +218,25 @@ impl FileStore {
     {
         use futures_util::StreamExt;
         use tokio::io::AsyncWriteExt;
-        let io = |e: std::io::Error| FileError::Io(format!("storing a file: {e}"));
+        let io = |e: std::io::Error| match room::is_no_room(&e) {
+            true => FileError::NoRoom,
+            false => FileError::Io(format!("storing a file: {e}")),
+        };
         let tmp_dir = self.root.join("tmp");
         let made = tmp_dir.clone();
-        tokio::task::spawn_blocking(move || create_dir_durably(&made)).await.map_err(internal)?.map_err(io)?;
+        let room = tokio::task::spawn_blocking(move || create_dir_durably(&made).map(|()| room::room(&made)))
+            .await
+            .map_err(internal)?
+            .map_err(io)?;
+        // A disk that cannot say its room still takes the file: a full one refuses the write.
+        let room = room.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "the data directory's disk could not be measured");
+            room::Room { free: u64::MAX, size: u64::MAX }
+        });
+        if let Some(reserve) = reserve.filter(|r| !room.takes_upload(*r)) {
+            tracing::error!(free = room.free, reserve, "an upload was refused: the data disk is down to its reserve");
+            return Err(self.no_room());
+        }
         let mut nonce = [0u8; 8];
         getrandom::getrandom(&mut nonce).map_err(internal)?;
         let tmp = tmp_dir.join(hex::encode(nonce));
@@ -216,7 +287,10 @@ impl FileStore {
             Ok(v) => v,
             Err(e) => {
                 let _ = tokio::fs::remove_file(&tmp).await;
-                return Err(e);
+                return Err(match e {
+                    FileError::NoRoom => self.no_room(),
+                    e => e,
+                });
             }
         };
         // The staged bytes, whole, for a store that takes them in one piece.
@@ -249,7 +323,10 @@ impl FileStore {
         if !matches!(self.blobs, Blobs::Disk) || stored.is_err() {
             let _ = tokio::fs::remove_file(&tmp).await;
         }
-        stored?;
+        stored.map_err(|e| match e {
+            FileError::NoRoom => self.no_room(),
+            e => e,
+        })?;
         Ok((sha256, size, kind))
     }
 

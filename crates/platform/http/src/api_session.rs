@@ -115,11 +115,12 @@ pub async fn notifications(State(state): State<AppState>, user: ApiUser) -> ApiR
 
 /// Upload a file: the body is the file itself; `X-File-Name` (percent-encoded) names it. The
 /// type is judged from the content (PDF, JPEG, PNG). The file joins the caller's document store.
+/// 503 `storage_full`: the server's disk is down to the room it keeps for its database; try later.
 #[utoipa::path(post, path = "/api/v1/files", tag = "files", params(Csrf,
         ("X-File-Name" = Option<String>, Header, description = "The file's name, percent-encoded")),
     request_body(content = tinhso_api::FileBytes, content_type = "application/octet-stream"),
     responses((status = 201, body = StoredFileAnswer), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 413, body = ErrorBody)),
+        (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 503, body = ErrorBody)),
     security(("session" = [])))]
 pub async fn upload(
     State(state): State<AppState>,

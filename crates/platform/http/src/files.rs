@@ -14,6 +14,13 @@ impl From<FileError> for AppError {
             FileError::Refused { vi, en } => AppError::bad_request("invalid_file", vi, en),
             FileError::Body(e) => AppError::body_of(&*e),
             FileError::NotFound => AppError::NotFound,
+            // The server's trouble, not the sender's: nothing of theirs was taken, and another
+            // way to hand the document in is named.
+            FileError::NoRoom => AppError::Unavailable {
+                code: "storage_full",
+                vi: "Máy chủ tạm thời không còn đủ chỗ lưu tệp nên chưa nhận tệp này. Vui lòng thử lại sau, hoặc mang giấy tờ đến Bộ phận Một cửa.".into(),
+                en: "The server is short of room for files just now, so this file was not received. Please try again later, or bring the document to the one-stop desk.".into(),
+            },
             FileError::Store(e) => e.into(),
             FileError::Io(e) => AppError::Internal(e),
         }

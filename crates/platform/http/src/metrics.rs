@@ -1,7 +1,8 @@
 //! `/metrics` in the Prometheus text format (0.0.4): request latency by route, the storage
 //! engine's writer and connections, the email outbox's lag, failed logins and refusals for too
-//! many attempts. Kept by hand (a handful of atomics and one histogram map) rather than with a
-//! metrics framework: the few series an operator needs, cheap on every request.
+//! many attempts, the data disk's room. Kept by hand (a handful of atomics and one histogram
+//! map) rather than with a metrics framework: the few series an operator needs, cheap on every
+//! request.
 //!
 //! Served to loopback clients, and to others only with `--metrics-token` as a bearer token:
 //! route latencies and login failures are an attacker's map.
@@ -297,8 +298,29 @@ pub async fn metrics(State(state): State<AppState>, ClientAddr(client): ClientAd
         "Requests refused 429 because their address held too many connections.",
         state.metrics.over_cap.load(Relaxed) as f64,
     );
+    write_room(&mut out, &state.files).await;
     write_module_counters(&mut out, &state.metrics);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response()
+}
+
+/// The data directory's disk: its room, the reserve uploads leave, and the uploads refused
+/// for want of room (the alerts warn before the reserve is reached).
+async fn write_room(out: &mut String, files: &tinhso_files::FileStore) {
+    let mut gauge = |name: &str, kind: &str, help: &str, v: u64| {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}");
+    };
+    match files.room().await {
+        Ok(room) => {
+            let free = "Bytes the server may still write on the data directory's disk (uploads, SQLite's database).";
+            gauge("tinhso_data_disk_free_bytes", "gauge", free, room.free);
+            gauge("tinhso_data_disk_size_bytes", "gauge", "Size of the data directory's disk.", room.size);
+        }
+        Err(e) => tracing::warn!(error = %e, "the data directory's disk could not be measured"),
+    }
+    let reserve = "Bytes uploads leave free on the data directory's disk (--disk-reserve-mb).";
+    gauge("tinhso_data_disk_reserve_bytes", "gauge", reserve, files.reserve());
+    let refused = "Uploads refused (503 storage_full) because the data directory's disk was down to its reserve.";
+    gauge("tinhso_uploads_refused_no_room_total", "counter", refused, files.refused_for_room());
 }
 
 /// The modules' counters, one family per name (its HELP and TYPE once, then each outcome).

@@ -19,6 +19,8 @@ pub struct WebConfig {
     pub files_dir: std::path::PathBuf,
     /// Where file contents live (`--files`): disk, the database, or an S3 bucket.
     pub blobs: tinhso_files::Blobs,
+    /// Bytes uploads leave free on the data directory's disk (`--disk-reserve-mb`).
+    pub disk_reserve: u64,
     /// The database holds the demo accounts, whose password is published: said in `/healthz`.
     pub demo: bool,
     /// Reverse proxies whose forwarding headers name the client (`--trusted-proxy`).
@@ -155,7 +157,8 @@ impl AppState {
         agencies.sort_by_cached_key(|a| tinhso_kernel::text::vi_key(&a.name));
         let calendar = WorkingCalendar::new(store.catalogue.calendar_years().await?);
         let agency_names = agencies.iter().map(|a| (a.code.to_string(), a.name.clone())).collect();
-        let files = tinhso_files::FileStore::new(config.files_dir.clone(), config.blobs.clone());
+        let files = tinhso_files::FileStore::new(config.files_dir.clone(), config.blobs.clone())
+            .with_reserve(config.disk_reserve);
         Ok(Self(Arc::new(Shared {
             store,
             config,

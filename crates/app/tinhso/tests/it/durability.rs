@@ -14,7 +14,7 @@ use tinhso_testkit::server::{fresh_data_dir, run_cli};
 use tinhso_testkit::{Backend, TestServer};
 
 /// Builds the fault-injecting shim; the test cannot run without it, so a missing compiler fails.
-fn failsync_library(dir: &std::path::Path) -> std::path::PathBuf {
+pub(crate) fn failsync_library(dir: &std::path::Path) -> std::path::PathBuf {
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/failsync.c");
     let lib = dir.join("libfailsync.so");
     let out = std::process::Command::new("cc")

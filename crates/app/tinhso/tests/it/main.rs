@@ -65,6 +65,7 @@ mod cli;
 mod contract;
 mod deploy;
 mod desk;
+mod disk_room;
 mod dossier;
 mod drafts;
 mod dti;

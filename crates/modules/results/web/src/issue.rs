@@ -164,10 +164,7 @@ async fn issue(state: &AppState, issuer: &Issuer, mut what: ToIssue) -> Result<I
         &state.province.name,
     )
     .await?;
-    let stored = state
-        .files
-        .put_chunks(futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(signed.pdf))]))
-        .await?;
+    let stored = state.files.put_issued(signed.pdf).await?;
     let doc = IssuedDocument {
         code,
         kind: kind.to_owned(),
