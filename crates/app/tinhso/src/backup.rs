@@ -75,6 +75,39 @@ pub fn backup_into(data: &Path, parent: &Path, keep: Option<usize>) -> Result<St
     ))
 }
 
+/// What `/metrics` says of the backups in `parent` (`serve --backup-dir`), read at each
+/// scrape: whether they are watched, when the newest complete one began (the data it holds is
+/// as of then; -1 for none), and how many are kept. An alert fires when the newest is over a
+/// day old (deploy/prometheus-alerts.yml).
+pub fn samples(parent: Option<&Path>) -> Vec<tinhso_http::metrics::Sample> {
+    let found = match parent.filter(|p| p.exists()).map(complete_backups) {
+        Some(Ok(found)) => found,
+        Some(Err(e)) => {
+            tracing::warn!(error = %e, "the backups' directory could not be read");
+            Vec::new()
+        }
+        None => Vec::new(),
+    };
+    let newest = found.last().map_or(-1.0, |(at, _)| at.timestamp() as f64);
+    vec![
+        tinhso_http::metrics::Sample {
+            name: "tinhso_backup_watched",
+            help: "1 when this server watches the nightly backups' directory (--backup-dir).",
+            value: if parent.is_some() { 1.0 } else { 0.0 },
+        },
+        tinhso_http::metrics::Sample {
+            name: "tinhso_backup_newest_timestamp_seconds",
+            help: "When the newest complete backup began (its data is as of then); -1 for none.",
+            value: newest,
+        },
+        tinhso_http::metrics::Sample {
+            name: "tinhso_backups_kept",
+            help: "Complete backups in the backups' directory.",
+            value: found.len() as f64,
+        },
+    ]
+}
+
 /// The complete backups directly inside `parent`, oldest first (by the time each started).
 fn complete_backups(parent: &Path) -> Result<Vec<(chrono::DateTime<chrono::Utc>, std::path::PathBuf)>> {
     let mut found = Vec::new();

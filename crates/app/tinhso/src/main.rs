@@ -104,6 +104,10 @@ enum Command {
         /// refused (503, `storage_full`) while submissions, lookups and processing go on.
         #[arg(long, default_value_t = 512, env = "TINHSO_DISK_RESERVE_MB")]
         disk_reserve_mb: u64,
+        /// Where the nightly backups go (`tinhso backup --into`): /metrics then says when the
+        /// newest complete one began, and an alert fires when none is a day old.
+        #[arg(long, env = "TINHSO_BACKUP_DIR")]
+        backup_dir: Option<PathBuf>,
         /// Where file contents live: `disk` (the data directory; the default on SQLite),
         /// `database` (PostgreSQL's file_content table, shared by every server; the default on
         /// PostgreSQL), or `s3://bucket[/prefix]` (with --s3-endpoint and the AWS_ACCESS_KEY_ID /
@@ -388,6 +392,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             upload_quota_day_mb,
             upload_quota_total_mb,
             disk_reserve_mb,
+            backup_dir,
             files,
             s3_endpoint,
             s3_region,
@@ -473,6 +478,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 metrics_token,
                 upload_quota,
                 disk_reserve: disk_reserve_mb.saturating_mul(1024 * 1024),
+                backup_dir,
                 files,
                 map_tiles,
                 open_data_hours,

@@ -37,6 +37,8 @@ pub(crate) struct WebOptions {
     pub(crate) upload_quota: Option<tinhso_http::files::QuotaLimits>,
     /// Bytes uploads leave free on the data directory's disk.
     pub(crate) disk_reserve: u64,
+    /// The nightly backups' directory, watched for /metrics.
+    pub(crate) backup_dir: Option<std::path::PathBuf>,
     pub(crate) map_tiles: Option<tinhso_http::state::TileServer>,
     pub(crate) open_data_hours: u64,
     pub(crate) audit_hours: u64,
@@ -121,6 +123,8 @@ pub(crate) async fn serve(
         },
     )
     .await?;
+    let backups = web.backup_dir;
+    state.metrics.sample_on_scrape(move || crate::backup::samples(backups.as_deref()));
     tinhso_catalogue_web::live::install(&state).await?;
     let sweep = tinhso::options::install(&state, &data.data, web.modules, has_demo)?;
     if has_demo {

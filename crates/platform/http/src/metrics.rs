@@ -29,6 +29,18 @@ type Series = (std::sync::Arc<str>, axum::http::Method, &'static str);
 /// Modules' counters: (name, outcome) -> (help, count).
 type ModuleCounters = std::collections::BTreeMap<(&'static str, &'static str), (&'static str, AtomicU64)>;
 
+/// A gauge read when `/metrics` is scraped, from something outside the server's memory (a
+/// directory the nightly backups go to).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    pub name: &'static str,
+    pub help: &'static str,
+    pub value: f64,
+}
+
+/// What reads such gauges; it may look at the disk (scrapes run it on a blocking thread).
+type Sampler = std::sync::Arc<dyn Fn() -> Vec<Sample> + Send + Sync>;
+
 /// The platform's own counters.
 #[derive(Default)]
 pub struct Metrics {
@@ -43,6 +55,8 @@ pub struct Metrics {
     /// counts what only it knows of (lookups in a national database) without the platform
     /// naming it.
     modules: RwLock<ModuleCounters>,
+    /// Gauges the composition root reads at each scrape (`sample_on_scrape`).
+    samplers: RwLock<Vec<Sampler>>,
 }
 
 impl Metrics {
@@ -75,6 +89,13 @@ impl Metrics {
         }
         if let Ok(mut m) = self.modules.write() {
             m.entry((name, outcome)).or_insert_with(|| (help, AtomicU64::new(0))).1.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// Reads `sampler`'s gauges at each scrape, so that they say what is true then.
+    pub fn sample_on_scrape(&self, sampler: impl Fn() -> Vec<Sample> + Send + Sync + 'static) {
+        if let Ok(mut s) = self.samplers.write() {
+            s.push(std::sync::Arc::new(sampler));
         }
     }
 
@@ -299,6 +320,7 @@ pub async fn metrics(State(state): State<AppState>, ClientAddr(client): ClientAd
         state.metrics.over_cap.load(Relaxed) as f64,
     );
     write_room(&mut out, &state.files).await;
+    write_samples(&mut out, &state.metrics).await;
     write_module_counters(&mut out, &state.metrics);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response()
 }
@@ -321,6 +343,15 @@ async fn write_room(out: &mut String, files: &tinhso_files::FileStore) {
     gauge("tinhso_data_disk_reserve_bytes", "gauge", reserve, files.reserve());
     let refused = "Uploads refused (503 storage_full) because the data directory's disk was down to its reserve.";
     gauge("tinhso_uploads_refused_no_room_total", "counter", refused, files.refused_for_room());
+}
+
+/// The gauges read at each scrape.
+async fn write_samples(out: &mut String, m: &Metrics) {
+    let samplers: Vec<Sampler> = m.samplers.read().map(|s| s.clone()).unwrap_or_default();
+    let read = tokio::task::spawn_blocking(move || samplers.iter().flat_map(|f| f()).collect::<Vec<_>>()).await;
+    for s in read.unwrap_or_default() {
+        let _ = writeln!(out, "# HELP {0} {1}\n# TYPE {0} gauge\n{0} {2}", s.name, s.help, s.value);
+    }
 }
 
 /// The modules' counters, one family per name (its HELP and TYPE once, then each outcome).

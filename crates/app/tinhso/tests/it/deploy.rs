@@ -110,9 +110,15 @@ async fn the_shipped_units_and_nginx_site_serve_the_platform_over_tls_and_back_i
     let env = settings(&deploy_file("tinhso.env"));
     let listen = env.iter().find(|(k, _)| k == "TINHSO_LISTEN").map(|(_, v)| v.clone()).unwrap();
     assert!(listen.starts_with("127.0.0.1:"), "the platform listens on loopback behind the proxy: {listen}");
-    // The port is this test's own (the settings' 8080 may be taken); the rest is the file's.
-    let env: Vec<(&str, &str)> =
-        env.iter().filter(|(k, _)| k != "TINHSO_LISTEN").map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    // The port is this test's own (the settings' 8080 may be taken), the backups' directory
+    // too; the rest is the file's.
+    assert!(env.iter().any(|(k, v)| k == "TINHSO_BACKUP_DIR" && v == "/var/backups/tinhso"), "watched: {env:?}");
+    let backups_dir = backups.display().to_string();
+    let env: Vec<(&str, &str)> = env
+        .iter()
+        .filter(|(k, _)| k != "TINHSO_LISTEN")
+        .map(|(k, v)| (k.as_str(), if k == "TINHSO_BACKUP_DIR" { backups_dir.as_str() } else { v.as_str() }))
+        .collect();
     let s =
         TestServer::start_with_env(Backend::Sqlite, crate::bin(), data, None, "127.0.0.1:0", &serve_args[1..], &env)
             .await
@@ -261,7 +267,15 @@ async fn the_shipped_units_and_nginx_site_serve_the_platform_over_tls_and_back_i
         "past three failures one address waits, whatever it claims to be: {answers:?}"
     );
 
-    // The nightly backup's command with the same settings, while the platform serves.
+    // The nightly backup's command with the same settings, while the platform serves; the
+    // server says when its newest backup began (none yet, then this one).
+    let backups_said = || async {
+        let m = crate::metrics::parse(&reqwest::get(format!("{}/metrics", s.url)).await.unwrap().text().await.unwrap());
+        let v = |name: &str| crate::metrics::value(&m, name, &[]);
+        (v("tinhso_backup_watched"), v("tinhso_backup_newest_timestamp_seconds"), v("tinhso_backups_kept"))
+    };
+    assert_eq!(backups_said().await, (1.0, -1.0, 0.0), "watched, none yet");
+    let before = chrono::Utc::now().timestamp() as f64;
     std::fs::create_dir_all(&backups).unwrap();
     let out = tokio::process::Command::new(crate::bin())
         .args(exec(&backup_text))
@@ -274,6 +288,8 @@ async fn the_shipped_units_and_nginx_site_serve_the_platform_over_tls_and_back_i
     let made: Vec<_> = std::fs::read_dir(&backups).unwrap().map(|e| e.unwrap().path()).collect();
     assert_eq!(made.len(), 1);
     assert!(made[0].join("sao-luu.json").is_file() && made[0].join("tinhso.db").is_file(), "{made:?}");
+    let (watched, newest, kept) = backups_said().await;
+    assert!(watched == 1.0 && kept == 1.0 && newest >= before - 1.0 && newest <= before + 60.0, "{newest} {before}");
 
     nginx.kill().await.unwrap();
     s.stop().await.unwrap();
