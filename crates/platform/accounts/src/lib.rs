@@ -50,6 +50,13 @@ pub fn module(modules: &[WebModule]) -> WebModule {
             async move { staff::ask_lock(state, viewer, id, &held).await }
         }
     };
+    let lock = {
+        let held = held.clone();
+        move |state: State<AppState>, viewer: Viewer, id: Path<String>, form: FormData| {
+            let held = held.clone();
+            async move { staff::lock(state, viewer, id, form, &held).await }
+        }
+    };
     let reassign_form = {
         let held = held.clone();
         move |state: State<AppState>, viewer: Viewer, id: Path<String>| {
@@ -79,7 +86,7 @@ pub fn module(modules: &[WebModule]) -> WebModule {
         .route("/quan-tri/tai-khoan", get(staff::list).post(staff::create))
         // Locking and a new password ask first (their page is the question); unlocking has no
         // page of its own: opened, the list it is on.
-        .route("/quan-tri/tai-khoan/{id}/khoa", post(staff::lock).get(ask_lock))
+        .route("/quan-tri/tai-khoan/{id}/khoa", post(lock).get(ask_lock))
         .route(
             "/quan-tri/tai-khoan/{id}/mo-khoa",
             post(staff::unlock).get(|| async { Redirect::to("/quan-tri/tai-khoan") }),

@@ -178,20 +178,6 @@ pub async fn save(
         Ok(to) => to,
         Err(errors) => return refused(StatusCode::BAD_REQUEST, errors).await.map_err(&err),
     };
-    let by = AdminAct { actor: admin, at: chrono::Utc::now() };
-    // Only from the post the viewer was allowed to change: a move between the read and this
-    // write makes it refuse, rather than act on what the viewer never saw.
-    let moved = match StaffChange::reassign(t.id, &now, &to) {
-        Some(change) => state.store.identity.change_staff(&change, &by).await.map_err(|e| err(e.into()))?,
-        None => false,
-    };
-    if !moved {
-        let t = staff::target(&state, &viewer, &id).await.map_err(&err)?;
-        let p = page(&state, &viewer, &t, (&role, &agency), vec![changed_meanwhile()], held).await.map_err(&err)?;
-        return Ok(viewer.finish((StatusCode::CONFLICT, render(&p))));
-    }
-    state.forget_sessions_of(t.id);
-    tracing::info!(admin = admin.0, account = t.id.0, role = to.role.key(), "a staff account was given another post");
     let (vi_was, vi_now) = (words(&state, &now, Locale::Vi), words(&state, &to, Locale::Vi));
     let (en_was, en_now) = (words(&state, &now, Locale::En), words(&state, &to, Locale::En));
     let note = tinhso_store::Notification::new(
@@ -209,8 +195,30 @@ pub async fn save(
             tinhso_http::notices::now_en()
         ),
     );
-    tinhso_http::notices::tell_owner(&state, note).await.map_err(&err)?;
     let who = format!("{} ({})", t.full_name, t.login);
+    let what = (
+        format!("Cán bộ {who} đã được chuyển từ {vi_was} sang {vi_now}"),
+        format!("{who} was moved from {en_was} to {en_now}"),
+    );
+    let leaders = staff::leaders_told(&state, &t, held, what).await.map_err(&err)?;
+    let by = AdminAct { actor: admin, at: chrono::Utc::now() };
+    // Only from the post the viewer was allowed to change: a move between the read and this
+    // write makes it refuse, rather than act on what the viewer never saw. The officer and the
+    // agency's leaders are told in the same transaction.
+    let moved = match StaffChange::reassign(t.id, &now, &to) {
+        Some(change) => {
+            let change = change.telling([note]).telling(leaders);
+            state.store.identity.change_staff(&change, &by).await.map_err(|e| err(e.into()))?
+        }
+        None => false,
+    };
+    if !moved {
+        let t = staff::target(&state, &viewer, &id).await.map_err(&err)?;
+        let p = page(&state, &viewer, &t, (&role, &agency), vec![changed_meanwhile()], held).await.map_err(&err)?;
+        return Ok(viewer.finish((StatusCode::CONFLICT, render(&p))));
+    }
+    state.forget_sessions_of(t.id);
+    tracing::info!(admin = admin.0, account = t.id.0, role = to.role.key(), "a staff account was given another post");
     let done = viewer.locale.pick(
         format!("Đã đổi {who} sang {vi_now}; mọi phiên đăng nhập của cán bộ đã kết thúc."),
         format!("{who} now works as {en_now}; every session of the officer ended."),

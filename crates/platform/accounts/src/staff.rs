@@ -19,7 +19,7 @@ use tinhso_kernel::{text, FieldError};
 use tinhso_policy::{Action, Role};
 use tinhso_store::admin::AdminAct;
 use tinhso_store::staff_change::StaffChange;
-use tinhso_store::{Account, NewAccount, StoreError};
+use tinhso_store::{Account, NewAccount, Notification, StoreError};
 
 pub struct StaffRow {
     pub id: i64,
@@ -143,13 +143,53 @@ pub(crate) async fn holds(
     target: &Account,
     held: &[HeldWork],
 ) -> Result<Vec<String>, AppError> {
+    Ok(held_by(state, target, held).await?.into_iter().map(|(vi, en)| viewer.locale.pick(vi, en)).collect())
+}
+
+/// The same sentences in both languages.
+pub(crate) async fn held_by(
+    state: &AppState,
+    target: &Account,
+    held: &[HeldWork],
+) -> Result<Vec<(String, String)>, AppError> {
     let mut out = Vec::new();
     for part in held {
-        if let Some((vi, en)) = part(state.clone(), target.clone()).await? {
-            out.push(viewer.locale.pick(vi, en));
+        if let Some(both) = part(state.clone(), target.clone()).await? {
+            out.push(both);
         }
     }
     Ok(out)
+}
+
+/// After `target` is locked or moved (`what`, in both languages): its agency's leaders (its
+/// approvers and agency admins, but not a locked one nor `target`) are told of the work it
+/// holds, which waits for them to assign it to someone else; nobody when it holds none.
+pub(crate) async fn leaders_told(
+    state: &AppState,
+    target: &Account,
+    held: &[HeldWork],
+    what: (String, String),
+) -> Result<Vec<Notification>, AppError> {
+    let Some(agency) = &target.agency else { return Ok(Vec::new()) };
+    let sentences = held_by(state, target, held).await?;
+    if sentences.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (vi, en): (Vec<String>, Vec<String>) = sentences.into_iter().unzip();
+    let who = format!("{} ({})", target.full_name, target.login);
+    let (body, body_en) = (
+        format!("{} lúc {}. {}", what.0, tinhso_http::notices::now_vi(), vi.join(" ")),
+        format!("{} at {}. {}", what.1, tinhso_http::notices::now_en(), en.join(" ")),
+    );
+    let leaders = state.store.identity.staff(agency).await?;
+    Ok(leaders
+        .iter()
+        .filter(|a| matches!(a.role, Role::Approver | Role::AgencyAdmin) && !a.disabled && a.id != target.id)
+        .map(|a| {
+            Notification::new(a.id, format!("Cần giao lại hồ sơ cán bộ {who} đang giữ"), body.clone())
+                .with_english(format!("Dossiers held by {who} to assign to someone else"), body_en.clone())
+        })
+        .collect())
 }
 
 /// The agency a staff post names, from the form: an agency-scoped role needs one; a
@@ -297,7 +337,14 @@ pub async fn ask_new_password(State(state): State<AppState>, viewer: Viewer, Pat
     ask(state, viewer, id, Change::NewPassword, &[]).await
 }
 
-async fn change(state: AppState, viewer: Viewer, id: String, form: FormData, what: Change) -> PageResult {
+async fn change(
+    state: AppState,
+    viewer: Viewer,
+    id: String,
+    form: FormData,
+    what: Change,
+    held: &[HeldWork],
+) -> PageResult {
     let err = page_err(&viewer);
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
     form.only(&[]).map_err(&err)?;
@@ -310,7 +357,17 @@ async fn change(state: AppState, viewer: Viewer, id: String, form: FormData, wha
     match what {
         Change::Lock | Change::Unlock => {
             let lock = matches!(what, Change::Lock);
-            identity.change_staff(&StaffChange::lock(id, lock), &by).await.map_err(|e| err(e.into()))?;
+            let told = match lock {
+                true => {
+                    let who = format!("{} ({})", target.full_name, target.login);
+                    let what =
+                        (format!("Tài khoản của cán bộ {who} đã bị khóa"), format!("The account of {who} was locked"));
+                    leaders_told(&state, &target, held, what).await.map_err(&err)?
+                }
+                false => Vec::new(),
+            };
+            let change = StaffChange::lock(id, lock).telling(told);
+            identity.change_staff(&change, &by).await.map_err(|e| err(e.into()))?;
             if lock {
                 state.forget_sessions_of(id);
             }
@@ -332,9 +389,6 @@ async fn change(state: AppState, viewer: Viewer, id: String, form: FormData, wha
         Change::NewPassword => {
             let password = tinhso_identity::new_one_time_password().map_err(|e| err(e.into()))?;
             let hash = tinhso_identity::hash_password_bounded(password.clone()).await.map_err(|e| err(e.into()))?;
-            identity.change_staff(&StaffChange::new_password(id, &hash), &by).await.map_err(|e| err(e.into()))?;
-            state.forget_sessions_of(id);
-            tracing::info!(admin = admin.0, account = id.0, "a staff account was given a new password");
             let body = format!(
                 "Quản trị đã cấp lại mật khẩu cho tài khoản của ông/bà lúc {}; mọi phiên đăng nhập cũ đã kết thúc. Lần đăng nhập tới, ông/bà sẽ được yêu cầu đặt mật khẩu của riêng mình.",
                 tinhso_http::notices::now_vi()
@@ -343,9 +397,12 @@ async fn change(state: AppState, viewer: Viewer, id: String, form: FormData, wha
                 "An administrator issued a new password to your account at {}; every old session ended. Next time you log in you will be asked to set your own.",
                 tinhso_http::notices::now_en()
             );
-            let note = tinhso_store::Notification::new(id, "Mật khẩu tài khoản đã được cấp lại", body)
+            let note = Notification::new(id, "Mật khẩu tài khoản đã được cấp lại", body)
                 .with_english("Your account has a new password", body_en);
-            tinhso_http::notices::tell_owner(&state, note).await.map_err(&err)?;
+            let change = StaffChange::new_password(id, &hash).telling([note]);
+            identity.change_staff(&change, &by).await.map_err(|e| err(e.into()))?;
+            state.forget_sessions_of(id);
+            tracing::info!(admin = admin.0, account = id.0, "a staff account was given a new password");
             created = Some((target.login.clone(), password));
         }
     }
@@ -355,8 +412,14 @@ async fn change(state: AppState, viewer: Viewer, id: String, form: FormData, wha
     Ok(viewer.finish(render(&p)))
 }
 
-pub async fn lock(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>, form: FormData) -> PageResult {
-    change(state, viewer, id, form, Change::Lock).await
+pub async fn lock(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: FormData,
+    held: &[HeldWork],
+) -> PageResult {
+    change(state, viewer, id, form, Change::Lock, held).await
 }
 
 pub async fn unlock(
@@ -365,7 +428,7 @@ pub async fn unlock(
     Path(id): Path<String>,
     form: FormData,
 ) -> PageResult {
-    change(state, viewer, id, form, Change::Unlock).await
+    change(state, viewer, id, form, Change::Unlock, &[]).await
 }
 
 pub async fn new_password(
@@ -374,7 +437,7 @@ pub async fn new_password(
     Path(id): Path<String>,
     form: FormData,
 ) -> PageResult {
-    change(state, viewer, id, form, Change::NewPassword).await
+    change(state, viewer, id, form, Change::NewPassword, &[]).await
 }
 
 pub async fn list(State(state): State<AppState>, viewer: Viewer) -> PageResult {

@@ -144,6 +144,9 @@ impl PgStore {
             tx.execute("DELETE FROM session WHERE account_id = $1", &[&id]).await.map_err(map_err)?;
         }
         record(&tx, change.entry(), by).await?;
+        for note in change.notices() {
+            crate::outbox::enqueue(&tx, note, None, None).await?;
+        }
         tx.commit().await.map_err(map_err)?;
         Ok(true)
     }

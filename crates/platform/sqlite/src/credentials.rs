@@ -138,6 +138,9 @@ impl SqliteStore {
                 exec(tx, "DELETE FROM session WHERE account_id = ?1", [id])?;
             }
             record(tx, change.entry(), &by)?;
+            for note in change.notices() {
+                crate::outbox::enqueue(tx, note, None, None)?;
+            }
             Ok(true)
         })
         .await

@@ -1,11 +1,12 @@
 //! An admin's change to a staff account (lock, unlock, new password, another post), decided
 //! once here (pure) and only executed by each engine: which column it sets, the post the
-//! account must still hold, whether its sessions end, and the administrators' entry that
-//! records it. Every engine runs it as one conditional UPDATE of a staff account (never a
-//! citizen's), then, when a row changed, the session purge and the entry, in one transaction.
+//! account must still hold, whether its sessions end, the administrators' entry that records
+//! it, and whom it tells. Every engine runs it as one conditional UPDATE of a staff account
+//! (never a citizen's), then, when a row changed, the session purge, the entry and the notices,
+//! in one transaction: nobody is told of a change that did not land, and none lands untold.
 
 use crate::admin::{self, AdminChange};
-use crate::StaffPost;
+use crate::{Notification, StaffPost};
 use tinhso_kernel::ids::AccountId;
 use tinhso_policy::Role;
 
@@ -29,6 +30,7 @@ pub struct StaffChange {
     holding: Option<StaffPost>,
     ends_sessions: bool,
     entry: AdminChange,
+    notices: Vec<Notification>,
 }
 
 impl StaffChange {
@@ -39,7 +41,14 @@ impl StaffChange {
         } else {
             AdminChange::StaffUnlocked { account: account.0 }
         };
-        Self { account, set: StaffSet::Disabled(locked), holding: None, ends_sessions: locked, entry }
+        Self {
+            account,
+            set: StaffSet::Disabled(locked),
+            holding: None,
+            ends_sessions: locked,
+            entry,
+            notices: Vec::new(),
+        }
     }
 
     /// A password an admin sets (already hashed), to be replaced by its owner.
@@ -50,6 +59,7 @@ impl StaffChange {
             holding: None,
             ends_sessions: true,
             entry: AdminChange::StaffPasswordReissued { account: account.0 },
+            notices: Vec::new(),
         }
     }
 
@@ -62,6 +72,7 @@ impl StaffChange {
             holding: Some(from.clone()),
             ends_sessions: true,
             entry: admin::staff_reassigned(account, from, to),
+            notices: Vec::new(),
         })
     }
 }
@@ -91,6 +102,17 @@ impl StaffChange {
     pub fn entry(&self) -> &AdminChange {
         &self.entry
     }
+
+    /// The same change, telling `notices` (the officer, the agency's leaders) when it lands.
+    pub fn telling(mut self, notices: impl IntoIterator<Item = Notification>) -> Self {
+        self.notices.extend(notices);
+        self
+    }
+
+    /// Whom it tells, queued in its transaction.
+    pub fn notices(&self) -> &[Notification] {
+        &self.notices
+    }
 }
 
 /// An agency as the account row stores it.
@@ -117,6 +139,15 @@ mod tests {
         assert!(!unlock.ends_sessions, "unlocking leaves nobody to log out");
         assert_eq!(unlock.entry, AdminChange::StaffUnlocked { account: 7 });
         assert!(lock.holding.is_none() && unlock.holding.is_none());
+    }
+
+    #[test]
+    fn a_change_tells_whom_it_is_given_and_nobody_by_itself() {
+        let note = |to: i64| Notification::new(AccountId(to), "s", "b");
+        assert!(StaffChange::lock(AccountId(7), true).notices().is_empty());
+        let told = StaffChange::new_password(AccountId(3), "h").telling([note(3)]).telling([note(4), note(5)]);
+        let to: Vec<i64> = told.notices().iter().map(|n| n.account_id.0).collect();
+        assert_eq!(to, [3, 4, 5], "each, in order");
     }
 
     #[test]

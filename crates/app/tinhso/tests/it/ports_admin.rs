@@ -137,7 +137,13 @@ async fn admin_changes(s: Stores) {
     assert!(!s.identity.change_staff(&change(citizen, &as_citizen, &to), &by).await.unwrap());
     assert!(StaffChange::reassign(staff, &was, &as_citizen).is_none(), "never made a citizen");
     assert_eq!(s.ledger.admin_log(None, 1, &Default::default()).await.unwrap()[0].change, log[0].change, "none logged");
-    assert!(s.identity.change_staff(&change(staff, &was, &to), &by).await.unwrap());
+    let told = tinhso_store::Notification::new(staff, "Đổi vai trò", "Từ chuyên viên sang phê duyệt");
+    let refused = change(staff, &to, &was).telling([told.clone()]);
+    assert!(!s.identity.change_staff(&refused, &by).await.unwrap());
+    assert!(s.notify.inbox(staff).await.unwrap().is_empty(), "a change that did not land tells nobody");
+    assert!(s.identity.change_staff(&change(staff, &was, &to).telling([told]), &by).await.unwrap());
+    let inbox = s.notify.inbox(staff).await.unwrap();
+    assert_eq!(inbox.iter().map(|m| m.subject.as_str()).collect::<Vec<_>>(), ["Đổi vai trò"], "told with it");
     assert_eq!(StaffPost::of(&s.identity.account(staff).await.unwrap().unwrap()), to);
     assert_eq!(
         s.ledger.admin_log(None, 1, &Default::default()).await.unwrap()[0].change,

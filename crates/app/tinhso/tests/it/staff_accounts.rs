@@ -116,9 +116,25 @@ async fn story(s: TestServer) {
     let r = specialist.get(format!("{}/ho-so", s.url)).send().await.unwrap();
     assert_eq!(r.url().path(), "/dang-nhap", "the open session ended");
     assert_eq!(api_login(&s, "chuyenvien@tinhso.local", PASSWORD).await, StatusCode::UNAUTHORIZED);
+    // His agency's approver is told, with the lock, of the dossier waiting for someone else.
+    let approver = Caller::login(&s, "pheduyet@tinhso.local", PASSWORD).await;
+    let to_assign = |inbox: &serde_json::Value| -> Vec<String> {
+        let items = inbox["items"].as_array().unwrap().iter();
+        let told = items
+            .filter(|m| m["subject"] == "Cần giao lại hồ sơ cán bộ Lý Văn Hùng (chuyenvien@tinhso.local) đang giữ");
+        told.map(|m| m["body"].as_str().unwrap().to_owned()).collect()
+    };
+    let told = to_assign(&approver.get("/api/v1/notifications").await.1);
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(
+        told[0].starts_with("Tài khoản của cán bộ Lý Văn Hùng (chuyenvien@tinhso.local) đã bị khóa lúc "),
+        "{told:?}"
+    );
+    assert!(told[0].contains(&held), "{told:?}");
     let (st, html) = post(format!("{hung}/mo-khoa"), true).await;
     assert_eq!(st, StatusCode::OK);
     assert!(html.contains("Đã mở khóa tài khoản Lý Văn Hùng"));
+    assert_eq!(to_assign(&approver.get("/api/v1/notifications").await.1).len(), 1, "an unlock tells nobody");
     assert_eq!(api_login(&s, "chuyenvien@tinhso.local", PASSWORD).await, StatusCode::OK);
 
     // An officer who forgot their password: a new one, shown once; the old one and every

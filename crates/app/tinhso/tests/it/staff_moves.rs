@@ -149,6 +149,20 @@ async fn story(s: TestServer) {
     assert!(notices.contains("Vai trò, cơ quan của tài khoản đã được đổi"), "{notices:.3000}");
     assert!(notices.contains("sang Lãnh đạo phê duyệt, Sở Tư pháp"), "{notices:.3000}");
     assert_eq!(Caller::login(&s, "chuyenvien@tinhso.local", PASSWORD).await.id, hung_api.id, "the same account");
+    // His agency's leaders (its approver and its admin) are told, with the move, of the
+    // dossier he holds, to assign it again; nobody else is.
+    let to_assign = "Cần giao lại hồ sơ cán bộ Lý Văn Hùng (chuyenvien@tinhso.local) đang giữ";
+    for leader in ["pheduyet@tinhso.local", "quantri.coquan@tinhso.local"] {
+        let (_, inbox) = Caller::login(&s, leader, PASSWORD).await.get("/api/v1/notifications").await;
+        let told = inbox["items"].as_array().unwrap().iter().find(|m| m["subject"] == to_assign);
+        let body = told.and_then(|m| m["body"].as_str()).unwrap_or_else(|| panic!("{leader}: {inbox}"));
+        assert!(body.contains("đã được chuyển từ Chuyên viên xử lý, Sở Tư pháp sang Lãnh đạo phê duyệt"), "{body}");
+        assert!(body.contains(&held) && body.contains("giao lại"), "{body}");
+    }
+    for other in ["chuyenvien@tinhso.local", "lanhdao@tinhso.local", "tiepnhan@tinhso.local"] {
+        let (_, inbox) = Caller::login(&s, other, PASSWORD).await.get("/api/v1/notifications").await;
+        assert!(!inbox.to_string().contains("Cần giao lại hồ sơ"), "{other}: {inbox}");
+    }
 
     // Two province admins' pages from one post, saved at once: one move lands, the other is
     // told that the officer was moved meanwhile.
