@@ -131,10 +131,19 @@ async fn story(s: TestServer) {
         "{told:?}"
     );
     assert!(told[0].contains(&held), "{told:?}");
+    // And the dossier's page says its step waits on a locked account, until it is unlocked.
+    let leader = page_login(&s, "pheduyet@tinhso.local").await;
+    let dossier_page = || async {
+        leader.get(format!("{}/ho-so/{held}", s.url)).send().await.unwrap().text().await.unwrap()
+    };
+    let page = dossier_page().await;
+    assert!(page.contains("Lý Văn Hùng (tài khoản đã khóa, cần giao lại)"), "{page:.6000}");
     let (st, html) = post(format!("{hung}/mo-khoa"), true).await;
     assert_eq!(st, StatusCode::OK);
     assert!(html.contains("Đã mở khóa tài khoản Lý Văn Hùng"));
     assert_eq!(to_assign(&approver.get("/api/v1/notifications").await.1).len(), 1, "an unlock tells nobody");
+    let page = dossier_page().await;
+    assert!(page.contains("Lý Văn Hùng") && !page.contains("cần giao lại"), "{page:.6000}");
     assert_eq!(api_login(&s, "chuyenvien@tinhso.local", PASSWORD).await, StatusCode::OK);
 
     // An officer who forgot their password: a new one, shown once; the old one and every

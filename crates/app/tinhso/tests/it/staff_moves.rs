@@ -197,6 +197,10 @@ async fn story(s: TestServer) {
     let hung_there = Caller::login(&s, "chuyenvien@tinhso.local", PASSWORD).await;
     let (st, v) = hung_there.act(&held, json!({ "action": "complete_step", "note": "Đã đối chiếu" })).await;
     assert!(matches!(st, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "no longer his to act on: {st} {v}");
+    // His old agency's page of it names him still, as gone from the agency, to assign again.
+    let approver = page_login(&s, "pheduyet@tinhso.local").await;
+    let page = approver.get(format!("{}/ho-so/{held}", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Lý Văn Hùng (đã chuyển khỏi cơ quan, cần giao lại)"), "{page:.6000}");
 
     // A province-wide role may belong to no agency; an agency role may not. The province's
     // leader becomes its auditor, with no agency; a new auditor is added the same way.

@@ -7,6 +7,7 @@ use tinhso_dossier::deadline::{local_date, working_days_late, DueStatus};
 use tinhso_dossier::{Channel, Dossier, DossierState, EventKind, ReturnMethod};
 use tinhso_http::state::AppState;
 use tinhso_kernel::format::date_vi;
+use tinhso_kernel::ids::AccountId;
 use tinhso_store::StoredEvent;
 
 /// A dossier in a list or at the top of its page.
@@ -168,6 +169,49 @@ pub(crate) fn method_en(m: ReturnMethod) -> &'static str {
 
 /// Account ids to the names shown in histories and step tables.
 pub type Names = std::collections::HashMap<tinhso_kernel::ids::AccountId, String>;
+
+/// Why a step's holder can no longer act on it, so that the agency's leaders assign it again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Away {
+    /// The holder's account is locked.
+    Locked,
+    /// The holder now works in another agency.
+    Moved,
+}
+
+impl Away {
+    pub fn say(self, en: bool) -> &'static str {
+        match (self, en) {
+            (Self::Locked, false) => "tài khoản đã khóa, cần giao lại",
+            (Self::Locked, true) => "account locked: assign it again",
+            (Self::Moved, false) => "đã chuyển khỏi cơ quan, cần giao lại",
+            (Self::Moved, true) => "moved to another agency: assign it again",
+        }
+    }
+}
+
+/// Holders of `d`'s steps who can no longer act (locked, or in another agency), given the
+/// agency's staff; the caller looks up the names of those no longer among them.
+pub fn away(
+    d: &Dossier,
+    events: &[StoredEvent],
+    staff: &[tinhso_store::Account],
+    state: &AppState,
+) -> Vec<(AccountId, Away)> {
+    let progress = tinhso_dossier::steps::progress(&d.steps, events.iter().map(|e| &e.event), &state.calendar());
+    let mut out: Vec<(AccountId, Away)> = progress
+        .iter()
+        .filter_map(|p| p.holder)
+        .filter_map(|id| match staff.iter().find(|a| a.id == id) {
+            None => Some((id, Away::Moved)),
+            Some(a) if a.disabled => Some((id, Away::Locked)),
+            Some(_) => None,
+        })
+        .collect();
+    out.sort_unstable_by_key(|(id, _)| *id);
+    out.dedup();
+    out
+}
 
 /// An event's title and detail, in the viewer's language (`en`).
 pub fn event_text(state: &AppState, kind: &EventKind, names: &Names, en: bool) -> (String, String) {
@@ -332,7 +376,15 @@ fn budget_label(hours: u16, en: bool) -> String {
 }
 
 /// The process table: each step's holder, dates and whether it kept to its budget.
-pub fn step_rows(state: &AppState, d: &Dossier, events: &[StoredEvent], names: &Names, en: bool) -> Vec<StepRow> {
+/// A current step's holder in `away` is said to be so, for the leaders to assign it again.
+pub fn step_rows(
+    state: &AppState,
+    d: &Dossier,
+    events: &[StoredEvent],
+    names: &Names,
+    away: &[(AccountId, Away)],
+    en: bool,
+) -> Vec<StepRow> {
     let today = local_date(Utc::now());
     let progress = tinhso_dossier::steps::progress(&d.steps, events.iter().map(|e| &e.event), &state.calendar());
     let open = d.state == DossierState::Processing;
@@ -342,6 +394,7 @@ pub fn step_rows(state: &AppState, d: &Dossier, events: &[StoredEvent], names: &
         .enumerate()
         .map(|(i, p)| {
             let late = p.is_late(today);
+            let current = open && p.started_on.is_some() && p.done_on.is_none();
             let t = |vi: &'static str, english: &'static str| if en { english } else { vi };
             let (status, status_key) = match (p.started_on, p.done_on) {
                 (_, Some(_)) if late => (t("Hoàn thành trễ hạn", "Done late").to_owned(), "overdue"),
@@ -360,7 +413,14 @@ pub fn step_rows(state: &AppState, d: &Dossier, events: &[StoredEvent], names: &
                 role: if en { p.step.role.label_en() } else { p.step.role.label_vi() },
                 budget: budget_label(p.step.budget_hours, en),
                 holder: match p.holder {
-                    Some(id) => names.get(&id).cloned().unwrap_or_else(|| format!("{} #{id}", t("Cán bộ", "Officer"))),
+                    Some(id) => {
+                        let name =
+                            names.get(&id).cloned().unwrap_or_else(|| format!("{} #{id}", t("Cán bộ", "Officer")));
+                        match away.iter().find(|(a, _)| *a == id) {
+                            Some((_, why)) if current => format!("{name} ({})", why.say(en)),
+                            _ => name,
+                        }
+                    }
                     None if p.started_on.is_some() => {
                         t("Chưa giao (mọi cán bộ cùng vai trò)", "Not assigned (any officer in the role)").into()
                     }
@@ -371,7 +431,7 @@ pub fn step_rows(state: &AppState, d: &Dossier, events: &[StoredEvent], names: &
                 done: date(p.done_on),
                 status,
                 status_key,
-                current: open && p.started_on.is_some() && p.done_on.is_none(),
+                current,
             }
         })
         .collect()
