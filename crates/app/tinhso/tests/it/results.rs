@@ -381,3 +381,40 @@ async fn the_verifier_reads_four_files_at_a_time() {
     }
     assert!(ok, "the verifier answers again once the slow senders are gone");
 }
+
+/// An agency whose certificate has expired: the approval is refused with what to do, nothing
+/// is issued and the dossier still waits for it; once a renewed certificate is put in the
+/// keys' directory (no restart), the same approval signs with it.
+async fn an_expired_certificate_signs_nothing(s: TestServer) {
+    use tinhso_results_web::signer::demo;
+    const JUSTICE: &str = "000.00.03.H08"; // Sở Tư pháp, which decides the provincial procedure
+    let keys = s.data.join("signing-demo");
+    std::fs::create_dir_all(&keys).unwrap();
+    let (ca_key, ca_der) = demo::ca().unwrap();
+    let install = |valid| {
+        let p12 = demo::agency_valid(JUSTICE, (&ca_key, &ca_der), "mat-khau-ky-so", valid).unwrap();
+        write(&keys, &format!("{JUSTICE}.p12"), &p12);
+        write(&keys, &format!("{JUSTICE}.pass"), b"mat-khau-ky-so\n");
+    };
+    install(((2020, 1, 1), (2024, 1, 1)));
+    let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
+    let approver = Caller::login(&s, "pheduyet@tinhso.local", PASSWORD).await;
+    let (code, specialist) = crate::payments::in_processing(&s, &citizen).await;
+    specialist.act(&code, json!({ "action": "complete_step", "note": "Đủ điều kiện" })).await;
+    let approve = json!({ "action": "approve", "electronic_result": true });
+    let (st, v) = approver.act(&code, approve.clone()).await;
+    assert_eq!((st, v["code"].as_str()), (StatusCode::CONFLICT, Some("signing_certificate_expired")), "{v}");
+    let said = v["message"].as_str().unwrap();
+    assert!(said.contains("đã hết hạn ngày 01/01/2024") && said.contains(&format!("{JUSTICE}.p12")), "{said}");
+    let issued = format!("SELECT count(*) FROM issued_document WHERE dossier = '{code}'");
+    assert_eq!(s.query_i64(&issued).await.unwrap(), 0, "nothing issued");
+    let (_, d) = approver.get(&format!("/api/v1/dossiers/{code}")).await;
+    assert_eq!(d["state"], "processing", "{d}");
+    // Renewed in place: the next approval uses it.
+    install(((2025, 1, 1), (2040, 1, 1)));
+    let (st, d) = approver.act(&code, approve).await;
+    assert_eq!((st, d["electronic_result"].as_bool()), (StatusCode::OK, Some(true)), "{d}");
+    assert_eq!(s.query_i64(&issued).await.unwrap(), 1);
+}
+
+on_both_backends!(expired_certificate_on_sqlite, expired_certificate_on_postgres, an_expired_certificate_signs_nothing);

@@ -133,9 +133,8 @@ async fn story(s: TestServer) {
     assert!(told[0].contains(&held), "{told:?}");
     // And the dossier's page says its step waits on a locked account, until it is unlocked.
     let leader = page_login(&s, "pheduyet@tinhso.local").await;
-    let dossier_page = || async {
-        leader.get(format!("{}/ho-so/{held}", s.url)).send().await.unwrap().text().await.unwrap()
-    };
+    let dossier_page =
+        || async { leader.get(format!("{}/ho-so/{held}", s.url)).send().await.unwrap().text().await.unwrap() };
     let page = dossier_page().await;
     assert!(page.contains("Lý Văn Hùng (tài khoản đã khóa, cần giao lại)"), "{page:.6000}");
     let (st, html) = post(format!("{hung}/mo-khoa"), true).await;

@@ -1,7 +1,9 @@
 //! What a signature needs from an X.509 certificate, read with `der`: who issued it and its
-//! serial (the signer's identifier in CMS), the subject's names, the public key.
+//! serial (the signer's identifier in CMS), the subject's names, the public key, and the time
+//! it is valid for (a result is never signed with a certificate outside it).
 
 use crate::der::{self, children, read, Tlv};
+use chrono::{DateTime, Utc};
 
 /// A certificate, kept as its DER, with the parts the signatures name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +63,54 @@ impl Certificate {
         let bits = parts.get(1)?.content.get(1..)?.to_vec();
         Some((alg_oid, param, bits))
     }
+}
+
+/// Why a certificate cannot sign now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unusable {
+    /// Valid only from this time.
+    NotYet(DateTime<Utc>),
+    /// Valid until this time, which has passed.
+    Expired(DateTime<Utc>),
+    /// Its validity cannot be read.
+    Unreadable,
+}
+
+impl Certificate {
+    /// When it is valid: notBefore and notAfter (RFC 5280 4.1.2.5).
+    pub fn validity(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let (cert, _) = read(&self.der)?;
+        let tbs = children(children(cert.content)?.first()?.content)?;
+        let off = usize::from(tbs.first()?.tag == 0xa0);
+        let times = children(tbs.get(off + 3)?.content)?;
+        Some((time(times.first()?)?, time(times.get(1)?)?))
+    }
+
+    /// Whether it may sign at `at`: only within its validity, both ends included.
+    pub fn usable_at(&self, at: DateTime<Utc>) -> Result<(), Unusable> {
+        match self.validity() {
+            None => Err(Unusable::Unreadable),
+            Some((from, _)) if at < from => Err(Unusable::NotYet(from)),
+            Some((_, until)) if at > until => Err(Unusable::Expired(until)),
+            Some(_) => Ok(()),
+        }
+    }
+}
+
+/// A certificate's time: UTCTime (`YYMMDDHHMMSSZ`, years 1950-2049) or GeneralizedTime
+/// (`YYYYMMDDHHMMSSZ`), both in UTC as RFC 5280 requires.
+fn time(t: &Tlv<'_>) -> Option<DateTime<Utc>> {
+    let text = std::str::from_utf8(t.content).ok()?.strip_suffix('Z')?;
+    let full = match t.tag {
+        der::UTC_TIME if text.len() == 12 => {
+            let yy: u32 = text.get(..2)?.parse().ok()?;
+            format!("{}{text}", if yy < 50 { "20" } else { "19" })
+        }
+        der::GENERALIZED_TIME if text.len() == 14 => text.to_owned(),
+        _ => return None,
+    };
+    let naive = chrono::NaiveDateTime::parse_from_str(&full, "%Y%m%d%H%M%S").ok()?;
+    Some(naive.and_utc())
 }
 
 /// One attribute of a Name: SEQUENCE OF SET OF SEQUENCE { type, value }.

@@ -104,3 +104,35 @@ fn wrapping_keeps_every_word_and_fits() {
     assert!(lines.iter().all(|l| width(l) <= 12.0), "{lines:?}");
     assert_eq!(lines.join(" ").replace(' ', ""), text.replace(' ', ""));
 }
+
+/// A self-signed certificate valid from `from` to `until` (rcgen writes UTCTime before 2050,
+/// GeneralizedTime from it, as RFC 5280 says).
+fn valid_between(from: (i32, u8, u8), until: (i32, u8, u8)) -> Certificate {
+    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+    p.distinguished_name.push(DnType::CommonName, "Sở Tư pháp");
+    p.not_before = rcgen::date_time_ymd(from.0, from.1, from.2);
+    p.not_after = rcgen::date_time_ymd(until.0, until.1, until.2);
+    let cert = p.self_signed(&KeyPair::generate().unwrap()).unwrap();
+    Certificate::from_der(cert.der()).unwrap()
+}
+
+#[test]
+fn a_certificate_signs_only_within_its_validity() {
+    use crate::cert::Unusable;
+    use chrono::{TimeZone, Utc};
+    let at = |y, m, d| Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap();
+    let c = valid_between((2024, 1, 1), (2027, 1, 1));
+    assert_eq!(c.validity(), Some((at(2024, 1, 1), at(2027, 1, 1))));
+    assert_eq!(c.usable_at(at(2026, 12, 7)), Ok(()));
+    assert_eq!(c.usable_at(at(2027, 1, 1)), Ok(()), "its last second still signs");
+    assert_eq!(c.usable_at(at(2027, 1, 2)), Err(Unusable::Expired(at(2027, 1, 1))));
+    assert_eq!(c.usable_at(at(2023, 12, 31)), Err(Unusable::NotYet(at(2024, 1, 1))));
+    // Past 2049 the time is written as GeneralizedTime; before 1950 too.
+    let long = valid_between((1949, 6, 1), (2051, 3, 15));
+    assert_eq!(long.validity(), Some((at(1949, 6, 1), at(2051, 3, 15))));
+    // The test CA's own key reads as valid now.
+    assert!(key().chain[0].usable_at(Utc::now()).is_ok());
+    let mut broken = c.clone();
+    broken.der.truncate(40);
+    assert_eq!(broken.usable_at(at(2026, 1, 1)), Err(Unusable::Unreadable));
+}

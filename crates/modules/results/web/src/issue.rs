@@ -12,6 +12,7 @@ use tinhso_http::state::AppState;
 use tinhso_kernel::document::{DocumentKind, OfficialDocument, SignatureBlock};
 use tinhso_kernel::files::FilePurpose;
 use tinhso_kernel::ids::Sha256;
+use tinhso_results::cert::Unusable;
 use tinhso_results::pades::SignatureInfo;
 use tinhso_results::{render, sign, verify};
 use tinhso_store::{Attachment, IssuedDocument, StoreError};
@@ -78,6 +79,9 @@ pub async fn signed_pdf(
     let (chain, kind) = signer.chain(agency).await?;
     let cert = chain.first().ok_or_else(|| AppError::Internal("empty certificate chain".into()))?.clone();
     let now = Utc::now();
+    // A signature by a certificate outside its validity is worth nothing to whoever checks it:
+    // the approval waits for a new certificate rather than hand the citizen such a result.
+    cert.usable_at(now).map_err(|why| unusable(agency, agency_name, why))?;
     if let Some(sig) = doc.signature.as_mut() {
         sig.signer = cert.common_name();
         sig.at = vn_time(now);
@@ -107,6 +111,32 @@ pub async fn signed_pdf(
         at: now,
         timestamped: token.is_some(),
     })
+}
+
+/// The refusal to sign with `agency`'s certificate, saying what to do.
+fn unusable(agency: &str, agency_name: &str, why: Unusable) -> AppError {
+    let day = |t: DateTime<Utc>| tinhso_kernel::format::date_vi(tinhso_kernel::calendar::local_date(t));
+    let todo = format!("quản trị viên cần đặt chứng thư số còn hiệu lực ({agency}.p12) vào thư mục khóa ký số");
+    let todo_en =
+        format!("an administrator must install a valid certificate ({agency}.p12) in the signing keys' directory");
+    let (code, vi, en) = match why {
+        Unusable::Expired(until) => (
+            "signing_certificate_expired",
+            format!("Chứng thư số của {agency_name} đã hết hạn ngày {}: chưa ký được kết quả, {todo}", day(until)),
+            format!("The certificate of {agency_name} expired on {}: nothing was signed; {todo_en}", day(until)),
+        ),
+        Unusable::NotYet(from) => (
+            "signing_certificate_not_yet_valid",
+            format!("Chứng thư số của {agency_name} chỉ có hiệu lực từ ngày {}: chưa ký được kết quả", day(from)),
+            format!("The certificate of {agency_name} is valid only from {}: nothing was signed", day(from)),
+        ),
+        Unusable::Unreadable => (
+            "signing_certificate_unreadable",
+            format!("Không đọc được thời hạn chứng thư số của {agency_name}: chưa ký được kết quả, {todo}"),
+            format!("The validity of the certificate of {agency_name} cannot be read: nothing was signed; {todo_en}"),
+        ),
+    };
+    AppError::Conflict { code, vi, en }
 }
 
 /// The line under the QR code and the address it encodes.

@@ -26,8 +26,13 @@ pub struct Pkcs12Signer {
     dir: PathBuf,
     /// Make a demo CA and agency keys when an agency has none.
     demo: bool,
-    keys: Mutex<HashMap<String, Arc<LocalKey>>>,
+    /// Each agency's key as last read, with its file's modification time: a certificate
+    /// renewed in the directory is used from the next signature on, without a restart.
+    keys: Mutex<HashMap<String, ReadKey>>,
 }
+
+/// A key file's modification time when read (None: unknown), and the key.
+type ReadKey = (Option<std::time::SystemTime>, Arc<LocalKey>);
 
 const DEMO_PASSWORD: &str = "tinhso-demo";
 
@@ -56,11 +61,14 @@ impl Pkcs12Signer {
         if !agency.chars().all(|c| c.is_ascii_alphanumeric() || c == '.') {
             return Err(no_key(agency));
         }
-        let mut keys = self.keys.lock().await;
-        if let Some(k) = keys.get(agency) {
-            return Ok(k.clone());
-        }
         let file = self.dir.join(format!("{agency}.p12"));
+        let modified = tokio::fs::metadata(&file).await.and_then(|m| m.modified()).ok();
+        let mut keys = self.keys.lock().await;
+        if let Some((seen, k)) = keys.get(agency) {
+            if *seen == modified {
+                return Ok(k.clone());
+            }
+        }
         let data = match tokio::fs::read(&file).await {
             Ok(d) => d,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && self.demo => self.make_demo_key(agency).await?,
@@ -77,7 +85,12 @@ impl Pkcs12Signer {
             .map_err(|e| AppError::Internal(e.to_string()))?
             .map_err(|e| AppError::Internal(format!("{}: {e}", file.display())))?;
         let key = Arc::new(key);
-        keys.insert(agency.to_owned(), key.clone());
+        // A demo key made just now: its time is read once it exists.
+        let modified = match modified {
+            Some(t) => Some(t),
+            None => tokio::fs::metadata(&file).await.and_then(|m| m.modified()).ok(),
+        };
+        keys.insert(agency.to_owned(), (modified, key.clone()));
         Ok(key)
     }
 
@@ -159,8 +172,19 @@ pub mod demo {
         format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n", lines.join("\n"))
     }
 
-    /// A PKCS#12 file for `agency` signed by the CA.
+    /// A PKCS#12 file for `agency` signed by the CA, valid from 2025 to 2040.
     pub fn agency(agency: &str, ca_key: &[u8], ca_der: &[u8], password: &str) -> Result<Vec<u8>, String> {
+        agency_valid(agency, (ca_key, ca_der), password, ((2025, 1, 1), (2040, 1, 1)))
+    }
+
+    /// The same, valid between two days (year, month, day): what an expired or not yet valid
+    /// certificate looks like, for the checks on it.
+    pub fn agency_valid(
+        agency: &str,
+        (ca_key, ca_der): (&[u8], &[u8]),
+        password: &str,
+        (from, until): ((i32, u8, u8), (i32, u8, u8)),
+    ) -> Result<Vec<u8>, String> {
         let e = |e: &dyn std::fmt::Display| e.to_string();
         let ca_key = KeyPair::try_from(ca_key).map_err(|x| e(&x))?;
         let issuer = Issuer::new(ca_params().map_err(|x| e(&x))?, ca_key);
@@ -170,8 +194,8 @@ pub mod demo {
         p.distinguished_name.push(DnType::OrganizationName, "Tỉnh Số (trình diễn)");
         p.distinguished_name.push(DnType::OrganizationalUnitName, agency);
         p.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::ContentCommitment];
-        p.not_before = rcgen::date_time_ymd(2025, 1, 1);
-        p.not_after = rcgen::date_time_ymd(2040, 1, 1);
+        p.not_before = rcgen::date_time_ymd(from.0, from.1, from.2);
+        p.not_after = rcgen::date_time_ymd(until.0, until.1, until.2);
         let cert = p.signed_by(&key, &issuer).map_err(|x| e(&x))?;
         let certs = [cert.der().as_ref(), ca_der]
             .iter()
