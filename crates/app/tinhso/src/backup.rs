@@ -89,22 +89,19 @@ pub fn samples(parent: Option<&Path>) -> Vec<tinhso_http::metrics::Sample> {
         None => Vec::new(),
     };
     let newest = found.last().map_or(-1.0, |(at, _)| at.timestamp() as f64);
+    use tinhso_http::metrics::Sample;
     vec![
-        tinhso_http::metrics::Sample {
-            name: "tinhso_backup_watched",
-            help: "1 when this server watches the nightly backups' directory (--backup-dir).",
-            value: if parent.is_some() { 1.0 } else { 0.0 },
-        },
-        tinhso_http::metrics::Sample {
-            name: "tinhso_backup_newest_timestamp_seconds",
-            help: "When the newest complete backup began (its data is as of then); -1 for none.",
-            value: newest,
-        },
-        tinhso_http::metrics::Sample {
-            name: "tinhso_backups_kept",
-            help: "Complete backups in the backups' directory.",
-            value: found.len() as f64,
-        },
+        Sample::one(
+            "tinhso_backup_watched",
+            "1 when this server watches the nightly backups' directory (--backup-dir).",
+            if parent.is_some() { 1.0 } else { 0.0 },
+        ),
+        Sample::one(
+            "tinhso_backup_newest_timestamp_seconds",
+            "When the newest complete backup began (its data is as of then); -1 for none.",
+            newest,
+        ),
+        Sample::one("tinhso_backups_kept", "Complete backups in the backups' directory.", found.len() as f64),
     ]
 }
 

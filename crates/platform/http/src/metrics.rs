@@ -29,13 +29,21 @@ type Series = (std::sync::Arc<str>, axum::http::Method, &'static str);
 /// Modules' counters: (name, outcome) -> (help, count).
 type ModuleCounters = std::collections::BTreeMap<(&'static str, &'static str), (&'static str, AtomicU64)>;
 
-/// A gauge read when `/metrics` is scraped, from something outside the server's memory (a
-/// directory the nightly backups go to).
+/// A gauge read when `/metrics` is scraped, from something outside the server's memory (the
+/// nightly backups' directory, the agencies' signing certificates): its name, help, and one
+/// value per set of labels (none: the family is still declared, so alerts can name it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
     pub name: &'static str,
     pub help: &'static str,
-    pub value: f64,
+    pub values: Vec<(Vec<(&'static str, String)>, f64)>,
+}
+
+impl Sample {
+    /// A gauge with one value and no labels.
+    pub fn one(name: &'static str, help: &'static str, value: f64) -> Self {
+        Self { name, help, values: vec![(Vec::new(), value)] }
+    }
 }
 
 /// What reads such gauges; it may look at the disk (scrapes run it on a blocking thread).
@@ -350,7 +358,12 @@ async fn write_samples(out: &mut String, m: &Metrics) {
     let samplers: Vec<Sampler> = m.samplers.read().map(|s| s.clone()).unwrap_or_default();
     let read = tokio::task::spawn_blocking(move || samplers.iter().flat_map(|f| f()).collect::<Vec<_>>()).await;
     for s in read.unwrap_or_default() {
-        let _ = writeln!(out, "# HELP {0} {1}\n# TYPE {0} gauge\n{0} {2}", s.name, s.help, s.value);
+        let _ = writeln!(out, "# HELP {0} {1}\n# TYPE {0} gauge", s.name, s.help);
+        for (labels, value) in s.values {
+            let labels: Vec<String> = labels.iter().map(|(k, v)| format!("{k}=\"{}\"", escape(v))).collect();
+            let labels = if labels.is_empty() { String::new() } else { format!("{{{}}}", labels.join(",")) };
+            let _ = writeln!(out, "{}{labels} {value}", s.name);
+        }
     }
 }
 

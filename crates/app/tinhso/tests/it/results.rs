@@ -397,6 +397,16 @@ async fn an_expired_certificate_signs_nothing(s: TestServer) {
         write(&keys, &format!("{JUSTICE}.pass"), b"mat-khau-ky-so\n");
     };
     install(((2020, 1, 1), (2024, 1, 1)));
+    // The operator sees it ended (and a key file that cannot be read) before anyone approves.
+    write(&keys, "000.00.90.H08.p12", b"not a PKCS#12 file");
+    let watched = || async {
+        let text = reqwest::get(format!("{}/metrics", s.url)).await.unwrap().text().await.unwrap();
+        let m = crate::metrics::parse(&text);
+        let ends =
+            crate::metrics::value(&m, "tinhso_signing_certificate_expiry_timestamp_seconds", &[("agency", JUSTICE)]);
+        (ends, crate::metrics::value(&m, "tinhso_signing_keys_unreadable", &[]))
+    };
+    assert_eq!(watched().await, (1_704_067_200.0, 1.0), "ends 2024-01-01; one key unreadable");
     let citizen = Caller::login(&s, "0912345678", PASSWORD).await;
     let approver = Caller::login(&s, "pheduyet@tinhso.local", PASSWORD).await;
     let (code, specialist) = crate::payments::in_processing(&s, &citizen).await;
@@ -415,6 +425,7 @@ async fn an_expired_certificate_signs_nothing(s: TestServer) {
     let (st, d) = approver.act(&code, approve).await;
     assert_eq!((st, d["electronic_result"].as_bool()), (StatusCode::OK, Some(true)), "{d}");
     assert_eq!(s.query_i64(&issued).await.unwrap(), 1);
+    assert_eq!(watched().await.0, 2_208_988_800.0, "the renewed one ends 2040-01-01");
 }
 
 on_both_backends!(expired_certificate_on_sqlite, expired_certificate_on_postgres, an_expired_certificate_signs_nothing);

@@ -30,8 +30,43 @@ pub struct Results {
 /// document capability; without, documents are not signed here (approvers attach signed files).
 pub fn install(state: &AppState, results: Results) {
     if let Some(signer) = results.signer {
+        watch_certificates(state, signer.clone());
         state.capabilities.documents.set(Arc::new(issue::Issuer { signer, tsa: results.tsa }));
     }
+}
+
+/// `/metrics` says when each agency's signing certificate ends, and how many keys cannot be
+/// read, at each scrape (alerts: deploy/prometheus-alerts.yml).
+fn watch_certificates(state: &AppState, signer: Arc<dyn signer::Signer>) {
+    use tinhso_http::metrics::Sample;
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+    state.metrics.sample_on_scrape(move || {
+        // Scrapes run samplers on a blocking thread, where waiting on the runtime is allowed.
+        let read = runtime.block_on(signer.certificates());
+        let mut ends = Vec::new();
+        let mut unreadable = 0u32;
+        for (agency, cert) in read {
+            match cert.map(|c| c.validity()) {
+                Ok(Some((_, until))) => ends.push((vec![("agency", agency)], until.timestamp() as f64)),
+                Ok(None) | Err(_) => {
+                    tracing::warn!(agency, "a signing key or its certificate cannot be read");
+                    unreadable += 1;
+                }
+            }
+        }
+        vec![
+            Sample {
+                name: "tinhso_signing_certificate_expiry_timestamp_seconds",
+                help: "When each agency's signing certificate ends (its notAfter).",
+                values: ends,
+            },
+            Sample::one(
+                "tinhso_signing_keys_unreadable",
+                "Agency key files in the signing keys' directory that cannot be read (a wrong password?).",
+                f64::from(unreadable),
+            ),
+        ]
+    });
 }
 
 #[derive(OpenApi)]

@@ -20,6 +20,12 @@ pub trait Signer: Send + Sync + 'static {
     async fn chain(&self, agency: &str) -> Result<(Vec<Certificate>, KeyKind), AppError>;
     /// The agency's signature (SHA-256) over `data`.
     async fn sign(&self, agency: &str, data: &[u8]) -> Result<Vec<u8>, AppError>;
+    /// Every agency key it holds: the agency, and its certificate or why it cannot be read;
+    /// watched so that a certificate is renewed before it ends. None listed by default (a
+    /// remote service may not say).
+    async fn certificates(&self) -> Vec<(String, Result<Certificate, String>)> {
+        Vec::new()
+    }
 }
 
 pub struct Pkcs12Signer {
@@ -135,6 +141,30 @@ impl Signer for Pkcs12Signer {
 
     async fn sign(&self, agency: &str, data: &[u8]) -> Result<Vec<u8>, AppError> {
         self.key(agency).await?.sign(data).map_err(AppError::Internal)
+    }
+
+    /// Each `<agency>.p12` in the directory, read as a signature would read it (so a wrong
+    /// password shows here before an approval meets it).
+    async fn certificates(&self) -> Vec<(String, Result<Certificate, String>)> {
+        let mut agencies = Vec::new();
+        if let Ok(mut dir) = tokio::fs::read_dir(&self.dir).await {
+            while let Ok(Some(entry)) = dir.next_entry().await {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if let Some(agency) = name.strip_suffix(".p12") {
+                    agencies.push(agency.to_owned());
+                }
+            }
+        }
+        agencies.sort();
+        let mut out = Vec::new();
+        for agency in agencies {
+            let read = match self.key(&agency).await {
+                Ok(k) => k.chain.first().cloned().ok_or_else(|| "empty certificate chain".to_owned()),
+                Err(e) => Err(e.to_string()),
+            };
+            out.push((agency, read));
+        }
+        out
     }
 }
 
