@@ -357,17 +357,18 @@ async fn change(
     match what {
         Change::Lock | Change::Unlock => {
             let lock = matches!(what, Change::Lock);
-            let told = match lock {
-                true => {
-                    let who = format!("{} ({})", target.full_name, target.login);
-                    let what =
-                        (format!("Tài khoản của cán bộ {who} đã bị khóa"), format!("The account of {who} was locked"));
-                    leaders_told(&state, &target, held, what).await.map_err(&err)?
-                }
-                false => Vec::new(),
+            let told = if lock {
+                let who = format!("{} ({})", target.full_name, target.login);
+                let what =
+                    (format!("Tài khoản của cán bộ {who} đã bị khóa"), format!("The account of {who} was locked"));
+                leaders_told(&state, &target, held, what).await.map_err(&err)?
+            } else {
+                Vec::new()
             };
             let change = StaffChange::lock(id, lock).telling(told);
-            identity.change_staff(&change, &by).await.map_err(|e| err(e.into()))?;
+            if !identity.change_staff(&change, &by).await.map_err(|e| err(e.into()))? {
+                return Err(err(AppError::NotFound));
+            }
             if lock {
                 state.forget_sessions_of(id);
             }
@@ -400,7 +401,10 @@ async fn change(
             let note = Notification::new(id, "Mật khẩu tài khoản đã được cấp lại", body)
                 .with_english("Your account has a new password", body_en);
             let change = StaffChange::new_password(id, &hash).telling([note]);
-            identity.change_staff(&change, &by).await.map_err(|e| err(e.into()))?;
+            // Never show a password that was not stored.
+            if !identity.change_staff(&change, &by).await.map_err(|e| err(e.into()))? {
+                return Err(err(AppError::NotFound));
+            }
             state.forget_sessions_of(id);
             tracing::info!(admin = admin.0, account = id.0, "a staff account was given a new password");
             created = Some((target.login.clone(), password));
