@@ -105,6 +105,11 @@ pub fn samples(parent: Option<&Path>) -> Vec<tinhso_http::metrics::Sample> {
     ]
 }
 
+/// When the newest complete backup in `parent` began; None when there is none.
+pub fn newest(parent: &Path) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+    Ok(complete_backups(parent)?.last().map(|(at, _)| *at))
+}
+
 /// The complete backups directly inside `parent`, oldest first (by the time each started).
 fn complete_backups(parent: &Path) -> Result<Vec<(chrono::DateTime<chrono::Utc>, std::path::PathBuf)>> {
     let mut found = Vec::new();

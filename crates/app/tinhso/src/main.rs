@@ -9,6 +9,7 @@ mod demo_reports;
 mod housekeeping;
 mod ioc;
 mod opendata_cli;
+mod ops_watch;
 mod payments_cli;
 mod reports_cli;
 mod results_cli;

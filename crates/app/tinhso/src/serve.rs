@@ -124,6 +124,7 @@ pub(crate) async fn serve(
     )
     .await?;
     let backups = web.backup_dir;
+    crate::ops_watch::install(&state, data.data.join("files"), backups.clone());
     state.metrics.sample_on_scrape(move || crate::backup::samples(backups.as_deref()));
     tinhso_catalogue_web::live::install(&state).await?;
     let sweep = tinhso::options::install(&state, &data.data, web.modules, has_demo)?;
@@ -138,6 +139,7 @@ pub(crate) async fn serve(
     tokio::spawn(tinhso_catalogue_web::live::follow_store(state.clone(), std::time::Duration::from_secs(2)));
     tokio::spawn(housekeeping::sweep_guard(store.clone()));
     tokio::spawn(housekeeping::watch_abuse(store.clone()));
+    tokio::spawn(crate::ops_watch::watch(state.clone()));
     tokio::spawn(housekeeping::checkpoint_ledger(store.clone()));
     tokio::spawn(housekeeping::audits(
         store.clone(),

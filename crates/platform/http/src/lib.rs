@@ -32,6 +32,7 @@ pub mod metrics;
 pub mod nav;
 pub mod notices;
 pub mod openapi;
+pub mod ops;
 pub mod outbound;
 pub mod pages;
 pub mod schedule;

@@ -122,6 +122,8 @@ pub struct Shared {
     sessions: Arc<std::sync::Mutex<SessionCache>>,
     /// Request latencies and the platform's counters, for `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// What the server watches of its own condition, told to the province admins.
+    pub ops: Arc<crate::ops::OpsWatch>,
     /// Failures decided on this server that the database may not show yet (limits counted
     /// after the outcome, such as the public lookup's).
     pub unsettled: Arc<crate::unsettled::Unsettled>,
@@ -170,6 +172,7 @@ impl AppState {
             files,
             sessions: Arc::new(std::sync::Mutex::new(HashMap::new())),
             metrics: Arc::new(crate::metrics::Metrics::default()),
+            ops: Arc::new(crate::ops::OpsWatch::default()),
             unsettled: Arc::new(crate::unsettled::Unsettled::default()),
             capabilities: crate::capability::Capabilities::default(),
             modules: RwLock::new(HashMap::new()),

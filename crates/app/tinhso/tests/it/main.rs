@@ -85,6 +85,7 @@ mod metrics;
 mod opendata;
 mod opendata_datastore;
 mod opendata_harvest;
+mod ops_watch;
 mod organizations;
 mod payments;
 mod ports;

@@ -35,38 +35,105 @@ pub fn install(state: &AppState, results: Results) {
     }
 }
 
-/// `/metrics` says when each agency's signing certificate ends, and how many keys cannot be
-/// read, at each scrape (alerts: deploy/prometheus-alerts.yml).
+/// Each agency's signing certificate watched: `/metrics` says when each ends and how many key
+/// files cannot be read, at each scrape (alerts: deploy/prometheus-alerts.yml), and the
+/// province admins are told of one ending within 30 days, ended, or unreadable (`ops`).
 fn watch_certificates(state: &AppState, signer: Arc<dyn signer::Signer>) {
-    use tinhso_http::metrics::Sample;
     let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
-    state.metrics.sample_on_scrape(move || {
-        // Scrapes run samplers on a blocking thread, where waiting on the runtime is allowed.
-        let read = runtime.block_on(signer.certificates());
-        let mut ends = Vec::new();
-        let mut unreadable = 0u32;
-        for (agency, cert) in read {
-            match cert.map(|c| c.validity()) {
-                Ok(Some((_, until))) => ends.push((vec![("agency", agency)], until.timestamp() as f64)),
-                Ok(None) | Err(_) => {
-                    tracing::warn!(agency, "a signing key or its certificate cannot be read");
-                    unreadable += 1;
-                }
-            }
-        }
-        vec![
-            Sample {
-                name: "tinhso_signing_certificate_expiry_timestamp_seconds",
-                help: "When each agency's signing certificate ends (its notAfter).",
-                values: ends,
-            },
-            Sample::one(
-                "tinhso_signing_keys_unreadable",
-                "Agency key files in the signing keys' directory that cannot be read (a wrong password?).",
-                f64::from(unreadable),
-            ),
-        ]
+    // Checks run on a blocking thread, where waiting on the runtime is allowed.
+    let read = move || -> Vec<(String, Option<chrono::DateTime<chrono::Utc>>)> {
+        let certificates = runtime.block_on(signer.certificates());
+        certificates.into_iter().map(|(agency, c)| (agency, c.ok().and_then(|c| c.validity()).map(|v| v.1))).collect()
+    };
+    let read = Arc::new(read);
+    let scraped = read.clone();
+    state.metrics.sample_on_scrape(move || certificate_samples(&scraped()));
+    let names = state.clone();
+    state.ops.watch(move || {
+        let now = chrono::Utc::now();
+        read()
+            .into_iter()
+            .filter_map(|(agency, until)| {
+                let name = names.agency_name(&agency).unwrap_or(&agency).to_owned();
+                certificate_concern(&agency, &name, until, now)
+            })
+            .collect()
     });
+}
+
+fn certificate_samples(read: &[(String, Option<chrono::DateTime<chrono::Utc>>)]) -> Vec<tinhso_http::metrics::Sample> {
+    use tinhso_http::metrics::Sample;
+    let ends =
+        read.iter().filter_map(|(a, until)| Some((vec![("agency", a.clone())], until.as_ref()?.timestamp() as f64)));
+    let unreadable = read.iter().filter(|(_, until)| until.is_none()).count();
+    vec![
+        Sample {
+            name: "tinhso_signing_certificate_expiry_timestamp_seconds",
+            help: "When each agency's signing certificate ends (its notAfter).",
+            values: ends.collect(),
+        },
+        Sample::one(
+            "tinhso_signing_keys_unreadable",
+            "Agency key files in the signing keys' directory that cannot be read (a wrong password?).",
+            unreadable as f64,
+        ),
+    ]
+}
+
+/// Days before its end that a certificate is told of.
+const ENDING_DAYS: i64 = 30;
+
+/// `agency`'s certificate, ending at `until` (None: its key cannot be read), as a concern at
+/// `now`: unreadable, ended, or ending within 30 days.
+pub fn certificate_concern(
+    agency: &str,
+    name: &str,
+    until: Option<chrono::DateTime<chrono::Utc>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<tinhso_http::ops::Concern> {
+    use tinhso_http::ops::Concern;
+    let day = |t| tinhso_kernel::format::date_vi(tinhso_kernel::calendar::local_date(t));
+    let install = format!("cài {agency}.p12 mới vào thư mục khóa ký số");
+    let install_en = format!("install a new {agency}.p12 in the signing keys' directory");
+    let Some(until) = until else {
+        return Some(Concern {
+            key: format!("cert-unreadable:{agency}"),
+            vi: format!("Không đọc được khóa ký số {agency}.p12 của {name} (sai mật khẩu?): cơ quan không ký được kết quả điện tử. Hãy kiểm tra tệp và mật khẩu, hoặc {install}."),
+            en: format!("The signing key {agency}.p12 of {name} cannot be read (a wrong password?): the agency cannot sign results. Check the file and its password, or {install_en}."),
+        });
+    };
+    if until < now {
+        return Some(Concern {
+            key: format!("cert-ended:{agency}"),
+            vi: format!("Chứng thư số của {name} đã hết hạn ngày {}: cơ quan không ký được kết quả điện tử cho đến khi {install}.", day(until)),
+            en: format!("The certificate of {name} ended on {}: the agency cannot sign results until a new {agency}.p12 is installed in the signing keys' directory.", day(until)),
+        });
+    }
+    let left = (until - now).num_days();
+    (left < ENDING_DAYS).then(|| Concern {
+        key: format!("cert-ending:{agency}"),
+        vi: format!("Chứng thư số của {name} hết hạn ngày {} (còn {left} ngày): hãy {install} trước ngày đó (không cần khởi động lại).", day(until)),
+        en: format!("The certificate of {name} ends on {} ({left} days left): {install_en} before then (no restart needed).", day(until)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_certificate_is_told_of_thirty_days_ahead_once_ended_and_when_unreadable() {
+        let now = chrono::Utc.with_ymd_and_hms(2026, 12, 7, 3, 0, 0).unwrap();
+        let said = |until| certificate_concern("000.00.03.H08", "Sở Tư pháp", until, now).map(|c| c.key);
+        assert_eq!(said(Some(now + chrono::Duration::days(31))), None);
+        assert_eq!(said(Some(now + chrono::Duration::days(29))).as_deref(), Some("cert-ending:000.00.03.H08"));
+        assert_eq!(said(Some(now - chrono::Duration::hours(1))).as_deref(), Some("cert-ended:000.00.03.H08"));
+        assert_eq!(said(None).as_deref(), Some("cert-unreadable:000.00.03.H08"));
+        let c =
+            certificate_concern("000.00.03.H08", "Sở Tư pháp", Some(now + chrono::Duration::days(10)), now).unwrap();
+        assert!(c.vi.contains("Sở Tư pháp hết hạn ngày 17/12/2026 (còn 10 ngày)"), "{}", c.vi);
+    }
 }
 
 #[derive(OpenApi)]
