@@ -105,9 +105,11 @@ pub fn samples(parent: Option<&Path>) -> Vec<tinhso_http::metrics::Sample> {
     ]
 }
 
-/// When the newest complete backup in `parent` began; None when there is none.
-pub fn newest(parent: &Path) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
-    Ok(complete_backups(parent)?.last().map(|(at, _)| *at))
+/// When the newest complete backup in `parent` began (None when there is none), and how many
+/// complete backups are there.
+pub fn newest(parent: &Path) -> Result<(Option<chrono::DateTime<chrono::Utc>>, usize)> {
+    let found = complete_backups(parent)?;
+    Ok((found.last().map(|(at, _)| *at), found.len()))
 }
 
 /// The complete backups directly inside `parent`, oldest first (by the time each started).

@@ -186,7 +186,7 @@ pub struct WebModule {
 /// The platform's pages and API and every module's, behind the platform's edge
 /// ([`edge::Edge`]: request ids, the target check, the multipart guard, security headers).
 pub fn router(state: AppState, modules: Vec<WebModule>) -> edge::Edge<Router> {
-    use pages::{audit_runs, limits, locale};
+    use pages::{audit_runs, limits, locale, server};
     let document = openapi::document(modules.iter().map(|m| m.api.clone()));
     let served_document = move || {
         let document = document.clone();
@@ -196,6 +196,7 @@ pub fn router(state: AppState, modules: Vec<WebModule>) -> edge::Edge<Router> {
         .route("/ngon-ngu/{lang}", get(locale::language))
         .route("/quan-tri/kiem-tra", get(audit_runs::show).post(audit_runs::ask))
         .route("/quan-tri/tai-len", get(limits::show).post(limits::save))
+        .route("/quan-tri/may-chu", get(server::show))
         .route("/static/site.css", get(stylesheet))
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(metrics::metrics))

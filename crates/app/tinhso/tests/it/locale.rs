@@ -197,6 +197,7 @@ async fn staff_workspaces_in_english() {
                 "/quan-tri",
                 "/quan-tri/tai-khoan",
                 "/quan-tri/tai-len",
+                "/quan-tri/may-chu",
                 "/quan-tri/phan-anh",
                 "/quan-tri/thu-tuc/moi",
             ],

@@ -56,6 +56,24 @@ async fn the_server_tells_its_admins_what_needs_them(backend: Backend) {
     for other in ["kiemtra@tinhso.local", "lanhdao@tinhso.local", "pheduyet@tinhso.local"] {
         assert!(told(&s, other).await.is_empty(), "{other} is not told");
     }
+    // The admin's page of the server says the same, what needs them first.
+    let page = |login: &'static str| {
+        let s = &s;
+        async move {
+            let c = crate::journey::page_login(s, login).await;
+            let r = c.get(format!("{}/quan-tri/may-chu", s.url)).send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let (st, html) = page("quantri@tinhso.local").await;
+    assert_eq!(st, reqwest::StatusCode::OK);
+    let needs = html.find("Cần quản trị viên xử lý").expect("a list of concerns");
+    for words in
+        ["đã xuống mức dự phòng", "Chưa có bản sao lưu hoàn chỉnh nào", "hết hạn ngày", "Không đọc được khóa ký số"]
+    {
+        assert!(html.find(words).is_some_and(|at| at > needs), "{words}: {html:.6000}");
+    }
+    assert_eq!(page("kiemtra@tinhso.local").await.0, reqwest::StatusCode::FORBIDDEN);
     s.stop().await.unwrap();
 }
 

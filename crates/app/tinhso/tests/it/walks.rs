@@ -322,6 +322,10 @@ async fn upload_limits(screen: Screen) {
     p.sees("Đã lưu").await.unwrap();
     p.open("/quan-tri/tai-len").await.unwrap();
     p.sees("Đang áp dụng hạn mức do tỉnh đặt").await.unwrap();
+    // And how the server itself is doing, from the same home.
+    p.click("Quản trị").await.unwrap();
+    p.click("Tình trạng máy chủ (ổ đĩa, sao lưu, chứng thư số)").await.unwrap();
+    p.sees("Ổ đĩa dữ liệu của máy chủ").await.unwrap();
     p.quit().await.unwrap();
     s.stop().await.unwrap();
 }

@@ -37,7 +37,8 @@ pub fn install(state: &AppState, results: Results) {
 
 /// Each agency's signing certificate watched: `/metrics` says when each ends and how many key
 /// files cannot be read, at each scrape (alerts: deploy/prometheus-alerts.yml), and the
-/// province admins are told of one ending within 30 days, ended, or unreadable (`ops`).
+/// province admins see each on the server's page and are told of one ending within 30 days,
+/// ended, or unreadable (`ops`).
 fn watch_certificates(state: &AppState, signer: Arc<dyn signer::Signer>) {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
     // Checks run on a blocking thread, where waiting on the runtime is allowed.
@@ -53,9 +54,9 @@ fn watch_certificates(state: &AppState, signer: Arc<dyn signer::Signer>) {
         let now = chrono::Utc::now();
         read()
             .into_iter()
-            .filter_map(|(agency, until)| {
+            .map(|(agency, until)| {
                 let name = names.agency_name(&agency).unwrap_or(&agency).to_owned();
-                certificate_concern(&agency, &name, until, now)
+                certificate_condition(&agency, &name, until, now)
             })
             .collect()
     });
@@ -83,57 +84,45 @@ fn certificate_samples(read: &[(String, Option<chrono::DateTime<chrono::Utc>>)])
 /// Days before its end that a certificate is told of.
 const ENDING_DAYS: i64 = 30;
 
-/// `agency`'s certificate, ending at `until` (None: its key cannot be read), as a concern at
-/// `now`: unreadable, ended, or ending within 30 days.
-pub fn certificate_concern(
+/// `agency`'s certificate, ending at `until` (None: its key cannot be read), at `now`: a
+/// concern when unreadable, ended, or ending within 30 days; else when it ends.
+pub fn certificate_condition(
     agency: &str,
     name: &str,
     until: Option<chrono::DateTime<chrono::Utc>>,
     now: chrono::DateTime<chrono::Utc>,
-) -> Option<tinhso_http::ops::Concern> {
-    use tinhso_http::ops::Concern;
+) -> tinhso_http::ops::Condition {
+    use tinhso_http::ops::Condition;
     let day = |t| tinhso_kernel::format::date_vi(tinhso_kernel::calendar::local_date(t));
     let install = format!("cài {agency}.p12 mới vào thư mục khóa ký số");
     let install_en = format!("install a new {agency}.p12 in the signing keys' directory");
     let Some(until) = until else {
-        return Some(Concern {
-            key: format!("cert-unreadable:{agency}"),
-            vi: format!("Không đọc được khóa ký số {agency}.p12 của {name} (sai mật khẩu?): cơ quan không ký được kết quả điện tử. Hãy kiểm tra tệp và mật khẩu, hoặc {install}."),
-            en: format!("The signing key {agency}.p12 of {name} cannot be read (a wrong password?): the agency cannot sign results. Check the file and its password, or {install_en}."),
-        });
+        return Condition::concern(
+            format!("cert-unreadable:{agency}"),
+            format!("Không đọc được khóa ký số {agency}.p12 của {name} (sai mật khẩu?): cơ quan không ký được kết quả điện tử. Hãy kiểm tra tệp và mật khẩu, hoặc {install}."),
+            format!("The signing key {agency}.p12 of {name} cannot be read (a wrong password?): the agency cannot sign results. Check the file and its password, or {install_en}."),
+        );
     };
     if until < now {
-        return Some(Concern {
-            key: format!("cert-ended:{agency}"),
-            vi: format!("Chứng thư số của {name} đã hết hạn ngày {}: cơ quan không ký được kết quả điện tử cho đến khi {install}.", day(until)),
-            en: format!("The certificate of {name} ended on {}: the agency cannot sign results until a new {agency}.p12 is installed in the signing keys' directory.", day(until)),
-        });
+        return Condition::concern(
+            format!("cert-ended:{agency}"),
+            format!("Chứng thư số của {name} đã hết hạn ngày {}: cơ quan không ký được kết quả điện tử cho đến khi {install}.", day(until)),
+            format!("The certificate of {name} ended on {}: the agency cannot sign results until a new {agency}.p12 is installed in the signing keys' directory.", day(until)),
+        );
     }
     let left = (until - now).num_days();
-    (left < ENDING_DAYS).then(|| Concern {
-        key: format!("cert-ending:{agency}"),
-        vi: format!("Chứng thư số của {name} hết hạn ngày {} (còn {left} ngày): hãy {install} trước ngày đó (không cần khởi động lại).", day(until)),
-        en: format!("The certificate of {name} ends on {} ({left} days left): {install_en} before then (no restart needed).", day(until)),
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn a_certificate_is_told_of_thirty_days_ahead_once_ended_and_when_unreadable() {
-        let now = chrono::Utc.with_ymd_and_hms(2026, 12, 7, 3, 0, 0).unwrap();
-        let said = |until| certificate_concern("000.00.03.H08", "Sở Tư pháp", until, now).map(|c| c.key);
-        assert_eq!(said(Some(now + chrono::Duration::days(31))), None);
-        assert_eq!(said(Some(now + chrono::Duration::days(29))).as_deref(), Some("cert-ending:000.00.03.H08"));
-        assert_eq!(said(Some(now - chrono::Duration::hours(1))).as_deref(), Some("cert-ended:000.00.03.H08"));
-        assert_eq!(said(None).as_deref(), Some("cert-unreadable:000.00.03.H08"));
-        let c =
-            certificate_concern("000.00.03.H08", "Sở Tư pháp", Some(now + chrono::Duration::days(10)), now).unwrap();
-        assert!(c.vi.contains("Sở Tư pháp hết hạn ngày 17/12/2026 (còn 10 ngày)"), "{}", c.vi);
+    if left < ENDING_DAYS {
+        return Condition::concern(
+            format!("cert-ending:{agency}"),
+            format!("Chứng thư số của {name} hết hạn ngày {} (còn {left} ngày): hãy {install} trước ngày đó (không cần khởi động lại).", day(until)),
+            format!("The certificate of {name} ends on {} ({left} days left): {install_en} before then (no restart needed).", day(until)),
+        );
     }
+    Condition::fine(
+        format!("cert:{agency}"),
+        format!("Chứng thư số của {name} còn hiệu lực đến ngày {}.", day(until)),
+        format!("The certificate of {name} is valid until {}.", day(until)),
+    )
 }
 
 #[derive(OpenApi)]
@@ -154,5 +143,26 @@ pub fn module() -> WebModule {
         personal_data: None,
         held_work: None,
         account_links: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_certificate_is_told_of_thirty_days_ahead_once_ended_and_when_unreadable() {
+        let now = chrono::Utc.with_ymd_and_hms(2026, 12, 7, 3, 0, 0).unwrap();
+        let said = |until| {
+            let c = certificate_condition("000.00.03.H08", "Sở Tư pháp", until, now);
+            (c.concern, c.key)
+        };
+        assert_eq!(said(Some(now + chrono::Duration::days(31))), (false, "cert:000.00.03.H08".to_owned()));
+        assert_eq!(said(Some(now + chrono::Duration::days(29))), (true, "cert-ending:000.00.03.H08".to_owned()));
+        assert_eq!(said(Some(now - chrono::Duration::hours(1))), (true, "cert-ended:000.00.03.H08".to_owned()));
+        assert_eq!(said(None), (true, "cert-unreadable:000.00.03.H08".to_owned()));
+        let c = certificate_condition("000.00.03.H08", "Sở Tư pháp", Some(now + chrono::Duration::days(10)), now);
+        assert!(c.vi.contains("Sở Tư pháp hết hạn ngày 17/12/2026 (còn 10 ngày)"), "{}", c.vi);
     }
 }

@@ -1,11 +1,12 @@
-//! The platform's own administration pages (the integrity checks, upload limits) and the
-//! language switch, and what every page handler shares: an error shown as a page in the
-//! viewer's language. The account pages are `tinhso-accounts`; each module has its own.
+//! The platform's own administration pages (the integrity checks, upload limits, the server's
+//! condition) and the language switch, and what every page handler shares: an error shown as
+//! a page in the viewer's language. The account pages are `tinhso-accounts`; each module has its own.
 //! Every page works without JavaScript; forms post and redirect.
 
 pub mod audit_runs;
 pub mod limits;
 pub mod locale;
+pub mod server;
 
 use crate::auth::Viewer;
 use crate::error::{AppError, PageError};
