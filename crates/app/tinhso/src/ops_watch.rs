@@ -114,8 +114,9 @@ pub fn backup_condition(newest: Option<DateTime<Utc>>, kept: usize, now: DateTim
 fn host_name() -> String {
     #[allow(clippy::disallowed_methods)] // read once, at start-up
     let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    // Words in both languages say it, so a missing name is not replaced by either's.
     match name.trim() {
-        "" => "này".to_owned(),
+        "" => "localhost".to_owned(),
         n => n.to_owned(),
     }
 }

@@ -1,8 +1,8 @@
 //! `/metrics` in the Prometheus text format (0.0.4): request latency by route, the storage
 //! engine's writer and connections, the email outbox's lag, failed logins and refusals for too
-//! many attempts, the data disk's room. Kept by hand (a handful of atomics and one histogram
-//! map) rather than with a metrics framework: the few series an operator needs, cheap on every
-//! request.
+//! many attempts, the data disk's room, the backups and signing certificates. Kept by hand (a
+//! handful of atomics and one histogram map) rather than with a metrics framework: the few
+//! series an operator needs, cheap on every request.
 //!
 //! Served to loopback clients, and to others only with `--metrics-token` as a bearer token:
 //! route latencies and login failures are an attacker's map.
@@ -63,7 +63,7 @@ pub struct Metrics {
     /// counts what only it knows of (lookups in a national database) without the platform
     /// naming it.
     modules: RwLock<ModuleCounters>,
-    /// Gauges the composition root reads at each scrape (`sample_on_scrape`).
+    /// Gauges the composition root and modules have read at each scrape (`sample_on_scrape`).
     samplers: RwLock<Vec<Sampler>>,
 }
 
