@@ -137,12 +137,16 @@ async fn story(s: TestServer) {
         || async { leader.get(format!("{}/ho-so/{held}", s.url)).send().await.unwrap().text().await.unwrap() };
     let page = dossier_page().await;
     assert!(page.contains("Lý Văn Hùng (tài khoản đã khóa, cần giao lại)"), "{page:.6000}");
+    let list = || async { leader.get(format!("{}/ho-so", s.url)).send().await.unwrap().text().await.unwrap() };
+    let rows = list().await;
+    assert!(rows.contains("Cần giao lại: người xử lý đã bị khóa tài khoản"), "and the agency's list: {rows:.6000}");
     let (st, html) = post(format!("{hung}/mo-khoa"), true).await;
     assert_eq!(st, StatusCode::OK);
     assert!(html.contains("Đã mở khóa tài khoản Lý Văn Hùng"));
     assert_eq!(to_assign(&approver.get("/api/v1/notifications").await.1).len(), 1, "an unlock tells nobody");
     let page = dossier_page().await;
     assert!(page.contains("Lý Văn Hùng") && !page.contains("cần giao lại"), "{page:.6000}");
+    assert!(!list().await.contains("Cần giao lại"), "unlocked: the list's mark is gone");
     assert_eq!(api_login(&s, "chuyenvien@tinhso.local", PASSWORD).await, StatusCode::OK);
 
     // An officer who forgot their password: a new one, shown once; the old one and every

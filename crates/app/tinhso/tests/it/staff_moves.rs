@@ -201,6 +201,8 @@ async fn story(s: TestServer) {
     let approver = page_login(&s, "pheduyet@tinhso.local").await;
     let page = approver.get(format!("{}/ho-so/{held}", s.url)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Lý Văn Hùng (đã chuyển khỏi cơ quan, cần giao lại)"), "{page:.6000}");
+    let rows = approver.get(format!("{}/ho-so", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(rows.contains("Cần giao lại: người xử lý đã chuyển khỏi cơ quan"), "{rows:.6000}");
 
     // A province-wide role may belong to no agency; an agency role may not. The province's
     // leader becomes its auditor, with no agency; a new auditor is added the same way.

@@ -42,6 +42,9 @@ pub struct DossierSummary {
     /// In what capacity the applicant submits for it ("người được ủy quyền"); empty for a
     /// person's own dossier.
     pub capacity: &'static str,
+    /// On staff lists: that the current step's holder is locked or gone from the agency, so
+    /// the dossier waits for its leaders to assign it again (empty otherwise).
+    pub away: &'static str,
 }
 
 pub fn status_key(s: DueStatus) -> &'static str {
@@ -137,6 +140,7 @@ pub fn summary(state: &AppState, d: &Dossier, en: bool) -> DossierSummary {
             .organization
             .as_ref()
             .map_or("", |o| if en { o.capacity.label_en() } else { o.capacity.label_vi() }),
+        away: "",
         plain_state,
         plain_next,
         processing_days: d.processing_days,
@@ -180,6 +184,16 @@ pub enum Away {
 }
 
 impl Away {
+    /// As a list row says it, beside the dossier's timeliness.
+    pub fn tag(self, en: bool) -> &'static str {
+        match (self, en) {
+            (Self::Locked, false) => "Cần giao lại: người xử lý đã bị khóa tài khoản",
+            (Self::Locked, true) => "Assign again: its holder's account is locked",
+            (Self::Moved, false) => "Cần giao lại: người xử lý đã chuyển khỏi cơ quan",
+            (Self::Moved, true) => "Assign again: its holder moved to another agency",
+        }
+    }
+
     pub fn say(self, en: bool) -> &'static str {
         match (self, en) {
             (Self::Locked, false) => "tài khoản đã khóa, cần giao lại",

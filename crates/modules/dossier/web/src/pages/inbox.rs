@@ -357,8 +357,42 @@ async fn with_applicants(
         for (row, d) in rows.iter_mut().zip(items) {
             row.applicant = names.get(&d.applicant).cloned().unwrap_or_default();
         }
+        mark_away(state, items, &mut rows, en).await?;
     }
     Ok(rows)
+}
+
+/// Marks the rows whose current step is held by an account now locked or gone from the
+/// deciding agency, reading each agency's staff once for the page.
+async fn mark_away(state: &AppState, items: &[Dossier], rows: &mut [DossierSummary], en: bool) -> Result<(), AppError> {
+    use crate::views::Away;
+    let mut agencies: Vec<_> = items
+        .iter()
+        .filter(|d| d.state == DossierState::Processing && d.assignee.is_some())
+        .map(|d| d.competent_agency.clone())
+        .collect();
+    agencies.sort();
+    agencies.dedup();
+    let mut staff = std::collections::HashMap::new();
+    for agency in agencies {
+        let accounts = state.store.identity.staff(&agency).await?;
+        staff.insert(agency, accounts.into_iter().map(|a| (a.id, a.disabled)).collect::<Vec<_>>());
+    }
+    for (row, d) in rows.iter_mut().zip(items) {
+        let (Some(holder), Some(of_agency)) = (d.assignee, staff.get(&d.competent_agency)) else { continue };
+        if d.state != DossierState::Processing {
+            continue;
+        }
+        let away = match of_agency.iter().find(|(id, _)| *id == holder) {
+            None => Some(Away::Moved),
+            Some((_, true)) => Some(Away::Locked),
+            Some((_, false)) => None,
+        };
+        if let Some(away) = away {
+            row.away = away.tag(en);
+        }
+    }
+    Ok(())
 }
 
 fn in_slice(state: &AppState, d: &Dossier, slice: Slice) -> bool {
