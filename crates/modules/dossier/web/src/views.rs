@@ -184,6 +184,16 @@ pub enum Away {
 }
 
 impl Away {
+    /// Whether `holder` is away, given the deciding agency's staff (each with whether it is
+    /// locked): gone from them, or locked among them.
+    pub fn of(holder: AccountId, staff: impl IntoIterator<Item = (AccountId, bool)>) -> Option<Away> {
+        match staff.into_iter().find(|(id, _)| *id == holder) {
+            None => Some(Self::Moved),
+            Some((_, true)) => Some(Self::Locked),
+            Some((_, false)) => None,
+        }
+    }
+
     /// As a list row says it, beside the dossier's timeliness.
     pub fn tag(self, en: bool) -> &'static str {
         match (self, en) {
@@ -216,11 +226,7 @@ pub fn away(
     let mut out: Vec<(AccountId, Away)> = progress
         .iter()
         .filter_map(|p| p.holder)
-        .filter_map(|id| match staff.iter().find(|a| a.id == id) {
-            None => Some((id, Away::Moved)),
-            Some(a) if a.disabled => Some((id, Away::Locked)),
-            Some(_) => None,
-        })
+        .filter_map(|id| Some((id, Away::of(id, staff.iter().map(|a| (a.id, a.disabled)))?)))
         .collect();
     out.sort_unstable_by_key(|(id, _)| *id);
     out.dedup();
@@ -449,4 +455,18 @@ pub fn step_rows(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_holder_is_away_when_locked_or_gone_from_the_agency() {
+        let staff = [(AccountId(1), false), (AccountId(2), true)];
+        assert_eq!(Away::of(AccountId(1), staff), None, "at work");
+        assert_eq!(Away::of(AccountId(2), staff), Some(Away::Locked));
+        assert_eq!(Away::of(AccountId(3), staff), Some(Away::Moved));
+        assert_eq!(Away::of(AccountId(3), []), Some(Away::Moved), "an agency with nobody left");
+    }
 }

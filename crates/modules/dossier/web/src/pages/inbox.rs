@@ -383,12 +383,7 @@ async fn mark_away(state: &AppState, items: &[Dossier], rows: &mut [DossierSumma
         if d.state != DossierState::Processing {
             continue;
         }
-        let away = match of_agency.iter().find(|(id, _)| *id == holder) {
-            None => Some(Away::Moved),
-            Some((_, true)) => Some(Away::Locked),
-            Some((_, false)) => None,
-        };
-        if let Some(away) = away {
+        if let Some(away) = Away::of(holder, of_agency.iter().copied()) {
             row.away = away.tag(en);
         }
     }
