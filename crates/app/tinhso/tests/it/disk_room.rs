@@ -6,7 +6,7 @@
 //! The disk is not filled for the test (that would fill the machine's): the server is started
 //! again on the same data with a reserve larger than any disk, which is the same condition.
 
-use crate::dossier::{generic_form, Caller, JPEG, PASSWORD, PNG};
+use crate::dossier::{birth_form, Caller, JPEG, PASSWORD, PNG};
 use crate::journey::{csrf, multipart};
 use crate::metrics::{parse, value};
 use reqwest::StatusCode;
@@ -76,13 +76,7 @@ async fn a_full_disk_refuses_uploads_not_dossiers(backend: Backend) {
     assert_eq!(docs["items"].as_array().unwrap().len(), 3, "nothing kept of the refused uploads");
 
     // The files already kept still make a dossier, and it is looked up as ever.
-    let mut form = generic_form(COMMUNE);
-    form.as_object_mut().unwrap().extend([
-        ("ten_tre".to_owned(), json!("Nguyễn Minh Khôi")),
-        ("ngay_sinh".to_owned(), json!("2025-03-01")),
-        ("gioi_tinh".to_owned(), json!("Nam")),
-        ("noi_sinh".to_owned(), json!({ "detail": "Trạm y tế", "commune": COMMUNE })),
-    ]);
+    let form = birth_form(COMMUNE);
     let files = json!([
         { "component": 0, "sha256": hashes[0] }, { "component": 1, "sha256": hashes[1] },
         { "component": 2, "sha256": hashes[2] }, { "component": 3, "sha256": hashes[0] },

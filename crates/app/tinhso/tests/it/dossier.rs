@@ -82,6 +82,20 @@ pub(crate) fn generic_form(commune: u64) -> Value {
     })
 }
 
+/// The birth registration's e-form (1.001193) of a child born at commune `commune`'s health post.
+pub(crate) fn birth_form(commune: u64) -> Value {
+    let mut birth = generic_form(commune);
+    if let Some(fields) = birth.as_object_mut() {
+        fields.extend([
+            ("ten_tre".to_owned(), json!("Nguyễn Minh Khôi")),
+            ("ngay_sinh".to_owned(), json!("2025-03-01")),
+            ("gioi_tinh".to_owned(), json!("Nam")),
+            ("noi_sinh".to_owned(), json!({ "detail": "Trạm y tế", "commune": commune })),
+        ]);
+    }
+    birth
+}
+
 on_both_backends!(lifecycle_on_sqlite, lifecycle_on_postgres, lifecycle);
 
 async fn lifecycle(s: TestServer) {
@@ -126,13 +140,7 @@ async fn lifecycle(s: TestServer) {
         citizen.post("/api/v1/dossiers", json!({ "procedure": PROVINCIAL, "form": generic_form(commune) })).await;
     assert!(second["code"].as_str().unwrap().ends_with("-0002"), "daily sequence");
     // A commune-level procedure goes to the commune's People's Committee.
-    let mut birth = generic_form(commune);
-    birth.as_object_mut().unwrap().extend([
-        ("ten_tre".to_owned(), json!("Nguyễn Minh Khôi")),
-        ("ngay_sinh".to_owned(), json!("2025-03-01")),
-        ("gioi_tinh".to_owned(), json!("Nam")),
-        ("noi_sinh".to_owned(), json!({ "detail": "Trạm y tế", "commune": commune })),
-    ]);
+    let birth = birth_form(commune);
     // A fully online procedure: its mandatory documents go up as files first.
     let (_, doc) = citizen.upload("Giấy tờ.pdf", PDF).await;
     let sha = doc["sha256"].as_str().unwrap().to_owned();
@@ -507,13 +515,7 @@ async fn files(s: TestServer) {
     let (_, docs) = citizen.get("/api/v1/documents").await;
     assert_eq!(docs["items"].as_array().unwrap().len(), 3);
 
-    let mut birth = generic_form(COMMUNE);
-    birth.as_object_mut().unwrap().extend([
-        ("ten_tre".to_owned(), json!("Nguyễn Minh Khôi")),
-        ("ngay_sinh".to_owned(), json!("2025-03-01")),
-        ("gioi_tinh".to_owned(), json!("Nam")),
-        ("noi_sinh".to_owned(), json!({ "detail": "Trạm y tế", "commune": COMMUNE })),
-    ]);
+    let birth = birth_form(COMMUNE);
     let submit =
         |files: Value| json!({ "procedure": BIRTH, "commune": COMMUNE, "form": birth.clone(), "files": files });
     let (st, v) = citizen.post("/api/v1/dossiers", submit(json!([]))).await;

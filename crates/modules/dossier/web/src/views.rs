@@ -4,6 +4,7 @@ use chrono::{NaiveDate, Utc};
 use tinhso_catalogue::procedure::{FieldType, Procedure};
 use tinhso_catalogue_web::live;
 use tinhso_dossier::deadline::{local_date, working_days_late, DueStatus};
+use tinhso_dossier::steps::StepProgress;
 use tinhso_dossier::{Channel, Dossier, DossierState, EventKind, ReturnMethod};
 use tinhso_http::state::AppState;
 use tinhso_kernel::format::date_vi;
@@ -214,15 +215,15 @@ impl Away {
     }
 }
 
-/// Holders of `d`'s steps who can no longer act (locked, or in another agency), given the
+/// The steps' progress (`tinhso_dossier::steps::progress`), read once a page for the table
+/// and for who is away.
+pub fn progress(state: &AppState, d: &Dossier, events: &[StoredEvent]) -> Vec<StepProgress> {
+    tinhso_dossier::steps::progress(&d.steps, events.iter().map(|e| &e.event), &state.calendar())
+}
+
+/// Holders of the steps who can no longer act (locked, or in another agency), given the
 /// agency's staff; the caller looks up the names of those no longer among them.
-pub fn away(
-    d: &Dossier,
-    events: &[StoredEvent],
-    staff: &[tinhso_store::Account],
-    state: &AppState,
-) -> Vec<(AccountId, Away)> {
-    let progress = tinhso_dossier::steps::progress(&d.steps, events.iter().map(|e| &e.event), &state.calendar());
+pub fn away(progress: &[StepProgress], staff: &[tinhso_store::Account]) -> Vec<(AccountId, Away)> {
     let mut out: Vec<(AccountId, Away)> = progress
         .iter()
         .filter_map(|p| p.holder)
@@ -400,13 +401,12 @@ fn budget_label(hours: u16, en: bool) -> String {
 pub fn step_rows(
     state: &AppState,
     d: &Dossier,
-    events: &[StoredEvent],
+    progress: Vec<StepProgress>,
     names: &Names,
     away: &[(AccountId, Away)],
     en: bool,
 ) -> Vec<StepRow> {
     let today = local_date(Utc::now());
-    let progress = tinhso_dossier::steps::progress(&d.steps, events.iter().map(|e| &e.event), &state.calendar());
     let open = d.state == DossierState::Processing;
     let date = |d: Option<chrono::NaiveDate>| d.map(date_vi).unwrap_or_default();
     progress

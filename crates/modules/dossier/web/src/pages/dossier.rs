@@ -125,7 +125,8 @@ async fn show_page(
     let staff = if owner { Vec::new() } else { state.store.identity.staff(&d.competent_agency).await? };
     let mut names: Names = staff.iter().map(|a| (a.id, a.full_name.clone())).collect();
     // Holders locked or moved since: named still, and said to be away on the current step.
-    let away = if owner { Vec::new() } else { crate::views::away(d, &events, &staff, state) };
+    let progress = if owner { Vec::new() } else { crate::views::progress(state, d, &events) };
+    let away = crate::views::away(&progress, &staff);
     let gone: Vec<_> = away.iter().filter(|(_, why)| *why == crate::views::Away::Moved).map(|(id, _)| *id).collect();
     if !gone.is_empty() {
         names.extend(state.store.identity.account_names(&gone).await?);
@@ -161,7 +162,7 @@ async fn show_page(
         just_submitted: false,
         done: None,
         layout: Layout::new(state, viewer, format!("{} {code}", if en { "Dossier" } else { "Hồ sơ" })),
-        steps: if owner { Vec::new() } else { step_rows(state, d, &events, &names, &away, en) },
+        steps: if owner { Vec::new() } else { step_rows(state, d, progress, &names, &away, en) },
         assignees_now,
         assignees_next,
         d: summary(state, d, en),
