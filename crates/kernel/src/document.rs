@@ -88,3 +88,30 @@ impl DocumentKind {
         }
     }
 }
+
+/// A signed document the platform issued, as the public verifier answers for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedDocument {
+    /// The code printed under the QR code ("KQ-7F3K-92QD-M4XA"): unguessable, not the dossier's.
+    pub code: String,
+    /// `result` or `receipt`.
+    pub kind: String,
+    pub dossier: String,
+    pub agency: String,
+    /// A receipt's number within its agency and year (gap-free); 0 for results.
+    pub year: i32,
+    pub seq: i64,
+    /// Hex SHA-256 of the signed file.
+    pub sha256: String,
+    pub signer: String,
+    pub certificate_sha256: String,
+    /// RFC 3339.
+    pub signed_at: String,
+    pub timestamped: bool,
+    /// `issued`, `revoked` or `replaced`.
+    pub status: String,
+    pub replaced_by: Option<String>,
+    pub status_note: Option<String>,
+    /// The file's name in the citizen's document store.
+    pub name: String,
+}

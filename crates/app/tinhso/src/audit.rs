@@ -25,6 +25,7 @@ use tinhso_opendata::audit::{DataLabels, LANE_PREFIX as DATA_LANES};
 use tinhso_payments::audit::{PaymentLabels, LANE_PREFIX as PAYMENT_LANES};
 use tinhso_reports::audit::{ReportLabels, LANE_PREFIX};
 use tinhso_results::audit::{ResultLabels, LANE_PREFIX as RESULT_LANES};
+use tinhso_results_port::ResultsStore;
 use tinhso_store::admin::{self, AdminLabels};
 use tinhso_store::{plan, staff_audit, Stores};
 
@@ -433,9 +434,11 @@ async fn payment_rows_agree(store: &Stores, chained: u64) -> Result<std::result:
 /// signed file's digest, its number, signer and dossier, and its status.
 async fn document_rows_agree(store: &Stores, chained: u64) -> Result<std::result::Result<(), Break>> {
     let rows = EntryRows {
-        page: |after: String| async move { store.results.documents_with_entries(&after, REPORT_PAGE).await },
-        key: |d: &tinhso_store::IssuedDocument| d.code.as_str(),
-        name: |d: &tinhso_store::IssuedDocument| d.code.as_str(),
+        page: |after: String| async move {
+            store.port::<dyn ResultsStore>()?.documents_with_entries(&after, REPORT_PAGE).await
+        },
+        key: |d: &tinhso_kernel::document::IssuedDocument| d.code.as_str(),
+        name: |d: &tinhso_kernel::document::IssuedDocument| d.code.as_str(),
         differs: document_differs,
         kind: RowKind::Document,
     };
@@ -552,7 +555,7 @@ fn dataset_differs(d: &tinhso_store::DatasetRow, entries: &[(String, String)]) -
     tinhso_opendata::audit::row_differs(&row, &entries)
 }
 
-fn document_differs(d: &tinhso_store::IssuedDocument, entries: &[(String, String)]) -> Option<&'static str> {
+fn document_differs(d: &tinhso_kernel::document::IssuedDocument, entries: &[(String, String)]) -> Option<&'static str> {
     let row = tinhso_results::audit::StoredDocument {
         code: &d.code,
         kind: &d.kind,

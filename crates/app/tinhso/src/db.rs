@@ -7,6 +7,7 @@ use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tinhso_postgres::PgStore;
+use tinhso_results_port::ResultsStore;
 use tinhso_sqlite::SqliteStore;
 use tinhso_store::migrate::Migrations;
 use tinhso_store::plan::{DossierProjection, Projections};
@@ -72,14 +73,15 @@ pub async fn sqlite(path: &Path) -> Result<Stores> {
         reports: Arc::new(tinhso_reports_store::ReportsSqlite::new(db.clone())),
         opendata: Arc::new(tinhso_opendata_store::OpenDataSqlite::new(db.clone())),
         datastore: Arc::new(tinhso_opendata_store::DatastoreSqlite::new(db.clone())),
-        results: Arc::new(tinhso_results_store::ResultsSqlite::new(db.clone())),
         payments: Arc::new(tinhso_payments_store::PaymentsSqlite::new(db.clone())),
         eid: Arc::new(tinhso_eid_store::EidSqlite::new(db.clone())),
         exchange: Arc::new(tinhso_exchange_store::ExchangeSqlite::new(db.clone())),
         dti: Arc::new(tinhso_dti_store::DtiSqlite::new(db.clone())),
         drafts: dossiers,
     };
-    refolded(Stores::of(db, modules)).await
+    let mut stores = Stores::of(db.clone(), modules);
+    stores.modules.insert::<dyn ResultsStore>(Arc::new(tinhso_results_store::ResultsSqlite::new(db)));
+    refolded(stores).await
 }
 
 /// The platform on the PostgreSQL database at `url` (migrated if needed), with a pool of
@@ -104,7 +106,6 @@ pub async fn postgres_with(url: &str, ca_pem: Option<&[u8]>, connections: usize)
         reports: Arc::new(tinhso_reports_store::ReportsPg::new(db.clone())),
         opendata: Arc::new(tinhso_opendata_store::OpenDataPg::new(db.clone())),
         datastore: Arc::new(tinhso_opendata_store::DatastorePg::new(db.clone())),
-        results: Arc::new(tinhso_results_store::ResultsPg::new(db.clone())),
         payments: Arc::new(tinhso_payments_store::PaymentsPg::new(db.clone())),
         eid: Arc::new(tinhso_eid_store::EidPg::new(db.clone())),
         exchange: Arc::new(tinhso_exchange_store::ExchangePg::new(db.clone())),
@@ -112,6 +113,7 @@ pub async fn postgres_with(url: &str, ca_pem: Option<&[u8]>, connections: usize)
         drafts: dossiers,
     };
     let mut stores = Stores::of(db.clone(), modules);
+    stores.modules.insert::<dyn ResultsStore>(Arc::new(tinhso_results_store::ResultsPg::new(db.clone())));
     stores.blobs = Some(db);
     refolded(stores).await
 }

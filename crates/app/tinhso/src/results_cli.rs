@@ -30,20 +30,20 @@ pub async fn run(action: ResultsCommand) -> Result<ExitCode> {
             if reason.is_empty() {
                 bail!("--reason: nêu lý do thu hồi / give the reason");
             }
-            let store = data.open().await?;
+            let store = data.open().await?.port::<dyn tinhso_results_port::ResultsStore>()?;
             let code = code.trim().to_uppercase();
-            let Some(doc) = store.results.issued_by_code(&code).await? else {
+            let Some(doc) = store.issued_by_code(&code).await? else {
                 bail!("không có văn bản mã {code} / no document {code}");
             };
             if let Some(r) = &replaced_by {
-                if store.results.issued_by_code(r).await?.is_none() {
+                if store.issued_by_code(r).await?.is_none() {
                     bail!("không có văn bản thay thế mã {r} / no document {r}");
                 }
             }
             let status = if replaced_by.is_some() { "replaced" } else { "revoked" };
             let payload = tinhso_results::audit::status_changed(status, &doc.code, &reason, replaced_by.as_deref());
             let entry = tinhso_results::audit::entry(&doc.agency, &doc.code, 0, payload);
-            if store.results.set_issued_status(&code, status, replaced_by.as_deref(), &reason, &entry).await? {
+            if store.set_issued_status(&code, status, replaced_by.as_deref(), &reason, &entry).await? {
                 println!("Đã ghi: {code} {status} / recorded");
                 Ok(ExitCode::SUCCESS)
             } else {

@@ -247,7 +247,7 @@ pub async fn run(a: Args) -> Result<()> {
             let store = store.clone();
             set.spawn(async move {
                 let code = format!("KQ-B{:03}-{:04}-{:04}", i / 100_000_000 % 1000, i / 10_000 % 10_000, i % 10_000);
-                let doc = tinhso_store::IssuedDocument {
+                let doc = tinhso_kernel::document::IssuedDocument {
                     code: code.clone(),
                     kind: "result".into(),
                     dossier: format!("000.00.03.H08-261203-{:04}", i % 10_000),
@@ -273,7 +273,7 @@ pub async fn run(a: Args) -> Result<()> {
                     actor: 0,
                     payload: "{\"kind\":\"result_issued\"}".into(),
                 };
-                store.results.issue(&doc, &entry).await.map(|_| code)
+                store.port::<dyn tinhso_results_port::ResultsStore>()?.issue(&doc, &entry).await.map(|_| code)
             });
         }
         while let Some(r) = set.join_next().await {

@@ -490,8 +490,6 @@ mod ports;
 pub use ports::*;
 mod stores;
 pub use stores::*;
-mod ports_results;
-pub use ports_results::*;
 mod ports_payments;
 pub use ports_payments::*;
 mod ports_eid;

@@ -2,8 +2,10 @@
 //! by hash, gap-free receipt numbers that two issuers cannot both take, revocation once.
 
 use crate::ports::{postgres, sqlite};
+use tinhso_kernel::document::IssuedDocument;
 use tinhso_ledger::chain::Link;
-use tinhso_store::{IssuedDocument, StoreError, Stores};
+use tinhso_results_port::ResultsStore;
+use tinhso_store::{StoreError, Stores};
 
 #[tokio::test]
 async fn results_sqlite() {
@@ -48,7 +50,8 @@ fn entry(code: &str, kind: &str) -> Link {
 }
 
 async fn results(s: Stores) {
-    let r = s.results.as_ref();
+    let port = s.port::<dyn ResultsStore>().unwrap();
+    let r = port.as_ref();
     assert_eq!(r.next_receipt_seq("000.00.03.H08", 2026).await.unwrap(), 1);
     r.issue(&doc("KQ-A", "result", 0, 'a'), &entry("KQ-A", "result_issued")).await.unwrap();
     r.issue(&doc("BL-1", "receipt", 1, 'b'), &entry("BL-1", "receipt_issued")).await.unwrap();

@@ -209,8 +209,9 @@ async fn submit_or_check(
     let now = Utc::now();
     // A result or receipt the platform issued is digitised data by fact, however recently.
     let mut issued = Vec::with_capacity(docs.len());
+    let register = tinhso_http::capability::issued::register(state)?;
     for d in &docs {
-        issued.push(state.store.results.issued_by_sha256(d.sha256.as_str()).await?.is_some());
+        issued.push(register.by_sha256(d.sha256.as_str()).await?.is_some());
     }
     let kind = EventKind::Submitted {
         procedure: procedure.code.clone(),

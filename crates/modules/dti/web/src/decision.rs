@@ -10,9 +10,10 @@ use tinhso_dti::{audit, UnitGroup};
 use tinhso_http::capability::documents::{self, ToIssue};
 use tinhso_http::error::AppError;
 use tinhso_http::state::AppState;
+use tinhso_kernel::document::IssuedDocument;
 use tinhso_kernel::document::{place_date, Block, DocumentKind, OfficialDocument};
 use tinhso_kernel::province::{AgencyKind, AgencyLevel};
-use tinhso_store::{Account, IssuedDocument};
+use tinhso_store::Account;
 
 /// One group's ranking as the decision lists it.
 struct DecisionGroup {
@@ -111,7 +112,7 @@ fn to_issue(state: &AppState, d: &Decision, by: &Account) -> Result<ToIssue, App
 /// by another signed here).
 pub async fn issued(state: &AppState, year: i32) -> Result<Option<IssuedDocument>, AppError> {
     let subject = audit::round_subject(year);
-    let all = state.store.results.issued_for_dossier(&subject).await?;
+    let all = tinhso_http::capability::issued::register(state)?.about(&subject).await?;
     Ok(all.into_iter().find(|d| d.kind == DocumentKind::Decision.as_str() && d.status == "issued"))
 }
 

@@ -44,14 +44,15 @@ pub async fn issue_for(state: &AppState, p: &Payment) -> Result<String, AppError
     let year = chrono::Datelike::year(&today);
     let agency_name = state.agency_name(&p.agency).unwrap_or(&p.agency).to_owned();
     let amount = u64::try_from(p.amount_vnd).unwrap_or(0);
+    let register = tinhso_http::capability::issued::register(state)?;
     for _ in 0..5 {
         // Issued meanwhile by another server settling the same payment: that one stands.
-        let issued = state.store.results.issued_for_dossier(&p.dossier).await?;
+        let issued = register.about(&p.dossier).await?;
         if let Some(r) = issued.into_iter().find(|d| d.kind == "receipt") {
             state.store.payments.set_receipt(&p.txn_ref, &r.code).await?;
             return Ok(r.code);
         }
-        let seq = state.store.results.next_receipt_seq(&p.agency, year).await?;
+        let seq = register.next_receipt_seq(&p.agency, year).await?;
         let number = format!("BL-{year}-{seq:06}/{}", p.agency);
         let method = if p.method == "bank" { "Chuyển khoản (VietQR)" } else { "Cổng thanh toán trực tuyến" };
         let doc = OfficialDocument {

@@ -1,10 +1,11 @@
-//! The electronic-results module's storage: its port, `ResultsStore`, on each engine. An
+//! The electronic-results module's storage: its port (`tinhso-results-port`'s `ResultsStore`)
+//! on each engine. An
 //! issue writes the document's row and its ledger entry (`ledger::append_entry`, lane
 //! `kq/<agency>`) in one transaction; a receipt's number is unique per agency and year, so
 //! two servers numbering at once cannot both take it.
 //!
-//! May depend on: the ledger, the module's rules (`tinhso-results`, for the ledger's subject of
-//! a document), the storage vocabulary (`tinhso-store`) and the engines.
+//! May depend on: the kernel, the ledger, the module's rules (`tinhso-results`, for the ledger's
+//! subject of a document) and port, the storage vocabulary (`tinhso-store`) and the engines.
 
 pub mod postgres;
 pub mod sqlite;

@@ -3,10 +3,12 @@
 use crate::COLUMNS;
 use async_trait::async_trait;
 use std::sync::Arc;
+use tinhso_kernel::document::IssuedDocument;
 use tinhso_ledger::chain::Link;
 use tinhso_postgres::{ledger, map_err, Cached, PgStore};
+use tinhso_results_port::ResultsStore;
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::{IssuedDocument, Result, ResultsStore};
+use tinhso_store::Result;
 use tokio_postgres::Row;
 
 pub const MIGRATIONS: Migrations = Migrations {

@@ -4,10 +4,12 @@ use crate::COLUMNS;
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use std::sync::Arc;
+use tinhso_kernel::document::IssuedDocument;
 use tinhso_ledger::chain::Link;
+use tinhso_results_port::ResultsStore;
 use tinhso_sqlite::{exec, ledger, map_err, SqliteStore};
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::{IssuedDocument, Result, ResultsStore};
+use tinhso_store::Result;
 
 pub const MIGRATIONS: Migrations = Migrations {
     module: crate::MODULE,

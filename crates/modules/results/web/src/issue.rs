@@ -9,13 +9,14 @@ use chrono::{DateTime, Utc};
 use tinhso_http::capability::documents::{DocumentIssuer, Issued, ToIssue};
 use tinhso_http::error::AppError;
 use tinhso_http::state::AppState;
+use tinhso_kernel::document::IssuedDocument;
 use tinhso_kernel::document::{DocumentKind, OfficialDocument, SignatureBlock};
 use tinhso_kernel::files::FilePurpose;
 use tinhso_kernel::ids::Sha256;
 use tinhso_results::cert::Unusable;
 use tinhso_results::pades::SignatureInfo;
 use tinhso_results::{render, sign, verify};
-use tinhso_store::{Attachment, IssuedDocument, StoreError};
+use tinhso_store::{Attachment, StoreError};
 
 /// Vietnam's time (UTC+7, no daylight saving) as dd/mm/yyyy hh:mm.
 pub fn vn_time(t: DateTime<Utc>) -> String {
@@ -163,10 +164,11 @@ impl DocumentIssuer for Issuer {
     }
 
     async fn withdraw(&self, state: &AppState, sha256: &Sha256, note: &str) {
-        let Ok(Some(doc)) = state.store.results.issued_by_sha256(sha256.as_str()).await else { return };
+        let Ok(store) = crate::store(state) else { return };
+        let Ok(Some(doc)) = store.issued_by_sha256(sha256.as_str()).await else { return };
         let payload = tinhso_results::audit::status_changed("revoked", &doc.code, note, None);
         let entry = tinhso_results::audit::entry(&doc.agency, &doc.code, 0, payload);
-        if let Err(e) = state.store.results.set_issued_status(&doc.code, "revoked", None, note, &entry).await {
+        if let Err(e) = store.set_issued_status(&doc.code, "revoked", None, note, &entry).await {
             tracing::error!(code = %doc.code, error = %e, "a document signed for an unwritten act could not be withdrawn");
         }
     }
@@ -214,7 +216,7 @@ async fn issue(state: &AppState, issuer: &Issuer, mut what: ToIssue) -> Result<I
     };
     let payload = tinhso_results::audit::issued(kind, &doc.code, &doc.dossier, &doc.sha256, doc.seq, &doc.signer);
     let entry = tinhso_results::audit::entry(&what.agency, &doc.code, what.actor.0, payload);
-    state.store.results.issue(&doc, &entry).await.map_err(|e| match e {
+    crate::store(state)?.issue(&doc, &entry).await.map_err(|e| match e {
         // A subject has one decision: another was issued meanwhile.
         StoreError::Conflict(m) if what.kind == DocumentKind::Decision => AppError::Conflict {
             code: "decision_taken",

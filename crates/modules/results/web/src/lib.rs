@@ -4,10 +4,14 @@
 //! issued with its ledger entry), the agencies' keys, and the public verifier (`/xac-thuc`,
 //! `/api/v1/results/...`).
 //!
-//! May depend on: the platform's HTTP crate, the results core, the kernel, the ledger's link
-//! type and the storage ports. No other module: they reach signing through the platform.
+//! It keeps the platform's register of issued documents (`capability::issued`), which the other
+//! modules read instead of its storage.
+//!
+//! May depend on: the platform's HTTP crate, the results core and port, the kernel, the ledger's
+//! link type and the storage vocabulary. No other module: they reach signing through the platform.
 
 pub mod issue;
+mod register;
 pub mod signer;
 pub mod verify;
 
@@ -15,8 +19,10 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use std::sync::Arc;
+use tinhso_http::error::AppError;
 use tinhso_http::state::AppState;
 use tinhso_http::WebModule;
+use tinhso_results_port::ResultsStore;
 use utoipa::OpenApi;
 
 /// The module's configuration on a server: who signs, and the timestamp authority for B-T.
@@ -26,9 +32,19 @@ pub struct Results {
     pub tsa: Option<String>,
 }
 
-/// Sets the module up on `state` before serving: with signing keys, it is the platform's
-/// document capability; without, documents are not signed here (approvers attach signed files).
+/// The module's storage port, which the composition root puts in `state.store`.
+pub(crate) fn store(state: &AppState) -> Result<Arc<dyn ResultsStore>, AppError> {
+    Ok(state.store.port::<dyn ResultsStore>()?)
+}
+
+/// Sets the module up on `state` before serving: it keeps the platform's register of issued
+/// documents; with signing keys, it is the platform's document capability too; without,
+/// documents are not signed here (approvers attach signed files).
 pub fn install(state: &AppState, results: Results) {
+    match store(state) {
+        Ok(port) => state.capabilities.issued.set(Arc::new(register::Register(port))),
+        Err(e) => tracing::error!(error = %e, "the results module's storage was not set up"),
+    }
     if let Some(signer) = results.signer {
         watch_certificates(state, signer.clone());
         state.capabilities.documents.set(Arc::new(issue::Issuer { signer, tsa: results.tsa }));

@@ -1,6 +1,6 @@
 //! The capabilities one module offers the others through the platform, one typed slot each:
-//! signing and issuing official documents (the results module's, used by the dossier flow,
-//! payments and the DTI), asking the national population database about a resident (the
+//! signing and issuing official documents and reading what was issued (the results module's,
+//! used by the dossier flow, payments and the DTI), asking the national population database about a resident (the
 //! data-exchange module's, used by the one-stop desk), and opening a dossier or recording a fee
 //! paid online on it (the dossier module's, used by payments), and naming a procedure (the
 //! catalogue's, used by the account pages and the modules that list what a procedure was
@@ -11,6 +11,7 @@
 
 pub mod documents;
 pub mod dossiers;
+pub mod issued;
 pub mod procedures;
 pub mod residents;
 
@@ -20,6 +21,8 @@ use std::sync::{Arc, RwLock};
 pub struct Capabilities {
     /// Draws, signs and issues a state document; empty without signing keys.
     pub documents: Slot<dyn documents::DocumentIssuer>,
+    /// What the platform issued, as other modules read it; always filled.
+    pub issued: Slot<dyn issued::IssuedRegister>,
     /// The national population database; empty without `--exchange-url`.
     pub residents: Slot<dyn residents::ResidentRegistry>,
     /// Dossiers as their access rule shows them, and a fee paid online; always filled.

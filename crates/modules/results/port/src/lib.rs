@@ -1,36 +1,16 @@
-//! The electronic-results module's port (module: results): documents the platform signed and
-//! issued (results and receipts), each with its entry on the ledger (lanes `kq/<agency>`).
+//! The electronic-results module's storage port: the documents the platform signed and issued
+//! (results, receipts, decisions), each with its entry on the ledger (lanes `kq/<agency>`).
+//! Its own store crate implements it on each engine; its web half and the composition root
+//! use it. Other modules read issued documents through the platform's `issued` capability,
+//! never through this port.
+//!
+//! May depend on: the kernel (the issued document's record), the ledger's link type and the
+//! storage vocabulary (`tinhso-store`: its errors and the way modules' ports are held).
 
-use crate::Result;
 use async_trait::async_trait;
+use tinhso_kernel::document::IssuedDocument;
 use tinhso_ledger::chain::Link;
-
-/// A signed document the platform issued, as the public verifier answers for it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IssuedDocument {
-    /// The code printed under the QR code ("KQ-7F3K-92QD-M4XA"): unguessable, not the dossier's.
-    pub code: String,
-    /// `result` or `receipt`.
-    pub kind: String,
-    pub dossier: String,
-    pub agency: String,
-    /// A receipt's number within its agency and year (gap-free); 0 for results.
-    pub year: i32,
-    pub seq: i64,
-    /// Hex SHA-256 of the signed file.
-    pub sha256: String,
-    pub signer: String,
-    pub certificate_sha256: String,
-    /// RFC 3339.
-    pub signed_at: String,
-    pub timestamped: bool,
-    /// `issued`, `revoked` or `replaced`.
-    pub status: String,
-    pub replaced_by: Option<String>,
-    pub status_note: Option<String>,
-    /// The file's name in the citizen's document store.
-    pub name: String,
-}
+use tinhso_store::Result;
 
 #[async_trait]
 pub trait ResultsStore: Send + Sync + 'static {
