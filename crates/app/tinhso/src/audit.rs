@@ -421,9 +421,11 @@ where
 /// Every payment row against its ledger entries (state, amount, dossier, agency).
 async fn payment_rows_agree(store: &Stores, chained: u64) -> Result<std::result::Result<(), Break>> {
     let rows = EntryRows {
-        page: |after: String| async move { store.payments.payments_with_entries(&after, REPORT_PAGE).await },
-        key: |p: &tinhso_store::Payment| p.txn_ref.as_str(),
-        name: |p: &tinhso_store::Payment| p.txn_ref.as_str(),
+        page: |after: String| async move {
+            store.port::<dyn tinhso_payments_port::PaymentStore>()?.payments_with_entries(&after, REPORT_PAGE).await
+        },
+        key: |p: &tinhso_payments_port::Payment| p.txn_ref.as_str(),
+        name: |p: &tinhso_payments_port::Payment| p.txn_ref.as_str(),
         differs: payment_differs,
         kind: RowKind::Payment,
     };
@@ -464,10 +466,12 @@ async fn dataset_rows_agree(store: &Stores, chained: u64) -> Result<std::result:
 /// named; so are joins deleted.
 async fn eid_rows_agree(store: &Stores, chained: u64) -> Result<std::result::Result<(), Break>> {
     let rows = EntryRows {
-        page: |after: String| async move { store.eid.eid_links_with_entries(&after, REPORT_PAGE).await },
-        key: |l: &tinhso_store::EidLink| l.ledger_subject.as_str(),
-        name: |l: &tinhso_store::EidLink| l.ledger_subject.as_str(),
-        differs: |l: &tinhso_store::EidLink, entries: &[(String, String)]| {
+        page: |after: String| async move {
+            store.port::<dyn tinhso_eid_port::EidStore>()?.eid_links_with_entries(&after, REPORT_PAGE).await
+        },
+        key: |l: &tinhso_eid_port::EidLink| l.ledger_subject.as_str(),
+        name: |l: &tinhso_eid_port::EidLink| l.ledger_subject.as_str(),
+        differs: |l: &tinhso_eid_port::EidLink, entries: &[(String, String)]| {
             let entries: Vec<(&str, &str)> = entries.iter().map(|(l, e)| (l.as_str(), e.as_str())).collect();
             tinhso_eid::audit::row_differs(l.account.0, &l.issuer, &entries)
         },
@@ -481,10 +485,12 @@ async fn eid_rows_agree(store: &Stores, chained: u64) -> Result<std::result::Res
 /// named.
 async fn lookup_rows_agree(store: &Stores, chained: u64) -> Result<std::result::Result<(), Break>> {
     let rows = EntryRows {
-        page: |after: String| async move { store.exchange.lookups_with_entries(&after, REPORT_PAGE).await },
-        key: |l: &tinhso_store::ResidentLookup| l.message_id.as_str(),
-        name: |l: &tinhso_store::ResidentLookup| l.message_id.as_str(),
-        differs: |l: &tinhso_store::ResidentLookup, entries: &[(String, String)]| {
+        page: |after: String| async move {
+            store.port::<dyn tinhso_exchange_port::ExchangeStore>()?.lookups_with_entries(&after, REPORT_PAGE).await
+        },
+        key: |l: &tinhso_exchange_port::ResidentLookup| l.message_id.as_str(),
+        name: |l: &tinhso_exchange_port::ResidentLookup| l.message_id.as_str(),
+        differs: |l: &tinhso_exchange_port::ResidentLookup, entries: &[(String, String)]| {
             let entries: Vec<(&str, &str)> = entries.iter().map(|(l, e)| (l.as_str(), e.as_str())).collect();
             tinhso_exchange::audit::row_differs(&tinhso_exchange_store::as_audited(l), &entries)
         },
@@ -499,7 +505,7 @@ async fn lookup_rows_agree(store: &Stores, chained: u64) -> Result<std::result::
 /// read again before a difference is reported (a running server may write meanwhile).
 async fn dti_rows_agree(store: &Stores, chained: u64) -> Result<std::result::Result<(), Break>> {
     let first = || async {
-        let (rounds, rows) = store.dti.dti_with_entries().await?;
+        let (rounds, rows) = store.port::<dyn tinhso_dti_port::DtiStore>()?.dti_with_entries().await?;
         let stored = (rounds.len() + rows.len()) as u64;
         let pairs = |e: &[(String, String)]| e.iter().map(|(l, p)| (l.clone(), p.clone())).collect::<Vec<_>>();
         for (r, entries) in &rounds {
@@ -571,7 +577,7 @@ fn document_differs(d: &tinhso_kernel::document::IssuedDocument, entries: &[(Str
     tinhso_results::audit::row_differs(&row, &entries)
 }
 
-fn payment_differs(p: &tinhso_store::Payment, entries: &[(String, String)]) -> Option<&'static str> {
+fn payment_differs(p: &tinhso_payments_port::Payment, entries: &[(String, String)]) -> Option<&'static str> {
     let row = tinhso_payments::audit::StoredPayment {
         txn_ref: &p.txn_ref,
         dossier: &p.dossier,

@@ -6,12 +6,16 @@
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use tinhso_dti_port::DtiStore;
+use tinhso_eid_port::EidStore;
+use tinhso_exchange_port::ExchangeStore;
+use tinhso_payments_port::PaymentStore;
 use tinhso_postgres::PgStore;
 use tinhso_results_port::ResultsStore;
 use tinhso_sqlite::SqliteStore;
 use tinhso_store::migrate::Migrations;
 use tinhso_store::plan::{DossierProjection, Projections};
-use tinhso_store::{ModulePorts, Stores};
+use tinhso_store::{ModulePortMap, ModulePorts, Stores};
 
 /// The read models every dossier write keeps in its own transaction: the operations centre's
 /// aggregates and drill-down index, and the staff inboxes' counters. A module that wants a
@@ -73,14 +77,10 @@ pub async fn sqlite(path: &Path) -> Result<Stores> {
         reports: Arc::new(tinhso_reports_store::ReportsSqlite::new(db.clone())),
         opendata: Arc::new(tinhso_opendata_store::OpenDataSqlite::new(db.clone())),
         datastore: Arc::new(tinhso_opendata_store::DatastoreSqlite::new(db.clone())),
-        payments: Arc::new(tinhso_payments_store::PaymentsSqlite::new(db.clone())),
-        eid: Arc::new(tinhso_eid_store::EidSqlite::new(db.clone())),
-        exchange: Arc::new(tinhso_exchange_store::ExchangeSqlite::new(db.clone())),
-        dti: Arc::new(tinhso_dti_store::DtiSqlite::new(db.clone())),
         drafts: dossiers,
     };
     let mut stores = Stores::of(db.clone(), modules);
-    stores.modules.insert::<dyn ResultsStore>(Arc::new(tinhso_results_store::ResultsSqlite::new(db)));
+    sqlite_ports(&db, &mut stores.modules);
     refolded(stores).await
 }
 
@@ -106,16 +106,30 @@ pub async fn postgres_with(url: &str, ca_pem: Option<&[u8]>, connections: usize)
         reports: Arc::new(tinhso_reports_store::ReportsPg::new(db.clone())),
         opendata: Arc::new(tinhso_opendata_store::OpenDataPg::new(db.clone())),
         datastore: Arc::new(tinhso_opendata_store::DatastorePg::new(db.clone())),
-        payments: Arc::new(tinhso_payments_store::PaymentsPg::new(db.clone())),
-        eid: Arc::new(tinhso_eid_store::EidPg::new(db.clone())),
-        exchange: Arc::new(tinhso_exchange_store::ExchangePg::new(db.clone())),
-        dti: Arc::new(tinhso_dti_store::DtiPg::new(db.clone())),
         drafts: dossiers,
     };
     let mut stores = Stores::of(db.clone(), modules);
-    stores.modules.insert::<dyn ResultsStore>(Arc::new(tinhso_results_store::ResultsPg::new(db.clone())));
+    postgres_ports(&db, &mut stores.modules);
     stores.blobs = Some(db);
     refolded(stores).await
+}
+
+/// The ports modules keep in their own folders, on SQLite.
+fn sqlite_ports(db: &Arc<SqliteStore>, ports: &mut ModulePortMap) {
+    ports.insert::<dyn ResultsStore>(Arc::new(tinhso_results_store::ResultsSqlite::new(db.clone())));
+    ports.insert::<dyn PaymentStore>(Arc::new(tinhso_payments_store::PaymentsSqlite::new(db.clone())));
+    ports.insert::<dyn EidStore>(Arc::new(tinhso_eid_store::EidSqlite::new(db.clone())));
+    ports.insert::<dyn ExchangeStore>(Arc::new(tinhso_exchange_store::ExchangeSqlite::new(db.clone())));
+    ports.insert::<dyn DtiStore>(Arc::new(tinhso_dti_store::DtiSqlite::new(db.clone())));
+}
+
+/// The same on PostgreSQL.
+fn postgres_ports(db: &Arc<PgStore>, ports: &mut ModulePortMap) {
+    ports.insert::<dyn ResultsStore>(Arc::new(tinhso_results_store::ResultsPg::new(db.clone())));
+    ports.insert::<dyn PaymentStore>(Arc::new(tinhso_payments_store::PaymentsPg::new(db.clone())));
+    ports.insert::<dyn EidStore>(Arc::new(tinhso_eid_store::EidPg::new(db.clone())));
+    ports.insert::<dyn ExchangeStore>(Arc::new(tinhso_exchange_store::ExchangePg::new(db.clone())));
+    ports.insert::<dyn DtiStore>(Arc::new(tinhso_dti_store::DtiPg::new(db.clone())));
 }
 
 /// The stores, once every dossier row and projection agrees with this build's fold and

@@ -10,9 +10,10 @@ use chrono::Datelike;
 use std::collections::BTreeMap;
 use tinhso_dti::assessment::{self, Appraised, Round, Score};
 use tinhso_dti::{audit, Appraisal, Command, Framework, Points, Scores, Step};
+use tinhso_dti_port::{DtiAssessment, DtiRound};
 use tinhso_kernel::ids::AccountId;
 use tinhso_ledger::chain::Link;
-use tinhso_store::{DtiAssessment, DtiRound, Stores};
+use tinhso_store::Stores;
 
 fn entry(subject: String, by: AccountId, at: &str, payload: String) -> Link {
     Link { id: 0, lane: audit::LANE.into(), seq: 0, dossier: subject, at: at.into(), actor: by.0, payload }
@@ -36,7 +37,10 @@ pub async fn seed(store: &Stores, world: &World<'_>, by: AccountId) -> Result<us
         deadline: &round.deadline,
         published_at: None,
     });
-    store.dti.open_round(&round, &entry(audit::round_subject(year), by, &at, opened), &[]).await?;
+    store
+        .port::<dyn tinhso_dti_port::DtiStore>()?
+        .open_round(&round, &entry(audit::round_subject(year), by, &at, opened), &[])
+        .await?;
     let units: Vec<(String, &str)> = store
         .province
         .agencies()
@@ -113,12 +117,15 @@ pub async fn seed(store: &Stores, world: &World<'_>, by: AccountId) -> Result<us
                 updated_by: by,
             };
             let expected = (version > 1).then_some(version - 1);
-            store.dti.put_assessment(&row, expected, &entry(audit::subject(year, unit), by, &at, payload), &[]).await?;
+            store
+                .port::<dyn tinhso_dti_port::DtiStore>()?
+                .put_assessment(&row, expected, &entry(audit::subject(year, unit), by, &at, payload), &[])
+                .await?;
             current = Some(next);
         }
     }
     let published = entry(audit::round_subject(year), by, &at, audit::round_published(year, &at));
-    store.dti.publish_round(year, &at, &published, &[]).await?;
+    store.port::<dyn tinhso_dti_port::DtiStore>()?.publish_round(year, &at, &published, &[]).await?;
     Ok(units.len())
 }
 
@@ -128,7 +135,14 @@ pub async fn seed(store: &Stores, world: &World<'_>, by: AccountId) -> Result<us
 pub async fn sign_decisions(state: &tinhso_http::AppState) -> Result<()> {
     use tinhso_dti_web::decision;
     let Some(admin) = state.store.identity.account_by_login("quantri@tinhso.local").await? else { return Ok(()) };
-    for round in state.store.dti.rounds().await?.into_iter().filter(|r| r.published_at.is_some()) {
+    for round in state
+        .store
+        .port::<dyn tinhso_dti_port::DtiStore>()?
+        .rounds()
+        .await?
+        .into_iter()
+        .filter(|r| r.published_at.is_some())
+    {
         if decision::issued(state, round.year).await.map_err(|e| anyhow!("{e:?}"))?.is_none() {
             let loaded = tinhso_dti_web::service::load(round).map_err(|e| anyhow!("{e:?}"))?;
             decision::sign(state, &admin, &loaded).await.map_err(|e| anyhow!("{e:?}"))?;

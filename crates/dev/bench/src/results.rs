@@ -283,7 +283,7 @@ pub async fn run(a: Args) -> Result<()> {
     eprintln!("  {} issued documents in {:.0} s", a.documents, t.elapsed().as_secs_f64());
     for (i, code) in codes.iter().enumerate() {
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        let p = tinhso_store::Payment {
+        let p = tinhso_payments_port::Payment {
             txn_ref: format!("BENCH{i:08}"),
             dossier: code.clone(),
             agency: JUSTICE.into(),
@@ -305,7 +305,7 @@ pub async fn run(a: Args) -> Result<()> {
             actor: citizen_id,
             payload: "{\"kind\":\"payment_created\"}".into(),
         };
-        store.payments.create_payment(&p, &entry).await?;
+        store.port::<dyn tinhso_payments_port::PaymentStore>()?.create_payment(&p, &entry).await?;
     }
     drop(store);
 

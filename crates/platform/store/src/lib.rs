@@ -490,16 +490,8 @@ mod ports;
 pub use ports::*;
 mod stores;
 pub use stores::*;
-mod ports_payments;
-pub use ports_payments::*;
-mod ports_eid;
-pub use ports_eid::*;
-mod ports_dti;
-pub use ports_dti::*;
 mod ports_drafts;
 pub use ports_drafts::*;
-mod ports_exchange;
-pub use ports_exchange::*;
 mod ports_opendata;
 pub use ports_opendata::*;
 

@@ -7,9 +7,11 @@ use crate::ports::{postgres, province_with_citizen, sqlite};
 use std::collections::BTreeMap;
 use tinhso_dti::assessment::Score;
 use tinhso_dti::{audit, Points, Scores, Step};
+use tinhso_dti_port::DtiStore;
+use tinhso_dti_port::{DtiAssessment, DtiRound};
 use tinhso_kernel::ids::AccountId;
 use tinhso_ledger::chain::Link;
-use tinhso_store::{DtiAssessment, DtiRound, StoreError, Stores};
+use tinhso_store::{StoreError, Stores};
 
 #[tokio::test]
 async fn dti_sqlite() {
@@ -75,13 +77,14 @@ fn conflict<T: std::fmt::Debug>(r: Result<T, StoreError>) {
 }
 
 async fn entries(s: &Stores) -> usize {
-    let (rounds, rows) = s.dti.dti_with_entries().await.unwrap();
+    let (rounds, rows) = s.port::<dyn DtiStore>().unwrap().dti_with_entries().await.unwrap();
     rounds.iter().map(|(_, e)| e.len()).sum::<usize>() + rows.iter().map(|(_, e)| e.len()).sum::<usize>()
 }
 
 async fn dti(s: Stores) {
     let by = province_with_citizen(&s).await;
-    let d = s.dti.as_ref();
+    let port = s.port::<dyn DtiStore>().unwrap();
+    let d = port.as_ref();
     // A round opens once.
     let (r, e, _) = round(2026);
     d.open_round(&r, &e, &[]).await.unwrap();

@@ -4,10 +4,11 @@
 //! entries.
 
 use crate::ports::{account, postgres, province_with_citizen, sqlite};
+use tinhso_eid_port::{EidLink, Joined};
 use tinhso_kernel::ids::AccountId;
 use tinhso_ledger::chain::Link;
 use tinhso_policy::Role;
-use tinhso_store::{EidLink, Joined, Stores};
+use tinhso_store::Stores;
 
 #[tokio::test]
 async fn eid_sqlite() {
@@ -43,7 +44,8 @@ async fn eid(s: Stores) {
         .create_account(&account("0912000222", "Trần Bình", Role::Citizen, None, Some("001090000002")))
         .await
         .unwrap();
-    let e = s.eid.as_ref();
+    let port = s.port::<dyn tinhso_eid_port::EidStore>().unwrap();
+    let e = port.as_ref();
     assert_eq!(e.eid_account(ISSUER, "sub-an").await.unwrap(), None);
     let (l, entry) = link("sub-an", an);
     assert_eq!(e.join_eid(&l, &entry).await.unwrap(), Joined::Made);

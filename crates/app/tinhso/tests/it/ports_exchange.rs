@@ -4,10 +4,11 @@
 //! lookup with its entry.
 
 use crate::ports::{account, postgres, province_with_citizen, sqlite};
+use tinhso_exchange_port::{LookupFilter, ResidentLookup};
 use tinhso_kernel::ids::AccountId;
 use tinhso_ledger::chain::Link;
 use tinhso_policy::Role;
-use tinhso_store::{LookupFilter, ResidentLookup, Stores};
+use tinhso_store::Stores;
 
 #[tokio::test]
 async fn exchange_sqlite() {
@@ -52,7 +53,8 @@ async fn exchange(s: Stores) {
     let officer = province_with_citizen(&s).await;
     let other = s.identity.create_account(&account("0912000333", "Lê Thị Hằng", Role::Citizen, None, None)).await;
     let other = other.unwrap();
-    let x = s.exchange.as_ref();
+    let port = s.port::<dyn tinhso_exchange_port::ExchangeStore>().unwrap();
+    let x = port.as_ref();
     let mut written = Vec::new();
     for n in 0..7 {
         let id = if n % 3 == 0 { "001090000001" } else { "001090000002" };

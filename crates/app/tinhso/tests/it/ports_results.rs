@@ -116,8 +116,8 @@ async fn payments_postgres() {
     payments(postgres().await).await;
 }
 
-fn payment(txn: &str, dossier: &str, method: &str, state: &str) -> tinhso_store::Payment {
-    tinhso_store::Payment {
+fn payment(txn: &str, dossier: &str, method: &str, state: &str) -> tinhso_payments_port::Payment {
+    tinhso_payments_port::Payment {
         txn_ref: txn.into(),
         dossier: dossier.into(),
         agency: "000.00.03.H08".into(),
@@ -147,7 +147,8 @@ fn pay_entry(txn: &str, kind: &str) -> Link {
 /// Payments: a move is a compare-and-set (of two racing notifications one wins), a dossier
 /// is paid once, and a statement line is recorded once with the payment it makes.
 async fn payments(s: Stores) {
-    let p = s.payments.as_ref();
+    let port = s.port::<dyn tinhso_payments_port::PaymentStore>().unwrap();
+    let p = port.as_ref();
     let d = "000.00.03.H08-261203-0001";
     p.create_payment(&payment("T1", d, "gateway", "pending"), &pay_entry("T1", "payment_created")).await.unwrap();
     p.create_payment(&payment("T2", d, "gateway", "pending"), &pay_entry("T2", "payment_created")).await.unwrap();
@@ -169,7 +170,7 @@ async fn payments(s: Stores) {
     p.set_receipt("T1", "BL-AAAA").await.unwrap();
     assert_eq!(p.payment("T1").await.unwrap().unwrap().receipt.as_deref(), Some("BL-AAAA"));
     // Bank lines: once by reference, the payment with it.
-    let line = tinhso_store::BankLine {
+    let line = tinhso_payments_port::BankLine {
         reference: "FT1".into(),
         date: "03/12/2026".into(),
         amount_vnd: 8000,

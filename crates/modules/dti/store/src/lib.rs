@@ -62,7 +62,7 @@ impl Audited {
 
 /// What a stored assessment says, as its ledger entry must vouch for it (`audit verify`);
 /// `Err(column)` for a column that no longer parses (edited by hand).
-pub fn as_audited(a: &tinhso_store::DtiAssessment) -> Result<Audited, &'static str> {
+pub fn as_audited(a: &tinhso_dti_port::DtiAssessment) -> Result<Audited, &'static str> {
     Ok(Audited {
         year: a.year,
         unit: a.unit.clone(),

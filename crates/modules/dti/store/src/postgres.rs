@@ -4,11 +4,12 @@
 use crate::{kind, published, stale, ASSESSMENT, ROUND};
 use async_trait::async_trait;
 use std::sync::Arc;
+use tinhso_dti_port::{DtiAssessment, DtiAudited, DtiRound, DtiStore};
 use tinhso_kernel::ids::AccountId;
 use tinhso_ledger::chain::Link;
 use tinhso_postgres::{ledger, map_err, outbox, Cached, PgStore};
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::{DtiAssessment, DtiAudited, DtiRound, DtiStore, Notification, Result, StoreError};
+use tinhso_store::{Notification, Result, StoreError};
 use tokio_postgres::Row;
 
 pub const MIGRATIONS: Migrations = Migrations {

@@ -131,13 +131,13 @@ async fn index_page(
     if !reads_all && own.is_none() {
         return Err(viewer.require(&Action::ViewDigitalTransformation).err().unwrap_or(AppError::Forbidden));
     }
-    let rounds = state.store.dti.rounds().await?;
+    let rounds = crate::dti_port(state)?.rounds().await?;
     let year = year.or_else(|| rounds.first().map(|r| r.year));
     let chosen = rounds.iter().find(|r| Some(r.year) == year).cloned().map(service::load).transpose()?;
     if year.is_some() && chosen.is_none() && !rounds.is_empty() {
         return Err(AppError::NotFound);
     }
-    let state_of = |r: &tinhso_store::DtiRound| match &r.published_at {
+    let state_of = |r: &tinhso_dti_port::DtiRound| match &r.published_at {
         Some(at) => format!("{} {}", pick(en, "công bố", "published"), date(Some(at))),
         None => pick(en, "đang đánh giá", "in progress"),
     };
@@ -154,7 +154,7 @@ async fn index_page(
     let mut waiting = 0;
     let mut counts: std::collections::BTreeMap<Option<Step>, usize> = Default::default();
     if let Some(loaded) = &chosen {
-        let stored = state.store.dti.assessments(loaded.round.year).await?;
+        let stored = crate::dti_port(state)?.assessments(loaded.round.year).await?;
         for (code, name, group) in service::units(state) {
             if !reads_all && Some(&code) != own.as_ref() {
                 continue;

@@ -26,7 +26,8 @@ pub const PUBLIC: &str = "/chi-so-chuyen-doi-so";
 pub(crate) type GroupRanking = (UnitGroup, Vec<Ranked<(AgencyCode, Vec<Points>)>>);
 
 async fn published(state: &AppState, year: Option<i32>) -> Result<(Vec<i32>, Option<Loaded>), AppError> {
-    let rounds: Vec<_> = state.store.dti.rounds().await?.into_iter().filter(|r| r.published_at.is_some()).collect();
+    let rounds: Vec<_> =
+        crate::dti_port(state)?.rounds().await?.into_iter().filter(|r| r.published_at.is_some()).collect();
     let years = rounds.iter().map(|r| r.year).collect();
     let chosen = match year {
         Some(y) => rounds.into_iter().find(|r| r.year == y),
@@ -36,7 +37,7 @@ async fn published(state: &AppState, year: Option<i32>) -> Result<(Vec<i32>, Opt
 }
 
 pub(crate) async fn rankings(state: &AppState, loaded: &Loaded) -> Result<Vec<GroupRanking>, AppError> {
-    let stored = state.store.dti.assessments(loaded.round.year).await?;
+    let stored = crate::dti_port(state)?.assessments(loaded.round.year).await?;
     let mut out = Vec::new();
     for group in UnitGroup::ALL {
         let mut units = Vec::new();

@@ -15,7 +15,7 @@ pub const DAYS_BEFORE: i64 = 3;
 pub async fn remind(state: &AppState) -> Result<usize, AppError> {
     let today = service::today();
     let mut sent = 0;
-    for round in state.store.dti.rounds().await? {
+    for round in crate::dti_port(state)?.rounds().await? {
         let loaded: Loaded = service::load(round)?;
         let Some(deadline) = loaded.deadline() else { continue };
         let left = (deadline - today).num_days();
@@ -23,7 +23,7 @@ pub async fn remind(state: &AppState) -> Result<usize, AppError> {
             continue;
         }
         let year = loaded.round.year;
-        let stored = state.store.dti.assessments(year).await?;
+        let stored = crate::dti_port(state)?.assessments(year).await?;
         let staff = state.store.identity.staff_accounts().await?;
         let said = tinhso_kernel::format::date_vi(deadline);
         for (unit, name, _) in service::units(state) {

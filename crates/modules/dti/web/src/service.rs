@@ -8,13 +8,14 @@ use std::collections::BTreeMap;
 use tinhso_dti::assessment::{self, Round, Score};
 use tinhso_dti::measure::{self, Measure, Reading};
 use tinhso_dti::{audit, Appraisal, Assessment, Command, Framework, Frameworks, Refusal, Scores, Step, UnitGroup};
+use tinhso_dti_port::{DtiAssessment, DtiRound};
 use tinhso_http::error::AppError;
 use tinhso_http::state::AppState;
 use tinhso_ioc_web::service::{self as ioc, Period, Unit};
 use tinhso_kernel::ids::AgencyCode;
 use tinhso_kernel::province::AgencyLevel;
 use tinhso_ledger::chain::Link;
-use tinhso_store::{Account, DtiAssessment, DtiRound, StoreError};
+use tinhso_store::{Account, StoreError};
 
 /// Today, in the province (UTC+7).
 pub fn today() -> NaiveDate {
@@ -78,7 +79,7 @@ pub fn load(round: DtiRound) -> Result<Loaded, AppError> {
 }
 
 pub async fn round(state: &AppState, year: i32) -> Result<Option<Loaded>, AppError> {
-    let rounds = state.store.dti.rounds().await?;
+    let rounds = crate::dti_port(state)?.rounds().await?;
     rounds.into_iter().find(|r| r.year == year).map(load).transpose()
 }
 
@@ -98,7 +99,7 @@ pub fn read(row: DtiAssessment) -> Result<Read, AppError> {
 }
 
 pub async fn assessment(state: &AppState, year: i32, unit: &AgencyCode) -> Result<Option<Read>, AppError> {
-    state.store.dti.assessment(year, unit.as_str()).await?.map(read).transpose()
+    crate::dti_port(state)?.assessment(year, unit.as_str()).await?.map(read).transpose()
 }
 
 /// The year so far (or whole, once over), in local days.
@@ -227,7 +228,7 @@ pub async fn apply(
         Some(step) => notices::notices(state, step).await?,
         None => Vec::new(),
     };
-    match state.store.dti.put_assessment(&row, seen, &entry, &notes).await {
+    match crate::dti_port(state)?.put_assessment(&row, seen, &entry, &notes).await {
         Ok(()) => Ok(Ok(next)),
         Err(StoreError::Conflict(_)) => Err(changed_meanwhile()),
         Err(e) => Err(e.into()),
@@ -269,7 +270,7 @@ pub async fn open(
     let entry = entry(audit::round_subject(year), by, at, payload);
     let said = tinhso_kernel::format::date_vi(deadline_day);
     let notes = notices::notices(state, notices::Step::Opened { year, deadline: &said }).await?;
-    match state.store.dti.open_round(&round, &entry, &notes).await {
+    match crate::dti_port(state)?.open_round(&round, &entry, &notes).await {
         Ok(()) => Ok(()),
         Err(StoreError::Conflict(_)) => Err(AppError::Conflict {
             code: "dti_round_exists",
@@ -285,7 +286,7 @@ pub async fn publish(state: &AppState, by: &Account, year: i32) -> Result<(), Ap
     let at = now();
     let entry = entry(audit::round_subject(year), by, at.clone(), audit::round_published(year, &at));
     let notes = notices::notices(state, notices::Step::Published { year }).await?;
-    match state.store.dti.publish_round(year, &at, &entry, &notes).await {
+    match crate::dti_port(state)?.publish_round(year, &at, &entry, &notes).await {
         Ok(()) => Ok(()),
         Err(StoreError::Conflict(_)) => Err(AppError::Conflict {
             code: "dti_not_publishable",

@@ -4,11 +4,12 @@ use crate::LINK;
 use async_trait::async_trait;
 use rusqlite::{params, OptionalExtension, Row};
 use std::sync::Arc;
+use tinhso_eid_port::{EidLink, EidStore, Joined};
 use tinhso_kernel::ids::AccountId;
 use tinhso_ledger::chain::Link;
 use tinhso_sqlite::{exec, ledger, SqliteStore};
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::{EidLink, EidStore, Joined, Result};
+use tinhso_store::Result;
 
 pub const MIGRATIONS: Migrations = Migrations {
     module: crate::MODULE,

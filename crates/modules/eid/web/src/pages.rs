@@ -13,6 +13,7 @@ use serde::Deserialize;
 use std::sync::Arc;
 use tinhso_eid::resolve::{self, Facts, Holder, JoinCheck, SignIn};
 use tinhso_eid::Person;
+use tinhso_eid_port::{EidLink, Joined};
 use tinhso_http::auth::{self, Viewer};
 use tinhso_http::error::AppError;
 use tinhso_http::form::{FormData, PageQuery};
@@ -23,7 +24,7 @@ use tinhso_http::views::{render, Layout};
 use tinhso_kernel::ids::AccountId;
 use tinhso_ledger::chain::Link;
 use tinhso_policy::Role;
-use tinhso_store::{Account, EidLink, Joined, NewAccount, StoreError};
+use tinhso_store::{Account, NewAccount, StoreError};
 
 fn provider(state: &AppState) -> Result<Arc<Provider>, AppError> {
     state.module_state::<Eid>().provider.clone().ok_or(AppError::NotFound)
@@ -284,7 +285,7 @@ fn holder(a: &Account) -> Holder {
 /// What the store knows of `person` for [`resolve::sign_in`].
 async fn facts(state: &AppState, p: &Provider, person: &Person) -> Result<Facts, AppError> {
     let ids = &state.store.identity;
-    let linked = match state.store.eid.eid_account(&p.config.issuer, &person.subject).await? {
+    let linked = match crate::eid_port(state)?.eid_account(&p.config.issuer, &person.subject).await? {
         Some(id) => ids.account(id).await?.as_ref().map(holder),
         None => None,
     };
@@ -358,7 +359,7 @@ async fn join(
 ) -> Result<Result<Done, Problem>, AppError> {
     // Signed out, or another account signed in, since the join started.
     let Some(current) = viewer.account.as_ref().filter(|a| a.id == id) else { return Ok(Err(Problem::Expired)) };
-    let linked = state.store.eid.eid_account(&p.config.issuer, &person.subject).await?;
+    let linked = crate::eid_port(state)?.eid_account(&p.config.issuer, &person.subject).await?;
     Ok(match resolve::join(&holder(current), linked, person) {
         JoinCheck::Join => match join_now(state, p, person, id, false).await? {
             Joined::Made | Joined::Already => Ok(Done::Joined),
@@ -398,7 +399,7 @@ async fn join_now(
         actor: account.0,
         payload: tinhso_eid::audit::payload(account.0, issuer, made),
     };
-    let joined = state.store.eid.join_eid(&link, &entry).await?;
+    let joined = crate::eid_port(state)?.join_eid(&link, &entry).await?;
     if joined == Joined::Made {
         tracing::info!(account = account.0, made, "account joined to the e-ID");
     }
@@ -432,7 +433,7 @@ pub async fn account(
     let err = page_err(&viewer);
     let p = provider(&state).map_err(&err)?;
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
-    let links = state.store.eid.eid_links(account.id).await.map_err(|e| err(e.into()))?;
+    let links = crate::eid_port(&state).map_err(&err)?.eid_links(account.id).await.map_err(|e| err(e.into()))?;
     let joined = links
         .iter()
         .filter(|l| l.issuer == p.config.issuer)

@@ -11,7 +11,7 @@ pub fn of(
     account: AccountId,
 ) -> futures_util::future::BoxFuture<'static, Result<(&'static str, Value), AppError>> {
     Box::pin(async move {
-        let links = state.store.eid.eid_links(account).await?;
+        let links = crate::eid_port(&state)?.eid_links(account).await?;
         let out = links
             .into_iter()
             .map(|l| json!({"issuer": l.issuer, "subject": l.subject, "linked_at": l.linked_at}))

@@ -15,7 +15,7 @@ pub use sqlite::ExchangeSqlite;
 pub const MODULE: &str = "exchange";
 
 /// What a stored lookup says, as its ledger entry must vouch for it (`audit verify`).
-pub fn as_audited(l: &tinhso_store::ResidentLookup) -> tinhso_exchange::audit::Lookup<'_> {
+pub fn as_audited(l: &tinhso_exchange_port::ResidentLookup) -> tinhso_exchange::audit::Lookup<'_> {
     tinhso_exchange::audit::Lookup {
         officer: l.officer.0,
         agency: &l.agency,

@@ -3,11 +3,12 @@
 use crate::LOOKUP;
 use async_trait::async_trait;
 use std::sync::Arc;
+use tinhso_exchange_port::{ExchangeStore, LookupFilter, ResidentLookup};
 use tinhso_kernel::ids::AccountId;
 use tinhso_ledger::chain::Link;
 use tinhso_postgres::{ledger, map_err, Cached, PgStore};
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::{ExchangeStore, LookupFilter, ResidentLookup, Result};
+use tinhso_store::Result;
 use tokio_postgres::Row;
 
 pub const MIGRATIONS: Migrations = Migrations {

@@ -4,11 +4,12 @@ use crate::LOOKUP;
 use async_trait::async_trait;
 use rusqlite::{params, Row};
 use std::sync::Arc;
+use tinhso_exchange_port::{ExchangeStore, LookupFilter, ResidentLookup};
 use tinhso_kernel::ids::AccountId;
 use tinhso_ledger::chain::Link;
 use tinhso_sqlite::{exec, ledger, SqliteStore};
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::{ExchangeStore, LookupFilter, ResidentLookup, Result};
+use tinhso_store::Result;
 
 pub const MIGRATIONS: Migrations = Migrations {
     module: crate::MODULE,

@@ -20,6 +20,13 @@ use tinhso_http::state::AppState;
 use tinhso_http::{AccountLink, WebModule};
 use utoipa::OpenApi;
 
+/// The module's storage port, which the composition root puts in `state.store`.
+pub(crate) fn exchange_port(
+    state: &AppState,
+) -> Result<Arc<dyn tinhso_exchange_port::ExchangeStore>, tinhso_http::error::AppError> {
+    Ok(state.store.port::<dyn tinhso_exchange_port::ExchangeStore>()?)
+}
+
 /// The person's page and the inspectors'.
 pub const MINE: &str = "/tai-khoan/tra-cuu-dan-cu";
 pub const INSPECTORS: &str = "/quan-tri/tra-cuu-dan-cu";

@@ -6,6 +6,7 @@ use askama::Template;
 use axum::extract::State;
 use serde::Deserialize;
 use tinhso_exchange::Outcome;
+use tinhso_exchange_port::{LookupFilter, ResidentLookup};
 use tinhso_http::auth::Viewer;
 use tinhso_http::capability::procedures;
 use tinhso_http::error::AppError;
@@ -16,7 +17,6 @@ use tinhso_http::views::{render, Layout};
 use tinhso_kernel::ids::{AccountId, PersonalId};
 use tinhso_kernel::FieldError;
 use tinhso_policy::Action;
-use tinhso_store::{LookupFilter, ResidentLookup};
 
 const PAGE: usize = 50;
 
@@ -89,9 +89,8 @@ pub async fn mine(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
     let en = viewer.locale == tinhso_http::i18n::Locale::En;
     let (lookups, has_id) = match &account.personal_id {
         Some(id) => (
-            state
-                .store
-                .exchange
+            crate::exchange_port(&state)
+                .map_err(&err)?
                 .resident_lookups(
                     &LookupFilter { personal_id: Some(id.as_str().to_owned()), officer: None },
                     q.truoc.as_deref(),
@@ -196,12 +195,17 @@ pub async fn inspectors(
     let en = viewer.locale == tinhso_http::i18n::Locale::En;
     let (filter, officer_login, errors) = filter_of(&state, &q).await.map_err(&err)?;
     let lookups = if errors.is_empty() {
-        state.store.exchange.resident_lookups(&filter, q.truoc.as_deref(), PAGE).await.map_err(|e| err(e.into()))?
+        crate::exchange_port(&state)
+            .map_err(&err)?
+            .resident_lookups(&filter, q.truoc.as_deref(), PAGE)
+            .await
+            .map_err(|e| err(e.into()))?
     } else {
         Vec::new()
     };
     let since = (chrono::Utc::now() - chrono::Duration::hours(24)).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-    let busiest = state.store.exchange.busiest_officers(&since, 10).await.map_err(|e| err(e.into()))?;
+    let busiest =
+        crate::exchange_port(&state).map_err(&err)?.busiest_officers(&since, 10).await.map_err(|e| err(e.into()))?;
     let mut ids: Vec<AccountId> = lookups.iter().map(|l| l.officer).collect();
     ids.sort_by_key(|a| a.0);
     ids.dedup();

@@ -9,8 +9,8 @@ use tinhso_kernel::ids::AccountId;
 /// More lookups about one person than anyone could need in a copy.
 const AT_MOST: usize = 10_000;
 
-fn mine(id: &tinhso_kernel::ids::PersonalId) -> tinhso_store::LookupFilter {
-    tinhso_store::LookupFilter { personal_id: Some(id.as_str().to_owned()), officer: None }
+fn mine(id: &tinhso_kernel::ids::PersonalId) -> tinhso_exchange_port::LookupFilter {
+    tinhso_exchange_port::LookupFilter { personal_id: Some(id.as_str().to_owned()), officer: None }
 }
 
 pub fn of(
@@ -21,7 +21,7 @@ pub fn of(
         let Some(id) = state.store.identity.account(account).await?.and_then(|a| a.personal_id) else {
             return Ok(("resident_lookups", Value::Array(Vec::new())));
         };
-        let rows = state.store.exchange.resident_lookups(&mine(&id), None, AT_MOST).await?;
+        let rows = crate::exchange_port(&state)?.resident_lookups(&mine(&id), None, AT_MOST).await?;
         let out = rows
             .into_iter()
             .map(|l| {

@@ -5,13 +5,14 @@ use crate::client::{Failure, Population};
 use std::sync::Arc;
 use tinhso_exchange::audit::{self, Lookup};
 use tinhso_exchange::population::{compare, Outcome};
+use tinhso_exchange_port::ResidentLookup;
 use tinhso_http::capability::residents::{Registered, ResidentCheck, ResidentRegistry};
 use tinhso_http::error::AppError;
 use tinhso_http::state::AppState;
 use tinhso_kernel::guard::{Rule, Verdict};
 use tinhso_kernel::ids::PersonalId;
 use tinhso_ledger::chain::Link;
-use tinhso_store::{Account, ResidentLookup};
+use tinhso_store::Account;
 
 /// The counter of lookups by outcome, for `/metrics`.
 pub const LOOKUPS: &str = "tinhso_resident_lookups_total";
@@ -109,7 +110,7 @@ impl ResidentRegistry for Registry {
             }),
         };
         // Logged before it is shown: a record read that could not be logged is not shown.
-        state.store.exchange.record_lookup(&row, &entry).await?;
+        crate::exchange_port(state)?.record_lookup(&row, &entry).await?;
         state.metrics.count(LOOKUPS, LOOKUPS_HELP, outcome.as_str());
         let record = record.filter(|_| outcome.read_record());
         Ok(ResidentCheck {

@@ -5,9 +5,10 @@ use async_trait::async_trait;
 use deadpool_postgres::Transaction;
 use std::sync::Arc;
 use tinhso_ledger::chain::Link;
+use tinhso_payments_port::{BankLine, Payment, PaymentStore};
 use tinhso_postgres::{ledger, map_err, Cached, PgStore};
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::{BankLine, Payment, PaymentStore, Result};
+use tinhso_store::Result;
 use tokio_postgres::Row;
 
 pub const MIGRATIONS: Migrations = Migrations {

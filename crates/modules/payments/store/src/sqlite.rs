@@ -5,9 +5,10 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use std::sync::Arc;
 use tinhso_ledger::chain::Link;
+use tinhso_payments_port::{BankLine, Payment, PaymentStore};
 use tinhso_sqlite::{exec, ledger, map_err, SqliteStore};
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::{BankLine, Payment, PaymentStore, Result};
+use tinhso_store::Result;
 
 pub const MIGRATIONS: Migrations = Migrations {
     module: crate::MODULE,

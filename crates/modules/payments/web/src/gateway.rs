@@ -10,7 +10,7 @@ use chrono::Utc;
 use std::collections::BTreeMap;
 use tinhso_http::error::AppError;
 use tinhso_payments::gateway::{self, Merchant, PayRequest, Report};
-use tinhso_store::Payment;
+use tinhso_payments_port::Payment;
 
 #[async_trait]
 pub trait Gateway: Send + Sync + 'static {

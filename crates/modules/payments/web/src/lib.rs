@@ -25,6 +25,13 @@ use tinhso_payments::gateway::Merchant;
 use tinhso_payments::vietqr::Account;
 use utoipa::OpenApi;
 
+/// The module's storage port, which the composition root puts in `state.store`.
+pub(crate) fn payments_port(
+    state: &AppState,
+) -> Result<Arc<dyn tinhso_payments_port::PaymentStore>, tinhso_http::error::AppError> {
+    Ok(state.store.port::<dyn tinhso_payments_port::PaymentStore>()?)
+}
+
 /// The module's configuration on a server.
 #[derive(Default)]
 pub struct Payments {

@@ -64,9 +64,7 @@ async fn fee_page_for(state: &AppState, viewer: &Viewer, code: &str) -> Result<F
         }
         _ => (None, None),
     };
-    let rows = state
-        .store
-        .payments
+    let rows = crate::payments_port(state)?
         .payments_for_dossier(d.code.as_str())
         .await?
         .into_iter()
@@ -168,7 +166,8 @@ pub async fn returned(
         };
         return Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))));
     };
-    let stored = state.store.payments.payment(&report.txn_ref).await.map_err(|e| err(e.into()))?;
+    let stored =
+        crate::payments_port(&state).map_err(&err)?.payment(&report.txn_ref).await.map_err(|e| err(e.into()))?;
     let Some(mut p) = stored else { return Err(err(AppError::NotFound)) };
     if p.state == "pending" {
         // The gateway's own answer, not the browser's word.
@@ -179,7 +178,9 @@ pub async fn returned(
             Ok(None) => {}
             Err(e) => tracing::warn!(txn = %p.txn_ref, error = %e, "the gateway could not be asked on return"),
         }
-        if let Some(now) = state.store.payments.payment(&p.txn_ref).await.map_err(|e| err(e.into()))? {
+        if let Some(now) =
+            crate::payments_port(&state).map_err(&err)?.payment(&p.txn_ref).await.map_err(|e| err(e.into()))?
+        {
             p = now;
         }
     }

@@ -14,7 +14,7 @@ pub fn of(
         let query = tinhso_store::DossierQuery { applicant: Some(account), limit: 10_000, ..Default::default() };
         let mut out = Vec::new();
         for d in state.store.dossiers.dossiers(&query).await? {
-            for p in state.store.payments.payments_for_dossier(d.code.as_ref()).await? {
+            for p in crate::payments_port(&state)?.payments_for_dossier(d.code.as_ref()).await? {
                 // Only the applicant's own (a dossier's fee is theirs; a desk may record another payer).
                 if p.applicant != account.0 {
                     continue;

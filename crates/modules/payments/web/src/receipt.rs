@@ -10,7 +10,7 @@ use tinhso_http::error::AppError;
 use tinhso_http::state::AppState;
 use tinhso_kernel::document::{place_date, Block, DocumentKind, OfficialDocument};
 use tinhso_kernel::ids::AccountId;
-use tinhso_store::Payment;
+use tinhso_payments_port::Payment;
 
 /// One lock per collecting agency, on this server.
 #[derive(Default)]
@@ -36,7 +36,7 @@ pub async fn issue_for(state: &AppState, p: &Payment) -> Result<String, AppError
     let lock = state.module_state::<Numbering>().lock_of(&p.agency);
     let _numbering = lock.lock().await;
     // Issued meanwhile by a sweep or another report on this server?
-    if let Some(r) = state.store.payments.payment(&p.txn_ref).await?.and_then(|now| now.receipt) {
+    if let Some(r) = crate::payments_port(state)?.payment(&p.txn_ref).await?.and_then(|now| now.receipt) {
         return Ok(r);
     }
     let issuer = documents::required(state)?;
@@ -49,7 +49,7 @@ pub async fn issue_for(state: &AppState, p: &Payment) -> Result<String, AppError
         // Issued meanwhile by another server settling the same payment: that one stands.
         let issued = register.about(&p.dossier).await?;
         if let Some(r) = issued.into_iter().find(|d| d.kind == "receipt") {
-            state.store.payments.set_receipt(&p.txn_ref, &r.code).await?;
+            crate::payments_port(state)?.set_receipt(&p.txn_ref, &r.code).await?;
             return Ok(r.code);
         }
         let seq = register.next_receipt_seq(&p.agency, year).await?;
@@ -91,7 +91,7 @@ pub async fn issue_for(state: &AppState, p: &Payment) -> Result<String, AppError
         };
         match issuer.issue(state, what).await {
             Ok(issued) => {
-                state.store.payments.set_receipt(&p.txn_ref, &issued.document.code).await?;
+                crate::payments_port(state)?.set_receipt(&p.txn_ref, &issued.document.code).await?;
                 return Ok(issued.document.code);
             }
             Err(AppError::Conflict { code: "number_taken", .. }) => continue,

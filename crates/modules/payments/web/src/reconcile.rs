@@ -9,7 +9,7 @@ use tinhso_http::error::AppError;
 use tinhso_http::state::AppState;
 use tinhso_kernel::ids::{AccountId, DossierCode};
 use tinhso_payments::reconcile::{codes_in, match_line, read, Columns, Due, Line, Outcome};
-use tinhso_store::{BankLine, Payment};
+use tinhso_payments_port::{BankLine, Payment};
 
 /// One line's fate: what matching said, and whether it was new (not seen in an earlier file).
 pub struct Reconciled {
@@ -32,7 +32,7 @@ async fn due_of(state: &AppState, code: &str) -> Result<Option<Due>, AppError> {
     let Ok(c) = DossierCode::parse("dossier", code) else { return Ok(None) };
     let Some(rec) = state.store.dossiers.dossier(&c).await? else { return Ok(None) };
     let paid = rec.dossier.paid_on.is_some()
-        || state.store.payments.payments_for_dossier(code).await?.iter().any(|p| p.state == "paid");
+        || crate::payments_port(state)?.payments_for_dossier(code).await?.iter().any(|p| p.state == "paid");
     Ok(Some(Due { amount_vnd: fee_due(state, &rec.dossier).await?, paid }))
 }
 
@@ -100,8 +100,8 @@ pub async fn reconcile(state: &AppState, csv_text: &str, cols: &Columns) -> Resu
             )
         });
         let new = match (&payment, &link) {
-            (Some(p), Some(l)) => state.store.payments.record_bank_line(&record, Some((p, l))).await,
-            _ => state.store.payments.record_bank_line(&record, None).await,
+            (Some(p), Some(l)) => crate::payments_port(state)?.record_bank_line(&record, Some((p, l))).await,
+            _ => crate::payments_port(state)?.record_bank_line(&record, None).await,
         };
         // A second paid payment of the same dossier is refused by the store: nothing twice.
         let new = match new {

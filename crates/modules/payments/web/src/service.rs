@@ -18,7 +18,8 @@ use tinhso_ledger::chain::Link;
 use tinhso_payments::gateway::{self, Report};
 use tinhso_payments::payment::{decide, PENDING_MINUTES};
 use tinhso_payments::{Decision, State as PayState};
-use tinhso_store::{Payment, StoreError};
+use tinhso_payments_port::Payment;
+use tinhso_store::StoreError;
 
 /// yyyyMMddHHmmss in Vietnam's time, as the gateway writes dates.
 pub fn gateway_time(t: DateTime<Utc>) -> String {
@@ -94,7 +95,7 @@ pub async fn start(
         updated_at: now_text(),
         receipt: None,
     };
-    state.store.payments.create_payment(&p, &entry(&p, "created", serde_json::Value::Null, applicant)).await?;
+    crate::payments_port(state)?.create_payment(&p, &entry(&p, "created", serde_json::Value::Null, applicant)).await?;
     Ok(gateway.pay_url(&tinhso_payments::gateway::PayRequest {
         txn_ref: &p.txn_ref,
         amount_vnd: amount,
@@ -110,7 +111,7 @@ pub async fn start(
 /// Returns the gateway's response code for it ("00" taken, "01" unknown, "02" already
 /// confirmed or nothing to do, "04" wrong amount).
 pub async fn take_report(state: &AppState, report: &Report) -> Result<&'static str, AppError> {
-    let Some(p) = state.store.payments.payment(&report.txn_ref).await? else {
+    let Some(p) = crate::payments_port(state)?.payment(&report.txn_ref).await? else {
         return Ok("01");
     };
     let now = PayState::parse(&p.state).unwrap_or(PayState::Pending);
@@ -125,14 +126,12 @@ pub async fn take_report(state: &AppState, report: &Report) -> Result<&'static s
         Decision::AlreadyConfirmed | Decision::Ignore => "02",
         Decision::End(to) => {
             let e = entry(&p, to.key(), detail, AccountId::NO_PERSON.0);
-            state.store.payments.move_payment(&p.txn_ref, now.key(), to.key(), None, &e).await?;
+            crate::payments_port(state)?.move_payment(&p.txn_ref, now.key(), to.key(), None, &e).await?;
             "00"
         }
         Decision::Confirm => {
             let e = entry(&p, "paid", detail, AccountId::NO_PERSON.0);
-            let moved = state
-                .store
-                .payments
+            let moved = crate::payments_port(state)?
                 .move_payment(&p.txn_ref, now.key(), PayState::Paid.key(), Some(&report.transaction_no), &e)
                 .await;
             match moved {
@@ -164,12 +163,14 @@ async fn refund_second(state: &AppState, p: &Payment, now: PayState, report: &Re
         Ok(()) => {
             let detail = serde_json::json!({ "gateway_txn": report.transaction_no, "why": "fee already paid" });
             let e = entry(p, "refunded", detail, AccountId::NO_PERSON.0);
-            if let Err(err) = state
-                .store
-                .payments
-                .move_payment(&p.txn_ref, now.key(), "refunded", Some(&report.transaction_no), &e)
-                .await
-            {
+            let recorded = match crate::payments_port(state) {
+                Ok(port) => port
+                    .move_payment(&p.txn_ref, now.key(), "refunded", Some(&report.transaction_no), &e)
+                    .await
+                    .map_err(AppError::from),
+                Err(e) => Err(e),
+            };
+            if let Err(err) = recorded {
                 tracing::error!(txn = %p.txn_ref, error = %err, "a second payment was refunded but not recorded");
             }
         }
@@ -227,21 +228,21 @@ pub async fn sweep(state: &AppState) -> Result<(), AppError> {
     let cutoff =
         (Utc::now() - chrono::Duration::minutes(PENDING_MINUTES)).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     if let Some(g) = payments.gateway.as_ref() {
-        for p in state.store.payments.payments_in_state("pending", &cutoff, 200).await? {
+        for p in crate::payments_port(state)?.payments_in_state("pending", &cutoff, 200).await? {
             match g.query(&p).await {
                 Ok(Some(report)) if report.paid() => {
                     take_report(state, &report).await?;
                 }
                 Ok(_) => {
                     let e = entry(&p, "expired", serde_json::Value::Null, AccountId::NO_PERSON.0);
-                    state.store.payments.move_payment(&p.txn_ref, "pending", "expired", None, &e).await?;
+                    crate::payments_port(state)?.move_payment(&p.txn_ref, "pending", "expired", None, &e).await?;
                 }
                 Err(e) => tracing::warn!(txn = %p.txn_ref, error = %e, "a pending payment could not be checked"),
             }
         }
     }
     let now = now_text();
-    for p in state.store.payments.payments_in_state("paid", &now, 500).await? {
+    for p in crate::payments_port(state)?.payments_in_state("paid", &now, 500).await? {
         let code = DossierCode::parse("dossier", &p.dossier).map_err(|_| AppError::NotFound)?;
         let Some(rec) = state.store.dossiers.dossier(&code).await? else { continue };
         let ended =
@@ -251,7 +252,7 @@ pub async fn sweep(state: &AppState) -> Result<(), AppError> {
                 match g.refund(&p).await {
                     Ok(()) => {
                         let e = entry(&p, "refunded", serde_json::Value::Null, AccountId::NO_PERSON.0);
-                        state.store.payments.move_payment(&p.txn_ref, "paid", "refunded", None, &e).await?;
+                        crate::payments_port(state)?.move_payment(&p.txn_ref, "paid", "refunded", None, &e).await?;
                     }
                     Err(e) => tracing::warn!(txn = %p.txn_ref, error = %e, "a refund is still due"),
                 }

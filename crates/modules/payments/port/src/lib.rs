@@ -1,10 +1,16 @@
 //! The online-payment module's port (module: payments): payments with their states, each move
 //! a compare-and-set with its ledger entry (lanes `tt/<agency>`), and bank-statement lines
 //! recorded once by their reference.
+//!
+//! Its own store crate implements it on each engine; its web half and the composition root use
+//! it, and no other module.
+//!
+//! May depend on: the kernel, the ledger's link type, the module's core and the storage
+//! vocabulary (`tinhso-store`: its errors and records).
 
-use crate::Result;
 use async_trait::async_trait;
 use tinhso_ledger::chain::Link;
+use tinhso_store::Result;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payment {

@@ -1,11 +1,17 @@
 //! The digital-transformation index module's port (module: dti): each year's round (its
 //! framework, deadline and publication) and each unit's assessment, every write with its
 //! ledger entry (lane `dti`) in one transaction.
+//!
+//! Its own store crate implements it on each engine; its web half and the composition root use
+//! it, and no other module.
+//!
+//! May depend on: the kernel, the ledger's link type, the module's core and the storage
+//! vocabulary (`tinhso-store`: its errors and records).
 
-use crate::{Notification, Result};
 use async_trait::async_trait;
 use tinhso_kernel::ids::AccountId;
 use tinhso_ledger::chain::Link;
+use tinhso_store::{Notification, Result};
 
 /// A year's round of assessment.
 #[derive(Debug, Clone, PartialEq, Eq)]

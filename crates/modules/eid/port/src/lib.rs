@@ -1,10 +1,16 @@
 //! The e-ID module's port (module: eid): which account each e-ID (a provider's issuer and
 //! subject) is joined to, each join made with its ledger entry (lane `eid`).
+//!
+//! Its own store crate implements it on each engine; its web half and the composition root use
+//! it, and no other module.
+//!
+//! May depend on: the kernel, the ledger's link type, the module's core and the storage
+//! vocabulary (`tinhso-store`: its errors and records).
 
-use crate::Result;
 use async_trait::async_trait;
 use tinhso_kernel::ids::AccountId;
 use tinhso_ledger::chain::Link;
+use tinhso_store::Result;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EidLink {

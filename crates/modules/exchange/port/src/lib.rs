@@ -1,11 +1,17 @@
 //! The data-exchange module's port (module: exchange): the log of lookups in the national
 //! population database, each written with its ledger entry (lane `exchange`), read by the
 //! person asked about and by inspectors.
+//!
+//! Its own store crate implements it on each engine; its web half and the composition root use
+//! it, and no other module.
+//!
+//! May depend on: the kernel, the ledger's link type, the module's core and the storage
+//! vocabulary (`tinhso-store`: its errors and records).
 
-use crate::Result;
 use async_trait::async_trait;
 use tinhso_kernel::ids::AccountId;
 use tinhso_ledger::chain::Link;
+use tinhso_store::Result;
 
 /// One question put to the population database about one person.
 #[derive(Debug, Clone, PartialEq, Eq)]
