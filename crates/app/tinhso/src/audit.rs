@@ -452,9 +452,11 @@ async fn document_rows_agree(store: &Stores, chained: u64) -> Result<std::result
 /// rewritten without a revision is named.
 async fn dataset_rows_agree(store: &Stores, chained: u64) -> Result<std::result::Result<(), Break>> {
     let rows = EntryRows {
-        page: |after: String| async move { store.opendata.datasets_with_entries(&after, REPORT_PAGE).await },
-        key: |d: &tinhso_store::DatasetRow| d.id.as_str(),
-        name: |d: &tinhso_store::DatasetRow| d.name.as_str(),
+        page: |after: String| async move {
+            store.port::<dyn tinhso_opendata_port::OpenDataStore>()?.datasets_with_entries(&after, REPORT_PAGE).await
+        },
+        key: |d: &tinhso_opendata_port::DatasetRow| d.id.as_str(),
+        name: |d: &tinhso_opendata_port::DatasetRow| d.name.as_str(),
         differs: dataset_differs,
         kind: RowKind::Dataset,
     };
@@ -546,7 +548,7 @@ async fn dti_rows_agree(store: &Stores, chained: u64) -> Result<std::result::Res
     Ok(Ok(()))
 }
 
-fn dataset_differs(d: &tinhso_store::DatasetRow, entries: &[(String, String)]) -> Option<&'static str> {
+fn dataset_differs(d: &tinhso_opendata_port::DatasetRow, entries: &[(String, String)]) -> Option<&'static str> {
     let row = tinhso_opendata::audit::StoredDataset {
         id: &d.id,
         name: &d.name,

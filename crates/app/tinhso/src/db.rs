@@ -9,6 +9,7 @@ use std::sync::Arc;
 use tinhso_dti_port::DtiStore;
 use tinhso_eid_port::EidStore;
 use tinhso_exchange_port::ExchangeStore;
+use tinhso_opendata_port::{DatastoreStore, OpenDataStore};
 use tinhso_payments_port::PaymentStore;
 use tinhso_postgres::PgStore;
 use tinhso_results_port::ResultsStore;
@@ -75,8 +76,6 @@ pub async fn sqlite(path: &Path) -> Result<Stores> {
         dossiers: dossiers.clone(),
         ioc: Arc::new(tinhso_ioc_store::IocSqlite::new(db.clone())),
         reports: Arc::new(tinhso_reports_store::ReportsSqlite::new(db.clone())),
-        opendata: Arc::new(tinhso_opendata_store::OpenDataSqlite::new(db.clone())),
-        datastore: Arc::new(tinhso_opendata_store::DatastoreSqlite::new(db.clone())),
         drafts: dossiers,
     };
     let mut stores = Stores::of(db.clone(), modules);
@@ -104,8 +103,6 @@ pub async fn postgres_with(url: &str, ca_pem: Option<&[u8]>, connections: usize)
         dossiers: dossiers.clone(),
         ioc: Arc::new(tinhso_ioc_store::IocPg::new(db.clone())),
         reports: Arc::new(tinhso_reports_store::ReportsPg::new(db.clone())),
-        opendata: Arc::new(tinhso_opendata_store::OpenDataPg::new(db.clone())),
-        datastore: Arc::new(tinhso_opendata_store::DatastorePg::new(db.clone())),
         drafts: dossiers,
     };
     let mut stores = Stores::of(db.clone(), modules);
@@ -121,6 +118,8 @@ fn sqlite_ports(db: &Arc<SqliteStore>, ports: &mut ModulePortMap) {
     ports.insert::<dyn EidStore>(Arc::new(tinhso_eid_store::EidSqlite::new(db.clone())));
     ports.insert::<dyn ExchangeStore>(Arc::new(tinhso_exchange_store::ExchangeSqlite::new(db.clone())));
     ports.insert::<dyn DtiStore>(Arc::new(tinhso_dti_store::DtiSqlite::new(db.clone())));
+    ports.insert::<dyn OpenDataStore>(Arc::new(tinhso_opendata_store::OpenDataSqlite::new(db.clone())));
+    ports.insert::<dyn DatastoreStore>(Arc::new(tinhso_opendata_store::DatastoreSqlite::new(db.clone())));
 }
 
 /// The same on PostgreSQL.
@@ -130,6 +129,8 @@ fn postgres_ports(db: &Arc<PgStore>, ports: &mut ModulePortMap) {
     ports.insert::<dyn EidStore>(Arc::new(tinhso_eid_store::EidPg::new(db.clone())));
     ports.insert::<dyn ExchangeStore>(Arc::new(tinhso_exchange_store::ExchangePg::new(db.clone())));
     ports.insert::<dyn DtiStore>(Arc::new(tinhso_dti_store::DtiPg::new(db.clone())));
+    ports.insert::<dyn OpenDataStore>(Arc::new(tinhso_opendata_store::OpenDataPg::new(db.clone())));
+    ports.insert::<dyn DatastoreStore>(Arc::new(tinhso_opendata_store::DatastorePg::new(db.clone())));
 }
 
 /// The stores, once every dossier row and projection agrees with this build's fold and

@@ -69,7 +69,7 @@ pub async fn run(action: OpenDataCommand) -> Result<ExitCode> {
         }
         OpenDataCommand::HarvestRun { data } => {
             let store = data.open().await?;
-            let sources = store.opendata.harvest_sources().await?;
+            let sources = store.port::<dyn tinhso_opendata_port::OpenDataStore>()?.harvest_sources().await?;
             harvest_all(&store, &sources).await
         }
         OpenDataCommand::Publish { data } => {
@@ -85,8 +85,13 @@ pub async fn run(action: OpenDataCommand) -> Result<ExitCode> {
 }
 
 async fn load(store: Stores, dir: &std::path::Path, resource: &str, file: Option<PathBuf>) -> Result<ExitCode> {
-    let Some(dataset) = store.opendata.resource_dataset(resource).await? else { bail!("no resource {resource}") };
-    let Some(d) = store.opendata.dataset(&dataset).await? else { bail!("no dataset {dataset}") };
+    let Some(dataset) = store.port::<dyn tinhso_opendata_port::OpenDataStore>()?.resource_dataset(resource).await?
+    else {
+        bail!("no resource {resource}")
+    };
+    let Some(d) = store.port::<dyn tinhso_opendata_port::OpenDataStore>()?.dataset(&dataset).await? else {
+        bail!("no dataset {dataset}")
+    };
     let Some(res) = d.resource(resource) else { bail!("no resource {resource}") };
     let src = match file {
         Some(path) => {
@@ -147,19 +152,22 @@ async fn load(store: Stores, dir: &std::path::Path, resource: &str, file: Option
 async fn token(store: Stores, login: &str, name: &str) -> Result<ExitCode> {
     let Some(account) = store.identity.account_by_login(login).await? else { bail!("no account {login}") };
     let secret = tinhso_identity::random_token().map(|t| format!("tsk_{t}")).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let t = tinhso_store::ApiToken {
+    let t = tinhso_opendata_port::ApiToken {
         id: tinhso_opendata_web::service::fresh_id(),
         account: account.id,
         name: tinhso_kernel::text::clean(name),
         created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         last_used: None,
     };
-    store.opendata.add_api_token(&t, &tinhso_identity::token_hash(&secret)).await?;
+    store
+        .port::<dyn tinhso_opendata_port::OpenDataStore>()?
+        .add_api_token(&t, &tinhso_identity::token_hash(&secret))
+        .await?;
     println!("{secret}");
     Ok(ExitCode::SUCCESS)
 }
 
-async fn harvest_all(store: &Stores, sources: &[tinhso_store::HarvestSource]) -> Result<ExitCode> {
+async fn harvest_all(store: &Stores, sources: &[tinhso_opendata_port::HarvestSource]) -> Result<ExitCode> {
     let mut failed = false;
     for s in sources {
         match tinhso_opendata_web::harvest::run(store, s).await {

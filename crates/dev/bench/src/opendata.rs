@@ -119,7 +119,7 @@ async fn load_datasets(store: &Stores, orgs: &[String], groups: &[String], n: us
             modified: now - chrono::Duration::seconds(d.below(10_000_000) as i64),
             ..Dataset::new(id, format!("bo-du-lieu-{i}"), t.clone(), org, now)
         };
-        store.opendata.save_dataset(&ds, None, 0, "dataset_created").await?;
+        store.port::<dyn tinhso_opendata_port::OpenDataStore>()?.save_dataset(&ds, None, 0, "dataset_created").await?;
     }
     Ok(())
 }

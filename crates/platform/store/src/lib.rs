@@ -49,6 +49,17 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// Dossiers of one month, deciding agency, procedure and channel (module: dossier).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthlyCount {
+    pub month: String,
+    pub agency: String,
+    pub procedure: String,
+    /// `in_person`, `online` or `postal`.
+    pub channel: String,
+    pub count: i64,
+}
+
 /// Everything a province starts with, written in one transaction: a province is set up
 /// whole or not at all, and a second server starting at the same time sees all or nothing.
 #[derive(Debug, Clone)]
@@ -492,8 +503,6 @@ mod stores;
 pub use stores::*;
 mod ports_drafts;
 pub use ports_drafts::*;
-mod ports_opendata;
-pub use ports_opendata::*;
 
 impl Notification {
     /// A message in Vietnamese only.

@@ -31,8 +31,6 @@ pub struct ModulePorts {
     pub dossiers: Arc<dyn DossierStore>,
     pub ioc: Arc<dyn IocStore>,
     pub reports: Arc<dyn ReportStore>,
-    pub opendata: Arc<dyn OpenDataStore>,
-    pub datastore: Arc<dyn DatastoreStore>,
     pub drafts: Arc<dyn DraftStore>,
 }
 
@@ -53,8 +51,6 @@ pub struct Stores {
     pub documents: Arc<dyn DocumentStore>,
     pub ioc: Arc<dyn IocStore>,
     pub reports: Arc<dyn ReportStore>,
-    pub opendata: Arc<dyn OpenDataStore>,
-    pub datastore: Arc<dyn DatastoreStore>,
     pub drafts: Arc<dyn DraftStore>,
     pub guard: Arc<dyn GuardStore>,
     pub schedule: Arc<dyn ScheduleStore>,
@@ -82,8 +78,6 @@ impl Stores {
             dossiers: modules.dossiers,
             ioc: modules.ioc,
             reports: modules.reports,
-            opendata: modules.opendata,
-            datastore: modules.datastore,
             drafts: modules.drafts,
             blobs: None,
             modules: ModulePortMap::default(),

@@ -3,7 +3,8 @@
 
 use crate::ports::{postgres, province_with_citizen, sqlite};
 use tinhso_opendata::{name, Dataset, Group, Organization};
-use tinhso_store::{ApiToken, StoreError, Stores};
+use tinhso_opendata_port::ApiToken;
+use tinhso_store::{StoreError, Stores};
 
 #[tokio::test]
 async fn opendata_sqlite() {
@@ -37,7 +38,8 @@ fn dataset(id: &str, name: &str, org: &str) -> Dataset {
 
 async fn opendata(s: Stores) {
     let citizen = province_with_citizen(&s).await;
-    let o = s.opendata.as_ref();
+    let port = s.port::<dyn tinhso_opendata_port::OpenDataStore>().unwrap();
+    let o = port.as_ref();
     let org = Organization {
         id: name::derived_id("org:X"),
         name: "so-x".into(),

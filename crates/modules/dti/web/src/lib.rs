@@ -27,8 +27,8 @@ use tinhso_http::WebModule;
 use utoipa::OpenApi;
 
 /// The module's storage port, which the composition root puts in `state.store`.
-pub(crate) fn dti_port(state: &AppState) -> Result<Arc<dyn tinhso_dti_port::DtiStore>, tinhso_http::error::AppError> {
-    Ok(state.store.port::<dyn tinhso_dti_port::DtiStore>()?)
+pub(crate) fn dti_port(state: &AppState) -> tinhso_store::Result<Arc<dyn tinhso_dti_port::DtiStore>> {
+    state.store.port::<dyn tinhso_dti_port::DtiStore>()
 }
 
 /// The module's configuration on a server: the frameworks a round opens with, the province's

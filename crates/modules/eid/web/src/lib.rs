@@ -20,8 +20,8 @@ use tinhso_http::WebModule;
 use utoipa::OpenApi;
 
 /// The module's storage port, which the composition root puts in `state.store`.
-pub(crate) fn eid_port(state: &AppState) -> Result<Arc<dyn tinhso_eid_port::EidStore>, tinhso_http::error::AppError> {
-    Ok(state.store.port::<dyn tinhso_eid_port::EidStore>()?)
+pub(crate) fn eid_port(state: &AppState) -> tinhso_store::Result<Arc<dyn tinhso_eid_port::EidStore>> {
+    state.store.port::<dyn tinhso_eid_port::EidStore>()
 }
 
 /// Where a sign-in starts, where the provider sends the browser back, and the account's page.

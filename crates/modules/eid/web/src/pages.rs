@@ -433,7 +433,8 @@ pub async fn account(
     let err = page_err(&viewer);
     let p = provider(&state).map_err(&err)?;
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
-    let links = crate::eid_port(&state).map_err(&err)?.eid_links(account.id).await.map_err(|e| err(e.into()))?;
+    let links =
+        crate::eid_port(&state).map_err(|e| err(e.into()))?.eid_links(account.id).await.map_err(|e| err(e.into()))?;
     let joined = links
         .iter()
         .filter(|l| l.issuer == p.config.issuer)

@@ -21,10 +21,8 @@ use tinhso_http::{AccountLink, WebModule};
 use utoipa::OpenApi;
 
 /// The module's storage port, which the composition root puts in `state.store`.
-pub(crate) fn exchange_port(
-    state: &AppState,
-) -> Result<Arc<dyn tinhso_exchange_port::ExchangeStore>, tinhso_http::error::AppError> {
-    Ok(state.store.port::<dyn tinhso_exchange_port::ExchangeStore>()?)
+pub(crate) fn exchange_port(state: &AppState) -> tinhso_store::Result<Arc<dyn tinhso_exchange_port::ExchangeStore>> {
+    state.store.port::<dyn tinhso_exchange_port::ExchangeStore>()
 }
 
 /// The person's page and the inspectors'.

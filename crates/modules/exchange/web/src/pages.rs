@@ -90,7 +90,7 @@ pub async fn mine(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
     let (lookups, has_id) = match &account.personal_id {
         Some(id) => (
             crate::exchange_port(&state)
-                .map_err(&err)?
+                .map_err(|e| err(e.into()))?
                 .resident_lookups(
                     &LookupFilter { personal_id: Some(id.as_str().to_owned()), officer: None },
                     q.truoc.as_deref(),
@@ -196,7 +196,7 @@ pub async fn inspectors(
     let (filter, officer_login, errors) = filter_of(&state, &q).await.map_err(&err)?;
     let lookups = if errors.is_empty() {
         crate::exchange_port(&state)
-            .map_err(&err)?
+            .map_err(|e| err(e.into()))?
             .resident_lookups(&filter, q.truoc.as_deref(), PAGE)
             .await
             .map_err(|e| err(e.into()))?
@@ -204,8 +204,11 @@ pub async fn inspectors(
         Vec::new()
     };
     let since = (chrono::Utc::now() - chrono::Duration::hours(24)).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-    let busiest =
-        crate::exchange_port(&state).map_err(&err)?.busiest_officers(&since, 10).await.map_err(|e| err(e.into()))?;
+    let busiest = crate::exchange_port(&state)
+        .map_err(|e| err(e.into()))?
+        .busiest_officers(&since, 10)
+        .await
+        .map_err(|e| err(e.into()))?;
     let mut ids: Vec<AccountId> = lookups.iter().map(|l| l.officer).collect();
     ids.sort_by_key(|a| a.0);
     ids.dedup();

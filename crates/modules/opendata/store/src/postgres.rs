@@ -9,10 +9,11 @@ use deadpool_postgres::Transaction;
 use std::sync::Arc;
 use tinhso_kernel::ids::AccountId;
 use tinhso_opendata::{Dataset, Group, Organization};
+use tinhso_opendata_port::{ApiToken, DatasetRow, DatasetVersion, HarvestSource, OpenDataStore};
 use tinhso_postgres::{ledger, map_err, Cached, PgStore};
 use tinhso_store::codec::{from_json, to_json};
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::{ApiToken, DatasetRow, DatasetVersion, HarvestSource, OpenDataStore, Result, StoreError};
+use tinhso_store::{Result, StoreError};
 
 pub const MIGRATIONS: Migrations = Migrations {
     module: crate::MODULE,

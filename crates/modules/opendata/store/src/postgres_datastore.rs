@@ -9,9 +9,10 @@ use crate::datastore::{self as plan, quote};
 use async_trait::async_trait;
 use std::sync::Arc;
 use tinhso_opendata::datastore::{Cell, Field, Search, Type};
+use tinhso_opendata_port::{DatastoreStore, DatastoreTable, SqlAnswer, SqlLimits};
 use tinhso_postgres::{map_err, PgStore};
 use tinhso_store::codec::{from_json, to_json};
-use tinhso_store::{DatastoreStore, DatastoreTable, Result, SqlAnswer, SqlLimits};
+use tinhso_store::Result;
 use tokio_postgres::types::ToSql;
 
 pub struct DatastorePg {

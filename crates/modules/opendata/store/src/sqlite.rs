@@ -7,10 +7,11 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use std::sync::Arc;
 use tinhso_kernel::ids::AccountId;
 use tinhso_opendata::{Dataset, Group, Organization};
+use tinhso_opendata_port::{ApiToken, DatasetRow, DatasetVersion, HarvestSource, OpenDataStore};
 use tinhso_sqlite::{exec, ledger, map_err, SqliteStore};
 use tinhso_store::codec::{from_json, to_json};
 use tinhso_store::migrate::{Migration, Migrations};
-use tinhso_store::{ApiToken, DatasetRow, DatasetVersion, HarvestSource, OpenDataStore, Result, StoreError};
+use tinhso_store::{Result, StoreError};
 
 pub const MIGRATIONS: Migrations = Migrations {
     module: crate::MODULE,

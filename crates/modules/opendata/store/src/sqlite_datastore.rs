@@ -12,9 +12,10 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use std::sync::Arc;
 use std::time::Instant;
 use tinhso_opendata::datastore::{Cell, Field, Search, Type};
+use tinhso_opendata_port::{DatastoreStore, DatastoreTable, SqlAnswer, SqlLimits};
 use tinhso_sqlite::{exec, map_err, SqliteStore};
 use tinhso_store::codec::{from_json, to_json};
-use tinhso_store::{DatastoreStore, DatastoreTable, Result, SqlAnswer, SqlLimits};
+use tinhso_store::Result;
 
 pub struct DatastoreSqlite {
     db: Arc<SqliteStore>,

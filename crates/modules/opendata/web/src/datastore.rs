@@ -174,7 +174,7 @@ pub async fn load(
 ) -> Result<i64, String> {
     let first = src.clone();
     let shape = tokio::task::spawn_blocking(move || shape(&first)).await.map_err(|e| e.to_string())??;
-    let store = &stores.datastore;
+    let store = stores.port::<dyn tinhso_opendata_port::DatastoreStore>().map_err(|e| e.to_string())?;
     store.datastore_begin(resource, &shape.fields, shape.rows).await.map_err(|e| e.to_string())?;
     progress(0, shape.rows);
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Vec<(Vec<Cell>, String)>, String>>(4);
@@ -237,8 +237,9 @@ pub async fn load(
 /// Marks `resource` of dataset `id` as loaded (or not) in the catalogue: a new version by the
 /// system, retried if someone saved the dataset meanwhile.
 pub async fn mark_active(stores: &Stores, id: &str, resource: &str, active: bool) -> Result<(), String> {
+    let catalogue = stores.port::<dyn tinhso_opendata_port::OpenDataStore>().map_err(|e| e.to_string())?;
     for _ in 0..5 {
-        let Some(mut d): Option<Dataset> = stores.opendata.dataset(id).await.map_err(|e| e.to_string())? else {
+        let Some(mut d): Option<Dataset> = catalogue.dataset(id).await.map_err(|e| e.to_string())? else {
             return Err("Bộ dữ liệu không còn.".into());
         };
         if d.state == State::Deleted {
@@ -252,7 +253,7 @@ pub async fn mark_active(stores: &Stores, id: &str, resource: &str, active: bool
         let expected = d.revision;
         d.revision += 1;
         d.modified = chrono::Utc::now().naive_utc();
-        match stores.opendata.save_dataset(&d, Some(expected), 0, "dataset_updated").await {
+        match catalogue.save_dataset(&d, Some(expected), 0, "dataset_updated").await {
             Ok(_) => return Ok(()),
             Err(tinhso_store::StoreError::Conflict(_)) => continue,
             Err(e) => return Err(e.to_string()),

@@ -41,8 +41,12 @@ pub async fn file(
     Path((id, rid, _file)): Path<(String, String, String)>,
 ) -> PageResult {
     let err = page_err(&viewer);
-    let d =
-        state.store.opendata.dataset(&id).await.map_err(|e| err(e.into()))?.ok_or_else(|| err(AppError::NotFound))?;
+    let d = crate::opendata_port(&state)
+        .map_err(|e| err(e.into()))?
+        .dataset(&id)
+        .await
+        .map_err(|e| err(e.into()))?
+        .ok_or_else(|| err(AppError::NotFound))?;
     let portal = service::portal(&state);
     {
         let cat = portal.read(&state).await.map_err(|e| err(e.into()))?;

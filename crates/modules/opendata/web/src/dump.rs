@@ -15,7 +15,8 @@ use tinhso_http::error::AppError;
 use tinhso_http::pages::{page_err, PageResult};
 use tinhso_http::state::AppState;
 use tinhso_opendata::datastore::{self, Cell, Search};
-use tinhso_store::{DatastoreTable, Stores};
+use tinhso_opendata_port::DatastoreTable;
+use tinhso_store::Stores;
 
 const PAGE: usize = 10_000;
 const XLSX_MAX: usize = 1_000_000;
@@ -58,7 +59,13 @@ async fn page(
         after_id: keyset.then_some(after),
         ..base.clone()
     };
-    stores.datastore.datastore_search(t, &s, false).await.map(|(_, rows)| rows).map_err(|e| e.to_string())
+    stores
+        .port::<dyn tinhso_opendata_port::DatastoreStore>()
+        .map_err(|e| e.to_string())?
+        .datastore_search(t, &s, false)
+        .await
+        .map(|(_, rows)| rows)
+        .map_err(|e| e.to_string())
 }
 
 pub async fn dump(
@@ -84,15 +91,18 @@ pub async fn dump(
         }
     };
     // The same visibility as the resource's page.
-    let ds = state
-        .store
-        .opendata
+    let ds = crate::opendata_port(&state)
+        .map_err(|e| err(e.into()))?
         .resource_dataset(&rid)
         .await
         .map_err(|e| err(e.into()))?
         .ok_or_else(|| err(AppError::NotFound))?;
-    let d =
-        state.store.opendata.dataset(&ds).await.map_err(|e| err(e.into()))?.ok_or_else(|| err(AppError::NotFound))?;
+    let d = crate::opendata_port(&state)
+        .map_err(|e| err(e.into()))?
+        .dataset(&ds)
+        .await
+        .map_err(|e| err(e.into()))?
+        .ok_or_else(|| err(AppError::NotFound))?;
     {
         let portal = service::portal(&state);
         let cat = portal.read(&state).await.map_err(|e| err(e.into()))?;
@@ -100,7 +110,12 @@ pub async fn dump(
             return Err(err(AppError::NotFound));
         }
     }
-    let t = match state.store.datastore.datastore_table(&rid).await.map_err(|e| err(e.into()))? {
+    let t = match crate::datastore_port(&state)
+        .map_err(|e| err(e.into()))?
+        .datastore_table(&rid)
+        .await
+        .map_err(|e| err(e.into()))?
+    {
         Some(t) if t.state == "ready" => t,
         _ => return Err(err(AppError::NotFound)),
     };

@@ -8,7 +8,8 @@ use std::time::Duration;
 use tinhso_http::state::AppState;
 use tinhso_opendata::harvest::{self, Remote};
 use tinhso_opendata::State;
-use tinhso_store::{HarvestSource, Stores};
+use tinhso_opendata_port::HarvestSource;
+use tinhso_store::Stores;
 
 /// The largest catalogue document read.
 const MAX_BYTES: usize = 50 * 1024 * 1024;
@@ -63,7 +64,12 @@ pub async fn run(stores: &Stores, source: &HarvestSource) -> Result<Outcome, Str
     if let Ok((_, ids)) = &result {
         s.datasets.clone_from(ids);
     }
-    stores.opendata.put_harvest_source(&s).await.map_err(|e| e.to_string())?;
+    stores
+        .port::<dyn tinhso_opendata_port::OpenDataStore>()
+        .map_err(|e| e.to_string())?
+        .put_harvest_source(&s)
+        .await
+        .map_err(|e| e.to_string())?;
     result.map(|(o, _)| o)
 }
 
@@ -81,7 +87,12 @@ async fn run_inner(stores: &Stores, source: &HarvestSource) -> Result<(Outcome, 
     for r in &remote {
         let id = harvest::id_of(&source.id, &r.iri);
         ids.push(id.clone());
-        let existing = stores.opendata.dataset(&id).await.map_err(|e| e.to_string())?;
+        let existing = stores
+            .port::<dyn tinhso_opendata_port::OpenDataStore>()
+            .map_err(|e| e.to_string())?
+            .dataset(&id)
+            .await
+            .map_err(|e| e.to_string())?;
         let live = existing.as_ref().filter(|d| d.state != State::Deleted);
         if live.and_then(|d| harvest::hash_of(d)) == Some(r.hash().as_str()) {
             out.unchanged += 1;
@@ -92,11 +103,19 @@ async fn run_inner(stores: &Stores, source: &HarvestSource) -> Result<(Outcome, 
             Some(e) => (Some(e.revision), "dataset_updated"),
             None => (None, "dataset_created"),
         };
-        let mut saved = stores.opendata.save_dataset(&d, expected, 0, kind).await;
+        let mut saved = stores
+            .port::<dyn tinhso_opendata_port::OpenDataStore>()
+            .map_err(|e| e.to_string())?
+            .save_dataset(&d, expected, 0, kind)
+            .await;
         if existing.is_none() && matches!(saved, Err(tinhso_store::StoreError::Conflict(_))) {
             // The short name is taken (by hand, or by chance): a longer mark is not.
             d.name = harvest::name_of(r, &source.id, 8);
-            saved = stores.opendata.save_dataset(&d, expected, 0, kind).await;
+            saved = stores
+                .port::<dyn tinhso_opendata_port::OpenDataStore>()
+                .map_err(|e| e.to_string())?
+                .save_dataset(&d, expected, 0, kind)
+                .await;
         }
         match saved {
             Ok(_) if existing.is_some() => out.updated += 1,
@@ -105,14 +124,21 @@ async fn run_inner(stores: &Stores, source: &HarvestSource) -> Result<(Outcome, 
         }
     }
     for gone in source.datasets.iter().filter(|k| !ids.contains(k)) {
-        if let Some(mut d) = stores.opendata.dataset(gone).await.map_err(|e| e.to_string())? {
+        if let Some(mut d) = stores
+            .port::<dyn tinhso_opendata_port::OpenDataStore>()
+            .map_err(|e| e.to_string())?
+            .dataset(gone)
+            .await
+            .map_err(|e| e.to_string())?
+        {
             if d.state != State::Deleted {
                 let expected = d.revision;
                 d.state = State::Deleted;
                 d.revision += 1;
                 d.modified = now;
                 stores
-                    .opendata
+                    .port::<dyn tinhso_opendata_port::OpenDataStore>()
+                    .map_err(|e| e.to_string())?
                     .save_dataset(&d, Some(expected), 0, "dataset_deleted")
                     .await
                     .map_err(|e| e.to_string())?;
@@ -141,7 +167,7 @@ pub async fn add(state: &AppState, url: &str, org: &str, every_hours: i64) -> Re
         last_run: None,
         last_result: None,
     };
-    state.store.opendata.put_harvest_source(&s).await.map_err(|e| e.to_string())?;
+    crate::opendata_port(state).map_err(|e| e.to_string())?.put_harvest_source(&s).await.map_err(|e| e.to_string())?;
     Ok(s)
 }
 
@@ -156,7 +182,11 @@ fn due(s: &HarvestSource, now: chrono::DateTime<chrono::Utc>) -> bool {
 /// Every ten minutes, harvests the sources that are due.
 pub async fn harvest_loop(state: AppState) {
     loop {
-        match state.store.opendata.harvest_sources().await {
+        let sources = match crate::opendata_port(&state) {
+            Ok(port) => port.harvest_sources().await,
+            Err(e) => Err(e),
+        };
+        match sources {
             Ok(sources) => {
                 for s in sources.iter().filter(|s| due(s, chrono::Utc::now())) {
                     match run(&state.store, s).await {

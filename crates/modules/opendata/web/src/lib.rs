@@ -22,9 +22,21 @@ pub mod service;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
+use std::sync::Arc;
 use tinhso_http::form::MULTIPART_LIMIT;
+use tinhso_http::state::AppState;
 use tinhso_http::WebModule;
 use utoipa::OpenApi;
+
+/// The module's storage port, which the composition root puts in `state.store`.
+pub(crate) fn datastore_port(state: &AppState) -> tinhso_store::Result<Arc<dyn tinhso_opendata_port::DatastoreStore>> {
+    state.store.port::<dyn tinhso_opendata_port::DatastoreStore>()
+}
+
+/// The module's storage port, which the composition root puts in `state.store`.
+pub(crate) fn opendata_port(state: &AppState) -> tinhso_store::Result<Arc<dyn tinhso_opendata_port::OpenDataStore>> {
+    state.store.port::<dyn tinhso_opendata_port::OpenDataStore>()
+}
 
 #[derive(OpenApi)]
 #[openapi()]

@@ -11,7 +11,7 @@ pub fn of(
     account: AccountId,
 ) -> futures_util::future::BoxFuture<'static, Result<(&'static str, Value), AppError>> {
     Box::pin(async move {
-        let keys = state.store.opendata.api_tokens(account).await?;
+        let keys = crate::opendata_port(&state)?.api_tokens(account).await?;
         let out = keys
             .iter()
             .map(|t| json!({ "id": t.id, "name": t.name, "created_at": t.created, "last_used_at": t.last_used }))

@@ -305,7 +305,8 @@ pub async fn publish(state: &AppState) -> Result<Published, String> {
     for t in tables {
         let bytes = t.csv();
         let sha: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
-        let existing = state.store.opendata.dataset(t.name).await.map_err(|e| e.to_string())?;
+        let existing =
+            crate::opendata_port(state).map_err(|e| e.to_string())?.dataset(t.name).await.map_err(|e| e.to_string())?;
         if let Some(d) = &existing {
             if d.state != State::Deleted
                 && d.resources.first().and_then(|r| r.upload.as_ref()).is_some_and(|u| u.sha256 == sha)
@@ -372,7 +373,11 @@ pub async fn publish(state: &AppState) -> Result<Published, String> {
         };
         let mut d = d;
         d.temporal_end = Some(today);
-        state.store.opendata.save_dataset(&d, expected, 0, kind).await.map_err(|e| e.to_string())?;
+        crate::opendata_port(state)
+            .map_err(|e| e.to_string())?
+            .save_dataset(&d, expected, 0, kind)
+            .await
+            .map_err(|e| e.to_string())?;
         let rid = d.resources[0].id.clone();
         let src = crate::datastore::Source::Bytes {
             bytes: std::sync::Arc::new(state.files.read(&stored).await.map_err(|e| format!("{e:?}"))?),

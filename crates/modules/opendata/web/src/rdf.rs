@@ -82,7 +82,7 @@ async fn graph_of(state: &AppState, base: &str, one: Option<&Dataset>) -> Result
                     })
                     .ids
             };
-            let mut all = state.store.opendata.datasets(&ids).await?;
+            let mut all = crate::opendata_port(state)?.datasets(&ids).await?;
             all.sort_by(|a, b| a.name.cmp(&b.name));
             all
         }
@@ -133,7 +133,11 @@ pub async fn dataset(State(state): State<AppState>, Path(file): Path<String>, he
         Some((k, s)) => (k.to_owned(), s),
         None => (file.clone(), Syntax::of_accept(&headers)),
     };
-    let d = match state.store.opendata.dataset(&key).await {
+    let found = match crate::opendata_port(&state) {
+        Ok(port) => port.dataset(&key).await,
+        Err(e) => Err(e),
+    };
+    let d = match found {
         Ok(Some(d)) if d.is_public() => d,
         Ok(_) => return not_found(),
         Err(e) => return failed(e),

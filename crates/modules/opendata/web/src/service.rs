@@ -103,7 +103,7 @@ pub fn portal(state: &AppState) -> Arc<Portal> {
 }
 
 async fn load(state: &AppState) -> Result<Catalogue, StoreError> {
-    let store = &state.store.opendata;
+    let store = crate::opendata_port(state)?;
     store.sync_organizations(&organizations_of(state)).await?;
     let mut groups = store.data_groups().await?;
     if groups.is_empty() {
@@ -122,7 +122,7 @@ async fn load(state: &AppState) -> Result<Catalogue, StoreError> {
 
 async fn catch_up(state: &AppState, c: &mut Catalogue) -> Result<(), StoreError> {
     loop {
-        let page = state.store.opendata.datasets_changed(c.seq, PAGE).await?;
+        let page = crate::opendata_port(state)?.datasets_changed(c.seq, PAGE).await?;
         let full = page.len() == PAGE;
         for (seq, d) in &page {
             c.put(d);
@@ -161,7 +161,7 @@ impl Portal {
         match c.checked {
             None => *c = load(state).await?,
             Some(t) if force || t.elapsed() >= FRESH_FOR => {
-                if state.store.opendata.catalogue_seq().await? != c.seq {
+                if crate::opendata_port(state)?.catalogue_seq().await? != c.seq {
                     catch_up(state, &mut c).await?;
                 } else {
                     c.checked = Some(Instant::now());
@@ -190,9 +190,13 @@ impl Portal {
             }
         };
         if !batch.is_empty() {
-            let store = state.store.opendata.clone();
+            let store = crate::opendata_port(state);
             tokio::spawn(async move {
-                if let Err(e) = store.add_downloads(&batch).await {
+                let added = match store {
+                    Ok(store) => store.add_downloads(&batch).await,
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = added {
                     tracing::warn!(error = %e, "download counts not written");
                 }
             });
@@ -219,7 +223,7 @@ impl Portal {
         if batch.is_empty() {
             return Ok(());
         }
-        state.store.opendata.add_downloads(&batch).await
+        crate::opendata_port(state)?.add_downloads(&batch).await
     }
 }
 
@@ -313,7 +317,7 @@ pub async fn save(
             Ok(d) => return Ok(d),
             Err(()) => {
                 let id = current.as_ref().map(|d| d.id.clone()).unwrap_or_default();
-                current = state.store.opendata.dataset(&id).await?;
+                current = crate::opendata_port(state)?.dataset(&id).await?;
                 if current.is_none() {
                     return Err(SaveError::NotFound);
                 }
@@ -340,7 +344,7 @@ async fn save_once(
     let portal = portal(state);
     let wanted = dict.get("name").and_then(|v| v.as_str()).map(str::to_owned);
     let holder = match &wanted {
-        Some(n) => state.store.opendata.dataset(n).await?.map(|d| d.id),
+        Some(n) => crate::opendata_port(state)?.dataset(n).await?.map(|d| d.id),
         None => None,
     };
     let mut d = {
@@ -370,7 +374,7 @@ async fn save_once(
         (None, _) => "dataset_created",
         (Some(_), _) => "dataset_updated",
     };
-    match state.store.opendata.save_dataset(&d, existing.map(|e| e.revision), account, kind).await {
+    match crate::opendata_port(state)?.save_dataset(&d, existing.map(|e| e.revision), account, kind).await {
         Ok(_) => {}
         Err(StoreError::Conflict(_)) if existing.is_none() => {
             if holder_exists(state, &d).await {
@@ -395,8 +399,8 @@ async fn save_once(
 }
 
 async fn holder_exists(state: &AppState, d: &Dataset) -> bool {
-    matches!(state.store.opendata.dataset(&d.name).await, Ok(Some(_)))
-        || matches!(state.store.opendata.dataset(&d.id).await, Ok(Some(_)))
+    let Ok(store) = crate::opendata_port(state) else { return false };
+    matches!(store.dataset(&d.name).await, Ok(Some(_))) || matches!(store.dataset(&d.id).await, Ok(Some(_)))
 }
 
 /// A search as the portal's pages and CKAN's `package_search` both ask it.
@@ -453,7 +457,7 @@ pub async fn find(state: &AppState, actor: Option<&Actor>, f: &Find<'_>) -> Resu
             scope: &scope,
         })
     };
-    let mut datasets = state.store.opendata.datasets(&answer.ids).await?;
+    let mut datasets = crate::opendata_port(state)?.datasets(&answer.ids).await?;
     let order: HashMap<&str, usize> = answer.ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
     datasets.sort_by_key(|d| order.get(d.id.as_str()).copied().unwrap_or(usize::MAX));
     Ok(Found { count: answer.count, datasets, facets: answer.facets })

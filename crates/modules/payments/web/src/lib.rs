@@ -26,10 +26,8 @@ use tinhso_payments::vietqr::Account;
 use utoipa::OpenApi;
 
 /// The module's storage port, which the composition root puts in `state.store`.
-pub(crate) fn payments_port(
-    state: &AppState,
-) -> Result<Arc<dyn tinhso_payments_port::PaymentStore>, tinhso_http::error::AppError> {
-    Ok(state.store.port::<dyn tinhso_payments_port::PaymentStore>()?)
+pub(crate) fn payments_port(state: &AppState) -> tinhso_store::Result<Arc<dyn tinhso_payments_port::PaymentStore>> {
+    state.store.port::<dyn tinhso_payments_port::PaymentStore>()
 }
 
 /// The module's configuration on a server.

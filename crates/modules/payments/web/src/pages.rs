@@ -166,8 +166,11 @@ pub async fn returned(
         };
         return Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))));
     };
-    let stored =
-        crate::payments_port(&state).map_err(&err)?.payment(&report.txn_ref).await.map_err(|e| err(e.into()))?;
+    let stored = crate::payments_port(&state)
+        .map_err(|e| err(e.into()))?
+        .payment(&report.txn_ref)
+        .await
+        .map_err(|e| err(e.into()))?;
     let Some(mut p) = stored else { return Err(err(AppError::NotFound)) };
     if p.state == "pending" {
         // The gateway's own answer, not the browser's word.
@@ -178,8 +181,11 @@ pub async fn returned(
             Ok(None) => {}
             Err(e) => tracing::warn!(txn = %p.txn_ref, error = %e, "the gateway could not be asked on return"),
         }
-        if let Some(now) =
-            crate::payments_port(&state).map_err(&err)?.payment(&p.txn_ref).await.map_err(|e| err(e.into()))?
+        if let Some(now) = crate::payments_port(&state)
+            .map_err(|e| err(e.into()))?
+            .payment(&p.txn_ref)
+            .await
+            .map_err(|e| err(e.into()))?
         {
             p = now;
         }

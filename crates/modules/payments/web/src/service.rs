@@ -164,10 +164,9 @@ async fn refund_second(state: &AppState, p: &Payment, now: PayState, report: &Re
             let detail = serde_json::json!({ "gateway_txn": report.transaction_no, "why": "fee already paid" });
             let e = entry(p, "refunded", detail, AccountId::NO_PERSON.0);
             let recorded = match crate::payments_port(state) {
-                Ok(port) => port
-                    .move_payment(&p.txn_ref, now.key(), "refunded", Some(&report.transaction_no), &e)
-                    .await
-                    .map_err(AppError::from),
+                Ok(port) => {
+                    port.move_payment(&p.txn_ref, now.key(), "refunded", Some(&report.transaction_no), &e).await
+                }
                 Err(e) => Err(e),
             };
             if let Err(err) = recorded {

@@ -201,7 +201,7 @@ pub async fn package_create(c: &Call) -> Answer {
 /// The stored dataset a write names by `id` or `name`, for a caller who may edit it.
 async fn target(c: &Call) -> Result<Dataset, CkanError> {
     let key = c.text("id").or_else(|| c.text("name")).ok_or_else(|| super::invalid("id", "Thiếu giá trị."))?;
-    c.state.store.opendata.dataset(&key).await?.ok_or_else(|| CkanError::NotFound("Dataset".into()))
+    crate::opendata_port(&c.state)?.dataset(&key).await?.ok_or_else(|| CkanError::NotFound("Dataset".into()))
 }
 
 pub async fn package_update(c: &Call, mode: Mode) -> Answer {

@@ -7,7 +7,7 @@ use crate::service;
 use serde_json::{json, Map, Value};
 use std::time::Duration;
 use tinhso_opendata::datastore::{self, Cell, Field, Type};
-use tinhso_store::{DatastoreTable, SqlLimits};
+use tinhso_opendata_port::{DatastoreTable, SqlLimits};
 
 /// Rows `datastore_search_sql` returns at most (CKAN's `ckan.datastore.search.rows_max`).
 pub const SQL_MAX_ROWS: usize = 32_000;
@@ -25,15 +25,12 @@ pub fn value(c: &Cell) -> Value {
 
 /// The ready table of a resource the caller may see.
 pub async fn table(c: &Call, resource: &str) -> Result<DatastoreTable, CkanError> {
-    let ds = c
-        .state
-        .store
-        .opendata
+    let ds = crate::opendata_port(&c.state)?
         .resource_dataset(resource)
         .await?
         .ok_or_else(|| CkanError::NotFound("Resource".into()))?;
     super::visible_dataset(c, &ds).await.map_err(|_| CkanError::NotFound("Resource".into()))?;
-    match c.state.store.datastore.datastore_table(resource).await? {
+    match crate::datastore_port(&c.state)?.datastore_table(resource).await? {
         Some(t) if t.state == "ready" => Ok(t),
         Some(t) if t.state == "loading" => Err(CkanError::NotFound(format!(
             "Resource: đang nạp vào kho dữ liệu ({}/{} dòng)",
@@ -71,7 +68,7 @@ pub async fn datastore_search(c: &Call) -> Answer {
     // A word search reads the whole table: it waits its turn among the long scans.
     let _turn =
         if s.words.is_empty() { None } else { Some(portal.heavy.0.try_acquire().map_err(|_| CkanError::Busy)?) };
-    let (total, rows) = c.state.store.datastore.datastore_search(&t, &s, include_total).await?;
+    let (total, rows) = crate::datastore_port(&c.state)?.datastore_search(&t, &s, include_total).await?;
     let mut columns = vec!["_id".to_owned()];
     columns.extend(if s.fields.is_empty() {
         t.fields.iter().map(|f| f.id.clone()).collect()
@@ -115,11 +112,12 @@ pub async fn datastore_search_sql(c: &Call) -> Answer {
     let sql = c.required("sql")?;
     let sql = datastore::check_sql(&sql).map_err(|m| super::invalid("sql", &m))?;
     // Read at the moment of the call: a dataset made private a second ago is out of reach now.
-    let tables = c.state.store.datastore.datastore_public_tables().await?;
+    let tables = crate::datastore_port(&c.state)?.datastore_public_tables().await?;
     let limits = SqlLimits { tables, max_rows: SQL_MAX_ROWS, timeout: SQL_TIMEOUT };
     let portal = service::portal(&c.state);
     let _turn = portal.heavy.0.try_acquire().map_err(|_| CkanError::Busy)?;
-    let answer = c.state.store.datastore.datastore_sql(&sql, &limits).await?.map_err(|m| super::invalid("sql", &m))?;
+    let answer =
+        crate::datastore_port(&c.state)?.datastore_sql(&sql, &limits).await?.map_err(|m| super::invalid("sql", &m))?;
     let fields: Vec<Value> = answer
         .columns
         .iter()

@@ -224,7 +224,7 @@ async fn caller(state: &AppState, headers: &HeaderMap, method: &Method) -> Resul
         .filter(|t| !t.is_empty());
     if let Some(t) = token {
         let hash = tinhso_identity::token_hash(&t);
-        let account = match state.store.opendata.api_token_account(&hash).await? {
+        let account = match crate::opendata_port(state)?.api_token_account(&hash).await? {
             Some(id) => state.store.identity.account(id).await?,
             None => None,
         };
@@ -374,7 +374,7 @@ async fn dispatch(name: &str, c: &Call, method: &Method) -> Answer {
 
 /// The dataset a call names by `id` (or `name`), if the caller may see it.
 pub async fn visible_dataset(c: &Call, key: &str) -> Result<tinhso_opendata::Dataset, CkanError> {
-    let d = c.state.store.opendata.dataset(key).await?.ok_or_else(|| CkanError::NotFound("Dataset".into()))?;
+    let d = crate::opendata_port(&c.state)?.dataset(key).await?.ok_or_else(|| CkanError::NotFound("Dataset".into()))?;
     let portal = service::portal(&c.state);
     let cat = portal.read(&c.state).await?;
     let actor = c.actor();

@@ -9,8 +9,10 @@ use tinhso_opendata::model::Upload;
 use tinhso_opendata::{ckan, Dataset, Resource};
 
 async fn holder(c: &Call, id: &str) -> Result<Dataset, CkanError> {
-    let ds =
-        c.state.store.opendata.resource_dataset(id).await?.ok_or_else(|| CkanError::NotFound("Resource".into()))?;
+    let ds = crate::opendata_port(&c.state)?
+        .resource_dataset(id)
+        .await?
+        .ok_or_else(|| CkanError::NotFound("Resource".into()))?;
     super::visible_dataset(c, &ds).await.map_err(|_| CkanError::NotFound("Resource".into()))
 }
 
@@ -64,7 +66,7 @@ pub async fn resource_create(c: &Call) -> Answer {
     let pkg = c.required("package_id")?;
     let d = super::visible_dataset(c, &pkg).await?;
     let res = read(c, None, false)?;
-    if d.resource(&res.id).is_some() || c.state.store.opendata.resource_dataset(&res.id).await?.is_some() {
+    if d.resource(&res.id).is_some() || crate::opendata_port(&c.state)?.resource_dataset(&res.id).await?.is_some() {
         return Err(super::invalid("id", "Mã tài nguyên này đã được dùng."));
     }
     let id = res.id.clone();
@@ -106,6 +108,6 @@ pub async fn resource_delete(c: &Call) -> Answer {
     let id = c.required("id")?;
     let d = holder(c, &id).await?;
     save_with(c, &d, |x| x.resources.retain(|r| r.id != id)).await?;
-    c.state.store.datastore.datastore_delete(&id).await?;
+    crate::datastore_port(&c.state)?.datastore_delete(&id).await?;
     Ok(Value::Null)
 }

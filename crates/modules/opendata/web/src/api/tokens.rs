@@ -3,7 +3,7 @@
 
 use super::{Answer, Call, CkanError};
 use serde_json::{json, Value};
-use tinhso_store::ApiToken;
+use tinhso_opendata_port::ApiToken;
 
 /// A new token's secret: a recognisable prefix and 256 random bits.
 pub fn secret() -> Result<String, CkanError> {
@@ -28,7 +28,7 @@ pub async fn make(
         created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         last_used: None,
     };
-    state.store.opendata.add_api_token(&t, &tinhso_identity::token_hash(&secret)).await?;
+    crate::opendata_port(state)?.add_api_token(&t, &tinhso_identity::token_hash(&secret)).await?;
     Ok((t.id, secret))
 }
 
@@ -50,7 +50,7 @@ pub async fn create(c: &Call) -> Answer {
 
 pub async fn list(c: &Call) -> Answer {
     let a = own(c)?;
-    let list = c.state.store.opendata.api_tokens(a.id).await?;
+    let list = crate::opendata_port(&c.state)?.api_tokens(a.id).await?;
     Ok(Value::Array(
         list.into_iter()
             .map(|t| json!({ "id": t.id, "name": t.name, "created_at": t.created, "user_id": a.id.0.to_string() }))
@@ -65,7 +65,7 @@ pub async fn revoke(c: &Call) -> Answer {
         (None, Some(_)) => return Err(super::invalid("jti", "Thu hồi theo mã khóa (jti) trong api_token_list.")),
         (None, None) => return Err(super::invalid("jti", "Thiếu giá trị.")),
     };
-    if c.state.store.opendata.revoke_api_token(a.id, &id).await? {
+    if crate::opendata_port(&c.state)?.revoke_api_token(a.id, &id).await? {
         Ok(Value::Null)
     } else {
         Err(CkanError::NotFound("API token".into()))

@@ -49,8 +49,12 @@ pub struct DatasetPage {
 /// The dataset named in the path, if this viewer may see it.
 async fn visible(state: &AppState, viewer: &Viewer, key: &str) -> Result<Dataset, PageError> {
     let err = page_err(viewer);
-    let d =
-        state.store.opendata.dataset(key).await.map_err(|e| err(e.into()))?.ok_or_else(|| err(AppError::NotFound))?;
+    let d = crate::opendata_port(state)
+        .map_err(|e| err(e.into()))?
+        .dataset(key)
+        .await
+        .map_err(|e| err(e.into()))?
+        .ok_or_else(|| err(AppError::NotFound))?;
     let portal = service::portal(state);
     let cat = portal.read(state).await.map_err(|e| err(e.into()))?;
     if d.state == DsState::Deleted || !service::visible(viewer.actor().as_ref(), &cat, &d) {
@@ -61,7 +65,7 @@ async fn visible(state: &AppState, viewer: &Viewer, key: &str) -> Result<Dataset
 
 async fn resources(state: &AppState, d: &Dataset) -> Result<Vec<ResourceView>, tinhso_store::StoreError> {
     let ids: Vec<String> = d.resources.iter().map(|r| r.id.clone()).collect();
-    let counts = state.store.opendata.downloads(&ids).await?;
+    let counts = crate::opendata_port(state)?.downloads(&ids).await?;
     let portal = service::portal(state);
     Ok(d.resources
         .iter()
@@ -134,9 +138,8 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, Path(name): Pat
     for e in &d.extras {
         facts.push(Fact { label: t("Thông tin thêm", "More"), value: format!("{}: {}", e.key, e.value) });
     }
-    let versions = state
-        .store
-        .opendata
+    let versions = crate::opendata_port(&state)
+        .map_err(|e| err(e.into()))?
         .dataset_versions(&d.id)
         .await
         .map_err(|e| err(e.into()))?
@@ -245,7 +248,7 @@ async fn table_view(
     en: bool,
 ) -> Result<Option<TableView>, tinhso_store::StoreError> {
     use tinhso_opendata::datastore::{Cell, Type};
-    let Some(t) = state.store.datastore.datastore_table(rid).await? else { return Ok(None) };
+    let Some(t) = crate::datastore_port(state)?.datastore_table(rid).await? else { return Ok(None) };
     let pct = if t.rows_total > 0 { t.rows_loaded * 100 / t.rows_total } else { 100 };
     let count = |n: i64| {
         let n = views::number(n);
@@ -302,7 +305,7 @@ async fn table_view(
             return Ok(Some(view));
         }
     };
-    let (total, rows) = state.store.datastore.datastore_search(&t, &search, true).await?;
+    let (total, rows) = crate::datastore_port(state)?.datastore_search(&t, &search, true).await?;
     view.total = total.unwrap_or(0);
     let kinds: Vec<Option<Type>> = t.fields.iter().map(|f| Some(f.kind)).collect();
     view.rows = rows.iter().map(|r| r.iter().skip(1).zip(&kinds).map(|(c, k)| shown(c, *k)).collect()).collect();

@@ -145,7 +145,7 @@ async fn free_name(state: &AppState, title: &str) -> Result<String, AppError> {
     let base = name::slug(title);
     for n in 1..100 {
         let candidate = if n == 1 { base.clone() } else { format!("{base}-{n}") };
-        if state.store.opendata.dataset(&candidate).await?.is_none() {
+        if crate::opendata_port(state)?.dataset(&candidate).await?.is_none() {
             return Ok(candidate);
         }
     }

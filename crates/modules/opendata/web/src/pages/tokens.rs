@@ -11,7 +11,7 @@ use tinhso_http::form::FormData;
 use tinhso_http::pages::{page_err, PageResult};
 use tinhso_http::state::AppState;
 use tinhso_http::views::{render, Layout};
-use tinhso_store::ApiToken;
+use tinhso_opendata_port::ApiToken;
 
 pub struct TokenView {
     pub id: String,
@@ -45,7 +45,11 @@ async fn page(
 ) -> PageResult {
     let err = page_err(viewer);
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
-    let tokens = state.store.opendata.api_tokens(account.id).await.map_err(|e| err(e.into()))?;
+    let tokens = crate::opendata_port(state)
+        .map_err(|e| err(e.into()))?
+        .api_tokens(account.id)
+        .await
+        .map_err(|e| err(e.into()))?;
     let p = TokensPage {
         layout: Layout::new(state, viewer, viewer.locale.pick("Khóa API", "API keys")),
         tokens: tokens.into_iter().map(view).collect(),
@@ -111,6 +115,10 @@ pub async fn revoke(State(state): State<AppState>, viewer: Viewer, form: FormDat
     viewer.check_csrf(form.get("csrf")).map_err(&err)?;
     let account = viewer.account.as_ref().ok_or(AppError::Unauthenticated).map_err(&err)?;
     let id = form.get("id").unwrap_or("");
-    state.store.opendata.revoke_api_token(account.id, id).await.map_err(|e| err(e.into()))?;
+    crate::opendata_port(&state)
+        .map_err(|e| err(e.into()))?
+        .revoke_api_token(account.id, id)
+        .await
+        .map_err(|e| err(e.into()))?;
     Ok(viewer.finish(Redirect::to("/tai-khoan/khoa-api").into_response()))
 }

@@ -1,9 +1,16 @@
 //! The open-data module's ports (module: opendata): the catalogue (organizations, themes,
 //! datasets with their kept versions and ledger entries, API tokens, download counts, harvest
 //! sources) and the shared data store of typed tables.
+//!
+//! Its own store crate implements it on each engine; its web half and the composition root use
+//! it, and no other module.
+//!
+//! May depend on: the kernel, the ledger's link type, the module's core and the storage
+//! vocabulary (`tinhso-store`: its errors and records).
 
-use crate::{AccountId, Result};
 use async_trait::async_trait;
+use tinhso_kernel::ids::AccountId;
+use tinhso_store::Result;
 
 /// A kept version of a dataset's metadata (module: opendata).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,17 +29,6 @@ pub struct ApiToken {
     pub name: String,
     pub created: String,
     pub last_used: Option<String>,
-}
-
-/// Dossiers of one month, deciding agency, procedure and channel (module: dossier).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MonthlyCount {
-    pub month: String,
-    pub agency: String,
-    pub procedure: String,
-    /// `in_person`, `online` or `postal`.
-    pub channel: String,
-    pub count: i64,
 }
 
 /// Another portal's DCAT catalogue harvested on a schedule (module: opendata).
