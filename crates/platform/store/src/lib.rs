@@ -1,9 +1,11 @@
-//! The storage vocabulary: the ports (one small trait per platform piece and module, bundled
-//! as `Stores`), the records they carry, the write plans computed once for both engines, and
-//! the migration vocabulary. The engines (`tinhso-sqlite`, `tinhso-postgres`)
-//! implement the platform's ports; each module's store crate implements its own.
+//! The storage vocabulary: the ports (one small trait per platform piece, bundled as `Stores`,
+//! which also holds by type the ports modules keep in their own folders), the records they
+//! carry, the write plans computed once for both engines, and the migration vocabulary. The
+//! engines (`tinhso-sqlite`, `tinhso-postgres`) implement the platform's ports; each module's
+//! store crate implements its own. Four modules' ports (catalogue, dossier, ioc, reports) are
+//! still here, with their settings' audit (ARCHITECTURE.md says why).
 //!
-//! May depend on: the kernel, the policy, the ledger and the modules' pure cores.
+//! May depend on: the kernel, the policy, the ledger and those four modules' pure cores.
 
 pub mod admin;
 pub mod audit_runs;

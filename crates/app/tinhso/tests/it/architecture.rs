@@ -24,7 +24,6 @@ const PLATFORM_USES: &[(&str, &str, &str)] = &[
     ("tinhso-store", "tinhso-dossier", "write plans carry a dossier's events and folded state"),
     ("tinhso-store", "tinhso-ioc", "the operations centre's projection and its facts"),
     ("tinhso-store", "tinhso-reports", "the reports port carries field reports and their events"),
-    ("tinhso-store", "tinhso-opendata", "the open-data port carries datasets and data-store tables"),
     ("tinhso-sqlite", "tinhso-dossier", "the single-sequence schema's one Rust step refolds dossiers"),
     ("tinhso-sqlite", "tinhso-ioc", "the same step recounts their facts"),
     ("tinhso-postgres", "tinhso-dossier", "the single-sequence schema's one Rust step refolds dossiers"),
