@@ -164,7 +164,7 @@ impl DocumentIssuer for Issuer {
     }
 
     async fn withdraw(&self, state: &AppState, sha256: &Sha256, note: &str) {
-        let Ok(store) = crate::store(state) else { return };
+        let Ok(store) = crate::results_port(state) else { return };
         let Ok(Some(doc)) = store.issued_by_sha256(sha256.as_str()).await else { return };
         let payload = tinhso_results::audit::status_changed("revoked", &doc.code, note, None);
         let entry = tinhso_results::audit::entry(&doc.agency, &doc.code, 0, payload);
@@ -216,7 +216,7 @@ async fn issue(state: &AppState, issuer: &Issuer, mut what: ToIssue) -> Result<I
     };
     let payload = tinhso_results::audit::issued(kind, &doc.code, &doc.dossier, &doc.sha256, doc.seq, &doc.signer);
     let entry = tinhso_results::audit::entry(&what.agency, &doc.code, what.actor.0, payload);
-    crate::store(state)?.issue(&doc, &entry).await.map_err(|e| match e {
+    crate::results_port(state)?.issue(&doc, &entry).await.map_err(|e| match e {
         // A subject has one decision: another was issued meanwhile.
         StoreError::Conflict(m) if what.kind == DocumentKind::Decision => AppError::Conflict {
             code: "decision_taken",

@@ -19,7 +19,6 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use std::sync::Arc;
-use tinhso_http::error::AppError;
 use tinhso_http::state::AppState;
 use tinhso_http::WebModule;
 use tinhso_results_port::ResultsStore;
@@ -33,15 +32,15 @@ pub struct Results {
 }
 
 /// The module's storage port, which the composition root puts in `state.store`.
-pub(crate) fn store(state: &AppState) -> Result<Arc<dyn ResultsStore>, AppError> {
-    Ok(state.store.port::<dyn ResultsStore>()?)
+pub(crate) fn results_port(state: &AppState) -> tinhso_store::Result<Arc<dyn ResultsStore>> {
+    state.store.port::<dyn ResultsStore>()
 }
 
 /// Sets the module up on `state` before serving: it keeps the platform's register of issued
 /// documents; with signing keys, it is the platform's document capability too; without,
 /// documents are not signed here (approvers attach signed files).
 pub fn install(state: &AppState, results: Results) {
-    match store(state) {
+    match results_port(state) {
         Ok(port) => state.capabilities.issued.set(Arc::new(register::Register(port))),
         Err(e) => tracing::error!(error = %e, "the results module's storage was not set up"),
     }

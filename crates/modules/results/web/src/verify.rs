@@ -68,13 +68,13 @@ async fn by_code(state: &AppState, code: &str) -> Result<Option<IssuedAnswer>, A
     if code.is_empty() || code.len() > 40 {
         return Ok(None);
     }
-    Ok(crate::store(state)?.issued_by_code(&code).await?.map(|d| answer(state, &d)))
+    Ok(crate::results_port(state)?.issued_by_code(&code).await?.map(|d| answer(state, &d)))
 }
 
 async fn check(state: &AppState, pdf: Bytes) -> Result<FileCheck, AppError> {
     let ex = tokio::task::spawn_blocking(move || examine(&pdf)).await.map_err(|e| AppError::Internal(e.to_string()))?;
     let sha = tinhso_results::verify::hex(&ex.sha256);
-    let issued = crate::store(state)?.issued_by_sha256(&sha).await?;
+    let issued = crate::results_port(state)?.issued_by_sha256(&sha).await?;
     let v = verdict(&ex, issued.as_ref().map(|d| d.status.as_str()));
     let s = ex.signature.as_ref();
     Ok(FileCheck {
