@@ -8,7 +8,7 @@ use std::time::Duration;
 use tinhso_http::state::AppState;
 use tinhso_opendata::harvest::{self, Remote};
 use tinhso_opendata::State;
-use tinhso_opendata_port::HarvestSource;
+use tinhso_opendata_port::{HarvestSource, OpenDataStore};
 use tinhso_store::Stores;
 
 /// The largest catalogue document read.
@@ -54,7 +54,8 @@ async fn fetch(url: &str) -> Result<(Vec<u8>, Option<String>), String> {
 
 /// Harvests `source` once and records what happened on it.
 pub async fn run(stores: &Stores, source: &HarvestSource) -> Result<Outcome, String> {
-    let result = run_inner(stores, source).await;
+    let catalogue = stores.port::<dyn OpenDataStore>().map_err(|e| e.to_string())?;
+    let result = run_inner(catalogue.as_ref(), source).await;
     let mut s = source.clone();
     s.last_run = Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     s.last_result = Some(match &result {
@@ -64,16 +65,11 @@ pub async fn run(stores: &Stores, source: &HarvestSource) -> Result<Outcome, Str
     if let Ok((_, ids)) = &result {
         s.datasets.clone_from(ids);
     }
-    stores
-        .port::<dyn tinhso_opendata_port::OpenDataStore>()
-        .map_err(|e| e.to_string())?
-        .put_harvest_source(&s)
-        .await
-        .map_err(|e| e.to_string())?;
+    catalogue.put_harvest_source(&s).await.map_err(|e| e.to_string())?;
     result.map(|(o, _)| o)
 }
 
-async fn run_inner(stores: &Stores, source: &HarvestSource) -> Result<(Outcome, Vec<String>), String> {
+async fn run_inner(catalogue: &dyn OpenDataStore, source: &HarvestSource) -> Result<(Outcome, Vec<String>), String> {
     let (bytes, ctype) = fetch(&source.url).await?;
     let format = harvest::format_of(ctype.as_deref(), &source.url)
         .ok_or("Không nhận ra định dạng RDF của danh mục (Turtle, RDF/XML, JSON-LD).")?;
@@ -87,12 +83,7 @@ async fn run_inner(stores: &Stores, source: &HarvestSource) -> Result<(Outcome, 
     for r in &remote {
         let id = harvest::id_of(&source.id, &r.iri);
         ids.push(id.clone());
-        let existing = stores
-            .port::<dyn tinhso_opendata_port::OpenDataStore>()
-            .map_err(|e| e.to_string())?
-            .dataset(&id)
-            .await
-            .map_err(|e| e.to_string())?;
+        let existing = catalogue.dataset(&id).await.map_err(|e| e.to_string())?;
         let live = existing.as_ref().filter(|d| d.state != State::Deleted);
         if live.and_then(|d| harvest::hash_of(d)) == Some(r.hash().as_str()) {
             out.unchanged += 1;
@@ -103,19 +94,11 @@ async fn run_inner(stores: &Stores, source: &HarvestSource) -> Result<(Outcome, 
             Some(e) => (Some(e.revision), "dataset_updated"),
             None => (None, "dataset_created"),
         };
-        let mut saved = stores
-            .port::<dyn tinhso_opendata_port::OpenDataStore>()
-            .map_err(|e| e.to_string())?
-            .save_dataset(&d, expected, 0, kind)
-            .await;
+        let mut saved = catalogue.save_dataset(&d, expected, 0, kind).await;
         if existing.is_none() && matches!(saved, Err(tinhso_store::StoreError::Conflict(_))) {
             // The short name is taken (by hand, or by chance): a longer mark is not.
             d.name = harvest::name_of(r, &source.id, 8);
-            saved = stores
-                .port::<dyn tinhso_opendata_port::OpenDataStore>()
-                .map_err(|e| e.to_string())?
-                .save_dataset(&d, expected, 0, kind)
-                .await;
+            saved = catalogue.save_dataset(&d, expected, 0, kind).await;
         }
         match saved {
             Ok(_) if existing.is_some() => out.updated += 1,
@@ -124,24 +107,13 @@ async fn run_inner(stores: &Stores, source: &HarvestSource) -> Result<(Outcome, 
         }
     }
     for gone in source.datasets.iter().filter(|k| !ids.contains(k)) {
-        if let Some(mut d) = stores
-            .port::<dyn tinhso_opendata_port::OpenDataStore>()
-            .map_err(|e| e.to_string())?
-            .dataset(gone)
-            .await
-            .map_err(|e| e.to_string())?
-        {
+        if let Some(mut d) = catalogue.dataset(gone).await.map_err(|e| e.to_string())? {
             if d.state != State::Deleted {
                 let expected = d.revision;
                 d.state = State::Deleted;
                 d.revision += 1;
                 d.modified = now;
-                stores
-                    .port::<dyn tinhso_opendata_port::OpenDataStore>()
-                    .map_err(|e| e.to_string())?
-                    .save_dataset(&d, Some(expected), 0, "dataset_deleted")
-                    .await
-                    .map_err(|e| e.to_string())?;
+                catalogue.save_dataset(&d, Some(expected), 0, "dataset_deleted").await.map_err(|e| e.to_string())?;
                 out.withdrawn += 1;
             }
         }
