@@ -8,6 +8,20 @@ use tinhso_kernel::calendar;
 use tinhso_kernel::files::FileKind;
 use tinhso_store::StoredFile;
 
+/// The code of a file refused because the server is short of room, at its input and in the API.
+pub const STORAGE_FULL: &str = "storage_full";
+
+/// The status of a form shown again with `errors`: 503 when a file was refused because the
+/// server is short of room (the server's trouble, not the sender's: it counts as the service
+/// unavailable, and the person is told to come back), else 400 for what the sender must mend.
+pub fn form_status(errors: &[tinhso_kernel::error::FieldError]) -> axum::http::StatusCode {
+    if errors.iter().any(|e| e.code == STORAGE_FULL) {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        axum::http::StatusCode::BAD_REQUEST
+    }
+}
+
 impl From<FileError> for AppError {
     fn from(e: FileError) -> Self {
         match e {
@@ -17,7 +31,7 @@ impl From<FileError> for AppError {
             // The server's trouble, not the sender's: nothing of theirs was taken, and another
             // way to hand the document in is named.
             FileError::NoRoom => AppError::Unavailable {
-                code: "storage_full",
+                code: STORAGE_FULL,
                 vi: "Máy chủ tạm thời không còn đủ chỗ lưu tệp nên chưa nhận tệp này. Vui lòng thử lại sau, hoặc mang giấy tờ đến Bộ phận Một cửa.".into(),
                 en: "The server is short of room for files just now, so this file was not received. Please try again later, or bring the document to the one-stop desk.".into(),
             },

@@ -3,6 +3,8 @@
 //! page) and nothing is left half-stored, while the files already kept still make a dossier;
 //! `/metrics` says the disk's room and counts the refusals, as Prometheus parses them.
 //!
+//! Pages answer 503 too, with the form as it was typed.
+//!
 //! The disk is not filled for the test (that would fill the machine's): the server is started
 //! again on the same data with a reserve larger than any disk, which is the same condition.
 
@@ -68,12 +70,41 @@ async fn a_full_disk_refuses_uploads_not_dossiers(backend: Backend) {
     let (ct, body) = multipart(&[("csrf", &token)], &[("file.new", "giay-to-moi.pdf", PDF)]);
     let r = c.post(format!("{}/kho-du-lieu?csrf={token}", s.url)).header("content-type", ct).body(body);
     let r = r.send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE, "the server's trouble, not the sender's mistake");
     let page = r.text().await.unwrap();
     assert!(page.contains("Máy chủ tạm thời không còn đủ chỗ lưu tệp nên chưa nhận tệp này"), "{page:.3000}");
     assert_eq!(staged(&s), 0, "nothing left staged");
     let (_, docs) = citizen.get("/api/v1/documents").await;
     assert_eq!(docs["items"].as_array().unwrap().len(), 3, "nothing kept of the refused uploads");
+
+    // An agency publishing open data: its form is shown again with what was typed and the
+    // words at the file's input; a program calling CKAN's API is told to come back later.
+    let admin = crate::journey::page_login(&s, "quantri.coquan@tinhso.local").await;
+    let new = admin.get(format!("{}/du-lieu/moi", s.url)).send().await.unwrap().text().await.unwrap();
+    let token = csrf(&new);
+    let fields = [("csrf", token.as_str()), ("tieu-de", "Danh sách điểm thu gom rác"), ("to-chuc", "000-00-03-h08")];
+    let (ct, body) = multipart(&fields, &[("tep", "diem-thu-gom.csv", b"Xa,Diem\nAn Tuong,1\n")]);
+    let r = admin.post(format!("{}/du-lieu/moi?csrf={token}", s.url)).header("content-type", ct).body(body);
+    let r = r.send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Danh sách điểm thu gom rác"), "the title typed is kept: {page:.3000}");
+    assert!(page.contains("id=\"tep-loi\"") && page.contains("không còn đủ chỗ lưu tệp"), "{page:.3000}");
+    let key = crate::opendata::token(&s, "chuyenvien@tinhso.local").await;
+    let (ct, body) = multipart(&[("package_id", "khong-can")], &[("upload", "bang.csv", b"a,b\n1,2\n")]);
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/3/action/resource_create", s.url))
+        .header("content-type", ct)
+        .header("X-CKAN-API-Key", &key)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(r.headers().contains_key("retry-after"), "{:?}", r.headers());
+    let v: Value = r.json().await.unwrap();
+    assert_eq!((v["success"].as_bool(), v["error"]["__type"].as_str()), (Some(false), Some("Service Unavailable")));
+    assert_eq!(staged(&s), 0, "nothing left staged");
 
     // The files already kept still make a dossier, and it is looked up as ever.
     let form = birth_form(COMMUNE);
@@ -90,7 +121,7 @@ async fn a_full_disk_refuses_uploads_not_dossiers(backend: Backend) {
     // The operator's view: the reserve as set, both refusals counted.
     let m = metrics(&s).await;
     assert_eq!(value(&m, "tinhso_data_disk_reserve_bytes", &[]), 1e8 * 1024.0 * 1024.0);
-    assert_eq!(value(&m, "tinhso_uploads_refused_no_room_total", &[]), 2.0);
+    assert_eq!(value(&m, "tinhso_uploads_refused_no_room_total", &[]), 4.0, "the API, the two pages, CKAN");
     s.stop().await.unwrap();
 }
 

@@ -610,8 +610,9 @@ pub async fn act(
                 fields: form.pairs().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
                 files: matches!(lenh.as_str(), "luu" | "nop").then_some(files),
             };
+            let status = tinhso_http::files::form_status(&errors);
             let page = assessment_page(&state, &viewer, &t, Some(&typed), errors, String::new()).await.map_err(&err)?;
-            return Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))));
+            return Ok(viewer.finish((status, render(&page))));
         }
     };
     let done = service::apply(&state, &account, &t.loaded, &t.unit, seen, command).await.map_err(&err)?;

@@ -6,7 +6,6 @@ use super::organization::{organization_typed, OrganizationBlock};
 use crate::service::{self as dossiers, SubmitInput};
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -462,7 +461,7 @@ pub async fn apply(
                     c.kept = Some((sha.to_string(), name));
                 }
             }
-            Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
+            Ok(viewer.finish((tinhso_http::files::form_status(&page.errors), render(&page))))
         }
         Err(e) => Err(err(e)),
     }
@@ -507,5 +506,5 @@ async fn save_draft(
         }
         .to_owned();
     }
-    Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
+    Ok(viewer.finish((tinhso_http::files::form_status(&page.errors), render(&page))))
 }

@@ -284,8 +284,9 @@ pub async fn register(
                     shown.push(e);
                 }
             }
+            let status = tinhso_http::files::form_status(&shown);
             let view = page(&state, &viewer, &desk, "", Some(&code), &form, shown).map_err(&err)?;
-            Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&view))))
+            Ok(viewer.finish((status, render(&view))))
         }
         Err(e @ (AppError::BadRequest { .. } | AppError::Conflict { .. })) => {
             let errors = vec![FieldError::new(

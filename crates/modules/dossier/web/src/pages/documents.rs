@@ -3,7 +3,6 @@
 use super::dossier::store_uploads;
 use askama::Template;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use tinhso_http::auth::Viewer;
 use tinhso_http::error::AppError;
@@ -61,8 +60,9 @@ pub async fn add_document(State(state): State<AppState>, viewer: Viewer, body: F
     if errors.is_empty() {
         return Ok(Redirect::to("/kho-du-lieu").into_response());
     }
+    let status = tinhso_http::files::form_status(&errors);
     let page = documents_page(&state, &viewer, errors).await.map_err(&err)?;
-    Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))))
+    Ok(viewer.finish((status, render(&page))))
 }
 
 /// One of the citizen's own documents (a signed result or receipt among them), as a download.

@@ -344,15 +344,17 @@ pub async fn act(
         // Back to the dossier, which says what was done (the action's own words, never the input).
         Ok(_) => Ok(Redirect::to(&format!("/ho-so/{code}?xong={}", done_key(&action))).into_response()),
         Err(e @ (AppError::BadRequest { .. } | AppError::Conflict { .. } | AppError::Invalid(_))) => {
-            let status = e.status();
-            let errors = match e {
-                AppError::Invalid(errs) => errs,
-                other => vec![FieldError::new(
-                    "action",
-                    other.code(),
-                    other.message(viewer.locale),
-                    other.message(tinhso_http::i18n::Locale::En),
-                )],
+            let (status, errors) = match e {
+                AppError::Invalid(errs) => (tinhso_http::files::form_status(&errs), errs),
+                other => (
+                    other.status(),
+                    vec![FieldError::new(
+                        "action",
+                        other.code(),
+                        other.message(viewer.locale),
+                        other.message(tinhso_http::i18n::Locale::En),
+                    )],
+                ),
             };
             let page = show_page(&state, &viewer, &code, errors).await.map_err(&err)?;
             Ok(viewer.finish((status, render(&page))))

@@ -30,6 +30,8 @@ pub enum CkanError {
     BadRequest(String),
     /// Too many long scans at once: try again in a few seconds.
     Busy,
+    /// The server is short of room for files: the upload was not taken, try again later.
+    StorageFull,
     Internal(String),
 }
 
@@ -199,11 +201,16 @@ fn envelope(base: &str, name: &str, answer: Answer) -> Response {
                 CkanError::Internal(m) => {
                     (StatusCode::INTERNAL_SERVER_ERROR, json!({ "__type": "Internal Server Error", "message": m }))
                 }
-                CkanError::Busy => {
+                CkanError::Busy | CkanError::StorageFull => {
+                    let (message, retry) = match e {
+                        CkanError::Busy => ("Máy chủ đang chạy nhiều truy vấn dài; hãy thử lại sau vài giây.", "5"),
+                        _ => {
+                            ("Máy chủ tạm thời không còn đủ chỗ lưu tệp nên chưa nhận tệp này; hãy thử lại sau.", "300")
+                        }
+                    };
                     let body = json!({ "help": help(base, name), "success": false, "error": {
-                        "__type": "Service Unavailable",
-                        "message": "Máy chủ đang chạy nhiều truy vấn dài; hãy thử lại sau vài giây." } });
-                    let headers = [(header::CACHE_CONTROL, "no-store"), (header::RETRY_AFTER, "5")];
+                        "__type": "Service Unavailable", "message": message } });
+                    let headers = [(header::CACHE_CONTROL, "no-store"), (header::RETRY_AFTER, retry)];
                     return (StatusCode::SERVICE_UNAVAILABLE, headers, axum::Json(body)).into_response();
                 }
             };
@@ -264,6 +271,7 @@ async fn params(state: &AppState, req: Request) -> Result<(Map<String, Value>, O
                 let (sha, size) = state.files.put_any(field).await.map_err(|e| match e {
                     tinhso_files::FileError::Refused { vi, .. } => invalid("upload", &vi),
                     tinhso_files::FileError::Body(e) => CkanError::BadRequest(e.to_string()),
+                    tinhso_files::FileError::NoRoom => CkanError::StorageFull,
                     other => CkanError::Internal(other.to_string()),
                 })?;
                 upload = Some(Upload {

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect};
 use serde_json::{json, Map, Value};
 use tinhso_http::auth::Viewer;
 use tinhso_http::error::AppError;
+use tinhso_http::i18n::Locale;
 use tinhso_http::pages::{page_err, PageResult};
 use tinhso_http::state::AppState;
 use tinhso_http::views::{render, Choice, Layout};
@@ -47,7 +48,8 @@ fn choices(all: Vec<(String, String)>, chosen: &str) -> Vec<Choice> {
 struct Sent {
     fields: Map<String, Value>,
     file: Option<Upload>,
-    file_error: Option<String>,
+    /// The file refused (its kind or size), or not taken for the server's lack of room.
+    file_error: Option<FieldError>,
 }
 
 impl Sent {
@@ -96,7 +98,8 @@ async fn page(state: &AppState, viewer: &Viewer, sent: &Sent, errors: Vec<FieldE
         private: sent.get("rieng-tu") == "1",
         errors,
     };
-    let status = if p.errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::BAD_REQUEST };
+    let status =
+        if p.errors.is_empty() { axum::http::StatusCode::OK } else { tinhso_http::files::form_status(&p.errors) };
     Ok((status, render(&p)).into_response())
 }
 
@@ -126,7 +129,15 @@ async fn read(state: &AppState, req: Request) -> Result<Sent, AppError> {
                             mimetype,
                         })
                     }
-                    Err(tinhso_files::FileError::Refused { vi, .. }) => sent.file_error = Some(vi),
+                    Err(tinhso_files::FileError::Refused { vi, en }) => {
+                        sent.file_error = Some(FieldError::new("tep", "invalid_file", vi, en))
+                    }
+                    // Said at the input like a refusal, so nothing typed is lost.
+                    Err(e @ tinhso_files::FileError::NoRoom) => {
+                        let e = AppError::from(e);
+                        let (vi, en) = (e.message(Locale::Vi), e.message(Locale::En));
+                        sent.file_error = Some(FieldError::new("tep", e.code(), vi, en))
+                    }
                     Err(e) => return Err(e.into()),
                 }
             }
@@ -164,7 +175,7 @@ pub async fn create(State(state): State<AppState>, viewer: Viewer, req: Request)
         errors.push(FieldError::new("tieu-de", "required", "Hãy nhập tên bộ dữ liệu", "Enter the dataset's title"));
     }
     if let Some(e) = &sent.file_error {
-        errors.push(FieldError::new("tep", "invalid_file", e, e));
+        errors.push(e.clone());
     }
     let link = sent.get("duong-dan").trim().to_owned();
     if sent.file.is_none() && link.is_empty() && sent.file_error.is_none() {
