@@ -22,19 +22,23 @@ pub fn form_status(errors: &[tinhso_kernel::error::FieldError]) -> axum::http::S
     }
 }
 
+/// A file not taken because the server is short of room. The server's trouble, not the
+/// sender's: nothing of theirs was taken, and another way to hand the document in is named.
+pub fn storage_full() -> AppError {
+    AppError::Unavailable {
+        code: STORAGE_FULL,
+        vi: "Máy chủ tạm thời không còn đủ chỗ lưu tệp nên chưa nhận tệp này. Vui lòng thử lại sau, hoặc mang giấy tờ đến Bộ phận Một cửa.".into(),
+        en: "The server is short of room for files just now, so this file was not received. Please try again later, or bring the document to the one-stop desk.".into(),
+    }
+}
+
 impl From<FileError> for AppError {
     fn from(e: FileError) -> Self {
         match e {
             FileError::Refused { vi, en } => AppError::bad_request("invalid_file", vi, en),
             FileError::Body(e) => AppError::body_of(&*e),
             FileError::NotFound => AppError::NotFound,
-            // The server's trouble, not the sender's: nothing of theirs was taken, and another
-            // way to hand the document in is named.
-            FileError::NoRoom => AppError::Unavailable {
-                code: STORAGE_FULL,
-                vi: "Máy chủ tạm thời không còn đủ chỗ lưu tệp nên chưa nhận tệp này. Vui lòng thử lại sau, hoặc mang giấy tờ đến Bộ phận Một cửa.".into(),
-                en: "The server is short of room for files just now, so this file was not received. Please try again later, or bring the document to the one-stop desk.".into(),
-            },
+            FileError::NoRoom => storage_full(),
             FileError::Store(e) => e.into(),
             FileError::Io(e) => AppError::Internal(e),
         }

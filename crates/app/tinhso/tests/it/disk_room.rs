@@ -106,6 +106,26 @@ async fn a_full_disk_refuses_uploads_not_dossiers(backend: Backend) {
     assert_eq!((v["success"].as_bool(), v["error"]["__type"].as_str()), (Some(false), Some("Service Unavailable")));
     assert_eq!(staged(&s), 0, "nothing left staged");
 
+    // A field report with a photo: what was typed in the field is shown again, the photo's
+    // input says why it was not taken.
+    let photo = crate::reports_photos::phone_photo(&fresh_data_dir().unwrap());
+    let form = c.get(format!("{}/phan-anh/gui", s.url)).send().await.unwrap().text().await.unwrap();
+    let token = csrf(&form);
+    let commune = COMMUNE.to_string();
+    let fields = [
+        ("csrf", token.as_str()),
+        ("category", "cay-xanh"),
+        ("description", "Cây đổ chắn ngang đường sau bão"),
+        ("commune", commune.as_str()),
+    ];
+    let (ct, body) = multipart(&fields, &[("photo", "cay-do.jpg", &photo)]);
+    let r = c.post(format!("{}/phan-anh/gui?csrf={token}", s.url)).header("content-type", ct).body(body);
+    let r = r.send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Cây đổ chắn ngang đường sau bão"), "the report typed is kept: {page:.3000}");
+    assert!(page.contains("không còn đủ chỗ lưu tệp"), "{page:.3000}");
+
     // The files already kept still make a dossier, and it is looked up as ever.
     let form = birth_form(COMMUNE);
     let files = json!([
@@ -121,7 +141,7 @@ async fn a_full_disk_refuses_uploads_not_dossiers(backend: Backend) {
     // The operator's view: the reserve as set, both refusals counted.
     let m = metrics(&s).await;
     assert_eq!(value(&m, "tinhso_data_disk_reserve_bytes", &[]), 1e8 * 1024.0 * 1024.0);
-    assert_eq!(value(&m, "tinhso_uploads_refused_no_room_total", &[]), 4.0, "the API, the two pages, CKAN");
+    assert_eq!(value(&m, "tinhso_uploads_refused_no_room_total", &[]), 5.0, "the API, three pages, CKAN");
     s.stop().await.unwrap();
 }
 

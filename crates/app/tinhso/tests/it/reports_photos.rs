@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use tinhso_testkit::TestServer;
 
 /// A phone photo with its GPS, camera details and orientation in EXIF, made by Pillow.
-fn phone_photo(dir: &std::path::Path) -> Vec<u8> {
+pub(crate) fn phone_photo(dir: &std::path::Path) -> Vec<u8> {
     let path = dir.join("pho-to.jpg");
     python(&format!(
         r#"

@@ -122,7 +122,16 @@ pub async fn store(
             }
         };
         point = point.or(cleaned.point);
-        let stored = tinhso_http::files::put_body(state, axum::body::Body::from(cleaned.bytes)).await?;
+        let stored = match tinhso_http::files::put_body(state, axum::body::Body::from(cleaned.bytes)).await {
+            Ok(stored) => stored,
+            // Said at the photo's input, so the report typed in the field is not lost.
+            Err(e) if e.code() == tinhso_http::files::STORAGE_FULL => {
+                let (vi, en) = (e.message(tinhso_http::i18n::Locale::Vi), e.message(tinhso_http::i18n::Locale::En));
+                errors.push(FieldError::new("photo", e.code(), vi, en));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let name = tinhso_kernel::files::clean_name(&name);
         match state.store.documents.add_document(account.id, &stored, &name, quota.as_ref()).await? {
             Added::Added => kept.push(stored.sha256.to_string()),

@@ -467,8 +467,9 @@ pub async fn create(
         if let Err(more) = tinhso_reports::intake::check(&d, &categories, &state.units, None, Vec::new()) {
             errors.extend(more);
         }
+        let status = tinhso_http::files::form_status(&errors);
         let page = new_page(&state, &viewer, d, Vec::new(), errors, photos).await.map_err(&err)?;
-        return Ok(viewer.finish((StatusCode::BAD_REQUEST, render(&page))));
+        return Ok(viewer.finish((status, render(&page))));
     }
     if form.get("send_anyway") != Some("1") {
         if let Some(p) = service::draft_point(&d) {

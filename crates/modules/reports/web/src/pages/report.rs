@@ -212,7 +212,9 @@ pub async fn act(
     let (photos, _, refused) = crate::photos::store(&state, account, sent.photos).await.map_err(&err)?;
     errors.extend(refused);
     if !errors.is_empty() {
-        return Err(err(AppError::Invalid(errors)));
+        // Short of room is the server's trouble (503), whatever else was wrong.
+        let full = tinhso_http::files::form_status(&errors) == axum::http::StatusCode::SERVICE_UNAVAILABLE;
+        return Err(err(if full { tinhso_http::files::storage_full() } else { AppError::Invalid(errors) }));
     }
     let cmd = command(&form, photos).map_err(&err)?;
     service::act(&state, account, r.id, cmd).await.map_err(&err)?;
