@@ -25,7 +25,8 @@ impl ModulePortMap {
     }
 }
 
-/// The modules' ports, each from its module's store crate on the same engine.
+/// The ports of the four modules that still keep them in this crate (catalogue, dossier with its
+/// drafts, ioc, reports), each from its module's store crate on the same engine.
 pub struct ModulePorts {
     pub catalogue: Arc<dyn CatalogueStore>,
     pub dossiers: Arc<dyn DossierStore>,
