@@ -129,14 +129,22 @@ mod tests {
     #[test]
     fn digits_come_evenly() {
         let mut seen = [0u32; 10];
-        for _ in 0..2_000 {
+        for _ in 0..60_000 {
             let code = random_chars(b"0123456789", 6).unwrap();
             assert!(code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()), "{code}");
             for b in code.bytes() {
                 seen[usize::from(b - b'0')] += 1;
             }
         }
-        // 12,000 digits: each expected 1,200 times.
-        assert!(seen.iter().all(|n| (1_080..=1_320).contains(n)), "{seen:?}");
+        // 360,000 digits: each expected 36,000 times, with a standard deviation of 180. Bounds at
+        // six of them, so a fair generator falls outside about once in a hundred million runs
+        // (at 3.3, as this test once had, one run in four hundred failed), while a digit never
+        // drawn or twice as likely is thousands of deviations out.
+        assert!(seen.iter().all(|n| (34_920..=37_080).contains(n)), "{seen:?}");
+        // The modulo bias itself: keeping bytes from 250 up would make 0 to 5 come 156/256 of
+        // the time (0.609) instead of 0.6, eleven standard deviations (0.0008) away at this
+        // count; the bound is five.
+        let low = f64::from(seen[..6].iter().sum::<u32>()) / 360_000.0;
+        assert!((low - 0.6).abs() < 0.004, "0 to 5 drawn {low:.4} of the time: {seen:?}");
     }
 }
