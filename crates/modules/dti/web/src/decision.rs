@@ -10,8 +10,7 @@ use tinhso_dti::{audit, UnitGroup};
 use tinhso_http::capability::documents::{self, ToIssue};
 use tinhso_http::error::AppError;
 use tinhso_http::state::AppState;
-use tinhso_kernel::document::IssuedDocument;
-use tinhso_kernel::document::{place_date, Block, DocumentKind, OfficialDocument};
+use tinhso_kernel::document::{place_date, Block, DocumentKind, IssuedDocument, OfficialDocument};
 use tinhso_kernel::province::{AgencyKind, AgencyLevel};
 use tinhso_store::Account;
 

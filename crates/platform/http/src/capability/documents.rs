@@ -7,8 +7,7 @@
 use crate::error::AppError;
 use crate::state::AppState;
 use std::sync::Arc;
-use tinhso_kernel::document::IssuedDocument;
-use tinhso_kernel::document::{DocumentKind, OfficialDocument};
+use tinhso_kernel::document::{DocumentKind, IssuedDocument, OfficialDocument};
 use tinhso_kernel::ids::{AccountId, Sha256};
 use tinhso_store::{Attachment, StoredFile};
 
