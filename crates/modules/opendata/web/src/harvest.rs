@@ -154,10 +154,7 @@ fn due(s: &HarvestSource, now: chrono::DateTime<chrono::Utc>) -> bool {
 /// Every ten minutes, harvests the sources that are due.
 pub async fn harvest_loop(state: AppState) {
     loop {
-        let sources = match crate::opendata_port(&state) {
-            Ok(port) => port.harvest_sources().await,
-            Err(e) => Err(e),
-        };
+        let sources = async { crate::opendata_port(&state)?.harvest_sources().await }.await;
         match sources {
             Ok(sources) => {
                 for s in sources.iter().filter(|s| due(s, chrono::Utc::now())) {

@@ -133,10 +133,7 @@ pub async fn dataset(State(state): State<AppState>, Path(file): Path<String>, he
         Some((k, s)) => (k.to_owned(), s),
         None => (file.clone(), Syntax::of_accept(&headers)),
     };
-    let found = match crate::opendata_port(&state) {
-        Ok(port) => port.dataset(&key).await,
-        Err(e) => Err(e),
-    };
+    let found = async { crate::opendata_port(&state)?.dataset(&key).await }.await;
     let d = match found {
         Ok(Some(d)) if d.is_public() => d,
         Ok(_) => return not_found(),

@@ -192,10 +192,7 @@ impl Portal {
         if !batch.is_empty() {
             let store = crate::opendata_port(state);
             tokio::spawn(async move {
-                let added = match store {
-                    Ok(store) => store.add_downloads(&batch).await,
-                    Err(e) => Err(e),
-                };
+                let added = async { store?.add_downloads(&batch).await }.await;
                 if let Err(e) = added {
                     tracing::warn!(error = %e, "download counts not written");
                 }

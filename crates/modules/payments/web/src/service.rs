@@ -163,12 +163,11 @@ async fn refund_second(state: &AppState, p: &Payment, now: PayState, report: &Re
         Ok(()) => {
             let detail = serde_json::json!({ "gateway_txn": report.transaction_no, "why": "fee already paid" });
             let e = entry(p, "refunded", detail, AccountId::NO_PERSON.0);
-            let recorded = match crate::payments_port(state) {
-                Ok(port) => {
-                    port.move_payment(&p.txn_ref, now.key(), "refunded", Some(&report.transaction_no), &e).await
-                }
-                Err(e) => Err(e),
-            };
+            let recorded = async {
+                let port = crate::payments_port(state)?;
+                port.move_payment(&p.txn_ref, now.key(), "refunded", Some(&report.transaction_no), &e).await
+            }
+            .await;
             if let Err(err) = recorded {
                 tracing::error!(txn = %p.txn_ref, error = %err, "a second payment was refunded but not recorded");
             }
